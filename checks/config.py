@@ -1,0 +1,100 @@
+"""Everything environmental the engine needs, in one value. No Django here."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def parse_hostport(value: str, default_port: int = 53) -> tuple[str, int]:
+    """'127.0.53.2:53' -> ('127.0.53.2', 53); '[::1]:5353' -> ('::1', 5353); '9.9.9.9' -> port 53."""
+    value = value.strip()
+    if not value:
+        raise ConfigError("empty resolver address")
+    if value.startswith("["):
+        host, sep, rest = value[1:].partition("]")
+        if not sep:
+            raise ConfigError(f"bad resolver address {value!r}: missing ']'")
+        port_text = rest.removeprefix(":") or str(default_port)
+    elif value.count(":") == 1:
+        host, port_text = value.split(":")
+    else:
+        host, port_text = value, str(default_port)
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ConfigError(f"bad resolver address {value!r}: port is not a number") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"bad resolver address {value!r}: port out of range")
+    return host, port
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    # Resolvers as (host, port); empty means the system's resolv.conf.
+    resolvers: tuple[tuple[str, int], ...] = ()
+    # PEM bundle of trusted roots; None means the system default store.
+    ca_bundle: str | None = None
+    # The lab runs on 127.x; production refuses private, loopback, link-local and reserved
+    # addresses at connect time.
+    allow_private_targets: bool = False
+    # Seconds for one network operation (a DNS query, a TCP connect, a TLS handshake).
+    timeout: float = 8.0
+    dkim_selectors: tuple[str, ...] = ()
+    ehlo_name: str = "mailsec-checker.invalid"
+    # Extra public suffixes (the lab declares "test" and "lab.test").
+    extra_public_suffixes: tuple[str, ...] = ()
+    # Caps on concurrent outbound connections for one check.
+    max_connections: int = 16
+    smtp_port: int = 25
+    https_port: int = 443
+    # Probe results per MX address are reused across domains for this long (seconds).
+    probe_cache_seconds: float = 300.0
+    mechanisms: tuple[str, ...] = field(default=())  # empty = all
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> CheckConfig:
+        resolvers = tuple(
+            parse_hostport(part)
+            for part in os.environ.get("MAILSEC_RESOLVER", "").split(",")
+            if part.strip()
+        )
+        timeout_raw = os.environ.get("MAILSEC_CHECK_TIMEOUT", "").strip()
+        try:
+            timeout = float(timeout_raw) if timeout_raw else 8.0
+        except ValueError:
+            raise ConfigError(f"MAILSEC_CHECK_TIMEOUT={timeout_raw!r} is not a number") from None
+        if timeout <= 0:
+            raise ConfigError("MAILSEC_CHECK_TIMEOUT must be positive")
+        ca_bundle = os.environ.get("MAILSEC_CA_BUNDLE", "").strip() or None
+        if ca_bundle and not os.path.isfile(ca_bundle):
+            raise ConfigError(f"MAILSEC_CA_BUNDLE={ca_bundle!r}: no such file")
+        suffixes = tuple(
+            s.strip().strip(".").lower()
+            for s in os.environ.get("MAILSEC_EXTRA_PUBLIC_SUFFIXES", "").split(",")
+            if s.strip()
+        )
+        values: dict[str, object] = {
+            "resolvers": resolvers,
+            "ca_bundle": ca_bundle,
+            "allow_private_targets": _env_bool("MAILSEC_ALLOW_PRIVATE_TARGETS", False),
+            "timeout": timeout,
+            "extra_public_suffixes": suffixes,
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,237 @@
+"""DNS for the engine: one client per check run, talking to the configured resolver(s).
+
+Every answer keeps what the verdicts need: the rcode (so SERVFAIL and timeouts become "could not
+check", never "absent"), the AD bit (DNSSEC), RFC 8914 extended errors, the CNAME chain and the
+TTL. Answers are cached for the run and concurrent asks for the same name share one query, so no
+lookup is done twice. Every query that went to the network is logged as evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import dns.asyncquery
+import dns.edns
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.resolver
+import dns.rrset
+
+from checks.config import CheckConfig
+
+# rcodes that mean "we could not find out", as opposed to an answer.
+UNANSWERED = {"SERVFAIL", "REFUSED", "TIMEOUT", "FORMERR", "NOTIMP", "NETWORK", "BADNAME"}
+
+
+@dataclass
+class DnsAnswer:
+    name: str
+    rdtype: str
+    rcode: str
+    records: list[dns.rdata.Rdata] = field(default_factory=list)
+    ad: bool = False
+    ede: list[tuple[int, str]] = field(default_factory=list)
+    cnames: list[str] = field(default_factory=list)
+    ttl: int | None = None
+    elapsed_ms: float = 0.0
+    detail: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """True when the lookup could not be completed: treat as 'could not check'."""
+        return self.rcode in UNANSWERED
+
+    @property
+    def nxdomain(self) -> bool:
+        return self.rcode == "NXDOMAIN"
+
+    @property
+    def exists(self) -> bool:
+        return self.rcode == "NOERROR" and bool(self.records)
+
+    @property
+    def empty(self) -> bool:
+        """A clean 'no such record' (NXDOMAIN or NODATA): the record is really absent."""
+        return self.rcode == "NXDOMAIN" or (self.rcode == "NOERROR" and not self.records)
+
+    def raw_texts(self) -> list[bytes]:
+        """TXT records with their character-strings joined WITHOUT spaces (RFC 7208 §3.3)."""
+        return [b"".join(r.strings) for r in self.records if hasattr(r, "strings")]
+
+    def texts(self) -> list[str]:
+        return [raw.decode("utf-8", errors="replace") for raw in self.raw_texts()]
+
+    def to_text(self) -> list[str]:
+        return [r.to_text() for r in self.records]
+
+    def describe_failure(self) -> str:
+        text = f"{self.rcode} for {self.name} {self.rdtype}"
+        if self.ede:
+            text += " (" + "; ".join(f"EDE {code}: {msg}".strip() for code, msg in self.ede) + ")"
+        elif self.detail:
+            text += f" ({self.detail})"
+        return text
+
+    def evidence(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "query": f"{self.name} {self.rdtype}",
+            "rcode": self.rcode,
+            "ad": self.ad,
+            "answers": self.to_text(),
+        }
+        if self.cnames:
+            data["cnames"] = self.cnames
+        if self.ede:
+            data["ede"] = [{"code": c, "text": t} for c, t in self.ede]
+        if self.ttl is not None:
+            data["ttl"] = self.ttl
+        return data
+
+
+def normalize(name: str) -> str:
+    return name.strip().rstrip(".").lower()
+
+
+def _system_resolvers() -> tuple[tuple[str, int], ...]:
+    try:
+        resolver = dns.resolver.Resolver(configure=True)
+    except dns.exception.DNSException:
+        return ()
+    port = resolver.port
+    return tuple((str(ns), port) for ns in resolver.nameservers)
+
+
+class DnsClient:
+    def __init__(self, config: CheckConfig) -> None:
+        self.config = config
+        self.resolvers = config.resolvers or _system_resolvers()
+        self._cache: dict[tuple[str, str, bool], asyncio.Future[DnsAnswer]] = {}
+        self.log: list[dict[str, Any]] = []
+
+    async def query(self, name: str, rdtype: str, *, cd: bool = False) -> DnsAnswer:
+        key = (normalize(name), rdtype.upper(), cd)
+        future = self._cache.get(key)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._cache[key] = future
+            try:
+                answer = await self._resolve(key[0], key[1], cd)
+            except BaseException as exc:  # cancellation must not leave waiters hanging
+                future.cancel()
+                del self._cache[key]
+                raise exc
+            future.set_result(answer)
+            return answer
+        return await asyncio.shield(future)
+
+    async def txt(self, name: str) -> DnsAnswer:
+        return await self.query(name, "TXT")
+
+    async def addresses(self, name: str) -> tuple[list[str], list[DnsAnswer]]:
+        """A and AAAA of a host, concurrently. Returns (addresses, the two answers)."""
+        a, aaaa = await asyncio.gather(self.query(name, "A"), self.query(name, "AAAA"))
+        addrs = [r.to_text() for r in a.records] + [r.to_text() for r in aaaa.records]
+        return addrs, [a, aaaa]
+
+    async def _resolve(self, name: str, rdtype: str, cd: bool) -> DnsAnswer:
+        started = time.monotonic()
+        answer = await self._exchange(name, rdtype, cd)
+        answer.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+        self.log.append(
+            {
+                "name": name,
+                "type": rdtype,
+                "rcode": answer.rcode,
+                "ad": answer.ad,
+                "ms": answer.elapsed_ms,
+                "answers": answer.to_text()[:20],
+                **({"ede": answer.ede} if answer.ede else {}),
+            }
+        )
+        return answer
+
+    async def _exchange(self, name: str, rdtype: str, cd: bool) -> DnsAnswer:
+        try:
+            qname = dns.name.from_text(name)
+            qtype = dns.rdatatype.from_text(rdtype)
+        except (dns.exception.DNSException, ValueError) as exc:
+            return DnsAnswer(name, rdtype, "BADNAME", detail=str(exc))
+        if not self.resolvers:
+            return DnsAnswer(name, rdtype, "NETWORK", detail="no resolver configured")
+        message = dns.message.make_query(qname, qtype, use_edns=0, payload=1232)
+        # AD in the query asks a validating resolver to report validation (RFC 6840 §5.7)
+        # without the weight of DO and RRSIGs; CD turns validation off for bogus diagnosis.
+        message.flags |= dns.flags.AD
+        if cd:
+            message.flags |= dns.flags.CD
+        deadline = time.monotonic() + self.config.timeout
+        attempt = 0
+        last = DnsAnswer(name, rdtype, "TIMEOUT", detail="no answer")
+        while time.monotonic() < deadline:
+            host, port = self.resolvers[attempt % len(self.resolvers)]
+            attempt += 1
+            per_try = min(max(self.config.timeout / 3, 1.0), deadline - time.monotonic())
+            if per_try <= 0:
+                break
+            try:
+                response, _ = await dns.asyncquery.udp_with_fallback(
+                    message, host, timeout=per_try, port=port
+                )
+            except dns.exception.Timeout:
+                last = DnsAnswer(name, rdtype, "TIMEOUT", detail=f"no answer from {host}:{port}")
+                continue
+            except (OSError, dns.exception.DNSException) as exc:
+                last = DnsAnswer(name, rdtype, "NETWORK", detail=f"{host}:{port}: {exc}")
+                if attempt >= 2 * len(self.resolvers):
+                    break
+                await asyncio.sleep(0.05)
+                continue
+            parsed = self._parse(name, rdtype, response)
+            # Another resolver may know better after a SERVFAIL; keep the first answer otherwise.
+            if parsed.rcode == "SERVFAIL" and attempt < len(self.resolvers):
+                last = parsed
+                continue
+            return parsed
+        return last
+
+    @staticmethod
+    def _parse(name: str, rdtype: str, response: dns.message.Message) -> DnsAnswer:
+        rcode = dns.rcode.to_text(response.rcode())
+        ede = [
+            (opt.code, opt.text or "")
+            for opt in response.options
+            if isinstance(opt, dns.edns.EDEOption)
+        ]
+        answer = DnsAnswer(
+            name, rdtype, rcode, ad=bool(response.flags & dns.flags.AD), ede=ede
+        )
+        if rcode != "NOERROR":
+            return answer
+        # Walk the CNAME chain from the query name, as a stub resolver would.
+        current = dns.name.from_text(name)
+        qtype = dns.rdatatype.from_text(rdtype)
+        for _ in range(16):
+            rrset = response.get_rrset(
+                response.answer, current, dns.rdataclass.IN, qtype
+            )
+            if rrset is not None:
+                answer.records = list(rrset)
+                answer.ttl = rrset.ttl
+                break
+            cname = response.get_rrset(
+                response.answer, current, dns.rdataclass.IN, dns.rdatatype.CNAME
+            )
+            if cname is None or qtype == dns.rdatatype.CNAME:
+                break
+            current = cname[0].target
+            answer.cnames.append(normalize(current.to_text()))
+        return answer

@@ -1,0 +1,185 @@
+"""Findings and reports: the engine's output, shared by the CLI, the workers and the web app.
+
+A finding is one rule of ../shared/standards/checklist.md applied to one subject. Its `id` is
+the checklist's check ID (e.g. ``MTASTS-30``), so the code, the fixtures and the docs share names.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class Status(enum.StrEnum):
+    PASS = "pass"
+    INFO = "info"
+    WARN = "warn"
+    FAIL = "fail"
+    # Could not check (timeout, SERVFAIL, REFUSED, 421 ...). Never scored as fail and never
+    # reported as "absent".
+    ERROR = "error"
+    # Does not apply (e.g. transport checks on a null-MX domain).
+    NA = "na"
+
+
+# Worst first; used to roll findings up into a mechanism verdict.
+SEVERITY_ORDER = [Status.FAIL, Status.ERROR, Status.WARN, Status.INFO, Status.PASS, Status.NA]
+
+
+class Mechanism(enum.StrEnum):
+    MX = "mx"
+    MTASTS = "mta-sts"
+    TLSRPT = "tls-rpt"
+    SMTP = "smtp"
+    SPF = "spf"
+    DKIM = "dkim"
+    DMARC = "dmarc"
+    DNSSEC = "dnssec"
+    DANE = "dane"
+    BIMI = "bimi"
+
+
+MECHANISM_TITLES = {
+    Mechanism.MX: "MX records",
+    Mechanism.MTASTS: "MTA-STS",
+    Mechanism.TLSRPT: "TLS reporting (TLS-RPT)",
+    Mechanism.SMTP: "STARTTLS on the MX hosts",
+    Mechanism.SPF: "SPF",
+    Mechanism.DKIM: "DKIM",
+    Mechanism.DMARC: "DMARC",
+    Mechanism.DNSSEC: "DNSSEC",
+    Mechanism.DANE: "DANE",
+    Mechanism.BIMI: "BIMI",
+}
+
+
+@dataclass
+class Finding:
+    id: str
+    status: Status
+    mechanism: Mechanism
+    summary: str
+    subject: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    fix: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = str(self.status)
+        data["mechanism"] = str(self.mechanism)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            id=data["id"],
+            status=Status(data["status"]),
+            mechanism=Mechanism(data["mechanism"]),
+            summary=data.get("summary", ""),
+            subject=data.get("subject", ""),
+            evidence=data.get("evidence") or {},
+            fix=data.get("fix", ""),
+        )
+
+
+def worst(statuses: list[Status]) -> Status:
+    for status in SEVERITY_ORDER:
+        if status in statuses:
+            return status
+    return Status.NA
+
+
+@dataclass
+class DomainReport:
+    domain: str
+    findings: list[Finding] = field(default_factory=list)
+    started_at: str = ""
+    duration_ms: int = 0
+    score: int | None = None
+    score_version: int = 0
+    score_detail: dict[str, Any] = field(default_factory=dict)
+    query_log: list[dict[str, Any]] = field(default_factory=list)
+    # Set when the whole check could not run (invalid name, resolver down).
+    error: str = ""
+
+    def by_mechanism(self) -> dict[Mechanism, list[Finding]]:
+        grouped: dict[Mechanism, list[Finding]] = {m: [] for m in Mechanism}
+        for finding in self.findings:
+            grouped[finding.mechanism].append(finding)
+        return grouped
+
+    def mechanism_status(self) -> dict[str, str]:
+        return {
+            str(mech): str(worst([f.status for f in found]))
+            for mech, found in self.by_mechanism().items()
+        }
+
+    def has(self, check_id: str, status: Status | None = None) -> bool:
+        return any(f.id == check_id and (status is None or f.status == status) for f in self.findings)
+
+    @property
+    def any_fail(self) -> bool:
+        return any(f.status == Status.FAIL for f in self.findings)
+
+    @property
+    def any_error(self) -> bool:
+        return bool(self.error) or any(f.status == Status.ERROR for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "domain": self.domain,
+            "score": self.score,
+            "score_version": self.score_version,
+            "score_detail": self.score_detail,
+            "started_at": self.started_at,
+            "duration_ms": self.duration_ms,
+            "error": self.error,
+            "mechanisms": self.mechanism_status(),
+            "findings": [f.to_dict() for f in self.findings],
+            "query_log": self.query_log,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DomainReport:
+        return cls(
+            domain=data["domain"],
+            findings=[Finding.from_dict(f) for f in data.get("findings", [])],
+            started_at=data.get("started_at", ""),
+            duration_ms=data.get("duration_ms", 0),
+            score=data.get("score"),
+            score_version=data.get("score_version", 0),
+            score_detail=data.get("score_detail") or {},
+            query_log=data.get("query_log") or [],
+            error=data.get("error", ""),
+        )
+
+
+class Collector:
+    """Accumulates the findings of one mechanism, so evaluators read as a list of rules."""
+
+    def __init__(self, mechanism: Mechanism) -> None:
+        self.mechanism = mechanism
+        self.findings: list[Finding] = []
+
+    def add(
+        self,
+        check_id: str,
+        status: Status,
+        summary: str,
+        *,
+        subject: str = "",
+        evidence: dict[str, Any] | None = None,
+        fix: str = "",
+    ) -> Finding:
+        finding = Finding(
+            id=check_id,
+            status=status,
+            mechanism=self.mechanism,
+            summary=summary,
+            subject=subject,
+            evidence=evidence or {},
+            fix=fix,
+        )
+        self.findings.append(finding)
+        return finding
