@@ -1,0 +1,73 @@
+"""Turning what a person typed into a domain we may check."""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+
+from publicsuffixlist import PublicSuffixList
+
+
+class DomainNameError(ValueError):
+    pass
+
+
+@functools.cache
+def _psl() -> PublicSuffixList:
+    return PublicSuffixList()
+
+
+def is_public_suffix(name: str, extra_public_suffixes: tuple[str, ...] = ()) -> bool:
+    name = name.lower().rstrip(".")
+    if name in extra_public_suffixes:
+        return True
+    return _psl().is_public(name)
+
+
+def organizational_domain(name: str, extra_public_suffixes: tuple[str, ...] = ()) -> str:
+    """RFC 7489 §3.2: the public suffix plus one label (the lab adds its own suffixes)."""
+    name = name.lower().rstrip(".")
+    labels = name.split(".")
+    # The longest extra suffix that the name sits strictly below wins over the real list.
+    best = ""
+    for suffix in extra_public_suffixes:
+        if name.endswith("." + suffix) and len(suffix) > len(best):
+            best = suffix
+    if best:
+        keep = len(best.split(".")) + 1
+        return ".".join(labels[-keep:])
+    return _psl().privatesuffix(name) or name
+
+
+def to_ascii_domain(text: str, *, extra_public_suffixes: tuple[str, ...] = ()) -> str:
+    """Normalise to an A-label name; refuse IPs, single labels and public suffixes."""
+    name = text.strip().rstrip(".").lower()
+    for prefix in ("https://", "http://", "mailto:"):
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+    name = name.split("/", 1)[0].rsplit("@", 1)[-1]
+    if not name:
+        raise DomainNameError("Enter a domain name, for example example.com.")
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        raise DomainNameError(f"{text.strip()} is an IP address; enter a domain name.")
+    try:
+        ascii_name = name.encode("idna").decode("ascii") if not name.isascii() else name
+    except UnicodeError:
+        raise DomainNameError(f"{text.strip()} is not a valid domain name.") from None
+    labels = ascii_name.split(".")
+    if len(ascii_name) > 253 or len(labels) < 2:
+        raise DomainNameError(f"{text.strip()} is not a registrable domain name.")
+    for label in labels:
+        if not label or len(label) > 63 or label.startswith("-") or label.endswith("-"):
+            raise DomainNameError(f"{text.strip()} is not a valid domain name.")
+        if not all(c.isalnum() or c in "-_" for c in label):
+            raise DomainNameError(f"{text.strip()} is not a valid domain name.")
+    if is_public_suffix(ascii_name, extra_public_suffixes):
+        raise DomainNameError(
+            f"{ascii_name} is a public suffix, not a domain someone owns; enter your own domain."
+        )
+    return ascii_name

@@ -1,0 +1,93 @@
+"""check_domain(): run every mechanism for one domain concurrently and score the result."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from types import ModuleType
+
+from checks import scoring
+from checks.config import CheckConfig
+from checks.context import CheckContext
+from checks.domainname import DomainNameError, to_ascii_domain
+from checks.findings import DomainReport, Finding, Mechanism, Status
+
+# One module per mechanism; each has `MECHANISM` and `async def evaluate(ctx) -> list[Finding]`.
+MECHANISM_MODULES = (
+    "checks.mx",
+    "checks.mtasts",
+    "checks.tlsrpt",
+    "checks.starttls",
+    "checks.spf",
+    "checks.dkim",
+    "checks.dmarc",
+    "checks.dnssec",
+    "checks.dane",
+    "checks.bimi",
+)
+
+ProgressCallback = Callable[[Mechanism, list[Finding]], Awaitable[None] | None]
+
+
+def mechanism_modules() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in MECHANISM_MODULES]
+
+
+async def _run_one(
+    module: ModuleType, ctx: CheckContext, on_progress: ProgressCallback | None
+) -> list[Finding]:
+    mechanism: Mechanism = module.MECHANISM
+    try:
+        findings = list(await module.evaluate(ctx))
+    except Exception as exc:  # a bug in one mechanism must not sink the others
+        findings = [
+            Finding(
+                id="ENGINE-01",
+                status=Status.ERROR,
+                mechanism=mechanism,
+                summary=f"The {mechanism} check could not be completed because of an internal "
+                f"error ({type(exc).__name__}). The other checks are unaffected.",
+                evidence={"traceback": traceback.format_exc(limit=5)},
+            )
+        ]
+    if on_progress is not None:
+        result = on_progress(mechanism, findings)
+        if asyncio.iscoroutine(result):
+            await result
+    return findings
+
+
+async def check_domain(
+    domain: str,
+    config: CheckConfig,
+    *,
+    on_progress: ProgressCallback | None = None,
+    mechanisms: Iterable[str] = (),
+) -> DomainReport:
+    started = time.monotonic()
+    report = DomainReport(domain=domain, started_at=datetime.now(UTC).isoformat())
+    try:
+        name = to_ascii_domain(domain, extra_public_suffixes=config.extra_public_suffixes)
+    except DomainNameError as exc:
+        report.error = str(exc)
+        return report
+    report.domain = name
+    ctx = CheckContext(name, config)
+    wanted = set(mechanisms) or set(config.mechanisms)
+    modules = [m for m in mechanism_modules() if not wanted or str(m.MECHANISM) in wanted]
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(_run_one(m, ctx, on_progress)) for m in modules]
+    for task in tasks:
+        report.findings.extend(task.result())
+    report.query_log = ctx.dns.log
+    report.duration_ms = int((time.monotonic() - started) * 1000)
+    scoring.apply(report)
+    return report
+
+
+def check_domain_sync(domain: str, config: CheckConfig, **kwargs: object) -> DomainReport:
+    return asyncio.run(check_domain(domain, config, **kwargs))  # type: ignore[arg-type]
