@@ -1,0 +1,15 @@
+"""The Celery application. Workers: `celery -A mailsec worker -Q default,probes`; beat: `celery -A mailsec beat`."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailsec.settings")
+
+app = Celery("mailsec")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+# tasks.py of every installed app, and of the check engine, which is not a Django app
+app.autodiscover_tasks()
+app.autodiscover_tasks(["checks"])

@@ -1,0 +1,270 @@
+"""Typed helpers that read settings from environment variables.
+
+Every helper refuses a bad value loudly: it raises ImproperlyConfigured naming the
+variable and the value it could not use, so a typo fails at start-up instead of
+quietly falling back to a default.
+
+An unset variable and a variable set to the empty string both mean "use the default".
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+def _raw(name: str, environ: Mapping[str, str] | None = None) -> str | None:
+    value = (os.environ if environ is None else environ).get(name)
+    if value is None or value.strip() == "":
+        return None
+    return value.strip()
+
+
+def _fail(name: str, value: str, expected: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"{name}={value!r} is not valid: expected {expected}.")
+
+
+def env_str(name: str, default: str | None = None, *, required: bool = False) -> str | None:
+    value = _raw(name)
+    if value is None:
+        if required:
+            raise ImproperlyConfigured(f"{name} must be set.")
+        return default
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    word = value.lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise _fail(name, value, "one of 1/0, true/false, yes/no, on/off")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise _fail(name, value, "a whole number") from None
+    if minimum is not None and number < minimum:
+        raise _fail(name, value, f"a whole number of at least {minimum}")
+    return number
+
+
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise _fail(name, value, "a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise _fail(name, value, "a finite number")
+    if minimum is not None and number < minimum:
+        raise _fail(name, value, f"a number of at least {minimum}")
+    return number
+
+
+def env_list(name: str, default: list[str] | None = None) -> list[str]:
+    """A comma-separated list; blanks around items and empty items are dropped."""
+    value = _raw(name)
+    if value is None:
+        return list(default or [])
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_path(name: str, default: Path) -> Path:
+    """A filesystem path, made absolute (relative paths are taken from the current directory)."""
+    value = _raw(name)
+    path = default if value is None else Path(value).expanduser()
+    return path.absolute()
+
+
+def env_secret(name: str) -> str | None:
+    """Read NAME, or the contents of the file named by NAME_FILE (for Docker/systemd secrets)."""
+    value = _raw(name)
+    file_name = _raw(f"{name}_FILE")
+    if value is not None and file_name is not None:
+        raise ImproperlyConfigured(f"Set either {name} or {name}_FILE, not both.")
+    if file_name is None:
+        return value
+    try:
+        content = Path(file_name).read_text().strip()
+    except OSError as e:
+        raise ImproperlyConfigured(f"{name}_FILE={file_name!r} cannot be read: {e}") from None
+    if not content:
+        raise ImproperlyConfigured(f"{name}_FILE={file_name!r} is empty.")
+    return content
+
+
+def env_url(name: str, default: str | None = None, *, schemes: tuple[str, ...]) -> str | None:
+    """An absolute URL with one of the given schemes and a host, without a trailing slash."""
+    value = _raw(name)
+    if value is None:
+        return default
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise _fail(
+            name, value, f"an absolute URL starting with {' or '.join(s + '://' for s in schemes)}"
+        )
+    return value.rstrip("/")
+
+
+def parse_host_port(name: str, item: str, default_port: int) -> tuple[str, int]:
+    """'1.2.3.4', '1.2.3.4:5353', '[::1]:53', 'resolver.lab.test:53' → (host, port)."""
+    text = item.strip()
+    if text.startswith("["):
+        host, sep, rest = text[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise _fail(name, item, "host:port, with [brackets] around an IPv6 address")
+        port_text = rest[1:]
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+    elif ":" in text:  # a bare IPv6 address
+        host, port_text = text, ""
+    else:
+        host, port_text = text, ""
+    if not host:
+        raise _fail(name, item, "host:port")
+    if port_text == "":
+        return host, default_port
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise _fail(name, item, "host:port with a port between 1 and 65535")
+    return host, int(port_text)
+
+
+def env_host_ports(name: str, default_port: int) -> list[tuple[str, int]]:
+    return [parse_host_port(name, item, default_port) for item in env_list(name)]
+
+
+# --- DATABASE_URL -------------------------------------------------------------------------
+
+
+def parse_database_url(name: str, url: str) -> dict[str, Any]:
+    """sqlite:///relative.db, sqlite:////abs/path.db, sqlite:///:memory:,
+    postgres://user:password@host:port/dbname?sslmode=require (also postgresql://).
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        if parts.netloc:
+            raise _fail(
+                name,
+                url,
+                "sqlite:///relative/path or sqlite:////absolute/path (three or four slashes)",
+            )
+        path = unquote(parts.path[1:]) if parts.path.startswith("/") else ""
+        if not path:
+            raise _fail(name, url, "sqlite:///path/to/file.sqlite3")
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+    if parts.scheme in ("postgres", "postgresql"):
+        db_name = unquote(parts.path.lstrip("/"))
+        if not db_name:
+            raise _fail(
+                name, url, "postgres://user@host:port/dbname (the database name is missing)"
+            )
+        try:
+            port = parts.port
+        except ValueError:
+            raise _fail(name, url, "postgres://user@host:port/dbname with a numeric port") from None
+        # unquote the host so a socket directory can be given as %2Fvar%2Frun%2Fpostgresql
+        host = unquote(parts.hostname or "")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": db_name,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": host,
+            "PORT": str(port or ""),
+            "OPTIONS": dict(parse_qsl(parts.query)),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    raise _fail(name, url, "a sqlite:// or postgres:// URL")
+
+
+# --- EMAIL_URL ----------------------------------------------------------------------------
+
+EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtp+tls": "django.core.mail.backends.smtp.EmailBackend",
+    "smtp+ssl": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+
+
+def parse_email_url(name: str, url: str) -> dict[str, Any]:
+    """smtp://user:pass@host:port (no TLS: for a relay on localhost or a trusted network),
+    smtp+tls://… (STARTTLS, port 587 by default), smtp+ssl://… (implicit TLS, port 465),
+    console:// (print to stdout), locmem:// (kept in memory, for tests).
+
+    Returns the EMAIL_* settings to merge into the settings module.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in EMAIL_BACKENDS:
+        raise _fail(name, url, "smtp://, smtp+tls://, smtp+ssl://, console:// or locmem://")
+    settings: dict[str, Any] = {"EMAIL_BACKEND": EMAIL_BACKENDS[parts.scheme]}
+    if not parts.scheme.startswith("smtp"):
+        return settings
+    if not parts.hostname:
+        raise _fail(name, url, "smtp://user:password@host:port (the host is missing)")
+    try:
+        port = parts.port
+    except ValueError:
+        raise _fail(name, url, "smtp://user:password@host:port with a numeric port") from None
+    default_port = {"smtp": 25, "smtp+tls": 587, "smtp+ssl": 465}[parts.scheme]
+    settings.update(
+        EMAIL_HOST=parts.hostname,
+        EMAIL_PORT=port or default_port,
+        EMAIL_HOST_USER=unquote(parts.username or ""),
+        EMAIL_HOST_PASSWORD=unquote(parts.password or ""),
+        EMAIL_USE_TLS=parts.scheme == "smtp+tls",
+        EMAIL_USE_SSL=parts.scheme == "smtp+ssl",
+        EMAIL_TIMEOUT=30,
+    )
+    return settings
+
+
+# --- SECRET_KEY for development ---------------------------------------------------------
+
+
+def stored_secret_key(path: Path) -> str:
+    """Return the key stored at path, creating it (mode 0600) on first use.
+
+    Safe when web, worker and beat start at the same moment: the key is written to a
+    private temporary file and linked into place, so a reader never sees a half-written
+    file and only the first writer wins.
+    """
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(50) + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,288 @@
+"""Django settings for mailsec, read from environment variables.
+
+With nothing set this is the embedded default used by `make run`: DEBUG on, SQLite,
+a filesystem Celery broker and a file cache, all under MAILSEC_DATA_DIR (./var).
+docs/configuration.md lists every variable.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from mailsec.env import (
+    env_bool,
+    env_float,
+    env_host_ports,
+    env_list,
+    env_path,
+    env_secret,
+    env_str,
+    env_url,
+    parse_database_url,
+    parse_email_url,
+    stored_secret_key,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = env_path("MAILSEC_DATA_DIR", BASE_DIR / "var")
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", default=True)
+
+# --- Secrets and hosts ----------------------------------------------------------------------
+
+_secret_key = env_secret("SECRET_KEY")
+if _secret_key is None:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off.")
+    # Development only: a random key generated once and kept in the data directory.
+    _secret_key = stored_secret_key(DATA_DIR / "secret_key")
+SECRET_KEY = _secret_key
+
+SITE_ROOT = env_url("SITE_ROOT", schemes=("http", "https"))
+if SITE_ROOT is None:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SITE_ROOT (e.g. https://mailsec.example) must be set when DEBUG is off."
+        )
+    SITE_ROOT = "http://127.0.0.1:8000"
+_site = urlsplit(SITE_ROOT)
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [_site.hostname or "localhost"]
+if DEBUG:
+    ALLOWED_HOSTS += ["localhost", "127.0.0.1", "[::1]"]
+CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
+
+# --- Applications ---------------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "mailsec",
+    "mailsec.accounts",
+    "mailsec.domains",
+    "mailsec.scoring",
+    "reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "mailsec.urls"
+WSGI_APPLICATION = "mailsec.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "mailsec.views.site_context",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+
+_database_url = env_str("DATABASE_URL")
+if _database_url is None:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "mailsec.sqlite3",
+            # web, worker and beat write to the same file: wait for locks instead of failing,
+            # take the write lock up front, and let readers run alongside a writer (WAL).
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+else:
+    DATABASES = {"default": parse_database_url("DATABASE_URL", _database_url)}
+
+# --- Redis: broker, results and cache when set ----------------------------------------------
+
+REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "mailsec",
+        }
+    }
+else:
+    # A file cache is shared by every process on the machine (rate limits need that).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": DATA_DIR / "cache",
+        }
+    }
+
+# --- Celery (read by mailsec/celery.py, namespace CELERY_) ------------------------------------
+
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+    # A task whose worker died is redelivered after this long (it must exceed the longest task).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+else:
+    # The embedded broker: kombu's filesystem transport, one folder of message files.
+    # Folders must be absolute (kombu's default control folder is relative to each process's
+    # working directory) and should be on the same filesystem as $TMPDIR, because consumed
+    # messages are moved there with a rename, which is only atomic within one filesystem.
+    _broker_dir = DATA_DIR / "broker"
+    for _sub in ("queue", "control", "results"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }
+    CELERY_RESULT_BACKEND = f"file://{_broker_dir / 'results'}"
+
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"checks.tasks.*": {"queue": "probes"}}
+# Defaults; tasks that need more or less set soft_time_limit/time_limit on their decorator.
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 150
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Proves beat → broker → worker → database every minute (Ping row "beat").
+    "heartbeat": {"task": "mailsec.tasks.ping", "schedule": 60.0, "args": ["beat"]},
+    "prune-pings": {"task": "mailsec.tasks.prune_pings", "schedule": timedelta(hours=6)},
+    # The domain scheduler tick (claim due domains, enqueue their checks) goes here, every
+    # minute, once mailsec/domains has its task: "domains-tick": {"task": ..., "schedule": 60.0}.
+}
+
+# --- Email ----------------------------------------------------------------------------------
+
+_email_url = env_str("EMAIL_URL", "console://" if DEBUG else None)
+if _email_url is None:
+    raise ImproperlyConfigured(
+        "EMAIL_URL (e.g. smtp+tls://user:password@host:587) must be set when DEBUG is off."
+    )
+# EMAIL_BACKEND, and for smtp URLs EMAIL_HOST/PORT/HOST_USER/HOST_PASSWORD/USE_TLS/USE_SSL/TIMEOUT
+globals().update(parse_email_url("EMAIL_URL", _email_url))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"mailsec <noreply@{_site.hostname}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- The check engine (checks.config.CheckConfig.from_env() reads the same variables) -------
+
+MAILSEC_ENGINE = {
+    "resolvers": env_host_ports("MAILSEC_RESOLVER", default_port=53),
+    "ca_bundle": env_str("MAILSEC_CA_BUNDLE"),
+    "allow_private_targets": env_bool("MAILSEC_ALLOW_PRIVATE_TARGETS", default=False),
+    "extra_public_suffixes": env_list("MAILSEC_EXTRA_PUBLIC_SUFFIXES"),
+    "timeout": env_float("MAILSEC_CHECK_TIMEOUT", default=20.0, minimum=1.0),
+}
+if MAILSEC_ENGINE["ca_bundle"] and not Path(MAILSEC_ENGINE["ca_bundle"]).is_file():
+    raise ImproperlyConfigured(
+        f"MAILSEC_CA_BUNDLE={MAILSEC_ENGINE['ca_bundle']!r} is not a readable file."
+    )
+MAILSEC_CHECK_INTERVAL = timedelta(
+    seconds=env_float("MAILSEC_CHECK_INTERVAL", default=6 * 3600, minimum=60)
+)
+
+# --- Static files ---------------------------------------------------------------------------
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            # production: run `manage.py collectstatic`; whitenoise serves hashed, compressed files
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# --- Security -------------------------------------------------------------------------------
+
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+if not DEBUG:
+    if _site.scheme != "https":
+        raise ImproperlyConfigured(
+            f"SITE_ROOT={SITE_ROOT!r} must start with https:// when DEBUG is off."
+        )
+    # Behind Caddy (or another proxy that sets X-Forwarded-Proto); gunicorn must not be
+    # reachable from outside except through that proxy.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# --- Misc -----------------------------------------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Warnings and errors (including tracebacks of failed requests) go to stderr, DEBUG or not.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
