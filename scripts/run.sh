@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# `make run`: install, migrate, then run web + worker + beat on this machine until Ctrl-C.
+# With no environment set this is the embedded default: SQLite and a filesystem broker
+# under ./var. Logs go to $MAILSEC_DATA_DIR/log (default ./var/log).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+URL="http://$HOST:$PORT/"
+export DJANGO_SETTINGS_MODULE=mailsec.settings
+
+scripts/venv.sh
+PY=.venv/bin/python
+
+echo "== migrate"
+$PY manage.py migrate --noinput
+
+DATA_DIR=$($PY -c 'import django; django.setup(); from django.conf import settings; print(settings.DATA_DIR)')
+LOG_DIR="$DATA_DIR/log"
+mkdir -p "$LOG_DIR"
+
+pids=()
+names=()
+stopping=0
+
+stop_all() {
+    [ "$stopping" -eq 1 ] && return
+    stopping=1
+    trap - INT TERM
+    echo
+    echo "== stopping web, worker and beat"
+    for pid in "${pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    echo "== stopped"
+}
+trap 'stop_all; exit 130' INT TERM
+trap stop_all EXIT
+
+start() {  # start NAME COMMAND...: run in the background, output to $LOG_DIR/NAME.log
+    local name=$1
+    shift
+    "$@" >"$LOG_DIR/$name.log" 2>&1 &
+    pids+=($!)
+    names+=("$name")
+    echo "   $name: pid $!, log $LOG_DIR/$name.log"
+}
+
+echo "== starting"
+start web .venv/bin/gunicorn mailsec.wsgi --bind "$HOST:$PORT" --workers 2 --access-logfile -
+start worker .venv/bin/celery -A mailsec worker -Q default,probes --concurrency 2 -n "worker@%h" -l info
+start beat .venv/bin/celery -A mailsec beat -l info
+
+ok=0
+for _ in $(seq 1 100); do
+    if $PY -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('${URL}healthz', timeout=2).status != 200)" 2>/dev/null; then
+        ok=1
+        break
+    fi
+    sleep 0.2
+done
+if [ "$ok" -ne 1 ]; then
+    echo "web did not answer ${URL}healthz within 20 s; last lines of $LOG_DIR/web.log:" >&2
+    tail -n 20 "$LOG_DIR/web.log" >&2
+    exit 1
+fi
+
+echo "== self-test"
+if ! $PY manage.py selftest --timeout 30; then
+    echo "last lines of $LOG_DIR/worker.log:" >&2
+    tail -n 20 "$LOG_DIR/worker.log" >&2
+    exit 1
+fi
+
+echo
+echo "mailsec is running at $URL   (web, worker and beat; Ctrl-C stops all three)"
+echo
+
+# Wait until Ctrl-C, or until one of the three exits on its own.
+set +e
+wait -n "${pids[@]}"
+status=$?
+set -e
+if [ "$stopping" -eq 0 ]; then
+    for i in "${!pids[@]}"; do
+        if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+            echo "${names[$i]} exited (status $status); last lines of $LOG_DIR/${names[$i]}.log:" >&2
+            tail -n 20 "$LOG_DIR/${names[$i]}.log" >&2
+        fi
+    done
+    exit 1
+fi
