@@ -211,18 +211,14 @@ class DnsClient:
             for opt in response.options
             if isinstance(opt, dns.edns.EDEOption)
         ]
-        answer = DnsAnswer(
-            name, rdtype, rcode, ad=bool(response.flags & dns.flags.AD), ede=ede
-        )
+        answer = DnsAnswer(name, rdtype, rcode, ad=bool(response.flags & dns.flags.AD), ede=ede)
         if rcode != "NOERROR":
             return answer
         # Walk the CNAME chain from the query name, as a stub resolver would.
         current = dns.name.from_text(name)
         qtype = dns.rdatatype.from_text(rdtype)
         for _ in range(16):
-            rrset = response.get_rrset(
-                response.answer, current, dns.rdataclass.IN, qtype
-            )
+            rrset = response.get_rrset(response.answer, current, dns.rdataclass.IN, qtype)
             if rrset is not None:
                 answer.records = list(rrset)
                 answer.ttl = rrset.ttl

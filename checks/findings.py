@@ -116,7 +116,9 @@ class DomainReport:
         }
 
     def has(self, check_id: str, status: Status | None = None) -> bool:
-        return any(f.id == check_id and (status is None or f.status == status) for f in self.findings)
+        return any(
+            f.id == check_id and (status is None or f.status == status) for f in self.findings
+        )
 
     @property
     def any_fail(self) -> bool:

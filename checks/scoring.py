@@ -1,0 +1,132 @@
+"""The score: a pure, versioned function of the findings. docs/scoring.md explains it.
+
+Each mechanism is a category with a weight. A category earns its weight in full when nothing
+in it is wrong, nothing when something fails or the mechanism is not deployed, and loses a
+quarter of its weight per distinct warning (never below a quarter). Categories that could not be
+checked (`error`) or do not apply (`na`, e.g. transport checks on a domain with a null MX) leave
+the denominator, so "could not check" never lowers a score, and the score says it is partial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from checks.findings import DomainReport, Finding, Mechanism, Status
+
+# Bump whenever weights or rules change, and add a line to docs/scoring.md: every stored run
+# keeps the version it was scored with, so history charts can mark the change.
+SCORE_VERSION = 1
+
+WEIGHTS: dict[Mechanism, int] = {
+    Mechanism.MTASTS: 20,
+    Mechanism.SMTP: 20,
+    Mechanism.DMARC: 15,
+    Mechanism.SPF: 10,
+    Mechanism.DKIM: 10,
+    Mechanism.DNSSEC: 10,
+    Mechanism.TLSRPT: 5,
+    Mechanism.MX: 5,
+    Mechanism.DANE: 5,
+    # BIMI is a draft and a branding feature, not transport security: shown, never scored.
+    Mechanism.BIMI: 0,
+}
+
+# Findings that mean "this mechanism is not deployed": the category earns nothing.
+ABSENCE = {
+    ("MTASTS-01", Status.INFO),
+    ("TLSRPT-01", Status.INFO),
+    ("TLSRPT-01", Status.WARN),
+    ("SPF-01", Status.INFO),
+    ("SPF-01", Status.WARN),
+    ("DMARC-01", Status.INFO),
+    ("DNSSEC-01", Status.INFO),
+}
+
+# Mechanisms that are optional in the sense that their absence is not held against a domain:
+# DANE needs DNSSEC at the mail provider (Gmail and Microsoft 365 customers cannot deploy it),
+# and DKIM selectors cannot be listed from DNS, so "no key found" may only mean "not guessed".
+NOT_SCORED_WHEN_ABSENT = {
+    Mechanism.DANE: {"DANE-01"},
+    Mechanism.DKIM: {"DKIM-01"},
+}
+
+WARN_COST = 0.25
+WARN_FLOOR = 0.25
+
+
+@dataclass
+class CategoryScore:
+    mechanism: Mechanism
+    weight: int
+    counted: bool
+    factor: float
+    reason: str
+    costs: list[str]
+
+    @property
+    def points(self) -> float:
+        return self.weight * self.factor if self.counted else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "weight": self.weight,
+            "counted": self.counted,
+            "points": round(self.points, 2),
+            "lost": round(self.weight - self.points, 2) if self.counted else 0,
+            "reason": self.reason,
+            "costs": self.costs,
+        }
+
+
+def score_category(mechanism: Mechanism, findings: list[Finding]) -> CategoryScore:
+    weight = WEIGHTS[mechanism]
+    statuses = {f.status for f in findings}
+    if not findings or statuses <= {Status.NA}:
+        return CategoryScore(mechanism, weight, False, 0.0, "does not apply", [])
+    judged = [f for f in findings if f.status not in (Status.ERROR, Status.NA)]
+    if not judged:
+        return CategoryScore(mechanism, weight, False, 0.0, "could not be checked", [])
+    fails = sorted({f.id for f in judged if f.status == Status.FAIL})
+    if fails:
+        return CategoryScore(mechanism, weight, True, 0.0, "failing", fails)
+    absent = sorted({f.id for f in judged if (f.id, f.status) in ABSENCE})
+    optional_absent = NOT_SCORED_WHEN_ABSENT.get(mechanism, set())
+    if absent:
+        return CategoryScore(mechanism, weight, True, 0.0, "not deployed", absent)
+    has_positive = any(f.status in (Status.PASS, Status.WARN) for f in judged)
+    if not has_positive and {f.id for f in judged} & optional_absent:
+        return CategoryScore(mechanism, weight, False, 0.0, "not deployed (not scored)", [])
+    warns = sorted({f.id for f in judged if f.status == Status.WARN})
+    factor = max(WARN_FLOOR, 1.0 - WARN_COST * len(warns)) if warns else 1.0
+    reason = "weaknesses" if warns else "good"
+    return CategoryScore(mechanism, weight, True, factor, reason, warns)
+
+
+def compute(findings: list[Finding]) -> tuple[int | None, dict[str, Any]]:
+    grouped: dict[Mechanism, list[Finding]] = {m: [] for m in Mechanism}
+    for finding in findings:
+        grouped[finding.mechanism].append(finding)
+    categories = {m: score_category(m, grouped[m]) for m in Mechanism}
+    counted = [c for c in categories.values() if c.counted and c.weight]
+    total_weight = sum(c.weight for c in counted)
+    not_checked = sorted(
+        str(m) for m, c in categories.items() if c.reason == "could not be checked" and c.weight
+    )
+    errors = sorted({f.id for f in findings if f.status == Status.ERROR})
+    detail: dict[str, Any] = {
+        "version": SCORE_VERSION,
+        "categories": {str(m): c.to_dict() for m, c in categories.items()},
+        "partial": bool(errors),
+        "not_checked": not_checked,
+        "errors": errors,
+    }
+    if not total_weight:
+        return None, detail
+    score = round(100 * sum(c.points for c in counted) / total_weight)
+    return score, detail
+
+
+def apply(report: DomainReport) -> None:
+    report.score, report.score_detail = compute(report.findings)
+    report.score_version = SCORE_VERSION
