@@ -1,0 +1,292 @@
+"""Declarative lab scenarios: one TOML file per fixture domain (see README.md for the format).
+
+The engine's tests import `load_scenarios()` to learn which findings each fixture must produce;
+the lab itself reads the same files to build zones, certificates and servers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "scenarios"
+ENV_DIRS = "MAILSEC_LAB_SCENARIOS"
+
+DNSSEC_MODES = {"signed", "unsigned", "expired-signatures", "ds-mismatch", "tampered"}
+CERT_KINDS = {"valid", "expired", "not-yet-valid", "self-signed", "rogue"}
+CHAINS = {"full", "leaf"}
+TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+MTASTS_VALUES = {"valid", "invalid", "none"}
+# The zones the lab itself serves; scenarios may add records to them only through other_zones.
+LAB_OWNED_ZONES = {"test", "lab.test"}
+
+
+class ScenarioError(ValueError):
+    """A scenario file is malformed; the message names the file."""
+
+
+@dataclass(frozen=True)
+class CertSpec:
+    kind: str = "valid"
+    sans: tuple[str, ...] = ()
+    cn: str | None = None
+    chain: str = "full"
+
+
+@dataclass(frozen=True)
+class SmtpHost:
+    host: str
+    ip: str
+    port: int = 25
+    starttls: bool = True
+    tls_min: str = "1.2"
+    tls_max: str = "1.3"
+    cert: CertSpec = field(default_factory=CertSpec)
+    banner_delay: float = 0.0
+    max_connections: int = 0
+    window: float = 30.0
+
+
+@dataclass(frozen=True)
+class HttpFile:
+    path: str
+    status: int = 200
+    content_type: str | None = "text/plain; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    generated: str | None = None  # "vmc": body is the lab-minted mark certificate PEM
+
+
+@dataclass(frozen=True)
+class HttpsHost:
+    host: str
+    ip: str
+    port: int = 443
+    cert: CertSpec = field(default_factory=CertSpec)
+    files: tuple[HttpFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    domain: str
+    title: str
+    dnssec: str
+    selectors: tuple[str, ...]
+    records: tuple[str, ...]
+    other_zones: dict[str, tuple[str, ...]]
+    smtp: tuple[SmtpHost, ...]
+    https: tuple[HttpsHost, ...]
+    expect_fail: set[str]
+    expect_warn: set[str]
+    expect_error: set[str]
+    present: set[str]
+    mtasts: str
+    mtasts_oracle: str | None
+    checklist: str | None
+    note: str
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.domain.split(".")[0]
+
+
+def scenario_dirs(extra_dirs: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
+    dirs = [BUILTIN_DIR]
+    dirs += [Path(d) for d in os.environ.get(ENV_DIRS, "").split(":") if d]
+    dirs += [Path(d) for d in extra_dirs]
+    return dirs
+
+
+def load_scenarios(extra_dirs: Iterable[str | os.PathLike[str]] = ()) -> list[Scenario]:
+    """Every scenario from the built-in folder, $MAILSEC_LAB_SCENARIOS and `extra_dirs`."""
+    scenarios: list[Scenario] = []
+    for d in scenario_dirs(extra_dirs):
+        if not d.is_dir():
+            raise ScenarioError(f"{d}: scenario folder does not exist")
+        scenarios += [load_file(p) for p in sorted(d.glob("*.toml"))]
+    check_consistency(scenarios)
+    return scenarios
+
+
+def load_file(path: Path) -> Scenario:
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+        return _parse(data, path)
+    except ScenarioError:
+        raise
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as e:
+        raise ScenarioError(f"{path}: {type(e).__name__}: {e}") from e
+
+
+def _fail(path: Path, msg: str) -> ScenarioError:
+    return ScenarioError(f"{path}: {msg}")
+
+
+def _strs(path: Path, data: dict[str, object], key: str) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(path, f"`{key}` must be a list of strings")
+    return tuple(value)
+
+
+def _check_ip(path: Path, ip: str) -> str:
+    addr = ipaddress.ip_address(ip)
+    # Hermetic by construction: only loopback, and never the system resolver's 127.0.0.1.
+    if not addr.is_loopback or ip == "127.0.0.1":
+        raise _fail(path, f"address {ip} is outside the lab plan (127.0.0.0/8 except 127.0.0.1)")
+    return ip
+
+
+def _cert(path: Path, row: dict[str, object]) -> CertSpec:
+    kind = str(row.get("cert", "valid"))
+    chain = str(row.get("chain", "full"))
+    if kind not in CERT_KINDS:
+        raise _fail(path, f"cert = {kind!r}, expected one of {sorted(CERT_KINDS)}")
+    if chain not in CHAINS:
+        raise _fail(path, f"chain = {chain!r}, expected one of {sorted(CHAINS)}")
+    sans = row.get("sans")
+    cn = row.get("cn")
+    return CertSpec(
+        kind=kind,
+        sans=tuple(sans) if isinstance(sans, list) else (str(row["host"]),),
+        cn=str(cn) if cn is not None else None,
+        chain=chain,
+    )
+
+
+def _tls_range(path: Path, text: str) -> tuple[str, str]:
+    lo, _, hi = text.partition("-")
+    hi = hi or lo
+    if lo not in TLS_VERSIONS or hi not in TLS_VERSIONS or lo > hi:
+        raise _fail(path, f"tls = {text!r}, expected e.g. '1.2-1.3' or '1.0'")
+    return lo, hi
+
+
+def _parse(data: dict[str, object], path: Path) -> Scenario:
+    known = {
+        "domain", "title", "dnssec", "selectors", "records", "other_zones", "smtp", "https",
+        "expect", "checklist", "note",
+    }
+    unknown = set(data) - known
+    if unknown:
+        raise _fail(path, f"unknown keys {sorted(unknown)}")
+    domain = str(data["domain"]).rstrip(".").lower()
+    if not domain.endswith(".test") or domain in LAB_OWNED_ZONES:
+        raise _fail(path, f"domain {domain!r} must be a child zone under .test")
+    dnssec = str(data.get("dnssec", "signed"))
+    if dnssec not in DNSSEC_MODES:
+        raise _fail(path, f"dnssec = {dnssec!r}, expected one of {sorted(DNSSEC_MODES)}")
+
+    other: dict[str, tuple[str, ...]] = {}
+    raw_other = data.get("other_zones", {})
+    if not isinstance(raw_other, dict):
+        raise _fail(path, "`other_zones` must be a table of zone = [records]")
+    for zone, recs in raw_other.items():
+        other[zone.rstrip(".").lower()] = _strs(path, raw_other, zone)
+
+    smtp: list[SmtpHost] = []
+    for row in data.get("smtp", []):  # type: ignore[attr-defined]
+        lo, hi = _tls_range(path, str(row.get("tls", "1.2-1.3")))
+        smtp.append(SmtpHost(
+            host=str(row["host"]).lower(),
+            ip=_check_ip(path, str(row["ip"])),
+            port=int(row.get("port", 25)),
+            starttls=bool(row.get("starttls", True)),
+            tls_min=lo, tls_max=hi,
+            cert=_cert(path, row),
+            banner_delay=float(row.get("banner_delay", 0.0)),
+            max_connections=int(row.get("max_connections", 0)),
+            window=float(row.get("window", 30.0)),
+        ))
+
+    https: list[HttpsHost] = []
+    for row in data.get("https", []):  # type: ignore[attr-defined]
+        files = []
+        for f in row.get("files", []):
+            body = f.get("body", "")
+            raw = body.encode("utf-8")
+            pad_to = int(f.get("pad_to", 0))
+            if pad_to:
+                line = str(f.get("pad_line", "x\r\n")).encode()
+                raw += line * ((pad_to - len(raw)) // len(line) + 1)
+            ctype = f.get("content_type", "text/plain; charset=utf-8")
+            files.append(HttpFile(
+                path=str(f["path"]),
+                status=int(f.get("status", 200)),
+                content_type=str(ctype) if ctype != "" else None,
+                headers=tuple((str(k), str(v)) for k, v in f.get("headers", {}).items()),
+                body=raw,
+                generated=f.get("generated"),
+            ))
+        https.append(HttpsHost(
+            host=str(row["host"]).lower(),
+            ip=_check_ip(path, str(row["ip"])),
+            port=int(row.get("port", 443)),
+            cert=_cert(path, row),
+            files=tuple(files),
+        ))
+
+    expect = data.get("expect")
+    if not isinstance(expect, dict):
+        raise _fail(path, "missing [expect] table")
+    bad = set(expect) - {"fail", "warn", "error", "present", "mtasts", "mtasts_oracle"}
+    if bad:
+        raise _fail(path, f"unknown keys in [expect]: {sorted(bad)}")
+    mtasts = str(expect.get("mtasts", ""))
+    if mtasts not in MTASTS_VALUES:
+        raise _fail(path, f"expect.mtasts = {mtasts!r}, expected one of {sorted(MTASTS_VALUES)}")
+    oracle = expect.get("mtasts_oracle")
+    if oracle is not None and oracle not in MTASTS_VALUES:
+        raise _fail(path, f"expect.mtasts_oracle = {oracle!r}")
+
+    return Scenario(
+        domain=domain,
+        title=str(data.get("title", "")),
+        dnssec=dnssec,
+        selectors=_strs(path, data, "selectors"),
+        records=_strs(path, data, "records"),
+        other_zones=other,
+        smtp=tuple(smtp),
+        https=tuple(https),
+        expect_fail=set(_strs(path, expect, "fail")),
+        expect_warn=set(_strs(path, expect, "warn")),
+        expect_error=set(_strs(path, expect, "error")),
+        present=set(_strs(path, expect, "present")),
+        mtasts=mtasts,
+        mtasts_oracle=str(oracle) if oracle else None,
+        checklist=str(data["checklist"]) if "checklist" in data else None,
+        note=str(data.get("note", "")),
+        path=path,
+    )
+
+
+def check_consistency(scenarios: Sequence[Scenario]) -> None:
+    """Reject clashes between files: two zones with one name, two MX hosts on one socket."""
+    seen_domain: dict[str, Path] = {}
+    smtp_sockets: dict[tuple[str, int], Path] = {}
+    https_names: dict[str, Path] = {}
+    https_ips: dict[str, Path] = {}
+    for s in scenarios:
+        if s.domain in seen_domain:
+            raise ScenarioError(f"{s.path}: domain {s.domain} already defined in {seen_domain[s.domain]}")
+        seen_domain[s.domain] = s.path
+        for h in s.smtp:
+            key = (h.ip, h.port)
+            if key in smtp_sockets:
+                raise ScenarioError(f"{s.path}: SMTP socket {h.ip}:{h.port} already used in {smtp_sockets[key]}")
+            smtp_sockets[key] = s.path
+        for w in s.https:
+            if w.host in https_names:
+                raise ScenarioError(f"{s.path}: HTTPS host {w.host} already defined in {https_names[w.host]}")
+            https_names[w.host] = s.path
+            https_ips.setdefault(w.ip, s.path)
+    for s in scenarios:
+        for h in s.smtp:
+            if h.ip in https_ips:
+                raise ScenarioError(f"{s.path}: {h.ip} is used for both SMTP and HTTPS")
