@@ -150,6 +150,7 @@ class DnsClient:
             {
                 "name": name,
                 "type": rdtype,
+                **({"cd": True} if cd else {}),
                 "rcode": answer.rcode,
                 "ad": answer.ad,
                 "ms": answer.elapsed_ms,
