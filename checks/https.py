@@ -1,0 +1,336 @@
+"""One HTTPS GET the way an RFC 8461 sender fetches an MTA-STS policy.
+
+Why not a general HTTP client: the fetch must resolve through the engine's resolver (never the
+system's), pass every address through the SSRF guard before connecting, try every address (so
+MTA-STS can report "IPv4 works, IPv6 does not"), never follow redirects, never cache (RFC 8461
+§3.3), stop reading at a size cap and keep the certificate facts as evidence even when
+verification fails. TCP goes through `checks.net.open_connection` (the guarded layer), TLS is
+negotiated on that stream with SNI = the URL host and RFC 6125 DNS-ID checking by `ssl`, and the
+HTTP/1.1 exchange is parsed by h11.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import ssl
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import h11
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
+
+from checks.context import CheckContext
+from checks.dns import DnsAnswer
+from checks.net import TargetRefused, guard, open_connection
+
+USER_AGENT = "mailsec-checker/1 (+MTA-STS policy fetch)"
+
+# error_kind values, worst-understood last
+ERROR_KINDS = ("dns", "refused-target", "connect", "tls-cert", "tls", "timeout", "http")
+
+
+@dataclass
+class CertInfo:
+    subject: str = ""
+    issuer: str = ""
+    sans: list[str] = field(default_factory=list)
+    not_before: str = ""
+    not_after: str = ""
+    days_left: int | None = None
+    verify_error: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class AddressOutcome:
+    address: str
+    ok: bool  # an HTTP response came back over a verified TLS connection
+    error: str = ""
+    error_kind: str | None = None
+    status: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class HttpsResult:
+    url: str
+    host: str = ""
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+    truncated: bool = False  # the body was larger than max_bytes
+    elapsed_ms: float = 0.0
+    error_kind: str | None = None
+    error: str = ""
+    cert: CertInfo | None = None
+    per_address: list[AddressOutcome] = field(default_factory=list)
+    dns: list[DnsAnswer] = field(default_factory=list)
+    # The host lookup itself could not be done (SERVFAIL/timeout): "could not check".
+    dns_failed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error_kind is None and self.status is not None
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def evidence(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"url": self.url}
+        if self.status is not None:
+            data["status"] = self.status
+            data["headers"] = self.headers
+            data["body_bytes"] = len(self.body)
+            if self.truncated:
+                data["truncated"] = True
+        if self.error_kind:
+            data["error_kind"] = self.error_kind
+            data["error"] = self.error
+        if self.cert is not None:
+            data["certificate"] = self.cert.to_dict()
+        if self.per_address:
+            data["addresses"] = [a.to_dict() for a in self.per_address]
+        data["elapsed_ms"] = self.elapsed_ms
+        return data
+
+
+@functools.lru_cache(maxsize=8)
+def _verifying_context(ca_bundle: str | None) -> ssl.SSLContext:
+    # Chain to a trusted root and match the DNS-ID (ssl implements the RFC 6125 rules: SAN
+    # dNSName only, wildcard only as the complete left-most label).
+    ctx = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else (
+        ssl.create_default_context()
+    )
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
+@functools.lru_cache(maxsize=1)
+def _capturing_context() -> ssl.SSLContext:
+    # Only used after a verification failure, to show the certificate that was presented.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def cert_info(der: bytes | None, verify_error: str = "") -> CertInfo | None:
+    if not der:
+        return None
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return CertInfo(verify_error=verify_error or "unparsable certificate")
+    info = CertInfo(verify_error=verify_error)
+    try:
+        info.subject = cert.subject.rfc4514_string()
+        info.issuer = cert.issuer.rfc4514_string()
+    except ValueError:
+        pass
+    try:
+        ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+        info.sans = [str(v) for v in ext.value.get_values_for_type(x509.DNSName)]
+    except (x509.ExtensionNotFound, ValueError):
+        pass
+    not_before = cert.not_valid_before_utc
+    not_after = cert.not_valid_after_utc
+    info.not_before = not_before.isoformat()
+    info.not_after = not_after.isoformat()
+    info.days_left = (not_after - datetime.now(UTC)).days
+    return info
+
+
+class _Fetch:
+    """A GET to one address; fills an AddressOutcome and, on success, the response parts."""
+
+    def __init__(self, ctx: CheckContext, host: str, port: int, target: str, max_bytes: int):
+        self.ctx = ctx
+        self.host = host
+        self.port = port
+        self.target = target
+        self.max_bytes = max_bytes
+        self.status: int | None = None
+        self.headers: dict[str, str] = {}
+        self.body = b""
+        self.truncated = False
+        self.cert: CertInfo | None = None
+
+    async def run(self, address: str, limit: float) -> AddressOutcome:
+        try:
+            guard(address, self.ctx.config)
+        except (TargetRefused, ValueError) as exc:
+            # SSRF guard: refuse before any connection is attempted.
+            return AddressOutcome(address, False, str(exc), "refused-target")
+        try:
+            async with self.ctx.connections, asyncio.timeout(limit):
+                await self._exchange(address)
+        except TimeoutError:
+            return AddressOutcome(address, False, f"no complete answer within {limit:g} s",
+                                  "timeout")
+        except ssl.SSLCertVerificationError as exc:
+            message = exc.verify_message or str(exc)
+            self.cert = await self._capture(address, message)
+            return AddressOutcome(address, False, f"certificate not accepted: {message}",
+                                  "tls-cert")
+        except ssl.SSLError as exc:
+            return AddressOutcome(address, False, f"TLS handshake failed: {exc.reason or exc}",
+                                  "tls")
+        except (h11.ProtocolError, _HttpError) as exc:
+            return AddressOutcome(address, False, f"bad HTTP response: {exc}", "http")
+        except TargetRefused as exc:
+            return AddressOutcome(address, False, str(exc), "refused-target")
+        except OSError as exc:
+            return AddressOutcome(address, False, f"could not connect to port {self.port}: "
+                                  f"{exc.strerror or exc}", "connect")
+        return AddressOutcome(address, True, status=self.status)
+
+    async def _exchange(self, address: str) -> None:
+        reader, writer = await open_connection(address, self.port, self.ctx.config)
+        try:
+            await writer.start_tls(
+                _verifying_context(self.ctx.config.ca_bundle), server_hostname=self.host
+            )
+            ssl_object = writer.get_extra_info("ssl_object")
+            der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
+            self.cert = cert_info(der)
+            await self._http(reader, writer)
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError, TimeoutError, ssl.SSLError):
+                await asyncio.wait_for(writer.wait_closed(), 1)
+
+    async def _http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        conn = h11.Connection(h11.CLIENT)
+        host_header = self.host if self.port == 443 else f"{self.host}:{self.port}"
+        request = h11.Request(
+            method="GET",
+            target=self.target,
+            headers=[
+                ("Host", host_header),
+                ("User-Agent", USER_AGENT),
+                ("Accept", "*/*"),
+                # RFC 8461 §3.3: HTTP caching MUST NOT be used; ask intermediaries too.
+                ("Cache-Control", "no-cache"),
+                ("Connection", "close"),
+            ],
+        )
+        writer.write(conn.send(request) + (conn.send(h11.EndOfMessage()) or b""))
+        await writer.drain()
+        body = bytearray()
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                data = await reader.read(16384)
+                conn.receive_data(data)
+                continue
+            if isinstance(event, h11.InformationalResponse):
+                continue
+            if isinstance(event, h11.Response):
+                self.status = event.status_code
+                for name, value in event.headers:
+                    key = name.decode("latin-1").lower()
+                    text = value.decode("latin-1")
+                    self.headers[key] = f"{self.headers[key]}, {text}" if key in self.headers \
+                        else text
+                continue
+            if isinstance(event, h11.Data):
+                body.extend(event.data)
+                if len(body) > self.max_bytes:
+                    # Size cap (RFC 8461 §3.3 suggests 64 KiB): stop reading, keep max+1 bytes.
+                    self.truncated = True
+                    del body[self.max_bytes + 1 :]
+                    break
+                continue
+            if isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+                break
+            raise _HttpError(f"unexpected {type(event).__name__}")
+        self.body = bytes(body)
+
+    async def _capture(self, address: str, message: str) -> CertInfo | None:
+        """Reconnect without verification only to record the certificate that was presented."""
+        try:
+            async with asyncio.timeout(self.ctx.config.timeout):
+                reader, writer = await open_connection(address, self.port, self.ctx.config)
+                try:
+                    await writer.start_tls(_capturing_context(), server_hostname=self.host)
+                    ssl_object = writer.get_extra_info("ssl_object")
+                    der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
+                finally:
+                    writer.close()
+        except (OSError, TimeoutError, ssl.SSLError, TargetRefused):
+            return CertInfo(verify_error=message)
+        return cert_info(der, message) or CertInfo(verify_error=message)
+
+
+class _HttpError(Exception):
+    pass
+
+
+async def fetch(
+    ctx: CheckContext,
+    url: str,
+    *,
+    max_bytes: int = 65536,
+    timeout: float | None = None,
+) -> HttpsResult:
+    """GET `url` over HTTPS from every address of its host; never follows redirects.
+
+    The returned result describes the first address (A before AAAA) that answered; every
+    address's outcome is in `per_address`. Never raises for network or protocol problems.
+    """
+    started = time.monotonic()
+    result = HttpsResult(url=url)
+    parts = urlsplit(url)
+    try:
+        port = parts.port or ctx.config.https_port
+    except ValueError:
+        port = None
+    if parts.scheme != "https" or not parts.hostname or port is None:
+        result.error_kind, result.error = "http", f"not an https URL: {url}"
+        return result
+    host = parts.hostname.rstrip(".").lower()
+    result.host = host
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    addresses, answers = await ctx.dns.addresses(host)
+    result.dns = answers
+    if not addresses:
+        result.error_kind = "dns"
+        if any(a.failed for a in answers):
+            result.dns_failed = True
+            result.error = "could not look up " + host + ": " + "; ".join(
+                a.describe_failure() for a in answers if a.failed
+            )
+        elif any(a.nxdomain for a in answers):
+            result.error = f"{host} does not exist in DNS (NXDOMAIN)"
+        else:
+            result.error = f"{host} has no IPv4 or IPv6 address"
+        result.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+        return result
+
+    limit = timeout if timeout is not None else max(ctx.config.timeout * 2, 1.0)
+    fetches = [_Fetch(ctx, host, port, target, max_bytes) for _ in addresses]
+    outcomes = await asyncio.gather(
+        *(f.run(addr, limit) for f, addr in zip(fetches, addresses, strict=True))
+    )
+    result.per_address = list(outcomes)
+    chosen = next((i for i, o in enumerate(outcomes) if o.ok), 0)
+    outcome, data = outcomes[chosen], fetches[chosen]
+    result.status = data.status if outcome.ok else None
+    result.headers = data.headers if outcome.ok else {}
+    result.body = data.body if outcome.ok else b""
+    result.truncated = data.truncated if outcome.ok else False
+    result.cert = data.cert
+    result.error_kind = outcome.error_kind
+    result.error = outcome.error
+    result.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+    return result
