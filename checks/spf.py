@@ -1,0 +1,1150 @@
+"""SPF (RFC 7208): record selection, the full grammar, and the include/redirect tree.
+
+`parse_spf(text)` is a pure parser that never raises; it returns the terms and the problems it
+found. `get_record(ctx)` finds the domain's SPF record once per run (DMARC asks for it);
+`evaluate(ctx)` walks the whole include/redirect tree concurrently, counts DNS-querying terms in
+the worst case (every term evaluated, as for a sender that matches nothing), void lookups and the
+`mx` fan-out, and turns everything into checklist findings SPF-01..20.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.context import CheckContext
+from checks.dns import DnsAnswer, normalize
+from checks.domainname import organizational_domain
+from checks.findings import Collector, Finding, Mechanism, Status
+
+MECHANISM = Mechanism.SPF
+
+MECHANISMS = {"all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"}
+# RFC 7208 §4.6.4: these terms cause DNS queries and count toward the limit of 10.
+LOOKUP_TERMS = {"include", "a", "mx", "ptr", "exists", "redirect"}
+LOOKUP_LIMIT = 10
+VOID_LIMIT = 2
+MX_FANOUT_LIMIT = 10
+# RFC 7208 §3.4: keep the answer small enough for a 512-octet UDP response.
+SIZE_LIMIT = 450
+# Heuristic (checklist SPF-19): wider ranges than these authorise far more hosts than one sender has.
+MIN_PREFIX4 = 16
+MIN_PREFIX6 = 32
+# A hostile or broken tree must not make us query forever.
+MAX_NODES = 60
+MAX_DEPTH = 12
+
+# RFC 7208 §7.1 macro letters; c, r and t are only allowed in the explanation text itself.
+MACRO_LETTERS = set("slodiphv")
+EXP_ONLY_LETTERS = set("crt")
+MACRO_DELIMITERS = set(".-+,/_=")
+_MODIFIER_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_.\-]*)=(.*)$", re.S)
+_MECH_NAME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9]*)(.*)$", re.S)
+_CIDR_RE = re.compile(r"^(.*?)(?:/(0|[1-9][0-9]{0,2}))?(?://(0|[1-9][0-9]{0,2}))?$", re.S)
+_TOPLABEL_RE = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+
+# Problems that make a receiver return permerror for the record (RFC 7208 §4.6).
+PERMERROR_IDS = {"SPF-02", "SPF-03", "SPF-04", "SPF-12", "SPF-15", "SPF-16"}
+
+
+@dataclass
+class SpfProblem:
+    check_id: str
+    status: Status
+    message: str
+    term: str = ""
+
+
+@dataclass
+class SpfTerm:
+    text: str
+    kind: str  # "mechanism" or "modifier"
+    name: str  # lower-case mechanism or modifier name
+    qualifier: str = "+"
+    target: str | None = None  # the domain-spec, when the term has one
+    network: str | None = None  # ip4/ip6 network text as written
+    cidr4: int | None = None
+    cidr6: int | None = None
+    has_macro: bool = False
+    valid: bool = True
+
+
+@dataclass
+class ParsedSpf:
+    text: str
+    terms: list[SpfTerm] = field(default_factory=list)
+    problems: list[SpfProblem] = field(default_factory=list)
+    all_term: SpfTerm | None = None
+    redirect: SpfTerm | None = None
+    exp: SpfTerm | None = None
+    # Terms a receiver never looks at: mechanisms after `all`, `redirect` next to `all`.
+    ignored: list[SpfTerm] = field(default_factory=list)
+
+    @property
+    def permerror(self) -> bool:
+        return any(p.check_id in PERMERROR_IDS and p.status == Status.FAIL for p in self.problems)
+
+    @property
+    def evaluated(self) -> list[SpfTerm]:
+        """The mechanisms a receiver may evaluate, in order, up to and including `all`."""
+        out: list[SpfTerm] = []
+        for term in self.terms:
+            if term.kind != "mechanism" or not term.valid:
+                continue
+            out.append(term)
+            if term.name == "all":
+                break
+        return out
+
+    @property
+    def lookup_terms(self) -> list[SpfTerm]:
+        """DNS-querying terms counted against the limit of 10 in the worst case (§4.6.4)."""
+        terms = [t for t in self.evaluated if t.name in LOOKUP_TERMS]
+        if self.all_term is None and self.redirect is not None and self.redirect.valid:
+            terms.append(self.redirect)
+        return terms
+
+
+def _check_macro_string(text: str) -> tuple[list[str], bool]:
+    """RFC 7208 §7.1 macro-string: returns (errors, has_macro). Never raises."""
+    errors: list[str] = []
+    has_macro = False
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "%":
+            if i + 1 >= n:
+                errors.append("a lone '%' at the end (write '%%' for a literal percent sign)")
+                break
+            nxt = text[i + 1]
+            if nxt in "%_-":
+                i += 2
+                continue
+            if nxt != "{":
+                errors.append(f"'%{nxt}' is not a macro (use %{{x}}, %%, %_ or %-)")
+                i += 2
+                continue
+            end = text.find("}", i + 2)
+            if end < 0:
+                errors.append("a macro '%{' is never closed with '}'")
+                break
+            body = text[i + 2 : end]
+            has_macro = True
+            errors.extend(_check_macro_body(body))
+            i = end + 1
+            continue
+        if not 0x21 <= ord(c) <= 0x7E:
+            errors.append(f"the character {c!r} is not allowed")
+        i += 1
+    return errors, has_macro
+
+
+def _check_macro_body(body: str) -> list[str]:
+    if not body:
+        return ["an empty macro '%{}'"]
+    letter = body[0].lower()
+    rest = body[1:]
+    if letter in EXP_ONLY_LETTERS:
+        return [
+            f"the macro letter '{body[0]}' is only allowed in explanation text, not in a record"
+        ]
+    if letter not in MACRO_LETTERS:
+        return [f"'%{{{body[0]}}}' uses an unknown macro letter (valid: s l o d i p h v)"]
+    digits = ""
+    while rest and rest[0].isdigit() and rest[0].isascii():
+        digits += rest[0]
+        rest = rest[1:]
+    if digits and int(digits) == 0:
+        return [f"'%{{{body}}}': the number of labels to keep must not be zero"]
+    if rest[:1] in ("r", "R"):
+        rest = rest[1:]
+    bad = [ch for ch in rest if ch not in MACRO_DELIMITERS]
+    if bad:
+        return [f"'%{{{body}}}' has an invalid transformer or delimiter {''.join(bad)!r}"]
+    return []
+
+
+def _check_domain_spec(spec: str) -> tuple[list[str], bool]:
+    """domain-spec = macro-string domain-end (RFC 7208 §7.1, §4.8). Returns (errors, has_macro)."""
+    if not spec:
+        return ["the domain is missing"], False
+    errors, has_macro = _check_macro_string(spec)
+    if errors:
+        return errors, has_macro
+    # Judge the literal labels with every macro replaced by a placeholder label.
+    flat = re.sub(r"%\{[^}]*\}|%[%_-]", "x", spec)
+    ends_with_macro = bool(re.search(r"%\{[^}]*\}$", spec))
+    name = flat[:-1] if flat.endswith(".") else flat
+    labels = name.split(".")
+    if any(label == "" for label in labels):
+        return [f"'{spec}' has an empty label ('..' or a leading dot)"], has_macro
+    if any(len(label) > 63 for label in labels):
+        return [f"'{spec}' has a label longer than 63 characters"], has_macro
+    if not has_macro and len(name) > 253:
+        return [f"'{spec}' is longer than 253 characters"], has_macro
+    if not ends_with_macro:
+        if len(labels) < 2:
+            return [f"'{spec}' is not a fully qualified domain name"], has_macro
+        if not _TOPLABEL_RE.match(labels[-1]):
+            return [f"'{spec}' does not end in a valid top-level label"], has_macro
+    return [], has_macro
+
+
+def _parse_term(text: str, problems: list[SpfProblem]) -> SpfTerm:
+    def bad(message: str, check_id: str = "SPF-04") -> SpfTerm:
+        problems.append(SpfProblem(check_id, Status.FAIL, message, text))
+        term.valid = False
+        return term
+
+    modifier = _MODIFIER_RE.match(text)
+    if modifier:
+        name, value = modifier.group(1).lower(), modifier.group(2)
+        term = SpfTerm(text=text, kind="modifier", name=name, target=value)
+        if name in MECHANISMS:
+            # Grammatically an unknown modifier, so receivers silently ignore it: the author
+            # meant a mechanism and it does nothing.
+            return bad(
+                f"'{text}' uses '=' so receivers ignore it as an unknown modifier; "
+                f"the mechanism is written '{name}:{value}'"
+            )
+        if name in ("redirect", "exp"):
+            errors, term.has_macro = _check_domain_spec(value)
+        else:
+            errors, term.has_macro = _check_macro_string(value)
+        if errors:
+            return bad(f"'{text}': {errors[0]}", _macro_or_syntax(errors[0]))
+        return term
+
+    qualifier = "+"
+    body = text
+    if body[:1] in "+-~?" and body:
+        qualifier, body = body[0], body[1:]
+    term = SpfTerm(text=text, kind="mechanism", name="", qualifier=qualifier)
+    match = _MECH_NAME_RE.match(body)
+    if not match:
+        return bad(f"'{text}' is not a valid SPF term")
+    name, rest = match.group(1).lower(), match.group(2)
+    term.name = name
+    if name not in MECHANISMS:
+        return bad(f"'{text}': '{match.group(1)}' is not an SPF mechanism")
+    if name == "all":
+        if rest:
+            return bad(f"'{text}': 'all' takes no argument")
+        return term
+    if name in ("include", "exists"):
+        if not rest.startswith(":") or len(rest) < 2:
+            return bad(f"'{text}': '{name}' needs a domain, written '{name}:example.com'")
+        term.target = rest[1:]
+    elif name == "ptr":
+        if rest:
+            if not rest.startswith(":"):
+                return bad(f"'{text}' is not a valid ptr mechanism")
+            term.target = rest[1:]
+    elif name in ("a", "mx"):
+        cidr = _CIDR_RE.match(rest)
+        head = cidr.group(1) if cidr else rest
+        if cidr and (cidr.group(2) or cidr.group(3)):
+            term.cidr4 = int(cidr.group(2)) if cidr.group(2) else None
+            term.cidr6 = int(cidr.group(3)) if cidr.group(3) else None
+        if "/" in head and not head.startswith(":"):
+            return bad(f"'{text}' has an invalid prefix length")
+        if head:
+            if not head.startswith(":"):
+                return bad(f"'{text}' is not a valid {name} mechanism")
+            term.target = head[1:]
+        if term.cidr4 is not None and term.cidr4 > 32:
+            return bad(f"'{text}': an IPv4 prefix length must be 0-32")
+        if term.cidr6 is not None and term.cidr6 > 128:
+            return bad(f"'{text}': an IPv6 prefix length must be 0-128")
+        # A trailing "/" or "/NNN" that the CIDR rule could not take is a malformed prefix.
+        if term.target is not None and re.search(r"/\d*$", term.target):
+            return bad(f"'{text}' has an invalid prefix length")
+    else:  # ip4 / ip6
+        if not rest.startswith(":") or len(rest) < 2:
+            return bad(f"'{text}': '{name}' needs an address, written '{name}:192.0.2.0/24'")
+        addr, _, prefix = rest[1:].partition("/")
+        term.network = rest[1:]
+        limit = 32 if name == "ip4" else 128
+        if prefix:
+            if not re.fullmatch(r"0|[1-9][0-9]{0,2}", prefix) or int(prefix) > limit:
+                return bad(f"'{text}': the prefix length must be a number from 0 to {limit}")
+            if name == "ip4":
+                term.cidr4 = int(prefix)
+            else:
+                term.cidr6 = int(prefix)
+        try:
+            if name == "ip4":
+                ipaddress.IPv4Address(addr)
+            else:
+                if "%" in addr or "." in addr.rsplit(":", 1)[0]:
+                    raise ValueError(addr)
+                ipaddress.IPv6Address(addr)
+        except ValueError:
+            return bad(f"'{text}': '{addr}' is not a valid IPv{name[-1]} address")
+        return term
+    if term.target is not None:
+        errors, term.has_macro = _check_domain_spec(term.target)
+        if errors:
+            return bad(f"'{text}': {errors[0]}", _macro_or_syntax(errors[0]))
+    return term
+
+
+def _macro_or_syntax(message: str) -> str:
+    return "SPF-16" if "macro" in message or "'%" in message else "SPF-04"
+
+
+def is_spf_record(text: str) -> bool:
+    """RFC 7208 §4.5: exactly "v=spf1" followed by a space or the end of the record."""
+    head = text[:7].lower()
+    return head == "v=spf1" or head == "v=spf1 "
+
+
+def parse_spf(text: str) -> ParsedSpf:
+    """Parse one SPF record. Never raises: every problem is returned in `problems`."""
+    parsed = ParsedSpf(text=text)
+    if not isinstance(text, str):
+        parsed.problems.append(SpfProblem("SPF-04", Status.FAIL, "The record is not text."))
+        return parsed
+    if not text.isascii():
+        parsed.problems.append(
+            SpfProblem(
+                "SPF-15",
+                Status.FAIL,
+                "The record contains non-ASCII characters; SPF records must be US-ASCII "
+                "(write internationalised names in their xn-- form).",
+            )
+        )
+    if not is_spf_record(text):
+        parsed.problems.append(
+            SpfProblem(
+                "SPF-02",
+                Status.FAIL,
+                "The record does not start with exactly 'v=spf1' followed by a space.",
+            )
+        )
+        return parsed
+    seen: dict[str, int] = {}
+    after_all = False
+    for raw in text[6:].split(" "):
+        if not raw:
+            continue
+        term = _parse_term(raw, parsed.problems)
+        parsed.terms.append(term)
+        if term.kind == "modifier":
+            seen[term.name] = seen.get(term.name, 0) + 1
+            if term.name in ("redirect", "exp") and seen[term.name] == 2:
+                parsed.problems.append(
+                    SpfProblem(
+                        "SPF-12",
+                        Status.FAIL,
+                        f"The '{term.name}' modifier appears more than once; receivers "
+                        "treat the whole record as broken.",
+                        raw,
+                    )
+                )
+            if term.valid and term.name == "redirect" and parsed.redirect is None:
+                parsed.redirect = term
+            if term.valid and term.name == "exp" and parsed.exp is None:
+                parsed.exp = term
+            continue
+        if after_all:
+            parsed.ignored.append(term)
+        elif term.valid and term.name == "all":
+            parsed.all_term = term
+            after_all = True
+    if parsed.all_term is not None and parsed.redirect is not None:
+        parsed.ignored.append(parsed.redirect)
+    for term in parsed.terms:
+        if term.valid and term.name == "ptr" and term.kind == "mechanism":
+            parsed.problems.append(
+                SpfProblem(
+                    "SPF-11",
+                    Status.WARN,
+                    "The 'ptr' mechanism is slow and unreliable, RFC 7208 says it should not "
+                    "be published; list the addresses or hosts instead.",
+                    term.text,
+                )
+            )
+        elif term.valid and term.has_macro and re.search(r"%\{[pP]", term.text):
+            parsed.problems.append(
+                SpfProblem(
+                    "SPF-11",
+                    Status.WARN,
+                    "The %{p} macro needs reverse-DNS lookups like 'ptr' and should not be used.",
+                    term.text,
+                )
+            )
+        if term.valid and term.name in ("ip4", "ip6"):
+            prefix = term.cidr4 if term.name == "ip4" else term.cidr6
+            floor = MIN_PREFIX4 if term.name == "ip4" else MIN_PREFIX6
+            if prefix is not None and prefix < floor:
+                parsed.problems.append(
+                    SpfProblem(
+                        "SPF-19",
+                        Status.WARN,
+                        f"'{term.text}' authorises a very large address range (/{prefix}); "
+                        "list only the networks that really send your mail.",
+                        term.text,
+                    )
+                )
+    return parsed
+
+
+@dataclass
+class SpfSelection:
+    """Which TXT records at a name are SPF records (RFC 7208 §4.5)."""
+
+    records: list[str]
+    raw: list[bytes]
+    strings: list[list[bytes]]
+    near_misses: list[str]  # records that look like SPF but fail the version test
+
+
+def select_records(answer: DnsAnswer) -> SpfSelection:
+    records: list[str] = []
+    raws: list[bytes] = []
+    strings: list[list[bytes]] = []
+    near: list[str] = []
+    for rdata in answer.records:
+        parts = [bytes(s) for s in getattr(rdata, "strings", ())]
+        raw = b"".join(parts)
+        text = raw.decode("utf-8", errors="replace")
+        if is_spf_record(text):
+            records.append(text)
+            raws.append(raw)
+            strings.append(parts)
+        elif text[:5].lower() == "v=spf":
+            near.append(text)
+    return SpfSelection(records, raws, strings, near)
+
+
+def fused_boundary(strings: list[bytes]) -> str | None:
+    """The term spanning a string boundary without a space, if that term is broken (SPF-03).
+
+    RFC 7208 §3.3 joins strings with no space, so "ip4:192.0.2.1" "ip4:192.0.2.2" becomes one
+    invalid term. Returns the broken fused term, or None.
+    """
+    if len(strings) < 2:
+        return None
+    joined = b"".join(strings).decode("utf-8", errors="replace")
+    offset = 0
+    for part in strings[:-1]:
+        offset += len(part.decode("utf-8", errors="replace"))
+        if offset <= 0 or offset >= len(joined):
+            continue
+        if joined[offset - 1] == " " or joined[offset] == " ":
+            continue
+        start = joined.rfind(" ", 0, offset) + 1
+        end = joined.find(" ", offset)
+        term = joined[start : end if end >= 0 else len(joined)]
+        if start == 0:  # fused into the version tag: SPF-02 reports it
+            continue
+        problems: list[SpfProblem] = []
+        if not _parse_term(term, problems).valid:
+            return term
+    return None
+
+
+@dataclass
+class SpfRecord:
+    """The domain's own SPF record as a receiver would select it (the memoised fact)."""
+
+    domain: str
+    answer: DnsAnswer
+    selection: SpfSelection | None
+    parsed: ParsedSpf | None
+
+    @property
+    def failed(self) -> bool:
+        return self.answer.failed
+
+    @property
+    def record(self) -> str | None:
+        if self.selection and len(self.selection.records) == 1:
+            return self.selection.records[0]
+        return None
+
+    @property
+    def exists(self) -> bool:
+        """At least one SPF record is published (even if broken)."""
+        return bool(self.selection and self.selection.records)
+
+
+async def get_record(ctx: CheckContext) -> SpfRecord:
+    async def load() -> SpfRecord:
+        answer = await ctx.dns.query(ctx.domain, "TXT")
+        if answer.failed:
+            return SpfRecord(ctx.domain, answer, None, None)
+        selection = select_records(answer)
+        parsed = parse_spf(selection.records[0]) if len(selection.records) == 1 else None
+        return SpfRecord(ctx.domain, answer, selection, parsed)
+
+    return await ctx.once("spf:record", load)
+
+
+# ---------------------------------------------------------------------------------------------
+# The include/redirect tree
+
+
+@dataclass
+class SpfNode:
+    domain: str
+    via: str  # "record", "include" or "redirect"
+    status: str = "ok"  # ok, none, multiple, permerror, temperror, loop, truncated
+    record: str | None = None
+    parsed: ParsedSpf | None = None
+    children: list[SpfNode] = field(default_factory=list)
+    own_lookups: int = 0
+    voids: list[str] = field(default_factory=list)
+    mx_fanout: dict[str, int] = field(default_factory=dict)
+    failures: list[DnsAnswer] = field(default_factory=list)
+    unresolvable: list[str] = field(default_factory=list)  # macro terms we cannot follow
+    answer: DnsAnswer | None = None
+
+    @property
+    def total_lookups(self) -> int:
+        """Worst case: every DNS-querying term of this node and everything below it."""
+        return self.own_lookups + sum(child.total_lookups for child in self.children)
+
+    def walk(self) -> list[SpfNode]:
+        out = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return out
+
+    def to_evidence(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "domain": self.domain,
+            "via": self.via,
+            "status": self.status,
+            "record": self.record,
+            "lookups_here": self.own_lookups,
+            "lookups_total": self.total_lookups,
+        }
+        if self.voids:
+            data["void_lookups"] = self.voids
+        if self.mx_fanout:
+            data["mx_hosts"] = self.mx_fanout
+        if self.unresolvable:
+            data["not_followed"] = self.unresolvable
+        if self.children:
+            data["children"] = [child.to_evidence() for child in self.children]
+        return data
+
+
+class _WalkState:
+    def __init__(self) -> None:
+        self.nodes = 0
+
+
+async def _walk(
+    ctx: CheckContext,
+    domain: str,
+    via: str,
+    path: tuple[str, ...],
+    state: _WalkState,
+    answer: DnsAnswer | None = None,
+) -> SpfNode:
+    node = SpfNode(domain=domain, via=via)
+    state.nodes += 1
+    if domain in path:
+        node.status = "loop"
+        return node
+    if state.nodes > MAX_NODES or len(path) > MAX_DEPTH:
+        node.status = "truncated"
+        return node
+    if answer is None:
+        answer = await ctx.dns.query(domain, "TXT")
+    node.answer = answer
+    if answer.failed:
+        node.status = "temperror"
+        node.failures.append(answer)
+        return node
+    selection = select_records(answer)
+    if not selection.records:
+        node.status = "none"
+        return node
+    if len(selection.records) > 1:
+        node.status = "multiple"
+        return node
+    node.record = selection.records[0]
+    node.parsed = parse_spf(node.record)
+    if node.parsed.permerror:
+        node.status = "permerror"
+        return node
+    terms = node.parsed.lookup_terms
+    node.own_lookups = len(terms)
+    here = path + (domain,)
+
+    async def follow(term: SpfTerm) -> None:
+        if term.has_macro or term.name == "ptr":
+            if term.name != "ptr":
+                node.unresolvable.append(term.text)
+            return
+        target = normalize(term.target or domain)
+        if term.name in ("include", "redirect"):
+            node.children.append(await _walk(ctx, target, term.name, here, state))
+        elif term.name == "a":
+            addrs, answers = await ctx.dns.addresses(target)
+            _note(node, target, answers, void=not addrs)
+        elif term.name == "exists":
+            a = await ctx.dns.query(target, "A")
+            _note(node, target, [a], void=a.empty)
+        elif term.name == "mx":
+            mx = await ctx.dns.query(target, "MX")
+            if mx.failed:
+                node.failures.append(mx)
+                return
+            hosts = [normalize(r.exchange.to_text()) for r in mx.records if hasattr(r, "exchange")]
+            hosts = [h for h in hosts if h]  # a null MX "." has no address to look up
+            node.mx_fanout[target] = len(hosts)
+            if mx.empty:
+                node.voids.append(f"{target} MX")
+                return
+            if len(hosts) > MX_FANOUT_LIMIT:
+                return
+            results = await asyncio.gather(*(ctx.dns.addresses(h) for h in hosts))
+            for host, (addrs, answers) in zip(hosts, results, strict=True):
+                _note(node, host, answers, void=not addrs)
+
+    await asyncio.gather(*(follow(t) for t in terms))
+    # Keep the evidence in record order although the lookups finished in any order.
+    order = {t.target and normalize(t.target): i for i, t in enumerate(terms)}
+    node.children.sort(key=lambda c: order.get(c.domain, 99))
+    return node
+
+
+def _note(node: SpfNode, name: str, answers: list[DnsAnswer], *, void: bool) -> None:
+    failed = [a for a in answers if a.failed]
+    if failed:
+        node.failures.extend(failed)
+    elif void:
+        node.voids.append(name)
+
+
+async def get_tree(ctx: CheckContext) -> SpfNode | None:
+    async def load() -> SpfNode | None:
+        record = await get_record(ctx)
+        if record.failed or record.record is None:
+            return None
+        return await _walk(ctx, ctx.domain, "record", (), _WalkState(), answer=record.answer)
+
+    return await ctx.once("spf:tree", load)
+
+
+def effective_all(node: SpfNode) -> str | None:
+    """The qualifier a sender matching nothing gets: `all`, else the redirect's, else None."""
+    if node.parsed is None:
+        return None
+    if node.parsed.all_term is not None:
+        return node.parsed.all_term.qualifier
+    for child in node.children:
+        if child.via == "redirect":
+            return effective_all(child)
+    return None
+
+
+def corrected_record(parsed: ParsedSpf, final: str = "-all") -> str:
+    """The record with ignored terms dropped and the terminal policy replaced by `final`.
+
+    A `redirect` without `all` becomes an `include` of the same domain, so the senders it
+    authorised stay authorised while this record sets the final policy.
+    """
+    ignored = {id(t) for t in parsed.ignored}
+    keep: list[str] = []
+    for term in parsed.terms:
+        if (
+            id(term) in ignored
+            or term.name == "all"
+            or term.kind == "modifier"
+            and term.name == "redirect"
+        ):
+            continue
+        keep.append(term.text)
+    if parsed.redirect is not None and parsed.all_term is None:
+        keep.append(f"include:{parsed.redirect.target}")
+    return " ".join(["v=spf1", *keep, final])
+
+
+def txt_answer_size(answer: DnsAnswer) -> int:
+    """Octets of the owner name plus every TXT RDATA (RFC 7208 §3.4 budget)."""
+    size = len(answer.name) + 2
+    for rdata in answer.records:
+        for s in getattr(rdata, "strings", ()):
+            size += len(s) + 1
+    return size
+
+
+def _quote(record: str) -> str:
+    """A TXT presentation form, split into 255-octet strings."""
+    chunks = [record[i : i + 255] for i in range(0, len(record), 255)] or [""]
+    return " ".join('"' + c.replace("\\", "\\\\").replace('"', '\\"') + '"' for c in chunks)
+
+
+def _txt_fix(name: str, record: str) -> str:
+    return f"{name}. TXT {_quote(record)}"
+
+
+async def evaluate(ctx: CheckContext) -> list[Finding]:
+    out = Collector(MECHANISM)
+    domain = ctx.domain
+    record, type99, mx = await asyncio.gather(
+        get_record(ctx), ctx.dns.query(domain, "SPF"), ctx.dns.query(domain, "MX")
+    )
+    answer = record.answer
+    if answer.failed:
+        out.add(
+            "SPF-20",
+            Status.ERROR,
+            f"Could not look up the SPF record of {domain}: the DNS query failed, so SPF was "
+            "not checked (this is not the same as having no SPF record).",
+            subject=domain,
+            evidence={"dns": answer.evidence(), "failure": answer.describe_failure()},
+        )
+        return out.findings
+
+    null_mx = bool(mx.records) and all(
+        getattr(r, "exchange", None) is not None and r.exchange.to_text() == "." for r in mx.records
+    )
+    selection = record.selection or SpfSelection([], [], [], [])
+    _type99(out, domain, type99, has_txt=bool(selection.records))
+
+    if not selection.records:
+        _no_record(out, domain, answer, selection, mx, null_mx)
+        return out.findings
+    if len(selection.records) > 1:
+        out.add(
+            "SPF-01",
+            Status.FAIL,
+            f"{domain} publishes {len(selection.records)} SPF records; receivers treat that as "
+            "a permanent error and SPF fails for all your mail. Merge them into one record.",
+            subject=domain,
+            evidence={"dns": answer.evidence(), "spf_records": selection.records},
+        )
+        return out.findings
+    out.add(
+        "SPF-01",
+        Status.PASS,
+        f"{domain} publishes exactly one SPF record.",
+        subject=domain,
+        evidence={"dns": answer.evidence()},
+    )
+    size = txt_answer_size(answer)
+    if size > SIZE_LIMIT:
+        out.add(
+            "SPF-13",
+            Status.WARN,
+            f"The TXT records at {domain} add up to about {size} octets; above {SIZE_LIMIT} the "
+            "DNS answer may not fit in one UDP packet and some receivers fail to fetch it. "
+            "Remove stale verification records or move includes to a sub-name.",
+            subject=domain,
+            evidence={"octets": size, "dns": answer.evidence()},
+        )
+    else:
+        out.add(
+            "SPF-13",
+            Status.PASS,
+            f"The TXT answer at {domain} is small enough ({size} octets).",
+            subject=domain,
+            evidence={"octets": size},
+        )
+
+    parsed = record.parsed or parse_spf(selection.records[0])
+    fused = fused_boundary(selection.strings[0]) if selection.strings else None
+    if fused is not None:
+        strings = [s.decode("utf-8", errors="replace") for s in selection.strings[0]]
+        fixed = " ".join(s.strip() for s in strings)
+        out.add(
+            "SPF-03",
+            Status.FAIL,
+            f"The SPF record is split into several strings and no space separates them, so "
+            f"receivers read the broken term '{fused}' and SPF fails with a permanent error.",
+            subject=domain,
+            evidence={"strings": strings, "joined": selection.records[0]},
+            fix=_txt_fix(domain, fixed),
+        )
+    for problem in parsed.problems:
+        if fused is not None and problem.check_id == "SPF-04" and fused in problem.term:
+            continue
+        _problem(out, domain, problem, parsed)
+    if parsed.permerror:
+        return out.findings
+    if not any(p.check_id in PERMERROR_IDS for p in parsed.problems):
+        out.add(
+            "SPF-04",
+            Status.PASS,
+            "The SPF record's syntax is valid.",
+            subject=domain,
+            evidence={"record": parsed.text},
+        )
+
+    tree = await get_tree(ctx)
+    if tree is None:  # unreachable: a single record always gives a tree
+        return out.findings
+    _tree_findings(out, ctx, tree)
+    _terminal(out, domain, tree, parsed)
+    if parsed.ignored:
+        out.add(
+            "SPF-10",
+            Status.WARN,
+            "Some terms of the SPF record are never used: receivers stop at 'all' and ignore "
+            "'redirect' when 'all' is present: " + ", ".join(t.text for t in parsed.ignored) + ".",
+            subject=domain,
+            evidence={"ignored": [t.text for t in parsed.ignored], "record": parsed.text},
+            fix=_txt_fix(domain, _without_ignored(parsed)),
+        )
+    if null_mx:
+        out.add(
+            "SPF-18",
+            Status.PASS if effective_all(tree) == "-" else Status.INFO,
+            f"{domain} does not receive mail (null MX)"
+            + (
+                " and its SPF record rejects all senders, as it should."
+                if effective_all(tree) == "-"
+                else "; if it sends no mail either, publish 'v=spf1 -all'."
+            ),
+            subject=domain,
+            fix="" if effective_all(tree) == "-" else _txt_fix(domain, "v=spf1 -all"),
+        )
+    await _helo(out, ctx, mx)
+    return out.findings
+
+
+def _without_ignored(parsed: ParsedSpf) -> str:
+    ignored = {id(t) for t in parsed.ignored}
+    return " ".join(["v=spf1", *(t.text for t in parsed.terms if id(t) not in ignored)])
+
+
+def _problem(out: Collector, domain: str, problem: SpfProblem, parsed: ParsedSpf) -> None:
+    summary = problem.message
+    if problem.status == Status.FAIL and problem.check_id in PERMERROR_IDS:
+        summary = (
+            f"The SPF record of {domain} is invalid, so receivers treat SPF as a permanent error: "
+            f"{problem.message}"
+        )
+    out.add(
+        problem.check_id,
+        problem.status,
+        summary,
+        subject=domain,
+        evidence={"record": parsed.text, "term": problem.term},
+    )
+
+
+def _no_record(
+    out: Collector,
+    domain: str,
+    answer: DnsAnswer,
+    selection: SpfSelection,
+    mx: DnsAnswer,
+    null_mx: bool,
+) -> None:
+    if selection.near_misses:
+        out.add(
+            "SPF-02",
+            Status.FAIL,
+            f"{domain} has a TXT record that looks like SPF but does not start with exactly "
+            "'v=spf1 ', so receivers ignore it: " + selection.near_misses[0],
+            subject=domain,
+            evidence={"dns": answer.evidence()},
+            fix=_txt_fix(domain, re.sub(r"^v=spf1?[^ ]*", "v=spf1", selection.near_misses[0])),
+        )
+        return
+    if null_mx or (mx.empty and not mx.failed):
+        out.add(
+            "SPF-18",
+            Status.INFO,
+            f"{domain} has no SPF record and "
+            + ("does not receive mail (null MX)" if null_mx else "no MX records")
+            + "; if it never sends mail, publish 'v=spf1 -all' so nobody can send as it.",
+            subject=domain,
+            evidence={"dns": answer.evidence(), "mx": mx.evidence()},
+            fix=_txt_fix(domain, "v=spf1 -all"),
+        )
+        out.add(
+            "SPF-01",
+            Status.INFO,
+            f"{domain} publishes no SPF record.",
+            subject=domain,
+            evidence={"dns": answer.evidence()},
+        )
+        return
+    out.add(
+        "SPF-01",
+        Status.WARN,
+        f"{domain} publishes no SPF record, so receivers cannot tell which servers may send its "
+        "mail. Publish one listing your sending servers.",
+        subject=domain,
+        evidence={"dns": answer.evidence()},
+        fix=_txt_fix(domain, "v=spf1 mx -all"),
+    )
+
+
+def _type99(out: Collector, domain: str, type99: DnsAnswer, *, has_txt: bool) -> None:
+    if type99.failed or not type99.records:
+        return
+    if has_txt:
+        out.add(
+            "SPF-14",
+            Status.INFO,
+            f"{domain} also publishes an obsolete SPF-type (99) record; receivers only read "
+            "the TXT record, so the type 99 record can be removed.",
+            subject=domain,
+            evidence={"dns": type99.evidence()},
+        )
+    else:
+        texts = [
+            b"".join(r.strings).decode("utf-8", "replace")
+            for r in type99.records
+            if hasattr(r, "strings")
+        ]
+        out.add(
+            "SPF-14",
+            Status.FAIL,
+            f"{domain} publishes SPF only as the obsolete type 99 record, which receivers ignore; "
+            "publish it as a TXT record.",
+            subject=domain,
+            evidence={"dns": type99.evidence()},
+            fix=_txt_fix(domain, texts[0]) if texts else "",
+        )
+
+
+def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
+    domain = ctx.domain
+    nodes = tree.walk()
+    evidence = {"tree": tree.to_evidence()}
+    total = tree.total_lookups
+    loop = [n for n in nodes if n.status == "loop"]
+    truncated = [n for n in nodes if n.status == "truncated"]
+    branches = {child.domain: child.total_lookups + 1 for child in tree.children}
+    if loop:
+        out.add(
+            "SPF-05",
+            Status.FAIL,
+            f"The SPF includes loop back to {loop[0].domain}, so evaluation exceeds the limit of "
+            f"{LOOKUP_LIMIT} DNS lookups and SPF fails with a permanent error.",
+            subject=domain,
+            evidence=evidence,
+        )
+    elif truncated or total > LOOKUP_LIMIT:
+        out.add(
+            "SPF-05",
+            Status.FAIL,
+            f"Checking the SPF record can take {'more than ' if truncated else ''}{total} DNS "
+            f"lookups (includes, a, mx, ptr, exists, redirect) in the worst case; above "
+            f"{LOOKUP_LIMIT} receivers return a permanent error and SPF fails. Replace includes "
+            "with ip4/ip6 ranges or drop senders you no longer use.",
+            subject=domain,
+            evidence={**evidence, "lookups": total, "per_branch": branches},
+        )
+    elif total >= LOOKUP_LIMIT - 1:
+        out.add(
+            "SPF-05",
+            Status.WARN,
+            f"Checking the SPF record takes {total} of the allowed {LOOKUP_LIMIT} DNS lookups in "
+            "the worst case; one more include by a provider will break SPF.",
+            subject=domain,
+            evidence={**evidence, "lookups": total, "per_branch": branches},
+        )
+    else:
+        out.add(
+            "SPF-05",
+            Status.PASS,
+            f"Checking the SPF record takes at most {total} of the allowed {LOOKUP_LIMIT} DNS "
+            "lookups.",
+            subject=domain,
+            evidence={**evidence, "lookups": total, "per_branch": branches},
+        )
+
+    voids = [v for n in nodes for v in n.voids]
+    if len(voids) > VOID_LIMIT:
+        out.add(
+            "SPF-06",
+            Status.FAIL,
+            f"{len(voids)} names used by the SPF record do not exist or have no addresses "
+            f"({', '.join(voids)}); after {VOID_LIMIT} such empty lookups receivers return a "
+            "permanent error. Remove the stale entries.",
+            subject=domain,
+            evidence={**evidence, "void_lookups": voids},
+        )
+    elif voids:
+        out.add(
+            "SPF-06",
+            Status.WARN,
+            f"The SPF record refers to names with no addresses ({', '.join(voids)}); these are "
+            "wasted lookups, and a third would break SPF. Remove them.",
+            subject=domain,
+            evidence={**evidence, "void_lookups": voids},
+        )
+    else:
+        out.add(
+            "SPF-06", Status.PASS, "Every name the SPF record refers to exists.", subject=domain
+        )
+
+    for node in nodes:
+        for target, count in node.mx_fanout.items():
+            if count > MX_FANOUT_LIMIT:
+                out.add(
+                    "SPF-07",
+                    Status.FAIL,
+                    f"The 'mx' mechanism for {target} needs {count} MX host lookups; more than "
+                    f"{MX_FANOUT_LIMIT} is a permanent error. List the servers with ip4/ip6 "
+                    "instead.",
+                    subject=node.domain,
+                    evidence={"mx_hosts": count},
+                )
+
+    missing = False
+    for node in nodes:
+        if node is tree:
+            continue
+        if node.status in ("none", "multiple"):
+            missing = True
+            parent = "include" if node.via == "include" else "redirect"
+            problem = (
+                "does not publish an SPF record"
+                if node.status == "none"
+                else "publishes more than one SPF record"
+            )
+            out.add(
+                "SPF-08",
+                Status.FAIL,
+                f"The SPF record {parent}s {node.domain}, which {problem}; receivers treat this "
+                "as a permanent error and SPF fails. Remove or replace that "
+                f"{parent}.",
+                subject=node.domain,
+                evidence={**evidence, **({"dns": node.answer.evidence()} if node.answer else {})},
+            )
+        elif node.status == "permerror" and node.parsed is not None:
+            for problem in node.parsed.problems:
+                if problem.check_id in PERMERROR_IDS:
+                    out.add(
+                        problem.check_id,
+                        Status.FAIL,
+                        f"The SPF record of {node.domain} (reached through {node.via}) is "
+                        f"invalid, so SPF fails with a permanent error: {problem.message}",
+                        subject=node.domain,
+                        evidence={"record": node.record, "term": problem.term},
+                    )
+        if node.parsed is not None:
+            for problem in node.parsed.problems:
+                if problem.check_id in ("SPF-11", "SPF-19"):
+                    _problem(out, node.domain, problem, node.parsed)
+    if not missing and any(n.via in ("include", "redirect") for n in nodes):
+        out.add(
+            "SPF-08",
+            Status.PASS,
+            "Every included or redirected domain publishes SPF.",
+            subject=domain,
+        )
+
+    for node in nodes:
+        for failed in node.failures:
+            out.add(
+                "SPF-20",
+                Status.ERROR,
+                f"A DNS lookup needed by SPF failed ({failed.describe_failure()}); receivers "
+                "would return a temporary error, and this part of SPF could not be checked.",
+                subject=failed.name,
+                evidence={"dns": failed.evidence()},
+            )
+        if node.status == "temperror" and not node.failures and node.answer is not None:
+            out.add(
+                "SPF-20",
+                Status.ERROR,
+                "A DNS lookup needed by SPF failed.",
+                subject=node.domain,
+                evidence={"dns": node.answer.evidence()},
+            )
+    # Root problems other than SPF-11/19 are reported by evaluate(); the root's SPF-11/19 too.
+
+
+def _terminal(out: Collector, domain: str, tree: SpfNode, parsed: ParsedSpf) -> None:
+    qualifier = effective_all(tree)
+    fix = _txt_fix(domain, corrected_record(parsed))
+    evidence = {"record": parsed.text, "terminal": qualifier and f"{qualifier}all"}
+    if qualifier == "+":
+        out.add(
+            "SPF-09",
+            Status.FAIL,
+            "The SPF record ends in '+all', which authorises every server on the Internet to "
+            "send mail as your domain. End it with '-all'.",
+            subject=domain,
+            evidence=evidence,
+            fix=fix,
+        )
+    elif qualifier == "?":
+        out.add(
+            "SPF-09",
+            Status.WARN,
+            "The SPF record ends in '?all' (neutral), so mail from other servers is neither "
+            "authorised nor rejected. End it with '-all' (or '~all').",
+            subject=domain,
+            evidence=evidence,
+            fix=fix,
+        )
+    elif qualifier is None:
+        out.add(
+            "SPF-09",
+            Status.WARN,
+            "The SPF record has no 'all' at the end, so servers not listed get a neutral result "
+            "instead of a failure. End it with '-all'.",
+            subject=domain,
+            evidence=evidence,
+            fix=fix,
+        )
+    elif qualifier == "~":
+        out.add(
+            "SPF-09",
+            Status.INFO,
+            "The SPF record ends in '~all' (soft fail): mail from unlisted servers is usually "
+            "accepted but marked. Once every sender is listed, '-all' is stricter.",
+            subject=domain,
+            evidence=evidence,
+            fix=fix,
+        )
+    else:
+        out.add(
+            "SPF-09",
+            Status.PASS,
+            "The SPF record ends in '-all': servers not listed are not allowed to send.",
+            subject=domain,
+            evidence=evidence,
+        )
+
+
+async def _helo(out: Collector, ctx: CheckContext, mx: DnsAnswer) -> None:
+    """SPF-17: the MX hosts in the domain's own zone should have a HELO SPF record (§2.3)."""
+    org = organizational_domain(ctx.domain, ctx.config.extra_public_suffixes)
+    hosts = sorted(
+        {
+            normalize(r.exchange.to_text())
+            for r in mx.records
+            if hasattr(r, "exchange") and r.exchange.to_text() != "."
+        }
+    )
+    own = [h for h in hosts if organizational_domain(h, ctx.config.extra_public_suffixes) == org][
+        :10
+    ]
+    if not own:
+        return
+    answers = await asyncio.gather(*(ctx.dns.query(h, "TXT") for h in own))
+    missing = [
+        h
+        for h, a in zip(own, answers, strict=True)
+        if not a.failed and not select_records(a).records
+    ]
+    if missing:
+        out.add(
+            "SPF-17",
+            Status.INFO,
+            "These mail servers have no SPF record for their own name (used to check the HELO "
+            "name): " + ", ".join(missing) + ".",
+            subject=ctx.domain,
+            evidence={"hosts": missing},
+            fix="\n".join(_txt_fix(h, "v=spf1 a -all") for h in missing),
+        )
