@@ -1,0 +1,393 @@
+"""Certificate helpers shared by the STARTTLS, DANE and HTTPS checks.
+
+Pure functions over DER bytes: facts for the report, RFC 9525 name matching, PKIX chain
+verification against a CA bundle (with the reason split out, because MTA-STS and TLS-RPT treat an
+expired certificate, an untrusted one and a misnamed one differently) and TLSA association data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import ssl
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import ExtensionOID, NameOID
+
+# --------------------------------------------------------------------------------------------
+# Facts
+
+
+@dataclass
+class CertFacts:
+    subject: str = ""
+    issuer: str = ""
+    sans: list[str] = field(default_factory=list)
+    not_before: str = ""
+    not_after: str = ""
+    days_left: int | None = None
+    key_type: str = ""
+    key_size: int | None = None
+    signature_hash: str = ""
+    self_signed: bool = False
+    is_ca: bool = False
+    serial: str = ""
+    spki_sha256: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def load_der(der: bytes) -> x509.Certificate | None:
+    try:
+        return x509.load_der_x509_certificate(der)
+    except ValueError:
+        return None
+
+
+def _name_text(name: x509.Name) -> str:
+    try:
+        return name.rfc4514_string()
+    except ValueError:
+        return "<unparsable name>"
+
+
+def dns_sans(cert: x509.Certificate) -> list[str] | None:
+    """The DNS-ID SANs, or None when the certificate has no subjectAltName extension."""
+    try:
+        ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    except x509.ExtensionNotFound:
+        return None
+    except ValueError:
+        return []
+    return [str(v) for v in ext.value.get_values_for_type(x509.DNSName)]
+
+
+def common_names(cert: x509.Certificate) -> list[str]:
+    try:
+        return [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    except ValueError:
+        return []
+
+
+def key_description(cert: x509.Certificate) -> tuple[str, int | None]:
+    try:
+        key = cert.public_key()
+    except Exception:  # unsupported key algorithm
+        return "unknown", None
+    if isinstance(key, rsa.RSAPublicKey):
+        return "RSA", key.key_size
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {key.curve.name}", key.key_size
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519", 256
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "Ed448", 456
+    if isinstance(key, dsa.DSAPublicKey):
+        return "DSA", key.key_size
+    return type(key).__name__, None
+
+
+def signature_hash_name(cert: x509.Certificate) -> str:
+    try:
+        algo = cert.signature_hash_algorithm
+    except Exception:  # unsupported algorithm
+        return "unknown"
+    return algo.name if algo is not None else "none (EdDSA)"
+
+
+def spki_der(cert: x509.Certificate) -> bytes:
+    return cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def cert_facts(der: bytes, now: datetime | None = None) -> CertFacts:
+    cert = load_der(der)
+    if cert is None:
+        return CertFacts(subject="<unparsable certificate>")
+    now = now or datetime.now(UTC)
+    key_type, key_size = key_description(cert)
+    try:
+        spki_hash = hashlib.sha256(spki_der(cert)).hexdigest()
+    except Exception:  # unsupported key type
+        spki_hash = ""
+    is_ca = False
+    try:
+        bc = cert.extensions.get_extension_for_oid(ExtensionOID.BASIC_CONSTRAINTS).value
+        is_ca = bool(bc.ca)
+    except (x509.ExtensionNotFound, ValueError):
+        pass
+    not_after = cert.not_valid_after_utc
+    return CertFacts(
+        subject=_name_text(cert.subject),
+        issuer=_name_text(cert.issuer),
+        sans=dns_sans(cert) or [],
+        not_before=cert.not_valid_before_utc.isoformat(),
+        not_after=not_after.isoformat(),
+        days_left=int((not_after - now).total_seconds() // 86400),
+        key_type=key_type,
+        key_size=key_size,
+        signature_hash=signature_hash_name(cert),
+        self_signed=cert.issuer == cert.subject,
+        is_ca=is_ca,
+        serial=format(cert.serial_number, "x"),
+        spki_sha256=spki_hash,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Name matching (RFC 9525 §6.3; RFC 8461 §4.2 for MTA-STS)
+
+
+def _labels(name: str) -> list[str] | None:
+    name = name.strip().rstrip(".").lower()
+    if not name:
+        return None
+    try:
+        # Compare in A-label form so a U-label SAN and an A-label host agree.
+        name = name.encode("idna").decode("ascii") if not name.isascii() else name
+    except UnicodeError:
+        return None
+    labels = name.split(".")
+    if any(label == "" for label in labels):
+        return None
+    return labels
+
+
+def dns_id_matches(pattern: str, host: str) -> bool:
+    """Does the DNS-ID `pattern` (from a SAN) match the reference identifier `host`?
+
+    RFC 9525 §6.3: a wildcard is honoured only as the complete left-most label ("*.example.com"),
+    it matches exactly one label, and never a partial label ("f*.example.com", "*oo.example.com"
+    do not match). A wildcard directly under a single label is refused as too broad.
+    """
+    p = _labels(pattern)
+    h = _labels(host)
+    if p is None or h is None:
+        return False
+    if p[0] == "*":
+        if any("*" in label for label in p[1:]) or len(p) < 3:
+            return False
+        return len(h) == len(p) and h[1:] == p[1:] and h[0] != ""
+    if any("*" in label for label in p):
+        return False
+    return p == h
+
+
+def name_matches(der: bytes, host: str) -> bool:
+    """True when the certificate is valid for `host` by its SAN DNS-IDs.
+
+    RFC 9525 drops the CN-ID; we only fall back to the CN when the certificate has no
+    subjectAltName at all (what legacy OpenSSL-based MTAs still accept), never when SANs exist.
+    """
+    cert = load_der(der)
+    if cert is None:
+        return False
+    sans = dns_sans(cert)
+    if sans is None:
+        return any(dns_id_matches(cn, host) for cn in common_names(cert))
+    return any(dns_id_matches(san, host) for san in sans)
+
+
+def is_ip_literal(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Chain verification
+
+
+@dataclass
+class ChainResult:
+    ok: bool
+    # None | 'expired' | 'not-yet-valid' | 'name-mismatch' | 'self-signed' | 'untrusted'
+    # | 'incomplete-chain' | 'invalid'
+    error: str | None = None
+    detail: str = ""
+    complete: bool = True
+    expired: bool = False
+    trusted: bool = False
+    name_ok: bool = False
+
+
+@lru_cache(maxsize=8)
+def _load_roots(ca_bundle: str | None) -> tuple[x509.Certificate, ...]:
+    path = ca_bundle
+    if path is None:
+        paths = ssl.get_default_verify_paths()
+        path = paths.cafile or paths.openssl_cafile
+        if not path or not os.path.isfile(path):
+            try:
+                import certifi
+
+                path = certifi.where()
+            except ImportError:
+                return ()
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return ()
+    try:
+        return tuple(x509.load_pem_x509_certificates(data))
+    except ValueError:
+        return ()
+
+
+def roots_for(ca_bundle: str | None) -> tuple[x509.Certificate, ...]:
+    return _load_roots(ca_bundle)
+
+
+def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
+    if child.issuer != parent.subject:
+        return False
+    try:
+        child.verify_directly_issued_by(parent)
+    except Exception:  # wrong key type or bad signature: not issued by this parent
+        return False
+    return True
+
+
+def verify_chain(
+    chain_der: list[bytes],
+    host: str,
+    ca_bundle: str | None,
+    now: datetime | None = None,
+) -> ChainResult:
+    """PKIX-validate the chain as presented (leaf first) for `host` against the bundle's roots.
+
+    The verification proper is cryptography's RFC 5280 path builder; the reason is then
+    isolated by re-running it at a time inside the leaf's validity and for a name the leaf
+    carries, so that "expired", "wrong name" and "not trusted" are reported separately
+    (TLS-RPT result types certificate-expired / certificate-host-mismatch / certificate-not-trusted).
+    """
+    from cryptography.x509.verification import (
+        DNSName,
+        PolicyBuilder,
+        Store,
+        VerificationError,
+    )
+
+    now = now or datetime.now(UTC)
+    certs = [c for c in (load_der(d) for d in chain_der) if c is not None]
+    if not certs:
+        return ChainResult(ok=False, error="invalid", detail="no parsable certificate presented")
+    leaf, intermediates = certs[0], certs[1:]
+    roots = roots_for(ca_bundle)
+    name_ok = name_matches(chain_der[0], host)
+    expired = leaf.not_valid_after_utc < now
+    not_yet = leaf.not_valid_before_utc > now
+    result = ChainResult(ok=False, expired=expired, name_ok=name_ok)
+    if not roots:
+        result.error = "untrusted"
+        result.detail = "no trusted roots could be loaded"
+        return result
+    store = Store(list(roots))
+
+    def attempt(at: datetime, name: str) -> str | None:
+        try:
+            verifier = PolicyBuilder().store(store).time(at).build_server_verifier(DNSName(name))
+            verifier.verify(leaf, intermediates)
+        except VerificationError as exc:
+            return str(exc) or "verification failed"
+        except ValueError as exc:  # a name cryptography will not accept as a DNSName
+            return str(exc)
+        return None
+
+    error = attempt(now, host) if _labels(host) else "bad host name"
+    if error is None:
+        result.ok = result.trusted = True
+        result.name_ok = True
+        return result
+    # Isolate trust: a time inside the validity window and a name the leaf claims.
+    middle = leaf.not_valid_before_utc + (leaf.not_valid_after_utc - leaf.not_valid_before_utc) / 2
+    if middle < leaf.not_valid_before_utc + timedelta(seconds=1):
+        middle = leaf.not_valid_before_utc
+    probe_names = [n.replace("*", "wildcard", 1) for n in (dns_sans(leaf) or [])]
+    probe_name = probe_names[0] if probe_names else host
+    trust_error = attempt(middle, probe_name) if _labels(probe_name) else "no usable name"
+    result.trusted = trust_error is None
+    if result.trusted:
+        if expired:
+            result.error, result.detail = (
+                "expired",
+                f"expired on {leaf.not_valid_after_utc:%Y-%m-%d}",
+            )
+        elif not_yet:
+            result.error = "not-yet-valid"
+            result.detail = f"not valid before {leaf.not_valid_before_utc:%Y-%m-%d}"
+        elif not name_ok:
+            result.error, result.detail = "name-mismatch", f"not valid for {host}"
+        else:
+            result.error, result.detail = "invalid", error
+        return result
+    # Not trusted: self-signed, a missing intermediate, or an unknown CA.
+    last = certs[-1]
+    if len(certs) == 1 and leaf.issuer == leaf.subject:
+        result.error, result.detail = "self-signed", "the certificate is self-signed"
+        return result
+    chained = all(_issued_by(certs[i], certs[i + 1]) for i in range(len(certs) - 1))
+    if last.issuer != last.subject and not any(r.subject == last.issuer for r in roots):
+        # The chain stops at a certificate whose issuer was neither sent nor is a root we know.
+        result.complete = False
+        result.error = "incomplete-chain" if chained else "untrusted"
+        result.detail = (
+            f"the server did not send the certificate of the issuer {_name_text(last.issuer)}"
+            if chained
+            else "the presented certificates do not form a chain"
+        )
+        return result
+    result.error = "untrusted"
+    result.detail = f"does not chain to a trusted root ({trust_error})"
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# TLSA (RFC 6698 §2.1)
+
+TLSA_DIGEST_LENGTHS = {1: 32, 2: 64}
+
+
+def tlsa_association(der: bytes, selector: int, mtype: int) -> bytes | None:
+    """The certificate association data a TLSA record with (selector, mtype) must carry."""
+    cert = load_der(der)
+    if cert is None:
+        return None
+    if selector == 0:
+        data = der
+    elif selector == 1:
+        try:
+            data = spki_der(cert)
+        except Exception:  # unsupported key
+            return None
+    else:
+        return None
+    if mtype == 0:
+        return data
+    if mtype == 1:
+        return hashlib.sha256(data).digest()
+    if mtype == 2:
+        return hashlib.sha512(data).digest()
+    return None
+
+
+def tlsa_matches(der: bytes, selector: int, mtype: int, data: bytes) -> bool:
+    expected = tlsa_association(der, selector, mtype)
+    return expected is not None and expected == data
+
+
+def tlsa_record_text(der: bytes, usage: int = 3, selector: int = 1, mtype: int = 1) -> str:
+    value = tlsa_association(der, selector, mtype)
+    return f"{usage} {selector} {mtype} {value.hex().upper() if value else '?'}"

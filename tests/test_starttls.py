@@ -1,0 +1,222 @@
+"""SMTP probe against real aiosmtpd servers on 127.0.0.1 with STARTTLS and minted certificates."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.smtp import SMTP
+
+from checks import starttls
+from checks.config import CheckConfig
+from checks.context import CheckContext
+from tests.test_certs import Issued, Pki, make_leaf
+
+HOST = "mx1.example.test"
+ADDR = "127.0.0.1"
+
+
+class _Handler:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        return "250 OK"
+
+
+def _server_context(
+    tmp: Path,
+    chain: list[Issued],
+    *,
+    maximum: ssl.TLSVersion | None = None,
+    minimum: ssl.TLSVersion | None = None,
+) -> ssl.SSLContext:
+    leaf = chain[0]
+    cert_path, key_path = tmp / f"{id(leaf)}.pem", tmp / f"{id(leaf)}.key"
+    cert_path.write_bytes(b"".join(c.pem for c in chain))
+    key_path.write_bytes(leaf.key_pem)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert_path), str(key_path))
+    if minimum or maximum:
+        context.set_ciphers("ALL:@SECLEVEL=0")
+    if minimum:
+        context.minimum_version = minimum
+    if maximum:
+        context.maximum_version = maximum
+    return context
+
+
+async def _serve(factory: Callable[[], asyncio.Protocol]) -> asyncio.Server:
+    return await asyncio.get_running_loop().create_server(factory, host=ADDR, port=0)
+
+
+def _port(server: asyncio.Server) -> int:
+    return server.sockets[0].getsockname()[1]
+
+
+def _config(port: int, bundle: str | None, **kw: Any) -> CheckConfig:
+    values: dict[str, Any] = {
+        "smtp_port": port,
+        "ca_bundle": bundle,
+        "allow_private_targets": True,
+        "timeout": 2.0,
+        "probe_cache_seconds": 0,
+    }
+    values.update(kw)
+    return CheckConfig(**values)
+
+
+def run_probe(
+    make_server: Callable[[], Awaitable[asyncio.Server]],
+    bundle: str | None,
+    host: str = HOST,
+    **kw: Any,
+) -> starttls.SmtpProbe:
+    async def main() -> starttls.SmtpProbe:
+        server = await make_server()
+        try:
+            ctx = CheckContext("example.test", _config(_port(server), bundle, **kw))
+            return await starttls.probe_mx(ctx, host, ADDR)
+        finally:
+            server.close()
+
+    return asyncio.run(main())
+
+
+def aiosmtpd_server(
+    tls: ssl.SSLContext | None, hostname: str = HOST
+) -> Callable[[], Awaitable[asyncio.Server]]:
+    def factory() -> asyncio.Protocol:
+        return SMTP(_Handler(), hostname=hostname, tls_context=tls, require_starttls=False)
+
+    return lambda: _serve(factory)
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return Pki()
+
+
+@pytest.fixture()
+def bundle(pki: Pki, tmp_path: Path) -> str:
+    return pki.bundle(str(tmp_path / "ca.pem"))
+
+
+def test_good(pki: Pki, bundle: str, tmp_path: Path) -> None:
+    assert pki.inter is not None
+    tls = _server_context(tmp_path, [pki.leaf([HOST]), pki.inter])
+    probe = run_probe(aiosmtpd_server(tls), bundle)
+    assert probe.connected and probe.ehlo_ok and probe.starttls_offered, probe
+    assert probe.tls_ok and probe.tls_version == "TLSv1.3"
+    assert len(probe.chain_der) == 2
+    assert probe.verify_ok and probe.name_ok and probe.chain_complete
+    assert probe.error_kind is None
+    assert probe.mta_sts_ok
+    assert probe.no_sni_ok is True
+    assert not probe.starttls_after_tls
+    assert probe.tls_versions_accepted == ["TLSv1.3"]
+    assert probe.leaf is not None and probe.leaf.sans == [HOST]
+
+
+def test_no_starttls(bundle: str) -> None:
+    probe = run_probe(aiosmtpd_server(None), bundle)
+    assert probe.connected and probe.ehlo_ok
+    assert not probe.starttls_offered and not probe.tls_ok
+    assert probe.error_kind is None
+    assert not probe.mta_sts_ok
+
+
+def test_expired(pki: Pki, bundle: str, tmp_path: Path) -> None:
+    assert pki.inter is not None
+    tls = _server_context(tmp_path, [pki.leaf([HOST], expired=True), pki.inter])
+    probe = run_probe(aiosmtpd_server(tls), bundle)
+    assert probe.tls_ok and not probe.verify_ok
+    assert probe.verify_error == "expired"
+    assert probe.name_ok and probe.leaf is not None and probe.leaf.days_left is not None
+    assert probe.leaf.days_left < 0
+    assert not probe.mta_sts_ok
+
+
+def test_wrong_name(pki: Pki, bundle: str, tmp_path: Path) -> None:
+    assert pki.inter is not None
+    tls = _server_context(tmp_path, [pki.leaf(["other.example.test"]), pki.inter])
+    probe = run_probe(aiosmtpd_server(tls), bundle)
+    assert probe.tls_ok and not probe.name_ok and not probe.verify_ok
+    assert probe.verify_error == "name-mismatch"
+
+
+def test_self_signed(bundle: str, tmp_path: Path) -> None:
+    tls = _server_context(tmp_path, [make_leaf(None, [HOST], cn=HOST)])
+    probe = run_probe(aiosmtpd_server(tls), bundle)
+    assert probe.tls_ok and probe.name_ok and not probe.verify_ok
+    assert probe.verify_error == "self-signed"
+
+
+def test_incomplete_chain(pki: Pki, bundle: str, tmp_path: Path) -> None:
+    tls = _server_context(tmp_path, [pki.leaf([HOST])])
+    probe = run_probe(aiosmtpd_server(tls), bundle)
+    assert probe.verify_error == "incomplete-chain" and not probe.chain_complete
+
+
+def test_legacy_versions_reported(pki: Pki, bundle: str, tmp_path: Path) -> None:
+    assert pki.inter is not None
+    tls = _server_context(
+        tmp_path,
+        [pki.leaf([HOST], rsa_bits=2048), pki.inter],
+        minimum=ssl.TLSVersion.TLSv1,
+        maximum=ssl.TLSVersion.TLSv1_2,
+    )
+    probe = run_probe(aiosmtpd_server(tls), bundle)
+    assert probe.tls_version == "TLSv1.2"
+    assert probe.legacy_checked
+    assert "TLSv1.1" in probe.tls_versions_accepted or "TLSv1" in probe.tls_versions_accepted
+
+
+class _Scripted(asyncio.Protocol):
+    """A fake SMTP server that sends a fixed greeting (or nothing) and closes."""
+
+    def __init__(self, greeting: bytes | None) -> None:
+        self.greeting = greeting
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        if self.greeting is not None:
+            transport.write(self.greeting)  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        if data.upper().startswith(b"QUIT"):
+            self.transport.write(b"221 bye\r\n")  # type: ignore[attr-defined]
+            self.transport.close()
+
+
+def test_421_banner_is_temp_unavailable(bundle: str) -> None:
+    greeting = b"421-mx1.example.test busy\r\n421 4.3.2 try again later\r\n"
+    probe = run_probe(lambda: _serve(lambda: _Scripted(greeting)), bundle)
+    assert probe.connected and probe.banner_code == 421
+    assert probe.error_kind == "temp-unavailable"
+    assert probe.could_not_check
+    assert not probe.starttls_offered
+
+
+def test_silent_server_times_out(bundle: str) -> None:
+    probe = run_probe(lambda: _serve(lambda: _Scripted(None)), bundle, timeout=0.5)
+    assert probe.connected
+    assert probe.error_kind == "timeout" and probe.could_not_check
+
+
+def test_connection_refused(bundle: str) -> None:
+    async def closed_port() -> asyncio.Server:
+        server = await _serve(lambda: _Scripted(None))
+        return server
+
+    async def main() -> starttls.SmtpProbe:
+        server = await closed_port()
+        port = _port(server)
+        server.close()
+        await server.wait_closed()
+        ctx = CheckContext("example.test", _config(port, bundle))
+        return await starttls.probe_mx(ctx, HOST, ADDR)
+
+    probe = asyncio.run(main())
+    assert probe.error_kind == "refused" and not probe.connected
