@@ -187,7 +187,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
     raw_other = data.get("other_zones", {})
     if not isinstance(raw_other, dict):
         raise _fail(path, "`other_zones` must be a table of zone = [records]")
-    for zone, recs in raw_other.items():
+    for zone in raw_other:
         other[zone.rstrip(".").lower()] = _strs(path, raw_other, zone)
 
     smtp: list[SmtpHost] = []

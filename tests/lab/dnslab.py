@@ -1,0 +1,287 @@
+"""DNS half of the lab: zone files, Knot and Unbound configs, offline-signed broken zones, DS bootstrap."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dns.dnssec
+import dns.message
+import dns.name
+import dns.query
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+import dns.tsig
+import dns.tsigkeyring
+import dns.update
+import dns.zone
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests.lab.pki import LabPKI
+from tests.lab.scenarios import Scenario
+
+KNOT_ADDR = "127.0.53.1"
+UNBOUND_ADDR = "127.0.53.2"
+DELAY_ADDR = "127.0.53.3"
+SLOW_UNBOUND_ADDR = "127.0.53.4"
+RPT_ADDR = "127.0.62.1"
+SINK_ADDR = "127.0.62.2"
+TSIG_NAME = "labupdate"
+
+PLACEHOLDER = re.compile(r"\{tlsa_([0-3])_([01])_([0-2]):([^}]+)\}")
+KNOT_SIGNED = {"signed", "ds-mismatch"}
+PRESIGNED = {"expired-signatures", "tampered"}
+
+
+@dataclass
+class Zone:
+    name: str  # without trailing dot
+    mode: str = "signed"  # Scenario.dnssec values
+    records: list[str] = field(default_factory=list)
+    presigned_ds: list[str] = field(default_factory=list)  # DS rdata text for offline-signed zones
+
+    @property
+    def origin(self) -> str:
+        return self.name + "."
+
+
+def fill_placeholders(text: str, pki: LabPKI) -> str:
+    return PLACEHOLDER.sub(lambda m: pki.tlsa_data(int(m[2]), int(m[3]), m[4]), text)
+
+
+def plan_zones(scenarios: Iterable[Scenario], pki: LabPKI) -> dict[str, Zone]:
+    zones: dict[str, Zone] = {
+        "test": Zone("test", records=[f"ns1 300 A {KNOT_ADDR}"]),
+        # lab.test carries only infrastructure: no _dmarc, _mta-sts, SPF or BIMI (checklist §11.0)
+        "lab.test": Zone("lab.test", records=[
+            f"rpt 300 A {RPT_ADDR}", f"smtp 300 A {SINK_ADDR}", "@ 300 MX 10 smtp.lab.test.",
+        ]),
+    }
+    for s in scenarios:
+        zones[s.domain] = Zone(s.domain, s.dnssec, [fill_placeholders(r, pki) for r in s.records])
+    for s in scenarios:
+        for zname, recs in s.other_zones.items():
+            if zname in (sc.domain for sc in scenarios):
+                raise ValueError(f"{s.path}: other_zones may not write into scenario zone {zname}")
+            zones.setdefault(zname, Zone(zname)).records += [fill_placeholders(r, pki) for r in recs]
+    for z in zones.values():
+        if z.name != "test":
+            zones[parent_of(z.name, zones)].records.append(f"{z.origin} 300 NS ns1.test.")
+    return zones
+
+
+def parent_of(name: str, zones: dict[str, Zone]) -> str:
+    labels = name.split(".")
+    for i in range(1, len(labels)):
+        candidate = ".".join(labels[i:])
+        if candidate in zones:
+            return candidate
+    raise ValueError(f"no parent zone for {name} (must sit under test.)")
+
+
+def zone_text(z: Zone) -> str:
+    head = [
+        f"$ORIGIN {z.origin}",
+        "$TTL 300",
+        f"@ 300 SOA ns1.test. hostmaster.{z.origin} 1 3600 600 86400 60",
+        "@ 300 NS ns1.test.",
+    ]
+    return "\n".join(head + z.records) + "\n"
+
+
+def _presign(z: Zone, now: dt.datetime) -> str:
+    """Sign offline with dnspython so knot serves the broken signatures verbatim."""
+    zone = dns.zone.from_text(zone_text(z), origin=z.origin, relativize=False, check_origin=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    dnskey = dns.dnssec.make_dnskey(key.public_key(), dns.dnssec.Algorithm.ECDSAP256SHA256, flags=257)
+    if z.mode == "expired-signatures":
+        inception, expiration = now - dt.timedelta(days=2), now - dt.timedelta(hours=1)
+    else:
+        inception, expiration = now - dt.timedelta(hours=1), now + dt.timedelta(days=30)
+    with zone.writer() as txn:
+        dns.dnssec.sign_zone(zone, txn, keys=[(key, dnskey)], dnskey_ttl=300,
+                             inception=inception, expiration=expiration)
+    if z.mode == "tampered":
+        # change the apex MX data after signing: its RRSIG no longer verifies (EDE 6)
+        apex = zone.find_node(z.origin)
+        rds = apex.find_rdataset(dns.rdataclass.IN, dns.rdatatype.MX)
+        new = [dns.rdata.from_text("IN", "MX", f"{r.preference} evil.{z.origin}") for r in rds]
+        rds.clear()
+        for r in new:
+            rds.add(r)
+    z.presigned_ds = [dns.dnssec.make_ds(z.origin, dnskey, "SHA256").to_text()]
+    return zone.to_text(relativize=False)
+
+
+def write_zones(zones: dict[str, Zone], zdir: Path, now: dt.datetime) -> None:
+    zdir.mkdir(parents=True, exist_ok=True)
+    for z in zones.values():
+        text = _presign(z, now) if z.mode in PRESIGNED else zone_text(z)
+        (zdir / f"{z.name}.zone").write_text(text)
+
+
+def knot_conf(run: Path, zones: dict[str, Zone], secret: str) -> str:
+    k = run / "knot"
+    zone_lines = []
+    for z in zones.values():
+        tpl = "signed" if z.mode in KNOT_SIGNED else ("presigned" if z.mode in PRESIGNED else "default")
+        zone_lines.append(f"  - domain: {z.origin}\n    template: {tpl}")
+    common = f"""    storage: "{k}/zones"
+    file: "%s.zone"
+    zonefile-sync: -1
+    zonefile-load: difference-no-serial
+    journal-content: all
+    serial-policy: unixtime
+    acl: lab_update"""
+    return f"""server:
+    rundir: "{k}/run"
+    pidfile: "{k}/run/knot.pid"
+    listen: [ {KNOT_ADDR}@53 ]
+    udp-workers: 2
+    tcp-workers: 2
+    background-workers: 4
+log:
+  - target: "{k}/knot.log"
+    any: notice
+database:
+    storage: "{k}/db"
+key:
+  - id: {TSIG_NAME}
+    algorithm: hmac-sha256
+    secret: {secret}
+acl:
+  - id: lab_update
+    address: 127.0.0.0/8
+    key: {TSIG_NAME}
+    action: update
+policy:
+  - id: lab
+    algorithm: ecdsap256sha256
+    single-type-signing: on
+    ksk-lifetime: 0
+    zsk-lifetime: 0
+    nsec3: on
+    nsec3-iterations: 0
+    nsec3-salt-length: 0
+    dnskey-ttl: 300
+    zone-max-ttl: 300
+    propagation-delay: 0
+template:
+  - id: default
+{common}
+    semantic-checks: on
+  - id: presigned
+{common}
+    semantic-checks: off
+  - id: signed
+{common}
+    semantic-checks: on
+    dnssec-signing: on
+    dnssec-policy: lab
+zone:
+""" + "\n".join(zone_lines) + "\n"
+
+
+def unbound_conf(udir: Path, interface: str, upstream: str, forward: bool) -> str:
+    # The slow resolver forwards (not stubs) so that delegations to ns1.test also go through the
+    # delay proxy instead of straight to knot's address.
+    upstream_block = (
+        f'forward-zone:\n    name: "test."\n    forward-addr: {upstream}@53\n' if forward
+        else f'stub-zone:\n    name: "test."\n    stub-addr: {upstream}@53\n'
+    )
+    return f"""server:
+    interface: {interface}
+    port: 53
+    do-ip6: no
+    do-daemonize: yes
+    username: ""
+    chroot: ""
+    directory: "{udir}"
+    pidfile: "{udir}/unbound.pid"
+    logfile: "{udir}/unbound.log"
+    use-syslog: no
+    verbosity: 1
+    log-servfail: yes
+    ede: yes
+    val-log-level: 2
+    num-threads: 1
+    access-control: 127.0.0.0/8 allow
+    do-not-query-localhost: no
+    local-zone: "test." transparent
+    local-zone: "." refuse
+    trust-anchor-file: "{udir}/test.ds"
+    cache-max-ttl: 5
+    cache-max-negative-ttl: 1
+    val-bogus-ttl: 1
+    infra-host-ttl: 5
+    # exact signature windows: the default skew (up to a day) would hide F48's expiry at T0 - 1 h
+    val-sig-skew-min: 0
+    val-sig-skew-max: 0
+{upstream_block}remote-control:
+    control-enable: yes
+    control-interface: "{udir}/control.sock"
+"""
+
+
+def keyring(secret: str) -> dict[dns.name.Name, dns.tsig.Key]:
+    return dns.tsigkeyring.from_text({TSIG_NAME: ("hmac-sha256", secret)})
+
+
+def query_knot(name: str, rdtype: str, timeout: float = 1.0) -> dns.message.Message:
+    q = dns.message.make_query(name, rdtype, want_dnssec=True)
+    q.flags = 0  # authoritative server: no RD
+    return dns.query.udp(q, KNOT_ADDR, port=53, timeout=timeout)
+
+
+def wait_dnskeys(names: Iterable[str], deadline: float) -> dict[str, dns.rrset.RRset]:
+    """Poll knot until every signed zone answers its DNSKEY (knot signs in background workers)."""
+    pending = set(names)
+    found: dict[str, dns.rrset.RRset] = {}
+    while pending:
+        for n in sorted(pending):
+            try:
+                r = query_knot(n + ".", "DNSKEY", timeout=0.5)
+            except (dns.exception.Timeout, OSError):
+                continue
+            rr = r.get_rrset(r.answer, dns.name.from_text(n + "."), dns.rdataclass.IN, dns.rdatatype.DNSKEY)
+            if rr:
+                found[n] = rr
+                pending.discard(n)
+        if pending:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"knot did not sign in time: {sorted(pending)[:5]}")
+            time.sleep(0.02)
+    return found
+
+
+def ds_records(origin: str, dnskeys: dns.rrset.RRset) -> list[str]:
+    """DS (SHA-256) for each key with the SEP bit: knot's CSK carries flags 257."""
+    return [dns.dnssec.make_ds(origin, k, "SHA256").to_text() for k in dnskeys if k.flags & 0x1]
+
+
+def corrupt_ds(text: str) -> str:
+    tag, alg, dtype, digest = text.split()
+    flipped = digest[:-8] + ("00000000" if not digest.endswith("00000000") else "11111111")
+    return f"{tag} {alg} {dtype} {flipped}"
+
+
+def send_update(zone: str, secret: str, add: list[tuple[str, int, str, str]] = (),  # type: ignore[assignment]
+                replace: list[tuple[str, int, str, str]] = (),  # type: ignore[assignment]
+                delete: list[tuple[str, ...]] = ()) -> None:  # type: ignore[assignment]
+    u = dns.update.UpdateMessage(zone + ".", keyring=keyring(secret), keyname=TSIG_NAME,
+                                 keyalgorithm=dns.tsig.HMAC_SHA256)
+    for name, ttl, rdtype, data in replace:
+        u.replace(name, ttl, rdtype, data)
+    for d in delete:
+        u.delete(*d)
+    for name, ttl, rdtype, data in add:
+        u.add(name, ttl, rdtype, data)
+    r = dns.query.tcp(u, KNOT_ADDR, port=53, timeout=5)
+    if r.rcode() != 0:
+        raise RuntimeError(f"UPDATE {zone} refused: {dns.rcode.to_text(r.rcode())}")

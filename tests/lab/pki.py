@@ -1,0 +1,193 @@
+"""The lab PKI: Lab Root R1 -> Lab Issuing CA 1 -> leaves, plus an untrusted Rogue Root X.
+
+Everything is minted at `up` (ECDSA P-256, a few ms per certificate), so the only trust the
+checker gets is the run's own root PEM (`ca_bundle`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from tests.lab.scenarios import CertSpec
+
+BIMI_EKU = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.31")  # id-kp-BrandIndicatorforMessageIdentification
+
+
+@dataclass
+class Issued:
+    key: ec.EllipticCurvePrivateKey
+    cert: x509.Certificate
+    chain: list[x509.Certificate]  # what the server sends after the leaf
+
+    def spki_der(self) -> bytes:
+        return self.cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+
+def _name(cn: str, org: str = "mailsec lab") -> x509.Name:
+    return x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+        x509.NameAttribute(NameOID.COMMON_NAME, cn),
+    ])
+
+
+def _san(names: tuple[str, ...]) -> x509.SubjectAlternativeName:
+    entries: list[x509.GeneralName] = []
+    for n in names:
+        try:
+            entries.append(x509.IPAddress(ipaddress.ip_address(n)))
+        except ValueError:
+            entries.append(x509.DNSName(n))
+    return x509.SubjectAlternativeName(entries)
+
+
+class LabPKI:
+    def __init__(self, now: dt.datetime | None = None) -> None:
+        self.now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self.root = self._ca("Lab Root R1", None)
+        self.issuing = self._ca("Lab Issuing CA 1", self.root)
+        self.rogue = self._ca("Rogue Root X", None)
+        self.mark_ca = self._ca("Lab Mark CA 1", self.root)
+        self.issued: dict[str, Issued] = {}
+
+    def _ca(self, cn: str, parent: Issued | None) -> Issued:
+        key = ec.generate_private_key(ec.SECP256R1())
+        subject = _name(cn)
+        b = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(parent.cert.subject if parent else subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(self.now - dt.timedelta(days=30))
+            .not_valid_after(self.now + dt.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None if parent is None else 0), critical=True)
+            .add_extension(x509.KeyUsage(
+                digital_signature=True, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        )
+        signer = parent.key if parent else key
+        cert = b.sign(signer, hashes.SHA256())
+        return Issued(key, cert, [parent.cert] if parent else [])
+
+    def leaf(self, ref: str, host: str, spec: CertSpec) -> Issued:
+        """Mint (once per ref) the certificate a server presents; ref is usually the host name."""
+        if ref in self.issued:
+            return self.issued[ref]
+        key = ec.generate_private_key(ec.SECP256R1())
+        cn = spec.cn or (spec.sans[0] if spec.sans else host)
+        not_before = self.now - dt.timedelta(days=30)
+        not_after = self.now + dt.timedelta(days=60)
+        if spec.kind == "expired":
+            not_before, not_after = self.now - dt.timedelta(days=91), self.now - dt.timedelta(days=1)
+        elif spec.kind == "not-yet-valid":
+            not_before, not_after = self.now + dt.timedelta(days=1), self.now + dt.timedelta(days=91)
+        issuer = {"self-signed": None, "rogue": self.rogue}.get(spec.kind, self.issuing)
+        subject = _name(cn, "mailsec lab servers")
+        b = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer.cert.subject if issuer else subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
+                                                  ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        )
+        if spec.sans:
+            b = b.add_extension(_san(spec.sans), critical=False)
+        if issuer:
+            b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                issuer.cert.public_key()), critical=False)
+        cert = b.sign(issuer.key if issuer else key, hashes.SHA256())
+        chain: list[x509.Certificate] = []
+        if spec.chain == "full" and issuer is self.issuing:
+            chain = [self.issuing.cert]
+        elif spec.chain == "full" and issuer is self.rogue:
+            chain = [self.rogue.cert]
+        issued = Issued(key, cert, chain)
+        self.issued[ref] = issued
+        return issued
+
+    def spare(self, ref: str) -> Issued:
+        """A key (with a valid certificate) no server presents: next-key and mismatch TLSA data."""
+        return self.leaf(f"spare:{ref}", ref, CertSpec(sans=(ref,)))
+
+    def vmc(self, domain: str) -> Issued:
+        """A VMC-like mark certificate; the RFC 3709 logotype extension is not minted yet."""
+        ref = f"vmc:{domain}"
+        if ref in self.issued:
+            return self.issued[ref]
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(_name(domain, "Lab Brand"))
+            .issuer_name(self.mark_ca.cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(self.now - dt.timedelta(days=30))
+            .not_valid_after(self.now + dt.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([BIMI_EKU]), critical=False)
+            .add_extension(_san((domain,)), critical=False)
+            .sign(self.mark_ca.key, hashes.SHA256())
+        )
+        issued = Issued(key, cert, [self.mark_ca.cert, self.root.cert])
+        self.issued[ref] = issued
+        return issued
+
+    # --- TLSA data (RFC 6698 §2.1): selector 0 = full cert DER, 1 = SPKI DER; matching 0/1/2
+    def tlsa_data(self, selector: int, matching: int, ref: str) -> str:
+        if ref == "root":
+            issued = self.root
+        elif ref == "issuing-ca":
+            issued = self.issuing
+        elif ref == "rogue-root":
+            issued = self.rogue
+        elif ref.startswith("spare:"):
+            issued = self.spare(ref.removeprefix("spare:"))
+        elif ref in self.issued:
+            issued = self.issued[ref]
+        else:
+            raise KeyError(f"TLSA placeholder names unknown certificate {ref!r}")
+        der = issued.cert.public_bytes(serialization.Encoding.DER) if selector == 0 else issued.spki_der()
+        if matching == 0:
+            return der.hex().upper()
+        if matching == 1:
+            return hashlib.sha256(der).hexdigest().upper()
+        return hashlib.sha512(der).hexdigest().upper()
+
+    # --- files
+    def write_server(self, issued: Issued, directory: Path, stem: str) -> tuple[Path, Path]:
+        directory.mkdir(parents=True, exist_ok=True)
+        cert_path, key_path = directory / f"{stem}.pem", directory / f"{stem}.key"
+        cert_path.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM)
+                                       for c in [issued.cert, *issued.chain]))
+        key_path.write_bytes(issued.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        return cert_path, key_path
+
+    def write_cas(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        for stem, ca in (("root", self.root), ("issuing", self.issuing), ("rogue-root", self.rogue),
+                         ("mark-ca", self.mark_ca)):
+            (directory / f"{stem}.pem").write_bytes(ca.cert.public_bytes(serialization.Encoding.PEM))
+        return directory / "root.pem"
+
+
+def pem_chain(issued: Issued) -> bytes:
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [issued.cert, *issued.chain])

@@ -1,0 +1,269 @@
+"""The lab's Python servers, all in one asyncio process: MX fleet, HTTPS hosts, report sinks and
+the optional DNS delay proxy. Started by `up` as `python -m tests.lab.servers RUN_DIR`; it reads
+RUN_DIR/servers.json and writes RUN_DIR/servers.ready once every socket is bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import json
+import logging
+import signal
+import ssl
+import struct
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+log = logging.getLogger("lab.servers")
+TLS = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
+       "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+_seq = itertools.count(1)
+
+
+class JsonLog:
+    def __init__(self, path: Path) -> None:
+        self.f = path.open("a", buffering=1)
+
+    def write(self, **event: Any) -> None:
+        self.f.write(json.dumps({"t": round(time.time(), 3), **event}) + "\n")
+
+
+def server_context(cert: str, key: str, tls_min: str = "1.2", tls_max: str = "1.3") -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    if tls_min in ("1.0", "1.1"):
+        # OpenSSL 3 refuses TLS < 1.2 at the default security level; the fixture must really speak it
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    else:
+        ctx.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20")  # AEAD only for TLS 1.2
+    ctx.minimum_version = TLS[tls_min]
+    ctx.maximum_version = TLS[tls_max]
+    return ctx
+
+
+# ---------------------------------------------------------------- SMTP
+class Spool:
+    """Every MX host and the sink accept any mail and keep it in RUN_DIR/mail."""
+
+    def __init__(self, run: Path, host: str, events: JsonLog) -> None:
+        self.dir = run / "mail"
+        self.host = host
+        self.events = events
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        n = next(_seq)
+        path = self.dir / f"{int(time.time() * 1000)}-{n}.eml"
+        path.write_bytes(envelope.original_content or b"")
+        self.events.write(event="mail", host=self.host, mail_from=envelope.mail_from,
+                          rcpt_to=envelope.rcpt_tos, file=path.name, tls=session.ssl is not None)
+        return "250 2.0.0 OK queued"
+
+
+class LabSMTP(SMTP):
+    def __init__(self, handler: Spool, row: dict[str, Any], history: list[float],
+                 events: JsonLog, **kw: Any) -> None:
+        super().__init__(handler, **kw)
+        self.row = row
+        self.history = history
+        self.events = events
+
+    async def _handle_client(self) -> None:
+        now = time.monotonic()
+        limit = int(self.row.get("max_connections", 0))
+        self.history[:] = [t for t in self.history if now - t < float(self.row.get("window", 30))]
+        self.history.append(now)
+        self.events.write(event="connect", host=self.row["host"], ip=self.row["ip"])
+        if limit and len(self.history) > limit:
+            await self.push(f"421 4.7.0 {self.row['host']} too many connections, try again later")
+            assert self.transport is not None
+            self.transport.close()
+            return
+        delay = float(self.row.get("banner_delay", 0))
+        if delay:
+            await asyncio.sleep(delay)
+        await super()._handle_client()
+
+
+async def start_smtp(run: Path, rows: list[dict[str, Any]], events: JsonLog) -> list[asyncio.Server]:
+    loop = asyncio.get_running_loop()
+    servers = []
+    for row in rows:
+        ctx = None
+        if row.get("starttls", True):
+            ctx = server_context(row["cert"], row["key"], row.get("tls_min", "1.2"), row.get("tls_max", "1.3"))
+        history: list[float] = []
+
+        def factory(row: dict[str, Any] = row, ctx: ssl.SSLContext | None = ctx,
+                    history: list[float] = history) -> LabSMTP:
+            return LabSMTP(Spool(run, row["host"], events), row, history, events,
+                           hostname=row["host"], ident="LabMTA ESMTP", tls_context=ctx,
+                           require_starttls=False, timeout=60)
+
+        servers.append(await loop.create_server(factory, host=row["ip"], port=row.get("port", 25)))
+    return servers
+
+
+# ---------------------------------------------------------------- HTTPS
+async def start_https(run: Path, conf: dict[str, Any], events: JsonLog) -> web.AppRunner:
+    vhosts: dict[str, dict[str, Any]] = {v["host"]: v for v in conf["vhosts"]}
+    reports = run / "reports"
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        host = (request.host or "").split(":")[0].lower().rstrip(".")
+        vhost = vhosts.get(host)
+        body = await request.read()
+        events.write(event="http", host=host, method=request.method, path=request.path_qs,
+                     headers=dict(request.headers), size=len(body))
+        if vhost and vhost.get("receiver"):
+            if request.method != "POST":
+                return web.Response(status=405, text="POST reports here\n")
+            n = next(_seq)
+            stem = f"{int(time.time() * 1000)}-{n}"
+            (reports / f"{stem}.body").write_bytes(body)
+            (reports / f"{stem}.json").write_text(json.dumps(
+                {"path": request.path_qs, "headers": dict(request.headers), "size": len(body)}))
+            return web.Response(status=200, text="accepted\n")
+        for f in (vhost or {}).get("files", []):
+            if f["path"] == request.path:
+                headers = dict(f.get("headers", []))
+                if f.get("content_type"):
+                    headers["Content-Type"] = f["content_type"]
+                return web.Response(status=f["status"], body=base64.b64decode(f["body_b64"]),
+                                    headers=headers)
+        return web.Response(status=404, text="not found\n")
+
+    app = web.Application(client_max_size=8 * 1024 * 1024)
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+
+    by_ip: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for v in conf["vhosts"]:
+        by_ip.setdefault((v["ip"], v.get("port", 443)), []).append(v)
+    for (ip, port), vs in by_ip.items():
+        per = {v["host"]: server_context(v["cert"], v["key"]) for v in vs}
+        default = server_context(conf["default_cert"], conf["default_key"])
+
+        def pick(sslobj: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext,
+                 per: dict[str, ssl.SSLContext] = per, ip: str = ip) -> None:
+            events.write(event="tls", ip=ip, sni=name)
+            if name and name.lower() in per:
+                sslobj.context = per[name.lower()]
+
+        default.sni_callback = pick
+        await web.TCPSite(runner, ip, port, ssl_context=default).start()
+    return runner
+
+
+# ---------------------------------------------------------------- DNS delay proxy
+class DelayUDP(asyncio.DatagramProtocol):
+    def __init__(self, upstream: tuple[str, int], delay: float) -> None:
+        self.upstream, self.delay = upstream, delay
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        asyncio.ensure_future(self._relay(data, addr))
+
+    async def _relay(self, data: bytes, addr: tuple[str, int]) -> None:
+        await asyncio.sleep(self.delay)
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[bytes] = loop.create_future()
+
+        class Client(asyncio.DatagramProtocol):
+            def datagram_received(self, d: bytes, a: tuple[str, int]) -> None:
+                if not answer.done():
+                    answer.set_result(d)
+
+        t, _ = await loop.create_datagram_endpoint(Client, remote_addr=self.upstream)
+        try:
+            t.sendto(data)
+            reply = await asyncio.wait_for(answer, 5)
+            if self.transport:
+                self.transport.sendto(reply, addr)
+        except TimeoutError:
+            pass
+        finally:
+            t.close()
+
+
+async def start_delay(listen: str, upstream: str, delay_ms: int) -> list[Any]:
+    loop = asyncio.get_running_loop()
+    delay = delay_ms / 1000
+    up = (upstream, 53)
+    udp, _ = await loop.create_datagram_endpoint(lambda: DelayUDP(up, delay), local_addr=(listen, 53))
+
+    async def tcp(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                (n,) = struct.unpack("!H", await reader.readexactly(2))
+                msg = await reader.readexactly(n)
+                await asyncio.sleep(delay)
+                ur, uw = await asyncio.open_connection(*up)
+                uw.write(struct.pack("!H", n) + msg)
+                await uw.drain()
+                (m,) = struct.unpack("!H", await ur.readexactly(2))
+                reply = await ur.readexactly(m)
+                uw.close()
+                writer.write(struct.pack("!H", m) + reply)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    srv = await asyncio.start_server(tcp, listen, 53)
+    return [udp, srv]
+
+
+# ---------------------------------------------------------------- main
+async def serve(run: Path) -> None:
+    conf = json.loads((run / "servers.json").read_text())
+    (run / "mail").mkdir(exist_ok=True)
+    (run / "reports").mkdir(exist_ok=True)
+    events = JsonLog(run / "events.jsonl")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    smtp = await start_smtp(run, conf["smtp"], events)
+    runner = await start_https(run, conf["https"], events)
+    extra = []
+    if conf.get("delay_ms") is not None:
+        extra = await start_delay(conf["delay_listen"], conf["delay_upstream"], conf["delay_ms"])
+    (run / "servers.ready").write_text(str(len(smtp)))
+    await stop.wait()
+    for s in smtp:
+        s.close()
+    for e in extra:
+        e.close()
+    await runner.cleanup()
+
+
+def main() -> None:
+    run = Path(sys.argv[1])
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        asyncio.run(serve(run))
+    except Exception as e:
+        (run / "servers.failed").write_text(f"{type(e).__name__}: {e}")
+        raise
+
+
+if __name__ == "__main__":
+    main()
