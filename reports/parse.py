@@ -1,0 +1,661 @@
+"""TLS-RPT report decoding and validation (RFC 8460 §4, §5), free of Django.
+
+`parse_report(data)` takes the bytes of one report as delivered (gzip, zip or plain JSON) and
+returns a `ParsedReport`, or raises `ReportRejected` with a reason a person can act on. Nothing
+else escapes: every input, however broken, ends in one of those two outcomes.
+
+The rules are those of checklist §12 (RPT-01..RPT-12) and the outcomes of its malformed corpus
+(§12.3, M01–M50). Where the corpus leaves a choice, this module picks:
+
+* M11 a date-time without a zone ("2026-06-01 00:00:00") is rejected: guessing UTC would invent
+  a day boundary the sender never stated.
+* M17 a count written as a JSON string of digits ("17") is coerced with a warning.
+* M18 a negative, fractional or exponent count drops that policy entry (summary) or that failure
+  detail, with a warning; the rest of the report is kept.
+* M35 invalid UTF-8 is rejected (I-JSON, RFC 7493 §2.1): we do not store replacement characters
+  the sender never wrote.
+
+`warnings` are what a person should see (the report was usable but not as the RFC says);
+`notes` are informational observations that do not make the report suspect.
+"""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import json
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+# RFC 8460 §5.2: a receiver limit of about 10 MB is "commonly observed"; operators can raise it.
+DEFAULT_MAX_DECOMPRESSED = 10 * 1024 * 1024
+# RFC 8460 §6.3: "+gzip objects can contain multiple files"; a handful is plenty for one report.
+MAX_ARCHIVE_MEMBERS = 8
+# Field limits (M50): far above anything a real reporter sends, far below a memory problem.
+MAX_NAME_CHARS = 1024
+MAX_HOST_CHARS = 255
+MAX_URI_CHARS = 2048
+MAX_POLICY_LINES = 1000
+MAX_POLICY_LINE_CHARS = 1024
+MAX_POLICIES = 10_000
+MAX_FAILURE_DETAILS = 200_000
+# I-JSON (RFC 7493 §2.2): integers outside ±2^53 are not interoperable.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+UTF8_BOM = b"\xef\xbb\xbf"
+_CHUNK = 64 * 1024
+
+POLICY_TYPES = frozenset({"sts", "tlsa", "no-policy-found"})
+# RFC 8460 §4.3; the list "is expected to grow", so unknown values are kept.
+RESULT_TYPES = frozenset(
+    {
+        "starttls-not-supported",
+        "certificate-host-mismatch",
+        "certificate-expired",
+        "certificate-not-trusted",
+        "validation-failure",
+        "tlsa-invalid",
+        "dnssec-invalid",
+        "dane-required",
+        "sts-policy-fetch-error",
+        "sts-policy-invalid",
+        "sts-webpki-invalid",
+    }
+)
+
+# RFC 3339 §5.6 date-time; the "T" and the zone are mandatory (M11).
+_DATETIME_RE = re.compile(
+    r"\A(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})\Z"
+)
+_ADDR_SPEC_RE = re.compile(r"\A[^@\s<>()\[\],;:\"]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?)\Z")
+_HOSTNAME_RE = re.compile(
+    r"\A(\*\.)?([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_-]+\.?\Z"
+)
+_DIGITS_RE = re.compile(r"\A[0-9]{1,16}\Z")
+
+
+class ReportRejected(Exception):
+    """The bytes are not a usable TLS report; `reason` says why, in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class FailureDetail:
+    result_type: str
+    sending_mta_ip: str | None
+    receiving_mx_hostname: str | None
+    receiving_mx_helo: str | None
+    receiving_ip: str | None
+    failed_session_count: int
+    additional_information: str | None
+    failure_reason_code: str | None
+
+
+@dataclass
+class PolicyResult:
+    policy_type: str
+    policy_domain: str
+    policy_strings: list[str]
+    mx_hosts: list[str]
+    successful: int
+    failed: int
+    failure_details: list[FailureDetail] = field(default_factory=list)
+
+
+@dataclass
+class ParsedReport:
+    organization_name: str
+    contact_info: str | None
+    report_id: str
+    start: datetime
+    end: datetime
+    policies: list[PolicyResult]
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # The decoded JSON text (after decompression), for the "raw JSON" download.
+    json_text: str = ""
+
+    @property
+    def contact_domain(self) -> str | None:
+        if self.contact_info and "@" in self.contact_info:
+            return self.contact_info.rsplit("@", 1)[1].rstrip(".").lower()
+        return None
+
+    @property
+    def total_successful(self) -> int:
+        return sum(p.successful for p in self.policies)
+
+    @property
+    def total_failed(self) -> int:
+        return sum(p.failed for p in self.policies)
+
+
+# --- Decoding: gzip / zip / JSON, sniffed by magic bytes, with caps --------------------------
+
+
+def sniff(data: bytes) -> str | None:
+    """'gzip', 'zip' or 'json' by the first bytes (RFC 8460 §5.3 names are not trusted)."""
+    if data.startswith(GZIP_MAGIC):
+        return "gzip"
+    if data.startswith(ZIP_MAGIC):
+        return "zip"
+    head = data[:64]
+    if head.startswith(UTF8_BOM):
+        head = head[len(UTF8_BOM) :]
+    if head.lstrip(b" \t\r\n").startswith(b"{"):
+        return "json"
+    return None
+
+
+def _gunzip(data: bytes, max_bytes: int) -> bytes:
+    """Decompress a (possibly multi-member) gzip stream, never holding more than max_bytes.
+
+    zlib is fed the input in chunks and asked for at most the remaining budget each time, so a
+    bomb stops at the cap instead of at the end of the bomb (RFC 8460 §5.2, checklist RPT-15).
+    """
+    out = bytearray()
+    pos = 0
+    members = 0
+    while True:
+        members += 1
+        if members > MAX_ARCHIVE_MEMBERS:
+            raise ReportRejected(f"gzip stream has more than {MAX_ARCHIVE_MEMBERS} members")
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            while not inflater.eof:
+                if inflater.unconsumed_tail:
+                    chunk = inflater.unconsumed_tail
+                elif pos < len(data):
+                    chunk = data[pos : pos + _CHUNK]
+                    pos += len(chunk)
+                else:
+                    raise ReportRejected("gzip stream is truncated (no end of member)")
+                budget = max_bytes - len(out)
+                out += inflater.decompress(chunk, budget + 1)
+                if len(out) > max_bytes:
+                    raise ReportRejected(
+                        f"report is larger than {max_bytes} bytes once decompressed"
+                    )
+        except zlib.error as e:
+            raise ReportRejected(f"gzip data is corrupt ({e})") from None
+        # What zlib did not need belongs to the next member (or is trailing garbage).
+        rest = inflater.unused_data
+        pos -= len(rest)
+        if pos >= len(data):
+            return bytes(out)
+        tail = data[pos:]
+        if not tail.startswith(GZIP_MAGIC):
+            if not tail.strip(b"\x00"):
+                return bytes(out)  # zero padding after the last member, as tape tools write
+            raise ReportRejected("unexpected bytes after the end of the gzip stream")
+
+
+def _unzip(data: bytes, max_bytes: int) -> tuple[bytes, list[str]]:
+    warnings: list[str] = []
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as e:
+        raise ReportRejected(f"zip archive is corrupt ({e})") from None
+    if not infos:
+        raise ReportRejected("zip archive holds no file")
+    if len(infos) > MAX_ARCHIVE_MEMBERS:
+        raise ReportRejected(f"zip archive has more than {MAX_ARCHIVE_MEMBERS} members")
+    if len(infos) > 1:
+        warnings.append(f"zip archive holds {len(infos)} files; only the first report was read")
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise ReportRejected("zip archive member is encrypted")
+        # The declared size may lie: read with our own cap, never trusting file_size.
+        try:
+            with archive.open(info) as member:
+                body = member.read(max_bytes + 1)
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError) as e:
+            raise ReportRejected(
+                f"zip archive member {info.filename!r} is unreadable ({e})"
+            ) from None
+        if len(body) > max_bytes:
+            raise ReportRejected(f"report is larger than {max_bytes} bytes once decompressed")
+        kind = sniff(body)
+        if kind == "gzip":
+            return _gunzip(body, max_bytes), warnings
+        if kind == "json":
+            return body, warnings
+    raise ReportRejected("zip archive holds no JSON report")
+
+
+def decode(data: bytes, max_bytes: int = DEFAULT_MAX_DECOMPRESSED) -> tuple[bytes, list[str]]:
+    """The JSON bytes inside `data` (gzip, zip or JSON) and any warnings about the envelope."""
+    if not data:
+        raise ReportRejected("report is empty")
+    kind = sniff(data)
+    if kind == "gzip":
+        body = _gunzip(data, max_bytes)
+        if sniff(body) != "json":
+            raise ReportRejected("gzip content is not a JSON object")
+        return body, []
+    if kind == "zip":
+        return _unzip(data, max_bytes)
+    if kind == "json":
+        if len(data) > max_bytes:
+            raise ReportRejected(f"report is larger than {max_bytes} bytes")
+        return data, []
+    raise ReportRejected(f"report is neither gzip, zip nor JSON (first bytes: {data[:8]!r})")
+
+
+# --- Strict JSON (RFC 8259 + I-JSON, RFC 7493) ------------------------------------------------
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            # RFC 7493 §2.3: duplicate names make the meaning depend on the reader (M07).
+            raise ReportRejected(f"duplicate member name {key[:80]!r}")
+        obj[key] = value
+    return obj
+
+
+def _no_constants(name: str) -> Any:
+    raise ReportRejected(f"{name} is not valid JSON (RFC 8259 §6)")
+
+
+def loads_strict(body: bytes) -> tuple[Any, list[str]]:
+    """Parse JSON bytes strictly; a UTF-8 BOM is tolerated with a warning (RFC 8259 §8.1)."""
+    warnings: list[str] = []
+    if body.startswith(UTF8_BOM):
+        body = body[len(UTF8_BOM) :]
+        warnings.append("report starts with a UTF-8 byte order mark (RFC 8259 §8.1 says MUST NOT)")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ReportRejected(
+            f"report is not valid UTF-8 at byte {e.start} (I-JSON, RFC 7493 §2.1)"
+        ) from None
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except json.JSONDecodeError as e:
+        raise ReportRejected(
+            f"report is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
+        ) from None
+    except RecursionError:
+        raise ReportRejected("report JSON is nested too deeply") from None
+    return value, warnings
+
+
+# --- Validation (RFC 8460 §4.4) -----------------------------------------------------------
+
+
+class _Checker:
+    """Collects warnings and notes while validating one report."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.notes: list[str] = []
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    # Strings: every one we keep is capped and must be storable (no lone surrogates).
+    def text(self, value: str, where: str, limit: int) -> str:
+        if len(value) > limit:
+            raise ReportRejected(f"{where} is longer than {limit} characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ReportRejected(f"{where} contains a lone surrogate (RFC 7493 §2.1)") from None
+        if "\x00" in value:
+            raise ReportRejected(f"{where} contains a NUL character")
+        return value
+
+    def optional_text(self, obj: dict[str, Any], key: str, where: str, limit: int) -> str | None:
+        value = obj.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.warn(f"{where}: {key} is not a string; ignored")
+            return None
+        value = self.text(value, f"{where}: {key}", limit)
+        return value or None
+
+    def datetime(self, value: Any, where: str) -> datetime:
+        if not isinstance(value, str):
+            raise ReportRejected(
+                f"{where} must be an RFC 3339 date-time string, got {_kind(value)}"
+            )
+        m = _DATETIME_RE.match(value)
+        if not m:
+            raise ReportRejected(
+                f"{where} {value[:40]!r} is not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SSZ)"
+            )
+        try:
+            parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        except ValueError:
+            raise ReportRejected(f"{where} {value[:40]!r} is not a real date and time") from None
+        return parsed.astimezone(UTC)
+
+    def count(self, value: Any, where: str) -> int | None:
+        """A session count: a JSON integer ≥ 0 (RFC 8460 §4.4). None when unusable."""
+        if isinstance(value, bool):
+            self.warn(f"{where} is a boolean, not a count; entry dropped")
+            return None
+        if isinstance(value, int):
+            if value < 0:
+                self.warn(f"{where} is negative ({value}); entry dropped")
+                return None
+            if value > MAX_SAFE_INTEGER:
+                self.warn(f"{where} is beyond 2^53 (I-JSON); entry dropped")
+                return None
+            return value
+        if isinstance(value, str) and _DIGITS_RE.match(value):
+            # M17: some reporters quote their numbers; the value is unambiguous.
+            self.warn(f"{where} is the string {value!r}, not a JSON integer; read as {int(value)}")
+            return int(value)
+        self.warn(
+            f"{where} is {_kind(value)} {str(value)[:40]!r}, not an integer ≥ 0; entry dropped"
+        )
+        return None
+
+    def ip(self, obj: dict[str, Any], key: str, where: str) -> str | None:
+        value = obj.get(key)
+        if value is None:
+            return None  # optional in practice (RPT-09, M25)
+        if not isinstance(value, str) or not value:
+            self.warn(f"{where}: {key} is empty or not a string (RPT-12)")
+            return None
+        value = self.text(value, f"{where}: {key}", 64)
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            self.warn(f"{where}: {key} {value!r} is not an IP address (RPT-12)")
+        return value
+
+    def hostname(self, value: str, where: str) -> str:
+        value = self.text(value, where, MAX_HOST_CHARS)
+        if not value.isascii():
+            self.warn(f"{where} {value!r} is not in A-label form (RFC 8460 §4.4)")
+        elif not _HOSTNAME_RE.match(value):
+            self.warn(f"{where} {value!r} is not a valid host name")
+        return value.rstrip(".").lower()
+
+
+def _kind(value: Any) -> str:
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+def _strings(ck: _Checker, value: Any, where: str, limit: int, max_items: int) -> list[str]:
+    """A JSON array of strings; a bare string is wrapped with a warning (M22)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        ck.warn(f"{where} is a string, not an array of strings; read as one element")
+        value = [value]
+    if not isinstance(value, list):
+        ck.warn(f"{where} is {_kind(value)}, not an array of strings; ignored")
+        return []
+    if len(value) > max_items:
+        raise ReportRejected(f"{where} has more than {max_items} elements")
+    out: list[str] = []
+    for item in value:
+        if isinstance(item, str):
+            out.append(ck.text(item, where, limit))
+        else:
+            ck.warn(f"{where} holds {_kind(item)}; that element is ignored")
+    return out
+
+
+def _failure_detail(ck: _Checker, raw: Any, where: str) -> FailureDetail | None:
+    if not isinstance(raw, dict):
+        ck.warn(f"{where} is {_kind(raw)}, not an object; dropped")
+        return None
+    result_type = raw.get("result-type")
+    if not isinstance(result_type, str) or not result_type:
+        ck.warn(f"{where}: result-type is missing or not a string; dropped")
+        return None
+    result_type = ck.text(result_type, f"{where}: result-type", MAX_NAME_CHARS)
+    if result_type not in RESULT_TYPES:
+        # RFC 8460 §4.3: the list is expected to grow, keep the value as sent (M20).
+        ck.warn(f"unknown result-type {result_type!r} (not in RFC 8460 §4.3); kept as sent")
+    if "failed-session-count" not in raw:
+        ck.warn(f"{where}: failed-session-count is missing; dropped")
+        return None
+    count = ck.count(raw["failed-session-count"], f"{where}: failed-session-count")
+    if count is None:
+        return None
+    mx = ck.optional_text(raw, "receiving-mx-hostname", where, MAX_HOST_CHARS)
+    helo = ck.optional_text(raw, "receiving-mx-helo", where, MAX_HOST_CHARS)
+    return FailureDetail(
+        result_type=result_type,
+        sending_mta_ip=ck.ip(raw, "sending-mta-ip", where),
+        receiving_mx_hostname=ck.hostname(mx, f"{where}: receiving-mx-hostname") if mx else None,
+        receiving_mx_helo=helo,
+        receiving_ip=ck.ip(raw, "receiving-ip", where),
+        failed_session_count=count,
+        additional_information=ck.optional_text(
+            raw, "additional-information", where, MAX_URI_CHARS
+        ),
+        failure_reason_code=ck.optional_text(raw, "failure-reason-code", where, MAX_NAME_CHARS),
+    )
+
+
+def _policy(
+    ck: _Checker, raw: Any, where: str, report_domain: str | None, budget: list[int]
+) -> PolicyResult | None:
+    if not isinstance(raw, dict):
+        ck.warn(f"{where} is {_kind(raw)}, not an object; dropped")
+        return None
+    pol = raw.get("policy")
+    if not isinstance(pol, dict):
+        ck.warn(f"{where}: policy is missing or not an object; dropped")
+        return None
+    policy_type = pol.get("policy-type")
+    if not isinstance(policy_type, str) or not policy_type:
+        ck.warn(f"{where}: policy-type is missing; kept as empty")
+        policy_type = ""
+    else:
+        policy_type = ck.text(policy_type, f"{where}: policy-type", MAX_NAME_CHARS)
+        if policy_type not in POLICY_TYPES:
+            ck.warn(f"unknown policy-type {policy_type!r} (RFC 8460 §4.4); kept as sent")
+
+    if "policy-string" not in pol:
+        ck.note(f"{where}: no policy-string (as Microsoft and mail.ru send)")
+    policy_strings = _strings(
+        ck,
+        pol.get("policy-string"),
+        f"{where}: policy-string",
+        MAX_POLICY_LINE_CHARS,
+        MAX_POLICY_LINES,
+    )
+
+    domain = pol.get("policy-domain")
+    if isinstance(domain, str) and domain:
+        policy_domain = ck.hostname(domain, f"{where}: policy-domain")
+    else:
+        # M28: the Postfix/sys4 reporter omits it for no-policy-found; the envelope knows it.
+        fallback = (report_domain or "").rstrip(".").lower()
+        ck.warn(
+            f"{where}: policy-domain is missing (RFC 8460 §4.4)"
+            + (f"; using {fallback} from the envelope" if fallback else "")
+        )
+        policy_domain = fallback
+
+    # RPT-07: §4.4 says array, Appendix B shows a string; parsedmarc reads "mx-host-pattern".
+    mx_value = pol.get("mx-host", pol.get("mx-host-pattern"))
+    if isinstance(mx_value, str):
+        mx_value = [mx_value]
+    mx_hosts = [
+        h.rstrip(".").lower()
+        for h in _strings(ck, mx_value, f"{where}: mx-host", MAX_HOST_CHARS, MAX_POLICY_LINES)
+    ]
+
+    summary = raw.get("summary")
+    if not isinstance(summary, dict):
+        ck.warn(f"{where}: summary is missing or not an object; policy entry dropped")
+        return None
+    counts = []
+    for key in ("total-successful-session-count", "total-failure-session-count"):
+        if key not in summary:
+            ck.warn(f"{where}: summary has no {key}; policy entry dropped")
+            return None
+        value = ck.count(summary[key], f"{where}: {key}")
+        if value is None:
+            return None  # M18: reject the entry, keep the report
+        counts.append(value)
+    successful, failed = counts
+
+    details: list[FailureDetail] = []
+    raw_details = raw.get("failure-details", [])
+    if raw_details is None:
+        ck.warn(f"{where}: failure-details is null; read as no details")
+        raw_details = []
+    if not isinstance(raw_details, list):
+        ck.warn(f"{where}: failure-details is {_kind(raw_details)}, not an array; ignored")
+        raw_details = []
+    budget[0] -= len(raw_details)
+    if budget[0] < 0:
+        raise ReportRejected(f"report has more than {MAX_FAILURE_DETAILS} failure details")
+    for i, item in enumerate(raw_details):
+        detail = _failure_detail(ck, item, f"{where}: failure-details[{i}]")
+        if detail is not None:
+            details.append(detail)
+
+    if failed > 0 and not details:
+        ck.warn(f"{where}: {failed} failed sessions but no failure details")
+    listed = sum(d.failed_session_count for d in details)
+    if details and listed != failed:
+        # RFC 8460 §4: failure types may overlap, so the sums need not agree (RPT-11).
+        ck.note(f"{where}: failure details add up to {listed}, the summary says {failed}")
+    return PolicyResult(
+        policy_type=policy_type,
+        policy_domain=policy_domain,
+        policy_strings=policy_strings,
+        mx_hosts=mx_hosts,
+        successful=successful,
+        failed=failed,
+        failure_details=details,
+    )
+
+
+def validate(obj: Any, report_domain: str | None = None) -> ParsedReport:
+    """Check a decoded JSON value against RFC 8460 §4.4 and build the ParsedReport."""
+    ck = _Checker()
+    if not isinstance(obj, dict):
+        raise ReportRejected(f"report must be a JSON object, got {_kind(obj)}")
+
+    org = obj.get("organization-name")
+    if not isinstance(org, str) or not org.strip():
+        raise ReportRejected("organization-name is missing or not a string (RFC 8460 §4.4)")
+    org = ck.text(org, "organization-name", MAX_NAME_CHARS).strip()
+
+    report_id = obj.get("report-id")
+    if not isinstance(report_id, str) or not report_id.strip():
+        raise ReportRejected("report-id is missing or not a string (RFC 8460 §4.4)")
+    report_id = ck.text(report_id, "report-id", MAX_NAME_CHARS).strip()
+
+    contact = obj.get("contact-info")
+    contact_info: str | None = None
+    if contact is None:
+        ck.warn("contact-info is missing or null (RFC 8460 §4.4)")
+    elif not isinstance(contact, str):
+        ck.warn(f"contact-info is {_kind(contact)}, not an address")
+    else:
+        contact_info = ck.text(contact, "contact-info", MAX_NAME_CHARS).strip()
+        address = contact_info.removeprefix("mailto:")
+        if not _ADDR_SPEC_RE.match(address):
+            ck.warn(
+                f"contact-info {contact_info[:80]!r} is not an e-mail address (RFC 5322 addr-spec)"
+            )
+
+    date_range = obj.get("date-range")
+    if not isinstance(date_range, dict):
+        raise ReportRejected("date-range is missing or not an object (RFC 8460 §4.4)")
+    for key in ("start-datetime", "end-datetime"):
+        if key not in date_range:
+            raise ReportRejected(f"date-range has no {key}")
+    start = ck.datetime(date_range["start-datetime"], "start-datetime")
+    end = ck.datetime(date_range["end-datetime"], "end-datetime")
+    if end < start:
+        raise ReportRejected(f"date-range ends ({end:%Y-%m-%dT%H:%M:%SZ}) before it starts")
+    if end == start:
+        ck.warn("date-range is empty (start equals end)")
+    if end - start > timedelta(hours=48):
+        ck.warn("date-range covers more than 48 hours (RFC 8460 §4.1 expects one UTC day)")
+    if start.time() != datetime.min.time():
+        ck.note("date-range does not start at 00:00 UTC (RFC 8460 §4.1)")
+
+    if "policies" not in obj:
+        raise ReportRejected("policies is missing (RFC 8460 §4.4)")
+    policies_raw = obj["policies"]
+    if not isinstance(policies_raw, list):
+        raise ReportRejected(
+            f"policies is {_kind(policies_raw)}; RFC 8460 §4 says it MUST be an array"
+        )
+    if len(policies_raw) > MAX_POLICIES:
+        raise ReportRejected(f"report has more than {MAX_POLICIES} policies")
+    if not policies_raw:
+        ck.warn("policies is empty: the report says nothing about any session")
+    budget = [MAX_FAILURE_DETAILS]
+    policies = []
+    for i, item in enumerate(policies_raw):
+        policy = _policy(ck, item, f"policies[{i}]", report_domain, budget)
+        if policy is not None:
+            policies.append(policy)
+    if policies_raw and not policies:
+        ck.warn("no policy entry of this report was usable")
+
+    return ParsedReport(
+        organization_name=org,
+        contact_info=contact_info,
+        report_id=report_id,
+        start=start,
+        end=end,
+        policies=policies,
+        warnings=ck.warnings,
+        notes=ck.notes,
+    )
+
+
+def parse_report(
+    data: bytes,
+    *,
+    report_domain: str | None = None,
+    max_bytes: int = DEFAULT_MAX_DECOMPRESSED,
+) -> ParsedReport:
+    """Decode and validate one report; raises ReportRejected and nothing else for bad input.
+
+    `report_domain` is the policy domain the envelope names (TLS-Report-Domain or the address
+    the report was sent to); it fills a missing policy-domain (M28).
+    """
+    try:
+        body, envelope_warnings = decode(data, max_bytes)
+        obj, json_warnings = loads_strict(body)
+        report = validate(obj, report_domain)
+    except ReportRejected:
+        raise
+    except (MemoryError, RecursionError) as e:
+        raise ReportRejected(f"report is too complex to read ({type(e).__name__})") from None
+    report.warnings[:0] = envelope_warnings + json_warnings
+    report.json_text = body.removeprefix(UTF8_BOM).decode("utf-8")
+    return report

@@ -1,0 +1,408 @@
+"""reports.parse: the valid sample of checklist §12.2 and every variant of §12.3 (M01–M50).
+
+The parser is Django-free, so these tests need no database. Variants that concern the
+delivery envelope (M38 resend, M39–M45 mail, M47–M48 HTTPS) are tested where that envelope
+is handled: tests/test_reports_intake.py and tests/test_reports_email.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import gzip
+import io
+import json
+import tracemalloc
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reports.parse import ParsedReport, ReportRejected, decode, parse_report
+
+SAMPLE_PATH = Path(__file__).parent / "data" / "tlsrpt" / "sample.json"
+SAMPLE: dict[str, Any] = json.loads(SAMPLE_PATH.read_text())
+
+
+def sample() -> dict[str, Any]:
+    return copy.deepcopy(SAMPLE)
+
+
+def dumps(obj: Any) -> bytes:
+    return json.dumps(obj).encode()
+
+
+def mutate(change: Callable[[dict[str, Any]], object]) -> bytes:
+    report = sample()
+    change(report)
+    return dumps(report)
+
+
+def sts(report: dict[str, Any]) -> dict[str, Any]:
+    return report["policies"][0]
+
+
+def test_it_parses_the_valid_sample() -> None:
+    report = parse_report(SAMPLE_PATH.read_bytes())
+    assert report.warnings == []
+    assert report.organization_name == "Sender Example Mail Ltd."
+    assert report.contact_domain == "sender.example"
+    assert report.report_id == "2026-06-01T00:00:00Z_example.com"
+    assert report.start.isoformat() == "2026-06-01T00:00:00+00:00"
+    assert (report.total_successful, report.total_failed) == (48210 + 31877, 17)
+    sts_policy, tlsa_policy = report.policies
+    assert sts_policy.policy_type == "sts"
+    assert sts_policy.mx_hosts == ["mx1.example.com", "*.backup.example.com"]
+    assert len(sts_policy.policy_strings) == 5
+    first = sts_policy.failure_details[0]
+    assert first.result_type == "certificate-expired"
+    assert first.receiving_mx_helo == "mx1.example.com"
+    assert first.failure_reason_code == "X509_V_ERR_CERT_HAS_EXPIRED"
+    assert sts_policy.failure_details[1].receiving_mx_helo is None
+    assert tlsa_policy.policy_domain == "mx1.example.com"
+    assert tlsa_policy.failure_details == []
+
+
+def test_it_parses_the_gzipped_and_zipped_sample() -> None:
+    raw = SAMPLE_PATH.read_bytes()
+    assert parse_report(gzip.compress(raw)).report_id == SAMPLE["report-id"]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("sender.example!example.com!1780272000!1780358399.json", raw)
+    assert parse_report(buf.getvalue()).report_id == SAMPLE["report-id"]
+
+
+def _gzip_bomb(size: int) -> bytes:
+    """`size` bytes of JSON whitespace, compressed in pieces (never built in memory)."""
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as gz:
+        gz.write(b'{"organization-name": "x"')
+        block = b" " * (1024 * 1024)
+        for _ in range(size // len(block)):
+            gz.write(block)
+        gz.write(b"}")
+    return out.getvalue()
+
+
+def _bad_crc() -> bytes:
+    data = bytearray(gzip.compress(SAMPLE_PATH.read_bytes()))
+    data[-8] ^= 0xFF  # the CRC32 of the gzip trailer (RFC 1952 §2.3)
+    return bytes(data)
+
+
+def _latin1_org() -> bytes:
+    return dumps(sample()).replace(b"Sender Example", b"Sender Exampl\xe9")
+
+
+def _with_comment() -> bytes:
+    return dumps(sample()).replace(b'{"organization-name"', b'{/* hi */ "organization-name"', 1)
+
+
+def _trailing_comma() -> bytes:
+    return dumps(sample())[:-1] + b", }"
+
+
+def _duplicate_report_id() -> bytes:
+    return dumps(sample())[:-1] + b', "report-id": "again"}'
+
+
+def _mx_pattern_key(r: dict[str, Any]) -> None:
+    sts(r)["policy"]["mx-host-pattern"] = sts(r)["policy"].pop("mx-host")
+
+
+def _no_policy_found(r: dict[str, Any]) -> None:
+    r["policies"] = [
+        {
+            "policy": {"policy-type": "no-policy-found"},
+            "summary": {"total-successful-session-count": 3, "total-failure-session-count": 0},
+        }
+    ]
+
+
+def _microsoft_detail(r: dict[str, Any]) -> None:
+    detail = sts(r)["failure-details"][0]
+    detail.update({"result-type": "sts-policy-fetch-error"})
+    for key in ("sending-mta-ip", "receiving-mx-hostname", "receiving-mx-helo"):
+        del detail[key]
+
+
+def _sum_exceeds_total(r: dict[str, Any]) -> None:
+    sts(r)["summary"]["total-failure-session-count"] = 1
+    sts(r)["failure-details"] = [
+        {"result-type": "certificate-expired", "failed-session-count": 1},
+        {"result-type": "certificate-not-trusted", "failed-session-count": 1},
+    ]
+
+
+# (id, body, expected outcome): "reject", "warn" (accept with warnings) or "accept" (no warnings).
+VARIANTS: list[tuple[str, Callable[[], bytes], str]] = [
+    ("M01 truncated mid-object", lambda: SAMPLE_PATH.read_bytes()[:400], "reject"),
+    ("M02 gzip bad CRC", _bad_crc, "reject"),
+    ("M02 gzip truncated member", lambda: gzip.compress(SAMPLE_PATH.read_bytes())[:-20], "reject"),
+    ("M03 gzip bomb 200 MB", lambda: _gzip_bomb(200 * 1024 * 1024), "reject"),
+    ("M06 UTF-8 BOM", lambda: b"\xef\xbb\xbf" + SAMPLE_PATH.read_bytes(), "warn"),
+    ("M07 duplicate report-id", _duplicate_report_id, "reject"),
+    ("M08 policies object", lambda: mutate(lambda r: r.update(policies=sts(r))), "reject"),
+    ("M09 policies empty", lambda: mutate(lambda r: r.update(policies=[])), "warn"),
+    ("M10 date-range missing", lambda: mutate(lambda r: r.pop("date-range")), "reject"),
+    (
+        "M11 date without T and zone",
+        lambda: mutate(lambda r: r["date-range"].update({"start-datetime": "2026-06-01 00:00:00"})),
+        "reject",
+    ),
+    (
+        "M12 epoch number",
+        lambda: mutate(lambda r: r["date-range"].update({"start-datetime": 1780272000})),
+        "reject",
+    ),
+    (
+        "M13 next-midnight end",
+        lambda: mutate(lambda r: r["date-range"].update({"end-datetime": "2026-06-02T00:00:00Z"})),
+        "accept",
+    ),
+    (
+        "M15 end before start",
+        lambda: mutate(lambda r: r["date-range"].update({"end-datetime": "2026-05-31T00:00:00Z"})),
+        "reject",
+    ),
+    (
+        "M17 count as string (coerced)",
+        lambda: mutate(lambda r: sts(r)["summary"].update({"total-failure-session-count": "17"})),
+        "warn",
+    ),
+    (
+        "M18 negative count",
+        lambda: mutate(lambda r: sts(r)["summary"].update({"total-failure-session-count": -1})),
+        "warn",
+    ),
+    (
+        "M18 fractional count",
+        lambda: mutate(lambda r: sts(r)["summary"].update({"total-failure-session-count": 1.5})),
+        "warn",
+    ),
+    (
+        "M18 exponent count",
+        lambda: dumps(sample()).replace(
+            b'"failed-session-count": 12', b'"failed-session-count": 1e3'
+        ),
+        "warn",
+    ),
+    (
+        "M20 unknown result-type",
+        lambda: mutate(
+            lambda r: sts(r)["failure-details"][0].update({"result-type": "certificate-revoked"})
+        ),
+        "warn",
+    ),
+    (
+        "M21 unknown policy-type",
+        lambda: mutate(lambda r: sts(r)["policy"].update({"policy-type": "dane"})),
+        "warn",
+    ),
+    (
+        "M22 policy-string is a string",
+        lambda: mutate(lambda r: sts(r)["policy"].update({"policy-string": "version: STSv1"})),
+        "warn",
+    ),
+    (
+        "M23 Microsoft shape: no policy-string, no mx-host",
+        lambda: mutate(lambda r: [sts(r)["policy"].pop(k) for k in ("policy-string", "mx-host")]),
+        "accept",
+    ),
+    (
+        "M24 mx-host string",
+        lambda: mutate(lambda r: sts(r)["policy"].update({"mx-host": "*.backup.example.com"})),
+        "accept",
+    ),
+    (
+        "M24 mx-host empty",
+        lambda: mutate(lambda r: sts(r)["policy"].update({"mx-host": []})),
+        "accept",
+    ),
+    ("M24 mx-host-pattern key", lambda: mutate(_mx_pattern_key), "accept"),
+    ("M25 Microsoft fetch-error detail", lambda: mutate(_microsoft_detail), "accept"),
+    ("M27 contact-info null", lambda: mutate(lambda r: r.update({"contact-info": None})), "warn"),
+    ("M28 policy-domain missing", lambda: mutate(_no_policy_found), "warn"),
+    (
+        "M30 failure-details absent",
+        lambda: mutate(lambda r: r["policies"][1].pop("failure-details", None)),
+        "accept",
+    ),
+    (
+        "M30 failure-details empty",
+        lambda: mutate(lambda r: r["policies"][1].update({"failure-details": []})),
+        "accept",
+    ),
+    (
+        "M30 failure-details null",
+        lambda: mutate(lambda r: r["policies"][1].update({"failure-details": None})),
+        "warn",
+    ),
+    (
+        "M31 failures counted but not detailed",
+        lambda: mutate(
+            lambda r: r["policies"][1]["summary"].update({"total-failure-session-count": 3})
+        ),
+        "warn",
+    ),
+    ("M32 details add up to more than the total", lambda: mutate(_sum_exceeds_total), "accept"),
+    (
+        "M33 unknown members",
+        lambda: mutate(
+            lambda r: (r.update({"x-extra": {"a": [1]}}), sts(r)["policy"].update({"x-n": 1}))
+        ),
+        "accept",
+    ),
+    ("M34 comment", _with_comment, "reject"),
+    ("M34 trailing comma", _trailing_comma, "reject"),
+    ("M35 Latin-1 byte", _latin1_org, "reject"),
+    (
+        "M50 organization-name of 1 MB",
+        lambda: mutate(lambda r: r.update({"organization-name": "x" * 1_000_000})),
+        "reject",
+    ),
+    # Beyond the table: other ways to be wrong that must end as a clean rejection.
+    ("NaN", lambda: dumps(sample()).replace(b"48210", b"NaN"), "reject"),
+    ("Infinity", lambda: dumps(sample()).replace(b"48210", b"Infinity"), "reject"),
+    ("not JSON at all", lambda: b"hello world", "reject"),
+    ("JSON array", lambda: b"[1, 2]", "reject"),
+    ("empty", lambda: b"", "reject"),
+    ("deep nesting", lambda: b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}", "reject"),
+    ("lone surrogate", lambda: dumps(sample()).replace(b"Sender Example", b"\\ud800"), "reject"),
+    ("gzip of garbage", lambda: gzip.compress(b"not json"), "reject"),
+    ("gzip trailing garbage", lambda: gzip.compress(SAMPLE_PATH.read_bytes()) + b"junk", "reject"),
+    ("two gzip members", lambda: _two_members(), "accept"),
+]
+
+
+def _two_members() -> bytes:
+    raw = SAMPLE_PATH.read_bytes()
+    half = len(raw) // 2
+    return gzip.compress(raw[:half]) + gzip.compress(raw[half:])
+
+
+@pytest.mark.parametrize(("case", "make", "expected"), VARIANTS, ids=[v[0] for v in VARIANTS])
+def test_it_handles_variant(case: str, make: Callable[[], bytes], expected: str) -> None:
+    data = make()
+    if expected == "reject":
+        with pytest.raises(ReportRejected) as exc:
+            parse_report(data)
+        assert exc.value.reason  # a reason a person can read
+        return
+    report = parse_report(data, report_domain="example.com")
+    assert isinstance(report, ParsedReport)
+    if expected == "warn":
+        assert report.warnings, case
+    else:
+        assert report.warnings == [], report.warnings
+
+
+def test_it_coerces_quoted_counts() -> None:
+    report = parse_report(
+        mutate(lambda r: sts(r)["summary"].update({"total-failure-session-count": "17"}))
+    )
+    assert report.policies[0].failed == 17
+
+
+def test_it_drops_only_the_bad_entry() -> None:
+    report = parse_report(
+        mutate(lambda r: sts(r)["summary"].update({"total-failure-session-count": -1}))
+    )
+    assert [p.policy_type for p in report.policies] == ["tlsa"]
+    report = parse_report(
+        dumps(sample()).replace(b'"failed-session-count": 12', b'"failed-session-count": 1e3')
+    )
+    assert [d.failed_session_count for d in report.policies[0].failure_details] == [5]
+
+
+def test_it_keeps_unknown_values_as_sent() -> None:
+    report = parse_report(
+        mutate(
+            lambda r: sts(r)["failure-details"][0].update({"result-type": "certificate-revoked"})
+        )
+    )
+    assert report.policies[0].failure_details[0].result_type == "certificate-revoked"
+
+
+def test_it_fills_a_missing_policy_domain_from_the_envelope() -> None:
+    report = parse_report(mutate(_no_policy_found), report_domain="Example.COM.")
+    assert report.policies[0].policy_domain == "example.com"
+
+
+def test_it_reads_mx_host_variants() -> None:
+    report = parse_report(mutate(_mx_pattern_key))
+    assert report.policies[0].mx_hosts == ["mx1.example.com", "*.backup.example.com"]
+    report = parse_report(
+        mutate(lambda r: sts(r)["policy"].update({"mx-host": "*.backup.example.com"}))
+    )
+    assert report.policies[0].mx_hosts == ["*.backup.example.com"]
+
+
+def test_it_notes_overlapping_counts() -> None:
+    report = parse_report(mutate(_sum_exceeds_total))
+    assert any("add up to 2" in n for n in report.notes)
+
+
+def test_it_rejects_a_gzip_bomb_in_bounded_memory() -> None:
+    bomb = _gzip_bomb(200 * 1024 * 1024)
+    assert len(bomb) < 1024 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(ReportRejected, match="larger than"):
+            decode(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 40 * 1024 * 1024, peak
+
+
+def test_it_caps_a_zip_member_that_lies_about_its_size() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("r.json", b"{" + b" " * (11 * 1024 * 1024) + b"}")
+    with pytest.raises(ReportRejected, match="larger than"):
+        decode(buf.getvalue())
+
+
+def test_it_rejects_too_many_gzip_members() -> None:
+    data = b"".join(gzip.compress(b" ") for _ in range(20))
+    with pytest.raises(ReportRejected, match="members"):
+        decode(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2048))
+def test_arbitrary_bytes_only_ever_raise_report_rejected(data: bytes) -> None:
+    with contextlib.suppress(ReportRejected):
+        parse_report(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=512))
+def test_arbitrary_gzip_content_only_ever_raises_report_rejected(data: bytes) -> None:
+    for blob in (gzip.compress(data), zlib.compress(data), b"PK\x03\x04" + data):
+        with contextlib.suppress(ReportRejected):
+            parse_report(blob)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(list(SAMPLE) + ["x"]), json_values, max_size=6))
+def test_arbitrary_json_shapes_only_ever_raise_report_rejected(fields: dict[str, Any]) -> None:
+    report = sample()
+    report.update(fields)
+    with contextlib.suppress(ReportRejected):
+        parse_report(json.dumps(report, allow_nan=True).encode())
