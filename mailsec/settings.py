@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "allauth",
+    "allauth.account",
     "mailsec",
     "mailsec.accounts",
     "mailsec.domains",
@@ -85,7 +87,34 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
+
+# --- Accounts (django-allauth): email only, codes instead of links -------------------------
+# A mail scanner that fetches every link in a message cannot sign anyone in: there are no
+# sign-in links at all, only codes a person types. Passwords are optional (set on the
+# account page). Rate limits live in the shared cache below.
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "domains:index"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[mailsec] "
+ACCOUNT_RATE_LIMITS = {"request_login_code": "20/m/ip,3/m/key", "signup": "10/m/ip"}
+# Signing up with an address that has an account sends that account a sign-in code.
+ACCOUNT_FORMS = {"signup": "mailsec.accounts.forms.SignupForm"}
+ALLAUTH_USER_CODE_FORMAT = {"length": 6, "numeric": True, "dashed": False}
 
 ROOT_URLCONF = "mailsec.urls"
 WSGI_APPLICATION = "mailsec.wsgi.application"
@@ -192,8 +221,18 @@ CELERY_BEAT_SCHEDULE = {
     # Proves beat → broker → worker → database every minute (Ping row "beat").
     "heartbeat": {"task": "mailsec.tasks.ping", "schedule": 60.0, "args": ["beat"]},
     "prune-pings": {"task": "mailsec.tasks.prune_pings", "schedule": timedelta(hours=6)},
-    # The domain scheduler tick (claim due domains, enqueue their checks) goes here, every
-    # minute, once mailsec/domains has its task: "domains-tick": {"task": ..., "schedule": 60.0}.
+    # Claim due domains and enqueue their checks (on the probes queue).
+    "domains-tick": {"task": "mailsec.domains.tasks.tick", "schedule": 60.0},
+    "domains-verify-pending": {
+        "task": "mailsec.domains.tasks.verify_pending",
+        "schedule": timedelta(minutes=5),
+    },
+    # Runs whose worker died (the embedded broker does not redeliver) are failed and retried.
+    "domains-sweep-stuck-runs": {
+        "task": "mailsec.domains.tasks.sweep_stuck_runs",
+        "schedule": timedelta(minutes=5),
+    },
+    "domains-thin-runs": {"task": "mailsec.domains.tasks.thin_runs", "schedule": timedelta(days=1)},
 }
 
 # --- Email ----------------------------------------------------------------------------------

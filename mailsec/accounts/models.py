@@ -1,1 +1,122 @@
-# Models arrive with the accounts work.
+"""Teams own domains; people belong to teams as owners or members."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.db import models, transaction
+from django.utils import timezone
+
+INVITE_VALIDITY = timedelta(days=7)
+
+
+def invite_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Team(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=100)
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def create_for(cls, user: User) -> Team:
+        """A new team with `user` as its owner."""
+        with transaction.atomic():
+            team = cls.objects.create(name=f"{user.email or user.username}'s team")
+            Membership.objects.create(team=team, user=user, role=Membership.Role.OWNER)
+        return team
+
+    def role_of(self, user: User) -> str | None:
+        m = self.memberships.filter(user=user).first()
+        return m.role if m else None
+
+    def is_owner(self, user: User) -> bool:
+        return self.role_of(user) == Membership.Role.OWNER
+
+    def invite(self, email: str, invited_by: User) -> Invite:
+        # A second invite to the same address replaces the first (and its link).
+        self.invites.filter(email__iexact=email, accepted_at=None).delete()
+        return Invite.objects.create(team=self, email=email.lower(), invited_by=invited_by)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MEMBER = "member", "Member"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="one_membership_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.role})"
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(User, models.CASCADE, related_name="profile")
+    # The team whose domains the pages show; a person can belong to several.
+    current_team = models.ForeignKey(Team, models.SET_NULL, null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"
+
+    @classmethod
+    def for_user(cls, user: User) -> Profile:
+        profile, _ = cls.objects.get_or_create(user=user)
+        return profile
+
+    def team(self) -> Team:
+        """The current team, falling back to any team of the user, creating one if none."""
+        team = self.current_team
+        if team is None or not team.memberships.filter(user=self.user).exists():
+            m = self.user.memberships.select_related("team").order_by("created").first()
+            team = m.team if m else Team.create_for(self.user)
+            self.current_team = team
+            self.save(update_fields=["current_team"])
+        return team
+
+
+class Invite(models.Model):
+    # The token is the secret in the emailed link; the link only shows a button (a scanner
+    # fetching it accepts nothing), accepting is a POST by a signed-in person.
+    token = models.CharField(max_length=64, unique=True, default=invite_token, editable=False)
+    team = models.ForeignKey(Team, models.CASCADE, related_name="invites")
+    email = models.EmailField()
+    invited_by = models.ForeignKey(User, models.SET_NULL, null=True, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"invite of {self.email} to {self.team}"
+
+    def is_expired(self) -> bool:
+        return timezone.now() > self.created + INVITE_VALIDITY
+
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and not self.is_expired()
+
+    def accept(self, user: User) -> Membership:
+        with transaction.atomic():
+            membership, _ = Membership.objects.get_or_create(
+                team=self.team, user=user, defaults={"role": Membership.Role.MEMBER}
+            )
+            self.accepted_at = timezone.now()
+            self.save(update_fields=["accepted_at"])
+            profile = Profile.for_user(user)
+            profile.current_team = self.team
+            profile.save(update_fields=["current_team"])
+        return membership

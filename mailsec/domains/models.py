@@ -1,1 +1,352 @@
-# Models arrive with the domains work.
+"""Monitored domains and the stored result of every check run."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from checks.findings import SEVERITY_ORDER, Finding
+from checks.findings import Status as FindingStatus
+from mailsec.accounts.models import Team
+
+CHALLENGE_PREFIX = "_mailsec-challenge"
+CHALLENGE_VALUE_PREFIX = "mailsec-verification="
+# A run still "running" after this long lost its worker (the embedded broker does not
+# redeliver a task whose worker was killed); a "pending" one this old was never picked up.
+STUCK_RUNNING_AFTER = timedelta(minutes=10)
+STUCK_PENDING_AFTER = timedelta(hours=1)
+KEEP_ALL_RUNS_FOR = timedelta(days=90)
+
+
+def challenge_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def check_interval() -> timedelta:
+    return settings.MAILSEC_CHECK_INTERVAL
+
+
+class Domain(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, models.CASCADE, related_name="domains")
+    name = models.CharField(max_length=253)  # A-label, lower case, no trailing dot
+    created = models.DateTimeField(default=timezone.now)
+    challenge = models.CharField(max_length=64, default=challenge_token, editable=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verify_checked_at = models.DateTimeField(null=True, blank=True)
+    verify_error = models.CharField(max_length=300, blank=True)
+    # Space-separated DKIM selectors to look up besides the engine's common guesses.
+    dkim_selectors = models.CharField(max_length=500, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    last_run = models.ForeignKey(
+        "CheckRun", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "name"], name="one_domain_per_team")]
+        indexes = [models.Index(fields=["next_check_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The U-label form for people (xn--bcher-kva.example → bücher.example)."""
+        try:
+            return self.name.encode("ascii").decode("idna")
+        except UnicodeError:
+            return self.name
+
+    # --- Proving control ----------------------------------------------------------------
+
+    @property
+    def challenge_name(self) -> str:
+        return f"{CHALLENGE_PREFIX}.{self.name}"
+
+    @property
+    def challenge_value(self) -> str:
+        return f"{CHALLENGE_VALUE_PREFIX}{self.challenge}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    def verify(self) -> bool:
+        """Look for the challenge TXT through the engine's resolver (never the system's: in
+        the lab and in production they differ). Records the outcome; True when verified."""
+        from checks.dns import DnsClient
+        from checks.tasks import engine_config
+
+        client = DnsClient(engine_config())
+        answer = asyncio.run(client.txt(self.challenge_name))
+        now = timezone.now()
+        self.verify_checked_at = now
+        if answer.failed:
+            self.verify_error = (
+                f"Could not look up {self.challenge_name}: {answer.describe_failure()}. "
+                "Try again in a minute."
+            )
+        elif self.challenge_value in answer.texts():
+            self.verify_error = ""
+            if self.verified_at is None:
+                self.verified_at = now
+                # The first check runs at once.
+                self.next_check_at = now
+        elif answer.empty:
+            self.verify_error = f"No TXT record found at {self.challenge_name} yet."
+        else:
+            found = ", ".join(repr(t) for t in answer.texts()[:3])
+            self.verify_error = f"{self.challenge_name} has TXT {found}, not the expected value."
+        self.save(
+            update_fields=["verify_checked_at", "verify_error", "verified_at", "next_check_at"]
+        )
+        return self.is_verified
+
+    # --- Scheduling ---------------------------------------------------------------------
+
+    def selectors(self) -> list[str]:
+        return self.dkim_selectors.split()
+
+    def active_run(self) -> CheckRun | None:
+        return self.runs.filter(status__in=CheckRun.ACTIVE).order_by("created").first()
+
+    def request_check(self, kind: str = "manual") -> tuple[CheckRun, bool]:
+        """Start a run, or join the one already pending or running. Returns (run, created).
+
+        The domain row is locked first so two simultaneous requests for one domain serialize
+        here and the second sees the first one's run."""
+        from mailsec.domains.tasks import enqueue_run
+
+        with transaction.atomic():
+            Domain.objects.select_for_update().filter(pk=self.pk).first()
+            run = self.active_run()
+            if run is not None:
+                return run, False
+            run = CheckRun.objects.create(domain=self, kind=kind)
+            transaction.on_commit(lambda: enqueue_run(run))
+        return run, True
+
+    @classmethod
+    def due(cls, now: datetime) -> models.QuerySet[Domain]:
+        return cls.objects.filter(verified_at__isnull=False, next_check_at__lte=now)
+
+    @classmethod
+    def claim_due(cls, now: datetime, limit: int = 500) -> list[Domain]:
+        """Claim the domains whose check is due by moving their next_check_at on with a
+        conditional UPDATE: whoever changes the row claims it, so several beats running at
+        once (or a beat that overlaps the previous one) never claim a domain twice."""
+        claimed = []
+        candidates = cls.due(now).order_by("next_check_at").values_list("pk", "next_check_at")
+        for pk, due_at in candidates[:limit]:
+            updated = cls.objects.filter(pk=pk, next_check_at=due_at).update(
+                next_check_at=now + check_interval()
+            )
+            if updated:
+                claimed.append(cls.objects.get(pk=pk))
+        return claimed
+
+    # --- Reading history ----------------------------------------------------------------
+
+    def done_runs(self) -> models.QuerySet[CheckRun]:
+        return self.runs.filter(status=CheckRun.Status.DONE).order_by("-created")
+
+
+@dataclass
+class MechanismChange:
+    mechanism: str
+    before: str
+    after: str
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[tuple[dict[str, Any], dict[str, Any]]]
+
+    @property
+    def worse(self) -> bool:
+        return rank(self.after) < rank(self.before)
+
+    @property
+    def better(self) -> bool:
+        return rank(self.after) > rank(self.before)
+
+
+def rank(status: str) -> int:
+    """Lower is worse; statuses the engine does not know rank as 'na'."""
+    order = [str(s) for s in SEVERITY_ORDER]
+    return order.index(status) if status in order else order.index("na")
+
+
+def _finding_key(f: dict[str, Any]) -> tuple[str, str]:
+    return (f.get("id", ""), f.get("subject", ""))
+
+
+class CheckRun(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        ERROR = "error", "Could not complete"
+
+    ACTIVE = (Status.PENDING, Status.RUNNING)
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    domain = models.ForeignKey(Domain, models.CASCADE, related_name="runs")
+    kind = models.CharField(max_length=10, default="scheduled")  # scheduled / manual
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created = models.DateTimeField(default=timezone.now)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    score_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    # {"mta-sts": "pass", ...}; filled mechanism by mechanism while the run is in progress.
+    mechanisms = models.JSONField(default=dict, blank=True)
+    findings = models.JSONField(default=list, blank=True)
+    score_detail = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["domain", "created"]),
+            models.Index(fields=["status", "created"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain.name} @ {self.created:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    def finding_objects(self) -> list[Finding]:
+        return [Finding.from_dict(f) for f in self.findings]
+
+    def worst_finding(self) -> dict[str, Any] | None:
+        """The finding people should look at first: fail, then could-not-check, then warn."""
+        for status in (FindingStatus.FAIL, FindingStatus.ERROR, FindingStatus.WARN):
+            for f in self.findings:
+                if f.get("status") == status:
+                    return f
+        return None
+
+    def previous(self) -> CheckRun | None:
+        return (
+            CheckRun.objects.filter(
+                domain_id=self.domain_id, status=self.Status.DONE, created__lt=self.created
+            )
+            .order_by("-created")
+            .first()
+        )
+
+    def changes_since(self, prev: CheckRun | None) -> list[MechanismChange]:
+        """Per mechanism: verdict before and after, and the findings that appeared,
+        disappeared or changed status. Mechanisms with no difference are left out."""
+        if prev is None:
+            return []
+        changes = []
+        mechanisms = list(dict.fromkeys([*prev.mechanisms, *self.mechanisms]))
+        for mech in mechanisms:
+            old = {_finding_key(f): f for f in prev.findings if f.get("mechanism") == mech}
+            new = {_finding_key(f): f for f in self.findings if f.get("mechanism") == mech}
+            added = [f for k, f in new.items() if k not in old]
+            removed = [f for k, f in old.items() if k not in new]
+            changed = [
+                (old[k], f)
+                for k, f in new.items()
+                if k in old and old[k].get("status") != f.get("status")
+            ]
+            before = prev.mechanisms.get(mech, "na")
+            after = self.mechanisms.get(mech, "na")
+            if added or removed or changed or before != after:
+                changes.append(MechanismChange(mech, before, after, added, removed, changed))
+        return changes
+
+    def regressions_since(self, prev: CheckRun | None) -> list[MechanismChange]:
+        return [c for c in self.changes_since(prev) if c.worse]
+
+    def mechanism_signature(self) -> tuple[tuple[str, str], ...]:
+        """What a chart compares to mark 'something changed' cheaply."""
+        return tuple(sorted(self.mechanisms.items()))
+
+    # --- Life cycle (called by the task) ---------------------------------------------
+
+    def claim(self) -> bool:
+        """pending → running, at most once: a task delivered twice runs the check once."""
+        now = timezone.now()
+        updated = CheckRun.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
+            status=self.Status.RUNNING, started=now
+        )
+        if updated:
+            self.status, self.started = self.Status.RUNNING, now
+        return bool(updated)
+
+    def finish(self, report: dict[str, Any] | None, error: str = "") -> None:
+        now = timezone.now()
+        self.finished = now
+        if report is not None and not report.get("error"):
+            self.status = self.Status.DONE
+            self.score = report.get("score")
+            self.score_version = report.get("score_version")
+            self.mechanisms = report.get("mechanisms") or {}
+            self.findings = report.get("findings") or []
+            self.score_detail = report.get("score_detail") or {}
+            self.duration_ms = report.get("duration_ms")
+        else:
+            self.status = self.Status.ERROR
+            self.error = error or (report or {}).get("error", "") or "The check failed."
+        self.save()
+        # Whatever happened, the next check is one interval away (the beat has usually
+        # moved it already; a manual run moves it too, so a crash never causes a hot loop).
+        fields: dict[str, Any] = {"next_check_at": now + check_interval()}
+        if self.status == self.Status.DONE:
+            fields["last_run"] = self
+        Domain.objects.filter(pk=self.domain_id).update(**fields)
+
+    @classmethod
+    def sweep_stuck(cls, now: datetime) -> int:
+        """Mark runs whose worker vanished as failed, and make their domains due again."""
+        stuck = cls.objects.filter(
+            models.Q(status=cls.Status.RUNNING, started__lt=now - STUCK_RUNNING_AFTER)
+            | models.Q(status=cls.Status.PENDING, created__lt=now - STUCK_PENDING_AFTER)
+        )
+        count = 0
+        for run in stuck:
+            updated = cls.objects.filter(pk=run.pk, status=run.status).update(
+                status=cls.Status.ERROR,
+                finished=now,
+                error="The check was interrupted (its worker stopped); it will run again.",
+            )
+            if updated:
+                count += 1
+                Domain.objects.filter(pk=run.domain_id, verified_at__isnull=False).update(
+                    next_check_at=now
+                )
+        return count
+
+    @classmethod
+    def thin(cls, now: datetime) -> int:
+        """Keep every run of the last 90 days; before that, the last run of each day."""
+        cutoff = now - KEEP_ALL_RUNS_FOR
+        old = (
+            cls.objects.filter(created__lt=cutoff)
+            .order_by("domain_id", "created")
+            .values_list("pk", "domain_id", "created")
+        )
+        keep: dict[tuple[int, Any], int] = {}
+        doomed: list[int] = []
+        for pk, domain_id, created in old.iterator():
+            key = (domain_id, created.date())
+            if key in keep:
+                doomed.append(keep[key])
+            keep[key] = pk
+        deleted = 0
+        for i in range(0, len(doomed), 500):
+            deleted += cls.objects.filter(pk__in=doomed[i : i + 500]).delete()[0]
+        return deleted

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
+from allauth.account.utils import filter_users_by_email
+from django import forms
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+
+
+class SignupForm(AllauthSignupForm):
+    def try_save(self, request: HttpRequest) -> tuple[Any, Any]:
+        """Someone signing up with an address that already has an account gets a sign-in
+        code for it instead of an error (which would tell strangers who has an account) or
+        allauth's "you already have an account" mail (which leaves them stuck)."""
+        if self.account_already_exists:
+            email = self.cleaned_data["email"]
+            users = filter_users_by_email(email, is_active=True, prefer_verified=True)
+            if users:
+                LoginCodeVerificationProcess.initiate(request=request, user=users[0], email=email)
+                return None, HttpResponseRedirect(reverse("account_confirm_login_code"))
+        return super().try_save(request)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email address of the person to invite")

@@ -1,0 +1,53 @@
+"""The one place where views find objects: always through the signed-in user's teams.
+
+Anything outside them is a 404, never a 403, so outsiders can't even learn that a public id
+exists.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import Http404, HttpRequest
+
+from mailsec.accounts.models import Membership, Profile, Team
+from mailsec.domains.models import CheckRun, Domain
+
+
+def current_team(request: HttpRequest) -> Team:
+    return Profile.for_user(request.user).team()  # type: ignore[arg-type]
+
+
+def get_team_or_404(request: HttpRequest, code: UUID) -> Team:
+    try:
+        return Team.objects.get(code=code, memberships__user=request.user)
+    except Team.DoesNotExist:
+        raise Http404 from None
+
+
+def get_domain_or_404(request: HttpRequest, code: UUID) -> Domain:
+    try:
+        return Domain.objects.select_related("team", "last_run").get(
+            code=code, team__memberships__user=request.user
+        )
+    except Domain.DoesNotExist:
+        raise Http404 from None
+
+
+def get_run_or_404(request: HttpRequest, domain_code: UUID, run_code: UUID) -> CheckRun:
+    try:
+        return CheckRun.objects.select_related("domain").get(
+            code=run_code, domain__code=domain_code, domain__team__memberships__user=request.user
+        )
+    except CheckRun.DoesNotExist:
+        raise Http404 from None
+
+
+def get_membership_or_404(request: HttpRequest, code: UUID) -> Membership:
+    """A membership in one of the user's teams (the caller checks they may change it)."""
+    try:
+        return Membership.objects.select_related("team", "user").get(
+            code=code, team__memberships__user=request.user
+        )
+    except Membership.DoesNotExist:
+        raise Http404 from None

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from mailsec.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("account/", views.account, name="account"),
+    path("team/", views.team, name="team"),
+    path("team/invite/", views.invite, name="invite_create"),
+    path("team/invites/<str:token>/revoke/", views.revoke_invite, name="invite_revoke"),
+    path("team/members/<uuid:code>/remove/", views.remove_member, name="member_remove"),
+    path("team/<uuid:code>/switch/", views.switch_team, name="switch_team"),
+    path("invite/<str:token>/", views.accept_invite, name="invite"),
+]

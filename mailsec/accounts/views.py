@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.mail import EmailMultiAlternatives
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from mailsec.accounts.forms import InviteForm
+from mailsec.accounts.models import Invite, Membership, Profile
+from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
+
+
+def send_invite_email(request: HttpRequest, invite: Invite) -> None:
+    ctx = {
+        "invite": invite,
+        "team": invite.team,
+        "inviter": request.user,
+        "accept_url": settings.SITE_ROOT + reverse("accounts:invite", args=[invite.token]),
+    }
+    subject = render_to_string("emails/invite-subject.html", ctx).strip()
+    text = render_to_string("emails/invite-body-text.html", ctx)
+    html = render_to_string("emails/invite-body-html.html", ctx)
+    message = EmailMultiAlternatives(subject, text, to=[invite.email])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    memberships = request.user.memberships.select_related("team").order_by("created")
+    ctx = {
+        "page": "account",
+        "memberships": memberships,
+        "team": current_team(request),
+        "has_password": request.user.has_usable_password(),
+    }
+    return render(request, "accounts/account.html", ctx)
+
+
+@login_required
+@require_GET
+def team(request: HttpRequest) -> HttpResponse:
+    team = current_team(request)
+    ctx = {
+        "page": "team",
+        "team": team,
+        "is_owner": team.is_owner(request.user),
+        "members": team.memberships.select_related("user").order_by("created"),
+        "invites": team.invites.filter(accepted_at=None).order_by("-created"),
+        "form": InviteForm(),
+    }
+    return render(request, "accounts/team.html", ctx)
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest) -> HttpResponse:
+    team = current_team(request)
+    if not team.is_owner(request.user):
+        raise Http404
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter a valid email address to invite.")
+        return redirect("accounts:team")
+    email = form.cleaned_data["email"]
+    if team.memberships.filter(user__email__iexact=email).exists():
+        messages.info(request, f"{email} is already in this team.")
+        return redirect("accounts:team")
+    send_invite_email(request, team.invite(email, request.user))
+    messages.success(request, f"Invitation sent to {email}.")
+    return redirect("accounts:team")
+
+
+@login_required
+@require_POST
+def revoke_invite(request: HttpRequest, token: str) -> HttpResponse:
+    team = current_team(request)
+    if not team.is_owner(request.user):
+        raise Http404
+    get_object_or_404(Invite, team=team, token=token, accepted_at=None).delete()
+    messages.success(request, "Invitation withdrawn.")
+    return redirect("accounts:team")
+
+
+@login_required
+@require_POST
+def remove_member(request: HttpRequest, code: UUID) -> HttpResponse:
+    membership = get_membership_or_404(request, code)
+    team = membership.team
+    leaving = membership.user_id == request.user.pk
+    if not leaving and not team.is_owner(request.user):
+        raise Http404
+    if membership.role == Membership.Role.OWNER:
+        messages.error(request, "The team's owner can't be removed.")
+        return redirect("accounts:team")
+    membership.delete()
+    if leaving:
+        messages.success(request, f"You left {team.name}.")
+    else:
+        messages.success(request, f"{membership.user.email} was removed from the team.")
+    return redirect("accounts:team")
+
+
+@login_required
+@require_POST
+def switch_team(request: HttpRequest, code: UUID) -> HttpResponse:
+    profile = Profile.for_user(request.user)
+    profile.current_team = get_team_or_404(request, code)
+    profile.save(update_fields=["current_team"])
+    return redirect("domains:index")
+
+
+@require_http_methods(["GET", "POST"])
+def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
+    """GET only shows a button: link-scanning mail filters fetch links, they don't press
+    buttons. The POST needs a signed-in person whose address the invite was sent to."""
+    invite = Invite.objects.select_related("team", "invited_by").filter(token=token).first()
+    if invite is None or not invite.is_usable():
+        return render(request, "accounts/invite_invalid.html", status=404)
+    matches = request.user.is_authenticated and (
+        request.user.emailaddress_set.filter(email__iexact=invite.email, verified=True).exists()
+        or request.user.email.lower() == invite.email.lower()
+    )
+    if request.method == "POST":
+        if not matches:
+            raise Http404
+        invite.accept(request.user)
+        messages.success(request, f"You joined {invite.team.name}.")
+        return redirect("domains:index")
+    return render(request, "accounts/invite.html", {"invite": invite, "matches": matches})

@@ -1,0 +1,17 @@
+from django.contrib import admin
+
+from mailsec.domains.models import CheckRun, Domain
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ["name", "team", "verified_at", "next_check_at"]
+    search_fields = ["name"]
+    raw_id_fields = ["team", "last_run"]
+
+
+@admin.register(CheckRun)
+class CheckRunAdmin(admin.ModelAdmin):
+    list_display = ["domain", "status", "kind", "created", "score"]
+    list_filter = ["status", "kind"]
+    raw_id_fields = ["domain"]

@@ -1,0 +1,106 @@
+"""Scheduling and running domain checks. Every task is safe to run twice or concurrently."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from celery import shared_task
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from mailsec.domains.models import CheckRun, Domain
+
+log = logging.getLogger(__name__)
+
+# Unverified domains are looked at in the background for this long after being added.
+VERIFY_IN_BACKGROUND_FOR_DAYS = 7
+
+
+def enqueue_run(run: CheckRun) -> None:
+    # Checks are network-bound: they go to the probes queue, served by their own workers.
+    run_check.apply_async(args=[str(run.code)], queue="probes")
+
+
+@shared_task(name="mailsec.domains.tasks.tick")
+def tick() -> int:
+    """Every minute: claim due, verified domains and start their checks."""
+    now = timezone.now()
+    started = 0
+    for domain in Domain.claim_due(now):
+        _, created = domain.request_check(kind="scheduled")
+        started += created
+    return started
+
+
+def _save_progress(run_pk: int, mechanisms: dict[str, str]) -> None:
+    try:
+        CheckRun.objects.filter(pk=run_pk, status=CheckRun.Status.RUNNING).update(
+            mechanisms=mechanisms
+        )
+    finally:
+        # This runs in a throwaway thread; don't leave its connection open.
+        connection.close()
+
+
+@shared_task(
+    name="mailsec.domains.tasks.run_check",
+    soft_time_limit=150,
+    time_limit=180,
+    acks_late=True,
+)
+def run_check(run_code: str) -> str:
+    from checks.engine import check_domain_sync
+    from checks.findings import Finding, Mechanism, worst
+    from checks.tasks import engine_config
+
+    run = CheckRun.objects.select_related("domain").filter(code=run_code).first()
+    if run is None or not run.claim():
+        return "skipped"  # removed domain, or a duplicate delivery of a claimed run
+    domain = run.domain
+
+    progress: dict[str, str] = {}
+
+    async def on_progress(mechanism: Mechanism, findings: list[Finding]) -> None:
+        # Called on the event loop's thread, one mechanism at a time: the dict is ours alone,
+        # and each save writes all of it, so concurrent saves cannot lose a mechanism.
+        progress[str(mechanism)] = str(worst([f.status for f in findings]))
+        await sync_to_async(_save_progress, thread_sensitive=False)(run.pk, dict(progress))
+
+    report: dict[str, Any] | None = None
+    error = ""
+    try:
+        config = engine_config(dkim_selectors=tuple(domain.selectors()))
+        report = check_domain_sync(domain.name, config, on_progress=on_progress).to_dict()
+    except Exception as exc:
+        # A crash still ends the run and moves next_check_at on (in finish()).
+        log.exception("check of %s failed", domain.name)
+        error = f"The check could not be completed ({type(exc).__name__})."
+    close_old_connections()
+    run.finish(report, error)
+    return run.status
+
+
+@shared_task(name="mailsec.domains.tasks.verify_pending")
+def verify_pending() -> int:
+    """Look for challenge records of recently added domains nobody verified by hand."""
+    since = timezone.now() - timedelta(days=VERIFY_IN_BACKGROUND_FOR_DAYS)
+    verified = 0
+    for domain in Domain.objects.filter(verified_at=None, created__gte=since)[:200]:
+        try:
+            verified += domain.verify()
+        except Exception:
+            log.exception("verifying %s failed", domain.name)
+    return verified
+
+
+@shared_task(name="mailsec.domains.tasks.sweep_stuck_runs")
+def sweep_stuck_runs() -> int:
+    return CheckRun.sweep_stuck(timezone.now())
+
+
+@shared_task(name="mailsec.domains.tasks.thin_runs")
+def thin_runs() -> int:
+    return CheckRun.thin(timezone.now())

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import template
+
+from mailsec.scoring.explain import verdict_label
+
+register = template.Library()
+
+
+@register.filter
+def verdict(status: str) -> str:
+    return verdict_label(status)
+
+
+@register.filter
+def evidence_text(value: Any) -> str:
+    """Evidence values are JSON: show scalars as they are, lists one per line."""
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return "\n".join(str(v) for v in value) or "(none)"
+    if isinstance(value, dict | list):
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
+
+
+@register.filter
+def score_class(score: int | None) -> str:
+    if score is None:
+        return "score-none"
+    if score >= 80:
+        return "score-good"
+    if score >= 50:
+        return "score-mid"
+    return "score-bad"

@@ -1,0 +1,109 @@
+"""The score history chart: coordinates computed here, drawn as SVG by a template."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+WIDTH = 720
+HEIGHT = 200
+PAD_LEFT = 36
+PAD_RIGHT = 12
+PAD_TOP = 12
+PAD_BOTTOM = 28
+
+
+class RunLike(Protocol):
+    created: datetime
+    score: int | None
+    score_version: int | None
+    mechanisms: dict[str, str]
+
+
+@dataclass
+class Point:
+    x: float
+    y: float
+    score: int
+    when: datetime
+    changed: bool  # a mechanism verdict differs from the run before
+
+
+@dataclass
+class VersionMark:
+    x: float
+    version: int
+
+
+@dataclass
+class Chart:
+    points: list[Point] = field(default_factory=list)
+    versions: list[VersionMark] = field(default_factory=list)
+    ticks: list[tuple[float, str]] = field(default_factory=list)
+    width: int = WIDTH
+    height: int = HEIGHT
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+    @property
+    def changed_points(self) -> list[Point]:
+        return [p for p in self.points if p.changed]
+
+    @property
+    def gridlines(self) -> list[tuple[float, int]]:
+        return [(_y(v), v) for v in (0, 25, 50, 75, 100)]
+
+    @property
+    def plot_left(self) -> int:
+        return PAD_LEFT
+
+    @property
+    def plot_right(self) -> int:
+        return WIDTH - PAD_RIGHT
+
+    @property
+    def axis_y(self) -> int:
+        return HEIGHT - PAD_BOTTOM
+
+
+def _y(score: float) -> float:
+    return PAD_TOP + (HEIGHT - PAD_TOP - PAD_BOTTOM) * (1 - score / 100)
+
+
+def build_chart(runs: Sequence[RunLike]) -> Chart:
+    """`runs` oldest first; runs without a score (nothing applicable) leave gaps unplotted."""
+    chart = Chart()
+    scored = [r for r in runs if r.score is not None]
+    if not scored:
+        return chart
+    start, end = scored[0].created, scored[-1].created
+    span = max((end - start).total_seconds(), 1.0)
+    inner = WIDTH - PAD_LEFT - PAD_RIGHT
+
+    def x_of(when: datetime) -> float:
+        if len(scored) == 1:
+            return PAD_LEFT + inner / 2
+        return PAD_LEFT + inner * (when - start).total_seconds() / span
+
+    prev: RunLike | None = None
+    for run in scored:
+        assert run.score is not None
+        changed = prev is not None and sorted(run.mechanisms.items()) != sorted(
+            prev.mechanisms.items()
+        )
+        chart.points.append(
+            Point(x_of(run.created), _y(run.score), run.score, run.created, changed)
+        )
+        if prev is not None and run.score_version != prev.score_version:
+            chart.versions.append(VersionMark(x_of(run.created), run.score_version or 0))
+        prev = run
+    # Up to five date labels along the bottom, evenly spaced in time.
+    n = 1 if len(scored) == 1 else 5
+    for i in range(n):
+        when = start + (end - start) * (i / max(n - 1, 1))
+        chart.ticks.append((x_of(when), f"{when:%b %-d}"))
+    return chart
