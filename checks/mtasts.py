@@ -1,0 +1,981 @@
+"""MTA-STS (RFC 8461): the `_mta-sts` TXT record, the HTTPS policy, and whether the policy and
+the MX hosts agree (checklist §2, MTASTS-01..36).
+
+The parsers are pure and never raise; they return problems as data (check ID, status, text) and
+the evaluator turns them into findings. `get_policy(ctx)` is the shared fact: what an RFC 8461
+sender would conclude about this domain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from checks import https, mx
+from checks.context import CheckContext
+from checks.dns import DnsAnswer
+from checks.findings import Collector, Finding, Mechanism, Status
+
+MECHANISM = Mechanism.MTASTS
+
+POLICY_PATH = "/.well-known/mta-sts.txt"
+MAX_POLICY_BYTES = 65536  # RFC 8461 §3.3 suggested limit; postfix-mta-sts-resolver hard-fails above
+MAX_AGE_LIMIT = 31557600  # RFC 8461 §3.2
+SLOW_FETCH_MS = 10_000  # heuristic latency threshold (MTASTS-16 warn)
+
+# RFC 8461 §3.1 ABNF
+_STS_ID = re.compile(r"[A-Za-z0-9]{1,32}")
+_EXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+_EXT_VALUE = re.compile(r"[\x21-\x3a\x3c\x3e-\x7e]+")
+_WSP = " \t"
+# RFC 8461 §3.2 ABNF: a policy line is name ":" *WSP value *WSP
+_POLICY_LINE = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]{0,31}):[ \t]*(.*?)[ \t]*")
+_LDH_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+KNOWN_POLICY_KEYS = ("version", "mode", "max_age", "mx")
+MODES = ("enforce", "testing", "none")
+
+
+@dataclass
+class Problem:
+    check_id: str
+    status: Status
+    message: str
+    # True when a strict RFC 8461 sender would reject the whole record or policy because of it.
+    invalidates: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.check_id, "status": str(self.status), "message": self.message}
+
+
+# --------------------------------------------------------------------------------------------
+# The _mta-sts TXT record (RFC 8461 §3.1)
+
+
+@dataclass
+class StsRecord:
+    raw: str
+    id: str | None = None
+    extensions: dict[str, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    # Begins with the exact literal "v=STSv1;" (the §3.1 discard rule).
+    strict_prefix: bool = False
+    # Begins with "v=STSv1" followed by whitespace and ";" (legal ABNF, discarded by the literal
+    # rule: erratum 6285).
+    spaced_prefix: bool = False
+
+    @property
+    def is_sts(self) -> bool:
+        """A record the §3.1 discovery counts (exact prefix, or the whitespace variant)."""
+        return self.strict_prefix or self.spaced_prefix
+
+    @property
+    def valid(self) -> bool:
+        return not any(p.invalidates for p in self.problems)
+
+
+def looks_like_sts(text: str) -> bool:
+    """Any record that seems meant as an MTA-STS record, even a broken one."""
+    return "v=stsv1" in text.lower()
+
+
+def parse_sts_record(raw: bytes | str) -> StsRecord:
+    """Parse one `_mta-sts` TXT record (character-strings already joined). Never raises."""
+    problems: list[Problem] = []
+    if isinstance(raw, bytes | bytearray):
+        if not all(b < 0x80 for b in raw):
+            problems.append(Problem("MTASTS-08", Status.FAIL,
+                                    "The record contains non-ASCII bytes; RFC 8461 §3.1 requires "
+                                    "US-ASCII.", True))
+        text = bytes(raw).decode("utf-8", errors="replace")
+    else:
+        text = str(raw)
+        if not text.isascii():
+            problems.append(Problem("MTASTS-08", Status.FAIL,
+                                    "The record contains non-ASCII characters; RFC 8461 §3.1 "
+                                    "requires US-ASCII.", True))
+    record = StsRecord(raw=text, problems=problems)
+    record.strict_prefix = text.startswith("v=STSv1;")
+    parts = text.split(";")
+    first = parts[0]
+    record.spaced_prefix = not record.strict_prefix and first.rstrip(_WSP) == "v=STSv1" \
+        and len(parts) > 1
+    if record.spaced_prefix:
+        problems.append(Problem("MTASTS-06", Status.WARN,
+                                "Whitespace before the first ';' (\"v=STSv1 ;\"): the grammar "
+                                "allows it but the discovery rule looks for the literal "
+                                "\"v=STSv1;\" (erratum 6285), so strict senders ignore the "
+                                "record.", True))
+    elif first != "v=STSv1":
+        if first.strip(_WSP).lower() == "v=stsv1":
+            msg = (f"The record starts with {first.strip()!r}; the version must be exactly "
+                   "\"v=STSv1\" (case-sensitive) at the very start (RFC 8461 §3.1).")
+        elif looks_like_sts(text):
+            msg = ("The record does not begin with \"v=STSv1;\"; the version must come first "
+                   "(RFC 8461 §3.1), so senders discard it.")
+        else:
+            msg = "The record does not begin with \"v=STSv1;\"."
+        problems.append(Problem("MTASTS-04", Status.FAIL, msg, True))
+        # Senders discard such a record outright; its other fields do not matter.
+        return record
+    seen_id = False
+    fields = parts[1:]
+    # A final ";" is allowed (`[sts-field-delim]`): drop the empty tail.
+    if fields and fields[-1].strip(_WSP) == "":
+        fields = fields[:-1]
+    if not fields and first.strip(_WSP).lower() == "v=stsv1":
+        problems.append(Problem("MTASTS-05", Status.FAIL,
+                                "The record has no id field; RFC 8461 §3.1 requires one.", True))
+        return record
+    for part in fields:
+        item = part.strip(_WSP)
+        if item == "":
+            problems.append(Problem("MTASTS-07", Status.WARN,
+                                    "Empty field between two ';' separators.", False))
+            continue
+        name, eq, value = item.partition("=")
+        if name == "id":
+            if seen_id:
+                problems.append(Problem("MTASTS-05", Status.WARN,
+                                        f"A second id ({value!r}) is ignored.", False))
+                continue
+            seen_id = True
+            if _STS_ID.fullmatch(value):
+                record.id = value
+            else:
+                why = "longer than 32 characters" if len(value) > 32 else (
+                    "empty" if not value else "not only letters and digits")
+                problems.append(Problem("MTASTS-05", Status.FAIL,
+                                        f"The id {value!r} is {why}; RFC 8461 §3.1 allows 1 to "
+                                        "32 letters and digits only.", True))
+            continue
+        if not eq or not _EXT_NAME.fullmatch(name) or not _EXT_VALUE.fullmatch(value):
+            problems.append(Problem("MTASTS-07", Status.FAIL,
+                                    f"The field {item!r} is not a valid name=value extension "
+                                    "(RFC 8461 §3.1: no spaces, ';' or '=' in the value).",
+                                    True))
+            continue
+        record.extensions.setdefault(name, value)
+        problems.append(Problem("MTASTS-07", Status.INFO,
+                                f"Unknown field {name}={value} is ignored by senders.", False))
+    if not seen_id and first.strip(_WSP).lower() == "v=stsv1":
+        problems.append(Problem("MTASTS-05", Status.FAIL,
+                                "The record has no id field; RFC 8461 §3.1 requires one.", True))
+    return record
+
+
+# --------------------------------------------------------------------------------------------
+# The policy file (RFC 8461 §3.2)
+
+
+@dataclass
+class MxEntry:
+    value: str
+    pattern: str | None  # normalised usable pattern, or None when the entry is unusable
+
+
+@dataclass
+class Policy:
+    version: str | None = None
+    mode: str | None = None
+    max_age: int | None = None
+    mx: list[str] = field(default_factory=list)  # usable patterns, lower case, no trailing dot
+    mx_entries: list[MxEntry] = field(default_factory=list)
+    extensions: dict[str, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not any(p.invalidates for p in self.problems)
+
+
+def check_mx_value(value: str) -> tuple[str | None, list[Problem]]:
+    """Validate one `mx:` value (RFC 8461 §3.2 `["*."] Domain`, A-labels). Never raises."""
+    problems: list[Problem] = []
+    if value == "":
+        return None, [Problem("MTASTS-25", Status.FAIL, "An mx line has no value.")]
+    if any(c in value for c in ", \t"):
+        return None, [Problem("MTASTS-26", Status.FAIL,
+                              f"The mx value {value!r} holds several names; each MX needs its "
+                              "own \"mx:\" line (RFC 8461 §3.2).")]
+    try:
+        ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        return None, [Problem("MTASTS-25", Status.FAIL,
+                              f"mx: {value} is an IP address; the policy must list MX host "
+                              "names (RFC 8461 §3.2), so senders cannot match it.")]
+    if not value.isascii():
+        return None, [Problem("MTASTS-25", Status.FAIL,
+                              f"mx: {value} is not ASCII; write the name as an A-label "
+                              "(xn--...) as RFC 8461 §3.2 requires.")]
+    name = value
+    if name.endswith("."):
+        problems.append(Problem("MTASTS-25", Status.WARN,
+                                f"mx: {value} ends with a dot; the policy grammar has no "
+                                "trailing dot and some senders will not match it."))
+        name = name[:-1]
+    if name.startswith("."):
+        return None, [Problem("MTASTS-25", Status.FAIL,
+                              f"mx: {value} starts with a dot (an old draft syntax); write "
+                              f"\"*{name}\" to match one label below {name[1:]}.")]
+    wildcard = name.startswith("*.")
+    rest = name[2:] if wildcard else name
+    if "*" in rest:
+        return None, [Problem("MTASTS-25", Status.FAIL,
+                              f"mx: {value} uses '*' other than as the whole left-most label "
+                              "(RFC 8461 §4.1).")]
+    labels = rest.split(".")
+    if len(rest) > 253 or not all(_LDH_LABEL.fullmatch(lbl) for lbl in labels):
+        return None, [Problem("MTASTS-25", Status.FAIL,
+                              f"mx: {value} is not a valid host name.")]
+    return ("*." if wildcard else "") + rest.lower(), problems
+
+
+def _split_lines(text: str) -> tuple[list[str], bool]:
+    """Lines per `sts-policy-term = LF / CRLF`; True when a bare CR (not a terminator) occurs."""
+    bare_cr = bool(re.search(r"\r(?!\n)", text))
+    lines = re.split(r"\r\n|\n|\r", text) if bare_cr else re.split(r"\r?\n", text)
+    if lines and lines[-1] == "":
+        lines.pop()  # the final terminator is optional
+    return lines, bare_cr
+
+
+def parse_policy(body: bytes | str) -> Policy:
+    """Parse an MTA-STS policy body. Never raises; problems are returned as data."""
+    policy = Policy()
+    add = policy.problems.append
+    raw = body if isinstance(body, bytes | bytearray) else str(body).encode("utf-8", "replace")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        add(Problem("MTASTS-21", Status.FAIL,
+                    "The policy starts with a UTF-8 byte-order mark, so the first key reads "
+                    "\"\\ufeffversion\" and strict senders reject the policy. Save it without "
+                    "BOM.", True))
+        raw = raw[3:]
+    text = bytes(raw).decode("utf-8", errors="replace")
+    lines, bare_cr = _split_lines(text)
+    policy.lines = lines
+    if bare_cr:
+        add(Problem("MTASTS-19", Status.FAIL,
+                    "The policy uses bare CR line breaks; only LF or CRLF end a line (RFC 8461 "
+                    "§3.2), so senders see one long invalid line.", True))
+    seen: dict[str, str] = {}
+    recognised = False
+    for number, line in enumerate(lines, start=1):
+        if line.strip(_WSP) == "":
+            add(Problem("MTASTS-29", Status.WARN,
+                        f"Line {number} is empty; the policy grammar has no blank lines (most "
+                        "senders skip them)."))
+            continue
+        if line.lstrip(_WSP).startswith("#"):
+            add(Problem("MTASTS-29", Status.WARN,
+                        f"Line {number} is a comment; the policy grammar has no comments (most "
+                        "senders skip them)."))
+            continue
+        match = _POLICY_LINE.fullmatch(line)
+        if match is None:
+            spaced = re.fullmatch(r"[ \t]*([A-Za-z0-9_.-]+)[ \t]+:.*", line)
+            if spaced:
+                recognised = recognised or spaced.group(1).lower() in KNOWN_POLICY_KEYS
+                add(Problem("MTASTS-20", Status.FAIL,
+                            f"Line {number} ({_short(line)}) has a space before the colon; the "
+                            "colon must follow the key directly (RFC 8461 §3.2).", True))
+            else:
+                add(Problem("MTASTS-28", Status.FAIL,
+                            f"Line {number} ({_short(line)}) is not a \"key: value\" line, so "
+                            "the policy is invalid.", True))
+            continue
+        key, value = match.group(1), match.group(2)
+        folded = key.lower().replace("-", "_")
+        if key not in KNOWN_POLICY_KEYS and folded in KNOWN_POLICY_KEYS:
+            recognised = True
+            add(Problem("MTASTS-20", Status.FAIL,
+                        f"Line {number}: the key {key!r} must be written exactly \"{folded}\" "
+                        "(keys are case-sensitive, RFC 8461 §3.2); senders ignore this line.",
+                        True))
+            continue
+        if key == "mx":
+            recognised = True
+            pattern, mx_problems = check_mx_value(value)
+            policy.problems.extend(mx_problems)
+            policy.mx_entries.append(MxEntry(value, pattern))
+            if pattern is not None and pattern not in policy.mx:
+                policy.mx.append(pattern)
+            continue
+        if key in KNOWN_POLICY_KEYS:
+            recognised = True
+            if key in seen:
+                add(Problem("MTASTS-27", Status.WARN,
+                            f"{key} appears more than once; senders use the first value "
+                            f"({seen[key]!r}) and ignore {value!r} (RFC 8461 §3.2)."))
+                continue
+            seen[key] = value
+            if key == "version" and number != 1:
+                add(Problem("MTASTS-21", Status.INFO,
+                            "version is not the first line; the RFC allows that, but some "
+                            "providers' documentation expects it first."))
+            continue
+        if value and all(0x21 <= ord(c) <= 0x7E or ord(c) > 0x7F or c in _WSP for c in value):
+            policy.extensions.setdefault(key, value)
+            add(Problem("MTASTS-28", Status.INFO,
+                        f"Unknown field {key!r} is ignored by senders (RFC 8461 §3.2)."))
+        else:
+            add(Problem("MTASTS-28", Status.FAIL,
+                        f"Line {number} ({_short(line)}) is not a valid field, so the policy is "
+                        "invalid.", True))
+    if not recognised:
+        # Not a policy at all (an HTML page, an empty file): one finding says so; listing every
+        # missing field would only repeat it.
+        if not lines or all(line.strip(_WSP) == "" for line in lines):
+            add(Problem("MTASTS-28", Status.FAIL, "The policy file is empty.", True))
+        elif not any(p.check_id == "MTASTS-28" and p.status == Status.FAIL
+                     for p in policy.problems):
+            add(Problem("MTASTS-28", Status.FAIL,
+                        "The file holds none of the policy fields (version, mode, mx, max_age).",
+                        True))
+        return policy
+    _field_rules(policy, seen)
+    return policy
+
+
+def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
+    add = policy.problems.append
+    version = seen.get("version")
+    if version is None:
+        if not any(p.check_id == "MTASTS-21" and p.status == Status.FAIL for p in policy.problems):
+            add(Problem("MTASTS-21", Status.FAIL,
+                        "The policy has no \"version: STSv1\" line (RFC 8461 §3.2).", True))
+    elif version != "STSv1":
+        add(Problem("MTASTS-21", Status.FAIL,
+                    f"version is {version!r}; it must be exactly \"STSv1\".", True))
+    else:
+        policy.version = version
+    mode = seen.get("mode")
+    if mode is None:
+        add(Problem("MTASTS-22", Status.FAIL,
+                    "The policy has no \"mode:\" line (enforce, testing or none).", True))
+    elif mode not in MODES:
+        hint = " (\"report\" is a pre-RFC draft value; use \"testing\")" if mode == "report" \
+            else ""
+        add(Problem("MTASTS-22", Status.FAIL,
+                    f"mode is {mode!r}; it must be exactly enforce, testing or none "
+                    f"(lower case){hint}.", True))
+    else:
+        policy.mode = mode
+    max_age = seen.get("max_age")
+    if max_age is None:
+        add(Problem("MTASTS-23", Status.FAIL, "The policy has no \"max_age:\" line.", True))
+    elif not re.fullmatch(r"[0-9]{1,10}", max_age):
+        add(Problem("MTASTS-23", Status.FAIL,
+                    f"max_age {max_age!r} is not a number of seconds (digits only).", True))
+    elif int(max_age) > MAX_AGE_LIMIT:
+        add(Problem("MTASTS-23", Status.FAIL,
+                    f"max_age {max_age} is above the maximum of {MAX_AGE_LIMIT} (one year, "
+                    "RFC 8461 §3.2); senders reject the policy.", True))
+    else:
+        policy.max_age = int(max_age)
+        if policy.max_age < 86400:
+            add(Problem("MTASTS-23", Status.WARN,
+                        f"max_age {max_age} is under one day; senders forget the policy quickly, "
+                        "which weakens downgrade protection (RFC 8461 §10.2 asks for as long as "
+                        "practical; weeks are typical)."))
+        elif policy.max_age < 604800:
+            add(Problem("MTASTS-23", Status.INFO,
+                        f"max_age {max_age} is under one week; weeks or more are usual once the "
+                        "policy is stable."))
+    if not policy.mx and policy.mode != "none":
+        why = ("none of its mx lines is usable" if policy.mx_entries
+               else "it has no \"mx:\" line")
+        add(Problem("MTASTS-24", Status.FAIL,
+                    f"The policy lists no MX host ({why}); with mode "
+                    f"{policy.mode or seen.get('mode') or '?'} senders can match no MX, so the "
+                    "policy is invalid (RFC 8461 §3.2).", True))
+
+
+def _short(line: str, limit: int = 60) -> str:
+    text = line if len(line) <= limit else line[: limit - 1] + "…"
+    return repr(text)
+
+
+def policy_matches(pattern: str, host: str) -> bool:
+    """RFC 8461 §4.1 / Appendix B: exact match, or '*.' matching exactly one left-most label."""
+    pattern = pattern.strip().rstrip(".").lower()
+    host = host.strip().rstrip(".").lower()
+    if not pattern or not host:
+        return False
+    if pattern.startswith("*."):
+        first, dot, rest = host.partition(".")
+        return bool(dot) and bool(first) and rest == pattern[2:]
+    return pattern == host
+
+
+# --------------------------------------------------------------------------------------------
+# The shared fact
+
+
+@dataclass
+class MtaStsState:
+    answer: DnsAnswer | None = None
+    record: StsRecord | None = None  # the record senders would use (or the best candidate)
+    candidates: list[StsRecord] = field(default_factory=list)
+    # absent | error | multiple | invalid | discarded | valid
+    record_status: str = "absent"
+    fetch: https.HttpsResult | None = None
+    policy: Policy | None = None
+    mode: str | None = None
+    patterns: list[str] = field(default_factory=list)
+    # What an RFC 8461 sender would conclude: a valid policy it would apply.
+    usable: bool = False
+    fetch_problems: list[Problem] = field(default_factory=list)
+
+
+def policy_url(domain: str) -> str:
+    return f"https://mta-sts.{domain}{POLICY_PATH}"
+
+
+def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
+    """MTASTS-10..18 from one fetch; `invalidates` = a sender would have no policy."""
+    out: list[Problem] = []
+    kind = result.error_kind
+    host = result.host
+    if kind == "dns":
+        if result.dns_failed:
+            out.append(Problem("MTASTS-11", Status.ERROR,
+                               f"Could not look up the policy host: {result.error}.", True))
+        else:
+            out.append(Problem("MTASTS-11", Status.FAIL,
+                               f"The policy host {host} does not resolve ({result.error}); "
+                               "publish A/AAAA records for it.", True))
+    elif kind in {"timeout", "refused-target"}:
+        out.append(Problem("MTASTS-11", Status.ERROR,
+                           f"Could not check the policy host {host}: {result.error}.", True))
+    elif kind == "connect":
+        out.append(Problem("MTASTS-11", Status.FAIL,
+                           f"The policy host {host} does not accept HTTPS connections "
+                           f"({result.error}).", True))
+    elif kind == "tls-cert":
+        out.append(Problem("MTASTS-12", Status.FAIL,
+                           f"The certificate of {host} is not accepted: "
+                           f"{result.cert.verify_error if result.cert else result.error}. It "
+                           f"must be valid for {host}, unexpired and chain to a public root "
+                           "(RFC 8461 §3.3).", True))
+    elif kind == "tls":
+        out.append(Problem("MTASTS-13", Status.FAIL,
+                           f"The TLS handshake with {host} failed ({result.error}); the server "
+                           "must present a certificate for this name when asked via SNI "
+                           "(RFC 8461 §7.1).", True))
+    elif kind == "http":
+        out.append(Problem("MTASTS-14", Status.FAIL,
+                           f"The policy host did not return a usable HTTP response "
+                           f"({result.error}).", True))
+    if kind is not None:
+        return out
+    status = result.status
+    if status != 200:
+        where = result.header("location")
+        extra = f" to {where}" if where and status and 300 <= status < 400 else ""
+        out.append(Problem("MTASTS-14", Status.FAIL,
+                           f"The policy URL answered HTTP {status}{extra}; only 200 is valid and "
+                           "redirects must not be followed (RFC 8461 §3.3), so senders see no "
+                           "policy.", True))
+        return out
+    if result.truncated:
+        out.append(Problem("MTASTS-16", Status.FAIL,
+                           f"The policy is larger than {MAX_POLICY_BYTES} bytes; senders stop "
+                           "reading at 64 KiB and drop it (RFC 8461 §3.3).", True))
+    elif result.elapsed_ms > SLOW_FETCH_MS:
+        out.append(Problem("MTASTS-16", Status.WARN,
+                           f"The policy took {result.elapsed_ms / 1000:.1f} s to fetch; senders "
+                           "may give up."))
+    ctype = result.header("content-type")
+    media = (ctype or "").split(";", 1)[0].strip().lower()
+    if media != "text/plain":
+        out.append(Problem("MTASTS-15", Status.FAIL,
+                           f"The policy is served as {ctype or 'no Content-Type'}; it must be "
+                           "text/plain (RFC 8461 §3.2) and common senders reject anything "
+                           "else.", True))
+    cache = result.header("cache-control")
+    if cache:
+        out.append(Problem("MTASTS-18", Status.INFO,
+                           f"Cache-Control: {cache}. Senders do not use HTTP caching for "
+                           "policies (RFC 8461 §3.3); this only affects proxies."))
+    return out
+
+
+async def _build_state(ctx: CheckContext) -> MtaStsState:
+    state = MtaStsState()
+    answer = await ctx.dns.query(f"_mta-sts.{ctx.domain}", "TXT")
+    state.answer = answer
+    if answer.failed:
+        state.record_status = "error"
+    else:
+        parsed = [parse_sts_record(raw) for raw in answer.raw_texts()]
+        state.candidates = [r for r in parsed if r.is_sts or looks_like_sts(r.raw)]
+        counted = [r for r in parsed if r.is_sts]
+        if len(counted) > 1:
+            state.record_status = "multiple"
+            state.record = counted[0]
+        elif len(counted) == 1:
+            state.record = counted[0]
+            if not state.record.strict_prefix:
+                state.record_status = "discarded"
+            else:
+                state.record_status = "valid" if state.record.valid else "invalid"
+        elif state.candidates:
+            state.record = state.candidates[0]
+            state.record_status = "invalid"
+        else:
+            state.record_status = "absent"
+    # Fetch even without a usable record: the findings then explain what senders would see
+    # (F08: a policy that is served but not announced).
+    if state.record_status != "error":
+        state.fetch = await https.fetch(ctx, policy_url(ctx.domain), max_bytes=MAX_POLICY_BYTES)
+        state.fetch_problems = _fetch_problems(state.fetch)
+        if state.fetch.ok and state.fetch.status == 200 and not state.fetch.truncated:
+            state.policy = parse_policy(state.fetch.body)
+            state.mode = state.policy.mode
+            state.patterns = list(state.policy.mx)
+    state.usable = (
+        state.record_status == "valid"
+        and state.policy is not None
+        and state.policy.valid
+        and not any(p.invalidates for p in state.fetch_problems)
+    )
+    return state
+
+
+async def get_policy(ctx: CheckContext) -> MtaStsState:
+    """The domain's MTA-STS state as an RFC 8461 sender would see it; once per run."""
+    return await ctx.once("mtasts", lambda: _build_state(ctx))
+
+
+# --------------------------------------------------------------------------------------------
+# Findings
+
+
+def fresh_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+
+
+def record_fix(domain: str) -> str:
+    return f'_mta-sts.{domain}. TXT "v=STSv1; id={fresh_id()}"'
+
+
+def policy_fix(mode: str | None, max_age: int | None, hosts: list[str]) -> str:
+    lines = ["version: STSv1", f"mode: {mode if mode in MODES else 'testing'}"]
+    lines += [f"mx: {h}" for h in hosts]
+    age = max_age if max_age is not None and 86400 <= max_age <= MAX_AGE_LIMIT else 604800
+    lines.append(f"max_age: {age}")
+    return "\r\n".join(lines) + "\r\n"
+
+
+async def evaluate(ctx: CheckContext) -> list[Finding]:
+    out = Collector(MECHANISM)
+    mxset = await mx.get_mx(ctx)
+    if mxset.null_mx:
+        out.add("MTASTS-01", Status.NA,
+                f"{ctx.domain} accepts no mail (null MX), so MTA-STS does not apply.",
+                subject=ctx.domain)
+        return out.findings
+    state = await get_policy(ctx)
+    answer = state.answer
+    assert answer is not None
+    txt_subject = f"_mta-sts.{ctx.domain}"
+    txt_ev = answer.evidence()
+    fetch_ev = state.fetch.evidence() if state.fetch else {}
+    hosts = mxset.names
+
+    if state.record_status == "error":
+        out.add("MTASTS-01", Status.ERROR,
+                f"Could not look up the MTA-STS record ({answer.describe_failure()}); MTA-STS "
+                "could not be checked.", subject=txt_subject, evidence=txt_ev)
+        return out.findings
+
+    if state.record_status == "absent":
+        served = state.policy is not None and state.policy.valid
+        summary = (f"{ctx.domain} has no MTA-STS record, so senders do not protect mail to it "
+                   "against TLS downgrade.")
+        if served:
+            summary = (f"A policy file is served at {policy_url(ctx.domain)} but not announced: "
+                       f"without the {txt_subject} TXT record senders will not use it.")
+        out.add("MTASTS-01", Status.INFO, summary, subject=txt_subject,
+                evidence={"txt": txt_ev, **({"policy": fetch_ev} if served else {})},
+                fix=record_fix(ctx.domain))
+        return out.findings
+
+    out.add("MTASTS-01", Status.PASS, f"{ctx.domain} publishes an MTA-STS record.",
+            subject=txt_subject, evidence=txt_ev)
+    _record_findings(ctx, state, out, txt_ev)
+    _fetch_findings(ctx, state, out, fetch_ev)
+    if state.policy is not None:
+        _policy_findings(ctx, state, out, fetch_ev, hosts)
+    await _consistency_findings(ctx, state, mxset, out)
+    return out.findings
+
+
+def _record_findings(
+    ctx: CheckContext, state: MtaStsState, out: Collector, txt_ev: dict[str, Any]
+) -> None:
+    subject = f"_mta-sts.{ctx.domain}"
+    assert state.answer is not None
+    if any(len(getattr(r, "strings", ())) > 1 for r in state.answer.records):
+        out.add("MTASTS-03", Status.INFO,
+                "The record is split into several strings; they are joined without spaces "
+                "(RFC 8461 §3.1).", subject=subject, evidence=txt_ev)
+    if state.record_status == "multiple":
+        out.add("MTASTS-02", Status.FAIL,
+                f"There are {sum(r.is_sts for r in state.candidates)} MTA-STS records; senders "
+                "need exactly one and otherwise assume there is no policy (RFC 8461 §3.1). "
+                "Keep one.", subject=subject, evidence=txt_ev, fix=record_fix(ctx.domain))
+    elif state.record_status == "valid":
+        out.add("MTASTS-02", Status.PASS, "Exactly one valid MTA-STS record is published.",
+                subject=subject, evidence=txt_ev)
+    reported: set[tuple[str, str]] = set()
+    for record in state.candidates:
+        for problem in record.problems:
+            key = (problem.check_id, problem.message)
+            if key in reported:
+                continue
+            reported.add(key)
+            fix = record_fix(ctx.domain) if problem.status in {Status.FAIL, Status.WARN} else ""
+            out.add(problem.check_id, problem.status, problem.message, subject=subject,
+                    evidence={**txt_ev, "record": record.raw}, fix=fix)
+    if state.record_status == "valid" and state.record is not None:
+        out.add("MTASTS-05", Status.PASS, f"The record's id ({state.record.id}) is valid.",
+                subject=subject, evidence=txt_ev)
+    previous = getattr(ctx.config, "mtasts_previous", None)
+    if isinstance(previous, dict) and state.record and state.policy is not None:
+        _history_finding(ctx, state, previous, out)
+
+
+def _history_finding(
+    ctx: CheckContext, state: MtaStsState, previous: dict[str, Any], out: Collector
+) -> None:
+    """MTASTS-09 (needs the previous scan): the id must change exactly when the policy does."""
+    import hashlib
+
+    assert state.record is not None and state.fetch is not None
+    digest = hashlib.sha256(state.fetch.body).hexdigest()
+    old_id, old_digest = previous.get("id"), previous.get("policy_sha256")
+    if not old_id or not old_digest:
+        return
+    subject = f"_mta-sts.{ctx.domain}"
+    ev = {"previous": previous, "current": {"id": state.record.id, "policy_sha256": digest}}
+    if old_id == state.record.id and old_digest != digest:
+        out.add("MTASTS-09", Status.WARN,
+                "The policy changed but the record's id did not; senders that cached the old "
+                "policy keep using it. Change the id whenever the policy changes.",
+                subject=subject, evidence=ev, fix=record_fix(ctx.domain))
+    elif old_id != state.record.id and old_digest == digest:
+        out.add("MTASTS-09", Status.INFO,
+                "The id changed but the policy is the same; harmless, senders just refetch.",
+                subject=subject, evidence=ev)
+
+
+def _fetch_findings(
+    ctx: CheckContext, state: MtaStsState, out: Collector, fetch_ev: dict[str, Any]
+) -> None:
+    result = state.fetch
+    if result is None:
+        return
+    url = policy_url(ctx.domain)
+    host = f"mta-sts.{ctx.domain}"
+    problems = state.fetch_problems
+    for problem in problems:
+        out.add(problem.check_id, problem.status, problem.message, subject=url, evidence=fetch_ev)
+    fetched = result.ok and result.status == 200
+    errors_only = all(p.status == Status.ERROR for p in problems if p.invalidates)
+    if not fetched and not errors_only:
+        # MTASTS-10: a record announces a policy that senders cannot get (RFC 8461 §3.3).
+        out.add("MTASTS-10", Status.FAIL,
+                f"The MTA-STS record is published but the policy cannot be fetched from {url}; "
+                "senders continue as if the domain had no MTA-STS.", subject=url,
+                evidence=fetch_ev)
+    if result.error_kind is None:
+        out.add("MTASTS-11", Status.PASS, f"The policy host {host} answers HTTPS.",
+                subject=host, evidence=fetch_ev)
+        out.add("MTASTS-12", Status.PASS, f"The certificate of {host} is valid for that name.",
+                subject=host, evidence=fetch_ev)
+        out.add("MTASTS-13", Status.PASS,
+                f"With SNI {host} the server presents a matching certificate.", subject=host)
+    if fetched:
+        if result.status == 200:
+            out.add("MTASTS-14", Status.PASS, "The policy URL answers 200 without redirect.",
+                    subject=url)
+        if not any(p.check_id == "MTASTS-15" for p in problems):
+            out.add("MTASTS-15", Status.PASS, "The policy is served as text/plain.", subject=url,
+                    evidence={"content_type": result.header("content-type")})
+        if not result.truncated:
+            out.add("MTASTS-16", Status.PASS,
+                    f"The policy is {len(result.body)} bytes, fetched in "
+                    f"{result.elapsed_ms:.0f} ms.", subject=url)
+    # MTASTS-17: every address of the policy host should serve it.
+    outcomes = result.per_address
+    good = [o for o in outcomes if o.ok]
+    bad = [o for o in outcomes if not o.ok]
+    if good and bad:
+        def family(a: str) -> str:
+            return "IPv6" if ":" in a else "IPv4"
+
+        good_f = sorted({family(o.address) for o in good})
+        bad_text = "; ".join(f"{o.address}: {o.error}" for o in bad)
+        only_errors = all(o.error_kind in {"timeout", "refused-target"} for o in bad)
+        out.add("MTASTS-17", Status.ERROR if only_errors else Status.WARN,
+                f"The policy host works over {' and '.join(good_f)} but not on every address "
+                f"({bad_text}); senders using the failing address get no policy.",
+                subject=host, evidence={"addresses": [o.to_dict() for o in outcomes]})
+    elif good and len({":" in o.address for o in good}) == 2:
+        out.add("MTASTS-17", Status.PASS, "The policy is served over both IPv4 and IPv6.",
+                subject=host)
+
+
+def _policy_findings(
+    ctx: CheckContext,
+    state: MtaStsState,
+    out: Collector,
+    fetch_ev: dict[str, Any],
+    hosts: list[str],
+) -> None:
+    policy = state.policy
+    assert policy is not None
+    url = policy_url(ctx.domain)
+    ev = {**fetch_ev, "policy": "\n".join(policy.lines[:60])}
+    fixed = policy_fix(policy.mode, policy.max_age, hosts or policy.mx)
+    reported: dict[str, int] = {}
+    for problem in policy.problems:
+        fix = fixed if problem.status in {Status.FAIL, Status.WARN} else ""
+        # MTASTS-25 is "fail per invalid entry, warn overall if one valid entry remains"; the
+        # per-entry findings carry the detail.
+        out.add(problem.check_id, problem.status, problem.message, subject=url, evidence=ev,
+                fix=fix)
+        reported[problem.check_id] = reported.get(problem.check_id, 0) + 1
+    if policy.valid:
+        out.add("MTASTS-20", Status.PASS,
+                f"The policy is well-formed: mode {policy.mode}, max_age {policy.max_age}, "
+                f"{len(policy.mx)} mx pattern(s).", subject=url, evidence=ev)
+    if "MTASTS-19" not in reported:
+        out.add("MTASTS-19", Status.PASS, "The policy uses LF or CRLF line ends, as allowed.",
+                subject=url)
+
+
+def _tls_too_old(probe: object) -> bool | None:
+    """True when the probe says the host cannot negotiate TLS 1.2 or newer; None = unknown."""
+    versions = getattr(probe, "tls_versions_accepted", None)
+    if versions:
+        parsed = [_tls_number(v) for v in versions]
+        known = [v for v in parsed if v is not None]
+        if known:
+            return max(known) < 1.2
+    top = getattr(probe, "max_tls_version", None)
+    if top:
+        number = _tls_number(top)
+        if number is not None:
+            return number < 1.2
+    return None
+
+
+def _tls_number(value: object) -> float | None:
+    """1.0 .. 1.3 from 'TLSv1.2', 'TLSv1_2', 'TLSv1', '1.2', ssl.TLSVersion or 0x0303."""
+    if isinstance(value, int) and 0x0301 <= value <= 0x0304:
+        return float(f"1.{value - 0x0301}")
+    text = str(getattr(value, "name", value))
+    match = re.search(r"1[._]([0-3])", text)
+    if match:
+        return float(f"1.{match.group(1)}")
+    if re.fullmatch(r"(TLS ?v?)?1(\.0)?", text.strip(), flags=re.IGNORECASE):
+        return 1.0
+    if re.search(r"SSL", text, flags=re.IGNORECASE):
+        return 0.0
+    return None
+
+
+async def _probe_all(
+    ctx: CheckContext, hosts: list[mx.MxHost]
+) -> dict[str, list[tuple[str, object]]] | None:
+    try:
+        from checks import starttls  # colleague's module; looked up at run time
+    except ImportError:
+        return None
+    probe_mx = getattr(starttls, "probe_mx", None)
+    if probe_mx is None:
+        return None
+    pairs = [(h.name, a) for h in hosts for a in h.addresses]
+    results = await asyncio.gather(
+        *(probe_mx(ctx, name, addr) for name, addr in pairs), return_exceptions=True
+    )
+    probes: dict[str, list[tuple[str, object]]] = {h.name: [] for h in hosts}
+    for (name, addr), res in zip(pairs, results, strict=True):
+        probes[name].append((addr, res))
+    return probes
+
+
+async def _consistency_findings(
+    ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet, out: Collector
+) -> None:
+    policy = state.policy
+    mode = state.mode
+    tlsrpt_answer = await ctx.dns.query(f"_smtp._tls.{ctx.domain}", "TXT")
+    _tlsrpt_finding(ctx, tlsrpt_answer, out)
+
+    if mode is not None and policy is not None:
+        if mode == "enforce":
+            out.add("MTASTS-33", Status.PASS,
+                    "Mode enforce: senders refuse to deliver over unauthenticated TLS.",
+                    subject=policy_url(ctx.domain))
+        elif mode == "testing":
+            out.add("MTASTS-33", Status.INFO,
+                    "Mode testing: failures are only reported, so there is no downgrade "
+                    "protection yet. Switch to enforce once reports are clean.",
+                    subject=policy_url(ctx.domain),
+                    fix=policy_fix("enforce", policy.max_age, mxset.names or policy.mx))
+        else:
+            out.add("MTASTS-33", Status.INFO,
+                    "Mode none: senders treat the domain as having no policy (the way to "
+                    "withdraw MTA-STS, RFC 8461 §8.3).", subject=policy_url(ctx.domain))
+    if policy is None or mode not in {"enforce", "testing"} or not state.patterns:
+        return
+    if mxset.failed:
+        out.add("MTASTS-30", Status.ERROR,
+                "Could not look up the MX records, so the policy could not be compared with "
+                "them.", subject=ctx.domain, evidence=mxset.answer.evidence())
+        return
+    if not mxset.hosts:
+        return
+    # Under testing, or while the policy itself is unusable, mismatches are not yet fatal.
+    hard = Status.FAIL if (mode == "enforce" and state.usable) else Status.WARN
+    patterns = state.patterns
+    matched = [h for h in mxset.hosts if any(policy_matches(p, h.name) for p in patterns)]
+    unmatched = [h for h in mxset.hosts if h not in matched]
+    ev = {"patterns": patterns, "mx": mxset.names}
+    if not matched:
+        out.add("MTASTS-30", hard,
+                f"No MX host ({', '.join(mxset.names)}) matches the policy's mx patterns "
+                f"({', '.join(patterns)}); senders enforcing the policy cannot deliver.",
+                subject=ctx.domain, evidence=ev,
+                fix="\r\n".join(f"mx: {h.name}" for h in mxset.hosts))
+    elif unmatched:
+        out.add("MTASTS-30", Status.WARN,
+                f"MX host(s) {', '.join(h.name for h in unmatched)} match no mx pattern; "
+                "senders will not deliver there under enforce, which shows up only when the "
+                "other MX hosts are down (RFC 8461 §8.4).", subject=ctx.domain, evidence=ev,
+                fix="\r\n".join(f"mx: {h.name}" for h in unmatched))
+    else:
+        out.add("MTASTS-30", Status.PASS, "Every MX host matches a policy mx pattern.",
+                subject=ctx.domain, evidence=ev)
+    # MTASTS-31: stale and over-broad patterns (RFC 8461 §10.4).
+    for pattern in patterns:
+        if not any(policy_matches(pattern, h.name) for h in mxset.hosts):
+            out.add("MTASTS-31", Status.INFO,
+                    f"The pattern {pattern} matches no current MX host (stale entry?).",
+                    subject=pattern, evidence=ev)
+        if pattern.startswith("*."):
+            base = pattern[2:]
+            if ctx.domain == base or ctx.domain.endswith("." + base):
+                out.add("MTASTS-31", Status.WARN,
+                        f"The pattern {pattern} lets any host directly below {base} with a "
+                        "valid certificate act as your MX (RFC 8461 §10.4); list the MX hosts "
+                        "by name.", subject=pattern, evidence=ev,
+                        fix="\r\n".join(f"mx: {h.name}" for h in matched))
+    await _validation_findings(ctx, state, mxset, matched, hard, out)
+    await _dane_finding(ctx, mxset, out)
+
+
+async def _validation_findings(
+    ctx: CheckContext,
+    state: MtaStsState,
+    mxset: mx.MxSet,
+    matched: list[mx.MxHost],
+    hard: Status,
+    out: Collector,
+) -> None:
+    """MTASTS-32 and MTASTS-36: would a sender applying the policy accept each MX?"""
+    probes = await _probe_all(ctx, [h for h in mxset.hosts if h.addresses])
+    if probes is None:
+        out.add("MTASTS-32", Status.INFO,
+                "The MX hosts' TLS was not checked against the policy (STARTTLS probe not "
+                "available).", subject=ctx.domain)
+        return
+    matched_names = {h.name for h in matched}
+    all_ok = True
+    for host in mxset.hosts:
+        is_matched = host.name in matched_names
+        for address, probe in probes.get(host.name, []):
+            subject = f"{host.name} ({address})"
+            if isinstance(probe, BaseException):
+                all_ok = False
+                out.add("MTASTS-32", Status.ERROR,
+                        f"Could not probe {subject}: {type(probe).__name__}.", subject=subject)
+                continue
+            kind = getattr(probe, "error_kind", None)
+            problem = str(getattr(probe, "problem", "") or "")
+            # A broken TLS handshake after STARTTLS is what a sender would meet too: a real
+            # failure. Timeouts, refusals, 421 and the SSRF guard only mean "could not check".
+            if kind and kind != "tls-handshake":
+                all_ok = False
+                out.add("MTASTS-32", Status.ERROR,
+                        f"Could not check {subject} ({kind}{': ' + problem if problem else ''}).",
+                        subject=subject)
+                continue
+            too_old = _tls_too_old(probe)
+            if too_old:
+                all_ok = False
+                status = Status.FAIL if is_matched else Status.WARN
+                out.add("MTASTS-36", status,
+                        f"{subject} cannot negotiate TLS 1.2 or newer; MTA-STS senders require "
+                        "it (RFC 8461 §7.2), so they will not deliver there.", subject=subject)
+                continue
+            if getattr(probe, "mta_sts_ok", False):
+                continue
+            all_ok = False
+            if is_matched:
+                status = hard
+                text = (f"{subject} does not pass MTA-STS validation: "
+                        f"{problem or 'STARTTLS with a valid certificate for the MX name is required'}"
+                        f". {'Senders will not deliver there.' if hard == Status.FAIL else ''}")
+            else:
+                status = Status.WARN
+                text = (f"{subject} (not in the policy) would also fail MTA-STS validation: "
+                        f"{problem or 'no valid certificate for the MX name'}.")
+            out.add("MTASTS-32", status, text.strip(), subject=subject)
+    if all_ok and matched:
+        out.add("MTASTS-32", Status.PASS,
+                "Every MX host that matches the policy offers STARTTLS with a valid "
+                "certificate for its name.", subject=ctx.domain)
+        out.add("MTASTS-36", Status.PASS, "The MX hosts negotiate TLS 1.2 or newer.",
+                subject=ctx.domain)
+
+
+def _tlsrpt_finding(ctx: CheckContext, answer: DnsAnswer, out: Collector) -> None:
+    """MTASTS-34: MTA-STS is meant to be used with TLS reporting (RFC 8461 §6)."""
+    subject = f"_smtp._tls.{ctx.domain}"
+    if answer.failed:
+        out.add("MTASTS-34", Status.ERROR,
+                f"Could not look up the TLS-RPT record ({answer.describe_failure()}).",
+                subject=subject)
+    elif any(t.startswith("v=TLSRPTv1") for t in answer.texts()):
+        out.add("MTASTS-34", Status.PASS, "A TLS-RPT record is published alongside MTA-STS.",
+                subject=subject)
+    else:
+        out.add("MTASTS-34", Status.WARN,
+                "MTA-STS is deployed without TLS reporting, so you will not hear about senders "
+                "that fail to deliver (RFC 8461 §6).", subject=subject,
+                evidence=answer.evidence(),
+                fix=f'_smtp._tls.{ctx.domain}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@'
+                f'{ctx.domain}"')
+
+
+async def _dane_finding(ctx: CheckContext, mxset: mx.MxSet, out: Collector) -> None:
+    """MTASTS-35: DANE wins over MTA-STS for DANE-capable senders (RFC 8461 §2)."""
+    names = [f"_25._tcp.{h.name}" for h in mxset.hosts]
+    answers = await asyncio.gather(*(ctx.dns.query(n, "TLSA") for n in names))
+    with_tlsa = [n for n, a in zip(names, answers, strict=True) if a.exists]
+    if with_tlsa:
+        out.add("MTASTS-35", Status.INFO,
+                "The MX hosts also publish DANE TLSA records; senders that support DANE "
+                "validate with DANE instead of MTA-STS, so both must stay correct.",
+                subject=", ".join(with_tlsa))
