@@ -1,0 +1,48 @@
+"""Pytest plugin: `pytest_plugins = ["tests.lab.pytest_plugin"]` gives a session-scoped `lab`.
+
+The fixture reuses a live lab when MAILSEC_LAB_RUN points at one, otherwise it starts its own
+and stops it at the end of the session. A lab that cannot start fails the test loudly: a skipped
+lab test would read as a passed check.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.lab.control import Lab
+from tests.lab.runner import LabError, down, is_alive, load_state, up
+from tests.lab.scenarios import ScenarioError
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[Lab]:
+    run = os.environ.get("MAILSEC_LAB_RUN")
+    if run:
+        try:
+            state = load_state(Path(run))
+        except LabError as e:
+            pytest.fail(f"MAILSEC_LAB_RUN={run} is not a lab run directory: {e}", pytrace=False)
+        if not is_alive(state):
+            pytest.fail(f"MAILSEC_LAB_RUN={run}: the lab there is not running", pytrace=False)
+        yield Lab(state)
+        return
+    try:
+        state = up()
+    except (LabError, ScenarioError) as e:
+        pytest.fail(f"the lab could not start: {e}", pytrace=False)
+    except Exception as e:  # knotd/unbound exit codes, busy ports: all mean "no lab", loudly
+        pytest.fail(f"the lab could not start: {type(e).__name__}: {e}", pytrace=False)
+    try:
+        yield Lab(state)
+    finally:
+        down(Path(state["run_dir"]))
+
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked with tests.lab.markers.exclusive run before the session lab exists."""
+    items.sort(key=lambda item: 0 if getattr(getattr(item, "obj", None), "lab_exclusive", False) else 1)

@@ -1,0 +1,434 @@
+"""The lab's own tests: every scenario's servers behave as the scenario file declares.
+
+These talk to the lab with dnspython, ssl, smtplib and http.client directly, never with the
+product's engine, and only to 127.x / ::1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import http.client
+import json
+import os
+import smtplib
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dns.edns
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from tests.lab.control import Lab
+from tests.lab.markers import exclusive
+from tests.lab.runner import POINTER, REPO, _pid_alive
+from tests.lab.scenarios import (
+    HttpsHost,
+    Scenario,
+    ScenarioError,
+    SmtpHost,
+    load_file,
+    load_scenarios,
+)
+
+pytestmark = [pytest.mark.lab, pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1:DeprecationWarning")]
+pytest_plugins = ["tests.lab.pytest_plugin"]
+
+SCENARIOS = load_scenarios()
+CHECKLIST_FIXTURES = ["F01", "F02", "F03", "F05", "F06a", "F06b", "F06c", "F06d", "F08", "F09a", "F09b", "F09c", "F11", "F12a", "F12b", "F13", "F15a", "F15b", "F15c", "F18", "F19", "F20", "F21a", "F21b", "F21c", "F21d", "F22a", "F22b", "F22c", "F23", "F25", "F26", "F28", "F29", "F30a", "F30b", "F31", "F32a", "F32b", "F35", "F36a", "F36b", "F36c", "F36d", "F36e", "F36f", "F37", "F37b", "F38a", "F38b", "F39a", "F39b", "F39c", "F39d", "F39e", "F39f", "F39g", "F40", "F41", "F42", "F43a", "F43b", "F43c", "F44", "F45", "F47", "F48", "F51", "F52", "F53", "F54", "F55", "F58a", "F58b", "F58c", "F58d", "F58e", "F58f", "F58g"]
+SMTP_ROWS = [(s, h) for s in SCENARIOS for h in s.smtp]
+HTTPS_ROWS = [(s, w) for s in SCENARIOS for w in s.https]
+NOW = dt.datetime.now(dt.UTC)
+
+
+def loose_context() -> ssl.SSLContext:
+    """Accept anything, TLS 1.0 included: used to look at what a server presents."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_ciphers("ALL:@SECLEVEL=0")
+    ctx.minimum_version = ssl.TLSVersion.TLSv1
+    return ctx
+
+
+def strict_context(lab: Lab) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=lab.ca_bundle)
+    ctx.set_ciphers("ALL:@SECLEVEL=0")  # judge the certificate, not the protocol version
+    ctx.minimum_version = ssl.TLSVersion.TLSv1
+    return ctx
+
+
+def name_matches(host: str, sans: tuple[str, ...]) -> bool:
+    return any(s == host or (s.startswith("*.") and host.split(".", 1)[1] == s[2:]) for s in sans)
+
+
+def should_verify(kind: str, chain: str, host: str, sans: tuple[str, ...]) -> bool:
+    return kind == "valid" and chain == "full" and name_matches(host, sans)
+
+
+def query(lab: Lab, name: str, rdtype: str) -> dns.message.Message:
+    q = dns.message.make_query(name, rdtype, want_dnssec=True, use_edns=0, payload=1232)
+    return dns.query.udp(q, lab.resolver.rsplit(":", 1)[0], port=53, timeout=5)
+
+
+def ede_codes(r: dns.message.Message) -> set[int]:
+    return {int(o.code) for o in r.options if isinstance(o, dns.edns.EDEOption)}
+
+
+class Probe:
+    def __init__(self, host: SmtpHost, sni: str | None, ctx: ssl.SSLContext) -> None:
+        self.smtp = smtplib.SMTP(timeout=10)
+        self.code, self.banner = self.smtp.connect(host.ip, host.port)
+        self.smtp.ehlo("probe.lab.test")
+        self.offered = self.smtp.has_extn("starttls")
+        self.sni, self.ctx = sni, ctx
+
+    def starttls(self) -> ssl.SSLSocket:
+        self.smtp._host = self.sni  # smtplib takes SNI and the name check from _host
+        self.smtp.starttls(context=self.ctx)
+        return self.smtp.sock  # type: ignore[return-value]
+
+    def close(self) -> None:
+        try:
+            self.smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            self.smtp.close()
+
+
+# ------------------------------------------------------------------ up / down (runs first)
+@exclusive
+def test_it_starts_and_stops_without_leftovers() -> None:
+    if os.environ.get("MAILSEC_LAB_RUN"):
+        pytest.skip("an external lab is in use (MAILSEC_LAB_RUN); its addresses are taken")
+    env = {k: v for k, v in os.environ.items() if k != "MAILSEC_LAB_RUN"}
+    t0 = time.monotonic()
+    out = subprocess.run([sys.executable, "-m", "tests.lab", "up", "--delay-ms", "30"], cwd=REPO,
+                         env=env, capture_output=True, text=True, timeout=60)
+    elapsed = time.monotonic() - t0
+    assert out.returncode == 0, out.stderr
+    state = json.loads(out.stdout)
+    try:
+        assert state["resolver"] == "127.0.53.2:53"
+        assert state["authoritative"] == "127.0.53.1:53"
+        assert state["slow_resolver"] == "127.0.53.4:53"
+        assert Path(state["ca_bundle"]).read_text().startswith("-----BEGIN CERTIFICATE-----")
+        assert state["env"]["MAILSEC_RESOLVER"] == "127.0.53.2:53"
+        assert state["env"]["MAILSEC_CA_BUNDLE"] == state["ca_bundle"]
+        assert state["env"]["MAILSEC_ALLOW_PRIVATE_TARGETS"] == "1"
+        assert state["env"]["MAILSEC_EXTRA_PUBLIC_SUFFIXES"] == "test,lab.test"
+        assert state["tsig"]["algorithm"] == "hmac-sha256"
+        assert POINTER.read_text().strip() == state["run_dir"]
+        assert elapsed < 10, f"up took {elapsed:.2f}s"
+        # the slow resolver really sits behind the delay proxy: a cold lookup pays several hops
+        q = dns.message.make_query("f01.lab.test", "MX", want_dnssec=True)
+        t1 = time.monotonic()
+        r = dns.query.udp(q, "127.0.53.4", port=53, timeout=10)
+        assert r.rcode() == dns.rcode.NOERROR and r.flags & dns.flags.AD
+        assert time.monotonic() - t1 >= 0.06
+    finally:
+        down = subprocess.run([sys.executable, "-m", "tests.lab", "down"], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=30)
+    assert down.returncode == 0, down.stderr
+    for name, pid in state["pids"].items():
+        assert not _pid_alive(pid), f"{name} (pid {pid}) still running"
+    assert not Path(state["run_dir"]).exists()
+    assert not POINTER.exists()
+    bound = listeners()
+    for ip in ("127.0.53.1", "127.0.53.2", "127.0.53.3", "127.0.53.4", "127.0.60.10",
+               "127.0.61.1", "127.0.62.1", "127.0.62.2"):
+        assert ip not in bound, f"something still bound to {ip}"
+
+
+def listeners() -> set[str]:
+    """Local IPv4 addresses with a TCP listener or a bound UDP socket (from /proc/net)."""
+    out = set()
+    for proto in ("tcp", "udp"):
+        for line in Path(f"/proc/net/{proto}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if proto == "tcp" and fields[3] != "0A":  # 0A = LISTEN
+                continue
+            ip_hex = fields[1].split(":")[0]
+            out.add(socket.inet_ntoa(bytes.fromhex(ip_hex)[::-1]))
+    return out
+
+
+# ------------------------------------------------------------------ scenario files
+def test_every_checklist_fixture_has_a_scenario() -> None:
+    have = {s.checklist for s in SCENARIOS if s.checklist}
+    assert set(CHECKLIST_FIXTURES) <= have, sorted(set(CHECKLIST_FIXTURES) - have)
+    assert next(s for s in SCENARIOS if s.domain == "f01.lab.test").expect_fail == set()
+
+
+def test_a_bad_scenario_file_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.toml"
+    bad.write_text('domain = "x.lab.test"\nrecords = ["@ 300 A 127.0.60.1"]\n')  # no [expect]
+    with pytest.raises(ScenarioError, match="broken.toml"):
+        load_file(bad)
+    bad.write_text('domain = "x.lab.test"\n[[smtp]]\nhost = "mx"\nip = "192.0.2.1"\n[expect]\nmtasts = "none"\n')
+    with pytest.raises(ScenarioError, match="outside the lab plan"):
+        load_file(bad)
+
+
+def test_extra_scenario_folders_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "x1.toml").write_text(
+        'domain = "x1.lab.test"\nrecords = []\n[expect]\nfail = ["MX-01"]\nmtasts = "none"\n')
+    monkeypatch.setenv("MAILSEC_LAB_SCENARIOS", str(tmp_path))
+    got = {s.domain: s for s in load_scenarios()}
+    assert got["x1.lab.test"].expect_fail == {"MX-01"}
+    assert len(got) == len(SCENARIOS) + 1
+
+
+# ------------------------------------------------------------------ DNS
+def test_signed_name_gets_ad(lab: Lab) -> None:
+    r = query(lab, "f01.lab.test", "MX")
+    assert r.rcode() == dns.rcode.NOERROR
+    assert r.flags & dns.flags.AD
+    assert len(r.answer[0]) == 2
+
+
+def test_names_outside_test_are_refused(lab: Lab) -> None:
+    assert query(lab, "example.com", "A").rcode() == dns.rcode.REFUSED
+
+
+def test_lab_test_publishes_no_policy_records(lab: Lab) -> None:
+    for name in ("_dmarc.lab.test", "_mta-sts.lab.test", "lab.test", "default._bimi.lab.test"):
+        r = query(lab, name, "TXT")
+        assert r.flags & dns.flags.AD
+        assert not r.answer, f"{name} TXT must stay empty"
+
+
+@pytest.mark.parametrize("s", SCENARIOS, ids=lambda s: s.name)
+def test_zone_validates_as_declared(lab: Lab, s: Scenario) -> None:
+    lab.flush(s.domain)
+    soa, mx = query(lab, s.domain, "SOA"), query(lab, s.domain, "MX")
+    if s.dnssec == "signed":
+        assert soa.rcode() == dns.rcode.NOERROR and soa.flags & dns.flags.AD
+    elif s.dnssec == "unsigned":
+        assert soa.rcode() == dns.rcode.NOERROR and not soa.flags & dns.flags.AD
+    elif s.dnssec == "expired-signatures":
+        assert soa.rcode() == dns.rcode.SERVFAIL and ede_codes(soa) & {7, 6}
+        assert 7 in ede_codes(mx) or 6 in ede_codes(mx)
+    elif s.dnssec == "ds-mismatch":
+        assert soa.rcode() == dns.rcode.SERVFAIL and ede_codes(soa) & {9, 6}
+    elif s.dnssec == "tampered":
+        assert soa.rcode() == dns.rcode.NOERROR and soa.flags & dns.flags.AD
+        assert mx.rcode() == dns.rcode.SERVFAIL and 6 in ede_codes(mx)
+
+
+@pytest.mark.parametrize("s", SCENARIOS, ids=lambda s: s.name)
+def test_every_record_is_served(lab: Lab, s: Scenario) -> None:
+    for line in s.records:
+        owner, _ttl, rdtype = line.split()[:3]
+        name = s.domain + "." if owner == "@" else f"{owner}.{s.domain}."
+        q = dns.message.make_query(name, rdtype)
+        q.flags = 0
+        r, _ = dns.query.udp_with_fallback(q, "127.0.53.1", port=53, timeout=2)
+        assert r.flags & dns.flags.AA and r.answer, f"{line!r} not served"
+        if rdtype == "TLSA":
+            assert "{" not in r.answer[0].to_text(), "TLSA placeholder left unfilled"
+
+
+def test_tlsa_matches_live_certificate(lab: Lab) -> None:
+    r = query(lab, "_25._tcp.mx1.f01.lab.test", "TLSA")
+    assert r.flags & dns.flags.AD
+    hashes = {rd.cert.hex() for rd in r.answer[0]}
+    assert len(hashes) == 2  # current key plus the published next key
+    host = lab.scenario("f01").smtp[0]
+    p = Probe(host, host.host, strict_context(lab))
+    try:
+        der = p.starttls().getpeercert(binary_form=True)
+    finally:
+        p.close()
+    spki = x509.load_der_x509_certificate(der).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert hashlib.sha256(spki).hexdigest() in hashes
+
+
+def test_runtime_update_and_flush(lab: Lab) -> None:
+    label = f"lab-update-{os.getpid()}"
+    lab.update("f01.lab.test", add=[(label, 300, "TXT", '"v=lab1"')])
+    try:
+        lab.flush("f01.lab.test")
+        r = query(lab, f"{label}.f01.lab.test", "TXT")
+        assert r.rcode() == dns.rcode.NOERROR and r.flags & dns.flags.AD
+        assert r.answer[0][0].to_text() == '"v=lab1"'
+    finally:
+        lab.update("f01.lab.test", delete=[(label,)])
+        lab.flush("f01.lab.test")
+    assert query(lab, f"{label}.f01.lab.test", "TXT").rcode() == dns.rcode.NXDOMAIN
+
+
+# ------------------------------------------------------------------ SMTP fleet
+PLAIN_SMTP = [(s, h) for s, h in SMTP_ROWS if not h.max_connections]
+
+
+@pytest.mark.parametrize(("s", "h"), PLAIN_SMTP, ids=[h.host for _, h in PLAIN_SMTP])
+def test_mx_host_behaves_as_declared(lab: Lab, s: Scenario, h: SmtpHost) -> None:
+    t0 = time.monotonic()
+    p = Probe(h, h.host, loose_context())
+    assert p.code == 220 and h.host.encode() in p.banner
+    assert time.monotonic() - t0 >= h.banner_delay
+    try:
+        assert p.offered == h.starttls
+        if not h.starttls:
+            return
+        sock = p.starttls()
+        assert sock.version() == {"1.0": "TLSv1", "1.1": "TLSv1.1", "1.2": "TLSv1.2", "1.3": "TLSv1.3"}[h.tls_max]
+        cert = x509.load_der_x509_certificate(sock.getpeercert(binary_form=True))
+        code, _ = p.smtp.ehlo("probe.lab.test")
+        assert code == 250 and not p.smtp.has_extn("starttls"), "STARTTLS re-offered after TLS"
+    finally:
+        p.close()
+    issuer = cert.issuer.rfc4514_string()
+    if h.cert.kind == "expired":
+        assert cert.not_valid_after_utc < NOW
+    elif h.cert.kind == "not-yet-valid":
+        assert cert.not_valid_before_utc > NOW
+    else:
+        assert cert.not_valid_before_utc < NOW < cert.not_valid_after_utc
+    if h.cert.kind == "self-signed":
+        assert cert.issuer == cert.subject
+    elif h.cert.kind == "rogue":
+        assert "Rogue Root X" in issuer
+    else:
+        assert "Lab Issuing CA 1" in issuer
+    # same certificate without SNI (RFC 8461 §7.1)
+    p2 = Probe(h, None, loose_context())
+    try:
+        assert p2.starttls().getpeercert(binary_form=True) == cert.public_bytes(serialization.Encoding.DER)
+    finally:
+        p2.close()
+    # PKIX verdict against the lab root only: chain, dates, names
+    p3 = Probe(h, h.host, strict_context(lab))
+    try:
+        if should_verify(h.cert.kind, h.cert.chain, h.host, h.cert.sans):
+            p3.starttls()
+        else:
+            with pytest.raises(ssl.SSLCertVerificationError):
+                p3.starttls()
+    finally:
+        p3.close()
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.0-1.2"])
+def test_old_tls_hosts_negotiate_exactly_their_range(lab: Lab, version: str) -> None:
+    lo, _, hi = version.partition("-")
+    h = next(h for _, h in SMTP_ROWS if (h.tls_min, h.tls_max) == (lo, hi or lo))
+    for offer, ok in (("1.0", True), ("1.2", h.tls_max >= "1.2"), ("1.3", h.tls_max >= "1.3")):
+        ctx = loose_context()
+        v = {"1.0": ssl.TLSVersion.TLSv1, "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}[offer]
+        ctx.minimum_version = ctx.maximum_version = v
+        p = Probe(h, h.host, ctx)
+        try:
+            if ok:
+                assert p.starttls().version() == {"1.0": "TLSv1", "1.2": "TLSv1.2", "1.3": "TLSv1.3"}[offer]
+            else:
+                with pytest.raises((ssl.SSLError, smtplib.SMTPException)):
+                    p.starttls()
+        finally:
+            p.close()
+
+
+def test_rate_limited_host_answers_421(lab: Lab) -> None:
+    h = next(h for _, h in SMTP_ROWS if h.max_connections)
+    # earlier connections in this lab run count too: open enough to cross the limit
+    codes = []
+    for _ in range(h.max_connections + 1):
+        s = smtplib.SMTP(timeout=5)
+        try:
+            codes.append(s.connect(h.ip, h.port)[0])
+        except smtplib.SMTPServerDisconnected:
+            codes.append(421)
+        finally:
+            s.close()
+    assert codes[-1] == 421
+
+
+def test_smtp_sink_accepts_mail_for_lab_test(lab: Lab) -> None:
+    s = smtplib.SMTP(timeout=10)
+    s.connect("127.0.62.2", 25)
+    s._host = "smtp.lab.test"
+    s.starttls(context=ssl.create_default_context(cafile=lab.ca_bundle))
+    marker = f"lab-sink-{os.getpid()}-{time.time()}"
+    s.sendmail("probe@lab.test", ["tlsrpt@f01.lab.test"], f"Subject: {marker}\r\n\r\nhello\r\n")
+    s.quit()
+    mails = [m for m in lab.mails() if marker.encode() in m["raw"]]
+    assert mails and mails[0]["host"] == "smtp.lab.test" and mails[0]["tls"]
+
+
+# ------------------------------------------------------------------ HTTPS hosts
+class LabHTTPS(http.client.HTTPSConnection):
+    """Connect to the lab address but speak TLS and HTTP for the real name."""
+
+    def __init__(self, host: str, ip: str, ctx: ssl.SSLContext, sni: str | None = None) -> None:
+        super().__init__(host, 443, context=ctx, timeout=10)
+        self.ip, self.sni = ip, sni or host
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.ip, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.sni)
+
+
+@pytest.mark.parametrize(("s", "w"), HTTPS_ROWS, ids=[w.host for _, w in HTTPS_ROWS])
+def test_https_host_serves_exact_bytes(lab: Lab, s: Scenario, w: HttpsHost) -> None:
+    conn = LabHTTPS(w.host, w.ip, strict_context(lab))
+    if should_verify(w.cert.kind, w.cert.chain, w.host, w.cert.sans):
+        conn.connect()
+    else:
+        with pytest.raises(ssl.SSLCertVerificationError):
+            conn.connect()
+    conn.close()
+    for f in w.files:
+        conn = LabHTTPS(w.host, w.ip, loose_context())
+        conn.request("GET", f.path)
+        resp = conn.getresponse()
+        body = resp.read()
+        conn.close()
+        assert resp.status == f.status
+        if f.content_type:
+            assert resp.getheader("Content-Type") == f.content_type
+        for k, v in f.headers:
+            assert resp.getheader(k) == v
+        if f.generated == "vmc":
+            vmc = x509.load_pem_x509_certificates(body)[0]
+            assert s.domain in vmc.extensions.get_extension_for_class(
+                x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+        else:
+            assert body == f.body
+
+
+def test_request_log_records_each_vhost(lab: Lab) -> None:
+    conn = LabHTTPS("mta-sts.f11.lab.test", "127.0.61.1", strict_context(lab))
+    conn.request("GET", "/.well-known/mta-sts.txt")
+    resp = conn.getresponse()
+    resp.read()
+    assert resp.status == 301
+    assert resp.getheader("Location") == "https://www.f11.lab.test/.well-known/mta-sts.txt"
+    assert lab.http_requests("mta-sts.f11.lab.test")
+    assert all(r["host"] != "www.f11.lab.test" for r in lab.http_requests("mta-sts.f11.lab.test"))
+    assert lab.tls_handshakes("mta-sts.f11.lab.test")
+
+
+def test_report_receiver_keeps_posted_bytes(lab: Lab) -> None:
+    payload = os.urandom(64)
+    conn = LabHTTPS("rpt.lab.test", "127.0.62.1", ssl.create_default_context(cafile=lab.ca_bundle))
+    conn.request("POST", "/v1/tlsrpt", body=payload, headers={"Content-Type": "application/tlsrpt+gzip"})
+    assert conn.getresponse().status == 200
+    got = [r for r in lab.reports() if r["body"] == payload]
+    assert got and got[0]["headers"]["Content-Type"] == "application/tlsrpt+gzip"
+
+
+def test_dead_ipv6_policy_host_has_nothing_listening(lab: Lab) -> None:
+    r = query(lab, "mta-sts.f18.lab.test", "AAAA")
+    assert r.answer and r.answer[0][0].address == "::1"
+    with pytest.raises(OSError), socket.create_connection(("::1", 443), timeout=2):
+        pass
