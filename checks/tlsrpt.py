@@ -1,0 +1,339 @@
+"""SMTP TLS Reporting record (RFC 8460 §3): `_smtp._tls.<domain>` TXT, TLSRPT-01..11.
+
+The parser is pure and never raises. The evaluator also checks that the report addresses look
+deliverable (a mailto domain with a usable MX, an https host that resolves) without sending
+anything: a check must not POST to third parties.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from checks import mx
+from checks.context import CheckContext
+from checks.dns import DnsAnswer
+from checks.findings import Collector, Finding, Mechanism, Status
+
+MECHANISM = Mechanism.TLSRPT
+
+_WSP = " \t"
+_EXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+_EXT_VALUE = re.compile(r"[\x21-\x3a\x3c\x3e-\x7e]+")
+_HOST = re.compile(r"(?=.{1,253}$)((?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)*(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+MIN_TTL = 3600  # heuristic (RFC 8460 §7 asks for a large TTL or DNSSEC)
+
+
+@dataclass
+class Problem:
+    check_id: str
+    status: Status
+    message: str
+    invalidates: bool = False
+
+
+@dataclass
+class ReportUri:
+    uri: str
+    scheme: str  # lower case; '' when there is none
+    usable: bool  # mailto with an address, or https with a host
+    target: str = ""  # mail domain (mailto) or host (https)
+
+
+@dataclass
+class TlsRptRecord:
+    raw: str
+    strict_prefix: bool = False  # begins with "v=TLSRPTv1;" (RFC 8460 §3 discovery rule)
+    uris: list[ReportUri] = field(default_factory=list)
+    rua_fields: int = 0
+    extensions: dict[str, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not any(p.invalidates for p in self.problems)
+
+
+def looks_like_tlsrpt(text: str) -> bool:
+    return "v=tlsrptv1" in text.lower()
+
+
+def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
+    scheme, colon, rest = text.partition(":")
+    scheme = scheme.lower() if colon and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else ""
+    if "!" in text:
+        problems.append(Problem("TLSRPT-07", Status.WARN,
+                                f"The report address {text!r} contains '!'; in TLS-RPT it is "
+                                "not a size limit (that is DMARC) but part of the address, and "
+                                "must be percent-encoded (RFC 8460 §3). Remove the suffix."))
+    if any(c in text for c in " \t\"<>"):
+        problems.append(Problem("TLSRPT-07", Status.WARN,
+                                f"The report address {text!r} contains characters that must be "
+                                "percent-encoded."))
+    if scheme == "mailto":
+        address = rest.split("?", 1)[0]
+        local, at, domain = address.rpartition("@")
+        domain = domain.split("!", 1)[0]
+        ok = bool(at and local and _HOST.fullmatch(domain))
+        return ReportUri(text, scheme, ok, domain.lower().rstrip(".") if ok else "")
+    if scheme == "https":
+        try:
+            host = urlsplit(text).hostname or ""
+        except ValueError:
+            host = ""
+        return ReportUri(text, scheme, bool(host), host.rstrip(".").lower())
+    return ReportUri(text, scheme, False)
+
+
+def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
+    """Parse one `_smtp._tls` TXT record (strings joined without spaces). Never raises."""
+    if isinstance(raw, bytes | bytearray):
+        text = bytes(raw).decode("utf-8", errors="replace")
+    else:
+        text = str(raw)
+    record = TlsRptRecord(raw=text)
+    problems = record.problems
+    record.strict_prefix = text.startswith("v=TLSRPTv1;")
+    parts = text.split(";")
+    first = parts[0].strip(_WSP)
+    if parts[0] != "v=TLSRPTv1":
+        if first == "v=TLSRPTv1":
+            # Legal per the ABNF (`*WSP ";"`) but missed by the literal discovery rule.
+            problems.append(Problem("TLSRPT-04", Status.WARN,
+                                    "Whitespace before the first ';' (\"v=TLSRPTv1 ;\"); some "
+                                    "senders look for the literal \"v=TLSRPTv1;\" and ignore "
+                                    "the record."))
+        else:
+            problems.append(Problem("TLSRPT-04", Status.FAIL,
+                                    "The record must begin with exactly \"v=TLSRPTv1;\" "
+                                    "(version first, case-sensitive, RFC 8460 §3); senders "
+                                    "discard it.", True))
+            return record
+    fields = parts[1:]
+    if fields and fields[-1].strip(_WSP) == "":
+        fields = fields[:-1]
+    for part in fields:
+        item = part.strip(_WSP)
+        if not item:
+            problems.append(Problem("TLSRPT-09", Status.WARN,
+                                    "Empty field between two ';' separators."))
+            continue
+        name, eq, value = item.partition("=")
+        if name == "rua" and eq:
+            record.rua_fields += 1
+            for uri in (u.strip(_WSP) for u in value.split(",")):
+                if not uri:
+                    problems.append(Problem("TLSRPT-07", Status.WARN,
+                                            "Empty entry in the rua list (stray comma)."))
+                    continue
+                record.uris.append(_parse_uri(uri, problems))
+            continue
+        if not eq or not _EXT_NAME.fullmatch(name) or not _EXT_VALUE.fullmatch(value):
+            problems.append(Problem("TLSRPT-09", Status.FAIL,
+                                    f"The field {item!r} is not a valid name=value field "
+                                    "(RFC 8460 §3).", True))
+            continue
+        record.extensions.setdefault(name, value)
+        problems.append(Problem("TLSRPT-09", Status.INFO,
+                                f"Unknown field {name}={value} is ignored by senders."))
+    if record.rua_fields == 0:
+        problems.append(Problem("TLSRPT-05", Status.FAIL,
+                                "The record has no rua= field; RFC 8460 §3 requires one, so "
+                                "senders have nowhere to report.", True))
+        return record
+    if record.rua_fields > 1:
+        problems.append(Problem("TLSRPT-08", Status.INFO,
+                                f"The record has {record.rua_fields} rua fields; that is legal "
+                                "and senders may report to each (RFC 8460 §3)."))
+    usable = [u for u in record.uris if u.usable]
+    for uri in record.uris:
+        if uri.usable:
+            continue
+        if uri.scheme in {"mailto", "https"}:
+            why = "has no usable address" if uri.scheme == "mailto" else "has no host"
+        elif uri.scheme:
+            why = f"uses the {uri.scheme}: scheme; only mailto: and https: are supported"
+        else:
+            why = "has no scheme (write mailto:address or https://...)"
+        problems.append(Problem("TLSRPT-06", Status.WARN if usable else Status.FAIL,
+                                f"The report address {uri.uri!r} {why} (RFC 8460 §3).",
+                                not usable))
+    return record
+
+
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TlsRptState:
+    answer: DnsAnswer
+    record: TlsRptRecord | None = None
+    candidates: list[TlsRptRecord] = field(default_factory=list)
+    status: str = "absent"  # absent | error | multiple | invalid | valid
+    usable: bool = False  # a sender would find exactly one valid record with a usable address
+
+
+async def _build(ctx: CheckContext) -> TlsRptState:
+    answer = await ctx.dns.query(f"_smtp._tls.{ctx.domain}", "TXT")
+    state = TlsRptState(answer=answer)
+    if answer.failed:
+        state.status = "error"
+        return state
+    parsed = [parse_tlsrpt_record(raw) for raw in answer.raw_texts()]
+    state.candidates = [r for r in parsed if looks_like_tlsrpt(r.raw)]
+    counted = [r for r in parsed if r.strict_prefix or r.raw.split(";")[0].strip() ==
+               "v=TLSRPTv1"]
+    if len(counted) > 1:
+        state.status = "multiple"
+        state.record = counted[0]
+    elif counted:
+        state.record = counted[0]
+        state.status = "valid" if state.record.valid else "invalid"
+    elif state.candidates:
+        state.record = state.candidates[0]
+        state.status = "invalid"
+    state.usable = state.status == "valid" and state.record is not None and \
+        state.record.strict_prefix
+    return state
+
+
+async def get_record(ctx: CheckContext) -> TlsRptState:
+    """The domain's TLS-RPT record as a reporting sender sees it; once per run."""
+    return await ctx.once("tlsrpt", lambda: _build(ctx))
+
+
+def record_fix(domain: str) -> str:
+    return f'_smtp._tls.{domain}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{domain}"'
+
+
+async def _transport_security_deployed(ctx: CheckContext, mxset: mx.MxSet) -> list[str]:
+    """What makes TLS-RPT important here: MTA-STS or DANE TLSA on the MX hosts."""
+    queries = [ctx.dns.query(f"_mta-sts.{ctx.domain}", "TXT")]
+    queries += [ctx.dns.query(f"_25._tcp.{h.name}", "TLSA") for h in mxset.hosts]
+    answers = await asyncio.gather(*queries)
+    found: list[str] = []
+    if any(t.lower().startswith("v=stsv1") for t in answers[0].texts()):
+        found.append("MTA-STS")
+    if any(a.exists for a in answers[1:]):
+        found.append("DANE")
+    return found
+
+
+async def evaluate(ctx: CheckContext) -> list[Finding]:
+    out = Collector(MECHANISM)
+    mxset = await mx.get_mx(ctx)
+    subject = f"_smtp._tls.{ctx.domain}"
+    if mxset.null_mx:
+        out.add("TLSRPT-01", Status.NA,
+                f"{ctx.domain} accepts no mail (null MX), so TLS reporting does not apply.",
+                subject=subject)
+        return out.findings
+    state, deployed = await asyncio.gather(
+        get_record(ctx), _transport_security_deployed(ctx, mxset)
+    )
+    ev = state.answer.evidence()
+    if state.status == "error":
+        out.add("TLSRPT-01", Status.ERROR,
+                f"Could not look up the TLS-RPT record ({state.answer.describe_failure()}).",
+                subject=subject, evidence=ev)
+        return out.findings
+    if state.status == "absent":
+        if deployed:
+            out.add("TLSRPT-01", Status.WARN,
+                    f"No TLS-RPT record, although {' and '.join(deployed)} is deployed: you "
+                    "will not learn when senders fail to deliver securely (RFC 8460).",
+                    subject=subject, evidence=ev, fix=record_fix(ctx.domain))
+        else:
+            out.add("TLSRPT-01", Status.INFO,
+                    "No TLS-RPT record: senders do not send you reports about TLS problems.",
+                    subject=subject, evidence=ev, fix=record_fix(ctx.domain))
+        return out.findings
+    out.add("TLSRPT-01", Status.PASS, f"{ctx.domain} publishes a TLS-RPT record.",
+            subject=subject, evidence=ev)
+    if any(len(getattr(r, "strings", ())) > 1 for r in state.answer.records):
+        out.add("TLSRPT-03", Status.INFO,
+                "The record is split into several strings; they are joined without spaces "
+                "(RFC 8460 §3).", subject=subject, evidence=ev)
+    if state.status == "multiple":
+        out.add("TLSRPT-02", Status.FAIL,
+                "There is more than one TLS-RPT record; senders then assume you do not use "
+                "TLS-RPT (RFC 8460 §3). Keep exactly one.", subject=subject, evidence=ev,
+                fix=record_fix(ctx.domain))
+    elif state.status == "valid":
+        out.add("TLSRPT-02", Status.PASS, "Exactly one TLS-RPT record is published.",
+                subject=subject, evidence=ev)
+    seen: set[tuple[str, str]] = set()
+    for record in state.candidates:
+        for problem in record.problems:
+            if (problem.check_id, problem.message) in seen:
+                continue
+            seen.add((problem.check_id, problem.message))
+            fix = record_fix(ctx.domain) if problem.status in {Status.FAIL, Status.WARN} else ""
+            out.add(problem.check_id, problem.status, problem.message, subject=subject,
+                    evidence={**ev, "record": record.raw}, fix=fix)
+    if state.status == "valid" and state.record is not None:
+        out.add("TLSRPT-05", Status.PASS,
+                "Reports go to: " + ", ".join(u.uri for u in state.record.uris) + ".",
+                subject=subject, evidence=ev)
+        await _endpoint_findings(ctx, state.record, out)
+    # TLSRPT-11: a short TTL on an unsigned zone makes the record easy to suppress (RFC 8460 §7).
+    if state.answer.ttl is not None and state.answer.ttl < MIN_TTL and not state.answer.ad:
+        out.add("TLSRPT-11", Status.INFO,
+                f"The record's TTL is {state.answer.ttl} s and the zone is not DNSSEC-signed; "
+                "RFC 8460 §7 suggests a long TTL (or DNSSEC) so an attacker cannot easily "
+                "suppress it.", subject=subject, evidence=ev)
+    return out.findings
+
+
+async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Collector) -> None:
+    """TLSRPT-10: do the report addresses look deliverable? (No report is sent.)"""
+    checks: list[tuple[ReportUri, Any]] = []
+    for uri in record.uris:
+        if not uri.usable or "!" in uri.uri:
+            continue  # already reported under TLSRPT-06/07
+        if uri.scheme == "mailto":
+            checks.append((uri, ctx.dns.query(uri.target, "MX")))
+        else:
+            checks.append((uri, ctx.dns.addresses(uri.target)))
+    results = await asyncio.gather(*(c for _, c in checks))
+    all_ok = True
+    for (uri, _), result in zip(checks, results, strict=True):
+        if uri.scheme == "mailto":
+            answer: DnsAnswer = result
+            if answer.failed:
+                all_ok = False
+                out.add("TLSRPT-10", Status.ERROR,
+                        f"Could not look up the MX of {uri.target} ({answer.describe_failure()}).",
+                        subject=uri.uri, evidence=answer.evidence())
+                continue
+            targets = [r.exchange.to_text().rstrip(".") for r in answer.records]  # type: ignore[attr-defined]
+            if answer.exists and all(t == "" for t in targets):
+                all_ok = False
+                out.add("TLSRPT-10", Status.WARN,
+                        f"Reports to {uri.uri} cannot be delivered: {uri.target} declares it "
+                        "accepts no mail (null MX).", subject=uri.uri,
+                        evidence=answer.evidence())
+            elif not answer.exists:
+                addrs, _answers = await ctx.dns.addresses(uri.target)
+                if not addrs:
+                    all_ok = False
+                    out.add("TLSRPT-10", Status.WARN,
+                            f"Reports to {uri.uri} cannot be delivered: {uri.target} has no MX "
+                            "and no address.", subject=uri.uri, evidence=answer.evidence())
+        else:
+            addrs, answers = result
+            if not addrs:
+                all_ok = False
+                failed = any(a.failed for a in answers)
+                out.add("TLSRPT-10", Status.ERROR if failed else Status.WARN,
+                        f"{'Could not look up' if failed else 'The report host'} {uri.target}"
+                        f"{'' if failed else ' does not resolve'}, so HTTPS reports to "
+                        f"{uri.uri} cannot be delivered.", subject=uri.uri,
+                        evidence={"lookups": [a.evidence() for a in answers]})
+    if all_ok and checks:
+        out.add("TLSRPT-10", Status.PASS,
+                "The report addresses resolve (mail domains have an MX, HTTPS hosts an "
+                "address). No test report was sent.", subject=", ".join(u.uri for u, _ in checks))
