@@ -28,7 +28,7 @@ from checks import certs, net
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.dns import normalize
-from checks.findings import Finding, Mechanism
+from checks.findings import Collector, Finding, Mechanism, Status
 
 MECHANISM = Mechanism.SMTP
 
@@ -397,21 +397,33 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
         await conn.close()
 
 
+@dataclass
+class _Side:
+    """Outcome of an extra handshake. `ok` is None when we never got as far as the handshake
+    (421, rate limit, connection refused): that says nothing about the property probed."""
+
+    ok: bool | None = None
+    chain: list[bytes] = field(default_factory=list)
+    version: str = ""
+    cipher: str = ""
+    injected: bool | None = None
+
+
 async def _side_session(
     ctx: CheckContext, probe: SmtpProbe, *, sni: str | None, legacy: bool, inject: bool
-) -> tuple[bool, ssl.SSLObject | None, list[bytes], str, bool | None]:
-    """An extra handshake: without SNI (SMTP-13, with the SMTP-06 injection probe) or with only
-    TLS 1.0/1.1 allowed (SMTP-07). Returns (ok, ssl object, chain, version, injection)."""
+) -> _Side:
+    """An extra handshake: without SNI (SMTP-13, carrying the SMTP-06 injection probe) or with
+    only TLS 1.0/1.1 allowed (SMTP-07)."""
+    out = _Side()
     session = _Session(probe, ctx.config, ctx)
     try:
         conn = await session.open()
     except (OSError, TimeoutError, net.TargetRefused):
-        return False, None, [], "", None
-    injected: bool | None = None
+        return out
     try:
         code, _ = await session.greet(conn)
         if code != 250:
-            return False, None, [], "", None
+            return out
         if inject:
             # CVE-2011-0411 class: a command pipelined in the same packet as STARTTLS must be
             # discarded, not executed inside TLS (RFC 3207 §4.2).
@@ -421,16 +433,21 @@ async def _side_session(
         else:
             code, _ = await conn.command("STARTTLS")
         if code != 220:
-            return False, None, [], "", None
+            return out
         try:
             await conn.start_tls(_client_context(legacy_only=legacy), sni)
         except (ssl.SSLError, OSError, TimeoutError, ConnectionError):
-            return False, None, [], "", None
+            out.ok = False
+            return out
         obj = conn.ssl_object()
         if obj is None:
-            return False, None, [], "", None
-        chain = _peer_chain(obj)
-        version = obj.version() or ""
+            out.ok = False
+            return out
+        out.ok = True
+        out.chain = _peer_chain(obj)
+        out.version = obj.version() or ""
+        cipher = obj.cipher()
+        out.cipher = cipher[0] if cipher else ""
         if inject:
             # A vulnerable server answers the injected NOOP too: count replies until QUIT's 221.
             with contextlib.suppress(Exception):
@@ -443,13 +460,13 @@ async def _side_session(
                     if code == 221:
                         break
                     extra += 1
-                injected = extra > 0
+                out.injected = extra > 0
         else:
             with contextlib.suppress(Exception):
                 await conn.command("QUIT")
-        return True, obj, chain, version, injected
+        return out
     except (TimeoutError, ConnectionError, OSError, _ProtocolError):
-        return False, None, [], "", None
+        return out
     finally:
         await conn.close()
 
@@ -478,34 +495,24 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
         accepted = {probe.tls_version}
         # Without SNI, the server must still complete the handshake (RFC 8461 §7.1).
         async with ctx.connections:
-            ok, _, chain, _, injected = await _side_session(
-                ctx, probe, sni=None, legacy=False, inject=True
-            )
-            if not ok:
+            side = await _side_session(ctx, probe, sni=None, legacy=False, inject=True)
+            if side.ok is False:
                 # The injection probe may have upset the server: retry plainly once.
-                ok, _, chain, _, _ = await _side_session(
-                    ctx, probe, sni=None, legacy=False, inject=False
-                )
-        probe.no_sni_ok = ok
-        probe.no_sni_same_cert = (chain[:1] == probe.chain_der[:1]) if ok else None
-        probe.injection_vulnerable = injected
-        # Legacy versions only matter when the server prefers modern ones anyway.
-        if probe.tls_version not in LEGACY_TLS:
-            async with ctx.connections:
-                ok, obj, _, version, _ = await _side_session(
-                    ctx,
-                    probe,
-                    sni=None if certs.is_ip_literal(host) else host,
-                    legacy=True,
-                    inject=False,
-                )
+                side = await _side_session(ctx, probe, sni=None, legacy=False, inject=False)
+        probe.no_sni_ok = side.ok
+        probe.no_sni_same_cert = (side.chain[:1] == probe.chain_der[:1]) if side.ok else None
+        probe.injection_vulnerable = side.injected
+        # Only worth a connection when the server prefers a modern version anyway.
+        if probe.tls_version in LEGACY_TLS:
             probe.legacy_checked = True
-            if ok and version:
-                accepted.add(version)
-                cipher = obj.cipher() if obj else None
-                probe.legacy_cipher = cipher[0] if cipher else ""
         else:
-            probe.legacy_checked = True
+            sni = None if certs.is_ip_literal(host) else host
+            async with ctx.connections:
+                legacy = await _side_session(ctx, probe, sni=sni, legacy=True, inject=False)
+            probe.legacy_checked = legacy.ok is not None
+            if legacy.ok and legacy.version:
+                accepted.add(legacy.version)
+                probe.legacy_cipher = legacy.cipher
         probe.tls_versions_accepted = sorted(accepted, key=_version_rank)
     probe.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
     return probe
@@ -618,5 +625,631 @@ def unresolved_probe(host: str, problem: str, port: int = 25) -> SmtpProbe:
     return SmtpProbe(host=normalize(host), address="", port=port, error_kind="dns", problem=problem)
 
 
+# --------------------------------------------------------------------------------------------
+# SMTP-01..18 (checklist §9)
+
+_WEAK_CIPHER_MARKERS = ("RC4", "DES-CBC3", "3DES", "NULL", "EXP", "ADH", "AECDH", "MD5")
+_WEAK_SIG_HASHES = {"sha1", "md5"}
+
+
+@dataclass
+class _Context:
+    """What decides severities: is the domain under MTA-STS, and which hosts have DANE."""
+
+    sts_mode: str | None = None
+    sts_usable: bool = False
+    patterns: list[str] = field(default_factory=list)
+    dane_hosts: set[str] = field(default_factory=set)
+
+    @property
+    def under_sts(self) -> bool:
+        # A usable policy in enforce or testing mode: MTA-STS senders validate the certificate
+        # (RFC 8461 §4.2) and either refuse delivery (enforce) or report failures (testing).
+        return self.sts_usable and self.sts_mode in {"enforce", "testing"}
+
+    @property
+    def enforce(self) -> bool:
+        return self.sts_usable and self.sts_mode == "enforce"
+
+
+async def _policy_context(ctx: CheckContext, hosts: list[str]) -> _Context:
+    out = _Context()
+    try:
+        from checks import mtasts
+
+        get_policy = mtasts.get_policy
+    except (ImportError, AttributeError):  # the MTA-STS module is not there (yet)
+        get_policy = None
+    if get_policy is not None:
+        state = await get_policy(ctx)
+        if state is not None:
+            out.sts_mode = getattr(state, "mode", None)
+            out.sts_usable = bool(getattr(state, "usable", False))
+            out.patterns = list(getattr(state, "patterns", []) or [])
+    from checks import dane
+
+    states = await asyncio.gather(*(dane.get_tlsa(ctx, h) for h in hosts))
+    out.dane_hosts = {st.host for st in states if st.applies}
+    return out
+
+
+def _pattern_matches(pattern: str, host: str) -> bool:
+    try:
+        from checks import mtasts
+
+        return bool(mtasts.policy_matches(pattern, host))
+    except (ImportError, AttributeError):
+        # RFC 8461 §4.1: a pattern is a name or "*." + name matching exactly one left-most label.
+        return certs.dns_id_matches(pattern, host) or (
+            pattern.startswith("*.")
+            and host.count(".") == pattern.count(".")
+            and host.endswith(pattern[1:].lower())
+        )
+
+
+def _dane_ok(ctx: CheckContext, probe: SmtpProbe, dane_state: Any) -> bool:
+    """Does a usable secure TLSA record authenticate this server? (RFC 7672 §3)."""
+    return bool(dane_state is not None and dane_state.applies and dane_state.authenticates(probe))
+
+
 async def evaluate(ctx: CheckContext) -> list[Finding]:
-    return []
+    from checks import dane, mx
+
+    out = Collector(MECHANISM)
+    mxset = await mx.get_mx(ctx)
+    if mxset.failed:
+        out.add(
+            "SMTP-01",
+            Status.ERROR,
+            f"The MX records of {ctx.domain} could not be looked up "
+            f"({mxset.answer.describe_failure()}), so the mail servers could not be tested.",
+            subject=ctx.domain,
+            evidence=mxset.answer.evidence(),
+        )
+        return out.findings
+    if mxset.null_mx:
+        out.add(
+            "SMTP-01",
+            Status.NA,
+            f"{ctx.domain} publishes a null MX (it accepts no mail): STARTTLS does not apply.",
+            subject=ctx.domain,
+        )
+        return out.findings
+    hosts = [h for h in mxset.hosts if not h.is_ip_literal]
+    policy = await _policy_context(ctx, [h.name for h in hosts])
+    probes: list[tuple[Any, SmtpProbe]] = []
+    jobs = []
+    for host in hosts:
+        if not host.addresses:
+            if host.lookup_failed:
+                problem = "; ".join(a.describe_failure() for a in host.answers if a.failed)
+                probes.append((host, unresolved_probe(host.name, problem, ctx.config.smtp_port)))
+            continue
+        for address in host.addresses:
+            jobs.append((host, address))
+    results = await asyncio.gather(*(probe_mx(ctx, h.name, a) for h, a in jobs))
+    probes.extend((h, p) for (h, _), p in zip(jobs, results, strict=True))
+    tlsa = {h.name: await dane.get_tlsa(ctx, h.name) for h in hosts}
+    _reachability(out, probes, ctx)
+    for host, probe in probes:
+        if (probe.connected and not probe.could_not_check) or probe.ehlo_ok:
+            _per_probe(out, host, probe, policy, tlsa.get(host.name), ctx)
+    _sts_patterns(out, hosts, policy)
+    return out.findings
+
+
+def _reachability(out: Collector, probes: list[tuple[Any, SmtpProbe]], ctx: CheckContext) -> None:
+    reached = [p for _, p in probes if p.connected]
+    for _, p in probes:
+        ev = p.facts()
+        if p.error_kind in {"guard", "dns"}:
+            out.add(
+                "SMTP-01",
+                Status.ERROR,
+                f"{p.host} [{p.address or 'no address'}] was not tested: {p.problem}",
+                subject=p.subject,
+                evidence=ev,
+            )
+        elif p.error_kind == "refused":
+            status = Status.WARN if reached else Status.FAIL
+            out.add(
+                "SMTP-01",
+                status,
+                f"{p.host} at {p.address} does not accept connections on port {p.port} "
+                f"({p.problem}); senders cannot deliver to this address."
+                + ("" if reached else " No MX address could be reached at all."),
+                subject=p.subject,
+                evidence=ev,
+                fix=f"Open TCP port {p.port} on {p.address} for inbound mail, or remove the "
+                "address from DNS.",
+            )
+        elif p.error_kind == "timeout" and not p.connected:
+            # A silent port 25 might be their filter or our network: only a warning when other
+            # MX addresses answered us, otherwise we simply could not check.
+            out.add(
+                "SMTP-01",
+                Status.WARN if reached else Status.ERROR,
+                f"{p.host} at {p.address} did not answer on port {p.port} ({p.problem}).",
+                subject=p.subject,
+                evidence=ev,
+            )
+        elif p.error_kind == "temp-unavailable":
+            out.add(
+                "SMTP-01",
+                Status.ERROR,
+                f"{p.host} at {p.address} is temporarily refusing connections ({p.problem}); "
+                "STARTTLS could not be checked this time.",
+                subject=p.subject,
+                evidence=ev,
+            )
+        elif p.error_kind == "timeout":
+            out.add(
+                "SMTP-01",
+                Status.ERROR,
+                f"{p.host} at {p.address} stopped answering during the SMTP dialogue "
+                f"({p.problem}); STARTTLS could not be checked this time.",
+                subject=p.subject,
+                evidence=ev,
+            )
+    good = [p for p in reached if p.error_kind not in {"timeout", "temp-unavailable"}]
+    if good:
+        out.add(
+            "SMTP-01",
+            Status.PASS,
+            f"Port {ctx.config.smtp_port} answered on {len(good)} MX address(es).",
+            subject=", ".join(p.subject for p in good),
+            evidence={"reached": [p.subject for p in good]},
+        )
+
+
+def _per_probe(
+    out: Collector,
+    host: Any,
+    p: SmtpProbe,
+    policy: _Context,
+    dane_state: Any,
+    ctx: CheckContext,
+) -> None:
+    subj = p.subject
+    ev = p.facts()
+    dane_applies = host.name in policy.dane_hosts
+    dane_ok = _dane_ok(ctx, p, dane_state)
+    under_sts = policy.under_sts
+
+    # SMTP-02: 220 greeting, then EHLO 250 (RFC 5321 §3.1, §4.1.1.1).
+    if p.ehlo_ok:
+        out.add(
+            "SMTP-02",
+            Status.PASS,
+            f"{subj} greets with 220 and accepts EHLO.",
+            subject=subj,
+            evidence={"banner": p.banner},
+        )
+    elif p.error_kind == "protocol":
+        out.add(
+            "SMTP-02",
+            Status.FAIL,
+            f"{subj} does not complete the SMTP greeting: {p.problem}. Senders cannot "
+            "deliver mail to this address.",
+            subject=subj,
+            evidence=ev,
+        )
+        return
+    else:
+        return
+
+    # SMTP-18 / SMTP-17: informational.
+    out.add(
+        "SMTP-18",
+        Status.INFO,
+        f"{subj} {'advertises' if p.requiretls else 'does not advertise'} REQUIRETLS (RFC 8689).",
+        subject=subj,
+        evidence={"extensions": p.extensions},
+    )
+    banner_name = p.banner.split()[0].lower().rstrip(".") if p.banner.split() else ""
+    if banner_name == p.host:
+        out.add(
+            "SMTP-17",
+            Status.PASS,
+            f"{subj} greets with its MX name {p.host}.",
+            subject=subj,
+            evidence={"banner": p.banner},
+        )
+    else:
+        out.add(
+            "SMTP-17",
+            Status.INFO,
+            f"{subj} greets as '{banner_name or '?'}', not as its MX name {p.host} "
+            "(not a TLS problem; TLS reports will show this name).",
+            subject=subj,
+            evidence={"banner": p.banner},
+        )
+
+    # SMTP-03: STARTTLS advertised (RFC 3207 §4).
+    if not p.starttls_offered:
+        strict = policy.enforce or dane_applies
+        why = []
+        if policy.enforce:
+            why.append("the MTA-STS policy is in enforce mode")
+        if dane_applies:
+            why.append("DANE TLSA records are published for it")
+        out.add(
+            "SMTP-03",
+            Status.FAIL if strict else Status.WARN,
+            f"{subj} does not offer STARTTLS, so mail to it travels unencrypted"
+            + (
+                f"; because {' and '.join(why)}, senders that honour it will not deliver."
+                if strict
+                else "."
+            ),
+            subject=subj,
+            evidence=ev,
+            fix="Enable STARTTLS on the mail server with a certificate valid for "
+            f"{p.host} (e.g. Postfix: smtpd_tls_security_level = may).",
+        )
+        return
+    out.add(
+        "SMTP-03",
+        Status.PASS,
+        f"{subj} offers STARTTLS.",
+        subject=subj,
+        evidence={"extensions": p.extensions},
+    )
+
+    # SMTP-04: STARTTLS completes.
+    if not p.tls_ok:
+        if p.error_kind in {"timeout", "temp-unavailable"}:
+            out.add(
+                "SMTP-04",
+                Status.ERROR,
+                f"The STARTTLS handshake with {subj} could not be completed this time "
+                f"({p.problem}).",
+                subject=subj,
+                evidence=ev,
+            )
+        else:
+            out.add(
+                "SMTP-04",
+                Status.FAIL,
+                f"{subj} offers STARTTLS but the TLS session could not be set up: {p.problem}.",
+                subject=subj,
+                evidence=ev,
+                fix="Check the server's TLS configuration (certificate, key, protocol "
+                "versions) so that a STARTTLS handshake completes.",
+            )
+        return
+    out.add(
+        "SMTP-04",
+        Status.PASS,
+        f"{subj} completes STARTTLS with {p.tls_version} ({p.cipher}).",
+        subject=subj,
+        evidence={"tls_version": p.tls_version, "cipher": p.cipher},
+    )
+
+    # SMTP-05: no STARTTLS after TLS (RFC 3207 §4.2).
+    if p.post_tls_ehlo_ok:
+        if p.starttls_after_tls:
+            out.add(
+                "SMTP-05",
+                Status.WARN,
+                f"{subj} still advertises STARTTLS after TLS is established; RFC 3207 §4.2 "
+                "says it must not.",
+                subject=subj,
+                evidence=ev,
+            )
+        else:
+            out.add(
+                "SMTP-05",
+                Status.PASS,
+                f"{subj} resets its state after TLS and no longer offers STARTTLS.",
+                subject=subj,
+            )
+
+    # SMTP-06: commands pipelined with STARTTLS must be discarded (RFC 3207 §4.2).
+    if p.injection_vulnerable is True:
+        out.add(
+            "SMTP-06",
+            Status.WARN,
+            f"{subj} executed a command sent in plaintext together with STARTTLS inside "
+            "the TLS session (CVE-2011-0411 class plaintext injection).",
+            subject=subj,
+            evidence=ev,
+            fix="Update the mail server software; it must discard input buffered before "
+            "the TLS handshake.",
+        )
+    elif p.injection_vulnerable is False:
+        out.add(
+            "SMTP-06",
+            Status.PASS,
+            f"{subj} discards commands pipelined with STARTTLS.",
+            subject=subj,
+        )
+
+    _versions(out, p, subj, ev)
+
+    # SMTP-08: cipher suites (RFC 7465, RFC 9325 §4).
+    weak = [
+        c
+        for c in (p.cipher, p.legacy_cipher)
+        if c and any(m in c.upper() for m in _WEAK_CIPHER_MARKERS)
+    ]
+    if weak:
+        out.add(
+            "SMTP-08",
+            Status.WARN,
+            f"{subj} agreed to weak cipher suite(s) {', '.join(sorted(set(weak)))}.",
+            subject=subj,
+            evidence=ev,
+            fix="Disable RC4, 3DES, NULL, EXPORT and anonymous suites (RFC 9325 §4).",
+        )
+    else:
+        out.add(
+            "SMTP-08",
+            Status.PASS,
+            f"{subj} negotiated {p.cipher}; no weak suite was accepted.",
+            subject=subj,
+            evidence={"cipher": p.cipher, "legacy_cipher": p.legacy_cipher},
+        )
+
+    _certificate(out, p, subj, ev, under_sts, dane_ok)
+
+    # SMTP-13: no SNI (RFC 8461 §7.1: servers MUST NOT require SNI).
+    if p.no_sni_ok is False:
+        out.add(
+            "SMTP-13",
+            Status.WARN,
+            f"{subj} fails the TLS handshake when the client sends no SNI; senders that "
+            "do not send SNI cannot use TLS here.",
+            subject=subj,
+            evidence=ev,
+            fix="Configure a default certificate for handshakes without SNI.",
+        )
+    elif p.no_sni_ok is True:
+        same = "the same certificate" if p.no_sni_same_cert else "a fallback certificate"
+        out.add("SMTP-13", Status.PASS, f"{subj} completes TLS without SNI ({same}).", subject=subj)
+
+    # SMTP-15: revocation is optional for SMTP (RFC 8461 §4.2 MAY); stapling is not probed.
+    out.add(
+        "SMTP-15",
+        Status.INFO,
+        f"Revocation of the certificate of {subj} was not checked (OCSP stapling is not "
+        "probed; RFC 8461 makes revocation checking optional).",
+        subject=subj,
+    )
+
+
+def _versions(out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any]) -> None:
+    # SMTP-07: TLS 1.2 required for MTA-STS (RFC 8461 §7.2); 1.0/1.1 deprecated (RFC 8996).
+    rank = _version_rank(p.max_tls_version)
+    legacy = [v for v in p.tls_versions_accepted if v in LEGACY_TLS]
+    names = {"TLSv1": "TLS 1.0", "TLSv1.1": "TLS 1.1", "TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}
+    evidence = {
+        "max_tls_version": p.max_tls_version,
+        "accepted": p.tls_versions_accepted,
+        "legacy_checked": p.legacy_checked,
+    }
+    if rank < _version_rank("TLSv1.2"):
+        out.add(
+            "SMTP-07",
+            Status.FAIL,
+            f"{subj} speaks at most {names.get(p.max_tls_version, p.max_tls_version)}; "
+            "MTA-STS senders require TLS 1.2 or later and TLS 1.0/1.1 are deprecated "
+            "(RFC 8996).",
+            subject=subj,
+            evidence=evidence,
+            fix="Enable TLS 1.2 and TLS 1.3 on the mail server and disable TLS 1.0/1.1.",
+        )
+    elif legacy:
+        out.add(
+            "SMTP-07",
+            Status.WARN,
+            f"{subj} still accepts {', '.join(names.get(v, v) for v in legacy)}, "
+            "deprecated by RFC 8996.",
+            subject=subj,
+            evidence=evidence,
+            fix="Disable TLS 1.0 and 1.1 (e.g. Postfix: smtpd_tls_protocols = >=TLSv1.2).",
+        )
+    elif p.max_tls_version == "TLSv1.2":
+        out.add(
+            "SMTP-07",
+            Status.INFO,
+            f"{subj} supports TLS 1.2 but not TLS 1.3.",
+            subject=subj,
+            evidence=evidence,
+        )
+    else:
+        tail = (
+            ""
+            if p.legacy_checked
+            else " (whether it also accepts TLS 1.0/1.1 could not be tested this time)"
+        )
+        out.add(
+            "SMTP-07",
+            Status.PASS,
+            f"{subj} supports {names.get(p.max_tls_version, p.max_tls_version)}"
+            + (" and refuses TLS 1.0/1.1" if p.legacy_checked else "")
+            + f".{tail}",
+            subject=subj,
+            evidence=evidence,
+        )
+
+
+def _certificate(
+    out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any], under_sts: bool, dane_ok: bool
+) -> None:
+    leaf = p.leaf
+    if leaf is None:
+        return
+    presented = f"presented '{leaf.subject}' issued by '{leaf.issuer}'"
+    sts_note = " MTA-STS senders will not deliver to it." if under_sts else ""
+
+    # SMTP-09 / SMTP-16: chain to a trusted root, intermediates sent (RFC 8461 §4.2, RFC 5280 §6).
+    trust_error = p.verify_error in {"self-signed", "untrusted", "incomplete-chain", "invalid"}
+    if trust_error:
+        if p.verify_error == "incomplete-chain":
+            what = f"does not send the intermediate certificate(s): {p.verify_detail}"
+            fix = f"Configure {p.host} to send the full chain (leaf followed by intermediates)."
+        elif p.verify_error == "self-signed":
+            what = "presents a self-signed certificate"
+            fix = f"Install a certificate for {p.host} from a publicly trusted CA."
+        else:
+            what = f"presents a certificate that does not validate: {p.verify_detail}"
+            fix = f"Install a certificate for {p.host} from a publicly trusted CA, full chain."
+        if dane_ok:
+            status = Status.WARN
+            sts_or_dane = " DANE senders authenticate it through TLSA; others will not."
+        else:
+            status = Status.FAIL if under_sts else Status.WARN
+            sts_or_dane = sts_note
+        out.add(
+            "SMTP-09",
+            status,
+            f"{subj} {what} ({presented}).{sts_or_dane}",
+            subject=subj,
+            evidence=ev,
+            fix=fix,
+        )
+    elif p.verify_ok or p.verify_error in {"expired", "not-yet-valid", "name-mismatch"}:
+        out.add(
+            "SMTP-09",
+            Status.PASS,
+            f"{subj} sends a complete chain to a trusted root ({leaf.issuer}).",
+            subject=subj,
+            evidence={"chain": [c.subject for c in p.chain]},
+        )
+
+    # SMTP-16: self-signed or private CA.
+    if p.verify_error in {"self-signed", "untrusted"}:
+        if dane_ok:
+            out.add(
+                "SMTP-16",
+                Status.PASS,
+                f"{subj} uses a certificate outside the public Web PKI, authenticated by "
+                "its DANE TLSA record.",
+                subject=subj,
+                evidence=ev,
+            )
+        else:
+            out.add(
+                "SMTP-16",
+                Status.FAIL if under_sts else Status.INFO,
+                f"{subj} uses a self-signed or private-CA certificate ({presented})."
+                + (sts_note or " Opportunistic TLS still works."),
+                subject=subj,
+                evidence=ev,
+                fix=f"Use a publicly trusted certificate for {p.host}, or publish DANE "
+                "TLSA records for it.",
+            )
+    elif p.verify_ok or p.verify_error in {"expired", "not-yet-valid", "name-mismatch"}:
+        out.add("SMTP-16", Status.PASS, f"{subj} is issued by {leaf.issuer}.", subject=subj)
+
+    # SMTP-10: validity period (RFC 8461 §4.2). DANE-EE ignores expiry (RFC 7672 §3.1.1).
+    days = leaf.days_left
+    if p.verify_error in {"expired", "not-yet-valid"} or (days is not None and days < 0):
+        state = "expired on" if p.verify_error != "not-yet-valid" else "is not valid before"
+        when = leaf.not_after[:10] if p.verify_error != "not-yet-valid" else leaf.not_before[:10]
+        out.add(
+            "SMTP-10",
+            Status.WARN if dane_ok else Status.FAIL,
+            f"The certificate of {subj} {state} {when}.{sts_note}"
+            + (" DANE-EE senders still deliver." if dane_ok else ""),
+            subject=subj,
+            evidence=ev,
+            fix=f"Renew the certificate of {p.host}.",
+        )
+    elif days is not None and days < 14:
+        out.add(
+            "SMTP-10",
+            Status.WARN,
+            f"The certificate of {subj} expires in {days} days ({leaf.not_after[:10]}).",
+            subject=subj,
+            evidence=ev,
+            fix=f"Renew the certificate of {p.host} now.",
+        )
+    elif days is not None and days < 30:
+        out.add(
+            "SMTP-10",
+            Status.INFO,
+            f"The certificate of {subj} expires in {days} days ({leaf.not_after[:10]}).",
+            subject=subj,
+            evidence=ev,
+        )
+    else:
+        out.add(
+            "SMTP-10",
+            Status.PASS,
+            f"The certificate of {subj} is valid for {days} more days.",
+            subject=subj,
+            evidence={"not_after": leaf.not_after},
+        )
+
+    # SMTP-11: SAN DNS-ID for the MX name (RFC 8461 §4.2, RFC 9525).
+    if not p.name_ok:
+        out.add(
+            "SMTP-11",
+            Status.FAIL if under_sts and not dane_ok else Status.WARN,
+            f"The certificate of {subj} is not valid for {p.host}: it names "
+            f"{', '.join(leaf.sans) or 'no DNS names (CN ' + leaf.subject + ')'}.{sts_note}",
+            subject=subj,
+            evidence=ev,
+            fix=f"Install a certificate whose subjectAltName includes {p.host} (a wildcard "
+            "covers only one label).",
+        )
+    else:
+        out.add(
+            "SMTP-11",
+            Status.PASS,
+            f"The certificate of {subj} is valid for {p.host}.",
+            subject=subj,
+            evidence={"sans": leaf.sans},
+        )
+
+    # SMTP-14: key and signature strength (heuristic, Web PKI baseline).
+    weak: list[str] = []
+    for index, cert in enumerate(p.chain):
+        is_root = cert.self_signed and index > 0
+        if not is_root and cert.signature_hash in _WEAK_SIG_HASHES:
+            weak.append(f"{cert.subject} is signed with {cert.signature_hash.upper()}")
+    if leaf.key_type == "RSA" and (leaf.key_size or 0) < 2048:
+        weak.append(f"the leaf has a {leaf.key_size}-bit RSA key")
+    if weak:
+        out.add(
+            "SMTP-14",
+            Status.FAIL,
+            f"{subj}: {'; '.join(weak)}.",
+            subject=subj,
+            evidence=ev,
+            fix="Reissue the certificate with a SHA-256 signature and an "
+            "ECDSA P-256 or RSA >= 2048-bit key.",
+        )
+    else:
+        out.add(
+            "SMTP-14",
+            Status.PASS,
+            f"{subj} uses a {leaf.key_type} {leaf.key_size}-bit key signed with "
+            f"{leaf.signature_hash.upper()}.",
+            subject=subj,
+        )
+
+
+def _sts_patterns(out: Collector, hosts: list[Any], policy: _Context) -> None:
+    # SMTP-12 mirrors MTASTS-30 (which carries the verdict): shown here per MX for context.
+    if not policy.sts_usable or policy.sts_mode not in {"enforce", "testing"}:
+        return
+    for host in hosts:
+        if any(_pattern_matches(pattern, host.name) for pattern in policy.patterns):
+            out.add(
+                "SMTP-12",
+                Status.PASS,
+                f"{host.name} is listed in the MTA-STS policy.",
+                subject=host.name,
+            )
+        else:
+            out.add(
+                "SMTP-12",
+                Status.INFO,
+                f"{host.name} is not listed in the MTA-STS policy (see MTASTS-30): "
+                "MTA-STS senders will not deliver to it.",
+                subject=host.name,
+                evidence={"patterns": policy.patterns},
+            )

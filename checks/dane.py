@@ -1,0 +1,736 @@
+"""DANE for SMTP (RFC 7672, RFC 7671, RFC 6698): TLSA records of every MX host (checklist §8).
+
+`get_tlsa(ctx, host)` finds the TLSA RRset of an MX host once per run (STARTTLS uses it to grade
+severities); `evaluate` turns it and the STARTTLS probes (`starttls.probe_mx`) into DANE-01..14.
+Absence of TLSA is only `info`: many providers cannot deploy DANE. A TLSA lookup that could not be
+completed is `error`, except when the TLSA RRset alone is bogus, which makes DANE senders defer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import binascii
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from checks import certs
+from checks.context import CheckContext
+from checks.dns import DnsAnswer, normalize
+from checks.findings import Collector, Finding, Mechanism, Status
+
+MECHANISM = Mechanism.DANE
+
+USAGE_NAMES = {0: "PKIX-TA", 1: "PKIX-EE", 2: "DANE-TA", 3: "DANE-EE"}
+SELECTOR_NAMES = {0: "Cert", 1: "SPKI"}
+MTYPE_NAMES = {0: "Full", 1: "SHA2-256", 2: "SHA2-512"}
+
+
+@dataclass
+class TlsaRecord:
+    usage: int
+    selector: int
+    mtype: int
+    data: bytes
+    text: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def dane_usage(self) -> bool:
+        # RFC 7672 §3.1.3: only DANE-TA(2) and DANE-EE(3) are usable for SMTP.
+        return self.usage in (2, 3)
+
+    @property
+    def usable(self) -> bool:
+        return self.dane_usage and not self.problems
+
+    @property
+    def combo(self) -> tuple[int, int, int]:
+        return (self.usage, self.selector, self.mtype)
+
+
+def check_fields(usage: int, selector: int, mtype: int, data: bytes) -> list[str]:
+    """RFC 6698 §2.1.1-§2.1.3 / RFC 7671 §9: values that make a record unusable."""
+    problems: list[str] = []
+    if usage not in USAGE_NAMES:
+        problems.append(f"unknown certificate usage {usage}")
+    if selector not in SELECTOR_NAMES:
+        problems.append(f"unknown selector {selector}")
+    if mtype not in MTYPE_NAMES:
+        problems.append(f"unknown matching type {mtype}")
+    expected = certs.TLSA_DIGEST_LENGTHS.get(mtype)
+    if expected is not None and len(data) != expected:
+        problems.append(
+            f"{MTYPE_NAMES[mtype]} data must be {expected} bytes ({2 * expected} hex digits), "
+            f"found {len(data)}"
+        )
+    if mtype == 0 and not data:
+        problems.append("empty certificate association data")
+    if mtype == 0 and data and selector == 0 and certs.load_der(data) is None:
+        problems.append("Full(0) Cert(0) data is not a DER certificate")
+    return problems
+
+
+@dataclass
+class ParsedTlsa:
+    record: TlsaRecord | None
+    problems: list[str] = field(default_factory=list)
+
+
+def parse_tlsa_text(text: str) -> ParsedTlsa:
+    """Parse TLSA presentation data ("3 1 1 ABCD..."); never raises (RFC 6698 §2.2)."""
+    try:
+        parts = str(text).split()
+    except Exception:  # defensive: text is free-form input
+        return ParsedTlsa(None, ["not text"])
+    if len(parts) < 4:
+        return ParsedTlsa(None, ["expected: usage selector matching-type data"])
+    numbers: list[int] = []
+    for part in parts[:3]:
+        if not part.isdigit() or len(part) > 3 or int(part) > 255:
+            return ParsedTlsa(None, [f"{part[:20]!r} is not a number from 0 to 255"])
+        numbers.append(int(part))
+    hex_text = "".join(parts[3:])
+    try:
+        data = binascii.unhexlify(hex_text)
+    except (binascii.Error, ValueError):
+        return ParsedTlsa(None, ["certificate association data is not hexadecimal"])
+    usage, selector, mtype = numbers
+    problems = check_fields(usage, selector, mtype, data)
+    record = TlsaRecord(
+        usage, selector, mtype, data, text=" ".join(parts[:3] + [hex_text]), problems=problems
+    )
+    return ParsedTlsa(record, problems)
+
+
+def _from_rdata(rdata: Any) -> TlsaRecord:
+    usage, selector, mtype = int(rdata.usage), int(rdata.selector), int(rdata.mtype)
+    data = bytes(rdata.cert)
+    return TlsaRecord(
+        usage,
+        selector,
+        mtype,
+        data,
+        text=rdata.to_text(),
+        problems=check_fields(usage, selector, mtype, data),
+    )
+
+
+@dataclass
+class Match:
+    """Result of authenticating one presented chain against the usable TLSA records."""
+
+    ok: bool
+    record: TlsaRecord | None = None
+    # Why DANE-TA failed, when it did: 'ta-not-in-chain' | 'name' | 'expired' | 'chain'
+    ta_problem: str | None = None
+    detail: str = ""
+
+
+@dataclass
+class TlsaState:
+    host: str
+    base: str  # TLSA base domain (RFC 7672 §2.2.3: the CNAME-expanded MX name when secure)
+    qname: str
+    answer: DnsAnswer | None = None
+    records: list[TlsaRecord] = field(default_factory=list)
+    secure: bool = False
+    failed: bool = False
+    # SERVFAIL whose retry with CD answers: the RRset is bogus (validation failed).
+    bogus: bool = False
+    tried: list[str] = field(default_factory=list)
+
+    @property
+    def present(self) -> bool:
+        return bool(self.records)
+
+    @property
+    def usable_records(self) -> list[TlsaRecord]:
+        return [r for r in self.records if r.usable]
+
+    @property
+    def applies(self) -> bool:
+        """Secure usable TLSA: a DANE sender MUST use TLS and authenticate (RFC 7672 §2.2)."""
+        return self.secure and bool(self.usable_records)
+
+    def authenticates(self, probe: Any) -> bool:
+        return self.match(probe).ok
+
+    def match(self, probe: Any, now: datetime | None = None) -> Match:
+        chain: list[bytes] = list(getattr(probe, "chain_der", []) or [])
+        if not chain:
+            return Match(False, detail="no certificate was presented")
+        now = now or datetime.now(UTC)
+        ta_failure: Match | None = None
+        for record in self.usable_records:
+            if record.usage == 3:
+                # DANE-EE: only the leaf key/cert matters; names and dates are ignored
+                # (RFC 7671 §5.1, RFC 7672 §3.1.1).
+                if certs.tlsa_matches(chain[0], record.selector, record.mtype, record.data):
+                    return Match(True, record)
+                continue
+            outcome = self._match_ta(record, chain, now)
+            if outcome.ok:
+                return outcome
+            if ta_failure is None or outcome.ta_problem != "ta-not-in-chain":
+                ta_failure = outcome
+        return ta_failure or Match(False, detail="no TLSA record matches the presented key")
+
+    def _match_ta(self, record: TlsaRecord, chain: list[bytes], now: datetime) -> Match:
+        # DANE-TA (RFC 7671 §5.2, RFC 7672 §3.1.2): the trust anchor is in the chain above the
+        # leaf, except for "2 0 0" where the record carries the whole TA certificate.
+        anchor_index = None
+        for index in range(1, len(chain)):
+            if certs.tlsa_matches(chain[index], record.selector, record.mtype, record.data):
+                anchor_index = index
+                break
+        ders = chain
+        if anchor_index is None and record.selector == 0 and record.mtype == 0:
+            ders = chain + [record.data]
+            anchor_index = len(chain)
+        if anchor_index is None:
+            return Match(
+                False,
+                record,
+                "ta-not-in-chain",
+                "the trust anchor of the DANE-TA record is not in the presented chain",
+            )
+        loaded = [certs.load_der(d) for d in ders[: anchor_index + 1]]
+        if any(c is None for c in loaded):
+            return Match(False, record, "chain", "unparsable certificate in the chain")
+        for child, parent in zip(loaded, loaded[1:], strict=False):
+            assert child is not None and parent is not None
+            if not certs._issued_by(child, parent):
+                return Match(False, record, "chain", "the chain does not lead to the anchor")
+        leaf = loaded[0]
+        assert leaf is not None
+        if not (leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc):
+            return Match(False, record, "expired", "the leaf certificate is outside its validity")
+        # RFC 7672 §3.2.3: reference identifiers are the TLSA base domain and the MX host name.
+        if not (certs.name_matches(chain[0], self.base) or certs.name_matches(chain[0], self.host)):
+            return Match(
+                False, record, "name", f"the leaf certificate is not valid for {self.base}"
+            )
+        return Match(True, record)
+
+
+async def _resolve_state(ctx: CheckContext, host: str) -> TlsaState:
+    host = normalize(host)
+    # RFC 7672 §2.2.3: when the MX host name is an alias with a secure CNAME chain, the expanded
+    # name is tried first; its TLSA records then cover SNI and name checks.
+    a_answer = await ctx.dns.query(host, "A")
+    candidates = []
+    if a_answer.cnames and a_answer.ad:
+        candidates.append(a_answer.cnames[-1])
+    candidates.append(host)
+    state = TlsaState(host=host, base=host, qname=f"_25._tcp.{host}")
+    for base in candidates:
+        qname = f"_25._tcp.{base}"
+        answer = await ctx.dns.query(qname, "TLSA")
+        state.tried.append(qname)
+        state.base, state.qname, state.answer = base, qname, answer
+        if answer.failed:
+            state.failed = True
+            if answer.rcode == "SERVFAIL":
+                retry = await ctx.dns.query(qname, "TLSA", cd=True)
+                state.bogus = not retry.failed
+                if retry.exists:
+                    state.records = [_from_rdata(r) for r in retry.records]
+            return state
+        if answer.exists:
+            state.records = [_from_rdata(r) for r in answer.records]
+            state.secure = answer.ad
+            return state
+    return state
+
+
+async def get_tlsa(ctx: CheckContext, host: str) -> TlsaState:
+    """The TLSA RRset of one MX host, once per run."""
+    name = normalize(host)
+    return await ctx.once(f"dane:tlsa:{name}", lambda: _resolve_state(ctx, name))
+
+
+def recommended_record(state: TlsaState, chain: list[bytes]) -> str:
+    if not chain:
+        return ""
+    return f"{state.qname}. IN TLSA {certs.tlsa_record_text(chain[0], 3, 1, 1)}"
+
+
+# --------------------------------------------------------------------------------------------
+
+
+async def evaluate(ctx: CheckContext) -> list[Finding]:
+    from checks import mx, starttls
+
+    out = Collector(MECHANISM)
+    mxset = await mx.get_mx(ctx)
+    if mxset.failed:
+        out.add(
+            "DANE-01",
+            Status.ERROR,
+            f"The MX records of {ctx.domain} could not be looked up "
+            f"({mxset.answer.describe_failure()}); DANE could not be checked.",
+            subject=ctx.domain,
+            evidence=mxset.answer.evidence(),
+        )
+        return out.findings
+    if mxset.null_mx or not mxset.hosts:
+        out.add(
+            "DANE-01",
+            Status.NA,
+            f"{ctx.domain} receives no mail (null MX): DANE does not apply.",
+            subject=ctx.domain,
+        )
+        return out.findings
+    hosts = [h for h in mxset.hosts if not h.is_ip_literal]
+    states = await asyncio.gather(*(get_tlsa(ctx, h.name) for h in hosts))
+    # The STARTTLS check probes every MX address anyway and probes are shared per run, so using
+    # them here (for matching, and for the exact record to publish) costs no extra connection.
+    probe_jobs = [(h, a) for h in hosts for a in h.addresses]
+    probes = await asyncio.gather(*(starttls.probe_mx(ctx, h.name, a) for h, a in probe_jobs))
+    by_host: dict[str, list[Any]] = {}
+    for (h, _), p in zip(probe_jobs, probes, strict=True):
+        by_host.setdefault(h.name, []).append(p)
+
+    await _policy_domain_tlsa(out, ctx, [h.name for h in hosts])
+    with_tlsa = []
+    for host, state in zip(hosts, states, strict=True):
+        if _host_findings(out, ctx, host, state, by_host.get(host.name, []), mxset):
+            with_tlsa.append(host.name)
+    # DANE-11: coverage across MX hosts.
+    if with_tlsa and len(with_tlsa) < len(hosts):
+        missing = [h.name for h in hosts if h.name not in with_tlsa]
+        out.add(
+            "DANE-11",
+            Status.WARN,
+            f"Only some MX hosts have secure, usable TLSA records ({', '.join(missing)} "
+            "have none): DANE senders authenticate only the covered hosts, so mail can "
+            "still reach the others without authentication.",
+            subject=ctx.domain,
+            evidence={"with_tlsa": with_tlsa, "without": missing},
+        )
+    elif with_tlsa:
+        out.add(
+            "DANE-11",
+            Status.PASS,
+            "Every MX host has secure, usable TLSA records.",
+            subject=ctx.domain,
+            evidence={"with_tlsa": with_tlsa},
+        )
+    return out.findings
+
+
+async def _policy_domain_tlsa(out: Collector, ctx: CheckContext, hosts: list[str]) -> None:
+    # DANE-01: TLSA at _25._tcp.<policy domain> is irrelevant unless the domain is an MX host.
+    if ctx.domain in hosts:
+        return
+    answer = await ctx.dns.query(f"_25._tcp.{ctx.domain}", "TLSA")
+    if answer.exists:
+        out.add(
+            "DANE-01",
+            Status.INFO,
+            f"_25._tcp.{ctx.domain} has TLSA records, but senders look up TLSA under each "
+            f"MX host name (_25._tcp.<mx>), not under the mail domain.",
+            subject=f"_25._tcp.{ctx.domain}",
+            evidence=answer.evidence(),
+            fix="Publish the records at _25._tcp.<mx host> for each MX host.",
+        )
+
+
+def _host_findings(
+    out: Collector, ctx: CheckContext, host: Any, state: TlsaState, probes: list[Any], mxset: Any
+) -> bool:
+    """Findings for one MX host; returns True when the host has secure usable TLSA."""
+    subj = state.qname
+    ev: dict[str, Any] = state.answer.evidence() if state.answer else {}
+    if len(state.tried) > 1:
+        ev["tried"] = state.tried
+    # DANE-02 first: an unanswered lookup is not "absent".
+    if state.failed:
+        zone_down = host.lookup_failed or not host.addresses
+        if state.bogus and not zone_down:
+            out.add(
+                "DANE-02",
+                Status.FAIL,
+                f"The TLSA records of {host.name} fail DNSSEC validation (bogus): DANE "
+                "senders will defer mail to this host.",
+                subject=subj,
+                evidence=ev,
+                fix=f"Re-sign the zone holding {state.qname} or remove the broken records.",
+            )
+        else:
+            detail = state.answer.describe_failure() if state.answer else "no answer"
+            out.add(
+                "DANE-02",
+                Status.ERROR,
+                f"The TLSA lookup for {host.name} could not be completed ({detail})"
+                + ("; the zone fails DNSSEC validation (see DNSSEC-01)." if state.bogus else "."),
+                subject=subj,
+                evidence=ev,
+            )
+        return False
+    if not state.present:
+        out.add(
+            "DANE-01",
+            Status.INFO,
+            f"{host.name} publishes no TLSA record at {state.qname}: DANE is not used for it.",
+            subject=subj,
+            evidence=ev,
+            fix=_fix_for(state, probes),
+        )
+        return False
+    out.add(
+        "DANE-01",
+        Status.PASS,
+        f"{host.name} publishes TLSA records at {state.qname}.",
+        subject=subj,
+        evidence=ev,
+    )
+    if not state.secure:
+        out.add(
+            "DANE-02",
+            Status.WARN,
+            f"The TLSA records of {host.name} are not DNSSEC-signed, so senders ignore them: "
+            "DANE has no effect.",
+            subject=subj,
+            evidence=ev,
+            fix=f"Sign the zone holding {state.qname} with DNSSEC and publish its DS.",
+        )
+        return False
+    out.add(
+        "DANE-02",
+        Status.PASS,
+        f"The TLSA records of {host.name} are DNSSEC-secure.",
+        subject=subj,
+        evidence=ev,
+    )
+
+    # DANE-04: usages.
+    usages = sorted({r.usage for r in state.records})
+    if not any(r.dane_usage for r in state.records):
+        out.add(
+            "DANE-04",
+            Status.FAIL,
+            f"The TLSA records of {host.name} use only PKIX usages "
+            f"({', '.join(USAGE_NAMES.get(u, str(u)) for u in usages)}), which SMTP senders "
+            "treat as unusable (RFC 7672 §3.1.3).",
+            subject=subj,
+            evidence=ev,
+            fix=_fix_for(state, probes),
+        )
+        return False
+    if any(r.usage in (0, 1) for r in state.records):
+        out.add(
+            "DANE-04",
+            Status.WARN,
+            f"The TLSA records of {host.name} mix PKIX usages (0/1), which SMTP senders "
+            "ignore, with DANE usages.",
+            subject=subj,
+            evidence=ev,
+        )
+    else:
+        out.add(
+            "DANE-04",
+            Status.PASS,
+            f"The TLSA records of {host.name} use DANE usages.",
+            subject=subj,
+        )
+
+    # DANE-05: field validity (RFC 6698 §2.1, RFC 7671 §9).
+    broken = [r for r in state.records if r.problems]
+    if broken and not state.usable_records:
+        out.add(
+            "DANE-05",
+            Status.FAIL,
+            f"No TLSA record of {host.name} is usable: "
+            + "; ".join(f"'{r.text}': {', '.join(r.problems)}" for r in broken[:5])
+            + ". DANE senders fall back to unauthenticated TLS.",
+            subject=subj,
+            evidence=ev,
+            fix=_fix_for(state, probes),
+        )
+        return False
+    if broken:
+        out.add(
+            "DANE-05",
+            Status.WARN,
+            f"Some TLSA records of {host.name} are unusable: "
+            + "; ".join(f"'{r.text}': {', '.join(r.problems)}" for r in broken[:5])
+            + ".",
+            subject=subj,
+            evidence=ev,
+        )
+    else:
+        out.add(
+            "DANE-05",
+            Status.PASS,
+            f"The TLSA records of {host.name} are well-formed.",
+            subject=subj,
+        )
+
+    # DANE-03: MX RRset security (RFC 7672 §2.2.1).
+    if mxset.implicit:
+        pass
+    elif not mxset.answer.ad:
+        out.add(
+            "DANE-03",
+            Status.WARN,
+            f"The MX records of {ctx.domain} are not DNSSEC-signed: DANE protects the "
+            f"connection to {host.name}, but an attacker can substitute other MX names.",
+            subject=ctx.domain,
+            evidence=mxset.answer.evidence(),
+            fix=f"Sign {ctx.domain} with DNSSEC.",
+        )
+    else:
+        out.add(
+            "DANE-03",
+            Status.PASS,
+            f"The MX records of {ctx.domain} are DNSSEC-secure.",
+            subject=ctx.domain,
+        )
+
+    # DANE-06: recommended form (RFC 7671 §5.1, §5.2.1).
+    usable = state.usable_records
+    full = [r for r in usable if r.mtype == 0]
+    other = [r for r in usable if r.combo != (3, 1, 1)]
+    if full:
+        out.add(
+            "DANE-06",
+            Status.WARN,
+            f"{host.name} publishes Full(0) TLSA records ({', '.join(r.text[:20] + '…' for r in full)}): "
+            "large RRsets that break on every certificate renewal.",
+            subject=subj,
+            evidence=ev,
+            fix=_fix_for(state, probes),
+        )
+    elif other:
+        out.add(
+            "DANE-06",
+            Status.INFO,
+            f"{host.name} uses {', '.join(sorted({' '.join(map(str, r.combo)) for r in other}))}"
+            "; the recommended form is '3 1 1' (RFC 7671 §5.1).",
+            subject=subj,
+            evidence=ev,
+        )
+    else:
+        out.add(
+            "DANE-06", Status.PASS, f"{host.name} uses the recommended '3 1 1' form.", subject=subj
+        )
+
+    _probe_findings(out, host, state, probes)
+    return True
+
+
+def _fix_for(state: TlsaState, probes: list[Any]) -> str:
+    for probe in probes:
+        if getattr(probe, "chain_der", None):
+            return recommended_record(state, probe.chain_der)
+    return ""
+
+
+def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[Any]) -> None:
+    if not probes:
+        out.add(
+            "DANE-07",
+            Status.ERROR,
+            f"{host.name} has no address to test the TLSA records against.",
+            subject=state.qname,
+        )
+        return
+    matched_combos: set[tuple[int, int, int]] = set()
+    any_match = False
+    tested = 0
+    for p in probes:
+        subj = f"{host.name} [{p.address}]"
+        ev = p.facts()
+        if p.could_not_check or (p.error_kind in {"timeout", "temp-unavailable"}):
+            out.add(
+                "DANE-07",
+                Status.ERROR,
+                f"{subj} could not be tested ({p.problem}).",
+                subject=subj,
+                evidence=ev,
+            )
+            continue
+        # DANE-10: TLS is mandatory once TLSA is usable (RFC 7672 §2.2).
+        if not p.starttls_offered or not p.tls_ok:
+            if p.ehlo_ok or p.starttls_offered:
+                why = (
+                    "does not offer STARTTLS"
+                    if not p.starttls_offered
+                    else f"fails the TLS handshake ({p.problem})"
+                )
+                out.add(
+                    "DANE-10",
+                    Status.FAIL,
+                    f"{subj} {why} although it publishes usable TLSA records: DANE senders "
+                    "will not deliver to it.",
+                    subject=subj,
+                    evidence=ev,
+                    fix=f"Enable STARTTLS on {host.name}, or withdraw {state.qname} TLSA first.",
+                )
+            continue
+        out.add(
+            "DANE-10",
+            Status.PASS,
+            f"{subj} offers STARTTLS, as its TLSA records require.",
+            subject=subj,
+        )
+        tested += 1
+        for record in state.usable_records:
+            ders = p.chain_der[:1] if record.usage == 3 else p.chain_der
+            if any(certs.tlsa_matches(d, record.selector, record.mtype, record.data) for d in ders):
+                matched_combos.add(record.combo)
+        match = state.match(p)
+        if match.ok:
+            any_match = True
+            assert match.record is not None
+            matched_combos.add(match.record.combo)
+            out.add(
+                "DANE-07",
+                Status.PASS,
+                f"{subj} presents a certificate matching TLSA '{match.record.text[:40]}'.",
+                subject=subj,
+                evidence={"record": match.record.text},
+            )
+            if match.record.usage == 3:
+                # DANE-08: names and dates do not matter for DANE-EE.
+                if not p.name_ok or (p.days_left is not None and p.days_left < 0):
+                    out.add(
+                        "DANE-08",
+                        Status.INFO,
+                        f"{subj}: the certificate is expired or not valid for {host.name}, "
+                        "which DANE-EE senders ignore (RFC 7671 §5.1); other senders may "
+                        "not (see SMTP-10/SMTP-11).",
+                        subject=subj,
+                        evidence=ev,
+                    )
+                else:
+                    out.add(
+                        "DANE-08", Status.PASS, f"{subj} is authenticated by DANE-EE.", subject=subj
+                    )
+            else:
+                out.add(
+                    "DANE-09",
+                    Status.PASS,
+                    f"{subj} chains to its DANE-TA anchor and is valid for {state.base}.",
+                    subject=subj,
+                )
+        elif match.ta_problem is not None:
+            # DANE-09 explains the failure: do not also report it as a mismatch.
+            texts = {
+                "ta-not-in-chain": "does not send the trust-anchor certificate named by its "
+                "DANE-TA record (required unless the record is '2 0 0', RFC 7671 §5.2.2)",
+                "name": f"presents a leaf certificate not valid for {state.base} (RFC 7672 §3.2.3)",
+                "expired": "presents an expired leaf certificate (DANE-TA enforces validity)",
+                "chain": "presents a chain that does not lead to the DANE-TA anchor",
+            }
+            out.add(
+                "DANE-09",
+                Status.FAIL,
+                f"{subj} {texts.get(match.ta_problem, match.detail)}: DANE senders will "
+                "defer mail to it.",
+                subject=subj,
+                evidence=ev,
+                fix="Send the full chain including the CA certificate named by the TLSA "
+                f"record, or publish {recommended_record(state, p.chain_der)}",
+            )
+        else:
+            out.add(
+                "DANE-07",
+                Status.FAIL,
+                f"{subj} presents a key that matches none of the TLSA records at "
+                f"{state.qname}: DANE senders will defer mail to this address.",
+                subject=subj,
+                evidence={**ev, "tlsa": [r.text for r in state.records]},
+                fix=recommended_record(state, p.chain_der),
+            )
+        # DANE-13: SNI must not be required (RFC 7672 §8.1, RFC 8461 §7.1).
+        if p.no_sni_ok is False:
+            out.add(
+                "DANE-13",
+                Status.WARN,
+                f"{subj} fails the handshake without SNI.",
+                subject=subj,
+                evidence=ev,
+            )
+        elif p.no_sni_ok:
+            out.add(
+                "DANE-13", Status.PASS, f"{subj} completes TLS with and without SNI.", subject=subj
+            )
+        # DANE-14: anonymous suites (RFC 7672 §8.2).
+        if not p.chain_der or any(m in p.cipher.upper() for m in ("ADH", "AECDH", "ANON")):
+            out.add(
+                "DANE-14",
+                Status.WARN,
+                f"{subj} selected an anonymous cipher suite ({p.cipher}).",
+                subject=subj,
+                evidence=ev,
+                fix="Disable anonymous (aNULL) cipher suites.",
+            )
+        else:
+            out.add(
+                "DANE-14",
+                Status.PASS,
+                f"{subj} authenticates with a certificate ({p.cipher}).",
+                subject=subj,
+            )
+    if tested:
+        _rollover(out, host, state, probes, matched_combos, any_match)
+
+
+def _rollover(
+    out: Collector,
+    host: Any,
+    state: TlsaState,
+    probes: list[Any],
+    matched: set[tuple[int, int, int]],
+    any_match: bool,
+) -> None:
+    # DANE-12 (RFC 7671 §8.1, §8.4).
+    if not any_match:
+        return  # DANE-07/09 already report it; a stray-combination warning would only repeat it
+    stray = sorted({r.combo for r in state.usable_records} - matched)
+    if stray:
+        out.add(
+            "DANE-12",
+            Status.WARN,
+            f"TLSA parameter combination(s) {', '.join(' '.join(map(str, c)) for c in stray)} "
+            f"at {state.qname} match no certificate chain presented now (RFC 7671 §8.4: "
+            "each combination should match the current chain).",
+            subject=state.qname,
+            evidence={"tlsa": [r.text for r in state.records]},
+        )
+        return
+    # More usable records than the ones matching the current keys = a pre-published next key.
+    current = set()
+    for p in probes:
+        for r in state.usable_records:
+            if p.chain_der and any(
+                certs.tlsa_matches(d, r.selector, r.mtype, r.data) for d in p.chain_der
+            ):
+                current.add(r.text)
+    has_next = any(r.text not in current for r in state.usable_records)
+    days = min((p.days_left for p in probes if p.days_left is not None), default=None)
+    if has_next:
+        out.add(
+            "DANE-12",
+            Status.PASS,
+            f"{state.qname} pre-publishes a record for the next key (RFC 7671 §8.1).",
+            subject=state.qname,
+        )
+    elif days is not None and days < 30:
+        out.add(
+            "DANE-12",
+            Status.INFO,
+            f"The certificate of {host.name} expires in {days} days and {state.qname} has "
+            "no record for a next key: publish it at least two TTLs before the renewal.",
+            subject=state.qname,
+        )
+    else:
+        out.add(
+            "DANE-12",
+            Status.PASS,
+            f"Every TLSA record at {state.qname} matches the current certificate.",
+            subject=state.qname,
+        )
