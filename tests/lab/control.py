@@ -60,8 +60,8 @@ class Lab:
 
     def scenarios(self) -> list[Scenario]:
         if self._scenarios is None:
-            dirs = [d for d in self.state.get("scenario_dirs", [])[1:]]
-            self._scenarios = load_scenarios(dirs)
+            # exactly the folders this run was started with, whatever the environment says now
+            self._scenarios = load_scenarios(self.state.get("scenario_dirs", [])[1:], use_env=False)
         return self._scenarios
 
     def scenario(self, domain: str) -> Scenario:

@@ -95,17 +95,20 @@ class Scenario:
         return self.domain.split(".")[0]
 
 
-def scenario_dirs(extra_dirs: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
+def scenario_dirs(extra_dirs: Iterable[str | os.PathLike[str]] = (), use_env: bool = True) -> list[Path]:
     dirs = [BUILTIN_DIR]
-    dirs += [Path(d) for d in os.environ.get(ENV_DIRS, "").split(":") if d]
-    dirs += [Path(d) for d in extra_dirs]
+    if use_env:
+        dirs += [Path(d) for d in os.environ.get(ENV_DIRS, "").split(":") if d]
+    for d in map(Path, extra_dirs):
+        if d.resolve() not in {x.resolve() for x in dirs}:
+            dirs.append(d)
     return dirs
 
 
-def load_scenarios(extra_dirs: Iterable[str | os.PathLike[str]] = ()) -> list[Scenario]:
+def load_scenarios(extra_dirs: Iterable[str | os.PathLike[str]] = (), use_env: bool = True) -> list[Scenario]:
     """Every scenario from the built-in folder, $MAILSEC_LAB_SCENARIOS and `extra_dirs`."""
     scenarios: list[Scenario] = []
-    for d in scenario_dirs(extra_dirs):
+    for d in scenario_dirs(extra_dirs, use_env):
         if not d.is_dir():
             raise ScenarioError(f"{d}: scenario folder does not exist")
         scenarios += [load_file(p) for p in sorted(d.glob("*.toml"))]
