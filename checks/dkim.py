@@ -1,0 +1,468 @@
+"""DKIM key records (RFC 6376 §3.6, RFC 8301, RFC 8463).
+
+Selectors cannot be listed from DNS, so we try the ones the user gave plus a short list of
+common ones, all at once, and say which were tried. Not finding a key is `info`, never "no DKIM".
+
+`parse_key_record(text)` is a pure parser that never raises; `get_keys(ctx)` is the memoised fact
+(DMARC asks whether any key exists); `evaluate(ctx)` reports DKIM-01..12 per key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
+
+from checks.context import CheckContext
+from checks.dns import DnsAnswer
+from checks.findings import Collector, Finding, Mechanism, Status
+
+MECHANISM = Mechanism.DKIM
+
+# Heuristic list (checklist §5): Google, Microsoft 365 (selector1/2), common MTAs and ESPs.
+COMMON_SELECTORS = ("default", "google", "selector1", "selector2", "k1", "s1", "s2", "dkim", "mail")
+# RFC 6376 §3.2: tag-name = ALPHA *ALNUMPUNC.
+_TAG_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# tag-value characters: VALCHAR (%x21-3A / %x3C-7E) with folding white space between them.
+_TAG_VALUE_RE = re.compile(r"^[\x21-\x3a\x3c-\x7e]*(?:[ \t\r\n]+[\x21-\x3a\x3c-\x7e]+)*$")
+# DER prefix of an Ed25519 SubjectPublicKeyInfo: what RFC 8463 §4.2 says NOT to publish.
+_ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
+
+
+@dataclass
+class DkimProblem:
+    check_id: str
+    status: Status
+    message: str
+
+
+@dataclass
+class ParsedKey:
+    text: str
+    tags: dict[str, str] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    problems: list[DkimProblem] = field(default_factory=list)
+    key_type: str = "rsa"
+    bits: int | None = None
+    revoked: bool = False
+    usable: bool = False  # a receiver could verify mail signed with this key
+
+    def add(self, check_id: str, status: Status, message: str) -> None:
+        self.problems.append(DkimProblem(check_id, status, message))
+
+
+def parse_tag_list(text: str) -> tuple[dict[str, str], list[str], list[str]]:
+    """RFC 6376 §3.2 tag-list → (tags, order, errors). Never raises."""
+    tags: dict[str, str] = {}
+    order: list[str] = []
+    errors: list[str] = []
+    parts = text.split(";")
+    for index, part in enumerate(parts):
+        if not part.strip(" \t\r\n"):
+            if index != len(parts) - 1:
+                errors.append("an empty element between two ';'")
+            continue
+        name, sep, value = part.partition("=")
+        name = name.strip(" \t\r\n")
+        value = value.strip(" \t\r\n")
+        if not sep or not _TAG_NAME_RE.match(name):
+            errors.append(f"'{part.strip()}' is not a 'tag=value' pair")
+            continue
+        if not _TAG_VALUE_RE.match(value):
+            errors.append(f"the value of '{name}' contains characters not allowed in a tag value")
+        if name in tags:
+            # §3.2: a repeated tag name makes the entire tag-list invalid.
+            errors.append(f"the tag '{name}' appears more than once")
+            continue
+        tags[name] = value
+        order.append(name)
+    return tags, order, errors
+
+
+def looks_like_key_record(text: str) -> bool:
+    """A TXT at a selector name that is meant to be a DKIM key (not a stray wildcard TXT)."""
+    tags, _, _ = parse_tag_list(text)
+    return bool({"v", "p", "k"} & set(tags)) or text.lstrip().startswith("v=DKIM1")
+
+
+def _decode_base64(value: str) -> bytes | None:
+    compact = re.sub(r"[ \t\r\n]", "", value)
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _load_rsa(der: bytes) -> rsa.RSAPublicKey | None:
+    """SubjectPublicKeyInfo or a bare PKCS#1 RSAPublicKey (RFC 6376 erratum 3017)."""
+    try:
+        key = load_der_public_key(der)
+    except (ValueError, TypeError):
+        key = None
+    if key is None:
+        pem = (
+            b"-----BEGIN RSA PUBLIC KEY-----\n"
+            + base64.encodebytes(der)
+            + b"-----END RSA PUBLIC KEY-----\n"
+        )
+        try:
+            key = load_pem_public_key(pem)
+        except (ValueError, TypeError):
+            return None
+    return key if isinstance(key, rsa.RSAPublicKey) else None
+
+
+def parse_key_record(text: str) -> ParsedKey:
+    """Parse and judge one DKIM key record. Never raises; problems are in `problems`."""
+    parsed = ParsedKey(text=text if isinstance(text, str) else "")
+    if not isinstance(text, str):
+        parsed.add("DKIM-03", Status.FAIL, "The record is not text.")
+        return parsed
+    tags, order, errors = parse_tag_list(text)
+    parsed.tags, parsed.order = tags, order
+    for error in errors:
+        parsed.add("DKIM-03", Status.FAIL, f"The key record's syntax is invalid: {error}.")
+    if errors:
+        return parsed
+
+    # DKIM-04: v= optional, but first and exactly DKIM1 when present (§3.6.1).
+    if "v" in tags:
+        if order[0] != "v":
+            parsed.add(
+                "DKIM-04",
+                Status.FAIL,
+                "v=DKIM1 must be the first tag of the key record; receivers reject it elsewhere.",
+            )
+        elif tags["v"] != "DKIM1":
+            parsed.add(
+                "DKIM-04",
+                Status.FAIL,
+                f"v={tags['v']} is not valid; the only version is exactly 'DKIM1'.",
+            )
+
+    # DKIM-08: key type.
+    parsed.key_type = tags.get("k", "rsa").strip().lower()
+    if parsed.key_type not in ("rsa", "ed25519"):
+        parsed.add(
+            "DKIM-08",
+            Status.FAIL,
+            f"k={tags.get('k')} is not a key type receivers know (rsa or ed25519), so "
+            "they ignore the key.",
+        )
+
+    # DKIM-09: hash algorithms (RFC 8301 §3.1: rsa-sha1 MUST NOT be used).
+    if "h" in tags:
+        hashes = {h.strip().lower() for h in tags["h"].split(":") if h.strip()}
+        if "sha256" not in hashes:
+            parsed.add(
+                "DKIM-09",
+                Status.FAIL,
+                f"h={tags['h']} allows only "
+                + (
+                    "SHA-1, which receivers must no longer accept"
+                    if "sha1" in hashes
+                    else "unknown hash algorithms"
+                )
+                + "; signatures with this key fail. Remove h= or set h=sha256.",
+            )
+        elif "sha1" in hashes:
+            parsed.add(
+                "DKIM-09",
+                Status.WARN,
+                "h= still allows SHA-1, which receivers must no longer accept; use "
+                "h=sha256 or drop h=.",
+            )
+
+    # DKIM-10: service type.
+    if "s" in tags:
+        services = {s.strip().lower() for s in tags["s"].split(":") if s.strip()}
+        if not services & {"*", "email"}:
+            which = "TLS reports only (s=tlsrpt)" if services == {"tlsrpt"} else f"s={tags['s']}"
+            parsed.add(
+                "DKIM-10",
+                Status.FAIL,
+                f"The key is restricted to {which}, so receivers ignore it for normal "
+                "mail. Remove s= or set s=email.",
+            )
+
+    # DKIM-11: flags.
+    flags = {f.strip().lower() for f in tags.get("t", "").split(":") if f.strip()}
+    if "y" in flags:
+        parsed.add(
+            "DKIM-11",
+            Status.WARN,
+            "t=y marks the key as testing: receivers treat signed mail like unsigned mail. "
+            "Remove t=y in production.",
+        )
+    if "s" in flags:
+        parsed.add(
+            "DKIM-11",
+            Status.INFO,
+            "t=s: signatures must use exactly this domain (no subdomains in i=).",
+        )
+    if "n" in tags:
+        parsed.add(
+            "DKIM-12",
+            Status.INFO,
+            "The key record carries notes (n=); they are only for humans and make the "
+            "record larger.",
+        )
+
+    # DKIM-05 / DKIM-06 / DKIM-07 / DKIM-08: the key itself.
+    if "p" not in tags:
+        parsed.add(
+            "DKIM-05",
+            Status.FAIL,
+            "The key record has no p= tag, so no signature can be verified with it.",
+        )
+        return parsed
+    p = tags["p"]
+    if not re.sub(r"[ \t\r\n]", "", p):
+        parsed.revoked = True
+        parsed.add(
+            "DKIM-05",
+            Status.INFO,
+            "The key is revoked (empty p=): mail signed with this selector fails DKIM.",
+        )
+        return parsed
+    if "-----" in p:
+        parsed.add(
+            "DKIM-06",
+            Status.FAIL,
+            "p= contains PEM armour ('-----BEGIN ...'); publish only the base64 text "
+            "between the header and footer lines.",
+        )
+        return parsed
+    der = _decode_base64(p)
+    if der is None:
+        parsed.add(
+            "DKIM-06",
+            Status.FAIL,
+            "p= is not valid base64 (a truncated or mangled key?), so receivers cannot use it.",
+        )
+        return parsed
+    if parsed.key_type == "ed25519":
+        if der.startswith(_ED25519_SPKI_PREFIX) and len(der) == 44:
+            parsed.add(
+                "DKIM-08",
+                Status.FAIL,
+                "The Ed25519 key is wrapped in a SubjectPublicKeyInfo structure; RFC 8463 "
+                "wants only the raw 32-byte key (44 base64 characters).",
+            )
+            return parsed
+        if len(der) != 32:
+            parsed.add(
+                "DKIM-08",
+                Status.FAIL,
+                f"An Ed25519 key must be exactly 32 bytes (44 base64 characters); this "
+                f"one is {len(der)} bytes.",
+            )
+            return parsed
+        try:
+            ed25519.Ed25519PublicKey.from_public_bytes(der)
+        except ValueError:
+            parsed.add("DKIM-06", Status.FAIL, "p= is not a valid Ed25519 public key.")
+            return parsed
+        parsed.bits = 256
+        parsed.usable = not any(p.status == Status.FAIL for p in parsed.problems)
+        return parsed
+    if parsed.key_type != "rsa":
+        return parsed
+    key = _load_rsa(der)
+    if key is None:
+        parsed.add(
+            "DKIM-06",
+            Status.FAIL,
+            "p= decodes but is not an RSA public key (truncated, or split into strings "
+            "that were not concatenated?), so receivers cannot use it.",
+        )
+        return parsed
+    parsed.bits = key.key_size
+    if parsed.bits < 1024:
+        parsed.add(
+            "DKIM-07",
+            Status.FAIL,
+            f"The RSA key has only {parsed.bits} bits; receivers must not accept keys "
+            "under 1024 bits (RFC 8301). Publish a 2048-bit key.",
+        )
+    elif parsed.bits < 2048:
+        parsed.add(
+            "DKIM-07",
+            Status.WARN,
+            f"The RSA key has {parsed.bits} bits; 2048 bits is the recommended minimum "
+            "(RFC 8301). Rotate to a 2048-bit key.",
+        )
+    elif parsed.bits > 4096:
+        parsed.add(
+            "DKIM-07",
+            Status.WARN,
+            f"The RSA key has {parsed.bits} bits; receivers only have to support up to "
+            "4096 bits, so some may fail to verify.",
+        )
+    parsed.usable = not any(p.status == Status.FAIL for p in parsed.problems)
+    return parsed
+
+
+@dataclass
+class SelectorResult:
+    selector: str
+    name: str
+    answer: DnsAnswer
+    records: list[str]  # TXT records that look like DKIM key records
+    parsed: ParsedKey | None = None
+
+    @property
+    def found(self) -> bool:
+        return bool(self.records)
+
+
+@dataclass
+class DkimKeys:
+    selectors: list[str]
+    results: list[SelectorResult]
+
+    @property
+    def found(self) -> bool:
+        """At least one selector publishes a non-revoked key record."""
+        return any(r.found and (r.parsed is None or not r.parsed.revoked) for r in self.results)
+
+    @property
+    def failed(self) -> list[SelectorResult]:
+        return [r for r in self.results if r.answer.failed]
+
+
+def selectors_for(ctx: CheckContext) -> list[str]:
+    given = [s.strip().strip(".").lower() for s in ctx.config.dkim_selectors if s.strip()]
+    return list(dict.fromkeys([*given, *COMMON_SELECTORS]))
+
+
+async def get_keys(ctx: CheckContext) -> DkimKeys:
+    async def load() -> DkimKeys:
+        selectors = selectors_for(ctx)
+        names = [f"{s}._domainkey.{ctx.domain}" for s in selectors]
+        answers = await asyncio.gather(*(ctx.dns.query(n, "TXT") for n in names))
+        results = []
+        for selector, name, answer in zip(selectors, names, answers, strict=True):
+            texts = [] if answer.failed else answer.texts()
+            records = [t for t in texts if looks_like_key_record(t)]
+            result = SelectorResult(selector, name, answer, records)
+            if len(records) == 1:
+                result.parsed = parse_key_record(records[0])
+            results.append(result)
+        return DkimKeys(selectors, results)
+
+    return await ctx.once("dkim:keys", load)
+
+
+def _evidence(result: SelectorResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"dns": result.answer.evidence()}
+    if result.parsed is not None:
+        data["key_type"] = result.parsed.key_type
+        if result.parsed.bits:
+            data["bits"] = result.parsed.bits
+    return data
+
+
+async def evaluate(ctx: CheckContext) -> list[Finding]:
+    out = Collector(MECHANISM)
+    keys = await get_keys(ctx)
+    tried = ", ".join(keys.selectors)
+    given = {s.strip().strip(".").lower() for s in ctx.config.dkim_selectors}
+    found = [r for r in keys.results if r.found]
+    for result in keys.failed:
+        out.add(
+            "DKIM-01",
+            Status.ERROR,
+            f"Could not look up the DKIM selector '{result.selector}' "
+            f"({result.answer.describe_failure()}); it was not checked.",
+            subject=result.name,
+            evidence={"dns": result.answer.evidence()},
+        )
+    if not found:
+        out.add(
+            "DKIM-01",
+            Status.INFO,
+            f"No DKIM key was found at the selectors tried ({tried}). DKIM keys cannot be listed "
+            "from DNS, so this does not mean DKIM is missing: enter the selector your mail "
+            "provider uses (the s= value in a DKIM-Signature header).",
+            subject=ctx.domain,
+            evidence={"selectors_tried": keys.selectors},
+        )
+        return out.findings
+    out.add(
+        "DKIM-01",
+        Status.INFO,
+        f"DKIM keys found for selector(s) {', '.join(r.selector for r in found)} (tried: {tried}).",
+        subject=ctx.domain,
+        evidence={"selectors_tried": keys.selectors, "found": [r.name for r in found]},
+    )
+    for result in keys.results:
+        if not result.found:
+            if result.selector in given and not result.answer.failed:
+                out.add(
+                    "DKIM-01",
+                    Status.INFO,
+                    f"No DKIM key is published for the selector '{result.selector}' you gave.",
+                    subject=result.name,
+                    evidence={"dns": result.answer.evidence()},
+                )
+            continue
+        _judge(out, result)
+    usable = [r for r in found if r.parsed is not None and r.parsed.usable]
+    if usable and all(r.parsed is not None and r.parsed.key_type == "ed25519" for r in usable):
+        out.add(
+            "DKIM-08",
+            Status.INFO,
+            "Only Ed25519 keys were found; many receivers cannot verify Ed25519 yet, so also "
+            "sign with an RSA key (RFC 8463 §6).",
+            subject=ctx.domain,
+        )
+    return out.findings
+
+
+def _judge(out: Collector, result: SelectorResult) -> None:
+    subject = result.name
+    if len(result.records) > 1:
+        out.add(
+            "DKIM-02",
+            Status.FAIL,
+            f"Selector '{result.selector}' has {len(result.records)} key records; the result is "
+            "undefined and receivers may fail every signature. Keep exactly one.",
+            subject=subject,
+            evidence=_evidence(result),
+        )
+        return
+    parsed = result.parsed
+    if parsed is None:
+        return
+    for problem in parsed.problems:
+        out.add(
+            problem.check_id,
+            problem.status,
+            f"Selector '{result.selector}': {problem.message}",
+            subject=subject,
+            evidence=_evidence(result),
+        )
+    if parsed.usable:
+        size = f"{parsed.bits}-bit " if parsed.key_type == "rsa" and parsed.bits else ""
+        kind = "RSA" if parsed.key_type == "rsa" else "Ed25519"
+        out.add(
+            "DKIM-06",
+            Status.PASS,
+            f"Selector '{result.selector}' publishes a valid {size}{kind} key.",
+            subject=subject,
+            evidence=_evidence(result),
+        )
+        if parsed.key_type == "rsa" and parsed.bits and 2048 <= parsed.bits <= 4096:
+            out.add(
+                "DKIM-07",
+                Status.PASS,
+                f"Selector '{result.selector}': the RSA key size ({parsed.bits} bits) is good.",
+                subject=subject,
+            )

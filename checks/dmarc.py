@@ -1,0 +1,971 @@
+"""DMARC (RFC 7489 and RFC 9989 "DMARCbis"): discovery in both views and every tag rule.
+
+Receivers in the field still run RFC 7489 (Public Suffix List organisational domain, `pct`
+sampling) while RFC 9989 receivers walk the DNS tree and honour `t`, `np` and `psd`. A domain is
+evaluated in both views; when they disagree on the policy a sender gets, DMARC-19 says so.
+
+`parse_dmarc(text)` is a pure parser that never raises; `get_policy(ctx)` is the memoised fact
+(BIMI needs it); `evaluate(ctx)` turns it into checklist findings DMARC-01..20.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.context import CheckContext
+from checks.dns import DnsAnswer, normalize
+from checks.domainname import is_public_suffix, organizational_domain
+from checks.findings import Collector, Finding, Mechanism, Status
+
+MECHANISM = Mechanism.DMARC
+
+POLICIES = ("none", "quarantine", "reject")
+# RFC 7489 §6.3 plus the RFC 9989 §4.7 additions (np, t, psd); rf/ri/pct are historic in 9989.
+KNOWN_TAGS = {
+    "v",
+    "p",
+    "sp",
+    "np",
+    "rua",
+    "ruf",
+    "adkim",
+    "aspf",
+    "fo",
+    "pct",
+    "rf",
+    "ri",
+    "t",
+    "psd",
+}
+# RFC 9989 §4.10: at most 8 queries; longer names jump to their 7-label ancestor.
+MAX_WALK = 8
+_TAG_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_SIZE_RE = re.compile(r"^(.*?)!([0-9]+[kmgtKMGT]?)$", re.S)
+_MAILBOX_RE = re.compile(
+    r"^[^@\s,;!]+@([A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9\-_]*[A-Za-z0-9])?)+)\.?$"
+)
+
+
+@dataclass
+class DmarcProblem:
+    check_id: str
+    status: Status
+    message: str
+
+
+@dataclass
+class ReportUri:
+    text: str
+    uri: str = ""
+    scheme: str = ""
+    host: str = ""  # the mailbox domain of a mailto: URI
+    size: str = ""  # the obsolete "!size" suffix, if any
+    valid: bool = False
+    problem: str = ""
+
+
+@dataclass
+class ParsedDmarc:
+    text: str
+    tags: dict[str, str] = field(default_factory=dict)  # first occurrence, names lower-cased
+    order: list[str] = field(default_factory=list)
+    problems: list[DmarcProblem] = field(default_factory=list)
+    is_dmarc: bool = False  # v=DMARC1 is the first tag, exactly
+
+    def policy(self, tag: str) -> str | None:
+        """A policy tag's value when valid, else None (absent or invalid)."""
+        value = self.tags.get(tag)
+        if value is None:
+            return None
+        value = value.strip().lower()
+        return value if value in POLICIES else None
+
+    def invalid_policy(self, tag: str) -> bool:
+        return tag in self.tags and self.policy(tag) is None
+
+    def uris(self, tag: str) -> list[ReportUri]:
+        return parse_uris(self.tags.get(tag, "")) if tag in self.tags else []
+
+    def valid_rua(self) -> bool:
+        return any(u.valid for u in self.uris("rua"))
+
+    @property
+    def pct(self) -> int | None:
+        value = self.tags.get("pct")
+        if value is None or not value.strip().isdigit():
+            return None
+        return int(value.strip())
+
+    @property
+    def testing(self) -> bool:
+        return self.tags.get("t", "").strip().lower() == "y"
+
+
+def parse_dmarc(text: str) -> ParsedDmarc:
+    """Parse a DMARC record's tag-list. Never raises; problems come back in `problems`."""
+    parsed = ParsedDmarc(text=text if isinstance(text, str) else "")
+    if not isinstance(text, str):
+        return parsed
+    parts = text.split(";")
+    for index, part in enumerate(parts):
+        if not part.strip():
+            if index != len(parts) - 1 and index != 0:
+                parsed.problems.append(
+                    DmarcProblem("DMARC-17", Status.WARN, "The record has an empty ';;' element.")
+                )
+            continue
+        name, sep, value = part.partition("=")
+        name = name.strip(" \t\r\n")
+        value = value.strip(" \t\r\n")
+        if not sep or not _TAG_NAME_RE.match(name):
+            parsed.problems.append(
+                DmarcProblem(
+                    "DMARC-17",
+                    Status.WARN,
+                    f"'{part.strip()}' is not a 'tag=value' pair; receivers ignore it "
+                    "(a second report address must be separated by ',' not ';').",
+                )
+            )
+            continue
+        lname = name.lower()
+        if index == 0:
+            # RFC 7489 §6.3 / RFC 9989 §4.7: v MUST be first and its value is case-sensitive.
+            parsed.is_dmarc = lname == "v" and value == "DMARC1"
+        if lname in parsed.tags:
+            parsed.problems.append(
+                DmarcProblem(
+                    "DMARC-17",
+                    Status.WARN,
+                    f"The tag '{lname}' appears more than once; receivers may use either value.",
+                )
+            )
+            continue
+        parsed.tags[lname] = value
+        parsed.order.append(lname)
+        if lname not in KNOWN_TAGS:
+            parsed.problems.append(
+                DmarcProblem(
+                    "DMARC-17",
+                    Status.WARN,
+                    f"The tag '{name}' is not a DMARC tag; receivers ignore it.",
+                )
+            )
+    return parsed
+
+
+def looks_like_dmarc(text: str) -> bool:
+    """Meant to be DMARC but not starting with exactly v=DMARC1 (DMARC-03 material)."""
+    return "dmarc1" in text.lower().replace(" ", "")
+
+
+def parse_uris(value: str) -> list[ReportUri]:
+    """RFC 7489 §6.2-§6.4 / RFC 9989 §4.8: comma-separated URIs, optional obsolete '!size'."""
+    out: list[ReportUri] = []
+    if not isinstance(value, str):
+        return out
+    for raw in value.split(","):
+        item = ReportUri(text=raw.strip(" \t\r\n"))
+        text = item.text
+        if not text:
+            item.problem = "an empty address in the list"
+            out.append(item)
+            continue
+        size = _SIZE_RE.match(text)
+        if size:
+            text, item.size = size.group(1), size.group(2)
+        item.uri = text
+        if not _SCHEME_RE.match(text):
+            item.problem = (
+                f"'{item.text}' has no scheme; write it as 'mailto:{text}'"
+                if "@" in text
+                else f"'{item.text}' is not a URI"
+            )
+            out.append(item)
+            continue
+        item.scheme = text.split(":", 1)[0].lower()
+        rest = text.split(":", 1)[1]
+        if item.scheme == "mailto":
+            address = rest.split("?", 1)[0]
+            match = _MAILBOX_RE.match(address)
+            if not match:
+                item.problem = f"'{item.text}' is not a valid mailto: address"
+            else:
+                item.host = normalize(match.group(1))
+                item.valid = True
+        elif item.scheme in ("https", "http"):
+            item.problem = (
+                f"'{item.text}': receivers only promise to send reports to mailto: addresses"
+            )
+        else:
+            item.problem = f"'{item.text}': the '{item.scheme}:' scheme is not supported"
+        out.append(item)
+    return out
+
+
+def walk_names(domain: str) -> list[str]:
+    """RFC 9989 §4.10 DNS Tree Walk: the names to query, at most 8, author domain first."""
+    labels = normalize(domain).split(".")
+    names = [".".join(labels)]
+    count = len(labels)
+    # After the first query, a name of more than 8 labels jumps to its 7-label ancestor.
+    count = 7 if count > MAX_WALK else count - 1
+    while count >= 1 and len(names) < MAX_WALK:
+        names.append(".".join(labels[-count:]))
+        count -= 1
+    return names
+
+
+@dataclass
+class Lookup:
+    """What one `_dmarc.<name>` query gave."""
+
+    name: str
+    answer: DnsAnswer
+    records: list[str]  # records whose first tag is exactly v=DMARC1
+    near: list[str]  # records that look like DMARC but are not
+
+    @property
+    def record(self) -> str | None:
+        return self.records[0] if len(self.records) == 1 else None
+
+
+def _select(name: str, answer: DnsAnswer) -> Lookup:
+    records: list[str] = []
+    near: list[str] = []
+    for text in answer.texts() if not answer.failed else []:
+        if parse_dmarc(text).is_dmarc:
+            records.append(text)
+        elif looks_like_dmarc(text):
+            near.append(text)
+    return Lookup(name, answer, records, near)
+
+
+@dataclass
+class DmarcPolicy:
+    """The DMARC facts for the checked domain, in both views."""
+
+    domain: str
+    lookups: dict[str, Lookup] = field(default_factory=dict)
+    failed: list[DnsAnswer] = field(default_factory=list)
+    # RFC 9989 view: the first name of the walk with exactly one record.
+    record_domain: str | None = None
+    record: ParsedDmarc | None = None
+    org_9989: str = ""
+    # RFC 7489 view: the author domain's record, else the PSL organisational domain's.
+    legacy_domain: str | None = None
+    legacy_record: ParsedDmarc | None = None
+    org_7489: str = ""
+    effective_9989: str | None = None
+    effective_7489: str | None = None
+    queries: int = 0
+
+    @property
+    def could_not_check(self) -> bool:
+        first = self.lookups.get(self.domain)
+        return first is None or first.answer.failed
+
+    @property
+    def found(self) -> bool:
+        return self.record is not None or self.legacy_record is not None
+
+    @property
+    def applied(self) -> ParsedDmarc | None:
+        return self.record or self.legacy_record
+
+    @property
+    def applied_domain(self) -> str | None:
+        return self.record_domain if self.record is not None else self.legacy_domain
+
+    def views(self) -> dict[str, Any]:
+        return {
+            "rfc7489": {
+                "record_at": self.legacy_domain and f"_dmarc.{self.legacy_domain}",
+                "organizational_domain": self.org_7489,
+                "effective_policy": self.effective_7489,
+            },
+            "rfc9989": {
+                "record_at": self.record_domain and f"_dmarc.{self.record_domain}",
+                "organizational_domain": self.org_9989,
+                "effective_policy": self.effective_9989,
+                "queries": self.queries,
+            },
+        }
+
+
+def _policy_for(
+    parsed: ParsedDmarc, at_author: bool, *, legacy: bool, honour_testing: bool = True
+) -> str | None:
+    """The policy an existing author domain gets from `parsed`, or None for no DMARC."""
+    p = parsed.policy("p")
+    if parsed.invalid_policy("p") or (legacy and "p" not in parsed.tags):
+        # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1: an unusable p with a valid rua acts as
+        # p=none; without one, no DMARC processing at all.
+        if not parsed.valid_rua():
+            return None
+        p = "none"
+    p = p or "none"
+    policy = p
+    if not at_author:
+        sp = parsed.policy("sp")
+        if parsed.invalid_policy("sp"):
+            if not parsed.valid_rua():
+                return None
+            sp = "none"
+        policy = sp or p
+    if legacy:
+        pct = parsed.pct
+        if "pct" in parsed.tags and pct is None:
+            pct = 100  # an unusable pct leaves the default (RFC 7489 §6.3)
+        if pct is not None and pct < 100 and policy in ("quarantine", "reject"):
+            # RFC 7489 §6.6.4: unsampled mail gets the next policy down.
+            lower = "quarantine" if policy == "reject" else "none"
+            return f"{policy} for {min(pct, 100)}% of failing mail, {lower} for the rest"
+        return policy
+    if honour_testing and parsed.testing:
+        # RFC 9989 §4.7: t=y asks receivers to apply the next policy down.
+        return {"reject": "quarantine", "quarantine": "none"}.get(policy, policy)
+    return policy
+
+
+async def get_policy(ctx: CheckContext) -> DmarcPolicy:
+    async def load() -> DmarcPolicy:
+        domain = normalize(ctx.domain)
+        names = walk_names(domain)
+        org = organizational_domain(domain, ctx.config.extra_public_suffixes)
+        # All the names the walk may need at once: one round trip instead of eight.
+        wanted = list(dict.fromkeys([*names, org]))
+        answers = await asyncio.gather(*(ctx.dns.query(f"_dmarc.{n}", "TXT") for n in wanted))
+        policy = DmarcPolicy(domain=domain, org_7489=org)
+        for name, answer in zip(wanted, answers, strict=True):
+            policy.lookups[name] = _select(name, answer)
+
+        # RFC 9989 view.
+        policy.org_9989 = domain
+        fewest: str | None = None
+        for index, name in enumerate(names):
+            policy.queries = index + 1
+            look = policy.lookups[name]
+            if look.answer.failed:
+                policy.failed.append(look.answer)
+                break
+            if look.record is None:
+                continue
+            parsed = parse_dmarc(look.record)
+            if policy.record is None:
+                policy.record, policy.record_domain = parsed, name
+            fewest = name
+            psd = parsed.tags.get("psd", "").strip().lower()
+            if psd == "n":
+                policy.org_9989 = name
+                break
+            if psd == "y":
+                # The organisational domain is one label below the public suffix domain.
+                below = names[index - 1] if index > 0 else name
+                policy.org_9989 = below if name != domain else domain
+                break
+        else:
+            if fewest:
+                policy.org_9989 = fewest
+        if policy.record is not None and policy.record_domain is not None:
+            policy.effective_9989 = _policy_for(
+                policy.record, policy.record_domain == domain, legacy=False
+            )
+
+        # RFC 7489 view.
+        for name in dict.fromkeys([domain, org]):
+            look = policy.lookups[name]
+            if look.answer.failed:
+                if look.answer not in policy.failed:
+                    policy.failed.append(look.answer)
+                break
+            if look.record is not None:
+                policy.legacy_domain, policy.legacy_record = name, parse_dmarc(look.record)
+                break
+            if look.records or look.near:
+                break  # several records, or broken ones, at the author domain: no DMARC
+        if policy.legacy_record is not None and policy.legacy_domain is not None:
+            policy.effective_7489 = _policy_for(
+                policy.legacy_record, policy.legacy_domain == domain, legacy=True
+            )
+        return policy
+
+    return await ctx.once("dmarc:policy", load)
+
+
+def _txt(name: str, record: str) -> str:
+    return f'{name}. TXT "' + record.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def suggested_record(domain: str, parsed: ParsedDmarc | None, p: str | None = None) -> str:
+    """A clean record keeping what is valid in `parsed`; `p` overrides the policy."""
+    tags: list[str] = ["v=DMARC1"]
+    policy = p or (parsed.policy("p") if parsed else None) or "none"
+    tags.append(f"p={policy}")
+    if parsed is not None:
+        sp = parsed.policy("sp")
+        if sp and not (sp == "none" and policy != "none"):
+            tags.append(f"sp={sp}")
+        np = parsed.policy("np")
+        if np and not (np == "none" and policy != "none"):
+            tags.append(f"np={np}")
+    rua = [u.uri for u in (parsed.uris("rua") if parsed else []) if u.valid]
+    tags.append("rua=" + ",".join(rua or [f"mailto:dmarc-reports@{domain}"]))
+    if parsed is not None:
+        for tag in ("ruf", "adkim", "aspf"):
+            value = parsed.tags.get(tag, "").strip()
+            if tag == "ruf":
+                good = [u.uri for u in parsed.uris("ruf") if u.valid]
+                if good:
+                    tags.append("ruf=" + ",".join(good))
+            elif value.lower() in ("r", "s"):
+                tags.append(f"{tag}={value.lower()}")
+    return "; ".join(tags)
+
+
+async def evaluate(ctx: CheckContext) -> list[Finding]:
+    out = Collector(MECHANISM)
+    domain = normalize(ctx.domain)
+    policy = await get_policy(ctx)
+    first = policy.lookups[domain]
+    if first.answer.failed:
+        out.add(
+            "DMARC-01",
+            Status.ERROR,
+            f"Could not look up the DMARC record at _dmarc.{domain}: the DNS query failed, so "
+            "DMARC was not checked (this is not the same as having no DMARC record).",
+            subject=f"_dmarc.{domain}",
+            evidence={"dns": first.answer.evidence(), "failure": first.answer.describe_failure()},
+        )
+        return out.findings
+    for answer in policy.failed:
+        out.add(
+            "DMARC-01",
+            Status.ERROR,
+            f"A DNS lookup needed to find the DMARC policy failed ({answer.describe_failure()}); "
+            "the result may be incomplete.",
+            subject=answer.name,
+            evidence={"dns": answer.evidence()},
+        )
+    views = policy.views()
+    walk_evidence = [
+        {"name": f"_dmarc.{n}", "records": look.answer.texts(), "rcode": look.answer.rcode}
+        for n, look in policy.lookups.items()
+    ]
+
+    # DMARC-02 / DMARC-03 at every name that was looked at.
+    for name, look in policy.lookups.items():
+        if len(look.records) > 1:
+            out.add(
+                "DMARC-02",
+                Status.FAIL,
+                f"_dmarc.{name} publishes {len(look.records)} DMARC records; receivers then "
+                "ignore all of them, as if there were no DMARC policy. Keep exactly one.",
+                subject=f"_dmarc.{name}",
+                evidence={"dns": look.answer.evidence()},
+                fix=_txt(f"_dmarc.{name}", suggested_record(name, parse_dmarc(look.records[-1]))),
+            )
+        for text in look.near:
+            out.add(
+                "DMARC-03",
+                Status.FAIL,
+                f"The record at _dmarc.{name} does not start with exactly 'v=DMARC1' (upper "
+                f"case, first tag), so receivers ignore it: {text}",
+                subject=f"_dmarc.{name}",
+                evidence={"dns": look.answer.evidence()},
+                fix=_txt(f"_dmarc.{name}", suggested_record(name, parse_dmarc(_repair_v(text)))),
+            )
+
+    if not policy.found:
+        await _not_found(out, ctx, domain, policy, walk_evidence)
+        await _alignment(out, ctx)
+        return out.findings
+
+    parsed = policy.applied
+    at = policy.applied_domain or domain
+    assert parsed is not None
+    subject = f"_dmarc.{at}"
+    evidence: dict[str, Any] = {"record": parsed.text, "views": views, "walk": walk_evidence}
+    out.add(
+        "DMARC-01",
+        Status.PASS,
+        f"{domain} has a DMARC policy"
+        + ("." if at == domain else f", inherited from _dmarc.{at}."),
+        subject=subject,
+        evidence=evidence,
+    )
+    if not any(len(look.records) > 1 for look in policy.lookups.values()):
+        out.add("DMARC-02", Status.PASS, "Exactly one DMARC record is published.", subject=subject)
+    await _tags(out, ctx, at, parsed, policy, evidence)
+    _views(out, domain, policy, evidence)
+    out.add(
+        "DMARC-20",
+        Status.INFO,
+        f"Finding the policy with the RFC 9989 DNS tree walk takes {policy.queries} of at most "
+        f"{MAX_WALK} queries.",
+        subject=domain,
+        evidence={"walk": walk_names(domain), "queries": policy.queries},
+    )
+    await _alignment(out, ctx)
+    return out.findings
+
+
+def _repair_v(text: str) -> str:
+    parsed = parse_dmarc(text)
+    rest = [f"{k}={v}" for k, v in parsed.tags.items() if k != "v"]
+    return "; ".join(["v=DMARC1", *rest])
+
+
+async def _not_found(
+    out: Collector,
+    ctx: CheckContext,
+    domain: str,
+    policy: DmarcPolicy,
+    walk_evidence: list[dict[str, Any]],
+) -> None:
+    apex, mx = await asyncio.gather(ctx.dns.query(domain, "TXT"), ctx.dns.query(domain, "MX"))
+    misplaced = [t for t in apex.texts() if parse_dmarc(t).is_dmarc] if not apex.failed else []
+    null_mx = bool(mx.records) and all(
+        getattr(r, "exchange", None) is not None and r.exchange.to_text() == "." for r in mx.records
+    )
+    if misplaced:
+        out.add(
+            "DMARC-04",
+            Status.FAIL,
+            f"The DMARC record is published at {domain} itself, where receivers never look; "
+            f"it must be published at _dmarc.{domain}.",
+            subject=domain,
+            evidence={"dns": apex.evidence()},
+            fix=_txt(f"_dmarc.{domain}", misplaced[0]),
+        )
+        return
+    if any(look.records or look.near for look in policy.lookups.values()):
+        return  # DMARC-02/03 already explain why no record is usable
+    suggestion = (
+        "v=DMARC1; p=reject" if null_mx else f"v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}"
+    )
+    out.add(
+        "DMARC-01",
+        Status.INFO,
+        f"{domain} has no DMARC policy, so receivers do not know what to do with mail that "
+        "fails SPF and DKIM, and you get no reports."
+        + ("" if null_mx else " Start with p=none and reports, then move to quarantine/reject."),
+        subject=f"_dmarc.{domain}",
+        evidence={"walk": walk_evidence, "views": policy.views()},
+        fix=_txt(f"_dmarc.{domain}", suggestion),
+    )
+
+
+async def _tags(
+    out: Collector,
+    ctx: CheckContext,
+    at: str,
+    parsed: ParsedDmarc,
+    policy: DmarcPolicy,
+    evidence: dict[str, Any],
+) -> None:
+    subject = f"_dmarc.{at}"
+    name = f"_dmarc.{at}"
+    p = parsed.policy("p")
+    rua = parsed.uris("rua")
+    valid_rua = [u for u in rua if u.valid]
+
+    # DMARC-05: p present, valid, second.
+    if parsed.invalid_policy("p"):
+        consequence = (
+            "receivers treat the record as p=none because it has a valid report address"
+            if valid_rua
+            else "receivers ignore the whole record because it has no valid report address"
+        )
+        out.add(
+            "DMARC-05",
+            Status.FAIL,
+            f"p={parsed.tags['p']} is not a valid policy (none, quarantine or reject); "
+            f"{consequence}.",
+            subject=subject,
+            evidence=evidence,
+            fix=_txt(name, suggested_record(at, parsed, "quarantine")),
+        )
+    elif "p" not in parsed.tags:
+        out.add(
+            "DMARC-05",
+            Status.WARN,
+            "The record has no p= tag: RFC 9989 receivers treat that as p=none, and RFC 7489 "
+            "receivers " + ("do the same because rua is valid." if valid_rua else "ignore it."),
+            subject=subject,
+            evidence=evidence,
+            fix=_txt(name, suggested_record(at, parsed, "none")),
+        )
+    elif parsed.order[:2] != ["v", "p"]:
+        out.add(
+            "DMARC-05",
+            Status.WARN,
+            "p= is not the second tag; RFC 7489 requires 'v=DMARC1; p=...' in that order and "
+            "some older receivers reject the record otherwise.",
+            subject=subject,
+            evidence=evidence,
+            fix=_txt(name, suggested_record(at, parsed)),
+        )
+    else:
+        out.add("DMARC-05", Status.PASS, f"The policy is p={p}.", subject=subject)
+
+    # DMARC-06: monitoring only.
+    if p == "none" or ("p" not in parsed.tags):
+        out.add(
+            "DMARC-06",
+            Status.WARN,
+            "The DMARC policy is p=none (monitoring only): mail that fails authentication is "
+            "delivered as usual. Move to quarantine, then reject, once reports look clean.",
+            subject=subject,
+            evidence=evidence,
+            fix=_txt(name, suggested_record(at, parsed, "quarantine")),
+        )
+        if not valid_rua:
+            out.add(
+                "DMARC-06",
+                Status.WARN,
+                "The policy is p=none and no report address (rua) is set: it neither protects "
+                "the domain nor tells you who sends mail as it.",
+                subject=subject,
+                evidence=evidence,
+                fix=_txt(name, suggested_record(at, parsed)),
+            )
+
+    # DMARC-07: sp and np.
+    for tag, meaning in (("sp", "subdomains"), ("np", "non-existent subdomains")):
+        if tag not in parsed.tags:
+            continue
+        if parsed.invalid_policy(tag):
+            out.add(
+                "DMARC-07",
+                Status.FAIL,
+                f"{tag}={parsed.tags[tag]} is not a valid policy (none, quarantine or reject).",
+                subject=subject,
+                evidence=evidence,
+                fix=_txt(name, suggested_record(at, parsed)),
+            )
+        elif parsed.policy(tag) == "none" and p in ("quarantine", "reject"):
+            out.add(
+                "DMARC-07",
+                Status.WARN,
+                f"{tag}=none leaves {meaning} unprotected although the domain itself uses "
+                f"p={p}; anyone can send as them.",
+                subject=subject,
+                evidence=evidence,
+                fix=_txt(name, suggested_record(at, parsed)),
+            )
+    if "sp" in parsed.tags and at != policy.org_7489 and at != policy.org_9989:
+        out.add(
+            "DMARC-07",
+            Status.INFO,
+            f"sp= has no effect here: _dmarc.{at} is below the organisational domain.",
+            subject=subject,
+        )
+
+    # DMARC-08: pct (historic in RFC 9989).
+    if "pct" in parsed.tags:
+        pct = parsed.pct
+        if pct is None or pct > 100:
+            out.add(
+                "DMARC-08",
+                Status.FAIL,
+                f"pct={parsed.tags['pct']} is not a number from 0 to 100; RFC 7489 receivers "
+                "ignore it. RFC 9989 removed pct: delete the tag.",
+                subject=subject,
+                evidence=evidence,
+                fix=_txt(name, suggested_record(at, parsed)),
+            )
+        elif pct != 100:
+            out.add(
+                "DMARC-08",
+                Status.WARN,
+                f"pct={pct}: RFC 7489 receivers apply the policy to only {pct}% of failing mail "
+                "(the rest gets the next weaker policy), while RFC 9989 receivers ignore pct and "
+                "apply it to all. Remove pct (use t=y for a trial run).",
+                subject=subject,
+                evidence=evidence,
+                fix=_txt(name, suggested_record(at, parsed)),
+            )
+        else:
+            out.add(
+                "DMARC-08",
+                Status.INFO,
+                "pct=100 is the default and RFC 9989 removed the tag; it can be deleted.",
+                subject=subject,
+            )
+
+    # DMARC-09: t (testing).
+    if "t" in parsed.tags:
+        t = parsed.tags["t"].strip().lower()
+        if t == "y":
+            weaker = {"reject": "quarantine", "quarantine": "none"}.get(p or "none", p or "none")
+            out.add(
+                "DMARC-09",
+                Status.WARN,
+                f"t=y (testing) asks RFC 9989 receivers to apply p={weaker} instead of p={p}; "
+                "remove t=y for full enforcement.",
+                subject=subject,
+                evidence=evidence,
+                fix=_txt(name, suggested_record(at, parsed)),
+            )
+        elif t != "n":
+            out.add(
+                "DMARC-09",
+                Status.WARN,
+                f"t={parsed.tags['t']} is not valid (use y or n); receivers use the default n.",
+                subject=subject,
+            )
+
+    # DMARC-10: psd.
+    if "psd" in parsed.tags:
+        psd = parsed.tags["psd"].strip().lower()
+        registrable = not is_public_suffix(at, ctx.config.extra_public_suffixes)
+        if psd == "y" and registrable:
+            out.add(
+                "DMARC-10",
+                Status.WARN,
+                f"psd=y declares {at} a public suffix (like a TLD); every subdomain then counts "
+                "as a separate organisation and relaxed alignment between them breaks. Remove "
+                "psd=y unless you operate a public suffix.",
+                subject=subject,
+                evidence=evidence,
+            )
+        elif psd == "n":
+            out.add(
+                "DMARC-10",
+                Status.INFO,
+                f"psd=n marks {at} as an organisational domain, so RFC 9989 receivers stop "
+                "their tree walk here.",
+                subject=subject,
+            )
+        elif psd not in ("y", "u"):
+            out.add(
+                "DMARC-10",
+                Status.WARN,
+                f"psd={parsed.tags['psd']} is not valid (use y, n or u).",
+                subject=subject,
+            )
+
+    # DMARC-11: rf / ri.
+    for tag in ("rf", "ri"):
+        if tag in parsed.tags:
+            out.add(
+                "DMARC-11",
+                Status.INFO,
+                f"{tag}={parsed.tags[tag]} is historic: RFC 9989 removed it and receivers ignore "
+                "it; it can be deleted.",
+                subject=subject,
+            )
+
+    # DMARC-12 / DMARC-13: report addresses.
+    await _reporting(out, ctx, at, parsed, evidence)
+
+    # DMARC-14 / DMARC-15: fo and ruf.
+    if "fo" in parsed.tags:
+        values = [v.strip() for v in parsed.tags["fo"].split(":")]
+        bad = [v for v in values if v not in ("0", "1", "d", "s")]
+        if bad:
+            out.add(
+                "DMARC-14",
+                Status.WARN,
+                f"fo={parsed.tags['fo']} contains invalid options ({', '.join(bad)}); valid are "
+                "0, 1, d and s separated by ':'.",
+                subject=subject,
+            )
+        elif "0" in values and "1" in values:
+            out.add(
+                "DMARC-14",
+                Status.WARN,
+                "fo=0 and fo=1 contradict each other (RFC 9989 makes them mutually exclusive); "
+                "keep one.",
+                subject=subject,
+            )
+        if "ruf" not in parsed.tags:
+            out.add(
+                "DMARC-14",
+                Status.INFO,
+                "fo= has no effect without a ruf= address for failure reports.",
+                subject=subject,
+            )
+    if "ruf" in parsed.tags:
+        out.add(
+            "DMARC-15",
+            Status.INFO,
+            "ruf= asks for failure reports, which can contain message content; most large "
+            "receivers never send them.",
+            subject=subject,
+        )
+
+    # DMARC-16: alignment modes.
+    for tag in ("adkim", "aspf"):
+        if tag in parsed.tags:
+            value = parsed.tags[tag].strip().lower()
+            if value not in ("r", "s"):
+                out.add(
+                    "DMARC-16",
+                    Status.FAIL,
+                    f"{tag}={parsed.tags[tag]} is not valid (use r for relaxed or s for strict).",
+                    subject=subject,
+                    evidence=evidence,
+                    fix=_txt(name, suggested_record(at, parsed)),
+                )
+            else:
+                out.add(
+                    "DMARC-16",
+                    Status.PASS,
+                    f"{tag}={value} is a valid alignment mode.",
+                    subject=subject,
+                )
+
+    # DMARC-17: syntax leftovers.
+    for problem in parsed.problems:
+        out.add(
+            problem.check_id,
+            problem.status,
+            problem.message,
+            subject=subject,
+            evidence={"record": parsed.text},
+        )
+
+
+async def _reporting(
+    out: Collector, ctx: CheckContext, at: str, parsed: ParsedDmarc, evidence: dict[str, Any]
+) -> None:
+    subject = f"_dmarc.{at}"
+    suffixes = ctx.config.extra_public_suffixes
+    policy_org = organizational_domain(at, suffixes)
+    external: dict[str, ReportUri] = {}
+    for tag in ("rua", "ruf"):
+        if tag not in parsed.tags:
+            continue
+        uris = parsed.uris(tag)
+        valid = [u for u in uris if u.valid]
+        if not valid:
+            out.add(
+                "DMARC-12",
+                Status.FAIL,
+                f"{tag}={parsed.tags[tag]} contains no usable report address, so no reports are "
+                "sent. Use 'mailto:' followed by an address.",
+                subject=subject,
+                evidence=evidence,
+                fix=_txt(f"_dmarc.{at}", suggested_record(at, parsed)),
+            )
+        else:
+            for uri in uris:
+                if not uri.valid:
+                    out.add(
+                        "DMARC-12",
+                        Status.WARN,
+                        f"A {tag} address is unusable and will be ignored: {uri.problem}.",
+                        subject=subject,
+                        evidence=evidence,
+                        fix=_txt(f"_dmarc.{at}", suggested_record(at, parsed)),
+                    )
+        for uri in uris:
+            if uri.size:
+                out.add(
+                    "DMARC-12",
+                    Status.INFO,
+                    f"'{uri.text}' uses the obsolete '!{uri.size}' size limit, which RFC 9989 "
+                    "receivers ignore.",
+                    subject=subject,
+                )
+        for uri in valid:
+            if organizational_domain(uri.host, suffixes) != policy_org:
+                external.setdefault(uri.host, uri)
+    if (
+        "rua" in parsed.tags
+        and any(u.valid for u in parsed.uris("rua"))
+        and not any(not u.valid for u in parsed.uris("rua"))
+    ):
+        out.add("DMARC-12", Status.PASS, "The aggregate report address is valid.", subject=subject)
+
+    if not external:
+        return
+    hosts = list(external)
+    names = [f"{at}._report._dmarc.{host}" for host in hosts]
+    answers = await asyncio.gather(*(ctx.dns.query(n, "TXT") for n in names))
+    for host, auth_name, answer in zip(hosts, names, answers, strict=True):
+        uri = external[host]
+        if answer.failed:
+            out.add(
+                "DMARC-13",
+                Status.ERROR,
+                f"Could not check whether {host} accepts DMARC reports for {at} "
+                f"({answer.describe_failure()}).",
+                subject=auth_name,
+                evidence={"dns": answer.evidence()},
+            )
+        elif any(t.startswith("v=DMARC1") for t in answer.texts()):
+            out.add(
+                "DMARC-13",
+                Status.PASS,
+                f"{host} has authorised receiving DMARC reports for {at}.",
+                subject=auth_name,
+                evidence={"dns": answer.evidence()},
+            )
+        else:
+            out.add(
+                "DMARC-13",
+                Status.FAIL,
+                f"Reports go to {uri.uri}, outside your domain, but {host} has not published the "
+                f"authorisation record {auth_name}, so receivers will not send the reports. "
+                f"Ask the operator of {host} to publish it.",
+                subject=auth_name,
+                evidence={"dns": answer.evidence(), "uri": uri.uri},
+                fix=_txt(auth_name, "v=DMARC1"),
+            )
+
+
+def _views(out: Collector, domain: str, policy: DmarcPolicy, evidence: dict[str, Any]) -> None:
+    # t=y is reported by DMARC-09; compare the views without it so one cause gives one finding.
+    bis = (
+        _policy_for(
+            policy.record, policy.record_domain == domain, legacy=False, honour_testing=False
+        )
+        if policy.record is not None
+        else None
+    )
+    legacy = policy.effective_7489
+    differs = bis != legacy or policy.record_domain != policy.legacy_domain
+    if differs:
+        out.add(
+            "DMARC-19",
+            Status.WARN,
+            "Receivers following RFC 7489 and those following RFC 9989 apply different policies "
+            f"to {domain}: {legacy or 'no DMARC'} versus {bis or 'no DMARC'}. Publish an explicit "
+            "record without pct so both agree.",
+            subject=domain,
+            evidence={**evidence, "views": policy.views()},
+        )
+    else:
+        out.add(
+            "DMARC-19",
+            Status.PASS,
+            f"RFC 7489 and RFC 9989 receivers apply the same policy to {domain}: {legacy}.",
+            subject=domain,
+            evidence={"views": policy.views()},
+        )
+
+
+async def _alignment(out: Collector, ctx: CheckContext) -> None:
+    """DMARC-18: DMARC can only pass with an SPF record or a DKIM key to align with."""
+    from checks import dkim, spf  # at run time, so the modules cannot import-cycle
+
+    record, keys = await asyncio.gather(spf.get_record(ctx), dkim.get_keys(ctx))
+    if record.failed:
+        return
+    if record.exists or keys.found:
+        return
+    tried = ", ".join(keys.selectors)
+    out.add(
+        "DMARC-18",
+        Status.WARN,
+        f"{ctx.domain} has no SPF record and no DKIM key was found (selectors tried: {tried}), "
+        "so no mail from it can pass DMARC.",
+        subject=ctx.domain,
+        evidence={"dkim_selectors_tried": keys.selectors},
+    )
