@@ -17,6 +17,7 @@ from mailsec.env import (
     env_bool,
     env_float,
     env_host_ports,
+    env_int,
     env_list,
     env_path,
     env_secret,
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "mailsec.accounts",
     "mailsec.domains",
     "mailsec.scoring",
+    "mailsec.freecheck",
     "reports",
 ]
 
@@ -212,7 +214,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"checks.tasks.*": {"queue": "probes"}}
+CELERY_TASK_ROUTES = {
+    "checks.tasks.*": {"queue": "probes"},
+    # network-bound: probes a stranger's domain
+    "mailsec.freecheck.tasks.run_free_check": {"queue": "probes"},
+}
 # Defaults; tasks that need more or less set soft_time_limit/time_limit on their decorator.
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 150
@@ -221,6 +227,8 @@ CELERY_BEAT_SCHEDULE = {
     # Proves beat → broker → worker → database every minute (Ping row "beat").
     "heartbeat": {"task": "mailsec.tasks.ping", "schedule": 60.0, "args": ["beat"]},
     "prune-pings": {"task": "mailsec.tasks.prune_pings", "schedule": timedelta(hours=6)},
+    # Free checks whose task was lost are given up; spent rate-limit counters deleted.
+    "sweep-free-checks": {"task": "mailsec.freecheck.tasks.sweep_free_checks", "schedule": 60.0},
     # Claim due domains and enqueue their checks (on the probes queue).
     "domains-tick": {"task": "mailsec.domains.tasks.tick", "schedule": 60.0},
     "domains-verify-pending": {
@@ -264,11 +272,24 @@ MAILSEC_CHECK_INTERVAL = timedelta(
     seconds=env_float("MAILSEC_CHECK_INTERVAL", default=6 * 3600, minimum=60)
 )
 
+# --- The free check (mailsec/freecheck) -----------------------------------------------------
+
+# Fixed-window limits: checks per client network (IPv4 address, IPv6 /64), and new runs per
+# target domain, in each window of MAILSEC_FREE_CHECK_WINDOW seconds.
+MAILSEC_FREE_CHECK_RATE = env_int("MAILSEC_FREE_CHECK_RATE", 10, minimum=1)
+MAILSEC_FREE_CHECK_DOMAIN_RATE = env_int("MAILSEC_FREE_CHECK_DOMAIN_RATE", 5, minimum=1)
+MAILSEC_FREE_CHECK_WINDOW = env_int("MAILSEC_FREE_CHECK_WINDOW", 600, minimum=10)
+# Concurrent outbound connections of one free check (a monitored domain's check may use more).
+MAILSEC_FREE_CHECK_MAX_CONNECTIONS = env_int("MAILSEC_FREE_CHECK_MAX_CONNECTIONS", 4, minimum=1)
+# Proxies whose X-Forwarded-For names the client (Caddy on the same host in production).
+MAILSEC_TRUSTED_PROXIES = env_list("MAILSEC_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+
 # --- Static files ---------------------------------------------------------------------------
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = DATA_DIR / "static"  # filled by `manage.py collectstatic` (production)
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -6,6 +6,7 @@ from mailsec import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("mailsec.freecheck.urls")),  # /check… and /api/v1/check
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("domains/", include("mailsec.domains.urls")),

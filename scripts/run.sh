@@ -38,7 +38,7 @@ stop_all() {
     done
     echo "== stopped"
 }
-trap 'stop_all; exit 130' INT TERM
+trap 'stop_all; exit 0' INT TERM
 trap stop_all EXIT
 
 start() {  # start NAME COMMAND...: run in the background, output to $LOG_DIR/NAME.log

@@ -36,3 +36,8 @@ def score_class(score: int | None) -> str:
     if score >= 50:
         return "score-mid"
     return "score-bad"
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    return mapping.get(key)

@@ -1,0 +1,357 @@
+"""Free checks: one row per check anyone ran from the public page or the JSON API.
+
+A row holds only the domain, a keyed hash of the client's network (for rate limits and abuse
+reports, never the raw address), the findings as they arrive and the final report. The public
+id in URLs is a random UUID; the integer primary key never leaves the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import queue
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from checks.config import CheckConfig
+from checks.engine import check_domain
+from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Finding, Mechanism, Status
+from checks.tasks import engine_config
+
+# A finished run of the same domain is shown again instead of probing its servers anew.
+REUSE_FOR = timedelta(minutes=5)
+# The embedded broker loses a task whose worker is killed mid-run, and a task may wait behind
+# others: past these ages a run is given up (see FreeCheck.expire_if_stuck).
+STUCK_PENDING_AFTER = timedelta(minutes=10)
+STUCK_RUNNING_AFTER = timedelta(minutes=3)
+# Wall-time cap of one engine run; below the task's soft time limit (tasks.py) so the run
+# ends with a stored error rather than a killed task.
+RUN_TIME_CAP = 90.0
+# Permalinks live this long, then the sweep deletes the rows.
+KEEP_FOR = timedelta(days=30)
+
+# checks/net.py words every SSRF-guard refusal as "<address> is a private, loopback, link-local
+# or reserved address; refused", and the probes carry that text into their findings' evidence.
+_REFUSED = re.compile(r"([0-9A-Fa-f:.]+) is a private, loopback, link-local or reserved address")
+
+_SEVERITY_RANK = {status: rank for rank, status in enumerate(SEVERITY_ORDER)}
+# "error" means we could not find out: the page must never read it as a failure.
+STATUS_LABELS = {
+    "pass": "pass",
+    "info": "info",
+    "warn": "warning",
+    "fail": "fail",
+    "error": "could not check",
+    "na": "n/a",
+}
+
+
+def free_check_config() -> CheckConfig:
+    """The engine configuration of a free check.
+
+    Anyone can point a free check at a name that resolves to our own network, so private
+    targets stay refused unless the operator allowed them for the whole site (the lab does),
+    and one check opens only a few connections at a time.
+    """
+    return engine_config(
+        allow_private_targets=bool(settings.MAILSEC_ENGINE["allow_private_targets"]),
+        max_connections=settings.MAILSEC_FREE_CHECK_MAX_CONNECTIONS,
+    )
+
+
+def signup_url(domain: str) -> str:
+    """Where "monitor this domain" leads; the signup page reads ?domain= to carry it over."""
+    try:
+        base = reverse("account_signup")
+    except NoReverseMatch:  # accounts not wired yet: the conventional allauth path
+        base = "/accounts/signup/"
+    return f"{base}?{urlencode({'domain': domain})}"
+
+
+@dataclass
+class MechanismView:
+    """One mechanism's card on the results page."""
+
+    mechanism: Mechanism
+    title: str
+    done: bool
+    status: str = ""
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    category: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+class FreeCheck(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        ERROR = "error", "error"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    domain = models.CharField(max_length=253)
+    client_hash = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    # mechanism -> list of finding dicts, written as each mechanism completes; emptied when
+    # the final report is stored (the report holds the same findings).
+    partial = models.JSONField(default=dict, blank=True)
+    # DomainReport.to_dict(): the schema of `mailsec check --json` and of the API.
+    report = models.JSONField(null=True, blank=True)
+    # Why the run did not finish, in words for the person who asked.
+    error = models.TextField(blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["domain", "-created"])]
+
+    def __str__(self) -> str:
+        return f"{self.domain} ({self.status}) {self.code}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("freecheck-report", args=[self.code])
+
+    # --- Life cycle -------------------------------------------------------------------------
+
+    @classmethod
+    def reusable(cls, domain: str) -> FreeCheck | None:
+        """A run of this domain to show instead of starting one: finished within REUSE_FOR,
+        or still under way and not stuck (two people asking at once share one run)."""
+        now = timezone.now()
+        fresh = (
+            Q(status=cls.State.DONE, finished__gte=now - REUSE_FOR)
+            | Q(status=cls.State.PENDING, created__gte=now - STUCK_PENDING_AFTER)
+            | Q(status=cls.State.RUNNING, started__gte=now - STUCK_RUNNING_AFTER)
+        )
+        return cls.objects.filter(fresh, domain=domain).order_by("-created").first()
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.State.DONE, self.State.ERROR)
+
+    def is_stuck(self) -> bool:
+        now = timezone.now()
+        if self.status == self.State.PENDING:
+            return self.created < now - STUCK_PENDING_AFTER
+        if self.status == self.State.RUNNING:
+            return (self.started or self.created) < now - STUCK_RUNNING_AFTER
+        return False
+
+    def expire_if_stuck(self) -> bool:
+        """Mark a run that will never finish as an error, so its page stops waiting."""
+        if not self.is_stuck():
+            return False
+        if self.status == self.State.PENDING:
+            message = (
+                f"No checker picked this check up within "
+                f"{int(STUCK_PENDING_AFTER.total_seconds() // 60)} minutes. "
+                "The service is busy or restarting; please try again."
+            )
+        else:
+            message = (
+                "The check stopped before it finished (its worker restarted). Please try again."
+            )
+        updated = FreeCheck.objects.filter(pk=self.pk, status=self.status).update(
+            status=self.State.ERROR, error=message, finished=timezone.now()
+        )
+        self.refresh_from_db()
+        return bool(updated)
+
+    @classmethod
+    def sweep(cls) -> int:
+        """Give up stuck runs and delete expired ones; returns how many were given up."""
+        now = timezone.now()
+        stuck = cls.objects.filter(
+            Q(status=cls.State.PENDING, created__lt=now - STUCK_PENDING_AFTER)
+            | Q(status=cls.State.RUNNING, started__lt=now - STUCK_RUNNING_AFTER)
+        )
+        given_up = sum(1 for check in stuck if check.expire_if_stuck())
+        cls.objects.filter(created__lt=now - KEEP_FOR).delete()
+        return given_up
+
+    def claim(self) -> bool:
+        """pending -> running, once: a task delivered twice does not probe twice."""
+        now = timezone.now()
+        claimed = FreeCheck.objects.filter(pk=self.pk, status=self.State.PENDING).update(
+            status=self.State.RUNNING, started=now
+        )
+        if claimed:
+            self.status, self.started = self.State.RUNNING, now
+        return bool(claimed)
+
+    def record_progress(self, mechanism: Mechanism, findings: list[Finding]) -> None:
+        self.partial[str(mechanism)] = [f.to_dict() for f in findings]
+        # Only while running: a run the sweep gave up stays given up.
+        FreeCheck.objects.filter(pk=self.pk, status=self.State.RUNNING).update(partial=self.partial)
+
+    def run(self, config: CheckConfig | None = None, time_cap: float = RUN_TIME_CAP) -> None:
+        """Run the engine for this row (in a worker, or in the web process for the API).
+
+        The engine runs on its own event loop in a helper thread and hands each mechanism's
+        findings over a queue; this thread writes them to the database. That keeps every ORM
+        call on a plain synchronous thread (Django refuses them inside a running event loop)
+        and on this thread's connection.
+        """
+        if not self.claim():
+            return
+        config = config or free_check_config()
+        progress: queue.Queue[tuple[Mechanism, list[Finding]]] = queue.Queue()
+        outcome: dict[str, Any] = {}
+
+        async def engine() -> None:
+            outcome["report"] = await asyncio.wait_for(
+                check_domain(self.domain, config, on_progress=lambda m, f: progress.put((m, f))),
+                timeout=time_cap,
+            )
+
+        def target() -> None:
+            try:
+                asyncio.run(engine())
+            except BaseException as exc:  # handed to the writing thread below
+                outcome["exception"] = exc
+
+        thread = threading.Thread(target=target, name=f"freecheck-{self.code}", daemon=True)
+        thread.start()
+        while thread.is_alive() or not progress.empty():
+            try:
+                mechanism, findings = progress.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            self.record_progress(mechanism, findings)
+        thread.join()
+
+        if "report" in outcome:
+            self.status = self.State.DONE
+            self.report = outcome["report"].to_dict()
+            self.partial = {}
+        else:
+            exc = outcome.get("exception")
+            self.status = self.State.ERROR
+            if isinstance(exc, TimeoutError):
+                self.error = f"The check did not finish within {time_cap:g} seconds."
+            else:
+                self.error = "The check failed because of an internal error. Please try again."
+        self.finished = timezone.now()
+        self.save(update_fields=["status", "report", "partial", "error", "finished"])
+        if isinstance(outcome.get("exception"), Exception) and not isinstance(
+            outcome["exception"], TimeoutError
+        ):
+            raise outcome["exception"]  # let the worker log it with its traceback
+
+    def wait(self, timeout: float) -> bool:
+        """Poll until a run elsewhere finishes (the API waiting on a worker's run)."""
+        deadline = time.monotonic() + timeout
+        while not self.is_finished and time.monotonic() < deadline:
+            time.sleep(0.25)
+            self.refresh_from_db()
+            self.expire_if_stuck()
+        return self.is_finished
+
+    # --- What the page shows ----------------------------------------------------------------
+
+    @property
+    def queued_seconds(self) -> int:
+        return max(0, int((timezone.now() - self.created).total_seconds()))
+
+    @property
+    def score(self) -> int | None:
+        return (self.report or {}).get("score")
+
+    @property
+    def score_detail(self) -> dict[str, Any]:
+        return (self.report or {}).get("score_detail") or {}
+
+    def _findings_by_mechanism(self) -> dict[str, list[dict[str, Any]]]:
+        if self.report is None:
+            return self.partial
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for finding in self.report.get("findings", []):
+            grouped.setdefault(finding["mechanism"], []).append(finding)
+        # A mechanism with no finding still completed.
+        for mechanism in self.report.get("mechanisms", {}):
+            grouped.setdefault(mechanism, [])
+        return grouped
+
+    def mechanism_views(self) -> list[MechanismView]:
+        grouped = self._findings_by_mechanism()
+        categories = self.score_detail.get("categories", {})
+        views = []
+        for mechanism in Mechanism:
+            found = grouped.get(str(mechanism))
+            view = MechanismView(mechanism, MECHANISM_TITLES[mechanism], found is not None)
+            if found is not None:
+                ranked = sorted(found, key=lambda f: _SEVERITY_RANK.get(Status(f["status"]), 99))
+                view.findings = [
+                    {
+                        **f,
+                        "status_label": STATUS_LABELS.get(f["status"], f["status"]),
+                        "evidence_json": _pretty(f.get("evidence")),
+                    }
+                    for f in ranked
+                ]
+                view.status = str(ranked[0]["status"]) if ranked else str(Status.NA)
+                view.category = categories.get(str(mechanism), {})
+            views.append(view)
+        return views
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for view in self.mechanism_views() if view.done)
+
+    @property
+    def mechanism_count(self) -> int:
+        return len(Mechanism)
+
+    def refused_targets(self) -> list[str]:
+        """Addresses the SSRF guard would not let the probes connect to."""
+        found: dict[str, None] = {}
+        for findings in self._findings_by_mechanism().values():
+            for finding in findings:
+                for address in _REFUSED.findall(json.dumps(finding)):
+                    found[address] = None
+        return list(found)
+
+    def all_targets_refused(self) -> bool:
+        """True when probes were refused and no MX could be judged at all: the transport
+        checks said nothing, and the page must say why rather than look empty."""
+        if not self.refused_targets():
+            return False
+        judged = {str(Status.PASS), str(Status.WARN), str(Status.FAIL)}
+        smtp = self._findings_by_mechanism().get(str(Mechanism.SMTP), [])
+        return not any(f["status"] in judged for f in smtp)
+
+    def signup_url(self) -> str:
+        return signup_url(self.domain)
+
+
+def _pretty(evidence: Any) -> str:
+    if not evidence:
+        return ""
+    return json.dumps(evidence, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+class RateCounter(models.Model):
+    """Fixed-window counters for rate limits when no Redis is configured (ratelimit.py)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.count}"

@@ -1,0 +1,139 @@
+"""Fixed-window rate limits for the free check: per client network and per target domain.
+
+With Redis (REDIS_URL) the counters live in Django's cache, where `add` is SET NX and `incr` is
+INCR: atomic across every web process. The embedded default's file cache is not: its `add` is
+has_key-then-set and its `incr` is get-then-set, and four processes doing 100 increments each
+ended at 109 rather than 400 when tried. So without Redis the counters are database rows
+(RateCounter), incremented with UPDATE ... SET count = count + 1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import math
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from mailsec.freecheck.models import RateCounter
+
+
+class RateLimited(Exception):
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address. Behind our own proxy (Caddy on the same host) REMOTE_ADDR is the
+    proxy, and the client is the last X-Forwarded-For entry, the one the proxy appended;
+    entries before it are whatever the client chose to send."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and remote in settings.MAILSEC_TRUSTED_PROXIES:
+        return forwarded.split(",")[-1].strip()
+    return remote
+
+
+def client_hash(request: HttpRequest) -> str:
+    """A keyed hash of the client's network: IPv4 address, or IPv6 /64 (one host usually
+    owns a whole /64, so per-address limits would be no limit). Stored instead of the IP."""
+    ip = client_ip(request)
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        network = ip
+    else:
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is None:
+            network = str(ipaddress.ip_network(f"{address}/64", strict=False))
+        else:
+            network = str(address.ipv4_mapped or address) if address.version == 6 else str(address)
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"freecheck-client:{network}".encode(), hashlib.sha256).hexdigest()
+
+
+def _incr_cache(key: str, window: int) -> int:
+    if cache.add(key, 1, timeout=window + 5):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window + 5)
+        return 1
+
+
+def _incr_db(key: str, window: int) -> int:
+    with transaction.atomic():
+        if not RateCounter.objects.filter(key=key).update(count=F("count") + 1):
+            try:
+                with transaction.atomic():
+                    RateCounter.objects.create(
+                        key=key, count=1, expires=timezone.now() + timedelta(seconds=window)
+                    )
+                return 1
+            except IntegrityError:  # another request created it first
+                RateCounter.objects.filter(key=key).update(count=F("count") + 1)
+        return RateCounter.objects.get(key=key).count
+
+
+def hit(bucket: str, limit: int, window: int, now: float | None = None) -> int | None:
+    """Count one use of `bucket`; returns None when allowed, else the seconds until the
+    window ends (for Retry-After)."""
+    now = time.time() if now is None else now
+    start = int(now // window) * window
+    key = f"freecheck:rl:{bucket}:{window}:{start}"
+    count = _incr_cache(key, window) if uses_cache() else _incr_db(key, window)
+    if count <= limit:
+        return None
+    return max(1, math.ceil(start + window - now))
+
+
+def uses_cache() -> bool:
+    return isinstance(caches["default"], RedisCache)
+
+
+def prune() -> int:
+    deleted, _ = RateCounter.objects.filter(expires__lt=timezone.now()).delete()
+    return deleted
+
+
+def _wait_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
+def check_client(client: str) -> None:
+    """Raise RateLimited when this client network asked for too many checks."""
+    limit, window = settings.MAILSEC_FREE_CHECK_RATE, settings.MAILSEC_FREE_CHECK_WINDOW
+    retry_after = hit(f"client:{client}", limit, window)
+    if retry_after is not None:
+        raise RateLimited(
+            f"You have asked for {limit} checks in the last {_wait_words(window)}, which is "
+            f"the limit for the free check. Please try again in {_wait_words(retry_after)}.",
+            retry_after,
+        )
+
+
+def check_domain(domain: str) -> None:
+    """Raise RateLimited when this domain's servers were probed too often (so nobody can
+    use us to hammer someone else's mail servers)."""
+    limit, window = settings.MAILSEC_FREE_CHECK_DOMAIN_RATE, settings.MAILSEC_FREE_CHECK_WINDOW
+    retry_after = hit(f"domain:{domain}", limit, window)
+    if retry_after is not None:
+        raise RateLimited(
+            f"{domain} has been checked {limit} times in the last {_wait_words(window)}. "
+            "To be fair to its mail servers, please try again in "
+            f"{_wait_words(retry_after)}.",
+            retry_after,
+        )

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from checks.domainname import DomainNameError, to_ascii_domain
+from mailsec.freecheck import ratelimit
+from mailsec.freecheck.models import FreeCheck, free_check_config
+from mailsec.freecheck.ratelimit import RateLimited
+from mailsec.freecheck.tasks import run_free_check
+
+logger = logging.getLogger(__name__)
+
+# The API runs its check in the web process: keep it under gunicorn's 30 s worker timeout.
+API_TIME_CAP = 25.0
+
+
+def _domain(text: str) -> str:
+    extra = free_check_config().extra_public_suffixes
+    return to_ascii_domain(text, extra_public_suffixes=extra)
+
+
+def _request_check(request: HttpRequest, domain: str) -> tuple[FreeCheck, bool]:
+    """The run to show for `domain`: a recent one, or a new row. Raises RateLimited.
+
+    Every request counts against the client's limit; only new runs count against the
+    domain's, since showing a recent run again costs its mail servers nothing.
+    """
+    client = ratelimit.client_hash(request)
+    ratelimit.check_client(client)
+    recent = FreeCheck.reusable(domain)
+    if recent is not None:
+        return recent, False
+    ratelimit.check_domain(domain)
+    return FreeCheck.objects.create(domain=domain, client_hash=client), True
+
+
+def _get_check(code: str) -> FreeCheck:
+    """The one lookup of a run by its public id; unknown ids are 404."""
+    check = get_object_or_404(FreeCheck, code=code)
+    check.expire_if_stuck()
+    return check
+
+
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest) -> HttpResponse:
+    ctx = {"domain": request.GET.get("domain", "")}
+    if request.method == "GET":
+        return render(request, "freecheck/check.html", ctx)
+
+    ctx["domain"] = request.POST.get("domain", "")
+    try:
+        domain = _domain(ctx["domain"])
+        run, created = _request_check(request, domain)
+    except DomainNameError as exc:
+        return render(request, "freecheck/check.html", {**ctx, "error": str(exc)}, status=400)
+    except RateLimited as exc:
+        ctx["error"] = exc.message
+        response = render(request, "freecheck/check.html", ctx, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    if created:
+        run_free_check.delay(str(run.code))
+    return redirect(run)
+
+
+@never_cache
+@require_GET
+def report(request: HttpRequest, code: str) -> HttpResponse:
+    return render(request, "freecheck/report.html", {"check": _get_check(code)})
+
+
+@never_cache
+@require_GET
+def results(request: HttpRequest, code: str) -> HttpResponse:
+    """The htmx partial the report page polls while the run is under way."""
+    return render(request, "freecheck/_results.html", {"check": _get_check(code)})
+
+
+def _json_error(message: str, status: int, retry_after: int | None = None) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@never_cache
+@require_GET
+def api_check(request: HttpRequest) -> JsonResponse:
+    """GET /api/v1/check?domain=… → the `mailsec check --json` object for that domain."""
+    try:
+        domain = _domain(request.GET.get("domain", ""))
+        run, created = _request_check(request, domain)
+    except DomainNameError as exc:
+        return _json_error(str(exc), 400)
+    except RateLimited as exc:
+        return _json_error(exc.message, 429, exc.retry_after)
+
+    if created:
+        try:
+            run.run(time_cap=API_TIME_CAP)
+        except Exception:
+            logger.exception("free check %s of %s failed", run.code, run.domain)
+    elif not run.wait(API_TIME_CAP):
+        # Someone's run from the page is still under way: ask again shortly.
+        return _json_error(
+            f"The check of {domain} is still running; ask again in a few seconds.", 503, 5
+        )
+
+    if run.status != FreeCheck.State.DONE:
+        return _json_error(run.error or "The check could not be completed.", 504)
+    response = JsonResponse(run.report)
+    response["Link"] = f'<{request.build_absolute_uri(run.get_absolute_url())}>; rel="alternate"'
+    return response

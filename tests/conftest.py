@@ -1,0 +1,129 @@
+"""Shared test fixtures and the base test case.
+
+Run against the embedded default (SQLite, filesystem broker) or, as in CI, against
+PostgreSQL and Redis by setting DATABASE_URL and REDIS_URL.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.worker import WorkController
+from django.contrib.auth.models import User
+from django.test import TestCase
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class BaseTestCase(TestCase):
+    """alice owns things, bob is her teammate, charlie is an outsider."""
+
+    alice: User
+    bob: User
+    charlie: User
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.alice = User.objects.create_user("alice", "alice@example.org")
+        cls.bob = User.objects.create_user("bob", "bob@example.org")
+        cls.charlie = User.objects.create_user("charlie", "charlie@example.org")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """On SQLite, test in a file rather than in memory: the in-memory database is shared
+    between threads in SQLite's shared-cache mode, whose table locks fail at once instead of
+    waiting, so the test worker's writes would collide with the test's reads."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_embedded_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Give the test session its own filesystem broker, result folder and file cache, so a
+    `make run` (or another test session) using ./var never takes the tests' messages.
+    With REDIS_URL set the configured Redis is used as is."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    from mailsec.celery import app
+
+    if settings.REDIS_URL:
+        yield
+        return
+    root = tmp_path_factory.mktemp("embedded")
+    for sub in ("queue", "control", "results", "cache"):
+        (root / sub).mkdir()
+    app.conf.broker_transport_options = {
+        **app.conf.broker_transport_options,
+        "data_folder_in": str(root / "queue"),
+        "data_folder_out": str(root / "queue"),
+        "control_folder": str(root / "control"),
+    }
+    app.conf.result_backend = f"file://{root / 'results'}"
+    # forget connections, producers and the result backend made with the old folders
+    app._pool = None
+    app.amqp._producer_pool = None
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+    cache = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": root / "cache",
+    }
+    with override_settings(CACHES={"default": cache}):
+        yield
+
+
+@pytest.fixture
+def celery_worker() -> Iterator[WorkController]:
+    """A real Celery worker in a thread of this process, consuming `default` and `probes`
+    from the configured broker (the filesystem broker, or Redis when REDIS_URL is set).
+
+    Use with @pytest.mark.django_db(transaction=True) so the worker's writes are visible.
+    """
+    from mailsec.celery import app
+
+    with start_worker(
+        app,
+        pool="solo",
+        perform_ping_check=False,
+        queues=["default", "probes"],
+        shutdown_timeout=10.0,
+    ) as worker:
+        yield worker
+
+
+ManageRunner = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture
+def run_manage() -> ManageRunner:
+    """Run `python manage.py ARGS` in a subprocess with exactly the environment given
+    (PATH, HOME, LANG and TMPDIR are kept; nothing else leaks in from the test run)."""
+
+    def run(
+        *args: str, env: dict[str, str], timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
+        return subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            env={**base, **env},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    return run
