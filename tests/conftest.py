@@ -11,12 +11,16 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.worker import WorkController
 from django.contrib.auth.models import User
 from django.test import TestCase
+
+if TYPE_CHECKING:
+    from mailsec.accounts.models import Team
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,13 +31,23 @@ class BaseTestCase(TestCase):
     alice: User
     bob: User
     charlie: User
+    team: Team  # alice's, with bob as a member
+    charlies_team: Team
 
     @classmethod
     def setUpTestData(cls) -> None:
+        from mailsec.accounts.models import Membership, Profile, Team
+
         super().setUpTestData()
         cls.alice = User.objects.create_user("alice", "alice@example.org")
         cls.bob = User.objects.create_user("bob", "bob@example.org")
         cls.charlie = User.objects.create_user("charlie", "charlie@example.org")
+        cls.team = Team.create_for(cls.alice)
+        Membership.objects.create(team=cls.team, user=cls.bob, role=Membership.Role.MEMBER)
+        Profile.objects.create(user=cls.alice, current_team=cls.team)
+        Profile.objects.create(user=cls.bob, current_team=cls.team)
+        cls.charlies_team = Team.create_for(cls.charlie)
+        Profile.objects.create(user=cls.charlie, current_team=cls.charlies_team)
 
 
 @pytest.fixture(scope="session")
