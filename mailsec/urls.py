@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("domains/", include("mailsec.domains.urls")),
+    path("tlsrpt/", include("reports.urls")),
     path("", include("mailsec.accounts.urls")),
 ]
