@@ -87,37 +87,58 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
     problems: list[Problem] = []
     if isinstance(raw, bytes | bytearray):
         if not all(b < 0x80 for b in raw):
-            problems.append(Problem("MTASTS-08", Status.FAIL,
-                                    "The record contains non-ASCII bytes; RFC 8461 §3.1 requires "
-                                    "US-ASCII.", True))
+            problems.append(
+                Problem(
+                    "MTASTS-08",
+                    Status.FAIL,
+                    "The record contains non-ASCII bytes; RFC 8461 §3.1 requires US-ASCII.",
+                    True,
+                )
+            )
         text = bytes(raw).decode("utf-8", errors="replace")
     else:
         text = str(raw)
         if not text.isascii():
-            problems.append(Problem("MTASTS-08", Status.FAIL,
-                                    "The record contains non-ASCII characters; RFC 8461 §3.1 "
-                                    "requires US-ASCII.", True))
+            problems.append(
+                Problem(
+                    "MTASTS-08",
+                    Status.FAIL,
+                    "The record contains non-ASCII characters; RFC 8461 §3.1 requires US-ASCII.",
+                    True,
+                )
+            )
     record = StsRecord(raw=text, problems=problems)
     record.strict_prefix = text.startswith("v=STSv1;")
     parts = text.split(";")
     first = parts[0]
-    record.spaced_prefix = not record.strict_prefix and first.rstrip(_WSP) == "v=STSv1" \
-        and len(parts) > 1
+    record.spaced_prefix = (
+        not record.strict_prefix and first.rstrip(_WSP) == "v=STSv1" and len(parts) > 1
+    )
     if record.spaced_prefix:
-        problems.append(Problem("MTASTS-06", Status.WARN,
-                                "Whitespace before the first ';' (\"v=STSv1 ;\"): the grammar "
-                                "allows it but the discovery rule looks for the literal "
-                                "\"v=STSv1;\" (erratum 6285), so strict senders ignore the "
-                                "record.", True))
+        problems.append(
+            Problem(
+                "MTASTS-06",
+                Status.WARN,
+                "Whitespace before the first ';' (\"v=STSv1 ;\"): the grammar "
+                "allows it but the discovery rule looks for the literal "
+                '"v=STSv1;" (erratum 6285), so strict senders ignore the '
+                "record.",
+                True,
+            )
+        )
     elif first != "v=STSv1":
         if first.strip(_WSP).lower() == "v=stsv1":
-            msg = (f"The record starts with {first.strip()!r}; the version must be exactly "
-                   "\"v=STSv1\" (case-sensitive) at the very start (RFC 8461 §3.1).")
+            msg = (
+                f"The record starts with {first.strip()!r}; the version must be exactly "
+                '"v=STSv1" (case-sensitive) at the very start (RFC 8461 §3.1).'
+            )
         elif looks_like_sts(text):
-            msg = ("The record does not begin with \"v=STSv1;\"; the version must come first "
-                   "(RFC 8461 §3.1), so senders discard it.")
+            msg = (
+                'The record does not begin with "v=STSv1;"; the version must come first '
+                "(RFC 8461 §3.1), so senders discard it."
+            )
         else:
-            msg = "The record does not begin with \"v=STSv1;\"."
+            msg = 'The record does not begin with "v=STSv1;".'
         problems.append(Problem("MTASTS-04", Status.FAIL, msg, True))
         # Senders discard such a record outright; its other fields do not matter.
         return record
@@ -127,43 +148,77 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
     if fields and fields[-1].strip(_WSP) == "":
         fields = fields[:-1]
     if not fields and first.strip(_WSP).lower() == "v=stsv1":
-        problems.append(Problem("MTASTS-05", Status.FAIL,
-                                "The record has no id field; RFC 8461 §3.1 requires one.", True))
+        problems.append(
+            Problem(
+                "MTASTS-05",
+                Status.FAIL,
+                "The record has no id field; RFC 8461 §3.1 requires one.",
+                True,
+            )
+        )
         return record
     for part in fields:
         item = part.strip(_WSP)
         if item == "":
-            problems.append(Problem("MTASTS-07", Status.WARN,
-                                    "Empty field between two ';' separators.", False))
+            problems.append(
+                Problem("MTASTS-07", Status.WARN, "Empty field between two ';' separators.", False)
+            )
             continue
         name, eq, value = item.partition("=")
         if name == "id":
             if seen_id:
-                problems.append(Problem("MTASTS-05", Status.WARN,
-                                        f"A second id ({value!r}) is ignored.", False))
+                problems.append(
+                    Problem("MTASTS-05", Status.WARN, f"A second id ({value!r}) is ignored.", False)
+                )
                 continue
             seen_id = True
             if _STS_ID.fullmatch(value):
                 record.id = value
             else:
-                why = "longer than 32 characters" if len(value) > 32 else (
-                    "empty" if not value else "not only letters and digits")
-                problems.append(Problem("MTASTS-05", Status.FAIL,
-                                        f"The id {value!r} is {why}; RFC 8461 §3.1 allows 1 to "
-                                        "32 letters and digits only.", True))
+                why = (
+                    "longer than 32 characters"
+                    if len(value) > 32
+                    else ("empty" if not value else "not only letters and digits")
+                )
+                problems.append(
+                    Problem(
+                        "MTASTS-05",
+                        Status.FAIL,
+                        f"The id {value!r} is {why}; RFC 8461 §3.1 allows 1 to "
+                        "32 letters and digits only.",
+                        True,
+                    )
+                )
             continue
         if not eq or not _EXT_NAME.fullmatch(name) or not _EXT_VALUE.fullmatch(value):
-            problems.append(Problem("MTASTS-07", Status.FAIL,
-                                    f"The field {item!r} is not a valid name=value extension "
-                                    "(RFC 8461 §3.1: no spaces, ';' or '=' in the value).",
-                                    True))
+            problems.append(
+                Problem(
+                    "MTASTS-07",
+                    Status.FAIL,
+                    f"The field {item!r} is not a valid name=value extension "
+                    "(RFC 8461 §3.1: no spaces, ';' or '=' in the value).",
+                    True,
+                )
+            )
             continue
         record.extensions.setdefault(name, value)
-        problems.append(Problem("MTASTS-07", Status.INFO,
-                                f"Unknown field {name}={value} is ignored by senders.", False))
+        problems.append(
+            Problem(
+                "MTASTS-07",
+                Status.INFO,
+                f"Unknown field {name}={value} is ignored by senders.",
+                False,
+            )
+        )
     if not seen_id and first.strip(_WSP).lower() == "v=stsv1":
-        problems.append(Problem("MTASTS-05", Status.FAIL,
-                                "The record has no id field; RFC 8461 §3.1 requires one.", True))
+        problems.append(
+            Problem(
+                "MTASTS-05",
+                Status.FAIL,
+                "The record has no id field; RFC 8461 §3.1 requires one.",
+                True,
+            )
+        )
     return record
 
 
@@ -199,41 +254,69 @@ def check_mx_value(value: str) -> tuple[str | None, list[Problem]]:
     if value == "":
         return None, [Problem("MTASTS-25", Status.FAIL, "An mx line has no value.")]
     if any(c in value for c in ", \t"):
-        return None, [Problem("MTASTS-26", Status.FAIL,
-                              f"The mx value {value!r} holds several names; each MX needs its "
-                              "own \"mx:\" line (RFC 8461 §3.2).")]
+        return None, [
+            Problem(
+                "MTASTS-26",
+                Status.FAIL,
+                f"The mx value {value!r} holds several names; each MX needs its "
+                'own "mx:" line (RFC 8461 §3.2).',
+            )
+        ]
     try:
         ipaddress.ip_address(value.strip("[]"))
     except ValueError:
         pass
     else:
-        return None, [Problem("MTASTS-25", Status.FAIL,
-                              f"mx: {value} is an IP address; the policy must list MX host "
-                              "names (RFC 8461 §3.2), so senders cannot match it.")]
+        return None, [
+            Problem(
+                "MTASTS-25",
+                Status.FAIL,
+                f"mx: {value} is an IP address; the policy must list MX host "
+                "names (RFC 8461 §3.2), so senders cannot match it.",
+            )
+        ]
     if not value.isascii():
-        return None, [Problem("MTASTS-25", Status.FAIL,
-                              f"mx: {value} is not ASCII; write the name as an A-label "
-                              "(xn--...) as RFC 8461 §3.2 requires.")]
+        return None, [
+            Problem(
+                "MTASTS-25",
+                Status.FAIL,
+                f"mx: {value} is not ASCII; write the name as an A-label "
+                "(xn--...) as RFC 8461 §3.2 requires.",
+            )
+        ]
     name = value
     if name.endswith("."):
-        problems.append(Problem("MTASTS-25", Status.WARN,
-                                f"mx: {value} ends with a dot; the policy grammar has no "
-                                "trailing dot and some senders will not match it."))
+        problems.append(
+            Problem(
+                "MTASTS-25",
+                Status.WARN,
+                f"mx: {value} ends with a dot; the policy grammar has no "
+                "trailing dot and some senders will not match it.",
+            )
+        )
         name = name[:-1]
     if name.startswith("."):
-        return None, [Problem("MTASTS-25", Status.FAIL,
-                              f"mx: {value} starts with a dot (an old draft syntax); write "
-                              f"\"*{name}\" to match one label below {name[1:]}.")]
+        return None, [
+            Problem(
+                "MTASTS-25",
+                Status.FAIL,
+                f"mx: {value} starts with a dot (an old draft syntax); write "
+                f'"*{name}" to match one label below {name[1:]}.',
+            )
+        ]
     wildcard = name.startswith("*.")
     rest = name[2:] if wildcard else name
     if "*" in rest:
-        return None, [Problem("MTASTS-25", Status.FAIL,
-                              f"mx: {value} uses '*' other than as the whole left-most label "
-                              "(RFC 8461 §4.1).")]
+        return None, [
+            Problem(
+                "MTASTS-25",
+                Status.FAIL,
+                f"mx: {value} uses '*' other than as the whole left-most label (RFC 8461 §4.1).",
+            )
+        ]
     labels = rest.split(".")
     if len(rest) > 253 or not all(_LDH_LABEL.fullmatch(lbl) for lbl in labels):
-        return None, [Problem("MTASTS-25", Status.FAIL,
-                              f"mx: {value} is not a valid host name.")]
+        return None, [Problem("MTASTS-25", Status.FAIL, f"mx: {value} is not a valid host name.")]
     return ("*." if wildcard else "") + rest.lower(), problems
 
 
@@ -252,52 +335,91 @@ def parse_policy(body: bytes | str) -> Policy:
     add = policy.problems.append
     raw = body if isinstance(body, bytes | bytearray) else str(body).encode("utf-8", "replace")
     if raw.startswith(b"\xef\xbb\xbf"):
-        add(Problem("MTASTS-21", Status.FAIL,
-                    "The policy starts with a UTF-8 byte-order mark, so the first key reads "
-                    "\"\\ufeffversion\" and strict senders reject the policy. Save it without "
-                    "BOM.", True))
+        add(
+            Problem(
+                "MTASTS-21",
+                Status.FAIL,
+                "The policy starts with a UTF-8 byte-order mark, so the first key reads "
+                '"\\ufeffversion" and strict senders reject the policy. Save it without '
+                "BOM.",
+                True,
+            )
+        )
         raw = raw[3:]
     text = bytes(raw).decode("utf-8", errors="replace")
     lines, bare_cr = _split_lines(text)
     policy.lines = lines
     if bare_cr:
-        add(Problem("MTASTS-19", Status.FAIL,
-                    "The policy uses bare CR line breaks; only LF or CRLF end a line (RFC 8461 "
-                    "§3.2), so senders see one long invalid line.", True))
+        add(
+            Problem(
+                "MTASTS-19",
+                Status.FAIL,
+                "The policy uses bare CR line breaks; only LF or CRLF end a line (RFC 8461 "
+                "§3.2), so senders see one long invalid line.",
+                True,
+            )
+        )
     seen: dict[str, str] = {}
     recognised = False
     for number, line in enumerate(lines, start=1):
         if line.strip(_WSP) == "":
-            add(Problem("MTASTS-29", Status.WARN,
-                        f"Line {number} is empty; the policy grammar has no blank lines (most "
-                        "senders skip them)."))
+            add(
+                Problem(
+                    "MTASTS-29",
+                    Status.WARN,
+                    f"Line {number} is empty; the policy grammar has no blank lines (most "
+                    "senders skip them).",
+                )
+            )
             continue
         if line.lstrip(_WSP).startswith("#"):
-            add(Problem("MTASTS-29", Status.WARN,
-                        f"Line {number} is a comment; the policy grammar has no comments (most "
-                        "senders skip them)."))
+            add(
+                Problem(
+                    "MTASTS-29",
+                    Status.WARN,
+                    f"Line {number} is a comment; the policy grammar has no comments (most "
+                    "senders skip them).",
+                )
+            )
             continue
         match = _POLICY_LINE.fullmatch(line)
         if match is None:
             spaced = re.fullmatch(r"[ \t]*([A-Za-z0-9_.-]+)[ \t]+:.*", line)
             if spaced:
                 recognised = recognised or spaced.group(1).lower() in KNOWN_POLICY_KEYS
-                add(Problem("MTASTS-20", Status.FAIL,
-                            f"Line {number} ({_short(line)}) has a space before the colon; the "
-                            "colon must follow the key directly (RFC 8461 §3.2).", True))
+                add(
+                    Problem(
+                        "MTASTS-20",
+                        Status.FAIL,
+                        f"Line {number} ({_short(line)}) has a space before the colon; the "
+                        "colon must follow the key directly (RFC 8461 §3.2).",
+                        True,
+                    )
+                )
             else:
-                add(Problem("MTASTS-28", Status.FAIL,
-                            f"Line {number} ({_short(line)}) is not a \"key: value\" line, so "
-                            "the policy is invalid.", True))
+                add(
+                    Problem(
+                        "MTASTS-28",
+                        Status.FAIL,
+                        f'Line {number} ({_short(line)}) is not a "key: value" line, so '
+                        "the policy is invalid.",
+                        True,
+                    )
+                )
             continue
         key, value = match.group(1), match.group(2)
         folded = key.lower().replace("-", "_")
         if key not in KNOWN_POLICY_KEYS and folded in KNOWN_POLICY_KEYS:
             recognised = True
-            add(Problem("MTASTS-20", Status.FAIL,
-                        f"Line {number}: the key {key!r} must be written exactly \"{folded}\" "
-                        "(keys are case-sensitive, RFC 8461 §3.2); senders ignore this line.",
-                        True))
+            add(
+                Problem(
+                    "MTASTS-20",
+                    Status.FAIL,
+                    f'Line {number}: the key {key!r} must be written exactly "{folded}" '
+                    "(keys are case-sensitive, RFC 8461 §3.2); senders ignore this line.",
+                    True,
+                )
+            )
             continue
         if key == "mx":
             recognised = True
@@ -310,34 +432,61 @@ def parse_policy(body: bytes | str) -> Policy:
         if key in KNOWN_POLICY_KEYS:
             recognised = True
             if key in seen:
-                add(Problem("MTASTS-27", Status.WARN,
-                            f"{key} appears more than once; senders use the first value "
-                            f"({seen[key]!r}) and ignore {value!r} (RFC 8461 §3.2)."))
+                add(
+                    Problem(
+                        "MTASTS-27",
+                        Status.WARN,
+                        f"{key} appears more than once; senders use the first value "
+                        f"({seen[key]!r}) and ignore {value!r} (RFC 8461 §3.2).",
+                    )
+                )
                 continue
             seen[key] = value
             if key == "version" and number != 1:
-                add(Problem("MTASTS-21", Status.INFO,
-                            "version is not the first line; the RFC allows that, but some "
-                            "providers' documentation expects it first."))
+                add(
+                    Problem(
+                        "MTASTS-21",
+                        Status.INFO,
+                        "version is not the first line; the RFC allows that, but some "
+                        "providers' documentation expects it first.",
+                    )
+                )
             continue
         if value and all(0x21 <= ord(c) <= 0x7E or ord(c) > 0x7F or c in _WSP for c in value):
             policy.extensions.setdefault(key, value)
-            add(Problem("MTASTS-28", Status.INFO,
-                        f"Unknown field {key!r} is ignored by senders (RFC 8461 §3.2)."))
+            add(
+                Problem(
+                    "MTASTS-28",
+                    Status.INFO,
+                    f"Unknown field {key!r} is ignored by senders (RFC 8461 §3.2).",
+                )
+            )
         else:
-            add(Problem("MTASTS-28", Status.FAIL,
-                        f"Line {number} ({_short(line)}) is not a valid field, so the policy is "
-                        "invalid.", True))
+            add(
+                Problem(
+                    "MTASTS-28",
+                    Status.FAIL,
+                    f"Line {number} ({_short(line)}) is not a valid field, so the policy is "
+                    "invalid.",
+                    True,
+                )
+            )
     if not recognised:
         # Not a policy at all (an HTML page, an empty file): one finding says so; listing every
         # missing field would only repeat it.
         if not lines or all(line.strip(_WSP) == "" for line in lines):
             add(Problem("MTASTS-28", Status.FAIL, "The policy file is empty.", True))
-        elif not any(p.check_id == "MTASTS-28" and p.status == Status.FAIL
-                     for p in policy.problems):
-            add(Problem("MTASTS-28", Status.FAIL,
-                        "The file holds none of the policy fields (version, mode, mx, max_age).",
-                        True))
+        elif not any(
+            p.check_id == "MTASTS-28" and p.status == Status.FAIL for p in policy.problems
+        ):
+            add(
+                Problem(
+                    "MTASTS-28",
+                    Status.FAIL,
+                    "The file holds none of the policy fields (version, mode, mx, max_age).",
+                    True,
+                )
+            )
         return policy
     _field_rules(policy, seen)
     return policy
@@ -348,53 +497,103 @@ def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
     version = seen.get("version")
     if version is None:
         if not any(p.check_id == "MTASTS-21" and p.status == Status.FAIL for p in policy.problems):
-            add(Problem("MTASTS-21", Status.FAIL,
-                        "The policy has no \"version: STSv1\" line (RFC 8461 §3.2).", True))
+            add(
+                Problem(
+                    "MTASTS-21",
+                    Status.FAIL,
+                    'The policy has no "version: STSv1" line (RFC 8461 §3.2).',
+                    True,
+                )
+            )
     elif version != "STSv1":
-        add(Problem("MTASTS-21", Status.FAIL,
-                    f"version is {version!r}; it must be exactly \"STSv1\".", True))
+        add(
+            Problem(
+                "MTASTS-21",
+                Status.FAIL,
+                f'version is {version!r}; it must be exactly "STSv1".',
+                True,
+            )
+        )
     else:
         policy.version = version
     mode = seen.get("mode")
     if mode is None:
-        add(Problem("MTASTS-22", Status.FAIL,
-                    "The policy has no \"mode:\" line (enforce, testing or none).", True))
+        add(
+            Problem(
+                "MTASTS-22",
+                Status.FAIL,
+                'The policy has no "mode:" line (enforce, testing or none).',
+                True,
+            )
+        )
     elif mode not in MODES:
-        hint = " (\"report\" is a pre-RFC draft value; use \"testing\")" if mode == "report" \
-            else ""
-        add(Problem("MTASTS-22", Status.FAIL,
-                    f"mode is {mode!r}; it must be exactly enforce, testing or none "
-                    f"(lower case){hint}.", True))
+        hint = ' ("report" is a pre-RFC draft value; use "testing")' if mode == "report" else ""
+        add(
+            Problem(
+                "MTASTS-22",
+                Status.FAIL,
+                f"mode is {mode!r}; it must be exactly enforce, testing or none "
+                f"(lower case){hint}.",
+                True,
+            )
+        )
     else:
         policy.mode = mode
     max_age = seen.get("max_age")
     if max_age is None:
-        add(Problem("MTASTS-23", Status.FAIL, "The policy has no \"max_age:\" line.", True))
+        add(Problem("MTASTS-23", Status.FAIL, 'The policy has no "max_age:" line.', True))
     elif not re.fullmatch(r"[0-9]{1,10}", max_age):
-        add(Problem("MTASTS-23", Status.FAIL,
-                    f"max_age {max_age!r} is not a number of seconds (digits only).", True))
+        add(
+            Problem(
+                "MTASTS-23",
+                Status.FAIL,
+                f"max_age {max_age!r} is not a number of seconds (digits only).",
+                True,
+            )
+        )
     elif int(max_age) > MAX_AGE_LIMIT:
-        add(Problem("MTASTS-23", Status.FAIL,
-                    f"max_age {max_age} is above the maximum of {MAX_AGE_LIMIT} (one year, "
-                    "RFC 8461 §3.2); senders reject the policy.", True))
+        add(
+            Problem(
+                "MTASTS-23",
+                Status.FAIL,
+                f"max_age {max_age} is above the maximum of {MAX_AGE_LIMIT} (one year, "
+                "RFC 8461 §3.2); senders reject the policy.",
+                True,
+            )
+        )
     else:
         policy.max_age = int(max_age)
         if policy.max_age < 86400:
-            add(Problem("MTASTS-23", Status.WARN,
-                        f"max_age {max_age} is under one day; senders forget the policy quickly, "
-                        "which weakens downgrade protection (RFC 8461 §10.2 asks for as long as "
-                        "practical; weeks are typical)."))
+            add(
+                Problem(
+                    "MTASTS-23",
+                    Status.WARN,
+                    f"max_age {max_age} is under one day; senders forget the policy quickly, "
+                    "which weakens downgrade protection (RFC 8461 §10.2 asks for as long as "
+                    "practical; weeks are typical).",
+                )
+            )
         elif policy.max_age < 604800:
-            add(Problem("MTASTS-23", Status.INFO,
-                        f"max_age {max_age} is under one week; weeks or more are usual once the "
-                        "policy is stable."))
+            add(
+                Problem(
+                    "MTASTS-23",
+                    Status.INFO,
+                    f"max_age {max_age} is under one week; weeks or more are usual once the "
+                    "policy is stable.",
+                )
+            )
     if not policy.mx and policy.mode != "none":
-        why = ("none of its mx lines is usable" if policy.mx_entries
-               else "it has no \"mx:\" line")
-        add(Problem("MTASTS-24", Status.FAIL,
-                    f"The policy lists no MX host ({why}); with mode "
-                    f"{policy.mode or seen.get('mode') or '?'} senders can match no MX, so the "
-                    "policy is invalid (RFC 8461 §3.2).", True))
+        why = "none of its mx lines is usable" if policy.mx_entries else 'it has no "mx:" line'
+        add(
+            Problem(
+                "MTASTS-24",
+                Status.FAIL,
+                f"The policy lists no MX host ({why}); with mode "
+                f"{policy.mode or seen.get('mode') or '?'} senders can match no MX, so the "
+                "policy is invalid (RFC 8461 §3.2).",
+                True,
+            )
+        )
 
 
 def _short(line: str, limit: int = 60) -> str:
@@ -445,65 +644,132 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
     host = result.host
     if kind == "dns":
         if result.dns_failed:
-            out.append(Problem("MTASTS-11", Status.ERROR,
-                               f"Could not look up the policy host: {result.error}.", True))
+            out.append(
+                Problem(
+                    "MTASTS-11",
+                    Status.ERROR,
+                    f"Could not look up the policy host: {result.error}.",
+                    True,
+                )
+            )
         else:
-            out.append(Problem("MTASTS-11", Status.FAIL,
-                               f"The policy host {host} does not resolve ({result.error}); "
-                               "publish A/AAAA records for it.", True))
+            out.append(
+                Problem(
+                    "MTASTS-11",
+                    Status.FAIL,
+                    f"The policy host {host} does not resolve ({result.error}); "
+                    "publish A/AAAA records for it.",
+                    True,
+                )
+            )
     elif kind in {"timeout", "refused-target"}:
-        out.append(Problem("MTASTS-11", Status.ERROR,
-                           f"Could not check the policy host {host}: {result.error}.", True))
+        out.append(
+            Problem(
+                "MTASTS-11",
+                Status.ERROR,
+                f"Could not check the policy host {host}: {result.error}.",
+                True,
+            )
+        )
     elif kind == "connect":
-        out.append(Problem("MTASTS-11", Status.FAIL,
-                           f"The policy host {host} does not accept HTTPS connections "
-                           f"({result.error}).", True))
+        out.append(
+            Problem(
+                "MTASTS-11",
+                Status.FAIL,
+                f"The policy host {host} does not accept HTTPS connections ({result.error}).",
+                True,
+            )
+        )
     elif kind == "tls-cert":
-        out.append(Problem("MTASTS-12", Status.FAIL,
-                           f"The certificate of {host} is not accepted: "
-                           f"{result.cert.verify_error if result.cert else result.error}. It "
-                           f"must be valid for {host}, unexpired and chain to a public root "
-                           "(RFC 8461 §3.3).", True))
+        out.append(
+            Problem(
+                "MTASTS-12",
+                Status.FAIL,
+                f"The certificate of {host} is not accepted: "
+                f"{result.cert.verify_error if result.cert else result.error}. It "
+                f"must be valid for {host}, unexpired and chain to a public root "
+                "(RFC 8461 §3.3).",
+                True,
+            )
+        )
     elif kind == "tls":
-        out.append(Problem("MTASTS-13", Status.FAIL,
-                           f"The TLS handshake with {host} failed ({result.error}); the server "
-                           "must present a certificate for this name when asked via SNI "
-                           "(RFC 8461 §7.1).", True))
+        out.append(
+            Problem(
+                "MTASTS-13",
+                Status.FAIL,
+                f"The TLS handshake with {host} failed ({result.error}); the server "
+                "must present a certificate for this name when asked via SNI "
+                "(RFC 8461 §7.1).",
+                True,
+            )
+        )
     elif kind == "http":
-        out.append(Problem("MTASTS-14", Status.FAIL,
-                           f"The policy host did not return a usable HTTP response "
-                           f"({result.error}).", True))
+        out.append(
+            Problem(
+                "MTASTS-14",
+                Status.FAIL,
+                f"The policy host did not return a usable HTTP response ({result.error}).",
+                True,
+            )
+        )
     if kind is not None:
         return out
     status = result.status
     if status != 200:
         where = result.header("location")
         extra = f" to {where}" if where and status and 300 <= status < 400 else ""
-        out.append(Problem("MTASTS-14", Status.FAIL,
-                           f"The policy URL answered HTTP {status}{extra}; only 200 is valid and "
-                           "redirects must not be followed (RFC 8461 §3.3), so senders see no "
-                           "policy.", True))
+        out.append(
+            Problem(
+                "MTASTS-14",
+                Status.FAIL,
+                f"The policy URL answered HTTP {status}{extra}; only 200 is valid and "
+                "redirects must not be followed (RFC 8461 §3.3), so senders see no "
+                "policy.",
+                True,
+            )
+        )
         return out
     if result.truncated:
-        out.append(Problem("MTASTS-16", Status.FAIL,
-                           f"The policy is larger than {MAX_POLICY_BYTES} bytes; senders stop "
-                           "reading at 64 KiB and drop it (RFC 8461 §3.3).", True))
+        out.append(
+            Problem(
+                "MTASTS-16",
+                Status.FAIL,
+                f"The policy is larger than {MAX_POLICY_BYTES} bytes; senders stop "
+                "reading at 64 KiB and drop it (RFC 8461 §3.3).",
+                True,
+            )
+        )
     elif result.elapsed_ms > SLOW_FETCH_MS:
-        out.append(Problem("MTASTS-16", Status.WARN,
-                           f"The policy took {result.elapsed_ms / 1000:.1f} s to fetch; senders "
-                           "may give up."))
+        out.append(
+            Problem(
+                "MTASTS-16",
+                Status.WARN,
+                f"The policy took {result.elapsed_ms / 1000:.1f} s to fetch; senders may give up.",
+            )
+        )
     ctype = result.header("content-type")
     media = (ctype or "").split(";", 1)[0].strip().lower()
     if media != "text/plain":
-        out.append(Problem("MTASTS-15", Status.FAIL,
-                           f"The policy is served as {ctype or 'no Content-Type'}; it must be "
-                           "text/plain (RFC 8461 §3.2) and common senders reject anything "
-                           "else.", True))
+        out.append(
+            Problem(
+                "MTASTS-15",
+                Status.FAIL,
+                f"The policy is served as {ctype or 'no Content-Type'}; it must be "
+                "text/plain (RFC 8461 §3.2) and common senders reject anything "
+                "else.",
+                True,
+            )
+        )
     cache = result.header("cache-control")
     if cache:
-        out.append(Problem("MTASTS-18", Status.INFO,
-                           f"Cache-Control: {cache}. Senders do not use HTTP caching for "
-                           "policies (RFC 8461 §3.3); this only affects proxies."))
+        out.append(
+            Problem(
+                "MTASTS-18",
+                Status.INFO,
+                f"Cache-Control: {cache}. Senders do not use HTTP caching for "
+                "policies (RFC 8461 §3.3); this only affects proxies.",
+            )
+        )
     return out
 
 
@@ -578,9 +844,12 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     mxset = await mx.get_mx(ctx)
     if mxset.null_mx:
-        out.add("MTASTS-01", Status.NA,
-                f"{ctx.domain} accepts no mail (null MX), so MTA-STS does not apply.",
-                subject=ctx.domain)
+        out.add(
+            "MTASTS-01",
+            Status.NA,
+            f"{ctx.domain} accepts no mail (null MX), so MTA-STS does not apply.",
+            subject=ctx.domain,
+        )
         return out.findings
     state = await get_policy(ctx)
     answer = state.answer
@@ -591,25 +860,44 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     hosts = mxset.names
 
     if state.record_status == "error":
-        out.add("MTASTS-01", Status.ERROR,
-                f"Could not look up the MTA-STS record ({answer.describe_failure()}); MTA-STS "
-                "could not be checked.", subject=txt_subject, evidence=txt_ev)
+        out.add(
+            "MTASTS-01",
+            Status.ERROR,
+            f"Could not look up the MTA-STS record ({answer.describe_failure()}); MTA-STS "
+            "could not be checked.",
+            subject=txt_subject,
+            evidence=txt_ev,
+        )
         return out.findings
 
     if state.record_status == "absent":
         served = state.policy is not None and state.policy.valid
-        summary = (f"{ctx.domain} has no MTA-STS record, so senders do not protect mail to it "
-                   "against TLS downgrade.")
+        summary = (
+            f"{ctx.domain} has no MTA-STS record, so senders do not protect mail to it "
+            "against TLS downgrade."
+        )
         if served:
-            summary = (f"A policy file is served at {policy_url(ctx.domain)} but not announced: "
-                       f"without the {txt_subject} TXT record senders will not use it.")
-        out.add("MTASTS-01", Status.INFO, summary, subject=txt_subject,
-                evidence={"txt": txt_ev, **({"policy": fetch_ev} if served else {})},
-                fix=record_fix(ctx.domain))
+            summary = (
+                f"A policy file is served at {policy_url(ctx.domain)} but not announced: "
+                f"without the {txt_subject} TXT record senders will not use it."
+            )
+        out.add(
+            "MTASTS-01",
+            Status.INFO,
+            summary,
+            subject=txt_subject,
+            evidence={"txt": txt_ev, **({"policy": fetch_ev} if served else {})},
+            fix=record_fix(ctx.domain),
+        )
         return out.findings
 
-    out.add("MTASTS-01", Status.PASS, f"{ctx.domain} publishes an MTA-STS record.",
-            subject=txt_subject, evidence=txt_ev)
+    out.add(
+        "MTASTS-01",
+        Status.PASS,
+        f"{ctx.domain} publishes an MTA-STS record.",
+        subject=txt_subject,
+        evidence=txt_ev,
+    )
     _record_findings(ctx, state, out, txt_ev)
     _fetch_findings(ctx, state, out, fetch_ev)
     if state.policy is not None:
@@ -624,17 +912,33 @@ def _record_findings(
     subject = f"_mta-sts.{ctx.domain}"
     assert state.answer is not None
     if any(len(getattr(r, "strings", ())) > 1 for r in state.answer.records):
-        out.add("MTASTS-03", Status.INFO,
-                "The record is split into several strings; they are joined without spaces "
-                "(RFC 8461 §3.1).", subject=subject, evidence=txt_ev)
+        out.add(
+            "MTASTS-03",
+            Status.INFO,
+            "The record is split into several strings; they are joined without spaces "
+            "(RFC 8461 §3.1).",
+            subject=subject,
+            evidence=txt_ev,
+        )
     if state.record_status == "multiple":
-        out.add("MTASTS-02", Status.FAIL,
-                f"There are {sum(r.is_sts for r in state.candidates)} MTA-STS records; senders "
-                "need exactly one and otherwise assume there is no policy (RFC 8461 §3.1). "
-                "Keep one.", subject=subject, evidence=txt_ev, fix=record_fix(ctx.domain))
+        out.add(
+            "MTASTS-02",
+            Status.FAIL,
+            f"There are {sum(r.is_sts for r in state.candidates)} MTA-STS records; senders "
+            "need exactly one and otherwise assume there is no policy (RFC 8461 §3.1). "
+            "Keep one.",
+            subject=subject,
+            evidence=txt_ev,
+            fix=record_fix(ctx.domain),
+        )
     elif state.record_status == "valid":
-        out.add("MTASTS-02", Status.PASS, "Exactly one valid MTA-STS record is published.",
-                subject=subject, evidence=txt_ev)
+        out.add(
+            "MTASTS-02",
+            Status.PASS,
+            "Exactly one valid MTA-STS record is published.",
+            subject=subject,
+            evidence=txt_ev,
+        )
     reported: set[tuple[str, str]] = set()
     for record in state.candidates:
         for problem in record.problems:
@@ -643,11 +947,22 @@ def _record_findings(
                 continue
             reported.add(key)
             fix = record_fix(ctx.domain) if problem.status in {Status.FAIL, Status.WARN} else ""
-            out.add(problem.check_id, problem.status, problem.message, subject=subject,
-                    evidence={**txt_ev, "record": record.raw}, fix=fix)
+            out.add(
+                problem.check_id,
+                problem.status,
+                problem.message,
+                subject=subject,
+                evidence={**txt_ev, "record": record.raw},
+                fix=fix,
+            )
     if state.record_status == "valid" and state.record is not None:
-        out.add("MTASTS-05", Status.PASS, f"The record's id ({state.record.id}) is valid.",
-                subject=subject, evidence=txt_ev)
+        out.add(
+            "MTASTS-05",
+            Status.PASS,
+            f"The record's id ({state.record.id}) is valid.",
+            subject=subject,
+            evidence=txt_ev,
+        )
     previous = getattr(ctx.config, "mtasts_previous", None)
     if isinstance(previous, dict) and state.record and state.policy is not None:
         _history_finding(ctx, state, previous, out)
@@ -667,14 +982,23 @@ def _history_finding(
     subject = f"_mta-sts.{ctx.domain}"
     ev = {"previous": previous, "current": {"id": state.record.id, "policy_sha256": digest}}
     if old_id == state.record.id and old_digest != digest:
-        out.add("MTASTS-09", Status.WARN,
-                "The policy changed but the record's id did not; senders that cached the old "
-                "policy keep using it. Change the id whenever the policy changes.",
-                subject=subject, evidence=ev, fix=record_fix(ctx.domain))
+        out.add(
+            "MTASTS-09",
+            Status.WARN,
+            "The policy changed but the record's id did not; senders that cached the old "
+            "policy keep using it. Change the id whenever the policy changes.",
+            subject=subject,
+            evidence=ev,
+            fix=record_fix(ctx.domain),
+        )
     elif old_id != state.record.id and old_digest == digest:
-        out.add("MTASTS-09", Status.INFO,
-                "The id changed but the policy is the same; harmless, senders just refetch.",
-                subject=subject, evidence=ev)
+        out.add(
+            "MTASTS-09",
+            Status.INFO,
+            "The id changed but the policy is the same; harmless, senders just refetch.",
+            subject=subject,
+            evidence=ev,
+        )
 
 
 def _fetch_findings(
@@ -692,46 +1016,82 @@ def _fetch_findings(
     errors_only = all(p.status == Status.ERROR for p in problems if p.invalidates)
     if not fetched and not errors_only:
         # MTASTS-10: a record announces a policy that senders cannot get (RFC 8461 §3.3).
-        out.add("MTASTS-10", Status.FAIL,
-                f"The MTA-STS record is published but the policy cannot be fetched from {url}; "
-                "senders continue as if the domain had no MTA-STS.", subject=url,
-                evidence=fetch_ev)
+        out.add(
+            "MTASTS-10",
+            Status.FAIL,
+            f"The MTA-STS record is published but the policy cannot be fetched from {url}; "
+            "senders continue as if the domain had no MTA-STS.",
+            subject=url,
+            evidence=fetch_ev,
+        )
     if result.error_kind is None:
-        out.add("MTASTS-11", Status.PASS, f"The policy host {host} answers HTTPS.",
-                subject=host, evidence=fetch_ev)
-        out.add("MTASTS-12", Status.PASS, f"The certificate of {host} is valid for that name.",
-                subject=host, evidence=fetch_ev)
-        out.add("MTASTS-13", Status.PASS,
-                f"With SNI {host} the server presents a matching certificate.", subject=host)
+        out.add(
+            "MTASTS-11",
+            Status.PASS,
+            f"The policy host {host} answers HTTPS.",
+            subject=host,
+            evidence=fetch_ev,
+        )
+        out.add(
+            "MTASTS-12",
+            Status.PASS,
+            f"The certificate of {host} is valid for that name.",
+            subject=host,
+            evidence=fetch_ev,
+        )
+        out.add(
+            "MTASTS-13",
+            Status.PASS,
+            f"With SNI {host} the server presents a matching certificate.",
+            subject=host,
+        )
     if fetched:
         if result.status == 200:
-            out.add("MTASTS-14", Status.PASS, "The policy URL answers 200 without redirect.",
-                    subject=url)
+            out.add(
+                "MTASTS-14",
+                Status.PASS,
+                "The policy URL answers 200 without redirect.",
+                subject=url,
+            )
         if not any(p.check_id == "MTASTS-15" for p in problems):
-            out.add("MTASTS-15", Status.PASS, "The policy is served as text/plain.", subject=url,
-                    evidence={"content_type": result.header("content-type")})
+            out.add(
+                "MTASTS-15",
+                Status.PASS,
+                "The policy is served as text/plain.",
+                subject=url,
+                evidence={"content_type": result.header("content-type")},
+            )
         if not result.truncated:
-            out.add("MTASTS-16", Status.PASS,
-                    f"The policy is {len(result.body)} bytes, fetched in "
-                    f"{result.elapsed_ms:.0f} ms.", subject=url)
+            out.add(
+                "MTASTS-16",
+                Status.PASS,
+                f"The policy is {len(result.body)} bytes, fetched in {result.elapsed_ms:.0f} ms.",
+                subject=url,
+            )
     # MTASTS-17: every address of the policy host should serve it.
     outcomes = result.per_address
     good = [o for o in outcomes if o.ok]
     bad = [o for o in outcomes if not o.ok]
     if good and bad:
+
         def family(a: str) -> str:
             return "IPv6" if ":" in a else "IPv4"
 
         good_f = sorted({family(o.address) for o in good})
         bad_text = "; ".join(f"{o.address}: {o.error}" for o in bad)
         only_errors = all(o.error_kind in {"timeout", "refused-target"} for o in bad)
-        out.add("MTASTS-17", Status.ERROR if only_errors else Status.WARN,
-                f"The policy host works over {' and '.join(good_f)} but not on every address "
-                f"({bad_text}); senders using the failing address get no policy.",
-                subject=host, evidence={"addresses": [o.to_dict() for o in outcomes]})
+        out.add(
+            "MTASTS-17",
+            Status.ERROR if only_errors else Status.WARN,
+            f"The policy host works over {' and '.join(good_f)} but not on every address "
+            f"({bad_text}); senders using the failing address get no policy.",
+            subject=host,
+            evidence={"addresses": [o.to_dict() for o in outcomes]},
+        )
     elif good and len({":" in o.address for o in good}) == 2:
-        out.add("MTASTS-17", Status.PASS, "The policy is served over both IPv4 and IPv6.",
-                subject=host)
+        out.add(
+            "MTASTS-17", Status.PASS, "The policy is served over both IPv4 and IPv6.", subject=host
+        )
 
 
 def _policy_findings(
@@ -751,16 +1111,26 @@ def _policy_findings(
         fix = fixed if problem.status in {Status.FAIL, Status.WARN} else ""
         # MTASTS-25 is "fail per invalid entry, warn overall if one valid entry remains"; the
         # per-entry findings carry the detail.
-        out.add(problem.check_id, problem.status, problem.message, subject=url, evidence=ev,
-                fix=fix)
+        out.add(
+            problem.check_id, problem.status, problem.message, subject=url, evidence=ev, fix=fix
+        )
         reported[problem.check_id] = reported.get(problem.check_id, 0) + 1
     if policy.valid:
-        out.add("MTASTS-20", Status.PASS,
-                f"The policy is well-formed: mode {policy.mode}, max_age {policy.max_age}, "
-                f"{len(policy.mx)} mx pattern(s).", subject=url, evidence=ev)
+        out.add(
+            "MTASTS-20",
+            Status.PASS,
+            f"The policy is well-formed: mode {policy.mode}, max_age {policy.max_age}, "
+            f"{len(policy.mx)} mx pattern(s).",
+            subject=url,
+            evidence=ev,
+        )
     if "MTASTS-19" not in reported:
-        out.add("MTASTS-19", Status.PASS, "The policy uses LF or CRLF line ends, as allowed.",
-                subject=url)
+        out.add(
+            "MTASTS-19",
+            Status.PASS,
+            "The policy uses LF or CRLF line ends, as allowed.",
+            subject=url,
+        )
 
 
 def _tls_too_old(probe: object) -> bool | None:
@@ -824,25 +1194,39 @@ async def _consistency_findings(
 
     if mode is not None and policy is not None:
         if mode == "enforce":
-            out.add("MTASTS-33", Status.PASS,
-                    "Mode enforce: senders refuse to deliver over unauthenticated TLS.",
-                    subject=policy_url(ctx.domain))
+            out.add(
+                "MTASTS-33",
+                Status.PASS,
+                "Mode enforce: senders refuse to deliver over unauthenticated TLS.",
+                subject=policy_url(ctx.domain),
+            )
         elif mode == "testing":
-            out.add("MTASTS-33", Status.INFO,
-                    "Mode testing: failures are only reported, so there is no downgrade "
-                    "protection yet. Switch to enforce once reports are clean.",
-                    subject=policy_url(ctx.domain),
-                    fix=policy_fix("enforce", policy.max_age, mxset.names or policy.mx))
+            out.add(
+                "MTASTS-33",
+                Status.INFO,
+                "Mode testing: failures are only reported, so there is no downgrade "
+                "protection yet. Switch to enforce once reports are clean.",
+                subject=policy_url(ctx.domain),
+                fix=policy_fix("enforce", policy.max_age, mxset.names or policy.mx),
+            )
         else:
-            out.add("MTASTS-33", Status.INFO,
-                    "Mode none: senders treat the domain as having no policy (the way to "
-                    "withdraw MTA-STS, RFC 8461 §8.3).", subject=policy_url(ctx.domain))
+            out.add(
+                "MTASTS-33",
+                Status.INFO,
+                "Mode none: senders treat the domain as having no policy (the way to "
+                "withdraw MTA-STS, RFC 8461 §8.3).",
+                subject=policy_url(ctx.domain),
+            )
     if policy is None or mode not in {"enforce", "testing"} or not state.patterns:
         return
     if mxset.failed:
-        out.add("MTASTS-30", Status.ERROR,
-                "Could not look up the MX records, so the policy could not be compared with "
-                "them.", subject=ctx.domain, evidence=mxset.answer.evidence())
+        out.add(
+            "MTASTS-30",
+            Status.ERROR,
+            "Could not look up the MX records, so the policy could not be compared with them.",
+            subject=ctx.domain,
+            evidence=mxset.answer.evidence(),
+        )
         return
     if not mxset.hosts:
         return
@@ -853,34 +1237,57 @@ async def _consistency_findings(
     unmatched = [h for h in mxset.hosts if h not in matched]
     ev = {"patterns": patterns, "mx": mxset.names}
     if not matched:
-        out.add("MTASTS-30", hard,
-                f"No MX host ({', '.join(mxset.names)}) matches the policy's mx patterns "
-                f"({', '.join(patterns)}); senders enforcing the policy cannot deliver.",
-                subject=ctx.domain, evidence=ev,
-                fix="\r\n".join(f"mx: {h.name}" for h in mxset.hosts))
+        out.add(
+            "MTASTS-30",
+            hard,
+            f"No MX host ({', '.join(mxset.names)}) matches the policy's mx patterns "
+            f"({', '.join(patterns)}); senders enforcing the policy cannot deliver.",
+            subject=ctx.domain,
+            evidence=ev,
+            fix="\r\n".join(f"mx: {h.name}" for h in mxset.hosts),
+        )
     elif unmatched:
-        out.add("MTASTS-30", Status.WARN,
-                f"MX host(s) {', '.join(h.name for h in unmatched)} match no mx pattern; "
-                "senders will not deliver there under enforce, which shows up only when the "
-                "other MX hosts are down (RFC 8461 §8.4).", subject=ctx.domain, evidence=ev,
-                fix="\r\n".join(f"mx: {h.name}" for h in unmatched))
+        out.add(
+            "MTASTS-30",
+            Status.WARN,
+            f"MX host(s) {', '.join(h.name for h in unmatched)} match no mx pattern; "
+            "senders will not deliver there under enforce, which shows up only when the "
+            "other MX hosts are down (RFC 8461 §8.4).",
+            subject=ctx.domain,
+            evidence=ev,
+            fix="\r\n".join(f"mx: {h.name}" for h in unmatched),
+        )
     else:
-        out.add("MTASTS-30", Status.PASS, "Every MX host matches a policy mx pattern.",
-                subject=ctx.domain, evidence=ev)
+        out.add(
+            "MTASTS-30",
+            Status.PASS,
+            "Every MX host matches a policy mx pattern.",
+            subject=ctx.domain,
+            evidence=ev,
+        )
     # MTASTS-31: stale and over-broad patterns (RFC 8461 §10.4).
     for pattern in patterns:
         if not any(policy_matches(pattern, h.name) for h in mxset.hosts):
-            out.add("MTASTS-31", Status.INFO,
-                    f"The pattern {pattern} matches no current MX host (stale entry?).",
-                    subject=pattern, evidence=ev)
+            out.add(
+                "MTASTS-31",
+                Status.INFO,
+                f"The pattern {pattern} matches no current MX host (stale entry?).",
+                subject=pattern,
+                evidence=ev,
+            )
         if pattern.startswith("*."):
             base = pattern[2:]
             if ctx.domain == base or ctx.domain.endswith("." + base):
-                out.add("MTASTS-31", Status.WARN,
-                        f"The pattern {pattern} lets any host directly below {base} with a "
-                        "valid certificate act as your MX (RFC 8461 §10.4); list the MX hosts "
-                        "by name.", subject=pattern, evidence=ev,
-                        fix="\r\n".join(f"mx: {h.name}" for h in matched))
+                out.add(
+                    "MTASTS-31",
+                    Status.WARN,
+                    f"The pattern {pattern} lets any host directly below {base} with a "
+                    "valid certificate act as your MX (RFC 8461 §10.4); list the MX hosts "
+                    "by name.",
+                    subject=pattern,
+                    evidence=ev,
+                    fix="\r\n".join(f"mx: {h.name}" for h in matched),
+                )
     await _validation_findings(ctx, state, mxset, matched, hard, out)
     await _dane_finding(ctx, mxset, out)
 
@@ -896,9 +1303,12 @@ async def _validation_findings(
     """MTASTS-32 and MTASTS-36: would a sender applying the policy accept each MX?"""
     probes = await _probe_all(ctx, [h for h in mxset.hosts if h.addresses])
     if probes is None:
-        out.add("MTASTS-32", Status.INFO,
-                "The MX hosts' TLS was not checked against the policy (STARTTLS probe not "
-                "available).", subject=ctx.domain)
+        out.add(
+            "MTASTS-32",
+            Status.INFO,
+            "The MX hosts' TLS was not checked against the policy (STARTTLS probe not available).",
+            subject=ctx.domain,
+        )
         return
     matched_names = {h.name for h in matched}
     all_ok = True
@@ -908,8 +1318,12 @@ async def _validation_findings(
             subject = f"{host.name} ({address})"
             if isinstance(probe, BaseException):
                 all_ok = False
-                out.add("MTASTS-32", Status.ERROR,
-                        f"Could not probe {subject}: {type(probe).__name__}.", subject=subject)
+                out.add(
+                    "MTASTS-32",
+                    Status.ERROR,
+                    f"Could not probe {subject}: {type(probe).__name__}.",
+                    subject=subject,
+                )
                 continue
             kind = getattr(probe, "error_kind", None)
             problem = str(getattr(probe, "problem", "") or "")
@@ -917,56 +1331,83 @@ async def _validation_findings(
             # failure. Timeouts, refusals, 421 and the SSRF guard only mean "could not check".
             if kind and kind != "tls-handshake":
                 all_ok = False
-                out.add("MTASTS-32", Status.ERROR,
-                        f"Could not check {subject} ({kind}{': ' + problem if problem else ''}).",
-                        subject=subject)
+                out.add(
+                    "MTASTS-32",
+                    Status.ERROR,
+                    f"Could not check {subject} ({kind}{': ' + problem if problem else ''}).",
+                    subject=subject,
+                )
                 continue
             too_old = _tls_too_old(probe)
             if too_old:
                 all_ok = False
                 status = Status.FAIL if is_matched else Status.WARN
-                out.add("MTASTS-36", status,
-                        f"{subject} cannot negotiate TLS 1.2 or newer; MTA-STS senders require "
-                        "it (RFC 8461 §7.2), so they will not deliver there.", subject=subject)
+                out.add(
+                    "MTASTS-36",
+                    status,
+                    f"{subject} cannot negotiate TLS 1.2 or newer; MTA-STS senders require "
+                    "it (RFC 8461 §7.2), so they will not deliver there.",
+                    subject=subject,
+                )
                 continue
             if getattr(probe, "mta_sts_ok", False):
                 continue
             all_ok = False
             if is_matched:
                 status = hard
-                text = (f"{subject} does not pass MTA-STS validation: "
-                        f"{problem or 'STARTTLS with a valid certificate for the MX name is required'}"
-                        f". {'Senders will not deliver there.' if hard == Status.FAIL else ''}")
+                text = (
+                    f"{subject} does not pass MTA-STS validation: "
+                    f"{problem or 'STARTTLS with a valid certificate for the MX name is required'}"
+                    f". {'Senders will not deliver there.' if hard == Status.FAIL else ''}"
+                )
             else:
                 status = Status.WARN
-                text = (f"{subject} (not in the policy) would also fail MTA-STS validation: "
-                        f"{problem or 'no valid certificate for the MX name'}.")
+                text = (
+                    f"{subject} (not in the policy) would also fail MTA-STS validation: "
+                    f"{problem or 'no valid certificate for the MX name'}."
+                )
             out.add("MTASTS-32", status, text.strip(), subject=subject)
     if all_ok and matched:
-        out.add("MTASTS-32", Status.PASS,
-                "Every MX host that matches the policy offers STARTTLS with a valid "
-                "certificate for its name.", subject=ctx.domain)
-        out.add("MTASTS-36", Status.PASS, "The MX hosts negotiate TLS 1.2 or newer.",
-                subject=ctx.domain)
+        out.add(
+            "MTASTS-32",
+            Status.PASS,
+            "Every MX host that matches the policy offers STARTTLS with a valid "
+            "certificate for its name.",
+            subject=ctx.domain,
+        )
+        out.add(
+            "MTASTS-36", Status.PASS, "The MX hosts negotiate TLS 1.2 or newer.", subject=ctx.domain
+        )
 
 
 def _tlsrpt_finding(ctx: CheckContext, answer: DnsAnswer, out: Collector) -> None:
     """MTASTS-34: MTA-STS is meant to be used with TLS reporting (RFC 8461 §6)."""
     subject = f"_smtp._tls.{ctx.domain}"
     if answer.failed:
-        out.add("MTASTS-34", Status.ERROR,
-                f"Could not look up the TLS-RPT record ({answer.describe_failure()}).",
-                subject=subject)
-    elif any(t.startswith("v=TLSRPTv1") for t in answer.texts()):
-        out.add("MTASTS-34", Status.PASS, "A TLS-RPT record is published alongside MTA-STS.",
-                subject=subject)
+        out.add(
+            "MTASTS-34",
+            Status.ERROR,
+            f"Could not look up the TLS-RPT record ({answer.describe_failure()}).",
+            subject=subject,
+        )
+    elif any("v=tlsrptv1" in t.lower() for t in answer.texts()):
+        # A broken TLS-RPT record is reported by the TLS-RPT check itself (TLSRPT-02..09).
+        out.add(
+            "MTASTS-34",
+            Status.PASS,
+            "A TLS-RPT record is published alongside MTA-STS.",
+            subject=subject,
+        )
     else:
-        out.add("MTASTS-34", Status.WARN,
-                "MTA-STS is deployed without TLS reporting, so you will not hear about senders "
-                "that fail to deliver (RFC 8461 §6).", subject=subject,
-                evidence=answer.evidence(),
-                fix=f'_smtp._tls.{ctx.domain}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@'
-                f'{ctx.domain}"')
+        out.add(
+            "MTASTS-34",
+            Status.WARN,
+            "MTA-STS is deployed without TLS reporting, so you will not hear about senders "
+            "that fail to deliver (RFC 8461 §6).",
+            subject=subject,
+            evidence=answer.evidence(),
+            fix=f'_smtp._tls.{ctx.domain}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{ctx.domain}"',
+        )
 
 
 async def _dane_finding(ctx: CheckContext, mxset: mx.MxSet, out: Collector) -> None:
@@ -975,7 +1416,10 @@ async def _dane_finding(ctx: CheckContext, mxset: mx.MxSet, out: Collector) -> N
     answers = await asyncio.gather(*(ctx.dns.query(n, "TLSA") for n in names))
     with_tlsa = [n for n, a in zip(names, answers, strict=True) if a.exists]
     if with_tlsa:
-        out.add("MTASTS-35", Status.INFO,
-                "The MX hosts also publish DANE TLSA records; senders that support DANE "
-                "validate with DANE instead of MTA-STS, so both must stay correct.",
-                subject=", ".join(with_tlsa))
+        out.add(
+            "MTASTS-35",
+            Status.INFO,
+            "The MX hosts also publish DANE TLSA records; senders that support DANE "
+            "validate with DANE instead of MTA-STS, so both must stay correct.",
+            subject=", ".join(with_tlsa),
+        )
