@@ -400,8 +400,14 @@ def _txt(name: str, record: str) -> str:
     return f'{name}. TXT "' + record.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def suggested_record(domain: str, parsed: ParsedDmarc | None, p: str | None = None) -> str:
-    """A clean record keeping what is valid in `parsed`; `p` overrides the policy."""
+def suggested_record(
+    domain: str, parsed: ParsedDmarc | None, p: str | None = None, *, add_rua: bool = False
+) -> str:
+    """A clean record keeping what is valid in `parsed`; `p` overrides the policy.
+
+    Historic tags (pct, rf, ri) and t=y are dropped; a report address is only invented when
+    `add_rua` asks for one (the finding is about missing reports).
+    """
     tags: list[str] = ["v=DMARC1"]
     policy = p or (parsed.policy("p") if parsed else None) or "none"
     tags.append(f"p={policy}")
@@ -413,7 +419,8 @@ def suggested_record(domain: str, parsed: ParsedDmarc | None, p: str | None = No
         if np and not (np == "none" and policy != "none"):
             tags.append(f"np={np}")
     rua = [u.uri for u in (parsed.uris("rua") if parsed else []) if u.valid]
-    tags.append("rua=" + ",".join(rua or [f"mailto:dmarc-reports@{domain}"]))
+    if rua or add_rua:
+        tags.append("rua=" + ",".join(rua or [f"mailto:dmarc-reports@{domain}"]))
     if parsed is not None:
         for tag in ("ruf", "adkim", "aspf"):
             value = parsed.tags.get(tag, "").strip()
@@ -423,6 +430,8 @@ def suggested_record(domain: str, parsed: ParsedDmarc | None, p: str | None = No
                     tags.append("ruf=" + ",".join(good))
             elif value.lower() in ("r", "s"):
                 tags.append(f"{tag}={value.lower()}")
+        if parsed.tags.get("psd", "").strip().lower() == "n":
+            tags.append("psd=n")
     return "; ".join(tags)
 
 
@@ -631,7 +640,7 @@ async def _tags(
                 "the domain nor tells you who sends mail as it.",
                 subject=subject,
                 evidence=evidence,
-                fix=_txt(name, suggested_record(at, parsed)),
+                fix=_txt(name, suggested_record(at, parsed, add_rua=True)),
             )
 
     # DMARC-07: sp and np.
@@ -851,7 +860,7 @@ async def _reporting(
                 "sent. Use 'mailto:' followed by an address.",
                 subject=subject,
                 evidence=evidence,
-                fix=_txt(f"_dmarc.{at}", suggested_record(at, parsed)),
+                fix=_txt(f"_dmarc.{at}", suggested_record(at, parsed, add_rua=True)),
             )
         else:
             for uri in uris:
@@ -887,7 +896,14 @@ async def _reporting(
         return
     hosts = list(external)
     names = [f"{at}._report._dmarc.{host}" for host in hosts]
-    answers = await asyncio.gather(*(ctx.dns.query(n, "TXT") for n in names))
+    answers = list(await asyncio.gather(*(ctx.dns.query(n, "TXT") for n in names)))
+    # DNS wildcards synthesise *._report._dmarc.<host> for us; asking for the wildcard owner
+    # itself as well covers resolvers and zone setups that do not.
+    for index, answer in enumerate(answers):
+        if answer.empty:
+            wildcard = await ctx.dns.query(f"*._report._dmarc.{hosts[index]}", "TXT")
+            if any(t.startswith("v=DMARC1") for t in wildcard.texts()):
+                answers[index] = wildcard
     for host, auth_name, answer in zip(hosts, names, answers, strict=True):
         uri = external[host]
         if answer.failed:

@@ -955,7 +955,9 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
             "SPF-05",
             Status.PASS,
             f"Checking the SPF record takes at most {total} of the allowed {LOOKUP_LIMIT} DNS "
-            "lookups.",
+            "lookups."
+            if total
+            else "Checking the SPF record needs no further DNS lookups.",
             subject=domain,
             evidence={**evidence, "lookups": total, "per_branch": branches},
         )

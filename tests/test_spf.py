@@ -86,3 +86,72 @@ def flagged(findings: list[Finding]) -> dict[str, set[str]]:
 
 def statuses(findings: list[Finding], check_id: str) -> list[Status]:
     return [f.status for f in findings if f.id == check_id]
+
+
+# ---------------------------------------------------------------------------------------------
+# Lab scenarios without the lab: the fixture zones of tests/lab/scenarios served by FakeDns.
+
+
+def scenario_zone(scenario: Any) -> Zone:
+    """Turn a scenario's zone-file lines into FakeDns entries (templated TLSA lines skipped)."""
+    import dns.zone
+
+    zone: dict[tuple[str, str], list[str]] = {}
+
+    def load(origin: str, lines: tuple[str, ...]) -> None:
+        text = "\n".join(line for line in lines if "{" not in line)
+        parsed = dns.zone.from_text(
+            f"$ORIGIN {origin}.\n$TTL 300\n@ SOA ns. h. 1 2 3 4 5\n@ NS ns.\n{text}\n",
+            origin=origin,
+            relativize=False,
+            check_origin=False,
+        )
+        for name, node in parsed.nodes.items():
+            for rdataset in node.rdatasets:
+                rtype = dns.rdatatype.to_text(rdataset.rdtype)
+                if rtype in ("SOA", "NS"):
+                    continue
+                key = (normalize(name.to_text()), rtype)
+                for rdata in rdataset:
+                    if rtype == "TXT":
+                        zone.setdefault(key, []).append(  # type: ignore[arg-type]
+                            [s.decode("utf-8", "replace") for s in rdata.strings]
+                        )
+                    else:
+                        zone.setdefault(key, []).append(rdata.to_text())
+
+    load(scenario.domain, scenario.records)
+    for origin, lines in scenario.other_zones.items():
+        load(origin, lines)
+    return zone  # type: ignore[return-value]
+
+
+def scenario_bodies(scenario: Any) -> dict[str, bytes]:
+    """https://host/path -> body, for faking the logo fetch."""
+    bodies: dict[str, bytes] = {}
+    for host in scenario.https:
+        for served in getattr(host, "files", ()):
+            body = getattr(served, "body", None)
+            if body is not None:
+                data = body.encode() if isinstance(body, str) else bytes(body)
+                bodies[f"https://{host.host}{served.path}"] = data
+    return bodies
+
+
+def _scenarios() -> list[Any]:
+    try:
+        from tests.lab.scenarios import load_scenarios
+    except ImportError:
+        return []
+    return load_scenarios()
+
+
+OWN_PREFIXES = ("SPF-", "DKIM-", "DMARC-", "BIMI-")
+
+
+def test_scenario_zone_roundtrip() -> None:
+    scenarios = {s.domain: s for s in _scenarios()}
+    if "f39d.lab.test" not in scenarios:
+        return
+    zone = scenario_zone(scenarios["f39d.lab.test"])
+    assert zone[("f39d.lab.test", "TXT")] == [["v=spf1 ip4:127.0.60.1", "ip4:127.0.60.2 -all"]]
