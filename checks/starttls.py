@@ -1095,12 +1095,11 @@ def _certificate(
         else:
             what = f"presents a certificate that does not validate: {p.verify_detail}"
             fix = f"Install a certificate for {p.host} from a publicly trusted CA, full chain."
-        if dane_ok:
-            status = Status.WARN
-            sts_or_dane = " DANE senders authenticate it through TLSA; others will not."
-        else:
-            status = Status.FAIL if under_sts else Status.WARN
-            sts_or_dane = sts_note
+        # MTA-STS senders validate PKIX even when DANE would authenticate the server.
+        status = Status.FAIL if under_sts else Status.WARN
+        sts_or_dane = sts_note or (
+            " DANE senders authenticate it through TLSA; others will not." if dane_ok else ""
+        )
         out.add(
             "SMTP-09",
             status,
@@ -1120,7 +1119,8 @@ def _certificate(
 
     # SMTP-16: self-signed or private CA.
     if p.verify_error in {"self-signed", "untrusted"}:
-        if dane_ok:
+        # MTA-STS senders do not consult TLSA (RFC 8461 §2): DANE only helps without a policy.
+        if dane_ok and not under_sts:
             out.add(
                 "SMTP-16",
                 Status.PASS,
@@ -1134,7 +1134,8 @@ def _certificate(
                 "SMTP-16",
                 Status.FAIL if under_sts else Status.INFO,
                 f"{subj} uses a self-signed or private-CA certificate ({presented})."
-                + (sts_note or " Opportunistic TLS still works."),
+                + (sts_note or " Opportunistic TLS still works.")
+                + (" DANE senders do authenticate it through TLSA." if dane_ok else ""),
                 subject=subj,
                 evidence=ev,
                 fix=f"Use a publicly trusted certificate for {p.host}, or publish DANE "
@@ -1150,7 +1151,7 @@ def _certificate(
         when = leaf.not_after[:10] if p.verify_error != "not-yet-valid" else leaf.not_before[:10]
         out.add(
             "SMTP-10",
-            Status.WARN if dane_ok else Status.FAIL,
+            Status.WARN if dane_ok and not under_sts else Status.FAIL,
             f"The certificate of {subj} {state} {when}.{sts_note}"
             + (" DANE-EE senders still deliver." if dane_ok else ""),
             subject=subj,
@@ -1187,7 +1188,7 @@ def _certificate(
     if not p.name_ok:
         out.add(
             "SMTP-11",
-            Status.FAIL if under_sts and not dane_ok else Status.WARN,
+            Status.FAIL if under_sts else Status.WARN,
             f"The certificate of {subj} is not valid for {p.host}: it names "
             f"{', '.join(leaf.sans) or 'no DNS names (CN ' + leaf.subject + ')'}.{sts_note}",
             subject=subj,
