@@ -22,6 +22,9 @@ from django.test import TestCase
 if TYPE_CHECKING:
     from mailsec.accounts.models import Team
 
+# The hermetic lab (tests/lab): a session-scoped `lab` fixture for tests that need it.
+pytest_plugins = ["tests.lab.pytest_plugin"]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
