@@ -1,0 +1,175 @@
+"""checks/mx.py: the shared MX getter and MX-01..07, against an in-memory DNS."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+
+from checks import mx
+from checks.config import CheckConfig
+from checks.context import CheckContext
+from checks.dns import DnsAnswer, normalize
+from checks.findings import Finding, Status
+
+
+class FakeDns:
+    """Stands in for checks.dns.DnsClient: answers from a zone dict, no network.
+
+    zone: {(name, type): [rdata text, ...]} ; a value "SERVFAIL" makes that lookup fail;
+    cnames: {name: target} makes the answer carry a CNAME chain.
+    """
+
+    def __init__(
+        self,
+        zone: dict[tuple[str, str], list[str] | str],
+        cnames: dict[str, str] | None = None,
+        ttl: int = 3600,
+        ad: bool = False,
+    ) -> None:
+        self.zone = {(normalize(n), t.upper()): v for (n, t), v in zone.items()}
+        self.cnames = {normalize(k): normalize(v) for k, v in (cnames or {}).items()}
+        self.ttl = ttl
+        self.ad = ad
+        self.log: list[dict[str, object]] = []
+        self.asked: list[tuple[str, str]] = []
+
+    async def query(self, name: str, rdtype: str, *, cd: bool = False) -> DnsAnswer:
+        name, rdtype = normalize(name), rdtype.upper()
+        self.asked.append((name, rdtype))
+        chain: list[str] = []
+        target = name
+        while target in self.cnames:
+            target = self.cnames[target]
+            chain.append(target)
+        value = self.zone.get((target, rdtype))
+        if value == "SERVFAIL":
+            return DnsAnswer(name, rdtype, "SERVFAIL")
+        if value is None:
+            exists = any(n == target for n, _ in self.zone) or bool(chain)
+            return DnsAnswer(name, rdtype, "NOERROR" if exists else "NXDOMAIN", cnames=chain)
+        records = [
+            dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(rdtype), text)
+            for text in value
+        ]
+        return DnsAnswer(name, rdtype, "NOERROR", records=records, ttl=self.ttl, ad=self.ad,
+                         cnames=chain)
+
+    async def txt(self, name: str) -> DnsAnswer:
+        return await self.query(name, "TXT")
+
+    async def addresses(self, name: str) -> tuple[list[str], list[DnsAnswer]]:
+        a, aaaa = await asyncio.gather(self.query(name, "A"), self.query(name, "AAAA"))
+        return [r.to_text() for r in a.records] + [r.to_text() for r in aaaa.records], [a, aaaa]
+
+
+def make_ctx(domain: str, zone: dict[tuple[str, str], list[str] | str], **kw: object
+             ) -> CheckContext:
+    cnames = kw.pop("cnames", None)
+    config = CheckConfig(**kw)  # type: ignore[arg-type]
+    return CheckContext(domain, config, dns=FakeDns(zone, cnames=cnames))  # type: ignore[arg-type]
+
+
+def run_eval(module: object, ctx: CheckContext) -> list[Finding]:
+    return asyncio.run(module.evaluate(ctx))  # type: ignore[attr-defined]
+
+
+def statuses(findings: Iterable[Finding], check_id: str) -> list[Status]:
+    return [f.status for f in findings if f.id == check_id]
+
+
+def bad(findings: Iterable[Finding]) -> set[tuple[str, str]]:
+    return {(f.id, str(f.status)) for f in findings if f.status in {Status.WARN, Status.FAIL}}
+
+
+GOOD = {
+    ("example.org", "MX"): ["10 mx1.example.org.", "20 mx2.example.org."],
+    ("mx1.example.org", "A"): ["192.0.2.11"],
+    ("mx1.example.org", "AAAA"): ["2001:db8::11"],
+    ("mx2.example.org", "A"): ["192.0.2.12"],
+}
+
+
+def test_get_mx_resolves_hosts_sorted_and_memoised() -> None:
+    ctx = make_ctx("example.org", GOOD)
+
+    async def go() -> tuple[mx.MxSet, mx.MxSet]:
+        return await mx.get_mx(ctx), await mx.get_mx(ctx)
+
+    first, second = asyncio.run(go())
+    assert first is second
+    assert first.names == ["mx1.example.org", "mx2.example.org"]
+    assert first.hosts[0].addresses == ["192.0.2.11", "2001:db8::11"]
+    assert not (first.null_mx or first.implicit or first.failed)
+    assert bad(run_eval(mx, make_ctx("example.org", GOOD))) == set()
+
+
+def test_no_mx_but_address_is_implicit_mx_warn() -> None:
+    ctx = make_ctx("example.org", {("example.org", "A"): ["192.0.2.1"]})
+    findings = run_eval(mx, ctx)
+    assert statuses(findings, "MX-01") == [Status.WARN]
+    state = asyncio.run(mx.get_mx(make_ctx("example.org", {("example.org", "A"): ["192.0.2.1"]})))
+    assert state.implicit and state.names == ["example.org"]
+
+
+def test_no_mx_no_address_fails() -> None:
+    findings = run_eval(mx, make_ctx("example.org", {("example.org", "TXT"): ['"x"']}))
+    assert statuses(findings, "MX-01") == [Status.FAIL]
+
+
+def test_mx_lookup_failure_is_error_not_fail() -> None:
+    findings = run_eval(mx, make_ctx("example.org", {("example.org", "MX"): "SERVFAIL"}))
+    assert [(f.id, f.status) for f in findings] == [("MX-01", Status.ERROR)]
+
+
+def test_null_mx_alone_is_info() -> None:
+    findings = run_eval(mx, make_ctx("example.org", {("example.org", "MX"): ["0 ."]}))
+    assert statuses(findings, "MX-03") == [Status.INFO]
+    assert bad(findings) == set()
+
+
+def test_null_mx_with_dkim_key_warns() -> None:
+    zone: dict[tuple[str, str], list[str] | str] = {
+        ("example.org", "MX"): ["0 ."],
+        ("sel1._domainkey.example.org", "TXT"): ['"v=DKIM1; k=rsa; p=MIIB"'],
+    }
+    findings = run_eval(mx, make_ctx("example.org", zone, dkim_selectors=("sel1",)))
+    assert statuses(findings, "MX-03") == [Status.WARN]
+
+
+def test_null_mx_mixed_fails_mx02() -> None:
+    zone = {**GOOD, ("example.org", "MX"): ["0 .", "10 mx1.example.org."]}
+    findings = run_eval(mx, make_ctx("example.org", zone))
+    assert bad(findings) == {("MX-02", "fail")}
+    state = asyncio.run(mx.get_mx(make_ctx("example.org", zone)))
+    assert state.null_mixed and not state.null_mx and state.names == ["mx1.example.org"]
+
+
+def test_cname_ip_literal_and_unresolvable() -> None:
+    zone: dict[tuple[str, str], list[str] | str] = {
+        ("example.org", "MX"): ["10 mail.example.org.", "20 192.0.2.25.", "30 gone.example.org."],
+        ("host7.provider.example", "A"): ["192.0.2.7"],
+    }
+    ctx = make_ctx("example.org", zone, cnames={"mail.example.org": "host7.provider.example"})
+    findings = run_eval(mx, ctx)
+    assert ("MX-04", "warn") in bad(findings)
+    assert ("MX-05", "fail") in bad(findings)
+    assert statuses(findings, "MX-06").count(Status.WARN) == 2  # the IP literal and gone.
+
+
+def test_no_host_resolves_fails() -> None:
+    findings = run_eval(mx, make_ctx("example.org", {("example.org", "MX"): ["10 a.example.org."]}))
+    assert statuses(findings, "MX-06") == [Status.FAIL]
+
+
+def test_host_address_lookup_failure_is_error() -> None:
+    zone: dict[tuple[str, str], list[str] | str] = {
+        ("example.org", "MX"): ["10 a.example.org."],
+        ("a.example.org", "A"): "SERVFAIL",
+        ("a.example.org", "AAAA"): "SERVFAIL",
+    }
+    findings = run_eval(mx, make_ctx("example.org", zone))
+    assert statuses(findings, "MX-06") == [Status.ERROR]
