@@ -71,7 +71,10 @@ def check(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def report(request: HttpRequest, code: str) -> HttpResponse:
-    return render(request, "freecheck/report.html", {"check": _get_check(code)})
+    response = render(request, "freecheck/report.html", {"check": _get_check(code)})
+    # Reports are shareable, not searchable: keep strangers' domains out of search engines.
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @never_cache
