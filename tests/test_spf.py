@@ -47,7 +47,9 @@ class FakeDns:
         for item in value:
             if key[1] in ("TXT", "SPF"):
                 parts = item if isinstance(item, list) else [item]
-                text = " ".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in parts)
+                text = " ".join(
+                    '"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in parts
+                )
             else:
                 text = item
             records.append(
@@ -155,3 +157,286 @@ def test_scenario_zone_roundtrip() -> None:
         return
     zone = scenario_zone(scenarios["f39d.lab.test"])
     assert zone[("f39d.lab.test", "TXT")] == [["v=spf1 ip4:127.0.60.1", "ip4:127.0.60.2 -all"]]
+
+
+def _scenario_findings(scenario: Any) -> list[Finding]:
+    from unittest import mock
+
+    from checks import bimi, dkim, dmarc, https
+    from checks.https import HttpsResult
+
+    zone = scenario_zone(scenario)
+    bodies = scenario_bodies(scenario)
+
+    async def fake_fetch(ctx: Any, url: str, *, max_bytes: int = 65536, timeout: Any = None):
+        if url in bodies:
+            return HttpsResult(url=url, status=200, body=bodies[url][:max_bytes])
+        return HttpsResult(url=url, status=404)
+
+    async def go() -> list[Finding]:
+        ctx = make_ctx(scenario.domain, zone, dkim_selectors=tuple(scenario.selectors))
+        found: list[Finding] = []
+        with mock.patch.object(https, "fetch", fake_fetch):
+            for module in (spf, dkim, dmarc, bimi):
+                found += await module.evaluate(ctx)
+        return found
+
+    return asyncio.run(go())
+
+
+def test_lab_scenarios_offline() -> None:
+    """Every lab fixture, served by FakeDns: exactly the expected SPF/DKIM/DMARC/BIMI findings
+    at warn/fail and no errors. The same fixtures run against the real lab in test_lab_*."""
+    problems = []
+    for scenario in _scenarios():
+        findings = _scenario_findings(scenario)
+        got = flagged(findings)
+        want_fail = {i for i in scenario.expect_fail if i.startswith(OWN_PREFIXES)}
+        want_warn = {i for i in scenario.expect_warn if i.startswith(OWN_PREFIXES)}
+        if scenario.dnssec in ("expired-signatures", "tampered", "ds-mismatch"):
+            continue  # needs a validating resolver: only meaningful against the lab
+        if got["fail"] != want_fail or got["warn"] != want_warn or got["error"]:
+            problems.append((scenario.domain, got, want_fail, want_warn))
+    assert not problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Parser units
+
+
+def problems_of(record: str) -> set[str]:
+    return {p.check_id for p in spf.parse_spf(record).problems}
+
+
+def test_valid_records_parse_cleanly() -> None:
+    for record in (
+        "v=spf1 -all",
+        "v=spf1",
+        "V=SPF1 MX -ALL",
+        "v=spf1 mx ip4:192.0.2.0/28 ip6:2001:db8:1::/64 -all",
+        "v=spf1 a a:mail.example.com/24 a/24//64 mx:example.com//48 ~all",
+        "v=spf1 include:_spf.google.com ?all",
+        "v=spf1 exists:%{ir}.%{l1r+-}._spf.%{d} -all",
+        "v=spf1 redirect=_spf.example.com",
+        "v=spf1 -all exp=explain._spf.%{d}",
+        "v=spf1 ip4:192.0.2.1 unknown-mod=x%%y -all  ",
+    ):
+        parsed = spf.parse_spf(record)
+        assert not parsed.permerror, (record, parsed.problems)
+
+
+def test_syntax_errors() -> None:
+    assert "SPF-04" in problems_of("v=spf1 ip4:192.0.2.0/33 -all")
+    assert "SPF-04" in problems_of("v=spf1 ip6:2001:db8::/129 -all")
+    assert "SPF-04" in problems_of("v=spf1 include=_spf.example.net -all")
+    assert "SPF-04" in problems_of("v=spf1 a:mail..example.com -all")
+    assert "SPF-04" in problems_of("v=spf1 ip4:192.0.2.300 -all")
+    assert "SPF-04" in problems_of("v=spf1 include:localhost -all")
+    assert "SPF-04" in problems_of("v=spf1 foo:bar -all")
+    assert "SPF-04" in problems_of("v=spf1 all:x")
+    assert "SPF-04" in problems_of("v=spf1 ip4:192.0.2.1/024 -all")
+    assert "SPF-16" in problems_of("v=spf1 exists:%{q}.spf.example.com -all")
+    assert "SPF-16" in problems_of("v=spf1 exists:%{c}.example.com -all")
+    assert "SPF-16" in problems_of("v=spf1 exists:%{d0}.example.com -all")
+    assert "SPF-16" in problems_of("v=spf1 a:%x.example.com -all")
+    assert "SPF-12" in problems_of("v=spf1 redirect=a.example redirect=b.example")
+    assert "SPF-15" in problems_of("v=spf1 include:_spf.exämple.com -all")
+    assert "SPF-02" in problems_of("v=spf1;include:_spf.example.net -all")
+    assert "SPF-02" in problems_of("v=spf10 -all")
+
+
+def test_warnings_and_ignored_terms() -> None:
+    assert "SPF-11" in problems_of("v=spf1 ptr -all")
+    assert "SPF-19" in problems_of("v=spf1 ip4:0.0.0.0/1 -all")
+    assert "SPF-19" in problems_of("v=spf1 ip6:2000::/3 -all")
+    assert "SPF-19" not in problems_of("v=spf1 ip4:192.0.2.0/24 -all")
+    parsed = spf.parse_spf("v=spf1 -all include:_spf.example.net")
+    assert [t.text for t in parsed.ignored] == ["include:_spf.example.net"]
+    assert parsed.lookup_terms == []
+    parsed = spf.parse_spf("v=spf1 mx ~all redirect=_spf.example.com")
+    assert [t.text for t in parsed.ignored] == ["redirect=_spf.example.com"]
+
+
+def test_selection_and_fusion() -> None:
+    assert spf.is_spf_record("v=spf1")
+    assert spf.is_spf_record("v=spf1 -all")
+    assert not spf.is_spf_record("v=spf10 -all")
+    assert not spf.is_spf_record("v=spf1;-all")
+    assert spf.fused_boundary([b"v=spf1 ip4:192.0.2.1", b"ip4:192.0.2.2 -all"]) == (
+        "ip4:192.0.2.1ip4:192.0.2.2"
+    )
+    assert spf.fused_boundary([b"v=spf1 ip4:192.0.2.1 ", b"ip4:192.0.2.2 -all"]) is None
+    # A split in the middle of a term is fine when the joined term is valid.
+    assert spf.fused_boundary([b"v=spf1 include:_spf.goo", b"gle.com -all"]) is None
+
+
+def test_corrected_record() -> None:
+    assert spf.corrected_record(spf.parse_spf("v=spf1 mx +all")) == "v=spf1 mx -all"
+    assert spf.corrected_record(spf.parse_spf("v=spf1 mx")) == "v=spf1 mx -all"
+    assert (
+        spf.corrected_record(spf.parse_spf("v=spf1 a redirect=_spf.example.com"))
+        == "v=spf1 a include:_spf.example.com -all"
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text())
+def test_parse_never_raises_on_text(text: str) -> None:
+    spf.parse_spf(text)
+    spf.parse_spf("v=spf1 " + text)
+    spf.is_spf_record(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(), st.binary())
+def test_parse_never_raises_on_bytes(a: bytes, b: bytes) -> None:
+    spf.parse_spf(a.decode("utf-8", errors="replace"))
+    spf.parse_spf(b"v=spf1 ".decode() + a.decode("latin-1"))
+    spf.fused_boundary([b"v=spf1 " + a, b])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "mx",
+                    "a",
+                    "-all",
+                    "~all",
+                    "+all",
+                    "ptr",
+                    "ip4:192.0.2.0/24",
+                    "include:x.example",
+                    "redirect=y.example",
+                    "exp=z.example",
+                    "a/33",
+                    "%{d}",
+                    "ip6:::1/129",
+                    "a:%{i}.x",
+                ]
+            ),
+            st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=20),
+        ),
+        max_size=12,
+    )
+)
+def test_parse_never_raises_on_term_soup(terms: list[str]) -> None:
+    parsed = spf.parse_spf(" ".join(["v=spf1", *terms]))
+    spf.corrected_record(parsed)
+    _ = parsed.lookup_terms
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluator against the fake resolver
+
+D = "example.com"
+MX = {(D, "MX"): ["10 mx1.example.com."], ("mx1.example.com", "A"): ["192.0.2.1"]}
+
+
+def spf_run(record: Any, **extra: Any) -> list[Finding]:
+    zone: dict[Any, Any] = {**MX, (D, "TXT"): record if isinstance(record, list) else [record]}
+    zone.update(extra.pop("zone", {}))
+    return run(spf, D, zone, **extra)
+
+
+def test_f37_worst_case_count() -> None:
+    zone: dict[Any, Any] = {
+        ("_1.example.com", "TXT"): [
+            "v=spf1 include:_4.example.com include:_5.example.com include:_6.example.com -all"
+        ],
+        ("_2.example.com", "TXT"): ["v=spf1 include:_7.example.com include:_8.example.com -all"],
+        ("_3.example.com", "TXT"): [
+            "v=spf1 include:_9.example.com include:_10.example.com include:_11.example.com -all"
+        ],
+    }
+    for i in range(4, 12):
+        zone[(f"_{i}.example.com", "TXT")] = ["v=spf1 ip4:192.0.2.37 -all"]
+    record = "v=spf1 include:_1.example.com include:_2.example.com include:_3.example.com -all"
+    found = spf_run(record, zone=zone)
+    assert flagged(found) == {"fail": {"SPF-05"}, "warn": set(), "error": set()}
+    evidence = next(f.evidence for f in found if f.id == "SPF-05")
+    assert evidence["lookups"] == 11
+    assert evidence["per_branch"] == {"_1.example.com": 4, "_2.example.com": 3, "_3.example.com": 4}
+    del zone[("_11.example.com", "TXT")]
+    zone[("_3.example.com", "TXT")] = ["v=spf1 include:_9.example.com include:_10.example.com -all"]
+    assert flagged(spf_run(record, zone=zone))["warn"] == {"SPF-05"}
+
+
+def test_void_lookups_and_missing_include() -> None:
+    found = spf_run("v=spf1 a:gone1.example.com a:gone2.example.com a:gone3.example.com -all")
+    assert flagged(found) == {"fail": {"SPF-06"}, "warn": set(), "error": set()}
+    found = spf_run("v=spf1 a:gone1.example.com -all")
+    assert flagged(found)["warn"] == {"SPF-06"}
+    found = spf_run("v=spf1 include:gone.example.net -all")
+    assert flagged(found) == {"fail": {"SPF-08"}, "warn": set(), "error": set()}
+    found = spf_run("v=spf1 redirect=gone.example.net")
+    assert "SPF-08" in flagged(found)["fail"]
+
+
+def test_record_variants() -> None:
+    assert flagged(spf_run(["v=spf1 mx -all", "v=spf1 a -all"]))["fail"] == {"SPF-01"}
+    plus = spf_run("v=spf1 mx +all")
+    assert flagged(plus)["fail"] == {"SPF-09"}
+    assert next(f.fix for f in plus if f.id == "SPF-09") == 'example.com. TXT "v=spf1 mx -all"'
+    assert flagged(spf_run("v=spf1 mx"))["warn"] == {"SPF-09"}
+    assert flagged(spf_run("v=spf1 mx ?all"))["warn"] == {"SPF-09"}
+    assert statuses(spf_run("v=spf1 mx ~all"), "SPF-09") == [Status.INFO]
+    fused = spf_run([["v=spf1 ip4:192.0.2.1", "ip4:192.0.2.2 -all"]])
+    assert flagged(fused) == {"fail": {"SPF-03"}, "warn": set(), "error": set()}
+    assert flagged(spf_run("v=spf1 ptr -all"))["warn"] == {"SPF-11"}
+    assert flagged(spf_run("v=spf1 mx -all redirect=_spf.example.com"))["warn"] == {"SPF-10"}
+    assert flagged(spf_run("v=spf1 ip4:192.0.2.0/33 -all"))["fail"] == {"SPF-04"}
+
+
+def test_redirect_terminal_and_mx_fanout() -> None:
+    zone = {("_spf.example.com", "TXT"): ["v=spf1 ip4:192.0.2.0/24 +all"]}
+    found = spf_run("v=spf1 redirect=_spf.example.com", zone=zone)
+    assert flagged(found)["fail"] == {"SPF-09"}
+    many = {("big.example.com", "MX"): [f"{i} mx{i}.example.com." for i in range(11)]}
+    for i in range(11):
+        many[(f"mx{i}.example.com", "A")] = ["192.0.2.9"]
+    assert "SPF-07" in flagged(spf_run("v=spf1 mx:big.example.com -all", zone=many))["fail"]
+
+
+def test_loop_is_a_lookup_overflow() -> None:
+    zone = {("a.example.com", "TXT"): ["v=spf1 include:example.com -all"]}
+    found = spf_run("v=spf1 include:a.example.com -all", zone=zone)
+    assert flagged(found)["fail"] == {"SPF-05"}
+
+
+def test_dns_failure_is_error_not_absent() -> None:
+    found = run(spf, D, {**MX, (D, "TXT"): "SERVFAIL"})
+    assert [(f.id, f.status) for f in found] == [("SPF-20", Status.ERROR)]
+    found = spf_run(
+        "v=spf1 include:broken.example.net -all", zone={("broken.example.net", "TXT"): "TIMEOUT"}
+    )
+    assert flagged(found) == {"fail": set(), "warn": set(), "error": {"SPF-20"}}
+
+
+def test_no_record_mail_and_parked() -> None:
+    found = run(spf, D, {**MX, (D, "TXT"): ["google-site-verification=x"]})
+    assert statuses(found, "SPF-01") == [Status.WARN]
+    assert next(f.fix for f in found if f.id == "SPF-01") == 'example.com. TXT "v=spf1 mx -all"'
+    parked = run(spf, D, {(D, "MX"): ["0 ."], (D, "A"): ["192.0.2.1"]})
+    assert statuses(parked, "SPF-18") == [Status.INFO]
+    assert "v=spf1 -all" in next(f.fix for f in parked if f.id == "SPF-18")
+    assert flagged(parked) == {"fail": set(), "warn": set(), "error": set()}
+
+
+def test_size_and_type99() -> None:
+    big = ["v=spf1 mx -all"] + [f"verification-token-{i}=" + "x" * 60 for i in range(8)]
+    assert "SPF-13" in flagged(spf_run(big))["warn"]
+    only99 = run(spf, D, {**MX, (D, "SPF"): ['"v=spf1 mx -all"'], (D, "TXT"): ["other"]})
+    assert "SPF-14" in flagged(only99)["fail"]
+
+
+def test_get_record_is_memoised() -> None:
+    async def go() -> None:
+        ctx = make_ctx(D, {(D, "TXT"): ["v=spf1 -all"]})
+        first, second = await asyncio.gather(spf.get_record(ctx), spf.get_record(ctx))
+        assert first is second and first.record == "v=spf1 -all"
+        assert ctx.dns.asked.count((D, "TXT")) == 1  # type: ignore[attr-defined]
+
+    asyncio.run(go())
