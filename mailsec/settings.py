@@ -262,7 +262,8 @@ MAILSEC_ENGINE = {
     "ca_bundle": env_str("MAILSEC_CA_BUNDLE"),
     "allow_private_targets": env_bool("MAILSEC_ALLOW_PRIVATE_TARGETS", default=False),
     "extra_public_suffixes": env_list("MAILSEC_EXTRA_PUBLIC_SUFFIXES"),
-    "timeout": env_float("MAILSEC_CHECK_TIMEOUT", default=20.0, minimum=1.0),
+    # seconds for one network operation (a DNS query, a TCP connect, a TLS handshake)
+    "timeout": env_float("MAILSEC_CHECK_TIMEOUT", default=8.0, minimum=0.1),
 }
 if MAILSEC_ENGINE["ca_bundle"] and not Path(MAILSEC_ENGINE["ca_bundle"]).is_file():
     raise ImproperlyConfigured(
