@@ -1,0 +1,371 @@
+"""checks/mtasts.py: record and policy parsers (unit + property-based), policy_matches, and the
+evaluator against an in-memory DNS with the HTTPS fetch and the STARTTLS probe replaced."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from checks import https, mtasts
+from checks.findings import Finding, Status
+from checks.mtasts import parse_policy, parse_sts_record, policy_matches
+from tests.test_mx import bad, make_ctx, statuses
+
+
+def ids(problems: list[mtasts.Problem]) -> set[tuple[str, str]]:
+    return {(p.check_id, str(p.status)) for p in problems}
+
+
+# --- TXT record ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "valid"),
+    [
+        ("v=STSv1; id=20260601T0000", set(), True),
+        ("v=STSv1;id=1;", set(), True),
+        ("v=STSv1; id=2026-06-01T00:00Z", {("MTASTS-05", "fail")}, False),
+        ("v=STSv1; id=ab+c/9=", {("MTASTS-05", "fail")}, False),
+        ("v=STSv1; id=" + "a" * 33, {("MTASTS-05", "fail")}, False),
+        ("v=STSv1; id=" + "a" * 32, set(), True),
+        ("v=STSv1;", {("MTASTS-05", "fail")}, False),
+        ("id=20260601; v=STSv1", {("MTASTS-04", "fail")}, False),
+        ("v=stsv1; id=20260601", {("MTASTS-04", "fail")}, False),
+        ("v=STSv1 ; id=20260601", {("MTASTS-06", "warn")}, False),
+        ("v=STSv1; id=1; note=hello world", {("MTASTS-07", "fail")}, False),
+        ("v=STSv1; id=1; ext=val", {("MTASTS-07", "info")}, True),
+    ],
+)
+def test_sts_record(raw: str, expected: set[tuple[str, str]], valid: bool) -> None:
+    record = parse_sts_record(raw)
+    assert ids(record.problems) == expected
+    assert record.valid is valid or (record.spaced_prefix and not valid)
+
+
+def test_sts_record_non_ascii() -> None:
+    record = parse_sts_record("v=STSv1; id=2024’06".encode())
+    assert ("MTASTS-08", "fail") in ids(record.problems)
+
+
+@given(st.text())
+@settings(max_examples=300)
+def test_sts_record_never_raises_text(text: str) -> None:
+    parse_sts_record(text)
+
+
+@given(st.binary())
+@settings(max_examples=300)
+def test_sts_record_never_raises_bytes(raw: bytes) -> None:
+    parse_sts_record(raw)
+
+
+# --- policy -------------------------------------------------------------------------------
+
+GOOD = "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: *.example.net\r\n" \
+    "max_age: 604800\r\n"
+
+
+def test_good_policy() -> None:
+    policy = parse_policy(GOOD.encode())
+    assert policy.valid and policy.problems == []
+    assert (policy.mode, policy.max_age) == ("enforce", 604800)
+    assert policy.mx == ["mx1.example.org", "*.example.net"]
+
+
+@pytest.mark.parametrize("body", [GOOD.replace("\r\n", "\n"),
+                                  GOOD.replace("\r\n", "\n", 2), GOOD.rstrip("\r\n")])
+def test_lf_and_mixed_line_ends_are_fine(body: str) -> None:
+    assert parse_policy(body.encode()).problems == []
+
+
+def test_cr_only_fails_alone() -> None:
+    policy = parse_policy(GOOD.replace("\r\n", "\r").encode())
+    assert ids(policy.problems) == {("MTASTS-19", "fail")} and not policy.valid
+
+
+def test_bom() -> None:
+    policy = parse_policy(b"\xef\xbb\xbf" + GOOD.encode())
+    assert ids(policy.problems) == {("MTASTS-21", "fail")} and not policy.valid
+
+
+@pytest.mark.parametrize(
+    ("replace", "expected", "valid"),
+    [
+        (("mode: enforce", "mode: report"), {("MTASTS-22", "fail")}, False),
+        (("mode: enforce", "Mode: enforce"), {("MTASTS-20", "fail"), ("MTASTS-22", "fail")},
+         False),
+        (("max_age: 604800", "max_age: 31557601"), {("MTASTS-23", "fail")}, False),
+        (("max_age: 604800", "max_age: 1w"), {("MTASTS-23", "fail")}, False),
+        (("max_age: 604800", "max_age: +86400"), {("MTASTS-23", "fail")}, False),
+        (("max_age: 604800", "max-age: 604800"), {("MTASTS-20", "fail"), ("MTASTS-23", "fail")},
+         False),
+        (("max_age: 604800", "max_age: 3600"), {("MTASTS-23", "warn")}, True),
+        (("max_age: 604800", "max_age: 86400"), {("MTASTS-23", "info")}, True),
+        (("mx: mx1.example.org\r\nmx: *.example.net", "nmx: mx1.example.org"),
+         {("MTASTS-24", "fail"), ("MTASTS-28", "info")}, False),
+        (("mode: enforce", "mode: testing\r\nmode: enforce"), {("MTASTS-27", "warn")}, True),
+        (("version: STSv1\r\n", "# policy\r\nversion: STSv1\r\n\r\n"),
+         {("MTASTS-29", "warn"), ("MTASTS-21", "info")}, True),
+        (("mx: mx1.example.org", "mx : mx1.example.org"), {("MTASTS-20", "fail")}, False),
+        (("version: STSv1", "version: STSv2"), {("MTASTS-21", "fail")}, False),
+    ],
+)
+def test_policy_rules(replace: tuple[str, str], expected: set[tuple[str, str]], valid: bool
+                      ) -> None:
+    policy = parse_policy(GOOD.replace(*replace).encode())
+    assert ids(policy.problems) == expected
+    assert policy.valid is valid
+
+
+def test_mode_none_needs_no_mx() -> None:
+    body = "version: STSv1\nmode: none\nmax_age: 86400\n"
+    assert parse_policy(body.encode()).valid
+
+
+def test_bad_mx_values_f20() -> None:
+    body = ("version: STSv1\r\nmode: enforce\r\nmx: 192.0.2.11\r\nmx: .f20.lab.test\r\n"
+            "mx: mx1.f20.lab.test, mx2.f20.lab.test\r\nmx: mx1.f20.lab.test.\r\n"
+            "mx: mx1.f20.lab.test\r\nmax_age: 604800\r\n")
+    policy = parse_policy(body.encode())
+    found = [(p.check_id, str(p.status)) for p in policy.problems]
+    assert sorted(found) == sorted([("MTASTS-25", "fail"), ("MTASTS-25", "fail"),
+                                    ("MTASTS-26", "fail"), ("MTASTS-25", "warn")])
+    assert policy.valid and policy.mx == ["mx1.f20.lab.test"]
+
+
+@pytest.mark.parametrize("value", ["*", "mail*.example.com", "*.*.example.com", "a.*.example",
+                                   "mäil.example.com", "-a.example.com", ""])
+def test_invalid_mx_patterns(value: str) -> None:
+    pattern, problems = mtasts.check_mx_value(value)
+    assert pattern is None and problems and problems[0].status == Status.FAIL
+
+
+def test_html_page_is_one_garbage_finding() -> None:
+    policy = parse_policy(b"<!doctype html><html><body></body></html>\n")
+    assert ids(policy.problems) == {("MTASTS-28", "fail")} and not policy.valid
+
+
+@given(st.binary())
+@settings(max_examples=300)
+def test_policy_never_raises_bytes(raw: bytes) -> None:
+    parse_policy(raw)
+
+
+@given(st.text())
+@settings(max_examples=300)
+def test_policy_never_raises_text(text: str) -> None:
+    parse_policy(text)
+
+
+@given(st.lists(st.sampled_from(["version", "mode", "mx", "max_age", "Mode", "x", "#", ""]))
+       .flatmap(lambda keys: st.tuples(st.just(keys), st.lists(st.text(max_size=12),
+                                                               min_size=len(keys),
+                                                               max_size=len(keys)))))
+def test_policy_structured_never_raises(data: tuple[list[str], list[str]]) -> None:
+    keys, values = data
+    body = "\r\n".join(f"{k}: {v}" for k, v in zip(keys, values, strict=True))
+    parse_policy(body.encode("utf-8", "surrogatepass"))
+
+
+# --- matching -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "host", "expected"),
+    [
+        ("mx1.example.com", "mx1.example.com", True),
+        ("MX1.Example.com.", "mx1.example.com", True),
+        ("mx1.example.com", "MX1.EXAMPLE.COM.", True),
+        ("*.example.com", "mail.example.com", True),
+        ("*.example.com", "example.com", False),
+        ("*.example.com", "foo.bar.example.com", False),
+        ("*.mx.microsoft", "contoso-com.h-v1.mx.microsoft", False),
+        ("*.mx.microsoft", "a.b.mx.microsoft", False),
+        ("*.mx.microsoft", "contoso-com.mx.microsoft", True),
+        ("mx1.example.com", "mx2.example.com", False),
+        ("", "mx1.example.com", False),
+    ],
+)
+def test_policy_matches(pattern: str, host: str, expected: bool) -> None:
+    assert policy_matches(pattern, host) is expected
+
+
+@given(st.text(), st.text())
+def test_policy_matches_never_raises(pattern: str, host: str) -> None:
+    policy_matches(pattern, host)
+
+
+# --- evaluator ----------------------------------------------------------------------------
+
+ZONE: dict[tuple[str, str], list[str] | str] = {
+    ("example.org", "MX"): ["10 mx1.example.org.", "20 mx2.example.org."],
+    ("mx1.example.org", "A"): ["192.0.2.11"],
+    ("mx2.example.org", "A"): ["192.0.2.12"],
+    ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=20260601T0000"'],
+    ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1; rua=mailto:tls@example.org"'],
+}
+POLICY = ("version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: mx2.example.org\r\n"
+          "max_age: 604800\r\n")
+
+
+@dataclass
+class FakeProbe:
+    mta_sts_ok: bool = True
+    error_kind: str | None = None
+    problem: str = ""
+    tls_versions_accepted: list[str] = field(default_factory=lambda: ["TLSv1.2", "TLSv1.3"])
+    max_tls_version: str = "TLSv1.3"
+
+
+def evaluate(
+    monkeypatch: pytest.MonkeyPatch,
+    zone: dict[tuple[str, str], list[str] | str] | None = None,
+    *,
+    body: str = POLICY,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    error_kind: str | None = None,
+    probes: dict[str, FakeProbe] | None = None,
+) -> list[Finding]:
+    async def fake_fetch(ctx: Any, url: str, **kw: Any) -> https.HttpsResult:
+        result = https.HttpsResult(url=url, host=url.split("/")[2], elapsed_ms=5.0)
+        if error_kind:
+            result.error_kind, result.error = error_kind, "simulated"
+            if error_kind == "tls-cert":
+                result.cert = https.CertInfo(sans=["example.org"], verify_error="Hostname mismatch")
+            return result
+        result.status = status
+        result.headers = {"content-type": "text/plain; charset=utf-8", **(headers or {})}
+        result.body = body.encode()
+        result.per_address = [https.AddressOutcome("192.0.2.13", True, status=status)]
+        return result
+
+    import sys
+    import types
+
+    fake_starttls = types.ModuleType("checks.starttls")
+
+    async def probe_mx(ctx: Any, host: str, address: str) -> FakeProbe:
+        return (probes or {}).get(host, FakeProbe())
+
+    fake_starttls.probe_mx = probe_mx  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "checks.starttls", fake_starttls)
+    import checks
+
+    monkeypatch.setattr(checks, "starttls", fake_starttls, raising=False)
+    monkeypatch.setattr(https, "fetch", fake_fetch)
+    ctx = make_ctx("example.org", ZONE if zone is None else zone)
+    return asyncio.run(mtasts.evaluate(ctx))
+
+
+def test_evaluate_good(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch)
+    assert bad(findings) == set()
+    assert statuses(findings, "MTASTS-30") == [Status.PASS]
+    assert statuses(findings, "MTASTS-32") == [Status.PASS]
+
+
+def test_absent_record_is_info_with_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = {k: v for k, v in ZONE.items() if k[0] != "_mta-sts.example.org"}
+    findings = evaluate(monkeypatch, zone, error_kind="dns")
+    assert [(f.id, f.status) for f in findings] == [("MTASTS-01", Status.INFO)]
+    assert findings[0].fix.startswith('_mta-sts.example.org. TXT "v=STSv1; id=')
+
+
+def test_txt_servfail_is_error_not_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = {**ZONE, ("_mta-sts.example.org", "TXT"): "SERVFAIL"}
+    findings = evaluate(monkeypatch, zone)
+    assert [(f.id, f.status) for f in findings] == [("MTASTS-01", Status.ERROR)]
+
+
+def test_null_mx_is_na(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, {**ZONE, ("example.org", "MX"): ["0 ."]})
+    assert [(f.id, f.status) for f in findings] == [("MTASTS-01", Status.NA)]
+
+
+def test_two_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = {**ZONE, ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=1"', '"v=STSv1; id=2"']}
+    assert bad(evaluate(monkeypatch, zone)) == {("MTASTS-02", "fail")}
+
+
+def test_redirect(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, status=301, headers={"location": "https://www.example.org/"})
+    assert bad(findings) == {("MTASTS-14", "fail"), ("MTASTS-10", "fail")}
+
+
+def test_certificate(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, error_kind="tls-cert")
+    assert bad(findings) == {("MTASTS-12", "fail"), ("MTASTS-10", "fail")}
+
+
+def test_policy_host_timeout_is_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, error_kind="timeout")
+    assert bad(findings) == set()
+    assert statuses(findings, "MTASTS-11") == [Status.ERROR]
+
+
+def test_html_content_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, body="<!doctype html><html></html>\n",
+                        headers={"content-type": "text/html; charset=utf-8"})
+    assert bad(findings) == {("MTASTS-15", "fail"), ("MTASTS-28", "fail")}
+
+
+def test_uncovered_mx_fail_with_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = POLICY.replace("mx: mx1.example.org\r\nmx: mx2.example.org", "mx: mail.provider.test")
+    findings = evaluate(monkeypatch, body=body)
+    assert bad(findings) == {("MTASTS-30", "fail")}
+    fix = next(f.fix for f in findings if f.id == "MTASTS-30")
+    assert fix == "mx: mx1.example.org\r\nmx: mx2.example.org"
+
+
+def test_backup_outside_policy_and_invalid(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = POLICY.replace("mx: mx2.example.org\r\n", "")
+    findings = evaluate(monkeypatch, body=body,
+                        probes={"mx2.example.org": FakeProbe(mta_sts_ok=False,
+                                                             problem="self-signed")})
+    assert bad(findings) == {("MTASTS-30", "warn"), ("MTASTS-32", "warn")}
+
+
+def test_mx_invalid_under_enforce_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, probes={"mx1.example.org": FakeProbe(mta_sts_ok=False)})
+    assert bad(findings) == {("MTASTS-32", "fail")}
+
+
+def test_mx_invalid_under_testing_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, body=POLICY.replace("enforce", "testing"),
+                        probes={"mx1.example.org": FakeProbe(mta_sts_ok=False)})
+    assert bad(findings) == {("MTASTS-32", "warn")}
+    assert statuses(findings, "MTASTS-33") == [Status.INFO]
+
+
+def test_probe_could_not_check_is_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, probes={"mx1.example.org": FakeProbe(
+        mta_sts_ok=False, error_kind="temp-unavailable", problem="421")})
+    assert bad(findings) == set()
+    assert Status.ERROR in statuses(findings, "MTASTS-32")
+
+
+def test_old_tls_is_mtasts36(monkeypatch: pytest.MonkeyPatch) -> None:
+    old = FakeProbe(mta_sts_ok=False, tls_versions_accepted=["TLSv1"], max_tls_version="TLSv1")
+    findings = evaluate(monkeypatch, probes={"mx1.example.org": old, "mx2.example.org": old})
+    assert bad(findings) == {("MTASTS-36", "fail")}
+
+
+def test_without_tlsrpt_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = {k: v for k, v in ZONE.items() if k[0] != "_smtp._tls.example.org"}
+    assert bad(evaluate(monkeypatch, zone)) == {("MTASTS-34", "warn")}
+
+
+def test_wildcard_for_policy_domain_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = POLICY.replace("mx: mx1.example.org\r\nmx: mx2.example.org", "mx: *.example.org")
+    assert bad(evaluate(monkeypatch, body=body)) == {("MTASTS-31", "warn")}
+
+
+def test_fresh_id_shape() -> None:
+    value = mtasts.fresh_id()
+    assert len(value) == 15 and value[8] == "T" and value.replace("T", "").isdigit()
