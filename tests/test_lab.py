@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import serialization
 
 from tests.lab.control import Lab
 from tests.lab.markers import exclusive
-from tests.lab.runner import POINTER, REPO, _pid_alive
+from tests.lab.runner import POINTER, REPO, _pid_alive, is_alive, read_pointer
 from tests.lab.scenarios import (
     HttpsHost,
     Scenario,
@@ -107,8 +107,9 @@ class Probe:
 # ------------------------------------------------------------------ up / down (runs first)
 @exclusive
 def test_it_starts_and_stops_without_leftovers() -> None:
-    if os.environ.get("MAILSEC_LAB_RUN"):
-        pytest.skip("an external lab is in use (MAILSEC_LAB_RUN); its addresses are taken")
+    live = read_pointer()
+    if live and (live / "state.json").exists() and is_alive(json.loads((live / "state.json").read_text())):
+        pytest.skip(f"a lab started outside this session is running in {live}; its addresses are taken")
     env = {k: v for k, v in os.environ.items() if k != "MAILSEC_LAB_RUN"}
     t0 = time.monotonic()
     out = subprocess.run([sys.executable, "-m", "tests.lab", "up", "--delay-ms", "30"], cwd=REPO,

@@ -1,12 +1,13 @@
 """Pytest plugin: `pytest_plugins = ["tests.lab.pytest_plugin"]` gives a session-scoped `lab`.
 
-The fixture reuses a live lab when MAILSEC_LAB_RUN points at one, otherwise it starts its own
-and stops it at the end of the session. A lab that cannot start fails the test loudly: a skipped
+The fixture reuses a live lab (MAILSEC_LAB_RUN, else the one /tmp/mailsec-lab/current points at)
+and leaves it running; otherwise it starts its own and stops it at the end of the session. A lab that cannot start fails the test loudly: a skipped
 lab test would read as a passed check.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,11 @@ from tests.lab.scenarios import ScenarioError
 @pytest.fixture(scope="session")
 def lab() -> Iterator[Lab]:
     run = os.environ.get("MAILSEC_LAB_RUN")
+    if not run:
+        # a lab started by hand with `python -m tests.lab up` is reused, and left running
+        with contextlib.suppress(LabError):
+            if is_alive(live := load_state()):
+                run = live["run_dir"]
     if run:
         try:
             state = load_state(Path(run))
