@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import re
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import User
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client, override_settings
+
+from mailsec.accounts.models import Invite, Membership, Profile, Team
+from tests.conftest import BaseTestCase
+
+# A private cache, so rate-limit counters don't leak between tests or test runs.
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def code_in(message: mail.EmailMessage) -> str:
+    match = re.search(r"^\s*(\d{6})\s*$", message.body, re.MULTILINE)
+    assert match, message.body
+    return match.group(1)
+
+
+@override_settings(CACHES=LOCMEM)
+class SignupTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()
+
+    def test_it_signs_up_by_code_and_gets_a_team(self) -> None:
+        r = self.client.post("/accounts/signup/", {"email": "dana@example.org"})
+        self.assertRedirects(r, "/accounts/confirm-email/", fetch_redirect_response=False)
+        self.assertEqual(len(mail.outbox), 1)
+        # No links to click in the mail: a scanner that fetches links signs nobody in.
+        self.assertNotIn("http", mail.outbox[0].body.split("Thanks")[0])
+        r = self.client.post("/accounts/confirm-email/", {"code": code_in(mail.outbox[0])})
+        self.assertRedirects(r, "/domains/", fetch_redirect_response=False)
+        dana = User.objects.get(email="dana@example.org")
+        self.assertFalse(dana.has_usable_password())
+        team = Profile.objects.get(user=dana).current_team
+        self.assertEqual(team.role_of(dana), "owner")
+        self.assertEqual(self.client.get("/domains/").status_code, 200)
+
+    def test_it_sends_a_login_code_when_signing_up_with_an_existing_address(self) -> None:
+        EmailAddress.objects.create(
+            user=self.alice, email="alice@example.org", verified=True, primary=True
+        )
+        r = self.client.post("/accounts/signup/", {"email": "alice@example.org"})
+        self.assertRedirects(r, "/accounts/login/code/confirm/", fetch_redirect_response=False)
+        self.assertEqual(User.objects.filter(email__iexact="alice@example.org").count(), 1)
+        self.assertEqual(len(mail.outbox), 1)
+        r = self.client.post("/accounts/login/code/confirm/", {"code": code_in(mail.outbox[0])})
+        self.assertEqual(r.status_code, 302)
+        self.assertEqual(int(self.client.session["_auth_user_id"]), self.alice.pk)
+
+    def test_it_logs_in_by_code(self) -> None:
+        EmailAddress.objects.create(
+            user=self.bob, email="bob@example.org", verified=True, primary=True
+        )
+        r = self.client.post("/accounts/login/code/", {"email": "bob@example.org"})
+        self.assertRedirects(r, "/accounts/login/code/confirm/", fetch_redirect_response=False)
+        r = self.client.post("/accounts/login/code/confirm/", {"code": "000000"})
+        self.assertNotIn("_auth_user_id", self.client.session)
+        r = self.client.post("/accounts/login/code/confirm/", {"code": code_in(mail.outbox[0])})
+        self.assertEqual(int(self.client.session["_auth_user_id"]), self.bob.pk)
+
+    def test_it_rate_limits_login_codes(self) -> None:
+        EmailAddress.objects.create(user=self.bob, email="bob@example.org", verified=True)
+        for _ in range(3):  # the limit is 3 a minute per address
+            Client().post("/accounts/login/code/", {"email": "bob@example.org"})
+        r = Client().post("/accounts/login/code/", {"email": "bob@example.org"})
+        self.assertContains(r, "Too many")
+        self.assertEqual(len(mail.outbox), 3)
+
+    def test_logout_requires_post(self) -> None:
+        self.client.force_login(self.alice)
+        self.client.get("/accounts/logout/")
+        self.assertIn("_auth_user_id", self.client.session)
+
+
+class AccountPagesTestCase(BaseTestCase):
+    def test_it_shows_the_account_page(self) -> None:
+        self.client.force_login(self.bob)
+        r = self.client.get("/account/")
+        self.assertContains(r, "bob@example.org")
+        self.assertContains(r, "alice@example.org&#x27;s team")
+
+    def test_it_requires_login(self) -> None:
+        for url in ("/account/", "/team/", "/domains/"):
+            r = self.client.get(url)
+            self.assertEqual(r.status_code, 302)
+            self.assertIn("/accounts/login/", r["Location"])
+
+    def test_it_shows_the_team_page(self) -> None:
+        self.client.force_login(self.alice)
+        r = self.client.get("/team/")
+        self.assertContains(r, "bob@example.org")
+        self.assertContains(r, "Send invitation")
+
+    def test_members_do_not_see_the_invite_form(self) -> None:
+        self.client.force_login(self.bob)
+        r = self.client.get("/team/")
+        self.assertNotContains(r, "Send invitation")
+
+    def test_it_switches_team(self) -> None:
+        Membership.objects.create(team=self.charlies_team, user=self.bob)
+        self.client.force_login(self.bob)
+        r = self.client.post(f"/team/{self.charlies_team.code}/switch/")
+        self.assertRedirects(r, "/domains/", fetch_redirect_response=False)
+        self.assertEqual(Profile.objects.get(user=self.bob).current_team, self.charlies_team)
+
+    def test_switch_team_checks_ownership(self) -> None:
+        self.client.force_login(self.charlie)
+        r = self.client.post(f"/team/{self.team.code}/switch/")
+        self.assertEqual(r.status_code, 404)
+
+    def test_it_gives_a_team_to_users_without_one(self) -> None:
+        dana = User.objects.create_user("dana", "dana@example.org")
+        self.client.force_login(dana)
+        self.assertEqual(self.client.get("/domains/").status_code, 200)
+        self.assertTrue(Team.objects.filter(memberships__user=dana, memberships__role="owner"))
+
+
+class InviteTestCase(BaseTestCase):
+    def test_owner_invites_by_email(self) -> None:
+        self.client.force_login(self.alice)
+        r = self.client.post("/team/invite/", {"email": "dana@example.org"})
+        self.assertRedirects(r, "/team/", fetch_redirect_response=False)
+        invite = Invite.objects.get(email="dana@example.org")
+        self.assertEqual(len(mail.outbox), 1)
+        message = mail.outbox[0]
+        self.assertIn(f"/invite/{invite.token}/", message.body)
+        self.assertIn(f"/invite/{invite.token}/", message.alternatives[0][0])
+
+    def test_members_cannot_invite(self) -> None:
+        self.client.force_login(self.bob)
+        r = self.client.post("/team/invite/", {"email": "dana@example.org"})
+        self.assertEqual(r.status_code, 404)
+        self.assertFalse(Invite.objects.exists())
+
+    def test_the_link_alone_accepts_nothing(self) -> None:
+        invite = self.team.invite("charlie@example.org", self.alice)
+        self.client.force_login(self.charlie)
+        r = self.client.get(f"/invite/{invite.token}/")
+        self.assertContains(r, "Join the team")
+        self.assertIsNone(self.team.role_of(self.charlie))
+        r = self.client.post(f"/invite/{invite.token}/")
+        self.assertRedirects(r, "/domains/", fetch_redirect_response=False)
+        self.assertEqual(self.team.role_of(self.charlie), "member")
+        invite.refresh_from_db()
+        self.assertIsNotNone(invite.accepted_at)
+
+    def test_accept_invite_checks_ownership(self) -> None:
+        # Only the invited address can accept: bob can't use charlie's link.
+        invite = self.charlies_team.invite("dana@example.org", self.charlie)
+        self.client.force_login(self.bob)
+        r = self.client.post(f"/invite/{invite.token}/")
+        self.assertEqual(r.status_code, 404)
+        self.assertIsNone(self.charlies_team.role_of(self.bob))
+
+    def test_used_invites_are_refused(self) -> None:
+        invite = self.team.invite("charlie@example.org", self.alice)
+        invite.accept(self.charlie)
+        r = self.client.get(f"/invite/{invite.token}/")
+        self.assertEqual(r.status_code, 404)
+
+    def test_it_revokes_an_invite(self) -> None:
+        invite = self.team.invite("dana@example.org", self.alice)
+        self.client.force_login(self.alice)
+        self.client.post(f"/team/invites/{invite.token}/revoke/")
+        self.assertFalse(Invite.objects.exists())
+
+    def test_revoke_invite_checks_ownership(self) -> None:
+        invite = self.team.invite("dana@example.org", self.alice)
+        for user in (self.bob, self.charlie):
+            self.client.force_login(user)
+            r = self.client.post(f"/team/invites/{invite.token}/revoke/")
+            self.assertEqual(r.status_code, 404)
+        self.assertTrue(Invite.objects.exists())
+
+    def test_owner_removes_a_member(self) -> None:
+        m = Membership.objects.get(team=self.team, user=self.bob)
+        self.client.force_login(self.alice)
+        self.client.post(f"/team/members/{m.code}/remove/")
+        self.assertIsNone(self.team.role_of(self.bob))
+
+    def test_remove_member_checks_ownership(self) -> None:
+        m = Membership.objects.get(team=self.team, user=self.bob)
+        self.client.force_login(self.charlie)
+        self.assertEqual(self.client.post(f"/team/members/{m.code}/remove/").status_code, 404)
+        owner = Membership.objects.get(team=self.team, user=self.alice)
+        self.client.force_login(self.bob)
+        self.client.post(f"/team/members/{owner.code}/remove/")
+        self.assertEqual(self.team.role_of(self.alice), "owner")
+        self.assertEqual(self.team.role_of(self.bob), "member")
+
+    def test_it_requires_post(self) -> None:
+        self.client.force_login(self.alice)
+        self.assertEqual(self.client.get("/team/invite/").status_code, 405)
