@@ -1,1 +1,480 @@
-# Models arrive with the reports work.
+"""TLS-RPT reports: where they are sent, the raw bytes as received, and what they say.
+
+Data flow 3 of the architecture: raw bytes are stored first (RawReport, committed before the
+sender hears 2xx / 250), then a task parses them into TlsReport → PolicyResult → FailureDetail.
+A raw report is never deleted by parsing: a rejected or failed one keeps its bytes and its
+error, and `manage.py reparse` runs it again after a fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from reports import conf
+from reports.mail import DkimOutcome, extract_report, make_dnsfunc, verify_dkim
+from reports.parse import ParsedReport, ReportRejected, decode, parse_report
+
+log = logging.getLogger(__name__)
+
+
+class TemporaryProblem(Exception):
+    """Parsing could not finish for a reason that is neither the sender's nor a bug (DNS)."""
+
+
+def new_token() -> str:
+    # Lower-case hex: survives MTAs that fold the case of the local part (tlsrpt+<token>@…).
+    return secrets.token_hex(16)
+
+
+class ReportAddress(models.Model):
+    """One report target: https://<site>/tlsrpt/<token> and tlsrpt+<token>@<inbound domain>.
+
+    `domain` links it to a monitored Domain (and so to a team); `domain_name` says which
+    policy domain the reports are expected for even without one.
+    """
+
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    domain_name = models.CharField(max_length=253)
+    # Set by the webapp when the address belongs to a monitored domain; that domain's team
+    # may see the reports. SET_NULL: reports outlive a deleted domain (nothing lost).
+    domain = models.ForeignKey(
+        "domains.Domain",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="report_addresses",
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["domain_name", "created"]
+
+    def __str__(self) -> str:
+        return f"{self.domain_name} ({self.token[:8]}…)"
+
+    @property
+    def https_url(self) -> str:
+        return f"{settings.SITE_ROOT}/tlsrpt/{self.token}"
+
+    @property
+    def mailto(self) -> str:
+        return f"tlsrpt+{self.token}@{conf.inbound_domain()}"
+
+    def rua_record(self, existing: str | None = None) -> str:
+        """The `_smtp._tls` TXT record to publish (RFC 8460 §3), keeping the owner's own rua."""
+        ours = [f"mailto:{self.mailto}", self.https_url]
+        theirs: list[str] = []
+        for part in (existing or "").split(";"):
+            key, _, value = part.strip().partition("=")
+            if key.strip().lower() == "rua":
+                theirs += [u.strip() for u in value.split(",") if u.strip()]
+        uris = theirs + [u for u in ours if u not in theirs]
+        return f"v=TLSRPTv1; rua={','.join(uris)}"
+
+
+class RawReport(models.Model):
+    """A report exactly as it arrived: the HTTPS body, or the whole e-mail message."""
+
+    HTTPS = "https"
+    EMAIL = "email"
+    SOURCES = [(HTTPS, "HTTPS"), (EMAIL, "e-mail")]
+
+    PENDING = "pending"
+    PARSED = "parsed"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+    ERROR = "error"
+    STATUSES = [
+        (PENDING, "waiting to be parsed"),
+        (PARSED, "parsed"),
+        (REJECTED, "rejected"),
+        (DUPLICATE, "resent report, already stored"),
+        (ERROR, "could not be parsed (our error)"),
+    ]
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # PROTECT: an address with reports cannot be deleted by accident (nothing lost).
+    address = models.ForeignKey(ReportAddress, models.PROTECT, related_name="raw_reports")
+    source = models.CharField(max_length=8, choices=SOURCES)
+    body = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=200, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    intake_warnings = models.JSONField(default=list, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    parse_status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    report = models.ForeignKey(
+        "TlsReport", models.SET_NULL, null=True, blank=True, related_name="raw_reports"
+    )
+
+    # E-mail only: the DKIM outcome at the time we first verified (keys rotate later).
+    dkim_result = models.CharField(max_length=10, blank=True)
+    dkim_domain = models.CharField(max_length=253, blank=True)
+    dkim_selector = models.CharField(max_length=253, blank=True)
+    dkim_key_tlsrpt = models.BooleanField(null=True)
+    dkim_length_tag = models.BooleanField(null=True)
+    dkim_detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            # Per address, not global: two teams may legitimately receive the same report.
+            models.UniqueConstraint(fields=["address", "sha256"], name="rawreport_unique_body"),
+        ]
+        indexes = [models.Index(fields=["parse_status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.source} report {self.public_id} ({self.parse_status})"
+
+    # --- intake ------------------------------------------------------------------------------
+
+    @classmethod
+    def store(
+        cls,
+        address: ReportAddress,
+        body: bytes,
+        *,
+        source: str,
+        content_type: str = "",
+        headers: dict[str, str] | None = None,
+        warnings: list[str] | None = None,
+    ) -> tuple[RawReport, bool]:
+        """Store the bytes durably; (row, created). An identical body is recognised by sha256.
+
+        Runs in its own transaction, so when this returns the row is committed and the
+        sender may be told 2xx / 250.
+        """
+        digest = hashlib.sha256(body).hexdigest()
+        existing = cls.objects.filter(address=address, sha256=digest).first()
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                raw = cls.objects.create(
+                    address=address,
+                    source=source,
+                    body=body,
+                    sha256=digest,
+                    size=len(body),
+                    content_type=content_type[:200],
+                    headers=headers or {},
+                    intake_warnings=warnings or [],
+                )
+        except IntegrityError:
+            # The same body arrived twice at once; the other request stored it.
+            return cls.objects.get(address=address, sha256=digest), False
+        return raw, True
+
+    def queue_parse(self, *, force: bool = False) -> None:
+        """Send the parse task once the row is committed (a worker must be able to read it)."""
+        from reports.tasks import parse_raw_report
+
+        raw_id = self.pk
+        transaction.on_commit(lambda: parse_raw_report.delay(raw_id, force))
+
+    def reject(self, reason: str) -> None:
+        self.parse_status = self.REJECTED
+        self.error = reason
+        self.processed_at = timezone.now()
+        self.save(update_fields=["parse_status", "error", "processed_at"])
+
+    # --- parsing -----------------------------------------------------------------------------
+
+    def process(self, *, force: bool = False) -> str:
+        """Parse this raw report into a TlsReport; idempotent, returns the new parse_status.
+
+        A report already handled is left alone unless `force` (manage.py reparse). Database
+        errors propagate, so the task retries; errors in the report end as `rejected`, errors
+        in our code as `error`, both with the raw bytes kept.
+        """
+        with transaction.atomic():
+            raw = type(self).objects.select_for_update().get(pk=self.pk)
+            if raw.parse_status == self.PENDING or force:
+                raw._process()
+                raw.save()
+        self.refresh_from_db()
+        return self.parse_status
+
+    def _process(self) -> None:
+        self.attempts += 1
+        self.processed_at = timezone.now()
+        self.error = ""
+        try:
+            parsed = self._parse()
+        except ReportRejected as e:
+            self.parse_status, self.error = self.REJECTED, e.reason
+            return
+        except TemporaryProblem as e:
+            self.parse_status, self.error = self.ERROR, str(e)
+            return
+        except Exception as e:
+            # A bug on our side, not the sender's: keep everything for `reparse` after a fix.
+            log.exception("parsing raw report %s failed", self.public_id)
+            self.parse_status, self.error = self.ERROR, f"{type(e).__name__}: {e}"[:2000]
+            return
+        self._save_parsed(parsed)
+
+    def _parse(self) -> ParsedReport:
+        warnings = list(self.intake_warnings)
+        payload = bytes(self.body)
+        report_domain: str | None = self.address.domain_name
+        mail_report = None
+        if self.source == self.EMAIL:
+            mail_report = extract_report(payload)
+            warnings += mail_report.warnings
+            report_domain = mail_report.report_domain or report_domain
+            payload = mail_report.payload
+            warnings += self._check_dkim(mail_report.submitter)
+        parsed = parse_report(
+            payload, report_domain=report_domain, max_bytes=conf.max_report_bytes()
+        )
+        submitter = mail_report.submitter if mail_report else None
+        if submitter and parsed.contact_domain and submitter != parsed.contact_domain:
+            warnings.append(
+                f"TLS-Report-Submitter {submitter} is not the domain of "
+                f"contact-info ({parsed.contact_domain}) (RFC 8460 §5.3 MUST)"
+            )
+        parsed.warnings[:0] = warnings
+        return parsed
+
+    def _check_dkim(self, submitter: str | None) -> list[str]:
+        """RFC 8460 §3: a report by mail MUST carry a valid DKIM signature of the reporting
+        domain, without l=; unsigned reports MUST be ignored (M44). Returns warnings, raises
+        ReportRejected when the report must be ignored."""
+        if not self.dkim_result or self.dkim_result == "temperror":
+            from checks.config import CheckConfig
+
+            resolvers = CheckConfig.from_env().resolvers
+            self.record_dkim(verify_dkim(bytes(self.body), make_dnsfunc(resolvers)))
+        problem = None
+        if self.dkim_result == "none":
+            problem = "no DKIM signature: RFC 8460 §3 says unsigned reports MUST be ignored"
+        elif self.dkim_result == "temperror":
+            problem = f"DKIM could not be checked: {self.dkim_detail}"
+        elif self.dkim_result != "pass":
+            problem = f"DKIM signature did not verify ({self.dkim_detail}); RFC 8460 §3"
+        elif self.dkim_length_tag:
+            problem = "DKIM signature uses l= (RFC 8460 §3 MUST NOT)"
+        warnings: list[str] = []
+        if problem:
+            if self.dkim_result == "temperror":
+                # Not the sender's fault: the raw stays and `reparse --all-failed` retries.
+                raise TemporaryProblem(problem)
+            if conf.require_dkim():
+                raise ReportRejected(problem)
+            warnings.append(problem + " (accepted: TLSRPT_REQUIRE_DKIM is off)")
+        elif not self.dkim_key_tlsrpt:
+            warnings.append(
+                f"DKIM key {self.dkim_selector}._domainkey.{self.dkim_domain} has no s=tlsrpt "
+                "(RFC 8460 §3 SHOULD)"
+            )
+        if self.dkim_domain and submitter and not _same_or_parent(self.dkim_domain, submitter):
+            warnings.append(
+                f"DKIM signing domain {self.dkim_domain} is not the submitter {submitter}"
+            )
+        return warnings
+
+    def record_dkim(self, outcome: DkimOutcome) -> None:
+        self.dkim_result = outcome.result
+        self.dkim_domain = outcome.domain[:253]
+        self.dkim_selector = outcome.selector[:253]
+        self.dkim_key_tlsrpt = outcome.key_is_tlsrpt
+        self.dkim_length_tag = outcome.has_length_tag
+        self.dkim_detail = outcome.detail[:2000]
+
+    def _save_parsed(self, parsed: ParsedReport) -> None:
+        submitter = parsed.organization_name.casefold()
+        same = TlsReport.objects.filter(
+            address=self.address, submitter=submitter, report_id=parsed.report_id
+        ).first()
+        if same is not None and same.pk != self.report_id:
+            # M38: a resend with a different body (new gzip timestamp, other channel): the raw
+            # bytes are kept, the report is counted once.
+            self.parse_status = self.DUPLICATE
+            self.report = same
+            self.error = f"resend of report {parsed.report_id!r} already stored"
+            return
+        try:
+            with transaction.atomic():
+                self.report = TlsReport.objects.store(self.address, parsed, replace=same)
+        except IntegrityError:
+            # Another worker stored the same report a moment ago.
+            self.parse_status = self.DUPLICATE
+            self.report = TlsReport.objects.get(
+                address=self.address, submitter=submitter, report_id=parsed.report_id
+            )
+            return
+        self.parse_status = self.PARSED
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def report_json(self) -> bytes:
+        """The report's JSON text as the sender wrote it (decompressed, out of the e-mail)."""
+        payload = bytes(self.body)
+        if self.source == self.EMAIL:
+            payload = extract_report(payload).payload
+        body, _ = decode(payload, conf.max_report_bytes())
+        return body
+
+    @classmethod
+    def stale_pending(cls, older_than: timedelta) -> models.QuerySet[RawReport]:
+        return cls.objects.filter(
+            parse_status=cls.PENDING, received_at__lt=timezone.now() - older_than
+        )
+
+
+def _same_or_parent(signer: str, submitter: str) -> bool:
+    return submitter == signer or submitter.endswith("." + signer)
+
+
+class TlsReportQuerySet(models.QuerySet["TlsReport"]):
+    def store(
+        self, address: ReportAddress, parsed: ParsedReport, replace: TlsReport | None = None
+    ) -> TlsReport:
+        """Create (or, on reparse, rewrite) a report with its policies and failure details."""
+        fields: dict[str, Any] = {
+            "organization_name": parsed.organization_name,
+            "submitter": parsed.organization_name.casefold(),
+            "contact_info": parsed.contact_info or "",
+            "report_id": parsed.report_id,
+            "start": parsed.start,
+            "end": parsed.end,
+            "day": parsed.start.date(),
+            "policy_domain": next((p.policy_domain for p in parsed.policies), address.domain_name),
+            "total_successful": parsed.total_successful,
+            "total_failed": parsed.total_failed,
+            "warnings": parsed.warnings,
+            "notes": parsed.notes,
+        }
+        if replace is None:
+            report = self.create(address=address, **fields)
+        else:
+            report = replace
+            for key, value in fields.items():
+                setattr(report, key, value)
+            report.save()
+            report.policies.all().delete()
+        policies = PolicyResult.objects.bulk_create(
+            PolicyResult(
+                report=report,
+                policy_type=p.policy_type,
+                policy_domain=p.policy_domain,
+                policy_strings=p.policy_strings,
+                mx_hosts=p.mx_hosts,
+                successful=p.successful,
+                failed=p.failed,
+            )
+            for p in parsed.policies
+        )
+        FailureDetail.objects.bulk_create(
+            (
+                FailureDetail(
+                    report=report,
+                    policy=row,
+                    result_type=d.result_type,
+                    sending_mta_ip=d.sending_mta_ip or "",
+                    receiving_mx_hostname=d.receiving_mx_hostname or "",
+                    receiving_mx_helo=d.receiving_mx_helo or "",
+                    receiving_ip=d.receiving_ip or "",
+                    failed_session_count=d.failed_session_count,
+                    additional_information=d.additional_information or "",
+                    failure_reason_code=d.failure_reason_code or "",
+                )
+                for row, p in zip(policies, parsed.policies, strict=True)
+                for d in p.failure_details
+            ),
+            batch_size=2000,
+        )
+        return report
+
+
+class TlsReport(models.Model):
+    """One parsed report: one reporting organisation, one day, one policy domain (RFC 8460 §4)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    address = models.ForeignKey(ReportAddress, models.CASCADE, related_name="reports")
+    organization_name = models.CharField(max_length=1024)
+    # The de-duplication key with report_id (RFC 8460 §4.4: report-id is unique per submitter);
+    # taken from the body, so a report sent over both channels is still the same report.
+    submitter = models.CharField(max_length=1024)
+    contact_info = models.CharField(max_length=1024, blank=True)
+    report_id = models.CharField(max_length=1024)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    day = models.DateField(db_index=True)
+    policy_domain = models.CharField(max_length=255, blank=True)
+    total_successful = models.BigIntegerField(default=0)
+    total_failed = models.BigIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    objects = TlsReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "organization_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["address", "submitter", "report_id"], name="tlsreport_unique_report"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_name} {self.day} ({self.report_id})"
+
+    @property
+    def failure_rate(self) -> float | None:
+        total = self.total_successful + self.total_failed
+        return self.total_failed / total if total else None
+
+
+class PolicyResult(models.Model):
+    report = models.ForeignKey(TlsReport, models.CASCADE, related_name="policies")
+    policy_type = models.CharField(max_length=1024)
+    policy_domain = models.CharField(max_length=255, blank=True)
+    policy_strings = models.JSONField(default=list, blank=True)
+    mx_hosts = models.JSONField(default=list, blank=True)
+    successful = models.BigIntegerField()
+    failed = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.policy_type} {self.policy_domain}: {self.successful} ok, {self.failed} failed"
+        )
+
+
+class FailureDetail(models.Model):
+    report = models.ForeignKey(TlsReport, models.CASCADE, related_name="failure_details")
+    policy = models.ForeignKey(PolicyResult, models.CASCADE, related_name="failure_details")
+    result_type = models.CharField(max_length=1024, db_index=True)
+    # Kept as text: RFC 8460 §4.4 values that are not valid IPs are stored as sent (RPT-12).
+    sending_mta_ip = models.CharField(max_length=64, blank=True)
+    receiving_mx_hostname = models.CharField(max_length=255, blank=True)
+    receiving_mx_helo = models.CharField(max_length=255, blank=True)
+    receiving_ip = models.CharField(max_length=64, blank=True)
+    failed_session_count = models.BigIntegerField()
+    additional_information = models.TextField(blank=True)
+    failure_reason_code = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.result_type} × {self.failed_session_count}"

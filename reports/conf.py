@@ -1,0 +1,71 @@
+"""Settings of the reports app.
+
+Each value is read from Django settings when the project defines it there, otherwise from the
+environment variable of the same name (through mailsec.env, which refuses bad values loudly).
+Read at call time so tests can override them with `settings`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from mailsec.env import env_bool, env_int, env_str
+from reports.parse import DEFAULT_MAX_DECOMPRESSED
+
+
+def _setting(name: str, fallback: object) -> object:
+    return getattr(settings, name, fallback)
+
+
+def require_dkim() -> bool:
+    """RFC 8460 §3: reports by mail without a valid DKIM signature MUST be ignored. Operators
+    whose own MTA already verified DKIM (and strips failing mail) may turn this off."""
+    return bool(_setting("TLSRPT_REQUIRE_DKIM", env_bool("TLSRPT_REQUIRE_DKIM", True)))
+
+
+def max_report_bytes() -> int:
+    """Cap on one report after decompression (RFC 8460 §5.2: ~10 MB is commonly observed)."""
+    return int(
+        _setting(  # type: ignore[call-overload]
+            "TLSRPT_MAX_REPORT_BYTES",
+            env_int("TLSRPT_MAX_REPORT_BYTES", DEFAULT_MAX_DECOMPRESSED, minimum=1024),
+        )
+    )
+
+
+def max_body_bytes() -> int:
+    """Cap on an HTTPS request body (compressed reports are smaller than the report cap)."""
+    return int(
+        _setting(  # type: ignore[call-overload]
+            "TLSRPT_MAX_BODY_BYTES",
+            env_int("TLSRPT_MAX_BODY_BYTES", max_report_bytes(), minimum=1024),
+        )
+    )
+
+
+def max_message_bytes() -> int:
+    """Cap on one report e-mail: base64 adds a third, headers and other parts a little more."""
+    return int(
+        _setting(  # type: ignore[call-overload]
+            "TLSRPT_MAX_MESSAGE_BYTES",
+            env_int("TLSRPT_MAX_MESSAGE_BYTES", max_report_bytes() * 3 // 2, minimum=4096),
+        )
+    )
+
+
+def inbound_domain() -> str:
+    """The domain of `tlsrpt+<token>@<domain>` addresses; defaults to the site's host name."""
+    default = urlsplit(settings.SITE_ROOT).hostname or "localhost"
+    value = _setting("TLSRPT_INBOUND_DOMAIN", env_str("TLSRPT_INBOUND_DOMAIN", default))
+    return str(value).lower().rstrip(".")
+
+
+def pending_grace_seconds() -> int:
+    """A raw report still pending after this long is re-queued by the sweep (stack notes §1)."""
+    return int(
+        _setting(  # type: ignore[call-overload]
+            "TLSRPT_PENDING_GRACE_SECONDS", env_int("TLSRPT_PENDING_GRACE_SECONDS", 300, minimum=10)
+        )
+    )

@@ -1,0 +1,143 @@
+"""Figures for the reports dashboard of one address (server-side, no JavaScript)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from reports.explain import ResultType, explain
+from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport
+
+CHART_HEIGHT = 120
+BAR_WIDTH = 14
+
+
+@dataclass
+class Day:
+    day: date
+    successful: int
+    failed: int
+
+    @property
+    def total(self) -> int:
+        return self.successful + self.failed
+
+    @property
+    def failure_rate(self) -> float | None:
+        return self.failed / self.total if self.total else None
+
+
+@dataclass
+class Bar:
+    """One day of the chart: a successful bar with the failed part stacked on top of it."""
+
+    x: int
+    ok_y: float
+    ok_h: float
+    fail_y: float
+    fail_h: float
+    day: Day
+
+
+@dataclass
+class Summary:
+    days: list[Day]
+    bars: list[Bar]
+    chart_width: int
+    successful: int
+    failed: int
+    by_organisation: list[dict[str, Any]]
+    by_result_type: list[tuple[ResultType, int]]
+    by_receiver: list[dict[str, Any]]
+    recent_reports: list[TlsReport]
+    raw_counts: dict[str, int] = field(default_factory=dict)
+    unparsed: list[RawReport] = field(default_factory=list)
+
+    @property
+    def failure_rate(self) -> float | None:
+        total = self.successful + self.failed
+        return self.failed / total if total else None
+
+    @property
+    def failure_percent(self) -> float | None:
+        rate = self.failure_rate
+        return None if rate is None else 100 * rate
+
+
+def _bars(days: list[Day]) -> list[Bar]:
+    peak = max((d.total for d in days), default=0) or 1
+    bars = []
+    for i, d in enumerate(days):
+        ok_h = CHART_HEIGHT * d.successful / peak
+        fail_h = CHART_HEIGHT * d.failed / peak
+        if d.failed and fail_h < 2:
+            fail_h = 2  # a few failures among millions must still be visible
+        bars.append(
+            Bar(
+                x=i * (BAR_WIDTH + 2),
+                ok_y=CHART_HEIGHT - ok_h,
+                ok_h=ok_h,
+                fail_y=CHART_HEIGHT - ok_h - fail_h,
+                fail_h=fail_h,
+                day=d,
+            )
+        )
+    return bars
+
+
+def summarise(address: ReportAddress, days: int = 30) -> Summary:
+    today = timezone.now().date()
+    since = today - timedelta(days=days - 1)
+    reports = TlsReport.objects.filter(address=address, day__gte=since)
+    per_day = {
+        row["day"]: row
+        for row in reports.values("day").annotate(
+            ok=Sum("total_successful"), failed=Sum("total_failed")
+        )
+    }
+    day_rows = []
+    for n in range(days):
+        d = since + timedelta(days=n)
+        row = per_day.get(d, {})
+        day_rows.append(Day(d, row.get("ok") or 0, row.get("failed") or 0))
+
+    details = FailureDetail.objects.filter(report__address=address, report__day__gte=since)
+    by_type = [
+        (explain(row["result_type"]), row["sessions"])
+        for row in details.values("result_type")
+        .annotate(sessions=Sum("failed_session_count"))
+        .order_by("-sessions", "result_type")
+    ]
+    by_receiver = list(
+        details.values("receiving_mx_hostname", "receiving_ip", "result_type")
+        .annotate(sessions=Sum("failed_session_count"))
+        .order_by("-sessions")[:50]
+    )
+    by_org = list(
+        reports.values("organization_name")
+        .annotate(reports=Count("id"), ok=Sum("total_successful"), failed=Sum("total_failed"))
+        .order_by("-failed", "-ok")
+    )
+    for row in by_org:
+        total = (row["ok"] or 0) + (row["failed"] or 0)
+        row["failure_rate"] = row["failed"] / total if total else None
+    raws = RawReport.objects.filter(address=address)
+    return Summary(
+        days=day_rows,
+        bars=_bars(day_rows),
+        chart_width=days * (BAR_WIDTH + 2),
+        successful=sum(d.successful for d in day_rows),
+        failed=sum(d.failed for d in day_rows),
+        by_organisation=by_org,
+        by_result_type=by_type,
+        by_receiver=by_receiver,
+        recent_reports=list(reports.order_by("-day", "organization_name")[:50]),
+        raw_counts=dict(raws.values_list("parse_status").annotate(n=Count("id")).order_by()),
+        unparsed=list(
+            raws.filter(parse_status__in=[RawReport.REJECTED, RawReport.ERROR]).defer("body")[:20]
+        ),
+    )

@@ -1,0 +1,109 @@
+"""Plain explanations of TLS-RPT result types (RFC 8460 §4.3), for the dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ResultType:
+    name: str
+    group: str
+    meaning: str
+    likely_cause: str
+
+
+_TYPES = [
+    ResultType(
+        "starttls-not-supported",
+        "TLS negotiation",
+        "The receiving MX did not offer STARTTLS, so the sender could not encrypt.",
+        "STARTTLS is off or broken on that MX, or something between the sender and the MX "
+        "strips it from the EHLO answer.",
+    ),
+    ResultType(
+        "certificate-host-mismatch",
+        "TLS negotiation",
+        "The MX's certificate does not name the host the sender connected to.",
+        "The certificate lacks this MX host name (a new MX, or a certificate issued for "
+        "another name), or the MTA-STS policy lists names the certificate does not cover.",
+    ),
+    ResultType(
+        "certificate-expired",
+        "TLS negotiation",
+        "The MX presented a certificate past its expiry date.",
+        "Certificate renewal failed or the MTA was not reloaded after renewal.",
+    ),
+    ResultType(
+        "certificate-not-trusted",
+        "TLS negotiation",
+        "The MX's certificate does not chain to a CA the sender trusts.",
+        "A self-signed or private-CA certificate, or a missing intermediate certificate in "
+        "the chain the MX sends.",
+    ),
+    ResultType(
+        "validation-failure",
+        "TLS negotiation",
+        "A general failure to validate the TLS session that fits no more specific type.",
+        "Often protocol or cipher incompatibility, or a failure the sender does not classify.",
+    ),
+    ResultType(
+        "tlsa-invalid",
+        "DANE",
+        "The TLSA records published for the MX did not match its certificate.",
+        "The certificate or key changed without updating the TLSA records (a rollover done "
+        "in the wrong order).",
+    ),
+    ResultType(
+        "dnssec-invalid",
+        "DANE",
+        "DNSSEC validation of the MX or TLSA records failed.",
+        "Expired signatures, a broken DS/DNSKEY chain after a key rollover, or a resolver "
+        "problem on the sender's side.",
+    ),
+    ResultType(
+        "dane-required",
+        "DANE",
+        "The sender requires DANE for this domain but found no usable TLSA records.",
+        "TLSA records were removed or the zone lost its DNSSEC signatures while senders "
+        "still expect DANE.",
+    ),
+    ResultType(
+        "sts-policy-fetch-error",
+        "MTA-STS",
+        "The sender could not fetch the MTA-STS policy over HTTPS.",
+        "mta-sts.<domain> does not resolve, does not answer on 443, has a bad certificate, "
+        "or the policy URL returns an error.",
+    ),
+    ResultType(
+        "sts-policy-invalid",
+        "MTA-STS",
+        "The MTA-STS policy was fetched but could not be read.",
+        "A syntax error in the policy file, a wrong Content-Type, or a missing required line "
+        "(version, mode, mx, max_age).",
+    ),
+    ResultType(
+        "sts-webpki-invalid",
+        "MTA-STS",
+        "The MX's certificate failed the Web PKI checks that MTA-STS requires.",
+        "The MX certificate is self-signed, expired or does not match a name in the policy's "
+        "mx lines.",
+    ),
+]
+
+RESULT_TYPES: dict[str, ResultType] = {t.name: t for t in _TYPES}
+
+
+def explain(name: str) -> ResultType:
+    """The explanation of a result type; unknown types (the list "is expected to grow",
+    RFC 8460 §4.3) get a generic one that still says what to do."""
+    known = RESULT_TYPES.get(name)
+    if known:
+        return known
+    return ResultType(
+        name,
+        "unknown",
+        "A result type not defined in RFC 8460 §4.3; the sender uses its own or a newer name.",
+        "Read the failure-reason-code and additional-information the sender attached, or "
+        "contact the reporting organisation.",
+    )

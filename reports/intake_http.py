@@ -1,0 +1,66 @@
+"""Reading an HTTPS report body (RFC 8460 §5.4) with the size cap applied before and while reading."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from reports.intake import IntakeError
+
+# RFC 8460 §5.4 types, and what we tolerate (checklist M47, M48).
+ACCEPTED_TYPES = {
+    "application/tlsrpt+gzip": None,
+    "application/tlsrpt+json": None,
+    "application/json": "Content-Type application/json instead of application/tlsrpt+json "
+    "(RFC 8460 §5.4)",
+}
+_READ_CHUNK = 64 * 1024
+
+
+def check_content_type(request: HttpRequest) -> tuple[str, list[str]]:
+    """The declared type, and warnings; IntakeError 415 for anything else."""
+    content_type = request.content_type or ""
+    warnings: list[str] = []
+    if content_type not in ACCEPTED_TYPES:
+        raise IntakeError(
+            f"unsupported Content-Type {content_type or '(none)'!r}: send "
+            "application/tlsrpt+gzip or application/tlsrpt+json (RFC 8460 §5.4)",
+            415,
+        )
+    if ACCEPTED_TYPES[content_type]:
+        warnings.append(ACCEPTED_TYPES[content_type])  # type: ignore[arg-type]
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("identity", "gzip", "x-gzip", ""):
+        raise IntakeError(f"unsupported Content-Encoding {encoding!r}", 415)
+    # M48: +json with Content-Encoding gzip is fine, the bytes are sniffed anyway.
+    return content_type, warnings
+
+
+def check_length(request: HttpRequest, cap: int) -> None:
+    """Refuse by Content-Length alone, before reading anything: 413 too large, 400 empty."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise IntakeError("Content-Length is not a number", 400) from None
+    if declared > cap:
+        raise IntakeError(f"report body of {declared} bytes is over the {cap}-byte limit", 413)
+    if declared <= 0:
+        raise IntakeError("empty body: POST the report (RFC 8460 §5.4)", 400)
+
+
+def read_body(request: HttpRequest, cap: int) -> bytes:
+    """The request body, stopping at the cap while reading when the stream turns out longer
+    than declared (call check_length first)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = request.read(_READ_CHUNK)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > cap:
+            raise IntakeError(f"report body is over the {cap}-byte limit", 413)
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    if not body:
+        raise IntakeError("empty body: POST the report (RFC 8460 §5.4)", 400)
+    return body

@@ -1,0 +1,224 @@
+"""TLS reports by e-mail (RFC 8460 §5.3): recipient tokens, MIME walk, DKIM. No Django here.
+
+The whole message is what we keep (DKIM needs it byte for byte); this module finds the report
+inside it and says how far the envelope follows the RFC.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.message import Message
+from email.parser import BytesHeaderParser, BytesParser
+from email.utils import getaddresses
+from typing import Any
+
+import dkim
+import dns.exception
+import dns.nameserver
+import dns.rdatatype
+import dns.resolver
+
+from reports.parse import ReportRejected, sniff
+
+log = logging.getLogger(__name__)
+
+# tlsrpt+<token>@<domain>: lower-case hex, so MTAs that fold the local part's case do no harm.
+_RECIPIENT_RE = re.compile(r"\Atlsrpt\+([0-9a-f]{16,64})@([^@\s]+)\Z", re.IGNORECASE)
+REPORT_TYPES = ("application/tlsrpt+gzip", "application/tlsrpt+json")
+# Headers worth keeping next to the raw message (the message itself has them all).
+KEPT_HEADERS = (
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "tls-report-domain",
+    "tls-report-submitter",
+    "content-type",
+    "delivered-to",
+    "x-original-to",
+)
+
+
+def token_from_recipient(address: str, inbound_domain: str | None = None) -> str | None:
+    """The token of `tlsrpt+<token>@<domain>`, or None. With inbound_domain, the domain must match."""
+    m = _RECIPIENT_RE.match(address.strip().strip("<>"))
+    if not m:
+        return None
+    if inbound_domain and m.group(2).lower().rstrip(".") != inbound_domain:
+        return None
+    return m.group(1).lower()
+
+
+def tokens_from_headers(message: bytes) -> list[str]:
+    """Tokens found in the delivery headers, most specific first (for `ingest_email` without
+    an explicit recipient: Postfix adds Delivered-To / X-Original-To)."""
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(message)
+    found: list[str] = []
+    for name in ("delivered-to", "x-original-to", "to", "cc"):
+        for _, addr in getaddresses([str(v) for v in headers.get_all(name, [])]):
+            token = token_from_recipient(addr)
+            if token and token not in found:
+                found.append(token)
+    return found
+
+
+def header_summary(message: bytes) -> dict[str, str]:
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(message)
+    out: dict[str, str] = {}
+    for name in KEPT_HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            # compat32 leaves undecodable bytes as surrogates; keep the text storable.
+            text = " ".join(str(value).split())
+            out[name] = text.encode("utf-8", "replace").decode("utf-8")[:1000]
+    return out
+
+
+@dataclass
+class MailReport:
+    """The report found in a message, and what the envelope said."""
+
+    payload: bytes
+    declared_type: str
+    filename: str | None
+    report_domain: str | None
+    submitter: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _walk(msg: Message) -> list[Message]:
+    return [part for part in msg.walk() if not part.is_multipart()]
+
+
+def extract_report(message: bytes) -> MailReport:
+    """Find the report in a message (RFC 8460 §5.3), sniffing each part's bytes.
+
+    Parts are judged by their content, not their declared type or file name: reporters send
+    application/gzip or application/octet-stream too (M42). The declared type only warns.
+    """
+    try:
+        msg: Any = BytesParser(policy=policy.default).parsebytes(message)
+    except Exception as e:  # the email package can raise on odd input; say so, never crash
+        raise ReportRejected(f"message could not be read as MIME ({type(e).__name__})") from None
+    warnings: list[str] = []
+    found: list[tuple[bytes, str, str | None]] = []
+    for part in _walk(msg):
+        try:
+            payload = part.get_payload(decode=True)
+        except Exception:
+            continue
+        if not isinstance(payload, bytes) or sniff(payload) is None:
+            continue
+        found.append((payload, part.get_content_type(), part.get_filename()))
+    if not found:
+        raise ReportRejected("message has no gzip, zip or JSON part (RFC 8460 §5.3)")
+    payload, declared, filename = found[0]
+    if len(found) > 1:
+        warnings.append(f"message has {len(found)} report parts; the first was read")
+    if declared not in REPORT_TYPES:
+        warnings.append(
+            f"report part is declared {declared}, not application/tlsrpt+gzip or +json (RFC 8460 §5.3)"
+        )
+    if msg.get_content_type() != "multipart/report" or msg.get_param("report-type") != "tlsrpt":
+        warnings.append('message is not multipart/report; report-type="tlsrpt" (RFC 8460 §5.3)')
+
+    def header(name: str) -> str | None:
+        value = " ".join(str(msg.get(name) or "").split()).lower().rstrip(".")
+        return value or None
+
+    report_domain = header("TLS-Report-Domain")
+    submitter = header("TLS-Report-Submitter")
+    if report_domain is None:
+        warnings.append("TLS-Report-Domain header is missing (RFC 8460 §5.3 MUST)")
+    if submitter is None:
+        warnings.append("TLS-Report-Submitter header is missing (RFC 8460 §5.3 MUST)")
+    return MailReport(payload, declared, filename, report_domain, submitter, warnings)
+
+
+# --- DKIM (RFC 8460 §3: reports by mail MUST be signed by the reporting domain) ----------------
+
+
+@dataclass
+class DkimOutcome:
+    result: str  # "pass", "fail", "none" (unsigned), "temperror" (DNS trouble)
+    domain: str = ""
+    selector: str = ""
+    key_is_tlsrpt: bool = False  # the key record carries s=tlsrpt (§3 SHOULD)
+    has_length_tag: bool = False  # l= (§3: MUST NOT)
+    detail: str = ""
+
+
+DnsFunc = Any  # dkimpy's callable: (name: bytes, timeout: int) -> bytes | None
+
+
+def make_dnsfunc(resolvers: tuple[tuple[str, int], ...], timeout: float = 5.0) -> DnsFunc:
+    """A dkimpy `dnsfunc` that asks the configured resolvers (checks.config), not resolv.conf."""
+    resolver = dns.resolver.Resolver(configure=not resolvers)
+    if resolvers:
+        resolver.nameservers = [
+            dns.nameserver.Do53Nameserver(host, port) for host, port in resolvers
+        ]
+    resolver.lifetime = timeout
+
+    def dnsfunc(name: bytes, timeout: float = timeout) -> bytes | None:
+        try:
+            answer = resolver.resolve(
+                name.decode("ascii"), dns.rdatatype.TXT, raise_on_no_answer=False, lifetime=timeout
+            )
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return None
+        except (dns.exception.Timeout, dns.resolver.NoNameservers) as e:
+            raise dkim.DnsTimeoutError(str(e)) from None
+        for rrset in answer.response.answer:
+            if rrset.rdtype == dns.rdatatype.TXT:
+                # RFC 6376 §3.6.2.2: the strings of one TXT record are concatenated.
+                return b"".join(next(iter(rrset)).strings)
+        return None
+
+    return dnsfunc
+
+
+def verify_dkim(message: bytes, dnsfunc: DnsFunc) -> DkimOutcome:
+    """Verify the first DKIM signature with dkimpy in its RFC 8460 mode."""
+    dns_trouble: list[str] = []
+
+    def tracking(name: bytes, timeout: float = 5) -> bytes | None:
+        try:
+            return dnsfunc(name, timeout)
+        except dkim.DnsTimeoutError as e:
+            dns_trouble.append(str(e))
+            raise
+
+    signer = dkim.DKIM(message, tlsrpt=True, logger=log)
+    try:
+        ok = signer.verify(dnsfunc=tracking)
+    except dkim.DKIMException as e:
+        ok = False
+        detail = str(e)
+    else:
+        detail = ""
+    fields = signer.signature_fields or {}
+    if not fields:
+        return DkimOutcome("none", detail="message has no DKIM-Signature")
+    outcome = DkimOutcome(
+        "pass" if ok else "fail",
+        domain=_text(fields.get(b"d", b"")),
+        selector=_text(fields.get(b"s", b"")),
+        key_is_tlsrpt=bool(getattr(signer, "seqtlsrpt", False)),
+        has_length_tag=b"l" in fields,
+        detail=detail,
+    )
+    if not ok and dns_trouble:
+        outcome.result = "temperror"
+        outcome.detail = f"DNS lookup of the key failed: {dns_trouble[-1]}"
+    elif not ok and not detail:
+        outcome.detail = "signature did not verify (body or signed headers changed, or no key)"
+    return outcome
+
+
+def _text(value: bytes) -> str:
+    return value.decode("ascii", "replace").strip().lower()

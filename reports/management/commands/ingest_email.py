@@ -1,0 +1,69 @@
+"""manage.py ingest_email: store one report e-mail read on stdin (pipe from Postfix or Exim).
+
+Postfix master.cf:  tlsrpt unix - n n - - pipe flags=R user=mailsec
+                      argv=/srv/mailsec/.venv/bin/python /srv/mailsec/manage.py ingest_email
+                      --recipient ${original_recipient}
+Exit codes follow sysexits.h, which MTAs read: 0 stored; 75 (EX_TEMPFAIL) try again later;
+67 (EX_NOUSER) no such report address; 65 (EX_DATAERR) not a usable message. Everything else
+that goes wrong is 75, so the MTA keeps the message rather than bouncing it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from reports import conf
+from reports.intake import IntakeError, accept_email, addresses_for_message
+
+log = logging.getLogger(__name__)
+
+EX_OK = 0
+EX_DATAERR = 65
+EX_NOUSER = 67
+EX_TEMPFAIL = 75
+
+
+class Command(BaseCommand):
+    help = "Store one TLS report e-mail read from stdin (for an MTA pipe); sysexits exit codes."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--recipient",
+            action="append",
+            default=[],
+            help="envelope recipient (tlsrpt+<token>@<domain>); default: the delivery headers",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        sys.exit(self.ingest(options["recipient"]))
+
+    def ingest(self, recipients: list[str]) -> int:
+        try:
+            cap = conf.max_message_bytes()
+            message = sys.stdin.buffer.read(cap + 1)
+            if not message.strip():
+                self.stderr.write("ingest_email: empty message on stdin")
+                return EX_DATAERR
+            if len(message) > cap:
+                self.stderr.write(f"ingest_email: message is larger than {cap} bytes")
+                return EX_DATAERR
+            addresses = addresses_for_message(message, recipients)
+            if not addresses:
+                self.stderr.write("ingest_email: no known tlsrpt+<token> recipient")
+                return EX_NOUSER
+            for address in addresses:
+                accepted = accept_email(address, message)
+                state = "stored" if accepted.created else "already stored"
+                self.stdout.write(f"{state}: {accepted.raw.public_id} for {address.domain_name}")
+        except IntakeError as e:
+            self.stderr.write(f"ingest_email: {e.reason}")
+            return EX_DATAERR
+        except Exception as e:
+            log.exception("ingest_email could not store a message")
+            self.stderr.write(f"ingest_email: temporary failure ({type(e).__name__}: {e})")
+            return EX_TEMPFAIL
+        return EX_OK

@@ -1,0 +1,96 @@
+"""The SMTP listener for TLS reports by mail (RFC 8460 §5.3), built on aiosmtpd.
+
+RCPT is refused (550) for addresses that are not a known tlsrpt+<token>; DATA is answered 250
+only after the message is committed to the database, 451 when it could not be stored (the
+sending MTA keeps it and retries), 552 when it is too large.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+
+from reports import conf
+from reports.intake import IntakeError, accept_email, addresses_for_message
+from reports.mail import token_from_recipient
+
+log = logging.getLogger(__name__)
+
+
+def _known_recipient(address: str) -> bool:
+    close_old_connections()
+    token = token_from_recipient(address, conf.inbound_domain())
+    return bool(token) and bool(addresses_for_message(b"", [address]))
+
+
+def _store(message: bytes, recipients: list[str]) -> list[str]:
+    close_old_connections()
+    stored = []
+    for address in addresses_for_message(message, recipients):
+        stored.append(str(accept_email(address, message).raw.public_id))
+    return stored
+
+
+class ReportHandler:
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        try:
+            known = await sync_to_async(_known_recipient, thread_sensitive=True)(address)
+        except Exception:
+            log.exception("recipient lookup failed")
+            return "451 4.3.0 Temporary failure, try again later"
+        if not known:
+            return "550 5.1.1 No such TLS report address"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        message = envelope.original_content or b""
+        try:
+            stored = await sync_to_async(_store, thread_sensitive=True)(
+                message, list(envelope.rcpt_tos)
+            )
+        except IntakeError as e:
+            return f"552 5.3.4 {e.reason}"
+        except Exception:
+            log.exception("could not store a report e-mail")
+            return "451 4.3.0 Report could not be stored, try again later"
+        if not stored:
+            return "550 5.1.1 No such TLS report address"
+        return f"250 2.0.0 Stored {' '.join(stored)}"
+
+
+def build_controller(
+    host: str,
+    port: int,
+    *,
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
+    require_starttls: bool = False,
+) -> Controller:
+    """An aiosmtpd Controller (its own thread and loop); STARTTLS when a certificate is given."""
+    kwargs: dict[str, Any] = {"data_size_limit": conf.max_message_bytes()}
+    if tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(tls_cert, tls_key)
+        kwargs.update(tls_context=context, require_starttls=require_starttls)
+    return Controller(
+        ReportHandler(),
+        hostname=host,
+        port=port,
+        ready_timeout=10,
+        server_hostname=conf.inbound_domain(),
+        **kwargs,
+    )

@@ -1,0 +1,49 @@
+"""Celery tasks of the reports app (the `default` queue, CELERY_TASK_DEFAULT_QUEUE)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from reports import conf
+from reports.models import RawReport
+
+log = logging.getLogger(__name__)
+
+# How many stale raw reports one sweep re-queues; the next sweep takes the rest.
+SWEEP_BATCH = 500
+
+
+@shared_task(bind=True, acks_late=True, max_retries=6)
+def parse_raw_report(self, raw_id: int, force: bool = False) -> str:  # type: ignore[no-untyped-def]
+    """Parse one raw report. Idempotent: a report already handled is left alone (unless
+    `force`), so a redelivered or re-queued task does no harm."""
+    raw = RawReport.objects.filter(pk=raw_id).first()
+    if raw is None:
+        return "missing"
+    try:
+        return raw.process(force=force)
+    except DatabaseError as e:
+        # The database was busy or away: try again later; the raw row stays pending meanwhile
+        # and the sweep picks it up if every retry fails.
+        raise self.retry(exc=e, countdown=min(600, 5 * 2**self.request.retries)) from e
+
+
+@shared_task(acks_late=True)
+def sweep_pending_reports() -> int:
+    """Re-queue raw reports still pending after the grace period.
+
+    On the embedded broker a task in flight when its worker is killed is lost (stack notes §1),
+    and a task sent right after commit can be lost if the broker is down: this sweep is what
+    makes "stored" always end in "parsed", "rejected" or "error".
+    """
+    grace = timedelta(seconds=conf.pending_grace_seconds())
+    ids = list(RawReport.stale_pending(grace).values_list("pk", flat=True)[:SWEEP_BATCH])
+    for raw_id in ids:
+        parse_raw_report.delay(raw_id)
+    if ids:
+        log.warning("re-queued %d raw TLS reports left pending", len(ids))
+    return len(ids)

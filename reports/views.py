@@ -1,0 +1,195 @@
+"""Report intake over HTTPS (RFC 8460 §5.4) and the reports dashboard of one address."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from reports import conf
+from reports.dashboard import summarise
+from reports.explain import RESULT_TYPES, explain
+from reports.intake import IntakeError, accept_https, find_address
+from reports.intake_http import check_content_type, check_length, read_body
+from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport
+from reports.parse import ReportRejected
+
+log = logging.getLogger(__name__)
+
+
+def _problem(status: int, reason: str, **headers: str) -> JsonResponse:
+    response = JsonResponse({"error": reason}, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+@csrf_exempt  # a machine endpoint: senders POST without cookies or tokens (RFC 8460 §5.4)
+def receive(request: HttpRequest, token: str) -> HttpResponse:
+    """POST /tlsrpt/<token>: 201 once the raw body is committed, 4xx with a reason otherwise.
+
+    Parsing happens afterwards in a task; only a body that is not gzip, zip or JSON at all is
+    refused at once (400), after being stored. A storage failure answers 503 + Retry-After so
+    the sender retries (§5.5); nothing here answers 500.
+    """
+    if request.method != "POST":
+        return _problem(405, "POST the report here (RFC 8460 §5.4)", Allow="POST")
+    try:
+        address = find_address(token)
+        if address is None:
+            return _problem(404, "no report address with this token")
+        cap = conf.max_body_bytes()
+        check_length(request, cap)
+        content_type, warnings = check_content_type(request)
+        body = read_body(request, cap)
+        accepted = accept_https(address, body, content_type, warnings)
+    except IntakeError as e:
+        return _problem(e.status, e.reason)
+    except DatabaseError:
+        log.exception("could not store a TLS report for token %s…", token[:8])
+        return _problem(503, "report could not be stored; try again later", Retry_After="300")
+    except Exception:
+        # Defensive: a sender must never see a 500 it would retry for a day (§5.5).
+        log.exception("unexpected error while receiving a TLS report")
+        return _problem(503, "report could not be stored; try again later", Retry_After="300")
+    raw = accepted.raw
+    return JsonResponse(
+        {
+            "id": str(raw.public_id),
+            "status": "stored" if accepted.created else "already stored",
+            "sha256": raw.sha256,
+        },
+        status=201 if accepted.created else 200,
+    )
+
+
+def get_address_for(request: HttpRequest, token: str) -> ReportAddress:
+    """The one lookup every dashboard view goes through; 404 for anyone not allowed.
+
+    Members of the team owning the address's domain may look; staff (operators) may look at
+    every address, including those not linked to a domain yet.
+    """
+    if not request.user.is_authenticated:
+        raise Http404("no such report address")
+    addresses = ReportAddress.objects.all()
+    if not request.user.is_staff:
+        addresses = addresses.filter(domain__team__memberships__user=request.user)
+    return get_object_or_404(addresses.distinct(), token=token)
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, token: str) -> HttpResponse:
+    address = get_address_for(request, token)
+    summary = summarise(address)
+    ctx = {
+        "address": address,
+        "summary": summary,
+        "chart_height": 120,
+        "all_types": [explain(name) for name in RESULT_TYPES],
+    }
+    return render(request, "reports/dashboard.html", ctx)
+
+
+@login_required
+@require_GET
+def report_detail(request: HttpRequest, token: str, report_id: uuid.UUID) -> HttpResponse:
+    address = get_address_for(request, token)
+    report = get_object_or_404(TlsReport, address=address, public_id=report_id)
+    policies = report.policies.prefetch_related("failure_details")
+    raws = report.raw_reports.defer("body")
+    return render(
+        request,
+        "reports/report.html",
+        {"address": address, "report": report, "policies": policies, "raws": raws},
+    )
+
+
+@login_required
+@require_GET
+def raw_json(request: HttpRequest, token: str, raw_id: uuid.UUID) -> HttpResponse:
+    """The report JSON as the sender wrote it (decompressed; out of the e-mail for mail)."""
+    address = get_address_for(request, token)
+    raw = get_object_or_404(RawReport, address=address, public_id=raw_id)
+    try:
+        body = raw.report_json()
+    except ReportRejected as e:
+        return HttpResponse(
+            f"This report's bytes are not readable JSON: {e.reason}\n",
+            status=422,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="tlsrpt-{raw.public_id}.json"'
+    return response
+
+
+CSV_COLUMNS = [
+    "day",
+    "organization",
+    "report_id",
+    "policy_type",
+    "policy_domain",
+    "successful_sessions",
+    "failed_sessions",
+    "result_type",
+    "sending_mta_ip",
+    "receiving_mx_hostname",
+    "receiving_ip",
+    "detail_failed_sessions",
+    "failure_reason_code",
+]
+
+
+@login_required
+@require_GET
+def export_csv(request: HttpRequest, token: str) -> HttpResponse:
+    """One row per failure detail; a policy without failures gets one row with empty details."""
+    address = get_address_for(request, token)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="tlsrpt-{address.domain_name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    details: dict[int, list[FailureDetail]] = {}
+    for d in FailureDetail.objects.filter(report__address=address).order_by("id"):
+        details.setdefault(d.policy_id, []).append(d)
+    reports = TlsReport.objects.filter(address=address).prefetch_related("policies")
+    for report in reports.order_by("day", "organization_name"):
+        for policy in report.policies.all():
+            base = [
+                report.day.isoformat(),
+                _cell(report.organization_name),
+                _cell(report.report_id),
+                _cell(policy.policy_type),
+                _cell(policy.policy_domain),
+                policy.successful,
+                policy.failed,
+            ]
+            rows = details.get(policy.pk) or [None]
+            for d in rows:
+                extra = (
+                    [
+                        _cell(d.result_type),
+                        _cell(d.sending_mta_ip),
+                        _cell(d.receiving_mx_hostname),
+                        _cell(d.receiving_ip),
+                        d.failed_session_count,
+                        _cell(d.failure_reason_code),
+                    ]
+                    if d
+                    else [""] * 6
+                )
+                writer.writerow(base + extra)
+    return response
+
+
+def _cell(value: str) -> str:
+    # Report fields come from strangers: keep spreadsheet programs from running formulas.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -1,0 +1,313 @@
+"""HTTPS intake (RFC 8460 §5.4), raw-first storage, de-duplication, the parse task, the sweep,
+`manage.py reparse`, and the dashboard views with their ownership checks."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError
+from django.test import Client
+from django.utils import timezone
+
+from mailsec.celery import app
+from mailsec.domains.models import Domain
+from reports import tasks
+from reports.intake import IntakeError
+from reports.intake_http import read_body
+from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport
+from tests.conftest import BaseTestCase
+
+SAMPLE = (Path(__file__).parent / "data" / "tlsrpt" / "sample.json").read_bytes()
+GZ = "application/tlsrpt+gzip"
+JS = "application/tlsrpt+json"
+
+
+@pytest.fixture
+def eager() -> Iterator[None]:
+    """Run tasks inline: parsing is a plain function call here, a worker adds nothing."""
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def address(db: None) -> ReportAddress:
+    return ReportAddress.objects.create(domain_name="example.com")
+
+
+def post(client: Client, address: ReportAddress, body: bytes, content_type: str = GZ, **extra: Any):
+    return client.post(f"/tlsrpt/{address.token}", data=body, content_type=content_type, **extra)
+
+
+@pytest.fixture
+def send(client: Client, address: ReportAddress, eager: None, django_capture_on_commit_callbacks):
+    """POST and run the parse task queued on commit, as the worker would."""
+
+    def send(body: bytes, content_type: str = GZ, **extra: Any):
+        with django_capture_on_commit_callbacks(execute=True):
+            return post(client, address, body, content_type, **extra)
+
+    return send
+
+
+def test_it_stores_and_parses_a_gzip_report(send, address: ReportAddress) -> None:
+    response = send(gzip.compress(SAMPLE))
+    assert response.status_code == 201
+    raw = RawReport.objects.get(public_id=response.json()["id"])
+    assert raw.parse_status == RawReport.PARSED, raw.error
+    assert bytes(raw.body) == gzip.compress(SAMPLE) or gzip.decompress(bytes(raw.body)) == SAMPLE
+    report = raw.report
+    assert report.organization_name == "Sender Example Mail Ltd."
+    assert (report.total_successful, report.total_failed) == (48210 + 31877, 17)
+    assert report.policies.count() == 2
+    assert FailureDetail.objects.filter(report=report).count() == 2
+    assert report.warnings == []
+
+
+def test_it_accepts_json_and_tolerated_variants(send) -> None:
+    assert send(SAMPLE, JS).status_code == 201
+    # M47: application/json is accepted with a warning
+    other = SAMPLE.replace(b"2026-06-01T00:00:00Z_example.com", b"r2")
+    response = send(other, "application/json")
+    assert response.status_code == 201
+    raw = RawReport.objects.get(public_id=response.json()["id"])
+    assert any("application/json" in w for w in raw.report.warnings)
+    # M48: +json with Content-Encoding: gzip, no warning
+    third = SAMPLE.replace(b"2026-06-01T00:00:00Z_example.com", b"r3")
+    response = send(gzip.compress(third), JS, HTTP_CONTENT_ENCODING="gzip")
+    assert response.status_code == 201
+    raw = RawReport.objects.get(public_id=response.json()["id"])
+    assert raw.parse_status == RawReport.PARSED and raw.report.warnings == []
+
+
+def test_it_recognises_the_same_body_twice(send) -> None:
+    body = gzip.compress(SAMPLE, mtime=0)
+    first = send(body)
+    second = send(body)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["id"] == second.json()["id"]
+    assert RawReport.objects.count() == 1 and TlsReport.objects.count() == 1
+
+
+def test_it_marks_a_resend_with_another_body_as_duplicate(send) -> None:
+    first = send(gzip.compress(SAMPLE, mtime=1))
+    second = send(gzip.compress(SAMPLE, mtime=2))  # M38: same report, other gzip header
+    assert (first.status_code, second.status_code) == (201, 201)
+    raws = {r.parse_status: r for r in RawReport.objects.all()}
+    assert set(raws) == {RawReport.PARSED, RawReport.DUPLICATE}
+    assert raws[RawReport.DUPLICATE].report == raws[RawReport.PARSED].report
+    assert TlsReport.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "status"),
+    [("get", 405), ("put", 405), ("delete", 405)],
+    ids=["GET", "PUT", "DELETE"],
+)
+def test_it_refuses_other_methods(
+    client: Client, address: ReportAddress, method: str, status: int
+) -> None:
+    response = getattr(client, method)(f"/tlsrpt/{address.token}")
+    assert response.status_code == status
+    assert response["Allow"] == "POST"
+
+
+def test_it_answers_404_for_an_unknown_token(client: Client, db: None) -> None:
+    response = client.post("/tlsrpt/0123456789abcdef0123", data=SAMPLE, content_type=JS)
+    assert response.status_code == 404
+    assert RawReport.objects.count() == 0
+
+
+def test_it_refuses_unsupported_types_and_empty_bodies(
+    client: Client, address: ReportAddress
+) -> None:
+    assert post(client, address, SAMPLE, "text/plain").status_code == 415
+    assert post(client, address, SAMPLE, JS, HTTP_CONTENT_ENCODING="br").status_code == 415
+    response = post(client, address, b"", GZ)
+    assert response.status_code == 400 and "empty" in response.json()["error"]
+    assert RawReport.objects.count() == 0
+
+
+def test_it_refuses_a_body_over_the_cap_before_reading_it(
+    client: Client, address: ReportAddress, settings
+) -> None:
+    settings.TLSRPT_MAX_BODY_BYTES = 4096
+    # Content-Length says too much: refused without reading (the stream would raise if read).
+    request = mock.MagicMock(side_effect=AssertionError("body was read"))
+    with mock.patch("django.core.handlers.wsgi.WSGIRequest.read", request):
+        response = post(client, address, b"x" * 5000)
+    assert response.status_code == 413
+    assert RawReport.objects.count() == 0
+
+
+def test_the_streaming_read_stops_at_the_cap() -> None:
+    # A stream longer than its Content-Length said (a server that does not limit it).
+    request = mock.Mock(read=io.BytesIO(b"x" * 10_000).read)
+    with pytest.raises(IntakeError) as exc:
+        read_body(request, 4096)
+    assert exc.value.status == 413
+
+
+def test_it_stores_garbage_then_answers_400(client: Client, address: ReportAddress) -> None:
+    response = post(client, address, b"<html>not a report</html>")
+    assert response.status_code == 400
+    assert "neither gzip" in response.json()["error"]
+    raw = RawReport.objects.get()
+    assert raw.parse_status == RawReport.REJECTED and bytes(raw.body).startswith(b"<html>")
+
+
+def test_it_stores_truncated_gzip_and_rejects_it_when_parsing(send) -> None:
+    response = send(gzip.compress(SAMPLE)[:-30])
+    assert response.status_code == 201  # looks like gzip: the task decides
+    raw = RawReport.objects.get()
+    assert raw.parse_status == RawReport.REJECTED and "truncated" in raw.error
+
+
+def test_it_stores_a_gzip_bomb_and_rejects_it_at_the_cap(send) -> None:
+    bomb = io.BytesIO()
+    with gzip.GzipFile(fileobj=bomb, mode="wb") as gz:
+        for _ in range(200):
+            gz.write(b" " * (1024 * 1024))
+    response = send(bomb.getvalue())
+    assert response.status_code == 201
+    raw = RawReport.objects.get()
+    assert raw.parse_status == RawReport.REJECTED and "larger than" in raw.error
+
+
+def test_it_answers_503_not_2xx_when_storage_fails(client: Client, address: ReportAddress) -> None:
+    with mock.patch.object(RawReport, "store", side_effect=DatabaseError("disk full")):
+        response = post(client, address, gzip.compress(SAMPLE))
+    assert response.status_code == 503
+    assert response["Retry-After"]
+
+
+def test_it_commits_the_raw_report_before_answering(
+    client: Client, address: ReportAddress, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = post(client, address, gzip.compress(SAMPLE))
+    assert response.status_code == 201
+    raw = RawReport.objects.get(public_id=response.json()["id"])
+    assert raw.parse_status == RawReport.PENDING  # parsing has not even been queued yet
+    assert len(callbacks) == 1
+
+
+def test_the_task_is_idempotent(address: ReportAddress) -> None:
+    raw, _ = RawReport.store(address, SAMPLE, source=RawReport.HTTPS)
+    assert tasks.parse_raw_report.apply(args=[raw.pk]).get() == RawReport.PARSED
+    assert tasks.parse_raw_report.apply(args=[raw.pk]).get() == RawReport.PARSED
+    assert TlsReport.objects.count() == 1 and FailureDetail.objects.count() == 2
+
+
+def test_the_sweep_requeues_stale_pending_reports(address: ReportAddress) -> None:
+    old, _ = RawReport.store(address, SAMPLE, source=RawReport.HTTPS)
+    RawReport.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(hours=1))
+    fresh, _ = RawReport.store(address, gzip.compress(SAMPLE), source=RawReport.HTTPS)
+    with mock.patch.object(tasks.parse_raw_report, "delay") as delay:
+        assert tasks.sweep_pending_reports() == 1
+    delay.assert_called_once_with(old.pk)
+
+
+def test_the_sweep_is_scheduled_with_beat() -> None:
+    entry = app.conf.beat_schedule["reports-sweep-pending"]
+    assert entry["task"] == tasks.sweep_pending_reports.name
+
+
+def test_reparse_runs_failed_reports_again_after_a_fix(address: ReportAddress) -> None:
+    raw, _ = RawReport.store(address, SAMPLE, source=RawReport.HTTPS)
+    with mock.patch("reports.models.parse_report", side_effect=KeyError("bug")):
+        assert raw.process() == RawReport.ERROR
+    raw.refresh_from_db()
+    assert "KeyError" in raw.error and bytes(raw.body) == SAMPLE  # nothing lost
+    out = io.StringIO()
+    call_command("reparse", "--all-failed", stdout=out)
+    assert "1 parsed" in out.getvalue()
+    raw.refresh_from_db()
+    assert raw.parse_status == RawReport.PARSED and raw.report is not None
+
+
+def test_reparse_of_a_parsed_report_rewrites_it_in_place(address: ReportAddress) -> None:
+    raw, _ = RawReport.store(address, SAMPLE, source=RawReport.HTTPS)
+    raw.process()
+    report_pk = raw.report_id
+    call_command("reparse", "--id", str(raw.public_id), stdout=io.StringIO())
+    raw.refresh_from_db()
+    assert raw.report_id == report_pk
+    assert TlsReport.objects.count() == 1 and FailureDetail.objects.count() == 2
+
+
+def test_rua_record_keeps_the_owners_own_targets(address: ReportAddress) -> None:
+    record = address.rua_record("v=TLSRPTv1; rua=mailto:tls@example.com")
+    assert record.startswith("v=TLSRPTv1; rua=mailto:tls@example.com,mailto:tlsrpt+")
+    assert record.endswith(f"/tlsrpt/{address.token}")
+
+
+class DashboardTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        domain = Domain.objects.create(team=self.team, name="example.com")
+        self.address = ReportAddress.objects.create(domain_name="example.com", domain=domain)
+        raw, _ = RawReport.store(self.address, SAMPLE, source=RawReport.HTTPS)
+        raw.process()
+        self.raw = raw
+        # Make the sample's day fall inside the dashboard's 30 days.
+        TlsReport.objects.update(day=timezone.now().date())
+        self.base = f"/tlsrpt/{self.address.token}"
+
+    def test_it_shows_the_dashboard(self) -> None:
+        self.client.force_login(self.alice)
+        response = self.client.get(f"{self.base}/dashboard/")
+        self.assertContains(response, "Sender Example Mail Ltd.")
+        self.assertContains(response, "certificate-expired")
+        self.assertContains(response, "renewal failed")  # the explanation
+        self.assertContains(response, "<svg")
+        self.assertContains(response, "mx1.example.com")
+
+    def test_it_shows_a_report(self) -> None:
+        self.client.force_login(self.bob)
+        report = self.raw.report
+        response = self.client.get(f"{self.base}/reports/{report.public_id}/")
+        self.assertContains(response, "X509_V_ERR_CERT_HAS_EXPIRED")
+
+    def test_it_downloads_the_raw_json(self) -> None:
+        self.client.force_login(self.alice)
+        response = self.client.get(f"{self.base}/raw/{self.raw.public_id}.json")
+        assert response.status_code == 200
+        assert json.loads(response.content)["report-id"] == "2026-06-01T00:00:00Z_example.com"
+
+    def test_it_exports_csv(self) -> None:
+        self.client.force_login(self.alice)
+        response = self.client.get(f"{self.base}/export.csv")
+        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert len(rows) == 3  # two failure details of the sts policy, one row for tlsa
+        assert {r["result_type"] for r in rows} == {
+            "certificate-expired",
+            "certificate-host-mismatch",
+            "",
+        }
+
+    def test_it_checks_ownership(self) -> None:
+        report = self.raw.report
+        urls = [
+            f"{self.base}/dashboard/",
+            f"{self.base}/reports/{report.public_id}/",
+            f"{self.base}/raw/{self.raw.public_id}.json",
+            f"{self.base}/export.csv",
+        ]
+        self.client.force_login(self.charlie)
+        for url in urls:
+            assert self.client.get(url).status_code == 404, url
+        self.client.logout()
+        for url in urls:
+            assert self.client.get(url).status_code in (302, 404), url
