@@ -1,0 +1,163 @@
+"""checks/tlsrpt.py: the TLS-RPT record parser (unit + property-based) and TLSRPT-01..11."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from checks import tlsrpt
+from checks.findings import Finding, Status
+from checks.tlsrpt import parse_tlsrpt_record
+from tests.test_mx import FakeDns, bad, make_ctx, statuses
+
+
+def ids(record: tlsrpt.TlsRptRecord) -> set[tuple[str, str]]:
+    return {(p.check_id, str(p.status)) for p in record.problems}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "valid"),
+    [
+        ("v=TLSRPTv1; rua=mailto:tlsrpt@example.org,https://rpt.example.net/v1", set(), True),
+        ("v=TLSRPTv1; rua=mailto:a@example.org , mailto:b@example.org;", set(), True),
+        ("v=TLSRPTv1;", {("TLSRPT-05", "fail")}, False),
+        ("rua=mailto:tls@example.org; v=TLSRPTv1", {("TLSRPT-04", "fail")}, False),
+        ("v=TLSRPTV1; rua=mailto:tls@example.org", {("TLSRPT-04", "fail")}, False),
+        ("v=TLSRPTv1, rua=mailto:tls@example.org", {("TLSRPT-04", "fail")}, False),
+        ("v=TLSRPTv1; rua=http://rpt.example.org/v1", {("TLSRPT-06", "fail")}, False),
+        ("v=TLSRPTv1; rua=reports@example.org", {("TLSRPT-06", "fail")}, False),
+        ("v=TLSRPTv1; rua=mailto:", {("TLSRPT-06", "fail")}, False),
+        ("v=TLSRPTv1; rua=http://x.example/, mailto:a@example.org", {("TLSRPT-06", "warn")},
+         True),
+        ("v=TLSRPTv1; rua=mailto:tls@example.org!10m", {("TLSRPT-07", "warn")}, True),
+        ("v=TLSRPTv1; rua=mailto:a@example.org; rua=https://rpt.example.net/v1",
+         {("TLSRPT-08", "info")}, True),
+        ("v=TLSRPTv1; rua=mailto:a@example.org; ext=1", {("TLSRPT-09", "info")}, True),
+        ("v=TLSRPTv1; rua=mailto:a@example.org; bad ext=1", {("TLSRPT-09", "fail")}, False),
+    ],
+)
+def test_record(raw: str, expected: set[tuple[str, str]], valid: bool) -> None:
+    record = parse_tlsrpt_record(raw)
+    assert ids(record) == expected
+    assert record.valid is valid
+
+
+def test_uri_targets() -> None:
+    record = parse_tlsrpt_record("v=TLSRPTv1; rua=mailto:a@Example.org,https://rpt.example.net/x")
+    assert [(u.scheme, u.target) for u in record.uris] == [
+        ("mailto", "example.org"), ("https", "rpt.example.net")]
+
+
+@given(st.text())
+@settings(max_examples=300)
+def test_never_raises_text(text: str) -> None:
+    parse_tlsrpt_record(text)
+
+
+@given(st.binary())
+@settings(max_examples=300)
+def test_never_raises_bytes(raw: bytes) -> None:
+    parse_tlsrpt_record(raw)
+
+
+@given(st.lists(st.text(max_size=20), max_size=6))
+def test_never_raises_structured(parts: list[str]) -> None:
+    parse_tlsrpt_record("v=TLSRPTv1; rua=" + ",".join(parts))
+
+
+# --- evaluator ----------------------------------------------------------------------------
+
+BASE: dict[tuple[str, str], list[str] | str] = {
+    ("example.org", "MX"): ["10 mx1.example.org."],
+    ("mx1.example.org", "A"): ["192.0.2.11"],
+    ("rpt.example.net", "A"): ["198.51.100.1"],
+    ("_smtp._tls.example.org", "TXT"): [
+        '"v=TLSRPTv1; rua=mailto:tls@example.org,https://rpt.example.net/v1"'],
+}
+
+
+def run(zone: dict[tuple[str, str], list[str] | str], **kw: object) -> list[Finding]:
+    ctx = make_ctx("example.org", zone)
+    if kw:
+        ctx.dns = FakeDns(zone, **kw)  # type: ignore[assignment,arg-type]
+    return asyncio.run(tlsrpt.evaluate(ctx))
+
+
+def test_good() -> None:
+    findings = run(BASE)
+    assert bad(findings) == set()
+    assert statuses(findings, "TLSRPT-10") == [Status.PASS]
+
+
+def test_absent_info() -> None:
+    zone = {k: v for k, v in BASE.items() if k[0] != "_smtp._tls.example.org"}
+    findings = run(zone)
+    assert [(f.id, f.status) for f in findings] == [("TLSRPT-01", Status.INFO)]
+    assert findings[0].fix == ('_smtp._tls.example.org. TXT "v=TLSRPTv1; '
+                               'rua=mailto:tls-reports@example.org"')
+
+
+def test_absent_with_mta_sts_warns() -> None:
+    zone = {k: v for k, v in BASE.items() if k[0] != "_smtp._tls.example.org"}
+    zone[("_mta-sts.example.org", "TXT")] = ['"v=STSv1; id=1"']
+    assert bad(run(zone)) == {("TLSRPT-01", "warn")}
+
+
+def test_absent_with_dane_warns() -> None:
+    zone = {k: v for k, v in BASE.items() if k[0] != "_smtp._tls.example.org"}
+    zone[("_25._tcp.mx1.example.org", "TLSA")] = ["3 1 1 " + "ab" * 32]
+    assert bad(run(zone)) == {("TLSRPT-01", "warn")}
+
+
+def test_servfail_is_error() -> None:
+    findings = run({**BASE, ("_smtp._tls.example.org", "TXT"): "SERVFAIL"})
+    assert [(f.id, f.status) for f in findings] == [("TLSRPT-01", Status.ERROR)]
+
+
+def test_null_mx_na() -> None:
+    findings = run({**BASE, ("example.org", "MX"): ["0 ."]})
+    assert [(f.id, f.status) for f in findings] == [("TLSRPT-01", Status.NA)]
+
+
+def test_two_records_fail() -> None:
+    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): [
+        '"v=TLSRPTv1; rua=mailto:a@example.org"', '"v=TLSRPTv1; rua=https://rpt.example.net/"']}
+    assert bad(run(zone)) == {("TLSRPT-02", "fail")}
+
+
+def test_several_rua_is_not_a_failure() -> None:
+    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): [
+        '"v=TLSRPTv1; rua=mailto:a@example.org; rua=https://rpt.example.net/v1"']}
+    findings = run(zone)
+    assert bad(findings) == set()
+    assert statuses(findings, "TLSRPT-08") == [Status.INFO]
+
+
+def test_mailto_domain_with_null_mx_warns() -> None:
+    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1; rua=mailto:r@dead.test"'],
+            ("dead.test", "MX"): ["0 ."]}
+    assert bad(run(zone)) == {("TLSRPT-10", "warn")}
+
+
+def test_https_host_not_resolving_warns() -> None:
+    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): [
+        '"v=TLSRPTv1; rua=https://nowhere.example.net/"']}
+    assert bad(run(zone)) == {("TLSRPT-10", "warn")}
+
+
+def test_short_ttl_unsigned_is_info() -> None:
+    findings = run(BASE, ttl=300)
+    assert statuses(findings, "TLSRPT-11") == [Status.INFO]
+    assert bad(findings) == set()
+    assert statuses(run(BASE, ttl=300, ad=True), "TLSRPT-11") == []
+
+
+def test_split_strings_are_joined_without_spaces() -> None:
+    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): [
+        '"v=TLSRPTv1; rua=mailto:tls@exa" "mple.org"']}
+    findings = run(zone)
+    assert bad(findings) == set()
+    assert statuses(findings, "TLSRPT-03") == [Status.INFO]
