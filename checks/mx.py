@@ -176,7 +176,9 @@ async def _sending_signs(ctx: CheckContext) -> list[str]:
 def _describe_keys(result: object) -> list[str] | None:
     """Names of the DKIM keys the DKIM module found, or None if its shape is not understood."""
     items: list[Any]
-    if isinstance(result, dict):
+    if isinstance(getattr(result, "results", None), list):
+        items = list(result.results)  # type: ignore[attr-defined]
+    elif isinstance(result, dict):
         items = list(result.items())
     elif isinstance(result, list | tuple):
         items = list(result)
@@ -188,6 +190,8 @@ def _describe_keys(result: object) -> list[str] | None:
     for item in items:
         label, obj = item if isinstance(item, tuple) and len(item) == 2 else ("", item)
         present = any(bool(getattr(obj, attr, False)) for attr in ("found", "exists", "present"))
+        if getattr(getattr(obj, "parsed", None), "revoked", False):
+            continue  # a revoked key (empty p=) says the domain stopped signing with it
         if present or (obj is not None and getattr(obj, "record", None)):
             found.append(str(getattr(obj, "name", "") or getattr(obj, "selector", "") or label))
     return found
@@ -261,7 +265,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "that is intended, publish a null MX (RFC 7505).",
                 subject=subject,
                 evidence={"mx": record, "implicit_mx": host.evidence()},
-                fix=f'{ctx.domain}. MX 0 .   ; only if the domain should receive no mail',
+                fix=f"{ctx.domain}. MX 0 .   ; only if the domain should receive no mail",
             )
         return out.findings
     else:
@@ -278,7 +282,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         out.add(
             "MX-02",
             Status.FAIL,
-            f"{ctx.domain} publishes a null MX (\"MX 0 .\", meaning no mail accepted) together "
+            f'{ctx.domain} publishes a null MX ("MX 0 .", meaning no mail accepted) together '
             "with real MX records; RFC 7505 §3 forbids this. Remove one or the other.",
             subject=subject,
             evidence=record,
@@ -384,8 +388,11 @@ def _host_rules(mx: MxSet, out: Collector) -> None:
                 "MX-06",
                 status,
                 f"The MX host {host.name} has no IPv4 or IPv6 address, so senders skip it"
-                + (" and no MX host is left: mail cannot be delivered." if status == Status.FAIL
-                   else "."),
+                + (
+                    " and no MX host is left: mail cannot be delivered."
+                    if status == Status.FAIL
+                    else "."
+                ),
                 subject=host.name,
                 evidence=host.evidence(),
             )
