@@ -47,6 +47,8 @@ class FakeDns:
         for item in value:
             if key[1] in ("TXT", "SPF"):
                 parts = item if isinstance(item, list) else [item]
+                # Like zone tools, split strings longer than the 255-octet limit.
+                parts = [p[i : i + 255] for p in parts for i in range(0, max(len(p), 1), 255)]
                 text = " ".join(
                     '"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in parts
                 )

@@ -1,0 +1,142 @@
+"""DKIM key records: parser units, hypothesis robustness, evaluator on the fake resolver."""
+
+from __future__ import annotations
+
+import base64
+import functools
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from checks import dkim
+from checks.findings import Status
+from tests.test_spf import flagged, run, statuses
+
+D = "example.com"
+
+
+@functools.cache
+def rsa_b64(bits: int, *, spki: bool = True) -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits).public_key()
+    fmt = (
+        serialization.PublicFormat.SubjectPublicKeyInfo
+        if spki
+        else serialization.PublicFormat.PKCS1
+    )
+    return base64.b64encode(key.public_bytes(serialization.Encoding.DER, fmt)).decode()
+
+
+@functools.cache
+def ed_b64(*, spki: bool = False) -> str:
+    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    if spki:
+        der = key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return base64.b64encode(der).decode()
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+def ids(record: str) -> dict[str, Status]:
+    return {p.check_id: p.status for p in dkim.parse_key_record(record).problems}
+
+
+def test_good_keys() -> None:
+    good = dkim.parse_key_record(f"v=DKIM1; k=rsa; p={rsa_b64(2048)}")
+    assert good.usable and good.bits == 2048 and not good.problems
+    bare = dkim.parse_key_record(f"p={rsa_b64(2048, spki=False)}")  # erratum 3017
+    assert bare.usable and bare.bits == 2048
+    ed = dkim.parse_key_record(f"v=DKIM1; k=ed25519; p={ed_b64()}")
+    assert ed.usable and len(ed_b64()) == 44
+    folded = dkim.parse_key_record(f"v=DKIM1;\r\n\tp={rsa_b64(2048)[:100]} {rsa_b64(2048)[100:]}")
+    assert folded.usable
+
+
+def test_key_sizes() -> None:
+    assert ids(f"p={rsa_b64(1024)}") == {"DKIM-07": Status.WARN}
+    assert ids(f"p={rsa_b64(4096)}") == {}
+    # RSA < 1024 bits: cryptography refuses to generate them, so use the checklist's 512-bit key.
+    k512 = (
+        "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAK7WQCS+GOHbPAtKpSvu9BPb2GjFyDfQ3xcPt7Ap9n63QdLLJJCpKibR"
+        "vi767NzF0Z18WAoiqb3kx0JLp3w1axsCAwEAAQ=="
+    )
+    assert ids(f"v=DKIM1; k=rsa; p={k512}") == {"DKIM-07": Status.FAIL}
+
+
+def test_record_problems() -> None:
+    key = rsa_b64(2048)
+    assert ids(f"v=DKIM1; p={key}; p={key}")["DKIM-03"] == Status.FAIL
+    assert ids(f"v=DKIM1; garbage; p={key}")["DKIM-03"] == Status.FAIL
+    assert ids(f"k=rsa; v=DKIM1; p={key}")["DKIM-04"] == Status.FAIL
+    assert ids(f"v=DKIM1.0; p={key}")["DKIM-04"] == Status.FAIL
+    assert ids("v=DKIM1; k=rsa; t=s")["DKIM-05"] == Status.FAIL
+    assert ids("v=DKIM1; p=")["DKIM-05"] == Status.INFO
+    assert ids(f"v=DKIM1; p=-----BEGIN PUBLIC KEY-----{key}")["DKIM-06"] == Status.FAIL
+    assert ids(f"v=DKIM1; p={key[:255]}")["DKIM-06"] == Status.FAIL  # truncated
+    assert ids("v=DKIM1; p=not*base64")["DKIM-06"] == Status.FAIL
+    assert ids(f"v=DKIM1; k=ed25519; p={ed_b64(spki=True)}")["DKIM-08"] == Status.FAIL
+    assert ids(f"v=DKIM1; k=ed25519; p={key}")["DKIM-08"] == Status.FAIL
+    assert ids(f"v=DKIM1; k=dsa; p={key}")["DKIM-08"] == Status.FAIL
+    assert ids(f"v=DKIM1; h=sha1; p={key}")["DKIM-09"] == Status.FAIL
+    assert ids(f"v=DKIM1; h=sha1:sha256; p={key}")["DKIM-09"] == Status.WARN
+    assert ids(f"v=DKIM1; s=tlsrpt; p={key}")["DKIM-10"] == Status.FAIL
+    assert "DKIM-10" not in ids(f"v=DKIM1; s=email:tlsrpt; p={key}")
+    assert ids(f"v=DKIM1; t=y; p={key}")["DKIM-11"] == Status.WARN
+    assert ids(f"v=DKIM1; t=s; p={key}")["DKIM-11"] == Status.INFO
+    assert ids(f"v=DKIM1; n=hello; p={key}")["DKIM-12"] == Status.INFO
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text())
+def test_parser_never_raises_on_text(text: str) -> None:
+    dkim.parse_key_record(text)
+    dkim.parse_key_record("v=DKIM1; p=" + text)
+    dkim.parse_key_record("v=DKIM1; k=ed25519; p=" + text)
+    dkim.looks_like_key_record(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary())
+def test_parser_never_raises_on_key_bytes(data: bytes) -> None:
+    b64 = base64.b64encode(data).decode()
+    dkim.parse_key_record("p=" + b64)
+    dkim.parse_key_record("k=ed25519; p=" + b64)
+    dkim.parse_key_record(data.decode("utf-8", errors="replace"))
+
+
+def test_evaluator_selectors_and_findings() -> None:
+    zone = {
+        (f"s2048._domainkey.{D}", "TXT"): [
+            ["v=DKIM1; k=rsa; p=" + rsa_b64(2048)[:200], rsa_b64(2048)[200:]]
+        ],
+        (f"twin._domainkey.{D}", "TXT"): [f"v=DKIM1; p={rsa_b64(2048)}", f"p={rsa_b64(1024)}"],
+        (f"selector1._domainkey.{D}", "TXT"): [f"v=DKIM1; t=y; p={rsa_b64(2048)}"],
+    }
+    found = run(dkim, D, zone, dkim_selectors=("s2048", "twin", "nothere"))
+    assert flagged(found) == {"fail": {"DKIM-02"}, "warn": {"DKIM-11"}, "error": set()}
+    summary = next(f for f in found if f.id == "DKIM-01" and f.subject == D)
+    assert summary.evidence["selectors_tried"][:3] == ["s2048", "twin", "nothere"]
+    assert "selector1" in summary.evidence["selectors_tried"]
+    assert any(f.id == "DKIM-01" and "nothere" in f.subject for f in found)
+
+
+def test_no_key_is_info_and_servfail_is_error() -> None:
+    found = run(dkim, D, {(D, "MX"): ["10 mx.example.com."]})
+    assert [(f.id, f.status) for f in found] == [("DKIM-01", Status.INFO)]
+    assert "default" in found[0].summary and "does not mean DKIM is missing" in found[0].summary
+    found = run(dkim, D, {(f"s1._domainkey.{D}", "TXT"): "SERVFAIL"})
+    assert statuses(found, "DKIM-01") == [Status.ERROR, Status.INFO]
+    assert not flagged(found)["fail"]
+
+
+def test_ed25519_only_is_info() -> None:
+    found = run(
+        dkim,
+        D,
+        {(f"ed._domainkey.{D}", "TXT"): [f"v=DKIM1; k=ed25519; p={ed_b64()}"]},
+        dkim_selectors=("ed",),
+    )
+    assert statuses(found, "DKIM-08") == [Status.INFO]
