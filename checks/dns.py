@@ -44,6 +44,8 @@ class DnsAnswer:
     ttl: int | None = None
     elapsed_ms: float = 0.0
     detail: str = ""
+    # The whole response, kept only for queries made with want_dnssec=True (RRSIG, NSEC/NSEC3).
+    message: dns.message.Message | None = field(default=None, repr=False, compare=False)
 
     @property
     def failed(self) -> bool:
@@ -114,17 +116,20 @@ class DnsClient:
     def __init__(self, config: CheckConfig) -> None:
         self.config = config
         self.resolvers = config.resolvers or _system_resolvers()
-        self._cache: dict[tuple[str, str, bool], asyncio.Future[DnsAnswer]] = {}
+        self._cache: dict[tuple[str, str, bool, bool], asyncio.Future[DnsAnswer]] = {}
         self.log: list[dict[str, Any]] = []
 
-    async def query(self, name: str, rdtype: str, *, cd: bool = False) -> DnsAnswer:
-        key = (normalize(name), rdtype.upper(), cd)
+    async def query(
+        self, name: str, rdtype: str, *, cd: bool = False, want_dnssec: bool = False
+    ) -> DnsAnswer:
+        """want_dnssec sets DO (RFC 3225) and keeps the response in `.message` (DNSSEC checks)."""
+        key = (normalize(name), rdtype.upper(), cd, want_dnssec)
         future = self._cache.get(key)
         if future is None:
             future = asyncio.get_running_loop().create_future()
             self._cache[key] = future
             try:
-                answer = await self._resolve(key[0], key[1], cd)
+                answer = await self._resolve(key[0], key[1], cd, want_dnssec)
             except BaseException as exc:  # cancellation must not leave waiters hanging
                 future.cancel()
                 del self._cache[key]
@@ -142,9 +147,11 @@ class DnsClient:
         addrs = [r.to_text() for r in a.records] + [r.to_text() for r in aaaa.records]
         return addrs, [a, aaaa]
 
-    async def _resolve(self, name: str, rdtype: str, cd: bool) -> DnsAnswer:
+    async def _resolve(
+        self, name: str, rdtype: str, cd: bool, want_dnssec: bool = False
+    ) -> DnsAnswer:
         started = time.monotonic()
-        answer = await self._exchange(name, rdtype, cd)
+        answer = await self._exchange(name, rdtype, cd, want_dnssec)
         answer.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
         self.log.append(
             {
@@ -160,7 +167,9 @@ class DnsClient:
         )
         return answer
 
-    async def _exchange(self, name: str, rdtype: str, cd: bool) -> DnsAnswer:
+    async def _exchange(
+        self, name: str, rdtype: str, cd: bool, want_dnssec: bool = False
+    ) -> DnsAnswer:
         try:
             qname = dns.name.from_text(name)
             qtype = dns.rdatatype.from_text(rdtype)
@@ -168,7 +177,9 @@ class DnsClient:
             return DnsAnswer(name, rdtype, "BADNAME", detail=str(exc))
         if not self.resolvers:
             return DnsAnswer(name, rdtype, "NETWORK", detail="no resolver configured")
-        message = dns.message.make_query(qname, qtype, use_edns=0, payload=1232)
+        message = dns.message.make_query(
+            qname, qtype, use_edns=0, payload=1232, want_dnssec=want_dnssec
+        )
         # AD in the query asks a validating resolver to report validation (RFC 6840 §5.7)
         # without the weight of DO and RRSIGs; CD turns validation off for bogus diagnosis.
         message.flags |= dns.flags.AD
@@ -197,6 +208,8 @@ class DnsClient:
                 await asyncio.sleep(0.05)
                 continue
             parsed = self._parse(name, rdtype, response)
+            if want_dnssec:
+                parsed.message = response
             # Another resolver may know better after a SERVFAIL; keep the first answer otherwise.
             if parsed.rcode == "SERVFAIL" and attempt < len(self.resolvers):
                 last = parsed

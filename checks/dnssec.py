@@ -1,0 +1,654 @@
+"""DNSSEC of the policy domain and its MX hosts (checklist §7, DNSSEC-01..10).
+
+The validation verdict comes from the configured validating resolver: the AD bit (RFC 4035 §3.2.3,
+RFC 6840 §5.7) and, for SERVFAIL, a retry with CD (checking disabled) that tells "bogus" (the data
+is there but does not validate) from "could not check". RFC 8914 extended errors say why. The
+zone's own material (DS, DNSKEY, RRSIG, NSEC3PARAM) is fetched with DO, and with CD when the zone
+is bogus, so the report can name the broken part.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import dns.asyncquery
+import dns.dnssec
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
+from checks import net
+from checks.context import CheckContext
+from checks.dns import DnsAnswer, normalize
+from checks.findings import Collector, Finding, Mechanism, Status
+
+MECHANISM = Mechanism.DNSSEC
+
+# RFC 8624 §3.1 (signing column; IANA registry per RFC 9904).
+ALG_MUST_NOT = {1: "RSAMD5", 3: "DSA", 6: "DSA-NSEC3-SHA1", 12: "ECC-GOST"}
+ALG_NOT_RECOMMENDED = {5: "RSASHA1", 7: "RSASHA1-NSEC3-SHA1", 10: "RSASHA512"}
+ALG_NAMES = {
+    **ALG_MUST_NOT,
+    **ALG_NOT_RECOMMENDED,
+    8: "RSASHA256",
+    13: "ECDSAP256SHA256",
+    14: "ECDSAP384SHA384",
+    15: "ED25519",
+    16: "ED448",
+}
+# RFC 8624 §3.3: SHA-1 (1) MUST NOT be used to create DS; GOST (3) MUST NOT; SHA-256 (2) MUST.
+DIGEST_NAMES = {1: "SHA-1", 2: "SHA-256", 3: "GOST R 34.11-94", 4: "SHA-384"}
+# RFC 8914 codes that explain a bogus answer.
+EDE_DNSSEC = {
+    1: "Unsupported DNSKEY Algorithm",
+    2: "Unsupported DS Digest Type",
+    5: "DNSSEC Indeterminate",
+    6: "DNSSEC Bogus",
+    7: "Signature Expired",
+    8: "Signature Not Yet Valid",
+    9: "DNSKEY Missing",
+    10: "RRSIGs Missing",
+    11: "No Zone Key Bit Set",
+    12: "NSEC Missing",
+    27: "Unsupported NSEC3 Iterations Value",
+}
+NSEC3_ITERATIONS_FAIL = 100  # heuristic threshold (checklist DNSSEC-06)
+SIG_WARN_SECONDS = 3 * 86400
+
+
+@dataclass
+class Validation:
+    name: str
+    status: str  # 'secure' | 'insecure' | 'bogus' | 'indeterminate'
+    answer: DnsAnswer
+    retry: DnsAnswer | None = None
+    reasons: list[str] = field(default_factory=list)
+
+    def evidence(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"status": self.status, "lookup": self.answer.evidence()}
+        if self.retry is not None:
+            data["checking_disabled_retry"] = self.retry.evidence()
+        if self.reasons:
+            data["reasons"] = self.reasons
+        return data
+
+
+def _ede_reasons(answer: DnsAnswer) -> list[str]:
+    return [
+        f"EDE {code} ({EDE_DNSSEC.get(code, 'other')}){': ' + text if text else ''}"
+        for code, text in answer.ede
+    ]
+
+
+async def validation_status(ctx: CheckContext, name: str, rdtype: str = "SOA") -> Validation:
+    """RFC 4035 §4.3 state of one lookup, as the validating resolver sees it."""
+    answer = await ctx.dns.query(name, rdtype)
+    if not answer.failed:
+        return Validation(name, "secure" if answer.ad else "insecure", answer)
+    if answer.rcode == "SERVFAIL":
+        retry = await ctx.dns.query(name, rdtype, cd=True)
+        if not retry.failed:
+            return Validation(name, "bogus", answer, retry, _ede_reasons(answer))
+        return Validation(name, "indeterminate", answer, retry, _ede_reasons(answer))
+    return Validation(name, "indeterminate", answer, None, _ede_reasons(answer))
+
+
+async def _domain_status(ctx: CheckContext) -> Validation:
+    # SOA and MX both: a zone can validate at the apex SOA while its MX RRset is bogus (F50).
+    soa, mx = await asyncio.gather(
+        validation_status(ctx, ctx.domain, "SOA"), validation_status(ctx, ctx.domain, "MX")
+    )
+    for state in ("bogus", "indeterminate", "insecure"):
+        for v in (soa, mx):
+            if v.status == state:
+                return v
+    return soa
+
+
+async def get_status(ctx: CheckContext) -> Validation:
+    """The validation status of the policy domain, once per run (shared with other modules)."""
+    return await ctx.once("dnssec:status", lambda: _domain_status(ctx))
+
+
+def _rrsigs(answer: DnsAnswer, covered: str | None = None) -> list[Any]:
+    message = answer.message
+    if message is None:
+        return []
+    sigs = []
+    for rrset in message.answer:
+        if rrset.rdtype != dns.rdatatype.RRSIG:
+            continue
+        for sig in rrset:
+            if covered is None or dns.rdatatype.to_text(sig.type_covered) == covered:
+                sigs.append((rrset.name.to_text(), sig))
+    return sigs
+
+
+def _zone_apex(answer: DnsAnswer, fallback: str) -> str:
+    """Where the zone of `fallback` starts: the SOA owner in the answer or the authority section."""
+    message = answer.message
+    if message is not None:
+        for section in (message.answer, message.authority):
+            for rrset in section:
+                if rrset.rdtype == dns.rdatatype.SOA:
+                    return normalize(rrset.name.to_text())
+    return fallback
+
+
+async def evaluate(ctx: CheckContext) -> list[Finding]:
+    out = Collector(MECHANISM)
+    status = await get_status(ctx)
+    domain = ctx.domain
+    # SOA with DO tells us the zone apex and carries the RRSIGs; CD keeps it working when bogus.
+    soa = await ctx.dns.query(domain, "SOA", want_dnssec=True, cd=status.status == "bogus")
+    apex = _zone_apex(soa, domain)
+    _dnssec01(out, status)
+    if status.status == "indeterminate":
+        return out.findings
+    cd = status.status == "bogus"
+    ds, dnskey, nsec3 = await asyncio.gather(
+        ctx.dns.query(apex, "DS", want_dnssec=True),
+        ctx.dns.query(apex, "DNSKEY", want_dnssec=True, cd=cd),
+        ctx.dns.query(apex, "NSEC3PARAM", cd=cd),
+    )
+    signed = dnskey.exists or (ds.exists and not ds.failed)
+    if status.status == "insecure" and not ds.exists and not dnskey.exists:
+        for check_id in ("DNSSEC-02", "DNSSEC-03", "DNSSEC-04", "DNSSEC-05", "DNSSEC-06"):
+            out.add(check_id, Status.NA, f"{apex} is not signed; nothing to check.", subject=apex)
+    elif signed:
+        _dnssec02(out, apex, ds, dnskey)
+        _dnssec03(out, apex, ds, dnskey)
+        _dnssec04(out, apex, ds)
+        _dnssec05(out, apex, [soa, dnskey])
+        _dnssec06(out, apex, nsec3)
+    await _mail_names(out, ctx, status)
+    await _consistency(out, ctx, apex, dnskey)
+    return out.findings
+
+
+def _dnssec01(out: Collector, v: Validation) -> None:
+    subject = v.name
+    if v.status == "secure":
+        out.add(
+            "DNSSEC-01",
+            Status.PASS,
+            f"{v.name} is DNSSEC-signed and validates.",
+            subject=subject,
+            evidence=v.evidence(),
+        )
+    elif v.status == "insecure":
+        out.add(
+            "DNSSEC-01",
+            Status.INFO,
+            f"{v.name} is not DNSSEC-signed (insecure): lookups cannot be authenticated and "
+            "DANE is not possible for names in it.",
+            subject=subject,
+            evidence=v.evidence(),
+            fix=f"Enable DNSSEC signing for {v.name} at your DNS host and publish the DS "
+            "record at your registrar.",
+        )
+    elif v.status == "bogus":
+        why = "; ".join(v.reasons) or "validation failed"
+        out.add(
+            "DNSSEC-01",
+            Status.FAIL,
+            f"{v.name} fails DNSSEC validation (bogus: {why}): validating resolvers answer "
+            "SERVFAIL, so mail, MTA-STS and DMARC lookups for it all fail.",
+            subject=subject,
+            evidence=v.evidence(),
+            fix="Re-sign the zone (expired or broken signatures) or fix the DS record at the "
+            "registrar so it matches a current DNSKEY.",
+        )
+    else:
+        out.add(
+            "DNSSEC-01",
+            Status.ERROR,
+            f"The DNSSEC status of {v.name} could not be determined "
+            f"({v.answer.describe_failure()}).",
+            subject=subject,
+            evidence=v.evidence(),
+        )
+
+
+def _dnskeys(dnskey: DnsAnswer) -> list[Any]:
+    return list(dnskey.records)
+
+
+def _dnssec02(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> None:
+    # RFC 4035 §5.2: a DS must match a DNSKEY (with SEP/zone bit) that signs the DNSKEY RRset.
+    ev = {"ds": ds.evidence(), "dnskey": dnskey.evidence()}
+    if ds.failed or dnskey.failed:
+        failed = ds if ds.failed else dnskey
+        out.add(
+            "DNSSEC-02",
+            Status.ERROR,
+            f"The DS/DNSKEY records of {apex} could not be read ({failed.describe_failure()}).",
+            subject=apex,
+            evidence=ev,
+        )
+        return
+    if not ds.exists:
+        out.add(
+            "DNSSEC-02",
+            Status.WARN if dnskey.exists else Status.NA,
+            f"{apex} publishes DNSKEYs but the parent has no DS record, so the zone is "
+            "treated as unsigned.",
+            subject=apex,
+            evidence=ev,
+            fix="Publish the DS record at the registrar (see your DNS host's DNSSEC page).",
+        )
+        return
+    name = dns.name.from_text(apex)
+    keys = _dnskeys(dnskey)
+    signing_tags = {sig.key_tag for _, sig in _rrsigs(dnskey, "DNSKEY")}
+    matched = []
+    for record in ds.records:
+        for key in keys:
+            if dns.dnssec.key_id(key) != record.key_tag or key.algorithm != record.algorithm:
+                continue
+            try:
+                computed = dns.dnssec.make_ds(name, key, record.digest_type)
+            except (dns.dnssec.UnsupportedAlgorithm, ValueError, dns.exception.DNSException):
+                continue
+            if computed.digest == record.digest:
+                matched.append((record, key))
+    useful = [(d, k) for d, k in matched if not signing_tags or d.key_tag in signing_tags]
+    if useful:
+        out.add(
+            "DNSSEC-02",
+            Status.PASS,
+            f"The DS record of {apex} matches DNSKEY {useful[0][0].key_tag}, which signs the "
+            "key set.",
+            subject=apex,
+            evidence=ev,
+        )
+    elif matched:
+        out.add(
+            "DNSSEC-02",
+            Status.FAIL,
+            f"The DS record of {apex} matches a DNSKEY that does not sign the DNSKEY set: "
+            "the chain of trust is broken.",
+            subject=apex,
+            evidence=ev,
+            fix="Sign the DNSKEY RRset with the key the DS points to, or update the DS.",
+        )
+    else:
+        tags = ", ".join(str(r.key_tag) for r in ds.records)
+        have = ", ".join(str(dns.dnssec.key_id(k)) for k in keys) or "none"
+        fix = ""
+        for key in keys:
+            if key.flags & 0x0001:  # SEP: the key that should be in the parent
+                fix = f"{apex}. IN DS {dns.dnssec.make_ds(name, key, 'SHA256').to_text()}"
+                break
+        same_tag = {r.key_tag for r in ds.records} & {dns.dnssec.key_id(k) for k in keys}
+        detail = (
+            "its digest does not match the DNSKEY with the same key tag"
+            if same_tag
+            else f"it names key tag(s) {tags}, the zone publishes {have}"
+        )
+        out.add(
+            "DNSSEC-02",
+            Status.FAIL,
+            f"The DS record of {apex} matches no published DNSKEY ({detail}): validating "
+            "resolvers treat the zone as bogus.",
+            subject=apex,
+            evidence=ev,
+            fix=fix,
+        )
+
+
+def _dnssec03(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> None:
+    algs = sorted(
+        {int(k.algorithm) for k in dnskey.records} | {int(r.algorithm) for r in ds.records}
+    )
+    if not algs:
+        return
+    names = ", ".join(f"{ALG_NAMES.get(a, str(a))} ({a})" for a in algs)
+    bad = [a for a in algs if a in ALG_MUST_NOT]
+    weak = [a for a in algs if a in ALG_NOT_RECOMMENDED]
+    fix = "Roll the zone to ECDSAP256SHA256 (13) or ED25519 (15) (RFC 8624 §3.1)."
+    if bad:
+        out.add(
+            "DNSSEC-03",
+            Status.FAIL,
+            f"{apex} is signed with {names}; "
+            f"{', '.join(ALG_MUST_NOT[a] for a in bad)} must not be used (RFC 8624).",
+            subject=apex,
+            evidence={"algorithms": algs},
+            fix=fix,
+        )
+    elif weak:
+        out.add(
+            "DNSSEC-03",
+            Status.WARN,
+            f"{apex} is signed with {names}; "
+            f"{', '.join(ALG_NOT_RECOMMENDED[a] for a in weak)} is not recommended "
+            "(RFC 8624).",
+            subject=apex,
+            evidence={"algorithms": algs},
+            fix=fix,
+        )
+    else:
+        out.add(
+            "DNSSEC-03",
+            Status.PASS,
+            f"{apex} is signed with {names}.",
+            subject=apex,
+            evidence={"algorithms": algs},
+        )
+
+
+def _dnssec04(out: Collector, apex: str, ds: DnsAnswer) -> None:
+    types = sorted({int(r.digest_type) for r in ds.records})
+    if not types:
+        return
+    names = ", ".join(DIGEST_NAMES.get(t, str(t)) for t in types)
+    strong = [t for t in types if t in (2, 4)]
+    if not strong:
+        out.add(
+            "DNSSEC-04",
+            Status.WARN,
+            f"The DS records of {apex} use only {names}; SHA-1 must not be used for DS "
+            "(RFC 8624 §3.3).",
+            subject=apex,
+            evidence=ds.evidence(),
+            fix="Publish a SHA-256 (digest type 2) DS record at the registrar.",
+        )
+    elif any(t not in (2, 4) for t in types):
+        out.add(
+            "DNSSEC-04",
+            Status.INFO,
+            f"The DS records of {apex} use {names}; the SHA-1 one can be removed.",
+            subject=apex,
+            evidence=ds.evidence(),
+        )
+    else:
+        out.add("DNSSEC-04", Status.PASS, f"The DS records of {apex} use {names}.", subject=apex)
+
+
+def _dnssec05(out: Collector, apex: str, answers: list[DnsAnswer]) -> None:
+    # RFC 4035 §5.3.1: an RRSIG validates only between inception and expiration.
+    now = time.time()
+    sigs = [s for a in answers for s in _rrsigs(a)]
+    if not sigs:
+        out.add(
+            "DNSSEC-05",
+            Status.ERROR,
+            f"No signatures of {apex} could be retrieved to check their validity window.",
+            subject=apex,
+        )
+        return
+    expired = [(o, s) for o, s in sigs if s.expiration < now]
+    future = [(o, s) for o, s in sigs if s.inception > now]
+    soon = [(o, s) for o, s in sigs if now <= s.expiration < now + SIG_WARN_SECONDS]
+
+    def describe(items: list[Any]) -> str:
+        return ", ".join(
+            f"{dns.rdatatype.to_text(s.type_covered)} of {o} "
+            f"(valid {time.strftime('%Y-%m-%d %H:%M', time.gmtime(s.inception))}"
+            f"–{time.strftime('%Y-%m-%d %H:%M', time.gmtime(s.expiration))} UTC)"
+            for o, s in items[:4]
+        )
+
+    ev = {"signatures": [f"{o} {s.to_text()[:90]}" for o, s in sigs[:8]]}
+    if expired or future:
+        out.add(
+            "DNSSEC-05",
+            Status.FAIL,
+            f"Signatures in {apex} are outside their validity window: "
+            f"{describe(expired + future)}. Validating resolvers reject them.",
+            subject=apex,
+            evidence=ev,
+            fix="Re-sign the zone and make sure automatic re-signing runs (check the "
+            "signer's clock and its cron/daemon).",
+        )
+    elif soon:
+        out.add(
+            "DNSSEC-05",
+            Status.WARN,
+            f"Signatures in {apex} expire within 3 days: {describe(soon)}.",
+            subject=apex,
+            evidence=ev,
+            fix="Check that the signer re-signs the zone.",
+        )
+    else:
+        first = min(s.expiration for _, s in sigs)
+        days = int((first - now) // 86400)
+        out.add(
+            "DNSSEC-05",
+            Status.PASS,
+            f"The signatures of {apex} are valid (the first expires in {days} days).",
+            subject=apex,
+            evidence=ev,
+        )
+
+
+def _dnssec06(out: Collector, apex: str, nsec3: DnsAnswer) -> None:
+    # RFC 9276 §3.1: iterations 0, no salt.
+    if nsec3.failed:
+        return
+    if not nsec3.exists:
+        out.add(
+            "DNSSEC-06",
+            Status.PASS,
+            f"{apex} uses NSEC (no NSEC3 parameters to tune).",
+            subject=apex,
+        )
+        return
+    params = nsec3.records[0]
+    iterations, salt = int(params.iterations), bytes(params.salt)
+    ev = nsec3.evidence()
+    if iterations > NSEC3_ITERATIONS_FAIL:
+        out.add(
+            "DNSSEC-06",
+            Status.FAIL,
+            f"{apex} uses NSEC3 with {iterations} iterations; resolvers treat such zones as "
+            "insecure or bogus (RFC 9276 §3.2).",
+            subject=apex,
+            evidence=ev,
+            fix=f"{apex}. NSEC3PARAM 1 0 0 -",
+        )
+    elif iterations > 0 or salt:
+        out.add(
+            "DNSSEC-06",
+            Status.WARN,
+            f"{apex} uses NSEC3 with {iterations} iterations"
+            f"{' and a salt' if salt else ''}; RFC 9276 asks for 0 iterations and no salt.",
+            subject=apex,
+            evidence=ev,
+            fix=f"{apex}. NSEC3PARAM 1 0 0 -",
+        )
+    else:
+        out.add(
+            "DNSSEC-06",
+            Status.PASS,
+            f"{apex} uses NSEC3 with 0 iterations and no salt.",
+            subject=apex,
+            evidence=ev,
+        )
+
+
+async def _mail_names(out: Collector, ctx: CheckContext, status: Validation) -> None:
+    from checks import dane, mx
+
+    mxset = await mx.get_mx(ctx)
+    names = [f"_mta-sts.{ctx.domain}", f"_smtp._tls.{ctx.domain}", f"_dmarc.{ctx.domain}"]
+    hosts = [] if mxset.failed or mxset.null_mx else [h for h in mxset.hosts if not h.is_ip_literal]
+    tlsa_states = await asyncio.gather(*(dane.get_tlsa(ctx, h.name) for h in hosts))
+    answers = await asyncio.gather(*(ctx.dns.query(n, "TXT") for n in names))
+    checks = list(zip(names, answers, strict=True)) + [
+        (st.qname, st.answer) for st in tlsa_states if st.answer is not None
+    ]
+    # DNSSEC-07: denial of existence must validate (RFC 4035 §3.1.3; RFC 7672 §2.1).
+    if status.status == "bogus":
+        pass  # every name fails with the zone: DNSSEC-01 already says so
+    else:
+        for name, answer in checks:
+            if answer.failed and answer.rcode == "SERVFAIL":
+                retry = await ctx.dns.query(name, answer.rdtype, cd=True)
+                if retry.empty:
+                    out.add(
+                        "DNSSEC-07",
+                        Status.FAIL,
+                        f"The proof that {name} does not exist fails validation (bogus "
+                        "denial): resolvers answer SERVFAIL instead of 'no such record'.",
+                        subject=name,
+                        evidence={
+                            "lookup": answer.evidence(),
+                            "checking_disabled": retry.evidence(),
+                        },
+                        fix="Re-sign the zone so that its NSEC/NSEC3 records are valid.",
+                    )
+            elif answer.empty and status.status == "secure" and name.endswith(ctx.domain):
+                if answer.ad:
+                    out.add(
+                        "DNSSEC-07",
+                        Status.PASS,
+                        f"The absence of {name} is proven by DNSSEC.",
+                        subject=name,
+                    )
+                else:
+                    out.add(
+                        "DNSSEC-07",
+                        Status.INFO,
+                        f"The absence of {name} is not DNSSEC-authenticated (an insecure "
+                        "delegation on the way).",
+                        subject=name,
+                        evidence=answer.evidence(),
+                    )
+    # DNSSEC-08: MX RRset security matters once TLSA is in force (RFC 7672 §2.2.1).
+    secure_tlsa = [st for st in tlsa_states if st.applies]
+    if not mxset.failed and not mxset.null_mx and not mxset.implicit:
+        if mxset.answer.ad:
+            out.add(
+                "DNSSEC-08",
+                Status.PASS,
+                f"The MX records of {ctx.domain} are DNSSEC-secure.",
+                subject=ctx.domain,
+            )
+        elif secure_tlsa:
+            out.add(
+                "DNSSEC-08",
+                Status.WARN,
+                f"TLSA records are published for {', '.join(s.host for s in secure_tlsa)} "
+                f"but the MX records of {ctx.domain} are not DNSSEC-secure: an attacker can "
+                "replace the MX names.",
+                subject=ctx.domain,
+                evidence=mxset.answer.evidence(),
+                fix=f"Sign {ctx.domain} with DNSSEC.",
+            )
+        elif status.status != "bogus":
+            out.add(
+                "DNSSEC-08",
+                Status.INFO,
+                f"The MX records of {ctx.domain} are not DNSSEC-secure.",
+                subject=ctx.domain,
+            )
+    # DNSSEC-09: each MX host's address records (RFC 7672 §2.2, §2.2.3).
+    if status.status == "bogus":
+        return
+    for host in hosts:
+        answers_ = [a for a in host.answers if a.exists]
+        if not answers_:
+            if host.lookup_failed:
+                out.add(
+                    "DNSSEC-09",
+                    Status.ERROR,
+                    f"The addresses of {host.name} could not be looked up.",
+                    subject=host.name,
+                    evidence={"lookups": [a.evidence() for a in host.answers]},
+                )
+            continue
+        if all(a.ad for a in answers_):
+            out.add(
+                "DNSSEC-09",
+                Status.PASS,
+                f"The address records of {host.name} are DNSSEC-secure.",
+                subject=host.name,
+            )
+        else:
+            out.add(
+                "DNSSEC-09",
+                Status.INFO,
+                f"The address records of {host.name} are not DNSSEC-secure, so DANE cannot "
+                "protect it (often a provider zone).",
+                subject=host.name,
+                evidence={"lookups": [a.evidence() for a in answers_]},
+            )
+
+
+async def _consistency(out: Collector, ctx: CheckContext, apex: str, dnskey: DnsAnswer) -> None:
+    """DNSSEC-10: every authoritative server serves the same SOA serial and DNSKEY set."""
+    ns = await ctx.dns.query(apex, "NS")
+    if not ns.exists:
+        return
+    targets: list[tuple[str, str]] = []
+    names = [normalize(r.target.to_text()) for r in ns.records][:6]
+    resolved = await asyncio.gather(*(ctx.dns.addresses(n) for n in names))
+    for name, (addrs, _) in zip(names, resolved, strict=True):
+        for address in addrs[:2]:
+            try:
+                net.guard(address, ctx.config)
+            except (net.TargetRefused, ValueError):
+                continue
+            targets.append((name, address))
+    if len(targets) < 2:
+        return
+    results = await asyncio.gather(*(_ask_authoritative(ctx, apex, a) for _, a in targets))
+    seen = {f"{n} [{a}]": r for (n, a), r in zip(targets, results, strict=True) if r is not None}
+    if len(seen) < 2:
+        return
+    serials = {k: v[0] for k, v in seen.items()}
+    keysets = {k: v[1] for k, v in seen.items()}
+    if len(set(serials.values())) > 1 or len(set(keysets.values())) > 1:
+        out.add(
+            "DNSSEC-10",
+            Status.WARN,
+            f"The authoritative servers of {apex} disagree (SOA serials "
+            f"{', '.join(f'{k}: {v}' for k, v in serials.items())}"
+            f"{'; different DNSKEY sets' if len(set(keysets.values())) > 1 else ''}).",
+            subject=apex,
+            evidence={"serials": serials},
+        )
+    else:
+        out.add(
+            "DNSSEC-10",
+            Status.PASS,
+            f"All {len(seen)} authoritative servers of {apex} serve SOA serial "
+            f"{next(iter(serials.values()))} and the same DNSKEY set.",
+            subject=apex,
+        )
+
+
+async def _ask_authoritative(
+    ctx: CheckContext, apex: str, address: str
+) -> tuple[int, frozenset[str]] | None:
+    """SOA serial and DNSKEY set straight from one authoritative server (no recursion)."""
+    out: list[Any] = []
+    for rdtype in ("SOA", "DNSKEY"):
+        query = dns.message.make_query(apex, rdtype, use_edns=0, payload=1232)
+        query.flags &= ~dns.flags.RD
+        try:
+            response, _ = await dns.asyncquery.udp_with_fallback(
+                query, address, timeout=min(ctx.config.timeout, 3.0)
+            )
+        except (dns.exception.DNSException, OSError):
+            return None
+        rrset = response.get_rrset(
+            response.answer,
+            dns.name.from_text(apex),
+            dns.rdataclass.IN,
+            dns.rdatatype.from_text(rdtype),
+        )
+        out.append(rrset)
+    soa, keys = out
+    if soa is None:
+        return None
+    return int(soa[0].serial), frozenset(k.to_text() for k in (keys or []))
