@@ -68,7 +68,8 @@ class FakeDns:
 
 
 def make_ctx(domain: str, zone: Zone, **config: Any) -> CheckContext:
-    cfg = CheckConfig(extra_public_suffixes=("test", "lab.test"), **config)
+    config.setdefault("extra_public_suffixes", ("test", "lab.test"))
+    cfg = CheckConfig(**config)
     return CheckContext(domain, cfg, dns=FakeDns(zone))  # type: ignore[arg-type]
 
 

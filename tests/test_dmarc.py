@@ -1,0 +1,205 @@
+"""DMARC: parser units, both discovery views, tag rules and hypothesis robustness."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from checks import dmarc
+from checks.findings import Finding, Status
+from tests.test_spf import flagged, make_ctx, run, statuses
+
+D = "example.com"
+BASE: dict[Any, Any] = {(D, "TXT"): ["v=spf1 mx -all"], (D, "MX"): ["10 mx.example.com."]}
+
+
+def dmarc_run(record: Any, domain: str = D, **zone: Any) -> list[Finding]:
+    data = dict(BASE)
+    if record is not None:
+        data[(f"_dmarc.{D}", "TXT")] = record if isinstance(record, list) else [record]
+    data.update(zone.get("extra", {}))
+    return run(dmarc, domain, data)
+
+
+def test_parse_basics() -> None:
+    parsed = dmarc.parse_dmarc("v=DMARC1; p=reject; rua=mailto:d@example.com; adkim=s")
+    assert parsed.is_dmarc and parsed.policy("p") == "reject" and parsed.valid_rua()
+    assert not dmarc.parse_dmarc("v=dmarc1; p=reject").is_dmarc
+    assert not dmarc.parse_dmarc("p=reject; v=DMARC1").is_dmarc
+    assert not dmarc.parse_dmarc("v=DMARC1.0; p=reject").is_dmarc
+    assert dmarc.parse_dmarc("v = DMARC1 ;p=none").is_dmarc
+    stray = dmarc.parse_dmarc("v=DMARC1; p=none; rua=mailto:a@example.com; mailto:b@example.com")
+    assert {p.check_id for p in stray.problems} == {"DMARC-17"}
+    assert dmarc.parse_dmarc("v=DMARC1; p=rejected").invalid_policy("p")
+
+
+def test_parse_uris() -> None:
+    uris = dmarc.parse_uris("mailto:a@example.com!10m, dmarc@example.com,https://x.example/r,")
+    assert [u.valid for u in uris] == [True, False, False, False]
+    assert uris[0].size == "10m" and uris[0].host == "example.com"
+    assert "no scheme" in uris[1].problem
+
+
+def test_walk_names() -> None:
+    assert dmarc.walk_names("a.b.example.com") == [
+        "a.b.example.com",
+        "b.example.com",
+        "example.com",
+        "com",
+    ]
+    long = "a.b.c.d.e.f.g.h.i.j.example.com"  # 12 labels
+    names = dmarc.walk_names(long)
+    assert len(names) == 8 and names[0] == long
+    assert names[1] == "f.g.h.i.j.example.com" and names[-1] == "com"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text())
+def test_parser_never_raises(text: str) -> None:
+    parsed = dmarc.parse_dmarc(text)
+    parsed.valid_rua()
+    _ = parsed.pct, parsed.testing
+    dmarc.parse_dmarc("v=DMARC1; " + text).uris("rua")
+    dmarc.parse_uris(text)
+    dmarc.suggested_record(D, parsed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary())
+def test_parser_never_raises_on_bytes(data: bytes) -> None:
+    dmarc.parse_dmarc(data.decode("utf-8", errors="replace"))
+    dmarc.walk_names(data.decode("latin-1") or "x")
+
+
+def test_good_record() -> None:
+    found = dmarc_run("v=DMARC1; p=reject; rua=mailto:dmarc@example.com; adkim=r; aspf=r")
+    assert flagged(found) == {"fail": set(), "warn": set(), "error": set()}
+    assert statuses(found, "DMARC-01") == [Status.PASS]
+
+
+def test_fixture_expectations() -> None:
+    assert flagged(dmarc_run("v=DMARC1; p=none"))["warn"] == {"DMARC-06"}
+    assert statuses(dmarc_run("v=DMARC1; p=none"), "DMARC-06") == [Status.WARN, Status.WARN]
+    assert flagged(dmarc_run(["v=DMARC1; p=none; rua=mailto:d@example.com", "v=DMARC1; p=reject"]))[
+        "fail"
+    ] == {"DMARC-02"}
+    legacy = dmarc_run("v=DMARC1; rua=mailto:d@example.com; p=reject; pct=25; ri=3600; rf=afrf")
+    assert flagged(legacy) == {
+        "fail": set(),
+        "warn": {"DMARC-05", "DMARC-08", "DMARC-19"},
+        "error": set(),
+    }
+    assert statuses(legacy, "DMARC-11") == [Status.INFO, Status.INFO]
+    views = next(f.evidence for f in legacy if f.id == "DMARC-19")["views"]
+    assert views["rfc9989"]["effective_policy"] == "reject"
+    assert views["rfc7489"]["effective_policy"].startswith("reject for 25%")
+    bis = dmarc_run("v=DMARC1; p=reject; sp=none; np=reject; t=y; psd=n")
+    assert flagged(bis) == {"fail": set(), "warn": {"DMARC-07", "DMARC-09"}, "error": set()}
+    assert statuses(bis, "DMARC-10") == [Status.INFO]
+
+
+def test_external_reporting_authorisation() -> None:
+    record = "v=DMARC1; p=reject; rua=mailto:agg@reports.vendor.example"
+    found = dmarc_run(record)
+    assert flagged(found)["fail"] == {"DMARC-13"}
+    fix = next(f.fix for f in found if f.id == "DMARC-13")
+    assert fix == 'example.com._report._dmarc.reports.vendor.example. TXT "v=DMARC1"'
+    auth = {("example.com._report._dmarc.reports.vendor.example", "TXT"): ["v=DMARC1"]}
+    assert not flagged(dmarc_run(record, extra=auth))["fail"]
+    wildcard = {("*._report._dmarc.reports.vendor.example", "TXT"): ["v=DMARC1"]}
+    assert not flagged(dmarc_run(record, extra=wildcard))["fail"]
+    failing = {("example.com._report._dmarc.reports.vendor.example", "TXT"): "SERVFAIL"}
+    assert flagged(dmarc_run(record, extra=failing))["error"] == {"DMARC-13"}
+
+
+def test_tag_rules() -> None:
+    bad_p = dmarc_run("v=DMARC1; p=rejected; rua=mailto:d@example.com")
+    assert "DMARC-05" in flagged(bad_p)["fail"]
+    assert "p=none" in next(f.summary for f in bad_p if f.id == "DMARC-05")
+    bad_p_no_rua = dmarc_run("v=DMARC1; p=rejected")
+    assert "ignore the whole record" in next(f.summary for f in bad_p_no_rua if f.id == "DMARC-05")
+    assert "DMARC-07" in flagged(dmarc_run("v=DMARC1; p=reject; sp=block"))["fail"]
+    assert "DMARC-08" in flagged(dmarc_run("v=DMARC1; p=reject; pct=150"))["fail"]
+    assert statuses(dmarc_run("v=DMARC1; p=reject; pct=100"), "DMARC-08") == [Status.INFO]
+    assert "DMARC-10" in flagged(dmarc_run("v=DMARC1; p=reject; psd=y"))["warn"]
+    assert "DMARC-12" in flagged(dmarc_run("v=DMARC1; p=reject; rua=dmarc@example.com"))["fail"]
+    sized = dmarc_run("v=DMARC1; p=reject; rua=mailto:d@example.com!10m")
+    assert Status.INFO in statuses(sized, "DMARC-12")
+    fo = dmarc_run("v=DMARC1; p=reject; fo=0:1:x")
+    assert "DMARC-14" in flagged(fo)["warn"] and Status.INFO in statuses(fo, "DMARC-14")
+    assert statuses(dmarc_run("v=DMARC1; p=reject; ruf=mailto:f@example.com"), "DMARC-15") == [
+        Status.INFO
+    ]
+    assert "DMARC-16" in flagged(dmarc_run("v=DMARC1; p=reject; adkim=strict"))["fail"]
+    assert "DMARC-17" in flagged(dmarc_run("v=DMARC1; p=reject; foo=bar"))["warn"]
+    assert "DMARC-03" in flagged(dmarc_run("v=dmarc1; p=reject"))["fail"]
+
+
+def test_apex_record_and_absence() -> None:
+    zone = {(D, "TXT"): ["v=spf1 mx -all", "v=DMARC1; p=reject"]}
+    found = run(dmarc, D, {**BASE, **zone})
+    assert flagged(found)["fail"] == {"DMARC-04"}
+    assert (
+        next(f.fix for f in found if f.id == "DMARC-04")
+        == '_dmarc.example.com. TXT "v=DMARC1; p=reject"'
+    )
+    absent = dmarc_run(None)
+    assert statuses(absent, "DMARC-01") == [Status.INFO]
+    assert "_dmarc.example.com. TXT" in next(f.fix for f in absent if f.id == "DMARC-01")
+
+
+def test_inherited_policy_and_views() -> None:
+    zone = {
+        ("mail.example.com", "A"): ["192.0.2.1"],
+        ("mail.example.com", "TXT"): ["v=spf1 a -all"],
+    }
+    found = run(
+        dmarc,
+        "mail.example.com",
+        {
+            **BASE,
+            **zone,
+            ("_dmarc.example.com", "TXT"): ["v=DMARC1; p=reject; sp=quarantine"],
+        },
+    )
+    assert flagged(found) == {"fail": set(), "warn": set(), "error": set()}
+
+    async def views() -> dmarc.DmarcPolicy:
+        ctx = make_ctx(
+            "mail.example.com",
+            {("_dmarc.example.com", "TXT"): ["v=DMARC1; p=reject; sp=quarantine"]},
+        )
+        return await dmarc.get_policy(ctx)
+
+    policy = asyncio.run(views())
+    assert policy.effective_7489 == "quarantine" and policy.effective_9989 == "quarantine"
+    assert policy.org_7489 == "example.com" and policy.org_9989 == "example.com"
+
+
+def test_psd_walk_divergence() -> None:
+    # A registry-style PSD record: RFC 9989 finds it by walking, RFC 7489 (PSL) never looks.
+    zone = {("_dmarc.example", "TXT"): ["v=DMARC1; p=reject; psd=y"]}
+    found = run(
+        dmarc,
+        "shop.example",
+        {**zone, ("shop.example", "A"): ["192.0.2.1"]},
+        extra_public_suffixes=("example",),
+    )
+    assert "DMARC-19" in flagged(found)["warn"]
+
+
+def test_servfail_is_error() -> None:
+    found = run(dmarc, D, {**BASE, (f"_dmarc.{D}", "TXT"): "SERVFAIL"})
+    assert [(f.id, f.status) for f in found] == [("DMARC-01", Status.ERROR)]
+
+
+def test_alignment_needs_spf_or_dkim() -> None:
+    found = run(
+        dmarc,
+        D,
+        {(D, "MX"): ["10 mx.example.com."], (f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=reject"]},
+    )
+    assert flagged(found)["warn"] == {"DMARC-18"}
