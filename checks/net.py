@@ -13,6 +13,33 @@ import ipaddress
 
 from checks.config import CheckConfig
 
+# RFC 6052 well-known NAT64 prefix, and the RFC 8215 local-use prefix (a private translator).
+_NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+# Special-purpose ranges some Python versions do not flag: CGNAT (RFC 6598), benchmarking
+# (RFC 2544), IETF protocol assignments, documentation, ORCHIDv2, discard-only.
+_ALWAYS_REFUSED = [
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "100.64.0.0/10",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "240.0.0.0/4",
+        "255.255.255.255/32",
+        "100::/64",
+        "2001::/23",
+        "2001:db8::/32",
+        "2001:20::/28",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+    )
+]
+
 
 class TargetRefused(Exception):
     """The address is not a public unicast address and private targets are not allowed."""
@@ -24,11 +51,17 @@ def is_public_address(address: str) -> bool:
     except ValueError:
         return False
     if isinstance(ip, ipaddress.IPv6Address):
+        # IPv6 forms that carry an IPv4 address reach that IPv4 host: judge the embedded one
+        # (::ffff:127.0.0.1, 2002:7f00:1::, 64:ff9b::10.0.0.1 all lead to private targets).
         mapped = ip.ipv4_mapped or ip.sixtofour
+        if mapped is None and ip in _NAT64_WELL_KNOWN:
+            mapped = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if mapped is not None:
             return is_public_address(str(mapped))
-        if ip.teredo is not None:
+        if ip.teredo is not None or ip in _NAT64_LOCAL:
             return False
+    if any(ip in net for net in _ALWAYS_REFUSED if net.version == ip.version):
+        return False
     if (
         ip.is_private
         or ip.is_loopback
