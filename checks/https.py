@@ -108,8 +108,10 @@ class HttpsResult:
 def _verifying_context(ca_bundle: str | None) -> ssl.SSLContext:
     # Chain to a trusted root and match the DNS-ID (ssl implements the RFC 6125 rules: SAN
     # dNSName only, wildcard only as the complete left-most label).
-    ctx = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else (
-        ssl.create_default_context()
+    ctx = (
+        ssl.create_default_context(cafile=ca_bundle)
+        if ca_bundle
+        else (ssl.create_default_context())
     )
     ctx.set_alpn_protocols(["http/1.1"])
     return ctx
@@ -175,23 +177,30 @@ class _Fetch:
             async with self.ctx.connections, asyncio.timeout(limit):
                 await self._exchange(address)
         except TimeoutError:
-            return AddressOutcome(address, False, f"no complete answer within {limit:g} s",
-                                  "timeout")
+            return AddressOutcome(
+                address, False, f"no complete answer within {limit:g} s", "timeout"
+            )
         except ssl.SSLCertVerificationError as exc:
             message = exc.verify_message or str(exc)
             self.cert = await self._capture(address, message)
-            return AddressOutcome(address, False, f"certificate not accepted: {message}",
-                                  "tls-cert")
+            return AddressOutcome(
+                address, False, f"certificate not accepted: {message}", "tls-cert"
+            )
         except ssl.SSLError as exc:
-            return AddressOutcome(address, False, f"TLS handshake failed: {exc.reason or exc}",
-                                  "tls")
+            return AddressOutcome(
+                address, False, f"TLS handshake failed: {exc.reason or exc}", "tls"
+            )
         except (h11.ProtocolError, _HttpError) as exc:
             return AddressOutcome(address, False, f"bad HTTP response: {exc}", "http")
         except TargetRefused as exc:
             return AddressOutcome(address, False, str(exc), "refused-target")
         except OSError as exc:
-            return AddressOutcome(address, False, f"could not connect to port {self.port}: "
-                                  f"{exc.strerror or exc}", "connect")
+            return AddressOutcome(
+                address,
+                False,
+                f"could not connect to port {self.port}: {exc.strerror or exc}",
+                "connect",
+            )
         return AddressOutcome(address, True, status=self.status)
 
     async def _exchange(self, address: str) -> None:
@@ -240,8 +249,9 @@ class _Fetch:
                 for name, value in event.headers:
                     key = name.decode("latin-1").lower()
                     text = value.decode("latin-1")
-                    self.headers[key] = f"{self.headers[key]}, {text}" if key in self.headers \
-                        else text
+                    self.headers[key] = (
+                        f"{self.headers[key]}, {text}" if key in self.headers else text
+                    )
                 continue
             if isinstance(event, h11.Data):
                 body.extend(event.data)
@@ -307,8 +317,11 @@ async def fetch(
         result.error_kind = "dns"
         if any(a.failed for a in answers):
             result.dns_failed = True
-            result.error = "could not look up " + host + ": " + "; ".join(
-                a.describe_failure() for a in answers if a.failed
+            result.error = (
+                "could not look up "
+                + host
+                + ": "
+                + "; ".join(a.describe_failure() for a in answers if a.failed)
             )
         elif any(a.nxdomain for a in answers):
             result.error = f"{host} does not exist in DNS (NXDOMAIN)"

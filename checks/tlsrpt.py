@@ -65,14 +65,23 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
     scheme, colon, rest = text.partition(":")
     scheme = scheme.lower() if colon and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else ""
     if "!" in text:
-        problems.append(Problem("TLSRPT-07", Status.WARN,
-                                f"The report address {text!r} contains '!'; in TLS-RPT it is "
-                                "not a size limit (that is DMARC) but part of the address, and "
-                                "must be percent-encoded (RFC 8460 §3). Remove the suffix."))
-    if any(c in text for c in " \t\"<>"):
-        problems.append(Problem("TLSRPT-07", Status.WARN,
-                                f"The report address {text!r} contains characters that must be "
-                                "percent-encoded."))
+        problems.append(
+            Problem(
+                "TLSRPT-07",
+                Status.WARN,
+                f"The report address {text!r} contains '!'; in TLS-RPT it is "
+                "not a size limit (that is DMARC) but part of the address, and "
+                "must be percent-encoded (RFC 8460 §3). Remove the suffix.",
+            )
+        )
+    if any(c in text for c in ' \t"<>'):
+        problems.append(
+            Problem(
+                "TLSRPT-07",
+                Status.WARN,
+                f"The report address {text!r} contains characters that must be percent-encoded.",
+            )
+        )
     if scheme == "mailto":
         address = rest.split("?", 1)[0]
         local, at, domain = address.rpartition("@")
@@ -102,15 +111,26 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
     if parts[0] != "v=TLSRPTv1":
         if first == "v=TLSRPTv1":
             # Legal per the ABNF (`*WSP ";"`) but missed by the literal discovery rule.
-            problems.append(Problem("TLSRPT-04", Status.WARN,
-                                    "Whitespace before the first ';' (\"v=TLSRPTv1 ;\"); some "
-                                    "senders look for the literal \"v=TLSRPTv1;\" and ignore "
-                                    "the record."))
+            problems.append(
+                Problem(
+                    "TLSRPT-04",
+                    Status.WARN,
+                    "Whitespace before the first ';' (\"v=TLSRPTv1 ;\"); some "
+                    'senders look for the literal "v=TLSRPTv1;" and ignore '
+                    "the record.",
+                )
+            )
         else:
-            problems.append(Problem("TLSRPT-04", Status.FAIL,
-                                    "The record must begin with exactly \"v=TLSRPTv1;\" "
-                                    "(version first, case-sensitive, RFC 8460 §3); senders "
-                                    "discard it.", True))
+            problems.append(
+                Problem(
+                    "TLSRPT-04",
+                    Status.FAIL,
+                    'The record must begin with exactly "v=TLSRPTv1;" '
+                    "(version first, case-sensitive, RFC 8460 §3); senders "
+                    "discard it.",
+                    True,
+                )
+            )
             return record
     fields = parts[1:]
     if fields and fields[-1].strip(_WSP) == "":
@@ -118,36 +138,59 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
     for part in fields:
         item = part.strip(_WSP)
         if not item:
-            problems.append(Problem("TLSRPT-09", Status.WARN,
-                                    "Empty field between two ';' separators."))
+            problems.append(
+                Problem("TLSRPT-09", Status.WARN, "Empty field between two ';' separators.")
+            )
             continue
         name, eq, value = item.partition("=")
         if name == "rua" and eq:
             record.rua_fields += 1
             for uri in (u.strip(_WSP) for u in value.split(",")):
                 if not uri:
-                    problems.append(Problem("TLSRPT-07", Status.WARN,
-                                            "Empty entry in the rua list (stray comma)."))
+                    problems.append(
+                        Problem(
+                            "TLSRPT-07", Status.WARN, "Empty entry in the rua list (stray comma)."
+                        )
+                    )
                     continue
                 record.uris.append(_parse_uri(uri, problems))
             continue
         if not eq or not _EXT_NAME.fullmatch(name) or not _EXT_VALUE.fullmatch(value):
-            problems.append(Problem("TLSRPT-09", Status.FAIL,
-                                    f"The field {item!r} is not a valid name=value field "
-                                    "(RFC 8460 §3).", True))
+            problems.append(
+                Problem(
+                    "TLSRPT-09",
+                    Status.FAIL,
+                    f"The field {item!r} is not a valid name=value field (RFC 8460 §3).",
+                    True,
+                )
+            )
             continue
         record.extensions.setdefault(name, value)
-        problems.append(Problem("TLSRPT-09", Status.INFO,
-                                f"Unknown field {name}={value} is ignored by senders."))
+        problems.append(
+            Problem(
+                "TLSRPT-09", Status.INFO, f"Unknown field {name}={value} is ignored by senders."
+            )
+        )
     if record.rua_fields == 0:
-        problems.append(Problem("TLSRPT-05", Status.FAIL,
-                                "The record has no rua= field; RFC 8460 §3 requires one, so "
-                                "senders have nowhere to report.", True))
+        problems.append(
+            Problem(
+                "TLSRPT-05",
+                Status.FAIL,
+                "The record has no rua= field; RFC 8460 §3 requires one, so "
+                "senders have nowhere to report.",
+                True,
+            )
+        )
         return record
     if record.rua_fields > 1:
-        problems.append(Problem("TLSRPT-08", Status.INFO,
-                                f"The record has {record.rua_fields} rua fields; that is legal "
-                                "and senders may report to each (RFC 8460 §3)."))
+        problems.append(
+            Problem(
+                "TLSRPT-08",
+                Status.INFO,
+                f"The record has {record.rua_fields} rua fields; that is legal "
+                "and senders may report to each (RFC 8460 §3).",
+            )
+        )
     usable = [u for u in record.uris if u.usable]
     for uri in record.uris:
         if uri.usable:
@@ -158,9 +201,14 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
             why = f"uses the {uri.scheme}: scheme; only mailto: and https: are supported"
         else:
             why = "has no scheme (write mailto:address or https://...)"
-        problems.append(Problem("TLSRPT-06", Status.WARN if usable else Status.FAIL,
-                                f"The report address {uri.uri!r} {why} (RFC 8460 §3).",
-                                not usable))
+        problems.append(
+            Problem(
+                "TLSRPT-06",
+                Status.WARN if usable else Status.FAIL,
+                f"The report address {uri.uri!r} {why} (RFC 8460 §3).",
+                not usable,
+            )
+        )
     return record
 
 
@@ -184,8 +232,7 @@ async def _build(ctx: CheckContext) -> TlsRptState:
         return state
     parsed = [parse_tlsrpt_record(raw) for raw in answer.raw_texts()]
     state.candidates = [r for r in parsed if looks_like_tlsrpt(r.raw)]
-    counted = [r for r in parsed if r.strict_prefix or r.raw.split(";")[0].strip() ==
-               "v=TLSRPTv1"]
+    counted = [r for r in parsed if r.strict_prefix or r.raw.split(";")[0].strip() == "v=TLSRPTv1"]
     if len(counted) > 1:
         state.status = "multiple"
         state.record = counted[0]
@@ -195,8 +242,9 @@ async def _build(ctx: CheckContext) -> TlsRptState:
     elif state.candidates:
         state.record = state.candidates[0]
         state.status = "invalid"
-    state.usable = state.status == "valid" and state.record is not None and \
-        state.record.strict_prefix
+    state.usable = (
+        state.status == "valid" and state.record is not None and state.record.strict_prefix
+    )
     return state
 
 
@@ -227,44 +275,81 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     mxset = await mx.get_mx(ctx)
     subject = f"_smtp._tls.{ctx.domain}"
     if mxset.null_mx:
-        out.add("TLSRPT-01", Status.NA,
-                f"{ctx.domain} accepts no mail (null MX), so TLS reporting does not apply.",
-                subject=subject)
+        out.add(
+            "TLSRPT-01",
+            Status.NA,
+            f"{ctx.domain} accepts no mail (null MX), so TLS reporting does not apply.",
+            subject=subject,
+        )
         return out.findings
     state, deployed = await asyncio.gather(
         get_record(ctx), _transport_security_deployed(ctx, mxset)
     )
     ev = state.answer.evidence()
     if state.status == "error":
-        out.add("TLSRPT-01", Status.ERROR,
-                f"Could not look up the TLS-RPT record ({state.answer.describe_failure()}).",
-                subject=subject, evidence=ev)
+        out.add(
+            "TLSRPT-01",
+            Status.ERROR,
+            f"Could not look up the TLS-RPT record ({state.answer.describe_failure()}).",
+            subject=subject,
+            evidence=ev,
+        )
         return out.findings
     if state.status == "absent":
         if deployed:
-            out.add("TLSRPT-01", Status.WARN,
-                    f"No TLS-RPT record, although {' and '.join(deployed)} is deployed: you "
-                    "will not learn when senders fail to deliver securely (RFC 8460).",
-                    subject=subject, evidence=ev, fix=record_fix(ctx.domain))
+            out.add(
+                "TLSRPT-01",
+                Status.WARN,
+                f"No TLS-RPT record, although {' and '.join(deployed)} is deployed: you "
+                "will not learn when senders fail to deliver securely (RFC 8460).",
+                subject=subject,
+                evidence=ev,
+                fix=record_fix(ctx.domain),
+            )
         else:
-            out.add("TLSRPT-01", Status.INFO,
-                    "No TLS-RPT record: senders do not send you reports about TLS problems.",
-                    subject=subject, evidence=ev, fix=record_fix(ctx.domain))
+            out.add(
+                "TLSRPT-01",
+                Status.INFO,
+                "No TLS-RPT record: senders do not send you reports about TLS problems.",
+                subject=subject,
+                evidence=ev,
+                fix=record_fix(ctx.domain),
+            )
         return out.findings
-    out.add("TLSRPT-01", Status.PASS, f"{ctx.domain} publishes a TLS-RPT record.",
-            subject=subject, evidence=ev)
+    out.add(
+        "TLSRPT-01",
+        Status.PASS,
+        f"{ctx.domain} publishes a TLS-RPT record.",
+        subject=subject,
+        evidence=ev,
+    )
     if any(len(getattr(r, "strings", ())) > 1 for r in state.answer.records):
-        out.add("TLSRPT-03", Status.INFO,
-                "The record is split into several strings; they are joined without spaces "
-                "(RFC 8460 §3).", subject=subject, evidence=ev)
+        out.add(
+            "TLSRPT-03",
+            Status.INFO,
+            "The record is split into several strings; they are joined without spaces "
+            "(RFC 8460 §3).",
+            subject=subject,
+            evidence=ev,
+        )
     if state.status == "multiple":
-        out.add("TLSRPT-02", Status.FAIL,
-                "There is more than one TLS-RPT record; senders then assume you do not use "
-                "TLS-RPT (RFC 8460 §3). Keep exactly one.", subject=subject, evidence=ev,
-                fix=record_fix(ctx.domain))
+        out.add(
+            "TLSRPT-02",
+            Status.FAIL,
+            "There is more than one TLS-RPT record; senders then assume you do not use "
+            "TLS-RPT (RFC 8460 §3). Keep exactly one.",
+            subject=subject,
+            evidence=ev,
+            fix=record_fix(ctx.domain),
+        )
     elif state.status == "valid":
-        out.add("TLSRPT-02", Status.PASS, "Exactly one TLS-RPT record is published.",
-                subject=subject, evidence=ev)
+        out.add(
+            "TLSRPT-02",
+            Status.PASS,
+            "Exactly one TLS-RPT record is published.",
+            subject=subject,
+            evidence=ev,
+        )
     seen: set[tuple[str, str]] = set()
     for record in state.candidates:
         for problem in record.problems:
@@ -272,19 +357,34 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 continue
             seen.add((problem.check_id, problem.message))
             fix = record_fix(ctx.domain) if problem.status in {Status.FAIL, Status.WARN} else ""
-            out.add(problem.check_id, problem.status, problem.message, subject=subject,
-                    evidence={**ev, "record": record.raw}, fix=fix)
+            out.add(
+                problem.check_id,
+                problem.status,
+                problem.message,
+                subject=subject,
+                evidence={**ev, "record": record.raw},
+                fix=fix,
+            )
     if state.status == "valid" and state.record is not None:
-        out.add("TLSRPT-05", Status.PASS,
-                "Reports go to: " + ", ".join(u.uri for u in state.record.uris) + ".",
-                subject=subject, evidence=ev)
+        out.add(
+            "TLSRPT-05",
+            Status.PASS,
+            "Reports go to: " + ", ".join(u.uri for u in state.record.uris) + ".",
+            subject=subject,
+            evidence=ev,
+        )
         await _endpoint_findings(ctx, state.record, out)
     # TLSRPT-11: a short TTL on an unsigned zone makes the record easy to suppress (RFC 8460 §7).
     if state.answer.ttl is not None and state.answer.ttl < MIN_TTL and not state.answer.ad:
-        out.add("TLSRPT-11", Status.INFO,
-                f"The record's TTL is {state.answer.ttl} s and the zone is not DNSSEC-signed; "
-                "RFC 8460 §7 suggests a long TTL (or DNSSEC) so an attacker cannot easily "
-                "suppress it.", subject=subject, evidence=ev)
+        out.add(
+            "TLSRPT-11",
+            Status.INFO,
+            f"The record's TTL is {state.answer.ttl} s and the zone is not DNSSEC-signed; "
+            "RFC 8460 §7 suggests a long TTL (or DNSSEC) so an attacker cannot easily "
+            "suppress it.",
+            subject=subject,
+            evidence=ev,
+        )
     return out.findings
 
 
@@ -305,35 +405,56 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
             answer: DnsAnswer = result
             if answer.failed:
                 all_ok = False
-                out.add("TLSRPT-10", Status.ERROR,
-                        f"Could not look up the MX of {uri.target} ({answer.describe_failure()}).",
-                        subject=uri.uri, evidence=answer.evidence())
+                out.add(
+                    "TLSRPT-10",
+                    Status.ERROR,
+                    f"Could not look up the MX of {uri.target} ({answer.describe_failure()}).",
+                    subject=uri.uri,
+                    evidence=answer.evidence(),
+                )
                 continue
             targets = [r.exchange.to_text().rstrip(".") for r in answer.records]  # type: ignore[attr-defined]
             if answer.exists and all(t == "" for t in targets):
                 all_ok = False
-                out.add("TLSRPT-10", Status.WARN,
-                        f"Reports to {uri.uri} cannot be delivered: {uri.target} declares it "
-                        "accepts no mail (null MX).", subject=uri.uri,
-                        evidence=answer.evidence())
+                out.add(
+                    "TLSRPT-10",
+                    Status.WARN,
+                    f"Reports to {uri.uri} cannot be delivered: {uri.target} declares it "
+                    "accepts no mail (null MX).",
+                    subject=uri.uri,
+                    evidence=answer.evidence(),
+                )
             elif not answer.exists:
                 addrs, _answers = await ctx.dns.addresses(uri.target)
                 if not addrs:
                     all_ok = False
-                    out.add("TLSRPT-10", Status.WARN,
-                            f"Reports to {uri.uri} cannot be delivered: {uri.target} has no MX "
-                            "and no address.", subject=uri.uri, evidence=answer.evidence())
+                    out.add(
+                        "TLSRPT-10",
+                        Status.WARN,
+                        f"Reports to {uri.uri} cannot be delivered: {uri.target} has no MX "
+                        "and no address.",
+                        subject=uri.uri,
+                        evidence=answer.evidence(),
+                    )
         else:
             addrs, answers = result
             if not addrs:
                 all_ok = False
                 failed = any(a.failed for a in answers)
-                out.add("TLSRPT-10", Status.ERROR if failed else Status.WARN,
-                        f"{'Could not look up' if failed else 'The report host'} {uri.target}"
-                        f"{'' if failed else ' does not resolve'}, so HTTPS reports to "
-                        f"{uri.uri} cannot be delivered.", subject=uri.uri,
-                        evidence={"lookups": [a.evidence() for a in answers]})
+                out.add(
+                    "TLSRPT-10",
+                    Status.ERROR if failed else Status.WARN,
+                    f"{'Could not look up' if failed else 'The report host'} {uri.target}"
+                    f"{'' if failed else ' does not resolve'}, so HTTPS reports to "
+                    f"{uri.uri} cannot be delivered.",
+                    subject=uri.uri,
+                    evidence={"lookups": [a.evidence() for a in answers]},
+                )
     if all_ok and checks:
-        out.add("TLSRPT-10", Status.PASS,
-                "The report addresses resolve (mail domains have an MX, HTTPS hosts an "
-                "address). No test report was sent.", subject=", ".join(u.uri for u, _ in checks))
+        out.add(
+            "TLSRPT-10",
+            Status.PASS,
+            "The report addresses resolve (mail domains have an MX, HTTPS hosts an "
+            "address). No test report was sent.",
+            subject=", ".join(u.uri for u, _ in checks),
+        )

@@ -171,15 +171,22 @@ def test_non_https_url_is_refused() -> None:
 
 
 def _cert(
-    name: str, issuer_key: ec.EllipticCurvePrivateKey | None = None,
-    issuer_name: x509.Name | None = None, *, ca: bool = False, sans: list[str] | None = None,
+    name: str,
+    issuer_key: ec.EllipticCurvePrivateKey | None = None,
+    issuer_name: x509.Name | None = None,
+    *,
+    ca: bool = False,
+    sans: list[str] | None = None,
     expired: bool = False,
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.datetime.now(datetime.UTC)
-    start, end = (now - datetime.timedelta(days=30), now - datetime.timedelta(days=1)) if expired \
+    start, end = (
+        (now - datetime.timedelta(days=30), now - datetime.timedelta(days=1))
+        if expired
         else (now - datetime.timedelta(days=1), now + datetime.timedelta(days=60))
+    )
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -205,15 +212,26 @@ def _cert(
 class TlsServer:
     """HTTPS responder on 127.0.0.1 with a fixed raw HTTP response."""
 
-    def __init__(self, tmp: Path, host: str, response: bytes, *, sans: list[str] | None = None,
-                 expired: bool = False) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        host: str,
+        response: bytes,
+        *,
+        sans: list[str] | None = None,
+        expired: bool = False,
+    ) -> None:
         ca, ca_key = _cert("Test Root", ca=True)
         leaf, key = _cert(host, ca_key, ca.subject, sans=sans, expired=expired)
         (tmp / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
         (tmp / "leaf.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-        (tmp / "key.pem").write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()))
+        (tmp / "key.pem").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
         self.ca_bundle = str(tmp / "ca.pem")
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(tmp / "leaf.pem", tmp / "key.pem")
@@ -263,10 +281,16 @@ def _serve_and_fetch(tmp: Path, response: bytes, **kw: object):  # type: ignore[
     server = TlsServer(tmp, host, response, **kw)  # type: ignore[arg-type]
     stub = StubDns({host: ["127.0.0.1"]})
     try:
-        cfg = stub.config(allow_private_targets=True, https_port=server.port,
-                          ca_bundle=server.ca_bundle)
-        result = run(fetch(CheckContext("example.org", cfg),
-                           f"https://{host}/.well-known/mta-sts.txt", max_bytes=100))
+        cfg = stub.config(
+            allow_private_targets=True, https_port=server.port, ca_bundle=server.ca_bundle
+        )
+        result = run(
+            fetch(
+                CheckContext("example.org", cfg),
+                f"https://{host}/.well-known/mta-sts.txt",
+                max_bytes=100,
+            )
+        )
     finally:
         stub.close()
         server.close()
@@ -274,8 +298,10 @@ def _serve_and_fetch(tmp: Path, response: bytes, **kw: object):  # type: ignore[
 
 
 def test_fetch_ok(tmp_path: Path) -> None:
-    response = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n"
-                % len(POLICY[:90])) + POLICY[:90]
+    response = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n"
+        % len(POLICY[:90])
+    ) + POLICY[:90]
     result, server = _serve_and_fetch(tmp_path, response)
     assert result.ok, result.error
     assert result.status == 200 and result.body == POLICY[:90]
@@ -286,8 +312,9 @@ def test_fetch_ok(tmp_path: Path) -> None:
 
 
 def test_redirect_is_not_followed(tmp_path: Path) -> None:
-    response = (b"HTTP/1.1 301 Moved\r\nLocation: https://www.example.org/x\r\n"
-                b"Content-Length: 0\r\n\r\n")
+    response = (
+        b"HTTP/1.1 301 Moved\r\nLocation: https://www.example.org/x\r\nContent-Length: 0\r\n\r\n"
+    )
     result, server = _serve_and_fetch(tmp_path, response)
     assert result.status == 301
     assert result.header("location") == "https://www.example.org/x"

@@ -66,8 +66,10 @@ def test_sts_record_never_raises_bytes(raw: bytes) -> None:
 
 # --- policy -------------------------------------------------------------------------------
 
-GOOD = "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: *.example.net\r\n" \
+GOOD = (
+    "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: *.example.net\r\n"
     "max_age: 604800\r\n"
+)
 
 
 def test_good_policy() -> None:
@@ -77,8 +79,9 @@ def test_good_policy() -> None:
     assert policy.mx == ["mx1.example.org", "*.example.net"]
 
 
-@pytest.mark.parametrize("body", [GOOD.replace("\r\n", "\n"),
-                                  GOOD.replace("\r\n", "\n", 2), GOOD.rstrip("\r\n")])
+@pytest.mark.parametrize(
+    "body", [GOOD.replace("\r\n", "\n"), GOOD.replace("\r\n", "\n", 2), GOOD.rstrip("\r\n")]
+)
 def test_lf_and_mixed_line_ends_are_fine(body: str) -> None:
     assert parse_policy(body.encode()).problems == []
 
@@ -97,26 +100,35 @@ def test_bom() -> None:
     ("replace", "expected", "valid"),
     [
         (("mode: enforce", "mode: report"), {("MTASTS-22", "fail")}, False),
-        (("mode: enforce", "Mode: enforce"), {("MTASTS-20", "fail"), ("MTASTS-22", "fail")},
-         False),
+        (("mode: enforce", "Mode: enforce"), {("MTASTS-20", "fail"), ("MTASTS-22", "fail")}, False),
         (("max_age: 604800", "max_age: 31557601"), {("MTASTS-23", "fail")}, False),
         (("max_age: 604800", "max_age: 1w"), {("MTASTS-23", "fail")}, False),
         (("max_age: 604800", "max_age: +86400"), {("MTASTS-23", "fail")}, False),
-        (("max_age: 604800", "max-age: 604800"), {("MTASTS-20", "fail"), ("MTASTS-23", "fail")},
-         False),
+        (
+            ("max_age: 604800", "max-age: 604800"),
+            {("MTASTS-20", "fail"), ("MTASTS-23", "fail")},
+            False,
+        ),
         (("max_age: 604800", "max_age: 3600"), {("MTASTS-23", "warn")}, True),
         (("max_age: 604800", "max_age: 86400"), {("MTASTS-23", "info")}, True),
-        (("mx: mx1.example.org\r\nmx: *.example.net", "nmx: mx1.example.org"),
-         {("MTASTS-24", "fail"), ("MTASTS-28", "info")}, False),
+        (
+            ("mx: mx1.example.org\r\nmx: *.example.net", "nmx: mx1.example.org"),
+            {("MTASTS-24", "fail"), ("MTASTS-28", "info")},
+            False,
+        ),
         (("mode: enforce", "mode: testing\r\nmode: enforce"), {("MTASTS-27", "warn")}, True),
-        (("version: STSv1\r\n", "# policy\r\nversion: STSv1\r\n\r\n"),
-         {("MTASTS-29", "warn"), ("MTASTS-21", "info")}, True),
+        (
+            ("version: STSv1\r\n", "# policy\r\nversion: STSv1\r\n\r\n"),
+            {("MTASTS-29", "warn"), ("MTASTS-21", "info")},
+            True,
+        ),
         (("mx: mx1.example.org", "mx : mx1.example.org"), {("MTASTS-20", "fail")}, False),
         (("version: STSv1", "version: STSv2"), {("MTASTS-21", "fail")}, False),
     ],
 )
-def test_policy_rules(replace: tuple[str, str], expected: set[tuple[str, str]], valid: bool
-                      ) -> None:
+def test_policy_rules(
+    replace: tuple[str, str], expected: set[tuple[str, str]], valid: bool
+) -> None:
     policy = parse_policy(GOOD.replace(*replace).encode())
     assert ids(policy.problems) == expected
     assert policy.valid is valid
@@ -128,18 +140,31 @@ def test_mode_none_needs_no_mx() -> None:
 
 
 def test_bad_mx_values_f20() -> None:
-    body = ("version: STSv1\r\nmode: enforce\r\nmx: 192.0.2.11\r\nmx: .f20.lab.test\r\n"
-            "mx: mx1.f20.lab.test, mx2.f20.lab.test\r\nmx: mx1.f20.lab.test.\r\n"
-            "mx: mx1.f20.lab.test\r\nmax_age: 604800\r\n")
+    body = (
+        "version: STSv1\r\nmode: enforce\r\nmx: 192.0.2.11\r\nmx: .f20.lab.test\r\n"
+        "mx: mx1.f20.lab.test, mx2.f20.lab.test\r\nmx: mx1.f20.lab.test.\r\n"
+        "mx: mx1.f20.lab.test\r\nmax_age: 604800\r\n"
+    )
     policy = parse_policy(body.encode())
     found = [(p.check_id, str(p.status)) for p in policy.problems]
-    assert sorted(found) == sorted([("MTASTS-25", "fail"), ("MTASTS-25", "fail"),
-                                    ("MTASTS-26", "fail"), ("MTASTS-25", "warn")])
+    assert sorted(found) == sorted(
+        [("MTASTS-25", "fail"), ("MTASTS-25", "fail"), ("MTASTS-26", "fail"), ("MTASTS-25", "warn")]
+    )
     assert policy.valid and policy.mx == ["mx1.f20.lab.test"]
 
 
-@pytest.mark.parametrize("value", ["*", "mail*.example.com", "*.*.example.com", "a.*.example",
-                                   "mäil.example.com", "-a.example.com", ""])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "*",
+        "mail*.example.com",
+        "*.*.example.com",
+        "a.*.example",
+        "mäil.example.com",
+        "-a.example.com",
+        "",
+    ],
+)
 def test_invalid_mx_patterns(value: str) -> None:
     pattern, problems = mtasts.check_mx_value(value)
     assert pattern is None and problems and problems[0].status == Status.FAIL
@@ -162,10 +187,13 @@ def test_policy_never_raises_text(text: str) -> None:
     parse_policy(text)
 
 
-@given(st.lists(st.sampled_from(["version", "mode", "mx", "max_age", "Mode", "x", "#", ""]))
-       .flatmap(lambda keys: st.tuples(st.just(keys), st.lists(st.text(max_size=12),
-                                                               min_size=len(keys),
-                                                               max_size=len(keys)))))
+@given(
+    st.lists(st.sampled_from(["version", "mode", "mx", "max_age", "Mode", "x", "#", ""])).flatmap(
+        lambda keys: st.tuples(
+            st.just(keys), st.lists(st.text(max_size=12), min_size=len(keys), max_size=len(keys))
+        )
+    )
+)
 def test_policy_structured_never_raises(data: tuple[list[str], list[str]]) -> None:
     keys, values = data
     body = "\r\n".join(f"{k}: {v}" for k, v in zip(keys, values, strict=True))
@@ -209,8 +237,10 @@ ZONE: dict[tuple[str, str], list[str] | str] = {
     ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=20260601T0000"'],
     ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1; rua=mailto:tls@example.org"'],
 }
-POLICY = ("version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: mx2.example.org\r\n"
-          "max_age: 604800\r\n")
+POLICY = (
+    "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: mx2.example.org\r\n"
+    "max_age: 604800\r\n"
+)
 
 
 @dataclass
@@ -310,8 +340,11 @@ def test_policy_host_timeout_is_error(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_html_content_type(monkeypatch: pytest.MonkeyPatch) -> None:
-    findings = evaluate(monkeypatch, body="<!doctype html><html></html>\n",
-                        headers={"content-type": "text/html; charset=utf-8"})
+    findings = evaluate(
+        monkeypatch,
+        body="<!doctype html><html></html>\n",
+        headers={"content-type": "text/html; charset=utf-8"},
+    )
     assert bad(findings) == {("MTASTS-15", "fail"), ("MTASTS-28", "fail")}
 
 
@@ -325,9 +358,11 @@ def test_uncovered_mx_fail_with_fix(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_backup_outside_policy_and_invalid(monkeypatch: pytest.MonkeyPatch) -> None:
     body = POLICY.replace("mx: mx2.example.org\r\n", "")
-    findings = evaluate(monkeypatch, body=body,
-                        probes={"mx2.example.org": FakeProbe(mta_sts_ok=False,
-                                                             problem="self-signed")})
+    findings = evaluate(
+        monkeypatch,
+        body=body,
+        probes={"mx2.example.org": FakeProbe(mta_sts_ok=False, problem="self-signed")},
+    )
     assert bad(findings) == {("MTASTS-30", "warn"), ("MTASTS-32", "warn")}
 
 
@@ -337,15 +372,24 @@ def test_mx_invalid_under_enforce_fails(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_mx_invalid_under_testing_warns(monkeypatch: pytest.MonkeyPatch) -> None:
-    findings = evaluate(monkeypatch, body=POLICY.replace("enforce", "testing"),
-                        probes={"mx1.example.org": FakeProbe(mta_sts_ok=False)})
+    findings = evaluate(
+        monkeypatch,
+        body=POLICY.replace("enforce", "testing"),
+        probes={"mx1.example.org": FakeProbe(mta_sts_ok=False)},
+    )
     assert bad(findings) == {("MTASTS-32", "warn")}
     assert statuses(findings, "MTASTS-33") == [Status.INFO]
 
 
 def test_probe_could_not_check_is_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    findings = evaluate(monkeypatch, probes={"mx1.example.org": FakeProbe(
-        mta_sts_ok=False, error_kind="temp-unavailable", problem="421")})
+    findings = evaluate(
+        monkeypatch,
+        probes={
+            "mx1.example.org": FakeProbe(
+                mta_sts_ok=False, error_kind="temp-unavailable", problem="421"
+            )
+        },
+    )
     assert bad(findings) == set()
     assert Status.ERROR in statuses(findings, "MTASTS-32")
 

@@ -55,8 +55,9 @@ class FakeDns:
             dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(rdtype), text)
             for text in value
         ]
-        return DnsAnswer(name, rdtype, "NOERROR", records=records, ttl=self.ttl, ad=self.ad,
-                         cnames=chain)
+        return DnsAnswer(
+            name, rdtype, "NOERROR", records=records, ttl=self.ttl, ad=self.ad, cnames=chain
+        )
 
     async def txt(self, name: str) -> DnsAnswer:
         return await self.query(name, "TXT")
@@ -66,8 +67,9 @@ class FakeDns:
         return [r.to_text() for r in a.records] + [r.to_text() for r in aaaa.records], [a, aaaa]
 
 
-def make_ctx(domain: str, zone: dict[tuple[str, str], list[str] | str], **kw: object
-             ) -> CheckContext:
+def make_ctx(
+    domain: str, zone: dict[tuple[str, str], list[str] | str], **kw: object
+) -> CheckContext:
     cnames = kw.pop("cnames", None)
     config = CheckConfig(**kw)  # type: ignore[arg-type]
     return CheckContext(domain, config, dns=FakeDns(zone, cnames=cnames))  # type: ignore[arg-type]

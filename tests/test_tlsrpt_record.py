@@ -30,11 +30,13 @@ def ids(record: tlsrpt.TlsRptRecord) -> set[tuple[str, str]]:
         ("v=TLSRPTv1; rua=http://rpt.example.org/v1", {("TLSRPT-06", "fail")}, False),
         ("v=TLSRPTv1; rua=reports@example.org", {("TLSRPT-06", "fail")}, False),
         ("v=TLSRPTv1; rua=mailto:", {("TLSRPT-06", "fail")}, False),
-        ("v=TLSRPTv1; rua=http://x.example/, mailto:a@example.org", {("TLSRPT-06", "warn")},
-         True),
+        ("v=TLSRPTv1; rua=http://x.example/, mailto:a@example.org", {("TLSRPT-06", "warn")}, True),
         ("v=TLSRPTv1; rua=mailto:tls@example.org!10m", {("TLSRPT-07", "warn")}, True),
-        ("v=TLSRPTv1; rua=mailto:a@example.org; rua=https://rpt.example.net/v1",
-         {("TLSRPT-08", "info")}, True),
+        (
+            "v=TLSRPTv1; rua=mailto:a@example.org; rua=https://rpt.example.net/v1",
+            {("TLSRPT-08", "info")},
+            True,
+        ),
         ("v=TLSRPTv1; rua=mailto:a@example.org; ext=1", {("TLSRPT-09", "info")}, True),
         ("v=TLSRPTv1; rua=mailto:a@example.org; bad ext=1", {("TLSRPT-09", "fail")}, False),
     ],
@@ -48,7 +50,9 @@ def test_record(raw: str, expected: set[tuple[str, str]], valid: bool) -> None:
 def test_uri_targets() -> None:
     record = parse_tlsrpt_record("v=TLSRPTv1; rua=mailto:a@Example.org,https://rpt.example.net/x")
     assert [(u.scheme, u.target) for u in record.uris] == [
-        ("mailto", "example.org"), ("https", "rpt.example.net")]
+        ("mailto", "example.org"),
+        ("https", "rpt.example.net"),
+    ]
 
 
 @given(st.text())
@@ -75,7 +79,8 @@ BASE: dict[tuple[str, str], list[str] | str] = {
     ("mx1.example.org", "A"): ["192.0.2.11"],
     ("rpt.example.net", "A"): ["198.51.100.1"],
     ("_smtp._tls.example.org", "TXT"): [
-        '"v=TLSRPTv1; rua=mailto:tls@example.org,https://rpt.example.net/v1"'],
+        '"v=TLSRPTv1; rua=mailto:tls@example.org,https://rpt.example.net/v1"'
+    ],
 }
 
 
@@ -96,8 +101,9 @@ def test_absent_info() -> None:
     zone = {k: v for k, v in BASE.items() if k[0] != "_smtp._tls.example.org"}
     findings = run(zone)
     assert [(f.id, f.status) for f in findings] == [("TLSRPT-01", Status.INFO)]
-    assert findings[0].fix == ('_smtp._tls.example.org. TXT "v=TLSRPTv1; '
-                               'rua=mailto:tls-reports@example.org"')
+    assert findings[0].fix == (
+        '_smtp._tls.example.org. TXT "v=TLSRPTv1; rua=mailto:tls-reports@example.org"'
+    )
 
 
 def test_absent_with_mta_sts_warns() -> None:
@@ -123,28 +129,42 @@ def test_null_mx_na() -> None:
 
 
 def test_two_records_fail() -> None:
-    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): [
-        '"v=TLSRPTv1; rua=mailto:a@example.org"', '"v=TLSRPTv1; rua=https://rpt.example.net/"']}
+    zone = {
+        **BASE,
+        ("_smtp._tls.example.org", "TXT"): [
+            '"v=TLSRPTv1; rua=mailto:a@example.org"',
+            '"v=TLSRPTv1; rua=https://rpt.example.net/"',
+        ],
+    }
     assert bad(run(zone)) == {("TLSRPT-02", "fail")}
 
 
 def test_several_rua_is_not_a_failure() -> None:
-    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): [
-        '"v=TLSRPTv1; rua=mailto:a@example.org; rua=https://rpt.example.net/v1"']}
+    zone = {
+        **BASE,
+        ("_smtp._tls.example.org", "TXT"): [
+            '"v=TLSRPTv1; rua=mailto:a@example.org; rua=https://rpt.example.net/v1"'
+        ],
+    }
     findings = run(zone)
     assert bad(findings) == set()
     assert statuses(findings, "TLSRPT-08") == [Status.INFO]
 
 
 def test_mailto_domain_with_null_mx_warns() -> None:
-    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1; rua=mailto:r@dead.test"'],
-            ("dead.test", "MX"): ["0 ."]}
+    zone = {
+        **BASE,
+        ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1; rua=mailto:r@dead.test"'],
+        ("dead.test", "MX"): ["0 ."],
+    }
     assert bad(run(zone)) == {("TLSRPT-10", "warn")}
 
 
 def test_https_host_not_resolving_warns() -> None:
-    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): [
-        '"v=TLSRPTv1; rua=https://nowhere.example.net/"']}
+    zone = {
+        **BASE,
+        ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1; rua=https://nowhere.example.net/"'],
+    }
     assert bad(run(zone)) == {("TLSRPT-10", "warn")}
 
 
@@ -156,8 +176,10 @@ def test_short_ttl_unsigned_is_info() -> None:
 
 
 def test_split_strings_are_joined_without_spaces() -> None:
-    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): [
-        '"v=TLSRPTv1; rua=mailto:tls@exa" "mple.org"']}
+    zone = {
+        **BASE,
+        ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1; rua=mailto:tls@exa" "mple.org"'],
+    }
     findings = run(zone)
     assert bad(findings) == set()
     assert statuses(findings, "TLSRPT-03") == [Status.INFO]
