@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from checks.findings import SEVERITY_ORDER, Finding
+from checks.findings import Finding
 from checks.findings import Status as FindingStatus
 from mailsec.accounts.models import Team
 
@@ -139,13 +139,21 @@ class Domain(models.Model):
         return cls.objects.filter(verified_at__isnull=False, next_check_at__lte=now)
 
     @classmethod
-    def claim_due(cls, now: datetime, limit: int = 500) -> list[Domain]:
+    def due_candidates(cls, now: datetime, limit: int = 500) -> list[tuple[int, datetime]]:
+        qs = cls.due(now).order_by("next_check_at").values_list("pk", "next_check_at")
+        return list(qs[:limit])
+
+    @classmethod
+    def claim_due(
+        cls, now: datetime, candidates: list[tuple[int, datetime]] | None = None
+    ) -> list[Domain]:
         """Claim the domains whose check is due by moving their next_check_at on with a
         conditional UPDATE: whoever changes the row claims it, so several beats running at
         once (or a beat that overlaps the previous one) never claim a domain twice."""
         claimed = []
-        candidates = cls.due(now).order_by("next_check_at").values_list("pk", "next_check_at")
-        for pk, due_at in candidates[:limit]:
+        if candidates is None:
+            candidates = cls.due_candidates(now)
+        for pk, due_at in candidates:
             updated = cls.objects.filter(pk=pk, next_check_at=due_at).update(
                 next_check_at=now + check_interval()
             )
@@ -170,17 +178,22 @@ class MechanismChange:
 
     @property
     def worse(self) -> bool:
-        return rank(self.after) < rank(self.before)
+        before, after = goodness(self.before), goodness(self.after)
+        return before is not None and after is not None and after < before
 
     @property
     def better(self) -> bool:
-        return rank(self.after) > rank(self.before)
+        before, after = goodness(self.before), goodness(self.after)
+        return before is not None and after is not None and after > before
 
 
-def rank(status: str) -> int:
-    """Lower is worse; statuses the engine does not know rank as 'na'."""
-    order = [str(s) for s in SEVERITY_ORDER]
-    return order.index(status) if status in order else order.index("na")
+# How good a mechanism verdict is. "error" (could not check) is neither better nor worse
+# than anything: a failed lookup is not a regression, and its end is not an improvement.
+GOODNESS = {"fail": 0, "warn": 1, "info": 2, "na": 2, "pass": 3}
+
+
+def goodness(status: str) -> int | None:
+    return GOODNESS.get(status)
 
 
 def _finding_key(f: dict[str, Any]) -> tuple[str, str]:

@@ -1,0 +1,456 @@
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from unittest import mock
+
+import dns.message
+import dns.rcode
+import dns.rrset
+from django.test import override_settings
+from django.utils import timezone
+
+from mailsec.domains.models import CheckRun, Domain
+from tests.conftest import BaseTestCase
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@contextmanager
+def stub_dns(txt: dict[str, list[str]]) -> Iterator[str]:
+    """A tiny authoritative-looking DNS server on a random loopback port answering TXT from
+    `txt` (NXDOMAIN for anything else); yields its "host:port" for MAILSEC_RESOLVER."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                data, peer = sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            query = dns.message.from_wire(data)
+            response = dns.message.make_response(query)
+            question = query.question[0]
+            name = question.name.to_text().rstrip(".").lower()
+            if name in txt:
+                values = [f'"{v}"' for v in txt[name]]
+                response.answer.append(
+                    dns.rrset.from_text_list(question.name, 300, "IN", "TXT", values)
+                )
+            else:
+                response.set_rcode(dns.rcode.NXDOMAIN)
+            sock.sendto(response.to_wire(), peer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    host, port = sock.getsockname()
+    try:
+        with mock.patch.dict(os.environ, {"MAILSEC_RESOLVER": f"{host}:{port}"}):
+            yield f"{host}:{port}"
+    finally:
+        stop.set()
+        thread.join()
+        sock.close()
+
+
+def finished_run(domain: Domain, score: int = 80, days_ago: float = 0, **kw: object) -> CheckRun:
+    when = timezone.now() - timedelta(days=days_ago)
+    fields: dict[str, object] = {
+        "status": CheckRun.Status.DONE,
+        "score": score,
+        "score_version": 1,
+        "mechanisms": {"mx": "pass", "spf": "pass"},
+        "findings": [
+            {"id": "MX-01", "status": "pass", "mechanism": "mx", "summary": "MX ok"},
+            {"id": "SPF-03", "status": "pass", "mechanism": "spf", "summary": "SPF ok"},
+        ],
+        "created": when,
+        "finished": when,
+    }
+    fields.update(kw)
+    return CheckRun.objects.create(domain=domain, **fields)
+
+
+class DomainTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.domain = Domain.objects.create(
+            team=self.team, name="example.org", verified_at=timezone.now()
+        )
+        self.url = f"/domains/{self.domain.code}/"
+
+
+class IndexTestCase(DomainTestCase):
+    def test_it_lists_the_teams_domains(self) -> None:
+        Domain.objects.create(team=self.charlies_team, name="charlie.example")
+        old = finished_run(self.domain, score=60, days_ago=8)
+        run = finished_run(
+            self.domain,
+            score=75,
+            mechanisms={"mx": "pass", "spf": "fail"},
+            findings=[{"id": "SPF-07", "status": "fail", "mechanism": "spf", "summary": "+all"}],
+        )
+        self.domain.last_run = run
+        self.domain.save()
+        self.assertLess(old.created, run.created)
+        self.client.force_login(self.bob)
+        r = self.client.get("/domains/")
+        self.assertContains(r, "example.org")
+        self.assertContains(r, "up from 60")
+        self.assertContains(r, "+all")
+        self.assertNotContains(r, "charlie.example")
+
+    def test_it_shows_verification_state(self) -> None:
+        Domain.objects.create(team=self.team, name="new.example")
+        self.client.force_login(self.alice)
+        self.assertContains(self.client.get("/domains/"), "not verified")
+
+    def test_it_uses_constant_queries(self) -> None:
+        for i in range(5):
+            d = Domain.objects.create(team=self.team, name=f"d{i}.example")
+            d.last_run = finished_run(d)
+            d.save()
+        self.client.force_login(self.alice)
+        self.client.get("/domains/")
+        with self.assertNumQueries(7):
+            self.client.get("/domains/")
+        for i in range(5, 10):
+            d = Domain.objects.create(team=self.team, name=f"d{i}.example")
+            d.last_run = finished_run(d)
+            d.save()
+        with self.assertNumQueries(7):
+            self.client.get("/domains/")
+
+
+class AddTestCase(BaseTestCase):
+    def test_it_adds_an_idn_as_a_label(self) -> None:
+        self.client.force_login(self.alice)
+        r = self.client.post("/domains/add/", {"name": " Bücher.Example. "})
+        domain = Domain.objects.get()
+        self.assertEqual(domain.name, "xn--bcher-kva.example")
+        self.assertEqual(domain.team, self.team)
+        self.assertRedirects(r, f"/domains/{domain.code}/", fetch_redirect_response=False)
+        r = self.client.get(f"/domains/{domain.code}/")
+        self.assertContains(r, "_mailsec-challenge.xn--bcher-kva.example")
+        self.assertContains(r, domain.challenge_value)
+
+    def test_it_refuses_bad_names(self) -> None:
+        self.client.force_login(self.alice)
+        for text, message in [
+            ("192.0.2.1", "is an IP address"),
+            ("co.uk", "public suffix"),
+            ("localhost", "not a registrable"),
+            ("exa mple.com", "not a valid"),
+        ]:
+            r = self.client.post("/domains/add/", {"name": text})
+            self.assertContains(r, message, status_code=400)
+        self.assertFalse(Domain.objects.exists())
+
+    def test_it_honours_extra_public_suffixes(self) -> None:
+        self.client.force_login(self.alice)
+        with mock.patch.dict(os.environ, {"MAILSEC_EXTRA_PUBLIC_SUFFIXES": "test,lab.test"}):
+            r = self.client.post("/domains/add/", {"name": "lab.test"})
+            self.assertContains(r, "public suffix", status_code=400)
+            self.client.post("/domains/add/", {"name": "f01.lab.test"})
+        self.assertTrue(Domain.objects.filter(name="f01.lab.test").exists())
+
+    def test_adding_twice_keeps_one(self) -> None:
+        self.client.force_login(self.alice)
+        self.client.post("/domains/add/", {"name": "example.org"})
+        self.client.post("/domains/add/", {"name": "EXAMPLE.org"})
+        self.assertEqual(Domain.objects.count(), 1)
+
+    def test_it_requires_post(self) -> None:
+        self.client.force_login(self.alice)
+        self.assertEqual(self.client.get("/domains/add/").status_code, 405)
+
+
+class DetailsTestCase(DomainTestCase):
+    def test_it_shows_score_chart_and_panels(self) -> None:
+        finished_run(self.domain, score=60, days_ago=3)
+        run = finished_run(
+            self.domain,
+            score=70,
+            mechanisms={"mx": "pass", "spf": "fail"},
+            findings=[
+                {
+                    "id": "SPF-07",
+                    "status": "fail",
+                    "mechanism": "spf",
+                    "summary": "The SPF record ends in +all.",
+                    "evidence": {"record": "v=spf1 +all"},
+                    "fix": 'example.org. TXT "v=spf1 mx -all"',
+                }
+            ],
+            score_detail={"categories": {"spf": {"counted": True, "lost": 10}}},
+        )
+        self.domain.last_run = run
+        self.domain.save()
+        self.client.force_login(self.bob)
+        r = self.client.get(self.url)
+        self.assertContains(r, "<svg", html=False)
+        self.assertContains(r, 'class="changed"')  # spf went pass → fail
+        self.assertContains(r, "The SPF record ends in +all.")
+        self.assertContains(r, "v=spf1 +all")
+        self.assertContains(r, "example.org. TXT &quot;v=spf1 mx -all&quot;")
+        self.assertContains(r, "data-copy-target")
+        self.assertContains(r, "Changed since the check before")
+
+    def test_it_marks_score_version_changes(self) -> None:
+        finished_run(self.domain, days_ago=2)
+        run = finished_run(self.domain, score_version=2)
+        self.domain.last_run = run
+        self.domain.save()
+        self.client.force_login(self.alice)
+        self.assertContains(self.client.get(self.url), "rubric v2")
+
+    def test_it_shows_a_past_run(self) -> None:
+        old = finished_run(self.domain, score=42, days_ago=1)
+        self.domain.last_run = finished_run(self.domain, score=90)
+        self.domain.save()
+        self.client.force_login(self.alice)
+        r = self.client.get(f"{self.url}?run={old.code}")
+        self.assertContains(r, "Showing the check of")
+        self.assertContains(r, ">42<")
+
+    def test_it_checks_ownership(self) -> None:
+        self.client.force_login(self.charlie)
+        self.assertEqual(self.client.get(self.url).status_code, 404)
+        # a run of charlie's own domain can't be shown on alice's domain page either
+        other = Domain.objects.create(team=self.charlies_team, name="charlie.example")
+        run = finished_run(other)
+        self.client.force_login(self.alice)
+        self.assertEqual(self.client.get(f"{self.url}?run={run.code}").status_code, 404)
+        self.assertEqual(self.client.get(f"{self.url}?run=nonsense").status_code, 404)
+
+
+class VerifyTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.domain = Domain.objects.create(team=self.team, name="example.org")
+        self.url = f"/domains/{self.domain.code}/verify/"
+
+    @override_settings(CACHES=LOCMEM)
+    def test_it_verifies_with_a_real_dns_answer(self) -> None:
+        records = {self.domain.challenge_name: ["unrelated", self.domain.challenge_value]}
+        self.client.force_login(self.bob)
+        with (
+            stub_dns(records),
+            mock.patch("mailsec.domains.tasks.enqueue_run") as enqueue,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            self.client.post(self.url)
+        self.domain.refresh_from_db()
+        self.assertIsNotNone(self.domain.verified_at)
+        self.assertIsNotNone(self.domain.next_check_at)
+        enqueue.assert_called_once()  # the first check starts at once
+
+    @override_settings(CACHES=LOCMEM)
+    def test_it_explains_a_missing_record(self) -> None:
+        self.client.force_login(self.alice)
+        with stub_dns({}):
+            r = self.client.post(self.url, follow=True)
+        self.assertContains(r, "No TXT record found at _mailsec-challenge.example.org")
+        self.domain.refresh_from_db()
+        self.assertIsNone(self.domain.verified_at)
+
+    @override_settings(CACHES=LOCMEM)
+    def test_it_refuses_a_wrong_value(self) -> None:
+        self.client.force_login(self.alice)
+        with stub_dns({self.domain.challenge_name: ["mailsec-verification=other"]}):
+            r = self.client.post(self.url, follow=True)
+        self.assertContains(r, "not the expected value")
+
+    def test_a_dead_resolver_is_could_not_check(self) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))  # bound and silent: every query times out
+        env = {"MAILSEC_RESOLVER": f"127.0.0.1:{sock.getsockname()[1]}"}
+        with mock.patch.dict(os.environ, {**env, "MAILSEC_CHECK_TIMEOUT": "1"}):
+            self.assertFalse(self.domain.verify())
+        sock.close()
+        self.assertIn("Could not look up", self.domain.verify_error)
+
+    def test_background_task_verifies(self) -> None:
+        from mailsec.domains.tasks import verify_pending
+
+        with stub_dns({self.domain.challenge_name: [self.domain.challenge_value]}):
+            self.assertEqual(verify_pending(), 1)
+
+    def test_it_checks_ownership(self) -> None:
+        self.client.force_login(self.charlie)
+        self.assertEqual(self.client.post(self.url).status_code, 404)
+
+    def test_it_requires_post(self) -> None:
+        self.client.force_login(self.alice)
+        self.assertEqual(self.client.get(self.url).status_code, 405)
+
+
+class RemoveTestCase(DomainTestCase):
+    def test_it_removes(self) -> None:
+        finished_run(self.domain)
+        self.client.force_login(self.bob)
+        r = self.client.post(f"{self.url}remove/")
+        self.assertRedirects(r, "/domains/", fetch_redirect_response=False)
+        self.assertFalse(Domain.objects.exists())
+        self.assertFalse(CheckRun.objects.exists())
+
+    def test_it_checks_ownership(self) -> None:
+        self.client.force_login(self.charlie)
+        self.assertEqual(self.client.post(f"{self.url}remove/").status_code, 404)
+        self.assertTrue(Domain.objects.exists())
+
+    def test_it_requires_post(self) -> None:
+        self.client.force_login(self.alice)
+        self.assertEqual(self.client.get(f"{self.url}remove/").status_code, 405)
+
+
+class SelectorsTestCase(DomainTestCase):
+    def test_it_saves_selectors(self) -> None:
+        self.client.force_login(self.alice)
+        self.client.post(f"{self.url}selectors/", {"selectors": "google, Selector1 google"})
+        self.domain.refresh_from_db()
+        self.assertEqual(self.domain.selectors(), ["google", "selector1"])
+
+    def test_it_refuses_bad_selectors(self) -> None:
+        self.client.force_login(self.alice)
+        r = self.client.post(f"{self.url}selectors/", {"selectors": "ok bad/one"}, follow=True)
+        self.assertContains(r, "not a valid DKIM selector")
+        self.domain.refresh_from_db()
+        self.assertEqual(self.domain.dkim_selectors, "")
+
+    def test_it_checks_ownership(self) -> None:
+        self.client.force_login(self.charlie)
+        r = self.client.post(f"{self.url}selectors/", {"selectors": "x"})
+        self.assertEqual(r.status_code, 404)
+
+
+@override_settings(CACHES=LOCMEM)
+class CheckNowTestCase(DomainTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        from django.core.cache import cache
+
+        cache.clear()
+
+    def test_it_starts_a_run(self) -> None:
+        self.client.force_login(self.alice)
+        with (
+            mock.patch("mailsec.domains.tasks.run_check.apply_async") as apply_async,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            r = self.client.post(f"{self.url}check/")
+        self.assertRedirects(r, self.url, fetch_redirect_response=False)
+        run = CheckRun.objects.get()
+        self.assertEqual(run.status, "pending")
+        apply_async.assert_called_once_with(args=[str(run.code)], queue="probes")
+
+    def test_concurrent_requests_share_one_run(self) -> None:
+        self.client.force_login(self.alice)
+        with mock.patch("mailsec.domains.tasks.enqueue_run"):
+            self.client.post(f"{self.url}check/")
+            r = self.client.post(f"{self.url}check/", headers={"HX-Request": "true"})
+        self.assertEqual(CheckRun.objects.count(), 1)
+        run = CheckRun.objects.get()
+        self.assertContains(r, f"/runs/{run.code}/progress/")
+        self.assertContains(r, 'hx-trigger="every 2s"')
+
+    def test_it_is_rate_limited(self) -> None:
+        self.client.force_login(self.alice)
+        with mock.patch("mailsec.domains.tasks.enqueue_run"):
+            self.client.post(f"{self.url}check/")
+            CheckRun.objects.update(status="done")
+            r = self.client.post(f"{self.url}check/", follow=True)
+        self.assertContains(r, "checked a moment ago")
+        self.assertEqual(CheckRun.objects.count(), 1)
+
+    def test_unverified_domains_are_not_checked(self) -> None:
+        Domain.objects.filter(pk=self.domain.pk).update(verified_at=None)
+        self.client.force_login(self.alice)
+        self.client.post(f"{self.url}check/")
+        self.assertFalse(CheckRun.objects.exists())
+
+    def test_it_checks_ownership(self) -> None:
+        self.client.force_login(self.charlie)
+        self.assertEqual(self.client.post(f"{self.url}check/").status_code, 404)
+        self.assertFalse(CheckRun.objects.exists())
+
+
+class ProgressTestCase(DomainTestCase):
+    def test_it_polls_only_while_pending(self) -> None:
+        run = CheckRun.objects.create(
+            domain=self.domain, status="running", mechanisms={"mx": "pass"}
+        )
+        url = f"{self.url}runs/{run.code}/progress/"
+        self.client.force_login(self.bob)
+        r = self.client.get(url, headers={"HX-Request": "true"})
+        self.assertContains(r, "hx-trigger")
+        self.assertContains(r, "1 of 10")
+        run.status = "done"
+        run.save()
+        r = self.client.get(url, headers={"HX-Request": "true"})
+        self.assertNotContains(r, "hx-trigger")
+        self.assertEqual(r["HX-Refresh"], "true")
+
+    def test_it_checks_ownership(self) -> None:
+        run = CheckRun.objects.create(domain=self.domain)
+        self.client.force_login(self.charlie)
+        r = self.client.get(f"{self.url}runs/{run.code}/progress/", headers={"HX-Request": "true"})
+        self.assertEqual(r.status_code, 404)
+
+
+class CompareTestCase(DomainTestCase):
+    def test_it_shows_what_changed(self) -> None:
+        a = finished_run(self.domain, days_ago=2)
+        b = finished_run(
+            self.domain,
+            mechanisms={"mx": "pass", "spf": "warn"},
+            findings=[
+                {"id": "MX-01", "status": "pass", "mechanism": "mx", "summary": "MX ok"},
+                {"id": "SPF-03", "status": "warn", "mechanism": "spf", "summary": "SPF ~all"},
+            ],
+            score_version=2,
+        )
+        self.client.force_login(self.alice)
+        # the order of the two runs doesn't matter
+        r = self.client.get(f"{self.url}compare/?from={b.code}&to={a.code}")
+        self.assertContains(r, "SPF ~all")
+        self.assertContains(r, "rubric changed")
+        self.assertNotContains(r, "MX ok")
+
+    def test_it_checks_ownership(self) -> None:
+        run = finished_run(self.domain)
+        self.client.force_login(self.charlie)
+        self.assertEqual(self.client.get(f"{self.url}compare/").status_code, 404)
+        other = Domain.objects.create(team=self.charlies_team, name="charlie.example")
+        theirs = finished_run(other)
+        self.client.force_login(self.alice)
+        r = self.client.get(f"{self.url}compare/?from={theirs.code}&to={run.code}")
+        self.assertEqual(r.status_code, 404)
+
+
+class ChangesTestCase(DomainTestCase):
+    def test_changes_since(self) -> None:
+        a = finished_run(self.domain, days_ago=1)
+        b = finished_run(
+            self.domain,
+            mechanisms={"mx": "pass", "spf": "fail", "dmarc": "pass"},
+            findings=[
+                {"id": "MX-01", "status": "pass", "mechanism": "mx", "summary": "MX ok"},
+                {"id": "SPF-03", "status": "fail", "mechanism": "spf", "summary": "SPF bad"},
+                {"id": "DMARC-02", "status": "pass", "mechanism": "dmarc", "summary": "ok"},
+            ],
+        )
+        self.assertEqual(b.previous(), a)
+        changes = {c.mechanism: c for c in b.changes_since(a)}
+        self.assertEqual(set(changes), {"spf", "dmarc"})
+        self.assertTrue(changes["spf"].worse)
+        self.assertEqual(len(changes["spf"].changed), 1)
+        self.assertEqual([c.mechanism for c in b.regressions_since(a)], ["spf"])
+        self.assertEqual(b.changes_since(None), [])
