@@ -697,6 +697,16 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     )
     answer = record.answer
     if answer.failed:
+        # "Could not check" for the record rule itself, plus the DNS failure (RFC 7208 §4.4
+        # temperror) with its detail; never "no SPF record".
+        out.add(
+            "SPF-01",
+            Status.ERROR,
+            f"Could not find out whether {domain} publishes an SPF record: the DNS lookup "
+            "failed.",
+            subject=domain,
+            evidence={"dns": answer.evidence()},
+        )
         out.add(
             "SPF-20",
             Status.ERROR,

@@ -411,7 +411,10 @@ def test_loop_is_a_lookup_overflow() -> None:
 
 def test_dns_failure_is_error_not_absent() -> None:
     found = run(spf, D, {**MX, (D, "TXT"): "SERVFAIL"})
-    assert [(f.id, f.status) for f in found] == [("SPF-20", Status.ERROR)]
+    assert [(f.id, f.status) for f in found] == [
+        ("SPF-01", Status.ERROR),
+        ("SPF-20", Status.ERROR),
+    ]
     found = spf_run(
         "v=spf1 include:broken.example.net -all", zone={("broken.example.net", "TXT"): "TIMEOUT"}
     )
