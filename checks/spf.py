@@ -702,8 +702,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         out.add(
             "SPF-01",
             Status.ERROR,
-            f"Could not find out whether {domain} publishes an SPF record: the DNS lookup "
-            "failed.",
+            f"Could not find out whether {domain} publishes an SPF record: the DNS lookup failed.",
             subject=domain,
             evidence={"dns": answer.evidence()},
         )
