@@ -44,7 +44,8 @@ trap stop_all EXIT
 start() {  # start NAME COMMAND...: run in the background, output to $LOG_DIR/NAME.log
     local name=$1
     shift
-    "$@" >"$LOG_DIR/$name.log" 2>&1 &
+    # own session: Ctrl-C reaches only this script, whose trap stops the three in order
+    setsid "$@" >"$LOG_DIR/$name.log" 2>&1 &
     pids+=($!)
     names+=("$name")
     echo "   $name: pid $!, log $LOG_DIR/$name.log"
