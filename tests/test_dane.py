@@ -1,0 +1,153 @@
+"""DANE: TLSA parsing (never raises), field validity and RFC 7671/7672 matching semantics."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from checks import certs, dane
+from checks.config import CheckConfig
+from checks.context import CheckContext
+from tests.test_certs import Pki, make_leaf
+
+HOST = "mx1.example.test"
+
+
+@dataclass
+class FakeProbe:
+    chain_der: list[bytes] = field(default_factory=list)
+
+
+def _state(*texts: str, base: str = HOST) -> dane.TlsaState:
+    records = []
+    for text in texts:
+        parsed = dane.parse_tlsa_text(text)
+        assert parsed.record is not None, parsed.problems
+        records.append(parsed.record)
+    return dane.TlsaState(
+        host=HOST, base=base, qname=f"_25._tcp.{base}", records=records, secure=True
+    )
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return Pki()
+
+
+def test_parse_good_and_bad() -> None:
+    good = dane.parse_tlsa_text("3 1 1 " + "AB" * 32)
+    assert good.record is not None and good.record.usable and not good.problems
+    short = dane.parse_tlsa_text("3 1 1 04151484B717C2A4")  # checklist DANE-05 example
+    assert short.record is not None and not short.record.usable
+    assert "32 bytes" in short.problems[0]
+    assert dane.parse_tlsa_text("3 1 2 " + "00" * 32).problems  # SHA2-512 needs 64 bytes
+    assert dane.parse_tlsa_text("3 2 1 " + "00" * 32).problems  # unknown selector
+    assert dane.parse_tlsa_text("3 1 1 zz").record is None
+    assert dane.parse_tlsa_text("").record is None
+    assert dane.parse_tlsa_text("300 1 1 00").record is None
+    pkix = dane.parse_tlsa_text("1 1 1 " + "00" * 32).record
+    assert pkix is not None and not pkix.usable and not pkix.problems
+
+
+@given(st.text())
+def test_parse_never_raises(text: str) -> None:
+    dane.parse_tlsa_text(text)
+
+
+@given(st.integers(0, 255), st.integers(0, 255), st.integers(0, 255), st.binary(max_size=80))
+def test_parse_numbers_never_raise(u: int, s: int, m: int, data: bytes) -> None:
+    parsed = dane.parse_tlsa_text(f"{u} {s} {m} {data.hex()}")
+    if data:
+        assert parsed.record is not None
+
+
+def test_dane_ee_ignores_names_and_expiry(pki: Pki) -> None:
+    leaf = pki.leaf(["other.example.test"], expired=True)
+    state = _state(certs.tlsa_record_text(leaf.der))
+    assert state.applies
+    assert state.match(FakeProbe([leaf.der])).ok  # RFC 7671 §5.1
+    other = pki.leaf([HOST])
+    assert not state.match(FakeProbe([other.der])).ok
+
+
+def test_dane_ta_needs_anchor_in_chain(pki: Pki) -> None:
+    assert pki.inter is not None
+    leaf = pki.leaf([HOST])
+    ta = certs.tlsa_record_text(pki.inter.der, usage=2, selector=1, mtype=1)
+    state = _state(ta)
+    assert state.match(FakeProbe([leaf.der, pki.inter.der])).ok
+    missing = state.match(FakeProbe([leaf.der]))  # F54: leaf only
+    assert not missing.ok and missing.ta_problem == "ta-not-in-chain"
+    # "2 0 0" carries the whole anchor: the server may omit it (RFC 7671 §5.2.2).
+    full = _state(f"2 0 0 {pki.inter.der.hex()}")
+    assert full.match(FakeProbe([leaf.der])).ok
+
+
+def test_dane_ta_checks_name_and_validity(pki: Pki) -> None:
+    assert pki.inter is not None
+    state = _state(certs.tlsa_record_text(pki.inter.der, usage=2, selector=1, mtype=1))
+    wrong = pki.leaf(["elsewhere.example.test"])
+    assert state.match(FakeProbe([wrong.der, pki.inter.der])).ta_problem == "name"
+    old = pki.leaf([HOST], expired=True)
+    assert state.match(FakeProbe([old.der, pki.inter.der])).ta_problem == "expired"
+    rogue = make_leaf(pki.rogue, [HOST])
+    assert state.match(FakeProbe([rogue.der, pki.inter.der])).ta_problem == "chain"
+
+
+def test_pkix_usages_are_not_usable(pki: Pki) -> None:
+    leaf = pki.leaf([HOST])
+    spki = hashlib.sha256(certs.spki_der(leaf.cert)).hexdigest()
+    state = _state(f"1 1 1 {spki}")
+    assert not state.applies
+    assert not state.match(FakeProbe([leaf.der])).ok
+
+
+def test_recommended_record(pki: Pki) -> None:
+    leaf = pki.leaf([HOST])
+    state = _state("3 1 1 " + "00" * 32)
+    text = dane.recommended_record(state, [leaf.der])
+    assert text.startswith(f"_25._tcp.{HOST}. IN TLSA 3 1 1 ")
+    assert text.endswith(hashlib.sha256(certs.spki_der(leaf.cert)).hexdigest().upper())
+
+
+def _lab_findings(lab, domain: str) -> list:  # type: ignore[no-untyped-def]
+    async def main() -> list:
+        config = CheckConfig(
+            resolvers=((lab.resolver.split(":")[0], int(lab.resolver.split(":")[1])),),
+            ca_bundle=lab.ca_bundle,
+            allow_private_targets=True,
+            extra_public_suffixes=("test", "lab.test"),
+        )
+        ctx = CheckContext(domain, config)
+        return await dane.evaluate(ctx)
+
+    return asyncio.run(main())
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize(
+    ("domain", "fail", "warn"),
+    [
+        ("f01.lab.test", set(), set()),
+        ("f51.lab.test", {"DANE-07"}, set()),
+        ("f52.lab.test", set(), {"DANE-02"}),
+        ("f53.lab.test", {"DANE-04"}, set()),
+        ("f54.lab.test", {"DANE-09"}, set()),
+        ("f55.lab.test", {"DANE-10"}, set()),
+        ("f28.lab.test", {"DANE-10"}, set()),
+    ],
+)
+def test_lab_fixtures(lab, domain: str, fail: set[str], warn: set[str]) -> None:  # type: ignore[no-untyped-def]
+    findings = _lab_findings(lab, domain)
+    assert {f.id for f in findings if f.status == "fail"} == fail
+    assert {f.id for f in findings if f.status == "warn"} == warn
+    if domain == "f01.lab.test":
+        assert any(f.id == "DANE-12" and f.status == "pass" for f in findings)
+    if domain == "f51.lab.test":
+        fixes = [f.fix for f in findings if f.id == "DANE-07" and f.status == "fail"]
+        assert fixes and fixes[0].startswith("_25._tcp.mx1.f51.lab.test. IN TLSA 3 1 1 ")

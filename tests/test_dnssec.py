@@ -1,0 +1,85 @@
+"""DNSSEC: validation status from AD / SERVFAIL + CD retry, and the lab's bogus fixtures."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from checks import dnssec
+from checks.config import CheckConfig
+from checks.context import CheckContext
+from checks.dns import DnsAnswer
+
+
+class FakeDns:
+    def __init__(self, answers: dict[tuple[str, str, bool], DnsAnswer]) -> None:
+        self.answers = answers
+
+    async def query(
+        self, name: str, rdtype: str, *, cd: bool = False, want_dnssec: bool = False
+    ) -> DnsAnswer:
+        return self.answers.get((name, rdtype, cd), DnsAnswer(name, rdtype, "TIMEOUT"))
+
+
+def _status(answers: dict[tuple[str, str, bool], DnsAnswer]) -> dnssec.Validation:
+    ctx = CheckContext("example.test", CheckConfig(), dns=FakeDns(answers))  # type: ignore[arg-type]
+    return asyncio.run(dnssec.validation_status(ctx, "example.test", "SOA"))
+
+
+def test_secure_and_insecure() -> None:
+    ok = DnsAnswer("example.test", "SOA", "NOERROR", records=[object()], ad=True)  # type: ignore[list-item]
+    assert _status({("example.test", "SOA", False): ok}).status == "secure"
+    ok.ad = False
+    assert _status({("example.test", "SOA", False): ok}).status == "insecure"
+
+
+def test_servfail_with_answering_cd_retry_is_bogus() -> None:
+    fail = DnsAnswer("example.test", "SOA", "SERVFAIL", ede=[(7, "signature expired")])
+    cd = DnsAnswer("example.test", "SOA", "NOERROR", records=[object()])  # type: ignore[list-item]
+    v = _status({("example.test", "SOA", False): fail, ("example.test", "SOA", True): cd})
+    assert v.status == "bogus" and "EDE 7 (Signature Expired)" in v.reasons[0]
+
+
+def test_timeouts_are_indeterminate_not_bogus() -> None:
+    assert _status({}).status == "indeterminate"
+    fail = DnsAnswer("example.test", "SOA", "SERVFAIL")
+    assert _status({("example.test", "SOA", False): fail}).status == "indeterminate"
+
+
+def _lab_eval(lab, domain: str) -> list:  # type: ignore[no-untyped-def]
+    host, port = lab.resolver.split(":")
+    config = CheckConfig(
+        resolvers=((host, int(port)),),
+        ca_bundle=lab.ca_bundle,
+        allow_private_targets=True,
+        extra_public_suffixes=("test", "lab.test"),
+    )
+    return asyncio.run(dnssec.evaluate(CheckContext(domain, config)))
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize(
+    ("domain", "fail", "info"),
+    [
+        ("f01.lab.test", set(), set()),
+        ("f48.lab.test", {"DNSSEC-01", "DNSSEC-05"}, set()),
+        ("f49.lab.test", {"DNSSEC-01", "DNSSEC-02"}, set()),
+        ("f50.lab.test", {"DNSSEC-01"}, set()),
+        ("f52.lab.test", set(), {"DNSSEC-01"}),
+    ],
+)
+def test_lab_fixtures(lab, domain: str, fail: set[str], info: set[str]) -> None:  # type: ignore[no-untyped-def]
+    findings = _lab_eval(lab, domain)
+    assert {f.id for f in findings if f.status == "fail"} == fail
+    assert not [f for f in findings if f.status == "warn"]
+    assert info <= {f.id for f in findings if f.status == "info"}
+    if domain == "f48.lab.test":
+        # The other mechanisms see SERVFAIL ("could not check"), never "absent".
+        async def txt() -> bool:
+            host, port = lab.resolver.split(":")
+            ctx = CheckContext(domain, CheckConfig(resolvers=((host, int(port)),)))
+            answer = await ctx.dns.query("_mta-sts.f48.lab.test", "TXT")
+            return answer.failed and not answer.empty
+
+        assert asyncio.run(txt())
