@@ -220,3 +220,34 @@ def test_connection_refused(bundle: str) -> None:
 
     probe = asyncio.run(main())
     assert probe.error_kind == "refused" and not probe.connected
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize(
+    ("domain", "fail", "warn"),
+    [
+        ("f01.lab.test", set(), set()),
+        ("f25.lab.test", {"SMTP-09", "SMTP-16"}, set()),
+        ("f28.lab.test", {"SMTP-03"}, set()),
+        ("f29.lab.test", {"SMTP-10"}, set()),
+        ("f30a.lab.test", {"SMTP-11"}, set()),
+        ("f30b.lab.test", {"SMTP-11"}, set()),
+        ("f31.lab.test", {"SMTP-09"}, set()),
+        ("f32a.lab.test", {"SMTP-07"}, set()),
+        ("f32b.lab.test", set(), {"SMTP-07"}),
+        ("f33.lab.test", set(), set()),
+    ],
+)
+def test_lab_fixtures(lab: Any, domain: str, fail: set[str], warn: set[str]) -> None:
+    host, port = lab.resolver.split(":")
+    config = CheckConfig(
+        resolvers=((host, int(port)),),
+        ca_bundle=lab.ca_bundle,
+        allow_private_targets=True,
+        extra_public_suffixes=("test", "lab.test"),
+    )
+    findings = asyncio.run(starttls.evaluate(CheckContext(domain, config)))
+    assert {f.id for f in findings if f.status == "fail"} == fail
+    assert {f.id for f in findings if f.status == "warn"} == warn
+    # Findings name the MX and the IP.
+    assert all("[" in f.subject for f in findings if f.status in ("fail", "warn"))
