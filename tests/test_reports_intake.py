@@ -7,6 +7,7 @@ import csv
 import gzip
 import io
 import json
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -311,3 +312,16 @@ class DashboardTestCase(BaseTestCase):
         self.client.logout()
         for url in urls:
             assert self.client.get(url).status_code in (302, 404), url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_parses_what_the_endpoint_stored(client: Client, celery_worker) -> None:
+    address = ReportAddress.objects.create(domain_name="example.com")
+    response = post(client, address, gzip.compress(SAMPLE))
+    assert response.status_code == 201
+    raw = RawReport.objects.get(public_id=response.json()["id"])
+    deadline = timezone.now() + timedelta(seconds=20)
+    while raw.parse_status == RawReport.PENDING and timezone.now() < deadline:
+        time.sleep(0.05)
+        raw.refresh_from_db()
+    assert raw.parse_status == RawReport.PARSED, raw.error
