@@ -8,7 +8,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from celery import shared_task
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 from mailsec.domains.models import CheckRun, Domain
@@ -67,7 +67,11 @@ def run_check(run_code: str) -> str:
         # Called on the event loop's thread, one mechanism at a time: the dict is ours alone,
         # and each save writes all of it, so concurrent saves cannot lose a mechanism.
         progress[str(mechanism)] = str(worst([f.status for f in findings]))
-        await sync_to_async(_save_progress, thread_sensitive=False)(run.pk, dict(progress))
+        try:
+            await sync_to_async(_save_progress, thread_sensitive=False)(run.pk, dict(progress))
+        except Exception:
+            # Progress is for the watching page only; it must never sink the check.
+            log.warning("could not save the progress of %s", domain.name, exc_info=True)
 
     report: dict[str, Any] | None = None
     error = ""
@@ -78,7 +82,6 @@ def run_check(run_code: str) -> str:
         # A crash still ends the run and moves next_check_at on (in finish()).
         log.exception("check of %s failed", domain.name)
         error = f"The check could not be completed ({type(exc).__name__})."
-    close_old_connections()
     run.finish(report, error)
     return run.status
 

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import TransactionTestCase
+from django.utils import timezone
+
+from checks.findings import DomainReport, Finding, Mechanism, Status
+from mailsec.accounts.models import Team
+from mailsec.domains import tasks
+from mailsec.domains.models import CheckRun, Domain
+from tests.conftest import BaseTestCase
+
+
+def fake_report(name: str, config: object, **kwargs: object) -> DomainReport:
+    report = DomainReport(domain=name, score=85, score_version=1)
+    report.findings = [Finding("MX-01", Status.PASS, Mechanism.MX, "MX ok")]
+    return report
+
+
+class SchedulingTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        now = timezone.now()
+        self.due = [
+            Domain.objects.create(
+                team=self.team, name=f"d{i}.example", verified_at=now, next_check_at=now
+            )
+            for i in range(3)
+        ]
+        # not due, not verified: never claimed
+        Domain.objects.create(
+            team=self.team,
+            name="later.example",
+            verified_at=now,
+            next_check_at=now + timedelta(hours=1),
+        )
+        Domain.objects.create(team=self.team, name="unverified.example", next_check_at=now)
+
+    def test_two_beats_claim_each_due_domain_once(self) -> None:
+        now = timezone.now()
+        # Both beats read the due list before either updates a row: the worst interleaving.
+        seen_by_first = Domain.due_candidates(now)
+        seen_by_second = Domain.due_candidates(now)
+        first = Domain.claim_due(now, seen_by_first)
+        second = Domain.claim_due(now, seen_by_second)
+        self.assertEqual({d.name for d in first}, {"d0.example", "d1.example", "d2.example"})
+        self.assertEqual(second, [])
+        for d in first:
+            self.assertEqual(d.next_check_at, now + timedelta(hours=6))
+
+    def test_tick_enqueues_on_the_probes_queue(self) -> None:
+        with (
+            mock.patch.object(tasks.run_check, "apply_async") as apply_async,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            self.assertEqual(tasks.tick(), 3)
+            self.assertEqual(tasks.tick(), 0)
+        self.assertEqual(CheckRun.objects.count(), 3)
+        for call in apply_async.call_args_list:
+            self.assertEqual(call.kwargs["queue"], "probes")
+
+    def test_tick_joins_a_running_check(self) -> None:
+        CheckRun.objects.create(domain=self.due[0], status="running", started=timezone.now())
+        with mock.patch.object(tasks, "enqueue_run"):
+            self.assertEqual(tasks.tick(), 2)
+        self.assertEqual(CheckRun.objects.filter(domain=self.due[0]).count(), 1)
+
+    def test_a_run_stores_the_report(self) -> None:
+        run = CheckRun.objects.create(domain=self.due[0])
+        with mock.patch("checks.engine.check_domain_sync", side_effect=fake_report):
+            self.assertEqual(tasks.run_check(str(run.code)), "done")
+        run.refresh_from_db()
+        self.assertEqual(run.score, 85)
+        self.assertEqual(run.mechanisms["mx"], "pass")
+        self.assertEqual(run.findings[0]["id"], "MX-01")
+        domain = Domain.objects.get(pk=self.due[0].pk)
+        self.assertEqual(domain.last_run, run)
+        self.assertGreater(domain.next_check_at, timezone.now() + timedelta(hours=5))
+
+    def test_a_crashed_run_moves_on(self) -> None:
+        run = CheckRun.objects.create(domain=self.due[0])
+        with mock.patch("checks.engine.check_domain_sync", side_effect=RuntimeError("boom")):
+            self.assertEqual(tasks.run_check(str(run.code)), "error")
+        run.refresh_from_db()
+        self.assertEqual(run.status, "error")
+        self.assertIn("RuntimeError", run.error)
+        domain = Domain.objects.get(pk=self.due[0].pk)
+        self.assertGreater(domain.next_check_at, timezone.now() + timedelta(hours=5))
+        self.assertIsNone(domain.last_run)
+
+    def test_a_run_delivered_twice_runs_once(self) -> None:
+        run = CheckRun.objects.create(domain=self.due[0])
+        with mock.patch("checks.engine.check_domain_sync", side_effect=fake_report) as check:
+            tasks.run_check(str(run.code))
+            self.assertEqual(tasks.run_check(str(run.code)), "skipped")
+        self.assertEqual(check.call_count, 1)
+
+    def test_it_sweeps_runs_lost_with_their_worker(self) -> None:
+        now = timezone.now()
+        lost = CheckRun.objects.create(
+            domain=self.due[0], status="running", started=now - timedelta(minutes=30)
+        )
+        fresh = CheckRun.objects.create(domain=self.due[1], status="running", started=now)
+        Domain.objects.filter(pk=self.due[0].pk).update(next_check_at=now + timedelta(hours=6))
+        self.assertEqual(tasks.sweep_stuck_runs(), 1)
+        lost.refresh_from_db()
+        fresh.refresh_from_db()
+        self.assertEqual((lost.status, fresh.status), ("error", "running"))
+        # the domain is due again, so the next beat re-runs it
+        self.assertLessEqual(Domain.objects.get(pk=self.due[0].pk).next_check_at, timezone.now())
+
+    def test_it_thins_old_runs_to_one_a_day(self) -> None:
+        domain = self.due[0]
+        now = timezone.now()
+        day = (now - timedelta(days=100)).replace(hour=1)
+        for hours in (0, 6, 12, 18, 24, 30):  # 4 runs on one old day, 2 the next
+            CheckRun.objects.create(
+                domain=domain, status="done", created=day + timedelta(hours=hours)
+            )
+        for hours in (1, 2, 3):
+            CheckRun.objects.create(
+                domain=domain, status="done", created=now - timedelta(hours=hours)
+            )
+        call_command("thinruns", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        kept = list(CheckRun.objects.order_by("created").values_list("created", flat=True))
+        self.assertEqual(len(kept), 2 + 3)
+        self.assertEqual(kept[0], day + timedelta(hours=18))  # the last run of that day
+
+
+@pytest.mark.django_db(transaction=True)
+class ConcurrentBeatsTestCase(TransactionTestCase):
+    """Two beats in two threads with their own database connections."""
+
+    def test_two_concurrent_beats_claim_once(self) -> None:
+        team = Team.objects.create(name="t")
+        now = timezone.now()
+        for i in range(20):
+            Domain.objects.create(
+                team=team, name=f"c{i}.example", verified_at=now, next_check_at=now
+            )
+        results: list[list[Domain]] = []
+        barrier = threading.Barrier(2)
+
+        def beat() -> None:
+            candidates = Domain.due_candidates(now)
+            barrier.wait()
+            results.append(Domain.claim_due(now, candidates))
+            connection.close()
+
+        threads = [threading.Thread(target=beat) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        claimed = [d.name for r in results for d in r]
+        self.assertEqual(len(claimed), 20)
+        self.assertEqual(len(set(claimed)), 20)
