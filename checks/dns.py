@@ -158,6 +158,7 @@ class DnsClient:
                 "name": name,
                 "type": rdtype,
                 **({"cd": True} if cd else {}),
+                **({"do": True} if want_dnssec else {}),
                 "rcode": answer.rcode,
                 "ad": answer.ad,
                 "ms": answer.elapsed_ms,

@@ -89,11 +89,13 @@ def _ede_reasons(answer: DnsAnswer) -> list[str]:
 
 async def validation_status(ctx: CheckContext, name: str, rdtype: str = "SOA") -> Validation:
     """RFC 4035 §4.3 state of one lookup, as the validating resolver sees it."""
-    answer = await ctx.dns.query(name, rdtype)
+    # The SOA is asked with DO because evaluate() needs its RRSIGs too: one query, not two.
+    do = rdtype == "SOA"
+    answer = await ctx.dns.query(name, rdtype, want_dnssec=do)
     if not answer.failed:
         return Validation(name, "secure" if answer.ad else "insecure", answer)
     if answer.rcode == "SERVFAIL":
-        retry = await ctx.dns.query(name, rdtype, cd=True)
+        retry = await ctx.dns.query(name, rdtype, cd=True, want_dnssec=do)
         if not retry.failed:
             return Validation(name, "bogus", answer, retry, _ede_reasons(answer))
         return Validation(name, "indeterminate", answer, retry, _ede_reasons(answer))

@@ -89,5 +89,5 @@ def test_lookups_in_a_bogus_zone_are_errors_not_absence(lab: Any) -> None:
 def test_no_lookup_is_done_twice_in_one_run(lab: Any) -> None:
     scenario = next(s for s in SCENARIOS if s.domain == "f01.lab.test")
     report = run(lab, scenario)
-    asked = [(q["name"], q["type"], q.get("cd", False)) for q in report.query_log]
+    asked = [(q["name"], q["type"], q.get("cd"), q.get("do")) for q in report.query_log]
     assert len(asked) == len(set(asked))
