@@ -1,0 +1,102 @@
+"""An independent MTA-STS client agrees with mailsec on every MTA-STS fixture.
+
+postfix-mta-sts-resolver (PyPI) is run unmodified. It has no resolver or CA options, so it runs in
+a private mount namespace whose /etc/resolv.conf points at the lab resolver, with SSL_CERT_FILE
+set to the lab CA (lab-recipes §7). The scenario files say what an RFC 8461 sender concludes
+(`expect.mtasts`) and, where this client is known to read the RFC differently, what it concludes
+instead (`expect.mtasts_oracle`, with a note saying why).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checks import mtasts
+from checks.context import CheckContext
+from tests.lab.scenarios import load_scenarios
+from tests.test_engine_lab import lab_config
+
+pytestmark = pytest.mark.lab
+
+# Runs inside the namespace: resolve every domain concurrently with the client's own resolver.
+ORACLE_SCRIPT = """
+import asyncio, json, sys
+from postfix_mta_sts_resolver.resolver import STSResolver
+
+async def main(domains):
+    resolver = STSResolver(loop=asyncio.get_running_loop(), timeout=5)
+    results = await asyncio.gather(*(resolver.resolve(d) for d in domains))
+    return {d: r[0].name for d, r in zip(domains, results)}
+
+print(json.dumps(asyncio.run(main(sys.argv[1:]))))
+"""
+
+VERDICTS = {"VALID": "valid", "NONE": "none", "FETCH_ERROR": "invalid"}
+
+
+def run_oracle(lab: Any, domains: list[str], tmp_path: Path) -> dict[str, str]:
+    if shutil.which("unshare") is None:
+        pytest.fail("unshare (util-linux) is needed to run the MTA-STS oracle")
+    host, _, port = lab.env["MAILSEC_RESOLVER"].rpartition(":")
+    assert port == "53", "resolv.conf cannot carry a port: the lab resolver must be on 53"
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text(f"nameserver {host}\noptions edns0 trust-ad\n")
+    script = tmp_path / "oracle.py"
+    script.write_text(ORACLE_SCRIPT)
+    env = {**os.environ, "SSL_CERT_FILE": lab.env["MAILSEC_CA_BUNDLE"]}
+    command = (
+        f"mount --bind {resolv} /etc/resolv.conf && exec {sys.executable} {script} "
+        + " ".join(domains)
+    )
+    result = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", command],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    raw = json.loads(result.stdout.strip().splitlines()[-1])
+    return {d: VERDICTS.get(v, v) for d, v in raw.items()}
+
+
+def mailsec_verdict(lab: Any, domain: str) -> str:
+    async def verdict() -> str:
+        ctx = CheckContext(domain, replace(lab_config(lab), probe_cache_seconds=0))
+        state = await mtasts.get_policy(ctx)
+        if state.usable:
+            return "valid"
+        # A record with no usable policy, or a lookup that failed: a sender gets an error.
+        if state.record_status in ("valid", "error"):
+            return "invalid"
+        return "none"
+
+    return asyncio.run(verdict())
+
+
+def test_postfix_mta_sts_resolver_agrees_on_every_fixture(lab: Any, tmp_path: Path) -> None:
+    scenarios = [s for s in load_scenarios() if s.mtasts]
+    oracle = run_oracle(lab, [s.domain for s in scenarios], tmp_path)
+    disagreements = []
+    for scenario in scenarios:
+        ours = mailsec_verdict(lab, scenario.domain)
+        theirs = oracle[scenario.domain]
+        expected_theirs = scenario.mtasts_oracle or scenario.mtasts
+        if ours != scenario.mtasts or theirs != expected_theirs:
+            disagreements.append(
+                f"{scenario.domain}: mailsec={ours} oracle={theirs} "
+                f"(expected mailsec={scenario.mtasts}, oracle={expected_theirs})"
+            )
+    assert not disagreements, "\n".join(disagreements)
+    # The comparison means something only if it covers all three verdicts.
+    assert {"valid", "invalid", "none"} <= set(oracle.values())
