@@ -92,14 +92,20 @@ def _panels(run: CheckRun) -> list[Panel]:
         if not found and str(mech) not in run.mechanisms:
             continue
         found.sort(key=lambda f: order.get(f.get("status", ""), len(order)))
+        category = categories.get(str(mech), {})
+        status = run.mechanisms.get(str(mech), "na")
+        # The engine rolls a mechanism up to its worst finding, so one informational note
+        # among passes reads "info"; when the score counts the mechanism as fully good, say so.
+        if status == "info" and category.get("reason") == "good":
+            status = "pass"
         panels.append(
             Panel(
                 mechanism=str(mech),
                 title=MECHANISM_TITLES[mech],
-                status=run.mechanisms.get(str(mech), "na"),
+                status=status,
                 explanation=explain(str(mech)),
                 findings=found,
-                category=categories.get(str(mech), {}),
+                category=category,
             )
         )
     return panels

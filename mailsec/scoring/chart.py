@@ -41,7 +41,7 @@ class VersionMark:
 class Chart:
     points: list[Point] = field(default_factory=list)
     versions: list[VersionMark] = field(default_factory=list)
-    ticks: list[tuple[float, str]] = field(default_factory=list)
+    ticks: list[tuple[float, str, str]] = field(default_factory=list)
     width: int = WIDTH
     height: int = HEIGHT
 
@@ -103,7 +103,9 @@ def build_chart(runs: Sequence[RunLike]) -> Chart:
         prev = run
     # Up to five date labels along the bottom, evenly spaced in time.
     n = 1 if len(scored) == 1 else 5
+    fmt = "%b %-d" if (end - start).total_seconds() > 2 * 86400 else "%b %-d %H:%M"
     for i in range(n):
         when = start + (end - start) * (i / max(n - 1, 1))
-        chart.ticks.append((x_of(when), f"{when:%b %-d}"))
+        anchor = "middle" if 0 < i < n - 1 or n == 1 else ("start" if i == 0 else "end")
+        chart.ticks.append((x_of(when), when.strftime(fmt), anchor))
     return chart
