@@ -14,7 +14,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from reports import conf
 from reports.intake import IntakeError, accept_email, addresses_for_message
@@ -25,16 +25,24 @@ log = logging.getLogger(__name__)
 
 def _known_recipient(address: str) -> bool:
     close_old_connections()
-    token = token_from_recipient(address, conf.inbound_domain())
-    return bool(token) and bool(addresses_for_message(b"", [address]))
+    try:
+        token = token_from_recipient(address, conf.inbound_domain())
+        return bool(token) and bool(addresses_for_message(b"", [address]))
+    finally:
+        # Like the end of a web request: do not keep this thread's connection open between
+        # messages (the database may restart; a held session blocks maintenance).
+        connection.close()
 
 
 def _store(message: bytes, recipients: list[str]) -> list[str]:
     close_old_connections()
-    stored = []
-    for address in addresses_for_message(message, recipients):
-        stored.append(str(accept_email(address, message).raw.public_id))
-    return stored
+    try:
+        return [
+            str(accept_email(address, message).raw.public_id)
+            for address in addresses_for_message(message, recipients)
+        ]
+    finally:
+        connection.close()
 
 
 class ReportHandler:
