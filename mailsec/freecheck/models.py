@@ -92,8 +92,24 @@ class MechanismView:
     category: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+    def shown(self) -> list[dict[str, Any]]:
+        """Findings that need attention: problems, anything that cost points or has a fix."""
+        return [f for f in self.findings if _needs_attention(f, self.category)]
+
+    @property
+    def folded(self) -> list[dict[str, Any]]:
+        """The rest (passes, n/a, plain information), folded away so problems stand out."""
+        return [f for f in self.findings if not _needs_attention(f, self.category)]
+
+    @property
+    def folded_summary(self) -> str:
+        """ "7 pass, 2 n/a": what the fold holds."""
+        counts: dict[str, int] = {}
+        for finding in self.folded:
+            counts[finding["status_label"]] = counts.get(finding["status_label"], 0) + 1
+        return ", ".join(f"{n} {label}" for label, n in counts.items())
+
+    label: str = ""
 
 
 class FreeCheck(models.Model):
@@ -302,13 +318,19 @@ class FreeCheck(models.Model):
                         **f,
                         "status_label": STATUS_LABELS.get(f["status"], f["status"]),
                         "evidence_json": _pretty(f.get("evidence")),
+                        "anchor": f"{mechanism}-{number}",
                     }
-                    for f in ranked
+                    for number, f in enumerate(ranked, start=1)
                 ]
-                view.status = str(ranked[0]["status"]) if ranked else str(Status.NA)
                 view.category = categories.get(str(mechanism), {})
+                view.status, view.label = _verdict(ranked, view.category)
             views.append(view)
         return views
+
+    def counts(self) -> dict[str, int]:
+        """How many findings failed, warned, and could not be checked."""
+        found = [f for fs in self._findings_by_mechanism().values() for f in fs]
+        return {s: sum(1 for f in found if f["status"] == s) for s in ("fail", "warn", "error")}
 
     @property
     def done_count(self) -> int:
@@ -338,6 +360,30 @@ class FreeCheck(models.Model):
 
     def signup_url(self) -> str:
         return signup_url(self.domain)
+
+
+def _verdict(ranked: list[dict[str, Any]], category: dict[str, Any]) -> tuple[str, str]:
+    """A mechanism's badge: its worst problem; else "not deployed" when that cost its points;
+    else "pass" when anything passed. (The engine's roll-up ranks a lone `info` note above
+    sixteen passes, which reads as a warning on a card.)"""
+    statuses = [f["status"] for f in ranked]
+    for problem in ("fail", "error", "warn"):
+        if problem in statuses:
+            return problem, STATUS_LABELS[problem]
+    if category.get("reason") == "not deployed":
+        return "info", "not deployed"
+    if "pass" in statuses:
+        return "pass", STATUS_LABELS["pass"]
+    status = statuses[0] if statuses else "na"
+    return status, STATUS_LABELS.get(status, status)
+
+
+def _needs_attention(finding: dict[str, Any], category: dict[str, Any]) -> bool:
+    return (
+        finding["status"] in ("fail", "warn", "error")
+        or bool(finding.get("fix"))
+        or finding["id"] in category.get("costs", ())
+    )
 
 
 def _pretty(evidence: Any) -> str:
