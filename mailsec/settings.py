@@ -116,6 +116,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[mailsec] "
 ACCOUNT_RATE_LIMITS = {"request_login_code": "20/m/ip,3/m/key", "signup": "10/m/ip"}
 # Signing up with an address that has an account sends that account a sign-in code.
 ACCOUNT_FORMS = {"signup": "mailsec.accounts.forms.SignupForm"}
+# ...and lands on the same code page, at the same URL, as a new sign-up.
+ACCOUNT_ADAPTER = "mailsec.accounts.adapter.AccountAdapter"
 ALLAUTH_USER_CODE_FORMAT = {"length": 6, "numeric": True, "dashed": False}
 
 ROOT_URLCONF = "mailsec.urls"

@@ -29,11 +29,11 @@ class SignupTestCase(BaseTestCase):
 
     def test_it_signs_up_by_code_and_gets_a_team(self) -> None:
         r = self.client.post("/accounts/signup/", {"email": "dana@example.org"})
-        self.assertRedirects(r, "/accounts/confirm-email/", fetch_redirect_response=False)
+        self.assertRedirects(r, "/accounts/code/", fetch_redirect_response=False)
         self.assertEqual(len(mail.outbox), 1)
         # No links to click in the mail: a scanner that fetches links signs nobody in.
         self.assertNotIn("http", mail.outbox[0].body.split("Thanks")[0])
-        r = self.client.post("/accounts/confirm-email/", {"code": code_in(mail.outbox[0])})
+        r = self.client.post("/accounts/code/", {"code": code_in(mail.outbox[0])})
         self.assertRedirects(r, "/domains/", fetch_redirect_response=False)
         dana = User.objects.get(email="dana@example.org")
         self.assertFalse(dana.has_usable_password())
@@ -46,12 +46,37 @@ class SignupTestCase(BaseTestCase):
             user=self.alice, email="alice@example.org", verified=True, primary=True
         )
         r = self.client.post("/accounts/signup/", {"email": "alice@example.org"})
-        self.assertRedirects(r, "/accounts/login/code/confirm/", fetch_redirect_response=False)
+        self.assertRedirects(r, "/accounts/code/", fetch_redirect_response=False)
         self.assertEqual(User.objects.filter(email__iexact="alice@example.org").count(), 1)
         self.assertEqual(len(mail.outbox), 1)
-        r = self.client.post("/accounts/login/code/confirm/", {"code": code_in(mail.outbox[0])})
+        r = self.client.post("/accounts/code/", {"code": "000000"})
+        self.assertEqual(r.status_code, 200)  # a wrong code: the same page again, same URL
+        r = self.client.post("/accounts/code/", {"code": code_in(mail.outbox[0])})
         self.assertEqual(r.status_code, 302)
         self.assertEqual(int(self.client.session["_auth_user_id"]), self.alice.pk)
+
+    def test_signing_up_tells_nobody_whether_the_address_has_an_account(self) -> None:
+        """Same redirect, same page (the CSRF token aside) for a new and a known address."""
+        EmailAddress.objects.create(
+            user=self.alice, email="alice@example.org", verified=True, primary=True
+        )
+        pages = []
+        for email in ("alice@example.org", "alicia@example.org"):
+            client = Client()
+            r = client.post("/accounts/signup/", {"email": email})
+            self.assertEqual((r.status_code, r["Location"]), (302, "/accounts/code/"))
+            page = client.get(r["Location"]).content.decode()
+            page = re.sub(r'value="[^"]{40,}"', 'value="csrf"', page)  # the CSRF tokens
+            page = re.sub(r'"X-CSRFToken": "[^"]+"', '"X-CSRFToken": "csrf"', page)
+            pages.append(page.replace(email, "EMAIL"))
+        self.assertIn("Enter the code we emailed you", pages[0])
+        self.assertIn("sent a code to <strong>EMAIL</strong>", pages[0])
+        self.assertNotIn('class="message', pages[0])
+        self.assertEqual(pages[0], pages[1])
+
+    def test_the_code_page_without_a_sign_up_sends_to_sign_in(self) -> None:
+        r = self.client.get("/accounts/code/")
+        self.assertRedirects(r, "/accounts/login/", fetch_redirect_response=False)
 
     def test_it_logs_in_by_code(self) -> None:
         EmailAddress.objects.create(

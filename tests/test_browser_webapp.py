@@ -84,9 +84,8 @@ def test_sign_up_add_verify_check_and_read_the_report(
     shot(page, "01-signup.png")
     page.get_by_label("Email").fill("erin@example.org")
     page.get_by_role("button", name="Sign Up").click()
-    expect(
-        page.get_by_role("heading", name=re.compile("Enter Email Verification Code"))
-    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Enter the code we emailed you")).to_be_visible()
+    assert page.url.endswith("/accounts/code/")
     shot(page, "02-enter-code.png")
     page.get_by_label("Code").fill(last_code())
     page.get_by_role("button", name="Confirm").click()

@@ -14,13 +14,16 @@ class SignupForm(AllauthSignupForm):
     def try_save(self, request: HttpRequest) -> tuple[Any, Any]:
         """Someone signing up with an address that already has an account gets a sign-in
         code for it instead of an error (which would tell strangers who has an account) or
-        allauth's "you already have an account" mail (which leaves them stuck)."""
+        allauth's "you already have an account" mail (which leaves them stuck).
+
+        Both cases land on the same URL (accounts:confirm_code, see also the adapter) with
+        the same page, so the answer to "has this address an account?" is only in the mailbox."""
         if self.account_already_exists:
             email = self.cleaned_data["email"]
             users = filter_users_by_email(email, is_active=True, prefer_verified=True)
             if users:
                 LoginCodeVerificationProcess.initiate(request=request, user=users[0], email=email)
-                return None, HttpResponseRedirect(reverse("account_confirm_login_code"))
+                return None, HttpResponseRedirect(reverse("accounts:confirm_code"))
         return super().try_save(request)
 
 

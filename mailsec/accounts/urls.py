@@ -5,6 +5,8 @@ from mailsec.accounts import views
 app_name = "accounts"
 
 urlpatterns = [
+    # Under allauth's prefix, but not one of its URLs: see views.confirm_code.
+    path("accounts/code/", views.confirm_code, name="confirm_code"),
     path("account/", views.account, name="account"),
     path("team/", views.team, name="team"),
     path("team/invite/", views.invite, name="invite_create"),

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
+from allauth.account.stages import LoginByCodeStage, LoginStageController
+from allauth.account.views import ConfirmLoginCodeView, email_verification_sent
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.mail import EmailMultiAlternatives
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -136,3 +139,25 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, f"You joined {invite.team.name}.")
         return redirect("domains:index")
     return render(request, "accounts/invite.html", {"invite": invite, "matches": matches})
+
+
+class _ConfirmLoginCodeHere(ConfirmLoginCodeView):
+    """allauth's sign-in code page, except that "request a new code" comes back to the
+    shared code URL instead of revealing the sign-in one."""
+
+    def _resend_form_valid(self, form: Any) -> HttpResponse:
+        super()._resend_form_valid(form)
+        return redirect("accounts:confirm_code")
+
+
+_confirm_login_code_here = _ConfirmLoginCodeHere.as_view()
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_code(request: HttpRequest) -> HttpResponseBase:
+    """Where every sign-up lands: a new address verifies it here, an address that already
+    has an account gets a sign-in code and enters it here. One URL and one page for both,
+    so the sign-up form can't be used to learn who has an account."""
+    if request.user.is_anonymous and LoginStageController.enter(request, LoginByCodeStage.key):
+        return _confirm_login_code_here(request)
+    return email_verification_sent(request)
