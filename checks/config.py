@@ -66,6 +66,9 @@ class CheckConfig:
     # Probe results per MX address are reused across domains for this long (seconds).
     probe_cache_seconds: float = 300.0
     mechanisms: tuple[str, ...] = field(default=())  # empty = all
+    # (record id, policy sha256) seen by the previous check of this domain, for MTASTS-09
+    # ("the policy changed, the id did not"); None = no history, the check is skipped.
+    mtasts_previous: tuple[str, str] | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> CheckConfig:

@@ -9,6 +9,7 @@ sender would conclude about this domain.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -963,17 +964,15 @@ def _record_findings(
             subject=subject,
             evidence=txt_ev,
         )
-    previous = getattr(ctx.config, "mtasts_previous", None)
-    if isinstance(previous, dict) and state.record and state.policy is not None:
-        _history_finding(ctx, state, previous, out)
+    previous = ctx.config.mtasts_previous
+    if previous and state.record and state.policy is not None:
+        _history_finding(ctx, state, {"id": previous[0], "policy_sha256": previous[1]}, out)
 
 
 def _history_finding(
     ctx: CheckContext, state: MtaStsState, previous: dict[str, Any], out: Collector
 ) -> None:
     """MTASTS-09 (needs the previous scan): the id must change exactly when the policy does."""
-    import hashlib
-
     assert state.record is not None and state.fetch is not None
     digest = hashlib.sha256(state.fetch.body).hexdigest()
     old_id, old_digest = previous.get("id"), previous.get("policy_sha256")
@@ -1105,6 +1104,11 @@ def _policy_findings(
     assert policy is not None
     url = policy_url(ctx.domain)
     ev = {**fetch_ev, "policy": "\n".join(policy.lines[:60])}
+    if state.fetch is not None and state.record is not None:
+        # What the next check needs for MTASTS-09 (config.mtasts_previous): the digest is of
+        # the body as served, which the "policy" text above (lines, capped) can't reproduce.
+        ev["record_id"] = state.record.id
+        ev["policy_sha256"] = hashlib.sha256(state.fetch.body).hexdigest()
     fixed = policy_fix(policy.mode, policy.max_age, hosts or policy.mx)
     reported: dict[str, int] = {}
     for problem in policy.problems:

@@ -166,6 +166,18 @@ class Domain(models.Model):
     def done_runs(self) -> models.QuerySet[CheckRun]:
         return self.runs.filter(status=CheckRun.Status.DONE).order_by("-created")
 
+    def mtasts_previous(self) -> tuple[str, str] | None:
+        """What the last run that fetched an MTA-STS policy saw, for the engine's MTASTS-09.
+        A run that could not fetch the policy is passed over: a failed fetch in between must
+        not hide a changed policy behind an unchanged id."""
+        row = (
+            self.done_runs()
+            .exclude(mtasts_policy_sha256="")
+            .values_list("mtasts_id", "mtasts_policy_sha256")
+            .first()
+        )
+        return (row[0], row[1]) if row else None
+
 
 @dataclass
 class MechanismChange:
@@ -196,6 +208,15 @@ def goodness(status: str) -> int | None:
     return GOODNESS.get(status)
 
 
+def _mtasts_version(findings: list[dict[str, Any]]) -> tuple[str, str]:
+    """(record id, policy sha256) from the MTA-STS policy findings' evidence, or blanks."""
+    for f in findings:
+        ev = f.get("evidence") or {}
+        if f.get("mechanism") == "mta-sts" and ev.get("record_id") and ev.get("policy_sha256"):
+            return str(ev["record_id"])[:32], str(ev["policy_sha256"])[:64]
+    return "", ""
+
+
 def _finding_key(f: dict[str, Any]) -> tuple[str, str]:
     return (f.get("id", ""), f.get("subject", ""))
 
@@ -224,6 +245,10 @@ class CheckRun(models.Model):
     score_detail = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    # The MTA-STS record id and policy digest this run saw: the next run hands them to the
+    # engine (CheckConfig.mtasts_previous) so it can tell "policy changed, id did not".
+    mtasts_id = models.CharField(max_length=32, blank=True)
+    mtasts_policy_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [
@@ -311,6 +336,7 @@ class CheckRun(models.Model):
             self.findings = report.get("findings") or []
             self.score_detail = report.get("score_detail") or {}
             self.duration_ms = report.get("duration_ms")
+            self.mtasts_id, self.mtasts_policy_sha256 = _mtasts_version(self.findings)
         else:
             self.status = self.Status.ERROR
             self.error = error or (report or {}).get("error", "") or "The check failed."

@@ -76,7 +76,9 @@ def run_check(run_code: str) -> str:
     report: dict[str, Any] | None = None
     error = ""
     try:
-        config = engine_config(dkim_selectors=tuple(domain.selectors()))
+        config = engine_config(
+            dkim_selectors=tuple(domain.selectors()), mtasts_previous=domain.mtasts_previous()
+        )
         report = check_domain_sync(domain.name, config, on_progress=on_progress).to_dict()
     except Exception as exc:
         # A crash still ends the run and moves next_check_at on (in finish()).
