@@ -293,6 +293,11 @@ class FreeCheck(models.Model):
     def score_detail(self) -> dict[str, Any]:
         return (self.report or {}).get("score_detail") or {}
 
+    @property
+    def not_checked_titles(self) -> list[str]:
+        names = self.score_detail.get("not_checked", [])
+        return [MECHANISM_TITLES.get(Mechanism(n), n) if n in set(Mechanism) else n for n in names]
+
     def _findings_by_mechanism(self) -> dict[str, list[dict[str, Any]]]:
         if self.report is None:
             return self.partial
