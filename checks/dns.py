@@ -23,10 +23,18 @@ import dns.rcode
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
+import dns.rdtypes.tlsabase
 import dns.resolver
 import dns.rrset
 
 from checks.config import CheckConfig
+
+# dnspython >= 2.8 refuses to build a TLSA/SMIMEA rdata whose digest length does not fit its
+# matching type, and that ValueError aborts parsing of the WHOLE response: one bad record made the
+# TLSA lookup look like a network failure. RFC 7671 §9 (and RFC 6698 §2.1.3) make a record with an
+# "incorrect digest length" merely *unusable*; the DANE module judges each record itself
+# (dane.check_fields), so the DNS layer must hand every record over as published.
+dns.rdtypes.tlsabase.TLSABase._cert_length_by_mtype = {}
 
 # rcodes that mean "we could not find out", as opposed to an answer.
 UNANSWERED = {"SERVFAIL", "REFUSED", "TIMEOUT", "FORMERR", "NOTIMP", "NETWORK", "BADNAME"}
@@ -103,6 +111,12 @@ def normalize(name: str) -> str:
     return name.strip().rstrip(".").lower()
 
 
+def numeric_tld(name: str) -> bool:
+    """True for a name whose last label is all digits (an IPv4 address written as a name)."""
+    last = normalize(name).rsplit(".", 1)[-1]
+    return last.isascii() and last.isdigit()
+
+
 def _system_resolvers() -> tuple[tuple[str, int], ...]:
     try:
         resolver = dns.resolver.Resolver(configure=True)
@@ -124,6 +138,12 @@ class DnsClient:
     ) -> DnsAnswer:
         """want_dnssec sets DO (RFC 3225) and keeps the response in `.message` (DNSSEC checks)."""
         key = (normalize(name), rdtype.upper(), cd, want_dnssec)
+        if numeric_tld(key[0]):
+            # No top-level domain is all-numeric (RFC 1123 §2.1, RFC 3696 §2), so such a name
+            # (typically an IP address written where a host name belongs, e.g. as MX data) is
+            # NXDOMAIN at the root. Answer that directly: resolvers differ (some REFUSE it),
+            # and a REFUSED would wrongly read as "could not check".
+            return DnsAnswer(key[0], key[1], "NXDOMAIN", detail="all-numeric top-level label")
         future = self._cache.get(key)
         if future is None:
             future = asyncio.get_running_loop().create_future()
