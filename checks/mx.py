@@ -48,6 +48,10 @@ class MxHost:
     @property
     def lookup_failed(self) -> bool:
         """True when neither A nor AAAA gave an answer we can trust (SERVFAIL/timeout)."""
+        if self.is_ip_literal:
+            # An IP literal never resolves as a name (MX-05), whatever the resolver says
+            # about it: the host is certainly unusable, not "could not check".
+            return False
         return bool(self.answers) and not self.addresses and any(a.failed for a in self.answers)
 
     def evidence(self) -> dict[str, Any]:
@@ -167,10 +171,37 @@ async def _sending_signs(ctx: CheckContext) -> list[str]:
             if any("p=" in t for t in a.texts())
         ]
     signs.extend(f"DKIM key at {name}" for name in keys_found)
+    signs.extend(await _spf_senders(ctx))
     bimi = await ctx.dns.query(f"default._bimi.{ctx.domain}", "TXT")
     if any(t.startswith("v=BIMI1") for t in bimi.texts()):
         signs.append(f"BIMI record at default._bimi.{ctx.domain}")
     return signs
+
+
+async def _spf_senders(ctx: CheckContext) -> list[str]:
+    """An SPF record that authorises senders says the domain is used to send mail.
+
+    RFC 7505 §4.2: a null-MX domain SHOULD NOT be used in MAIL FROM or From, and its SPF record
+    can be plain `v=spf1 -all`. The checklist's MX-03 "Bad:" example is exactly a null MX next to
+    `v=spf1 include:... ~all`. A record whose only term is `-all`/`~all` authorises nobody.
+    """
+    from checks import spf
+
+    try:
+        record = await spf.get_record(ctx)
+    except Exception:  # the SPF module's own evaluation reports its failures
+        return []
+    parsed = record.parsed
+    if parsed is None:
+        return []
+    authorising = [
+        t.text for t in parsed.evaluated if t.name != "all" and t.qualifier in ("+", "?", "~")
+    ]
+    if parsed.redirect is not None and parsed.all_term is None:
+        authorising.append(parsed.redirect.text)
+    if not authorising:
+        return []
+    return [f"an SPF record authorising senders ({' '.join(authorising)})"]
 
 
 def _describe_keys(result: object) -> list[str] | None:

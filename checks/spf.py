@@ -1074,8 +1074,26 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
     # Root problems other than SPF-11/19 are reported by evaluate(); the root's SPF-11/19 too.
 
 
+def _redirect_dead_end(node: SpfNode) -> bool:
+    """True when the redirect chain ends at a domain without a usable SPF record.
+
+    Then the terminal policy is not "missing": the redirect is a permerror (SPF-08, RFC 7208
+    §6.1) or a temperror (SPF-20), and a "no 'all'" warning would point at the wrong fix.
+    """
+    if node.parsed is None:
+        return True
+    if node.parsed.all_term is not None:
+        return False
+    for child in node.children:
+        if child.via == "redirect":
+            return _redirect_dead_end(child)
+    return False
+
+
 def _terminal(out: Collector, domain: str, tree: SpfNode, parsed: ParsedSpf) -> None:
     qualifier = effective_all(tree)
+    if qualifier is None and parsed.redirect is not None and _redirect_dead_end(tree):
+        return  # reported as SPF-08 / SPF-20 on the redirect target
     fix = _txt_fix(domain, corrected_record(parsed))
     evidence = {"record": parsed.text, "terminal": qualifier and f"{qualifier}all"}
     if qualifier == "+":
