@@ -92,6 +92,8 @@ class LabPKI:
         not_after = self.now + dt.timedelta(days=60)
         if spec.kind == "expired":
             not_before, not_after = self.now - dt.timedelta(days=91), self.now - dt.timedelta(days=1)
+        elif spec.kind == "expiring":  # inside the 14-day SMTP-10 warning window
+            not_after = self.now + dt.timedelta(days=10)
         elif spec.kind == "not-yet-valid":
             not_before, not_after = self.now + dt.timedelta(days=1), self.now + dt.timedelta(days=91)
         issuer = {"self-signed": None, "rogue": self.rogue}.get(spec.kind, self.issuing)

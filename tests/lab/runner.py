@@ -110,6 +110,7 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
                 "host": h.host, "ip": h.ip, "port": h.port, "starttls": h.starttls,
                 "tls_min": h.tls_min, "tls_max": h.tls_max, "banner_delay": h.banner_delay,
                 "max_connections": h.max_connections, "window": h.window,
+                "reoffer_starttls": h.reoffer_starttls,
             }
             issued = pki.leaf(h.host, h.host, h.cert)
             row["cert"], row["key"] = map(str, pki.write_server(issued, certs, f"smtp-{h.host}-{h.ip}"))

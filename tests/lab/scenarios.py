@@ -17,7 +17,7 @@ BUILTIN_DIR = Path(__file__).resolve().parent / "scenarios"
 ENV_DIRS = "MAILSEC_LAB_SCENARIOS"
 
 DNSSEC_MODES = {"signed", "unsigned", "expired-signatures", "ds-mismatch", "tampered"}
-CERT_KINDS = {"valid", "expired", "not-yet-valid", "self-signed", "rogue"}
+CERT_KINDS = {"valid", "expired", "not-yet-valid", "self-signed", "rogue", "expiring"}
 CHAINS = {"full", "leaf"}
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 MTASTS_VALUES = {"valid", "invalid", "none"}
@@ -49,6 +49,7 @@ class SmtpHost:
     banner_delay: float = 0.0
     max_connections: int = 0
     window: float = 30.0
+    reoffer_starttls: bool = False  # advertise STARTTLS again after TLS (RFC 3207 §4.2 breach)
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
             banner_delay=float(row.get("banner_delay", 0.0)),
             max_connections=int(row.get("max_connections", 0)),
             window=float(row.get("window", 30.0)),
+            reoffer_starttls=bool(row.get("reoffer_starttls", False)),
         ))
 
     https: list[HttpsHost] = []

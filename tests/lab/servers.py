@@ -71,6 +71,17 @@ class Spool:
         return "250 2.0.0 OK queued"
 
 
+class ReofferSpool(Spool):
+    """An MX that advertises STARTTLS again after the handshake (RFC 3207 §4.2 says MUST NOT)."""
+
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope,
+                          hostname: str, responses: list[str]) -> list[str]:
+        session.host_name = hostname  # the 5-argument hook takes over this bookkeeping
+        if session.ssl is not None and not any("STARTTLS" in r for r in responses):
+            responses.insert(len(responses) - 1, "250-STARTTLS")
+        return responses
+
+
 class LabSMTP(SMTP):
     def __init__(self, handler: Spool, row: dict[str, Any], history: list[float],
                  events: JsonLog, **kw: Any) -> None:
@@ -107,7 +118,8 @@ async def start_smtp(run: Path, rows: list[dict[str, Any]], events: JsonLog) -> 
 
         def factory(row: dict[str, Any] = row, ctx: ssl.SSLContext | None = ctx,
                     history: list[float] = history) -> LabSMTP:
-            return LabSMTP(Spool(run, row["host"], events), row, history, events,
+            spool = (ReofferSpool if row.get("reoffer_starttls") else Spool)(run, row["host"], events)
+            return LabSMTP(spool, row, history, events,
                            hostname=row["host"], ident="LabMTA ESMTP", tls_context=ctx,
                            require_starttls=False, timeout=60)
 
