@@ -104,7 +104,8 @@ def scenario_zone(scenario: Any) -> Zone:
     zone: dict[tuple[str, str], list[str]] = {}
 
     def load(origin: str, lines: tuple[str, ...]) -> None:
-        text = "\n".join(line for line in lines if "{" not in line)
+        # Only TLSA placeholders are templated; SPF macros such as %{q} are record text.
+        text = "\n".join(line for line in lines if "{tlsa_" not in line)
         parsed = dns.zone.from_text(
             f"$ORIGIN {origin}.\n$TTL 300\n@ SOA ns. h. 1 2 3 4 5\n@ NS ns.\n{text}\n",
             origin=origin,
@@ -187,6 +188,15 @@ def _scenario_findings(scenario: Any) -> list[Finding]:
     return asyncio.run(go())
 
 
+BOGUS_FIXTURES = ("f48.lab.test", "f49.lab.test", "f50.lab.test")
+
+
+def _needs_real_resolver(scenario: Any) -> bool:
+    """FakeDns follows no CNAME and cannot fail validation: such scenarios run only in the lab."""
+    lines = [*scenario.records, *(r for rs in scenario.other_zones.values() for r in rs)]
+    return any(" CNAME " in line or any(z in line for z in BOGUS_FIXTURES) for line in lines)
+
+
 def test_lab_scenarios_offline() -> None:
     """Every lab fixture, served by FakeDns: exactly the expected SPF/DKIM/DMARC/BIMI findings
     at warn/fail and no errors. The same fixtures run against the real lab in test_lab_*."""
@@ -198,6 +208,8 @@ def test_lab_scenarios_offline() -> None:
         want_warn = {i for i in scenario.expect_warn if i.startswith(OWN_PREFIXES)}
         if scenario.dnssec in ("expired-signatures", "tampered", "ds-mismatch"):
             continue  # needs a validating resolver: only meaningful against the lab
+        if _needs_real_resolver(scenario):
+            continue
         if got["fail"] != want_fail or got["warn"] != want_warn or got["error"]:
             problems.append((scenario.domain, got, want_fail, want_warn))
     assert not problems
