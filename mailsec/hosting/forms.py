@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django import forms
+
+from mailsec.hosting import policy as rules
+from mailsec.hosting.models import HostedPolicy
+
+
+class PolicySettingsForm(forms.Form):
+    mode = forms.ChoiceField(choices=HostedPolicy.Mode.choices)
+    max_age = forms.IntegerField(
+        min_value=rules.MIN_MAX_AGE,
+        max_value=rules.MAX_MAX_AGE,
+        help_text="Seconds senders keep the policy (86400 = a day, 604800 = a week).",
+    )
+    extra = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Extra mx patterns",
+        help_text="One per line, e.g. *.mail.protection.outlook.com. A wildcard covers one label only.",
+    )
+
+    def clean_extra(self) -> list[str]:
+        out: list[str] = []
+        for line in self.cleaned_data["extra"].split():
+            pattern = rules.normalize_pattern(line)
+            if pattern is None:
+                raise forms.ValidationError(f"{line!r} is not a host name or *.name pattern.")
+            if pattern not in out:
+                out.append(pattern)
+        return out
+
+
+class SuggestionForm(forms.Form):
+    pattern = forms.CharField(max_length=253)

@@ -1,0 +1,97 @@
+"""DNS facts about a hosted domain, always through the engine's resolver (checks.dns), never the
+system's: in the lab and in production they differ, and a cached system answer would hide a
+customer's change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from checks.dns import DnsClient, normalize
+from checks.mtasts import parse_sts_record
+from checks.tasks import engine_config
+
+
+def client() -> DnsClient:
+    return DnsClient(engine_config())
+
+
+@dataclass
+class MxLookup:
+    hosts: list[str]
+    failed: bool = False
+    detail: str = ""
+
+
+async def live_mx(dns: DnsClient, domain: str) -> MxLookup:
+    answer = await dns.query(domain, "MX")
+    if answer.failed:
+        return MxLookup([], failed=True, detail=answer.describe_failure())
+    if not answer.exists:
+        # RFC 5321 §5.1: no MX means the domain itself receives the mail
+        return MxLookup([domain])
+    hosts = [normalize(r.exchange.to_text()) for r in answer.records]  # type: ignore[attr-defined]
+    return MxLookup(sorted({h for h in hosts if h}))  # a null MX ("." -> "") is no host
+
+
+async def points_at_us(dns: DnsClient, name: str) -> tuple[bool, str]:
+    """Does `name` lead to our policy host: a CNAME chain ending there, or only our addresses?"""
+    ours_name = normalize(settings.MAILSEC_POLICY_HOST)
+    answer = await dns.query(name, "A")
+    if answer.failed:
+        return False, f"could not look up {name}: {answer.describe_failure()}"
+    if ours_name in answer.cnames:
+        return True, f"{name} is a CNAME to {ours_name}"
+    theirs, _ = await dns.addresses(name)
+    ours, _ = await dns.addresses(ours_name)
+    if theirs and ours and set(theirs) <= set(ours):
+        return True, f"{name} has our addresses ({', '.join(theirs)})"
+    if not theirs:
+        return False, f"{name} does not exist yet"
+    return False, f"{name} points elsewhere ({', '.join(answer.cnames + theirs)})"
+
+
+@dataclass
+class RecordState:
+    """The customer's _mta-sts record: `cname` (into our zone), `txt` (plain, current id),
+    `stale` (plain, another id), `missing`, `other` (something else) or `error`."""
+
+    state: str
+    detail: str
+    found_id: str = ""
+
+
+async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str) -> RecordState:
+    name = f"_mta-sts.{domain}"
+    answer = await dns.txt(name)
+    if answer.failed:
+        return RecordState("error", f"could not look up {name}: {answer.describe_failure()}")
+    if zone_name and zone_name in answer.cnames:
+        return RecordState("cname", f"{name} is a CNAME to {zone_name}")
+    ids = []
+    for raw in answer.raw_texts():
+        if raw.startswith(b"v=STSv1"):
+            record = parse_sts_record(raw)
+            ids.append(record.id or "")
+    if not ids:
+        if answer.cnames:
+            return RecordState(
+                "other", f"{name} is a CNAME to {answer.cnames[-1]}, not to our zone"
+            )
+        return RecordState("missing", f"{name} has no MTA-STS record")
+    if len(ids) == 1 and ids[0] == policy_id:
+        return RecordState("txt", f"{name} has a plain TXT with the current id", ids[0])
+    return RecordState(
+        "stale",
+        f"{name} has id={', '.join(ids)} but the policy's id is {policy_id}: senders will not "
+        "refetch the policy until you update it (or CNAME it to our zone).",
+        ids[0],
+    )
+
+
+async def tlsrpt_record(dns: DnsClient, domain: str) -> bool | None:
+    answer = await dns.txt(f"_smtp._tls.{domain}")
+    if answer.failed:
+        return None
+    return any(t.startswith("v=TLSRPTv1") for t in answer.texts())

@@ -1,0 +1,187 @@
+"""Hosted MTA-STS: one policy per verified domain, kept in step with the domain's MX.
+
+The model owns the rules of the closed loop (`apply_mx`, `release_due`): a new MX joins the
+policy at once, a departed MX stays listed until every sender that may hold a policy naming it
+has had to refetch (max_age), and turning hosting off serves `mode: none` for max_age before
+the name is released. Every change to the text gets a new id; the caller then publishes the
+id in our zone (`zone.PolicyZone`) and tells the owner (`notify.tell`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.utils import timezone
+
+from mailsec.domains.models import Domain
+from mailsec.hosting import policy as rules
+
+
+class HostedPolicyQuerySet(models.QuerySet["HostedPolicy"]):
+    def servable(self) -> HostedPolicyQuerySet:
+        """Policies we answer for: active or winding down (mode none), on a verified domain."""
+        return self.filter(
+            state__in=[HostedPolicy.State.ACTIVE, HostedPolicy.State.DISABLING],
+            domain__verified_at__isnull=False,
+        )
+
+
+class HostedPolicy(models.Model):
+    class Mode(models.TextChoices):
+        NONE = "none"
+        TESTING = "testing"
+        ENFORCE = "enforce"
+
+    class State(models.TextChoices):
+        ACTIVE = "active"
+        DISABLING = "disabling"  # serving mode none until release_at
+        OFF = "off"  # released: nothing served, no certificate, no TXT in our zone
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    domain = models.OneToOneField(Domain, models.CASCADE, related_name="hosted_policy")
+    # The served name, unique across teams: two teams may both verify a domain, only one
+    # policy can answer on mta-sts.<name>.
+    name = models.CharField(max_length=253, unique=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.TESTING)
+    max_age = models.PositiveIntegerField(default=rules.DEFAULT_MAX_AGE)
+    # MX hosts seen live (exact names), patterns the owner added, and departed hosts still
+    # listed with the time (ISO) after which they may go.
+    mx_live = models.JSONField(default=list, blank=True)
+    mx_extra = models.JSONField(default=list, blank=True)
+    pending_removals = models.JSONField(default=dict, blank=True)
+    policy_id = models.CharField(max_length=rules.ID_MAX_LENGTH, blank=True)
+    text = models.TextField(blank=True)
+    # The id last written to our zone; differs from policy_id while an UPDATE is owed.
+    published_id = models.CharField(max_length=rules.ID_MAX_LENGTH, blank=True)
+    testing_since = models.DateTimeField(null=True, blank=True)
+    release_at = models.DateTimeField(null=True, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_sync_error = models.CharField(max_length=500, blank=True)
+    # What the customer's _mta-sts record looked like at the last sync (cname/txt/stale/...).
+    record_state = models.CharField(max_length=20, blank=True)
+    cert_not_after = models.DateTimeField(null=True, blank=True)
+    cert_checked_at = models.DateTimeField(null=True, blank=True)
+    cert_error = models.CharField(max_length=300, blank=True)
+    # The smallest "days left" threshold (21, 7) already reported, so each alert goes once.
+    cert_warned_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    objects = HostedPolicyQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"hosted policy for {self.name}"
+
+    # --- The text ----------------------------------------------------------------------
+
+    @property
+    def served_mode(self) -> str:
+        return self.Mode.NONE if self.state == self.State.DISABLING else self.mode
+
+    def patterns(self) -> list[str]:
+        listed = set(self.mx_live) | set(self.mx_extra) | set(self.pending_removals)
+        return sorted(listed)
+
+    def render(self) -> str:
+        return rules.policy_text(self.served_mode, self.patterns(), self.max_age)
+
+    def refresh_text(self, now: datetime | None = None) -> bool:
+        """Recompute the text; a different text gets a new id. True when it changed."""
+        text = self.render()
+        if text == self.text and self.policy_id:
+            return False
+        self.text = text
+        self.policy_id = rules.new_policy_id(text, now or timezone.now(), self.policy_id)
+        return True
+
+    @property
+    def zone_outdated(self) -> bool:
+        return self.state != self.State.OFF and self.published_id != self.policy_id
+
+    # --- The MX loop -------------------------------------------------------------------
+
+    def apply_mx(self, live: list[str], now: datetime) -> list[str]:
+        """Bring the policy in step with the live MX host names; returns what happened, in
+        words for the owner. Call only with a successful lookup: a failed one says nothing
+        about which hosts left."""
+        said: list[str] = []
+        live = sorted(dict.fromkeys(h.rstrip(".").lower() for h in live))
+        pending = dict(self.pending_removals)
+        for host in live:
+            if host in pending:
+                # it came back before its removal: keep it, as a live host again
+                del pending[host]
+                said.append(f"{host} is back in the MX records; it stays in the policy.")
+            elif host not in self.mx_live:
+                covered = rules.uncovered([host], self.mx_extra) == []
+                said.append(
+                    f"New MX {host}: added to the policy at once"
+                    + (" (your pattern already covered it)." if covered else ".")
+                )
+        for host in self.mx_live:
+            if host not in live:
+                not_before = now + timedelta(seconds=self.max_age)
+                pending[host] = not_before.isoformat()
+                said.append(
+                    f"{host} left the MX records. It stays in the policy until "
+                    f"{not_before:%Y-%m-%d %H:%M} UTC (max_age), so senders holding the "
+                    "current policy can still deliver to it meanwhile."
+                )
+        self.mx_live = live
+        self.pending_removals = pending
+        return said
+
+    def drop_due_removals(self, now: datetime) -> list[str]:
+        said = []
+        for host, when in sorted(self.pending_removals.items()):
+            if datetime.fromisoformat(when) <= now:
+                del self.pending_removals[host]
+                said.append(
+                    f"{host} left the MX records more than max_age ago: removed from the policy."
+                )
+        return said
+
+    def removal_times(self) -> list[tuple[str, datetime]]:
+        return [(h, datetime.fromisoformat(w)) for h, w in sorted(self.pending_removals.items())]
+
+    # --- Mode and lifecycle ------------------------------------------------------------
+
+    def set_mode(self, mode: str, now: datetime) -> None:
+        if mode == self.Mode.TESTING and self.mode != mode:
+            self.testing_since = now  # the TLS-RPT evidence for enforce counts from here
+        self.mode = mode
+
+    def begin_disable(self, now: datetime) -> None:
+        """Serve mode none for max_age: senders holding a testing/enforce policy refetch it
+        (new id) and stop applying it before we stop answering."""
+        self.state = self.State.DISABLING
+        self.release_at = now + timedelta(seconds=self.max_age)
+
+    def resume(self) -> None:
+        self.state = self.State.ACTIVE
+        self.release_at = None
+
+    def release_due(self, now: datetime) -> bool:
+        return (
+            self.state == self.State.DISABLING
+            and self.release_at is not None
+            and (self.release_at <= now)
+        )
+
+
+class HostingEvent(models.Model):
+    """What happened to a hosted policy, in words for the owner (the page shows the latest)."""
+
+    policy = models.ForeignKey(HostedPolicy, models.CASCADE, related_name="events")
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=20)
+    message = models.TextField()
+    served_id = models.CharField(max_length=rules.ID_MAX_LENGTH, blank=True)  # id after it
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.policy.name}: {self.message[:60]}"

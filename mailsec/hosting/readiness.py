@@ -1,0 +1,81 @@
+"""When is `enforce` safe? From TLS-RPT evidence (the reports app): senders that applied our
+testing policy say whether delivery to each MX would have passed.
+
+Safe means: reports on enough distinct days, from enough distinct reporters, with successful
+sessions and no failure at all, per MX, since the policy went to testing. One big reporter for a
+day or two is not enough: a failure that only some senders hit (an old TLS stack, a missing
+intermediate) shows up only across several reporters and days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Sum
+
+from mailsec.hosting.models import HostedPolicy
+
+MIN_DAYS = 7
+MIN_REPORTERS = 2
+LOOKBACK = timedelta(days=30)
+
+
+@dataclass
+class MxEvidence:
+    mx: str
+    failed_sessions: int = 0
+    result_types: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Readiness:
+    ready: bool
+    days: int
+    reporters: int
+    successful: int
+    failed: int
+    per_mx: list[MxEvidence]
+    reasons: list[str]
+
+
+def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
+    from reports.models import FailureDetail, PolicyResult
+
+    since = max(filter(None, [policy.testing_since, now - LOOKBACK]))
+    results = PolicyResult.objects.filter(
+        report__address__domain=policy.domain,
+        report__end__gt=since,
+        policy_type="sts",
+    )
+    days = results.values("report__day").distinct().count()
+    reporters = results.values("report__submitter").distinct().count()
+    totals = results.aggregate(ok=Sum("successful"), bad=Sum("failed"))
+    successful, failed = totals["ok"] or 0, totals["bad"] or 0
+    by_mx: dict[str, MxEvidence] = {h: MxEvidence(h) for h in policy.mx_live}
+    details = FailureDetail.objects.filter(policy__in=results).values_list(
+        "receiving_mx_hostname", "result_type", "failed_session_count"
+    )
+    for host, result_type, count in details:
+        key = (host or "(MX not named)").rstrip(".").lower()
+        evidence = by_mx.setdefault(key, MxEvidence(key))
+        evidence.failed_sessions += count
+        evidence.result_types.add(result_type)
+    reasons = []
+    if policy.mode != HostedPolicy.Mode.TESTING:
+        reasons.append(f"The policy is in mode {policy.mode}, not testing.")
+    if days < MIN_DAYS:
+        reasons.append(f"Reports cover {days} day(s) in testing mode; {MIN_DAYS} are needed.")
+    if reporters < MIN_REPORTERS:
+        reasons.append(f"{reporters} distinct reporter(s); {MIN_REPORTERS} are needed.")
+    if successful == 0:
+        reasons.append("No successful session reported yet.")
+    failing = [e for e in by_mx.values() if e.failed_sessions]
+    for e in failing:
+        reasons.append(
+            f"{e.mx}: {e.failed_sessions} failed session(s) ({', '.join(sorted(e.result_types))})."
+        )
+    if failed and not failing:
+        reasons.append(f"{failed} failed session(s) reported.")
+    per_mx = sorted(by_mx.values(), key=lambda e: e.mx)
+    return Readiness(not reasons, days, reporters, successful, failed, per_mx, reasons)

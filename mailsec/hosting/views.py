@@ -1,0 +1,261 @@
+"""Hosted MTA-STS views: the policy server and Caddy's `ask` (reached through the host-dispatch
+middleware), and the owner's hosting page with its POST actions."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from mailsec.accounts.scope import get_domain_or_404
+from mailsec.domains.models import Domain
+from mailsec.hosting import lookups, service
+from mailsec.hosting import policy as rules
+from mailsec.hosting.forms import PolicySettingsForm, SuggestionForm
+from mailsec.hosting.models import HostedPolicy
+from mailsec.hosting.readiness import enforce_readiness
+from mailsec.hosting.zone import PolicyZone
+
+
+def _not_found() -> HttpResponse:
+    # Plain and short: nothing of the app's pages or templates on customers' names.
+    return HttpResponseNotFound(b"Not found\r\n", content_type="text/plain")
+
+
+def serve_policy(request: HttpRequest, domain: str) -> HttpResponse:
+    """GET https://mta-sts.<domain>/.well-known/mta-sts.txt and nothing else (RFC 8461 §3.3)."""
+    if request.method != "GET" or request.path_info != rules.POLICY_PATH:
+        return _not_found()
+    policy = HostedPolicy.objects.servable().filter(name=domain).only("text").first()
+    if policy is None or not policy.text:
+        return _not_found()
+    response = HttpResponse(policy.text.encode("ascii"), content_type="text/plain")
+    response["Cache-Control"] = "no-cache"  # senders must see a new text as soon as the id moves
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def ask(request: HttpRequest) -> HttpResponse:
+    """Caddy's on-demand TLS gate: 200 only for mta-sts.<d> of a hosted, verified domain whose
+    mta-sts name leads to our policy host. Anything else gets no certificate, which also keeps
+    strangers from making us spend ACME rate limits on their names."""
+    name = request.GET.get("domain", "").strip().lower().rstrip(".")
+    if not name.startswith("mta-sts."):
+        return HttpResponse(b"not a policy host\n", status=403, content_type="text/plain")
+    domain = name.removeprefix("mta-sts.")
+    if not HostedPolicy.objects.servable().filter(name=domain).exists():
+        return HttpResponse(b"not hosted\n", status=403, content_type="text/plain")
+    ok, detail = asyncio.run(lookups.points_at_us(lookups.client(), name))
+    if not ok:
+        return HttpResponse(detail.encode() + b"\n", status=403, content_type="text/plain")
+    return HttpResponse(b"ok\n", content_type="text/plain")
+
+
+# --- The owner's page --------------------------------------------------------------------------
+
+
+@dataclass
+class RecordRow:
+    name: str
+    rtype: str
+    value: str
+    state: str  # ok | missing | stale | error | info
+    detail: str
+    alternative: str = ""
+
+
+def _records(domain: Domain, policy: HostedPolicy | None) -> list[RecordRow]:
+    zone = PolicyZone.from_settings()
+    zone_name = zone.record_name(domain.name) if zone else ""
+    policy_id = policy.policy_id if policy else ""
+    dns = lookups.client()
+
+    async def look() -> tuple[tuple[bool, str], lookups.RecordState, bool | None]:
+        return await asyncio.gather(
+            lookups.points_at_us(dns, f"mta-sts.{domain.name}"),
+            lookups.sts_record(dns, domain.name, policy_id, zone_name),
+            lookups.tlsrpt_record(dns, domain.name),
+        )
+
+    (host_ok, host_detail), sts, tlsrpt = asyncio.run(look())
+    plain = f"v=STSv1; id={policy_id};" if policy_id else "v=STSv1; id=<the policy id>;"
+    sts_state = {"cname": "ok", "txt": "ok", "stale": "stale", "error": "error"}.get(
+        sts.state, "missing"
+    )
+    rows = [
+        RecordRow(
+            f"mta-sts.{domain.name}",
+            "CNAME",
+            settings.MAILSEC_POLICY_HOST,
+            "ok" if host_ok else "missing",
+            host_detail,
+        ),
+        RecordRow(
+            f"_mta-sts.{domain.name}",
+            "CNAME" if zone_name else "TXT",
+            zone_name or plain,
+            sts_state,
+            sts.detail,
+            alternative=plain if zone_name else "",
+        ),
+    ]
+    rua = domain.report_addresses.first()
+    rows.append(
+        RecordRow(
+            f"_smtp._tls.{domain.name}",
+            "TXT",
+            f"v=TLSRPTv1; {rua.rua_record()}"
+            if rua
+            else "v=TLSRPTv1; rua=mailto:<where reports go>",
+            {True: "ok", False: "missing", None: "error"}[tlsrpt],
+            "TLS reports are the evidence that tells when enforce is safe."
+            if not tlsrpt
+            else "TLS-RPT record found.",
+        )
+    )
+    return rows
+
+
+@login_required
+@require_GET
+def page(request: HttpRequest, code: UUID) -> HttpResponse:
+    domain = get_domain_or_404(request, code)
+    policy = HostedPolicy.objects.filter(domain=domain).first()
+    ctx: dict[str, Any] = {"page": "domains", "domain": domain, "policy": policy}
+    if domain.is_verified:
+        ctx["records"] = _records(domain, policy)
+    if policy is not None and policy.state != HostedPolicy.State.OFF:
+        now = timezone.now()
+        ctx["suggestions"] = rules.suggestions(policy.mx_live, policy.patterns())
+        ctx["readiness"] = enforce_readiness(policy, now)
+        ctx["removals"] = policy.removal_times()
+        ctx["zone_pending"] = policy.zone_outdated and PolicyZone.from_settings() is not None
+        ctx["form"] = PolicySettingsForm(
+            initial={
+                "mode": policy.mode,
+                "max_age": policy.max_age,
+                "extra": "\n".join(policy.mx_extra),
+            }
+        )
+    if policy is not None:
+        ctx["events"] = policy.events.all()[:30]
+    return render(request, "hosting/page.html", ctx)
+
+
+def _live_policy(request: HttpRequest, code: UUID) -> tuple[Domain, HostedPolicy | None]:
+    domain = get_domain_or_404(request, code)
+    policy = (
+        HostedPolicy.objects.filter(domain=domain).exclude(state=HostedPolicy.State.OFF).first()
+    )
+    if policy is None:
+        messages.error(request, "Hosting is not on for this domain.")
+    return domain, policy
+
+
+@login_required
+@require_POST
+def enable(request: HttpRequest, code: UUID) -> HttpResponse:
+    domain = get_domain_or_404(request, code)
+    try:
+        service.enable(domain)
+    except service.HostingRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Hosting is on. Publish the records below.")
+    return redirect("hosting:page", domain.code)
+
+
+@login_required
+@require_POST
+def update(request: HttpRequest, code: UUID) -> HttpResponse:
+    domain, policy = _live_policy(request, code)
+    if policy is not None:
+        form = PolicySettingsForm(request.POST)
+        if form.is_valid():
+            now = timezone.now()
+            said = []
+            if form.cleaned_data["mode"] != policy.mode:
+                said.append(("mode", f"Mode {policy.mode} → {form.cleaned_data['mode']}."))
+                policy.set_mode(form.cleaned_data["mode"], now)
+            if form.cleaned_data["max_age"] != policy.max_age:
+                said.append(
+                    ("settings", f"max_age {policy.max_age} → {form.cleaned_data['max_age']}.")
+                )
+                policy.max_age = form.cleaned_data["max_age"]
+            if form.cleaned_data["extra"] != policy.mx_extra:
+                said.append(
+                    (
+                        "settings",
+                        f"Extra patterns: {', '.join(form.cleaned_data['extra']) or 'none'}.",
+                    )
+                )
+                policy.mx_extra = form.cleaned_data["extra"]
+            service.save_changes(policy, said, now)
+            messages.success(request, "Saved." if said else "Nothing changed.")
+        else:
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("hosting:page", domain.code)
+
+
+@login_required
+@require_POST
+def suggest(request: HttpRequest, code: UUID) -> HttpResponse:
+    domain, policy = _live_policy(request, code)
+    form = SuggestionForm(request.POST)
+    if policy is not None and form.is_valid():
+        offered = {s.pattern for s in rules.suggestions(policy.mx_live, policy.patterns())}
+        pattern = form.cleaned_data["pattern"]
+        if pattern in offered:
+            policy.mx_extra = [*policy.mx_extra, pattern]
+            service.save_changes(
+                policy, [("settings", f"Added the provider pattern {pattern}.")], timezone.now()
+            )
+        else:
+            messages.error(request, "That pattern is not on offer.")
+    return redirect("hosting:page", domain.code)
+
+
+@login_required
+@require_POST
+def sync_now(request: HttpRequest, code: UUID) -> HttpResponse:
+    domain, policy = _live_policy(request, code)
+    if policy is not None:
+        changed = service.sync(policy)
+        messages.success(
+            request,
+            "The policy follows your MX: " + ("updated." if changed else "nothing to change."),
+        )
+    return redirect("hosting:page", domain.code)
+
+
+@login_required
+@require_POST
+def enforce(request: HttpRequest, code: UUID) -> HttpResponse:
+    domain, policy = _live_policy(request, code)
+    if policy is not None:
+        readiness = enforce_readiness(policy, timezone.now())
+        if readiness.ready:
+            service.set_mode(policy, HostedPolicy.Mode.ENFORCE)
+            messages.success(request, f"Mode enforce, new policy id {policy.policy_id}.")
+        else:
+            messages.error(request, "Not yet: " + " ".join(readiness.reasons))
+    return redirect("hosting:page", domain.code)
+
+
+@login_required
+@require_POST
+def disable(request: HttpRequest, code: UUID) -> HttpResponse:
+    domain, policy = _live_policy(request, code)
+    if policy is not None and policy.state == HostedPolicy.State.ACTIVE:
+        service.disable(policy)
+        messages.success(request, "Turning hosting off: mode none is served for max_age first.")
+    return redirect("hosting:page", domain.code)

@@ -1,0 +1,378 @@
+"""Hosted MTA-STS without the network: policy text and ids, the MX loop with time travel, the
+host-dispatch middleware, Caddy's ask, the owner's pages (ownership of each), enforce readiness
+from TLS-RPT rows, the certificate watch. DNS facts are stubbed here; tests/test_hosting_lab.py
+runs the same code against real DNS, pebble and Caddy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from unittest import mock
+
+from django.core import mail
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from mailsec.domains.models import Domain
+from mailsec.hosting import lookups, service
+from mailsec.hosting import policy as rules
+from mailsec.hosting.models import HostedPolicy
+from mailsec.hosting.service import CertReading
+from tests.conftest import BaseTestCase
+
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+POLICY_URL = "/.well-known/mta-sts.txt"
+
+
+@contextmanager
+def fake_dns(
+    mx: list[str] | None = None,
+    *,
+    failed: bool = False,
+    points: bool = True,
+    record: str = "cname",
+) -> Iterator[dict[str, Any]]:
+    """Replace the DNS facts the hosting code asks for; `state["mx"]` may be changed mid-test."""
+    state: dict[str, Any] = {
+        "mx": ["mx1.example.org"] if mx is None else list(mx),
+        "failed": failed,
+    }
+
+    async def live_mx(dns: object, domain: str) -> lookups.MxLookup:
+        if state["failed"]:
+            return lookups.MxLookup([], failed=True, detail="SERVFAIL for example.org MX")
+        return lookups.MxLookup(sorted(state["mx"]))
+
+    async def points_at_us(dns: object, name: str) -> tuple[bool, str]:
+        return points, "stub"
+
+    async def sts_record(
+        dns: object, domain: str, policy_id: str, zone: str
+    ) -> lookups.RecordState:
+        return lookups.RecordState(record, f"stub {record}")
+
+    async def tlsrpt_record(dns: object, domain: str) -> bool:
+        return True
+
+    with (
+        mock.patch.object(lookups, "live_mx", live_mx),
+        mock.patch.object(lookups, "points_at_us", points_at_us),
+        mock.patch.object(lookups, "sts_record", sts_record),
+        mock.patch.object(lookups, "tlsrpt_record", tlsrpt_record),
+    ):
+        yield state
+
+
+# --- Pure rules ------------------------------------------------------------------------------
+
+
+def test_it_renders_the_exact_rfc_text() -> None:
+    text = rules.policy_text("enforce", ["mx1.example.org", "*.mx.example.net"], 604800)
+    assert text == (
+        "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: *.mx.example.net\r\n"
+        "max_age: 604800\r\n"
+    )
+    assert "\n" not in text.replace("\r\n", "")
+
+
+def test_it_makes_short_alphanumeric_ids_that_change_with_the_text() -> None:
+    a = rules.new_policy_id("a", T0)
+    b = rules.new_policy_id("b", T0)
+    assert a != b and a.isalnum() and len(a) <= 32
+    assert rules.new_policy_id("a", T0, previous=a) != a
+
+
+def test_it_suggests_only_patterns_that_cover_the_live_host() -> None:
+    live = ["contoso-com.mail.protection.outlook.com", "tenant.h-v1.mx.microsoft"]
+    got = {s.pattern: s for s in rules.suggestions(live, [])}
+    assert got["*.mail.protection.outlook.com"].covers == (
+        "contoso-com.mail.protection.outlook.com",
+    )
+    # a wildcard covers one label: nothing is offered that would miss tenant.h-v1.mx.microsoft
+    assert all("microsoft" not in p for p in got)
+    google = {s.pattern for s in rules.suggestions(["alt1.aspmx.l.google.com"], [])}
+    assert "*.aspmx.l.google.com" in google and "smtp.google.com" not in google
+    assert rules.suggestions(["mx1.example.org"], []) == []
+
+
+def test_it_validates_manual_patterns() -> None:
+    assert rules.normalize_pattern(" *.Mail.Example.ORG. ") == "*.mail.example.org"
+    assert rules.normalize_pattern("localhost") is None
+    assert rules.normalize_pattern("a..b") is None
+    assert rules.normalize_pattern("*.*.example.org") is None
+
+
+# --- The model and the MX loop ----------------------------------------------------------------
+
+
+class HostingCase(BaseTestCase):
+    domain: Domain
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.domain = Domain.objects.create(team=cls.team, name="example.org", verified_at=T0)
+
+    def host(self, mx: list[str] | None = None, **kw: Any) -> HostedPolicy:
+        with fake_dns(mx):
+            policy = service.enable(self.domain, now=T0)
+        for key, value in kw.items():
+            setattr(policy, key, value)
+        if kw:
+            policy.refresh_text(T0)
+            policy.save()
+        return policy
+
+
+class MxLoopTestCase(HostingCase):
+    def test_it_adds_a_new_mx_at_once_and_drops_a_departed_one_only_after_max_age(self) -> None:
+        policy = self.host(["mx1.example.org"], max_age=86400)
+        first_id = policy.policy_id
+        with fake_dns(["mx2.example.org"]):
+            assert service.sync(policy, now=T0 + timedelta(minutes=5))
+        policy.refresh_from_db()
+        assert "mx: mx2.example.org\r\n" in policy.text
+        assert "mx: mx1.example.org\r\n" in policy.text  # still listed: senders may hold it
+        assert policy.policy_id != first_id
+        second_id = policy.policy_id
+        with fake_dns(["mx2.example.org"]):
+            assert not service.sync(policy, now=T0 + timedelta(hours=23))
+            policy.refresh_from_db()
+            assert "mx1.example.org" in policy.text and policy.policy_id == second_id
+            assert service.sync(policy, now=T0 + timedelta(days=1, minutes=6))
+        policy.refresh_from_db()
+        assert "mx1.example.org" not in policy.text and policy.policy_id != second_id
+        kinds = list(policy.events.values_list("kind", flat=True))
+        assert {"mx-added", "mx-leaving", "mx-removed"} <= set(kinds)
+        # the owner was told at each step by email too
+        subjects = [m.subject for m in mail.outbox]
+        assert any("New MX mx2.example.org" in s for s in subjects)
+        assert any("removed from the policy" in m.body for m in mail.outbox)
+
+    def test_it_keeps_a_host_that_comes_back_before_its_removal(self) -> None:
+        policy = self.host(["mx1.example.org"])
+        with fake_dns(["mx2.example.org"]) as dns:
+            service.sync(policy, now=T0 + timedelta(minutes=5))
+            dns["mx"] = ["mx1.example.org", "mx2.example.org"]
+            service.sync(policy, now=T0 + timedelta(minutes=10))
+        policy.refresh_from_db()
+        assert policy.pending_removals == {}
+        assert policy.mx_live == ["mx1.example.org", "mx2.example.org"]
+
+    def test_it_does_nothing_on_a_failed_mx_lookup(self) -> None:
+        policy = self.host(["mx1.example.org"])
+        before = policy.policy_id
+        with fake_dns(failed=True):
+            assert not service.sync(policy, now=T0 + timedelta(minutes=5))
+        policy.refresh_from_db()
+        assert policy.policy_id == before and policy.mx_live == ["mx1.example.org"]
+        assert "MX lookup failed" in policy.last_sync_error
+
+    def test_it_serves_mode_none_for_max_age_then_releases(self) -> None:
+        policy = self.host(["mx1.example.org"], max_age=86400)
+        with fake_dns(["mx1.example.org"]):
+            service.disable(policy, now=T0)
+            assert "mode: none\r\n" in policy.text
+            service.sync(policy, now=T0 + timedelta(hours=23))
+            policy.refresh_from_db()
+            assert policy.state == HostedPolicy.State.DISABLING
+            service.sync(policy, now=T0 + timedelta(days=1, seconds=1))
+        policy.refresh_from_db()
+        assert policy.state == HostedPolicy.State.OFF
+        assert not HostedPolicy.objects.servable().filter(name="example.org").exists()
+
+    def test_it_flags_a_stale_plain_txt_once(self) -> None:
+        policy = self.host(["mx1.example.org"])
+        with fake_dns(["mx1.example.org"], record="stale"):
+            service.sync(policy, now=T0 + timedelta(minutes=5))
+            service.sync(policy, now=T0 + timedelta(minutes=10))
+        assert policy.events.filter(kind="record").count() == 1
+
+    def test_it_refuses_unverified_and_null_mx_domains(self) -> None:
+        self.domain.verified_at = None
+        self.domain.save()
+        with fake_dns(["mx1.example.org"]), self.assertRaises(service.HostingRefused):
+            service.enable(self.domain)
+        self.domain.verified_at = T0
+        self.domain.save()
+        with fake_dns([]), self.assertRaises(service.HostingRefused):
+            service.enable(self.domain)
+
+    def test_it_hosts_one_name_for_one_team_only(self) -> None:
+        self.host()
+        other = Domain.objects.create(team=self.charlies_team, name="example.org", verified_at=T0)
+        with fake_dns(), self.assertRaises(service.HostingRefused):
+            service.enable(other)
+
+    def test_it_alerts_at_21_and_7_days_once_each(self) -> None:
+        policy = self.host()
+        now = timezone.now()
+        for days, alerts in ((60, 0), (20, 1), (19, 1), (6, 2), (5, 2), (80, 2)):
+            reading = CertReading(now + timedelta(days=days, hours=1))
+            with mock.patch.object(service, "read_certificate", return_value=reading):
+                service.watch_certificate(policy, now=now)
+            assert policy.events.filter(kind="cert").count() == alerts, days
+        assert policy.cert_warned_days is None  # renewed: armed again
+
+
+# --- Serving: the host-dispatch middleware and the ask view ----------------------------------
+
+
+class ServingTestCase(HostingCase):
+    def test_it_serves_the_policy_on_the_mta_sts_host(self) -> None:
+        policy = self.host(["mx1.example.org"])
+        r = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org")
+        assert r.status_code == 200
+        assert r["Content-Type"] == "text/plain"
+        assert r.content == policy.text.encode()
+        assert r.content.startswith(b"version: STSv1\r\nmode: testing\r\n")
+        # port and trailing dot in Host are the same name
+        assert self.client.get(POLICY_URL, HTTP_HOST="MTA-STS.example.org.:443").status_code == 200
+
+    def test_it_serves_nothing_else_on_policy_hosts(self) -> None:
+        self.host()
+        for path in ("/", "/accounts/login/", "/domains/", "/admin/", POLICY_URL + "x", "/healthz"):
+            r = self.client.get(path, HTTP_HOST="mta-sts.example.org")
+            assert r.status_code == 404, path
+            assert b"<html" not in r.content.lower()
+            assert "Set-Cookie" not in r.headers
+        assert self.client.post(POLICY_URL, HTTP_HOST="mta-sts.example.org").status_code == 404
+        assert self.client.get(POLICY_URL, HTTP_HOST="mta-sts.unknown.example").status_code == 404
+
+    def test_it_serves_nothing_for_unverified_or_released_domains(self) -> None:
+        policy = self.host()
+        policy.state = HostedPolicy.State.OFF
+        policy.save()
+        assert self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org").status_code == 404
+
+    def test_the_app_is_unchanged_on_its_own_host(self) -> None:
+        assert self.client.get(POLICY_URL).status_code == 404
+        assert self.client.get("/healthz").status_code in (200, 503)
+
+    def test_ask_allows_only_hosted_names_that_point_at_us(self) -> None:
+        self.host()
+        with fake_dns(points=True):
+            assert (
+                self.client.get("/hosting/ask", {"domain": "mta-sts.example.org"}).status_code
+                == 200
+            )
+            assert self.client.get("/hosting/ask", {"domain": "example.org"}).status_code == 403
+            assert (
+                self.client.get("/hosting/ask", {"domain": "mta-sts.other.org"}).status_code == 403
+            )
+            assert self.client.get("/hosting/ask", {"domain": "www.example.org"}).status_code == 403
+        with fake_dns(points=False):
+            assert (
+                self.client.get("/hosting/ask", {"domain": "mta-sts.example.org"}).status_code
+                == 403
+            )
+
+
+# --- The owner's pages --------------------------------------------------------------------------
+
+
+class PageTestCase(HostingCase):
+    def url(self, name: str) -> str:
+        return reverse(f"hosting:{name}", args=[self.domain.code])
+
+    def test_it_checks_ownership(self) -> None:
+        self.host()
+        self.client.force_login(self.charlie)
+        with fake_dns():
+            assert self.client.get(self.url("page")).status_code == 404
+            for name in ("enable", "update", "suggest", "sync", "enforce", "disable"):
+                assert self.client.post(self.url(name), {"mode": "enforce"}).status_code == 404, (
+                    name
+                )
+        policy = HostedPolicy.objects.get()
+        assert policy.mode == "testing" and policy.state == "active"
+
+    def test_it_lets_a_teammate_see_the_records(self) -> None:
+        self.host()
+        self.client.force_login(self.bob)
+        with fake_dns():
+            r = self.client.get(self.url("page"))
+        assert r.status_code == 200
+        self.assertContains(r, "mta-sts.example.org")
+        self.assertContains(r, "_mta-sts.example.org")
+
+    @override_settings(MAILSEC_POLICY_ZONE="policy.mailsec.example", MAILSEC_POLICY_DNS_SERVER=None)
+    def test_it_enables_and_lists_every_record(self) -> None:
+        self.client.force_login(self.alice)
+        with fake_dns(["mx1.example.org"], record="missing"):
+            r = self.client.post(self.url("enable"))
+            assert r.status_code == 302
+            r = self.client.get(self.url("page"))
+        policy = HostedPolicy.objects.get()
+        self.assertContains(r, policy.policy_id)
+        self.assertContains(r, "example.org.policy.mailsec.example")
+        self.assertContains(r, f"v=STSv1; id={policy.policy_id};")
+        self.assertContains(r, "not yet")
+
+    def test_it_saves_settings_and_bumps_the_id(self) -> None:
+        policy = self.host()
+        before = policy.policy_id
+        self.client.force_login(self.alice)
+        with fake_dns():
+            self.client.post(
+                self.url("update"),
+                {"mode": "testing", "max_age": 86400, "extra": "*.mx.example.net"},
+            )
+        policy.refresh_from_db()
+        assert policy.max_age == 86400 and policy.mx_extra == ["*.mx.example.net"]
+        assert policy.policy_id != before and "mx: *.mx.example.net\r\n" in policy.text
+
+    def test_it_adds_an_offered_provider_pattern_only(self) -> None:
+        policy = self.host(["tenant.mail.protection.outlook.com"])
+        self.client.force_login(self.alice)
+        self.client.post(self.url("suggest"), {"pattern": "*.evil.example"})
+        self.client.post(self.url("suggest"), {"pattern": "*.mail.protection.outlook.com"})
+        policy.refresh_from_db()
+        assert policy.mx_extra == ["*.mail.protection.outlook.com"]
+
+    def test_it_switches_to_enforce_only_on_enough_evidence(self) -> None:
+        from reports.models import PolicyResult, ReportAddress, TlsReport
+
+        policy = self.host(["mx1.example.org"])
+        self.client.force_login(self.alice)
+        self.client.post(self.url("enforce"))
+        policy.refresh_from_db()
+        assert policy.mode == "testing"
+        address = ReportAddress.objects.create(domain=self.domain, domain_name="example.org")
+        now = timezone.now()
+        policy.testing_since = now - timedelta(days=10)
+        policy.save()
+        for day in range(8):
+            for org in ("google.com", "microsoft.com"):
+                start = now - timedelta(days=day + 1)
+                report = TlsReport.objects.create(
+                    address=address,
+                    organization_name=org,
+                    submitter=org,
+                    report_id=f"{org}{day}",
+                    start=start,
+                    end=start + timedelta(days=1),
+                    day=start.date(),
+                    total_successful=10,
+                )
+                PolicyResult.objects.create(
+                    report=report, policy_type="sts", successful=10, failed=0
+                )
+        with fake_dns():
+            r = self.client.get(self.url("page"))
+        self.assertContains(r, "Enforce looks safe")
+        self.client.post(self.url("enforce"))
+        policy.refresh_from_db()
+        assert policy.mode == "enforce" and "mode: enforce\r\n" in policy.text
+
+    def test_it_disables_safely(self) -> None:
+        policy = self.host()
+        self.client.force_login(self.alice)
+        self.client.post(self.url("disable"))
+        policy.refresh_from_db()
+        assert policy.state == "disabling" and "mode: none" in policy.text
+        r = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org")
+        assert b"mode: none\r\n" in r.content
