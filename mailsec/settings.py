@@ -76,10 +76,13 @@ INSTALLED_APPS = [
     "mailsec.domains",
     "mailsec.scoring",
     "mailsec.freecheck",
+    "mailsec.hosting",
     "reports",
 ]
 
 MIDDLEWARE = [
+    # First: on mta-sts.<customer> hosts only the policy is served (mailsec/hosting).
+    "mailsec.hosting.middleware.PolicyHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -243,6 +246,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
     },
     "domains-thin-runs": {"task": "mailsec.domains.tasks.thin_runs", "schedule": timedelta(days=1)},
+    # Hosted MTA-STS: follow each customer's MX (and finish safe disables); watch certificates.
+    "hosting-sync": {"task": "mailsec.hosting.tasks.sync_all", "schedule": timedelta(minutes=5)},
+    "hosting-certificates": {
+        "task": "mailsec.hosting.tasks.watch_certificates",
+        "schedule": timedelta(hours=12),
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------
@@ -286,6 +295,24 @@ MAILSEC_FREE_CHECK_WINDOW = env_int("MAILSEC_FREE_CHECK_WINDOW", 600, minimum=10
 MAILSEC_FREE_CHECK_MAX_CONNECTIONS = env_int("MAILSEC_FREE_CHECK_MAX_CONNECTIONS", 4, minimum=1)
 # Proxies whose X-Forwarded-For names the client (Caddy on the same host in production).
 MAILSEC_TRUSTED_PROXIES = env_list("MAILSEC_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+
+# --- Hosted MTA-STS (mailsec/hosting, docs/hosting.md) ------------------------------------
+
+# The name customers CNAME mta-sts.<their domain> to (Caddy's address).
+_policy_host = env_str("MAILSEC_POLICY_HOST", f"mta-sts-host.{_site.hostname}") or ""
+MAILSEC_POLICY_HOST = _policy_host.rstrip(".").lower()
+# Our zone where customers CNAME _mta-sts.<domain>; empty: customers publish a plain TXT.
+MAILSEC_POLICY_ZONE = (env_str("MAILSEC_POLICY_ZONE", "") or "").rstrip(".").lower()
+# The authoritative server (Knot) taking TSIG-signed UPDATEs for that zone, host:port.
+_policy_dns = env_host_ports("MAILSEC_POLICY_DNS_SERVER", default_port=53)
+MAILSEC_POLICY_DNS_SERVER = _policy_dns[0] if _policy_dns else None
+MAILSEC_POLICY_TSIG_NAME = env_str("MAILSEC_POLICY_TSIG_NAME", "mailsec-policy")
+MAILSEC_POLICY_TSIG_SECRET = env_secret("MAILSEC_POLICY_TSIG_SECRET") or ""
+MAILSEC_POLICY_TSIG_ALGORITHM = env_str("MAILSEC_POLICY_TSIG_ALGORITHM", "hmac-sha256")
+if MAILSEC_POLICY_ZONE and MAILSEC_POLICY_DNS_SERVER and not MAILSEC_POLICY_TSIG_SECRET:
+    raise ImproperlyConfigured(
+        "MAILSEC_POLICY_TSIG_SECRET (or _FILE) must be set with MAILSEC_POLICY_DNS_SERVER."
+    )
 
 # --- Static files ---------------------------------------------------------------------------
 
