@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -24,7 +25,8 @@ from django.test import override_settings
 
 from checks import engine
 from checks.config import CheckConfig
-from mailsec.freecheck.models import FreeCheck, RateCounter
+from mailsec.freecheck import ratelimit
+from mailsec.freecheck.models import FreeCheck
 from mailsec.freecheck.tasks import run_free_check
 from tests.conftest import BaseTestCase
 
@@ -128,7 +130,9 @@ class PrivateTargetTestCase(BaseTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        RateCounter.objects.all().delete()
+        prefix = patch.object(ratelimit, "KEY_PREFIX", f"test-{uuid.uuid4().hex}")
+        prefix.start()
+        self.addCleanup(prefix.stop)
 
     def engine_config(self, **overrides: Any) -> CheckConfig:
         """The real free-check configuration, with our stub as resolver and our listener's

@@ -26,6 +26,8 @@ from django.utils import timezone
 
 from mailsec.freecheck.models import RateCounter
 
+KEY_PREFIX = "freecheck:rl"
+
 
 class RateLimited(Exception):
     def __init__(self, message: str, retry_after: int) -> None:
@@ -91,7 +93,7 @@ def hit(bucket: str, limit: int, window: int, now: float | None = None) -> int |
     window ends (for Retry-After)."""
     now = time.time() if now is None else now
     start = int(now // window) * window
-    key = f"freecheck:rl:{bucket}:{window}:{start}"
+    key = f"{KEY_PREFIX}:{bucket}:{window}:{start}"
     count = _incr_cache(key, window) if uses_cache() else _incr_db(key, window)
     if count <= limit:
         return None
