@@ -26,6 +26,10 @@ from reports.parse import ParsedReport, ReportRejected, decode, parse_report
 log = logging.getLogger(__name__)
 
 
+# Failure details inserted per statement when storing a parsed report.
+DETAIL_BATCH = 2000
+
+
 class TemporaryProblem(Exception):
     """Parsing could not finish for a reason that is neither the sender's nor a bug (DNS)."""
 
@@ -380,25 +384,30 @@ class TlsReportQuerySet(models.QuerySet["TlsReport"]):
             )
             for p in parsed.policies
         )
-        FailureDetail.objects.bulk_create(
-            (
-                FailureDetail(
-                    report=report,
-                    policy=row,
-                    result_type=d.result_type,
-                    sending_mta_ip=d.sending_mta_ip or "",
-                    receiving_mx_hostname=d.receiving_mx_hostname or "",
-                    receiving_mx_helo=d.receiving_mx_helo or "",
-                    receiving_ip=d.receiving_ip or "",
-                    failed_session_count=d.failed_session_count,
-                    additional_information=d.additional_information or "",
-                    failure_reason_code=d.failure_reason_code or "",
+        # bulk_create() turns its argument into a list; fed one batch at a time, a report
+        # with 200,000 failure details never holds more than BATCH model instances (issue 7).
+        batch: list[FailureDetail] = []
+        for row, p in zip(policies, parsed.policies, strict=True):
+            for d in p.failure_details:
+                batch.append(
+                    FailureDetail(
+                        report=report,
+                        policy=row,
+                        result_type=d.result_type,
+                        sending_mta_ip=d.sending_mta_ip or "",
+                        receiving_mx_hostname=d.receiving_mx_hostname or "",
+                        receiving_mx_helo=d.receiving_mx_helo or "",
+                        receiving_ip=d.receiving_ip or "",
+                        failed_session_count=d.failed_session_count,
+                        additional_information=d.additional_information or "",
+                        failure_reason_code=d.failure_reason_code or "",
+                    )
                 )
-                for row, p in zip(policies, parsed.policies, strict=True)
-                for d in p.failure_details
-            ),
-            batch_size=2000,
-        )
+                if len(batch) >= DETAIL_BATCH:
+                    FailureDetail.objects.bulk_create(batch)
+                    batch = []
+        if batch:
+            FailureDetail.objects.bulk_create(batch)
         return report
 
 

@@ -17,16 +17,26 @@ The rules are those of checklist §12 (RPT-01..RPT-12) and the outcomes of its m
 
 `warnings` are what a person should see (the report was usable but not as the RFC says);
 `notes` are informational observations that do not make the report suspect.
+
+Large reports are read streaming (issue 7: a 25 MB report with 200,000 failure details in
+≤ 150 MB). The gzip stream is inflated chunk by chunk, the UTF-8 is decoded incrementally, and
+`_JsonStream` walks the structure itself only down to the two arrays that can be long
+(`policies` and each `failure-details`); every element of those — one policy's `policy` and
+`summary`, one failure detail — is handed to the stdlib C decoder (`raw_decode`) on a bounded
+window of text. So neither the decompressed body nor the whole JSON tree is ever in memory,
+and the strict rules (RFC 8259, I-JSON RFC 7493 §2.3 duplicate names) hold at every level.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import ipaddress
 import json
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,8 +53,13 @@ MAX_POLICY_LINES = 1000
 MAX_POLICY_LINE_CHARS = 1024
 MAX_POLICIES = 10_000
 MAX_FAILURE_DETAILS = 200_000
+# Warnings (and notes) kept per report; the rest are counted, not stored.
+MAX_MESSAGES = 200
 # I-JSON (RFC 7493 §2.2): integers outside ±2^53 are not interoperable.
 MAX_SAFE_INTEGER = 2**53 - 1
+# The streaming reader hands single values (a header member, one policy entry without its
+# failure details, one failure detail) to the C decoder; none is legitimately this long.
+MAX_VALUE_CHARS = 4 * 1024 * 1024
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -88,7 +103,8 @@ class ReportRejected(Exception):
         self.reason = reason
 
 
-@dataclass
+# slots: a report may hold 200,000 of these; without a __dict__ each costs ~100 bytes.
+@dataclass(slots=True)
 class FailureDetail:
     result_type: str
     sending_mta_ip: str | None
@@ -121,8 +137,6 @@ class ParsedReport:
     policies: list[PolicyResult]
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    # The decoded JSON text (after decompression), for the "raw JSON" download.
-    json_text: str = ""
 
     @property
     def contact_domain(self) -> str | None:
@@ -156,15 +170,17 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def _gunzip(data: bytes, max_bytes: int) -> bytes:
-    """Decompress a (possibly multi-member) gzip stream, never holding more than max_bytes.
+def _gunzip_chunks(data: bytes, max_bytes: int) -> Iterator[bytes]:
+    """Inflate a (possibly multi-member) gzip stream chunk by chunk, never past max_bytes.
 
     zlib is fed the input in chunks and asked for at most the remaining budget each time, so a
-    bomb stops at the cap instead of at the end of the bomb (RFC 8460 §5.2, checklist RPT-15).
+    bomb stops at the cap instead of at the end of the bomb (RFC 8460 §5.2, checklist RPT-15),
+    and the caller sees each piece as it comes (streaming parse, issue 7).
     """
-    out = bytearray()
+    total = 0
     pos = 0
     members = 0
+    view = memoryview(data)
     while True:
         members += 1
         if members > MAX_ARCHIVE_MEMBERS:
@@ -175,28 +191,36 @@ def _gunzip(data: bytes, max_bytes: int) -> bytes:
                 if inflater.unconsumed_tail:
                     chunk = inflater.unconsumed_tail
                 elif pos < len(data):
-                    chunk = data[pos : pos + _CHUNK]
+                    chunk = view[pos : pos + _CHUNK]
                     pos += len(chunk)
                 else:
                     raise ReportRejected("gzip stream is truncated (no end of member)")
-                budget = max_bytes - len(out)
-                out += inflater.decompress(chunk, budget + 1)
-                if len(out) > max_bytes:
+                budget = max_bytes - total
+                # At most a chunk's worth out per call keeps each piece (and memory) small.
+                out = inflater.decompress(chunk, min(budget + 1, 4 * _CHUNK))
+                total += len(out)
+                if total > max_bytes:
                     raise ReportRejected(
                         f"report is larger than {max_bytes} bytes once decompressed"
                     )
+                if out:
+                    yield out
         except zlib.error as e:
             raise ReportRejected(f"gzip data is corrupt ({e})") from None
         # What zlib did not need belongs to the next member (or is trailing garbage).
         rest = inflater.unused_data
         pos -= len(rest)
         if pos >= len(data):
-            return bytes(out)
-        tail = data[pos:]
-        if not tail.startswith(GZIP_MAGIC):
-            if not tail.strip(b"\x00"):
-                return bytes(out)  # zero padding after the last member, as tape tools write
+            return
+        tail = view[pos:]
+        if bytes(tail[:2]) != GZIP_MAGIC:
+            if not bytes(tail).strip(b"\x00"):
+                return  # zero padding after the last member, as tape tools write
             raise ReportRejected("unexpected bytes after the end of the gzip stream")
+
+
+def _gunzip(data: bytes, max_bytes: int) -> bytes:
+    return b"".join(_gunzip_chunks(data, max_bytes))
 
 
 def _unzip(data: bytes, max_bytes: int) -> tuple[bytes, list[str]]:
@@ -233,23 +257,55 @@ def _unzip(data: bytes, max_bytes: int) -> tuple[bytes, list[str]]:
     raise ReportRejected("zip archive holds no JSON report")
 
 
-def decode(data: bytes, max_bytes: int = DEFAULT_MAX_DECOMPRESSED) -> tuple[bytes, list[str]]:
-    """The JSON bytes inside `data` (gzip, zip or JSON) and any warnings about the envelope."""
+def decode_chunks(
+    data: bytes, max_bytes: int = DEFAULT_MAX_DECOMPRESSED
+) -> tuple[Iterator[bytes], list[str]]:
+    """The JSON bytes inside `data` (gzip, zip or JSON) as an iterator of pieces, and any
+    warnings about the envelope. Caps are enforced while iterating."""
     if not data:
         raise ReportRejected("report is empty")
     kind = sniff(data)
     if kind == "gzip":
-        body = _gunzip(data, max_bytes)
-        if sniff(body) != "json":
-            raise ReportRejected("gzip content is not a JSON object")
-        return body, []
+        return _json_only(_gunzip_chunks(data, max_bytes)), []
     if kind == "zip":
-        return _unzip(data, max_bytes)
+        body, warnings = _unzip(data, max_bytes)
+        return iter([body]), warnings
     if kind == "json":
         if len(data) > max_bytes:
             raise ReportRejected(f"report is larger than {max_bytes} bytes")
-        return data, []
+        view = memoryview(data)
+        return (bytes(view[i : i + 4 * _CHUNK]) for i in range(0, len(data), 4 * _CHUNK)), []
     raise ReportRejected(f"report is neither gzip, zip nor JSON (first bytes: {data[:8]!r})")
+
+
+def _json_only(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Pass the pieces through, refusing content whose first non-blank byte is not `{` (a gzip
+    of something else: say so plainly instead of a JSON syntax error). Leading blanks are
+    dropped as they come, so a bomb of whitespace still ends at the size cap."""
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) < len(UTF8_BOM):
+            continue
+        bom = UTF8_BOM if head.startswith(UTF8_BOM) else b""
+        rest = head[len(bom) :].lstrip(b" \t\r\n")
+        if rest:
+            if not rest.startswith(b"{"):
+                raise ReportRejected("gzip content is not a JSON object")
+            yield bom + rest
+            yield from chunks
+            return
+        head = bom
+    if head.lstrip(b" \t\r\n").startswith(b"{"):
+        yield head
+        return
+    raise ReportRejected("gzip content is not a JSON object")
+
+
+def decode(data: bytes, max_bytes: int = DEFAULT_MAX_DECOMPRESSED) -> tuple[bytes, list[str]]:
+    """The JSON bytes inside `data` (gzip, zip or JSON) and any warnings about the envelope."""
+    chunks, warnings = decode_chunks(data, max_bytes)
+    return b"".join(chunks), warnings
 
 
 # --- Strict JSON (RFC 8259 + I-JSON, RFC 7493) ------------------------------------------------
@@ -269,27 +325,170 @@ def _no_constants(name: str) -> Any:
     raise ReportRejected(f"{name} is not valid JSON (RFC 8259 §6)")
 
 
-def loads_strict(body: bytes) -> tuple[Any, list[str]]:
-    """Parse JSON bytes strictly; a UTF-8 BOM is tolerated with a warning (RFC 8259 §8.1)."""
-    warnings: list[str] = []
-    if body.startswith(UTF8_BOM):
-        body = body[len(UTF8_BOM) :]
-        warnings.append("report starts with a UTF-8 byte order mark (RFC 8259 §8.1 says MUST NOT)")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ReportRejected(
-            f"report is not valid UTF-8 at byte {e.start} (I-JSON, RFC 7493 §2.1)"
-        ) from None
-    try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    except json.JSONDecodeError as e:
-        raise ReportRejected(
-            f"report is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
-        ) from None
-    except RecursionError:
-        raise ReportRejected("report JSON is nested too deeply") from None
-    return value, warnings
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+
+
+class _JsonStream:
+    """Strict JSON (RFC 8259 + I-JSON) read from an iterator of byte pieces, a value at a time.
+
+    The structure of the containers we walk (`members`, `elements`) is read here; each value
+    inside is decoded by the stdlib's C `raw_decode` on the text window, which is refilled
+    from the pieces as needed and drops what has been read, so memory stays bounded by the
+    largest single value (MAX_VALUE_CHARS), not by the report.
+    """
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._utf8 = codecs.getincrementaldecoder("utf-8")("strict")
+        self._buf = ""
+        self._pos = 0
+        self._base = 0  # characters read before _buf[0], for error positions
+        self._bytes = 0
+        self._eof = False
+        self.warnings: list[str] = []
+        self._first = True
+
+    # --- reading text ---------------------------------------------------------------------
+
+    def _fill(self) -> bool:
+        """Append the next piece to the window; False at the end of the input."""
+        if self._eof:
+            return False
+        chunk = next(self._chunks, None)
+        try:
+            if chunk is None:
+                self._eof = True
+                text = self._utf8.decode(b"", final=True)
+            else:
+                if self._first:
+                    self._first = False
+                    if chunk.startswith(UTF8_BOM):
+                        chunk = chunk[len(UTF8_BOM) :]
+                        self.warnings.append(
+                            "report starts with a UTF-8 byte order mark (RFC 8259 §8.1 says "
+                            "MUST NOT)"
+                        )
+                text = self._utf8.decode(chunk)
+        except UnicodeDecodeError as e:
+            raise ReportRejected(
+                f"report is not valid UTF-8 at byte {self._bytes + max(e.start, 0)} "
+                "(I-JSON, RFC 7493 §2.1)"
+            ) from None
+        if chunk is not None:
+            self._bytes += len(chunk)
+        if self._pos:
+            self._base += self._pos
+            self._buf = self._buf[self._pos :] + text
+            self._pos = 0
+        else:
+            self._buf += text
+        return True
+
+    def _available(self) -> int:
+        return len(self._buf) - self._pos
+
+    def _ensure(self, n: int) -> None:
+        while self._available() < n and self._fill():
+            pass
+
+    def peek(self) -> str:
+        """The next non-whitespace character ('' at the end), not consumed."""
+        while True:
+            m = _WS.match(self._buf, self._pos)
+            self._pos = m.end() if m else self._pos
+            if self._pos < len(self._buf):
+                return self._buf[self._pos]
+            if not self._fill():
+                return ""
+
+    def _syntax(self, what: str, offset: int | None = None) -> ReportRejected:
+        at = self._base + (self._pos if offset is None else offset)
+        return ReportRejected(f"report is not valid JSON: {what} at character {at}")
+
+    def expect(self, char: str) -> None:
+        if self.peek() != char:
+            found = self.peek() or "end of report"
+            raise self._syntax(f"expected {char!r}, found {found[:1]!r}")
+        self._pos += 1
+
+    def value(self) -> Any:
+        """One whole JSON value, decoded strictly by the C decoder."""
+        if not self.peek():
+            raise self._syntax("unexpected end of report")
+        self._ensure(_CHUNK)
+        while True:
+            try:
+                obj, end = _DECODER.raw_decode(self._buf, self._pos)
+            except json.JSONDecodeError as e:
+                # Perhaps only the window ends mid-value: read more and try again, growing
+                # geometrically so a long value costs O(n), up to the per-value cap.
+                if not self._eof and self._available() < MAX_VALUE_CHARS:
+                    self._ensure(min(MAX_VALUE_CHARS, 2 * self._available() + _CHUNK))
+                    continue
+                if not self._eof:
+                    raise ReportRejected(
+                        f"a JSON value at character {self._base + self._pos} is longer than "
+                        f"{MAX_VALUE_CHARS} characters or malformed"
+                    ) from None
+                raise self._syntax(e.msg, e.pos) from None
+            except RecursionError:
+                raise ReportRejected("report JSON is nested too deeply") from None
+            if end == len(self._buf) and not self._eof and self._fill():
+                continue  # a number at the window's end may go on in the next piece
+            self._pos = end
+            return obj
+
+    # --- walking containers ----------------------------------------------------------------
+
+    def members(self) -> Iterator[str]:
+        """The names of the object that comes next; the caller reads each member's value."""
+        self.expect("{")
+        if self.peek() == "}":
+            self._pos += 1
+            return
+        seen: set[str] = set()
+        while True:
+            if self.peek() != '"':
+                raise self._syntax("expected a member name in double quotes")
+            name = self.value()
+            if name in seen:
+                # RFC 7493 §2.3: duplicate names make the meaning depend on the reader (M07).
+                raise ReportRejected(f"duplicate member name {name[:80]!r}")
+            seen.add(name)
+            self.expect(":")
+            yield name
+            char = self.peek()
+            if char == ",":
+                self._pos += 1
+            elif char == "}":
+                self._pos += 1
+                return
+            else:
+                raise self._syntax("expected ',' or '}' after a member")
+
+    def elements(self) -> Iterator[int]:
+        """Indexes of the array that comes next; the caller reads each element."""
+        self.expect("[")
+        if self.peek() == "]":
+            self._pos += 1
+            return
+        i = 0
+        while True:
+            yield i
+            i += 1
+            char = self.peek()
+            if char == ",":
+                self._pos += 1
+            elif char == "]":
+                self._pos += 1
+                return
+            else:
+                raise self._syntax("expected ',' or ']' after an element")
+
+    def end(self) -> None:
+        if self.peek():
+            raise self._syntax("unexpected data after the report object")
 
 
 # --- Validation (RFC 8460 §4.4) -----------------------------------------------------------
@@ -301,13 +500,34 @@ class _Checker:
     def __init__(self) -> None:
         self.warnings: list[str] = []
         self.notes: list[str] = []
+        self._seen: set[str] = set()
+        self.suppressed = 0
+        self._shared: dict[str, str] = {}
+        # Values already found valid (IPs, host names): 200,000 failure details repeat them,
+        # and ipaddress/regex checks dominate the parse time otherwise.
+        self._valid_ips: set[str] = set()
+        self._valid_hosts: dict[str, str] = {}
+
+    def shared(self, value: str | None) -> str | None:
+        """One string object per distinct value: 200,000 failure details repeat a few MX
+        names, IPs and result types, and each decoded copy would otherwise stay alive."""
+        if value is None:
+            return None
+        return self._shared.setdefault(value, value)
 
     def warn(self, text: str) -> None:
-        if text not in self.warnings:
-            self.warnings.append(text)
+        # A set for the de-duplication and a cap on the list: a report with 200,000 broken
+        # details must not cost 200,000 stored warnings (or a quadratic search).
+        if text in self._seen:
+            return
+        if len(self.warnings) >= MAX_MESSAGES:
+            self.suppressed += 1
+            return
+        self._seen.add(text)
+        self.warnings.append(text)
 
     def note(self, text: str) -> None:
-        if text not in self.notes:
+        if text not in self.notes and len(self.notes) < MAX_MESSAGES:
             self.notes.append(text)
 
     # Strings: every one we keep is capped and must be storable (no lone surrogates).
@@ -377,19 +597,30 @@ class _Checker:
         if not isinstance(value, str) or not value:
             self.warn(f"{where}: {key} is empty or not a string (RPT-12)")
             return None
+        if value in self._valid_ips:
+            return value
         value = self.text(value, f"{where}: {key}", 64)
         try:
             ipaddress.ip_address(value)
         except ValueError:
             self.warn(f"{where}: {key} {value!r} is not an IP address (RPT-12)")
+        else:
+            self._valid_ips.add(value)
         return value
 
     def hostname(self, value: str, where: str) -> str:
+        known = self._valid_hosts.get(value)
+        if known is not None:
+            return known
         value = self.text(value, where, MAX_HOST_CHARS)
         if not value.isascii():
             self.warn(f"{where} {value!r} is not in A-label form (RFC 8460 §4.4)")
         elif not _HOSTNAME_RE.match(value):
             self.warn(f"{where} {value!r} is not a valid host name")
+        else:
+            normal = value.rstrip(".").lower()
+            self._valid_hosts[value] = normal
+            return normal
         return value.rstrip(".").lower()
 
 
@@ -446,26 +677,34 @@ def _failure_detail(ck: _Checker, raw: Any, where: str) -> FailureDetail | None:
         return None
     mx = ck.optional_text(raw, "receiving-mx-hostname", where, MAX_HOST_CHARS)
     helo = ck.optional_text(raw, "receiving-mx-helo", where, MAX_HOST_CHARS)
+    hostname = ck.hostname(mx, f"{where}: receiving-mx-hostname") if mx else None
+    shared = ck.shared
     return FailureDetail(
-        result_type=result_type,
-        sending_mta_ip=ck.ip(raw, "sending-mta-ip", where),
-        receiving_mx_hostname=ck.hostname(mx, f"{where}: receiving-mx-hostname") if mx else None,
-        receiving_mx_helo=helo,
-        receiving_ip=ck.ip(raw, "receiving-ip", where),
+        result_type=shared(result_type),  # type: ignore[arg-type]
+        sending_mta_ip=shared(ck.ip(raw, "sending-mta-ip", where)),
+        receiving_mx_hostname=shared(hostname),
+        receiving_mx_helo=shared(helo),
+        receiving_ip=shared(ck.ip(raw, "receiving-ip", where)),
         failed_session_count=count,
-        additional_information=ck.optional_text(
-            raw, "additional-information", where, MAX_URI_CHARS
+        additional_information=shared(
+            ck.optional_text(raw, "additional-information", where, MAX_URI_CHARS)
         ),
-        failure_reason_code=ck.optional_text(raw, "failure-reason-code", where, MAX_NAME_CHARS),
+        failure_reason_code=shared(
+            ck.optional_text(raw, "failure-reason-code", where, MAX_NAME_CHARS)
+        ),
     )
 
 
 def _policy(
-    ck: _Checker, raw: Any, where: str, report_domain: str | None, budget: list[int]
+    ck: _Checker,
+    raw: dict[str, Any],
+    where: str,
+    report_domain: str | None,
+    details: list[FailureDetail] | None,
 ) -> PolicyResult | None:
-    if not isinstance(raw, dict):
-        ck.warn(f"{where} is {_kind(raw)}, not an object; dropped")
-        return None
+    """One entry of `policies`. `details` are its failure details, already read and checked
+    one by one while streaming; None when `failure-details` was absent or not an array (then
+    `raw` holds whatever it was)."""
     pol = raw.get("policy")
     if not isinstance(pol, dict):
         ck.warn(f"{where}: policy is missing or not an object; dropped")
@@ -525,21 +764,13 @@ def _policy(
         counts.append(value)
     successful, failed = counts
 
-    details: list[FailureDetail] = []
-    raw_details = raw.get("failure-details", [])
-    if raw_details is None:
-        ck.warn(f"{where}: failure-details is null; read as no details")
-        raw_details = []
-    if not isinstance(raw_details, list):
-        ck.warn(f"{where}: failure-details is {_kind(raw_details)}, not an array; ignored")
-        raw_details = []
-    budget[0] -= len(raw_details)
-    if budget[0] < 0:
-        raise ReportRejected(f"report has more than {MAX_FAILURE_DETAILS} failure details")
-    for i, item in enumerate(raw_details):
-        detail = _failure_detail(ck, item, f"{where}: failure-details[{i}]")
-        if detail is not None:
-            details.append(detail)
+    if details is None:
+        details = []
+        raw_details = raw.get("failure-details", [])
+        if raw_details is None:
+            ck.warn(f"{where}: failure-details is null; read as no details")
+        elif not isinstance(raw_details, list):
+            ck.warn(f"{where}: failure-details is {_kind(raw_details)}, not an array; ignored")
 
     if failed > 0 and not details:
         ck.warn(f"{where}: {failed} failed sessions but no failure details")
@@ -558,12 +789,47 @@ def _policy(
     )
 
 
-def validate(obj: Any, report_domain: str | None = None) -> ParsedReport:
-    """Check a decoded JSON value against RFC 8460 §4.4 and build the ParsedReport."""
-    ck = _Checker()
-    if not isinstance(obj, dict):
-        raise ReportRejected(f"report must be a JSON object, got {_kind(obj)}")
+class _Budget:
+    """Failure details left for this report (MAX_FAILURE_DETAILS, counted while streaming)."""
 
+    def __init__(self) -> None:
+        self.left = MAX_FAILURE_DETAILS
+
+    def take(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise ReportRejected(f"report has more than {MAX_FAILURE_DETAILS} failure details")
+
+
+def _read_policy(
+    ck: _Checker,
+    stream: _JsonStream,
+    where: str,
+    report_domain: str | None,
+    budget: _Budget,
+) -> PolicyResult | None:
+    """Read one `policies` element from the stream; its failure details one at a time."""
+    if stream.peek() != "{":
+        value = stream.value()
+        ck.warn(f"{where} is {_kind(value)}, not an object; dropped")
+        return None
+    raw: dict[str, Any] = {}
+    details: list[FailureDetail] | None = None
+    for name in stream.members():
+        if name == "failure-details" and stream.peek() == "[":
+            details = []
+            for i in stream.elements():
+                budget.take()
+                detail = _failure_detail(ck, stream.value(), f"{where}: failure-details[{i}]")
+                if detail is not None:
+                    details.append(detail)
+        else:
+            raw[name] = stream.value()
+    return _policy(ck, raw, where, report_domain, details)
+
+
+def _header(ck: _Checker, obj: dict[str, Any]) -> tuple[str, str, str | None, datetime, datetime]:
+    """organization-name, report-id, contact-info and date-range (RFC 8460 §4.4)."""
     org = obj.get("organization-name")
     if not isinstance(org, str) or not org.strip():
         raise ReportRejected("organization-name is missing or not a string (RFC 8460 §4.4)")
@@ -604,27 +870,50 @@ def validate(obj: Any, report_domain: str | None = None) -> ParsedReport:
         ck.warn("date-range covers more than 48 hours (RFC 8460 §4.1 expects one UTC day)")
     if start.time() != datetime.min.time():
         ck.note("date-range does not start at 00:00 UTC (RFC 8460 §4.1)")
+    return org, report_id, contact_info, start, end
 
-    if "policies" not in obj:
+
+def _read_report(stream: _JsonStream, report_domain: str | None) -> ParsedReport:
+    """Walk the top-level object. Members may come in any order (RFC 8259 §4), so the header
+    is checked once the object is closed; policies are checked as they stream past."""
+    header_ck, policy_ck = _Checker(), _Checker()
+    if stream.peek() != "{":
+        raise ReportRejected(f"report must be a JSON object, got {_kind(stream.value())}")
+    header: dict[str, Any] = {}
+    policies: list[PolicyResult] = []
+    seen_policies = 0
+    has_policies = False
+    budget = _Budget()
+    for name in stream.members():
+        if name != "policies":
+            header[name] = stream.value()
+            continue
+        has_policies = True
+        if stream.peek() != "[":
+            raise ReportRejected(
+                f"policies is {_kind(stream.value())}; RFC 8460 §4 says it MUST be an array"
+            )
+        for i in stream.elements():
+            seen_policies += 1
+            if seen_policies > MAX_POLICIES:
+                raise ReportRejected(f"report has more than {MAX_POLICIES} policies")
+            policy = _read_policy(policy_ck, stream, f"policies[{i}]", report_domain, budget)
+            if policy is not None:
+                policies.append(policy)
+    stream.end()
+
+    org, report_id, contact_info, start, end = _header(header_ck, header)
+    if not has_policies:
         raise ReportRejected("policies is missing (RFC 8460 §4.4)")
-    policies_raw = obj["policies"]
-    if not isinstance(policies_raw, list):
-        raise ReportRejected(
-            f"policies is {_kind(policies_raw)}; RFC 8460 §4 says it MUST be an array"
-        )
-    if len(policies_raw) > MAX_POLICIES:
-        raise ReportRejected(f"report has more than {MAX_POLICIES} policies")
-    if not policies_raw:
-        ck.warn("policies is empty: the report says nothing about any session")
-    budget = [MAX_FAILURE_DETAILS]
-    policies = []
-    for i, item in enumerate(policies_raw):
-        policy = _policy(ck, item, f"policies[{i}]", report_domain, budget)
-        if policy is not None:
-            policies.append(policy)
-    if policies_raw and not policies:
-        ck.warn("no policy entry of this report was usable")
+    if not seen_policies:
+        header_ck.warn("policies is empty: the report says nothing about any session")
+    if seen_policies and not policies:
+        policy_ck.warn("no policy entry of this report was usable")
 
+    warnings = stream.warnings + header_ck.warnings
+    warnings += [w for w in policy_ck.warnings if w not in warnings]
+    if policy_ck.suppressed:
+        warnings.append(f"… and {policy_ck.suppressed} more warnings like these, not listed")
     return ParsedReport(
         organization_name=org,
         contact_info=contact_info,
@@ -632,8 +921,8 @@ def validate(obj: Any, report_domain: str | None = None) -> ParsedReport:
         start=start,
         end=end,
         policies=policies,
-        warnings=ck.warnings,
-        notes=ck.notes,
+        warnings=warnings,
+        notes=header_ck.notes + [n for n in policy_ck.notes if n not in header_ck.notes],
     )
 
 
@@ -646,16 +935,15 @@ def parse_report(
     """Decode and validate one report; raises ReportRejected and nothing else for bad input.
 
     `report_domain` is the policy domain the envelope names (TLS-Report-Domain or the address
-    the report was sent to); it fills a missing policy-domain (M28).
+    the report was sent to); it fills a missing policy-domain (M28). The report is read
+    streaming: memory grows with the parsed result, not with the JSON text.
     """
     try:
-        body, envelope_warnings = decode(data, max_bytes)
-        obj, json_warnings = loads_strict(body)
-        report = validate(obj, report_domain)
+        chunks, envelope_warnings = decode_chunks(data, max_bytes)
+        report = _read_report(_JsonStream(chunks), report_domain)
     except ReportRejected:
         raise
     except (MemoryError, RecursionError) as e:
         raise ReportRejected(f"report is too complex to read ({type(e).__name__})") from None
-    report.warnings[:0] = envelope_warnings + json_warnings
-    report.json_text = body.removeprefix(UTF8_BOM).decode("utf-8")
+    report.warnings[:0] = envelope_warnings
     return report

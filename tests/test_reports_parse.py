@@ -406,3 +406,60 @@ def test_arbitrary_json_shapes_only_ever_raise_report_rejected(fields: dict[str,
     report.update(fields)
     with contextlib.suppress(ReportRejected):
         parse_report(json.dumps(report, allow_nan=True).encode())
+
+
+def _many_details(n: int) -> bytes:
+    report = sample()
+    detail = sts(report)["failure-details"][0]
+    sts(report)["failure-details"] = [
+        dict(detail, **{"sending-mta-ip": f"192.0.2.{i % 250}", "failed-session-count": i % 9 + 1})
+        for i in range(n)
+    ]
+    sts(report)["summary"]["total-failure-session-count"] = sum(i % 9 + 1 for i in range(n))
+    return gzip.compress(dumps(report))
+
+
+def test_it_parses_a_large_report_streaming_in_bounded_memory() -> None:
+    """Issue 7: the JSON text and its tree are never in memory at once; the peak follows the
+    parsed details (slots, shared strings), well under the size of the JSON itself. Whole-
+    document json.loads of the same body peaks near ten times the JSON size."""
+    data = _many_details(40_000)
+    json_size = len(gzip.decompress(data))
+    tracemalloc.start()
+    try:
+        report = parse_report(data, max_bytes=64 * 1024 * 1024)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(report.policies[0].failure_details) == 40_000
+    assert report.policies[0].failure_details[-1].sending_mta_ip == "192.0.2.249"
+    assert peak < json_size, (peak, json_size)
+
+
+def test_streaming_keeps_strict_json_rules_at_every_level() -> None:
+    body = dumps(sample())
+    # A duplicate name inside one failure detail (decoded by the C decoder) and at the top
+    # level (walked by the stream) are both rejected (RFC 7493 §2.3).
+    inner = body.replace(
+        b'"failed-session-count": 12', b'"failed-session-count": 12, "failed-session-count": 1'
+    )
+    with pytest.raises(ReportRejected, match="duplicate member"):
+        parse_report(inner)
+    with pytest.raises(ReportRejected, match="duplicate member"):
+        parse_report(body[:-1] + b', "policies": []}')
+    # Trailing data after the object, and a number split across decompressed pieces.
+    with pytest.raises(ReportRejected, match="after the report object"):
+        parse_report(body + b" {}")
+    report = parse_report(gzip.compress(b" " * 300_000 + body))
+    assert report.total_failed == 17
+
+
+def test_it_caps_stored_warnings() -> None:
+    report = sample()
+    detail = sts(report)["failure-details"][0]
+    sts(report)["failure-details"] = [
+        dict(detail, **{"sending-mta-ip": f"bad-{i}"}) for i in range(5000)
+    ]
+    parsed = parse_report(dumps(report))
+    assert len(parsed.warnings) <= 202
+    assert "more warnings" in parsed.warnings[-1]
