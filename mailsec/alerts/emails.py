@@ -1,0 +1,111 @@
+"""Building alert emails: a subject/text/HTML template triple, List-Unsubscribe (RFC 2369) with
+one-click unsubscribe (RFC 8058), sent through Django's configured email backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from mailsec.alerts.models import Notification, changes_context
+from mailsec.domains.models import Domain
+
+UNSUBSCRIBE_SALT = "mailsec.alerts.unsubscribe"
+ALL_DOMAINS = "*"
+
+
+def unsubscribe_token(user: User, domain: Domain | None) -> str:
+    """A signed token naming a person and a domain ("*": every domain of theirs). It never
+    expires: an unsubscribe link in an old email must still work."""
+    return signing.dumps(
+        {"u": user.pk, "d": str(domain.code) if domain else ALL_DOMAINS}, salt=UNSUBSCRIBE_SALT
+    )
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    return data["u"], str(data.get("d", ""))
+
+
+def unsubscribe_url(user: User, domain: Domain | None) -> str:
+    token = unsubscribe_token(user, domain)
+    return settings.SITE_ROOT + reverse("alerts:unsubscribe", args=[token])
+
+
+def domain_url(domain: Domain) -> str:
+    return settings.SITE_ROOT + reverse("domains:details", args=[domain.code])
+
+
+def _group_by_domain(changes: list[Any]) -> list[dict[str, Any]]:
+    groups: dict[int, dict[str, Any]] = {}
+    for c in changes:
+        g = groups.setdefault(
+            c.domain_id, {"domain": c.domain, "url": domain_url(c.domain), "changes": []}
+        )
+        g["changes"].append(c)
+    return list(groups.values())
+
+
+def build_message(n: Notification) -> EmailMultiAlternatives:
+    changes = list(n.changes.select_related("domain"))
+    ctx: dict[str, Any] = {
+        "notification": n,
+        "user": n.user,
+        "site_root": settings.SITE_ROOT,
+        "settings_url": settings.SITE_ROOT + reverse("alerts:settings"),
+        "unsubscribe_url": unsubscribe_url(n.user, n.domain),
+    }
+    if n.kind == Notification.Kind.DIGEST:
+        confirmed = [c for c in changes if c.confirmed_at and not c.recovered_at]
+        recovered = [c for c in changes if c.recovered_at]
+        ctx |= {
+            "new_groups": _group_by_domain(confirmed),
+            "fixed_groups": _group_by_domain(recovered),
+            "count": len(changes),
+        }
+        names = ("emails/alert_digest_subject.txt", "emails/alert_digest_body.txt")
+        html_name = "emails/alert_digest_body.html"
+    else:
+        assert n.domain is not None
+        ctx |= changes_context(changes) | {
+            "domain": n.domain,
+            "domain_url": domain_url(n.domain),
+            "recovery": n.kind == Notification.Kind.RECOVERY,
+            "more": len(changes) - 1,
+        }
+        names = ("emails/alert_subject.txt", "emails/alert_body.txt")
+        html_name = "emails/alert_body.html"
+    subject = " ".join(render_to_string(names[0], ctx).split())
+    text = render_to_string(names[1], ctx)
+    html = render_to_string(html_name, ctx)
+    host = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">") or "mailsec.invalid"
+    headers = {
+        # RFC 2369 + RFC 8058: mail clients show an unsubscribe button that POSTs
+        # "List-Unsubscribe=One-Click" to the URL; no login, no confirmation page.
+        "List-Unsubscribe": f"<{ctx['unsubscribe_url']}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        # RFC 3834: no auto-replies (vacation messages) to alerts.
+        "Auto-Submitted": "auto-generated",
+        # One stable id per notification: a retried send is recognisably the same message.
+        "Message-ID": f"<alert-{n.code}@{host}>",
+    }
+    message = EmailMultiAlternatives(subject, text, to=[n.to_address], headers=headers)
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def send(n: Notification) -> None:
+    """Send through the configured backend; raises on failure (the task records it)."""
+    message = build_message(n)
+    message.send(fail_silently=False)
+    n.mark_sent(message.subject)

@@ -1,0 +1,546 @@
+"""Alerts: changes found by the scheduled checks, their confirmation, and the emails about them.
+
+Flow (docs/architecture.md, data flow 2): every stored run goes through `AlertState.observe`,
+which compares it with the domain's last *confirmed* state. A regression becomes a suspected
+`Change` and a re-probe is scheduled; the first run at least ALERT_CONFIRM_DELAY later decides
+it (confirmed → one `Notification` per person; gone → dismissed). A confirmed change whose
+problem is gone is recovered (one recovery email). `error` results decide nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from mailsec.alerts import rules
+from mailsec.domains.models import CheckRun, Domain
+
+log = logging.getLogger(__name__)
+
+# A suspected change nobody decided this long after its re-probe was due gets another probe
+# (the embedded broker can lose a task with a countdown).
+REPROBE_GRACE = timedelta(minutes=2)
+REPROBE_AGAIN_AFTER = timedelta(minutes=10)
+# Email delivery: attempts and the wait before each retry.
+MAX_SEND_ATTEMPTS = 5
+RETRY_BACKOFF = [
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+]
+# A "sending" row older than this lost its worker mid-send.
+SENDING_STUCK_AFTER = timedelta(minutes=10)
+
+
+def confirm_delay() -> timedelta:
+    return timedelta(seconds=settings.ALERT_CONFIRM_DELAY)
+
+
+class AlertSetting(models.Model):
+    """How one person hears about one domain. No row means immediate."""
+
+    class Mode(models.TextChoices):
+        IMMEDIATE = "immediate", "Email me at once"
+        DIGEST = "digest", "Daily digest"
+        OFF = "off", "No emails"
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="alert_settings")
+    domain = models.ForeignKey(Domain, models.CASCADE, related_name="alert_settings")
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.IMMEDIATE)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "domain"], name="one_alert_setting_per_domain")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.domain}: {self.mode}"
+
+    @classmethod
+    def mode_for(cls, user: User, domain: Domain) -> str:
+        row = cls.objects.filter(user=user, domain=domain).first()
+        return row.mode if row else cls.Mode.IMMEDIATE
+
+    @classmethod
+    def set_mode(cls, user: User, domain: Domain, mode: str) -> None:
+        cls.objects.update_or_create(user=user, domain=domain, defaults={"mode": mode})
+
+
+def recipients(domain: Domain, mode: str) -> list[User]:
+    """Team members of a verified domain who chose `mode` for it and have an address."""
+    if not domain.is_verified:
+        return []
+    users = User.objects.filter(memberships__team_id=domain.team_id, is_active=True).exclude(
+        email=""
+    )
+    chosen = dict(
+        AlertSetting.objects.filter(domain=domain, user__in=users).values_list("user_id", "mode")
+    )
+    return [
+        u for u in users.order_by("pk") if chosen.get(u.pk, AlertSetting.Mode.IMMEDIATE) == mode
+    ]
+
+
+class Change(models.Model):
+    """One regression of one domain: an event log that doubles as the alert queue."""
+
+    class State(models.TextChoices):
+        SUSPECTED = "suspected", "Suspected (waiting for the re-check)"
+        CONFIRMED = "confirmed", "Confirmed"
+        DISMISSED = "dismissed", "Dismissed (did not hold at the re-check)"
+        RECOVERED = "recovered", "Recovered"
+
+    OPEN = (State.SUSPECTED, State.CONFIRMED)
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    domain = models.ForeignKey(Domain, models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=20, choices=[(k.value, k.value) for k in rules.Kind])
+    key = models.CharField(max_length=400)
+    subject = models.CharField(max_length=300, blank=True)
+    mechanism = models.CharField(max_length=20, blank=True)
+    check_id = models.CharField(max_length=20, blank=True)
+    before = models.CharField(max_length=100, blank=True)
+    after = models.CharField(max_length=100, blank=True)
+    summary = models.TextField(blank=True)
+    fix = models.TextField(blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SUSPECTED)
+    note = models.CharField(max_length=200, blank=True)  # why it was dismissed
+    created = models.DateTimeField(default=timezone.now)  # first seen
+    first_seen_run = models.ForeignKey(
+        CheckRun, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_run = models.ForeignKey(
+        CheckRun, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    recovered_run = models.ForeignKey(
+        CheckRun, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recovered_at = models.DateTimeField(null=True, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    reprobe_requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # At most one open change per problem: two runs of an unchanged broken domain
+            # cannot raise it twice, even when they are processed at the same moment.
+            models.UniqueConstraint(
+                fields=["domain", "key"],
+                condition=models.Q(state__in=["suspected", "confirmed"]),
+                name="one_open_change_per_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "created"]),
+            models.Index(fields=["domain", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain.name}: {self.kind} {self.subject} ({self.state})"
+
+    @property
+    def reprobe_due_at(self) -> datetime:
+        return self.created + confirm_delay()
+
+    @property
+    def mechanism_title(self) -> str:
+        return rules.title(self.mechanism) if self.mechanism else ""
+
+    def evidence_lines(self, limit: int = 8) -> list[str]:
+        """The evidence as a few plain lines for emails: what was asked, what came back."""
+        ev = self.evidence or {}
+        lines: list[str] = []
+        if self.kind == rules.Kind.RECORD_GONE:
+            for label, part in (("Before", ev.get("before") or {}), ("Now", ev.get("now") or {})):
+                if part:
+                    answers = ", ".join(part.get("answers") or []) or "no record"
+                    lines.append(
+                        f"{label}: {part.get('query', '')} → {part.get('rcode', '')} {answers}"
+                    )
+        elif self.kind == rules.Kind.MECHANISM:
+            lines += [
+                f"{f.get('id')} ({f.get('status')}): {f.get('summary')}"
+                for f in ev.get("findings", [])
+            ]
+        elif self.kind == rules.Kind.MX_COVERAGE:
+            lines.append(f"MX before: {', '.join(ev.get('mx_before') or []) or 'unknown'}")
+            lines.append(f"MX now: {', '.join(ev.get('mx_now') or ev.get('mx') or [])}")
+            lines.append(f"Policy mx patterns: {', '.join(ev.get('patterns') or [])}")
+        elif self.kind == rules.Kind.SCORE:
+            lines.append(f"Score before: {self.before}, now: {self.after}")
+        else:
+            for k, v in ev.items():
+                if isinstance(v, (str, int, float, bool)) and v != "":
+                    lines.append(f"{k}: {v}")
+                elif isinstance(v, list) and v and all(isinstance(x, str) for x in v):
+                    lines.append(f"{k}: {', '.join(v)}")
+        return [line[:300] for line in lines[:limit]]
+
+    @property
+    def fix_lines(self) -> list[str]:
+        return self.fix.splitlines()
+
+    def refresh_from(self, obs: rules.Observation | None) -> None:
+        """Take the confirming run's evidence, keeping what only the first sighting knew (the
+        record as it was before, the fix built from it)."""
+        if obs is None:
+            return
+        self.summary = obs.summary or self.summary
+        self.fix = obs.fix or self.fix
+        self.evidence = {**self.evidence, **{k: v for k, v in obs.evidence.items() if v}}
+        self.after = obs.after or self.after
+
+    @classmethod
+    def overdue(cls, now: datetime) -> models.QuerySet[Change]:
+        """Suspected changes whose re-probe should have decided them by now."""
+        return cls.objects.filter(
+            state=cls.State.SUSPECTED, created__lte=now - confirm_delay() - REPROBE_GRACE
+        ).filter(
+            models.Q(reprobe_requested_at=None)
+            | models.Q(reprobe_requested_at__lte=now - REPROBE_AGAIN_AFTER)
+        )
+
+
+@dataclass
+class Outcome:
+    confirmed: list[Change] = field(default_factory=list)
+    recovered: list[Change] = field(default_factory=list)
+    dismissed: list[Change] = field(default_factory=list)
+    suspected: list[Change] = field(default_factory=list)
+    baseline_moved: bool = False
+
+
+class AlertState(models.Model):
+    """Per domain: the last confirmed state the next run is compared with."""
+
+    domain = models.OneToOneField(Domain, models.CASCADE, related_name="alert_state")
+    # A copy (rules.Snapshot), not a reference: thinning old runs must not take it away.
+    baseline = models.JSONField(default=dict, blank=True)
+    baseline_run = models.ForeignKey(
+        CheckRun, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_run = models.ForeignKey(CheckRun, models.SET_NULL, null=True, blank=True, related_name="+")
+    last_run_created = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"alert state of {self.domain}"
+
+    @classmethod
+    def observe(cls, run: CheckRun) -> Outcome:
+        """Take a stored run into account: decide suspected changes, recover fixed ones, raise
+        new suspicions, and queue the emails. Safe to call twice for one run."""
+        outcome = Outcome()
+        if run.status != CheckRun.Status.DONE:
+            return outcome  # a run that could not complete is no evidence at all
+        with transaction.atomic():
+            cls.objects.get_or_create(domain_id=run.domain_id)
+            # One run of a domain at a time through here (PostgreSQL row lock; SQLite's
+            # IMMEDIATE transactions already serialize writers).
+            state = (
+                cls.objects.select_for_update()
+                .select_related("domain")
+                .get(domain_id=run.domain_id)
+            )
+            if state.last_run_created and run.created <= state.last_run_created:
+                return outcome  # already seen, or older than what we have seen
+            state._observe(run, outcome)
+        return outcome
+
+    def _observe(self, run: CheckRun, outcome: Outcome) -> None:
+        domain = self.domain
+        current = rules.Snapshot.from_run(run)
+        self.last_run, self.last_run_created = run, run.created
+        if not self.baseline:
+            # The first run is the reference; nothing to compare it with.
+            self._move_baseline(run, current, outcome)
+            self.save()
+            return
+        baseline = rules.Snapshot.from_dict(self.baseline)
+        drop = settings.ALERT_SCORE_DROP
+        now = timezone.now()
+
+        for change in domain.changes.filter(state__in=Change.OPEN).order_by("created"):
+            verdict, obs = rules.evaluate(change.kind, change.key, change.before, current, drop)
+            due = run.created >= change.reprobe_due_at
+            if change.state == Change.State.SUSPECTED:
+                if verdict == rules.Verdict.CLEAR:
+                    self._dismiss(change, now, "gone at the re-check")
+                    outcome.dismissed.append(change)
+                elif due and verdict == rules.Verdict.UNKNOWN:
+                    # Never confirmed by "could not check"; the next scheduled run compares
+                    # with the same baseline again, so a real problem is found again.
+                    self._dismiss(change, now, "the re-check could not test it")
+                    outcome.dismissed.append(change)
+                elif due and verdict == rules.Verdict.HOLDS:
+                    change.refresh_from(obs)
+                    change.state, change.confirmed_run, change.confirmed_at = (
+                        Change.State.CONFIRMED,
+                        run,
+                        now,
+                    )
+                    change.save()
+                    outcome.confirmed.append(change)
+            elif verdict == rules.Verdict.CLEAR:
+                change.state, change.recovered_run, change.recovered_at = (
+                    Change.State.RECOVERED,
+                    run,
+                    now,
+                )
+                change.save()
+                outcome.recovered.append(change)
+
+        open_keys = set(domain.changes.filter(state__in=Change.OPEN).values_list("key", flat=True))
+        for obs in rules.detect(baseline, current, drop):
+            if obs.key in open_keys:
+                continue
+            if obs.kind == rules.Kind.CERT_EXPIRY and (
+                domain.changes.filter(key=obs.key).exclude(state=Change.State.DISMISSED).exists()
+            ):
+                continue  # this threshold of this certificate was already told (one per threshold)
+            open_keys.add(obs.key)
+            outcome.suspected.append(
+                Change.objects.create(
+                    domain=domain,
+                    kind=obs.kind,
+                    key=obs.key,
+                    subject=obs.subject[:300],
+                    mechanism=obs.mechanism,
+                    check_id=obs.check_id,
+                    before=obs.before[:100],
+                    after=obs.after[:100],
+                    summary=obs.summary,
+                    fix=obs.fix,
+                    evidence=obs.evidence,
+                    first_seen_run=run,
+                    # first seen = when the run began: the re-check is due `delay` after it
+                    created=run.created,
+                )
+            )
+
+        # The confirmed state moves on only when nothing is in doubt: no suspicion waiting, and
+        # nothing newly uncheckable (an error hides what the baseline must remember).
+        settled = not domain.changes.filter(state=Change.State.SUSPECTED).exists()
+        if settled and not (current.errored_mechanisms() - baseline.errored_mechanisms()):
+            self._move_baseline(run, current, outcome)
+        self.save()
+
+        if outcome.suspected:
+            from mailsec.alerts.tasks import schedule_confirmation
+
+            first = outcome.suspected[0]
+            transaction.on_commit(lambda: schedule_confirmation(first))
+        if outcome.confirmed:
+            Notification.queue(domain, outcome.confirmed, Notification.Kind.ALERT)
+        if outcome.recovered:
+            Notification.queue(domain, outcome.recovered, Notification.Kind.RECOVERY)
+
+    def _move_baseline(self, run: CheckRun, snap: rules.Snapshot, outcome: Outcome) -> None:
+        self.baseline, self.baseline_run = snap.to_dict(), run
+        outcome.baseline_moved = True
+
+    @staticmethod
+    def _dismiss(change: Change, now: datetime, note: str) -> None:
+        change.state, change.dismissed_at, change.note = Change.State.DISMISSED, now, note
+        change.save()
+
+
+class Notification(models.Model):
+    """One email to one person, and what became of it."""
+
+    class Kind(models.TextChoices):
+        ALERT = "alert", "Alert"
+        RECOVERY = "recovery", "Recovery"
+        DIGEST = "digest", "Daily digest"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, models.CASCADE, related_name="alert_notifications")
+    domain = models.ForeignKey(
+        Domain, models.CASCADE, null=True, blank=True, related_name="notifications"
+    )  # empty for a digest, which may cover several domains
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    channel = models.CharField(max_length=10, default="email")
+    changes = models.ManyToManyField(Change, related_name="notifications")
+    to_address = models.EmailField(blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Digests: the day (UTC) they are for, and the end of the period they cover.
+    digest_day = models.DateField(null=True, blank=True)
+    covers_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "digest_day"],
+                condition=models.Q(kind="digest"),
+                name="one_digest_per_user_per_day",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.user} ({self.status})"
+
+    @classmethod
+    def queue(cls, domain: Domain, changes: Iterable[Change], kind: str) -> list[Notification]:
+        """One email per person who wants immediate alerts for `domain`, sent after commit."""
+        from mailsec.alerts.tasks import enqueue_send
+
+        changes = list(changes)
+        out = []
+        for user in recipients(domain, AlertSetting.Mode.IMMEDIATE):
+            n = cls.objects.create(user=user, domain=domain, kind=kind, to_address=user.email)
+            n.changes.set(changes)
+            out.append(n)
+            transaction.on_commit(lambda n=n: enqueue_send(n))
+        return out
+
+    # --- digests --------------------------------------------------------------------------
+
+    @classmethod
+    def digest_events(
+        cls, user: User, since: datetime, until: datetime
+    ) -> tuple[list[Change], list[Change]]:
+        """(confirmed, recovered) changes in (since, until] of the user's digest domains."""
+        domains = Domain.objects.filter(
+            team__memberships__user=user,
+            verified_at__isnull=False,
+            alert_settings__user=user,
+            alert_settings__mode=AlertSetting.Mode.DIGEST,
+        )
+        base = Change.objects.filter(domain__in=domains).select_related("domain")
+        confirmed = base.filter(confirmed_at__gt=since, confirmed_at__lte=until)
+        recovered = base.filter(recovered_at__gt=since, recovered_at__lte=until)
+        return list(confirmed.order_by("domain__name", "confirmed_at")), list(
+            recovered.order_by("domain__name", "recovered_at")
+        )
+
+    @classmethod
+    def make_digest(cls, user: User, now: datetime) -> Notification | None:
+        """Today's digest for `user`, or None when there is nothing to tell or it exists."""
+        last = cls.objects.filter(user=user, kind=cls.Kind.DIGEST).order_by("-covers_until").first()
+        since = last.covers_until if last and last.covers_until else now - timedelta(days=1)
+        since = max(since, now - timedelta(days=7))  # never a month of news in one email
+        confirmed, recovered = cls.digest_events(user, since, now)
+        if not confirmed and not recovered or not user.email:
+            return None
+        day: date = now.date()
+        try:
+            with transaction.atomic():
+                n = cls.objects.create(
+                    user=user,
+                    kind=cls.Kind.DIGEST,
+                    to_address=user.email,
+                    digest_day=day,
+                    covers_until=now,
+                )
+                n.changes.set([*confirmed, *recovered])
+        except IntegrityError:
+            return None  # another beat made today's digest already
+        return n
+
+    # --- sending --------------------------------------------------------------------------
+
+    def claim(self) -> bool:
+        """pending/failed → sending, at most once at a time: a duplicate task sends nothing."""
+        now = timezone.now()
+        updated = Notification.objects.filter(
+            pk=self.pk, status__in=[self.Status.PENDING, self.Status.FAILED]
+        ).update(status=self.Status.SENDING, claimed_at=now, attempts=models.F("attempts") + 1)
+        if updated:
+            self.refresh_from_db()
+        return bool(updated)
+
+    def still_wanted(self) -> str:
+        """Why this email should no longer go out ("" when it should)."""
+        if self.kind == self.Kind.DIGEST:
+            return ""
+        assert self.domain is not None
+        if not self.domain.is_verified:
+            return "the domain is no longer verified"
+        if not self.domain.team.memberships.filter(user=self.user).exists():
+            return "the person left the team"
+        if AlertSetting.mode_for(self.user, self.domain) != AlertSetting.Mode.IMMEDIATE:
+            return "alerts for this domain were turned off or set to the daily digest"
+        return ""
+
+    def mark_sent(self, subject: str) -> None:
+        self.status, self.sent_at, self.subject, self.error = (
+            self.Status.SENT,
+            timezone.now(),
+            subject,
+            "",
+        )
+        self.save(update_fields=["status", "sent_at", "subject", "error"])
+
+    def mark_skipped(self, reason: str) -> None:
+        self.status, self.error = self.Status.SKIPPED, reason
+        self.save(update_fields=["status", "error"])
+
+    def mark_failed(self, error: str) -> timedelta | None:
+        """Record a failed attempt. Returns the wait before the next one, None when given up."""
+        self.status, self.error = self.Status.FAILED, error[:2000]
+        wait = (
+            RETRY_BACKOFF[min(self.attempts - 1, len(RETRY_BACKOFF) - 1)]
+            if self.attempts < MAX_SEND_ATTEMPTS
+            else None
+        )
+        self.next_attempt_at = timezone.now() + wait if wait else None
+        self.save(update_fields=["status", "error", "next_attempt_at"])
+        return wait
+
+    @classmethod
+    def due_for_retry(cls, now: datetime) -> models.QuerySet[Notification]:
+        return cls.objects.filter(
+            models.Q(status=cls.Status.FAILED, next_attempt_at__lte=now)
+            | models.Q(status=cls.Status.PENDING, created__lte=now - timedelta(minutes=2))
+        )
+
+    @classmethod
+    def release_stuck(cls, now: datetime) -> int:
+        """A worker that died mid-send: try again (the mail may have gone; better twice than
+        never, and the Message-ID lets clients fold the duplicate)."""
+        return cls.objects.filter(
+            status=cls.Status.SENDING, claimed_at__lte=now - SENDING_STUCK_AFTER
+        ).update(
+            status=cls.Status.FAILED, error="the worker stopped while sending", next_attempt_at=now
+        )
+
+
+def changes_context(changes: Iterable[Change]) -> dict[str, Any]:
+    """Group changes for the templates: most serious first."""
+    order = {
+        rules.Kind.RECORD_GONE: 0,
+        rules.Kind.MX_COVERAGE: 1,
+        rules.Kind.MECHANISM: 2,
+        rules.Kind.FINDING: 3,
+        rules.Kind.CERT_EXPIRY: 4,
+        rules.Kind.SCORE: 5,
+    }
+    ordered = sorted(changes, key=lambda c: (order.get(rules.Kind(c.kind), 9), c.subject))
+    return {"changes": ordered, "headline": ordered[0] if ordered else None}

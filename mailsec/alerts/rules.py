@@ -1,0 +1,429 @@
+"""What counts as a change worth telling someone about: pure functions of two check results.
+
+`detect(baseline, current)` lists the regressions of `current` against the last confirmed state;
+`evaluate(kind, key, before, current)` says whether one of them still holds in a later run.
+Neither touches the database, so every rule is unit-tested on plain dicts (tests/test_alerts.py).
+
+The one principle: `error` ("could not check": a timeout, SERVFAIL, a 421) is never evidence.
+It never starts a regression, never confirms one and never counts as a fix; a rule whose inputs
+could not be checked answers UNKNOWN.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from checks.findings import MECHANISM_TITLES, Mechanism
+
+# Certificate expiry warnings, in days; one alert per threshold crossed (tightest first wins).
+CERT_THRESHOLDS = (2, 7, 21)
+
+GOOD = {"pass", "info"}
+BAD = {"warn", "fail"}
+
+STATUS_WORDS = {
+    "pass": "good",
+    "info": "good",
+    "na": "not applicable",
+    "warn": "has warnings",
+    "fail": "failing",
+    "error": "could not be checked",
+}
+
+# Record presence is its own alert kind, so its finding is not also reported as "new failure".
+RECORD_FINDINGS = {"mta-sts": "MTASTS-01", "tls-rpt": "TLSRPT-01"}
+RECORD_TITLES = {"mta-sts": "MTA-STS record", "tls-rpt": "TLS-RPT record"}
+MX_COVERAGE_FINDING = "MTASTS-30"
+SPECIFIC_FINDINGS = {*RECORD_FINDINGS.values(), MX_COVERAGE_FINDING}
+
+
+class Kind(enum.StrEnum):
+    MECHANISM = "mechanism"  # a mechanism's verdict went from pass/info to warn/fail
+    FINDING = "finding"  # a fail finding that was not failing before
+    SCORE = "score"  # the score dropped by at least ALERT_SCORE_DROP
+    CERT_EXPIRY = "cert-expiry"  # a policy host or MX certificate expires within 21/7/2 days
+    MX_COVERAGE = "mx-coverage"  # the MX set no longer matches the MTA-STS policy
+    RECORD_GONE = "record-gone"  # the MTA-STS or TLS-RPT record disappeared
+
+
+class Verdict(enum.StrEnum):
+    HOLDS = "holds"
+    CLEAR = "clear"
+    UNKNOWN = "unknown"  # could not be checked this time: neither confirms nor clears
+
+
+def title(mechanism: str) -> str:
+    try:
+        return MECHANISM_TITLES[Mechanism(mechanism)]
+    except ValueError:
+        return mechanism
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The parts of a check run the rules read. Stored as JSON as the confirmed baseline, so
+    thinning old runs never takes the reference away."""
+
+    mechanisms: dict[str, str]
+    findings: list[dict[str, Any]]
+    score: int | None
+    taken_at: datetime
+
+    @classmethod
+    def from_run(cls, run: Any) -> Snapshot:
+        return cls(
+            mechanisms=dict(run.mechanisms or {}),
+            findings=list(run.findings or []),
+            score=run.score,
+            taken_at=run.created,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mechanisms": self.mechanisms,
+            "findings": self.findings,
+            "score": self.score,
+            "taken_at": self.taken_at.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Snapshot:
+        return cls(
+            mechanisms=data.get("mechanisms") or {},
+            findings=data.get("findings") or [],
+            score=data.get("score"),
+            taken_at=datetime.fromisoformat(data["taken_at"]),
+        )
+
+    def verdict(self, mechanism: str) -> str:
+        return self.mechanisms.get(mechanism, "na")
+
+    def errored(self, mechanism: str) -> bool:
+        """True when anything in this mechanism could not be checked: its other findings may
+        be missing because of that, so absence proves nothing."""
+        return self.verdict(mechanism) == "error" or any(
+            f.get("mechanism") == mechanism and f.get("status") == "error" for f in self.findings
+        )
+
+    def errored_mechanisms(self) -> set[str]:
+        return {m for m in {*self.mechanisms, *(f.get("mechanism", "") for f in self.findings)}
+                if m and self.errored(m)}  # fmt: skip
+
+    def find(self, check_id: str, subject: str | None = None) -> list[dict[str, Any]]:
+        return [
+            f
+            for f in self.findings
+            if f.get("id") == check_id and (subject is None or f.get("subject", "") == subject)
+        ]
+
+    def first(self, check_id: str) -> dict[str, Any] | None:
+        found = self.find(check_id)
+        return found[0] if found else None
+
+    def certificates(self) -> dict[str, str]:
+        """host → notAfter (ISO) of every certificate this run saw: the MTA-STS policy host
+        and each MX address."""
+        certs: dict[str, str] = {}
+        for f in self.findings:
+            ev = f.get("evidence") or {}
+            if f.get("id") in ("MTASTS-11", "MTASTS-12"):
+                not_after = (ev.get("certificate") or {}).get("not_after")
+            elif f.get("id") == "SMTP-10":
+                not_after = ev.get("not_after") or (ev.get("leaf") or {}).get("not_after")
+            else:
+                continue
+            if not_after and f.get("subject"):
+                certs[f["subject"]] = not_after
+        return certs
+
+
+@dataclass
+class Observation:
+    """One regression found in a run: what a Change row is made of."""
+
+    kind: Kind
+    key: str  # stable identity: at most one open change per (domain, key)
+    subject: str
+    mechanism: str
+    summary: str
+    before: str = ""
+    after: str = ""
+    check_id: str = ""
+    fix: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def _finding_key(f: dict[str, Any]) -> str:
+    return f"{f.get('id', '')}|{f.get('subject', '')}"
+
+
+def _days_left(not_after: str, now: datetime) -> float:
+    return (datetime.fromisoformat(not_after) - now).total_seconds() / 86400
+
+
+def cert_threshold(days_left: float) -> int | None:
+    """The tightest warning threshold a certificate with this much time left has crossed.
+    An expired certificate is not an expiry warning: it is a fail finding of its own."""
+    if days_left < 0:
+        return None
+    for threshold in CERT_THRESHOLDS:
+        if days_left <= threshold:
+            return threshold
+    return None
+
+
+# --- detection ---------------------------------------------------------------------------------
+
+
+def detect(baseline: Snapshot, current: Snapshot, score_drop: int) -> list[Observation]:
+    """Every regression of `current` against the confirmed `baseline`."""
+    found: list[Observation] = []
+    found += _mechanisms(baseline, current)
+    found += _fail_findings(baseline, current)
+    found += _records_gone(baseline, current)
+    found += _mx_coverage(baseline, current)
+    score = _score(baseline.score, current, score_drop, baseline)
+    if score is not None:
+        found.append(score)
+    found += expiring_certificates(current)
+    return found
+
+
+def _worst_findings(snap: Snapshot, mechanism: str) -> list[dict[str, Any]]:
+    for status in ("fail", "warn"):
+        worst = [
+            f
+            for f in snap.findings
+            if f.get("mechanism") == mechanism and f.get("status") == status
+        ]
+        if worst:
+            return worst
+    return []
+
+
+def _mechanism_observation(mech: str, before: str, current: Snapshot) -> Observation:
+    after = current.verdict(mech)
+    worst = _worst_findings(current, mech)
+    return Observation(
+        kind=Kind.MECHANISM,
+        key=f"{Kind.MECHANISM}:{mech}",
+        subject=title(mech),
+        mechanism=mech,
+        before=before,
+        after=after,
+        summary=f"{title(mech)} was {STATUS_WORDS.get(before, before)} and now "
+        f"{STATUS_WORDS.get(after, after)}." + (f" {worst[0].get('summary', '')}" if worst else ""),
+        fix=next((f.get("fix", "") for f in worst if f.get("fix")), ""),
+        evidence={"findings": [_brief(f) for f in worst[:5]]},
+    )
+
+
+def _brief(f: dict[str, Any]) -> dict[str, Any]:
+    return {k: f.get(k) for k in ("id", "status", "subject", "summary", "evidence", "fix")}
+
+
+def _mechanisms(baseline: Snapshot, current: Snapshot) -> list[Observation]:
+    out = []
+    for mech, after in current.mechanisms.items():
+        before = baseline.verdict(mech)
+        if before in GOOD and after in BAD:
+            out.append(_mechanism_observation(mech, before, current))
+    return out
+
+
+def _finding_observation(f: dict[str, Any], before: str) -> Observation:
+    return Observation(
+        kind=Kind.FINDING,
+        key=f"{Kind.FINDING}:{_finding_key(f)}",
+        subject=f.get("subject", ""),
+        mechanism=f.get("mechanism", ""),
+        check_id=f.get("id", ""),
+        before=before,
+        after=f.get("status", ""),
+        summary=f.get("summary", ""),
+        fix=f.get("fix", ""),
+        evidence=f.get("evidence") or {},
+    )
+
+
+def _fail_findings(baseline: Snapshot, current: Snapshot) -> list[Observation]:
+    before = {_finding_key(f): f.get("status", "") for f in baseline.findings}
+    out = []
+    for f in current.findings:
+        if f.get("status") != "fail" or f.get("id") in SPECIFIC_FINDINGS:
+            continue
+        was = before.get(_finding_key(f), "")
+        if was != "fail":
+            out.append(_finding_observation(f, was or "absent"))
+    return out
+
+
+def _record_observation(mech: str, old: dict[str, Any] | None, new: dict[str, Any]) -> Observation:
+    answers = ((old or {}).get("evidence") or {}).get("answers") or []
+    subject = new.get("subject", "") or (old or {}).get("subject", "")
+    fix = f"Publish it again: {subject}. TXT {answers[0]}" if answers and subject else ""
+    return Observation(
+        kind=Kind.RECORD_GONE,
+        key=f"{Kind.RECORD_GONE}:{mech}",
+        subject=subject,
+        mechanism=mech,
+        check_id=RECORD_FINDINGS[mech],
+        before="published",
+        after="absent",
+        summary=f"The {RECORD_TITLES[mech]} {subject} has disappeared. {new.get('summary', '')}",
+        fix=fix or new.get("fix", ""),
+        evidence={"before": (old or {}).get("evidence") or {}, "now": new.get("evidence") or {}},
+    )
+
+
+def _records_gone(baseline: Snapshot, current: Snapshot) -> list[Observation]:
+    out = []
+    for mech, check_id in RECORD_FINDINGS.items():
+        old, new = baseline.first(check_id), current.first(check_id)
+        # "na" is a domain that stopped receiving mail (null MX): not a missing record.
+        if old and old.get("status") == "pass" and new and new.get("status") in BAD | {"info"}:
+            out.append(_record_observation(mech, old, new))
+    return out
+
+
+def _mx_names(snap: Snapshot) -> list[str]:
+    f = snap.first("MX-01")
+    answers = ((f or {}).get("evidence") or {}).get("answers") or []
+    return sorted(a.split()[-1].rstrip(".") for a in answers if a.split())
+
+
+def _mx_observation(f: dict[str, Any], baseline: Snapshot | None, current: Snapshot) -> Observation:
+    return Observation(
+        kind=Kind.MX_COVERAGE,
+        key=f"{Kind.MX_COVERAGE}:{f.get('subject', '')}",
+        subject=f.get("subject", ""),
+        mechanism="mta-sts",
+        check_id=MX_COVERAGE_FINDING,
+        before="covered",
+        after=f.get("status", ""),
+        summary=f.get("summary", ""),
+        fix=("Put these lines in the MTA-STS policy and publish a new id:\n" + f["fix"])
+        if f.get("fix")
+        else "",
+        evidence={
+            "mx_before": _mx_names(baseline) if baseline else [],
+            "mx_now": _mx_names(current),
+            **(f.get("evidence") or {}),
+        },
+    )
+
+
+def _mx_coverage(baseline: Snapshot, current: Snapshot) -> list[Observation]:
+    old, new = baseline.first(MX_COVERAGE_FINDING), current.first(MX_COVERAGE_FINDING)
+    if old and old.get("status") == "pass" and new and new.get("status") in BAD:
+        return [_mx_observation(new, baseline, current)]
+    return []
+
+
+def _score(
+    before: int | None, current: Snapshot, drop: int, baseline: Snapshot | None = None
+) -> Observation | None:
+    if before is None or current.score is None or before - current.score < drop:
+        return None
+    # A category that could not be checked leaves the score's denominator, so a partial score
+    # is not comparable with a full one: no score alert from a run with new errors.
+    if current.errored_mechanisms() - (baseline.errored_mechanisms() if baseline else set()):
+        return None
+    return Observation(
+        kind=Kind.SCORE,
+        key=f"{Kind.SCORE}:",
+        subject="score",
+        mechanism="",
+        before=str(before),
+        after=str(current.score),
+        summary=f"The score dropped from {before} to {current.score}.",
+    )
+
+
+def expiring_certificates(current: Snapshot) -> list[Observation]:
+    out = []
+    for host, not_after in sorted(current.certificates().items()):
+        days = _days_left(not_after, current.taken_at)
+        threshold = cert_threshold(days)
+        if threshold is None:
+            continue
+        out.append(
+            Observation(
+                kind=Kind.CERT_EXPIRY,
+                key=f"{Kind.CERT_EXPIRY}:{host}|{not_after}|{threshold}",
+                subject=host,
+                mechanism="mta-sts" if "[" not in host else "smtp",
+                before=str(threshold),
+                after=not_after,
+                summary=f"The certificate of {host} expires in {max(int(days), 0)} days "
+                f"({not_after[:10]}), within the {threshold}-day warning threshold.",
+                fix=f"Renew the certificate of {host.split(' ')[0]} before {not_after[:10]}.",
+                evidence={"not_after": not_after, "days_left": round(days, 1)},
+            )
+        )
+    return out
+
+
+# --- re-evaluation -----------------------------------------------------------------------------
+
+
+def evaluate(
+    kind: str, key: str, before: str, current: Snapshot, score_drop: int
+) -> tuple[Verdict, Observation | None]:
+    """Does the change `key` still hold in `current`? With fresh evidence when it does."""
+    ref = key.split(":", 1)[1] if ":" in key else ""
+    if kind == Kind.MECHANISM:
+        after = current.verdict(ref)
+        if after == "error":
+            return Verdict.UNKNOWN, None
+        if after in BAD:
+            return Verdict.HOLDS, _mechanism_observation(ref, before, current)
+        return Verdict.CLEAR, None
+    if kind == Kind.FINDING:
+        check_id, _, subject = ref.partition("|")
+        found = current.find(check_id, subject)
+        if any(f.get("status") == "fail" for f in found):
+            return Verdict.HOLDS, _finding_observation(found[0], before)
+        mechanism = found[0].get("mechanism", "") if found else _mechanism_of(check_id, current)
+        if any(f.get("status") == "error" for f in found) or (
+            mechanism and current.errored(mechanism)
+        ):
+            return Verdict.UNKNOWN, None
+        return Verdict.CLEAR, None
+    if kind == Kind.RECORD_GONE:
+        new = current.first(RECORD_FINDINGS.get(ref, ""))
+        if new is None or new.get("status") == "error":
+            return Verdict.UNKNOWN, None
+        if new.get("status") in BAD | {"info"}:
+            return Verdict.HOLDS, _record_observation(ref, None, new)
+        return Verdict.CLEAR, None
+    if kind == Kind.MX_COVERAGE:
+        new = current.first(MX_COVERAGE_FINDING)
+        if new is not None and new.get("status") in BAD:
+            return Verdict.HOLDS, _mx_observation(new, None, current)
+        if (new is not None and new.get("status") == "error") or current.errored("mta-sts"):
+            return Verdict.UNKNOWN, None
+        return Verdict.CLEAR, None
+    if kind == Kind.SCORE:
+        if current.score is None or current.errored_mechanisms():
+            return Verdict.UNKNOWN, None
+        obs = _score(int(before), current, score_drop)
+        return (Verdict.HOLDS, obs) if obs else (Verdict.CLEAR, None)
+    if kind == Kind.CERT_EXPIRY:
+        host, not_after, _threshold = ref.rsplit("|", 2)
+        seen = current.certificates().get(host)
+        if seen is None:
+            mechanism = "smtp" if "[" in host else "mta-sts"
+            return (Verdict.UNKNOWN, None) if current.errored(mechanism) else (Verdict.CLEAR, None)
+        # A different notAfter is a renewed certificate: that is the fix.
+        return (Verdict.HOLDS, None) if seen == not_after else (Verdict.CLEAR, None)
+    return Verdict.UNKNOWN, None
+
+
+def _mechanism_of(check_id: str, snap: Snapshot) -> str:
+    prefix = check_id.split("-")[0].lower()
+    known = {"mtasts": "mta-sts", "tlsrpt": "tls-rpt"}
+    return known.get(prefix, prefix)

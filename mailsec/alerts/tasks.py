@@ -1,0 +1,131 @@
+"""Alert tasks. Every one is idempotent: the embedded broker can lose or repeat a message, so
+the beat sweep re-drives whatever a lost task left undone."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from mailsec.alerts.models import AlertSetting, AlertState, Change, Notification
+from mailsec.domains.models import CheckRun
+
+log = logging.getLogger(__name__)
+
+
+def observe_run(run: CheckRun) -> None:
+    """Called by the check task after each stored run. Alerts must never sink a check, so a
+    failure here is logged; the next run compares with the same baseline and catches up."""
+    try:
+        AlertState.observe(run)
+    except Exception:
+        log.exception("alerts: could not process run %s of %s", run.code, run.domain_id)
+
+
+def schedule_confirmation(change: Change) -> None:
+    from django.conf import settings
+
+    confirm_change.apply_async(args=[str(change.code)], countdown=settings.ALERT_CONFIRM_DELAY)
+
+
+def enqueue_send(n: Notification) -> None:
+    send_notification.delay(str(n.code))
+
+
+@shared_task(name="mailsec.alerts.tasks.confirm_change")
+def confirm_change(change_code: str) -> str:
+    """Re-probe the domain of a suspected change; the run's observe() decides it."""
+    change = (
+        Change.objects.select_related("domain")
+        .filter(code=change_code, state=Change.State.SUSPECTED)
+        .first()
+    )
+    if change is None:
+        return "decided"  # already confirmed or dismissed: a duplicate or late delivery
+    domain = change.domain
+    if not domain.is_verified:
+        Change.objects.filter(pk=change.pk, state=Change.State.SUSPECTED).update(
+            state=Change.State.DISMISSED, dismissed_at=timezone.now(), note="domain not verified"
+        )
+        return "dismissed"
+    # Joins a run already pending or running: two changes of one domain share one re-probe.
+    _, created = domain.request_check(kind="confirm")
+    Change.objects.filter(domain=domain, state=Change.State.SUSPECTED).update(
+        reprobe_requested_at=timezone.now()
+    )
+    return "requested" if created else "joined"
+
+
+@shared_task(
+    name="mailsec.alerts.tasks.send_notification",
+    bind=True,
+    max_retries=None,  # attempts are counted on the row (MAX_SEND_ATTEMPTS)
+    acks_late=True,
+)
+def send_notification(self: object, code: str) -> str:
+    from mailsec.alerts import emails
+
+    n = Notification.objects.select_related("user", "domain__team").filter(code=code).first()
+    if n is None or not n.claim():
+        return "skipped"  # sent, being sent, or given up
+    reason = n.still_wanted()
+    if reason:
+        n.mark_skipped(reason)
+        return "skipped"
+    try:
+        emails.send(n)
+    except Exception as exc:
+        wait = n.mark_failed(f"{type(exc).__name__}: {exc}")
+        if wait is None:
+            # Given up: loud in the logs, and the row says why (shown on the settings page).
+            log.error("alerts: gave up sending %s to %s: %s", n.code, n.to_address, exc)
+            return "failed"
+        log.warning("alerts: sending %s failed, retrying in %s: %s", n.code, wait, exc)
+        if self.request.is_eager:  # type: ignore[attr-defined]
+            return "failed"  # run inline (tests, shell): no broker to wait on; the sweep retries
+        raise self.retry(countdown=wait.total_seconds(), exc=exc) from exc  # type: ignore[attr-defined]
+    return "sent"
+
+
+@shared_task(name="mailsec.alerts.tasks.sweep")
+def sweep() -> dict[str, int]:
+    """Every minute: re-probe suspected changes whose countdown task was lost, and re-send
+    emails whose task was lost or whose retry is due."""
+    now = timezone.now()
+    reprobed = 0
+    seen_domains: set[int] = set()
+    for change in Change.overdue(now).select_related("domain")[:200]:
+        if change.domain_id in seen_domains:
+            continue
+        seen_domains.add(change.domain_id)
+        confirm_change.delay(str(change.code))
+        reprobed += 1
+    released = Notification.release_stuck(now)
+    resent = 0
+    for code in Notification.due_for_retry(now).values_list("code", flat=True)[:200]:
+        send_notification.delay(str(code))
+        resent += 1
+    return {"reprobed": reprobed, "released": released, "resent": resent}
+
+
+@shared_task(name="mailsec.alerts.tasks.send_digests")
+def send_digests() -> int:
+    """Once a day: one email per person with digest domains, listing what was confirmed or
+    fixed since their last digest. Nothing to tell, no email."""
+    from django.conf import settings
+
+    now = timezone.now()
+    if now.hour < settings.ALERT_DIGEST_HOUR:
+        return 0  # runs hourly; one digest per person per day (a constraint), from this hour
+    users = User.objects.filter(
+        alert_settings__mode=AlertSetting.Mode.DIGEST, is_active=True
+    ).distinct()
+    made = 0
+    for user in users:
+        n = Notification.make_digest(user, now)
+        if n is not None:
+            enqueue_send(n)
+            made += 1
+    return made

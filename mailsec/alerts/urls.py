@@ -1,0 +1,11 @@
+from django.urls import path
+
+from mailsec.alerts import views
+
+app_name = "alerts"
+
+urlpatterns = [
+    path("", views.alert_settings, name="settings"),
+    path("<uuid:code>/", views.set_mode, name="set_mode"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

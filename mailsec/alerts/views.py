@@ -1,0 +1,84 @@
+"""Alert settings per domain, and the one-click unsubscribe page."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from mailsec.accounts.scope import current_team, get_domain_or_404
+from mailsec.alerts.emails import ALL_DOMAINS, read_unsubscribe_token
+from mailsec.alerts.models import AlertSetting, Change, Notification
+from mailsec.domains.models import Domain
+
+
+@login_required
+@require_GET
+def alert_settings(request: HttpRequest) -> HttpResponse:
+    team = current_team(request)
+    chosen = dict(
+        AlertSetting.objects.filter(user=request.user, domain__team=team).values_list(
+            "domain_id", "mode"
+        )
+    )
+    domains = list(team.domains.order_by("name"))
+    for d in domains:
+        d.alert_mode = chosen.get(d.pk, AlertSetting.Mode.IMMEDIATE)  # type: ignore[attr-defined]
+    ctx = {
+        "page": "alerts",
+        "team": team,
+        "domains": domains,
+        "modes": AlertSetting.Mode.choices,
+        "recent": Change.objects.filter(domain__team=team)
+        .exclude(state=Change.State.DISMISSED)
+        .select_related("domain")
+        .order_by("-created")[:20],
+        "failed": Notification.objects.filter(
+            user=request.user, status=Notification.Status.FAILED
+        ).order_by("-created")[:5],
+    }
+    return render(request, "alerts/settings.html", ctx)
+
+
+@login_required
+@require_POST
+def set_mode(request: HttpRequest, code: UUID) -> HttpResponse:
+    domain = get_domain_or_404(request, code)
+    mode = request.POST.get("mode", "")
+    if mode not in AlertSetting.Mode.values:
+        messages.error(request, "Choose one of the offered options.")
+    else:
+        AlertSetting.set_mode(request.user, domain, mode)  # type: ignore[arg-type]
+        label = AlertSetting.Mode(mode).label
+        messages.success(request, f"{domain.display_name}: {label.lower()}.")
+    return redirect(request.POST.get("next") or "alerts:settings")
+
+
+# No login and no CSRF token: RFC 8058 one-click unsubscribe is a bare POST from the mail
+# client with "List-Unsubscribe=One-Click"; the signed token is the authorisation. A GET only
+# shows a button, because mail scanners fetch every link in a message.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    decoded = read_unsubscribe_token(token)
+    user = User.objects.filter(pk=decoded[0]).first() if decoded else None
+    if decoded is None or user is None:
+        return render(request, "alerts/unsubscribe.html", {"invalid": True}, status=400)
+    scope = decoded[1]
+    domains = Domain.objects.filter(team__memberships__user=user)
+    if scope != ALL_DOMAINS:
+        domains = domains.filter(code=scope)
+    domains = list(domains.order_by("name"))
+    done = False
+    if request.method == "POST":
+        for domain in domains:
+            AlertSetting.set_mode(user, domain, AlertSetting.Mode.OFF)
+        done = True
+    ctx = {"domains": domains, "done": done, "all": scope == ALL_DOMAINS, "email": user.email}
+    return render(request, "alerts/unsubscribe.html", ctx)

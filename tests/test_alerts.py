@@ -1,0 +1,566 @@
+"""Alerts without the network: the comparison rules, the change life cycle, emails with one-click
+unsubscribe, digests, and the settings pages. The lab scenarios are in test_alerts_lab.py."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+from email import message_from_string
+from typing import Any
+
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from mailsec.alerts import rules
+from mailsec.alerts.emails import build_message, unsubscribe_url
+from mailsec.alerts.models import AlertSetting, AlertState, Change, Notification
+from mailsec.alerts.tasks import send_digests, send_notification, sweep
+from mailsec.domains.models import CheckRun, Domain
+from tests.conftest import BaseTestCase
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+NOT_AFTER = "2027-01-28T11:15:16+00:00"  # 60 days after NOW
+
+
+def finding(check_id: str, status: str, mechanism: str, subject: str = "", **kw: Any) -> dict:
+    return {
+        "id": check_id,
+        "status": status,
+        "mechanism": mechanism,
+        "subject": subject,
+        "summary": kw.pop("summary", f"{check_id} is {status}."),
+        "evidence": kw.pop("evidence", {}),
+        "fix": kw.pop("fix", ""),
+    }
+
+
+def good_result(not_after: str = NOT_AFTER) -> dict[str, Any]:
+    """A small healthy domain, shaped like the engine's output for the lab's alert01."""
+    return {
+        "score": 100,
+        "mechanisms": {"mx": "pass", "mta-sts": "pass", "tls-rpt": "pass", "smtp": "info"},
+        "findings": [
+            finding(
+                "MX-01",
+                "pass",
+                "mx",
+                "a.test",
+                evidence={"answers": ["10 mx1.a.test."], "query": "a.test MX"},
+            ),
+            finding(
+                "MTASTS-01",
+                "pass",
+                "mta-sts",
+                "_mta-sts.a.test",
+                evidence={
+                    "answers": ['"v=STSv1; id=1"'],
+                    "query": "_mta-sts.a.test TXT",
+                    "rcode": "NOERROR",
+                },
+            ),
+            finding(
+                "MTASTS-12",
+                "pass",
+                "mta-sts",
+                "mta-sts.a.test",
+                evidence={"certificate": {"not_after": not_after}},
+            ),
+            finding(
+                "MTASTS-30",
+                "pass",
+                "mta-sts",
+                "a.test",
+                evidence={"mx": ["mx1.a.test"], "patterns": ["mx1.a.test"]},
+            ),
+            finding("TLSRPT-01", "pass", "tls-rpt", "_smtp._tls.a.test"),
+            finding("SMTP-02", "pass", "smtp", "mx1.a.test [127.0.0.9]"),
+            finding(
+                "SMTP-10",
+                "pass",
+                "smtp",
+                "mx1.a.test [127.0.0.9]",
+                evidence={"not_after": not_after},
+            ),
+            finding("SMTP-18", "info", "smtp", "mx1.a.test [127.0.0.9]"),
+        ],
+    }
+
+
+def snap(result: dict[str, Any], at: datetime = NOW) -> rules.Snapshot:
+    return rules.Snapshot(result["mechanisms"], result["findings"], result["score"], at)
+
+
+def without(result: dict[str, Any], check_id: str) -> dict[str, Any]:
+    out = copy.deepcopy(result)
+    out["findings"] = [f for f in out["findings"] if f["id"] != check_id]
+    return out
+
+
+def set_status(result: dict[str, Any], check_id: str, status: str, **kw: Any) -> dict[str, Any]:
+    out = copy.deepcopy(result)
+    for f in out["findings"]:
+        if f["id"] == check_id:
+            f["status"] = status
+            f.update(kw)
+    return out
+
+
+def mta_sts_record_gone(result: dict[str, Any] | None = None) -> dict[str, Any]:
+    out = copy.deepcopy(result or good_result())
+    out["findings"] = [f for f in out["findings"] if f["mechanism"] != "mta-sts"]
+    out["findings"].append(
+        finding(
+            "MTASTS-01",
+            "info",
+            "mta-sts",
+            "_mta-sts.a.test",
+            summary="a.test has no MTA-STS record.",
+            evidence={"answers": [], "query": "_mta-sts.a.test TXT", "rcode": "NXDOMAIN"},
+        )
+    )
+    out["mechanisms"]["mta-sts"] = "info"
+    out["score"] = 76
+    return out
+
+
+def smtp_unreachable(result: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a 421 or a timeout on the only MX looks like: could not check."""
+    out = copy.deepcopy(result or good_result())
+    out["findings"] = [f for f in out["findings"] if f["mechanism"] != "smtp"]
+    out["findings"].append(finding("SMTP-01", "error", "smtp", "mx1.a.test [127.0.0.9]"))
+    out["mechanisms"]["smtp"] = "error"
+    return out
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+
+class RulesTestCase(BaseTestCase):
+    def kinds(self, before: dict[str, Any], after: dict[str, Any]) -> set[tuple[str, str]]:
+        return {(o.kind, o.key) for o in rules.detect(snap(before), snap(after), 10)}
+
+    def test_it_finds_nothing_between_equal_runs(self) -> None:
+        self.assertEqual(self.kinds(good_result(), good_result()), set())
+
+    def test_it_flags_a_mechanism_going_from_pass_or_info_to_warn_or_fail(self) -> None:
+        broken = set_status(good_result(), "SMTP-02", "warn", fix="Do X.")
+        broken["mechanisms"]["smtp"] = "warn"
+        found = rules.detect(snap(good_result()), snap(broken), 10)
+        self.assertEqual(
+            [(o.kind, o.subject) for o in found], [("mechanism", "STARTTLS on the MX hosts")]
+        )
+        self.assertEqual(found[0].before, "info")
+        self.assertEqual(found[0].fix, "Do X.")
+
+    def test_it_never_calls_could_not_check_a_regression(self) -> None:
+        self.assertEqual(self.kinds(good_result(), smtp_unreachable()), set())
+
+    def test_it_flags_a_new_fail_finding_once(self) -> None:
+        broken = set_status(good_result(), "SMTP-10", "fail", fix="Renew it.")
+        broken["mechanisms"]["smtp"] = "fail"
+        self.assertIn(
+            ("finding", "finding:SMTP-10|mx1.a.test [127.0.0.9]"), self.kinds(good_result(), broken)
+        )
+        # Already failing in the confirmed state: not new.
+        self.assertEqual(self.kinds(broken, broken), set())
+
+    def test_it_flags_a_score_drop_from_the_threshold_on(self) -> None:
+        lower = good_result()
+        lower["score"] = 91
+        self.assertEqual(self.kinds(good_result(), lower), set())
+        lower["score"] = 90
+        self.assertEqual(self.kinds(good_result(), lower), {("score", "score:")})
+
+    def test_it_does_not_compare_a_partial_score(self) -> None:
+        partial = smtp_unreachable()
+        partial["score"] = 70
+        self.assertEqual(self.kinds(good_result(), partial), set())
+
+    def test_it_flags_a_disappearing_mta_sts_record_with_the_record_to_publish(self) -> None:
+        found = {
+            o.kind: o for o in rules.detect(snap(good_result()), snap(mta_sts_record_gone()), 10)
+        }
+        self.assertEqual(set(found), {"record-gone", "score"})
+        gone = found["record-gone"]
+        self.assertIn("_mta-sts.a.test has disappeared", gone.summary)
+        self.assertEqual(gone.fix, 'Publish it again: _mta-sts.a.test. TXT "v=STSv1; id=1"')
+
+    def test_it_flags_a_disappearing_tls_rpt_record_but_not_a_failed_lookup(self) -> None:
+        gone = set_status(good_result(), "TLSRPT-01", "warn")
+        self.assertIn(("record-gone", "record-gone:tls-rpt"), self.kinds(good_result(), gone))
+        servfail = set_status(good_result(), "TLSRPT-01", "error")
+        servfail["mechanisms"]["tls-rpt"] = "error"
+        self.assertEqual(self.kinds(good_result(), servfail), set())
+
+    def test_it_flags_mx_hosts_the_policy_no_longer_covers(self) -> None:
+        moved = set_status(
+            good_result(),
+            "MTASTS-30",
+            "fail",
+            evidence={"mx": ["mx9.a.test"], "patterns": ["mx1.a.test"]},
+            fix="mx: mx9.a.test",
+        )
+        moved["findings"][0]["evidence"]["answers"] = ["10 mx9.a.test."]
+        moved["mechanisms"]["mta-sts"] = "fail"
+        found = {o.kind: o for o in rules.detect(snap(good_result()), snap(moved), 10)}
+        self.assertIn("mx-coverage", found)
+        self.assertNotIn("finding", found)  # MTASTS-30 is told once, as what it is
+        self.assertEqual(found["mx-coverage"].evidence["mx_before"], ["mx1.a.test"])
+        self.assertEqual(found["mx-coverage"].evidence["mx_now"], ["mx9.a.test"])
+        self.assertIn("mx: mx9.a.test", found["mx-coverage"].fix)
+
+    def test_it_warns_about_certificates_at_21_7_and_2_days(self) -> None:
+        self.assertEqual(rules.cert_threshold(30), None)
+        self.assertEqual(rules.cert_threshold(21), 21)
+        self.assertEqual(rules.cert_threshold(8), 21)
+        self.assertEqual(rules.cert_threshold(6.5), 7)
+        self.assertEqual(rules.cert_threshold(1), 2)
+        self.assertEqual(rules.cert_threshold(-1), None)  # expired: a fail finding instead
+        soon = (NOW + timedelta(days=5)).isoformat()
+        found = rules.expiring_certificates(snap(good_result(not_after=soon)))
+        self.assertEqual(
+            sorted(o.subject for o in found), ["mta-sts.a.test", "mx1.a.test [127.0.0.9]"]
+        )
+        self.assertTrue(all(o.key.endswith("|7") for o in found))
+        self.assertIn("expires in 5 days", found[0].summary)
+
+    def test_it_evaluates_error_as_unknown_and_a_fix_as_clear(self) -> None:
+        args = ("record-gone", "record-gone:mta-sts", "published")
+        self.assertEqual(rules.evaluate(*args, snap(mta_sts_record_gone()), 10)[0], "holds")
+        self.assertEqual(rules.evaluate(*args, snap(good_result()), 10)[0], "clear")
+        lookup_failed = set_status(good_result(), "MTASTS-01", "error")
+        self.assertEqual(rules.evaluate(*args, snap(lookup_failed), 10)[0], "unknown")
+        key = "finding:SMTP-10|mx1.a.test [127.0.0.9]"
+        self.assertEqual(
+            rules.evaluate("finding", key, "pass", snap(smtp_unreachable()), 10)[0], "unknown"
+        )
+        self.assertEqual(
+            rules.evaluate("finding", key, "pass", snap(good_result()), 10)[0], "clear"
+        )
+
+    def test_a_renewed_certificate_clears_its_expiry_change(self) -> None:
+        key = f"cert-expiry:mta-sts.a.test|{NOT_AFTER}|7"
+        self.assertEqual(
+            rules.evaluate("cert-expiry", key, "7", snap(good_result()), 10)[0], "holds"
+        )
+        renewed = good_result(not_after="2027-04-01T00:00:00+00:00")
+        self.assertEqual(rules.evaluate("cert-expiry", key, "7", snap(renewed), 10)[0], "clear")
+
+
+# --- the life cycle ------------------------------------------------------------------------------
+
+
+@override_settings(
+    ALERT_CONFIRM_DELAY=0,
+    ALERT_SCORE_DROP=10,
+    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    SITE_ROOT="https://mailsec.example",
+)
+class LifeCycleTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        self.domain = Domain.objects.create(
+            team=self.team, name="a.test", verified_at=timezone.now()
+        )
+        self.clock = timezone.now() - timedelta(hours=1)
+
+    def run_with(self, result: dict[str, Any], kind: str = "scheduled") -> CheckRun:
+        self.clock += timedelta(minutes=1)
+        return CheckRun.objects.create(
+            domain=self.domain,
+            kind=kind,
+            status=CheckRun.Status.DONE,
+            created=self.clock,
+            score=result["score"],
+            mechanisms=result["mechanisms"],
+            findings=result["findings"],
+        )
+
+    def observe(self, result: dict[str, Any], kind: str = "scheduled") -> Any:
+        """Store a run, observe it, and send whatever it queued (as the worker would)."""
+        with self.captureOnCommitCallbacks(execute=False):
+            outcome = AlertState.observe(self.run_with(result, kind))
+        for n in Notification.objects.filter(status=Notification.Status.PENDING):
+            send_notification.apply(args=[str(n.code)])
+        return outcome
+
+    def test_a_confirmed_regression_is_one_email_and_its_fix_one_recovery(self) -> None:
+        self.observe(good_result())
+        outcome = self.observe(mta_sts_record_gone())
+        self.assertEqual({c.kind for c in outcome.suspected}, {"record-gone", "score"})
+        self.assertEqual(len(mail.outbox), 0)  # suspected: nobody is told yet
+
+        outcome = self.observe(mta_sts_record_gone(), kind="confirm")
+        self.assertEqual(len(outcome.confirmed), 2)
+        # alice and bob, one email each, both changes in it
+        self.assertEqual(
+            sorted(m.to[0] for m in mail.outbox), ["alice@example.org", "bob@example.org"]
+        )
+        body = mail.outbox[0].body
+        self.assertIn("_mta-sts.a.test has disappeared", body)
+        self.assertIn('Publish it again: _mta-sts.a.test. TXT "v=STSv1; id=1"', body)
+        self.assertIn("The score dropped from 100 to 76.", body)
+        self.assertIn(f"https://mailsec.example/domains/{self.domain.code}/", body)
+
+        for _ in range(2):  # unchanged and broken: still one alert
+            self.observe(mta_sts_record_gone())
+        self.assertEqual(len(mail.outbox), 2)
+
+        outcome = self.observe(good_result())
+        self.assertEqual(len(outcome.recovered), 2)
+        self.assertEqual(len(mail.outbox), 4)
+        self.assertIn("is fixed", mail.outbox[-1].body)
+        self.observe(good_result())
+        self.assertEqual(len(mail.outbox), 4)
+        self.assertEqual(Notification.objects.filter(status=Notification.Status.SENT).count(), 4)
+
+    def test_a_regression_gone_at_the_recheck_is_dismissed(self) -> None:
+        self.observe(good_result())
+        self.observe(mta_sts_record_gone())
+        outcome = self.observe(good_result(), kind="confirm")
+        self.assertEqual(len(outcome.dismissed), 2)
+        self.assertEqual(len(mail.outbox), 0)
+
+    def test_could_not_check_at_the_recheck_never_confirms(self) -> None:
+        self.observe(good_result())
+        broken = set_status(good_result(), "SMTP-10", "fail")
+        broken["mechanisms"]["smtp"] = "fail"
+        self.observe(broken)
+        outcome = self.observe(smtp_unreachable(), kind="confirm")
+        self.assertEqual(len(outcome.confirmed), 0)
+        self.assertEqual({c.note for c in outcome.dismissed}, {"the re-check could not test it"})
+        self.assertEqual(len(mail.outbox), 0)
+        # The baseline did not move to the broken run: the next run finds it again.
+        outcome = self.observe(broken)
+        self.assertEqual(len(outcome.suspected), 2)
+
+    def test_could_not_check_never_counts_as_fixed(self) -> None:
+        self.observe(good_result())
+        broken = set_status(good_result(), "SMTP-10", "fail")
+        broken["mechanisms"]["smtp"] = "fail"
+        self.observe(broken)
+        self.observe(broken, kind="confirm")
+        self.assertEqual(len(mail.outbox), 2)
+        outcome = self.observe(smtp_unreachable())
+        self.assertEqual(outcome.recovered, [])
+        self.assertEqual(len(mail.outbox), 2)
+
+    def test_the_recheck_waits_for_the_delay(self) -> None:
+        self.observe(good_result())
+        with override_settings(ALERT_CONFIRM_DELAY=600):
+            self.observe(mta_sts_record_gone())
+            outcome = self.observe(mta_sts_record_gone(), kind="manual")  # 1 min later
+            self.assertEqual(outcome.confirmed, [])
+            self.clock += timedelta(minutes=10)
+            outcome = self.observe(mta_sts_record_gone(), kind="confirm")
+            self.assertEqual(len(outcome.confirmed), 2)
+
+    def test_a_certificate_is_told_once_per_threshold(self) -> None:
+        not_after = (self.clock + timedelta(days=30, hours=12)).isoformat()
+        self.observe(good_result(not_after=not_after))
+        told = []
+        for day in range(1, 30):  # a scheduled run and its re-check each day
+            self.clock += timedelta(days=1) - timedelta(minutes=2)
+            self.observe(good_result(not_after=not_after))
+            told += [
+                c.key for c in self.observe(good_result(not_after=not_after), "confirm").confirmed
+            ]
+            # 30.5 - day days left: 21 is crossed on day 10, 7 on day 24, 2 on day 29
+            self.assertEqual(len(told), 2 * sum(day >= d for d in (10, 24, 29)), day)
+        # One email per threshold (both certificates of the domain in each), none in between.
+        self.assertEqual(len(mail.outbox), 3 * 2)
+        self.assertIn("within the 21-day warning threshold", mail.outbox[0].body)
+        self.assertIn("within the 2-day warning threshold", mail.outbox[-1].body)
+        # Renewed: one recovery email (per person) covering every threshold told.
+        outcome = self.observe(good_result(not_after=(self.clock + timedelta(days=90)).isoformat()))
+        self.assertEqual(len(outcome.recovered), 6)
+        self.assertEqual(len(mail.outbox), 4 * 2)
+
+    def test_settings_and_membership_pick_the_recipients(self) -> None:
+        AlertSetting.set_mode(self.bob, self.domain, AlertSetting.Mode.OFF)
+        AlertSetting.set_mode(self.alice, self.domain, AlertSetting.Mode.DIGEST)
+        self.observe(good_result())
+        self.observe(mta_sts_record_gone())
+        self.observe(mta_sts_record_gone(), kind="confirm")
+        self.assertEqual(len(mail.outbox), 0)
+
+    def test_an_unverified_domain_alerts_nobody(self) -> None:
+        Domain.objects.filter(pk=self.domain.pk).update(verified_at=None)
+        self.observe(good_result())
+        self.observe(mta_sts_record_gone())
+        self.observe(mta_sts_record_gone(), kind="confirm")
+        self.assertEqual(len(mail.outbox), 0)
+
+    def test_a_failed_send_is_recorded_and_retried_by_the_sweep(self) -> None:
+        self.observe(good_result())
+        self.observe(mta_sts_record_gone())
+        with override_settings(EMAIL_BACKEND="tests.test_alerts.FailingBackend"):
+            self.observe(mta_sts_record_gone(), kind="confirm")
+        failed = Notification.objects.filter(status=Notification.Status.FAILED)
+        self.assertEqual(failed.count(), 2)
+        self.assertIn("SMTPServerDisconnected: relay went away", failed[0].error)
+        self.assertEqual(failed[0].attempts, 1)
+        self.assertEqual(len(mail.outbox), 0)
+        failed.update(next_attempt_at=timezone.now())
+        with self.captureOnCommitCallbacks(execute=True):
+            result = sweep.apply().get()
+        self.assertEqual(result["resent"], 2)
+        for n in Notification.objects.filter(status=Notification.Status.FAILED):
+            send_notification.apply(args=[str(n.code)])
+        self.assertEqual(len(mail.outbox), 2)
+        self.assertEqual(Notification.objects.filter(status="sent").count(), 2)
+
+    def test_the_sweep_reprobes_a_suspicion_whose_task_was_lost(self) -> None:
+        self.observe(good_result())
+        self.observe(mta_sts_record_gone())
+        Change.objects.update(created=timezone.now() - timedelta(hours=1))
+        with self.captureOnCommitCallbacks(execute=False):
+            result = sweep.apply().get()
+        self.assertEqual(result["reprobed"], 1)  # one re-probe per domain, not per change
+
+    def test_the_email_carries_one_click_unsubscribe(self) -> None:
+        self.observe(good_result())
+        self.observe(mta_sts_record_gone())
+        self.observe(mta_sts_record_gone(), kind="confirm")
+        n = Notification.objects.get(user=self.alice)
+        msg = message_from_string(build_message(n).message().as_string())
+        self.assertEqual(msg["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
+        url = "".join(msg["List-Unsubscribe"].split()).strip("<>")  # unfolded
+        self.assertTrue(url.startswith("https://mailsec.example/alerts/unsubscribe/"))
+        self.assertEqual(msg["Auto-Submitted"], "auto-generated")
+        self.assertTrue(msg["Subject"].startswith("[mailsec] a.test: The MTA-STS record"))
+        html = mail.outbox[0].alternatives[0][0]
+        self.assertIn("_mta-sts.a.test has disappeared", html)
+
+
+class FailingBackend(BaseEmailBackend):
+    def send_messages(self, email_messages: Any) -> int:
+        import smtplib
+
+        raise smtplib.SMTPServerDisconnected("relay went away")
+
+
+# --- unsubscribe, digest, pages -------------------------------------------------------------
+
+
+@override_settings(SITE_ROOT="https://mailsec.example")
+class UnsubscribeTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        self.domain = Domain.objects.create(
+            team=self.team, name="a.test", verified_at=timezone.now()
+        )
+        self.other = Domain.objects.create(
+            team=self.team, name="b.test", verified_at=timezone.now()
+        )
+        self.path = unsubscribe_url(self.alice, self.domain).removeprefix("https://mailsec.example")
+        # Mail clients send no CSRF token: the view must work with checks enforced.
+        self.client = Client(enforce_csrf_checks=True)
+
+    def test_a_get_only_shows_a_button(self) -> None:
+        r = self.client.get(self.path)
+        self.assertContains(r, "Unsubscribe</button>")
+        self.assertEqual(AlertSetting.mode_for(self.alice, self.domain), "immediate")
+
+    def test_the_one_click_post_turns_that_domain_off(self) -> None:
+        r = self.client.post(self.path, {"List-Unsubscribe": "One-Click"})
+        self.assertContains(r, "Unsubscribed")
+        self.assertEqual(AlertSetting.mode_for(self.alice, self.domain), "off")
+        self.assertEqual(AlertSetting.mode_for(self.alice, self.other), "immediate")
+        self.assertEqual(AlertSetting.mode_for(self.bob, self.domain), "immediate")
+
+    def test_a_tampered_token_changes_nothing(self) -> None:
+        r = self.client.post(self.path[:-3] + "xx/")
+        self.assertEqual(r.status_code, 400)
+        self.assertFalse(AlertSetting.objects.exists())
+
+    def test_the_digest_link_turns_every_domain_off(self) -> None:
+        path = unsubscribe_url(self.alice, None).removeprefix("https://mailsec.example")
+        self.client.post(path)
+        self.assertEqual(AlertSetting.mode_for(self.alice, self.domain), "off")
+        self.assertEqual(AlertSetting.mode_for(self.alice, self.other), "off")
+
+
+@override_settings(
+    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    SITE_ROOT="https://mailsec.example",
+    ALERT_DIGEST_HOUR=0,
+)
+class DigestTestCase(BaseTestCase):
+    def test_it_sends_one_digest_a_day_with_what_was_confirmed_and_fixed(self) -> None:
+        a = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
+        b = Domain.objects.create(team=self.team, name="b.test", verified_at=timezone.now())
+        AlertSetting.set_mode(self.alice, a, AlertSetting.Mode.DIGEST)
+        AlertSetting.set_mode(self.alice, b, AlertSetting.Mode.DIGEST)
+        now = timezone.now()
+        Change.objects.create(
+            domain=a,
+            kind="record-gone",
+            key="record-gone:tls-rpt",
+            summary="The TLS-RPT record _smtp._tls.a.test has disappeared.",
+            fix='Publish it again: _smtp._tls.a.test. TXT "v=TLSRPTv1; rua=mailto:r@a.test"',
+            state=Change.State.CONFIRMED,
+            confirmed_at=now - timedelta(hours=3),
+        )
+        Change.objects.create(
+            domain=b,
+            kind="score",
+            key="score:",
+            summary="The score dropped from 90 to 60.",
+            state=Change.State.RECOVERED,
+            confirmed_at=now - timedelta(days=3),
+            recovered_at=now - timedelta(hours=2),
+        )
+        Change.objects.create(
+            domain=b, kind="score", key="score:", summary="Still suspected.", state="suspected"
+        )
+        self.assertEqual(send_digests.apply().get(), 1)
+        for n in Notification.objects.filter(kind="digest", status="pending"):
+            send_notification.apply(args=[str(n.code)])
+        self.assertEqual(len(mail.outbox), 1)
+        digest = mail.outbox[0]
+        self.assertEqual(digest.to, ["alice@example.org"])
+        self.assertEqual(digest.subject, "[mailsec] Daily digest: 2 changes")
+        self.assertIn("_smtp._tls.a.test has disappeared", digest.body)
+        self.assertIn("Fixed: The score dropped from 90 to 60.", digest.body)
+        self.assertNotIn("Still suspected", digest.body)
+        self.assertEqual(
+            digest.extra_headers["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click"
+        )
+        # bob has no digest domains; a second tick the same day sends nothing.
+        self.assertEqual(send_digests.apply().get(), 0)
+        self.assertEqual(len(mail.outbox), 1)
+
+
+class SettingsPageTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        self.domain = Domain.objects.create(
+            team=self.team, name="a.test", verified_at=timezone.now()
+        )
+
+    def test_it_lists_the_teams_domains(self) -> None:
+        self.client.force_login(self.bob)
+        r = self.client.get(reverse("alerts:settings"))
+        self.assertContains(r, "a.test")
+
+    def test_it_sets_a_mode_for_the_signed_in_person_only(self) -> None:
+        self.client.force_login(self.bob)
+        r = self.client.post(
+            reverse("alerts:set_mode", args=[self.domain.code]), {"mode": "digest"}
+        )
+        self.assertRedirects(r, reverse("alerts:settings"))
+        self.assertEqual(AlertSetting.mode_for(self.bob, self.domain), "digest")
+        self.assertEqual(AlertSetting.mode_for(self.alice, self.domain), "immediate")
+
+    def test_it_checks_ownership(self) -> None:
+        self.client.force_login(self.charlie)
+        r = self.client.post(reverse("alerts:set_mode", args=[self.domain.code]), {"mode": "off"})
+        self.assertEqual(r.status_code, 404)
+        self.assertNotContains(self.client.get(reverse("alerts:settings")), "a.test")
+        self.assertFalse(AlertSetting.objects.exists())
+
+    def test_the_domain_page_links_to_alert_settings(self) -> None:
+        self.client.force_login(self.alice)
+        r = self.client.get(reverse("domains:details", args=[self.domain.code]))
+        self.assertContains(r, reverse("alerts:settings"))
