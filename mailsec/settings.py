@@ -314,6 +314,19 @@ if MAILSEC_POLICY_ZONE and MAILSEC_POLICY_DNS_SERVER and not MAILSEC_POLICY_TSIG
         "MAILSEC_POLICY_TSIG_SECRET (or _FILE) must be set with MAILSEC_POLICY_DNS_SERVER."
     )
 
+# --- Alerts (mailsec/alerts) ----------------------------------------------------------------
+
+# Seconds from a suspected regression to the re-check that must confirm it before anyone is told.
+ALERT_CONFIRM_DELAY = env_float("ALERT_CONFIRM_DELAY", default=600, minimum=0)
+# Score points lost since the last confirmed state that make an alert.
+ALERT_SCORE_DROP = env_int("ALERT_SCORE_DROP", 10, minimum=1)
+# Hour of the day (UTC) from which daily digests are sent.
+ALERT_DIGEST_HOUR = env_int("ALERT_DIGEST_HOUR", 7, minimum=0)
+if ALERT_DIGEST_HOUR > 23:
+    raise ImproperlyConfigured(
+        f"ALERT_DIGEST_HOUR={ALERT_DIGEST_HOUR} is not valid: expected 0-23."
+    )
+
 # --- Static files ---------------------------------------------------------------------------
 
 STATIC_URL = "static/"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("domains/", include("mailsec.domains.urls")),
+    path("alerts/", include("mailsec.alerts.urls")),
     path("hosting/", include("mailsec.hosting.urls")),
     path("tlsrpt/", include("reports.urls")),
     path("", include("mailsec.accounts.urls")),
