@@ -85,6 +85,12 @@ def run_check(run_code: str) -> str:
         log.exception("check of %s failed", domain.name)
         error = f"The check could not be completed ({type(exc).__name__})."
     run.finish(report, error)
+    if run.status == CheckRun.Status.DONE:
+        # Compare with the last confirmed state; suspected regressions get a re-probe, confirmed
+        # ones an email (mailsec/alerts). Never raises: alerts must not sink a stored check.
+        from mailsec.alerts.tasks import observe_run
+
+        observe_run(run)
     return run.status
 
 
