@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "mailsec.domains",
     "mailsec.scoring",
     "mailsec.freecheck",
+    "mailsec.alerts",
     "mailsec.hosting",
     "reports",
 ]
@@ -246,6 +247,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
     },
     "domains-thin-runs": {"task": "mailsec.domains.tasks.thin_runs", "schedule": timedelta(days=1)},
+    # Alerts: re-probe suspected changes and re-send emails whose task was lost (the embedded
+    # broker can lose a countdown task); digests go out once a day from ALERT_DIGEST_HOUR.
+    "alerts-sweep": {"task": "mailsec.alerts.tasks.sweep", "schedule": 60.0},
+    "alerts-digest": {"task": "mailsec.alerts.tasks.send_digests", "schedule": timedelta(hours=1)},
     # Hosted MTA-STS: follow each customer's MX (and finish safe disables); watch certificates.
     "hosting-sync": {"task": "mailsec.hosting.tasks.sync_all", "schedule": timedelta(minutes=5)},
     "hosting-certificates": {
