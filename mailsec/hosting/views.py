@@ -38,7 +38,9 @@ def serve_policy(request: HttpRequest, domain: str) -> HttpResponse:
     policy = HostedPolicy.objects.servable().filter(name=domain).only("text").first()
     if policy is None or not policy.text:
         return _not_found()
-    response = HttpResponse(policy.text.encode("ascii"), content_type="text/plain")
+    body = policy.text.encode("ascii")
+    response = HttpResponse(body, content_type="text/plain")
+    response["Content-Length"] = str(len(body))  # exact framing, never chunked through a proxy
     response["Cache-Control"] = "no-cache"  # senders must see a new text as soon as the id moves
     response["X-Content-Type-Options"] = "nosniff"
     return response
