@@ -286,7 +286,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     states = await asyncio.gather(*(get_tlsa(ctx, h.name) for h in hosts))
     # The STARTTLS check probes every MX address anyway and probes are shared per run, so using
     # them here (for matching, and for the exact record to publish) costs no extra connection.
-    probe_jobs = [(h, a) for h in hosts for a in h.addresses]
+    planned = set((await starttls.probe_plan(ctx))[0])  # bounded per run, preference order
+    probe_jobs = [(h, a) for h in hosts for a in h.addresses if (h.name, a) in planned]
     probes = await asyncio.gather(*(starttls.probe_mx(ctx, h.name, a) for h, a in probe_jobs))
     by_host: dict[str, list[Any]] = {}
     for (h, _), p in zip(probe_jobs, probes, strict=True):

@@ -1179,6 +1179,11 @@ async def _probe_all(
     if probe_mx is None:
         return None
     pairs = [(h.name, a) for h in hosts for a in h.addresses]
+    probe_plan = getattr(starttls, "probe_plan", None)
+    if probe_plan is not None:
+        # Only the pairs the STARTTLS check probes (bounded per run, in preference order).
+        planned = set((await probe_plan(ctx))[0])
+        pairs = [pair for pair in pairs if pair in planned]
     results = await asyncio.gather(
         *(probe_mx(ctx, name, addr) for name, addr in pairs), return_exceptions=True
     )

@@ -494,11 +494,18 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
         probe.max_tls_version = probe.tls_version
         accepted = {probe.tls_version}
         # Without SNI, the server must still complete the handshake (RFC 8461 §7.1).
-        async with ctx.connections:
-            side = await _side_session(ctx, probe, sni=None, legacy=False, inject=True)
-            if side.ok is False:
-                # The injection probe may have upset the server: retry plainly once.
-                side = await _side_session(ctx, probe, sni=None, legacy=False, inject=False)
+
+        async def no_sni() -> _Side:
+            async with ctx.connections:
+                side = await _side_session(ctx, probe, sni=None, legacy=False, inject=True)
+                if side.ok is False:
+                    # The injection probe may have upset the server: retry plainly once.
+                    side = await _side_session(ctx, probe, sni=None, legacy=False, inject=False)
+            return side
+
+        # A handshake without SNI cannot depend on which MX name led us to this address, so it
+        # is done once per address and run: 20 MX names on one server cost one such connection.
+        side = await ctx.once(f"smtp-side:nosni:{address}:{probe.port}", no_sni)
         probe.no_sni_ok = side.ok
         probe.no_sni_same_cert = (side.chain[:1] == probe.chain_der[:1]) if side.ok else None
         probe.injection_vulnerable = side.injected
@@ -507,8 +514,14 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
             probe.legacy_checked = True
         else:
             sni = None if certs.is_ip_literal(host) else host
-            async with ctx.connections:
-                legacy = await _side_session(ctx, probe, sni=sni, legacy=True, inject=False)
+
+            async def legacy_session() -> _Side:
+                async with ctx.connections:
+                    return await _side_session(ctx, probe, sni=sni, legacy=True, inject=False)
+
+            # Which protocol versions a server accepts is a property of the server (address),
+            # not of the name we reached it by: once per address and run.
+            legacy = await ctx.once(f"smtp-side:legacy:{address}:{probe.port}", legacy_session)
             probe.legacy_checked = legacy.ok is not None
             if legacy.ok and legacy.version:
                 accepted.add(legacy.version)
@@ -612,6 +625,22 @@ def _as_cached(probe: SmtpProbe) -> SmtpProbe:
     from dataclasses import replace
 
     return replace(probe, cached=True)
+
+
+# At most this many (MX host, address) pairs are probed per check, in MX preference order. Senders
+# stop far earlier (Postfix: smtp_mx_address_limit = 5), and a domain with 20 MX names on one
+# server must not make us open dozens of connections to it. Five MX hosts with IPv4 and IPv6
+# (Google Workspace) still fit.
+MAX_PROBED_ADDRESSES = 12
+
+
+async def probe_plan(ctx: CheckContext) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The (host, address) pairs STARTTLS, MTA-STS and DANE probe, and those left out."""
+    from checks import mx
+
+    mxset = await mx.get_mx(ctx)
+    pairs = [(h.name, a) for h in mxset.hosts if not h.is_ip_literal for a in h.addresses]
+    return pairs[:MAX_PROBED_ADDRESSES], pairs[MAX_PROBED_ADDRESSES:]
 
 
 async def probe_mx(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
@@ -719,6 +748,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     policy = await _policy_context(ctx, [h.name for h in hosts])
     probes: list[tuple[Any, SmtpProbe]] = []
     jobs = []
+    planned, skipped = await probe_plan(ctx)
+    planned_set = set(planned)
     for host in hosts:
         if not host.addresses:
             if host.lookup_failed:
@@ -726,7 +757,18 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 probes.append((host, unresolved_probe(host.name, problem, ctx.config.smtp_port)))
             continue
         for address in host.addresses:
-            jobs.append((host, address))
+            if (host.name, address) in planned_set:
+                jobs.append((host, address))
+    if skipped:
+        out.add(
+            "SMTP-01",
+            Status.INFO,
+            f"{ctx.domain} lists {len(planned) + len(skipped)} MX addresses; the first "
+            f"{len(planned)} in preference order were tested and {len(skipped)} were not "
+            "(senders stop long before, and we limit connections to your servers).",
+            subject=ctx.domain,
+            evidence={"not_probed": [f"{h} [{a}]" for h, a in skipped]},
+        )
     results = await asyncio.gather(*(probe_mx(ctx, h.name, a) for h, a in jobs))
     probes.extend((h, p) for (h, _), p in zip(jobs, results, strict=True))
     tlsa = {h.name: await dane.get_tlsa(ctx, h.name) for h in hosts}
