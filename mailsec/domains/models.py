@@ -208,6 +208,14 @@ def goodness(status: str) -> int | None:
     return GOODNESS.get(status)
 
 
+def worst_of(findings: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for status in (FindingStatus.FAIL, FindingStatus.ERROR, FindingStatus.WARN):
+        for f in findings:
+            if f.get("status") == status:
+                return {k: f.get(k, "") for k in ("id", "status", "mechanism", "summary")}
+    return None
+
+
 def _mtasts_version(findings: list[dict[str, Any]]) -> tuple[str, str]:
     """(record id, policy sha256) from the MTA-STS policy findings' evidence, or blanks."""
     for f in findings:
@@ -249,15 +257,37 @@ class CheckRun(models.Model):
     # engine (CheckConfig.mtasts_previous) so it can tell "policy changed, id did not".
     mtasts_id = models.CharField(max_length=32, blank=True)
     mtasts_policy_sha256 = models.CharField(max_length=64, blank=True)
+    # worst_finding() kept small and apart from `findings` (tens of kB), so the domain list
+    # can show it without loading every last run's findings: {} = nothing wrong, None = not
+    # computed (falls back to reading the findings).
+    worst = models.JSONField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["domain", "created"]),
             models.Index(fields=["status", "created"]),
+            # active_run() on every domain page: without it, a scan of the domain's history.
+            models.Index(
+                fields=["domain"],
+                condition=models.Q(status__in=["pending", "running"]),
+                name="checkrun_active_by_domain",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.domain.name} @ {self.created:%Y-%m-%d %H:%M} ({self.status})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Keep `worst` in step with the findings however a finished run is written.
+        if (
+            self.worst is None
+            and self.status == self.Status.DONE
+            and "findings" not in self.get_deferred_fields()
+        ):
+            self.worst = worst_of(self.findings) or {}
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "worst"}
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:
@@ -268,11 +298,9 @@ class CheckRun(models.Model):
 
     def worst_finding(self) -> dict[str, Any] | None:
         """The finding people should look at first: fail, then could-not-check, then warn."""
-        for status in (FindingStatus.FAIL, FindingStatus.ERROR, FindingStatus.WARN):
-            for f in self.findings:
-                if f.get("status") == status:
-                    return f
-        return None
+        if self.worst is not None:
+            return self.worst or None
+        return worst_of(self.findings)
 
     def previous(self) -> CheckRun | None:
         return (
@@ -337,6 +365,7 @@ class CheckRun(models.Model):
             self.score_detail = report.get("score_detail") or {}
             self.duration_ms = report.get("duration_ms")
             self.mtasts_id, self.mtasts_policy_sha256 = _mtasts_version(self.findings)
+            self.worst = None  # recomputed from these findings by save()
         else:
             self.status = self.Status.ERROR
             self.error = error or (report or {}).get("error", "") or "The check failed."

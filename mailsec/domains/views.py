@@ -23,6 +23,7 @@ from mailsec.scoring.chart import build_chart
 from mailsec.scoring.explain import explain
 
 HISTORY_DAYS = 90
+LIST_SKIPS = ("findings", "score_detail", "mechanisms", "error")
 # "Check now": a new run per domain at most once a minute, and 30 an hour per person.
 CHECK_NOW_LIMITS = ((60, 1, "domain"), (3600, 30, "user"))
 
@@ -49,6 +50,9 @@ def index(request: HttpRequest) -> HttpResponse:
     ).order_by("-created")
     domains = (
         team.domains.select_related("last_run")
+        # A run's findings are tens of kB: the list reads only the run's small fields
+        # (its worst finding is stored apart, CheckRun.worst).
+        .defer(*(f"last_run__{f}" for f in LIST_SKIPS))
         .annotate(week_ago_score=Subquery(week_ago.values("score")[:1]))
         .order_by("name")
     )
@@ -68,7 +72,11 @@ def add(request: HttpRequest) -> HttpResponse:
             domain = Domain.objects.create(team=team, name=name)
             messages.success(request, f"Added {domain.display_name}. Now prove you control it.")
         return redirect("domains:details", domain.code)
-    domains = team.domains.select_related("last_run").order_by("name")
+    domains = (
+        team.domains.select_related("last_run")
+        .defer(*(f"last_run__{f}" for f in LIST_SKIPS))
+        .order_by("name")
+    )
     ctx = {"page": "domains", "team": team, "domains": domains, "form": form}
     return render(request, "domains/index.html", ctx, status=400)
 
