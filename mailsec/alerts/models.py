@@ -189,6 +189,11 @@ class Change(models.Model):
         return [line[:300] for line in lines[:limit]]
 
     @property
+    def headline(self) -> str:
+        """The first sentence of the summary: short enough for a subject line."""
+        return self.summary.split(". ")[0].rstrip(".")
+
+    @property
     def fix_lines(self) -> list[str]:
         return self.fix.splitlines()
 

@@ -261,10 +261,18 @@ def _fail_findings(baseline: Snapshot, current: Snapshot) -> list[Observation]:
     return out
 
 
+def _dns_evidence(finding: dict[str, Any] | None) -> dict[str, Any]:
+    """The DNS query evidence of a record finding (some nest it under "txt")."""
+    ev = (finding or {}).get("evidence") or {}
+    return ev["txt"] if isinstance(ev.get("txt"), dict) else ev
+
+
 def _record_observation(mech: str, old: dict[str, Any] | None, new: dict[str, Any]) -> Observation:
-    answers = ((old or {}).get("evidence") or {}).get("answers") or []
+    answers = _dns_evidence(old).get("answers") or []
     subject = new.get("subject", "") or (old or {}).get("subject", "")
     fix = f"Publish it again: {subject}. TXT {answers[0]}" if answers and subject else ""
+    if not fix and old is not None:
+        fix = new.get("fix", "")  # no copy of the old record: the engine's suggestion
     return Observation(
         kind=Kind.RECORD_GONE,
         key=f"{Kind.RECORD_GONE}:{mech}",
@@ -274,8 +282,8 @@ def _record_observation(mech: str, old: dict[str, Any] | None, new: dict[str, An
         before="published",
         after="absent",
         summary=f"The {RECORD_TITLES[mech]} {subject} has disappeared. {new.get('summary', '')}",
-        fix=fix or new.get("fix", ""),
-        evidence={"before": (old or {}).get("evidence") or {}, "now": new.get("evidence") or {}},
+        fix=fix,
+        evidence={"before": _dns_evidence(old), "now": _dns_evidence(new)},
     )
 
 
