@@ -376,3 +376,18 @@ class PageTestCase(HostingCase):
         assert policy.state == "disabling" and "mode: none" in policy.text
         r = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org")
         assert b"mode: none\r\n" in r.content
+
+
+class DeleteTestCase(HostingCase):
+    @override_settings(
+        MAILSEC_POLICY_ZONE="policy.mailsec.example", MAILSEC_POLICY_DNS_SERVER=("127.0.0.1", 53)
+    )
+    def test_it_withdraws_the_zone_record_when_the_domain_is_deleted(self) -> None:
+        from mailsec.hosting.zone import PolicyZone
+
+        with mock.patch.object(PolicyZone, "publish"):
+            policy = self.host()
+        assert policy.published_id == policy.policy_id
+        with mock.patch.object(PolicyZone, "withdraw") as withdraw:
+            self.domain.delete()
+        withdraw.assert_called_once_with("example.org")

@@ -5,3 +5,6 @@ class HostingConfig(AppConfig):
     name = "mailsec.hosting"
     label = "hosting"
     verbose_name = "Hosted MTA-STS"
+
+    def ready(self) -> None:
+        from mailsec.hosting import signals  # noqa: F401  (connects the receivers)
