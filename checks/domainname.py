@@ -39,6 +39,23 @@ def organizational_domain(name: str, extra_public_suffixes: tuple[str, ...] = ()
     return _psl().privatesuffix(name) or name
 
 
+def _to_a_labels(name: str) -> str:
+    """U-labels to A-labels by IDNA2008 (RFC 5891) with UTS #46 non-transitional mapping.
+
+    Python's built-in "idna" codec is IDNA2003, which maps "ß" to "ss" and final sigma to sigma:
+    "straße.de" would be checked as the different domain "strasse.de" instead of
+    "xn--strae-oqa.de", the name registries and mail software use today.
+    """
+    try:
+        import idna  # a dependency of httpx, always installed with the engine
+    except ImportError:  # pragma: no cover - fallback keeps the engine importable
+        return name.encode("idna").decode("ascii")
+    try:
+        return idna.encode(name, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError as exc:
+        raise UnicodeError(str(exc)) from None
+
+
 def to_ascii_domain(text: str, *, extra_public_suffixes: tuple[str, ...] = ()) -> str:
     """Normalise to an A-label name; refuse IPs, single labels and public suffixes."""
     name = text.strip().rstrip(".").lower()
@@ -55,7 +72,7 @@ def to_ascii_domain(text: str, *, extra_public_suffixes: tuple[str, ...] = ()) -
     else:
         raise DomainNameError(f"{text.strip()} is an IP address; enter a domain name.")
     try:
-        ascii_name = name.encode("idna").decode("ascii") if not name.isascii() else name
+        ascii_name = name if name.isascii() else _to_a_labels(name)
     except UnicodeError:
         raise DomainNameError(f"{text.strip()} is not a valid domain name.") from None
     labels = ascii_name.split(".")
