@@ -144,9 +144,11 @@ def check_svg(data: bytes) -> SvgReport:
     profile = root.get("baseProfile")
     report.facts.update({"version": version, "baseProfile": profile})
     if profile != "tiny-ps":
-        report.problems.append(f'baseProfile is {profile!r}, it must be "tiny-ps"')
+        found = f"is {profile!r}" if profile is not None else "is missing"
+        report.problems.append(f'baseProfile {found}, it must be "tiny-ps"')
     if version != "1.2":
-        report.problems.append(f'version is {version!r}, it must be "1.2"')
+        found = f"is {version!r}" if version is not None else "is missing"
+        report.problems.append(f'version {found}, it must be "1.2"')
     if not any(_local(child.tag) == "title" for child in root):
         report.problems.append("the SVG has no <title> element")
     seen: set[str] = set()

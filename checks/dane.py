@@ -701,6 +701,11 @@ def _rollover(
             "each combination should match the current chain).",
             subject=state.qname,
             evidence={"tlsa": [r.text for r in state.records]},
+            fix="Remove these records (unless the certificate chain they match goes live within "
+            "two TTLs): "
+            + "; ".join(
+                f"{state.qname}. TLSA {r.text}" for r in state.usable_records if r.combo in stray
+            ),
         )
         return
     # More usable records than the ones matching the current keys = a pre-published next key.

@@ -340,6 +340,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "will fail.",
                 subject=subject,
                 evidence={"mx": record, "sending_signs": signs},
+                fix=f'{ctx.domain}. TXT "v=spf1 -all"   ; and remove the DKIM keys and BIMI record '
+                "- or, if the domain does send and receive mail, replace the null MX by real MX "
+                "records",
             )
         else:
             out.add(
@@ -384,6 +387,7 @@ def _host_rules(mx: MxSet, out: Collector) -> None:
                 "match. Point the MX directly at the real host name.",
                 subject=host.name,
                 evidence=ev,
+                fix=f"{mx.answer.name}. MX {host.preference} {host.cname_target}.",
             )
         # MX-07: names are compared as A-labels, case-insensitively.
         problem = _a_label_problem(host.name)
@@ -426,6 +430,8 @@ def _host_rules(mx: MxSet, out: Collector) -> None:
                 ),
                 subject=host.name,
                 evidence=host.evidence(),
+                fix=f"Publish an address for {host.name} (A/AAAA), or remove the record "
+                f"{mx.answer.name}. MX {host.preference} {host.name}.",
             )
     if not unresolved:
         out.add(
