@@ -1,0 +1,152 @@
+"""Engine cases no listed fixture covers: name forms, bounded probing, deep tree walks, and the
+DNS layer's handling of records and names dnspython or resolvers get in the way of.
+
+The x*.toml lab scenarios themselves run in tests/test_engine_lab.py (it loads every scenario);
+this file checks what a scenario's [expect] table cannot say.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from checks.config import CheckConfig
+from checks.dns import DnsClient, numeric_tld
+from checks.domainname import to_ascii_domain
+from checks.engine import check_domain
+from checks.findings import DomainReport, Status
+from tests.test_engine_lab import SCENARIOS, describe, lab_config
+
+
+def _flagged(report: DomainReport) -> tuple[set[str], set[str]]:
+    fails = {f.id for f in report.findings if f.status == Status.FAIL}
+    warns = {f.id for f in report.findings if f.status == Status.WARN}
+    return fails, warns
+
+
+# ---------------------------------------------------------------- offline
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        # IDNA2008 (RFC 5891): sharp s is PVALID; IDNA2003 would have checked "strasse".
+        ("x41-straße.lab.test", "xn--x41-strae-n1a.lab.test"),
+        ("X40-BÜCHER.LAB.TEST.", "xn--x40-bcher-u9a.lab.test"),
+        ("ドメイン。テスト.example", "xn--eckwd4c7c.xn--zckzah.example"),
+        ("MX1.Example.COM.", "mx1.example.com"),
+    ],
+)
+def test_domain_names_normalise_to_idna2008_a_labels(typed: str, expected: str) -> None:
+    assert to_ascii_domain(typed) == expected
+
+
+def test_numeric_tld_names_are_nxdomain_without_asking() -> None:
+    # An MX written as an IP address (MX-05) is looked up as a name; no TLD is all-numeric,
+    # so the answer is NXDOMAIN whatever a resolver would say (some REFUSE such names).
+    assert numeric_tld("192.0.2.25") and numeric_tld("192.0.2.25.")
+    assert not numeric_tld("mx1.example.com") and not numeric_tld("1.example")
+    client = DnsClient(CheckConfig(resolvers=(("192.0.2.1", 53),), timeout=0.5))
+    answer = asyncio.run(client.query("192.0.2.25.", "A"))
+    assert answer.nxdomain and not answer.failed
+    assert client.log == []  # nothing went to the network
+
+
+# ---------------------------------------------------------------- against the lab
+
+
+def _scenario(name: str) -> Any:
+    return next(s for s in SCENARIOS if s.name == name or s.domain.startswith(name + "."))
+
+
+def _run(lab: Any, domain: str, selectors: tuple[str, ...] = ()) -> DomainReport:
+    return asyncio.run(check_domain(domain, lab_config(lab, dkim_selectors=selectors)))
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize(
+    ("typed", "scenario"),
+    [
+        ("x40-bücher.lab.test", "xn--x40-bcher-u9a"),
+        ("x41-straße.lab.test", "xn--x41-strae-n1a"),
+        ("X01.LAB.TEST.", "x01"),
+    ],
+)
+def test_unicode_upper_case_and_trailing_dot_check_the_a_label(
+    lab: Any, typed: str, scenario: str
+) -> None:
+    s = _scenario(scenario)
+    report = _run(lab, typed)
+    assert not report.error, report.error
+    assert report.domain == s.domain
+    assert _flagged(report) == (s.expect_fail, s.expect_warn), describe(report)
+
+
+@pytest.mark.lab
+def test_twenty_mx_hosts_stay_bounded_in_connections(lab: Any) -> None:
+    s = _scenario("x37")
+    host = s.smtp[0].host
+    before = len(lab.smtp_connections(host))
+    report = _run(lab, s.domain)
+    opened = len(lab.smtp_connections(host)) - before
+    # 12 probed MX addresses + one shared no-SNI and one shared legacy-TLS handshake.
+    assert opened <= 16, (opened, describe(report))
+    skipped = [f for f in report.findings if f.id == "SMTP-01" and f.status == Status.INFO]
+    assert skipped and len(skipped[0].evidence["not_probed"]) == 8
+
+
+@pytest.mark.lab
+def test_dmarc_tree_walk_from_a_ten_label_name(lab: Any) -> None:
+    # RFC 9989 §4.10: at most 8 queries; a name with more than 8 labels jumps to 7 labels.
+    report = _run(lab, "a.b.c.d.e.f.g.x18.lab.test")
+    asked = [q["name"] for q in report.query_log if q["name"].startswith("_dmarc.")]
+    assert len(asked) <= 8, asked
+    assert "_dmarc.c.d.e.f.g.x18.lab.test" not in asked  # the 8- and 9-label names are skipped
+    assert "_dmarc.b.c.d.e.f.g.x18.lab.test" not in asked
+    found = [f for f in report.findings if f.id == "DMARC-01"]
+    assert found and found[0].status == Status.PASS, describe(report)
+    assert found[0].subject == "_dmarc.x18.lab.test"
+
+
+@pytest.mark.lab
+def test_wrong_length_tlsa_is_an_unusable_record_not_a_dns_failure(lab: Any) -> None:
+    report = _run(lab, _scenario("x30").domain)
+    dane02 = [f for f in report.findings if f.id == "DANE-02"]
+    assert all(f.status != Status.ERROR for f in dane02), describe(report)
+    assert any(f.id == "DANE-05" and f.status == Status.FAIL for f in report.findings)
+
+
+@pytest.mark.lab
+def test_failed_lookups_are_never_fail_or_absent(lab: Any) -> None:
+    """SERVFAIL (names in the bogus zone f48) on an include, an authorisation record, a DKIM
+    selector: 'could not check', never a fail or an absence."""
+    cases = {
+        "x34": ("SPF-", {"SPF-20"}),
+        "x35": ("DMARC-", {"DMARC-13"}),
+        "x19": ("DKIM-", {"DKIM-01"}),
+    }
+    for name, (prefix, errors) in cases.items():
+        s = _scenario(name)
+        report = _run(lab, s.domain, tuple(s.selectors))
+        own = [f for f in report.findings if f.id.startswith(prefix)]
+        assert errors <= {f.id for f in own if f.status == Status.ERROR}, describe(report)
+        for f in own:
+            if f.status == Status.ERROR:
+                assert "f48" in str(f.evidence) or "f48" in f.summary or "svf" in f.summary
+        assert not any(f.id == "SPF-08" for f in own if f.status == Status.FAIL)
+        assert not any(f.id == "DMARC-13" for f in own if f.status == Status.FAIL)
+
+
+@pytest.mark.lab
+def test_every_problem_finding_has_a_plain_summary(lab: Any) -> None:
+    for s in SCENARIOS:
+        if not s.name.startswith("x"):
+            continue
+        report = _run(lab, s.domain, tuple(s.selectors))
+        for f in report.findings:
+            text = f.summary.strip()
+            # Python's None must never reach a reader ("baseProfile is None").
+            plain = bool(text) and "None" not in text
+            assert plain and "Traceback" not in text, (s.domain, f.id, f.summary)
