@@ -13,7 +13,7 @@ import logging
 import secrets
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -22,6 +22,9 @@ from django.utils import timezone
 from reports import conf
 from reports.mail import DkimOutcome, extract_report, make_dnsfunc, verify_dkim
 from reports.parse import ParsedReport, ReportRejected, decode, parse_report
+
+if TYPE_CHECKING:
+    from mailsec.domains.models import Domain
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,15 @@ class ReportAddress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.domain_name} ({self.token[:8]}…)"
+
+    @classmethod
+    def for_domain(cls, domain: Domain) -> ReportAddress:
+        """The report address of a monitored domain, made on first use (the domain page and
+        the domain's creation both call this; the oldest address wins if there are several)."""
+        found = cls.objects.filter(domain=domain).order_by("created", "pk").first()
+        if found is None:
+            found = cls.objects.create(domain=domain, domain_name=domain.name)
+        return found
 
     @property
     def https_url(self) -> str:
