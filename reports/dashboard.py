@@ -10,6 +10,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from reports.explain import ResultType, explain
+from reports.join import CheckSight, sight
 from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport
 
 CHART_HEIGHT = 120
@@ -51,7 +52,8 @@ class Summary:
     successful: int
     failed: int
     by_organisation: list[dict[str, Any]]
-    by_result_type: list[tuple[ResultType, int]]
+    # (explanation, failed sessions, what our latest check of the domain saw)
+    by_result_type: list[tuple[ResultType, int, CheckSight]]
     by_receiver: list[dict[str, Any]]
     recent_reports: list[TlsReport]
     raw_counts: dict[str, int] = field(default_factory=dict)
@@ -106,8 +108,22 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         day_rows.append(Day(d, row.get("ok") or 0, row.get("failed") or 0))
 
     details = FailureDetail.objects.filter(report__address=address, report__day__gte=since)
+    hosts: dict[str, list[str]] = {}
+    for result_type, host in (
+        details.exclude(receiving_mx_hostname="")
+        .values_list("result_type", "receiving_mx_hostname")
+        .distinct()
+        .order_by()[:1000]
+    ):
+        hosts.setdefault(result_type, []).append(host)
+    domain = address.domain
+    last_run = domain.last_run if domain is not None else None
     by_type = [
-        (explain(row["result_type"]), row["sessions"])
+        (
+            explain(row["result_type"]),
+            row["sessions"],
+            sight(row["result_type"], hosts.get(row["result_type"], []), last_run),
+        )
         for row in details.values("result_type")
         .annotate(sessions=Sum("failed_session_count"))
         .order_by("-sessions", "result_type")

@@ -1,0 +1,137 @@
+"""What senders reported, next to what our own latest check of the domain saw.
+
+A TLS-RPT result type (RFC 8460 §4.3) says what went wrong from the sender's side; the
+domain's latest CheckRun says what we saw from ours, finding by finding (checklist IDs). Each
+result type maps to the findings that test the same thing — e.g. `certificate-expired` to
+SMTP-10 (certificate validity period), `sts-policy-fetch-error` to MTASTS-10..17 (policy host
+and fetch) — and, where the report names receiving MX hosts, to the findings about those
+hosts. The outcome is one sentence a person can act on:
+
+  certificate-expired reported for mx2.example.com — our last check (2026-06-02) saw: The
+  certificate of mx2.example.com [192.0.2.2] expired on 2026-06-01.
+
+or, when our check saw nothing wrong, that it did not (the failure may be intermittent, on one
+address, or on the sender's side).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailsec.domains.models import CheckRun
+
+# Result type → the checklist findings that test the same property (checklist §7–§10).
+RELATED: dict[str, tuple[str, ...]] = {
+    "starttls-not-supported": ("SMTP-01", "SMTP-02", "SMTP-03", "SMTP-04"),
+    "certificate-host-mismatch": ("SMTP-11", "SMTP-12", "MTASTS-30"),
+    "certificate-expired": ("SMTP-10",),
+    "certificate-not-trusted": ("SMTP-09", "SMTP-16"),
+    "validation-failure": ("SMTP-04", "SMTP-07", "SMTP-08", "SMTP-09", "SMTP-14"),
+    "tlsa-invalid": ("DANE-04", "DANE-05", "DANE-07", "DANE-08", "DANE-09"),
+    "dnssec-invalid": ("DNSSEC-01", "DNSSEC-02", "DNSSEC-05", "DNSSEC-08", "DNSSEC-09", "DANE-02"),
+    "dane-required": ("DANE-01", "DANE-02", "DANE-10"),
+    "sts-policy-fetch-error": (
+        "MTASTS-10",
+        "MTASTS-11",
+        "MTASTS-12",
+        "MTASTS-13",
+        "MTASTS-14",
+        "MTASTS-16",
+        "MTASTS-17",
+    ),
+    "sts-policy-invalid": (
+        "MTASTS-15",
+        "MTASTS-19",
+        "MTASTS-20",
+        "MTASTS-21",
+        "MTASTS-22",
+        "MTASTS-23",
+        "MTASTS-24",
+        "MTASTS-25",
+        "MTASTS-26",
+    ),
+    "sts-webpki-invalid": ("MTASTS-32", "SMTP-09", "SMTP-10", "SMTP-11", "SMTP-16"),
+}
+
+# Worst first, as checks.findings.SEVERITY_ORDER; "error" is "could not check".
+_RANK = {"fail": 0, "error": 1, "warn": 2, "info": 3, "pass": 4, "na": 5}
+PROBLEM = ("fail", "error", "warn")
+MAX_SHOWN = 3
+
+
+@dataclass
+class CheckSight:
+    """What the latest check saw about one reported result type."""
+
+    result_type: str
+    hosts: list[str]
+    # "problem" (our check saw it too), "clear" (it did not), "untested", "no-check"
+    verdict: str
+    text: str
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _host_of(subject: str) -> str:
+    """'mx2.example.com [192.0.2.2]' or 'mx2.example.com (192.0.2.2)' → 'mx2.example.com'."""
+    return subject.split(" ", 1)[0].rstrip(".").lower()
+
+
+def _when(run: CheckRun) -> str:
+    moment = run.finished or run.created
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def sight(result_type: str, hosts: list[str], run: CheckRun | None) -> CheckSight:
+    """Join one reported result type (and the MX hosts it was reported for) with `run`."""
+    hosts = sorted({h.rstrip(".").lower() for h in hosts if h})
+    head = f"{result_type}{' reported for ' + ', '.join(hosts) if hosts else ' reported'}"
+    if run is None or not run.findings:
+        return CheckSight(
+            result_type,
+            hosts,
+            "no-check",
+            f"{head} — no check of this domain has finished yet to compare with.",
+        )
+    ids = RELATED.get(result_type, ())
+    related = [f for f in run.findings if f.get("id") in ids]
+    if hosts:
+        # Findings about other hosts say nothing about these; domain-wide ones (policy host,
+        # DNSSEC) have a subject that is not an MX host and are kept.
+        on_hosts = [f for f in related if _host_of(f.get("subject", "")) in hosts]
+        about_mx = [f for f in related if f.get("mechanism") in ("smtp", "dane")]
+        if on_hosts or about_mx:
+            related = on_hosts + [f for f in related if f.get("mechanism") not in ("smtp", "dane")]
+    when = _when(run)
+    if not related:
+        return CheckSight(
+            result_type,
+            hosts,
+            "untested",
+            f"{head} — our last check ({when}) did not test this"
+            + (" for these hosts." if hosts else "."),
+        )
+    related.sort(key=lambda f: (_RANK.get(f.get("status", ""), 9), f.get("id", "")))
+    problems = [f for f in related if f.get("status") in PROBLEM]
+    if problems:
+        shown = problems[:MAX_SHOWN]
+        saw = " ".join(f.get("summary", "").strip() for f in shown)
+        more = f" (and {len(problems) - MAX_SHOWN} more)" if len(problems) > MAX_SHOWN else ""
+        return CheckSight(
+            result_type,
+            hosts,
+            "problem",
+            f"{head} — our last check ({when}) saw: {saw}{more}",
+            shown,
+        )
+    shown = related[:1]
+    return CheckSight(
+        result_type,
+        hosts,
+        "clear",
+        f"{head} — our last check ({when}) saw no such problem: "
+        f"{shown[0].get('summary', '').strip()} The failure may be intermittent, on one "
+        "address only, fixed since, or on the sender's side.",
+        shown,
+    )
