@@ -222,6 +222,11 @@ class RawReport(models.Model):
             if raw.parse_status == self.PENDING or force:
                 raw._process()
                 raw.save()
+                if raw.parse_status == self.PARSED and raw.report_id:
+                    from reports.tasks import alert_on_report
+
+                    report_pk = raw.report_id
+                    transaction.on_commit(lambda: alert_on_report.delay(report_pk))
         self.refresh_from_db()
         return self.parse_status
 

@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from reports import conf
-from reports.models import RawReport
+from reports.models import RawReport, TlsReport
 
 log = logging.getLogger(__name__)
 
@@ -47,3 +47,19 @@ def sweep_pending_reports() -> int:
     if ids:
         log.warning("re-queued %d raw TLS reports left pending", len(ids))
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def alert_on_report(report_id: int) -> int:
+    """Turn a newly stored report into alert events (new failure type, bad day); the number
+    of new events. De-duplicated by the alert pipeline, so running it twice does no harm."""
+    from django.apps import apps
+
+    if not apps.is_installed("mailsec.alerts"):
+        return 0
+    from reports.alerts import evaluate_report
+
+    report = TlsReport.objects.select_related("address__domain").filter(pk=report_id).first()
+    if report is None:
+        return 0
+    return len(evaluate_report(report))

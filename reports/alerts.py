@@ -1,0 +1,235 @@
+"""Alerts from TLS reports, through the alert pipeline of mailsec.alerts (Change → Notification).
+
+Two events (issue 7), both about what senders saw, so they are confirmed as they arrive — the
+report itself is the evidence; there is nothing for a re-probe of ours to confirm:
+
+* a new failure type: a result type (RFC 8460 §4.3) in a report of the domain that no report
+  of the previous QUIET_DAYS days carried;
+* a day's failure rate above the threshold (TLSRPT_ALERT_FAILURE_RATE, with at least
+  TLSRPT_ALERT_MIN_SESSIONS sessions that day, so one failure out of two is not an alarm).
+
+Repeats are suppressed by the pipeline's own rule — at most one open Change per (domain, key),
+a database constraint — so every later report of the same type, or another bad day, adds
+nothing while the change is open. A change is closed (recovered, silently) once the type has
+not been reported for QUIET_DAYS report days, or a later day's rate is back under the
+threshold; after that, the problem coming back is news again.
+
+mailsec.alerts evaluates only its own kinds when a check run arrives; for these kinds its
+`rules.evaluate` answers "unknown", which never touches a confirmed change.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from mailsec.env import env_int, env_str
+from reports.explain import explain
+from reports.join import sight
+from reports.models import FailureDetail, TlsReport
+
+log = logging.getLogger(__name__)
+
+KIND_NEW_TYPE = "tlsrpt-new-type"
+KIND_FAILURE_RATE = "tlsrpt-failure-rate"
+QUIET_DAYS = 7
+
+
+def failure_rate_threshold() -> float:
+    from django.conf import settings
+
+    value = getattr(
+        settings, "TLSRPT_ALERT_FAILURE_RATE", env_str("TLSRPT_ALERT_FAILURE_RATE", "0.05")
+    )
+    return float(value)
+
+
+def min_sessions() -> int:
+    from django.conf import settings
+
+    return int(
+        getattr(
+            settings,
+            "TLSRPT_ALERT_MIN_SESSIONS",
+            env_int("TLSRPT_ALERT_MIN_SESSIONS", 20, minimum=1),
+        )
+    )
+
+
+def _open_change(domain, key: str, **fields):  # type: ignore[no-untyped-def]
+    """Create a confirmed Change unless one is open for this key; None when suppressed."""
+    from mailsec.alerts.models import Change, Notification
+
+    if Change.objects.filter(domain=domain, key=key, state__in=Change.OPEN).exists():
+        return None
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            change = Change.objects.create(
+                domain=domain,
+                key=key,
+                mechanism="tls-rpt",
+                state=Change.State.CONFIRMED,
+                confirmed_at=now,
+                created=now,
+                **fields,
+            )
+    except IntegrityError:
+        return None  # another worker opened it a moment ago (one_open_change_per_key)
+    if _pipeline_accepts(change.kind):
+        Notification.queue(domain, [change], Notification.Kind.ALERT)
+    else:
+        # mailsec.alerts renders emails by its own rules.Kind; a kind it does not know would
+        # fail at every send attempt. The change is recorded (the domain's event log) and
+        # the email follows once the pipeline accepts report kinds.
+        log.warning("alert pipeline does not accept kind %s yet; no email queued", change.kind)
+    return change
+
+
+def _pipeline_accepts(kind: str) -> bool:
+    from mailsec.alerts import rules
+
+    try:
+        rules.Kind(kind)
+    except ValueError:
+        return False
+    return True
+
+
+def _recover(domain, key: str) -> None:  # type: ignore[no-untyped-def]
+    from mailsec.alerts.models import Change
+
+    Change.objects.filter(domain=domain, key=key, state__in=Change.OPEN).update(
+        state=Change.State.RECOVERED, recovered_at=timezone.now()
+    )
+
+
+def evaluate_report(report: TlsReport) -> list[object]:
+    """The alert events one newly stored report causes (de-duplicated); [] for an address
+    that belongs to no monitored domain."""
+    address = report.address
+    domain = address.domain
+    if domain is None:
+        return []
+    events: list[object] = []
+    day = report.day
+    reports = TlsReport.objects.filter(address=address)
+    details = FailureDetail.objects.filter(report__address=address)
+    run = domain.last_run
+
+    # 1. New failure types.
+    earlier = set(
+        details.filter(report__day__lt=day, report__day__gte=day - timedelta(days=QUIET_DAYS))
+        .values_list("result_type", flat=True)
+        .distinct()
+    )
+    for result_type in sorted(
+        set(report.failure_details.values_list("result_type", flat=True)) - earlier
+    ):
+        rows = details.filter(report__day=day, result_type=result_type)
+        sessions = rows.aggregate(n=Sum("failed_session_count"))["n"] or 0
+        hosts = sorted(
+            set(
+                rows.exclude(receiving_mx_hostname="").values_list(
+                    "receiving_mx_hostname", flat=True
+                )
+            )
+        )
+        orgs = sorted(set(rows.values_list("report__organization_name", flat=True)))
+        kind = explain(result_type)
+        joined = sight(result_type, hosts, run)
+        change = _open_change(
+            domain,
+            f"{KIND_NEW_TYPE}:{result_type}",
+            kind=KIND_NEW_TYPE,
+            subject=result_type[:300],
+            after=result_type[:100],
+            summary=(
+                f"Senders report a new kind of TLS failure for {domain.name}: {result_type} "
+                f"({sessions} failed sessions on {day:%Y-%m-%d}, reported by "
+                f"{', '.join(orgs)}). {kind.meaning} {joined.text}"
+            ),
+            fix=kind.likely_cause,
+            evidence={
+                "result-type": result_type,
+                "day": day.isoformat(),
+                "failed sessions": sessions,
+                "reported by": orgs,
+                "receiving MX": hosts,
+            },
+        )
+        if change is not None:
+            events.append(change)
+
+    # 2. The day's failure rate (every report of that day, every reporting organisation).
+    totals = reports.filter(day=day).aggregate(
+        ok=Sum("total_successful"), failed=Sum("total_failed")
+    )
+    ok, failed = totals["ok"] or 0, totals["failed"] or 0
+    threshold = failure_rate_threshold()
+    key = KIND_FAILURE_RATE
+    if ok + failed >= min_sessions() and failed / (ok + failed) > threshold:
+        rate = failed / (ok + failed)
+        change = _open_change(
+            domain,
+            key,
+            kind=KIND_FAILURE_RATE,
+            subject=f"{day:%Y-%m-%d}",
+            before=f"≤ {threshold:.1%}",
+            after=f"{rate:.1%}",
+            summary=(
+                f"{rate:.1%} of the TLS sessions senders reported for {domain.name} on "
+                f"{day:%Y-%m-%d} failed ({failed} of {ok + failed}), above the alert threshold "
+                f"of {threshold:.1%}. Mail to this domain may be delayed or, under an enforced "
+                "MTA-STS or DANE policy, not delivered."
+            ),
+            fix="Open the TLS reports dashboard: it lists the failures by result type and by "
+            "receiving MX, with what our latest check saw for each.",
+            evidence={"day": day.isoformat(), "failed": failed, "sessions": ok + failed},
+        )
+        if change is not None:
+            events.append(change)
+    elif ok + failed >= min_sessions() and day >= _latest_day(address):
+        _recover(domain, key)
+
+    # Failure types quiet for QUIET_DAYS report days are closed, so a return is news again.
+    _close_quiet_types(domain, address, day)
+    return events
+
+
+def _latest_day(address) -> date:  # type: ignore[no-untyped-def]
+    latest = (
+        TlsReport.objects.filter(address=address).order_by("-day").values_list("day", flat=True)
+    )
+    return latest.first() or date.min
+
+
+def _close_quiet_types(domain, address, day: date) -> None:  # type: ignore[no-untyped-def]
+    from mailsec.alerts.models import Change
+
+    open_types = Change.objects.filter(
+        domain=domain, kind=KIND_NEW_TYPE, state__in=Change.OPEN
+    ).values_list("subject", flat=True)
+    if not open_types:
+        return
+    since = day - timedelta(days=QUIET_DAYS)
+    days_reported = (
+        TlsReport.objects.filter(address=address, day__gt=since, day__lte=day)
+        .values("day")
+        .distinct()
+        .count()
+    )
+    if days_reported < QUIET_DAYS:
+        return
+    recent = set(
+        FailureDetail.objects.filter(
+            report__address=address, report__day__gt=since, report__day__lte=day
+        ).values_list("result_type", flat=True)
+    )
+    for result_type in open_types:
+        if result_type not in recent:
+            _recover(domain, f"{KIND_NEW_TYPE}:{result_type}")

@@ -1,0 +1,177 @@
+"""Alerts from TLS reports: a new failure type, a bad day; repeats suppressed (reports.alerts)."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from mailsec.accounts.models import Team
+from mailsec.alerts.models import Change, Notification
+from mailsec.celery import app
+from mailsec.domains.models import Domain
+from reports.alerts import KIND_FAILURE_RATE, KIND_NEW_TYPE, _pipeline_accepts, evaluate_report
+from reports.models import RawReport, ReportAddress, TlsReport
+from reports.parse import parse_report
+
+SAMPLE = json.loads((Path(__file__).parent / "data" / "tlsrpt" / "sample.json").read_text())
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def domain() -> Domain:
+    owner = User.objects.create_user("owner", "owner@example.org")
+    return Domain.objects.create(
+        team=Team.create_for(owner), name="example.com", verified_at=timezone.now()
+    )
+
+
+def report(
+    day: str,
+    *,
+    rid: str | None = None,
+    ok: int = 1000,
+    failed: int = 0,
+    types: tuple[str, ...] = (),
+    org: str = "Sender Example Mail Ltd.",
+) -> bytes:
+    r: dict[str, Any] = copy.deepcopy(SAMPLE)
+    r["organization-name"] = org
+    r["report-id"] = rid or f"{day}_{'-'.join(types)}_{ok}_{failed}"
+    r["date-range"] = {"start-datetime": f"{day}T00:00:00Z", "end-datetime": f"{day}T23:59:59Z"}
+    policy = r["policies"][0]
+    policy["summary"] = {
+        "total-successful-session-count": ok,
+        "total-failure-session-count": failed,
+    }
+    policy["failure-details"] = [
+        {
+            "result-type": t,
+            "receiving-mx-hostname": "mx2.example.com",
+            "failed-session-count": max(1, failed // max(1, len(types))),
+        }
+        for t in types
+    ]
+    r["policies"] = [policy]
+    return json.dumps(r).encode()
+
+
+def store(address: ReportAddress, body: bytes) -> TlsReport:
+    return TlsReport.objects.store(address, parse_report(body))
+
+
+def kinds(events: list[Any]) -> list[tuple[str, str]]:
+    return [(e.kind, e.subject) for e in events]
+
+
+def test_a_new_failure_type_is_one_alert_and_repeats_are_suppressed(domain: Domain) -> None:
+    address = ReportAddress.for_domain(domain)
+    first = store(address, report("2026-06-01", failed=3, types=("certificate-expired",)))
+    events = evaluate_report(first)
+    assert kinds(events) == [(KIND_NEW_TYPE, "certificate-expired")]
+    change = Change.objects.get()
+    assert change.state == Change.State.CONFIRMED
+    assert change.summary.startswith(
+        "Senders report a new kind of TLS failure for example.com: certificate-expired "
+        "(3 failed sessions on 2026-06-01, reported by Sender Example Mail Ltd.)."
+    )
+    # Joined with our checks (none has run yet for this domain), and the likely cause as fix.
+    assert "no check of this domain has finished yet" in change.summary
+    assert "renewal" in change.fix
+    # One email for the owner, through the alert pipeline — once it renders report kinds.
+    if _pipeline_accepts(KIND_NEW_TYPE):
+        notification = Notification.objects.get()
+        assert (notification.user.username, notification.kind) == ("owner", "alert")
+        assert list(notification.changes.all()) == [change]
+    else:
+        assert not Notification.objects.exists()
+
+    # The same type again (another report, another day, another organisation): nothing new.
+    again = store(
+        address,
+        report("2026-06-02", failed=2, types=("certificate-expired",), org="Google Inc."),
+    )
+    assert evaluate_report(again) == []
+    assert evaluate_report(first) == []  # a re-run (task redelivered, reparse) adds nothing
+    # A type never seen before is news.
+    other = store(
+        address, report("2026-06-02", rid="x", failed=1, types=("starttls-not-supported",))
+    )
+    assert kinds(evaluate_report(other)) == [(KIND_NEW_TYPE, "starttls-not-supported")]
+    assert Change.objects.count() == 2
+    assert Notification.objects.count() == (2 if _pipeline_accepts(KIND_NEW_TYPE) else 0)
+
+
+def test_a_quiet_type_is_closed_so_its_return_is_news(domain: Domain) -> None:
+    address = ReportAddress.for_domain(domain)
+    evaluate_report(store(address, report("2026-06-01", failed=3, types=("certificate-expired",))))
+    start = datetime.date(2026, 6, 2)
+    for n in range(8):  # eight clean report days
+        day = start + datetime.timedelta(days=n)
+        evaluate_report(store(address, report(day.isoformat())))
+    assert Change.objects.get().state == Change.State.RECOVERED
+    back = store(address, report("2026-07-01", failed=3, types=("certificate-expired",)))
+    assert kinds(evaluate_report(back)) == [(KIND_NEW_TYPE, "certificate-expired")]
+
+
+def test_a_bad_day_alerts_once_until_a_good_day(domain: Domain, settings) -> None:
+    settings.TLSRPT_ALERT_FAILURE_RATE = 0.05
+    settings.TLSRPT_ALERT_MIN_SESSIONS = 20
+    address = ReportAddress.for_domain(domain)
+    # 1 of 10 sessions failed: too few sessions to judge; 0.1 % failed: under the threshold.
+    assert evaluate_report(store(address, report("2026-06-01", ok=9, failed=1))) == []
+    assert evaluate_report(store(address, report("2026-06-02", ok=999, failed=1))) == []
+    bad = store(address, report("2026-06-03", ok=90, failed=10))
+    events = evaluate_report(bad)
+    assert kinds(events) == [(KIND_FAILURE_RATE, "2026-06-03")]
+    assert events[0].summary.startswith(
+        "10.0% of the TLS sessions senders reported for example.com on 2026-06-03 failed "
+        "(10 of 100), above the alert threshold of 5.0%."
+    )
+    # A second report for the same day, another bad day: suppressed while the change is open.
+    assert evaluate_report(store(address, report("2026-06-03", rid="b", ok=10, failed=10))) == []
+    assert evaluate_report(store(address, report("2026-06-04", ok=50, failed=50))) == []
+    # A good day closes it; the next bad day is a new alert.
+    evaluate_report(store(address, report("2026-06-05", ok=1000, failed=0)))
+    assert Change.objects.get(kind=KIND_FAILURE_RATE).state == Change.State.RECOVERED
+    assert kinds(evaluate_report(store(address, report("2026-06-06", ok=10, failed=90)))) == [
+        (KIND_FAILURE_RATE, "2026-06-06")
+    ]
+
+
+def test_an_address_without_a_domain_raises_nothing() -> None:
+    address = ReportAddress.objects.create(domain_name="example.com")
+    assert evaluate_report(store(address, report("2026-06-01", failed=3, types=("x",)))) == []
+    assert not Change.objects.exists()
+
+
+@pytest.fixture
+def eager() -> Iterator[None]:
+    app.conf.task_always_eager = True
+    try:
+        with mock.patch("django.db.transaction.on_commit", lambda f, using=None, robust=False: f()):
+            yield
+    finally:
+        app.conf.task_always_eager = False
+
+
+def test_parsing_a_report_runs_the_alert_task(domain: Domain, eager: None) -> None:
+    address = ReportAddress.for_domain(domain)
+    body = gzip.compress(report("2026-06-01", failed=3, types=("certificate-expired",)))
+    raw, _ = RawReport.store(address, body, source=RawReport.HTTPS)
+    assert raw.process() == RawReport.PARSED
+    assert Change.objects.get().kind == KIND_NEW_TYPE
+    # The same report resent over the other channel is a duplicate: no second alert.
+    resend = gzip.compress(gzip.decompress(body) + b"\n", mtime=1)
+    raw2, _ = RawReport.store(address, resend, source=RawReport.HTTPS)
+    assert raw2.process() == RawReport.DUPLICATE
+    assert Change.objects.count() == 1
