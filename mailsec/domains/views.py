@@ -137,7 +137,7 @@ def details(request: HttpRequest, code: UUID) -> HttpResponse:
     since = timezone.now() - timedelta(days=HISTORY_DAYS)
     history = list(
         domain.runs.filter(status=CheckRun.Status.DONE, created__gte=since)
-        .only("created", "score", "score_version", "mechanisms")
+        .only("domain_id", "created", "score", "score_version", "mechanisms")
         .order_by("created")
     )
     ctx = {

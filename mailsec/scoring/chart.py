@@ -74,10 +74,33 @@ def _y(score: float) -> float:
     return PAD_TOP + (HEIGHT - PAD_TOP - PAD_BOTTOM) * (1 - score / 100)
 
 
+# More points than this would be closer than ~4 px on a 720 px wide chart: unreadable, and
+# each point is markup the page must render (90 days at the default 6 h interval is 360 runs).
+MAX_POINTS = 150
+
+
+def downsample(runs: Sequence[RunLike], limit: int = MAX_POINTS) -> list[RunLike]:
+    """At most about `limit` runs, oldest first: the first and the last, every run whose
+    verdicts, score or rubric differ from the run before (what the chart marks), and an even
+    spread of the quiet runs in between."""
+    if len(runs) <= limit:
+        return list(runs)
+    keep = {0, len(runs) - 1}
+    for i in range(1, len(runs)):
+        a, b = runs[i - 1], runs[i]
+        if (a.score, a.score_version, a.mechanisms) != (b.score, b.score_version, b.mechanisms):
+            keep.update((i - 1, i))  # both sides of a step, so the line shows where it was
+    room = max(limit - len(keep), 0)
+    if room:
+        stride = len(runs) / room
+        keep.update(min(int(k * stride), len(runs) - 1) for k in range(room))
+    return [runs[i] for i in sorted(keep)]
+
+
 def build_chart(runs: Sequence[RunLike]) -> Chart:
     """`runs` oldest first; runs without a score (nothing applicable) leave gaps unplotted."""
     chart = Chart()
-    scored = [r for r in runs if r.score is not None]
+    scored = downsample([r for r in runs if r.score is not None])
     if not scored:
         return chart
     start, end = scored[0].created, scored[-1].created
