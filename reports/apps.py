@@ -20,3 +20,17 @@ class ReportsConfig(AppConfig):
             "reports-sweep-pending",
             {"task": "reports.tasks.sweep_pending_reports", "schedule": SWEEP_INTERVAL},
         )
+        # Every monitored domain gets its report address when it is added (issue 7); the
+        # domain page also makes one lazily for domains added before this existed.
+        from django.db.models.signals import post_save
+
+        post_save.connect(
+            _address_for_new_domain, sender="domains.Domain", dispatch_uid="reports-address"
+        )
+
+
+def _address_for_new_domain(sender: object, instance: object, created: bool, **_: object) -> None:
+    if created:
+        from reports.models import ReportAddress
+
+        ReportAddress.for_domain(instance)  # type: ignore[arg-type]

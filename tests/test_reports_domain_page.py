@@ -1,0 +1,114 @@
+"""The domain page's TLS reports card: an address per domain, the exact `_smtp._tls` record to
+publish (keeping the owner's own rua, RFC 8460 §3), and the link to the dashboard."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from mailsec.accounts.models import Team
+from mailsec.domains.models import CheckRun, Domain
+from reports.models import ReportAddress
+from reports.templatetags.reports_tags import published_record
+
+pytestmark = pytest.mark.django_db
+
+
+def owner_and_domain() -> tuple[User, Domain]:
+    owner = User.objects.create_user("owner", "owner@example.org")
+    domain = Domain.objects.create(
+        team=Team.create_for(owner), name="example.com", verified_at=timezone.now()
+    )
+    return owner, domain
+
+
+def with_published(domain: Domain, record: str) -> None:
+    # As the engine stores TLSRPT-01: the TXT answer in presentation form, split strings.
+    half = len(record) // 2
+    answer = f'"{record[:half]}" "{record[half:]}"'
+    run = CheckRun.objects.create(
+        domain=domain,
+        status=CheckRun.Status.DONE,
+        finished=timezone.now(),
+        findings=[
+            {
+                "id": "TLSRPT-01",
+                "status": "pass",
+                "mechanism": "tls-rpt",
+                "subject": f"_smtp._tls.{domain.name}",
+                "summary": "",
+                "evidence": {"answers": [answer]},
+                "fix": "",
+            }
+        ],
+    )
+    domain.last_run = run
+    domain.save(update_fields=["last_run"])
+
+
+def page(user: User, domain: Domain) -> str:
+    client = Client()
+    client.force_login(user)
+    response = client.get(f"/domains/{domain.code}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_each_new_domain_gets_one_report_address() -> None:
+    _, domain = owner_and_domain()
+    address = ReportAddress.objects.get(domain=domain)
+    assert address.domain_name == "example.com"
+    assert ReportAddress.for_domain(domain) == address
+
+
+def test_the_page_shows_the_record_to_publish_and_the_dashboard_link(settings) -> None:
+    settings.SITE_ROOT = "https://mailsec.example"
+    settings.TLSRPT_INBOUND_DOMAIN = "in.mailsec.example"
+    owner, domain = owner_and_domain()
+    token = ReportAddress.for_domain(domain).token
+    html = page(owner, domain)
+    assert "<code>_smtp._tls.example.com</code>" in html
+    assert (
+        f"v=TLSRPTv1; rua=mailto:tlsrpt+{token}@in.mailsec.example,"
+        f"https://mailsec.example/tlsrpt/{token}" in html
+    )
+    assert f'href="/tlsrpt/{token}/dashboard/"' in html
+
+
+def test_the_owners_own_rua_is_kept(settings) -> None:
+    settings.SITE_ROOT = "https://mailsec.example"
+    settings.TLSRPT_INBOUND_DOMAIN = "in.mailsec.example"
+    owner, domain = owner_and_domain()
+    token = ReportAddress.for_domain(domain).token
+    with_published(domain, "v=TLSRPTv1; rua=mailto:tls@example.com")
+    html = page(owner, domain)
+    assert (
+        f"v=TLSRPTv1; rua=mailto:tls@example.com,mailto:tlsrpt+{token}@in.mailsec.example,"
+        f"https://mailsec.example/tlsrpt/{token}" in html
+    )
+    assert "in place of the one you have" in html
+
+
+def test_a_published_record_is_acknowledged(settings) -> None:
+    settings.SITE_ROOT = "https://mailsec.example"
+    owner, domain = owner_and_domain()
+    address = ReportAddress.for_domain(domain)
+    with_published(domain, address.rua_record("v=TLSRPTv1; rua=mailto:tls@example.com"))
+    html = page(owner, domain)
+    assert "Senders send their TLS reports (RFC 8460) to us" in html
+
+
+def test_published_record_reads_quoted_strings() -> None:
+    run = CheckRun(
+        findings=[
+            {
+                "id": "TLSRPT-01",
+                "evidence": {"answers": ['"v=TLSRPTv1; " "rua=mailto:a@b.example"']},
+            }
+        ]
+    )
+    assert published_record(run) == "v=TLSRPTv1; rua=mailto:a@b.example"
+    assert published_record(None) is None
+    assert published_record(CheckRun(findings=[])) is None
