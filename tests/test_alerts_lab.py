@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from checks import starttls
 from mailsec.accounts.models import Membership, Team
-from mailsec.alerts.models import AlertSetting, Change, Notification
+from mailsec.alerts.models import AlertSetting, AlertState, Change, Notification
 from mailsec.domains.models import CheckRun, Domain
 from mailsec.domains.tasks import tick
 
@@ -166,8 +166,12 @@ def monitored(name: str) -> tuple[Domain, User]:
 
 
 def busy(domain: Domain) -> bool:
+    last_done = domain.done_runs().values_list("pk", flat=True).first()
+    observed = AlertState.objects.filter(domain=domain).values_list("last_run", flat=True).first()
     return (
         CheckRun.objects.filter(domain=domain, status__in=CheckRun.ACTIVE).exists()
+        # a run is stored (done) a moment before the alert pipeline has looked at it
+        or last_done != observed
         or Change.objects.filter(domain=domain, state=Change.State.SUSPECTED).exists()
         or Notification.objects.filter(
             domain=domain, status__in=[Notification.Status.PENDING, Notification.Status.SENDING]
