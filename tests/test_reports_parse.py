@@ -286,8 +286,19 @@ def _two_members() -> bytes:
     return gzip.compress(raw[:half]) + gzip.compress(raw[half:])
 
 
+@pytest.fixture(params=["whole", "streamed"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every variant through both readers: small reports are decoded whole, large ones
+    streamed; forcing the threshold to 0 streams even the smallest."""
+    if request.param == "streamed":
+        monkeypatch.setattr("reports.parse.SMALL_REPORT_BYTES", 0)
+    return str(request.param)
+
+
 @pytest.mark.parametrize(("case", "make", "expected"), VARIANTS, ids=[v[0] for v in VARIANTS])
-def test_it_handles_variant(case: str, make: Callable[[], bytes], expected: str) -> None:
+def test_it_handles_variant(
+    case: str, make: Callable[[], bytes], expected: str, reader: str
+) -> None:
     data = make()
     if expected == "reject":
         with pytest.raises(ReportRejected) as exc:
@@ -436,7 +447,8 @@ def test_it_parses_a_large_report_streaming_in_bounded_memory() -> None:
     assert peak < json_size, (peak, json_size)
 
 
-def test_streaming_keeps_strict_json_rules_at_every_level() -> None:
+def test_streaming_keeps_strict_json_rules_at_every_level(monkeypatch) -> None:
+    monkeypatch.setattr("reports.parse.SMALL_REPORT_BYTES", 0)
     body = dumps(sample())
     # A duplicate name inside one failure detail (decoded by the C decoder) and at the top
     # level (walked by the stream) are both rejected (RFC 7493 §2.3).
