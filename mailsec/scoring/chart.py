@@ -130,5 +130,12 @@ def build_chart(runs: Sequence[RunLike]) -> Chart:
     for i in range(n):
         when = start + (end - start) * (i / max(n - 1, 1))
         anchor = "middle" if 0 < i < n - 1 or n == 1 else ("start" if i == 0 else "end")
-        chart.ticks.append((x_of(when), when.strftime(fmt), anchor))
+        tick = (x_of(when), when.strftime(fmt), anchor)
+        if chart.ticks and chart.ticks[-1][1] == tick[1]:
+            # A short span: the same minute five times says nothing. Keep the right edge's
+            # label rather than an inner one, unless only the left edge's is left.
+            if i == n - 1 and len(chart.ticks) > 1:
+                chart.ticks[-1] = tick
+            continue
+        chart.ticks.append(tick)
     return chart
