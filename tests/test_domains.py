@@ -119,14 +119,33 @@ class IndexTestCase(DomainTestCase):
             d.save()
         self.client.force_login(self.alice)
         self.client.get("/domains/")
-        with self.assertNumQueries(7):
+        # session, user, profile, team, membership check (x2 with the user), count, page
+        with self.assertNumQueries(8):
             self.client.get("/domains/")
         for i in range(5, 10):
             d = Domain.objects.create(team=self.team, name=f"d{i}.example")
             d.last_run = finished_run(d)
             d.save()
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             self.client.get("/domains/")
+
+    def test_it_lists_a_page_at_a_time(self) -> None:
+        for i in range(60):
+            d = Domain.objects.create(team=self.team, name=f"d{i:02d}.example")
+            d.last_run = finished_run(d)
+            d.save()
+        self.client.force_login(self.alice)
+        first = self.client.get("/domains/")
+        self.assertContains(first, "d49.example")
+        self.assertNotContains(first, "d50.example")
+        self.assertContains(first, "Page 1 of 2 · ")
+        with self.assertNumQueries(8):
+            second = self.client.get("/domains/?page=2")
+        self.assertContains(second, "d59.example")
+        self.assertNotContains(second, "d00.example")
+        # A page past the end or not a number shows the nearest page, never an error.
+        self.assertContains(self.client.get("/domains/?page=99"), "d59.example")
+        self.assertContains(self.client.get("/domains/?page=x"), "d00.example")
 
 
 class AddTestCase(BaseTestCase):

@@ -9,6 +9,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +25,7 @@ from mailsec.scoring.explain import explain
 
 HISTORY_DAYS = 90
 LIST_SKIPS = ("findings", "score_detail", "mechanisms", "error")
+LIST_PAGE_SIZE = 50
 # "Check now": a new run per domain at most once a minute, and 30 an hour per person.
 CHECK_NOW_LIMITS = ((60, 1, "domain"), (3600, 30, "user"))
 
@@ -56,7 +58,16 @@ def index(request: HttpRequest) -> HttpResponse:
         .annotate(week_ago_score=Subquery(week_ago.values("score")[:1]))
         .order_by("name")
     )
-    ctx = {"page": "domains", "team": team, "domains": domains, "form": AddDomainForm()}
+    # Pages of LIST_PAGE_SIZE: a team with a thousand domains gets a page it can read, and one
+    # that costs the same to make as a team with fifty.
+    listing = Paginator(domains, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {
+        "page": "domains",
+        "team": team,
+        "domains": listing.object_list,
+        "listing": listing,
+        "form": AddDomainForm(),
+    }
     return render(request, "domains/index.html", ctx)
 
 
