@@ -437,6 +437,27 @@ class LifeCycleTestCase(BaseTestCase):
         html = mail.outbox[0].alternatives[0][0]
         self.assertIn("_mta-sts.a.test has disappeared", html)
 
+    def test_a_change_of_another_apps_kind_is_emailed_too(self) -> None:
+        change = Change.objects.create(
+            domain=self.domain,
+            kind="tlsrpt-new-type",
+            key="tlsrpt-new-type:starttls-not-supported",
+            summary="Senders report a new kind of TLS failure for a.test. More words.",
+            fix="Offer STARTTLS.",
+            state=Change.State.CONFIRMED,
+            confirmed_at=timezone.now(),
+        )
+        with self.captureOnCommitCallbacks(execute=False):
+            Notification.queue(self.domain, [change], Notification.Kind.ALERT)
+        for n in Notification.objects.filter(status=Notification.Status.PENDING):
+            send_notification.apply(args=[str(n.code)])
+        self.assertEqual(len(mail.outbox), 2)
+        self.assertEqual(
+            mail.outbox[0].subject,
+            "[mailsec] a.test: Senders report a new kind of TLS failure for a.test",
+        )
+        self.assertIn("Offer STARTTLS.", mail.outbox[0].body)
+
 
 class FailingBackend(BaseEmailBackend):
     def send_messages(self, email_messages: Any) -> int:

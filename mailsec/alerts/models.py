@@ -547,5 +547,6 @@ def changes_context(changes: Iterable[Change]) -> dict[str, Any]:
         rules.Kind.CERT_EXPIRY: 4,
         rules.Kind.SCORE: 5,
     }
-    ordered = sorted(changes, key=lambda c: (order.get(rules.Kind(c.kind), 9), c.subject))
+    # Other apps (reports/alerts.py) raise changes of their own kinds: they render too, last.
+    ordered = sorted(changes, key=lambda c: (order.get(c.kind, 9), c.subject))
     return {"changes": ordered, "headline": ordered[0] if ordered else None}
