@@ -12,15 +12,17 @@ import hashlib
 import logging
 import secrets
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from reports import conf
 from reports.mail import DkimOutcome, extract_report, make_dnsfunc, verify_dkim
+from reports.parse import FailureDetail as ParsedDetail
 from reports.parse import ParsedReport, ReportRejected, decode, parse_report
 
 if TYPE_CHECKING:
@@ -362,25 +364,96 @@ def _same_or_parent(signer: str, submitter: str) -> bool:
     return submitter == signer or submitter.endswith("." + signer)
 
 
+DETAIL_COLUMNS = (
+    "report_id",
+    "policy_id",
+    "result_type",
+    "sending_mta_ip",
+    "receiving_mx_hostname",
+    "receiving_mx_helo",
+    "receiving_ip",
+    "failed_session_count",
+    "additional_information",
+    "failure_reason_code",
+)
+
+
+def insert_details(rows: Iterable[tuple[int, int, ParsedDetail]]) -> int:
+    """Insert failure details given as (report pk, policy pk, parsed detail); the count.
+
+    On PostgreSQL through COPY, streamed row by row: a report with 200,000 details costs
+    seconds, not minutes, and no model instances. Elsewhere bulk_create in batches, since
+    bulk_create() turns its argument into a list (issue 7: bounded memory).
+    """
+    values = (
+        (
+            report_pk,
+            policy_pk,
+            d.result_type,
+            d.sending_mta_ip or "",
+            d.receiving_mx_hostname or "",
+            d.receiving_mx_helo or "",
+            d.receiving_ip or "",
+            d.failed_session_count,
+            d.additional_information or "",
+            d.failure_reason_code or "",
+        )
+        for report_pk, policy_pk, d in rows
+    )
+    count = 0
+    if connection.vendor == "postgresql":
+        table = FailureDetail._meta.db_table
+        with connection.cursor() as cursor:
+            sql = f"COPY {table} ({', '.join(DETAIL_COLUMNS)}) FROM STDIN"
+            with cursor.cursor.copy(sql) as copy:
+                for row in values:
+                    copy.write_row(row)
+                    count += 1
+        return count
+    batch: list[FailureDetail] = []
+    for row in values:
+        batch.append(FailureDetail(**dict(zip(DETAIL_COLUMNS, row, strict=True))))
+        if len(batch) >= DETAIL_BATCH:
+            count += len(FailureDetail.objects.bulk_create(batch))
+            batch = []
+    if batch:
+        count += len(FailureDetail.objects.bulk_create(batch))
+    return count
+
+
+def store_details(report: TlsReport, rows: list[PolicyResult], parsed: ParsedReport) -> int:
+    """Insert the failure details of `parsed` under its stored policy rows; the count."""
+    return insert_details(
+        (report.pk, row.pk, d)
+        for row, p in zip(rows, parsed.policies, strict=True)
+        for d in p.failure_details
+    )
+
+
+def report_fields(address: ReportAddress, parsed: ParsedReport) -> dict[str, Any]:
+    """The TlsReport columns of a parsed report."""
+    return {
+        "organization_name": parsed.organization_name,
+        "submitter": parsed.organization_name.casefold(),
+        "contact_info": parsed.contact_info or "",
+        "report_id": parsed.report_id,
+        "start": parsed.start,
+        "end": parsed.end,
+        "day": parsed.start.date(),
+        "policy_domain": next((p.policy_domain for p in parsed.policies), address.domain_name),
+        "total_successful": parsed.total_successful,
+        "total_failed": parsed.total_failed,
+        "warnings": parsed.warnings,
+        "notes": parsed.notes,
+    }
+
+
 class TlsReportQuerySet(models.QuerySet["TlsReport"]):
     def store(
         self, address: ReportAddress, parsed: ParsedReport, replace: TlsReport | None = None
     ) -> TlsReport:
         """Create (or, on reparse, rewrite) a report with its policies and failure details."""
-        fields: dict[str, Any] = {
-            "organization_name": parsed.organization_name,
-            "submitter": parsed.organization_name.casefold(),
-            "contact_info": parsed.contact_info or "",
-            "report_id": parsed.report_id,
-            "start": parsed.start,
-            "end": parsed.end,
-            "day": parsed.start.date(),
-            "policy_domain": next((p.policy_domain for p in parsed.policies), address.domain_name),
-            "total_successful": parsed.total_successful,
-            "total_failed": parsed.total_failed,
-            "warnings": parsed.warnings,
-            "notes": parsed.notes,
-        }
+        fields = report_fields(address, parsed)
         if replace is None:
             report = self.create(address=address, **fields)
         else:
@@ -401,30 +474,7 @@ class TlsReportQuerySet(models.QuerySet["TlsReport"]):
             )
             for p in parsed.policies
         )
-        # bulk_create() turns its argument into a list; fed one batch at a time, a report
-        # with 200,000 failure details never holds more than BATCH model instances (issue 7).
-        batch: list[FailureDetail] = []
-        for row, p in zip(policies, parsed.policies, strict=True):
-            for d in p.failure_details:
-                batch.append(
-                    FailureDetail(
-                        report=report,
-                        policy=row,
-                        result_type=d.result_type,
-                        sending_mta_ip=d.sending_mta_ip or "",
-                        receiving_mx_hostname=d.receiving_mx_hostname or "",
-                        receiving_mx_helo=d.receiving_mx_helo or "",
-                        receiving_ip=d.receiving_ip or "",
-                        failed_session_count=d.failed_session_count,
-                        additional_information=d.additional_information or "",
-                        failure_reason_code=d.failure_reason_code or "",
-                    )
-                )
-                if len(batch) >= DETAIL_BATCH:
-                    FailureDetail.objects.bulk_create(batch)
-                    batch = []
-        if batch:
-            FailureDetail.objects.bulk_create(batch)
+        store_details(report, policies, parsed)
         return report
 
 
