@@ -15,7 +15,8 @@ not been reported for QUIET_DAYS report days, or a later day's rate is back unde
 threshold; after that, the problem coming back is news again.
 
 mailsec.alerts evaluates only its own kinds when a check run arrives; for these kinds its
-`rules.evaluate` answers "unknown", which never touches a confirmed change.
+`rules.evaluate` answers "unknown", which never touches a confirmed change; its emails render
+changes of other apps' kinds after its own.
 """
 
 from __future__ import annotations
@@ -80,24 +81,8 @@ def _open_change(domain, key: str, **fields):  # type: ignore[no-untyped-def]
             )
     except IntegrityError:
         return None  # another worker opened it a moment ago (one_open_change_per_key)
-    if _pipeline_accepts(change.kind):
-        Notification.queue(domain, [change], Notification.Kind.ALERT)
-    else:
-        # mailsec.alerts renders emails by its own rules.Kind; a kind it does not know would
-        # fail at every send attempt. The change is recorded (the domain's event log) and
-        # the email follows once the pipeline accepts report kinds.
-        log.warning("alert pipeline does not accept kind %s yet; no email queued", change.kind)
+    Notification.queue(domain, [change], Notification.Kind.ALERT)
     return change
-
-
-def _pipeline_accepts(kind: str) -> bool:
-    from mailsec.alerts import rules
-
-    try:
-        rules.Kind(kind)
-    except ValueError:
-        return False
-    return True
 
 
 def _recover(domain, key: str) -> None:  # type: ignore[no-untyped-def]
@@ -149,9 +134,9 @@ def evaluate_report(report: TlsReport) -> list[object]:
             subject=result_type[:300],
             after=result_type[:100],
             summary=(
-                f"Senders report a new kind of TLS failure for {domain.name}: {result_type} "
-                f"({sessions} failed sessions on {day:%Y-%m-%d}, reported by "
-                f"{', '.join(orgs)}). {kind.meaning} {joined.text}"
+                f"New TLS failure reported for {domain.name}: {result_type}. {sessions} "
+                f"failed sessions on {day:%Y-%m-%d}, reported by {', '.join(orgs)}. "
+                f"{kind.meaning} {joined.text}"
             ),
             fix=kind.likely_cause,
             evidence={

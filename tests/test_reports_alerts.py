@@ -13,13 +13,15 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import mail
 from django.utils import timezone
 
 from mailsec.accounts.models import Team
 from mailsec.alerts.models import Change, Notification
+from mailsec.alerts.tasks import send_notification
 from mailsec.celery import app
 from mailsec.domains.models import Domain
-from reports.alerts import KIND_FAILURE_RATE, KIND_NEW_TYPE, _pipeline_accepts, evaluate_report
+from reports.alerts import KIND_FAILURE_RATE, KIND_NEW_TYPE, evaluate_report
 from reports.models import RawReport, ReportAddress, TlsReport
 from reports.parse import parse_report
 
@@ -81,19 +83,21 @@ def test_a_new_failure_type_is_one_alert_and_repeats_are_suppressed(domain: Doma
     change = Change.objects.get()
     assert change.state == Change.State.CONFIRMED
     assert change.summary.startswith(
-        "Senders report a new kind of TLS failure for example.com: certificate-expired "
-        "(3 failed sessions on 2026-06-01, reported by Sender Example Mail Ltd.)."
+        "New TLS failure reported for example.com: certificate-expired. 3 failed sessions on "
+        "2026-06-01, reported by Sender Example Mail Ltd."
     )
     # Joined with our checks (none has run yet for this domain), and the likely cause as fix.
     assert "no check of this domain has finished yet" in change.summary
     assert "renewal" in change.fix
-    # One email for the owner, through the alert pipeline — once it renders report kinds.
-    if _pipeline_accepts(KIND_NEW_TYPE):
-        notification = Notification.objects.get()
-        assert (notification.user.username, notification.kind) == ("owner", "alert")
-        assert list(notification.changes.all()) == [change]
-    else:
-        assert not Notification.objects.exists()
+    # One email for the owner, through the alert pipeline.
+    notification = Notification.objects.get()
+    assert (notification.user.username, notification.kind) == ("owner", "alert")
+    assert list(notification.changes.all()) == [change]
+    send_notification.apply(args=[str(notification.code)])
+    assert [m.subject for m in mail.outbox] == [
+        "[mailsec] example.com: New TLS failure reported for example.com: certificate-expired"
+    ]
+    assert "renewal" in mail.outbox[0].body
 
     # The same type again (another report, another day, another organisation): nothing new.
     again = store(
@@ -108,7 +112,7 @@ def test_a_new_failure_type_is_one_alert_and_repeats_are_suppressed(domain: Doma
     )
     assert kinds(evaluate_report(other)) == [(KIND_NEW_TYPE, "starttls-not-supported")]
     assert Change.objects.count() == 2
-    assert Notification.objects.count() == (2 if _pipeline_accepts(KIND_NEW_TYPE) else 0)
+    assert Notification.objects.count() == 2
 
 
 def test_a_quiet_type_is_closed_so_its_return_is_news(domain: Domain) -> None:
