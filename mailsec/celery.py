@@ -6,6 +6,10 @@ import os
 
 from celery import Celery
 
+from mailsec import broker
+
+# "mailsecfs://", the embedded broker, must be known before any connection is made.
+broker.register()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailsec.settings")
 
 app = Celery("mailsec")

@@ -21,7 +21,7 @@ def test_celery_is_configured_as_designed() -> None:
         assert conf.broker_url.startswith("redis")
     else:
         opts = conf.broker_transport_options
-        assert conf.broker_url == "filesystem://"
+        assert conf.broker_url == "mailsecfs://"
         assert opts["polling_interval"] == 0.1
         for key in ("data_folder_in", "data_folder_out", "control_folder"):
             assert opts[key].startswith("/")
