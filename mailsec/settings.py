@@ -200,7 +200,8 @@ else:
     _broker_dir = DATA_DIR / "broker"
     for _sub in ("queue", "control", "results"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    # mailsec/broker.py: kombu's filesystem transport with atomic message writes.
+    CELERY_BROKER_URL = "mailsecfs://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
