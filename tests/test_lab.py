@@ -40,11 +40,94 @@ from tests.lab.scenarios import (
     load_scenarios,
 )
 
-pytestmark = [pytest.mark.lab, pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1:DeprecationWarning")]
+pytestmark = [
+    pytest.mark.lab,
+    pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1:DeprecationWarning"),
+]
 pytest_plugins = ["tests.lab.pytest_plugin"]
 
 SCENARIOS = load_scenarios()
-CHECKLIST_FIXTURES = ["F01", "F02", "F03", "F05", "F06a", "F06b", "F06c", "F06d", "F08", "F09a", "F09b", "F09c", "F11", "F12a", "F12b", "F13", "F15a", "F15b", "F15c", "F18", "F19", "F20", "F21a", "F21b", "F21c", "F21d", "F22a", "F22b", "F22c", "F23", "F25", "F26", "F28", "F29", "F30a", "F30b", "F31", "F32a", "F32b", "F35", "F36a", "F36b", "F36c", "F36d", "F36e", "F36f", "F37", "F37b", "F38a", "F38b", "F39a", "F39b", "F39c", "F39d", "F39e", "F39f", "F39g", "F40", "F41", "F42", "F43a", "F43b", "F43c", "F44", "F45", "F47", "F48", "F51", "F52", "F53", "F54", "F55", "F58a", "F58b", "F58c", "F58d", "F58e", "F58f", "F58g"]
+CHECKLIST_FIXTURES = [
+    "F01",
+    "F02",
+    "F03",
+    "F05",
+    "F06a",
+    "F06b",
+    "F06c",
+    "F06d",
+    "F08",
+    "F09a",
+    "F09b",
+    "F09c",
+    "F11",
+    "F12a",
+    "F12b",
+    "F13",
+    "F15a",
+    "F15b",
+    "F15c",
+    "F18",
+    "F19",
+    "F20",
+    "F21a",
+    "F21b",
+    "F21c",
+    "F21d",
+    "F22a",
+    "F22b",
+    "F22c",
+    "F23",
+    "F25",
+    "F26",
+    "F28",
+    "F29",
+    "F30a",
+    "F30b",
+    "F31",
+    "F32a",
+    "F32b",
+    "F35",
+    "F36a",
+    "F36b",
+    "F36c",
+    "F36d",
+    "F36e",
+    "F36f",
+    "F37",
+    "F37b",
+    "F38a",
+    "F38b",
+    "F39a",
+    "F39b",
+    "F39c",
+    "F39d",
+    "F39e",
+    "F39f",
+    "F39g",
+    "F40",
+    "F41",
+    "F42",
+    "F43a",
+    "F43b",
+    "F43c",
+    "F44",
+    "F45",
+    "F47",
+    "F48",
+    "F51",
+    "F52",
+    "F53",
+    "F54",
+    "F55",
+    "F58a",
+    "F58b",
+    "F58c",
+    "F58d",
+    "F58e",
+    "F58f",
+    "F58g",
+]
 SMTP_ROWS = [(s, h) for s in SCENARIOS for h in s.smtp]
 HTTPS_ROWS = [(s, w) for s in SCENARIOS for w in s.https]
 NOW = dt.datetime.now(dt.UTC)
@@ -72,7 +155,8 @@ def name_matches(host: str, sans: tuple[str, ...]) -> bool:
 
 
 def should_verify(kind: str, chain: str, host: str, sans: tuple[str, ...]) -> bool:
-    return kind == "valid" and chain == "full" and name_matches(host, sans)
+    # "expiring" is valid, only close to its end (SMTP-10's warning window).
+    return kind in ("valid", "expiring") and chain == "full" and name_matches(host, sans)
 
 
 def query(lab: Lab, name: str, rdtype: str) -> dns.message.Message:
@@ -108,12 +192,24 @@ class Probe:
 @exclusive
 def test_it_starts_and_stops_without_leftovers() -> None:
     live = read_pointer()
-    if live and (live / "state.json").exists() and is_alive(json.loads((live / "state.json").read_text())):
-        pytest.skip(f"a lab started outside this session is running in {live}; its addresses are taken")
+    if (
+        live
+        and (live / "state.json").exists()
+        and is_alive(json.loads((live / "state.json").read_text()))
+    ):
+        pytest.skip(
+            f"a lab started outside this session is running in {live}; its addresses are taken"
+        )
     env = {k: v for k, v in os.environ.items() if k != "MAILSEC_LAB_RUN"}
     t0 = time.monotonic()
-    out = subprocess.run([sys.executable, "-m", "tests.lab", "up", "--delay-ms", "30"], cwd=REPO,
-                         env=env, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.lab", "up", "--delay-ms", "30"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     elapsed = time.monotonic() - t0
     assert out.returncode == 0, out.stderr
     state = json.loads(out.stdout)
@@ -136,16 +232,30 @@ def test_it_starts_and_stops_without_leftovers() -> None:
         assert r.rcode() == dns.rcode.NOERROR and r.flags & dns.flags.AD
         assert time.monotonic() - t1 >= 0.06
     finally:
-        down = subprocess.run([sys.executable, "-m", "tests.lab", "down"], cwd=REPO, env=env,
-                              capture_output=True, text=True, timeout=30)
+        down = subprocess.run(
+            [sys.executable, "-m", "tests.lab", "down"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     assert down.returncode == 0, down.stderr
     for name, pid in state["pids"].items():
         assert not _pid_alive(pid), f"{name} (pid {pid}) still running"
     assert not Path(state["run_dir"]).exists()
     assert not POINTER.exists()
     bound = listeners()
-    for ip in ("127.0.53.1", "127.0.53.2", "127.0.53.3", "127.0.53.4", "127.0.60.10",
-               "127.0.61.1", "127.0.62.1", "127.0.62.2"):
+    for ip in (
+        "127.0.53.1",
+        "127.0.53.2",
+        "127.0.53.3",
+        "127.0.53.4",
+        "127.0.60.10",
+        "127.0.61.1",
+        "127.0.62.1",
+        "127.0.62.2",
+    ):
         assert ip not in bound, f"something still bound to {ip}"
 
 
@@ -174,14 +284,17 @@ def test_a_bad_scenario_file_names_the_file(tmp_path: Path) -> None:
     bad.write_text('domain = "x.lab.test"\nrecords = ["@ 300 A 127.0.60.1"]\n')  # no [expect]
     with pytest.raises(ScenarioError, match="broken.toml"):
         load_file(bad)
-    bad.write_text('domain = "x.lab.test"\n[[smtp]]\nhost = "mx"\nip = "192.0.2.1"\n[expect]\nmtasts = "none"\n')
+    bad.write_text(
+        'domain = "x.lab.test"\n[[smtp]]\nhost = "mx"\nip = "192.0.2.1"\n[expect]\nmtasts = "none"\n'
+    )
     with pytest.raises(ScenarioError, match="outside the lab plan"):
         load_file(bad)
 
 
 def test_extra_scenario_folders_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "x1.toml").write_text(
-        'domain = "x1.lab.test"\nrecords = []\n[expect]\nfail = ["MX-01"]\nmtasts = "none"\n')
+        'domain = "x1.lab.test"\nrecords = []\n[expect]\nfail = ["MX-01"]\nmtasts = "none"\n'
+    )
     monkeypatch.setenv("MAILSEC_LAB_SCENARIOS", str(tmp_path))
     got = {s.domain: s for s in load_scenarios()}
     assert got["x1.lab.test"].expect_fail == {"MX-01"}
@@ -249,8 +362,11 @@ def test_tlsa_matches_live_certificate(lab: Lab) -> None:
         der = p.starttls().getpeercert(binary_form=True)
     finally:
         p.close()
-    spki = x509.load_der_x509_certificate(der).public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    spki = (
+        x509.load_der_x509_certificate(der)
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     assert hashlib.sha256(spki).hexdigest() in hashes
 
 
@@ -283,10 +399,15 @@ def test_mx_host_behaves_as_declared(lab: Lab, s: Scenario, h: SmtpHost) -> None
         if not h.starttls:
             return
         sock = p.starttls()
-        assert sock.version() == {"1.0": "TLSv1", "1.1": "TLSv1.1", "1.2": "TLSv1.2", "1.3": "TLSv1.3"}[h.tls_max]
+        assert (
+            sock.version()
+            == {"1.0": "TLSv1", "1.1": "TLSv1.1", "1.2": "TLSv1.2", "1.3": "TLSv1.3"}[h.tls_max]
+        )
         cert = x509.load_der_x509_certificate(sock.getpeercert(binary_form=True))
         code, _ = p.smtp.ehlo("probe.lab.test")
-        assert code == 250 and not p.smtp.has_extn("starttls"), "STARTTLS re-offered after TLS"
+        # Only the hosts declared to breach RFC 3207 §4.2 may offer STARTTLS again.
+        assert code == 250
+        assert p.smtp.has_extn("starttls") == h.reoffer_starttls, "STARTTLS offer after TLS"
     finally:
         p.close()
     issuer = cert.issuer.rfc4514_string()
@@ -305,7 +426,9 @@ def test_mx_host_behaves_as_declared(lab: Lab, s: Scenario, h: SmtpHost) -> None
     # same certificate without SNI (RFC 8461 §7.1)
     p2 = Probe(h, None, loose_context())
     try:
-        assert p2.starttls().getpeercert(binary_form=True) == cert.public_bytes(serialization.Encoding.DER)
+        assert p2.starttls().getpeercert(binary_form=True) == cert.public_bytes(
+            serialization.Encoding.DER
+        )
     finally:
         p2.close()
     # PKIX verdict against the lab root only: chain, dates, names
@@ -326,12 +449,19 @@ def test_old_tls_hosts_negotiate_exactly_their_range(lab: Lab, version: str) -> 
     h = next(h for _, h in SMTP_ROWS if (h.tls_min, h.tls_max) == (lo, hi or lo))
     for offer, ok in (("1.0", True), ("1.2", h.tls_max >= "1.2"), ("1.3", h.tls_max >= "1.3")):
         ctx = loose_context()
-        v = {"1.0": ssl.TLSVersion.TLSv1, "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}[offer]
+        v = {
+            "1.0": ssl.TLSVersion.TLSv1,
+            "1.2": ssl.TLSVersion.TLSv1_2,
+            "1.3": ssl.TLSVersion.TLSv1_3,
+        }[offer]
         ctx.minimum_version = ctx.maximum_version = v
         p = Probe(h, h.host, ctx)
         try:
             if ok:
-                assert p.starttls().version() == {"1.0": "TLSv1", "1.2": "TLSv1.2", "1.3": "TLSv1.3"}[offer]
+                assert (
+                    p.starttls().version()
+                    == {"1.0": "TLSv1", "1.2": "TLSv1.2", "1.3": "TLSv1.3"}[offer]
+                )
             else:
                 with pytest.raises((ssl.SSLError, smtplib.SMTPException)):
                     p.starttls()
@@ -402,7 +532,8 @@ def test_https_host_serves_exact_bytes(lab: Lab, s: Scenario, w: HttpsHost) -> N
         if f.generated == "vmc":
             vmc = x509.load_pem_x509_certificates(body)[0]
             assert s.domain in vmc.extensions.get_extension_for_class(
-                x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+                x509.SubjectAlternativeName
+            ).value.get_values_for_type(x509.DNSName)
         else:
             assert body == f.body
 
@@ -422,7 +553,9 @@ def test_request_log_records_each_vhost(lab: Lab) -> None:
 def test_report_receiver_keeps_posted_bytes(lab: Lab) -> None:
     payload = os.urandom(64)
     conn = LabHTTPS("rpt.lab.test", "127.0.62.1", ssl.create_default_context(cafile=lab.ca_bundle))
-    conn.request("POST", "/v1/tlsrpt", body=payload, headers={"Content-Type": "application/tlsrpt+gzip"})
+    conn.request(
+        "POST", "/v1/tlsrpt", body=payload, headers={"Content-Type": "application/tlsrpt+gzip"}
+    )
     assert conn.getresponse().status == 200
     got = [r for r in lab.reports() if r["body"] == payload]
     assert got and got[0]["headers"]["Content-Type"] == "application/tlsrpt+gzip"
