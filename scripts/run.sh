@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+SMTP_PORT=${SMTP_PORT:-2525}
 URL="http://$HOST:$PORT/"
 export DJANGO_SETTINGS_MODULE=mailsec.settings
 
@@ -29,7 +30,7 @@ stop_all() {
     stopping=1
     trap - INT TERM
     echo
-    echo "== stopping web, worker and beat"
+    echo "== stopping web, worker, beat and smtpd"
     for pid in "${pids[@]}"; do
         kill -TERM "$pid" 2>/dev/null || true
     done
@@ -52,9 +53,12 @@ start() {  # start NAME COMMAND...: run in the background, output to $LOG_DIR/NA
 }
 
 echo "== starting"
-start web .venv/bin/gunicorn mailsec.wsgi --bind "$HOST:$PORT" --workers 2 --access-logfile -
+# Threads: the free-check API may hold a request for up to 25 s while a check runs.
+start web .venv/bin/gunicorn mailsec.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 --access-logfile -
 start worker .venv/bin/celery -A mailsec worker -Q default,probes --concurrency 2 -n "worker@%h" -l info
 start beat .venv/bin/celery -A mailsec beat -l info
+# TLS-RPT reports by email (RFC 8460 §5.3): mail for tlsrpt+<token>@... is accepted here.
+start smtpd $PY manage.py smtpd --listen "$HOST:$SMTP_PORT"
 
 ok=0
 for _ in $(seq 1 100); do
@@ -78,7 +82,8 @@ if ! $PY manage.py selftest --timeout 30; then
 fi
 
 echo
-echo "mailsec is running at $URL   (web, worker and beat; Ctrl-C stops all three)"
+echo "mailsec is running at $URL   (web, worker, beat; Ctrl-C stops them all)"
+echo "TLS-RPT reports: POST to ${URL}tlsrpt/<token>, or mail to SMTP $HOST:$SMTP_PORT (docs/reports.md)"
 echo
 
 # Wait until Ctrl-C, or until one of the three exits on its own.
