@@ -389,6 +389,7 @@ def main() -> None:
     print(f"parsedmarc: {theirs:7.2f} s  {len(paths) / theirs:8.1f} files/s  ({ok} parsed)")
     print(f"mailsec:    {ours:7.2f} s  {len(paths) / ours:8.1f} files/s  {statuses}")
     print(f"throughput ratio mailsec/parsedmarc = {theirs / ours:.2f} (goal >= 1.0)")
+    print(f"(the same run: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
     print(
         f"one report per transaction (intake + parse task), first {len(each)} files: "
         f"mailsec {len(each) / ours_each:.1f} files/s {statuses_each}, "
@@ -405,8 +406,12 @@ def main() -> None:
         m = memory(side, big)
         print(
             f"{side:10s}: {m['status']}, {m['details']} details, {m['seconds']:.1f} s, "
-            f"peak RSS {m['rss_peak_mib']:.0f} MiB (process before: {m['rss_before_mib']:.0f}), "
-            f"Python heap peak {m['heap_peak_mib']:.0f} MiB"
+            f"peak RSS {m['rss_peak_mib']:.0f} MiB (process before: {m['rss_before_mib']:.0f})"
+            + (
+                f", Python heap peak {m['heap_peak_mib']:.0f} MiB"
+                if os.environ.get("BENCH_TRACEMALLOC")
+                else ""
+            )
         )
 
 
