@@ -68,6 +68,18 @@ def django_db_modify_db_settings(
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _no_system_resolver() -> Iterator[None]:
+    """Tests never touch the internet: without a configured resolver the engine would read
+    /etc/resolv.conf; in tests that fallback points at a loopback port where nothing listens."""
+    import checks.dns
+
+    original = checks.dns._system_resolvers
+    checks.dns._system_resolvers = lambda: (("127.0.0.1", 9),)
+    yield
+    checks.dns._system_resolvers = original
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _private_embedded_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Give the test session its own filesystem broker, result folder and file cache, so a
     `make run` (or another test session) using ./var never takes the tests' messages.
