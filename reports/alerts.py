@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -31,7 +32,11 @@ from django.utils import timezone
 from mailsec.env import env_int, env_str
 from reports.explain import explain
 from reports.join import sight
-from reports.models import FailureDetail, TlsReport
+from reports.models import FailureDetail, ReportAddress, TlsReport
+
+if TYPE_CHECKING:
+    from mailsec.alerts.models import Change
+    from mailsec.domains.models import Domain
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +66,7 @@ def min_sessions() -> int:
     )
 
 
-def _open_change(domain, key: str, **fields):  # type: ignore[no-untyped-def]
+def _open_change(domain: Domain, key: str, **fields: Any) -> Change | None:
     """Create a confirmed Change unless one is open for this key; None when suppressed."""
     from mailsec.alerts.models import Change, Notification
 
@@ -85,7 +90,7 @@ def _open_change(domain, key: str, **fields):  # type: ignore[no-untyped-def]
     return change
 
 
-def _recover(domain, key: str) -> None:  # type: ignore[no-untyped-def]
+def _recover(domain: Domain, key: str) -> None:
     from mailsec.alerts.models import Change
 
     Change.objects.filter(domain=domain, key=key, state__in=Change.OPEN).update(
@@ -93,14 +98,14 @@ def _recover(domain, key: str) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def evaluate_report(report: TlsReport) -> list[object]:
+def evaluate_report(report: TlsReport) -> list[Change]:
     """The alert events one newly stored report causes (de-duplicated); [] for an address
     that belongs to no monitored domain."""
     address = report.address
     domain = address.domain
     if domain is None:
         return []
-    events: list[object] = []
+    events: list[Change] = []
     day = report.day
     reports = TlsReport.objects.filter(address=address)
     details = FailureDetail.objects.filter(report__address=address)
@@ -186,14 +191,14 @@ def evaluate_report(report: TlsReport) -> list[object]:
     return events
 
 
-def _latest_day(address) -> date:  # type: ignore[no-untyped-def]
+def _latest_day(address: ReportAddress) -> date:
     latest = (
         TlsReport.objects.filter(address=address).order_by("-day").values_list("day", flat=True)
     )
     return latest.first() or date.min
 
 
-def _close_quiet_types(domain, address, day: date) -> None:  # type: ignore[no-untyped-def]
+def _close_quiet_types(domain: Domain, address: ReportAddress, day: date) -> None:
     from mailsec.alerts.models import Change
 
     open_types = Change.objects.filter(

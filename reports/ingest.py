@@ -15,6 +15,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -31,9 +32,13 @@ from reports.models import (
 from reports.parse import ParsedReport, ReportRejected, parse_report
 
 BATCH = 500
+# A report's identity (RFC 8460 §4.4: report-id is unique per submitter), per address.
+Key = tuple[int, str, str]
 
 
-def _batches(items: Iterable[tuple[ReportAddress, bytes]], size: int) -> Iterator[list]:  # type: ignore[type-arg]
+def _batches(
+    items: Iterable[tuple[ReportAddress, bytes]], size: int
+) -> Iterator[list[tuple[ReportAddress, bytes]]]:
     it = iter(items)
     while batch := list(islice(it, size)):
         yield batch
@@ -104,7 +109,7 @@ def _ingest_batch(
             report_id__in={k[2] for k in keys.values()},
         ).only("pk", "address_id", "submitter", "report_id")
     }
-    new: dict[tuple[int, str, str], tuple[int, TlsReport]] = {}
+    new: dict[Key, tuple[int, TlsReport]] = {}
     for i, parsed in parsed_of.items():
         key = keys[i]
         raw = raws[i]
@@ -122,7 +127,13 @@ def _ingest_batch(
     outcome.update(raw.parse_status for raw in raws)
 
 
-def _store_by_orm(raws, new, parsed_of, keys, stored) -> None:  # type: ignore[no-untyped-def]
+def _store_by_orm(
+    raws: list[RawReport],
+    new: dict[Key, tuple[int, TlsReport]],
+    parsed_of: dict[int, ParsedReport],
+    keys: dict[int, Key],
+    stored: dict[Key, TlsReport],
+) -> None:
     created = TlsReport.objects.bulk_create([report for _, report in new.values()])
     for (i, _), report in zip(new.values(), created, strict=True):
         stored[keys[i]] = report
@@ -166,7 +177,7 @@ def _next_ids(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _copy(model: type[models.Model], columns: list[str], rows: Iterable[tuple]) -> None:  # type: ignore[type-arg]
+def _copy(model: type[models.Model], columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
     quote = connection.ops.quote_name
     sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
@@ -174,7 +185,13 @@ def _copy(model: type[models.Model], columns: list[str], rows: Iterable[tuple]) 
             copy.write_row(row)
 
 
-def _store_by_copy(raws, new, parsed_of, keys, stored) -> None:  # type: ignore[no-untyped-def]
+def _store_by_copy(
+    raws: list[RawReport],
+    new: dict[Key, tuple[int, TlsReport]],
+    parsed_of: dict[int, ParsedReport],
+    keys: dict[int, Key],
+    stored: dict[Key, TlsReport],
+) -> None:
     """PostgreSQL: the same rows as _store_by_orm, by COPY, with ids from the sequences —
     Django's multi-row INSERTs of a few thousand rows cost more than parsing the reports."""
     reports = list(new.values())
@@ -219,7 +236,7 @@ def _store_by_copy(raws, new, parsed_of, keys, stored) -> None:  # type: ignore[
     _copy(RawReport, raw_columns, (_row(raw, RawReport, skip_id=True) for raw in raws))
 
 
-def _row(obj: models.Model, model: type[models.Model], skip_id: bool = False) -> tuple:  # type: ignore[type-arg]
+def _row(obj: models.Model, model: type[models.Model], skip_id: bool = False) -> tuple[Any, ...]:
     """A model instance as COPY values (JSON as text; PostgreSQL parses it on the way in)."""
     values = []
     for f in model._meta.concrete_fields:
