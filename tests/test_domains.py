@@ -11,7 +11,9 @@ from unittest import mock
 import dns.message
 import dns.rcode
 import dns.rrset
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mailsec.domains.models import CheckRun, Domain
@@ -192,6 +194,22 @@ class AddTestCase(BaseTestCase):
 
 
 class DetailsTestCase(DomainTestCase):
+    def test_it_uses_constant_queries(self) -> None:
+        """As many queries with 3 runs as with 80 (the chart's and the compare menu's runs
+        come from one query each, never one per run)."""
+        self.client.force_login(self.alice)
+        counts = []
+        for n in (3, 80):
+            for i in range(n - self.domain.runs.count()):
+                run = finished_run(self.domain, score=60 + i % 30, days_ago=i / 4)
+            self.domain.last_run = run
+            self.domain.save()
+            self.client.get(self.url)
+            with CaptureQueriesContext(connection) as ctx:
+                self.assertEqual(self.client.get(self.url).status_code, 200)
+            counts.append(len(ctx.captured_queries))
+        self.assertEqual(counts[0], counts[1])
+
     def test_it_shows_score_chart_and_panels(self) -> None:
         finished_run(self.domain, score=60, days_ago=3)
         run = finished_run(

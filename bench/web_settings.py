@@ -1,0 +1,13 @@
+"""Settings for bench/web_bench.py: the project's, in production shape where it matters for
+speed (DEBUG off: no query log, no debug pages), plus one bare view for the baseline."""
+
+from mailsec.settings import *  # noqa: F403
+
+DEBUG = False
+ROOT_URLCONF = "bench.web_urls"
+ALLOWED_HOSTS = ["127.0.0.77", "testserver", "localhost"]
+# No collectstatic in a bench: plain static URLs (whitenoise's manifest needs one).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
