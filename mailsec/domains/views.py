@@ -3,6 +3,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -20,12 +21,15 @@ from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Mechanism
 from mailsec.accounts.scope import current_team, get_domain_or_404, get_run_or_404
 from mailsec.domains.forms import AddDomainForm, SelectorsForm
 from mailsec.domains.models import CheckRun, Domain
-from mailsec.scoring.chart import build_chart
+from mailsec.scoring.chart import Chart, build_chart
 from mailsec.scoring.explain import explain
 
 HISTORY_DAYS = 90
 LIST_SKIPS = ("findings", "score_detail", "mechanisms", "error")
 LIST_PAGE_SIZE = 50
+# Part of the cache key of a run's rendered panels: bump it when their markup, the
+# explanations or the verdict labels change, so no stale panel outlives a deploy.
+PANELS_VERSION = 1
 # "Check now": a new run per domain at most once a minute, and 30 an hour per person.
 CHECK_NOW_LIMITS = ((60, 1, "domain"), (3600, 30, "user"))
 
@@ -137,6 +141,26 @@ def _parse_uuid(value: str | None) -> UUID | None:
         raise Http404 from None
 
 
+class History:
+    """The chart's runs, read only if the template needs them (not when the chart's markup
+    comes from the cache)."""
+
+    def __init__(self, domain: Domain) -> None:
+        self.domain = domain
+
+    @cached_property
+    def chart(self) -> Chart:
+        since = timezone.now() - timedelta(days=HISTORY_DAYS)
+        runs = list(
+            self.domain.runs.filter(status=CheckRun.Status.DONE, created__gte=since)
+            # domain_id too, in every only() through domain.runs: the related manager reads
+            # it on each row it returns, which was one query per run when it was left out.
+            .only("domain_id", "created", "score", "score_version", "mechanisms")
+            .order_by("created")
+        )
+        return build_chart(runs)
+
+
 @login_required
 @require_GET
 def details(request: HttpRequest, code: UUID) -> HttpResponse:
@@ -145,24 +169,21 @@ def details(request: HttpRequest, code: UUID) -> HttpResponse:
     run_code = _parse_uuid(request.GET.get("run"))
     if run_code:
         run = get_run_or_404(request, code, run_code)
-    since = timezone.now() - timedelta(days=HISTORY_DAYS)
-    history = list(
-        domain.runs.filter(status=CheckRun.Status.DONE, created__gte=since)
-        # domain_id too, in every only() through domain.runs: the related manager reads it
-        # on each row it returns, which was one query per run when it was left out.
-        .only("domain_id", "created", "score", "score_version", "mechanisms")
-        .order_by("created")
-    )
     ctx = {
         "page": "domains",
         "domain": domain,
         "run": run,
         "active_run": domain.active_run(),
-        "chart": build_chart(history),
+        "history": History(domain),
+        # The chart changes only when a run finishes (it then becomes last_run).
+        # Random codes, not row ids: ids come back after a rollback or a restore.
+        "chart_key": f"{domain.code}:{domain.last_run.code if domain.last_run else ''}"
+        f":{PANELS_VERSION}",
         "recent_runs": list(
             domain.done_runs().only("domain_id", "code", "created", "score", "score_version")[:30]
         ),
         "panels": _panels(run) if run and run.status == CheckRun.Status.DONE else [],
+        "panels_key": f"{run.code if run else ''}:{PANELS_VERSION}",
         "changes": run.changes_since(run.previous()) if run else [],
         "selectors_form": SelectorsForm(initial={"selectors": domain.dkim_selectors}),
     }
