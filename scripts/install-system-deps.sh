@@ -3,7 +3,7 @@
 # daemons, and chromium for the browser tests). Installs only what is missing, and only as root.
 set -euo pipefail
 
-PACKAGES=(knot knot-dnsutils unbound ldnsutils dnsutils caddy pebble chromium python3-venv)
+PACKAGES=(knot knot-dnsutils unbound ldnsutils dnsutils caddy pebble chromium curl util-linux python3-venv)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
