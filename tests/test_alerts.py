@@ -577,6 +577,16 @@ class SettingsPageTestCase(BaseTestCase):
         self.assertEqual(AlertSetting.mode_for(self.bob, self.domain), "digest")
         self.assertEqual(AlertSetting.mode_for(self.alice, self.domain), "immediate")
 
+    def test_it_returns_only_to_a_page_of_ours(self) -> None:
+        self.client.force_login(self.bob)
+        url = reverse("alerts:set_mode", args=[self.domain.code])
+        back = reverse("domains:details", args=[self.domain.code])
+        r = self.client.post(url, {"mode": "digest", "next": back})
+        self.assertRedirects(r, back, fetch_redirect_response=False)
+        for elsewhere in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+            r = self.client.post(url, {"mode": "off", "next": elsewhere})
+            self.assertRedirects(r, reverse("alerts:settings"))
+
     def test_it_checks_ownership(self) -> None:
         self.client.force_login(self.charlie)
         r = self.client.post(reverse("alerts:set_mode", args=[self.domain.code]), {"mode": "off"})

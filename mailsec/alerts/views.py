@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -57,7 +58,11 @@ def set_mode(request: HttpRequest, code: UUID) -> HttpResponse:
         AlertSetting.set_mode(request.user, domain, mode)  # type: ignore[arg-type]
         label = AlertSetting.Mode(mode).label
         messages.success(request, f"{domain.display_name}: {label.lower()}.")
-    return redirect(request.POST.get("next") or "alerts:settings")
+    # Only back to a page of ours: a `next` naming another site would be an open redirect.
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        target = "alerts:settings"
+    return redirect(target)
 
 
 # No login and no CSRF token: RFC 8058 one-click unsubscribe is a bare POST from the mail
