@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize
@@ -102,6 +103,28 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+class _Doctype(Exception):
+    pass
+
+
+def _refuse_doctype(*args: Any) -> None:
+    raise _Doctype
+
+
+def _has_doctype(data: bytes) -> bool:
+    """Whether the XML declares a DOCTYPE or an entity, as expat reads it: a byte search alone
+    misses one written in UTF-16 (or any encoding the XML declaration names)."""
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    parser.EntityDeclHandler = _refuse_doctype
+    try:
+        parser.Parse(data, True)
+    except _Doctype:
+        return True
+    return False
+
+
 def check_svg(data: bytes) -> SvgReport:
     """SVG Tiny Portable/Secure profile checks on a logo body. Never raises.
 
@@ -126,8 +149,12 @@ def check_svg(data: bytes) -> SvgReport:
         report.warnings.append(
             f"the logo is {len(data) // 1024} KB; keep it under 32 KB, larger files may be ignored"
         )
-    lowered = data.lower()
-    if b"<!doctype" in lowered or b"<!entity" in lowered:
+    try:
+        has_doctype = _has_doctype(data)
+    except (expat.ExpatError, ValueError, UnicodeError, RecursionError):
+        report.problems.append("the file is not well-formed XML")
+        return report
+    if has_doctype:
         report.problems.append(
             "the file contains a DOCTYPE/ENTITY declaration, which SVG Tiny PS does not allow"
         )

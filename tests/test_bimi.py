@@ -145,6 +145,19 @@ def test_svg_refuses_doctype_and_entities() -> None:
     assert "DOCTYPE" in svg_problems(xxe)[0]
 
 
+def test_svg_refuses_a_doctype_in_any_encoding() -> None:
+    # A byte search for "<!doctype" misses UTF-16; expat reads the declaration whatever the
+    # encoding, so the refusal must come from the parser.
+    text = (
+        GOOD_SVG.decode()
+        .replace("UTF-8", "UTF-16")
+        .replace("<svg", '<!DOCTYPE svg [<!ENTITY a "aaaa">]><svg', 1)
+        .replace("Brand", "&a;")
+    )
+    assert "DOCTYPE" in svg_problems(text.encode("utf-16"))[0]
+    assert bimi.check_svg(GOOD_SVG.decode().replace("UTF-8", "UTF-16").encode("utf-16")).ok
+
+
 def test_uri_rules() -> None:
     assert bimi.check_https_uri(LOGO, svg=True) == ""
     assert bimi.check_https_uri("https://bimi.example.com/logo.SVGZ?v=1", svg=True) == ""
