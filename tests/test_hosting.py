@@ -152,6 +152,16 @@ class MxLoopTestCase(HostingCase):
         assert any("New MX mx2.example.org" in s for s in subjects)
         assert any("removed from the policy" in m.body for m in mail.outbox)
 
+    def test_its_email_subject_is_one_plain_line(self) -> None:
+        from mailsec.hosting.notify import tell
+
+        policy = self.host(["mx1.example.org"])
+        mail.outbox.clear()
+        tell(policy, "zone", "Could not publish (it's down:\r\nrefused); retrying.")
+        [message] = mail.outbox
+        assert "\n" not in message.subject and "\r" not in message.subject
+        assert "it's down: refused" in message.subject  # not HTML-escaped: it is plain text
+
     def test_it_keeps_a_host_that_comes_back_before_its_removal(self) -> None:
         policy = self.host(["mx1.example.org"])
         with fake_dns(["mx2.example.org"]) as dns:

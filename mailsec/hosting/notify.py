@@ -43,7 +43,9 @@ def _email(policy: HostedPolicy, event: HostingEvent) -> None:
         "event": event,
         "url": settings.SITE_ROOT + reverse("hosting:page", args=[policy.domain.code]),
     }
-    subject = render_to_string("hosting/emails/event-subject.html", ctx).strip()
+    # One line whatever the message holds (an error text may span several): a newline in a
+    # header is refused by Django, and the email would be lost.
+    subject = " ".join(render_to_string("hosting/emails/event-subject.html", ctx).split())
     text = render_to_string("hosting/emails/event-body-text.html", ctx)
     html = render_to_string("hosting/emails/event-body-html.html", ctx)
     message = EmailMultiAlternatives(subject, text, to=recipients)
