@@ -91,6 +91,13 @@ def run_check(run_code: str) -> str:
         from mailsec.alerts.tasks import observe_run
 
         observe_run(run)
+        try:
+            from mailsec.domains.views import warm_page_cache
+
+            warm_page_cache(Domain.objects.select_related("last_run").get(pk=domain.pk))
+        except Exception:
+            # A cold cache only costs the next visitor some rendering; never fail the run.
+            log.warning("could not pre-render the page of %s", domain.name, exc_info=True)
     return run.status
 
 

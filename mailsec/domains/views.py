@@ -10,10 +10,12 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -30,6 +32,7 @@ LIST_PAGE_SIZE = 50
 # Part of the cache key of a run's rendered panels: bump it when their markup, the
 # explanations or the verdict labels change, so no stale panel outlives a deploy.
 PANELS_VERSION = 1
+PAGE_CACHE_SECONDS = 86400  # as in templates/domains/details.html's {% cache %} blocks
 # "Check now": a new run per domain at most once a minute, and 30 an hour per person.
 CHECK_NOW_LIMITS = ((60, 1, "domain"), (3600, 30, "user"))
 
@@ -141,6 +144,36 @@ def _parse_uuid(value: str | None) -> UUID | None:
         raise Http404 from None
 
 
+# Random codes in the keys, not row ids: ids come back after a rollback or a restore.
+def chart_key(domain: Domain) -> str:
+    return f"{domain.code}:{domain.last_run.code if domain.last_run else ''}:{PANELS_VERSION}"
+
+
+def panels_key(run: CheckRun | None) -> str:
+    return f"{run.code if run else ''}:{PANELS_VERSION}"
+
+
+def warm_page_cache(domain: Domain) -> None:
+    """Render the domain page's chart and its last run's panels into the cache, as the page's
+    {% cache %} blocks would: called when a run finishes, so the first visit after a check
+    does not pay for rendering a hundred findings and the history."""
+    run = domain.last_run
+    if run is None or run.status != CheckRun.Status.DONE:
+        return
+    blocks = (
+        (
+            "domain-chart",
+            chart_key(domain),
+            "domains/_chart.html",
+            {"chart": History(domain).chart},
+        ),
+        ("domain-panels", panels_key(run), "domains/_panels.html", {"panels": _panels(run)}),
+    )
+    for name, key, template, ctx in blocks:
+        html = render_to_string(template, ctx)
+        cache.set(make_template_fragment_key(name, [key]), html, PAGE_CACHE_SECONDS)
+
+
 class History:
     """The chart's runs, read only if the template needs them (not when the chart's markup
     comes from the cache)."""
@@ -176,14 +209,12 @@ def details(request: HttpRequest, code: UUID) -> HttpResponse:
         "active_run": domain.active_run(),
         "history": History(domain),
         # The chart changes only when a run finishes (it then becomes last_run).
-        # Random codes, not row ids: ids come back after a rollback or a restore.
-        "chart_key": f"{domain.code}:{domain.last_run.code if domain.last_run else ''}"
-        f":{PANELS_VERSION}",
+        "chart_key": chart_key(domain),
         "recent_runs": list(
             domain.done_runs().only("domain_id", "code", "created", "score", "score_version")[:30]
         ),
         "panels": _panels(run) if run and run.status == CheckRun.Status.DONE else [],
-        "panels_key": f"{run.code if run else ''}:{PANELS_VERSION}",
+        "panels_key": panels_key(run),
         "changes": run.changes_since(run.previous()) if run else [],
         "selectors_form": SelectorsForm(initial={"selectors": domain.dkim_selectors}),
     }
