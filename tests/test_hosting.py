@@ -280,6 +280,19 @@ class ServingTestCase(HostingCase):
                 == 403
             )
 
+    def test_ask_answers_only_caddy_itself(self) -> None:
+        self.host()
+        ask = {"domain": "mta-sts.example.org"}
+        with fake_dns(points=True):
+            assert self.client.get("/hosting/ask", ask).status_code == 200
+            # through the public site (Caddy's reverse proxy adds X-Forwarded-For)
+            proxied = self.client.get("/hosting/ask", ask, HTTP_X_FORWARDED_FOR="203.0.113.9")
+            assert proxied.status_code == 404
+            # straight from somewhere else
+            direct = self.client.get("/hosting/ask", ask, REMOTE_ADDR="203.0.113.9")
+            assert direct.status_code == 404
+            assert b"ok" not in proxied.content + direct.content
+
 
 # --- The owner's pages --------------------------------------------------------------------------
 

@@ -27,6 +27,15 @@ def raw_host(request: HttpRequest) -> str:
     return host.rsplit(":", 1)[0].rstrip(".")
 
 
+def from_local_caddy(request: HttpRequest) -> bool:
+    """Caddy calls `ask` itself, from a trusted proxy address and with no X-Forwarded-For; every
+    request it reverse-proxies for someone else carries that header."""
+    return (
+        request.META.get("REMOTE_ADDR", "") in settings.MAILSEC_TRUSTED_PROXIES
+        and "HTTP_X_FORWARDED_FOR" not in request.META
+    )
+
+
 class PolicyHostMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -36,5 +45,9 @@ class PolicyHostMiddleware:
         if host.startswith("mta-sts.") and host != settings.MAILSEC_POLICY_HOST:
             return views.serve_policy(request, host.removeprefix("mta-sts."))
         if request.path_info == ASK_PATH:
+            if not from_local_caddy(request):
+                # The public site is reverse-proxied to the same port: without this anyone could
+                # ask which names we host and have us look them up in DNS.
+                return views.not_found()
             return views.ask(request)
         return self.get_response(request)

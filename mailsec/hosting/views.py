@@ -26,7 +26,7 @@ from mailsec.hosting.readiness import enforce_readiness
 from mailsec.hosting.zone import PolicyZone
 
 
-def _not_found() -> HttpResponse:
+def not_found() -> HttpResponse:
     # Plain and short: nothing of the app's pages or templates on customers' names.
     return HttpResponseNotFound(b"Not found\r\n", content_type="text/plain")
 
@@ -34,10 +34,10 @@ def _not_found() -> HttpResponse:
 def serve_policy(request: HttpRequest, domain: str) -> HttpResponse:
     """GET https://mta-sts.<domain>/.well-known/mta-sts.txt and nothing else (RFC 8461 §3.3)."""
     if request.method != "GET" or request.path_info != rules.POLICY_PATH:
-        return _not_found()
+        return not_found()
     policy = HostedPolicy.objects.servable().filter(name=domain).only("text").first()
     if policy is None or not policy.text:
-        return _not_found()
+        return not_found()
     body = policy.text.encode("ascii")
     response = HttpResponse(body, content_type="text/plain")
     response["Content-Length"] = str(len(body))  # exact framing, never chunked through a proxy
