@@ -113,6 +113,10 @@ def cert_facts(der: bytes, now: datetime | None = None) -> CertFacts:
     cert = load_der(der)
     if cert is None:
         return CertFacts(subject="<unparsable certificate>")
+    return facts_of(cert, now)
+
+
+def facts_of(cert: x509.Certificate, now: datetime | None = None) -> CertFacts:
     now = now or datetime.now(UTC)
     key_type, key_size = key_description(cert)
     try:

@@ -17,14 +17,12 @@ import functools
 import ssl
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import h11
-from cryptography import x509
-from cryptography.x509.oid import ExtensionOID
 
+from checks.certs import CertFacts, facts_of, load_der
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
 from checks.net import TargetRefused, guard, open_connection
@@ -36,17 +34,10 @@ ERROR_KINDS = ("dns", "refused-target", "connect", "tls-cert", "tls", "timeout",
 
 
 @dataclass
-class CertInfo:
-    subject: str = ""
-    issuer: str = ""
-    sans: list[str] = field(default_factory=list)
-    not_before: str = ""
-    not_after: str = ""
-    days_left: int | None = None
-    verify_error: str = ""
+class CertInfo(CertFacts):
+    """The facts of the certificate a server presented, and why it was not accepted if not."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+    verify_error: str = ""
 
 
 @dataclass
@@ -129,27 +120,10 @@ def _capturing_context() -> ssl.SSLContext:
 def cert_info(der: bytes | None, verify_error: str = "") -> CertInfo | None:
     if not der:
         return None
-    try:
-        cert = x509.load_der_x509_certificate(der)
-    except ValueError:
+    cert = load_der(der)
+    if cert is None:
         return CertInfo(verify_error=verify_error or "unparsable certificate")
-    info = CertInfo(verify_error=verify_error)
-    try:
-        info.subject = cert.subject.rfc4514_string()
-        info.issuer = cert.issuer.rfc4514_string()
-    except ValueError:
-        pass
-    try:
-        ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
-        info.sans = [str(v) for v in ext.value.get_values_for_type(x509.DNSName)]
-    except (x509.ExtensionNotFound, ValueError):
-        pass
-    not_before = cert.not_valid_before_utc
-    not_after = cert.not_valid_after_utc
-    info.not_before = not_before.isoformat()
-    info.not_after = not_after.isoformat()
-    info.days_left = (not_after - datetime.now(UTC)).days
-    return info
+    return CertInfo(**facts_of(cert).to_dict(), verify_error=verify_error)
 
 
 class _Fetch:

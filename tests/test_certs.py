@@ -208,6 +208,18 @@ def test_cert_facts(pki: Pki) -> None:
     assert not facts.self_signed and "Test Issuing CA 1" in facts.issuer
 
 
+def test_https_cert_info_is_the_same_facts_with_the_verify_error(pki: Pki) -> None:
+    from checks.https import cert_info
+
+    leaf = pki.leaf(["mta-sts.example.com"], days=20)
+    info = cert_info(leaf.der, "Hostname mismatch")
+    assert info is not None and info.verify_error == "Hostname mismatch"
+    facts = certs.cert_facts(leaf.der).to_dict()
+    assert {k: v for k, v in info.to_dict().items() if k != "verify_error"} == facts
+    assert cert_info(b"junk") == cert_info(b"junk", "") and cert_info(b"") is None
+    assert cert_info(b"junk").verify_error == "unparsable certificate"  # type: ignore[union-attr]
+
+
 # --- chain verification -------------------------------------------------------------------------
 
 
