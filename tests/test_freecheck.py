@@ -212,6 +212,22 @@ class PermalinkTestCase(FreeCheckTestCase):
         self.assertNotContains(r, "hx-trigger")
         self.assertEqual(r["X-Robots-Tag"], "noindex")
 
+    def test_it_escapes_what_dns_said(self) -> None:
+        # Records, certificate names and policy bodies are the probed domain's to choose.
+        evil = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+        report = sample_report("example.com")
+        f = report["findings"][0]
+        f["subject"], f["summary"], f["fix"] = evil, f"TXT {evil}", evil
+        f["evidence"] = {"answers": [evil], "certificate": {"subject": f"CN={evil}"}}
+        check = done_check("example.com")
+        FreeCheck.objects.filter(pk=check.pk).update(report=report)
+        for url in (check.get_absolute_url(), f"{check.get_absolute_url()}/results"):
+            r = self.client.get(url)
+            self.assertEqual(r.status_code, 200)
+            self.assertNotContains(r, "<script>alert")
+            self.assertNotContains(r, "<img src=x")
+            self.assertContains(r, "&lt;script&gt;alert(1)&lt;/script&gt;")
+
     def test_it_offers_to_monitor_the_domain(self) -> None:
         check = done_check("example.com")
         r = self.client.get(check.get_absolute_url())
