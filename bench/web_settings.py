@@ -16,5 +16,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": DATA_DIR / "webbench-cache",  # noqa: F405
+        # Room for every page's fragments (the default 300 entries would evict most of the
+        # 2,000; Redis, as in production, has no such cap).
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 }
