@@ -69,3 +69,25 @@ def pending_grace_seconds() -> int:
             "TLSRPT_PENDING_GRACE_SECONDS", env_int("TLSRPT_PENDING_GRACE_SECONDS", 300, minimum=10)
         )
     )
+
+
+def daily_bytes_per_address() -> int:
+    """Quota: bytes one report address may store over a rolling 24 hours (all channels).
+    The rua token is public in DNS, so without it anyone could fill the disk; 0 turns it off."""
+    return int(
+        _setting(  # type: ignore[call-overload]
+            "TLSRPT_DAILY_BYTES_PER_ADDRESS",
+            env_int("TLSRPT_DAILY_BYTES_PER_ADDRESS", 100 * 1024 * 1024, minimum=0),
+        )
+    )
+
+
+def daily_reports_per_address() -> int:
+    """Quota: reports (raw bodies or messages) one address may store over a rolling 24 hours;
+    0 turns it off."""
+    return int(
+        _setting(  # type: ignore[call-overload]
+            "TLSRPT_DAILY_REPORTS_PER_ADDRESS",
+            env_int("TLSRPT_DAILY_REPORTS_PER_ADDRESS", 2000, minimum=0),
+        )
+    )

@@ -6,7 +6,12 @@ The rule for every channel: the raw bytes are committed before the sender is tol
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Min, Sum
+from django.utils import timezone
 
 from reports import conf
 from reports.mail import header_summary, token_from_recipient, tokens_from_headers
@@ -21,6 +26,56 @@ class IntakeError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.status = status
+
+
+class QuotaExceeded(IntakeError):
+    """The address stored its daily quota: a temporary refusal (HTTP 429 + Retry-After, SMTP
+    452, exit 75) — senders retry for up to a day (RFC 8460 §5.5), so nothing is lost."""
+
+    def __init__(self, reason: str, retry_after: int) -> None:
+        super().__init__(reason, 429)
+        self.retry_after = retry_after
+
+
+QUOTA_WINDOW = timedelta(hours=24)
+# Retry-After: when the oldest report of the window leaves it, within these bounds.
+_RETRY_MIN, _RETRY_MAX = 60, 3600
+
+
+def check_quota(address: ReportAddress, incoming: int) -> None:
+    """Refuse `incoming` more bytes for `address` when they, or one more report, would take
+    it over its rolling-24-hour quota (TLSRPT_DAILY_BYTES/REPORTS_PER_ADDRESS; 0 = no limit).
+
+    Counts every raw report the address stored in the window, whatever its channel or parse
+    status; one aggregate over the (address, received_at) index. Call it before reading an
+    HTTPS body (with its Content-Length) and again before storing a body not stored yet.
+    """
+    max_bytes, max_reports = conf.daily_bytes_per_address(), conf.daily_reports_per_address()
+    if not max_bytes and not max_reports:
+        return
+    if max_bytes and incoming > max_bytes:
+        raise IntakeError(
+            f"report of {incoming} bytes is over this address's daily quota of {max_bytes} bytes",
+            413,
+        )
+    now = timezone.now()
+    usage = RawReport.objects.filter(address=address, received_at__gt=now - QUOTA_WINDOW).aggregate(
+        reports=Count("id"), size=Sum("size"), oldest=Min("received_at")
+    )
+    reports, size = usage["reports"], usage["size"] or 0
+    over_reports = bool(max_reports) and reports + 1 > max_reports
+    over_bytes = bool(max_bytes) and size + incoming > max_bytes
+    if not (over_reports or over_bytes):
+        return
+    frees = (usage["oldest"] + QUOTA_WINDOW - now).total_seconds() if usage["oldest"] else 0
+    retry_after = min(_RETRY_MAX, max(_RETRY_MIN, math.ceil(frees)))
+    limit = f"{max_reports} reports" if over_reports else f"{max_bytes} bytes"
+    raise QuotaExceeded(
+        f"daily quota reached: this report address stored {reports} reports ({size} bytes) "
+        f"in the last 24 hours and takes at most {limit} a day; retry in {retry_after} "
+        "seconds (RFC 8460 section 5.5)",
+        retry_after,
+    )
 
 
 @dataclass
@@ -39,7 +94,12 @@ def accept_https(
     """Store an HTTPS body; a body that is not gzip, zip or JSON at all is stored, marked
     rejected and reported back as 400 at once (the sender learns now, the bytes are kept)."""
     raw, created = RawReport.store(
-        address, body, source=RawReport.HTTPS, content_type=content_type, warnings=warnings
+        address,
+        body,
+        source=RawReport.HTTPS,
+        content_type=content_type,
+        warnings=warnings,
+        before_insert=lambda: check_quota(address, len(body)),
     )
     if created:
         if sniff(body) is None:
@@ -76,6 +136,7 @@ def accept_email(address: ReportAddress, message: bytes) -> Accepted:
         source=RawReport.EMAIL,
         content_type=header_summary(message).get("content-type", "")[:200],
         headers=header_summary(message),
+        before_insert=lambda: check_quota(address, len(message)),
     )
     if created:
         raw.queue_parse()

@@ -35,8 +35,9 @@ def check_content_type(request: HttpRequest) -> tuple[str, list[str]]:
     return content_type, warnings
 
 
-def check_length(request: HttpRequest, cap: int) -> None:
-    """Refuse by Content-Length alone, before reading anything: 413 too large, 400 empty."""
+def check_length(request: HttpRequest, cap: int) -> int:
+    """Refuse by Content-Length alone, before reading anything: 413 too large, 400 empty.
+    Returns the declared length."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -45,6 +46,7 @@ def check_length(request: HttpRequest, cap: int) -> None:
         raise IntakeError(f"report body of {declared} bytes is over the {cap}-byte limit", 413)
     if declared <= 0:
         raise IntakeError("empty body: POST the report (RFC 8460 §5.4)", 400)
+    return declared
 
 
 def read_body(request: HttpRequest, cap: int) -> bytes:

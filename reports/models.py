@@ -12,7 +12,7 @@ import hashlib
 import logging
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -153,7 +153,14 @@ class RawReport(models.Model):
             # Per address, not global: two teams may legitimately receive the same report.
             models.UniqueConstraint(fields=["address", "sha256"], name="rawreport_unique_body"),
         ]
-        indexes = [models.Index(fields=["parse_status", "received_at"])]
+        indexes = [
+            models.Index(fields=["parse_status", "received_at"]),
+            # The intake quota: bytes and rows of one address over the last 24 hours
+            # (PostgreSQL answers it from the index alone; `include` is ignored elsewhere).
+            models.Index(
+                fields=["address", "received_at"], include=["size"], name="rawreport_quota"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source} report {self.public_id} ({self.parse_status})"
@@ -170,16 +177,20 @@ class RawReport(models.Model):
         content_type: str = "",
         headers: dict[str, str] | None = None,
         warnings: list[str] | None = None,
+        before_insert: Callable[[], None] | None = None,
     ) -> tuple[RawReport, bool]:
         """Store the bytes durably; (row, created). An identical body is recognised by sha256.
 
         Runs in its own transaction, so when this returns the row is committed and the
-        sender may be told 2xx / 250.
+        sender may be told 2xx / 250. `before_insert` (the intake quota) runs only for a body
+        not stored yet, and may raise to refuse it: a resent identical body costs nothing.
         """
         digest = hashlib.sha256(body).hexdigest()
         existing = cls.objects.filter(address=address, sha256=digest).first()
         if existing is not None:
             return existing, False
+        if before_insert is not None:
+            before_insert()
         try:
             with transaction.atomic():
                 raw = cls.objects.create(

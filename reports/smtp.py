@@ -1,8 +1,9 @@
 """The SMTP listener for TLS reports by mail (RFC 8460 §5.3), built on aiosmtpd.
 
-RCPT is refused (550) for addresses that are not a known tlsrpt+<token>; DATA is answered 250
-only after the message is committed to the database, 451 when it could not be stored (the
-sending MTA keeps it and retries), 552 when it is too large.
+RCPT is refused (550) for addresses that are not a known tlsrpt+<token>, and deferred (452)
+for an address already at its daily quota; DATA is answered 250 only after the message is
+committed to the database, 451 when it could not be stored and 452 when it would take an
+address over its quota (the sending MTA keeps it and retries), 552 when it is too large.
 """
 
 from __future__ import annotations
@@ -17,17 +18,31 @@ from asgiref.sync import sync_to_async
 from django.db import close_old_connections, connection
 
 from reports import conf
-from reports.intake import IntakeError, accept_email, addresses_for_message
+from reports.intake import (
+    IntakeError,
+    QuotaExceeded,
+    accept_email,
+    addresses_for_message,
+    check_quota,
+)
 from reports.mail import token_from_recipient
 
 log = logging.getLogger(__name__)
 
 
-def _known_recipient(address: str) -> bool:
+def _refuse_recipient(address: str) -> str | None:
+    """The reply refusing RCPT TO `address`, or None to accept it."""
     close_old_connections()
     try:
         token = token_from_recipient(address, conf.inbound_domain())
-        return bool(token) and bool(addresses_for_message(b"", [address]))
+        found = addresses_for_message(b"", [address]) if token else []
+        if not found:
+            return "550 5.1.1 No such TLS report address"
+        try:
+            check_quota(found[0], 1)  # the size is not known yet; DATA checks it
+        except QuotaExceeded as e:
+            return f"452 4.2.2 {e.reason}"
+        return None
     finally:
         # Like the end of a web request: do not keep this thread's connection open between
         # messages (the database may restart; a held session blocks maintenance).
@@ -55,12 +70,12 @@ class ReportHandler:
         rcpt_options: list[str],
     ) -> str:
         try:
-            known = await sync_to_async(_known_recipient, thread_sensitive=True)(address)
+            refusal = await sync_to_async(_refuse_recipient, thread_sensitive=True)(address)
         except Exception:
             log.exception("recipient lookup failed")
             return "451 4.3.0 Temporary failure, try again later"
-        if not known:
-            return "550 5.1.1 No such TLS report address"
+        if refusal:
+            return refusal
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -70,6 +85,9 @@ class ReportHandler:
             stored = await sync_to_async(_store, thread_sensitive=True)(
                 message, list(envelope.rcpt_tos)
             )
+        except QuotaExceeded as e:
+            # Temporary: the MTA retries; addresses already stored then answer "already stored".
+            return f"452 4.2.2 {e.reason}"
         except IntakeError as e:
             return f"552 5.3.4 {e.reason}"
         except Exception:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from reports import conf
 from reports.dashboard import summarise
 from reports.explain import RESULT_TYPES, explain
-from reports.intake import IntakeError, accept_https, find_address
+from reports.intake import IntakeError, QuotaExceeded, accept_https, check_quota, find_address
 from reports.intake_http import check_content_type, check_length, read_body
 from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport
 from reports.parse import ReportRejected
@@ -37,7 +37,8 @@ def receive(request: HttpRequest, token: str) -> HttpResponse:
 
     Parsing happens afterwards in a task; only a body that is not gzip, zip or JSON at all is
     refused at once (400), after being stored. A storage failure answers 503 + Retry-After so
-    the sender retries (§5.5); nothing here answers 500.
+    the sender retries (§5.5); nothing here answers 500. An address over its daily quota
+    answers 429 + Retry-After from Content-Length, before the body is read.
     """
     if request.method != "POST":
         return _problem(405, "POST the report here (RFC 8460 §5.4)", Allow="POST")
@@ -46,10 +47,14 @@ def receive(request: HttpRequest, token: str) -> HttpResponse:
         if address is None:
             return _problem(404, "no report address with this token")
         cap = conf.max_body_bytes()
-        check_length(request, cap)
+        declared = check_length(request, cap)
         content_type, warnings = check_content_type(request)
+        # The token is public in DNS: refuse before reading when the address is over quota.
+        check_quota(address, declared)
         body = read_body(request, cap)
         accepted = accept_https(address, body, content_type, warnings)
+    except QuotaExceeded as e:
+        return _problem(429, e.reason, Retry_After=str(e.retry_after))
     except IntakeError as e:
         return _problem(e.status, e.reason)
     except DatabaseError:

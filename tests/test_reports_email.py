@@ -315,6 +315,23 @@ def test_ingest_email_exit_codes(address, dns_stub) -> None:
     assert RawReport.objects.count() == 0
 
 
+def _fill_quota(address: ReportAddress, count: int, size: int = 10) -> None:
+    RawReport.objects.bulk_create(
+        RawReport(address=address, source=RawReport.EMAIL, body=b"", sha256=str(i), size=size)
+        for i in range(count)
+    )
+
+
+def test_ingest_email_defers_over_the_daily_quota(address, dns_stub, settings) -> None:
+    settings.TLSRPT_DAILY_REPORTS_PER_ADDRESS = 2
+    first = make_message(address)
+    assert ingest(first) == 0
+    _fill_quota(address, 1)
+    assert ingest(make_message(address, submitter="other.example")) == 75  # EX_TEMPFAIL
+    assert ingest(first) == 0  # already stored: not counted, not refused
+    assert RawReport.objects.count() == 2
+
+
 # --- The SMTP listener -------------------------------------------------------------------
 
 
@@ -413,3 +430,27 @@ def test_the_smtp_listener_answers_451_when_storage_fails(smtpd, tls_files) -> N
         client.sendmail("a@sender.example", [address.mailto], make_message(address))
     assert exc.value.smtp_code == 451
     assert RawReport.objects.count() == 0
+
+
+def test_the_smtp_listener_defers_an_address_over_its_daily_quota(
+    smtpd, tls_files, settings
+) -> None:
+    address = ReportAddress.objects.create(domain_name="example.com")
+    first = make_message(address)
+    settings.TLSRPT_DAILY_BYTES_PER_ADDRESS = len(first) + 100
+    with _client(smtpd, tls_files) as client:
+        assert client.sendmail("a@sender.example", [address.mailto], first) == {}
+        # Room left, but not for this message: RCPT is taken, DATA is deferred with 452.
+        with pytest.raises(smtplib.SMTPDataError) as exc:
+            client.sendmail(
+                "a@sender.example", [address.mailto], make_message(address, submitter="b.example")
+            )
+        assert exc.value.smtp_code == 452
+        assert client.sendmail("a@sender.example", [address.mailto], first) == {}  # resend
+        # Full: the next RCPT is deferred (452) before any data is sent.
+        _fill_quota(address, 1, size=100)
+        client.rset()
+        client.mail("a@sender.example")
+        code, reply = client.rcpt(address.mailto)
+        assert code == 452 and b"daily quota" in reply
+    assert RawReport.objects.count() == 2

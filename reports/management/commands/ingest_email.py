@@ -4,8 +4,9 @@ Postfix master.cf:  tlsrpt unix - n n - - pipe flags=R user=mailsec
                       argv=/srv/mailsec/.venv/bin/python /srv/mailsec/manage.py ingest_email
                       --recipient ${original_recipient}
 Exit codes follow sysexits.h, which MTAs read: 0 stored; 75 (EX_TEMPFAIL) try again later;
-67 (EX_NOUSER) no such report address; 65 (EX_DATAERR) not a usable message. Everything else
-that goes wrong is 75, so the MTA keeps the message rather than bouncing it.
+67 (EX_NOUSER) no such report address; 65 (EX_DATAERR) not a usable message. An address over
+its daily quota (TLSRPT_DAILY_*_PER_ADDRESS) is 75 too, and so is everything else that goes
+wrong, so the MTA keeps the message and retries rather than bouncing it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from reports import conf
-from reports.intake import IntakeError, accept_email, addresses_for_message
+from reports.intake import IntakeError, QuotaExceeded, accept_email, addresses_for_message
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,10 @@ class Command(BaseCommand):
                 accepted = accept_email(address, message)
                 state = "stored" if accepted.created else "already stored"
                 self.stdout.write(f"{state}: {accepted.raw.public_id} for {address.domain_name}")
+        except QuotaExceeded as e:
+            # Addresses stored before this one answer "already stored" on the retry.
+            self.stderr.write(f"ingest_email: temporary failure ({e.reason})")
+            return EX_TEMPFAIL
         except IntakeError as e:
             self.stderr.write(f"ingest_email: {e.reason}")
             return EX_DATAERR
