@@ -299,6 +299,9 @@ MAILSEC_FREE_CHECK_DOMAIN_RATE = env_int("MAILSEC_FREE_CHECK_DOMAIN_RATE", 5, mi
 MAILSEC_FREE_CHECK_WINDOW = env_int("MAILSEC_FREE_CHECK_WINDOW", 600, minimum=10)
 # Concurrent outbound connections of one free check (a monitored domain's check may use more).
 MAILSEC_FREE_CHECK_MAX_CONNECTIONS = env_int("MAILSEC_FREE_CHECK_MAX_CONNECTIONS", 4, minimum=1)
+# Checks the JSON API may run (or wait on) in web processes at once, across all of them;
+# beyond it the API answers 503 + Retry-After (mailsec/freecheck/concurrency.py).
+MAILSEC_FREE_CHECK_API_CONCURRENCY = env_int("MAILSEC_FREE_CHECK_API_CONCURRENCY", 4, minimum=1)
 # Proxies whose X-Forwarded-For names the client (Caddy on the same host in production).
 MAILSEC_TRUSTED_PROXIES = env_list("MAILSEC_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 

@@ -414,6 +414,68 @@ class ApiTestCase(FreeCheckTestCase):
         self.assertIn("did not finish within", r.json()["error"])
 
 
+class ApiConcurrencyTestCase(FreeCheckTestCase):
+    """At most MAILSEC_FREE_CHECK_API_CONCURRENCY synchronous API runs at once, everywhere."""
+
+    @override_settings(MAILSEC_FREE_CHECK_API_CONCURRENCY=1)
+    def test_over_the_cap_the_api_answers_503_with_retry_after_and_starts_nothing(self) -> None:
+        from mailsec.freecheck import concurrency
+
+        held = concurrency.acquire()  # another process's run under way
+        self.assertIsNotNone(held)
+        self.addCleanup(concurrency.release, held)
+        with patch("mailsec.freecheck.models.check_domain") as engine:
+            r = self.client.get("/api/v1/check", {"domain": "example.org"})
+        self.assertEqual(r.status_code, 503)
+        self.assertEqual(r["Retry-After"], "10")
+        self.assertIn("Too many checks", r.json()["error"])
+        engine.assert_not_called()
+        self.assertFalse(FreeCheck.objects.exists())
+        # A finished recent run needs no slot: it is still answered.
+        check = done_check("example.com")
+        r = self.client.get("/api/v1/check", {"domain": "example.com"})
+        self.assertEqual((r.status_code, r.json()), (200, check.report))
+
+    @override_settings(MAILSEC_FREE_CHECK_API_CONCURRENCY=2)
+    def test_slots_are_given_back_and_expire(self) -> None:
+        from mailsec.freecheck import concurrency
+
+        first, second = concurrency.acquire(), concurrency.acquire()
+        self.assertTrue(first and second and first != second)
+        self.assertIsNone(concurrency.acquire())
+        concurrency.release(first)
+        third = concurrency.acquire()
+        self.assertIsNotNone(third)
+        self.addCleanup(concurrency.release, third)
+        # A holder that died (gunicorn timeout) does not keep its slot past HOLD_SECONDS.
+        later = timezone.now() + timedelta(seconds=concurrency.HOLD_SECONDS + 1)
+        if ratelimit.uses_cache():
+            from django.core.cache import cache
+
+            # Redis expires the key on its own.
+            ttl = cache._cache.get_client().ttl(cache.make_and_validate_key(second[0]))
+            self.assertTrue(0 < ttl <= concurrency.HOLD_SECONDS, ttl)
+            concurrency.release(second)
+        else:
+            with patch("django.utils.timezone.now", return_value=later):
+                taken = concurrency.acquire()
+            self.assertEqual(taken and taken[0], third[0])  # the expired slot, retaken
+            concurrency.release(third)  # no longer its slot: must not free the new holder's
+            self.assertIsNone(concurrency.acquire())
+            concurrency.release(taken)
+            concurrency.release(second)
+
+    @override_settings(MAILSEC_FREE_CHECK_API_CONCURRENCY=1)
+    def test_the_slot_is_released_after_a_synchronous_run(self) -> None:
+        async def fake_engine(domain: str, config: Any, on_progress: Any = None) -> DomainReport:
+            return DomainReport.from_dict(sample_report(domain))
+
+        with patch("mailsec.freecheck.models.check_domain", fake_engine):
+            for domain in ("example.org", "example.net"):
+                r = self.client.get("/api/v1/check", {"domain": domain})
+                self.assertEqual(r.status_code, 200)
+
+
 class ConfigTestCase(FreeCheckTestCase):
     def test_private_targets_stay_refused_unless_the_site_allows_them(self) -> None:
         engine = {"allow_private_targets": False}

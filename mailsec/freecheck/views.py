@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from checks.domainname import DomainNameError, to_ascii_domain
-from mailsec.freecheck import ratelimit
+from mailsec.freecheck import concurrency, ratelimit
 from mailsec.freecheck.models import FreeCheck, free_check_config
 from mailsec.freecheck.ratelimit import RateLimited
 from mailsec.freecheck.tasks import run_free_check
@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 # The API runs its check in the web process: keep it under gunicorn's 30 s worker timeout.
 API_TIME_CAP = 25.0
+# Over MAILSEC_FREE_CHECK_API_CONCURRENCY: when to ask again (a run takes seconds).
+API_BUSY_RETRY_AFTER = 10
 
 
 def _domain(text: str) -> str:
@@ -94,12 +96,37 @@ def _json_error(message: str, status: int, retry_after: int | None = None) -> Js
 @never_cache
 @require_GET
 def api_check(request: HttpRequest) -> JsonResponse:
-    """GET /api/v1/check?domain=… → the `mailsec check --json` object for that domain."""
+    """GET /api/v1/check?domain=… → the `mailsec check --json` object for that domain.
+
+    A finished recent run is answered at once. Running a check (or waiting on one under way)
+    holds this web thread for up to API_TIME_CAP seconds, so at most
+    MAILSEC_FREE_CHECK_API_CONCURRENCY requests do it at a time, across all processes; the
+    others get 503 + Retry-After, before counting against any rate limit or creating a run.
+    """
     try:
         domain = _domain(request.GET.get("domain", ""))
-        run, created = _request_check(request, domain)
     except DomainNameError as exc:
         return _json_error(str(exc), 400)
+    recent = FreeCheck.reusable(domain)
+    slot = None
+    if recent is None or not recent.is_finished:
+        slot = concurrency.acquire()
+        if slot is None:
+            return _json_error(
+                "Too many checks are running through the API right now; ask again in "
+                f"{API_BUSY_RETRY_AFTER} seconds, or use the check page.",
+                503,
+                API_BUSY_RETRY_AFTER,
+            )
+    try:
+        return _api_answer(request, domain)
+    finally:
+        concurrency.release(slot)
+
+
+def _api_answer(request: HttpRequest, domain: str) -> JsonResponse:
+    try:
+        run, created = _request_check(request, domain)
     except RateLimited as exc:
         return _json_error(exc.message, 429, exc.retry_after)
 
