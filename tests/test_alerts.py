@@ -8,15 +8,15 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_string
 from typing import Any
 
-from django.core import mail
+from django.core import mail, signing
 from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from mailsec.alerts import rules
-from mailsec.alerts.emails import build_message, unsubscribe_url
-from mailsec.alerts.models import AlertSetting, AlertState, Change, Notification
+from mailsec.alerts.emails import ALL_DOMAINS, UNSUBSCRIBE_SALT, build_message, unsubscribe_url
+from mailsec.alerts.models import AlertRecipient, AlertSetting, AlertState, Change, Notification
 from mailsec.alerts.tasks import send_digests, send_notification, sweep
 from mailsec.domains.models import CheckRun, Domain
 from tests.conftest import BaseTestCase
@@ -504,6 +504,39 @@ class UnsubscribeTestCase(BaseTestCase):
         self.client.post(path)
         self.assertEqual(AlertSetting.mode_for(self.alice, self.domain), "off")
         self.assertEqual(AlertSetting.mode_for(self.alice, self.other), "off")
+
+    def test_the_token_names_a_random_id_not_the_sequential_user_id(self) -> None:
+        token = self.path.rstrip("/").rsplit("/", 1)[1]
+        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        self.assertEqual(set(payload), {"r", "d"})
+        public_id = AlertRecipient.objects.get(user=self.alice).public_id
+        self.assertEqual(payload["r"], public_id)
+        self.assertGreaterEqual(len(public_id), 20)
+        self.assertNotIn(str(self.alice.pk), {str(v) for v in payload.values()})
+        # The readable part of the token (signed, not encrypted) carries no user id either.
+        decoded = signing.b64_decode(token.split(":")[0].encode()).decode()
+        self.assertNotIn('"u"', decoded)
+        self.assertNotIn(
+            str(self.alice.pk), decoded.replace(public_id, "").replace(str(self.domain.code), "")
+        )
+        # One id per person, reused: every email of theirs names the same one.
+        digest_token = unsubscribe_url(self.alice, None).rstrip("/").rsplit("/", 1)[1]
+        self.assertEqual(signing.loads(digest_token, salt=UNSUBSCRIBE_SALT)["r"], public_id)
+        self.assertEqual(AlertRecipient.objects.count(), 1)
+        self.assertNotEqual(
+            AlertRecipient.public_id_for(self.bob), AlertRecipient.public_id_for(self.alice)
+        )
+
+    def test_links_from_before_public_ids_still_work(self) -> None:
+        old = signing.dumps({"u": self.alice.pk, "d": str(self.domain.code)}, salt=UNSUBSCRIBE_SALT)
+        r = self.client.post(f"/alerts/unsubscribe/{old}/")
+        self.assertContains(r, "Unsubscribed")
+        self.assertEqual(AlertSetting.mode_for(self.alice, self.domain), "off")
+
+    def test_an_unknown_public_id_changes_nothing(self) -> None:
+        token = signing.dumps({"r": "nobody", "d": ALL_DOMAINS}, salt=UNSUBSCRIBE_SALT)
+        self.assertEqual(self.client.post(f"/alerts/unsubscribe/{token}/").status_code, 400)
+        self.assertFalse(AlertSetting.objects.exists())
 
 
 @override_settings(

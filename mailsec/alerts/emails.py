@@ -12,7 +12,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from mailsec.alerts.models import Notification, changes_context
+from mailsec.alerts.models import AlertRecipient, Notification, changes_context
 from mailsec.domains.models import Domain
 
 UNSUBSCRIBE_SALT = "mailsec.alerts.unsubscribe"
@@ -20,21 +20,33 @@ ALL_DOMAINS = "*"
 
 
 def unsubscribe_token(user: User, domain: Domain | None) -> str:
-    """A signed token naming a person and a domain ("*": every domain of theirs). It never
-    expires: an unsubscribe link in an old email must still work."""
+    """A signed token naming a person (by their random AlertRecipient.public_id, never the
+    sequential user id: the payload is signed, not encrypted) and a domain ("*": every domain
+    of theirs). It never expires: an unsubscribe link in an old email must still work."""
     return signing.dumps(
-        {"u": user.pk, "d": str(domain.code) if domain else ALL_DOMAINS}, salt=UNSUBSCRIBE_SALT
+        {"r": AlertRecipient.public_id_for(user), "d": str(domain.code) if domain else ALL_DOMAINS},
+        salt=UNSUBSCRIBE_SALT,
     )
 
 
-def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
+    """The active person and the domain scope a token names; None when it is not ours."""
     try:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+    if not isinstance(data, dict):
         return None
-    return data["u"], str(data.get("d", ""))
+    if isinstance(data.get("r"), str):
+        user = User.objects.filter(alert_recipient__public_id=data["r"]).first()
+    elif isinstance(data.get("u"), int):
+        # Links in emails sent before public ids named the user id; they still work.
+        user = User.objects.filter(pk=data["u"]).first()
+    else:
+        return None
+    if user is None:
+        return None
+    return user, str(data.get("d", ""))
 
 
 def unsubscribe_url(user: User, domain: Domain | None) -> str:

@@ -10,6 +10,7 @@ problem is gone is recovered (one recovery email). `error` results decide nothin
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -75,6 +76,26 @@ class AlertSetting(models.Model):
     @classmethod
     def set_mode(cls, user: User, domain: Domain, mode: str) -> None:
         cls.objects.update_or_create(user=user, domain=domain, defaults={"mode": mode})
+
+
+def _new_public_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class AlertRecipient(models.Model):
+    """A person as alert emails name them: a random public id, so links in those emails (the
+    signed unsubscribe token) never carry the sequential user id. Made on first use."""
+
+    user = models.OneToOneField(User, models.CASCADE, related_name="alert_recipient")
+    public_id = models.CharField(max_length=32, unique=True, default=_new_public_id, editable=False)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.public_id})"
+
+    @classmethod
+    def public_id_for(cls, user: User) -> str:
+        row, _ = cls.objects.get_or_create(user=user)  # a concurrent create is retried as a get
+        return row.public_id
 
 
 def recipients(domain: Domain, mode: str) -> list[User]:

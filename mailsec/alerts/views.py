@@ -6,7 +6,6 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -72,10 +71,9 @@ def set_mode(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     decoded = read_unsubscribe_token(token)
-    user = User.objects.filter(pk=decoded[0]).first() if decoded else None
-    if decoded is None or user is None:
+    if decoded is None:
         return render(request, "alerts/unsubscribe.html", {"invalid": True}, status=400)
-    scope = decoded[1]
+    user, scope = decoded
     domains = Domain.objects.filter(team__memberships__user=user)
     if scope != ALL_DOMAINS:
         domains = domains.filter(code=scope)
