@@ -30,7 +30,7 @@ def unsubscribe_token(user: User, domain: Domain | None) -> str:
 
 
 def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
-    """The active person and the domain scope a token names; None when it is not ours."""
+    """The person and the domain scope a token names; None when it is not ours."""
     try:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
