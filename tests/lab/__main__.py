@@ -15,10 +15,20 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tests.lab")
     sub = p.add_subparsers(dest="cmd", required=True)
     u = sub.add_parser("up", help="start the lab; print its state as one JSON object")
-    u.add_argument("--scenarios", action="append", default=[], metavar="DIR",
-                   help="extra scenario folder (repeatable; also $MAILSEC_LAB_SCENARIOS)")
-    u.add_argument("--delay-ms", type=int, default=None, metavar="N",
-                   help="also start the DNS delay proxy and a slow resolver on 127.0.53.4")
+    u.add_argument(
+        "--scenarios",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra scenario folder (repeatable; also $MAILSEC_LAB_SCENARIOS)",
+    )
+    u.add_argument(
+        "--delay-ms",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also start the DNS delay proxy and a slow resolver on 127.0.53.4",
+    )
     d = sub.add_parser("down", help="stop every lab process by PID")
     d.add_argument("--run-dir", type=Path, default=None)
     d.add_argument("--keep", action="store_true", help="keep the run directory for inspection")

@@ -1,9 +1,9 @@
 """Runtime control of a running lab, for tests: DNS changes, resolver flushes, what servers saw.
 
-    from tests.lab.control import Lab
-    lab = Lab.from_state()
-    lab.update("f01.lab.test", replace=[("_mta-sts", 300, "TXT", '"v=STSv1; id=2"')])
-    lab.flush("f01.lab.test")
+from tests.lab.control import Lab
+lab = Lab.from_state()
+lab.update("f01.lab.test", replace=[("_mta-sts", 300, "TXT", '"v=STSv1; id=2"')])
+lab.flush("f01.lab.test")
 """
 
 from __future__ import annotations
@@ -73,7 +73,9 @@ class Lab:
 
     def dns_resolver(self, slow: bool = False) -> dns.resolver.Resolver:
         """A dnspython resolver on the lab resolver; never reads /etc/resolv.conf."""
-        host, _, port = (self.slow_resolver if slow and self.slow_resolver else self.resolver).rpartition(":")
+        host, _, port = (
+            self.slow_resolver if slow and self.slow_resolver else self.resolver
+        ).rpartition(":")
         r = dns.resolver.Resolver(configure=False)
         r.nameservers = [host]
         r.port = int(port)
@@ -82,14 +84,25 @@ class Lab:
         return r
 
     # -- runtime changes
-    def update(self, zone: str, *, add: Sequence[Record] = (), replace: Sequence[Record] = (),
-               delete: Sequence[tuple[str, ...]] = ()) -> None:
+    def update(
+        self,
+        zone: str,
+        *,
+        add: Sequence[Record] = (),
+        replace: Sequence[Record] = (),
+        delete: Sequence[tuple[str, ...]] = (),
+    ) -> None:
         """RFC 2136 UPDATE with the lab TSIG key; knot re-signs at once.
 
         `delete` items are passed to dnspython's UpdateMessage.delete: (name,), (name, type) or
         (name, type, rdata)."""
-        dnslab.send_update(zone.rstrip("."), self.state["tsig"]["secret"], add=list(add),
-                           replace=list(replace), delete=list(delete))
+        dnslab.send_update(
+            zone.rstrip("."),
+            self.state["tsig"]["secret"],
+            add=list(add),
+            replace=list(replace),
+            delete=list(delete),
+        )
 
     def flush(self, zone: str | None = None) -> None:
         """Forget cached answers in every lab resolver (zone, bogus and infra caches)."""
@@ -97,8 +110,9 @@ class Lab:
             cmds = [["flush_zone", zone.rstrip(".")]] if zone else [["flush_zone", "test"]]
             cmds += [["flush_bogus"], ["flush_negative"], ["flush_infra", "all"]]
             for c in cmds:
-                subprocess.run(["unbound-control", "-c", conf, *c], check=True,
-                               capture_output=True, timeout=5)
+                subprocess.run(
+                    ["unbound-control", "-c", conf, *c], check=True, capture_output=True, timeout=5
+                )
 
     # -- what the servers saw
     def events(self, event: str | None = None) -> list[dict[str, Any]]:
@@ -127,5 +141,7 @@ class Lab:
         rdir = self.run_dir / "reports"
         out = []
         for meta in sorted(rdir.glob("*.json"), key=lambda p: [int(x) for x in p.stem.split("-")]):
-            out.append(json.loads(meta.read_text()) | {"body": meta.with_suffix(".body").read_bytes()})
+            out.append(
+                json.loads(meta.read_text()) | {"body": meta.with_suffix(".body").read_bytes()}
+            )
         return out

@@ -59,9 +59,14 @@ def plan_zones(scenarios: Iterable[Scenario], pki: LabPKI) -> dict[str, Zone]:
     zones: dict[str, Zone] = {
         "test": Zone("test", records=[f"ns1 300 A {KNOT_ADDR}"]),
         # lab.test carries only infrastructure: no _dmarc, _mta-sts, SPF or BIMI (checklist §11.0)
-        "lab.test": Zone("lab.test", records=[
-            f"rpt 300 A {RPT_ADDR}", f"smtp 300 A {SINK_ADDR}", "@ 300 MX 10 smtp.lab.test.",
-        ]),
+        "lab.test": Zone(
+            "lab.test",
+            records=[
+                f"rpt 300 A {RPT_ADDR}",
+                f"smtp 300 A {SINK_ADDR}",
+                "@ 300 MX 10 smtp.lab.test.",
+            ],
+        ),
     }
     for s in scenarios:
         zones[s.domain] = Zone(s.domain, s.dnssec, [fill_placeholders(r, pki) for r in s.records])
@@ -69,7 +74,9 @@ def plan_zones(scenarios: Iterable[Scenario], pki: LabPKI) -> dict[str, Zone]:
         for zname, recs in s.other_zones.items():
             if zname in (sc.domain for sc in scenarios):
                 raise ValueError(f"{s.path}: other_zones may not write into scenario zone {zname}")
-            zones.setdefault(zname, Zone(zname)).records += [fill_placeholders(r, pki) for r in recs]
+            zones.setdefault(zname, Zone(zname)).records += [
+                fill_placeholders(r, pki) for r in recs
+            ]
     for z in zones.values():
         if z.name != "test":
             zones[parent_of(z.name, zones)].records.append(f"{z.origin} 300 NS ns1.test.")
@@ -99,14 +106,22 @@ def _presign(z: Zone, now: dt.datetime) -> str:
     """Sign offline with dnspython so knot serves the broken signatures verbatim."""
     zone = dns.zone.from_text(zone_text(z), origin=z.origin, relativize=False, check_origin=True)
     key = ec.generate_private_key(ec.SECP256R1())
-    dnskey = dns.dnssec.make_dnskey(key.public_key(), dns.dnssec.Algorithm.ECDSAP256SHA256, flags=257)
+    dnskey = dns.dnssec.make_dnskey(
+        key.public_key(), dns.dnssec.Algorithm.ECDSAP256SHA256, flags=257
+    )
     if z.mode == "expired-signatures":
         inception, expiration = now - dt.timedelta(days=2), now - dt.timedelta(hours=1)
     else:
         inception, expiration = now - dt.timedelta(hours=1), now + dt.timedelta(days=30)
     with zone.writer() as txn:
-        dns.dnssec.sign_zone(zone, txn, keys=[(key, dnskey)], dnskey_ttl=300,
-                             inception=inception, expiration=expiration)
+        dns.dnssec.sign_zone(
+            zone,
+            txn,
+            keys=[(key, dnskey)],
+            dnskey_ttl=300,
+            inception=inception,
+            expiration=expiration,
+        )
     if z.mode == "tampered":
         # change the apex MX data after signing: its RRSIG no longer verifies (EDE 6)
         apex = zone.find_node(z.origin)
@@ -130,7 +145,11 @@ def knot_conf(run: Path, zones: dict[str, Zone], secret: str) -> str:
     k = run / "knot"
     zone_lines = []
     for z in zones.values():
-        tpl = "signed" if z.mode in KNOT_SIGNED else ("presigned" if z.mode in PRESIGNED else "default")
+        tpl = (
+            "signed"
+            if z.mode in KNOT_SIGNED
+            else ("presigned" if z.mode in PRESIGNED else "default")
+        )
         zone_lines.append(f"  - domain: {z.origin}\n    template: {tpl}")
     common = f"""    storage: "{k}/zones"
     file: "%s.zone"
@@ -139,7 +158,8 @@ def knot_conf(run: Path, zones: dict[str, Zone], secret: str) -> str:
     journal-content: all
     serial-policy: unixtime
     acl: lab_update"""
-    return f"""server:
+    return (
+        f"""server:
     rundir: "{k}/run"
     pidfile: "{k}/run/knot.pid"
     listen: [ {KNOT_ADDR}@53 ]
@@ -185,14 +205,18 @@ template:
     dnssec-signing: on
     dnssec-policy: lab
 zone:
-""" + "\n".join(zone_lines) + "\n"
+"""
+        + "\n".join(zone_lines)
+        + "\n"
+    )
 
 
 def unbound_conf(udir: Path, interface: str, upstream: str, forward: bool) -> str:
     # The slow resolver forwards (not stubs) so that delegations to ns1.test also go through the
     # delay proxy instead of straight to knot's address.
     upstream_block = (
-        f'forward-zone:\n    name: "test."\n    forward-addr: {upstream}@53\n' if forward
+        f'forward-zone:\n    name: "test."\n    forward-addr: {upstream}@53\n'
+        if forward
         else f'stub-zone:\n    name: "test."\n    stub-addr: {upstream}@53\n'
     )
     return f"""server:
@@ -249,7 +273,9 @@ def wait_dnskeys(names: Iterable[str], deadline: float) -> dict[str, dns.rrset.R
                 r = query_knot(n + ".", "DNSKEY", timeout=0.5)
             except (dns.exception.Timeout, OSError):
                 continue
-            rr = r.get_rrset(r.answer, dns.name.from_text(n + "."), dns.rdataclass.IN, dns.rdatatype.DNSKEY)
+            rr = r.get_rrset(
+                r.answer, dns.name.from_text(n + "."), dns.rdataclass.IN, dns.rdatatype.DNSKEY
+            )
             if rr:
                 found[n] = rr
                 pending.discard(n)
@@ -271,11 +297,16 @@ def corrupt_ds(text: str) -> str:
     return f"{tag} {alg} {dtype} {flipped}"
 
 
-def send_update(zone: str, secret: str, add: list[tuple[str, int, str, str]] = (),  # type: ignore[assignment]
-                replace: list[tuple[str, int, str, str]] = (),  # type: ignore[assignment]
-                delete: list[tuple[str, ...]] = ()) -> None:  # type: ignore[assignment]
-    u = dns.update.UpdateMessage(zone + ".", keyring=keyring(secret), keyname=TSIG_NAME,
-                                 keyalgorithm=dns.tsig.HMAC_SHA256)
+def send_update(
+    zone: str,
+    secret: str,
+    add: list[tuple[str, int, str, str]] = (),  # type: ignore[assignment]
+    replace: list[tuple[str, int, str, str]] = (),  # type: ignore[assignment]
+    delete: list[tuple[str, ...]] = (),
+) -> None:  # type: ignore[assignment]
+    u = dns.update.UpdateMessage(
+        zone + ".", keyring=keyring(secret), keyname=TSIG_NAME, keyalgorithm=dns.tsig.HMAC_SHA256
+    )
     for name, ttl, rdtype, data in replace:
         u.replace(name, ttl, rdtype, data)
     for d in delete:

@@ -19,7 +19,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tests.lab.scenarios import CertSpec
 
-BIMI_EKU = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.31")  # id-kp-BrandIndicatorforMessageIdentification
+BIMI_EKU = x509.ObjectIdentifier(
+    "1.3.6.1.5.5.7.3.31"
+)  # id-kp-BrandIndicatorforMessageIdentification
 
 
 @dataclass
@@ -35,10 +37,12 @@ class Issued:
 
 
 def _name(cn: str, org: str = "mailsec lab") -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
-        x509.NameAttribute(NameOID.COMMON_NAME, cn),
-    ])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
 
 
 def _san(names: tuple[str, ...]) -> x509.SubjectAlternativeName:
@@ -71,12 +75,27 @@ class LabPKI:
             .serial_number(x509.random_serial_number())
             .not_valid_before(self.now - dt.timedelta(days=30))
             .not_valid_after(self.now + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None if parent is None else 0), critical=True)
-            .add_extension(x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(
+                x509.BasicConstraints(ca=True, path_length=None if parent is None else 0),
+                critical=True,
+            )
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
         )
         signer = parent.key if parent else key
         cert = b.sign(signer, hashes.SHA256())
@@ -91,11 +110,17 @@ class LabPKI:
         not_before = self.now - dt.timedelta(days=30)
         not_after = self.now + dt.timedelta(days=60)
         if spec.kind == "expired":
-            not_before, not_after = self.now - dt.timedelta(days=91), self.now - dt.timedelta(days=1)
+            not_before, not_after = (
+                self.now - dt.timedelta(days=91),
+                self.now - dt.timedelta(days=1),
+            )
         elif spec.kind == "expiring":  # inside the 14-day SMTP-10 warning window
             not_after = self.now + dt.timedelta(days=10)
         elif spec.kind == "not-yet-valid":
-            not_before, not_after = self.now + dt.timedelta(days=1), self.now + dt.timedelta(days=91)
+            not_before, not_after = (
+                self.now + dt.timedelta(days=1),
+                self.now + dt.timedelta(days=91),
+            )
         issuer = {"self-signed": None, "rogue": self.rogue}.get(spec.kind, self.issuing)
         subject = _name(cn, "mailsec lab servers")
         b = (
@@ -107,14 +132,20 @@ class LabPKI:
             .not_valid_before(not_before)
             .not_valid_after(not_after)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
-                                                  ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .add_extension(
+                x509.ExtendedKeyUsage(
+                    [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+                ),
+                critical=False,
+            )
         )
         if spec.sans:
             b = b.add_extension(_san(spec.sans), critical=False)
         if issuer:
-            b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                issuer.cert.public_key()), critical=False)
+            b = b.add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.cert.public_key()),
+                critical=False,
+            )
         cert = b.sign(issuer.key if issuer else key, hashes.SHA256())
         chain: list[x509.Certificate] = []
         if spec.chain == "full" and issuer is self.issuing:
@@ -166,7 +197,11 @@ class LabPKI:
             issued = self.issued[ref]
         else:
             raise KeyError(f"TLSA placeholder names unknown certificate {ref!r}")
-        der = issued.cert.public_bytes(serialization.Encoding.DER) if selector == 0 else issued.spki_der()
+        der = (
+            issued.cert.public_bytes(serialization.Encoding.DER)
+            if selector == 0
+            else issued.spki_der()
+        )
         if matching == 0:
             return der.hex().upper()
         if matching == 1:
@@ -177,19 +212,35 @@ class LabPKI:
     def write_server(self, issued: Issued, directory: Path, stem: str) -> tuple[Path, Path]:
         directory.mkdir(parents=True, exist_ok=True)
         cert_path, key_path = directory / f"{stem}.pem", directory / f"{stem}.key"
-        cert_path.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM)
-                                       for c in [issued.cert, *issued.chain]))
-        key_path.write_bytes(issued.key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        cert_path.write_bytes(
+            b"".join(
+                c.public_bytes(serialization.Encoding.PEM) for c in [issued.cert, *issued.chain]
+            )
+        )
+        key_path.write_bytes(
+            issued.key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
         return cert_path, key_path
 
     def write_cas(self, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
-        for stem, ca in (("root", self.root), ("issuing", self.issuing), ("rogue-root", self.rogue),
-                         ("mark-ca", self.mark_ca)):
-            (directory / f"{stem}.pem").write_bytes(ca.cert.public_bytes(serialization.Encoding.PEM))
+        for stem, ca in (
+            ("root", self.root),
+            ("issuing", self.issuing),
+            ("rogue-root", self.rogue),
+            ("mark-ca", self.mark_ca),
+        ):
+            (directory / f"{stem}.pem").write_bytes(
+                ca.cert.public_bytes(serialization.Encoding.PEM)
+            )
         return directory / "root.pem"
 
 
 def pem_chain(issued: Issued) -> bytes:
-    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [issued.cert, *issued.chain])
+    return b"".join(
+        c.public_bytes(serialization.Encoding.PEM) for c in [issued.cert, *issued.chain]
+    )

@@ -48,7 +48,8 @@ def lab() -> Iterator[Lab]:
         down(Path(state["run_dir"]))
 
 
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked with tests.lab.markers.exclusive run before the session lab exists."""
-    items.sort(key=lambda item: 0 if getattr(getattr(item, "obj", None), "lab_exclusive", False) else 1)
+    items.sort(
+        key=lambda item: 0 if getattr(getattr(item, "obj", None), "lab_exclusive", False) else 1
+    )

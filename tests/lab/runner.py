@@ -51,7 +51,9 @@ def _pid_alive(pid: int) -> bool:
 
 def _pid_cmdline(pid: int) -> str:
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        return (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        )
     except OSError:
         return ""
 
@@ -107,13 +109,21 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
     for s in scenarios:
         for h in s.smtp:
             row: dict[str, Any] = {
-                "host": h.host, "ip": h.ip, "port": h.port, "starttls": h.starttls,
-                "tls_min": h.tls_min, "tls_max": h.tls_max, "banner_delay": h.banner_delay,
-                "max_connections": h.max_connections, "window": h.window,
+                "host": h.host,
+                "ip": h.ip,
+                "port": h.port,
+                "starttls": h.starttls,
+                "tls_min": h.tls_min,
+                "tls_max": h.tls_max,
+                "banner_delay": h.banner_delay,
+                "max_connections": h.max_connections,
+                "window": h.window,
                 "reoffer_starttls": h.reoffer_starttls,
             }
             issued = pki.leaf(h.host, h.host, h.cert)
-            row["cert"], row["key"] = map(str, pki.write_server(issued, certs, f"smtp-{h.host}-{h.ip}"))
+            row["cert"], row["key"] = map(
+                str, pki.write_server(issued, certs, f"smtp-{h.host}-{h.ip}")
+            )
             smtp_rows.append(row)
         for w in s.https:
             issued = pki.leaf(w.host, w.host, w.cert)
@@ -121,34 +131,81 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
             files = []
             for f in w.files:
                 body = pem_chain(pki.vmc(s.domain)) if f.generated == "vmc" else f.body
-                files.append({"path": f.path, "status": f.status, "content_type": f.content_type,
-                              "headers": list(f.headers), "body_b64": base64.b64encode(body).decode()})
-            vhosts.append({"host": w.host, "ip": w.ip, "port": w.port, "cert": str(cert),
-                           "key": str(key), "files": files})
+                files.append(
+                    {
+                        "path": f.path,
+                        "status": f.status,
+                        "content_type": f.content_type,
+                        "headers": list(f.headers),
+                        "body_b64": base64.b64encode(body).decode(),
+                    }
+                )
+            vhosts.append(
+                {
+                    "host": w.host,
+                    "ip": w.ip,
+                    "port": w.port,
+                    "cert": str(cert),
+                    "key": str(key),
+                    "files": files,
+                }
+            )
     # report sinks (checklist §11.0): an HTTPS receiver and an SMTP sink for *.lab.test
     for name, ip in (("rpt.lab.test", dnslab.RPT_ADDR),):
-        cert, key = pki.write_server(pki.leaf(name, name, CertSpec(sans=(name,))), certs, f"https-{name}")
-        vhosts.append({"host": name, "ip": ip, "port": 443, "cert": str(cert), "key": str(key),
-                       "receiver": True, "files": []})
+        cert, key = pki.write_server(
+            pki.leaf(name, name, CertSpec(sans=(name,))), certs, f"https-{name}"
+        )
+        vhosts.append(
+            {
+                "host": name,
+                "ip": ip,
+                "port": 443,
+                "cert": str(cert),
+                "key": str(key),
+                "receiver": True,
+                "files": [],
+            }
+        )
     sink = "smtp.lab.test"
-    cert, key = pki.write_server(pki.leaf(sink, sink, CertSpec(sans=(sink,))), certs, f"smtp-{sink}")
-    smtp_rows.append({"host": sink, "ip": dnslab.SINK_ADDR, "port": 25, "starttls": True,
-                      "tls_min": "1.2", "tls_max": "1.3", "cert": str(cert), "key": str(key)})
+    cert, key = pki.write_server(
+        pki.leaf(sink, sink, CertSpec(sans=(sink,))), certs, f"smtp-{sink}"
+    )
+    smtp_rows.append(
+        {
+            "host": sink,
+            "ip": dnslab.SINK_ADDR,
+            "port": 25,
+            "starttls": True,
+            "tls_min": "1.2",
+            "tls_max": "1.3",
+            "cert": str(cert),
+            "key": str(key),
+        }
+    )
     dflt = "default.lab.invalid"
-    cert, key = pki.write_server(pki.leaf(dflt, dflt, CertSpec(sans=(dflt,))), certs, "https-default")
-    return {"smtp": smtp_rows, "https": {"vhosts": vhosts, "default_cert": str(cert), "default_key": str(key)}}
+    cert, key = pki.write_server(
+        pki.leaf(dflt, dflt, CertSpec(sans=(dflt,))), certs, "https-default"
+    )
+    return {
+        "smtp": smtp_rows,
+        "https": {"vhosts": vhosts, "default_cert": str(cert), "default_key": str(key)},
+    }
 
 
 def up(extra_dirs: Iterable[str] = (), delay_ms: int | None = None) -> dict[str, Any]:
     missing = [t for t in TOOLS if not shutil.which(t)]
     if missing:
-        raise LabError(f"missing programs {missing}: run scripts/install-system-deps.sh "
-                       "(apt-get install knot knot-dnsutils unbound ldnsutils dnsutils)")
+        raise LabError(
+            f"missing programs {missing}: run scripts/install-system-deps.sh "
+            "(apt-get install knot knot-dnsutils unbound ldnsutils dnsutils)"
+        )
     old = read_pointer()
     if old and (old / "state.json").exists():
         st = json.loads((old / "state.json").read_text())
         if any(_pid_alive(p) for p in st.get("pids", {}).values()):
-            raise LabError(f"a lab is already running in {old}; run `python -m tests.lab down` first")
+            raise LabError(
+                f"a lab is already running in {old}; run `python -m tests.lab down` first"
+            )
     started = time.monotonic()
     deadline = started + 20
     extra_dirs = [str(Path(d).resolve()) for d in extra_dirs]
@@ -165,12 +222,20 @@ def up(extra_dirs: Iterable[str] = (), delay_ms: int | None = None) -> dict[str,
         ca_bundle = pki.write_cas(run / "pki")
         conf = _server_files(scenarios, pki, run)
         if delay_ms is not None:
-            conf.update(delay_ms=delay_ms, delay_listen=dnslab.DELAY_ADDR, delay_upstream=dnslab.KNOT_ADDR)
+            conf.update(
+                delay_ms=delay_ms, delay_listen=dnslab.DELAY_ADDR, delay_upstream=dnslab.KNOT_ADDR
+            )
         (run / "servers.json").write_text(json.dumps(conf))
         # the Python servers import aiohttp/aiosmtpd (~0.3 s): start them first, in parallel with DNS
         log = (run / "servers.log").open("ab")
-        proc = subprocess.Popen([sys.executable, "-m", "tests.lab.servers", str(run)], cwd=REPO,
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.lab.servers", str(run)],
+            cwd=REPO,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
         state["pids"]["servers"] = proc.pid
 
         mark("servers_spawned")
@@ -181,7 +246,9 @@ def up(extra_dirs: Iterable[str] = (), delay_ms: int | None = None) -> dict[str,
             (run / "knot" / d).mkdir(parents=True, exist_ok=True)
         knot_conf = run / "knot" / "knot.conf"
         knot_conf.write_text(dnslab.knot_conf(run, zones, secret))
-        subprocess.run(["knotd", "-c", str(knot_conf), "-d"], check=True, capture_output=True, timeout=10)
+        subprocess.run(
+            ["knotd", "-c", str(knot_conf), "-d"], check=True, capture_output=True, timeout=10
+        )
         state["pids"]["knotd"] = int(_wait_file(run / "knot/run/knot.pid", deadline, "knotd"))
 
         mark("knot_started")
@@ -191,7 +258,11 @@ def up(extra_dirs: Iterable[str] = (), delay_ms: int | None = None) -> dict[str,
         for z in zones.values():
             if z.name == "test" or z.mode == "unsigned":
                 continue
-            ds = z.presigned_ds if z.mode in dnslab.PRESIGNED else dnslab.ds_records(z.origin, keys[z.name])
+            ds = (
+                z.presigned_ds
+                if z.mode in dnslab.PRESIGNED
+                else dnslab.ds_records(z.origin, keys[z.name])
+            )
             if z.mode == "ds-mismatch":
                 ds = [dnslab.corrupt_ds(d) for d in ds]
             parent = dnslab.parent_of(z.name, zones)
@@ -209,8 +280,12 @@ def up(extra_dirs: Iterable[str] = (), delay_ms: int | None = None) -> dict[str,
             udir.mkdir()
             (udir / "test.ds").write_text("".join(f"test. 300 IN DS {d}\n" for d in anchor))
             (udir / "unbound.conf").write_text(dnslab.unbound_conf(udir, addr, upstream, forward))
-            subprocess.run(["unbound", "-c", str(udir / "unbound.conf")], check=True,
-                           capture_output=True, timeout=10)
+            subprocess.run(
+                ["unbound", "-c", str(udir / "unbound.conf")],
+                check=True,
+                capture_output=True,
+                timeout=10,
+            )
             state["pids"][name] = int(_wait_file(udir / "unbound.pid", deadline, name))
         mark("unbound_started")
         _wait_file(run / "servers.ready", deadline, "lab servers", run / "servers.failed")
@@ -225,28 +300,37 @@ def up(extra_dirs: Iterable[str] = (), delay_ms: int | None = None) -> dict[str,
             "MAILSEC_EXTRA_PUBLIC_SUFFIXES": "test,lab.test",
             "MAILSEC_LAB_RUN": str(run),
         }
-        state.update({
-            "resolver": f"{dnslab.UNBOUND_ADDR}:53",
-            "ca_bundle": str(ca_bundle),
-            "authoritative": f"{dnslab.KNOT_ADDR}:53",
-            "tsig": {"name": dnslab.TSIG_NAME, "algorithm": "hmac-sha256", "secret": secret},
-            "env": env,
-            "trust_anchor": [f"test. DS {d}" for d in anchor],
-            "rogue_root": str(run / "pki" / "rogue-root.pem"),
-            "report_sinks": {"https": "https://rpt.lab.test/", "smtp": "smtp.lab.test:25",
-                             "mail_dir": str(run / "mail"), "reports_dir": str(run / "reports")},
-            "events": str(run / "events.jsonl"),
-            "scenario_dirs": [str(d) for d in scenario_dirs(extra_dirs)],
-            "zones": sorted(zones),
-            "knot_conf": str(knot_conf),
-            "unbound_conf": {n: str(run / n / "unbound.conf") for n, *_ in resolvers},
-            "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "startup_seconds": round(time.monotonic() - started, 3),
-            "timings": timings,
-        })
+        state.update(
+            {
+                "resolver": f"{dnslab.UNBOUND_ADDR}:53",
+                "ca_bundle": str(ca_bundle),
+                "authoritative": f"{dnslab.KNOT_ADDR}:53",
+                "tsig": {"name": dnslab.TSIG_NAME, "algorithm": "hmac-sha256", "secret": secret},
+                "env": env,
+                "trust_anchor": [f"test. DS {d}" for d in anchor],
+                "rogue_root": str(run / "pki" / "rogue-root.pem"),
+                "report_sinks": {
+                    "https": "https://rpt.lab.test/",
+                    "smtp": "smtp.lab.test:25",
+                    "mail_dir": str(run / "mail"),
+                    "reports_dir": str(run / "reports"),
+                },
+                "events": str(run / "events.jsonl"),
+                "scenario_dirs": [str(d) for d in scenario_dirs(extra_dirs)],
+                "zones": sorted(zones),
+                "knot_conf": str(knot_conf),
+                "unbound_conf": {n: str(run / n / "unbound.conf") for n, *_ in resolvers},
+                "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "startup_seconds": round(time.monotonic() - started, 3),
+                "timings": timings,
+            }
+        )
         if delay_ms is not None:
-            state.update(slow_resolver=f"{dnslab.SLOW_UNBOUND_ADDR}:53", delay_ms=delay_ms,
-                         delay_proxy=f"{dnslab.DELAY_ADDR}:53")
+            state.update(
+                slow_resolver=f"{dnslab.SLOW_UNBOUND_ADDR}:53",
+                delay_ms=delay_ms,
+                delay_proxy=f"{dnslab.DELAY_ADDR}:53",
+            )
         (run / "state.json").write_text(json.dumps(state, indent=1))
         POINTER.parent.mkdir(parents=True, exist_ok=True)
         POINTER.write_text(str(run))
@@ -273,7 +357,9 @@ def down(run_dir: Path | None = None, keep: bool = False) -> list[str]:
     for name, pid in pids.items():
         # never signal a recycled PID: the command line must be one of ours
         cmd = _pid_cmdline(pid)
-        if not _pid_alive(pid) or not any(w in cmd for w in ("knotd", "unbound", "tests.lab.servers")):
+        if not _pid_alive(pid) or not any(
+            w in cmd for w in ("knotd", "unbound", "tests.lab.servers")
+        ):
             continue
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
@@ -282,7 +368,9 @@ def down(run_dir: Path | None = None, keep: bool = False) -> list[str]:
     for pid in pids.values():
         while _pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.01)
-        if _pid_alive(pid) and any(w in _pid_cmdline(pid) for w in ("knotd", "unbound", "tests.lab.servers")):
+        if _pid_alive(pid) and any(
+            w in _pid_cmdline(pid) for w in ("knotd", "unbound", "tests.lab.servers")
+        ):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
     if POINTER.exists() and POINTER.read_text().strip() == str(run):

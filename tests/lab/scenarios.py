@@ -96,7 +96,9 @@ class Scenario:
         return self.domain.split(".")[0]
 
 
-def scenario_dirs(extra_dirs: Iterable[str | os.PathLike[str]] = (), use_env: bool = True) -> list[Path]:
+def scenario_dirs(
+    extra_dirs: Iterable[str | os.PathLike[str]] = (), use_env: bool = True
+) -> list[Path]:
     dirs = [BUILTIN_DIR]
     if use_env:
         dirs += [Path(d) for d in os.environ.get(ENV_DIRS, "").split(":") if d]
@@ -106,7 +108,9 @@ def scenario_dirs(extra_dirs: Iterable[str | os.PathLike[str]] = (), use_env: bo
     return dirs
 
 
-def load_scenarios(extra_dirs: Iterable[str | os.PathLike[str]] = (), use_env: bool = True) -> list[Scenario]:
+def load_scenarios(
+    extra_dirs: Iterable[str | os.PathLike[str]] = (), use_env: bool = True
+) -> list[Scenario]:
     """Every scenario from the built-in folder, $MAILSEC_LAB_SCENARIOS and `extra_dirs`."""
     scenarios: list[Scenario] = []
     for d in scenario_dirs(extra_dirs, use_env):
@@ -174,8 +178,17 @@ def _tls_range(path: Path, text: str) -> tuple[str, str]:
 
 def _parse(data: dict[str, object], path: Path) -> Scenario:
     known = {
-        "domain", "title", "dnssec", "selectors", "records", "other_zones", "smtp", "https",
-        "expect", "checklist", "note",
+        "domain",
+        "title",
+        "dnssec",
+        "selectors",
+        "records",
+        "other_zones",
+        "smtp",
+        "https",
+        "expect",
+        "checklist",
+        "note",
     }
     unknown = set(data) - known
     if unknown:
@@ -197,18 +210,21 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
     smtp: list[SmtpHost] = []
     for row in data.get("smtp", []):  # type: ignore[attr-defined]
         lo, hi = _tls_range(path, str(row.get("tls", "1.2-1.3")))
-        smtp.append(SmtpHost(
-            host=str(row["host"]).lower(),
-            ip=_check_ip(path, str(row["ip"])),
-            port=int(row.get("port", 25)),
-            starttls=bool(row.get("starttls", True)),
-            tls_min=lo, tls_max=hi,
-            cert=_cert(path, row),
-            banner_delay=float(row.get("banner_delay", 0.0)),
-            max_connections=int(row.get("max_connections", 0)),
-            window=float(row.get("window", 30.0)),
-            reoffer_starttls=bool(row.get("reoffer_starttls", False)),
-        ))
+        smtp.append(
+            SmtpHost(
+                host=str(row["host"]).lower(),
+                ip=_check_ip(path, str(row["ip"])),
+                port=int(row.get("port", 25)),
+                starttls=bool(row.get("starttls", True)),
+                tls_min=lo,
+                tls_max=hi,
+                cert=_cert(path, row),
+                banner_delay=float(row.get("banner_delay", 0.0)),
+                max_connections=int(row.get("max_connections", 0)),
+                window=float(row.get("window", 30.0)),
+                reoffer_starttls=bool(row.get("reoffer_starttls", False)),
+            )
+        )
 
     https: list[HttpsHost] = []
     for row in data.get("https", []):  # type: ignore[attr-defined]
@@ -221,21 +237,25 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                 line = str(f.get("pad_line", "x\r\n")).encode()
                 raw += line * ((pad_to - len(raw)) // len(line) + 1)
             ctype = f.get("content_type", "text/plain; charset=utf-8")
-            files.append(HttpFile(
-                path=str(f["path"]),
-                status=int(f.get("status", 200)),
-                content_type=str(ctype) if ctype != "" else None,
-                headers=tuple((str(k), str(v)) for k, v in f.get("headers", {}).items()),
-                body=raw,
-                generated=f.get("generated"),
-            ))
-        https.append(HttpsHost(
-            host=str(row["host"]).lower(),
-            ip=_check_ip(path, str(row["ip"])),
-            port=int(row.get("port", 443)),
-            cert=_cert(path, row),
-            files=tuple(files),
-        ))
+            files.append(
+                HttpFile(
+                    path=str(f["path"]),
+                    status=int(f.get("status", 200)),
+                    content_type=str(ctype) if ctype != "" else None,
+                    headers=tuple((str(k), str(v)) for k, v in f.get("headers", {}).items()),
+                    body=raw,
+                    generated=f.get("generated"),
+                )
+            )
+        https.append(
+            HttpsHost(
+                host=str(row["host"]).lower(),
+                ip=_check_ip(path, str(row["ip"])),
+                port=int(row.get("port", 443)),
+                cert=_cert(path, row),
+                files=tuple(files),
+            )
+        )
 
     expect = data.get("expect")
     if not isinstance(expect, dict):
@@ -279,16 +299,22 @@ def check_consistency(scenarios: Sequence[Scenario]) -> None:
     https_ips: dict[str, Path] = {}
     for s in scenarios:
         if s.domain in seen_domain:
-            raise ScenarioError(f"{s.path}: domain {s.domain} already defined in {seen_domain[s.domain]}")
+            raise ScenarioError(
+                f"{s.path}: domain {s.domain} already defined in {seen_domain[s.domain]}"
+            )
         seen_domain[s.domain] = s.path
         for h in s.smtp:
             key = (h.ip, h.port)
             if key in smtp_sockets:
-                raise ScenarioError(f"{s.path}: SMTP socket {h.ip}:{h.port} already used in {smtp_sockets[key]}")
+                raise ScenarioError(
+                    f"{s.path}: SMTP socket {h.ip}:{h.port} already used in {smtp_sockets[key]}"
+                )
             smtp_sockets[key] = s.path
         for w in s.https:
             if w.host in https_names:
-                raise ScenarioError(f"{s.path}: HTTPS host {w.host} already defined in {https_names[w.host]}")
+                raise ScenarioError(
+                    f"{s.path}: HTTPS host {w.host} already defined in {https_names[w.host]}"
+                )
             https_names[w.host] = s.path
             https_ips.setdefault(w.ip, s.path)
     for s in scenarios:

@@ -22,8 +22,12 @@ from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 log = logging.getLogger("lab.servers")
-TLS = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
-       "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+TLS = {
+    "1.0": ssl.TLSVersion.TLSv1,
+    "1.1": ssl.TLSVersion.TLSv1_1,
+    "1.2": ssl.TLSVersion.TLSv1_2,
+    "1.3": ssl.TLSVersion.TLSv1_3,
+}
 _seq = itertools.count(1)
 
 
@@ -35,7 +39,9 @@ class JsonLog:
         self.f.write(json.dumps({"t": round(time.time(), 3), **event}) + "\n")
 
 
-def server_context(cert: str, key: str, tls_min: str = "1.2", tls_max: str = "1.3") -> ssl.SSLContext:
+def server_context(
+    cert: str, key: str, tls_min: str = "1.2", tls_max: str = "1.3"
+) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     if tls_min in ("1.0", "1.1"):
@@ -57,8 +63,14 @@ class Spool:
         self.host = host
         self.events = events
 
-    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
-                          address: str, rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -66,16 +78,28 @@ class Spool:
         n = next(_seq)
         path = self.dir / f"{int(time.time() * 1000)}-{n}.eml"
         path.write_bytes(envelope.original_content or b"")
-        self.events.write(event="mail", host=self.host, mail_from=envelope.mail_from,
-                          rcpt_to=envelope.rcpt_tos, file=path.name, tls=session.ssl is not None)
+        self.events.write(
+            event="mail",
+            host=self.host,
+            mail_from=envelope.mail_from,
+            rcpt_to=envelope.rcpt_tos,
+            file=path.name,
+            tls=session.ssl is not None,
+        )
         return "250 2.0.0 OK queued"
 
 
 class ReofferSpool(Spool):
     """An MX that advertises STARTTLS again after the handshake (RFC 3207 §4.2 says MUST NOT)."""
 
-    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope,
-                          hostname: str, responses: list[str]) -> list[str]:
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
         session.host_name = hostname  # the 5-argument hook takes over this bookkeeping
         if session.ssl is not None and not any("STARTTLS" in r for r in responses):
             responses.insert(len(responses) - 1, "250-STARTTLS")
@@ -83,8 +107,9 @@ class ReofferSpool(Spool):
 
 
 class LabSMTP(SMTP):
-    def __init__(self, handler: Spool, row: dict[str, Any], history: list[float],
-                 events: JsonLog, **kw: Any) -> None:
+    def __init__(
+        self, handler: Spool, row: dict[str, Any], history: list[float], events: JsonLog, **kw: Any
+    ) -> None:
         super().__init__(handler, **kw)
         self.row = row
         self.history = history
@@ -107,21 +132,38 @@ class LabSMTP(SMTP):
         await super()._handle_client()
 
 
-async def start_smtp(run: Path, rows: list[dict[str, Any]], events: JsonLog) -> list[asyncio.Server]:
+async def start_smtp(
+    run: Path, rows: list[dict[str, Any]], events: JsonLog
+) -> list[asyncio.Server]:
     loop = asyncio.get_running_loop()
     servers = []
     for row in rows:
         ctx = None
         if row.get("starttls", True):
-            ctx = server_context(row["cert"], row["key"], row.get("tls_min", "1.2"), row.get("tls_max", "1.3"))
+            ctx = server_context(
+                row["cert"], row["key"], row.get("tls_min", "1.2"), row.get("tls_max", "1.3")
+            )
         history: list[float] = []
 
-        def factory(row: dict[str, Any] = row, ctx: ssl.SSLContext | None = ctx,
-                    history: list[float] = history) -> LabSMTP:
-            spool = (ReofferSpool if row.get("reoffer_starttls") else Spool)(run, row["host"], events)
-            return LabSMTP(spool, row, history, events,
-                           hostname=row["host"], ident="LabMTA ESMTP", tls_context=ctx,
-                           require_starttls=False, timeout=60)
+        def factory(
+            row: dict[str, Any] = row,
+            ctx: ssl.SSLContext | None = ctx,
+            history: list[float] = history,
+        ) -> LabSMTP:
+            spool = (ReofferSpool if row.get("reoffer_starttls") else Spool)(
+                run, row["host"], events
+            )
+            return LabSMTP(
+                spool,
+                row,
+                history,
+                events,
+                hostname=row["host"],
+                ident="LabMTA ESMTP",
+                tls_context=ctx,
+                require_starttls=False,
+                timeout=60,
+            )
 
         servers.append(await loop.create_server(factory, host=row["ip"], port=row.get("port", 25)))
     return servers
@@ -136,24 +178,34 @@ async def start_https(run: Path, conf: dict[str, Any], events: JsonLog) -> web.A
         host = (request.host or "").split(":")[0].lower().rstrip(".")
         vhost = vhosts.get(host)
         body = await request.read()
-        events.write(event="http", host=host, method=request.method, path=request.path_qs,
-                     headers=dict(request.headers), size=len(body))
+        events.write(
+            event="http",
+            host=host,
+            method=request.method,
+            path=request.path_qs,
+            headers=dict(request.headers),
+            size=len(body),
+        )
         if vhost and vhost.get("receiver"):
             if request.method != "POST":
                 return web.Response(status=405, text="POST reports here\n")
             n = next(_seq)
             stem = f"{int(time.time() * 1000)}-{n}"
             (reports / f"{stem}.body").write_bytes(body)
-            (reports / f"{stem}.json").write_text(json.dumps(
-                {"path": request.path_qs, "headers": dict(request.headers), "size": len(body)}))
+            (reports / f"{stem}.json").write_text(
+                json.dumps(
+                    {"path": request.path_qs, "headers": dict(request.headers), "size": len(body)}
+                )
+            )
             return web.Response(status=200, text="accepted\n")
         for f in (vhost or {}).get("files", []):
             if f["path"] == request.path:
                 headers = dict(f.get("headers", []))
                 if f.get("content_type"):
                     headers["Content-Type"] = f["content_type"]
-                return web.Response(status=f["status"], body=base64.b64decode(f["body_b64"]),
-                                    headers=headers)
+                return web.Response(
+                    status=f["status"], body=base64.b64decode(f["body_b64"]), headers=headers
+                )
         return web.Response(status=404, text="not found\n")
 
     app = web.Application(client_max_size=8 * 1024 * 1024)
@@ -168,8 +220,13 @@ async def start_https(run: Path, conf: dict[str, Any], events: JsonLog) -> web.A
         per = {v["host"]: server_context(v["cert"], v["key"]) for v in vs}
         default = server_context(conf["default_cert"], conf["default_key"])
 
-        def pick(sslobj: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext,
-                 per: dict[str, ssl.SSLContext] = per, ip: str = ip) -> None:
+        def pick(
+            sslobj: ssl.SSLObject,
+            name: str | None,
+            _ctx: ssl.SSLContext,
+            per: dict[str, ssl.SSLContext] = per,
+            ip: str = ip,
+        ) -> None:
             events.write(event="tls", ip=ip, sni=name)
             if name and name.lower() in per:
                 sslobj.context = per[name.lower()]
@@ -217,7 +274,9 @@ async def start_delay(listen: str, upstream: str, delay_ms: int) -> list[Any]:
     loop = asyncio.get_running_loop()
     delay = delay_ms / 1000
     up = (upstream, 53)
-    udp, _ = await loop.create_datagram_endpoint(lambda: DelayUDP(up, delay), local_addr=(listen, 53))
+    udp, _ = await loop.create_datagram_endpoint(
+        lambda: DelayUDP(up, delay), local_addr=(listen, 53)
+    )
 
     async def tcp(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -268,8 +327,11 @@ async def serve(run: Path) -> None:
 
 def main() -> None:
     run = Path(sys.argv[1])
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
     try:
         asyncio.run(serve(run))
     except Exception as e:
