@@ -338,7 +338,11 @@ def test_a_transient_servfail_is_no_alert_and_never_confirms_one(
         settings.ALERT_CONFIRM_DELAY = 0
         scheduled_check(domain)
         alerts = mails_to(lab, owner.email)
-        assert len(alerts) == 1
+        assert len(alerts) == 1, (
+            runs(domain),
+            list(domain.changes.values_list("kind", "state", "note")),
+            list(Notification.objects.filter(domain=domain).values_list("status", "error")),
+        )
         assert "The TLS-RPT record _smtp._tls.alert02.lab.test has disappeared." in text_of(
             alerts[0]
         )
