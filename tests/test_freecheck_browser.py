@@ -107,6 +107,14 @@ def test_the_free_check_fills_in_and_ends_with_a_score(
     # Filled in by htmx in place (no reload), monotonically, and no longer polling.
     assert page.evaluate("window.__loadedOnce") is True
     assert page.locator("#fc-results[hx-trigger]").count() == 0
+    if waiting[-1]:
+        stuck = FreeCheck.objects.get()
+        waiting_ids = page.locator(".fc-mech-waiting").evaluate_all("els => els.map(e => e.id)")
+        raise AssertionError(
+            f"cards still waiting {waiting_ids} after the score showed: status={stuck.status} "
+            f"report mechanisms={sorted((stuck.report or {}).get('mechanisms', {}))} "
+            f"partial={sorted(stuck.partial)} samples={waiting}"
+        )
     assert waiting[0] == 10 and waiting[-1] == 0, waiting
     assert waiting == sorted(waiting, reverse=True), waiting
     print("waiting cards as the page filled in:", waiting)
