@@ -89,7 +89,11 @@ class ReportAddress(models.Model):
 
     def rua_record(self, existing: str | None = None) -> str:
         """The `_smtp._tls` TXT record to publish (RFC 8460 §3), keeping the owner's own rua."""
-        ours = [f"mailto:{self.mailto}", self.https_url]
+        # RFC 8460 §3 allows only https: for web delivery: a plain-http site (development)
+        # offers the mail address alone.
+        ours = [f"mailto:{self.mailto}"]
+        if self.https_url.startswith("https://"):
+            ours.append(self.https_url)
         theirs: list[str] = []
         for part in (existing or "").split(";"):
             key, _, value = part.strip().partition("=")

@@ -323,10 +323,19 @@ def test_reparse_of_a_parsed_report_rewrites_it_in_place(address: ReportAddress)
     assert TlsReport.objects.count() == 1 and FailureDetail.objects.count() == 2
 
 
-def test_rua_record_keeps_the_owners_own_targets(address: ReportAddress) -> None:
+def test_rua_record_keeps_the_owners_own_targets(address: ReportAddress, settings: Any) -> None:
+    settings.SITE_ROOT = "https://mailsec.example"
     record = address.rua_record("v=TLSRPTv1; rua=mailto:tls@example.com")
     assert record.startswith("v=TLSRPTv1; rua=mailto:tls@example.com,mailto:tlsrpt+")
-    assert record.endswith(f"/tlsrpt/{address.token}")
+    assert record.endswith(f",https://mailsec.example/tlsrpt/{address.token}")
+
+
+def test_rua_record_offers_no_plain_http_uri(address: ReportAddress, settings: Any) -> None:
+    # RFC 8460 §3: only mailto: and https: are reporting URIs.
+    settings.SITE_ROOT = "http://127.0.0.1:8000"
+    record = address.rua_record()
+    assert "http://" not in record
+    assert record.startswith("v=TLSRPTv1; rua=mailto:tlsrpt+")
 
 
 class DashboardTestCase(BaseTestCase):
