@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -23,6 +22,7 @@ from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Mechanism
 from mailsec.accounts.scope import current_team, get_domain_or_404, get_run_or_404
 from mailsec.domains.forms import AddDomainForm, SelectorsForm
 from mailsec.domains.models import CheckRun, Domain
+from mailsec.freecheck import ratelimit
 from mailsec.scoring.chart import Chart, build_chart
 from mailsec.scoring.explain import explain
 
@@ -38,14 +38,9 @@ CHECK_NOW_LIMITS = ((60, 1, "domain"), (3600, 30, "user"))
 
 
 def _over_limit(key: str, limit: int, period: int) -> bool:
-    """A fixed-window counter in the shared cache (file or Redis: every process sees it)."""
-    bucket = f"ratelimit:{key}:{int(time.time() // period)}"
-    if cache.add(bucket, 1, period):
-        return limit < 1
-    try:
-        return cache.incr(bucket) > limit
-    except ValueError:  # expired between add() and incr()
-        return False
+    """A fixed-window counter shared by every process: the free check's (atomic in Redis, and
+    in the database without it, where the file cache's add/incr are not)."""
+    return ratelimit.hit(f"domains:{key}", limit, period) is not None
 
 
 @login_required
