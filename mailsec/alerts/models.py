@@ -175,10 +175,6 @@ class Change(models.Model):
     def reprobe_due_at(self) -> datetime:
         return self.created + confirm_delay()
 
-    @property
-    def mechanism_title(self) -> str:
-        return rules.title(self.mechanism) if self.mechanism else ""
-
     def evidence_lines(self, limit: int = 8) -> list[str]:
         """The evidence as a few plain lines for emails: what was asked, what came back."""
         ev = self.evidence or {}

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from checks.findings import Finding
 from checks.findings import Status as FindingStatus
 from mailsec.accounts.models import Team
 
@@ -293,9 +292,6 @@ class CheckRun(models.Model):
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
 
-    def finding_objects(self) -> list[Finding]:
-        return [Finding.from_dict(f) for f in self.findings]
-
     def worst_finding(self) -> dict[str, Any] | None:
         """The finding people should look at first: fail, then could-not-check, then warn."""
         if self.worst is not None:
@@ -336,10 +332,6 @@ class CheckRun(models.Model):
 
     def regressions_since(self, prev: CheckRun | None) -> list[MechanismChange]:
         return [c for c in self.changes_since(prev) if c.worse]
-
-    def mechanism_signature(self) -> tuple[tuple[str, str], ...]:
-        """What a chart compares to mark 'something changed' cheaply."""
-        return tuple(sorted(self.mechanisms.items()))
 
     # --- Life cycle (called by the task) ---------------------------------------------
 
