@@ -27,6 +27,7 @@ from reports.models import (
     ReportAddress,
     TlsReport,
     insert_details,
+    policy_fields,
     report_fields,
 )
 from reports.parse import ParsedReport, ReportRejected, parse_report
@@ -138,15 +139,7 @@ def _store_by_orm(
     for (i, _), report in zip(new.values(), created, strict=True):
         stored[keys[i]] = report
     policy_rows = PolicyResult.objects.bulk_create(
-        PolicyResult(
-            report=report,
-            policy_type=p.policy_type,
-            policy_domain=p.policy_domain,
-            policy_strings=p.policy_strings,
-            mx_hosts=p.mx_hosts,
-            successful=p.successful,
-            failed=p.failed,
-        )
+        PolicyResult(report=report, **policy_fields(p))
         for i, report in new.values()
         for p in parsed_of[i].policies
     )

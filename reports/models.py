@@ -24,6 +24,7 @@ from reports import conf
 from reports.mail import DkimOutcome, extract_report, make_dnsfunc, verify_dkim
 from reports.parse import FailureDetail as ParsedDetail
 from reports.parse import ParsedReport, ReportRejected, decode, parse_report
+from reports.parse import PolicyResult as ParsedPolicy
 
 if TYPE_CHECKING:
     from mailsec.domains.models import Domain
@@ -463,6 +464,18 @@ def report_fields(address: ReportAddress, parsed: ParsedReport) -> dict[str, Any
     }
 
 
+def policy_fields(policy: ParsedPolicy) -> dict[str, Any]:
+    """The PolicyResult columns of one parsed policy (without its report)."""
+    return {
+        "policy_type": policy.policy_type,
+        "policy_domain": policy.policy_domain,
+        "policy_strings": policy.policy_strings,
+        "mx_hosts": policy.mx_hosts,
+        "successful": policy.successful,
+        "failed": policy.failed,
+    }
+
+
 class TlsReportQuerySet(models.QuerySet["TlsReport"]):
     def store(
         self, address: ReportAddress, parsed: ParsedReport, replace: TlsReport | None = None
@@ -478,16 +491,7 @@ class TlsReportQuerySet(models.QuerySet["TlsReport"]):
             report.save()
             report.policies.all().delete()
         policies = PolicyResult.objects.bulk_create(
-            PolicyResult(
-                report=report,
-                policy_type=p.policy_type,
-                policy_domain=p.policy_domain,
-                policy_strings=p.policy_strings,
-                mx_hosts=p.mx_hosts,
-                successful=p.successful,
-                failed=p.failed,
-            )
-            for p in parsed.policies
+            PolicyResult(report=report, **policy_fields(p)) for p in parsed.policies
         )
         store_details(report, policies, parsed)
         return report
