@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from checks import https, mx
+from checks import https, mx, tlsrpt
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
 from checks.findings import Collector, Finding, Mechanism, Status
@@ -1415,7 +1415,7 @@ def _tlsrpt_finding(ctx: CheckContext, answer: DnsAnswer, out: Collector) -> Non
             "that fail to deliver (RFC 8461 §6).",
             subject=subject,
             evidence=answer.evidence(),
-            fix=f'_smtp._tls.{ctx.domain}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{ctx.domain}"',
+            fix=tlsrpt.record_fix(ctx.domain),
         )
 
 
