@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from mailsec.env import env_int, env_str
+from reports import conf
 from reports.explain import explain
 from reports.join import sight
 from reports.models import FailureDetail, ReportAddress, TlsReport
@@ -43,27 +43,6 @@ log = logging.getLogger(__name__)
 KIND_NEW_TYPE = "tlsrpt-new-type"
 KIND_FAILURE_RATE = "tlsrpt-failure-rate"
 QUIET_DAYS = 7
-
-
-def failure_rate_threshold() -> float:
-    from django.conf import settings
-
-    value = getattr(
-        settings, "TLSRPT_ALERT_FAILURE_RATE", env_str("TLSRPT_ALERT_FAILURE_RATE", "0.05")
-    )
-    return float(value)
-
-
-def min_sessions() -> int:
-    from django.conf import settings
-
-    return int(
-        getattr(
-            settings,
-            "TLSRPT_ALERT_MIN_SESSIONS",
-            env_int("TLSRPT_ALERT_MIN_SESSIONS", 20, minimum=1),
-        )
-    )
 
 
 def _open_change(domain: Domain, key: str, **fields: Any) -> Change | None:
@@ -160,9 +139,9 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         ok=Sum("total_successful"), failed=Sum("total_failed")
     )
     ok, failed = totals["ok"] or 0, totals["failed"] or 0
-    threshold = failure_rate_threshold()
+    threshold = conf.alert_failure_rate()
     key = KIND_FAILURE_RATE
-    if ok + failed >= min_sessions() and failed / (ok + failed) > threshold:
+    if ok + failed >= conf.alert_min_sessions() and failed / (ok + failed) > threshold:
         rate = failed / (ok + failed)
         change = _open_change(
             domain,
@@ -183,7 +162,7 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         )
         if change is not None:
             events.append(change)
-    elif ok + failed >= min_sessions() and day >= _latest_day(address):
+    elif ok + failed >= conf.alert_min_sessions() and day >= _latest_day(address):
         _recover(domain, key)
 
     # Failure types quiet for QUIET_DAYS report days are closed, so a return is news again.

@@ -91,3 +91,21 @@ def daily_reports_per_address() -> int:
             env_int("TLSRPT_DAILY_REPORTS_PER_ADDRESS", 2000, minimum=0),
         )
     )
+
+
+def alert_failure_rate() -> float:
+    """A day's share of failed sessions above which an alert goes out (reports/alerts.py)."""
+    return float(
+        _setting(  # type: ignore[arg-type]
+            "TLSRPT_ALERT_FAILURE_RATE", env_str("TLSRPT_ALERT_FAILURE_RATE", "0.05")
+        )
+    )
+
+
+def alert_min_sessions() -> int:
+    """Sessions a day needs before its failure rate can make an alert."""
+    return int(
+        _setting(  # type: ignore[call-overload]
+            "TLSRPT_ALERT_MIN_SESSIONS", env_int("TLSRPT_ALERT_MIN_SESSIONS", 20, minimum=1)
+        )
+    )
