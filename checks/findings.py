@@ -7,8 +7,9 @@ the checklist's check ID (e.g. ``MTASTS-30``), so the code, the fixtures and the
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 class Status(enum.StrEnum):
@@ -157,6 +158,25 @@ class DomainReport:
         )
 
 
+@dataclass
+class Problem:
+    """One thing wrong with a parsed record or policy, before it becomes a finding."""
+
+    check_id: str
+    status: Status
+    message: str
+    # True when a strict sender would reject the whole record or policy because of it.
+    invalidates: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.check_id, "status": str(self.status), "message": self.message}
+
+
+class ParsedRecord(Protocol):
+    raw: str
+    problems: list[Problem]
+
+
 class Collector:
     """Accumulates the findings of one mechanism, so evaluators read as a list of rules."""
 
@@ -185,3 +205,28 @@ class Collector:
         )
         self.findings.append(finding)
         return finding
+
+    def add_record_problems(
+        self,
+        records: Iterable[ParsedRecord],
+        *,
+        subject: str,
+        evidence: dict[str, Any],
+        fix: str,
+    ) -> None:
+        """Each distinct problem of the candidate records once; `fix` only on FAIL and WARN."""
+        seen: set[tuple[str, str]] = set()
+        for record in records:
+            for problem in record.problems:
+                key = (problem.check_id, problem.message)
+                if key in seen:
+                    continue
+                seen.add(key)
+                self.add(
+                    problem.check_id,
+                    problem.status,
+                    problem.message,
+                    subject=subject,
+                    evidence={**evidence, "record": record.raw},
+                    fix=fix if problem.status in {Status.FAIL, Status.WARN} else "",
+                )

@@ -19,7 +19,7 @@ from typing import Any
 from checks import https, mx, tlsrpt
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
-from checks.findings import Collector, Finding, Mechanism, Status
+from checks.findings import Collector, Finding, Mechanism, Problem, Status
 
 MECHANISM = Mechanism.MTASTS
 
@@ -38,18 +38,6 @@ _POLICY_LINE = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]{0,31}):[ \t]*(.*?)[ \t]*"
 _LDH_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 KNOWN_POLICY_KEYS = ("version", "mode", "max_age", "mx")
 MODES = ("enforce", "testing", "none")
-
-
-@dataclass
-class Problem:
-    check_id: str
-    status: Status
-    message: str
-    # True when a strict RFC 8461 sender would reject the whole record or policy because of it.
-    invalidates: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.check_id, "status": str(self.status), "message": self.message}
 
 
 # --------------------------------------------------------------------------------------------
@@ -940,22 +928,9 @@ def _record_findings(
             subject=subject,
             evidence=txt_ev,
         )
-    reported: set[tuple[str, str]] = set()
-    for record in state.candidates:
-        for problem in record.problems:
-            key = (problem.check_id, problem.message)
-            if key in reported:
-                continue
-            reported.add(key)
-            fix = record_fix(ctx.domain) if problem.status in {Status.FAIL, Status.WARN} else ""
-            out.add(
-                problem.check_id,
-                problem.status,
-                problem.message,
-                subject=subject,
-                evidence={**txt_ev, "record": record.raw},
-                fix=fix,
-            )
+    out.add_record_problems(
+        state.candidates, subject=subject, evidence=txt_ev, fix=record_fix(ctx.domain)
+    )
     if state.record_status == "valid" and state.record is not None:
         out.add(
             "MTASTS-05",

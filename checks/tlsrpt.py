@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from checks import mx
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
-from checks.findings import Collector, Finding, Mechanism, Status
+from checks.findings import Collector, Finding, Mechanism, Problem, Status
 
 MECHANISM = Mechanism.TLSRPT
 
@@ -25,14 +25,6 @@ _EXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 _EXT_VALUE = re.compile(r"[\x21-\x3a\x3c\x3e-\x7e]+")
 _HOST = re.compile(r"(?=.{1,253}$)((?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)*(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 MIN_TTL = 3600  # heuristic (RFC 8460 §7 asks for a large TTL or DNSSEC)
-
-
-@dataclass
-class Problem:
-    check_id: str
-    status: Status
-    message: str
-    invalidates: bool = False
 
 
 @dataclass
@@ -350,21 +342,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=subject,
             evidence=ev,
         )
-    seen: set[tuple[str, str]] = set()
-    for record in state.candidates:
-        for problem in record.problems:
-            if (problem.check_id, problem.message) in seen:
-                continue
-            seen.add((problem.check_id, problem.message))
-            fix = record_fix(ctx.domain) if problem.status in {Status.FAIL, Status.WARN} else ""
-            out.add(
-                problem.check_id,
-                problem.status,
-                problem.message,
-                subject=subject,
-                evidence={**ev, "record": record.raw},
-                fix=fix,
-            )
+    out.add_record_problems(
+        state.candidates, subject=subject, evidence=ev, fix=record_fix(ctx.domain)
+    )
     if state.status == "valid" and state.record is not None:
         out.add(
             "TLSRPT-05",
