@@ -682,20 +682,13 @@ class _Context:
 
 
 async def _policy_context(ctx: CheckContext, hosts: list[str]) -> _Context:
-    out = _Context()
-    try:
-        from checks import mtasts
+    from checks import dane, mtasts
 
-        get_policy = mtasts.get_policy
-    except (ImportError, AttributeError):  # the MTA-STS module is not there (yet)
-        get_policy = None
-    if get_policy is not None:
-        state = await get_policy(ctx)
-        if state is not None:
-            out.sts_mode = getattr(state, "mode", None)
-            out.sts_usable = bool(getattr(state, "usable", False))
-            out.patterns = list(getattr(state, "patterns", []) or [])
-    from checks import dane
+    out = _Context()
+    state = await mtasts.get_policy(ctx)
+    out.sts_mode = state.mode
+    out.sts_usable = state.usable
+    out.patterns = list(state.patterns)
 
     states = await asyncio.gather(*(dane.get_tlsa(ctx, h) for h in hosts))
     out.dane_hosts = {st.host for st in states if st.applies}
@@ -703,17 +696,9 @@ async def _policy_context(ctx: CheckContext, hosts: list[str]) -> _Context:
 
 
 def _pattern_matches(pattern: str, host: str) -> bool:
-    try:
-        from checks import mtasts
+    from checks import mtasts
 
-        return bool(mtasts.policy_matches(pattern, host))
-    except (ImportError, AttributeError):
-        # RFC 8461 §4.1: a pattern is a name or "*." + name matching exactly one left-most label.
-        return certs.dns_id_matches(pattern, host) or (
-            pattern.startswith("*.")
-            and host.count(".") == pattern.count(".")
-            and host.endswith(pattern[1:].lower())
-        )
+    return mtasts.policy_matches(pattern, host)
 
 
 def _dane_ok(ctx: CheckContext, probe: SmtpProbe, dane_state: Any) -> bool:
