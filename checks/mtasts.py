@@ -1145,22 +1145,15 @@ def _tls_number(value: object) -> float | None:
 
 async def _probe_all(
     ctx: CheckContext, hosts: list[mx.MxHost]
-) -> dict[str, list[tuple[str, object]]] | None:
-    try:
-        from checks import starttls  # colleague's module; looked up at run time
-    except ImportError:
-        return None
-    probe_mx = getattr(starttls, "probe_mx", None)
-    if probe_mx is None:
-        return None
+) -> dict[str, list[tuple[str, object]]]:
+    from checks import starttls
+
     pairs = [(h.name, a) for h in hosts for a in h.addresses]
-    probe_plan = getattr(starttls, "probe_plan", None)
-    if probe_plan is not None:
-        # Only the pairs the STARTTLS check probes (bounded per run, in preference order).
-        planned = set((await probe_plan(ctx))[0])
-        pairs = [pair for pair in pairs if pair in planned]
+    # Only the pairs the STARTTLS check probes (bounded per run, in preference order).
+    planned = set((await starttls.probe_plan(ctx))[0])
+    pairs = [pair for pair in pairs if pair in planned]
     results = await asyncio.gather(
-        *(probe_mx(ctx, name, addr) for name, addr in pairs), return_exceptions=True
+        *(starttls.probe_mx(ctx, name, addr) for name, addr in pairs), return_exceptions=True
     )
     probes: dict[str, list[tuple[str, object]]] = {h.name: [] for h in hosts}
     for (name, addr), res in zip(pairs, results, strict=True):
@@ -1286,14 +1279,6 @@ async def _validation_findings(
 ) -> None:
     """MTASTS-32 and MTASTS-36: would a sender applying the policy accept each MX?"""
     probes = await _probe_all(ctx, [h for h in mxset.hosts if h.addresses])
-    if probes is None:
-        out.add(
-            "MTASTS-32",
-            Status.INFO,
-            "The MX hosts' TLS was not checked against the policy (STARTTLS probe not available).",
-            subject=ctx.domain,
-        )
-        return
     matched_names = {h.name for h in matched}
     all_ok = True
     for host in mxset.hosts:

@@ -18,21 +18,6 @@ from checks.findings import Collector, Finding, Mechanism, Status
 
 MECHANISM = Mechanism.MX
 
-# Selectors tried for the null-MX "is this domain used for sending?" heuristic (MX-03) when the
-# DKIM module is not available. The DNS client caches per run, so the DKIM module's own queries
-# for the same names cost nothing extra.
-_COMMON_DKIM_SELECTORS = (
-    "default",
-    "selector1",
-    "selector2",
-    "google",
-    "k1",
-    "s1",
-    "s2",
-    "dkim",
-    "mail",
-)
-
 _LDH_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 
 
@@ -147,29 +132,10 @@ async def get_mx(ctx: CheckContext) -> MxSet:
 
 async def _sending_signs(ctx: CheckContext) -> list[str]:
     """Evidence that a null-MX domain sends mail anyway: DKIM keys or a BIMI record."""
-    signs: list[str] = []
-    keys_found: list[str] | None = None
-    try:
-        from checks import dkim  # written by a colleague; optional at run time
+    from checks import dkim
 
-        get_keys = getattr(dkim, "get_keys", None)
-    except ImportError:
-        get_keys = None
-    if get_keys is not None:
-        try:
-            keys_found = _describe_keys(await get_keys(ctx))
-        except Exception:  # their bug must not hide our rule; fall back to our own lookups
-            keys_found = None
-    if keys_found is None:
-        selectors = list(dict.fromkeys([*ctx.config.dkim_selectors, *_COMMON_DKIM_SELECTORS]))
-        answers = await asyncio.gather(
-            *(ctx.dns.query(f"{s}._domainkey.{ctx.domain}", "TXT") for s in selectors)
-        )
-        keys_found = [
-            f"{s}._domainkey.{ctx.domain}"
-            for s, a in zip(selectors, answers, strict=True)
-            if any("p=" in t for t in a.texts())
-        ]
+    signs: list[str] = []
+    keys_found = _describe_keys(await dkim.get_keys(ctx))
     signs.extend(f"DKIM key at {name}" for name in keys_found)
     signs.extend(await _spf_senders(ctx))
     bimi = await ctx.dns.query(f"default._bimi.{ctx.domain}", "TXT")

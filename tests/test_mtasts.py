@@ -275,19 +275,12 @@ def evaluate(
         result.per_address = [https.AddressOutcome("192.0.2.13", True, status=status)]
         return result
 
-    import sys
-    import types
-
-    fake_starttls = types.ModuleType("checks.starttls")
+    from checks import starttls
 
     async def probe_mx(ctx: Any, host: str, address: str) -> FakeProbe:
         return (probes or {}).get(host, FakeProbe())
 
-    fake_starttls.probe_mx = probe_mx  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "checks.starttls", fake_starttls)
-    import checks
-
-    monkeypatch.setattr(checks, "starttls", fake_starttls, raising=False)
+    monkeypatch.setattr(starttls, "probe_mx", probe_mx)
     monkeypatch.setattr(https, "fetch", fake_fetch)
     ctx = make_ctx("example.org", ZONE if zone is None else zone)
     return asyncio.run(mtasts.evaluate(ctx))
