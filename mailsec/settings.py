@@ -258,6 +258,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mailsec.hosting.tasks.watch_certificates",
         "schedule": timedelta(hours=12),
     },
+    # TLS-RPT: raw reports whose parse task was lost are queued again (nothing is lost).
+    "reports-sweep-pending": {
+        "task": "reports.tasks.sweep_pending_reports",
+        "schedule": timedelta(minutes=2),
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------
