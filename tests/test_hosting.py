@@ -212,10 +212,15 @@ class MxLoopTestCase(HostingCase):
             service.enable(self.domain)
 
     def test_it_hosts_one_name_for_one_team_only(self) -> None:
-        self.host()
+        policy = self.host()
         other = Domain.objects.create(team=self.charlies_team, name="example.org", verified_at=T0)
         with fake_dns(), self.assertRaises(service.HostingRefused):
             service.enable(other)
+        # winding down, the name is still the owner's ("Keep hosting" may follow)
+        service.disable(policy, now=T0)
+        with fake_dns(), self.assertRaises(service.HostingRefused):
+            service.enable(other)
+        assert HostedPolicy.objects.get() == policy
 
     def test_it_alerts_at_21_and_7_days_once_each(self) -> None:
         policy = self.host()
@@ -401,16 +406,195 @@ class PageTestCase(HostingCase):
         assert b"mode: none\r\n" in r.content
 
 
+ZONE = {
+    "MAILSEC_POLICY_ZONE": "policy.mailsec.example",
+    "MAILSEC_POLICY_DNS_SERVER": ("127.0.0.1", 53),
+}
+
+
+@override_settings(**ZONE)
 class DeleteTestCase(HostingCase):
-    @override_settings(
-        MAILSEC_POLICY_ZONE="policy.mailsec.example", MAILSEC_POLICY_DNS_SERVER=("127.0.0.1", 53)
-    )
-    def test_it_withdraws_the_zone_record_when_the_domain_is_deleted(self) -> None:
+    """Deleting a domain whose policy senders may hold keeps it served as mode none, detached,
+    until the old max_age has passed (RFC 8461 §8.3); anything else goes at once."""
+
+    @contextmanager
+    def zone(self) -> Iterator[dict[str, mock.MagicMock]]:
         from mailsec.hosting.zone import PolicyZone
 
-        with mock.patch.object(PolicyZone, "publish"):
-            policy = self.host()
-        assert policy.published_id == policy.policy_id
-        with mock.patch.object(PolicyZone, "withdraw") as withdraw:
+        with (
+            mock.patch.object(PolicyZone, "publish") as publish,
+            mock.patch.object(PolicyZone, "withdraw") as withdraw,
+        ):
+            yield {"publish": publish, "withdraw": withdraw}
+
+    def delete_domain(self) -> None:
+        with self.captureOnCommitCallbacks(execute=True):
             self.domain.delete()
-        withdraw.assert_called_once_with("example.org")
+
+    def test_it_withdraws_a_mode_none_policy_with_its_domain(self) -> None:
+        with self.zone():
+            policy = self.host(mode="none")
+        assert policy.published_id  # there is a TXT in our zone to withdraw
+        assert policy.deletion_notice == ""
+        with self.zone() as zone:
+            self.delete_domain()
+        zone["withdraw"].assert_called_once_with("example.org")
+        assert not HostedPolicy.objects.exists()
+        assert self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org").status_code == 404
+
+    def test_it_deletes_a_policy_never_served_with_its_domain(self) -> None:
+        with self.zone():
+            self.host()
+        self.domain.verified_at = None  # servable() never answered for it
+        self.domain.save()
+        with self.zone():
+            self.delete_domain()
+        assert not HostedPolicy.objects.exists()
+
+    def test_it_serves_mode_none_after_the_domain_is_deleted_then_releases(self) -> None:
+        with self.zone():
+            policy = self.host(["mx1.example.org"], mode="enforce", max_age=86400)
+        old_id = policy.policy_id
+        mail.outbox.clear()
+        before = timezone.now()
+        notice = policy.deletion_notice
+        assert "mode: none at mta-sts.example.org until " in notice
+        assert "remove your mta-sts and _mta-sts records only after that" in notice
+        with self.zone() as zone:
+            self.delete_domain()
+        zone["withdraw"].assert_not_called()
+        policy = HostedPolicy.objects.get()
+        assert policy.domain is None and policy.state == HostedPolicy.State.DISABLING
+        assert policy.release_at is not None
+        assert before + timedelta(days=1) <= policy.release_at <= timezone.now() + timedelta(days=1)
+        assert f"{policy.release_at:%Y-%m-%d %H:%M} UTC" in notice
+        assert policy.policy_id != old_id and "mode: none\r\n" in policy.text
+        zone["publish"].assert_called_once_with("example.org", policy.policy_id)
+        assert policy.published_id == policy.policy_id
+        assert list(policy.events.values_list("kind", flat=True))[0] == "detached"
+        assert mail.outbox == []  # nobody left to tell
+
+        r = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org")
+        assert r.status_code == 200 and r.content == policy.text.encode()
+        with fake_dns(points=True):
+            ask = self.client.get("/hosting/ask", {"domain": "mta-sts.example.org"})
+        assert ask.status_code == 200
+
+        # The beat tasks: no MX loop for it (nobody's MX to follow), the certificate watch
+        # records without mailing anyone.
+        from mailsec.hosting import tasks
+
+        looked_up = mock.AsyncMock(side_effect=AssertionError("MX looked up"))
+        with mock.patch.object(lookups, "live_mx", looked_up), self.zone() as zone:
+            assert tasks.sync_all() == 0
+        zone["withdraw"].assert_not_called()
+        reading = CertReading(timezone.now() + timedelta(days=5))
+        with mock.patch.object(service, "read_certificate", return_value=reading):
+            assert tasks.watch_certificates() == 1
+        assert policy.events.filter(kind="cert").exists() and mail.outbox == []
+
+        # past release_at: the release task withdraws the TXT and nothing is left
+        later = policy.release_at + timedelta(seconds=1)
+        with (
+            mock.patch.object(timezone, "now", return_value=later),
+            mock.patch.object(lookups, "live_mx", looked_up),
+            self.zone() as zone,
+        ):
+            assert tasks.sync_all() == 1
+        zone["withdraw"].assert_called_once_with("example.org")
+        assert not HostedPolicy.objects.exists()
+        assert self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org").status_code == 404
+        with fake_dns(points=True):
+            ask = self.client.get("/hosting/ask", {"domain": "mta-sts.example.org"})
+        assert ask.status_code == 403
+        assert mail.outbox == []
+
+    def test_it_keeps_the_release_time_of_a_disable_under_way(self) -> None:
+        with self.zone():
+            policy = self.host(mode="enforce")
+            service.disable(policy, now=T0)
+        release_at, disabling_id = policy.release_at, policy.policy_id
+        assert release_at is not None
+        assert f"until {release_at:%Y-%m-%d %H:%M} UTC" in policy.deletion_notice
+        with self.zone() as zone:
+            self.delete_domain()
+        policy = HostedPolicy.objects.get()
+        assert policy.domain is None and policy.release_at == release_at
+        # already mode none: senders that fetched it keep it, no new id needed
+        assert policy.policy_id == disabling_id
+        zone["withdraw"].assert_not_called()
+
+    def test_it_retires_the_policies_of_a_deleted_team(self) -> None:
+        with self.zone():
+            self.host(mode="testing")
+        with self.zone() as zone, self.captureOnCommitCallbacks(execute=True):
+            self.team.delete()
+        policy = HostedPolicy.objects.get()
+        assert policy.domain is None and "mode: none\r\n" in policy.text
+        zone["withdraw"].assert_not_called()
+
+    def test_another_team_takes_the_name_over(self) -> None:
+        with self.zone():
+            self.host(mode="enforce")
+        with self.zone():
+            self.delete_domain()
+        retiring = HostedPolicy.objects.get()
+        theirs = Domain.objects.create(team=self.charlies_team, name="example.org", verified_at=T0)
+        with fake_dns(["mx9.example.net"]), self.zone() as zone:
+            policy = service.enable(theirs)
+        # the retiring row is gone, but not the TXT: the new id is written over it
+        zone["withdraw"].assert_not_called()
+        zone["publish"].assert_called_once_with("example.org", policy.policy_id)
+        assert not HostedPolicy.objects.filter(pk=retiring.pk).exists()
+        assert policy.domain == theirs and policy.state == HostedPolicy.State.ACTIVE
+        r = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org")
+        assert r.content == policy.text.encode() and b"mx: mx9.example.net\r\n" in r.content
+
+    def test_a_refused_takeover_leaves_the_retiring_policy_served(self) -> None:
+        with self.zone():
+            self.host(mode="enforce")
+        with self.zone():
+            self.delete_domain()
+        retiring = HostedPolicy.objects.get()
+        theirs = Domain.objects.create(team=self.charlies_team, name="example.org", verified_at=T0)
+        with fake_dns(failed=True), self.zone(), self.assertRaises(service.HostingRefused):
+            service.enable(theirs)
+        assert HostedPolicy.objects.servable().get() == retiring
+
+    def test_a_detached_policy_is_on_no_teams_page(self) -> None:
+        with self.zone():
+            self.host(mode="enforce")
+        with self.zone():
+            self.delete_domain()
+        retiring = HostedPolicy.objects.get()
+        again = Domain.objects.create(team=self.team, name="example.org", verified_at=T0)
+        theirs = Domain.objects.create(team=self.charlies_team, name="example.org", verified_at=T0)
+        for user, domain in ((self.alice, again), (self.bob, again), (self.charlie, theirs)):
+            self.client.force_login(user)
+            with fake_dns():
+                pages = [
+                    self.client.get(reverse("hosting:page", args=[domain.code])),
+                    self.client.get(reverse("domains:details", args=[domain.code])),
+                    self.client.get(reverse("domains:index")),
+                ]
+            for r in pages:
+                assert r.status_code == 200
+                self.assertNotContains(r, retiring.policy_id)
+                self.assertNotContains(r, "mode none")
+            self.assertContains(pages[0], "Host MTA-STS for example.org")
+            # and no action of the page reaches it
+            with fake_dns():
+                self.client.post(reverse("hosting:update", args=[domain.code]), {"mode": "enforce"})
+                self.client.post(reverse("hosting:disable", args=[domain.code]))
+        retiring.refresh_from_db()
+        assert retiring.domain is None and retiring.state == HostedPolicy.State.DISABLING
+
+    def test_readiness_of_a_detached_policy_is_never_ready(self) -> None:
+        from mailsec.hosting.readiness import enforce_readiness
+
+        with self.zone():
+            self.host(mode="enforce")
+        with self.zone():
+            self.delete_domain()
+        readiness = enforce_readiness(HostedPolicy.objects.get(), timezone.now())
+        assert not readiness.ready and readiness.reasons == ["The domain was deleted."]

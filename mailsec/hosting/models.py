@@ -3,7 +3,8 @@
 The model owns the rules of the closed loop (`apply_mx`, `release_due`): a new MX joins the
 policy at once, a departed MX stays listed until every sender that may hold a policy naming it
 has had to refetch (max_age), and turning hosting off serves `mode: none` for max_age before
-the name is released. Every change to the text gets a new id; the caller then publishes the
+the name is released. Deleting the domain turns hosting off the same way (`detach`): the
+policy outlives its domain, with no team, until it is released. Every change to the text gets a new id; the caller then publishes the
 id in our zone (`zone.PolicyZone`) and tells the owner (`notify.tell`).
 """
 
@@ -13,6 +14,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from mailsec.domains.models import Domain
@@ -21,10 +23,11 @@ from mailsec.hosting import policy as rules
 
 class HostedPolicyQuerySet(models.QuerySet["HostedPolicy"]):
     def servable(self) -> HostedPolicyQuerySet:
-        """Policies we answer for: active or winding down (mode none), on a verified domain."""
+        """Policies we answer for: active or winding down (mode none) on a verified domain, and
+        detached ones winding down after their domain was deleted."""
         return self.filter(
+            Q(domain__verified_at__isnull=False) | Q(domain__isnull=True),
             state__in=[HostedPolicy.State.ACTIVE, HostedPolicy.State.DISABLING],
-            domain__verified_at__isnull=False,
         )
 
 
@@ -40,7 +43,12 @@ class HostedPolicy(models.Model):
         OFF = "off"  # released: nothing served, no certificate, no TXT in our zone
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    domain = models.OneToOneField(Domain, models.CASCADE, related_name="hosted_policy")
+    # NULL once the domain is deleted while senders may still hold a testing/enforce copy:
+    # the policy then serves mode none until release_at (signals.retire_with_domain). A
+    # policy nobody can have cached is deleted with its domain instead.
+    domain = models.OneToOneField(
+        Domain, models.SET_NULL, null=True, blank=True, related_name="hosted_policy"
+    )
     # The served name, unique across teams: two teams may both verify a domain, only one
     # policy can answer on mta-sts.<name>.
     name = models.CharField(max_length=253, unique=True)
@@ -70,6 +78,15 @@ class HostedPolicy(models.Model):
     created = models.DateTimeField(default=timezone.now)
 
     objects = HostedPolicyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # A detached policy only ever winds down: nobody is left to follow MX for.
+            models.CheckConstraint(
+                condition=Q(domain__isnull=False) | Q(state="disabling"),
+                name="detached_policy_is_disabling",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"hosted policy for {self.name}"
@@ -162,6 +179,56 @@ class HostedPolicy(models.Model):
     def resume(self) -> None:
         self.state = self.State.ACTIVE
         self.release_at = None
+
+    @property
+    def is_detached(self) -> bool:
+        return self.domain_id is None
+
+    def outlives_domain(self) -> bool:
+        """Must this policy stay served after its domain is deleted? Yes when senders may hold
+        a testing/enforce copy (it is served in such a mode, or already winding down): on a
+        cached enforce policy that no longer matches the new MX they would refuse mail for up
+        to max_age (RFC 8461 §8.3). A policy never served, or served in mode none, may go."""
+        if self.domain is None or not self.domain.is_verified or not self.text:
+            return False  # never served: servable() needs a verified domain and a text
+        if self.state == self.State.DISABLING:
+            return True
+        return self.state == self.State.ACTIVE and self.mode != self.Mode.NONE
+
+    def retirement_end(self, now: datetime) -> datetime:
+        """Until when mode none is served once the domain is deleted: the old max_age from
+        now, or the end of a safe disable already under way."""
+        if self.state == self.State.DISABLING and self.release_at is not None:
+            return self.release_at
+        return now + timedelta(seconds=self.max_age)
+
+    @property
+    def deletion_notice(self) -> str:
+        """For the domain's delete confirmation: what deleting the domain does to hosting
+        ("" when nothing outlives it)."""
+        if not self.outlives_domain():
+            return ""
+        until = self.retirement_end(timezone.now())
+        return (
+            f"mailsec keeps serving mode: none at mta-sts.{self.name} until "
+            f"{until:%Y-%m-%d %H:%M} UTC so senders that cached your policy deliver to your "
+            "new servers; remove your mta-sts and _mta-sts records only after that."
+        )
+
+    def detach(self, now: datetime) -> None:
+        """The domain is being deleted: let go of it and serve mode none until retirement_end
+        (a disable already under way keeps its release time). The caller refreshes the text
+        (a new id when it was testing/enforce) and saves."""
+        self.release_at = self.retirement_end(now)
+        self.state = self.State.DISABLING
+        self.domain = None
+
+    def hand_over(self) -> None:
+        """Delete this policy because a new one takes its name (it was released, or detached
+        and winding down). Our zone record is left alone: the new policy writes its own id
+        over it, and withdrawing it meanwhile would send senders back to cached copies."""
+        self.published_id = ""  # the record is the new policy's now (signals skips it)
+        self.delete()
 
     def release_due(self, now: datetime) -> bool:
         return (

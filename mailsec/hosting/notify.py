@@ -23,12 +23,14 @@ def tell(policy: HostedPolicy, kind: str, message: str, email: bool | None = Non
     event = HostingEvent.objects.create(
         policy=policy, kind=kind, message=message, served_id=policy.policy_id
     )
-    if email if email is not None else kind in EMAILED:
+    # A detached policy (its domain was deleted) has no team left to email.
+    if policy.domain is not None and (email if email is not None else kind in EMAILED):
         _email(policy, event)
     return event
 
 
 def _email(policy: HostedPolicy, event: HostingEvent) -> None:
+    assert policy.domain is not None
     recipients = sorted(
         {
             m.user.email

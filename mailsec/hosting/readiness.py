@@ -42,6 +42,10 @@ class Readiness:
 def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
     from reports.models import FailureDetail, PolicyResult
 
+    if policy.domain is None:
+        # Detached: its reports went with the domain (and filtering on None would match
+        # every address without a domain).
+        return Readiness(False, 0, 0, 0, 0, [], ["The domain was deleted."])
     since = max(filter(None, [policy.testing_since, now - LOOKBACK]))
     results = PolicyResult.objects.filter(
         report__address__domain=policy.domain,

@@ -1,10 +1,11 @@
-"""The hosting actions, shared by views and tasks: enable, sync with MX, publish, disable,
-release, certificate watch. Each saves the policy, publishes a changed id in our zone and tells
-the owner what changed."""
+"""The hosting actions, shared by views, tasks and signals: enable, sync with MX, publish,
+disable, detach (the domain is deleted), release, certificate watch. Each saves the policy,
+publishes a changed id in our zone and tells the owner what changed."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -20,6 +21,8 @@ from mailsec.hosting import lookups
 from mailsec.hosting.models import HostedPolicy
 from mailsec.hosting.notify import tell
 from mailsec.hosting.zone import PolicyZone, ZoneError
+
+log = logging.getLogger(__name__)
 
 CERT_THRESHOLDS = (21, 7)  # days left at which the owner is told, once each
 
@@ -50,11 +53,11 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
     now = now or timezone.now()
     if not domain.is_verified:
         raise HostingRefused("Verify the domain first: only verified domains can be hosted.")
-    existing = HostedPolicy.objects.filter(name=domain.name).exclude(domain=domain).first()
-    if existing is not None:
-        if existing.state != HostedPolicy.State.OFF:
-            raise HostingRefused(f"{domain.name} is already hosted by another team.")
-        existing.delete()
+    taken = HostedPolicy.objects.filter(name=domain.name).exclude(domain=domain)
+    # A released policy, or a detached one still winding down after its domain was deleted,
+    # gives way; one on another team's domain does not.
+    if taken.filter(domain__isnull=False).exclude(state=HostedPolicy.State.OFF).exists():
+        raise HostingRefused(f"{domain.name} is already hosted by another team.")
     found = asyncio.run(lookups.live_mx(lookups.client(), domain.name))
     if found.failed:
         raise HostingRefused(f"Could not look up the MX records ({found.detail}). Try again.")
@@ -63,6 +66,13 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
             f"{domain.name} has a null MX: it receives no mail, so MTA-STS has nothing to protect."
         )
     with transaction.atomic():
+        # Only now, with the new policy certain: a retiring one removed before a refusal would
+        # leave senders with nothing to fetch. Locked against its release withdrawing our TXT.
+        for previous in taken.select_for_update():
+            if previous.domain_id is not None and previous.state != HostedPolicy.State.OFF:
+                raise HostingRefused(f"{domain.name} is already hosted by another team.")
+            log.info("hosting: %s taken over from policy %s", domain.name, previous.code)
+            previous.hand_over()
         policy, created = HostedPolicy.objects.select_for_update().get_or_create(
             domain=domain, defaults={"name": domain.name, "testing_since": now}
         )
@@ -104,6 +114,11 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
     if policy.release_due(now):
         release(policy, now)
         return True
+    if policy.is_detached:
+        # Its domain was deleted: no MX to follow and nobody to tell; only retry an id owed
+        # to our zone until the release.
+        publish(policy)
+        return False
     dns = lookups.client()
 
     async def look() -> tuple[lookups.MxLookup, lookups.RecordState]:
@@ -165,20 +180,49 @@ def disable(policy: HostedPolicy, now: datetime | None = None) -> None:
     )
 
 
+def detach(policy: HostedPolicy, now: datetime) -> None:
+    """The domain is being deleted while senders may hold a testing/enforce copy of its
+    policy: keep serving mode none (a new id) without the domain until the release. Called
+    inside the deletion's transaction; the id goes to our zone once it commits."""
+    policy.detach(now)
+    policy.refresh_text(now)
+    policy.save()
+    tell(
+        policy,
+        "detached",
+        f"The domain was deleted: mode none is served until {policy.release_at:%Y-%m-%d %H:%M} "
+        "UTC (max_age), so senders drop the old policy before we stop answering.",
+    )
+    # robust: the domain is deleted by then, and the next sync retries an id still owed
+    transaction.on_commit(lambda: publish(policy), robust=True)
+
+
 def release(policy: HostedPolicy, now: datetime) -> None:
     """The end of a safe disable: stop serving, withdraw our TXT, free the name."""
-    zone = PolicyZone.from_settings()
-    if zone is not None:
-        try:
-            zone.withdraw(policy.name)
-        except ZoneError as exc:
-            policy.last_sync_error = f"zone: {exc}"[:500]
-            policy.save(update_fields=["last_sync_error"])
-            return  # retried at the next sync; until then mode none keeps being served
-    policy.state = HostedPolicy.State.OFF
-    policy.release_at = None
-    policy.published_id = ""
-    policy.save()
+    with transaction.atomic():
+        # Locked, and read again: a takeover (enable) or "Keep hosting" since the policy was
+        # read means the TXT in our zone is a live policy's, not ours to withdraw.
+        if not HostedPolicy.objects.select_for_update().filter(
+            pk=policy.pk, state=HostedPolicy.State.DISABLING, release_at__lte=now
+        ):
+            return
+        zone = PolicyZone.from_settings()
+        if zone is not None:
+            try:
+                zone.withdraw(policy.name)
+            except ZoneError as exc:
+                policy.last_sync_error = f"zone: {exc}"[:500]
+                policy.save(update_fields=["last_sync_error"])
+                return  # retried at the next sync; until then mode none keeps being served
+        policy.state = HostedPolicy.State.OFF
+        policy.release_at = None
+        policy.published_id = ""
+        if policy.is_detached:
+            # Its domain is gone: nobody is left to read its history or be told.
+            log.info("hosting: released %s (its domain was deleted)", policy.name)
+            policy.delete()
+            return
+        policy.save()
     tell(
         policy,
         "released",

@@ -1,7 +1,14 @@
-"""A hosted policy deleted with its domain takes its TXT out of our zone: otherwise the
-customer's _mta-sts CNAME would keep announcing a policy nobody serves any more (senders would
-then fail to fetch it). Best effort: the zone may be unreachable; the release path retries,
-deletion cannot."""
+"""Deleting a domain or a hosted policy, as far as our zone and senders are concerned.
+
+A domain deleted while senders may hold a testing/enforce copy of its policy (usually: mail is
+moving elsewhere, and the new MX would not match that copy) keeps its policy served as mode
+none until release_at, detached from the domain (RFC 8461 §8.3); the release path then ends it.
+Any other policy goes with its domain.
+
+A hosted policy deleted takes its TXT out of our zone: otherwise the customer's _mta-sts CNAME
+would keep announcing a policy nobody serves any more (senders would then fail to fetch it).
+Best effort: the zone may be unreachable; the release path retries, deletion cannot.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +17,28 @@ from typing import Any
 
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
+from django.utils import timezone
 
+from mailsec.domains.models import Domain
+from mailsec.hosting import service
 from mailsec.hosting.models import HostedPolicy
 from mailsec.hosting.zone import PolicyZone, ZoneError
 
 log = logging.getLogger(__name__)
+
+
+@receiver(pre_delete, sender=Domain)
+def retire_with_domain(sender: type[Domain], instance: Domain, **kwargs: Any) -> None:
+    # Runs inside the deletion's transaction, before the domain row goes (the field's SET_NULL
+    # then finds nothing left to update).
+    policy = HostedPolicy.objects.filter(domain=instance).first()
+    if policy is None:
+        return
+    policy.domain = instance
+    if policy.outlives_domain():
+        service.detach(policy, timezone.now())
+    else:
+        policy.delete()
 
 
 @receiver(pre_delete, sender=HostedPolicy)
