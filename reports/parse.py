@@ -50,6 +50,7 @@ MAX_ARCHIVE_MEMBERS = 8
 MAX_NAME_CHARS = 1024
 MAX_HOST_CHARS = 255
 MAX_URI_CHARS = 2048
+MAX_IP_CHARS = 64
 MAX_POLICY_LINES = 1000
 MAX_POLICY_LINE_CHARS = 1024
 MAX_POLICIES = 10_000
@@ -62,6 +63,7 @@ MAX_SAFE_INTEGER = 2**53 - 1
 # failure details, one failure detail) to the C decoder; none is legitimately this long.
 MAX_VALUE_CHARS = 4 * 1024 * 1024
 
+_MISSING: Any = object()
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -112,6 +114,19 @@ def _is_ip(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _rfc3339(value: str) -> datetime | None | bool:
+    """The UTC date-time of an RFC 3339 string; None when not that syntax, False when not a
+    real date. Cached: a day's reports from every sender carry the same two values."""
+    if not _DATETIME_RE.match(value):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return parsed.astimezone(UTC)
 
 
 class ReportRejected(Exception):
@@ -471,7 +486,8 @@ class _JsonStream:
         seen: set[str] = set()
         while True:
             if self.peek() != '"':
-                raise self._syntax("expected a member name in double quotes")
+                # Worded as the C decoder words it, so both readers give the same reason.
+                raise self._syntax("Expecting property name enclosed in double quotes")
             name = self.value()
             if name in seen:
                 # RFC 7493 §2.3: duplicate names make the meaning depend on the reader (M07).
@@ -518,7 +534,14 @@ class _JsonStream:
 class _Checker:
     """Collects warnings and notes while validating one report."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, plain: bool = False, share: bool = True) -> None:
+        # plain: the JSON text holds no \u escape, so no decoded string can hold a NUL or a
+        # lone surrogate (the decoder already refused raw control characters and bad UTF-8)
+        # and text() only has the length cap left to check.
+        self.plain = plain
+        # share: one string object per distinct value, for streamed reports that may be
+        # large; a small document is in memory whole anyway.
+        self.share = share
         self.warnings: list[str] = []
         self.notes: list[str] = []
         self._seen: set[str] = set()
@@ -526,14 +549,14 @@ class _Checker:
         self._shared: dict[str, str] = {}
         # Values already found valid (IPs, host names): 200,000 failure details repeat them,
         # and ipaddress/regex checks dominate the parse time otherwise.
-        self._valid_ips: set[str] = set()
-        self._valid_hosts: dict[str, str] = {}
+        self.valid_ips: set[str] = set()
+        self.valid_hosts: dict[str, str] = {}
 
     def shared(self, value: str | None) -> str | None:
         """One string object per distinct value: 200,000 failure details repeat a few MX
         names, IPs and result types, and each decoded copy would otherwise stay alive."""
-        if value is None:
-            return None
+        if value is None or not self.share:
+            return value
         return self._shared.setdefault(value, value)
 
     def warn(self, text: str) -> None:
@@ -555,6 +578,8 @@ class _Checker:
     def text(self, value: str, where: str, limit: int) -> str:
         if len(value) > limit:
             raise ReportRejected(f"{where} is longer than {limit} characters")
+        if self.plain:
+            return value
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
@@ -578,16 +603,15 @@ class _Checker:
             raise ReportRejected(
                 f"{where} must be an RFC 3339 date-time string, got {_kind(value)}"
             )
-        m = _DATETIME_RE.match(value)
-        if not m:
+        # No RFC 3339 date-time is longer than 35 characters; longer ones stay out of the cache.
+        parsed = _rfc3339(value) if len(value) <= 64 else None
+        if parsed is None:
             raise ReportRejected(
                 f"{where} {value[:40]!r} is not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SSZ)"
             )
-        try:
-            parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-        except ValueError:
-            raise ReportRejected(f"{where} {value[:40]!r} is not a real date and time") from None
-        return parsed.astimezone(UTC)
+        if parsed is False:
+            raise ReportRejected(f"{where} {value[:40]!r} is not a real date and time")
+        return parsed
 
     def count(self, value: Any, where: str) -> int | None:
         """A session count: a JSON integer ≥ 0 (RFC 8460 §4.4). None when unusable."""
@@ -618,17 +642,17 @@ class _Checker:
         if not isinstance(value, str) or not value:
             self.warn(f"{where}: {key} is empty or not a string (RPT-12)")
             return None
-        if value in self._valid_ips:
+        if value in self.valid_ips:
             return value
-        value = self.text(value, f"{where}: {key}", 64)
+        value = self.text(value, f"{where}: {key}", MAX_IP_CHARS)
         if _is_ip(value):
-            self._valid_ips.add(value)
+            self.valid_ips.add(value)
         else:
             self.warn(f"{where}: {key} {value!r} is not an IP address (RPT-12)")
         return value
 
     def hostname(self, value: str, where: str) -> str:
-        known = self._valid_hosts.get(value)
+        known = self.valid_hosts.get(value)
         if known is not None:
             return known
         value = self.text(value, where, MAX_HOST_CHARS)
@@ -638,7 +662,7 @@ class _Checker:
             self.warn(f"{where} {value!r} is not a valid host name")
         else:
             normal = value.rstrip(".").lower()
-            self._valid_hosts[value] = normal
+            self.valid_hosts[value] = normal
             return normal
         return value.rstrip(".").lower()
 
@@ -677,41 +701,69 @@ def _strings(ck: _Checker, value: Any, where: str, limit: int, max_items: int) -
 
 
 def _failure_detail(ck: _Checker, raw: Any, where: str) -> FailureDetail | None:
+    """One failure detail. A report may hold 200,000 and an import tens of thousands of
+    reports, so the common case — a known result type, an integer count, addresses and host
+    names already found valid — is decided here without a call per field; anything else
+    goes through the _Checker methods, in the same order, with the same outcome."""
     if not isinstance(raw, dict):
         ck.warn(f"{where} is {_kind(raw)}, not an object; dropped")
         return None
-    result_type = raw.get("result-type")
-    if not isinstance(result_type, str) or not result_type:
-        ck.warn(f"{where}: result-type is missing or not a string; dropped")
-        return None
-    result_type = ck.text(result_type, f"{where}: result-type", MAX_NAME_CHARS)
-    if result_type not in RESULT_TYPES:
+    get = raw.get
+    result_type = get("result-type")
+    # Known values are short ASCII: text() could not object to them.
+    if result_type.__class__ is not str or result_type not in RESULT_TYPES:
+        if not isinstance(result_type, str) or not result_type:
+            ck.warn(f"{where}: result-type is missing or not a string; dropped")
+            return None
+        result_type = ck.text(result_type, f"{where}: result-type", MAX_NAME_CHARS)
         # RFC 8460 §4.3: the list is expected to grow, keep the value as sent (M20).
         ck.warn(f"unknown result-type {result_type!r} (not in RFC 8460 §4.3); kept as sent")
-    if "failed-session-count" not in raw:
-        ck.warn(f"{where}: failed-session-count is missing; dropped")
-        return None
-    count = ck.count(raw["failed-session-count"], f"{where}: failed-session-count")
-    if count is None:
-        return None
-    mx = ck.optional_text(raw, "receiving-mx-hostname", where, MAX_HOST_CHARS)
-    helo = ck.optional_text(raw, "receiving-mx-helo", where, MAX_HOST_CHARS)
-    hostname = ck.hostname(mx, f"{where}: receiving-mx-hostname") if mx else None
-    shared = ck.shared
-    return FailureDetail(
-        result_type=shared(result_type),  # type: ignore[arg-type]
-        sending_mta_ip=shared(ck.ip(raw, "sending-mta-ip", where)),
-        receiving_mx_hostname=shared(hostname),
-        receiving_mx_helo=shared(helo),
-        receiving_ip=shared(ck.ip(raw, "receiving-ip", where)),
-        failed_session_count=count,
-        additional_information=shared(
-            ck.optional_text(raw, "additional-information", where, MAX_URI_CHARS)
-        ),
-        failure_reason_code=shared(
-            ck.optional_text(raw, "failure-reason-code", where, MAX_NAME_CHARS)
-        ),
-    )
+    count = get("failed-session-count", _MISSING)
+    if count.__class__ is not int or count < 0 or count > MAX_SAFE_INTEGER:
+        if count is _MISSING:
+            ck.warn(f"{where}: failed-session-count is missing; dropped")
+            return None
+        count = ck.count(count, f"{where}: failed-session-count")
+        if count is None:
+            return None
+    mx = get("receiving-mx-hostname")
+    helo = get("receiving-mx-helo")
+    hosts = ck.valid_hosts
+    if mx is None or (mx.__class__ is str and mx in hosts):
+        if helo is not None:
+            helo = ck.optional_text(raw, "receiving-mx-helo", where, MAX_HOST_CHARS)
+        hostname = None if mx is None else hosts[mx]
+    else:
+        mx = ck.optional_text(raw, "receiving-mx-hostname", where, MAX_HOST_CHARS)
+        helo = ck.optional_text(raw, "receiving-mx-helo", where, MAX_HOST_CHARS)
+        hostname = ck.hostname(mx, f"{where}: receiving-mx-hostname") if mx else None
+    # An address is valid as sent when text() has only the length to check (plain) and the
+    # cached syntax check agrees; else ck.ip says what is wrong with it.
+    plain = ck.plain
+    sending = get("sending-mta-ip")
+    if sending is not None and not (
+        plain and sending.__class__ is str and len(sending) <= MAX_IP_CHARS and _is_ip(sending)
+    ):
+        sending = ck.ip(raw, "sending-mta-ip", where)
+    receiving = get("receiving-ip")
+    if receiving is not None and not (
+        plain
+        and receiving.__class__ is str
+        and len(receiving) <= MAX_IP_CHARS
+        and _is_ip(receiving)
+    ):
+        receiving = ck.ip(raw, "receiving-ip", where)
+    info = get("additional-information")
+    if info is not None:
+        info = ck.optional_text(raw, "additional-information", where, MAX_URI_CHARS)
+    code = get("failure-reason-code")
+    if code is not None:
+        code = ck.optional_text(raw, "failure-reason-code", where, MAX_NAME_CHARS)
+    if ck.share:
+        shared = ck.shared
+        result_type, sending, hostname = shared(result_type), shared(sending), shared(hostname)
+        helo, receiving, info, code = shared(helo), shared(receiving), shared(info), shared(code)
+    return FailureDetail(result_type, sending, hostname, helo, receiving, count, info, code)
 
 
 def _policy(
@@ -979,6 +1031,25 @@ def _chain(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
+def _small_gzip(data: bytes, max_bytes: int) -> bytes | None:
+    """The JSON of a small, ordinary gzip report (one member, a JSON object, within both
+    caps) in one zlib call; None for anything else, which then takes the general path and
+    its exact outcome (bombs, corrupt or multi-member streams, BOMs, big reports)."""
+    if not data.startswith(GZIP_MAGIC):
+        return None
+    limit = min(SMALL_REPORT_BYTES, max_bytes)
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        # max_length bounds the output whatever the input claims (a bomb stops here).
+        body = inflater.decompress(data, limit + 1)
+    except zlib.error:
+        return None
+    if not inflater.eof or inflater.unused_data or len(body) > limit:
+        return None
+    body = body.lstrip(b" \t\r\n")  # as _json_only does, so error positions agree
+    return body if body.startswith(b"{") else None
+
+
 def _loads_small(body: bytes) -> tuple[Any, list[str]]:
     """Strict JSON (RFC 8259, I-JSON) of a whole small document; a BOM is tolerated with a
     warning (RFC 8259 §8.1)."""
@@ -1000,12 +1071,16 @@ def _loads_small(body: bytes) -> tuple[Any, list[str]]:
         raise ReportRejected("report JSON is nested too deeply") from None
 
 
-def _report_from_object(decoded: tuple[Any, list[str]], report_domain: str | None) -> ParsedReport:
-    """The same checks as _read_report, on a document decoded in one piece."""
+def _report_from_object(
+    decoded: tuple[Any, list[str]], report_domain: str | None, *, plain: bool = False
+) -> ParsedReport:
+    """The same checks as _read_report, on a document decoded in one piece. `plain`: its
+    text holds no \\u escape (see _Checker)."""
     obj, json_warnings = decoded
     if not isinstance(obj, dict):
         raise ReportRejected(f"report must be a JSON object, got {_kind(obj)}")
-    header_ck, policy_ck = _Checker(), _Checker()
+    header_ck = _Checker(plain=plain, share=False)
+    policy_ck = _Checker(plain=plain, share=False)
     if "policies" in obj and not isinstance(obj["policies"], list):
         raise ReportRejected(
             f"policies is {_kind(obj['policies'])}; RFC 8460 §4 says it MUST be an array"
@@ -1050,12 +1125,18 @@ def parse_report(
     streaming: memory grows with the parsed result, not with the JSON text.
     """
     try:
-        chunks, envelope_warnings = decode_chunks(data, max_bytes)
-        head, small = _take(chunks, SMALL_REPORT_BYTES)
-        if small:
+        envelope_warnings: list[str] = []
+        body = _small_gzip(data, max_bytes)
+        if body is None:
+            chunks, envelope_warnings = decode_chunks(data, max_bytes)
+            head, small = _take(chunks, SMALL_REPORT_BYTES)
+            body = b"".join(head) if small else None
+        if body is not None:
             # Most reports are a few kilobytes: one call of the C decoder on the whole text
             # is cheaper than walking it; the checks are the same (_report_from_object).
-            report = _report_from_object(_loads_small(b"".join(head)), report_domain)
+            report = _report_from_object(
+                _loads_small(body), report_domain, plain=b"\\u" not in body
+            )
         else:
             report = _read_report(_JsonStream(_chain(head, chunks)), report_domain)
     except ReportRejected:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import gzip
 import io
 import json
@@ -311,6 +312,54 @@ def test_it_handles_variant(
         assert report.warnings, case
     else:
         assert report.warnings == [], report.warnings
+
+
+def _outcome(data: bytes, report_domain: str | None) -> tuple[str, Any]:
+    try:
+        return "parsed", dataclasses.asdict(parse_report(data, report_domain=report_domain))
+    except ReportRejected as e:
+        return "rejected", e.reason
+
+
+def _quirky_strings() -> bytes:
+    # Escapes: a plain-looking document may not skip the NUL and surrogate checks (_Checker).
+    return mutate(
+        lambda r: sts(r)["failure-details"][0].update(
+            {"receiving-mx-hostname": "mx1.example.com\u00e9", "failure-reason-code": "a\tb"}
+        )
+    )
+
+
+EQUIVALENCE = [(case, make) for case, make, _ in VARIANTS] + [
+    ("many details", lambda: _many_details(500)),
+    ("bad addresses", lambda: mutate(_bad_addresses)),
+    ("escaped strings", _quirky_strings),
+    ("NUL by escape", lambda: dumps(sample()).replace(b"X509_V_ERR", b"\\u0000")),
+    ("gzip with BOM", lambda: gzip.compress(b"\xef\xbb\xbf" + SAMPLE_PATH.read_bytes())),
+    ("gzip, leading blanks", lambda: gzip.compress(b" \n" + SAMPLE_PATH.read_bytes())),
+    ("gzip, blanks then junk", lambda: gzip.compress(b" \n{ junk")),
+]
+
+
+def _bad_addresses(r: dict[str, Any]) -> None:
+    detail = sts(r)["failure-details"][0]
+    detail.update({"sending-mta-ip": "", "receiving-ip": "300.1.1.1"})
+    detail["receiving-mx-hostname"] = "bad..host"
+    sts(r)["failure-details"][1]["sending-mta-ip"] = ["192.0.2.1"]
+
+
+@pytest.mark.parametrize(("case", "make"), EQUIVALENCE, ids=[e[0] for e in EQUIVALENCE])
+@pytest.mark.parametrize("report_domain", ["example.com", None])
+def test_whole_and_streamed_readers_agree(
+    case: str, make: Callable[[], bytes], report_domain: str | None, monkeypatch
+) -> None:
+    """Small reports are decoded whole (with shortcuts for plain text and known values),
+    large ones streamed: on every §12.3 variant both give the very same report, warnings
+    and notes, or the very same reason for rejecting it."""
+    data = make()
+    whole = _outcome(data, report_domain)
+    monkeypatch.setattr("reports.parse.SMALL_REPORT_BYTES", 0)
+    assert _outcome(data, report_domain) == whole
 
 
 def test_it_coerces_quoted_counts() -> None:
