@@ -23,11 +23,13 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 from urllib.parse import urlsplit
 
 import dns.message
 import dns.query
 import dns.rcode
+import httpx
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -36,7 +38,7 @@ from django.utils import timezone
 
 from mailsec.accounts.models import Profile, Team
 from mailsec.domains.models import Domain
-from mailsec.hosting import service
+from mailsec.hosting import service, tasks
 from mailsec.hosting.models import HostedPolicy
 from tests.lab import acme
 from tests.lab.control import Lab
@@ -330,4 +332,81 @@ def test_safe_disable_serves_mode_none_for_max_age_then_releases(
     assert policy.state == HostedPolicy.State.OFF
     assert https_get(hosting, edge, f"mta-sts.{name}")[0] == 404
     assert zone_txt(hosting, name) == []
+    assert run_oracle(hosting, edge, [name], tmp_path)[name][0] == "NONE"
+
+
+def ask_as_caddy(live_server: Any, name: str) -> int:
+    """Caddy's on-demand TLS question, asked the way Caddy asks it (plain HTTP from here)."""
+    url = f"{live_server.url}/hosting/ask?domain={name}"
+    with httpx.Client(timeout=30) as client:
+        return client.get(url).status_code
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_team_takes_over_a_name_still_winding_down(
+    customer: Callable[[str], Domain], edge: acme.Edge, hosting: Lab, tmp_path: Path
+) -> None:
+    name = "hosted03.lab.test"
+    domain = customer(name)
+    enable_as_owner(domain)
+    domain.delete()
+    retiring = HostedPolicy.objects.get(name=name)
+    assert retiring.domain is None and b"mode: none\r\n" in retiring.text.encode()
+    assert zone_txt(hosting, name) == [f"v=STSv1; id={retiring.policy_id};"]
+
+    bob = User.objects.create_user(f"bob-{name}", f"bob@{name}")
+    team = Team.create_for(bob)
+    Profile.objects.create(user=bob, current_team=team)
+    theirs = Domain.objects.create(team=team, name=name, verified_at=timezone.now())
+    policy = enable_as_owner(theirs)
+    assert not HostedPolicy.objects.filter(pk=retiring.pk).exists()
+    # the retiring id was replaced by the new one, never withdrawn in between
+    assert zone_txt(hosting, name) == [f"v=STSv1; id={policy.policy_id};"]
+    seen = run_oracle(hosting, edge, [name], tmp_path)[name]
+    assert seen[:2] == ["VALID", policy.policy_id] and seen[2]["mode"] == "testing"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deleted_domain_keeps_mode_none_served_until_max_age_then_releases(
+    customer: Callable[[str], Domain],
+    edge: acme.Edge,
+    hosting: Lab,
+    live_server: Any,
+    tmp_path: Path,
+) -> None:
+    name = "hosted02.lab.test"
+    domain = customer(name)
+    policy = enable_as_owner(domain)
+    service.set_mode(policy, HostedPolicy.Mode.ENFORCE)
+    policy.refresh_from_db()
+    enforced = policy.policy_id
+    seen = run_oracle(hosting, edge, [name], tmp_path)[name]
+    assert seen[:2] == ["VALID", enforced] and seen[2]["mode"] == "enforce"
+
+    # the owner moves mail elsewhere and deletes the domain, through the domain page
+    owner = Client()
+    owner.force_login(domain.team.memberships.get().user)
+    assert owner.post(reverse("domains:remove", args=[domain.code])).status_code == 302
+    assert not Domain.objects.filter(pk=domain.pk).exists()
+    policy = HostedPolicy.objects.get(name=name)
+    assert policy.domain is None and policy.state == HostedPolicy.State.DISABLING
+    assert policy.policy_id != enforced
+    assert zone_txt(hosting, name) == [f"v=STSv1; id={policy.policy_id};"]
+
+    # senders that cached the enforce policy see the new id and fetch mode none
+    status, _, body, _ = https_get(hosting, edge, f"mta-sts.{name}")
+    assert status == 200 and body == policy.text.encode() and b"mode: none\r\n" in body
+    seen = run_oracle(hosting, edge, [name], tmp_path)[name]
+    assert seen[:2] == ["VALID", policy.policy_id] and seen[2]["mode"] == "none"
+    assert ask_as_caddy(live_server, f"mta-sts.{name}") == 200  # the certificate renews
+
+    # time travel past release_at, then the beat's release task: nothing is left
+    assert policy.release_at is not None
+    later = policy.release_at + timedelta(seconds=1)
+    with mock.patch.object(timezone, "now", return_value=later):
+        assert tasks.sync_all() == 1
+    assert not HostedPolicy.objects.filter(name=name).exists()
+    assert zone_txt(hosting, name) == []
+    assert https_get(hosting, edge, f"mta-sts.{name}")[0] == 404
+    assert ask_as_caddy(live_server, f"mta-sts.{name}") == 403
     assert run_oracle(hosting, edge, [name], tmp_path)[name][0] == "NONE"
