@@ -4,8 +4,9 @@ The model owns the rules of the closed loop (`apply_mx`, `release_due`): a new M
 policy at once, a departed MX stays listed until every sender that may hold a policy naming it
 has had to refetch (max_age), and turning hosting off serves `mode: none` for max_age before
 the name is released. Deleting the domain turns hosting off the same way (`detach`): the
-policy outlives its domain, with no team, until it is released. Every change to the text gets a new id; the caller then publishes the
-id in our zone (`zone.PolicyZone`) and tells the owner (`notify.tell`).
+policy outlives its domain, with no team, until it is released. Every change to the text
+gets a new id; the caller then publishes the id in our zone (`zone.PolicyZone`) and tells the
+owner (`notify.tell`).
 """
 
 from __future__ import annotations
