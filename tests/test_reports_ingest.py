@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import gzip
+import io
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
 
+from reports import ingest
 from reports.ingest import ingest_many
 from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport
 
@@ -65,3 +72,134 @@ def test_it_matches_the_parse_task() -> None:
     assert list(one.failure_details.values_list(*columns)) == list(
         two.failure_details.values_list(*columns)
     )
+
+
+def _quirky(report_id: str) -> bytes:
+    """Tabs, newlines and backslashes (COPY's special characters) in what gets stored, two
+    policies and details in an order that must survive."""
+    report = json.loads(SAMPLE)
+    report["report-id"] = report_id
+    report["organization-name"] = "Tab\tand\\backslash Ltd."
+    details = report["policies"][0]["failure-details"]
+    details[0]["failure-reason-code"] = "line one\nline two\r\\"
+    details.append(dict(details[0], **{"result-type": "starttls-not-supported"}))
+    return gzip.compress(json.dumps(report).encode())
+
+
+def _rows(report: TlsReport) -> list[Any]:
+    fields = ["organization_name", "submitter", "contact_info", "report_id", "start", "end"]
+    fields += ["day", "total_successful", "total_failed", "warnings", "notes", "policy_domain"]
+    policies = ["policy_type", "policy_domain", "policy_strings", "mx_hosts", "successful"]
+    details = [f.attname for f in FailureDetail._meta.concrete_fields]
+    details = [f for f in details if f not in ("id", "report_id", "policy_id")]
+    return [
+        [getattr(report, f) for f in fields],
+        list(report.policies.values_list(*policies)),
+        list(report.failure_details.order_by("id").values_list(*details)),
+    ]
+
+
+def test_it_stores_what_the_parse_task_stores_special_characters_and_order_included() -> None:
+    a = ReportAddress.objects.create(domain_name="example.com")
+    b = ReportAddress.objects.create(domain_name="example.com")
+    body = _quirky("r-1")
+    assert ingest_many([(a, body)]) == {"parsed": 1}
+    raw, _ = RawReport.store(b, body, source=RawReport.HTTPS)
+    raw.process()
+    one, two = TlsReport.objects.get(address=a), TlsReport.objects.get(address=b)
+    assert _rows(one) == _rows(two)
+    assert one.organization_name == "Tab\tand\\backslash Ltd."
+    stored = RawReport.objects.get(address=a)
+    assert bytes(stored.body) == body and stored.sha256 == raw.sha256
+    assert (stored.parse_status, stored.report, stored.size) == (RawReport.PARSED, one, len(body))
+
+
+def test_it_keeps_a_body_our_parser_fails_on_as_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    a = ReportAddress.objects.create(domain_name="example.com")
+    real = ingest.parse_report
+
+    def parse(data: bytes, **kwargs: Any) -> Any:
+        if data == b"{}":
+            raise RuntimeError("a bug")
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(ingest, "parse_report", parse)
+    outcome = ingest_many([(a, b"{}"), (a, gzip.compress(SAMPLE)), (a, b"not a report")])
+    assert outcome == {"error": 1, "parsed": 1, "rejected": 1}
+    failed = RawReport.objects.get(parse_status=RawReport.ERROR)
+    assert (bytes(failed.body), failed.error) == (b"{}", "RuntimeError: a bug")
+
+
+def test_it_decides_a_batch_again_when_a_concurrent_writer_got_there_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The live intake may store the same report between our queries and our COPY: the
+    unique constraint refuses the batch, and it is decided again, now seeing that report."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY path is PostgreSQL's")
+    a = ReportAddress.objects.create(domain_name="example.com")
+    raw, _ = RawReport.store(a, gzip.compress(SAMPLE, mtime=9), source=RawReport.HTTPS)
+    raw.process()
+    real, calls = ingest._store_once, []
+
+    def store_once(files: Any) -> list[str]:
+        # The first time, the query does not see the report yet (it "arrives" after it).
+        calls.append(1)
+        unseen = "SELECT 0, '', '', 0 WHERE %s::text IS NULL"
+        monkeypatch.setattr(ingest, "STORED_REPORTS", unseen if len(calls) == 1 else stored)
+        return real(files)
+
+    stored = ingest.STORED_REPORTS
+    monkeypatch.setattr(ingest, "_store_once", store_once)
+    assert ingest_many([(a, gzip.compress(SAMPLE, mtime=1))]) == {"duplicate": 1}
+    assert len(calls) == 2
+    assert TlsReport.objects.count() == 1
+    assert RawReport.objects.filter(report=raw.report).count() == 2
+
+
+def _folder(tmp_path: Path) -> Path:
+    """Report files as another tool keeps them (RFC 8460 §5.1 names), with its quirks."""
+    folder = tmp_path / "old-tool"
+    (folder / "2026-06").mkdir(parents=True)
+    name = "sender.example!example.com!1780272000!1780358399"
+    (folder / f"{name}!001.json.gz").write_bytes(gzip.compress(SAMPLE, mtime=1))
+    (folder / "2026-06" / f"{name}!002.json.gz").write_bytes(gzip.compress(SAMPLE, mtime=2))
+    (folder / "2026-06" / f"{name}!003.json").write_bytes(SAMPLE)  # the same report again
+    (folder / "2026-06" / "copy.json.gz").write_bytes(gzip.compress(SAMPLE, mtime=5))
+    (folder / f"{name}!004.json.gz").write_bytes(b"\x1f\x8b broken")
+    (folder / "other.example!nobody.example!1!2.json").write_bytes(SAMPLE)
+    (folder / "README.txt").write_text("not a report")
+    return folder
+
+
+def test_ingest_files_imports_a_folder_and_loses_nothing(tmp_path: Path) -> None:
+    a = ReportAddress.objects.create(domain_name="example.com")
+    folder = _folder(tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="2 files were not imported"):
+        call_command("ingest_files", str(folder), stdout=out, stderr=err)
+    assert out.getvalue().strip() == "2 duplicate, 1 parsed, 1 rejected, 2 skipped"
+    # Not guessed: no §5.1 name, or no address for the domain; listed for the operator.
+    assert "copy.json.gz: no report address" in err.getvalue()
+    assert "nobody.example!1!2.json: no report address" in err.getvalue()
+    assert "README" not in err.getvalue()
+    raws = RawReport.objects.filter(address=a)
+    assert raws.count() == 4
+    report = TlsReport.objects.get(address=a)
+    assert raws.filter(report=report).count() == 3
+    broken = raws.get(parse_status=RawReport.REJECTED)
+    assert bytes(broken.body) == b"\x1f\x8b broken" and "gzip" in broken.error
+
+    # Again, and with the skipped files sent to the address: nothing is stored twice.
+    out = io.StringIO()
+    call_command("ingest_files", str(folder), "--address", a.token, stdout=out)
+    assert out.getvalue().strip() == "5 already stored, 1 duplicate"
+    assert raws.count() == 5 and TlsReport.objects.count() == 1
+
+
+def test_ingest_files_refuses_unknown_paths_and_tokens(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("ingest_files", str(tmp_path / "missing"))
+    with pytest.raises(CommandError, match="no report address with token"):
+        call_command("ingest_files", str(tmp_path), "--address", "nope")
+    assert RawReport.objects.count() == 0

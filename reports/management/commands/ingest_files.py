@@ -1,0 +1,103 @@
+"""manage.py ingest_files: import TLS report files (a folder from another tool, an archive).
+
+    manage.py ingest_files /srv/old-tool/tlsrpt/            # folders are read recursively
+    manage.py ingest_files --address <token> reports/*.json.gz
+
+Each file is stored and parsed as if it had been POSTed to the report address
+(reports.ingest.ingest_many: raw bytes kept, rejected files kept with their reason, a file
+already stored or a report resent recognised, no alerts). Without --address the address is
+the one whose policy domain the file name gives, as RFC 8460 §5.1 names report files
+(`sender!policy-domain!begin!end[!unique].json[.gz]`); a file without such a name, or for a
+domain without a report address, is listed and skipped, never guessed. Running the command
+again on the same files stores nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import F
+
+from reports import conf
+from reports.ingest import ingest_many
+from reports.models import ReportAddress
+
+# In a folder, only what looks like a report file; a file named on the command line is
+# always read (its content is sniffed anyway).
+SUFFIXES = (".json", ".json.gz", ".gz", ".zip")
+
+
+class Command(BaseCommand):
+    help = "Import TLS report files (gzip, zip or JSON); folders are read recursively."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+        parser.add_argument(
+            "--address",
+            metavar="TOKEN",
+            help="store every file under this report address (default: by file name, §5.1)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        fixed: ReportAddress | None = None
+        if options["address"]:
+            fixed = ReportAddress.objects.filter(token=options["address"]).first()
+            if fixed is None:
+                raise CommandError(f"no report address with token {options['address']!r}")
+        for path in options["paths"]:
+            if not path.exists():
+                raise CommandError(f"{path}: no such file or folder")
+        skipped: list[str] = []
+        by_domain: dict[str, ReportAddress | None] = {}
+        limit = conf.max_body_bytes()
+
+        def items() -> Iterator[tuple[ReportAddress, bytes]]:
+            for path in _files(options["paths"]):
+                address = fixed or _address_for(path, by_domain)
+                if address is None:
+                    skipped.append(f"{path}: no report address for its domain (file name)")
+                    continue
+                size = path.stat().st_size
+                if size > limit:
+                    # As the HTTPS intake would answer 413: too big to be a report.
+                    skipped.append(f"{path}: {size} bytes, over TLSRPT_MAX_BODY_BYTES")
+                    continue
+                yield address, path.read_bytes()
+
+        outcome: Counter[str] = ingest_many(items())
+        for line in skipped:
+            self.stderr.write(f"skipped {line}")
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(outcome.items())) or "no files"
+        self.stdout.write(summary + (f", {len(skipped)} skipped" if skipped else ""))
+        if skipped:
+            raise CommandError(f"{len(skipped)} files were not imported (listed above)")
+
+
+def _files(paths: list[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.name.endswith(SUFFIXES)
+            )
+        else:
+            yield path
+
+
+def _address_for(path: Path, cache: dict[str, ReportAddress | None]) -> ReportAddress | None:
+    """The report address of the policy domain in an RFC 8460 §5.1 file name."""
+    parts = path.name.split("!")
+    if len(parts) < 4:
+        return None
+    domain = parts[1].rstrip(".").lower()
+    if domain not in cache:
+        # A monitored domain's address first, then the oldest (as ReportAddress.for_domain).
+        cache[domain] = (
+            ReportAddress.objects.filter(domain_name__iexact=domain)
+            .order_by(F("domain").asc(nulls_last=True), "created", "pk")
+            .first()
+        )
+    return cache[domain]
