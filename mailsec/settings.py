@@ -185,6 +185,10 @@ else:
         }
     }
 
+# Every signed-in page reads the session: from the cache, written through to the database, so
+# a cache flush or restart signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # --- Celery (read by mailsec/celery.py, namespace CELERY_) ------------------------------------
 
 if REDIS_URL:

@@ -451,6 +451,17 @@ class DeleteTestCase(HostingCase):
             self.delete_domain()
         assert not HostedPolicy.objects.exists()
 
+    def test_the_domain_page_says_what_deleting_does_to_hosting(self) -> None:
+        with self.zone():
+            self.host(["mx1.example.org"], mode="enforce", max_age=86400)
+        self.client.force_login(self.alice)
+        page = self.client.get(f"/domains/{self.domain.code}/")
+        self.assertContains(page, "mailsec keeps serving mode: none at mta-sts.example.org until")
+        with self.zone():
+            r = self.client.post(f"/domains/{self.domain.code}/remove/", follow=True)
+        self.assertContains(r, "Removed example.org and its history. mailsec keeps serving")
+        assert HostedPolicy.objects.get().state == HostedPolicy.State.DISABLING
+
     def test_it_serves_mode_none_after_the_domain_is_deleted_then_releases(self) -> None:
         with self.zone():
             policy = self.host(["mx1.example.org"], mode="enforce", max_age=86400)

@@ -15,7 +15,11 @@ from mailsec.domains.models import CheckRun, Domain
 
 
 def current_team(request: HttpRequest) -> Team:
-    return Profile.for_user(request.user).team()  # type: ignore[arg-type]
+    user = request.user
+    # Every page asks this: one query when the profile points at a team the user is still in;
+    # the slow path (no profile yet, team left or deleted) repairs the profile.
+    team = Team.objects.filter(profile__user=user, memberships__user=user).first()
+    return team or Profile.for_user(user).team()  # type: ignore[arg-type]
 
 
 def get_team_or_404(request: HttpRequest, code: UUID) -> Team:
@@ -25,10 +29,15 @@ def get_team_or_404(request: HttpRequest, code: UUID) -> Team:
         raise Http404 from None
 
 
-def get_domain_or_404(request: HttpRequest, code: UUID) -> Domain:
+def get_domain_or_404(
+    request: HttpRequest, code: UUID, *, related: tuple[str, ...] = (), defer: tuple[str, ...] = ()
+) -> Domain:
+    """`related` and `defer` shape the query for a page (what else it joins, what it skips)."""
     try:
-        return Domain.objects.select_related("team", "last_run").get(
-            code=code, team__memberships__user=request.user
+        return (
+            Domain.objects.select_related("team", "last_run", *related)
+            .defer(*defer)
+            .get(code=code, team__memberships__user=request.user)
         )
     except Domain.DoesNotExist:
         raise Http404 from None

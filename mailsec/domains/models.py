@@ -33,6 +33,14 @@ def check_interval() -> timedelta:
     return settings.MAILSEC_CHECK_INTERVAL
 
 
+def display_name(name: str) -> str:
+    """The U-label form for people (xn--bcher-kva.example → bücher.example)."""
+    try:
+        return name.encode("ascii").decode("idna")
+    except UnicodeError:
+        return name
+
+
 class Domain(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, models.CASCADE, related_name="domains")
@@ -58,11 +66,7 @@ class Domain(models.Model):
 
     @property
     def display_name(self) -> str:
-        """The U-label form for people (xn--bcher-kva.example → bücher.example)."""
-        try:
-            return self.name.encode("ascii").decode("idna")
-        except UnicodeError:
-            return self.name
+        return display_name(self.name)
 
     # --- Proving control ----------------------------------------------------------------
 

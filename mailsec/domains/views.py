@@ -9,30 +9,27 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.cache.utils import make_template_fragment_key
-from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Mechanism
 from mailsec.accounts.scope import current_team, get_domain_or_404, get_run_or_404
+from mailsec.domains import listing
 from mailsec.domains.forms import AddDomainForm, SelectorsForm
-from mailsec.domains.models import CheckRun, Domain
+from mailsec.domains.models import CheckRun, Domain, MechanismChange
 from mailsec.freecheck import ratelimit
 from mailsec.scoring.chart import Chart, build_chart
 from mailsec.scoring.explain import explain
 
 HISTORY_DAYS = 90
-LIST_SKIPS = ("findings", "score_detail", "mechanisms", "error")
-LIST_PAGE_SIZE = 50
 # Part of the cache key of a run's rendered panels: bump it when their markup, the
 # explanations or the verdict labels change, so no stale panel outlives a deploy.
 PANELS_VERSION = 1
-PAGE_CACHE_SECONDS = 86400  # as in templates/domains/details.html's {% cache %} blocks
+PAGE_CACHE_SECONDS = 86400
 # "Check now": a new run per domain at most once a minute, and 30 an hour per person.
 CHECK_NOW_LIMITS = ((60, 1, "domain"), (3600, 30, "user"))
 
@@ -43,34 +40,25 @@ def _over_limit(key: str, limit: int, period: int) -> bool:
     return ratelimit.hit(f"domains:{key}", limit, period) is not None
 
 
-@login_required
-@require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> HttpResponse:
     team = current_team(request)
-    week_ago = CheckRun.objects.filter(
-        domain=OuterRef("pk"),
-        status=CheckRun.Status.DONE,
-        created__lte=timezone.now() - timedelta(days=7),
-    ).order_by("-created")
-    domains = (
-        team.domains.select_related("last_run")
-        # A run's findings are tens of kB: the list reads only the run's small fields
-        # (its worst finding is stored apart, CheckRun.worst).
-        .defer(*(f"last_run__{f}" for f in LIST_SKIPS))
-        .annotate(week_ago_score=Subquery(week_ago.values("score")[:1]))
-        .order_by("name")
-    )
-    # Pages of LIST_PAGE_SIZE: a team with a thousand domains gets a page it can read, and one
-    # that costs the same to make as a team with fifty.
-    listing = Paginator(domains, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Pages of listing.PAGE_SIZE: a team with a thousand domains gets a page it can read, and
+    # one that costs the same to make as a team with fifty.
+    page, rows = listing.page_of_rows(team, request.GET.get("page"))
     ctx = {
         "page": "domains",
         "team": team,
-        "domains": listing.object_list,
-        "listing": listing,
-        "form": AddDomainForm(),
+        "rows": listing.rendered(rows),
+        "listing": page,
+        "form": form,
     }
-    return render(request, "domains/index.html", ctx)
+    return render(request, "domains/index.html", ctx, status=status)
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return _list_page(request, AddDomainForm())
 
 
 @login_required
@@ -85,13 +73,7 @@ def add(request: HttpRequest) -> HttpResponse:
             domain = Domain.objects.create(team=team, name=name)
             messages.success(request, f"Added {domain.display_name}. Now prove you control it.")
         return redirect("domains:details", domain.code)
-    domains = (
-        team.domains.select_related("last_run")
-        .defer(*(f"last_run__{f}" for f in LIST_SKIPS))
-        .order_by("name")
-    )
-    ctx = {"page": "domains", "team": team, "domains": domains, "form": form}
-    return render(request, "domains/index.html", ctx, status=400)
+    return _list_page(request, form, status=400)
 
 
 @dataclass
@@ -139,7 +121,8 @@ def _parse_uuid(value: str | None) -> UUID | None:
         raise Http404 from None
 
 
-# Random codes in the keys, not row ids: ids come back after a rollback or a restore.
+# Cache keys of the page's parts. Random codes, not row ids: ids come back after a rollback or
+# a restore. The history and the TLS-RPT card change when a run finishes (it becomes last_run).
 def chart_key(domain: Domain) -> str:
     return f"{domain.code}:{domain.last_run.code if domain.last_run else ''}:{PANELS_VERSION}"
 
@@ -148,25 +131,38 @@ def panels_key(run: CheckRun | None) -> str:
     return f"{run.code if run else ''}:{PANELS_VERSION}"
 
 
+def page_fragments(domain: Domain, run: CheckRun | None) -> dict[str, SafeString]:
+    """The domain page's parts that change only when a run finishes: the history (chart and
+    compare menu) and the TLS-RPT card with the last run, a finished run's changes and
+    panels with that run. From the cache in one round trip; the missing ones are rendered
+    and stored."""
+    page = {"domain": domain, "history": History(domain)}
+    parts = {
+        "history": (f"history:{chart_key(domain)}", "domains/_history.html", page),
+        "tlsrpt": (f"tlsrpt:{chart_key(domain)}", "domains/_tlsrpt.html", page),
+    }
+    if run is not None and run.status == CheckRun.Status.DONE:
+        details = {"details": RunDetails(run)}
+        parts["run"] = (f"run:{panels_key(run)}", "domains/_run.html", details)
+    found = cache.get_many([f"domain-page:{key}" for key, _, _ in parts.values()])
+    missing = {}
+    fragments = {}
+    for name, (key, template, ctx) in parts.items():
+        key = f"domain-page:{key}"
+        if key not in found:
+            found[key] = missing[key] = render_to_string(template, ctx)
+        fragments[name] = mark_safe(found[key])  # our own templates' output
+    if missing:
+        cache.set_many(missing, PAGE_CACHE_SECONDS)
+    return fragments
+
+
 def warm_page_cache(domain: Domain) -> None:
-    """Render the domain page's chart and its last run's panels into the cache, as the page's
-    {% cache %} blocks would: called when a run finishes, so the first visit after a check
-    does not pay for rendering a hundred findings and the history."""
+    """Called when a run finishes: render the page's cached parts now, so the first visit
+    after a check does not pay for rendering a hundred findings and the history."""
     run = domain.last_run
-    if run is None or run.status != CheckRun.Status.DONE:
-        return
-    blocks = (
-        (
-            "domain-chart",
-            chart_key(domain),
-            "domains/_chart.html",
-            {"chart": History(domain).chart},
-        ),
-        ("domain-panels", panels_key(run), "domains/_panels.html", {"panels": _panels(run)}),
-    )
-    for name, key, template, ctx in blocks:
-        html = render_to_string(template, ctx)
-        cache.set(make_template_fragment_key(name, [key]), html, PAGE_CACHE_SECONDS)
+    if run is not None and run.status == CheckRun.Status.DONE:
+        page_fragments(domain, run)
 
 
 class History:
@@ -188,11 +184,43 @@ class History:
         )
         return build_chart(runs)
 
+    @cached_property
+    def recent_runs(self) -> list[CheckRun]:
+        """The runs the compare menu offers, newest first."""
+        return list(
+            self.domain.done_runs().only("domain_id", "code", "created", "score", "score_version")[
+                :30
+            ]
+        )
+
+
+class RunDetails:
+    """What the page shows of one run, computed only if the template needs it: a finished
+    run's panels and changes come from the cache (views.warm_page_cache) on most visits."""
+
+    def __init__(self, run: CheckRun | None) -> None:
+        self.run = run
+
+    @cached_property
+    def panels(self) -> list[Panel]:
+        run = self.run
+        return _panels(run) if run and run.status == CheckRun.Status.DONE else []
+
+    @cached_property
+    def changes(self) -> list[MechanismChange]:
+        return self.run.changes_since(self.run.previous()) if self.run else []
+
 
 @login_required
 @require_GET
 def details(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain = get_domain_or_404(request, code)
+    # The last run's findings (tens of kB) are read only when its panels are not cached.
+    domain = get_domain_or_404(
+        request,
+        code,
+        related=("hosted_policy",),
+        defer=("last_run__findings", "last_run__mechanisms"),
+    )
     run = domain.last_run
     run_code = _parse_uuid(request.GET.get("run"))
     if run_code:
@@ -202,15 +230,8 @@ def details(request: HttpRequest, code: UUID) -> HttpResponse:
         "domain": domain,
         "run": run,
         "active_run": domain.active_run(),
-        "history": History(domain),
-        # The chart changes only when a run finishes (it then becomes last_run).
-        "chart_key": chart_key(domain),
-        "recent_runs": list(
-            domain.done_runs().only("domain_id", "code", "created", "score", "score_version")[:30]
-        ),
-        "panels": _panels(run) if run and run.status == CheckRun.Status.DONE else [],
-        "panels_key": panels_key(run),
-        "changes": run.changes_since(run.previous()) if run else [],
+        # Only a verified domain's page shows them.
+        "fragments": page_fragments(domain, run) if domain.is_verified else {},
         "selectors_form": SelectorsForm(initial={"selectors": domain.dkim_selectors}),
     }
     return render(request, "domains/details.html", ctx)
@@ -233,9 +254,12 @@ def verify(request: HttpRequest, code: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def remove(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain = get_domain_or_404(request, code)
+    domain = get_domain_or_404(request, code, related=("hosted_policy",))
+    # Read before the deletion: a hosted policy that outlives its domain says until when.
+    policy = getattr(domain, "hosted_policy", None)
+    notice = policy.deletion_notice if policy else ""
     domain.delete()
-    messages.success(request, f"Removed {domain.display_name} and its history.")
+    messages.success(request, f"Removed {domain.display_name} and its history. {notice}".strip())
     return redirect("domains:index")
 
 
