@@ -309,7 +309,13 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     db_url = bench_database(url, args.reuse)
     os.environ["DATABASE_URL"] = db_url
-    os.environ.pop("REDIS_URL", None)  # pages need no broker; keep shared Redis untouched
+    # The cache is Redis, as in production, in a database of its own, emptied first (it holds
+    # fragments and sessions of the previous run). The broker stays embedded: no task runs.
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("WEB_BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+    import redis
+
+    redis.Redis.from_url(os.environ["WEB_BENCH_REDIS_URL"]).flushdb()
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.web_settings"
     sys.path.insert(0, str(ROOT))
     import django

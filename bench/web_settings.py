@@ -1,5 +1,8 @@
 """Settings for bench/web_bench.py: the project's, in production shape where it matters for
-speed (DEBUG off: no query log, no debug pages), plus one bare view for the baseline."""
+speed (DEBUG off: no query log, no debug pages; Redis as the cache), plus one bare view for
+the baseline."""
+
+import os
 
 from mailsec.settings import *  # noqa: F403
 
@@ -11,13 +14,12 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# A cache of its own (the pre-rendered page fragments), not the one `make run` uses.
+# The cache production has (Redis), in a database number of its own that web_bench.py empties
+# before it starts: it holds the pre-rendered fragments and the sessions.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": DATA_DIR / "webbench-cache",  # noqa: F405
-        # Room for every page's fragments (the default 300 entries would evict most of the
-        # 2,000; Redis, as in production, has no such cap).
-        "OPTIONS": {"MAX_ENTRIES": 100_000},
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["WEB_BENCH_REDIS_URL"],
+        "KEY_PREFIX": "webbench",
     }
 }
