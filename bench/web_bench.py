@@ -16,7 +16,8 @@ made again, never in the one DATABASE_URL names):
    domains with 1 / 30 / 365 days of runs (lean findings in the smaller cells: the count
    cannot depend on the JSON's size). The count must not grow with the data.
 3. Load: gunicorn (sync workers) on 127.0.0.77, and 32 client threads with logged-in httpx
-   sessions, in rounds: a bare Django view (same middleware, no queries), the domain list,
+   sessions, in rounds: a bare Django view (same middleware, no queries), a signed-in bare
+   view (reads the session and the user: the floor of every signed-in page), the domain list,
    domain pages (cycling through the 1,000 domains). p95 of each page / p95 of the bare view,
    all in the same run (goal <= 3x).
 """
@@ -388,6 +389,7 @@ def main() -> None:
     try:
         pages = {
             "bare view": ["/bench/bare/"],
+            "signed-in bare view": ["/bench/signed-in/"],
             "domain list": ["/domains/"],
             "domain page": [f"/domains/{d.code}/" for d in domains],
         }
@@ -407,17 +409,19 @@ def main() -> None:
         server.wait(timeout=30)
 
     base = p95(results["bare view"])
+    floor = p95(results["signed-in bare view"])
     print(
         f"\n{args.clients} clients, gunicorn {args.workers} sync workers, "
         f"{args.rounds} rounds x {args.requests} requests per client per page:"
     )
     print(
-        "| page | requests | errors | p50 ms | p95 ms | p95 / bare p95 |\n|---|---:|---:|---:|---:|---:|"
+        "| page | requests | errors | p50 ms | p95 ms | p95 / bare p95 | p95 / signed-in p95 |\n"
+        "|---|---:|---:|---:|---:|---:|---:|"
     )
     for name, lat in results.items():
         print(
             f"| {name} | {len(lat)} | {errors[name]} | {statistics.median(lat):.1f} | "
-            f"{p95(lat):.1f} | {p95(lat) / base:.2f}x |"
+            f"{p95(lat):.1f} | {p95(lat) / base:.2f}x | {p95(lat) / floor:.2f}x |"
         )
 
 
