@@ -24,6 +24,7 @@ from mailsec.hosting.service import CertReading
 from tests.conftest import BaseTestCase
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+DAY, WEEK = 86400, 7 * 86400
 POLICY_URL = "/.well-known/mta-sts.txt"
 
 
@@ -122,6 +123,9 @@ class HostingCase(BaseTestCase):
         for key, value in kw.items():
             setattr(policy, key, value)
         if kw:
+            # As if hosted with these settings from the start: no earlier (testing) text that
+            # senders could hold. Tests of a change of settings make it through the service.
+            policy.text = ""
             policy.refresh_text(T0)
             policy.save()
         return policy
@@ -405,6 +409,65 @@ class PageTestCase(HostingCase):
         r = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org")
         assert b"mode: none\r\n" in r.content
 
+    def post_at(self, when: datetime, name: str, data: dict[str, Any] | None = None) -> None:
+        with mock.patch.object(timezone, "now", return_value=when), fake_dns():
+            assert self.client.post(self.url(name), data or {}).status_code == 302
+
+    def test_a_disable_after_lowering_max_age_waits_for_the_old_max_age(self) -> None:
+        # Senders that fetched the policy before the change keep it for a week (RFC 8461
+        # §5.1): releasing after a day would leave them applying it with nobody answering.
+        policy = self.host(max_age=WEEK)
+        self.client.force_login(self.alice)
+        lowered = T0 + timedelta(days=2)
+        self.post_at(lowered, "update", {"mode": "testing", "max_age": DAY, "extra": ""})
+        policy.refresh_from_db()
+        assert "max_age: 86400\r\n" in policy.text
+        assert policy.strict_until == lowered + timedelta(weeks=1)
+        self.post_at(lowered + timedelta(hours=1), "disable")
+        policy.refresh_from_db()
+        assert policy.state == "disabling" and policy.release_at == lowered + timedelta(weeks=1)
+        said = policy.events.get(kind="disabling").message
+        assert f"until {lowered + timedelta(weeks=1):%Y-%m-%d %H:%M} UTC" in said
+        with fake_dns():
+            service.sync(policy, now=lowered + timedelta(days=6, hours=23))
+            policy.refresh_from_db()
+            assert policy.state == HostedPolicy.State.DISABLING  # a day after: not yet
+            service.sync(policy, now=lowered + timedelta(weeks=1, seconds=1))
+        policy.refresh_from_db()
+        assert policy.state == HostedPolicy.State.OFF
+
+    def test_a_disable_after_switching_to_none_waits_for_the_strict_copies(self) -> None:
+        policy = self.host(mode="enforce", max_age=WEEK)
+        self.client.force_login(self.alice)
+        switched = T0 + timedelta(days=2)
+        self.post_at(switched, "update", {"mode": "none", "max_age": DAY, "extra": ""})
+        policy.refresh_from_db()
+        assert policy.strict_until == switched + timedelta(weeks=1)
+        # later changes of the mode none text keep the bound (nothing strict in them)
+        later = switched + timedelta(hours=1)
+        self.post_at(later, "update", {"mode": "none", "max_age": 2 * DAY, "extra": ""})
+        policy.refresh_from_db()
+        assert "max_age: 172800\r\n" in policy.text
+        assert policy.strict_until == switched + timedelta(weeks=1)
+        self.post_at(switched + timedelta(hours=2), "disable")
+        policy.refresh_from_db()
+        assert policy.release_at == switched + timedelta(weeks=1)
+        # "Keep hosting", then off again once the strict copies expired: max_age from then
+        self.post_at(switched + timedelta(days=3), "enable")
+        again = switched + timedelta(weeks=1, hours=1)
+        self.post_at(again, "disable")
+        policy.refresh_from_db()
+        assert policy.release_at == again + timedelta(days=2)
+
+    def test_a_disable_waits_the_usual_max_age_when_nothing_strict_outlasts_it(self) -> None:
+        policy = self.host(mode="enforce", max_age=DAY)
+        self.client.force_login(self.alice)
+        raised = T0 + timedelta(days=2)
+        self.post_at(raised, "update", {"mode": "enforce", "max_age": WEEK, "extra": ""})
+        self.post_at(raised + timedelta(hours=1), "disable")
+        policy.refresh_from_db()
+        assert policy.release_at == raised + timedelta(hours=1, weeks=1)
+
 
 ZONE = {
     "MAILSEC_POLICY_ZONE": "policy.mailsec.example",
@@ -435,6 +498,7 @@ class DeleteTestCase(HostingCase):
         with self.zone():
             policy = self.host(mode="none")
         assert policy.published_id  # there is a TXT in our zone to withdraw
+        assert policy.strict_until is None  # only ever served in mode none
         assert policy.deletion_notice == ""
         with self.zone() as zone:
             self.delete_domain()
@@ -534,6 +598,50 @@ class DeleteTestCase(HostingCase):
         # already mode none: senders that fetched it keep it, no new id needed
         assert policy.policy_id == disabling_id
         zone["withdraw"].assert_not_called()
+
+    def test_a_policy_switched_to_none_outlives_its_domain_until_the_old_max_age(self) -> None:
+        # Senders that fetched the enforce policy just before the switch apply it for a week
+        # more, whatever we serve meanwhile (RFC 8461 §5.1, §8.3).
+        with self.zone():
+            policy = self.host(mode="enforce", max_age=WEEK)
+        switched, deleted = T0 + timedelta(days=2), T0 + timedelta(days=2, hours=1)
+        with self.zone():
+            service.set_mode(policy, HostedPolicy.Mode.NONE, now=switched)
+        expires = switched + timedelta(weeks=1)
+        assert policy.strict_until == expires and "mode: none\r\n" in policy.text
+        none_id = policy.policy_id
+        with mock.patch.object(timezone, "now", return_value=deleted):
+            assert f"until {expires:%Y-%m-%d %H:%M} UTC" in policy.deletion_notice
+            with self.zone() as zone:
+                self.delete_domain()
+        zone["withdraw"].assert_not_called()
+        policy = HostedPolicy.objects.get()
+        assert policy.domain is None and policy.state == HostedPolicy.State.DISABLING
+        assert policy.release_at == expires
+        assert policy.policy_id == none_id  # already mode none: no new id needed
+
+        from mailsec.hosting import tasks
+
+        with self.zone() as zone:
+            with mock.patch.object(timezone, "now", return_value=expires - timedelta(minutes=1)):
+                assert tasks.sync_all() == 0
+            assert HostedPolicy.objects.exists()
+            with mock.patch.object(timezone, "now", return_value=expires + timedelta(seconds=1)):
+                assert tasks.sync_all() == 1
+        zone["withdraw"].assert_called_once_with("example.org")
+        assert not HostedPolicy.objects.exists()
+
+    def test_a_policy_in_none_for_longer_than_its_old_max_age_goes_with_its_domain(self) -> None:
+        with self.zone():
+            policy = self.host(mode="enforce", max_age=DAY)
+            service.set_mode(policy, HostedPolicy.Mode.NONE, now=T0)
+        deleted = T0 + timedelta(days=1, minutes=1)  # every strict copy has expired
+        with mock.patch.object(timezone, "now", return_value=deleted):
+            assert policy.deletion_notice == ""
+            with self.zone() as zone:
+                self.delete_domain()
+        zone["withdraw"].assert_called_once_with("example.org")
+        assert not HostedPolicy.objects.exists()
 
     def test_it_retires_the_policies_of_a_deleted_team(self) -> None:
         with self.zone():

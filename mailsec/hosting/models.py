@@ -4,7 +4,9 @@ The model owns the rules of the closed loop (`apply_mx`, `release_due`): a new M
 policy at once, a departed MX stays listed until every sender that may hold a policy naming it
 has had to refetch (max_age), and turning hosting off serves `mode: none` for max_age before
 the name is released. Deleting the domain turns hosting off the same way (`detach`): the
-policy outlives its domain, with no team, until it is released. Every change to the text
+policy outlives its domain, with no team, until it is released. Neither ends before every
+testing/enforce copy a sender may have cached has expired (`strict_copies_until`), even when
+the policy left that mode or shortened its max_age shortly before. Every change to the text
 gets a new id; the caller then publishes the id in our zone (`zone.PolicyZone`) and tells the
 owner (`notify.tell`).
 """
@@ -67,6 +69,11 @@ class HostedPolicy(models.Model):
     published_id = models.CharField(max_length=rules.ID_MAX_LENGTH, blank=True)
     testing_since = models.DateTimeField(null=True, blank=True)
     release_at = models.DateTimeField(null=True, blank=True)
+    # The latest time a sender may still apply a testing/enforce text we served earlier: set
+    # when such a text is replaced (a sender may have fetched it up to that moment and keeps
+    # it for its max_age, RFC 8461 §5.1). The text served now adds its own bound on top
+    # (strict_copies_until). NULL: no earlier strict text, or none recorded before this field.
+    strict_until = models.DateTimeField(null=True, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_sync_error = models.CharField(max_length=500, blank=True)
     # What the customer's _mta-sts record looked like at the last sync (cname/txt/stale/...).
@@ -110,9 +117,24 @@ class HostedPolicy(models.Model):
         text = self.render()
         if text == self.text and self.policy_id:
             return False
+        now = now or timezone.now()
+        # The text being replaced may sit in senders' caches for its own max_age from now:
+        # the one place every change of mode, max_age or state passes through.
+        self.strict_until = self.strict_copies_until(now)
         self.text = text
-        self.policy_id = rules.new_policy_id(text, now or timezone.now(), self.policy_id)
+        self.policy_id = rules.new_policy_id(text, now, self.policy_id)
         return True
+
+    def strict_copies_until(self, now: datetime) -> datetime | None:
+        """Until when a sender may apply a testing/enforce copy of this policy if the text
+        changed at `now`: the recorded bound of earlier texts, or the current text's max_age
+        from now when it is strict itself. None when no sender can hold a strict copy."""
+        until = self.strict_until
+        served = rules.strict_max_age(self.text)
+        if served is not None:
+            current = now + timedelta(seconds=served)
+            until = current if until is None else max(until, current)
+        return until
 
     @property
     def zone_outdated(self) -> bool:
@@ -173,9 +195,12 @@ class HostedPolicy(models.Model):
 
     def begin_disable(self, now: datetime) -> None:
         """Serve mode none for max_age: senders holding a testing/enforce policy refetch it
-        (new id) and stop applying it before we stop answering."""
+        (new id) and stop applying it before we stop answering. Never shorter than a strict
+        copy may live: one fetched under a longer max_age, or before a switch to mode none,
+        is applied until it expires, whatever we serve meanwhile."""
+        strict = self.strict_copies_until(now)
+        self.release_at = max(now + timedelta(seconds=self.max_age), strict or now)
         self.state = self.State.DISABLING
-        self.release_at = now + timedelta(seconds=self.max_age)
 
     def resume(self) -> None:
         self.state = self.State.ACTIVE
@@ -185,31 +210,37 @@ class HostedPolicy(models.Model):
     def is_detached(self) -> bool:
         return self.domain_id is None
 
-    def outlives_domain(self) -> bool:
+    def outlives_domain(self, now: datetime | None = None) -> bool:
         """Must this policy stay served after its domain is deleted? Yes when senders may hold
-        a testing/enforce copy (it is served in such a mode, or already winding down): on a
-        cached enforce policy that no longer matches the new MX they would refuse mail for up
-        to max_age (RFC 8461 §8.3). A policy never served, or served in mode none, may go."""
+        a testing/enforce copy (it is served in such a mode, was until less than its max_age
+        ago, or is already winding down): on a cached enforce policy that no longer matches
+        the new MX they would refuse mail until it expires (RFC 8461 §8.3). A policy never
+        served, or served only in mode none, may go."""
         if self.domain is None or not self.domain.is_verified or not self.text:
             return False  # never served: servable() needs a verified domain and a text
         if self.state == self.State.DISABLING:
             return True
-        return self.state == self.State.ACTIVE and self.mode != self.Mode.NONE
+        now = now or timezone.now()
+        strict = self.strict_copies_until(now)
+        return self.state == self.State.ACTIVE and strict is not None and strict > now
 
     def retirement_end(self, now: datetime) -> datetime:
-        """Until when mode none is served once the domain is deleted: the old max_age from
-        now, or the end of a safe disable already under way."""
+        """Until when mode none is served once the domain is deleted: the end of a safe
+        disable already under way, or else until the last strict copy expires (the current
+        text's max_age from now, when it is strict)."""
+        end = self.strict_copies_until(now) or now
         if self.state == self.State.DISABLING and self.release_at is not None:
-            return self.release_at
-        return now + timedelta(seconds=self.max_age)
+            end = max(end, self.release_at)  # a disable under way keeps its release time
+        return end
 
     @property
     def deletion_notice(self) -> str:
         """For the domain's delete confirmation: what deleting the domain does to hosting
         ("" when nothing outlives it)."""
-        if not self.outlives_domain():
+        now = timezone.now()
+        if not self.outlives_domain(now):
             return ""
-        until = self.retirement_end(timezone.now())
+        until = self.retirement_end(now)
         return (
             f"mailsec keeps serving mode: none at mta-sts.{self.name} until "
             f"{until:%Y-%m-%d %H:%M} UTC so senders that cached your policy deliver to your "

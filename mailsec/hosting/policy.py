@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from checks.mtasts import policy_matches
+from checks.mtasts import parse_policy, policy_matches
 
 POLICY_PATH = "/.well-known/mta-sts.txt"
 # RFC 8461 §3.2: max_age is at most 31557600 s; below a day the policy barely protects
@@ -28,6 +28,15 @@ def policy_text(mode: str, patterns: list[str], max_age: int) -> str:
     lines += [f"mx: {p}" for p in patterns]
     lines.append(f"max_age: {max_age}")
     return "\r\n".join(lines) + "\r\n"
+
+
+def strict_max_age(text: str) -> int | None:
+    """The max_age of a policy text in mode testing or enforce, read as senders read it; None
+    for mode none (or no policy): a cached copy of that constrains no delivery."""
+    parsed = parse_policy(text)
+    if parsed.mode in ("testing", "enforce") and parsed.max_age is not None:
+        return parsed.max_age
+    return None
 
 
 def new_policy_id(text: str, now: datetime, previous: str = "") -> str:
