@@ -443,6 +443,10 @@ class PageTestCase(HostingCase):
         self.post_at(switched, "update", {"mode": "none", "max_age": DAY, "extra": ""})
         policy.refresh_from_db()
         assert policy.strict_until == switched + timedelta(weeks=1)
+        with mock.patch.object(timezone, "now", return_value=switched), fake_dns():
+            page = self.client.get(self.url("page"))
+        self.assertContains(page, "earlier testing/enforce version of your policy until")
+        self.assertContains(page, f"{switched + timedelta(weeks=1):%-d %b %Y, %H:%M} UTC")
         # later changes of the mode none text keep the bound (nothing strict in them)
         later = switched + timedelta(hours=1)
         self.post_at(later, "update", {"mode": "none", "max_age": 2 * DAY, "extra": ""})
@@ -464,6 +468,8 @@ class PageTestCase(HostingCase):
         self.client.force_login(self.alice)
         raised = T0 + timedelta(days=2)
         self.post_at(raised, "update", {"mode": "enforce", "max_age": WEEK, "extra": ""})
+        policy.refresh_from_db()
+        assert policy.earlier_strict_until(raised) is None  # nothing to say on the page
         self.post_at(raised + timedelta(hours=1), "disable")
         policy.refresh_from_db()
         assert policy.release_at == raised + timedelta(hours=1, weeks=1)

@@ -193,6 +193,15 @@ class HostedPolicy(models.Model):
             self.testing_since = now  # the TLS-RPT evidence for enforce counts from here
         self.mode = mode
 
+    def earlier_strict_until(self, now: datetime) -> datetime | None:
+        """When an earlier testing/enforce text outlasts what the current one implies (the
+        owner switched to mode none or lowered max_age recently): until when, for the page."""
+        served = rules.strict_max_age(self.text)
+        current = now + timedelta(seconds=served or 0)
+        if self.strict_until is not None and self.strict_until > current:
+            return self.strict_until
+        return None
+
     def begin_disable(self, now: datetime) -> None:
         """Serve mode none for max_age: senders holding a testing/enforce policy refetch it
         (new id) and stop applying it before we stop answering. Never shorter than a strict

@@ -173,7 +173,8 @@ def disable(policy: HostedPolicy, now: datetime | None = None) -> None:
             (
                 "disabling",
                 f"Hosting is being turned off: mode none is served until {policy.release_at:%Y-%m-%d %H:%M} UTC "
-                "(max_age), so senders drop the old policy before we stop answering.",
+                "(max_age, or longer while senders may still hold an earlier testing/enforce "
+                "copy), so senders drop the old policy before we stop answering.",
             )
         ],
         now,
@@ -191,7 +192,8 @@ def detach(policy: HostedPolicy, now: datetime) -> None:
         policy,
         "detached",
         f"The domain was deleted: mode none is served until {policy.release_at:%Y-%m-%d %H:%M} "
-        "UTC (max_age), so senders drop the old policy before we stop answering.",
+        "UTC (when every testing/enforce copy senders may hold has expired), so senders drop "
+        "the old policy before we stop answering.",
     )
     # robust: the domain is deleted by then, and the next sync retries an id still owed
     transaction.on_commit(lambda: publish(policy), robust=True)

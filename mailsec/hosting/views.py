@@ -140,6 +140,7 @@ def page(request: HttpRequest, code: UUID) -> HttpResponse:
         ctx["suggestions"] = rules.suggestions(policy.mx_live, policy.patterns())
         ctx["readiness"] = enforce_readiness(policy, now)
         ctx["removals"] = policy.removal_times()
+        ctx["strict_until"] = policy.earlier_strict_until(now)
         ctx["zone_pending"] = policy.zone_outdated and PolicyZone.from_settings() is not None
         ctx["form"] = PolicySettingsForm(
             initial={
@@ -259,5 +260,9 @@ def disable(request: HttpRequest, code: UUID) -> HttpResponse:
     domain, policy = _live_policy(request, code)
     if policy is not None and policy.state == HostedPolicy.State.ACTIVE:
         service.disable(policy)
-        messages.success(request, "Turning hosting off: mode none is served for max_age first.")
+        messages.success(
+            request,
+            f"Turning hosting off: mode none is served until {policy.release_at:%Y-%m-%d %H:%M} "
+            "UTC first.",
+        )
     return redirect("hosting:page", domain.code)
