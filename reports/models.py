@@ -126,7 +126,12 @@ class RawReport(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # PROTECT: an address with reports cannot be deleted by accident (nothing lost).
-    address = models.ForeignKey(ReportAddress, models.PROTECT, related_name="raw_reports")
+    # No index of its own (db_index=False): address_id leads the unique (address, sha256)
+    # index and the quota index, which answer every look-up by address, the PROTECT check
+    # and the foreign-key check when an address is deleted; one index less to keep per row.
+    address = models.ForeignKey(
+        ReportAddress, models.PROTECT, related_name="raw_reports", db_index=False
+    )
     source = models.CharField(max_length=8, choices=SOURCES)
     body = models.BinaryField()
     sha256 = models.CharField(max_length=64)
@@ -501,7 +506,12 @@ class TlsReport(models.Model):
     """One parsed report: one reporting organisation, one day, one policy domain (RFC 8460 §4)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    address = models.ForeignKey(ReportAddress, models.CASCADE, related_name="reports")
+    # No index of its own (db_index=False): address_id leads the unique (address, submitter,
+    # report_id) index, which answers every look-up by address (dashboard, alerts, export)
+    # and the cascade when an address is deleted; one index less to keep per row.
+    address = models.ForeignKey(
+        ReportAddress, models.CASCADE, related_name="reports", db_index=False
+    )
     organization_name = models.CharField(max_length=1024)
     # The de-duplication key with report_id (RFC 8460 §4.4: report-id is unique per submitter);
     # taken from the body, so a report sent over both channels is still the same report.
