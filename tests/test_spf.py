@@ -133,13 +133,16 @@ def scenario_zone(scenario: Any) -> Zone:
 
 
 def scenario_bodies(scenario: Any) -> dict[str, bytes]:
-    """https://host/path -> body, for faking the logo fetch."""
+    """https://host/path -> body, for faking the logo and mark certificate fetches."""
+    from tests.lab.pki import LabPKI, served_body
+
+    pki = LabPKI()  # mints the mark certificates the lab would serve (generated = "vmc")
     bodies: dict[str, bytes] = {}
     for host in scenario.https:
         for served in getattr(host, "files", ()):
             body = getattr(served, "body", None)
             if body is not None:
-                data = body.encode() if isinstance(body, str) else bytes(body)
+                data = served_body(pki, scenario, host, served)
                 bodies[f"https://{host.host}{served.path}"] = data
     return bodies
 

@@ -6,7 +6,9 @@ checker gets is the run's own root PEM (`ca_bundle`).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import gzip
 import hashlib
 import ipaddress
 from dataclasses import dataclass
@@ -17,11 +19,39 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from tests.lab.scenarios import CertSpec
+from tests.lab.scenarios import CertSpec, HttpFile, HttpsHost, Scenario
 
 BIMI_EKU = x509.ObjectIdentifier(
     "1.3.6.1.5.5.7.3.31"
 )  # id-kp-BrandIndicatorforMessageIdentification
+LOGOTYPE = x509.ObjectIdentifier("1.3.6.1.5.5.7.1.12")  # id-pe-logotype, RFC 3709
+MARK_TYPE = x509.ObjectIdentifier("1.3.6.1.4.1.53087.1.13")  # VMC guidelines' subject attribute
+# The vhost file whose SVG a lab mark certificate embeds.
+MARK_LOGO_PATH = "/logo.svg"
+
+
+def der_tlv(tag: int, content: bytes) -> bytes:
+    size = len(content)
+    if size < 0x80:
+        return bytes([tag, size]) + content
+    octets = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(octets)]) + octets + content
+
+
+def logotype_der(svg: bytes) -> bytes:
+    """An RFC 3709 LogotypeExtn whose subject logo embeds `svg`, as VMCs do: gzip'd, in a
+    data:image/svg+xml;base64 URI, with the SHA-256 of the gzip'd bytes as logotypeHash."""
+    data = gzip.compress(svg, mtime=0)
+    sha256 = der_tlv(0x30, der_tlv(0x06, bytes.fromhex("608648016503040201")))
+    details = der_tlv(
+        0x30,
+        der_tlv(0x16, b"image/svg+xml")
+        + der_tlv(0x30, der_tlv(0x30, sha256 + der_tlv(0x04, hashlib.sha256(data).digest())))
+        + der_tlv(0x30, der_tlv(0x16, b"data:image/svg+xml;base64," + base64.b64encode(data))),
+    )
+    # subjectLogo [2] EXPLICIT LogotypeInfo; direct [0] (implicit) LogotypeData, whose `image`
+    # is a SEQUENCE OF LogotypeImage, each a SEQUENCE { imageDetails }.
+    return der_tlv(0x30, der_tlv(0xA2, der_tlv(0xA0, der_tlv(0x30, der_tlv(0x30, details)))))
 
 
 @dataclass
@@ -160,25 +190,47 @@ class LabPKI:
         """A key (with a valid certificate) no server presents: next-key and mismatch TLSA data."""
         return self.leaf(f"spare:{ref}", ref, CertSpec(sans=(ref,)))
 
-    def vmc(self, domain: str) -> Issued:
-        """A VMC-like mark certificate; the RFC 3709 logotype extension is not minted yet."""
-        ref = f"vmc:{domain}"
+    def vmc(self, domain: str, logo: bytes | None = None, kind: str = "valid") -> Issued:
+        """A VMC-like mark certificate from Lab Mark CA 1 embedding `logo` (RFC 3709).
+
+        kind: valid | expired (notAfter T0 - 1 day) | no-eku (no BIMI EKU) | other-san (SAN
+        names another domain).
+        """
+        ref = f"vmc:{domain}:{kind}"
         if ref in self.issued:
             return self.issued[ref]
         key = ec.generate_private_key(ec.SECP256R1())
-        cert = (
+        not_before = self.now - dt.timedelta(days=30)
+        not_after = self.now + dt.timedelta(days=365)
+        if kind == "expired":
+            not_before, not_after = (
+                self.now - dt.timedelta(days=366),
+                self.now - dt.timedelta(days=1),
+            )
+        subject = x509.Name(
+            [*_name(domain, "Lab Brand"), x509.NameAttribute(MARK_TYPE, "Registered Mark")]
+        )
+        b = (
             x509.CertificateBuilder()
-            .subject_name(_name(domain, "Lab Brand"))
+            .subject_name(subject)
             .issuer_name(self.mark_ca.cert.subject)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(self.now - dt.timedelta(days=30))
-            .not_valid_after(self.now + dt.timedelta(days=365))
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([BIMI_EKU]), critical=False)
-            .add_extension(_san((domain,)), critical=False)
-            .sign(self.mark_ca.key, hashes.SHA256())
+            .add_extension(
+                _san(("other-brand.lab.test",) if kind == "other-san" else (domain,)),
+                critical=False,
+            )
         )
+        if kind != "no-eku":
+            b = b.add_extension(x509.ExtendedKeyUsage([BIMI_EKU]), critical=False)
+        if logo is not None:
+            b = b.add_extension(
+                x509.UnrecognizedExtension(LOGOTYPE, logotype_der(logo)), critical=False
+            )
+        cert = b.sign(self.mark_ca.key, hashes.SHA256())
         issued = Issued(key, cert, [self.mark_ca.cert, self.root.cert])
         self.issued[ref] = issued
         return issued
@@ -244,3 +296,12 @@ def pem_chain(issued: Issued) -> bytes:
     return b"".join(
         c.public_bytes(serialization.Encoding.PEM) for c in [issued.cert, *issued.chain]
     )
+
+
+def served_body(pki: LabPKI, scenario: Scenario, vhost: HttpsHost, f: HttpFile) -> bytes:
+    """The bytes a vhost serves for `f`: its body, or the lab-minted mark certificate chain,
+    which embeds the SVG the same vhost serves at /logo.svg."""
+    if f.generated != "vmc":
+        return f.body
+    logo = next((g.body for g in vhost.files if g.path == MARK_LOGO_PATH), None)
+    return pem_chain(pki.vmc(scenario.domain, logo, f.mark))

@@ -22,7 +22,7 @@ import dns.message
 import dns.query
 
 from tests.lab import dnslab
-from tests.lab.pki import LabPKI, pem_chain
+from tests.lab.pki import LabPKI, served_body
 from tests.lab.scenarios import CertSpec, Scenario, load_scenarios, scenario_dirs
 
 POINTER = Path(os.environ.get("MAILSEC_LAB_POINTER", "/tmp/mailsec-lab/current"))
@@ -130,7 +130,7 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
             cert, key = pki.write_server(issued, certs, f"https-{w.host}")
             files = []
             for f in w.files:
-                body = pem_chain(pki.vmc(s.domain)) if f.generated == "vmc" else f.body
+                body = served_body(pki, s, w, f)
                 files.append(
                     {
                         "path": f.path,

@@ -21,6 +21,7 @@ CERT_KINDS = {"valid", "expired", "not-yet-valid", "self-signed", "rogue", "expi
 CHAINS = {"full", "leaf"}
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 MTASTS_VALUES = {"valid", "invalid", "none"}
+MARK_KINDS = {"valid", "expired", "no-eku", "other-san"}  # generated = "vmc" variants
 # The zones the lab itself serves; scenarios may add records to them only through other_zones.
 LAB_OWNED_ZONES = {"test", "lab.test"}
 
@@ -60,6 +61,7 @@ class HttpFile:
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
     generated: str | None = None  # "vmc": body is the lab-minted mark certificate PEM
+    mark: str = "valid"  # with generated = "vmc": one of MARK_KINDS
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,9 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                 line = str(f.get("pad_line", "x\r\n")).encode()
                 raw += line * ((pad_to - len(raw)) // len(line) + 1)
             ctype = f.get("content_type", "text/plain; charset=utf-8")
+            mark = str(f.get("mark", "valid"))
+            if mark not in MARK_KINDS:
+                raise _fail(path, f"mark = {mark!r}, expected one of {sorted(MARK_KINDS)}")
             files.append(
                 HttpFile(
                     path=str(f["path"]),
@@ -245,6 +250,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                     headers=tuple((str(k), str(v)) for k, v in f.get("headers", {}).items()),
                     body=raw,
                     generated=f.get("generated"),
+                    mark=mark,
                 )
             )
         https.append(
