@@ -1,22 +1,32 @@
 """BIMI (draft-brand-indicators-for-message-identification; not an RFC yet).
 
 The assertion record at `default._bimi.<domain>` (falling back to the organisational domain),
-its tags, the DMARC prerequisites, and the logo's SVG Tiny Portable/Secure profile. The mark
-certificate (BIMI-10) is not verified yet and is reported as such, never as passing.
+its tags, the DMARC prerequisites, the logo's SVG Tiny Portable/Secure profile, and the mark
+certificate (VMC/CMC) at a=: EKU, SAN, validity, the signatures linking the PEM chain, and the
+RFC 3709 logotype extension whose embedded SVG must be the l= logo. The chain is not checked
+against the BIMI Group's list of mark verifying authorities (the engine carries no such list).
 
-`parse_bimi(text)` and `check_svg(data)` are pure and never raise.
+`parse_bimi(text)`, `check_svg(data)`, `parse_logotype(der)` and `check_mark_certificate(...)`
+are pure and never raise.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import hashlib
 import re
 import zlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 from xml.etree import ElementTree
 from xml.parsers import expat
+
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
 
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize
@@ -205,6 +215,434 @@ def check_svg(data: bytes) -> SvgReport:
     return report
 
 
+# --------------------------------------------------------------------------------------------
+# Mark certificate (BIMI-10): draft-fetch-validation-vmc-wchuang and the BIMI Group's VMC
+# guidelines, not the core draft.
+
+BIMI_EKU = "1.3.6.1.5.5.7.3.31"  # id-kp-BrandIndicatorforMessageIdentification
+LOGOTYPE_OID = "1.3.6.1.5.5.7.1.12"  # id-pe-logotype (RFC 3709 / RFC 9399)
+# Subject attribute the VMC guidelines use for the mark type; VMCs carry a registered or
+# government mark, CMCs a prior-use (or modified / pending registered) mark.
+MARK_TYPE_OID = "1.3.6.1.4.1.53087.1.13"
+VMC_MARK_TYPES = {"registered mark", "government mark"}
+# A PEM chain with an embedded SVG (BIMI Group guidance: 32 KB) stays far below this.
+MARK_FETCH_LIMIT = 256 * 1024
+HASHES = {
+    "1.3.14.3.2.26": "sha1",
+    "2.16.840.1.101.3.4.2.1": "sha256",
+    "2.16.840.1.101.3.4.2.2": "sha384",
+    "2.16.840.1.101.3.4.2.3": "sha512",
+}
+NOT_AN_MVA_CHECK = "chain not checked against the BIMI Group's list of mark verifying authorities"
+
+
+@dataclass(frozen=True)
+class Tlv:
+    tag: int  # the identifier octet: class, constructed bit and a tag number below 31
+    value: bytes
+
+
+def read_tlvs(data: bytes) -> list[Tlv] | None:
+    """Split DER into its top-level TLVs; None unless `data` is exactly a run of TLVs.
+
+    Deliberately minimal: single-octet tags and definite lengths only (all RFC 3709 needs).
+    Every length is checked against what is left, so garbage gives None, never an exception.
+    """
+    if not isinstance(data, bytes | bytearray):
+        return None
+    out: list[Tlv] = []
+    pos, end = 0, len(data)
+    while pos < end:
+        if end - pos < 2:
+            return None
+        tag, first = data[pos], data[pos + 1]
+        pos += 2
+        if tag & 0x1F == 0x1F:  # high tag numbers do not occur in the logotype extension
+            return None
+        if first < 0x80:
+            length = first
+        else:
+            count = first & 0x7F
+            # 0x80 is BER's indefinite length, which DER forbids; > 4 octets is absurd here.
+            if count == 0 or count > 4 or end - pos < count:
+                return None
+            length = int.from_bytes(data[pos : pos + count], "big")
+            pos += count
+        if length > end - pos:
+            return None
+        out.append(Tlv(tag, bytes(data[pos : pos + length])))
+        pos += length
+    return out
+
+
+def _only(data: bytes, tag: int) -> bytes | None:
+    """The content of `data` when it is exactly one TLV with `tag`."""
+    tlvs = read_tlvs(data)
+    if tlvs is None or len(tlvs) != 1 or tlvs[0].tag != tag:
+        return None
+    return tlvs[0].value
+
+
+def decode_oid(data: bytes) -> str | None:
+    """Dotted text of an OBJECT IDENTIFIER's content octets, or None when malformed."""
+    if not data or data[-1] & 0x80:
+        return None
+    arcs: list[int] = []
+    value = 0
+    for octet in data:
+        if value == 0 and octet == 0x80:  # non-minimal encoding
+            return None
+        value = (value << 7) | (octet & 0x7F)
+        if not octet & 0x80:
+            arcs.append(value)
+            value = 0
+    first = min(arcs[0] // 40, 2)
+    return ".".join(str(a) for a in [first, arcs[0] - 40 * first, *arcs[1:]])
+
+
+@dataclass
+class LogotypeImage:
+    media_type: str
+    hashes: list[tuple[str, bytes]]  # (hash algorithm OID, hash value)
+    uris: list[str]
+
+
+@dataclass
+class ParsedLogotype:
+    images: list[LogotypeImage] = field(default_factory=list)
+    error: str = ""
+
+
+def _ia5(tlv: Tlv) -> str | None:
+    if tlv.tag != 0x16:
+        return None
+    try:
+        return tlv.value.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+
+
+def _image(data: bytes) -> LogotypeImage | str:
+    """One LogotypeImage: SEQUENCE { imageDetails LogotypeDetails, imageInfo OPTIONAL }."""
+    parts = read_tlvs(data)
+    if not parts or parts[0].tag != 0x30:
+        return "an image entry has no details"
+    details = read_tlvs(parts[0].value)
+    if details is None or len(details) != 3:
+        return "an image's details are not mediaType, hashes and URIs"
+    media_type = _ia5(details[0])
+    hash_list = read_tlvs(details[1].value) if details[1].tag == 0x30 else None
+    uri_list = read_tlvs(details[2].value) if details[2].tag == 0x30 else None
+    if media_type is None or not hash_list or not uri_list:
+        return "an image's mediaType, hash list or URI list is malformed"
+    hashes: list[tuple[str, bytes]] = []
+    for item in hash_list:
+        pair = read_tlvs(item.value) if item.tag == 0x30 else None
+        if pair is None or len(pair) != 2 or pair[0].tag != 0x30 or pair[1].tag != 0x04:
+            return "a logotype hash is not an algorithm and a value"
+        algorithm = read_tlvs(pair[0].value)
+        oid = decode_oid(algorithm[0].value) if algorithm and algorithm[0].tag == 0x06 else None
+        if oid is None:
+            return "a logotype hash algorithm is not an OID"
+        hashes.append((oid, pair[1].value))
+    uris: list[str] = []
+    for item in uri_list:
+        uri = _ia5(item)
+        if uri is None:
+            return "a logotype URI is not an IA5String"
+        uris.append(uri)
+    return LogotypeImage(media_type, hashes, uris)
+
+
+def parse_logotype(der: bytes) -> ParsedLogotype:
+    """The subject logo images of an RFC 3709 LogotypeExtn. Never raises.
+
+    LogotypeExtn ::= SEQUENCE { communityLogos [0] EXPLICIT ..., issuerLogo [1] EXPLICIT ...,
+    subjectLogo [2] EXPLICIT LogotypeInfo OPTIONAL, otherLogos [3] EXPLICIT ... }; the module
+    uses IMPLICIT tags, so LogotypeInfo's `direct [0] LogotypeData` is a constructed [0]
+    holding LogotypeData's fields: `image SEQUENCE OF LogotypeImage OPTIONAL, audio [1] ...`.
+    The mark is the subject logo; the other fields are skipped.
+    """
+    parsed = ParsedLogotype()
+    fields = read_tlvs(_only(der, 0x30) or b"") if isinstance(der, bytes | bytearray) else None
+    if _only(der, 0x30) is None or fields is None:
+        parsed.error = "it is not a DER SEQUENCE"
+        return parsed
+    subject = next((f.value for f in fields if f.tag == 0xA2), None)
+    if subject is None:
+        parsed.error = "it has no subject logo"
+        return parsed
+    info = read_tlvs(subject)
+    if info is None or len(info) != 1 or info[0].tag not in (0xA0, 0xA1):
+        parsed.error = "its subject logo is neither direct nor indirect"
+        return parsed
+    if info[0].tag == 0xA1:
+        parsed.error = "its subject logo is an indirect reference, mark certificates embed it"
+        return parsed
+    data = read_tlvs(info[0].value)
+    images = [t for t in data or [] if t.tag == 0x30]
+    if data is None or not images:
+        parsed.error = "its subject logo has no image"
+        return parsed
+    for entry in read_tlvs(images[0].value) or []:
+        image = _image(entry.value) if entry.tag == 0x30 else "an image entry is not a SEQUENCE"
+        if isinstance(image, str):
+            parsed.error, parsed.images = image, []
+            return parsed
+        parsed.images.append(image)
+    if not parsed.images:
+        parsed.error = "its subject logo has no image"
+    return parsed
+
+
+def _gunzip(data: bytes) -> bytes | None:
+    """`data` inflated when it is gzip (SVGZ), else as is; None when the gzip is broken."""
+    if data[:2] != b"\x1f\x8b":
+        return data
+    try:
+        return zlib.decompressobj(wbits=31).decompress(data, SVG_FETCH_LIMIT + 1)
+    except zlib.error:
+        return None
+
+
+def decode_data_uri(uri: str) -> bytes | None:
+    """The bytes of an RFC 2397 data: URI, or None when it is not one (or does not decode)."""
+    if uri[:5].lower() != "data:" or "," not in uri:
+        return None
+    meta, _, payload = uri[5:].partition(",")
+    if meta.lower().endswith(";base64"):
+        try:
+            return base64.b64decode("".join(payload.split()), validate=True)
+        except (binascii.Error, ValueError):
+            return None
+    return unquote_to_bytes(payload)
+
+
+@dataclass
+class MarkReport:
+    problems: list[str] = field(default_factory=list)  # each one is a fail
+    warnings: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    svg: bytes | None = None  # the logo embedded in the certificate, decompressed
+    logo_compared: bool = False  # the l= logo was available and compared
+
+
+def _load_pem_chain(data: bytes) -> list[x509.Certificate] | str:
+    """The certificates of a PEM file, or why there are none usable.
+
+    cryptography parses names and extensions lazily, so each one is read here once: a damaged
+    certificate is refused up front instead of raising in the middle of the checks.
+    """
+    if b"-----BEGIN CERTIFICATE-----" not in data:
+        return "the file at a= is not a PEM certificate chain"
+    try:
+        certs = x509.load_pem_x509_certificates(data)
+        for cert in certs:
+            _ = (cert.subject, cert.issuer, cert.extensions, cert.serial_number)
+            _ = (cert.not_valid_before_utc, cert.not_valid_after_utc)
+    except Exception as exc:  # any damage inside the PEM armour: unusable, never a crash
+        return f"the file at a= is not a PEM certificate chain ({str(exc)[:120]})"
+    return certs or "the file at a= is not a PEM certificate chain"
+
+
+def _signed_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
+    if child.issuer != parent.subject:
+        return False
+    try:
+        child.verify_directly_issued_by(parent)
+    except Exception:  # wrong key type, unsupported algorithm or a bad signature
+        return False
+    return True
+
+
+def _name(name: x509.Name) -> str:
+    try:
+        return name.rfc4514_string()
+    except ValueError:
+        return "<unparsable name>"
+
+
+def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Any:
+    """The extension's value, None when absent, or the ValueError when it does not parse."""
+    try:
+        return cert.extensions.get_extension_for_oid(oid).value
+    except x509.ExtensionNotFound:
+        return None
+    except ValueError as exc:
+        return exc
+
+
+def _mark_type(cert: x509.Certificate) -> str | None:
+    try:
+        values = cert.subject.get_attributes_for_oid(x509.ObjectIdentifier(MARK_TYPE_OID))
+    except ValueError:
+        return None
+    return str(values[0].value) if values else None
+
+
+def check_mark_certificate(
+    pem: bytes,
+    domains: list[str],
+    logo: bytes | None,
+    now: datetime | None = None,
+) -> MarkReport:
+    """Check a mark certificate PEM chain for the assertion record's domains. Never raises.
+
+    `domains` are the author domain and the organisational domain; a SAN must name one of them
+    exactly, or `<selector>._bimi.<domain>` (draft-fetch-validation-vmc-wchuang, "VMC Domain
+    Verification"). `logo` is the l= file as fetched, None when it could not be had.
+    """
+    report = MarkReport()
+    now = now or datetime.now(UTC)
+    certs = _load_pem_chain(bytes(pem)) if isinstance(pem, bytes | bytearray) else ""
+    if isinstance(certs, str):
+        report.problems.append(certs or "the file at a= is not a PEM certificate chain")
+        return report
+    leaf = certs[0]
+    chain = [
+        {
+            "subject": _name(c.subject),
+            "issuer": _name(c.issuer),
+            "not_before": c.not_valid_before_utc.isoformat(),
+            "not_after": c.not_valid_after_utc.isoformat(),
+        }
+        for c in certs
+    ]
+    report.facts.update(chain[0])
+    report.facts["serial"] = format(leaf.serial_number, "x")
+    report.facts["chain"] = chain
+    report.facts["chain_note"] = "signatures between the certificates checked; " + NOT_AN_MVA_CHECK
+    mark_type = _mark_type(leaf)
+    report.facts["mark_type"] = mark_type
+    if mark_type:
+        report.facts["kind"] = "VMC" if mark_type.strip().lower() in VMC_MARK_TYPES else "CMC"
+
+    # Chain: each certificate signed by the next one in the file (leaf first).
+    broken = [
+        f"certificate {i + 1} ({chain[i]['subject']}) is not signed by the next one "
+        f"({chain[i + 1]['subject']})"
+        for i in range(len(certs) - 1)
+        if not _signed_by(certs[i], certs[i + 1])
+    ]
+    if broken:
+        report.problems.append(
+            "the chain in the file is broken: "
+            + "; ".join(broken)
+            + "; put the mark certificate first, then each issuer in order"
+        )
+    if len(certs) == 1 and leaf.issuer != leaf.subject:
+        report.warnings.append(
+            "the file holds only the mark certificate; receivers need the issuing CA "
+            "certificates after it to validate it"
+        )
+
+    # Validity of every certificate in the file.
+    for index, cert in enumerate(certs):
+        what = (
+            "the mark certificate"
+            if index == 0
+            else f"the CA certificate {chain[index]['subject']}"
+        )
+        if cert.not_valid_after_utc < now:
+            report.problems.append(f"{what} expired on {cert.not_valid_after_utc:%Y-%m-%d}")
+        elif cert.not_valid_before_utc > now:
+            report.problems.append(
+                f"{what} is not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
+            )
+
+    # EKU id-kp-BrandIndicatorforMessageIdentification.
+    eku = _extension(leaf, ExtensionOID.EXTENDED_KEY_USAGE)
+    eku_oids = [o.dotted_string for o in eku] if isinstance(eku, x509.ExtendedKeyUsage) else []
+    report.facts["eku"] = eku_oids
+    if BIMI_EKU not in eku_oids:
+        report.problems.append(
+            "the certificate lacks the extended key usage "
+            f"id-kp-BrandIndicatorforMessageIdentification ({BIMI_EKU}), so it is not a mark "
+            "certificate"
+        )
+
+    # SAN: exact names only. The VMC guidelines and the fetch-and-validation draft match the
+    # assertion record's domain itself; a wildcard SAN is not honoured.
+    san = _extension(leaf, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    sans: list[str] = []
+    if isinstance(san, x509.SubjectAlternativeName):
+        sans = [str(n) for n in san.get_values_for_type(x509.DNSName)]
+    report.facts["sans"] = sans
+    wanted = sorted({d.rstrip(".").lower() for d in domains})
+    accepted = {n for d in wanted for n in (d, f"{SELECTOR}._bimi.{d}")}
+    if not any(s.rstrip(".").lower() in accepted for s in sans):
+        wildcard = any(s.startswith("*.") for s in sans)
+        report.problems.append(
+            f"its names ({', '.join(sans) or 'none'}) do not include {' or '.join(wanted)}"
+            + ("; a wildcard name does not count, the domain must be listed as is" * wildcard)
+        )
+
+    _check_logotype(report, leaf, logo)
+    return report
+
+
+def _check_logotype(report: MarkReport, leaf: x509.Certificate, logo: bytes | None) -> None:
+    ext = _extension(leaf, x509.ObjectIdentifier(LOGOTYPE_OID))
+    if ext is None:
+        report.problems.append(
+            "the certificate has no logotype extension (RFC 3709), so it carries no logo"
+        )
+        return
+    raw = getattr(ext, "value", None)
+    parsed = parse_logotype(raw) if isinstance(raw, bytes) else ParsedLogotype(error="unreadable")
+    if parsed.error:
+        report.problems.append(f"the certificate's logotype extension is malformed: {parsed.error}")
+        return
+    image = next((i for i in parsed.images if "svg" in i.media_type.lower()), None)
+    if image is None:
+        types = ", ".join(i.media_type for i in parsed.images)
+        report.problems.append(f"the certificate's logotype is not an SVG image ({types})")
+        return
+    known = [(HASHES[oid], value) for oid, value in image.hashes if oid in HASHES]
+    report.facts["logotype"] = {
+        "media_type": image.media_type,
+        "hashes": [f"{name}:{value.hex()}" for name, value in known],
+    }
+    data_uris = [u for u in image.uris if u[:5].lower() == "data:"]
+    embedded = next((d for d in map(decode_data_uri, data_uris) if d is not None), None)
+    if data_uris and embedded is None:
+        report.problems.append("the logo embedded in the logotype extension does not decode")
+        return
+    if embedded is not None:
+        # RFC 3709 §4.1: the hash is over the image as its URI delivers it (here: the
+        # gzip'd SVG inside the data: URI), so it must agree with the embedded bytes.
+        if known and not any(hashlib.new(n, embedded).digest() == v for n, v in known):
+            report.problems.append(
+                "the logotype extension's hash does not match the logo embedded in it"
+            )
+            return
+        report.svg = _gunzip(embedded)
+        if report.svg is None:
+            report.problems.append("the logo embedded in the certificate is broken gzip")
+            return
+        report.facts["logotype"]["svg_bytes"] = len(report.svg)
+    elif not known:
+        report.problems.append(
+            "the logotype extension neither embeds the logo nor carries a hash this check knows"
+        )
+        return
+    if logo is None:
+        return
+    report.logo_compared = True
+    served = _gunzip(logo)
+    if report.svg is not None:
+        same = served is not None and served == report.svg
+    else:  # only a hash to go by: of the file as served or of its decompressed SVG
+        same = any(
+            hashlib.new(n, body).digest() == v for n, v in known for body in {logo, served} if body
+        )
+    if not same:
+        report.problems.append(
+            "the logo in the certificate differs from the l= logo; publish exactly the SVG the "
+            "certificate was issued for"
+        )
+
+
 @dataclass
 class BimiLookup:
     name: str
@@ -339,6 +777,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     _optional_tags(out, subject, tags)
     await _dmarc_prerequisites(out, ctx, domain)
 
+    cert_url = ""
     if cert is None or cert == "":
         out.add(
             "BIMI-05",
@@ -365,13 +804,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "The mark certificate URL is a valid HTTPS URL.",
                 subject=subject,
             )
-            out.add(
-                "BIMI-10",
-                Status.INFO,
-                "The mark certificate (VMC/CMC) is not checked yet.",
-                subject=cert,
-            )
+            cert_url = cert
 
+    logo_url = ""
     if logo:
         problem = check_https_uri(logo, svg=True)
         if problem:
@@ -383,7 +818,18 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 evidence=evidence,
             )
         else:
-            await _logo(out, ctx, logo)
+            logo_url = logo
+    # Both documents at once: the wall time is the slower fetch, not the sum.
+    logo_result, mark_result = await asyncio.gather(
+        _fetch(ctx, logo_url, SVG_FETCH_LIMIT), _fetch(ctx, cert_url, MARK_FETCH_LIMIT)
+    )
+    logo_body: bytes | None = None
+    if logo_url:
+        logo_body = _logo(out, logo_url, logo_result)
+    if cert_url:
+        # The domains a SAN may name: the record's own domain (author or organisational).
+        record_domain = subject.split("._bimi.", 1)[-1]
+        _mark(out, cert_url, mark_result, [domain, record_domain], logo_body, logo_result)
     return out.findings
 
 
@@ -459,13 +905,31 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
         )
 
 
-async def _logo(out: Collector, ctx: CheckContext, url: str) -> None:
+async def _fetch(ctx: CheckContext, url: str, limit: int) -> Any:
+    """The HTTPS result for `url`, None when there is nothing to fetch (or no HTTPS client)."""
+    if not url:
+        return None
     try:
         from checks import https
     except ImportError:  # the guarded HTTPS client is not available in this build
+        return None
+    return await https.fetch(ctx, url, max_bytes=limit)
+
+
+def _could_not_fetch(result: Any) -> bool:
+    """A failure that says nothing about the document: DNS could not answer, no connection."""
+    return bool(result.dns_failed) or (result.error_kind or "") in (
+        "timeout",
+        "connect",
+        "refused-target",
+    )
+
+
+def _logo(out: Collector, url: str, result: Any) -> bytes | None:
+    """BIMI-04/BIMI-09 on the fetched logo; its body when it was served in full."""
+    if result is None:
         out.add("BIMI-09", Status.INFO, "The logo's SVG profile is not checked yet.", subject=url)
-        return
-    result = await https.fetch(ctx, url, max_bytes=SVG_FETCH_LIMIT)
+        return None
     evidence = result.evidence()
     if result.error_kind == "tls-cert":
         out.add(
@@ -476,10 +940,9 @@ async def _logo(out: Collector, ctx: CheckContext, url: str) -> None:
             subject=url,
             evidence=evidence,
         )
-        return
+        return None
     if result.error_kind is not None or result.status is None:
-        kind = result.error_kind or "unknown"
-        if result.dns_failed or kind in ("timeout", "connect", "refused-target"):
+        if _could_not_fetch(result):
             out.add(
                 "BIMI-09",
                 Status.ERROR,
@@ -496,7 +959,7 @@ async def _logo(out: Collector, ctx: CheckContext, url: str) -> None:
                 subject=url,
                 evidence=evidence,
             )
-        return
+        return None
     if result.status != 200:
         out.add(
             "BIMI-09",
@@ -505,7 +968,7 @@ async def _logo(out: Collector, ctx: CheckContext, url: str) -> None:
             subject=url,
             evidence=evidence,
         )
-        return
+        return None
     if result.truncated:
         out.add(
             "BIMI-09",
@@ -514,7 +977,7 @@ async def _logo(out: Collector, ctx: CheckContext, url: str) -> None:
             subject=url,
             evidence=evidence,
         )
-        return
+        return None
     svg = check_svg(result.body)
     evidence["svg"] = svg.facts
     if svg.problems:
@@ -537,3 +1000,103 @@ async def _logo(out: Collector, ctx: CheckContext, url: str) -> None:
         )
     for warning in svg.warnings:
         out.add("BIMI-09", Status.WARN, f"The logo: {warning}.", subject=url, evidence=evidence)
+    return bytes(result.body)
+
+
+def _mark(
+    out: Collector,
+    url: str,
+    result: Any,
+    domains: list[str],
+    logo: bytes | None,
+    logo_result: Any,
+) -> None:
+    """BIMI-10: fetch outcome, then the certificate checks, one finding per problem."""
+    if result is None:
+        out.add("BIMI-10", Status.INFO, "The mark certificate is not checked yet.", subject=url)
+        return
+    evidence = result.evidence()
+    if result.error_kind is not None or result.status is None:
+        if _could_not_fetch(result):
+            out.add(
+                "BIMI-10",
+                Status.ERROR,
+                f"Could not fetch the mark certificate from {url} ({result.error}); it was not "
+                "checked.",
+                subject=url,
+                evidence=evidence,
+            )
+        else:
+            # A definite answer (untrusted TLS certificate, no such host, broken HTTP): no
+            # receiver can fetch the certificate either.
+            out.add(
+                "BIMI-10",
+                Status.FAIL,
+                f"The mark certificate could not be fetched from {url}: {result.error}.",
+                subject=url,
+                evidence=evidence,
+            )
+        return
+    if result.status != 200:
+        out.add(
+            "BIMI-10",
+            Status.FAIL,
+            f"The mark certificate URL answers HTTP {result.status} instead of serving the PEM "
+            "file.",
+            subject=url,
+            evidence=evidence,
+        )
+        return
+    if result.truncated:
+        out.add(
+            "BIMI-10",
+            Status.FAIL,
+            f"The file at a= is larger than {MARK_FETCH_LIMIT // 1024} KB; it is not a mark "
+            "certificate chain.",
+            subject=url,
+            evidence=evidence,
+        )
+        return
+    report = check_mark_certificate(result.body, domains, logo)
+    evidence["mark"] = report.facts
+    for problem in report.problems:
+        out.add(
+            "BIMI-10",
+            Status.FAIL,
+            f"The mark certificate is not valid for BIMI: {problem}.",
+            subject=url,
+            evidence=evidence,
+        )
+    for warning in report.warnings:
+        out.add(
+            "BIMI-10",
+            Status.WARN,
+            f"The mark certificate: {warning}.",
+            subject=url,
+            evidence=evidence,
+        )
+    if report.problems:
+        return
+    facts = report.facts
+    kind = facts.get("kind") or "mark certificate"
+    out.add(
+        "BIMI-10",
+        Status.PASS,
+        f"The {kind} for {', '.join(facts.get('sans') or [])} has the BIMI key usage, is valid "
+        f"until {str(facts.get('not_after', ''))[:10]} and its certificates are linked by their "
+        "signatures"
+        + (", and its logo is the l= logo." if report.logo_compared else ".")
+        + f" Not checked: whether the issuer is a recognised mark verifying authority ({NOT_AN_MVA_CHECK}).",
+        subject=url,
+        evidence=evidence,
+    )
+    if not report.logo_compared:
+        could_not = logo_result is not None and _could_not_fetch(logo_result)
+        out.add(
+            "BIMI-10",
+            Status.ERROR if could_not else Status.INFO,
+            "The logo in the mark certificate was not compared with the l= logo, because "
+            + ("the logo could not be fetched." if could_not else "the l= logo is not usable."),
+            subject=url,
+            evidence=evidence,
+        )

@@ -1,18 +1,27 @@
-"""BIMI: record parsing, URL rules, DMARC prerequisites, SVG Tiny PS checks (safely parsed)."""
+"""BIMI: record parsing, URL rules, DMARC prerequisites, SVG Tiny PS checks (safely parsed), and
+the mark certificate (BIMI-10): PEM chain, EKU, SAN, validity, RFC 3709 logotype vs l=."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import datetime as dt
 import gzip
+import hashlib
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks import bimi, https
-from checks.findings import Finding, Status
+from checks.findings import Collector, Finding, Mechanism, Status
 from checks.https import HttpsResult
+from tests.lab.pki import BIMI_EKU, LOGOTYPE, LabPKI, der_tlv, logotype_der, pem_chain
 from tests.test_spf import flagged, make_ctx, statuses
 
 D = "example.com"
@@ -24,6 +33,8 @@ GOOD_SVG = (
 LOGO = "https://bimi.example.com/logo.svg"
 CERT = "https://bimi.example.com/vmc.pem"
 ENFORCING = "v=DMARC1; p=reject; rua=mailto:d@example.com"
+PKI = LabPKI()  # Lab Root R1 -> Lab Mark CA 1 -> mark certificates, minted in memory
+GOOD_VMC = pem_chain(PKI.vmc(D, GOOD_SVG))
 
 
 def bimi_run(
@@ -32,6 +43,7 @@ def bimi_run(
     body: bytes | None = GOOD_SVG,
     status: int = 200,
     extra: dict[Any, Any] | None = None,
+    pem: HttpsResult | bytes = GOOD_VMC,
 ) -> list[Finding]:
     zone: dict[Any, Any] = {(D, "MX"): ["10 mx.example.com."]}
     if record is not None:
@@ -41,6 +53,10 @@ def bimi_run(
     zone.update(extra or {})
 
     async def fake_fetch(ctx: Any, url: str, *, max_bytes: int = 65536, timeout: Any = None):
+        if url.endswith(".pem"):
+            if isinstance(pem, HttpsResult):
+                return pem
+            return HttpsResult(url=url, status=200, body=pem[:max_bytes])
         if body is None:
             return HttpsResult(url=url, error_kind="timeout", error="timed out")
         return HttpsResult(url=url, status=status, body=body[:max_bytes])
@@ -56,8 +72,12 @@ def test_good_record() -> None:
     found = bimi_run(f"v=BIMI1; l={LOGO}; a={CERT}")
     assert flagged(found) == {"fail": set(), "warn": set(), "error": set()}
     assert statuses(found, "BIMI-09") == [Status.PASS]
-    # The mark certificate is not verified yet: never reported as passing.
-    assert statuses(found, "BIMI-10") == [Status.INFO]
+    assert statuses(found, "BIMI-10") == [Status.PASS]
+    (mark,) = [f for f in found if f.id == "BIMI-10"]
+    facts = mark.evidence["mark"]
+    assert facts["sans"] == [D] and facts["eku"] == [bimi.BIMI_EKU] and facts["kind"] == "VMC"
+    assert "Lab Mark CA 1" in facts["issuer"] and facts["not_after"]
+    assert bimi.NOT_AN_MVA_CHECK in facts["chain_note"] and "mark verifying" in mark.summary
 
 
 def test_fixture_variants() -> None:
@@ -104,7 +124,7 @@ def test_absent_fallback_and_errors() -> None:
 
 
 async def _ok_fetch(ctx: Any, url: str, *, max_bytes: int = 65536, timeout: Any = None):
-    return HttpsResult(url=url, status=200, body=GOOD_SVG)
+    return HttpsResult(url=url, status=200, body=GOOD_VMC if url.endswith(".pem") else GOOD_SVG)
 
 
 def svg_problems(data: bytes) -> list[str]:
@@ -181,3 +201,256 @@ def test_svg_never_raises_on_bytes(data: bytes) -> None:
     bimi.check_svg(data)
     bimi.check_svg(b"\x1f\x8b" + data)
     bimi.check_svg(b"<svg>" + data + b"</svg>")
+
+
+# ---------------------------------------------------------------------------------------------
+# BIMI-10: the mark certificate
+
+
+def mint(
+    domain: str = D,
+    *,
+    sans: tuple[str, ...] | None = None,
+    eku: bool = True,
+    logotype: bytes | None = None,
+    svg: bytes | None = GOOD_SVG,
+    days: tuple[int, int] = (-30, 365),
+    issuer: Any = None,
+) -> bytes:
+    """A mark certificate from Lab Mark CA 1 (or `issuer`), PEM, with the CA chain after it."""
+    ca = issuer or PKI.mark_ca
+    now = dt.datetime.now(dt.UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, domain)]))
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now + dt.timedelta(days=days[0]))
+        .not_valid_after(now + dt.timedelta(days=days[1]))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(n) for n in (sans or (domain,))]), False
+        )
+    )
+    if eku:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([BIMI_EKU]), False)
+    der = logotype if logotype is not None else (logotype_der(svg) if svg else None)
+    if der is not None:
+        builder = builder.add_extension(x509.UnrecognizedExtension(LOGOTYPE, der), False)
+    cert = builder.sign(ca.key, hashes.SHA256())
+    return b"".join(
+        c.public_bytes(serialization.Encoding.PEM) for c in [cert, ca.cert, PKI.root.cert]
+    )
+
+
+def mark_problems(pem: bytes, logo: bytes | None = GOOD_SVG, domains: Any = (D,)) -> list[str]:
+    return bimi.check_mark_certificate(pem, list(domains), logo).problems
+
+
+def hash_only_logotype(data: bytes, uri: bytes = b"https://bimi.example.com/logo.svg") -> bytes:
+    sha256 = der_tlv(0x30, der_tlv(0x06, bytes.fromhex("608648016503040201")))
+    details = der_tlv(
+        0x30,
+        der_tlv(0x16, b"image/svg+xml")
+        + der_tlv(0x30, der_tlv(0x30, sha256 + der_tlv(0x04, hashlib.sha256(data).digest())))
+        + der_tlv(0x30, der_tlv(0x16, uri)),
+    )
+    return der_tlv(0x30, der_tlv(0xA2, der_tlv(0xA0, der_tlv(0x30, der_tlv(0x30, details)))))
+
+
+def test_mark_certificate_valid() -> None:
+    report = bimi.check_mark_certificate(GOOD_VMC, [D], GOOD_SVG)
+    assert report.problems == [] and report.warnings == [] and report.logo_compared
+    assert report.svg == GOOD_SVG
+    assert report.facts["logotype"]["media_type"] == "image/svg+xml"
+    assert report.facts["logotype"]["hashes"][0].startswith("sha256:")
+    # The l= logo served gzip'd (.svgz) is the same SVG.
+    assert mark_problems(GOOD_VMC, gzip.compress(GOOD_SVG)) == []
+    # Without the l= logo there is nothing to compare: no problem, but not compared either.
+    assert not bimi.check_mark_certificate(GOOD_VMC, [D], None).logo_compared
+
+
+def test_mark_certificate_failures() -> None:
+    (expired,) = mark_problems(mint(days=(-400, -1)))
+    assert "expired on" in expired
+    (future,) = mark_problems(mint(days=(2, 300)))
+    assert "not valid before" in future
+    (eku,) = mark_problems(mint(eku=False))
+    assert "1.3.6.1.5.5.7.3.31" in eku
+    (san,) = mark_problems(mint(sans=("other.example.net",)))
+    assert "other.example.net" in san and D in san
+    (wild,) = mark_problems(mint(sans=("*.example.com",)), domains=["news.example.com"])
+    assert "wildcard" in wild
+    (mismatch,) = mark_problems(GOOD_VMC, GOOD_SVG.replace(b"Brand", b"Other"))
+    assert "differs from the l= logo" in mismatch
+    (none,) = mark_problems(mint(svg=None))
+    assert "no logotype extension" in none
+    assert mark_problems(b"hello") == ["the file at a= is not a PEM certificate chain"]
+    assert mark_problems(b"") == ["the file at a= is not a PEM certificate chain"]
+    armoured = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+    assert mark_problems(armoured)[0].startswith("the file at a= is not a PEM certificate chain")
+
+
+def test_mark_certificate_names() -> None:
+    # The author domain, the organisational domain, or the selector form of either.
+    assert mark_problems(mint(sans=("example.com",)), domains=["news.example.com", D]) == []
+    assert mark_problems(mint(sans=("default._bimi.example.com",))) == []
+    assert mark_problems(mint(sans=("EXAMPLE.COM.",))) == []
+    assert mark_problems(mint(sans=("sel2._bimi.example.com",)))  # another selector
+
+
+def test_mark_certificate_chain() -> None:
+    leaf, *_ = x509.load_pem_x509_certificates(GOOD_VMC)
+    pem = lambda *certs: b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)  # noqa: E731
+    # Out of order: the root before the mark CA.
+    (order,) = mark_problems(pem(leaf, PKI.root.cert, PKI.mark_ca.cert))
+    assert order.count("not signed by the next one") == 2
+    # Issuer name right, signature wrong: a different key posing as Lab Mark CA 1.
+    other = LabPKI()
+    (sig,) = mark_problems(pem(leaf, other.mark_ca.cert))
+    assert "not signed" in sig
+    # The root may be left out; the issuing CA may not.
+    assert mark_problems(pem(leaf, PKI.mark_ca.cert)) == []
+    alone = bimi.check_mark_certificate(pem(leaf), [D], GOOD_SVG)
+    assert alone.problems == [] and "issuing CA" in alone.warnings[0]
+
+
+def test_mark_certificate_logotype_forms() -> None:
+    # Only a hash (no data: URI): compared against the l= file's hash.
+    digest_only = mint(logotype=hash_only_logotype(GOOD_SVG))
+    assert mark_problems(digest_only) == []
+    assert "differs" in mark_problems(digest_only, GOOD_SVG + b"\n")[0]
+    # A data: URI whose bytes do not match the hash the extension states.
+    svgz = gzip.compress(GOOD_SVG)
+    liar = hash_only_logotype(
+        b"something else", b"data:image/svg+xml;base64," + base64.b64encode(svgz)
+    )
+    assert "hash does not match" in mark_problems(mint(logotype=liar))[0]
+    # Not an SVG.
+    png = logotype_der(GOOD_SVG).replace(b"image/svg+xml", b"image/png+xml")
+    assert "not an SVG" in mark_problems(mint(logotype=png))[0]
+    # Indirect logotype, garbage, truncated: malformed, with the reason.
+    indirect = der_tlv(0x30, der_tlv(0xA2, der_tlv(0xA1, der_tlv(0x30, b""))))
+    assert "indirect" in mark_problems(mint(logotype=indirect))[0]
+    assert "malformed" in mark_problems(mint(logotype=b"\x30\x03\x02\x01\x00"))[0]
+    damaged = logotype_der(GOOD_SVG)[:-5] + b"\x00" * 5  # inside the base64 of the data: URI
+    assert "does not decode" in mark_problems(mint(logotype=damaged))[0]
+    truncated = logotype_der(GOOD_SVG)[:-5]
+    assert "malformed" in mark_problems(mint(logotype=truncated))[0]
+
+
+def test_tlv_walker_and_oids() -> None:
+    assert bimi.read_tlvs(b"\x04\x02ab\x05\x00") == [bimi.Tlv(4, b"ab"), bimi.Tlv(5, b"")]
+    assert bimi.read_tlvs(b"\x04\x81\x01a") == [bimi.Tlv(4, b"a")]
+    assert bimi.read_tlvs(b"\x04\x03ab") is None  # length beyond the data
+    assert bimi.read_tlvs(b"\x30\x80\x00\x00") is None  # BER indefinite length
+    assert bimi.read_tlvs(b"\x1f\x81\x01\x00") is None  # high tag number
+    assert bimi.read_tlvs(b"\x04") is None
+    assert bimi.decode_oid(bytes.fromhex("608648016503040201")) == "2.16.840.1.101.3.4.2.1"
+    assert bimi.decode_oid(bytes.fromhex("2b0e03021a")) == "1.3.14.3.2.26"
+    assert bimi.decode_oid(b"\x2b\x80\x01") is None and bimi.decode_oid(b"\x81") is None
+    assert bimi.decode_data_uri("data:image/svg+xml;base64,PHN2Zy8+") == b"<svg/>"
+    assert bimi.decode_data_uri("data:image/svg+xml,%3Csvg/%3E") == b"<svg/>"
+    assert bimi.decode_data_uri("data:;base64,!!") is None
+    assert bimi.decode_data_uri("https://x.example/a.svg") is None
+
+
+def test_mark_in_the_evaluation() -> None:
+    record = f"v=BIMI1; l={LOGO}; a={CERT}"
+
+    def mark(**kw: Any) -> list[Status]:
+        return statuses(bimi_run(record, **kw), "BIMI-10")
+
+    assert mark(pem=mint(days=(-400, -1))) == [Status.FAIL]
+    assert mark(pem=GOOD_VMC.replace(b"CERTIFICATE", b"KEY")) == [Status.FAIL]
+    assert mark(pem=HttpsResult(url=CERT, status=404, body=b"not found")) == [Status.FAIL]
+    timeout = HttpsResult(url=CERT, error_kind="timeout", error="no answer within 2 s")
+    assert mark(pem=timeout) == [Status.ERROR]  # could not check, never fail
+    dns = HttpsResult(url=CERT, error_kind="dns", error="SERVFAIL", dns_failed=True)
+    assert mark(pem=dns) == [Status.ERROR]
+    untrusted = HttpsResult(url=CERT, error_kind="tls-cert", error="certificate not accepted")
+    assert mark(pem=untrusted) == [Status.FAIL]
+    big = HttpsResult(url=CERT, status=200, body=b"x", truncated=True)
+    assert mark(pem=big) == [Status.FAIL]
+    # Several problems: one finding each.
+    assert mark(pem=mint(eku=False, sans=("other.example.net",))) == [Status.FAIL] * 2
+    # The logo could not be fetched: the certificate passes, the comparison is "could not check".
+    assert mark(body=None) == [Status.PASS, Status.ERROR]
+    # The logo URL is unusable (BIMI-04 fail): the comparison is not made, said as info.
+    png = bimi_run(f"v=BIMI1; l=https://bimi.example.com/logo.png; a={CERT}")
+    assert statuses(png, "BIMI-10") == [Status.PASS, Status.INFO]
+    assert flagged(png)["fail"] == {"BIMI-04"}
+    # No a=: BIMI-05 warns, BIMI-10 says nothing; an invalid a=: BIMI-05 fails, nothing more.
+    assert statuses(bimi_run(f"v=BIMI1; l={LOGO}"), "BIMI-10") == []
+    assert statuses(bimi_run(f"v=BIMI1; l={LOGO}; a=http://x.example.com/a.pem"), "BIMI-10") == []
+
+
+def test_mark_fetched_over_real_tls(tmp_path: Path) -> None:
+    """The a= document through the guarded HTTPS client, from a TLS server on 127.0.0.1."""
+    from tests.test_https import TlsServer
+
+    def fetch_and_check(response: bytes, where: str) -> list[Finding]:
+        host = "bimi.example.com"
+        (tmp_path / where).mkdir()  # a fresh CA file: verifying contexts are cached by path
+        server = TlsServer(tmp_path / where, host, response)
+        ctx = make_ctx(
+            D,
+            {(host, "A"): ["127.0.0.1"]},
+            allow_private_targets=True,
+            https_port=server.port,
+            ca_bundle=server.ca_bundle,
+            timeout=2.0,
+        )
+
+        async def go() -> list[Finding]:
+            out = Collector(Mechanism.BIMI)
+            result = await bimi._fetch(ctx, CERT, bimi.MARK_FETCH_LIMIT)
+            bimi._mark(out, CERT, result, [D], GOOD_SVG, None)
+            return out.findings
+
+        try:
+            return asyncio.run(go())
+        finally:
+            server.close()
+
+    ok = fetch_and_check(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/pem-certificate-chain\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(GOOD_VMC) + GOOD_VMC,
+        "ok",
+    )
+    assert [f.status for f in ok] == [Status.PASS], [f.summary for f in ok]
+    missing = fetch_and_check(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", "missing")
+    assert [f.status for f in missing] == [Status.FAIL] and "HTTP 404" in missing[0].summary
+
+
+CERT_DER = x509.load_pem_x509_certificates(GOOD_VMC)[0].public_bytes(serialization.Encoding.DER)
+LOGOTYPE_DER = logotype_der(GOOD_SVG)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary())
+def test_mark_parsers_never_raise_on_bytes(data: bytes) -> None:
+    bimi.read_tlvs(data)
+    bimi.decode_oid(data)
+    bimi.parse_logotype(data)
+    bimi.parse_logotype(der_tlv(0x30, der_tlv(0xA2, data)))
+    bimi.decode_data_uri(data.decode("latin-1"))
+    armoured = b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(data)
+    bimi.check_mark_certificate(armoured + b"-----END CERTIFICATE-----\n", [D], data)
+    bimi.check_mark_certificate(data, [D], None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0), st.integers(min_value=0, max_value=255), st.booleans())
+def test_mark_checks_never_raise_on_damaged_certificates(at: int, value: int, logo: bool) -> None:
+    # Damage one octet of a real mark certificate, or of its logotype extension.
+    der = bytearray(LOGOTYPE_DER if logo else CERT_DER)
+    der[at % len(der)] = value
+    if logo:
+        bimi.parse_logotype(bytes(der))
+        pem = mint(logotype=bytes(der))
+    else:
+        body = base64.encodebytes(bytes(der))
+        pem = b"-----BEGIN CERTIFICATE-----\n" + body + b"-----END CERTIFICATE-----\n"
+    bimi.check_mark_certificate(pem, [D], GOOD_SVG)
