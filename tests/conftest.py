@@ -18,6 +18,7 @@ from celery.contrib.testing.worker import start_worker
 from celery.worker import WorkController
 from django.contrib.auth.models import User
 from django.test import TestCase
+from pytest_django.live_server_helper import LiveServer
 
 if TYPE_CHECKING:
     from mailsec.accounts.models import Team
@@ -65,6 +66,19 @@ def django_db_modify_db_settings(
     db = settings.DATABASES["default"]
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup: None, live_server: LiveServer) -> LiveServer:
+    """pytest-django's live server, started after the test database exists so that it stops
+    before the database is dropped. Otherwise a session whose first database test uses the
+    live server (e.g. one hosting lab test alone: the database comes from a function-scoped
+    fixture, after the session-scoped server) drops the database first, while the server and
+    Caddy's idle keep-alive connection to it, whose handler thread keeps its DB connection
+    (CONN_MAX_AGE), are still up. In this order, fixtures built on the server (the `edge`
+    with Caddy) stop first, closing their connections, then stopping the server joins its
+    handler threads, which close their DB connections as they end."""
+    return live_server
 
 
 @pytest.fixture(scope="session", autouse=True)

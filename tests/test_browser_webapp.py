@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import connections
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.lab]
@@ -44,6 +45,11 @@ def browser() -> Iterator[Browser]:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # Inside this block the test ran in the contextvars context Playwright's greenlets left
+        # it in, so Django's connections (context-local) were fresh ones: close what the test
+        # opened here, or the orphaned connection outlives the session and the test database
+        # cannot be dropped ("being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from mailsec.freecheck.models import FreeCheck
@@ -41,6 +42,11 @@ def browser() -> Iterator[Browser]:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # Inside this block the test ran in the contextvars context Playwright's greenlets left
+        # it in, so Django's connections (context-local) were fresh ones: close what the test
+        # opened here, or the orphaned connection outlives the session and the test database
+        # cannot be dropped ("being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture
