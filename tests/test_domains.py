@@ -100,8 +100,7 @@ class IndexTestCase(DomainTestCase):
             mechanisms={"mx": "pass", "spf": "fail"},
             findings=[{"id": "SPF-07", "status": "fail", "mechanism": "spf", "summary": "+all"}],
         )
-        self.domain.last_run = run
-        self.domain.save()
+        self.domain.set_last_run(run)
         self.assertLess(old.created, run.created)
         self.client.force_login(self.bob)
         r = self.client.get("/domains/")
@@ -118,8 +117,7 @@ class IndexTestCase(DomainTestCase):
     def test_it_uses_constant_queries(self) -> None:
         for i in range(5):
             d = Domain.objects.create(team=self.team, name=f"d{i}.example")
-            d.last_run = finished_run(d)
-            d.save()
+            d.set_last_run(finished_run(d))
         self.client.force_login(self.alice)
         self.client.get("/domains/")
         # user, team (with the membership check), count, page; the session is in the cache
@@ -127,23 +125,50 @@ class IndexTestCase(DomainTestCase):
             self.client.get("/domains/")
         for i in range(5, 10):
             d = Domain.objects.create(team=self.team, name=f"d{i}.example")
-            d.last_run = finished_run(d)
-            d.save()
+            d.set_last_run(finished_run(d))
         with self.assertNumQueries(4):
             self.client.get("/domains/")
 
+    def test_a_finished_run_writes_what_the_list_shows_on_the_domain(self) -> None:
+        finished_run(self.domain, score=60, days_ago=9)
+        finished_run(self.domain, score=70, days_ago=3)  # less than a week before: not it
+        run = CheckRun.objects.create(domain=self.domain, status=CheckRun.Status.RUNNING)
+        spf = {"id": "SPF-07", "status": "fail", "mechanism": "spf", "summary": "+all"}
+        run.finish(
+            {"score": 75, "score_version": 1, "mechanisms": {"spf": "fail"}, "findings": [spf]}
+        )
+        self.domain.refresh_from_db()
+        self.assertEqual(self.domain.last_run, run)
+        self.assertEqual(self.domain.last_score, 75)
+        self.assertEqual(self.domain.last_checked_at, run.finished)
+        self.assertEqual(self.domain.last_worst["summary"], "+all")
+        self.assertEqual(self.domain.week_ago_score, 60)
+        # A failed run leaves the summary of the last finished one.
+        broken = CheckRun.objects.create(domain=self.domain, status=CheckRun.Status.RUNNING)
+        broken.finish(None, error="worker died")
+        self.domain.refresh_from_db()
+        self.assertEqual((self.domain.last_run, self.domain.last_score), (run, 75))
+        self.client.force_login(self.alice)
+        # One table: no join to the runs, no look-up per row.
+        with CaptureQueriesContext(connection) as ctx:
+            r = self.client.get("/domains/")
+        self.assertContains(r, "up from 60")
+        self.assertFalse(any("domains_checkrun" in q["sql"] for q in ctx.captured_queries))
+
     def test_a_cached_row_never_goes_stale(self) -> None:
         """Rows are cached by their content: whatever changes on a row changes its key."""
-        self.domain.last_run = finished_run(self.domain, score=60)
-        self.domain.save()
+        self.domain.set_last_run(finished_run(self.domain, score=60))
         self.client.force_login(self.alice)
         self.assertContains(self.client.get("/domains/"), ">60</span>")
-        self.domain.last_run = finished_run(
-            self.domain,
-            score=95,
-            findings=[{"id": "SPF-07", "status": "fail", "mechanism": "spf", "summary": "+all"}],
+        self.domain.set_last_run(
+            finished_run(
+                self.domain,
+                score=95,
+                findings=[
+                    {"id": "SPF-07", "status": "fail", "mechanism": "spf", "summary": "+all"}
+                ],
+            )
         )
-        self.domain.save()
         r = self.client.get("/domains/")
         self.assertContains(r, ">95</span>")
         self.assertContains(r, "+all")
@@ -159,8 +184,7 @@ class IndexTestCase(DomainTestCase):
     def test_it_lists_a_page_at_a_time(self) -> None:
         for i in range(60):
             d = Domain.objects.create(team=self.team, name=f"d{i:02d}.example")
-            d.last_run = finished_run(d)
-            d.save()
+            d.set_last_run(finished_run(d))
         self.client.force_login(self.alice)
         first = self.client.get("/domains/")
         self.assertContains(first, "d49.example")
@@ -225,12 +249,15 @@ class DetailsTestCase(DomainTestCase):
         from mailsec.domains.views import warm_page_cache
 
         finished_run(self.domain, score=60, days_ago=2)
-        self.domain.last_run = finished_run(
-            self.domain,
-            mechanisms={"spf": "fail"},
-            findings=[{"id": "SPF-07", "status": "fail", "mechanism": "spf", "summary": "+all"}],
+        self.domain.set_last_run(
+            finished_run(
+                self.domain,
+                mechanisms={"spf": "fail"},
+                findings=[
+                    {"id": "SPF-07", "status": "fail", "mechanism": "spf", "summary": "+all"}
+                ],
+            )
         )
-        self.domain.save()
         self.client.force_login(self.alice)
         cache.clear()
         rendered = self.client.get(self.url).content.decode()
@@ -252,8 +279,7 @@ class DetailsTestCase(DomainTestCase):
         for n in (3, 80):
             for i in range(n - self.domain.runs.count()):
                 run = finished_run(self.domain, score=60 + i % 30, days_ago=i / 4)
-            self.domain.last_run = run
-            self.domain.save()
+            self.domain.set_last_run(run)
             self.client.get(self.url)
             with CaptureQueriesContext(connection) as ctx:
                 self.assertEqual(self.client.get(self.url).status_code, 200)
@@ -278,8 +304,7 @@ class DetailsTestCase(DomainTestCase):
             ],
             score_detail={"categories": {"spf": {"counted": True, "lost": 10}}},
         )
-        self.domain.last_run = run
-        self.domain.save()
+        self.domain.set_last_run(run)
         self.client.force_login(self.bob)
         r = self.client.get(self.url)
         self.assertContains(r, "<svg", html=False)
@@ -293,15 +318,13 @@ class DetailsTestCase(DomainTestCase):
     def test_it_marks_score_version_changes(self) -> None:
         finished_run(self.domain, days_ago=2)
         run = finished_run(self.domain, score_version=2)
-        self.domain.last_run = run
-        self.domain.save()
+        self.domain.set_last_run(run)
         self.client.force_login(self.alice)
         self.assertContains(self.client.get(self.url), "rubric v2")
 
     def test_it_shows_a_past_run(self) -> None:
         old = finished_run(self.domain, score=42, days_ago=1)
-        self.domain.last_run = finished_run(self.domain, score=90)
-        self.domain.save()
+        self.domain.set_last_run(finished_run(self.domain, score=90))
         self.client.force_login(self.alice)
         r = self.client.get(f"{self.url}?run={old.code}")
         self.assertContains(r, "Showing the check of")

@@ -10,19 +10,18 @@ it, so the cache never needs invalidating and can never show a stale row.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 from mailsec.accounts.models import Team
-from mailsec.domains.models import CheckRun, Domain, display_name
+from mailsec.domains.models import display_name
 
 PAGE_SIZE = 50
 # Part of every row's cache key: bump it when templates/domains/_row.html changes.
@@ -55,65 +54,39 @@ class DomainRow(NamedTuple):
         return f"domain-row:{ROW_VERSION}:{digest}"
 
 
-def _rows_query(team: Team, now: datetime) -> QuerySet[Domain, dict[str, Any]]:
-    week_ago = CheckRun.objects.filter(
-        domain=OuterRef("pk"), status=CheckRun.Status.DONE, created__lte=now - timedelta(days=7)
-    ).order_by("-created")
-    # values(), not models: fifty rows a page, and only the columns a row shows (a run's
-    # findings are tens of kB; its worst finding is stored apart, CheckRun.worst).
-    return (
-        team.domains.order_by("name")
-        .annotate(week_ago_score=Subquery(week_ago.values("score")[:1]))
-        .values(
-            "code",
-            "name",
-            "verified_at",
-            "last_run_id",
-            "last_run__score",
-            "last_run__finished",
-            "last_run__worst",
-            "week_ago_score",
-        )
-    )
-
-
 def _row(values: dict[str, Any], now: datetime) -> DomainRow:
-    finished: datetime | None = values["last_run__finished"]
-    worst = values["last_run__worst"] or {}
+    checked: datetime | None = values["last_checked_at"]
+    worst = values["last_worst"] or {}
     return DomainRow(
         code=str(values["code"]),
         name=display_name(values["name"]),
         verified=values["verified_at"] is not None,
-        checked=finished is not None,
-        score=values["last_run__score"],
+        checked=checked is not None,
+        score=values["last_score"],
         week_ago_score=values["week_ago_score"],
-        finished_iso=finished.isoformat() if finished else "",
-        finished_title=f"{finished:%Y-%m-%d %H:%M}" if finished else "",
-        ago=timesince(finished, now) if finished else "",
+        finished_iso=checked.isoformat() if checked else "",
+        finished_title=f"{checked:%Y-%m-%d %H:%M}" if checked else "",
+        ago=timesince(checked, now) if checked else "",
         worst_status=str(worst.get("status", "")),
         worst_summary=str(worst.get("summary", "")),
     )
 
 
 def page_of_rows(team: Team, page: str | None) -> tuple[Page, list[DomainRow]]:
-    """One page of the team's domains, ordered by name, as rows."""
+    """One page of the team's domains, ordered by name, as rows: the domain table alone (the
+    last run's summary is kept on it, Domain.last_run_fields)."""
+    rows = team.domains.order_by("name").values(
+        "code",
+        "name",
+        "verified_at",
+        "last_score",
+        "last_checked_at",
+        "last_worst",
+        "week_ago_score",
+    )
+    listing = Paginator(rows, PAGE_SIZE).get_page(page)
     now = timezone.now()
-    paginator = Paginator(_rows_query(team, now), PAGE_SIZE)
-    # Counted on the domains alone: counting the rows query would join every last run.
-    paginator.count = team.domains.count()  # type: ignore[misc]
-    listing = paginator.get_page(page)
-    values = list(listing.object_list)
-    # A run stored before CheckRun.worst existed has none: read its findings rather than
-    # show "Nothing wrong" for it (the migration filled them; this is the safety net).
-    unknown = [
-        v["last_run_id"] for v in values if v["last_run_id"] and v["last_run__worst"] is None
-    ]
-    if unknown:
-        for run in CheckRun.objects.filter(pk__in=unknown).only("findings", "worst", "status"):
-            for v in values:
-                if v["last_run_id"] == run.pk:
-                    v["last_run__worst"] = run.worst_finding() or {}
-    return listing, [_row(v, now) for v in values]
+    return listing, [_row(v, now) for v in listing.object_list]
 
 
 def rendered(rows: list[DomainRow]) -> SafeString:

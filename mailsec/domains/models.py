@@ -56,6 +56,14 @@ class Domain(models.Model):
     last_run = models.ForeignKey(
         "CheckRun", models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # What the domain list shows of the last finished run, written with last_run (see
+    # last_run_fields): a page of the list is then one index scan of this table, with no join
+    # to the runs and no look-up per row. worst: {} = nothing wrong.
+    last_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_worst = models.JSONField(null=True, blank=True)
+    # The score of the latest run at least a week older than last_run: "since last week".
+    week_ago_score = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "name"], name="one_domain_per_team")]
@@ -67,6 +75,33 @@ class Domain(models.Model):
     @property
     def display_name(self) -> str:
         return display_name(self.name)
+
+    @staticmethod
+    def last_run_fields(run: CheckRun) -> dict[str, Any]:
+        """The fields a domain keeps of its last finished run (the only way they are made)."""
+        week_ago = (
+            CheckRun.objects.filter(
+                domain_id=run.domain_id,
+                status=CheckRun.Status.DONE,
+                created__lte=run.created - timedelta(days=7),
+            )
+            .order_by("-created")
+            .values_list("score", flat=True)
+            .first()
+        )
+        return {
+            "last_run": run,
+            "last_score": run.score,
+            "last_checked_at": run.finished,
+            "last_worst": run.worst_finding() or {},
+            "week_ago_score": week_ago,
+        }
+
+    def set_last_run(self, run: CheckRun) -> None:
+        fields = self.last_run_fields(run)
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.save(update_fields=list(fields))
 
     # --- Proving control ----------------------------------------------------------------
 
@@ -370,7 +405,7 @@ class CheckRun(models.Model):
         # moved it already; a manual run moves it too, so a crash never causes a hot loop).
         fields: dict[str, Any] = {"next_check_at": now + check_interval()}
         if self.status == self.Status.DONE:
-            fields["last_run"] = self
+            fields.update(Domain.last_run_fields(self))
         Domain.objects.filter(pk=self.domain_id).update(**fields)
 
     @classmethod
