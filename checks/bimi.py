@@ -283,9 +283,14 @@ def _only(data: bytes, tag: int) -> bytes | None:
     return tlvs[0].value
 
 
+MAX_OID_OCTETS = 64
+
+
 def decode_oid(data: bytes) -> str | None:
     """Dotted text of an OBJECT IDENTIFIER's content octets, or None when malformed."""
-    if not data or data[-1] & 0x80:
+    # Real OIDs are a few dozen octets with arcs of at most 64 bits; a hostile certificate's
+    # huge arc would be slow to build and too long for str() (Python's 4,300-digit limit).
+    if not data or len(data) > MAX_OID_OCTETS or data[-1] & 0x80:
         return None
     arcs: list[int] = []
     value = 0
@@ -293,6 +298,8 @@ def decode_oid(data: bytes) -> str | None:
         if value == 0 and octet == 0x80:  # non-minimal encoding
             return None
         value = (value << 7) | (octet & 0x7F)
+        if value >> 64:
+            return None
         if not octet & 0x80:
             arcs.append(value)
             value = 0

@@ -350,6 +350,9 @@ def test_tlv_walker_and_oids() -> None:
     assert bimi.decode_oid(bytes.fromhex("608648016503040201")) == "2.16.840.1.101.3.4.2.1"
     assert bimi.decode_oid(bytes.fromhex("2b0e03021a")) == "1.3.14.3.2.26"
     assert bimi.decode_oid(b"\x2b\x80\x01") is None and bimi.decode_oid(b"\x81") is None
+    # A hostile arc: too long for str() (4,300 digits) and slow to build; refused, not raised.
+    assert bimi.decode_oid(b"\xff" * 2100 + b"\x7f") is None
+    assert bimi.decode_oid(b"\x2b" + b"\xff" * 10 + b"\x7f") is None  # an arc over 64 bits
     assert bimi.decode_data_uri("data:image/svg+xml;base64,PHN2Zy8+") == b"<svg/>"
     assert bimi.decode_data_uri("data:image/svg+xml,%3Csvg/%3E") == b"<svg/>"
     assert bimi.decode_data_uri("data:;base64,!!") is None
@@ -454,3 +457,19 @@ def test_mark_checks_never_raise_on_damaged_certificates(at: int, value: int, lo
         body = base64.encodebytes(bytes(der))
         pem = b"-----BEGIN CERTIFICATE-----\n" + body + b"-----END CERTIFICATE-----\n"
     bimi.check_mark_certificate(pem, [D], GOOD_SVG)
+
+
+def test_a_hostile_hash_algorithm_in_the_logotype_is_a_fail_not_a_crash() -> None:
+    # Found in review: an OID arc of 2,100 octets made str() raise (4,300-digit limit), which
+    # turned every BIMI finding of the domain into an engine error.
+    data = gzip.compress(GOOD_SVG, mtime=0)
+    hostile = der_tlv(0x30, der_tlv(0x06, b"\xff" * 2100 + b"\x7f"))
+    details = der_tlv(
+        0x30,
+        der_tlv(0x16, b"image/svg+xml")
+        + der_tlv(0x30, der_tlv(0x30, hostile + der_tlv(0x04, hashlib.sha256(data).digest())))
+        + der_tlv(0x30, der_tlv(0x16, b"data:image/svg+xml;base64," + base64.b64encode(data))),
+    )
+    logotype = der_tlv(0x30, der_tlv(0xA2, der_tlv(0xA0, der_tlv(0x30, der_tlv(0x30, details)))))
+    report = bimi.check_mark_certificate(mint(logotype=logotype), [D], GOOD_SVG)
+    assert report.problems, report  # a fail, with the logotype named
