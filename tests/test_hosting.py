@@ -674,6 +674,14 @@ class DeleteTestCase(HostingCase):
         assert policy.domain == theirs and policy.state == HostedPolicy.State.ACTIVE
         r = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org")
         assert r.content == policy.text.encode() and b"mx: mx9.example.net\r\n" in r.content
+        # Senders may still hold the old owner's enforce copy (its mx lines): the new policy
+        # inherits that bound, so stopping it soon after cannot release the name earlier.
+        assert retiring.release_at is not None
+        assert policy.strict_until is not None and policy.strict_until >= retiring.release_at
+        with self.zone():
+            service.disable(policy, timezone.now())
+        policy.refresh_from_db()
+        assert policy.release_at is not None and policy.release_at >= retiring.release_at
 
     def test_a_refused_takeover_leaves_the_retiring_policy_served(self) -> None:
         with self.zone():

@@ -68,14 +68,22 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
     with transaction.atomic():
         # Only now, with the new policy certain: a retiring one removed before a refusal would
         # leave senders with nothing to fetch. Locked against its release withdrawing our TXT.
+        # Senders may still hold the previous policy's strict copies (mx lines of the old
+        # owner's servers): the new policy must not be released before they expire either.
+        inherited: datetime | None = None
         for previous in taken.select_for_update():
             if previous.domain_id is not None and previous.state != HostedPolicy.State.OFF:
                 raise HostingRefused(f"{domain.name} is already hosted by another team.")
             log.info("hosting: %s taken over from policy %s", domain.name, previous.code)
+            for until in (previous.strict_until, previous.release_at):
+                if until is not None and (inherited is None or until > inherited):
+                    inherited = until
             previous.hand_over()
         policy, created = HostedPolicy.objects.select_for_update().get_or_create(
             domain=domain, defaults={"name": domain.name, "testing_since": now}
         )
+        if inherited is not None and inherited > now:
+            policy.strict_until = max(policy.strict_until or inherited, inherited)
         if not created and policy.state == HostedPolicy.State.ACTIVE:
             return policy
         if not created:  # re-enabled: while winding down, or after release
