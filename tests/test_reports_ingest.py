@@ -180,8 +180,8 @@ def test_ingest_files_imports_a_folder_and_loses_nothing(tmp_path: Path) -> None
         call_command("ingest_files", str(folder), stdout=out, stderr=err)
     assert out.getvalue().strip() == "2 duplicate, 1 parsed, 1 rejected, 2 skipped"
     # Not guessed: no §5.1 name, or no address for the domain; listed for the operator.
-    assert "copy.json.gz: no report address" in err.getvalue()
-    assert "nobody.example!1!2.json: no report address" in err.getvalue()
+    assert "copy.json.gz: no policy domain in the file name" in err.getvalue()
+    assert "nobody.example!1!2.json: no report address for nobody.example" in err.getvalue()
     assert "README" not in err.getvalue()
     raws = RawReport.objects.filter(address=a)
     assert raws.count() == 4
@@ -202,4 +202,23 @@ def test_ingest_files_refuses_unknown_paths_and_tokens(tmp_path: Path) -> None:
         call_command("ingest_files", str(tmp_path / "missing"))
     with pytest.raises(CommandError, match="no report address with token"):
         call_command("ingest_files", str(tmp_path), "--address", "nope")
+    assert RawReport.objects.count() == 0
+
+
+def test_ingest_files_does_not_guess_between_two_teams(tmp_path: Path) -> None:
+    """Found in review: two teams monitoring one domain must not get each other's reports."""
+    from django.contrib.auth.models import User
+
+    from mailsec.accounts.models import Team
+    from mailsec.domains.models import Domain
+
+    for name in ("ann", "ben"):
+        team = Team.create_for(User.objects.create_user(name, f"{name}@example.org"))
+        domain = Domain.objects.create(team=team, name="example.com")
+        ReportAddress.objects.create(domain=domain, domain_name="example.com")
+    folder = _folder(tmp_path)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="not imported"):
+        call_command("ingest_files", str(folder), stdout=io.StringIO(), stderr=err)
+    assert "!001.json.gz: 2 teams monitor example.com; use --address" in err.getvalue()
     assert RawReport.objects.count() == 0

@@ -52,14 +52,14 @@ class Command(BaseCommand):
             if not path.exists():
                 raise CommandError(f"{path}: no such file or folder")
         skipped: list[str] = []
-        by_domain: dict[str, ReportAddress | None] = {}
+        by_domain: dict[str, ReportAddress | str] = {}
         limit = conf.max_body_bytes()
 
         def items() -> Iterator[tuple[ReportAddress, bytes]]:
             for path in _files(options["paths"]):
                 address = fixed or _address_for(path, by_domain)
-                if address is None:
-                    skipped.append(f"{path}: no report address for its domain (file name)")
+                if isinstance(address, str):
+                    skipped.append(f"{path}: {address}")
                     continue
                 size = path.stat().st_size
                 if size > limit:
@@ -87,17 +87,21 @@ def _files(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def _address_for(path: Path, cache: dict[str, ReportAddress | None]) -> ReportAddress | None:
-    """The report address of the policy domain in an RFC 8460 §5.1 file name."""
+def _address_for(path: Path, cache: dict[str, ReportAddress | str]) -> ReportAddress | str:
+    """The report address of the policy domain in an RFC 8460 §5.1 file name, or why there is
+    none to take."""
     parts = path.name.split("!")
     if len(parts) < 4:
-        return None
+        return "no policy domain in the file name (RFC 8460 §5.1); use --address"
     domain = parts[1].rstrip(".").lower()
     if domain not in cache:
-        # A monitored domain's address first, then the oldest (as ReportAddress.for_domain).
-        cache[domain] = (
-            ReportAddress.objects.filter(domain_name__iexact=domain)
-            .order_by(F("domain").asc(nulls_last=True), "created", "pk")
-            .first()
-        )
+        addresses = ReportAddress.objects.filter(domain_name__iexact=domain)
+        # Two teams may both monitor a domain: a file name cannot say whose report it is.
+        teams = set(addresses.exclude(domain=None).values_list("domain__team_id", flat=True))
+        if len(teams) > 1:
+            cache[domain] = f"{len(teams)} teams monitor {domain}; use --address"
+        else:
+            # A monitored domain's address first, then the oldest (as ReportAddress.for_domain).
+            found = addresses.order_by(F("domain").asc(nulls_last=True), "created", "pk").first()
+            cache[domain] = found or f"no report address for {domain}"
     return cache[domain]
