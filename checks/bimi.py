@@ -542,6 +542,12 @@ def check_mark_certificate(
             "the file holds only the mark certificate; receivers need the issuing CA "
             "certificates after it to validate it"
         )
+    if leaf.issuer == leaf.subject:
+        report.problems.append(
+            "the mark certificate is self-signed; receivers accept only one issued by a mark "
+            "verifying authority"
+        )
+    report.facts["chain_linked"] = len(certs) > 1 and not broken
 
     # Validity of every certificate in the file.
     for index, cert in enumerate(certs):
@@ -1090,8 +1096,8 @@ def _mark(
         "BIMI-10",
         Status.PASS,
         f"The {kind} for {', '.join(facts.get('sans') or [])} has the BIMI key usage, is valid "
-        f"until {str(facts.get('not_after', ''))[:10]} and its certificates are linked by their "
-        "signatures"
+        f"until {str(facts.get('not_after', ''))[:10]}"
+        + (", its certificates are linked by their signatures" if facts.get("chain_linked") else "")
         + (", and its logo is the l= logo." if report.logo_compared else ".")
         + f" Not checked: whether the issuer is a recognised mark verifying authority ({NOT_AN_MVA_CHECK}).",
         subject=url,

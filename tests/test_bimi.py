@@ -473,3 +473,26 @@ def test_a_hostile_hash_algorithm_in_the_logotype_is_a_fail_not_a_crash() -> Non
     logotype = der_tlv(0x30, der_tlv(0xA2, der_tlv(0xA0, der_tlv(0x30, der_tlv(0x30, details)))))
     report = bimi.check_mark_certificate(mint(logotype=logotype), [D], GOOD_SVG)
     assert report.problems, report  # a fail, with the logotype named
+
+
+def test_a_self_signed_mark_certificate_fails() -> None:
+    # Found in review: alone in its file it had no chain to check and passed, its message
+    # saying the certificates were "linked by their signatures".
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, D)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(D)]), False)
+        .add_extension(x509.ExtendedKeyUsage([BIMI_EKU]), False)
+        .add_extension(x509.UnrecognizedExtension(LOGOTYPE, logotype_der(GOOD_SVG)), False)
+        .sign(key, hashes.SHA256())
+    )
+    (problem,) = mark_problems(cert.public_bytes(serialization.Encoding.PEM))
+    assert "self-signed" in problem
