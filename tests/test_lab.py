@@ -259,6 +259,40 @@ def test_it_starts_and_stops_without_leftovers() -> None:
         assert ip not in bound, f"something still bound to {ip}"
 
 
+@exclusive
+def test_two_ups_at_the_same_instant_start_one_lab() -> None:
+    live = read_pointer()
+    if (
+        live
+        and (live / "state.json").exists()
+        and is_alive(json.loads((live / "state.json").read_text()))
+    ):
+        pytest.skip(
+            f"a lab started outside this session is running in {live}; its addresses are taken"
+        )
+    env = {k: v for k, v in os.environ.items() if k != "MAILSEC_LAB_RUN"}
+    cmd = [sys.executable, "-m", "tests.lab", "up"]
+    ups = [
+        subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=120) for p in ups]
+    try:
+        codes = sorted(p.returncode for p in ups)
+        assert codes == [0, 1], outs
+        (loser_err,) = [err for p, (_, err) in zip(ups, outs, strict=True) if p.returncode]
+        assert "a lab is already running" in loser_err
+        (winner_out,) = [out for p, (out, _) in zip(ups, outs, strict=True) if not p.returncode]
+        assert POINTER.read_text().strip() == json.loads(winner_out)["run_dir"]
+    finally:
+        subprocess.run(
+            [sys.executable, "-m", "tests.lab", "down"], cwd=REPO, env=env, timeout=30, check=False
+        )
+    assert not POINTER.exists()
+
+
 def listeners() -> set[str]:
     """Local IPv4 addresses with a TCP listener or a bound UDP socket (from /proc/net)."""
     out = set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +193,36 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
     }
 
 
+@contextlib.contextmanager
+def _start_lock(timeout: float = 60) -> Iterator[None]:
+    """One `up` at a time on this machine: two starting at the same instant both found no lab
+    running and then fought over the same 127.x addresses. The second now waits, then finds
+    the first one's lab and says so."""
+    POINTER.parent.mkdir(parents=True, exist_ok=True)
+    with open(POINTER.parent / "start.lock", "w") as lock:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LabError(
+                        "another lab has been starting for a minute; giving up"
+                    ) from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def up(extra_dirs: Iterable[str] = (), delay_ms: int | None = None) -> dict[str, Any]:
+    with _start_lock():
+        return _up(extra_dirs, delay_ms)
+
+
+def _up(extra_dirs: Iterable[str], delay_ms: int | None) -> dict[str, Any]:
     missing = [t for t in TOOLS if not shutil.which(t)]
     if missing:
         raise LabError(
