@@ -26,8 +26,8 @@ from mailsec.scoring.chart import Chart, build_chart
 from mailsec.scoring.explain import explain
 
 HISTORY_DAYS = 90
-# Part of the cache key of a run's rendered panels: bump it when their markup, the
-# explanations or the verdict labels change, so no stale panel outlives a deploy.
+# Part of the cache keys of the domain page's cached parts (page_fragments): bump it when their
+# markup, the explanations or the verdict labels change, so no stale part outlives a deploy.
 PANELS_VERSION = 1
 PAGE_CACHE_SECONDS = 86400
 # "Check now": a new run per domain at most once a minute, and 30 an hour per person.
@@ -138,17 +138,16 @@ def page_fragments(domain: Domain, run: CheckRun | None) -> dict[str, SafeString
     and stored."""
     page = {"domain": domain, "history": History(domain)}
     parts = {
-        "history": (f"history:{chart_key(domain)}", "domains/_history.html", page),
-        "tlsrpt": (f"tlsrpt:{chart_key(domain)}", "domains/_tlsrpt.html", page),
+        "history": (f"domain-page:history:{chart_key(domain)}", "domains/_history.html", page),
+        "tlsrpt": (f"domain-page:tlsrpt:{chart_key(domain)}", "domains/_tlsrpt.html", page),
     }
     if run is not None and run.status == CheckRun.Status.DONE:
         details = {"details": RunDetails(run)}
-        parts["run"] = (f"run:{panels_key(run)}", "domains/_run.html", details)
-    found = cache.get_many([f"domain-page:{key}" for key, _, _ in parts.values()])
+        parts["run"] = (f"domain-page:run:{panels_key(run)}", "domains/_run.html", details)
+    found = cache.get_many([key for key, _, _ in parts.values()])
     missing = {}
     fragments = {}
     for name, (key, template, ctx) in parts.items():
-        key = f"domain-page:{key}"
         if key not in found:
             found[key] = missing[key] = render_to_string(template, ctx)
         fragments[name] = mark_safe(found[key])  # our own templates' output
