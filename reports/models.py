@@ -568,7 +568,10 @@ class PolicyResult(models.Model):
 class FailureDetail(models.Model):
     report = models.ForeignKey(TlsReport, models.CASCADE, related_name="failure_details")
     policy = models.ForeignKey(PolicyResult, models.CASCADE, related_name="failure_details")
-    result_type = models.CharField(max_length=1024, db_index=True)
+    # No index: every query that groups or filters by result type first narrows to one
+    # report address (dashboard, alerts, export), and two index entries per detail (the
+    # B-tree and its pattern-ops twin) were most of what storing a detail cost.
+    result_type = models.CharField(max_length=1024)
     # Kept as text: RFC 8460 §4.4 values that are not valid IPs are stored as sent (RPT-12).
     sending_mta_ip = models.CharField(max_length=64, blank=True)
     receiving_mx_hostname = models.CharField(max_length=255, blank=True)
