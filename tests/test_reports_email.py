@@ -454,3 +454,14 @@ def test_the_smtp_listener_defers_an_address_over_its_daily_quota(
         code, reply = client.rcpt(address.mailto)
         assert code == 452 and b"daily quota" in reply
     assert RawReport.objects.count() == 2
+
+
+def test_the_readme_sample_mail_is_a_usable_report(address, dns_stub, eager, settings) -> None:
+    # README's "Send it a TLS-RPT report" pipes tests/data/tlsrpt/sample.eml (unsigned) with
+    # the recipient given, as an MTA does; with DKIM required it is kept but rejected.
+    sample = (Path(__file__).parent / "data" / "tlsrpt" / "sample.eml").read_bytes()
+    settings.TLSRPT_REQUIRE_DKIM = False
+    assert ingest(sample, "--recipient", address.mailto) == 0
+    raw = only_raw()
+    assert raw.parse_status == RawReport.PARSED, raw.error
+    assert raw.report.policies.count() >= 1 and raw.headers["tls-report-domain"] == "example.com"
