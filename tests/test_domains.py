@@ -155,6 +155,15 @@ class IndexTestCase(DomainTestCase):
         self.assertContains(r, "up from 60")
         self.assertFalse(any("domains_checkrun" in q["sql"] for q in ctx.captured_queries))
 
+    def test_a_deleted_last_run_leaves_the_row_not_checked(self) -> None:
+        run = finished_run(self.domain, score=60)
+        self.domain.set_last_run(run)
+        run.delete()  # by staff in the admin: last_run is set to NULL
+        self.client.force_login(self.alice)
+        r = self.client.get("/domains/")
+        self.assertNotContains(r, ">60</span>")
+        self.assertContains(r, "queued")
+
     def test_a_cached_row_never_goes_stale(self) -> None:
         """Rows are cached by their content: whatever changes on a row changes its key."""
         self.domain.set_last_run(finished_run(self.domain, score=60))

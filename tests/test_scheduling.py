@@ -132,6 +132,31 @@ class SchedulingTestCase(BaseTestCase):
         self.assertEqual(len(kept), 2 + 3)
         self.assertEqual(kept[0], day + timedelta(hours=18))  # the last run of that day
 
+    def test_thinning_keeps_a_domains_last_finished_run(self) -> None:
+        # Checks stopped long ago: the last good run, then an error the same day. Thinning keeps
+        # the newest run of that day, and the last good one too (the domain row and its page
+        # still show it).
+        domain = self.due[0]
+        day = (timezone.now() - timedelta(days=100)).replace(hour=1)
+        good = CheckRun.objects.create(domain=domain, status="done", created=day, score=90)
+        domain.set_last_run(good)
+        CheckRun.objects.create(domain=domain, status="error", created=day + timedelta(hours=6))
+        call_command("thinruns", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        self.assertTrue(CheckRun.objects.filter(pk=good.pk).exists())
+        self.assertEqual(Domain.objects.get(pk=domain.pk).last_run_id, good.pk)
+
+    def test_an_older_run_finishing_late_does_not_replace_a_newer_one(self) -> None:
+        domain = self.due[0]
+        now = timezone.now()
+        old = CheckRun.objects.create(
+            domain=domain, status="running", created=now - timedelta(hours=7)
+        )
+        new = CheckRun.objects.create(domain=domain, status="running", created=now)
+        new.finish({"score": 95, "score_version": 1, "mechanisms": {}, "findings": []})
+        old.finish({"score": 40, "score_version": 1, "mechanisms": {}, "findings": []})
+        domain.refresh_from_db()
+        self.assertEqual((domain.last_run_id, domain.last_score), (new.pk, 95))
+
 
 @pytest.mark.django_db(transaction=True)
 class ConcurrentBeatsTestCase(TransactionTestCase):

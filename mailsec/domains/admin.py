@@ -7,7 +7,9 @@ from mailsec.domains.models import CheckRun, Domain
 class DomainAdmin(admin.ModelAdmin):
     list_display = ["name", "team", "verified_at", "next_check_at"]
     search_fields = ["name"]
-    raw_id_fields = ["team", "last_run"]
+    raw_id_fields = ["team"]
+    # Written together by CheckRun.finish (Domain.last_run_fields), never by hand.
+    readonly_fields = ["last_run", "last_score", "last_checked_at", "last_worst", "week_ago_score"]
 
 
 @admin.register(CheckRun)

@@ -55,15 +55,16 @@ class DomainRow(NamedTuple):
 
 
 def _row(values: dict[str, Any], now: datetime) -> DomainRow:
-    checked: datetime | None = values["last_checked_at"]
-    worst = values["last_worst"] or {}
+    # A deleted last run (admin, SET_NULL) leaves the row "not checked", as on its page.
+    checked: datetime | None = values["last_checked_at"] if values["last_run_id"] else None
+    worst = (values["last_worst"] or {}) if checked else {}
     return DomainRow(
         code=str(values["code"]),
         name=display_name(values["name"]),
         verified=values["verified_at"] is not None,
         checked=checked is not None,
-        score=values["last_score"],
-        week_ago_score=values["week_ago_score"],
+        score=values["last_score"] if checked else None,
+        week_ago_score=values["week_ago_score"] if checked else None,
         finished_iso=checked.isoformat() if checked else "",
         finished_title=f"{checked:%Y-%m-%d %H:%M}" if checked else "",
         ago=timesince(checked, now) if checked else "",
@@ -79,6 +80,7 @@ def page_of_rows(team: Team, page: str | None) -> tuple[Page, list[DomainRow]]:
         "code",
         "name",
         "verified_at",
+        "last_run_id",
         "last_score",
         "last_checked_at",
         "last_worst",

@@ -403,10 +403,13 @@ class CheckRun(models.Model):
         self.save()
         # Whatever happened, the next check is one interval away (the beat has usually
         # moved it already; a manual run moves it too, so a crash never causes a hot loop).
-        fields: dict[str, Any] = {"next_check_at": now + check_interval()}
+        domain = Domain.objects.filter(pk=self.domain_id)
+        domain.update(next_check_at=now + check_interval())
         if self.status == self.Status.DONE:
-            fields.update(Domain.last_run_fields(self))
-        Domain.objects.filter(pk=self.domain_id).update(**fields)
+            # Never an older run over a newer one (a worker held up past the sweep may finish
+            # an old run late); last_run and the list's summary move together.
+            newer = models.Q(last_run__isnull=True) | models.Q(last_run__created__lt=self.created)
+            domain.filter(newer).update(**Domain.last_run_fields(self))
 
     @classmethod
     def sweep_stuck(cls, now: datetime) -> int:
@@ -438,11 +441,14 @@ class CheckRun(models.Model):
             .order_by("domain_id", "created")
             .values_list("pk", "domain_id", "created")
         )
+        # A domain's last finished run stays whatever came after it that day (an error run):
+        # the domain row keeps its summary, and the page shows it.
+        last_runs = set(Domain.objects.exclude(last_run=None).values_list("last_run_id", flat=True))
         keep: dict[tuple[int, Any], int] = {}
         doomed: list[int] = []
         for pk, domain_id, created in old.iterator():
             key = (domain_id, created.date())
-            if key in keep:
+            if key in keep and keep[key] not in last_runs:
                 doomed.append(keep[key])
             keep[key] = pk
         deleted = 0
