@@ -278,17 +278,27 @@ def test_two_ups_at_the_same_instant_start_one_lab() -> None:
         )
         for _ in range(2)
     ]
-    outs = [p.communicate(timeout=120) for p in ups]
+    winner: str | None = None
     try:
+        outs = [p.communicate(timeout=120) for p in ups]
         codes = sorted(p.returncode for p in ups)
         assert codes == [0, 1], outs
         (loser_err,) = [err for p, (_, err) in zip(ups, outs, strict=True) if p.returncode]
         assert "a lab is already running" in loser_err
         (winner_out,) = [out for p, (out, _) in zip(ups, outs, strict=True) if not p.returncode]
-        assert POINTER.read_text().strip() == json.loads(winner_out)["run_dir"]
+        winner = json.loads(winner_out)["run_dir"]
+        assert POINTER.read_text().strip() == winner
     finally:
+        for p in ups:
+            p.kill()
+        # Stop this test's lab only; a lab we did not see start is left alone.
+        stop = ["--run-dir", winner] if winner else []
         subprocess.run(
-            [sys.executable, "-m", "tests.lab", "down"], cwd=REPO, env=env, timeout=30, check=False
+            [sys.executable, "-m", "tests.lab", "down", *stop],
+            cwd=REPO,
+            env=env,
+            timeout=30,
+            check=False,
         )
     assert not POINTER.exists()
 
