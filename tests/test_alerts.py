@@ -274,6 +274,7 @@ class LifeCycleTestCase(BaseTestCase):
             status=CheckRun.Status.DONE,
             created=self.clock,
             score=result["score"],
+            score_version=result.get("score_version"),
             mechanisms=result["mechanisms"],
             findings=result["findings"],
         )
@@ -285,6 +286,43 @@ class LifeCycleTestCase(BaseTestCase):
         for n in Notification.objects.filter(status=Notification.Status.PENDING):
             send_notification.apply(args=[str(n.code)])
         return outcome
+
+    def scored(self, score: int, version: int = 1) -> dict[str, Any]:
+        result = good_result()
+        result["score"], result["score_version"] = score, version
+        return result
+
+    def test_a_slow_slide_of_the_score_is_told_once_it_adds_up(self) -> None:
+        # A few points a run: each run alone is under ALERT_SCORE_DROP (10), and the baseline
+        # follows every settled run; the score is compared with the best since, not the last.
+        self.observe(self.scored(100))
+        for score in (96, 93):
+            self.assertEqual(self.observe(self.scored(score)).suspected, [])
+        outcome = self.observe(self.scored(90))
+        self.assertEqual([c.kind for c in outcome.suspected], ["score"])
+        self.assertIn("from 100 to 90", outcome.suspected[0].summary)
+        outcome = self.observe(self.scored(89), kind="confirm")
+        self.assertEqual([c.kind for c in outcome.confirmed], ["score"])
+        self.assertEqual(len(mail.outbox), 2)  # alice and bob
+        # Still low: nothing more. Back up: one recovery, and the reference starts again there.
+        self.assertEqual(self.observe(self.scored(88)).suspected, [])
+        outcome = self.observe(self.scored(97))
+        self.assertEqual([c.kind for c in outcome.recovered], ["score"])
+        self.assertEqual(AlertState.objects.get(domain=self.domain).score_reference, 97)
+
+    def test_a_score_that_bounces_back_at_the_re_check_tells_nobody(self) -> None:
+        self.observe(self.scored(100))
+        self.assertEqual(len(self.observe(self.scored(85)).suspected), 1)
+        outcome = self.observe(self.scored(99), kind="confirm")
+        self.assertEqual(len(outcome.dismissed), 1)
+        self.assertEqual(len(mail.outbox), 0)
+
+    def test_a_new_rubric_is_not_a_score_drop(self) -> None:
+        self.observe(self.scored(100, version=1))
+        self.assertEqual(self.observe(self.scored(80, version=2)).suspected, [])
+        state = AlertState.objects.get(domain=self.domain)
+        self.assertEqual(state.score_reference, 80)  # compared within the new rubric from now on
+        self.assertEqual([c.kind for c in self.observe(self.scored(70, 2)).suspected], ["score"])
 
     def test_a_confirmed_regression_is_one_email_and_its_fix_one_recovery(self) -> None:
         self.observe(good_result())

@@ -255,6 +255,10 @@ class AlertState(models.Model):
     )
     last_run = models.ForeignKey(CheckRun, models.SET_NULL, null=True, blank=True, related_name="+")
     last_run_created = models.DateTimeField(null=True, blank=True)
+    # What the score is compared with: the best settled score since the last score alert
+    # recovered (or the rubric changed). The baseline follows every settled run, so against it
+    # a slide of a few points a run never reached ALERT_SCORE_DROP.
+    score_reference = models.PositiveSmallIntegerField(null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -288,6 +292,7 @@ class AlertState(models.Model):
         if not self.baseline:
             # The first run is the reference; nothing to compare it with.
             self._move_baseline(run, current, outcome)
+            self.score_reference = current.score
             self.save()
             return
         baseline = rules.Snapshot.from_dict(self.baseline)
@@ -325,7 +330,8 @@ class AlertState(models.Model):
                 outcome.recovered.append(change)
 
         open_keys = set(domain.changes.filter(state__in=Change.OPEN).values_list("key", flat=True))
-        for obs in rules.detect(baseline, current, drop):
+        reference = self.score_reference if baseline.same_rubric(current) else None
+        for obs in rules.detect(baseline, current, drop, reference):
             if obs.key in open_keys:
                 continue
             if obs.kind == rules.Kind.CERT_EXPIRY and (
@@ -357,6 +363,7 @@ class AlertState(models.Model):
         settled = not domain.changes.filter(state=Change.State.SUSPECTED).exists()
         if settled and not (current.errored_mechanisms() - baseline.errored_mechanisms()):
             self._move_baseline(run, current, outcome)
+            self._move_score_reference(baseline, current, outcome)
         self.save()
 
         if outcome.suspected:
@@ -372,6 +379,21 @@ class AlertState(models.Model):
     def _move_baseline(self, run: CheckRun, snap: rules.Snapshot, outcome: Outcome) -> None:
         self.baseline, self.baseline_run = snap.to_dict(), run
         outcome.baseline_moved = True
+
+    def _move_score_reference(
+        self, baseline: rules.Snapshot, current: rules.Snapshot, outcome: Outcome
+    ) -> None:
+        """Up with every better score; down only when a score alert recovered, or the rubric
+        changed (scores of two rubrics are not comparable)."""
+        if current.score is None:
+            return
+        if (
+            self.score_reference is None
+            or current.score > self.score_reference
+            or not baseline.same_rubric(current)
+            or any(c.kind == rules.Kind.SCORE for c in outcome.recovered)
+        ):
+            self.score_reference = current.score
 
     @staticmethod
     def _dismiss(change: Change, now: datetime, note: str) -> None:

@@ -71,6 +71,7 @@ class Snapshot:
     findings: list[dict[str, Any]]
     score: int | None
     taken_at: datetime
+    score_version: int | None = None  # the rubric the score was made with
 
     @classmethod
     def from_run(cls, run: Any) -> Snapshot:
@@ -79,6 +80,7 @@ class Snapshot:
             findings=list(run.findings or []),
             score=run.score,
             taken_at=run.created,
+            score_version=run.score_version,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,6 +88,7 @@ class Snapshot:
             "mechanisms": self.mechanisms,
             "findings": self.findings,
             "score": self.score,
+            "score_version": self.score_version,
             "taken_at": self.taken_at.isoformat(),
         }
 
@@ -96,6 +99,13 @@ class Snapshot:
             findings=data.get("findings") or [],
             score=data.get("score"),
             taken_at=datetime.fromisoformat(data["taken_at"]),
+            score_version=data.get("score_version"),
+        )
+
+    def same_rubric(self, other: Snapshot) -> bool:
+        """Scores made with two versions of the rubric are not comparable (docs/scoring.md)."""
+        return None in (self.score_version, other.score_version) or (
+            self.score_version == other.score_version
         )
 
     def verdict(self, mechanism: str) -> str:
@@ -178,14 +188,19 @@ def cert_threshold(days_left: float) -> int | None:
 # --- detection ---------------------------------------------------------------------------------
 
 
-def detect(baseline: Snapshot, current: Snapshot, score_drop: int) -> list[Observation]:
-    """Every regression of `current` against the confirmed `baseline`."""
+def detect(
+    baseline: Snapshot, current: Snapshot, score_drop: int, score_reference: int | None = None
+) -> list[Observation]:
+    """Every regression of `current` against the confirmed `baseline`; the score against
+    `score_reference` when given (the best score since the last score alert: a slow slide of a
+    few points a run adds up), else the baseline's."""
     found: list[Observation] = []
     found += _mechanisms(baseline, current)
     found += _fail_findings(baseline, current)
     found += _records_gone(baseline, current)
     found += _mx_coverage(baseline, current)
-    score = _score(baseline.score, current, score_drop, baseline)
+    before = baseline.score if score_reference is None else score_reference
+    score = _score(before, current, score_drop, baseline)
     if score is not None:
         found.append(score)
     found += expiring_certificates(current)
@@ -335,6 +350,8 @@ def _score(
     before: int | None, current: Snapshot, drop: int, baseline: Snapshot | None = None
 ) -> Observation | None:
     if before is None or current.score is None or before - current.score < drop:
+        return None
+    if baseline is not None and not baseline.same_rubric(current):
         return None
     # A category that could not be checked leaves the score's denominator, so a partial score
     # is not comparable with a full one: no score alert from a run with new errors.
