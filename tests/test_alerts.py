@@ -7,6 +7,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 from email import message_from_string
 from typing import Any
+from unittest import mock
 
 from django.core import mail, signing
 from django.core.mail.backends.base import BaseEmailBackend
@@ -275,6 +276,7 @@ class LifeCycleTestCase(BaseTestCase):
             created=self.clock,
             score=result["score"],
             score_version=result.get("score_version"),
+            score_detail=result.get("score_detail", {}),
             mechanisms=result["mechanisms"],
             findings=result["findings"],
         )
@@ -294,7 +296,7 @@ class LifeCycleTestCase(BaseTestCase):
 
     def test_a_slow_slide_of_the_score_is_told_once_it_adds_up(self) -> None:
         # A few points a run: each run alone is under ALERT_SCORE_DROP (10), and the baseline
-        # follows every settled run; the score is compared with the best since, not the last.
+        # follows every settled run; the score is compared with the best recent one.
         self.observe(self.scored(100))
         for score in (96, 93):
             self.assertEqual(self.observe(self.scored(score)).suspected, [])
@@ -304,11 +306,33 @@ class LifeCycleTestCase(BaseTestCase):
         outcome = self.observe(self.scored(89), kind="confirm")
         self.assertEqual([c.kind for c in outcome.confirmed], ["score"])
         self.assertEqual(len(mail.outbox), 2)  # alice and bob
-        # Still low: nothing more. Back up: one recovery, and the reference starts again there.
+        # Still low: nothing more. Back up: one recovery.
         self.assertEqual(self.observe(self.scored(88)).suspected, [])
         outcome = self.observe(self.scored(97))
         self.assertEqual([c.kind for c in outcome.recovered], ["score"])
-        self.assertEqual(AlertState.objects.get(domain=self.domain).score_reference, 97)
+
+    def test_a_level_kept_for_the_window_is_the_new_normal(self) -> None:
+        self.observe(self.scored(100))
+        self.observe(self.scored(85))
+        self.observe(self.scored(85), kind="confirm")  # told once
+        self.assertEqual(len(mail.outbox), 2)
+        # Two weeks later the owner has kept 85: the alert closes without a word, and a drop
+        # from there is told again.
+        self.clock += timedelta(days=15)
+        with mock.patch.object(timezone, "now", return_value=self.clock + timedelta(minutes=2)):
+            outcome = self.observe(self.scored(85))
+            self.assertEqual([c.note for c in outcome.dismissed], ["kept as the new level"])
+            self.assertEqual([c.kind for c in self.observe(self.scored(74)).suspected], ["score"])
+        self.assertEqual(len(mail.outbox), 2)
+
+    def test_a_partial_score_is_neither_compared_nor_a_reference(self) -> None:
+        self.observe(self.scored(90))
+        partial = smtp_unreachable()
+        partial["score"], partial["score_version"] = 100, 1
+        partial["score_detail"] = {"partial": True}
+        self.assertEqual(self.observe(partial).suspected, [])
+        # 81 is 19 below the partial 100, but only 9 below the best full score (90).
+        self.assertEqual(self.observe(self.scored(81)).suspected, [])
 
     def test_a_score_that_bounces_back_at_the_re_check_tells_nobody(self) -> None:
         self.observe(self.scored(100))
@@ -320,9 +344,15 @@ class LifeCycleTestCase(BaseTestCase):
     def test_a_new_rubric_is_not_a_score_drop(self) -> None:
         self.observe(self.scored(100, version=1))
         self.assertEqual(self.observe(self.scored(80, version=2)).suspected, [])
-        state = AlertState.objects.get(domain=self.domain)
-        self.assertEqual(state.score_reference, 80)  # compared within the new rubric from now on
         self.assertEqual([c.kind for c in self.observe(self.scored(70, 2)).suspected], ["score"])
+
+    def test_a_rubric_change_before_the_re_check_tells_nobody(self) -> None:
+        self.observe(self.scored(100, version=1))
+        self.assertEqual(len(self.observe(self.scored(85, version=1)).suspected), 1)
+        outcome = self.observe(self.scored(60, version=2), kind="confirm")
+        self.assertEqual([c.note for c in outcome.dismissed], ["the scoring rubric changed"])
+        self.assertEqual(outcome.confirmed, [])
+        self.assertEqual(len(mail.outbox), 0)
 
     def test_a_confirmed_regression_is_one_email_and_its_fix_one_recovery(self) -> None:
         self.observe(good_result())

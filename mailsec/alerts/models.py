@@ -255,10 +255,6 @@ class AlertState(models.Model):
     )
     last_run = models.ForeignKey(CheckRun, models.SET_NULL, null=True, blank=True, related_name="+")
     last_run_created = models.DateTimeField(null=True, blank=True)
-    # What the score is compared with: the best settled score since the last score alert
-    # recovered (or the rubric changed). The baseline follows every settled run, so against it
-    # a slide of a few points a run never reached ALERT_SCORE_DROP.
-    score_reference = models.PositiveSmallIntegerField(null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -292,14 +288,27 @@ class AlertState(models.Model):
         if not self.baseline:
             # The first run is the reference; nothing to compare it with.
             self._move_baseline(run, current, outcome)
-            self.score_reference = current.score
             self.save()
             return
         baseline = rules.Snapshot.from_dict(self.baseline)
         drop = settings.ALERT_SCORE_DROP
         now = timezone.now()
 
+        window = timedelta(days=settings.ALERT_SCORE_WINDOW_DAYS)
         for change in domain.changes.filter(state__in=Change.OPEN).order_by("created"):
+            if change.kind == rules.Kind.SCORE:
+                # Closed without an email: scores of two rubrics are not comparable, and a
+                # level held for the whole window is the owner's new normal (an open score
+                # alert would otherwise hide every later drop).
+                made_with = (change.evidence or {}).get("score_version")
+                if made_with not in (None, current.score_version):
+                    self._dismiss(change, now, "the scoring rubric changed")
+                    outcome.dismissed.append(change)
+                    continue
+                if change.confirmed_at and change.confirmed_at < now - window:
+                    self._dismiss(change, now, "kept as the new level")
+                    outcome.dismissed.append(change)
+                    continue
             verdict, obs = rules.evaluate(change.kind, change.key, change.before, current, drop)
             due = run.created >= change.reprobe_due_at
             if change.state == Change.State.SUSPECTED:
@@ -330,8 +339,7 @@ class AlertState(models.Model):
                 outcome.recovered.append(change)
 
         open_keys = set(domain.changes.filter(state__in=Change.OPEN).values_list("key", flat=True))
-        reference = self.score_reference if baseline.same_rubric(current) else None
-        for obs in rules.detect(baseline, current, drop, reference):
+        for obs in rules.detect(baseline, current, drop, self._best_recent_score(current, window)):
             if obs.key in open_keys:
                 continue
             if obs.kind == rules.Kind.CERT_EXPIRY and (
@@ -363,7 +371,6 @@ class AlertState(models.Model):
         settled = not domain.changes.filter(state=Change.State.SUSPECTED).exists()
         if settled and not (current.errored_mechanisms() - baseline.errored_mechanisms()):
             self._move_baseline(run, current, outcome)
-            self._move_score_reference(baseline, current, outcome)
         self.save()
 
         if outcome.suspected:
@@ -380,20 +387,25 @@ class AlertState(models.Model):
         self.baseline, self.baseline_run = snap.to_dict(), run
         outcome.baseline_moved = True
 
-    def _move_score_reference(
-        self, baseline: rules.Snapshot, current: rules.Snapshot, outcome: Outcome
-    ) -> None:
-        """Up with every better score; down only when a score alert recovered, or the rubric
-        changed (scores of two rubrics are not comparable)."""
-        if current.score is None:
-            return
-        if (
-            self.score_reference is None
-            or current.score > self.score_reference
-            or not baseline.same_rubric(current)
-            or any(c.kind == rules.Kind.SCORE for c in outcome.recovered)
-        ):
-            self.score_reference = current.score
+    def _best_recent_score(self, current: rules.Snapshot, window: timedelta) -> int | None:
+        """The best full score of the same rubric within the window before `current`: what
+        a score drop is measured from. The baseline follows every settled run, so against it
+        a slide of a few points a check never reached ALERT_SCORE_DROP."""
+        runs = CheckRun.objects.filter(
+            domain_id=self.domain_id,
+            status=CheckRun.Status.DONE,
+            created__gte=current.taken_at - window,
+            created__lt=current.taken_at,
+            score__isnull=False,
+        )
+        if current.score_version is not None:
+            runs = runs.filter(score_version=current.score_version)
+        # A partial score ("could not check" left some points out) is no reference. A few
+        # dozen runs at most: read here, as the JSON key is missing on runs stored without it.
+        full = [
+            s for s, partial in runs.values_list("score", "score_detail__partial") if not partial
+        ]
+        return max(full, default=None)
 
     @staticmethod
     def _dismiss(change: Change, now: datetime, note: str) -> None:

@@ -192,8 +192,8 @@ def detect(
     baseline: Snapshot, current: Snapshot, score_drop: int, score_reference: int | None = None
 ) -> list[Observation]:
     """Every regression of `current` against the confirmed `baseline`; the score against
-    `score_reference` when given (the best score since the last score alert: a slow slide of a
-    few points a run adds up), else the baseline's."""
+    `score_reference` when given (the best recent full score: a slow slide of a few points a
+    check adds up), else the baseline's."""
     found: list[Observation] = []
     found += _mechanisms(baseline, current)
     found += _fail_findings(baseline, current)
@@ -354,8 +354,9 @@ def _score(
     if baseline is not None and not baseline.same_rubric(current):
         return None
     # A category that could not be checked leaves the score's denominator, so a partial score
-    # is not comparable with a full one: no score alert from a run with new errors.
-    if current.errored_mechanisms() - (baseline.errored_mechanisms() if baseline else set()):
+    # is not comparable with a full one: no score alert from a run with errors (the re-check
+    # would call it "unknown" and dismiss it, and the next run raise it again).
+    if current.errored_mechanisms():
         return None
     return Observation(
         kind=Kind.SCORE,
@@ -365,6 +366,7 @@ def _score(
         before=str(before),
         after=str(current.score),
         summary=f"The score dropped from {before} to {current.score}.",
+        evidence={"score_version": current.score_version},
     )
 
 
