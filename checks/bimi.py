@@ -403,13 +403,16 @@ def parse_logotype(der: bytes) -> ParsedLogotype:
 
 
 def _gunzip(data: bytes) -> bytes | None:
-    """`data` inflated when it is gzip (SVGZ), else as is; None when the gzip is broken."""
+    """`data` inflated when it is gzip (SVGZ), else as is; None when the gzip is broken or
+    cut short (a truncated stream would otherwise compare as a shorter, different logo)."""
     if data[:2] != b"\x1f\x8b":
         return data
+    inflater = zlib.decompressobj(wbits=31)
     try:
-        return zlib.decompressobj(wbits=31).decompress(data, SVG_FETCH_LIMIT + 1)
+        svg = inflater.decompress(data, SVG_FETCH_LIMIT + 1)
     except zlib.error:
         return None
+    return svg if inflater.eof or len(svg) > SVG_FETCH_LIMIT else None
 
 
 def decode_data_uri(uri: str) -> bytes | None:

@@ -496,3 +496,18 @@ def test_a_self_signed_mark_certificate_fails() -> None:
     )
     (problem,) = mark_problems(cert.public_bytes(serialization.Encoding.PEM))
     assert "self-signed" in problem
+
+
+def test_a_truncated_embedded_logo_is_broken_not_different() -> None:
+    # Its hash matches (made over the truncated bytes): the gzip itself is cut short.
+    data = gzip.compress(GOOD_SVG, mtime=0)[:-12]
+    sha256 = der_tlv(0x30, der_tlv(0x06, bytes.fromhex("608648016503040201")))
+    details = der_tlv(
+        0x30,
+        der_tlv(0x16, b"image/svg+xml")
+        + der_tlv(0x30, der_tlv(0x30, sha256 + der_tlv(0x04, hashlib.sha256(data).digest())))
+        + der_tlv(0x30, der_tlv(0x16, b"data:image/svg+xml;base64," + base64.b64encode(data))),
+    )
+    logotype = der_tlv(0x30, der_tlv(0xA2, der_tlv(0xA0, der_tlv(0x30, der_tlv(0x30, details)))))
+    (problem,) = mark_problems(mint(logotype=logotype))
+    assert "broken gzip" in problem
