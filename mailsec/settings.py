@@ -336,7 +336,7 @@ if MAILSEC_POLICY_ZONE and MAILSEC_POLICY_DNS_SERVER and not MAILSEC_POLICY_TSIG
 
 # Seconds from a suspected regression to the re-check that must confirm it before anyone is told.
 ALERT_CONFIRM_DELAY = env_float("ALERT_CONFIRM_DELAY", default=600, minimum=0)
-# Score points below the best full score of the last ALERT_SCORE_WINDOW_DAYS that make an alert.
+# Score points below the best comparable score of the last ALERT_SCORE_WINDOW_DAYS that alert.
 ALERT_SCORE_DROP = env_int("ALERT_SCORE_DROP", 10, minimum=1)
 # The score is compared with the best full score of this many days (a slow slide adds up
 # within it; a level held longer is the new normal, and a score alert open as long closes).

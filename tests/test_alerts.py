@@ -311,6 +311,28 @@ class LifeCycleTestCase(BaseTestCase):
         outcome = self.observe(self.scored(97))
         self.assertEqual([c.kind for c in outcome.recovered], ["score"])
 
+    def test_a_further_drop_while_a_score_alert_is_open_is_told(self) -> None:
+        self.observe(self.scored(100))
+        self.observe(self.scored(85))
+        self.observe(self.scored(85), kind="confirm")  # told: 100 → 85
+        self.assertEqual(len(mail.outbox), 2)
+        outcome = self.observe(self.scored(60))
+        self.assertEqual([c.note for c in outcome.dismissed], ["dropped further, below 85"])
+        self.assertEqual([c.kind for c in outcome.suspected], ["score"])
+        self.observe(self.scored(60), kind="confirm")
+        self.assertEqual(len(mail.outbox), 4)
+
+    def test_a_score_wobbling_at_the_threshold_after_a_recovery_is_quiet(self) -> None:
+        self.observe(self.scored(100))
+        self.observe(self.scored(88))
+        self.observe(self.scored(88), kind="confirm")  # told
+        self.assertEqual([c.kind for c in self.observe(self.scored(95)).recovered], ["score"])
+        # The best score of the window (100) is not held against it again: measured from the
+        # recovery on, 90 and 91 are no drop.
+        for score in (90, 91, 90):
+            self.assertEqual(self.observe(self.scored(score)).suspected, [])
+        self.assertEqual(len(mail.outbox), 4)  # the alert and the recovery, to two people
+
     def test_a_level_kept_for_the_window_is_the_new_normal(self) -> None:
         self.observe(self.scored(100))
         self.observe(self.scored(85))
@@ -333,6 +355,25 @@ class LifeCycleTestCase(BaseTestCase):
         self.assertEqual(self.observe(partial).suspected, [])
         # 81 is 19 below the partial 100, but only 9 below the best full score (90).
         self.assertEqual(self.observe(self.scored(81)).suspected, [])
+
+    def test_scores_with_the_same_category_left_out_are_compared(self) -> None:
+        # DANE lookups always time out at this domain: every score leaves DANE out, and a slow
+        # slide is still told; a run that also left SMTP out is compared with nothing.
+        def run(score: int, not_checked: list[str]) -> dict[str, Any]:
+            result = self.scored(score)
+            result["score_detail"] = {"partial": True, "not_checked": not_checked}
+            return result
+
+        self.observe(run(100, ["dane"]))
+        self.assertEqual(self.observe(run(95, ["dane"])).suspected, [])
+        self.assertEqual(self.observe(run(70, ["dane", "smtp"])).suspected, [])
+        outcome = self.observe(run(90, ["dane"]))
+        self.assertEqual([c.kind for c in outcome.suspected], ["score"])
+        self.assertIn("from 100 to 90", outcome.suspected[0].summary)
+        # The re-check left SMTP out too: it cannot confirm (nor clear) the drop.
+        outcome = self.observe(run(60, ["dane", "smtp"]), kind="confirm")
+        self.assertEqual([c.note for c in outcome.dismissed], ["the re-check could not test it"])
+        self.assertEqual(len(mail.outbox), 0)
 
     def test_a_score_that_bounces_back_at_the_re_check_tells_nobody(self) -> None:
         self.observe(self.scored(100))

@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from mailsec.alerts import rules
@@ -297,19 +298,14 @@ class AlertState(models.Model):
         window = timedelta(days=settings.ALERT_SCORE_WINDOW_DAYS)
         for change in domain.changes.filter(state__in=Change.OPEN).order_by("created"):
             if change.kind == rules.Kind.SCORE:
-                # Closed without an email: scores of two rubrics are not comparable, and a
-                # level held for the whole window is the owner's new normal (an open score
-                # alert would otherwise hide every later drop).
-                made_with = (change.evidence or {}).get("score_version")
-                if made_with not in (None, current.score_version):
-                    self._dismiss(change, now, "the scoring rubric changed")
+                closed = self._close_score_change(change, current, drop, now - window)
+                if closed:
+                    self._dismiss(change, now, closed)
                     outcome.dismissed.append(change)
                     continue
-                if change.confirmed_at and change.confirmed_at < now - window:
-                    self._dismiss(change, now, "kept as the new level")
-                    outcome.dismissed.append(change)
-                    continue
-            verdict, obs = rules.evaluate(change.kind, change.key, change.before, current, drop)
+            verdict, obs = rules.evaluate(
+                change.kind, change.key, change.before, current, drop, change.evidence
+            )
             due = run.created >= change.reprobe_due_at
             if change.state == Change.State.SUSPECTED:
                 if verdict == rules.Verdict.CLEAR:
@@ -387,25 +383,71 @@ class AlertState(models.Model):
         self.baseline, self.baseline_run = snap.to_dict(), run
         outcome.baseline_moved = True
 
+    @staticmethod
+    def _close_score_change(
+        change: Change, current: rules.Snapshot, drop: int, kept_since: datetime
+    ) -> str:
+        """Why an open score change closes without an email, or "". Scores of two rubrics are
+        not comparable; a further drop below the level already told is a new change; a level
+        held through the window is the owner's new normal (an open score change would
+        otherwise hide every later drop)."""
+        made_with = (change.evidence or {}).get("score_version")
+        if made_with not in (None, current.score_version):
+            return "the scoring rubric changed"
+        if change.state != Change.State.CONFIRMED:
+            return ""
+        verdict, _ = rules.evaluate(
+            change.kind, change.key, change.before, current, drop, change.evidence
+        )
+        told = int(change.after) if change.after.isdigit() else None
+        further = told is not None and current.score is not None and told - current.score >= drop
+        if verdict == rules.Verdict.HOLDS and further:
+            return f"dropped further, below {told}"
+        if change.confirmed_at and change.confirmed_at < kept_since:
+            return "kept as the new level"
+        return ""
+
     def _best_recent_score(self, current: rules.Snapshot, window: timedelta) -> int | None:
-        """The best full score of the same rubric within the window before `current`: what
-        a score drop is measured from. The baseline follows every settled run, so against it
-        a slide of a few points a check never reached ALERT_SCORE_DROP."""
+        """The best comparable score (same rubric, same categories left out) within the
+        window before `current`: what a score drop is measured from. The baseline follows
+        every settled run, so against it a slide of a few points a check never reached
+        ALERT_SCORE_DROP."""
+        since = current.taken_at - window
+        # Not from before the last score change closed: a recovery or a dismissal starts
+        # afresh (else a score wobbling around the threshold alerts and recovers in turn).
+        closed = (
+            Change.objects.filter(domain_id=self.domain_id, kind=rules.Kind.SCORE)
+            .exclude(state__in=Change.OPEN)
+            .aggregate(last=models.Max(Coalesce("recovered_at", "dismissed_at")))["last"]
+        )
+        if closed is not None and closed > since:
+            since = closed
         runs = CheckRun.objects.filter(
             domain_id=self.domain_id,
             status=CheckRun.Status.DONE,
-            created__gte=current.taken_at - window,
+            created__gte=since,
             created__lt=current.taken_at,
             score__isnull=False,
         )
         if current.score_version is not None:
             runs = runs.filter(score_version=current.score_version)
-        # A partial score ("could not check" left some points out) is no reference. A few
-        # dozen runs at most: read here, as the JSON key is missing on runs stored without it.
-        full = [
-            s for s, partial in runs.values_list("score", "score_detail__partial") if not partial
+        # A few dozen runs at most, compared here: runs stored before score_detail said which
+        # categories it left out have no such key.
+        comparable = [
+            score
+            for score, detail, mechanisms in runs.values_list("score", "score_detail", "mechanisms")
+            if current.comparable_score(
+                rules.Snapshot(
+                    mechanisms=mechanisms or {},
+                    findings=[],
+                    score=score,
+                    taken_at=current.taken_at,
+                    score_version=current.score_version,
+                    not_checked=rules.not_checked_of(detail),
+                )
+            )
         ]
-        return max(full, default=None)
+        return max(comparable, default=None)
 
     @staticmethod
     def _dismiss(change: Change, now: datetime, note: str) -> None:

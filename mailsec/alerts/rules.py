@@ -62,6 +62,13 @@ def title(mechanism: str) -> str:
         return mechanism
 
 
+def not_checked_of(detail: dict[str, Any] | None) -> tuple[str, ...] | None:
+    """The scored categories a run could not check (its score_detail, or a stored Snapshot),
+    or None when it does not say."""
+    value = (detail or {}).get("not_checked")
+    return tuple(sorted(value)) if isinstance(value, list | tuple) else None
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The parts of a check run the rules read. Stored as JSON as the confirmed baseline, so
@@ -72,6 +79,9 @@ class Snapshot:
     score: int | None
     taken_at: datetime
     score_version: int | None = None  # the rubric the score was made with
+    # Scored categories that could not be checked (score_detail.not_checked; None when the
+    # run did not say): two scores are comparable only with the same denominator.
+    not_checked: tuple[str, ...] | None = None
 
     @classmethod
     def from_run(cls, run: Any) -> Snapshot:
@@ -81,6 +91,7 @@ class Snapshot:
             score=run.score,
             taken_at=run.created,
             score_version=run.score_version,
+            not_checked=not_checked_of(run.score_detail),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -89,6 +100,7 @@ class Snapshot:
             "findings": self.findings,
             "score": self.score,
             "score_version": self.score_version,
+            "not_checked": self.not_checked,
             "taken_at": self.taken_at.isoformat(),
         }
 
@@ -100,6 +112,7 @@ class Snapshot:
             score=data.get("score"),
             taken_at=datetime.fromisoformat(data["taken_at"]),
             score_version=data.get("score_version"),
+            not_checked=not_checked_of(data),
         )
 
     def same_rubric(self, other: Snapshot) -> bool:
@@ -107,6 +120,16 @@ class Snapshot:
         return None in (self.score_version, other.score_version) or (
             self.score_version == other.score_version
         )
+
+    def comparable_score(self, other: Snapshot) -> bool:
+        """Same rubric, and the same scored categories left out as "could not be checked"
+        (a category that could not be checked leaves the score's denominator)."""
+        if not self.same_rubric(other):
+            return False
+        if self.not_checked is None or other.not_checked is None:
+            # Stored before runs said which: fall back to "no errors on either side".
+            return not self.errored_mechanisms() and not other.errored_mechanisms()
+        return self.not_checked == other.not_checked
 
     def verdict(self, mechanism: str) -> str:
         return self.mechanisms.get(mechanism, "na")
@@ -199,8 +222,12 @@ def detect(
     found += _fail_findings(baseline, current)
     found += _records_gone(baseline, current)
     found += _mx_coverage(baseline, current)
-    before = baseline.score if score_reference is None else score_reference
-    score = _score(before, current, score_drop, baseline)
+    if score_reference is not None:  # the window holds only comparable runs
+        score = _score(score_reference, current, score_drop)
+    elif baseline.comparable_score(current):
+        score = _score(baseline.score, current, score_drop)
+    else:
+        score = None
     if score is not None:
         found.append(score)
     found += expiring_certificates(current)
@@ -346,17 +373,9 @@ def _mx_coverage(baseline: Snapshot, current: Snapshot) -> list[Observation]:
     return []
 
 
-def _score(
-    before: int | None, current: Snapshot, drop: int, baseline: Snapshot | None = None
-) -> Observation | None:
+def _score(before: int | None, current: Snapshot, drop: int) -> Observation | None:
+    """`before` must be comparable with `current` (Snapshot.comparable_score)."""
     if before is None or current.score is None or before - current.score < drop:
-        return None
-    if baseline is not None and not baseline.same_rubric(current):
-        return None
-    # A category that could not be checked leaves the score's denominator, so a partial score
-    # is not comparable with a full one: no score alert from a run with errors (the re-check
-    # would call it "unknown" and dismiss it, and the next run raise it again).
-    if current.errored_mechanisms():
         return None
     return Observation(
         kind=Kind.SCORE,
@@ -366,7 +385,7 @@ def _score(
         before=str(before),
         after=str(current.score),
         summary=f"The score dropped from {before} to {current.score}.",
-        evidence={"score_version": current.score_version},
+        evidence={"score_version": current.score_version, "not_checked": current.not_checked},
     )
 
 
@@ -398,9 +417,15 @@ def expiring_certificates(current: Snapshot) -> list[Observation]:
 
 
 def evaluate(
-    kind: str, key: str, before: str, current: Snapshot, score_drop: int
+    kind: str,
+    key: str,
+    before: str,
+    current: Snapshot,
+    score_drop: int,
+    evidence: dict[str, Any] | None = None,
 ) -> tuple[Verdict, Observation | None]:
-    """Does the change `key` still hold in `current`? With fresh evidence when it does."""
+    """Does the change `key` still hold in `current`? With fresh evidence when it does.
+    `evidence` is the change's own (a score change says which categories its score left out)."""
     ref = key.split(":", 1)[1] if ":" in key else ""
     if kind == Kind.MECHANISM:
         after = current.verdict(ref)
@@ -435,7 +460,13 @@ def evaluate(
             return Verdict.UNKNOWN, None
         return Verdict.CLEAR, None
     if kind == Kind.SCORE:
-        if current.score is None or current.errored_mechanisms():
+        told = not_checked_of(evidence)
+        comparable = (
+            told == current.not_checked
+            if told is not None and current.not_checked is not None
+            else not current.errored_mechanisms()
+        )
+        if current.score is None or not comparable:
             return Verdict.UNKNOWN, None
         obs = _score(int(before), current, score_drop)
         return (Verdict.HOLDS, obs) if obs else (Verdict.CLEAR, None)
