@@ -216,15 +216,18 @@ def mint(
     svg: bytes | None = GOOD_SVG,
     days: tuple[int, int] = (-30, 365),
     issuer: Any = None,
+    self_signed: bool = False,
 ) -> bytes:
-    """A mark certificate from Lab Mark CA 1 (or `issuer`), PEM, with the CA chain after it."""
+    """A mark certificate from Lab Mark CA 1 (or `issuer`), PEM, with the CA chain after it;
+    or, `self_signed`, signed by its own key and alone in the file."""
     ca = issuer or PKI.mark_ca
     now = dt.datetime.now(dt.UTC)
     key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, domain)])
     builder = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, domain)]))
-        .issuer_name(ca.cert.subject)
+        .subject_name(name)
+        .issuer_name(name if self_signed else ca.cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now + dt.timedelta(days=days[0]))
@@ -238,10 +241,9 @@ def mint(
     der = logotype if logotype is not None else (logotype_der(svg) if svg else None)
     if der is not None:
         builder = builder.add_extension(x509.UnrecognizedExtension(LOGOTYPE, der), False)
-    cert = builder.sign(ca.key, hashes.SHA256())
-    return b"".join(
-        c.public_bytes(serialization.Encoding.PEM) for c in [cert, ca.cert, PKI.root.cert]
-    )
+    cert = builder.sign(key if self_signed else ca.key, hashes.SHA256())
+    chain = [cert] if self_signed else [cert, ca.cert, PKI.root.cert]
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
 
 
 def mark_problems(pem: bytes, logo: bytes | None = GOOD_SVG, domains: Any = (D,)) -> list[str]:
@@ -462,15 +464,7 @@ def test_mark_checks_never_raise_on_damaged_certificates(at: int, value: int, lo
 def test_a_hostile_hash_algorithm_in_the_logotype_is_a_fail_not_a_crash() -> None:
     # Found in review: an OID arc of 2,100 octets made str() raise (4,300-digit limit), which
     # turned every BIMI finding of the domain into an engine error.
-    data = gzip.compress(GOOD_SVG, mtime=0)
-    hostile = der_tlv(0x30, der_tlv(0x06, b"\xff" * 2100 + b"\x7f"))
-    details = der_tlv(
-        0x30,
-        der_tlv(0x16, b"image/svg+xml")
-        + der_tlv(0x30, der_tlv(0x30, hostile + der_tlv(0x04, hashlib.sha256(data).digest())))
-        + der_tlv(0x30, der_tlv(0x16, b"data:image/svg+xml;base64," + base64.b64encode(data))),
-    )
-    logotype = der_tlv(0x30, der_tlv(0xA2, der_tlv(0xA0, der_tlv(0x30, der_tlv(0x30, details)))))
+    logotype = logotype_der(GOOD_SVG, hash_oid=b"\xff" * 2100 + b"\x7f")
     report = bimi.check_mark_certificate(mint(logotype=logotype), [D], GOOD_SVG)
     assert report.problems, report  # a fail, with the logotype named
 
@@ -478,36 +472,12 @@ def test_a_hostile_hash_algorithm_in_the_logotype_is_a_fail_not_a_crash() -> Non
 def test_a_self_signed_mark_certificate_fails() -> None:
     # Found in review: alone in its file it had no chain to check and passed, its message
     # saying the certificates were "linked by their signatures".
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, D)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(D)]), False)
-        .add_extension(x509.ExtendedKeyUsage([BIMI_EKU]), False)
-        .add_extension(x509.UnrecognizedExtension(LOGOTYPE, logotype_der(GOOD_SVG)), False)
-        .sign(key, hashes.SHA256())
-    )
-    (problem,) = mark_problems(cert.public_bytes(serialization.Encoding.PEM))
+    (problem,) = mark_problems(mint(self_signed=True))
     assert "self-signed" in problem
 
 
 def test_a_truncated_embedded_logo_is_broken_not_different() -> None:
     # Its hash matches (made over the truncated bytes): the gzip itself is cut short.
-    data = gzip.compress(GOOD_SVG, mtime=0)[:-12]
-    sha256 = der_tlv(0x30, der_tlv(0x06, bytes.fromhex("608648016503040201")))
-    details = der_tlv(
-        0x30,
-        der_tlv(0x16, b"image/svg+xml")
-        + der_tlv(0x30, der_tlv(0x30, sha256 + der_tlv(0x04, hashlib.sha256(data).digest())))
-        + der_tlv(0x30, der_tlv(0x16, b"data:image/svg+xml;base64," + base64.b64encode(data))),
-    )
-    logotype = der_tlv(0x30, der_tlv(0xA2, der_tlv(0xA0, der_tlv(0x30, der_tlv(0x30, details)))))
+    logotype = logotype_der(GOOD_SVG, embedded=gzip.compress(GOOD_SVG, mtime=0)[:-12])
     (problem,) = mark_problems(mint(logotype=logotype))
     assert "broken gzip" in problem

@@ -496,6 +496,16 @@ class DeleteTestCase(HostingCase):
         ):
             yield {"publish": publish, "withdraw": withdraw}
 
+    def retire_for_another_team(self) -> tuple[HostedPolicy, Domain]:
+        """An enforced policy whose domain was deleted (it retires, serving mode none), and
+        the same name verified by charlie's team."""
+        with self.zone():
+            self.host(mode="enforce")
+        with self.zone():
+            self.delete_domain()
+        theirs = Domain.objects.create(team=self.charlies_team, name="example.org", verified_at=T0)
+        return HostedPolicy.objects.get(), theirs
+
     def delete_domain(self) -> None:
         with self.captureOnCommitCallbacks(execute=True):
             self.domain.delete()
@@ -659,12 +669,7 @@ class DeleteTestCase(HostingCase):
         zone["withdraw"].assert_not_called()
 
     def test_another_team_takes_the_name_over(self) -> None:
-        with self.zone():
-            self.host(mode="enforce")
-        with self.zone():
-            self.delete_domain()
-        retiring = HostedPolicy.objects.get()
-        theirs = Domain.objects.create(team=self.charlies_team, name="example.org", verified_at=T0)
+        retiring, theirs = self.retire_for_another_team()
         with fake_dns(["mx9.example.net"]), self.zone() as zone:
             policy = service.enable(theirs)
         # the retiring row is gone, but not the TXT: the new id is written over it
@@ -684,12 +689,7 @@ class DeleteTestCase(HostingCase):
         assert policy.release_at is not None and policy.release_at >= retiring.release_at
 
     def test_a_refused_takeover_leaves_the_retiring_policy_served(self) -> None:
-        with self.zone():
-            self.host(mode="enforce")
-        with self.zone():
-            self.delete_domain()
-        retiring = HostedPolicy.objects.get()
-        theirs = Domain.objects.create(team=self.charlies_team, name="example.org", verified_at=T0)
+        retiring, theirs = self.retire_for_another_team()
         with fake_dns(failed=True), self.zone(), self.assertRaises(service.HostingRefused):
             service.enable(theirs)
         assert HostedPolicy.objects.servable().get() == retiring

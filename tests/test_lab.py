@@ -189,8 +189,7 @@ class Probe:
 
 
 # ------------------------------------------------------------------ up / down (runs first)
-@exclusive
-def test_it_starts_and_stops_without_leftovers() -> None:
+def _skip_if_a_lab_runs() -> None:
     live = read_pointer()
     if (
         live
@@ -200,6 +199,11 @@ def test_it_starts_and_stops_without_leftovers() -> None:
         pytest.skip(
             f"a lab started outside this session is running in {live}; its addresses are taken"
         )
+
+
+@exclusive
+def test_it_starts_and_stops_without_leftovers() -> None:
+    _skip_if_a_lab_runs()
     env = {k: v for k, v in os.environ.items() if k != "MAILSEC_LAB_RUN"}
     t0 = time.monotonic()
     out = subprocess.run(
@@ -261,15 +265,7 @@ def test_it_starts_and_stops_without_leftovers() -> None:
 
 @exclusive
 def test_two_ups_at_the_same_instant_start_one_lab() -> None:
-    live = read_pointer()
-    if (
-        live
-        and (live / "state.json").exists()
-        and is_alive(json.loads((live / "state.json").read_text()))
-    ):
-        pytest.skip(
-            f"a lab started outside this session is running in {live}; its addresses are taken"
-        )
+    _skip_if_a_lab_runs()
     env = {k: v for k, v in os.environ.items() if k != "MAILSEC_LAB_RUN"}
     cmd = [sys.executable, "-m", "tests.lab", "up"]
     ups = [

@@ -38,15 +38,21 @@ def der_tlv(tag: int, content: bytes) -> bytes:
     return bytes([tag, 0x80 | len(octets)]) + octets + content
 
 
-def logotype_der(svg: bytes) -> bytes:
+SHA256_OID = bytes.fromhex("608648016503040201")  # 2.16.840.1.101.3.4.2.1, content octets
+
+
+def logotype_der(
+    svg: bytes, *, embedded: bytes | None = None, hash_oid: bytes = SHA256_OID
+) -> bytes:
     """An RFC 3709 LogotypeExtn whose subject logo embeds `svg`, as VMCs do: gzip'd, in a
-    data:image/svg+xml;base64 URI, with the SHA-256 of the gzip'd bytes as logotypeHash."""
-    data = gzip.compress(svg, mtime=0)
-    sha256 = der_tlv(0x30, der_tlv(0x06, bytes.fromhex("608648016503040201")))
+    data:image/svg+xml;base64 URI, with the SHA-256 of the gzip'd bytes as logotypeHash.
+    Tests may embed other bytes than gzip(svg), or name another hash algorithm."""
+    data = gzip.compress(svg, mtime=0) if embedded is None else embedded
+    algorithm = der_tlv(0x30, der_tlv(0x06, hash_oid))
     details = der_tlv(
         0x30,
         der_tlv(0x16, b"image/svg+xml")
-        + der_tlv(0x30, der_tlv(0x30, sha256 + der_tlv(0x04, hashlib.sha256(data).digest())))
+        + der_tlv(0x30, der_tlv(0x30, algorithm + der_tlv(0x04, hashlib.sha256(data).digest())))
         + der_tlv(0x30, der_tlv(0x16, b"data:image/svg+xml;base64," + base64.b64encode(data))),
     )
     # subjectLogo [2] EXPLICIT LogotypeInfo; direct [0] (implicit) LogotypeData, whose `image`
