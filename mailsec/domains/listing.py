@@ -44,7 +44,8 @@ class DomainRow(NamedTuple):
 
     @property
     def trend(self) -> int | None:
-        """Points gained (+) or lost (-) since the last run at least a week old."""
+        """Points gained (+) or lost (-) since the last run a week or more before the last
+        check (Domain.week_ago_score)."""
         if self.score is None or self.week_ago_score is None:
             return None
         return self.score - self.week_ago_score
@@ -56,18 +57,18 @@ class DomainRow(NamedTuple):
 
 def _row(values: dict[str, Any], now: datetime) -> DomainRow:
     # A deleted last run (admin, SET_NULL) leaves the row "not checked", as on its page.
-    checked: datetime | None = values["last_checked_at"] if values["last_run_id"] else None
-    worst = (values["last_worst"] or {}) if checked else {}
+    checked_at: datetime | None = values["last_checked_at"] if values["last_run_id"] else None
+    worst = (values["last_worst"] or {}) if checked_at else {}
     return DomainRow(
         code=str(values["code"]),
         name=display_name(values["name"]),
         verified=values["verified_at"] is not None,
-        checked=checked is not None,
-        score=values["last_score"] if checked else None,
-        week_ago_score=values["week_ago_score"] if checked else None,
-        finished_iso=checked.isoformat() if checked else "",
-        finished_title=f"{checked:%Y-%m-%d %H:%M}" if checked else "",
-        ago=timesince(checked, now) if checked else "",
+        checked=checked_at is not None,
+        score=values["last_score"] if checked_at else None,
+        week_ago_score=values["week_ago_score"] if checked_at else None,
+        finished_iso=checked_at.isoformat() if checked_at else "",
+        finished_title=f"{checked_at:%Y-%m-%d %H:%M}" if checked_at else "",
+        ago=timesince(checked_at, now) if checked_at else "",
         worst_status=str(worst.get("status", "")),
         worst_summary=str(worst.get("summary", "")),
     )
@@ -92,18 +93,8 @@ def page_of_rows(team: Team, page: str | None) -> tuple[Page, list[DomainRow]]:
 
 
 def rendered(rows: list[DomainRow]) -> SafeString:
-    """The rows' HTML: the whole page's from the cache when no row changed since it was made,
-    else each row's from the cache in one round trip, rendering only the rows not in it."""
+    """The rows' HTML from the cache in one round trip, rendering only the rows not in it."""
     keys = [row.cache_key() for row in rows]
-    page_key = "domain-rows:" + hashlib.sha256(" ".join(keys).encode()).hexdigest()[:32]
-    html = cache.get(page_key)
-    if html is None:
-        html = _join_rows(rows, keys)
-        cache.set(page_key, html, ROW_CACHE_SECONDS)
-    return mark_safe(html)  # our own templates' output
-
-
-def _join_rows(rows: list[DomainRow], keys: list[str]) -> str:
     found = cache.get_many(keys)
     missing = {}
     for key, row in zip(keys, rows, strict=True):
@@ -111,4 +102,4 @@ def _join_rows(rows: list[DomainRow], keys: list[str]) -> str:
             found[key] = missing[key] = render_to_string("domains/_row.html", {"d": row})
     if missing:
         cache.set_many(missing, ROW_CACHE_SECONDS)
-    return "".join(found[key] for key in keys)
+    return mark_safe("".join(found[key] for key in keys))  # our own templates' output
