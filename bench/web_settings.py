@@ -18,7 +18,7 @@ STORAGES = {
 # before it starts: it holds the pre-rendered fragments and the sessions.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "mailsec.cache.Redis",
         "LOCATION": os.environ["WEB_BENCH_REDIS_URL"],
         "KEY_PREFIX": "webbench",
     }

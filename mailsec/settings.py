@@ -171,7 +171,7 @@ REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "mailsec.cache.Redis",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mailsec",
         }
