@@ -192,11 +192,28 @@ def parse_database_url(name: str, url: str) -> dict[str, Any]:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": host,
             "PORT": str(port or ""),
-            "OPTIONS": dict(parse_qsl(parts.query)),
+            "OPTIONS": _postgres_options(name, url, dict(parse_qsl(parts.query))),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
         }
     raise _fail(name, url, "a sqlite:// or postgres:// URL")
+
+
+def _postgres_options(name: str, url: str, query: dict[str, str]) -> dict[str, Any]:
+    """The URL's query as libpq options, plus server-side parameter binding so psycopg can
+    prepare a statement it has run five times on a connection: PostgreSQL then stops planning
+    it on each request (planning a page's joins costs it more than running them).
+    `?prepare_threshold=none` turns preparing off (a PgBouncer in transaction mode)."""
+    options: dict[str, Any] = {"server_side_binding": True, "prepare_threshold": 5, **query}
+    threshold = query.get("prepare_threshold")
+    if threshold is not None:
+        if threshold.lower() == "none":
+            options["prepare_threshold"] = None
+        elif threshold.isdigit():
+            options["prepare_threshold"] = int(threshold)
+        else:
+            raise _fail(name, url, "prepare_threshold=<a number> or prepare_threshold=none")
+    return options
 
 
 # --- EMAIL_URL ----------------------------------------------------------------------------

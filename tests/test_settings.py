@@ -103,8 +103,20 @@ def test_parse_database_url_postgres() -> None:
     assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
         "u@x", "p/w", "db.example", "6432", "mailsec"
     )  # fmt: skip
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {
+        "sslmode": "require",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
     assert db["CONN_MAX_AGE"] == 60 and db["CONN_HEALTH_CHECKS"] is True
+    pooled = env.parse_database_url("D", "postgres://h/m?prepare_threshold=none")
+    assert pooled["OPTIONS"]["prepare_threshold"] is None
+    assert env.parse_database_url("D", "postgres://h/m?prepare_threshold=0")["OPTIONS"] == {
+        "server_side_binding": True,
+        "prepare_threshold": 0,
+    }
+    with pytest.raises(ImproperlyConfigured, match="prepare_threshold"):
+        env.parse_database_url("D", "postgres://h/m?prepare_threshold=lots")
     sock = env.parse_database_url("D", "postgresql://%2Fvar%2Frun%2Fpostgresql/mailsec")
     assert sock["HOST"] == "/var/run/postgresql" and sock["PORT"] == ""
 
