@@ -13,10 +13,11 @@ import dns.message
 import dns.rcode
 import dns.rrset
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from mailsec.domains import listing
 from mailsec.domains.models import CheckRun, Domain
 from tests.conftest import BaseTestCase
 
@@ -120,13 +121,18 @@ class IndexTestCase(DomainTestCase):
             d.set_last_run(finished_run(d))
         self.client.force_login(self.alice)
         self.client.get("/domains/")
-        # user, team (with the membership check), count, page; the session is in the cache
-        with self.assertNumQueries(4):
+        # The list as made: user and team (with the membership check); the session is in
+        # the cache, so is the page until one of the team's domains changes.
+        with self.assertNumQueries(2):
             self.client.get("/domains/")
         for i in range(5, 10):
             d = Domain.objects.create(team=self.team, name=f"d{i}.example")
             d.set_last_run(finished_run(d))
+        # Made again: user, team, count, page of rows.
         with self.assertNumQueries(4):
+            r = self.client.get("/domains/")
+        self.assertContains(r, "d9.example")
+        with self.assertNumQueries(2):
             self.client.get("/domains/")
 
     def test_a_finished_run_writes_what_the_list_shows_on_the_domain(self) -> None:
@@ -189,6 +195,46 @@ class IndexTestCase(DomainTestCase):
         r = self.client.get("/domains/")
         self.assertNotContains(r, "not verified")
         self.assertContains(r, "queued")
+
+    def test_a_finished_run_shows_at_once(self) -> None:
+        self.domain.set_last_run(finished_run(self.domain, score=60))
+        self.client.force_login(self.alice)
+        self.assertContains(self.client.get("/domains/"), ">60</span>")
+        run = CheckRun.objects.create(domain=self.domain)
+        self.assertTrue(run.claim())
+        # finish() moves the list's summary with a bare UPDATE, which no signal sees.
+        run.finish({"score": 91, "score_version": 1, "mechanisms": {}, "findings": []})
+        r = self.client.get("/domains/")
+        self.assertContains(r, ">91</span>")
+        self.assertNotContains(r, ">60</span>")
+
+    def test_a_change_behind_its_back_shows_within_the_minute(self) -> None:
+        self.domain.set_last_run(finished_run(self.domain, score=60))
+        self.client.force_login(self.alice)
+        now = 1_800_000_000.0
+        with mock.patch("mailsec.domains.pagecache.time.time", return_value=now):
+            self.assertContains(self.client.get("/domains/"), ">60</span>")
+        Domain.objects.filter(pk=self.domain.pk).update(last_score=61)  # no signal, no call
+        with mock.patch("mailsec.domains.pagecache.time.time", return_value=now + 30):
+            self.assertContains(self.client.get("/domains/"), ">60</span>")
+        with mock.patch("mailsec.domains.pagecache.time.time", return_value=now + 60):
+            self.assertContains(self.client.get("/domains/"), ">61</span>")
+
+    def test_a_new_team_never_sees_a_cached_list(self) -> None:
+        """SQLite gives a rolled-back team's id to the next team: a new team starts a new
+        version of its list, whatever the cache holds under its id."""
+        from django.core.cache import cache
+
+        from mailsec.domains import pagecache
+
+        self.client.force_login(self.alice)
+        self.client.get("/domains/")
+        key = f"page:team:{self.team.pk}:list:{listing.ROW_VERSION}:1"
+        version, minute, html = cache.get(key)
+        cache.set(key, (version, minute, "<p>another team's domains</p>"), 60)
+        self.assertContains(self.client.get("/domains/"), "another team")  # what is cached
+        pagecache.on_team(sender=None, instance=self.team)  # what saving a new team does
+        self.assertNotContains(self.client.get("/domains/"), "another team")
 
     def test_it_lists_a_page_at_a_time(self) -> None:
         for i in range(60):
@@ -279,6 +325,62 @@ class DetailsTestCase(DomainTestCase):
         self.assertIn("+all", warmed)
         # The chart came from the cache: its runs were not read.
         self.assertFalse(any('"created" >=' in q["sql"] for q in ctx.captured_queries))
+
+    def test_the_page_is_cached_until_what_it_shows_changes(self) -> None:
+        from mailsec.hosting.models import HostedPolicy
+
+        self.domain.set_last_run(finished_run(self.domain, score=60))
+        self.client.force_login(self.alice)
+        self.assertContains(self.client.get(self.url), "Score 60 out of 100")
+        # From the cache: the user and the ownership check.
+        with self.assertNumQueries(2):
+            self.assertContains(self.client.get(self.url), "Score 60 out of 100")
+        self.client.post(f"{self.url}selectors/", {"selectors": "s2048"})
+        self.assertContains(self.client.get(self.url), 'value="s2048"')
+        run, _ = self.domain.request_check()
+        self.assertContains(self.client.get(self.url), "Check queued")
+        self.assertTrue(run.claim())  # a bare UPDATE
+        self.assertContains(self.client.get(self.url), "Checking example.org")
+        run.finish({"score": 91, "score_version": 1, "mechanisms": {}, "findings": []})
+        r = self.client.get(self.url)
+        self.assertContains(r, "Score 91 out of 100")
+        self.assertNotContains(r, "Checking example.org")
+        HostedPolicy.objects.create(domain=self.domain, name=self.domain.name, mode="testing")
+        self.assertContains(self.client.get(self.url), "We host the policy (active, mode testing)")
+
+    def test_the_worker_renders_the_whole_page_when_a_run_finishes(self) -> None:
+        from mailsec.domains.views import warm_page_cache
+
+        self.domain.set_last_run(finished_run(self.domain, score=77))
+        self.client.force_login(self.alice)
+        self.client.get("/domains/")  # the session reaches the cache
+        warm_page_cache(Domain.objects.select_related("last_run").get(pk=self.domain.pk))
+        with self.assertNumQueries(2):  # the user and the ownership check
+            self.assertContains(self.client.get(self.url), "Score 77 out of 100")
+
+    def test_a_cached_page_gets_each_request_its_own_csrf_token(self) -> None:
+        self.domain.set_last_run(finished_run(self.domain))
+        for user in (self.alice, self.bob, self.alice):
+            client = Client(enforce_csrf_checks=True)
+            client.force_login(user)
+            page = client.get(self.url).content.decode()
+            tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
+            self.assertEqual(len(tokens), 1)  # every form of the page has this request's
+            token = tokens.pop()
+            r = client.post(
+                f"{self.url}selectors/", {"selectors": "s1", "csrfmiddlewaretoken": token}
+            )
+            self.assertEqual(r.status_code, 302)
+
+    def test_an_outsider_never_gets_a_cached_page(self) -> None:
+        self.domain.set_last_run(finished_run(self.domain))
+        self.client.force_login(self.alice)
+        self.assertEqual(self.client.get(self.url).status_code, 200)
+        self.client.force_login(self.charlie)
+        self.assertEqual(self.client.get(self.url).status_code, 404)
+        self.assertEqual(
+            self.client.get(f"{self.url}?run={self.domain.last_run.code}").status_code, 404
+        )
 
     def test_it_uses_constant_queries(self) -> None:
         """As many queries with 3 runs as with 80 (the chart's and the compare menu's runs

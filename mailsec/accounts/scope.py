@@ -43,6 +43,18 @@ def get_domain_or_404(
         raise Http404 from None
 
 
+def get_domain_pk_or_404(request: HttpRequest, code: UUID) -> int:
+    """The ownership check alone, for a page whose content comes from the cache."""
+    pk = (
+        Domain.objects.filter(code=code, team__memberships__user=request.user)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pk is None:
+        raise Http404
+    return pk
+
+
 def get_run_or_404(request: HttpRequest, domain_code: UUID, run_code: UUID) -> CheckRun:
     try:
         return CheckRun.objects.select_related("domain").get(

@@ -5,6 +5,10 @@ about half a millisecond on one row. A row shows only what `DomainRow` holds, so
 HTML is cached under a digest of that content: when anything on the row changes (a run
 finishes, the domain is verified, "3 hours ago" becomes "4 hours ago") the key changes with
 it, so the cache never needs invalidating and can never show a stale row.
+
+Over the rows, each page of the list as a whole (table and pager) is cached until one of the
+team's domains changes, for a minute at most (pagecache): a reload then costs one cache round
+trip instead of the count, the page's rows and their digests.
 """
 
 from __future__ import annotations
@@ -21,12 +25,15 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 from mailsec.accounts.models import Team
+from mailsec.domains import pagecache
 from mailsec.domains.models import display_name
 
 PAGE_SIZE = 50
-# Part of every row's cache key: bump it when templates/domains/_row.html changes.
-ROW_VERSION = 1
+# Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
+ROW_VERSION = 2
 ROW_CACHE_SECONDS = 86400
+# Pages beyond this are made every time, not cached: the page number is in the cache key.
+CACHED_PAGES = 1000
 
 
 class DomainRow(NamedTuple):
@@ -103,3 +110,19 @@ def rendered(rows: list[DomainRow]) -> SafeString:
     if missing:
         cache.set_many(missing, ROW_CACHE_SECONDS)
     return mark_safe("".join(found[key] for key in keys))  # our own templates' output
+
+
+def page_html(team: Team, page: str | None) -> SafeString:
+    """One page of the team's list (table and pager, or the empty state), made again only when
+    the team's list has changed or the minute has (mailsec/domains/pagecache.py)."""
+    number = int(page) if page and page.isdigit() and len(page) <= 4 else 1
+    if not 1 <= number <= CACHED_PAGES:
+        return _make_page(team, page)
+    name = f"list:{ROW_VERSION}:{number}"
+    html = pagecache.cached("team", team.pk, name, 60, lambda: _make_page(team, str(number)))
+    return mark_safe(html)  # our own templates' output
+
+
+def _make_page(team: Team, page: str | None) -> str:
+    listing, rows = page_of_rows(team, page)
+    return render_to_string("domains/_list.html", {"rows": rendered(rows), "listing": listing})

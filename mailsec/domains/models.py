@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from checks.findings import Status as FindingStatus
 from mailsec.accounts.models import Team
+from mailsec.domains import pagecache
 
 CHALLENGE_PREFIX = "_mailsec-challenge"
 CHALLENGE_VALUE_PREFIX = "mailsec-verification="
@@ -382,6 +383,7 @@ class CheckRun(models.Model):
         )
         if updated:
             self.status, self.started = self.Status.RUNNING, now
+            pagecache.changed(domain_id=self.domain_id)
         return bool(updated)
 
     def finish(self, report: dict[str, Any] | None, error: str = "") -> None:
@@ -409,7 +411,8 @@ class CheckRun(models.Model):
             # Never an older run over a newer one (a worker held up past the sweep may finish
             # an old run late); last_run and the list's summary move together.
             newer = models.Q(last_run__isnull=True) | models.Q(last_run__created__lt=self.created)
-            domain.filter(newer).update(**Domain.last_run_fields(self))
+            if domain.filter(newer).update(**Domain.last_run_fields(self)):
+                pagecache.changed(team_id=self.domain.team_id)
 
     @classmethod
     def sweep_stuck(cls, now: datetime) -> int:
@@ -427,6 +430,7 @@ class CheckRun(models.Model):
             )
             if updated:
                 count += 1
+                pagecache.changed(domain_id=run.domain_id)
                 Domain.objects.filter(pk=run.domain_id, verified_at__isnull=False).update(
                     next_check_at=now
                 )

@@ -11,6 +11,7 @@ from celery import shared_task
 from django.db import connection
 from django.utils import timezone
 
+from mailsec.domains import pagecache
 from mailsec.domains.models import CheckRun, Domain
 
 log = logging.getLogger(__name__)
@@ -35,11 +36,12 @@ def tick() -> int:
     return started
 
 
-def _save_progress(run_pk: int, mechanisms: dict[str, str]) -> None:
+def _save_progress(run: CheckRun, mechanisms: dict[str, str]) -> None:
     try:
-        CheckRun.objects.filter(pk=run_pk, status=CheckRun.Status.RUNNING).update(
+        CheckRun.objects.filter(pk=run.pk, status=CheckRun.Status.RUNNING).update(
             mechanisms=mechanisms
         )
+        pagecache.changed(domain_id=run.domain_id)
     finally:
         # This runs in a throwaway thread; don't leave its connection open.
         connection.close()
@@ -68,7 +70,7 @@ def run_check(run_code: str) -> str:
         # and each save writes all of it, so concurrent saves cannot lose a mechanism.
         progress[str(mechanism)] = str(worst([f.status for f in findings]))
         try:
-            await sync_to_async(_save_progress, thread_sensitive=False)(run.pk, dict(progress))
+            await sync_to_async(_save_progress, thread_sensitive=False)(run, dict(progress))
         except Exception:
             # Progress is for the watching page only; it must never sink the check.
             log.warning("could not save the progress of %s", domain.name, exc_info=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -10,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -17,8 +19,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Mechanism
-from mailsec.accounts.scope import current_team, get_domain_or_404, get_run_or_404
-from mailsec.domains import listing
+from mailsec.accounts.scope import (
+    current_team,
+    get_domain_or_404,
+    get_domain_pk_or_404,
+    get_run_or_404,
+)
+from mailsec.domains import listing, pagecache
 from mailsec.domains.forms import AddDomainForm, SelectorsForm
 from mailsec.domains.models import CheckRun, Domain, MechanismChange
 from mailsec.freecheck import ratelimit
@@ -30,6 +37,9 @@ HISTORY_DAYS = 90
 # markup, the explanations or the verdict labels change, so no stale part outlives a deploy.
 PANELS_VERSION = 1
 PAGE_CACHE_SECONDS = 86400
+# A domain page's whole content is cached for this long at most (pagecache): it shows only
+# absolute times, and what changes it starts a new version of it at once.
+PAGE_PERIOD = 3600
 # "Check now": a new run per domain at most once a minute, and 30 an hour per person.
 CHECK_NOW_LIMITS = ((60, 1, "domain"), (3600, 30, "user"))
 
@@ -44,12 +54,10 @@ def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> 
     team = current_team(request)
     # Pages of listing.PAGE_SIZE: a team with a thousand domains gets a page it can read, and
     # one that costs the same to make as a team with fifty.
-    page, rows = listing.page_of_rows(team, request.GET.get("page"))
     ctx = {
         "page": "domains",
         "team": team,
-        "rows": listing.rendered(rows),
-        "listing": page,
+        "list_html": listing.page_html(team, request.GET.get("page")),
         "form": form,
     }
     return render(request, "domains/index.html", ctx, status=status)
@@ -157,11 +165,23 @@ def page_fragments(domain: Domain, run: CheckRun | None) -> dict[str, SafeString
 
 
 def warm_page_cache(domain: Domain) -> None:
-    """Called when a run finishes: render the page's cached parts now, so the first visit
-    after a check does not pay for rendering a hundred findings and the history."""
+    """Called when a run finishes: render the page now, its parts and its whole content, so
+    the first visit after a check does not pay for rendering a hundred findings and the
+    history."""
     run = domain.last_run
     if run is not None and run.status == CheckRun.Status.DONE:
         page_fragments(domain, run)
+    # Read again inside: what is cached must be read after its version is taken.
+    fresh = Domain.objects.select_related("last_run", "hosted_policy").defer(
+        "last_run__findings", "last_run__mechanisms"
+    )
+    pagecache.cached(
+        "domain",
+        domain.pk,
+        _content_name(None),
+        PAGE_PERIOD,
+        lambda: page_content(fresh.get(pk=domain.pk)),
+    )
 
 
 class History:
@@ -213,27 +233,48 @@ class RunDetails:
 @login_required
 @require_GET
 def details(request: HttpRequest, code: UUID) -> HttpResponse:
-    # The last run's findings (tens of kB) are read only when its panels are not cached.
-    domain = get_domain_or_404(
-        request,
-        code,
-        related=("hosted_policy",),
-        defer=("last_run__findings", "last_run__mechanisms"),
-    )
-    run = domain.last_run
     run_code = _parse_uuid(request.GET.get("run"))
-    if run_code:
-        run = get_run_or_404(request, code, run_code)
+    domain_pk = get_domain_pk_or_404(request, code)  # the ownership check, on every request
+
+    def make() -> tuple[str, str, str]:
+        # The last run's findings (tens of kB) are read only when its panels are not cached.
+        domain = get_domain_or_404(
+            request,
+            code,
+            related=("hosted_policy",),
+            defer=("last_run__findings", "last_run__mechanisms"),
+        )
+        return page_content(domain, get_run_or_404(request, code, run_code) if run_code else None)
+
+    # Made again when the domain, one of its runs or its hosted policy changes, or the hour
+    # does (pagecache); the worker makes it when a run finishes (warm_page_cache).
+    title, html, token_mark = pagecache.cached(
+        "domain", domain_pk, _content_name(run_code), PAGE_PERIOD, make
+    )
+    # Each request's own CSRF token in the forms.
+    content = mark_safe(html.replace(token_mark, get_token(request)))  # our own templates
+    ctx = {"page": "domains", "title": title, "content": content}
+    return render(request, "domains/details.html", ctx)
+
+
+def _content_name(run_code: UUID | None) -> str:
+    return f"page:{PANELS_VERSION}:{run_code or ''}"
+
+
+def page_content(domain: Domain, run: CheckRun | None = None) -> tuple[str, str, str]:
+    """The domain page's content showing `run` (the last run by default): (title, HTML, the
+    stand-in for the CSRF token in its forms)."""
+    run = run or domain.last_run
+    token_mark = secrets.token_hex(16)
     ctx = {
-        "page": "domains",
         "domain": domain,
         "run": run,
         "active_run": domain.active_run(),
         # Only a verified domain's page shows them.
         "fragments": page_fragments(domain, run) if domain.is_verified else {},
-        "selectors_form": SelectorsForm(initial={"selectors": domain.dkim_selectors}),
+        "csrf_token": token_mark,
     }
-    return render(request, "domains/details.html", ctx)
+    return domain.display_name, render_to_string("domains/_details.html", ctx), token_mark
 
 
 @login_required
