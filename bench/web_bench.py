@@ -10,11 +10,12 @@ made again, never in the one DATABASE_URL names):
    before that, as `thin_runs` keeps), every run carrying the findings of a real lab report of
    f01.lab.test (bench/web_f01_report.json, ~34 kB of JSON), varied: some runs warn or fail
    somewhere, so the chart has changes to mark and the list has worst findings to show.
-   Each domain page's chart and panels are then pre-rendered into the cache, as the worker
-   does when a run finishes (see mailsec.domains.views.warm_page_cache).
+   Each domain page's chart, panels and whole content are then pre-rendered into the cache,
+   as the worker does when a run finishes (see mailsec.domains.views.warm_page_cache).
 2. SQL queries per page, counted with CaptureQueriesContext, for teams of 10 / 100 / 1,000
    domains with 1 / 30 / 365 days of runs (lean findings in the smaller cells: the count
-   cannot depend on the JSON's size). The count must not grow with the data.
+   cannot depend on the JSON's size), each page made again (as after a change) and then from
+   the cache. The count must not grow with the data.
 3. Load: gunicorn (sync workers) on 127.0.0.77, and 32 client threads with logged-in httpx
    sessions, in rounds: a bare Django view (same middleware, no queries), a signed-in bare
    view (reads the session and the user: the floor of every signed-in page), the domain list,

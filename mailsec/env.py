@@ -209,10 +209,16 @@ def _postgres_options(name: str, url: str, query: dict[str, str]) -> dict[str, A
     if threshold is not None:
         if threshold.lower() == "none":
             options["prepare_threshold"] = None
-        elif threshold.isdigit():
+        elif threshold.isascii() and threshold.isdigit():
             options["prepare_threshold"] = int(threshold)
         else:
             raise _fail(name, url, "prepare_threshold=<a number> or prepare_threshold=none")
+    binding = query.get("server_side_binding")
+    if binding is not None:
+        # Django turns it on only for True itself, never for a string.
+        if binding.lower() not in ("true", "false"):
+            raise _fail(name, url, "server_side_binding=true or server_side_binding=false")
+        options["server_side_binding"] = binding.lower() == "true"
     return options
 
 

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from reports import conf
 from reports.models import (
+    BULK_BATCH,
     PolicyResult,
     RawReport,
     ReportAddress,
@@ -173,12 +174,15 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
         else:
             report = TlsReport(address=f.address, **report_fields(f.address, f.parsed))
             new[key] = (f, report)
-    created = TlsReport.objects.bulk_create([report for _, report in new.values()])
+    created = TlsReport.objects.bulk_create(
+        [report for _, report in new.values()], batch_size=BULK_BATCH
+    )
     for key, report in zip(new, created, strict=True):
         stored[key] = report
     pairs = [(report, p) for f, report in new.values() if f.parsed for p in f.parsed.policies]
     rows = PolicyResult.objects.bulk_create(
-        PolicyResult(report=report, **policy_fields(p)) for report, p in pairs
+        (PolicyResult(report=report, **policy_fields(p)) for report, p in pairs),
+        batch_size=BULK_BATCH,
     )
     insert_details(
         (report.pk, row.pk, d)
@@ -206,7 +210,7 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
                 report=stored.get(keys[i]) if i in keys else None,
             )
         )
-    RawReport.objects.bulk_create(raws)
+    RawReport.objects.bulk_create(raws, batch_size=BULK_BATCH)
     outcome.update(raw.parse_status for raw in raws)
 
 

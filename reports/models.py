@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 # Failure details inserted per statement when storing a parsed report.
 DETAIL_BATCH = 2000
+# Rows per INSERT of bulk_create: PostgreSQL takes at most 65,535 parameters a statement when
+# they are bound by the server (mailsec/env.py), and a report may hold 10,000 policies.
+BULK_BATCH = 1000
 
 
 class TemporaryProblem(Exception):
@@ -496,7 +499,8 @@ class TlsReportQuerySet(models.QuerySet["TlsReport"]):
             report.save()
             report.policies.all().delete()
         policies = PolicyResult.objects.bulk_create(
-            PolicyResult(report=report, **policy_fields(p)) for p in parsed.policies
+            (PolicyResult(report=report, **policy_fields(p)) for p in parsed.policies),
+            batch_size=BULK_BATCH,
         )
         store_details(report, policies, parsed)
         return report

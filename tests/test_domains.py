@@ -211,21 +211,21 @@ class IndexTestCase(DomainTestCase):
     def test_a_change_behind_its_back_shows_within_the_minute(self) -> None:
         self.domain.set_last_run(finished_run(self.domain, score=60))
         self.client.force_login(self.alice)
-        now = 1_800_000_000.0
-        with mock.patch("mailsec.domains.pagecache.time.time", return_value=now):
+        clock = mock.Mock()
+        minute = 1_800_000_000 // 60 * 60  # the start of a minute
+        with mock.patch("mailsec.domains.pagecache.time", clock):
+            clock.time.return_value = minute + 50
             self.assertContains(self.client.get("/domains/"), ">60</span>")
-        Domain.objects.filter(pk=self.domain.pk).update(last_score=61)  # no signal, no call
-        with mock.patch("mailsec.domains.pagecache.time.time", return_value=now + 30):
-            self.assertContains(self.client.get("/domains/"), ">60</span>")
-        with mock.patch("mailsec.domains.pagecache.time.time", return_value=now + 60):
-            self.assertContains(self.client.get("/domains/"), ">61</span>")
+            Domain.objects.filter(pk=self.domain.pk).update(last_score=61)  # no signal, no call
+            clock.time.return_value = minute + 55
+            self.assertContains(self.client.get("/domains/"), ">60</span>")  # the same minute
+            clock.time.return_value = minute + 65
+            self.assertContains(self.client.get("/domains/"), ">61</span>")  # the next one
 
     def test_a_new_team_never_sees_a_cached_list(self) -> None:
         """SQLite gives a rolled-back team's id to the next team: a new team starts a new
         version of its list, whatever the cache holds under its id."""
         from django.core.cache import cache
-
-        from mailsec.domains import pagecache
 
         self.client.force_login(self.alice)
         self.client.get("/domains/")
@@ -233,7 +233,7 @@ class IndexTestCase(DomainTestCase):
         version, minute, html = cache.get(key)
         cache.set(key, (version, minute, "<p>another team's domains</p>"), 60)
         self.assertContains(self.client.get("/domains/"), "another team")  # what is cached
-        pagecache.on_team(sender=None, instance=self.team)  # what saving a new team does
+        self.team.save()  # as a new team with this id is
         self.assertNotContains(self.client.get("/domains/"), "another team")
 
     def test_it_lists_a_page_at_a_time(self) -> None:
@@ -252,6 +252,7 @@ class IndexTestCase(DomainTestCase):
         # A page past the end or not a number shows the nearest page, never an error.
         self.assertContains(self.client.get("/domains/?page=99"), "d59.example")
         self.assertContains(self.client.get("/domains/?page=x"), "d00.example")
+        self.assertContains(self.client.get("/domains/?page=\u00b2"), "d00.example")  # ²
 
 
 class AddTestCase(BaseTestCase):
@@ -359,18 +360,70 @@ class DetailsTestCase(DomainTestCase):
             self.assertContains(self.client.get(self.url), "Score 77 out of 100")
 
     def test_a_cached_page_gets_each_request_its_own_csrf_token(self) -> None:
+        from django.core.cache import cache
+
+        from mailsec.domains.views import PANELS_VERSION
+
         self.domain.set_last_run(finished_run(self.domain))
-        for user in (self.alice, self.bob, self.alice):
+        clients, pages = [], []
+        for user in (self.alice, self.bob):
             client = Client(enforce_csrf_checks=True)
             client.force_login(user)
-            page = client.get(self.url).content.decode()
-            tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
-            self.assertEqual(len(tokens), 1)  # every form of the page has this request's
-            token = tokens.pop()
+            client.get("/domains/")  # the session reaches the cache
+            clients.append(client)
+        pages.append(clients[0].get(self.url).content.decode())
+        with self.assertNumQueries(2):  # bob gets the page alice's visit cached
+            pages.append(clients[1].get(self.url).content.decode())
+        entry = cache.get(f"page:domain:{self.domain.pk}:page:{PANELS_VERSION}:")
+        mark = entry[2][2]
+        tokens = []
+        for page in pages:
+            self.assertNotIn(mark, page)
+            found = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
+            self.assertEqual(len(found), 1)  # every form of the page has this request's
+            tokens.append(found.pop())
+        self.assertNotEqual(tokens[0], tokens[1])
+        for client, token in zip(clients, tokens, strict=True):
             r = client.post(
                 f"{self.url}selectors/", {"selectors": "s1", "csrfmiddlewaretoken": token}
             )
             self.assertEqual(r.status_code, 302)
+
+    def test_a_cache_that_does_not_answer_never_fails_a_check(self) -> None:
+        down = mock.patch(
+            "mailsec.domains.pagecache.cache.delete_many", side_effect=ConnectionError("down")
+        )
+        with (
+            down,
+            mock.patch("mailsec.domains.tasks.run_check.apply_async") as apply_async,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            run, created = self.domain.request_check()
+            self.assertTrue(run.claim())
+            run.finish({"score": 91, "score_version": 1, "mechanisms": {}, "findings": []})
+        self.assertTrue(created)
+        apply_async.assert_called_once()  # the run was queued all the same
+        self.domain.refresh_from_db()
+        self.assertEqual(self.domain.last_run, run)
+
+    def test_a_page_made_while_a_run_finishes_is_not_kept(self) -> None:
+        """finish() saves the run, then moves the domain's last run: a visit in between reads
+        the old one, and what it caches must not outlive the finish."""
+        from mailsec.domains import models
+
+        self.domain.set_last_run(finished_run(self.domain, score=60))
+        self.client.force_login(self.alice)
+        run, _ = self.domain.request_check()
+        self.assertTrue(run.claim())
+        interval = models.check_interval()
+
+        def visit_then_interval() -> timedelta:
+            self.assertContains(self.client.get(self.url), "Score 60 out of 100")
+            return interval
+
+        with mock.patch.object(models, "check_interval", visit_then_interval):
+            run.finish({"score": 91, "score_version": 1, "mechanisms": {}, "findings": []})
+        self.assertContains(self.client.get(self.url), "Score 91 out of 100")
 
     def test_an_outsider_never_gets_a_cached_page(self) -> None:
         self.domain.set_last_run(finished_run(self.domain))
@@ -381,6 +434,15 @@ class DetailsTestCase(DomainTestCase):
         self.assertEqual(
             self.client.get(f"{self.url}?run={self.domain.last_run.code}").status_code, 404
         )
+
+    def test_the_active_run_query_matches_its_partial_index_when_prepared(self) -> None:
+        """Statuses bound as parameters would leave a prepared statement's generic plan
+        unable to use checkrun_active_by_domain (a walk through the domain's history)."""
+        with CaptureQueriesContext(connection) as ctx:
+            self.assertIsNone(self.domain.active_run())
+        self.assertIn("status IN ('pending', 'running')", ctx.captured_queries[0]["sql"])
+        run, _ = self.domain.request_check()
+        self.assertEqual(self.domain.active_run(), run)
 
     def test_it_uses_constant_queries(self) -> None:
         """As many queries with 3 runs as with 80 (the chart's and the compare menu's runs

@@ -115,8 +115,19 @@ def test_parse_database_url_postgres() -> None:
         "server_side_binding": True,
         "prepare_threshold": 0,
     }
-    with pytest.raises(ImproperlyConfigured, match="prepare_threshold"):
-        env.parse_database_url("D", "postgres://h/m?prepare_threshold=lots")
+    for bad in ("lots", "\u00b2"):
+        with pytest.raises(ImproperlyConfigured, match="prepare_threshold"):
+            env.parse_database_url("D", f"postgres://h/m?prepare_threshold={bad}")
+    unbound = env.parse_database_url("D", "postgres://h/m?server_side_binding=false")
+    assert unbound["OPTIONS"]["server_side_binding"] is False
+    assert (
+        env.parse_database_url("D", "postgres://h/m?server_side_binding=True")["OPTIONS"][
+            "server_side_binding"
+        ]
+        is True
+    )
+    with pytest.raises(ImproperlyConfigured, match="server_side_binding"):
+        env.parse_database_url("D", "postgres://h/m?server_side_binding=1")
     sock = env.parse_database_url("D", "postgresql://%2Fvar%2Frun%2Fpostgresql/mailsec")
     assert sock["HOST"] == "/var/run/postgresql" and sock["PORT"] == ""
 

@@ -115,7 +115,8 @@ def rendered(rows: list[DomainRow]) -> SafeString:
 def page_html(team: Team, page: str | None) -> SafeString:
     """One page of the team's list (table and pager, or the empty state), made again only when
     the team's list has changed or the minute has (mailsec/domains/pagecache.py)."""
-    number = int(page) if page and page.isdigit() and len(page) <= 4 else 1
+    # ASCII digits only: "²".isdigit() is true and int() refuses it.
+    number = int(page) if page and page.isascii() and page.isdigit() and len(page) <= 4 else 1
     if not 1 <= number <= CACHED_PAGES:
         return _make_page(team, page)
     name = f"list:{ROW_VERSION}:{number}"

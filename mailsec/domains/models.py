@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from checks.findings import Status as FindingStatus
@@ -155,7 +156,7 @@ class Domain(models.Model):
         return self.dkim_selectors.split()
 
     def active_run(self) -> CheckRun | None:
-        return self.runs.filter(status__in=CheckRun.ACTIVE).order_by("created").first()
+        return self.runs.filter(ACTIVE_RUN).order_by("created").first()
 
     def request_check(self, kind: str = "manual") -> tuple[CheckRun, bool]:
         """Start a run, or join the one already pending or running. Returns (run, created).
@@ -197,6 +198,7 @@ class Domain(models.Model):
                 next_check_at=now + check_interval()
             )
             if updated:
+                pagecache.changed(domain_id=pk)  # its page shows the next check's time
                 claimed.append(cls.objects.get(pk=pk))
         return claimed
 
@@ -266,6 +268,13 @@ def _mtasts_version(findings: list[dict[str, Any]]) -> tuple[str, str]:
 
 def _finding_key(f: dict[str, Any]) -> tuple[str, str]:
     return (f.get("id", ""), f.get("subject", ""))
+
+
+# A run still pending or running, with the statuses written into the SQL, not bound as
+# parameters: a prepared statement's generic plan (mailsec/env.py) can use the partial index
+# checkrun_active_by_domain only when its WHERE visibly matches the index's; with parameters
+# it walks the domain's whole history instead.
+ACTIVE_RUN = RawSQL("status IN ('pending', 'running')", (), output_field=models.BooleanField())
 
 
 class CheckRun(models.Model):
@@ -411,8 +420,9 @@ class CheckRun(models.Model):
             # Never an older run over a newer one (a worker held up past the sweep may finish
             # an old run late); last_run and the list's summary move together.
             newer = models.Q(last_run__isnull=True) | models.Q(last_run__created__lt=self.created)
-            if domain.filter(newer).update(**Domain.last_run_fields(self)):
-                pagecache.changed(team_id=self.domain.team_id)
+            domain.filter(newer).update(**Domain.last_run_fields(self))
+        # After the last write: a page made since save() above read the old last run.
+        pagecache.changed(team_id=self.domain.team_id, domain_id=self.domain_id)
 
     @classmethod
     def sweep_stuck(cls, now: datetime) -> int:
@@ -430,10 +440,10 @@ class CheckRun(models.Model):
             )
             if updated:
                 count += 1
-                pagecache.changed(domain_id=run.domain_id)
                 Domain.objects.filter(pk=run.domain_id, verified_at__isnull=False).update(
                     next_check_at=now
                 )
+                pagecache.changed(domain_id=run.domain_id)
         return count
 
     @classmethod

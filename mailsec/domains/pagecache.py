@@ -17,6 +17,7 @@ check task.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -24,6 +25,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+
+log = logging.getLogger(__name__)
 
 VERSION_SECONDS = 86400
 
@@ -45,9 +48,18 @@ def changed(*, team_id: int | None = None, domain_id: int | None = None) -> None
     # Now, for the code that made the change (it reads its own writes), and again once they
     # are committed: a request that read the rows before the commit may have stored them under
     # a version made in between.
-    cache.delete_many(keys)
+    _delete(keys)
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: cache.delete_many(keys))
+        transaction.on_commit(lambda: _delete(keys), robust=True)
+
+
+def _delete(keys: list[str]) -> None:
+    # Called from saves and from a run's life cycle: a cache that does not answer must not
+    # fail them (the period of each entry bounds what it leaves stale).
+    try:
+        cache.delete_many(keys)
+    except Exception:
+        log.warning("could not drop the cached pages %s", keys, exc_info=True)
 
 
 def cached(kind: str, pk: int, name: str, period: int, make: Callable[[], Any]) -> Any:

@@ -33,13 +33,16 @@ from mailsec.scoring.chart import Chart, build_chart
 from mailsec.scoring.explain import explain
 
 HISTORY_DAYS = 90
-# Part of the cache keys of the domain page's cached parts (page_fragments): bump it when their
-# markup, the explanations or the verdict labels change, so no stale part outlives a deploy.
+# Part of the cache keys of the domain page's cached parts (page_fragments) and of its whole
+# content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
+# _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
+# stale part outlives a deploy.
 PANELS_VERSION = 1
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
 PAGE_PERIOD = 3600
+PAGE_SHOWN_FOR = timedelta(seconds=PAGE_PERIOD)
 # "Check now": a new run per domain at most once a minute, and 30 an hour per person.
 CHECK_NOW_LIMITS = ((60, 1, "domain"), (3600, 30, "user"))
 
@@ -266,7 +269,9 @@ def page_content(domain: Domain, run: CheckRun | None = None) -> tuple[str, str,
     stand-in for the CSRF token in its forms)."""
     run = run or domain.last_run
     token_mark = secrets.token_hex(16)
+    policy = getattr(domain, "hosted_policy", None)
     ctx = {
+        "deletion_notice": policy.deletion_notice_for(PAGE_SHOWN_FOR) if policy else "",
         "domain": domain,
         "run": run,
         "active_run": domain.active_run(),

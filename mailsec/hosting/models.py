@@ -246,10 +246,15 @@ class HostedPolicy(models.Model):
     def deletion_notice(self) -> str:
         """For the domain's delete confirmation: what deleting the domain does to hosting
         ("" when nothing outlives it)."""
+        return self.deletion_notice_for(timedelta(0))
+
+    def deletion_notice_for(self, shown_for: timedelta) -> str:
+        """The notice for a page shown for up to `shown_for` (the domain page is cached): the
+        date is the latest it can be in that time, so it is never too early to act on."""
         now = timezone.now()
         if not self.outlives_domain(now):
             return ""
-        until = self.retirement_end(now)
+        until = self.retirement_end(now + shown_for)
         return (
             f"mailsec keeps serving mode: none at mta-sts.{self.name} until "
             f"{until:%Y-%m-%d %H:%M} UTC so senders that cached your policy deliver to your "
