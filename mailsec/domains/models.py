@@ -270,13 +270,6 @@ def _finding_key(f: dict[str, Any]) -> tuple[str, str]:
     return (f.get("id", ""), f.get("subject", ""))
 
 
-# A run still pending or running, with the statuses written into the SQL, not bound as
-# parameters: a prepared statement's generic plan (mailsec/env.py) can use the partial index
-# checkrun_active_by_domain only when its WHERE visibly matches the index's; with parameters
-# it walks the domain's whole history instead.
-ACTIVE_RUN = RawSQL("status IN ('pending', 'running')", (), output_field=models.BooleanField())
-
-
 class CheckRun(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for a worker"
@@ -469,3 +462,14 @@ class CheckRun(models.Model):
         for i in range(0, len(doomed), 500):
             deleted += cls.objects.filter(pk__in=doomed[i : i + 500]).delete()[0]
         return deleted
+
+
+# A run still pending or running (CheckRun.ACTIVE), with the statuses written into the SQL, not
+# bound as parameters: a prepared statement's generic plan (mailsec/env.py) can use the partial
+# index checkrun_active_by_domain only when its WHERE visibly matches the index's; with
+# parameters it walks the domain's whole history instead. The statuses are our own constants.
+ACTIVE_RUN = RawSQL(
+    f"status IN ({', '.join(repr(str(s)) for s in CheckRun.ACTIVE)})",
+    (),
+    output_field=models.BooleanField(),
+)
