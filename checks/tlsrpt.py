@@ -66,7 +66,7 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
                 "must be percent-encoded (RFC 8460 §3). Remove the suffix.",
             )
         )
-    if any(c in text for c in ' \t"<>'):
+    if any(c in text for c in '"<>'):
         problems.append(
             Problem(
                 "TLSRPT-07",
@@ -74,6 +74,10 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
                 f"The report address {text!r} contains characters that must be percent-encoded.",
             )
         )
+    if any(c in text for c in _WSP):
+        # A URI cannot hold whitespace (RFC 8460 §3 ABNF): "mailto:a@x mailto:b@y" is one
+        # broken URI (two addresses missing their comma), not an address at y.
+        return ReportUri(text, scheme, False)
     if scheme == "mailto":
         address = rest.split("?", 1)[0]
         local, at, domain = address.rpartition("@")
@@ -125,6 +129,7 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
             )
             return record
     fields = parts[1:]
+    empty_rua = 0
     if fields and fields[-1].strip(_WSP) == "":
         fields = fields[:-1]
     for part in fields:
@@ -137,6 +142,9 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
         name, eq, value = item.partition("=")
         if name == "rua" and eq:
             record.rua_fields += 1
+            if value.strip(_WSP) == "":
+                empty_rua += 1  # "rua=" lists no URI (reported once the others are known)
+                continue
             for uri in (u.strip(_WSP) for u in value.split(",")):
                 if not uri:
                     problems.append(
@@ -174,6 +182,20 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
             )
         )
         return record
+    if not record.uris:
+        # The ABNF requires at least one URI after "rua=" (`tlsrpt-uri *(... "," tlsrpt-uri)`).
+        problems.append(
+            Problem(
+                "TLSRPT-05",
+                Status.FAIL,
+                "The rua= field lists no report address (RFC 8460 §3 requires at least "
+                "one), so senders have nowhere to report.",
+                True,
+            )
+        )
+        return record
+    if empty_rua:
+        problems.append(Problem("TLSRPT-07", Status.WARN, "An rua= field is empty; remove it."))
     if record.rua_fields > 1:
         problems.append(
             Problem(
@@ -187,7 +209,9 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
     for uri in record.uris:
         if uri.usable:
             continue
-        if uri.scheme in {"mailto", "https"}:
+        if any(c in uri.uri for c in _WSP):
+            why = "contains whitespace, which a URI cannot hold (separate addresses with ',')"
+        elif uri.scheme in {"mailto", "https"}:
             why = "has no usable address" if uri.scheme == "mailto" else "has no host"
         elif uri.scheme:
             why = f"uses the {uri.scheme}: scheme; only mailto: and https: are supported"
@@ -405,16 +429,32 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
                     evidence=answer.evidence(),
                 )
             elif not answer.exists:
-                addrs, _answers = await ctx.dns.addresses(uri.target)
+                addrs, addr_answers = await ctx.dns.addresses(uri.target)
                 if not addrs:
                     all_ok = False
+                    # A SERVFAIL/timeout on A/AAAA says nothing about deliverability.
+                    failed = [a for a in addr_answers if a.failed]
+                    if failed:
+                        status = Status.ERROR
+                        text = (
+                            f"{uri.target} has no MX and its address could not be looked up "
+                            f"({'; '.join(a.describe_failure() for a in failed)}), so it is "
+                            f"unknown whether reports to {uri.uri} can be delivered."
+                        )
+                    else:
+                        status = Status.WARN
+                        text = (
+                            f"Reports to {uri.uri} cannot be delivered: {uri.target} has no "
+                            "MX and no address."
+                        )
                     out.add(
                         "TLSRPT-10",
-                        Status.WARN,
-                        f"Reports to {uri.uri} cannot be delivered: {uri.target} has no MX "
-                        "and no address.",
+                        status,
+                        text,
                         subject=uri.uri,
-                        evidence=answer.evidence(),
+                        evidence={
+                            "lookups": [answer.evidence()] + [a.evidence() for a in addr_answers]
+                        },
                     )
         else:
             addrs, answers = result

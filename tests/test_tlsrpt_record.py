@@ -39,12 +39,32 @@ def ids(record: tlsrpt.TlsRptRecord) -> set[tuple[str, str]]:
         ),
         ("v=TLSRPTv1; rua=mailto:a@example.org; ext=1", {("TLSRPT-09", "info")}, True),
         ("v=TLSRPTv1; rua=mailto:a@example.org; bad ext=1", {("TLSRPT-09", "fail")}, False),
+        # The ABNF needs at least one URI after rua=.
+        ("v=TLSRPTv1; rua=", {("TLSRPT-05", "fail")}, False),
+        ("v=TLSRPTv1; rua=,", {("TLSRPT-05", "fail"), ("TLSRPT-07", "warn")}, False),
+        (
+            "v=TLSRPTv1; rua=; rua=mailto:a@example.org",
+            {("TLSRPT-07", "warn"), ("TLSRPT-08", "info")},
+            True,
+        ),
+        # A URI holds no whitespace: a missing comma makes one unusable URI.
+        ("v=TLSRPTv1; rua=mailto:a@example.org mailto:c@d.example", {("TLSRPT-06", "fail")}, False),
+        (
+            "v=TLSRPTv1; rua=mailto:a@example.org mailto:c@d.example,https://rpt.example.net/",
+            {("TLSRPT-06", "warn")},
+            True,
+        ),
     ],
 )
 def test_record(raw: str, expected: set[tuple[str, str]], valid: bool) -> None:
     record = parse_tlsrpt_record(raw)
     assert ids(record) == expected
     assert record.valid is valid
+
+
+def test_uri_with_space_is_not_usable() -> None:
+    record = parse_tlsrpt_record("v=TLSRPTv1; rua=mailto:a@example.org mailto:c@d.example")
+    assert [(u.usable, u.target) for u in record.uris] == [(False, "")]
 
 
 def test_uri_targets() -> None:
@@ -156,6 +176,35 @@ def test_mailto_domain_with_null_mx_warns() -> None:
         **BASE,
         ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1; rua=mailto:r@dead.test"'],
         ("dead.test", "MX"): ["0 ."],
+    }
+    assert bad(run(zone)) == {("TLSRPT-10", "warn")}
+
+
+def test_empty_rua_fails_in_evaluator() -> None:
+    findings = run({**BASE, ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1; rua="']})
+    assert bad(findings) == {("TLSRPT-05", "fail")}
+    assert statuses(findings, "TLSRPT-02") == []
+
+
+def test_mailto_domain_address_servfail_is_error() -> None:
+    # No MX and A/AAAA SERVFAIL: could not check, not "no address" (checklist §0).
+    zone = {
+        **BASE,
+        ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1; rua=mailto:r@r.example"'],
+        ("r.example", "TXT"): ['"x"'],  # the name exists but has no MX
+        ("r.example", "A"): "SERVFAIL",
+        ("r.example", "AAAA"): "SERVFAIL",
+    }
+    findings = run(zone)
+    assert statuses(findings, "TLSRPT-10") == [Status.ERROR]
+    assert bad(findings) == set()
+
+
+def test_mailto_domain_without_mx_or_address_warns() -> None:
+    zone = {
+        **BASE,
+        ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1; rua=mailto:r@r.example"'],
+        ("r.example", "TXT"): ['"x"'],
     }
     assert bad(run(zone)) == {("TLSRPT-10", "warn")}
 
