@@ -39,7 +39,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 # RFC 8460 §5.2: a receiver limit of about 10 MB is "commonly observed"; operators can raise it.
@@ -52,18 +52,25 @@ MAX_HOST_CHARS = 255
 MAX_URI_CHARS = 2048
 MAX_IP_CHARS = 64
 MAX_POLICY_LINES = 1000
-MAX_POLICY_LINE_CHARS = 1024
+# A policy-string line of a DANE policy is TLSA RDATA (RFC 8460 §4.5): "3 0 0 <whole
+# certificate in hex>" runs to several kilobytes.
+MAX_POLICY_LINE_CHARS = 16 * 1024
 MAX_POLICIES = 10_000
 MAX_FAILURE_DETAILS = 200_000
 # Warnings (and notes) kept per report; the rest are counted, not stored.
 MAX_MESSAGES = 200
 # I-JSON (RFC 7493 §2.2): integers outside ±2^53 are not interoperable.
 MAX_SAFE_INTEGER = 2**53 - 1
+# organization-name (case-folded) and report-id identify a report and share one B-tree index
+# entry, which PostgreSQL caps at about 2,700 bytes.
+MAX_REPORT_KEY_BYTES = 2000
 # The streaming reader hands single values (a header member, one policy entry without its
 # failure details, one failure detail) to the C decoder; none is legitimately this long.
 MAX_VALUE_CHARS = 4 * 1024 * 1024
 
+_LONG_NUMBER = "report holds a number of more than 4,300 digits (I-JSON, RFC 7493 §2.2)"
 _MISSING: Any = object()
+_LAST_SECOND = time(23, 59, 59)
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -89,7 +96,8 @@ RESULT_TYPES = frozenset(
 
 # RFC 3339 §5.6 date-time; the "T" and the zone are mandatory (M11).
 _DATETIME_RE = re.compile(
-    r"\A(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})\Z"
+    r"\A(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?"
+    r"([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)\Z"
 )
 _ADDR_SPEC_RE = re.compile(r"\A[^@\s<>()\[\],;:\"]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?)\Z")
 _HOSTNAME_RE = re.compile(
@@ -105,28 +113,39 @@ _IPV4_RE = re.compile(
 
 
 @functools.lru_cache(maxsize=65536)
-def _is_ip(value: str) -> bool:
-    """Sending MTAs and receiving MXs repeat across reports, hence the cache."""
+def _ip_text(value: str) -> str | None:
+    """An address in its RFC 5952 text form (so one host is one row when grouped), or None
+    when it is not an IP address. Sending MTAs and receiving MXs repeat, hence the cache."""
     if _IPV4_RE.match(value):
-        return True
+        return value
     try:
-        ipaddress.ip_address(value)
+        address = ipaddress.IPv6Address(value)
     except ValueError:
-        return False
-    return True
+        return None
+    # A zone index ("%eth0") is local to the sender's host: no address of the Internet.
+    return None if address.scope_id is not None else str(address)
 
 
 @functools.lru_cache(maxsize=4096)
 def _rfc3339(value: str) -> datetime | None | bool:
     """The UTC date-time of an RFC 3339 string; None when not that syntax, False when not a
     real date. Cached: a day's reports from every sender carry the same two values."""
-    if not _DATETIME_RE.match(value):
+    match = _DATETIME_RE.match(value)
+    if not match:
         return None
+    text = value.upper().replace("Z", "+00:00")
+    # RFC 3339 §5.6 allows a leap second (:60), which datetime cannot hold: read it as the
+    # first instant of the next minute.
+    leap = match.group(6) == "60"
+    if leap:
+        text = text[:17] + "59" + text[19:]
     try:
-        parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-    except ValueError:
+        parsed = datetime.fromisoformat(text).astimezone(UTC)
+        if leap:
+            parsed = parsed.replace(microsecond=0) + timedelta(seconds=1)
+    except (ValueError, OverflowError):  # no such day, or outside years 1–9999 in UTC
         return False
-    return parsed.astimezone(UTC)
+    return parsed
 
 
 class ReportRejected(Exception):
@@ -174,9 +193,10 @@ class ParsedReport:
 
     @property
     def contact_domain(self) -> str | None:
-        if self.contact_info and "@" in self.contact_info:
-            return self.contact_info.rsplit("@", 1)[1].rstrip(".").lower()
-        return None
+        """The domain of contact-info when it is an e-mail address (RFC 8460 §5.3 compares
+        it with TLS-Report-Submitter); None for anything else."""
+        match = _ADDR_SPEC_RE.match((self.contact_info or "").removeprefix("mailto:"))
+        return match.group(1).rstrip(".").lower() if match else None
 
     @property
     def total_successful(self) -> int:
@@ -248,8 +268,8 @@ def _gunzip_chunks(data: bytes, max_bytes: int) -> Iterator[bytes]:
             return
         tail = view[pos:]
         if bytes(tail[:2]) != GZIP_MAGIC:
-            if not bytes(tail).strip(b"\x00"):
-                return  # zero padding after the last member, as tape tools write
+            if not bytes(tail).strip(b"\x00 \t\r\n"):
+                return  # padding after the last member: zeros (tape tools) or a newline
             raise ReportRejected("unexpected bytes after the end of the gzip stream")
 
 
@@ -300,7 +320,16 @@ def decode_chunks(
         raise ReportRejected("report is empty")
     kind = sniff(data)
     if kind == "gzip":
-        return _json_only(_gunzip_chunks(data, max_bytes)), []
+        chunks = _gunzip_chunks(data, max_bytes)
+        first = next(chunks, b"")
+        if first.startswith(GZIP_MAGIC):
+            # A +gzip body sent with Content-Encoding: gzip as well; the outer layer is
+            # already capped, the inner one is capped again.
+            inner = first + b"".join(chunks)
+            return _json_only(_gunzip_chunks(inner, max_bytes)), [
+                "report is gzip inside gzip (compressed twice); read"
+            ]
+        return _json_only(_chain([first], chunks)), []
     if kind == "zip":
         body, warnings = _unzip(data, max_bytes)
         return iter([body]), warnings
@@ -470,6 +499,8 @@ class _JsonStream:
                 raise self._syntax(e.msg, e.pos) from None
             except RecursionError:
                 raise ReportRejected("report JSON is nested too deeply") from None
+            except ValueError:  # Python's cap on integer digits (int_max_str_digits)
+                raise ReportRejected(_LONG_NUMBER) from None
             if end == len(self._buf) and not self._eof and self._fill():
                 continue  # a number at the window's end may go on in the next piece
             self._pos = end
@@ -549,7 +580,7 @@ class _Checker:
         self._shared: dict[str, str] = {}
         # Values already found valid (IPs, host names): 200,000 failure details repeat them,
         # and ipaddress/regex checks dominate the parse time otherwise.
-        self.valid_ips: set[str] = set()
+        self.valid_ips: dict[str, str] = {}
         self.valid_hosts: dict[str, str] = {}
 
     def shared(self, value: str | None) -> str | None:
@@ -595,6 +626,10 @@ class _Checker:
         if not isinstance(value, str):
             self.warn(f"{where}: {key} is not a string; ignored")
             return None
+        if len(value) > limit:
+            # Optional fields never cost the report (RPT-09): the value goes, with a word.
+            self.warn(f"{where}: {key} is longer than {limit} characters; ignored")
+            return None
         value = self.text(value, f"{where}: {key}", limit)
         return value or None
 
@@ -626,7 +661,7 @@ class _Checker:
                 self.warn(f"{where} is beyond 2^53 (I-JSON); entry dropped")
                 return None
             return value
-        if isinstance(value, str) and _DIGITS_RE.match(value):
+        if isinstance(value, str) and _DIGITS_RE.match(value) and int(value) <= MAX_SAFE_INTEGER:
             # M17: some reporters quote their numbers; the value is unambiguous.
             self.warn(f"{where} is the string {value!r}, not a JSON integer; read as {int(value)}")
             return int(value)
@@ -642,13 +677,18 @@ class _Checker:
         if not isinstance(value, str) or not value:
             self.warn(f"{where}: {key} is empty or not a string (RPT-12)")
             return None
-        if value in self.valid_ips:
-            return value
+        known = self.valid_ips.get(value)
+        if known is not None:
+            return known
+        if len(value) > MAX_IP_CHARS:
+            self.warn(f"{where}: {key} is longer than {MAX_IP_CHARS} characters; ignored")
+            return None
         value = self.text(value, f"{where}: {key}", MAX_IP_CHARS)
-        if _is_ip(value):
-            self.valid_ips.add(value)
-        else:
-            self.warn(f"{where}: {key} {value!r} is not an IP address (RPT-12)")
+        canonical = _ip_text(value)
+        if canonical is not None:
+            self.valid_ips[value] = canonical
+            return canonical
+        self.warn(f"{where}: {key} {value!r} is not an IP address (RPT-12)")
         return value
 
     def hostname(self, value: str, where: str) -> str:
@@ -737,22 +777,25 @@ def _failure_detail(ck: _Checker, raw: Any, where: str) -> FailureDetail | None:
         mx = ck.optional_text(raw, "receiving-mx-hostname", where, MAX_HOST_CHARS)
         helo = ck.optional_text(raw, "receiving-mx-helo", where, MAX_HOST_CHARS)
         hostname = ck.hostname(mx, f"{where}: receiving-mx-hostname") if mx else None
-    # An address is valid as sent when text() has only the length to check (plain) and the
-    # cached syntax check agrees; else ck.ip says what is wrong with it.
+    # An address is taken (in its RFC 5952 form) when text() has only the length to check
+    # (plain) and the cached syntax check agrees; else ck.ip says what is wrong with it.
     plain = ck.plain
     sending = get("sending-mta-ip")
-    if sending is not None and not (
-        plain and sending.__class__ is str and len(sending) <= MAX_IP_CHARS and _is_ip(sending)
-    ):
-        sending = ck.ip(raw, "sending-mta-ip", where)
+    if sending is not None:
+        ip = (
+            _ip_text(sending)
+            if plain and sending.__class__ is str and len(sending) <= MAX_IP_CHARS
+            else None
+        )
+        sending = ip if ip is not None else ck.ip(raw, "sending-mta-ip", where)
     receiving = get("receiving-ip")
-    if receiving is not None and not (
-        plain
-        and receiving.__class__ is str
-        and len(receiving) <= MAX_IP_CHARS
-        and _is_ip(receiving)
-    ):
-        receiving = ck.ip(raw, "receiving-ip", where)
+    if receiving is not None:
+        ip = (
+            _ip_text(receiving)
+            if plain and receiving.__class__ is str and len(receiving) <= MAX_IP_CHARS
+            else None
+        )
+        receiving = ip if ip is not None else ck.ip(raw, "receiving-ip", where)
     info = get("additional-information")
     if info is not None:
         info = ck.optional_text(raw, "additional-information", where, MAX_URI_CHARS)
@@ -805,6 +848,8 @@ def _policy(
     else:
         # M28: the Postfix/sys4 reporter omits it for no-policy-found; the envelope knows it.
         fallback = (report_domain or "").rstrip(".").lower()
+        if fallback and (len(fallback) > MAX_HOST_CHARS or not _HOSTNAME_RE.match(fallback)):
+            fallback = ""  # the envelope's word is no host name either
         ck.warn(
             f"{where}: policy-domain is missing (RFC 8460 §4.4)"
             + (f"; using {fallback} from the envelope" if fallback else "")
@@ -812,7 +857,9 @@ def _policy(
         policy_domain = fallback
 
     # RPT-07: §4.4 says array, Appendix B shows a string; parsedmarc reads "mx-host-pattern".
-    mx_value = pol.get("mx-host", pol.get("mx-host-pattern"))
+    mx_value = pol.get("mx-host")
+    if mx_value is None:
+        mx_value = pol.get("mx-host-pattern")
     if isinstance(mx_value, str):
         mx_value = [mx_value]
     mx_hosts = [
@@ -910,6 +957,17 @@ def _header(ck: _Checker, obj: dict[str, Any]) -> tuple[str, str, str | None, da
     if not isinstance(report_id, str) or not report_id.strip():
         raise ReportRejected("report-id is missing or not a string (RFC 8460 §4.4)")
     report_id = ck.text(report_id, "report-id", MAX_NAME_CHARS).strip()
+    # The de-duplication key: case-folding may lengthen a name ("ß" → "ss"), and UTF-8 may take
+    # four bytes a character; no real reporter comes near this.
+    submitter = org.casefold()
+    if (
+        len(submitter) > MAX_NAME_CHARS
+        or len(submitter.encode()) + len(report_id.encode()) > MAX_REPORT_KEY_BYTES
+    ):
+        raise ReportRejected(
+            f"organization-name and report-id together are longer than {MAX_REPORT_KEY_BYTES} "
+            "bytes; they name the report and must fit its index"
+        )
 
     contact = obj.get("contact-info")
     contact_info: str | None = None
@@ -941,6 +999,9 @@ def _header(ck: _Checker, obj: dict[str, Any]) -> tuple[str, str, str | None, da
         ck.warn("date-range covers more than 48 hours (RFC 8460 §4.1 expects one UTC day)")
     if start.time() != datetime.min.time():
         ck.note("date-range does not start at 00:00 UTC (RFC 8460 §4.1)")
+    # Both ends of a day are in use (RPT-03): 23:59:59 (Google, Microsoft) and next 00:00.
+    elif end.time() != datetime.min.time() and end.time().replace(microsecond=0) != _LAST_SECOND:
+        ck.note("date-range does not end at the end of a UTC day (RFC 8460 §4.1)")
     return org, report_id, contact_info, start, end
 
 
@@ -1069,6 +1130,8 @@ def _loads_small(body: bytes) -> tuple[Any, list[str]]:
         raise ReportRejected(f"report is not valid JSON: {e.msg} at character {e.pos}") from None
     except RecursionError:
         raise ReportRejected("report JSON is nested too deeply") from None
+    except ValueError:  # Python's cap on integer digits (int_max_str_digits)
+        raise ReportRejected(_LONG_NUMBER) from None
 
 
 def _report_from_object(

@@ -524,3 +524,161 @@ def test_it_caps_stored_warnings() -> None:
     parsed = parse_report(dumps(report))
     assert len(parsed.warnings) <= 202
     assert "more warnings" in parsed.warnings[-1]
+
+
+# --- Inputs found by review: no listed variant covers them ----------------------------------
+
+
+def _both_readers(data: bytes, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> ParsedReport:
+    """Parse whole and streamed; both must give the same report."""
+    whole = _outcome(data, kw.get("report_domain"))
+    monkeypatch.setattr("reports.parse.SMALL_REPORT_BYTES", 0)
+    assert _outcome(data, kw.get("report_domain")) == whole
+    monkeypatch.undo()
+    return parse_report(data, **kw)
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-23:59"],
+    ids=["before year 1 in UTC", "after year 9999 in UTC"],
+)
+def test_a_date_outside_the_calendar_is_rejected_not_a_crash(start: str) -> None:
+    data = mutate(lambda r: r["date-range"].update({"start-datetime": start}))
+    with pytest.raises(ReportRejected, match="not a real date"):
+        parse_report(data)
+
+
+def test_a_number_too_long_to_read_is_rejected_not_a_crash(monkeypatch) -> None:
+    data = mutate(lambda r: r.update({"x": 0})).replace(b'"x": 0', b'"x": ' + b"9" * 5000)
+    assert b"9" * 5000 in data
+    for threshold in (None, 0):  # whole, then streamed
+        if threshold is not None:
+            monkeypatch.setattr("reports.parse.SMALL_REPORT_BYTES", threshold)
+        with pytest.raises(ReportRejected, match="4,300 digits"):
+            parse_report(data)
+
+
+def test_a_leap_second_is_read_as_the_next_instant() -> None:
+    # RFC 3339 §5.6 allows second 60.
+    report = parse_report(
+        mutate(lambda r: r["date-range"].update({"end-datetime": "2026-06-01T23:59:60Z"}))
+    )
+    assert report.end.isoformat() == "2026-06-02T00:00:00+00:00"
+
+
+def test_a_zone_offset_with_minute_60_is_not_rfc_3339() -> None:
+    data = mutate(lambda r: r["date-range"].update({"start-datetime": "2026-06-01T00:00:00+02:60"}))
+    with pytest.raises(ReportRejected, match="not an RFC 3339"):
+        parse_report(data)
+
+
+def test_a_range_ending_mid_day_gets_a_note() -> None:
+    report = parse_report(
+        mutate(lambda r: r["date-range"].update({"end-datetime": "2026-06-01T12:00:00Z"}))
+    )
+    assert any("does not end at the end of a UTC day" in n for n in report.notes)
+    for end in ("2026-06-01T23:59:59Z", "2026-06-01T23:59:59.999Z", "2026-06-02T00:00:00Z"):
+        report = parse_report(mutate(lambda r: r["date-range"].update({"end-datetime": end})))
+        assert not any("end of a UTC day" in n for n in report.notes), end
+
+
+def test_a_dane_policy_string_with_a_whole_key_is_kept(monkeypatch) -> None:
+    # RFC 8460 §4.5: a TLSA policy-string is the RDATA; "3 1 0" carries a whole SPKI
+    # (about 1,100 hex characters for RSA-4096), "3 0 0" a whole certificate.
+    line = "3 0 0 " + "ab" * 2000
+    data = mutate(lambda r: r["policies"][1]["policy"].update({"policy-string": [line]}))
+    report = _both_readers(data, monkeypatch)
+    assert report.policies[1].policy_strings == [line]
+
+
+def test_a_null_mx_host_does_not_hide_mx_host_pattern() -> None:
+    def change(r: dict[str, Any]) -> None:
+        sts(r)["policy"]["mx-host"] = None
+        sts(r)["policy"]["mx-host-pattern"] = ["mx1.example.com"]
+
+    assert parse_report(mutate(change)).policies[0].mx_hosts == ["mx1.example.com"]
+
+
+def test_a_quoted_count_beyond_2_53_drops_the_entry() -> None:
+    data = mutate(
+        lambda r: sts(r)["summary"].update({"total-successful-session-count": "9007199254740993"})
+    )
+    report = parse_report(data)
+    assert [p.policy_type for p in report.policies] == ["tlsa"]
+    assert any("entry dropped" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize(
+    ("contact", "domain"),
+    [
+        ("tls@sender.example", "sender.example"),
+        ("mailto:tls@Sender.Example.", "sender.example"),
+        ("TLS Team <tls@sender.example>", None),
+        ("a@x.example, b@y.example", None),
+        ("https://sender.example/contact", None),
+    ],
+)
+def test_contact_domain_comes_only_from_an_address(contact: str, domain: str | None) -> None:
+    report = parse_report(mutate(lambda r: r.update({"contact-info": contact})))
+    assert report.contact_domain == domain
+
+
+def test_a_name_that_grows_when_case_folded_cannot_overflow_the_key() -> None:
+    # "ß" case-folds to "ss": 1,000 of them pass the 1,024-character cap but not as a key.
+    with pytest.raises(ReportRejected, match="must fit its index"):
+        parse_report(mutate(lambda r: r.update({"organization-name": "ß" * 1000})))
+    with pytest.raises(ReportRejected, match="must fit its index"):
+        parse_report(
+            mutate(lambda r: r.update({"organization-name": "é" * 700, "report-id": "é" * 700}))
+        )
+
+
+def test_an_invalid_envelope_domain_does_not_fill_policy_domain() -> None:
+    def change(r: dict[str, Any]) -> None:
+        del sts(r)["policy"]["policy-domain"]
+
+    data = mutate(change)
+    assert parse_report(data, report_domain="example.com").policies[0].policy_domain == (
+        "example.com"
+    )
+    for bad in ("example.com, evil.example", "a" * 300 + ".example"):
+        assert parse_report(data, report_domain=bad).policies[0].policy_domain == ""
+
+
+def test_over_long_optional_fields_are_dropped_not_the_report(monkeypatch) -> None:
+    def change(r: dict[str, Any]) -> None:
+        detail = sts(r)["failure-details"][0]
+        detail["receiving-mx-helo"] = "h" * 300
+        detail["additional-information"] = "https://x.example/" + "i" * 3000
+        detail["failure-reason-code"] = "c" * 2000
+        detail["receiving-ip"] = "1" * 100
+
+    report = _both_readers(mutate(change), monkeypatch)
+    detail = report.policies[0].failure_details[0]
+    assert (detail.receiving_mx_helo, detail.additional_information) == (None, None)
+    assert (detail.failure_reason_code, detail.receiving_ip) == (None, None)
+    assert sum("longer than" in w for w in report.warnings) == 4
+
+
+def test_ipv6_addresses_are_kept_in_rfc_5952_form(monkeypatch) -> None:
+    def change(r: dict[str, Any]) -> None:
+        details = sts(r)["failure-details"]
+        details[0]["sending-mta-ip"] = "2001:DB8:0:0:0:0:0:1"
+        details[1]["receiving-ip"] = "fe80::1%eth0"
+
+    report = _both_readers(mutate(change), monkeypatch)
+    first, second = report.policies[0].failure_details[:2]
+    assert first.sending_mta_ip == "2001:db8::1"
+    assert second.receiving_ip == "fe80::1%eth0"  # kept as sent, with a warning
+    assert any("'fe80::1%eth0' is not an IP address" in w for w in report.warnings)
+
+
+def test_gzip_padding_and_double_gzip_are_read() -> None:
+    raw = SAMPLE_PATH.read_bytes()
+    assert parse_report(gzip.compress(raw) + b"\n").report_id == SAMPLE["report-id"]
+    twice = parse_report(gzip.compress(gzip.compress(raw)))
+    assert twice.report_id == SAMPLE["report-id"]
+    assert any("gzip inside gzip" in w for w in twice.warnings)
+    with pytest.raises(ReportRejected, match="larger than"):
+        parse_report(gzip.compress(gzip.compress(b" " * 5000 + raw)), max_bytes=4096)
