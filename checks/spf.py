@@ -930,6 +930,13 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
     loop = [n for n in nodes if n.status == "loop"]
     truncated = [n for n in nodes if n.status == "truncated"]
     branches = {child.domain: child.total_lookups + 1 for child in tree.children}
+    # A node in temperror hides its whole subtree: its lookups, void names and whether it
+    # publishes SPF are unknown, so "at most N lookups" or "every include publishes SPF" would
+    # be claims we could not check (checklist §0: could not check is error, never pass).
+    unknown = [n.domain for n in nodes if n.status == "temperror"]
+    unknown_note = (
+        f"could not be checked: the SPF record of {', '.join(unknown)} could not be fetched"
+    )
     if loop:
         out.add(
             "SPF-05",
@@ -958,6 +965,15 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
             "the worst case; one more include by a provider will break SPF.",
             subject=domain,
             evidence={**evidence, "lookups": total, "per_branch": branches},
+        )
+    elif unknown:
+        out.add(
+            "SPF-05",
+            Status.ERROR,
+            f"The number of DNS lookups {unknown_note} (SPF-20); {total} of the allowed "
+            f"{LOOKUP_LIMIT} are counted so far.",
+            subject=domain,
+            evidence={**evidence, "lookups_at_least": total, "per_branch": branches},
         )
     else:
         out.add(
@@ -990,6 +1006,16 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
             "wasted lookups, and a third would break SPF. Remove them.",
             subject=domain,
             evidence={**evidence, "void_lookups": voids},
+        )
+    elif unknown or any(n.failures for n in nodes):
+        # A failed a/mx/exists lookup is not void, but not known to exist either.
+        out.add(
+            "SPF-06",
+            Status.ERROR,
+            "Whether every name the SPF record refers to exists could not be checked: some DNS "
+            "lookups failed (SPF-20).",
+            subject=domain,
+            evidence=evidence,
         )
     else:
         out.add(
@@ -1045,7 +1071,15 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
             for problem in node.parsed.problems:
                 if problem.check_id in ("SPF-11", "SPF-19"):
                     _problem(out, node.domain, problem, node.parsed)
-    if not missing and any(n.via in ("include", "redirect") for n in nodes):
+    if not missing and unknown:
+        out.add(
+            "SPF-08",
+            Status.ERROR,
+            f"Whether every included or redirected domain publishes SPF {unknown_note} (SPF-20).",
+            subject=domain,
+            evidence=evidence,
+        )
+    elif not missing and any(n.via in ("include", "redirect") for n in nodes):
         out.add(
             "SPF-08",
             Status.PASS,

@@ -433,7 +433,26 @@ def test_dns_failure_is_error_not_absent() -> None:
     found = spf_run(
         "v=spf1 include:broken.example.net -all", zone={("broken.example.net", "TXT"): "TIMEOUT"}
     )
-    assert flagged(found) == {"fail": set(), "warn": set(), "error": {"SPF-20"}}
+    # The include's subtree is unknown: lookup count, void names and "publishes SPF" are
+    # could-not-check, never pass.
+    assert flagged(found) == {
+        "fail": set(),
+        "warn": set(),
+        "error": {"SPF-05", "SPF-06", "SPF-08", "SPF-20"},
+    }
+    assert not [f for f in found if f.status == Status.PASS and f.id in ("SPF-05", "SPF-08")]
+
+
+def test_temperror_in_tree_is_not_a_pass() -> None:
+    found = spf_run(
+        "v=spf1 redirect=broken.example.net", zone={("broken.example.net", "TXT"): "SERVFAIL"}
+    )
+    for check_id in ("SPF-05", "SPF-06", "SPF-08"):
+        assert statuses(found, check_id) == [Status.ERROR], check_id
+    # A failed address lookup leaves the void count unknown, while the lookup count is known.
+    found = spf_run("v=spf1 a:x.example.net -all", zone={("x.example.net", "A"): "SERVFAIL"})
+    assert statuses(found, "SPF-05") == [Status.PASS]
+    assert statuses(found, "SPF-06") == [Status.ERROR]
 
 
 def test_no_record_mail_and_parked() -> None:
