@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -47,6 +48,12 @@ class AddressOutcome:
     error: str = ""
     error_kind: str | None = None
     status: int | None = None
+    body_sha256: str = ""  # of the body received (so addresses serving different files show)
+
+    @property
+    def served(self) -> bool:
+        """A usable policy response: only status 200 counts for senders (RFC 8461 §3.3)."""
+        return self.ok and self.status == 200
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -104,6 +111,9 @@ def _verifying_context(ca_bundle: str | None) -> ssl.SSLContext:
         if ca_bundle
         else (ssl.create_default_context())
     )
+    # RFC 8461 §3.3: DNS-ID only. Python's default still falls back to the subject CN when a
+    # certificate has no subjectAltName, which would accept a CN-only certificate.
+    ctx.hostname_checks_common_name = False
     ctx.set_alpn_protocols(["http/1.1"])
     return ctx
 
@@ -175,7 +185,9 @@ class _Fetch:
                 f"could not connect to port {self.port}: {exc.strerror or exc}",
                 "connect",
             )
-        return AddressOutcome(address, True, status=self.status)
+        return AddressOutcome(
+            address, True, status=self.status, body_sha256=hashlib.sha256(self.body).hexdigest()
+        )
 
     async def _exchange(self, address: str) -> None:
         reader, writer = await open_connection(address, self.port, self.ctx.config)

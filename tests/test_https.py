@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import hashlib
 import ipaddress
 import random
 import socket
@@ -178,6 +179,7 @@ def _cert(
     ca: bool = False,
     sans: list[str] | None = None,
     expired: bool = False,
+    cn_only: bool = False,
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
@@ -201,7 +203,7 @@ def _cert(
         builder = builder.add_extension(
             x509.KeyUsage(False, False, False, False, False, True, True, False, False), True
         )
-    else:
+    elif not cn_only:
         builder = builder.add_extension(
             x509.SubjectAlternativeName([x509.DNSName(s) for s in (sans or [name])]), False
         )
@@ -220,9 +222,10 @@ class TlsServer:
         *,
         sans: list[str] | None = None,
         expired: bool = False,
+        cn_only: bool = False,
     ) -> None:
         ca, ca_key = _cert("Test Root", ca=True)
-        leaf, key = _cert(host, ca_key, ca.subject, sans=sans, expired=expired)
+        leaf, key = _cert(host, ca_key, ca.subject, sans=sans, expired=expired, cn_only=cn_only)
         (tmp / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
         (tmp / "leaf.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
         (tmp / "key.pem").write_bytes(
@@ -308,7 +311,13 @@ def test_fetch_ok(tmp_path: Path) -> None:
     assert result.header("content-type") == "text/plain"
     assert result.cert is not None and result.cert.sans == ["mta-sts.example.org"]
     assert b"GET /.well-known/mta-sts.txt HTTP/1.1" in server.requests[0]
-    assert result.per_address[0].ok
+    assert result.per_address[0].ok and result.per_address[0].served
+    assert result.per_address[0].body_sha256 == hashlib.sha256(POLICY[:90]).hexdigest()
+
+
+def test_non_200_is_not_served(tmp_path: Path) -> None:
+    result, _ = _serve_and_fetch(tmp_path, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+    assert result.per_address[0].ok and not result.per_address[0].served
 
 
 def test_redirect_is_not_followed(tmp_path: Path) -> None:
@@ -340,3 +349,11 @@ def test_expired_certificate(tmp_path: Path) -> None:
     assert result.error_kind == "tls-cert"
     assert result.cert is not None and result.cert.days_left is not None
     assert result.cert.days_left < 0
+
+
+def test_cn_only_certificate_is_refused(tmp_path: Path) -> None:
+    # RFC 8461 §3.3: DNS-ID only. A CN of mta-sts.example.org without a subjectAltName must
+    # not pass (Python's ssl would otherwise fall back to the CN).
+    result, _ = _serve_and_fetch(tmp_path, b"HTTP/1.1 200 OK\r\n\r\n", cn_only=True)
+    assert result.error_kind == "tls-cert"
+    assert result.cert is not None and result.cert.sans == []
