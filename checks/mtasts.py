@@ -252,7 +252,8 @@ def check_mx_value(value: str) -> tuple[str | None, list[Problem]]:
             )
         ]
     try:
-        ipaddress.ip_address(value.strip("[]"))
+        # Strip a trailing dot first: "192.0.2.1." is still an IP address, not a host name.
+        ipaddress.ip_address(value.rstrip(".").strip("[]"))
     except ValueError:
         pass
     else:
@@ -406,7 +407,10 @@ def parse_policy(body: bytes | str) -> Policy:
                     Status.FAIL,
                     f'Line {number}: the key {key!r} must be written exactly "{folded}" '
                     "(keys are case-sensitive, RFC 8461 §3.2); senders ignore this line.",
-                    True,
+                    # Per the ABNF the line is an extension field senders skip, so it does not
+                    # void the policy; a required field it fails to set is caught by
+                    # _field_rules as missing.
+                    False,
                 )
             )
             continue
@@ -1042,25 +1046,41 @@ def _fetch_findings(
                 f"The policy is {len(result.body)} bytes, fetched in {result.elapsed_ms:.0f} ms.",
                 subject=url,
             )
-    # MTASTS-17: every address of the policy host should serve it.
+    # MTASTS-17: every address of the policy host should serve it. Only a 200 is a policy
+    # (RFC 8461 §3.3): an address answering 404 gives its senders no policy at all.
     outcomes = result.per_address
-    good = [o for o in outcomes if o.ok]
-    bad = [o for o in outcomes if not o.ok]
+    good = [o for o in outcomes if o.served]
+    bad = [o for o in outcomes if not o.served]
+    evidence = {"addresses": [o.to_dict() for o in outcomes]}
     if good and bad:
 
         def family(a: str) -> str:
             return "IPv6" if ":" in a else "IPv4"
 
+        def why(o: https.AddressOutcome) -> str:
+            return o.error if not o.ok else f"HTTP {o.status} instead of 200"
+
         good_f = sorted({family(o.address) for o in good})
-        bad_text = "; ".join(f"{o.address}: {o.error}" for o in bad)
-        only_errors = all(o.error_kind in {"timeout", "refused-target"} for o in bad)
+        bad_text = "; ".join(f"{o.address}: {why(o)}" for o in bad)
+        # Only "could not check" outcomes (timeout, refused by our guard) make it an error.
+        only_errors = all(not o.ok and o.error_kind in {"timeout", "refused-target"} for o in bad)
         out.add(
             "MTASTS-17",
             Status.ERROR if only_errors else Status.WARN,
-            f"The policy host works over {' and '.join(good_f)} but not on every address "
-            f"({bad_text}); senders using the failing address get no policy.",
+            f"The policy host serves the policy over {' and '.join(good_f)} but not on every "
+            f"address ({bad_text}); senders using the failing address get no policy.",
             subject=host,
-            evidence={"addresses": [o.to_dict() for o in outcomes]},
+            evidence=evidence,
+        )
+    elif len({o.body_sha256 for o in good}) > 1:
+        out.add(
+            "MTASTS-17",
+            Status.WARN,
+            "The policy host serves different policy files on different addresses "
+            f"({', '.join(o.address for o in good)}); senders see a policy that depends on "
+            "the address they happen to use.",
+            subject=host,
+            evidence=evidence,
         )
     elif good and len({":" in o.address for o in good}) == 2:
         out.add(
@@ -1094,7 +1114,9 @@ def _policy_findings(
             problem.check_id, problem.status, problem.message, subject=url, evidence=ev, fix=fix
         )
         reported[problem.check_id] = reported.get(problem.check_id, 0) + 1
-    if policy.valid:
+    # A non-invalidating MTASTS-20 fail (a mis-cased extra key) leaves the policy valid; do
+    # not report MTASTS-20 as passed next to it.
+    if policy.valid and "MTASTS-20" not in reported:
         out.add(
             "MTASTS-20",
             Status.PASS,

@@ -4,6 +4,7 @@ evaluator against an in-memory DNS with the HTTPS fetch and the STARTTLS probe r
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +125,24 @@ def test_bom() -> None:
         ),
         (("mx: mx1.example.org", "mx : mx1.example.org"), {("MTASTS-20", "fail")}, False),
         (("version: STSv1", "version: STSv2"), {("MTASTS-21", "fail")}, False),
+        # A mis-cased key next to the real one is an extension senders skip: fail, but the
+        # policy stays valid (the required fields are all there).
+        (
+            ("max_age: 604800\r\n", "max_age: 604800\r\nMX: foo.example.com\r\n"),
+            {("MTASTS-20", "fail")},
+            True,
+        ),
+        (
+            ("max_age: 604800\r\n", "max_age: 604800\r\nMax_Age: 86400\r\n"),
+            {("MTASTS-20", "fail")},
+            True,
+        ),
+        # ... while a required field written only in the wrong case is missing.
+        (
+            ("mx: mx1.example.org\r\nmx: *.example.net", "MX: mx1.example.org"),
+            {("MTASTS-20", "fail"), ("MTASTS-24", "fail")},
+            False,
+        ),
     ],
 )
 def test_policy_rules(
@@ -163,11 +182,14 @@ def test_bad_mx_values_f20() -> None:
         "mäil.example.com",
         "-a.example.com",
         "",
+        "192.0.2.1.",  # an IP address with a trailing dot is still an IP address
+        "[192.0.2.1].",
     ],
 )
 def test_invalid_mx_patterns(value: str) -> None:
     pattern, problems = mtasts.check_mx_value(value)
     assert pattern is None and problems and problems[0].status == Status.FAIL
+    assert {p.check_id for p in problems} <= {"MTASTS-25"}
 
 
 def test_html_page_is_one_garbage_finding() -> None:
@@ -261,6 +283,7 @@ def evaluate(
     headers: dict[str, str] | None = None,
     error_kind: str | None = None,
     probes: dict[str, FakeProbe] | None = None,
+    per_address: list[https.AddressOutcome] | None = None,
 ) -> list[Finding]:
     async def fake_fetch(ctx: Any, url: str, **kw: Any) -> https.HttpsResult:
         result = https.HttpsResult(url=url, host=url.split("/")[2], elapsed_ms=5.0)
@@ -272,7 +295,9 @@ def evaluate(
         result.status = status
         result.headers = {"content-type": "text/plain; charset=utf-8", **(headers or {})}
         result.body = body.encode()
-        result.per_address = [https.AddressOutcome("192.0.2.13", True, status=status)]
+        result.per_address = per_address or [
+            https.AddressOutcome("192.0.2.13", True, status=status)
+        ]
         return result
 
     from checks import starttls
@@ -406,3 +431,52 @@ def test_wildcard_for_policy_domain_warns(monkeypatch: pytest.MonkeyPatch) -> No
 def test_fresh_id_shape() -> None:
     value = mtasts.fresh_id()
     assert len(value) == 15 and value[8] == "T" and value.replace("T", "").isdigit()
+
+
+def test_miscased_extra_key_does_not_void_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, body=POLICY + "MX: foo.example.org\r\n")
+    assert bad(findings) == {("MTASTS-20", "fail")}
+    assert statuses(findings, "MTASTS-20") == [Status.FAIL]  # no contradicting pass
+    assert statuses(findings, "MTASTS-30") == [Status.PASS]
+    # The policy is in force: a broken MX under enforce is a fail, not the warn of a void policy.
+    findings = evaluate(
+        monkeypatch,
+        body=POLICY + "MX: foo.example.org\r\n",
+        probes={"mx1.example.org": FakeProbe(mta_sts_ok=False)},
+    )
+    assert bad(findings) == {("MTASTS-20", "fail"), ("MTASTS-32", "fail")}
+
+
+def _outcome(address: str, status: int, body: str = POLICY) -> https.AddressOutcome:
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    return https.AddressOutcome(address, True, status=status, body_sha256=digest)
+
+
+def test_both_families_200_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    per = [_outcome("192.0.2.13", 200), _outcome("2001:db8::13", 200)]
+    findings = evaluate(monkeypatch, per_address=per)
+    assert statuses(findings, "MTASTS-17") == [Status.PASS]
+
+
+def test_ipv6_404_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Any HTTP answer used to count: a 404 over IPv6 gives IPv6 senders no policy.
+    per = [_outcome("192.0.2.13", 200), _outcome("2001:db8::13", 404)]
+    findings = evaluate(monkeypatch, per_address=per)
+    assert bad(findings) == {("MTASTS-17", "warn")}
+    assert "404" in next(f.summary for f in findings if f.id == "MTASTS-17")
+
+
+def test_ipv4_404_ipv6_200_still_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fetch reports the first address (IPv4, 404): MTASTS-14 fails as before, and
+    # MTASTS-17 now says IPv6 works while IPv4 does not.
+    per = [_outcome("192.0.2.13", 404), _outcome("2001:db8::13", 200)]
+    findings = evaluate(monkeypatch, status=404, per_address=per)
+    assert ("MTASTS-14", "fail") in bad(findings)
+    assert statuses(findings, "MTASTS-17") == [Status.WARN]
+
+
+def test_different_bodies_per_address_warn(monkeypatch: pytest.MonkeyPatch) -> None:
+    other = POLICY.replace("enforce", "testing")
+    per = [_outcome("192.0.2.13", 200), _outcome("2001:db8::13", 200, other)]
+    findings = evaluate(monkeypatch, per_address=per)
+    assert bad(findings) == {("MTASTS-17", "warn")}
