@@ -265,8 +265,11 @@ class DmarcPolicy:
 
     @property
     def could_not_check(self) -> bool:
+        """No policy is known because a lookup on the way failed (not a clean absence)."""
         first = self.lookups.get(self.domain)
-        return first is None or first.answer.failed
+        if first is None or first.answer.failed:
+            return True
+        return not self.found and bool(self.failed)
 
     @property
     def found(self) -> bool:
@@ -385,8 +388,10 @@ async def get_policy(ctx: CheckContext) -> DmarcPolicy:
             if look.record is not None:
                 policy.legacy_domain, policy.legacy_record = name, parse_dmarc(look.record)
                 break
-            if look.records or look.near:
-                break  # several records, or broken ones, at the author domain: no DMARC
+            if look.records:
+                break  # several records at the author domain: no DMARC (§6.6.3 step 5)
+            # RFC 7489 §6.6.3 steps 2-3: records not starting with v=DMARC1 are discarded; an
+            # emptied set means asking the organisational domain.
         if policy.legacy_record is not None and policy.legacy_domain is not None:
             policy.effective_7489 = _policy_for(
                 policy.legacy_record, policy.legacy_domain == domain, legacy=True
@@ -489,7 +494,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             )
 
     if not policy.found:
-        await _not_found(out, ctx, domain, policy, walk_evidence)
+        # After a failed lookup (reported above as DMARC-01 error) the policy is unknown,
+        # not absent: no "has no DMARC policy" and no misplaced-record advice.
+        if not policy.failed:
+            await _not_found(out, ctx, domain, policy, walk_evidence)
         await _alignment(out, ctx)
         return out.findings
 

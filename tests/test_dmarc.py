@@ -203,3 +203,40 @@ def test_alignment_needs_spf_or_dkim() -> None:
         {(D, "MX"): ["10 mx.example.com."], (f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=reject"]},
     )
     assert flagged(found)["warn"] == {"DMARC-18"}
+
+
+def _policy(domain: str, zone: dict[Any, Any]) -> dmarc.DmarcPolicy:
+    async def go() -> dmarc.DmarcPolicy:
+        return await dmarc.get_policy(make_ctx(domain, zone))
+
+    return asyncio.run(go())
+
+
+SUB = "sub.example.com"
+
+
+def test_failed_parent_lookup_is_not_absence() -> None:
+    # _dmarc.sub has nothing, _dmarc.example.com fails: the policy is unknown, not missing.
+    zone = {**BASE, (SUB, "A"): ["192.0.2.1"], (f"_dmarc.{D}", "TXT"): "SERVFAIL"}
+    found = run(dmarc, SUB, zone)
+    assert statuses(found, "DMARC-01") == [Status.ERROR]
+    assert not statuses(found, "DMARC-04")
+    policy = _policy(SUB, zone)
+    assert policy.could_not_check and not policy.found
+    # A clean absence is still a clean absence.
+    assert not _policy(SUB, {(SUB, "A"): ["192.0.2.1"]}).could_not_check
+
+
+def test_rfc7489_discards_invalid_records_then_asks_org_domain() -> None:
+    zone = {
+        **BASE,
+        (SUB, "A"): ["192.0.2.1"],
+        (f"_dmarc.{SUB}", "TXT"): ["v=dmarc1; p=none"],  # the version value is case-sensitive
+        (f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=reject"],
+    }
+    policy = _policy(SUB, zone)
+    assert policy.legacy_domain == D and policy.effective_7489 == "reject"
+    assert policy.effective_9989 == "reject"
+    found = run(dmarc, SUB, zone)
+    assert flagged(found)["fail"] == {"DMARC-03"}
+    assert statuses(found, "DMARC-19") == [Status.PASS]
