@@ -303,22 +303,22 @@ def _policy_for(
     parsed: ParsedDmarc, at_author: bool, *, legacy: bool, honour_testing: bool = True
 ) -> str | None:
     """The policy an existing author domain gets from `parsed`, or None for no DMARC."""
-    p = parsed.policy("p")
-    if parsed.invalid_policy("p") or (legacy and "p" not in parsed.tags):
-        # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1: an unusable p with a valid rua acts as
-        # p=none; without one, no DMARC processing at all.
-        if not parsed.valid_rua():
-            return None
-        p = "none"
-    p = p or "none"
+    # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1 (checklist DMARC-05): a record without a valid
+    # p, or with an invalid sp or np, is acted on as if it were "v=DMARC1; p=none" when it has
+    # a valid rua, and gives no DMARC at all otherwise. This holds at the author domain too:
+    # the rule is about the record, not about which policy tag applies to the domain.
+    unusable = parsed.invalid_policy("p") or parsed.invalid_policy("sp")
+    if legacy:
+        unusable = unusable or "p" not in parsed.tags
+    else:
+        # np exists only in RFC 9989; RFC 7489 receivers ignore it as an unknown tag.
+        unusable = unusable or parsed.invalid_policy("np")
+    if unusable:
+        return "none" if parsed.valid_rua() else None
+    p = parsed.policy("p") or "none"
     policy = p
     if not at_author:
-        sp = parsed.policy("sp")
-        if parsed.invalid_policy("sp"):
-            if not parsed.valid_rua():
-                return None
-            sp = "none"
-        policy = sp or p
+        policy = parsed.policy("sp") or p
     if legacy:
         pct = parsed.pct
         if "pct" in parsed.tags and pct is None:
@@ -590,6 +590,8 @@ async def _tags(
     rua = parsed.uris("rua")
     valid_rua = [u for u in rua if u.valid]
 
+    bad_sub = [tag for tag in ("sp", "np") if parsed.invalid_policy(tag)]
+
     # DMARC-05: p present, valid, second.
     if parsed.invalid_policy("p"):
         consequence = (
@@ -626,8 +628,26 @@ async def _tags(
             evidence=evidence,
             fix=_txt(name, suggested_record(at, parsed)),
         )
-    else:
+    elif not bad_sub:
         out.add("DMARC-05", Status.PASS, f"The policy is p={p}.", subject=subject)
+    # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1: an invalid sp or np spoils the whole record,
+    # the author domain's own policy included (DMARC-07 names the bad value itself).
+    for tag in bad_sub:
+        readers = "RFC 9989 receivers" if tag == "np" else "receivers"
+        consequence = (
+            "act as if the record were p=none, because it has a valid report address"
+            if valid_rua
+            else "apply no DMARC at all, because it has no valid report address"
+        )
+        out.add(
+            "DMARC-05",
+            Status.FAIL,
+            f"{tag}={parsed.tags[tag]} is not a valid policy, so {readers} "
+            f"{consequence}" + (" (RFC 7489 receivers ignore np)." if tag == "np" else "."),
+            subject=subject,
+            evidence=evidence,
+            fix=_txt(name, suggested_record(at, parsed)),
+        )
 
     # DMARC-06: monitoring only.
     if p == "none" or ("p" not in parsed.tags):
@@ -969,7 +989,7 @@ def _views(out: Collector, domain: str, policy: DmarcPolicy, evidence: dict[str,
         out.add(
             "DMARC-19",
             Status.PASS,
-            f"RFC 7489 and RFC 9989 receivers apply the same policy to {domain}: {legacy}.",
+            f"RFC 7489 and RFC 9989 receivers apply the same policy to {domain}: {legacy or 'no DMARC'}.",
             subject=domain,
             evidence={"views": policy.views()},
         )

@@ -240,3 +240,23 @@ def test_rfc7489_discards_invalid_records_then_asks_org_domain() -> None:
     found = run(dmarc, SUB, zone)
     assert flagged(found)["fail"] == {"DMARC-03"}
     assert statuses(found, "DMARC-19") == [Status.PASS]
+
+
+def test_invalid_sp_or_np_spoils_the_record() -> None:
+    # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1, also at the author domain itself.
+    no_rua = _policy(D, {(f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=reject; sp=bogus"]})
+    assert no_rua.effective_7489 is None and no_rua.effective_9989 is None
+    rua = "v=DMARC1; p=reject; sp=bogus; rua=mailto:d@example.com"
+    with_rua = _policy(D, {(f"_dmarc.{D}", "TXT"): [rua]})
+    assert with_rua.effective_7489 == "none" and with_rua.effective_9989 == "none"
+    found = dmarc_run("v=DMARC1; p=reject; sp=bogus")
+    assert {"DMARC-05", "DMARC-07"} <= flagged(found)["fail"]
+    assert "no DMARC" in next(f.summary for f in found if f.id == "DMARC-05" and f.status == "fail")
+    # np is RFC 9989's: RFC 7489 receivers ignore it, so the views diverge.
+    np = _policy(D, {(f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=reject; np=bogus"]})
+    assert np.effective_7489 == "reject" and np.effective_9989 is None
+    assert "DMARC-19" in flagged(dmarc_run("v=DMARC1; p=reject; np=bogus"))["warn"]
+    # A valid sp still applies to subdomains only.
+    parsed = dmarc.parse_dmarc("v=DMARC1; p=reject; sp=none")
+    assert dmarc._policy_for(parsed, True, legacy=True) == "reject"
+    assert dmarc._policy_for(parsed, False, legacy=False) == "none"
