@@ -880,7 +880,9 @@ async def _reporting(
             continue
         uris = parsed.uris(tag)
         valid = [u for u in uris if u.valid]
-        if not valid:
+        # Checklist DMARC-12: fail only when rua has no valid URI (no aggregate reports at all);
+        # otherwise, and for ruf, each unusable address is a warning.
+        if not valid and tag == "rua":
             out.add(
                 "DMARC-12",
                 Status.FAIL,

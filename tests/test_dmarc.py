@@ -260,3 +260,10 @@ def test_invalid_sp_or_np_spoils_the_record() -> None:
     parsed = dmarc.parse_dmarc("v=DMARC1; p=reject; sp=none")
     assert dmarc._policy_for(parsed, True, legacy=True) == "reject"
     assert dmarc._policy_for(parsed, False, legacy=False) == "none"
+
+
+def test_invalid_ruf_alone_is_a_warning() -> None:
+    found = dmarc_run("v=DMARC1; p=reject; rua=mailto:d@example.com; ruf=d@example.com")
+    assert Status.FAIL not in statuses(found, "DMARC-12")
+    assert Status.WARN in statuses(found, "DMARC-12")
+    assert "DMARC-12" in flagged(dmarc_run("v=DMARC1; p=reject; rua=d@example.com"))["fail"]
