@@ -133,8 +133,9 @@ def parse_dmarc(text: str) -> ParsedDmarc:
             continue
         lname = name.lower()
         if index == 0:
-            # RFC 7489 §6.3 / RFC 9989 §4.7: v MUST be first and its value is case-sensitive.
-            parsed.is_dmarc = lname == "v" and value == "DMARC1"
+            # RFC 7489 §6.3 / RFC 9989 §4.7: v MUST be first and its value is case-sensitive;
+            # the ABNF allows no whitespace before it (checklist §0: the record starts with it).
+            parsed.is_dmarc = lname == "v" and value == "DMARC1" and text[:1] in ("v", "V")
         if lname in parsed.tags:
             parsed.problems.append(
                 DmarcProblem(

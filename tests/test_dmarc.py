@@ -267,3 +267,10 @@ def test_invalid_ruf_alone_is_a_warning() -> None:
     assert Status.FAIL not in statuses(found, "DMARC-12")
     assert Status.WARN in statuses(found, "DMARC-12")
     assert "DMARC-12" in flagged(dmarc_run("v=DMARC1; p=reject; rua=d@example.com"))["fail"]
+
+
+def test_leading_whitespace_is_not_a_record() -> None:
+    assert not dmarc.parse_dmarc(" v=DMARC1; p=reject").is_dmarc
+    assert dmarc.parse_dmarc("V=DMARC1; p=reject").is_dmarc  # "v" is case-insensitive ABNF
+    found = dmarc_run(" v=DMARC1; p=reject")
+    assert "DMARC-03" in flagged(found)["fail"]
