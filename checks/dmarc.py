@@ -1003,8 +1003,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
     from checks import dkim, spf  # at run time, so the modules cannot import-cycle
 
     record, keys = await asyncio.gather(spf.get_record(ctx), dkim.get_keys(ctx))
-    if record.failed:
-        return
+    if record.failed or keys.failed:
+        return  # a failed lookup (SPF-20, DKIM-01 error) is no evidence of absence
     if record.exists or keys.found:
         return
     tried = ", ".join(keys.selectors)

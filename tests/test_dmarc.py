@@ -274,3 +274,13 @@ def test_leading_whitespace_is_not_a_record() -> None:
     assert dmarc.parse_dmarc("V=DMARC1; p=reject").is_dmarc  # "v" is case-insensitive ABNF
     found = dmarc_run(" v=DMARC1; p=reject")
     assert "DMARC-03" in flagged(found)["fail"]
+
+
+def test_failed_dkim_lookups_are_not_absent_keys() -> None:
+    from checks import dkim
+
+    zone: dict[Any, Any] = {(D, "MX"): ["10 mx.example.com."]}
+    zone[(f"_dmarc.{D}", "TXT")] = ["v=DMARC1; p=reject"]
+    for selector in dkim.COMMON_SELECTORS:
+        zone[(f"{selector}._domainkey.{D}", "TXT")] = "SERVFAIL"
+    assert not statuses(run(dmarc, D, zone), "DMARC-18")
