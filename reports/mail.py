@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 # tlsrpt+<token>@<domain>: lower-case hex, so MTAs that fold the local part's case do no harm.
 _RECIPIENT_RE = re.compile(r"\Atlsrpt\+([0-9a-f]{16,64})@([^@\s]+)\Z", re.IGNORECASE)
 REPORT_TYPES = ("application/tlsrpt+gzip", "application/tlsrpt+json")
+# One domain name in A-labels (RFC 8460 §5.3 headers), at most 253 characters.
+_DOMAIN_RE = re.compile(
+    r"\A(?=.{1,253}\Z)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z"
+)
+# The s= tag of a DKIM key record (RFC 6376 §3.6.1): a colon-separated list of services.
+_SERVICE_TAG_RE = re.compile(rb"(\A|;)(\s*s\s*=)([^;]*)")
 # Headers worth keeping next to the raw message (the message itself has them all).
 KEPT_HEADERS = (
     "from",
@@ -116,9 +122,13 @@ def extract_report(message: bytes) -> MailReport:
         found.append((payload, part.get_content_type(), part.get_filename()))
     if not found:
         raise ReportRejected("message has no gzip, zip or JSON part (RFC 8460 §5.3)")
-    payload, declared, filename = found[0]
+    # A part declared as the report wins over one that only looks like it (a JSON or text
+    # part placed before the report, say); among equals, the first.
+    payload, declared, filename = min(found, key=lambda f: f[1] not in REPORT_TYPES)
     if len(found) > 1:
-        warnings.append(f"message has {len(found)} report parts; the first was read")
+        warnings.append(
+            f"message has {len(found)} parts that may be the report; the {declared} part was read"
+        )
     if declared not in REPORT_TYPES:
         warnings.append(
             f"report part is declared {declared}, not application/tlsrpt+gzip or +json (RFC 8460 §5.3)"
@@ -134,8 +144,15 @@ def extract_report(message: bytes) -> MailReport:
     submitter = header("TLS-Report-Submitter")
     if report_domain is None:
         warnings.append("TLS-Report-Domain header is missing (RFC 8460 §5.3 MUST)")
+    elif not _DOMAIN_RE.match(report_domain):
+        # Its value may stand in for a missing policy-domain: only a domain name will do.
+        warnings.append(f"TLS-Report-Domain {report_domain[:80]!r} is not a domain name; ignored")
+        report_domain = None
     if submitter is None:
         warnings.append("TLS-Report-Submitter header is missing (RFC 8460 §5.3 MUST)")
+    elif not _DOMAIN_RE.match(submitter):
+        warnings.append(f"TLS-Report-Submitter {submitter[:80]!r} is not a domain name; ignored")
+        submitter = None
     return MailReport(payload, declared, filename, report_domain, submitter, warnings)
 
 
@@ -188,10 +205,11 @@ def verify_dkim(message: bytes, dnsfunc: DnsFunc) -> DkimOutcome:
 
     def tracking(name: bytes, timeout: float = 5) -> bytes | None:
         try:
-            return dnsfunc(name, timeout)
+            record = dnsfunc(name, timeout)
         except dkim.DnsTimeoutError as e:
             dns_trouble.append(str(e))
             raise
+        return None if record is None else _one_service(record)
 
     signer = dkim.DKIM(message, tlsrpt=True, logger=log)
     try:
@@ -218,6 +236,21 @@ def verify_dkim(message: bytes, dnsfunc: DnsFunc) -> DkimOutcome:
     elif not ok and not detail:
         outcome.detail = "signature did not verify (body or signed headers changed, or no key)"
     return outcome
+
+
+def _one_service(record: bytes) -> bytes:
+    """The key record with its s= list (RFC 6376 §3.6.1: "email:tlsrpt" is valid) cut to the
+    one service dkimpy understands: it knows only a single `*`, `email` or `tlsrpt`, and
+    refuses a list. A key for neither service stays unusable, as the RFC says."""
+
+    def one(match: re.Match[bytes]) -> bytes:
+        services = [s.strip().lower() for s in match.group(3).split(b":")]
+        for wanted in (b"tlsrpt", b"*", b"email"):
+            if wanted in services:
+                return match.group(1) + match.group(2) + wanted
+        return match.group(0)
+
+    return _SERVICE_TAG_RE.sub(one, record)
 
 
 def _text(value: bytes) -> str:

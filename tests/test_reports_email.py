@@ -111,6 +111,9 @@ def signer(dns_stub: DnsStub) -> SimpleNamespace:
     p = base64.b64encode(public)
     dns_stub.records["tlsrpt2026._domainkey.sender.example."] = b"v=DKIM1; k=rsa; s=tlsrpt; p=" + p
     dns_stub.records["plain._domainkey.sender.example."] = b"v=DKIM1; k=rsa; p=" + p
+    # RFC 6376 §3.6.1: s= is a list of services.
+    dns_stub.records["list._domainkey.sender.example."] = b"v=DKIM1; k=rsa; s=email:tlsrpt; p=" + p
+    dns_stub.records["web._domainkey.sender.example."] = b"v=DKIM1; k=rsa; s=web; p=" + p
     return SimpleNamespace(private=private)
 
 
@@ -248,6 +251,49 @@ def test_it_warns_when_the_key_lacks_s_tlsrpt(address, signer, eager) -> None:
     raw = only_raw()
     assert raw.parse_status == RawReport.PARSED
     assert any("s=tlsrpt" in w for w in raw.report.warnings)
+
+
+def test_a_key_for_several_services_including_tlsrpt_verifies(address, signer, eager) -> None:
+    assert ingest(sign(make_message(address), signer, selector=b"list")) == 0
+    raw = only_raw()
+    assert (raw.dkim_result, raw.dkim_key_tlsrpt) == ("pass", True)
+    assert raw.parse_status == RawReport.PARSED, raw.error
+    assert raw.report.warnings == []
+
+
+def test_a_key_for_another_service_does_not_verify(address, signer, eager) -> None:
+    assert ingest(sign(make_message(address), signer, selector=b"web")) == 0
+    raw = only_raw()
+    assert (raw.dkim_result, raw.parse_status) == ("fail", RawReport.REJECTED)
+
+
+def test_the_part_declared_as_the_report_wins(address, signer, eager) -> None:
+    # A JSON-looking part before the report must not be taken for it.
+    msg = EmailMessage()
+    msg["From"] = "noreply-smtp-tls-reporting@sender.example"
+    msg["To"] = address.mailto
+    msg["Subject"] = "Report Domain: example.com Submitter: sender.example Report-ID: <r1>"
+    msg["TLS-Report-Domain"] = "example.com"
+    msg["TLS-Report-Submitter"] = "sender.example"
+    msg.set_content('{"note": "this is not the report"}\n')
+    msg.add_attachment(b'{"also": "not it"}', maintype="application", subtype="json")
+    msg.add_attachment(
+        gzip.compress(SAMPLE), maintype="application", subtype="tlsrpt+gzip", filename="r.json.gz"
+    )
+    assert ingest(sign(msg.as_bytes(policy=policy.SMTP), signer)) == 0
+    raw = only_raw()
+    assert raw.parse_status == RawReport.PARSED, raw.error
+    assert raw.report.report_id == "2026-06-01T00:00:00Z_example.com"
+
+
+def test_an_invalid_report_domain_header_is_ignored(address, signer, eager) -> None:
+    message = make_message(address).replace(
+        b"TLS-Report-Domain: example.com", b"TLS-Report-Domain: example.com, " + b"a" * 300
+    )
+    assert ingest(sign(message, signer)) == 0
+    raw = only_raw()
+    assert raw.parse_status == RawReport.PARSED, raw.error
+    assert any("is not a domain name; ignored" in w for w in raw.report.warnings)
 
 
 @pytest.mark.parametrize(
