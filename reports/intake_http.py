@@ -35,9 +35,18 @@ def check_content_type(request: HttpRequest) -> tuple[str, list[str]]:
     return content_type, warnings
 
 
+def _chunked(request: HttpRequest) -> bool:
+    return not request.META.get("CONTENT_LENGTH") and "chunked" in (
+        request.headers.get("Transfer-Encoding", "").lower()
+    )
+
+
 def check_length(request: HttpRequest, cap: int) -> int:
     """Refuse by Content-Length alone, before reading anything: 413 too large, 400 empty.
-    Returns the declared length."""
+    Returns the declared length; 0 for a chunked body, whose length nobody declared (the
+    cap then applies while reading)."""
+    if _chunked(request):
+        return 0
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -52,10 +61,13 @@ def check_length(request: HttpRequest, cap: int) -> int:
 def read_body(request: HttpRequest, cap: int) -> bytes:
     """The request body, stopping at the cap while reading when the stream turns out longer
     than declared (call check_length first)."""
+    # Django reads a WSGI body only as far as Content-Length; a chunked one (gunicorn
+    # de-chunks it) is read from the server's stream itself.
+    stream = request.environ["wsgi.input"] if _chunked(request) else request
     chunks: list[bytes] = []
     size = 0
     while True:
-        chunk = request.read(_READ_CHUNK)
+        chunk = stream.read(_READ_CHUNK)
         if not chunk:
             break
         size += len(chunk)

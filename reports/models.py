@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from reports import conf
@@ -364,6 +364,12 @@ class RawReport(models.Model):
             self.report = TlsReport.objects.get(
                 address=self.address, submitter=submitter, report_id=parsed.report_id
             )
+            return
+        except DataError as e:
+            # A value the parser let through does not fit its column: our bug, not a reason
+            # to retry for ever. The raw report stays for `reparse` after a fix.
+            log.exception("storing raw report %s failed", self.public_id)
+            self.parse_status, self.error = self.ERROR, f"DataError: {e}"[:2000]
             return
         self.parse_status = self.PARSED
 

@@ -16,8 +16,8 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError
-from django.test import Client
+from django.db import DatabaseError, connection
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from mailsec.celery import app
@@ -26,6 +26,7 @@ from reports import tasks
 from reports.intake import IntakeError
 from reports.intake_http import read_body
 from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport
+from reports.views import receive
 from tests.conftest import BaseTestCase
 
 SAMPLE = (Path(__file__).parent / "data" / "tlsrpt" / "sample.json").read_bytes()
@@ -151,6 +152,49 @@ def test_it_refuses_a_body_over_the_cap_before_reading_it(
         response = post(client, address, b"x" * 5000)
     assert response.status_code == 413
     assert RawReport.objects.count() == 0
+
+
+def test_it_reads_a_chunked_body_with_the_cap_applied(
+    address: ReportAddress, eager: None, settings, django_capture_on_commit_callbacks
+) -> None:
+    # No Content-Length: the WSGI server (gunicorn) hands over the de-chunked stream, which
+    # ends where the body ends.
+    def send(body: bytes) -> Any:
+        request = RequestFactory().post(
+            "/", CONTENT_TYPE=GZ, CONTENT_LENGTH="", HTTP_TRANSFER_ENCODING="chunked"
+        )
+        request.environ["wsgi.input"] = io.BytesIO(body)
+        with django_capture_on_commit_callbacks(execute=True):
+            return receive(request, address.token)
+
+    response = send(gzip.compress(SAMPLE))
+    assert response.status_code == 201, response.content
+    raw = RawReport.objects.get(public_id=json.loads(response.content)["id"])
+    assert raw.parse_status == RawReport.PARSED, raw.error
+    settings.TLSRPT_MAX_BODY_BYTES = 4096
+    assert send(b"x" * 5000).status_code == 413
+    assert send(b"").status_code == 400
+    assert RawReport.objects.count() == 1
+
+
+def test_a_value_that_does_not_fit_its_column_is_our_error_not_a_retry_loop(send) -> None:
+    from reports.parse import parse_report
+
+    def too_long(*args: Any, **kwargs: Any):
+        parsed = parse_report(*args, **kwargs)
+        parsed.policies[0].policy_domain = "a" * 300  # past what the parser lets through
+        return parsed
+
+    with mock.patch("reports.models.parse_report", too_long):
+        response = send(gzip.compress(SAMPLE))
+    assert response.status_code == 201
+    raw = RawReport.objects.get()
+    if connection.vendor == "postgresql":
+        # PostgreSQL enforces varchar(255): the raw report is kept as our error, for reparse.
+        assert raw.parse_status == RawReport.ERROR and raw.error.startswith("DataError")
+        assert TlsReport.objects.count() == 0
+    else:
+        assert raw.parse_status == RawReport.PARSED  # SQLite does not enforce lengths
 
 
 def _fill(address: ReportAddress, count: int, size: int, age: timedelta = timedelta()) -> None:

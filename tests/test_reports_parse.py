@@ -579,7 +579,9 @@ def test_a_range_ending_mid_day_gets_a_note() -> None:
     )
     assert any("does not end at the end of a UTC day" in n for n in report.notes)
     for end in ("2026-06-01T23:59:59Z", "2026-06-01T23:59:59.999Z", "2026-06-02T00:00:00Z"):
-        report = parse_report(mutate(lambda r: r["date-range"].update({"end-datetime": end})))
+        report = parse_report(
+            mutate(lambda r, end=end: r["date-range"].update({"end-datetime": end}))
+        )
         assert not any("end of a UTC day" in n for n in report.notes), end
 
 
