@@ -186,11 +186,22 @@ def dns_id_matches(pattern: str, host: str) -> bool:
     return p == h
 
 
-def name_matches(der: bytes, host: str) -> bool:
-    """True when the certificate is valid for `host` by its SAN DNS-IDs.
+def san_matches(der: bytes, host: str) -> bool:
+    """True when a SAN DNS-ID of the certificate matches `host`; the CN is never used.
 
-    RFC 9525 drops the CN-ID; we only fall back to the CN when the certificate has no
-    subjectAltName at all (what legacy OpenSSL-based MTAs still accept), never when SANs exist.
+    What MTA-STS (RFC 8461 §4.2) and PKIX senders require (RFC 9525 drops the CN-ID).
+    """
+    cert = load_der(der)
+    if cert is None:
+        return False
+    return any(dns_id_matches(san, host) for san in dns_sans(cert) or [])
+
+
+def name_matches(der: bytes, host: str) -> bool:
+    """True when the certificate is valid for `host` as a DANE-TA(2) sender checks names.
+
+    RFC 7672 §3.2.3 still accepts the CN when the certificate has no subjectAltName at all,
+    never when SANs exist. Only DANE uses this; everything else wants `san_matches`.
     """
     cert = load_der(der)
     if cert is None:
@@ -290,7 +301,8 @@ def verify_chain(
         return ChainResult(ok=False, error="invalid", detail="no parsable certificate presented")
     leaf, intermediates = certs[0], certs[1:]
     roots = roots_for(ca_bundle)
-    name_ok = name_matches(chain_der[0], host)
+    # PKIX as MTA-STS senders do it: SAN DNS-ID only, as cryptography's verifier below.
+    name_ok = san_matches(chain_der[0], host)
     expired = leaf.not_valid_after_utc < now
     not_yet = leaf.not_valid_before_utc > now
     result = ChainResult(ok=False, expired=expired, name_ok=name_ok)

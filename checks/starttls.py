@@ -541,7 +541,8 @@ def _analyse_chain(config: CheckConfig, probe: SmtpProbe) -> None:
     probe.verify_ok = result.ok
     probe.verify_error = result.error
     probe.verify_detail = result.detail
-    probe.name_ok = certs.name_matches(probe.chain_der[0], probe.host)
+    # SMTP-11 / MTA-STS: a SAN DNS-ID must match (RFC 8461 §4.2); a CN-only certificate does not.
+    probe.name_ok = certs.san_matches(probe.chain_der[0], probe.host)
     probe.chain_complete = result.complete
 
 
@@ -1217,7 +1218,8 @@ def _certificate(
             "SMTP-11",
             Status.FAIL if under_sts else Status.WARN,
             f"The certificate of {subj} is not valid for {p.host}: it names "
-            f"{', '.join(leaf.sans) or 'no DNS names (CN ' + leaf.subject + ')'}.{sts_note}",
+            f"{', '.join(leaf.sans) or 'no subjectAltName DNS name (its CN is not used)'}."
+            f"{sts_note}",
             subject=subj,
             evidence=ev,
             fix=f"Install a certificate whose subjectAltName includes {p.host} (a wildcard "

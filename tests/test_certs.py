@@ -184,9 +184,19 @@ def test_name_matches_uses_sans_not_cn(pki: Pki) -> None:
     assert certs.name_matches(leaf.der, "f30b.lab.test")
 
 
-def test_name_matches_cn_only_without_san(pki: Pki) -> None:
+def test_cn_only_matches_for_dane_ta_but_not_san(pki: Pki) -> None:
+    # No subjectAltName at all: MTA-STS / PKIX (SMTP-11) need a SAN DNS-ID (RFC 8461 §4.2), so
+    # san_matches refuses; DANE-TA still accepts the CN then (RFC 7672 §3.2.3).
     leaf = pki.leaf(None, cn="mx1.example.com")
+    assert not certs.san_matches(leaf.der, "mx1.example.com")
     assert certs.name_matches(leaf.der, "mx1.example.com")
+
+
+def test_san_matches(pki: Pki) -> None:
+    leaf = pki.leaf(["*.example.com"], cn="other.example.net")
+    assert certs.san_matches(leaf.der, "mx1.example.com")
+    assert not certs.san_matches(leaf.der, "other.example.net")
+    assert not certs.san_matches(b"junk", "mx1.example.com")
 
 
 def test_garbage_der_does_not_raise() -> None:
@@ -236,6 +246,7 @@ def test_verify_good_chain(pki: Pki, tmp_path) -> None:
     [
         ("expired", "expired"),
         ("wrong-name", "name-mismatch"),
+        ("cn-only", "name-mismatch"),  # trusted, but no SAN DNS-ID: a name problem (SMTP-11)
         ("leaf-only", "incomplete-chain"),
         ("self-signed", "self-signed"),
         ("rogue", "untrusted"),
@@ -249,6 +260,8 @@ def test_verify_failure_reasons(pki: Pki, tmp_path, case: str, error: str) -> No
         chain = [pki.leaf([host], expired=True).der, pki.inter.der]
     elif case == "wrong-name":
         chain = [pki.leaf(["other.example.com"]).der, pki.inter.der]
+    elif case == "cn-only":
+        chain = [pki.leaf(None, cn=host).der, pki.inter.der]
     elif case == "leaf-only":
         chain = [pki.leaf([host]).der]
     elif case == "self-signed":

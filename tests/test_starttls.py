@@ -14,6 +14,7 @@ from aiosmtpd.smtp import SMTP
 from checks import starttls
 from checks.config import CheckConfig
 from checks.context import CheckContext
+from checks.findings import Collector, Mechanism, Status
 from tests.test_certs import Issued, Pki, make_leaf
 
 HOST = "mx1.example.test"
@@ -144,6 +145,21 @@ def test_wrong_name(pki: Pki, bundle: str, tmp_path: Path) -> None:
     probe = run_probe(aiosmtpd_server(tls), bundle)
     assert probe.tls_ok and not probe.name_ok and not probe.verify_ok
     assert probe.verify_error == "name-mismatch"
+
+
+def test_cn_only_certificate_is_a_name_problem(pki: Pki, bundle: str, tmp_path: Path) -> None:
+    # CN = the MX name, no subjectAltName: SMTP-11 needs a SAN DNS-ID (RFC 8461 §4.2); the chain
+    # itself is fine, so SMTP-09 passes and SMTP-11 carries the failure.
+    assert pki.inter is not None
+    tls = _server_context(tmp_path, [pki.leaf(None, cn=HOST), pki.inter])
+    probe = run_probe(aiosmtpd_server(tls), bundle)
+    assert probe.tls_ok and not probe.name_ok and not probe.mta_sts_ok
+    assert probe.verify_error == "name-mismatch"
+    for under_sts, smtp11 in ((True, Status.FAIL), (False, Status.WARN)):
+        out = Collector(Mechanism.SMTP)
+        starttls._certificate(out, probe, HOST, {}, under_sts, False)
+        found = {f.id: f.status for f in out.findings}
+        assert found["SMTP-11"] == smtp11 and found["SMTP-09"] == Status.PASS
 
 
 def test_self_signed(bundle: str, tmp_path: Path) -> None:
