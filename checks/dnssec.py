@@ -477,6 +477,12 @@ def _dnssec06(out: Collector, apex: str, nsec3: DnsAnswer) -> None:
         )
 
 
+def _within(name: str, domain: str) -> bool:
+    """`name` is `domain` or below it, on a label boundary (mx.notex.com is not in ex.com)."""
+    name, domain = normalize(name), normalize(domain)
+    return name == domain or name.endswith("." + domain)
+
+
 async def _mail_names(out: Collector, ctx: CheckContext, status: Validation) -> None:
     from checks import dane, mx
 
@@ -508,7 +514,7 @@ async def _mail_names(out: Collector, ctx: CheckContext, status: Validation) -> 
                         },
                         fix="Re-sign the zone so that its NSEC/NSEC3 records are valid.",
                     )
-            elif answer.empty and status.status == "secure" and name.endswith(ctx.domain):
+            elif answer.empty and status.status == "secure" and _within(name, ctx.domain):
                 if answer.ad:
                     out.add(
                         "DNSSEC-07",

@@ -83,3 +83,29 @@ def test_lab_fixtures(lab, domain: str, fail: set[str], info: set[str]) -> None:
             return answer.failed and not answer.empty
 
         assert asyncio.run(txt())
+
+
+def test_within_is_on_a_label_boundary() -> None:
+    assert dnssec._within("_25._tcp.mx.ex.com", "ex.com")
+    assert dnssec._within("EX.com.", "ex.com")
+    assert not dnssec._within("_25._tcp.mx.notex.com", "ex.com")
+
+
+def test_absence_outside_the_domain_is_not_judged() -> None:
+    # DNSSEC-07 judges denial of existence only for names inside the checked domain: a TLSA
+    # name under mx.notex.com is not in ex.com, although the string ends with "ex.com".
+    from checks.findings import Collector, Mechanism
+    from tests.test_mx import make_ctx
+
+    zone: dict[tuple[str, str], list[str] | str] = {
+        ("ex.com", "MX"): ["10 mx.notex.com."],
+        ("mx.notex.com", "A"): ["192.0.2.1"],
+        ("_25._tcp.mx.notex.com", "TXT"): ['"x"'],  # exists, so the TLSA lookup is NODATA
+    }
+    ctx = make_ctx("ex.com", zone)
+    soa = DnsAnswer("ex.com", "SOA", "NOERROR", records=[object()], ad=True)  # type: ignore[list-item]
+    out = Collector(Mechanism.DNSSEC)
+    asyncio.run(dnssec._mail_names(out, ctx, dnssec.Validation("ex.com", "secure", soa)))
+    judged = {f.subject for f in out.findings if f.id == "DNSSEC-07"}
+    assert "_mta-sts.ex.com" in judged  # control: names inside the domain are judged
+    assert not any("notex" in s for s in judged)
