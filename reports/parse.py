@@ -698,8 +698,10 @@ class _Checker:
         value = self.text(value, where, MAX_HOST_CHARS)
         if not value.isascii():
             self.warn(f"{where} {value!r} is not in A-label form (RFC 8460 §4.4)")
-        elif not _HOSTNAME_RE.match(value):
+        elif not _HOSTNAME_RE.match(value) or value.startswith("*."):
             self.warn(f"{where} {value!r} is not a valid host name")
+        elif _ip_text(value) is not None:
+            self.warn(f"{where} {value!r} is an IP address, not a host name")
         else:
             normal = value.rstrip(".").lower()
             self.valid_hosts[value] = normal
@@ -862,10 +864,12 @@ def _policy(
         mx_value = pol.get("mx-host-pattern")
     if isinstance(mx_value, str):
         mx_value = [mx_value]
-    mx_hosts = [
-        h.rstrip(".").lower()
-        for h in _strings(ck, mx_value, f"{where}: mx-host", MAX_HOST_CHARS, MAX_POLICY_LINES)
-    ]
+    mx_hosts = []
+    for host in _strings(ck, mx_value, f"{where}: mx-host", MAX_HOST_CHARS, MAX_POLICY_LINES):
+        # Patterns as in the policy (RFC 8461 §3.2): a host name, or "*." and one.
+        if not host.isascii() or not _HOSTNAME_RE.match(host):
+            ck.warn(f"{where}: mx-host {host[:80]!r} is not a host name or pattern; kept as sent")
+        mx_hosts.append(host.rstrip(".").lower())
 
     summary = raw.get("summary")
     if not isinstance(summary, dict):

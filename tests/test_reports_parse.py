@@ -684,3 +684,24 @@ def test_gzip_padding_and_double_gzip_are_read() -> None:
     assert any("gzip inside gzip" in w for w in twice.warnings)
     with pytest.raises(ReportRejected, match="larger than"):
         parse_report(gzip.compress(gzip.compress(b" " * 5000 + raw)), max_bytes=4096)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "warning"),
+    [
+        ("policy-domain", "*.example.com", "is not a valid host name"),
+        ("policy-domain", "192.0.2.1", "is an IP address, not a host name"),
+        ("receiving-mx-hostname", "192.0.2.1", "is an IP address, not a host name"),
+        ("mx-host", ["not a host"], "is not a host name or pattern"),
+        ("mx-host", ["mx.bücher.example"], "is not a host name or pattern"),
+    ],
+)
+def test_host_names_that_are_not_are_flagged(field: str, value: Any, warning: str) -> None:
+    def change(r: dict[str, Any]) -> None:
+        if field == "receiving-mx-hostname":
+            sts(r)["failure-details"][0][field] = value
+        else:
+            sts(r)["policy"][field] = value
+
+    report = parse_report(mutate(change))
+    assert any(warning in w for w in report.warnings), report.warnings
