@@ -695,7 +695,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     )
     lookups = [_lookup(f"{SELECTOR}._bimi.{n}", a) for n, a in zip(names, answers, strict=True)]
     # Assertion record discovery: the author domain first, then the organisational domain.
+    # Records not starting with v=BIMI1 are discarded, and only an emptied set moves on to
+    # the organisational domain (draft "Assertion Record Discovery", steps 4-6).
     chosen: BimiLookup | None = None
+    discarded: list[BimiLookup] = []
     for look in lookups:
         if look.answer.failed:
             out.add(
@@ -707,9 +710,22 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 evidence={"dns": look.answer.evidence()},
             )
             return out.findings
-        if look.records or look.near:
+        if look.records:
             chosen = look
             break
+        if look.near:
+            discarded.append(look)
+    for look in discarded:
+        out.add(
+            "BIMI-02",
+            Status.FAIL,
+            f"The record at {look.name} does not start with exactly 'v=BIMI1', so mail receivers "
+            "ignore it (they must not fix capitalisation): " + look.near[0],
+            subject=look.name,
+            evidence={"dns": look.answer.evidence()},
+        )
+    if chosen is None and discarded:
+        return out.findings
     if chosen is None:
         null = _null_mx(mx)
         out.add(
@@ -728,16 +744,6 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 
     subject = chosen.name
     evidence: dict[str, Any] = {"dns": chosen.answer.evidence()}
-    if chosen.near and not chosen.records:
-        out.add(
-            "BIMI-02",
-            Status.FAIL,
-            f"The record at {subject} does not start with exactly 'v=BIMI1', so mail receivers "
-            "ignore it (they must not fix capitalisation): " + chosen.near[0],
-            subject=subject,
-            evidence=evidence,
-        )
-        return out.findings
     if len(chosen.records) > 1:
         out.add(
             "BIMI-02",

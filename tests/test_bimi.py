@@ -481,3 +481,36 @@ def test_a_truncated_embedded_logo_is_broken_not_different() -> None:
     logotype = logotype_der(GOOD_SVG, embedded=gzip.compress(GOOD_SVG, mtime=0)[:-12])
     (problem,) = mark_problems(mint(logotype=logotype))
     assert "broken gzip" in problem
+
+
+def _run_at(domain: str, zone: dict[Any, Any]) -> list[Finding]:
+    async def go() -> list[Finding]:
+        with mock.patch.object(https, "fetch", _ok_fetch):
+            return await bimi.evaluate(make_ctx(domain, zone))
+
+    return asyncio.run(go())
+
+
+SUB = f"news.{D}"
+ORG_BIMI: dict[Any, Any] = {(f"default._bimi.{D}", "TXT"): [f"v=BIMI1; l={LOGO}; a={CERT}"]}
+
+
+def test_discovery_discards_invalid_records_then_asks_org_domain() -> None:
+    # Draft "Assertion Record Discovery" steps 4-6: a broken record is discarded and the
+    # emptied set falls back to the organisational domain's record.
+    zone = {
+        **ORG_BIMI,
+        (f"default._bimi.{SUB}", "TXT"): [f"v=bimi1; l={LOGO}"],
+        (f"_dmarc.{D}", "TXT"): [ENFORCING],
+    }
+    found = _run_at(SUB, zone)
+    broken = [f for f in found if f.id == "BIMI-02" and f.status == Status.FAIL]
+    assert [f.subject for f in broken] == [f"default._bimi.{SUB}"]
+    assert any("inherited" in f.summary for f in found if f.id == "BIMI-01")
+    assert flagged(found)["fail"] == {"BIMI-02"}
+    assert statuses(found, "BIMI-10") == [Status.PASS]
+
+
+def test_dmarc_lookup_failure_is_not_missing_dmarc() -> None:
+    found = _run_at(SUB, {**ORG_BIMI, (f"_dmarc.{D}", "TXT"): "SERVFAIL"})
+    assert statuses(found, "BIMI-08") == [Status.ERROR]
