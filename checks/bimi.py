@@ -70,15 +70,16 @@ def parse_bimi(text: str) -> ParsedBimi:
         if not sep or not _TAG_NAME_RE.match(name):
             parsed.errors.append(f"'{part.strip()}' is not a 'tag=value' pair")
             continue
-        lname = name.lower()
         if index == 0:
-            # Receivers MUST NOT fix capitalisation errors: exactly "v=BIMI1".
-            parsed.is_bimi = name == "v" and value == "BIMI1"
-        if lname in parsed.tags:
-            parsed.errors.append(f"the tag '{lname}' appears more than once")
+            # Receivers MUST NOT fix capitalisation errors: exactly "v=BIMI1", and nothing
+            # before it (the ABNF starts the record with %x76).
+            parsed.is_bimi = name == "v" and value == "BIMI1" and text[:1] == "v"
+        # Tag names are case-sensitive (the ABNF spells them as %x.. bytes): 'L=' is not 'l='.
+        if name in parsed.tags:
+            parsed.errors.append(f"the tag '{name}' appears more than once")
             continue
-        parsed.tags[lname] = value
-        parsed.order.append(lname)
+        parsed.tags[name] = value
+        parsed.order.append(name)
     return parsed
 
 
@@ -783,7 +784,19 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         out.add(
             "BIMI-03",
             Status.FAIL,
-            "The BIMI record has no l= tag with the logo URL, which is required.",
+            "The BIMI record has no l= tag with the logo URL, which is required"
+            + (" (tag names are case-sensitive: 'L=' is not 'l=')." if "L" in tags else "."),
+            subject=subject,
+            evidence=evidence,
+        )
+    elif logo == "" and cert:
+        # An empty l= is only a declination together with an empty a= (Declination to
+        # Publish); with a certificate named, the logo is simply missing.
+        out.add(
+            "BIMI-03",
+            Status.FAIL,
+            "The BIMI record's l= is empty although a= names a mark certificate; put the logo's "
+            "https:// URL in l= (an empty l= and a= together decline BIMI).",
             subject=subject,
             evidence=evidence,
         )

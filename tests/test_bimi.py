@@ -514,3 +514,21 @@ def test_discovery_discards_invalid_records_then_asks_org_domain() -> None:
 def test_dmarc_lookup_failure_is_not_missing_dmarc() -> None:
     found = _run_at(SUB, {**ORG_BIMI, (f"_dmarc.{D}", "TXT"): "SERVFAIL"})
     assert statuses(found, "BIMI-08") == [Status.ERROR]
+
+
+def test_tag_names_are_case_sensitive() -> None:
+    parsed = bimi.parse_bimi(f"v=BIMI1; L={LOGO}; a={CERT}")
+    assert parsed.is_bimi and "l" not in parsed.tags
+    found = bimi_run(f"v=BIMI1; L={LOGO}; a={CERT}")
+    assert "BIMI-03" in flagged(found)["fail"]
+    assert "case-sensitive" in next(f.summary for f in found if f.id == "BIMI-03")
+
+
+def test_empty_logo_with_certificate_is_not_a_declination() -> None:
+    found = bimi_run(f"v=BIMI1; l=; a={CERT}")
+    assert statuses(found, "BIMI-03") == [Status.FAIL]
+
+
+def test_leading_whitespace_is_not_a_record() -> None:
+    assert not bimi.parse_bimi(f" v=BIMI1; l={LOGO}").is_bimi
+    assert flagged(bimi_run(f" v=BIMI1; l={LOGO}; a={CERT}"))["fail"] == {"BIMI-02"}
