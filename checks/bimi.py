@@ -917,6 +917,13 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
             reasons.append(f"p=quarantine applies to only pct={pct}% of mail")
         if parsed.testing:
             reasons.append("t=y puts DMARC in testing mode")
+        for tag in ("sp", "np"):
+            if parsed.invalid_policy(tag):
+                # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1 (checklist DMARC-05).
+                reasons.append(
+                    f"the invalid {tag}={parsed.tags[tag]} makes receivers treat the DMARC "
+                    "record as p=none or ignore it"
+                )
     if reasons:
         at = policy.applied_domain or domain
         out.add(

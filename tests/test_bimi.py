@@ -516,6 +516,11 @@ def test_dmarc_lookup_failure_is_not_missing_dmarc() -> None:
     assert statuses(found, "BIMI-08") == [Status.ERROR]
 
 
+def test_invalid_dmarc_sp_is_not_enforcing() -> None:
+    found = bimi_run(f"v=BIMI1; l={LOGO}; a={CERT}", dmarc="v=DMARC1; p=reject; sp=bogus")
+    assert flagged(found)["fail"] == {"BIMI-08"}
+
+
 def test_tag_names_are_case_sensitive() -> None:
     parsed = bimi.parse_bimi(f"v=BIMI1; L={LOGO}; a={CERT}")
     assert parsed.is_bimi and "l" not in parsed.tags
