@@ -385,15 +385,25 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             evidence={"dns": result.answer.evidence()},
         )
     if not found:
-        out.add(
-            "DKIM-01",
-            Status.INFO,
-            f"No DKIM key was found at the selectors tried ({tried}). DKIM keys cannot be listed "
-            "from DNS, so this does not mean DKIM is missing: enter the selector your mail "
-            "provider uses (the s= value in a DKIM-Signature header).",
-            subject=ctx.domain,
-            evidence={"selectors_tried": keys.selectors},
-        )
+        # A failed lookup (the errors above) says nothing about absence: speak only of the
+        # selectors that were answered, and not at all when none was.
+        checked = [r.selector for r in keys.results if not r.answer.failed]
+        if checked:
+            where = (
+                f"the selectors tried ({tried})"
+                if not keys.failed
+                else f"the selectors that could be looked up ({', '.join(checked)}; "
+                f"{len(keys.failed)} could not be checked)"
+            )
+            out.add(
+                "DKIM-01",
+                Status.INFO,
+                f"No DKIM key was found at {where}. DKIM keys cannot be listed from DNS, so this "
+                "does not mean DKIM is missing: enter the selector your mail provider uses (the "
+                "s= value in a DKIM-Signature header).",
+                subject=ctx.domain,
+                evidence={"selectors_tried": keys.selectors, "selectors_answered": checked},
+            )
         return out.findings
     out.add(
         "DKIM-01",

@@ -130,6 +130,14 @@ def test_no_key_is_info_and_servfail_is_error() -> None:
     found = run(dkim, D, {(f"s1._domainkey.{D}", "TXT"): "SERVFAIL"})
     assert statuses(found, "DKIM-01") == [Status.ERROR, Status.INFO]
     assert not flagged(found)["fail"]
+    assert "s1" not in next(f.summary for f in found if f.status == Status.INFO).split("(")[1]
+
+
+def test_failed_lookups_do_not_claim_absence() -> None:
+    zone = {(f"{s}._domainkey.{D}", "TXT"): "SERVFAIL" for s in dkim.COMMON_SELECTORS}
+    found = run(dkim, D, zone)
+    assert set(statuses(found, "DKIM-01")) == {Status.ERROR}
+    assert not any("No DKIM key" in f.summary for f in found)
 
 
 def test_ed25519_only_is_info() -> None:
