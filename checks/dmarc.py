@@ -495,10 +495,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             )
 
     if not policy.found:
-        # After a failed lookup (reported above as DMARC-01 error) the policy is unknown,
-        # not absent: no "has no DMARC policy" and no misplaced-record advice.
-        if not policy.failed:
-            await _not_found(out, ctx, domain, policy, walk_evidence)
+        if policy.failed:
+            # After a failed lookup (reported above as DMARC-01 error) the policy is unknown,
+            # not absent: no "has no DMARC policy", no misplaced-record advice, and, as when
+            # the first lookup fails, no DMARC-18 (a lone warning would score DMARC as
+            # deployed with a weakness).
+            return out.findings
+        await _not_found(out, ctx, domain, policy, walk_evidence)
         await _alignment(out, ctx)
         return out.findings
 
