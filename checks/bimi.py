@@ -20,7 +20,7 @@ import re
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes, urlsplit
 from xml.etree import ElementTree
 from xml.parsers import expat
@@ -32,6 +32,9 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
+
+if TYPE_CHECKING:
+    from checks.dmarc import ParsedDmarc
 
 MECHANISM = Mechanism.BIMI
 
@@ -888,6 +891,30 @@ def _optional_tags(out: Collector, subject: str, tags: dict[str, str]) -> None:
             )
 
 
+def _not_enforcing(parsed: ParsedDmarc, of: str) -> list[str]:
+    """Why a DMARC record does not meet BIMI's enforcement bar (checklist BIMI-08)."""
+    reasons: list[str] = []
+    p = parsed.policy("p") or "none"
+    sp = parsed.policy("sp")
+    if p == "none":
+        reasons.append(f"the DMARC policy{of} is p=none")
+    if sp == "none":
+        reasons.append(f"the subdomain policy{of} is sp=none")
+    pct = parsed.pct
+    if "quarantine" in (p, sp) and pct is not None and pct != 100:
+        reasons.append(f"quarantine{of} applies to only pct={pct}% of mail")
+    if parsed.testing:
+        reasons.append(f"t=y puts DMARC{of} in testing mode")
+    for tag in ("sp", "np"):
+        if parsed.invalid_policy(tag):
+            # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1 (checklist DMARC-05).
+            reasons.append(
+                f"the invalid {tag}={parsed.tags[tag]}{of} makes receivers treat the DMARC "
+                "record as p=none or ignore it"
+            )
+    return reasons
+
+
 async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -> None:
     """BIMI-08: receivers only show logos for domains with an enforcing DMARC policy."""
     from checks import dmarc  # at run time, so the modules cannot import-cycle
@@ -907,23 +934,13 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
     if parsed is None:
         reasons.append("there is no DMARC policy")
     else:
-        p = parsed.policy("p") or "none"
-        if p == "none":
-            reasons.append("the DMARC policy is p=none")
-        if parsed.policy("sp") == "none":
-            reasons.append("the subdomain policy is sp=none")
-        pct = parsed.pct
-        if p == "quarantine" and pct is not None and pct != 100:
-            reasons.append(f"p=quarantine applies to only pct={pct}% of mail")
-        if parsed.testing:
-            reasons.append("t=y puts DMARC in testing mode")
-        for tag in ("sp", "np"):
-            if parsed.invalid_policy(tag):
-                # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1 (checklist DMARC-05).
-                reasons.append(
-                    f"the invalid {tag}={parsed.tags[tag]} makes receivers treat the DMARC "
-                    "record as p=none or ignore it"
-                )
+        reasons += _not_enforcing(parsed, "")
+        # Checklist BIMI-08 (Authentication Requirements): the Organizational Domain's policy
+        # must be enforcing too, not only the record that applies to a subdomain.
+        org = policy.org_7489
+        org_look = policy.lookups.get(org)
+        if org != policy.applied_domain and org_look is not None and org_look.record:
+            reasons += _not_enforcing(dmarc.parse_dmarc(org_look.record), f" of {org}")
     if reasons:
         at = policy.applied_domain or domain
         out.add(

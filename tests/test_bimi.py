@@ -537,3 +537,19 @@ def test_empty_logo_with_certificate_is_not_a_declination() -> None:
 def test_leading_whitespace_is_not_a_record() -> None:
     assert not bimi.parse_bimi(f" v=BIMI1; l={LOGO}").is_bimi
     assert flagged(bimi_run(f" v=BIMI1; l={LOGO}; a={CERT}"))["fail"] == {"BIMI-02"}
+
+
+def test_the_organisational_domains_policy_must_enforce_too() -> None:
+    # Checklist BIMI-08: "the Author Domain's or Org Domain's DMARC policy".
+    record = f"v=BIMI1; l={LOGO}; a={CERT}"
+    own_reject = {(f"_dmarc.{SUB}", "TXT"): [ENFORCING]}
+    found = _run_at(SUB, {**ORG_BIMI, **own_reject, (f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=none"]})
+    assert flagged(found)["fail"] == {"BIMI-08"}
+    assert f"of {D} is p=none" in next(f.summary for f in found if f.id == "BIMI-08")
+    found = _run_at(SUB, {**ORG_BIMI, **own_reject, (f"_dmarc.{D}", "TXT"): [ENFORCING]})
+    assert statuses(found, "BIMI-08") == [Status.PASS]
+    # A subdomain under sp=quarantine at 50 %.
+    half = "v=DMARC1; p=reject; sp=quarantine; pct=50"
+    found = _run_at(SUB, {**ORG_BIMI, (f"_dmarc.{D}", "TXT"): [half]})
+    assert flagged(found)["fail"] == {"BIMI-08"}
+    assert flagged(bimi_run(record, dmarc="v=DMARC1; p=reject; sp=none"))["fail"] == {"BIMI-08"}
