@@ -1124,13 +1124,53 @@ def _redirect_dead_end(node: SpfNode) -> bool:
     return False
 
 
+def open_include(node: SpfNode) -> list[str] | None:
+    """The include chain through which a record authorises every sender, or None.
+
+    `include` matches when the included record's result is pass (RFC 7208 §5.2), and a record
+    ending in '+all' passes every address: so an `include` (qualifier '+') of such a record,
+    at any depth, makes the whole record pass for the Internet, whatever its own `all` says.
+    """
+    if node.parsed is None:
+        return None
+    parsed = node.parsed
+    plus = {
+        t.target.lower().rstrip(".")
+        for t in parsed.terms
+        if t.name == "include" and t.qualifier == "+" and t.target and t not in parsed.ignored
+    }
+    for child in node.children:
+        if child.via == "redirect" and parsed.all_term is None:
+            chain = open_include(child)  # the redirect's record stands in for this one
+            if chain:
+                return chain
+        elif child.via == "include" and child.domain.lower().rstrip(".") in plus:
+            if effective_all(child) == "+":
+                return [child.domain]
+            chain = open_include(child)
+            if chain:
+                return [child.domain, *chain]
+    return None
+
+
 def _terminal(out: Collector, domain: str, tree: SpfNode, parsed: ParsedSpf) -> None:
     qualifier = effective_all(tree)
     if qualifier is None and parsed.redirect is not None and _redirect_dead_end(tree):
         return  # reported as SPF-08 / SPF-20 on the redirect target
     fix = _txt_fix(domain, corrected_record(parsed))
     evidence = {"record": parsed.text, "terminal": qualifier and f"{qualifier}all"}
-    if qualifier == "+":
+    chain = open_include(tree) if qualifier != "+" else None
+    if chain:
+        out.add(
+            "SPF-09",
+            Status.FAIL,
+            f"The SPF record includes {' → '.join(chain)}, whose record ends in '+all': every "
+            "server on the Internet passes SPF as your domain, whatever your own record's end "
+            "says. Remove that include or have its owner fix it.",
+            subject=domain,
+            evidence={**evidence, "open_include": chain},
+        )
+    elif qualifier == "+":
         out.add(
             "SPF-09",
             Status.FAIL,

@@ -480,3 +480,23 @@ def test_get_record_is_memoised() -> None:
         assert ctx.dns.asked.count((D, "TXT")) == 1  # type: ignore[attr-defined]
 
     asyncio.run(go())
+
+
+def test_an_include_of_a_record_ending_plus_all_opens_the_record() -> None:
+    # RFC 7208 §5.2: include matches on the included record's pass, which '+all' gives everyone.
+    zone = {
+        ("_spf.vendor.example", "TXT"): ["v=spf1 ip4:192.0.2.0/24 +all"],
+        ("_spf.example.com", "TXT"): ["v=spf1 include:_spf.vendor.example -all"],
+    }
+    direct = spf_run("v=spf1 include:_spf.vendor.example -all", zone=zone)
+    assert flagged(direct)["fail"] == {"SPF-09"}
+    nested = spf_run("v=spf1 include:_spf.example.com -all", zone=zone)
+    assert "_spf.example.com → _spf.vendor.example" in next(
+        f.summary for f in nested if f.id == "SPF-09"
+    )
+    # A '-include' of it fails everyone instead; an include after 'all' is never evaluated.
+    assert statuses(spf_run("v=spf1 -include:_spf.vendor.example -all", zone=zone), "SPF-09") == [
+        Status.PASS
+    ]
+    ignored = spf_run("v=spf1 mx -all include:_spf.vendor.example", zone=zone)
+    assert statuses(ignored, "SPF-09") == [Status.PASS]
