@@ -395,6 +395,19 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 else f"the selectors that could be looked up ({', '.join(checked)}; "
                 f"{len(keys.failed)} could not be checked)"
             )
+            named = [s for s in checked if s in given]
+            if named:
+                # The owner told us they sign with these: no key means every signature fails.
+                out.add(
+                    "DKIM-01",
+                    Status.WARN,
+                    f"No DKIM key is published for the selector(s) you gave ({', '.join(named)})"
+                    ", so receivers cannot verify mail signed with them. Publish the key your "
+                    "mail provider gives you, or correct the selector.",
+                    subject=ctx.domain,
+                    evidence={"selectors_tried": keys.selectors, "selectors_answered": checked},
+                )
+                return out.findings
             out.add(
                 "DKIM-01",
                 Status.INFO,

@@ -1215,6 +1215,7 @@ async def _consistency_findings(
                 "Mode none: senders treat the domain as having no policy (the way to "
                 "withdraw MTA-STS, RFC 8461 §8.3).",
                 subject=policy_url(ctx.domain),
+                evidence={"mode": "none"},  # the score counts MTA-STS as not deployed
             )
     if policy is None or mode not in {"enforce", "testing"} or not state.patterns:
         return

@@ -3,8 +3,9 @@
 Each mechanism is a category with a weight. A category earns its weight in full when nothing
 in it is wrong, nothing when something fails or the mechanism is not deployed, and loses a
 quarter of its weight per distinct warning (never below a quarter). Categories that could not be
-checked (`error`) or do not apply (`na`, e.g. transport checks on a domain with a null MX) leave
-the denominator, so "could not check" never lowers a score, and the score says it is partial.
+checked (any `error` and no `fail`) or do not apply (`na`, e.g. transport checks on a domain with a
+null MX) leave the denominator, so "could not check" never lowers a score nor raises it, and the
+score says it is partial.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from checks.findings import DomainReport, Finding, Mechanism, Status
 
 # Bump whenever weights or rules change, and add a line to docs/scoring.md: every stored run
 # keeps the version it was scored with, so history charts can mark the change.
-SCORE_VERSION = 1
+SCORE_VERSION = 2
 
 WEIGHTS: dict[Mechanism, int] = {
     Mechanism.MTASTS: 20,
@@ -41,7 +42,16 @@ ABSENCE = {
     ("SPF-01", Status.WARN),
     ("DMARC-01", Status.INFO),
     ("DNSSEC-01", Status.INFO),
+    # No key at any selector the owner gave (DKIM-01 at the domain): they sign, nobody verifies.
+    ("DKIM-01", Status.WARN),
 }
+
+
+def is_absence(finding: Finding) -> bool:
+    """This finding says the mechanism is not deployed (or withdrawn: MTA-STS mode none)."""
+    if (finding.id, finding.status) in ABSENCE:
+        return True
+    return finding.id == "MTASTS-33" and (finding.evidence or {}).get("mode") == "none"
 
 # Mechanisms that are optional in the sense that their absence is not held against a domain:
 # DANE needs DNSSEC at the mail provider (Gmail and Microsoft 365 customers cannot deploy it),
@@ -90,7 +100,11 @@ def score_category(mechanism: Mechanism, findings: list[Finding]) -> CategorySco
     fails = sorted({f.id for f in judged if f.status == Status.FAIL})
     if fails:
         return CategoryScore(mechanism, weight, True, 0.0, "failing", fails)
-    absent = sorted({f.id for f in judged if (f.id, f.status) in ABSENCE})
+    if len(judged) < len(findings) - sum(f.status == Status.NA for f in findings):
+        # Part of it could not be checked (a policy fetch timed out, an MX answered 421):
+        # what was seen is no proof the rest is good, and a known fail was ruled out above.
+        return CategoryScore(mechanism, weight, False, 0.0, "could not be checked", [])
+    absent = sorted({f.id for f in judged if is_absence(f)})
     optional_absent = NOT_SCORED_WHEN_ABSENT.get(mechanism, set())
     if absent:
         return CategoryScore(mechanism, weight, True, 0.0, "not deployed", absent)

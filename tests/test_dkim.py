@@ -161,3 +161,9 @@ def test_a_revoked_key_is_a_warning_only_at_a_selector_in_use() -> None:
     given = run(dkim, D, zone, dkim_selectors=("old", "s1"))
     assert statuses(given, "DKIM-05") == [Status.WARN]
     assert "sign with a current key" in next(f.summary for f in given if f.id == "DKIM-05")
+
+
+def test_no_key_at_the_selectors_the_owner_gave_is_a_warning() -> None:
+    found = run(dkim, D, {(D, "MX"): ["10 mx.example.com."]}, dkim_selectors=("s1",))
+    assert statuses(found, "DKIM-01") == [Status.WARN]
+    assert "you gave (s1)" in found[0].summary

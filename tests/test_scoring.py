@@ -100,3 +100,40 @@ def test_nothing_checkable_gives_no_score() -> None:
     score, detail = compute([f("MX-01", Status.ERROR, Mechanism.MX)])
     assert score is None
     assert detail["partial"] is True
+
+
+def test_an_error_beside_passes_leaves_the_category_unchecked() -> None:
+    # v2: the record is there but the policy fetch timed out: MTA-STS is not 20/20.
+    findings = all_pass() + [f("MTASTS-11", Status.ERROR, Mechanism.MTASTS)]
+    score, detail = compute(findings)
+    assert detail["categories"]["mta-sts"]["counted"] is False
+    assert detail["categories"]["mta-sts"]["reason"] == "could not be checked"
+    assert detail["not_checked"] == ["mta-sts"] and detail["partial"] is True
+    # A fail seen beside the error is known: the category is failing, whatever the rest.
+    failing = findings + [f("MTASTS-30", Status.FAIL, Mechanism.MTASTS)]
+    assert compute(failing)[1]["categories"]["mta-sts"]["reason"] == "failing"
+    assert compute(failing)[0] == 100 - WEIGHTS[Mechanism.MTASTS]
+
+
+def test_mode_none_counts_as_not_deployed() -> None:
+    withdrawn = Finding(
+        id="MTASTS-33",
+        status=Status.INFO,
+        mechanism=Mechanism.MTASTS,
+        summary="",
+        evidence={"mode": "none"},
+    )
+    score, detail = compute(all_pass() + [withdrawn])
+    assert detail["categories"]["mta-sts"]["reason"] == "not deployed"
+    assert score == 100 - WEIGHTS[Mechanism.MTASTS]
+    testing = Finding(id="MTASTS-33", status=Status.INFO, mechanism=Mechanism.MTASTS, summary="")
+    assert compute(all_pass() + [testing])[0] == 100
+
+
+def test_no_key_at_a_selector_the_owner_gave_scores_dkim_as_not_deployed() -> None:
+    findings = [x for x in all_pass() if x.mechanism != Mechanism.DKIM]
+    guessed = compute(findings + [f("DKIM-01", Status.INFO, Mechanism.DKIM)])
+    assert guessed[1]["categories"]["dkim"]["counted"] is False
+    given = compute(findings + [f("DKIM-01", Status.WARN, Mechanism.DKIM)])
+    assert given[1]["categories"]["dkim"]["reason"] == "not deployed"
+    assert given[0] == round(100 * 90 / 100)
