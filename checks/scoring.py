@@ -47,11 +47,13 @@ ABSENCE = {
 }
 
 
-def is_absence(finding: Finding) -> bool:
-    """This finding says the mechanism is not deployed (or withdrawn: MTA-STS mode none)."""
-    if (finding.id, finding.status) in ABSENCE:
+def is_absence(check_id: str, status: str, evidence: dict[str, Any] | None) -> bool:
+    """A finding that says its mechanism is not deployed (or withdrawn: MTA-STS mode none).
+    Takes the parts, so stored findings (dicts, for the alert rules) can ask too."""
+    if (check_id, status) in ABSENCE:
         return True
-    return finding.id == "MTASTS-33" and (finding.evidence or {}).get("mode") == "none"
+    return check_id == "MTASTS-33" and (evidence or {}).get("mode") == "none"
+
 
 # Mechanisms that are optional in the sense that their absence is not held against a domain:
 # DANE needs DNSSEC at the mail provider (Gmail and Microsoft 365 customers cannot deploy it),
@@ -104,7 +106,7 @@ def score_category(mechanism: Mechanism, findings: list[Finding]) -> CategorySco
         # Part of it could not be checked (a policy fetch timed out, an MX answered 421):
         # what was seen is no proof the rest is good, and a known fail was ruled out above.
         return CategoryScore(mechanism, weight, False, 0.0, "could not be checked", [])
-    absent = sorted({f.id for f in judged if is_absence(f)})
+    absent = sorted({f.id for f in judged if is_absence(f.id, f.status, f.evidence)})
     optional_absent = NOT_SCORED_WHEN_ABSENT.get(mechanism, set())
     if absent:
         return CategoryScore(mechanism, weight, True, 0.0, "not deployed", absent)

@@ -168,6 +168,40 @@ class RulesTestCase(BaseTestCase):
         # Already failing in the confirmed state: not new.
         self.assertEqual(self.kinds(broken, broken), set())
 
+    def test_deploying_a_mechanism_with_a_weakness_is_not_a_regression(self) -> None:
+        before = good_result()
+        before["findings"].append(finding("DMARC-01", "info", "dmarc", "_dmarc.a.test"))
+        before["mechanisms"]["dmarc"] = "info"  # not deployed rolls up to info
+        after = copy.deepcopy(before)
+        after["findings"][-1] = finding("DMARC-09", "warn", "dmarc", "_dmarc.a.test")
+        after["mechanisms"]["dmarc"] = "warn"
+        self.assertEqual(self.kinds(before, after), set())
+
+    def test_a_mechanism_no_longer_deployed_is_a_regression(self) -> None:
+        before = good_result()
+        before["findings"].append(finding("DMARC-05", "pass", "dmarc", "_dmarc.a.test"))
+        before["mechanisms"]["dmarc"] = "pass"
+        after = copy.deepcopy(before)
+        after["findings"][-1] = finding(
+            "DMARC-01", "info", "dmarc", "_dmarc.a.test", summary="a.test has no DMARC record."
+        )
+        after["mechanisms"]["dmarc"] = "info"
+        found = rules.detect(snap(before), snap(after), 10)
+        self.assertEqual(
+            [(o.kind, o.key, o.after) for o in found], [("mechanism", "mechanism:dmarc", "absent")]
+        )
+        self.assertIn("was good and now not deployed", found[0].summary)
+        verdict, _ = rules.evaluate("mechanism", "mechanism:dmarc", "pass", snap(after), 10)
+        self.assertEqual(verdict, rules.Verdict.HOLDS)
+        verdict, _ = rules.evaluate("mechanism", "mechanism:dmarc", "pass", snap(before), 10)
+        self.assertEqual(verdict, rules.Verdict.CLEAR)
+
+    def test_a_baseline_that_could_not_judge_a_mechanism_raises_no_new_failure(self) -> None:
+        # The first run met a 421; the next one sees a fail that was always there.
+        broken = set_status(good_result(), "SMTP-10", "fail")
+        broken["mechanisms"]["smtp"] = "fail"
+        self.assertEqual(self.kinds(smtp_unreachable(), broken), set())
+
     def test_it_flags_a_score_drop_from_the_threshold_on(self) -> None:
         lower = good_result()
         lower["score"] = 91

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from checks.findings import MECHANISM_TITLES, Mechanism
+from checks.scoring import NOT_SCORED_WHEN_ABSENT, is_absence
 
 # Certificate expiry warnings, in days; one alert per threshold crossed (tightest first wins).
 CERT_THRESHOLDS = (2, 7, 21)
@@ -31,6 +32,7 @@ STATUS_WORDS = {
     "warn": "has warnings",
     "fail": "failing",
     "error": "could not be checked",
+    "absent": "not deployed",
 }
 
 # Record presence is its own alert kind, so its finding is not also reported as "new failure".
@@ -145,6 +147,24 @@ class Snapshot:
         return {m for m in {*self.mechanisms, *(f.get("mechanism", "") for f in self.findings)}
                 if m and self.errored(m)}  # fmt: skip
 
+    def not_deployed(self, mechanism: str) -> bool:
+        """The run found this mechanism not deployed: no record, a withdrawn policy, no DKIM
+        key at the selectors tried (the score's own notion, checks/scoring.py)."""
+        findings = [f for f in self.findings if f.get("mechanism") == mechanism]
+        if any(
+            is_absence(f.get("id", ""), f.get("status", ""), f.get("evidence")) for f in findings
+        ):
+            return True
+        try:
+            optional = NOT_SCORED_WHEN_ABSENT.get(Mechanism(mechanism), set())
+        except ValueError:
+            return False
+        return (
+            bool(findings)
+            and {f.get("status") for f in findings} <= {"info"}
+            and any(f.get("id") in optional for f in findings)
+        )
+
     def find(self, check_id: str, subject: str | None = None) -> list[dict[str, Any]]:
         return [
             f
@@ -247,8 +267,10 @@ def _worst_findings(snap: Snapshot, mechanism: str) -> list[dict[str, Any]]:
 
 
 def _mechanism_observation(mech: str, before: str, current: Snapshot) -> Observation:
-    after = current.verdict(mech)
-    worst = _worst_findings(current, mech)
+    after = "absent" if current.not_deployed(mech) else current.verdict(mech)
+    worst = _worst_findings(current, mech) or [
+        f for f in current.findings if f.get("mechanism") == mech and f.get("status") == "info"
+    ]
     return Observation(
         kind=Kind.MECHANISM,
         key=f"{Kind.MECHANISM}:{mech}",
@@ -268,10 +290,16 @@ def _brief(f: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mechanisms(baseline: Snapshot, current: Snapshot) -> list[Observation]:
+    """A deployed mechanism that got worse, or is not deployed any more. Deploying one (from
+    "not deployed", which rolls up to info) with a weakness is progress, not a regression."""
     out = []
+    gone = {mech for mech, _ in RECORD_FINDINGS.items() if _records_gone(baseline, current, mech)}
     for mech, after in current.mechanisms.items():
         before = baseline.verdict(mech)
-        if before in GOOD and after in BAD:
+        if before not in GOOD | BAD or baseline.not_deployed(mech) or current.errored(mech):
+            continue
+        removed = current.not_deployed(mech) and mech not in gone
+        if removed or (before in GOOD and after in BAD):
             out.append(_mechanism_observation(mech, before, current))
     return out
 
@@ -296,6 +324,10 @@ def _fail_findings(baseline: Snapshot, current: Snapshot) -> list[Observation]:
     out = []
     for f in current.findings:
         if f.get("status") != "fail" or f.get("id") in SPECIFIC_FINDINGS:
+            continue
+        if baseline.errored(f.get("mechanism", "")):
+            # The baseline could not judge this mechanism (its findings may be missing): a
+            # fail now is news about the check, not evidence of a change in the domain.
             continue
         was = before.get(_finding_key(f), "")
         if was != "fail":
@@ -329,9 +361,13 @@ def _record_observation(mech: str, old: dict[str, Any] | None, new: dict[str, An
     )
 
 
-def _records_gone(baseline: Snapshot, current: Snapshot) -> list[Observation]:
+def _records_gone(
+    baseline: Snapshot, current: Snapshot, only: str | None = None
+) -> list[Observation]:
     out = []
     for mech, check_id in RECORD_FINDINGS.items():
+        if only is not None and mech != only:
+            continue
         old, new = baseline.first(check_id), current.first(check_id)
         # "na" is a domain that stopped receiving mail (null MX): not a missing record.
         if old and old.get("status") == "pass" and new and new.get("status") in BAD | {"info"}:
@@ -429,9 +465,9 @@ def evaluate(
     ref = key.split(":", 1)[1] if ":" in key else ""
     if kind == Kind.MECHANISM:
         after = current.verdict(ref)
-        if after == "error":
+        if after == "error" or current.errored(ref):
             return Verdict.UNKNOWN, None
-        if after in BAD:
+        if after in BAD or current.not_deployed(ref):
             return Verdict.HOLDS, _mechanism_observation(ref, before, current)
         return Verdict.CLEAR, None
     if kind == Kind.FINDING:
