@@ -247,7 +247,9 @@ class DnsClient:
             if isinstance(opt, dns.edns.EDEOption)
         ]
         answer = DnsAnswer(name, rdtype, rcode, ad=bool(response.flags & dns.flags.AD), ede=ede)
-        if rcode != "NOERROR":
+        # NXDOMAIN is about the END of a CNAME chain (RFC 6604 §2.1): the aliases in the answer
+        # section still exist and must be reported, e.g. a dangling alias as MX target (MX-04).
+        if rcode not in ("NOERROR", "NXDOMAIN"):
             return answer
         # Walk the CNAME chain from the query name, as a stub resolver would.
         current = dns.name.from_text(name)
@@ -255,8 +257,9 @@ class DnsClient:
         for _ in range(16):
             rrset = response.get_rrset(response.answer, current, dns.rdataclass.IN, qtype)
             if rrset is not None:
-                answer.records = list(rrset)
-                answer.ttl = rrset.ttl
+                if rcode == "NOERROR":  # records next to NXDOMAIN are not an answer
+                    answer.records = list(rrset)
+                    answer.ttl = rrset.ttl
                 break
             cname = response.get_rrset(
                 response.answer, current, dns.rdataclass.IN, dns.rdatatype.CNAME
