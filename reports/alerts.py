@@ -79,10 +79,13 @@ def _recover(domain: Domain, key: str) -> None:
 
 def evaluate_report(report: TlsReport) -> list[Change]:
     """The alert events one newly stored report causes (de-duplicated); [] for an address
-    that belongs to no monitored domain."""
+    that belongs to no monitored domain, or to one not verified (yet, or any more)."""
     address = report.address
     domain = address.domain
-    if domain is None:
+    # An unverified domain gets no alert: it would show on the alerts page of a team that has
+    # not proved the domain is theirs, and its open change would then suppress the real alert
+    # for QUIET_DAYS report days once the domain is verified.
+    if domain is None or not domain.is_verified:
         return []
     events: list[Change] = []
     day = report.day

@@ -179,3 +179,20 @@ def test_parsing_a_report_runs_the_alert_task(domain: Domain, eager: None) -> No
     raw2, _ = RawReport.store(address, resend, source=RawReport.HTTPS)
     assert raw2.process() == RawReport.DUPLICATE
     assert Change.objects.count() == 1
+
+
+def test_an_unverified_domain_raises_nothing(domain: Domain, settings) -> None:
+    settings.TLSRPT_ALERT_FAILURE_RATE = 0.05
+    settings.TLSRPT_ALERT_MIN_SESSIONS = 20
+    domain.verified_at = None
+    domain.save()
+    address = ReportAddress.for_domain(domain)
+    bad = store(address, report("2026-06-01", ok=50, failed=50, types=("certificate-expired",)))
+    assert evaluate_report(bad) == []
+    # Nothing on the alerts page, and no open change to suppress the alert once verified.
+    assert not Change.objects.exists() and not Notification.objects.exists()
+    domain.verified_at = timezone.now()
+    domain.save()
+    address = ReportAddress.objects.get(pk=address.pk)  # not its cached, unverified domain
+    again = store(address, report("2026-06-02", ok=50, failed=50))
+    assert kinds(evaluate_report(again)) == [(KIND_FAILURE_RATE, "2026-06-02")]
