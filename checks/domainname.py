@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 
 from publicsuffixlist import PublicSuffixList
 
@@ -56,13 +57,29 @@ def _to_a_labels(name: str) -> str:
         raise UnicodeError(str(exc)) from None
 
 
+def _to_u_label(label: str) -> str:
+    """Decode one A-label; UnicodeError when it is not valid Punycode/IDNA2008."""
+    try:
+        import idna
+    except ImportError:  # pragma: no cover
+        return label.encode("ascii").decode("idna")
+    try:
+        return idna.decode(label)
+    except idna.IDNAError as exc:
+        raise UnicodeError(str(exc)) from None
+
+
 def to_ascii_domain(text: str, *, extra_public_suffixes: tuple[str, ...] = ()) -> str:
     """Normalise to an A-label name; refuse IPs, single labels and public suffixes."""
-    name = text.strip().rstrip(".").lower()
+    name = text.strip().lower()
     for prefix in ("https://", "http://", "mailto:"):
         if name.startswith(prefix):
             name = name[len(prefix) :]
-    name = name.split("/", 1)[0].rsplit("@", 1)[-1]
+    # What people paste: a URL with a path, query or port, an address, a trailing dot.
+    name = re.split(r"[/?#]", name, maxsplit=1)[0].rsplit("@", 1)[-1]
+    if name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    name = name.rstrip(".")
     if not name:
         raise DomainNameError("Enter a domain name, for example example.com.")
     try:
@@ -81,8 +98,19 @@ def to_ascii_domain(text: str, *, extra_public_suffixes: tuple[str, ...] = ()) -
     for label in labels:
         if not label or len(label) > 63 or label.startswith("-") or label.endswith("-"):
             raise DomainNameError(f"{text.strip()} is not a valid domain name.")
-        if not all(c.isalnum() or c in "-_" for c in label):
-            raise DomainNameError(f"{text.strip()} is not a valid domain name.")
+        # Letters, digits and hyphens (RFC 5321 §4.1.2): "_dmarc.example.com" names a
+        # record, not a mail domain.
+        if not all(c.isascii() and (c.isalnum() or c == "-") for c in label):
+            kind = "mail domain name" if "_" in label else "domain name"
+            raise DomainNameError(f"{text.strip()} is not a valid {kind}.")
+        if label.startswith("xn--"):
+            try:
+                _to_u_label(label)
+            except UnicodeError:
+                raise DomainNameError(f"{text.strip()} is not a valid domain name.") from None
+    if labels[-1].isdigit():
+        # No top-level domain is all digits (RFC 3696 §2): "123.456" is no domain.
+        raise DomainNameError(f"{text.strip()} is not a valid domain name.")
     if is_public_suffix(ascii_name, extra_public_suffixes):
         raise DomainNameError(
             f"{ascii_name} is a public suffix, not a domain someone owns; enter your own domain."

@@ -14,7 +14,7 @@ import pytest
 
 from checks.config import CheckConfig
 from checks.dns import DnsClient, numeric_tld
-from checks.domainname import to_ascii_domain
+from checks.domainname import DomainNameError, to_ascii_domain
 from checks.engine import check_domain
 from checks.findings import DomainReport, Status
 from tests.test_engine_lab import SCENARIOS, describe, lab_config
@@ -41,6 +41,27 @@ def _flagged(report: DomainReport) -> tuple[set[str], set[str]]:
 )
 def test_domain_names_normalise_to_idna2008_a_labels(typed: str, expected: str) -> None:
     assert to_ascii_domain(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("https://example.com./", "example.com"),
+        ("http://Example.com:443/path?q=1", "example.com"),
+        ("mailto:postmaster@example.com.", "example.com"),
+    ],
+)
+def test_what_people_paste_is_read_as_the_domain(typed: str, expected: str) -> None:
+    assert to_ascii_domain(typed) == expected
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["_dmarc.example.com", "a_b.example.com", "123.456", "xn--zz.com", "ex ample.com"],
+)
+def test_names_that_are_no_mail_domain_are_refused(typed: str) -> None:
+    with pytest.raises(DomainNameError):
+        to_ascii_domain(typed)
 
 
 def test_numeric_tld_names_are_nxdomain_without_asking() -> None:
