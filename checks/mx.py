@@ -27,17 +27,42 @@ class MxHost:
     preference: int
     addresses: list[str] = field(default_factory=list)
     answers: list[DnsAnswer] = field(default_factory=list)  # the A and AAAA answers
+    # The A/AAAA lookups that answered SERVFAIL, asked again with CD (checking disabled): when
+    # the retry answers, the data is there but fails DNSSEC validation (bogus).
+    cd_answers: list[DnsAnswer] = field(default_factory=list)
     cname_target: str | None = None  # where the name is aliased to (MX-04), if it is
+    cname_dangling: bool = False  # the alias points to a name that does not exist
     is_ip_literal: bool = False  # the MX data is an IP address written as a name (MX-05)
 
     @property
+    def bogus(self) -> bool:
+        """Some address lookup fails DNSSEC validation: validating senders get SERVFAIL."""
+        return any(not a.failed for a in self.cd_answers)
+
+    @property
     def lookup_failed(self) -> bool:
-        """True when neither A nor AAAA gave an answer we can trust (SERVFAIL/timeout)."""
+        """True when neither A nor AAAA gave an answer we can trust (SERVFAIL/timeout).
+
+        A bogus answer is not "could not check": validating resolvers will never answer it,
+        so the host is unusable for them (checklist §0)."""
         if self.is_ip_literal:
             # An IP literal never resolves as a name (MX-05), whatever the resolver says
             # about it: the host is certainly unusable, not "could not check".
             return False
-        return bool(self.answers) and not self.addresses and any(a.failed for a in self.answers)
+        return (
+            bool(self.answers)
+            and not self.addresses
+            and any(a.failed for a in self.answers)
+            and not self.bogus
+        )
+
+    @property
+    def alias_unknown(self) -> bool:
+        """No lookup of the name was answered, so whether it is an alias (MX-04) is unknown."""
+        if self.is_ip_literal or not self.answers:
+            return False
+        seen = [a for a in self.answers + self.cd_answers if not a.failed]
+        return not seen
 
     def evidence(self) -> dict[str, Any]:
         return {
@@ -45,6 +70,11 @@ class MxHost:
             "preference": self.preference,
             "addresses": self.addresses,
             "lookups": [a.evidence() for a in self.answers],
+            **(
+                {"checking_disabled_retries": [a.evidence() for a in self.cd_answers]}
+                if self.cd_answers
+                else {}
+            ),
             **({"cname_target": self.cname_target} if self.cname_target else {}),
         }
 
@@ -84,9 +114,16 @@ async def _resolve_host(ctx: CheckContext, name: str, preference: int) -> MxHost
     addresses, answers = await ctx.dns.addresses(name)
     host.addresses = addresses
     host.answers = answers
-    for answer in answers:
-        if answer.cnames:
+    if not host.is_ip_literal:
+        # A SERVFAIL may be a validation failure: the CD retry tells it from "could not check".
+        servfail = [a for a in answers if a.rcode == "SERVFAIL"]
+        host.cd_answers = list(
+            await asyncio.gather(*(ctx.dns.query(name, a.rdtype, cd=True) for a in servfail))
+        )
+    for answer in answers + host.cd_answers:
+        if answer.cnames and not answer.failed:
             host.cname_target = answer.cnames[-1]
+            host.cname_dangling = answer.nxdomain
             break
     return host
 
@@ -254,6 +291,17 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 subject=subject,
                 evidence={"mx": record, "implicit_mx": host.evidence()},
             )
+        elif host.bogus:
+            out.add(
+                "MX-01",
+                Status.FAIL,
+                f"{ctx.domain} has no MX record and its address records fail DNSSEC validation "
+                "(bogus): validating senders get SERVFAIL and cannot deliver mail to it.",
+                subject=subject,
+                evidence={"mx": record, "implicit_mx": host.evidence()},
+                fix=f"Fix the DNSSEC signatures of {ctx.domain} (see DNSSEC-01) and publish an "
+                "MX record naming your mail server.",
+            )
         else:
             out.add(
                 "MX-01",
@@ -344,7 +392,18 @@ def _host_rules(mx: MxSet, out: Collector) -> None:
                 "and point the MX at that name.",
             )
         # MX-04: MX targets must not be aliases (RFC 2181 §10.3).
-        if host.cname_target:
+        if host.cname_target and host.cname_dangling:
+            out.add(
+                "MX-04",
+                Status.WARN,
+                f"The MX target {host.name} is an alias (CNAME) for {host.cname_target}, "
+                "which does not exist (a dangling alias); RFC 2181 §10.3 forbids aliases as MX "
+                "targets. Point the MX directly at the real mail server's host name.",
+                subject=host.name,
+                evidence=ev,
+                fix=f"{mx.answer.name}. MX {host.preference} <your mail server's host name>.",
+            )
+        elif host.cname_target:
             out.add(
                 "MX-04",
                 Status.WARN,
@@ -354,6 +413,16 @@ def _host_rules(mx: MxSet, out: Collector) -> None:
                 subject=host.name,
                 evidence=ev,
                 fix=f"{mx.answer.name}. MX {host.preference} {host.cname_target}.",
+            )
+        elif host.alias_unknown:
+            # No answer came back, so no CNAME could be seen either: never "no alias".
+            out.add(
+                "MX-04",
+                Status.ERROR,
+                f"Could not tell whether the MX target {host.name} is an alias: its address "
+                "lookups failed.",
+                subject=host.name,
+                evidence=ev,
             )
         # MX-07: names are compared as A-labels, case-insensitively.
         problem = _a_label_problem(host.name)
@@ -370,7 +439,8 @@ def _host_rules(mx: MxSet, out: Collector) -> None:
         else:
             unresolved.append(host)
 
-    # MX-06: every MX host resolves.
+    # MX-06: every MX host resolves. A host whose addresses are bogus has none for validating
+    # senders (they get SERVFAIL), so it counts as missing, not as "could not check".
     could_not = [h for h in unresolved if h.lookup_failed]
     missing = [h for h in unresolved if not h.lookup_failed]
     for host in could_not:
@@ -385,6 +455,24 @@ def _host_rules(mx: MxSet, out: Collector) -> None:
     if missing:
         status = Status.FAIL if resolving == 0 and not could_not else Status.WARN
         for host in missing:
+            if host.bogus:
+                out.add(
+                    "MX-06",
+                    status,
+                    f"The address records of MX host {host.name} fail DNSSEC validation "
+                    "(bogus): validating senders get SERVFAIL and skip it"
+                    + (
+                        ", and no MX host is left for them: they cannot deliver mail."
+                        if status == Status.FAIL
+                        else "."
+                    ),
+                    subject=host.name,
+                    evidence=host.evidence(),
+                    fix=f"Fix the DNSSEC signatures of the zone holding {host.name} (expired "
+                    "signatures or a DS that matches no DNSKEY), or point the MX at a host in a "
+                    "zone that validates.",
+                )
+                continue
             out.add(
                 "MX-06",
                 status,

@@ -20,7 +20,9 @@ class FakeDns:
     """Stands in for checks.dns.DnsClient: answers from a zone dict, no network.
 
     zone: {(name, type): [rdata text, ...]} ; a value "SERVFAIL" makes that lookup fail;
-    cnames: {name: target} makes the answer carry a CNAME chain.
+    cnames: {name: target} makes the answer carry a CNAME chain (NXDOMAIN when the target does
+    not exist, as a resolver answers); cdzone: what a query with CD set answers instead (the
+    data of a bogus zone, which a validating resolver refuses with SERVFAIL).
     """
 
     def __init__(
@@ -29,8 +31,10 @@ class FakeDns:
         cnames: dict[str, str] | None = None,
         ttl: int = 3600,
         ad: bool = False,
+        cdzone: dict[tuple[str, str], list[str] | str] | None = None,
     ) -> None:
         self.zone = {(normalize(n), t.upper()): v for (n, t), v in zone.items()}
+        self.cdzone = {(normalize(n), t.upper()): v for (n, t), v in (cdzone or {}).items()}
         self.cnames = {normalize(k): normalize(v) for k, v in (cnames or {}).items()}
         self.ttl = ttl
         self.ad = ad
@@ -45,11 +49,12 @@ class FakeDns:
         while target in self.cnames:
             target = self.cnames[target]
             chain.append(target)
-        value = self.zone.get((target, rdtype))
+        zone = self.cdzone if cd and (target, rdtype) in self.cdzone else self.zone
+        value = zone.get((target, rdtype))
         if value == "SERVFAIL":
             return DnsAnswer(name, rdtype, "SERVFAIL")
         if value is None:
-            exists = any(n == target for n, _ in self.zone) or bool(chain)
+            exists = any(n == target for n, _ in zone)
             return DnsAnswer(name, rdtype, "NOERROR" if exists else "NXDOMAIN", cnames=chain)
         records = [
             dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(rdtype), text)
@@ -71,8 +76,10 @@ def make_ctx(
     domain: str, zone: dict[tuple[str, str], list[str] | str], **kw: object
 ) -> CheckContext:
     cnames = kw.pop("cnames", None)
+    cdzone = kw.pop("cdzone", None)
     config = CheckConfig(**kw)  # type: ignore[arg-type]
-    return CheckContext(domain, config, dns=FakeDns(zone, cnames=cnames))  # type: ignore[arg-type]
+    fake = FakeDns(zone, cnames=cnames, cdzone=cdzone)  # type: ignore[arg-type]
+    return CheckContext(domain, config, dns=fake)  # type: ignore[arg-type]
 
 
 def run_eval(module: object, ctx: CheckContext) -> list[Finding]:
@@ -175,3 +182,75 @@ def test_host_address_lookup_failure_is_error() -> None:
     }
     findings = run_eval(mx, make_ctx("example.org", zone))
     assert statuses(findings, "MX-06") == [Status.ERROR]
+
+
+def test_dangling_alias_is_an_alias() -> None:
+    # mail.example.org CNAME gone.provider.example, which does not exist: the resolver answers
+    # NXDOMAIN with the CNAME in it. MX-04 must see the alias; MX-06 sees no address.
+    zone: dict[tuple[str, str], list[str] | str] = {("example.org", "MX"): ["10 mail.example.org."]}
+    ctx = make_ctx("example.org", zone, cnames={"mail.example.org": "gone.provider.example"})
+    findings = run_eval(mx, ctx)
+    assert statuses(findings, "MX-04") == [Status.WARN]
+    assert "does not exist" in next(f.summary for f in findings if f.id == "MX-04")
+    assert statuses(findings, "MX-06") == [Status.FAIL]
+
+
+def test_alias_is_unknown_when_the_lookups_failed() -> None:
+    # No answer, no CNAME seen: MX-04 cannot pass for that host.
+    zone: dict[tuple[str, str], list[str] | str] = {
+        ("example.org", "MX"): ["10 a.example.org.", "20 b.example.org."],
+        ("a.example.org", "A"): "SERVFAIL",
+        ("a.example.org", "AAAA"): "SERVFAIL",
+        ("b.example.org", "A"): ["192.0.2.2"],
+    }
+    findings = run_eval(mx, make_ctx("example.org", zone))
+    assert [(f.status, f.subject) for f in findings if f.id == "MX-04"] == [
+        (Status.ERROR, "a.example.org")
+    ]
+    assert statuses(findings, "MX-06") == [Status.ERROR]
+
+
+BOGUS_HOST: dict[tuple[str, str], list[str] | str] = {
+    ("example.org", "MX"): ["10 mx.provider.example."],
+    ("mx.provider.example", "A"): "SERVFAIL",
+    ("mx.provider.example", "AAAA"): "SERVFAIL",
+}
+BOGUS_CD: dict[tuple[str, str], list[str] | str] = {("mx.provider.example", "A"): ["192.0.2.7"]}
+
+
+def test_bogus_mx_host_is_unusable_for_validating_senders() -> None:
+    # SERVFAIL, and the CD retry answers: the data fails validation, which validating senders
+    # never get past. That is a failure of the domain, not "could not check".
+    findings = run_eval(mx, make_ctx("example.org", BOGUS_HOST, cdzone=BOGUS_CD))
+    assert statuses(findings, "MX-06") == [Status.FAIL]
+    assert "DNSSEC" in next(f.summary for f in findings if f.id == "MX-06")
+    assert statuses(findings, "MX-04") == [Status.PASS]  # the CD answer shows no alias
+    state = asyncio.run(mx.get_mx(make_ctx("example.org", BOGUS_HOST, cdzone=BOGUS_CD)))
+    assert state.hosts[0].bogus and not state.hosts[0].lookup_failed
+
+
+def test_bogus_mx_host_next_to_a_good_one_warns() -> None:
+    zone = {**BOGUS_HOST, ("example.org", "MX"): ["10 mx.provider.example.", "20 mx2.example.org."]}
+    zone[("mx2.example.org", "A")] = ["192.0.2.2"]
+    findings = run_eval(mx, make_ctx("example.org", zone, cdzone=BOGUS_CD))
+    assert statuses(findings, "MX-06") == [Status.WARN]
+
+
+def test_servfail_that_is_not_bogus_stays_an_error() -> None:
+    # The CD retry fails too: nothing proves the data is bogus, so "could not check".
+    cd = {("mx.provider.example", "A"): "SERVFAIL", ("mx.provider.example", "AAAA"): "SERVFAIL"}
+    findings = run_eval(mx, make_ctx("example.org", BOGUS_HOST, cdzone=cd))
+    assert statuses(findings, "MX-06") == [Status.ERROR]
+    assert statuses(findings, "MX-04") == [Status.ERROR]
+
+
+def test_implicit_mx_with_bogus_address_fails() -> None:
+    zone: dict[tuple[str, str], list[str] | str] = {
+        ("example.org", "TXT"): ['"x"'],
+        ("example.org", "A"): "SERVFAIL",
+    }
+    cd: dict[tuple[str, str], list[str] | str] = {("example.org", "A"): ["192.0.2.1"]}
+    assert statuses(run_eval(mx, make_ctx("example.org", zone, cdzone=cd)), "MX-01") == [
+        Status.FAIL
+    ]
+    assert statuses(run_eval(mx, make_ctx("example.org", zone)), "MX-01") == [Status.ERROR]
