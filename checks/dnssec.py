@@ -256,7 +256,10 @@ def _dnssec02(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> No
             if dns.dnssec.key_id(key) != record.key_tag or key.algorithm != record.algorithm:
                 continue
             try:
-                computed = dns.dnssec.make_ds(name, key, record.digest_type)
+                # validating=True: dnspython's default policy refuses to *create* a SHA-1 DS
+                # (RFC 8624 §3.3), but resolvers still validate with one. Its weakness is
+                # DNSSEC-04's warning, not a broken chain here.
+                computed = dns.dnssec.make_ds(name, key, record.digest_type, validating=True)
             except (dns.dnssec.UnsupportedAlgorithm, ValueError, dns.exception.DNSException):
                 continue
             if computed.digest == record.digest:
@@ -501,7 +504,11 @@ async def _mail_names(out: Collector, ctx: CheckContext, status: Validation) -> 
         for name, answer in checks:
             if answer.failed and answer.rcode == "SERVFAIL":
                 retry = await ctx.dns.query(name, answer.rdtype, cd=True)
-                if retry.empty:
+                if retry.exists and answer.rdtype != "TLSA":
+                    # The record is there but fails validation: validating receivers get
+                    # SERVFAIL, i.e. no policy at all. A bogus TLSA RRset is DANE-02's.
+                    _bogus_mail_name(out, name, answer, retry)
+                elif retry.empty:
                     out.add(
                         "DNSSEC-07",
                         Status.FAIL,
@@ -563,33 +570,86 @@ async def _mail_names(out: Collector, ctx: CheckContext, status: Validation) -> 
     if status.status == "bogus":
         return
     for host in hosts:
-        answers_ = [a for a in host.answers if a.exists]
-        if not answers_:
-            if host.lookup_failed:
-                out.add(
-                    "DNSSEC-09",
-                    Status.ERROR,
-                    f"The addresses of {host.name} could not be looked up.",
-                    subject=host.name,
-                    evidence={"lookups": [a.evidence() for a in host.answers]},
-                )
-            continue
-        if all(a.ad for a in answers_):
+        _dnssec09(out, host)
+
+
+def _bogus_mail_name(out: Collector, name: str, answer: DnsAnswer, retry: DnsAnswer) -> None:
+    """DNSSEC-01 for one mail name whose record is bogus while the domain's apex validates.
+
+    This is the validation status of the policy domain's names (checklist DNSSEC-01: bogus
+    makes validating resolvers SERVFAIL, so "MTA-STS TXT, DMARC all break"), as for a bogus MX
+    RRset (F50). DNSSEC-07 is about proofs of absence, and this record exists."""
+    what = "the record"
+    for prefix, text in (
+        ("_dmarc.", "the DMARC policy"),
+        ("_mta-sts.", "the MTA-STS record"),
+        ("_smtp._tls.", "the TLS-RPT record"),
+    ):
+        if name.startswith(prefix):
+            what = text
+    why = "; ".join(_ede_reasons(answer)) or "validation failed"
+    out.add(
+        "DNSSEC-01",
+        Status.FAIL,
+        f"The {answer.rdtype} record at {name} fails DNSSEC validation (bogus: {why}): "
+        f"validating resolvers answer SERVFAIL, so receivers that validate do not see {what} "
+        "at all.",
+        subject=name,
+        evidence={"lookup": answer.evidence(), "checking_disabled_retry": retry.evidence()},
+        fix=f"Re-sign the zone holding {name} (or the zone its CNAME leads to) so that the "
+        "record validates.",
+    )
+
+
+def _dnssec09(out: Collector, host: Any) -> None:
+    """DNSSEC-09 for one MX host (an mx.MxHost): are its address records secure?"""
+    bogus = [a for a in host.cd_answers if not a.failed]
+    if bogus:
+        # SERVFAIL, and the retry with CD answers: the records fail validation. Validating
+        # senders cannot resolve them (checklist §0: bogus is a failure, not "could not check").
+        types = "/".join(a.rdtype for a in bogus)
+        out.add(
+            "DNSSEC-09",
+            Status.FAIL,
+            f"The {types} records of {host.name} fail DNSSEC validation (bogus): validating "
+            f"senders get SERVFAIL for them"
+            + (" and cannot reach this MX host." if not host.addresses else "."),
+            subject=host.name,
+            evidence={
+                "lookups": [a.evidence() for a in host.answers],
+                "checking_disabled_retries": [a.evidence() for a in host.cd_answers],
+            },
+            fix=f"Re-sign the zone holding {host.name} (expired signatures, or a DS that "
+            "matches no DNSKEY), or point the MX at a host in a zone that validates.",
+        )
+        return
+    answers = [a for a in host.answers if a.exists]
+    if not answers:
+        if host.lookup_failed:
             out.add(
                 "DNSSEC-09",
-                Status.PASS,
-                f"The address records of {host.name} are DNSSEC-secure.",
+                Status.ERROR,
+                f"The addresses of {host.name} could not be looked up.",
                 subject=host.name,
+                evidence={"lookups": [a.evidence() for a in host.answers]},
             )
-        else:
-            out.add(
-                "DNSSEC-09",
-                Status.INFO,
-                f"The address records of {host.name} are not DNSSEC-secure, so DANE cannot "
-                "protect it (often a provider zone).",
-                subject=host.name,
-                evidence={"lookups": [a.evidence() for a in answers_]},
-            )
+        return
+    if all(a.ad for a in answers):
+        out.add(
+            "DNSSEC-09",
+            Status.PASS,
+            f"The address records of {host.name} are DNSSEC-secure.",
+            subject=host.name,
+        )
+    else:
+        out.add(
+            "DNSSEC-09",
+            Status.INFO,
+            f"The address records of {host.name} are not DNSSEC-secure, so DANE cannot "
+            "protect it (often a provider zone).",
+            subject=host.name,
+            evidence={"lookups": [a.evidence() for a in answers]},
+        )
 
 
 async def _consistency(out: Collector, ctx: CheckContext, apex: str, dnskey: DnsAnswer) -> None:

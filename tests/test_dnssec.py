@@ -10,6 +10,7 @@ from checks import dnssec
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
+from checks.findings import Status
 
 
 class FakeDns:
@@ -109,3 +110,84 @@ def test_absence_outside_the_domain_is_not_judged() -> None:
     judged = {f.subject for f in out.findings if f.id == "DNSSEC-07"}
     assert "_mta-sts.ex.com" in judged  # control: names inside the domain are judged
     assert not any("notex" in s for s in judged)
+
+
+def test_sha1_only_ds_still_matches_its_key() -> None:
+    # dnspython refuses to *create* a SHA-1 DS by default; resolvers still validate one, so a
+    # zone whose only DS is digest type 1 has an intact chain (DNSSEC-04 warns about SHA-1).
+    import dns.dnssec
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from checks.findings import Collector, Mechanism
+
+    key = dns.dnssec.make_dnskey(ec.generate_private_key(ec.SECP256R1()).public_key(), 13, 257)
+    ds = dns.dnssec.make_ds("example.test.", key, 1, validating=True)
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec02(
+        out,
+        "example.test",
+        DnsAnswer("example.test", "DS", "NOERROR", records=[ds]),
+        DnsAnswer("example.test", "DNSKEY", "NOERROR", records=[key]),
+    )
+    dnssec._dnssec04(out, "example.test", DnsAnswer("example.test", "DS", "NOERROR", records=[ds]))
+    assert [(f.id, f.status) for f in out.findings] == [
+        ("DNSSEC-02", Status.PASS),
+        ("DNSSEC-04", Status.WARN),
+    ]
+
+
+def _mail_names(zone: dict, cdzone: dict, status: str = "secure") -> list:  # type: ignore[type-arg]
+    from checks.findings import Collector, Mechanism
+    from tests.test_mx import make_ctx
+
+    ctx = make_ctx("ex.com", zone, cdzone=cdzone)
+    soa = DnsAnswer("ex.com", "SOA", "NOERROR", records=[object()], ad=True)  # type: ignore[list-item]
+    out = Collector(Mechanism.DNSSEC)
+    asyncio.run(dnssec._mail_names(out, ctx, dnssec.Validation("ex.com", status, soa)))
+    return out.findings
+
+
+MAIL_ZONE = {
+    ("ex.com", "MX"): ["10 mx.ex.com."],
+    ("mx.ex.com", "A"): ["192.0.2.1"],
+    ("_dmarc.ex.com", "TXT"): "SERVFAIL",
+}
+
+
+def test_bogus_record_at_a_mail_name_fails() -> None:
+    # _dmarc answers SERVFAIL, and with CD the record is there: it is bogus, so validating
+    # receivers see no DMARC policy at all.
+    cd = {("_dmarc.ex.com", "TXT"): ['"v=DMARC1; p=reject"']}
+    findings = _mail_names(MAIL_ZONE, cd)
+    failing = [(f.id, f.subject) for f in findings if f.status == Status.FAIL]
+    assert failing == [("DNSSEC-01", "_dmarc.ex.com")]
+    assert "DMARC" in next(f.summary for f in findings if f.status == Status.FAIL)
+
+
+def test_servfail_at_a_mail_name_that_is_not_bogus_is_no_finding() -> None:
+    cd = {("_dmarc.ex.com", "TXT"): "SERVFAIL"}  # the CD retry fails too: could not check
+    findings = _mail_names(MAIL_ZONE, cd)
+    assert not [f for f in findings if f.status == Status.FAIL]
+
+
+BOGUS_HOST_ZONE = {
+    ("ex.com", "MX"): ["10 mx.provider.example."],
+    ("mx.provider.example", "A"): "SERVFAIL",
+    ("mx.provider.example", "AAAA"): "SERVFAIL",
+}
+
+
+def test_bogus_mx_host_addresses_fail_dnssec09() -> None:
+    cd = {("mx.provider.example", "A"): ["192.0.2.7"]}
+    findings = _mail_names(BOGUS_HOST_ZONE, cd)
+    assert [(f.id, f.status) for f in findings if f.id == "DNSSEC-09"] == [
+        ("DNSSEC-09", Status.FAIL)
+    ]
+
+
+def test_unanswered_mx_host_addresses_are_an_error() -> None:
+    cd = {("mx.provider.example", "A"): "SERVFAIL", ("mx.provider.example", "AAAA"): "SERVFAIL"}
+    findings = _mail_names(BOGUS_HOST_ZONE, cd)
+    assert [(f.id, f.status) for f in findings if f.id == "DNSSEC-09"] == [
+        ("DNSSEC-09", Status.ERROR)
+    ]
