@@ -3,7 +3,8 @@
 `get_tlsa(ctx, host)` finds the TLSA RRset of an MX host once per run (STARTTLS uses it to grade
 severities); `evaluate` turns it and the STARTTLS probes (`starttls.probe_mx`) into DANE-01..14.
 Absence of TLSA is only `info`: many providers cannot deploy DANE. A TLSA lookup that could not be
-completed is `error`, except when the TLSA RRset alone is bogus, which makes DANE senders defer.
+completed is `error`, except when the TLSA RRset is bogus (its zone fails DNSSEC validation), which
+makes DANE senders defer: `fail`.
 """
 
 from __future__ import annotations
@@ -348,13 +349,21 @@ def _host_findings(
         ev["tried"] = state.tried
     # DANE-02 first: an unanswered lookup is not "absent".
     if state.failed:
-        zone_down = host.lookup_failed or not host.addresses
-        if state.bogus and not zone_down:
+        # Bogus (SERVFAIL, and the CD retry answers) is a failure whether or not the host's
+        # addresses are bogus too (RFC 7672 §2.2: DANE senders treat the MX as unusable);
+        # only a SERVFAIL that CD does not explain is "could not check".
+        if state.bogus:
+            zone = (
+                " Its address records fail validation too, so validating senders cannot use "
+                "this MX host at all (see MX-06, DNSSEC-09)."
+                if host.bogus and not host.addresses
+                else ""
+            )
             out.add(
                 "DANE-02",
                 Status.FAIL,
                 f"The TLSA records of {host.name} fail DNSSEC validation (bogus): DANE "
-                "senders will defer mail to this host.",
+                f"senders will defer mail to this host.{zone}",
                 subject=subj,
                 evidence=ev,
                 fix=f"Re-sign the zone holding {state.qname} or remove the broken records.",
@@ -364,8 +373,7 @@ def _host_findings(
             out.add(
                 "DANE-02",
                 Status.ERROR,
-                f"The TLSA lookup for {host.name} could not be completed ({detail})"
-                + ("; the zone fails DNSSEC validation (see DNSSEC-01)." if state.bogus else "."),
+                f"The TLSA lookup for {host.name} could not be completed ({detail}).",
                 subject=subj,
                 evidence=ev,
             )

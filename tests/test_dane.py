@@ -151,3 +151,29 @@ def test_lab_fixtures(lab, domain: str, fail: set[str], warn: set[str]) -> None:
     if domain == "f51.lab.test":
         fixes = [f.fix for f in findings if f.id == "DANE-07" and f.status == "fail"]
         assert fixes and fixes[0].startswith("_25._tcp.mx1.f51.lab.test. IN TLSA 3 1 1 ")
+
+
+def _dane_findings(cdzone: dict) -> list:  # type: ignore[type-arg]
+    from tests.test_mx import make_ctx
+
+    zone = {
+        ("ex.com", "MX"): ["10 mx.provider.example."],
+        ("mx.provider.example", "A"): "SERVFAIL",
+        ("mx.provider.example", "AAAA"): "SERVFAIL",
+        ("_25._tcp.mx.provider.example", "TLSA"): "SERVFAIL",
+    }
+    return asyncio.run(dane.evaluate(make_ctx("ex.com", zone, cdzone=cdzone)))
+
+
+def test_bogus_tlsa_fails_even_when_the_whole_host_zone_is_bogus() -> None:
+    # The MX host's zone is bogus: A, AAAA and TLSA SERVFAIL, and answer with CD. DANE senders
+    # treat the MX as unusable (RFC 7672 §2.2): a failure, not "could not check".
+    cd = {
+        ("mx.provider.example", "A"): ["192.0.2.7"],
+        ("_25._tcp.mx.provider.example", "TLSA"): ["3 1 1 " + "ab" * 32],
+    }
+    assert [(f.id, f.status) for f in _dane_findings(cd)] == [("DANE-02", "fail")]
+
+
+def test_tlsa_servfail_that_is_not_bogus_is_an_error() -> None:
+    assert [(f.id, f.status) for f in _dane_findings({})] == [("DANE-02", "error")]
