@@ -18,7 +18,7 @@ from django.utils import timezone
 from mailsec.alerts import rules
 from mailsec.alerts.emails import ALL_DOMAINS, UNSUBSCRIBE_SALT, build_message, unsubscribe_url
 from mailsec.alerts.models import AlertRecipient, AlertSetting, AlertState, Change, Notification
-from mailsec.alerts.tasks import send_digests, send_notification, sweep
+from mailsec.alerts.tasks import confirm_change, send_digests, send_notification, sweep
 from mailsec.domains.models import CheckRun, Domain
 from tests.conftest import BaseTestCase
 
@@ -342,7 +342,8 @@ class LifeCycleTestCase(BaseTestCase):
         self.assertEqual(len(mail.outbox), 2)  # alice and bob
         # Still low: nothing more. Back up: one recovery.
         self.assertEqual(self.observe(self.scored(88)).suspected, [])
-        outcome = self.observe(self.scored(97))
+        self.assertEqual(self.observe(self.scored(97)).recovered, [])  # seen fixed once
+        outcome = self.observe(self.scored(97), kind="confirm")
         self.assertEqual([c.kind for c in outcome.recovered], ["score"])
 
     def test_a_further_drop_while_a_score_alert_is_open_is_told(self) -> None:
@@ -360,7 +361,10 @@ class LifeCycleTestCase(BaseTestCase):
         self.observe(self.scored(100))
         self.observe(self.scored(88))
         self.observe(self.scored(88), kind="confirm")  # told
-        self.assertEqual([c.kind for c in self.observe(self.scored(95)).recovered], ["score"])
+        self.observe(self.scored(95))
+        self.assertEqual(
+            [c.kind for c in self.observe(self.scored(95), kind="confirm").recovered], ["score"]
+        )
         # The best score of the window (100) is not held against it again: measured from the
         # recovery on, 90 and 91 are no drop.
         for score in (90, 91, 90):
@@ -452,12 +456,49 @@ class LifeCycleTestCase(BaseTestCase):
         self.assertEqual(len(mail.outbox), 2)
 
         outcome = self.observe(good_result())
+        self.assertEqual(outcome.recovered, [])  # a fix is told once the re-check agrees
+        self.assertEqual(len(mail.outbox), 2)
+        outcome = self.observe(good_result(), kind="confirm")
         self.assertEqual(len(outcome.recovered), 2)
         self.assertEqual(len(mail.outbox), 4)
         self.assertIn("is fixed", mail.outbox[-1].body)
         self.observe(good_result())
         self.assertEqual(len(mail.outbox), 4)
         self.assertEqual(Notification.objects.filter(status=Notification.Status.SENT).count(), 4)
+
+    def test_a_flapping_check_is_told_once_and_fixed_once(self) -> None:
+        self.observe(good_result())
+        self.observe(mta_sts_record_gone())
+        self.observe(mta_sts_record_gone(), kind="confirm")
+        self.assertEqual(len(mail.outbox), 2)  # the alert, to alice and bob
+        for _ in range(3):  # back, gone, back, gone…: no "fixed", no new alert
+            self.assertEqual(self.observe(good_result()).recovered, [])
+            self.assertEqual(self.observe(mta_sts_record_gone()).suspected, [])
+        self.assertEqual(len(mail.outbox), 2)
+        # Seen fixed: a re-check is scheduled, and it tells the fix.
+        with (
+            mock.patch("mailsec.alerts.tasks.schedule_confirmation") as schedule,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            AlertState.observe(self.run_with(good_result()))
+        schedule.assert_called_once()
+        self.assertEqual(len(self.observe(good_result(), kind="confirm").recovered), 2)
+        self.assertEqual(len(mail.outbox), 4)
+
+    def test_the_recheck_task_reprobes_suspected_and_recovering_changes_only(self) -> None:
+        self.observe(good_result())
+        (suspected,) = [
+            c for c in self.observe(mta_sts_record_gone()).suspected if c.kind != "score"
+        ]
+        with mock.patch.object(Domain, "request_check", return_value=(None, True)) as check:
+            self.assertEqual(confirm_change(str(suspected.code)), "requested")
+            suspected.state = Change.State.CONFIRMED
+            suspected.save()
+            self.assertEqual(confirm_change(str(suspected.code)), "decided")  # nothing to do
+            suspected.recovery_seen_at = timezone.now()
+            suspected.save()
+            self.assertEqual(confirm_change(str(suspected.code)), "requested")
+        self.assertEqual([c.kwargs for c in check.call_args_list], [{"kind": "confirm"}] * 2)
 
     def test_a_regression_gone_at_the_recheck_is_dismissed(self) -> None:
         self.observe(good_result())
@@ -517,7 +558,9 @@ class LifeCycleTestCase(BaseTestCase):
         self.assertIn("within the 21-day warning threshold", mail.outbox[0].body)
         self.assertIn("within the 2-day warning threshold", mail.outbox[-1].body)
         # Renewed: one recovery email (per person) covering every threshold told.
-        outcome = self.observe(good_result(not_after=(self.clock + timedelta(days=90)).isoformat()))
+        renewed = good_result(not_after=(self.clock + timedelta(days=90)).isoformat())
+        self.observe(renewed)
+        outcome = self.observe(renewed, kind="confirm")
         self.assertEqual(len(outcome.recovered), 6)
         self.assertEqual(len(mail.outbox), 4 * 2)
 

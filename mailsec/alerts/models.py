@@ -151,6 +151,9 @@ class Change(models.Model):
         CheckRun, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     recovered_at = models.DateTimeField(null=True, blank=True)
+    # A confirmed change that a run saw fixed: it recovers (and says so by email) only when a
+    # re-check at least the confirmation delay later agrees, so a flapping check stays quiet.
+    recovery_seen_at = models.DateTimeField(null=True, blank=True)
     dismissed_at = models.DateTimeField(null=True, blank=True)
     reprobe_requested_at = models.DateTimeField(null=True, blank=True)
 
@@ -296,6 +299,7 @@ class AlertState(models.Model):
         now = timezone.now()
 
         window = timedelta(days=settings.ALERT_SCORE_WINDOW_DAYS)
+        recheck: list[Change] = []  # confirmed changes seen fixed once: re-check to recover
         for change in domain.changes.filter(state__in=Change.OPEN).order_by("created"):
             if change.kind == rules.Kind.SCORE:
                 closed = self._close_score_change(change, current, drop, now - window)
@@ -326,13 +330,21 @@ class AlertState(models.Model):
                     change.save()
                     outcome.confirmed.append(change)
             elif verdict == rules.Verdict.CLEAR:
-                change.state, change.recovered_run, change.recovered_at = (
-                    Change.State.RECOVERED,
-                    run,
-                    now,
-                )
-                change.save()
-                outcome.recovered.append(change)
+                if change.recovery_seen_at is None:
+                    change.recovery_seen_at = run.created
+                    change.save(update_fields=["recovery_seen_at"])
+                    recheck.append(change)
+                elif run.created >= change.recovery_seen_at + confirm_delay():
+                    change.state, change.recovered_run, change.recovered_at = (
+                        Change.State.RECOVERED,
+                        run,
+                        now,
+                    )
+                    change.save()
+                    outcome.recovered.append(change)
+            elif verdict == rules.Verdict.HOLDS and change.recovery_seen_at is not None:
+                change.recovery_seen_at = None  # it came back: no "fixed" email, no new alert
+                change.save(update_fields=["recovery_seen_at"])
 
         open_keys = set(domain.changes.filter(state__in=Change.OPEN).values_list("key", flat=True))
         for obs in rules.detect(baseline, current, drop, self._best_recent_score(current, window)):
@@ -369,10 +381,10 @@ class AlertState(models.Model):
             self._move_baseline(run, current, outcome)
         self.save()
 
-        if outcome.suspected:
+        if outcome.suspected or recheck:
             from mailsec.alerts.tasks import schedule_confirmation
 
-            first = outcome.suspected[0]
+            first = (outcome.suspected or recheck)[0]
             transaction.on_commit(lambda: schedule_confirmation(first))
         if outcome.confirmed:
             Notification.queue(domain, outcome.confirmed, Notification.Kind.ALERT)

@@ -7,6 +7,7 @@ import logging
 
 from celery import shared_task
 from django.contrib.auth.models import User
+from django.db.models import Q
 from django.utils import timezone
 
 from mailsec.alerts.models import AlertSetting, AlertState, Change, Notification
@@ -36,15 +37,23 @@ def enqueue_send(n: Notification) -> None:
 
 @shared_task(name="mailsec.alerts.tasks.confirm_change")
 def confirm_change(change_code: str) -> str:
-    """Re-probe the domain of a suspected change; the run's observe() decides it."""
+    """Re-probe the domain of a suspected change, or of a confirmed one seen fixed once; the
+    run's observe() decides it."""
     change = (
         Change.objects.select_related("domain")
-        .filter(code=change_code, state=Change.State.SUSPECTED)
+        .filter(
+            Q(state=Change.State.SUSPECTED)
+            | Q(state=Change.State.CONFIRMED, recovery_seen_at__isnull=False),
+            code=change_code,
+        )
         .first()
     )
     if change is None:
-        return "decided"  # already confirmed or dismissed: a duplicate or late delivery
+        return "decided"  # already confirmed, dismissed or recovered: duplicate or late
     domain = change.domain
+    if change.state == Change.State.CONFIRMED:
+        _, created = domain.request_check(kind="confirm")
+        return "requested" if created else "joined"
     if not domain.is_verified:
         Change.objects.filter(pk=change.pk, state=Change.State.SUSPECTED).update(
             state=Change.State.DISMISSED, dismissed_at=timezone.now(), note="domain not verified"

@@ -79,7 +79,11 @@ def run_check(run_code: str) -> str:
     error = ""
     try:
         config = engine_config(
-            dkim_selectors=tuple(domain.selectors()), mtasts_previous=domain.mtasts_previous()
+            dkim_selectors=tuple(domain.selectors()),
+            mtasts_previous=domain.mtasts_previous(),
+            # A re-probe that confirms a change (or a recovery) must look again, not re-read
+            # the SMTP results a run minutes ago left in the probe cache.
+            **({"probe_cache_seconds": 0} if run.kind == "confirm" else {}),
         )
         report = check_domain_sync(domain.name, config, on_progress=on_progress).to_dict()
     except Exception as exc:
