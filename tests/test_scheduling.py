@@ -83,6 +83,16 @@ class SchedulingTestCase(BaseTestCase):
         self.assertEqual(domain.last_run, run)
         self.assertGreater(domain.next_check_at, timezone.now() + timedelta(hours=5))
 
+    def test_a_confirming_recheck_probes_afresh(self) -> None:
+        seen = {}
+        for kind in ("scheduled", "confirm"):
+            run = CheckRun.objects.create(domain=self.due[0], kind=kind)
+            with mock.patch("checks.engine.check_domain_sync", side_effect=fake_report) as check:
+                tasks.run_check(str(run.code))
+            seen[kind] = check.call_args.args[1].probe_cache_seconds
+        self.assertGreater(seen["scheduled"], 0)
+        self.assertEqual(seen["confirm"], 0)  # not the SMTP results of the run it re-checks
+
     def test_a_crashed_run_moves_on(self) -> None:
         run = CheckRun.objects.create(domain=self.due[0])
         with mock.patch("checks.engine.check_domain_sync", side_effect=RuntimeError("boom")):
