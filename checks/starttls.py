@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import ssl
 import time
 import warnings
@@ -76,8 +77,10 @@ class SmtpProbe:
     injection_vulnerable: bool | None = None
     post_tls_ehlo_ok: bool = False
     requiretls: bool = False
-    # None | 'guard' | 'dns' | 'timeout' | 'refused' | 'temp-unavailable' | 'tls-handshake'
-    # | 'protocol'
+    # None | 'guard' | 'dns' | 'timeout' | 'refused' | 'network' | 'temp-unavailable'
+    # | 'tls-handshake' | 'protocol'. 'refused' is the server's answer (ECONNREFUSED); 'network'
+    # is any other connect error (ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL: e.g. an IPv6 MX
+    # checked from a host without IPv6), which says nothing about the server.
     error_kind: str | None = None
     problem: str = ""
     elapsed_ms: float = 0.0
@@ -98,8 +101,11 @@ class SmtpProbe:
 
     @property
     def could_not_check(self) -> bool:
-        """True when the probe could not learn whether STARTTLS works (error, never fail)."""
-        return self.error_kind in {"guard", "dns", "timeout", "temp-unavailable"} or (
+        """True when the probe could not learn whether STARTTLS works (error, never fail).
+
+        A refused connection also teaches nothing about STARTTLS; SMTP-01 alone judges it, as
+        the server's own answer (see _reachability)."""
+        return self.error_kind in {"guard", "dns", "timeout", "network", "temp-unavailable"} or (
             self.error_kind == "refused"
         )
 
@@ -316,8 +322,17 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
         probe.problem = f"no TCP connection to port {config.smtp_port} within {config.timeout:g}s"
         return
     except OSError as exc:
-        probe.error_kind = "refused"
-        probe.problem = f"could not connect to port {config.smtp_port}: {exc.strerror or exc}"
+        if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
+            probe.error_kind = "refused"  # the server (or its firewall) said no
+            probe.problem = f"could not connect to port {config.smtp_port}: {exc.strerror or exc}"
+        else:
+            # Network unreachable, no route, no source address: trouble on our side of the
+            # path (checklist §0: could not check, never a fail of the domain).
+            probe.error_kind = "network"
+            probe.problem = (
+                f"our checker could not open a connection to port {config.smtp_port}: "
+                f"{exc.strerror or exc}"
+            )
         return
     probe.connected = True
     try:
@@ -555,7 +570,7 @@ _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.L
     weakref.WeakKeyDictionary()
 )
 # Transient outcomes are not worth keeping: the next check should try again.
-_UNCACHED = {"timeout", "temp-unavailable"}
+_UNCACHED = {"timeout", "temp-unavailable", "network"}
 
 
 def _cache_key(config: CheckConfig, host: str, address: str) -> tuple[Any, ...]:
@@ -757,6 +772,11 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         )
     results = await asyncio.gather(*(probe_mx(ctx, h.name, a) for h, a in jobs))
     probes.extend((h, p) for (h, _), p in zip(jobs, results, strict=True))
+    if not probes:
+        # No MX host has an address to connect to (and no lookup merely failed): the domain
+        # cannot receive mail at all. That is SMTP-01's fail, not "does not apply", which only
+        # a null MX earns (RFC 7505); otherwise a dead MX would score better than a live one.
+        _no_address(out, ctx, mxset)
     tlsa = {h.name: await dane.get_tlsa(ctx, h.name) for h in hosts}
     _reachability(out, probes, ctx)
     for host, probe in probes:
@@ -766,11 +786,40 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     return out.findings
 
 
+def _no_address(out: Collector, ctx: CheckContext, mxset: Any) -> None:
+    """SMTP-01 fail: port 25 is reachable nowhere, because no MX host has an address."""
+    why = []
+    for host in mxset.hosts:
+        if host.is_ip_literal:
+            why.append(f"{host.name} is an IP address, not a host name (MX-05)")
+        elif host.bogus:
+            why.append(
+                f"the address records of {host.name} fail DNSSEC validation, so validating "
+                "senders cannot resolve it"
+            )
+        else:
+            why.append(f"{host.name} has no IPv4 or IPv6 address")
+    lead = (
+        f"{ctx.domain} has no MX record, and senders fall back to its own address, but"
+        if mxset.implicit
+        else "No MX host can be connected to:"
+    )
+    out.add(
+        "SMTP-01",
+        Status.FAIL,
+        f"{lead} {'; '.join(why)}. There is no mail server to deliver to.",
+        subject=", ".join(f"{h.name} [no address]" for h in mxset.hosts),
+        evidence={"hosts": [h.evidence() for h in mxset.hosts]},
+        fix="Publish an MX record naming a mail server with an A/AAAA record (see MX-01, "
+        "MX-06), or a null MX (MX 0 .) if the domain should receive no mail.",
+    )
+
+
 def _reachability(out: Collector, probes: list[tuple[Any, SmtpProbe]], ctx: CheckContext) -> None:
     reached = [p for _, p in probes if p.connected]
     for _, p in probes:
         ev = p.facts()
-        if p.error_kind in {"guard", "dns"}:
+        if p.error_kind in {"guard", "dns", "network"}:
             out.add(
                 "SMTP-01",
                 Status.ERROR,

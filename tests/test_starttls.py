@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import ssl
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -236,6 +238,90 @@ def test_connection_refused(bundle: str) -> None:
 
     probe = asyncio.run(main())
     assert probe.error_kind == "refused" and not probe.connected
+
+
+def _probe_with_connect_error(monkeypatch: pytest.MonkeyPatch, exc: OSError) -> starttls.SmtpProbe:
+    async def fail_to_connect(*args: Any, **kwargs: Any) -> Any:
+        raise exc
+
+    monkeypatch.setattr(starttls.net, "open_connection", fail_to_connect)
+    ctx = CheckContext("example.test", _config(25, None))
+    return asyncio.run(starttls.probe_mx(ctx, HOST, "2001:db8::25"))
+
+
+def _smtp01(probe: starttls.SmtpProbe) -> list[Status]:
+    out = Collector(Mechanism.SMTP)
+    starttls._reachability(out, [(None, probe)], CheckContext("example.test", _config(25, None)))
+    return [f.status for f in out.findings if f.id == "SMTP-01"]
+
+
+@pytest.mark.parametrize(
+    "code", [errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT]
+)
+def test_network_trouble_on_our_side_is_could_not_check(
+    monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    # An IPv6-only MX checked from a host without IPv6: the server said nothing (checklist §0).
+    probe = _probe_with_connect_error(monkeypatch, OSError(code, os.strerror(code)))
+    assert probe.error_kind == "network" and probe.could_not_check
+    assert _smtp01(probe) == [Status.ERROR]
+
+
+def test_econnrefused_is_the_servers_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    refused = ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
+    probe = _probe_with_connect_error(monkeypatch, refused)
+    assert probe.error_kind == "refused"
+    assert _smtp01(probe) == [Status.FAIL]  # no other MX address answered
+
+
+def _evaluate(zone: dict[tuple[str, str], list[str] | str], **kw: Any) -> list[Any]:
+    from tests.test_mx import make_ctx
+
+    return asyncio.run(starttls.evaluate(make_ctx("example.org", zone, **kw)))
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        # MX-06 fail: the only MX host has no address.
+        {("example.org", "MX"): ["10 mx1.example.org."], ("mx1.example.org", "TXT"): ['"x"']},
+        # MX-01 fail: no MX and no address.
+        {("example.org", "TXT"): ['"v=spf1 -all"']},
+        # MX-05: the only MX target is an IP address.
+        {("example.org", "MX"): ["10 192.0.2.25."]},
+    ],
+)
+def test_no_address_anywhere_fails_smtp01(zone: dict[tuple[str, str], list[str] | str]) -> None:
+    # Nothing to connect to because nothing exists: a failure of the domain, scored as such,
+    # never "does not apply" (only a null MX is that).
+    from checks import scoring
+
+    findings = _evaluate(zone)
+    assert [(f.id, f.status) for f in findings] == [("SMTP-01", Status.FAIL)]
+    category = scoring.score_category(starttls.MECHANISM, findings)
+    assert category.counted and category.reason == "failing"
+
+
+def test_bogus_mx_host_fails_smtp01() -> None:
+    zone: dict[tuple[str, str], list[str] | str] = {
+        ("example.org", "MX"): ["10 mx.provider.example."],
+        ("mx.provider.example", "A"): "SERVFAIL",
+        ("mx.provider.example", "AAAA"): "SERVFAIL",
+    }
+    cd: dict[tuple[str, str], list[str] | str] = {("mx.provider.example", "A"): ["192.0.2.7"]}
+    findings = _evaluate(zone, cdzone=cd)
+    assert [(f.id, f.status) for f in findings] == [("SMTP-01", Status.FAIL)]
+    assert "DNSSEC" in findings[0].summary
+    # Without proof of bogus data, the SERVFAIL stays "could not check".
+    assert [(f.id, f.status) for f in _evaluate(zone)] == [("SMTP-01", Status.ERROR)]
+
+
+def test_null_mx_does_not_apply() -> None:
+    from checks import scoring
+
+    findings = _evaluate({("example.org", "MX"): ["0 ."]})
+    assert [(f.id, f.status) for f in findings] == [("SMTP-01", Status.NA)]
+    assert scoring.score_category(starttls.MECHANISM, findings).reason == "does not apply"
 
 
 @pytest.mark.lab
