@@ -139,6 +139,12 @@ def compute(findings: list[Finding]) -> tuple[int | None, dict[str, Any]]:
     }
     if not total_weight:
         return None, detail
+    for c in counted:
+        # What the category costs on the 0-100 score (its lost weight over the weights that
+        # count): these add up to 100 - score, so "fix this: +N" is what fixing it gives.
+        detail["categories"][str(c.mechanism)]["score_lost"] = round(
+            100 * (c.weight - c.points) / total_weight, 1
+        )
     score = round(100 * sum(c.points for c in counted) / total_weight)
     return score, detail
 

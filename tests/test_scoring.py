@@ -137,3 +137,17 @@ def test_no_key_at_a_selector_the_owner_gave_scores_dkim_as_not_deployed() -> No
     given = compute(findings + [f("DKIM-01", Status.WARN, Mechanism.DKIM)])
     assert given[1]["categories"]["dkim"]["reason"] == "not deployed"
     assert given[0] == round(100 * 90 / 100)
+
+
+def test_category_costs_add_up_to_what_the_score_lost() -> None:
+    findings = [x for x in all_pass() if x.mechanism not in (Mechanism.DKIM, Mechanism.DANE)]
+    findings += [
+        f("DKIM-01", Status.INFO, Mechanism.DKIM),  # not scored
+        f("DANE-01", Status.INFO, Mechanism.DANE),  # not scored
+        f("MTASTS-01", Status.INFO, Mechanism.MTASTS),  # not deployed
+        f("SPF-11", Status.WARN, Mechanism.SPF),
+    ]
+    score, detail = compute(findings)
+    lost = [c["score_lost"] for c in detail["categories"].values() if c["counted"] and c["weight"]]
+    assert abs(sum(lost) - (100 - score)) < 0.6
+    assert detail["categories"]["mta-sts"]["score_lost"] == round(100 * 20 / 85, 1)
