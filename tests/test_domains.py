@@ -135,6 +135,19 @@ class IndexTestCase(DomainTestCase):
         with self.assertNumQueries(2):
             self.client.get("/domains/")
 
+    def test_the_weekly_trend_compares_only_comparable_scores(self) -> None:
+        def finish(**report: object) -> int | None:
+            run = CheckRun.objects.create(domain=self.domain, status=CheckRun.Status.RUNNING)
+            run.finish({"score": 75, "mechanisms": {}, "findings": [], **report})
+            self.domain.refresh_from_db()
+            return self.domain.week_ago_score
+
+        finished_run(self.domain, score=60, days_ago=9)  # rubric v1, nothing left out
+        self.assertEqual(finish(score_version=1), 60)
+        self.assertIsNone(finish(score_version=2))  # another rubric
+        partial = {"partial": True, "not_checked": ["smtp"]}
+        self.assertIsNone(finish(score_version=1, score_detail=partial))
+
     def test_a_finished_run_writes_what_the_list_shows_on_the_domain(self) -> None:
         finished_run(self.domain, score=60, days_ago=9)
         finished_run(self.domain, score=70, days_ago=3)  # less than a week before: not it

@@ -88,15 +88,23 @@ class Domain(models.Model):
                 created__lte=run.created - timedelta(days=7),
             )
             .order_by("-created")
-            .values_list("score", flat=True)
+            .values_list("score", "score_version", "score_detail")
             .first()
+        )
+        # "Since last week" only between comparable scores: the same rubric and the same
+        # categories left out as could-not-check (docs/scoring.md); else no trend is shown.
+        comparable = (
+            week_ago is not None
+            and week_ago[1] == run.score_version
+            and (week_ago[2] or {}).get("not_checked")
+            == (run.score_detail or {}).get("not_checked")
         )
         return {
             "last_run": run,
             "last_score": run.score,
             "last_checked_at": run.finished,
             "last_worst": run.worst_finding() or {},
-            "week_ago_score": week_ago,
+            "week_ago_score": week_ago[0] if comparable and week_ago else None,
         }
 
     def set_last_run(self, run: CheckRun) -> None:
