@@ -305,6 +305,10 @@ class RateLimitTestCase(FreeCheckTestCase):
         self.assertEqual(r.status_code, 429)
         self.assertContains(r, "target.example has been checked 1 times", status_code=429)
         self.assertTrue(int(r["Retry-After"]) > 0)
+        # Made-up subdomains share the registrable domain's allowance.
+        with patch(DELAY):
+            r = self.submit("x1.mail.target.example", client="192.0.2.3")
+        self.assertEqual(r.status_code, 429)
 
     @override_settings(MAILSEC_FREE_CHECK_RATE=1)
     def test_the_api_answers_429_with_retry_after(self) -> None:

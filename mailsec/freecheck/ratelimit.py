@@ -130,11 +130,17 @@ def check_client(client: str) -> None:
 def check_domain(domain: str) -> None:
     """Raise RateLimited when this domain's servers were probed too often (so nobody can
     use us to hammer someone else's mail servers)."""
+    from checks.domainname import organizational_domain
+    from mailsec.freecheck.models import free_check_config
+
     limit, window = settings.MAILSEC_FREE_CHECK_DOMAIN_RATE, settings.MAILSEC_FREE_CHECK_WINDOW
-    retry_after = hit(f"domain:{domain}", limit, window)
+    # Per registrable domain: a.victim.example, b.victim.example… share mail servers and one
+    # allowance, or a list of made-up subdomains would multiply it.
+    org = organizational_domain(domain, free_check_config().extra_public_suffixes)
+    retry_after = hit(f"domain:{org}", limit, window)
     if retry_after is not None:
         raise RateLimited(
-            f"{domain} has been checked {limit} times in the last {_wait_words(window)}. "
+            f"{org} has been checked {limit} times in the last {_wait_words(window)}. "
             "To be fair to its mail servers, please try again in "
             f"{_wait_words(retry_after)}.",
             retry_after,
