@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
 
+import pytest
 from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
@@ -101,9 +102,53 @@ def test_it_suggests_only_patterns_that_cover_the_live_host() -> None:
 
 def test_it_validates_manual_patterns() -> None:
     assert rules.normalize_pattern(" *.Mail.Example.ORG. ") == "*.mail.example.org"
-    assert rules.normalize_pattern("localhost") is None
-    assert rules.normalize_pattern("a..b") is None
-    assert rules.normalize_pattern("*.*.example.org") is None
+    for bad in ("localhost", "a..b", "*.*.example.org", "", "mail*.example.com", "*"):
+        with pytest.raises(rules.InvalidPattern):
+            rules.normalize_pattern(bad)
+
+
+def test_it_turns_idns_into_a_labels() -> None:
+    # A U-label could not be served as US-ASCII; senders compare A-labels anyway.
+    assert rules.normalize_pattern("mäil.example.com") == "xn--mil-qla.example.com"
+    assert rules.normalize_pattern("*.Bücher.example") == "*.xn--bcher-kva.example"
+    assert rules.normalize_pattern("ａ.example.com") == "a.example.com"  # fullwidth, UTS #46
+    assert rules.normalize_pattern("straße.de") == "xn--strae-oqa.de"  # IDNA2008, not "strasse"
+    with pytest.raises(rules.InvalidPattern, match="internationalised"):
+        rules.normalize_pattern("a\u200db.example.com")  # a joiner where IDNA forbids it
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        ("212.114.86.56", "IP address"),
+        ("212.114.86.56.", "IP address"),
+        ("[2001:db8::1]", "IP address"),
+        ("mx.example.1", "all digits"),
+        ("-mx.example.com", "hyphen"),
+        ("mx-.example.com", "hyphen"),
+        ("mx_1.example.com", "underscore"),
+        ("a" * 64 + ".example.com", "63"),
+        ("*.co.uk", "public suffix co.uk"),
+        ("*.com", "public suffix com"),
+        ("mx!.example.com", "letters a-z"),
+    ],
+)
+def test_it_refuses_what_rfc_8461_calls_invalid(pattern: str, why: str) -> None:
+    with pytest.raises(rules.InvalidPattern, match=why):
+        rules.normalize_pattern(pattern)
+    assert rules.normalize_pattern("*.example.co.uk") == "*.example.co.uk"
+    assert rules.normalize_pattern("a" * 63 + ".example.com")
+
+
+def test_it_never_builds_a_strict_policy_without_a_valid_mx() -> None:
+    for mode in ("testing", "enforce"):
+        for patterns in ([], ["mäil.example.com", "212.114.86.56"]):
+            with pytest.raises(rules.EmptyPolicy):
+                rules.policy_text(mode, patterns, 604800)
+    # an invalid pattern is left out, never served
+    text = rules.policy_text("enforce", ["mäil.example.com", "mx1.example.org"], 604800)
+    assert text.isascii() and "mx: mx1.example.org\r\n" in text and "mäil" not in text
+    assert "mx:" not in rules.policy_text("none", [], 86400)
 
 
 # --- The model and the MX loop ----------------------------------------------------------------
@@ -251,6 +296,36 @@ class ServingTestCase(HostingCase):
         # port and trailing dot in Host are the same name
         assert self.client.get(POLICY_URL, HTTP_HOST="MTA-STS.example.org.:443").status_code == 200
 
+    def test_a_stored_non_ascii_text_is_served_without_its_bad_line(self) -> None:
+        # A text stored before patterns were checked: answering 500 would make every sender
+        # report sts-policy-fetch-error.
+        policy = self.host(["mx1.example.org"], mode="enforce")
+        policy.mx_extra = ["mäil.example.com"]
+        policy.text = (
+            "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: mäil.example.com\r\n"
+            "max_age: 604800\r\n"
+        )
+        policy.save()
+        r = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org")
+        assert r.status_code == 200
+        assert r.content == (
+            b"version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmax_age: 604800\r\n"
+        )
+        # nothing valid left: never testing/enforce without mx
+        policy.text = (
+            "version: STSv1\r\nmode: enforce\r\nmx: mäil.example.com\r\nmax_age: 604800\r\n"
+        )
+        policy.save()
+        r = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org")
+        assert r.status_code == 200 and b"mode: none\r\n" in r.content and b"mx:" not in r.content
+        # the next sync renders it anew, under a new id
+        before = policy.policy_id
+        with fake_dns(["mx1.example.org"]):
+            assert service.sync(policy, now=T0 + timedelta(minutes=5))
+        policy.refresh_from_db()
+        assert policy.text.isascii() and policy.policy_id != before
+        assert "mode: enforce\r\nmx: mx1.example.org\r\n" in policy.text
+
     def test_it_serves_nothing_else_on_policy_hosts(self) -> None:
         self.host()
         for path in ("/", "/accounts/login/", "/domains/", "/admin/", POLICY_URL + "x", "/healthz"):
@@ -356,6 +431,29 @@ class PageTestCase(HostingCase):
         policy.refresh_from_db()
         assert policy.max_age == 86400 and policy.mx_extra == ["*.mx.example.net"]
         assert policy.policy_id != before and "mx: *.mx.example.net\r\n" in policy.text
+
+    def test_it_converts_idns_and_refuses_invalid_extra_patterns(self) -> None:
+        policy = self.host()
+        self.client.force_login(self.alice)
+        for bad, why in (("*.co.uk", "public suffix"), ("212.114.86.56", "IP address")):
+            with fake_dns():
+                r = self.client.post(
+                    self.url("update"),
+                    {"mode": "testing", "max_age": WEEK, "extra": f"mx2.example.org\n{bad}"},
+                    follow=True,
+                )
+            self.assertContains(r, why)
+            policy.refresh_from_db()
+            assert policy.mx_extra == []
+        with fake_dns():
+            self.client.post(
+                self.url("update"),
+                {"mode": "testing", "max_age": WEEK, "extra": "mäil.example.com"},
+            )
+        policy.refresh_from_db()
+        assert policy.mx_extra == ["xn--mil-qla.example.com"]
+        r = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org")
+        assert r.status_code == 200 and b"mx: xn--mil-qla.example.com\r\n" in r.content
 
     def test_it_adds_an_offered_provider_pattern_only(self) -> None:
         policy = self.host(["tenant.mail.protection.outlook.com"])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from checks.tasks import engine_config
 from mailsec.hosting import policy as rules
 from mailsec.hosting.models import HostedPolicy
 
@@ -22,10 +23,13 @@ class PolicySettingsForm(forms.Form):
 
     def clean_extra(self) -> list[str]:
         out: list[str] = []
+        # the lab's own public suffixes count too, as for the domains themselves
+        suffixes = engine_config().extra_public_suffixes
         for line in self.cleaned_data["extra"].split():
-            pattern = rules.normalize_pattern(line)
-            if pattern is None:
-                raise forms.ValidationError(f"{line!r} is not a host name or *.name pattern.")
+            try:
+                pattern = rules.normalize_pattern(line, suffixes)
+            except rules.InvalidPattern as exc:
+                raise forms.ValidationError(str(exc)) from None
             if pattern not in out:
                 out.append(pattern)
         return out

@@ -113,8 +113,13 @@ class HostedPolicy(models.Model):
         return rules.policy_text(self.served_mode, self.patterns(), self.max_age)
 
     def refresh_text(self, now: datetime | None = None) -> bool:
-        """Recompute the text; a different text gets a new id. True when it changed."""
-        text = self.render()
+        """Recompute the text; a different text gets a new id. True when it changed. When no
+        valid mx is left for a testing/enforce policy the last good text stays (RFC 8461
+        §3.2: mx is required unless mode is none), and so does its id."""
+        try:
+            text = self.render()
+        except rules.EmptyPolicy:
+            return False
         if text == self.text and self.policy_id:
             return False
         now = now or timezone.now()

@@ -6,10 +6,17 @@ Nothing here touches the database or the network, so the rules are easy to test 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import logging
+import string
 from dataclasses import dataclass
 from datetime import datetime
 
+from checks.dns import numeric_tld
+from checks.domainname import _to_a_labels, is_public_suffix
 from checks.mtasts import parse_policy, policy_matches
+
+log = logging.getLogger(__name__)
 
 POLICY_PATH = "/.well-known/mta-sts.txt"
 # RFC 8461 §3.2: max_age is at most 31557600 s; below a day the policy barely protects
@@ -20,14 +27,43 @@ DEFAULT_MAX_AGE = 604800
 ID_MAX_LENGTH = 32
 
 
+class EmptyPolicy(ValueError):
+    """A testing/enforce policy without a single valid mx line (RFC 8461 §3.2, MTASTS-24)."""
+
+
 def policy_text(mode: str, patterns: list[str], max_age: int) -> str:
     """The policy exactly as RFC 8461 §3.2 wants it: `key: value` lines ending in CRLF,
     version first. mx lines are kept in mode none too: a sender that still holds an older
-    policy is unaffected, and the text stays valid for parsers that insist on mx."""
+    policy is unaffected, and the text stays valid for parsers that insist on mx.
+
+    A pattern that is not `["*."] Domain` in A-labels is left out (it would make strict
+    parsers refuse the whole policy, and a non-ASCII one cannot even be served); a policy in
+    testing/enforce with no mx left raises EmptyPolicy: senders would deliver nowhere."""
+    valid = [p for p in patterns if pattern_problem(p) is None]
+    if len(valid) < len(patterns):
+        log.warning("hosting: left invalid mx patterns out: %r", sorted(set(patterns) - set(valid)))
+    if mode != "none" and not valid:
+        raise EmptyPolicy(f"mode {mode} needs at least one mx")
     lines = ["version: STSv1", f"mode: {mode}"]
-    lines += [f"mx: {p}" for p in patterns]
+    lines += [f"mx: {p}" for p in valid]
     lines.append(f"max_age: {max_age}")
     return "\r\n".join(lines) + "\r\n"
+
+
+def servable_text(text: str) -> str:
+    """A stored text as it may be served: US-ASCII, only valid mx lines, and never a
+    testing/enforce policy without mx (that would be mode none). Texts rendered by
+    policy_text come out unchanged; older ones stored before patterns were checked could hold
+    a non-ASCII line, and answering 500 would make every sender report a fetch error."""
+    lines = [
+        line
+        for line in text.split("\r\n")
+        if line.isascii()
+        and (not line.startswith("mx:") or pattern_problem(line[3:].strip()) is None)
+    ]
+    if not any(line.startswith("mx:") for line in lines):
+        lines = ["mode: none" if line.startswith("mode:") else line for line in lines]
+    return "\r\n".join(lines)
 
 
 def strict_max_age(text: str) -> int | None:
@@ -50,19 +86,81 @@ def new_policy_id(text: str, now: datetime, previous: str = "") -> str:
     return candidate[:ID_MAX_LENGTH]
 
 
-def normalize_pattern(text: str) -> str | None:
-    """A manual mx pattern: a host name or `*.` plus a name with at least two labels."""
-    value = text.strip().rstrip(".").lower()
-    if not value:
-        return None
-    body = value[2:] if value.startswith("*.") else value
+class InvalidPattern(ValueError):
+    """A manual mx pattern we refuse; the message says why, for the owner."""
+
+
+_LDH = frozenset(string.ascii_letters + string.digits + "-")
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why `pattern` is not `["*."] Domain` with A-labels (RFC 8461 §3.2, RFC 5321 §4.1.2,
+    MTASTS-25), or None when it is. For names already normalised: no trailing dot."""
+    body = pattern[2:] if pattern.startswith("*.") else pattern
+    if "*" in body:
+        return "a wildcard must be the whole left-most label (*.example.com)"
+    try:
+        ipaddress.ip_address(body.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        return "it is an IP address; mx patterns are host names"
+    if not body.isascii():
+        return "it is not in A-labels (xn--…): only ASCII letters, digits and hyphens"
     labels = body.split(".")
-    if len(labels) < 2 or any(
-        not label or len(label) > 63 or not all(c.isalnum() or c in "-_" for c in label)
-        for label in labels
+    if len(body) > 253:
+        return "it is longer than 253 characters"
+    if len(labels) < 2:
+        return "it needs at least two labels, like mx1.example.com"
+    for label in labels:
+        if not label:
+            return "it has an empty label"
+        if len(label) > 63:
+            return f"the label {label[:20]}… is longer than 63 characters"
+        if "_" in label:
+            return f"the label {label} has an underscore, which host names may not contain"
+        if not _LDH.issuperset(label):
+            return f"the label {label} may hold only letters a-z, digits and hyphens"
+        if label.startswith("-") or label.endswith("-"):
+            return f"the label {label} starts or ends with a hyphen"
+    if numeric_tld(body):
+        return "its last label is all digits: that is an IP address, not a host name"
+    return None
+
+
+def normalize_pattern(text: str, extra_public_suffixes: tuple[str, ...] = ()) -> str:
+    """A manual mx pattern, normalised: a host name or `*.` plus a name with at least two
+    labels, in A-labels (a name typed in Unicode is converted). Raises InvalidPattern."""
+    raw = text.strip()
+    value = raw.rstrip(".").lower()
+    if not value:
+        raise InvalidPattern("Enter a host name or a *.name pattern.")
+    wildcard = value.startswith("*.")
+    body = value[2:] if wildcard else value
+    if not body.isascii() and "*" not in body:
+        # IDNA2008 with UTS #46 (as for domains everywhere else): senders compare the A-labels
+        # of their MX with the policy, and a U-label could not be served as US-ASCII anyway.
+        try:
+            body = _to_a_labels(body)
+        except UnicodeError:
+            raise InvalidPattern(f"{raw!r} is not a valid internationalised host name.") from None
+    if (
+        wildcard
+        and body.isascii()
+        and "*" not in body
+        and is_public_suffix(body, extra_public_suffixes)
     ):
-        return None
-    return value
+        # MTASTS-31: *.co.uk would accept any host of any domain under co.uk with a valid
+        # certificate as the MX (RFC 8461 §10.4).
+        raise InvalidPattern(
+            f"{raw!r} covers hosts of every domain under the public suffix {body}: "
+            "use your own MX host names or your provider's pattern."
+        )
+    pattern = ("*." if wildcard else "") + body
+    problem = pattern_problem(pattern)
+    if problem is not None:
+        raise InvalidPattern(f"{raw!r} is not a host name or *.name pattern: {problem}.")
+    return pattern
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from checks.mtasts import policy_url
 from checks.tasks import engine_config
 from mailsec.domains.models import Domain
 from mailsec.hosting import lookups
+from mailsec.hosting import policy as rules
 from mailsec.hosting.models import HostedPolicy
 from mailsec.hosting.notify import tell
 from mailsec.hosting.zone import PolicyZone, ZoneError
@@ -64,6 +65,11 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
     if not found.hosts:
         raise HostingRefused(
             f"{domain.name} has a null MX: it receives no mail, so MTA-STS has nothing to protect."
+        )
+    if all(rules.pattern_problem(h) for h in found.hosts):
+        raise HostingRefused(
+            f"No MX host of {domain.name} is a host name a policy may list "
+            f"({', '.join(found.hosts)}): point the MX records at host names, not addresses."
         )
     with transaction.atomic():
         # Only now, with the new policy certain: a retiring one removed before a refusal would

@@ -38,7 +38,9 @@ def serve_policy(request: HttpRequest, domain: str) -> HttpResponse:
     policy = HostedPolicy.objects.servable().filter(name=domain).only("text").first()
     if policy is None or not policy.text:
         return not_found()
-    body = policy.text.encode("ascii")
+    # servable_text: a stored text must never make this answer 500 (every sender would
+    # report sts-policy-fetch-error); texts rendered now come out unchanged.
+    body = rules.servable_text(policy.text).encode("ascii")
     response = HttpResponse(body, content_type="text/plain")
     response["Content-Length"] = str(len(body))  # exact framing, never chunked through a proxy
     response["Cache-Control"] = "no-cache"  # senders must see a new text as soon as the id moves
