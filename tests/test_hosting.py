@@ -34,18 +34,23 @@ def fake_dns(
     mx: list[str] | None = None,
     *,
     failed: bool = False,
+    nxdomain: bool = False,
     points: bool = True,
     record: str = "cname",
 ) -> Iterator[dict[str, Any]]:
-    """Replace the DNS facts the hosting code asks for; `state["mx"]` may be changed mid-test."""
+    """Replace the DNS facts the hosting code asks for; `state["mx"]` may be changed mid-test
+    (an empty list is a null MX)."""
     state: dict[str, Any] = {
         "mx": ["mx1.example.org"] if mx is None else list(mx),
         "failed": failed,
+        "nxdomain": nxdomain,
     }
 
     async def live_mx(dns: object, domain: str) -> lookups.MxLookup:
         if state["failed"]:
             return lookups.MxLookup([], failed=True, detail="SERVFAIL for example.org MX")
+        if state["nxdomain"]:
+            return lookups.MxLookup([], nxdomain=True, detail="NXDOMAIN for example.org MX")
         return lookups.MxLookup(sorted(state["mx"]))
 
     async def points_at_us(dns: object, name: str) -> tuple[bool, str]:
@@ -229,6 +234,79 @@ class MxLoopTestCase(HostingCase):
         policy.refresh_from_db()
         assert policy.policy_id == before and policy.mx_live == ["mx1.example.org"]
         assert "MX lookup failed" in policy.last_sync_error
+
+    def test_a_null_mx_changes_nothing_and_is_told_once(self) -> None:
+        # RFC 8461 §3.2: testing/enforce needs at least one mx; emptying the set on a null MX
+        # would serve an enforce policy that lists no host once max_age has passed.
+        policy = self.host(["mx1.example.org"], mode="enforce", max_age=DAY)
+        before, text = policy.policy_id, policy.text
+        mail.outbox.clear()
+        with fake_dns([]):
+            for minutes in (5, 10, 60 * 24 * 14):
+                assert not service.sync(policy, now=T0 + timedelta(minutes=minutes))
+        policy.refresh_from_db()
+        assert policy.policy_id == before and policy.text == text
+        assert policy.mx_live == ["mx1.example.org"] and policy.pending_removals == {}
+        assert "null MX" in policy.last_sync_error
+        [event] = policy.events.filter(kind="mx-unusable")
+        assert "null MX" in event.message and "mx1.example.org" in event.message
+        assert [m for m in mail.outbox if "null MX" in m.subject]
+        r = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org")
+        assert b"mode: enforce\r\nmx: mx1.example.org\r\n" in r.content
+        # the MX are back: followed again, and a later null MX is news again
+        with fake_dns(["mx1.example.org"]) as dns:
+            service.sync(policy, now=T0 + timedelta(days=15))
+            policy.refresh_from_db()
+            assert policy.last_sync_error == ""
+            dns["mx"] = []
+            service.sync(policy, now=T0 + timedelta(days=16))
+        assert policy.events.filter(kind="mx-unusable").count() == 2
+
+    def test_an_nxdomain_changes_nothing(self) -> None:
+        # Not RFC 5321's implicit MX: one transient NXDOMAIN would add the bare domain and
+        # start removing the real hosts.
+        policy = self.host(["mx1.example.org"])
+        before = policy.policy_id
+        with fake_dns(nxdomain=True):
+            assert not service.sync(policy, now=T0 + timedelta(minutes=5))
+            assert not service.sync(policy, now=T0 + timedelta(weeks=2))
+        policy.refresh_from_db()
+        assert policy.policy_id == before and policy.patterns() == ["mx1.example.org"]
+        assert "NXDOMAIN" in policy.last_sync_error
+        assert policy.events.filter(kind="mx-unusable", message__contains="NXDOMAIN").count() == 1
+        with fake_dns(nxdomain=True), self.assertRaisesMessage(service.HostingRefused, "NXDOMAIN"):
+            service.enable(Domain.objects.create(team=self.team, name="x.example", verified_at=T0))
+
+    def test_live_mx_tells_nxdomain_null_mx_and_no_mx_apart(self) -> None:
+        import asyncio
+
+        import dns.rdata
+
+        from checks.dns import DnsAnswer
+
+        def mx(text: str) -> Any:
+            return dns.rdata.from_text("IN", "MX", text)
+
+        answers = {
+            "gone.example": DnsAnswer("gone.example", "MX", "NXDOMAIN"),
+            "null.example": DnsAnswer("null.example", "MX", "NOERROR", [mx("0 .")]),
+            "self.example": DnsAnswer("self.example", "MX", "NOERROR"),
+            "mx.example": DnsAnswer("mx.example", "MX", "NOERROR", [mx("10 MX1.mx.example.")]),
+            "odd.example": DnsAnswer("odd.example", "MX", "YXDOMAIN"),
+        }
+
+        class Dns:
+            async def query(self, name: str, rdtype: str) -> DnsAnswer:
+                return answers[name]
+
+        def look(name: str) -> lookups.MxLookup:
+            return asyncio.run(lookups.live_mx(Dns(), name))  # type: ignore[arg-type]
+
+        assert look("gone.example").nxdomain and "NXDOMAIN" in look("gone.example").unusable
+        assert look("null.example").hosts == [] and "null MX" in look("null.example").unusable
+        assert look("self.example").hosts == ["self.example"]  # RFC 5321 §5.1
+        assert look("mx.example").hosts == ["mx1.mx.example"] and not look("mx.example").unusable
+        assert look("odd.example").failed
 
     def test_it_serves_mode_none_for_max_age_then_releases(self) -> None:
         policy = self.host(["mx1.example.org"], max_age=86400)

@@ -20,14 +20,34 @@ def client() -> DnsClient:
 @dataclass
 class MxLookup:
     hosts: list[str]
+    # SERVFAIL, a timeout...: we could not find out
     failed: bool = False
     detail: str = ""
+    # NXDOMAIN: the domain does not exist, or a resolver said so for a moment
+    nxdomain: bool = False
+
+    @property
+    def unusable(self) -> str:
+        """Why this answer must not change which hosts a policy lists ("" when it may): a
+        failed lookup says nothing, NXDOMAIN is as often a transient resolver or delegation
+        problem as a real deletion, and a null MX (RFC 7505, or no host at all) leaves no mx
+        for a testing/enforce policy. The last good policy stays served meanwhile."""
+        if self.failed:
+            return f"the MX lookup failed ({self.detail})"
+        if self.nxdomain:
+            return f"the MX lookup answered NXDOMAIN ({self.detail}): the domain does not exist"
+        if not self.hosts:
+            return "the domain publishes a null MX (MX 0 .): it says it receives no mail"
+        return ""
 
 
 async def live_mx(dns: DnsClient, domain: str) -> MxLookup:
     answer = await dns.query(domain, "MX")
-    if answer.failed:
+    if answer.failed or answer.rcode not in ("NOERROR", "NXDOMAIN"):
         return MxLookup([], failed=True, detail=answer.describe_failure())
+    if answer.nxdomain:
+        # Not RFC 5321's implicit MX: that is for a name that exists without MX records.
+        return MxLookup([], nxdomain=True, detail=f"NXDOMAIN for {domain} MX")
     if not answer.exists:
         # RFC 5321 §5.1: no MX means the domain itself receives the mail
         return MxLookup([domain])

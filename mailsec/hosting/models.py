@@ -150,9 +150,12 @@ class HostedPolicy(models.Model):
     def apply_mx(self, live: list[str], now: datetime) -> list[str]:
         """Bring the policy in step with the live MX host names; returns what happened, in
         words for the owner. Call only with a successful lookup: a failed one says nothing
-        about which hosts left."""
+        about which hosts left, and one with hosts: a null MX, or a domain that seems gone,
+        is no reason to take every host out of the policy (see service.sync)."""
         said: list[str] = []
         live = sorted(dict.fromkeys(h.rstrip(".").lower() for h in live))
+        if not live:
+            return said  # never empty the mx set: a testing/enforce policy needs one
         pending = dict(self.pending_removals)
         for host in live:
             if host in pending:

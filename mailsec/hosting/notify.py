@@ -16,7 +16,17 @@ from mailsec.hosting.models import HostedPolicy, HostingEvent
 log = logging.getLogger(__name__)
 
 # Kinds worth an email; the rest (settings saved by the owner themselves) are only logged.
-EMAILED = {"mx-added", "mx-leaving", "mx-removed", "mx-back", "released", "cert", "record", "zone"}
+EMAILED = {
+    "mx-added",
+    "mx-leaving",
+    "mx-removed",
+    "mx-back",
+    "mx-unusable",
+    "released",
+    "cert",
+    "record",
+    "zone",
+}
 
 
 def tell(policy: HostedPolicy, kind: str, message: str, email: bool | None = None) -> HostingEvent:

@@ -62,6 +62,10 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
     found = asyncio.run(lookups.live_mx(lookups.client(), domain.name))
     if found.failed:
         raise HostingRefused(f"Could not look up the MX records ({found.detail}). Try again.")
+    if found.nxdomain:
+        raise HostingRefused(
+            f"{domain.name} does not exist in DNS ({found.detail}). Check its delegation and try again."
+        )
     if not found.hosts:
         raise HostingRefused(
             f"{domain.name} has a null MX: it receives no mail, so MTA-STS has nothing to protect."
@@ -149,6 +153,21 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
     if found.failed:
         # Never act on a failed lookup: it says nothing about which hosts left.
         policy.last_sync_error = f"MX lookup failed: {found.detail}"[:500]
+    elif found.unusable:
+        # A null MX or NXDOMAIN: taking every host out would leave a testing/enforce policy
+        # without mx (RFC 8461 §3.2), and one transient NXDOMAIN would start removing the real
+        # hosts. The last good policy stays; the owner hears once, until the MX are back.
+        error = f"MX not followed: {found.unusable}"[:500]
+        if policy.last_sync_error != error:
+            said.append(
+                (
+                    "mx-unusable",
+                    f"{policy.name}: {found.unusable}. The policy is unchanged and keeps listing "
+                    f"{', '.join(policy.patterns())}. If the domain no longer receives mail, "
+                    "stop hosting; otherwise fix its MX records.",
+                )
+            )
+        policy.last_sync_error = error
     else:
         policy.last_sync_error = ""
         for message in policy.apply_mx(found.hosts, now):
