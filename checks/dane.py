@@ -549,9 +549,19 @@ def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[An
     matched_combos: set[tuple[int, int, int]] = set()
     any_match = False
     tested = 0
+    tested_elsewhere = any(not p.could_not_check for p in probes)
     for p in probes:
         subj = f"{host.name} [{p.address}]"
         ev = p.facts()
+        if p.error_kind == "no-route" and tested_elsewhere:
+            out.add(
+                "DANE-07",
+                Status.INFO,
+                f"{subj} was not tested from here ({p.problem}); its other addresses were.",
+                subject=subj,
+                evidence=ev,
+            )
+            continue
         if p.could_not_check or (p.error_kind in {"timeout", "temp-unavailable"}):
             out.add(
                 "DANE-07",

@@ -77,10 +77,11 @@ class SmtpProbe:
     injection_vulnerable: bool | None = None
     post_tls_ehlo_ok: bool = False
     requiretls: bool = False
-    # None | 'guard' | 'dns' | 'timeout' | 'refused' | 'network' | 'temp-unavailable'
-    # | 'tls-handshake' | 'protocol'. 'refused' is the server's answer (ECONNREFUSED); 'network'
-    # is any other connect error (ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL: e.g. an IPv6 MX
-    # checked from a host without IPv6), which says nothing about the server.
+    # None | 'guard' | 'dns' | 'timeout' | 'refused' | 'network' | 'no-route' | 'temp-unavailable'
+    # | 'tls-handshake' | 'protocol'. 'refused' is the server's answer (ECONNREFUSED); 'no-route'
+    # is our checker having no route to that address family at all (ENETUNREACH,
+    # EADDRNOTAVAIL, EAFNOSUPPORT: an IPv6 MX checked from a host without IPv6); 'network' is
+    # any other connect error (EHOSTUNREACH…). Neither says anything about the server.
     error_kind: str | None = None
     problem: str = ""
     elapsed_ms: float = 0.0
@@ -105,9 +106,14 @@ class SmtpProbe:
 
         A refused connection also teaches nothing about STARTTLS; SMTP-01 alone judges it, as
         the server's own answer (see _reachability)."""
-        return self.error_kind in {"guard", "dns", "timeout", "network", "temp-unavailable"} or (
-            self.error_kind == "refused"
-        )
+        return self.error_kind in {
+            "guard",
+            "dns",
+            "timeout",
+            "network",
+            "no-route",
+            "temp-unavailable",
+        } or (self.error_kind == "refused")
 
     @property
     def mta_sts_ok(self) -> bool:
@@ -325,9 +331,15 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
         if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
             probe.error_kind = "refused"  # the server (or its firewall) said no
             probe.problem = f"could not connect to port {config.smtp_port}: {exc.strerror or exc}"
+        elif exc.errno in _NO_ROUTE:
+            # This checker cannot reach the address family at all (no IPv6 on the host, say):
+            # not tested from here, and no mark against the domain (checklist §0).
+            probe.error_kind = "no-route"
+            family = "IPv6" if ":" in probe.address else "IPv4"
+            probe.problem = f"this checker has no {family} route ({exc.strerror or exc})"
         else:
-            # Network unreachable, no route, no source address: trouble on our side of the
-            # path (checklist §0: could not check, never a fail of the domain).
+            # No route to that host, no source address: trouble on the path, maybe ours
+            # (checklist §0: could not check, never a fail of the domain).
             probe.error_kind = "network"
             probe.problem = (
                 f"our checker could not open a connection to port {config.smtp_port}: "
@@ -570,7 +582,9 @@ _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.L
     weakref.WeakKeyDictionary()
 )
 # Transient outcomes are not worth keeping: the next check should try again.
-_UNCACHED = {"timeout", "temp-unavailable", "network"}
+_UNCACHED = {"timeout", "temp-unavailable", "network", "no-route"}
+# connect() errors that mean our host has no route to the whole address family.
+_NO_ROUTE = {errno.ENETUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
 
 
 def _cache_key(config: CheckConfig, host: str, address: str) -> tuple[Any, ...]:
@@ -819,7 +833,16 @@ def _reachability(out: Collector, probes: list[tuple[Any, SmtpProbe]], ctx: Chec
     reached = [p for _, p in probes if p.connected]
     for _, p in probes:
         ev = p.facts()
-        if p.error_kind in {"guard", "dns", "network"}:
+        if p.error_kind == "no-route" and reached:
+            # Other addresses were tested; this family simply is not reachable from here.
+            out.add(
+                "SMTP-01",
+                Status.INFO,
+                f"{p.host} [{p.address}] was not tested from here: {p.problem}.",
+                subject=p.subject,
+                evidence=ev,
+            )
+        elif p.error_kind in {"guard", "dns", "network", "no-route"}:
             out.add(
                 "SMTP-01",
                 Status.ERROR,

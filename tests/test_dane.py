@@ -177,3 +177,21 @@ def test_bogus_tlsa_fails_even_when_the_whole_host_zone_is_bogus() -> None:
 
 def test_tlsa_servfail_that_is_not_bogus_is_an_error() -> None:
     assert [(f.id, f.status) for f in _dane_findings({})] == [("DANE-02", "error")]
+
+
+def test_an_address_family_this_checker_cannot_reach_is_only_noted() -> None:
+    from checks.findings import Collector, Mechanism
+    from checks.starttls import SmtpProbe
+
+    state = dane.TlsaState(host="mx.ex.com", base="mx.ex.com", qname="_25._tcp.mx.ex.com")
+    host = type("Host", (), {"name": "mx.ex.com"})()
+    v6 = SmtpProbe(host="mx.ex.com", address="2001:db8::25", error_kind="no-route", problem="x")
+    v4 = SmtpProbe(host="mx.ex.com", address="192.0.2.25", error_kind="timeout", problem="y")
+    out = Collector(Mechanism.DANE)
+    dane._probe_findings(out, host, state, [v6, v4])
+    # Nothing else was tested either: both could not be checked.
+    assert [f.status for f in out.findings] == ["error", "error"]
+    tested = SmtpProbe(host="mx.ex.com", address="192.0.2.25", connected=True)
+    out = Collector(Mechanism.DANE)
+    dane._probe_findings(out, host, state, [v6, tested])
+    assert out.findings[0].status == "info" and "not tested from here" in out.findings[0].summary

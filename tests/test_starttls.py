@@ -256,15 +256,38 @@ def _smtp01(probe: starttls.SmtpProbe) -> list[Status]:
 
 
 @pytest.mark.parametrize(
-    "code", [errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT]
+    ("code", "kind"),
+    [
+        (errno.ENETUNREACH, "no-route"),
+        (errno.EADDRNOTAVAIL, "no-route"),
+        (errno.EAFNOSUPPORT, "no-route"),
+        (errno.EHOSTUNREACH, "network"),
+    ],
 )
 def test_network_trouble_on_our_side_is_could_not_check(
-    monkeypatch: pytest.MonkeyPatch, code: int
+    monkeypatch: pytest.MonkeyPatch, code: int, kind: str
 ) -> None:
     # An IPv6-only MX checked from a host without IPv6: the server said nothing (checklist §0).
     probe = _probe_with_connect_error(monkeypatch, OSError(code, os.strerror(code)))
-    assert probe.error_kind == "network" and probe.could_not_check
+    assert probe.error_kind == kind and probe.could_not_check
     assert _smtp01(probe) == [Status.ERROR]
+
+
+def test_a_family_this_checker_cannot_reach_is_not_held_against_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A dual-stack MX seen from a checker without IPv6: the IPv4 address was tested, the IPv6
+    # one is "not tested from here" (info), so SMTP is not "could not be checked" (score v2).
+    v6 = _probe_with_connect_error(monkeypatch, OSError(errno.ENETUNREACH, "unreachable"))
+    v4 = starttls.SmtpProbe(host=HOST, address="192.0.2.25", connected=True, ehlo_ok=True)
+    out = Collector(Mechanism.SMTP)
+    ctx = CheckContext("example.test", _config(25, None))
+    starttls._reachability(out, [(None, v4), (None, v6)], ctx)
+    assert sorted(f.status for f in out.findings if f.id == "SMTP-01") == [
+        Status.INFO,
+        Status.PASS,
+    ]
+    assert "no IPv6 route" in next(f.summary for f in out.findings if f.status == Status.INFO)
 
 
 def test_econnrefused_is_the_servers_answer(monkeypatch: pytest.MonkeyPatch) -> None:
