@@ -308,6 +308,40 @@ class MxLoopTestCase(HostingCase):
         assert look("mx.example").hosts == ["mx1.mx.example"] and not look("mx.example").unusable
         assert look("odd.example").failed
 
+    def test_hosting_again_after_release_starts_in_testing(self) -> None:
+        policy = self.host(["mx1.example.org"], mode="enforce", max_age=DAY)
+        with fake_dns(["mx1.example.org"]):
+            service.disable(policy, now=T0)
+            service.sync(policy, now=T0 + timedelta(days=2))
+            policy.refresh_from_db()
+            assert policy.state == HostedPolicy.State.OFF
+            again = T0 + timedelta(days=3)
+            policy = service.enable(self.domain, now=again)
+        assert policy.state == HostedPolicy.State.ACTIVE
+        assert policy.mode == "testing" and policy.testing_since == again
+        assert "mode: testing\r\n" in policy.text
+        r = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org")
+        assert b"mode: testing\r\n" in r.content
+
+    def test_keep_hosting_keeps_departed_hosts_until_their_time(self) -> None:
+        policy = self.host(["mx1.example.org"], mode="enforce", max_age=DAY)
+        with fake_dns(["mx2.example.org"]):
+            service.sync(policy, now=T0 + timedelta(minutes=5))
+        policy.refresh_from_db()
+        due = policy.pending_removals["mx1.example.org"]
+        service.disable(policy, now=T0 + timedelta(minutes=10))
+        with fake_dns(["mx2.example.org", "mx3.example.org"]):
+            policy = service.enable(self.domain, now=T0 + timedelta(minutes=15))
+        # senders may still hold the policy naming mx1: it stays until its max_age is over
+        assert policy.pending_removals == {"mx1.example.org": due}
+        assert policy.mode == "enforce" and policy.state == HostedPolicy.State.ACTIVE
+        assert policy.patterns() == ["mx1.example.org", "mx2.example.org", "mx3.example.org"]
+        assert policy.events.filter(kind="mx-added", message__contains="mx3").exists()
+        with fake_dns(["mx2.example.org", "mx3.example.org"]):
+            service.sync(policy, now=T0 + timedelta(days=1, minutes=6))
+        policy.refresh_from_db()
+        assert "mx1.example.org" not in policy.text
+
     def test_it_serves_mode_none_for_max_age_then_releases(self) -> None:
         policy = self.host(["mx1.example.org"], max_age=86400)
         with fake_dns(["mx1.example.org"]):

@@ -219,9 +219,25 @@ class HostedPolicy(models.Model):
         self.release_at = max(now + timedelta(seconds=self.max_age), strict or now)
         self.state = self.State.DISABLING
 
-    def resume(self) -> None:
+    def resume(self, live: list[str], now: datetime) -> list[str]:
+        """Host again: "Keep hosting" while winding down, or hosting a released policy anew.
+        Returns what happened to the MX, in words for the owner (see apply_mx)."""
+        said: list[str] = []
+        if self.state == self.State.OFF:
+            # Released: every copy senders held has expired, so this is a new start, in
+            # testing as the page promises (an old enforce would apply at once), with only
+            # the live MX and the readiness evidence counted from now.
+            self.mode = self.Mode.TESTING
+            self.testing_since = now
+            self.mx_live = sorted(dict.fromkeys(h.rstrip(".").lower() for h in live))
+            self.pending_removals = {}
+        else:
+            # Still winding down: senders may hold copies listing departed hosts, which stay
+            # until their max_age has passed, as if hosting had never been stopped.
+            said = self.apply_mx(live, now)
         self.state = self.State.ACTIVE
         self.release_at = None
+        return said
 
     @property
     def is_detached(self) -> bool:

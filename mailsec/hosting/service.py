@@ -96,13 +96,16 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
             policy.strict_until = max(policy.strict_until or inherited, inherited)
         if not created and policy.state == HostedPolicy.State.ACTIVE:
             return policy
-        if not created:  # re-enabled: while winding down, or after release
-            policy.resume()
-        policy.mx_live = found.hosts
-        policy.pending_removals = {}
+        said: list[str] = []
+        if created:
+            policy.mx_live = found.hosts
+        else:  # re-enabled: while winding down ("Keep hosting"), or after release
+            said = policy.resume(found.hosts, now)
         policy.last_sync_at = now
         policy.refresh_text(now)
         policy.save()
+        for message in said:
+            tell(policy, mx_event_kind(message), message)
         tell(
             policy,
             "enabled",
@@ -111,6 +114,13 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
         )
     publish(policy)
     return policy
+
+
+def mx_event_kind(message: str) -> str:
+    """The event kind of one of apply_mx's messages."""
+    if " is back " in message:
+        return "mx-back"
+    return "mx-leaving" if " left the MX" in message else "mx-added"
 
 
 def save_changes(policy: HostedPolicy, said: list[tuple[str, str]], now: datetime) -> bool:
@@ -171,12 +181,7 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
     else:
         policy.last_sync_error = ""
         for message in policy.apply_mx(found.hosts, now):
-            kind = (
-                "mx-back"
-                if " is back " in message
-                else ("mx-leaving" if " left the MX" in message else "mx-added")
-            )
-            said.append((kind, message))
+            said.append((mx_event_kind(message), message))
     said += [("mx-removed", m) for m in policy.drop_due_removals(now)]
     if record.state != policy.record_state and record.state in ("stale", "other", "missing"):
         # Told once per change of state: a stale plain TXT keeps senders on an old policy.
