@@ -37,6 +37,8 @@ def fake_dns(
     nxdomain: bool = False,
     points: bool = True,
     record: str = "cname",
+    tlsrpt: list[str] | None = None,
+    tlsrpt_failed: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Replace the DNS facts the hosting code asks for; `state["mx"]` may be changed mid-test
     (an empty list is a null MX)."""
@@ -61,8 +63,10 @@ def fake_dns(
     ) -> lookups.RecordState:
         return lookups.RecordState(record, f"stub {record}")
 
-    async def tlsrpt_record(dns: object, domain: str) -> bool:
-        return True
+    async def tlsrpt_record(dns: object, domain: str) -> list[str] | None:
+        if tlsrpt_failed:
+            return None
+        return ["v=TLSRPTv1; rua=mailto:tls@example.org"] if tlsrpt is None else tlsrpt
 
     with (
         mock.patch.object(lookups, "live_mx", live_mx),
@@ -566,6 +570,31 @@ class PageTestCase(HostingCase):
         assert policy.mx_extra == ["xn--mil-qla.example.com"]
         r = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org")
         assert r.status_code == 200 and b"mx: xn--mil-qla.example.com\r\n" in r.content
+
+    def tlsrpt_row(self, found: list[str] | None) -> tuple[str, str]:
+        """The value and state of the _smtp._tls row, with `found` as the live records (None:
+        the lookup failed)."""
+        self.client.force_login(self.alice)
+        with fake_dns(tlsrpt=found, tlsrpt_failed=found is None):
+            r = self.client.get(self.url("page"))
+        [row] = [row for row in r.context["records"] if row.name.startswith("_smtp._tls.")]
+        return row.value, row.state
+
+    def test_the_tls_rpt_record_is_one_record_keeping_the_owners_rua(self) -> None:
+        from reports.models import ReportAddress
+
+        self.host()
+        ours = ReportAddress.for_domain(self.domain).mailto
+        value, state = self.tlsrpt_row(["v=TLSRPTv1; rua=mailto:tls@example.org"])
+        assert value.count("v=TLSRPTv1") == 1
+        assert value.startswith("v=TLSRPTv1; rua=mailto:tls@example.org,mailto:" + ours)
+        # someone else's record is no evidence for us: not "in place" yet
+        assert state == "stale"
+        value, state = self.tlsrpt_row([value])
+        assert state == "ok"
+        value, state = self.tlsrpt_row([])
+        assert state == "missing" and value.startswith(f"v=TLSRPTv1; rua=mailto:{ours}")
+        assert self.tlsrpt_row(None)[1] == "error"
 
     def test_it_adds_an_offered_provider_pattern_only(self) -> None:
         policy = self.host(["tenant.mail.protection.outlook.com"])

@@ -110,8 +110,9 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
     )
 
 
-async def tlsrpt_record(dns: DnsClient, domain: str) -> bool | None:
+async def tlsrpt_record(dns: DnsClient, domain: str) -> list[str] | None:
+    """The TLS-RPT records at _smtp._tls.<domain> (RFC 8460 §3); None when the lookup failed."""
     answer = await dns.txt(f"_smtp._tls.{domain}")
     if answer.failed:
         return None
-    return any(t.startswith("v=TLSRPTv1") for t in answer.texts())
+    return [t for t in answer.texts() if t.startswith("v=TLSRPTv1")]

@@ -24,6 +24,8 @@ from mailsec.hosting.forms import PolicySettingsForm, SuggestionForm
 from mailsec.hosting.models import HostedPolicy
 from mailsec.hosting.readiness import enforce_readiness
 from mailsec.hosting.zone import PolicyZone
+from reports.models import ReportAddress
+from reports.templatetags.reports_tags import published_record
 
 
 def not_found() -> HttpResponse:
@@ -83,7 +85,7 @@ def _records(domain: Domain, policy: HostedPolicy | None) -> list[RecordRow]:
     policy_id = policy.policy_id if policy else ""
     dns = lookups.client()
 
-    async def look() -> tuple[tuple[bool, str], lookups.RecordState, bool | None]:
+    async def look() -> tuple[tuple[bool, str], lookups.RecordState, list[str] | None]:
         return await asyncio.gather(
             lookups.points_at_us(dns, f"mta-sts.{domain.name}"),
             lookups.sts_record(dns, domain.name, policy_id, zone_name),
@@ -112,21 +114,59 @@ def _records(domain: Domain, policy: HostedPolicy | None) -> list[RecordRow]:
             alternative=plain if zone_name else "",
         ),
     ]
-    rua = domain.report_addresses.first()
-    rows.append(
-        RecordRow(
-            f"_smtp._tls.{domain.name}",
-            "TXT",
-            f"v=TLSRPTv1; {rua.rua_record()}"
-            if rua
-            else "v=TLSRPTv1; rua=mailto:<where reports go>",
-            {True: "ok", False: "missing", None: "error"}[tlsrpt],
-            "TLS reports are the evidence that tells when enforce is safe."
-            if not tlsrpt
-            else "TLS-RPT record found.",
-        )
-    )
+    rows.append(_tlsrpt_row(domain, tlsrpt))
     return rows
+
+
+def _tlsrpt_row(domain: Domain, found: list[str] | None) -> RecordRow:
+    """The `_smtp._tls` record with our report addresses added to the owner's own rua (as
+    on the domain page), "in place" only when our addresses are in the live record."""
+    address = ReportAddress.for_domain(domain)
+    name = f"_smtp._tls.{domain.name}"
+    # The live record, or when the lookup failed the one the latest check saw: the owner's
+    # own rua addresses must not be dropped from the value to publish.
+    existing = next(iter(found), None) if found is not None else published_record(domain.last_run)
+    value = address.rua_record(existing)
+    if found is None:
+        return RecordRow(name, "TXT", value, "error", f"Could not look up {name}.")
+    if not found:
+        return RecordRow(
+            name,
+            "TXT",
+            value,
+            "missing",
+            "TLS reports are the evidence that tells when enforce is safe.",
+        )
+    if len(found) > 1:
+        return RecordRow(
+            name,
+            "TXT",
+            value,
+            "stale",
+            f"{name} has {len(found)} TLS-RPT records: senders ignore them all (RFC 8460 §3). "
+            "Keep one, with the value above.",
+        )
+    have = {u.lower() for u in rua_uris(found[0])}
+    if all(u.lower() in have for u in rua_uris(address.rua_record())):
+        return RecordRow(name, "TXT", value, "ok", "TLS-RPT record found, with our report address.")
+    return RecordRow(
+        name,
+        "TXT",
+        value,
+        "stale",
+        "Your TLS-RPT record does not send reports to us yet, and they are the evidence that "
+        "tells when enforce is safe: publish the value above (it keeps your own addresses).",
+    )
+
+
+def rua_uris(record: str) -> list[str]:
+    """The rua URIs of a TLS-RPT record (RFC 8460 §3: comma-separated, in one rua= field)."""
+    uris: list[str] = []
+    for part in record.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key.strip().lower() == "rua":
+            uris += [u.strip() for u in value.split(",") if u.strip()]
+    return uris
 
 
 @login_required
