@@ -294,6 +294,12 @@ async def fetch(
     if parts.scheme != "https" or not parts.hostname or port is None:
         result.error_kind, result.error = "http", f"not an https URL: {url}"
         return result
+    if port != ctx.config.https_port:
+        # Only the HTTPS port: a URL published in someone's DNS must not point our probes
+        # (and the free check's) at any port of any host.
+        result.error_kind = "http"
+        result.error = f"{url} names port {port}; mailsec fetches only from port 443"
+        return result
     host = parts.hostname.rstrip(".").lower()
     result.host = host
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

@@ -168,6 +168,19 @@ def test_non_https_url_is_refused() -> None:
     assert result.error_kind == "http"
 
 
+def test_a_url_naming_another_port_is_refused_without_connecting(listener: Listener) -> None:
+    # A URL published in DNS (a BIMI l=, say) must not aim our probes at any port.
+    stub = StubDns({"logo.example.org": ["127.0.0.1"]})
+    try:
+        cfg = stub.config(allow_private_targets=True, https_port=443)
+        url = f"https://logo.example.org:{listener.port}/logo.svg"
+        result = run(fetch(CheckContext("example.org", cfg), url))
+    finally:
+        stub.close()
+    assert result.error_kind == "http" and "port" in result.error
+    assert listener.accepts == 0
+
+
 # --- a real TLS server on 127.x -----------------------------------------------------------
 
 
