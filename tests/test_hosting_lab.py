@@ -223,7 +223,10 @@ def test_a_newly_hosted_domain_gets_a_certificate_on_first_request_and_its_polic
     client = Client()
     client.force_login(domain.team.memberships.get().user)
     page = client.get(reverse("hosting:page", args=[domain.code])).content.decode()
-    assert page.count('class="status-pass">yes') == 3, page
+    # The two records that make hosting work; the lab's TLS-RPT record sends reports
+    # elsewhere, not to this domain's address, so that row asks for our address to be added.
+    assert page.count('class="status-pass">yes') == 2, page
+    assert "does not send reports to us yet" in page
 
     # the certificate watch reads what Caddy serves: pebble's are valid for years
     days = service.watch_certificate(policy)
