@@ -436,7 +436,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                     evidence={"dns": result.answer.evidence()},
                 )
             continue
-        _judge(out, result, in_use=result.selector in given)
+        _judge(out, result)
     usable = [r for r in found if r.parsed is not None and r.parsed.usable]
     if usable and all(r.parsed is not None and r.parsed.key_type == "ed25519" for r in usable):
         out.add(
@@ -449,7 +449,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     return out.findings
 
 
-def _judge(out: Collector, result: SelectorResult, *, in_use: bool = False) -> None:
+def _judge(out: Collector, result: SelectorResult) -> None:
     subject = result.name
     if len(result.records) > 1:
         out.add(
@@ -465,16 +465,10 @@ def _judge(out: Collector, result: SelectorResult, *, in_use: bool = False) -> N
     if parsed is None:
         return
     for problem in parsed.problems:
-        status, message = problem.status, problem.message
-        if parsed.revoked and problem.check_id == "DKIM-05" and in_use:
-            # DKIM-05: a revoked key is a deliberate act, unless the selector is the one in
-            # use; a selector the owner gave us is one they say they sign with.
-            status = Status.WARN
-            message += " You listed this selector as one you use: sign with a current key."
         out.add(
             problem.check_id,
-            status,
-            f"Selector '{result.selector}': {message}",
+            problem.status,
+            f"Selector '{result.selector}': {problem.message}",
             subject=subject,
             evidence=_evidence(result),
         )
