@@ -398,14 +398,20 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             named = [s for s in checked if s in given]
             if named:
                 # The owner told us they sign with these: no key means every signature fails.
+                # Info, as the checklist has it for every DKIM-01; the score reads
+                # `given_without_key` and counts DKIM as not deployed (docs/scoring.md).
                 out.add(
                     "DKIM-01",
-                    Status.WARN,
+                    Status.INFO,
                     f"No DKIM key is published for the selector(s) you gave ({', '.join(named)})"
                     ", so receivers cannot verify mail signed with them. Publish the key your "
                     "mail provider gives you, or correct the selector.",
                     subject=ctx.domain,
-                    evidence={"selectors_tried": keys.selectors, "selectors_answered": checked},
+                    evidence={
+                        "selectors_tried": keys.selectors,
+                        "selectors_answered": checked,
+                        "given_without_key": named,
+                    },
                 )
                 return out.findings
             out.add(

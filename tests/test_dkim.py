@@ -157,7 +157,12 @@ def test_a_revoked_key_is_info_even_at_a_selector_the_owner_gave() -> None:
     assert statuses(run(dkim, D, zone, dkim_selectors=("old",)), "DKIM-05") == [Status.INFO]
 
 
-def test_no_key_at_the_selectors_the_owner_gave_is_a_warning() -> None:
+def test_no_key_at_the_selectors_the_owner_gave_is_said_and_scored() -> None:
+    from checks.scoring import compute
+
     found = run(dkim, D, {(D, "MX"): ["10 mx.example.com."]}, dkim_selectors=("s1",))
-    assert statuses(found, "DKIM-01") == [Status.WARN]
+    assert statuses(found, "DKIM-01") == [Status.INFO]  # DKIM-01 is info (checklist)
     assert "you gave (s1)" in found[0].summary
+    assert compute(found)[1]["categories"]["dkim"]["reason"] == "not deployed"
+    guessed = run(dkim, D, {(D, "MX"): ["10 mx.example.com."]})
+    assert compute(guessed)[1]["categories"]["dkim"]["reason"] == "not deployed (not scored)"

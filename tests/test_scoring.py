@@ -134,7 +134,14 @@ def test_no_key_at_a_selector_the_owner_gave_scores_dkim_as_not_deployed() -> No
     findings = [x for x in all_pass() if x.mechanism != Mechanism.DKIM]
     guessed = compute(findings + [f("DKIM-01", Status.INFO, Mechanism.DKIM)])
     assert guessed[1]["categories"]["dkim"]["counted"] is False
-    given = compute(findings + [f("DKIM-01", Status.WARN, Mechanism.DKIM)])
+    named = Finding(
+        id="DKIM-01",
+        status=Status.INFO,
+        mechanism=Mechanism.DKIM,
+        summary="",
+        evidence={"given_without_key": ["s1"]},
+    )
+    given = compute(findings + [named])
     assert given[1]["categories"]["dkim"]["reason"] == "not deployed"
     assert given[0] == round(100 * 90 / 100)
 
