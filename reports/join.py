@@ -57,7 +57,7 @@ RELATED: dict[str, tuple[str, ...]] = {
 
 # Worst first, as checks.findings.SEVERITY_ORDER; "error" is "could not check".
 _RANK = {"fail": 0, "error": 1, "warn": 2, "info": 3, "pass": 4, "na": 5}
-PROBLEM = ("fail", "error", "warn")
+PROBLEM = ("fail", "warn")  # "error" is could-not-check: never a problem seen
 MAX_SHOWN = 3
 
 
@@ -114,6 +114,16 @@ def sight(result_type: str, hosts: list[str], run: CheckRun | None) -> CheckSigh
         )
     related.sort(key=lambda f: (_RANK.get(f.get("status", ""), 9), f.get("id", "")))
     problems = [f for f in related if f.get("status") in PROBLEM]
+    errors = [f for f in related if f.get("status") == "error"]
+    if errors and not problems:
+        return CheckSight(
+            result_type,
+            hosts,
+            "untested",
+            f"{head} — our last check ({when}) could not test this: "
+            f"{errors[0].get('summary', '').strip()}",
+            errors[:1],
+        )
     if problems:
         shown = problems[:MAX_SHOWN]
         saw = " ".join(f.get("summary", "").strip() for f in shown)

@@ -110,6 +110,20 @@ def test_hosts_we_did_not_probe_are_said_to_be_untested() -> None:
     assert "did not test this for these hosts" in seen.text
 
 
+def test_a_check_that_could_not_test_is_not_a_problem_seen() -> None:
+    timed_out = finding(
+        "SMTP-01",
+        "error",
+        "smtp",
+        "mx2.example.com [192.0.2.2]",
+        "mx2.example.com at 192.0.2.2 did not answer on port 25.",
+    )
+    seen = sight("starttls-not-supported", ["mx2.example.com"], run([timed_out]))
+    assert seen.verdict == "untested"
+    assert "could not test this: mx2.example.com at 192.0.2.2 did not answer" in seen.text
+    assert "saw:" not in seen.text
+
+
 def test_unknown_types_and_missing_checks() -> None:
     assert sight("certificate-revoked", ["mx2.example.com"], run()).verdict == "untested"
     assert sight("certificate-expired", [], None).verdict == "no-check"
