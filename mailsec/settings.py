@@ -310,7 +310,9 @@ MAILSEC_FREE_CHECK_WINDOW = env_int("MAILSEC_FREE_CHECK_WINDOW", 600, minimum=10
 MAILSEC_FREE_CHECK_MAX_CONNECTIONS = env_int("MAILSEC_FREE_CHECK_MAX_CONNECTIONS", 4, minimum=1)
 # Checks the JSON API may run (or wait on) in web processes at once, across all of them;
 # beyond it the API answers 503 + Retry-After (mailsec/freecheck/concurrency.py).
-MAILSEC_FREE_CHECK_API_CONCURRENCY = env_int("MAILSEC_FREE_CHECK_API_CONCURRENCY", 4, minimum=1)
+# Each such request holds a web worker thread for up to ~25 s: keep it well below the web
+# server's threads (the README runs gunicorn with 4), or the API can take the whole site.
+MAILSEC_FREE_CHECK_API_CONCURRENCY = env_int("MAILSEC_FREE_CHECK_API_CONCURRENCY", 2, minimum=1)
 # Proxies whose X-Forwarded-For names the client (Caddy on the same host in production).
 MAILSEC_TRUSTED_PROXIES = env_list("MAILSEC_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 

@@ -97,6 +97,29 @@ class SignupTestCase(BaseTestCase):
         self.assertContains(r, "Too many")
         self.assertEqual(len(mail.outbox), 3)
 
+    def test_signing_up_with_a_known_address_counts_against_its_code_limit(self) -> None:
+        EmailAddress.objects.create(user=self.bob, email="bob@example.org", verified=True)
+        for _ in range(5):
+            r = Client().post("/accounts/signup/", {"email": "bob@example.org"})
+            self.assertEqual((r.status_code, r["Location"]), (302, "/accounts/code/"))
+        self.assertEqual(len(mail.outbox), 3)  # 3 a minute per address, as for sign-in codes
+        r = Client().post("/accounts/login/code/", {"email": "bob@example.org"})
+        self.assertContains(r, "Too many")
+
+    def test_per_ip_limits_see_the_client_behind_our_proxy(self) -> None:
+        # Behind Caddy every request comes from 127.0.0.1: the limit must be per client.
+        def signup(n: int, client_ip: str) -> int:
+            return (
+                Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=client_ip)
+                .post("/accounts/signup/", {"email": f"new{n}@example.org"})
+                .status_code
+            )
+
+        for n in range(10):  # "signup": 10 a minute per IP
+            self.assertEqual(signup(n, "198.51.100.1"), 302)
+        self.assertEqual(signup(10, "198.51.100.1"), 429)
+        self.assertEqual(signup(11, "198.51.100.2"), 302)  # another client is not blocked
+
     def test_logout_requires_post(self) -> None:
         self.client.force_login(self.alice)
         self.client.get("/accounts/logout/")

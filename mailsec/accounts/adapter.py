@@ -15,5 +15,13 @@ from django.urls import reverse
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The client as the free check sees it: behind our own proxy (Caddy on this host)
+        REMOTE_ADDR is the proxy for everyone, and allauth's per-IP limits would then be one
+        limit for the whole site."""
+        from mailsec.freecheck.ratelimit import client_ip
+
+        return client_ip(request) or super().get_client_ip(request)
+
     def respond_email_verification_sent(self, request: HttpRequest, user: Any) -> HttpResponseBase:
         return HttpResponseRedirect(reverse("accounts:confirm_code"))

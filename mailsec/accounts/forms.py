@@ -5,6 +5,7 @@ from typing import Any
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
 from allauth.account.utils import filter_users_by_email
+from allauth.core import ratelimit
 from django import forms
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
@@ -22,7 +23,13 @@ class SignupForm(AllauthSignupForm):
             email = self.cleaned_data["email"]
             users = filter_users_by_email(email, is_active=True, prefer_verified=True)
             if users:
-                LoginCodeVerificationProcess.initiate(request=request, user=users[0], email=email)
+                # The same per-address limit as "send me a code" (3 a minute): sign-up must not
+                # be a way around it to guess codes or flood a mailbox. Over it, the page is
+                # the same and no mail goes out.
+                if ratelimit.consume(request, action="request_login_code", key=email.lower()):
+                    LoginCodeVerificationProcess.initiate(
+                        request=request, user=users[0], email=email
+                    )
                 return None, HttpResponseRedirect(reverse("accounts:confirm_code"))
         return super().try_save(request)
 
