@@ -579,6 +579,25 @@ class VerifyTestCase(BaseTestCase):
         with stub_dns({self.domain.challenge_name: [self.domain.challenge_value]}):
             self.assertEqual(verify_pending(), 1)
 
+    @override_settings(CACHES=LOCMEM)
+    def test_an_already_verified_domain_starts_no_check(self) -> None:
+        """Verify again (a second tab, a double click) must not be a way round Check now's
+        limits: it says so and starts nothing."""
+        Domain.objects.filter(pk=self.domain.pk).update(verified_at=timezone.now())
+        self.client.force_login(self.alice)
+        with (
+            mock.patch("mailsec.domains.tasks.enqueue_run") as enqueue,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            for _ in range(3):
+                r = self.client.post(self.url)
+                self.assertRedirects(
+                    r, f"/domains/{self.domain.code}/", fetch_redirect_response=False
+                )
+        enqueue.assert_not_called()
+        self.assertFalse(CheckRun.objects.exists())
+        self.assertContains(self.client.get(r.url), "is already verified")
+
     def test_it_checks_ownership(self) -> None:
         self.client.force_login(self.charlie)
         self.assertEqual(self.client.post(self.url).status_code, 404)

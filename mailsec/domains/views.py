@@ -286,9 +286,13 @@ def page_content(domain: Domain, run: CheckRun | None = None) -> tuple[str, str,
 @require_POST
 def verify(request: HttpRequest, code: UUID) -> HttpResponse:
     domain = get_domain_or_404(request, code)
-    if _over_limit(f"verify:{domain.pk}", 10, 60):
+    if domain.is_verified:
+        # Nothing to prove again, and no check to start: a check from here would bypass
+        # Check now's limits (CHECK_NOW_LIMITS). A second tab or a double click lands here.
+        messages.info(request, f"{domain.display_name} is already verified.")
+    elif _over_limit(f"verify:{domain.pk}", 10, 60):
         messages.error(request, "Too many attempts; wait a minute and try again.")
-    elif domain.is_verified or domain.verify():
+    elif domain.verify():
         messages.success(request, f"{domain.display_name} is verified. The first check is queued.")
         domain.request_check(kind="scheduled")
     else:
