@@ -579,6 +579,73 @@ class VerifyTestCase(BaseTestCase):
         with stub_dns({self.domain.challenge_name: [self.domain.challenge_value]}):
             self.assertEqual(verify_pending(), 1)
 
+    def test_background_task_goes_round_every_pending_domain(self) -> None:
+        """Runs of a few domains each get to all of them: the least recently tried first."""
+        from mailsec.domains import tasks
+
+        others = [Domain.objects.create(team=self.team, name=f"d{i}.example") for i in range(4)]
+        pending = [self.domain, *others]
+        seen: list[set[str]] = []
+        with stub_dns({}), mock.patch.object(tasks, "VERIFY_BATCH", 2):
+            for _ in range(3):
+                before = dict(Domain.objects.values_list("name", "verify_checked_at"))
+                self.assertEqual(tasks.verify_pending(), 0)
+                after = dict(Domain.objects.values_list("name", "verify_checked_at"))
+                seen.append({name for name in after if after[name] != before[name]})
+        self.assertEqual([len(s) for s in seen], [2, 2, 2])
+        self.assertEqual(seen[0] | seen[1] | seen[2], {d.name for d in pending})
+        # The third run took the one never tried, then one of those tried longest ago.
+        self.assertEqual(len(seen[2] - seen[0] - seen[1]), 1)
+        self.assertEqual(len(seen[2] & seen[0]), 1)
+        self.assertFalse(Domain.objects.filter(verify_checked_at=None).exists())
+
+    def test_background_task_stops_within_its_budget(self) -> None:
+        from mailsec.domains import tasks
+
+        for i in range(3):
+            Domain.objects.create(team=self.team, name=f"d{i}.example")
+        clock = mock.Mock()
+        # deadline = 0 + budget; then one lookup is started at 50 s, none at 100 s.
+        clock.monotonic.side_effect = [0.0, 50.0, 100.0, 150.0]
+        with (
+            mock.patch.object(tasks, "time", clock),
+            mock.patch.object(tasks, "VERIFY_BUDGET_SECONDS", 90),
+            mock.patch.object(Domain, "verify", autospec=True, return_value=False) as verify,
+        ):
+            tasks.verify_pending()
+        self.assertEqual(verify.call_count, 1)
+
+    def test_background_task_ends_at_its_soft_time_limit(self) -> None:
+        """The soft limit is not swallowed with the lookups' errors: the task ends then, not
+        at the hard kill, and the domain it was on counts as tried."""
+        from celery.exceptions import SoftTimeLimitExceeded
+
+        from mailsec.domains import tasks
+
+        Domain.objects.create(team=self.team, name="later.example")
+        calls: list[str] = []
+
+        def verify(domain: Domain) -> bool:
+            calls.append(domain.name)
+            raise SoftTimeLimitExceeded()
+
+        with (
+            mock.patch.object(Domain, "verify", autospec=True, side_effect=verify),
+            self.assertRaises(SoftTimeLimitExceeded),
+        ):
+            tasks.verify_pending()
+        self.assertEqual(len(calls), 1)
+        tried = Domain.objects.get(name=calls[0])
+        self.assertIsNotNone(tried.verify_checked_at)
+
+    def test_background_task_moves_past_a_domain_whose_lookup_crashes(self) -> None:
+        from mailsec.domains import tasks
+
+        Domain.objects.create(team=self.team, name="later.example")
+        with mock.patch.object(Domain, "verify", autospec=True, side_effect=RuntimeError):
+            self.assertEqual(tasks.verify_pending(), 0)
+        self.assertFalse(Domain.objects.filter(verify_checked_at=None).exists())
+
     @override_settings(CACHES=LOCMEM)
     def test_an_already_verified_domain_starts_no_check(self) -> None:
         """Verify again (a second tab, a double click) must not be a way round Check now's

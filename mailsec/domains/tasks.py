@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from mailsec.domains import pagecache
@@ -18,6 +21,12 @@ log = logging.getLogger(__name__)
 
 # Unverified domains are looked at in the background for this long after being added.
 VERIFY_IN_BACKGROUND_FOR_DAYS = 7
+# One run of verify_pending (every 5 minutes) looks at this many domains at most, and starts
+# no lookup after VERIFY_BUDGET_SECONDS: with one lookup's timeout (8 s, MAILSEC_CHECK_TIMEOUT)
+# on top it ends well within its soft time limit.
+VERIFY_BATCH = 200
+VERIFY_BUDGET_SECONDS = 90
+VERIFY_SOFT_TIME_LIMIT = 120
 
 
 def enqueue_run(run: CheckRun) -> None:
@@ -107,15 +116,36 @@ def run_check(run_code: str) -> str:
     return run.status
 
 
-@shared_task(name="mailsec.domains.tasks.verify_pending")
+@shared_task(
+    name="mailsec.domains.tasks.verify_pending",
+    soft_time_limit=VERIFY_SOFT_TIME_LIMIT,
+    time_limit=VERIFY_SOFT_TIME_LIMIT + 30,
+)
 def verify_pending() -> int:
-    """Look for challenge records of recently added domains nobody verified by hand."""
+    """Look for challenge records of recently added domains nobody verified by hand.
+
+    Those looked at longest ago come first, and each one tried is stamped (verify_checked_at),
+    so successive runs go round all of them instead of retrying the same first rows. A lookup
+    may take the engine's whole timeout (8 s), one after another: the task stops starting new
+    ones once VERIFY_BUDGET_SECONDS are spent, and the next run carries on where it stopped."""
+    deadline = time.monotonic() + VERIFY_BUDGET_SECONDS
     since = timezone.now() - timedelta(days=VERIFY_IN_BACKGROUND_FOR_DAYS)
+    pending = Domain.objects.filter(verified_at=None, created__gte=since).order_by(
+        F("verify_checked_at").asc(nulls_first=True), "pk"
+    )
     verified = 0
-    for domain in Domain.objects.filter(verified_at=None, created__gte=since)[:200]:
+    for domain in pending[:VERIFY_BATCH]:
+        if time.monotonic() >= deadline:
+            break
         try:
             verified += domain.verify()
-        except Exception:
+        except Exception as exc:
+            # verify() stamps the domain only when its lookup returns: stamp it here too, or a
+            # domain whose lookup crashes would come first in every run.
+            Domain.objects.filter(pk=domain.pk).update(verify_checked_at=timezone.now())
+            pagecache.changed(domain_id=domain.pk)  # a bare UPDATE: its page shows the time
+            if isinstance(exc, SoftTimeLimitExceeded):
+                raise  # past the budget after all: end now, not at the hard kill
             log.exception("verifying %s failed", domain.name)
     return verified
 
