@@ -752,10 +752,64 @@ class CheckNowTestCase(DomainTestCase):
         self.assertContains(r, "checked a moment ago")
         self.assertEqual(CheckRun.objects.count(), 1)
 
+    def test_a_refusal_to_htmx_is_the_progress_fragment(self) -> None:
+        """htmx swaps the answer into #progress-slot: a redirect there nested a whole page."""
+        self.client.force_login(self.alice)
+        htmx = {"HX-Request": "true", "HX-Current-URL": f"http://testserver{self.url}"}
+        with mock.patch("mailsec.domains.tasks.enqueue_run"):
+            self.client.post(f"{self.url}check/", headers=htmx)
+            CheckRun.objects.update(status="done")
+            r = self.client.post(f"{self.url}check/", headers=htmx)
+        self.assertEqual(r.status_code, 200)  # htmx swaps only a 2xx
+        self.assertContains(r, 'id="progress"')
+        self.assertContains(r, "checked a moment ago")
+        self.assertNotContains(r, "<html")
+        self.assertNotContains(r, "hx-trigger")
+        self.assertEqual(CheckRun.objects.count(), 1)
+        # Said here, not once more on the next page.
+        self.assertNotContains(self.client.get(self.url), "checked a moment ago")
+
+    def test_the_limit_per_person_says_so(self) -> None:
+        self.client.force_login(self.alice)
+        htmx = {"HX-Request": "true"}
+        with mock.patch("mailsec.domains.views._over_limit", side_effect=[False, True]):
+            r = self.client.post(f"{self.url}check/", headers=htmx)
+        self.assertContains(r, "many checks in the last hour")
+        self.assertFalse(CheckRun.objects.exists())
+
     def test_unverified_domains_are_not_checked(self) -> None:
         Domain.objects.filter(pk=self.domain.pk).update(verified_at=None)
         self.client.force_login(self.alice)
         self.client.post(f"{self.url}check/")
+        r = self.client.post(f"{self.url}check/", headers={"HX-Request": "true"})
+        self.assertContains(r, "Verify the domain first")
+        self.assertNotContains(r, "<html")
+        self.assertFalse(CheckRun.objects.exists())
+
+    def test_a_signed_out_htmx_request_goes_to_the_login_page(self) -> None:
+        """An expired session: htmx would follow a 302 and swap the login page into the slot."""
+        from urllib.parse import quote
+
+        from django.urls import reverse
+
+        login = reverse("account_login")
+        r = self.client.post(
+            f"{self.url}check/",
+            headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{self.url}"},
+        )
+        self.assertEqual(r.status_code, 200)
+        self.assertEqual(r["HX-Redirect"], f"{login}?next={quote(self.url)}")
+        self.assertNotIn("Location", r)
+        # Another site's page is never where the login sends people back to.
+        r = self.client.post(
+            f"{self.url}check/",
+            headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/x"},
+        )
+        self.assertEqual(r["HX-Redirect"], f"{login}?next=/")
+        # A plain request still gets the plain redirect.
+        r = self.client.post(f"{self.url}check/")
+        self.assertEqual(r.status_code, 302)
+        self.assertTrue(r["Location"].startswith(login))
         self.assertFalse(CheckRun.objects.exists())
 
     def test_it_checks_ownership(self) -> None:
@@ -780,11 +834,43 @@ class ProgressTestCase(DomainTestCase):
         self.assertNotContains(r, "hx-trigger")
         self.assertEqual(r["HX-Refresh"], "true")
 
-    def test_it_checks_ownership(self) -> None:
+    def test_polling_stops_when_the_domain_is_removed(self) -> None:
+        """A 404 leaves htmx polling every 2 s for as long as the page is open; 286 stops it."""
         run = CheckRun.objects.create(domain=self.domain)
+        url = f"{self.url}runs/{run.code}/progress/"
+        self.client.force_login(self.bob)
+        self.client.post(f"{self.url}remove/")  # bob removes it while alice's page polls
+        self.client.force_login(self.alice)
+        r = self.client.get(url, headers={"HX-Request": "true"})
+        self.assertEqual(r.status_code, 286)
+        self.assertContains(r, "no longer available", status_code=286)
+        self.assertContains(r, 'id="progress"', status_code=286)
+        self.assertNotContains(r, "hx-trigger", status_code=286)
+        self.assertEqual(self.client.get(url).status_code, 404)  # not htmx: a plain 404
+
+    def test_a_signed_out_poll_goes_to_the_login_page(self) -> None:
+        run = CheckRun.objects.create(domain=self.domain)
+        r = self.client.get(
+            f"{self.url}runs/{run.code}/progress/",
+            headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{self.url}"},
+        )
+        self.assertEqual(r.status_code, 200)
+        self.assertIn(f"next=/domains/{self.domain.code}/", r["HX-Redirect"])
+        self.assertEqual(r.content, b"")
+
+    def test_it_checks_ownership(self) -> None:
+        run = CheckRun.objects.create(domain=self.domain, status="running")
+        url = f"{self.url}runs/{run.code}/progress/"
         self.client.force_login(self.charlie)
-        r = self.client.get(f"{self.url}runs/{run.code}/progress/", headers={"HX-Request": "true"})
-        self.assertEqual(r.status_code, 404)
+        self.assertEqual(self.client.get(url).status_code, 404)
+        # To htmx, what a removed domain gets: nothing of the run, whether it exists or not.
+        r = self.client.get(url, headers={"HX-Request": "true"})
+        self.assertEqual(r.status_code, 286)
+        self.assertNotContains(r, "example.org", status_code=286)
+        gone = self.client.get(
+            f"{self.url}runs/{self.domain.code}/progress/", headers={"HX-Request": "true"}
+        )
+        self.assertEqual(gone.content, r.content)
 
 
 class CompareTestCase(DomainTestCase):

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cached_property
+from functools import cached_property, wraps
 from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -17,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Mechanism
 from mailsec.accounts.scope import (
@@ -37,7 +40,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 2
+PANELS_VERSION = 3
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -45,6 +48,32 @@ PAGE_PERIOD = 3600
 PAGE_SHOWN_FOR = timedelta(seconds=PAGE_PERIOD)
 # "Check now": a new run per domain at most once a minute, and 30 an hour per person.
 CHECK_NOW_LIMITS = ((60, 1, "domain"), (3600, 30, "user"))
+CHECK_REFUSED = {
+    "unverified": "Verify the domain first; only verified domains are checked.",
+    "domain": "This domain was checked a moment ago; try again in a minute.",
+    "user": "You have started many checks in the last hour; try again later.",
+}
+PROGRESS_GONE = "This check is no longer available: its domain may have been removed."
+
+
+def htmx_login_required(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """login_required for the views htmx calls. htmx follows a redirect itself and swaps what
+    it finds, so a login redirect would put the login page inside the slot: an htmx request
+    from someone signed out (an expired session) gets HX-Redirect instead, and the browser
+    goes to the login page, coming back to the page it was on."""
+    guarded = login_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.htmx and not request.user.is_authenticated:
+            # Same-origin only (None otherwise): never a way to send people elsewhere.
+            back = request.htmx.current_url_abs_path or "/"
+            return HttpResponseClientRedirect(redirect_to_login(back).url)
+        return guarded(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _over_limit(key: str, limit: int, period: int) -> bool:
@@ -326,19 +355,28 @@ def selectors(request: HttpRequest, code: UUID) -> HttpResponse:
     return redirect("domains:details", domain.code)
 
 
-@login_required
+def _refused(request: HttpRequest, domain: Domain, message: str) -> HttpResponse:
+    """Check now not started. htmx swaps the answer into the page's progress slot: there it
+    gets the progress fragment saying why (a redirect would nest a whole page in the slot)."""
+    if request.htmx:
+        ctx = {"domain": domain, "run": None, "message": message}
+        return render(request, "domains/_progress.html", ctx)
+    messages.error(request, message)
+    return redirect("domains:details", domain.code)
+
+
+@htmx_login_required
 @require_POST
 def check_now(request: HttpRequest, code: UUID) -> HttpResponse:
     domain = get_domain_or_404(request, code)
     if not domain.is_verified:
-        messages.error(request, "Verify the domain first; only verified domains are checked.")
-        return redirect("domains:details", domain.code)
+        return _refused(request, domain, CHECK_REFUSED["unverified"])
     run = domain.active_run()
     if run is None:
         keys = {"domain": domain.pk, "user": request.user.pk}
-        if any(_over_limit(f"check:{w}:{keys[w]}", n, p) for p, n, w in CHECK_NOW_LIMITS):
-            messages.error(request, "This domain was checked a moment ago; try again in a minute.")
-            return redirect("domains:details", domain.code)
+        for period, limit, who in CHECK_NOW_LIMITS:
+            if _over_limit(f"check:{who}:{keys[who]}", limit, period):
+                return _refused(request, domain, CHECK_REFUSED[who])
         # Concurrent requests meet in request_check(), which locks the domain's row.
         run, _ = domain.request_check(kind="manual")
     if request.htmx:
@@ -346,10 +384,19 @@ def check_now(request: HttpRequest, code: UUID) -> HttpResponse:
     return redirect("domains:details", domain.code)
 
 
-@login_required
+@htmx_login_required
 @require_GET
 def progress(request: HttpRequest, code: UUID, run_code: UUID) -> HttpResponse:
-    run = get_run_or_404(request, code, run_code)
+    try:
+        run = get_run_or_404(request, code, run_code)
+    except Http404:
+        if not request.htmx:
+            raise
+        # The domain was removed (by a teammate, in another tab) while the page watched its
+        # check. htmx keeps polling through a 404, every 2 s for as long as the page is open;
+        # 286 stops it. The same answer for a run that is not the user's: it tells nothing.
+        ctx = {"domain": None, "run": None, "message": PROGRESS_GONE}
+        return HttpResponseStopPolling(render_to_string("domains/_progress.html", ctx))
     response = render(request, "domains/_progress.html", {"domain": run.domain, "run": run})
     if not run.is_active and request.htmx:
         # The run ended while the page watched: reload it to show the new results.
