@@ -80,7 +80,7 @@ def header_summary(message: bytes) -> dict[str, str]:
         if value is not None:
             # compat32 leaves undecodable bytes as surrogates; keep the text storable.
             text = " ".join(str(value).split())
-            out[name] = text.encode("utf-8", "replace").decode("utf-8")[:1000]
+            out[name] = storable(text.encode("utf-8", "replace").decode("utf-8"))[:1000]
     return out
 
 
@@ -254,4 +254,13 @@ def _one_service(record: bytes) -> bytes:
 
 
 def _text(value: bytes) -> str:
-    return value.decode("ascii", "replace").strip().lower()
+    return storable(value.decode("ascii", "replace").strip().lower())
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def storable(text: str) -> str:
+    """Text a sender wrote, fit for a database column: PostgreSQL text (and jsonb) cannot hold
+    NUL, and no header or DKIM tag has a reason to carry control characters."""
+    return _CONTROL.sub("\ufffd", text)

@@ -21,7 +21,7 @@ from django.db import DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from reports import conf
-from reports.mail import DkimOutcome, extract_report, make_dnsfunc, verify_dkim
+from reports.mail import DkimOutcome, extract_report, make_dnsfunc, storable, verify_dkim
 from reports.parse import FailureDetail as ParsedDetail
 from reports.parse import ParsedReport, ReportRejected, decode, parse_report
 from reports.parse import PolicyResult as ParsedPolicy
@@ -212,8 +212,8 @@ class RawReport(models.Model):
                     body=body,
                     sha256=digest,
                     size=len(body),
-                    content_type=content_type[:200],
-                    headers=headers or {},
+                    content_type=storable(content_type)[:200],
+                    headers={k: storable(v) for k, v in (headers or {}).items()},
                     intake_warnings=warnings or [],
                 )
         except IntegrityError:
@@ -226,7 +226,9 @@ class RawReport(models.Model):
         from reports.tasks import parse_raw_report
 
         raw_id = self.pk
-        transaction.on_commit(lambda: parse_raw_report.delay(raw_id, force))
+        # robust: the bytes are committed; a broker that does not answer must not turn that
+        # into a 503/451 for the sender. The sweep queues rows left pending.
+        transaction.on_commit(lambda: parse_raw_report.delay(raw_id, force), robust=True)
 
     def reject(self, reason: str) -> None:
         self.parse_status = self.REJECTED
@@ -247,12 +249,13 @@ class RawReport(models.Model):
             raw = type(self).objects.select_for_update().get(pk=self.pk)
             if raw.parse_status == self.PENDING or force:
                 raw._process()
+                raw.error = storable(raw.error)  # reasons may quote what the sender wrote
                 raw.save()
                 if raw.parse_status == self.PARSED and raw.report_id:
                     from reports.tasks import alert_on_report
 
                     report_pk = raw.report_id
-                    transaction.on_commit(lambda: alert_on_report.delay(report_pk))
+                    transaction.on_commit(lambda: alert_on_report.delay(report_pk), robust=True)
         self.refresh_from_db()
         return self.parse_status
 
@@ -337,18 +340,24 @@ class RawReport(models.Model):
 
     def record_dkim(self, outcome: DkimOutcome) -> None:
         self.dkim_result = outcome.result
-        self.dkim_domain = outcome.domain[:253]
-        self.dkim_selector = outcome.selector[:253]
+        self.dkim_domain = storable(outcome.domain)[:253]
+        self.dkim_selector = storable(outcome.selector)[:253]
         self.dkim_key_tlsrpt = outcome.key_is_tlsrpt
         self.dkim_length_tag = outcome.has_length_tag
-        self.dkim_detail = outcome.detail[:2000]
+        self.dkim_detail = storable(outcome.detail)[:2000]
 
     def _save_parsed(self, parsed: ParsedReport) -> None:
         submitter = parsed.organization_name.casefold()
         same = TlsReport.objects.filter(
             address=self.address, submitter=submitter, report_id=parsed.report_id
         ).first()
-        if same is not None and same.pk != self.report_id:
+        # Another raw report carries it (a resend over the other channel, say): this one is
+        # a duplicate, also when it is reparsed while pointing at that report already.
+        owned_elsewhere = (
+            same is not None
+            and same.raw_reports.filter(parse_status=self.PARSED).exclude(pk=self.pk).exists()
+        )
+        if same is not None and (same.pk != self.report_id or owned_elsewhere):
             # M38: a resend with a different body (new gzip timestamp, other channel): the raw
             # bytes are kept, the report is counted once.
             self.parse_status = self.DUPLICATE

@@ -11,6 +11,7 @@ import io
 import smtplib
 import socket
 import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from email import policy
@@ -35,6 +36,7 @@ from django.core.management import call_command
 from django.db import DatabaseError
 
 from mailsec.celery import app
+from reports.mail import storable
 from reports.models import RawReport, ReportAddress, TlsReport
 from reports.smtp import build_controller
 
@@ -359,6 +361,45 @@ def test_ingest_email_exit_codes(address, dns_stub) -> None:
     with mock.patch.object(RawReport, "store", side_effect=DatabaseError("locked")):
         assert ingest(make_message(address)) == 75  # EX_TEMPFAIL: the MTA keeps it and retries
     assert RawReport.objects.count() == 0
+
+
+def test_one_delivery_may_name_several_report_addresses(address, signer, eager) -> None:
+    # Postfix expands ${original_recipient} to one argument per recipient.
+    other = ReportAddress.objects.create(domain_name="example.com")
+    message = sign(make_message(address), signer)
+    assert ingest(message, "--recipient", address.mailto, other.mailto) == 0
+    assert {r.address_id for r in RawReport.objects.all()} == {address.pk, other.pk}
+
+
+def test_a_nul_in_a_kept_header_or_dkim_tag_is_stored_not_refused(address, signer, eager) -> None:
+    # PostgreSQL text cannot hold NUL: the message must still be kept (never a tempfail loop).
+    message = make_message(address).replace(
+        b"Subject: Report Domain", b"Subject: Report\x00 Domain"
+    )
+    assert ingest(sign(message, signer)) == 0
+    raw = only_raw()
+    assert "\x00" not in raw.headers["subject"] and "\ufffd" in raw.headers["subject"]
+    assert storable("sel\x00ector") == "sel\ufffdector"
+
+
+@pytest.mark.parametrize("problem", ["settings", "usage"])
+def test_the_postfix_wrapper_turns_setup_failures_into_tempfail(tmp_path, problem) -> None:
+    # pipe(8) bounces on exit codes other than 0/65/67/75 (sysexits): a broken setting or a
+    # usage error must make Postfix retry, not lose the report.
+    root = Path(__file__).resolve().parent.parent
+    env_file = tmp_path / "env"
+    env_file.write_text(
+        "DATABASE_URL=nosuchscheme://nowhere\n" if problem == "settings" else "DEBUG=1\n"
+    )
+    args = ["--recipient", "tlsrpt+00@x"] if problem == "settings" else ["--no-such-option"]
+    done = subprocess.run(
+        [str(root / "deploy" / "mailsec-ingest-email"), *args],
+        input=b"Subject: x\n\nbody\n",
+        env={"PATH": "/usr/bin:/bin", "MAILSEC_HOME": str(root), "MAILSEC_ENV_FILE": str(env_file)},
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 75, done.stderr.decode()
 
 
 def _fill_quota(address: ReportAddress, count: int, size: int = 10) -> None:

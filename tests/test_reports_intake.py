@@ -367,6 +367,47 @@ def test_reparse_of_a_parsed_report_rewrites_it_in_place(address: ReportAddress)
     assert TlsReport.objects.count() == 1 and FailureDetail.objects.count() == 2
 
 
+def test_reparsing_a_resend_does_not_take_the_report_over(address: ReportAddress) -> None:
+    first, _ = RawReport.store(address, gzip.compress(SAMPLE, mtime=1), source=RawReport.HTTPS)
+    again, _ = RawReport.store(address, gzip.compress(SAMPLE, mtime=2), source=RawReport.HTTPS)
+    assert (first.process(), again.process()) == (RawReport.PARSED, RawReport.DUPLICATE)
+    call_command("reparse", "--id", str(again.public_id), stdout=io.StringIO())
+    first.refresh_from_db()
+    again.refresh_from_db()
+    assert (first.parse_status, again.parse_status) == (RawReport.PARSED, RawReport.DUPLICATE)
+    assert again.report_id == first.report_id and TlsReport.objects.count() == 1
+
+
+def test_reparse_goes_on_past_a_row_it_cannot_store(address: ReportAddress) -> None:
+    bad, _ = RawReport.store(address, b"{}", source=RawReport.HTTPS)
+    good, _ = RawReport.store(address, SAMPLE, source=RawReport.HTTPS)
+    real = RawReport.process
+
+    def process(self: RawReport, **kw: Any) -> str:
+        if self.pk == bad.pk:
+            raise DatabaseError("refused")
+        return real(self, **kw)
+
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.object(RawReport, "process", process):
+        call_command("reparse", "--pending", stdout=out, stderr=err)
+    assert "1 failed" in out.getvalue() and "1 parsed" in out.getvalue()
+    assert "could not be reparsed" in err.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_does_not_answer_does_not_fail_the_sender(client: Client) -> None:
+    # Outside a test transaction, on_commit runs the enqueue at once (autocommit): the bytes
+    # are committed, so the sender gets 201 and the sweep parses the row later.
+    address = ReportAddress.objects.create(domain_name="example.com")
+    body = gzip.compress(SAMPLE)
+    with mock.patch.object(tasks.parse_raw_report, "delay", side_effect=OSError("no broker")):
+        response = post(client, address, body)
+    assert response.status_code == 201, response.content
+    raw = RawReport.objects.get()
+    assert raw.parse_status == RawReport.PENDING and bytes(raw.body) == body
+
+
 def test_rua_record_keeps_the_owners_own_targets(address: ReportAddress, settings: Any) -> None:
     settings.SITE_ROOT = "https://mailsec.example"
     record = address.rua_record("v=TLSRPTv1; rua=mailto:tls@example.com")

@@ -1,8 +1,10 @@
 """manage.py ingest_email: store one report e-mail read on stdin (pipe from Postfix or Exim).
 
 Postfix master.cf:  tlsrpt unix - n n - - pipe flags=R user=mailsec
-                      argv=/srv/mailsec/.venv/bin/python /srv/mailsec/manage.py ingest_email
+                      argv=/opt/mailsec/deploy/mailsec-ingest-email
                       --recipient ${original_recipient}
+(deploy/mailsec-ingest-email loads /etc/mailsec/env, which pipe(8) does not pass, and turns a
+failure before this command could judge the message into 75.)
 Exit codes follow sysexits.h, which MTAs read: 0 stored; 75 (EX_TEMPFAIL) try again later;
 67 (EX_NOUSER) no such report address; 65 (EX_DATAERR) not a usable message. An address over
 its daily quota (TLSRPT_DAILY_*_PER_ADDRESS) is 75 too, and so is everything else that goes
@@ -32,11 +34,14 @@ class Command(BaseCommand):
     help = "Store one TLS report e-mail read from stdin (for an MTA pipe); sysexits exit codes."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        # extend + nargs: Postfix expands ${original_recipient} to one argument per recipient
+        # of a delivery, and a usage error (exit 2) would bounce the report.
         parser.add_argument(
             "--recipient",
-            action="append",
+            action="extend",
+            nargs="+",
             default=[],
-            help="envelope recipient (tlsrpt+<token>@<domain>); default: the delivery headers",
+            help="envelope recipient(s) (tlsrpt+<token>@<domain>); default: the delivery headers",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

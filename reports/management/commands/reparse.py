@@ -45,7 +45,12 @@ class Command(BaseCommand):
                 parse_raw_report.delay(raw.pk, True)
                 status = "queued"
             else:
-                status = raw.process(force=True)
+                try:
+                    status = raw.process(force=True)
+                except Exception as e:
+                    # One row the database refuses must not stop the rest of the run.
+                    self.stderr.write(f"{raw.public_id}: could not be reparsed: {e}")
+                    status = "failed"
             counts[status] = counts.get(status, 0) + 1
             if options["verbosity"] >= 2:
                 self.stdout.write(f"{raw.public_id}: {status} {raw.error}")
