@@ -516,6 +516,48 @@ class DetailsTestCase(DomainTestCase):
         self.assertContains(r, "Showing the check of")
         self.assertContains(r, ">42<")
 
+    def test_a_failed_check_shows_at_once_over_the_results_before_it(self) -> None:
+        """last_run is only ever a finished run: a failed check must not leave the page
+        showing the results before it as current. The cached page is made again at once
+        (the run's save and finish() start a new version of it)."""
+        self.domain.set_last_run(finished_run(self.domain, score=60, days_ago=1))
+        self.client.force_login(self.alice)
+        r = self.client.get(self.url)
+        self.assertContains(r, "Last checked")
+        self.assertNotContains(r, "could not be completed")
+        with mock.patch("mailsec.domains.tasks.enqueue_run"):
+            run, _ = self.domain.request_check()
+        self.assertTrue(run.claim())
+        run.finish(None, error="The check could not be completed (TimeoutError).")
+        r = self.client.get(self.url)
+        self.assertContains(r, "The last check, <time")
+        self.assertContains(r, "could not be completed (TimeoutError).")
+        self.assertContains(r, "The results shown are those of the check before it.")
+        self.assertContains(r, "Results of the check of")
+        self.assertContains(r, "Score 60 out of 100")  # the last finished score stays
+        # A past run's page is about that run.
+        old = self.domain.runs.get(status="done")
+        self.assertNotContains(self.client.get(f"{self.url}?run={old.code}"), "The last check")
+        # A check that finishes puts the page back to normal.
+        later = CheckRun.objects.create(domain=self.domain, status=CheckRun.Status.RUNNING)
+        later.finish({"score": 91, "score_version": 1, "mechanisms": {}, "findings": []})
+        r = self.client.get(self.url)
+        self.assertContains(r, "Score 91 out of 100")
+        self.assertNotContains(r, "could not be completed")
+
+    def test_a_check_lost_with_its_worker_shows_as_failed(self) -> None:
+        self.client.force_login(self.alice)
+        with mock.patch("mailsec.domains.tasks.enqueue_run"):
+            run, _ = self.domain.request_check()
+        self.assertTrue(run.claim())
+        self.assertContains(self.client.get(self.url), "Checking example.org")
+        CheckRun.sweep_stuck(timezone.now() + timedelta(hours=2))  # a bare UPDATE
+        r = self.client.get(self.url)
+        self.assertContains(r, "could not be completed.</strong>")
+        self.assertContains(r, "its worker stopped")
+        self.assertContains(r, "Not checked yet.")  # the first check: no results before it
+        self.assertNotContains(r, "The results shown")
+
     def test_it_checks_ownership(self) -> None:
         self.client.force_login(self.charlie)
         self.assertEqual(self.client.get(self.url).status_code, 404)

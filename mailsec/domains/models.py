@@ -212,6 +212,19 @@ class Domain(models.Model):
 
     # --- Reading history ----------------------------------------------------------------
 
+    def failure_since_last_run(self) -> CheckRun | None:
+        """The newest run that could not complete, when no run finished since: last_run is
+        only ever a finished run, so without this a failed check leaves the page showing the
+        results before it as if they were current."""
+        failed = self.runs.filter(status=CheckRun.Status.ERROR)
+        if self.last_run is not None:
+            failed = failed.filter(created__gt=self.last_run.created)
+        return (
+            failed.only("domain_id", "code", "status", "error", "created", "finished")
+            .order_by("-created")
+            .first()
+        )
+
     def done_runs(self) -> models.QuerySet[CheckRun]:
         return self.runs.filter(status=CheckRun.Status.DONE).order_by("-created")
 

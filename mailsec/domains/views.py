@@ -40,7 +40,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 3
+PANELS_VERSION = 4
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -296,6 +296,8 @@ def _content_name(run_code: UUID | None) -> str:
 def page_content(domain: Domain, run: CheckRun | None = None) -> tuple[str, str, str]:
     """The domain page's content showing `run` (the last run by default): (title, HTML, the
     stand-in for the CSRF token in its forms)."""
+    # The latest state, on the default view only: a past run's page is about that run.
+    failed_run = domain.failure_since_last_run() if run is None and domain.is_verified else None
     run = run or domain.last_run
     token_mark = secrets.token_hex(16)
     policy = getattr(domain, "hosted_policy", None)
@@ -303,6 +305,7 @@ def page_content(domain: Domain, run: CheckRun | None = None) -> tuple[str, str,
         "deletion_notice": policy.deletion_notice_for(PAGE_SHOWN_FOR) if policy else "",
         "domain": domain,
         "run": run,
+        "failed_run": failed_run,
         "active_run": domain.active_run(),
         # Only a verified domain's page shows them.
         "fragments": page_fragments(domain, run) if domain.is_verified else {},
