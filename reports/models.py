@@ -39,6 +39,11 @@ DETAIL_BATCH = 2000
 BULK_BATCH = 1000
 
 
+# Parse attempts that may end in a temporary problem (a DKIM key lookup timing out) before the
+# raw report is left as `error`; the sweep retries pending rows every few minutes.
+TEMPORARY_ATTEMPTS = 5
+
+
 class TemporaryProblem(Exception):
     """Parsing could not finish for a reason that is neither the sender's nor a bug (DNS)."""
 
@@ -269,7 +274,11 @@ class RawReport(models.Model):
             self.parse_status, self.error = self.REJECTED, e.reason
             return
         except TemporaryProblem as e:
-            self.parse_status, self.error = self.ERROR, str(e)
+            # DNS trouble while checking DKIM: not the sender's fault. Stay pending so the
+            # sweep tries again, a few times; then error, for `reparse --all-failed`.
+            retry = self.attempts < TEMPORARY_ATTEMPTS
+            self.parse_status = self.PENDING if retry else self.ERROR
+            self.error = f"{e}" + (" (will be tried again)" if retry else "")
             return
         except Exception as e:
             # A bug on our side, not the sender's: keep everything for `reparse` after a fix.

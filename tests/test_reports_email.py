@@ -363,6 +363,22 @@ def test_ingest_email_exit_codes(address, dns_stub) -> None:
     assert RawReport.objects.count() == 0
 
 
+def test_a_dkim_lookup_that_times_out_is_tried_again_then_left_as_error(address, dns_stub) -> None:
+    from reports.mail import DkimOutcome
+    from reports.models import TEMPORARY_ATTEMPTS
+
+    raw, _ = RawReport.store(address, make_message(address), source=RawReport.EMAIL)
+    timed_out = DkimOutcome("temperror", detail="DNS lookup of the key failed: timeout")
+    with mock.patch("reports.models.verify_dkim", return_value=timed_out) as verify:
+        for attempt in range(1, TEMPORARY_ATTEMPTS + 1):
+            status = raw.process()
+            expected = RawReport.ERROR if attempt == TEMPORARY_ATTEMPTS else RawReport.PENDING
+            assert status == expected, attempt
+    assert verify.call_count == TEMPORARY_ATTEMPTS
+    raw.refresh_from_db()
+    assert "DNS lookup of the key failed" in raw.error and TlsReport.objects.count() == 0
+
+
 def test_one_delivery_may_name_several_report_addresses(address, signer, eager) -> None:
     # Postfix expands ${original_recipient} to one argument per recipient.
     other = ReportAddress.objects.create(domain_name="example.com")
