@@ -379,6 +379,22 @@ def test_a_dkim_lookup_that_times_out_is_tried_again_then_left_as_error(address,
     assert "DNS lookup of the key failed" in raw.error and TlsReport.objects.count() == 0
 
 
+def test_reparse_can_check_dkim_again_once_the_key_is_published(
+    address, signer, dns_stub, eager
+) -> None:
+    assert ingest(sign(make_message(address), signer, selector=b"late")) == 0
+    raw = only_raw()
+    assert (raw.dkim_result, raw.parse_status) == ("fail", RawReport.REJECTED)
+    dns_stub.records["late._domainkey.sender.example."] = dns_stub.records[
+        "tlsrpt2026._domainkey.sender.example."
+    ]
+    call_command("reparse", "--all-failed", stdout=io.StringIO())
+    assert only_raw().parse_status == RawReport.REJECTED  # the first outcome stands
+    call_command("reparse", "--all-failed", "--recheck-dkim", stdout=io.StringIO())
+    raw = only_raw()
+    assert (raw.dkim_result, raw.parse_status) == ("pass", RawReport.PARSED), raw.error
+
+
 def test_one_delivery_may_name_several_report_addresses(address, signer, eager) -> None:
     # Postfix expands ${original_recipient} to one argument per recipient.
     other = ReportAddress.objects.create(domain_name="example.com")

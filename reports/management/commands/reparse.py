@@ -23,6 +23,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--queue", action="store_true", help="send tasks to the workers instead of parsing here"
         )
+        parser.add_argument(
+            "--recheck-dkim",
+            action="store_true",
+            help="verify e-mail reports' DKIM signatures again (after a fix, or a key published "
+            "late); otherwise the first outcome stands, since keys rotate",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         rows = RawReport.objects.none()
@@ -38,6 +44,8 @@ class Command(BaseCommand):
         if not (options["all_failed"] or options["pending"] or options["id"]):
             raise CommandError("say which reports: --all-failed, --pending or --id UUID")
         counts: dict[str, int] = {}
+        if options["recheck_dkim"]:
+            rows.filter(source=RawReport.EMAIL).update(dkim_result="")
         for raw in rows.defer("body").order_by("received_at").iterator():
             if options["queue"]:
                 from reports.tasks import parse_raw_report
