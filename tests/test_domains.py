@@ -174,6 +174,33 @@ class IndexTestCase(DomainTestCase):
         self.assertContains(r, "up from 60")
         self.assertFalse(any("domains_checkrun" in q["sql"] for q in ctx.captured_queries))
 
+    def test_a_failed_check_is_flagged_next_to_the_last_finished_score(self) -> None:
+        self.domain.set_last_run(finished_run(self.domain, score=60, days_ago=1))
+        self.client.force_login(self.alice)
+        self.assertNotContains(self.client.get("/domains/"), "last check failed")
+        run = CheckRun.objects.create(domain=self.domain, status=CheckRun.Status.RUNNING)
+        run.finish(None, error="worker died")
+        r = self.client.get("/domains/")  # at once: finish() starts a new version of the list
+        self.assertContains(r, ">60</span>")
+        self.assertContains(r, "last check failed")
+        run.finish({"score": 91, "score_version": 1, "mechanisms": {}, "findings": []})
+        r = self.client.get("/domains/")
+        self.assertContains(r, ">91</span>")
+        self.assertNotContains(r, "last check failed")
+        # A run lost with its worker (a bare UPDATE in the sweep) is flagged too.
+        lost = CheckRun.objects.create(domain=self.domain)
+        self.assertTrue(lost.claim())
+        CheckRun.sweep_stuck(timezone.now() + timedelta(hours=2))
+        self.assertContains(self.client.get("/domains/"), "last check failed")
+        # An older run failing late never flags a newer finished one.
+        self.domain.refresh_from_db()
+        self.domain.set_last_run(finished_run(self.domain, score=70))
+        late = CheckRun.objects.create(
+            domain=self.domain, status="running", created=timezone.now() - timedelta(hours=1)
+        )
+        late.finish(None, error="worker died")
+        self.assertNotContains(self.client.get("/domains/"), "last check failed")
+
     def test_a_deleted_last_run_leaves_the_row_not_checked(self) -> None:
         run = finished_run(self.domain, score=60)
         self.domain.set_last_run(run)

@@ -9,7 +9,14 @@ class DomainAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     raw_id_fields = ["team"]
     # Written together by CheckRun.finish (Domain.last_run_fields), never by hand.
-    readonly_fields = ["last_run", "last_score", "last_checked_at", "last_worst", "week_ago_score"]
+    readonly_fields = [
+        "last_run",
+        "last_score",
+        "last_checked_at",
+        "last_worst",
+        "week_ago_score",
+        "last_failed_at",
+    ]
 
 
 @admin.register(CheckRun)

@@ -30,7 +30,7 @@ from mailsec.domains.models import display_name
 
 PAGE_SIZE = 50
 # Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
-ROW_VERSION = 2
+ROW_VERSION = 3
 ROW_CACHE_SECONDS = 86400
 # Pages beyond this are made every time, not cached: the page number is in the cache key.
 CACHED_PAGES = 1000
@@ -48,6 +48,7 @@ class DomainRow(NamedTuple):
     ago: str  # "3 hours", from the time the page is made
     worst_status: str
     worst_summary: str
+    failed: bool  # a check newer than the one shown could not complete
 
     @property
     def trend(self) -> int | None:
@@ -78,6 +79,7 @@ def _row(values: dict[str, Any], now: datetime) -> DomainRow:
         ago=timesince(checked_at, now) if checked_at else "",
         worst_status=str(worst.get("status", "")),
         worst_summary=str(worst.get("summary", "")),
+        failed=values["last_failed_at"] is not None,
     )
 
 
@@ -93,6 +95,7 @@ def page_of_rows(team: Team, page: str | None) -> tuple[Page, list[DomainRow]]:
         "last_checked_at",
         "last_worst",
         "week_ago_score",
+        "last_failed_at",
     )
     listing = Paginator(rows, PAGE_SIZE).get_page(page)
     now = timezone.now()

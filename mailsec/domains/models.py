@@ -66,6 +66,10 @@ class Domain(models.Model):
     last_worst = models.JSONField(null=True, blank=True)
     # The score of the latest run at least a week older than last_run: "since last week".
     week_ago_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    # When a run newer than last_run could not complete (None once a newer run finishes): the
+    # list flags it without reading the runs. The page reads the run itself
+    # (failure_since_last_run).
+    last_failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "name"], name="one_domain_per_team")]
@@ -105,6 +109,7 @@ class Domain(models.Model):
             "last_checked_at": run.finished,
             "last_worst": run.worst_finding() or {},
             "week_ago_score": week_ago[0] if comparable and week_ago else None,
+            "last_failed_at": None,
         }
 
     def set_last_run(self, run: CheckRun) -> None:
@@ -430,11 +435,13 @@ class CheckRun(models.Model):
         # moved it already; a manual run moves it too, so a crash never causes a hot loop).
         domain = Domain.objects.filter(pk=self.domain_id)
         domain.update(next_check_at=now + check_interval())
+        # Never an older run over a newer one (a worker held up past the sweep may finish
+        # an old run late); last_run and the list's summary move together.
+        newer = models.Q(last_run__isnull=True) | models.Q(last_run__created__lt=self.created)
         if self.status == self.Status.DONE:
-            # Never an older run over a newer one (a worker held up past the sweep may finish
-            # an old run late); last_run and the list's summary move together.
-            newer = models.Q(last_run__isnull=True) | models.Q(last_run__created__lt=self.created)
             domain.filter(newer).update(**Domain.last_run_fields(self))
+        else:
+            domain.filter(newer).update(last_failed_at=now)
         # After the last write: a page made since save() above read the old last run.
         pagecache.changed(team_id=self.domain.team_id, domain_id=self.domain_id)
 
@@ -446,7 +453,7 @@ class CheckRun(models.Model):
             | models.Q(status=cls.Status.PENDING, created__lt=now - STUCK_PENDING_AFTER)
         )
         count = 0
-        for run in stuck:
+        for run in stuck.select_related("domain"):
             updated = cls.objects.filter(pk=run.pk, status=run.status).update(
                 status=cls.Status.ERROR,
                 finished=now,
@@ -454,10 +461,13 @@ class CheckRun(models.Model):
             )
             if updated:
                 count += 1
-                Domain.objects.filter(pk=run.domain_id, verified_at__isnull=False).update(
-                    next_check_at=now
+                domain = Domain.objects.filter(pk=run.domain_id)
+                domain.filter(verified_at__isnull=False).update(next_check_at=now)
+                newer = models.Q(last_run__isnull=True) | models.Q(
+                    last_run__created__lt=run.created
                 )
-                pagecache.changed(domain_id=run.domain_id)
+                domain.filter(newer).update(last_failed_at=now)  # the list flags it
+                pagecache.changed(team_id=run.domain.team_id, domain_id=run.domain_id)
         return count
 
     @classmethod
