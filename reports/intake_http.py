@@ -58,7 +58,7 @@ def check_length(request: HttpRequest, cap: int) -> int:
     return declared
 
 
-def read_body(request: HttpRequest, cap: int) -> bytes:
+def read_body(request: HttpRequest, cap: int, declared: int = 0) -> bytes:
     """The request body, stopping at the cap while reading when the stream turns out longer
     than declared (call check_length first)."""
     # Django reads a WSGI body only as far as Content-Length; a chunked one (gunicorn
@@ -77,4 +77,10 @@ def read_body(request: HttpRequest, cap: int) -> bytes:
     body = b"".join(chunks)
     if not body:
         raise IntakeError("empty body: POST the report (RFC 8460 §5.4)", 400)
+    if declared and len(body) < declared:
+        # The connection ended early: storing the piece and answering 201 would tell the
+        # sender not to retry a report we do not have (RFC 8460 §5.5: it retries on errors).
+        raise IntakeError(
+            f"report body ended after {len(body)} of the {declared} bytes declared", 400
+        )
     return body

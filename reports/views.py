@@ -51,7 +51,7 @@ def receive(request: HttpRequest, token: str) -> HttpResponse:
         content_type, warnings = check_content_type(request)
         # The token is public in DNS: refuse before reading when the address is over quota.
         check_quota(address, declared)
-        body = read_body(request, cap)
+        body = read_body(request, cap, declared)
         accepted = accept_https(address, body, content_type, warnings)
     except QuotaExceeded as e:
         return _problem(429, e.reason, Retry_After=str(e.retry_after))

@@ -279,6 +279,16 @@ def test_the_streaming_read_stops_at_the_cap() -> None:
     assert exc.value.status == 413
 
 
+def test_a_body_shorter_than_its_content_length_is_not_accepted() -> None:
+    # The sender's connection broke: a 201 would stop it retrying a report we do not have.
+    request = mock.Mock(read=io.BytesIO(b"x" * 1000).read)
+    with pytest.raises(IntakeError) as exc:
+        read_body(request, 4096, declared=3000)
+    assert exc.value.status == 400 and "1000 of the 3000 bytes" in exc.value.reason
+    request = mock.Mock(read=io.BytesIO(b"x" * 3000).read)
+    assert len(read_body(request, 4096, declared=3000)) == 3000
+
+
 def test_it_stores_garbage_then_answers_400(client: Client, address: ReportAddress) -> None:
     response = post(client, address, b"<html>not a report</html>")
     assert response.status_code == 400
