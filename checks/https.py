@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import functools
 import hashlib
 import ssl
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,8 +32,26 @@ from checks.net import TargetRefused, guard, open_connection
 
 USER_AGENT = "mailsec-checker/1 (+MTA-STS policy fetch)"
 
-# error_kind values, worst-understood last
-ERROR_KINDS = ("dns", "refused-target", "connect", "tls-cert", "tls", "timeout", "http")
+# error_kind values, worst-understood last. 'connect' is the server's answer (ECONNREFUSED);
+# 'no-route' is our checker having no route to that address family at all (ENETUNREACH,
+# EADDRNOTAVAIL, EAFNOSUPPORT: an IPv6 host fetched from a checker without IPv6); 'network' is
+# any other connect error (EHOSTUNREACH…). Neither of those says anything about the server.
+ERROR_KINDS = (
+    "dns",
+    "refused-target",
+    "no-route",
+    "network",
+    "connect",
+    "tls-cert",
+    "tls",
+    "timeout",
+    "http",
+)
+# Outcomes that only mean "could not check" (checklist §0), never a fail of the domain.
+COULD_NOT_CHECK = frozenset({"timeout", "refused-target", "no-route", "network"})
+
+# Same sets and wording as checks/starttls.py uses for SMTP.
+_NO_ROUTE = {errno.ENETUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
 
 
 @dataclass
@@ -49,6 +69,8 @@ class AddressOutcome:
     error_kind: str | None = None
     status: int | None = None
     body_sha256: str = ""  # of the body received (so addresses serving different files show)
+    # This address's own time: a stalled sibling address must not make a fast one look slow.
+    elapsed_ms: float = 0.0
 
     @property
     def served(self) -> bool:
@@ -64,10 +86,16 @@ class HttpsResult:
     url: str
     host: str = ""
     status: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names, values joined
+    # Every value of each header in order (lower-case names), for the fields where joining
+    # repeats with ", " changes the meaning (a doubled Content-Type).
+    header_values: dict[str, list[str]] = field(default_factory=dict)
     body: bytes = b""
     truncated: bool = False  # the body was larger than max_bytes
-    elapsed_ms: float = 0.0
+    elapsed_ms: float = 0.0  # wall-clock for the whole fetch (every address, in parallel)
+    # The time the address this result describes took (what a sender using it waits).
+    address_ms: float = 0.0
+    content_encoding: str = ""  # the Content-Encoding the body was decoded from, if any
     error_kind: str | None = None
     error: str = ""
     cert: CertInfo | None = None
@@ -83,6 +111,11 @@ class HttpsResult:
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
 
+    def first_header(self, name: str) -> str | None:
+        """The first value of a repeated header, as common HTTP clients read Content-Type."""
+        values = self.header_values.get(name.lower())
+        return values[0] if values else self.header(name)
+
     def evidence(self) -> dict[str, Any]:
         data: dict[str, Any] = {"url": self.url}
         if self.status is not None:
@@ -96,9 +129,12 @@ class HttpsResult:
             data["error"] = self.error
         if self.cert is not None:
             data["certificate"] = self.cert.to_dict()
+        if self.content_encoding:
+            data["decoded_from"] = self.content_encoding
         if self.per_address:
             data["addresses"] = [a.to_dict() for a in self.per_address]
         data["elapsed_ms"] = self.elapsed_ms
+        data["address_ms"] = self.address_ms
         return data
 
 
@@ -150,8 +186,19 @@ class _Fetch:
         self.body = b""
         self.truncated = False
         self.cert: CertInfo | None = None
+        self.encoding = ""  # the Content-Encoding the body was decoded from
+        self.header_values: dict[str, list[str]] = {}  # every value of each header, in order
+        # How far the exchange got, so an OSError is read right: before "tls" it is a connect
+        # error (ours or the server's), after it the server dropped a connection it accepted.
+        self.stage = "connect"
 
     async def run(self, address: str, limit: float) -> AddressOutcome:
+        started = time.monotonic()
+        outcome = await self._run(address, limit)
+        outcome.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+        return outcome
+
+    async def _run(self, address: str, limit: float) -> AddressOutcome:
         try:
             guard(address, self.ctx.config)
         except (TargetRefused, ValueError) as exc:
@@ -179,22 +226,51 @@ class _Fetch:
         except TargetRefused as exc:
             return AddressOutcome(address, False, str(exc), "refused-target")
         except OSError as exc:
-            return AddressOutcome(
-                address,
-                False,
-                f"could not connect to port {self.port}: {exc.strerror or exc}",
-                "connect",
-            )
+            return self._os_error(address, exc)
         return AddressOutcome(
             address, True, status=self.status, body_sha256=hashlib.sha256(self.body).hexdigest()
         )
 
+    def _os_error(self, address: str, exc: OSError) -> AddressOutcome:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        if self.stage == "tls":
+            # The server took the connection and then dropped it during the handshake.
+            return AddressOutcome(
+                address, False, f"TLS handshake failed: connection lost ({reason})", "tls"
+            )
+        if self.stage == "http":
+            return AddressOutcome(
+                address, False, f"bad HTTP response: connection lost ({reason})", "http"
+            )
+        if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
+            # The server (or its firewall) said no: what a sender would meet too.
+            return AddressOutcome(
+                address, False, f"could not connect to port {self.port}: {reason}", "connect"
+            )
+        if exc.errno in _NO_ROUTE:
+            # This checker cannot reach the address family at all (no IPv6 on the host, say):
+            # not tested from here, and no mark against the domain (checklist §0).
+            family = "IPv6" if ":" in address else "IPv4"
+            return AddressOutcome(
+                address, False, f"this checker has no {family} route ({reason})", "no-route"
+            )
+        # No route to that host, no source address: trouble on the path, maybe ours
+        # (checklist §0: could not check, never a fail of the domain).
+        return AddressOutcome(
+            address,
+            False,
+            f"our checker could not open a connection to port {self.port}: {reason}",
+            "network",
+        )
+
     async def _exchange(self, address: str) -> None:
         reader, writer = await open_connection(address, self.port, self.ctx.config)
+        self.stage = "tls"
         try:
             await writer.start_tls(
                 _verifying_context(self.ctx.config.ca_bundle), server_hostname=self.host
             )
+            self.stage = "http"
             ssl_object = writer.get_extra_info("ssl_object")
             der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
             self.cert = cert_info(der)
@@ -214,6 +290,9 @@ class _Fetch:
                 ("Host", host_header),
                 ("User-Agent", USER_AGENT),
                 ("Accept", "*/*"),
+                # A policy is a few hundred bytes: ask for it as is. A server that compresses
+                # anyway is decoded below, as senders' HTTP clients (aiohttp) do.
+                ("Accept-Encoding", "identity"),
                 # RFC 8461 §3.3: HTTP caching MUST NOT be used; ask intermediaries too.
                 ("Cache-Control", "no-cache"),
                 ("Connection", "close"),
@@ -235,6 +314,7 @@ class _Fetch:
                 for name, value in event.headers:
                     key = name.decode("latin-1").lower()
                     text = value.decode("latin-1")
+                    self.header_values.setdefault(key, []).append(text)
                     self.headers[key] = (
                         f"{self.headers[key]}, {text}" if key in self.headers else text
                     )
@@ -251,6 +331,36 @@ class _Fetch:
                 break
             raise _HttpError(f"unexpected {type(event).__name__}")
         self.body = bytes(body)
+        if self.status == 200 and not self.truncated:
+            self._decode()
+
+    def _decode(self) -> None:
+        """Undo a Content-Encoding the server applied although we asked for identity.
+
+        The decoded body is held to the same cap, read no further than max_bytes + 1, so a
+        small compressed "bomb" cannot make us inflate gigabytes.
+        """
+        codings = [
+            c.strip().lower()
+            for c in self.headers.get("content-encoding", "").split(",")
+            if c.strip() and c.strip().lower() != "identity"
+        ]
+        if not codings:
+            return
+        data = self.body
+        for coding in reversed(codings):  # applied in the order listed, so undo from the end
+            if coding not in {"gzip", "x-gzip", "deflate"}:
+                raise _HttpError(
+                    f"the body is sent with Content-Encoding: {coding}, which mailsec does not "
+                    "decode (we asked for no encoding); serve the policy as plain text"
+                )
+            data, cut = _inflate(data, coding, self.max_bytes)
+            if cut:
+                # Larger than the cap once decoded: what a sender reading at most 64 KiB sees.
+                self.truncated = True
+                break
+        self.body = data
+        self.encoding = ", ".join(codings)
 
     async def _capture(self, address: str, message: str) -> CertInfo | None:
         """Reconnect without verification only to record the certificate that was presented."""
@@ -272,6 +382,34 @@ class _HttpError(Exception):
     pass
 
 
+def _inflate(data: bytes, coding: str, max_bytes: int) -> tuple[bytes, bool]:
+    """Decode gzip/deflate data, stopping after max_bytes + 1 bytes; True when cut there."""
+    # "deflate" means zlib-wrapped (RFC 9110 §8.4.1.2) but some servers send raw deflate;
+    # HTTP clients accept both, so do we. gzip: wbits + 16 reads the gzip header.
+    gzip_bits = (zlib.MAX_WBITS | 16,)
+    attempts = (zlib.MAX_WBITS, -zlib.MAX_WBITS) if coding == "deflate" else gzip_bits
+    error: zlib.error | None = None
+    for wbits in attempts:
+        decoder = zlib.decompressobj(wbits)
+        try:
+            out = decoder.decompress(data, max_bytes + 1)
+            if len(out) > max_bytes or decoder.unconsumed_tail:
+                return out[: max_bytes + 1], True
+            out += decoder.flush()
+            if len(out) > max_bytes:
+                return out[: max_bytes + 1], True
+        except zlib.error as exc:
+            error = exc
+            continue
+        if not decoder.eof:
+            error = zlib.error("the compressed data ends early")
+            continue
+        return out, False
+    raise _HttpError(
+        f"the body is sent with Content-Encoding: {coding} but does not decode ({error})"
+    )
+
+
 async def fetch(
     ctx: CheckContext,
     url: str,
@@ -281,8 +419,9 @@ async def fetch(
 ) -> HttpsResult:
     """GET `url` over HTTPS from every address of its host; never follows redirects.
 
-    The returned result describes the first address (A before AAAA) that answered; every
-    address's outcome is in `per_address`. Never raises for network or protocol problems.
+    The returned result describes the first address (A before AAAA) that answered, else the
+    first definite failure (see `_choose`); every address's outcome is in `per_address`.
+    Never raises for network or protocol problems.
     """
     started = time.monotonic()
     result = HttpsResult(url=url)
@@ -328,14 +467,30 @@ async def fetch(
         *(f.run(addr, limit) for f, addr in zip(fetches, addresses, strict=True))
     )
     result.per_address = list(outcomes)
-    chosen = next((i for i, o in enumerate(outcomes) if o.ok), 0)
+    chosen = _choose(result.per_address)
     outcome, data = outcomes[chosen], fetches[chosen]
     result.status = data.status if outcome.ok else None
     result.headers = data.headers if outcome.ok else {}
+    result.header_values = data.header_values if outcome.ok else {}
     result.body = data.body if outcome.ok else b""
     result.truncated = data.truncated if outcome.ok else False
+    result.content_encoding = data.encoding if outcome.ok else ""
     result.cert = data.cert
     result.error_kind = outcome.error_kind
     result.error = outcome.error
+    result.address_ms = outcome.elapsed_ms
     result.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
     return result
+
+
+def _choose(outcomes: list[AddressOutcome]) -> int:
+    """The address the result describes: the first that answered; failing that, the first
+    definite failure (refused, TLS, HTTP), which a sender meets too and which a timeout or an
+    unreachable family elsewhere must not hide; failing that, the first address."""
+    for i, o in enumerate(outcomes):
+        if o.ok:
+            return i
+    for i, o in enumerate(outcomes):
+        if o.error_kind not in COULD_NOT_CHECK:
+            return i
+    return 0

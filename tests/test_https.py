@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import errno
+import gzip
 import hashlib
 import ipaddress
 import random
 import socket
 import ssl
 import threading
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from checks import https
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.https import fetch
@@ -292,7 +296,7 @@ class TlsServer:
 POLICY = b"version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmax_age: 604800\r\n"
 
 
-def _serve_and_fetch(tmp: Path, response: bytes, **kw: object):  # type: ignore[no-untyped-def]
+def _serve_and_fetch(tmp: Path, response: bytes, max_bytes: int = 100, **kw: object):  # type: ignore[no-untyped-def]
     host = "mta-sts.example.org"
     server = TlsServer(tmp, host, response, **kw)  # type: ignore[arg-type]
     stub = StubDns({host: ["127.0.0.1"]})
@@ -304,7 +308,7 @@ def _serve_and_fetch(tmp: Path, response: bytes, **kw: object):  # type: ignore[
             fetch(
                 CheckContext("example.org", cfg),
                 f"https://{host}/.well-known/mta-sts.txt",
-                max_bytes=100,
+                max_bytes=max_bytes,
             )
         )
     finally:
@@ -370,3 +374,183 @@ def test_cn_only_certificate_is_refused(tmp_path: Path) -> None:
     result, _ = _serve_and_fetch(tmp_path, b"HTTP/1.1 200 OK\r\n\r\n", cn_only=True)
     assert result.error_kind == "tls-cert"
     assert result.cert is not None and result.cert.sans == []
+
+
+# --- connect errors, address choice, per-address time, Content-Encoding --------------------
+
+
+def _fetch_with(
+    tmp: Path,
+    response: bytes,
+    addresses: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    failures: dict[str, OSError] | None = None,
+    stall: set[str] | None = None,
+    max_bytes: int = 100,
+    timeout: float | None = None,
+):  # type: ignore[no-untyped-def]
+    """Fetch from a host with `addresses`; only 127.0.0.1 really serves `response`. The
+    others fail with the given OSError, or stall (a listener that never speaks TLS)."""
+    host = "mta-sts.example.org"
+    server = TlsServer(tmp, host, response)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # never accepted: the TCP handshake completes, TLS never answers
+    real = https.open_connection
+
+    async def fake(address: str, port: int, config: CheckConfig, **kw: object):  # type: ignore[no-untyped-def]
+        if failures and address in failures:
+            raise failures[address]
+        if stall and address in stall:
+            return await real("127.0.0.1", silent.getsockname()[1], config)
+        return await real("127.0.0.1", port, config)
+
+    monkeypatch.setattr(https, "open_connection", fake)
+    stub = StubDns({host: addresses})
+    try:
+        cfg = stub.config(
+            allow_private_targets=True,
+            https_port=server.port,
+            ca_bundle=server.ca_bundle,
+            timeout=1.0,
+        )
+        result = run(
+            fetch(
+                CheckContext("example.org", cfg),
+                f"https://{host}/.well-known/mta-sts.txt",
+                max_bytes=max_bytes,
+                timeout=timeout,
+            )
+        )
+    finally:
+        stub.close()
+        server.close()
+        silent.close()
+    return result, server
+
+
+OK_RESPONSE = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(POLICY[:90])
+) + POLICY[:90]
+NO_ROUTE = OSError(errno.ENETUNREACH, "Network is unreachable")
+
+
+def test_no_ipv6_route_is_not_a_connect_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, _ = _fetch_with(
+        tmp_path, OK_RESPONSE, ["127.0.0.1", "2001:db8::1"], monkeypatch, {"2001:db8::1": NO_ROUTE}
+    )
+    assert result.ok and result.status == 200
+    v6 = result.per_address[1]
+    assert v6.error_kind == "no-route" and "no IPv6 route" in v6.error
+
+
+def test_ipv6_only_host_without_route_could_not_be_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, _ = _fetch_with(
+        tmp_path, OK_RESPONSE, ["2001:db8::1"], monkeypatch, {"2001:db8::1": NO_ROUTE}
+    )
+    assert result.error_kind == "no-route"
+    assert result.error_kind in https.COULD_NOT_CHECK
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (OSError(errno.EHOSTUNREACH, "No route to host"), "network"),
+        (OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address"), "no-route"),
+        (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), "connect"),
+    ],
+)
+def test_connect_errors_are_told_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: OSError, kind: str
+) -> None:
+    result, _ = _fetch_with(tmp_path, OK_RESPONSE, ["192.0.2.7"], monkeypatch, {"192.0.2.7": exc})
+    assert result.error_kind == kind
+
+
+def test_definite_failure_is_not_hidden_by_a_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stalls, AAAA refuses: the refusal is what a sender meets for sure, so it is reported.
+    refused = ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
+    result, _ = _fetch_with(
+        tmp_path,
+        OK_RESPONSE,
+        ["192.0.2.7", "2001:db8::7"],
+        monkeypatch,
+        {"2001:db8::7": refused},
+        stall={"192.0.2.7"},
+        timeout=0.5,
+    )
+    assert [o.error_kind for o in result.per_address] == ["timeout", "connect"]
+    assert result.error_kind == "connect"
+
+
+def test_each_address_is_timed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result, _ = _fetch_with(
+        tmp_path,
+        OK_RESPONSE,
+        ["127.0.0.1", "2001:db8::1"],
+        monkeypatch,
+        stall={"2001:db8::1"},
+        timeout=0.6,
+    )
+    assert result.ok and result.status == 200
+    assert result.elapsed_ms >= 500  # waited for the stalled address
+    assert result.address_ms < 500  # but the address that served was quick
+    assert result.per_address[1].elapsed_ms >= 500
+
+
+def _gzip_response(body: bytes, encoding: bytes = b"gzip") -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: "
+        + encoding
+        + b"\r\nContent-Length: %d\r\n\r\n" % len(body)
+        + body
+    )
+
+
+def test_gzip_body_is_decoded(tmp_path: Path) -> None:
+    result, server = _serve_and_fetch(tmp_path, _gzip_response(gzip.compress(POLICY[:90])))
+    assert b"accept-encoding: identity" in server.requests[0].lower()
+    assert result.ok and result.body == POLICY[:90] and not result.truncated
+    assert result.content_encoding == "gzip"
+    assert result.per_address[0].body_sha256 == hashlib.sha256(POLICY[:90]).hexdigest()
+
+
+@pytest.mark.parametrize("wbits", [zlib.MAX_WBITS, -zlib.MAX_WBITS])
+def test_deflate_body_is_decoded(tmp_path: Path, wbits: int) -> None:
+    packer = zlib.compressobj(wbits=wbits)
+    packed = packer.compress(POLICY[:90]) + packer.flush()
+    result, _ = _serve_and_fetch(tmp_path, _gzip_response(packed, b"deflate"))
+    assert result.ok and result.body == POLICY[:90]
+
+
+def test_gzip_bomb_is_cut_at_the_cap(tmp_path: Path) -> None:
+    # Small on the wire, far over the cap once inflated: decoding stops at cap + 1 bytes.
+    bomb = gzip.compress(b"a" * 1_000_000)
+    assert len(bomb) < 2000
+    result, _ = _serve_and_fetch(tmp_path, _gzip_response(bomb), max_bytes=2000)
+    assert result.truncated and len(result.body) == 2001
+
+
+def test_broken_gzip_and_unknown_encoding_say_so(tmp_path: Path) -> None:
+    result, _ = _serve_and_fetch(tmp_path, _gzip_response(b"not gzip at all"))
+    assert result.error_kind == "http" and "Content-Encoding: gzip" in result.error
+    # A fresh directory: the verifying context is cached per CA bundle path.
+    (tmp_path / "br").mkdir()
+    result, _ = _serve_and_fetch(tmp_path / "br", _gzip_response(b"\x1b\x00", b"br"))
+    assert result.error_kind == "http" and "Content-Encoding: br" in result.error
+
+
+def test_repeated_content_type_first_value(tmp_path: Path) -> None:
+    response = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Type: text/plain\r\n"
+        b"Content-Length: 5\r\n\r\nhello"
+    )
+    result, _ = _serve_and_fetch(tmp_path, response)
+    assert result.header("content-type") == "text/plain, text/plain"
+    assert result.first_header("content-type") == "text/plain"
