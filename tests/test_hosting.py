@@ -534,6 +534,10 @@ class PageTestCase(HostingCase):
         self.assertContains(r, "example.org.policy.mailsec.example")
         self.assertContains(r, f"v=STSv1; id={policy.policy_id};")
         self.assertContains(r, "not yet")
+        # Each name and value has its copy button, copying exactly the text shown.
+        html = r.content.decode()
+        self.assertIn('data-copy-target="record-value-1"', html)
+        self.assertRegex(html, r'id="record-name-\d+">_mta-sts\.example\.org<')
 
     def test_it_saves_settings_and_bumps_the_id(self) -> None:
         policy = self.host()

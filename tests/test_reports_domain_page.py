@@ -75,6 +75,9 @@ def test_the_page_shows_the_record_to_publish_and_the_dashboard_link(settings) -
         f"https://mailsec.example/tlsrpt/{token}" in html
     )
     assert f'href="/tlsrpt/{token}/dashboard/"' in html
+    # One click copies exactly the record.
+    assert 'data-copy-target="tlsrpt-record"' in html
+    assert f'id="tlsrpt-record">v=TLSRPTv1; rua=mailto:tlsrpt+{token}@' in html
 
 
 def test_the_owners_own_rua_is_kept(settings) -> None:
