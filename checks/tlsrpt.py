@@ -8,6 +8,7 @@ anything: a check must not POST to third parties.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -395,11 +396,17 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Collector) -> None:
     """TLSRPT-10: do the report addresses look deliverable? (No report is sent.)"""
     checks: list[tuple[ReportUri, Any]] = []
+    literals: list[ReportUri] = []
     for uri in record.uris:
         if not uri.usable or "!" in uri.uri:
             continue  # already reported under TLSRPT-06/07
         if uri.scheme == "mailto":
             checks.append((uri, ctx.dns.query(uri.target, "MX")))
+        elif _is_ip_literal(uri.target):
+            # https://198.51.100.7/… or https://[2001:db8::7]/…: nothing to look up, the
+            # sender posts to that address. (Nothing connects here; anything that did would
+            # still go through the SSRF guard.)
+            literals.append(uri)
         else:
             checks.append((uri, ctx.dns.addresses(uri.target)))
     results = await asyncio.gather(*(c for _, c in checks))
@@ -470,11 +477,29 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
                     subject=uri.uri,
                     evidence={"lookups": [a.evidence() for a in answers]},
                 )
-    if all_ok and checks:
+    if all_ok and (checks or literals):
+        parts = []
+        if checks:
+            parts.append(
+                "The report addresses resolve (mail domains have an MX, HTTPS hosts an address)."
+            )
+        if literals:
+            parts.append(
+                f"{', '.join(u.uri for u in literals)} "
+                f"{'names an IP address' if len(literals) == 1 else 'name IP addresses'}, "
+                "which needs no DNS lookup."
+            )
         out.add(
             "TLSRPT-10",
             Status.PASS,
-            "The report addresses resolve (mail domains have an MX, HTTPS hosts an "
-            "address). No test report was sent.",
-            subject=", ".join(u.uri for u, _ in checks),
+            " ".join(parts) + " No test report was sent.",
+            subject=", ".join([u.uri for u, _ in checks] + [u.uri for u in literals]),
         )
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

@@ -232,3 +232,14 @@ def test_split_strings_are_joined_without_spaces() -> None:
     findings = run(zone)
     assert bad(findings) == set()
     assert statuses(findings, "TLSRPT-03") == [Status.INFO]
+
+
+@pytest.mark.parametrize("uri", ["https://198.51.100.7/tlsrpt", "https://[2001:db8::7]/x"])
+def test_https_ip_literal_needs_no_dns(uri: str) -> None:
+    # An IP literal is not a name: looking it up gave NXDOMAIN and a "does not resolve" warn.
+    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): [f'"v=TLSRPTv1; rua={uri}"']}
+    findings = run(zone)
+    assert bad(findings) == set()
+    assert statuses(findings, "TLSRPT-10") == [Status.PASS]
+    passed = next(f for f in findings if f.id == "TLSRPT-10")
+    assert "IP address" in passed.summary and uri in passed.subject
