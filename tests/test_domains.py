@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mailsec.domains import listing
-from mailsec.domains.models import CheckRun, Domain
+from mailsec.domains.models import CheckRun, Domain, display_name
 from tests.conftest import BaseTestCase
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -306,6 +306,8 @@ class AddTestCase(BaseTestCase):
         r = self.client.get(f"/domains/{domain.code}/")
         self.assertContains(r, "_mailsec-challenge.xn--bcher-kva.example")
         self.assertContains(r, domain.challenge_value)
+        # IDNA2008 both ways: ß stays ß (Python's IDNA2003 codec could not show it).
+        self.assertEqual(display_name("xn--strae-oqa.example"), "straße.example")
 
     def test_it_refuses_bad_names(self) -> None:
         self.client.force_login(self.alice)

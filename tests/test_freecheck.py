@@ -131,6 +131,9 @@ class FormTestCase(FreeCheckTestCase):
         check = FreeCheck.objects.get()
         self.assertEqual(check.domain, "xn--bcher-kva.example.com")
         self.assertRedirects(r, f"/check/{check.code}", fetch_redirect_response=False)
+        # People read the name as they wrote it; the A-label stands beside it.
+        page = self.client.get(f"/check/{check.code}").content.decode()
+        self.assertIn('bücher.example.com</span> <span class="muted small">(xn--bcher-kva', page)
         delay.assert_called_once_with(str(check.code))
         # A keyed hash of the client's network, never the address itself.
         self.assertEqual(len(check.client_hash), 64)

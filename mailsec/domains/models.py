@@ -36,10 +36,13 @@ def check_interval() -> timedelta:
 
 
 def display_name(name: str) -> str:
-    """The U-label form for people (xn--bcher-kva.example → bücher.example)."""
+    """The U-label form for people (xn--bcher-kva.example → bücher.example), by IDNA2008 as
+    the names are made (checks.domainname): Python's IDNA2003 codec refuses xn--strae-oqa."""
+    import idna
+
     try:
-        return name.encode("ascii").decode("idna")
-    except UnicodeError:
+        return idna.decode(name)
+    except (idna.IDNAError, UnicodeError):
         return name
 
 

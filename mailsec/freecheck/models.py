@@ -366,6 +366,13 @@ class FreeCheck(models.Model):
     def signup_url(self) -> str:
         return signup_url(self.domain)
 
+    @property
+    def display_domain(self) -> str:
+        """The name as people write it (U-labels), as the domain pages show it."""
+        from mailsec.domains.models import display_name
+
+        return display_name(self.domain)
+
 
 def _verdict(ranked: list[dict[str, Any]], category: dict[str, Any]) -> tuple[str, str]:
     """A mechanism's badge: its worst problem; else "not deployed" when that cost its points;
