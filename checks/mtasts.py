@@ -655,7 +655,9 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
                     True,
                 )
             )
-    elif kind in {"timeout", "refused-target"}:
+    elif kind in https.COULD_NOT_CHECK:
+        # Timeout, our SSRF guard, or no route from this checker (an IPv6-only host seen from
+        # a checker without IPv6): nothing is known about the host (checklist §0).
         out.append(
             Problem(
                 "MTASTS-11",
@@ -732,15 +734,19 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
                 True,
             )
         )
-    elif result.elapsed_ms > SLOW_FETCH_MS:
+    elif result.address_ms > SLOW_FETCH_MS:
+        # The time of the address that served, not the wall-clock over all addresses: a
+        # stalled second address says nothing about how long this one took.
         out.append(
             Problem(
                 "MTASTS-16",
                 Status.WARN,
-                f"The policy took {result.elapsed_ms / 1000:.1f} s to fetch; senders may give up.",
+                f"The policy took {result.address_ms / 1000:.1f} s to fetch; senders may give up.",
             )
         )
-    ctype = result.header("content-type")
+    # A repeated Content-Type is joined into "text/plain, text/plain" by header(); senders'
+    # HTTP clients read the first value.
+    ctype = result.first_header("content-type")
     media = (ctype or "").split(";", 1)[0].strip().lower()
     if media != "text/plain":
         out.append(
@@ -944,7 +950,9 @@ def _record_findings(
             evidence=txt_ev,
         )
     previous = ctx.config.mtasts_previous
-    if previous and state.record and state.policy is not None:
+    # Only a valid record has an id a sender keys its cache on: with an invalid or discarded
+    # one, "the id changed" would compare against nothing senders use.
+    if previous and state.record_status == "valid" and state.record and state.policy is not None:
         _history_finding(ctx, state, {"id": previous[0], "policy_sha256": previous[1]}, out)
 
 
@@ -1037,13 +1045,13 @@ def _fetch_findings(
                 Status.PASS,
                 "The policy is served as text/plain.",
                 subject=url,
-                evidence={"content_type": result.header("content-type")},
+                evidence={"content_type": result.first_header("content-type")},
             )
         if not result.truncated:
             out.add(
                 "MTASTS-16",
                 Status.PASS,
-                f"The policy is {len(result.body)} bytes, fetched in {result.elapsed_ms:.0f} ms.",
+                f"The policy is {len(result.body)} bytes, fetched in {result.address_ms:.0f} ms.",
                 subject=url,
             )
     # MTASTS-17: every address of the policy host should serve it. Only a 200 is a policy
@@ -1052,23 +1060,47 @@ def _fetch_findings(
     good = [o for o in outcomes if o.served]
     bad = [o for o in outcomes if not o.served]
     evidence = {"addresses": [o.to_dict() for o in outcomes]}
+
+    def family(a: str) -> str:
+        return "IPv6" if ":" in a else "IPv4"
+
+    def why(o: https.AddressOutcome) -> str:
+        return o.error if not o.ok else f"HTTP {o.status} instead of 200"
+
+    # An address family this checker has no route to is simply not tested when another
+    # address served the policy (as for SMTP): no mark against the domain.
+    untested = [o for o in bad if good and not o.ok and o.error_kind == "no-route"]
+    bad = [o for o in bad if o not in untested]
+    for o in untested:
+        out.add(
+            "MTASTS-17",
+            Status.INFO,
+            f"{o.address} was not tested from here: {o.error}.",
+            subject=host,
+            evidence=evidence,
+        )
     if good and bad:
-
-        def family(a: str) -> str:
-            return "IPv6" if ":" in a else "IPv4"
-
-        def why(o: https.AddressOutcome) -> str:
-            return o.error if not o.ok else f"HTTP {o.status} instead of 200"
-
         good_f = sorted({family(o.address) for o in good})
         bad_text = "; ".join(f"{o.address}: {why(o)}" for o in bad)
-        # Only "could not check" outcomes (timeout, refused by our guard) make it an error.
-        only_errors = all(not o.ok and o.error_kind in {"timeout", "refused-target"} for o in bad)
+        # Only "could not check" outcomes (timeout, our guard, our network) make it an error.
+        only_errors = all(not o.ok and o.error_kind in https.COULD_NOT_CHECK for o in bad)
         out.add(
             "MTASTS-17",
             Status.ERROR if only_errors else Status.WARN,
             f"The policy host serves the policy over {' and '.join(good_f)} but not on every "
             f"address ({bad_text}); senders using the failing address get no policy.",
+            subject=host,
+            evidence=evidence,
+        )
+    elif not good and len({why(o) for o in bad}) > 1:
+        # No address served it. MTASTS-11..14 report the most definite failure; say what each
+        # address did, so a refusal on one and a timeout on another both show.
+        out.add(
+            "MTASTS-17",
+            Status.INFO,
+            "No address of the policy host served the policy: "
+            + "; ".join(f"{o.address}: {why(o)}" for o in bad)
+            + ".",
             subject=host,
             evidence=evidence,
         )
@@ -1188,8 +1220,7 @@ async def _consistency_findings(
 ) -> None:
     policy = state.policy
     mode = state.mode
-    tlsrpt_answer = await ctx.dns.query(f"_smtp._tls.{ctx.domain}", "TXT")
-    _tlsrpt_finding(ctx, tlsrpt_answer, out)
+    _tlsrpt_finding(ctx, await tlsrpt.get_record(ctx), out)
 
     if mode is not None and policy is not None:
         if mode == "enforce":
@@ -1372,18 +1403,20 @@ async def _validation_findings(
         )
 
 
-def _tlsrpt_finding(ctx: CheckContext, answer: DnsAnswer, out: Collector) -> None:
+def _tlsrpt_finding(ctx: CheckContext, state: tlsrpt.TlsRptState, out: Collector) -> None:
     """MTASTS-34: MTA-STS is meant to be used with TLS reporting (RFC 8461 §6)."""
     subject = f"_smtp._tls.{ctx.domain}"
-    if answer.failed:
+    answer = state.answer
+    if state.status == "error":
         out.add(
             "MTASTS-34",
             Status.ERROR,
             f"Could not look up the TLS-RPT record ({answer.describe_failure()}).",
             subject=subject,
         )
-    elif any("v=tlsrptv1" in t.lower() for t in answer.texts()):
-        # A broken TLS-RPT record is reported by the TLS-RPT check itself (TLSRPT-02..09).
+    elif state.usable:
+        # What senders use (exactly one valid record with a usable address, RFC 8460 §3), not
+        # any text that mentions v=TLSRPTv1.
         out.add(
             "MTASTS-34",
             Status.PASS,
@@ -1391,11 +1424,23 @@ def _tlsrpt_finding(ctx: CheckContext, answer: DnsAnswer, out: Collector) -> Non
             subject=subject,
         )
     else:
+        if state.status == "absent":
+            text = (
+                "MTA-STS is deployed without TLS reporting, so you will not hear about senders "
+                "that fail to deliver (RFC 8461 §6)."
+            )
+        else:
+            # Two records, a misplaced version tag, no usable address: the TLS-RPT findings
+            # (TLSRPT-02..09) say what is wrong.
+            text = (
+                "MTA-STS is deployed but senders cannot use the TLS-RPT record (see the TLS-RPT "
+                "findings), so you will not hear about senders that fail to deliver "
+                "(RFC 8461 §6)."
+            )
         out.add(
             "MTASTS-34",
             Status.WARN,
-            "MTA-STS is deployed without TLS reporting, so you will not hear about senders "
-            "that fail to deliver (RFC 8461 §6).",
+            text,
             subject=subject,
             evidence=answer.evidence(),
             fix=tlsrpt.record_fix(ctx.domain),

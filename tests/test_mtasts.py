@@ -284,8 +284,12 @@ def evaluate(
     error_kind: str | None = None,
     probes: dict[str, FakeProbe] | None = None,
     per_address: list[https.AddressOutcome] | None = None,
+    fetched: https.HttpsResult | None = None,
+    previous: tuple[str, str] | None = None,
 ) -> list[Finding]:
     async def fake_fetch(ctx: Any, url: str, **kw: Any) -> https.HttpsResult:
+        if fetched is not None:  # the whole fetch result, as https.fetch would build it
+            return fetched
         result = https.HttpsResult(url=url, host=url.split("/")[2], elapsed_ms=5.0)
         if error_kind:
             result.error_kind, result.error = error_kind, "simulated"
@@ -307,7 +311,7 @@ def evaluate(
 
     monkeypatch.setattr(starttls, "probe_mx", probe_mx)
     monkeypatch.setattr(https, "fetch", fake_fetch)
-    ctx = make_ctx("example.org", ZONE if zone is None else zone)
+    ctx = make_ctx("example.org", ZONE if zone is None else zone, mtasts_previous=previous)
     return asyncio.run(mtasts.evaluate(ctx))
 
 
@@ -480,3 +484,140 @@ def test_different_bodies_per_address_warn(monkeypatch: pytest.MonkeyPatch) -> N
     per = [_outcome("192.0.2.13", 200), _outcome("2001:db8::13", 200, other)]
     findings = evaluate(monkeypatch, per_address=per)
     assert bad(findings) == {("MTASTS-17", "warn")}
+
+
+# --- per-address outcomes, timing, TLS-RPT usability ---------------------------------------
+
+URL = "https://mta-sts.example.org/.well-known/mta-sts.txt"
+
+
+def _served(per: list[https.AddressOutcome], **kw: Any) -> https.HttpsResult:
+    """A fetch whose chosen address served POLICY (as https.fetch reports it)."""
+    values: dict[str, Any] = {
+        "url": URL,
+        "host": "mta-sts.example.org",
+        "status": 200,
+        "headers": {"content-type": "text/plain"},
+        "body": POLICY.encode(),
+        "per_address": per,
+        "address_ms": 5.0,
+        "elapsed_ms": 5.0,
+    }
+    values.update(kw)
+    return https.HttpsResult(**values)
+
+
+def _failed(address: str, kind: str, error: str) -> https.AddressOutcome:
+    return https.AddressOutcome(address, False, error, kind)
+
+
+def _failed_fetch(per: list[https.AddressOutcome], chosen: int) -> https.HttpsResult:
+    o = per[chosen]
+    return https.HttpsResult(
+        url=URL,
+        host="mta-sts.example.org",
+        per_address=per,
+        error_kind=o.error_kind,
+        error=o.error,
+    )
+
+
+NO_V6 = _failed("2001:db8::13", "no-route", "this checker has no IPv6 route (unreachable)")
+
+
+def test_family_without_route_is_not_tested_when_another_served(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    findings = evaluate(monkeypatch, fetched=_served([_outcome("192.0.2.13", 200), NO_V6]))
+    assert bad(findings) == set()
+    assert statuses(findings, "MTASTS-17") == [Status.INFO]
+    assert "not tested" in next(f.summary for f in findings if f.id == "MTASTS-17")
+
+
+def test_ipv6_only_host_without_route_is_error_not_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, fetched=_failed_fetch([NO_V6], 0))
+    assert bad(findings) == set()  # no MTASTS-11/10 fail
+    assert statuses(findings, "MTASTS-11") == [Status.ERROR]
+
+
+def test_path_trouble_on_one_address_is_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    unreachable = _failed("2001:db8::13", "network", "our checker could not open a connection")
+    findings = evaluate(monkeypatch, fetched=_served([_outcome("192.0.2.13", 200), unreachable]))
+    assert bad(findings) == set()
+    assert statuses(findings, "MTASTS-17") == [Status.ERROR]
+
+
+def test_refused_address_still_warns_next_to_a_served_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    refused = _failed("2001:db8::13", "connect", "could not connect to port 443: refused")
+    findings = evaluate(monkeypatch, fetched=_served([_outcome("192.0.2.13", 200), refused]))
+    assert bad(findings) == {("MTASTS-17", "warn")}
+
+
+def test_no_address_served_shows_each_outcome(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A stalls, AAAA refuses: the refusal is the reported failure, and MTASTS-17 shows both.
+    per = [
+        _failed("192.0.2.13", "timeout", "no complete answer within 2 s"),
+        _failed("2001:db8::13", "connect", "could not connect to port 443: refused"),
+    ]
+    findings = evaluate(monkeypatch, fetched=_failed_fetch(per, 1))
+    assert bad(findings) == {("MTASTS-11", "fail"), ("MTASTS-10", "fail")}
+    assert statuses(findings, "MTASTS-17") == [Status.INFO]
+    summary = next(f.summary for f in findings if f.id == "MTASTS-17")
+    assert "192.0.2.13: no complete answer" in summary and "2001:db8::13: could not" in summary
+
+
+def test_slow_fetch_is_judged_on_the_address_that_served(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stalled = _failed("2001:db8::13", "timeout", "no complete answer within 20 s")
+    per = [_outcome("192.0.2.13", 200), stalled]
+    findings = evaluate(monkeypatch, fetched=_served(per, elapsed_ms=20_000.0, address_ms=40.0))
+    assert statuses(findings, "MTASTS-16") == [Status.PASS]
+    slow = _served([_outcome("192.0.2.13", 200)], elapsed_ms=12_000.0, address_ms=12_000.0)
+    assert bad(evaluate(monkeypatch, fetched=slow)) == {("MTASTS-16", "warn")}
+
+
+def test_repeated_content_type_uses_the_first_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    doubled = _served(
+        [_outcome("192.0.2.13", 200)],
+        headers={"content-type": "text/plain, text/plain"},
+        header_values={"content-type": ["text/plain", "text/plain"]},
+    )
+    findings = evaluate(monkeypatch, fetched=doubled)
+    assert bad(findings) == set()
+    assert statuses(findings, "MTASTS-15") == [Status.PASS]
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        ['"v=TLSRPTv1; rua=mailto:a@example.org"', '"v=TLSRPTv1; rua=mailto:b@example.org"'],
+        ['"rua=mailto:tls@example.org; v=TLSRPTv1"'],
+        ['"v=TLSRPTv1; rua=http://rpt.example.org/"'],
+    ],
+)
+def test_unusable_tlsrpt_record_warns(monkeypatch: pytest.MonkeyPatch, records: list[str]) -> None:
+    # Senders ignore these (RFC 8460 §3): a record that merely mentions v=TLSRPTv1 is no
+    # TLS reporting.
+    zone = {**ZONE, ("_smtp._tls.example.org", "TXT"): records}
+    findings = evaluate(monkeypatch, zone)
+    assert statuses(findings, "MTASTS-34") == [Status.WARN]
+    assert "cannot use" in next(f.summary for f in findings if f.id == "MTASTS-34")
+
+
+def test_tlsrpt_servfail_is_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = {**ZONE, ("_smtp._tls.example.org", "TXT"): "SERVFAIL"}
+    assert statuses(evaluate(monkeypatch, zone), "MTASTS-34") == [Status.ERROR]
+
+
+def test_history_is_skipped_when_the_current_id_is_invalid(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    previous = ("20260601T0000", hashlib.sha256(POLICY.encode()).hexdigest())
+    zone = {**ZONE, ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=2026-06-01"']}
+    findings = evaluate(monkeypatch, zone, previous=previous)
+    assert statuses(findings, "MTASTS-09") == []  # not "the id changed, the policy did not"
+    # Control: a valid new id with the same policy is the harmless info.
+    zone = {**ZONE, ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=20260701T0000"']}
+    findings = evaluate(monkeypatch, zone, previous=previous)
+    assert statuses(findings, "MTASTS-09") == [Status.INFO]
