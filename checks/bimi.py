@@ -981,6 +981,8 @@ def _could_not_fetch(result: Any) -> bool:
         "timeout",
         "connect",
         "refused-target",
+        "no-route",  # our checker has no route to that address family
+        "network",
     )
 
 

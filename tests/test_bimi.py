@@ -372,6 +372,9 @@ def test_mark_in_the_evaluation() -> None:
     assert mark(pem=HttpsResult(url=CERT, status=404, body=b"not found")) == [Status.FAIL]
     timeout = HttpsResult(url=CERT, error_kind="timeout", error="no answer within 2 s")
     assert mark(pem=timeout) == [Status.ERROR]  # could not check, never fail
+    for kind in ("no-route", "network"):  # our side of the path
+        ours = HttpsResult(url=CERT, error_kind=kind, error="this checker has no IPv6 route")
+        assert mark(pem=ours) == [Status.ERROR], kind
     dns = HttpsResult(url=CERT, error_kind="dns", error="SERVFAIL", dns_failed=True)
     assert mark(pem=dns) == [Status.ERROR]
     untrusted = HttpsResult(url=CERT, error_kind="tls-cert", error="certificate not accepted")
