@@ -1423,24 +1423,24 @@ def _tlsrpt_finding(ctx: CheckContext, state: tlsrpt.TlsRptState, out: Collector
             "A TLS-RPT record is published alongside MTA-STS.",
             subject=subject,
         )
+    elif state.status != "absent":
+        # Two records, a misplaced version tag, no usable address: the TLS-RPT findings
+        # (TLSRPT-02..09) judge the record and carry its severity (fixtures F35, F36); this
+        # only says what it means for MTA-STS, without counting the same fault twice.
+        out.add(
+            "MTASTS-34",
+            Status.INFO,
+            "MTA-STS is deployed, but senders cannot use the TLS-RPT record (see the TLS-RPT "
+            "findings), so you will not hear about senders that fail to deliver (RFC 8461 §6).",
+            subject=subject,
+            evidence=answer.evidence(),
+        )
     else:
-        if state.status == "absent":
-            text = (
-                "MTA-STS is deployed without TLS reporting, so you will not hear about senders "
-                "that fail to deliver (RFC 8461 §6)."
-            )
-        else:
-            # Two records, a misplaced version tag, no usable address: the TLS-RPT findings
-            # (TLSRPT-02..09) say what is wrong.
-            text = (
-                "MTA-STS is deployed but senders cannot use the TLS-RPT record (see the TLS-RPT "
-                "findings), so you will not hear about senders that fail to deliver "
-                "(RFC 8461 §6)."
-            )
         out.add(
             "MTASTS-34",
             Status.WARN,
-            text,
+            "MTA-STS is deployed without TLS reporting, so you will not hear about senders "
+            "that fail to deliver (RFC 8461 §6).",
             subject=subject,
             evidence=answer.evidence(),
             fix=tlsrpt.record_fix(ctx.domain),

@@ -10,7 +10,6 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-import tests.test_mtasts as mtasts_tests
 from checks.config import CheckConfig
 from checks.findings import DomainReport, Finding, Mechanism, Status
 from mailsec.domains import tasks
@@ -27,13 +26,7 @@ CHANGED = POLICY.replace("max_age: 604800", "max_age: 1209600")
 def evaluate_after(
     monkeypatch: pytest.MonkeyPatch, previous: tuple[str, str] | None, body: str = POLICY
 ) -> list[Finding]:
-    make_ctx = mtasts_tests.make_ctx
-    monkeypatch.setattr(
-        mtasts_tests,
-        "make_ctx",
-        lambda domain, zone, **kw: make_ctx(domain, zone, mtasts_previous=previous, **kw),
-    )
-    return evaluate(monkeypatch, body=body)
+    return evaluate(monkeypatch, body=body, previous=previous)
 
 
 def test_same_id_different_body_warns(monkeypatch: pytest.MonkeyPatch) -> None:
