@@ -17,7 +17,7 @@ from typing import Any
 
 from checks import certs
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, normalize
+from checks.dns import DnsAnswer, normalize, validation_failed
 from checks.findings import Collector, Finding, Mechanism, Status
 
 MECHANISM = Mechanism.DANE
@@ -234,7 +234,7 @@ async def _resolve_state(ctx: CheckContext, host: str) -> TlsaState:
             state.failed = True
             if answer.rcode == "SERVFAIL":
                 retry = await ctx.dns.query(qname, "TLSA", cd=True)
-                state.bogus = not retry.failed
+                state.bogus = validation_failed(answer, retry)
                 if retry.exists:
                     state.records = [_from_rdata(r) for r in retry.records]
             return state

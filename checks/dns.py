@@ -40,6 +40,22 @@ dns.rdtypes.tlsabase.TLSABase._cert_length_by_mtype = {}
 UNANSWERED = {"SERVFAIL", "REFUSED", "TIMEOUT", "FORMERR", "NOTIMP", "NETWORK", "BADNAME"}
 
 
+# RFC 8914 codes that say DNSSEC validation failed (the data is there but bogus).
+EDE_VALIDATION_FAILED = frozenset({6, 7, 8, 9, 10, 11, 12})
+
+
+def validation_failed(servfail: DnsAnswer, cd_retry: DnsAnswer) -> bool:
+    """Whether a SERVFAIL is a DNSSEC validation failure (bogus) rather than trouble on the
+    way. A resolver that explains itself (RFC 8914) is believed: "DNSSEC Bogus", "Signature
+    Expired"… is bogus, "No Reachable Authority" or "Network Error" is not. Without an
+    explanation, the same question asked with CD (checking disabled) tells: answered means
+    the data exists and only validation failed."""
+    codes = {code for code, _ in servfail.ede}
+    if codes:
+        return bool(codes & EDE_VALIDATION_FAILED)
+    return not cd_retry.failed
+
+
 @dataclass
 class DnsAnswer:
     name: str

@@ -26,7 +26,7 @@ import dns.rrset
 
 from checks import net
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, normalize
+from checks.dns import DnsAnswer, normalize, validation_failed
 from checks.findings import Collector, Finding, Mechanism, Status
 
 MECHANISM = Mechanism.DNSSEC
@@ -96,7 +96,7 @@ async def validation_status(ctx: CheckContext, name: str, rdtype: str = "SOA") -
         return Validation(name, "secure" if answer.ad else "insecure", answer)
     if answer.rcode == "SERVFAIL":
         retry = await ctx.dns.query(name, rdtype, cd=True, want_dnssec=do)
-        if not retry.failed:
+        if validation_failed(answer, retry):
             return Validation(name, "bogus", answer, retry, _ede_reasons(answer))
         return Validation(name, "indeterminate", answer, retry, _ede_reasons(answer))
     return Validation(name, "indeterminate", answer, None, _ede_reasons(answer))
@@ -504,6 +504,8 @@ async def _mail_names(out: Collector, ctx: CheckContext, status: Validation) -> 
         for name, answer in checks:
             if answer.failed and answer.rcode == "SERVFAIL":
                 retry = await ctx.dns.query(name, answer.rdtype, cd=True)
+                if not validation_failed(answer, retry):
+                    continue  # trouble on the way, not validation: the mechanism says error
                 if retry.exists and answer.rdtype != "TLSA":
                     # The record is there but fails validation: validating receivers get
                     # SERVFAIL, i.e. no policy at all. A bogus TLSA RRset is DANE-02's.

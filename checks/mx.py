@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, normalize
+from checks.dns import DnsAnswer, normalize, validation_failed
 from checks.findings import Collector, Finding, Mechanism, Status
 
 MECHANISM = Mechanism.MX
@@ -37,7 +37,11 @@ class MxHost:
     @property
     def bogus(self) -> bool:
         """Some address lookup fails DNSSEC validation: validating senders get SERVFAIL."""
-        return any(not a.failed for a in self.cd_answers)
+        servfail = [a for a in self.answers if a.rcode == "SERVFAIL"]
+        return any(
+            validation_failed(lookup, retry)
+            for lookup, retry in zip(servfail, self.cd_answers, strict=False)
+        )
 
     @property
     def lookup_failed(self) -> bool:

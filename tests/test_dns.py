@@ -45,3 +45,19 @@ def test_servfail_carries_no_chain() -> None:
         "mail.example.com", "A", _response("mail.example.com", "A", dns.rcode.SERVFAIL)
     )
     assert answer.failed and answer.cnames == [] and not answer.records
+
+
+def test_a_servfail_is_bogus_only_when_validation_failed() -> None:
+    from checks.dns import DnsAnswer, validation_failed
+
+    answered = DnsAnswer("mx.example.com", "A", "NOERROR")
+    timed_out = DnsAnswer("mx.example.com", "A", "SERVFAIL")
+    # The resolver says why (RFC 8914): believed, whatever the CD retry found.
+    bogus = DnsAnswer("mx.example.com", "A", "SERVFAIL", ede=[(6, "DNSSEC Bogus")])
+    expired = DnsAnswer("mx.example.com", "A", "SERVFAIL", ede=[(7, "")])
+    unreachable = DnsAnswer("mx.example.com", "A", "SERVFAIL", ede=[(22, "")])
+    assert validation_failed(bogus, timed_out) and validation_failed(expired, answered)
+    assert not validation_failed(unreachable, answered)  # a cache answered the CD retry
+    # No explanation: the CD retry decides.
+    plain = DnsAnswer("mx.example.com", "A", "SERVFAIL")
+    assert validation_failed(plain, answered) and not validation_failed(plain, timed_out)
