@@ -742,7 +742,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 else "; BIMI is optional and lets mailbox providers show your logo."
             ),
             subject=lookups[0].name,
-            evidence={"dns": [look.answer.evidence() for look in lookups]},
+            evidence={"dns": [look.answer.evidence() for look in lookups], "published": False},
         )
         return out.findings
 

@@ -52,6 +52,8 @@ def is_absence(check_id: str, status: str, evidence: dict[str, Any] | None) -> b
         return True
     if check_id == "DKIM-01" and (evidence or {}).get("given_without_key"):
         return True  # no key at any selector the owner gave: they sign, nobody can verify
+    if check_id == "BIMI-01" and (evidence or {}).get("published") is False:
+        return True  # no weight, but the alert rules must know publishing BIMI is progress
     return check_id == "MTASTS-33" and (evidence or {}).get("mode") == "none"
 
 
@@ -102,14 +104,16 @@ def score_category(mechanism: Mechanism, findings: list[Finding]) -> CategorySco
     fails = sorted({f.id for f in judged if f.status == Status.FAIL})
     if fails:
         return CategoryScore(mechanism, weight, True, 0.0, "failing", fails)
-    if len(judged) < len(findings) - sum(f.status == Status.NA for f in findings):
-        # Part of it could not be checked (a policy fetch timed out, an MX answered 421):
-        # what was seen is no proof the rest is good, and a known fail was ruled out above.
-        return CategoryScore(mechanism, weight, False, 0.0, "could not be checked", [])
     absent = sorted({f.id for f in judged if is_absence(f.id, f.status, f.evidence)})
     optional_absent = NOT_SCORED_WHEN_ABSENT.get(mechanism, set())
     if absent:
+        # Known, like a fail: an unsigned zone stays unsigned whatever else timed out.
         return CategoryScore(mechanism, weight, True, 0.0, "not deployed", absent)
+    if len(judged) < len(findings) - sum(f.status == Status.NA for f in findings):
+        # Part of it could not be checked (a policy fetch timed out, an MX answered 421):
+        # what was seen is no proof the rest is good, and known fails and absences were
+        # ruled out above.
+        return CategoryScore(mechanism, weight, False, 0.0, "could not be checked", [])
     has_positive = any(f.status in (Status.PASS, Status.WARN) for f in judged)
     if not has_positive and {f.id for f in judged} & optional_absent:
         return CategoryScore(mechanism, weight, False, 0.0, "not deployed (not scored)", [])

@@ -202,6 +202,20 @@ class RulesTestCase(BaseTestCase):
         broken["mechanisms"]["smtp"] = "fail"
         self.assertEqual(self.kinds(smtp_unreachable(), broken), set())
 
+    def test_an_error_in_one_part_does_not_silence_a_fail_in_another(self) -> None:
+        # A backup MX that always times out leaves SMTP partly unchecked in every run; the
+        # primary's certificate expiring is still news.
+        backup = finding("SMTP-01", "error", "smtp", "mx2.a.test [127.0.0.10]")
+        before = good_result()
+        before["findings"].append(backup)
+        after = set_status(before, "SMTP-10", "fail")
+        after["mechanisms"]["smtp"] = "fail"
+        self.assertIn(
+            ("finding", "finding:SMTP-10|mx1.a.test [127.0.0.9]"), self.kinds(before, after)
+        )
+        verdict, _ = rules.evaluate("mechanism", "mechanism:smtp", "info", snap(after), 10)
+        self.assertEqual(verdict, rules.Verdict.HOLDS)
+
     def test_it_flags_a_score_drop_from_the_threshold_on(self) -> None:
         lower = good_result()
         lower["score"] = 91
@@ -465,6 +479,17 @@ class LifeCycleTestCase(BaseTestCase):
         self.observe(good_result())
         self.assertEqual(len(mail.outbox), 4)
         self.assertEqual(Notification.objects.filter(status=Notification.Status.SENT).count(), 4)
+
+    def test_a_new_release_of_the_checks_raises_no_alert_of_its_own(self) -> None:
+        self.observe(self.scored(100, version=1))
+        stricter = set_status(self.scored(80, version=2), "SMTP-10", "fail")
+        stricter["mechanisms"]["smtp"] = "fail"
+        outcome = self.observe(stricter)  # the same domain, judged by new checks
+        self.assertEqual((outcome.suspected, outcome.baseline_moved), ([], True))
+        self.assertEqual(self.observe(stricter).suspected, [])
+        # From then on, like is compared with like.
+        worse = set_status(stricter, "SMTP-02", "fail")
+        self.assertTrue(self.observe(worse).suspected)
 
     def test_a_flapping_check_is_told_once_and_fixed_once(self) -> None:
         self.observe(good_result())

@@ -158,3 +158,14 @@ def test_category_costs_add_up_to_what_the_score_lost() -> None:
     lost = [c["score_lost"] for c in detail["categories"].values() if c["counted"] and c["weight"]]
     assert abs(sum(lost) - (100 - score)) < 0.6
     assert detail["categories"]["mta-sts"]["score_lost"] == round(100 * 20 / 85, 1)
+
+
+def test_a_known_absence_beats_an_error_elsewhere_in_the_category() -> None:
+    # An unsigned zone stays unsigned when an MX host's lookup timed out (DNSSEC-09 error).
+    findings = [x for x in all_pass() if x.mechanism != Mechanism.DNSSEC] + [
+        f("DNSSEC-01", Status.INFO, Mechanism.DNSSEC),
+        f("DNSSEC-09", Status.ERROR, Mechanism.DNSSEC),
+    ]
+    score, detail = compute(findings)
+    assert detail["categories"]["dnssec"]["reason"] == "not deployed"
+    assert score == 100 - WEIGHTS[Mechanism.DNSSEC]

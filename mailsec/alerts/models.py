@@ -295,6 +295,10 @@ class AlertState(models.Model):
             self.save()
             return
         baseline = rules.Snapshot.from_dict(self.baseline)
+        # A release changed the checks (the score version moves with them, docs/scoring.md):
+        # what this run sees differently may be the checks, not the domain. Open changes are
+        # still decided; nothing new is raised, and this run becomes the reference.
+        new_checks = not baseline.same_rubric(current)
         drop = settings.ALERT_SCORE_DROP
         now = timezone.now()
 
@@ -347,7 +351,12 @@ class AlertState(models.Model):
                 change.save(update_fields=["recovery_seen_at"])
 
         open_keys = set(domain.changes.filter(state__in=Change.OPEN).values_list("key", flat=True))
-        for obs in rules.detect(baseline, current, drop, self._best_recent_score(current, window)):
+        found = (
+            []
+            if new_checks
+            else rules.detect(baseline, current, drop, self._best_recent_score(current, window))
+        )
+        for obs in found:
             if obs.key in open_keys:
                 continue
             if obs.kind == rules.Kind.CERT_EXPIRY and (
@@ -377,7 +386,9 @@ class AlertState(models.Model):
         # The confirmed state moves on only when nothing is in doubt: no suspicion waiting, and
         # nothing newly uncheckable (an error hides what the baseline must remember).
         settled = not domain.changes.filter(state=Change.State.SUSPECTED).exists()
-        if settled and not (current.errored_mechanisms() - baseline.errored_mechanisms()):
+        if new_checks or (
+            settled and not (current.errored_mechanisms() - baseline.errored_mechanisms())
+        ):
             self._move_baseline(run, current, outcome)
         self.save()
 

@@ -296,9 +296,10 @@ def _mechanisms(baseline: Snapshot, current: Snapshot) -> list[Observation]:
     gone = {mech for mech, _ in RECORD_FINDINGS.items() if _records_gone(baseline, current, mech)}
     for mech, after in current.mechanisms.items():
         before = baseline.verdict(mech)
-        if before not in GOOD | BAD or baseline.not_deployed(mech) or current.errored(mech):
+        if before not in GOOD | BAD or baseline.not_deployed(mech):
             continue
-        removed = current.not_deployed(mech) and mech not in gone
+        # "Not deployed" is believed only from a run that could check the whole mechanism.
+        removed = current.not_deployed(mech) and mech not in gone and not current.errored(mech)
         if removed or (before in GOOD and after in BAD):
             out.append(_mechanism_observation(mech, before, current))
     return out
@@ -325,11 +326,11 @@ def _fail_findings(baseline: Snapshot, current: Snapshot) -> list[Observation]:
     for f in current.findings:
         if f.get("status") != "fail" or f.get("id") in SPECIFIC_FINDINGS:
             continue
-        if baseline.errored(f.get("mechanism", "")):
-            # The baseline could not judge this mechanism (its findings may be missing): a
-            # fail now is news about the check, not evidence of a change in the domain.
-            continue
         was = before.get(_finding_key(f), "")
+        if not was and baseline.errored(f.get("mechanism", "")):
+            # The baseline could not judge this (the finding is missing because part of the
+            # mechanism errored): a fail now is news about the check, not a change.
+            continue
         if was != "fail":
             out.append(_finding_observation(f, was or "absent"))
     return out
@@ -465,9 +466,13 @@ def evaluate(
     ref = key.split(":", 1)[1] if ":" in key else ""
     if kind == Kind.MECHANISM:
         after = current.verdict(ref)
-        if after == "error" or current.errored(ref):
+        if after == "error":
             return Verdict.UNKNOWN, None
-        if after in BAD or current.not_deployed(ref):
+        if after in BAD:
+            return Verdict.HOLDS, _mechanism_observation(ref, before, current)
+        if current.errored(ref):
+            return Verdict.UNKNOWN, None  # "not deployed" or "fixed" are not known for sure
+        if current.not_deployed(ref):
             return Verdict.HOLDS, _mechanism_observation(ref, before, current)
         return Verdict.CLEAR, None
     if kind == Kind.FINDING:
