@@ -177,6 +177,19 @@ class RulesTestCase(BaseTestCase):
         after["mechanisms"]["dmarc"] = "warn"
         self.assertEqual(self.kinds(before, after), set())
 
+    def test_publishing_bimi_with_a_warning_is_not_a_regression(self) -> None:
+        before = good_result()
+        before["findings"].append(
+            finding(
+                "BIMI-01", "info", "bimi", "default._bimi.a.test", evidence={"published": False}
+            )
+        )
+        before["mechanisms"]["bimi"] = "info"
+        after = copy.deepcopy(before)
+        after["findings"][-1] = finding("BIMI-05", "warn", "bimi", "default._bimi.a.test")
+        after["mechanisms"]["bimi"] = "warn"
+        self.assertEqual(self.kinds(before, after), set())
+
     def test_a_mechanism_no_longer_deployed_is_a_regression(self) -> None:
         before = good_result()
         before["findings"].append(finding("DMARC-05", "pass", "dmarc", "_dmarc.a.test"))
