@@ -453,7 +453,9 @@ def insert_details(rows: Iterable[tuple[int, int, ParsedDetail]]) -> int:
         table = FailureDetail._meta.db_table
         with connection.cursor() as cursor:
             sql = f"COPY {table} ({', '.join(DETAIL_COLUMNS)}) FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
+            # Django's wrapper: psycopg's own errors become Django's (DataError is what
+            # RawReport._save_parsed turns into "our error" instead of a retry loop).
+            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                 for row in values:
                     copy.write_row(row)
                     count += 1

@@ -177,6 +177,29 @@ def test_it_reads_a_chunked_body_with_the_cap_applied(
     assert RawReport.objects.count() == 1
 
 
+@pytest.mark.parametrize("where", ["policy", "detail"])
+def test_a_too_long_value_in_any_table_is_our_error(send, where: str) -> None:
+    # Details go to PostgreSQL by COPY, policies by the ORM: both must end as `error`.
+    from reports.parse import parse_report
+
+    def too_long(*args: Any, **kwargs: Any):
+        parsed = parse_report(*args, **kwargs)
+        if where == "policy":
+            parsed.policies[0].policy_domain = "a" * 300
+        else:
+            parsed.policies[0].failure_details[0].receiving_mx_hostname = "a" * 300
+        return parsed
+
+    with mock.patch("reports.models.parse_report", too_long):
+        assert send(gzip.compress(SAMPLE)).status_code == 201
+    raw = RawReport.objects.get()
+    if connection.vendor == "postgresql":
+        assert raw.parse_status == RawReport.ERROR and raw.error.startswith("DataError")
+        assert TlsReport.objects.count() == 0
+    else:
+        assert raw.parse_status == RawReport.PARSED  # SQLite does not enforce lengths
+
+
 def test_a_value_that_does_not_fit_its_column_is_our_error_not_a_retry_loop(send) -> None:
     from reports.parse import parse_report
 
