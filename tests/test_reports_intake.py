@@ -200,26 +200,6 @@ def test_a_too_long_value_in_any_table_is_our_error(send, where: str) -> None:
         assert raw.parse_status == RawReport.PARSED  # SQLite does not enforce lengths
 
 
-def test_a_value_that_does_not_fit_its_column_is_our_error_not_a_retry_loop(send) -> None:
-    from reports.parse import parse_report
-
-    def too_long(*args: Any, **kwargs: Any):
-        parsed = parse_report(*args, **kwargs)
-        parsed.policies[0].policy_domain = "a" * 300  # past what the parser lets through
-        return parsed
-
-    with mock.patch("reports.models.parse_report", too_long):
-        response = send(gzip.compress(SAMPLE))
-    assert response.status_code == 201
-    raw = RawReport.objects.get()
-    if connection.vendor == "postgresql":
-        # PostgreSQL enforces varchar(255): the raw report is kept as our error, for reparse.
-        assert raw.parse_status == RawReport.ERROR and raw.error.startswith("DataError")
-        assert TlsReport.objects.count() == 0
-    else:
-        assert raw.parse_status == RawReport.PARSED  # SQLite does not enforce lengths
-
-
 def _fill(address: ReportAddress, count: int, size: int, age: timedelta = timedelta()) -> None:
     """Raw reports the address already stored `age` ago (the quota's bytes and rows)."""
     RawReport.objects.bulk_create(
