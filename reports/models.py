@@ -42,6 +42,7 @@ BULK_BATCH = 1000
 # Parse attempts that may end in a temporary problem (a DKIM key lookup timing out) before the
 # raw report is left as `error`; the sweep retries pending rows every few minutes.
 TEMPORARY_ATTEMPTS = 5
+RETRY_PAUSE = timedelta(minutes=15)
 
 
 class TemporaryProblem(Exception):
@@ -403,9 +404,13 @@ class RawReport(models.Model):
 
     @classmethod
     def stale_pending(cls, older_than: timedelta) -> models.QuerySet[RawReport]:
+        """Pending rows the sweep should queue: never tried and older than `older_than`, or
+        tried already (a DKIM key lookup that timed out) and left alone for RETRY_PAUSE, so
+        the few attempts of a temporary problem are spread over an hour, not minutes."""
+        now = timezone.now()
         return cls.objects.filter(
-            parse_status=cls.PENDING, received_at__lt=timezone.now() - older_than
-        )
+            parse_status=cls.PENDING, received_at__lt=now - older_than
+        ).filter(models.Q(attempts=0) | models.Q(processed_at__lt=now - RETRY_PAUSE))
 
 
 def _same_or_parent(signer: str, submitter: str) -> bool:

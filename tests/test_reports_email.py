@@ -414,14 +414,33 @@ def test_a_nul_in_a_kept_header_or_dkim_tag_is_stored_not_refused(address, signe
     assert storable("sel\x00ector") == "sel\ufffdector"
 
 
+def test_the_postfix_wrapper_reads_the_environment_file_literally(tmp_path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    env_file = tmp_path / "env"
+    env_file.write_text(
+        f'# comment\nSECRET_KEY=k(e&y$x\nDATABASE_URL="sqlite:///{tmp_path}/db.sqlite3"\n'
+    )
+    done = subprocess.run(
+        [str(root / "deploy" / "mailsec-ingest-email"), "--help"],
+        env={"PATH": "/usr/bin:/bin", "MAILSEC_HOME": str(root), "MAILSEC_ENV_FILE": str(env_file)},
+        capture_output=True,
+        timeout=60,
+    )
+    # --help exits 0 only when settings loaded: the quoted URL and the odd secret were read.
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"--recipient" in done.stdout
+
+
 @pytest.mark.parametrize("problem", ["settings", "usage"])
 def test_the_postfix_wrapper_turns_setup_failures_into_tempfail(tmp_path, problem) -> None:
     # pipe(8) bounces on exit codes other than 0/65/67/75 (sysexits): a broken setting or a
     # usage error must make Postfix retry, not lose the report.
     root = Path(__file__).resolve().parent.parent
     env_file = tmp_path / "env"
+    # A secret with shell characters in it must be read literally, not evaluated.
     env_file.write_text(
-        "DATABASE_URL=nosuchscheme://nowhere\n" if problem == "settings" else "DEBUG=1\n"
+        "SECRET_KEY=k(e&y$x\n"
+        + ("DATABASE_URL=nosuchscheme://nowhere\n" if problem == "settings" else "DEBUG=1\n")
     )
     args = ["--recipient", "tlsrpt+00@x"] if problem == "settings" else ["--no-such-option"]
     done = subprocess.run(

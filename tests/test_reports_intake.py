@@ -352,6 +352,18 @@ def test_the_sweep_requeues_stale_pending_reports(address: ReportAddress) -> Non
     delay.assert_called_once_with(old.pk)
 
 
+def test_the_sweep_spaces_out_retries_of_a_temporary_problem(address: ReportAddress) -> None:
+    hour_ago = timezone.now() - timedelta(hours=1)
+    raw, _ = RawReport.store(address, SAMPLE, source=RawReport.HTTPS)
+    # Tried a minute ago (a DKIM key lookup timed out): not yet again.
+    RawReport.objects.filter(pk=raw.pk).update(
+        received_at=hour_ago, attempts=1, processed_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert not RawReport.stale_pending(timedelta(minutes=2)).exists()
+    RawReport.objects.filter(pk=raw.pk).update(processed_at=hour_ago)
+    assert list(RawReport.stale_pending(timedelta(minutes=2))) == [raw]
+
+
 def test_the_sweep_is_scheduled_with_beat() -> None:
     entry = app.conf.beat_schedule["reports-sweep-pending"]
     assert entry["task"] == tasks.sweep_pending_reports.name
