@@ -173,6 +173,10 @@ def busy(domain: Domain) -> bool:
         # a run is stored (done) a moment before the alert pipeline has looked at it
         or last_done != observed
         or Change.objects.filter(domain=domain, state=Change.State.SUSPECTED).exists()
+        # a fix seen once waits for its re-check before it is told
+        or Change.objects.filter(
+            domain=domain, state=Change.State.CONFIRMED, recovery_seen_at__isnull=False
+        ).exists()
         or Notification.objects.filter(
             domain=domain, status__in=[Notification.Status.PENDING, Notification.Status.SENDING]
         ).exists()
@@ -279,6 +283,8 @@ def test_a_broken_record_is_one_alert_and_its_fix_one_recovery(
         lab.update(zone, replace=[("_mta-sts", 300, "TXT", MTA_STS_TXT)])
         lab.flush(zone)
         scheduled_check(domain)
+        # The fix was re-checked (a run of its own) before anyone was told.
+        assert runs(domain)[4:] == [("scheduled", "done"), ("confirm", "done")]
         scheduled_check(domain)
         recoveries = mails_to(lab, owner.email)[1:]
         assert len(recoveries) == 1  # one recovery, however many good runs follow
