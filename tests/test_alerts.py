@@ -538,6 +538,18 @@ class LifeCycleTestCase(BaseTestCase):
             self.assertEqual(confirm_change(str(suspected.code)), "requested")
         self.assertEqual([c.kwargs for c in check.call_args_list], [{"kind": "confirm"}] * 2)
 
+    def test_the_sweep_reprobes_a_fix_whose_recheck_was_lost(self) -> None:
+        self.observe(good_result())
+        self.observe(mta_sts_record_gone())
+        self.observe(mta_sts_record_gone(), kind="confirm")
+        self.observe(good_result())  # seen fixed; its re-check task is lost
+        recovering = Change.objects.filter(recovery_seen_at__isnull=False)
+        self.assertEqual(recovering.count(), 2)
+        with mock.patch("mailsec.alerts.tasks.confirm_change.delay") as delay:
+            sweep()
+        self.assertEqual(delay.call_count, 1)  # one re-probe for the domain
+        self.assertIn(delay.call_args.args[0], {str(c.code) for c in recovering})
+
     def test_a_regression_gone_at_the_recheck_is_dismissed(self) -> None:
         self.observe(good_result())
         self.observe(mta_sts_record_gone())

@@ -230,9 +230,12 @@ class Change(models.Model):
 
     @classmethod
     def overdue(cls, now: datetime) -> models.QuerySet[Change]:
-        """Suspected changes whose re-probe should have decided them by now."""
+        """Suspected changes, and confirmed ones seen fixed, whose re-probe should have
+        decided them by now."""
+        cutoff = now - confirm_delay() - REPROBE_GRACE
         return cls.objects.filter(
-            state=cls.State.SUSPECTED, created__lte=now - confirm_delay() - REPROBE_GRACE
+            models.Q(state=cls.State.SUSPECTED, created__lte=cutoff)
+            | models.Q(state=cls.State.CONFIRMED, recovery_seen_at__lte=cutoff)
         ).filter(
             models.Q(reprobe_requested_at=None)
             | models.Q(reprobe_requested_at__lte=now - REPROBE_AGAIN_AFTER)

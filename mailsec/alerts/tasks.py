@@ -53,6 +53,7 @@ def confirm_change(change_code: str) -> str:
     domain = change.domain
     if change.state == Change.State.CONFIRMED:
         _, created = domain.request_check(kind="confirm")
+        Change.objects.filter(pk=change.pk).update(reprobe_requested_at=timezone.now())
         return "requested" if created else "joined"
     if not domain.is_verified:
         Change.objects.filter(pk=change.pk, state=Change.State.SUSPECTED).update(
