@@ -8,6 +8,7 @@ import os
 import ssl
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -376,3 +377,22 @@ def test_lab_fixtures(lab: Any, domain: str, fail: set[str], warn: set[str]) -> 
     assert {f.id for f in findings if f.status == "warn"} == warn
     # Findings name the MX and the IP.
     assert all("[" in f.subject for f in findings if f.status in ("fail", "warn"))
+
+
+def test_smtp08_says_what_it_did_not_test() -> None:
+    # Only the chosen suite is seen: never a pass claiming no weak suite is accepted.
+    probe = starttls.SmtpProbe(
+        host=HOST,
+        address="192.0.2.25",
+        connected=True,
+        ehlo_ok=True,
+        starttls_offered=True,
+        tls_ok=True,
+        cipher="TLS_AES_256_GCM_SHA384",
+    )
+    host = SimpleNamespace(name=HOST)
+    ctx = CheckContext("example.test", _config(25, None))
+    out = Collector(Mechanism.SMTP)
+    starttls._per_probe(out, host, probe, starttls._Context(), None, ctx)
+    (smtp08,) = [f for f in out.findings if f.id == "SMTP-08"]
+    assert smtp08.status == Status.INFO and "was not tested" in smtp08.summary
