@@ -779,25 +779,8 @@ def _failure_detail(ck: _Checker, raw: Any, where: str) -> FailureDetail | None:
         mx = ck.optional_text(raw, "receiving-mx-hostname", where, MAX_HOST_CHARS)
         helo = ck.optional_text(raw, "receiving-mx-helo", where, MAX_HOST_CHARS)
         hostname = ck.hostname(mx, f"{where}: receiving-mx-hostname") if mx else None
-    # An address is taken (in its RFC 5952 form) when text() has only the length to check
-    # (plain) and the cached syntax check agrees; else ck.ip says what is wrong with it.
-    plain = ck.plain
-    sending = get("sending-mta-ip")
-    if sending is not None:
-        ip = (
-            _ip_text(sending)
-            if plain and sending.__class__ is str and len(sending) <= MAX_IP_CHARS
-            else None
-        )
-        sending = ip if ip is not None else ck.ip(raw, "sending-mta-ip", where)
-    receiving = get("receiving-ip")
-    if receiving is not None:
-        ip = (
-            _ip_text(receiving)
-            if plain and receiving.__class__ is str and len(receiving) <= MAX_IP_CHARS
-            else None
-        )
-        receiving = ip if ip is not None else ck.ip(raw, "receiving-ip", where)
+    sending = _address(ck, raw, "sending-mta-ip", where)
+    receiving = _address(ck, raw, "receiving-ip", where)
     info = get("additional-information")
     if info is not None:
         info = ck.optional_text(raw, "additional-information", where, MAX_URI_CHARS)
@@ -809,6 +792,20 @@ def _failure_detail(ck: _Checker, raw: Any, where: str) -> FailureDetail | None:
         result_type, sending, hostname = shared(result_type), shared(sending), shared(hostname)
         helo, receiving, info, code = shared(helo), shared(receiving), shared(info), shared(code)
     return FailureDetail(result_type, sending, hostname, helo, receiving, count, info, code)
+
+
+def _address(ck: _Checker, raw: dict[str, Any], key: str, where: str) -> str | None:
+    """An address of a failure detail, in its RFC 5952 form. Taken at once when text() has
+    only the length to check (plain) and the cached syntax check agrees; else ck.ip says
+    what is wrong with it."""
+    value = raw.get(key)
+    if value is None:
+        return None
+    if ck.plain and value.__class__ is str and len(value) <= MAX_IP_CHARS:
+        ip = _ip_text(value)
+        if ip is not None:
+            return ip
+    return ck.ip(raw, key, where)
 
 
 def _policy(
