@@ -806,7 +806,8 @@ async def _tags(
 
     # DMARC-14 / DMARC-15: fo and ruf.
     if "fo" in parsed.tags:
-        values = [v.strip() for v in parsed.tags["fo"].split(":")]
+        # ABNF literals are case-insensitive (RFC 5234 §2.3): fo=D is fo=d.
+        values = [v.strip().lower() for v in parsed.tags["fo"].split(":")]
         bad = [v for v in values if v not in ("0", "1", "d", "s")]
         if bad:
             out.add(

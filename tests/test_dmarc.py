@@ -130,6 +130,9 @@ def test_tag_rules() -> None:
     assert Status.INFO in statuses(sized, "DMARC-12")
     fo = dmarc_run("v=DMARC1; p=reject; fo=0:1:x")
     assert "DMARC-14" in flagged(fo)["warn"] and Status.INFO in statuses(fo, "DMARC-14")
+    # ABNF literals are case-insensitive: fo=D is a valid option.
+    upper = dmarc_run("v=DMARC1; p=reject; fo=D; ruf=mailto:f@example.com")
+    assert "DMARC-14" not in flagged(upper)["warn"]
     assert statuses(dmarc_run("v=DMARC1; p=reject; ruf=mailto:f@example.com"), "DMARC-15") == [
         Status.INFO
     ]
