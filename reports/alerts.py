@@ -33,6 +33,7 @@ from reports import conf
 from reports.explain import explain
 from reports.join import sight
 from reports.models import FailureDetail, ReportAddress, TlsReport
+from reports.parse import RESULT_TYPES
 
 if TYPE_CHECKING:
     from mailsec.alerts.models import Change
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KIND_NEW_TYPE = "tlsrpt-new-type"
+UNKNOWN_TYPES = "not in RFC 8460"  # the one change for every result type the RFC does not name
 KIND_FAILURE_RATE = "tlsrpt-failure-rate"
 QUIET_DAYS = 7
 
@@ -99,9 +101,29 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         .values_list("result_type", flat=True)
         .distinct()
     )
-    for result_type in sorted(
-        set(report.failure_details.values_list("result_type", flat=True)) - earlier
-    ):
+    new_types = set(report.failure_details.values_list("result_type", flat=True)) - earlier
+    # Anyone can POST a report (the address is public in DNS): only the RFC's result types
+    # become alerts of their own, with our words. Unknown ones are one alert that quotes
+    # nothing, so a report cannot have us email its text, or thousands of emails.
+    unknown = sorted(t for t in new_types if t not in RESULT_TYPES)
+    if unknown:
+        change = _open_change(
+            domain,
+            f"{KIND_NEW_TYPE}:{UNKNOWN_TYPES}",
+            kind=KIND_NEW_TYPE,
+            subject=UNKNOWN_TYPES,
+            after=str(len(unknown)),
+            summary=(
+                f"Reports for {domain.name} on {day:%Y-%m-%d} name {len(unknown)} failure "
+                "type(s) that RFC 8460 §4.3 does not define. They are listed on the TLS "
+                "reports dashboard; check who sent them before acting on them."
+            ),
+            fix="Open the TLS reports dashboard and look at the reporting organisations.",
+            evidence={"day": day.isoformat(), "unknown types": len(unknown)},
+        )
+        if change is not None:
+            events.append(change)
+    for result_type in sorted(new_types - set(unknown)):
         rows = details.filter(report__day=day, result_type=result_type)
         sessions = rows.aggregate(n=Sum("failed_session_count"))["n"] or 0
         hosts = sorted(
@@ -111,7 +133,9 @@ def evaluate_report(report: TlsReport) -> list[Change]:
                 )
             )
         )
-        orgs = sorted(set(rows.values_list("report__organization_name", flat=True)))
+        # How many organisations, not their names: a name is whatever the sender wrote, and
+        # the dashboard shows it where it can be read as such.
+        orgs = rows.values_list("report__organization_name", flat=True).distinct().count()
         kind = explain(result_type)
         joined = sight(result_type, hosts, run)
         change = _open_change(
@@ -122,7 +146,8 @@ def evaluate_report(report: TlsReport) -> list[Change]:
             after=result_type[:100],
             summary=(
                 f"New TLS failure reported for {domain.name}: {result_type}. {sessions} "
-                f"failed sessions on {day:%Y-%m-%d}, reported by {', '.join(orgs)}. "
+                f"failed sessions on {day:%Y-%m-%d}, reported by {orgs} organisation"
+                f"{'s' if orgs != 1 else ''}. "
                 f"{kind.meaning} {joined.text}"
             ),
             fix=kind.likely_cause,
@@ -130,7 +155,7 @@ def evaluate_report(report: TlsReport) -> list[Change]:
                 "result-type": result_type,
                 "day": day.isoformat(),
                 "failed sessions": sessions,
-                "reported by": orgs,
+                "reporting organisations": orgs,
                 "receiving MX": hosts,
             },
         )
@@ -202,6 +227,8 @@ def _close_quiet_types(domain: Domain, address: ReportAddress, day: date) -> Non
             report__address=address, report__day__gt=since, report__day__lte=day
         ).values_list("result_type", flat=True)
     )
+    if any(t not in RESULT_TYPES for t in recent):
+        recent.add(UNKNOWN_TYPES)
     for result_type in open_types:
         if result_type not in recent:
             _recover(domain, f"{KIND_NEW_TYPE}:{result_type}")

@@ -21,7 +21,7 @@ from mailsec.alerts.models import Change, Notification
 from mailsec.alerts.tasks import send_notification
 from mailsec.celery import app
 from mailsec.domains.models import Domain
-from reports.alerts import KIND_FAILURE_RATE, KIND_NEW_TYPE, evaluate_report
+from reports.alerts import KIND_FAILURE_RATE, KIND_NEW_TYPE, UNKNOWN_TYPES, evaluate_report
 from reports.models import RawReport, ReportAddress, TlsReport
 from reports.parse import parse_report
 
@@ -84,7 +84,7 @@ def test_a_new_failure_type_is_one_alert_and_repeats_are_suppressed(domain: Doma
     assert change.state == Change.State.CONFIRMED
     assert change.summary.startswith(
         "New TLS failure reported for example.com: certificate-expired. 3 failed sessions on "
-        "2026-06-01, reported by Sender Example Mail Ltd."
+        "2026-06-01, reported by 1 organisation."
     )
     # Joined with our checks (none has run yet for this domain), and the likely cause as fix.
     assert "no check of this domain has finished yet" in change.summary
@@ -113,6 +113,34 @@ def test_a_new_failure_type_is_one_alert_and_repeats_are_suppressed(domain: Doma
     assert kinds(evaluate_report(other)) == [(KIND_NEW_TYPE, "starttls-not-supported")]
     assert Change.objects.count() == 2
     assert Notification.objects.count() == 2
+
+
+def test_a_report_cannot_make_us_email_its_own_words(domain: Domain) -> None:
+    # The report address is public: a forged report with made-up result types and a phishing
+    # line as its organisation must not become thousands of emails quoting it.
+    address = ReportAddress.for_domain(domain)
+    bait = "Your account is suspended: re-verify at https://evil.example/x"
+    forged = store(
+        address,
+        report(
+            "2026-06-01",
+            rid="forged",
+            failed=300,
+            types=tuple(f"{bait} #{n}" for n in range(100)) + ("certificate-expired",),
+            org=f"Mail <b>{bait}</b>\r\nBcc: x@evil.example",
+        ),
+    )
+    events = evaluate_report(forged)
+    assert sorted(kinds(events)) == [
+        (KIND_FAILURE_RATE, "2026-06-01"),  # 300 of 1300 sessions failed: a bad day too
+        (KIND_NEW_TYPE, "certificate-expired"),
+        (KIND_NEW_TYPE, UNKNOWN_TYPES),
+    ]
+    texts = [f"{c.subject} {c.summary} {c.fix} {c.evidence}" for c in Change.objects.all()]
+    assert not any("evil.example" in t or "<b>" in t or "\n" in t for t in texts), texts
+    unknown = Change.objects.get(subject=UNKNOWN_TYPES)
+    assert "100 failure type(s) that RFC 8460 §4.3 does not define" in unknown.summary
+    assert Notification.objects.count() == 3  # one per event, however many types were made up
 
 
 def test_a_quiet_type_is_closed_so_its_return_is_news(domain: Domain) -> None:
