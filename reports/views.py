@@ -195,6 +195,12 @@ def export_csv(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+# What a spreadsheet may read as the start of a formula, also after leading blanks it trims,
+# and in the full-width forms some programs fold to ASCII.
+_FORMULA_START = frozenset("=+-@\t\r\n＝＋－＠")
+
+
 def _cell(value: str) -> str:
     # Report fields come from strangers: keep spreadsheet programs from running formulas.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    stripped = value.lstrip(" \t\r\n")
+    return "'" + value if value[:1] in _FORMULA_START or stripped[:1] in _FORMULA_START else value

@@ -491,6 +491,13 @@ class DashboardTestCase(BaseTestCase):
             "",
         }
 
+    def test_csv_cells_never_start_a_formula(self) -> None:
+        from reports.views import _cell
+
+        for value in ("=1+1", " =HYPERLINK(x)", "\n=cmd", "＝1+1", "@SUM(A1)", "-2", "+2"):
+            assert _cell(value) == "'" + value, value
+        assert _cell("certificate-expired") == "certificate-expired"
+
     def test_it_checks_ownership(self) -> None:
         report = self.raw.report
         urls = [
