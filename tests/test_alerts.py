@@ -538,6 +538,21 @@ class LifeCycleTestCase(BaseTestCase):
             self.assertEqual(confirm_change(str(suspected.code)), "requested")
         self.assertEqual([c.kwargs for c in check.call_args_list], [{"kind": "confirm"}] * 2)
 
+    def test_a_fix_the_recheck_cannot_test_waits_for_the_next_run(self) -> None:
+        broken = set_status(good_result(), "SMTP-10", "fail")
+        broken["mechanisms"]["smtp"] = "fail"
+        self.observe(good_result())
+        self.observe(broken)
+        self.observe(broken, kind="confirm")
+        self.observe(good_result())  # seen fixed once
+        self.assertEqual(self.observe(smtp_unreachable(), kind="confirm").recovered, [])
+        self.assertFalse(Change.objects.filter(recovery_seen_at__isnull=False).exists())
+        with mock.patch("mailsec.alerts.tasks.confirm_change.delay") as delay:
+            sweep()
+        delay.assert_not_called()  # no re-probing every few minutes
+        self.observe(good_result())
+        self.assertTrue(self.observe(good_result(), kind="confirm").recovered)
+
     def test_the_sweep_reprobes_a_fix_whose_recheck_was_lost(self) -> None:
         self.observe(good_result())
         self.observe(mta_sts_record_gone())

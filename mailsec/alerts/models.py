@@ -352,6 +352,16 @@ class AlertState(models.Model):
             elif verdict == rules.Verdict.HOLDS and change.recovery_seen_at is not None:
                 change.recovery_seen_at = None  # it came back: no "fixed" email, no new alert
                 change.save(update_fields=["recovery_seen_at"])
+            elif (
+                verdict == rules.Verdict.UNKNOWN
+                and change.recovery_seen_at is not None
+                and run.created >= change.recovery_seen_at + confirm_delay()
+            ):
+                # The re-check could not test it: the fix is not confirmed, and re-probing
+                # every few minutes until it can would hammer the servers. The next scheduled
+                # run that sees it fixed starts over.
+                change.recovery_seen_at = None
+                change.save(update_fields=["recovery_seen_at"])
 
         open_keys = set(domain.changes.filter(state__in=Change.OPEN).values_list("key", flat=True))
         found = (
