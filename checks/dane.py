@@ -289,7 +289,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     # them here (for matching, and for the exact record to publish) costs no extra connection.
     planned = set((await starttls.probe_plan(ctx))[0])  # bounded per run, preference order
     probe_jobs = [(h, a) for h in hosts for a in h.addresses if (h.name, a) in planned]
-    probes = await asyncio.gather(*(starttls.probe_mx(ctx, h.name, a) for h, a in probe_jobs))
+    # SNI is the TLSA base domain (DANE-07, DANE-13; RFC 7672 §8.1, RFC 7671 §7): for an MX
+    # name that is a secure CNAME whose target holds the TLSA records, that is the target, and
+    # a server choosing its certificate by SNI must be asked for that name.
+    base_of = {h.name: st.base for h, st in zip(hosts, states, strict=True)}
+    probes = await asyncio.gather(
+        *(starttls.probe_mx(ctx, base_of.get(h.name, h.name), a) for h, a in probe_jobs)
+    )
     by_host: dict[str, list[Any]] = {}
     for (h, _), p in zip(probe_jobs, probes, strict=True):
         by_host.setdefault(h.name, []).append(p)

@@ -195,3 +195,31 @@ def test_an_address_family_this_checker_cannot_reach_is_only_noted() -> None:
     out = Collector(Mechanism.DANE)
     dane._probe_findings(out, host, state, [v6, tested])
     assert out.findings[0].status == "info" and "not tested from here" in out.findings[0].summary
+
+
+def test_an_mx_alias_is_probed_with_the_tlsa_base_domain_as_sni() -> None:
+    # mx.ex.com is a secure CNAME to mx.provider.example, which holds the TLSA records: that
+    # name is the TLSA base domain and the SNI to send (DANE-07, DANE-13; RFC 7671 §7).
+    from unittest import mock
+
+    from checks import starttls
+    from checks.config import CheckConfig
+    from checks.context import CheckContext
+    from tests.test_mx import FakeDns
+
+    zone = {
+        ("ex.com", "MX"): ["10 mx.ex.com."],
+        ("mx.provider.example", "A"): ["192.0.2.7"],
+        ("_25._tcp.mx.provider.example", "TLSA"): ["3 1 1 " + "ab" * 32],
+    }
+    fake = FakeDns(zone, cnames={"mx.ex.com": "mx.provider.example"}, ad=True)
+    ctx = CheckContext("ex.com", CheckConfig(), dns=fake)  # type: ignore[arg-type]
+    asked: list[tuple[str, str]] = []
+
+    async def probe_mx(ctx: object, host: str, address: str) -> starttls.SmtpProbe:
+        asked.append((host, address))
+        return starttls.SmtpProbe(host=host, address=address, error_kind="timeout", problem="-")
+
+    with mock.patch.object(starttls, "probe_mx", probe_mx):
+        asyncio.run(dane.evaluate(ctx))
+    assert asked == [("mx.provider.example", "192.0.2.7")]
