@@ -17,7 +17,14 @@ from django.utils import timezone
 
 from mailsec.alerts import rules
 from mailsec.alerts.emails import ALL_DOMAINS, UNSUBSCRIBE_SALT, build_message, unsubscribe_url
-from mailsec.alerts.models import AlertRecipient, AlertSetting, AlertState, Change, Notification
+from mailsec.alerts.models import (
+    AlertRecipient,
+    AlertSetting,
+    AlertState,
+    Change,
+    Notification,
+    recipients,
+)
 from mailsec.alerts.tasks import confirm_change, send_digests, send_notification, sweep
 from mailsec.domains.models import CheckRun, Domain
 from tests.conftest import BaseTestCase
@@ -755,6 +762,20 @@ class UnsubscribeTestCase(BaseTestCase):
         self.client.post(path)
         self.assertEqual(AlertSetting.mode_for(self.alice, self.domain), "off")
         self.assertEqual(AlertSetting.mode_for(self.alice, self.other), "off")
+
+    def test_unsubscribing_from_all_holds_for_domains_added_later(self) -> None:
+        path = unsubscribe_url(self.alice, None).removeprefix("https://mailsec.example")
+        self.client.post(path)
+        later = Domain.objects.create(team=self.team, name="c.test", verified_at=timezone.now())
+        self.assertNotIn(self.alice, recipients(later, AlertSetting.Mode.IMMEDIATE))
+        self.assertIn(self.bob, recipients(later, AlertSetting.Mode.IMMEDIATE))
+        # Choosing a setting again on the alerts page is speaking again.
+        signed_in = Client()
+        signed_in.force_login(self.alice)
+        self.assertContains(signed_in.get("/alerts/"), "You unsubscribed from all alert emails")
+        signed_in.post(f"/alerts/{later.code}/", {"mode": "immediate"})
+        self.assertNotContains(signed_in.get("/alerts/"), "You unsubscribed from all")
+        self.assertIn(self.alice, recipients(later, AlertSetting.Mode.IMMEDIATE))
 
     def test_the_token_names_a_random_id_not_the_sequential_user_id(self) -> None:
         token = self.path.rstrip("/").rsplit("/", 1)[1]

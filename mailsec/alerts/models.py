@@ -89,6 +89,9 @@ class AlertRecipient(models.Model):
 
     user = models.OneToOneField(User, models.CASCADE, related_name="alert_recipient")
     public_id = models.CharField(max_length=32, unique=True, default=_new_public_id, editable=False)
+    # "Unsubscribe from all" (a digest's link): no alert email at all, for domains added later
+    # too, until the person chooses a setting again on the alerts page.
+    unsubscribed_all = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.user} ({self.public_id})"
@@ -103,8 +106,10 @@ def recipients(domain: Domain, mode: str) -> list[User]:
     """Team members of a verified domain who chose `mode` for it and have an address."""
     if not domain.is_verified:
         return []
-    users = User.objects.filter(memberships__team_id=domain.team_id, is_active=True).exclude(
-        email=""
+    users = (
+        User.objects.filter(memberships__team_id=domain.team_id, is_active=True)
+        .exclude(email="")
+        .exclude(alert_recipient__unsubscribed_all=True)
     )
     chosen = dict(
         AlertSetting.objects.filter(domain=domain, user__in=users).values_list("user_id", "mode")

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mailsec.accounts.scope import current_team, get_domain_or_404
 from mailsec.alerts.emails import ALL_DOMAINS, read_unsubscribe_token
-from mailsec.alerts.models import AlertSetting, Change, Notification
+from mailsec.alerts.models import AlertRecipient, AlertSetting, Change, Notification
 from mailsec.domains.models import Domain
 
 
@@ -34,6 +34,9 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         "page": "alerts",
         "team": team,
         "domains": domains,
+        "unsubscribed_all": AlertRecipient.objects.filter(
+            user=request.user, unsubscribed_all=True
+        ).exists(),
         "modes": AlertSetting.Mode.choices,
         "recent": Change.objects.filter(domain__team=team)
         .exclude(state=Change.State.DISMISSED)
@@ -55,6 +58,8 @@ def set_mode(request: HttpRequest, code: UUID) -> HttpResponse:
         messages.error(request, "Choose one of the offered options.")
     else:
         AlertSetting.set_mode(request.user, domain, mode)  # type: ignore[arg-type]
+        # A choice made here is the person speaking again after an "unsubscribe from all".
+        AlertRecipient.objects.filter(user=request.user).update(unsubscribed_all=False)
         label = AlertSetting.Mode(mode).label
         messages.success(request, f"{domain.display_name}: {label.lower()}.")
     # Only back to a page of ours: a `next` naming another site would be an open redirect.
@@ -82,6 +87,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         for domain in domains:
             AlertSetting.set_mode(user, domain, AlertSetting.Mode.OFF)
+        if scope == ALL_DOMAINS:
+            AlertRecipient.objects.update_or_create(user=user, defaults={"unsubscribed_all": True})
         done = True
     ctx = {"domains": domains, "done": done, "all": scope == ALL_DOMAINS, "email": user.email}
     return render(request, "alerts/unsubscribe.html", ctx)
