@@ -68,6 +68,32 @@ def test_fixture_gives_exactly_its_expected_findings(lab: Any, scenario: Scenari
     assert scenario.expect_error <= errors, describe(report)
     present = {f.id for f in report.findings}
     assert scenario.present <= present, describe(report)
+    _renders(report)
+
+
+def _renders(report: DomainReport) -> None:
+    """Every fixture's findings, whatever shape their evidence takes, render on the free-check
+    page (the templates run on unseen domains' data: a template error there is a 500)."""
+    from django.template.loader import render_to_string
+
+    from mailsec.domains.models import CheckRun
+    from mailsec.domains.views import _panels
+    from mailsec.freecheck.models import FreeCheck
+
+    data = report.to_dict()
+    check = FreeCheck(domain=report.domain, status=FreeCheck.State.DONE, report=data)
+    html = render_to_string("freecheck/_results.html", {"check": check})
+    # …and on a monitored domain's page (its mechanism panels).
+    run = CheckRun(
+        status=CheckRun.Status.DONE,
+        findings=data["findings"],
+        mechanisms=data["mechanisms"],
+        score_detail=data.get("score_detail") or {},
+    )
+    panels = render_to_string("domains/_panels.html", {"panels": _panels(run)})
+    for f in report.findings:
+        if f.status in (Status.FAIL, Status.WARN):
+            assert f.id in html and f.id in panels, f.id
 
 
 def test_f01_scores_100(lab: Any) -> None:
