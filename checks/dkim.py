@@ -396,7 +396,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 f"{len(keys.failed)} could not be checked)"
             )
             named = [s for s in checked if s in given]
-            if named:
+            # Only when every selector the owner gave answered: one that timed out may be the
+            # key, and a timeout must never read as "not deployed".
+            if named and not any(r.selector in given for r in keys.failed):
                 # The owner told us they sign with these: no key means every signature fails.
                 # Info, as the checklist has it for every DKIM-01; the score reads
                 # `given_without_key` and counts DKIM as not deployed (docs/scoring.md).

@@ -222,6 +222,16 @@ class RulesTestCase(BaseTestCase):
         broken["mechanisms"]["smtp"] = "fail"
         self.assertEqual(self.kinds(smtp_unreachable(), broken), set())
 
+    def test_could_not_check_turning_into_a_fail_is_not_a_regression(self) -> None:
+        # An error never starts a regression: the baseline did not know the state.
+        before = smtp_unreachable()
+        after = copy.deepcopy(before)
+        after["findings"][-1]["status"] = "fail"
+        after["mechanisms"]["smtp"] = "fail"
+        self.assertNotIn(
+            ("finding", "finding:SMTP-01|mx1.a.test [127.0.0.9]"), self.kinds(before, after)
+        )
+
     def test_an_error_in_one_part_does_not_silence_a_fail_in_another(self) -> None:
         # A backup MX that always times out leaves SMTP partly unchecked in every run; the
         # primary's certificate expiring is still news.

@@ -166,3 +166,12 @@ def test_no_key_at_the_selectors_the_owner_gave_is_said_and_scored() -> None:
     assert compute(found)[1]["categories"]["dkim"]["reason"] == "not deployed"
     guessed = run(dkim, D, {(D, "MX"): ["10 mx.example.com."]})
     assert compute(guessed)[1]["categories"]["dkim"]["reason"] == "not deployed (not scored)"
+
+
+def test_a_given_selector_that_timed_out_keeps_dkim_unknown_not_absent() -> None:
+    from checks.scoring import compute
+
+    zone = {(D, "MX"): ["10 mx.example.com."], (f"s2._domainkey.{D}", "TXT"): "SERVFAIL"}
+    found = run(dkim, D, zone, dkim_selectors=("s1", "s2"))
+    assert not any((f.evidence or {}).get("given_without_key") for f in found)
+    assert compute(found)[1]["categories"]["dkim"]["reason"] != "not deployed"

@@ -57,6 +57,16 @@ def test_policy_findings_carry_what_the_next_run_needs(monkeypatch: pytest.Monke
     assert (f.evidence["record_id"], f.evidence["policy_sha256"]) == (ID, SHA)
 
 
+def test_a_record_senders_discard_leaves_no_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Under an invalid id senders keep their cached policy: this run must not become what a
+    # later run compares with, or a policy changed meanwhile would pass unnoticed.
+    from tests.test_mtasts import ZONE
+
+    zone = {**ZONE, ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=2026-06-01"']}
+    findings = evaluate(monkeypatch, zone)
+    assert not any("record_id" in (f.evidence or {}) for f in findings)
+
+
 def test_check_config_default_has_no_history() -> None:
     assert CheckConfig().mtasts_previous is None
 

@@ -404,9 +404,10 @@ class AlertState(models.Model):
         # The confirmed state moves on only when nothing is in doubt: no suspicion waiting, and
         # nothing newly uncheckable (an error hides what the baseline must remember).
         settled = not domain.changes.filter(state=Change.State.SUSPECTED).exists()
-        if new_checks or (
-            settled and not (current.errored_mechanisms() - baseline.errored_mechanisms())
+        if settled and (
+            new_checks or not (current.errored_mechanisms() - baseline.errored_mechanisms())
         ):
+            # Not while a suspicion waits: its re-check is judged against this baseline.
             self._move_baseline(run, current, outcome)
         self.save()
 

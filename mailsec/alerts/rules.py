@@ -327,7 +327,7 @@ def _fail_findings(baseline: Snapshot, current: Snapshot) -> list[Observation]:
         if f.get("status") != "fail" or f.get("id") in SPECIFIC_FINDINGS:
             continue
         was = before.get(_finding_key(f), "")
-        if not was and baseline.errored(f.get("mechanism", "")):
+        if was == "error" or (not was and baseline.errored(f.get("mechanism", ""))):
             # The baseline could not judge this (the finding is missing because part of the
             # mechanism errored): a fail now is news about the check, not a change.
             continue
