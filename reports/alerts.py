@@ -37,7 +37,7 @@ from reports.parse import RESULT_TYPES
 
 if TYPE_CHECKING:
     from mailsec.alerts.models import Change
-    from mailsec.domains.models import Domain
+    from mailsec.domains.models import CheckRun, Domain
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +126,13 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     for result_type in sorted(new_types - set(unknown)):
         rows = details.filter(report__day=day, result_type=result_type)
         sessions = rows.aggregate(n=Sum("failed_session_count"))["n"] or 0
-        hosts = sorted(
-            set(
-                rows.exclude(receiving_mx_hostname="").values_list(
-                    "receiving_mx_hostname", flat=True
-                )
-            )
+        reported = set(
+            rows.exclude(receiving_mx_hostname="").values_list("receiving_mx_hostname", flat=True)
         )
+        # Host names are sender-written too: only the domain's own MX hosts (as our last
+        # check saw them) are named; any other is counted.
+        hosts = sorted(reported & _mx_hosts(run))
+        others = len(reported) - len(hosts)
         # How many organisations, not their names: a name is whatever the sender wrote, and
         # the dashboard shows it where it can be read as such.
         orgs = rows.values_list("report__organization_name", flat=True).distinct().count()
@@ -149,6 +149,12 @@ def evaluate_report(report: TlsReport) -> list[Change]:
                 f"failed sessions on {day:%Y-%m-%d}, reported by {orgs} organisation"
                 f"{'s' if orgs != 1 else ''}. "
                 f"{kind.meaning} {joined.text}"
+                + (
+                    f" Reports also name {others} host(s) that are not among the domain's MX "
+                    "hosts: see the dashboard."
+                    if others
+                    else ""
+                )
             ),
             fix=kind.likely_cause,
             evidence={
@@ -157,6 +163,7 @@ def evaluate_report(report: TlsReport) -> list[Change]:
                 "failed sessions": sessions,
                 "reporting organisations": orgs,
                 "receiving MX": hosts,
+                "other hosts named": others,
             },
         )
         if change is not None:
@@ -196,6 +203,15 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     # Failure types quiet for QUIET_DAYS report days are closed, so a return is news again.
     _close_quiet_types(domain, address, day)
     return events
+
+
+def _mx_hosts(run: CheckRun | None) -> set[str]:
+    """The MX host names our last check of the domain saw (MX-01's answers)."""
+    for f in (run.findings or []) if run is not None else []:
+        if f.get("id") == "MX-01":
+            answers = (f.get("evidence") or {}).get("answers") or []
+            return {a.split()[-1].rstrip(".").lower() for a in answers if a.split()}
+    return set()
 
 
 def _latest_day(address: ReportAddress) -> date:

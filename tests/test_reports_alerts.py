@@ -45,6 +45,7 @@ def report(
     failed: int = 0,
     types: tuple[str, ...] = (),
     org: str = "Sender Example Mail Ltd.",
+    mx: str = "mx2.example.com",
 ) -> bytes:
     r: dict[str, Any] = copy.deepcopy(SAMPLE)
     r["organization-name"] = org
@@ -58,7 +59,7 @@ def report(
     policy["failure-details"] = [
         {
             "result-type": t,
-            "receiving-mx-hostname": "mx2.example.com",
+            "receiving-mx-hostname": mx,
             "failed-session-count": max(1, failed // max(1, len(types))),
         }
         for t in types
@@ -128,6 +129,7 @@ def test_a_report_cannot_make_us_email_its_own_words(domain: Domain) -> None:
             failed=300,
             types=tuple(f"{bait} #{n}" for n in range(100)) + ("certificate-expired",),
             org=f"Mail <b>{bait}</b>\r\nBcc: x@evil.example",
+            mx=bait,
         ),
     )
     events = evaluate_report(forged)
@@ -138,9 +140,37 @@ def test_a_report_cannot_make_us_email_its_own_words(domain: Domain) -> None:
     ]
     texts = [f"{c.subject} {c.summary} {c.fix} {c.evidence}" for c in Change.objects.all()]
     assert not any("evil.example" in t or "<b>" in t or "\n" in t for t in texts), texts
+    expired = Change.objects.get(subject="certificate-expired")
+    assert "1 host(s) that are not among the domain's MX hosts" in expired.summary
     unknown = Change.objects.get(subject=UNKNOWN_TYPES)
     assert "100 failure type(s) that RFC 8460 §4.3 does not define" in unknown.summary
     assert Notification.objects.count() == 3  # one per event, however many types were made up
+
+
+def test_the_domains_own_mx_hosts_are_named(domain: Domain) -> None:
+    from mailsec.domains.models import CheckRun
+
+    run = CheckRun.objects.create(
+        domain=domain,
+        status=CheckRun.Status.DONE,
+        finished=timezone.now(),
+        findings=[
+            {
+                "id": "MX-01",
+                "status": "pass",
+                "mechanism": "mx",
+                "subject": "example.com",
+                "summary": "",
+                "evidence": {"answers": ["10 mx2.example.com."]},
+            }
+        ],
+    )
+    domain.set_last_run(run)
+    address = ReportAddress.for_domain(domain)
+    evaluate_report(store(address, report("2026-06-01", failed=3, types=("certificate-expired",))))
+    change = Change.objects.get()
+    assert "certificate-expired reported for mx2.example.com" in change.summary
+    assert change.evidence["receiving MX"] == ["mx2.example.com"]
 
 
 def test_a_quiet_type_is_closed_so_its_return_is_news(domain: Domain) -> None:
