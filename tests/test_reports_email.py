@@ -417,8 +417,10 @@ def test_a_nul_in_a_kept_header_or_dkim_tag_is_stored_not_refused(address, signe
 def test_the_postfix_wrapper_reads_the_environment_file_literally(tmp_path) -> None:
     root = Path(__file__).resolve().parent.parent
     env_file = tmp_path / "env"
+    # What systemd accepts: comments (indented too), blanks around "=", odd names skipped.
     env_file.write_text(
-        f'# comment\nSECRET_KEY=k(e&y$x\nDATABASE_URL="sqlite:///{tmp_path}/db.sqlite3"\n'
+        "# comment\n  # indented x=y\nMY-KEY=1\nSECRET_KEY = k(e&y$x\n"
+        f'DATABASE_URL="sqlite:///{tmp_path}/db.sqlite3"\n'
     )
     done = subprocess.run(
         [str(root / "deploy" / "mailsec-ingest-email"), "--help"],
