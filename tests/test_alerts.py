@@ -555,6 +555,16 @@ class LifeCycleTestCase(BaseTestCase):
             self.assertEqual(confirm_change(str(suspected.code)), "requested")
         self.assertEqual([c.kwargs for c in check.call_args_list], [{"kind": "confirm"}] * 2)
 
+    def test_the_sweep_gives_up_on_old_rechecks(self) -> None:
+        # Re-checks that never manage to run are not asked for every 10 minutes for ever:
+        # the next scheduled run decides the change.
+        self.observe(good_result())
+        self.observe(mta_sts_record_gone())  # suspected, its re-check lost
+        Change.objects.update(created=timezone.now() - timedelta(hours=3))
+        with mock.patch("mailsec.alerts.tasks.confirm_change.delay") as delay:
+            sweep()
+        delay.assert_not_called()
+
     def test_a_fix_the_recheck_cannot_test_waits_for_the_next_run(self) -> None:
         broken = set_status(good_result(), "SMTP-10", "fail")
         broken["mechanisms"]["smtp"] = "fail"

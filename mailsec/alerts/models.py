@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 # (the embedded broker can lose a task with a countdown).
 REPROBE_GRACE = timedelta(minutes=2)
 REPROBE_AGAIN_AFTER = timedelta(minutes=10)
+# After this the sweep stops asking again (re-checks that keep failing to run): the next
+# scheduled run decides the change, so a broken worker cannot mean a re-probe every 10 minutes.
+REPROBE_GIVE_UP = timedelta(hours=2)
 # Email delivery: attempts and the wait before each retry.
 MAX_SEND_ATTEMPTS = 5
 RETRY_BACKOFF = [
@@ -238,9 +241,12 @@ class Change(models.Model):
         """Suspected changes, and confirmed ones seen fixed, whose re-probe should have
         decided them by now."""
         cutoff = now - confirm_delay() - REPROBE_GRACE
+        oldest = cutoff - REPROBE_GIVE_UP
         return cls.objects.filter(
-            models.Q(state=cls.State.SUSPECTED, created__lte=cutoff)
-            | models.Q(state=cls.State.CONFIRMED, recovery_seen_at__lte=cutoff)
+            models.Q(state=cls.State.SUSPECTED, created__lte=cutoff, created__gt=oldest)
+            | models.Q(
+                state=cls.State.CONFIRMED, recovery_seen_at__lte=cutoff, recovery_seen_at__gt=oldest
+            )
         ).filter(
             models.Q(reprobe_requested_at=None)
             | models.Q(reprobe_requested_at__lte=now - REPROBE_AGAIN_AFTER)
