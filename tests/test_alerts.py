@@ -793,9 +793,14 @@ class UnsubscribeTestCase(BaseTestCase):
         signed_in = Client()
         signed_in.force_login(self.alice)
         self.assertContains(signed_in.get("/alerts/"), "You unsubscribed from all alert emails")
+        # Choosing a domain's setting again gets that domain's emails, and only those.
         signed_in.post(f"/alerts/{later.code}/", {"mode": "immediate"})
-        self.assertNotContains(signed_in.get("/alerts/"), "You unsubscribed from all")
         self.assertIn(self.alice, recipients(later, AlertSetting.Mode.IMMEDIATE))
+        another = Domain.objects.create(team=self.team, name="d.test", verified_at=timezone.now())
+        self.assertNotIn(self.alice, recipients(another, AlertSetting.Mode.IMMEDIATE))
+        self.assertEqual(
+            AlertSetting.mode_for(self.alice, another), "off"
+        )  # what still_wanted reads
 
     def test_the_token_names_a_random_id_not_the_sequential_user_id(self) -> None:
         token = self.path.rstrip("/").rsplit("/", 1)[1]

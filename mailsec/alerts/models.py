@@ -73,9 +73,16 @@ class AlertSetting(models.Model):
         return f"{self.user} / {self.domain}: {self.mode}"
 
     @classmethod
+    def default_mode(cls, user: User) -> str:
+        """The mode of a domain the person chose nothing for: immediate, or off once they
+        unsubscribed from all alert emails (domains added later included)."""
+        off = AlertRecipient.objects.filter(user=user, unsubscribed_all=True).exists()
+        return cls.Mode.OFF if off else cls.Mode.IMMEDIATE
+
+    @classmethod
     def mode_for(cls, user: User, domain: Domain) -> str:
         row = cls.objects.filter(user=user, domain=domain).first()
-        return row.mode if row else cls.Mode.IMMEDIATE
+        return row.mode if row else cls.default_mode(user)
 
     @classmethod
     def set_mode(cls, user: User, domain: Domain, mode: str) -> None:
@@ -109,17 +116,24 @@ def recipients(domain: Domain, mode: str) -> list[User]:
     """Team members of a verified domain who chose `mode` for it and have an address."""
     if not domain.is_verified:
         return []
-    users = (
-        User.objects.filter(memberships__team_id=domain.team_id, is_active=True)
-        .exclude(email="")
-        .exclude(alert_recipient__unsubscribed_all=True)
+    users = User.objects.filter(memberships__team_id=domain.team_id, is_active=True).exclude(
+        email=""
     )
     chosen = dict(
         AlertSetting.objects.filter(domain=domain, user__in=users).values_list("user_id", "mode")
     )
-    return [
-        u for u in users.order_by("pk") if chosen.get(u.pk, AlertSetting.Mode.IMMEDIATE) == mode
-    ]
+    # A person who unsubscribed from all gets only what they chose since, domain by domain.
+    unsubscribed = set(
+        AlertRecipient.objects.filter(user__in=users, unsubscribed_all=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+    def mode_of(u: User) -> str:
+        off = u.pk in unsubscribed
+        return chosen.get(u.pk, AlertSetting.Mode.OFF if off else AlertSetting.Mode.IMMEDIATE)
+
+    return [u for u in users.order_by("pk") if mode_of(u) == mode]
 
 
 class Change(models.Model):

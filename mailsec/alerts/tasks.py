@@ -129,11 +129,11 @@ def send_digests() -> int:
     now = timezone.now()
     if now.hour < settings.ALERT_DIGEST_HOUR:
         return 0  # runs hourly; one digest per person per day (a constraint), from this hour
-    users = (
-        User.objects.filter(alert_settings__mode=AlertSetting.Mode.DIGEST, is_active=True)
-        .exclude(alert_recipient__unsubscribed_all=True)
-        .distinct()
-    )
+    # Only explicit digest choices: "unsubscribe from all" turned every existing one off, and
+    # a digest chosen since is the person's wish.
+    users = User.objects.filter(
+        alert_settings__mode=AlertSetting.Mode.DIGEST, is_active=True
+    ).distinct()
     made = 0
     for user in users:
         n = Notification.make_digest(user, now)

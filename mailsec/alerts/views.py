@@ -28,15 +28,14 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         )
     )
     domains = list(team.domains.order_by("name"))
+    default = AlertSetting.default_mode(request.user)  # type: ignore[arg-type]
     for d in domains:
-        d.alert_mode = chosen.get(d.pk, AlertSetting.Mode.IMMEDIATE)  # type: ignore[attr-defined]
+        d.alert_mode = chosen.get(d.pk, default)  # type: ignore[attr-defined]
     ctx = {
         "page": "alerts",
         "team": team,
         "domains": domains,
-        "unsubscribed_all": AlertRecipient.objects.filter(
-            user=request.user, unsubscribed_all=True
-        ).exists(),
+        "unsubscribed_all": default == AlertSetting.Mode.OFF,
         "modes": AlertSetting.Mode.choices,
         "recent": Change.objects.filter(domain__team=team)
         .exclude(state=Change.State.DISMISSED)
@@ -58,8 +57,6 @@ def set_mode(request: HttpRequest, code: UUID) -> HttpResponse:
         messages.error(request, "Choose one of the offered options.")
     else:
         AlertSetting.set_mode(request.user, domain, mode)  # type: ignore[arg-type]
-        # A choice made here is the person speaking again after an "unsubscribe from all".
-        AlertRecipient.objects.filter(user=request.user).update(unsubscribed_all=False)
         label = AlertSetting.Mode(mode).label
         messages.success(request, f"{domain.display_name}: {label.lower()}.")
     # Only back to a page of ours: a `next` naming another site would be an open redirect.
