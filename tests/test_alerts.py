@@ -886,6 +886,24 @@ class DigestTestCase(BaseTestCase):
         self.assertEqual(send_digests.apply().get(), 0)
         self.assertEqual(len(mail.outbox), 1)
 
+    def test_a_digest_queued_before_an_unsubscribe_is_not_sent(self) -> None:
+        a = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
+        AlertSetting.set_mode(self.alice, a, AlertSetting.Mode.DIGEST)
+        Change.objects.create(
+            domain=a,
+            kind="score",
+            key="score:",
+            summary="The score dropped from 90 to 60.",
+            state=Change.State.CONFIRMED,
+            confirmed_at=timezone.now() - timedelta(hours=1),
+        )
+        self.assertEqual(send_digests.apply().get(), 1)
+        AlertSetting.set_mode(self.alice, a, AlertSetting.Mode.OFF)  # the unsubscribe link
+        for n in Notification.objects.filter(kind="digest", status="pending"):
+            send_notification.apply(args=[str(n.code)])
+        self.assertEqual(len(mail.outbox), 0)
+        self.assertEqual(Notification.objects.get(kind="digest").status, "skipped")
+
 
 class SettingsPageTestCase(BaseTestCase):
     def setUp(self) -> None:

@@ -639,6 +639,10 @@ class Notification(models.Model):
     def still_wanted(self) -> str:
         """Why this email should no longer go out ("" when it should)."""
         if self.kind == self.Kind.DIGEST:
+            if not AlertSetting.objects.filter(
+                user=self.user, mode=AlertSetting.Mode.DIGEST
+            ).exists():
+                return "the daily digest was turned off"  # e.g. unsubscribed since it was queued
             return ""
         assert self.domain is not None
         if not self.domain.is_verified:
