@@ -361,32 +361,11 @@ class AlertState(models.Model):
                     )
                     change.save()
                     outcome.confirmed.append(change)
-            elif verdict == rules.Verdict.CLEAR:
-                if change.recovery_seen_at is None:
-                    change.recovery_seen_at = run.created
-                    change.save(update_fields=["recovery_seen_at"])
-                    recheck.append(change)
-                elif run.created >= change.recovery_seen_at + confirm_delay():
-                    change.state, change.recovered_run, change.recovered_at = (
-                        Change.State.RECOVERED,
-                        run,
-                        now,
-                    )
-                    change.save()
+            elif self._follow_fix(change, verdict, run, now):
+                if change.state == Change.State.RECOVERED:
                     outcome.recovered.append(change)
-            elif verdict == rules.Verdict.HOLDS and change.recovery_seen_at is not None:
-                change.recovery_seen_at = None  # it came back: no "fixed" email, no new alert
-                change.save(update_fields=["recovery_seen_at"])
-            elif (
-                verdict == rules.Verdict.UNKNOWN
-                and change.recovery_seen_at is not None
-                and run.created >= change.recovery_seen_at + confirm_delay()
-            ):
-                # The re-check could not test it: the fix is not confirmed, and re-probing
-                # every few minutes until it can would hammer the servers. The next scheduled
-                # run that sees it fixed starts over.
-                change.recovery_seen_at = None
-                change.save(update_fields=["recovery_seen_at"])
+                else:
+                    recheck.append(change)
 
         open_keys = set(domain.changes.filter(state__in=Change.OPEN).values_list("key", flat=True))
         found = (
@@ -440,6 +419,35 @@ class AlertState(models.Model):
             Notification.queue(domain, outcome.confirmed, Notification.Kind.ALERT)
         if outcome.recovered:
             Notification.queue(domain, outcome.recovered, Notification.Kind.RECOVERY)
+
+    @staticmethod
+    def _follow_fix(change: Change, verdict: str, run: CheckRun, now: datetime) -> bool:
+        """A confirmed change on its way to "fixed": seen fixed once, it waits for a re-check
+        at least the confirmation delay later. True when the change recovered, or now needs
+        that re-check."""
+        seen = change.recovery_seen_at
+        due = seen is not None and run.created >= seen + confirm_delay()
+        if verdict == rules.Verdict.CLEAR and seen is None:
+            change.recovery_seen_at = run.created
+            change.save(update_fields=["recovery_seen_at"])
+            return True
+        if verdict == rules.Verdict.CLEAR and due:
+            change.state, change.recovered_run, change.recovered_at = (
+                Change.State.RECOVERED,
+                run,
+                now,
+            )
+            change.save()
+            return True
+        if seen is not None and (
+            verdict == rules.Verdict.HOLDS or (verdict == rules.Verdict.UNKNOWN and due)
+        ):
+            # It came back (no "fixed" email, no new alert), or the re-check could not test
+            # it: re-probing until it can would hammer the servers; the next scheduled run
+            # that sees it fixed starts over.
+            change.recovery_seen_at = None
+            change.save(update_fields=["recovery_seen_at"])
+        return False
 
     def _move_baseline(self, run: CheckRun, snap: rules.Snapshot, outcome: Outcome) -> None:
         self.baseline, self.baseline_run = snap.to_dict(), run
