@@ -115,3 +115,33 @@ def test_published_record_reads_quoted_strings() -> None:
     assert published_record(run) == "v=TLSRPTv1; rua=mailto:a@b.example"
     assert published_record(None) is None
     assert published_record(CheckRun(findings=[])) is None
+
+
+def test_the_tls_rpt_fix_on_the_page_names_our_address(settings) -> None:
+    # The engine knows no mailsec and suggests a mailbox at the domain; the page offers the
+    # record of the reports card instead, keeping the owner's own address.
+    settings.SITE_ROOT = "https://mailsec.example"
+    owner, domain = owner_and_domain()
+    token = ReportAddress.for_domain(domain).token
+    run = CheckRun.objects.create(
+        domain=domain,
+        status=CheckRun.Status.DONE,
+        finished=timezone.now(),
+        mechanisms={"tls-rpt": "fail"},
+        findings=[
+            {
+                "id": "TLSRPT-06",
+                "status": "fail",
+                "mechanism": "tls-rpt",
+                "subject": f"_smtp._tls.{domain.name}",
+                "summary": "The report address uses the http: scheme.",
+                "evidence": {"answers": ['"v=TLSRPTv1; rua=mailto:mine@example.com"']},
+                "fix": f'_smtp._tls.{domain.name}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@'
+                f'{domain.name}"',
+            }
+        ],
+    )
+    domain.set_last_run(run)
+    html = page(owner, domain)
+    assert "tls-reports@example.com" not in html
+    assert f"rua=mailto:tlsrpt+{token}@" in html

@@ -40,7 +40,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 5
+PANELS_VERSION = 6
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -126,12 +126,36 @@ class Panel:
     category: dict[str, Any] = field(default_factory=dict)
 
 
+def _our_tlsrpt_fix(run: CheckRun) -> tuple[str, str] | None:
+    """(record name, the `_smtp._tls` record to publish) naming this domain's report address:
+    the engine, which knows no mailsec, suggests a mailbox at the domain itself, and the page
+    must not offer two different records for one name."""
+    if run.domain_id is None:
+        return None
+    from reports.models import ReportAddress
+    from reports.templatetags.reports_tags import published_record
+
+    address = (
+        ReportAddress.objects.filter(domain_id=run.domain_id).order_by("created", "pk").first()
+    )
+    if address is None:
+        return None
+    name = f"_smtp._tls.{address.domain_name}"
+    return name, f'{name}. TXT "{address.rua_record(published_record(run))}"'
+
+
 def _panels(run: CheckRun) -> list[Panel]:
     order = {str(s): i for i, s in enumerate(SEVERITY_ORDER)}
     categories = run.score_detail.get("categories", {})
+    ours = _our_tlsrpt_fix(run)
     panels = []
     for mech in Mechanism:
         found = [f for f in run.findings if f.get("mechanism") == str(mech)]
+        if ours is not None:
+            found = [
+                {**f, "fix": ours[1]} if (f.get("fix") or "").startswith(ours[0] + ".") else f
+                for f in found
+            ]
         if not found and str(mech) not in run.mechanisms:
             continue
         found.sort(key=lambda f: order.get(f.get("status", ""), len(order)))
