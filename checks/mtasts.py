@@ -961,13 +961,15 @@ def _history_finding(
 ) -> None:
     """MTASTS-09 (needs the previous scan): the id must change exactly when the policy does."""
     assert state.record is not None and state.fetch is not None
-    digest = hashlib.sha256(state.fetch.body).hexdigest()
+    digest = policy_digest(state)
+    # Earlier runs stored the digest of the bytes as served; a run may compare with either.
+    same = {digest, hashlib.sha256(state.fetch.body).hexdigest()}
     old_id, old_digest = previous.get("id"), previous.get("policy_sha256")
     if not old_id or not old_digest:
         return
     subject = f"_mta-sts.{ctx.domain}"
     ev = {"previous": previous, "current": {"id": state.record.id, "policy_sha256": digest}}
-    if old_id == state.record.id and old_digest != digest:
+    if old_id == state.record.id and old_digest not in same:
         out.add(
             "MTASTS-09",
             Status.WARN,
@@ -977,7 +979,7 @@ def _history_finding(
             evidence=ev,
             fix=record_fix(ctx.domain),
         )
-    elif old_id != state.record.id and old_digest == digest:
+    elif old_id != state.record.id and old_digest in same:
         out.add(
             "MTASTS-09",
             Status.INFO,
@@ -985,6 +987,18 @@ def _history_finding(
             subject=subject,
             evidence=ev,
         )
+
+
+def policy_digest(state: MtaStsState) -> str:
+    """What a sender's cached copy of the policy means: mode, max_age and the mx patterns (as
+    a set). Line endings, blanks, the order of mx lines or extension fields change nothing a
+    sender does, so they do not call for a new id (MTASTS-09)."""
+    policy = state.policy
+    if policy is None:
+        assert state.fetch is not None
+        return hashlib.sha256(state.fetch.body).hexdigest()
+    meaning = f"{policy.mode}\n{policy.max_age}\n" + "\n".join(sorted(set(policy.mx)))
+    return hashlib.sha256(meaning.encode()).hexdigest()
 
 
 def _fetch_findings(
@@ -1137,7 +1151,7 @@ def _policy_findings(
         # Only under a valid record, the one senders key their cache on: a run whose record
         # they discard must not become the reference a later change is compared with.
         ev["record_id"] = state.record.id
-        ev["policy_sha256"] = hashlib.sha256(state.fetch.body).hexdigest()
+        ev["policy_sha256"] = policy_digest(state)
     fixed = policy_fix(policy.mode, policy.max_age, hosts or policy.mx)
     reported: dict[str, int] = {}
     for problem in policy.problems:

@@ -21,6 +21,7 @@ from tests.test_mx import statuses
 ID = "20260601T0000"  # the id in tests.test_mtasts.ZONE
 SHA = hashlib.sha256(POLICY.encode()).hexdigest()
 CHANGED = POLICY.replace("max_age: 604800", "max_age: 1209600")
+MEANING = hashlib.sha256(b"enforce\n604800\nmx1.example.org\nmx2.example.org").hexdigest()
 
 
 def evaluate_after(
@@ -34,7 +35,7 @@ def test_same_id_different_body_warns(monkeypatch: pytest.MonkeyPatch) -> None:
     assert statuses(findings, "MTASTS-09") == [Status.WARN]
     (f,) = [f for f in findings if f.id == "MTASTS-09"]
     assert f.evidence["previous"] == {"id": ID, "policy_sha256": SHA}
-    assert f.evidence["current"]["policy_sha256"] == hashlib.sha256(CHANGED.encode()).hexdigest()
+    assert f.evidence["current"]["policy_sha256"] not in (SHA, MEANING)
     assert f.fix.startswith("_mta-sts.example.org. TXT")
 
 
@@ -53,8 +54,23 @@ def test_nothing_to_say_without_history_or_change(
 def test_policy_findings_carry_what_the_next_run_needs(monkeypatch: pytest.MonkeyPatch) -> None:
     findings = evaluate_after(monkeypatch, None)
     (f,) = [f for f in findings if f.id == "MTASTS-20"]
-    # The digest of the bytes as served (CRLF here), not of the displayed lines.
-    assert (f.evidence["record_id"], f.evidence["policy_sha256"]) == (ID, SHA)
+    # The digest of what the policy means to a sender (mode, max_age, the mx set).
+    assert (f.evidence["record_id"], f.evidence["policy_sha256"]) == (ID, MEANING)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        POLICY.replace("\r\n", "\n"),  # LF instead of CRLF
+        "version: STSv1\nmx: mx2.example.org\nmode: enforce\nmx: mx1.example.org\n"
+        "max_age: 604800\nx-note: moved\n",  # other order, an extension
+    ],
+    ids=["line endings", "order and extension"],
+)
+def test_a_change_that_means_nothing_to_senders_needs_no_new_id(
+    monkeypatch: pytest.MonkeyPatch, body: str
+) -> None:
+    assert statuses(evaluate_after(monkeypatch, (ID, MEANING), body=body), "MTASTS-09") == []
 
 
 def test_a_record_senders_discard_leaves_no_reference(monkeypatch: pytest.MonkeyPatch) -> None:
