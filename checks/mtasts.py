@@ -1146,8 +1146,8 @@ def _policy_findings(
     url = policy_url(ctx.domain)
     ev = {**fetch_ev, "policy": "\n".join(policy.lines[:60])}
     if state.fetch is not None and state.record is not None and state.record_status == "valid":
-        # What the next check needs for MTASTS-09 (config.mtasts_previous): the digest is of
-        # the body as served, which the "policy" text above (lines, capped) can't reproduce.
+        # What the next check needs for MTASTS-09 (config.mtasts_previous): a digest of what
+        # the policy means to a sender (policy_digest).
         # Only under a valid record, the one senders key their cache on: a run whose record
         # they discard must not become the reference a later change is compared with.
         ev["record_id"] = state.record.id

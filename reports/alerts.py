@@ -206,11 +206,17 @@ def evaluate_report(report: TlsReport) -> list[Change]:
 
 
 def _mx_hosts(run: CheckRun | None) -> set[str]:
-    """The MX host names our last check of the domain saw (MX-01's answers)."""
+    """The MX host names our last check of the domain saw (MX-01's answers), or the domain
+    itself when it has no MX record (its implicit MX, RFC 5321 §5.1)."""
     for f in (run.findings or []) if run is not None else []:
         if f.get("id") == "MX-01":
-            answers = (f.get("evidence") or {}).get("answers") or []
-            return {a.split()[-1].rstrip(".").lower() for a in answers if a.split()}
+            ev = f.get("evidence") or {}
+            answers = ev.get("answers") or []
+            hosts = {a.split()[-1].rstrip(".").lower() for a in answers if a.split()}
+            implicit = (ev.get("implicit_mx") or {}).get("host")
+            if implicit:
+                hosts.add(str(implicit).rstrip(".").lower())
+            return hosts
     return set()
 
 

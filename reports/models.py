@@ -108,7 +108,14 @@ class ReportAddress(models.Model):
         for part in (existing or "").split(";"):
             key, _, value = part.strip().partition("=")
             if key.strip().lower() == "rua":
-                theirs += [u.strip() for u in value.split(",") if u.strip()]
+                # Only addresses senders can use (RFC 8460 §3: mailto: or https:, no blanks):
+                # the record we suggest must not repeat a fault the check reported.
+                theirs += [
+                    u.strip()
+                    for u in value.split(",")
+                    if u.strip().lower().startswith(("mailto:", "https://"))
+                    and not any(c.isspace() for c in u.strip())
+                ]
         uris = theirs + [u for u in ours if u not in theirs]
         return f"v=TLSRPTv1; rua={','.join(uris)}"
 

@@ -897,8 +897,10 @@ class DigestTestCase(BaseTestCase):
             state=Change.State.CONFIRMED,
             confirmed_at=timezone.now() - timedelta(hours=1),
         )
+        b = Domain.objects.create(team=self.team, name="b.test", verified_at=timezone.now())
+        AlertSetting.set_mode(self.alice, b, AlertSetting.Mode.DIGEST)  # still on digest
         self.assertEqual(send_digests.apply().get(), 1)
-        AlertSetting.set_mode(self.alice, a, AlertSetting.Mode.OFF)  # the unsubscribe link
+        AlertSetting.set_mode(self.alice, a, AlertSetting.Mode.OFF)  # a's unsubscribe link
         for n in Notification.objects.filter(kind="digest", status="pending"):
             send_notification.apply(args=[str(n.code)])
         self.assertEqual(len(mail.outbox), 0)

@@ -8,6 +8,7 @@ import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
@@ -171,6 +172,15 @@ def test_the_domains_own_mx_hosts_are_named(domain: Domain) -> None:
     change = Change.objects.get()
     assert "certificate-expired reported for mx2.example.com" in change.summary
     assert change.evidence["receiving MX"] == ["mx2.example.com"]
+
+
+def test_a_domain_without_mx_names_itself_as_the_receiving_host() -> None:
+    from reports.alerts import _mx_hosts
+
+    run = SimpleNamespace(
+        findings=[{"id": "MX-01", "evidence": {"mx": {}, "implicit_mx": {"host": "Example.com."}}}]
+    )
+    assert _mx_hosts(run) == {"example.com"}
 
 
 def test_a_quiet_type_is_closed_so_its_return_is_news(domain: Domain) -> None:

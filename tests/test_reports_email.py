@@ -419,8 +419,8 @@ def test_the_postfix_wrapper_reads_the_environment_file_literally(tmp_path) -> N
     env_file = tmp_path / "env"
     # What systemd accepts: comments (indented too), blanks around "=", odd names skipped.
     env_file.write_text(
-        "# comment\n  # indented x=y\nMY-KEY=1\nSECRET_KEY = k(e&y$x\n"
-        f'DATABASE_URL="sqlite:///{tmp_path}/db.sqlite3"\n'
+        "# comment\r\n  # indented x=y\r\nMY-KEY=1\r\nSECRET_KEY = k(e&y$x \r\n"
+        f'DATABASE_URL="sqlite:///{tmp_path}/db.sqlite3"  \r\n'  # CRLF, trailing blanks
     )
     done = subprocess.run(
         [str(root / "deploy" / "mailsec-ingest-email"), "--help"],
