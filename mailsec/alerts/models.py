@@ -1,630 +1,721 @@
-"""TLS-RPT reports: where they are sent, the raw bytes as received, and what they say.
+"""Alerts: changes found by the scheduled checks, their confirmation, and the emails about them.
 
-Data flow 3 of the architecture: raw bytes are stored first (RawReport, committed before the
-sender hears 2xx / 250), then a task parses them into TlsReport → PolicyResult → FailureDetail.
-A raw report is never deleted by parsing: a rejected or failed one keeps its bytes and its
-error, and `manage.py reparse` runs it again after a fix.
+Flow (docs/architecture.md, data flow 2): every stored run goes through `AlertState.observe`,
+which compares it with the domain's last *confirmed* state. A regression becomes a suspected
+`Change` and a re-probe is scheduled; the first run at least ALERT_CONFIRM_DELAY later decides
+it (confirmed → one `Notification` per person; gone → dismissed). A confirmed change whose
+problem is gone is recovered (one recovery email). `error` results decide nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import uuid
-from collections.abc import Callable, Iterable
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, connection, models, transaction
+from django.contrib.auth.models import User
+from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from reports import conf
-from reports.mail import DkimOutcome, extract_report, make_dnsfunc, storable, verify_dkim
-from reports.parse import FailureDetail as ParsedDetail
-from reports.parse import ParsedReport, ReportRejected, decode, parse_report
-from reports.parse import PolicyResult as ParsedPolicy
-
-if TYPE_CHECKING:
-    from mailsec.domains.models import Domain
+from mailsec.alerts import rules
+from mailsec.domains.models import CheckRun, Domain
 
 log = logging.getLogger(__name__)
 
-
-# Failure details inserted per statement when storing a parsed report.
-DETAIL_BATCH = 2000
-# Rows per INSERT of bulk_create: PostgreSQL takes at most 65,535 parameters a statement when
-# they are bound by the server (mailsec/env.py), and a report may hold 10,000 policies.
-BULK_BATCH = 1000
-
-
-# Parse attempts that may end in a temporary problem (a DKIM key lookup timing out) before the
-# raw report is left as `error`; the sweep retries pending rows every few minutes.
-TEMPORARY_ATTEMPTS = 5
-RETRY_PAUSE = timedelta(minutes=15)
-
-
-class TemporaryProblem(Exception):
-    """Parsing could not finish for a reason that is neither the sender's nor a bug (DNS)."""
-
-
-def new_token() -> str:
-    # Lower-case hex: survives MTAs that fold the case of the local part (tlsrpt+<token>@…).
-    return secrets.token_hex(16)
+# A suspected change nobody decided this long after its re-probe was due gets another probe
+# (the embedded broker can lose a task with a countdown).
+REPROBE_GRACE = timedelta(minutes=2)
+REPROBE_AGAIN_AFTER = timedelta(minutes=10)
+# After this the sweep stops asking again (re-checks that keep failing to run): the next
+# scheduled run decides the change, so a broken worker cannot mean a re-probe every 10 minutes.
+REPROBE_GIVE_UP = timedelta(hours=2)
+# Email delivery: attempts and the wait before each retry.
+MAX_SEND_ATTEMPTS = 5
+RETRY_BACKOFF = [
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+]
+# A "sending" row older than this lost its worker mid-send.
+SENDING_STUCK_AFTER = timedelta(minutes=10)
 
 
-class ReportAddress(models.Model):
-    """One report target: https://<site>/tlsrpt/<token> and tlsrpt+<token>@<inbound domain>.
+def confirm_delay() -> timedelta:
+    return timedelta(seconds=settings.ALERT_CONFIRM_DELAY)
 
-    `domain` links it to a monitored Domain (and so to a team); `domain_name` says which
-    policy domain the reports are expected for even without one.
-    """
 
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    domain_name = models.CharField(max_length=253)
-    # Set by the webapp when the address belongs to a monitored domain; that domain's team
-    # may see the reports. SET_NULL: reports outlive a deleted domain (nothing lost).
-    domain = models.ForeignKey(
-        "domains.Domain",
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="report_addresses",
-    )
-    created = models.DateTimeField(default=timezone.now)
+class AlertSetting(models.Model):
+    """How one person hears about one domain. No row means immediate."""
+
+    class Mode(models.TextChoices):
+        IMMEDIATE = "immediate", "Email me at once"
+        DIGEST = "digest", "Daily digest"
+        OFF = "off", "No emails"
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="alert_settings")
+    domain = models.ForeignKey(Domain, models.CASCADE, related_name="alert_settings")
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.IMMEDIATE)
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["domain_name", "created"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "domain"], name="one_alert_setting_per_domain")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.domain_name} ({self.token[:8]}…)"
+        return f"{self.user} / {self.domain}: {self.mode}"
 
     @classmethod
-    def for_domain(cls, domain: Domain) -> ReportAddress:
-        """The report address of a monitored domain, made on first use (the domain page and
-        the domain's creation both call this; the oldest address wins if there are several)."""
-        found = cls.objects.filter(domain=domain).order_by("created", "pk").first()
-        if found is None:
-            found = cls.objects.create(domain=domain, domain_name=domain.name)
-        return found
+    def default_mode(cls, user: User) -> str:
+        """The mode of a domain the person chose nothing for: immediate, or off once they
+        unsubscribed from all alert emails (domains added later included)."""
+        off = AlertRecipient.objects.filter(user=user, unsubscribed_all=True).exists()
+        return cls.Mode.OFF if off else cls.Mode.IMMEDIATE
 
-    @property
-    def https_url(self) -> str:
-        return f"{settings.SITE_ROOT}/tlsrpt/{self.token}"
+    @classmethod
+    def mode_for(cls, user: User, domain: Domain) -> str:
+        row = cls.objects.filter(user=user, domain=domain).first()
+        return row.mode if row else cls.default_mode(user)
 
-    @property
-    def mailto(self) -> str:
-        return f"tlsrpt+{self.token}@{conf.inbound_domain()}"
-
-    def rua_record(self, existing: str | None = None) -> str:
-        """The `_smtp._tls` TXT record to publish (RFC 8460 §3), keeping the owner's own rua."""
-        # RFC 8460 §3 allows only https: for web delivery: a plain-http site (development)
-        # offers the mail address alone.
-        ours = [f"mailto:{self.mailto}"]
-        if self.https_url.startswith("https://"):
-            ours.append(self.https_url)
-        theirs: list[str] = []
-        for part in (existing or "").split(";"):
-            key, _, value = part.strip().partition("=")
-            if key.strip().lower() == "rua":
-                # Only addresses senders can use (RFC 8460 §3: mailto: or https:, no blanks):
-                # the record we suggest must not repeat a fault the check reported.
-                theirs += [
-                    u.strip()
-                    for u in value.split(",")
-                    if u.strip().lower().startswith(("mailto:", "https://"))
-                    and not any(c.isspace() for c in u.strip())
-                ]
-        uris = theirs + [u for u in ours if u not in theirs]
-        return f"v=TLSRPTv1; rua={','.join(uris)}"
+    @classmethod
+    def set_mode(cls, user: User, domain: Domain, mode: str) -> None:
+        cls.objects.update_or_create(user=user, domain=domain, defaults={"mode": mode})
 
 
-class RawReport(models.Model):
-    """A report exactly as it arrived: the HTTPS body, or the whole e-mail message."""
+def _new_public_id() -> str:
+    return secrets.token_urlsafe(16)
 
-    HTTPS = "https"
-    EMAIL = "email"
-    SOURCES = [(HTTPS, "HTTPS"), (EMAIL, "e-mail")]
 
-    PENDING = "pending"
-    PARSED = "parsed"
-    REJECTED = "rejected"
-    DUPLICATE = "duplicate"
-    ERROR = "error"
-    STATUSES = [
-        (PENDING, "waiting to be parsed"),
-        (PARSED, "parsed"),
-        (REJECTED, "rejected"),
-        (DUPLICATE, "resent report, already stored"),
-        (ERROR, "could not be parsed (our error)"),
-    ]
+class AlertRecipient(models.Model):
+    """A person as alert emails name them: a random public id, so links in those emails (the
+    signed unsubscribe token) never carry the sequential user id. Made on first use."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    # PROTECT: an address with reports cannot be deleted by accident (nothing lost).
-    # No index of its own (db_index=False): address_id leads the unique (address, sha256)
-    # index and the quota index, which answer every look-up by address, the PROTECT check
-    # and the foreign-key check when an address is deleted; one index less to keep per row.
-    address = models.ForeignKey(
-        ReportAddress, models.PROTECT, related_name="raw_reports", db_index=False
+    user = models.OneToOneField(User, models.CASCADE, related_name="alert_recipient")
+    public_id = models.CharField(max_length=32, unique=True, default=_new_public_id, editable=False)
+    # "Unsubscribe from all" (a digest's link): no alert email at all, for domains added later
+    # too, until the person chooses a setting again on the alerts page.
+    unsubscribed_all = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.public_id})"
+
+    @classmethod
+    def public_id_for(cls, user: User) -> str:
+        row, _ = cls.objects.get_or_create(user=user)  # a concurrent create is retried as a get
+        return row.public_id
+
+
+def recipients(domain: Domain, mode: str) -> list[User]:
+    """Team members of a verified domain who chose `mode` for it and have an address."""
+    if not domain.is_verified:
+        return []
+    users = User.objects.filter(memberships__team_id=domain.team_id, is_active=True).exclude(
+        email=""
     )
-    source = models.CharField(max_length=8, choices=SOURCES)
-    body = models.BinaryField()
-    sha256 = models.CharField(max_length=64)
-    size = models.PositiveIntegerField()
-    content_type = models.CharField(max_length=200, blank=True)
-    headers = models.JSONField(default=dict, blank=True)
-    intake_warnings = models.JSONField(default=list, blank=True)
-    received_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    parse_status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    report = models.ForeignKey(
-        "TlsReport", models.SET_NULL, null=True, blank=True, related_name="raw_reports"
+    chosen = dict(
+        AlertSetting.objects.filter(domain=domain, user__in=users).values_list("user_id", "mode")
+    )
+    # A person who unsubscribed from all gets only what they chose since, domain by domain.
+    unsubscribed = set(
+        AlertRecipient.objects.filter(user__in=users, unsubscribed_all=True).values_list(
+            "user_id", flat=True
+        )
     )
 
-    # E-mail only: the DKIM outcome at the time we first verified (keys rotate later).
-    dkim_result = models.CharField(max_length=10, blank=True)
-    dkim_domain = models.CharField(max_length=253, blank=True)
-    dkim_selector = models.CharField(max_length=253, blank=True)
-    dkim_key_tlsrpt = models.BooleanField(null=True)
-    dkim_length_tag = models.BooleanField(null=True)
-    dkim_detail = models.TextField(blank=True)
+    def mode_of(u: User) -> str:
+        off = u.pk in unsubscribed
+        return chosen.get(u.pk, AlertSetting.Mode.OFF if off else AlertSetting.Mode.IMMEDIATE)
+
+    return [u for u in users.order_by("pk") if mode_of(u) == mode]
+
+
+class Change(models.Model):
+    """One regression of one domain: an event log that doubles as the alert queue."""
+
+    class State(models.TextChoices):
+        SUSPECTED = "suspected", "Suspected (waiting for the re-check)"
+        CONFIRMED = "confirmed", "Confirmed"
+        DISMISSED = "dismissed", "Dismissed (did not hold at the re-check)"
+        RECOVERED = "recovered", "Recovered"
+
+    OPEN = (State.SUSPECTED, State.CONFIRMED)
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    domain = models.ForeignKey(Domain, models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=20, choices=[(k.value, k.value) for k in rules.Kind])
+    key = models.CharField(max_length=400)
+    subject = models.CharField(max_length=300, blank=True)
+    mechanism = models.CharField(max_length=20, blank=True)
+    check_id = models.CharField(max_length=20, blank=True)
+    before = models.CharField(max_length=100, blank=True)
+    after = models.CharField(max_length=100, blank=True)
+    summary = models.TextField(blank=True)
+    fix = models.TextField(blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SUSPECTED)
+    note = models.CharField(max_length=200, blank=True)  # why it was dismissed
+    created = models.DateTimeField(default=timezone.now)  # first seen
+    first_seen_run = models.ForeignKey(
+        CheckRun, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_run = models.ForeignKey(
+        CheckRun, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    recovered_run = models.ForeignKey(
+        CheckRun, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recovered_at = models.DateTimeField(null=True, blank=True)
+    # A confirmed change that a run saw fixed: it recovers (and says so by email) only when a
+    # re-check at least the confirmation delay later agrees, so a flapping check stays quiet.
+    recovery_seen_at = models.DateTimeField(null=True, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    reprobe_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-received_at"]
         constraints = [
-            # Per address, not global: two teams may legitimately receive the same report.
-            models.UniqueConstraint(fields=["address", "sha256"], name="rawreport_unique_body"),
+            # At most one open change per problem: two runs of an unchanged broken domain
+            # cannot raise it twice, even when they are processed at the same moment.
+            models.UniqueConstraint(
+                fields=["domain", "key"],
+                condition=models.Q(state__in=["suspected", "confirmed"]),
+                name="one_open_change_per_key",
+            )
         ]
         indexes = [
-            models.Index(fields=["parse_status", "received_at"]),
-            # The intake quota: bytes and rows of one address over the last 24 hours
-            # (PostgreSQL answers it from the index alone; `include` is ignored elsewhere).
-            models.Index(
-                fields=["address", "received_at"], include=["size"], name="rawreport_quota"
-            ),
+            models.Index(fields=["state", "created"]),
+            models.Index(fields=["domain", "state"]),
         ]
 
     def __str__(self) -> str:
-        return f"{self.source} report {self.public_id} ({self.parse_status})"
-
-    # --- intake ------------------------------------------------------------------------------
-
-    @classmethod
-    def store(
-        cls,
-        address: ReportAddress,
-        body: bytes,
-        *,
-        source: str,
-        content_type: str = "",
-        headers: dict[str, str] | None = None,
-        warnings: list[str] | None = None,
-        before_insert: Callable[[], None] | None = None,
-    ) -> tuple[RawReport, bool]:
-        """Store the bytes durably; (row, created). An identical body is recognised by sha256.
-
-        Runs in its own transaction, so when this returns the row is committed and the
-        sender may be told 2xx / 250. `before_insert` (the intake quota) runs only for a body
-        not stored yet, and may raise to refuse it: a resent identical body costs nothing.
-        """
-        digest = hashlib.sha256(body).hexdigest()
-        existing = cls.objects.filter(address=address, sha256=digest).first()
-        if existing is not None:
-            return existing, False
-        if before_insert is not None:
-            before_insert()
-        try:
-            with transaction.atomic():
-                raw = cls.objects.create(
-                    address=address,
-                    source=source,
-                    body=body,
-                    sha256=digest,
-                    size=len(body),
-                    content_type=storable(content_type)[:200],
-                    headers={k: storable(v) for k, v in (headers or {}).items()},
-                    intake_warnings=warnings or [],
-                )
-        except IntegrityError:
-            # The same body arrived twice at once; the other request stored it.
-            return cls.objects.get(address=address, sha256=digest), False
-        return raw, True
-
-    def queue_parse(self, *, force: bool = False) -> None:
-        """Send the parse task once the row is committed (a worker must be able to read it)."""
-        from reports.tasks import parse_raw_report
-
-        raw_id = self.pk
-        # robust: the bytes are committed; a broker that does not answer must not turn that
-        # into a 503/451 for the sender. The sweep queues rows left pending.
-        transaction.on_commit(lambda: parse_raw_report.delay(raw_id, force), robust=True)
-
-    def reject(self, reason: str) -> None:
-        self.parse_status = self.REJECTED
-        self.error = reason
-        self.processed_at = timezone.now()
-        self.save(update_fields=["parse_status", "error", "processed_at"])
-
-    # --- parsing -----------------------------------------------------------------------------
-
-    def process(self, *, force: bool = False) -> str:
-        """Parse this raw report into a TlsReport; idempotent, returns the new parse_status.
-
-        A report already handled is left alone unless `force` (manage.py reparse). Database
-        errors propagate, so the task retries; errors in the report end as `rejected`, errors
-        in our code as `error`, both with the raw bytes kept.
-        """
-        with transaction.atomic():
-            raw = type(self).objects.select_for_update().get(pk=self.pk)
-            if raw.parse_status == self.PENDING or force:
-                raw._process()
-                raw.error = storable(raw.error)  # reasons may quote what the sender wrote
-                raw.save()
-                if raw.parse_status == self.PARSED and raw.report_id:
-                    from reports.tasks import alert_on_report
-
-                    report_pk = raw.report_id
-                    transaction.on_commit(lambda: alert_on_report.delay(report_pk), robust=True)
-        self.refresh_from_db()
-        return self.parse_status
-
-    def _process(self) -> None:
-        self.attempts += 1
-        self.processed_at = timezone.now()
-        self.error = ""
-        try:
-            parsed = self._parse()
-        except ReportRejected as e:
-            self.parse_status, self.error = self.REJECTED, e.reason
-            return
-        except TemporaryProblem as e:
-            # DNS trouble while checking DKIM: not the sender's fault. Stay pending so the
-            # sweep tries again, a few times; then error, for `reparse --all-failed`.
-            retry = self.attempts < TEMPORARY_ATTEMPTS
-            self.parse_status = self.PENDING if retry else self.ERROR
-            self.error = f"{e}" + (" (will be tried again)" if retry else "")
-            return
-        except Exception as e:
-            # A bug on our side, not the sender's: keep everything for `reparse` after a fix.
-            log.exception("parsing raw report %s failed", self.public_id)
-            self.parse_status, self.error = self.ERROR, f"{type(e).__name__}: {e}"[:2000]
-            return
-        self._save_parsed(parsed)
-
-    def _parse(self) -> ParsedReport:
-        warnings = list(self.intake_warnings)
-        payload = bytes(self.body)
-        report_domain: str | None = self.address.domain_name
-        mail_report = None
-        if self.source == self.EMAIL:
-            mail_report = extract_report(payload)
-            warnings += mail_report.warnings
-            report_domain = mail_report.report_domain or report_domain
-            payload = mail_report.payload
-            warnings += self._check_dkim(mail_report.submitter)
-        parsed = parse_report(
-            payload, report_domain=report_domain, max_bytes=conf.max_report_bytes()
-        )
-        submitter = mail_report.submitter if mail_report else None
-        if submitter and parsed.contact_domain and submitter != parsed.contact_domain:
-            warnings.append(
-                f"TLS-Report-Submitter {submitter} is not the domain of "
-                f"contact-info ({parsed.contact_domain}) (RFC 8460 §5.3 MUST)"
-            )
-        parsed.warnings[:0] = warnings
-        return parsed
-
-    def _check_dkim(self, submitter: str | None) -> list[str]:
-        """RFC 8460 §3: a report by mail MUST carry a valid DKIM signature of the reporting
-        domain, without l=; unsigned reports MUST be ignored (M44). Returns warnings, raises
-        ReportRejected when the report must be ignored."""
-        if not self.dkim_result or self.dkim_result == "temperror":
-            from checks.config import CheckConfig
-
-            resolvers = CheckConfig.from_env().resolvers
-            self.record_dkim(verify_dkim(bytes(self.body), make_dnsfunc(resolvers)))
-        problem = None
-        if self.dkim_result == "none":
-            problem = "no DKIM signature: RFC 8460 §3 says unsigned reports MUST be ignored"
-        elif self.dkim_result == "temperror":
-            problem = f"DKIM could not be checked: {self.dkim_detail}"
-        elif self.dkim_result != "pass":
-            problem = f"DKIM signature did not verify ({self.dkim_detail}); RFC 8460 §3"
-        elif self.dkim_length_tag:
-            problem = "DKIM signature uses l= (RFC 8460 §3 MUST NOT)"
-        warnings: list[str] = []
-        if problem:
-            if self.dkim_result == "temperror":
-                # Not the sender's fault: the raw stays and `reparse --all-failed` retries.
-                raise TemporaryProblem(problem)
-            if conf.require_dkim():
-                raise ReportRejected(problem)
-            warnings.append(problem + " (accepted: TLSRPT_REQUIRE_DKIM is off)")
-        elif not self.dkim_key_tlsrpt:
-            warnings.append(
-                f"DKIM key {self.dkim_selector}._domainkey.{self.dkim_domain} has no s=tlsrpt "
-                "(RFC 8460 §3 SHOULD)"
-            )
-        if self.dkim_domain and submitter and not _same_or_parent(self.dkim_domain, submitter):
-            warnings.append(
-                f"DKIM signing domain {self.dkim_domain} is not the submitter {submitter}"
-            )
-        return warnings
-
-    def record_dkim(self, outcome: DkimOutcome) -> None:
-        self.dkim_result = outcome.result
-        self.dkim_domain = storable(outcome.domain)[:253]
-        self.dkim_selector = storable(outcome.selector)[:253]
-        self.dkim_key_tlsrpt = outcome.key_is_tlsrpt
-        self.dkim_length_tag = outcome.has_length_tag
-        self.dkim_detail = storable(outcome.detail)[:2000]
-
-    def _save_parsed(self, parsed: ParsedReport) -> None:
-        submitter = parsed.organization_name.casefold()
-        same = TlsReport.objects.filter(
-            address=self.address, submitter=submitter, report_id=parsed.report_id
-        ).first()
-        # Another raw report carries it (a resend over the other channel, say): this one is
-        # a duplicate, also when it is reparsed while pointing at that report already.
-        owned_elsewhere = (
-            same is not None
-            and same.raw_reports.filter(parse_status=self.PARSED).exclude(pk=self.pk).exists()
-        )
-        if same is not None and (same.pk != self.report_id or owned_elsewhere):
-            # M38: a resend with a different body (new gzip timestamp, other channel): the raw
-            # bytes are kept, the report is counted once.
-            self.parse_status = self.DUPLICATE
-            self.report = same
-            self.error = f"resend of report {parsed.report_id!r} already stored"
-            return
-        try:
-            with transaction.atomic():
-                self.report = TlsReport.objects.store(self.address, parsed, replace=same)
-        except IntegrityError:
-            # Another worker stored the same report a moment ago.
-            self.parse_status = self.DUPLICATE
-            self.report = TlsReport.objects.get(
-                address=self.address, submitter=submitter, report_id=parsed.report_id
-            )
-            return
-        except DataError as e:
-            # A value the parser let through does not fit its column: our bug, not a reason
-            # to retry for ever. The raw report stays for `reparse` after a fix.
-            log.exception("storing raw report %s failed", self.public_id)
-            self.parse_status, self.error = self.ERROR, f"DataError: {e}"[:2000]
-            return
-        self.parse_status = self.PARSED
-
-    # --- reading -----------------------------------------------------------------------------
-
-    def report_json(self) -> bytes:
-        """The report's JSON text as the sender wrote it (decompressed, out of the e-mail)."""
-        payload = bytes(self.body)
-        if self.source == self.EMAIL:
-            payload = extract_report(payload).payload
-        body, _ = decode(payload, conf.max_report_bytes())
-        return body
-
-    @classmethod
-    def stale_pending(cls, older_than: timedelta) -> models.QuerySet[RawReport]:
-        """Pending rows the sweep should queue: never tried and older than `older_than`, or
-        tried already (a DKIM key lookup that timed out) and left alone for RETRY_PAUSE, so
-        the few attempts of a temporary problem are spread over an hour, not minutes."""
-        now = timezone.now()
-        return cls.objects.filter(
-            parse_status=cls.PENDING, received_at__lt=now - older_than
-        ).filter(models.Q(attempts=0) | models.Q(processed_at__lt=now - RETRY_PAUSE))
-
-
-def _same_or_parent(signer: str, submitter: str) -> bool:
-    return submitter == signer or submitter.endswith("." + signer)
-
-
-DETAIL_COLUMNS = (
-    "report_id",
-    "policy_id",
-    "result_type",
-    "sending_mta_ip",
-    "receiving_mx_hostname",
-    "receiving_mx_helo",
-    "receiving_ip",
-    "failed_session_count",
-    "additional_information",
-    "failure_reason_code",
-)
-
-
-def insert_details(rows: Iterable[tuple[int, int, ParsedDetail]]) -> int:
-    """Insert failure details given as (report pk, policy pk, parsed detail); the count.
-
-    On PostgreSQL through COPY, streamed row by row: a report with 200,000 details costs
-    seconds, not minutes, and no model instances. Elsewhere bulk_create in batches, since
-    bulk_create() turns its argument into a list (issue 7: bounded memory).
-    """
-    values = (
-        (
-            report_pk,
-            policy_pk,
-            d.result_type,
-            d.sending_mta_ip or "",
-            d.receiving_mx_hostname or "",
-            d.receiving_mx_helo or "",
-            d.receiving_ip or "",
-            d.failed_session_count,
-            d.additional_information or "",
-            d.failure_reason_code or "",
-        )
-        for report_pk, policy_pk, d in rows
-    )
-    count = 0
-    if connection.vendor == "postgresql":
-        table = FailureDetail._meta.db_table
-        with connection.cursor() as cursor:
-            sql = f"COPY {table} ({', '.join(DETAIL_COLUMNS)}) FROM STDIN"
-            # Django's wrapper: psycopg's own errors become Django's (DataError is what
-            # RawReport._save_parsed turns into "our error" instead of a retry loop).
-            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-                for row in values:
-                    copy.write_row(row)
-                    count += 1
-        return count
-    batch: list[FailureDetail] = []
-    for row in values:
-        batch.append(FailureDetail(**dict(zip(DETAIL_COLUMNS, row, strict=True))))
-        if len(batch) >= DETAIL_BATCH:
-            count += len(FailureDetail.objects.bulk_create(batch))
-            batch = []
-    if batch:
-        count += len(FailureDetail.objects.bulk_create(batch))
-    return count
-
-
-def store_details(report: TlsReport, rows: list[PolicyResult], parsed: ParsedReport) -> int:
-    """Insert the failure details of `parsed` under its stored policy rows; the count."""
-    return insert_details(
-        (report.pk, row.pk, d)
-        for row, p in zip(rows, parsed.policies, strict=True)
-        for d in p.failure_details
-    )
-
-
-def report_fields(address: ReportAddress, parsed: ParsedReport) -> dict[str, Any]:
-    """The TlsReport columns of a parsed report."""
-    return {
-        "organization_name": parsed.organization_name,
-        "submitter": parsed.organization_name.casefold(),
-        "contact_info": parsed.contact_info or "",
-        "report_id": parsed.report_id,
-        "start": parsed.start,
-        "end": parsed.end,
-        "day": parsed.start.date(),
-        "policy_domain": next((p.policy_domain for p in parsed.policies), address.domain_name),
-        "total_successful": parsed.total_successful,
-        "total_failed": parsed.total_failed,
-        "warnings": parsed.warnings,
-        "notes": parsed.notes,
-    }
-
-
-def policy_fields(policy: ParsedPolicy) -> dict[str, Any]:
-    """The PolicyResult columns of one parsed policy (without its report)."""
-    return {
-        "policy_type": policy.policy_type,
-        "policy_domain": policy.policy_domain,
-        "policy_strings": policy.policy_strings,
-        "mx_hosts": policy.mx_hosts,
-        "successful": policy.successful,
-        "failed": policy.failed,
-    }
-
-
-class TlsReportQuerySet(models.QuerySet["TlsReport"]):
-    def store(
-        self, address: ReportAddress, parsed: ParsedReport, replace: TlsReport | None = None
-    ) -> TlsReport:
-        """Create (or, on reparse, rewrite) a report with its policies and failure details."""
-        fields = report_fields(address, parsed)
-        if replace is None:
-            report = self.create(address=address, **fields)
-        else:
-            report = replace
-            for key, value in fields.items():
-                setattr(report, key, value)
-            report.save()
-            report.policies.all().delete()
-        policies = PolicyResult.objects.bulk_create(
-            (PolicyResult(report=report, **policy_fields(p)) for p in parsed.policies),
-            batch_size=BULK_BATCH,
-        )
-        store_details(report, policies, parsed)
-        return report
-
-
-class TlsReport(models.Model):
-    """One parsed report: one reporting organisation, one day, one policy domain (RFC 8460 §4)."""
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    # No index of its own (db_index=False): address_id leads the unique (address, submitter,
-    # report_id) index, which answers every look-up by address (dashboard, alerts, export)
-    # and the cascade when an address is deleted; one index less to keep per row.
-    address = models.ForeignKey(
-        ReportAddress, models.CASCADE, related_name="reports", db_index=False
-    )
-    organization_name = models.CharField(max_length=1024)
-    # The de-duplication key with report_id (RFC 8460 §4.4: report-id is unique per submitter);
-    # taken from the body, so a report sent over both channels is still the same report.
-    submitter = models.CharField(max_length=1024)
-    contact_info = models.CharField(max_length=1024, blank=True)
-    report_id = models.CharField(max_length=1024)
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    day = models.DateField(db_index=True)
-    policy_domain = models.CharField(max_length=255, blank=True)
-    total_successful = models.BigIntegerField(default=0)
-    total_failed = models.BigIntegerField(default=0)
-    warnings = models.JSONField(default=list, blank=True)
-    notes = models.JSONField(default=list, blank=True)
-    created = models.DateTimeField(default=timezone.now)
-
-    objects = TlsReportQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-day", "organization_name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["address", "submitter", "report_id"], name="tlsreport_unique_report"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.organization_name} {self.day} ({self.report_id})"
+        return f"{self.domain.name}: {self.kind} {self.subject} ({self.state})"
 
     @property
-    def failure_rate(self) -> float | None:
-        total = self.total_successful + self.total_failed
-        return self.total_failed / total if total else None
+    def reprobe_due_at(self) -> datetime:
+        return self.created + confirm_delay()
 
+    def evidence_lines(self, limit: int = 8) -> list[str]:
+        """The evidence as a few plain lines for emails: what was asked, what came back."""
+        ev = self.evidence or {}
+        lines: list[str] = []
+        if self.kind == rules.Kind.RECORD_GONE:
+            for label, part in (("Before", ev.get("before") or {}), ("Now", ev.get("now") or {})):
+                if part:
+                    answers = ", ".join(part.get("answers") or []) or "no record"
+                    lines.append(
+                        f"{label}: {part.get('query', '')} → {part.get('rcode', '')} {answers}"
+                    )
+        elif self.kind == rules.Kind.MECHANISM:
+            lines += [
+                f"{f.get('id')} ({f.get('status')}): {f.get('summary')}"
+                for f in ev.get("findings", [])
+            ]
+        elif self.kind == rules.Kind.MX_COVERAGE:
+            lines.append(f"MX before: {', '.join(ev.get('mx_before') or []) or 'unknown'}")
+            lines.append(f"MX now: {', '.join(ev.get('mx_now') or ev.get('mx') or [])}")
+            lines.append(f"Policy mx patterns: {', '.join(ev.get('patterns') or [])}")
+        elif self.kind == rules.Kind.SCORE:
+            lines.append(f"Score before: {self.before}, now: {self.after}")
+        else:
+            for k, v in ev.items():
+                if isinstance(v, (str, int, float, bool)) and v != "":
+                    lines.append(f"{k}: {v}")
+                elif isinstance(v, list) and v and all(isinstance(x, str) for x in v):
+                    lines.append(f"{k}: {', '.join(v)}")
+        return [line[:300] for line in lines[:limit]]
 
-class PolicyResult(models.Model):
-    report = models.ForeignKey(TlsReport, models.CASCADE, related_name="policies")
-    policy_type = models.CharField(max_length=1024)
-    policy_domain = models.CharField(max_length=255, blank=True)
-    policy_strings = models.JSONField(default=list, blank=True)
-    mx_hosts = models.JSONField(default=list, blank=True)
-    successful = models.BigIntegerField()
-    failed = models.BigIntegerField()
+    @property
+    def headline(self) -> str:
+        """The first sentence of the summary: short enough for a subject line."""
+        return self.summary.split(". ")[0].rstrip(".")
 
-    class Meta:
-        ordering = ["id"]
+    @property
+    def fix_lines(self) -> list[str]:
+        return self.fix.splitlines()
 
-    def __str__(self) -> str:
-        return (
-            f"{self.policy_type} {self.policy_domain}: {self.successful} ok, {self.failed} failed"
+    def refresh_from(self, obs: rules.Observation | None) -> None:
+        """Take the confirming run's evidence, keeping what only the first sighting knew (the
+        record as it was before, the fix built from it)."""
+        if obs is None:
+            return
+        self.summary = obs.summary or self.summary
+        self.fix = obs.fix or self.fix
+        self.evidence = {**self.evidence, **{k: v for k, v in obs.evidence.items() if v}}
+        self.after = obs.after or self.after
+
+    @classmethod
+    def overdue(cls, now: datetime) -> models.QuerySet[Change]:
+        """Suspected changes, and confirmed ones seen fixed, whose re-probe should have
+        decided them by now."""
+        cutoff = now - confirm_delay() - REPROBE_GRACE
+        oldest = cutoff - REPROBE_GIVE_UP
+        return cls.objects.filter(
+            models.Q(state=cls.State.SUSPECTED, created__lte=cutoff, created__gt=oldest)
+            | models.Q(
+                state=cls.State.CONFIRMED, recovery_seen_at__lte=cutoff, recovery_seen_at__gt=oldest
+            )
+        ).filter(
+            models.Q(reprobe_requested_at=None)
+            | models.Q(reprobe_requested_at__lte=now - REPROBE_AGAIN_AFTER)
         )
 
 
-class FailureDetail(models.Model):
-    report = models.ForeignKey(TlsReport, models.CASCADE, related_name="failure_details")
-    policy = models.ForeignKey(PolicyResult, models.CASCADE, related_name="failure_details")
-    # No index: every query that groups or filters by result type first narrows to one
-    # report address (dashboard, alerts, export), and two index entries per detail (the
-    # B-tree and its pattern-ops twin) were most of what storing a detail cost.
-    result_type = models.CharField(max_length=1024)
-    # Kept as text: RFC 8460 §4.4 values that are not valid IPs are stored as sent (RPT-12).
-    sending_mta_ip = models.CharField(max_length=64, blank=True)
-    receiving_mx_hostname = models.CharField(max_length=255, blank=True)
-    receiving_mx_helo = models.CharField(max_length=255, blank=True)
-    receiving_ip = models.CharField(max_length=64, blank=True)
-    failed_session_count = models.BigIntegerField()
-    additional_information = models.TextField(blank=True)
-    failure_reason_code = models.TextField(blank=True)
+@dataclass
+class Outcome:
+    confirmed: list[Change] = field(default_factory=list)
+    recovered: list[Change] = field(default_factory=list)
+    dismissed: list[Change] = field(default_factory=list)
+    suspected: list[Change] = field(default_factory=list)
+    baseline_moved: bool = False
 
-    class Meta:
-        ordering = ["id"]
+
+class AlertState(models.Model):
+    """Per domain: the last confirmed state the next run is compared with."""
+
+    domain = models.OneToOneField(Domain, models.CASCADE, related_name="alert_state")
+    # A copy (rules.Snapshot), not a reference: thinning old runs must not take it away.
+    baseline = models.JSONField(default=dict, blank=True)
+    baseline_run = models.ForeignKey(
+        CheckRun, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_run = models.ForeignKey(CheckRun, models.SET_NULL, null=True, blank=True, related_name="+")
+    last_run_created = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return f"{self.result_type} × {self.failed_session_count}"
+        return f"alert state of {self.domain}"
+
+    @classmethod
+    def observe(cls, run: CheckRun) -> Outcome:
+        """Take a stored run into account: decide suspected changes, recover fixed ones, raise
+        new suspicions, and queue the emails. Safe to call twice for one run."""
+        outcome = Outcome()
+        if run.status != CheckRun.Status.DONE:
+            return outcome  # a run that could not complete is no evidence at all
+        with transaction.atomic():
+            cls.objects.get_or_create(domain_id=run.domain_id)
+            # One run of a domain at a time through here (PostgreSQL row lock; SQLite's
+            # IMMEDIATE transactions already serialize writers).
+            state = (
+                cls.objects.select_for_update()
+                .select_related("domain")
+                .get(domain_id=run.domain_id)
+            )
+            if state.last_run_created and run.created <= state.last_run_created:
+                return outcome  # already seen, or older than what we have seen
+            state._observe(run, outcome)
+        return outcome
+
+    def _observe(self, run: CheckRun, outcome: Outcome) -> None:
+        domain = self.domain
+        current = rules.Snapshot.from_run(run)
+        self.last_run, self.last_run_created = run, run.created
+        if not self.baseline:
+            # The first run is the reference; nothing to compare it with.
+            self._move_baseline(run, current, outcome)
+            self.save()
+            return
+        baseline = rules.Snapshot.from_dict(self.baseline)
+        # A release changed the checks (the score version moves with them, docs/scoring.md):
+        # what this run sees differently may be the checks, not the domain. Open changes are
+        # still decided; nothing new is raised, and this run becomes the reference.
+        new_checks = not baseline.same_rubric(current)
+        drop = settings.ALERT_SCORE_DROP
+        now = timezone.now()
+
+        window = timedelta(days=settings.ALERT_SCORE_WINDOW_DAYS)
+        recheck: list[Change] = []  # confirmed changes seen fixed once: re-check to recover
+        for change in domain.changes.filter(state__in=Change.OPEN).order_by("created"):
+            if change.kind == rules.Kind.SCORE:
+                closed = self._close_score_change(change, current, drop, now - window)
+                if closed:
+                    self._dismiss(change, now, closed)
+                    outcome.dismissed.append(change)
+                    continue
+            verdict, obs = rules.evaluate(
+                change.kind, change.key, change.before, current, drop, change.evidence
+            )
+            due = run.created >= change.reprobe_due_at
+            if change.state == Change.State.SUSPECTED:
+                if verdict == rules.Verdict.CLEAR:
+                    self._dismiss(change, now, "gone at the re-check")
+                    outcome.dismissed.append(change)
+                elif due and verdict == rules.Verdict.UNKNOWN:
+                    # Never confirmed by "could not check"; the next scheduled run compares
+                    # with the same baseline again, so a real problem is found again.
+                    self._dismiss(change, now, "the re-check could not test it")
+                    outcome.dismissed.append(change)
+                elif due and verdict == rules.Verdict.HOLDS:
+                    change.refresh_from(obs)
+                    change.state, change.confirmed_run, change.confirmed_at = (
+                        Change.State.CONFIRMED,
+                        run,
+                        now,
+                    )
+                    change.save()
+                    outcome.confirmed.append(change)
+            elif self._follow_fix(change, verdict, run, now):
+                if change.state == Change.State.RECOVERED:
+                    outcome.recovered.append(change)
+                else:
+                    recheck.append(change)
+
+        open_keys = set(domain.changes.filter(state__in=Change.OPEN).values_list("key", flat=True))
+        found = (
+            []
+            if new_checks
+            else rules.detect(baseline, current, drop, self._best_recent_score(current, window))
+        )
+        for obs in found:
+            if obs.key in open_keys:
+                continue
+            if obs.kind == rules.Kind.CERT_EXPIRY and (
+                domain.changes.filter(key=obs.key).exclude(state=Change.State.DISMISSED).exists()
+            ):
+                continue  # this threshold of this certificate was already told (one per threshold)
+            open_keys.add(obs.key)
+            outcome.suspected.append(
+                Change.objects.create(
+                    domain=domain,
+                    kind=obs.kind,
+                    key=obs.key,
+                    subject=obs.subject[:300],
+                    mechanism=obs.mechanism,
+                    check_id=obs.check_id,
+                    before=obs.before[:100],
+                    after=obs.after[:100],
+                    summary=obs.summary,
+                    fix=obs.fix,
+                    evidence=obs.evidence,
+                    first_seen_run=run,
+                    # first seen = when the run began: the re-check is due `delay` after it
+                    created=run.created,
+                )
+            )
+
+        # The confirmed state moves on only when nothing is in doubt: no suspicion waiting, and
+        # nothing newly uncheckable (an error hides what the baseline must remember).
+        settled = not domain.changes.filter(state=Change.State.SUSPECTED).exists()
+        if settled and (
+            new_checks or not (current.errored_mechanisms() - baseline.errored_mechanisms())
+        ):
+            # Not while a suspicion waits: its re-check is judged against this baseline.
+            self._move_baseline(run, current, outcome)
+        self.save()
+
+        if outcome.suspected or recheck:
+            from mailsec.alerts.tasks import schedule_confirmation
+
+            first = (outcome.suspected or recheck)[0]
+            transaction.on_commit(lambda: schedule_confirmation(first))
+        if outcome.confirmed:
+            Notification.queue(domain, outcome.confirmed, Notification.Kind.ALERT)
+        if outcome.recovered:
+            Notification.queue(domain, outcome.recovered, Notification.Kind.RECOVERY)
+
+    @staticmethod
+    def _follow_fix(change: Change, verdict: str, run: CheckRun, now: datetime) -> bool:
+        """A confirmed change on its way to "fixed": seen fixed once, it waits for a re-check
+        at least the confirmation delay later. True when the change recovered, or now needs
+        that re-check."""
+        seen = change.recovery_seen_at
+        due = seen is not None and run.created >= seen + confirm_delay()
+        if verdict == rules.Verdict.CLEAR and seen is None:
+            change.recovery_seen_at = run.created
+            change.save(update_fields=["recovery_seen_at"])
+            return True
+        if verdict == rules.Verdict.CLEAR and due:
+            change.state, change.recovered_run, change.recovered_at = (
+                Change.State.RECOVERED,
+                run,
+                now,
+            )
+            change.save()
+            return True
+        if seen is not None and (
+            verdict == rules.Verdict.HOLDS or (verdict == rules.Verdict.UNKNOWN and due)
+        ):
+            # It came back (no "fixed" email, no new alert), or the re-check could not test
+            # it: re-probing until it can would hammer the servers; the next scheduled run
+            # that sees it fixed starts over.
+            change.recovery_seen_at = None
+            change.save(update_fields=["recovery_seen_at"])
+        return False
+
+    def _move_baseline(self, run: CheckRun, snap: rules.Snapshot, outcome: Outcome) -> None:
+        self.baseline, self.baseline_run = snap.to_dict(), run
+        outcome.baseline_moved = True
+
+    @staticmethod
+    def _close_score_change(
+        change: Change, current: rules.Snapshot, drop: int, kept_since: datetime
+    ) -> str:
+        """Why an open score change closes without an email, or "". Scores of two rubrics are
+        not comparable; a further drop below the level already told is a new change; a level
+        held through the window is the owner's new normal (an open score change would
+        otherwise hide every later drop)."""
+        made_with = (change.evidence or {}).get("score_version")
+        if made_with not in (None, current.score_version):
+            return "the scoring rubric changed"
+        if change.state != Change.State.CONFIRMED:
+            return ""
+        verdict, _ = rules.evaluate(
+            change.kind, change.key, change.before, current, drop, change.evidence
+        )
+        told = int(change.after) if change.after.isdigit() else None
+        further = told is not None and current.score is not None and told - current.score >= drop
+        if verdict == rules.Verdict.HOLDS and further:
+            return f"dropped further, below {told}"
+        if change.confirmed_at and change.confirmed_at < kept_since:
+            return "kept as the new level"
+        return ""
+
+    def _best_recent_score(self, current: rules.Snapshot, window: timedelta) -> int | None:
+        """The best comparable score (same rubric, same categories left out) within the
+        window before `current`: what a score drop is measured from. The baseline follows
+        every settled run, so against it a slide of a few points a check never reached
+        ALERT_SCORE_DROP."""
+        since = current.taken_at - window
+        # Not from before the last score change closed: a recovery or a dismissal starts
+        # afresh (else a score wobbling around the threshold alerts and recovers in turn).
+        closed = (
+            Change.objects.filter(domain_id=self.domain_id, kind=rules.Kind.SCORE)
+            .exclude(state__in=Change.OPEN)
+            .aggregate(last=models.Max(Coalesce("recovered_at", "dismissed_at")))["last"]
+        )
+        if closed is not None and closed > since:
+            since = closed
+        runs = CheckRun.objects.filter(
+            domain_id=self.domain_id,
+            status=CheckRun.Status.DONE,
+            created__gte=since,
+            created__lt=current.taken_at,
+            score__isnull=False,
+        )
+        if current.score_version is not None:
+            runs = runs.filter(score_version=current.score_version)
+        # A few dozen runs at most, compared here: runs stored before score_detail said which
+        # categories it left out have no such key.
+        comparable = [
+            score
+            for score, detail, mechanisms in runs.values_list("score", "score_detail", "mechanisms")
+            if current.comparable_score(
+                rules.Snapshot(
+                    mechanisms=mechanisms or {},
+                    findings=[],
+                    score=score,
+                    taken_at=current.taken_at,
+                    score_version=current.score_version,
+                    not_checked=rules.not_checked_of(detail),
+                )
+            )
+        ]
+        return max(comparable, default=None)
+
+    @staticmethod
+    def _dismiss(change: Change, now: datetime, note: str) -> None:
+        change.state, change.dismissed_at, change.note = Change.State.DISMISSED, now, note
+        change.save()
+
+
+class Notification(models.Model):
+    """One email to one person, and what became of it."""
+
+    class Kind(models.TextChoices):
+        ALERT = "alert", "Alert"
+        RECOVERY = "recovery", "Recovery"
+        DIGEST = "digest", "Daily digest"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, models.CASCADE, related_name="alert_notifications")
+    domain = models.ForeignKey(
+        Domain, models.CASCADE, null=True, blank=True, related_name="notifications"
+    )  # empty for a digest, which may cover several domains
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    channel = models.CharField(max_length=10, default="email")
+    changes = models.ManyToManyField(Change, related_name="notifications")
+    to_address = models.EmailField(blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Digests: the day (UTC) they are for, and the end of the period they cover.
+    digest_day = models.DateField(null=True, blank=True)
+    covers_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "digest_day"],
+                condition=models.Q(kind="digest"),
+                name="one_digest_per_user_per_day",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.user} ({self.status})"
+
+    @classmethod
+    def queue(cls, domain: Domain, changes: Iterable[Change], kind: str) -> list[Notification]:
+        """One email per person who wants immediate alerts for `domain`, sent after commit."""
+        from mailsec.alerts.tasks import enqueue_send
+
+        changes = list(changes)
+        out = []
+        for user in recipients(domain, AlertSetting.Mode.IMMEDIATE):
+            n = cls.objects.create(user=user, domain=domain, kind=kind, to_address=user.email)
+            n.changes.set(changes)
+            out.append(n)
+            transaction.on_commit(lambda n=n: enqueue_send(n))
+        return out
+
+    # --- digests --------------------------------------------------------------------------
+
+    @classmethod
+    def digest_events(
+        cls, user: User, since: datetime, until: datetime
+    ) -> tuple[list[Change], list[Change]]:
+        """(confirmed, recovered) changes in (since, until] of the user's digest domains."""
+        domains = Domain.objects.filter(
+            team__memberships__user=user,
+            verified_at__isnull=False,
+            alert_settings__user=user,
+            alert_settings__mode=AlertSetting.Mode.DIGEST,
+        )
+        base = Change.objects.filter(domain__in=domains).select_related("domain")
+        confirmed = base.filter(confirmed_at__gt=since, confirmed_at__lte=until)
+        recovered = base.filter(recovered_at__gt=since, recovered_at__lte=until)
+        return list(confirmed.order_by("domain__name", "confirmed_at")), list(
+            recovered.order_by("domain__name", "recovered_at")
+        )
+
+    @classmethod
+    def make_digest(cls, user: User, now: datetime) -> Notification | None:
+        """Today's digest for `user`, or None when there is nothing to tell or it exists."""
+        last = cls.objects.filter(user=user, kind=cls.Kind.DIGEST).order_by("-covers_until").first()
+        since = last.covers_until if last and last.covers_until else now - timedelta(days=1)
+        since = max(since, now - timedelta(days=7))  # never a month of news in one email
+        confirmed, recovered = cls.digest_events(user, since, now)
+        if not confirmed and not recovered or not user.email:
+            return None
+        day: date = now.date()
+        try:
+            with transaction.atomic():
+                n = cls.objects.create(
+                    user=user,
+                    kind=cls.Kind.DIGEST,
+                    to_address=user.email,
+                    digest_day=day,
+                    covers_until=now,
+                )
+                n.changes.set([*confirmed, *recovered])
+        except IntegrityError:
+            return None  # another beat made today's digest already
+        return n
+
+    # --- sending --------------------------------------------------------------------------
+
+    def claim(self) -> bool:
+        """pending/failed → sending, at most once at a time: a duplicate task sends nothing."""
+        now = timezone.now()
+        updated = Notification.objects.filter(
+            pk=self.pk, status__in=[self.Status.PENDING, self.Status.FAILED]
+        ).update(status=self.Status.SENDING, claimed_at=now, attempts=models.F("attempts") + 1)
+        if updated:
+            self.refresh_from_db()
+        return bool(updated)
+
+    def still_wanted(self) -> str:
+        """Why this email should no longer go out ("" when it should)."""
+        if self.kind == self.Kind.DIGEST:
+            if not AlertSetting.objects.filter(
+                user=self.user,
+                mode=AlertSetting.Mode.DIGEST,
+                domain__in=self.changes.values("domain_id"),
+            ).exists():
+                return "the daily digest was turned off"  # e.g. unsubscribed since it was queued
+            return ""
+        assert self.domain is not None
+        if not self.domain.is_verified:
+            return "the domain is no longer verified"
+        if not self.domain.team.memberships.filter(user=self.user).exists():
+            return "the person left the team"
+        if AlertSetting.mode_for(self.user, self.domain) != AlertSetting.Mode.IMMEDIATE:
+            return "alerts for this domain were turned off or set to the daily digest"
+        return ""
+
+    def mark_sent(self, subject: str) -> None:
+        self.status, self.sent_at, self.subject, self.error = (
+            self.Status.SENT,
+            timezone.now(),
+            subject,
+            "",
+        )
+        self.save(update_fields=["status", "sent_at", "subject", "error"])
+
+    def mark_skipped(self, reason: str) -> None:
+        self.status, self.error = self.Status.SKIPPED, reason
+        self.save(update_fields=["status", "error"])
+
+    def mark_failed(self, error: str) -> timedelta | None:
+        """Record a failed attempt. Returns the wait before the next one, None when given up."""
+        self.status, self.error = self.Status.FAILED, error[:2000]
+        wait = (
+            RETRY_BACKOFF[min(self.attempts - 1, len(RETRY_BACKOFF) - 1)]
+            if self.attempts < MAX_SEND_ATTEMPTS
+            else None
+        )
+        self.next_attempt_at = timezone.now() + wait if wait else None
+        self.save(update_fields=["status", "error", "next_attempt_at"])
+        return wait
+
+    @classmethod
+    def due_for_retry(cls, now: datetime) -> models.QuerySet[Notification]:
+        return cls.objects.filter(
+            models.Q(status=cls.Status.FAILED, next_attempt_at__lte=now)
+            | models.Q(status=cls.Status.PENDING, created__lte=now - timedelta(minutes=2))
+        )
+
+    @classmethod
+    def release_stuck(cls, now: datetime) -> int:
+        """A worker that died mid-send: try again (the mail may have gone; better twice than
+        never, and the Message-ID lets clients fold the duplicate)."""
+        return cls.objects.filter(
+            status=cls.Status.SENDING, claimed_at__lte=now - SENDING_STUCK_AFTER
+        ).update(
+            status=cls.Status.FAILED, error="the worker stopped while sending", next_attempt_at=now
+        )
+
+
+def changes_context(changes: Iterable[Change]) -> dict[str, Any]:
+    """Group changes for the templates: most serious first."""
+    order = {
+        rules.Kind.RECORD_GONE: 0,
+        rules.Kind.MX_COVERAGE: 1,
+        rules.Kind.MECHANISM: 2,
+        rules.Kind.FINDING: 3,
+        rules.Kind.CERT_EXPIRY: 4,
+        rules.Kind.SCORE: 5,
+    }
+    # Other apps (reports/alerts.py) raise changes of their own kinds: they render too, last.
+    ordered = sorted(changes, key=lambda c: (order.get(c.kind, 9), c.subject))
+    return {"changes": ordered, "headline": ordered[0] if ordered else None}
