@@ -977,13 +977,10 @@ async def _fetch(ctx: CheckContext, url: str, limit: int) -> Any:
 
 def _could_not_fetch(result: Any) -> bool:
     """A failure that says nothing about the document: DNS could not answer, no connection."""
-    return bool(result.dns_failed) or (result.error_kind or "") in (
-        "timeout",
-        "connect",
-        "refused-target",
-        "no-route",  # our checker has no route to that address family
-        "network",
-    )
+    from checks.https import COULD_NOT_CHECK
+
+    # A refused connection too: the logo host's, which says nothing about the document.
+    return bool(result.dns_failed) or (result.error_kind or "") in COULD_NOT_CHECK | {"connect"}
 
 
 def _logo(out: Collector, url: str, result: Any) -> bytes | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import functools
 import hashlib
 import ssl
@@ -28,7 +27,7 @@ import h11
 from checks.certs import CertFacts, facts_of, load_der
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
-from checks.net import TargetRefused, guard, open_connection
+from checks.net import TargetRefused, connect_failure, guard, open_connection
 
 USER_AGENT = "mailsec-checker/1 (+MTA-STS policy fetch)"
 
@@ -49,9 +48,6 @@ ERROR_KINDS = (
 )
 # Outcomes that only mean "could not check" (checklist §0), never a fail of the domain.
 COULD_NOT_CHECK = frozenset({"timeout", "refused-target", "no-route", "network"})
-
-# Same sets and wording as checks/starttls.py uses for SMTP.
-_NO_ROUTE = {errno.ENETUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
 
 
 @dataclass
@@ -242,14 +238,14 @@ class _Fetch:
             return AddressOutcome(
                 address, False, f"bad HTTP response: connection lost ({reason})", "http"
             )
-        if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
+        failure = connect_failure(exc)
+        if failure == "refused":
             # The server (or its firewall) said no: what a sender would meet too.
             return AddressOutcome(
                 address, False, f"could not connect to port {self.port}: {reason}", "connect"
             )
-        if exc.errno in _NO_ROUTE:
-            # This checker cannot reach the address family at all (no IPv6 on the host, say):
-            # not tested from here, and no mark against the domain (checklist §0).
+        if failure == "no-route":
+            # Not tested from here, and no mark against the domain (checklist §0).
             family = "IPv6" if ":" in address else "IPv4"
             return AddressOutcome(
                 address, False, f"this checker has no {family} route ({reason})", "no-route"

@@ -9,9 +9,25 @@ SSRF guard for the free check, where anyone can make us connect to anything a DN
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 
 from checks.config import CheckConfig
+
+# connect() errors that mean this checker has no route to the whole address family (a host
+# without IPv6, say): nothing about the server.
+_NO_ROUTE = frozenset({errno.ENETUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT})
+
+
+def connect_failure(exc: OSError) -> str:
+    """What a failed connect() says: "refused" (ECONNREFUSED, the server's answer: what a
+    sender would meet too), "no-route" (we cannot reach that address family at all) or
+    "network" (no route to that host, no source address: the path, maybe ours). Only the
+    first is about the domain (checklist §0)."""
+    if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
+        return "refused"
+    return "no-route" if exc.errno in _NO_ROUTE else "network"
+
 
 # RFC 6052 well-known NAT64 prefix, and the RFC 8215 local-use prefix (a private translator).
 _NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import ssl
 import time
 import warnings
@@ -328,19 +327,15 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
         probe.problem = f"no TCP connection to port {config.smtp_port} within {config.timeout:g}s"
         return
     except OSError as exc:
-        if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
-            probe.error_kind = "refused"  # the server (or its firewall) said no
+        probe.error_kind = net.connect_failure(exc)
+        if probe.error_kind == "refused":  # the server (or its firewall) said no
             probe.problem = f"could not connect to port {config.smtp_port}: {exc.strerror or exc}"
-        elif exc.errno in _NO_ROUTE:
-            # This checker cannot reach the address family at all (no IPv6 on the host, say):
-            # not tested from here, and no mark against the domain (checklist §0).
-            probe.error_kind = "no-route"
+        elif probe.error_kind == "no-route":
+            # Not tested from here, and no mark against the domain (checklist §0).
             family = "IPv6" if ":" in probe.address else "IPv4"
             probe.problem = f"this checker has no {family} route ({exc.strerror or exc})"
         else:
-            # No route to that host, no source address: trouble on the path, maybe ours
-            # (checklist §0: could not check, never a fail of the domain).
-            probe.error_kind = "network"
+            # Trouble on the path, maybe ours (checklist §0: could not check, never a fail).
             probe.problem = (
                 f"our checker could not open a connection to port {config.smtp_port}: "
                 f"{exc.strerror or exc}"
@@ -583,8 +578,6 @@ _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.L
 )
 # Transient outcomes are not worth keeping: the next check should try again.
 _UNCACHED = {"timeout", "temp-unavailable", "network", "no-route"}
-# connect() errors that mean our host has no route to the whole address family.
-_NO_ROUTE = {errno.ENETUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
 
 
 def _cache_key(config: CheckConfig, host: str, address: str) -> tuple[Any, ...]:
