@@ -270,8 +270,14 @@ async def get_record(ctx: CheckContext) -> TlsRptState:
     return await ctx.once("tlsrpt", lambda: _build(ctx))
 
 
+def example_address(domain: str) -> str:
+    """The report mailbox a suggested record names. The engine knows no better address; pages
+    that show the suggestion say it is an example (a mailbox that may not exist loses reports)."""
+    return f"tls-reports@{domain}"
+
+
 def record_fix(domain: str) -> str:
-    return f'_smtp._tls.{domain}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{domain}"'
+    return f'_smtp._tls.{domain}. TXT "v=TLSRPTv1; rua=mailto:{example_address(domain)}"'
 
 
 async def _transport_security_deployed(ctx: CheckContext, mxset: mx.MxSet) -> list[str]:

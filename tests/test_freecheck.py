@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from checks import tlsrpt
 from checks.findings import DomainReport, Finding, Mechanism, Status
 from mailsec.freecheck import ratelimit
 from mailsec.freecheck.models import FreeCheck, free_check_config
@@ -214,6 +215,28 @@ class PermalinkTestCase(FreeCheckTestCase):
         # Finished: the partial is not polled any more.
         self.assertNotContains(r, "hx-trigger")
         self.assertEqual(r["X-Robots-Tag"], "noindex")
+
+    def test_a_suggested_report_mailbox_is_called_an_example(self) -> None:
+        # With no account there is no report address of ours: the engine's mailbox at the
+        # domain may not exist, and the page must say so rather than present it as the answer.
+        report = sample_report("example.com")
+        report["findings"].append(
+            {
+                **report["findings"][1],
+                "id": "TLSRPT-01",
+                "status": "info",
+                "mechanism": "tls-rpt",
+                "summary": "No TLS-RPT record.",
+                "fix": tlsrpt.record_fix("example.com"),
+            }
+        )
+        check = done_check("example.com")
+        FreeCheck.objects.filter(pk=check.pk).update(report=report)
+        r = self.client.get(check.get_absolute_url())
+        self.assertContains(r, "rua=mailto:tls-reports@example.com")
+        self.assertContains(r, "tls-reports@example.com is an example")
+        # Other fixes carry no such note.
+        self.assertContains(r, "is an example", count=1)
 
     def test_it_escapes_what_dns_said(self) -> None:
         # Records, certificate names and policy bodies are the probed domain's to choose.

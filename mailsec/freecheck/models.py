@@ -25,6 +25,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from checks import tlsrpt
 from checks.config import CheckConfig
 from checks.engine import check_domain
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Finding, Mechanism, Status
@@ -324,6 +325,7 @@ class FreeCheck(models.Model):
                         "status_label": STATUS_LABELS.get(f["status"], f["status"]),
                         "evidence_json": _pretty(f.get("evidence")),
                         "anchor": f"{mechanism}-{number}",
+                        "fix_note": _fix_note(f.get("fix") or "", self.domain),
                     }
                     for number, f in enumerate(ranked, start=1)
                 ]
@@ -395,6 +397,20 @@ def _needs_attention(finding: dict[str, Any], category: dict[str, Any]) -> bool:
         finding["status"] in ("fail", "warn", "error")
         or bool(finding.get("fix"))
         or finding["id"] in category.get("costs", ())
+    )
+
+
+def _fix_note(fix: str, domain: str) -> str:
+    """What to say under a suggested record whose report mailbox is only the engine's example:
+    with no account there is no report address of ours, and a mailbox nobody reads loses every
+    report (the page must not present it as the address to publish)."""
+    example = tlsrpt.example_address(domain)
+    if f"mailto:{example}" not in fix:
+        return ""
+    return (
+        f"{example} is an example: name a mailbox that exists and that someone reads. "
+        "Add the domain to a mailsec account to get a report address that keeps, reads and "
+        "explains these reports for you."
     )
 
 
