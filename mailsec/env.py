@@ -157,6 +157,22 @@ def env_host_ports(name: str, default_port: int) -> list[tuple[str, int]]:
 # --- DATABASE_URL -------------------------------------------------------------------------
 
 
+def sqlite_database(path: str | Path) -> dict[str, Any]:
+    """SQLite as web, worker, beat and smtpd share it: they write to the same file, so wait for
+    locks instead of failing, take the write lock up front, and let readers run alongside a
+    writer (WAL). synchronous=FULL: a report is acknowledged (2xx, or 250 to an MTA) only after
+    its commit, and under WAL's NORMAL that commit can still vanish on power loss."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+        },
+    }
+
+
 def parse_database_url(name: str, url: str) -> dict[str, Any]:
     """sqlite:///relative.db, sqlite:////abs/path.db, sqlite:///:memory:,
     postgres://user:password@host:port/dbname?sslmode=require (also postgresql://).
@@ -172,7 +188,7 @@ def parse_database_url(name: str, url: str) -> dict[str, Any]:
         path = unquote(parts.path[1:]) if parts.path.startswith("/") else ""
         if not path:
             raise _fail(name, url, "sqlite:///path/to/file.sqlite3")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+        return sqlite_database(path)
     if parts.scheme in ("postgres", "postgresql"):
         db_name = unquote(parts.path.lstrip("/"))
         if not db_name:

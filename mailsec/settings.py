@@ -25,6 +25,7 @@ from mailsec.env import (
     env_url,
     parse_database_url,
     parse_email_url,
+    sqlite_database,
     stored_secret_key,
 )
 
@@ -148,19 +149,7 @@ TEMPLATES = [
 
 _database_url = env_str("DATABASE_URL")
 if _database_url is None:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "mailsec.sqlite3",
-            # web, worker and beat write to the same file: wait for locks instead of failing,
-            # take the write lock up front, and let readers run alongside a writer (WAL).
-            "OPTIONS": {
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
-        }
-    }
+    DATABASES = {"default": sqlite_database(DATA_DIR / "mailsec.sqlite3")}
 else:
     DATABASES = {"default": parse_database_url("DATABASE_URL", _database_url)}
 

@@ -93,6 +93,10 @@ def test_parse_database_url_sqlite() -> None:
     assert env.parse_database_url("D", "sqlite:////abs/db.sqlite3")["NAME"] == "/abs/db.sqlite3"
     assert env.parse_database_url("D", "sqlite:///rel.sqlite3")["NAME"] == "rel.sqlite3"
     assert env.parse_database_url("D", "sqlite:///:memory:")["NAME"] == ":memory:"
+    # A SQLite file named in the URL is shared by web, worker and beat like the default one.
+    options = env.parse_database_url("D", "sqlite:///rel.sqlite3")["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert "synchronous=FULL" in options["init_command"]
 
 
 def test_parse_database_url_postgres() -> None:
@@ -181,6 +185,15 @@ def test_embedded_default_boots_with_an_empty_environment(run_manage, tmp_path: 
     assert (data / "mailsec.sqlite3").is_file()
     assert (data / "secret_key").is_file()
     assert (data / "broker" / "queue").is_dir() and (data / "broker" / "control").is_dir()
+    # Reports are acknowledged after their commit: the commit must survive a power loss.
+    pragmas = (
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    print([c.execute(f'PRAGMA {p}').fetchone()[0] for p in ('journal_mode', 'synchronous')])"
+    )
+    done = run_manage("shell", "-c", pragmas, env={"MAILSEC_DATA_DIR": str(data)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "['wal', 2]"  # 2 is FULL
 
 
 def test_a_bad_value_stops_start_up_with_a_clear_message(run_manage, tmp_path: Path) -> None:
