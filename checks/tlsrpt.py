@@ -104,9 +104,10 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
     problems = record.problems
     record.strict_prefix = text.startswith("v=TLSRPTv1;")
     parts = text.split(";")
-    first = parts[0].strip(_WSP)
     if parts[0] != "v=TLSRPTv1":
-        if first == "v=TLSRPTv1":
+        # Only whitespace after the version is tolerated: a record that does not begin with
+        # "v=TLSRPTv1" (leading whitespace included) is discarded by senders (RFC 8460 §3).
+        if parts[0].rstrip(_WSP) == "v=TLSRPTv1":
             # Legal per the ABNF (`*WSP ";"`) but missed by the literal discovery rule.
             problems.append(
                 Problem(
@@ -249,7 +250,11 @@ async def _build(ctx: CheckContext) -> TlsRptState:
         return state
     parsed = [parse_tlsrpt_record(raw) for raw in answer.raw_texts()]
     state.candidates = [r for r in parsed if looks_like_tlsrpt(r.raw)]
-    counted = [r for r in parsed if r.strict_prefix or r.raw.split(";")[0].strip() == "v=TLSRPTv1"]
+    # Counted as a sender counts: the record begins with "v=TLSRPTv1" (whitespace only after it).
+    # " v=TLSRPTv1; ..." is discarded, so it neither deploys TLS-RPT nor makes two records.
+    counted = [
+        r for r in parsed if r.strict_prefix or r.raw.split(";")[0].rstrip(_WSP) == "v=TLSRPTv1"
+    ]
     if len(counted) > 1:
         state.status = "multiple"
         state.record = counted[0]

@@ -27,6 +27,11 @@ def ids(record: tlsrpt.TlsRptRecord) -> set[tuple[str, str]]:
         ("rua=mailto:tls@example.org; v=TLSRPTv1", {("TLSRPT-04", "fail")}, False),
         ("v=TLSRPTV1; rua=mailto:tls@example.org", {("TLSRPT-04", "fail")}, False),
         ("v=TLSRPTv1, rua=mailto:tls@example.org", {("TLSRPT-04", "fail")}, False),
+        # The record must begin with "v=TLSRPTv1": leading whitespace has it discarded
+        # (RFC 8460 §3), while whitespace before the first ';' is legal ABNF.
+        (" v=TLSRPTv1; rua=mailto:tls@example.org", {("TLSRPT-04", "fail")}, False),
+        ("\tv=TLSRPTv1; rua=mailto:tls@example.org", {("TLSRPT-04", "fail")}, False),
+        ("v=TLSRPTv1 ; rua=mailto:tls@example.org", {("TLSRPT-04", "warn")}, True),
         ("v=TLSRPTv1; rua=http://rpt.example.org/v1", {("TLSRPT-06", "fail")}, False),
         ("v=TLSRPTv1; rua=reports@example.org", {("TLSRPT-06", "fail")}, False),
         ("v=TLSRPTv1; rua=mailto:", {("TLSRPT-06", "fail")}, False),
@@ -157,6 +162,45 @@ def test_two_records_fail() -> None:
         ],
     }
     assert bad(run(zone)) == {("TLSRPT-02", "fail")}
+
+
+LEADING_SPACE = '" v=TLSRPTv1; rua=mailto:tls@example.org"'
+
+
+def test_leading_whitespace_record_is_discarded() -> None:
+    # Senders discard a record that does not begin with "v=TLSRPTv1" (RFC 8460 §3): it fails
+    # and TLS-RPT is not deployed, rather than a warn and "exactly one record".
+    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): [LEADING_SPACE]}
+    findings = run(zone)
+    assert bad(findings) == {("TLSRPT-04", "fail")}
+    assert statuses(findings, "TLSRPT-02") == []
+    assert statuses(findings, "TLSRPT-05") == []
+    state = asyncio.run(tlsrpt.get_record(make_ctx("example.org", zone)))
+    assert (state.status, state.usable) == ("invalid", False)
+
+
+def test_leading_whitespace_record_next_to_a_good_one_is_not_counted() -> None:
+    # Only the good record counts, so there is exactly one (no "more than one record" fail).
+    zone = {
+        **BASE,
+        ("_smtp._tls.example.org", "TXT"): [
+            LEADING_SPACE,
+            '"v=TLSRPTv1; rua=mailto:a@example.org"',
+        ],
+    }
+    findings = run(zone)
+    assert bad(findings) == {("TLSRPT-04", "fail")}
+    assert statuses(findings, "TLSRPT-02") == [Status.PASS]
+    state = asyncio.run(tlsrpt.get_record(make_ctx("example.org", zone)))
+    assert state.usable and state.record is not None
+    assert state.record.raw == "v=TLSRPTv1; rua=mailto:a@example.org"
+
+
+def test_whitespace_before_the_first_separator_is_tolerated() -> None:
+    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1 ; rua=mailto:a@example.org"']}
+    findings = run(zone)
+    assert bad(findings) == {("TLSRPT-04", "warn")}
+    assert statuses(findings, "TLSRPT-02") == [Status.PASS]
 
 
 def test_several_rua_is_not_a_failure() -> None:
