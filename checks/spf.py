@@ -927,6 +927,10 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
     nodes = tree.walk()
     evidence = {"tree": tree.to_evidence()}
     total = tree.total_lookups
+    extra = ctx.config.extra_public_suffixes
+    # SPF-11/19 are advice about how a record is written; only the owner's own records (their
+    # organisational domain) are theirs to rewrite, a provider's include is not.
+    own_org = organizational_domain(domain, extra)
     loop = [n for n in nodes if n.status == "loop"]
     truncated = [n for n in nodes if n.status == "truncated"]
     branches = {child.domain: child.total_lookups + 1 for child in tree.children}
@@ -1068,9 +1072,12 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
                         evidence={"record": node.record, "term": problem.term},
                     )
         if node.parsed is not None:
-            for problem in node.parsed.problems:
-                if problem.check_id in ("SPF-11", "SPF-19"):
+            advisory = [p for p in node.parsed.problems if p.check_id in ("SPF-11", "SPF-19")]
+            if organizational_domain(node.domain, extra) == own_org:
+                for problem in advisory:
                     _problem(out, node.domain, problem, node.parsed)
+            else:
+                _provider_advisories(out, node, advisory)
     if not missing and unknown:
         out.add(
             "SPF-08",
@@ -1106,6 +1113,32 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
                 evidence={"dns": node.answer.evidence()},
             )
     # Root problems other than SPF-11/19 are reported by evaluate(); the root's SPF-11/19 too.
+
+
+def _provider_advisories(out: Collector, node: SpfNode, problems: list[SpfProblem]) -> None:
+    """SPF-11/19 found in a third party's record: shown, but at info and never scored.
+
+    The owner cannot rewrite their provider's record (Microsoft 365's include lists /15
+    ranges); a warning would cost SPF score for something only the provider can change, and
+    the owner's only lever, dropping the include, is not what the advice is about.
+    """
+    for check_id in ("SPF-11", "SPF-19"):
+        terms = [p.term for p in problems if p.check_id == check_id]
+        if not terms:
+            continue
+        what = (
+            "uses 'ptr', which RFC 7208 says should not be published"
+            if check_id == "SPF-11"
+            else "authorises very large address ranges"
+        )
+        out.add(
+            check_id,
+            Status.INFO,
+            f"The SPF record of {node.domain}, a provider's record reached through "
+            f"{node.via}, {what} ({', '.join(terms)}); only that provider can change it.",
+            subject=node.domain,
+            evidence={"provider_record": node.record, "terms": terms, "via": node.via},
+        )
 
 
 def _redirect_dead_end(node: SpfNode) -> bool:

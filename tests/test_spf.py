@@ -500,3 +500,33 @@ def test_an_include_of_a_record_ending_plus_all_opens_the_record() -> None:
     ]
     ignored = spf_run("v=spf1 mx -all include:_spf.vendor.example", zone=zone)
     assert statuses(ignored, "SPF-09") == [Status.PASS]
+
+
+def test_a_providers_advisories_are_info_and_the_owners_stay_warnings() -> None:
+    # SPF-11/19 are advice on how a record is written: the owner cannot rewrite Microsoft's
+    # include (real record: /15 ranges), so it must not cost SPF score; their own records can.
+    zone = {
+        ("spf.protection.outlook.com", "TXT"): [
+            "v=spf1 ip4:40.92.0.0/15 ip4:40.107.0.0/16 ip4:52.100.0.0/15 ip4:104.47.0.0/17 "
+            "ip6:2a01:111:f400::/48 include:spfd.protection.outlook.com -all"
+        ],
+        ("spfd.protection.outlook.com", "TXT"): ["v=spf1 ip4:51.4.72.0/24 -all"],
+        ("legacy-esp.example.net", "TXT"): ["v=spf1 ptr ip4:198.51.100.0/24 -all"],
+        ("_spf.example.com", "TXT"): ["v=spf1 ptr ip4:10.0.0.0/8 -all"],
+    }
+    found = spf_run(
+        "v=spf1 include:spf.protection.outlook.com include:legacy-esp.example.net -all", zone=zone
+    )
+    assert flagged(found) == {"fail": set(), "warn": set(), "error": set()}
+    provider = [f for f in found if f.id == "SPF-19"]
+    assert [(f.status, f.subject) for f in provider] == [
+        (Status.INFO, "spf.protection.outlook.com")
+    ]
+    assert provider[0].evidence["terms"] == ["ip4:40.92.0.0/15", "ip4:52.100.0.0/15"]
+    assert provider[0].evidence["provider_record"].startswith("v=spf1 ip4:40.92.0.0/15")
+    assert statuses(found, "SPF-11") == [Status.INFO]
+    # An include under the owner's own organisational domain is theirs to fix, as is the record.
+    own = spf_run("v=spf1 include:_spf.example.com -all", zone=zone)
+    assert flagged(own)["warn"] == {"SPF-11", "SPF-19"}
+    assert {f.subject for f in own if f.id in ("SPF-11", "SPF-19")} == {"_spf.example.com"}
+    assert flagged(spf_run("v=spf1 ip4:10.0.0.0/8 -all"))["warn"] == {"SPF-19"}
