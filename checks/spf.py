@@ -1021,7 +1021,10 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
             subject=domain,
             evidence=evidence,
         )
-    else:
+    elif not any(n.via != "record" and n.answer is not None and n.answer.empty for n in nodes):
+        # An include/redirect target without TXT (NXDOMAIN or NODATA) is a void lookup too
+        # (RFC 7208 §4.6.4); SPF-08 reports it, as the permerror it already is, so it is not
+        # counted above, but "every name exists" would then be false.
         out.add(
             "SPF-06", Status.PASS, "Every name the SPF record refers to exists.", subject=domain
         )

@@ -389,8 +389,17 @@ def test_void_lookups_and_missing_include() -> None:
     assert flagged(found)["warn"] == {"SPF-06"}
     found = spf_run("v=spf1 include:gone.example.net -all")
     assert flagged(found) == {"fail": {"SPF-08"}, "warn": set(), "error": set()}
+    # The vanished include is a void lookup (RFC 7208 §4.6.4): no "every name exists" pass.
+    assert statuses(found, "SPF-06") == []
     found = spf_run("v=spf1 redirect=gone.example.net")
     assert "SPF-08" in flagged(found)["fail"]
+    assert statuses(found, "SPF-06") == []
+    # A target that exists but publishes no SPF is SPF-08's alone; the name itself exists.
+    found = spf_run(
+        "v=spf1 include:other.example.net -all",
+        zone={("other.example.net", "TXT"): ["google-site-verification=x"]},
+    )
+    assert statuses(found, "SPF-06") == [Status.PASS]
 
 
 def test_record_variants() -> None:
