@@ -86,8 +86,14 @@ def parse_bimi(text: str) -> ParsedBimi:
     return parsed
 
 
+# The BIMI draft makes only a known non-SVG image format an error in the URL; a path without
+# a suffix (a CDN's /bimi/logo) is fine and the fetched content decides (BIMI-09).
+NON_SVG_SUFFIXES = frozenset({"png", "jpg", "jpeg", "gif", "webp", "bmp", "ico", "tif", "tiff"})
+
+
 def check_https_uri(uri: str, *, svg: bool) -> str:
-    """'' when `uri` is one HTTPS URL with a host (and an .svg/.svgz path when `svg`)."""
+    """'' when `uri` is one HTTPS URL with a host (and, when `svg`, no known non-SVG image
+    suffix)."""
     if "," in uri:
         return "only one URL is allowed"
     try:
@@ -100,8 +106,11 @@ def check_https_uri(uri: str, *, svg: bool) -> str:
     host = (parts.hostname or "").rstrip(".")
     if not host or "." not in host or not port_ok:
         return "it must name a fully qualified host"
-    if svg and not parts.path.lower().endswith((".svg", ".svgz")):
-        return "the logo must be an SVG file (.svg or .svgz)"
+    if svg:
+        name = parts.path.rsplit("/", 1)[-1].lower()
+        suffix = name.rsplit(".", 1)[-1] if "." in name else ""
+        if suffix in NON_SVG_SUFFIXES:
+            return f"the logo must be an SVG file (.svg or .svgz), not .{suffix}"
     return ""
 
 

@@ -184,6 +184,13 @@ def test_uri_rules() -> None:
     assert bimi.check_https_uri("https://localhost/logo.svg", svg=True)
     assert bimi.check_https_uri(f"{LOGO},{LOGO}", svg=True)
     assert bimi.check_https_uri("https://[::1", svg=True)
+    # Only a known non-SVG image suffix is wrong in the URL; otherwise the content decides.
+    assert bimi.check_https_uri("https://cdn.example.com/bimi/logo", svg=True) == ""
+    assert bimi.check_https_uri("https://cdn.example.com/bimi/logo?id=7", svg=True) == ""
+    assert ".png" in bimi.check_https_uri("https://bimi.example.com/logo.PNG", svg=True)
+    assert bimi.check_https_uri("https://bimi.example.com/logo.jpeg?v=1", svg=True)
+    assert bimi.check_https_uri("https://bimi.example.com/logo.webp", svg=True)
+    assert bimi.check_https_uri("https://bimi.example.com/vmc.pem", svg=False) == ""
 
 
 @settings(max_examples=300, deadline=None)
@@ -556,3 +563,13 @@ def test_the_organisational_domains_policy_must_enforce_too() -> None:
     found = _run_at(SUB, {**ORG_BIMI, (f"_dmarc.{D}", "TXT"): [half]})
     assert flagged(found)["fail"] == {"BIMI-08"}
     assert flagged(bimi_run(record, dmarc="v=DMARC1; p=reject; sp=none"))["fail"] == {"BIMI-08"}
+
+
+def test_a_logo_url_without_a_suffix_is_judged_by_its_content() -> None:
+    # CDNs serve logos at paths like /bimi/logo: the draft only rules out known non-SVG image
+    # formats in the URL, so BIMI-09 (the fetched SVG) decides.
+    record = f"v=BIMI1; l=https://cdn.example.com/bimi/logo; a={CERT}"
+    assert flagged(bimi_run(record)) == {"fail": set(), "warn": set(), "error": set()}
+    assert statuses(bimi_run(record), "BIMI-09") == [Status.PASS]
+    not_svg = bimi_run(record, body=b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    assert "BIMI-09" in flagged(not_svg)["fail"]
