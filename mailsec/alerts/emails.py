@@ -12,7 +12,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from mailsec.alerts.models import AlertRecipient, Notification, changes_context
+from mailsec.alerts.models import AlertRecipient, Change, Notification, changes_context
 from mailsec.domains.models import Domain
 
 UNSUBSCRIBE_SALT = "mailsec.alerts.unsubscribe"
@@ -68,6 +68,15 @@ def _group_by_domain(changes: list[Any]) -> list[dict[str, Any]]:
     return list(groups.values())
 
 
+def _still_open(n: Notification, changes: list[Change]) -> list[Change]:
+    """With a recovery email, the domain's problems that are not fixed: "fixed" is about the
+    problems named, not the domain."""
+    if n.kind != Notification.Kind.RECOVERY or n.domain is None:
+        return []
+    confirmed = n.domain.changes.filter(state=Change.State.CONFIRMED)
+    return list(confirmed.exclude(pk__in=[c.pk for c in changes]).order_by("created")[:10])
+
+
 def build_message(n: Notification) -> EmailMultiAlternatives:
     changes = list(n.changes.select_related("domain"))
     ctx: dict[str, Any] = {
@@ -94,6 +103,7 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
             "domain_url": domain_url(n.domain),
             "recovery": n.kind == Notification.Kind.RECOVERY,
             "more": len(changes) - 1,
+            "still_open": _still_open(n, changes),
         }
         names = ("emails/alert_subject.txt", "emails/alert_body.txt")
         html_name = "emails/alert_body.html"

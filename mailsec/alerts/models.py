@@ -324,8 +324,9 @@ class AlertState(models.Model):
             return
         baseline = rules.Snapshot.from_dict(self.baseline)
         # A release changed the checks (the score version moves with them, docs/scoring.md):
-        # what this run sees differently may be the checks, not the domain. Open changes are
-        # still decided; nothing new is raised, and this run becomes the reference.
+        # what this run sees differently may be the checks, not the domain. Open changes that
+        # still hold are followed; nothing new is raised, nothing is called fixed, and this run
+        # becomes the reference.
         new_checks = not baseline.same_rubric(current)
         drop = settings.ALERT_SCORE_DROP
         now = timezone.now()
@@ -343,6 +344,17 @@ class AlertState(models.Model):
                 change.kind, change.key, change.before, current, drop, change.evidence
             )
             due = run.created >= change.reprobe_due_at
+            if verdict == rules.Verdict.MOOT:
+                # Nothing was fixed: the domain stopped receiving mail (null MX).
+                self._dismiss(change, now, "no longer applies: the domain receives no mail")
+                outcome.dismissed.append(change)
+                continue
+            if new_checks and verdict == rules.Verdict.CLEAR:
+                # The checks changed in this release: a finding they no longer make (or name
+                # differently) is no proof of a fix, so no "fixed" email.
+                self._dismiss(change, now, "the checks changed in this release")
+                outcome.dismissed.append(change)
+                continue
             if change.state == Change.State.SUSPECTED:
                 if verdict == rules.Verdict.CLEAR:
                     self._dismiss(change, now, "gone at the re-check")

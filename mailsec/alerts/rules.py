@@ -12,6 +12,7 @@ could not be checked answers UNKNOWN.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -55,6 +56,19 @@ class Verdict(enum.StrEnum):
     HOLDS = "holds"
     CLEAR = "clear"
     UNKNOWN = "unknown"  # could not be checked this time: neither confirms nor clears
+    # No longer applies (the domain stopped receiving mail: null MX): closed without a
+    # "fixed" email, since nothing was fixed.
+    MOOT = "moot"
+
+
+# "mx1.example.com [192.0.2.1]": the subject of a finding about one address of a host.
+_ADDRESS_SUFFIX = re.compile(r" \[[0-9A-Fa-f:.]+\]$")
+
+
+def host_subject(subject: str) -> str:
+    """A per-address subject without its address. A problem is the host's: renumbering an MX
+    must neither raise the same problem again nor tell the owner the old address is "fixed"."""
+    return _ADDRESS_SUFFIX.sub("", subject)
 
 
 def title(mechanism: str) -> str:
@@ -147,14 +161,18 @@ class Snapshot:
         return {m for m in {*self.mechanisms, *(f.get("mechanism", "") for f in self.findings)}
                 if m and self.errored(m)}  # fmt: skip
 
-    def not_deployed(self, mechanism: str) -> bool:
+    def not_deployed(self, mechanism: str, guessed: bool = True) -> bool:
         """The run found this mechanism not deployed: no record, a withdrawn policy, no DKIM
-        key at the selectors tried (the score's own notion, checks/scoring.py)."""
+        key at the selectors tried (the score's own notion, checks/scoring.py). With
+        guessed=False only what is known: no DKIM key at selectors we guessed may only mean
+        the domain signs with another one (a rotated key), so it is not "removed"."""
         findings = [f for f in self.findings if f.get("mechanism") == mechanism]
         if any(
             is_absence(f.get("id", ""), f.get("status", ""), f.get("evidence")) for f in findings
         ):
             return True
+        if not guessed and mechanism == Mechanism.DKIM:
+            return False
         try:
             optional = NOT_SCORED_WHEN_ABSENT.get(Mechanism(mechanism), set())
         except ValueError:
@@ -176,10 +194,10 @@ class Snapshot:
         found = self.find(check_id)
         return found[0] if found else None
 
-    def certificates(self) -> dict[str, str]:
+    def certificates(self) -> dict[str, set[str]]:
         """host → notAfter (ISO) of every certificate this run saw: the MTA-STS policy host
-        and each MX address."""
-        certs: dict[str, str] = {}
+        and each MX host (the addresses of one host may present different certificates)."""
+        certs: dict[str, set[str]] = {}
         for f in self.findings:
             ev = f.get("evidence") or {}
             if f.get("id") in ("MTASTS-11", "MTASTS-12"):
@@ -189,7 +207,7 @@ class Snapshot:
             else:
                 continue
             if not_after and f.get("subject"):
-                certs[f["subject"]] = not_after
+                certs.setdefault(host_subject(f["subject"]), set()).add(not_after)
         return certs
 
 
@@ -210,7 +228,12 @@ class Observation:
 
 
 def _finding_key(f: dict[str, Any]) -> str:
-    return f"{f.get('id', '')}|{f.get('subject', '')}"
+    return f"{f.get('id', '')}|{host_subject(f.get('subject', ''))}"
+
+
+# Which of a host's addresses speaks for it in the baseline: a fail is already known; a judged
+# state beats "could not check".
+_BASELINE_RANK = {"fail": 3, "error": 1}
 
 
 def _days_left(not_after: str, now: datetime) -> float:
@@ -299,7 +322,11 @@ def _mechanisms(baseline: Snapshot, current: Snapshot) -> list[Observation]:
         if before not in GOOD | BAD or baseline.not_deployed(mech):
             continue
         # "Not deployed" is believed only from a run that could check the whole mechanism.
-        removed = current.not_deployed(mech) and mech not in gone and not current.errored(mech)
+        removed = (
+            current.not_deployed(mech, guessed=False)
+            and mech not in gone
+            and not current.errored(mech)
+        )
         if removed or (before in GOOD and after in BAD):
             out.append(_mechanism_observation(mech, before, current))
     return out
@@ -321,7 +348,11 @@ def _finding_observation(f: dict[str, Any], before: str) -> Observation:
 
 
 def _fail_findings(baseline: Snapshot, current: Snapshot) -> list[Observation]:
-    before = {_finding_key(f): f.get("status", "") for f in baseline.findings}
+    before: dict[str, str] = {}
+    for f in baseline.findings:
+        key, status = _finding_key(f), f.get("status", "")
+        if key not in before or _BASELINE_RANK.get(status, 2) > _BASELINE_RANK.get(before[key], 2):
+            before[key] = status
     out = []
     for f in current.findings:
         if f.get("status") != "fail" or f.get("id") in SPECIFIC_FINDINGS:
@@ -428,7 +459,8 @@ def _score(before: int | None, current: Snapshot, drop: int) -> Observation | No
 
 def expiring_certificates(current: Snapshot) -> list[Observation]:
     out = []
-    for host, not_after in sorted(current.certificates().items()):
+    pairs = sorted((host, na) for host, seen in current.certificates().items() for na in seen)
+    for host, not_after in pairs:
         days = _days_left(not_after, current.taken_at)
         threshold = cert_threshold(days)
         if threshold is None:
@@ -438,16 +470,21 @@ def expiring_certificates(current: Snapshot) -> list[Observation]:
                 kind=Kind.CERT_EXPIRY,
                 key=f"{Kind.CERT_EXPIRY}:{host}|{not_after}|{threshold}",
                 subject=host,
-                mechanism="mta-sts" if "[" not in host else "smtp",
+                mechanism=_certificate_mechanism(host),
                 before=str(threshold),
                 after=not_after,
                 summary=f"The certificate of {host} expires in {max(int(days), 0)} days "
                 f"({not_after[:10]}), within the {threshold}-day warning threshold.",
-                fix=f"Renew the certificate of {host.split(' ')[0]} before {not_after[:10]}.",
+                fix=f"Renew the certificate of {host} before {not_after[:10]}.",
                 evidence={"not_after": not_after, "days_left": round(days, 1)},
             )
         )
     return out
+
+
+def _certificate_mechanism(host: str) -> str:
+    """The policy host's certificate belongs to MTA-STS, the MX hosts' to SMTP."""
+    return "mta-sts" if host.startswith("mta-sts.") else "smtp"
 
 
 # --- re-evaluation -----------------------------------------------------------------------------
@@ -468,28 +505,43 @@ def evaluate(
         after = current.verdict(ref)
         if after == "error":
             return Verdict.UNKNOWN, None
+        if after == "na":
+            return Verdict.MOOT, None
         if after in BAD:
             return Verdict.HOLDS, _mechanism_observation(ref, before, current)
         if current.errored(ref):
             return Verdict.UNKNOWN, None  # "not deployed" or "fixed" are not known for sure
-        if current.not_deployed(ref):
+        if current.not_deployed(ref, guessed=False):
             return Verdict.HOLDS, _mechanism_observation(ref, before, current)
+        if current.not_deployed(ref):
+            return Verdict.UNKNOWN, None  # no DKIM key at the selectors we guess: not known
         return Verdict.CLEAR, None
     if kind == Kind.FINDING:
         check_id, _, subject = ref.partition("|")
-        found = current.find(check_id, subject)
-        if any(f.get("status") == "fail" for f in found):
-            return Verdict.HOLDS, _finding_observation(found[0], before)
-        mechanism = found[0].get("mechanism", "") if found else _mechanism_of(check_id, current)
-        if any(f.get("status") == "error" for f in found) or (
-            mechanism and current.errored(mechanism)
-        ):
+        host = host_subject(subject)
+        found = [f for f in current.find(check_id) if host_subject(f.get("subject", "")) == host]
+        failing = [f for f in found if f.get("status") == "fail"]
+        if failing:
+            return Verdict.HOLDS, _finding_observation(failing[0], before)
+        if any(f.get("status") == "error" for f in found):
+            return Verdict.UNKNOWN, None
+        if found:
+            # Seen and not failing: fixed, whatever else in the mechanism could not be checked.
+            if all(f.get("status") == "na" for f in found):
+                return Verdict.MOOT, None
+            return Verdict.CLEAR, None
+        mechanism = _mechanism_of(check_id, current)
+        if current.verdict(mechanism) == "na":
+            return Verdict.MOOT, None
+        if mechanism and current.errored(mechanism):
             return Verdict.UNKNOWN, None
         return Verdict.CLEAR, None
     if kind == Kind.RECORD_GONE:
         new = current.first(RECORD_FINDINGS.get(ref, ""))
         if new is None or new.get("status") == "error":
             return Verdict.UNKNOWN, None
+        if new.get("status") == "na":
+            return Verdict.MOOT, None  # no mail any more (null MX): no record needed
         if new.get("status") in BAD | {"info"}:
             return Verdict.HOLDS, _record_observation(ref, None, new)
         return Verdict.CLEAR, None
@@ -497,6 +549,8 @@ def evaluate(
         new = current.first(MX_COVERAGE_FINDING)
         if new is not None and new.get("status") in BAD:
             return Verdict.HOLDS, _mx_observation(new, None, current)
+        if (new is not None and new.get("status") == "na") or current.verdict("mta-sts") == "na":
+            return Verdict.MOOT, None
         if (new is not None and new.get("status") == "error") or current.errored("mta-sts"):
             return Verdict.UNKNOWN, None
         return Verdict.CLEAR, None
@@ -513,12 +567,15 @@ def evaluate(
         return (Verdict.HOLDS, obs) if obs else (Verdict.CLEAR, None)
     if kind == Kind.CERT_EXPIRY:
         host, not_after, _threshold = ref.rsplit("|", 2)
+        host = host_subject(host)  # changes raised before keys named the host alone
         seen = current.certificates().get(host)
         if seen is None:
-            mechanism = "smtp" if "[" in host else "mta-sts"
+            mechanism = _certificate_mechanism(host)
+            if current.verdict(mechanism) == "na":
+                return Verdict.MOOT, None
             return (Verdict.UNKNOWN, None) if current.errored(mechanism) else (Verdict.CLEAR, None)
-        # A different notAfter is a renewed certificate: that is the fix.
-        return (Verdict.HOLDS, None) if seen == not_after else (Verdict.CLEAR, None)
+        # Only other notAfters: a renewed certificate, that is the fix.
+        return (Verdict.HOLDS, None) if not_after in seen else (Verdict.CLEAR, None)
     return Verdict.UNKNOWN, None
 
 
