@@ -136,7 +136,7 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         # How many organisations, not their names: a name is whatever the sender wrote, and
         # the dashboard shows it where it can be read as such.
         orgs = rows.values_list("report__organization_name", flat=True).distinct().count()
-        kind = explain(result_type)
+        kind = explain(result_type).about(domain.name)
         joined = sight(result_type, hosts, run)
         change = _open_change(
             domain,

@@ -120,7 +120,7 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
     last_run = domain.last_run if domain is not None else None
     by_type = [
         (
-            explain(row["result_type"]),
+            explain(row["result_type"]).about(address.domain_name),
             row["sessions"],
             sight(row["result_type"], hosts.get(row["result_type"], []), last_run),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -11,6 +11,15 @@ class ResultType:
     group: str
     meaning: str
     likely_cause: str
+
+    def about(self, domain: str) -> ResultType:
+        """The same explanation with the domain's own name for `<domain>`, for places that
+        know it (an alert email about example.com says mta-sts.example.com)."""
+        return replace(
+            self,
+            meaning=self.meaning.replace(DOMAIN_PLACEHOLDER, domain),
+            likely_cause=self.likely_cause.replace(DOMAIN_PLACEHOLDER, domain),
+        )
 
 
 _TYPES = [
@@ -85,13 +94,23 @@ _TYPES = [
     ResultType(
         "sts-webpki-invalid",
         "MTA-STS",
-        "The MX's certificate failed the Web PKI checks that MTA-STS requires.",
-        "The MX certificate is self-signed, expired or does not match a name in the policy's "
-        "mx lines.",
+        # RFC 8460 §4.3.2.2: the *policy* could not be authenticated by PKIX validation, i.e.
+        # the HTTPS certificate of mta-sts.<domain> (checks MTASTS-12/13). Some senders use the
+        # type for an MX certificate failing MTA-STS too, so that stays as a second cause.
+        "The sender could not authenticate the MTA-STS policy: the HTTPS certificate of the "
+        "policy host mta-sts.<domain> failed Web PKI (PKIX) validation. Some senders also "
+        "report this when an MX certificate fails the checks MTA-STS requires.",
+        "The certificate of mta-sts.<domain> is expired, self-signed, lacks an intermediate "
+        "certificate, or does not name mta-sts.<domain> (often a shared host's default "
+        "certificate). Less often: an MX certificate that is expired, self-signed or does not "
+        "match the policy's mx lines.",
     ),
 ]
 
 RESULT_TYPES: dict[str, ResultType] = {t.name: t for t in _TYPES}
+
+# What the explanations write in place of the domain's name when they do not know it.
+DOMAIN_PLACEHOLDER = "<domain>"
 
 
 def explain(name: str) -> ResultType:

@@ -52,7 +52,10 @@ RELATED: dict[str, tuple[str, ...]] = {
         "MTASTS-25",
         "MTASTS-26",
     ),
-    "sts-webpki-invalid": ("MTASTS-32", "SMTP-09", "SMTP-10", "SMTP-11", "SMTP-16"),
+    # RFC 8460 §4.3.2.2: the policy could not be authenticated by PKIX validation — the
+    # certificate of mta-sts.<domain> (MTASTS-12, and MTASTS-13 for the one SNI selects);
+    # MTASTS-32 for the senders that use the type for an MX failing MTA-STS validation.
+    "sts-webpki-invalid": ("MTASTS-12", "MTASTS-13", "MTASTS-32"),
 }
 
 # Worst first, as checks.findings.SEVERITY_ORDER; "error" is "could not check".

@@ -264,3 +264,17 @@ def test_an_unverified_domain_raises_nothing(domain: Domain, settings) -> None:
     address = ReportAddress.objects.get(pk=address.pk)  # not its cached, unverified domain
     again = store(address, report("2026-06-02", ok=50, failed=50))
     assert kinds(evaluate_report(again)) == [(KIND_FAILURE_RATE, "2026-06-02")]
+
+
+def test_an_sts_webpki_invalid_alert_names_the_policy_hosts_certificate(domain: Domain) -> None:
+    # RFC 8460 §4.3.2.2: the policy could not be authenticated by PKIX — the certificate of
+    # mta-sts.<domain>. The email says so with the domain's own name, MX second.
+    address = ReportAddress.for_domain(domain)
+    evaluate_report(store(address, report("2026-06-01", failed=3, types=("sts-webpki-invalid",))))
+    change = Change.objects.get()
+    assert (
+        "The sender could not authenticate the MTA-STS policy: the HTTPS certificate of the "
+        "policy host mta-sts.example.com failed Web PKI (PKIX) validation." in change.summary
+    )
+    assert change.fix.startswith("The certificate of mta-sts.example.com is expired")
+    assert "<domain>" not in change.summary + change.fix

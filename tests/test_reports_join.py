@@ -162,3 +162,89 @@ def test_the_dashboard_shows_the_join_for_the_owner() -> None:
         "on 2026-06-01." in html
     )
     assert "[SMTP-10]" in html
+
+
+# Lab fixture F09a (policy host certificate expired) next to F25-like MX findings, as the
+# engine writes them: MTASTS-12/13 about the policy host, MTASTS-32 and SMTP per MX address.
+POLICY_HOST_AND_MX = [
+    finding(
+        "MX-01",
+        "pass",
+        "mx",
+        "example.com",
+        "example.com has 2 MX hosts.",
+    )
+    | {"evidence": {"answers": ["10 mx1.example.com.", "20 mx2.example.com."]}},
+    finding(
+        "MTASTS-12",
+        "fail",
+        "mta-sts",
+        "mta-sts.example.com",
+        "The certificate of mta-sts.example.com is not accepted: certificate has expired.",
+    ),
+    finding(
+        "MTASTS-13",
+        "pass",
+        "mta-sts",
+        "mta-sts.example.com",
+        "With SNI mta-sts.example.com the server presents a matching certificate.",
+    ),
+    finding(
+        "MTASTS-32",
+        "fail",
+        "mta-sts",
+        "mx1.example.com (192.0.2.1)",
+        "mx1.example.com (192.0.2.1) does not pass MTA-STS validation: certificate expired.",
+    ),
+    finding(
+        "MTASTS-32",
+        "fail",
+        "mta-sts",
+        "mx2.example.com (192.0.2.2)",
+        "mx2.example.com (192.0.2.2) does not pass MTA-STS validation: self-signed.",
+    ),
+    finding(
+        "SMTP-10",
+        "fail",
+        "smtp",
+        "mx1.example.com [192.0.2.1]",
+        "The certificate of mx1.example.com [192.0.2.1] expired on 2026-06-01.",
+    ),
+    finding(
+        "SMTP-10",
+        "fail",
+        "smtp",
+        "mx2.example.com [192.0.2.2]",
+        "The certificate of mx2.example.com [192.0.2.2] expired on 2026-05-01.",
+    ),
+    finding(
+        "DANE-08",
+        "fail",
+        "dane",
+        "_25._tcp.mx2.example.com",
+        "No TLSA record of _25._tcp.mx2.example.com matches the certificate.",
+    ),
+]
+
+
+def test_sts_webpki_invalid_is_the_policy_hosts_certificate_first() -> None:
+    # RFC 8460 §4.3.2.2: "the MTA-STS Policy could not be authenticated using PKIX
+    # validation" — the HTTPS certificate of mta-sts.<domain>, not (only) the MX's.
+    from reports.explain import explain
+
+    kind = explain("sts-webpki-invalid")
+    assert kind.meaning.startswith(
+        "The sender could not authenticate the MTA-STS policy: the HTTPS certificate of the "
+        "policy host mta-sts.<domain>"
+    )
+    assert kind.likely_cause.startswith("The certificate of mta-sts.<domain>")
+    assert "mta-sts.example.com" in kind.about("example.com").likely_cause
+    assert RELATED["sts-webpki-invalid"] == ("MTASTS-12", "MTASTS-13", "MTASTS-32")
+    # Microsoft names no receiving MX for policy problems: the policy host comes first.
+    seen = sight("sts-webpki-invalid", [], run(POLICY_HOST_AND_MX))
+    assert seen.verdict == "problem"
+    assert [f["id"] for f in seen.findings][:1] == ["MTASTS-12"]
+    assert seen.text.split(" saw: ", 1)[1].startswith(
+        "The certificate of mta-sts.example.com is not accepted: certificate has expired."
+    )
+    assert "SMTP-10" not in [f["id"] for f in seen.findings]
