@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import binascii
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from cryptography import x509
 
 from checks import certs
 from checks.context import CheckContext
@@ -178,41 +182,95 @@ class TlsaState:
         return ta_failure or Match(False, detail="no TLSA record matches the presented key")
 
     def _match_ta(self, record: TlsaRecord, chain: list[bytes], now: datetime) -> Match:
-        # DANE-TA (RFC 7671 §5.2, RFC 7672 §3.1.2): the trust anchor is in the chain above the
-        # leaf, except for "2 0 0" where the record carries the whole TA certificate.
-        anchor_index = None
-        for index in range(1, len(chain)):
-            if certs.tlsa_matches(chain[index], record.selector, record.mtype, record.data):
-                anchor_index = index
-                break
-        ders = chain
-        if anchor_index is None and record.selector == 0 and record.mtype == 0:
-            ders = chain + [record.data]
-            anchor_index = len(chain)
-        if anchor_index is None:
+        # DANE-TA (RFC 7671 §5.2, RFC 7672 §3.1.2): the trust anchor is among the certificates
+        # presented above the leaf, except for "2 0 0" where the record carries the whole TA
+        # certificate. Like OpenSSL, the path is built from the leaf through the presented
+        # certificates as an unordered pool (RFC 8446 §4.4.2): order and stray extras do not
+        # matter, only that each certificate is issued by the next up to the anchor.
+        pool = list(chain)
+        if record.selector == 0 and record.mtype == 0:
+            pool.append(record.data)
+        loaded = [certs.load_der(d) for d in pool]
+        anchors = {
+            i
+            for i in range(1, len(pool))
+            if loaded[i] is not None
+            and certs.tlsa_matches(pool[i], record.selector, record.mtype, record.data)
+        }
+        if not anchors:
             return Match(
                 False,
                 record,
                 "ta-not-in-chain",
                 "the trust anchor of the DANE-TA record is not in the presented chain",
             )
-        loaded = [certs.load_der(d) for d in ders[: anchor_index + 1]]
-        if any(c is None for c in loaded):
-            return Match(False, record, "chain", "unparsable certificate in the chain")
-        for child, parent in zip(loaded, loaded[1:], strict=False):
-            assert child is not None and parent is not None
-            if not certs._issued_by(child, parent):
+        if loaded[0] is None:
+            return Match(False, record, "chain", "the leaf certificate is unparsable")
+
+        def current(index: int) -> bool:
+            cert = loaded[index]
+            return cert is not None and cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
+
+        # Normal validity applies to every certificate below the anchor (the anchor's own dates
+        # do not matter): prefer a path of current certificates, and only when there is none
+        # name the expired certificate on a path that otherwise reaches the anchor.
+        path = _path_to_anchor(loaded, anchors, current)
+        if path is None:
+            path = _path_to_anchor(loaded, anchors, lambda _: True)
+            if path is None:
                 return Match(False, record, "chain", "the chain does not lead to the anchor")
-        leaf = loaded[0]
-        assert leaf is not None
-        if not (leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc):
-            return Match(False, record, "expired", "the leaf certificate is outside its validity")
+            stale = next(i for i in path[:-1] if not current(i))
+            stale_cert = loaded[stale]
+            assert stale_cert is not None  # every index on a path is a parsed certificate
+            return Match(False, record, "expired", _validity_text(stale_cert, stale, now))
         # RFC 7672 §3.2.3: reference identifiers are the TLSA base domain and the MX host name.
         if not (certs.name_matches(chain[0], self.base) or certs.name_matches(chain[0], self.host)):
             return Match(
                 False, record, "name", f"the leaf certificate is not valid for {self.base}"
             )
         return Match(True, record)
+
+
+def _path_to_anchor(
+    loaded: list[x509.Certificate | None], anchors: set[int], allowed: Callable[[int], bool]
+) -> list[int] | None:
+    """Indexes of a shortest path from the leaf (index 0) to an anchor, each certificate issued
+    by the next, through certificates `allowed` accepts (the anchor itself is always accepted);
+    None when there is no such path. Breadth-first, each certificate visited once, so a hostile
+    pool of mutually issuing certificates costs at most n² issuer tests."""
+    if not allowed(0):
+        return None
+    parent: dict[int, int] = {0: 0}
+    queue = deque([0])
+    while queue:
+        index = queue.popleft()
+        child = loaded[index]
+        if index in anchors:
+            path = [index]
+            while path[-1] != 0:
+                path.append(parent[path[-1]])
+            return path[::-1]
+        for candidate in range(1, len(loaded)):
+            issuer = loaded[candidate]
+            if child is None or issuer is None or candidate in parent:
+                continue
+            if candidate not in anchors and not allowed(candidate):
+                continue
+            if certs._issued_by(child, issuer):
+                parent[candidate] = index
+                queue.append(candidate)
+    return None
+
+
+def _validity_text(cert: x509.Certificate, index: int, now: datetime) -> str:
+    what = (
+        "the leaf certificate"
+        if index == 0
+        else f"the CA certificate {certs.facts_of(cert).subject}"
+    )
+    if cert.not_valid_after_utc < now:
+        return f"{what} expired on {cert.not_valid_after_utc:%Y-%m-%d}"
+    return f"{what} is not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
 
 
 async def _resolve_state(ctx: CheckContext, host: str) -> TlsaState:
@@ -647,7 +705,8 @@ def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[An
                 "ta-not-in-chain": "does not send the trust-anchor certificate named by its "
                 "DANE-TA record (required unless the record is '2 0 0', RFC 7671 §5.2.2)",
                 "name": f"presents a leaf certificate not valid for {state.base} (RFC 7672 §3.2.3)",
-                "expired": "presents an expired leaf certificate (DANE-TA enforces validity)",
+                "expired": f"presents a chain in which {match.detail} (DANE-TA enforces "
+                "validity below the trust anchor, RFC 7671 §5.2)",
                 "chain": "presents a chain that does not lead to the DANE-TA anchor",
             }
             out.add(
@@ -657,8 +716,13 @@ def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[An
                 "defer mail to it.",
                 subject=subj,
                 evidence=ev,
-                fix="Send the full chain including the CA certificate named by the TLSA "
-                f"record, or publish {recommended_record(state, p.chain_der)}",
+                fix=(
+                    f"Replace the out-of-date certificate ({match.detail}), or publish "
+                    if match.ta_problem == "expired"
+                    else "Send the full chain including the CA certificate named by the TLSA "
+                    "record, or publish "
+                )
+                + recommended_record(state, p.chain_der),
             )
         else:
             out.add(

@@ -50,16 +50,20 @@ def _ski(key: object) -> x509.SubjectKeyIdentifier:
     return x509.SubjectKeyIdentifier.from_public_key(key.public_key())  # type: ignore[attr-defined]
 
 
-def make_ca(cn: str, issuer: Issued | None = None) -> Issued:
+def make_ca(cn: str, issuer: Issued | None = None, *, expired: bool = False) -> Issued:
     key = ec.generate_private_key(ec.SECP256R1())
+    # An expired CA still outlives nothing it issued in the past: 400 days back to 2 days ago.
+    nb, na = NOW - timedelta(days=400 if expired else 365), NOW + timedelta(days=3650)
+    if expired:
+        na = NOW - timedelta(days=2)
     builder = (
         x509.CertificateBuilder()
         .subject_name(_name(cn))
         .issuer_name(issuer.cert.subject if issuer else _name(cn))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - timedelta(days=365))
-        .not_valid_after(NOW + timedelta(days=3650))
+        .not_valid_before(nb)
+        .not_valid_after(na)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(

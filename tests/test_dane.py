@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from checks import certs, dane
 from checks.config import CheckConfig
 from checks.context import CheckContext
-from tests.test_certs import Pki, make_leaf
+from tests.test_certs import Pki, make_ca, make_leaf
 
 HOST = "mx1.example.test"
 
@@ -97,6 +97,75 @@ def test_dane_ta_checks_name_and_validity(pki: Pki) -> None:
     assert state.match(FakeProbe([old.der, pki.inter.der])).ta_problem == "expired"
     rogue = make_leaf(pki.rogue, [HOST])
     assert state.match(FakeProbe([rogue.der, pki.inter.der])).ta_problem == "chain"
+
+
+def test_dane_ta_enforces_validity_of_intermediates_below_the_anchor(pki: Pki) -> None:
+    # RFC 7671 §5.2, RFC 7672 §3.1.2: normal validity applies below the TA, not only to the leaf.
+    stale = make_ca("Stale Issuing CA", pki.root, expired=True)
+    leaf = make_leaf(stale, [HOST])
+    state = _state(certs.tlsa_record_text(pki.root.der, usage=2, selector=1, mtype=1))
+    match = state.match(FakeProbe([leaf.der, stale.der, pki.root.der]))
+    assert not match.ok and match.ta_problem == "expired"
+    assert "CN=Stale Issuing CA" in match.detail and "expired on" in match.detail
+    # The anchor's own dates are not checked: "2 x x" of the stale CA itself still matches.
+    at_stale = _state(certs.tlsa_record_text(stale.der, usage=2, selector=1, mtype=1))
+    assert at_stale.match(FakeProbe([leaf.der, stale.der])).ok
+
+
+def test_dane_ta_expired_intermediate_fails_dane_09_naming_it(pki: Pki) -> None:
+    from checks.findings import Collector, Mechanism
+    from checks.starttls import SmtpProbe
+
+    stale = make_ca("Stale Issuing CA", pki.root, expired=True)
+    leaf = make_leaf(stale, [HOST])
+    state = _state(certs.tlsa_record_text(pki.root.der, usage=2, selector=1, mtype=1))
+    probe = SmtpProbe(
+        host=HOST,
+        address="192.0.2.25",
+        connected=True,
+        ehlo_ok=True,
+        starttls_offered=True,
+        tls_ok=True,
+        chain_der=[leaf.der, stale.der, pki.root.der],
+    )
+    out = Collector(Mechanism.DANE)
+    dane._probe_findings(out, type("Host", (), {"name": HOST})(), state, [probe])
+    found = {f.id: f for f in out.findings if f.id in {"DANE-07", "DANE-09"}}
+    assert set(found) == {"DANE-09"} and found["DANE-09"].status == "fail"
+    assert "CN=Stale Issuing CA" in found["DANE-09"].summary
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ["leaf", "root", "inter"],  # anchor sent before the intermediate
+        ["leaf", "stray", "inter", "root"],  # an unrelated certificate in the middle
+        ["leaf", "inter", "stray", "root"],
+        ["leaf", "inter", "root", "stray"],
+    ],
+)
+def test_dane_ta_builds_the_path_from_an_unordered_pool(pki: Pki, order: list[str]) -> None:
+    # TLS 1.3 lets the server send its certificates in any order and with extras (RFC 8446
+    # §4.4.2); OpenSSL builds the path from the pool, so the DANE-TA match must too.
+    assert pki.inter is not None
+    leaf = pki.leaf([HOST])
+    named = {
+        "leaf": leaf.der,
+        "inter": pki.inter.der,
+        "root": pki.root.der,
+        "stray": make_ca("Unrelated CA").der,
+    }
+    state = _state(certs.tlsa_record_text(pki.root.der, usage=2, selector=1, mtype=1))
+    match = state.match(FakeProbe([named[n] for n in order]))
+    assert match.ok, match.detail
+
+
+def test_dane_ta_pool_without_a_path_to_the_anchor_still_fails(pki: Pki) -> None:
+    # The anchor is sent but the leaf's issuer is missing: no path, whatever the order.
+    leaf = pki.leaf([HOST])
+    state = _state(certs.tlsa_record_text(pki.root.der, usage=2, selector=1, mtype=1))
+    match = state.match(FakeProbe([leaf.der, pki.root.der, make_ca("Unrelated CA").der]))
+    assert not match.ok and match.ta_problem == "chain"
 
 
 def test_pkix_usages_are_not_usable(pki: Pki) -> None:
