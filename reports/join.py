@@ -77,8 +77,26 @@ class CheckSight:
 
 
 def _host_of(subject: str) -> str:
-    """'mx2.example.com [192.0.2.2]' or 'mx2.example.com (192.0.2.2)' → 'mx2.example.com'."""
-    return subject.split(" ", 1)[0].rstrip(".").lower()
+    """'mx2.example.com [192.0.2.2]', 'mx2.example.com (192.0.2.2)' or a TLSA name
+    '_25._tcp.mx2.example.com' → 'mx2.example.com'."""
+    host = subject.split(" ", 1)[0].rstrip(",").rstrip(".").lower()
+    while host.startswith("_") and "." in host:
+        host = host.split(".", 1)[1]
+    return host
+
+
+def _mx_hosts_seen(run: CheckRun) -> set[str]:
+    """The MX hosts the check knew of: MX-01's answers, and the host of every finding about
+    one MX address ('mx1.example.com [192.0.2.1]', 'mx1.example.com (192.0.2.1)')."""
+    hosts: set[str] = set()
+    for f in run.findings or []:
+        subject = str(f.get("subject") or "")
+        if f.get("id") == "MX-01":
+            answers = (f.get("evidence") or {}).get("answers") or []
+            hosts |= {str(a).split()[-1].rstrip(".").lower() for a in answers if str(a).split()}
+        elif " [" in subject or " (" in subject:
+            hosts.add(_host_of(subject))
+    return hosts
 
 
 def _when(run: CheckRun) -> str:
@@ -100,12 +118,21 @@ def sight(result_type: str, hosts: list[str], run: CheckRun | None) -> CheckSigh
     ids = RELATED.get(result_type, ())
     related = [f for f in run.findings if f.get("id") in ids]
     if hosts:
-        # Findings about other hosts say nothing about these; domain-wide ones (policy host,
-        # DNSSEC) have a subject that is not an MX host and are kept.
+        # Findings about other MX hosts say nothing about these, whatever their mechanism
+        # (MTASTS-32 is per MX too); domain-wide ones (policy host, DNSSEC) have a subject
+        # that is not an MX host and are kept.
+        others = _mx_hosts_seen(run) - set(hosts)
+        related = [f for f in related if _host_of(f.get("subject", "")) not in others]
         on_hosts = [f for f in related if _host_of(f.get("subject", "")) in hosts]
         about_mx = [f for f in related if f.get("mechanism") in ("smtp", "dane")]
         if on_hosts or about_mx:
-            related = on_hosts + [f for f in related if f.get("mechanism") not in ("smtp", "dane")]
+            # Each finding once: those on the hosts, then the domain-wide ones.
+            related = on_hosts + [
+                f
+                for f in related
+                if f.get("mechanism") not in ("smtp", "dane")
+                and not any(f is g for g in on_hosts)
+            ]
     when = _when(run)
     if not related:
         return CheckSight(

@@ -248,3 +248,16 @@ def test_sts_webpki_invalid_is_the_policy_hosts_certificate_first() -> None:
         "The certificate of mta-sts.example.com is not accepted: certificate has expired."
     )
     assert "SMTP-10" not in [f["id"] for f in seen.findings]
+
+
+def test_a_finding_about_another_mx_is_not_attributed_nor_repeated() -> None:
+    seen = sight("sts-webpki-invalid", ["mx1.example.com"], run(POLICY_HOST_AND_MX))
+    subjects = [f["subject"] for f in seen.findings]
+    assert subjects == ["mta-sts.example.com", "mx1.example.com (192.0.2.1)"]
+    assert "mx2.example.com" not in seen.text
+    assert seen.text.count("mx1.example.com (192.0.2.1) does not pass") == 1
+
+    seen = sight("tlsa-invalid", ["mx1.example.com"], run(POLICY_HOST_AND_MX))
+    assert seen.verdict == "untested"  # DANE-08 is about mx2's TLSA record, not mx1's
+    seen = sight("certificate-expired", ["mx1.example.com"], run(POLICY_HOST_AND_MX))
+    assert [f["subject"] for f in seen.findings] == ["mx1.example.com [192.0.2.1]"]
