@@ -945,6 +945,20 @@ class ProgressTestCase(DomainTestCase):
 
 
 class CompareTestCase(DomainTestCase):
+    def test_the_latest_changes_name_a_finding_whose_status_changed(self) -> None:
+        # smtp stays "fail" (mx1), while mx2's certificate goes from valid to expired.
+        mx1 = {"id": "SMTP-10", "status": "fail", "mechanism": "smtp", "subject": "mx1"}
+        mx2 = {"id": "SMTP-10", "status": "pass", "mechanism": "smtp", "subject": "mx2"}
+        mx1["summary"], mx2["summary"] = "mx1 expired.", "mx2 valid."
+        broken = {**mx2, "status": "fail", "summary": "mx2 expired on 2026-11-01."}
+        finished_run(self.domain, days_ago=1, mechanisms={"smtp": "fail"}, findings=[mx1, mx2])
+        run = finished_run(self.domain, mechanisms={"smtp": "fail"}, findings=[mx1, broken])
+        self.domain.set_last_run(run)
+        self.client.force_login(self.bob)
+        r = self.client.get(self.url)
+        self.assertContains(r, "Changed since the check before")
+        self.assertContains(r, '<span class="muted">changed:</span> mx2 expired on 2026-11-01.')
+
     def test_it_shows_what_changed(self) -> None:
         a = finished_run(self.domain, days_ago=2)
         b = finished_run(

@@ -104,6 +104,17 @@ class SchedulingTestCase(BaseTestCase):
         self.assertGreater(domain.next_check_at, timezone.now() + timedelta(hours=5))
         self.assertIsNone(domain.last_run)
 
+    def test_a_domain_deleted_while_its_check_runs_is_not_brought_back(self) -> None:
+        run = CheckRun.objects.create(domain=self.due[0])
+
+        def delete_then_report(name: str, config: object, **kwargs: object) -> DomainReport:
+            Domain.objects.filter(pk=run.domain_id).delete()
+            return fake_report(name, config, **kwargs)
+
+        with mock.patch("checks.engine.check_domain_sync", side_effect=delete_then_report):
+            self.assertEqual(tasks.run_check(str(run.code)), "deleted")
+        self.assertFalse(CheckRun.objects.filter(pk=run.pk).exists())
+
     def test_a_run_delivered_twice_runs_once(self) -> None:
         run = CheckRun.objects.create(domain=self.due[0])
         with mock.patch("checks.engine.check_domain_sync", side_effect=fake_report) as check:

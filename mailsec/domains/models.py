@@ -417,7 +417,9 @@ class CheckRun(models.Model):
             pagecache.changed(domain_id=self.domain_id)
         return bool(updated)
 
-    def finish(self, report: dict[str, Any] | None, error: str = "") -> None:
+    def finish(self, report: dict[str, Any] | None, error: str = "") -> bool:
+        """Store the outcome; False when the run is gone (its domain was deleted while the
+        check ran): nothing more to store, compare or alert on."""
         now = timezone.now()
         self.finished = now
         if report is not None and not report.get("error"):
@@ -433,7 +435,12 @@ class CheckRun(models.Model):
         else:
             self.status = self.Status.ERROR
             self.error = error or (report or {}).get("error", "") or "The check failed."
-        self.save()
+        with transaction.atomic():
+            # Locked, so the domain cannot be deleted between the look and the write: save()
+            # of a deleted run would insert it again, pointing at a domain that is gone.
+            if not CheckRun.objects.select_for_update().filter(pk=self.pk).exists():
+                return False
+            self.save()
         # Whatever happened, the next check is one interval away (the beat has usually
         # moved it already; a manual run moves it too, so a crash never causes a hot loop).
         domain = Domain.objects.filter(pk=self.domain_id)
@@ -447,6 +454,7 @@ class CheckRun(models.Model):
             domain.filter(newer).update(last_failed_at=now)
         # After the last write: a page made since save() above read the old last run.
         pagecache.changed(team_id=self.domain.team_id, domain_id=self.domain_id)
+        return True
 
     @classmethod
     def sweep_stuck(cls, now: datetime) -> int:

@@ -99,7 +99,9 @@ def run_check(run_code: str) -> str:
         # A crash still ends the run and moves next_check_at on (in finish()).
         log.exception("check of %s failed", domain.name)
         error = f"The check could not be completed ({type(exc).__name__})."
-    run.finish(report, error)
+    if not run.finish(report, error):
+        log.info("check of %s finished after the domain was deleted", domain.name)
+        return "deleted"
     if run.status == CheckRun.Status.DONE:
         # Compare with the last confirmed state; suspected regressions get a re-probe, confirmed
         # ones an email (mailsec/alerts). Never raises: alerts must not sink a stored check.
