@@ -1239,7 +1239,19 @@ async def _consistency_findings(
     _tlsrpt_finding(ctx, await tlsrpt.get_record(ctx), out)
 
     if mode is not None and policy is not None:
-        if mode == "enforce":
+        if mode in {"enforce", "testing"} and not state.usable:
+            # The mode is only what the file says: with the record or the policy unusable
+            # (two records, a bad id, an out-of-range max_age...) senders apply no policy, so
+            # "enforce" protects nothing and must not read as a pass.
+            out.add(
+                "MTASTS-33",
+                Status.INFO,
+                f"Mode {mode} is published, but senders do not apply this policy: see the "
+                "failures above.",
+                subject=policy_url(ctx.domain),
+                evidence={"mode": mode, "applied": False},
+            )
+        elif mode == "enforce":
             out.add(
                 "MTASTS-33",
                 Status.PASS,

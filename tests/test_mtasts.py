@@ -403,6 +403,45 @@ def test_mx_invalid_under_testing_warns(monkeypatch: pytest.MonkeyPatch) -> None
     assert statuses(findings, "MTASTS-33") == [Status.INFO]
 
 
+def test_enforce_is_a_pass_when_senders_apply_the_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch)
+    assert statuses(findings, "MTASTS-33") == [Status.PASS]
+
+
+@pytest.mark.parametrize(
+    ("record", "body", "failed"),
+    [
+        # Two v=STSv1 records: senders use neither (RFC 8461 §3.1).
+        (['"v=STSv1; id=1"', '"v=STSv1; id=2"'], POLICY, "MTASTS-02"),
+        # An id over 32 characters (RFC 8461 §3.1).
+        (['"v=STSv1; id=' + "a" * 33 + '"'], POLICY, "MTASTS-05"),
+        # max_age over 31557600 (RFC 8461 §3.2).
+        (['"v=STSv1; id=1"'], POLICY.replace("604800", "31557601"), "MTASTS-23"),
+    ],
+    ids=["two-records", "long-id", "max-age-too-long"],
+)
+def test_enforce_is_not_a_pass_when_senders_do_not_apply_the_policy(
+    monkeypatch: pytest.MonkeyPatch, record: list[str], body: str, failed: str
+) -> None:
+    # "mode: enforce" in a file senders discard protects nothing: MTASTS-33 must not pass
+    # next to the failure that makes the policy unusable, and must point at it.
+    zone = {**ZONE, ("_mta-sts.example.org", "TXT"): record}
+    findings = evaluate(monkeypatch, zone, body=body)
+    assert statuses(findings, failed) == [Status.FAIL]
+    assert statuses(findings, "MTASTS-33") == [Status.INFO]
+    summary = next(f.summary for f in findings if f.id == "MTASTS-33")
+    assert "senders do not apply this policy" in summary
+    # MTASTS-30/32 state facts about the MX hosts, and their failures are already held to
+    # warn while the policy is unusable (a mismatch is not yet what senders enforce).
+    mismatch = evaluate(
+        monkeypatch,
+        zone,
+        body=body,
+        probes={"mx1.example.org": FakeProbe(mta_sts_ok=False)},
+    )
+    assert statuses(mismatch, "MTASTS-32") == [Status.WARN]
+
+
 def test_probe_could_not_check_is_error(monkeypatch: pytest.MonkeyPatch) -> None:
     findings = evaluate(
         monkeypatch,
