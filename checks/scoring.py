@@ -145,7 +145,8 @@ def compute(findings: list[Finding]) -> tuple[int | None, dict[str, Any]]:
         return None, detail
     for c in counted:
         # What the category costs on the 0-100 score (its lost weight over the weights that
-        # count): these add up to 100 - score, so "fix this: +N" is what fixing it gives.
+        # count): these add up to 100 - score before rounding, so "fix this: +N" is what
+        # fixing it gives.
         detail["categories"][str(c.mechanism)]["score_lost"] = round(
             100 * (c.weight - c.points) / total_weight, 1
         )
