@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
-from email.utils import getaddresses
+from email.utils import collapse_rfc2231_value, getaddresses
 from typing import Any
 
 import dkim
@@ -133,7 +133,17 @@ def extract_report(message: bytes) -> MailReport:
         warnings.append(
             f"report part is declared {declared}, not application/tlsrpt+gzip or +json (RFC 8460 §5.3)"
         )
-    if msg.get_content_type() != "multipart/report" or msg.get_param("report-type") != "tlsrpt":
+    # report-type names a kind of report as type and subtype names do, and compares
+    # case-insensitively like them (RFC 2045 §5.1): report-type="TLSRPT" is the same thing,
+    # and no reason for a warning. get_content_type() is lower case already; an RFC 2231
+    # encoded value comes as a tuple.
+    report_type = msg.get_param("report-type")
+    if isinstance(report_type, tuple):
+        report_type = collapse_rfc2231_value(report_type)
+    if (
+        msg.get_content_type() != "multipart/report"
+        or str(report_type or "").strip().lower() != "tlsrpt"
+    ):
         warnings.append('message is not multipart/report; report-type="tlsrpt" (RFC 8460 §5.3)')
 
     def header(name: str) -> str | None:

@@ -605,3 +605,30 @@ def test_the_readme_sample_mail_is_a_usable_report(address, dns_stub, eager, set
     raw = only_raw()
     assert raw.parse_status == RawReport.PARSED, raw.error
     assert raw.report.policies.count() >= 1 and raw.headers["tls-report-domain"] == "example.com"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "warned"),
+    [
+        ('multipart/report; report-type="tlsrpt"', False),
+        ('multipart/report; report-type="TLSRPT"', False),
+        ("Multipart/Report; Report-Type=TlsRpt", False),
+        ("multipart/report; report-type*=us-ascii''TLSRPT", False),
+        ('multipart/report; report-type="delivery-status"', True),
+        ("multipart/mixed", True),
+    ],
+)
+def test_the_report_type_compares_case_insensitively(
+    address: ReportAddress, content_type: str, warned: bool
+) -> None:
+    from reports.mail import extract_report
+
+    message = make_message(address).replace(
+        b'Content-Type: multipart/report; report-type="tlsrpt";',
+        f"Content-Type: {content_type};".encode(),
+        1,
+    )
+    assert content_type.encode() in message
+    found = extract_report(message)
+    assert found.submitter == "sender.example"
+    assert any("not multipart/report" in w for w in found.warnings) is warned, found.warnings
