@@ -653,27 +653,9 @@ async def _tags(
             fix=_txt(name, suggested_record(at, parsed)),
         )
 
-    # DMARC-06: monitoring only.
-    if p == "none" or ("p" not in parsed.tags):
-        out.add(
-            "DMARC-06",
-            Status.WARN,
-            "The DMARC policy is p=none (monitoring only): mail that fails authentication is "
-            "delivered as usual. Move to quarantine, then reject, once reports look clean.",
-            subject=subject,
-            evidence=evidence,
-            fix=_txt(name, suggested_record(at, parsed, "quarantine")),
-        )
-        if not valid_rua:
-            out.add(
-                "DMARC-06",
-                Status.WARN,
-                "The policy is p=none and no report address (rua) is set: it neither protects "
-                "the domain nor tells you who sends mail as it.",
-                subject=subject,
-                evidence=evidence,
-                fix=_txt(name, suggested_record(at, parsed, add_rua=True)),
-            )
+    # DMARC-06: monitoring only, judged on the policy that applies to the checked domain: an
+    # inherited record gives it sp= (RFC 7489 §6.3, §6.6.3), so p=none; sp=reject protects it.
+    _monitoring(out, policy, views_evidence=evidence["views"])
 
     # DMARC-07: sp and np.
     for tag, meaning in (("sp", "subdomains"), ("np", "non-existent subdomains")):
@@ -971,16 +953,97 @@ async def _reporting(
             )
 
 
-def _views(out: Collector, domain: str, policy: DmarcPolicy, evidence: dict[str, Any]) -> None:
-    # t=y is reported by DMARC-09; compare the views without it so one cause gives one finding.
+def _comparable(policy: DmarcPolicy) -> tuple[str | None, str | None]:
+    """(RFC 7489, RFC 9989) policies for the checked domain, as DMARC-06 and -19 compare them.
+
+    t=y is reported by DMARC-09 and pct by DMARC-08; leaving t out here means one cause gives
+    one finding. pct stays in the RFC 7489 value ("reject for 25% ..."), which is not "none".
+    """
     bis = (
         _policy_for(
-            policy.record, policy.record_domain == domain, legacy=False, honour_testing=False
+            policy.record, policy.record_domain == policy.domain, legacy=False, honour_testing=False
         )
         if policy.record is not None
         else None
     )
-    legacy = policy.effective_7489
+    return policy.effective_7489, bis
+
+
+def _chosen(parsed: ParsedDmarc, at_author: bool) -> tuple[str, str | None]:
+    """The tag that gives an author domain its policy and its value, as the record wrote it.
+
+    A missing p is p=none (RFC 9989 §4.7); an invalid value is None: such a record is acted on
+    as p=none or ignored because it is broken, which DMARC-05 reports, not a choice to monitor.
+    """
+    tag = "sp" if not at_author and "sp" in parsed.tags else "p"
+    if tag == "p" and "p" not in parsed.tags:
+        return tag, "none"
+    return tag, parsed.policy(tag)
+
+
+def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str, Any]) -> None:
+    """DMARC-06 for the policy the checked domain gets, in each view that found a record."""
+    domain = policy.domain
+    legacy, bis = _comparable(policy)
+    found = [
+        (label, at, record, effective)
+        for label, at, record, effective in (
+            ("RFC 9989", policy.record_domain, policy.record, bis),
+            ("RFC 7489", policy.legacy_domain, policy.legacy_record, legacy),
+        )
+        if at is not None and record is not None
+    ]
+    watching = [
+        (label, at, record)
+        for label, at, record, effective in found
+        if effective == "none" and _chosen(record, at == domain)[1] == "none"
+    ]
+    if not watching:
+        return
+    label, at, record = watching[0]
+    tag = _chosen(record, at == domain)[0]
+    name = f"_dmarc.{at}"
+    if at == domain:
+        head = "The DMARC policy is p=none"
+    else:
+        head = f"The DMARC policy {domain} gets from {name} is {tag}=none"
+    scope = ""
+    if len(watching) < 2 and (legacy != bis or policy.record_domain != policy.legacy_domain):
+        # The views disagree (DMARC-19 says so): name the receivers this is true for.
+        other = legacy if label == "RFC 9989" else bis
+        other_label = "RFC 7489" if label == "RFC 9989" else "RFC 9989"
+        scope = (
+            f" for {label} receivers ({other_label} receivers apply {other or 'no DMARC'}, "
+            "see DMARC-19)"
+        )
+    if tag == "sp" and record.policy("p") in ("quarantine", "reject"):
+        fix = suggested_record(at, record)  # drops sp=none: subdomains get p
+    else:
+        fix = suggested_record(at, record, "quarantine")
+    evidence = {"record": record.text, "record_at": name, "tag": tag, "views": views_evidence}
+    out.add(
+        "DMARC-06",
+        Status.WARN,
+        f"{head} (monitoring only){scope}: mail that fails authentication is delivered as "
+        "usual. Move to quarantine, then reject, once reports look clean.",
+        subject=name,
+        evidence=evidence,
+        fix=_txt(name, fix),
+    )
+    if not record.valid_rua():
+        out.add(
+            "DMARC-06",
+            Status.WARN,
+            f"The policy is {tag}=none and no report address (rua) is set: it neither protects "
+            f"{domain} nor tells you who sends mail as it.",
+            subject=name,
+            evidence=evidence,
+            fix=_txt(name, suggested_record(at, record, add_rua=True)),
+        )
+
+
+def _views(out: Collector, domain: str, policy: DmarcPolicy, evidence: dict[str, Any]) -> None:
+    legacy, bis = _comparable(policy)
     differs = bis != legacy or policy.record_domain != policy.legacy_domain
     if differs:
         out.add(

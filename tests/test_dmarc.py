@@ -286,3 +286,37 @@ def test_failed_dkim_lookups_are_not_absent_keys() -> None:
     for selector in dkim.COMMON_SELECTORS:
         zone[(f"{selector}._domainkey.{D}", "TXT")] = "SERVFAIL"
     assert not statuses(run(dmarc, D, zone), "DMARC-18")
+
+
+def test_monitoring_is_judged_on_the_policy_the_domain_gets() -> None:
+    # RFC 7489 §6.3, §6.6.3: a subdomain inheriting the organisational record gets sp=, not p=.
+    news = "news.example.com"
+    sub_zone = {**BASE, (news, "TXT"): ["v=spf1 -all"]}
+    org = "v=DMARC1; p=none; sp=reject; rua=mailto:d@example.com"
+    inherits = run(dmarc, news, {**sub_zone, (f"_dmarc.{D}", "TXT"): [org]})
+    assert flagged(inherits) == {"fail": set(), "warn": set(), "error": set()}
+    # The organisational domain itself still gets p=none.
+    assert statuses(dmarc_run(org), "DMARC-06") == [Status.WARN]
+    # p=reject; sp=none: the subdomain is the one left at monitoring only.
+    open_sub = "v=DMARC1; p=reject; sp=none; rua=mailto:d@example.com"
+    found = run(dmarc, news, {**sub_zone, (f"_dmarc.{D}", "TXT"): [open_sub]})
+    (warning,) = [f for f in found if f.id == "DMARC-06"]
+    assert "sp=none" in warning.summary and news in warning.summary
+    assert warning.fix == ('_dmarc.example.com. TXT "v=DMARC1; p=reject; rua=mailto:d@example.com"')
+    assert "DMARC-06" not in flagged(dmarc_run(open_sub))["warn"]
+
+
+def test_monitoring_names_the_receivers_when_the_views_differ() -> None:
+    # RFC 9989's tree walk finds _dmarc.b.example.com and applies its sp=none; RFC 7489 asks
+    # the organisational domain (p=quarantine). Like DMARC-19, DMARC-06 says who does what.
+    zone = {
+        **BASE,
+        ("_dmarc.b.example.com", "TXT"): ["v=DMARC1; p=reject; sp=none; rua=mailto:d@example.com"],
+        (f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=quarantine; rua=mailto:d@example.com"],
+    }
+    found = run(dmarc, "a.b.example.com", zone)
+    (warning,) = [f for f in found if f.id == "DMARC-06"]
+    assert "for RFC 9989 receivers" in warning.summary
+    assert "RFC 7489 receivers apply quarantine" in warning.summary
+    assert warning.subject == "_dmarc.b.example.com"
+    assert statuses(found, "DMARC-19") == [Status.WARN]
