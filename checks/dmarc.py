@@ -658,6 +658,9 @@ async def _tags(
     _monitoring(out, policy, views_evidence=evidence["views"])
 
     # DMARC-07: sp and np.
+    # RFC 7489 reads sp only at the organisational domain; RFC 9989's tree walk applies the
+    # first record found above the author domain, sp included, wherever it sits.
+    below_org = at != policy.org_7489 and at != policy.org_9989
     for tag, meaning in (("sp", "subdomains"), ("np", "non-existent subdomains")):
         if tag not in parsed.tags:
             continue
@@ -671,22 +674,32 @@ async def _tags(
                 fix=_txt(name, suggested_record(at, parsed)),
             )
         elif parsed.policy(tag) == "none" and p in ("quarantine", "reject"):
+            scope = (
+                f" Only RFC 9989 receivers read sp here; RFC 7489 receivers ignore it below the "
+                f"organisational domain ({policy.org_7489})."
+                if tag == "sp" and below_org
+                else ""
+            )
             out.add(
                 "DMARC-07",
                 Status.WARN,
-                f"{tag}=none leaves {meaning} unprotected although the domain itself uses "
-                f"p={p}; anyone can send as them.",
+                f"{tag}=none leaves {meaning} of {at} unprotected although {at} itself uses "
+                f"p={p}; anyone can send as them.{scope}",
                 subject=subject,
                 evidence=evidence,
                 fix=_txt(name, suggested_record(at, parsed)),
             )
-    if "sp" in parsed.tags and at != policy.org_7489 and at != policy.org_9989:
-        out.add(
-            "DMARC-07",
-            Status.INFO,
-            f"sp= has no effect here: _dmarc.{at} is below the organisational domain.",
-            subject=subject,
-        )
+    if "sp" in parsed.tags and below_org and parsed.policy("sp") is not None:
+        warned = parsed.policy("sp") == "none" and p in ("quarantine", "reject")
+        if not warned:  # the warning above already says who reads it
+            out.add(
+                "DMARC-07",
+                Status.INFO,
+                f"_dmarc.{at} is below the organisational domain {policy.org_7489}: RFC 7489 "
+                f"receivers ignore its sp=, while RFC 9989 receivers apply it to the subdomains of "
+                f"{at} that publish no record closer to them.",
+                subject=subject,
+            )
 
     # DMARC-08: pct (historic in RFC 9989).
     if "pct" in parsed.tags:

@@ -320,3 +320,22 @@ def test_monitoring_names_the_receivers_when_the_views_differ() -> None:
     assert "RFC 7489 receivers apply quarantine" in warning.summary
     assert warning.subject == "_dmarc.b.example.com"
     assert statuses(found, "DMARC-19") == [Status.WARN]
+
+
+def test_sp_below_the_organisational_domain_says_who_reads_it() -> None:
+    # RFC 7489 receivers ignore sp below the organisational domain; RFC 9989 receivers apply
+    # it. One DMARC-07 finding says both, never "no effect" beside "leaves them unprotected".
+    zone = {
+        **BASE,
+        ("_dmarc.b.example.com", "TXT"): ["v=DMARC1; p=reject; sp=none"],
+        (f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=quarantine"],
+    }
+    found = [f for f in run(dmarc, "a.b.example.com", zone) if f.id == "DMARC-07"]
+    assert [f.status for f in found] == [Status.WARN]
+    assert "Only RFC 9989 receivers read sp here" in found[0].summary
+    assert "no effect" not in found[0].summary
+    zone[("_dmarc.b.example.com", "TXT")] = ["v=DMARC1; p=reject; sp=quarantine"]
+    found = [f for f in run(dmarc, "a.b.example.com", zone) if f.id == "DMARC-07"]
+    assert [f.status for f in found] == [Status.INFO]
+    assert "RFC 7489 receivers ignore its sp=" in found[0].summary
+    assert "RFC 9989 receivers apply it" in found[0].summary
