@@ -861,6 +861,8 @@ def _policy(
         mx_value = pol.get("mx-host-pattern")
     if isinstance(mx_value, str):
         mx_value = [mx_value]
+    elif isinstance(mx_value, list) and any(isinstance(h, dict) for h in mx_value):
+        mx_value = _mx_objects(ck, mx_value, where)
     mx_hosts = []
     for host in _strings(ck, mx_value, f"{where}: mx-host", MAX_HOST_CHARS, MAX_POLICY_LINES):
         # Patterns as in the policy (RFC 8461 §3.2): a host name, or "*." and one.
@@ -906,6 +908,23 @@ def _policy(
         failed=failed,
         failure_details=details,
     )
+
+
+def _mx_objects(ck: _Checker, value: list[Any], where: str) -> list[Any]:
+    """Older Microsoft reports write mx-host as objects, `{"hostname": "mx1.example.com",
+    "failure-count": 0}`: the host name is what the RFC's string would have said (RPT-07),
+    so it is read, with a note. Anything else stays as it was, for _strings to judge."""
+    out: list[Any] = []
+    for item in value:
+        if isinstance(item, dict) and isinstance(item.get("hostname"), str):
+            ck.note(
+                f"{where}: mx-host holds objects with a hostname (as older Microsoft reports "
+                "do), not strings; their hostname was read"
+            )
+            out.append(item["hostname"])
+        else:
+            out.append(item)
+    return out
 
 
 class _Budget:

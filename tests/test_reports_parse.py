@@ -226,6 +226,7 @@ VARIANTS: list[tuple[str, Callable[[], bytes], str]] = [
         "accept",
     ),
     ("M24 mx-host-pattern key", lambda: mutate(_mx_pattern_key), "accept"),
+    ("M24 mx-host objects (older Microsoft)", lambda: mutate(_mx_objects), "accept"),
     ("M25 Microsoft fetch-error detail", lambda: mutate(_microsoft_detail), "accept"),
     ("M27 contact-info null", lambda: mutate(lambda r: r.update({"contact-info": None})), "warn"),
     ("M28 policy-domain missing", lambda: mutate(_no_policy_found), "warn"),
@@ -339,6 +340,33 @@ EQUIVALENCE = [(case, make) for case, make, _ in VARIANTS] + [
     ("gzip, leading blanks", lambda: gzip.compress(b" \n" + SAMPLE_PATH.read_bytes())),
     ("gzip, blanks then junk", lambda: gzip.compress(b" \n{ junk")),
 ]
+
+
+def _mx_objects(r: dict[str, Any]) -> None:
+    sts(r)["policy"]["mx-host"] = [
+        {"hostname": "MX1.example.com.", "failure-count": 0},
+        {"hostname": "*.backup.example.com", "failure-count": 2},
+    ]
+
+
+def test_it_reads_the_hostname_of_older_microsoft_mx_host_objects() -> None:
+    report = parse_report(mutate(_mx_objects))
+    assert report.policies[0].mx_hosts == ["mx1.example.com", "*.backup.example.com"]
+    assert report.warnings == []
+    assert any("mx-host holds objects with a hostname" in n for n in report.notes)
+    # The §12 checks still hold for what was taken out of the objects.
+    odd = mutate(
+        lambda r: sts(r)["policy"].update(
+            {"mx-host": [{"hostname": "not a host!"}, {"failure-count": 1}, {"hostname": 7}]}
+        )
+    )
+    report = parse_report(odd)
+    assert report.policies[0].mx_hosts == ["not a host!"]
+    assert any("mx-host 'not a host!' is not a host name" in w for w in report.warnings)
+    assert any("mx-host holds an object; that element is ignored" in w for w in report.warnings)
+    too_long = mutate(lambda r: sts(r)["policy"].update({"mx-host": [{"hostname": "a" * 300}]}))
+    with pytest.raises(ReportRejected, match="longer than 255"):
+        parse_report(too_long)
 
 
 def _bad_addresses(r: dict[str, Any]) -> None:
