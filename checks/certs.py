@@ -235,6 +235,9 @@ class ChainResult:
     expired: bool = False
     trusted: bool = False
     name_ok: bool = False
+    # Subject of a presented CA certificate outside its validity that broke the path (error
+    # 'expired' with a current leaf); '' otherwise.
+    expired_ca: str = ""
 
 
 @lru_cache(maxsize=8)
@@ -273,6 +276,22 @@ def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
     except Exception:  # wrong key type or bad signature: not issued by this parent
         return False
     return True
+
+
+def _stale_issuer(certs: list[x509.Certificate], now: datetime) -> x509.Certificate | None:
+    """The first presented CA certificate outside its validity at `now` among the issuers
+    reachable from the leaf (certs[0]) through the presented certificates, in any order.
+    A stray expired certificate that issues nothing on the leaf's path is not blamed."""
+    reached = [certs[0]]
+    pool = certs[1:]
+    for child in reached:
+        for parent in pool:
+            if any(parent is r for r in reached) or not _issued_by(child, parent):
+                continue
+            if not (parent.not_valid_before_utc <= now <= parent.not_valid_after_utc):
+                return parent
+            reached.append(parent)
+    return None
 
 
 def verify_chain(
@@ -352,6 +371,16 @@ def verify_chain(
             result.detail = f"not valid before {leaf.not_valid_before_utc:%Y-%m-%d}"
         elif not name_ok:
             result.error, result.detail = "name-mismatch", f"not valid for {host}"
+        elif (stale := _stale_issuer(certs, now)) is not None:
+            # The leaf is current, so the path failed on an intermediate: say which one,
+            # rather than the verifier's "cert is not valid at validation time".
+            result.error = "expired"
+            result.expired_ca = _name_text(stale.subject)
+            result.detail = f"the CA certificate '{result.expired_ca}' " + (
+                f"expired on {stale.not_valid_after_utc:%Y-%m-%d}"
+                if stale.not_valid_after_utc < now
+                else f"is not valid before {stale.not_valid_before_utc:%Y-%m-%d}"
+            )
         else:
             result.error, result.detail = "invalid", error
         return result

@@ -65,6 +65,9 @@ class SmtpProbe:
     # | 'incomplete-chain' | 'invalid'
     verify_error: str | None = None
     verify_detail: str = ""
+    # Subject of an expired CA certificate the server sends (verify_error 'expired' with a
+    # current leaf): a chain problem for SMTP-09, not the leaf's dates of SMTP-10.
+    expired_ca: str = ""
     name_ok: bool = False
     chain_complete: bool = True
     max_tls_version: str = ""
@@ -563,6 +566,7 @@ def _analyse_chain(config: CheckConfig, probe: SmtpProbe) -> None:
     probe.verify_ok = result.ok
     probe.verify_error = result.error
     probe.verify_detail = result.detail
+    probe.expired_ca = result.expired_ca
     # SMTP-11 / MTA-STS: a SAN DNS-ID must match (RFC 8461 §4.2); a CN-only certificate does not.
     probe.name_ok = certs.san_matches(probe.chain_der[0], probe.host)
     probe.chain_complete = result.complete
@@ -1183,9 +1187,23 @@ def _certificate(
     sts_note = " MTA-STS senders will not deliver to it." if under_sts else ""
 
     # SMTP-09 / SMTP-16: chain to a trusted root, intermediates sent (RFC 8461 §4.2, RFC 5280 §6).
-    trust_error = p.verify_error in {"self-signed", "untrusted", "incomplete-chain", "invalid"}
+    # An expired intermediate breaks the path like a missing one: SMTP-09, not SMTP-10.
+    ca_expired = p.verify_error == "expired" and bool(p.expired_ca)
+    leaf_error = None if ca_expired else p.verify_error
+    trust_error = ca_expired or p.verify_error in {
+        "self-signed",
+        "untrusted",
+        "incomplete-chain",
+        "invalid",
+    }
     if trust_error:
-        if p.verify_error == "incomplete-chain":
+        if ca_expired:
+            what = f"sends an expired CA certificate: {p.verify_detail}"
+            fix = (
+                f"Configure {p.host} with the current intermediate certificate from its CA "
+                f"in place of '{p.expired_ca}'."
+            )
+        elif p.verify_error == "incomplete-chain":
             what = f"does not send the intermediate certificate(s): {p.verify_detail}"
             fix = f"Configure {p.host} to send the full chain (leaf followed by intermediates)."
         elif p.verify_error == "self-signed":
@@ -1207,7 +1225,7 @@ def _certificate(
             evidence=ev,
             fix=fix,
         )
-    elif p.verify_ok or p.verify_error in {"expired", "not-yet-valid", "name-mismatch"}:
+    elif p.verify_ok or leaf_error in {"expired", "not-yet-valid", "name-mismatch"}:
         out.add(
             "SMTP-09",
             Status.PASS,
@@ -1240,14 +1258,14 @@ def _certificate(
                 fix=f"Use a publicly trusted certificate for {p.host}, or publish DANE "
                 "TLSA records for it.",
             )
-    elif p.verify_ok or p.verify_error in {"expired", "not-yet-valid", "name-mismatch"}:
+    elif p.verify_ok or leaf_error in {"expired", "not-yet-valid", "name-mismatch"}:
         out.add("SMTP-16", Status.PASS, f"{subj} is issued by {leaf.issuer}.", subject=subj)
 
     # SMTP-10: validity period (RFC 8461 §4.2). DANE-EE ignores expiry (RFC 7672 §3.1.1).
     days = leaf.days_left
-    if p.verify_error in {"expired", "not-yet-valid"} or (days is not None and days < 0):
-        state = "expired on" if p.verify_error != "not-yet-valid" else "is not valid before"
-        when = leaf.not_after[:10] if p.verify_error != "not-yet-valid" else leaf.not_before[:10]
+    if leaf_error in {"expired", "not-yet-valid"} or (days is not None and days < 0):
+        state = "expired on" if leaf_error != "not-yet-valid" else "is not valid before"
+        when = leaf.not_after[:10] if leaf_error != "not-yet-valid" else leaf.not_before[:10]
         out.add(
             "SMTP-10",
             Status.WARN if dane_ok and not under_sts else Status.FAIL,

@@ -279,6 +279,29 @@ def test_verify_failure_reasons(pki: Pki, tmp_path, case: str, error: str) -> No
     assert result.complete is (case != "leaf-only")
 
 
+def test_verify_names_an_expired_intermediate(pki: Pki, tmp_path) -> None:
+    # A current leaf under an expired intermediate: the reason names the CA certificate, not
+    # the verifier's "candidates exhausted: cert is not valid at validation time".
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    host = "mx1.example.com"
+    stale = make_ca("Stale Issuing CA", pki.root, expired=True)
+    result = certs.verify_chain([make_leaf(stale, [host]).der, stale.der], host, bundle)
+    assert not result.ok and result.trusted and result.complete
+    assert result.error == "expired" and not result.expired  # the leaf itself is current
+    assert result.expired_ca == "CN=Stale Issuing CA"
+    assert "'CN=Stale Issuing CA' expired on" in result.detail
+
+
+def test_verify_does_not_blame_a_stray_expired_certificate(pki: Pki, tmp_path) -> None:
+    # An expired certificate that issues nothing on the leaf's path changes nothing.
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    assert pki.inter is not None
+    host = "mx1.example.com"
+    stray = make_ca("Stale Other CA", pki.root, expired=True)
+    result = certs.verify_chain([pki.leaf([host]).der, pki.inter.der, stray.der], host, bundle)
+    assert result.ok and result.expired_ca == ""
+
+
 # --- TLSA ---------------------------------------------------------------------------------------
 
 

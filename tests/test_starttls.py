@@ -165,6 +165,29 @@ def test_cn_only_certificate_is_a_name_problem(pki: Pki, bundle: str, tmp_path: 
         assert found["SMTP-11"] == smtp11 and found["SMTP-09"] == Status.PASS
 
 
+def test_expired_intermediate_is_a_chain_failure_naming_it(pki: Pki, bundle: str) -> None:
+    # SMTP-09 fails as before, now saying which CA certificate expired; SMTP-10 judges the
+    # leaf's own dates, which are fine.
+    from tests.test_certs import make_ca
+
+    stale = make_ca("Stale Issuing CA", pki.root, expired=True)
+    probe = starttls.SmtpProbe(
+        host=HOST, address="192.0.2.25", chain_der=[make_leaf(stale, [HOST]).der, stale.der]
+    )
+    starttls._analyse_chain(CheckConfig(ca_bundle=bundle), probe)
+    assert (probe.verify_error, probe.expired_ca) == ("expired", "CN=Stale Issuing CA")
+    for under_sts, smtp09 in ((True, Status.FAIL), (False, Status.WARN)):
+        out = Collector(Mechanism.SMTP)
+        starttls._certificate(out, probe, HOST, {}, under_sts, False)
+        found = {f.id: f for f in out.findings}
+        assert found["SMTP-09"].status == smtp09
+        assert "expired CA certificate" in found["SMTP-09"].summary
+        assert "CN=Stale Issuing CA" in found["SMTP-09"].summary
+        assert "not valid at validation time" not in found["SMTP-09"].summary
+        assert found["SMTP-10"].status == Status.PASS
+        assert "SMTP-16" not in found
+
+
 def test_self_signed(bundle: str, tmp_path: Path) -> None:
     tls = _server_context(tmp_path, [make_leaf(None, [HOST], cn=HOST)])
     probe = run_probe(aiosmtpd_server(tls), bundle)
