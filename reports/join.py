@@ -130,8 +130,7 @@ def sight(result_type: str, hosts: list[str], run: CheckRun | None) -> CheckSigh
             related = on_hosts + [
                 f
                 for f in related
-                if f.get("mechanism") not in ("smtp", "dane")
-                and not any(f is g for g in on_hosts)
+                if f.get("mechanism") not in ("smtp", "dane") and not any(f is g for g in on_hosts)
             ]
     when = _when(run)
     if not related:
