@@ -501,7 +501,7 @@ def report_fields(address: ReportAddress, parsed: ParsedReport) -> dict[str, Any
         "report_id": parsed.report_id,
         "start": parsed.start,
         "end": parsed.end,
-        "day": parsed.start.date(),
+        "day": parsed.day,
         "policy_domain": next((p.policy_domain for p in parsed.policies), address.domain_name),
         "total_successful": parsed.total_successful,
         "total_failed": parsed.total_failed,

@@ -39,7 +39,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 # RFC 8460 §5.2: a receiver limit of about 10 MB is "commonly observed"; operators can raise it.
@@ -190,6 +190,14 @@ class ParsedReport:
     policies: list[PolicyResult]
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def day(self) -> date:
+        """The UTC day the report covers (RFC 8460 §4.1 expects one UTC day): the day of the
+        middle of its range. A report from 00:00+03:00 to 23:59:59+03:00 is mostly the UTC
+        day of its date, not the day before (where its start falls); Z-aligned reports get
+        their own day with either end (23:59:59Z or the next 00:00:00Z, RPT-03)."""
+        return (self.start + (self.end - self.start) / 2).astimezone(UTC).date()
 
     @property
     def contact_domain(self) -> str | None:

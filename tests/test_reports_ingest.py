@@ -222,3 +222,30 @@ def test_ingest_files_does_not_guess_between_two_teams(tmp_path: Path) -> None:
         call_command("ingest_files", str(folder), stdout=io.StringIO(), stderr=err)
     assert "!001.json.gz: 2 teams monitor example.com; use --address" in err.getvalue()
     assert RawReport.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "day"),
+    [
+        # RFC 8460 §4.1 expects a UTC day; both end conventions are in use (RPT-03).
+        ("2026-06-01T00:00:00Z", "2026-06-01T23:59:59Z", "2026-06-01"),
+        ("2026-06-01T00:00:00Z", "2026-06-02T00:00:00Z", "2026-06-01"),
+        # A sender's local day: mostly the UTC day of its date, not the day its start is in.
+        ("2026-06-01T00:00:00+03:00", "2026-06-01T23:59:59+03:00", "2026-06-01"),
+        ("2026-06-01T00:00:00+09:00", "2026-06-02T00:00:00+09:00", "2026-06-01"),
+        ("2026-06-01T00:00:00-05:00", "2026-06-01T23:59:59-05:00", "2026-06-01"),
+    ],
+)
+def test_both_write_paths_bucket_a_report_to_the_utc_day_it_mostly_covers(
+    start: str, end: str, day: str
+) -> None:
+    report = json.loads(SAMPLE)
+    report["date-range"] = {"start-datetime": start, "end-datetime": end}
+    body = json.dumps(report).encode()
+    a = ReportAddress.objects.create(domain_name="example.com")
+    b = ReportAddress.objects.create(domain_name="example.com")
+    assert ingest_many([(a, body)]) == {"parsed": 1}
+    raw, _ = RawReport.store(b, body, source=RawReport.HTTPS)
+    assert raw.process() == RawReport.PARSED
+    days = [TlsReport.objects.get(address=x).day.isoformat() for x in (a, b)]
+    assert days == [day, day]

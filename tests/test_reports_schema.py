@@ -36,3 +36,38 @@ def test_it_leads_an_index_with_every_foreign_key(model: type) -> None:
 def test_it_keeps_the_deduplication_unique(model: type, columns: list[str]) -> None:
     uniques = [c["columns"] for c in _constraints(model).values() if c["unique"]]
     assert columns in uniques
+
+
+def test_the_day_migration_recomputes_the_day_of_stored_reports() -> None:
+    """0005: reports stored with the UTC date of their start get the UTC day their range
+    mostly covers; the others are left as they are."""
+    import datetime
+    import importlib
+
+    from django.apps import apps
+
+    from reports.models import ReportAddress
+
+    migration = importlib.import_module("reports.migrations.0005_report_day_from_middle_of_range")
+    address = ReportAddress.objects.create(domain_name="example.com")
+    plus3 = datetime.timezone(datetime.timedelta(hours=3))
+    ranges = {
+        "local": (datetime.datetime(2024, 1, 1, tzinfo=plus3), datetime.timedelta(seconds=86399)),
+        "utc": (datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC), datetime.timedelta(days=1)),
+    }
+    for report_id, (start, length) in ranges.items():
+        TlsReport.objects.create(
+            address=address,
+            organization_name="Mail.Ru",
+            submitter="mail.ru",
+            report_id=report_id,
+            start=start,
+            end=start + length,
+            day=start.astimezone(datetime.UTC).date(),  # as stored before the fix
+        )
+    assert TlsReport.objects.get(report_id="local").day == datetime.date(2023, 12, 31)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(migration, "BATCH", 1)  # more than one batch
+        migration.recompute_days(apps, None)
+    days = dict(TlsReport.objects.values_list("report_id", "day"))
+    assert days == {"local": datetime.date(2024, 1, 1), "utc": datetime.date(2024, 1, 1)}
