@@ -277,6 +277,16 @@ class DmarcPolicy:
         return self.record is not None or self.legacy_record is not None
 
     @property
+    def record_below_org(self) -> bool:
+        """The RFC 9989 record sits between the checked domain and its organisational domain:
+        its sp= is ignored, so its p= applies to the checked domain too."""
+        return bool(
+            self.record_domain
+            and self.record_domain != self.domain
+            and self.record_domain.endswith("." + self.org_9989)
+        )
+
+    @property
     def applied(self) -> ParsedDmarc | None:
         return self.record or self.legacy_record
 
@@ -301,9 +311,16 @@ class DmarcPolicy:
 
 
 def _policy_for(
-    parsed: ParsedDmarc, at_author: bool, *, legacy: bool, honour_testing: bool = True
+    parsed: ParsedDmarc,
+    at_author: bool,
+    *,
+    legacy: bool,
+    honour_testing: bool = True,
+    below_org: bool = False,
 ) -> str | None:
-    """The policy an existing author domain gets from `parsed`, or None for no DMARC."""
+    """The policy an existing author domain gets from `parsed`, or None for no DMARC.
+    `below_org`: the record sits below the organisational domain, where sp is ignored
+    (RFC 7489 §6.3, RFC 9989 §4.7; checklist DMARC-07): its p applies to subdomains too."""
     # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1 (checklist DMARC-05): a record without a valid
     # p, or with an invalid sp or np, is acted on as if it were "v=DMARC1; p=none" when it has
     # a valid rua, and gives no DMARC at all otherwise. This holds at the author domain too:
@@ -318,7 +335,7 @@ def _policy_for(
         return "none" if parsed.valid_rua() else None
     p = parsed.policy("p") or "none"
     policy = p
-    if not at_author:
+    if not at_author and not below_org:
         policy = parsed.policy("sp") or p
     if legacy:
         pct = parsed.pct
@@ -376,7 +393,10 @@ async def get_policy(ctx: CheckContext) -> DmarcPolicy:
                 policy.org_9989 = fewest
         if policy.record is not None and policy.record_domain is not None:
             policy.effective_9989 = _policy_for(
-                policy.record, policy.record_domain == domain, legacy=False
+                policy.record,
+                policy.record_domain == domain,
+                legacy=False,
+                below_org=policy.record_below_org,
             )
 
         # RFC 7489 view.
@@ -657,9 +677,8 @@ async def _tags(
     # inherited record gives it sp= (RFC 7489 §6.3, §6.6.3), so p=none; sp=reject protects it.
     _monitoring(out, policy, views_evidence=evidence["views"])
 
-    # DMARC-07: sp and np.
-    # RFC 7489 reads sp only at the organisational domain; RFC 9989's tree walk applies the
-    # first record found above the author domain, sp included, wherever it sits.
+    # DMARC-07: sp and np. sp on a record below the organisational domain is ignored by
+    # receivers of both RFCs (RFC 7489 §6.3, RFC 9989 §4.7; checklist DMARC-07).
     below_org = at != policy.org_7489 and at != policy.org_9989
     for tag, meaning in (("sp", "subdomains"), ("np", "non-existent subdomains")):
         if tag not in parsed.tags:
@@ -673,33 +692,26 @@ async def _tags(
                 evidence=evidence,
                 fix=_txt(name, suggested_record(at, parsed)),
             )
+        elif tag == "sp" and below_org:
+            continue  # ignored here: the info below says so
         elif parsed.policy(tag) == "none" and p in ("quarantine", "reject"):
-            scope = (
-                f" Only RFC 9989 receivers read sp here; RFC 7489 receivers ignore it below the "
-                f"organisational domain ({policy.org_7489})."
-                if tag == "sp" and below_org
-                else ""
-            )
             out.add(
                 "DMARC-07",
                 Status.WARN,
                 f"{tag}=none leaves {meaning} of {at} unprotected although {at} itself uses "
-                f"p={p}; anyone can send as them.{scope}",
+                f"p={p}; anyone can send as them.",
                 subject=subject,
                 evidence=evidence,
                 fix=_txt(name, suggested_record(at, parsed)),
             )
     if "sp" in parsed.tags and below_org and parsed.policy("sp") is not None:
-        warned = parsed.policy("sp") == "none" and p in ("quarantine", "reject")
-        if not warned:  # the warning above already says who reads it
-            out.add(
-                "DMARC-07",
-                Status.INFO,
-                f"_dmarc.{at} is below the organisational domain {policy.org_7489}: RFC 7489 "
-                f"receivers ignore its sp=, while RFC 9989 receivers apply it to the subdomains of "
-                f"{at} that publish no record closer to them.",
-                subject=subject,
-            )
+        out.add(
+            "DMARC-07",
+            Status.INFO,
+            f"sp= has no effect here: _dmarc.{at} is below the organisational domain "
+            f"{policy.org_7489}, where receivers ignore sp (RFC 7489 §6.3, RFC 9989 §4.7).",
+            subject=subject,
+        )
 
     # DMARC-08: pct (historic in RFC 9989).
     if "pct" in parsed.tags:
@@ -974,7 +986,11 @@ def _comparable(policy: DmarcPolicy) -> tuple[str | None, str | None]:
     """
     bis = (
         _policy_for(
-            policy.record, policy.record_domain == policy.domain, legacy=False, honour_testing=False
+            policy.record,
+            policy.record_domain == policy.domain,
+            legacy=False,
+            honour_testing=False,
+            below_org=policy.record_below_org,
         )
         if policy.record is not None
         else None
@@ -982,13 +998,15 @@ def _comparable(policy: DmarcPolicy) -> tuple[str | None, str | None]:
     return policy.effective_7489, bis
 
 
-def _chosen(parsed: ParsedDmarc, at_author: bool) -> tuple[str, str | None]:
+def _chosen(
+    parsed: ParsedDmarc, at_author: bool, below_org: bool = False
+) -> tuple[str, str | None]:
     """The tag that gives an author domain its policy and its value, as the record wrote it.
 
     A missing p is p=none (RFC 9989 §4.7); an invalid value is None: such a record is acted on
     as p=none or ignored because it is broken, which DMARC-05 reports, not a choice to monitor.
     """
-    tag = "sp" if not at_author and "sp" in parsed.tags else "p"
+    tag = "sp" if not at_author and not below_org and "sp" in parsed.tags else "p"
     if tag == "p" and "p" not in parsed.tags:
         return tag, "none"
     return tag, parsed.policy(tag)
@@ -1006,15 +1024,20 @@ def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str
         )
         if at is not None and record is not None
     ]
+
+    def chosen(label: str, at: str, record: ParsedDmarc) -> tuple[str, str | None]:
+        below = label == "RFC 9989" and policy.record_below_org
+        return _chosen(record, at == domain, below)
+
     watching = [
         (label, at, record)
         for label, at, record, effective in found
-        if effective == "none" and _chosen(record, at == domain)[1] == "none"
+        if effective == "none" and chosen(label, at, record)[1] == "none"
     ]
     if not watching:
         return
     label, at, record = watching[0]
-    tag = _chosen(record, at == domain)[0]
+    tag = chosen(label, at, record)[0]
     name = f"_dmarc.{at}"
     if at == domain:
         head = "The DMARC policy is p=none"

@@ -94,7 +94,7 @@ def test_fixture_expectations() -> None:
     }
     assert statuses(legacy, "DMARC-11") == [Status.INFO, Status.INFO]
     views = next(f.evidence for f in legacy if f.id == "DMARC-19")["views"]
-    assert views["rfc9989"]["effective_policy"] == "reject"
+    assert views["views"]["rfc9989"]["effective_policy"] == "reject"
     assert views["rfc7489"]["effective_policy"].startswith("reject for 25%")
     bis = dmarc_run("v=DMARC1; p=reject; sp=none; np=reject; t=y; psd=n")
     assert flagged(bis) == {"fail": set(), "warn": {"DMARC-07", "DMARC-09"}, "error": set()}
@@ -307,35 +307,35 @@ def test_monitoring_is_judged_on_the_policy_the_domain_gets() -> None:
 
 
 def test_monitoring_names_the_receivers_when_the_views_differ() -> None:
-    # RFC 9989's tree walk finds _dmarc.b.example.com and applies its sp=none; RFC 7489 asks
-    # the organisational domain (p=quarantine). Like DMARC-19, DMARC-06 says who does what.
+    # RFC 9989's tree walk finds _dmarc.b.example.com, below the organisational domain, where
+    # sp= is ignored: its p=none applies. RFC 7489 asks the organisational domain (quarantine).
     zone = {
         **BASE,
-        ("_dmarc.b.example.com", "TXT"): ["v=DMARC1; p=reject; sp=none; rua=mailto:d@example.com"],
+        ("_dmarc.b.example.com", "TXT"): ["v=DMARC1; p=none; sp=reject; rua=mailto:d@example.com"],
         (f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=quarantine; rua=mailto:d@example.com"],
     }
     found = run(dmarc, "a.b.example.com", zone)
     (warning,) = [f for f in found if f.id == "DMARC-06"]
+    assert "p=none" in warning.summary
     assert "for RFC 9989 receivers" in warning.summary
     assert "RFC 7489 receivers apply quarantine" in warning.summary
     assert warning.subject == "_dmarc.b.example.com"
     assert statuses(found, "DMARC-19") == [Status.WARN]
 
 
-def test_sp_below_the_organisational_domain_says_who_reads_it() -> None:
-    # RFC 7489 receivers ignore sp below the organisational domain; RFC 9989 receivers apply
-    # it. One DMARC-07 finding says both, never "no effect" beside "leaves them unprotected".
+def test_sp_below_the_organisational_domain_has_no_effect() -> None:
+    # Receivers of both RFCs ignore sp below the organisational domain (RFC 7489 §6.3, RFC 9989
+    # §4.7; checklist DMARC-07): sp=none there leaves nothing unprotected, p= applies.
     zone = {
         **BASE,
         ("_dmarc.b.example.com", "TXT"): ["v=DMARC1; p=reject; sp=none"],
         (f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=quarantine"],
     }
-    found = [f for f in run(dmarc, "a.b.example.com", zone) if f.id == "DMARC-07"]
-    assert [f.status for f in found] == [Status.WARN]
-    assert "Only RFC 9989 receivers read sp here" in found[0].summary
-    assert "no effect" not in found[0].summary
-    zone[("_dmarc.b.example.com", "TXT")] = ["v=DMARC1; p=reject; sp=quarantine"]
-    found = [f for f in run(dmarc, "a.b.example.com", zone) if f.id == "DMARC-07"]
-    assert [f.status for f in found] == [Status.INFO]
-    assert "RFC 7489 receivers ignore its sp=" in found[0].summary
-    assert "RFC 9989 receivers apply it" in found[0].summary
+    found = run(dmarc, "a.b.example.com", zone)
+    sp = [f for f in found if f.id == "DMARC-07"]
+    assert [f.status for f in sp] == [Status.INFO]
+    assert "sp= has no effect here" in sp[0].summary
+    assert "unprotected" not in sp[0].summary
+    views = next(f for f in found if f.id == "DMARC-19").evidence
+    assert views["views"]["rfc9989"]["effective_policy"] == "reject"
+    assert not [f for f in found if f.id == "DMARC-06"]
