@@ -94,7 +94,7 @@ def test_fixture_expectations() -> None:
     }
     assert statuses(legacy, "DMARC-11") == [Status.INFO, Status.INFO]
     views = next(f.evidence for f in legacy if f.id == "DMARC-19")["views"]
-    assert views["views"]["rfc9989"]["effective_policy"] == "reject"
+    assert views["rfc9989"]["effective_policy"] == "reject"
     assert views["rfc7489"]["effective_policy"].startswith("reject for 25%")
     bis = dmarc_run("v=DMARC1; p=reject; sp=none; np=reject; t=y; psd=n")
     assert flagged(bis) == {"fail": set(), "warn": {"DMARC-07", "DMARC-09"}, "error": set()}
