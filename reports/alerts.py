@@ -89,10 +89,14 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     # for QUIET_DAYS report days once the domain is verified.
     if domain is None or not domain.is_verified:
         return []
+    # A report about another domain (one _smtp._tls record shared by several domains sends
+    # them all here) says nothing about this one: no alert, and it counts in no day.
+    if not report.counted:
+        return []
     events: list[Change] = []
     day = report.day
-    reports = TlsReport.objects.filter(address=address)
-    details = FailureDetail.objects.filter(report__address=address)
+    reports = TlsReport.objects.filter(address=address, counted=True)
+    details = FailureDetail.objects.filter(report__address=address, report__counted=True)
     run = domain.last_run
 
     # 1. New failure types.
@@ -222,7 +226,9 @@ def _mx_hosts(run: CheckRun | None) -> set[str]:
 
 def _latest_day(address: ReportAddress) -> date:
     latest = (
-        TlsReport.objects.filter(address=address).order_by("-day").values_list("day", flat=True)
+        TlsReport.objects.filter(address=address, counted=True)
+        .order_by("-day")
+        .values_list("day", flat=True)
     )
     return latest.first() or date.min
 
@@ -237,7 +243,7 @@ def _close_quiet_types(domain: Domain, address: ReportAddress, day: date) -> Non
         return
     since = day - timedelta(days=QUIET_DAYS)
     days_reported = (
-        TlsReport.objects.filter(address=address, day__gt=since, day__lte=day)
+        TlsReport.objects.filter(address=address, counted=True, day__gt=since, day__lte=day)
         .values("day")
         .distinct()
         .count()
@@ -246,7 +252,10 @@ def _close_quiet_types(domain: Domain, address: ReportAddress, day: date) -> Non
         return
     recent = set(
         FailureDetail.objects.filter(
-            report__address=address, report__day__gt=since, report__day__lte=day
+            report__address=address,
+            report__counted=True,
+            report__day__gt=since,
+            report__day__lte=day,
         ).values_list("result_type", flat=True)
     )
     if any(t not in RESULT_TYPES for t in recent):

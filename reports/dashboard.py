@@ -94,7 +94,10 @@ def _bars(days: list[Day]) -> list[Bar]:
 def summarise(address: ReportAddress, days: int = 30) -> Summary:
     today = timezone.now().date()
     since = today - timedelta(days=days - 1)
-    reports = TlsReport.objects.filter(address=address, day__gte=since)
+    listed = TlsReport.objects.filter(address=address, day__gte=since)
+    # Reports about another domain (a shared _smtp._tls record) are listed, with their
+    # warning, but are not this domain's sessions: no totals, chart, or breakdowns.
+    reports = listed.filter(counted=True)
     per_day = {
         row["day"]: row
         for row in reports.values("day").annotate(
@@ -107,7 +110,9 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         row = per_day.get(d, {})
         day_rows.append(Day(d, row.get("ok") or 0, row.get("failed") or 0))
 
-    details = FailureDetail.objects.filter(report__address=address, report__day__gte=since)
+    details = FailureDetail.objects.filter(
+        report__address=address, report__day__gte=since, report__counted=True
+    )
     hosts: dict[str, list[str]] = {}
     for result_type, host in (
         details.exclude(receiving_mx_hostname="")
@@ -151,7 +156,7 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         by_organisation=by_org,
         by_result_type=by_type,
         by_receiver=by_receiver,
-        recent_reports=list(reports.order_by("-day", "organization_name")[:50]),
+        recent_reports=list(listed.order_by("-day", "organization_name")[:50]),
         raw_counts=dict(raws.values_list("parse_status").annotate(n=Count("id")).order_by()),
         unparsed=list(
             raws.filter(parse_status__in=[RawReport.REJECTED, RawReport.ERROR]).defer("body")[:20]

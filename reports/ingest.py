@@ -253,7 +253,7 @@ class _Rows:
 
     raw: str  # public_id … body
     resend: str  # the error text should it prove a resend
-    report: str  # public_id … notes
+    report: str  # public_id … counted
     policies: list[tuple[str, str]]  # (policy columns after report_id, its details)
 
 
@@ -264,7 +264,7 @@ RAW_COLUMNS = (
 )
 REPORT_COLUMNS = (
     'id, public_id, address_id, organization_name, submitter, contact_info, report_id, start, "end",'
-    " day, policy_domain, total_successful, total_failed, warnings, notes, created"
+    " day, policy_domain, total_successful, total_failed, warnings, notes, counted, created"
 )
 POLICY_COLUMNS = (
     "id, report_id, policy_type, policy_domain, policy_strings, mx_hosts, successful, failed"
@@ -291,7 +291,8 @@ def _render(f: _File, content_type: str) -> _Rows:
         + (fields["contact_info"], p.report_id, p.start.isoformat(), p.end.isoformat())
         + (fields["day"].isoformat(), fields["policy_domain"])
         + (str(fields["total_successful"]), str(fields["total_failed"]))
-        + (_json(p.warnings), _json(p.notes))
+        + (_json(fields["warnings"]), _json(fields["notes"]))
+        + ("t" if fields["counted"] else "f",)
     )
     policies = []
     for policy in p.policies:

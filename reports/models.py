@@ -309,6 +309,8 @@ class RawReport(models.Model):
         parsed = parse_report(
             payload, report_domain=report_domain, max_bytes=conf.max_report_bytes()
         )
+        if mail_report is not None:
+            parsed.envelope_domain = mail_report.report_domain
         submitter = mail_report.submitter if mail_report else None
         if submitter and parsed.contact_domain and submitter != parsed.contact_domain:
             warnings.append(
@@ -492,8 +494,33 @@ def store_details(report: TlsReport, rows: list[PolicyResult], parsed: ParsedRep
     )
 
 
+def is_same_or_subdomain(name: str, domain: str) -> bool:
+    """`name` is `domain` or a name below it (mail.example.com under example.com)."""
+    name, domain = name.rstrip(".").lower(), domain.rstrip(".").lower()
+    return name == domain or name.endswith("." + domain)
+
+
+def foreign_domain_warning(about: str, domain: str) -> str:
+    return (
+        f"This report is about {about}, not {domain}: senders send a domain's reports to the "
+        f"addresses in its own _smtp._tls record, so the record of {about} names this "
+        f"address (one record copied, or CNAMEd, to several domains is common). The report "
+        f"is kept here, but left out of {domain}'s totals, charts and alerts; give {about} a "
+        "report address of its own to follow it."
+    )
+
+
 def report_fields(address: ReportAddress, parsed: ParsedReport) -> dict[str, Any]:
-    """The TlsReport columns of a parsed report."""
+    """The TlsReport columns of a parsed report, the same for the parse task and the bulk
+    import (reports.ingest renders them for COPY)."""
+    about = parsed.about_domain
+    # A report about another domain (not the address's, nor a name below it) is one that
+    # domain's shared _smtp._tls record sent here: it must not count as this domain's.
+    # A report that names no domain (DANE only, over HTTPS) is the address's.
+    counted, warnings = True, parsed.warnings
+    if about is not None and not is_same_or_subdomain(about, address.domain_name):
+        counted = False
+        warnings = [*warnings, foreign_domain_warning(about, address.domain_name)]
     return {
         "organization_name": parsed.organization_name,
         "submitter": parsed.organization_name.casefold(),
@@ -502,11 +529,13 @@ def report_fields(address: ReportAddress, parsed: ParsedReport) -> dict[str, Any
         "start": parsed.start,
         "end": parsed.end,
         "day": parsed.day,
-        "policy_domain": next((p.policy_domain for p in parsed.policies), address.domain_name),
+        "policy_domain": about
+        or next((p.policy_domain for p in parsed.policies), address.domain_name),
         "total_successful": parsed.total_successful,
         "total_failed": parsed.total_failed,
-        "warnings": parsed.warnings,
+        "warnings": warnings,
         "notes": parsed.notes,
+        "counted": counted,
     }
 
 
@@ -568,6 +597,10 @@ class TlsReport(models.Model):
     total_failed = models.BigIntegerField(default=0)
     warnings = models.JSONField(default=list, blank=True)
     notes = models.JSONField(default=list, blank=True)
+    # False for a report about another domain (policy_domain is neither the address's domain
+    # nor below it): a _smtp._tls record shared by several domains sends their reports here.
+    # It stays visible on its own page, but out of the domain's totals, charts and alerts.
+    counted = models.BooleanField(default=True)
     created = models.DateTimeField(default=timezone.now)
 
     objects = TlsReportQuerySet.as_manager()

@@ -190,6 +190,20 @@ class ParsedReport:
     policies: list[PolicyResult]
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The TLS-Report-Domain header of the e-mail the report came in (RFC 8460 §5.3), set by
+    # the caller; None over HTTPS or when the header was missing or no domain name.
+    envelope_domain: str | None = None
+
+    @property
+    def about_domain(self) -> str | None:
+        """The policy domain the report is about: the policy-domain of its first `sts` or
+        `no-policy-found` policy, else the TLS-Report-Domain header; None when neither
+        says. Not a `tlsa` policy's: that policy-domain is the TLSA base domain, an MX host
+        (RFC 8460 §1.1, §4.3), which may be anyone's (a hosted MX)."""
+        for policy in self.policies:
+            if policy.policy_type in ("sts", "no-policy-found") and policy.policy_domain:
+                return policy.policy_domain
+        return self.envelope_domain
 
     @property
     def day(self) -> date:

@@ -278,3 +278,23 @@ def test_an_sts_webpki_invalid_alert_names_the_policy_hosts_certificate(domain: 
     )
     assert change.fix.startswith("The certificate of mta-sts.example.com is expired")
     assert "<domain>" not in change.summary + change.fix
+
+
+def test_a_report_about_another_domain_raises_nothing_and_counts_in_no_day(
+    domain: Domain, settings
+) -> None:
+    # One _smtp._tls record copied (or CNAMEd) to parked.example.net sends its reports to
+    # example.com's address: they are not example.com's failures.
+    settings.TLSRPT_ALERT_FAILURE_RATE = 0.05
+    settings.TLSRPT_ALERT_MIN_SESSIONS = 20
+    address = ReportAddress.for_domain(domain)
+    parked = json.loads(report("2026-06-01", rid="p", ok=0, failed=500, types=("dane-required",)))
+    parked["policies"][0]["policy"]["policy-domain"] = "parked.example.net"
+    foreign = store(address, json.dumps(parked).encode())
+    assert not foreign.counted
+    assert evaluate_report(foreign) == []
+    # example.com's own report that day: 1 of 1000 failed — a good day, and its one failure
+    # type is new although the parked domain's report carried other types.
+    own = store(address, report("2026-06-01", ok=999, failed=1, types=("dane-required",)))
+    assert kinds(evaluate_report(own)) == [(KIND_NEW_TYPE, "dane-required")]
+    assert "1 failed sessions on 2026-06-01" in Change.objects.get().summary

@@ -145,3 +145,45 @@ def test_the_tls_rpt_fix_on_the_page_names_our_address(settings) -> None:
     html = page(owner, domain)
     assert "tls-reports@example.com" not in html
     assert f"rua=mailto:tlsrpt+{token}@" in html
+
+
+def test_a_report_about_another_domain_is_listed_but_not_counted() -> None:
+    import datetime
+    import json
+    from pathlib import Path
+
+    from reports.dashboard import summarise
+    from reports.models import TlsReport
+    from reports.parse import parse_report
+
+    owner, domain = owner_and_domain()
+    address = ReportAddress.for_domain(domain)
+    today = datetime.datetime.now(datetime.UTC).date()
+    sample = json.loads((Path(__file__).parent / "data" / "tlsrpt" / "sample.json").read_text())
+    sample["date-range"] = {
+        "start-datetime": f"{today}T00:00:00Z",
+        "end-datetime": f"{today}T23:59:59Z",
+    }
+    own = parse_report(json.dumps(sample).encode())
+    sample["report-id"] = "parked"
+    sample["policies"][0]["policy"]["policy-domain"] = "parked.example.net"
+    sample["policies"][0]["failure-details"][0]["result-type"] = "sts-policy-fetch-error"
+    parked = TlsReport.objects.store(address, parse_report(json.dumps(sample).encode()))
+    TlsReport.objects.store(address, own)
+
+    summary = summarise(address)
+    assert (summary.successful, summary.failed) == (48210 + 31877, 17)
+    assert [t.name for t, _, _ in summary.by_result_type] == [
+        "certificate-expired",
+        "certificate-host-mismatch",
+    ]
+    assert [row["reports"] for row in summary.by_organisation] == [1]
+    assert sum(d.failed for d in summary.days) == 17
+    assert parked in summary.recent_reports  # still listed, its page still reachable
+
+    client = Client()
+    client.force_login(owner)
+    html = client.get(f"/tlsrpt/{address.token}/dashboard/").content.decode()
+    assert "about parked.example.net: not counted here" in html
+    html = client.get(f"/tlsrpt/{address.token}/reports/{parked.public_id}/").content.decode()
+    assert "This report is about parked.example.net, not example.com" in html

@@ -632,3 +632,28 @@ def test_the_report_type_compares_case_insensitively(
     found = extract_report(message)
     assert found.submitter == "sender.example"
     assert any("not multipart/report" in w for w in found.warnings) is warned, found.warnings
+
+
+@pytest.mark.parametrize(
+    ("report_domain", "counted"),
+    [("example.com", True), ("mail.example.com", True), ("parked.example.net", False)],
+)
+def test_a_dane_only_report_is_placed_by_its_tls_report_domain(
+    address, signer, eager, report_domain: str, counted: bool
+) -> None:
+    # A tlsa policy-domain is an MX host (RFC 8460 §1.1), so a DANE-only report names its
+    # policy domain only in the TLS-Report-Domain header (RFC 8460 §5.3).
+    import json
+
+    report = json.loads(SAMPLE)
+    report["policies"] = report["policies"][1:]
+    message = make_message(address, body=gzip.compress(json.dumps(report).encode())).replace(
+        b"TLS-Report-Domain: example.com", f"TLS-Report-Domain: {report_domain}".encode()
+    )
+    assert ingest(sign(message, signer)) == 0
+    raw = only_raw()
+    assert raw.parse_status == RawReport.PARSED, raw.error
+    assert raw.report.counted is counted
+    assert any(w.startswith("This report is about parked") for w in raw.report.warnings) is (
+        not counted
+    )

@@ -67,6 +67,7 @@ def test_it_matches_the_parse_task() -> None:
     one, two = TlsReport.objects.get(address=a), TlsReport.objects.get(address=b)
     fields = ["organization_name", "submitter", "report_id", "start", "end", "day"]
     fields += ["total_successful", "total_failed", "warnings", "notes", "policy_domain"]
+    fields += ["counted"]
     assert [getattr(one, f) for f in fields] == [getattr(two, f) for f in fields]
     columns = ["result_type", "sending_mta_ip", "receiving_ip", "failed_session_count"]
     assert list(one.failure_details.values_list(*columns)) == list(
@@ -89,6 +90,7 @@ def _quirky(report_id: str) -> bytes:
 def _rows(report: TlsReport) -> list[Any]:
     fields = ["organization_name", "submitter", "contact_info", "report_id", "start", "end"]
     fields += ["day", "total_successful", "total_failed", "warnings", "notes", "policy_domain"]
+    fields += ["counted"]
     policies = ["policy_type", "policy_domain", "policy_strings", "mx_hosts", "successful"]
     details = [f.attname for f in FailureDetail._meta.concrete_fields]
     details = [f for f in details if f not in ("id", "report_id", "policy_id")]
@@ -249,3 +251,54 @@ def test_both_write_paths_bucket_a_report_to_the_utc_day_it_mostly_covers(
     assert raw.process() == RawReport.PARSED
     days = [TlsReport.objects.get(address=x).day.isoformat() for x in (a, b)]
     assert days == [day, day]
+
+
+def _about(domain: str | None, *, dane_only: bool = False) -> bytes:
+    """The sample as a report about `domain` (its sts policy), or with only its tlsa policy."""
+    report = json.loads(SAMPLE)
+    report["report-id"] = f"about-{domain}-{dane_only}"
+    if dane_only:
+        report["policies"] = report["policies"][1:]  # policy-domain mx1.example.com
+        report["policies"][0]["policy"]["policy-domain"] = "mx.hosting.example"
+    else:
+        report["policies"][0]["policy"]["policy-domain"] = domain
+    return json.dumps(report).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "counted"),
+    [
+        (_about("example.com"), True),
+        (_about("mail.example.com"), True),  # a name below the domain is the domain's
+        (_about("Example.COM."), True),
+        (_about("parked.example.net"), False),  # a _smtp._tls record shared with example.com
+        (_about("notexample.com"), False),
+        (_about("com"), False),
+        # DANE only: the tlsa policy-domain is an MX host (RFC 8460 §1.1), anyone's.
+        (_about(None, dane_only=True), True),
+    ],
+    ids=["same", "subdomain", "case", "other", "suffix-lookalike", "parent", "dane-only"],
+)
+def test_both_write_paths_leave_out_a_report_about_another_domain(
+    body: bytes, counted: bool
+) -> None:
+    a = ReportAddress.objects.create(domain_name="example.com")
+    b = ReportAddress.objects.create(domain_name="example.com")
+    assert ingest_many([(a, body)]) == {"parsed": 1}
+    raw, _ = RawReport.store(b, body, source=RawReport.HTTPS)
+    assert raw.process() == RawReport.PARSED
+    one, two = TlsReport.objects.get(address=a), TlsReport.objects.get(address=b)
+    assert (one.counted, two.counted) == (counted, counted)
+    assert _rows(one) == _rows(two)
+    foreign = [w for w in one.warnings if w.startswith("This report is about ")]
+    if counted:
+        assert foreign == []
+    else:
+        assert foreign == [
+            f"This report is about {one.policy_domain}, not example.com: senders send a "
+            "domain's reports to the addresses in its own _smtp._tls record, so the record of "
+            f"{one.policy_domain} names this address (one record copied, or CNAMEd, to several "
+            "domains is common). The report is kept here, but left out of example.com's "
+            f"totals, charts and alerts; give {one.policy_domain} a report address of its own "
+            "to follow it."
+        ]

@@ -71,3 +71,60 @@ def test_the_day_migration_recomputes_the_day_of_stored_reports() -> None:
         migration.recompute_days(apps, None)
     days = dict(TlsReport.objects.values_list("report_id", "day"))
     assert days == {"local": datetime.date(2024, 1, 1), "utc": datetime.date(2024, 1, 1)}
+
+
+def test_the_counted_migration_leaves_out_stored_reports_about_other_domains() -> None:
+    """0007: reports stored before `counted` existed whose sts / no-policy-found policy is
+    about another domain are marked, with the warning new ones get; tlsa-only reports and
+    the address's own (and its subdomains') stay counted. Running it again changes nothing."""
+    import datetime
+    import importlib
+
+    from django.apps import apps
+
+    from reports.models import ReportAddress, foreign_domain_warning
+
+    migration = importlib.import_module(
+        "reports.migrations.0007_leave_out_reports_about_other_domains"
+    )
+    address = ReportAddress.objects.create(domain_name="example.com")
+    start = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
+    policies = {
+        "own": [("tlsa", "mx.hosting.example"), ("sts", "example.com")],
+        "sub": [("no-policy-found", "mail.example.com")],
+        "parked": [("tlsa", "mx1.example.com"), ("no-policy-found", "parked.example.net")],
+        "dane": [("tlsa", "mx.hosting.example")],
+    }
+    for report_id, rows in policies.items():
+        report = TlsReport.objects.create(
+            address=address,
+            organization_name="Google Inc.",
+            submitter="google inc.",
+            report_id=report_id,
+            start=start,
+            end=start + datetime.timedelta(days=1),
+            day=start.date(),
+            policy_domain=rows[0][1],
+            warnings=["an earlier warning"],
+        )
+        for policy_type, domain in rows:
+            PolicyResult.objects.create(
+                report=report,
+                policy_type=policy_type,
+                policy_domain=domain,
+                successful=1,
+                failed=0,
+            )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(migration, "BATCH", 1)  # more than one batch
+        migration.mark_foreign_reports(apps, None)
+        migration.mark_foreign_reports(apps, None)
+    counted = dict(TlsReport.objects.values_list("report_id", "counted"))
+    assert counted == {"own": True, "sub": True, "parked": False, "dane": True}
+    parked = TlsReport.objects.get(report_id="parked")
+    assert parked.policy_domain == "parked.example.net"
+    assert parked.warnings == [
+        "an earlier warning",
+        foreign_domain_warning("parked.example.net", "example.com"),
+    ]
+    assert TlsReport.objects.get(report_id="own").warnings == ["an earlier warning"]
