@@ -281,8 +281,44 @@ def example_address(domain: str) -> str:
     return f"tls-reports@{domain}"
 
 
-def record_fix(domain: str) -> str:
-    return f'_smtp._tls.{domain}. TXT "v=TLSRPTv1; rua=mailto:{example_address(domain)}"'
+def record_fix(domain: str, records: list[TlsRptRecord] | None = None) -> str:
+    """The record to publish. With `records` (what is published now), it keeps the owner's
+    report addresses, repaired where the repair is certain; the example mailbox only when
+    none is usable, since replacing a real address with an invented one loses the reports."""
+    addresses: list[str] = []
+    for record in records or []:
+        for uri in record.uris:
+            fixed = _repaired_uri(uri)
+            if fixed and fixed not in addresses:
+                addresses.append(fixed)
+    rua = ",".join(addresses) or f"mailto:{example_address(domain)}"
+    return f'_smtp._tls.{domain}. TXT "v=TLSRPTv1; rua={rua}"'
+
+
+# An RFC 5322 dot-atom local part limited to characters a mailto: URI carries unencoded
+# (RFC 6068 §2); "!" is left out: in a rua list it reads as a DMARC size limit (TLSRPT-07).
+_MAILTO_LOCAL = re.compile(r"[A-Za-z0-9$'*+_~-]+(?:\.[A-Za-z0-9$'*+_~-]+)*")
+
+
+def _repaired_uri(uri: ReportUri) -> str:
+    """A report URI senders can use: as published, or a bare address given its mailto:
+    scheme. '' when the intent is not certain (an http: URL, a broken address)."""
+    if uri.usable:
+        if uri.scheme == "mailto":
+            # "!10m" is DMARC's size limit, not part of a TLS-RPT address (TLSRPT-07).
+            return _percent_encode(uri.uri.split("!", 1)[0])
+        return _percent_encode(uri.uri)
+    if uri.scheme or any(c in uri.uri for c in _WSP):
+        return ""
+    local, at, domain = uri.uri.rpartition("@")
+    if at and _MAILTO_LOCAL.fullmatch(local) and "." in domain and _HOST.fullmatch(domain):
+        return f"mailto:{uri.uri}"
+    return ""
+
+
+def _percent_encode(uri: str) -> str:
+    """The characters TLSRPT-07 asks to percent-encode (a '"' would also end the TXT string)."""
+    return uri.translate({ord("!"): "%21", ord('"'): "%22", ord("<"): "%3C", ord(">"): "%3E"})
 
 
 async def _transport_security_deployed(ctx: CheckContext, mxset: mx.MxSet) -> list[str]:
@@ -368,7 +404,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "TLS-RPT (RFC 8460 §3). Keep exactly one.",
             subject=subject,
             evidence=ev,
-            fix=record_fix(ctx.domain),
+            # One record listing every address the published ones name.
+            fix=record_fix(ctx.domain, state.candidates),
         )
     elif state.status == "valid":
         out.add(
@@ -379,7 +416,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             evidence=ev,
         )
     out.add_record_problems(
-        state.candidates, subject=subject, evidence=ev, fix=record_fix(ctx.domain)
+        state.candidates, subject=subject, evidence=ev, fix=record_fix(ctx.domain, state.candidates)
     )
     if state.status == "valid" and state.record is not None:
         out.add(

@@ -287,3 +287,45 @@ def test_https_ip_literal_needs_no_dns(uri: str) -> None:
     assert statuses(findings, "TLSRPT-10") == [Status.PASS]
     passed = next(f for f in findings if f.id == "TLSRPT-10")
     assert "IP address" in passed.summary and uri in passed.subject
+
+
+def _fix(zone: dict[tuple[str, str], list[str] | str], check_id: str) -> str:
+    return next(f.fix for f in run(zone) if f.id == check_id and f.fix)
+
+
+@pytest.mark.parametrize(
+    ("rua", "check_id", "expected"),
+    [
+        # A bare address is the owner's mailbox missing its scheme: repair it, keep it.
+        ("tls@example.org", "TLSRPT-06", "mailto:tls@example.org"),
+        (
+            "tls@example.org,https://rpt.example.net/v1",
+            "TLSRPT-06",
+            "mailto:tls@example.org,https://rpt.example.net/v1",
+        ),
+        # An unsupported scheme is kept out; the usable address stays.
+        ("http://x.example/,mailto:a@example.org", "TLSRPT-06", "mailto:a@example.org"),
+        # The DMARC-style size suffix is dropped rather than carried into the fix.
+        ("mailto:tls@example.org!10m", "TLSRPT-07", "mailto:tls@example.org"),
+        # Nothing usable or certainly repairable: only then the example mailbox.
+        ("http://rpt.example.org/v1", "TLSRPT-06", "mailto:tls-reports@example.org"),
+        ("tls@", "TLSRPT-06", "mailto:tls-reports@example.org"),
+    ],
+)
+def test_record_fix_keeps_the_owners_addresses(rua: str, check_id: str, expected: str) -> None:
+    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): [f'"v=TLSRPTv1; rua={rua}"']}
+    # Starts with the record name: the domain page swaps in the domain's own report address.
+    assert _fix(zone, check_id) == f'_smtp._tls.example.org. TXT "v=TLSRPTv1; rua={expected}"'
+
+
+def test_two_records_fix_merges_their_addresses() -> None:
+    zone = {
+        **BASE,
+        ("_smtp._tls.example.org", "TXT"): [
+            '"v=TLSRPTv1; rua=mailto:a@example.org"',
+            '"v=TLSRPTv1; rua=https://rpt.example.net/"',
+        ],
+    }
+    assert _fix(zone, "TLSRPT-02") == (
+        '_smtp._tls.example.org. TXT "v=TLSRPTv1; rua=mailto:a@example.org,https://rpt.example.net/"'
+    )
