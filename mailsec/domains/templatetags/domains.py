@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django import template
@@ -41,3 +42,19 @@ def score_class(score: int | None) -> str:
 @register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key)
+
+
+# "name. [ttl] [IN] TYPE ...": a line of a zone file.
+_RECORD_LINE = re.compile(
+    r"^\S+\.\s+(?:\d+\s+)?(?:IN\s+)?(?:TXT|CNAME|MX|A|AAAA|TLSA|CAA|NS|DS)\s", re.IGNORECASE
+)
+
+
+@register.filter
+def fix_heading(fix: str) -> str:
+    """ "publish this record" only when the fix is DNS records: a policy file or a certificate
+    to renew is not published in DNS."""
+    lines = [line for line in (fix or "").splitlines() if line.strip()]
+    if lines and all(_RECORD_LINE.match(line) for line in lines):
+        return "Fix: publish this record" if len(lines) == 1 else "Fix: publish these records"
+    return "Fix"
