@@ -29,7 +29,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, normalize
+from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 
@@ -960,9 +960,7 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
             + "; BIMI needs p=quarantine (pct=100) or p=reject.",
             subject=f"_dmarc.{at}",
             evidence={"dmarc": parsed.text if parsed else None, "views": policy.views()},
-            fix=f'_dmarc.{at}. TXT "'
-            + dmarc.suggested_record(at, parsed, "reject").replace('"', '\\"')
-            + '"',
+            fix=txt_fix(f"_dmarc.{at}", dmarc.suggested_record(at, parsed, "reject")),
         )
     else:
         out.add(

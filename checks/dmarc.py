@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, normalize
+from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import is_public_suffix, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 
@@ -422,10 +422,6 @@ async def get_policy(ctx: CheckContext) -> DmarcPolicy:
     return await ctx.once("dmarc:policy", load)
 
 
-def _txt(name: str, record: str) -> str:
-    return f'{name}. TXT "' + record.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def suggested_record(
     domain: str, parsed: ParsedDmarc | None, p: str | None = None, *, add_rua: bool = False
 ) -> str:
@@ -501,7 +497,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "ignore all of them, as if there were no DMARC policy. Keep exactly one.",
                 subject=f"_dmarc.{name}",
                 evidence={"dns": look.answer.evidence()},
-                fix=_txt(f"_dmarc.{name}", suggested_record(name, parse_dmarc(look.records[-1]))),
+                fix=txt_fix(
+                    f"_dmarc.{name}", suggested_record(name, parse_dmarc(look.records[-1]))
+                ),
             )
         for text in look.near:
             out.add(
@@ -511,7 +509,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 f"case, first tag), so receivers ignore it: {text}",
                 subject=f"_dmarc.{name}",
                 evidence={"dns": look.answer.evidence()},
-                fix=_txt(f"_dmarc.{name}", suggested_record(name, parse_dmarc(_repair_v(text)))),
+                fix=txt_fix(f"_dmarc.{name}", suggested_record(name, parse_dmarc(_repair_v(text)))),
             )
 
     if not policy.found:
@@ -580,7 +578,7 @@ async def _not_found(
             f"it must be published at _dmarc.{domain}.",
             subject=domain,
             evidence={"dns": apex.evidence()},
-            fix=_txt(f"_dmarc.{domain}", misplaced[0]),
+            fix=txt_fix(f"_dmarc.{domain}", misplaced[0]),
         )
         return
     if any(look.records or look.near for look in policy.lookups.values()):
@@ -596,7 +594,7 @@ async def _not_found(
         + ("" if null_mx else " Start with p=none and reports, then move to quarantine/reject."),
         subject=f"_dmarc.{domain}",
         evidence={"walk": walk_evidence, "views": policy.views()},
-        fix=_txt(f"_dmarc.{domain}", suggestion),
+        fix=txt_fix(f"_dmarc.{domain}", suggestion),
     )
 
 
@@ -630,7 +628,7 @@ async def _tags(
             f"{consequence}.",
             subject=subject,
             evidence=evidence,
-            fix=_txt(name, suggested_record(at, parsed, "quarantine")),
+            fix=txt_fix(name, suggested_record(at, parsed, "quarantine")),
         )
     elif "p" not in parsed.tags:
         out.add(
@@ -640,7 +638,7 @@ async def _tags(
             "receivers " + ("do the same because rua is valid." if valid_rua else "ignore it."),
             subject=subject,
             evidence=evidence,
-            fix=_txt(name, suggested_record(at, parsed, "none")),
+            fix=txt_fix(name, suggested_record(at, parsed, "none")),
         )
     elif parsed.order[:2] != ["v", "p"]:
         out.add(
@@ -650,7 +648,7 @@ async def _tags(
             "some older receivers reject the record otherwise.",
             subject=subject,
             evidence=evidence,
-            fix=_txt(name, suggested_record(at, parsed)),
+            fix=txt_fix(name, suggested_record(at, parsed)),
         )
     elif not bad_sub:
         out.add("DMARC-05", Status.PASS, f"The policy is p={p}.", subject=subject)
@@ -670,7 +668,7 @@ async def _tags(
             f"{consequence}" + (" (RFC 7489 receivers ignore np)." if tag == "np" else "."),
             subject=subject,
             evidence=evidence,
-            fix=_txt(name, suggested_record(at, parsed)),
+            fix=txt_fix(name, suggested_record(at, parsed)),
         )
 
     # DMARC-06: monitoring only, judged on the policy that applies to the checked domain: an
@@ -690,7 +688,7 @@ async def _tags(
                 f"{tag}={parsed.tags[tag]} is not a valid policy (none, quarantine or reject).",
                 subject=subject,
                 evidence=evidence,
-                fix=_txt(name, suggested_record(at, parsed)),
+                fix=txt_fix(name, suggested_record(at, parsed)),
             )
         elif tag == "sp" and below_org:
             continue  # ignored here: the info below says so
@@ -702,7 +700,7 @@ async def _tags(
                 f"p={p}; anyone can send as them.",
                 subject=subject,
                 evidence=evidence,
-                fix=_txt(name, suggested_record(at, parsed)),
+                fix=txt_fix(name, suggested_record(at, parsed)),
             )
     if "sp" in parsed.tags and below_org and parsed.policy("sp") is not None:
         out.add(
@@ -724,7 +722,7 @@ async def _tags(
                 "ignore it. RFC 9989 removed pct: delete the tag.",
                 subject=subject,
                 evidence=evidence,
-                fix=_txt(name, suggested_record(at, parsed)),
+                fix=txt_fix(name, suggested_record(at, parsed)),
             )
         elif pct != 100:
             out.add(
@@ -735,7 +733,7 @@ async def _tags(
                 "apply it to all. Remove pct (use t=y for a trial run).",
                 subject=subject,
                 evidence=evidence,
-                fix=_txt(name, suggested_record(at, parsed)),
+                fix=txt_fix(name, suggested_record(at, parsed)),
             )
         else:
             out.add(
@@ -757,7 +755,7 @@ async def _tags(
                 "remove t=y for full enforcement.",
                 subject=subject,
                 evidence=evidence,
-                fix=_txt(name, suggested_record(at, parsed)),
+                fix=txt_fix(name, suggested_record(at, parsed)),
             )
         elif t != "n":
             out.add(
@@ -859,7 +857,7 @@ async def _tags(
                     f"{tag}={parsed.tags[tag]} is not valid (use r for relaxed or s for strict).",
                     subject=subject,
                     evidence=evidence,
-                    fix=_txt(name, suggested_record(at, parsed)),
+                    fix=txt_fix(name, suggested_record(at, parsed)),
                 )
             else:
                 out.add(
@@ -902,7 +900,7 @@ async def _reporting(
                 "sent. Use 'mailto:' followed by an address.",
                 subject=subject,
                 evidence=evidence,
-                fix=_txt(f"_dmarc.{at}", suggested_record(at, parsed, add_rua=True)),
+                fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed, add_rua=True)),
             )
         else:
             for uri in uris:
@@ -913,7 +911,7 @@ async def _reporting(
                         f"A {tag} address is unusable and will be ignored: {uri.problem}.",
                         subject=subject,
                         evidence=evidence,
-                        fix=_txt(f"_dmarc.{at}", suggested_record(at, parsed)),
+                        fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed)),
                     )
         for uri in uris:
             if uri.size:
@@ -974,7 +972,7 @@ async def _reporting(
                 f"Ask the operator of {host} to publish it.",
                 subject=auth_name,
                 evidence={"dns": answer.evidence(), "uri": uri.uri},
-                fix=_txt(auth_name, "v=DMARC1"),
+                fix=txt_fix(auth_name, "v=DMARC1"),
             )
 
 
@@ -1064,7 +1062,7 @@ def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str
         "usual. Move to quarantine, then reject, once reports look clean.",
         subject=name,
         evidence=evidence,
-        fix=_txt(name, fix),
+        fix=txt_fix(name, fix),
     )
     if not record.valid_rua():
         out.add(
@@ -1074,7 +1072,7 @@ def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str
             f"{domain} nor tells you who sends mail as it.",
             subject=name,
             evidence=evidence,
-            fix=_txt(name, suggested_record(at, record, add_rua=True)),
+            fix=txt_fix(name, suggested_record(at, record, add_rua=True)),
         )
 
 

@@ -127,6 +127,34 @@ def normalize(name: str) -> str:
     return name.strip().rstrip(".").lower()
 
 
+# RFC 1035 §3.3: one TXT character-string holds at most 255 octets.
+TXT_STRING_LIMIT = 255
+
+
+def quote_txt(value: str) -> str:
+    """The TXT presentation form of `value` to publish: quoted, escaped, and split into strings
+    of at most 255 octets. Zone files and DNS panels reject a longer string, and receivers join
+    the strings of one record without a separator (RFC 7208 §3.3, RFC 9989 §4.5), so splitting
+    anywhere keeps the record's meaning. Splits fall between characters, never inside one."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for char in value:
+        octets = len(char.encode("utf-8"))
+        if current and size + octets > TXT_STRING_LIMIT:
+            chunks.append("".join(current))
+            current, size = [], 0
+        current.append(char)
+        size += octets
+    chunks.append("".join(current))
+    return " ".join('"' + c.replace("\\", "\\\\").replace('"', '\\"') + '"' for c in chunks)
+
+
+def txt_fix(name: str, value: str) -> str:
+    """A suggested TXT record as one zone-file line: `name. TXT "..." "..."`."""
+    return f"{normalize(name)}. TXT {quote_txt(value)}"
+
+
 def numeric_tld(name: str) -> bool:
     """True for a name whose last label is all digits (an IPv4 address written as a name)."""
     last = normalize(name).rsplit(".", 1)[-1]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, normalize
+from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 
@@ -679,16 +679,6 @@ def txt_answer_size(answer: DnsAnswer) -> int:
     return size
 
 
-def _quote(record: str) -> str:
-    """A TXT presentation form, split into 255-octet strings."""
-    chunks = [record[i : i + 255] for i in range(0, len(record), 255)] or [""]
-    return " ".join('"' + c.replace("\\", "\\\\").replace('"', '\\"') + '"' for c in chunks)
-
-
-def _txt_fix(name: str, record: str) -> str:
-    return f"{name}. TXT {_quote(record)}"
-
-
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     domain = ctx.domain
@@ -774,7 +764,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             f"receivers read the broken term '{fused}' and SPF fails with a permanent error.",
             subject=domain,
             evidence={"strings": strings, "joined": selection.records[0]},
-            fix=_txt_fix(domain, fixed),
+            fix=txt_fix(domain, fixed),
         )
     for problem in parsed.problems:
         if fused is not None and problem.check_id == "SPF-04" and fused in problem.term:
@@ -804,7 +794,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "'redirect' when 'all' is present: " + ", ".join(t.text for t in parsed.ignored) + ".",
             subject=domain,
             evidence={"ignored": [t.text for t in parsed.ignored], "record": parsed.text},
-            fix=_txt_fix(domain, _without_ignored(parsed)),
+            fix=txt_fix(domain, _without_ignored(parsed)),
         )
     if null_mx:
         out.add(
@@ -817,7 +807,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 else "; if it sends no mail either, publish 'v=spf1 -all'."
             ),
             subject=domain,
-            fix="" if effective_all(tree) == "-" else _txt_fix(domain, "v=spf1 -all"),
+            fix="" if effective_all(tree) == "-" else txt_fix(domain, "v=spf1 -all"),
         )
     await _helo(out, ctx, mx)
     return out.findings
@@ -860,7 +850,7 @@ def _no_record(
             "'v=spf1 ', so receivers ignore it: " + selection.near_misses[0],
             subject=domain,
             evidence={"dns": answer.evidence()},
-            fix=_txt_fix(domain, re.sub(r"^v=spf1?[^ ]*", "v=spf1", selection.near_misses[0])),
+            fix=txt_fix(domain, re.sub(r"^v=spf1?[^ ]*", "v=spf1", selection.near_misses[0])),
         )
         return
     if null_mx or (mx.empty and not mx.failed):
@@ -872,7 +862,7 @@ def _no_record(
             + "; if it never sends mail, publish 'v=spf1 -all' so nobody can send as it.",
             subject=domain,
             evidence={"dns": answer.evidence(), "mx": mx.evidence()},
-            fix=_txt_fix(domain, "v=spf1 -all"),
+            fix=txt_fix(domain, "v=spf1 -all"),
         )
         out.add(
             "SPF-01",
@@ -889,7 +879,7 @@ def _no_record(
         "mail. Publish one listing your sending servers.",
         subject=domain,
         evidence={"dns": answer.evidence()},
-        fix=_txt_fix(domain, "v=spf1 mx -all"),
+        fix=txt_fix(domain, "v=spf1 mx -all"),
     )
 
 
@@ -918,7 +908,7 @@ def _type99(out: Collector, domain: str, type99: DnsAnswer, *, has_txt: bool) ->
             "publish it as a TXT record.",
             subject=domain,
             evidence={"dns": type99.evidence()},
-            fix=_txt_fix(domain, texts[0]) if texts else "",
+            fix=txt_fix(domain, texts[0]) if texts else "",
         )
 
 
@@ -1193,7 +1183,7 @@ def _terminal(out: Collector, domain: str, tree: SpfNode, parsed: ParsedSpf) -> 
     qualifier = effective_all(tree)
     if qualifier is None and parsed.redirect is not None and _redirect_dead_end(tree):
         return  # reported as SPF-08 / SPF-20 on the redirect target
-    fix = _txt_fix(domain, corrected_record(parsed))
+    fix = txt_fix(domain, corrected_record(parsed))
     evidence = {"record": parsed.text, "terminal": qualifier and f"{qualifier}all"}
     chain = open_include(tree) if qualifier != "+" else None
     if chain:
@@ -1285,5 +1275,5 @@ async def _helo(out: Collector, ctx: CheckContext, mx: DnsAnswer) -> None:
             "name): " + ", ".join(missing) + ".",
             subject=ctx.domain,
             evidence={"hosts": missing},
-            fix="\n".join(_txt_fix(h, "v=spf1 a -all") for h in missing),
+            fix="\n".join(txt_fix(h, "v=spf1 a -all") for h in missing),
         )

@@ -22,7 +22,7 @@ from checks import bimi, https
 from checks.findings import Collector, Finding, Mechanism, Status
 from checks.https import HttpsResult
 from tests.lab.pki import BIMI_EKU, LOGOTYPE, LabPKI, der_tlv, logotype_der, pem_chain
-from tests.test_spf import flagged, make_ctx, statuses
+from tests.test_spf import flagged, make_ctx, published, statuses
 
 D = "example.com"
 GOOD_SVG = (
@@ -573,3 +573,11 @@ def test_a_logo_url_without_a_suffix_is_judged_by_its_content() -> None:
     assert statuses(bimi_run(record), "BIMI-09") == [Status.PASS]
     not_svg = bimi_run(record, body=b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
     assert "BIMI-09" in flagged(not_svg)["fail"]
+
+
+def test_a_long_suggested_dmarc_record_is_split_into_255_octet_strings() -> None:
+    rua = ",".join(f"mailto:dmarc-aggregate-{i}@example.com" for i in range(10))
+    found = bimi_run(f"v=BIMI1; l={LOGO}; a={CERT}", dmarc=f"v=DMARC1; p=none; rua={rua}")
+    (fix,) = [f.fix for f in found if f.id == "BIMI-08"]
+    name, record = published(fix)
+    assert name == "_dmarc.example.com" and record.endswith(f"rua={rua}")

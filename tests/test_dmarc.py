@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from checks import dmarc
 from checks.findings import Finding, Status
-from tests.test_spf import flagged, make_ctx, run, statuses
+from tests.test_spf import flagged, make_ctx, published, run, statuses
 
 D = "example.com"
 BASE: dict[Any, Any] = {(D, "TXT"): ["v=spf1 mx -all"], (D, "MX"): ["10 mx.example.com."]}
@@ -339,3 +339,11 @@ def test_sp_below_the_organisational_domain_has_no_effect() -> None:
     views = next(f for f in found if f.id == "DMARC-19").evidence
     assert views["views"]["rfc9989"]["effective_policy"] == "reject"
     assert not [f for f in found if f.id == "DMARC-06"]
+
+
+def test_a_long_suggested_record_is_split_into_255_octet_strings() -> None:
+    # A long rua list made a one-string suggestion that zone files and DNS panels reject.
+    rua = ",".join(f"mailto:dmarc-aggregate-{i}@reports{i}.example.com" for i in range(8))
+    found = dmarc_run(f"v=DMARC1; p=none; rua={rua}")
+    (fix,) = [f.fix for f in found if f.id == "DMARC-06" and f.fix]
+    assert published(fix) == ("_dmarc.example.com", f"v=DMARC1; p=quarantine; rua={rua}")

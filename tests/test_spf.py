@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import dns.rdata
@@ -91,6 +92,14 @@ def flagged(findings: list[Finding]) -> dict[str, set[str]]:
 
 def statuses(findings: list[Finding], check_id: str) -> list[Status]:
     return [f.status for f in findings if f.id == check_id]
+
+
+def published(fix: str) -> tuple[str, str]:
+    """(owner name, record text) of a suggested `name. TXT "..."` line, read the way a zone
+    file loader reads it: dnspython refuses a character-string over 255 octets, as panels do."""
+    name, _, value = fix.partition(". TXT ")
+    rdata = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.TXT, value)
+    return name, b"".join(rdata.strings).decode("utf-8")  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -539,3 +548,16 @@ def test_a_providers_advisories_are_info_and_the_owners_stay_warnings() -> None:
     assert flagged(own)["warn"] == {"SPF-11", "SPF-19"}
     assert {f.subject for f in own if f.id in ("SPF-11", "SPF-19")} == {"_spf.example.com"}
     assert flagged(spf_run("v=spf1 ip4:10.0.0.0/8 -all"))["warn"] == {"SPF-19"}
+
+
+def test_suggested_txt_values_are_split_into_255_octet_strings() -> None:
+    # RFC 1035 §3.3: zone files and DNS panels refuse longer strings; receivers join the
+    # strings without a separator, so a split anywhere keeps the record (RFC 7208 §3.3).
+    from checks.dns import txt_fix
+
+    value = "v=spf1 " + " ".join(f"include:_spf{i}.é.example" for i in range(30)) + " -all"
+    fix = txt_fix("example.com", value)
+    assert published(fix) == ("example.com", value)
+    strings = re.findall(r'"((?:[^"\\]|\\.)*)"', fix)
+    assert len(strings) > 1 and all(len(s.encode()) <= 255 for s in strings)
+    assert txt_fix("x.example", 'a"b\\c') == 'x.example. TXT "a\\"b\\\\c"'
