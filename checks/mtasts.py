@@ -833,10 +833,54 @@ def record_fix(domain: str) -> str:
 
 def policy_fix(mode: str | None, max_age: int | None, hosts: list[str]) -> str:
     lines = ["version: STSv1", f"mode: {mode if mode in MODES else 'testing'}"]
-    lines += [f"mx: {h}" for h in hosts]
+    lines += [f"mx: {h}" for h in dict.fromkeys(hosts)]
     age = max_age if max_age is not None and 86400 <= max_age <= MAX_AGE_LIMIT else 604800
     lines.append(f"max_age: {age}")
     return "\r\n".join(lines) + "\r\n"
+
+
+def _file_text(mode: str | None, max_age: int | None, hosts: list[str]) -> str:
+    # Inside a multi-line fix, LF like the surrounding text; LF alone is a valid policy line
+    # end (RFC 8461 §3.2 ABNF), so the lines can be pasted as they are.
+    return policy_fix(mode, max_age, hosts).replace("\r\n", "\n")
+
+
+def _host_text(domain: str) -> str:
+    host = f"mta-sts.{domain}"
+    return (
+        f"A/AAAA records for {host} (or a CNAME to a hosting service) pointing to a web "
+        f"server with a certificate valid for {host} from a public CA"
+    )
+
+
+def host_fix(domain: str) -> str:
+    """What the policy host needs: senders fetch the file over HTTPS (RFC 8461 §3.3)."""
+    return f"Publish {_host_text(domain)}, serving the policy file at {policy_url(domain)}."
+
+
+def serve_fix(domain: str, hosts: list[str]) -> str:
+    """The file a published record points to. Nothing tells which mode was meant; testing
+    cannot block mail."""
+    return (
+        f"Serve this file at {policy_url(domain)} with HTTP 200, as text/plain, without "
+        f"redirect (mode testing until TLS reports are clean):\n"
+        f"{_file_text('testing', None, hosts)}"
+    )
+
+
+def setup_fix(domain: str, hosts: list[str]) -> str:
+    """MTA-STS from nothing. The record goes last: it tells senders to fetch a policy, which
+    must then already be there (RFC 8461 §3.2, §8.1). Testing first, so a mistake costs
+    reports, not mail."""
+    return (
+        "Publish these three, in this order:\n"
+        f"1. The policy host: {_host_text(domain)}.\n"
+        f"2. The policy file at {policy_url(domain)}, as text/plain (mode testing until TLS "
+        "reports are clean):\n"
+        f"{_file_text('testing', None, hosts)}"
+        "3. Last, the record:\n"
+        f"{record_fix(domain)}"
+    )
 
 
 async def evaluate(ctx: CheckContext) -> list[Finding]:
@@ -886,7 +930,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             summary,
             subject=txt_subject,
             evidence={"txt": txt_ev, **({"policy": fetch_ev} if served else {})},
-            fix=record_fix(ctx.domain),
+            # The record alone announces a policy nobody serves (MTASTS-10, -11).
+            fix=record_fix(ctx.domain) if served else setup_fix(ctx.domain, hosts or ["<MX host>"]),
         )
         return out.findings
 
@@ -898,7 +943,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         evidence=txt_ev,
     )
     _record_findings(ctx, state, out, txt_ev)
-    _fetch_findings(ctx, state, out, fetch_ev)
+    _fetch_findings(ctx, state, out, fetch_ev, hosts)
     if state.policy is not None:
         _policy_findings(ctx, state, out, fetch_ev, hosts)
     await _consistency_findings(ctx, state, mxset, out)
@@ -1002,7 +1047,11 @@ def policy_digest(state: MtaStsState) -> str:
 
 
 def _fetch_findings(
-    ctx: CheckContext, state: MtaStsState, out: Collector, fetch_ev: dict[str, Any]
+    ctx: CheckContext,
+    state: MtaStsState,
+    out: Collector,
+    fetch_ev: dict[str, Any],
+    hosts: list[str],
 ) -> None:
     result = state.fetch
     if result is None:
@@ -1011,7 +1060,16 @@ def _fetch_findings(
     host = f"mta-sts.{ctx.domain}"
     problems = state.fetch_problems
     for problem in problems:
-        out.add(problem.check_id, problem.status, problem.message, subject=url, evidence=fetch_ev)
+        no_host = problem.check_id == "MTASTS-11" and problem.status == Status.FAIL
+        fix = host_fix(ctx.domain) if no_host else ""
+        out.add(
+            problem.check_id,
+            problem.status,
+            problem.message,
+            subject=url,
+            evidence=fetch_ev,
+            fix=fix,
+        )
     fetched = result.ok and result.status == 200
     errors_only = all(p.status == Status.ERROR for p in problems if p.invalidates)
     if not fetched and not errors_only:
@@ -1023,6 +1081,7 @@ def _fetch_findings(
             "senders continue as if the domain had no MTA-STS.",
             subject=url,
             evidence=fetch_ev,
+            fix=serve_fix(ctx.domain, hosts or ["<MX host>"]),
         )
     if result.error_kind is None:
         out.add(

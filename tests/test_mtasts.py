@@ -326,7 +326,39 @@ def test_absent_record_is_info_with_fix(monkeypatch: pytest.MonkeyPatch) -> None
     zone = {k: v for k, v in ZONE.items() if k[0] != "_mta-sts.example.org"}
     findings = evaluate(monkeypatch, zone, error_kind="dns")
     assert [(f.id, f.status) for f in findings] == [("MTASTS-01", Status.INFO)]
+    # The record alone would announce a policy nobody serves (MTASTS-10/11 fail): the fix is
+    # the policy host, then the file (testing, the MX seen), and the record last (RFC 8461 §8.1).
+    fix = findings[0].fix
+    host = fix.index("A/AAAA records for mta-sts.example.org")
+    where = fix.index("https://mta-sts.example.org/.well-known/mta-sts.txt")
+    file = fix.index(
+        "version: STSv1\nmode: testing\nmx: mx1.example.org\nmx: mx2.example.org\nmax_age: 604800\n"
+    )
+    record = fix.index('_mta-sts.example.org. TXT "v=STSv1; id=')
+    assert host < where < file < record
+    assert fix.endswith('"') and "certificate" in fix[host:where]
+
+
+def test_served_but_unannounced_policy_needs_only_the_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    zone = {k: v for k, v in ZONE.items() if k[0] != "_mta-sts.example.org"}
+    findings = evaluate(monkeypatch, zone)
+    assert [(f.id, f.status) for f in findings] == [("MTASTS-01", Status.INFO)]
     assert findings[0].fix.startswith('_mta-sts.example.org. TXT "v=STSv1; id=')
+
+
+def test_record_without_policy_host_says_what_to_publish(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, error_kind="dns")
+    assert bad(findings) == {("MTASTS-11", "fail"), ("MTASTS-10", "fail")}
+    host_fix = next(f.fix for f in findings if f.id == "MTASTS-11")
+    assert "A/AAAA records for mta-sts.example.org" in host_fix
+    assert "certificate valid for mta-sts.example.org" in host_fix
+    file_fix = next(f.fix for f in findings if f.id == "MTASTS-10")
+    assert "https://mta-sts.example.org/.well-known/mta-sts.txt" in file_fix
+    assert file_fix.endswith(
+        "version: STSv1\nmode: testing\nmx: mx1.example.org\nmx: mx2.example.org\nmax_age: 604800\n"
+    )
 
 
 def test_txt_servfail_is_error_not_absent(monkeypatch: pytest.MonkeyPatch) -> None:
