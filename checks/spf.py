@@ -834,6 +834,25 @@ def _problem(out: Collector, domain: str, problem: SpfProblem, parsed: ParsedSpf
     )
 
 
+# The version token as people mistype it: v=spf10, v=SPF1, v=spf2.0/pra, v=spf.
+_VERSION_RE = re.compile(r"^v=spf[0-9.]*(?:/[A-Za-z,]+)?", re.I)
+# What may glue the first term to it: "v=spf1;include:", "v=spf1,include:", a tab.
+_GLUE_RE = re.compile(r"^[^A-Za-z0-9+\-~?]+")
+
+
+def repaired_version(text: str) -> str:
+    """A near-miss record with the version written as "v=spf1 " (SPF-02 fix).
+
+    Only the version token is replaced: in "v=spf1include:_spf.google.com" the rest is the
+    first mechanism, and dropping it would leave a record that authorises nobody. Terms are
+    re-joined with single spaces, since a tab or comma between them is a syntax error too.
+    """
+    match = _VERSION_RE.match(text)
+    rest = text[match.end() :] if match else text
+    terms = _GLUE_RE.sub("", rest).split()
+    return " ".join(["v=spf1", *terms])
+
+
 def _no_record(
     out: Collector,
     domain: str,
@@ -850,7 +869,7 @@ def _no_record(
             "'v=spf1 ', so receivers ignore it: " + selection.near_misses[0],
             subject=domain,
             evidence={"dns": answer.evidence()},
-            fix=txt_fix(domain, re.sub(r"^v=spf1?[^ ]*", "v=spf1", selection.near_misses[0])),
+            fix=txt_fix(domain, repaired_version(selection.near_misses[0])),
         )
         return
     if null_mx or (mx.empty and not mx.failed):

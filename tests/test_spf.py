@@ -561,3 +561,21 @@ def test_suggested_txt_values_are_split_into_255_octet_strings() -> None:
     strings = re.findall(r'"((?:[^"\\]|\\.)*)"', fix)
     assert len(strings) > 1 and all(len(s.encode()) <= 255 for s in strings)
     assert txt_fix("x.example", 'a"b\\c') == 'x.example. TXT "a\\"b\\\\c"'
+
+
+def test_a_mistyped_version_keeps_the_first_mechanism() -> None:
+    # The fix replaced "v=spf1include:_spf.google.com" whole, suggesting "v=spf1 ~all": a record
+    # that authorises nobody. Only the version token is wrong; the mechanism glued to it stays.
+    google = {("_spf.google.com", "TXT"): ["v=spf1 ip4:192.0.2.0/24 ~all"]}
+    expected = 'example.com. TXT "v=spf1 include:_spf.google.com ~all"'
+    for record in (
+        "v=spf1include:_spf.google.com ~all",
+        "v=spf1,include:_spf.google.com ~all",
+        "v=spf1;include:_spf.google.com ~all",
+        "v=spf1\tinclude:_spf.google.com ~all",
+        "v=spf10 include:_spf.google.com ~all",
+    ):
+        found = spf_run(record, zone=google)
+        assert flagged(found)["fail"] == {"SPF-02"}, record
+        assert next(f.fix for f in found if f.id == "SPF-02") == expected, record
+    assert spf.repaired_version("v=spf1-all") == "v=spf1 -all"
