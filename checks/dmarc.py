@@ -552,7 +552,21 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     return out.findings
 
 
+# A version tag as people mistype it, with whatever glues the next tag to it: "v=dmarc1;",
+# "v=DMARC1 p=reject" (no ';'), "v = DMARC1.0,".
+_VERSION_RE = re.compile(r"^\s*v\s*=\s*dmarc1[0-9.]*[\s;,]*", re.I)
+
+
 def _repair_v(text: str) -> str:
+    """The near-miss record with "v=DMARC1" as its first tag, every other tag kept.
+
+    A missing ';' after the version glues the next tag into v's value ("v=DMARC1 p=reject"
+    parses as v="DMARC1 p=reject" and no p): the version is cut off as text first, so the
+    owner's p=reject is kept rather than silently becoming the default p=none.
+    """
+    match = _VERSION_RE.match(text)
+    if match:
+        text = "v=DMARC1; " + text[match.end() :]
     parsed = parse_dmarc(text)
     rest = [f"{k}={v}" for k, v in parsed.tags.items() if k != "v"]
     return "; ".join(["v=DMARC1", *rest])

@@ -347,3 +347,16 @@ def test_a_long_suggested_record_is_split_into_255_octet_strings() -> None:
     found = dmarc_run(f"v=DMARC1; p=none; rua={rua}")
     (fix,) = [f.fix for f in found if f.id == "DMARC-06" and f.fix]
     assert published(fix) == ("_dmarc.example.com", f"v=DMARC1; p=quarantine; rua={rua}")
+
+
+def test_a_missing_semicolon_after_the_version_keeps_the_owners_policy() -> None:
+    # "v=DMARC1 p=reject" parses as v="DMARC1 p=reject" with no p: the fix suggested p=none,
+    # silently weakening the owner's reject. Only the version is repaired.
+    for record in (
+        "v=DMARC1 p=reject; rua=mailto:d@example.com",
+        "v=DMARC1,p=reject; rua=mailto:d@example.com",
+        "v=dmarc1; p=reject; rua=mailto:d@example.com",
+    ):
+        found = dmarc_run(record)
+        (fix,) = [f.fix for f in found if f.id == "DMARC-03"]
+        assert fix == '_dmarc.example.com. TXT "v=DMARC1; p=reject; rua=mailto:d@example.com"'
