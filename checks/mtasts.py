@@ -845,6 +845,19 @@ def _file_text(mode: str | None, max_age: int | None, hosts: list[str]) -> str:
     return policy_fix(mode, max_age, hosts).replace("\r\n", "\n")
 
 
+def policy_change_fix(domain: str, mode: str | None, max_age: int | None, hosts: list[str]) -> str:
+    """A policy change as a whole: the complete file, then a new id. Senders refetch only when
+    the id changes, otherwise they keep the cached policy for up to max_age (RFC 8461 §3.1,
+    §5.1); the file goes first so a sender seeing the new id cannot fetch the old file (§8.1)."""
+    return (
+        f"1. Replace the policy file at {policy_url(domain)} with:\n"
+        f"{_file_text(mode, max_age, hosts)}"
+        "2. Then, once that file is served, change the id in the record, so senders drop "
+        "the policy they cached:\n"
+        f"{record_fix(domain)}"
+    )
+
+
 def _host_text(domain: str) -> str:
     host = f"mta-sts.{domain}"
     return (
@@ -1211,7 +1224,7 @@ def _policy_findings(
         # they discard must not become the reference a later change is compared with.
         ev["record_id"] = state.record.id
         ev["policy_sha256"] = policy_digest(state)
-    fixed = policy_fix(policy.mode, policy.max_age, hosts or policy.mx)
+    fixed = policy_change_fix(ctx.domain, policy.mode, policy.max_age, hosts or policy.mx)
     reported: dict[str, int] = {}
     for problem in policy.problems:
         fix = fixed if problem.status in {Status.FAIL, Status.WARN} else ""
@@ -1324,7 +1337,8 @@ async def _consistency_findings(
                 "Mode testing: failures are only reported, so there is no downgrade "
                 "protection yet. Switch to enforce once reports are clean.",
                 subject=policy_url(ctx.domain),
-                fix=policy_fix("enforce", policy.max_age, mxset.names or policy.mx),
+                # Only the mode changes: the patterns already cover every MX (MTASTS-30).
+                fix=policy_change_fix(ctx.domain, "enforce", policy.max_age, policy.mx),
             )
         else:
             out.add(
@@ -1354,6 +1368,11 @@ async def _consistency_findings(
     matched = [h for h in mxset.hosts if any(policy_matches(p, h.name) for p in patterns)]
     unmatched = [h for h in mxset.hosts if h not in matched]
     ev = {"patterns": patterns, "mx": mxset.names}
+    # The unmatched MX are added and every pattern kept: senders may still hold MX records
+    # or a policy naming the old hosts, and those must keep working (RFC 8461 §8.1).
+    cover = policy_change_fix(
+        ctx.domain, mode, policy.max_age, patterns + [h.name for h in unmatched]
+    )
     if not matched:
         out.add(
             "MTASTS-30",
@@ -1362,7 +1381,7 @@ async def _consistency_findings(
             f"({', '.join(patterns)}); senders enforcing the policy cannot deliver.",
             subject=ctx.domain,
             evidence=ev,
-            fix="\r\n".join(f"mx: {h.name}" for h in mxset.hosts),
+            fix=cover,
         )
     elif unmatched:
         out.add(
@@ -1373,7 +1392,7 @@ async def _consistency_findings(
             "other MX hosts are down (RFC 8461 §8.4).",
             subject=ctx.domain,
             evidence=ev,
-            fix="\r\n".join(f"mx: {h.name}" for h in unmatched),
+            fix=cover,
         )
     else:
         out.add(
@@ -1383,7 +1402,20 @@ async def _consistency_findings(
             subject=ctx.domain,
             evidence=ev,
         )
+
     # MTASTS-31: stale and over-broad patterns (RFC 8461 §10.4).
+    def too_broad(pattern: str) -> bool:
+        base = pattern[2:]
+        return pattern.startswith("*.") and (ctx.domain == base or ctx.domain.endswith("." + base))
+
+    # Every over-broad pattern replaced by the MX hosts it matches, the rest kept as is.
+    named = [
+        name
+        for p in patterns
+        for name in (
+            [h.name for h in matched if policy_matches(p, h.name)] if too_broad(p) else [p]
+        )
+    ] or mxset.names
     for pattern in patterns:
         if not any(policy_matches(pattern, h.name) for h in mxset.hosts):
             out.add(
@@ -1393,19 +1425,17 @@ async def _consistency_findings(
                 subject=pattern,
                 evidence=ev,
             )
-        if pattern.startswith("*."):
-            base = pattern[2:]
-            if ctx.domain == base or ctx.domain.endswith("." + base):
-                out.add(
-                    "MTASTS-31",
-                    Status.WARN,
-                    f"The pattern {pattern} lets any host directly below {base} with a "
-                    "valid certificate act as your MX (RFC 8461 §10.4); list the MX hosts "
-                    "by name.",
-                    subject=pattern,
-                    evidence=ev,
-                    fix="\r\n".join(f"mx: {h.name}" for h in matched),
-                )
+        if too_broad(pattern):
+            out.add(
+                "MTASTS-31",
+                Status.WARN,
+                f"The pattern {pattern} lets any host directly below {pattern[2:]} with a "
+                "valid certificate act as your MX (RFC 8461 §10.4); list the MX hosts "
+                "by name.",
+                subject=pattern,
+                evidence=ev,
+                fix=policy_change_fix(ctx.domain, mode, policy.max_age, named),
+            )
     await _validation_findings(ctx, state, mxset, matched, hard, out)
     await _dane_finding(ctx, mxset, out)
 

@@ -402,12 +402,67 @@ def test_html_content_type(monkeypatch: pytest.MonkeyPatch) -> None:
     assert bad(findings) == {("MTASTS-15", "fail"), ("MTASTS-28", "fail")}
 
 
+def policy_change(fix: str, file: str) -> None:
+    """A fix that changes the policy: the complete file at its URL first, then the record with
+    a new id, or senders keep the cached policy for up to max_age (RFC 8461 §3.1, §5.1, §8.1)."""
+    head = "1. Replace the policy file at https://mta-sts.example.org/.well-known/mta-sts.txt"
+    assert fix.startswith(head)
+    assert file in fix
+    record = fix.splitlines()[-1]
+    assert record.startswith('_mta-sts.example.org. TXT "v=STSv1; id=')
+    assert "id=20260601T0000" not in record  # ZONE's id: it must change
+    assert fix.index(file) < fix.index(record)
+
+
+FILE = "version: STSv1\nmode: {mode}\n{mx}max_age: 604800\n"
+
+
+def mx_lines(*names: str) -> str:
+    return "".join(f"mx: {n}\n" for n in names)
+
+
+def fix_of(findings: list[Finding], check_id: str) -> str:
+    return next(f.fix for f in findings if f.id == check_id and f.fix)
+
+
 def test_uncovered_mx_fail_with_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     body = POLICY.replace("mx: mx1.example.org\r\nmx: mx2.example.org", "mx: mail.provider.test")
     findings = evaluate(monkeypatch, body=body)
     assert bad(findings) == {("MTASTS-30", "fail")}
-    fix = next(f.fix for f in findings if f.id == "MTASTS-30")
-    assert fix == "mx: mx1.example.org\r\nmx: mx2.example.org"
+    # The whole file (a lone "mx:" line used as the file loses version, mode and max_age);
+    # the old pattern stays, since senders may still hold the old MX (RFC 8461 §8.1).
+    mx = mx_lines("mail.provider.test", "mx1.example.org", "mx2.example.org")
+    policy_change(fix_of(findings, "MTASTS-30"), FILE.format(mode="enforce", mx=mx))
+
+
+def test_backup_outside_policy_fix_adds_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = POLICY.replace("mx: mx2.example.org\r\n", "")
+    findings = evaluate(monkeypatch, body=body)
+    assert bad(findings) == {("MTASTS-30", "warn")}
+    mx = mx_lines("mx1.example.org", "mx2.example.org")
+    policy_change(fix_of(findings, "MTASTS-30"), FILE.format(mode="enforce", mx=mx))
+
+
+def test_wildcard_fix_names_the_mx_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = POLICY.replace("mx: mx1.example.org\r\nmx: mx2.example.org", "mx: *.example.org")
+    findings = evaluate(monkeypatch, body=body)
+    assert bad(findings) == {("MTASTS-31", "warn")}
+    mx = mx_lines("mx1.example.org", "mx2.example.org")
+    policy_change(fix_of(findings, "MTASTS-31"), FILE.format(mode="enforce", mx=mx))
+
+
+def test_policy_problem_fix_is_a_policy_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, body=POLICY.replace("604800", "3600"))
+    assert bad(findings) == {("MTASTS-23", "warn")}
+    mx = mx_lines("mx1.example.org", "mx2.example.org")
+    policy_change(fix_of(findings, "MTASTS-23"), FILE.format(mode="enforce", mx=mx))
+
+
+def test_enforce_suggestion_is_a_policy_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, body=POLICY.replace("enforce", "testing"))
+    assert bad(findings) == set()
+    mx = mx_lines("mx1.example.org", "mx2.example.org")
+    policy_change(fix_of(findings, "MTASTS-33"), FILE.format(mode="enforce", mx=mx))
 
 
 def test_backup_outside_policy_and_invalid(monkeypatch: pytest.MonkeyPatch) -> None:
