@@ -77,6 +77,31 @@ def fake_dns(
         yield state
 
 
+def checked(domain: Domain, verdicts: dict[str, str]) -> None:
+    """A finished check run of `domain` as its last run, with the engine's per-MX TLS
+    findings (SMTP-09 and SMTP-11, subject "host [address]"): "pass" or "fail" per host."""
+    from mailsec.domains.models import CheckRun
+
+    findings = []
+    for host, status in verdicts.items():
+        subject = f"{host} [192.0.2.1]"
+        findings.append({"id": "SMTP-09", "status": "pass", "subject": subject, "summary": ""})
+        findings.append(
+            {
+                "id": "SMTP-11",
+                "status": status,
+                "subject": subject,
+                "summary": f"The certificate of {subject} is "
+                + ("valid" if status == "pass" else "not valid")
+                + f" for {host}.",
+            }
+        )
+    run = CheckRun.objects.create(
+        domain=domain, status="done", finished=timezone.now(), findings=findings
+    )
+    Domain.objects.filter(pk=domain.pk).update(last_run=run)
+
+
 # --- Pure rules ------------------------------------------------------------------------------
 
 
@@ -239,6 +264,107 @@ class MxLoopTestCase(HostingCase):
         assert policy.policy_id == before and policy.mx_live == ["mx1.example.org"]
         assert "MX lookup failed" in policy.last_sync_error
 
+    def test_a_failed_lookup_drops_no_due_removal(self) -> None:
+        # A failed lookup says nothing: mx1 may be back in DNS by now, and taking it out of
+        # an enforce policy would make senders refuse it.
+        policy = self.host(["mx1.example.org", "mx2.example.org"], mode="enforce", max_age=DAY)
+        with fake_dns(["mx2.example.org"]):
+            service.sync(policy, now=T0 + timedelta(minutes=5))
+        policy.refresh_from_db()
+        before = (policy.policy_id, policy.text)
+        with fake_dns(failed=True):
+            assert not service.sync(policy, now=T0 + timedelta(days=2))
+        policy.refresh_from_db()
+        assert (policy.policy_id, policy.text) == before
+        assert "mx1.example.org" in policy.pending_removals
+        assert not policy.events.filter(kind="mx-removed")
+        # the same with a null MX: nothing is confirmed gone
+        with fake_dns([]):
+            assert not service.sync(policy, now=T0 + timedelta(days=2, minutes=5))
+        policy.refresh_from_db()
+        assert (policy.policy_id, policy.text) == before
+        # a good lookup that still lacks mx1 removes it
+        with fake_dns(["mx2.example.org"]):
+            assert service.sync(policy, now=T0 + timedelta(days=2, minutes=10))
+        policy.refresh_from_db()
+        assert "mx1.example.org" not in policy.text and policy.pending_removals == {}
+
+    def test_an_mx_that_cannot_be_listed_is_not_announced_as_added(self) -> None:
+        # MTASTS-25/30: an underscore or IP-like name cannot be an mx line, so it is left out
+        # of the text, and senders under enforce refuse it: the owner must hear that.
+        policy = self.host(["mx1.example.org"], mode="enforce")
+        mail.outbox.clear()
+        with fake_dns(["mx1.example.org", "mx_2.example.org", "192.0.2.7"]):
+            service.sync(policy, now=T0 + timedelta(minutes=5))
+        policy.refresh_from_db()
+        assert "mx_2" not in policy.text and "192.0.2.7" not in policy.text
+        messages = list(policy.events.filter(kind="mx-added").values_list("message", flat=True))
+        assert len(messages) == 2
+        for message in messages:
+            assert "cannot be listed" in message and "refuse" in message
+            assert "added to the policy" not in message
+        assert any(
+            "mx_2.example.org" in m.body and "cannot be listed" in m.body for m in mail.outbox
+        )
+        # at enable too, for a host already there
+        other = Domain.objects.create(team=self.team, name="example.net", verified_at=T0)
+        with fake_dns(["mx1.example.net", "mx_2.example.net"]):
+            hosted = service.enable(other, now=T0)
+        [event] = hosted.events.filter(kind="mx-added")
+        assert "mx_2.example.net cannot be listed" in event.message
+
+    @override_settings(
+        MAILSEC_POLICY_ZONE="policy.mailsec.example", MAILSEC_POLICY_DNS_SERVER=("127.0.0.1", 53)
+    )
+    def test_an_mx_sync_never_reverts_an_owners_change_made_meanwhile(self) -> None:
+        # sync_all reads every row, then spends a while on DNS per policy: a change the owner
+        # saved meanwhile must survive, and our zone must carry the id of the text served.
+        from mailsec.hosting.zone import PolicyZone
+
+        zone: list[str] = []
+        with (
+            mock.patch.object(PolicyZone, "publish", lambda self, d, i: zone.append(i)),
+            mock.patch.object(PolicyZone, "withdraw", lambda self, d: None),
+        ):
+            policy = self.host(["mx1.example.org"], mode="enforce")
+            service.publish(policy)
+            stale = HostedPolicy.objects.get(pk=policy.pk)
+            service.set_mode(HostedPolicy.objects.get(pk=policy.pk), "none", now=T0)
+            owners = HostedPolicy.objects.get(pk=policy.pk)
+            with fake_dns(["mx1.example.org", "mx2.example.org"]):
+                assert service.sync(stale, now=T0 + timedelta(minutes=5))
+            policy.refresh_from_db()
+            assert policy.mode == "none" and "mode: none\r\n" in policy.text
+            assert "mx: mx2.example.org\r\n" in policy.text  # the MX result applied on top
+            assert policy.policy_id != owners.policy_id  # a new text, a new id
+            assert zone[-1] == policy.policy_id == policy.published_id
+            # "Stop hosting" while a sync holds an older copy
+            stale = HostedPolicy.objects.get(pk=policy.pk)
+            service.disable(HostedPolicy.objects.get(pk=policy.pk), now=T0 + timedelta(minutes=6))
+            with fake_dns(["mx1.example.org", "mx2.example.org"]):
+                service.sync(stale, now=T0 + timedelta(minutes=10))
+            policy.refresh_from_db()
+            assert policy.state == "disabling" and policy.release_at is not None
+            assert zone[-1] == policy.policy_id == policy.published_id
+
+    @override_settings(
+        MAILSEC_POLICY_ZONE="policy.mailsec.example", MAILSEC_POLICY_DNS_SERVER=("127.0.0.1", 53)
+    )
+    def test_a_name_too_long_for_our_zone_is_refused_not_a_crash(self) -> None:
+        from mailsec.hosting.zone import PolicyZone, ZoneError
+
+        name = ("a" * 60 + ".") * 3 + "b" * 40 + ".example.org"  # 235 characters
+        domain = Domain.objects.create(team=self.team, name=name, verified_at=T0)
+        with fake_dns([f"mx1.{name}"]), self.assertRaises(service.HostingRefused) as refused:
+            service.enable(domain, now=T0)
+        assert "policy zone" in str(refused.exception)
+        assert not HostedPolicy.objects.filter(name=name).exists()
+        zone = PolicyZone.from_settings()
+        assert zone is not None
+        for call in (lambda: zone.publish(name, "1"), lambda: zone.withdraw(name)):
+            with self.assertRaises(ZoneError):
+                call()
+
     def test_a_null_mx_changes_nothing_and_is_told_once(self) -> None:
         # RFC 8461 §3.2: testing/enforce needs at least one mx; emptying the set on a null MX
         # would serve an enforce policy that lists no host once max_age has passed.
@@ -386,6 +512,33 @@ class MxLoopTestCase(HostingCase):
         with fake_dns(), self.assertRaises(service.HostingRefused):
             service.enable(other)
         assert HostedPolicy.objects.get() == policy
+
+    def test_it_tells_once_when_the_policy_host_gives_no_valid_certificate(self) -> None:
+        # The CNAME was removed (NXDOMAIN), or mta-sts points elsewhere (another name's
+        # certificate): senders cannot fetch the policy. Told once, and once on recovery.
+        policy = self.host()
+        now = timezone.now()
+        readings = [
+            (CertReading(now + timedelta(days=80)), 0),
+            (CertReading(None, "NXDOMAIN for mta-sts.example.org"), 1),
+            (CertReading(None, "NXDOMAIN for mta-sts.example.org"), 1),
+            (CertReading(now + timedelta(days=80), "not valid for mta-sts.example.org"), 1),
+            (CertReading(now + timedelta(days=80)), 2),
+            (CertReading(now + timedelta(days=80)), 2),
+            (CertReading(now + timedelta(days=80), "not valid for mta-sts.example.org"), 3),
+        ]
+        mail.outbox.clear()
+        for reading, told in readings:
+            with mock.patch.object(service, "read_certificate", return_value=reading):
+                service.watch_certificate(policy, now=now)
+            assert policy.events.filter(kind="cert").count() == told, reading
+        first, recovered, again = policy.events.filter(kind="cert").order_by("pk")
+        assert "NXDOMAIN" in first.message and "mta-sts.example.org" in first.message
+        assert "valid certificate again" in recovered.message
+        assert "not valid for mta-sts.example.org" in again.message
+        assert len(mail.outbox) == 3
+        policy.refresh_from_db()
+        assert policy.cert_alerted
 
     def test_it_alerts_at_21_and_7_days_once_each(self) -> None:
         policy = self.host()
@@ -608,14 +761,10 @@ class PageTestCase(HostingCase):
         policy.refresh_from_db()
         assert policy.mx_extra == ["*.mail.protection.outlook.com"]
 
-    def test_it_switches_to_enforce_only_on_enough_evidence(self) -> None:
+    def add_reports(self, policy: HostedPolicy) -> None:
+        """TLS reports that make enforce look safe: 8 days, 2 reporters, no failure."""
         from reports.models import PolicyResult, ReportAddress, TlsReport
 
-        policy = self.host(["mx1.example.org"])
-        self.client.force_login(self.alice)
-        self.client.post(self.url("enforce"))
-        policy.refresh_from_db()
-        assert policy.mode == "testing"
         address = ReportAddress.objects.create(domain=self.domain, domain_name="example.org")
         now = timezone.now()
         policy.testing_since = now - timedelta(days=10)
@@ -636,12 +785,74 @@ class PageTestCase(HostingCase):
                 PolicyResult.objects.create(
                     report=report, policy_type="sts", successful=10, failed=0
                 )
+
+    def test_it_switches_to_enforce_only_on_enough_evidence(self) -> None:
+        policy = self.host(["mx1.example.org"])
+        self.client.force_login(self.alice)
+        self.client.post(self.url("enforce"))
+        policy.refresh_from_db()
+        assert policy.mode == "testing"
+        self.add_reports(policy)
+        checked(self.domain, {"mx1.example.org": "pass"})
         with fake_dns():
             r = self.client.get(self.url("page"))
         self.assertContains(r, "Enforce looks safe")
         self.client.post(self.url("enforce"))
         policy.refresh_from_db()
         assert policy.mode == "enforce" and "mode: enforce\r\n" in policy.text
+
+    def test_enforce_needs_the_last_check_to_validate_every_mx(self) -> None:
+        # Reports only speak for the MX senders used: a backup MX nobody delivered to has no
+        # failed sessions because it has no sessions at all.
+        from mailsec.hosting.readiness import enforce_readiness
+
+        policy = self.host(["backup.example.net", "mx1.example.org"])
+        self.add_reports(policy)
+        now = timezone.now()
+        reasons = enforce_readiness(policy, now).reasons
+        assert not enforce_readiness(policy, now).ready
+        assert any("No check of the domain has finished" in r for r in reasons)
+        checked(self.domain, {"mx1.example.org": "pass"})
+        policy = HostedPolicy.objects.get(pk=policy.pk)
+        readiness = enforce_readiness(policy, now)
+        assert not readiness.ready
+        [reason] = readiness.reasons
+        assert reason.startswith("backup.example.net:") and "no passing TLS result" in reason
+        checked(self.domain, {"mx1.example.org": "pass", "backup.example.net": "fail"})
+        policy = HostedPolicy.objects.get(pk=policy.pk)
+        [reason] = enforce_readiness(policy, now).reasons
+        assert reason.startswith("backup.example.net:") and "not valid for" in reason
+        checked(self.domain, {"mx1.example.org": "pass", "backup.example.net": "pass"})
+        policy = HostedPolicy.objects.get(pk=policy.pk)
+        assert enforce_readiness(policy, now).ready
+        self.client.force_login(self.alice)
+        with fake_dns():
+            self.client.post(self.url("enforce"))
+        policy.refresh_from_db()
+        assert policy.mode == "enforce"
+
+    def test_the_settings_form_never_switches_to_enforce(self) -> None:
+        # Enforce only through the readiness check (the enforce view): a POST to the
+        # settings with mode=enforce must not skip it.
+        policy = self.host(["mx1.example.org"])
+        self.client.force_login(self.alice)
+        with fake_dns():
+            r = self.client.post(
+                self.url("update"), {"mode": "enforce", "max_age": WEEK, "extra": ""}, follow=True
+            )
+        policy.refresh_from_db()
+        assert policy.mode == "testing" and "mode: testing\r\n" in policy.text
+        with fake_dns():
+            r = self.client.get(self.url("page"))
+        assert b'value="enforce"' not in r.content
+        # an enforced policy keeps its mode when other settings are saved
+        policy = self.host(mode="enforce")
+        with fake_dns():
+            r = self.client.get(self.url("page"))
+            assert b'value="enforce"' in r.content
+            self.client.post(self.url("update"), {"mode": "enforce", "max_age": DAY, "extra": ""})
+        policy.refresh_from_db()
+        assert policy.mode == "enforce" and policy.max_age == DAY
 
     def test_it_disables_safely(self) -> None:
         policy = self.host()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from checks.tasks import engine_config
@@ -20,6 +22,18 @@ class PolicySettingsForm(forms.Form):
         label="Extra mx patterns",
         help_text="One per line, e.g. *.mail.protection.outlook.com. A wildcard covers one label only.",
     )
+
+    def __init__(self, *args: Any, current_mode: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Enforce is reached only through the readiness check (views.enforce): offered here
+        # only to a policy already enforced, so saving other settings keeps it.
+        choices = HostedPolicy.Mode.choices
+        if current_mode != HostedPolicy.Mode.ENFORCE:
+            choices = [c for c in choices if c[0] != HostedPolicy.Mode.ENFORCE]
+            self.fields[
+                "mode"
+            ].help_text = "Enforce is switched on below, once the reports show it is safe."
+        self.fields["mode"].choices = choices
 
     def clean_extra(self) -> list[str]:
         out: list[str] = []

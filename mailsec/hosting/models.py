@@ -83,6 +83,9 @@ class HostedPolicy(models.Model):
     cert_error = models.CharField(max_length=300, blank=True)
     # The smallest "days left" threshold (21, 7) already reported, so each alert goes once.
     cert_warned_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The team was told that mta-sts.<name> gives senders no usable certificate (cert_error);
+    # cleared, with a second notice, once it does again. So each change is told once.
+    cert_alerted = models.BooleanField(default=False)
     created = models.DateTimeField(default=timezone.now)
 
     objects = HostedPolicyQuerySet.as_manager()
@@ -163,11 +166,7 @@ class HostedPolicy(models.Model):
                 del pending[host]
                 said.append(f"{host} is back in the MX records; it stays in the policy.")
             elif host not in self.mx_live:
-                covered = rules.uncovered([host], self.mx_extra) == []
-                said.append(
-                    f"New MX {host}: added to the policy at once"
-                    + (" (your pattern already covered it)." if covered else ".")
-                )
+                said.append(self.new_mx_message(host))
         for host in self.mx_live:
             if host not in live:
                 not_before = now + timedelta(seconds=self.max_age)
@@ -181,9 +180,36 @@ class HostedPolicy(models.Model):
         self.pending_removals = pending
         return said
 
-    def drop_due_removals(self, now: datetime) -> list[str]:
+    def new_mx_message(self, host: str) -> str:
+        """What a new MX host means for the policy, in words for the owner."""
+        problem = rules.pattern_problem(host)
+        if problem is not None:
+            # Left out of the text (policy_text): listing it would make strict parsers refuse
+            # the whole policy, and an mx line can only match a host name (RFC 8461 §3.2, §4.1;
+            # MTASTS-25/30). So no sender applying the policy accepts this MX.
+            return (
+                f"The MX {host} cannot be listed in an MTA-STS policy ({problem}), so it is "
+                "left out: senders applying the policy refuse to deliver to it in mode "
+                "enforce (in testing they report failures). Point this MX record at a host "
+                "name with a valid certificate, or remove it."
+            )
+        if rules.uncovered([host], self.mx_extra) == []:
+            return f"New MX {host}: added to the policy at once (your pattern already covered it)."
+        return f"New MX {host}: added to the policy at once."
+
+    def unlistable_mx(self) -> list[str]:
+        """Live MX hosts no mx line can name (see new_mx_message)."""
+        return [h for h in self.mx_live if rules.pattern_problem(h) is not None]
+
+    def drop_due_removals(self, now: datetime, live: list[str]) -> list[str]:
+        """Remove departed hosts whose max_age has passed. `live` is the MX of a lookup that
+        just succeeded: a host in it is not removed (a failed lookup confirms nothing, so it
+        must not get here at all)."""
+        present = {h.rstrip(".").lower() for h in live}
         said = []
         for host, when in sorted(self.pending_removals.items()):
+            if host in present:
+                continue
             if datetime.fromisoformat(when) <= now:
                 del self.pending_removals[host]
                 said.append(

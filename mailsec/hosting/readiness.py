@@ -2,7 +2,9 @@
 testing policy say whether delivery to each MX would have passed.
 
 Safe means: reports on enough distinct days, from enough distinct reporters, with successful
-sessions and no failure at all, per MX, since the policy went to testing. One big reporter for a
+sessions and no failure at all, per MX, since the policy went to testing; and the domain's
+latest check saw every live MX host pass validation (reports say nothing about an MX no
+sender used). One big reporter for a
 day or two is not enough: a failure that only some senders hit (an old TLS stack, a missing
 intermediate) shows up only across several reporters and days.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Sum
 
@@ -19,6 +22,9 @@ from mailsec.hosting.models import HostedPolicy
 MIN_DAYS = 7
 MIN_REPORTERS = 2
 LOOKBACK = timedelta(days=30)
+# The engine's per-MX verdicts on what an MTA-STS sender checks: the policy check as a whole
+# (MTASTS-32), the chain (SMTP-09) and the name (SMTP-11).
+TLS_CHECKS = frozenset({"MTASTS-32", "SMTP-09", "SMTP-11"})
 
 
 @dataclass
@@ -37,6 +43,49 @@ class Readiness:
     failed: int
     per_mx: list[MxEvidence]
     reasons: list[str]
+
+
+def tls_reasons(policy: HostedPolicy) -> list[str]:
+    """Why the domain's latest finished check does not show every live MX host passing
+    MTA-STS validation (none when it does). Reports only speak for the hosts senders used: a
+    backup MX nobody delivered to has no failures because it has no sessions, and under
+    enforce the first sender that needs it would refuse it. The check probes every MX."""
+    assert policy.domain is not None
+    run = policy.domain.last_run
+    if run is None:
+        return ["No check of the domain has finished yet: run one, so every MX host is probed."]
+    passed: set[str] = set()
+    bad: dict[str, dict[str, Any]] = {}
+    for finding in run.findings:
+        if finding.get("id") not in TLS_CHECKS:
+            continue
+        host = mx_of(finding.get("subject", ""))
+        if finding.get("status") == "pass":
+            passed.add(host)
+        elif finding.get("status") in ("fail", "warn", "error"):
+            bad.setdefault(host, finding)
+    when = f"{run.finished or run.created:%Y-%m-%d %H:%M} UTC"
+    reasons = []
+    for host in policy.mx_live:
+        if host in bad:
+            finding = bad[host]
+            verb = "could not check" if finding["status"] == "error" else "saw a failure at"
+            reasons.append(
+                f"{host}: the last check ({when}) {verb} this MX: "
+                f"{finding.get('summary', '') or finding['id']}"
+            )
+        elif host not in passed:
+            reasons.append(
+                f"{host}: the last check ({when}) has no passing TLS result for this MX, so "
+                "nothing shows that senders could validate it. Run a check again."
+            )
+    return reasons
+
+
+def mx_of(subject: str) -> str:
+    """The MX host of a finding's subject: "mx1.example.org [192.0.2.1]" (SMTP-xx) or
+    "mx1.example.org (192.0.2.1)" (MTASTS-32), or a bare name."""
+    return subject.split(" ", 1)[0].rstrip(".").lower()
 
 
 def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
@@ -74,6 +123,7 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
         reasons.append(f"{reporters} distinct reporter(s); {MIN_REPORTERS} are needed.")
     if successful == 0:
         reasons.append("No successful session reported yet.")
+    reasons += tls_reasons(policy)
     failing = [e for e in by_mx.values() if e.failed_sessions]
     for e in failing:
         reasons.append(

@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,20 +35,42 @@ class HostingRefused(Exception):
 
 def publish(policy: HostedPolicy) -> None:
     """Write the current id to our zone if it is owed. A failure is kept as owed (published_id
-    stays behind) and retried by the next sync; the owner hears about it once."""
+    stays behind) and retried by the next sync; the owner hears about it once.
+
+    The row is locked and read again first: a change or a release made since `policy` was
+    read must not have an older id (or a withdrawn record) written over it, and the UPDATE and
+    published_id must name the same id. The lock is held for the UPDATE (bounded by the zone's
+    timeout) so two publishes of one policy reach the server in the order of their ids."""
     zone = PolicyZone.from_settings()
     if zone is None or not policy.zone_outdated:
         return
-    try:
-        zone.publish(policy.name, policy.policy_id)
-    except ZoneError as exc:
-        if "zone" not in policy.last_sync_error:
-            tell(policy, "zone", f"Could not publish the new id in our zone yet ({exc}); retrying.")
-        policy.last_sync_error = f"zone: {exc}"[:500]
-        policy.save(update_fields=["last_sync_error"])
-        return
-    policy.published_id = policy.policy_id
-    policy.save(update_fields=["published_id"])
+    with transaction.atomic():
+        if not lock_fresh(policy) or not policy.zone_outdated:
+            return
+        try:
+            zone.publish(policy.name, policy.policy_id)
+        except ZoneError as exc:
+            if "zone" not in policy.last_sync_error:
+                tell(
+                    policy,
+                    "zone",
+                    f"Could not publish the new id in our zone yet ({exc}); retrying.",
+                )
+            policy.last_sync_error = f"zone: {exc}"[:500]
+            policy.save(update_fields=["last_sync_error"])
+            return
+        policy.published_id = policy.policy_id
+        policy.save(update_fields=["published_id"])
+
+
+def lock_fresh(policy: HostedPolicy) -> bool:
+    """Lock the policy's row (inside a transaction) and reload `policy` from it, so what is
+    saved next starts from the latest committed state, not from a copy read before some slow
+    DNS. False when the row is gone (released and deleted, or handed over)."""
+    if not HostedPolicy.objects.select_for_update().filter(pk=policy.pk).exists():
+        return False
+    policy.refresh_from_db()
+    return True
 
 
 def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
@@ -59,6 +82,14 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
     # gives way; one on another team's domain does not.
     if taken.filter(domain__isnull=False).exclude(state=HostedPolicy.State.OFF).exists():
         raise HostingRefused(f"{domain.name} is already hosted by another team.")
+    zone = PolicyZone.from_settings()
+    problem = zone.record_problem(domain.name) if zone is not None else None
+    if problem is not None:
+        # The _mta-sts CNAME would have nowhere to point, and we could never publish an id.
+        raise HostingRefused(
+            f"{domain.name} cannot be hosted: {problem}, so there is no room for it under "
+            "our policy zone."
+        )
     found = asyncio.run(lookups.live_mx(lookups.client(), domain.name))
     if found.failed:
         raise HostingRefused(f"Could not look up the MX records ({found.detail}). Try again.")
@@ -99,6 +130,7 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
         said: list[str] = []
         if created:
             policy.mx_live = found.hosts
+            said = [policy.new_mx_message(h) for h in policy.unlistable_mx()]
         else:  # re-enabled: while winding down ("Keep hosting"), or after release
             said = policy.resume(found.hosts, now)
         policy.last_sync_at = now
@@ -157,40 +189,80 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
             lookups.sts_record(dns, policy.name, policy.policy_id, zone_name),
         )
 
+    looked_up_id = policy.policy_id
     found, record = asyncio.run(look())
     said: list[tuple[str, str]] = []
-    policy.last_sync_at = now
-    if found.failed:
-        # Never act on a failed lookup: it says nothing about which hosts left.
-        policy.last_sync_error = f"MX lookup failed: {found.detail}"[:500]
-    elif found.unusable:
-        # A null MX or NXDOMAIN: taking every host out would leave a testing/enforce policy
-        # without mx (RFC 8461 §3.2), and one transient NXDOMAIN would start removing the real
-        # hosts. The last good policy stays; the owner hears once, until the MX are back.
-        error = f"MX not followed: {found.unusable}"[:500]
-        if policy.last_sync_error != error:
-            said.append(
-                (
-                    "mx-unusable",
-                    f"{policy.name}: {found.unusable}. The policy is unchanged and keeps listing "
-                    f"{', '.join(policy.patterns())}. If the domain no longer receives mail, "
-                    "stop hosting; otherwise fix its MX records.",
+    with transaction.atomic():
+        # The lookups took a while, and `policy` may have been read long before them (sync_all
+        # loads every row first): the owner may have changed the mode or settings, stopped
+        # hosting, or someone taken the name over since. Apply the MX result to the row as it
+        # is now, or an older text would be saved over theirs (and the id in our zone would
+        # name a policy we no longer serve).
+        if not lock_fresh(policy):
+            return False
+        if policy.state == HostedPolicy.State.OFF or policy.is_detached:
+            return False
+        if policy.release_due(now):
+            return False  # released by the next turn (release() locks and checks again)
+        policy.last_sync_at = now
+        if found.failed:
+            # Never act on a failed lookup: it says nothing about which hosts left, nor
+            # whether a host due for removal is still gone.
+            policy.last_sync_error = f"MX lookup failed: {found.detail}"[:500]
+        elif found.unusable:
+            # A null MX or NXDOMAIN: taking every host out would leave a testing/enforce
+            # policy without mx (RFC 8461 §3.2), and one transient NXDOMAIN would start
+            # removing the real hosts. The last good policy stays; the owner hears once,
+            # until the MX are back.
+            error = f"MX not followed: {found.unusable}"[:500]
+            if policy.last_sync_error != error:
+                said.append(
+                    (
+                        "mx-unusable",
+                        f"{policy.name}: {found.unusable}. The policy is unchanged and keeps "
+                        f"listing {', '.join(policy.patterns())}. If the domain no longer "
+                        "receives mail, stop hosting; otherwise fix its MX records.",
+                    )
                 )
-            )
-        policy.last_sync_error = error
-    else:
-        policy.last_sync_error = ""
-        for message in policy.apply_mx(found.hosts, now):
-            said.append((mx_event_kind(message), message))
-    said += [("mx-removed", m) for m in policy.drop_due_removals(now)]
-    if record.state != policy.record_state and record.state in ("stale", "other", "missing"):
-        # Told once per change of state: a stale plain TXT keeps senders on an old policy.
-        said.append(("record", record.detail))
-    if record.state != "error":
-        policy.record_state = record.state
-    changed = save_changes(policy, said, now)
-    publish(policy)  # retries an id owed from an earlier failure
+            policy.last_sync_error = error
+        else:
+            policy.last_sync_error = ""
+            for message in policy.apply_mx(found.hosts, now):
+                said.append((mx_event_kind(message), message))
+            # Only now: this lookup confirms the hosts due for removal are still gone.
+            said += [("mx-removed", m) for m in policy.drop_due_removals(now, found.hosts)]
+        # The record was compared with the id we had before the lookups; a newer id since
+        # makes that comparison meaningless until the next turn.
+        if record.state != "error" and policy.policy_id == looked_up_id:
+            if record.state != policy.record_state and record.state in (
+                "stale",
+                "other",
+                "missing",
+            ):
+                # Told once per change of state: a stale plain TXT keeps senders on an old
+                # policy.
+                said.append(("record", record.detail))
+            policy.record_state = record.state
+        changed = policy.refresh_text(now)
+        # Only what the MX loop owns: mode, max_age, patterns and state are the owner's.
+        policy.save(update_fields=SYNC_FIELDS)
+    for kind, message in said:
+        tell(policy, kind, message + (f" New policy id {policy.policy_id}." if changed else ""))
+    publish(policy)  # the new id, or one owed from an earlier failure
     return changed
+
+
+# What one turn of the MX loop may write (refresh_text's fields included).
+SYNC_FIELDS = [
+    "mx_live",
+    "pending_removals",
+    "last_sync_at",
+    "last_sync_error",
+    "record_state",
+    "text",
+    "policy_id",
+    "strict_until",
+]
 
 
 def set_mode(policy: HostedPolicy, mode: str, now: datetime | None = None) -> bool:
@@ -303,8 +375,9 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
     reading = read_certificate(policy.name)
     policy.cert_checked_at = now
     policy.cert_error = reading.error[:300]
+    tell_cert_state(policy, reading)
     if reading.not_after is None:
-        policy.save(update_fields=["cert_checked_at", "cert_error"])
+        policy.save(update_fields=["cert_checked_at", "cert_error", "cert_alerted"])
         return None
     policy.cert_not_after = reading.not_after
     days = (reading.not_after - now).days
@@ -321,6 +394,39 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
             f"mta-sts.{policy.name} still points at us and that our TLS front end can reach the ACME CA.",
         )
     policy.save(
-        update_fields=["cert_checked_at", "cert_error", "cert_not_after", "cert_warned_days"]
+        update_fields=[
+            "cert_checked_at",
+            "cert_error",
+            "cert_not_after",
+            "cert_warned_days",
+            "cert_alerted",
+        ]
     )
     return days
+
+
+def tell_cert_state(policy: HostedPolicy, reading: CertReading) -> None:
+    """Tell the team when senders stop getting a usable certificate at mta-sts.<name> (no
+    answer, NXDOMAIN after the CNAME was removed, a certificate for another name because the
+    name now points elsewhere...), and once when they get one again. Without a certificate
+    valid for that name senders cannot fetch the policy (RFC 8461 §3.3): new senders get no
+    protection, and the ones holding it cannot refresh it. Once per change, not every run."""
+    host = f"mta-sts.{policy.name}"
+    if reading.error and not policy.cert_alerted:
+        policy.cert_alerted = True
+        tell(
+            policy,
+            "cert",
+            f"Senders cannot fetch your policy: {host} gives no valid certificate "
+            f"({reading.error}). Check that {host} is still a CNAME to "
+            f"{settings.MAILSEC_POLICY_HOST}; our TLS front end gets the certificate once it is.",
+        )
+    elif not reading.error and policy.cert_alerted:
+        policy.cert_alerted = False
+        tell(
+            policy,
+            "cert",
+            f"{host} serves a valid certificate again"
+            + (f" (until {reading.not_after:%Y-%m-%d})" if reading.not_after else "")
+            + ": senders can fetch your policy.",
+        )

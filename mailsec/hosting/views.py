@@ -11,6 +11,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -185,22 +186,27 @@ def page(request: HttpRequest, code: UUID) -> HttpResponse:
         ctx["strict_until"] = policy.earlier_strict_until(now)
         ctx["zone_pending"] = policy.zone_outdated and PolicyZone.from_settings() is not None
         ctx["form"] = PolicySettingsForm(
+            current_mode=policy.mode,
             initial={
                 "mode": policy.mode,
                 "max_age": policy.max_age,
                 "extra": "\n".join(policy.mx_extra),
-            }
+            },
         )
     if policy is not None:
         ctx["events"] = policy.events.all()[:30]
     return render(request, "hosting/page.html", ctx)
 
 
-def _live_policy(request: HttpRequest, code: UUID) -> tuple[Domain, HostedPolicy | None]:
+def _live_policy(
+    request: HttpRequest, code: UUID, lock: bool = False
+) -> tuple[Domain, HostedPolicy | None]:
+    """The domain's policy unless released. lock (inside a transaction): the row stays locked
+    until the owner's change is saved, so an MX sync in between (it locks too) cannot be lost
+    under a copy read before it, nor the other way round."""
     domain = get_domain_or_404(request, code)
-    policy = (
-        HostedPolicy.objects.filter(domain=domain).exclude(state=HostedPolicy.State.OFF).first()
-    )
+    policies = HostedPolicy.objects.filter(domain=domain).exclude(state=HostedPolicy.State.OFF)
+    policy = (policies.select_for_update() if lock else policies).first()
     if policy is None:
         messages.error(request, "Hosting is not on for this domain.")
     return domain, policy
@@ -221,10 +227,11 @@ def enable(request: HttpRequest, code: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+@transaction.atomic
 def update(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain, policy = _live_policy(request, code)
+    domain, policy = _live_policy(request, code, lock=True)
     if policy is not None:
-        form = PolicySettingsForm(request.POST)
+        form = PolicySettingsForm(request.POST, current_mode=policy.mode)
         if form.is_valid():
             now = timezone.now()
             said = []
@@ -253,8 +260,9 @@ def update(request: HttpRequest, code: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+@transaction.atomic
 def suggest(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain, policy = _live_policy(request, code)
+    domain, policy = _live_policy(request, code, lock=True)
     form = SuggestionForm(request.POST)
     if policy is not None and form.is_valid():
         offered = {s.pattern for s in rules.suggestions(policy.mx_live, policy.patterns())}
@@ -284,8 +292,9 @@ def sync_now(request: HttpRequest, code: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+@transaction.atomic
 def enforce(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain, policy = _live_policy(request, code)
+    domain, policy = _live_policy(request, code, lock=True)
     if policy is not None:
         readiness = enforce_readiness(policy, timezone.now())
         if readiness.ready:
@@ -298,8 +307,9 @@ def enforce(request: HttpRequest, code: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+@transaction.atomic
 def disable(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain, policy = _live_policy(request, code)
+    domain, policy = _live_policy(request, code, lock=True)
     if policy is not None and policy.state == HostedPolicy.State.ACTIVE:
         service.disable(policy)
         messages.success(

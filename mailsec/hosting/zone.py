@@ -77,13 +77,31 @@ class PolicyZone:
                 f"{dns.rcode.to_text(response.rcode())}"
             )
 
+    def record_problem(self, domain: str) -> str | None:
+        """Why `domain` can have no record in this zone (None when it can): a long customer
+        name plus our zone can pass DNS's 255-octet limit."""
+        try:
+            dns.name.from_text(self.record_name(domain))
+        except dns.exception.DNSException as exc:
+            return f"{self.record_name(domain)} is not a valid DNS name ({exc})"
+        return None
+
+    def _record(self, domain: str) -> dns.name.Name:
+        # As ZoneError, like every other failure here: the callers keep the id owed and go on
+        # (an exception of dnspython would fail the page, and every later sync of the policy).
+        problem = self.record_problem(domain)
+        if problem is not None:
+            raise ZoneError(problem)
+        return dns.name.from_text(self.record_name(domain))
+
     def publish(self, domain: str, policy_id: str) -> None:
+        name = self._record(domain)
         update = self._message()
-        name = dns.name.from_text(self.record_name(domain))
         update.replace(name, RECORD_TTL, "TXT", f'"{self.record_value(policy_id)}"')
         self._send(update)
 
     def withdraw(self, domain: str) -> None:
+        name = self._record(domain)
         update = self._message()
-        update.delete(dns.name.from_text(self.record_name(domain)))
+        update.delete(name)
         self._send(update)
