@@ -423,22 +423,29 @@ async def get_policy(ctx: CheckContext) -> DmarcPolicy:
 
 
 def suggested_record(
-    domain: str, parsed: ParsedDmarc | None, p: str | None = None, *, add_rua: bool = False
+    domain: str,
+    parsed: ParsedDmarc | None,
+    p: str | None = None,
+    *,
+    add_rua: bool = False,
+    keep_none: bool = False,
 ) -> str:
     """A clean record keeping what is valid in `parsed`; `p` overrides the policy.
 
     Historic tags (pct, rf, ri) and t=y are dropped; a report address is only invented when
-    `add_rua` asks for one (the finding is about missing reports).
+    `add_rua` asks for one (the finding is about missing reports). sp=none and np=none under
+    an enforcing p are dropped unless `keep_none`: a fix that only adds reports must not
+    start enforcing on subdomains nobody has seen reports for.
     """
     tags: list[str] = ["v=DMARC1"]
     policy = p or (parsed.policy("p") if parsed else None) or "none"
     tags.append(f"p={policy}")
     if parsed is not None:
         sp = parsed.policy("sp")
-        if sp and not (sp == "none" and policy != "none"):
+        if sp and (keep_none or not (sp == "none" and policy != "none")):
             tags.append(f"sp={sp}")
         np = parsed.policy("np")
-        if np and not (np == "none" and policy != "none"):
+        if np and (keep_none or not (np == "none" and policy != "none")):
             tags.append(f"np={np}")
     rua = [u.uri for u in (parsed.uris("rua") if parsed else []) if u.valid]
     if rua or add_rua:
@@ -1064,21 +1071,26 @@ def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str
             f" for {label} receivers ({other_label} receivers apply {other or 'no DMARC'}, "
             "see DMARC-19)"
         )
-    if tag == "sp" and record.policy("p") in ("quarantine", "reject"):
-        fix = suggested_record(at, record)  # drops sp=none: subdomains get p
-    else:
-        fix = suggested_record(at, record, "quarantine")
+    reports = record.valid_rua()
+    # Enforcing blind would quarantine the owner's own unaligned mail unseen: without a report
+    # address the only fix offered is the one below that adds it, at p=none.
+    fix = ""
+    if reports and tag == "sp" and record.policy("p") in ("quarantine", "reject"):
+        fix = txt_fix(name, suggested_record(at, record))  # drops sp=none: subdomains get p
+    elif reports:
+        fix = txt_fix(name, suggested_record(at, record, "quarantine"))
     evidence = {"record": record.text, "record_at": name, "tag": tag, "views": views_evidence}
     out.add(
         "DMARC-06",
         Status.WARN,
         f"{head} (monitoring only){scope}: mail that fails authentication is delivered as "
-        "usual. Move to quarantine, then reject, once reports look clean.",
+        "usual. Move to quarantine, then reject, once reports look clean"
+        + ("." if reports else " (first add a report address, see below)."),
         subject=name,
         evidence=evidence,
-        fix=txt_fix(name, fix),
+        fix=fix,
     )
-    if not record.valid_rua():
+    if not reports:
         out.add(
             "DMARC-06",
             Status.WARN,
@@ -1086,7 +1098,7 @@ def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str
             f"{domain} nor tells you who sends mail as it.",
             subject=name,
             evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, record, add_rua=True)),
+            fix=txt_fix(name, suggested_record(at, record, add_rua=True, keep_none=True)),
         )
 
 

@@ -360,3 +360,22 @@ def test_a_missing_semicolon_after_the_version_keeps_the_owners_policy() -> None
         found = dmarc_run(record)
         (fix,) = [f.fix for f in found if f.id == "DMARC-03"]
         assert fix == '_dmarc.example.com. TXT "v=DMARC1; p=reject; rua=mailto:d@example.com"'
+
+
+def test_monitoring_fixes_do_not_contradict_each_other() -> None:
+    # Without rua the two DMARC-06 findings suggested p=quarantine without reports and
+    # p=none with reports: only the second is a safe next step.
+    found = dmarc_run("v=DMARC1; p=none")
+    fixes = [f.fix for f in found if f.id == "DMARC-06" and f.fix]
+    expected = f'_dmarc.example.com. TXT "v=DMARC1; p=none; rua=mailto:dmarc-reports@{D}"'
+    assert fixes == [expected]
+    # With reports flowing, quarantine is next, keeping the report address.
+    found = dmarc_run("v=DMARC1; p=none; rua=mailto:d@example.com")
+    fixes = [f.fix for f in found if f.id == "DMARC-06" and f.fix]
+    assert fixes == ['_dmarc.example.com. TXT "v=DMARC1; p=quarantine; rua=mailto:d@example.com"']
+    # sp=none under p=reject without reports: adding reports must not also end sp=none.
+    found = dmarc_run("v=DMARC1; p=reject; sp=none", "news.example.com")
+    fixes = [f.fix for f in found if f.id == "DMARC-06" and f.fix]
+    assert fixes == [
+        f'_dmarc.example.com. TXT "v=DMARC1; p=reject; sp=none; rua=mailto:dmarc-reports@{D}"'
+    ]
