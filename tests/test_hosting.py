@@ -825,6 +825,12 @@ class PageTestCase(HostingCase):
         checked(self.domain, {"mx1.example.org": "pass", "backup.example.net": "pass"})
         policy = HostedPolicy.objects.get(pk=policy.pk)
         assert enforce_readiness(policy, now).ready
+        # Reports about another domain that shares the report address are no evidence.
+        from reports.models import TlsReport
+
+        TlsReport.objects.update(counted=False)
+        assert not enforce_readiness(policy, now).ready
+        TlsReport.objects.update(counted=True)
         self.client.force_login(self.alice)
         with fake_dns():
             self.client.post(self.url("enforce"))

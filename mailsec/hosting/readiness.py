@@ -98,6 +98,8 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
     since = max(filter(None, [policy.testing_since, now - LOOKBACK]))
     results = PolicyResult.objects.filter(
         report__address__domain=policy.domain,
+        # A report about another domain sharing the report address is no evidence here.
+        report__counted=True,
         report__end__gt=since,
         policy_type="sts",
     )
