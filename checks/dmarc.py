@@ -422,6 +422,13 @@ async def get_policy(ctx: CheckContext) -> DmarcPolicy:
     return await ctx.once("dmarc:policy", load)
 
 
+def example_address(domain: str) -> str:
+    """The report mailbox a suggested record invents when the owner has none. The engine cannot
+    know a real one (and the domain may not even receive mail), so pages showing the suggestion
+    say it is an example: a mailbox nobody reads, or that bounces, loses every report."""
+    return f"dmarc-reports@{domain}"
+
+
 def suggested_record(
     domain: str,
     parsed: ParsedDmarc | None,
@@ -449,7 +456,7 @@ def suggested_record(
             tags.append(f"np={np}")
     rua = [u.uri for u in (parsed.uris("rua") if parsed else []) if u.valid]
     if rua or add_rua:
-        tags.append("rua=" + ",".join(rua or [f"mailto:dmarc-reports@{domain}"]))
+        tags.append("rua=" + ",".join(rua or [f"mailto:{example_address(domain)}"]))
     if parsed is not None:
         for tag in ("ruf", "adkim", "aspf"):
             value = parsed.tags.get(tag, "").strip()
@@ -605,7 +612,9 @@ async def _not_found(
     if any(look.records or look.near for look in policy.lookups.values()):
         return  # DMARC-02/03 already explain why no record is usable
     suggestion = (
-        "v=DMARC1; p=reject" if null_mx else f"v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}"
+        "v=DMARC1; p=reject"
+        if null_mx
+        else f"v=DMARC1; p=none; rua=mailto:{example_address(domain)}"
     )
     out.add(
         "DMARC-01",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -379,3 +380,16 @@ def test_monitoring_fixes_do_not_contradict_each_other() -> None:
     assert fixes == [
         f'_dmarc.example.com. TXT "v=DMARC1; p=reject; sp=none; rua=mailto:dmarc-reports@{D}"'
     ]
+
+
+def test_invented_report_mailboxes_come_from_example_address() -> None:
+    # Pages say an invented mailbox is only an example (it may not exist: reports bounce); they
+    # can only recognise it if every suggestion takes it from dmarc.example_address.
+    assert dmarc.example_address("example.com") == "dmarc-reports@example.com"
+    with mock.patch.object(dmarc, "example_address", lambda domain: f"sample@{domain}"):
+        absent = next(f.fix for f in dmarc_run(None) if f.id == "DMARC-01")
+        monitoring = [f.fix for f in dmarc_run("v=DMARC1; p=none") if f.fix]
+        bad_rua = dmarc_run("v=DMARC1; p=reject; rua=dmarc@example.com")
+    assert "rua=mailto:sample@example.com" in absent
+    assert monitoring and all("rua=mailto:sample@example.com" in fix for fix in monitoring)
+    assert "rua=mailto:sample@example.com" in next(f.fix for f in bad_rua if f.id == "DMARC-12")
