@@ -1309,6 +1309,7 @@ async def _consistency_findings(
     policy = state.policy
     mode = state.mode
     _tlsrpt_finding(ctx, await tlsrpt.get_record(ctx), out)
+    testing: Finding | None = None
 
     if mode is not None and policy is not None:
         if mode in {"enforce", "testing"} and not state.usable:
@@ -1331,14 +1332,12 @@ async def _consistency_findings(
                 subject=policy_url(ctx.domain),
             )
         elif mode == "testing":
-            out.add(
+            testing = out.add(
                 "MTASTS-33",
                 Status.INFO,
                 "Mode testing: failures are only reported, so there is no downgrade "
                 "protection yet. Switch to enforce once reports are clean.",
                 subject=policy_url(ctx.domain),
-                # Only the mode changes: the patterns already cover every MX (MTASTS-30).
-                fix=policy_change_fix(ctx.domain, "enforce", policy.max_age, policy.mx),
             )
         else:
             out.add(
@@ -1349,8 +1348,38 @@ async def _consistency_findings(
                 subject=policy_url(ctx.domain),
                 evidence={"mode": "none"},  # the score counts MTA-STS as not deployed
             )
-    if policy is None or mode not in {"enforce", "testing"} or not state.patterns:
-        return
+    if policy is not None and mode in {"enforce", "testing"} and state.patterns:
+        await _mx_findings(ctx, state, policy, mxset, out)
+    if testing is not None and policy is not None:
+        _advise_enforce(ctx, policy, testing, out)
+
+
+def _advise_enforce(ctx: CheckContext, policy: Policy, testing: Finding, out: Collector) -> None:
+    """MTASTS-33 under testing: suggest enforce only once every MX is known to be covered and
+    to validate. Under enforce senders refuse an MX that fails (RFC 8461 §5), so a switch
+    with MTASTS-30/32/36 not passing would lose mail."""
+    mx_checks = [f for f in out.findings if f.id in {"MTASTS-30", "MTASTS-32", "MTASTS-36"}]
+    blockers = [f for f in mx_checks if f.status != Status.PASS]
+    if blockers:
+        ids = ", ".join(sorted({f.id for f in blockers}))
+        testing.summary = (
+            "Mode testing: failures are only reported, so there is no downgrade protection "
+            f"yet. Do not switch to enforce yet ({ids} not passing): under enforce senders do not "
+            "deliver to an MX host that fails them."
+        )
+        testing.fix = "Before switching to enforce, resolve:\n" + "\n".join(
+            f"- {f.id}: {f.summary}" for f in blockers
+        )
+    elif {"MTASTS-30", "MTASTS-32"} <= {f.id for f in mx_checks}:
+        # Only the mode changes: the patterns already cover every MX (MTASTS-30 passed).
+        testing.fix = policy_change_fix(ctx.domain, "enforce", policy.max_age, policy.mx)
+
+
+async def _mx_findings(
+    ctx: CheckContext, state: MtaStsState, policy: Policy, mxset: mx.MxSet, out: Collector
+) -> None:
+    """MTASTS-30..32, -35, -36: the policy against the MX hosts senders would use."""
+    mode = state.mode
     if mxset.failed:
         out.add(
             "MTASTS-30",
@@ -1488,6 +1517,7 @@ async def _validation_findings(
                     f"{subject} cannot negotiate TLS 1.2 or newer; MTA-STS senders require "
                     "it (RFC 8461 §7.2), so they will not deliver there.",
                     subject=subject,
+                    fix=f"Enable TLS 1.2 and 1.3 on {host.name}.",
                 )
                 continue
             if getattr(probe, "mta_sts_ok", False):
@@ -1506,7 +1536,18 @@ async def _validation_findings(
                     f"{subject} (not in the policy) would also fail MTA-STS validation: "
                     f"{problem or 'no valid certificate for the MX name'}."
                 )
-            out.add("MTASTS-32", status, text.strip(), subject=subject)
+            fix = (
+                f"Install on {host.name} a certificate valid for {host.name} from a public CA "
+                "(renew it if it expired), offered after STARTTLS on each of its addresses."
+            )
+            if status == Status.FAIL and state.policy is not None:
+                # Under enforce the MX gets no mail until then; testing lets senders deliver
+                # meanwhile, and only a new id makes them drop the cached enforce policy.
+                fix += "\nUntil then, to let senders deliver there, switch to mode testing:\n"
+                fix += policy_change_fix(
+                    ctx.domain, "testing", state.policy.max_age, state.policy.mx
+                )
+            out.add("MTASTS-32", status, text.strip(), subject=subject, fix=fix)
     if all_ok and matched:
         out.add(
             "MTASTS-32",

@@ -490,6 +490,77 @@ def test_mx_invalid_under_testing_warns(monkeypatch: pytest.MonkeyPatch) -> None
     assert statuses(findings, "MTASTS-33") == [Status.INFO]
 
 
+@pytest.mark.parametrize(
+    ("body", "probes", "blocker"),
+    [
+        (
+            POLICY.replace("enforce", "testing"),
+            {"mx1.example.org": FakeProbe(mta_sts_ok=False, problem="certificate expired")},
+            "MTASTS-32",
+        ),
+        (
+            POLICY.replace("enforce", "testing").replace("mx: mx2.example.org\r\n", ""),
+            {},
+            "MTASTS-30",
+        ),
+        (
+            POLICY.replace("enforce", "testing"),
+            {
+                "mx2.example.org": FakeProbe(
+                    tls_versions_accepted=["TLSv1"], max_tls_version="TLSv1"
+                )
+            },
+            "MTASTS-36",
+        ),
+        (
+            POLICY.replace("enforce", "testing"),
+            {"mx1.example.org": FakeProbe(mta_sts_ok=False, error_kind="timeout")},
+            "MTASTS-32",
+        ),
+    ],
+    ids=["cert-expired", "mx-not-covered", "old-tls", "could-not-check"],
+)
+def test_no_enforce_suggestion_while_an_mx_would_fail(
+    monkeypatch: pytest.MonkeyPatch, body: str, probes: dict[str, FakeProbe], blocker: str
+) -> None:
+    # Under enforce senders do not deliver to an MX failing MTA-STS (RFC 8461 §5): switching
+    # now would lose mail. The note says what to resolve first instead.
+    findings = evaluate(monkeypatch, body=body, probes=probes)
+    note = next(f for f in findings if f.id == "MTASTS-33")
+    assert note.status == Status.INFO
+    assert "mode: enforce" not in note.fix
+    assert note.fix.startswith("Before switching to enforce, resolve:\n")
+    assert f"- {blocker}: " in note.fix
+    assert "Do not switch to enforce yet" in note.summary
+
+
+def test_mx_failing_under_enforce_says_how_to_repair_or_relax(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    findings = evaluate(
+        monkeypatch,
+        probes={"mx1.example.org": FakeProbe(mta_sts_ok=False, problem="certificate expired")},
+    )
+    assert bad(findings) == {("MTASTS-32", "fail")}
+    fix = fix_of(findings, "MTASTS-32")
+    assert fix.startswith("Install on mx1.example.org a certificate valid for mx1.example.org")
+    assert "public CA" in fix
+    # Meanwhile: testing, as a full policy change with a new id (else senders keep enforcing).
+    rest = fix[fix.index("\n1. ") + 1 :]
+    mx = mx_lines("mx1.example.org", "mx2.example.org")
+    policy_change(rest, FILE.format(mode="testing", mx=mx))
+
+
+def test_mx_failing_under_testing_gets_only_the_repair(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(
+        monkeypatch,
+        body=POLICY.replace("enforce", "testing"),
+        probes={"mx1.example.org": FakeProbe(mta_sts_ok=False, problem="certificate expired")},
+    )
+    fix = fix_of(findings, "MTASTS-32")
+    assert "certificate valid for mx1.example.org" in fix and "mode:" not in fix
+
+
 def test_enforce_is_a_pass_when_senders_apply_the_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     findings = evaluate(monkeypatch)
     assert statuses(findings, "MTASTS-33") == [Status.PASS]
