@@ -924,6 +924,22 @@ def _not_enforcing(parsed: ParsedDmarc, of: str) -> list[str]:
     return reasons
 
 
+def _enforcing_record(domain: str, parsed: ParsedDmarc | None) -> str:
+    """The smallest change to `parsed` that meets BIMI's bar, with reports.
+
+    An enforcing p is kept (reject is never weakened); p=none, absent or invalid becomes
+    quarantine, the first enforcing step DMARC-06 also suggests: reject straight from no
+    DMARC would drop the owner's own unaligned mail unseen. pct, t=y and sp=none go (see
+    suggested_record), and a report address is kept or added: enforcing blind is how
+    legitimate mail gets lost without anyone noticing.
+    """
+    from checks import dmarc  # at run time, so the modules cannot import-cycle
+
+    p = parsed.policy("p") if parsed is not None else None
+    policy = p if p in ("quarantine", "reject") else "quarantine"
+    return dmarc.suggested_record(domain, parsed, policy, add_rua=True)
+
+
 async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -> None:
     """BIMI-08: receivers only show logos for domains with an enforcing DMARC policy."""
     from checks import dmarc  # at run time, so the modules cannot import-cycle
@@ -939,28 +955,56 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
         )
         return
     parsed = policy.applied
+    at = policy.applied_domain or domain
     reasons: list[str] = []
+    # The records to rewrite: only those a reason comes from. A subdomain's own p=reject is
+    # not the problem when the organisational domain is at p=none, and rewriting it would
+    # leave the logo hidden.
+    faults: list[tuple[str, ParsedDmarc | None]] = []
     if parsed is None:
         reasons.append("there is no DMARC policy")
+        faults.append((domain, None))
     else:
-        reasons += _not_enforcing(parsed, "")
+        own = _not_enforcing(parsed, "")
+        if own:
+            reasons += own
+            faults.append((at, parsed))
         # Checklist BIMI-08 (Authentication Requirements): the Organizational Domain's policy
         # must be enforcing too, not only the record that applies to a subdomain.
         org = policy.org_7489
         org_look = policy.lookups.get(org)
         if org != policy.applied_domain and org_look is not None and org_look.record:
-            reasons += _not_enforcing(dmarc.parse_dmarc(org_look.record), f" of {org}")
+            org_parsed = dmarc.parse_dmarc(org_look.record)
+            theirs = _not_enforcing(org_parsed, f" of {org}")
+            if theirs:
+                reasons += theirs
+                faults.append((org, org_parsed))
     if reasons:
-        at = policy.applied_domain or domain
+        monitoring = any(
+            record is None or record.policy("p") not in ("quarantine", "reject")
+            for _, record in faults
+        )
         out.add(
             "BIMI-08",
             Status.FAIL,
             "Mailbox providers will not show the logo because "
             + " and ".join(reasons)
-            + "; BIMI needs p=quarantine (pct=100) or p=reject.",
-            subject=f"_dmarc.{at}",
-            evidence={"dmarc": parsed.text if parsed else None, "views": policy.views()},
-            fix=txt_fix(f"_dmarc.{at}", dmarc.suggested_record(at, parsed, "reject")),
+            + "; BIMI needs p=quarantine (pct=100) or p=reject."
+            + (
+                " Move to quarantine only once DMARC reports show your own mail passes DMARC."
+                if monitoring
+                else ""
+            ),
+            subject=f"_dmarc.{faults[0][0]}",
+            evidence={
+                "dmarc": parsed.text if parsed else None,
+                "records_at_fault": [f"_dmarc.{name}" for name, _ in faults],
+                "views": policy.views(),
+            },
+            fix="\n".join(
+                txt_fix(f"_dmarc.{name}", _enforcing_record(name, record))
+                for name, record in faults
+            ),
         )
     else:
         out.add(

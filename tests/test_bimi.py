@@ -581,3 +581,45 @@ def test_a_long_suggested_dmarc_record_is_split_into_255_octet_strings() -> None
     (fix,) = [f.fix for f in found if f.id == "BIMI-08"]
     name, record = published(fix)
     assert name == "_dmarc.example.com" and record.endswith(f"rua={rua}")
+
+
+def _bimi08(found: list[Finding]) -> Finding:
+    (finding,) = [f for f in found if f.id == "BIMI-08"]
+    assert finding.status == Status.FAIL
+    return finding
+
+
+def test_the_dmarc_fix_enforces_with_reports_and_never_weakens() -> None:
+    # The fix was "v=DMARC1; p=reject" with no rua: rejecting blind, against DMARC-01's advice.
+    record = f"v=BIMI1; l={LOGO}; a={CERT}"
+    for dmarc in ("v=DMARC1; p=none", None):
+        fix = _bimi08(bimi_run(record, dmarc=dmarc)).fix
+        assert fix == (f'_dmarc.{D}. TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@{D}"'), (
+            dmarc
+        )
+    half = _bimi08(bimi_run(record, dmarc="v=DMARC1; p=quarantine; pct=50; rua=mailto:d@x.org"))
+    assert half.fix == f'_dmarc.{D}. TXT "v=DMARC1; p=quarantine; rua=mailto:d@x.org"'
+    # An enforcing p stays as the owner wrote it; only what stops BIMI goes.
+    open_sub = _bimi08(bimi_run(record, dmarc="v=DMARC1; p=reject; sp=none"))
+    assert open_sub.fix == f'_dmarc.{D}. TXT "v=DMARC1; p=reject; rua=mailto:dmarc-reports@{D}"'
+
+
+def test_the_dmarc_fix_rewrites_the_record_at_fault() -> None:
+    # brand.example.com enforces on its own; the organisational domain's p=none is what stops
+    # BIMI, so that is the record to change (the fix rewrote brand's record, already fine).
+    zone = {
+        **ORG_BIMI,
+        (f"_dmarc.{SUB}", "TXT"): [ENFORCING],
+        (f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=none; rua=mailto:org@example.com"],
+    }
+    finding = _bimi08(_run_at(SUB, zone))
+    assert f"of {D} is p=none" in finding.summary
+    assert finding.subject == f"_dmarc.{D}"
+    assert finding.fix == f'_dmarc.{D}. TXT "v=DMARC1; p=quarantine; rua=mailto:org@example.com"'
+    # Both at fault: one line for each record.
+    zone[(f"_dmarc.{SUB}", "TXT")] = ["v=DMARC1; p=quarantine; t=y; rua=mailto:d@example.com"]
+    lines = _bimi08(_run_at(SUB, zone)).fix.splitlines()
+    assert lines == [
+        f'_dmarc.{SUB}. TXT "v=DMARC1; p=quarantine; rua=mailto:d@example.com"',
+        f'_dmarc.{D}. TXT "v=DMARC1; p=quarantine; rua=mailto:org@example.com"',
+    ]
