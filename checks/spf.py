@@ -891,15 +891,64 @@ def _no_record(
             evidence={"dns": answer.evidence()},
         )
         return
+    record, providers = starting_record(mx)
+    covered = (["the hosts in your MX records"] if " mx " in record else []) + [
+        f"{name} (where your MX records point)" for name in providers
+    ]
+    covers = " and ".join(covered)
     out.add(
         "SPF-01",
         Status.WARN,
         f"{domain} publishes no SPF record, so receivers cannot tell which servers may send its "
-        "mail. Publish one listing your sending servers.",
+        f"mail. Publish one that lists every service that sends mail as {domain} (mailbox "
+        "provider, newsletter, billing and ticketing tools, web servers). The suggestion is only "
+        f"a starting point covering {covers}; it ends in ~all so mail from a sender not yet "
+        "listed is marked rather than rejected; move to -all once the list is complete.",
         subject=domain,
-        evidence={"dns": answer.evidence()},
-        fix=txt_fix(domain, "v=spf1 mx -all"),
+        evidence={"dns": answer.evidence(), "mx": mx.evidence(), "providers": providers},
+        fix=txt_fix(domain, record),
     )
+
+
+# Hosted mailbox providers recognised by their MX hosts, with the include their own setup
+# guides give. Their inbound MX hosts are not the servers that send their customers' mail, so
+# `mx` would authorise the wrong machines and miss the right ones.
+PROVIDERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("Google Workspace", ("google.com", "googlemail.com"), "include:_spf.google.com"),
+    ("Microsoft 365", ("mail.protection.outlook.com",), "include:spf.protection.outlook.com"),
+)
+
+
+def starting_record(mx: DnsAnswer) -> tuple[str, list[str]]:
+    """A first SPF record for a domain without one, and the providers it names.
+
+    Known providers behind the MX get their include; `mx` stays for MX hosts that are not a
+    known provider's (often the domain's own servers, which then send too). It ends in ~all,
+    not -all: we cannot know every sender, and -all would hard-fail the ones we missed.
+    """
+    hosts = [
+        normalize(r.exchange.to_text())
+        for r in (mx.records if not mx.failed else [])
+        if hasattr(r, "exchange")
+    ]
+    names: list[str] = []
+    terms: list[str] = []
+    own = False
+    for host in filter(None, hosts):
+        known = [
+            (name, include)
+            for name, suffixes, include in PROVIDERS
+            if any(host == s or host.endswith("." + s) for s in suffixes)
+        ]
+        if not known:
+            own = True
+        for name, include in known:
+            if include not in terms:
+                names.append(name)
+                terms.append(include)
+    if own or not terms:
+        terms.insert(0, "mx")
+    return " ".join(["v=spf1", *terms, "~all"]), names
 
 
 def _type99(out: Collector, domain: str, type99: DnsAnswer, *, has_txt: bool) -> None:

@@ -476,7 +476,7 @@ def test_temperror_in_tree_is_not_a_pass() -> None:
 def test_no_record_mail_and_parked() -> None:
     found = run(spf, D, {**MX, (D, "TXT"): ["google-site-verification=x"]})
     assert statuses(found, "SPF-01") == [Status.WARN]
-    assert next(f.fix for f in found if f.id == "SPF-01") == 'example.com. TXT "v=spf1 mx -all"'
+    assert next(f.fix for f in found if f.id == "SPF-01") == 'example.com. TXT "v=spf1 mx ~all"'
     parked = run(spf, D, {(D, "MX"): ["0 ."], (D, "A"): ["192.0.2.1"]})
     assert statuses(parked, "SPF-18") == [Status.INFO]
     assert "v=spf1 -all" in next(f.fix for f in parked if f.id == "SPF-18")
@@ -579,3 +579,25 @@ def test_a_mistyped_version_keeps_the_first_mechanism() -> None:
         assert flagged(found)["fail"] == {"SPF-02"}, record
         assert next(f.fix for f in found if f.id == "SPF-02") == expected, record
     assert spf.repaired_version("v=spf1-all") == "v=spf1 -all"
+
+
+def test_a_first_record_names_the_mailbox_provider_and_soft_fails() -> None:
+    # "v=spf1 mx -all" for a domain hosted at Google authorised Google's inbound servers, not
+    # the ones that send the domain's mail, and -all hard-failed that real mail.
+    def first(mx: list[str]) -> Finding:
+        zone = {(D, "MX"): mx, (D, "TXT"): ["google-site-verification=x"]}
+        (finding,) = [f for f in run(spf, D, zone) if f.id == "SPF-01"]
+        assert finding.status == Status.WARN
+        return finding
+
+    google = first(["1 aspmx.l.google.com.", "5 alt1.aspmx.l.google.com."])
+    assert google.fix == 'example.com. TXT "v=spf1 include:_spf.google.com ~all"'
+    assert "Google Workspace" in google.summary
+    assert "every service that sends mail as example.com" in google.summary
+    microsoft = first(["0 example-com.mail.protection.outlook.com."])
+    assert microsoft.fix == 'example.com. TXT "v=spf1 include:spf.protection.outlook.com ~all"'
+    own = first(["10 mx1.example.com."])
+    assert own.fix == 'example.com. TXT "v=spf1 mx ~all"'
+    assert "every service that sends mail as example.com" in own.summary
+    mixed = first(["1 aspmx.l.google.com.", "20 backup.example.net."])
+    assert mixed.fix == 'example.com. TXT "v=spf1 mx include:_spf.google.com ~all"'
