@@ -975,7 +975,7 @@ class DigestTestCase(BaseTestCase):
             kind="record-gone",
             key="record-gone:tls-rpt",
             summary="The TLS-RPT record _smtp._tls.a.test has disappeared.",
-            fix='Publish it again: _smtp._tls.a.test. TXT "v=TLSRPTv1; rua=mailto:r@a.test"',
+            fix='Publish it again:\n_smtp._tls.a.test. TXT "v=TLSRPTv1; rua=mailto:r@a.test"',
             state=Change.State.CONFIRMED,
             confirmed_at=now - timedelta(hours=3),
         )
@@ -999,6 +999,9 @@ class DigestTestCase(BaseTestCase):
         self.assertEqual(digest.to, ["alice@example.org"])
         self.assertEqual(digest.subject, "[mailsec] Daily digest: 2 changes")
         self.assertIn("_smtp._tls.a.test has disappeared", digest.body)
+        # A fix of several lines keeps them (policy files, numbered steps).
+        self.assertIn('\n      _smtp._tls.a.test. TXT "v=TLSRPTv1', digest.body)
+        self.assertIn("<pre", digest.alternatives[0][0])
         self.assertIn("Fixed: The score dropped from 90 to 60.", digest.body)
         self.assertNotIn("Still suspected", digest.body)
         self.assertEqual(

@@ -423,9 +423,8 @@ def _mx_observation(f: dict[str, Any], baseline: Snapshot | None, current: Snaps
         before="covered",
         after=f.get("status", ""),
         summary=f.get("summary", ""),
-        fix=("Put these lines in the MTA-STS policy and publish a new id:\n" + f["fix"])
-        if f.get("fix")
-        else "",
+        # The engine's fix is the whole new policy file and the record with a new id.
+        fix=f.get("fix", ""),
         evidence={
             "mx_before": _mx_names(baseline) if baseline else [],
             "mx_now": _mx_names(current),
