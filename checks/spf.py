@@ -791,10 +791,14 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "SPF-10",
             Status.WARN,
             "Some terms of the SPF record are never used: receivers stop at 'all' and ignore "
-            "'redirect' when 'all' is present: " + ", ".join(t.text for t in parsed.ignored) + ".",
+            "'redirect' when 'all' is present: "
+            + ", ".join(t.text for t in parsed.ignored)
+            + "."
+            + (LOOKUPS_FIRST if over_lookup_limit(tree) else ""),
             subject=domain,
             evidence={"ignored": [t.text for t in parsed.ignored], "record": parsed.text},
-            fix=txt_fix(domain, _without_ignored(parsed)),
+            # Dropping ignored terms saves no lookup: with SPF-05 failing it would still fail.
+            fix="" if over_lookup_limit(tree) else txt_fix(domain, _without_ignored(parsed)),
         )
     if null_mx:
         out.add(
@@ -1247,11 +1251,29 @@ def open_include(node: SpfNode) -> list[str] | None:
     return None
 
 
+def over_lookup_limit(tree: SpfNode) -> bool:
+    """SPF-05 fails: evaluation can exceed 10 lookups (or loops, or is too deep to follow)."""
+    return tree.total_lookups > LOOKUP_LIMIT or any(
+        n.status in ("loop", "truncated") for n in tree.walk()
+    )
+
+
+# Said instead of a fix that keeps every lookup: such a record would fail SPF-05 just the same.
+LOOKUPS_FIRST = (
+    " Reduce the DNS lookups first (SPF-05): a corrected record with the same includes would "
+    "still fail with a permanent error."
+)
+
+
 def _terminal(out: Collector, domain: str, tree: SpfNode, parsed: ParsedSpf) -> None:
     qualifier = effective_all(tree)
     if qualifier is None and parsed.redirect is not None and _redirect_dead_end(tree):
         return  # reported as SPF-08 / SPF-20 on the redirect target
-    fix = txt_fix(domain, corrected_record(parsed))
+    # corrected_record keeps every lookup term (a redirect becomes an include): when SPF-05
+    # fails, it would too, so no record is offered, only the order of work.
+    blocked = over_lookup_limit(tree)
+    fix = "" if blocked else txt_fix(domain, corrected_record(parsed))
+    later = LOOKUPS_FIRST if blocked else ""
     evidence = {"record": parsed.text, "terminal": qualifier and f"{qualifier}all"}
     chain = open_include(tree) if qualifier != "+" else None
     if chain:
@@ -1269,7 +1291,7 @@ def _terminal(out: Collector, domain: str, tree: SpfNode, parsed: ParsedSpf) -> 
             "SPF-09",
             Status.FAIL,
             "The SPF record ends in '+all', which authorises every server on the Internet to "
-            "send mail as your domain. End it with '-all'.",
+            "send mail as your domain. End it with '-all'." + later,
             subject=domain,
             evidence=evidence,
             fix=fix,
@@ -1279,7 +1301,7 @@ def _terminal(out: Collector, domain: str, tree: SpfNode, parsed: ParsedSpf) -> 
             "SPF-09",
             Status.WARN,
             "The SPF record ends in '?all' (neutral), so mail from other servers is neither "
-            "authorised nor rejected. End it with '-all' (or '~all').",
+            "authorised nor rejected. End it with '-all' (or '~all')." + later,
             subject=domain,
             evidence=evidence,
             fix=fix,
@@ -1289,7 +1311,7 @@ def _terminal(out: Collector, domain: str, tree: SpfNode, parsed: ParsedSpf) -> 
             "SPF-09",
             Status.WARN,
             "The SPF record has no 'all' at the end, so servers not listed get a neutral result "
-            "instead of a failure. End it with '-all'.",
+            "instead of a failure. End it with '-all'." + later,
             subject=domain,
             evidence=evidence,
             fix=fix,
@@ -1299,7 +1321,7 @@ def _terminal(out: Collector, domain: str, tree: SpfNode, parsed: ParsedSpf) -> 
             "SPF-09",
             Status.INFO,
             "The SPF record ends in '~all' (soft fail): mail from unlisted servers is usually "
-            "accepted but marked. Once every sender is listed, '-all' is stricter.",
+            "accepted but marked. Once every sender is listed, '-all' is stricter." + later,
             subject=domain,
             evidence=evidence,
             fix=fix,

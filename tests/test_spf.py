@@ -601,3 +601,25 @@ def test_a_first_record_names_the_mailbox_provider_and_soft_fails() -> None:
     assert "every service that sends mail as example.com" in own.summary
     mixed = first(["1 aspmx.l.google.com.", "20 backup.example.net."])
     assert mixed.fix == 'example.com. TXT "v=spf1 mx include:_spf.google.com ~all"'
+
+
+def test_no_terminal_fix_that_spf05_would_fail() -> None:
+    # The SPF-09 fix for a record needing 14 lookups needed 14 lookups too: offering it sent
+    # the owner from one permanent error to the same one.
+    zone: dict[Any, Any] = {}
+    includes = []
+    for i in range(6):
+        zone[(f"_spf.p{i}.example.net", "TXT")] = [f"v=spf1 include:_a.p{i}.example.net ~all"]
+        zone[(f"_a.p{i}.example.net", "TXT")] = [f"v=spf1 ip4:10.{i}.0.0/16 ~all"]
+        includes.append(f"include:_spf.p{i}.example.net")
+    record = "v=spf1 mx " + " ".join(includes)
+    for tail in (" ?all", " ~all", " ~all include:_spf.p0.example.net"):
+        found = spf_run(record + tail, zone=zone)
+        assert "SPF-05" in flagged(found)["fail"], tail
+        for finding in found:
+            if finding.id in ("SPF-09", "SPF-10"):
+                assert finding.fix == "", (tail, finding.id)
+                assert "Reduce the DNS lookups first (SPF-05)" in finding.summary
+    # Within the limit the fix is offered as before.
+    found = spf_run("v=spf1 mx " + " ".join(includes[:3]) + " ?all", zone=zone)
+    assert next(f.fix for f in found if f.id == "SPF-09").endswith('-all"')
