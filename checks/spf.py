@@ -576,6 +576,16 @@ async def _walk(
     if node.parsed.permerror:
         node.status = "permerror"
         return node
+    await _expand(ctx, node, path, state)
+    return node
+
+
+async def _expand(
+    ctx: CheckContext, node: SpfNode, path: tuple[str, ...], state: _WalkState
+) -> None:
+    """Follow the lookup terms of `node`'s parsed record: children, void names, mx fan-out."""
+    assert node.parsed is not None
+    domain = node.domain
     terms = node.parsed.lookup_terms
     node.own_lookups = len(terms)
     here = path + (domain,)
@@ -615,7 +625,6 @@ async def _walk(
     # Keep the evidence in record order although the lookups finished in any order.
     order = {t.target and normalize(t.target): i for i, t in enumerate(terms)}
     node.children.sort(key=lambda c: order.get(c.domain, 99))
-    return node
 
 
 def _note(node: SpfNode, name: str, answers: list[DnsAnswer], *, void: bool) -> None:
@@ -670,6 +679,51 @@ def corrected_record(parsed: ParsedSpf, final: str = "-all") -> str:
     return " ".join(["v=spf1", *keep, final])
 
 
+# From strictest to most permissive: a merged record ends in the most permissive of its
+# parts' endings, so mail one of them let through is not hard-failed; but never past ~all,
+# which SPF-09 would flag (?all, +all, or no all at all).
+_QUALIFIER_RANK = {"-": 0, "~": 1, "?": 2, "+": 3}
+
+
+def merged_record(records: list[str]) -> str | None:
+    """One SPF record from several published at one name (SPF-01 fix), or None if one is broken.
+
+    Mechanisms are kept in order, each once; a `redirect` of a record without `all` becomes an
+    include (as in corrected_record); terms after `all` are dropped (receivers ignore them);
+    the first `exp` is kept. The ending is the weaker qualifier: ~all over -all.
+    """
+    terms: list[str] = []
+    seen: set[str] = set()
+    endings: list[str] = []
+    exp: str | None = None
+
+    def add(text: str) -> None:
+        key = text.lower().removeprefix("+")
+        if key not in seen:
+            seen.add(key)
+            terms.append(text)
+
+    for text in records:
+        parsed = parse_spf(text)
+        if parsed.permerror:
+            return None  # SPF-02/03/04 say what is broken; a merge would copy it
+        ignored = {id(t) for t in parsed.ignored}
+        for term in parsed.terms:
+            if id(term) in ignored or term.name in ("all", "redirect"):
+                continue
+            if term.kind == "modifier" and term.name == "exp":
+                exp = exp or term.text
+                continue
+            add(term.text)
+        if parsed.redirect is not None and parsed.all_term is None:
+            add(f"include:{parsed.redirect.target}")
+        # No `all` ends neutral (RFC 7208 §4.7), as weak as ?all.
+        endings.append(parsed.all_term.qualifier if parsed.all_term is not None else "?")
+    weakest = max(endings, key=lambda q: _QUALIFIER_RANK.get(q, 2), default="~")
+    final = "-all" if weakest == "-" else "~all"
+    return " ".join(["v=spf1", *terms, final, *([exp] if exp else [])])
+
+
 def txt_answer_size(answer: DnsAnswer) -> int:
     """Octets of the owner name plus every TXT RDATA (RFC 7208 §3.4 budget)."""
     size = len(answer.name) + 2
@@ -716,13 +770,38 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         _no_record(out, domain, answer, selection, mx, null_mx)
         return out.findings
     if len(selection.records) > 1:
+        merged = merged_record(selection.records)
+        fix, note, lookups = "", "", None
+        if merged is not None:
+            # Worst-case lookups of the merged record, counted as SPF-05 counts them: a merge
+            # that needs more than 10 would trade one permanent error for another.
+            node = SpfNode(domain=domain, via="record", record=merged, parsed=parse_spf(merged))
+            await _expand(ctx, node, (), _WalkState())
+            lookups = node.total_lookups
+            if over_lookup_limit(node):
+                note = (
+                    f" Merged, they would need {lookups} DNS lookups, more than the "
+                    f"{LOOKUP_LIMIT} allowed: drop senders you no longer use (or replace "
+                    "includes with ip4/ip6 ranges) while merging."
+                )
+            elif not any(n.status == "temperror" for n in node.walk()):
+                fix = txt_fix(domain, merged)
+                note = (
+                    " The suggestion keeps every mechanism of both once, in order, and ends in "
+                    "the weaker of their endings so no mail either record allowed is hard-failed."
+                )
         out.add(
             "SPF-01",
             Status.FAIL,
             f"{domain} publishes {len(selection.records)} SPF records; receivers treat that as "
-            "a permanent error and SPF fails for all your mail. Merge them into one record.",
+            "a permanent error and SPF fails for all your mail. Merge them into one record." + note,
             subject=domain,
-            evidence={"dns": answer.evidence(), "spf_records": selection.records},
+            evidence={
+                "dns": answer.evidence(),
+                "spf_records": selection.records,
+                "merged_lookups": lookups,
+            },
+            fix=fix,
         )
         return out.findings
     out.add(

@@ -623,3 +623,39 @@ def test_no_terminal_fix_that_spf05_would_fail() -> None:
     # Within the limit the fix is offered as before.
     found = spf_run("v=spf1 mx " + " ".join(includes[:3]) + " ?all", zone=zone)
     assert next(f.fix for f in found if f.id == "SPF-09").endswith('-all"')
+
+
+def test_two_records_get_one_merged_record() -> None:
+    # SPF-01 said "Merge them into one record." and offered none.
+    zone = {
+        ("_spf.google.com", "TXT"): ["v=spf1 ip4:192.0.2.0/24 ~all"],
+        ("spf.protection.outlook.com", "TXT"): ["v=spf1 ip4:198.51.100.0/24 -all"],
+    }
+    found = spf_run(
+        [
+            "v=spf1 mx include:_spf.google.com -all",
+            "v=spf1 include:spf.protection.outlook.com +mx ~all",
+        ],
+        zone=zone,
+    )
+    (finding,) = [f for f in found if f.id == "SPF-01"]
+    assert finding.status == Status.FAIL
+    assert finding.fix == (
+        'example.com. TXT "v=spf1 mx include:_spf.google.com include:spf.protection.outlook.com '
+        '~all"'
+    )
+    both_strict = spf_run(["v=spf1 mx -all", "v=spf1 ip4:192.0.2.1 -all"])
+    assert next(f.fix for f in both_strict if f.id == "SPF-01") == (
+        'example.com. TXT "v=spf1 mx ip4:192.0.2.1 -all"'
+    )
+    # A merge needing more than 10 lookups would fail SPF-05: no record then, and why.
+    many = {(f"_spf{i}.example.net", "TXT"): ["v=spf1 a mx -all"] for i in range(4)}
+    over = spf_run(
+        [
+            "v=spf1 include:_spf0.example.net include:_spf1.example.net -all",
+            "v=spf1 include:_spf2.example.net include:_spf3.example.net -all",
+        ],
+        zone=many,
+    )
+    (finding,) = [f for f in over if f.id == "SPF-01"]
+    assert finding.fix == "" and "would need 12 DNS lookups" in finding.summary
