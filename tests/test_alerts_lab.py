@@ -289,7 +289,9 @@ def test_a_broken_record_is_one_alert_and_its_fix_one_recovery(
         recoveries = mails_to(lab, owner.email)[1:]
         assert len(recoveries) == 1  # one recovery, however many good runs follow
         assert recoveries[0]["Subject"].strip().startswith("[mailsec] alert01.lab.test: fixed: ")
-        assert "Good news about alert01.lab.test: the latest checks no longer find" in text_of(recoveries[0])
+        assert "Good news about alert01.lab.test: the latest checks no longer find" in text_of(
+            recoveries[0]
+        )
         assert "Fixed: The MTA-STS record _mta-sts.alert01.lab.test has disappeared." in text_of(
             recoveries[0]
         )
