@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from checks import tlsrpt
+from checks import dmarc, tlsrpt
 from checks.findings import DomainReport, Finding, Mechanism, Status
 from mailsec.freecheck import ratelimit
 from mailsec.freecheck.models import FreeCheck, free_check_config
@@ -237,6 +237,15 @@ class PermalinkTestCase(FreeCheckTestCase):
         self.assertContains(r, "tls-reports@example.com is an example")
         # Other fixes carry no such note.
         self.assertContains(r, "is an example", count=1)
+        report["findings"][-1] |= {
+            "id": "DMARC-01",
+            "mechanism": "dmarc",
+            "fix": f'_dmarc.example.com. TXT "v=DMARC1; p=none; rua=mailto:'
+            f'{dmarc.example_address("example.com")}"',
+        }
+        FreeCheck.objects.filter(pk=check.pk).update(report=report)
+        r = self.client.get(check.get_absolute_url())
+        self.assertContains(r, "dmarc-reports@example.com is an example")
 
     def test_it_escapes_what_dns_said(self) -> None:
         # Records, certificate names and policy bodies are the probed domain's to choose.

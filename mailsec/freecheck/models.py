@@ -25,7 +25,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from checks import tlsrpt
+from checks import dmarc, tlsrpt
 from checks.config import CheckConfig
 from checks.engine import check_domain
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Finding, Mechanism, Status
@@ -404,14 +404,20 @@ def _fix_note(fix: str, domain: str) -> str:
     """What to say under a suggested record whose report mailbox is only the engine's example:
     with no account there is no report address of ours, and a mailbox nobody reads loses every
     report (the page must not present it as the address to publish)."""
-    example = tlsrpt.example_address(domain)
-    if f"mailto:{example}" not in fix:
-        return ""
-    return (
-        f"{example} is an example: name a mailbox that exists and that someone reads. "
-        "Add the domain to a mailsec account to get a report address that keeps, reads and "
-        "explains these reports for you."
-    )
+    tlsrpt_example = tlsrpt.example_address(domain)
+    if f"mailto:{tlsrpt_example}" in fix:
+        return (
+            f"{tlsrpt_example} is an example: name a mailbox that exists and that someone "
+            "reads. Add the domain to a mailsec account to get a report address that keeps, "
+            "reads and explains these reports for you."
+        )
+    dmarc_example = dmarc.example_address(domain)
+    if f"mailto:{dmarc_example}" in fix:
+        return (
+            f"{dmarc_example} is an example: name a mailbox that exists and that someone (or "
+            "your DMARC report service) reads; aggregate reports arrive daily."
+        )
+    return ""
 
 
 def _pretty(evidence: Any) -> str:
