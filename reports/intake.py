@@ -103,7 +103,7 @@ def accept_https(
     )
     if created:
         if sniff(body) is None:
-            raw.reject(f"body is neither gzip, zip nor JSON (first bytes: {body[:8]!r})")
+            raw.reject(f"body is not a JSON object, gzip or zip (first bytes: {body[:8]!r})")
         else:
             raw.queue_parse()
     if raw.parse_status == RawReport.REJECTED and sniff(body) is None:

@@ -360,7 +360,7 @@ def decode_chunks(
             raise ReportRejected(f"report is larger than {max_bytes} bytes")
         view = memoryview(data)
         return (bytes(view[i : i + 4 * _CHUNK]) for i in range(0, len(data), 4 * _CHUNK)), []
-    raise ReportRejected(f"report is neither gzip, zip nor JSON (first bytes: {data[:8]!r})")
+    raise ReportRejected(f"report is not a JSON object, gzip or zip (first bytes: {data[:8]!r})")
 
 
 def _json_only(chunks: Iterator[bytes]) -> Iterator[bytes]:

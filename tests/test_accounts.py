@@ -180,6 +180,13 @@ class InviteTestCase(BaseTestCase):
         self.assertIn(f"/invite/{invite.token}/", message.body)
         self.assertIn(f"/invite/{invite.token}/", message.alternatives[0][0])
 
+    def test_an_address_too_long_for_smtp_is_a_form_error(self) -> None:
+        self.client.force_login(self.alice)
+        long = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".org"
+        r = self.client.post("/team/invite/", {"email": long}, follow=True)
+        self.assertContains(r, "Enter a valid email address to invite.")
+        self.assertFalse(Invite.objects.exists())
+
     def test_members_cannot_invite(self) -> None:
         self.client.force_login(self.bob)
         r = self.client.post("/team/invite/", {"email": "dana@example.org"})

@@ -51,7 +51,7 @@ def test_it_stores_parses_and_deduplicates_like_the_intake(batch: int) -> None:
     assert raws.count() == 4
     assert raws.get(sha256__isnull=False, body=resend).report == report
     rejected = raws.get(parse_status=RawReport.REJECTED)
-    assert "neither gzip, zip nor JSON" in rejected.error
+    assert "not a JSON object, gzip or zip" in rejected.error
     # Again: everything is already there.
     assert ingest_many(items, batch=batch) == {"already stored": 6}
     assert FailureDetail.objects.count() == 3 * 2

@@ -295,7 +295,7 @@ def test_a_body_shorter_than_its_content_length_is_not_accepted() -> None:
 def test_it_stores_garbage_then_answers_400(client: Client, address: ReportAddress) -> None:
     response = post(client, address, b"<html>not a report</html>")
     assert response.status_code == 400
-    assert "neither gzip" in response.json()["error"]
+    assert "not a JSON object, gzip or zip" in response.json()["error"]
     raw = RawReport.objects.get()
     assert raw.parse_status == RawReport.REJECTED and bytes(raw.body).startswith(b"<html>")
 

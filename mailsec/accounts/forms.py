@@ -35,4 +35,5 @@ class SignupForm(AllauthSignupForm):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="Email address of the person to invite")
+    # 254: the longest address SMTP can carry (RFC 5321 §4.5.3.1.3), and Invite.email's size.
+    email = forms.EmailField(label="Email address of the person to invite", max_length=254)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -60,9 +61,12 @@ def set_mode(request: HttpRequest, code: UUID) -> HttpResponse:
         label = AlertSetting.Mode(mode).label
         messages.success(request, f"{domain.display_name}: {label.lower()}.")
     # Only back to a page of ours: a `next` naming another site would be an open redirect.
+    # A path, never a bare word: redirect() would take "foo" for a view name (NoReverseMatch).
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
-        target = "alerts:settings"
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts=None
+    ):
+        target = reverse("alerts:settings")
     return redirect(target)
 
 
