@@ -12,6 +12,7 @@ from unittest import mock
 import dns.message
 import dns.rcode
 import dns.rrset
+from django.core import mail
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -25,9 +26,10 @@ LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 
 @contextmanager
-def stub_dns(txt: dict[str, list[str]]) -> Iterator[str]:
+def stub_dns(txt: dict[str, list[str]], servfail: bool = False) -> Iterator[str]:
     """A tiny authoritative-looking DNS server on a random loopback port answering TXT from
-    `txt` (NXDOMAIN for anything else); yields its "host:port" for MAILSEC_RESOLVER."""
+    `txt` (NXDOMAIN for anything else; SERVFAIL for everything with `servfail`); yields its
+    "host:port" for MAILSEC_RESOLVER."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     sock.settimeout(0.2)
@@ -43,7 +45,9 @@ def stub_dns(txt: dict[str, list[str]]) -> Iterator[str]:
             response = dns.message.make_response(query)
             question = query.question[0]
             name = question.name.to_text().rstrip(".").lower()
-            if name in txt:
+            if servfail:
+                response.set_rcode(dns.rcode.SERVFAIL)
+            elif name in txt:
                 values = [f'"{v}"' for v in txt[name]]
                 response.answer.append(
                     dns.rrset.from_text_list(question.name, 300, "IN", "TXT", values)
@@ -743,6 +747,145 @@ class VerifyTestCase(BaseTestCase):
     def test_it_requires_post(self) -> None:
         self.client.force_login(self.alice)
         self.assertEqual(self.client.get(self.url).status_code, 405)
+
+
+class ContestTestCase(BaseTestCase):
+    """Alice's team verified example.org long ago; charlie's team now proves control too."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.proved = timezone.now() - timedelta(days=400)
+        self.theirs = Domain.objects.create(
+            team=self.team,
+            name="example.org",
+            verified_at=self.proved,
+            next_check_at=timezone.now() - timedelta(minutes=1),
+        )
+        self.mine = Domain.objects.create(team=self.charlies_team, name="example.org")
+
+    def records(self, *domains: Domain) -> dict[str, list[str]]:
+        return {"_mailsec-challenge.example.org": [d.challenge_value for d in domains]}
+
+    def assert_unchanged(self) -> None:
+        self.theirs.refresh_from_db()
+        self.assertEqual(self.theirs.verified_at, self.proved)
+        self.assertIsNone(self.theirs.control_lost_at)
+        self.assertIn(self.theirs, Domain.due(timezone.now()))  # its checks go on
+        self.assertEqual(mail.outbox, [])
+
+    def test_a_team_still_proving_control_keeps_the_domain(self) -> None:
+        with stub_dns(self.records(self.theirs, self.mine)):
+            self.assertTrue(self.mine.verify())
+        self.assert_unchanged()
+        self.assertIsNone(self.theirs.contested_at)  # the contest is over
+        self.assertIsNotNone(self.mine.verified_at)  # and both monitor the domain
+
+    def test_a_team_whose_challenge_is_gone_loses_the_domain(self) -> None:
+        with stub_dns(self.records(self.mine)):
+            self.assertTrue(self.mine.verify())
+        self.theirs.refresh_from_db()
+        self.assertIsNone(self.theirs.verified_at)
+        self.assertIsNotNone(self.theirs.control_lost_at)
+        self.assertIn("could not be confirmed any more", self.theirs.verify_error)
+        self.assertIn(f"{self.mine.verified_at:%Y-%m-%d %H:%M} UTC", self.theirs.verify_error)
+        self.assertNotIn(self.theirs, Domain.due(timezone.now() + timedelta(days=30)))
+        [message] = mail.outbox
+        self.assertEqual(message.to, ["alice@example.org", "bob@example.org"])
+        self.assertIn("example.org", message.subject)
+        self.assertIn("Another team proved control of example.org", message.body)
+        # Told once: later runs of the background task find nothing more to do.
+        from mailsec.domains.tasks import verify_pending
+
+        with stub_dns(self.records(self.mine)):
+            verify_pending()
+        self.assertEqual(len(mail.outbox), 1)
+        self.theirs.refresh_from_db()
+        self.assertIsNone(self.theirs.verified_at)
+
+    @override_settings(CACHES=LOCMEM)
+    def test_the_losing_teams_page_says_so(self) -> None:
+        self.client.force_login(self.alice)
+        self.client.get(f"/domains/{self.theirs.code}/")  # cached before the contest
+        with stub_dns(self.records(self.mine)):
+            self.mine.verify()
+        r = self.client.get(f"/domains/{self.theirs.code}/")
+        self.assertContains(r, "Not verified for your team since")
+        self.assertContains(r, "another team proved control of example.org")
+        self.assertContains(r, "could not be confirmed any more")
+
+    def test_a_failed_lookup_changes_nothing_and_is_retried(self) -> None:
+        from mailsec.domains.tasks import verify_pending
+
+        Domain.objects.filter(pk=self.mine.pk).update(verified_at=timezone.now())
+        with stub_dns({}, servfail=True):
+            self.assertEqual(self.theirs.recheck_control(), "failed")
+            verify_pending()  # still failing: still nothing
+        self.assert_unchanged()
+        self.assertIsNotNone(self.theirs.contested_at)  # owed a look
+        # The next run of the 5-minute task gets a clean answer (NXDOMAIN): now it is lost.
+        with stub_dns({}):
+            verify_pending()
+        self.theirs.refresh_from_db()
+        self.assertIsNone(self.theirs.verified_at)
+        self.assertIsNone(self.theirs.contested_at)
+        self.assertEqual(len(mail.outbox), 1)
+
+    def test_a_contest_nobody_holds_any_more_is_dropped(self) -> None:
+        from mailsec.domains.tasks import verify_pending
+
+        Domain.objects.filter(pk=self.theirs.pk).update(contested_at=timezone.now())
+        with stub_dns({}):  # the challenge is gone, but charlie's team never verified
+            verify_pending()
+        self.theirs.refresh_from_db()
+        self.assertEqual(self.theirs.verified_at, self.proved)
+        self.assertIsNone(self.theirs.contested_at)
+        self.assertEqual(mail.outbox, [])
+
+    def test_a_team_never_loses_a_domain_by_verifying_it_itself(self) -> None:
+        # A teammate verifies again with the value gone: nothing is contested, and a
+        # verified domain stays verified (only another team's proof starts a contest).
+        with stub_dns({}):
+            self.theirs.verify()
+        with stub_dns(self.records(self.theirs)):
+            self.theirs.verify()
+        self.assert_unchanged()
+        self.assertIsNone(self.theirs.contested_at)
+        self.assertEqual(self.theirs.recheck_control(), "moot")  # no other team verifies it
+        self.assert_unchanged()
+
+    def test_the_winner_is_contested_when_the_loser_verifies_again(self) -> None:
+        with stub_dns(self.records(self.mine)):
+            self.mine.verify()
+        with stub_dns(self.records(self.mine, self.theirs)):
+            self.client.force_login(self.alice)
+            with mock.patch("mailsec.domains.tasks.enqueue_run"):
+                self.client.post(f"/domains/{self.theirs.code}/verify/")
+        self.theirs.refresh_from_db()
+        self.mine.refresh_from_db()
+        self.assertIsNotNone(self.theirs.verified_at)
+        self.assertIsNone(self.theirs.control_lost_at)
+        self.assertIsNotNone(self.mine.verified_at)  # its value is still there
+
+    @override_settings(CACHES=LOCMEM)
+    def test_it_checks_ownership(self) -> None:
+        """The newcomer sees nothing of the other team's domain: not its page, not its
+        challenge, not its team's people, not in the messages it gets."""
+        self.client.force_login(self.charlie)
+        with stub_dns(self.records(self.mine)):
+            r = self.client.post(f"/domains/{self.mine.code}/verify/", follow=True)
+        self.assertEqual(r.status_code, 200)
+        r2 = self.client.get("/domains/")
+        for page in (r, r2):
+            for secret in (
+                str(self.theirs.code),
+                self.theirs.challenge,
+                "alice@example.org",
+                "bob@example.org",
+                self.team.name,
+            ):
+                self.assertNotContains(page, secret)
+        self.assertEqual(self.client.get(f"/domains/{self.theirs.code}/").status_code, 404)
+        self.assertTrue(all("charlie@example.org" not in m.to for m in mail.outbox))
 
 
 class RemoveTestCase(DomainTestCase):

@@ -1191,3 +1191,116 @@ class DeleteTestCase(HostingCase):
             self.delete_domain()
         readiness = enforce_readiness(HostedPolicy.objects.get(), timezone.now())
         assert not readiness.ready and readiness.reasons == ["The domain was deleted."]
+
+
+# --- Contested control: another team proves control of a hosted name ------------------------
+
+
+class ContestTestCase(HostingCase):
+    """Alice's team hosts example.org in enforce; charlie's team verifies the name too."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        with fake_dns():
+            self.policy = self.host(mode="enforce")
+        self.theirs = Domain.objects.create(team=self.charlies_team, name="example.org")
+        mail.outbox.clear()
+
+    def challenge(self, *domains: Domain) -> Any:
+        from tests.test_domains import stub_dns
+
+        return stub_dns({"_mailsec-challenge.example.org": [d.challenge_value for d in domains]})
+
+    def test_a_lost_domain_winds_its_policy_down_safely(self) -> None:
+        before = timezone.now()
+        with self.challenge(self.theirs), self.captureOnCommitCallbacks(execute=True):
+            assert self.theirs.verify()
+        self.domain.refresh_from_db()
+        assert self.domain.verified_at is None
+        policy = HostedPolicy.objects.get(pk=self.policy.pk)
+        # Not cut off: served in mode none with a new id, detached from alice's team, until
+        # every enforce copy senders may hold has expired; then the sync releases it.
+        assert policy.domain is None and policy.state == HostedPolicy.State.DISABLING
+        assert "mode: none\r\n" in policy.text and policy.policy_id != self.policy.policy_id
+        assert policy.release_at is not None
+        assert policy.release_at >= before + timedelta(seconds=self.policy.max_age)
+        r = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org")
+        assert r.status_code == 200 and b"mode: none\r\n" in r.content
+        # One email, to alice's team, saying until when.
+        [message] = mail.outbox
+        assert message.to == ["alice@example.org", "bob@example.org"]
+        assert f"{policy.release_at:%Y-%m-%d %H:%M} UTC" in message.body
+        # The new owner may host the name at once: it takes over, inheriting the bound.
+        with fake_dns(["mx9.example.net"]):
+            mine = service.enable(self.theirs)
+        assert mine.domain == self.theirs and mine.strict_until is not None
+        assert mine.strict_until >= policy.release_at
+        assert len(mail.outbox) == 1
+
+    def test_a_team_still_proving_control_keeps_hosting(self) -> None:
+        with self.challenge(self.domain, self.theirs):
+            assert self.theirs.verify()
+            with fake_dns(), pytest.raises(service.HostingRefused) as refused:
+                service.enable(self.theirs)
+        assert "still proves control" in str(refused.value)
+        assert "alice" not in str(refused.value)
+        self.domain.refresh_from_db()
+        assert self.domain.verified_at == T0
+        policy = HostedPolicy.objects.get()
+        assert policy.domain == self.domain and policy.text == self.policy.text
+        assert policy.state == HostedPolicy.State.ACTIVE
+        assert mail.outbox == []
+
+    def test_hosting_refused_while_the_other_team_stops_says_until_when(self) -> None:
+        service.disable(self.policy)
+        mail.outbox.clear()
+        with self.challenge(self.domain, self.theirs):
+            assert self.theirs.verify()
+            with fake_dns(), pytest.raises(service.HostingRefused) as refused:
+                service.enable(self.theirs)
+        assert self.policy.release_at is not None
+        assert "from then" in str(refused.value)
+        assert f"{self.policy.release_at:%Y-%m-%d %H:%M} UTC" in str(refused.value)
+
+    def test_hosting_asks_again_and_takes_over_once_the_value_is_gone(self) -> None:
+        """The new owner removes the other team's value after a first refusal: pressing
+        Host MTA-STS again looks again."""
+        with self.challenge(self.domain, self.theirs):
+            assert self.theirs.verify()
+        with self.challenge(self.theirs), fake_dns(["mx9.example.net"]):
+            mine = service.enable(self.theirs)
+        assert mine.domain == self.theirs and mine.state == HostedPolicy.State.ACTIVE
+        self.domain.refresh_from_db()
+        assert self.domain.verified_at is None
+        assert len(mail.outbox) == 1
+
+    def test_a_failed_lookup_changes_nothing(self) -> None:
+        from tests.test_domains import stub_dns
+
+        Domain.objects.filter(pk=self.theirs.pk).update(verified_at=T0)
+        self.theirs.refresh_from_db()
+        with (
+            stub_dns({}, servfail=True),
+            fake_dns(),
+            pytest.raises(service.HostingRefused) as refused,
+        ):
+            service.enable(self.theirs)
+        assert "could not look up" in str(refused.value)
+        self.domain.refresh_from_db()
+        assert self.domain.verified_at == T0 and self.domain.contested_at is not None
+        policy = HostedPolicy.objects.get()
+        assert policy.domain == self.domain and policy.text == self.policy.text
+        assert mail.outbox == []
+
+    def test_it_checks_ownership(self) -> None:
+        """The newcomer's hosting page shows nothing of the other team's policy."""
+        with self.challenge(self.domain, self.theirs):
+            assert self.theirs.verify()
+        self.client.force_login(self.charlie)
+        with self.challenge(self.domain, self.theirs), fake_dns():
+            r = self.client.post(reverse("hosting:enable", args=[self.theirs.code]), follow=True)
+        self.assertContains(r, "still proves control")
+        for secret in (self.policy.policy_id, str(self.domain.code), "alice@example.org"):
+            self.assertNotContains(r, secret)
+        r = self.client.get(reverse("hosting:page", args=[self.domain.code]))
+        assert r.status_code == 404

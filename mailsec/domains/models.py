@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.db.models.expressions import RawSQL
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from checks.findings import Status as FindingStatus
 from mailsec.accounts.models import Team
 from mailsec.domains import pagecache
+
+if TYPE_CHECKING:
+    from checks.dns import DnsAnswer
+
+log = logging.getLogger(__name__)
 
 CHALLENGE_PREFIX = "_mailsec-challenge"
 CHALLENGE_VALUE_PREFIX = "mailsec-verification="
@@ -73,6 +82,13 @@ class Domain(models.Model):
     # list flags it without reading the runs. The page reads the run itself
     # (failure_since_last_run).
     last_failed_at = models.DateTimeField(null=True, blank=True)
+    # Contested control (recheck_control): set on a verified domain when another team proves
+    # control of the same name, until a clean answer says whether this team's challenge is
+    # still published (a failed lookup leaves it set: verify_pending looks again).
+    contested_at = models.DateTimeField(null=True, blank=True)
+    # When this team lost the domain that way: its page says so (verify_error may be
+    # overwritten by later attempts). Cleared when it verifies again.
+    control_lost_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "name"], name="one_domain_per_team")]
@@ -135,16 +151,22 @@ class Domain(models.Model):
     def is_verified(self) -> bool:
         return self.verified_at is not None
 
-    def verify(self) -> bool:
-        """Look for the challenge TXT through the engine's resolver (never the system's: in
-        the lab and in production they differ). Records the outcome; True when verified."""
+    def _look_up_challenge(self) -> DnsAnswer:
+        """The challenge name's TXT answer, through the engine's
+        resolver (never the system's: in the lab and in production they differ)."""
         from checks.dns import DnsClient
         from checks.tasks import engine_config
 
         client = DnsClient(engine_config())
-        answer = asyncio.run(client.txt(self.challenge_name))
+        return asyncio.run(client.txt(self.challenge_name))
+
+    def verify(self) -> bool:
+        """Look for the challenge TXT. Records the outcome; True when verified. A domain
+        verified here for the first time contests the same name verified by other teams."""
+        answer = self._look_up_challenge()
         now = timezone.now()
         self.verify_checked_at = now
+        newly_verified = False
         if answer.failed:
             self.verify_error = (
                 f"Could not look up {self.challenge_name}: {answer.describe_failure()}. "
@@ -153,18 +175,141 @@ class Domain(models.Model):
         elif self.challenge_value in answer.texts():
             self.verify_error = ""
             if self.verified_at is None:
+                newly_verified = True
                 self.verified_at = now
                 # The first check runs at once.
                 self.next_check_at = now
+                self.contested_at = self.control_lost_at = None
         elif answer.empty:
             self.verify_error = f"No TXT record found at {self.challenge_name} yet."
         else:
             found = ", ".join(repr(t) for t in answer.texts()[:3])
             self.verify_error = f"{self.challenge_name} has TXT {found}, not the expected value."
         self.save(
-            update_fields=["verify_checked_at", "verify_error", "verified_at", "next_check_at"]
+            update_fields=[
+                "verify_checked_at",
+                "verify_error",
+                "verified_at",
+                "next_check_at",
+                "contested_at",
+                "control_lost_at",
+            ]
         )
+        if newly_verified:
+            # Only on the way from unverified to verified: a team that verifies again, or
+            # a lookup of a domain already verified, contests nothing.
+            for rival in self.rivals():
+                try:
+                    rival.recheck_control(now)
+                except Exception:
+                    # The rival stays contested (contested_at) and verify_pending retries;
+                    # this team's verification stands whatever happened to that lookup.
+                    log.exception("re-checking control of %s (domain %s) failed", rival, rival.pk)
         return self.is_verified
+
+    # --- Contested control --------------------------------------------------------------
+
+    def rivals(self) -> models.QuerySet[Domain]:
+        """The same name, verified by other teams (a team has one row per name)."""
+        return Domain.objects.filter(name=self.name, verified_at__isnull=False).exclude(
+            team_id=self.team_id
+        )
+
+    def recheck_control(self, now: datetime | None = None) -> str:
+        """Another team proved control of this name: look our challenge up again.
+
+        "kept": our value is still published; nothing changes (both teams may monitor the
+        name, e.g. a provider and the owner; hosting stays where it is). "failed": the
+        lookup failed (SERVFAIL, timeout), which is never a verdict: the contest stays open
+        (contested_at) and verify_pending looks again. "lost": a clean answer without our
+        value (NOERROR without it, NXDOMAIN): the domain is no longer verified, so its
+        checks stop (Domain.due), a hosted policy winds down safely, and the team is told
+        once. "moot": nothing to contest (not verified, or no other team verifies it now)."""
+        now = now or timezone.now()
+        if not self.is_verified:
+            return "moot"
+        if self.contested_at is None:
+            self.contested_at = now
+            self.save(update_fields=["contested_at"])
+        rival = self.rivals().order_by("-verified_at").first()
+        if rival is None:
+            self.contested_at = None
+            self.save(update_fields=["contested_at"])
+            return "moot"
+        answer = self._look_up_challenge()
+        self.verify_checked_at = timezone.now()
+        if answer.failed:
+            self.save(update_fields=["verify_checked_at"])
+            return "failed"
+        if self.challenge_value in answer.texts():
+            self.contested_at = None
+            self.save(update_fields=["verify_checked_at", "contested_at"])
+            return "kept"
+        assert rival.verified_at is not None
+        lost, hosting_until = self._lose_control(rival.verified_at, now)
+        if not lost:
+            return "moot"  # another process concluded the same contest a moment ago
+        self._tell_control_lost(rival.verified_at, hosting_until)
+        return "lost"
+
+    def _lose_control(self, proved: datetime, now: datetime) -> tuple[bool, datetime | None]:
+        """Unverify this domain and start the safe end of its hosting. Returns whether it was
+        still verified and contested (else another process got there first, and told the
+        team: they hear once) and until when its policy is served in mode none (None: no
+        policy to wind down)."""
+        from mailsec.hosting import service
+
+        with transaction.atomic():
+            locked = Domain.objects.select_for_update().filter(
+                pk=self.pk, verified_at__isnull=False, contested_at__isnull=False
+            )
+            if not locked.exists():
+                return False, None
+            # Before verified_at goes: whether senders may hold a strict copy of the policy
+            # reads it (HostedPolicy.outlives_domain).
+            hosting_until = service.lose_control(self, now)
+            self.verified_at = None
+            self.next_check_at = None
+            self.control_lost_at = now
+            self.contested_at = None
+            self.verify_error = (
+                f"Control of {self.display_name} could not be confirmed any more: another "
+                f"team proved control of it on {proved:%Y-%m-%d %H:%M} UTC, and "
+                f"{self.challenge_name} no longer has this team's value."
+            )[:300]
+            self.save(
+                update_fields=[
+                    "verified_at",
+                    "next_check_at",
+                    "control_lost_at",
+                    "contested_at",
+                    "verify_error",
+                    "verify_checked_at",
+                ]
+            )
+        return True, hosting_until
+
+    def _tell_control_lost(self, proved: datetime, hosting_until: datetime | None) -> None:
+        recipients = sorted(
+            {m.user.email for m in self.team.memberships.select_related("user") if m.user.email}
+        )
+        if not recipients:
+            return
+        ctx = {
+            "domain": self,
+            "proved": proved,
+            "hosting_until": hosting_until,
+            "url": settings.SITE_ROOT + reverse("domains:details", args=[self.code]),
+        }
+        subject = " ".join(render_to_string("emails/control-lost-subject.html", ctx).split())
+        text = render_to_string("emails/control-lost-body-text.html", ctx)
+        html = render_to_string("emails/control-lost-body-html.html", ctx)
+        message = EmailMultiAlternatives(subject, text, to=recipients)
+        message.attach_alternative(html, "text/html")
+        try:
+            message.send()
+        except Exception:  # a mail outage must not undo the outcome; the page shows it
+            log.exception("could not email %s about losing %s", recipients, self.name)
 
     # --- Scheduling ---------------------------------------------------------------------
 

@@ -124,7 +124,8 @@ def run_check(run_code: str) -> str:
     time_limit=VERIFY_SOFT_TIME_LIMIT + 30,
 )
 def verify_pending() -> int:
-    """Look for challenge records of recently added domains nobody verified by hand.
+    """Look for challenge records of recently added domains nobody verified by hand, then
+    at contested domains whose re-check could not be made (recheck_contested).
 
     Those looked at longest ago come first, and each one tried is stamped (verify_checked_at),
     so successive runs go round all of them instead of retrying the same first rows. A lookup
@@ -149,7 +150,29 @@ def verify_pending() -> int:
             if isinstance(exc, SoftTimeLimitExceeded):
                 raise  # past the budget after all: end now, not at the hard kill
             log.exception("verifying %s failed", domain.name)
+    recheck_contested(deadline)
     return verified
+
+
+def recheck_contested(deadline: float) -> int:
+    """Contests left open by a failed lookup (Domain.recheck_control): look again, in the
+    same budget as verify_pending, least recently looked at first. Returns how many lost."""
+    contested = Domain.objects.filter(verified_at__isnull=False, contested_at__isnull=False)
+    lost = 0
+    for domain in contested.order_by(F("verify_checked_at").asc(nulls_first=True), "pk")[
+        :VERIFY_BATCH
+    ]:
+        if time.monotonic() >= deadline:
+            break
+        try:
+            lost += domain.recheck_control() == "lost"
+        except Exception as exc:
+            # Stamped, so a domain whose lookup crashes does not come first in every run.
+            Domain.objects.filter(pk=domain.pk).update(verify_checked_at=timezone.now())
+            if isinstance(exc, SoftTimeLimitExceeded):
+                raise
+            log.exception("re-checking control of %s failed", domain.name)
+    return lost
 
 
 @shared_task(name="mailsec.domains.tasks.sweep_stuck_runs")

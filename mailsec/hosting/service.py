@@ -1,6 +1,7 @@
 """The hosting actions, shared by views, tasks and signals: enable, sync with MX, publish,
-disable, detach (the domain is deleted), release, certificate watch. Each saves the policy,
-publishes a changed id in our zone and tells the owner what changed."""
+disable, detach (the domain is deleted, or its team lost control of it), release, certificate
+watch. Each saves the policy, publishes a changed id in our zone and tells the owner what
+changed."""
 
 from __future__ import annotations
 
@@ -78,10 +79,13 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
     if not domain.is_verified:
         raise HostingRefused("Verify the domain first: only verified domains can be hosted.")
     taken = HostedPolicy.objects.filter(name=domain.name).exclude(domain=domain)
-    # A released policy, or a detached one still winding down after its domain was deleted,
-    # gives way; one on another team's domain does not.
-    if taken.filter(domain__isnull=False).exclude(state=HostedPolicy.State.OFF).exists():
-        raise HostingRefused(f"{domain.name} is already hosted by another team.")
+    # A released policy, or a detached one still winding down after its domain was deleted
+    # (or after its team lost control of it), gives way; one on another team's domain does
+    # not while that team still proves control.
+    held = taken.filter(domain__isnull=False).exclude(state=HostedPolicy.State.OFF)
+    holder = held.select_related("domain").first()
+    if holder is not None:
+        contest(domain, holder, now)
     zone = PolicyZone.from_settings()
     problem = zone.record_problem(domain.name) if zone is not None else None
     if problem is not None:
@@ -146,6 +150,68 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
         )
     publish(policy)
     return policy
+
+
+def contest(domain: Domain, held: HostedPolicy, now: datetime) -> None:
+    """`domain` is verified and its name is hosted for another team. That team's challenge
+    is looked up again: when its value is gone, its policy gives way (Domain.recheck_control,
+    lose_control) and this returns; otherwise HostingRefused says why, and until when if the
+    other team is already turning hosting off. Nothing about that team is said beyond that."""
+    assert held.domain is not None
+    name = domain.name
+    outcome = held.domain.recheck_control(now)
+    if outcome == "lost":
+        return
+    if held.state == HostedPolicy.State.DISABLING and held.release_at is not None:
+        raise HostingRefused(
+            f"{name} is hosted by another team, which is turning hosting off: mode none is "
+            f"served until {held.release_at:%Y-%m-%d %H:%M} UTC so senders drop its policy "
+            "first. You can host it here from then."
+        )
+    if outcome == "kept":
+        raise HostingRefused(
+            f"{name} is hosted by another team, which still proves control of it: its "
+            f"challenge value is still published at {domain.challenge_name}. Hosting stays "
+            "with that team while it is. If that team should no longer have it, remove its "
+            "value from that record (keep yours) and press Host MTA-STS again."
+        )
+    if outcome == "failed":
+        raise HostingRefused(
+            f"{name} is hosted by another team, and we could not look up whether it still "
+            f"proves control of it ({domain.challenge_name} did not answer). We look again "
+            "every few minutes; once its challenge value is gone its hosting winds down and "
+            "you can host it here."
+        )
+    raise HostingRefused(f"{name} is already hosted by another team.")
+
+
+def lose_control(domain: Domain, now: datetime) -> datetime | None:
+    """The domain's team no longer proves control of it (another team does, and this team's
+    challenge value is gone). Its policy ends as a deleted domain's does: served in mode none,
+    detached from the team, until every testing/enforce copy senders may hold has expired,
+    then released; cutting it off would leave senders holding an enforce copy refusing mail
+    to new MX hosts (RFC 8461 §8.3). The new owner may take the name over meanwhile
+    (enable). Called inside the transaction that unverifies the domain, before verified_at
+    goes. Returns until when mode none is served; None when nothing is left to wind down."""
+    policy = (
+        HostedPolicy.objects.select_for_update()
+        .filter(domain=domain)
+        .exclude(state=HostedPolicy.State.OFF)
+        .first()
+    )
+    if policy is None:
+        return None
+    policy.domain = domain
+    if policy.outlives_domain(now):
+        detach(
+            policy,
+            now,
+            why=f"Another team proved control of {domain.name} and this team's could not be "
+            "confirmed any more",
+        )
+        return policy.release_at
+    policy.delete()  # never served in testing/enforce: no sender holds a copy to wait for
+    return None
 
 
 def mx_event_kind(message: str) -> str:
@@ -291,17 +357,18 @@ def disable(policy: HostedPolicy, now: datetime | None = None) -> None:
     )
 
 
-def detach(policy: HostedPolicy, now: datetime) -> None:
-    """The domain is being deleted while senders may hold a testing/enforce copy of its
-    policy: keep serving mode none (a new id) without the domain until the release. Called
-    inside the deletion's transaction; the id goes to our zone once it commits."""
+def detach(policy: HostedPolicy, now: datetime, why: str = "The domain was deleted") -> None:
+    """The domain is being deleted (or its team lost control of it, lose_control) while
+    senders may hold a testing/enforce copy of its policy: keep serving mode none (a new id)
+    without the domain until the release. Called inside the deletion's transaction; the id
+    goes to our zone once it commits."""
     policy.detach(now)
     policy.refresh_text(now)
     policy.save()
     tell(
         policy,
         "detached",
-        f"The domain was deleted: mode none is served until {policy.release_at:%Y-%m-%d %H:%M} "
+        f"{why}: mode none is served until {policy.release_at:%Y-%m-%d %H:%M} "
         "UTC (when every testing/enforce copy senders may hold has expired), so senders drop "
         "the old policy before we stop answering.",
     )
