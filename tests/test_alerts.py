@@ -300,6 +300,40 @@ class RulesTestCase(BaseTestCase):
         self.assertTrue(all(o.key.endswith("|7") for o in found))
         self.assertIn("expires in 5 days", found[0].summary)
 
+    def test_per_host_keys_never_take_an_unchecked_address_for_a_judged_one(self) -> None:
+        b = "mx1.a.test [127.0.0.10]"
+        # The baseline judged the host's first address (SMTP-10 pass on 127.0.0.9) but could
+        # not check b: b failing now is news about the check, not a change.
+        baseline = good_result()
+        baseline["findings"].append(finding("SMTP-01", "error", "smtp", b))
+        now = copy.deepcopy(baseline)
+        now["findings"][-1] = finding("SMTP-10", "fail", "smtp", b)
+        self.assertNotIn("finding", {o.kind for o in rules.detect(snap(baseline), snap(now), 10)})
+        # A change raised for b is not "fixed" by a passing a while b cannot be checked.
+        key = "finding:SMTP-10|mx1.a.test"
+        unchecked_b = good_result()
+        unchecked_b["findings"].append(finding("SMTP-01", "error", "smtp", b))
+        verdict = rules.evaluate("finding", key, "pass", snap(unchecked_b), 10)[0]
+        self.assertEqual(verdict, "unknown")
+        # Another host that cannot be checked says nothing about this one.
+        other = good_result()
+        other["findings"].append(finding("SMTP-01", "error", "smtp", "mx2.a.test [127.0.0.11]"))
+        self.assertEqual(rules.evaluate("finding", key, "pass", snap(other), 10)[0], "clear")
+
+    def test_mta_sts_subjects_name_the_host_too(self) -> None:
+        self.assertEqual(rules.host_subject("mx1.a.test (192.0.2.1)"), "mx1.a.test")
+        self.assertEqual(rules.host_subject("mx1.a.test [2001:db8::1]"), "mx1.a.test")
+        self.assertEqual(rules.host_subject("_mta-sts.a.test"), "_mta-sts.a.test")
+
+    def test_a_policy_url_certificate_is_judged_under_mta_sts(self) -> None:
+        url = "https://mta-sts.a.test/.well-known/mta-sts.txt"
+        key = f"cert-expiry:{url}|{NOT_AFTER}|7"
+        policy_down = set_status(without(good_result(), "MTASTS-12"), "MTASTS-01", "error")
+        policy_down["mechanisms"]["mta-sts"] = "error"
+        self.assertEqual(
+            rules.evaluate("cert-expiry", key, "7", snap(policy_down), 10)[0], "unknown"
+        )
+
     def test_it_evaluates_error_as_unknown_and_a_fix_as_clear(self) -> None:
         args = ("record-gone", "record-gone:mta-sts", "published")
         self.assertEqual(rules.evaluate(*args, snap(mta_sts_record_gone()), 10)[0], "holds")
@@ -826,6 +860,7 @@ class LifeCycleTestCase(BaseTestCase):
         gone = Change.objects.get(kind="record-gone")
         self.assertEqual(gone.state, Change.State.DISMISSED)
         self.assertIn("receives no mail", gone.note)
+        self.assertEqual(rules.moot_reason(snap(good_result())), "no longer applies to this domain")
         self.assertFalse(Change.objects.filter(state=Change.State.RECOVERED).exists())
 
     def test_a_partial_fix_names_what_is_still_open(self) -> None:

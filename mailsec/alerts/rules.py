@@ -61,8 +61,9 @@ class Verdict(enum.StrEnum):
     MOOT = "moot"
 
 
-# "mx1.example.com [192.0.2.1]": the subject of a finding about one address of a host.
-_ADDRESS_SUFFIX = re.compile(r" \[[0-9A-Fa-f:.]+\]$")
+# "mx1.example.com [192.0.2.1]" (SMTP, DANE) or "mx1.example.com (192.0.2.1)" (MTA-STS): the
+# subject of a finding about one address of a host.
+_ADDRESS_SUFFIX = re.compile(r" [\[(][0-9A-Fa-f:.]+[\])]$")
 
 
 def host_subject(subject: str) -> str:
@@ -348,22 +349,43 @@ def _finding_observation(f: dict[str, Any], before: str) -> Observation:
 
 
 def _fail_findings(baseline: Snapshot, current: Snapshot) -> list[Observation]:
-    before: dict[str, str] = {}
+    exact = {
+        f"{f.get('id', '')}|{f.get('subject', '')}": f.get("status", "") for f in baseline.findings
+    }
+    by_host: dict[str, str] = {}
     for f in baseline.findings:
         key, status = _finding_key(f), f.get("status", "")
-        if key not in before or _BASELINE_RANK.get(status, 2) > _BASELINE_RANK.get(before[key], 2):
-            before[key] = status
+        if key not in by_host or _BASELINE_RANK.get(status, 2) > _BASELINE_RANK.get(
+            by_host[key], 2
+        ):
+            by_host[key] = status
     out = []
     for f in current.findings:
         if f.get("status") != "fail" or f.get("id") in SPECIFIC_FINDINGS:
             continue
-        was = before.get(_finding_key(f), "")
-        if was == "error" or (not was and baseline.errored(f.get("mechanism", ""))):
-            # The baseline could not judge this (the finding is missing because part of the
-            # mechanism errored): a fail now is news about the check, not a change.
+        mechanism = f.get("mechanism", "")
+        host_was = by_host.get(_finding_key(f), "")
+        if host_was == "fail":
+            continue  # already failing on this host (another address, or renumbered)
+        was = exact.get(f"{f.get('id', '')}|{f.get('subject', '')}", "")
+        if not was:
+            # This address was not judged by the baseline: when the host (or, with no sign of
+            # the host, the mechanism) could not be checked then, the baseline cannot tell.
+            host = host_subject(f.get("subject", ""))
+            unjudged = any(
+                b.get("status") == "error"
+                and b.get("mechanism") == mechanism
+                and host_subject(b.get("subject", "")) == host
+                for b in baseline.findings
+            )
+            if unjudged or (not host_was and baseline.errored(mechanism)):
+                continue
+            was = host_was
+        if was == "error":
+            # The baseline could not judge this: a fail now is news about the check, not a
+            # change.
             continue
-        if was != "fail":
-            out.append(_finding_observation(f, was or "absent"))
+        out.append(_finding_observation(f, was or "absent"))
     return out
 
 
@@ -482,8 +504,16 @@ def expiring_certificates(current: Snapshot) -> list[Observation]:
 
 
 def _certificate_mechanism(host: str) -> str:
-    """The policy host's certificate belongs to MTA-STS, the MX hosts' to SMTP."""
-    return "mta-sts" if host.startswith("mta-sts.") else "smtp"
+    """The policy host's certificate belongs to MTA-STS (named by host or by the policy URL),
+    the MX hosts' to SMTP."""
+    return "mta-sts" if host.startswith(("mta-sts.", "https://")) else "smtp"
+
+
+def moot_reason(current: Snapshot) -> str:
+    """Why changes that no longer apply are closed without a "fixed" email."""
+    if any(f.get("id") == "MX-03" for f in current.findings):  # made only for a null MX
+        return "no longer applies: the domain receives no mail"
+    return "no longer applies to this domain"
 
 
 # --- re-evaluation -----------------------------------------------------------------------------
@@ -524,12 +554,20 @@ def evaluate(
             return Verdict.HOLDS, _finding_observation(failing[0], before)
         if any(f.get("status") == "error" for f in found):
             return Verdict.UNKNOWN, None
+        mechanism = _mechanism_of(check_id, current)
         if found:
-            # Seen and not failing: fixed, whatever else in the mechanism could not be checked.
             if all(f.get("status") == "na" for f in found):
                 return Verdict.MOOT, None
+            # Seen and not failing: fixed, unless another address of the host could not be
+            # checked (the problem may be there); other hosts' errors say nothing about it.
+            if any(
+                f.get("status") == "error"
+                and f.get("mechanism") == mechanism
+                and host_subject(f.get("subject", "")) == host
+                for f in current.findings
+            ):
+                return Verdict.UNKNOWN, None
             return Verdict.CLEAR, None
-        mechanism = _mechanism_of(check_id, current)
         if current.verdict(mechanism) == "na":
             return Verdict.MOOT, None
         if mechanism and current.errored(mechanism):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import migrations
 
-ADDRESS_SUFFIX = re.compile(r" \[[0-9A-Fa-f:.]+\]$")
+ADDRESS_SUFFIX = re.compile(r" [\[(][0-9A-Fa-f:.]+[\])]$")
 OPEN = ("suspected", "confirmed")
 
 
@@ -23,7 +23,7 @@ def host_key(kind: str, key: str) -> str:
 def rename(apps: Any, schema_editor: Any) -> None:
     Change = apps.get_model("alerts", "Change")
     candidates = Change.objects.filter(
-        kind__in=("finding", "cert-expiry"), key__regex=r" \[[0-9A-Fa-f:.]+\]"
+        kind__in=("finding", "cert-expiry"), key__regex=r" [\[(][0-9A-Fa-f:.]+[\])]"
     ).order_by("created", "pk")
     for change in candidates.iterator():
         new = host_key(change.kind, change.key)
