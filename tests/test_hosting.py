@@ -825,6 +825,18 @@ class PageTestCase(HostingCase):
         checked(self.domain, {"mx1.example.org": "pass", "backup.example.net": "pass"})
         policy = HostedPolicy.objects.get(pk=policy.pk)
         assert enforce_readiness(policy, now).ready
+        # An MX that offers only TLS older than 1.2 is refused by MTA-STS senders.
+        run = self.domain.runs.latest("created")
+        run.findings = [
+            *run.findings,
+            {"id": "MTASTS-36", "status": "fail", "subject": "backup.example.net (192.0.2.1)"},
+        ]
+        run.save()
+        policy = HostedPolicy.objects.get(pk=policy.pk)
+        [reason] = enforce_readiness(policy, now).reasons
+        assert reason.startswith("backup.example.net:")
+        checked(self.domain, {"mx1.example.org": "pass", "backup.example.net": "pass"})
+        policy = HostedPolicy.objects.get(pk=policy.pk)
         # Reports about another domain that shares the report address are no evidence.
         from reports.models import TlsReport
 

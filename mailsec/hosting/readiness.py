@@ -25,6 +25,9 @@ LOOKBACK = timedelta(days=30)
 # The engine's per-MX verdicts on what an MTA-STS sender checks: the policy check as a whole
 # (MTASTS-32), the chain (SMTP-09) and the name (SMTP-11).
 TLS_CHECKS = frozenset({"MTASTS-32", "SMTP-09", "SMTP-11"})
+# Failing these also blocks enforce: an MX offering only TLS older than 1.2 is refused by
+# MTA-STS senders (RFC 8461 §7.2), and MTASTS-32 is not made for it.
+TLS_VERSION_CHECKS = frozenset({"MTASTS-36", "SMTP-07"})
 
 
 @dataclass
@@ -57,6 +60,9 @@ def tls_reasons(policy: HostedPolicy) -> list[str]:
     passed: set[str] = set()
     bad: dict[str, dict[str, Any]] = {}
     for finding in run.findings:
+        if finding.get("id") in TLS_VERSION_CHECKS and finding.get("status") == "fail":
+            bad.setdefault(mx_of(finding.get("subject", "")), finding)
+            continue
         if finding.get("id") not in TLS_CHECKS:
             continue
         host = mx_of(finding.get("subject", ""))
