@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from checks import mx
 from checks.context import CheckContext
-from checks.dns import DnsAnswer
+from checks.dns import DnsAnswer, txt_fix
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
 
 MECHANISM = Mechanism.TLSRPT
@@ -292,7 +292,8 @@ def record_fix(domain: str, records: list[TlsRptRecord] | None = None) -> str:
             if fixed and fixed not in addresses:
                 addresses.append(fixed)
     rua = ",".join(addresses) or f"mailto:{example_address(domain)}"
-    return f'_smtp._tls.{domain}. TXT "v=TLSRPTv1; rua={rua}"'
+    # Several addresses can pass 255 octets: split as zone files and DNS panels need.
+    return txt_fix(f"_smtp._tls.{domain}", f"v=TLSRPTv1; rua={rua}")
 
 
 # An RFC 5322 dot-atom local part limited to characters a mailto: URI carries unencoded

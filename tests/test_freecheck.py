@@ -246,6 +246,11 @@ class PermalinkTestCase(FreeCheckTestCase):
         FreeCheck.objects.filter(pk=check.pk).update(report=report)
         r = self.client.get(check.get_absolute_url())
         self.assertContains(r, "dmarc-reports@example.com is an example")
+        # A subdomain's check names its organisation's record and mailbox.
+        sub = done_check("news.example.com")
+        FreeCheck.objects.filter(pk=sub.pk).update(report=report)
+        r = self.client.get(sub.get_absolute_url())
+        self.assertContains(r, "dmarc-reports@example.com is an example")
 
     def test_it_escapes_what_dns_said(self) -> None:
         # Records, certificate names and policy bodies are the probed domain's to choose.

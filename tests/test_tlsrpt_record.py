@@ -329,3 +329,22 @@ def test_two_records_fix_merges_their_addresses() -> None:
     assert _fix(zone, "TLSRPT-02") == (
         '_smtp._tls.example.org. TXT "v=TLSRPTv1; rua=mailto:a@example.org,https://rpt.example.net/"'
     )
+
+
+def test_a_long_merged_record_is_split_into_255_octet_strings() -> None:
+    import dns.rdata
+
+    records = [
+        tlsrpt.parse_tlsrpt_record(
+            "v=TLSRPTv1; rua=" + ",".join(f"mailto:{n}{'x' * 40}@example.com" for n in "abc")
+        ),
+        tlsrpt.parse_tlsrpt_record(
+            "v=TLSRPTv1; rua=" + ",".join(f"mailto:{n}{'y' * 40}@example.com" for n in "abc")
+        ),
+    ]
+    fix = tlsrpt.record_fix("example.com", records)
+    assert fix.startswith('_smtp._tls.example.com. TXT "v=TLSRPTv1; rua=')
+    text = fix.split(" TXT ", 1)[1]
+    rdata = dns.rdata.from_text("IN", "TXT", text)  # refuses strings over 255 octets
+    assert len(rdata.strings) > 1
+    assert b"".join(rdata.strings).count(b"mailto:") == 6

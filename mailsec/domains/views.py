@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
+from checks.dns import txt_fix
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Mechanism
 from mailsec.accounts.scope import (
     current_team,
@@ -141,7 +142,7 @@ def _our_tlsrpt_fix(run: CheckRun) -> tuple[str, str] | None:
     if address is None:
         return None
     name = f"_smtp._tls.{address.domain_name}"
-    return name, f'{name}. TXT "{address.rua_record(published_record(run))}"'
+    return name, txt_fix(name, address.rua_record(published_record(run)))
 
 
 def _panels(run: CheckRun) -> list[Panel]:

@@ -325,7 +325,7 @@ class FreeCheck(models.Model):
                         "status_label": STATUS_LABELS.get(f["status"], f["status"]),
                         "evidence_json": _pretty(f.get("evidence")),
                         "anchor": f"{mechanism}-{number}",
-                        "fix_note": _fix_note(f.get("fix") or "", self.domain),
+                        "fix_note": _fix_note(f.get("fix") or ""),
                     }
                     for number, f in enumerate(ranked, start=1)
                 ]
@@ -400,23 +400,28 @@ def _needs_attention(finding: dict[str, Any], category: dict[str, Any]) -> bool:
     )
 
 
-def _fix_note(fix: str, domain: str) -> str:
+def _fix_note(fix: str) -> str:
     """What to say under a suggested record whose report mailbox is only the engine's example:
     with no account there is no report address of ours, and a mailbox nobody reads loses every
-    report (the page must not present it as the address to publish)."""
-    tlsrpt_example = tlsrpt.example_address(domain)
-    if f"mailto:{tlsrpt_example}" in fix:
-        return (
-            f"{tlsrpt_example} is an example: name a mailbox that exists and that someone "
-            "reads. Add the domain to a mailsec account to get a report address that keeps, "
-            "reads and explains these reports for you."
-        )
-    dmarc_example = dmarc.example_address(domain)
-    if f"mailto:{dmarc_example}" in fix:
-        return (
-            f"{dmarc_example} is an example: name a mailbox that exists and that someone (or "
-            "your DMARC report service) reads; aggregate reports arrive daily."
-        )
+    report (the page must not present it as the address to publish). The example may name
+    another domain than the one checked (a subdomain inherits its organisation's record)."""
+    for example, note in (
+        (
+            tlsrpt.example_address,
+            "is an example: name a mailbox that exists and that someone reads. Add the domain "
+            "to a mailsec account to get a report address that keeps, reads and explains these "
+            "reports for you.",
+        ),
+        (
+            dmarc.example_address,
+            "is an example: name a mailbox that exists and that someone (or your DMARC report "
+            "service) reads; aggregate reports arrive daily.",
+        ),
+    ):
+        local = example("x").split("@")[0]
+        found = re.search(rf"mailto:({re.escape(local)}@[A-Za-z0-9.-]+)", fix)
+        if found:
+            return f"{found.group(1).rstrip('.')} {note}"
     return ""
 
 
