@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import dns.asyncquery
 import dns.edns
@@ -48,12 +48,32 @@ def validation_failed(servfail: DnsAnswer, cd_retry: DnsAnswer) -> bool:
     """Whether a SERVFAIL is a DNSSEC validation failure (bogus) rather than trouble on the
     way. A resolver that explains itself (RFC 8914) is believed: "DNSSEC Bogus", "Signature
     Expired"… is bogus, "No Reachable Authority" or "Network Error" is not. Without an
-    explanation, the same question asked with CD (checking disabled) tells: answered means
-    the data exists and only validation failed."""
+    explanation (BIND without EDE, dnsmasq), the same question asked with CD (checking
+    disabled) must answer AND carry signatures: only signed data can fail validation
+    (RFC 4035 §4.3). An unsigned answer says the SERVFAIL was trouble on the way (an upstream
+    timeout the CD retry did not meet), i.e. "could not check", never bogus."""
     codes = {code for code, _ in servfail.ede}
     if codes:
         return bool(codes & EDE_VALIDATION_FAILED)
-    return not cd_retry.failed
+    return not cd_retry.failed and cd_retry.signed
+
+
+class _Querier(Protocol):
+    async def query(
+        self, name: str, rdtype: str, *, cd: bool = False, fresh: bool = False
+    ) -> DnsAnswer: ...
+
+
+async def servfail_is_bogus(client: _Querier, servfail: DnsAnswer, cd_retry: DnsAnswer) -> bool:
+    """validation_failed(), and for a SERVFAIL the resolver did not explain, one more plain
+    try (past our cache): a signed zone whose authority timed out once also answers the CD
+    retry with signatures, yet is not bogus. Bogus data fails every time."""
+    if not validation_failed(servfail, cd_retry):
+        return False
+    if servfail.ede:
+        return True
+    again = await client.query(servfail.name, servfail.rdtype, fresh=True)
+    return again.rcode == "SERVFAIL"
 
 
 @dataclass
@@ -66,6 +86,9 @@ class DnsAnswer:
     ede: list[tuple[int, str]] = field(default_factory=list)
     cnames: list[str] = field(default_factory=list)
     ttl: int | None = None
+    # The response carried RRSIGs for this answer (only when DO was set): the data is signed,
+    # so a SERVFAIL for it can be a validation failure (see validation_failed).
+    signed: bool = False
     elapsed_ms: float = 0.0
     detail: str = ""
     # The whole response, kept only for queries made with want_dnssec=True (RRSIG, NSEC/NSEC3).
@@ -120,6 +143,8 @@ class DnsAnswer:
             data["ede"] = [{"code": c, "text": t} for c, t in self.ede]
         if self.ttl is not None:
             data["ttl"] = self.ttl
+        if self.signed:
+            data["signed"] = True
         return data
 
 
@@ -178,9 +203,18 @@ class DnsClient:
         self.log: list[dict[str, Any]] = []
 
     async def query(
-        self, name: str, rdtype: str, *, cd: bool = False, want_dnssec: bool = False
+        self,
+        name: str,
+        rdtype: str,
+        *,
+        cd: bool = False,
+        want_dnssec: bool = False,
+        fresh: bool = False,
     ) -> DnsAnswer:
-        """want_dnssec sets DO (RFC 3225) and keeps the response in `.message` (DNSSEC checks)."""
+        """want_dnssec sets DO (RFC 3225) and keeps the response in `.message` (DNSSEC checks).
+        A CD query always sets DO: it is only asked to diagnose a SERVFAIL, and only the RRSIGs
+        in its answer tell bogus data from an unsigned zone. fresh asks again past the cache."""
+        want_dnssec = want_dnssec or cd
         key = (normalize(name), rdtype.upper(), cd, want_dnssec)
         if numeric_tld(key[0]):
             # No top-level domain is all-numeric (RFC 1123 §2.1, RFC 3696 §2), so such a name
@@ -188,6 +222,8 @@ class DnsClient:
             # NXDOMAIN at the root. Answer that directly: resolvers differ (some REFUSE it),
             # and a REFUSED would wrongly read as "could not check".
             return DnsAnswer(key[0], key[1], "NXDOMAIN", detail="all-numeric top-level label")
+        if fresh:
+            return await self._resolve(key[0], key[1], cd, want_dnssec)
         future = self._cache.get(key)
         if future is None:
             future = asyncio.get_running_loop().create_future()
@@ -312,4 +348,19 @@ class DnsClient:
                 break
             current = cname[0].target
             answer.cnames.append(normalize(current.to_text()))
+        answer.signed = _carries_signatures(response, qtype, bool(answer.records))
         return answer
+
+
+def _carries_signatures(response: dns.message.Message, qtype: int, has_records: bool) -> bool:
+    """RRSIGs for the answer: over the asked type when records came back, else over the CNAME
+    chain or the NSEC/NSEC3 proof of absence (authority section)."""
+
+    def covered(section: list[dns.rrset.RRset]) -> set[int]:
+        return {r.covers for r in section if r.rdtype == dns.rdatatype.RRSIG}
+
+    in_answer = covered(response.answer)
+    if has_records:
+        return qtype in in_answer
+    proofs = {dns.rdatatype.NSEC, dns.rdatatype.NSEC3}
+    return dns.rdatatype.CNAME in in_answer or bool(covered(response.authority) & proofs)

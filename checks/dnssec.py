@@ -26,7 +26,7 @@ import dns.rrset
 
 from checks import net
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, normalize, validation_failed
+from checks.dns import DnsAnswer, normalize, servfail_is_bogus
 from checks.findings import Collector, Finding, Mechanism, Status
 
 MECHANISM = Mechanism.DNSSEC
@@ -95,8 +95,9 @@ async def validation_status(ctx: CheckContext, name: str, rdtype: str = "SOA") -
     if not answer.failed:
         return Validation(name, "secure" if answer.ad else "insecure", answer)
     if answer.rcode == "SERVFAIL":
-        retry = await ctx.dns.query(name, rdtype, cd=True, want_dnssec=do)
-        if validation_failed(answer, retry):
+        # DO with CD: the RRSIGs in the retry are the evidence that the data is signed at all.
+        retry = await ctx.dns.query(name, rdtype, cd=True, want_dnssec=True)
+        if await servfail_is_bogus(ctx.dns, answer, retry):
             return Validation(name, "bogus", answer, retry, _ede_reasons(answer))
         return Validation(name, "indeterminate", answer, retry, _ede_reasons(answer))
     return Validation(name, "indeterminate", answer, None, _ede_reasons(answer))
@@ -504,7 +505,7 @@ async def _mail_names(out: Collector, ctx: CheckContext, status: Validation) -> 
         for name, answer in checks:
             if answer.failed and answer.rcode == "SERVFAIL":
                 retry = await ctx.dns.query(name, answer.rdtype, cd=True)
-                if not validation_failed(answer, retry):
+                if not await servfail_is_bogus(ctx.dns, answer, retry):
                     continue  # trouble on the way, not validation: the mechanism says error
                 if retry.exists and answer.rdtype != "TLSA":
                     # The record is there but fails validation: validating receivers get
@@ -605,9 +606,9 @@ def _bogus_mail_name(out: Collector, name: str, answer: DnsAnswer, retry: DnsAns
 
 def _dnssec09(out: Collector, host: Any) -> None:
     """DNSSEC-09 for one MX host (an mx.MxHost): are its address records secure?"""
-    bogus = [a for a in host.cd_answers if not a.failed]
+    bogus = host.bogus_answers
     if bogus:
-        # SERVFAIL, and the retry with CD answers: the records fail validation. Validating
+        # SERVFAIL, and the retry with CD answers signed data: the records fail validation. Validating
         # senders cannot resolve them (checklist §0: bogus is a failure, not "could not check").
         types = "/".join(a.rdtype for a in bogus)
         out.add(

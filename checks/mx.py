@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, normalize, validation_failed
+from checks.dns import DnsAnswer, normalize, servfail_is_bogus
 from checks.findings import Collector, Finding, Mechanism, Status
 
 MECHANISM = Mechanism.MX
@@ -27,9 +27,11 @@ class MxHost:
     preference: int
     addresses: list[str] = field(default_factory=list)
     answers: list[DnsAnswer] = field(default_factory=list)  # the A and AAAA answers
-    # The A/AAAA lookups that answered SERVFAIL, asked again with CD (checking disabled): when
-    # the retry answers, the data is there but fails DNSSEC validation (bogus).
+    # The A/AAAA lookups that answered SERVFAIL, asked again with CD (checking disabled).
     cd_answers: list[DnsAnswer] = field(default_factory=list)
+    # Those of the CD retries that prove the data bogus: signed, and the plain lookup fails
+    # again (dns.servfail_is_bogus). An unsigned zone cannot be bogus (RFC 4035 §4.3).
+    bogus_answers: list[DnsAnswer] = field(default_factory=list)
     cname_target: str | None = None  # where the name is aliased to (MX-04), if it is
     cname_dangling: bool = False  # the alias points to a name that does not exist
     is_ip_literal: bool = False  # the MX data is an IP address written as a name (MX-05)
@@ -37,11 +39,7 @@ class MxHost:
     @property
     def bogus(self) -> bool:
         """Some address lookup fails DNSSEC validation: validating senders get SERVFAIL."""
-        servfail = [a for a in self.answers if a.rcode == "SERVFAIL"]
-        return any(
-            validation_failed(lookup, retry)
-            for lookup, retry in zip(servfail, self.cd_answers, strict=False)
-        )
+        return bool(self.bogus_answers)
 
     @property
     def lookup_failed(self) -> bool:
@@ -124,6 +122,15 @@ async def _resolve_host(ctx: CheckContext, name: str, preference: int) -> MxHost
         host.cd_answers = list(
             await asyncio.gather(*(ctx.dns.query(name, a.rdtype, cd=True) for a in servfail))
         )
+        verdicts = await asyncio.gather(
+            *(
+                servfail_is_bogus(ctx.dns, lookup, retry)
+                for lookup, retry in zip(servfail, host.cd_answers, strict=True)
+            )
+        )
+        host.bogus_answers = [
+            retry for retry, bogus in zip(host.cd_answers, verdicts, strict=True) if bogus
+        ]
     for answer in answers + host.cd_answers:
         if answer.cnames and not answer.failed:
             host.cname_target = answer.cnames[-1]

@@ -6,7 +6,7 @@ import dns.message
 import dns.rcode
 import dns.rrset
 
-from checks.dns import DnsClient
+from checks.dns import DnsAnswer, DnsClient
 
 
 def _response(name: str, rdtype: str, rcode: int, *rrsets: dns.rrset.RRset) -> dns.message.Message:
@@ -58,6 +58,66 @@ def test_a_servfail_is_bogus_only_when_validation_failed() -> None:
     unreachable = DnsAnswer("mx.example.com", "A", "SERVFAIL", ede=[(22, "")])
     assert validation_failed(bogus, timed_out) and validation_failed(expired, answered)
     assert not validation_failed(unreachable, answered)  # a cache answered the CD retry
-    # No explanation: the CD retry decides.
+    # No explanation: the CD retry decides, and only signed data can be bogus.
     plain = DnsAnswer("mx.example.com", "A", "SERVFAIL")
-    assert validation_failed(plain, answered) and not validation_failed(plain, timed_out)
+    signed = DnsAnswer("mx.example.com", "A", "NOERROR", signed=True)
+    assert validation_failed(plain, signed) and not validation_failed(plain, timed_out)
+
+
+def test_a_servfail_of_an_unsigned_zone_is_not_bogus() -> None:
+    # BIND without EDE, dnsmasq: a one-off SERVFAIL (upstream timeout), then the CD retry
+    # answers without RRSIGs. Unsigned data cannot fail validation (RFC 4035 §4.3).
+    from checks.dns import DnsAnswer, validation_failed
+
+    plain = DnsAnswer("mx.example.com", "A", "SERVFAIL")
+    unsigned = DnsAnswer("mx.example.com", "A", "NOERROR", records=["192.0.2.7"])  # type: ignore[list-item]
+    assert not validation_failed(plain, unsigned)
+
+
+_RRSIG = "{} 13 3 300 20300101000000 20200101000000 12345 example.com. AAAA"
+
+
+def test_rrsigs_in_the_response_mark_the_answer_signed() -> None:
+    a = dns.rrset.from_text("mail.example.com.", 300, "IN", "A", "192.0.2.7")
+    sig = dns.rrset.from_text("mail.example.com.", 300, "IN", "RRSIG", _RRSIG.format("A"))
+    other = dns.rrset.from_text("mail.example.com.", 300, "IN", "RRSIG", _RRSIG.format("TXT"))
+    parse = DnsClient._parse
+    ok = dns.rcode.NOERROR
+    assert parse("mail.example.com", "A", _response("mail.example.com", "A", ok, a, sig)).signed
+    assert not parse("mail.example.com", "A", _response("mail.example.com", "A", ok, a)).signed
+    # Signatures over another type are no evidence that this answer is signed.
+    unrelated = _response("mail.example.com", "A", ok, a, other)
+    assert not parse("mail.example.com", "A", unrelated).signed
+
+
+class _Flaky:
+    """Answers a name's first plain query SERVFAIL and every later one normally: an upstream
+    that timed out once. `bogus` keeps the plain answers SERVFAIL (data that fails validation)."""
+
+    def __init__(self, bogus: bool) -> None:
+        self.bogus = bogus
+        self.fresh: list[str] = []
+
+    async def query(
+        self, name: str, rdtype: str, *, cd: bool = False, fresh: bool = False
+    ) -> DnsAnswer:
+        if fresh:
+            self.fresh.append(name)
+        return DnsAnswer(name, rdtype, "SERVFAIL" if self.bogus else "NOERROR")
+
+
+def test_a_signed_answer_is_bogus_only_if_the_plain_lookup_fails_again() -> None:
+    import asyncio
+
+    from checks.dns import DnsAnswer, servfail_is_bogus
+
+    servfail = DnsAnswer("mx.example.com", "A", "SERVFAIL")
+    cd = DnsAnswer("mx.example.com", "A", "NOERROR", signed=True)
+    transient, bogus = _Flaky(bogus=False), _Flaky(bogus=True)
+    assert not asyncio.run(servfail_is_bogus(transient, servfail, cd))
+    assert asyncio.run(servfail_is_bogus(bogus, servfail, cd))
+    assert transient.fresh == bogus.fresh == ["mx.example.com"]  # past the run's cache
+    # An explained SERVFAIL (RFC 8914) needs no second try.
+    explained = DnsAnswer("mx.example.com", "A", "SERVFAIL", ede=[(7, "")])
+    assert asyncio.run(servfail_is_bogus(transient, explained, cd))
+    assert transient.fresh == ["mx.example.com"]

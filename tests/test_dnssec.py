@@ -18,7 +18,13 @@ class FakeDns:
         self.answers = answers
 
     async def query(
-        self, name: str, rdtype: str, *, cd: bool = False, want_dnssec: bool = False
+        self,
+        name: str,
+        rdtype: str,
+        *,
+        cd: bool = False,
+        want_dnssec: bool = False,
+        fresh: bool = False,
     ) -> DnsAnswer:
         return self.answers.get((name, rdtype, cd), DnsAnswer(name, rdtype, "TIMEOUT"))
 
@@ -40,6 +46,17 @@ def test_servfail_with_answering_cd_retry_is_bogus() -> None:
     cd = DnsAnswer("example.test", "SOA", "NOERROR", records=[object()])  # type: ignore[list-item]
     v = _status({("example.test", "SOA", False): fail, ("example.test", "SOA", True): cd})
     assert v.status == "bogus" and "EDE 7 (Signature Expired)" in v.reasons[0]
+
+
+def test_servfail_without_ede_is_bogus_only_for_signed_data() -> None:
+    # A resolver without RFC 8914 (BIND without EDE, dnsmasq): SERVFAIL, and the CD retry
+    # answers. Without RRSIGs the zone is unsigned and cannot be bogus (RFC 4035 §4.3).
+    fail = DnsAnswer("example.test", "SOA", "SERVFAIL")
+    cd = DnsAnswer("example.test", "SOA", "NOERROR", records=[object()])  # type: ignore[list-item]
+    answers = {("example.test", "SOA", False): fail, ("example.test", "SOA", True): cd}
+    assert _status(answers).status == "indeterminate"
+    cd.signed = True  # signed, and the plain lookup fails again: bogus
+    assert _status(answers).status == "bogus"
 
 
 def test_timeouts_are_indeterminate_not_bogus() -> None:

@@ -22,7 +22,8 @@ class FakeDns:
     zone: {(name, type): [rdata text, ...]} ; a value "SERVFAIL" makes that lookup fail;
     cnames: {name: target} makes the answer carry a CNAME chain (NXDOMAIN when the target does
     not exist, as a resolver answers); cdzone: what a query with CD set answers instead (the
-    data of a bogus zone, which a validating resolver refuses with SERVFAIL).
+    data of a bogus zone, which a validating resolver refuses with SERVFAIL). cd_signed: the CD
+    answers carry RRSIGs (a signed zone); False models an unsigned zone, which cannot be bogus.
     """
 
     def __init__(
@@ -32,16 +33,26 @@ class FakeDns:
         ttl: int = 3600,
         ad: bool = False,
         cdzone: dict[tuple[str, str], list[str] | str] | None = None,
+        cd_signed: bool = True,
     ) -> None:
         self.zone = {(normalize(n), t.upper()): v for (n, t), v in zone.items()}
         self.cdzone = {(normalize(n), t.upper()): v for (n, t), v in (cdzone or {}).items()}
         self.cnames = {normalize(k): normalize(v) for k, v in (cnames or {}).items()}
         self.ttl = ttl
         self.ad = ad
+        self.cd_signed = cd_signed
         self.log: list[dict[str, object]] = []
         self.asked: list[tuple[str, str]] = []
 
-    async def query(self, name: str, rdtype: str, *, cd: bool = False) -> DnsAnswer:
+    async def query(
+        self,
+        name: str,
+        rdtype: str,
+        *,
+        cd: bool = False,
+        want_dnssec: bool = False,
+        fresh: bool = False,
+    ) -> DnsAnswer:
         name, rdtype = normalize(name), rdtype.upper()
         self.asked.append((name, rdtype))
         chain: list[str] = []
@@ -60,8 +71,16 @@ class FakeDns:
             dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(rdtype), text)
             for text in value
         ]
+        signed = cd and self.cd_signed and zone is self.cdzone
         return DnsAnswer(
-            name, rdtype, "NOERROR", records=records, ttl=self.ttl, ad=self.ad, cnames=chain
+            name,
+            rdtype,
+            "NOERROR",
+            records=records,
+            ttl=self.ttl,
+            ad=self.ad,
+            cnames=chain,
+            signed=signed,
         )
 
     async def txt(self, name: str) -> DnsAnswer:
@@ -77,8 +96,9 @@ def make_ctx(
 ) -> CheckContext:
     cnames = kw.pop("cnames", None)
     cdzone = kw.pop("cdzone", None)
+    cd_signed = bool(kw.pop("cd_signed", True))
     config = CheckConfig(**kw)  # type: ignore[arg-type]
-    fake = FakeDns(zone, cnames=cnames, cdzone=cdzone)  # type: ignore[arg-type]
+    fake = FakeDns(zone, cnames=cnames, cdzone=cdzone, cd_signed=cd_signed)  # type: ignore[arg-type]
     return CheckContext(domain, config, dns=fake)  # type: ignore[arg-type]
 
 
@@ -242,6 +262,18 @@ def test_servfail_that_is_not_bogus_stays_an_error() -> None:
     findings = run_eval(mx, make_ctx("example.org", BOGUS_HOST, cdzone=cd))
     assert statuses(findings, "MX-06") == [Status.ERROR]
     assert statuses(findings, "MX-04") == [Status.ERROR]
+
+
+def test_servfail_of_an_unsigned_host_zone_is_not_bogus() -> None:
+    # A resolver without RFC 8914 errors SERVFAILs once (its upstream timed out), then the CD
+    # retry answers without RRSIGs: an unsigned zone cannot be bogus, so "could not check".
+    ctx = make_ctx("example.org", BOGUS_HOST, cdzone=BOGUS_CD, cd_signed=False)
+    findings = run_eval(mx, ctx)
+    assert statuses(findings, "MX-06") == [Status.ERROR]
+    state = asyncio.run(
+        mx.get_mx(make_ctx("example.org", BOGUS_HOST, cdzone=BOGUS_CD, cd_signed=False))
+    )
+    assert not state.hosts[0].bogus and state.hosts[0].lookup_failed
 
 
 def test_implicit_mx_with_bogus_address_fails() -> None:

@@ -356,11 +356,25 @@ def test_bogus_mx_host_fails_smtp01() -> None:
         ("mx.provider.example", "AAAA"): "SERVFAIL",
     }
     cd: dict[tuple[str, str], list[str] | str] = {("mx.provider.example", "A"): ["192.0.2.7"]}
-    findings = _evaluate(zone, cdzone=cd)
+    # The CD retry answers with RRSIGs: signed data that fails validation.
+    findings = _evaluate(zone, cdzone=cd, cd_signed=True)
     assert [(f.id, f.status) for f in findings] == [("SMTP-01", Status.FAIL)]
     assert "DNSSEC" in findings[0].summary
     # Without proof of bogus data, the SERVFAIL stays "could not check".
     assert [(f.id, f.status) for f in _evaluate(zone)] == [("SMTP-01", Status.ERROR)]
+
+
+def test_servfail_of_an_unsigned_mx_host_is_not_bogus() -> None:
+    # No RFC 8914 error, and the CD retry answers without RRSIGs: the zone is unsigned, so the
+    # SERVFAIL was trouble on the way (RFC 4035 §4.3), never "bogus, cannot receive mail".
+    zone: dict[tuple[str, str], list[str] | str] = {
+        ("example.org", "MX"): ["10 mx.provider.example."],
+        ("mx.provider.example", "A"): "SERVFAIL",
+        ("mx.provider.example", "AAAA"): "SERVFAIL",
+    }
+    cd: dict[tuple[str, str], list[str] | str] = {("mx.provider.example", "A"): ["192.0.2.7"]}
+    findings = _evaluate(zone, cdzone=cd, cd_signed=False)
+    assert [(f.id, f.status) for f in findings] == [("SMTP-01", Status.ERROR)]
 
 
 def test_null_mx_does_not_apply() -> None:
