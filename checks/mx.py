@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from checks import net
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, servfail_is_bogus
 from checks.findings import Collector, Finding, Mechanism, Status
@@ -380,14 +381,17 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             )
         return out.findings
 
-    _host_rules(mx, out)
+    _host_rules(mx, out, ctx.config.allow_private_targets)
     return out.findings
 
 
-def _host_rules(mx: MxSet, out: Collector) -> None:
-    """MX-04..07 for each MX host."""
+def _host_rules(mx: MxSet, out: Collector, allow_private: bool = False) -> None:
+    """MX-04..07 for each MX host. allow_private (the lab) counts private addresses as
+    reachable; otherwise a host with only private, loopback or link-local addresses is as
+    unusable to senders on the internet as one without an address."""
     resolving = 0
     unresolved: list[MxHost] = []
+    private: list[MxHost] = []  # addresses, but none a sender on the internet can reach
     for host in mx.hosts:
         ev = host.evidence()
         # MX-05: an IP address is not a host name (RFC 5321 §5.1).
@@ -445,10 +449,12 @@ def _host_rules(mx: MxSet, out: Collector) -> None:
                 subject=host.name,
                 evidence=ev,
             )
-        if host.addresses:
+        if not host.addresses:
+            unresolved.append(host)
+        elif allow_private or any(net.is_public_address(a) for a in host.addresses):
             resolving += 1
         else:
-            unresolved.append(host)
+            private.append(host)
 
     # MX-06: every MX host resolves. A host whose addresses are bogus has none for validating
     # senders (they get SERVFAIL), so it counts as missing, not as "could not check".
@@ -498,7 +504,24 @@ def _host_rules(mx: MxSet, out: Collector) -> None:
                 fix=f"Publish an address for {host.name} (A/AAAA), or remove the record "
                 f"{mx.answer.name}. MX {host.preference} {host.name}.",
             )
-    if not unresolved:
+    for host in private:
+        status = Status.FAIL if resolving == 0 and not could_not else Status.WARN
+        out.add(
+            "MX-06",
+            status,
+            f"The MX host {host.name} has only {net.describe_non_public(host.addresses)}: "
+            "senders on the internet cannot reach it"
+            + (
+                ", and no MX host is left for them: mail cannot be delivered."
+                if status == Status.FAIL
+                else "."
+            ),
+            subject=host.name,
+            evidence=host.evidence(),
+            fix=f"Publish a public address for {host.name} (A/AAAA) in place of the private "
+            f"one, or remove the record {mx.answer.name}. MX {host.preference} {host.name}.",
+        )
+    if not unresolved and not private:
         out.add(
             "MX-06",
             Status.PASS,

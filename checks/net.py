@@ -92,6 +92,44 @@ def is_public_address(address: str) -> bool:
     return ip.is_global
 
 
+# Ranges meant for private networks (RFC 1918, RFC 6598 CGNAT, RFC 4193 unique local).
+_PRIVATE_USE = [
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+]
+
+
+def non_public_kind(address: str) -> str | None:
+    """What a non-public address is, in a report's words ('private', 'loopback', 'link-local',
+    'reserved'); None for a public address, or for text that is no address at all."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if is_public_address(address):
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if any(ip in net for net in _PRIVATE_USE if net.version == ip.version):
+        return "private"
+    return "reserved"
+
+
+def describe_non_public(addresses: list[str]) -> str:
+    """'the private address 10.1.2.3', 'the private addresses 10.1.2.3, 10.1.2.4', or, for
+    mixed kinds, 'the non-public addresses 10.1.2.3 (private), ::1 (loopback)'."""
+    kinds = [non_public_kind(a) or "non-public" for a in addresses]
+    plural = "es" if len(addresses) > 1 else ""
+    if len(set(kinds)) == 1:
+        return f"the {kinds[0]} address{plural} {', '.join(addresses)}"
+    listed = ", ".join(f"{a} ({k})" for a, k in zip(addresses, kinds, strict=True))
+    return f"the non-public address{plural} {listed}"
+
+
 def guard(address: str, config: CheckConfig) -> None:
     """Raise TargetRefused unless we may connect to this address."""
     if config.allow_private_targets:

@@ -828,9 +828,15 @@ def _no_address(out: Collector, ctx: CheckContext, mxset: Any) -> None:
 
 def _reachability(out: Collector, probes: list[tuple[Any, SmtpProbe]], ctx: CheckContext) -> None:
     reached = [p for _, p in probes if p.connected]
+    # The guard refuses non-public addresses (production): no sender on the internet can reach
+    # them either, so that is the domain's failure, not our "could not check". When private
+    # targets are allowed (the lab) the guard refuses nothing, and nothing here changes.
+    any_public = any(net.is_public_address(p.address) for _, p in probes if p.address)
     for _, p in probes:
         ev = p.facts()
-        if p.error_kind == "no-route" and reached:
+        if p.error_kind == "guard" and net.non_public_kind(p.address):
+            _unreachable_address(out, p, probes, any_public)
+        elif p.error_kind == "no-route" and reached:
             # Other addresses were tested; this family simply is not reachable from here.
             out.add(
                 "SMTP-01",
@@ -897,6 +903,40 @@ def _reachability(out: Collector, probes: list[tuple[Any, SmtpProbe]], ctx: Chec
             subject=", ".join(p.subject for p in good),
             evidence={"reached": [p.subject for p in good]},
         )
+
+
+def _unreachable_address(
+    out: Collector, p: SmtpProbe, probes: list[tuple[Any, SmtpProbe]], any_public: bool
+) -> None:
+    """SMTP-01 for an MX address that is private, loopback, link-local or reserved: fail when
+    no MX address of the domain is public (nobody can deliver), warn when some are."""
+    mine = [q.address for _, q in probes if q.host == p.host and q.address]
+    if not any(net.is_public_address(a) for a in mine):
+        if mine[0] != p.address:
+            return  # one finding per host: the first of its addresses carries it
+        summary = (
+            f"{p.host} has only {net.describe_non_public(mine)}: senders on the internet "
+            "cannot reach it."
+        )
+        subject = f"{p.host} [{', '.join(mine)}]"
+    else:
+        summary = (
+            f"{p.host} has {net.describe_non_public([p.address])} next to public ones: "
+            "senders on the internet cannot reach it there."
+        )
+        subject = p.subject
+    if not any_public:
+        summary += " No MX address of the domain is public, so no mail can be delivered."
+    out.add(
+        "SMTP-01",
+        Status.WARN if any_public else Status.FAIL,
+        summary,
+        subject=subject,
+        evidence=p.facts(),
+        fix=f"Publish a public address for {p.host} (A/AAAA) and remove the non-public one "
+        "from DNS; a mail server on a private network needs a public address or a relay "
+        "that has one.",
+    )
 
 
 def _per_probe(

@@ -97,6 +97,9 @@ def make_ctx(
     cnames = kw.pop("cnames", None)
     cdzone = kw.pop("cdzone", None)
     cd_signed = bool(kw.pop("cd_signed", True))
+    # The zones here use documentation addresses (RFC 5737, RFC 3849) as stand-ins for public
+    # ones; production refuses them as non-public, so the production view is asked for by name.
+    kw.setdefault("allow_private_targets", True)
     config = CheckConfig(**kw)  # type: ignore[arg-type]
     fake = FakeDns(zone, cnames=cnames, cdzone=cdzone, cd_signed=cd_signed)  # type: ignore[arg-type]
     return CheckContext(domain, config, dns=fake)  # type: ignore[arg-type]
@@ -274,6 +277,39 @@ def test_servfail_of_an_unsigned_host_zone_is_not_bogus() -> None:
         mx.get_mx(make_ctx("example.org", BOGUS_HOST, cdzone=BOGUS_CD, cd_signed=False))
     )
     assert not state.hosts[0].bogus and state.hosts[0].lookup_failed
+
+
+PRIVATE = {
+    ("example.org", "MX"): ["10 mail.example.org."],
+    ("mail.example.org", "A"): ["10.1.2.3"],
+}
+
+
+def test_mx_host_with_only_private_addresses_fails_in_production() -> None:
+    # No sender on the internet can reach 10.1.2.3: the host is as unusable as one without an
+    # address, and it is the only one.
+    findings = run_eval(mx, make_ctx("example.org", PRIVATE, allow_private_targets=False))
+    assert statuses(findings, "MX-06") == [Status.FAIL]
+    summary = next(f.summary for f in findings if f.id == "MX-06")
+    assert "only the private address 10.1.2.3" in summary
+    # The lab allows private targets: nothing changes there.
+    lab = run_eval(mx, make_ctx("example.org", PRIVATE, allow_private_targets=True))
+    assert statuses(lab, "MX-06") == [Status.PASS]
+
+
+def test_private_mx_host_next_to_a_public_one_warns() -> None:
+    zone = {
+        ("example.org", "MX"): ["10 mx1.example.org.", "20 mail.example.org."],
+        ("mx1.example.org", "A"): ["8.8.8.8"],
+        ("mail.example.org", "A"): ["127.0.0.1"],
+        ("mail.example.org", "AAAA"): ["fe80::1"],
+    }
+    findings = run_eval(mx, make_ctx("example.org", zone, allow_private_targets=False))
+    assert [(f.status, f.subject) for f in findings if f.id == "MX-06"] == [
+        (Status.WARN, "mail.example.org")
+    ]
+    summary = next(f.summary for f in findings if f.id == "MX-06")
+    assert "127.0.0.1 (loopback), fe80::1 (link-local)" in summary
 
 
 def test_implicit_mx_with_bogus_address_fails() -> None:

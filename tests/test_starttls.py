@@ -377,6 +377,38 @@ def test_servfail_of_an_unsigned_mx_host_is_not_bogus() -> None:
     assert [(f.id, f.status) for f in findings] == [("SMTP-01", Status.ERROR)]
 
 
+def test_mx_with_only_private_addresses_fails_smtp01_in_production() -> None:
+    # mail.example.org A 10.1.2.3: the guard refuses it, and so does the internet. That is the
+    # domain's failure, not "was not tested".
+    zone: dict[tuple[str, str], list[str] | str] = {
+        ("example.org", "MX"): ["10 mail.example.org."],
+        ("mail.example.org", "A"): ["10.1.2.3"],
+    }
+    findings = _evaluate(zone, allow_private_targets=False, timeout=1.0)
+    assert [(f.id, f.status) for f in findings] == [("SMTP-01", Status.FAIL)]
+    assert findings[0].summary.startswith(
+        "mail.example.org has only the private address 10.1.2.3: senders on the internet "
+        "cannot reach it."
+    )
+    assert findings[0].fix and "public address" in findings[0].fix
+
+
+def test_a_private_address_next_to_public_ones_warns() -> None:
+    # A public address (documentation ranges are not public); nothing connects to it here.
+    public = starttls.SmtpProbe(host=HOST, address="9.9.9.25", connected=True, ehlo_ok=True)
+    private = starttls.SmtpProbe(
+        host="mx2.example.test", address="10.1.2.3", error_kind="guard", problem="refused"
+    )
+    out = Collector(Mechanism.SMTP)
+    ctx = CheckContext("example.test", _config(25, None, allow_private_targets=False))
+    starttls._reachability(out, [(None, public), (None, private)], ctx)
+    assert [(f.status, f.subject) for f in out.findings] == [
+        (Status.WARN, "mx2.example.test [10.1.2.3]"),
+        (Status.PASS, f"{HOST} [9.9.9.25]"),
+    ]
+    assert "only the private address 10.1.2.3" in out.findings[0].summary
+
+
 def test_null_mx_does_not_apply() -> None:
     from checks import scoring
 
