@@ -194,7 +194,12 @@ class _Conn:
         lines: list[str] = []
         code = -1
         for _ in range(_MAX_REPLY_LINES):
-            raw = await asyncio.wait_for(self.reader.readline(), self.timeout)
+            try:
+                raw = await asyncio.wait_for(self.reader.readline(), self.timeout)
+            except ValueError as exc:
+                # StreamReader's 64 KiB limit (LimitOverrunError surfaces as ValueError): the
+                # same protocol error as any over-long line, never an engine crash.
+                raise _ProtocolError("reply line too long") from exc
             if not raw:
                 raise ConnectionResetError("connection closed by the server")
             if len(raw) > _MAX_LINE:

@@ -232,6 +232,18 @@ class _Scripted(asyncio.Protocol):
             self.transport.close()
 
 
+def test_a_reply_line_over_the_stream_limit_is_a_protocol_error(bundle: str) -> None:
+    # Over asyncio's 64 KiB line limit readline() raises ValueError; it must end as the same
+    # SMTP-02 protocol failure as any too-long line, not escape and sink the whole mechanism.
+    probe = run_probe(lambda: _serve(lambda: _Scripted(b"220 " + b"x" * 70_000 + b"\r\n")), bundle)
+    assert probe.connected and probe.error_kind == "protocol"
+    assert probe.problem == "reply line too long"
+    out = Collector(Mechanism.SMTP)
+    ctx = CheckContext("example.test", _config(25, None))
+    starttls._per_probe(out, SimpleNamespace(name=HOST), probe, starttls._Context(), None, ctx)
+    assert [(f.id, f.status) for f in out.findings] == [("SMTP-02", Status.FAIL)]
+
+
 def test_421_banner_is_temp_unavailable(bundle: str) -> None:
     greeting = b"421-mx1.example.test busy\r\n421 4.3.2 try again later\r\n"
     probe = run_probe(lambda: _serve(lambda: _Scripted(greeting)), bundle)
