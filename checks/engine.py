@@ -32,6 +32,12 @@ MECHANISM_MODULES = (
 
 ProgressCallback = Callable[[Mechanism, list[Finding]], Awaitable[None] | None]
 
+# One mechanism may take at most this many times the configured timeout (8 s → 80 s, inside
+# the free check's 90 s cap): a mechanism stuck on a slow server then ends as its own "timed
+# out" error and the others keep their results, where the cap would lose the whole report.
+# Facts shared through ctx.once() are shielded, so stopping one mechanism stops no other.
+MECHANISM_TIMEOUTS = 10
+
 
 def mechanism_modules() -> list[ModuleType]:
     return [importlib.import_module(name) for name in MECHANISM_MODULES]
@@ -41,8 +47,21 @@ async def _run_one(
     module: ModuleType, ctx: CheckContext, on_progress: ProgressCallback | None
 ) -> list[Finding]:
     mechanism: Mechanism = module.MECHANISM
+    budget = MECHANISM_TIMEOUTS * ctx.config.timeout
     try:
-        findings = list(await module.evaluate(ctx))
+        findings = list(await asyncio.wait_for(module.evaluate(ctx), budget))
+    except TimeoutError:
+        findings = [
+            Finding(
+                id="ENGINE-01",
+                status=Status.ERROR,
+                mechanism=mechanism,
+                summary=f"The {mechanism} check timed out after {budget:g} seconds (a server "
+                "answered too slowly), so it could not be completed this time. The other "
+                "checks are unaffected.",
+                evidence={"timeout_seconds": budget},
+            )
+        ]
     except Exception as exc:  # a bug in one mechanism must not sink the others
         findings = [
             Finding(

@@ -181,6 +181,18 @@ class _ProtocolError(Exception):
     pass
 
 
+class _TooSlow(TimeoutError):
+    """The session ran past its overall deadline (see SESSION_TIMEOUTS)."""
+
+
+# One SMTP session may take at most this many times the configured timeout. The timeout is per
+# line, and a reply may have up to _MAX_REPLY_LINES lines: a server answering each command
+# just under the timeout, or dribbling "220-" lines, would otherwise hold a probe for minutes
+# and the whole report with it. A normal session (banner, EHLO, STARTTLS, handshake, EHLO,
+# QUIT) needs a few round trips.
+SESSION_TIMEOUTS = 3
+
+
 class _Conn:
     def __init__(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, timeout: float
@@ -188,18 +200,37 @@ class _Conn:
         self.reader = reader
         self.writer = writer
         self.timeout = timeout
+        self.budget = SESSION_TIMEOUTS * timeout
+        self.deadline = time.monotonic() + self.budget
+
+    def _too_slow(self) -> _TooSlow:
+        return _TooSlow(
+            f"the server answered too slowly (the SMTP session took over {self.budget:g}s)"
+        )
+
+    def _wait(self) -> float:
+        """Seconds the next read may take: the per-line timeout, cut to the session's end."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise self._too_slow()
+        return min(self.timeout, left)
 
     async def reply(self) -> tuple[int, list[str]]:
         """One SMTP reply, multi-line aware (RFC 5321 §4.2.1: 'ddd-' continues, 'ddd ' ends)."""
         lines: list[str] = []
         code = -1
         for _ in range(_MAX_REPLY_LINES):
+            wait = self._wait()
             try:
-                raw = await asyncio.wait_for(self.reader.readline(), self.timeout)
+                raw = await asyncio.wait_for(self.reader.readline(), wait)
             except ValueError as exc:
                 # StreamReader's 64 KiB limit (LimitOverrunError surfaces as ValueError): the
                 # same protocol error as any over-long line, never an engine crash.
                 raise _ProtocolError("reply line too long") from exc
+            except TimeoutError:
+                if wait < self.timeout:  # the session's deadline, not the per-line timeout
+                    raise self._too_slow() from None
+                raise
             if not raw:
                 raise ConnectionResetError("connection closed by the server")
             if len(raw) > _MAX_LINE:
@@ -412,6 +443,9 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
                 probe.starttls_after_tls = _has_ext(post, "STARTTLS")
                 probe.requiretls = probe.requiretls or _has_ext(post, "REQUIRETLS")
             await conn.command("QUIT")
+    except _TooSlow as exc:
+        probe.error_kind = probe.error_kind or "timeout"
+        probe.problem = probe.problem or str(exc)
     except TimeoutError:
         probe.error_kind = probe.error_kind or "timeout"
         probe.problem = probe.problem or f"the server stopped answering ({config.timeout:g}s)"
@@ -894,8 +928,8 @@ def _reachability(out: Collector, probes: list[tuple[Any, SmtpProbe]], ctx: Chec
             out.add(
                 "SMTP-01",
                 Status.ERROR,
-                f"{p.host} at {p.address} stopped answering during the SMTP dialogue "
-                f"({p.problem}); STARTTLS could not be checked this time.",
+                f"Could not check STARTTLS on {p.host} at {p.address} this time: during "
+                f"the SMTP dialogue {p.problem}.",
                 subject=p.subject,
                 evidence=ev,
             )

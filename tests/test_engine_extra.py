@@ -75,6 +75,34 @@ def test_numeric_tld_names_are_nxdomain_without_asking() -> None:
     assert client.log == []  # nothing went to the network
 
 
+def test_a_mechanism_that_runs_too_long_times_out_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One mechanism stuck on a slow server ends as its own ENGINE-01 "timed out" error; the
+    # others keep their results (the free check's run cap would otherwise lose them all).
+    from types import SimpleNamespace
+
+    from checks import engine
+    from checks.findings import Finding, Mechanism
+
+    async def slow(ctx: Any) -> list[Finding]:
+        await asyncio.sleep(30)
+        return []
+
+    async def quick(ctx: Any) -> list[Finding]:
+        return [Finding("SPF-01", Status.PASS, Mechanism.SPF, "fine")]
+
+    modules = [
+        SimpleNamespace(MECHANISM=Mechanism.SMTP, evaluate=slow),
+        SimpleNamespace(MECHANISM=Mechanism.SPF, evaluate=quick),
+    ]
+    monkeypatch.setattr(engine, "mechanism_modules", lambda: modules)
+    report = asyncio.run(check_domain("example.com", CheckConfig(timeout=0.01)))
+    assert [(f.id, f.status, f.mechanism) for f in report.findings] == [
+        ("ENGINE-01", Status.ERROR, Mechanism.SMTP),
+        ("SPF-01", Status.PASS, Mechanism.SPF),
+    ]
+    assert "timed out" in report.findings[0].summary
+
+
 # ---------------------------------------------------------------- against the lab
 
 

@@ -6,6 +6,7 @@ import asyncio
 import errno
 import os
 import ssl
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -242,6 +243,40 @@ def test_a_reply_line_over_the_stream_limit_is_a_protocol_error(bundle: str) -> 
     ctx = CheckContext("example.test", _config(25, None))
     starttls._per_probe(out, SimpleNamespace(name=HOST), probe, starttls._Context(), None, ctx)
     assert [(f.id, f.status) for f in out.findings] == [("SMTP-02", Status.FAIL)]
+
+
+class _Dribbler(asyncio.Protocol):
+    """Sends one '220-' continuation line every `gap` seconds, each well within the per-line
+    timeout, so that only an overall deadline ends the session."""
+
+    def __init__(self, gap: float) -> None:
+        self.gap = gap
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        self.task = asyncio.ensure_future(self.drip())
+
+    async def drip(self) -> None:
+        for i in range(150):
+            self.transport.write(b"220-still here %d\r\n" % i)  # type: ignore[attr-defined]
+            await asyncio.sleep(self.gap)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.task.cancel()
+
+
+def test_a_session_has_an_overall_deadline(bundle: str) -> None:
+    # Per-line timeout 0.4 s, one line every 0.05 s: without a session deadline the 150-line
+    # greeting alone would hold the probe for 7.5 s.
+    started = time.monotonic()
+    probe = run_probe(lambda: _serve(lambda: _Dribbler(0.05)), bundle, timeout=0.4)
+    assert time.monotonic() - started < 3.0
+    assert probe.error_kind == "timeout" and probe.could_not_check
+    assert "answered too slowly" in probe.problem
+    out = Collector(Mechanism.SMTP)
+    starttls._reachability(out, [(None, probe)], CheckContext("example.test", _config(25, None)))
+    assert [(f.id, f.status) for f in out.findings] == [("SMTP-01", Status.ERROR)]
+    assert "answered too slowly" in out.findings[0].summary
 
 
 def test_421_banner_is_temp_unavailable(bundle: str) -> None:
