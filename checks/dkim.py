@@ -86,9 +86,19 @@ def parse_tag_list(text: str) -> tuple[dict[str, str], list[str], list[str]]:
 
 
 def looks_like_key_record(text: str) -> bool:
-    """A TXT at a selector name that is meant to be a DKIM key (not a stray wildcard TXT)."""
+    """A TXT at a selector name that is meant to be a DKIM key (not a stray wildcard TXT).
+
+    RFC 6376 §3.6.1: a record that begins with a v= tag of any value other than DKIM1 MUST be
+    discarded, so a wildcard `v=spf1 -all` is no key at all. We still keep records whose v=
+    merely starts with "DKIM" (v=DKIM1.0, v=dkim1): they are meant as keys and DKIM-04 says
+    what is wrong with them. A record that does not begin with v= is a key when it carries
+    p= or k= (v= is optional; one placed later is again DKIM-04's business).
+    """
+    name, sep, value = text.split(";", 1)[0].partition("=")
+    if sep and name.strip(" \t\r\n") == "v":
+        return value.strip(" \t\r\n").upper().startswith("DKIM")
     tags, _, _ = parse_tag_list(text)
-    return bool({"v", "p", "k"} & set(tags)) or text.lstrip().startswith("v=DKIM1")
+    return bool({"p", "k"} & set(tags))
 
 
 def _decode_base64(value: str) -> bytes | None:

@@ -175,3 +175,33 @@ def test_a_given_selector_that_timed_out_keeps_dkim_unknown_not_absent() -> None
     found = run(dkim, D, zone, dkim_selectors=("s1", "s2"))
     assert not any((f.evidence or {}).get("given_without_key") for f in found)
     assert compute(found)[1]["categories"]["dkim"]["reason"] != "not deployed"
+
+
+def test_a_wildcard_txt_of_another_kind_is_no_key() -> None:
+    # A parked domain's `*.example.com TXT "v=spf1 -all"` answers at every selector name.
+    # RFC 6376 §3.6.1: a record beginning with v= of another value MUST be discarded, so this
+    # is "no key" (info), not nine broken keys, and DMARC must not count it as DKIM.
+    from checks import dmarc
+
+    zone = {(f"{s}._domainkey.{D}", "TXT"): ["v=spf1 -all"] for s in dkim.COMMON_SELECTORS}
+    zone[(f"_dmarc.{D}", "TXT")] = ["v=DMARC1; p=reject"]
+    found = run(dkim, D, zone)
+    assert [(f.id, f.status) for f in found] == [("DKIM-01", Status.INFO)]
+    assert "No DKIM key was found" in found[0].summary
+    assert statuses(run(dmarc, D, zone), "DMARC-18") == [Status.WARN]
+
+
+def test_which_txt_records_are_key_records() -> None:
+    key = rsa_b64(2048)
+    assert not dkim.looks_like_key_record("v=spf1 -all")
+    assert not dkim.looks_like_key_record(f"v=spf1; p={key}")
+    assert not dkim.looks_like_key_record("google-site-verification=abc")
+    # Meant as keys, so kept and judged by DKIM-04 rather than silently dropped.
+    assert dkim.looks_like_key_record(f"v=DKIM1.0; p={key}")
+    assert dkim.looks_like_key_record(f" v = DKIM1 ; p={key}")
+    assert dkim.looks_like_key_record(f"k=rsa; v=DKIM1; p={key}")
+    assert dkim.looks_like_key_record(f"p={key}")
+    assert dkim.looks_like_key_record("k=rsa; t=s")
+    zone = {(f"v10._domainkey.{D}", "TXT"): [f"v=DKIM1.0; p={key}", "v=spf1 -all"]}
+    found = run(dkim, D, zone, dkim_selectors=("v10",))
+    assert flagged(found) == {"fail": {"DKIM-04"}, "warn": set(), "error": set()}
