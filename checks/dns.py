@@ -45,13 +45,12 @@ EDE_VALIDATION_FAILED = frozenset({6, 7, 8, 9, 10, 11, 12})
 
 
 def validation_failed(servfail: DnsAnswer, cd_retry: DnsAnswer) -> bool:
-    """Whether a SERVFAIL is a DNSSEC validation failure (bogus) rather than trouble on the
-    way. A resolver that explains itself (RFC 8914) is believed: "DNSSEC Bogus", "Signature
-    Expired"… is bogus, "No Reachable Authority" or "Network Error" is not. Without an
-    explanation (BIND without EDE, dnsmasq), the same question asked with CD (checking
-    disabled) must answer AND carry signatures: only signed data can fail validation
-    (RFC 4035 §4.3). An unsigned answer says the SERVFAIL was trouble on the way (an upstream
-    timeout the CD retry did not meet), i.e. "could not check", never bogus."""
+    """Whether a SERVFAIL may be a DNSSEC validation failure (bogus) rather than trouble on
+    the way, from the two answers alone. A resolver that explains itself (RFC 8914) is
+    believed: "DNSSEC Bogus", "Signature Expired"… is bogus, "No Reachable Authority" or
+    "Network Error" is not. Without an explanation (BIND without EDE, dnsmasq), the question
+    asked with CD (checking disabled) must answer and carry signatures. servfail_is_bogus()
+    completes this: unsigned data in a zone whose delegation has a DS is bogus too."""
     codes = {code for code, _ in servfail.ede}
     if codes:
         return bool(codes & EDE_VALIDATION_FAILED)
@@ -65,15 +64,52 @@ class _Querier(Protocol):
 
 
 async def servfail_is_bogus(client: _Querier, servfail: DnsAnswer, cd_retry: DnsAnswer) -> bool:
-    """validation_failed(), and for a SERVFAIL the resolver did not explain, one more plain
-    try (past our cache): a signed zone whose authority timed out once also answers the CD
-    retry with signatures, yet is not bogus. Bogus data fails every time."""
-    if not validation_failed(servfail, cd_retry):
-        return False
+    """Whether a SERVFAIL is bogus data ("could not check" otherwise).
+
+    With an RFC 8914 explanation, the explanation decides. Without one:
+    - the CD retry failed too: trouble on the way;
+    - it answered with signatures: one more plain try past our cache, since a signed zone
+      whose authority timed out once also answers the CD retry with signatures, while bogus
+      data fails every time;
+    - it answered without signatures: bogus only when the zone's delegation has a DS, i.e.
+      signatures "that the relevant DNSSEC RRs indicate should be present" are missing
+      (RFC 4035 §4.3: a stale DS, a zone moved to an unsigned provider, a resolver stripping
+      RRSIGs). A provably unsigned zone cannot be bogus.
+    """
     if servfail.ede:
-        return True
+        return validation_failed(servfail, cd_retry)
+    if cd_retry.failed:
+        return False
+    if not cd_retry.signed:
+        return await _delegation_signed(client, servfail.name) is True
     again = await client.query(servfail.name, servfail.rdtype, fresh=True)
     return again.rcode == "SERVFAIL"
+
+
+async def _delegation_signed(client: _Querier, name: str) -> bool | None:
+    """Whether the zone holding `name` has a DS at its cut; None when it cannot be told."""
+    soa = await client.query(name, "SOA", cd=True)
+    if soa.failed:
+        return None
+    apex = _apex_of(soa)
+    if apex is None:
+        return None
+    ds = await client.query(apex, "DS", cd=True)
+    return None if ds.failed else ds.exists
+
+
+def _apex_of(soa: DnsAnswer) -> str | None:
+    """The zone apex a SOA question revealed: the owner of the SOA in the answer (the name is
+    the apex, possibly after CNAMEs) or in the authority section (NODATA/NXDOMAIN)."""
+    if soa.message is not None:
+        for section in (soa.message.answer, soa.message.authority):
+            for rrset in section:
+                if rrset.rdtype == dns.rdatatype.SOA:
+                    return normalize(rrset.name.to_text())
+        return None
+    if soa.exists:
+        return normalize(soa.cnames[-1] if soa.cnames else soa.name)
+    return None
 
 
 @dataclass
@@ -361,6 +397,8 @@ def _carries_signatures(response: dns.message.Message, qtype: int, has_records: 
 
     in_answer = covered(response.answer)
     if has_records:
-        return qtype in in_answer
+        # A signed CNAME counts: the chain starts in signed data, so the second plain try
+        # (not the delegation's DS) tells a transient failure from a bogus signature.
+        return qtype in in_answer or dns.rdatatype.CNAME in in_answer
     proofs = {dns.rdatatype.NSEC, dns.rdatatype.NSEC3}
     return dns.rdatatype.CNAME in in_answer or bool(covered(response.authority) & proofs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dns.message
 import dns.rcode
+import dns.rdata
 import dns.rrset
 
 from checks.dns import DnsAnswer, DnsClient
@@ -121,3 +122,56 @@ def test_a_signed_answer_is_bogus_only_if_the_plain_lookup_fails_again() -> None
     explained = DnsAnswer("mx.example.com", "A", "SERVFAIL", ede=[(7, "")])
     assert asyncio.run(servfail_is_bogus(transient, explained, cd))
     assert transient.fresh == ["mx.example.com"]
+
+
+class _Zones:
+    """SOA and DS answers of a zone `example.com` holding mx.example.com; `ds` says whether its
+    delegation has a DS (a signed zone), `failing` whether those look-ups fail."""
+
+    def __init__(self, ds: bool, failing: bool = False) -> None:
+        self.ds, self.failing = ds, failing
+        self.asked: list[tuple[str, str, bool]] = []
+
+    async def query(
+        self, name: str, rdtype: str, *, cd: bool = False, fresh: bool = False
+    ) -> DnsAnswer:
+        self.asked.append((name, rdtype, cd))
+        if self.failing:
+            return DnsAnswer(name, rdtype, "SERVFAIL")
+        soa = dns.rrset.from_text(
+            "example.com.", 300, "IN", "SOA", "ns.example.com. h.example.com. 1 2 3 4 5"
+        )
+        message = dns.message.make_response(dns.message.make_query(name, rdtype))
+        if rdtype == "SOA":
+            message.authority.append(soa)  # NODATA for mx.example.com: the zone is example.com
+            return DnsAnswer(name, rdtype, "NOERROR", message=message)
+        if rdtype == "DS" and name == "example.com" and self.ds:
+            ds = dns.rdata.from_text("IN", "DS", "12345 13 2 " + "ab" * 32)
+            return DnsAnswer(name, rdtype, "NOERROR", records=[ds])
+        return DnsAnswer(name, rdtype, "NOERROR")
+
+
+def test_unsigned_data_under_a_signed_delegation_is_bogus() -> None:
+    # A stale DS (the zone moved to a provider serving it unsigned), or a resolver stripping
+    # RRSIGs: the CD retry answers without signatures, yet the DS says they must be there
+    # (RFC 4035 §4.3 "missing data that the relevant DNSSEC RRs indicate should be present").
+    import asyncio
+
+    from checks.dns import DnsAnswer, servfail_is_bogus
+
+    servfail = DnsAnswer("mx.example.com", "A", "SERVFAIL")
+    unsigned = DnsAnswer("mx.example.com", "A", "NOERROR")
+    stale_ds = _Zones(ds=True)
+    assert asyncio.run(servfail_is_bogus(stale_ds, servfail, unsigned))
+    assert ("example.com", "DS", True) in stale_ds.asked
+    # A provably unsigned zone cannot be bogus; a delegation we cannot look up decides nothing.
+    assert not asyncio.run(servfail_is_bogus(_Zones(ds=False), servfail, unsigned))
+    assert not asyncio.run(servfail_is_bogus(_Zones(ds=True, failing=True), servfail, unsigned))
+
+
+def test_a_signed_cname_marks_the_answer_signed() -> None:
+    cname = dns.rrset.from_text("mail.example.com.", 300, "IN", "CNAME", "mx.provider.net.")
+    sig = dns.rrset.from_text("mail.example.com.", 300, "IN", "RRSIG", _RRSIG.format("CNAME"))
+    a = dns.rrset.from_text("mx.provider.net.", 300, "IN", "A", "192.0.2.7")
+    response = _response("mail.example.com", "A", dns.rcode.NOERROR, cname, sig, a)
+    assert DnsClient._parse("mail.example.com", "A", response).signed
