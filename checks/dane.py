@@ -363,17 +363,52 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     for host, state in zip(hosts, states, strict=True):
         if _host_findings(out, ctx, host, state, by_host.get(host.name, []), mxset):
             with_tlsa.append(host.name)
-    # DANE-11: coverage across MX hosts.
-    if with_tlsa and len(with_tlsa) < len(hosts):
-        missing = [h.name for h in hosts if h.name not in with_tlsa]
+    # DANE-11: coverage across MX hosts. A host whose TLSA lookup failed is unknown, not
+    # "without TLSA" (checklist §0); a bogus one is not reachable without authentication
+    # either: DANE senders defer to it (RFC 7672 §2.2) and DANE-02 already fails it.
+    unknown = [h.name for h, st in zip(hosts, states, strict=True) if st.failed and not st.bogus]
+    bogus = [h.name for h, st in zip(hosts, states, strict=True) if st.bogus]
+    missing = [h.name for h in hosts if h.name not in with_tlsa + unknown + bogus]
+    evidence: dict[str, Any] = {"with_tlsa": with_tlsa, "without": missing}
+    if unknown:
+        evidence["unknown"] = unknown
+    if bogus:
+        evidence["bogus"] = bogus
+    if with_tlsa and missing:
+        caveats = ""
+        if unknown:
+            caveats += f" The TLSA lookup for {', '.join(unknown)} could not be completed."
+        if bogus:
+            caveats += (
+                f" DANE senders defer mail to {', '.join(bogus)} (bogus TLSA records, DANE-02)."
+            )
         out.add(
             "DANE-11",
             Status.WARN,
             f"Only some MX hosts have secure, usable TLSA records ({', '.join(missing)} "
             "have none): DANE senders authenticate only the covered hosts, so mail can "
-            "still reach the others without authentication.",
+            f"still reach the others without authentication.{caveats}",
             subject=ctx.domain,
-            evidence={"with_tlsa": with_tlsa, "without": missing},
+            evidence=evidence,
+        )
+    elif with_tlsa and unknown:
+        out.add(
+            "DANE-11",
+            Status.ERROR,
+            "DANE coverage could not be determined: the TLSA lookup for "
+            f"{', '.join(unknown)} could not be completed (see DANE-02).",
+            subject=ctx.domain,
+            evidence=evidence,
+        )
+    elif with_tlsa and bogus:
+        out.add(
+            "DANE-11",
+            Status.INFO,
+            f"Every MX host publishes TLSA records, but those of {', '.join(bogus)} fail "
+            "DNSSEC validation (DANE-02): DANE senders defer mail there rather than deliver "
+            "it without authentication.",
+            subject=ctx.domain,
+            evidence=evidence,
         )
     elif with_tlsa:
         out.add(
@@ -381,7 +416,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             Status.PASS,
             "Every MX host has secure, usable TLSA records.",
             subject=ctx.domain,
-            evidence={"with_tlsa": with_tlsa},
+            evidence=evidence,
         )
     return out.findings
 

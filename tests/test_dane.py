@@ -292,3 +292,95 @@ def test_an_mx_alias_is_probed_with_the_tlsa_base_domain_as_sni() -> None:
     with mock.patch.object(starttls, "probe_mx", probe_mx):
         asyncio.run(dane.evaluate(ctx))
     assert asked == [("mx.provider.example", "192.0.2.7")]
+
+
+# ---- evaluate() end to end on the fake resolver, with STARTTLS probes faked -----------------
+
+MX1, MX2 = "mx1.ex.com", "mx2.ex.com"
+
+
+def _evaluate(
+    zone: dict,  # type: ignore[type-arg]
+    probe: object,
+    cdzone: dict | None = None,  # type: ignore[type-arg]
+) -> list:  # type: ignore[type-arg]
+    """dane.evaluate for ex.com (DNSSEC-secure answers) with `probe(host, address)` as the
+    STARTTLS probe of every MX address."""
+    from unittest import mock
+
+    from checks import starttls
+    from tests.test_mx import FakeDns
+
+    fake = FakeDns(zone, ad=True, cdzone=cdzone)
+    ctx = CheckContext("ex.com", CheckConfig(allow_private_targets=True), dns=fake)  # type: ignore[arg-type]
+
+    async def probe_mx(ctx: object, host: str, address: str) -> starttls.SmtpProbe:
+        return probe(host, address)  # type: ignore[operator]
+
+    with mock.patch.object(starttls, "probe_mx", probe_mx):
+        return asyncio.run(dane.evaluate(ctx))
+
+
+def _good_probe(chains: dict[str, list[bytes]]):  # type: ignore[no-untyped-def]
+    from checks.starttls import SmtpProbe
+
+    def probe(host: str, address: str) -> SmtpProbe:
+        chain = chains[host]
+        return SmtpProbe(
+            host=host,
+            address=address,
+            connected=True,
+            ehlo_ok=True,
+            starttls_offered=True,
+            tls_ok=True,
+            chain_der=chain,
+            cipher="TLS_AES_256_GCM_SHA384",
+            name_ok=True,
+            no_sni_ok=True,
+            leaf=certs.facts_of(certs.load_der(chain[0])),  # type: ignore[arg-type]
+        )
+
+    return probe
+
+
+def _mx_zone(pki: Pki, *names: str) -> tuple[dict, object]:  # type: ignore[type-arg]
+    """ex.com with MX hosts `names` (one address each), each serving its own leaf; only the
+    first publishes a matching 3 1 1 record."""
+    leaves = {name: pki.leaf([name]) for name in names}
+    zone: dict = {("ex.com", "MX"): [f"{10 * i} {n}." for i, n in enumerate(names, 1)]}  # type: ignore[type-arg]
+    for i, name in enumerate(names, 1):
+        zone[(name, "A")] = [f"192.0.2.{i}"]
+    zone[(f"_25._tcp.{names[0]}", "TLSA")] = [certs.tlsa_record_text(leaves[names[0]].der, 3, 1, 1)]
+    return zone, _good_probe({n: [leaf.der] for n, leaf in leaves.items()})
+
+
+def test_dane_11_a_tlsa_lookup_that_failed_is_unknown_coverage_not_partial(pki: Pki) -> None:
+    # mx2's TLSA lookup SERVFAILs and the CD retry does not answer: we do not know whether it
+    # has TLSA, so "partial deployment" (warn) would be a guess (checklist §0: error).
+    zone, probe = _mx_zone(pki, MX1, MX2)
+    zone[(f"_25._tcp.{MX2}", "TLSA")] = "SERVFAIL"
+    found = [f for f in _evaluate(zone, probe) if f.id == "DANE-11"]
+    assert [f.status for f in found] == ["error"]
+    assert "coverage could not be determined" in found[0].summary and MX2 in found[0].summary
+    assert found[0].evidence["unknown"] == [MX2] and found[0].evidence["without"] == []
+
+
+def test_dane_11_a_bogus_host_is_not_called_reachable_without_authentication(pki: Pki) -> None:
+    # Bogus TLSA makes DANE senders defer (RFC 7672 §2.2; DANE-02 fails it): that host is
+    # not one mail "can still reach without authentication".
+    bogus_tlsa = {(f"_25._tcp.{MX2}", "TLSA"): ["3 1 1 " + "ab" * 32]}
+    zone, probe = _mx_zone(pki, MX1, MX2)
+    zone[(f"_25._tcp.{MX2}", "TLSA")] = "SERVFAIL"
+    found = _evaluate(zone, probe, cdzone=bogus_tlsa)
+    assert ("DANE-02", "fail") in [(f.id, f.status) for f in found]
+    coverage = [f for f in found if f.id == "DANE-11"]
+    assert [f.status for f in coverage] == ["info"]
+    assert "defer" in coverage[0].summary and "can still reach" not in coverage[0].summary
+    # With a host really lacking TLSA too, the warning names only that one as reachable.
+    zone, probe = _mx_zone(pki, MX1, MX2, "mx3.ex.com")
+    zone[(f"_25._tcp.{MX2}", "TLSA")] = "SERVFAIL"
+    coverage = [f for f in _evaluate(zone, probe, cdzone=bogus_tlsa) if f.id == "DANE-11"]
+    assert [f.status for f in coverage] == ["warn"]
+    assert "(mx3.ex.com have none)" in coverage[0].summary
+    assert coverage[0].evidence["without"] == ["mx3.ex.com"]
+    assert coverage[0].evidence["bogus"] == [MX2]
