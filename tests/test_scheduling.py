@@ -6,14 +6,14 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import TransactionTestCase
 from django.utils import timezone
 
 from checks.findings import DomainReport, Finding, Mechanism, Status
 from mailsec.accounts.models import Team
 from mailsec.domains import tasks
-from mailsec.domains.models import CheckRun, Domain
+from mailsec.domains.models import STUCK_PENDING_AFTER, CheckRun, Domain
 from tests.conftest import BaseTestCase
 
 
@@ -70,6 +70,64 @@ class SchedulingTestCase(BaseTestCase):
         with mock.patch.object(tasks, "enqueue_run"):
             self.assertEqual(tasks.tick(), 2)
         self.assertEqual(CheckRun.objects.filter(domain=self.due[0]).count(), 1)
+
+    def test_a_domain_that_cannot_be_started_stays_due_and_the_others_start(self) -> None:
+        now = timezone.now()
+        real = Domain.request_check
+
+        def locked_for_d0(domain: Domain, kind: str = "manual") -> tuple[CheckRun, bool]:
+            if domain.name == "d0.example":
+                raise OperationalError("database is locked")
+            return real(domain, kind)
+
+        with (
+            mock.patch.object(Domain, "request_check", locked_for_d0),
+            mock.patch.object(tasks, "enqueue_run"),
+        ):
+            self.assertEqual(tasks.tick(), 2)
+        d0 = Domain.objects.get(name="d0.example")
+        self.assertLessEqual(d0.next_check_at, now)  # still due: the next tick takes it
+        self.assertFalse(d0.runs.exists())
+        for name in ("d1.example", "d2.example"):
+            self.assertEqual(Domain.objects.get(name=name).runs.count(), 1)
+        with mock.patch.object(tasks, "enqueue_run"):
+            self.assertEqual(tasks.tick(), 1)
+        self.assertEqual(d0.runs.count(), 1)
+
+    def test_a_beat_killed_mid_tick_leaves_the_unstarted_domains_due(self) -> None:
+        real = Domain.request_check
+        calls: list[str] = []
+
+        def killed_at_the_second(domain: Domain, kind: str = "manual") -> tuple[CheckRun, bool]:
+            calls.append(domain.name)
+            if len(calls) == 2:
+                raise SystemExit("SIGTERM")  # not caught by the loop: the tick ends here
+            return real(domain, kind)
+
+        with (
+            mock.patch.object(Domain, "request_check", killed_at_the_second),
+            mock.patch.object(tasks, "enqueue_run"),
+            self.assertRaises(SystemExit),
+        ):
+            tasks.tick()
+        now = timezone.now()
+        for domain in Domain.objects.filter(name__in=["d0.example", "d1.example", "d2.example"]):
+            started = domain.runs.exists()
+            # a domain is either started (run created, next check later) or still due
+            self.assertEqual(started, domain.name == calls[0], domain.name)
+            self.assertEqual(domain.next_check_at > now, started, domain.name)
+
+    def test_a_broker_outage_leaves_pending_runs_the_sweep_makes_due_again(self) -> None:
+        with (
+            mock.patch.object(tasks, "enqueue_run", side_effect=OSError("broker down")),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            self.assertEqual(tasks.tick(), 3)  # no error out of the commit
+        self.assertEqual(CheckRun.objects.filter(status="pending").count(), 3)
+        later = timezone.now() + STUCK_PENDING_AFTER + timedelta(minutes=1)
+        self.assertEqual(CheckRun.sweep_stuck(later), 3)
+        due = Domain.due(later).values_list("name", flat=True)
+        self.assertLessEqual({"d0.example", "d1.example", "d2.example"}, set(due))
 
     def test_a_run_stores_the_report(self) -> None:
         run = CheckRun.objects.create(domain=self.due[0])

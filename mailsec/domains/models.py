@@ -332,7 +332,11 @@ class Domain(models.Model):
             if run is not None:
                 return run, False
             run = CheckRun.objects.create(domain=self, kind=kind)
-            transaction.on_commit(lambda: enqueue_run(run))
+            # robust: the run is committed by then, and a broker that is down must not raise
+            # out of the caller's commit (failing a page, or the beat's loop over due
+            # domains). The pending run is not lost: sweep_stuck fails it after
+            # STUCK_PENDING_AFTER and makes the domain due again.
+            transaction.on_commit(lambda: enqueue_run(run), robust=True)
         return run, True
 
     @classmethod

@@ -10,7 +10,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -36,12 +36,23 @@ def enqueue_run(run: CheckRun) -> None:
 
 @shared_task(name="mailsec.domains.tasks.tick")
 def tick() -> int:
-    """Every minute: claim due, verified domains and start their checks."""
+    """Every minute: claim due, verified domains and start their checks.
+
+    Each domain is claimed and given its run in one transaction of its own. A claim moves
+    next_check_at a whole interval on: claimed first and handled later, a domain whose run
+    was never created (an error on another domain ended the loop, or the beat was killed)
+    would wait that interval with no check. Here an error rolls back that domain's claim
+    only, so it stays due for the next tick, and the loop goes on with the others."""
     now = timezone.now()
     started = 0
-    for domain in Domain.claim_due(now):
-        _, created = domain.request_check(kind="scheduled")
-        started += created
+    for pk, due_at in Domain.due_candidates(now):
+        try:
+            with transaction.atomic():
+                for domain in Domain.claim_due(now, [(pk, due_at)]):
+                    _, created = domain.request_check(kind="scheduled")
+                    started += created
+        except Exception:
+            log.exception("could not start the scheduled check of domain %s", pk)
     return started
 
 
