@@ -687,6 +687,17 @@ def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[An
                     evidence=ev,
                     fix=f"Enable STARTTLS on {host.name}, or withdraw {state.qname} TLSA first.",
                 )
+            else:
+                # The session ended before EHLO was accepted (a 554 greeting, EHLO refused, a
+                # broken reply): we never learnt whether STARTTLS and the key match, so this
+                # address is untested (checklist §0), not silently skipped.
+                out.add(
+                    "DANE-07",
+                    Status.ERROR,
+                    f"{subj} could not be tested ({p.problem or 'the SMTP session ended early'}).",
+                    subject=subj,
+                    evidence=ev,
+                )
             continue
         out.add(
             "DANE-10",

@@ -384,3 +384,33 @@ def test_dane_11_a_bogus_host_is_not_called_reachable_without_authentication(pki
     assert "(mx3.ex.com have none)" in coverage[0].summary
     assert coverage[0].evidence["without"] == ["mx3.ex.com"]
     assert coverage[0].evidence["bogus"] == [MX2]
+
+
+@pytest.mark.parametrize(
+    ("banner_code", "problem"),
+    [
+        (554, "the greeting was 554 no service here, not 220"),
+        (220, "EHLO was answered 550 go away"),
+    ],
+)
+def test_dane_07_an_address_refusing_the_session_is_untested_not_skipped(
+    pki: Pki, banner_code: int, problem: str
+) -> None:
+    # With secure usable TLSA, an address that greets 554 or refuses EHLO taught us nothing
+    # about STARTTLS or the key: it must show as "could not be tested", not vanish.
+    from checks.starttls import SmtpProbe
+
+    def refusing(host: str, address: str) -> SmtpProbe:
+        return SmtpProbe(
+            host=host,
+            address=address,
+            connected=True,
+            banner_code=banner_code,
+            error_kind="protocol",
+            problem=problem,
+        )
+
+    zone, _ = _mx_zone(pki, MX1)
+    found = [f for f in _evaluate(zone, refusing) if f.id in {"DANE-07", "DANE-10"}]
+    assert [(f.id, f.status) for f in found] == [("DANE-07", "error")]
+    assert found[0].summary == f"{MX1} [192.0.2.1] could not be tested ({problem})."
