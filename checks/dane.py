@@ -851,12 +851,31 @@ def _rollover(
             ):
                 current.add(r.text)
     has_next = any(r.text not in current for r in state.usable_records)
+    # A usable DANE-TA record anchored at a CA above the leaf keeps authenticating a renewed
+    # leaf from that CA whatever its key: the rollover-safe pairing of RFC 7671 §8.1/§8.4
+    # ("3 1 1 <leaf>" + "2 1 1 <issuing CA>"), so an expiring leaf needs no next-key record.
+    now = datetime.now(UTC)
+    anchored = [
+        r
+        for r in state.usable_records
+        if r.usage == 2
+        and any(p.chain_der and state._match_ta(r, list(p.chain_der), now).ok for p in probes)
+    ]
     days = min((p.days_left for p in probes if p.days_left is not None), default=None)
     if has_next:
         out.add(
             "DANE-12",
             Status.PASS,
             f"{state.qname} pre-publishes a record for the next key (RFC 7671 §8.1).",
+            subject=state.qname,
+        )
+    elif anchored:
+        out.add(
+            "DANE-12",
+            Status.PASS,
+            f"{state.qname} has a DANE-TA record ('{anchored[0].text[:40]}') matching a CA "
+            f"certificate of {host.name}: a renewed certificate from that CA stays "
+            "authenticated without a TLSA change (RFC 7671 §8.1).",
             subject=state.qname,
         )
     elif days is not None and days < 30:

@@ -414,3 +414,23 @@ def test_dane_07_an_address_refusing_the_session_is_untested_not_skipped(
     found = [f for f in _evaluate(zone, refusing) if f.id in {"DANE-07", "DANE-10"}]
     assert [(f.id, f.status) for f in found] == [("DANE-07", "error")]
     assert found[0].summary == f"{MX1} [192.0.2.1] could not be tested ({problem})."
+
+
+def test_dane_12_a_matching_dane_ta_record_needs_no_next_key_record(pki: Pki) -> None:
+    # "3 1 1 <leaf>" + "2 1 1 <issuing CA>" is the rollover-safe pairing (RFC 7671 §8.1,
+    # §8.4): a renewed leaf from that CA is still authenticated, so a leaf expiring in 9 days
+    # is no reason to advise publishing a next-key record.
+    assert pki.inter is not None
+    leaf = make_leaf(pki.inter, [MX1], days=10)
+    chain = [leaf.der, pki.inter.der]
+    zone, _ = _mx_zone(pki, MX1)
+    ee = certs.tlsa_record_text(leaf.der, 3, 1, 1)
+    ta = certs.tlsa_record_text(pki.inter.der, 2, 1, 1)
+    zone[(f"_25._tcp.{MX1}", "TLSA")] = [ee, ta]
+    found = [f for f in _evaluate(zone, _good_probe({MX1: chain})) if f.id == "DANE-12"]
+    assert [f.status for f in found] == ["pass"]
+    assert "next key" not in found[0].summary and "DANE-TA" in found[0].summary
+    # Without the DANE-TA record the advice stays: the leaf's key is the only anchor.
+    zone[(f"_25._tcp.{MX1}", "TLSA")] = [ee]
+    found = [f for f in _evaluate(zone, _good_probe({MX1: chain})) if f.id == "DANE-12"]
+    assert [f.status for f in found] == ["info"] and "no record for a next key" in found[0].summary
