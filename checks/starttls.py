@@ -828,7 +828,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         # a null MX earns (RFC 7505); otherwise a dead MX would score better than a live one.
         _no_address(out, ctx, mxset)
     tlsa = {h.name: await dane.get_tlsa(ctx, h.name) for h in hosts}
-    _reachability(out, probes, ctx)
+    _reachability(out, probes, ctx, mxset)
     for host, probe in probes:
         if (probe.connected and not probe.could_not_check) or probe.ehlo_ok:
             _per_probe(out, host, probe, policy, tlsa.get(host.name), ctx)
@@ -865,12 +865,21 @@ def _no_address(out: Collector, ctx: CheckContext, mxset: Any) -> None:
     )
 
 
-def _reachability(out: Collector, probes: list[tuple[Any, SmtpProbe]], ctx: CheckContext) -> None:
+def _reachability(
+    out: Collector, probes: list[tuple[Any, SmtpProbe]], ctx: CheckContext, mxset: Any = None
+) -> None:
     reached = [p for _, p in probes if p.connected]
     # The guard refuses non-public addresses (production): no sender on the internet can reach
     # them either, so that is the domain's failure, not our "could not check". When private
     # targets are allowed (the lab) the guard refuses nothing, and nothing here changes.
-    any_public = any(net.is_public_address(p.address) for _, p in probes if p.address)
+    # "No public address at all" is judged on the whole MX set, as MX-06 does: an address past
+    # the probe limit, or a host whose lookup failed, may well be public.
+    hosts = mxset.hosts if mxset is not None else []
+    any_public = (
+        any(net.is_public_address(a) for h in hosts for a in h.addresses)
+        or any(h.lookup_failed for h in hosts)
+        or any(net.is_public_address(p.address) for _, p in probes if p.address)
+    )
     for _, p in probes:
         ev = p.facts()
         if p.error_kind == "guard" and net.non_public_kind(p.address):
@@ -957,7 +966,9 @@ def _unreachable_address(
             f"{p.host} has only {net.describe_non_public(mine)}: senders on the internet "
             "cannot reach it."
         )
-        subject = f"{p.host} [{', '.join(mine)}]"
+        # The host alone: a finding about all its addresses is the host's (alerts key
+        # findings by host, and renumbering must not look like a new problem).
+        subject = p.host
     else:
         summary = (
             f"{p.host} has {net.describe_non_public([p.address])} next to public ones: "
@@ -965,7 +976,7 @@ def _unreachable_address(
         )
         subject = p.subject
     if not any_public:
-        summary += " No MX address of the domain is public, so no mail can be delivered."
+        summary += " No MX host of the domain has a public address, so no mail can be delivered."
     out.add(
         "SMTP-01",
         Status.WARN if any_public else Status.FAIL,

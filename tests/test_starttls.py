@@ -440,6 +440,21 @@ def test_mx_with_only_private_addresses_fails_smtp01_in_production() -> None:
     assert findings[0].fix and "public address" in findings[0].fix
 
 
+def test_no_public_address_is_judged_on_the_whole_mx_set() -> None:
+    # mail is private; the backup's lookup failed: it may well be public, so mail is a warning
+    # (as MX-06 says), not "no mail can be delivered".
+    zone: dict[tuple[str, str], list[str] | str] = {
+        ("example.org", "MX"): ["10 mail.example.org.", "20 backup.example.org."],
+        ("mail.example.org", "A"): ["10.1.2.3"],
+        ("backup.example.org", "A"): "SERVFAIL",
+        ("backup.example.org", "AAAA"): "SERVFAIL",
+    }
+    findings = _evaluate(zone, allow_private_targets=False, timeout=1.0)
+    private = [f for f in findings if f.id == "SMTP-01" and f.subject == "mail.example.org"]
+    assert [f.status for f in private] == [Status.WARN]
+    assert "no mail can be delivered" not in private[0].summary
+
+
 def test_a_private_address_next_to_public_ones_warns() -> None:
     # A public address (documentation ranges are not public); nothing connects to it here.
     public = starttls.SmtpProbe(host=HOST, address="9.9.9.25", connected=True, ehlo_ok=True)
@@ -450,7 +465,7 @@ def test_a_private_address_next_to_public_ones_warns() -> None:
     ctx = CheckContext("example.test", _config(25, None, allow_private_targets=False))
     starttls._reachability(out, [(None, public), (None, private)], ctx)
     assert [(f.status, f.subject) for f in out.findings] == [
-        (Status.WARN, "mx2.example.test [10.1.2.3]"),
+        (Status.WARN, "mx2.example.test"),
         (Status.PASS, f"{HOST} [9.9.9.25]"),
     ]
     assert "only the private address 10.1.2.3" in out.findings[0].summary
