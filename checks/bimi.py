@@ -190,6 +190,12 @@ def check_svg(data: bytes) -> SvgReport:
     if _local(root.tag) != "svg":
         report.problems.append("the file is not an SVG image")
         return report
+    if root.tag != SVG_NS + "svg":
+        # Without xmlns="http://www.w3.org/2000/svg" (or with another namespace) this is an
+        # unknown XML element named svg, not an SVG document: SVG Tiny PS requires the
+        # namespace and renderers show nothing.
+        report.problems.append("the root element is not in the SVG namespace")
+        return report
     version = root.get("version")
     profile = root.get("baseProfile")
     report.facts.update({"version": version, "baseProfile": profile})
@@ -199,7 +205,7 @@ def check_svg(data: bytes) -> SvgReport:
     if version != "1.2":
         found = f"is {version!r}" if version is not None else "is missing"
         report.problems.append(f'version {found}, it must be "1.2"')
-    if not any(_local(child.tag) == "title" for child in root):
+    if not any(child.tag == SVG_NS + "title" for child in root):
         report.problems.append("the SVG has no <title> element")
     seen: set[str] = set()
     for element in root.iter():

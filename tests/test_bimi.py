@@ -152,6 +152,22 @@ def test_svg_profile() -> None:
     assert bimi.check_svg(wide).warnings
 
 
+def test_svg_root_and_title_must_be_in_the_svg_namespace() -> None:
+    # An <svg> outside http://www.w3.org/2000/svg is an unknown XML element, not an SVG image.
+    bare = GOOD_SVG.replace(b'xmlns="http://www.w3.org/2000/svg" ', b"")
+    assert svg_problems(bare) == ["the root element is not in the SVG namespace"]
+    other = GOOD_SVG.replace(b"http://www.w3.org/2000/svg", b"urn:example:not-svg")
+    assert svg_problems(other) == ["the root element is not in the SVG namespace"]
+    assert "BIMI-09" in {
+        f.id for f in bimi_run(f"v=BIMI1; l={LOGO}; a={CERT}", body=bare) if f.status == Status.FAIL
+    }
+    # A <title> in another namespace is not the SVG title.
+    foreign_title = GOOD_SVG.replace(
+        b"<title>Brand</title>", b'<t:title xmlns:t="urn:example:t">Brand</t:title>'
+    )
+    assert svg_problems(foreign_title) == ["the SVG has no <title> element"]
+
+
 def test_svg_refuses_doctype_and_entities() -> None:
     bomb = (
         b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">'
