@@ -251,6 +251,13 @@ class PermalinkTestCase(FreeCheckTestCase):
         FreeCheck.objects.filter(pk=sub.pk).update(report=report)
         r = self.client.get(sub.get_absolute_url())
         self.assertContains(r, "dmarc-reports@example.com is an example")
+        # A real mailbox of that name at a report service is the owner's: no note.
+        report["findings"][-1]["fix"] = (
+            '_dmarc.example.com. TXT "v=DMARC1; p=none; rua=mailto:dmarc-reports@rua.agari.com"'
+        )
+        FreeCheck.objects.filter(pk=check.pk).update(report=report)
+        r = self.client.get(check.get_absolute_url())
+        self.assertNotContains(r, "is an example")
 
     def test_it_escapes_what_dns_said(self) -> None:
         # Records, certificate names and policy bodies are the probed domain's to choose.

@@ -174,8 +174,10 @@ class PrivateTargetTestCase(BaseTestCase):
         self.assertEqual({f["status"] for f in refused}, {"fail"})
         self.assertIn("senders on the internet cannot reach it", refused[0]["summary"])
         self.assertEqual(check.refused_targets(), [TARGET_ADDR])
+        self.assertTrue(check.all_targets_refused())
 
         page = self.client.get(check.get_absolute_url())
+        self.assertContains(page, "No mail server could be tested.")
         self.assertContains(page, "senders on the internet cannot reach it")
         self.assertContains(page, TARGET_ADDR)
 

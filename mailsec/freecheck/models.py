@@ -325,7 +325,7 @@ class FreeCheck(models.Model):
                         "status_label": STATUS_LABELS.get(f["status"], f["status"]),
                         "evidence_json": _pretty(f.get("evidence")),
                         "anchor": f"{mechanism}-{number}",
-                        "fix_note": _fix_note(f.get("fix") or ""),
+                        "fix_note": _fix_note(f.get("fix") or "", self.domain),
                     }
                     for number, f in enumerate(ranked, start=1)
                 ]
@@ -357,13 +357,18 @@ class FreeCheck(models.Model):
         return list(found)
 
     def all_targets_refused(self) -> bool:
-        """True when probes were refused and no MX could be judged at all: the transport
-        checks said nothing, and the page must say why rather than look empty."""
+        """True when probes were refused and no MX address was connected to at all: the page
+        must say that no mail server was tested (SMTP-01 then says why senders cannot reach
+        them either) rather than look as if some were."""
         if not self.refused_targets():
             return False
-        judged = {str(Status.PASS), str(Status.WARN), str(Status.FAIL)}
         smtp = self._findings_by_mechanism().get(str(Mechanism.SMTP), [])
-        return not any(f["status"] in judged for f in smtp)
+        return not any(
+            (f.get("evidence") or {}).get("connected")
+            or f["id"] != "SMTP-01"
+            and f["status"] in (Status.PASS, Status.WARN, Status.FAIL)
+            for f in smtp
+        )
 
     def signup_url(self) -> str:
         return signup_url(self.domain)
@@ -400,11 +405,14 @@ def _needs_attention(finding: dict[str, Any], category: dict[str, Any]) -> bool:
     )
 
 
-def _fix_note(fix: str) -> str:
+def _fix_note(fix: str, domain: str) -> str:
     """What to say under a suggested record whose report mailbox is only the engine's example:
     with no account there is no report address of ours, and a mailbox nobody reads loses every
-    report (the page must not present it as the address to publish). The example may name
-    another domain than the one checked (a subdomain inherits its organisation's record)."""
+    report (the page must not present it as the address to publish). The example may name a
+    parent of the checked domain (a subdomain inherits its organisation's record); a real
+    mailbox the owner publishes (dmarc-reports@ at a report service) is not one."""
+    labels = domain.rstrip(".").split(".")
+    names = [".".join(labels[i:]) for i in range(len(labels) - 1)] or [domain]
     for example, note in (
         (
             tlsrpt.example_address,
@@ -418,10 +426,10 @@ def _fix_note(fix: str) -> str:
             "service) reads; aggregate reports arrive daily.",
         ),
     ):
-        local = example("x").split("@")[0]
-        found = re.search(rf"mailto:({re.escape(local)}@[A-Za-z0-9.-]+)", fix)
-        if found:
-            return f"{found.group(1).rstrip('.')} {note}"
+        for name in names:
+            address = example(name)
+            if re.search(rf"mailto:{re.escape(address)}(?![A-Za-z0-9.-])", fix, re.IGNORECASE):
+                return f"{address} {note}"
     return ""
 
 
