@@ -13,6 +13,7 @@ from unittest import mock
 from django.apps import apps as django_apps
 from django.core import mail, signing
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import OperationalError
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -899,6 +900,94 @@ class FailingBackend(BaseEmailBackend):
         import smtplib
 
         raise smtplib.SMTPServerDisconnected("relay went away")
+
+
+@override_settings(
+    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    SITE_ROOT="https://mailsec.example",
+)
+class SendingTestCase(BaseTestCase):
+    """What happens around the send itself: the mail server accepted it, or a worker died."""
+
+    def setUp(self) -> None:
+        self.domain = Domain.objects.create(
+            team=self.team, name="a.test", verified_at=timezone.now()
+        )
+        change = Change.objects.create(
+            domain=self.domain,
+            kind="score",
+            key="score:",
+            summary="The score dropped.",
+            state=Change.State.CONFIRMED,
+            confirmed_at=timezone.now(),
+        )
+        self.n = Notification.objects.create(
+            user=self.alice, domain=self.domain, kind="alert", to_address=self.alice.email
+        )
+        self.n.changes.set([change])
+
+    def sweep_later(self) -> dict[str, int]:
+        """The sweep an hour on, running whatever it queues at once."""
+        later = timezone.now() + timedelta(hours=1)
+        with (
+            mock.patch("django.utils.timezone.now", return_value=later),
+            mock.patch.object(
+                send_notification,
+                "delay",
+                side_effect=lambda code: send_notification.apply(args=[code]),
+            ),
+        ):
+            return sweep.apply().get()
+
+    def test_it_does_not_send_again_when_recording_the_send_fails(self) -> None:
+        real = Notification.mark_sent
+        calls: list[str] = []
+
+        def locked_once(n: Notification, subject: str) -> bool:
+            calls.append(subject)
+            if len(calls) == 1:
+                raise OperationalError("database is locked")
+            return real(n, subject)
+
+        with (
+            mock.patch.object(Notification, "mark_sent", locked_once),
+            mock.patch("mailsec.alerts.tasks.RECORD_SENT_PAUSES", (0, 0, 0), create=True),
+        ):
+            self.assertEqual(send_notification.apply(args=[str(self.n.code)]).get(), "sent")
+        self.n.refresh_from_db()
+        self.assertEqual((self.n.status, self.n.attempts), ("sent", 1))
+        self.sweep_later()
+        self.assertEqual(len(mail.outbox), 1)
+
+    def test_a_send_that_could_not_be_recorded_is_not_sent_again(self) -> None:
+        with (
+            mock.patch.object(
+                Notification, "mark_sent", side_effect=OperationalError("database is locked")
+            ),
+            mock.patch("mailsec.alerts.tasks.RECORD_SENT_PAUSES", (0, 0, 0), create=True),
+        ):
+            send_notification.apply(args=[str(self.n.code)])
+        self.assertEqual(len(mail.outbox), 1)
+        self.assertEqual(self.sweep_later()["resent"], 0)
+        self.n.refresh_from_db()
+        self.assertEqual((self.n.status, self.n.next_attempt_at), ("failed", None))
+        self.assertIn("may have been sent", self.n.error)
+        self.assertEqual(len(mail.outbox), 1)
+        # The bookkeeping task, late, still records the send.
+        send_notification.apply(args=[str(self.n.code)], kwargs={"sent_subject": "s", "attempt": 1})
+        self.n.refresh_from_db()
+        self.assertEqual((self.n.status, self.n.error), ("sent", ""))
+        self.assertEqual(len(mail.outbox), 1)
+
+    def test_a_worker_that_died_before_sending_is_tried_again(self) -> None:
+        self.assertTrue(self.n.claim())  # and then the worker was killed
+        Notification.objects.filter(pk=self.n.pk).update(
+            claimed_at=timezone.now() - timedelta(hours=1)
+        )
+        self.assertEqual(self.sweep_later()["released"], 1)
+        self.n.refresh_from_db()
+        self.assertEqual((self.n.status, self.n.attempts), ("sent", 2))
+        self.assertEqual(len(mail.outbox), 1)
 
 
 # --- unsubscribe, digest, pages -------------------------------------------------------------

@@ -126,8 +126,16 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
     return message
 
 
-def send(n: Notification) -> None:
-    """Send through the configured backend; raises on failure (the task records it)."""
+class NotOurs(Exception):
+    """The notification was released or claimed again since this attempt claimed it."""
+
+
+def send(n: Notification) -> str:
+    """Send through the configured backend; the subject. Raises on failure (the task records
+    it). Does not record the success: that is the task's, outside its failure handling, so a
+    database hiccup after the mail server accepted the message never sends it again."""
     message = build_message(n)
+    if not n.hand_over():
+        raise NotOurs(f"notification {n.code} is no longer this attempt's")
     message.send(fail_silently=False)
-    n.mark_sent(message.subject)
+    return str(message.subject)

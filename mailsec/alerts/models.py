@@ -567,6 +567,9 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     created = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set just before the message is handed to the mail server, cleared by each claim: a row
+    # stuck in "sending" with it set may have gone out, one without it surely did not.
+    handed_over_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # Digests: the day (UTC) they are for, and the end of the period they cover.
@@ -651,7 +654,12 @@ class Notification(models.Model):
         now = timezone.now()
         updated = Notification.objects.filter(
             pk=self.pk, status__in=[self.Status.PENDING, self.Status.FAILED]
-        ).update(status=self.Status.SENDING, claimed_at=now, attempts=models.F("attempts") + 1)
+        ).update(
+            status=self.Status.SENDING,
+            claimed_at=now,
+            handed_over_at=None,
+            attempts=models.F("attempts") + 1,
+        )
         if updated:
             self.refresh_from_db()
         return bool(updated)
@@ -675,14 +683,32 @@ class Notification(models.Model):
             return "alerts for this domain were turned off or set to the daily digest"
         return ""
 
-    def mark_sent(self, subject: str) -> None:
-        self.status, self.sent_at, self.subject, self.error = (
-            self.Status.SENT,
-            timezone.now(),
-            subject,
-            "",
+    def hand_over(self) -> bool:
+        """Note that this attempt is about to give the message to the mail server; False when
+        the row is no longer this attempt's (the sweep released it, another worker claimed
+        it): then nothing may be sent."""
+        now = timezone.now()
+        updated = Notification.objects.filter(
+            pk=self.pk, status=self.Status.SENDING, attempts=self.attempts
+        ).update(handed_over_at=now)
+        self.handed_over_at = now
+        return bool(updated)
+
+    def mark_sent(self, subject: str) -> bool:
+        """Record that the mail server accepted attempt `self.attempts`. A conditional UPDATE,
+        so it can be repeated, also after the sweep gave the row up as "may have been sent";
+        never one of a later attempt. False when there was nothing to record."""
+        now = timezone.now()
+        updated = Notification.objects.filter(
+            pk=self.pk,
+            attempts=self.attempts,
+            status__in=[self.Status.SENDING, self.Status.FAILED],
+        ).update(
+            status=self.Status.SENT, sent_at=now, subject=subject, error="", next_attempt_at=None
         )
-        self.save(update_fields=["status", "sent_at", "subject", "error"])
+        if updated:
+            self.status, self.sent_at, self.subject, self.error = self.Status.SENT, now, subject, ""
+        return bool(updated)
 
     def mark_skipped(self, reason: str) -> None:
         self.status, self.error = self.Status.SKIPPED, reason
@@ -709,13 +735,27 @@ class Notification(models.Model):
 
     @classmethod
     def release_stuck(cls, now: datetime) -> int:
-        """A worker that died mid-send: try again (the mail may have gone; better twice than
-        never, and the Message-ID lets clients fold the duplicate)."""
-        return cls.objects.filter(
+        """A worker that died mid-send. Before it handed the message over, nothing went out:
+        try again. After, the mail server may have accepted it and we cannot know (the worker
+        that knew is gone): at most once, so it is given up with a reason rather than sent
+        twice. A duplicate alert teaches people to ignore alerts, and that window (the SMTP
+        conversation and one UPDATE) is seconds; a send that fails there raises and is retried
+        as usual, and a send whose bookkeeping failed is recorded by its own task."""
+        stuck = cls.objects.filter(
             status=cls.Status.SENDING, claimed_at__lte=now - SENDING_STUCK_AFTER
-        ).update(
-            status=cls.Status.FAILED, error="the worker stopped while sending", next_attempt_at=now
         )
+        maybe_sent = stuck.filter(handed_over_at__isnull=False).update(
+            status=cls.Status.FAILED,
+            next_attempt_at=None,
+            error="the worker stopped while handing the email to the mail server: it may "
+            "have been sent, so it is not sent again",
+        )
+        unsent = stuck.filter(handed_over_at__isnull=True).update(
+            status=cls.Status.FAILED,
+            error="the worker stopped before sending",
+            next_attempt_at=now,
+        )
+        return maybe_sent + unsent
 
 
 def changes_context(changes: Iterable[Change]) -> dict[str, Any]:

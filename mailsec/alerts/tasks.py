@@ -4,6 +4,7 @@ the beat sweep re-drives whatever a lost task left undone."""
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import shared_task
 from django.contrib.auth.models import User
@@ -74,9 +75,17 @@ def confirm_change(change_code: str) -> str:
     max_retries=None,  # attempts are counted on the row (MAX_SEND_ATTEMPTS)
     acks_late=True,
 )
-def send_notification(self: object, code: str) -> str:
+def send_notification(self: object, code: str, sent_subject: str = "", attempt: int = 0) -> str:
+    """Send one email. With `sent_subject`, a retry of the bookkeeping only: the mail server
+    accepted attempt `attempt` already, and this records it without sending anything."""
     from mailsec.alerts import emails
 
+    if sent_subject:
+        n = Notification.objects.filter(code=code).first()
+        if n is not None:
+            n.attempts = attempt
+            n.mark_sent(sent_subject)
+        return "sent"
     n = Notification.objects.select_related("user", "domain__team").filter(code=code).first()
     if n is None or not n.claim():
         return "skipped"  # sent, being sent, or given up
@@ -84,8 +93,12 @@ def send_notification(self: object, code: str) -> str:
     if reason:
         n.mark_skipped(reason)
         return "skipped"
+    # Only the send is in the failure handling: once the mail server has accepted the
+    # message, no error of ours may lead to sending it again.
     try:
-        emails.send(n)
+        subject = emails.send(n)
+    except emails.NotOurs:
+        return "skipped"  # released by the sweep meanwhile; whoever has it now sends it
     except Exception as exc:
         wait = n.mark_failed(f"{type(exc).__name__}: {exc}")
         if wait is None:
@@ -96,7 +109,35 @@ def send_notification(self: object, code: str) -> str:
         if self.request.is_eager:  # type: ignore[attr-defined]
             return "failed"  # run inline (tests, shell): no broker to wait on; the sweep retries
         raise self.retry(countdown=wait.total_seconds(), exc=exc) from exc  # type: ignore[attr-defined]
-    return "sent"
+    return _record_sent(self, n, subject)
+
+
+# Pauses between tries to record a send (SQLite "database is locked" passes in moments).
+RECORD_SENT_PAUSES = (0.5, 2.0, 5.0)
+
+
+def _record_sent(task: object, n: Notification, subject: str) -> str:
+    """Mark `n` sent, retrying the UPDATE and never the send: a few times here, then as a
+    bookkeeping-only task. Should that be lost too, the row stays "sending" after it was
+    handed over, and the sweep gives it up as "may have been sent" (at most once)."""
+    error: Exception | None = None
+    for pause in (*RECORD_SENT_PAUSES, None):
+        try:
+            n.mark_sent(subject)
+            return "sent"
+        except Exception as exc:
+            error = exc
+            if pause is not None:
+                time.sleep(pause)
+    log.error("alerts: sent %s but could not record it yet: %s", n.code, error)
+    if task.request.is_eager:  # type: ignore[attr-defined]
+        return "sent"
+    raise task.retry(  # type: ignore[attr-defined]
+        args=[str(n.code)],
+        kwargs={"sent_subject": subject, "attempt": n.attempts},
+        countdown=60,
+        exc=error,
+    )
 
 
 @shared_task(name="mailsec.alerts.tasks.sweep")
