@@ -37,6 +37,8 @@ ProgressCallback = Callable[[Mechanism, list[Finding]], Awaitable[None] | None]
 # out" error and the others keep their results, where the cap would lose the whole report.
 # Facts shared through ctx.once() are shielded, so stopping one mechanism stops no other.
 MECHANISM_TIMEOUTS = 10
+# …and never more than this, whatever the timeout: the free check gives a whole run 90 s.
+MECHANISM_MAX_SECONDS = 80.0
 
 
 def mechanism_modules() -> list[ModuleType]:
@@ -47,30 +49,32 @@ async def _run_one(
     module: ModuleType, ctx: CheckContext, on_progress: ProgressCallback | None
 ) -> list[Finding]:
     mechanism: Mechanism = module.MECHANISM
-    budget = MECHANISM_TIMEOUTS * ctx.config.timeout
+    budget = min(MECHANISM_TIMEOUTS * ctx.config.timeout, MECHANISM_MAX_SECONDS)
+    deadline: asyncio.Timeout | None = None
     try:
-        findings = list(await asyncio.wait_for(module.evaluate(ctx), budget))
-    except TimeoutError:
-        findings = [
-            Finding(
-                id="ENGINE-01",
-                status=Status.ERROR,
-                mechanism=mechanism,
-                summary=f"The {mechanism} check timed out after {budget:g} seconds (a server "
-                "answered too slowly), so it could not be completed this time. The other "
-                "checks are unaffected.",
-                evidence={"timeout_seconds": budget},
-            )
-        ]
+        async with asyncio.timeout(budget) as deadline:
+            findings = list(await module.evaluate(ctx))
     except Exception as exc:  # a bug in one mechanism must not sink the others
+        if isinstance(exc, TimeoutError) and deadline is not None and deadline.expired():
+            summary = (
+                f"The {mechanism} check timed out after {budget:g} seconds (a server answered "
+                "too slowly), so it could not be completed this time. The other checks are "
+                "unaffected."
+            )
+            evidence: dict[str, object] = {"timeout_seconds": budget}
+        else:  # a TimeoutError of the mechanism's own is a bug like any other
+            summary = (
+                f"The {mechanism} check could not be completed because of an internal error "
+                f"({type(exc).__name__}). The other checks are unaffected."
+            )
+            evidence = {"traceback": traceback.format_exc(limit=5)}
         findings = [
             Finding(
                 id="ENGINE-01",
                 status=Status.ERROR,
                 mechanism=mechanism,
-                summary=f"The {mechanism} check could not be completed because of an internal "
-                f"error ({type(exc).__name__}). The other checks are unaffected.",
-                evidence={"traceback": traceback.format_exc(limit=5)},
+                summary=summary,
+                evidence=evidence,
             )
         ]
     if on_progress is not None:

@@ -102,6 +102,16 @@ def test_a_mechanism_that_runs_too_long_times_out_alone(monkeypatch: pytest.Monk
     ]
     assert "timed out" in report.findings[0].summary
 
+    # A TimeoutError of the mechanism's own, long before its budget, is an internal error.
+    async def raises(ctx: Any) -> list[Finding]:
+        raise TimeoutError
+
+    modules[0] = SimpleNamespace(MECHANISM=Mechanism.SMTP, evaluate=raises)
+    report = asyncio.run(check_domain("example.com", CheckConfig(timeout=5)))
+    assert "internal error (TimeoutError)" in report.findings[0].summary
+    # The budget never passes the free check's cap on a whole run.
+    assert engine.MECHANISM_MAX_SECONDS < 90
+
 
 # ---------------------------------------------------------------- against the lab
 
