@@ -12,6 +12,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
@@ -549,6 +550,96 @@ class MxLoopTestCase(HostingCase):
                 service.watch_certificate(policy, now=now)
             assert policy.events.filter(kind="cert").count() == alerts, days
         assert policy.cert_warned_days is None  # renewed: armed again
+
+
+# --- The beat tasks ----------------------------------------------------------------------------
+
+
+class BeatTasksTestCase(HostingCase):
+    """sync_all and watch_certificates: least recently handled first, within a time budget,
+    and ended at once by the soft time limit."""
+
+    def three_policies(self, field: str) -> None:
+        self.host()
+        for name in ("example.net", "example.com"):
+            domain = Domain.objects.create(team=self.team, name=name, verified_at=T0)
+            with fake_dns([f"mx1.{name}"]):
+                service.enable(domain, now=T0)
+        # example.com never handled, example.net an hour before example.org
+        for name, when in (
+            ("example.com", None),
+            ("example.net", T0 + timedelta(hours=1)),
+            ("example.org", T0 + timedelta(hours=2)),
+        ):
+            HostedPolicy.objects.filter(name=name).update(**{field: when})
+
+    def go_round(self, task_name: str, service_name: str, field: str, budget: int) -> None:
+        from mailsec.hosting import tasks
+
+        self.three_policies(field)
+        clock = [0.0]
+        visited: list[str] = []
+
+        def slow(policy: HostedPolicy, now: datetime | None = None) -> bool:
+            visited.append(policy.name)
+            clock[0] += budget * 0.6  # two of these use up the budget
+            stamp = T0 + timedelta(hours=3, minutes=len(visited))
+            HostedPolicy.objects.filter(pk=policy.pk).update(**{field: stamp})
+            return False
+
+        task = getattr(tasks, task_name)
+        with (
+            mock.patch.object(tasks, "time", mock.Mock(monotonic=lambda: clock[0])),
+            mock.patch.object(service, service_name, side_effect=slow),
+        ):
+            task()
+            assert visited == ["example.com", "example.net"]  # then out of time
+            task()  # the next run starts where this one stopped
+        assert visited[2:4] == ["example.org", "example.com"]
+
+    def test_sync_goes_round_least_recently_synced_first_within_its_budget(self) -> None:
+        from mailsec.hosting import tasks
+
+        self.go_round("sync_all", "sync", "last_sync_at", tasks.SYNC_BUDGET_SECONDS)
+
+    def test_the_certificate_watch_goes_round_least_recently_read_first(self) -> None:
+        from mailsec.hosting import tasks
+
+        self.go_round(
+            "watch_certificates", "watch_certificate", "cert_checked_at", tasks.CERT_BUDGET_SECONDS
+        )
+
+    def test_a_detached_policy_does_not_stay_first_in_line(self) -> None:
+        policy = self.host()
+        HostedPolicy.objects.filter(pk=policy.pk).update(last_sync_at=None)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.domain.delete()  # detached: mode none until its release
+        policy.refresh_from_db()
+        assert policy.is_detached and policy.state == HostedPolicy.State.DISABLING
+        now = T0 + timedelta(minutes=5)
+        service.sync(policy, now=now)
+        policy.refresh_from_db()
+        assert policy.last_sync_at == now
+
+    def test_the_soft_time_limit_ends_the_tasks_at_once(self) -> None:
+        from mailsec.hosting import tasks
+
+        for task, service_name, field in (
+            (tasks.sync_all, "sync", "last_sync_at"),
+            (tasks.watch_certificates, "watch_certificate", "cert_checked_at"),
+        ):
+            HostedPolicy.objects.all().delete()
+            Domain.objects.exclude(pk=self.domain.pk).delete()
+            self.three_policies(field)
+            fake = mock.Mock(side_effect=SoftTimeLimitExceeded())
+            with (
+                mock.patch.object(service, service_name, fake),
+                self.assertRaises(SoftTimeLimitExceeded),
+            ):
+                task()
+            assert fake.call_count == 1, task  # no new policy started past the limit
+            # the interrupted one is stamped: not first in line again next time
+            assert getattr(HostedPolicy.objects.get(name="example.com"), field) is not None
 
 
 # --- Serving: the host-dispatch middleware and the ask view ----------------------------------

@@ -242,7 +242,9 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
         return True
     if policy.is_detached:
         # Its domain was deleted: no MX to follow and nobody to tell; only retry an id owed
-        # to our zone until the release.
+        # to our zone until the release. Stamped all the same: sync_all goes round the
+        # least recently synced first, and this one must not stay first in line.
+        HostedPolicy.objects.filter(pk=policy.pk).update(last_sync_at=now)
         publish(policy)
         return False
     dns = lookups.client()
@@ -391,7 +393,8 @@ def release(policy: HostedPolicy, now: datetime) -> None:
                 zone.withdraw(policy.name)
             except ZoneError as exc:
                 policy.last_sync_error = f"zone: {exc}"[:500]
-                policy.save(update_fields=["last_sync_error"])
+                policy.last_sync_at = now  # sync_all's order: back of the line
+                policy.save(update_fields=["last_sync_error", "last_sync_at"])
                 return  # retried at the next sync; until then mode none keeps being served
         policy.state = HostedPolicy.State.OFF
         policy.release_at = None
