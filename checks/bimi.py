@@ -47,7 +47,10 @@ _LPS_RE = re.compile(r"^[A-Za-z0-9-]{1,63}$")
 SVG_NS = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 ANIMATION = {"animate", "animateMotion", "animateColor", "animateTransform", "set"}
-FORBIDDEN = {"script", "foreignObject", "image", "video", "audio", "iframe"}
+# <style>: SVG Tiny 1.2 has no style element, and CSS can load resources (@import, url()).
+FORBIDDEN = {"script", "foreignObject", "image", "video", "audio", "iframe", "style"}
+# A CSS/paint url() that does not point into the document itself ("url(#gradient)").
+_EXTERNAL_URL_RE = re.compile(r"url\((?!\s*[\"']?\s*#)", re.IGNORECASE)
 
 
 @dataclass
@@ -134,18 +137,22 @@ def _refuse_doctype(*args: Any) -> None:
     raise _Doctype
 
 
-def _has_doctype(data: bytes) -> bool:
-    """Whether the XML declares a DOCTYPE or an entity, as expat reads it: a byte search alone
-    misses one written in UTF-16 (or any encoding the XML declaration names)."""
+def _prescan(data: bytes) -> list[str] | None:
+    """None when the XML declares a DOCTYPE or an entity, as expat reads it (a byte search
+    alone misses one written in UTF-16, or any encoding the XML declaration names); else the
+    targets of its processing instructions, which ElementTree drops (an xml-stylesheet PI
+    before the root would go unseen)."""
+    targets: list[str] = []
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _refuse_doctype
     parser.EntityDeclHandler = _refuse_doctype
+    parser.ProcessingInstructionHandler = lambda target, _data: targets.append(target)
     try:
         parser.Parse(data, True)
     except _Doctype:
-        return True
-    return False
+        return None
+    return targets
 
 
 def check_svg(data: bytes) -> SvgReport:
@@ -173,11 +180,11 @@ def check_svg(data: bytes) -> SvgReport:
             f"the logo is {len(data) // 1024} KB; keep it under 32 KB, larger files may be ignored"
         )
     try:
-        has_doctype = _has_doctype(data)
+        instructions = _prescan(data)
     except (expat.ExpatError, ValueError, UnicodeError, RecursionError):
         report.problems.append("the file is not well-formed XML")
         return report
-    if has_doctype:
+    if instructions is None:
         report.problems.append(
             "the file contains a DOCTYPE/ENTITY declaration, which SVG Tiny PS does not allow"
         )
@@ -208,6 +215,8 @@ def check_svg(data: bytes) -> SvgReport:
     if not any(child.tag == SVG_NS + "title" for child in root):
         report.problems.append("the SVG has no <title> element")
     seen: set[str] = set()
+    if any(target.lower() == "xml-stylesheet" for target in instructions):
+        seen.add("an xml-stylesheet processing instruction (an external style sheet)")
     for element in root.iter():
         name = _local(element.tag)
         if name in FORBIDDEN:
@@ -217,6 +226,9 @@ def check_svg(data: bytes) -> SvgReport:
         for attr, value in element.attrib.items():
             attr_name = _local(attr)
             if (attr == XLINK_HREF or attr_name == "href") and not value.strip().startswith("#"):
+                seen.add(f"an external reference ({value[:60]})")
+            elif _EXTERNAL_URL_RE.search(value):
+                # style="fill:url(https://…)", fill="url(https://…)": a fetch on display.
                 seen.add(f"an external reference ({value[:60]})")
             if attr_name.lower().startswith("on"):
                 seen.add(f"an event handler ({attr_name})")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -639,3 +640,36 @@ def test_the_dmarc_fix_rewrites_the_record_at_fault() -> None:
         f'_dmarc.{SUB}. TXT "v=DMARC1; p=quarantine; rua=mailto:d@example.com"',
         f'_dmarc.{D}. TXT "v=DMARC1; p=quarantine; rua=mailto:org@example.com"',
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "svg"),
+    [
+        ("style attribute url()", b'<rect style="fill:url(https://e.x/a.svg#g)"/></svg>'),
+        ("paint attribute url()", b"<rect fill=\"url( 'https://e.x/a.svg#g')\"/></svg>"),
+        ("<style> @import", b"<style>@import url(https://e.x/a.css);</style></svg>"),
+        ("<style> local only", b"<style>rect { fill: red }</style></svg>"),
+    ],
+)
+def test_svg_refuses_style_sheets_and_external_urls(name: str, svg: bytes) -> None:
+    # BIMI-09: no external references; SVG Tiny 1.2 has no <style> element at all.
+    problems = svg_problems(GOOD_SVG.replace(b"</svg>", svg))
+    assert len(problems) == 1 and "not allowed in SVG Tiny PS" in problems[0], name
+
+
+def test_svg_refuses_an_xml_stylesheet_instruction() -> None:
+    # ElementTree drops processing instructions, so this one must be caught while scanning.
+    linked = GOOD_SVG.replace(b"\n<svg", b'\n<?xml-stylesheet href="https://e.x/a.css"?><svg')
+    assert svg_problems(linked) == [
+        "the SVG contains an xml-stylesheet processing instruction (an external style "
+        "sheet), not allowed in SVG Tiny PS"
+    ]
+
+
+def test_svg_allows_references_into_the_document() -> None:
+    local = GOOD_SVG.replace(
+        b"</svg>",
+        b'<linearGradient id="g"><stop offset="0"/></linearGradient>'
+        b'<rect fill="url(#g)" style="stroke:url( \'#g\')"/></svg>',
+    )
+    assert bimi.check_svg(local).ok
