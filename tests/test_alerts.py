@@ -21,6 +21,7 @@ from django.utils import timezone
 from mailsec.alerts import rules
 from mailsec.alerts.emails import ALL_DOMAINS, UNSUBSCRIBE_SALT, build_message, unsubscribe_url
 from mailsec.alerts.models import (
+    MAX_SEND_ATTEMPTS,
     AlertRecipient,
     AlertSetting,
     AlertState,
@@ -988,6 +989,20 @@ class SendingTestCase(BaseTestCase):
         self.n.refresh_from_db()
         self.assertEqual((self.n.status, self.n.attempts), ("sent", 2))
         self.assertEqual(len(mail.outbox), 1)
+
+    def test_a_worker_that_keeps_dying_is_given_up_after_the_last_attempt(self) -> None:
+        for _ in range(MAX_SEND_ATTEMPTS):
+            self.assertTrue(self.n.claim())  # and then the worker was killed, every time
+            Notification.objects.filter(pk=self.n.pk).update(
+                claimed_at=timezone.now() - timedelta(hours=1)
+            )
+            Notification.release_stuck(timezone.now())
+        self.n.refresh_from_db()
+        self.assertEqual((self.n.status, self.n.next_attempt_at), ("failed", None))
+        self.assertIn("gave up", self.n.error)
+        self.assertFalse(Notification.due_for_retry(timezone.now()).exists())
+        self.assertEqual(self.sweep_later()["resent"], 0)
+        self.assertEqual(len(mail.outbox), 0)
 
 
 # --- unsubscribe, digest, pages -------------------------------------------------------------

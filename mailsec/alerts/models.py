@@ -750,12 +750,20 @@ class Notification(models.Model):
             error="the worker stopped while handing the email to the mail server: it may "
             "have been sent, so it is not sent again",
         )
-        unsent = stuck.filter(handed_over_at__isnull=True).update(
+        unsent = stuck.filter(handed_over_at__isnull=True)
+        # Each claim counted an attempt: a message whose worker keeps dying (one that makes
+        # it run out of memory, say) is given up like one the mail server keeps refusing.
+        given_up = unsent.filter(attempts__gte=MAX_SEND_ATTEMPTS).update(
+            status=cls.Status.FAILED,
+            next_attempt_at=None,
+            error=f"gave up: the worker stopped before sending, {MAX_SEND_ATTEMPTS} times",
+        )
+        retried = unsent.filter(attempts__lt=MAX_SEND_ATTEMPTS).update(
             status=cls.Status.FAILED,
             error="the worker stopped before sending",
             next_attempt_at=now,
         )
-        return maybe_sent + unsent
+        return maybe_sent + given_up + retried
 
 
 def changes_context(changes: Iterable[Change]) -> dict[str, Any]:
