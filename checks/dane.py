@@ -21,7 +21,7 @@ from cryptography import x509
 
 from checks import certs
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, normalize, validation_failed
+from checks.dns import DnsAnswer, normalize, servfail_is_bogus
 from checks.findings import Collector, Finding, Mechanism, Status
 
 MECHANISM = Mechanism.DANE
@@ -292,7 +292,7 @@ async def _resolve_state(ctx: CheckContext, host: str) -> TlsaState:
             state.failed = True
             if answer.rcode == "SERVFAIL":
                 retry = await ctx.dns.query(qname, "TLSA", cd=True)
-                state.bogus = validation_failed(answer, retry)
+                state.bogus = await servfail_is_bogus(ctx.dns, answer, retry)
                 if retry.exists:
                     state.records = [_from_rdata(r) for r in retry.records]
             return state

@@ -434,3 +434,29 @@ def test_dane_12_a_matching_dane_ta_record_needs_no_next_key_record(pki: Pki) ->
     zone[(f"_25._tcp.{MX1}", "TLSA")] = [ee]
     found = [f for f in _evaluate(zone, _good_probe({MX1: chain})) if f.id == "DANE-12"]
     assert [f.status for f in found] == ["info"] and "no record for a next key" in found[0].summary
+
+
+def test_a_one_off_tlsa_servfail_in_a_signed_zone_is_not_bogus() -> None:
+    # The CD retry answers with signatures, but the plain lookup asked again answers: an
+    # authority that timed out once, not bogus data (the same rule as DNSSEC's and MX's).
+    from checks.dns import DnsAnswer
+
+    class OnceFailing:
+        def __init__(self) -> None:
+            self.fresh: list[str] = []
+
+        async def query(
+            self, name: str, rdtype: str, *, cd: bool = False, fresh: bool = False
+        ) -> DnsAnswer:
+            if rdtype != "TLSA":
+                return DnsAnswer(name, rdtype, "NOERROR")
+            if fresh:
+                self.fresh.append(name)
+                return DnsAnswer(name, rdtype, "NOERROR")
+            return DnsAnswer(name, rdtype, "NOERROR" if cd else "SERVFAIL", signed=cd)
+
+    ctx = CheckContext("ex.com", CheckConfig())
+    ctx.dns = OnceFailing()  # type: ignore[assignment]
+    state = asyncio.run(dane.get_tlsa(ctx, "mx.ex.com"))
+    assert state.failed and not state.bogus
+    assert ctx.dns.fresh == ["_25._tcp.mx.ex.com"]  # type: ignore[attr-defined]
