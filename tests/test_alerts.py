@@ -1170,6 +1170,33 @@ class DigestTestCase(BaseTestCase):
         self.assertEqual(len(mail.outbox), 0)
         self.assertEqual(Notification.objects.get(kind="digest").status, "skipped")
 
+    @override_settings(ALERT_DIGEST_HOUR=0)
+    def test_the_changes_of_a_digest_given_up_go_into_the_next_one(self) -> None:
+        a = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
+        AlertSetting.set_mode(self.alice, a, AlertSetting.Mode.DIGEST)
+        yesterday = timezone.now() - timedelta(days=1)
+        Change.objects.create(
+            domain=a,
+            kind="score",
+            key="score:",
+            summary="The score dropped from 90 to 60.",
+            state=Change.State.CONFIRMED,
+            confirmed_at=yesterday - timedelta(hours=1),
+        )
+        with mock.patch("django.utils.timezone.now", return_value=yesterday):
+            self.assertEqual(send_digests.apply().get(), 1)
+        first = Notification.objects.get(kind="digest")
+        with override_settings(EMAIL_BACKEND="tests.test_alerts.FailingBackend"):
+            for _ in range(MAX_SEND_ATTEMPTS):
+                send_notification.apply(args=[str(first.code)])
+        first.refresh_from_db()
+        self.assertEqual((first.status, first.next_attempt_at), ("failed", None))  # given up
+        self.assertEqual(send_digests.apply().get(), 1)
+        today = Notification.objects.exclude(pk=first.pk).get(kind="digest")
+        send_notification.apply(args=[str(today.code)])
+        self.assertEqual(len(mail.outbox), 1)
+        self.assertIn("The score dropped from 90 to 60.", mail.outbox[0].body)
+
 
 class SettingsPageTestCase(BaseTestCase):
     def setUp(self) -> None:

@@ -626,8 +626,23 @@ class Notification(models.Model):
     @classmethod
     def make_digest(cls, user: User, now: datetime) -> Notification | None:
         """Today's digest for `user`, or None when there is nothing to tell or it exists."""
-        last = cls.objects.filter(user=user, kind=cls.Kind.DIGEST).order_by("-covers_until").first()
-        since = last.covers_until if last and last.covers_until else now - timedelta(days=1)
+        # From the last digest that was told (sent) or was not to be (skipped: digests turned
+        # off): one given up after failed sends told nothing, so its changes are told again.
+        # Earlier digests are settled by now (every retry falls within the day). With none
+        # told yet, from where the first digest began (a day before it), else a day back.
+        digests = cls.objects.filter(user=user, kind=cls.Kind.DIGEST, covers_until__isnull=False)
+        told = (
+            digests.filter(status__in=[cls.Status.SENT, cls.Status.SKIPPED])
+            .order_by("-covers_until")
+            .first()
+        )
+        first = digests.order_by("covers_until").first()
+        if told is not None and told.covers_until is not None:
+            since = told.covers_until
+        else:
+            since = (first.covers_until if first and first.covers_until else now) - timedelta(
+                days=1
+            )
         since = max(since, now - timedelta(days=7))  # never a month of news in one email
         confirmed, recovered = cls.digest_events(user, since, now)
         if not confirmed and not recovered or not user.email:
