@@ -48,13 +48,16 @@ QUIET_DAYS = 7
 
 
 def _open_change(domain: Domain, key: str, **fields: Any) -> Change | None:
-    """Create a confirmed Change unless one is open for this key; None when suppressed."""
+    """Create a confirmed Change and queue its emails, unless one is open for this key; None
+    when suppressed."""
     from mailsec.alerts.models import Change, Notification
 
     if Change.objects.filter(domain=domain, key=key, state__in=Change.OPEN).exists():
         return None
     now = timezone.now()
     try:
+        # One transaction: a confirmed change without its emails would be told to nobody,
+        # since a re-run finds it open and suppresses it.
         with transaction.atomic():
             change = Change.objects.create(
                 domain=domain,
@@ -65,9 +68,9 @@ def _open_change(domain: Domain, key: str, **fields: Any) -> Change | None:
                 created=now,
                 **fields,
             )
+            Notification.queue(domain, [change], Notification.Kind.ALERT)
     except IntegrityError:
         return None  # another worker opened it a moment ago (one_open_change_per_key)
-    Notification.queue(domain, [change], Notification.Kind.ALERT)
     return change
 
 

@@ -49,17 +49,27 @@ def sweep_pending_reports() -> int:
     return len(ids)
 
 
-@shared_task(acks_late=True)
-def alert_on_report(report_id: int) -> int:
+# Retries of alert_on_report after an unexpected error, 30 s to 8 minutes apart.
+ALERT_RETRIES = 5
+
+
+@shared_task(bind=True, acks_late=True, max_retries=ALERT_RETRIES)
+def alert_on_report(self, report_id: int) -> int:  # type: ignore[no-untyped-def]
     """Turn a newly stored report into alert events (new failure type, bad day); the number
-    of new events. De-duplicated by the alert pipeline, so running it twice does no harm."""
+    of new events. De-duplicated by the alert pipeline, so running it twice does no harm,
+    and each change is stored with its emails: a run that fails half way is simply retried."""
     from django.apps import apps
 
     if not apps.is_installed("mailsec.alerts"):
         return 0
     from reports.alerts import evaluate_report
 
-    report = TlsReport.objects.select_related("address__domain").filter(pk=report_id).first()
-    if report is None:
-        return 0
-    return len(evaluate_report(report))
+    try:
+        report = TlsReport.objects.select_related("address__domain").filter(pk=report_id).first()
+        if report is None:
+            return 0
+        return len(evaluate_report(report))
+    except Exception as e:
+        # Bounded: a report that always fails here is a bug to fix, not a loop to feed.
+        log.warning("alerts of TLS report %s failed, retrying: %s", report_id, e)
+        raise self.retry(exc=e, countdown=min(480, 30 * 2**self.request.retries)) from e

@@ -249,6 +249,40 @@ def test_parsing_a_report_runs_the_alert_task(domain: Domain, eager: None) -> No
     assert Change.objects.count() == 1
 
 
+def test_a_crash_before_the_emails_are_queued_leaves_no_change_to_suppress_them(
+    domain: Domain,
+) -> None:
+    from reports.tasks import alert_on_report
+
+    address = ReportAddress.for_domain(domain)
+    stored = store(address, report("2026-06-01", failed=3, types=("certificate-expired",)))
+    real = Notification.queue
+    calls: list[object] = []
+
+    def dies_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("the worker died here")
+        return real(*args, **kwargs)
+
+    with mock.patch.object(Notification, "queue", side_effect=dies_once):
+        # Eager: the task's retry runs at once, as the worker would run it a little later.
+        alert_on_report.apply(args=[stored.pk])
+    change = Change.objects.get(key=f"{KIND_NEW_TYPE}:certificate-expired")
+    assert change.state == Change.State.CONFIRMED
+    assert change.notifications.count() == 1  # the owner is told
+
+
+def test_the_alert_task_gives_up_after_a_few_retries(domain: Domain) -> None:
+    from reports.tasks import alert_on_report
+
+    address = ReportAddress.for_domain(domain)
+    stored = store(address, report("2026-06-01", failed=3, types=("certificate-expired",)))
+    with mock.patch("reports.alerts.evaluate_report", side_effect=RuntimeError("bug")) as bug:
+        result = alert_on_report.apply(args=[stored.pk])
+    assert result.failed() and bug.call_count == 1 + alert_on_report.max_retries
+
+
 def test_an_unverified_domain_raises_nothing(domain: Domain, settings) -> None:
     settings.TLSRPT_ALERT_FAILURE_RATE = 0.05
     settings.TLSRPT_ALERT_MIN_SESSIONS = 20
