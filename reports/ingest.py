@@ -165,6 +165,7 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
             report_id__in={k[2] for k in keys.values()},
         ).only("pk", "address_id", "submitter", "report_id")
     }
+    now = timezone.now()
     new: dict[tuple[int, str, str], tuple[_File, TlsReport]] = {}
     for i, key in keys.items():
         f = files[i]
@@ -172,7 +173,14 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
         if key in stored or key in new:
             f.status, f.error = RawReport.DUPLICATE, _resend_error(f.parsed)
         else:
-            report = TlsReport(address=f.address, **report_fields(f.address, f.parsed))
+            # Evaluated, as in "not to alert": imported reports are history (and the sweep
+            # would otherwise evaluate every one of them).
+            report = TlsReport(
+                address=f.address,
+                **report_fields(f.address, f.parsed),
+                created=now,
+                alerts_evaluated_at=now,
+            )
             new[key] = (f, report)
     created = TlsReport.objects.bulk_create(
         [report for _, report in new.values()], batch_size=BULK_BATCH
@@ -189,7 +197,6 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
         for (report, p), row in zip(pairs, rows, strict=True)
         for d in p.failure_details
     )
-    now = timezone.now()
     raws = []
     for i, f in enumerate(files):
         if (f.address.pk, f.sha256) in known:
@@ -264,7 +271,8 @@ RAW_COLUMNS = (
 )
 REPORT_COLUMNS = (
     'id, public_id, address_id, organization_name, submitter, contact_info, report_id, start, "end",'
-    " day, policy_domain, total_successful, total_failed, warnings, notes, counted, created"
+    " day, policy_domain, total_successful, total_failed, warnings, notes, counted, created,"
+    " alerts_evaluated_at"
 )
 POLICY_COLUMNS = (
     "id, report_id, policy_type, policy_domain, policy_strings, mx_hosts, successful, failed"
@@ -397,7 +405,8 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
         next_policy = iter(policy_ids)
         for (f, rows), report_id in zip(new, report_ids, strict=True):
             report_of[keys[id(f)]] = report_id
-            reports.append(f"{report_id}\t{rows.report}\t{now}\n")
+            # created, and alerts evaluated ("not to alert": an import is history)
+            reports.append(f"{report_id}\t{rows.report}\t{now}\t{now}\n")
             for columns, block in rows.policies:
                 policy_id = next(next_policy)
                 policies.append(f"{policy_id}\t{report_id}\t{columns}\n")

@@ -602,6 +602,11 @@ class TlsReport(models.Model):
     # It stays visible on its own page, but out of the domain's totals, charts and alerts.
     counted = models.BooleanField(default=True)
     created = models.DateTimeField(default=timezone.now)
+    # When alert_on_report evaluated this report's alerts, in the transaction that stored
+    # what they raised; also set for a report that is not to raise any (a bulk import is
+    # history). Empty after parsing until then: the sweep queues the evaluation of a report
+    # whose task was lost (a broker down when the parse committed).
+    alerts_evaluated_at = models.DateTimeField(null=True, blank=True)
 
     objects = TlsReportQuerySet.as_manager()
 
@@ -612,9 +617,28 @@ class TlsReport(models.Model):
                 fields=["address", "submitter", "report_id"], name="tlsreport_unique_report"
             )
         ]
+        indexes = [
+            # The sweep's question, answered from a tiny index: nearly every row is evaluated.
+            models.Index(
+                fields=["created"],
+                condition=models.Q(alerts_evaluated_at__isnull=True),
+                name="tlsreport_alerts_pending",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.organization_name} {self.day} ({self.report_id})"
+
+    @classmethod
+    def alerts_pending(cls, older_than: timedelta) -> models.QuerySet[TlsReport]:
+        """Reports parsed more than `older_than` ago whose alerts were never evaluated."""
+        return cls.objects.filter(
+            alerts_evaluated_at__isnull=True, created__lt=timezone.now() - older_than
+        ).order_by("created")
+
+    def mark_alerts_evaluated(self) -> None:
+        self.alerts_evaluated_at = timezone.now()
+        type(self).objects.filter(pk=self.pk).update(alerts_evaluated_at=self.alerts_evaluated_at)
 
     @property
     def failure_rate(self) -> float | None:

@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
 from reports import conf
 from reports.models import RawReport, TlsReport
@@ -46,7 +46,14 @@ def sweep_pending_reports() -> int:
         parse_raw_report.delay(raw_id)
     if ids:
         log.warning("re-queued %d raw TLS reports left pending", len(ids))
-    return len(ids)
+    # Parsed, but the alert task sent after commit never ran (or never finished): no other
+    # path evaluates them, the raw report being done.
+    reports = list(TlsReport.alerts_pending(grace).values_list("pk", flat=True)[:SWEEP_BATCH])
+    for report_id in reports:
+        alert_on_report.delay(report_id)
+    if reports:
+        log.warning("re-queued the alerts of %d TLS reports", len(reports))
+    return len(ids) + len(reports)
 
 
 # Retries of alert_on_report after an unexpected error, 30 s to 8 minutes apart.
@@ -60,15 +67,21 @@ def alert_on_report(self, report_id: int) -> int:  # type: ignore[no-untyped-def
     and each change is stored with its emails: a run that fails half way is simply retried."""
     from django.apps import apps
 
-    if not apps.is_installed("mailsec.alerts"):
-        return 0
-    from reports.alerts import evaluate_report
-
     try:
         report = TlsReport.objects.select_related("address__domain").filter(pk=report_id).first()
         if report is None:
             return 0
-        return len(evaluate_report(report))
+        if not apps.is_installed("mailsec.alerts"):
+            report.mark_alerts_evaluated()  # nothing to evaluate them with: not for the sweep
+            return 0
+        from reports.alerts import evaluate_report
+
+        # The changes it raises (with their emails) and the mark commit together: the
+        # sweep re-queues a report until both are stored.
+        with transaction.atomic():
+            events = evaluate_report(report)
+            report.mark_alerts_evaluated()
+        return len(events)
     except Exception as e:
         # Bounded: a report that always fails here is a bug to fix, not a loop to feed.
         log.warning("alerts of TLS report %s failed, retrying: %s", report_id, e)

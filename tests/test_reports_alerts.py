@@ -283,6 +283,34 @@ def test_the_alert_task_gives_up_after_a_few_retries(domain: Domain) -> None:
     assert result.failed() and bug.call_count == 1 + alert_on_report.max_retries
 
 
+def test_the_sweep_evaluates_a_report_whose_alert_task_was_lost(
+    domain: Domain, django_capture_on_commit_callbacks: Any
+) -> None:
+    from reports import tasks
+
+    address = ReportAddress.for_domain(domain)
+    body = report("2026-06-01", failed=3, types=("certificate-expired",))
+    raw, _ = RawReport.store(address, body, source=RawReport.HTTPS)
+    down = ConnectionError("broker down")
+    with (
+        mock.patch.object(tasks.alert_on_report, "delay", side_effect=down),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert raw.process() == RawReport.PARSED  # the sender's report is not refused
+    assert not Change.objects.exists()
+    with mock.patch.object(tasks.alert_on_report, "delay") as delay:
+        assert tasks.sweep_pending_reports() == 0  # parsed a moment ago: its task may come
+    TlsReport.objects.update(created=timezone.now() - datetime.timedelta(hours=1))
+    with mock.patch.object(
+        tasks.alert_on_report, "delay", side_effect=lambda pk: tasks.alert_on_report.apply([pk])
+    ) as delay:
+        assert tasks.sweep_pending_reports() == 1
+        assert tasks.sweep_pending_reports() == 0  # evaluated: not again
+    delay.assert_called_once_with(raw.report_id)
+    change = Change.objects.get(key=f"{KIND_NEW_TYPE}:certificate-expired")
+    assert change.notifications.count() == 1
+
+
 def test_an_unverified_domain_raises_nothing(domain: Domain, settings) -> None:
     settings.TLSRPT_ALERT_FAILURE_RATE = 0.05
     settings.TLSRPT_ALERT_MIN_SESSIONS = 20

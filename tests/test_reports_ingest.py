@@ -5,8 +5,10 @@ from __future__ import annotations
 import gzip
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -73,6 +75,20 @@ def test_it_matches_the_parse_task() -> None:
     assert list(one.failure_details.values_list(*columns)) == list(
         two.failure_details.values_list(*columns)
     )
+
+
+def test_imported_reports_are_history_the_alerts_sweep_leaves_alone() -> None:
+    from reports import tasks
+
+    a = ReportAddress.objects.create(domain_name="example.com")
+    assert ingest_many([(a, gzip.compress(SAMPLE))]) == {"parsed": 1}
+    report = TlsReport.objects.get()
+    assert report.alerts_evaluated_at is not None  # as in "not to alert"
+    TlsReport.objects.update(created=report.created - timedelta(days=1))
+    assert not TlsReport.alerts_pending(timedelta(minutes=5)).exists()
+    with mock.patch.object(tasks.alert_on_report, "delay") as delay:
+        tasks.sweep_pending_reports()
+    delay.assert_not_called()
 
 
 def _quirky(report_id: str) -> bytes:

@@ -128,3 +128,30 @@ def test_the_counted_migration_leaves_out_stored_reports_about_other_domains() -
         foreign_domain_warning("parked.example.net", "example.com"),
     ]
     assert TlsReport.objects.get(report_id="own").warnings == ["an earlier warning"]
+
+
+def test_the_alerts_migration_marks_stored_reports_evaluated() -> None:
+    """0008: reports stored before alerts_evaluated_at existed had their alert task already;
+    the sweep must not raise alerts about them all at once."""
+    import datetime
+    import importlib
+
+    from django.apps import apps
+
+    from reports.models import ReportAddress
+
+    migration = importlib.import_module("reports.migrations.0008_tlsreport_alerts_evaluated_at")
+    address = ReportAddress.objects.create(domain_name="example.com")
+    start = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
+    TlsReport.objects.create(
+        address=address,
+        organization_name="Google Inc.",
+        submitter="google inc.",
+        report_id="old",
+        start=start,
+        end=start + datetime.timedelta(days=1),
+        day=start.date(),
+        created=start + datetime.timedelta(days=1),
+    )
+    migration.mark_stored_reports_evaluated(apps, None)
+    assert not TlsReport.alerts_pending(datetime.timedelta(0)).exists()

@@ -1,0 +1,37 @@
+from typing import Any
+
+from django.db import migrations, models
+from django.db.models import F
+
+
+def mark_stored_reports_evaluated(apps: Any, schema_editor: Any) -> None:
+    """Reports stored before the column existed had their alert task sent already: marked
+    evaluated, so the sweep does not raise alerts about all of history at once."""
+    TlsReport = apps.get_model("reports", "TlsReport")
+    TlsReport.objects.filter(alerts_evaluated_at__isnull=True).update(
+        alerts_evaluated_at=F("created")
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("reports", "0007_leave_out_reports_about_other_domains"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="tlsreport",
+            name="alerts_evaluated_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.RunPython(mark_stored_reports_evaluated, migrations.RunPython.noop),
+        # After the UPDATE: the index then holds only what arrives from now on.
+        migrations.AddIndex(
+            model_name="tlsreport",
+            index=models.Index(
+                condition=models.Q(("alerts_evaluated_at__isnull", True)),
+                fields=["created"],
+                name="tlsreport_alerts_pending",
+            ),
+        ),
+    ]
