@@ -18,6 +18,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from checks import https
 from mailsec.domains.models import Domain
 from mailsec.hosting import lookups, service
 from mailsec.hosting import policy as rules
@@ -516,22 +517,25 @@ class MxLoopTestCase(HostingCase):
 
     def test_it_tells_once_when_the_policy_host_gives_no_valid_certificate(self) -> None:
         # The CNAME was removed (NXDOMAIN), or mta-sts points elsewhere (another name's
-        # certificate): senders cannot fetch the policy. Told once, and once on recovery.
+        # certificate): senders cannot fetch the policy. Told once the next reading, 12 hours
+        # later, still sees it; once on recovery.
         policy = self.host()
         now = timezone.now()
+        valid_until = now + timedelta(days=80)
         readings = [
-            (CertReading(now + timedelta(days=80)), 0),
-            (CertReading(None, "NXDOMAIN for mta-sts.example.org"), 1),
-            (CertReading(None, "NXDOMAIN for mta-sts.example.org"), 1),
-            (CertReading(now + timedelta(days=80), "not valid for mta-sts.example.org"), 1),
-            (CertReading(now + timedelta(days=80)), 2),
-            (CertReading(now + timedelta(days=80)), 2),
-            (CertReading(now + timedelta(days=80), "not valid for mta-sts.example.org"), 3),
+            (CertReading(valid_until), 0),
+            (CertReading(None, "NXDOMAIN for mta-sts.example.org"), 0),  # seen once
+            (CertReading(None, "NXDOMAIN for mta-sts.example.org"), 1),  # seen again
+            (CertReading(valid_until, "not valid for mta-sts.example.org"), 1),
+            (CertReading(valid_until), 2),
+            (CertReading(valid_until), 2),
+            (CertReading(valid_until, "not valid for mta-sts.example.org"), 2),
+            (CertReading(valid_until, "not valid for mta-sts.example.org"), 3),
         ]
         mail.outbox.clear()
-        for reading, told in readings:
+        for i, (reading, told) in enumerate(readings):
             with mock.patch.object(service, "read_certificate", return_value=reading):
-                service.watch_certificate(policy, now=now)
+                service.watch_certificate(policy, now=now + timedelta(hours=12 * i))
             assert policy.events.filter(kind="cert").count() == told, reading
         first, recovered, again = policy.events.filter(kind="cert").order_by("pk")
         assert "NXDOMAIN" in first.message and "mta-sts.example.org" in first.message
@@ -540,6 +544,69 @@ class MxLoopTestCase(HostingCase):
         assert len(mail.outbox) == 3
         policy.refresh_from_db()
         assert policy.cert_alerted
+
+    def test_a_certificate_problem_is_told_only_when_two_readings_apart_see_it(self) -> None:
+        policy = self.host()
+        now = timezone.now()
+        bad = CertReading(None, "mta-sts.example.org does not exist in DNS (NXDOMAIN)")
+        good = CertReading(now + timedelta(days=80))
+        our_resolver = CertReading(None, "could not look up mta-sts.example.org", True)
+        mail.outbox.clear()
+        for minutes, reading in (
+            (0, bad),
+            (10, bad),  # minutes apart: still one glitch, perhaps
+            (12 * 60, good),  # it was: the count starts again
+            (24 * 60, bad),
+            (36 * 60, our_resolver),  # says nothing either way
+            (48 * 60, bad),
+        ):
+            with mock.patch.object(service, "read_certificate", return_value=reading):
+                service.watch_certificate(policy, now=now + timedelta(minutes=minutes))
+            told = policy.events.filter(kind="cert").count()
+            assert told == (minutes == 48 * 60), (minutes, reading)
+        assert len(mail.outbox) == 1 and "NXDOMAIN" in mail.outbox[0].body
+
+    def test_a_reading_that_fails_on_our_side_is_recorded_never_told(self) -> None:
+        # Our resolver's SERVFAIL or timeout, or our connection timing out: "could not check".
+        # One DNS outage here must not email every hosting customer, however long it lasts.
+        policy = self.host()
+        url = "https://mta-sts.example.org/.well-known/mta-sts.txt"
+        failures = [
+            https.HttpsResult(
+                url=url,
+                error_kind="dns",
+                dns_failed=True,
+                error="could not look up mta-sts.example.org: SERVFAIL",
+            ),
+            https.HttpsResult(url=url, error_kind="timeout", error="timed out after 16 s"),
+            https.HttpsResult(url=url, error_kind="network", error="host unreachable"),
+        ]
+        mail.outbox.clear()
+        start = timezone.now()
+        for i, result in enumerate(failures * 2):
+            now = start + timedelta(hours=12 * i)
+            with mock.patch.object(service.https, "fetch", mock.AsyncMock(return_value=result)):
+                assert service.watch_certificate(policy, now=now) is None
+            policy.refresh_from_db()
+            assert policy.cert_checked_at == now
+            assert policy.cert_error == f"could not check: {result.error}"
+        assert not policy.cert_alerted and policy.cert_bad_since is None
+        assert mail.outbox == [] and not policy.events.filter(kind="cert").exists()
+
+    def test_a_refused_connection_is_an_answer(self) -> None:
+        # Nothing listens on 443 there (the name points elsewhere): senders are refused too.
+        policy = self.host()
+        result = https.HttpsResult(
+            url="https://mta-sts.example.org/.well-known/mta-sts.txt",
+            error_kind="connect",
+            error="connection refused",
+        )
+        now = timezone.now()
+        mail.outbox.clear()
+        with mock.patch.object(service.https, "fetch", mock.AsyncMock(return_value=result)):
+            service.watch_certificate(policy, now=now)
+            service.watch_certificate(policy, now=now + timedelta(hours=12))
+        assert policy.cert_alerted and len(mail.outbox) == 1
 
     def test_it_alerts_at_21_and_7_days_once_each(self) -> None:
         policy = self.host()

@@ -86,6 +86,10 @@ class HostedPolicy(models.Model):
     # The team was told that mta-sts.<name> gives senders no usable certificate (cert_error);
     # cleared, with a second notice, once it does again. So each change is told once.
     cert_alerted = models.BooleanField(default=False)
+    # The first of the readings in a row that saw such a problem (a reading that could not be
+    # made neither continues nor ends the row): the team is told only once a later one, at
+    # least service.CERT_CONFIRM_AFTER later, saw it too. NULL while the certificate is fine.
+    cert_bad_since = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
 
     objects = HostedPolicyQuerySet.as_manager()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -28,6 +28,10 @@ from mailsec.hosting.zone import PolicyZone, ZoneError
 log = logging.getLogger(__name__)
 
 CERT_THRESHOLDS = (21, 7)  # days left at which the owner is told, once each
+# A certificate problem is told only once two readings at least this far apart both saw it
+# (watch_certificates runs every 12 hours): a CNAME changed for a moment, or one odd answer,
+# emails nobody.
+CERT_CONFIRM_AFTER = timedelta(hours=1)
 
 
 class HostingRefused(Exception):
@@ -419,6 +423,9 @@ def release(policy: HostedPolicy, now: datetime) -> None:
 class CertReading:
     not_after: datetime | None
     error: str = ""
+    # The reading failed on our side (our resolver's SERVFAIL or timeout, a timeout or network
+    # error of our connection): it says nothing about what senders get.
+    could_not_check: bool = False
 
 
 def read_certificate(name: str) -> CertReading:
@@ -431,7 +438,8 @@ def read_certificate(name: str) -> CertReading:
 
     result = asyncio.run(go())
     if result.cert is None or not result.cert.not_after:
-        return CertReading(None, result.error or "no certificate")
+        unknown = result.dns_failed or result.error_kind in https.COULD_NOT_CHECK
+        return CertReading(None, result.error or "no certificate", could_not_check=unknown)
     not_after = datetime.fromisoformat(result.cert.not_after)
     if not_after.tzinfo is None:
         not_after = not_after.replace(tzinfo=UTC)
@@ -444,10 +452,18 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
     now = now or timezone.now()
     reading = read_certificate(policy.name)
     policy.cert_checked_at = now
+    if reading.could_not_check:
+        # Recorded, never told: one outage of our resolver must not email every team. The
+        # streak of bad readings (cert_bad_since) and what the team was told stay as they are.
+        policy.cert_error = f"could not check: {reading.error}"[:300]
+        policy.save(update_fields=["cert_checked_at", "cert_error"])
+        return None
     policy.cert_error = reading.error[:300]
-    tell_cert_state(policy, reading)
+    tell_cert_state(policy, reading, now)
     if reading.not_after is None:
-        policy.save(update_fields=["cert_checked_at", "cert_error", "cert_alerted"])
+        policy.save(
+            update_fields=["cert_checked_at", "cert_error", "cert_alerted", "cert_bad_since"]
+        )
         return None
     policy.cert_not_after = reading.not_after
     days = (reading.not_after - now).days
@@ -470,19 +486,31 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
             "cert_not_after",
             "cert_warned_days",
             "cert_alerted",
+            "cert_bad_since",
         ]
     )
     return days
 
 
-def tell_cert_state(policy: HostedPolicy, reading: CertReading) -> None:
-    """Tell the team when senders stop getting a usable certificate at mta-sts.<name> (no
-    answer, NXDOMAIN after the CNAME was removed, a certificate for another name because the
-    name now points elsewhere...), and once when they get one again. Without a certificate
-    valid for that name senders cannot fetch the policy (RFC 8461 §3.3): new senders get no
-    protection, and the ones holding it cannot refresh it. Once per change, not every run."""
+def tell_cert_state(policy: HostedPolicy, reading: CertReading, now: datetime) -> None:
+    """Tell the team when senders stop getting a usable certificate at mta-sts.<name> (a
+    refused connection, NXDOMAIN after the CNAME was removed, a certificate for another name
+    because the name now points elsewhere, an expired or untrusted one...), and once when they
+    get one again. Without a certificate valid for that name senders cannot fetch the policy
+    (RFC 8461 §3.3): new senders get no protection, and the ones holding it cannot refresh it.
+    Once per change, not every run, and only once a second reading at least
+    CERT_CONFIRM_AFTER after the first saw the problem too. `reading` is an answer, never a
+    "could not check" (watch_certificate keeps those away from here)."""
     host = f"mta-sts.{policy.name}"
-    if reading.error and not policy.cert_alerted:
+    if reading.error:
+        if policy.cert_bad_since is None:
+            policy.cert_bad_since = now
+    else:
+        policy.cert_bad_since = None
+    confirmed = policy.cert_bad_since is not None and (
+        now - policy.cert_bad_since >= CERT_CONFIRM_AFTER
+    )
+    if confirmed and not policy.cert_alerted:
         policy.cert_alerted = True
         tell(
             policy,
