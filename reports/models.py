@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, connection, models, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from reports import conf
@@ -258,6 +258,15 @@ class RawReport(models.Model):
         errors propagate, so the task retries; errors in the report end as `rejected`, errors
         in our code as `error`, both with the raw bytes kept.
         """
+        # The attempt is counted (and committed) before the work, so one that never ends —
+        # a worker killed, out of memory, past its time limit — counts too, and the sweep
+        # stops re-queueing the row after TEMPORARY_ATTEMPTS instead of looping on it.
+        rows = type(self).objects.filter(pk=self.pk)
+        if not force:
+            rows = rows.filter(parse_status=self.PENDING)
+        if not rows.update(attempts=models.F("attempts") + 1, processed_at=timezone.now()):
+            self.refresh_from_db()
+            return self.parse_status
         with transaction.atomic():
             raw = type(self).objects.select_for_update().get(pk=self.pk)
             if raw.parse_status == self.PENDING or force:
@@ -273,7 +282,6 @@ class RawReport(models.Model):
         return self.parse_status
 
     def _process(self) -> None:
-        self.attempts += 1
         self.processed_at = timezone.now()
         self.error = ""
         try:
@@ -399,6 +407,15 @@ class RawReport(models.Model):
             log.exception("storing raw report %s failed", self.public_id)
             self.parse_status, self.error = self.ERROR, f"DataError: {e}"[:2000]
             return
+        except DatabaseError:
+            raise  # the database busy or away: the task retries
+        except Exception as e:
+            # Anything else (a time limit, a value the driver cannot bind) would roll back
+            # the whole attempt and leave the row pending, to be queued again for ever:
+            # our error, kept for `reparse` after a fix, as DataError is.
+            log.exception("storing raw report %s failed", self.public_id)
+            self.parse_status, self.error = self.ERROR, f"{type(e).__name__}: {e}"[:2000]
+            return
         self.parse_status = self.PARSED
 
     # --- reading -----------------------------------------------------------------------------
@@ -414,12 +431,29 @@ class RawReport(models.Model):
     @classmethod
     def stale_pending(cls, older_than: timedelta) -> models.QuerySet[RawReport]:
         """Pending rows the sweep should queue: never tried and older than `older_than`, or
-        tried already (a DKIM key lookup that timed out) and left alone for RETRY_PAUSE, so
-        the few attempts of a temporary problem are spread over an hour, not minutes."""
+        tried already (a DKIM key lookup that timed out, a worker killed mid-parse) and left
+        alone for RETRY_PAUSE, so the few attempts are spread over an hour, not minutes.
+        Not rows that used up TEMPORARY_ATTEMPTS: `give_up_exhausted` ends those."""
         now = timezone.now()
         return cls.objects.filter(
-            parse_status=cls.PENDING, received_at__lt=now - older_than
+            parse_status=cls.PENDING,
+            received_at__lt=now - older_than,
+            attempts__lt=TEMPORARY_ATTEMPTS,
         ).filter(models.Q(attempts=0) | models.Q(processed_at__lt=now - RETRY_PAUSE))
+
+    @classmethod
+    def give_up_exhausted(cls) -> int:
+        """Pending rows whose TEMPORARY_ATTEMPTS all ended without an outcome become `error`
+        with the reason; the bytes stay for `reparse` after a fix. How many."""
+        return cls.objects.filter(
+            parse_status=cls.PENDING,
+            attempts__gte=TEMPORARY_ATTEMPTS,
+            processed_at__lt=timezone.now() - RETRY_PAUSE,
+        ).update(
+            parse_status=cls.ERROR,
+            error=f"gave up after {TEMPORARY_ATTEMPTS} attempts that never finished (the "
+            "worker was stopped, ran out of memory or time, or the database kept failing)",
+        )
 
 
 def _same_or_parent(signer: str, submitter: str) -> bool:

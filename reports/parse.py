@@ -61,6 +61,9 @@ MAX_FAILURE_DETAILS = 200_000
 MAX_MESSAGES = 200
 # I-JSON (RFC 7493 §2.2): integers outside ±2^53 are not interoperable.
 MAX_SAFE_INTEGER = 2**53 - 1
+# A report's session totals are stored in signed 64-bit columns (BIGINT); each count is at
+# most MAX_SAFE_INTEGER, but 10,000 policies of them add up past this.
+MAX_TOTAL_SESSIONS = 2**63 - 1
 # organization-name (case-folded) and report-id identify a report and share one B-tree index
 # entry, which PostgreSQL caps at about 2,700 bytes.
 MAX_REPORT_KEY_BYTES = 2000
@@ -1096,6 +1099,17 @@ def _finish(
         header_ck.warn("policies is empty: the report says nothing about any session")
     if seen_policies and not policies:
         policy_ck.warn("no policy entry of this report was usable")
+
+    for name, total in (
+        ("successful", sum(p.successful for p in policies)),
+        ("failed", sum(p.failed for p in policies)),
+    ):
+        if total > MAX_TOTAL_SESSIONS:
+            # Not a count any sender saw: no mail system has made 2^63 connections.
+            raise ReportRejected(
+                f"the policies' {name} session counts add up to {total}, more than a "
+                f"64-bit count holds ({MAX_TOTAL_SESSIONS})"
+            )
 
     warnings = json_warnings + header_ck.warnings
     warnings += [w for w in policy_ck.warnings if w not in warnings]

@@ -41,6 +41,8 @@ def sweep_pending_reports() -> int:
     makes "stored" always end in "parsed", "rejected" or "error".
     """
     grace = timedelta(seconds=conf.pending_grace_seconds())
+    if given_up := RawReport.give_up_exhausted():
+        log.error("gave up on %d raw TLS reports whose parse never finished", given_up)
     ids = list(RawReport.stale_pending(grace).values_list("pk", flat=True)[:SWEEP_BATCH])
     for raw_id in ids:
         parse_raw_report.delay(raw_id)

@@ -25,7 +25,13 @@ from mailsec.domains.models import Domain
 from reports import tasks
 from reports.intake import IntakeError
 from reports.intake_http import read_body
-from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport
+from reports.models import (
+    TEMPORARY_ATTEMPTS,
+    FailureDetail,
+    RawReport,
+    ReportAddress,
+    TlsReport,
+)
 from reports.views import receive
 from tests.conftest import BaseTestCase
 
@@ -362,6 +368,51 @@ def test_the_sweep_spaces_out_retries_of_a_temporary_problem(address: ReportAddr
     assert not RawReport.stale_pending(timedelta(minutes=2)).exists()
     RawReport.objects.filter(pk=raw.pk).update(processed_at=hour_ago)
     assert list(RawReport.stale_pending(timedelta(minutes=2))) == [raw]
+
+
+def test_a_report_with_totals_past_64_bits_is_rejected_not_retried(
+    address: ReportAddress,
+) -> None:
+    from tests.test_reports_parse import sessions_past_64_bits
+
+    raw, _ = RawReport.store(address, sessions_past_64_bits(), source=RawReport.HTTPS)
+    assert tasks.parse_raw_report.apply(args=[raw.pk]).get() == RawReport.REJECTED
+    raw.refresh_from_db()
+    assert "64-bit" in raw.error and raw.attempts == 1
+
+
+def test_an_error_while_storing_ends_the_raw_report_as_error(address: ReportAddress) -> None:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    raw, _ = RawReport.store(address, SAMPLE, source=RawReport.HTTPS)
+    with mock.patch("reports.models.store_details", side_effect=SoftTimeLimitExceeded()):
+        assert tasks.parse_raw_report.apply(args=[raw.pk]).get() == RawReport.ERROR
+    raw.refresh_from_db()
+    assert raw.error.startswith("SoftTimeLimitExceeded") and raw.attempts == 1
+    assert not TlsReport.objects.exists()  # nothing half stored
+    RawReport.objects.filter(pk=raw.pk).update(received_at=timezone.now() - timedelta(hours=1))
+    assert not RawReport.stale_pending(timedelta(minutes=5)).exists()
+
+
+class Killed(BaseException):
+    """What a worker killed mid-parse looks like from here: nothing of ours runs after it."""
+
+
+def test_parses_that_never_finish_are_counted_and_given_up(address: ReportAddress) -> None:
+    raw, _ = RawReport.store(address, SAMPLE, source=RawReport.HTTPS)
+    hour_ago = timezone.now() - timedelta(hours=1)
+    for attempt in range(1, TEMPORARY_ATTEMPTS + 1):
+        with mock.patch.object(RawReport, "_parse", side_effect=Killed()), pytest.raises(Killed):
+            raw.process()
+        raw.refresh_from_db()
+        assert (raw.parse_status, raw.attempts) == (RawReport.PENDING, attempt)
+        RawReport.objects.filter(pk=raw.pk).update(received_at=hour_ago, processed_at=hour_ago)
+    with mock.patch.object(tasks.parse_raw_report, "delay") as delay:
+        assert tasks.sweep_pending_reports() == 0
+    delay.assert_not_called()
+    raw.refresh_from_db()
+    assert raw.parse_status == RawReport.ERROR
+    assert f"gave up after {TEMPORARY_ATTEMPTS} attempts" in raw.error
 
 
 def test_the_sweep_is_scheduled_with_beat() -> None:

@@ -733,3 +733,23 @@ def test_host_names_that_are_not_are_flagged(field: str, value: Any, warning: st
 
     report = parse_report(mutate(change))
     assert any(warning in w for w in report.warnings), report.warnings
+
+
+def sessions_past_64_bits(indent: int | None = None) -> bytes:
+    """1,100 policies of 2^53 - 1 successful sessions each (each count fine on its own):
+    together more than a signed 64-bit column holds."""
+    r = sample()
+    policy = r["policies"][0]
+    policy["summary"] = {
+        "total-successful-session-count": 2**53 - 1,
+        "total-failure-session-count": 0,
+    }
+    policy["failure-details"] = []
+    r["policies"] = [policy] * 1100
+    return json.dumps(r, indent=indent).encode()
+
+
+@pytest.mark.parametrize("indent", [None, 8])  # read whole, and streamed (over 256 KiB)
+def test_totals_past_a_64_bit_count_are_rejected(indent: int | None) -> None:
+    with pytest.raises(ReportRejected, match="successful session counts add up to .* 64-bit"):
+        parse_report(sessions_past_64_bits(indent))
