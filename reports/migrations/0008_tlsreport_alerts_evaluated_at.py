@@ -1,19 +1,34 @@
 from typing import Any
 
-from django.db import migrations, models
+from django.db import migrations, models, transaction
 from django.db.models import F
+
+BATCH = 5000
 
 
 def mark_stored_reports_evaluated(apps: Any, schema_editor: Any) -> None:
     """Reports stored before the column existed had their alert task sent already: marked
-    evaluated, so the sweep does not raise alerts about all of history at once."""
+    evaluated, so the sweep does not raise alerts about all of history at once. In batches by
+    primary key, each its own transaction (the migration is not atomic), so a large table holds
+    no long transaction; running it again only fills what is still empty."""
     TlsReport = apps.get_model("reports", "TlsReport")
-    TlsReport.objects.filter(alerts_evaluated_at__isnull=True).update(
-        alerts_evaluated_at=F("created")
-    )
+    last = 0
+    while True:
+        pks = list(
+            TlsReport.objects.filter(pk__gt=last, alerts_evaluated_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:BATCH]
+        )
+        if not pks:
+            return
+        last = pks[-1]
+        with transaction.atomic():
+            TlsReport.objects.filter(pk__in=pks).update(alerts_evaluated_at=F("created"))
 
 
 class Migration(migrations.Migration):
+    atomic = False
+
     dependencies = [
         ("reports", "0007_leave_out_reports_about_other_domains"),
     ]
