@@ -8,6 +8,7 @@ error, and `manage.py reparse` runs it again after a fix.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import secrets
@@ -267,17 +268,27 @@ class RawReport(models.Model):
         if not rows.update(attempts=models.F("attempts") + 1, processed_at=timezone.now()):
             self.refresh_from_db()
             return self.parse_status
-        with transaction.atomic():
-            raw = type(self).objects.select_for_update().get(pk=self.pk)
-            if raw.parse_status == self.PENDING or force:
-                raw._process()
-                raw.error = storable(raw.error)  # reasons may quote what the sender wrote
-                raw.save()
-                if raw.parse_status == self.PARSED and raw.report_id:
-                    from reports.tasks import alert_on_report
+        try:
+            with transaction.atomic():
+                raw = type(self).objects.select_for_update().get(pk=self.pk)
+                if raw.parse_status == self.PENDING or force:
+                    raw._process()
+                    raw.error = storable(raw.error)  # reasons may quote what the sender wrote
+                    raw.save()
+                    if raw.parse_status == self.PARSED and raw.report_id:
+                        from reports.tasks import alert_on_report
 
-                    report_pk = raw.report_id
-                    transaction.on_commit(lambda: alert_on_report.delay(report_pk), robust=True)
+                        report_pk = raw.report_id
+                        transaction.on_commit(lambda: alert_on_report.delay(report_pk), robust=True)
+        except DatabaseError:
+            # The database, not the report: this attempt had an outcome (the task retries
+            # it), so it does not count towards giving up; a short outage must not end a
+            # report as an error.
+            with contextlib.suppress(DatabaseError):
+                type(self).objects.filter(pk=self.pk, attempts__gt=0).update(
+                    attempts=models.F("attempts") - 1
+                )
+            raise
         self.refresh_from_db()
         return self.parse_status
 

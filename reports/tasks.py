@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 
 from celery import shared_task
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from reports import conf
 from reports.models import RawReport, TlsReport
@@ -79,12 +81,24 @@ def alert_on_report(self, report_id: int) -> int:  # type: ignore[no-untyped-def
         from reports.alerts import evaluate_report
 
         # The changes it raises (with their emails) and the mark commit together: the
-        # sweep re-queues a report until both are stored.
+        # sweep re-queues a report until both are stored. The report row is locked and the
+        # mark looked at first: a copy queued by the sweep while the first task waited in a
+        # backlog (or in a retry) finds the report evaluated and does nothing, so no change
+        # is opened twice.
         with transaction.atomic():
+            locked = TlsReport.objects.select_for_update().filter(pk=report_id)
+            if locked.filter(alerts_evaluated_at__isnull=False).exists():
+                return 0
             events = evaluate_report(report)
             report.mark_alerts_evaluated()
         return len(events)
     except Exception as e:
-        # Bounded: a report that always fails here is a bug to fix, not a loop to feed.
+        if self.request.retries >= ALERT_RETRIES:
+            # Bounded: a report that always fails here is a bug to fix, not a loop to feed
+            # (the sweep would re-queue it for ever). Marked, and said loudly.
+            log.error("gave up on the alerts of TLS report %s: %s", report_id, e)
+            with contextlib.suppress(Exception):
+                TlsReport.objects.filter(pk=report_id).update(alerts_evaluated_at=timezone.now())
+            return 0
         log.warning("alerts of TLS report %s failed, retrying: %s", report_id, e)
         raise self.retry(exc=e, countdown=min(480, 30 * 2**self.request.retries)) from e

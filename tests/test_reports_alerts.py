@@ -280,7 +280,24 @@ def test_the_alert_task_gives_up_after_a_few_retries(domain: Domain) -> None:
     stored = store(address, report("2026-06-01", failed=3, types=("certificate-expired",)))
     with mock.patch("reports.alerts.evaluate_report", side_effect=RuntimeError("bug")) as bug:
         result = alert_on_report.apply(args=[stored.pk])
-    assert result.failed() and bug.call_count == 1 + alert_on_report.max_retries
+    assert result.get() == 0 and bug.call_count == 1 + alert_on_report.max_retries
+    # Given up for good: marked, so the sweep does not feed the same failure again.
+    stored.refresh_from_db()
+    assert stored.alerts_evaluated_at is not None
+
+
+def test_a_second_alert_task_for_an_evaluated_report_does_nothing(domain: Domain) -> None:
+    # The sweep re-queues a report whose first task still waited in a backlog: whichever
+    # runs second finds it evaluated, so no change is opened twice.
+    from reports.tasks import alert_on_report
+
+    address = ReportAddress.for_domain(domain)
+    stored = store(address, report("2026-06-01", failed=3, types=("certificate-expired",)))
+    alert_on_report.apply(args=[stored.pk])
+    changes = Change.objects.count()
+    with mock.patch("reports.alerts.evaluate_report") as evaluate:
+        assert alert_on_report.apply(args=[stored.pk]).get() == 0
+    assert not evaluate.called and Change.objects.count() == changes
 
 
 def test_the_sweep_evaluates_a_report_whose_alert_task_was_lost(

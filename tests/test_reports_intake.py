@@ -586,3 +586,22 @@ def test_a_real_worker_parses_what_the_endpoint_stored(client: Client, celery_wo
         time.sleep(0.05)
         raw.refresh_from_db()
     assert raw.parse_status == RawReport.PARSED, raw.error
+
+
+def test_a_database_outage_does_not_use_up_a_reports_attempts(address: ReportAddress) -> None:
+    # Attempts are counted before the work, so a killed worker counts; a database error is an
+    # outcome (the task retries it) and must not end the report as an error once the database
+    # is back.
+    from django.db import OperationalError
+
+    raw, _ = RawReport.store(address, SAMPLE, source=RawReport.HTTPS)
+    locked = OperationalError("database is locked")
+    with mock.patch("reports.models.store_details", side_effect=locked):
+        tasks.parse_raw_report.apply(args=[raw.pk])
+    raw.refresh_from_db()
+    assert (raw.parse_status, raw.attempts) == (RawReport.PENDING, 0)
+    RawReport.objects.filter(pk=raw.pk).update(received_at=timezone.now() - timedelta(hours=1))
+    with mock.patch.object(tasks.parse_raw_report, "delay") as delay:
+        tasks.sweep_pending_reports()
+    assert delay.call_args_list == [mock.call(raw.pk)]
+    assert raw.process() == RawReport.PARSED
