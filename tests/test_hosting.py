@@ -595,18 +595,21 @@ class MxLoopTestCase(HostingCase):
 
     def test_a_refused_connection_is_an_answer(self) -> None:
         # Nothing listens on 443 there (the name points elsewhere): senders are refused too.
-        policy = self.host()
-        result = https.HttpsResult(
-            url="https://mta-sts.example.org/.well-known/mta-sts.txt",
-            error_kind="connect",
-            error="connection refused",
-        )
-        now = timezone.now()
-        mail.outbox.clear()
-        with mock.patch.object(service.https, "fetch", mock.AsyncMock(return_value=result)):
-            service.watch_certificate(policy, now=now)
-            service.watch_certificate(policy, now=now + timedelta(hours=12))
-        assert policy.cert_alerted and len(mail.outbox) == 1
+        # So is a name re-pointed to a private address: the guard's refusal is no outage of
+        # ours, no sender on the internet can reach it either.
+        url = "https://mta-sts.example.org/.well-known/mta-sts.txt"
+        for result in (
+            https.HttpsResult(url=url, error_kind="connect", error="connection refused"),
+            https.HttpsResult(url=url, error_kind="refused-target", error="10.1.2.3: refused"),
+        ):
+            HostedPolicy.objects.all().delete()
+            policy = self.host()
+            now = timezone.now()
+            mail.outbox.clear()
+            with mock.patch.object(service.https, "fetch", mock.AsyncMock(return_value=result)):
+                service.watch_certificate(policy, now=now)
+                service.watch_certificate(policy, now=now + timedelta(hours=12))
+            assert policy.cert_alerted and len(mail.outbox) == 1, result.error_kind
 
     def test_it_alerts_at_21_and_7_days_once_each(self) -> None:
         policy = self.host()

@@ -438,7 +438,9 @@ def read_certificate(name: str) -> CertReading:
 
     result = asyncio.run(go())
     if result.cert is None or not result.cert.not_after:
-        unknown = result.dns_failed or result.error_kind in https.COULD_NOT_CHECK
+        # A non-public address (the guard's refusal) is an answer: no sender can reach it.
+        ours = https.COULD_NOT_CHECK - {"refused-target"}
+        unknown = result.dns_failed or result.error_kind in ours
         return CertReading(None, result.error or "no certificate", could_not_check=unknown)
     not_after = datetime.fromisoformat(result.cert.not_after)
     if not_after.tzinfo is None:
