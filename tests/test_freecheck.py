@@ -541,3 +541,33 @@ class ConfigTestCase(FreeCheckTestCase):
     @override_settings(MAILSEC_FREE_CHECK_MAX_CONNECTIONS=3)
     def test_outbound_connections_are_capped(self) -> None:
         self.assertEqual(free_check_config().max_connections, 3)
+
+
+def test_a_public_address_that_timed_out_was_tested_not_refused() -> None:
+    from unittest import mock as _mock
+
+    refused = (
+        "mx2.example.com has 10.0.0.5 next to public ones: 10.0.0.5 is a private, loopback, "
+        "link-local or reserved address"
+    )
+    smtp = [
+        {
+            "id": "SMTP-01",
+            "status": "warn",
+            "summary": refused,
+            "evidence": {"connected": False, "address": "10.0.0.5"},
+        },
+        {
+            "id": "SMTP-01",
+            "status": "error",
+            "summary": "mx1.example.com [192.0.2.10] could not be tested (timed out)",
+            "evidence": {"connected": False, "address": "192.0.2.10"},
+        },
+    ]
+    check = FreeCheck()
+    with _mock.patch.object(FreeCheck, "_findings_by_mechanism", return_value={"smtp": smtp}):
+        assert check.refused_targets() == ["10.0.0.5"]
+        assert not check.all_targets_refused()
+        assert check.all_targets_refused() is False
+        smtp.pop()
+        assert check.all_targets_refused()

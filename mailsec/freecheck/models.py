@@ -360,10 +360,13 @@ class FreeCheck(models.Model):
         """True when probes were refused and no MX address was connected to at all: the page
         must say that no mail server was tested (SMTP-01 then says why senders cannot reach
         them either) rather than look as if some were."""
-        if not self.refused_targets():
+        refused = set(self.refused_targets())
+        if not refused:
             return False
         smtp = self._findings_by_mechanism().get(str(Mechanism.SMTP), [])
-        return not any(
+        # Every address tried was refused: a public one that timed out was tried, not refused.
+        tried = {(f.get("evidence") or {}).get("address") for f in smtp} - {None}
+        return tried <= refused and not any(
             (f.get("evidence") or {}).get("connected")
             or f["id"] != "SMTP-01"
             and f["status"] in (Status.PASS, Status.WARN, Status.FAIL)
