@@ -401,12 +401,14 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             evidence=evidence,
         )
     elif with_tlsa and bogus:
+        # Checklist DANE-11 warns when only some hosts have secure TLSA: a bogus set is not
+        # secure (DANE-02 fails it), though senders defer rather than skip authentication.
         out.add(
             "DANE-11",
-            Status.INFO,
-            f"Every MX host publishes TLSA records, but those of {', '.join(bogus)} fail "
-            "DNSSEC validation (DANE-02): DANE senders defer mail there rather than deliver "
-            "it without authentication.",
+            Status.WARN,
+            f"Only some MX hosts have secure TLSA records: those of {', '.join(bogus)} fail "
+            "DNSSEC validation (DANE-02), so DANE senders defer mail there rather than "
+            "deliver it without authentication.",
             subject=ctx.domain,
             evidence=evidence,
         )

@@ -92,13 +92,14 @@ def looks_like_key_record(text: str) -> bool:
     discarded, so a wildcard `v=spf1 -all` is no key at all. We still keep records whose v=
     merely starts with "DKIM" (v=DKIM1.0, v=dkim1): they are meant as keys and DKIM-04 says
     what is wrong with them. A record that does not begin with v= is a key when it carries
-    p= or k= (v= is optional; one placed later is again DKIM-04's business).
+    p= or k=, or a v=DKIM… placed later (v= is optional; where it stands is DKIM-04's business).
     """
     name, sep, value = text.split(";", 1)[0].partition("=")
     if sep and name.strip(" \t\r\n") == "v":
         return value.strip(" \t\r\n").upper().startswith("DKIM")
     tags, _, _ = parse_tag_list(text)
-    return bool({"p", "k"} & set(tags))
+    later_v = tags.get("v", "").strip(" \t\r\n").upper().startswith("DKIM")
+    return later_v or bool({"p", "k"} & set(tags))
 
 
 def _decode_base64(value: str) -> bytes | None:

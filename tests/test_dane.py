@@ -374,7 +374,7 @@ def test_dane_11_a_bogus_host_is_not_called_reachable_without_authentication(pki
     found = _evaluate(zone, probe, cdzone=bogus_tlsa)
     assert ("DANE-02", "fail") in [(f.id, f.status) for f in found]
     coverage = [f for f in found if f.id == "DANE-11"]
-    assert [f.status for f in coverage] == ["info"]
+    assert [f.status for f in coverage] == ["warn"]  # checklist DANE-11: not all secure
     assert "defer" in coverage[0].summary and "can still reach" not in coverage[0].summary
     # With a host really lacking TLSA too, the warning names only that one as reachable.
     zone, probe = _mx_zone(pki, MX1, MX2, "mx3.ex.com")

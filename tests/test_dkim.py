@@ -202,6 +202,9 @@ def test_which_txt_records_are_key_records() -> None:
     assert dkim.looks_like_key_record(f"k=rsa; v=DKIM1; p={key}")
     assert dkim.looks_like_key_record(f"p={key}")
     assert dkim.looks_like_key_record("k=rsa; t=s")
+    # A broken key whose v=DKIM1 is not first (and has no p=): DKIM-04 and DKIM-05 say why.
+    assert dkim.looks_like_key_record("t=s; v=DKIM1")
+    assert dkim.looks_like_key_record("h=sha256; v=DKIM1; t=y")
     zone = {(f"v10._domainkey.{D}", "TXT"): [f"v=DKIM1.0; p={key}", "v=spf1 -all"]}
     found = run(dkim, D, zone, dkim_selectors=("v10",))
     assert flagged(found) == {"fail": {"DKIM-04"}, "warn": set(), "error": set()}
