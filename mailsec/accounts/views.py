@@ -8,16 +8,15 @@ from allauth.account.views import ConfirmLoginCodeView, email_verification_sent
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.mail import EmailMultiAlternatives
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mailsec.accounts.forms import InviteForm
 from mailsec.accounts.models import Invite, Membership, Profile
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
+from mailsec.mail import send_templated
 
 
 def send_invite_email(request: HttpRequest, invite: Invite) -> None:
@@ -27,12 +26,7 @@ def send_invite_email(request: HttpRequest, invite: Invite) -> None:
         "inviter": request.user,
         "accept_url": settings.SITE_ROOT + reverse("accounts:invite", args=[invite.token]),
     }
-    subject = render_to_string("emails/invite-subject.html", ctx).strip()
-    text = render_to_string("emails/invite-body-text.html", ctx)
-    html = render_to_string("emails/invite-body-html.html", ctx)
-    message = EmailMultiAlternatives(subject, text, to=[invite.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_templated("emails/invite", ctx, [invite.email])
 
 
 @login_required

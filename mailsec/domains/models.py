@@ -11,16 +11,15 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.db.models.expressions import RawSQL
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from checks.findings import Status as FindingStatus
 from mailsec.accounts.models import Team
 from mailsec.domains import pagecache
+from mailsec.mail import send_templated
 
 if TYPE_CHECKING:
     from checks.dns import DnsAnswer
@@ -301,13 +300,8 @@ class Domain(models.Model):
             "hosting_until": hosting_until,
             "url": settings.SITE_ROOT + reverse("domains:details", args=[self.code]),
         }
-        subject = " ".join(render_to_string("emails/control-lost-subject.html", ctx).split())
-        text = render_to_string("emails/control-lost-body-text.html", ctx)
-        html = render_to_string("emails/control-lost-body-html.html", ctx)
-        message = EmailMultiAlternatives(subject, text, to=recipients)
-        message.attach_alternative(html, "text/html")
         try:
-            message.send()
+            send_templated("emails/control-lost", ctx, recipients)
         except Exception:  # a mail outage must not undo the outcome; the page shows it
             log.exception("could not email %s about losing %s", recipients, self.name)
 

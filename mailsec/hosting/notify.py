@@ -7,11 +7,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from mailsec.hosting.models import HostedPolicy, HostingEvent
+from mailsec.mail import send_templated
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +54,7 @@ def _email(policy: HostedPolicy, event: HostingEvent) -> None:
         "event": event,
         "url": settings.SITE_ROOT + reverse("hosting:page", args=[policy.domain.code]),
     }
-    # One line whatever the message holds (an error text may span several): a newline in a
-    # header is refused by Django, and the email would be lost.
-    subject = " ".join(render_to_string("hosting/emails/event-subject.html", ctx).split())
-    text = render_to_string("hosting/emails/event-body-text.html", ctx)
-    html = render_to_string("hosting/emails/event-body-html.html", ctx)
-    message = EmailMultiAlternatives(subject, text, to=recipients)
-    message.attach_alternative(html, "text/html")
     try:
-        message.send()
+        send_templated("hosting/emails/event", ctx, recipients)
     except Exception:  # a mail outage must not stop the MX loop; the event is on the page
         log.exception("hosting: could not email %s about %s", recipients, policy.name)
