@@ -1285,22 +1285,68 @@ def _tls_number(value: object) -> float | None:
     return None
 
 
-async def _probe_all(
-    ctx: CheckContext, hosts: list[mx.MxHost]
-) -> dict[str, list[tuple[str, object]]]:
+@dataclass
+class MxValidation:
+    """What the MTA-STS validation of the MX hosts (MTASTS-32, -36) could establish."""
+
+    probes: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
+    # (host, address) pairs past the per-run probe limit: nothing is known about them.
+    unprobed: list[tuple[str, str]] = field(default_factory=list)
+    # MX hosts without an address to probe (none resolved, or an IP literal as the name).
+    no_address: list[str] = field(default_factory=list)
+    # Some probed address definitely fails validation (not merely "could not check").
+    failed: bool = False
+    # Every address of every MX host was probed and passes: the only state in which
+    # enforce cannot refuse an MX (RFC 8461 §5) as far as this run can tell.
+    ok: bool = False
+
+
+def _probe_verdict(probe: object) -> str:
+    """ok | error (could not check) | fail, for one probe as MTASTS-32/36 judge it."""
+    if isinstance(probe, BaseException):
+        return "error"
+    kind = getattr(probe, "error_kind", None)
+    if kind and kind != "tls-handshake":
+        return "error"
+    if _tls_too_old(probe):
+        return "fail"
+    return "ok" if getattr(probe, "mta_sts_ok", False) else "fail"
+
+
+async def _build_validation(ctx: CheckContext, mxset: mx.MxSet) -> MxValidation:
     from checks import starttls
 
+    result = MxValidation()
+    if mxset.failed or not mxset.hosts:
+        return result
+    hosts = [h for h in mxset.hosts if h.addresses and not h.is_ip_literal]
+    result.no_address = [h.name for h in mxset.hosts if h not in hosts]
     pairs = [(h.name, a) for h in hosts for a in h.addresses]
-    # Only the pairs the STARTTLS check probes (bounded per run, in preference order).
+    # Only the pairs the STARTTLS check probes (bounded per run, in preference order); the
+    # rest are reported as not checked, never counted as passing (checklist §0).
     planned = set((await starttls.probe_plan(ctx))[0])
+    result.unprobed = [pair for pair in pairs if pair not in planned]
     pairs = [pair for pair in pairs if pair in planned]
-    results = await asyncio.gather(
+    answers = await asyncio.gather(
         *(starttls.probe_mx(ctx, name, addr) for name, addr in pairs), return_exceptions=True
     )
-    probes: dict[str, list[tuple[str, object]]] = {h.name: [] for h in hosts}
-    for (name, addr), res in zip(pairs, results, strict=True):
-        probes[name].append((addr, res))
-    return probes
+    result.probes = {h.name: [] for h in hosts}
+    for (name, addr), res in zip(pairs, answers, strict=True):
+        result.probes[name].append((addr, res))
+    verdicts = [_probe_verdict(res) for res in answers]
+    result.failed = "fail" in verdicts
+    result.ok = (
+        bool(pairs)
+        and not result.unprobed
+        and not result.no_address
+        and all(v == "ok" for v in verdicts)
+    )
+    return result
+
+
+async def get_validation(ctx: CheckContext, mxset: mx.MxSet) -> MxValidation:
+    """Every MX host probed as an MTA-STS sender would validate it; once per run."""
+    return await ctx.once("mtasts:validation", lambda: _build_validation(ctx, mxset))
 
 
 async def _consistency_findings(
@@ -1478,15 +1524,14 @@ async def _validation_findings(
     out: Collector,
 ) -> None:
     """MTASTS-32 and MTASTS-36: would a sender applying the policy accept each MX?"""
-    probes = await _probe_all(ctx, [h for h in mxset.hosts if h.addresses])
+    validation = await get_validation(ctx, mxset)
+    probes = validation.probes
     matched_names = {h.name for h in matched}
-    all_ok = True
     for host in mxset.hosts:
         is_matched = host.name in matched_names
         for address, probe in probes.get(host.name, []):
             subject = f"{host.name} ({address})"
             if isinstance(probe, BaseException):
-                all_ok = False
                 out.add(
                     "MTASTS-32",
                     Status.ERROR,
@@ -1499,7 +1544,6 @@ async def _validation_findings(
             # A broken TLS handshake after STARTTLS is what a sender would meet too: a real
             # failure. Timeouts, refusals, 421 and the SSRF guard only mean "could not check".
             if kind and kind != "tls-handshake":
-                all_ok = False
                 out.add(
                     "MTASTS-32",
                     Status.ERROR,
@@ -1509,7 +1553,6 @@ async def _validation_findings(
                 continue
             too_old = _tls_too_old(probe)
             if too_old:
-                all_ok = False
                 status = Status.FAIL if is_matched else Status.WARN
                 out.add(
                     "MTASTS-36",
@@ -1522,7 +1565,6 @@ async def _validation_findings(
                 continue
             if getattr(probe, "mta_sts_ok", False):
                 continue
-            all_ok = False
             if is_matched:
                 status = hard
                 text = (
@@ -1548,12 +1590,30 @@ async def _validation_findings(
                     ctx.domain, "testing", state.policy.max_age, state.policy.mx
                 )
             out.add("MTASTS-32", status, text.strip(), subject=subject, fix=fix)
-    if all_ok and matched:
+    if validation.unprobed:
+        listed = ", ".join(f"{name} ({addr})" for name, addr in validation.unprobed)
+        out.add(
+            "MTASTS-32",
+            Status.ERROR,
+            f"Not checked (probe limit: {sum(map(len, probes.values()))} addresses are "
+            f"probed per run): {listed}. Their certificates are unknown, so "
+            "they cannot count as passing.",
+            subject=", ".join(dict.fromkeys(name for name, _ in validation.unprobed)),
+            evidence={"unprobed": [f"{n} {a}" for n, a in validation.unprobed]},
+        )
+    for name in validation.no_address:
+        out.add(
+            "MTASTS-32",
+            Status.ERROR,
+            f"{name} has no address to connect to (see the MX findings), so it could not "
+            "be checked.",
+            subject=name,
+        )
+    if validation.ok:
         out.add(
             "MTASTS-32",
             Status.PASS,
-            "Every MX host that matches the policy offers STARTTLS with a valid "
-            "certificate for its name.",
+            "Every address of every MX host offers STARTTLS with a valid certificate for its name.",
             subject=ctx.domain,
         )
         out.add(

@@ -821,3 +821,40 @@ def test_history_is_skipped_when_the_current_id_is_invalid(
     zone = {**ZONE, ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=20260701T0000"']}
     findings = evaluate(monkeypatch, zone, previous=previous)
     assert statuses(findings, "MTASTS-09") == [Status.INFO]
+
+
+# --- MX hosts past the probe limit ----------------------------------------------------------
+
+SEVEN = {
+    ("example.org", "MX"): [f"{10 * i} mx{i}.example.org." for i in range(1, 8)],
+    ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=20260601T0000"'],
+    ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1; rua=mailto:tls@example.org"'],
+    **{(f"mx{i}.example.org", "A"): [f"192.0.2.{i}"] for i in range(1, 8)},
+    **{(f"mx{i}.example.org", "AAAA"): [f"2001:db8::{i}"] for i in range(1, 8)},
+}
+SEVEN_POLICY = (
+    "version: STSv1\nmode: testing\n"
+    + "".join(f"mx: mx{i}.example.org\n" for i in range(1, 8))
+    + "max_age: 604800\n"
+)
+
+
+def test_mx_past_the_probe_limit_is_not_a_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 14 addresses, 12 probed: mx7 (unprobed) has an expired certificate. Nothing is known
+    # about it, so neither MTASTS-32/36 nor the enforce suggestion may count it as passing.
+    expired = FakeProbe(mta_sts_ok=False, problem="certificate expired")
+    findings = evaluate(monkeypatch, SEVEN, body=SEVEN_POLICY, probes={"mx7.example.org": expired})
+    assert statuses(findings, "MTASTS-32") == [Status.ERROR]
+    assert Status.PASS not in statuses(findings, "MTASTS-36")
+    unchecked = next(f for f in findings if f.id == "MTASTS-32")
+    assert "mx7.example.org (192.0.2.7)" in unchecked.summary and "probe limit" in unchecked.summary
+    note = next(f for f in findings if f.id == "MTASTS-33")
+    assert "mode: enforce" not in note.fix and "- MTASTS-32: " in note.fix
+
+
+def test_mx_without_address_is_not_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = {k: v for k, v in ZONE.items() if k != ("mx2.example.org", "A")}
+    findings = evaluate(monkeypatch, zone, body=POLICY.replace("enforce", "testing"))
+    assert statuses(findings, "MTASTS-32") == [Status.ERROR]
+    assert "mx2.example.org" in next(f.summary for f in findings if f.id == "MTASTS-32")
+    assert "mode: enforce" not in fix_of(findings, "MTASTS-33")
