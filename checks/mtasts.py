@@ -955,18 +955,45 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         subject=txt_subject,
         evidence=txt_ev,
     )
-    _record_findings(ctx, state, out, txt_ev)
+    fix_mode = await _fix_mode(ctx, state, mxset)
+    _record_findings(ctx, state, out, txt_ev, fix_mode, hosts)
     _fetch_findings(ctx, state, out, fetch_ev, hosts)
     if state.policy is not None:
-        _policy_findings(ctx, state, out, fetch_ev, hosts)
+        _policy_findings(ctx, state, out, fetch_ev, hosts, fix_mode)
     await _consistency_findings(ctx, state, mxset, out)
     return out.findings
 
 
+async def _fix_mode(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> str:
+    """The mode a fix that changes the policy (or makes it usable) proposes. Under enforce
+    senders refuse an MX that fails validation (RFC 8461 §5): a fix keeps enforce only when
+    that cannot lose mail, the same gate as the testing -> enforce suggestion. A policy
+    senders already apply keeps enforce unless an MX definitely fails; one they do not apply
+    yet (a bad id, max_age, no mx line...) only once every MX address was probed and passed."""
+    mode = state.mode if state.mode in MODES else "testing"
+    if mode != "enforce":
+        return mode
+    validation = await get_validation(ctx, mxset)
+    if validation.ok or (state.usable and not validation.failed):
+        return mode
+    return "testing"
+
+
 def _record_findings(
-    ctx: CheckContext, state: MtaStsState, out: Collector, txt_ev: dict[str, Any]
+    ctx: CheckContext,
+    state: MtaStsState,
+    out: Collector,
+    txt_ev: dict[str, Any],
+    fix_mode: str,
+    hosts: list[str],
 ) -> None:
     subject = f"_mta-sts.{ctx.domain}"
+    # A repaired record makes senders apply the served policy: when that policy would lose
+    # mail under enforce, the fix changes the mode too, then publishes the record.
+    new_record = record_fix(ctx.domain)
+    policy = state.policy
+    if policy is not None and policy.mode == "enforce" and fix_mode != "enforce":
+        new_record = policy_change_fix(ctx.domain, fix_mode, policy.max_age, hosts or policy.mx)
     assert state.answer is not None
     if any(len(getattr(r, "strings", ())) > 1 for r in state.answer.records):
         out.add(
@@ -986,7 +1013,7 @@ def _record_findings(
             "Keep one.",
             subject=subject,
             evidence=txt_ev,
-            fix=record_fix(ctx.domain),
+            fix=new_record,
         )
     elif state.record_status == "valid":
         out.add(
@@ -996,9 +1023,7 @@ def _record_findings(
             subject=subject,
             evidence=txt_ev,
         )
-    out.add_record_problems(
-        state.candidates, subject=subject, evidence=txt_ev, fix=record_fix(ctx.domain)
-    )
+    out.add_record_problems(state.candidates, subject=subject, evidence=txt_ev, fix=new_record)
     if state.record_status == "valid" and state.record is not None:
         out.add(
             "MTASTS-05",
@@ -1212,6 +1237,7 @@ def _policy_findings(
     out: Collector,
     fetch_ev: dict[str, Any],
     hosts: list[str],
+    fix_mode: str,
 ) -> None:
     policy = state.policy
     assert policy is not None
@@ -1224,7 +1250,7 @@ def _policy_findings(
         # they discard must not become the reference a later change is compared with.
         ev["record_id"] = state.record.id
         ev["policy_sha256"] = policy_digest(state)
-    fixed = policy_change_fix(ctx.domain, policy.mode, policy.max_age, hosts or policy.mx)
+    fixed = policy_change_fix(ctx.domain, fix_mode, policy.max_age, hosts or policy.mx)
     reported: dict[str, int] = {}
     for problem in policy.problems:
         fix = fixed if problem.status in {Status.FAIL, Status.WARN} else ""
@@ -1394,8 +1420,13 @@ async def _consistency_findings(
                 subject=policy_url(ctx.domain),
                 evidence={"mode": "none"},  # the score counts MTA-STS as not deployed
             )
-    if policy is not None and mode in {"enforce", "testing"} and state.patterns:
-        await _mx_findings(ctx, state, policy, mxset, out)
+    if policy is not None and mode in {"enforce", "testing"}:
+        if state.patterns:
+            await _mx_findings(ctx, state, policy, mxset, out)
+        elif not mxset.failed and mxset.hosts:
+            # No usable mx pattern (e.g. "nmx:" for "mx:"): senders have no policy yet, but
+            # the fix lists the MX names, so whether those validate is what it depends on.
+            await _validation_findings(ctx, state, mxset, [], Status.WARN, out)
     if testing is not None and policy is not None:
         _advise_enforce(ctx, policy, testing, out)
 
@@ -1445,8 +1476,9 @@ async def _mx_findings(
     ev = {"patterns": patterns, "mx": mxset.names}
     # The unmatched MX are added and every pattern kept: senders may still hold MX records
     # or a policy naming the old hosts, and those must keep working (RFC 8461 §8.1).
+    fix_mode = await _fix_mode(ctx, state, mxset)
     cover = policy_change_fix(
-        ctx.domain, mode, policy.max_age, patterns + [h.name for h in unmatched]
+        ctx.domain, fix_mode, policy.max_age, patterns + [h.name for h in unmatched]
     )
     if not matched:
         out.add(
@@ -1509,7 +1541,7 @@ async def _mx_findings(
                 "by name.",
                 subject=pattern,
                 evidence=ev,
-                fix=policy_change_fix(ctx.domain, mode, policy.max_age, named),
+                fix=policy_change_fix(ctx.domain, fix_mode, policy.max_age, named),
             )
     await _validation_findings(ctx, state, mxset, matched, hard, out)
     await _dane_finding(ctx, mxset, out)

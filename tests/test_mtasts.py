@@ -858,3 +858,49 @@ def test_mx_without_address_is_not_skipped(monkeypatch: pytest.MonkeyPatch) -> N
     assert statuses(findings, "MTASTS-32") == [Status.ERROR]
     assert "mx2.example.org" in next(f.summary for f in findings if f.id == "MTASTS-32")
     assert "mode: enforce" not in fix_of(findings, "MTASTS-33")
+
+
+# --- fixes that make an unusable enforce policy usable ---------------------------------------
+
+EXPIRED = {"mx1.example.org": FakeProbe(mta_sts_ok=False, problem="certificate expired")}
+
+
+@pytest.mark.parametrize(
+    ("zone", "body", "failed"),
+    [
+        (
+            ZONE,
+            POLICY.replace("mx: mx1.example.org\r\nmx: mx2.example.org", "nmx: mx1.example.org"),
+            "MTASTS-24",
+        ),
+        (ZONE, POLICY.replace("604800", "31557601"), "MTASTS-23"),
+        (
+            {**ZONE, ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=2026-06-01"']},
+            POLICY,
+            "MTASTS-05",
+        ),
+    ],
+    ids=["nmx", "max-age", "record-id"],
+)
+def test_fix_making_enforce_usable_proposes_testing_while_an_mx_fails(
+    monkeypatch: pytest.MonkeyPatch, zone: dict[tuple[str, str], Any], body: str, failed: str
+) -> None:
+    # The fix is what makes senders apply the policy: keeping "mode: enforce" while mx1's
+    # certificate is expired would have them refuse mx1 (RFC 8461 §5), the gate that holds
+    # back the testing -> enforce suggestion.
+    findings = evaluate(monkeypatch, zone, body=body, probes=EXPIRED)
+    fix = fix_of(findings, failed)
+    mx = mx_lines("mx1.example.org", "mx2.example.org")
+    policy_change(fix, FILE.format(mode="testing", mx=mx))
+    # The MX hosts are validated even when the policy has no usable pattern.
+    assert Status.WARN in statuses(findings, "MTASTS-32")
+
+
+def test_fix_making_enforce_usable_keeps_enforce_when_every_mx_validates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = POLICY.replace("mx: mx1.example.org\r\nmx: mx2.example.org", "nmx: mx1.example.org")
+    findings = evaluate(monkeypatch, body=body)
+    mx = mx_lines("mx1.example.org", "mx2.example.org")
+    policy_change(fix_of(findings, "MTASTS-24"), FILE.format(mode="enforce", mx=mx))
+    assert statuses(findings, "MTASTS-32") == [Status.PASS]
