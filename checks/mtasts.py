@@ -845,15 +845,23 @@ def _file_text(mode: str | None, max_age: int | None, hosts: list[str]) -> str:
     return policy_fix(mode, max_age, hosts).replace("\r\n", "\n")
 
 
-def policy_change_fix(domain: str, mode: str | None, max_age: int | None, hosts: list[str]) -> str:
+def policy_change_fix(
+    domain: str, mode: str | None, max_age: int | None, hosts: list[str], *, announce: bool = False
+) -> str:
     """A policy change as a whole: the complete file, then a new id. Senders refetch only when
     the id changes, otherwise they keep the cached policy for up to max_age (RFC 8461 §3.1,
-    §5.1); the file goes first so a sender seeing the new id cannot fetch the old file (§8.1)."""
+    §5.1); the file goes first so a sender seeing the new id cannot fetch the old file (§8.1).
+    `announce`: there is no record yet, so step 2 publishes it."""
+    step2 = (
+        "2. Then, once that file is served, publish the record that announces it:\n"
+        if announce
+        else "2. Then, once that file is served, change the id in the record, so senders drop "
+        "the policy they cached:\n"
+    )
     return (
         f"1. Replace the policy file at {policy_url(domain)} with:\n"
         f"{_file_text(mode, max_age, hosts)}"
-        "2. Then, once that file is served, change the id in the record, so senders drop "
-        "the policy they cached:\n"
+        f"{step2}"
         f"{record_fix(domain)}"
     )
 
@@ -927,7 +935,16 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         return out.findings
 
     if state.record_status == "absent":
-        served = state.policy is not None and state.policy.valid
+        # Served as senders would take it: a valid file without a fetch problem that voids it
+        # (a text/html Content-Type, a bad certificate...).
+        served = (
+            state.policy is not None
+            and state.policy.valid
+            and not any(p.invalidates for p in state.fetch_problems)
+        )
+        fix = setup_fix(ctx.domain, hosts or ["<MX host>"])
+        if served:
+            fix = await _announce_fix(ctx, state, mxset)
         summary = (
             f"{ctx.domain} has no MTA-STS record, so senders do not protect mail to it "
             "against TLS downgrade."
@@ -944,7 +961,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=txt_subject,
             evidence={"txt": txt_ev, **({"policy": fetch_ev} if served else {})},
             # The record alone announces a policy nobody serves (MTASTS-10, -11).
-            fix=record_fix(ctx.domain) if served else setup_fix(ctx.domain, hosts or ["<MX host>"]),
+            fix=fix,
         )
         return out.findings
 
@@ -962,6 +979,27 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         _policy_findings(ctx, state, out, fetch_ev, hosts, fix_mode)
     await _consistency_findings(ctx, state, mxset, out)
     return out.findings
+
+
+async def _announce_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> str:
+    """The record for a policy that is served but not announced. Publishing it makes senders
+    apply the file as it is: only when that cannot lose mail (every MX covered and validated,
+    MTASTS-30/32/36) is the record alone the fix; otherwise the file goes to testing with the
+    MX hosts added first, then the record (RFC 8461 §5, §8.1)."""
+    policy = state.policy
+    assert policy is not None
+    if policy.mode not in {"enforce", "testing"}:
+        return record_fix(ctx.domain)  # mode none: senders apply nothing either way
+    names = [h.name for h in mxset.hosts]
+    covered = not mxset.failed and all(
+        any(policy_matches(p, name) for p in policy.mx) for name in names
+    )
+    if covered and (await get_validation(ctx, mxset)).ok:
+        return record_fix(ctx.domain)
+    uncovered = [n for n in names if not any(policy_matches(p, n) for p in policy.mx)]
+    return policy_change_fix(
+        ctx.domain, "testing", policy.max_age, policy.mx + uncovered, announce=True
+    )
 
 
 async def _fix_mode(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> str:

@@ -904,3 +904,43 @@ def test_fix_making_enforce_usable_keeps_enforce_when_every_mx_validates(
     mx = mx_lines("mx1.example.org", "mx2.example.org")
     policy_change(fix_of(findings, "MTASTS-24"), FILE.format(mode="enforce", mx=mx))
     assert statuses(findings, "MTASTS-32") == [Status.PASS]
+
+
+# --- a policy served but not announced ------------------------------------------------------
+
+NO_RECORD = {k: v for k, v in ZONE.items() if k[0] != "_mta-sts.example.org"}
+
+
+@pytest.mark.parametrize(
+    ("body", "probes", "mx"),
+    [
+        (
+            POLICY.replace("mx: mx1.example.org\r\nmx: mx2.example.org", "mx: old.provider.test"),
+            {},
+            ("old.provider.test", "mx1.example.org", "mx2.example.org"),
+        ),
+        (POLICY, EXPIRED, ("mx1.example.org", "mx2.example.org")),
+    ],
+    ids=["mx-not-covered", "mx-fails-validation"],
+)
+def test_unannounced_policy_that_would_lose_mail_is_not_announced_as_is(
+    monkeypatch: pytest.MonkeyPatch, body: str, probes: dict[str, FakeProbe], mx: tuple[str, ...]
+) -> None:
+    # Publishing the record makes senders enforce the served file: with an MX it does not
+    # cover, or one failing validation, that refuses mail. The file changes first (testing,
+    # the MX hosts added), then the record.
+    findings = evaluate(monkeypatch, NO_RECORD, body=body, probes=probes)
+    fix = fix_of(findings, "MTASTS-01")
+    assert fix.startswith("1. Replace the policy file at https://mta-sts.example.org/")
+    assert FILE.format(mode="testing", mx=mx_lines(*mx)) in fix
+    assert "publish the record" in fix
+    assert fix.splitlines()[-1].startswith('_mta-sts.example.org. TXT "v=STSv1; id=')
+
+
+def test_unannounced_policy_served_as_html_is_not_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Senders reject a text/html policy (MTASTS-15): the record alone would announce nothing.
+    findings = evaluate(monkeypatch, NO_RECORD, headers={"content-type": "text/html"})
+    note = next(f for f in findings if f.id == "MTASTS-01")
+    assert "but not announced" not in note.summary
+    assert not note.fix.startswith("_mta-sts.example.org. TXT")
+    assert "text/plain" in note.fix
