@@ -18,6 +18,8 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from checks.findings import Finding, Mechanism, Status
+from checks.scoring import compute
 from mailsec.domains import listing
 from mailsec.domains.models import CheckRun, Domain, display_name
 from tests.conftest import BaseTestCase
@@ -113,6 +115,49 @@ class IndexTestCase(DomainTestCase):
         self.assertContains(r, "up from 60")
         self.assertContains(r, "+all")
         self.assertNotContains(r, "charlie.example")
+
+    def test_a_domain_lacking_mechanisms_is_not_nothing_wrong(self) -> None:
+        # Only notes, but no MTA-STS, DMARC or DNSSEC: those cost points, so the row says so.
+        findings = [
+            Finding("MX-01", Status.PASS, Mechanism.MX, "MX ok"),
+            Finding("MTASTS-01", Status.INFO, Mechanism.MTASTS, "No MTA-STS record"),
+            Finding("DMARC-01", Status.INFO, Mechanism.DMARC, "No DMARC record"),
+            Finding("DNSSEC-01", Status.INFO, Mechanism.DNSSEC, "Zone not signed"),
+            Finding("SPF-03", Status.PASS, Mechanism.SPF, "SPF ok"),
+        ]
+        score, detail = compute(findings)
+        run = finished_run(
+            self.domain,
+            score=score,
+            mechanisms={str(f.mechanism): str(f.status) for f in findings},
+            findings=[f.to_dict() for f in findings],
+            score_detail=detail,
+        )
+        self.domain.set_last_run(run)
+        self.client.force_login(self.alice)
+        r = self.client.get("/domains/")
+        self.assertContains(r, "Not deployed</span> MTA-STS, DMARC, DNSSEC")
+        self.assertNotContains(r, "Nothing wrong")
+        # Once everything is deployed and good, nothing cost points.
+        good = finished_run(self.domain, score=100)
+        self.domain.set_last_run(good)
+        r = self.client.get("/domains/")
+        self.assertContains(r, "Nothing wrong")
+        self.assertNotContains(r, "Not deployed")
+
+    def test_rows_written_before_not_deployed_was_kept_are_filled(self) -> None:
+        from importlib import import_module
+
+        from django.apps import apps
+
+        detail = {"categories": {"dmarc": {"counted": True, "reason": "not deployed"}}}
+        run = finished_run(self.domain, score=85, score_detail=detail)
+        Domain.objects.filter(pk=self.domain.pk).update(last_run=run, last_worst={})
+        import_module("mailsec.domains.migrations.0007_domain_last_worst_not_deployed").fill(
+            apps, None
+        )
+        self.domain.refresh_from_db()
+        self.assertEqual(self.domain.last_worst, {"not_deployed": ["dmarc"]})
 
     def test_it_shows_verification_state(self) -> None:
         Domain.objects.create(team=self.team, name="new.example")

@@ -24,13 +24,14 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
+from checks.findings import MECHANISM_TITLES, Mechanism
 from mailsec.accounts.models import Team
 from mailsec.domains import pagecache
 from mailsec.domains.models import display_name
 
 PAGE_SIZE = 50
 # Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
-ROW_VERSION = 3
+ROW_VERSION = 4
 ROW_CACHE_SECONDS = 86400
 # Pages beyond this are made every time, not cached: the page number is in the cache key.
 CACHED_PAGES = 1000
@@ -49,6 +50,8 @@ class DomainRow(NamedTuple):
     worst_status: str
     worst_summary: str
     failed: bool  # a check newer than the one shown could not complete
+    # Titles of the mechanisms the last run counted as not deployed (each cost points).
+    not_deployed: tuple[str, ...] = ()
 
     @property
     def trend(self) -> int | None:
@@ -80,7 +83,15 @@ def _row(values: dict[str, Any], now: datetime) -> DomainRow:
         worst_status=str(worst.get("status", "")),
         worst_summary=str(worst.get("summary", "")),
         failed=values["last_failed_at"] is not None,
+        not_deployed=tuple(_title(m) for m in worst.get("not_deployed") or ()),
     )
+
+
+def _title(mechanism: str) -> str:
+    try:
+        return MECHANISM_TITLES[Mechanism(mechanism)]
+    except ValueError:
+        return mechanism
 
 
 def page_of_rows(team: Team, page: str | None) -> tuple[Page, list[DomainRow]]:

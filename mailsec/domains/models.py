@@ -71,7 +71,9 @@ class Domain(models.Model):
     )
     # What the domain list shows of the last finished run, written with last_run (see
     # last_run_fields): a page of the list is then one index scan of this table, with no join
-    # to the runs and no look-up per row. worst: {} = nothing wrong.
+    # to the runs and no look-up per row. last_worst is the run's worst finding plus
+    # "not_deployed", the mechanisms whose absence cost points (not_deployed()); {} or no
+    # finding and no not_deployed = nothing wrong.
     last_score = models.PositiveSmallIntegerField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_worst = models.JSONField(null=True, blank=True)
@@ -125,7 +127,7 @@ class Domain(models.Model):
             "last_run": run,
             "last_score": run.score,
             "last_checked_at": run.finished,
-            "last_worst": run.worst_finding() or {},
+            "last_worst": row_worst(run.worst_finding(), run.score_detail),
             "week_ago_score": week_ago[0] if comparable and week_ago else None,
             "last_failed_at": None,
         }
@@ -427,6 +429,28 @@ def worst_of(findings: list[dict[str, Any]]) -> dict[str, Any] | None:
             if f.get("status") == status:
                 return {k: f.get(k, "") for k in ("id", "status", "mechanism", "summary")}
     return None
+
+
+def not_deployed(score_detail: dict[str, Any] | None) -> list[str]:
+    """The mechanisms a run's score counts as not deployed (each cost points), the costliest
+    first: a domain whose worst finding is only a note may still lack MTA-STS or DMARC."""
+    categories = (score_detail or {}).get("categories") or {}
+    absent = [
+        (mech, cat)
+        for mech, cat in categories.items()
+        if cat.get("reason") == "not deployed" and cat.get("counted")
+    ]
+    absent.sort(key=lambda item: -float(item[1].get("score_lost") or item[1].get("lost") or 0))
+    return [mech for mech, _ in absent]
+
+
+def row_worst(worst: dict[str, Any] | None, score_detail: dict[str, Any] | None) -> dict[str, Any]:
+    """Domain.last_worst: the worst finding, and what is not deployed when anything is."""
+    row = dict(worst or {})
+    missing = not_deployed(score_detail)
+    if missing:
+        row["not_deployed"] = missing
+    return row
 
 
 def _mtasts_version(findings: list[dict[str, Any]]) -> tuple[str, str]:
