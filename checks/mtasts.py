@@ -814,6 +814,11 @@ async def _build_state(ctx: CheckContext) -> MtaStsState:
     return state
 
 
+def policy_applied(state: MtaStsState) -> bool:
+    """Senders apply a policy that validates MX hosts: usable, mode testing or enforce."""
+    return state.usable and state.mode in {"enforce", "testing"}
+
+
 async def get_policy(ctx: CheckContext) -> MtaStsState:
     """The domain's MTA-STS state as an RFC 8461 sender would see it; once per run."""
     return await ctx.once("mtasts", lambda: _build_state(ctx))
@@ -1418,7 +1423,7 @@ async def _consistency_findings(
 ) -> None:
     policy = state.policy
     mode = state.mode
-    _tlsrpt_finding(ctx, await tlsrpt.get_record(ctx), out)
+    _tlsrpt_finding(ctx, state, await tlsrpt.get_record(ctx), out)
     testing: Finding | None = None
 
     if mode is not None and policy is not None:
@@ -1691,7 +1696,9 @@ async def _validation_findings(
         )
 
 
-def _tlsrpt_finding(ctx: CheckContext, state: tlsrpt.TlsRptState, out: Collector) -> None:
+def _tlsrpt_finding(
+    ctx: CheckContext, sts: MtaStsState, state: tlsrpt.TlsRptState, out: Collector
+) -> None:
     """MTASTS-34: MTA-STS is meant to be used with TLS reporting (RFC 8461 §6)."""
     subject = f"_smtp._tls.{ctx.domain}"
     answer = state.answer
@@ -1722,6 +1729,19 @@ def _tlsrpt_finding(ctx: CheckContext, state: tlsrpt.TlsRptState, out: Collector
             "findings), so you will not hear about senders that fail to deliver (RFC 8461 §6).",
             subject=subject,
             evidence=answer.evidence(),
+        )
+    elif not policy_applied(sts):
+        # Mode none, or a record/policy senders discard: they apply no policy, so there are
+        # no MTA-STS failures to hear about yet. Worth adding before the policy takes effect.
+        out.add(
+            "MTASTS-34",
+            Status.INFO,
+            "No TLS-RPT record. Senders apply no MTA-STS policy here yet (see above); add "
+            "TLS reporting before they do, to hear about senders that fail to deliver "
+            "(RFC 8461 §6).",
+            subject=subject,
+            evidence=answer.evidence(),
+            fix=tlsrpt.record_fix(ctx.domain),
         )
     else:
         out.add(

@@ -324,13 +324,18 @@ def _percent_encode(uri: str) -> str:
 
 async def _transport_security_deployed(ctx: CheckContext, mxset: mx.MxSet) -> list[str]:
     """What makes TLS-RPT important here: MTA-STS or DANE TLSA on the MX hosts."""
-    queries = [ctx.dns.query(f"_mta-sts.{ctx.domain}", "TXT")]
-    queries += [ctx.dns.query(f"_25._tcp.{h.name}", "TLSA") for h in mxset.hosts]
-    answers = await asyncio.gather(*queries)
+    # mtasts imports this module: import it here, when both are loaded.
+    from checks import mtasts
+
+    queries = [ctx.dns.query(f"_25._tcp.{h.name}", "TLSA") for h in mxset.hosts]
+    sts, *answers = await asyncio.gather(mtasts.get_policy(ctx), *queries)
     found: list[str] = []
-    if any(t.lower().startswith("v=stsv1") for t in answers[0].texts()):
+    # Only a policy senders apply (a valid record and policy, mode testing or enforce) has
+    # failures to report: a discarded record ("v=stsv1"), an unfetchable policy or mode none
+    # leave senders with no policy (RFC 8461 §3.1, §5), as if MTA-STS were not deployed.
+    if mtasts.policy_applied(sts):
         found.append("MTA-STS")
-    if any(a.exists for a in answers[1:]):
+    if any(a.exists for a in answers):
         found.append("DANE")
     return found
 

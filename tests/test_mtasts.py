@@ -944,3 +944,25 @@ def test_unannounced_policy_served_as_html_is_not_served(monkeypatch: pytest.Mon
     assert "but not announced" not in note.summary
     assert not note.fix.startswith("_mta-sts.example.org. TXT")
     assert "text/plain" in note.fix
+
+
+# --- TLS reporting next to a policy senders do not apply --------------------------------------
+
+NO_TLSRPT = {k: v for k, v in ZONE.items() if k[0] != "_smtp._tls.example.org"}
+
+
+@pytest.mark.parametrize(
+    ("zone", "body"),
+    [
+        (NO_TLSRPT, "version: STSv1\nmode: none\nmax_age: 86400\n"),
+        ({**NO_TLSRPT, ("_mta-sts.example.org", "TXT"): ['"v=stsv1; id=1"']}, POLICY),
+    ],
+    ids=["mode-none", "discarded-record"],
+)
+def test_without_tlsrpt_is_info_when_senders_apply_no_policy(
+    monkeypatch: pytest.MonkeyPatch, zone: dict[tuple[str, str], Any], body: str
+) -> None:
+    # With mode none or a record senders discard (MTASTS-04) there is no MTA-STS failure to
+    # report: "deployed without TLS reporting" would warn about a mechanism not in effect.
+    findings = evaluate(monkeypatch, zone, body=body)
+    assert statuses(findings, "MTASTS-34") == [Status.INFO]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks import tlsrpt
+from checks import https, tlsrpt
 from checks.findings import Finding, Status
 from checks.tlsrpt import parse_tlsrpt_record
 from tests.test_mx import FakeDns, bad, make_ctx, statuses
@@ -131,10 +131,46 @@ def test_absent_info() -> None:
     )
 
 
-def test_absent_with_mta_sts_warns() -> None:
+def serve_policy(monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    """The policy file at mta-sts.example.org, as the MTA-STS module fetches it."""
+
+    async def fetch(ctx: object, url: str, **kw: object) -> https.HttpsResult:
+        result = https.HttpsResult(url=url, host=url.split("/")[2], elapsed_ms=5.0)
+        result.status, result.body = 200, body.encode()
+        result.headers = {"content-type": "text/plain"}
+        result.per_address = [https.AddressOutcome("192.0.2.13", True, status=200)]
+        return result
+
+    monkeypatch.setattr(https, "fetch", fetch)
+
+
+ENFORCE = "version: STSv1\nmode: enforce\nmx: mx1.example.org\nmax_age: 604800\n"
+
+
+def test_absent_with_mta_sts_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    serve_policy(monkeypatch, ENFORCE)
     zone = {k: v for k, v in BASE.items() if k[0] != "_smtp._tls.example.org"}
     zone[("_mta-sts.example.org", "TXT")] = ['"v=STSv1; id=1"']
     assert bad(run(zone)) == {("TLSRPT-01", "warn")}
+
+
+@pytest.mark.parametrize(
+    ("record", "body"),
+    [
+        ('"v=STSv1; id=1"', ENFORCE.replace("enforce", "none")),
+        # Senders discard a record not starting with the exact "v=STSv1;" (MTASTS-04).
+        ('"v=stsv1; id=1"', ENFORCE),
+    ],
+    ids=["mode-none", "discarded-record"],
+)
+def test_absent_with_mta_sts_senders_do_not_apply_is_info(
+    monkeypatch: pytest.MonkeyPatch, record: str, body: str
+) -> None:
+    # Senders apply no MTA-STS policy here, so there is nothing TLS-RPT would report yet.
+    serve_policy(monkeypatch, body)
+    zone = {k: v for k, v in BASE.items() if k[0] != "_smtp._tls.example.org"}
+    zone[("_mta-sts.example.org", "TXT")] = [record]
+    assert statuses(run(zone), "TLSRPT-01") == [Status.INFO]
 
 
 def test_absent_with_dane_warns() -> None:
