@@ -579,6 +579,33 @@ class DetailsTestCase(DomainTestCase):
         self.assertContains(r, "data-copy-target")
         self.assertContains(r, "Changed since the check before")
 
+    def test_a_mechanism_not_deployed_says_so_and_what_it_costs(self) -> None:
+        findings = [
+            Finding("MX-01", Status.PASS, Mechanism.MX, "MX ok"),
+            Finding("MTASTS-01", Status.INFO, Mechanism.MTASTS, "No MTA-STS record"),
+            Finding("SPF-03", Status.PASS, Mechanism.SPF, "SPF ok"),
+        ]
+        score, detail = compute(findings)
+        run = finished_run(
+            self.domain,
+            score=score,
+            mechanisms={str(f.mechanism): str(f.status) for f in findings},
+            findings=[f.to_dict() for f in findings],
+            score_detail=detail,
+        )
+        self.domain.set_last_run(run)
+        self.client.force_login(self.alice)
+        html = self.client.get(self.url).content.decode()
+        panel = re.search(r'<details[^>]*id="mech-mta-sts"[^>]*>.*?</summary>', html, re.S)
+        assert panel is not None
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", panel.group(0)))
+        lost = detail["categories"]["mta-sts"]["score_lost"]
+        self.assertIn(f"Not deployed −{lost:g} points: no MTA-STS record", text)
+        self.assertNotIn("Note", text)
+        self.assertRegex(panel.group(0), r"<details[^>]*\bopen\b")
+        # The explanation names the domain's own policy host.
+        self.assertIn("mta-sts.example.org", html)
+
     def test_it_marks_score_version_changes(self) -> None:
         finished_run(self.domain, days_ago=2)
         run = finished_run(self.domain, score_version=2)

@@ -34,14 +34,14 @@ from mailsec.domains.forms import AddDomainForm, SelectorsForm
 from mailsec.domains.models import CheckRun, Domain, MechanismChange
 from mailsec.freecheck import ratelimit
 from mailsec.scoring.chart import Chart, build_chart
-from mailsec.scoring.explain import explain
+from mailsec.scoring.explain import NOT_DEPLOYED, cost_text, explain, is_not_deployed, verdict_label
 
 HISTORY_DAYS = 90
 # Part of the cache keys of the domain page's cached parts (page_fragments) and of its whole
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 8
+PANELS_VERSION = 9
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -126,6 +126,23 @@ class Panel:
     findings: list[dict[str, Any]] = field(default_factory=list)
     category: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def not_deployed(self) -> bool:
+        return is_not_deployed(self.status, self.category)
+
+    @property
+    def verdict(self) -> str:
+        return NOT_DEPLOYED if self.not_deployed else verdict_label(self.status)
+
+    @property
+    def opened(self) -> bool:
+        """Open what needs the owner: a problem, or a mechanism that is not deployed."""
+        return self.status in ("fail", "warn") or self.not_deployed
+
+    @property
+    def cost(self) -> str:
+        return cost_text(self.category, self.findings)
+
 
 def _our_tlsrpt_fix(run: CheckRun) -> tuple[str, str] | None:
     """(record name, the `_smtp._tls` record to publish) naming this domain's report address:
@@ -149,6 +166,7 @@ def _panels(run: CheckRun) -> list[Panel]:
     order = {str(s): i for i, s in enumerate(SEVERITY_ORDER)}
     categories = run.score_detail.get("categories", {})
     ours = _our_tlsrpt_fix(run)
+    name = run.domain.display_name if run.domain_id else ""
     panels = []
     for mech in Mechanism:
         found = [f for f in run.findings if f.get("mechanism") == str(mech)]
@@ -171,7 +189,7 @@ def _panels(run: CheckRun) -> list[Panel]:
                 mechanism=str(mech),
                 title=MECHANISM_TITLES[mech],
                 status=status,
-                explanation=explain(str(mech)),
+                explanation=explain(str(mech), name),
                 findings=found,
                 category=category,
             )

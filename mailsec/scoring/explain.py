@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 EXPLANATIONS = {
     "mx": "MX records name the servers that receive mail for the domain. Every other transport "
     "check starts from them.",
@@ -37,9 +39,54 @@ VERDICTS = {
 }
 
 
-def explain(mechanism: str) -> str:
-    return EXPLANATIONS.get(mechanism, "")
+# A mechanism the score counts as not deployed: its findings are only notes ("info"), which
+# reads as harmless, yet it cost the category's points.
+NOT_DEPLOYED = "Not deployed"
+# Costs named on a panel's line before "and N more".
+COSTS_NAMED = 2
+
+
+def explain(mechanism: str, domain: str = "") -> str:
+    """The mechanism's explanation, naming `domain`'s own hosts when it is known."""
+    text = EXPLANATIONS.get(mechanism, "")
+    return text.replace("<domain>", domain) if domain else text
 
 
 def verdict_label(status: str) -> str:
     return VERDICTS.get(status, status)
+
+
+def is_not_deployed(status: str, category: dict[str, Any]) -> bool:
+    """The score counts the mechanism as not deployed and nothing worse is wrong with it."""
+    return category.get("reason") == "not deployed" and status not in ("fail", "warn", "error")
+
+
+def _sentence_case(summary: str) -> str:
+    """ "No MTA-STS record" → "no MTA-STS record"; an acronym ("MX host …") stays as it is."""
+    summary = summary.strip().rstrip(".")
+    if len(summary) > 1 and summary[0].isupper() and summary[1].islower():
+        return summary[0].lower() + summary[1:]
+    return summary
+
+
+def cost_text(category: dict[str, Any], findings: list[dict[str, Any]]) -> str:
+    """What a counted category lost, in words: "−23.5 points: no MTA-STS record" (the
+    summaries of the findings that cost the points, not their check ids); "" when nothing."""
+    if not category.get("counted") or not category.get("lost"):
+        return ""
+    lost = category.get("score_lost", category.get("lost"))
+    points = f"{float(lost):.1f}".removesuffix(".0")
+    head = f"−{points} point{'' if points == '1' else 's'}"
+    reasons: list[str] = []
+    for check_id in category.get("costs") or ():
+        for f in findings:
+            if f.get("id") == check_id and f.get("summary"):
+                text = _sentence_case(str(f["summary"]))
+                if text not in reasons:
+                    reasons.append(text)
+    if not reasons:
+        return head
+    named = "; ".join(reasons[:COSTS_NAMED])
+    if len(reasons) > COSTS_NAMED:
+        named += f"; and {len(reasons) - COSTS_NAMED} more"
+    return f"{head}: {named}"
