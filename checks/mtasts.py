@@ -887,10 +887,15 @@ def host_fix(domain: str) -> str:
 def serve_fix(domain: str, hosts: list[str]) -> str:
     """The file a published record points to. Nothing tells which mode was meant; testing
     cannot block mail."""
+    # Senders that cached an earlier policy under the record's id keep it until the id
+    # changes (RFC 8461 §3.1, §5.1): a new file needs a new id, after it is served (§8.1).
     return (
-        f"Serve this file at {policy_url(domain)} with HTTP 200, as text/plain, without "
+        f"1. Serve this file at {policy_url(domain)} with HTTP 200, as text/plain, without "
         f"redirect (mode testing until TLS reports are clean):\n"
         f"{_file_text('testing', None, hosts)}"
+        "2. Then, once that file is served, change the id in the record, so senders drop "
+        "any policy they cached:\n"
+        f"{record_fix(domain)}"
     )
 
 

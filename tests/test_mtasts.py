@@ -356,9 +356,10 @@ def test_record_without_policy_host_says_what_to_publish(monkeypatch: pytest.Mon
     assert "certificate valid for mta-sts.example.org" in host_fix
     file_fix = next(f.fix for f in findings if f.id == "MTASTS-10")
     assert "https://mta-sts.example.org/.well-known/mta-sts.txt" in file_fix
-    assert file_fix.endswith(
+    file = (
         "version: STSv1\nmode: testing\nmx: mx1.example.org\nmx: mx2.example.org\nmax_age: 604800\n"
     )
+    assert file in file_fix
 
 
 def test_txt_servfail_is_error_not_absent(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -966,3 +967,16 @@ def test_without_tlsrpt_is_info_when_senders_apply_no_policy(
     # report: "deployed without TLS reporting" would warn about a mechanism not in effect.
     findings = evaluate(monkeypatch, zone, body=body)
     assert statuses(findings, "MTASTS-34") == [Status.INFO]
+
+
+def test_serving_a_new_policy_changes_the_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A sender that cached a policy under this id keeps it until the id changes (RFC 8461
+    # §3.1): the file first, then the record with a new id.
+    findings = evaluate(monkeypatch, status=404, headers={"content-type": "text/html"})
+    fix = fix_of(findings, "MTASTS-10")
+    record = fix.splitlines()[-1]
+    assert fix.startswith("1. Serve this file at https://mta-sts.example.org/")
+    assert record.startswith('_mta-sts.example.org. TXT "v=STSv1; id=')
+    assert "id=20260601T0000" not in record
+    assert fix.index("mode: testing") < fix.index("2. Then") < fix.index(record)
+
