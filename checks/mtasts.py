@@ -1543,8 +1543,7 @@ async def _mx_findings(
             "MTASTS-30",
             Status.WARN,
             f"MX host(s) {', '.join(h.name for h in unmatched)} match no mx pattern; "
-            "senders will not deliver there under enforce, which shows up only when the "
-            "other MX hosts are down (RFC 8461 §8.4).",
+            f"{_uncovered_effect(mxset, matched, unmatched)}",
             subject=ctx.domain,
             evidence=ev,
             fix=cover,
@@ -1593,6 +1592,22 @@ async def _mx_findings(
             )
     await _validation_findings(ctx, state, mxset, matched, hard, out)
     await _dane_finding(ctx, mxset, out)
+
+
+def _uncovered_effect(mxset: mx.MxSet, matched: list[mx.MxHost], unmatched: list[mx.MxHost]) -> str:
+    """What enforce does with the uncovered MX: senders skip it (RFC 8461 §5), which goes
+    unnoticed only while it is a backup."""
+    top = min(h.preference for h in mxset.hosts)
+    if any(h.preference == top for h in matched):
+        return (
+            "senders will not deliver there under enforce, which shows up only when the "
+            "other MX hosts are down (RFC 8461 §8.4)."
+        )
+    backups = ", ".join(h.name for h in matched)
+    return (
+        "that includes the primary MX, so under enforce senders skip it and all mail goes "
+        f"to the backup MX host(s) {backups}."
+    )
 
 
 async def _validation_findings(

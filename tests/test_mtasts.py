@@ -980,3 +980,10 @@ def test_serving_a_new_policy_changes_the_id(monkeypatch: pytest.MonkeyPatch) ->
     assert "id=20260601T0000" not in record
     assert fix.index("mode: testing") < fix.index("2. Then") < fix.index(record)
 
+
+def test_uncovered_primary_mx_sends_all_mail_to_the_backup(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, body=POLICY.replace("mx: mx1.example.org\r\n", ""))
+    note = next(f for f in findings if f.id == "MTASTS-30")
+    assert note.status == Status.WARN
+    assert "primary" in note.summary and "all mail goes" in note.summary
+    assert "mx2.example.org" in note.summary and "only when the other MX" not in note.summary
