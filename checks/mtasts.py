@@ -1777,9 +1777,14 @@ def _tlsrpt_finding(
 
 async def _dane_finding(ctx: CheckContext, mxset: mx.MxSet, out: Collector) -> None:
     """MTASTS-35: DANE wins over MTA-STS for DANE-capable senders (RFC 8461 §2)."""
-    names = [f"_25._tcp.{h.name}" for h in mxset.hosts]
-    answers = await asyncio.gather(*(ctx.dns.query(n, "TLSA") for n in names))
-    with_tlsa = [n for n, a in zip(names, answers, strict=True) if a.exists]
+    from checks import dane
+
+    hosts = [h for h in mxset.hosts if not h.is_ip_literal]
+    states = await asyncio.gather(*(dane.get_tlsa(ctx, h.name) for h in hosts))
+    # Only a DNSSEC-secure TLSA RRset with a usable record makes DANE senders validate with
+    # DANE (RFC 7672 §2.2); an insecure one is ignored. The DANE module's lookup also follows
+    # a CNAME'd MX name to its TLSA base (RFC 7672 §2.2.3).
+    with_tlsa = [t.qname for t in states if t.secure and any(r.usable for r in t.records)]
     if with_tlsa:
         out.add(
             "MTASTS-35",

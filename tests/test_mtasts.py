@@ -987,3 +987,29 @@ def test_uncovered_primary_mx_sends_all_mail_to_the_backup(monkeypatch: pytest.M
     assert note.status == Status.WARN
     assert "primary" in note.summary and "all mail goes" in note.summary
     assert "mx2.example.org" in note.summary and "only when the other MX" not in note.summary
+
+
+# --- DANE next to MTA-STS --------------------------------------------------------------------
+
+TLSA_ZONE = {**ZONE, ("_25._tcp.mx1.example.org", "TLSA"): ["3 1 1 " + "ab" * 32]}
+
+
+def test_insecure_tlsa_does_not_make_dane_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    # TLSA in an unsigned zone is ignored by DANE senders (RFC 7672 §2.2): MTA-STS applies.
+    assert statuses(evaluate(monkeypatch, TLSA_ZONE), "MTASTS-35") == []
+
+
+def test_secure_tlsa_makes_dane_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tests.test_mtasts as this
+
+    plain = this.make_ctx
+
+    def signed_ctx(domain: str, zone: Any, **kw: Any) -> Any:
+        ctx = plain(domain, zone, **kw)
+        ctx.dns.ad = True  # every answer DNSSEC-validated
+        return ctx
+
+    monkeypatch.setattr(this, "make_ctx", signed_ctx)
+    findings = evaluate(monkeypatch, TLSA_ZONE)
+    assert statuses(findings, "MTASTS-35") == [Status.INFO]
+    assert "_25._tcp.mx1.example.org" in next(f.subject for f in findings if f.id == "MTASTS-35")
