@@ -832,6 +832,28 @@ def fresh_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
 
 
+def target_patterns(patterns: list[str], hosts: list[str]) -> list[str]:
+    """The mx lines of a corrected policy: the owner's valid patterns, every one kept (senders
+    may still hold MX records or a policy naming old hosts: remove those only after max_age,
+    RFC 8461 §8.1), and each MX host no pattern covers added."""
+    uncovered = [h for h in hosts if not any(policy_matches(p, h) for p in patterns)]
+    return [*patterns, *uncovered] or list(hosts)
+
+
+def delegated(fix: str, domain: str, target: str) -> str:
+    """A fix for a domain whose _mta-sts name is an alias (a CNAME to a provider, RFC 8461
+    §8.2): a TXT cannot sit next to a CNAME (RFC 1034 §3.6.2), so the id changes at the target,
+    by whoever runs it."""
+    record = f"_mta-sts.{domain}. TXT "
+    if record not in fix:
+        return fix
+    return (
+        fix.replace(record, f"{target}. TXT ")
+        + f"\n(_mta-sts.{domain} is an alias of {target}: the id is changed there, by whoever "
+        "runs it.)"
+    )
+
+
 def record_fix(domain: str) -> str:
     return f'_mta-sts.{domain}. TXT "v=STSv1; id={fresh_id()}"'
 
@@ -988,6 +1010,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     if state.policy is not None:
         _policy_findings(ctx, state, out, fetch_ev, hosts, fix_mode)
     await _consistency_findings(ctx, state, mxset, out)
+    if answer.cnames:
+        for finding in out.findings:
+            finding.fix = delegated(finding.fix, ctx.domain, answer.cnames[-1])
     return out.findings
 
 
@@ -1041,7 +1066,9 @@ def _record_findings(
     new_record = record_fix(ctx.domain)
     policy = state.policy
     if policy is not None and policy.mode == "enforce" and fix_mode != "enforce":
-        new_record = policy_change_fix(ctx.domain, fix_mode, policy.max_age, hosts or policy.mx)
+        new_record = policy_change_fix(
+            ctx.domain, fix_mode, policy.max_age, target_patterns(policy.mx, hosts)
+        )
     assert state.answer is not None
     if any(len(getattr(r, "strings", ())) > 1 for r in state.answer.records):
         out.add(
@@ -1298,7 +1325,9 @@ def _policy_findings(
         # they discard must not become the reference a later change is compared with.
         ev["record_id"] = state.record.id
         ev["policy_sha256"] = policy_digest(state)
-    fixed = policy_change_fix(ctx.domain, fix_mode, policy.max_age, hosts or policy.mx)
+    fixed = policy_change_fix(
+        ctx.domain, fix_mode, policy.max_age, target_patterns(policy.mx, hosts)
+    )
     reported: dict[str, int] = {}
     for problem in policy.problems:
         fix = fixed if problem.status in {Status.FAIL, Status.WARN} else ""

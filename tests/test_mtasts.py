@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1013,3 +1014,54 @@ def test_secure_tlsa_makes_dane_win(monkeypatch: pytest.MonkeyPatch) -> None:
     findings = evaluate(monkeypatch, TLSA_ZONE)
     assert statuses(findings, "MTASTS-35") == [Status.INFO]
     assert "_25._tcp.mx1.example.org" in next(f.subject for f in findings if f.id == "MTASTS-35")
+
+
+def test_a_syntax_fix_keeps_the_owners_patterns(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A comment line (MTASTS-29) is repaired; the wildcard and the old MX still held by
+    # senders stay listed, the MX no pattern covers is added (RFC 8461 §8.1).
+    body = (
+        "version: STSv1\nmode: enforce\n# MTA-STS\nmx: *.mail.protection.outlook.com\n"
+        "mx: mx-old.example.org\nmax_age: 604800\n"
+    )
+    zone = {
+        **ZONE,
+        ("example.org", "MX"): [
+            "10 example-org.mail.protection.outlook.com.",
+            "20 mx2.example.org.",
+        ],
+        ("example-org.mail.protection.outlook.com", "A"): ["192.0.2.21"],
+    }
+    findings = evaluate(monkeypatch, zone, body=body)
+    fixes = [f.fix for f in findings if f.id == "MTASTS-29" and f.fix]
+    assert fixes
+    assert "mx: *.mail.protection.outlook.com" in fixes[0]
+    assert "mx: mx-old.example.org" in fixes[0]
+    assert "mx: mx2.example.org" in fixes[0]
+    assert "mx: example-org.mail.protection.outlook.com" not in fixes[0]  # already covered
+
+
+def test_a_delegated_record_is_changed_at_its_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    # _mta-sts.example.org CNAME _mta-sts.provider.test: no TXT can sit next to the CNAME
+    # (RFC 1034 §3.6.2); the id is changed at the target by whoever runs it (RFC 8461 §8.2).
+    body = "version: STSv1\nmode: enforce\nmx: mx1.example.org\nmax_age: 604800\n"
+    mp = pytest.MonkeyPatch()
+    original = make_ctx
+    mp.setattr(
+        sys.modules[__name__],
+        "make_ctx",
+        lambda d, z, **k: original(
+            d, z, cnames={"_mta-sts.example.org": "_mta-sts.provider.test"}, **k
+        ),
+    )
+    zone = {
+        **ZONE,
+        ("_mta-sts.provider.test", "TXT"): ['"v=STSv1; id=20260601T0000"'],
+    }
+    try:
+        findings = evaluate(monkeypatch, zone, body=body)
+    finally:
+        mp.undo()
+    fix = next(f.fix for f in findings if f.id == "MTASTS-30")
+    assert '_mta-sts.provider.test. TXT "v=STSv1; id=' in fix
+    assert "_mta-sts.example.org. TXT" not in fix
+    assert "is an alias of _mta-sts.provider.test" in fix
