@@ -31,6 +31,7 @@ from mailsec.alerts.models import (
 )
 from mailsec.alerts.tasks import confirm_change, send_digests, send_notification, sweep
 from mailsec.domains.models import CheckRun, Domain
+from reports.models import ReportAddress
 from tests.conftest import BaseTestCase
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -765,6 +766,20 @@ class LifeCycleTestCase(BaseTestCase):
             "[mailsec] a.test: Senders report a new kind of TLS failure for a.test",
         )
         self.assertIn("Offer STARTTLS.", mail.outbox[0].body)
+        # Raised by a report, not confirmed by a re-check: said as such, its advice a likely
+        # cause, with the way to the domain's TLS reports.
+        body = mail.outbox[0].body
+        html = mail.outbox[0].alternatives[0][0]
+        self.assertIn("Senders' TLS reports for a.test show a new problem:", body)
+        self.assertNotIn("re-check", body)
+        self.assertIn("  Likely cause:\n    Offer STARTTLS.", body)
+        self.assertNotIn("How to fix it", body)
+        address = ReportAddress.objects.get(domain=self.domain)
+        dashboard = f"https://mailsec.example/tlsrpt/{address.token}/dashboard/"
+        self.assertIn(f"TLS reports dashboard: {dashboard}", body)
+        self.assertIn("Senders' TLS reports for <strong>a.test</strong> show", html)
+        self.assertIn("Likely cause:", html)
+        self.assertIn(f'href="{dashboard}"', html)
 
     def broken_certificate(self, result: dict[str, Any] | None = None) -> dict[str, Any]:
         broken = set_status(result or good_result(), "SMTP-10", "fail")
@@ -1137,6 +1152,7 @@ class DigestTestCase(BaseTestCase):
         digest = mail.outbox[0]
         self.assertEqual(digest.to, ["alice@example.org"])
         self.assertEqual(digest.subject, "[mailsec] Daily digest: 2 changes")
+        self.assertIn("New problems (confirmed by a re-check):", digest.body)
         self.assertIn("_smtp._tls.a.test has disappeared", digest.body)
         # A fix of several lines keeps them (policy files, numbered steps).
         self.assertIn('\n      _smtp._tls.a.test. TXT "v=TLSRPTv1', digest.body)
@@ -1198,6 +1214,39 @@ class DigestTestCase(BaseTestCase):
         self.assertIn("The score dropped from 90 to 60.", mail.outbox[0].body)
 
 
+@override_settings(
+    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    SITE_ROOT="https://mailsec.example",
+    ALERT_DIGEST_HOUR=0,
+)
+class ReportsDigestTestCase(BaseTestCase):
+    def test_a_problem_from_tls_reports_is_not_said_to_be_confirmed_by_a_re_check(self) -> None:
+        a = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
+        AlertSetting.set_mode(self.alice, a, AlertSetting.Mode.DIGEST)
+        address = ReportAddress.for_domain(a)
+        Change.objects.create(
+            domain=a,
+            kind="tlsrpt-new-type",
+            key="tlsrpt-new-type:certificate-expired",
+            subject="certificate-expired",
+            summary="New TLS failure reported for a.test: certificate-expired.",
+            fix="Certificate renewal failed.",
+            state=Change.State.CONFIRMED,
+            confirmed_at=timezone.now() - timedelta(hours=3),
+        )
+        self.assertEqual(send_digests.apply().get(), 1)
+        for n in Notification.objects.filter(kind="digest", status="pending"):
+            send_notification.apply(args=[str(n.code)])
+        body = mail.outbox[0].body
+        self.assertIn("New problems:", body)
+        self.assertNotIn("re-check", body)
+        self.assertIn("* In senders' TLS reports: New TLS failure reported for a.test", body)
+        self.assertIn("    Likely cause:\n      Certificate renewal failed.", body)
+        dashboard = f"https://mailsec.example/tlsrpt/{address.token}/dashboard/"
+        self.assertIn(f"TLS reports dashboard: {dashboard}", body)
+        self.assertIn(f'href="{dashboard}"', mail.outbox[0].alternatives[0][0])
+
+
 class SettingsPageTestCase(BaseTestCase):
     def setUp(self) -> None:
         self.domain = Domain.objects.create(
@@ -1236,7 +1285,29 @@ class SettingsPageTestCase(BaseTestCase):
         self.assertNotContains(self.client.get(reverse("alerts:settings")), "a.test")
         self.assertFalse(AlertSetting.objects.exists())
 
+    def test_it_says_which_problems_are_emailed_and_how(self) -> None:
+        self.client.force_login(self.bob)
+        r = self.client.get(reverse("alerts:settings"))
+        text = " ".join(r.content.decode().split())
+        self.assertIn(
+            "Problems senders' TLS reports show are emailed when they are reported, with no "
+            "email when they stop.",
+            text.replace("&#x27;", "'"),
+        )
+        self.assertIn(
+            "A check we could not make on our side (our timeout, a DNS failure) never raises an "
+            "alert. A mail server that refuses connections does.",
+            text,
+        )
+        self.assertNotIn("refused connection) never", text)
+
     def test_the_domain_page_links_to_alert_settings(self) -> None:
         self.client.force_login(self.alice)
         r = self.client.get(reverse("domains:details", args=[self.domain.code]))
         self.assertContains(r, reverse("alerts:settings"))
+        text = " ".join(r.content.decode().replace("&#x27;", "'").split())
+        self.assertIn(
+            "Problems senders' TLS reports show are emailed when they are reported, with no "
+            "email when they stop.",
+            text,
+        )

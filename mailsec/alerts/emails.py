@@ -15,6 +15,8 @@ from django.urls import reverse
 from mailsec.alerts.models import AlertRecipient, Change, Notification, changes_context
 from mailsec.domains.models import Domain
 
+# Kinds of the changes reports/alerts.py raises from senders' TLS reports.
+REPORTS_KIND_PREFIX = "tlsrpt-"
 UNSUBSCRIBE_SALT = "mailsec.alerts.unsubscribe"
 ALL_DOMAINS = "*"
 
@@ -58,13 +60,32 @@ def domain_url(domain: Domain) -> str:
     return settings.SITE_ROOT + reverse("domains:details", args=[domain.code])
 
 
+def from_reports(change: Change) -> bool:
+    """A change seen in senders' TLS reports (reports/alerts.py): raised when a report says
+    so, with no re-check of ours, and never told when it stops."""
+    return change.kind.startswith(REPORTS_KIND_PREFIX)
+
+
+def reports_url(domain: Domain) -> str:
+    """The domain's TLS reports dashboard; "" when it has no report address."""
+    from reports.models import ReportAddress
+
+    address = ReportAddress.objects.filter(domain=domain).order_by("created", "pk").first()
+    if address is None:
+        return ""
+    return settings.SITE_ROOT + reverse("reports:dashboard", args=[address.token])
+
+
 def _group_by_domain(changes: list[Any]) -> list[dict[str, Any]]:
     groups: dict[int, dict[str, Any]] = {}
     for c in changes:
         g = groups.setdefault(
-            c.domain_id, {"domain": c.domain, "url": domain_url(c.domain), "changes": []}
+            c.domain_id,
+            {"domain": c.domain, "url": domain_url(c.domain), "changes": [], "reports_url": ""},
         )
         g["changes"].append(c)
+        if from_reports(c) and not g["reports_url"]:
+            g["reports_url"] = reports_url(c.domain)
     return list(groups.values())
 
 
@@ -91,6 +112,8 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
         recovered = [c for c in changes if c.recovered_at]
         ctx |= {
             "new_groups": _group_by_domain(confirmed),
+            "new_from_checks": any(not from_reports(c) for c in confirmed),
+            "new_from_reports": any(from_reports(c) for c in confirmed),
             "fixed_groups": _group_by_domain(recovered),
             "count": len(changes),
         }
@@ -104,6 +127,9 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
             "recovery": n.kind == Notification.Kind.RECOVERY,
             "more": len(changes) - 1,
             "still_open": _still_open(n, changes),
+            # Only TLS-report changes: "senders' reports show", not "a re-check confirmed".
+            "from_reports": bool(changes) and all(from_reports(c) for c in changes),
+            "reports_url": reports_url(n.domain) if any(map(from_reports, changes)) else "",
         }
         names = ("emails/alert_subject.txt", "emails/alert_body.txt")
         html_name = "emails/alert_body.html"

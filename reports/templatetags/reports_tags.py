@@ -31,6 +31,20 @@ def published_record(run: Any) -> str | None:
     return None
 
 
+@register.filter
+def alert_fix_heading(change: Any) -> str:
+    """The heading of an alert's advice: a fix for what our checks found; for a failure type
+    senders reported, what likely causes it (a guess from the type); else what to do."""
+    from reports.alerts import KIND_NEW_TYPE, UNKNOWN_TYPES
+
+    kind = str(getattr(change, "kind", ""))
+    if not kind.startswith("tlsrpt-"):
+        return "How to fix it:"
+    if kind == KIND_NEW_TYPE and getattr(change, "subject", "") != UNKNOWN_TYPES:
+        return "Likely cause:"
+    return "What to do:"
+
+
 @register.inclusion_tag("reports/domain_card.html")
 def tlsrpt_card(domain: Any) -> dict[str, Any]:
     address = ReportAddress.for_domain(domain)
