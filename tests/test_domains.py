@@ -680,6 +680,25 @@ class VerifyTestCase(BaseTestCase):
         self.domain = Domain.objects.create(team=self.team, name="example.org")
         self.url = f"/domains/{self.domain.code}/verify/"
 
+    def test_the_page_says_how_long_we_look_for_the_record_ourselves(self) -> None:
+        self.client.force_login(self.alice)
+        page = f"/domains/{self.domain.code}/"
+        until = self.domain.created + timedelta(days=7)
+        text = " ".join(self.client.get(page).content.decode().split())
+        self.assertIn(
+            "For the first 7 days after you add the domain "
+            f"(until {until:%Y-%m-%d %H:%M} UTC) we also look for it every few minutes",
+            text,
+        )
+        old = Domain.objects.create(
+            team=self.team, name="old.example", created=timezone.now() - timedelta(days=8)
+        )
+        text = " ".join(self.client.get(f"/domains/{old.code}/").content.decode().split())
+        self.assertIn(
+            "we no longer do, so press <strong>Verify</strong> once it is published", text
+        )
+        self.assertNotIn("every few minutes", text)
+
     @override_settings(CACHES=LOCMEM)
     def test_it_verifies_with_a_real_dns_answer(self) -> None:
         records = {self.domain.challenge_name: ["unrelated", self.domain.challenge_value]}

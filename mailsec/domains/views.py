@@ -32,6 +32,7 @@ from mailsec.accounts.scope import (
 from mailsec.domains import listing, pagecache
 from mailsec.domains.forms import AddDomainForm, SelectorsForm
 from mailsec.domains.models import CheckRun, Domain, MechanismChange
+from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
 from mailsec.freecheck import ratelimit
 from mailsec.scoring.chart import Chart, build_chart
 from mailsec.scoring.explain import NOT_DEPLOYED, cost_text, explain, is_not_deployed, verdict_label
@@ -353,6 +354,11 @@ def page_content(domain: Domain, run: CheckRun | None = None) -> tuple[str, str,
         # Only a verified domain's page shows them.
         "fragments": page_fragments(domain, run) if domain.is_verified else {},
         "csrf_token": token_mark,
+        # verify_pending looks for the challenge only this long after the domain was added.
+        "verify_days": VERIFY_IN_BACKGROUND_FOR_DAYS,
+        "verify_until": domain.created + timedelta(days=VERIFY_IN_BACKGROUND_FOR_DAYS),
+        "verify_stopped": timezone.now()
+        >= domain.created + timedelta(days=VERIFY_IN_BACKGROUND_FOR_DAYS),
     }
     return domain.display_name, render_to_string("domains/_details.html", ctx), token_mark
 
