@@ -20,6 +20,7 @@ from reports.intake import IntakeError, QuotaExceeded, accept_https, check_quota
 from reports.intake_http import check_content_type, check_length, read_body
 from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport
 from reports.parse import ReportRejected
+from reports.templatetags.reports_tags import record_context
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,10 @@ def get_address_for(request: HttpRequest, token: str) -> ReportAddress:
 def dashboard(request: HttpRequest, token: str) -> HttpResponse:
     address = get_address_for(request, token)
     summary = summarise(address)
+    # The same record as the domain's card: ours added to the owner's own addresses.
+    run = address.domain.last_run if address.domain is not None else None
     ctx = {
-        "address": address,
+        **record_context(address, run),
         "summary": summary,
         "chart_height": 120,
         "all_types": [explain(name) for name in RESULT_TYPES],

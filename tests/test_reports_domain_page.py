@@ -24,10 +24,12 @@ def owner_and_domain() -> tuple[User, Domain]:
     return owner, domain
 
 
-def with_published(domain: Domain, record: str) -> None:
-    # As the engine stores TLSRPT-01: the TXT answer in presentation form, split strings.
-    half = len(record) // 2
-    answer = f'"{record[:half]}" "{record[half:]}"'
+def with_published(domain: Domain, record: str, *more: str) -> None:
+    # As the engine stores TLSRPT-01: the TXT answers in presentation form, split strings.
+    answers = []
+    for each in (record, *more):
+        half = len(each) // 2
+        answers.append(f'"{each[:half]}" "{each[half:]}"')
     run = CheckRun.objects.create(
         domain=domain,
         status=CheckRun.Status.DONE,
@@ -39,7 +41,7 @@ def with_published(domain: Domain, record: str) -> None:
                 "mechanism": "tls-rpt",
                 "subject": f"_smtp._tls.{domain.name}",
                 "summary": "",
-                "evidence": {"answers": [answer]},
+                "evidence": {"answers": answers},
                 "fix": "",
             }
         ],
@@ -101,6 +103,48 @@ def test_a_published_record_is_acknowledged(settings) -> None:
     with_published(domain, address.rua_record("v=TLSRPTv1; rua=mailto:tls@example.com"))
     html = page(owner, domain)
     assert "Senders send their TLS reports (RFC 8460) to us" in html
+
+
+def test_two_records_are_not_published_even_when_the_first_names_us(settings) -> None:
+    # TLSRPT-02: with more than one record senders ignore them all.
+    settings.SITE_ROOT = "https://mailsec.example"
+    settings.TLSRPT_INBOUND_DOMAIN = "in.mailsec.example"
+    owner, domain = owner_and_domain()
+    address = ReportAddress.for_domain(domain)
+    ours = address.rua_record()
+    with_published(domain, ours, "v=TLSRPTv1; rua=mailto:tls@example.com")
+    html = page(owner, domain)
+    assert "Senders send their TLS reports (RFC 8460) to us" not in html
+    assert "There are 2 TLS-RPT records at <code>_smtp._tls.example.com</code>" in html
+    assert "senders ignore them all" in html
+    # The one to keep: ours and the owner's address from the other record.
+    keep = (
+        f"v=TLSRPTv1; rua=mailto:tlsrpt+{address.token}@in.mailsec.example,"
+        f"https://mailsec.example/tlsrpt/{address.token},mailto:tls@example.com"
+    )
+    assert f'id="tlsrpt-record">{keep}</pre>' in html
+    # The dashboard says the same.
+    client = Client()
+    client.force_login(owner)
+    dashboard = client.get(f"/tlsrpt/{address.token}/dashboard/").content.decode()
+    assert "There are 2 TLS-RPT records" in dashboard
+    assert f"<code>{keep}</code>" in dashboard
+
+
+def test_the_dashboard_keeps_the_owners_addresses_as_the_card_does(settings) -> None:
+    settings.SITE_ROOT = "https://mailsec.example"
+    settings.TLSRPT_INBOUND_DOMAIN = "in.mailsec.example"
+    owner, domain = owner_and_domain()
+    address = ReportAddress.for_domain(domain)
+    with_published(domain, "v=TLSRPTv1; rua=mailto:tls@example.com")
+    client = Client()
+    client.force_login(owner)
+    html = client.get(f"/tlsrpt/{address.token}/dashboard/").content.decode()
+    record = address.rua_record("v=TLSRPTv1; rua=mailto:tls@example.com")
+    assert record.startswith("v=TLSRPTv1; rua=mailto:tls@example.com,mailto:tlsrpt+")
+    assert f"<code>{record}</code>" in html
+    assert "it keeps your own addresses" in html
+    assert record in page(owner, domain)  # the card's record
 
 
 def test_published_record_reads_quoted_strings() -> None:

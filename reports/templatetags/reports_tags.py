@@ -15,11 +15,12 @@ register = template.Library()
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 
-def published_record(run: Any) -> str | None:
-    """The TLS-RPT record the latest check found (TLSRPT-01 evidence, presentation form:
+def published_records(run: Any) -> list[str]:
+    """Every TLS-RPT record the latest check found (TLSRPT-01 evidence, presentation form:
     one or more quoted strings, concatenated as RFC 8460 §3 says)."""
     if run is None:
-        return None
+        return []
+    records: list[str] = []
     for finding in run.findings or []:
         if finding.get("id") != "TLSRPT-01":
             continue
@@ -27,8 +28,43 @@ def published_record(run: Any) -> str | None:
             parts = _QUOTED.findall(answer)
             text = "".join(p.replace('\\"', '"').replace("\\\\", "\\") for p in parts) or answer
             if text.startswith("v=TLSRPTv1"):
-                return text
-    return None
+                records.append(text)
+        break
+    return records
+
+
+def published_record(run: Any) -> str | None:
+    """The owner's TLS-RPT record whose addresses the record to publish keeps: the one the
+    latest check found or, when there are several (TLSRPT-02: senders then ignore them all),
+    one naming every address they name."""
+    records = published_records(run)
+    if len(records) <= 1:
+        return records[0] if records else None
+    uris: list[str] = []
+    for record in records:
+        for part in record.split(";"):
+            key, _, value = part.strip().partition("=")
+            if key.strip().lower() == "rua":
+                uris += [u.strip() for u in value.split(",") if u.strip() not in uris]
+    return f"v=TLSRPTv1; rua={','.join(uris)}"
+
+
+def record_context(address: ReportAddress, run: Any) -> dict[str, Any]:
+    """What the domain card and the dashboard say about the `_smtp._tls` record: the one to
+    publish (ours added to the owner's addresses), and whether senders use ours already —
+    only with exactly one record: with several, senders ignore them all (RFC 8460 §3)."""
+    records = published_records(run)
+    existing = published_record(run)
+    ours = [f"mailto:{address.mailto}", address.https_url]
+    return {
+        "address": address,
+        "name": f"_smtp._tls.{address.domain_name}",
+        "records": records,
+        "several": len(records) > 1,
+        "existing": existing,
+        "record": address.rua_record(existing),
+        "published": len(records) == 1 and all(uri in records[0] for uri in ours),
+    }
 
 
 @register.filter
@@ -48,14 +84,4 @@ def alert_fix_heading(change: Any) -> str:
 @register.inclusion_tag("reports/domain_card.html")
 def tlsrpt_card(domain: Any) -> dict[str, Any]:
     address = ReportAddress.for_domain(domain)
-    existing = published_record(domain.last_run)
-    record = address.rua_record(existing)
-    ours = [f"mailto:{address.mailto}", address.https_url]
-    return {
-        "domain": domain,
-        "address": address,
-        "name": f"_smtp._tls.{domain.name}",
-        "existing": existing,
-        "record": record,
-        "published": bool(existing) and all(uri in existing for uri in ours),
-    }
+    return {"domain": domain, **record_context(address, domain.last_run)}
