@@ -836,6 +836,54 @@ class PageTestCase(HostingCase):
         self.assertContains(r, "mta-sts.example.org")
         self.assertContains(r, "_mta-sts.example.org")
 
+    def test_after_release_it_asks_to_remove_the_records_not_to_publish_them(self) -> None:
+        policy = self.host(["mx1.example.org"], max_age=86400)
+        with fake_dns(["mx1.example.org"]):
+            service.disable(policy, now=T0)
+            service.sync(policy, now=T0 + timedelta(days=1, seconds=1))
+        policy.refresh_from_db()
+        assert policy.state == HostedPolicy.State.OFF
+        message = mail.outbox[-1]
+        assert "Hosting is off for example.org" in message.body
+        assert "Remove the mta-sts.example.org and _mta-sts.example.org records" in message.body
+        assert "Policy id now" not in message.body and "mode: none" not in message.body
+        assert "Details and the records to remove:" in message.body
+        html = message.alternatives[0][0]
+        assert "Policy id now" not in html and "<pre>" not in html
+        self.client.force_login(self.alice)
+        with fake_dns(record="txt"):
+            r = self.client.get(self.url("page"))
+        text = " ".join(r.content.decode().split())
+        assert "Records to remove" in text and "Records to publish" not in text
+        assert "yes: remove it" in text
+        assert "_smtp._tls.example.org</code> <button" not in text  # TLS-RPT is not removed
+        with fake_dns(record="missing", points=False):
+            r = self.client.get(self.url("page"))
+        assert "yes: remove it" not in r.content.decode()
+        self.assertContains(r, "removed")
+
+    def test_it_promises_id_changes_only_with_a_cname_into_our_zone(self) -> None:
+        self.client.force_login(self.alice)
+        with fake_dns():
+            r = self.client.get(self.url("page"))
+        text = " ".join(r.content.decode().split())
+        assert "bump the policy id for you" not in text
+        assert "you set the id we email you each time it changes" in text
+        assert "While <code>_mta-sts.example.org</code> is a CNAME" not in text
+        with (
+            override_settings(
+                MAILSEC_POLICY_ZONE="policy.mailsec.example", MAILSEC_POLICY_DNS_SERVER=None
+            ),
+            fake_dns(),
+        ):
+            r = self.client.get(self.url("page"))
+        text = " ".join(r.content.decode().split())
+        assert (
+            "While <code>_mta-sts.example.org</code> is a CNAME to our zone we also change the "
+            "policy id for you; with a plain TXT record instead, you set the id we email you "
+            "each time it changes." in text
+        )
+
     @override_settings(MAILSEC_POLICY_ZONE="policy.mailsec.example", MAILSEC_POLICY_DNS_SERVER=None)
     def test_it_enables_and_lists_every_record(self) -> None:
         self.client.force_login(self.alice)

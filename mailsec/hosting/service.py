@@ -412,7 +412,8 @@ def release(policy: HostedPolicy, now: datetime) -> None:
     tell(
         policy,
         "released",
-        f"Hosting is off for {policy.name}. Remove the mta-sts and _mta-sts records from your DNS.",
+        f"Hosting is off for {policy.name}: we no longer serve its policy. Remove the "
+        f"mta-sts.{policy.name} and _mta-sts.{policy.name} records from your DNS.",
     )
 
 

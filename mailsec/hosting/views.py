@@ -176,8 +176,15 @@ def page(request: HttpRequest, code: UUID) -> HttpResponse:
     domain = get_domain_or_404(request, code)
     policy = HostedPolicy.objects.filter(domain=domain).first()
     ctx: dict[str, Any] = {"page": "domains", "domain": domain, "policy": policy}
+    # Only a CNAME of _mta-sts into our zone lets us change the policy id ourselves.
+    ctx["zone"] = PolicyZone.from_settings() is not None
     if domain.is_verified:
-        ctx["records"] = _records(domain, policy)
+        records = _records(domain, policy)
+        if policy is not None and policy.state == HostedPolicy.State.OFF:
+            # Released: what is left to do is removing the names that pointed at us.
+            ctx["released"] = True
+            records = [r for r in records if r.name.startswith(("mta-sts.", "_mta-sts."))]
+        ctx["records"] = records
     if policy is not None and policy.state != HostedPolicy.State.OFF:
         now = timezone.now()
         ctx["suggestions"] = rules.suggestions(policy.mx_live, policy.patterns())
