@@ -995,6 +995,37 @@ class PageTestCase(HostingCase):
                     report=report, policy_type="sts", successful=10, failed=0
                 )
 
+    def test_readiness_says_what_to_do_and_what_failures_mean_in_words(self) -> None:
+        from reports.models import FailureDetail, PolicyResult
+
+        policy = self.host(["mx1.example.org"])
+        self.client.force_login(self.alice)
+        with fake_dns():
+            r = self.client.get(self.url("page"))
+        text = " ".join(r.content.decode().split())
+        assert (
+            "No TLS reports yet: publish the _smtp._tls record under Records to publish, then "
+            "wait for 7 days of reports from 2 sending organisations." in text
+        )
+        assert "0 day(s)" not in text and "reporter(s)" not in text
+        self.add_reports(policy)
+        result = PolicyResult.objects.first()
+        assert result is not None
+        FailureDetail.objects.create(
+            report=result.report,
+            policy=result,
+            result_type="certificate-expired",
+            receiving_mx_hostname="mx1.example.org",
+            failed_session_count=3,
+        )
+        with fake_dns():
+            r = self.client.get(self.url("page"))
+        text = " ".join(r.content.decode().split())
+        assert (
+            "mx1.example.org: 3 failed sessions reported. certificate-expired: The MX presented "
+            "a certificate past its expiry date." in text
+        )
+
     def test_it_switches_to_enforce_only_on_enough_evidence(self) -> None:
         policy = self.host(["mx1.example.org"])
         self.client.force_login(self.alice)

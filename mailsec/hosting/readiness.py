@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Sum
 
 from mailsec.hosting.models import HostedPolicy
+from reports.explain import explain
 
 MIN_DAYS = 7
 MIN_REPORTERS = 2
@@ -35,6 +36,11 @@ class MxEvidence:
     mx: str
     failed_sessions: int = 0
     result_types: set[str] = field(default_factory=set)
+
+    @property
+    def explained(self) -> list[str]:
+        """Each reported result type with what it means (reports/explain.py)."""
+        return [f"{t}: {explain(t).meaning}" for t in sorted(self.result_types)]
 
 
 @dataclass
@@ -125,19 +131,35 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
     reasons = []
     if policy.mode != HostedPolicy.Mode.TESTING:
         reasons.append(f"The policy is in mode {policy.mode}, not testing.")
-    if days < MIN_DAYS:
-        reasons.append(f"Reports cover {days} day(s) in testing mode; {MIN_DAYS} are needed.")
-    if reporters < MIN_REPORTERS:
-        reasons.append(f"{reporters} distinct reporter(s); {MIN_REPORTERS} are needed.")
-    if successful == 0:
-        reasons.append("No successful session reported yet.")
+    if not days:
+        reasons.append(
+            "No TLS reports yet: publish the _smtp._tls record under Records to publish, then "
+            f"wait for {MIN_DAYS} days of reports from {MIN_REPORTERS} sending organisations."
+        )
+    else:
+        if days < MIN_DAYS:
+            reasons.append(
+                f"Reports cover {_count(days, 'day')} in testing mode; {MIN_DAYS} are needed."
+            )
+        if reporters < MIN_REPORTERS:
+            reasons.append(
+                f"Reports come from {_count(reporters, 'sending organisation')}; "
+                f"{MIN_REPORTERS} are needed."
+            )
+        if successful == 0:
+            reasons.append("No successful session reported yet.")
     reasons += tls_reasons(policy)
     failing = [e for e in by_mx.values() if e.failed_sessions]
     for e in failing:
         reasons.append(
-            f"{e.mx}: {e.failed_sessions} failed session(s) ({', '.join(sorted(e.result_types))})."
+            f"{e.mx}: {_count(e.failed_sessions, 'failed session')} reported. "
+            + " ".join(f"{t}: {explain(t).meaning}" for t in sorted(e.result_types))
         )
     if failed and not failing:
-        reasons.append(f"{failed} failed session(s) reported.")
+        reasons.append(f"{_count(failed, 'failed session')} reported.")
     per_mx = sorted(by_mx.values(), key=lambda e: e.mx)
     return Readiness(not reasons, days, reporters, successful, failed, per_mx, reasons)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
