@@ -578,6 +578,7 @@ class DetailsTestCase(DomainTestCase):
         self.assertContains(r, "example.org. TXT &quot;v=spf1 mx -all&quot;")
         self.assertContains(r, "data-copy-target")
         self.assertContains(r, "Changed since the check before")
+        self.assertContains(r, "<strong>SPF</strong>: ", html=False)
 
     def test_a_mechanism_not_deployed_says_so_and_what_it_costs(self) -> None:
         findings = [
@@ -1138,6 +1139,18 @@ class ProgressTestCase(DomainTestCase):
         r = self.client.get(url, headers={"HX-Request": "true"})
         self.assertNotContains(r, "hx-trigger")
         self.assertEqual(r["HX-Refresh"], "true")
+
+    def test_it_names_mechanisms_as_people_read_them(self) -> None:
+        run = CheckRun.objects.create(
+            domain=self.domain, status="running", mechanisms={"smtp": "pass", "tls-rpt": "info"}
+        )
+        self.client.force_login(self.bob)
+        r = self.client.get(f"{self.url}runs/{run.code}/progress/", headers={"HX-Request": "true"})
+        self.assertContains(r, "STARTTLS on the MX hosts: Good")
+        self.assertContains(r, "TLS reporting (TLS-RPT): Note")
+        self.assertNotContains(r, "tls-rpt:")
+        # The page shows the active run's progress the same way.
+        self.assertContains(self.client.get(self.url), "STARTTLS on the MX hosts: Good")
 
     def test_polling_stops_when_the_domain_is_removed(self) -> None:
         """A 404 leaves htmx polling every 2 s for as long as the page is open; 286 stops it."""

@@ -56,6 +56,8 @@ CHECK_REFUSED = {
     "user": "You have started many checks in the last hour; try again later.",
 }
 PROGRESS_GONE = "This check is no longer available: its domain may have been removed."
+# Mechanisms by their id in stored runs ("tls-rpt"), as people read them ("TLS reporting").
+TITLES = {str(m): t for m, t in MECHANISM_TITLES.items()}
 
 
 def htmx_login_required(
@@ -226,7 +228,7 @@ def page_fragments(domain: Domain, run: CheckRun | None) -> dict[str, SafeString
         "tlsrpt": (f"domain-page:tlsrpt:{chart_key(domain)}", "domains/_tlsrpt.html", page),
     }
     if run is not None and run.status == CheckRun.Status.DONE:
-        details = {"details": RunDetails(run)}
+        details = {"details": RunDetails(run), "titles": TITLES}
         parts["run"] = (f"domain-page:run:{panels_key(run)}", "domains/_run.html", details)
     found = cache.get_many([key for key, _, _ in parts.values()])
     missing = {}
@@ -355,6 +357,7 @@ def page_content(domain: Domain, run: CheckRun | None = None) -> tuple[str, str,
         "fragments": page_fragments(domain, run) if domain.is_verified else {},
         "csrf_token": token_mark,
         # verify_pending looks for the challenge only this long after the domain was added.
+        "titles": TITLES,  # for the progress of an active run
         "verify_days": VERIFY_IN_BACKGROUND_FOR_DAYS,
         "verify_until": domain.created + timedelta(days=VERIFY_IN_BACKGROUND_FOR_DAYS),
         "verify_stopped": timezone.now()
@@ -432,7 +435,8 @@ def check_now(request: HttpRequest, code: UUID) -> HttpResponse:
         # Concurrent requests meet in request_check(), which locks the domain's row.
         run, _ = domain.request_check(kind="manual")
     if request.htmx:
-        return render(request, "domains/_progress.html", {"domain": domain, "run": run})
+        ctx = {"domain": domain, "run": run, "titles": TITLES}
+        return render(request, "domains/_progress.html", ctx)
     return redirect("domains:details", domain.code)
 
 
@@ -449,7 +453,8 @@ def progress(request: HttpRequest, code: UUID, run_code: UUID) -> HttpResponse:
         # 286 stops it. The same answer for a run that is not the user's: it tells nothing.
         ctx = {"domain": None, "run": None, "message": PROGRESS_GONE}
         return HttpResponseStopPolling(render_to_string("domains/_progress.html", ctx))
-    response = render(request, "domains/_progress.html", {"domain": run.domain, "run": run})
+    ctx = {"domain": run.domain, "run": run, "titles": TITLES}
+    response = render(request, "domains/_progress.html", ctx)
     if not run.is_active and request.htmx:
         # The run ended while the page watched: reload it to show the new results.
         response["HX-Refresh"] = "true"
@@ -477,6 +482,6 @@ def compare(request: HttpRequest, code: UUID) -> HttpResponse:
         "recent_runs": list(
             domain.done_runs().only("domain_id", "code", "created", "score", "score_version")[:60]
         ),
-        "titles": {str(m): t for m, t in MECHANISM_TITLES.items()},
+        "titles": TITLES,
     }
     return render(request, "domains/compare.html", ctx)
