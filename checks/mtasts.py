@@ -858,11 +858,16 @@ def record_fix(domain: str) -> str:
     return f'_mta-sts.{domain}. TXT "v=STSv1; id={fresh_id()}"'
 
 
+def fix_max_age(max_age: int | None) -> int:
+    """max_age for a fix: the owner's value when valid and at least a day (MTASTS-23), else
+    a week."""
+    return max_age if max_age is not None and 86400 <= max_age <= MAX_AGE_LIMIT else 604800
+
+
 def policy_fix(mode: str | None, max_age: int | None, hosts: list[str]) -> str:
     lines = ["version: STSv1", f"mode: {mode if mode in MODES else 'testing'}"]
     lines += [f"mx: {h}" for h in dict.fromkeys(hosts)]
-    age = max_age if max_age is not None and 86400 <= max_age <= MAX_AGE_LIMIT else 604800
-    lines.append(f"max_age: {age}")
+    lines.append(f"max_age: {fix_max_age(max_age)}")
     return "\r\n".join(lines) + "\r\n"
 
 
@@ -890,6 +895,56 @@ def policy_change_fix(
         f"{_file_text(mode, max_age, hosts)}"
         f"{step2}"
         f"{record_fix(domain)}"
+    )
+
+
+def too_broad(domain: str, pattern: str) -> bool:
+    """A wildcard over the domain itself or a parent of it: any host directly below with a
+    valid certificate could act as an MX (RFC 8461 §10.4, MTASTS-31)."""
+    base = pattern[2:]
+    return pattern.startswith("*.") and (domain == base or domain.endswith("." + base))
+
+
+@dataclass
+class PolicyTarget:
+    """The one policy a run proposes. Every finding that changes the policy offers this same
+    file under one new id: two different files offered under ids minted in the same second
+    would, applied in turn, change the file without changing the id, and senders would keep
+    the first one cached (RFC 8461 §3.1, §5.1; MTASTS-09)."""
+
+    mode: str
+    max_age: int
+    mx: list[str]
+    # Some finding of this run calls for a different policy than the one served: a syntax
+    # repair, a max_age out of range, an uncovered MX, an over-broad wildcard, a mode change.
+    changes: bool
+    fix: str
+
+
+def policy_target(domain: str, policy: Policy, mxset: mx.MxSet, mode: str) -> PolicyTarget:
+    """Every change the run's findings call for, merged: the file rebuilt from its valid
+    values (which repairs the syntax), max_age brought into range, the owner's patterns kept
+    with each over-broad wildcard replaced by the MX hosts it matches and each uncovered MX
+    added, and `mode` (from _fix_mode, the enforce gate)."""
+    known = not mxset.failed and bool(mxset.hosts)
+    kept: list[str] = []
+    for pattern in policy.mx:
+        if known and too_broad(domain, pattern):
+            # Only with the MX set known: replacing the wildcard by nothing would drop the MX.
+            kept += [h.name for h in mxset.hosts if policy_matches(pattern, h.name)]
+        else:
+            kept.append(pattern)
+    patterns = list(dict.fromkeys(target_patterns(kept, mxset.names)))
+    repairs = any(p.status in {Status.FAIL, Status.WARN} for p in policy.problems)
+    # Under mode none senders ignore the mx lines: they alone call for no change.
+    mx_changed = policy.mode in {"enforce", "testing"} and set(patterns) != set(policy.mx)
+    changes = repairs or mode != policy.mode or mx_changed
+    return PolicyTarget(
+        mode=mode,
+        max_age=fix_max_age(policy.max_age),
+        mx=patterns,
+        changes=changes,
+        fix=policy_change_fix(domain, mode, policy.max_age, patterns),
     )
 
 
@@ -1004,12 +1059,15 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         subject=txt_subject,
         evidence=txt_ev,
     )
-    fix_mode = await _fix_mode(ctx, state, mxset)
-    _record_findings(ctx, state, out, txt_ev, fix_mode, hosts)
-    _fetch_findings(ctx, state, out, fetch_ev, hosts)
+    target = None
     if state.policy is not None:
-        _policy_findings(ctx, state, out, fetch_ev, hosts, fix_mode)
-    await _consistency_findings(ctx, state, mxset, out)
+        # Once per run: every finding that changes the policy offers this one file and id.
+        target = policy_target(ctx.domain, state.policy, mxset, await _fix_mode(ctx, state, mxset))
+    _record_findings(ctx, state, out, txt_ev, target)
+    _fetch_findings(ctx, state, out, fetch_ev, hosts)
+    if target is not None:
+        _policy_findings(ctx, state, out, fetch_ev, target)
+    await _consistency_findings(ctx, state, mxset, out, target)
     if answer.cnames:
         for finding in out.findings:
             finding.fix = delegated(finding.fix, ctx.domain, answer.cnames[-1])
@@ -1057,18 +1115,14 @@ def _record_findings(
     state: MtaStsState,
     out: Collector,
     txt_ev: dict[str, Any],
-    fix_mode: str,
-    hosts: list[str],
+    target: PolicyTarget | None,
 ) -> None:
     subject = f"_mta-sts.{ctx.domain}"
-    # A repaired record makes senders apply the served policy: when that policy would lose
-    # mail under enforce, the fix changes the mode too, then publishes the record.
-    new_record = record_fix(ctx.domain)
-    policy = state.policy
-    if policy is not None and policy.mode == "enforce" and fix_mode != "enforce":
-        new_record = policy_change_fix(
-            ctx.domain, fix_mode, policy.max_age, target_patterns(policy.mx, hosts)
-        )
+    # A repaired record makes senders apply the served policy. When the run changes that
+    # policy (a mode that would lose mail under enforce, an uncovered MX...), the record goes
+    # with the changed file: the same id in two fixes applied in turn would change the file
+    # under an id senders already cached it with.
+    new_record = target.fix if target is not None and target.changes else record_fix(ctx.domain)
     assert state.answer is not None
     if any(len(getattr(r, "strings", ())) > 1 for r in state.answer.records):
         out.add(
@@ -1111,11 +1165,16 @@ def _record_findings(
     # Only a valid record has an id a sender keys its cache on: with an invalid or discarded
     # one, "the id changed" would compare against nothing senders use.
     if previous and state.record_status == "valid" and state.record and state.policy is not None:
-        _history_finding(ctx, state, {"id": previous[0], "policy_sha256": previous[1]}, out)
+        history = {"id": previous[0], "policy_sha256": previous[1]}
+        _history_finding(ctx, state, history, out, new_record)
 
 
 def _history_finding(
-    ctx: CheckContext, state: MtaStsState, previous: dict[str, Any], out: Collector
+    ctx: CheckContext,
+    state: MtaStsState,
+    previous: dict[str, Any],
+    out: Collector,
+    new_record: str,
 ) -> None:
     """MTASTS-09 (needs the previous scan): the id must change exactly when the policy does."""
     assert state.record is not None and state.fetch is not None
@@ -1135,7 +1194,7 @@ def _history_finding(
             "policy keep using it. Change the id whenever the policy changes.",
             subject=subject,
             evidence=ev,
-            fix=record_fix(ctx.domain),
+            fix=new_record,
         )
     elif old_id != state.record.id and old_digest in same:
         out.add(
@@ -1311,8 +1370,7 @@ def _policy_findings(
     state: MtaStsState,
     out: Collector,
     fetch_ev: dict[str, Any],
-    hosts: list[str],
-    fix_mode: str,
+    target: PolicyTarget,
 ) -> None:
     policy = state.policy
     assert policy is not None
@@ -1325,12 +1383,9 @@ def _policy_findings(
         # they discard must not become the reference a later change is compared with.
         ev["record_id"] = state.record.id
         ev["policy_sha256"] = policy_digest(state)
-    fixed = policy_change_fix(
-        ctx.domain, fix_mode, policy.max_age, target_patterns(policy.mx, hosts)
-    )
     reported: dict[str, int] = {}
     for problem in policy.problems:
-        fix = fixed if problem.status in {Status.FAIL, Status.WARN} else ""
+        fix = target.fix if problem.status in {Status.FAIL, Status.WARN} else ""
         # MTASTS-25 is "fail per invalid entry, warn overall if one valid entry remains"; the
         # per-entry findings carry the detail.
         out.add(
@@ -1453,7 +1508,11 @@ async def get_validation(ctx: CheckContext, mxset: mx.MxSet) -> MxValidation:
 
 
 async def _consistency_findings(
-    ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet, out: Collector
+    ctx: CheckContext,
+    state: MtaStsState,
+    mxset: mx.MxSet,
+    out: Collector,
+    target: PolicyTarget | None,
 ) -> None:
     policy = state.policy
     mode = state.mode
@@ -1497,21 +1556,24 @@ async def _consistency_findings(
                 subject=policy_url(ctx.domain),
                 evidence={"mode": "none"},  # the score counts MTA-STS as not deployed
             )
-    if policy is not None and mode in {"enforce", "testing"}:
+    if policy is not None and target is not None and mode in {"enforce", "testing"}:
         if state.patterns:
-            await _mx_findings(ctx, state, policy, mxset, out)
+            await _mx_findings(ctx, state, mxset, out, target)
         elif not mxset.failed and mxset.hosts:
             # No usable mx pattern (e.g. "nmx:" for "mx:"): senders have no policy yet, but
             # the fix lists the MX names, so whether those validate is what it depends on.
-            await _validation_findings(ctx, state, mxset, [], Status.WARN, out)
-    if testing is not None and policy is not None:
-        _advise_enforce(ctx, policy, testing, out)
+            await _validation_findings(ctx, state, mxset, [], Status.WARN, out, target)
+    if testing is not None and target is not None:
+        _advise_enforce(ctx, target, testing, out)
 
 
-def _advise_enforce(ctx: CheckContext, policy: Policy, testing: Finding, out: Collector) -> None:
+def _advise_enforce(
+    ctx: CheckContext, target: PolicyTarget, testing: Finding, out: Collector
+) -> None:
     """MTASTS-33 under testing: suggest enforce only once every MX is known to be covered and
     to validate. Under enforce senders refuse an MX that fails (RFC 8461 §5), so a switch
-    with MTASTS-30/32/36 not passing would lose mail."""
+    with MTASTS-30/32/36 not passing would lose mail. A second policy change next to the
+    run's combined one would reuse its id (see PolicyTarget): enforce comes after it."""
     mx_checks = [f for f in out.findings if f.id in {"MTASTS-30", "MTASTS-32", "MTASTS-36"}]
     blockers = [f for f in mx_checks if f.status != Status.PASS]
     if blockers:
@@ -1524,13 +1586,22 @@ def _advise_enforce(ctx: CheckContext, policy: Policy, testing: Finding, out: Co
         testing.fix = "Before switching to enforce, resolve:\n" + "\n".join(
             f"- {f.id}: {f.summary}" for f in blockers
         )
+    elif target.changes:
+        offered = dict.fromkeys(f.id for f in out.findings if target.fix in f.fix)
+        wanted = ", ".join(offered) or "the findings above"
+        testing.fix = (
+            f"First apply the policy change offered with {wanted}. Switch to enforce only "
+            "after that, once TLS reports show that senders validate every MX host under the "
+            "new policy."
+        )
     elif {"MTASTS-30", "MTASTS-32"} <= {f.id for f in mx_checks}:
-        # Only the mode changes: the patterns already cover every MX (MTASTS-30 passed).
-        testing.fix = policy_change_fix(ctx.domain, "enforce", policy.max_age, policy.mx)
+        # Only the mode changes: the patterns already cover every MX (MTASTS-30 passed) and
+        # nothing else in the file needs changing.
+        testing.fix = policy_change_fix(ctx.domain, "enforce", target.max_age, target.mx)
 
 
 async def _mx_findings(
-    ctx: CheckContext, state: MtaStsState, policy: Policy, mxset: mx.MxSet, out: Collector
+    ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet, out: Collector, target: PolicyTarget
 ) -> None:
     """MTASTS-30..32, -35, -36: the policy against the MX hosts senders would use."""
     mode = state.mode
@@ -1551,12 +1622,9 @@ async def _mx_findings(
     matched = [h for h in mxset.hosts if any(policy_matches(p, h.name) for p in patterns)]
     unmatched = [h for h in mxset.hosts if h not in matched]
     ev = {"patterns": patterns, "mx": mxset.names}
-    # The unmatched MX are added and every pattern kept: senders may still hold MX records
-    # or a policy naming the old hosts, and those must keep working (RFC 8461 §8.1).
-    fix_mode = await _fix_mode(ctx, state, mxset)
-    cover = policy_change_fix(
-        ctx.domain, fix_mode, policy.max_age, patterns + [h.name for h in unmatched]
-    )
+    # The target adds the unmatched MX and keeps the other patterns: senders may still hold
+    # MX records or a policy naming the old hosts, and those must keep working (RFC 8461 §8.1).
+    cover = target.fix
     if not matched:
         out.add(
             "MTASTS-30",
@@ -1586,19 +1654,8 @@ async def _mx_findings(
             evidence=ev,
         )
 
-    # MTASTS-31: stale and over-broad patterns (RFC 8461 §10.4).
-    def too_broad(pattern: str) -> bool:
-        base = pattern[2:]
-        return pattern.startswith("*.") and (ctx.domain == base or ctx.domain.endswith("." + base))
-
-    # Every over-broad pattern replaced by the MX hosts it matches, the rest kept as is.
-    named = [
-        name
-        for p in patterns
-        for name in (
-            [h.name for h in matched if policy_matches(p, h.name)] if too_broad(p) else [p]
-        )
-    ] or mxset.names
+    # MTASTS-31: stale and over-broad patterns (RFC 8461 §10.4). The target replaces each
+    # over-broad one by the MX hosts it matches.
     for pattern in patterns:
         if not any(policy_matches(pattern, h.name) for h in mxset.hosts):
             out.add(
@@ -1608,7 +1665,7 @@ async def _mx_findings(
                 subject=pattern,
                 evidence=ev,
             )
-        if too_broad(pattern):
+        if too_broad(ctx.domain, pattern):
             out.add(
                 "MTASTS-31",
                 Status.WARN,
@@ -1617,9 +1674,9 @@ async def _mx_findings(
                 "by name.",
                 subject=pattern,
                 evidence=ev,
-                fix=policy_change_fix(ctx.domain, fix_mode, policy.max_age, named),
+                fix=target.fix,
             )
-    await _validation_findings(ctx, state, mxset, matched, hard, out)
+    await _validation_findings(ctx, state, mxset, matched, hard, out, target)
     await _dane_finding(ctx, mxset, out)
 
 
@@ -1646,6 +1703,7 @@ async def _validation_findings(
     matched: list[mx.MxHost],
     hard: Status,
     out: Collector,
+    target: PolicyTarget,
 ) -> None:
     """MTASTS-32 and MTASTS-36: would a sender applying the policy accept each MX?"""
     validation = await get_validation(ctx, mxset)
@@ -1706,13 +1764,12 @@ async def _validation_findings(
                 f"Install on {host.name} a certificate valid for {host.name} from a public CA "
                 "(renew it if it expired), offered after STARTTLS on each of its addresses."
             )
-            if status == Status.FAIL and state.policy is not None:
+            if status == Status.FAIL and target.mode == "testing":
                 # Under enforce the MX gets no mail until then; testing lets senders deliver
-                # meanwhile, and only a new id makes them drop the cached enforce policy.
+                # meanwhile, and only a new id makes them drop the cached enforce policy. A
+                # definite failure makes the target's mode testing (_fix_mode).
                 fix += "\nUntil then, to let senders deliver there, switch to mode testing:\n"
-                fix += policy_change_fix(
-                    ctx.domain, "testing", state.policy.max_age, state.policy.mx
-                )
+                fix += target.fix
             out.add("MTASTS-32", status, text.strip(), subject=subject, fix=fix)
     if validation.unprobed:
         listed = ", ".join(f"{name} ({addr})" for name, addr in validation.unprobed)

@@ -1065,3 +1065,112 @@ def test_a_delegated_record_is_changed_at_its_target(monkeypatch: pytest.MonkeyP
     assert '_mta-sts.provider.test. TXT "v=STSv1; id=' in fix
     assert "_mta-sts.example.org. TXT" not in fix
     assert "is an alias of _mta-sts.provider.test" in fix
+
+
+# --- one policy change per run ----------------------------------------------------------------
+# fresh_id() is per second: two different files offered in one run carry the same new id, so
+# an owner applying both in turn changes the file under an id senders already cached it with
+# (RFC 8461 §3.1, §5.1). Every finding that changes the policy offers the same merged file.
+
+
+def policy_changes(findings: list[Finding]) -> dict[str, set[str]]:
+    """The policy file each finding offers, by check ID (the file part of the fix)."""
+    head = "1. Replace the policy file at "
+    out: dict[str, set[str]] = {}
+    for f in findings:
+        if head in f.fix:
+            part = f.fix[f.fix.index(head) :]
+            out.setdefault(f.id, set()).add(part)
+    return out
+
+
+WIDE = {
+    **ZONE,
+    ("example.org", "MX"): ["10 mx1.example.org.", "20 mx2.example.org.", "30 mx3.other.test."],
+    ("mx3.other.test", "A"): ["192.0.2.13"],
+}
+
+
+def test_every_policy_change_of_a_run_offers_one_merged_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # max_age under a day (MTASTS-23), mx3 uncovered (MTASTS-30), a wildcard over the domain
+    # (MTASTS-31): one file repairs all three, the owner's other pattern kept.
+    body = "version: STSv1\nmode: testing\nmx: *.example.org\nmx: mx9.example.net\nmax_age: 3600\n"
+    findings = evaluate(monkeypatch, WIDE, body=body)
+    offered = policy_changes(findings)
+    assert set(offered) == {"MTASTS-23", "MTASTS-30", "MTASTS-31"}
+    files = set().union(*offered.values())
+    assert len(files) == 1
+    mx = mx_lines("mx1.example.org", "mx2.example.org", "mx9.example.net", "mx3.other.test")
+    policy_change(files.pop(), FILE.format(mode="testing", mx=mx))
+
+
+def test_a_syntax_repair_and_the_mx_cover_offer_the_same_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = "version: STSv1\nmode: enforce\n# MTA-STS\nmx: *.example.org\nmax_age: 604800\n"
+    zone = {**WIDE, ("example.org", "MX"): ["10 mx1.example.org.", "20 mx3.other.test."]}
+    findings = evaluate(monkeypatch, zone, body=body)
+    offered = policy_changes(findings)
+    assert {"MTASTS-29", "MTASTS-30", "MTASTS-31"} <= set(offered)
+    files = set().union(*offered.values())
+    assert len(files) == 1
+    mx = mx_lines("mx1.example.org", "mx3.other.test")
+    policy_change(files.pop(), FILE.format(mode="enforce", mx=mx))
+
+
+def test_a_record_repair_goes_with_the_runs_policy_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The repaired record alone makes senders cache the served file under the new id; the MX
+    # cover would then "change" the id to that same value.
+    zone = {**ZONE, ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=2026-06-01"']}
+    findings = evaluate(monkeypatch, zone, body=POLICY.replace("mx: mx2.example.org\r\n", ""))
+    assert fix_of(findings, "MTASTS-05") == fix_of(findings, "MTASTS-30")
+    mx = mx_lines("mx1.example.org", "mx2.example.org")
+    policy_change(fix_of(findings, "MTASTS-05"), FILE.format(mode="enforce", mx=mx))
+
+
+def test_a_record_repair_alone_stays_a_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = {**ZONE, ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=2026-06-01"']}
+    findings = evaluate(monkeypatch, zone)
+    assert fix_of(findings, "MTASTS-05").startswith('_mta-sts.example.org. TXT "v=STSv1; id=')
+
+
+def test_the_testing_fallback_of_a_failing_mx_is_the_runs_policy_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # mx1 fails under enforce (MTASTS-32: switch to testing meanwhile) and mx2 is uncovered
+    # (MTASTS-30): one file, testing, with mx2 added.
+    findings = evaluate(
+        monkeypatch, body=POLICY.replace("mx: mx2.example.org\r\n", ""), probes=EXPIRED
+    )
+    cover = fix_of(findings, "MTASTS-30")
+    failing = fix_of(findings, "MTASTS-32")
+    assert failing.endswith(cover)
+    mx = mx_lines("mx1.example.org", "mx2.example.org")
+    policy_change(cover, FILE.format(mode="testing", mx=mx))
+
+
+def test_enforce_suggestion_waits_for_the_runs_policy_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every MX covered and validating, but max_age is under a day: the MTASTS-23 file comes
+    # first; an enforce file next to it would be a second file under the same new id.
+    findings = evaluate(
+        monkeypatch, body=POLICY.replace("enforce", "testing").replace("604800", "3600")
+    )
+    note = next(f for f in findings if f.id == "MTASTS-33")
+    assert "mode: enforce" not in note.fix and "id=" not in note.fix
+    assert "MTASTS-23" in note.fix
+    assert set(policy_changes(findings)) == {"MTASTS-23"}
+
+
+def test_a_changed_policy_under_the_old_id_gets_the_runs_policy_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # MTASTS-09 (the id must change) next to MTASTS-23: one new id, with the repaired file.
+    findings = evaluate(
+        monkeypatch, body=POLICY.replace("604800", "3600"), previous=("20260601T0000", "0" * 64)
+    )
+    assert statuses(findings, "MTASTS-09") == [Status.WARN]
+    assert fix_of(findings, "MTASTS-09") == fix_of(findings, "MTASTS-23")
