@@ -138,8 +138,23 @@ class IndexTestCase(DomainTestCase):
         r = self.client.get("/domains/")
         self.assertContains(r, "Not deployed</span> MTA-STS, DMARC, DNSSEC")
         self.assertNotContains(r, "Nothing wrong")
-        # Once everything is deployed and good, nothing cost points.
-        good = finished_run(self.domain, score=100)
+        # Once everything is deployed and good, nothing cost points. BIMI weighs nothing:
+        # not publishing it is no reason to say anything is missing.
+        good_findings = [
+            Finding("MX-01", Status.PASS, Mechanism.MX, "MX ok"),
+            Finding(
+                "BIMI-01", Status.INFO, Mechanism.BIMI, "No BIMI", evidence={"published": False}
+            ),
+        ]
+        score, detail = compute(good_findings)
+        good = finished_run(
+            self.domain,
+            score=100,
+            mechanisms={str(f.mechanism): str(f.status) for f in good_findings},
+            findings=[f.to_dict() for f in good_findings],
+            score_detail=detail,
+        )
+        self.assertEqual(detail["categories"]["bimi"]["reason"], "not deployed")
         self.domain.set_last_run(good)
         r = self.client.get("/domains/")
         self.assertContains(r, "Nothing wrong")
@@ -150,7 +165,12 @@ class IndexTestCase(DomainTestCase):
 
         from django.apps import apps
 
-        detail = {"categories": {"dmarc": {"counted": True, "reason": "not deployed"}}}
+        detail = {
+            "categories": {
+                "dmarc": {"counted": True, "reason": "not deployed", "weight": 10},
+                "bimi": {"counted": True, "reason": "not deployed", "weight": 0},
+            }
+        }
         run = finished_run(self.domain, score=85, score_detail=detail)
         Domain.objects.filter(pk=self.domain.pk).update(last_run=run, last_worst={})
         import_module("mailsec.domains.migrations.0007_domain_last_worst_not_deployed").fill(

@@ -438,7 +438,8 @@ def not_deployed(score_detail: dict[str, Any] | None) -> list[str]:
     absent = [
         (mech, cat)
         for mech, cat in categories.items()
-        if cat.get("reason") == "not deployed" and cat.get("counted")
+        # BIMI weighs nothing: not having it costs no points and is not listed.
+        if cat.get("reason") == "not deployed" and cat.get("counted") and cat.get("weight")
     ]
     absent.sort(key=lambda item: -float(item[1].get("score_lost") or item[1].get("lost") or 0))
     return [mech for mech, _ in absent]

@@ -58,7 +58,11 @@ def verdict_label(status: str) -> str:
 
 def is_not_deployed(status: str, category: dict[str, Any]) -> bool:
     """The score counts the mechanism as not deployed and nothing worse is wrong with it."""
-    return category.get("reason") == "not deployed" and status not in ("fail", "warn", "error")
+    return (
+        category.get("reason") == "not deployed"
+        and bool(category.get("weight"))  # BIMI weighs nothing: its absence is only a note
+        and status not in ("fail", "warn", "error")
+    )
 
 
 def _sentence_case(summary: str) -> str:
