@@ -1771,21 +1771,27 @@ async def _validation_findings(
                 fix += "\nUntil then, to let senders deliver there, switch to mode testing:\n"
                 fix += target.fix
             out.add("MTASTS-32", status, text.strip(), subject=subject, fix=fix)
+    # Addresses past the probe limit are known to be unknown: a note, not "could not check"
+    # (which would leave MTA-STS out of the score on every run of a domain with many MX
+    # addresses); they still block the pass and any enforce suggestion (validation.ok).
     if validation.unprobed:
         listed = ", ".join(f"{name} ({addr})" for name, addr in validation.unprobed)
         out.add(
             "MTASTS-32",
-            Status.ERROR,
+            Status.INFO,
             f"Not checked (probe limit: {sum(map(len, probes.values()))} addresses are "
             f"probed per run): {listed}. Their certificates are unknown, so "
             "they cannot count as passing.",
             subject=", ".join(dict.fromkeys(name for name, _ in validation.unprobed)),
             evidence={"unprobed": [f"{n} {a}" for n, a in validation.unprobed]},
         )
+    lookup_failed = {h.name for h in mxset.hosts if h.lookup_failed}
     for name in validation.no_address:
+        # A failed lookup is "could not check"; a host that has no address is known, and
+        # MX-06 already fails it: here it is only named.
         out.add(
             "MTASTS-32",
-            Status.ERROR,
+            Status.ERROR if name in lookup_failed else Status.INFO,
             f"{name} has no address to connect to (see the MX findings), so it could not "
             "be checked.",
             subject=name,
