@@ -815,8 +815,18 @@ async def _build_state(ctx: CheckContext) -> MtaStsState:
 
 
 def policy_applied(state: MtaStsState) -> bool:
-    """Senders apply a policy that validates MX hosts: usable, mode testing or enforce."""
-    return state.usable and state.mode in {"enforce", "testing"}
+    """Senders apply a policy that validates MX hosts: usable, mode testing or enforce. Also
+    when we could not fetch the policy on our side (a timeout under a valid record): senders
+    may well get it, and "could not check" must not turn a warning into a note."""
+    if state.usable and state.mode in {"enforce", "testing"}:
+        return True
+    blocking = [p for p in state.fetch_problems if p.invalidates]
+    return (
+        state.record_status == "valid"
+        and state.policy is None
+        and bool(blocking)
+        and all(p.status == Status.ERROR for p in blocking)
+    )
 
 
 async def get_policy(ctx: CheckContext) -> MtaStsState:

@@ -173,6 +173,22 @@ def test_absent_with_mta_sts_senders_do_not_apply_is_info(
     assert statuses(run(zone), "TLSRPT-01") == [Status.INFO]
 
 
+def test_absent_with_mta_sts_we_could_not_fetch_still_warns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Our fetch of the policy timed out: senders may well apply it, and "could not check"
+    # must not turn the warning into a note.
+    async def fetch(ctx: object, url: str, **kw: object) -> https.HttpsResult:
+        result = https.HttpsResult(url=url, host=url.split("/")[2], elapsed_ms=5.0)
+        result.error_kind, result.error = "timeout", "timed out after 8 s"
+        return result
+
+    monkeypatch.setattr(https, "fetch", fetch)
+    zone = {k: v for k, v in BASE.items() if k[0] != "_smtp._tls.example.org"}
+    zone[("_mta-sts.example.org", "TXT")] = ['"v=STSv1; id=1"']
+    assert statuses(run(zone), "TLSRPT-01") == [Status.WARN]
+
+
 def test_absent_with_dane_warns() -> None:
     zone = {k: v for k, v in BASE.items() if k[0] != "_smtp._tls.example.org"}
     zone[("_25._tcp.mx1.example.org", "TLSA")] = ["3 1 1 " + "ab" * 32]
