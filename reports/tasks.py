@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.db import DatabaseError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from reports import conf
@@ -30,7 +31,13 @@ def parse_raw_report(self, raw_id: int, force: bool = False) -> str:  # type: ig
         return raw.process(force=force)
     except DatabaseError as e:
         # The database was busy or away: try again later; the raw row stays pending meanwhile
-        # and the sweep picks it up if every retry fails.
+        # and the sweep picks it up if every retry fails. process() does not count a database
+        # error as an attempt, but a whole chain of retries that met one each time counts once:
+        # a report the database always fails on ends as an error after TEMPORARY_ATTEMPTS
+        # sweeps instead of being re-queued for ever.
+        if self.request.retries >= self.max_retries:
+            with contextlib.suppress(DatabaseError):
+                RawReport.objects.filter(pk=raw_id).update(attempts=F("attempts") + 1)
         raise self.retry(exc=e, countdown=min(600, 5 * 2**self.request.retries)) from e
 
 
@@ -86,14 +93,21 @@ def alert_on_report(self, report_id: int) -> int:  # type: ignore[no-untyped-def
         # backlog (or in a retry) finds the report evaluated and does nothing, so no change
         # is opened twice.
         with transaction.atomic():
-            locked = TlsReport.objects.select_for_update().filter(pk=report_id)
-            if locked.filter(alerts_evaluated_at__isnull=False).exists():
+            # The row is locked whatever its state (a lock taken only on evaluated rows would
+            # lock nothing on the first evaluation), then looked at.
+            evaluated = (
+                TlsReport.objects.select_for_update()
+                .filter(pk=report_id)
+                .values_list("alerts_evaluated_at", flat=True)
+                .first()
+            )
+            if evaluated is not None:
                 return 0
             events = evaluate_report(report)
             report.mark_alerts_evaluated()
         return len(events)
     except Exception as e:
-        if self.request.retries >= ALERT_RETRIES:
+        if self.request.retries >= ALERT_RETRIES and not isinstance(e, DatabaseError):
             # Bounded: a report that always fails here is a bug to fix, not a loop to feed
             # (the sweep would re-queue it for ever). Marked, and said loudly.
             log.error("gave up on the alerts of TLS report %s: %s", report_id, e)

@@ -599,9 +599,35 @@ def test_a_database_outage_does_not_use_up_a_reports_attempts(address: ReportAdd
     with mock.patch("reports.models.store_details", side_effect=locked):
         tasks.parse_raw_report.apply(args=[raw.pk])
     raw.refresh_from_db()
-    assert (raw.parse_status, raw.attempts) == (RawReport.PENDING, 0)
-    RawReport.objects.filter(pk=raw.pk).update(received_at=timezone.now() - timedelta(hours=1))
+    # The task's whole chain of retries counts once, not once per retry.
+    assert (raw.parse_status, raw.attempts) == (RawReport.PENDING, 1)
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    RawReport.objects.filter(pk=raw.pk).update(received_at=an_hour_ago, processed_at=an_hour_ago)
     with mock.patch.object(tasks.parse_raw_report, "delay") as delay:
         tasks.sweep_pending_reports()
     assert delay.call_args_list == [mock.call(raw.pk)]
     assert raw.process() == RawReport.PARSED
+
+
+def test_a_report_the_database_always_fails_on_ends_as_an_error(address: ReportAddress) -> None:
+    # Each task's chain of retries counts once; after TEMPORARY_ATTEMPTS chains the sweep
+    # gives up with a reason, instead of re-queueing the report for ever.
+    from django.db import OperationalError
+
+    from reports.models import TEMPORARY_ATTEMPTS
+
+    raw, _ = RawReport.store(address, SAMPLE, source=RawReport.HTTPS)
+    broken = OperationalError("canceling statement due to statement timeout")
+    for _ in range(TEMPORARY_ATTEMPTS):
+        with mock.patch("reports.models.store_details", side_effect=broken):
+            tasks.parse_raw_report.apply(args=[raw.pk])
+    raw.refresh_from_db()
+    assert raw.attempts == TEMPORARY_ATTEMPTS
+    RawReport.objects.filter(pk=raw.pk).update(
+        received_at=timezone.now() - timedelta(hours=2),
+        processed_at=timezone.now() - timedelta(hours=2),
+    )
+    with mock.patch.object(tasks.parse_raw_report, "delay") as delay:
+        tasks.sweep_pending_reports()
+    raw.refresh_from_db()
+    assert raw.parse_status == RawReport.ERROR and not delay.called
