@@ -1118,6 +1118,23 @@ class UnsubscribeTestCase(BaseTestCase):
     ALERT_DIGEST_HOUR=0,
 )
 class DigestTestCase(BaseTestCase):
+    def test_a_tls_report_problem_that_stops_is_not_told_fixed_in_a_digest(self) -> None:
+        # Problems seen in reports close without an email when reports stop showing them.
+        a = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
+        AlertSetting.set_mode(self.alice, a, AlertSetting.Mode.DIGEST)
+        now = timezone.now()
+        Change.objects.create(
+            domain=a,
+            kind="tlsrpt-new-type",
+            key="tlsrpt-new-type:certificate-expired",
+            summary="New TLS failure reported.",
+            state=Change.State.RECOVERED,
+            confirmed_at=now - timedelta(days=8),
+            recovered_at=now - timedelta(hours=2),
+        )
+        confirmed, recovered = Notification.digest_events(self.alice, now - timedelta(days=1), now)
+        self.assertEqual((confirmed, recovered), ([], []))
+
     def test_it_sends_one_digest_a_day_with_what_was_confirmed_and_fixed(self) -> None:
         a = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
         b = Domain.objects.create(team=self.team, name="b.test", verified_at=timezone.now())

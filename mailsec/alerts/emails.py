@@ -12,11 +12,16 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from mailsec.alerts.models import AlertRecipient, Change, Notification, changes_context
+from mailsec.alerts.models import (
+    REPORTS_KIND_PREFIX,
+    AlertRecipient,
+    Change,
+    Notification,
+    changes_context,
+)
 from mailsec.domains.models import Domain
 
 # Kinds of the changes reports/alerts.py raises from senders' TLS reports.
-REPORTS_KIND_PREFIX = "tlsrpt-"
 UNSUBSCRIBE_SALT = "mailsec.alerts.unsubscribe"
 ALL_DOMAINS = "*"
 

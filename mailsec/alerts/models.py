@@ -51,6 +51,10 @@ def confirm_delay() -> timedelta:
     return timedelta(seconds=settings.ALERT_CONFIRM_DELAY)
 
 
+# Kinds of changes raised from senders' TLS reports (reports/alerts.py), not by our checks.
+REPORTS_KIND_PREFIX = "tlsrpt-"
+
+
 class AlertSetting(models.Model):
     """How one person hears about one domain. No row means immediate."""
 
@@ -618,7 +622,11 @@ class Notification(models.Model):
         )
         base = Change.objects.filter(domain__in=domains).select_related("domain")
         confirmed = base.filter(confirmed_at__gt=since, confirmed_at__lte=until)
-        recovered = base.filter(recovered_at__gt=since, recovered_at__lte=until)
+        # Problems seen in TLS reports close without an email when reports stop showing them
+        # (docs/reports.md): not as "fixed" in a digest either.
+        recovered = base.filter(recovered_at__gt=since, recovered_at__lte=until).exclude(
+            kind__startswith=REPORTS_KIND_PREFIX
+        )
         return list(confirmed.order_by("domain__name", "confirmed_at")), list(
             recovered.order_by("domain__name", "recovered_at")
         )
