@@ -861,6 +861,15 @@ class PageTestCase(HostingCase):
             r = self.client.get(self.url("page"))
         assert "yes: remove it" not in r.content.decode()
         self.assertContains(r, "removed")
+        # A lookup that failed is not "removed".
+        failing = mock.AsyncMock(return_value=(False, f"{lookups.LOOKUP_FAILED} x: SERVFAIL"))
+        with (
+            fake_dns(record="missing", points=False),
+            mock.patch.object(lookups, "points_at_us", failing),
+        ):
+            r = self.client.get(self.url("page"))
+        text = " ".join(r.content.decode().split())
+        assert "could not check" in text
 
     def test_it_promises_id_changes_only_with_a_cname_into_our_zone(self) -> None:
         self.client.force_login(self.alice)

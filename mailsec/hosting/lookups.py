@@ -55,12 +55,17 @@ async def live_mx(dns: DnsClient, domain: str) -> MxLookup:
     return MxLookup(sorted({h for h in hosts if h}))  # a null MX ("." -> "") is no host
 
 
+# The detail points_at_us gives when its lookup failed: "could not check", not "missing".
+LOOKUP_FAILED = "could not look up"
+
+
 async def points_at_us(dns: DnsClient, name: str) -> tuple[bool, str]:
-    """Does `name` lead to our policy host: a CNAME chain ending there, or only our addresses?"""
+    """Does `name` lead to our policy host: a CNAME chain ending there, or only our addresses?
+    The detail starts with LOOKUP_FAILED when that could not be found out."""
     ours_name = normalize(settings.MAILSEC_POLICY_HOST)
     answer = await dns.query(name, "A")
     if answer.failed:
-        return False, f"could not look up {name}: {answer.describe_failure()}"
+        return False, f"{LOOKUP_FAILED} {name}: {answer.describe_failure()}"
     if ours_name in answer.cnames:
         return True, f"{name} is a CNAME to {ours_name}"
     theirs, _ = await dns.addresses(name)

@@ -103,7 +103,11 @@ def _records(domain: Domain, policy: HostedPolicy | None) -> list[RecordRow]:
             f"mta-sts.{domain.name}",
             "CNAME",
             settings.MAILSEC_POLICY_HOST,
-            "ok" if host_ok else "missing",
+            "ok"
+            if host_ok
+            else "error"
+            if host_detail.startswith(lookups.LOOKUP_FAILED)
+            else "missing",
             host_detail,
         ),
         RecordRow(
