@@ -8,6 +8,7 @@ import base64
 import datetime
 import gzip
 import io
+import os
 import smtplib
 import socket
 import ssl
@@ -453,6 +454,65 @@ def test_the_postfix_wrapper_turns_setup_failures_into_tempfail(tmp_path, proble
         timeout=60,
     )
     assert done.returncode == 75, done.stderr.decode()
+
+
+@pytest.mark.parametrize("problem", ["missing", "directory", "unreadable", "default missing"])
+def test_the_postfix_wrapper_defers_when_its_env_file_cannot_be_read(tmp_path, problem) -> None:
+    # Without the env file ingest_email runs on the development defaults, matches no recipient
+    # and answers 67: Postfix would bounce every report. A root-only 0600 file (readable by
+    # systemd, not by pipe(8)'s user mailsec) is the usual cause.
+    root = Path(__file__).resolve().parent.parent
+    env_file = tmp_path / "env"
+    env = {"PATH": "/usr/bin:/bin", "MAILSEC_HOME": str(root), "MAILSEC_ENV_FILE": str(env_file)}
+    if problem == "directory":
+        env_file.mkdir()
+    elif problem == "unreadable":
+        if os.geteuid() == 0:
+            pytest.skip("root reads any file")
+        env_file.write_text("SECRET_KEY=x\n")
+        env_file.chmod(0o200)  # as a root-only file looks to user mailsec
+    elif problem == "default missing":
+        if Path("/etc/mailsec/env").exists():
+            pytest.skip("this host has /etc/mailsec/env")
+        del env["MAILSEC_ENV_FILE"]
+    done = subprocess.run(
+        [str(root / "deploy" / "mailsec-ingest-email"), "--help"],  # 0 when settings load
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 75, done.stderr.decode()
+    expected = "/etc/mailsec/env" if problem == "default missing" else str(env_file)
+    assert f"env file {expected} is missing or not readable" in done.stderr.decode()
+
+
+def test_an_empty_env_file_setting_opts_out_of_loading_one(tmp_path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [str(root / "deploy" / "mailsec-ingest-email"), "--help"],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "MAILSEC_HOME": str(root),
+            "MAILSEC_ENV_FILE": "",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        },
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"--recipient" in done.stdout
+
+
+def test_a_report_address_at_another_domain_is_a_setup_mismatch_not_an_unknown_user(
+    address, dns_stub, settings
+) -> None:
+    # The inbound domain the MTA delivers for is not ours (a setting not loaded): 75 keeps the
+    # reports queued until it is fixed, where 67 would bounce them all.
+    elsewhere = f"tlsrpt+{address.token}@mail.other.example"
+    assert ingest(make_message(address), "--recipient", elsewhere) == 75
+    # Any other address stays "no such user".
+    assert ingest(make_message(address), "--recipient", "postmaster@mail.other.example") == 67
+    assert RawReport.objects.count() == 0
 
 
 def _fill_quota(address: ReportAddress, count: int, size: int = 10) -> None:

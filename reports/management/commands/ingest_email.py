@@ -7,7 +7,8 @@ Postfix master.cf:  tlsrpt unix - n n - - pipe flags=R user=mailsec
 failure before this command could judge the message into 75.)
 Exit codes follow sysexits.h, which MTAs read: 0 stored; 75 (EX_TEMPFAIL) try again later;
 67 (EX_NOUSER) no such report address; 65 (EX_DATAERR) not a usable message. An address over
-its daily quota (TLSRPT_DAILY_*_PER_ADDRESS) is 75 too, and so is everything else that goes
+its daily quota (TLSRPT_DAILY_*_PER_ADDRESS) is 75 too, so is a tlsrpt+<token> recipient at
+another domain than TLSRPT_INBOUND_DOMAIN (a setup mismatch), and so is everything else that goes
 wrong, so the MTA keeps the message and retries rather than bouncing it.
 """
 
@@ -21,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from reports import conf
 from reports.intake import IntakeError, QuotaExceeded, accept_email, addresses_for_message
+from reports.mail import token_from_recipient
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +60,29 @@ class Command(BaseCommand):
                 self.stderr.write(f"ingest_email: message is larger than {cap} bytes")
                 return EX_DATAERR
             addresses = addresses_for_message(message, recipients)
-            if not addresses:
+            # A tlsrpt+<token> address at another domain is our setup, not the sender's
+            # mistake (TLSRPT_INBOUND_DOMAIN unset, say, when the env file was not loaded): 67
+            # would bounce every report, 75 keeps them queued until the setting is fixed.
+            domain = conf.inbound_domain()
+            elsewhere = [
+                r
+                for r in recipients
+                if token_from_recipient(r) and not token_from_recipient(r, domain)
+            ]
+            if not addresses and not elsewhere:
                 self.stderr.write("ingest_email: no known tlsrpt+<token> recipient")
                 return EX_NOUSER
             for address in addresses:
                 accepted = accept_email(address, message)
                 state = "stored" if accepted.created else "already stored"
                 self.stdout.write(f"{state}: {accepted.raw.public_id} for {address.domain_name}")
+            if elsewhere:
+                # Those stored above answer "already stored" on the retry.
+                self.stderr.write(
+                    f"ingest_email: temporary failure: recipient {elsewhere[0]} is not at "
+                    f"TLSRPT_INBOUND_DOMAIN ({domain}); check the settings (is the env file loaded?)"
+                )
+                return EX_TEMPFAIL
         except QuotaExceeded as e:
             # Addresses stored before this one answer "already stored" on the retry.
             self.stderr.write(f"ingest_email: temporary failure ({e.reason})")
