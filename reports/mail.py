@@ -209,8 +209,45 @@ def make_dnsfunc(resolvers: tuple[tuple[str, int], ...], timeout: float = 5.0) -
     return dnsfunc
 
 
-def verify_dkim(message: bytes, dnsfunc: DnsFunc) -> DkimOutcome:
-    """Verify the first DKIM signature with dkimpy in its RFC 8460 mode."""
+def verify_dkim(message: bytes, dnsfunc: DnsFunc, submitter: str | None = None) -> DkimOutcome:
+    """Verify every DKIM signature with dkimpy in its RFC 8460 mode; one that verifies counts.
+
+    RFC 6376 §4/§6.1: a message may carry several signatures (a relay or mailing list adds its
+    own on top), and one that fails does not spoil another that verifies. Of the passing ones,
+    one whose d= is the submitter's domain or a parent of it is preferred (the one RFC 8460 §3
+    asks for), then one without l=, then one whose key has s=tlsrpt. With none passing, the
+    answer is "temperror" when a key lookup failed (it may pass later), else "fail".
+    """
+    count = _signature_headers(message)
+    if not count:
+        return DkimOutcome("none", detail="message has no DKIM-Signature")
+    outcomes = [_verify_one(message, dnsfunc, idx) for idx in range(count)]
+    passed = [o for o, _ in outcomes if o.result == "pass"]
+    if passed:
+
+        def rank(o: DkimOutcome) -> tuple[bool, bool, bool]:
+            aligned = bool(submitter) and same_or_parent(o.domain, submitter or "")
+            return (aligned, not o.has_length_tag, o.key_is_tlsrpt)
+
+        return max(passed, key=rank)  # max keeps the topmost of equals
+    first = outcomes[0][0]
+    trouble = [t for _, t in outcomes if t]
+    if trouble:
+        first.result = "temperror"
+        first.detail = f"DNS lookup of the key failed: {trouble[-1]}"
+    if count > 1:
+        first.detail += f" (none of {count} signatures verified; this is the first)"
+    return first
+
+
+def _signature_headers(message: bytes) -> int:
+    signer = dkim.DKIM(message, tlsrpt=True, logger=log)
+    return sum(1 for name, _ in signer.headers if name.lower() == b"dkim-signature")
+
+
+def _verify_one(message: bytes, dnsfunc: DnsFunc, idx: int) -> tuple[DkimOutcome, str]:
+    """The outcome of signature `idx` (0: topmost), and the DNS trouble met ("" for none).
+    A fresh dkimpy object each time: it keeps per-signature state (the key's s=tlsrpt)."""
     dns_trouble: list[str] = []
 
     def tracking(name: bytes, timeout: float = 5) -> bytes | None:
@@ -223,15 +260,13 @@ def verify_dkim(message: bytes, dnsfunc: DnsFunc) -> DkimOutcome:
 
     signer = dkim.DKIM(message, tlsrpt=True, logger=log)
     try:
-        ok = signer.verify(dnsfunc=tracking)
+        ok = signer.verify(idx=idx, dnsfunc=tracking)
     except dkim.DKIMException as e:
         ok = False
         detail = str(e)
     else:
         detail = ""
     fields = signer.signature_fields or {}
-    if not fields:
-        return DkimOutcome("none", detail="message has no DKIM-Signature")
     outcome = DkimOutcome(
         "pass" if ok else "fail",
         domain=_text(fields.get(b"d", b"")),
@@ -240,12 +275,17 @@ def verify_dkim(message: bytes, dnsfunc: DnsFunc) -> DkimOutcome:
         has_length_tag=b"l" in fields,
         detail=detail,
     )
-    if not ok and dns_trouble:
-        outcome.result = "temperror"
-        outcome.detail = f"DNS lookup of the key failed: {dns_trouble[-1]}"
-    elif not ok and not detail:
+    if not ok and not detail:
         outcome.detail = "signature did not verify (body or signed headers changed, or no key)"
-    return outcome
+    return outcome, "" if ok or not dns_trouble else dns_trouble[-1]
+
+
+def same_or_parent(signer: str, domain: str) -> bool:
+    """Whether DKIM domain `signer` is `domain` or a parent of it (d=example.com signs for
+    mail.example.com, not the reverse). Parents only, no Public Suffix List: a key under a
+    parent is published by whoever runs that parent's zone, who controls `domain` anyway."""
+    signer, domain = signer.lower().rstrip("."), domain.lower().rstrip(".")
+    return bool(signer) and (domain == signer or domain.endswith("." + signer))
 
 
 def _one_service(record: bytes) -> bytes:

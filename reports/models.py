@@ -22,7 +22,14 @@ from django.db import DatabaseError, DataError, IntegrityError, connection, mode
 from django.utils import timezone
 
 from reports import conf
-from reports.mail import DkimOutcome, extract_report, make_dnsfunc, storable, verify_dkim
+from reports.mail import (
+    DkimOutcome,
+    extract_report,
+    make_dnsfunc,
+    same_or_parent,
+    storable,
+    verify_dkim,
+)
 from reports.parse import FailureDetail as ParsedDetail
 from reports.parse import ParsedReport, ReportRejected, decode, parse_report
 from reports.parse import PolicyResult as ParsedPolicy
@@ -347,7 +354,7 @@ class RawReport(models.Model):
             from checks.config import CheckConfig
 
             resolvers = CheckConfig.from_env().resolvers
-            self.record_dkim(verify_dkim(bytes(self.body), make_dnsfunc(resolvers)))
+            self.record_dkim(verify_dkim(bytes(self.body), make_dnsfunc(resolvers), submitter))
         problem = None
         if self.dkim_result == "none":
             problem = "no DKIM signature: RFC 8460 §3 says unsigned reports MUST be ignored"
@@ -370,7 +377,7 @@ class RawReport(models.Model):
                 f"DKIM key {self.dkim_selector}._domainkey.{self.dkim_domain} has no s=tlsrpt "
                 "(RFC 8460 §3 SHOULD)"
             )
-        if self.dkim_domain and submitter and not _same_or_parent(self.dkim_domain, submitter):
+        if self.dkim_domain and submitter and not same_or_parent(self.dkim_domain, submitter):
             warnings.append(
                 f"DKIM signing domain {self.dkim_domain} is not the submitter {submitter}"
             )
@@ -465,10 +472,6 @@ class RawReport(models.Model):
             error=f"gave up after {TEMPORARY_ATTEMPTS} attempts that never finished (the "
             "worker was stopped, ran out of memory or time, or the database kept failing)",
         )
-
-
-def _same_or_parent(signer: str, submitter: str) -> bool:
-    return submitter == signer or submitter.endswith("." + signer)
 
 
 DETAIL_COLUMNS = (

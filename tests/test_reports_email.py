@@ -117,14 +117,22 @@ def signer(dns_stub: DnsStub) -> SimpleNamespace:
     # RFC 6376 §3.6.1: s= is a list of services.
     dns_stub.records["list._domainkey.sender.example."] = b"v=DKIM1; k=rsa; s=email:tlsrpt; p=" + p
     dns_stub.records["web._domainkey.sender.example."] = b"v=DKIM1; k=rsa; s=web; p=" + p
+    # Another reporter (and a relay) with keys of their own.
+    dns_stub.records["tlsrpt2026._domainkey.other.example."] = b"v=DKIM1; k=rsa; s=tlsrpt; p=" + p
     return SimpleNamespace(private=private)
 
 
-def sign(message: bytes, signer: SimpleNamespace, selector: bytes = b"tlsrpt2026", **kw) -> bytes:
+def sign(
+    message: bytes,
+    signer: SimpleNamespace,
+    selector: bytes = b"tlsrpt2026",
+    domain: bytes = b"sender.example",
+    **kw,
+) -> bytes:
     signature = dkim.sign(
         message,
         selector,
-        b"sender.example",
+        domain,
         signer.private,
         include_headers=[h for h in SIGNED_HEADERS if h.decode() + ":" in message.decode().lower()],
         **kw,
@@ -247,6 +255,27 @@ def test_it_rejects_a_signature_with_a_length_tag(address, signer, eager) -> Non
     raw = only_raw()
     assert raw.dkim_length_tag is True
     assert raw.parse_status == RawReport.REJECTED and "l=" in raw.error
+
+
+def test_one_good_signature_counts_under_a_broken_one(address, signer, eager) -> None:
+    # RFC 6376 §4/§6.1: a relay's signature on top (its key since removed) does not spoil the
+    # reporter's own.
+    message = sign(make_message(address), signer)
+    relayed = sign(message, signer, selector=b"gone", domain=b"relay.example")
+    assert relayed.count(b"DKIM-Signature") == 2
+    assert ingest(relayed) == 0
+    raw = only_raw()
+    assert (raw.dkim_result, raw.dkim_domain) == ("pass", "sender.example")
+    assert raw.parse_status == RawReport.PARSED, raw.error
+
+
+def test_the_submitters_signature_is_preferred_among_good_ones(address, signer, eager) -> None:
+    # A relay's valid signature on top is not the reporter's: the submitter's one is read.
+    relayed = sign(sign(make_message(address), signer), signer, domain=b"other.example")
+    assert ingest(relayed) == 0
+    raw = only_raw()
+    assert (raw.dkim_result, raw.dkim_domain) == ("pass", "sender.example")
+    assert raw.parse_status == RawReport.PARSED, raw.error
 
 
 def test_it_warns_when_the_key_lacks_s_tlsrpt(address, signer, eager) -> None:
