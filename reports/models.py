@@ -338,6 +338,8 @@ class RawReport(models.Model):
         if mail_report is not None:
             parsed.envelope_domain = mail_report.report_domain
         submitter = mail_report.submitter if mail_report else None
+        if mail_report is not None:
+            warnings += self._check_dkim_domain(submitter, parsed.contact_domain)
         if submitter and parsed.contact_domain and submitter != parsed.contact_domain:
             warnings.append(
                 f"TLS-Report-Submitter {submitter} is not the domain of "
@@ -377,11 +379,32 @@ class RawReport(models.Model):
                 f"DKIM key {self.dkim_selector}._domainkey.{self.dkim_domain} has no s=tlsrpt "
                 "(RFC 8460 §3 SHOULD)"
             )
-        if self.dkim_domain and submitter and not same_or_parent(self.dkim_domain, submitter):
-            warnings.append(
-                f"DKIM signing domain {self.dkim_domain} is not the submitter {submitter}"
-            )
         return warnings
+
+    def _check_dkim_domain(self, submitter: str | None, contact_domain: str | None) -> list[str]:
+        """RFC 8460 §3: the signature must be the reporting domain's. A valid signature of any
+        other domain proves nothing (anyone can sign a report claiming to be google.com).
+        The reporter is TLS-Report-Submitter, else the domain of contact-info; the signing
+        domain must be it or a parent of it (d=google.com for mail.google.com). Raises
+        ReportRejected when TLSRPT_REQUIRE_DKIM is on; warns otherwise."""
+        if self.dkim_result != "pass":
+            return []  # _check_dkim judged it already
+        claimed = submitter or contact_domain
+        if claimed and same_or_parent(self.dkim_domain, claimed):
+            return []
+        if claimed:
+            problem = (
+                f"DKIM signing domain {self.dkim_domain} is not the submitter {claimed} nor a "
+                "parent of it; RFC 8460 §3 asks for the reporting domain's signature"
+            )
+        else:
+            problem = (
+                f"DKIM signing domain {self.dkim_domain} cannot be matched with the reporter: no "
+                "TLS-Report-Submitter header nor contact-info e-mail address (RFC 8460 §3, §5.3)"
+            )
+        if conf.require_dkim():
+            raise ReportRejected(problem)
+        return [problem + " (accepted: TLSRPT_REQUIRE_DKIM is off)"]
 
     def record_dkim(self, outcome: DkimOutcome) -> None:
         self.dkim_result = outcome.result

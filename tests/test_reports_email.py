@@ -278,6 +278,37 @@ def test_the_submitters_signature_is_preferred_among_good_ones(address, signer, 
     assert raw.parse_status == RawReport.PARSED, raw.error
 
 
+def test_a_valid_signature_of_another_domain_than_the_submitter_is_rejected(
+    address, signer, eager
+) -> None:
+    # Anyone can sign with their own domain a report that claims to come from google.com.
+    forged = make_message(address, submitter="google.com")
+    assert ingest(sign(forged, signer, domain=b"other.example")) == 0
+    raw = only_raw()  # kept, as every rejected report
+    assert (raw.dkim_result, raw.dkim_domain) == ("pass", "other.example")
+    assert raw.parse_status == RawReport.REJECTED
+    assert "DKIM signing domain other.example is not the submitter google.com" in raw.error
+    assert TlsReport.objects.count() == 0
+
+
+def test_a_signature_of_a_parent_of_the_submitter_counts(address, signer, eager) -> None:
+    message = make_message(address, submitter="mail.sender.example")
+    assert ingest(sign(message, signer)) == 0
+    raw = only_raw()
+    assert raw.parse_status == RawReport.PARSED, raw.error
+
+
+def test_a_signature_of_another_domain_only_warns_when_dkim_is_not_required(
+    address, signer, eager, settings
+) -> None:
+    settings.TLSRPT_REQUIRE_DKIM = False
+    forged = make_message(address, submitter="google.com")
+    assert ingest(sign(forged, signer, domain=b"other.example")) == 0
+    raw = only_raw()
+    assert raw.parse_status == RawReport.PARSED, raw.error
+    assert any("is not the submitter google.com" in w for w in raw.report.warnings)
+
+
 def test_it_warns_when_the_key_lacks_s_tlsrpt(address, signer, eager) -> None:
     assert ingest(sign(make_message(address), signer, selector=b"plain")) == 0  # M45
     raw = only_raw()
@@ -352,7 +383,9 @@ def test_an_invalid_report_domain_header_is_ignored(address, signer, eager) -> N
     ids=lambda v: v if isinstance(v, str) and v.startswith("M") else "",
 )
 def test_it_handles_mail_variants(address, signer, eager, case, kwargs, expected) -> None:
-    assert ingest(sign(make_message(address, **kwargs), signer)) == 0
+    # Signed by the submitter, as RFC 8460 §3 asks.
+    domain = kwargs.get("submitter", "sender.example").encode()
+    assert ingest(sign(make_message(address, **kwargs), signer, domain=domain)) == 0
     raw = only_raw()
     assert raw.parse_status == RawReport.PARSED, raw.error
     warnings = raw.report.warnings
