@@ -5,17 +5,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from checks.config import CheckConfig, ConfigError, parse_hostport
 from checks.engine import check_domain
 from checks.findings import MECHANISM_TITLES, DomainReport, Mechanism, Status
 
 EXIT_OK, EXIT_FAIL, EXIT_NOT_CHECKED = 0, 1, 2
+# sysexits.h EX_USAGE: a bad command line or configuration is not "could not check" (2), which
+# scripts read as a fact about the domain.
+EXIT_USAGE = 64
+
+# DNS text of the checked domain reaches summaries, subjects and fixes: a control character in a
+# record would move the cursor, retitle or clear the terminal, or forge output lines. Every
+# C0/C1 control (and DEL) but tab is printed as \xNN.
+_CONTROLS = {code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7F, 0xA0)] if code != 0x09}
 
 COLOURS = {
     Status.PASS: "32",
@@ -27,12 +36,30 @@ COLOURS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse exits 2 on a usage error; 2 already means "could not check" here.
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    # float() takes "nan" and "inf": neither is a timeout asyncio can work with.
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite positive number of seconds")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mailsec check",
         description="Check the mail transport security of one or more domains.",
         epilog="Exit status: 0 no failure, 1 at least one failure, "
-        "2 something could not be checked (and nothing failed).",
+        "2 something could not be checked (and nothing failed), 64 usage or configuration error.",
     )
     parser.add_argument("domains", nargs="+", metavar="DOMAIN")
     parser.add_argument("--json", action="store_true", help="one JSON object per domain, per line")
@@ -51,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--selector", action="append", default=[], metavar="S", help="DKIM selector to try"
     )
-    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="per network operation")
+    parser.add_argument(
+        "--timeout", type=_positive_seconds, metavar="SECONDS", help="per network operation"
+    )
     parser.add_argument(
         "--concurrency", type=int, default=20, metavar="N", help="domains checked at once"
     )
@@ -72,10 +101,12 @@ def make_config(args: argparse.Namespace) -> CheckConfig:
     if args.selector:
         changes["dkim_selectors"] = tuple(args.selector)
     if args.timeout is not None:
-        if args.timeout <= 0:
-            raise ConfigError("--timeout must be positive")
         changes["timeout"] = args.timeout
     return replace(config, **changes)  # type: ignore[arg-type]
+
+
+def _safe(text: str) -> str:
+    return text.translate(_CONTROLS)
 
 
 def _paint(text: str, status: Status, colour: bool) -> str:
@@ -83,12 +114,13 @@ def _paint(text: str, status: Status, colour: bool) -> str:
 
 
 def render_text(report: DomainReport, out: TextIO, colour: bool) -> None:
+    domain = _safe(report.domain)
     if report.error:
-        out.write(f"{report.domain}: could not check: {report.error}\n\n")
+        out.write(f"{domain}: could not check: {_safe(report.error)}\n\n")
         return
     score = "n/a" if report.score is None else f"{report.score}/100"
     partial = " (partial: some checks could not run)" if report.score_detail.get("partial") else ""
-    out.write(f"{report.domain}  score {score}{partial}  [score v{report.score_version}]\n")
+    out.write(f"{domain}  score {score}{partial}  [score v{report.score_version}]\n")
     for mechanism, findings in report.by_mechanism().items():
         if not findings:
             continue
@@ -96,11 +128,13 @@ def render_text(report: DomainReport, out: TextIO, colour: bool) -> None:
         order = [Status.FAIL, Status.ERROR, Status.WARN, Status.INFO, Status.PASS, Status.NA]
         for finding in sorted(findings, key=lambda f: (order.index(f.status), f.id)):
             label = _paint(f"{finding.status.upper():5}", finding.status, colour)
-            subject = f" [{finding.subject}]" if finding.subject else ""
-            out.write(f"    {label} {finding.id:10} {finding.summary}{subject}\n")
+            subject = f" [{_safe(finding.subject)}]" if finding.subject else ""
+            out.write(f"    {label} {_safe(finding.id):10} {_safe(finding.summary)}{subject}\n")
             if finding.fix and finding.status in (Status.FAIL, Status.WARN):
-                for line in finding.fix.splitlines():
-                    out.write(f"          fix: {line}\n")
+                # Only our own line breaks start a new "fix:" line; str.splitlines() would also
+                # break at \r, \v, \f, \x1c-\x1e and \x85 taken from a record.
+                for line in finding.fix.rstrip("\n").split("\n"):
+                    out.write(f"          fix: {_safe(line)}\n")
     out.write(f"\n  checked in {report.duration_ms} ms\n\n")
 
 
@@ -124,6 +158,26 @@ def exit_status(reports: Sequence[DomainReport]) -> int:
     return EXIT_OK
 
 
+def _write_reports(reports: Sequence[DomainReport], as_json: bool) -> None:
+    if as_json:
+        for report in reports:
+            sys.stdout.write(json.dumps(report.to_dict(), sort_keys=True) + "\n")
+    else:
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        for report in reports:
+            render_text(report, sys.stdout, colour)
+    sys.stdout.flush()
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, stop the interpreter's own flush at exit from failing again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is no file (tests capture it)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -132,11 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         parser.error(str(exc))
     reports = asyncio.run(run_checks(args.domains, config, args.concurrency))
-    if args.json:
-        for report in reports:
-            sys.stdout.write(json.dumps(report.to_dict(), sort_keys=True) + "\n")
-    else:
-        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        for report in reports:
-            render_text(report, sys.stdout, colour)
+    try:
+        _write_reports(reports, args.json)
+    except BrokenPipeError:
+        # The reader stopped reading (`| head`): not our failure, so no traceback. Every check
+        # has run, so the status is still theirs.
+        _silence_stdout()
     return exit_status(reports)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -11,7 +13,11 @@ class ConfigError(ValueError):
 
 
 def parse_hostport(value: str, default_port: int = 53) -> tuple[str, int]:
-    """'127.0.53.2:53' -> ('127.0.53.2', 53); '[::1]:5353' -> ('::1', 5353); '9.9.9.9' -> port 53."""
+    """'127.0.53.2:53' -> ('127.0.53.2', 53); '[::1]:5353' -> ('::1', 5353); '9.9.9.9' -> port 53.
+
+    The host must be an IP address: the DNS client sends its queries straight to it, so a name
+    would make every lookup of every check fail instead of the configuration.
+    """
     value = value.strip()
     if not value:
         raise ConfigError("empty resolver address")
@@ -30,6 +36,13 @@ def parse_hostport(value: str, default_port: int = 53) -> tuple[str, int]:
         raise ConfigError(f"bad resolver address {value!r}: port is not a number") from None
     if not 0 < port < 65536:
         raise ConfigError(f"bad resolver address {value!r}: port out of range")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ConfigError(
+            f"bad resolver address {value!r}: {host!r} is not an IP address "
+            "(use e.g. 127.0.0.1:53 or [::1]:53)"
+        ) from None
     return host, port
 
 
@@ -72,18 +85,24 @@ class CheckConfig:
 
     @classmethod
     def from_env(cls, **overrides: object) -> CheckConfig:
-        resolvers = tuple(
-            parse_hostport(part)
-            for part in os.environ.get("MAILSEC_RESOLVER", "").split(",")
-            if part.strip()
-        )
+        try:
+            resolvers = tuple(
+                parse_hostport(part)
+                for part in os.environ.get("MAILSEC_RESOLVER", "").split(",")
+                if part.strip()
+            )
+        except ConfigError as exc:
+            raise ConfigError(f"MAILSEC_RESOLVER: {exc}") from None
         timeout_raw = os.environ.get("MAILSEC_CHECK_TIMEOUT", "").strip()
         try:
             timeout = float(timeout_raw) if timeout_raw else 8.0
         except ValueError:
             raise ConfigError(f"MAILSEC_CHECK_TIMEOUT={timeout_raw!r} is not a number") from None
-        if timeout <= 0:
-            raise ConfigError("MAILSEC_CHECK_TIMEOUT must be positive")
+        # float() also takes "nan" and "inf", which no timeout can be.
+        if not math.isfinite(timeout) or timeout <= 0:
+            raise ConfigError(
+                f"MAILSEC_CHECK_TIMEOUT={timeout_raw!r} must be a finite positive number"
+            )
         ca_bundle = os.environ.get("MAILSEC_CA_BUNDLE", "").strip() or None
         if ca_bundle and not os.path.isfile(ca_bundle):
             raise ConfigError(f"MAILSEC_CA_BUNDLE={ca_bundle!r}: no such file")

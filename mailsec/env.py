@@ -9,6 +9,7 @@ An unset variable and a variable set to the empty string both mean "use the defa
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -127,8 +128,14 @@ def env_url(name: str, default: str | None = None, *, schemes: tuple[str, ...]) 
     return value.rstrip("/")
 
 
-def parse_host_port(name: str, item: str, default_port: int) -> tuple[str, int]:
-    """'1.2.3.4', '1.2.3.4:5353', '[::1]:53', 'resolver.lab.test:53' → (host, port)."""
+def parse_host_port(
+    name: str, item: str, default_port: int, *, ip_only: bool = False
+) -> tuple[str, int]:
+    """'1.2.3.4', '1.2.3.4:5353', '[::1]:53', 'resolver.lab.test:53' → (host, port).
+
+    ip_only: the host must be an IP address (the engine's resolvers: the DNS client sends to
+    them directly, so a name would fail every check rather than start-up).
+    """
     text = item.strip()
     if text.startswith("["):
         host, sep, rest = text[1:].partition("]")
@@ -143,6 +150,11 @@ def parse_host_port(name: str, item: str, default_port: int) -> tuple[str, int]:
         host, port_text = text, ""
     if not host:
         raise _fail(name, item, "host:port")
+    if ip_only:
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise _fail(name, item, "an IP address with an optional :port") from None
     if port_text == "":
         return host, default_port
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
@@ -150,8 +162,8 @@ def parse_host_port(name: str, item: str, default_port: int) -> tuple[str, int]:
     return host, int(port_text)
 
 
-def env_host_ports(name: str, default_port: int) -> list[tuple[str, int]]:
-    return [parse_host_port(name, item, default_port) for item in env_list(name)]
+def env_host_ports(name: str, default_port: int, *, ip_only: bool = False) -> list[tuple[str, int]]:
+    return [parse_host_port(name, item, default_port, ip_only=ip_only) for item in env_list(name)]
 
 
 # --- DATABASE_URL -------------------------------------------------------------------------

@@ -273,7 +273,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- The check engine (checks.config.CheckConfig.from_env() reads the same variables) -------
 
 MAILSEC_ENGINE = {
-    "resolvers": env_host_ports("MAILSEC_RESOLVER", default_port=53),
+    "resolvers": env_host_ports("MAILSEC_RESOLVER", default_port=53, ip_only=True),
     "ca_bundle": env_str("MAILSEC_CA_BUNDLE"),
     "allow_private_targets": env_bool("MAILSEC_ALLOW_PRIVATE_TARGETS", default=False),
     "extra_public_suffixes": env_list("MAILSEC_EXTRA_PUBLIC_SUFFIXES"),

@@ -89,6 +89,23 @@ def test_parse_host_port_forms() -> None:
             env.parse_host_port("R", bad, 53)
 
 
+def test_resolvers_must_be_ip_addresses() -> None:
+    assert env.parse_host_port("R", "127.0.0.53:5353", 53, ip_only=True) == ("127.0.0.53", 5353)
+    assert env.parse_host_port("R", "[::1]", 53, ip_only=True) == ("::1", 53)
+    for bad in ("resolver.lab.test:53", "bogus", "[dns.example]:53"):
+        with pytest.raises(ImproperlyConfigured, match="R=.*an IP address"):
+            env.parse_host_port("R", bad, 53, ip_only=True)
+
+
+def test_a_resolver_name_stops_start_up(run_manage, tmp_path: Path) -> None:
+    # The engine cannot send to a name: it used to start and fail every check instead.
+    done = run_manage(
+        "check", env={"MAILSEC_DATA_DIR": str(tmp_path), "MAILSEC_RESOLVER": "dns.example:53"}
+    )
+    assert done.returncode != 0
+    assert "MAILSEC_RESOLVER='dns.example:53' is not valid" in done.stderr
+
+
 def test_parse_database_url_sqlite() -> None:
     assert env.parse_database_url("D", "sqlite:////abs/db.sqlite3")["NAME"] == "/abs/db.sqlite3"
     assert env.parse_database_url("D", "sqlite:///rel.sqlite3")["NAME"] == "rel.sqlite3"
