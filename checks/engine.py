@@ -46,10 +46,15 @@ def mechanism_modules() -> list[ModuleType]:
 
 
 async def _run_one(
-    module: ModuleType, ctx: CheckContext, on_progress: ProgressCallback | None
+    module: ModuleType,
+    ctx: CheckContext,
+    on_progress: ProgressCallback | None,
+    deadline_seconds: float | None,
 ) -> list[Finding]:
     mechanism: Mechanism = module.MECHANISM
     budget = min(MECHANISM_TIMEOUTS * ctx.config.timeout, MECHANISM_MAX_SECONDS)
+    if deadline_seconds is not None:
+        budget = min(budget, deadline_seconds)
     deadline: asyncio.Timeout | None = None
     try:
         async with asyncio.timeout(budget) as deadline:
@@ -90,7 +95,15 @@ async def check_domain(
     *,
     on_progress: ProgressCallback | None = None,
     mechanisms: Iterable[str] = (),
+    deadline_seconds: float | None = None,
 ) -> DomainReport:
+    """Check `domain`; `deadline_seconds` caps every mechanism's budget.
+
+    A caller that must answer within a set time (the free-check API) passes a deadline a little
+    under it: a mechanism still running then ends as its own ENGINE-01 "timed out" error and
+    the report keeps the others, where cancelling the whole check would lose them all.
+    Mechanisms run concurrently, so capping each one caps the check.
+    """
     started = time.monotonic()
     report = DomainReport(domain=domain, started_at=datetime.now(UTC).isoformat())
     try:
@@ -103,7 +116,9 @@ async def check_domain(
     wanted = set(mechanisms) or set(config.mechanisms)
     modules = [m for m in mechanism_modules() if not wanted or str(m.MECHANISM) in wanted]
     async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(_run_one(m, ctx, on_progress)) for m in modules]
+        tasks = [
+            group.create_task(_run_one(m, ctx, on_progress, deadline_seconds)) for m in modules
+        ]
     for task in tasks:
         report.findings.extend(task.result())
     report.query_log = ctx.dns.log

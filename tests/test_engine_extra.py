@@ -113,6 +113,47 @@ def test_a_mechanism_that_runs_too_long_times_out_alone(monkeypatch: pytest.Monk
     assert engine.MECHANISM_MAX_SECONDS < 90
 
 
+def test_a_deadline_caps_every_mechanism_and_keeps_the_finished_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The free-check API must answer within 25 s, but a mechanism may take 80 s: under the
+    # caller's deadline the slow one ends as its own error and the report is partial, not lost.
+    import time
+    from types import SimpleNamespace
+
+    from checks import engine
+    from checks.findings import Finding, Mechanism
+
+    async def slow(ctx: Any) -> list[Finding]:
+        await asyncio.sleep(30)
+        return []
+
+    async def quick(ctx: Any) -> list[Finding]:
+        return [Finding("SPF-01", Status.PASS, Mechanism.SPF, "fine")]
+
+    modules = [
+        SimpleNamespace(MECHANISM=Mechanism.SMTP, evaluate=slow),
+        SimpleNamespace(MECHANISM=Mechanism.SPF, evaluate=quick),
+    ]
+    monkeypatch.setattr(engine, "mechanism_modules", lambda: modules)
+    started = time.monotonic()
+    report = asyncio.run(check_domain("example.com", CheckConfig(timeout=8), deadline_seconds=0.3))
+    assert time.monotonic() - started < 5  # not the mechanism's own 80 s
+    assert [(f.id, f.status, f.mechanism) for f in report.findings] == [
+        ("ENGINE-01", Status.ERROR, Mechanism.SMTP),
+        ("SPF-01", Status.PASS, Mechanism.SPF),
+    ]
+    assert "timed out after 0.3 seconds" in report.findings[0].summary
+    assert report.findings[0].evidence == {"timeout_seconds": 0.3}
+    assert report.score_detail["partial"] is True
+
+    # A deadline longer than a mechanism's own budget changes nothing.
+    report = asyncio.run(
+        check_domain("example.com", CheckConfig(timeout=0.01), deadline_seconds=60)
+    )
+    assert report.findings[0].evidence == {"timeout_seconds": 0.1}
+
+
 # ---------------------------------------------------------------- against the lab
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -407,7 +407,9 @@ class ApiTestCase(FreeCheckTestCase):
         self.assertFalse(FreeCheck.objects.exists())
 
     def test_it_runs_a_check_synchronously_and_records_progress(self) -> None:
-        async def fake_engine(domain: str, config: Any, on_progress: Any = None) -> DomainReport:
+        async def fake_engine(
+            domain: str, config: Any, on_progress: Any = None, **kw: Any
+        ) -> DomainReport:
             report = DomainReport.from_dict(sample_report(domain))
             for mechanism, found in report.by_mechanism().items():
                 if found:
@@ -453,7 +455,7 @@ class ApiTestCase(FreeCheckTestCase):
     def test_a_run_that_overruns_its_cap_is_an_error(self) -> None:
         import asyncio
 
-        async def slow_engine(domain: str, config: Any, on_progress: Any = None) -> None:
+        async def slow_engine(domain: str, config: Any, on_progress: Any = None, **kw: Any) -> None:
             await asyncio.sleep(5)
 
         with (
@@ -463,6 +465,57 @@ class ApiTestCase(FreeCheckTestCase):
             r = self.client.get("/api/v1/check", {"domain": "example.org"})
         self.assertEqual(r.status_code, 504)
         self.assertIn("did not finish within", r.json()["error"])
+
+    def test_a_slow_mechanism_makes_a_partial_report_not_a_504(self) -> None:
+        # A mechanism may take min(10 × timeout, 80) s, the API's run only API_TIME_CAP: the
+        # engine gets a deadline under the cap, so a tarpitting MX costs only its own checks.
+        import asyncio
+        from types import SimpleNamespace
+
+        from checks import engine
+        from mailsec.freecheck.models import engine_deadline
+
+        async def slow(ctx: Any) -> list[Finding]:
+            await asyncio.sleep(30)
+            return []
+
+        async def quick(ctx: Any) -> list[Finding]:
+            return [Finding("SPF-01", Status.PASS, Mechanism.SPF, "fine")]
+
+        modules = [
+            SimpleNamespace(MECHANISM=Mechanism.SMTP, evaluate=slow),
+            SimpleNamespace(MECHANISM=Mechanism.SPF, evaluate=quick),
+        ]
+        with (
+            patch.object(engine, "mechanism_modules", lambda: modules),
+            patch("mailsec.freecheck.views.API_TIME_CAP", 2.0),
+        ):
+            r = self.client.get("/api/v1/check", {"domain": "example.org"})
+        self.assertEqual(r.status_code, 200, r.content)
+        data = r.json()
+        self.assertIs(data["score_detail"]["partial"], True)
+        self.assertEqual(
+            [(f["id"], f["status"], f["mechanism"]) for f in data["findings"]],
+            [("ENGINE-01", "error", "smtp"), ("SPF-01", "pass", "spf")],
+        )
+        self.assertEqual(data["findings"][0]["evidence"], {"timeout_seconds": engine_deadline(2.0)})
+        self.assertEqual(FreeCheck.objects.get().status, FreeCheck.State.DONE)
+        # The production cap leaves the engine a deadline under it, and most of it.
+        self.assertTrue(20 <= engine_deadline(25.0) < 25)
+
+    def test_other_methods_get_a_json_405(self) -> None:
+        done_check("example.com")
+        client = Client(enforce_csrf_checks=True)  # as a browser or curl meets it
+        for method in ("post", "put", "patch", "delete", "options", "head"):
+            r = getattr(client, method)("/api/v1/check?domain=example.com")
+            self.assertEqual(r.status_code, 405, method)
+            self.assertEqual(r["Allow"], "GET", method)
+            self.assertEqual(r["Content-Type"], "application/json", method)
+            if method != "head":
+                self.assertEqual(r.json(), {"error": "Use GET /api/v1/check?domain=…"}, method)
+        r = client.post("/api/v1/check", {"domain": "example.com"})
+        self.assertEqual(r.status_code, 405)
+        self.assertEqual(FreeCheck.objects.count(), 1)  # no run started
 
 
 class ApiConcurrencyTestCase(FreeCheckTestCase):
@@ -518,7 +571,9 @@ class ApiConcurrencyTestCase(FreeCheckTestCase):
 
     @override_settings(MAILSEC_FREE_CHECK_API_CONCURRENCY=1)
     def test_the_slot_is_released_after_a_synchronous_run(self) -> None:
-        async def fake_engine(domain: str, config: Any, on_progress: Any = None) -> DomainReport:
+        async def fake_engine(
+            domain: str, config: Any, on_progress: Any = None, **kw: Any
+        ) -> DomainReport:
             return DomainReport.from_dict(sample_report(domain))
 
         with patch("mailsec.freecheck.models.check_domain", fake_engine):

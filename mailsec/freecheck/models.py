@@ -40,6 +40,17 @@ STUCK_RUNNING_AFTER = timedelta(minutes=3)
 # Wall-time cap of one engine run; below the task's soft time limit (tasks.py) so the run
 # ends with a stored error rather than a killed task.
 RUN_TIME_CAP = 90.0
+# The engine's own deadline is this much under a run's cap, so a slow mechanism times out alone
+# (ENGINE-01, a partial report) while there is still time to score and hand over the others;
+# the cap itself is only the backstop.
+RUN_DEADLINE_MARGIN = 2.0
+
+
+def engine_deadline(time_cap: float) -> float:
+    """The deadline the engine gets under `time_cap` (never less than half of it)."""
+    return max(time_cap - RUN_DEADLINE_MARGIN, time_cap / 2)
+
+
 # Permalinks live this long, then the sweep deletes the rows.
 KEEP_FOR = timedelta(days=30)
 
@@ -233,7 +244,12 @@ class FreeCheck(models.Model):
 
         async def engine() -> None:
             outcome["report"] = await asyncio.wait_for(
-                check_domain(self.domain, config, on_progress=lambda m, f: progress.put((m, f))),
+                check_domain(
+                    self.domain,
+                    config,
+                    on_progress=lambda m, f: progress.put((m, f)),
+                    deadline_seconds=engine_deadline(time_cap),
+                ),
                 timeout=time_cap,
             )
 

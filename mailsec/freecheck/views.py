@@ -5,6 +5,7 @@ import logging
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from checks.domainname import DomainNameError, to_ascii_domain
@@ -93,8 +94,8 @@ def _json_error(message: str, status: int, retry_after: int | None = None) -> Js
     return response
 
 
+@csrf_exempt  # nothing but GET does anything; the rest get the JSON 405 below, not CSRF's page
 @never_cache
-@require_GET
 def api_check(request: HttpRequest) -> JsonResponse:
     """GET /api/v1/check?domain=… → the `mailsec check --json` object for that domain.
 
@@ -103,6 +104,12 @@ def api_check(request: HttpRequest) -> JsonResponse:
     MAILSEC_FREE_CHECK_API_CONCURRENCY requests do it at a time, across all processes; the
     others get 503 + Retry-After, before counting against any rate limit or creating a run.
     """
+    if request.method != "GET":
+        # require_GET would answer an empty HTML 405, which API clients cannot read. HEAD is
+        # refused too: it would run a whole check for no answer.
+        response = _json_error("Use GET /api/v1/check?domain=…", 405)
+        response["Allow"] = "GET"
+        return response
     try:
         domain = _domain(request.GET.get("domain", ""))
     except DomainNameError as exc:
