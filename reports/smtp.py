@@ -98,6 +98,20 @@ class ReportHandler:
         return f"250 2.0.0 Stored {' '.join(stored)}"
 
 
+class ReportSMTP(SMTP):
+    # RFC 5321 §4.5.3.1.6 caps a line at 1000 octets, and aiosmtpd answers a longer one with
+    # a permanent "500 Line too long", so the sender bounces the report. Reporters and
+    # relays do send longer lines (an unfolded header, a base64 part not wrapped), and
+    # ingest_email stores the same message, so take them. aiosmtpd also uses this as its
+    # stream buffer limit, which 64 KiB keeps small.
+    line_length_limit = 64 * 1024
+
+
+class ReportController(Controller):
+    def factory(self) -> SMTP:
+        return ReportSMTP(self.handler, **self.SMTP_kwargs)
+
+
 def build_controller(
     host: str,
     port: int,
@@ -112,7 +126,7 @@ def build_controller(
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(tls_cert, tls_key)
         kwargs.update(tls_context=context, require_starttls=require_starttls)
-    return Controller(
+    return ReportController(
         ReportHandler(),
         hostname=host,
         port=port,

@@ -718,6 +718,18 @@ def test_the_smtp_listener_defers_an_address_over_its_daily_quota(
     assert RawReport.objects.count() == 2
 
 
+def test_the_smtp_listener_takes_lines_longer_than_1000_octets(smtpd, tls_files) -> None:
+    # aiosmtpd's default answers "500 Line too long", a permanent refusal: the report would
+    # bounce, while ingest_email stores the same message.
+    address = ReportAddress.objects.create(domain_name="example.com")
+    message = make_message(address).replace(
+        b"\r\n\r\n", b"\r\nX-Long: " + b"a" * 1500 + b"\r\n\r\n", 1
+    )
+    with _client(smtpd, tls_files) as client:
+        assert client.sendmail("a@sender.example", [address.mailto], message) == {}
+    assert bytes(only_raw().body) == message
+
+
 def test_the_readme_sample_mail_is_a_usable_report(address, dns_stub, eager, settings) -> None:
     # README's "Send it a TLS-RPT report" pipes tests/data/tlsrpt/sample.eml (unsigned) with
     # the recipient given, as an MTA does; with DKIM required it is kept but rejected.
