@@ -1,9 +1,9 @@
 """The SMTP listener for TLS reports by mail (RFC 8460 §5.3), built on aiosmtpd.
 
-RCPT is refused (550) for addresses that are not a known tlsrpt+<token>, and deferred (452)
-for an address already at its daily quota; DATA is answered 250 only after the message is
-committed to the database, 451 when it could not be stored and 452 when it would take an
-address over its quota (the sending MTA keeps it and retries), 552 when it is too large.
+RCPT is refused (550) for addresses that are not a known tlsrpt+<token>; DATA is answered 250
+only after the message is committed to the database (or was already: an identical resend),
+451 when it could not be stored and 452 when it would take an address over its daily quota
+(the sending MTA keeps it and retries), 552 when it is too large.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from reports.intake import (
     QuotaExceeded,
     accept_email,
     addresses_for_message,
-    check_quota,
 )
 from reports.mail import token_from_recipient
 
@@ -31,17 +30,19 @@ log = logging.getLogger(__name__)
 
 
 def _refuse_recipient(address: str) -> str | None:
-    """The reply refusing RCPT TO `address`, or None to accept it."""
+    """The reply refusing RCPT TO `address`, or None to accept it.
+
+    The daily quota is not checked here but at DATA: only the body tells whether this is an
+    identical resend of a report already stored, which takes no quota and is answered 250
+    (a sender retrying after a lost reply must not be deferred for a day). The price is that
+    a full address still receives the body before its 452.
+    """
     close_old_connections()
     try:
         token = token_from_recipient(address, conf.inbound_domain())
         found = addresses_for_message(b"", [address]) if token else []
         if not found:
             return "550 5.1.1 No such TLS report address"
-        try:
-            check_quota(found[0], 1)  # the size is not known yet; DATA checks it
-        except QuotaExceeded as e:
-            return f"452 4.2.2 {e.reason}"
         return None
     finally:
         # Like the end of a web request: do not keep this thread's connection open between
