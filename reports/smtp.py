@@ -3,7 +3,7 @@
 RCPT is refused (550) for addresses that are not a known tlsrpt+<token>; DATA is answered 250
 only after the message is committed to the database (or was already: an identical resend),
 451 when it could not be stored and 452 when it would take an address over its daily quota
-(the sending MTA keeps it and retries), 552 when it is too large.
+(the sending MTA keeps it and retries), 552 when it is too large, 554 when it is empty.
 """
 
 from __future__ import annotations
@@ -82,6 +82,9 @@ class ReportHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         message = envelope.original_content or b""
+        if not message.strip():
+            # As ingest_email (65): nothing to keep, and a retry would bring nothing more.
+            return "554 5.6.0 Empty message"
         try:
             stored = await sync_to_async(_store, thread_sensitive=True)(
                 message, list(envelope.rcpt_tos)

@@ -733,6 +733,17 @@ def test_the_smtp_listener_takes_lines_longer_than_1000_octets(smtpd, tls_files)
     assert bytes(only_raw().body) == message
 
 
+def test_the_smtp_listener_refuses_an_empty_message(smtpd, tls_files) -> None:
+    address = ReportAddress.objects.create(domain_name="example.com")
+    with _client(smtpd, tls_files) as client:
+        client.ehlo()
+        client.mail("a@sender.example")
+        assert client.rcpt(address.mailto)[0] == 250
+        code, reply = client.data(b"")
+    assert (code, reply) == (554, b"5.6.0 Empty message")
+    assert RawReport.objects.count() == 0
+
+
 def test_the_readme_sample_mail_is_a_usable_report(address, dns_stub, eager, settings) -> None:
     # README's "Send it a TLS-RPT report" pipes tests/data/tlsrpt/sample.eml (unsigned) with
     # the recipient given, as an MTA does; with DKIM required it is kept but rejected.
