@@ -74,13 +74,21 @@ def tokens_from_headers(message: bytes) -> list[str]:
 
 def header_summary(message: bytes) -> dict[str, str]:
     headers = BytesHeaderParser(policy=policy.compat32).parsebytes(message)
+    # raw_items, not get(): compat32 hands a value with 8-bit bytes out as a Header whose str()
+    # has lost them, where the raw value keeps them as surrogate escapes.
+    raw: dict[str, str] = {}
+    for key, value in headers.raw_items():
+        raw.setdefault(key.lower(), value)
     out: dict[str, str] = {}
     for name in KEPT_HEADERS:
-        value = headers.get(name)
+        value = raw.get(name)
         if value is not None:
-            # compat32 leaves undecodable bytes as surrogates; keep the text storable.
+            # Turn the surrogate escapes back into the bytes, then read those as UTF-8
+            # (RFC 6532), replacing only what is not UTF-8.
             text = " ".join(str(value).split())
-            out[name] = storable(text.encode("utf-8", "replace").decode("utf-8"))[:1000]
+            out[name] = storable(
+                text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            )[:1000]
     return out
 
 

@@ -477,6 +477,15 @@ def test_a_nul_in_a_kept_header_or_dkim_tag_is_stored_not_refused(address, signe
     assert storable("sel\x00ector") == "sel\ufffdector"
 
 
+def test_utf8_headers_are_kept_readable(address, dns_stub) -> None:
+    # RFC 6532: raw UTF-8 in headers (SMTPUTF8); a byte that is not UTF-8 is replaced alone.
+    message = make_message(address).replace(
+        b"Subject: ", "Subject: Rapport été \u2014 ".encode() + b"\xff ", 1
+    )
+    assert ingest(message) == 0
+    assert only_raw().headers["subject"].startswith("Rapport été \u2014 \ufffd Report Domain")
+
+
 def test_the_postfix_wrapper_reads_the_environment_file_literally(tmp_path) -> None:
     root = Path(__file__).resolve().parent.parent
     env_file = tmp_path / "env"
