@@ -44,6 +44,7 @@ KEPT_HEADERS = (
     "tls-report-domain",
     "tls-report-submitter",
     "content-type",
+    "envelope-to",
     "delivered-to",
     "x-original-to",
 )
@@ -61,10 +62,11 @@ def token_from_recipient(address: str, inbound_domain: str | None = None) -> str
 
 def tokens_from_headers(message: bytes) -> list[str]:
     """Tokens found in the delivery headers, most specific first (for `ingest_email` without
-    an explicit recipient: Postfix adds Delivered-To / X-Original-To)."""
+    an explicit recipient: Exim's pipe_transport adds Envelope-to, with envelope_to_add,
+    and Postfix adds Delivered-To / X-Original-To)."""
     headers = BytesHeaderParser(policy=policy.compat32).parsebytes(message)
     found: list[str] = []
-    for name in ("delivered-to", "x-original-to", "to", "cc"):
+    for name in ("envelope-to", "delivered-to", "x-original-to", "to", "cc"):
         for _, addr in getaddresses([str(v) for v in headers.get_all(name, [])]):
             token = token_from_recipient(addr)
             if token and token not in found:

@@ -225,6 +225,13 @@ def test_it_finds_the_address_in_the_envelope_recipient(address, signer, eager) 
     assert only_raw().parse_status == RawReport.PARSED
 
 
+def test_it_finds_the_address_in_exims_envelope_to_header(address, signer, eager) -> None:
+    # Exim's pipe_transport (envelope_to_add) names the envelope recipient in Envelope-to.
+    message = sign(make_message(address).replace(address.token.encode(), b"f" * 32), signer)
+    assert ingest(f"Envelope-to: {address.mailto}\r\n".encode() + message) == 0
+    assert only_raw().parse_status == RawReport.PARSED
+
+
 def test_it_keeps_but_rejects_an_unsigned_report(address, dns_stub, eager) -> None:
     assert ingest(make_message(address)) == 0  # M44: stored (nothing lost) …
     raw = only_raw()
