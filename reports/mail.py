@@ -291,11 +291,21 @@ def _verify_one(message: bytes, dnsfunc: DnsFunc, idx: int) -> tuple[DkimOutcome
 
 
 def same_or_parent(signer: str, domain: str) -> bool:
-    """Whether DKIM domain `signer` is `domain` or a parent of it (d=example.com signs for
-    mail.example.com, not the reverse). Parents only, no Public Suffix List: a key under a
-    parent is published by whoever runs that parent's zone, who controls `domain` anyway."""
+    """Whether DKIM domain `signer` speaks for `domain`: the same name, a parent of it
+    (d=example.com for mail.example.com), or a name of the same organisational domain (Public
+    Suffix List, as DMARC's relaxed alignment: d=mail.google.com for google.com). Large
+    senders sign their reports from a mail subdomain; another organisation never matches."""
     signer, domain = signer.lower().rstrip("."), domain.lower().rstrip(".")
-    return bool(signer) and (domain == signer or domain.endswith("." + signer))
+    if not signer or not domain:
+        return False
+    if domain == signer or domain.endswith("." + signer):
+        return True
+    from checks.domainname import organizational_domain
+
+    try:
+        return organizational_domain(signer) == organizational_domain(domain)
+    except Exception:  # a name the PSL cannot place is no match
+        return False
 
 
 def _one_service(record: bytes) -> bytes:

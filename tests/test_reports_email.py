@@ -305,6 +305,19 @@ def test_a_signature_of_a_parent_of_the_submitter_counts(address, signer, eager)
     assert raw.parse_status == RawReport.PARSED, raw.error
 
 
+def test_a_signing_domain_of_the_submitters_organisation_counts() -> None:
+    # Large senders sign from a mail subdomain; another organisation never matches.
+    from reports.mail import same_or_parent
+
+    assert same_or_parent("google.com", "google.com")
+    assert same_or_parent("google.com", "mail.google.com")
+    assert same_or_parent("mail.google.com", "google.com")
+    assert same_or_parent("mail.example.co.uk", "reports.example.co.uk")
+    assert not same_or_parent("other.co.uk", "example.co.uk")
+    assert not same_or_parent("google.com.evil.example", "google.com")
+    assert not same_or_parent("", "google.com")
+
+
 def test_a_signature_of_another_domain_only_warns_when_dkim_is_not_required(
     address, signer, eager, settings
 ) -> None:
