@@ -228,10 +228,23 @@ def verify_dkim(message: bytes, dnsfunc: DnsFunc, submitter: str | None = None) 
     asks for), then one without l=, then one whose key has s=tlsrpt. With none passing, the
     answer is "temperror" when a key lookup failed (it may pass later), else "fail".
     """
-    count = _signature_headers(message)
+    headers = _signature_headers(message)
+    count = len(headers)
     if not count:
         return DkimOutcome("none", detail="message has no DKIM-Signature")
-    outcomes = [_verify_one(message, dnsfunc, idx) for idx in range(count)]
+    # Bounded work per message (a report address is public: a message may carry thousands of
+    # signatures, each a key lookup and a body hash): the submitter's own signatures first,
+    # at most MAX_SIGNATURES, and none after one of them passed.
+    order = sorted(
+        range(count),
+        key=lambda i: not (submitter and same_or_parent(_signing_domain(headers[i]), submitter)),
+    )[:MAX_SIGNATURES]
+    outcomes = []
+    for idx in order:
+        outcome, trouble = _verify_one(message, dnsfunc, idx)
+        outcomes.append((outcome, trouble))
+        if outcome.result == "pass" and submitter and same_or_parent(outcome.domain, submitter):
+            break
     passed = [o for o, _ in outcomes if o.result == "pass"]
     if passed:
 
@@ -250,9 +263,21 @@ def verify_dkim(message: bytes, dnsfunc: DnsFunc, submitter: str | None = None) 
     return first
 
 
-def _signature_headers(message: bytes) -> int:
+# How many DKIM signatures of one message are verified at most.
+MAX_SIGNATURES = 8
+
+_D_TAG = re.compile(rb"(?:^|;)\s*d\s*=\s*([^;\s]+)", re.IGNORECASE)
+
+
+def _signature_headers(message: bytes) -> list[bytes]:
+    """The DKIM-Signature header values, topmost first (dkimpy's index order)."""
     signer = dkim.DKIM(message, tlsrpt=True, logger=log)
-    return sum(1 for name, _ in signer.headers if name.lower() == b"dkim-signature")
+    return [value for name, value in signer.headers if name.lower() == b"dkim-signature"]
+
+
+def _signing_domain(header: bytes) -> str:
+    found = _D_TAG.search(header.replace(b"\r\n", b""))
+    return found.group(1).decode("ascii", "replace").lower() if found else ""
 
 
 def _verify_one(message: bytes, dnsfunc: DnsFunc, idx: int) -> tuple[DkimOutcome, str]:
@@ -300,10 +325,12 @@ def same_or_parent(signer: str, domain: str) -> bool:
         return False
     if domain == signer or domain.endswith("." + signer):
         return True
+    from checks.config import CheckConfig
     from checks.domainname import organizational_domain
 
+    extra = CheckConfig.from_env().extra_public_suffixes  # the site's own suffixes count too
     try:
-        return organizational_domain(signer) == organizational_domain(domain)
+        return organizational_domain(signer, extra) == organizational_domain(domain, extra)
     except Exception:  # a name the PSL cannot place is no match
         return False
 

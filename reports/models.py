@@ -392,6 +392,17 @@ class RawReport(models.Model):
         claimed = submitter or contact_domain
         if claimed and same_or_parent(self.dkim_domain, claimed):
             return []
+        if claimed and not submitter:
+            # The reporter was only known after parsing (contact-info): the signature kept
+            # was chosen without it (a relay's on top may have won). Verify again, preferring
+            # the reporter's own.
+            from checks.config import CheckConfig
+
+            resolvers = CheckConfig.from_env().resolvers
+            again = verify_dkim(bytes(self.body), make_dnsfunc(resolvers), claimed)
+            if again.result == "pass" and same_or_parent(again.domain, claimed):
+                self.record_dkim(again)
+                return []
         if claimed:
             problem = (
                 f"DKIM signing domain {self.dkim_domain} is not the submitter {claimed} nor a "

@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -107,7 +107,8 @@ def alert_on_report(self, report_id: int) -> int:  # type: ignore[no-untyped-def
             report.mark_alerts_evaluated()
         return len(events)
     except Exception as e:
-        if self.request.retries >= ALERT_RETRIES and not isinstance(e, DatabaseError):
+        outage = isinstance(e, OperationalError | InterfaceError)  # the database is away
+        if self.request.retries >= ALERT_RETRIES and not outage:
             # Bounded: a report that always fails here is a bug to fix, not a loop to feed
             # (the sweep would re-queue it for ever). Marked, and said loudly.
             log.error("gave up on the alerts of TLS report %s: %s", report_id, e)

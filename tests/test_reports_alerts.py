@@ -377,3 +377,25 @@ def test_a_report_about_another_domain_raises_nothing_and_counts_in_no_day(
     own = store(address, report("2026-06-01", ok=999, failed=1, types=("dane-required",)))
     assert kinds(evaluate_report(own)) == [(KIND_NEW_TYPE, "dane-required")]
     assert "1 failed sessions on 2026-06-01" in Change.objects.get().summary
+
+
+def test_the_alert_task_gives_up_on_a_database_error_that_is_no_outage(domain: Domain) -> None:
+    # "value too long" fails the same way every time: given up, not re-queued for ever; an
+    # outage (OperationalError) is retried by later sweeps instead.
+    from django.db import DataError, OperationalError
+
+    from reports.tasks import alert_on_report
+
+    address = ReportAddress.for_domain(domain)
+    stored = store(address, report("2026-06-01", failed=3, types=("certificate-expired",)))
+    bad = DataError("value too long for type character varying(200)")
+    with mock.patch("reports.alerts.evaluate_report", side_effect=bad):
+        alert_on_report.apply(args=[stored.pk])
+    stored.refresh_from_db()
+    assert stored.alerts_evaluated_at is not None
+    other = store(address, report("2026-06-02", failed=3, types=("certificate-expired",)))
+    down = OperationalError("could not connect to server")
+    with mock.patch("reports.alerts.evaluate_report", side_effect=down):
+        alert_on_report.apply(args=[other.pk])
+    other.refresh_from_db()
+    assert other.alerts_evaluated_at is None

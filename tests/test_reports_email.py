@@ -836,3 +836,37 @@ def test_a_dane_only_report_is_placed_by_its_tls_report_domain(
     assert any(w.startswith("This report is about parked") for w in raw.report.warnings) is (
         not counted
     )
+
+
+def test_without_a_submitter_header_the_reporters_signature_under_a_relays_counts(
+    address, signer, eager
+) -> None:
+    # The reporter is then the contact-info domain, known only after parsing: the signature
+    # kept before (the relay's, on top) is chosen again with it.
+    message = sign(make_message(address, headers=False), signer)
+    relayed = sign(message, signer, domain=b"other.example")
+    assert ingest(relayed) == 0
+    raw = only_raw()
+    assert raw.parse_status == RawReport.PARSED, raw.error
+    assert raw.dkim_domain == "sender.example"
+
+
+def test_only_a_few_signatures_are_verified(address, signer, eager) -> None:
+    # A report address is public: thousands of signatures must not cost thousands of key
+    # lookups and body hashes.
+    from reports import mail
+
+    message = make_message(address)
+    for _ in range(20):
+        message = sign(message, signer, domain=b"other.example")
+    with mock.patch.object(mail, "_verify_one", wraps=mail._verify_one) as verify:
+        assert ingest(message) == 0
+    assert verify.call_count <= mail.MAX_SIGNATURES
+
+
+def test_the_organisation_match_honours_the_sites_own_suffixes(monkeypatch) -> None:
+    from reports.mail import same_or_parent
+
+    assert same_or_parent("a.lab.test", "b.lab.test")  # the PSL sees one organisation
+    monkeypatch.setenv("MAILSEC_EXTRA_PUBLIC_SUFFIXES", "lab.test")
+    assert not same_or_parent("a.lab.test", "b.lab.test")
