@@ -8,6 +8,7 @@ this file checks what a scenario's [expect] table cannot say.
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from checks.config import CheckConfig
 from checks.dns import DnsClient, numeric_tld
 from checks.domainname import DomainNameError, to_ascii_domain
 from checks.engine import check_domain
-from checks.findings import DomainReport, Status
+from checks.findings import DomainReport, Finding, Mechanism, Status
 from tests.test_engine_lab import SCENARIOS, describe, lab_config
 
 
@@ -75,13 +76,9 @@ def test_numeric_tld_names_are_nxdomain_without_asking() -> None:
     assert client.log == []  # nothing went to the network
 
 
-def test_a_mechanism_that_runs_too_long_times_out_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    # One mechanism stuck on a slow server ends as its own ENGINE-01 "timed out" error; the
-    # others keep their results (the free check's run cap would otherwise lose them all).
-    from types import SimpleNamespace
-
-    from checks import engine
-    from checks.findings import Finding, Mechanism
+def slow_and_quick_mechanisms() -> list[Any]:
+    """Two stand-in mechanism modules for engine.mechanism_modules: STARTTLS stuck on a
+    server that never answers (30 s), SPF done at once."""
 
     async def slow(ctx: Any) -> list[Finding]:
         await asyncio.sleep(30)
@@ -90,10 +87,18 @@ def test_a_mechanism_that_runs_too_long_times_out_alone(monkeypatch: pytest.Monk
     async def quick(ctx: Any) -> list[Finding]:
         return [Finding("SPF-01", Status.PASS, Mechanism.SPF, "fine")]
 
-    modules = [
+    return [
         SimpleNamespace(MECHANISM=Mechanism.SMTP, evaluate=slow),
         SimpleNamespace(MECHANISM=Mechanism.SPF, evaluate=quick),
     ]
+
+
+def test_a_mechanism_that_runs_too_long_times_out_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One mechanism stuck on a slow server ends as its own ENGINE-01 "timed out" error; the
+    # others keep their results (the free check's run cap would otherwise lose them all).
+    from checks import engine
+
+    modules = slow_and_quick_mechanisms()
     monkeypatch.setattr(engine, "mechanism_modules", lambda: modules)
     report = asyncio.run(check_domain("example.com", CheckConfig(timeout=0.01)))
     assert [(f.id, f.status, f.mechanism) for f in report.findings] == [
@@ -119,22 +124,10 @@ def test_a_deadline_caps_every_mechanism_and_keeps_the_finished_ones(
     # The free-check API must answer within 25 s, but a mechanism may take 80 s: under the
     # caller's deadline the slow one ends as its own error and the report is partial, not lost.
     import time
-    from types import SimpleNamespace
 
     from checks import engine
-    from checks.findings import Finding, Mechanism
 
-    async def slow(ctx: Any) -> list[Finding]:
-        await asyncio.sleep(30)
-        return []
-
-    async def quick(ctx: Any) -> list[Finding]:
-        return [Finding("SPF-01", Status.PASS, Mechanism.SPF, "fine")]
-
-    modules = [
-        SimpleNamespace(MECHANISM=Mechanism.SMTP, evaluate=slow),
-        SimpleNamespace(MECHANISM=Mechanism.SPF, evaluate=quick),
-    ]
+    modules = slow_and_quick_mechanisms()
     monkeypatch.setattr(engine, "mechanism_modules", lambda: modules)
     started = time.monotonic()
     report = asyncio.run(check_domain("example.com", CheckConfig(timeout=8), deadline_seconds=0.3))

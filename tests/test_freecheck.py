@@ -469,23 +469,11 @@ class ApiTestCase(FreeCheckTestCase):
     def test_a_slow_mechanism_makes_a_partial_report_not_a_504(self) -> None:
         # A mechanism may take min(10 × timeout, 80) s, the API's run only API_TIME_CAP: the
         # engine gets a deadline under the cap, so a tarpitting MX costs only its own checks.
-        import asyncio
-        from types import SimpleNamespace
-
         from checks import engine
         from mailsec.freecheck.models import engine_deadline
+        from tests.test_engine_extra import slow_and_quick_mechanisms
 
-        async def slow(ctx: Any) -> list[Finding]:
-            await asyncio.sleep(30)
-            return []
-
-        async def quick(ctx: Any) -> list[Finding]:
-            return [Finding("SPF-01", Status.PASS, Mechanism.SPF, "fine")]
-
-        modules = [
-            SimpleNamespace(MECHANISM=Mechanism.SMTP, evaluate=slow),
-            SimpleNamespace(MECHANISM=Mechanism.SPF, evaluate=quick),
-        ]
+        modules = slow_and_quick_mechanisms()
         with (
             patch.object(engine, "mechanism_modules", lambda: modules),
             patch("mailsec.freecheck.views.API_TIME_CAP", 2.0),
