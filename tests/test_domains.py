@@ -88,6 +88,18 @@ def finished_run(domain: Domain, score: int = 80, days_ago: float = 0, **kw: obj
     return CheckRun.objects.create(domain=domain, **fields)
 
 
+def scored_run(domain: Domain, findings: list[Finding]) -> CheckRun:
+    """A finished run of these engine findings, scored as the engine scores them."""
+    score, detail = compute(findings)
+    return finished_run(
+        domain,
+        score=score,
+        mechanisms={str(f.mechanism): str(f.status) for f in findings},
+        findings=[f.to_dict() for f in findings],
+        score_detail=detail,
+    )
+
+
 class DomainTestCase(BaseTestCase):
     def setUp(self) -> None:
         super().setUp()
@@ -125,14 +137,7 @@ class IndexTestCase(DomainTestCase):
             Finding("DNSSEC-01", Status.INFO, Mechanism.DNSSEC, "Zone not signed"),
             Finding("SPF-03", Status.PASS, Mechanism.SPF, "SPF ok"),
         ]
-        score, detail = compute(findings)
-        run = finished_run(
-            self.domain,
-            score=score,
-            mechanisms={str(f.mechanism): str(f.status) for f in findings},
-            findings=[f.to_dict() for f in findings],
-            score_detail=detail,
-        )
+        run = scored_run(self.domain, findings)
         self.domain.set_last_run(run)
         self.client.force_login(self.alice)
         r = self.client.get("/domains/")
@@ -146,15 +151,9 @@ class IndexTestCase(DomainTestCase):
                 "BIMI-01", Status.INFO, Mechanism.BIMI, "No BIMI", evidence={"published": False}
             ),
         ]
-        score, detail = compute(good_findings)
-        good = finished_run(
-            self.domain,
-            score=100,
-            mechanisms={str(f.mechanism): str(f.status) for f in good_findings},
-            findings=[f.to_dict() for f in good_findings],
-            score_detail=detail,
-        )
-        self.assertEqual(detail["categories"]["bimi"]["reason"], "not deployed")
+        good = scored_run(self.domain, good_findings)
+        self.assertEqual(good.score, 100)
+        self.assertEqual(good.score_detail["categories"]["bimi"]["reason"], "not deployed")
         self.domain.set_last_run(good)
         r = self.client.get("/domains/")
         self.assertContains(r, "Nothing wrong")
@@ -606,14 +605,8 @@ class DetailsTestCase(DomainTestCase):
             Finding("MTASTS-01", Status.INFO, Mechanism.MTASTS, "No MTA-STS record"),
             Finding("SPF-03", Status.PASS, Mechanism.SPF, "SPF ok"),
         ]
-        score, detail = compute(findings)
-        run = finished_run(
-            self.domain,
-            score=score,
-            mechanisms={str(f.mechanism): str(f.status) for f in findings},
-            findings=[f.to_dict() for f in findings],
-            score_detail=detail,
-        )
+        run = scored_run(self.domain, findings)
+        detail = run.score_detail
         self.domain.set_last_run(run)
         self.client.force_login(self.alice)
         html = self.client.get(self.url).content.decode()
