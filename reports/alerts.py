@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from reports import conf
 from reports.explain import explain
-from reports.join import sight
+from reports.join import mx01_hosts, sight
 from reports.models import FailureDetail, ReportAddress, TlsReport
 from reports.parse import RESULT_TYPES
 
@@ -130,6 +130,7 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         )
         if change is not None:
             events.append(change)
+    mx_hosts = _mx_hosts(run)
     for result_type in sorted(new_types - set(unknown)):
         rows = details.filter(report__day=day, result_type=result_type)
         sessions = rows.aggregate(n=Sum("failed_session_count"))["n"] or 0
@@ -138,7 +139,7 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         )
         # Host names are sender-written too: only the domain's own MX hosts (as our last
         # check saw them) are named; any other is counted.
-        hosts = sorted(reported & _mx_hosts(run))
+        hosts = sorted(reported & mx_hosts)
         others = len(reported) - len(hosts)
         # How many organisations, not their names: a name is whatever the sender wrote, and
         # the dashboard shows it where it can be read as such.
@@ -217,10 +218,8 @@ def _mx_hosts(run: CheckRun | None) -> set[str]:
     itself when it has no MX record (its implicit MX, RFC 5321 §5.1)."""
     for f in (run.findings or []) if run is not None else []:
         if f.get("id") == "MX-01":
-            ev = f.get("evidence") or {}
-            answers = ev.get("answers") or []
-            hosts = {a.split()[-1].rstrip(".").lower() for a in answers if a.split()}
-            implicit = (ev.get("implicit_mx") or {}).get("host")
+            hosts = mx01_hosts(f)
+            implicit = ((f.get("evidence") or {}).get("implicit_mx") or {}).get("host")
             if implicit:
                 hosts.add(str(implicit).rstrip(".").lower())
             return hosts

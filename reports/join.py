@@ -85,6 +85,12 @@ def _host_of(subject: str) -> str:
     return host
 
 
+def mx01_hosts(finding: dict[str, Any]) -> set[str]:
+    """The MX host names in an MX-01 finding's answers ("10 mx1.example.com.")."""
+    answers = (finding.get("evidence") or {}).get("answers") or []
+    return {str(a).split()[-1].rstrip(".").lower() for a in answers if str(a).split()}
+
+
 def _mx_hosts_seen(run: CheckRun) -> set[str]:
     """The MX hosts the check knew of: MX-01's answers, and the host of every finding about
     one MX address ('mx1.example.com [192.0.2.1]', 'mx1.example.com (192.0.2.1)')."""
@@ -92,8 +98,7 @@ def _mx_hosts_seen(run: CheckRun) -> set[str]:
     for f in run.findings or []:
         subject = str(f.get("subject") or "")
         if f.get("id") == "MX-01":
-            answers = (f.get("evidence") or {}).get("answers") or []
-            hosts |= {str(a).split()[-1].rstrip(".").lower() for a in answers if str(a).split()}
+            hosts |= mx01_hosts(f)
         elif " [" in subject or " (" in subject:
             hosts.add(_host_of(subject))
     return hosts

@@ -235,22 +235,25 @@ def verify_dkim(message: bytes, dnsfunc: DnsFunc, submitter: str | None = None) 
     # Bounded work per message (a report address is public: a message may carry thousands of
     # signatures, each a key lookup and a body hash): the submitter's own signatures first,
     # at most MAX_SIGNATURES, and none after one of them passed.
-    order = sorted(
-        range(count),
-        key=lambda i: not (submitter and same_or_parent(_signing_domain(headers[i]), submitter)),
-    )[:MAX_SIGNATURES]
+    extra = _extra_suffixes()  # read once, not per signature
+
+    def aligned(signer: str) -> bool:
+        return bool(submitter) and same_or_parent(signer, submitter or "", extra)
+
+    order = sorted(range(count), key=lambda i: not aligned(_signing_domain(headers[i])))[
+        :MAX_SIGNATURES
+    ]
     outcomes = []
     for idx in order:
         outcome, trouble = _verify_one(message, dnsfunc, idx)
         outcomes.append((outcome, trouble))
-        if outcome.result == "pass" and submitter and same_or_parent(outcome.domain, submitter):
+        if outcome.result == "pass" and aligned(outcome.domain):
             break
     passed = [o for o, _ in outcomes if o.result == "pass"]
     if passed:
 
         def rank(o: DkimOutcome) -> tuple[bool, bool, bool]:
-            aligned = bool(submitter) and same_or_parent(o.domain, submitter or "")
-            return (aligned, not o.has_length_tag, o.key_is_tlsrpt)
+            return (aligned(o.domain), not o.has_length_tag, o.key_is_tlsrpt)
 
         return max(passed, key=rank)  # max keeps the topmost of equals
     first = outcomes[0][0]
@@ -261,6 +264,12 @@ def verify_dkim(message: bytes, dnsfunc: DnsFunc, submitter: str | None = None) 
     if count > 1:
         first.detail += f" (none of {count} signatures verified; this is the first)"
     return first
+
+
+def _extra_suffixes() -> tuple[str, ...]:
+    from checks.config import CheckConfig
+
+    return CheckConfig.from_env().extra_public_suffixes
 
 
 # How many DKIM signatures of one message are verified at most.
@@ -315,7 +324,7 @@ def _verify_one(message: bytes, dnsfunc: DnsFunc, idx: int) -> tuple[DkimOutcome
     return outcome, "" if ok or not dns_trouble else dns_trouble[-1]
 
 
-def same_or_parent(signer: str, domain: str) -> bool:
+def same_or_parent(signer: str, domain: str, extra: tuple[str, ...] | None = None) -> bool:
     """Whether DKIM domain `signer` speaks for `domain`: the same name, a parent of it
     (d=example.com for mail.example.com), or a name of the same organisational domain (Public
     Suffix List, as DMARC's relaxed alignment: d=mail.google.com for google.com). Large
@@ -325,10 +334,10 @@ def same_or_parent(signer: str, domain: str) -> bool:
         return False
     if domain == signer or domain.endswith("." + signer):
         return True
-    from checks.config import CheckConfig
     from checks.domainname import organizational_domain
 
-    extra = CheckConfig.from_env().extra_public_suffixes  # the site's own suffixes count too
+    if extra is None:
+        extra = _extra_suffixes()  # the site's own suffixes count too
     try:
         return organizational_domain(signer, extra) == organizational_domain(domain, extra)
     except Exception:  # a name the PSL cannot place is no match

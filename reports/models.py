@@ -353,10 +353,7 @@ class RawReport(models.Model):
         domain, without l=; unsigned reports MUST be ignored (M44). Returns warnings, raises
         ReportRejected when the report must be ignored."""
         if not self.dkim_result or self.dkim_result == "temperror":
-            from checks.config import CheckConfig
-
-            resolvers = CheckConfig.from_env().resolvers
-            self.record_dkim(verify_dkim(bytes(self.body), make_dnsfunc(resolvers), submitter))
+            self.record_dkim(self._verify_dkim(submitter))
         problem = None
         if self.dkim_result == "none":
             problem = "no DKIM signature: RFC 8460 §3 says unsigned reports MUST be ignored"
@@ -381,6 +378,13 @@ class RawReport(models.Model):
             )
         return warnings
 
+    def _verify_dkim(self, submitter: str | None) -> DkimOutcome:
+        """This message's DKIM, through the engine's resolvers (never the system's)."""
+        from checks.config import CheckConfig
+
+        resolvers = CheckConfig.from_env().resolvers
+        return verify_dkim(bytes(self.body), make_dnsfunc(resolvers), submitter)
+
     def _check_dkim_domain(self, submitter: str | None, contact_domain: str | None) -> list[str]:
         """RFC 8460 §3: the signature must be the reporting domain's. A valid signature of any
         other domain proves nothing (anyone can sign a report claiming to be google.com).
@@ -396,10 +400,7 @@ class RawReport(models.Model):
             # The reporter was only known after parsing (contact-info): the signature kept
             # was chosen without it (a relay's on top may have won). Verify again, preferring
             # the reporter's own.
-            from checks.config import CheckConfig
-
-            resolvers = CheckConfig.from_env().resolvers
-            again = verify_dkim(bytes(self.body), make_dnsfunc(resolvers), claimed)
+            again = self._verify_dkim(claimed)
             if again.result == "pass" and same_or_parent(again.domain, claimed):
                 self.record_dkim(again)
                 return []
