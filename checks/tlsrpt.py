@@ -287,13 +287,30 @@ def record_fix(domain: str, records: list[TlsRptRecord] | None = None) -> str:
     none is usable, since replacing a real address with an invented one loses the reports."""
     addresses: list[str] = []
     for record in records or []:
-        for uri in record.uris:
+        for uri in record.uris or _salvaged_uris(record):
             fixed = _repaired_uri(uri)
             if fixed and fixed not in addresses:
                 addresses.append(fixed)
     rua = ",".join(addresses) or f"mailto:{example_address(domain)}"
     # Several addresses can pass 255 octets: split as zone files and DNS panels need.
     return txt_fix(f"_smtp._tls.{domain}", f"v=TLSRPTv1; rua={rua}")
+
+
+# A rua field however it is misspelt: "RUA=", "rua =", or after a "v=TLSRPTv1," that a comma
+# instead of a ';' ends.
+_ANY_RUA_FIELD = re.compile(r"(?:^|[;,])[ \t]*rua[ \t]*=([^;]*)", re.IGNORECASE)
+
+
+def _salvaged_uris(record: TlsRptRecord) -> list[ReportUri]:
+    """The report addresses of a record the parser read none from: senders discard it (version
+    not first, "V=TLSRPTv1") or find no rua= in it ("RUA="), yet its addresses are the owner's
+    mailboxes, and the fix must not trade them for an invented one."""
+    uris: list[ReportUri] = []
+    for match in _ANY_RUA_FIELD.finditer(record.raw):
+        for text in (u.strip(_WSP) for u in match.group(1).split(",")):
+            if text:
+                uris.append(_parse_uri(text, []))
+    return uris
 
 
 # An RFC 5322 dot-atom local part limited to characters a mailto: URI carries unencoded

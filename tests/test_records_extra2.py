@@ -1,0 +1,41 @@
+"""Realistic DKIM, TLS-RPT and BIMI records the fixtures do not list, and the fixes suggested
+for them (checks/dkim.py, checks/tlsrpt.py, checks/bimi.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from checks import tlsrpt
+from checks.findings import Status
+from tests.test_tlsrpt_record import BASE, run
+
+# --- TLS-RPT: the suggested record keeps the owner's addresses ------------------------------
+
+
+@pytest.mark.parametrize(
+    "published",
+    [
+        "V=TLSRPTv1; rua=mailto:tls@example.org",  # version miscased: discarded by senders
+        "rua=mailto:tls@example.org; v=TLSRPTv1",  # version last (fixture F36b)
+        "v=TLSRPTv1, rua=mailto:tls@example.org",  # comma instead of ';'
+        "v=TLSRPTv1; RUA=mailto:tls@example.org",  # rua is case-sensitive: no rua field
+        "v=TLSRPTv1; rua = mailto:tls@example.org",  # no space allowed before '='
+    ],
+)
+def test_the_fix_for_a_misspelt_record_keeps_its_report_address(published: str) -> None:
+    zone = {**BASE, ("_smtp._tls.example.org", "TXT"): [f'"{published}"']}
+    findings = run(zone)
+    failed = [f for f in findings if f.status == Status.FAIL and f.fix]
+    assert failed
+    for finding in failed:
+        # The owner's mailbox, not the invented tls-reports@ one.
+        assert finding.fix == '_smtp._tls.example.org. TXT "v=TLSRPTv1; rua=mailto:tls@example.org"'
+
+
+def test_a_suggested_record_from_a_misspelt_one_is_valid() -> None:
+    published = tlsrpt.parse_tlsrpt_record("rua=mailto:a@example.org, tls@example.org; v=TLSRPTv1")
+    fix = tlsrpt.record_fix("example.org", [published])
+    text = fix.split(" TXT ", 1)[1].strip('"')
+    suggested = tlsrpt.parse_tlsrpt_record(text)
+    assert suggested.valid and suggested.strict_prefix
+    assert [u.uri for u in suggested.uris] == ["mailto:a@example.org", "mailto:tls@example.org"]
