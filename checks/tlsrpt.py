@@ -303,11 +303,12 @@ _ANY_RUA_FIELD = re.compile(r"(?:^|[;,])[ \t]*rua[ \t]*=([^;]*)", re.IGNORECASE)
 
 def _salvaged_uris(record: TlsRptRecord) -> list[ReportUri]:
     """The report addresses of a record the parser read none from: senders discard it (version
-    not first, "V=TLSRPTv1") or find no rua= in it ("RUA="), yet its addresses are the owner's
-    mailboxes, and the fix must not trade them for an invented one."""
+    not first, "V=TLSRPTv1", quoted) or find no rua= in it ("RUA="), yet its addresses are the
+    owner's mailboxes, and the fix must not trade them for an invented one."""
     uris: list[ReportUri] = []
     for match in _ANY_RUA_FIELD.finditer(record.raw):
-        for text in (u.strip(_WSP) for u in match.group(1).split(",")):
+        # Quotes too: a DNS panel that stores the quotes typed around the record.
+        for text in (u.strip(_WSP + '"') for u in match.group(1).split(",")):
             if text:
                 uris.append(_parse_uri(text, []))
     return uris

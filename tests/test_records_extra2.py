@@ -39,3 +39,13 @@ def test_a_suggested_record_from_a_misspelt_one_is_valid() -> None:
     suggested = tlsrpt.parse_tlsrpt_record(text)
     assert suggested.valid and suggested.strict_prefix
     assert [u.uri for u in suggested.uris] == ["mailto:a@example.org", "mailto:tls@example.org"]
+
+
+def test_the_fix_for_a_record_stored_with_its_quotes_keeps_its_report_address() -> None:
+    # A DNS panel that kept the quotes typed around the value: the TXT data itself begins
+    # with '"', so senders discard it; the owner's address is still the one to keep.
+    published = tlsrpt.parse_tlsrpt_record('"v=TLSRPTv1; rua=mailto:tls@example.org"')
+    assert not published.valid
+    assert tlsrpt.record_fix("example.org", [published]) == (
+        '_smtp._tls.example.org. TXT "v=TLSRPTv1; rua=mailto:tls@example.org"'
+    )
