@@ -33,7 +33,8 @@ def connect_failure(exc: OSError) -> str:
 _NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
 # Special-purpose ranges some Python versions do not flag: CGNAT (RFC 6598), benchmarking
-# (RFC 2544), IETF protocol assignments, documentation, ORCHIDv2, discard-only.
+# (RFC 2544), IETF protocol assignments, documentation (RFC 5737, RFC 3849, and RFC 9637's
+# 3fff::/20, which Python before 3.12.7 counts as global), ORCHIDv2, discard-only.
 _ALWAYS_REFUSED = [
     ipaddress.ip_network(n)
     for n in (
@@ -50,6 +51,7 @@ _ALWAYS_REFUSED = [
         "2001::/23",
         "2001:db8::/32",
         "2001:20::/28",
+        "3fff::/20",
         "fc00::/7",
         "fe80::/10",
         "fec0::/10",
