@@ -35,8 +35,10 @@ def not_found() -> HttpResponse:
 
 
 def serve_policy(request: HttpRequest, domain: str) -> HttpResponse:
-    """GET https://mta-sts.<domain>/.well-known/mta-sts.txt and nothing else (RFC 8461 §3.3)."""
-    if request.method != "GET" or request.path_info != rules.POLICY_PATH:
+    """GET https://mta-sts.<domain>/.well-known/mta-sts.txt and nothing else (RFC 8461 §3.3).
+    HEAD answers as GET without the body (RFC 9110 §9.3.2): a 404 there would tell a monitor
+    or `curl -I` that the policy is missing while senders fetch it fine."""
+    if request.method not in ("GET", "HEAD") or request.path_info != rules.POLICY_PATH:
         return not_found()
     policy = HostedPolicy.objects.servable().filter(name=domain).only("text").first()
     if policy is None or not policy.text:
@@ -48,6 +50,8 @@ def serve_policy(request: HttpRequest, domain: str) -> HttpResponse:
     response["Content-Length"] = str(len(body))  # exact framing, never chunked through a proxy
     response["Cache-Control"] = "no-cache"  # senders must see a new text as soon as the id moves
     response["X-Content-Type-Options"] = "nosniff"
+    if request.method == "HEAD":
+        response.content = b""  # Content-Length stays that of the GET body
     return response
 
 
