@@ -266,10 +266,11 @@ def _parse_term(text: str, problems: list[SpfProblem]) -> SpfTerm:
     else:  # ip4 / ip6
         if not rest.startswith(":") or len(rest) < 2:
             return bad(f"'{text}': '{name}' needs an address, written '{name}:192.0.2.0/24'")
-        addr, _, prefix = rest[1:].partition("/")
+        addr, slash, prefix = rest[1:].partition("/")
         term.network = rest[1:]
         limit = 32 if name == "ip4" else 128
-        if prefix:
+        # ip4-cidr-length = "/" 1*DIGIT (RFC 7208 §5.6): a "/" with no number is a syntax error.
+        if slash:
             if not re.fullmatch(r"0|[1-9][0-9]{0,2}", prefix) or int(prefix) > limit:
                 return bad(f"'{text}': the prefix length must be a number from 0 to {limit}")
             if name == "ip4":
