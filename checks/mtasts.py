@@ -842,12 +842,28 @@ def fresh_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
 
 
+def listable(name: str) -> bool:
+    """Whether an mx line can hold this MX host name as it is (RFC 8461 §3.2: `Domain` of
+    RFC 5321, A-labels). An MX target that is an IP address (MX-05) or a name with "_" or
+    non-ASCII (MX-07) cannot: a policy listing it would fail MTASTS-25, and no certificate
+    from a public CA names it. Such an MX is repaired in DNS, not in the policy."""
+    pattern, problems = check_mx_value(name)
+    return pattern is not None and not problems
+
+
+def listable_hosts(hosts: list[str]) -> list[str]:
+    """The MX names a proposed policy lists; a placeholder when none can be."""
+    return [h for h in hosts if listable(h)] or ["<MX host>"]
+
+
 def target_patterns(patterns: list[str], hosts: list[str]) -> list[str]:
     """The mx lines of a corrected policy: the owner's valid patterns, every one kept (senders
     may still hold MX records or a policy naming old hosts: remove those only after max_age,
-    RFC 8461 §8.1), and each MX host no pattern covers added."""
-    uncovered = [h for h in hosts if not any(policy_matches(p, h) for p in patterns)]
-    return [*patterns, *uncovered] or list(hosts)
+    RFC 8461 §8.1), and each MX host no pattern covers added, when an mx line can name it."""
+    uncovered = [
+        h for h in hosts if listable(h) and not any(policy_matches(p, h) for p in patterns)
+    ]
+    return [*patterns, *uncovered] or listable_hosts(hosts)
 
 
 def delegated(fix: str, domain: str, target: str) -> str:
@@ -941,7 +957,9 @@ def policy_target(domain: str, policy: Policy, mxset: mx.MxSet, mode: str) -> Po
     for pattern in policy.mx:
         if known and too_broad(domain, pattern):
             # Only with the MX set known: replacing the wildcard by nothing would drop the MX.
-            kept += [h.name for h in mxset.hosts if policy_matches(pattern, h.name)]
+            kept += [
+                h.name for h in mxset.hosts if policy_matches(pattern, h.name) and listable(h.name)
+            ]
         else:
             kept.append(pattern)
     patterns = list(dict.fromkeys(target_patterns(kept, mxset.names)))
@@ -1039,7 +1057,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             and state.policy.valid
             and not any(p.invalidates for p in state.fetch_problems)
         )
-        fix = setup_fix(ctx.domain, hosts or ["<MX host>"])
+        fix = setup_fix(ctx.domain, listable_hosts(hosts))
         if served:
             fix = await _announce_fix(ctx, state, mxset)
         summary = (
@@ -1099,7 +1117,9 @@ async def _announce_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) 
     )
     if covered and (await get_validation(ctx, mxset)).ok:
         return record_fix(ctx.domain)
-    uncovered = [n for n in names if not any(policy_matches(p, n) for p in policy.mx)]
+    uncovered = [
+        n for n in names if listable(n) and not any(policy_matches(p, n) for p in policy.mx)
+    ]
     return policy_change_fix(
         ctx.domain, "testing", policy.max_age, policy.mx + uncovered, announce=True
     )
@@ -1263,7 +1283,7 @@ def _fetch_findings(
             "senders continue as if the domain had no MTA-STS.",
             subject=url,
             evidence=fetch_ev,
-            fix=serve_fix(ctx.domain, hosts or ["<MX host>"]),
+            fix=serve_fix(ctx.domain, listable_hosts(hosts)),
         )
     if result.error_kind is None:
         out.add(
@@ -1635,6 +1655,14 @@ async def _mx_findings(
     # The target adds the unmatched MX and keeps the other patterns: senders may still hold
     # MX records or a policy naming the old hosts, and those must keep working (RFC 8461 §8.1).
     cover = target.fix
+    unlisted = [h.name for h in unmatched if not listable(h.name)]
+    if unlisted:
+        note = (
+            f"{', '.join(unlisted)} cannot be named in a policy (an mx line holds a host name "
+            "of letters, digits and hyphens, RFC 8461 §3.2) and gets no certificate from a "
+            "public CA: point the MX record at such a host name instead (see the MX findings)."
+        )
+        cover = note if len(unlisted) == len(unmatched) else f"{cover}\n{note}"
     if not matched:
         out.add(
             "MTASTS-30",

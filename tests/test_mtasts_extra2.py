@@ -1,0 +1,69 @@
+"""checks/mtasts.py on realistic inputs the fixtures do not list: every policy or record a
+fix proposes must itself parse and pass (RFC 8461 §3.1, §3.2)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from checks import mtasts
+from checks.findings import Finding, Status
+from tests.test_mtasts import ZONE, evaluate
+
+
+def proposed_files(fix: str) -> list[str]:
+    """The complete policy files a fix text offers (the lines after "with:" up to the next
+    numbered step)."""
+    return [m.group(1) for m in re.finditer(r"with:\n((?:(?!\d\. ).*\n)+)", fix)]
+
+
+def assert_fixes_parse(findings: list[Finding]) -> None:
+    for finding in findings:
+        for file in proposed_files(finding.fix):
+            policy = mtasts.parse_policy(file)
+            serious = [p for p in policy.problems if p.status in {Status.FAIL, Status.WARN}]
+            assert policy.valid and not serious, (finding.id, file, serious)
+        for record in re.findall(r'TXT "([^"]*)"', finding.fix):
+            assert mtasts.parse_sts_record(record).valid, (finding.id, record)
+
+
+@pytest.mark.parametrize(
+    ("mx", "extra"),
+    [
+        # An MX target written as an IP address (MX-05).
+        ("20 192.0.2.12.", {}),
+        # A name DNS allows but RFC 5321 Domain (and so an mx line) does not (MX-07).
+        ("20 mx_2.example.org.", {("mx_2.example.org", "A"): ["192.0.2.12"]}),
+    ],
+)
+def test_it_does_not_propose_an_mx_line_that_fails_mtasts25(
+    monkeypatch: pytest.MonkeyPatch, mx: str, extra: dict[tuple[str, str], list[str]]
+) -> None:
+    zone = {**ZONE, ("example.org", "MX"): ["10 mx1.example.org.", mx], **extra}
+    findings = evaluate(monkeypatch, zone)
+    assert_fixes_parse(findings)
+    bad_name = mx.split()[1].rstrip(".")
+    (uncovered,) = [f for f in findings if f.id == "MTASTS-30"]
+    assert uncovered.status == Status.WARN
+    # The policy cannot cover it: the fix is the MX record, not a new policy and id.
+    assert f"mx: {bad_name}" not in uncovered.fix
+    assert "point the MX record" in uncovered.fix and "TXT" not in uncovered.fix
+
+
+def test_it_sends_an_ip_address_mx_to_the_mx_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = {**ZONE, ("example.org", "MX"): ["10 192.0.2.12."]}
+    findings = evaluate(monkeypatch, zone)
+    assert_fixes_parse(findings)
+    (uncovered,) = [f for f in findings if f.id == "MTASTS-30"]
+    assert uncovered.status == Status.FAIL
+    assert "mx: 192.0.2.12" not in uncovered.fix and "point the MX record" in uncovered.fix
+
+
+def test_it_sets_up_a_policy_without_an_ip_address_mx(monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = {k: v for k, v in ZONE.items() if k[0] != "_mta-sts.example.org" and k[1] != "MX"} | {
+        ("example.org", "MX"): ["10 mx1.example.org.", "20 192.0.2.12."]
+    }
+    findings = evaluate(monkeypatch, zone, error_kind="dns")
+    (setup,) = [f for f in findings if f.id == "MTASTS-01"]
+    assert "mx: mx1.example.org\n" in setup.fix and "192.0.2.12" not in setup.fix
