@@ -49,6 +49,12 @@ ERROR_KINDS = (
 # Outcomes that only mean "could not check" (checklist §0), never a fail of the domain.
 COULD_NOT_CHECK = frozenset({"timeout", "refused-target", "no-route", "network"})
 
+# At most this many addresses of each family are fetched from. The host of a BIMI l=/a= URL is
+# anyone's DNS name: with hundreds of A records it would make one free check open a connection
+# to each of them (port 443 of any public address, a scan run by us). Six of each still covers
+# CDN policy hosts (GitHub Pages: 4 A + 4 AAAA) and keeps "IPv4 works, IPv6 does not" visible.
+MAX_ADDRESSES_PER_FAMILY = 6
+
 
 @dataclass
 class CertInfo(CertFacts):
@@ -99,6 +105,8 @@ class HttpsResult:
     dns: list[DnsAnswer] = field(default_factory=list)
     # The host lookup itself could not be done (SERVFAIL/timeout): "could not check".
     dns_failed: bool = False
+    # Addresses of the host beyond MAX_ADDRESSES_PER_FAMILY, not connected to.
+    not_tried: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -129,6 +137,8 @@ class HttpsResult:
             data["decoded_from"] = self.content_encoding
         if self.per_address:
             data["addresses"] = [a.to_dict() for a in self.per_address]
+        if self.not_tried:
+            data["not_tried"] = self.not_tried
         data["elapsed_ms"] = self.elapsed_ms
         data["address_ms"] = self.address_ms
         return data
@@ -457,6 +467,7 @@ async def fetch(
         result.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
         return result
 
+    addresses, result.not_tried = _addresses_to_try(addresses)
     limit = timeout if timeout is not None else max(ctx.config.timeout * 2, 1.0)
     fetches = [_Fetch(ctx, host, port, target, max_bytes) for _ in addresses]
     outcomes = await asyncio.gather(
@@ -477,6 +488,21 @@ async def fetch(
     result.address_ms = outcome.elapsed_ms
     result.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
     return result
+
+
+def _addresses_to_try(addresses: list[str]) -> tuple[list[str], list[str]]:
+    """(the first MAX_ADDRESSES_PER_FAMILY IPv4 and IPv6 addresses in order, the rest)."""
+    tried: list[str] = []
+    rest: list[str] = []
+    counts = {True: 0, False: 0}  # by "is IPv6"
+    for address in addresses:
+        family = ":" in address
+        if counts[family] < MAX_ADDRESSES_PER_FAMILY:
+            counts[family] += 1
+            tried.append(address)
+        else:
+            rest.append(address)
+    return tried, rest
 
 
 def _choose(outcomes: list[AddressOutcome]) -> int:
