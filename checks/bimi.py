@@ -899,11 +899,19 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 
 
 def _optional_tags(out: Collector, subject: str, tags: dict[str, str]) -> None:
-    if "avp" in tags and tags["avp"].strip().lower() not in ("brand", "personal"):
+    # The ABNF spells the values %s"personal" / %s"brand" (case-sensitive), and receivers must
+    # not fix capitalisation: "avp=Personal" is ignored, so the brand logo shows after all.
+    if "avp" in tags and tags["avp"] not in ("brand", "personal"):
+        hint = (
+            f" (values are case-sensitive: write avp={tags['avp'].lower()})"
+            if tags["avp"].lower() in ("brand", "personal")
+            else ""
+        )
         out.add(
             "BIMI-06",
             Status.WARN,
-            f"avp={tags['avp']} is not valid (brand or personal); receivers use 'brand'.",
+            f"avp={tags['avp']} is not valid (brand or personal){hint}; receivers ignore it "
+            "and use 'brand'.",
             subject=subject,
         )
     if "lps" in tags:

@@ -49,3 +49,17 @@ def test_the_fix_for_a_record_stored_with_its_quotes_keeps_its_report_address() 
     assert tlsrpt.record_fix("example.org", [published]) == (
         '_smtp._tls.example.org. TXT "v=TLSRPTv1; rua=mailto:tls@example.org"'
     )
+
+
+# --- BIMI ------------------------------------------------------------------------------------
+
+
+def test_an_avatar_preference_in_capitals_is_not_valid() -> None:
+    from tests.test_bimi import CERT, LOGO, bimi_run, flagged
+
+    # %s"personal" in the draft's ABNF, and receivers must not fix capitalisation: the owner's
+    # preference for personal avatars is ignored.
+    found = bimi_run(f"v=BIMI1; l={LOGO}; a={CERT}; avp=Personal")
+    assert flagged(found)["warn"] == {"BIMI-06"}
+    assert "avp=personal" in next(f.summary for f in found if f.id == "BIMI-06")
+    assert flagged(bimi_run(f"v=BIMI1; l={LOGO}; a={CERT}; avp=personal"))["warn"] == set()
