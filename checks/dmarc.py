@@ -464,6 +464,15 @@ def suggested_record(
                 good = [u.uri for u in parsed.uris("ruf") if u.valid]
                 if good:
                     tags.append("ruf=" + ",".join(good))
+                    # fo chooses when failure reports are sent; dropping it would silently
+                    # return to the default fo=0. Kept only when valid (DMARC-14 reports the rest).
+                    fo = [v.strip().lower() for v in parsed.tags.get("fo", "").split(":")]
+                    if (
+                        "fo" in parsed.tags
+                        and all(v in ("0", "1", "d", "s") for v in fo)
+                        and not {"0", "1"} <= set(fo)
+                    ):
+                        tags.append("fo=" + ":".join(dict.fromkeys(fo)))
             elif value.lower() in ("r", "s"):
                 tags.append(f"{tag}={value.lower()}")
         if parsed.tags.get("psd", "").strip().lower() == "n":

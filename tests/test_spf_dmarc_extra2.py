@@ -6,7 +6,7 @@ from typing import Any
 
 from checks import dmarc, spf
 from checks.findings import Finding, Status
-from tests.test_spf import run
+from tests.test_spf import published, run
 
 D = "example.com"
 ZONE: dict[Any, Any] = {
@@ -37,3 +37,17 @@ def test_it_refuses_an_ip_network_with_a_slash_and_no_prefix_length() -> None:
         assert spf.parse_spf(record).permerror, record
         assert Status.FAIL in [f.status for f in of(spf_findings(record), "SPF-04")]
     assert not spf.parse_spf("v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 -all").problems
+
+
+def test_a_suggested_dmarc_record_keeps_the_failure_report_options() -> None:
+    # fo=1 asks for a failure report when either SPF or DKIM fails; a fix that drops it
+    # silently returns the owner to the default fo=0 (reports only when both fail).
+    record = "v=DMARC1; p=none; rua=mailto:d@example.com; ruf=mailto:f@example.com; fo=1:D"
+    (finding,) = [f for f in of(dmarc_findings(record), "DMARC-06") if f.fix]
+    _, suggested = published(finding.fix)
+    assert "p=quarantine" in suggested and "fo=1:d" in suggested
+    assert not [f for f in dmarc_findings(suggested) if f.status in (Status.FAIL, Status.WARN)]
+    # An invalid or contradictory fo is not copied into a fix (DMARC-14 reports it).
+    for bad in ("fo=2", "fo=0:1"):
+        parsed = dmarc.parse_dmarc(f"v=DMARC1; p=none; ruf=mailto:f@example.com; {bad}")
+        assert "fo=" not in dmarc.suggested_record(D, parsed)
