@@ -266,6 +266,18 @@ def update(request: HttpRequest, code: UUID) -> HttpResponse:
                     )
                 )
                 policy.mx_extra = form.cleaned_data["extra"]
+            try:
+                policy.render()
+            except rules.EmptyPolicy:
+                # refresh_text would keep serving the last good text: the page and the log
+                # would say one mode (or patterns) while senders get another.
+                messages.error(
+                    request,
+                    f"Mode {policy.mode} needs at least one mx line, and no MX host "
+                    f"({', '.join(policy.mx_live)}) or extra pattern can be listed: add an "
+                    "extra pattern naming your mail host, or keep mode none. Nothing was saved.",
+                )
+                return redirect("hosting:page", domain.code)
             service.save_changes(policy, said, now)
             messages.success(request, "Saved." if said else "Nothing changed.")
         else:
