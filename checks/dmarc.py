@@ -786,12 +786,26 @@ async def _tags(
     if "t" in parsed.tags:
         t = parsed.tags["t"].strip().lower()
         if t == "y":
-            weaker = {"reject": "quarantine", "quarantine": "none"}.get(p or "none", p or "none")
+            # t=y lowers each enforcing policy one step (RFC 9989 §4.7); none has no step below,
+            # so "apply p=none instead of p=none" would tell the owner nothing.
+            step = {"reject": "quarantine", "quarantine": "none"}
+            lowered = [
+                f"{tag}={value} becomes {step[value]}"
+                for tag in ("p", "sp", "np")
+                if (value := parsed.policy(tag)) in step
+            ]
+            message = (
+                "t=y (testing) asks RFC 9989 receivers to apply a weaker policy than written ("
+                + ", ".join(lowered)
+                + "); remove t=y for full enforcement."
+                if lowered
+                else "t=y (testing) changes nothing while the policy is none, but it would "
+                "silently weaken quarantine or reject once you move there; remove it."
+            )
             out.add(
                 "DMARC-09",
                 Status.WARN,
-                f"t=y (testing) asks RFC 9989 receivers to apply p={weaker} instead of p={p}; "
-                "remove t=y for full enforcement.",
+                message,
                 subject=subject,
                 evidence=evidence,
                 fix=txt_fix(name, suggested_record(at, parsed)),

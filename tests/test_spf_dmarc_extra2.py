@@ -51,3 +51,13 @@ def test_a_suggested_dmarc_record_keeps_the_failure_report_options() -> None:
     for bad in ("fo=2", "fo=0:1"):
         parsed = dmarc.parse_dmarc(f"v=DMARC1; p=none; ruf=mailto:f@example.com; {bad}")
         assert "fo=" not in dmarc.suggested_record(D, parsed)
+
+
+def test_t_y_under_p_none_does_not_claim_to_weaken_none_to_none() -> None:
+    (finding,) = of(dmarc_findings("v=DMARC1; p=none; t=y; rua=mailto:d@example.com"), "DMARC-09")
+    assert finding.status == Status.WARN
+    assert "instead of p=none" not in finding.summary and "changes nothing" in finding.summary
+    # With p=none the subdomain policy is what t=y weakens.
+    record = "v=DMARC1; p=none; sp=reject; t=y; rua=mailto:d@example.com"
+    (finding,) = of(dmarc_findings(record), "DMARC-09")
+    assert "sp=reject becomes quarantine" in finding.summary
