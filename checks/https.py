@@ -16,17 +16,19 @@ import contextlib
 import functools
 import hashlib
 import ssl
+import string
 import time
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import h11
 
 from checks.certs import CertFacts, facts_of, load_der
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
+from checks.domainname import _to_a_labels
 from checks.net import TargetRefused, connect_failure, guard, open_connection
 
 USER_AGENT = "mailsec-checker/1 (+MTA-STS policy fetch)"
@@ -446,8 +448,20 @@ async def fetch(
         result.error = f"{url} names port {port}; mailsec fetches only from port 443"
         return result
     host = parts.hostname.rstrip(".").lower()
+    if not host.isascii():
+        # An IDN host (a BIMI l= in UTF-8): its A-label is what DNS, SNI, the certificate's
+        # DNS-ID and the Host header carry, as in any HTTP client.
+        try:
+            host = _to_a_labels(host)
+        except UnicodeError as exc:
+            result.error_kind = "http"
+            result.error = f"{url}: the host name is not a valid internationalised name ({exc})"
+            return result
     result.host = host
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # HTTP/1.1 sends the request-target as printable ASCII: percent-encode the UTF-8 of anything
+    # else (a space, "ö"), as HTTP clients do; existing %XX escapes and delimiters stay.
+    target = quote(target, safe=string.punctuation)
     addresses, answers = await ctx.dns.addresses(host)
     result.dns = answers
     if not addresses:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,7 @@ from checks import https, net
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.https import fetch
-from tests.test_https import StubDns
+from tests.test_https import StubDns, TlsServer
 
 
 @pytest.mark.parametrize("address", ["3fff::1", "3fff:fff:ffff::1"])
@@ -88,3 +89,48 @@ def test_the_address_cap_keeps_both_families() -> None:
     limit = https.MAX_ADDRESSES_PER_FAMILY
     assert tried == v4[:limit] + v6[:limit]
     assert rest == v4[limit:] + v6[limit:]
+
+
+_LOGO = b'<svg xmlns="http://www.w3.org/2000/svg" version="1.2" baseProfile="tiny-ps"/>'
+
+
+def _fetch_from(tmp: Path, server_host: str, url: str) -> tuple[https.HttpsResult, TlsServer]:
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(_LOGO), _LOGO)
+    server = TlsServer(tmp, server_host, response)
+    stub = StubDns({server_host: ["127.0.0.1"]})
+    try:
+        cfg = stub.config(
+            allow_private_targets=True, https_port=server.port, ca_bundle=server.ca_bundle
+        )
+        result = asyncio.run(fetch(CheckContext("example.net", cfg), url))
+    finally:
+        stub.close()
+        server.close()
+    return result, server
+
+
+def test_it_fetches_a_url_whose_path_is_not_ascii(tmp_path: Path) -> None:
+    # A BIMI record is read as UTF-8, so l= can carry "ö" or a space; the fetch used to raise
+    # UnicodeEncodeError (the whole BIMI check ended as an internal error).
+    result, server = _fetch_from(
+        tmp_path, "logo.example.net", "https://logo.example.net/m\u00e4rke logo.svg?v=1"
+    )
+    assert result.ok and result.status == 200, result.error
+    assert b"GET /m%C3%A4rke%20logo.svg?v=1 HTTP/1.1" in server.requests[0]
+
+
+def test_it_fetches_from_an_idn_host_by_its_a_label(tmp_path: Path) -> None:
+    result, server = _fetch_from(
+        tmp_path, "xn--mrke-loa.example.net", "https://m\u00e4rke.example.net/logo.svg"
+    )
+    assert result.ok and result.status == 200, result.error
+    assert result.host == "xn--mrke-loa.example.net"
+    assert b"\r\nHost: xn--mrke-loa.example.net:" in server.requests[0]
+
+
+def test_an_invalid_idn_host_is_a_bad_url_not_a_crash() -> None:
+    cfg = CheckConfig(resolvers=(("127.0.0.1", 9),), timeout=0.5)
+    result = asyncio.run(
+        fetch(CheckContext("example.net", cfg), "https://a\u200db.example.net/logo.svg")
+    )
+    assert result.error_kind == "http" and "internationalised" in result.error
