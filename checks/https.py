@@ -435,7 +435,8 @@ async def fetch(
     result = HttpsResult(url=url)
     parts = urlsplit(url)
     try:
-        port = parts.port or ctx.config.https_port
+        # "host:0" is port 0, not the default: it is refused below like any other port.
+        port = ctx.config.https_port if parts.port is None else parts.port
     except ValueError:
         port = None
     if parts.scheme != "https" or not parts.hostname or port is None:

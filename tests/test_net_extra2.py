@@ -134,3 +134,10 @@ def test_an_invalid_idn_host_is_a_bad_url_not_a_crash() -> None:
         fetch(CheckContext("example.net", cfg), "https://a\u200db.example.net/logo.svg")
     )
     assert result.error_kind == "http" and "internationalised" in result.error
+
+
+def test_port_zero_is_refused_not_read_as_the_default() -> None:
+    cfg = CheckConfig(resolvers=(("127.0.0.1", 9),), timeout=0.5)
+    result = asyncio.run(fetch(CheckContext("example.net", cfg), "https://mta-sts.example.net:0/x"))
+    assert result.error_kind == "http" and "port 0" in result.error
+    assert result.dns == []  # refused before any lookup
