@@ -54,10 +54,15 @@ def looks_like_tlsrpt(text: str) -> bool:
     return "v=tlsrptv1" in text.lower()
 
 
+# DMARC's size limit after an address ("!" 1*DIGIT [unit], RFC 7489 §6.4), a habit carried
+# into TLS-RPT records; a '!' elsewhere (in a local part, a path) belongs to the URI.
+_SIZE_SUFFIX = re.compile(r"@[^@!]*!\d*[kmgtKMGT]?$")
+
+
 def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
     scheme, colon, rest = text.partition(":")
     scheme = scheme.lower() if colon and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else ""
-    if "!" in text:
+    if _SIZE_SUFFIX.search(text):
         problems.append(
             Problem(
                 "TLSRPT-07",
@@ -65,6 +70,15 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
                 f"The report address {text!r} contains '!'; in TLS-RPT it is "
                 "not a size limit (that is DMARC) but part of the address, and "
                 "must be percent-encoded (RFC 8460 §3). Remove the suffix.",
+            )
+        )
+    elif "!" in text:
+        problems.append(
+            Problem(
+                "TLSRPT-07",
+                Status.WARN,
+                f"The report address {text!r} contains '!', which must be percent-encoded "
+                "as %21 in a rua list (RFC 8460 §3).",
             )
         )
     if any(c in text for c in '"<>'):
@@ -324,9 +338,15 @@ def _repaired_uri(uri: ReportUri) -> str:
     scheme. '' when the intent is not certain (an http: URL, a broken address)."""
     if uri.usable:
         if uri.scheme == "mailto":
-            # "!10m" is DMARC's size limit, not part of a TLS-RPT address (TLSRPT-07).
-            return _percent_encode(uri.uri.split("!", 1)[0])
+            # "!10m" is DMARC's size limit, not part of a TLS-RPT address (TLSRPT-07); a '!'
+            # in the local part ("mailto:a!b@…") is the address's own and gets encoded.
+            return _percent_encode(_SIZE_SUFFIX.sub(lambda m: m[0].split("!", 1)[0], uri.uri))
         return _percent_encode(uri.uri)
+    if uri.scheme == "mailto" and uri.uri.endswith(".") and not uri.uri.endswith(".."):
+        # "mailto:tls@example.com.": a domain written as in a zone file; the dot is certain
+        # to be a slip, the address is not.
+        again = _parse_uri(uri.uri[:-1], [])
+        return _repaired_uri(again) if again.usable else ""
     if uri.scheme or any(c in uri.uri for c in _WSP):
         return ""
     local, at, domain = uri.uri.rpartition("@")

@@ -63,3 +63,32 @@ def test_an_avatar_preference_in_capitals_is_not_valid() -> None:
     assert flagged(found)["warn"] == {"BIMI-06"}
     assert "avp=personal" in next(f.summary for f in found if f.id == "BIMI-06")
     assert flagged(bimi_run(f"v=BIMI1; l={LOGO}; a={CERT}; avp=personal"))["warn"] == set()
+
+
+# --- TLS-RPT: every suggested record passes the engine's own checks ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("rua", "kept"),
+    [
+        # A '!' in the local part is the address's own: encoded, not cut off at the '!'.
+        ("mailto:a!b@example.org", "mailto:a%21b@example.org"),
+        ("mailto:a!b@example.org!10m", "mailto:a%21b@example.org"),
+        # DMARC's size suffix, in any unit case, is dropped.
+        ("mailto:tls@example.org!10M", "mailto:tls@example.org"),
+        # A zone-file style trailing dot: the address is certain, the dot a slip.
+        ("mailto:tls@example.org.", "mailto:tls@example.org"),
+    ],
+)
+def test_the_suggested_record_keeps_the_address_and_is_valid(rua: str, kept: str) -> None:
+    published = tlsrpt.parse_tlsrpt_record(f"v=TLSRPTv1; rua={rua}")
+    fix = tlsrpt.record_fix("example.org", [published])
+    assert fix == f'_smtp._tls.example.org. TXT "v=TLSRPTv1; rua={kept}"'
+    suggested = tlsrpt.parse_tlsrpt_record(fix.split(" TXT ", 1)[1].strip('"'))
+    assert suggested.valid and not suggested.problems
+
+
+def test_a_bang_in_a_local_part_is_not_called_a_size_limit() -> None:
+    (problem,) = tlsrpt.parse_tlsrpt_record("v=TLSRPTv1; rua=mailto:a!b@example.org").problems
+    assert problem.check_id == "TLSRPT-07" and "%21" in problem.message
+    assert "size limit" not in problem.message
