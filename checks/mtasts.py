@@ -875,7 +875,7 @@ def delegated(fix: str, domain: str, target: str) -> str:
         return fix
     return (
         fix.replace(record, f"{target}. TXT ")
-        + f"\n(_mta-sts.{domain} is an alias of {target}: the id is changed there, by whoever "
+        + f"\n(_mta-sts.{domain} is an alias of {target}: its TXT record is changed there, by whoever "
         "runs it.)"
     )
 
@@ -1182,7 +1182,24 @@ def _record_findings(
             subject=subject,
             evidence=txt_ev,
         )
-    out.add_record_problems(state.candidates, subject=subject, evidence=txt_ev, fix=new_record)
+    # Next to the one record senders use, a record not beginning with "v=STSv1;" is discarded
+    # (RFC 8461 §3.1) and changes nothing for them: its own faults are not the domain's, and
+    # the fix is deleting it. Offering a corrected record instead would make two valid records,
+    # and with them no policy at all (MTASTS-02).
+    strays = [r for r in state.candidates if not r.is_sts] if state.record_status == "valid" else []
+    used = [r for r in state.candidates if r not in strays]
+    out.add_record_problems(used, subject=subject, evidence=txt_ev, fix=new_record)
+    for stray in strays:
+        out.add(
+            "MTASTS-04",
+            Status.WARN,
+            f'{subject} also holds {stray.raw!r}, which does not begin with "v=STSv1;": '
+            "senders discard it and use the valid record (RFC 8461 §3.1), but one that reads "
+            "the version loosely would count two records and apply no policy. Delete it.",
+            subject=subject,
+            evidence={**txt_ev, "record": stray.raw},
+            fix=f'Delete this record (keep the valid one): {subject}. TXT "{stray.raw}"',
+        )
     if state.record_status == "valid" and state.record is not None:
         out.add(
             "MTASTS-05",

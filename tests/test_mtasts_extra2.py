@@ -9,6 +9,7 @@ import pytest
 
 from checks import mtasts
 from checks.findings import Finding, Status
+from tests import test_mtasts
 from tests.test_mtasts import ZONE, evaluate
 
 
@@ -24,6 +25,8 @@ def assert_fixes_parse(findings: list[Finding]) -> None:
             policy = mtasts.parse_policy(file)
             serious = [p for p in policy.problems if p.status in {Status.FAIL, Status.WARN}]
             assert policy.valid and not serious, (finding.id, file, serious)
+        if finding.fix.startswith("Delete this record"):
+            continue
         for record in re.findall(r'TXT "([^"]*)"', finding.fix):
             assert mtasts.parse_sts_record(record).valid, (finding.id, record)
 
@@ -67,3 +70,40 @@ def test_it_sets_up_a_policy_without_an_ip_address_mx(monkeypatch: pytest.Monkey
     findings = evaluate(monkeypatch, zone, error_kind="dns")
     (setup,) = [f for f in findings if f.id == "MTASTS-01"]
     assert "mx: mx1.example.org\n" in setup.fix and "192.0.2.12" not in setup.fix
+
+
+@pytest.mark.parametrize("stray", ["v=STSv1 id=2", "v=stsv1; id=2", "id=2; v=STSv1"])
+def test_it_asks_to_delete_a_discarded_record_next_to_the_valid_one(
+    monkeypatch: pytest.MonkeyPatch, stray: str
+) -> None:
+    # Senders discard a record not beginning with "v=STSv1;" and apply the valid one (RFC 8461
+    # §3.1). Publishing a corrected copy (a second valid record) would leave no policy.
+    zone = {**ZONE, ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=1"', f'"{stray}"']}
+    findings = evaluate(monkeypatch, zone)
+    assert_fixes_parse(findings)
+    assert [f.status for f in findings if f.id == "MTASTS-02"] == [Status.PASS]
+    (found,) = [f for f in findings if f.id == "MTASTS-04"]
+    assert found.status == Status.WARN
+    assert (
+        found.fix == f'Delete this record (keep the valid one): _mta-sts.example.org. TXT "{stray}"'
+    )
+    assert [f.status for f in findings if f.id == "MTASTS-33"] == [Status.PASS]
+
+
+def test_it_deletes_a_discarded_record_at_the_alias_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    # _mta-sts.example.org CNAME _mta-sts.provider.test: the records live at the target.
+    original = test_mtasts.make_ctx
+    monkeypatch.setattr(
+        test_mtasts,
+        "make_ctx",
+        lambda d, z, **k: original(
+            d, z, cnames={"_mta-sts.example.org": "_mta-sts.provider.test"}, **k
+        ),
+    )
+    zone = {**ZONE, ("_mta-sts.provider.test", "TXT"): ['"v=STSv1; id=1"', '"v=stsv1; id=2"']}
+    findings = evaluate(monkeypatch, zone)
+    (found,) = [f for f in findings if f.id == "MTASTS-04"]
+    assert found.fix.startswith(
+        'Delete this record (keep the valid one): _mta-sts.provider.test. TXT "v=stsv1; id=2"'
+    )
+    assert "its TXT record is changed there" in found.fix
