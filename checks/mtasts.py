@@ -116,7 +116,17 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
             )
         )
     elif first != "v=STSv1":
-        if first.strip(_WSP).lower() == "v=stsv1":
+        if first.strip(_WSP) == "v=STSv1" and first[:1] in (" ", "\t"):
+            msg = (
+                'The record begins with whitespace before "v=STSv1"; the version must be the '
+                "very first thing in the record (RFC 8461 §3.1), so senders discard it."
+            )
+        elif first.strip(_WSP) == "v=STSv1":
+            msg = (
+                f"The record {text.strip()!r} has no ';' after \"v=STSv1\" and so no id field; "
+                'it must begin with "v=STSv1;" (RFC 8461 §3.1), so senders discard it.'
+            )
+        elif first.strip(_WSP).lower() == "v=stsv1":
             msg = (
                 f"The record starts with {first.strip()!r}; the version must be exactly "
                 '"v=STSv1" (case-sensitive) at the very start (RFC 8461 §3.1).'
@@ -242,6 +252,16 @@ def check_mx_value(value: str) -> tuple[str | None, list[Problem]]:
     problems: list[Problem] = []
     if value == "":
         return None, [Problem("MTASTS-25", Status.FAIL, "An mx line has no value.")]
+    if "#" in value:
+        return None, [
+            Problem(
+                "MTASTS-25",
+                Status.FAIL,
+                f"The mx value {value!r} carries a comment; the policy format has no "
+                "comments (RFC 8461 §3.2), so senders read it all as the host name and match "
+                "nothing. Remove the comment.",
+            )
+        ]
     if any(c in value for c in ", \t"):
         return None, [
             Problem(
@@ -536,14 +556,12 @@ def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
     if max_age is None:
         add(Problem("MTASTS-23", Status.FAIL, 'The policy has no "max_age:" line.', True))
     elif not re.fullmatch(r"[0-9]{1,10}", max_age):
-        add(
-            Problem(
-                "MTASTS-23",
-                Status.FAIL,
-                f"max_age {max_age!r} is not a number of seconds (digits only).",
-                True,
-            )
+        why = (
+            "has more than the 10 digits RFC 8461 §3.2 allows"
+            if max_age.isascii() and max_age.isdigit()
+            else "is not a number of seconds (digits only)"
         )
+        add(Problem("MTASTS-23", Status.FAIL, f"max_age {max_age!r} {why}.", True))
     elif int(max_age) > MAX_AGE_LIMIT:
         add(
             Problem(

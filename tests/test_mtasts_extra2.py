@@ -107,3 +107,35 @@ def test_it_deletes_a_discarded_record_at_the_alias_target(monkeypatch: pytest.M
         'Delete this record (keep the valid one): _mta-sts.provider.test. TXT "v=stsv1; id=2"'
     )
     assert "its TXT record is changed there" in found.fix
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        (" v=STSv1; id=1", "begins with whitespace"),
+        ("\tv=STSv1; id=1", "begins with whitespace"),
+        ("v=STSv1 ", "has no ';' after"),
+    ],
+)
+def test_it_says_why_a_record_with_the_right_version_text_is_discarded(raw: str, says: str) -> None:
+    # The old text ("starts with 'v=STSv1'; the version must be exactly "v=STSv1"") named the
+    # right version as the fault.
+    (problem,) = mtasts.parse_sts_record(raw).problems
+    assert (problem.check_id, problem.status) == ("MTASTS-04", Status.FAIL)
+    assert says in problem.message
+
+
+def test_it_says_an_eleven_digit_max_age_is_too_long_not_non_numeric() -> None:
+    body = "version: STSv1\nmode: enforce\nmx: mx1.example.com\nmax_age: 00000604800\n"
+    (problem,) = mtasts.parse_policy(body).problems
+    assert (problem.check_id, problem.status) == ("MTASTS-23", Status.FAIL)
+    assert "more than the 10 digits" in problem.message and "not a number" not in problem.message
+
+
+def test_it_names_a_comment_after_an_mx_value() -> None:
+    # Not "several names on one line" (MTASTS-26): a trailing comment is read as part of the
+    # name, which then matches no MX.
+    pattern, problems = mtasts.check_mx_value("mx1.example.com # primary")
+    assert pattern is None
+    assert [(p.check_id, p.status) for p in problems] == [("MTASTS-25", Status.FAIL)]
+    assert "comment" in problems[0].message
