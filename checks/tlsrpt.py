@@ -96,7 +96,9 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
     if scheme == "mailto":
         address = rest.split("?", 1)[0]
         local, at, domain = address.rpartition("@")
-        domain = domain.split("!", 1)[0]
+        # Read past a DMARC size suffix ("tls@example.com!10m", TLSRPT-07 says what is wrong);
+        # any other '!' after the '@' leaves no mail domain.
+        domain = re.sub(r"!\d*[kmgtKMGT]?$", "", domain)
         ok = bool(at and local and _HOST.fullmatch(domain))
         return ReportUri(text, scheme, ok, domain.lower().rstrip(".") if ok else "")
     if scheme == "https":

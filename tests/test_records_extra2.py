@@ -3,7 +3,10 @@ for them (checks/dkim.py, checks/tlsrpt.py, checks/bimi.py)."""
 
 from __future__ import annotations
 
+import dns.rdata
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from checks import tlsrpt
 from checks.findings import Status
@@ -92,3 +95,24 @@ def test_a_bang_in_a_local_part_is_not_called_a_size_limit() -> None:
     (problem,) = tlsrpt.parse_tlsrpt_record("v=TLSRPTv1; rua=mailto:a!b@example.org").problems
     assert problem.check_id == "TLSRPT-07" and "%21" in problem.message
     assert "size limit" not in problem.message
+
+
+_PIECES = st.sampled_from(
+    ["mailto:", "https://", "http://", "tls", "a!b", "@", "example.org", ".", "!10m", "%21",
+     "?", "subject=x", "/", "r.example.net", " ", '"', "<", ">", "MAILTO:", "-", "_", ":", "#"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_PIECES, min_size=1, max_size=8).map("".join), min_size=1, max_size=3),
+    st.sampled_from(["v=TLSRPTv1; rua=", "V=TLSRPTv1; rua=", "v=TLSRPTv1; RUA="]),
+)
+@example(["mailto:tls@example.org!x"], "v=TLSRPTv1; rua=")
+def test_every_suggested_record_passes_the_record_checks(uris: list[str], prefix: str) -> None:
+    fix = tlsrpt.record_fix("example.org", [tlsrpt.parse_tlsrpt_record(prefix + ",".join(uris))])
+    rdata = dns.rdata.from_text("IN", "TXT", fix.split(" TXT ", 1)[1])
+    suggested = tlsrpt.parse_tlsrpt_record(b"".join(rdata.strings))  # type: ignore[attr-defined]
+    assert suggested.valid and suggested.strict_prefix
+    assert all(u.usable for u in suggested.uris)
+    assert not [p for p in suggested.problems if p.status in (Status.WARN, Status.FAIL)]
