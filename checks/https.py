@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import dns.exception
+import dns.name
 import h11
 
 from checks.certs import CertFacts, facts_of, load_der
@@ -459,6 +461,16 @@ async def fetch(
             result.error = f"{url}: the host name is not a valid internationalised name ({exc})"
             return result
     result.host = host
+    try:
+        if not host:
+            raise dns.name.EmptyLabel
+        dns.name.from_text(host)
+    except dns.exception.DNSException as exc:
+        # A typo in the published URL ("logo..example.com", a 64-character label): the URL's
+        # fault, not a lookup that could not be done, so never "could not check".
+        result.error_kind = "http"
+        result.error = f"{url}: {host or '(empty)'} is not a valid host name ({exc})"
+        return result
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     # HTTP/1.1 sends the request-target as printable ASCII: percent-encode the UTF-8 of anything
     # else (a space, "ö"), as HTTP clients do; existing %XX escapes and delimiters stay.

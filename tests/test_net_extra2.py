@@ -141,3 +141,16 @@ def test_port_zero_is_refused_not_read_as_the_default() -> None:
     result = asyncio.run(fetch(CheckContext("example.net", cfg), "https://mta-sts.example.net:0/x"))
     assert result.error_kind == "http" and "port 0" in result.error
     assert result.dns == []  # refused before any lookup
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://logo..example.net/l.svg", f"https://{'a' * 64}.example.net/l.svg", "https://./l.svg"],
+)
+def test_a_host_that_is_no_dns_name_is_a_bad_url_not_could_not_check(url: str) -> None:
+    # A typo in a BIMI l= must read as the record's fault (BIMI-09 fail), not as a DNS
+    # lookup that could not be done (dns_failed: "could not check").
+    cfg = CheckConfig(resolvers=(("127.0.0.1", 9),), timeout=0.5)
+    result = asyncio.run(fetch(CheckContext("example.net", cfg), url))
+    assert result.error_kind == "http" and "not a valid host name" in result.error
+    assert not result.dns_failed
