@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -423,31 +424,89 @@ def select_records(answer: DnsAnswer) -> SpfSelection:
     return SpfSelection(records, raws, strings, near)
 
 
-def fused_boundary(strings: list[bytes]) -> str | None:
-    """The term spanning a string boundary without a space, if that term is broken (SPF-03).
+# The start of a term written out in full: a qualified or argument-taking mechanism, or a
+# modifier. A string that begins with one was meant as a new term, not as the end of the last.
+_TERM_START_RE = re.compile(
+    r"^(?:[+\-~?](?:all|a|mx|ptr)(?=[:/]|$)|[+\-~?]?(?:include|exists|ip4|ip6|a|mx|ptr)[:/]"
+    r"|(?:redirect|exp)=)",
+    re.I,
+)
+# A term that runs over more string boundaries than this is not split up by trial.
+_MAX_CUTS = 6
+
+
+def _valid_term(term: str) -> bool:
+    return _parse_term(term, []).valid
+
+
+@dataclass
+class Fusion:
+    """A term that runs over TXT string boundaries and was not meant to (SPF-03)."""
+
+    term: str
+    broken: bool  # invalid as written (permerror); else valid but not what was meant
+    cuts: list[int]  # offsets in the joined record where a space restores the meant terms
+
+
+def fusions(strings: list[bytes]) -> tuple[str, list[Fusion]]:
+    """The joined record and the terms fused at string boundaries without a space (SPF-03).
 
     RFC 7208 §3.3 joins strings with no space, so "ip4:192.0.2.1" "ip4:192.0.2.2" becomes one
-    invalid term. Returns the broken fused term, or None.
+    invalid term. A long record split at 255 octets may cut a term on purpose ("ip4:198.51.1"
+    "00.0/24" joins to a valid address): such boundaries are left alone. A fused term counts
+    when it is invalid, or when it is valid only by accident: both halves are whole terms and the
+    second is written as one ("include:a.example" "include:b.example" joins to an include of the
+    name "a.exampleinclude:b.example").
     """
-    if len(strings) < 2:
-        return None
-    joined = b"".join(strings).decode("utf-8", errors="replace")
+    parts = [s.decode("utf-8", errors="replace") for s in strings]
+    joined = "".join(parts)
+    bounds: dict[int, list[int]] = {}  # term start -> boundaries inside that term
     offset = 0
-    for part in strings[:-1]:
-        offset += len(part.decode("utf-8", errors="replace"))
-        if offset <= 0 or offset >= len(joined):
-            continue
-        if joined[offset - 1] == " " or joined[offset] == " ":
-            continue
-        start = joined.rfind(" ", 0, offset) + 1
-        end = joined.find(" ", offset)
-        term = joined[start : end if end >= 0 else len(joined)]
+    for part in parts[:-1]:
+        offset += len(part)
+        if 0 < offset < len(joined) and joined[offset - 1] != " " and joined[offset] != " ":
+            bounds.setdefault(joined.rfind(" ", 0, offset) + 1, []).append(offset)
+    found: list[Fusion] = []
+    for start, inner in bounds.items():
         if start == 0:  # fused into the version tag: SPF-02 reports it
             continue
-        problems: list[SpfProblem] = []
-        if not _parse_term(term, problems).valid:
-            return term
-    return None
+        end = joined.find(" ", start)
+        end = len(joined) if end < 0 else end
+        term = joined[start:end]
+        broken = not _valid_term(term)
+        cuts: list[int] | None = None
+        if len(inner) <= _MAX_CUTS:
+            # The fewest spaces that leave only valid terms, each new one written as a term.
+            for size in range(1, len(inner) + 1):
+                for combo in itertools.combinations(inner, size):
+                    pieces = [
+                        joined[a:b] for a, b in zip((start, *combo), (*combo, end), strict=True)
+                    ]
+                    if all(_valid_term(p) for p in pieces) and (
+                        broken or all(_TERM_START_RE.match(p) for p in pieces[1:])
+                    ):
+                        cuts = list(combo)
+                        break
+                if cuts is not None:
+                    break
+        if broken:
+            found.append(Fusion(term, True, cuts if cuts is not None else inner))
+    return joined, found
+
+
+def fused_boundary(strings: list[bytes]) -> str | None:
+    """The first term fused at a string boundary (SPF-03), or None."""
+    found = fusions(strings)[1] if len(strings) > 1 else []
+    return found[0].term if found else None
+
+
+def unfused(strings: list[bytes]) -> str:
+    """The record with a space at each boundary where a term was fused by mistake (SPF-03 fix)."""
+    joined, found = fusions(strings)
+    cuts = sorted({c for f in found for c in f.cuts}, reverse=True)
+    for cut in cuts:
+        joined = joined[:cut] + " " + joined[cut:]
+    return joined
 
 
 @dataclass
@@ -833,21 +892,33 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         )
 
     parsed = record.parsed or parse_spf(selection.records[0])
-    fused = fused_boundary(selection.strings[0]) if selection.strings else None
-    if fused is not None:
+    fused_terms = fusions(selection.strings[0])[1] if selection.strings else []
+    if fused_terms:
         strings = [s.decode("utf-8", errors="replace") for s in selection.strings[0]]
-        fixed = " ".join(s.strip() for s in strings)
+        # Spaces only where terms were fused by mistake: a boundary inside a term on purpose
+        # (a long record cut at 255 octets) stays joined. Offered only if the result is valid.
+        fixed = unfused(selection.strings[0])
+        first = fused_terms[0]
+        consequence = (
+            f"receivers read the broken term '{first.term}' and SPF fails with a permanent error"
+            if first.broken
+            else f"receivers read '{first.term}' as one term, which is not what was meant"
+        )
         out.add(
             "SPF-03",
             Status.FAIL,
-            f"The SPF record is split into several strings and no space separates them, so "
-            f"receivers read the broken term '{fused}' and SPF fails with a permanent error.",
+            "The SPF record is split into several strings and no space separates them, so "
+            f"{consequence}.",
             subject=domain,
-            evidence={"strings": strings, "joined": selection.records[0]},
-            fix=txt_fix(domain, fixed),
+            evidence={
+                "strings": strings,
+                "joined": selection.records[0],
+                "fused": [f.term for f in fused_terms],
+            },
+            fix="" if parse_spf(fixed).permerror else txt_fix(domain, fixed),
         )
     for problem in parsed.problems:
-        if fused is not None and problem.check_id == "SPF-04" and fused in problem.term:
+        if problem.check_id == "SPF-04" and any(f.term in problem.term for f in fused_terms):
             continue
         _problem(out, domain, problem, parsed)
     if parsed.permerror:
@@ -865,7 +936,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     if tree is None:  # unreachable: a single record always gives a tree
         return out.findings
     _tree_findings(out, ctx, tree)
-    _terminal(out, domain, tree, parsed)
+    _terminal(out, domain, tree, parsed, fixable=not fused_terms)
     if parsed.ignored:
         out.add(
             "SPF-10",
@@ -878,7 +949,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=domain,
             evidence={"ignored": [t.text for t in parsed.ignored], "record": parsed.text},
             # Dropping ignored terms saves no lookup: with SPF-05 failing it would still fail.
-            fix="" if over_lookup_limit(tree) else txt_fix(domain, _without_ignored(parsed)),
+            fix=""
+            if over_lookup_limit(tree) or fused_terms
+            else txt_fix(domain, _without_ignored(parsed)),
         )
     if null_mx:
         out.add(
@@ -1345,14 +1418,18 @@ LOOKUPS_FIRST = (
 )
 
 
-def _terminal(out: Collector, domain: str, tree: SpfNode, parsed: ParsedSpf) -> None:
+def _terminal(
+    out: Collector, domain: str, tree: SpfNode, parsed: ParsedSpf, *, fixable: bool = True
+) -> None:
+    """SPF-09. `fixable` is False when the record itself is misread (terms fused across
+    strings, SPF-03): a corrected record built from it would keep the fused term."""
     qualifier = effective_all(tree)
     if qualifier is None and parsed.redirect is not None and _redirect_dead_end(tree):
         return  # reported as SPF-08 / SPF-20 on the redirect target
     # corrected_record keeps every lookup term (a redirect becomes an include): when SPF-05
     # fails, it would too, so no record is offered, only the order of work.
     blocked = over_lookup_limit(tree)
-    fix = "" if blocked else txt_fix(domain, corrected_record(parsed))
+    fix = "" if blocked or not fixable else txt_fix(domain, corrected_record(parsed))
     later = LOOKUPS_FIRST if blocked else ""
     evidence = {"record": parsed.text, "terminal": qualifier and f"{qualifier}all"}
     chain = open_include(tree) if qualifier != "+" else None

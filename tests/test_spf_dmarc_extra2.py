@@ -16,14 +16,15 @@ ZONE: dict[Any, Any] = {
 }
 
 
-def spf_findings(record: str, **extra: Any) -> list[Finding]:
-    zone = {**ZONE, (D, "TXT"): [record], **extra}
+def spf_findings(record: str | list[str], extra: dict[Any, Any] | None = None) -> list[Finding]:
+    """SPF findings for example.com publishing `record` (a list: one record in several strings)."""
+    zone = {**ZONE, (D, "TXT"): [record], **(extra or {})}
     return run(spf, D, zone)
 
 
-def dmarc_findings(record: str, **extra: Any) -> list[Finding]:
-    zone = {**ZONE, (D, "TXT"): ["v=spf1 mx -all"], (f"_dmarc.{D}", "TXT"): [record], **extra}
-    return run(dmarc, D, zone)
+def dmarc_findings(record: str, extra: dict[Any, Any] | None = None) -> list[Finding]:
+    zone = {**ZONE, (D, "TXT"): ["v=spf1 mx -all"], (f"_dmarc.{D}", "TXT"): [record]}
+    return run(dmarc, D, {**zone, **(extra or {})})
 
 
 def of(findings: list[Finding], check_id: str) -> list[Finding]:
@@ -61,3 +62,22 @@ def test_t_y_under_p_none_does_not_claim_to_weaken_none_to_none() -> None:
     record = "v=DMARC1; p=none; sp=reject; t=y; rua=mailto:d@example.com"
     (finding,) = of(dmarc_findings(record), "DMARC-09")
     assert "sp=reject becomes quarantine" in finding.summary
+
+
+def test_the_spf03_fix_keeps_a_term_cut_on_purpose_at_a_string_boundary() -> None:
+    # A long record cut at an arbitrary point (as DNS panels do at 255 octets) joins back into
+    # "ip4:198.51.100.0/24"; only the boundary that really fuses two terms needs a space.
+    strings = [
+        "v=spf1 ip4:192.0.2.1 ip4:198.51.1",
+        "00.0/24 include:_spf.example.com",
+        "ip4:192.0.2.2 -all",
+    ]
+    zone = {("_spf.example.com", "TXT"): ["v=spf1 ip4:192.0.2.0/24 -all"]}
+    findings = spf_findings(strings, zone)
+    (finding,) = of(findings, "SPF-03")
+    _, suggested = published(finding.fix)
+    assert suggested == (
+        "v=spf1 ip4:192.0.2.1 ip4:198.51.100.0/24 include:_spf.example.com ip4:192.0.2.2 -all"
+    )
+    again = spf_findings(suggested, zone)
+    assert not [f for f in again if f.status in (Status.FAIL, Status.WARN)]
