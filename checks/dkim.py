@@ -286,6 +286,16 @@ def parse_key_record(text: str) -> ParsedKey:
     if parsed.key_type != "rsa":
         return parsed
     key = _load_rsa(der)
+    if key is None and len(der) == 32:
+        # k= defaults to rsa (§3.6.1): an Ed25519 key published without k=ed25519 is read as
+        # a broken RSA key, and the owner needs to hear which tag is missing.
+        parsed.add(
+            "DKIM-08",
+            Status.FAIL,
+            "p= holds a 32-byte key, the size of an Ed25519 key, but without k=ed25519 "
+            "receivers read it as RSA and cannot use it. Add k=ed25519 to the record.",
+        )
+        return parsed
     if key is None:
         parsed.add(
             "DKIM-06",

@@ -116,3 +116,17 @@ def test_every_suggested_record_passes_the_record_checks(uris: list[str], prefix
     assert suggested.valid and suggested.strict_prefix
     assert all(u.usable for u in suggested.uris)
     assert not [p for p in suggested.problems if p.status in (Status.WARN, Status.FAIL)]
+
+
+# --- DKIM ------------------------------------------------------------------------------------
+
+
+def test_an_ed25519_key_without_its_key_type_says_what_is_missing() -> None:
+    from checks.dkim import parse_key_record
+    from tests.test_dkim import ed_b64
+
+    parsed = parse_key_record(f"v=DKIM1; p={ed_b64()}")
+    assert not parsed.usable
+    assert [(p.check_id, p.status) for p in parsed.problems] == [("DKIM-08", Status.FAIL)]
+    assert "k=ed25519" in parsed.problems[0].message
+    assert parse_key_record(f"v=DKIM1; k=ed25519; p={ed_b64()}").usable
