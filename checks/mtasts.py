@@ -1181,6 +1181,17 @@ def _record_findings(
             subject=subject,
             evidence=txt_ev,
         )
+    # Several records where one is valid and begins with the exact "v=STSv1;" and the others
+    # are "v=STSv1 ;" (erratum 6285): senders keying on the literal prefix discard the others
+    # and apply the policy, the rest see two records and no policy. The fix deletes the others:
+    # a fresh record next to the valid one would make two valid records.
+    strict = [r for r in state.candidates if r.strict_prefix]
+    spaced = [r for r in state.candidates if r.spaced_prefix]
+    delete_spaced = ""
+    if state.record_status == "multiple" and len(strict) == 1 and strict[0].valid and spaced:
+        delete_spaced = "\n".join(
+            f'Delete this record (keep the valid one): {subject}. TXT "{r.raw}"' for r in spaced
+        )
     if state.record_status == "multiple":
         out.add(
             "MTASTS-02",
@@ -1190,7 +1201,7 @@ def _record_findings(
             "Keep one.",
             subject=subject,
             evidence=txt_ev,
-            fix=new_record,
+            fix=delete_spaced or new_record,
         )
     elif state.record_status == "valid":
         out.add(
@@ -1205,7 +1216,9 @@ def _record_findings(
     # the fix is deleting it. Offering a corrected record instead would make two valid records,
     # and with them no policy at all (MTASTS-02).
     strays = [r for r in state.candidates if not r.is_sts] if state.record_status == "valid" else []
-    used = [r for r in state.candidates if r not in strays]
+    if delete_spaced:
+        out.add_record_problems(spaced, subject=subject, evidence=txt_ev, fix=delete_spaced)
+    used = [r for r in state.candidates if r not in strays and not (delete_spaced and r in spaced)]
     out.add_record_problems(used, subject=subject, evidence=txt_ev, fix=new_record)
     for stray in strays:
         out.add(

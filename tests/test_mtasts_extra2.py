@@ -139,3 +139,17 @@ def test_it_names_a_comment_after_an_mx_value() -> None:
     assert pattern is None
     assert [(p.check_id, p.status) for p in problems] == [("MTASTS-25", Status.FAIL)]
     assert "comment" in problems[0].message
+
+
+def test_it_deletes_a_spaced_record_next_to_the_valid_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "v=STSv1 ;" is discarded by senders keying on the literal "v=STSv1;" and counted by the
+    # others (erratum 6285): still two records for some (MTASTS-02 fail), but the fix deletes
+    # it; a fresh valid record in its place would make two records for every sender.
+    zone = {**ZONE, ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=1"', '"v=STSv1 ; id=2"']}
+    findings = evaluate(monkeypatch, zone)
+    assert_fixes_parse(findings)
+    delete = 'Delete this record (keep the valid one): _mta-sts.example.org. TXT "v=STSv1 ; id=2"'
+    (two,) = [f for f in findings if f.id == "MTASTS-02"]
+    assert two.status == Status.FAIL and two.fix == delete
+    (spaced,) = [f for f in findings if f.id == "MTASTS-06"]
+    assert spaced.status == Status.WARN and spaced.fix == delete
