@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from tests.test_hosting import POLICY_URL, WEEK, HostingCase, fake_dns
+from mailsec.hosting import policy as rules
+from mailsec.hosting import service
+from tests import test_hosting as base
+from tests.test_hosting import DAY, POLICY_URL, WEEK, HostingCase, checked, fake_dns
 
 
 class PolicyHostTestCase(HostingCase):
@@ -49,3 +52,38 @@ class SettingsTestCase(HostingCase):
         assert (
             policy.mode == "testing" and "mode: testing\r\nmx: mx1.example.org\r\n" in policy.text
         )
+
+    add_reports = base.PageTestCase.add_reports
+
+    def test_no_mode_or_setting_changes_while_hosting_winds_down(self) -> None:
+        # A page loaded before a teammate chose Stop hosting still shows Switch to enforce:
+        # the stale click saved mode enforce (unserved, "new policy id" the old one), and Keep
+        # hosting then served enforce at once.
+        mx = ["a.mx.provider.test", "mx1.example.org"]
+        policy = self.host(mx)
+        self.add_reports(policy)
+        checked(self.domain, dict.fromkeys(mx, "pass"))
+        assert [s.pattern for s in rules.suggestions(mx, policy.patterns())] == [
+            "*.mx.provider.test"
+        ]
+        service.disable(policy)
+        served = policy.text
+        self.client.force_login(self.alice)
+        code = [self.domain.code]
+        r = self.client.post(reverse("hosting:enforce", args=code), follow=True)
+        self.assertContains(r, "Keep hosting first")
+        with fake_dns(mx):
+            self.client.post(
+                reverse("hosting:update", args=code),
+                {"mode": "testing", "max_age": DAY, "extra": "*.mx.example.net"},
+            )
+            self.client.post(
+                reverse("hosting:suggest", args=code), {"pattern": "*.mx.provider.test"}
+            )
+        policy.refresh_from_db()
+        assert policy.state == "disabling" and policy.mode == "testing"
+        assert policy.max_age == WEEK and policy.mx_extra == [] and policy.text == served
+        with fake_dns(mx):
+            self.client.post(reverse("hosting:enable", args=code))
+        policy.refresh_from_db()
+        assert policy.state == "active" and "mode: testing\r\n" in policy.text

@@ -214,16 +214,25 @@ def page(request: HttpRequest, code: UUID) -> HttpResponse:
 
 
 def _live_policy(
-    request: HttpRequest, code: UUID, lock: bool = False
+    request: HttpRequest, code: UUID, lock: bool = False, active: bool = False
 ) -> tuple[Domain, HostedPolicy | None]:
     """The domain's policy unless released. lock (inside a transaction): the row stays locked
     until the owner's change is saved, so an MX sync in between (it locks too) cannot be lost
-    under a copy read before it, nor the other way round."""
+    under a copy read before it, nor the other way round. active: None (with a message) while
+    it winds down too, for changes of mode and settings: the page offers them only before."""
     domain = get_domain_or_404(request, code)
     policies = HostedPolicy.objects.filter(domain=domain).exclude(state=HostedPolicy.State.OFF)
     policy = (policies.select_for_update() if lock else policies).first()
     if policy is None:
         messages.error(request, "Hosting is not on for this domain.")
+    elif active and policy.state != HostedPolicy.State.ACTIVE:
+        # A page loaded before someone chose Stop hosting still shows these forms: a mode
+        # saved now is not served (mode none is) and would apply at once on Keep hosting,
+        # enforce included, without anyone choosing it again.
+        messages.error(
+            request, "Hosting is being turned off: choose Keep hosting first, then change it."
+        )
+        return domain, None
     return domain, policy
 
 
@@ -244,7 +253,7 @@ def enable(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 @transaction.atomic
 def update(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain, policy = _live_policy(request, code, lock=True)
+    domain, policy = _live_policy(request, code, lock=True, active=True)
     if policy is not None:
         form = PolicySettingsForm(request.POST, current_mode=policy.mode)
         if form.is_valid():
@@ -289,7 +298,7 @@ def update(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 @transaction.atomic
 def suggest(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain, policy = _live_policy(request, code, lock=True)
+    domain, policy = _live_policy(request, code, lock=True, active=True)
     form = SuggestionForm(request.POST)
     if policy is not None and form.is_valid():
         offered = {s.pattern for s in rules.suggestions(policy.mx_live, policy.patterns())}
@@ -321,7 +330,7 @@ def sync_now(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 @transaction.atomic
 def enforce(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain, policy = _live_policy(request, code, lock=True)
+    domain, policy = _live_policy(request, code, lock=True, active=True)
     if policy is not None:
         readiness = enforce_readiness(policy, timezone.now())
         if readiness.ready:
