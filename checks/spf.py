@@ -491,6 +491,8 @@ def fusions(strings: list[bytes]) -> tuple[str, list[Fusion]]:
                     break
         if broken:
             found.append(Fusion(term, True, cuts if cuts is not None else inner))
+        elif cuts is not None:
+            found.append(Fusion(term, False, cuts))
     return joined, found
 
 

@@ -81,3 +81,21 @@ def test_the_spf03_fix_keeps_a_term_cut_on_purpose_at_a_string_boundary() -> Non
     )
     again = spf_findings(suggested, zone)
     assert not [f for f in again if f.status in (Status.FAIL, Status.WARN)]
+
+
+def test_two_includes_fused_at_a_string_boundary_are_spf03_not_only_a_missing_include() -> None:
+    # "include:_spf.example.com" "include:_spf.google.com" joins into one valid-looking include
+    # of the name "_spf.example.cominclude:_spf.google.com": the cause is the missing space.
+    zone = {
+        ("_spf.example.com", "TXT"): ["v=spf1 ip4:192.0.2.0/24 -all"],
+        ("_spf.google.com", "TXT"): ["v=spf1 ip4:74.125.0.0/16 -all"],
+    }
+    findings = spf_findings(["v=spf1 include:_spf.example.com", "include:_spf.google.com"], zone)
+    (finding,) = of(findings, "SPF-03")
+    assert finding.status == Status.FAIL
+    _, suggested = published(finding.fix)
+    assert suggested == "v=spf1 include:_spf.example.com include:_spf.google.com"
+    # The SPF-09 advice (no 'all') offers no record built from the misread one.
+    assert all(not f.fix for f in of(findings, "SPF-09"))
+    # A boundary inside a name is a cut on purpose, not a fusion.
+    assert spf.fused_boundary([b"v=spf1 include:_spf.goo", b"gle.com -all"]) is None
