@@ -375,7 +375,8 @@ class _Fetch:
     async def _capture(self, address: str, message: str) -> CertInfo | None:
         """Reconnect without verification only to record the certificate that was presented."""
         try:
-            async with asyncio.timeout(self.ctx.config.timeout):
+            # A connection like any other: it takes a slot of the run's connection cap.
+            async with self.ctx.connections, asyncio.timeout(self.ctx.config.timeout):
                 reader, writer = await open_connection(address, self.port, self.ctx.config)
                 try:
                     await writer.start_tls(_capturing_context(), server_hostname=self.host)

@@ -154,3 +154,36 @@ def test_a_host_that_is_no_dns_name_is_a_bad_url_not_could_not_check(url: str) -
     result = asyncio.run(fetch(CheckContext("example.net", cfg), url))
     assert result.error_kind == "http" and "not a valid host name" in result.error
     assert not result.dns_failed
+
+
+def test_the_certificate_capture_connection_takes_a_connection_slot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After a verification failure a second connection records the certificate; it must
+    # count against max_connections like the first (the cap on one check's connections).
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+    server = TlsServer(tmp_path, "logo.example.net", response, sans=["other.example.net"])
+    stub = StubDns({"logo.example.net": ["127.0.0.1"]})
+    cfg = stub.config(
+        allow_private_targets=True,
+        https_port=server.port,
+        ca_bundle=server.ca_bundle,
+        max_connections=1,
+    )
+    ctx = CheckContext("example.net", cfg)
+    slot_held: list[bool] = []
+    real_open = https.open_connection
+
+    async def recording_open(*args: object, **kw: object):  # type: ignore[no-untyped-def]
+        slot_held.append(ctx.connections.locked())
+        return await real_open(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(https, "open_connection", recording_open)
+    try:
+        result = asyncio.run(fetch(ctx, "https://logo.example.net/logo.svg"))
+    finally:
+        stub.close()
+        server.close()
+    assert result.error_kind == "tls-cert"
+    assert result.cert is not None and result.cert.sans == ["other.example.net"]
+    assert slot_held == [True, True]
