@@ -57,6 +57,9 @@ class SpfProblem:
     status: Status
     message: str
     term: str = ""
+    # The term as the author meant it, when only its spelling is wrong ("include=" for
+    # "include:"): receivers skip such a term rather than fail on it (RFC 7208 §6).
+    meant: str = ""
 
 
 @dataclass
@@ -208,10 +211,12 @@ def _parse_term(text: str, problems: list[SpfProblem]) -> SpfTerm:
         if name in MECHANISMS:
             # Grammatically an unknown modifier, so receivers silently ignore it: the author
             # meant a mechanism and it does nothing.
-            return bad(
+            bad(
                 f"'{text}' uses '=' so receivers ignore it as an unknown modifier; "
                 f"the mechanism is written '{name}:{value}'"
             )
+            problems[-1].meant = text.replace("=", ":", 1)
+            return term
         if name in ("redirect", "exp"):
             errors, term.has_macro = _check_domain_spec(value)
         else:
@@ -979,7 +984,18 @@ def _without_ignored(parsed: ParsedSpf) -> str:
 
 def _problem(out: Collector, domain: str, problem: SpfProblem, parsed: ParsedSpf) -> None:
     summary = problem.message
-    if problem.status == Status.FAIL and problem.check_id in PERMERROR_IDS:
+    fix = ""
+    if problem.meant:
+        # Not a permanent error: receivers skip the term, so the senders it names fail SPF.
+        summary = (
+            f"The SPF record of {domain} authorises less than it says: {problem.message}; "
+            "the senders it names are not authorised."
+        )
+        meant = {p.term: p.meant for p in parsed.problems if p.meant}
+        respelled = " ".join(["v=spf1", *(meant.get(t.text, t.text) for t in parsed.terms)])
+        if not parse_spf(respelled).permerror:
+            fix = txt_fix(domain, respelled)
+    elif problem.status == Status.FAIL and problem.check_id in PERMERROR_IDS:
         summary = (
             f"The SPF record of {domain} is invalid, so receivers treat SPF as a permanent error: "
             f"{problem.message}"
@@ -990,6 +1006,7 @@ def _problem(out: Collector, domain: str, problem: SpfProblem, parsed: ParsedSpf
         summary,
         subject=domain,
         evidence={"record": parsed.text, "term": problem.term},
+        fix=fix,
     )
 
 

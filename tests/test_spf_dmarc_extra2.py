@@ -99,3 +99,16 @@ def test_two_includes_fused_at_a_string_boundary_are_spf03_not_only_a_missing_in
     assert all(not f.fix for f in of(findings, "SPF-09"))
     # A boundary inside a name is a cut on purpose, not a fusion.
     assert spf.fused_boundary([b"v=spf1 include:_spf.goo", b"gle.com -all"]) is None
+
+
+def test_a_mechanism_written_with_equals_is_not_called_a_permanent_error() -> None:
+    # "include=..." is an unknown modifier by the RFC 7208 grammar: receivers skip it (§6), so
+    # Google's servers meet -all; saying "permanent error" contradicts the finding's own reason.
+    zone = {("_spf.google.com", "TXT"): ["v=spf1 ip4:74.125.0.0/16 -all"]}
+    (finding,) = of(spf_findings("v=spf1 include=_spf.google.com -all", zone), "SPF-04")
+    assert finding.status == Status.FAIL
+    assert "permanent error" not in finding.summary and "ignore" in finding.summary
+    _, suggested = published(finding.fix)
+    assert suggested == "v=spf1 include:_spf.google.com -all"
+    again = spf_findings(suggested, zone)
+    assert not [f for f in again if f.status in (Status.FAIL, Status.WARN)]
