@@ -3,12 +3,14 @@ ask with odd names, and the owner's settings form (see tests/test_hosting.py for
 
 from __future__ import annotations
 
+from django.test import override_settings
 from django.urls import reverse
 
+from mailsec.domains.models import Domain
 from mailsec.hosting import policy as rules
 from mailsec.hosting import service
 from tests import test_hosting as base
-from tests.test_hosting import DAY, POLICY_URL, WEEK, HostingCase, checked, fake_dns
+from tests.test_hosting import DAY, POLICY_URL, T0, WEEK, HostingCase, checked, fake_dns
 
 
 class PolicyHostTestCase(HostingCase):
@@ -87,3 +89,49 @@ class SettingsTestCase(HostingCase):
             self.client.post(reverse("hosting:enable", args=code))
         policy.refresh_from_db()
         assert policy.state == "active" and "mode: testing\r\n" in policy.text
+
+
+@override_settings(ALLOWED_HOSTS=["mailsec.example"], SECURE_SSL_REDIRECT=True)
+class ProductionHostsTestCase(HostingCase):
+    """As in production: customer names are in no ALLOWED_HOSTS and the app redirects to
+    HTTPS; neither may reach a policy host."""
+
+    def test_customer_names_in_any_spelling_get_the_policy_and_nothing_of_the_app(self) -> None:
+        idn = Domain.objects.create(team=self.team, name="xn--bcher-kva.example", verified_at=T0)
+        with fake_dns(["mx.xn--bcher-kva.example"]):
+            service.enable(idn, now=T0)
+        self.host(["mx1.example.org"])
+        for host in (
+            "MTA-STS.Example.ORG",
+            "mta-sts.example.org:443",
+            "mta-sts.example.org.",
+            "mta-sts.xn--bcher-kva.example",
+            "MTA-STS.XN--BCHER-KVA.EXAMPLE.:443",
+        ):
+            r = self.client.get(POLICY_URL + "?probe=1", HTTP_HOST=host)
+            assert r.status_code == 200, host
+            assert r["Content-Type"] == "text/plain" and r["Cache-Control"] == "no-cache"
+            assert r.content.startswith(b"version: STSv1\r\n") and r.content.endswith(b"\r\n")
+            assert "Set-Cookie" not in r.headers and "Vary" not in r.headers
+        for path in (POLICY_URL + "/", "/.well-known/", "/accounts/login/"):
+            r = self.client.get(path, HTTP_HOST="mta-sts.example.org")
+            assert r.status_code == 404 and "Location" not in r.headers, path
+        # unhosted names: a subdomain of a hosted one, mta-sts of mta-sts
+        for host in ("mta-sts.sub.example.org", "mta-sts.mta-sts.example.org"):
+            assert self.client.get(POLICY_URL, HTTP_HOST=host).status_code == 404
+        # the app's own name still goes through its usual checks
+        assert self.client.get("/", HTTP_HOST="mailsec.example").status_code == 301
+
+    def test_ask_reads_names_as_caddy_may_send_them(self) -> None:
+        self.host(["mx1.example.org"])
+        with fake_dns(points=True):
+            for name, status in (
+                ("MTA-STS.EXAMPLE.ORG", 200),
+                ("mta-sts.example.org.", 200),
+                ("mta-sts.sub.example.org", 403),
+                ("mta-sts.mta-sts.example.org", 403),
+                ("example.org", 403),
+                ("", 403),
+            ):
+                r = self.client.get("/hosting/ask", {"domain": name}, HTTP_HOST="127.0.0.1:8000")
+                assert r.status_code == status, name
