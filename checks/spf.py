@@ -1156,6 +1156,9 @@ def _type99(out: Collector, domain: str, type99: DnsAnswer, *, has_txt: bool) ->
         )
 
 
+_FOLLOWS_RE = re.compile(r"^(?:[+\-~?]?include:|redirect=)", re.I)
+
+
 def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
     domain = ctx.domain
     nodes = tree.walk()
@@ -1172,6 +1175,8 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
     # publishes SPF are unknown, so "at most N lookups" or "every include publishes SPF" would
     # be claims we could not check (checklist §0: could not check is error, never pass).
     unknown = [n.domain for n in nodes if n.status == "temperror"]
+    # Includes and redirects written with macros: their records, and lookups, are not known.
+    hidden = [t for n in nodes for t in n.unresolvable if _FOLLOWS_RE.match(t)]
     unknown_note = (
         f"could not be checked: the SPF record of {', '.join(unknown)} could not be fetched"
     )
@@ -1210,6 +1215,19 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
             Status.ERROR,
             f"The number of DNS lookups {unknown_note} (SPF-20); {total} of the allowed "
             f"{LOOKUP_LIMIT} are counted so far.",
+            subject=domain,
+            evidence={**evidence, "lookups_at_least": total, "per_branch": branches},
+        )
+    elif hidden:
+        # "At most N" would be a claim about records we did not fetch: the name an include or
+        # redirect written with macros (%{i}, %{s}...) reaches depends on the message.
+        out.add(
+            "SPF-05",
+            Status.PASS,
+            f"Checking the SPF record takes {total} of the allowed {LOOKUP_LIMIT} DNS lookups, "
+            f"plus whatever the records reached through {', '.join(hidden)} need: their names "
+            "are built with SPF macros that receivers expand for each message, so they could "
+            "not be followed.",
             subject=domain,
             evidence={**evidence, "lookups_at_least": total, "per_branch": branches},
         )

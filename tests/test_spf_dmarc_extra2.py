@@ -112,3 +112,16 @@ def test_a_mechanism_written_with_equals_is_not_called_a_permanent_error() -> No
     assert suggested == "v=spf1 include:_spf.google.com -all"
     again = spf_findings(suggested, zone)
     assert not [f for f in again if f.status in (Status.FAIL, Status.WARN)]
+
+
+def test_an_include_built_with_macros_is_not_counted_as_zero_lookups() -> None:
+    # Proofpoint's hosted SPF: the included name depends on the sending address, so its
+    # record's own lookups are unknown; "at most 1 lookup" would be a claim nobody checked.
+    record = "v=spf1 include:%{ir}.%{v}.%{d}.spf.has.pphosted.com -all"
+    (finding,) = of(spf_findings(record), "SPF-05")
+    assert finding.status == Status.PASS
+    assert "at most" not in finding.summary and "%{ir}" in finding.summary
+    assert finding.evidence["lookups_at_least"] == 1
+    # exists: with macros has no record behind it: its one lookup is the whole count.
+    (finding,) = of(spf_findings("v=spf1 exists:%{i}._spf.example.com -all"), "SPF-05")
+    assert "at most 1 " in finding.summary
