@@ -1463,6 +1463,19 @@ def _terminal(
     qualifier = effective_all(tree)
     if qualifier is None and parsed.redirect is not None and _redirect_dead_end(tree):
         return  # reported as SPF-08 / SPF-20 on the redirect target
+    if qualifier is None and parsed.redirect is not None and parsed.redirect.has_macro:
+        # The redirect's record decides (RFC 7208 §6.1), and its name depends on the message:
+        # "no 'all', so neutral" would be false, and replacing the redirect a guess.
+        out.add(
+            "SPF-09",
+            Status.INFO,
+            f"The SPF record ends with '{parsed.redirect.text}': the record that name reaches "
+            "decides what unlisted servers get, and it is built with SPF macros that receivers "
+            "expand for each message, so it could not be checked.",
+            subject=domain,
+            evidence={"record": parsed.text, "redirect": parsed.redirect.text},
+        )
+        return
     # corrected_record keeps every lookup term (a redirect becomes an include): when SPF-05
     # fails, it would too, so no record is offered, only the order of work.
     blocked = over_lookup_limit(tree)
