@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from mailsec.hosting.models import HostedPolicy
 from reports.explain import explain
@@ -115,8 +115,12 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
         report__end__gt=since,
         policy_type="sts",
     )
-    days = results.values("report__day").distinct().count()
-    reporters = results.values("report__submitter").distinct().count()
+    # Days and reporters count only results with sessions in them: a sender that reports
+    # every day with no mail exchanged (a report loop, or a reporter with nothing to send)
+    # shows nothing about whether delivery under the policy works.
+    with_sessions = results.filter(Q(successful__gt=0) | Q(failed__gt=0))
+    days = with_sessions.values("report__day").distinct().count()
+    reporters = with_sessions.values("report__submitter").distinct().count()
     totals = results.aggregate(ok=Sum("successful"), bad=Sum("failed"))
     successful, failed = totals["ok"] or 0, totals["bad"] or 0
     by_mx: dict[str, MxEvidence] = {h: MxEvidence(h) for h in policy.mx_live}
@@ -131,7 +135,13 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
     reasons = []
     if policy.mode != HostedPolicy.Mode.TESTING:
         reasons.append(f"The policy is in mode {policy.mode}, not testing.")
-    if not days:
+    if not days and results.exists():
+        reasons.append(
+            "The TLS reports so far count no sessions (senders had no mail for the domain): "
+            f"enforce needs {MIN_DAYS} days of reports with mail in them, from "
+            f"{MIN_REPORTERS} sending organisations."
+        )
+    elif not days:
         reasons.append(
             "No TLS reports yet: publish the _smtp._tls record under Records to publish, then "
             f"wait for {MIN_DAYS} days of reports from {MIN_REPORTERS} sending organisations."
@@ -139,7 +149,8 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
     else:
         if days < MIN_DAYS:
             reasons.append(
-                f"Reports cover {_count(days, 'day')} in testing mode; {MIN_DAYS} are needed."
+                f"Reports with sessions cover {_count(days, 'day')} in testing mode; "
+                f"{MIN_DAYS} are needed."
             )
         if reporters < MIN_REPORTERS:
             reasons.append(

@@ -1,0 +1,74 @@
+"""Enforce readiness counts only reports with mail in them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from mailsec.hosting.models import HostedPolicy
+from mailsec.hosting.readiness import enforce_readiness
+from tests.test_hosting import HostingCase, checked
+
+
+class EmptyReportsTestCase(HostingCase):
+    def report(self, policy: HostedPolicy, org: str, day: int, successful: int) -> None:
+        from reports.models import PolicyResult, ReportAddress, TlsReport
+
+        address, _ = ReportAddress.objects.get_or_create(
+            domain=self.domain, defaults={"domain_name": "example.org"}
+        )
+        start = timezone.now() - timedelta(days=day + 1)
+        report = TlsReport.objects.create(
+            address=address,
+            organization_name=org,
+            submitter=org,
+            report_id=f"{org}{day}",
+            start=start,
+            end=start + timedelta(days=1),
+            day=start.date(),
+            total_successful=successful,
+        )
+        PolicyResult.objects.create(
+            report=report, policy_type="sts", successful=successful, failed=0
+        )
+
+    def test_reports_with_no_sessions_are_no_evidence(self) -> None:
+        policy = self.host(["mx1.example.org"])
+        policy.testing_since = timezone.now() - timedelta(days=10)
+        policy.save()
+        checked(self.domain, {"mx1.example.org": "pass"})
+        policy = HostedPolicy.objects.get(pk=policy.pk)
+        # One real session on one day from one sender; another sends empty reports daily.
+        self.report(policy, "google.com", 0, 3)
+        for day in range(8):
+            self.report(policy, "quiet.example", day, 0)
+        readiness = enforce_readiness(policy, timezone.now())
+        assert not readiness.ready
+        assert (readiness.days, readiness.reporters) == (1, 1)
+        assert "Reports with sessions cover 1 day in testing mode; 7 are needed." in (
+            readiness.reasons
+        )
+
+    def test_only_empty_reports_say_so(self) -> None:
+        policy = self.host(["mx1.example.org"])
+        policy.testing_since = timezone.now() - timedelta(days=10)
+        policy.save()
+        for day in range(3):
+            self.report(policy, "quiet.example", day, 0)
+        reasons = enforce_readiness(policy, timezone.now()).reasons
+        assert any(r.startswith("The TLS reports so far count no sessions") for r in reasons), (
+            reasons
+        )
+        assert not any(r.startswith("No TLS reports yet") for r in reasons), reasons
+
+    def test_reports_with_sessions_make_it_ready(self) -> None:
+        policy = self.host(["mx1.example.org"])
+        policy.testing_since = timezone.now() - timedelta(days=10)
+        policy.save()
+        checked(self.domain, {"mx1.example.org": "pass"})
+        policy = HostedPolicy.objects.get(pk=policy.pk)
+        for day in range(7):
+            self.report(policy, "google.com", day, 5)
+            self.report(policy, "microsoft.com", day, 1)
+        assert enforce_readiness(policy, timezone.now()).ready
