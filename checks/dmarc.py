@@ -480,6 +480,43 @@ def suggested_record(
     return "; ".join(tags)
 
 
+_STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
+
+
+def merged_record(domain: str, records: list[str]) -> str:
+    """One record from several published at one name (DMARC-02 fix).
+
+    DNS returns TXT records in any order, so "keep the last one" would suggest a different
+    record from run to run and could drop the only report address. Report addresses are
+    united; each policy (p, and sp and np as each record makes them apply) is the weakest
+    written, so nothing either record left unenforced starts being enforced unseen.
+    """
+    parsed = [parse_dmarc(text) for text in sorted(records)]  # the same whatever DNS order
+    merged = ParsedDmarc(text="")
+
+    def weakest(values: list[str]) -> str:
+        return min(values, key=lambda v: _STRENGTH[v])
+
+    p = weakest([r.policy("p") or "none" for r in parsed])
+    sp = weakest([r.policy("sp") or r.policy("p") or "none" for r in parsed])
+    np = weakest([r.policy("np") or r.policy("sp") or r.policy("p") or "none" for r in parsed])
+    merged.tags["p"] = p
+    if sp != p:
+        merged.tags["sp"] = sp
+    if np != sp:
+        merged.tags["np"] = np
+    for tag in ("rua", "ruf"):
+        uris = dict.fromkeys(u.uri for r in parsed for u in r.uris(tag) if u.valid)
+        if uris:
+            merged.tags[tag] = ",".join(uris)
+    for tag, default in (("adkim", "r"), ("aspf", "r"), ("fo", "0"), ("psd", "u")):
+        # Kept only when every record says the same (a record without it has the default).
+        values = {r.tags.get(tag, default).strip().lower() for r in parsed}
+        if len(values) == 1 and (value := values.pop()) != default:
+            merged.tags[tag] = value
+    return suggested_record(domain, merged, keep_none=True)
+
+
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     domain = normalize(ctx.domain)
@@ -520,9 +557,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "ignore all of them, as if there were no DMARC policy. Keep exactly one.",
                 subject=f"_dmarc.{name}",
                 evidence={"dns": look.answer.evidence()},
-                fix=txt_fix(
-                    f"_dmarc.{name}", suggested_record(name, parse_dmarc(look.records[-1]))
-                ),
+                fix=txt_fix(f"_dmarc.{name}", merged_record(name, look.records)),
             )
         for text in look.near:
             out.add(

@@ -133,3 +133,19 @@ def test_a_redirect_built_with_macros_is_not_called_a_record_without_all() -> No
     (finding,) = of(spf_findings("v=spf1 mx redirect=%{d}._spf.example.net"), "SPF-09")
     assert finding.status == Status.INFO and not finding.fix
     assert "no 'all'" not in finding.summary
+
+
+def test_the_fix_for_two_dmarc_records_does_not_depend_on_the_dns_answer_order() -> None:
+    # Checklist F42. DNS returns the two records in any order; "keep the last" suggested
+    # p=reject without the report address in one order and p=none with it in the other.
+    first = "v=DMARC1; p=none; rua=mailto:d@example.com"
+    second = "v=DMARC1; p=reject; rua=mailto:agg@example.com; adkim=s"
+    fixes = set()
+    for records in ([first, second], [second, first]):
+        zone = {**ZONE, (D, "TXT"): ["v=spf1 mx -all"], (f"_dmarc.{D}", "TXT"): records}
+        (finding,) = of(run(dmarc, D, zone), "DMARC-02")
+        fixes.add(published(finding.fix)[1])
+    assert fixes == {"v=DMARC1; p=none; rua=mailto:d@example.com,mailto:agg@example.com"}
+    # Each policy is the weakest either record applies: sp from p where a record has none.
+    records = ["v=DMARC1; p=reject; sp=none", "v=DMARC1; p=quarantine"]
+    assert dmarc.merged_record(D, records) == "v=DMARC1; p=quarantine; sp=none"
