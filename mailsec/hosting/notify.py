@@ -1,6 +1,5 @@
 """Telling the owner: every step is a HostingEvent (shown on the hosting page) and an email to
-the team's members. Self-contained on purpose: the alerts app is built separately, and the
-hosting loop must keep owners informed whether or not it exists."""
+the team's members who have not turned emails off for the domain on the alerts page."""
 
 from __future__ import annotations
 
@@ -9,6 +8,8 @@ import logging
 from django.conf import settings
 from django.urls import reverse
 
+from mailsec.alerts.emails import unsubscribe_url
+from mailsec.alerts.models import AlertSetting
 from mailsec.hosting.models import HostedPolicy, HostingEvent
 from mailsec.mail import send_templated
 
@@ -39,22 +40,41 @@ def tell(policy: HostedPolicy, kind: str, message: str, email: bool | None = Non
 
 
 def _email(policy: HostedPolicy, event: HostingEvent) -> None:
-    assert policy.domain is not None
-    recipients = sorted(
-        {
-            m.user.email
-            for m in policy.domain.team.memberships.select_related("user")
-            if m.user.email
-        }
+    """One email per team member, as alert emails are: a member who chose "No emails" for the
+    domain (or unsubscribed from all) gets none, and each gets their own one-click
+    unsubscribe link (RFC 8058)."""
+    domain = policy.domain
+    assert domain is not None
+    members = sorted(
+        (
+            m.user
+            for m in domain.team.memberships.select_related("user")
+            if m.user.email and m.user.is_active
+        ),
+        key=lambda u: u.pk,
     )
-    if not recipients:
-        return
     ctx = {
         "policy": policy,
         "event": event,
-        "url": settings.SITE_ROOT + reverse("hosting:page", args=[policy.domain.code]),
+        "url": settings.SITE_ROOT + reverse("hosting:page", args=[domain.code]),
+        "settings_url": settings.SITE_ROOT + reverse("alerts:settings"),
     }
-    try:
-        send_templated("hosting/emails/event", ctx, recipients)
-    except Exception:  # a mail outage must not stop the MX loop; the event is on the page
-        log.exception("hosting: could not email %s about %s", recipients, policy.name)
+    for user in members:
+        if AlertSetting.mode_for(user, domain) == AlertSetting.Mode.OFF:
+            continue
+        unsubscribe = unsubscribe_url(user, domain)
+        headers = {
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            # RFC 3834: no vacation replies to a notice.
+            "Auto-Submitted": "auto-generated",
+        }
+        try:
+            send_templated(
+                "hosting/emails/event",
+                ctx | {"unsubscribe_url": unsubscribe},
+                [user.email],
+                headers=headers,
+            )
+        except Exception:  # a mail outage must not stop the MX loop; the event is on the page
+            log.exception("hosting: could not email %s about %s", user.email, policy.name)
