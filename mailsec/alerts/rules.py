@@ -401,6 +401,14 @@ def _record_observation(mech: str, old: dict[str, Any] | None, new: dict[str, An
     fix = f"Publish it again: {subject}. TXT {answers[0]}" if answers and subject else ""
     if not fix and old is not None:
         fix = new.get("fix", "")  # no copy of the old record: the engine's suggestion
+    if fix and mech == "mta-sts":
+        # Senders keep a cached policy for up to its max_age: removing the record alone leaves
+        # them enforcing the old one (RFC 8461 §8.3 says how to turn MTA-STS off).
+        fix += (
+            "\nIf you meant to turn MTA-STS off: publish it again, serve the policy with "
+            "mode: none and give the record a new id, wait until the old policy's max_age "
+            "has passed, then remove both."
+        )
     return Observation(
         kind=Kind.RECORD_GONE,
         key=f"{Kind.RECORD_GONE}:{mech}",
