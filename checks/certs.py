@@ -278,6 +278,23 @@ def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
     return True
 
 
+def _leaf_path(certs: list[x509.Certificate]) -> list[x509.Certificate]:
+    """The leaf (certs[0]) and the presented certificates that issue it, one after the other,
+    taken from the presented ones in any order; it ends at a self-signed certificate or where
+    no presented certificate issued the last one."""
+    path = [certs[0]]
+    while path[-1].issuer != path[-1].subject:
+        child = path[-1]
+        parent = next(
+            (c for c in certs[1:] if not any(c is p for p in path) and _issued_by(child, c)),
+            None,
+        )
+        if parent is None:
+            break
+        path.append(parent)
+    return path
+
+
 def _stale_issuer(certs: list[x509.Certificate], now: datetime) -> x509.Certificate | None:
     """The first presented CA certificate outside its validity at `now` among the issuers
     reachable from the leaf (certs[0]) through the presented certificates, in any order.
@@ -384,19 +401,19 @@ def verify_chain(
         else:
             result.error, result.detail = "invalid", error
         return result
-    # Not trusted: self-signed, a missing intermediate, or an unknown CA.
-    last = certs[-1]
-    if len(certs) == 1 and leaf.issuer == leaf.subject:
+    # Not trusted: self-signed, a missing intermediate, or an unknown CA. Judged on the leaf's
+    # own path through what was sent, in any order: a server that sends its root in place of
+    # the intermediate ([leaf, root]) is missing the intermediate, not using a private CA.
+    top = _leaf_path(certs)[-1]
+    if top is leaf and leaf.issuer == leaf.subject:
         result.error, result.detail = "self-signed", "the certificate is self-signed"
         return result
-    if last.issuer != last.subject and not any(r.subject == last.issuer for r in roots):
-        # The chain stops at a certificate whose issuer was neither sent nor is a root we know.
+    if top.issuer != top.subject and not any(r.subject == top.issuer for r in roots):
+        # The path stops at a certificate whose issuer was neither sent nor is a root we know.
         result.complete = False
-        result.error = "incomplete-chain" if chained else "untrusted"
+        result.error = "incomplete-chain"
         result.detail = (
-            f"the server did not send the certificate of the issuer {_name_text(last.issuer)}"
-            if chained
-            else "the presented certificates do not form a chain"
+            f"the server did not send the certificate of the issuer {_name_text(top.issuer)}"
         )
         return result
     result.error = "untrusted"

@@ -319,3 +319,24 @@ def test_tlsa_association_and_match(pki: Pki) -> None:
     assert not certs.tlsa_matches(leaf.der, 1, 1, b"\x00" * 32)
     text = certs.tlsa_record_text(leaf.der)
     assert text == "3 1 1 " + hashlib.sha256(spki).hexdigest().upper()
+
+
+def test_verify_root_sent_in_place_of_the_intermediate_is_an_incomplete_chain(
+    pki: Pki, tmp_path
+) -> None:
+    # A common misconfiguration: the server sends leaf + root and omits the intermediate. The
+    # leaf is from a trusted CA; the chain is incomplete (SMTP-09), not a private CA (SMTP-16).
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    host = "mx1.example.com"
+    result = certs.verify_chain([pki.leaf([host]).der, pki.root.der], host, bundle)
+    assert not result.ok and not result.complete
+    assert result.error == "incomplete-chain", result
+    assert "CN=Test Issuing CA 1" in result.detail
+
+
+def test_verify_chain_sent_out_of_order_with_its_root_is_valid(pki: Pki, tmp_path) -> None:
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    assert pki.inter is not None
+    host = "mx1.example.com"
+    chain = [pki.leaf([host]).der, pki.root.der, pki.inter.der]
+    assert certs.verify_chain(chain, host, bundle).ok
