@@ -16,6 +16,7 @@ class Run:
     score: int | None = 90
     score_version: int | None = 1
     mechanisms: dict[str, str] = field(default_factory=lambda: {"mx": "pass"})
+    score_detail: dict[str, object] = field(default_factory=dict)
 
 
 def test_ninety_days_every_six_hours_is_thinned_but_keeps_every_change() -> None:
@@ -42,3 +43,52 @@ def test_date_labels_are_not_repeated_for_a_short_span() -> None:
     labels = [t[1] for t in build_chart(runs).ticks]
     assert labels == sorted(set(labels)) and labels[-1] == "Jun 1 00:03"
     assert build_chart(runs).ticks[-1][2] == "end"
+
+
+def test_a_partial_run_is_drawn_apart_and_marks_no_change_by_itself() -> None:
+    """A 421 on one MX: STARTTLS could not be checked, leaves the score (53 → 40) and its
+    verdict reads "error". That is no verdict change, neither then nor when the next complete
+    run sees STARTTLS as it was; the point says it is partial and stays off the line."""
+    full = {"mx": "pass", "smtp": "pass", "mta-sts": "info"}
+    runs = [
+        Run(T0, score=53, mechanisms=full),
+        Run(T0 + timedelta(hours=6), score=40, mechanisms={**full, "smtp": "error"}),
+        Run(T0 + timedelta(hours=12), score=53, mechanisms=full),
+    ]
+    runs[1].not_checked = ["smtp"]  # type: ignore[attr-defined]
+    chart = build_chart(runs)
+    assert chart.changed_points == []
+    assert [p.partial for p in chart.points] == [False, True, False]
+    assert chart.points[1].not_checked == ["STARTTLS on the MX hosts"]
+    assert chart.line_points == [chart.points[0], chart.points[2]]
+
+
+def test_a_real_change_across_a_partial_run_is_still_marked() -> None:
+    """pass, could not check, fail: the fail is a change from the last known verdict."""
+    runs = [
+        Run(T0, mechanisms={"smtp": "pass"}),
+        Run(T0 + timedelta(hours=6), score=70, mechanisms={"smtp": "error"}),
+        Run(T0 + timedelta(hours=12), score=40, mechanisms={"smtp": "fail"}),
+    ]
+    chart = build_chart(runs)
+    # Stored before score_detail listed not_checked: an error verdict of a scored mechanism.
+    assert [p.partial for p in chart.points] == [False, True, False]
+    assert [p.score for p in chart.changed_points] == [40]
+
+
+def test_a_partial_run_that_changes_something_else_is_marked() -> None:
+    runs = [
+        Run(T0, mechanisms={"smtp": "pass", "spf": "pass"}, score_detail={"not_checked": []}),
+        Run(
+            T0 + timedelta(hours=6),
+            mechanisms={"smtp": "error", "spf": "fail"},
+            score_detail={"not_checked": ["smtp"]},
+        ),
+    ]
+    chart = build_chart(runs)
+    assert [(p.partial, p.changed) for p in chart.points] == [(False, False), (True, True)]
+
+
+def test_an_error_in_an_unscored_mechanism_is_not_partial() -> None:
+    runs = [Run(T0, mechanisms={"mx": "pass", "bimi": "error"})]
+    assert not build_chart(runs).points[0].partial

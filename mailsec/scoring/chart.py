@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
+
+from checks.findings import MECHANISM_TITLES, Mechanism
+from checks.scoring import WEIGHTS
 
 WIDTH = 720
 HEIGHT = 200
@@ -20,6 +23,8 @@ class RunLike(Protocol):
     score: int | None
     score_version: int | None
     mechanisms: dict[str, str]
+    # The run's score_detail["not_checked"] may be given as an attribute `not_checked` (the
+    # domain page reads only that key, not the whole score_detail) or within `score_detail`.
 
 
 @dataclass
@@ -28,7 +33,14 @@ class Point:
     y: float
     score: int
     when: datetime
-    changed: bool  # a mechanism verdict differs from the run before
+    changed: bool  # a known mechanism verdict differs from the last known one before
+    # Scored categories this run could not check (their titles): they left the score's
+    # denominator, so the score is not comparable with the runs around it (docs/scoring.md).
+    not_checked: list[str] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.not_checked)
 
 
 @dataclass
@@ -46,12 +58,24 @@ class Chart:
     height: int = HEIGHT
 
     @property
+    def line_points(self) -> list[Point]:
+        """The points the score line joins: the complete runs. A partial run's score is drawn
+        apart, off the line, or a 421 on one MX would draw a dip (or a jump) that is no change
+        of the domain. Only when there are no two complete runs does the line join them all."""
+        complete = [p for p in self.points if not p.partial]
+        return complete if len(complete) > 1 else self.points
+
+    @property
     def polyline(self) -> str:
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.line_points)
 
     @property
     def changed_points(self) -> list[Point]:
         return [p for p in self.points if p.changed]
+
+    @property
+    def partial_points(self) -> list[Point]:
+        return [p for p in self.points if p.partial]
 
     @property
     def gridlines(self) -> list[tuple[float, int]]:
@@ -68,6 +92,33 @@ class Chart:
     @property
     def axis_y(self) -> int:
         return HEIGHT - PAD_BOTTOM
+
+
+def not_checked_of(run: RunLike) -> tuple[str, ...]:
+    """The scored categories `run` left out as could-not-check (score_detail.not_checked).
+    Runs stored before score_detail said so: the weighted mechanisms whose verdict is error."""
+    value: Any = getattr(run, "not_checked", None)
+    if value is None:
+        value = (getattr(run, "score_detail", None) or {}).get("not_checked")
+    if isinstance(value, list | tuple):
+        return tuple(sorted(str(v) for v in value))
+    return tuple(
+        sorted(m for m, v in (run.mechanisms or {}).items() if v == "error" and _weighted(m))
+    )
+
+
+def _weighted(mechanism: str) -> bool:
+    try:
+        return WEIGHTS[Mechanism(mechanism)] > 0
+    except ValueError:
+        return False
+
+
+def _title(mechanism: str) -> str:
+    try:
+        return MECHANISM_TITLES[Mechanism(mechanism)]
+    except ValueError:
+        return mechanism
 
 
 def _y(score: float) -> float:
@@ -88,7 +139,12 @@ def downsample(runs: Sequence[RunLike], limit: int = MAX_POINTS) -> list[RunLike
     keep = {0, len(runs) - 1}
     for i in range(1, len(runs)):
         a, b = runs[i - 1], runs[i]
-        if (a.score, a.score_version, a.mechanisms) != (b.score, b.score_version, b.mechanisms):
+        if (a.score, a.score_version, a.mechanisms, not_checked_of(a)) != (
+            b.score,
+            b.score_version,
+            b.mechanisms,
+            not_checked_of(b),
+        ):
             keep.update((i - 1, i))  # both sides of a step, so the line shows where it was
     room = max(limit - len(keep), 0)
     if room:
@@ -112,14 +168,27 @@ def build_chart(runs: Sequence[RunLike]) -> Chart:
             return PAD_LEFT + inner / 2
         return PAD_LEFT + inner * (when - start).total_seconds() / span
 
+    # Each mechanism's last known verdict. "error" is "could not check", not a verdict: a
+    # run that could not check a mechanism neither changes it nor forgets it, so a 421 on one
+    # MX marks no ring, nor does the next complete run saying what was known before it.
+    known: dict[str, str | None] = {}
     prev: RunLike | None = None
     for run in scored:
         assert run.score is not None
-        changed = prev is not None and sorted(run.mechanisms.items()) != sorted(
-            prev.mechanisms.items()
-        )
+        mechanisms = run.mechanisms or {}
+        changed = False
+        for mech in dict.fromkeys([*known, *mechanisms]):
+            verdict = mechanisms.get(mech, "na")
+            if verdict == "error":
+                known.setdefault(mech, None)  # None: never known so far
+                continue
+            before = known.get(mech, "na")
+            if prev is not None and before is not None and before != verdict:
+                changed = True
+            known[mech] = verdict
+        missing = [_title(m) for m in not_checked_of(run)]
         chart.points.append(
-            Point(x_of(run.created), _y(run.score), run.score, run.created, changed)
+            Point(x_of(run.created), _y(run.score), run.score, run.created, changed, missing)
         )
         if prev is not None and run.score_version != prev.score_version:
             chart.versions.append(VersionMark(x_of(run.created), run.score_version or 0))
