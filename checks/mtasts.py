@@ -465,7 +465,21 @@ def parse_policy(body: bytes | str) -> Policy:
                     )
                 )
             continue
-        if value and all(0x21 <= ord(c) <= 0x7E or ord(c) > 0x7F or c in _WSP for c in value):
+        # sts-policy-ext-value: visible ASCII or UTF-8, with spaces (%x20) inside but no tab
+        # (RFC 8461 §3.2; the WSP around the value is the delimiter's and was cut off above).
+        if "\t" in value:
+            add(
+                Problem(
+                    "MTASTS-28",
+                    Status.FAIL,
+                    f"Line {number} ({_short(line)}): the value of {key!r} contains a tab; a "
+                    "field value may hold spaces but no tabs (RFC 8461 §3.2), so the policy "
+                    "is invalid. Replace the tab with a space.",
+                    True,
+                )
+            )
+            continue
+        if value and all(0x21 <= ord(c) <= 0x7E or ord(c) > 0x7F or c == " " for c in value):
             policy.extensions.setdefault(key, value)
             add(
                 Problem(
