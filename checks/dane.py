@@ -13,7 +13,7 @@ import asyncio
 import binascii
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +29,11 @@ MECHANISM = Mechanism.DANE
 USAGE_NAMES = {0: "PKIX-TA", 1: "PKIX-EE", 2: "DANE-TA", 3: "DANE-EE"}
 SELECTOR_NAMES = {0: "Cert", 1: "SPKI"}
 MTYPE_NAMES = {0: "Full", 1: "SHA2-256", 2: "SHA2-512"}
+# RFC 7671 §9 digest algorithm agility: a client ranks digests by strength and, per usage and
+# selector, matches only the strongest one present (Full(0) is always used). OpenSSL's DANE
+# code, which Postfix and Exim use, ranks SHA2-512 above SHA2-256 by default (Postfix:
+# smtp_tls_dane_digests = sha512 sha256).
+DIGEST_STRENGTH = {1: 1, 2: 2}
 
 
 @dataclass
@@ -154,6 +159,24 @@ class TlsaState:
         return [r for r in self.records if r.usable]
 
     @property
+    def agile_records(self) -> list[TlsaRecord]:
+        """The usable records a DANE sender matches against (RFC 7671 §9): per usage and
+        selector, the Full(0) records and those of the strongest digest present. A "3 1 1"
+        record for the current key is ignored when a "3 1 2" record sits beside it."""
+        usable = self.usable_records
+        best: dict[tuple[int, int], int] = {}
+        for r in usable:
+            rank = DIGEST_STRENGTH.get(r.mtype)
+            if rank is not None:
+                key = (r.usage, r.selector)
+                best[key] = max(best.get(key, 0), rank)
+        return [
+            r
+            for r in usable
+            if r.mtype == 0 or DIGEST_STRENGTH.get(r.mtype) == best[(r.usage, r.selector)]
+        ]
+
+    @property
     def applies(self) -> bool:
         """Secure usable TLSA: a DANE sender MUST use TLS and authenticate (RFC 7672 §2.2)."""
         return self.secure and bool(self.usable_records)
@@ -167,7 +190,7 @@ class TlsaState:
             return Match(False, detail="no certificate was presented")
         now = now or datetime.now(UTC)
         ta_failure: Match | None = None
-        for record in self.usable_records:
+        for record in self.agile_records:
             if record.usage == 3:
                 # DANE-EE: only the leaf key/cert matters; names and dates are ignored
                 # (RFC 7671 §5.1, RFC 7672 §3.1.1).
@@ -747,6 +770,23 @@ def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[An
                     f"{subj} chains to its DANE-TA anchor and is valid for {state.base}.",
                     subject=subj,
                 )
+        elif outranked := _outranked_match(state, p):
+            # A record matches, but a stronger digest for its usage and selector outranks it
+            # and matches nothing: senders never look at the weaker one (RFC 7671 §9).
+            weak, strong, fix = outranked
+            out.add(
+                "DANE-07",
+                Status.FAIL,
+                f"{subj} matches only TLSA '{weak.text[:40]}…', which DANE senders ignore: "
+                f"{state.qname} also publishes {MTYPE_NAMES[strong]} records for usage "
+                f"{weak.usage} selector {weak.selector}, and senders match only the strongest "
+                "digest published (RFC 7671 §9; Postfix and OpenSSL prefer SHA2-512). None of "
+                "those matches, so DANE senders will defer mail to this address.",
+                subject=subj,
+                evidence={**ev, "tlsa": [r.text for r in state.records]},
+                fix=f"Replace the stale '{weak.usage} {weak.selector} {strong}' records with "
+                f"{fix}, or remove them.",
+            )
         elif match.ta_problem is not None:
             # DANE-09 explains the failure: do not also report it as a mismatch.
             texts = {
@@ -816,6 +856,29 @@ def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[An
         _rollover(out, host, state, probes, matched_combos, any_match)
 
 
+def _outranked_match(state: TlsaState, probe: Any) -> tuple[TlsaRecord, int, str] | None:
+    """A usable record that alone would authenticate `probe` but that digest algorithm agility
+    sets aside (RFC 7671 §9): (that record, the matching type outranking it, the record of that
+    type to publish for the same certificate). None when there is no such record."""
+    agile = state.agile_records
+    chain: list[bytes] = list(getattr(probe, "chain_der", []) or [])
+    for record in state.usable_records:
+        if record in agile or not replace(state, records=[record]).match(probe).ok:
+            continue
+        strong = max(
+            r.mtype for r in agile if (r.usage, r.selector) == (record.usage, record.selector)
+        )
+        candidates = chain[:1] if record.usage == 3 else chain[1:]
+        der = next(
+            d
+            for d in candidates
+            if certs.tlsa_matches(d, record.selector, record.mtype, record.data)
+        )
+        text = certs.tlsa_record_text(der, record.usage, record.selector, strong)
+        return record, strong, f"'{state.qname}. IN TLSA {text}'"
+    return None
+
+
 def _rollover(
     out: Collector,
     host: Any,
@@ -852,7 +915,14 @@ def _rollover(
                 certs.tlsa_matches(d, r.selector, r.mtype, r.data) for d in p.chain_der
             ):
                 current.add(r.text)
-    has_next = any(r.text not in current for r in state.usable_records)
+    upcoming = [r for r in state.usable_records if r.text not in current]
+    has_next = bool(upcoming)
+    # RFC 7671 §8.3, §9: a next-key record in a digest that a stronger one outranks for its
+    # usage and selector is never consulted; unless the next key is also published in that
+    # stronger digest, the stronger records match nothing after the switch and senders defer.
+    agile = state.agile_records
+    covered = {(r.usage, r.selector) for r in upcoming if r in agile}
+    ignored = [r for r in upcoming if r not in agile and (r.usage, r.selector) not in covered]
     # A usable DANE-TA record anchored at a CA above the leaf keeps authenticating a renewed
     # leaf from that CA whatever its key: the rollover-safe pairing of RFC 7671 §8.1/§8.4
     # ("3 1 1 <leaf>" + "2 1 1 <issuing CA>"), so an expiring leaf needs no next-key record.
@@ -864,7 +934,20 @@ def _rollover(
         and any(p.chain_der and state._match_ta(r, list(p.chain_der), now).ok for p in probes)
     ]
     days = min((p.days_left for p in probes if p.days_left is not None), default=None)
-    if has_next:
+    if ignored:
+        out.add(
+            "DANE-12",
+            Status.WARN,
+            f"{state.qname} pre-publishes {', '.join(repr(r.text[:40] + '…') for r in ignored)} "
+            "for a next key, but DANE senders ignore it: the same usage and selector has "
+            "records with a stronger digest, and senders match only the strongest (RFC 7671 "
+            "§9). Once the new key is live, mail to this host will be deferred.",
+            subject=state.qname,
+            evidence={"tlsa": [r.text for r in state.records]},
+            fix="Publish the next key in every matching type the RRset uses (RFC 7671 §8.3), "
+            "or drop the stronger digest records before the switch.",
+        )
+    elif has_next:
         out.add(
             "DANE-12",
             Status.PASS,

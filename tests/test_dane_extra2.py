@@ -1,0 +1,158 @@
+"""DANE on setups nobody listed: digest algorithm agility (RFC 7671 §9) as OpenSSL-based senders
+(Postfix, Exim) apply it, key rollovers, DANE-TA anchors, unusual parameters, an unsigned MX
+RRset in front of a signed MX host zone."""
+
+from __future__ import annotations
+
+import pytest
+
+from checks import certs, dane
+from tests.test_certs import Pki, make_ca, make_leaf
+from tests.test_dane import MX1, FakeProbe, _evaluate, _good_probe, _mx_zone
+
+TLSA = (f"_25._tcp.{MX1}", "TLSA")
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    pki = Pki()
+    pki.inter = make_ca("Issuing CA 1", pki.root)
+    return pki
+
+
+def _run(pki: Pki, records: list[str], chain: list[bytes]) -> list:  # type: ignore[type-arg]
+    zone, _ = _mx_zone(pki, MX1)
+    zone[TLSA] = records
+    return _evaluate(zone, _good_probe({MX1: chain}))
+
+
+def _by_id(findings: list, check_id: str) -> list:  # type: ignore[type-arg]
+    return [f for f in findings if f.id == check_id]
+
+
+def _state(*texts: str) -> dane.TlsaState:
+    records = [dane.parse_tlsa_text(t).record for t in texts]
+    assert all(records)
+    return dane.TlsaState(
+        host=MX1,
+        base=MX1,
+        qname=f"_25._tcp.{MX1}",
+        records=records,
+        secure=True,  # type: ignore[arg-type]
+    )
+
+
+# ---- RFC 7671 §9: per usage and selector, only the strongest digest (and Full) is matched ----
+
+
+def test_it_fails_a_sha256_match_outranked_by_a_stale_sha512_record(pki: Pki) -> None:
+    # The admin added "3 1 2" for an old key next to the working "3 1 1": OpenSSL (Postfix's
+    # smtp_tls_dane_digests = sha512 sha256) matches only the 3 1 2 records and defers.
+    assert pki.inter is not None
+    leaf, old = make_leaf(pki.inter, [MX1]), make_leaf(pki.inter, [MX1])
+    records = [certs.tlsa_record_text(leaf.der, 3, 1, 1), certs.tlsa_record_text(old.der, 3, 1, 2)]
+    found = _by_id(_run(pki, records, [leaf.der, pki.inter.der]), "DANE-07")
+    assert [f.status for f in found] == ["fail"]
+    assert "RFC 7671 §9" in found[0].summary and "ignore" in found[0].summary
+    good = certs.tlsa_record_text(leaf.der, 3, 1, 2)
+    assert good in found[0].fix and "3 1 2" in found[0].fix
+    assert not _state(*records).authenticates(FakeProbe([leaf.der]))
+    # Control: once the 3 1 2 record matches the current key too, both digests agree.
+    fixed = _by_id(_run(pki, [records[0], good], [leaf.der, pki.inter.der]), "DANE-07")
+    assert [f.status for f in fixed] == ["pass"]
+
+
+def test_it_applies_agility_to_dane_ta_records_too(pki: Pki) -> None:
+    # "2 1 1 <issuing CA>" matches, "2 1 2 <retired CA>" outranks it: not a missing-anchor
+    # DANE-09 story but the same digest-agility failure.
+    assert pki.inter is not None
+    leaf = make_leaf(pki.inter, [MX1])
+    retired = make_ca("Retired CA", pki.root)
+    records = [
+        certs.tlsa_record_text(pki.inter.der, 2, 1, 1),
+        certs.tlsa_record_text(retired.der, 2, 1, 2),
+    ]
+    found = _run(pki, records, [leaf.der, pki.inter.der])
+    assert [f.status for f in _by_id(found, "DANE-07")] == ["fail"]
+    assert not _by_id(found, "DANE-09")
+    assert certs.tlsa_record_text(pki.inter.der, 2, 1, 2) in _by_id(found, "DANE-07")[0].fix
+
+
+def test_it_keeps_full_records_and_other_selectors_beside_the_strongest_digest(pki: Pki) -> None:
+    # Full(0) is never set aside by agility, and agility works per usage *and* selector: a
+    # "3 0 2" for another certificate does not outrank a "3 1 1" for the current key.
+    leaf, other = pki.leaf([MX1]), pki.leaf([MX1])
+    full = _state(
+        certs.tlsa_record_text(leaf.der, 3, 1, 0), certs.tlsa_record_text(other.der, 3, 1, 2)
+    )
+    assert full.authenticates(FakeProbe([leaf.der]))
+    mixed = _state(
+        certs.tlsa_record_text(leaf.der, 3, 1, 1), certs.tlsa_record_text(other.der, 3, 0, 2)
+    )
+    assert mixed.authenticates(FakeProbe([leaf.der]))
+    # A malformed SHA2-512 record is discarded before agility (RFC 7671 §9): 3 1 1 still counts.
+    broken = _state(certs.tlsa_record_text(leaf.der, 3, 1, 1), "3 1 2 " + "ab" * 32)
+    assert broken.authenticates(FakeProbe([leaf.der]))
+
+
+def test_it_warns_when_the_next_key_is_published_only_in_an_outranked_digest(pki: Pki) -> None:
+    # 3 1 1 + 3 1 2 for the current key, and a next key pre-published only as 3 1 1: after the
+    # switch the 3 1 2 records match nothing and senders ignore the 3 1 1 one (RFC 7671 §8.3).
+    assert pki.inter is not None
+    leaf, nxt = make_leaf(pki.inter, [MX1]), make_leaf(pki.inter, [MX1])
+    records = [
+        certs.tlsa_record_text(leaf.der, 3, 1, 1),
+        certs.tlsa_record_text(leaf.der, 3, 1, 2),
+        certs.tlsa_record_text(nxt.der, 3, 1, 1),
+    ]
+    found = _run(pki, records, [leaf.der, pki.inter.der])
+    assert [f.status for f in _by_id(found, "DANE-07")] == ["pass"]
+    rollover = _by_id(found, "DANE-12")
+    assert [f.status for f in rollover] == ["warn"]
+    assert "next key" in rollover[0].summary and "RFC 7671 §9" in rollover[0].summary
+    # Published in both digests, the pre-published key is a proper rollover.
+    records.append(certs.tlsa_record_text(nxt.der, 3, 1, 2))
+    rollover = _by_id(_run(pki, records, [leaf.der, pki.inter.der]), "DANE-12")
+    assert [f.status for f in rollover] == ["pass"]
+
+
+# ---- other realistic TLSA sets: verdicts as a DANE sender reaches them ----
+
+
+def test_a_plain_3_1_1_rollover_passes_and_counts_as_a_next_key(pki: Pki) -> None:
+    assert pki.inter is not None
+    leaf, nxt = make_leaf(pki.inter, [MX1]), make_leaf(pki.inter, [MX1])
+    records = [certs.tlsa_record_text(leaf.der), certs.tlsa_record_text(nxt.der)]
+    found = _run(pki, records, [leaf.der, pki.inter.der])
+    assert [f.status for f in _by_id(found, "DANE-07")] == ["pass"]
+    assert [f.status for f in _by_id(found, "DANE-12")] == ["pass"]
+    assert "next key" in _by_id(found, "DANE-12")[0].summary
+
+
+def test_a_dane_ta_record_for_a_root_the_server_does_not_send_fails(pki: Pki) -> None:
+    # "2 1 1 <root>" with a chain leaf + intermediate (root omitted, as for public CAs): the
+    # sender has no anchor to match (RFC 7671 §5.2.2) and defers. At the intermediate: fine.
+    assert pki.inter is not None
+    leaf = make_leaf(pki.inter, [MX1])
+    chain = [leaf.der, pki.inter.der]
+    at_root = _run(pki, [certs.tlsa_record_text(pki.root.der, 2, 1, 1)], chain)
+    assert [f.status for f in _by_id(at_root, "DANE-09")] == ["fail"]
+    assert "trust-anchor" in _by_id(at_root, "DANE-09")[0].summary
+    at_inter = _run(pki, [certs.tlsa_record_text(pki.inter.der, 2, 1, 1)], chain)
+    assert [f.status for f in _by_id(at_inter, "DANE-09")] == ["pass"]
+
+
+@pytest.mark.parametrize(("selector", "mtype"), [(0, 1), (1, 2), (0, 2), (1, 0)])
+def test_other_dane_ee_parameter_forms_authenticate(pki: Pki, selector: int, mtype: int) -> None:
+    leaf = pki.leaf([MX1])
+    found = _run(pki, [certs.tlsa_record_text(leaf.der, 3, selector, mtype)], [leaf.der])
+    assert [f.status for f in _by_id(found, "DANE-07")] == ["pass"]
+    assert [f.status for f in _by_id(found, "DANE-06")] == ["warn" if mtype == 0 else "info"]
+
+
+def test_unknown_selector_and_matching_type_leave_nothing_usable(pki: Pki) -> None:
+    leaf = pki.leaf([MX1])
+    found = _run(pki, ["3 2 1 " + "ab" * 32, "3 1 3 " + "ab" * 32], [leaf.der])
+    assert [f.status for f in _by_id(found, "DANE-05")] == ["fail"]
+    summary = _by_id(found, "DANE-05")[0].summary
+    assert "unknown selector 2" in summary and "unknown matching type 3" in summary
