@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mailsec.accounts.forms import InviteForm
-from mailsec.accounts.models import Invite, Membership, Profile
+from mailsec.accounts.models import Invite, Membership, Profile, Team
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
 from mailsec.mail import send_templated
 
@@ -109,10 +109,15 @@ def remove_member(request: HttpRequest, code: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def switch_team(request: HttpRequest, code: UUID) -> HttpResponse:
-    profile = Profile.for_user(request.user)
-    profile.current_team = get_team_or_404(request, code)
-    profile.save(update_fields=["current_team"])
+    switch_to(request, get_team_or_404(request, code))
     return redirect("domains:index")
+
+
+def switch_to(request: HttpRequest, team: Team) -> None:
+    """Make `team` the signed-in user's current one (the caller made sure they are in it)."""
+    profile = Profile.for_user(request.user)  # type: ignore[arg-type]
+    profile.current_team = team
+    profile.save(update_fields=["current_team"])
 
 
 @require_http_methods(["GET", "POST"])
@@ -120,6 +125,18 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
     """GET only shows a button: link-scanning mail filters fetch links, they don't press
     buttons. The POST needs a signed-in person whose address the invite was sent to."""
     invite = Invite.objects.select_related("team", "invited_by").filter(token=token).first()
+    if (
+        invite is not None
+        and not invite.is_usable()
+        and request.user.is_authenticated
+        and invite.team.memberships.filter(user=request.user).exists()
+    ):
+        # Already in the team: the second request of a double-clicked "Join", or the mail's
+        # link followed again later. "This invitation can't be used" would read as if joining
+        # had failed. Someone removed since is no member and gets that page, as anyone else.
+        switch_to(request, invite.team)
+        messages.info(request, f"You are in {invite.team.name}.")
+        return redirect("domains:index")
     if invite is None or not invite.is_usable():
         return render(request, "accounts/invite_invalid.html", status=404)
     matches = request.user.is_authenticated and (

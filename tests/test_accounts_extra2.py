@@ -1,0 +1,101 @@
+"""Accounts on realistic sequences: invites followed through sign-up and sign-in, accepted
+twice or after removal, sent twice; people leaving and accounts deleted."""
+
+from __future__ import annotations
+
+import re
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import User
+from django.core import mail
+from django.core.cache import cache
+from django.test import override_settings
+
+from mailsec.accounts.models import Membership, Profile
+from tests.conftest import BaseTestCase
+
+# A private cache, so rate-limit counters don't leak between tests or test runs.
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def code_in(message: mail.EmailMessage) -> str:
+    match = re.search(r"^\s*(\d{6})\s*$", message.body, re.MULTILINE)
+    assert match, message.body
+    return match.group(1)
+
+
+@override_settings(CACHES=LOCMEM)
+class InviteJourneyTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()
+
+    def test_it_comes_back_to_the_invite_after_signing_up(self) -> None:
+        invite = self.team.invite("dana@example.org", self.alice)
+        path = f"/invite/{invite.token}/"
+        self.assertContains(self.client.get(path), f"/accounts/signup/?next={path}")
+        r = self.client.post("/accounts/signup/", {"email": "dana@example.org", "next": path})
+        self.assertRedirects(r, "/accounts/code/", fetch_redirect_response=False)
+        r = self.client.post("/accounts/code/", {"code": code_in(mail.outbox[-1])})
+        self.assertRedirects(r, path, fetch_redirect_response=False)
+        r = self.client.post(path)
+        self.assertRedirects(r, "/domains/", fetch_redirect_response=False)
+        dana = User.objects.get(email="dana@example.org")
+        self.assertEqual(self.team.role_of(dana), "member")
+
+    def test_it_comes_back_to_the_invite_after_signing_in_by_code(self) -> None:
+        EmailAddress.objects.create(
+            user=self.charlie, email="charlie@example.org", verified=True, primary=True
+        )
+        invite = self.team.invite("charlie@example.org", self.alice)
+        path = f"/invite/{invite.token}/"
+        r = self.client.post(
+            "/accounts/login/code/", {"email": "charlie@example.org", "next": path}
+        )
+        self.assertEqual(r.status_code, 302)
+        r = self.client.post(r["Location"], {"code": code_in(mail.outbox[-1])})
+        self.assertRedirects(r, path, fetch_redirect_response=False)
+
+
+class AcceptTwiceTestCase(BaseTestCase):
+    def test_a_double_clicked_join_lands_in_the_team(self) -> None:
+        # The browser shows the answer to the second click: it must not say that joining failed.
+        invite = self.team.invite("charlie@example.org", self.alice)
+        self.client.force_login(self.charlie)
+        first = self.client.post(f"/invite/{invite.token}/")
+        self.assertRedirects(first, "/domains/", fetch_redirect_response=False)
+        second = self.client.post(f"/invite/{invite.token}/", follow=True)
+        self.assertRedirects(second, "/domains/")
+        self.assertContains(second, "You are in alice@example.org&#x27;s team.")
+        self.assertNotContains(second, "can't be used")
+        self.assertEqual(self.team.role_of(self.charlie), "member")
+
+    def test_the_link_followed_again_later_goes_to_the_team(self) -> None:
+        invite = self.team.invite("charlie@example.org", self.alice)
+        invite.accept(self.charlie)
+        Profile.objects.filter(user=self.charlie).update(current_team=self.charlies_team)
+        self.client.force_login(self.charlie)
+        r = self.client.get(f"/invite/{invite.token}/")
+        self.assertRedirects(r, "/domains/", fetch_redirect_response=False)
+        self.assertEqual(Profile.objects.get(user=self.charlie).current_team, self.team)
+
+    def test_a_removed_member_cannot_rejoin_with_the_used_link(self) -> None:
+        invite = self.team.invite("charlie@example.org", self.alice)
+        invite.accept(self.charlie)
+        Membership.objects.filter(team=self.team, user=self.charlie).delete()
+        self.client.force_login(self.charlie)
+        for method in (self.client.get, self.client.post):
+            r = method(f"/invite/{invite.token}/")
+            self.assertEqual(r.status_code, 404)
+            self.assertContains(r, "can't be used", status_code=404)
+        self.assertIsNone(self.team.role_of(self.charlie))
+        self.assertEqual(Profile.objects.get(user=self.charlie).current_team, self.team)
+
+    def test_a_used_link_tells_an_outsider_nothing_new(self) -> None:
+        invite = self.team.invite("dana@example.org", self.alice)
+        dana = User.objects.create_user("dana", "dana@example.org")
+        invite.accept(dana)
+        self.client.force_login(self.charlie)
+        r = self.client.post(f"/invite/{invite.token}/")
+        self.assertEqual(r.status_code, 404)
+        self.assertIsNone(self.team.role_of(self.charlie))
