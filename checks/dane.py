@@ -541,12 +541,16 @@ def _host_findings(
     # DANE-04: usages.
     usages = sorted({r.usage for r in state.records})
     if not any(r.dane_usage for r in state.records):
+        # Usages other than 0-3 (PrivCert 255, unassigned values) are unusable too (RFC 7671
+        # §9): say "no DANE usage", not "PKIX", when such a value is among them.
+        kind = "only PKIX usages" if set(usages) <= {0, 1} else "no DANE usage"
         out.add(
             "DANE-04",
             Status.FAIL,
-            f"The TLSA records of {host.name} use only PKIX usages "
-            f"({', '.join(USAGE_NAMES.get(u, str(u)) for u in usages)}), which SMTP senders "
-            "treat as unusable (RFC 7672 §3.1.3).",
+            f"The TLSA records of {host.name} use {kind} "
+            f"({', '.join(USAGE_NAMES.get(u, f'unknown usage {u}') for u in usages)}), which "
+            "SMTP senders treat as unusable (RFC 7672 §3.1.3; only DANE-TA(2) and DANE-EE(3) "
+            "count).",
             subject=subj,
             evidence=ev,
             fix=_fix_for(state, probes),

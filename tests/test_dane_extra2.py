@@ -150,6 +150,24 @@ def test_other_dane_ee_parameter_forms_authenticate(pki: Pki, selector: int, mty
     assert [f.status for f in _by_id(found, "DANE-06")] == ["warn" if mtype == 0 else "info"]
 
 
+@pytest.mark.parametrize(
+    ("usage", "words"),
+    [
+        (0, "only PKIX usages (PKIX-TA)"),
+        (4, "no DANE usage (unknown usage 4)"),
+        (255, "no DANE usage"),
+    ],
+)
+def test_records_without_a_dane_usage_fail_dane_04_with_the_right_words(
+    pki: Pki, usage: int, words: str
+) -> None:
+    leaf = pki.leaf([MX1])
+    found = _run(pki, [certs.tlsa_record_text(leaf.der, usage, 1, 1)], [leaf.der])
+    assert [f.status for f in _by_id(found, "DANE-04")] == ["fail"]
+    assert words in _by_id(found, "DANE-04")[0].summary
+    assert not _by_id(found, "DANE-07")  # nothing usable to match
+
+
 def test_unknown_selector_and_matching_type_leave_nothing_usable(pki: Pki) -> None:
     leaf = pki.leaf([MX1])
     found = _run(pki, ["3 2 1 " + "ab" * 32, "3 1 3 " + "ab" * 32], [leaf.der])
