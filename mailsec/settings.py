@@ -245,6 +245,10 @@ CELERY_BEAT_SCHEDULE = {
     # broker can lose a countdown task); digests go out once a day from ALERT_DIGEST_HOUR.
     "alerts-sweep": {"task": "mailsec.alerts.tasks.sweep", "schedule": 60.0},
     "alerts-digest": {"task": "mailsec.alerts.tasks.send_digests", "schedule": timedelta(hours=1)},
+    "alerts-weekly": {
+        "task": "mailsec.alerts.tasks.send_weekly_summaries",
+        "schedule": timedelta(hours=1),
+    },
     # Hosted MTA-STS: follow each customer's MX (and finish safe disables); watch certificates.
     "hosting-sync": {"task": "mailsec.hosting.tasks.sync_all", "schedule": timedelta(minutes=5)},
     "hosting-certificates": {

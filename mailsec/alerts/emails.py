@@ -24,15 +24,17 @@ from mailsec.domains.models import Domain
 # Kinds of the changes reports/alerts.py raises from senders' TLS reports.
 UNSUBSCRIBE_SALT = "mailsec.alerts.unsubscribe"
 ALL_DOMAINS = "*"
+WEEKLY = "weekly"  # the scope of the weekly summary's link: that email only
 
 
-def unsubscribe_token(user: User, domain: Domain | None) -> str:
+def unsubscribe_token(user: User, domain: Domain | None, scope: str = "") -> str:
     """A signed token naming a person (by their random AlertRecipient.public_id, never the
-    sequential user id: the payload is signed, not encrypted) and a domain ("*": every domain
-    of theirs). It never expires: an unsubscribe link in an old email must still work."""
+    sequential user id: the payload is signed, not encrypted) and a scope: a domain, "*"
+    (every domain of theirs) or "weekly" (the weekly summary). It never expires: an
+    unsubscribe link in an old email must still work."""
+    scope = scope or (str(domain.code) if domain else ALL_DOMAINS)
     return signing.dumps(
-        {"r": AlertRecipient.public_id_for(user), "d": str(domain.code) if domain else ALL_DOMAINS},
-        salt=UNSUBSCRIBE_SALT,
+        {"r": AlertRecipient.public_id_for(user), "d": scope}, salt=UNSUBSCRIBE_SALT
     )
 
 
@@ -56,9 +58,23 @@ def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
     return user, str(data.get("d", ""))
 
 
-def unsubscribe_url(user: User, domain: Domain | None) -> str:
-    token = unsubscribe_token(user, domain)
+def unsubscribe_url(user: User, domain: Domain | None, scope: str = "") -> str:
+    token = unsubscribe_token(user, domain, scope)
     return settings.SITE_ROOT + reverse("alerts:unsubscribe", args=[token])
+
+
+def _headers(unsubscribe: str, message_id: str) -> dict[str, str]:
+    host = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">") or "mailsec.invalid"
+    return {
+        # RFC 2369 + RFC 8058: mail clients show an unsubscribe button that POSTs
+        # "List-Unsubscribe=One-Click" to the URL; no login, no confirmation page.
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        # RFC 3834: no auto-replies (vacation messages) to alerts.
+        "Auto-Submitted": "auto-generated",
+        # One stable id per notification: a retried send is recognisably the same message.
+        "Message-ID": f"<{message_id}@{host}>",
+    }
 
 
 def domain_url(domain: Domain) -> str:
@@ -104,6 +120,8 @@ def _still_open(n: Notification, changes: list[Change]) -> list[Change]:
 
 
 def build_message(n: Notification) -> EmailMultiAlternatives:
+    if n.kind == Notification.Kind.WEEKLY:
+        return _weekly_message(n)
     changes = list(n.changes.select_related("domain"))
     ctx: dict[str, Any] = {
         "notification": n,
@@ -141,17 +159,33 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
     subject = " ".join(render_to_string(names[0], ctx).split())
     text = render_to_string(names[1], ctx)
     html = render_to_string(html_name, ctx)
-    host = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">") or "mailsec.invalid"
-    headers = {
-        # RFC 2369 + RFC 8058: mail clients show an unsubscribe button that POSTs
-        # "List-Unsubscribe=One-Click" to the URL; no login, no confirmation page.
-        "List-Unsubscribe": f"<{ctx['unsubscribe_url']}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        # RFC 3834: no auto-replies (vacation messages) to alerts.
-        "Auto-Submitted": "auto-generated",
-        # One stable id per notification: a retried send is recognisably the same message.
-        "Message-ID": f"<alert-{n.code}@{host}>",
+    headers = _headers(ctx["unsubscribe_url"], f"alert-{n.code}")
+    message = EmailMultiAlternatives(subject, text, to=[n.to_address], headers=headers)
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _weekly_message(n: Notification) -> EmailMultiAlternatives:
+    from mailsec.alerts.weekly import last_week, summarise
+
+    now = n.covers_until or n.created
+    weeks = summarise(n.user, now)
+    first, last = last_week(now)
+    for week in weeks:
+        week.url = domain_url(week.domain)
+        week.reports_url = reports_url(week.domain)
+    ctx: dict[str, Any] = {
+        "weeks": weeks,
+        "needs_attention": [w for w in weeks if not w.quiet],
+        "first_day": first,
+        "last_day": last,
+        "settings_url": settings.SITE_ROOT + reverse("alerts:settings"),
+        "unsubscribe_url": unsubscribe_url(n.user, None, WEEKLY),
     }
+    subject = " ".join(render_to_string("emails/weekly_subject.txt", ctx).split())
+    text = render_to_string("emails/weekly_body.txt", ctx)
+    html = render_to_string("emails/weekly_body.html", ctx)
+    headers = _headers(ctx["unsubscribe_url"], f"weekly-{n.code}")
     message = EmailMultiAlternatives(subject, text, to=[n.to_address], headers=headers)
     message.attach_alternative(html, "text/html")
     return message

@@ -106,6 +106,9 @@ class AlertRecipient(models.Model):
     # "Unsubscribe from all" (a digest's link): no alert email at all, for domains added later
     # too, until the person chooses a setting again on the alerts page.
     unsubscribed_all = models.BooleanField(default=False)
+    # The weekly summary (mailsec/alerts/weekly.py): on unless turned off on the alerts page
+    # or by its own unsubscribe link; "unsubscribe from all" stops it too.
+    weekly_summary = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"{self.user} ({self.public_id})"
@@ -548,6 +551,7 @@ class Notification(models.Model):
         ALERT = "alert", "Alert"
         RECOVERY = "recovery", "Recovery"
         DIGEST = "digest", "Daily digest"
+        WEEKLY = "weekly", "Weekly summary"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -576,7 +580,8 @@ class Notification(models.Model):
     handed_over_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    # Digests: the day (UTC) they are for, and the end of the period they cover.
+    # Digests: the day (UTC) they are for, and the end of the period they cover. Weekly
+    # summaries: the Monday of their week, and when they were made.
     digest_day = models.DateField(null=True, blank=True)
     covers_until = models.DateTimeField(null=True, blank=True)
 
@@ -586,7 +591,12 @@ class Notification(models.Model):
                 fields=["user", "digest_day"],
                 condition=models.Q(kind="digest"),
                 name="one_digest_per_user_per_day",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["user", "digest_day"],
+                condition=models.Q(kind="weekly"),
+                name="one_weekly_summary_per_user_per_week",
+            ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
@@ -697,6 +707,10 @@ class Notification(models.Model):
             ).exists():
                 return "the daily digest was turned off"  # e.g. unsubscribed since it was queued
             return ""
+        if self.kind == self.Kind.WEEKLY:
+            from mailsec.alerts.weekly import summary_wanted
+
+            return summary_wanted(self.user)
         assert self.domain is not None
         if not self.domain.is_verified:
             return "the domain is no longer verified"

@@ -182,3 +182,19 @@ def send_digests() -> int:
             enqueue_send(n)
             made += 1
     return made
+
+
+@shared_task(name="mailsec.alerts.tasks.send_weekly_summaries")
+def send_weekly_summaries() -> int:
+    """Hourly: make and send this week's summary for each person it is due for (weekly.py);
+    nothing before Monday's ALERT_DIGEST_HOUR, once per person per week."""
+    from mailsec.alerts import weekly
+
+    now = timezone.now()
+    made = 0
+    for user in weekly.due(now):
+        n = weekly.make(user, now)
+        if n is not None:
+            enqueue_send(n)
+            made += 1
+    return made

@@ -7,5 +7,6 @@ app_name = "alerts"
 urlpatterns = [
     path("", views.alert_settings, name="settings"),
     path("<uuid:code>/", views.set_mode, name="set_mode"),
+    path("weekly/", views.set_weekly, name="set_weekly"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

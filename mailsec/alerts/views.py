@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mailsec.accounts.scope import current_team, get_domain_or_404
-from mailsec.alerts.emails import ALL_DOMAINS, read_unsubscribe_token
+from mailsec.alerts.emails import ALL_DOMAINS, WEEKLY, read_unsubscribe_token
 from mailsec.alerts.models import AlertRecipient, AlertSetting, Change, Notification
 from mailsec.domains.models import Domain
 
@@ -37,6 +37,9 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         "team": team,
         "domains": domains,
         "unsubscribed_all": default == AlertSetting.Mode.OFF,
+        "weekly_summary": not AlertRecipient.objects.filter(
+            user=request.user, weekly_summary=False
+        ).exists(),
         "modes": AlertSetting.Mode.choices,
         "recent": Change.objects.filter(domain__team=team)
         .exclude(state=Change.State.DISMISSED)
@@ -70,6 +73,15 @@ def set_mode(request: HttpRequest, code: UUID) -> HttpResponse:
     return redirect(target)
 
 
+@login_required
+@require_POST
+def set_weekly(request: HttpRequest) -> HttpResponse:
+    on = request.POST.get("weekly") == "on"
+    AlertRecipient.objects.update_or_create(user=request.user, defaults={"weekly_summary": on})
+    messages.success(request, "Weekly summary on." if on else "Weekly summary off.")
+    return redirect("alerts:settings")
+
+
 # No login and no CSRF token: RFC 8058 one-click unsubscribe is a bare POST from the mail
 # client with "List-Unsubscribe=One-Click"; the signed token is the authorisation. A GET only
 # shows a button, because mail scanners fetch every link in a message.
@@ -80,6 +92,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if decoded is None:
         return render(request, "alerts/unsubscribe.html", {"invalid": True}, status=400)
     user, scope = decoded
+    if scope == WEEKLY:
+        done = request.method == "POST"
+        if done:
+            AlertRecipient.objects.update_or_create(user=user, defaults={"weekly_summary": False})
+        ctx = {"weekly": True, "done": done, "email": user.email}
+        return render(request, "alerts/unsubscribe.html", ctx)
     domains = Domain.objects.filter(team__memberships__user=user)
     if scope != ALL_DOMAINS:
         domains = domains.filter(code=scope)
@@ -89,7 +107,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         for domain in domains:
             AlertSetting.set_mode(user, domain, AlertSetting.Mode.OFF)
         if scope == ALL_DOMAINS:
-            AlertRecipient.objects.update_or_create(user=user, defaults={"unsubscribed_all": True})
+            AlertRecipient.objects.update_or_create(
+                user=user, defaults={"unsubscribed_all": True, "weekly_summary": False}
+            )
         done = True
     ctx = {"domains": domains, "done": done, "all": scope == ALL_DOMAINS, "email": user.email}
     return render(request, "alerts/unsubscribe.html", ctx)

@@ -1,0 +1,175 @@
+"""The weekly summary: one plain-language email per person, on Mondays, about each verified
+domain they get emails for: its score and the week's trend, what is still open, and what
+senders' TLS reports said over the week. Reports come daily and rarely need action at once,
+so this is where most people read them; a week with nothing wrong says so in one line.
+
+Each person gets at most one per week (a constraint on the Monday of the week), sent from
+ALERT_DIGEST_HOUR on Monday or, after a beat outage, at the next run in that week. It is on
+unless turned off on the alerts page or by its own unsubscribe link ("unsubscribe from all"
+turns it off too); "No emails" on every domain leaves nothing to summarise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+
+from mailsec.alerts.models import AlertRecipient, AlertSetting, Change, Notification
+from mailsec.domains.models import Domain
+from reports.explain import explain
+from reports.models import FailureDetail, TlsReport
+
+WEEK = timedelta(days=7)
+TOP_FAILURES = 3
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 UTC of the week `now` falls in."""
+    monday = now.date() - timedelta(days=now.weekday())
+    return datetime.combine(monday, time(), tzinfo=now.tzinfo)
+
+
+@dataclass
+class DomainWeek:
+    domain: Domain
+    open_changes: list[Change] = field(default_factory=list)
+    successful: int = 0
+    failed: int = 0
+    reporters: int = 0
+    # (result type, failed sessions, what it means in words)
+    top_failures: list[tuple[str, int, str]] = field(default_factory=list)
+    url: str = ""  # the domain page
+    reports_url: str = ""  # its TLS reports dashboard, "" without a report address
+
+    @property
+    def trend(self) -> int | None:
+        d = self.domain
+        if d.last_score is None or d.week_ago_score is None:
+            return None
+        return d.last_score - d.week_ago_score
+
+    @property
+    def sessions(self) -> int:
+        return self.successful + self.failed
+
+    @property
+    def failure_percent(self) -> float | None:
+        return 100 * self.failed / self.sessions if self.sessions else None
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing to act on: no open change and no failed session reported."""
+        return not self.open_changes and not self.failed
+
+
+def domains_for(user: User) -> list[Domain]:
+    """The verified domains of the person's teams that they get emails for (not "No emails")."""
+    domains = list(
+        Domain.objects.filter(team__memberships__user=user, verified_at__isnull=False)
+        .distinct()
+        .order_by("name")
+    )
+    chosen = dict(
+        AlertSetting.objects.filter(user=user, domain__in=domains).values_list("domain_id", "mode")
+    )
+    default = AlertSetting.default_mode(user)
+    return [d for d in domains if chosen.get(d.pk, default) != AlertSetting.Mode.OFF]
+
+
+def summary_wanted(user: User) -> str:
+    """Why the person should not get a weekly summary now ("" when they should)."""
+    recipient = AlertRecipient.objects.filter(user=user).first()
+    if recipient is not None and not recipient.weekly_summary:
+        return "the weekly summary was turned off"
+    if not user.is_active or not user.email:
+        return "the person has no active address"
+    if not domains_for(user):
+        return "no verified domain the person gets emails for"
+    return ""
+
+
+def last_week(now: datetime) -> tuple[date, date]:
+    """The first and last UTC day of the calendar week (Monday to Sunday) before `now`'s."""
+    monday = week_start(now).date() - WEEK
+    return monday, monday + timedelta(days=6)
+
+
+def summarise(user: User, now: datetime) -> list[DomainWeek]:
+    """Per domain the person gets emails for: the score and open problems as they are now,
+    and the TLS reports of last week (whole days, Monday to Sunday)."""
+    first, last = last_week(now)
+    weeks = []
+    for domain in domains_for(user):
+        week = DomainWeek(domain)
+        week.open_changes = list(
+            domain.changes.filter(state=Change.State.CONFIRMED).order_by("created")[:10]
+        )
+        # Reports about another domain sharing the address are shown on the dashboard but
+        # counted nowhere (TlsReport.counted); the week is the reports' own UTC days.
+        reports = TlsReport.objects.filter(
+            address__domain=domain, counted=True, day__gte=first, day__lte=last
+        )
+        totals = reports.aggregate(
+            ok=Sum("total_successful"),
+            bad=Sum("total_failed"),
+            reporters=Count(
+                "submitter", distinct=True, filter=Q(total_successful__gt=0) | Q(total_failed__gt=0)
+            ),
+        )
+        week.successful, week.failed = totals["ok"] or 0, totals["bad"] or 0
+        week.reporters = totals["reporters"] or 0
+        if week.failed:
+            top = (
+                FailureDetail.objects.filter(report__in=reports)
+                .values("result_type")
+                .annotate(sessions=Sum("failed_session_count"))
+                .order_by("-sessions", "result_type")[:TOP_FAILURES]
+            )
+            week.top_failures = [
+                (row["result_type"], row["sessions"], explain(row["result_type"]).meaning)
+                for row in top
+            ]
+        weeks.append(week)
+    return weeks
+
+
+def due(now: datetime) -> list[User]:
+    """People whose summary for this week is due and not made yet: from ALERT_DIGEST_HOUR on
+    Monday, for people who had an account before the week began (a summary the day someone
+    signs up would have nothing in it)."""
+    start = week_start(now)
+    if now < start + timedelta(hours=settings.ALERT_DIGEST_HOUR):
+        return []
+    made = Notification.objects.filter(
+        kind=Notification.Kind.WEEKLY, digest_day=start.date()
+    ).values("user_id")
+    return list(
+        User.objects.filter(is_active=True, date_joined__lt=start)
+        .exclude(email="")
+        .exclude(alert_recipient__weekly_summary=False)
+        .exclude(pk__in=made)
+        .filter(memberships__team__domains__verified_at__isnull=False)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def make(user: User, now: datetime) -> Notification | None:
+    """This week's summary for `user`, or None when it is not wanted or exists already."""
+    if summary_wanted(user):
+        return None
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(
+                user=user,
+                kind=Notification.Kind.WEEKLY,
+                to_address=user.email,
+                digest_day=week_start(now).date(),
+                covers_until=now,
+            )
+    except IntegrityError:
+        return None  # another beat made it already
