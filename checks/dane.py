@@ -612,8 +612,11 @@ def _host_findings(
         out.add(
             "DANE-03",
             Status.WARN,
-            f"The MX records of {ctx.domain} are not DNSSEC-signed: DANE protects the "
-            f"connection to {host.name}, but an attacker can substitute other MX names.",
+            f"The MX records of {ctx.domain} are not DNSSEC-signed: Postfix and Exim, the "
+            "DANE senders most mail comes from, do not use DANE at all for such a domain "
+            f"(Postfix: 'non DNSSEC destination'), so the TLSA records of {host.name} protect "
+            "nothing for them; senders that still use DANE here (RFC 7672 §2.2.1 allows it) "
+            "can be sent to other MX names by an attacker.",
             subject=ctx.domain,
             evidence=mxset.answer.evidence(),
             fix=f"Sign {ctx.domain} with DNSSEC.",

@@ -4,9 +4,14 @@ RRset in front of a signed MX host zone."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from checks import certs, dane
+from checks.config import CheckConfig
+from checks.context import CheckContext
+from checks.dns import DnsAnswer
 from tests.test_certs import Pki, make_ca, make_leaf
 from tests.test_dane import MX1, FakeProbe, _evaluate, _good_probe, _mx_zone
 
@@ -174,3 +179,51 @@ def test_unknown_selector_and_matching_type_leave_nothing_usable(pki: Pki) -> No
     assert [f.status for f in _by_id(found, "DANE-05")] == ["fail"]
     summary = _by_id(found, "DANE-05")[0].summary
     assert "unknown selector 2" in summary and "unknown matching type 3" in summary
+
+
+# ---- an unsigned customer domain whose MX host lives in a signed provider zone ----
+
+
+class _UnsignedMx:
+    """FakeDns answers with AD everywhere except the customer's MX RRset."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    async def query(self, name: str, rdtype: str, **kw: object) -> DnsAnswer:
+        answer: DnsAnswer = await self.inner.query(name, rdtype, **kw)  # type: ignore[attr-defined]
+        if rdtype.upper() == "MX":
+            answer.ad = False
+        return answer
+
+    async def addresses(self, name: str) -> tuple[list[str], list[DnsAnswer]]:
+        return await self.inner.addresses(name)  # type: ignore[attr-defined,no-any-return]
+
+
+def test_dane_03_says_postfix_and_exim_skip_dane_for_an_unsigned_mx_rrset(pki: Pki) -> None:
+    # RFC 7672 §2.2.1 lets a sender use the provider's TLSA anyway (MAY); Postfix ("non DNSSEC
+    # destination") and Exim ("DNSSEC-secured MX, A and TLSA") do not, so "DANE protects the
+    # connection" would be wrong for most of the mail.
+    from unittest import mock
+
+    from checks import starttls
+    from tests.test_mx import FakeDns
+
+    leaf = pki.leaf([MX1])
+    zone, probe = _mx_zone(pki, MX1)
+    zone[TLSA] = [certs.tlsa_record_text(leaf.der)]
+    fake = _UnsignedMx(FakeDns(zone, ad=True))
+    ctx = CheckContext("ex.com", CheckConfig(allow_private_targets=True), dns=fake)  # type: ignore[arg-type]
+
+    async def probe_mx(ctx: object, host: str, address: str) -> starttls.SmtpProbe:
+        return _good_probe({MX1: [leaf.der]})(host, address)  # type: ignore[no-any-return]
+
+    with mock.patch.object(starttls, "probe_mx", probe_mx):
+        found = asyncio.run(dane.evaluate(ctx))
+    dane03 = _by_id(found, "DANE-03")
+    assert [f.status for f in dane03] == ["warn"]
+    assert "Postfix" in dane03[0].summary and "protect nothing" in dane03[0].summary
+    assert "DANE protects the connection" not in dane03[0].summary
