@@ -146,6 +146,8 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
     for row in by_org:
         total = (row["ok"] or 0) + (row["failed"] or 0)
         row["failure_rate"] = row["failed"] / total if total else None
+        # As a percentage, as the page's summary line and the weekly email show it.
+        row["failure_percent"] = 100 * row["failure_rate"] if total else None
     raws = RawReport.objects.filter(address=address)
     return Summary(
         days=day_rows,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -12,7 +13,9 @@ from django.utils import timezone
 
 from checks.findings import DomainReport, Finding, Mechanism, Status
 from checks.scoring import compute
+from mailsec.celery import app
 from mailsec.domains.models import CheckRun, Domain
+from reports.models import ReportAddress
 from tests.conftest import BaseTestCase
 
 COMMON = [
@@ -91,6 +94,98 @@ class HistoryChartTestCase(BaseTestCase):
                 self.assertContains(self.client.get(self.url), 'class="partial"')
             counts.append(len(ctx.captured_queries))
         self.assertEqual(counts[0], counts[1])
+
+    def test_it_checks_ownership(self) -> None:
+        self.client.force_login(self.charlie)
+        self.assertEqual(self.client.get(self.url).status_code, 404)
+
+
+def tls_report(day: str, successful: int, failed: int) -> bytes:
+    """A report as a sender posts it (RFC 8460 §4): one STS policy, one failure type."""
+    return json.dumps(
+        {
+            "organization-name": "Sender Example Mail Ltd.",
+            "date-range": {
+                "start-datetime": f"{day}T00:00:00Z",
+                "end-datetime": f"{day}T23:59:59Z",
+            },
+            "contact-info": "smtp-tls-reporting@sender.example",
+            "report-id": f"{day}_example.org",
+            "policies": [
+                {
+                    "policy": {
+                        "policy-type": "sts",
+                        "policy-string": [
+                            "version: STSv1",
+                            "mode: enforce",
+                            "mx: mx1.example.org",
+                            "max_age: 604800",
+                        ],
+                        "policy-domain": "example.org",
+                        "mx-host": ["mx1.example.org"],
+                    },
+                    "summary": {
+                        "total-successful-session-count": successful,
+                        "total-failure-session-count": failed,
+                    },
+                    "failure-details": [
+                        {
+                            "result-type": "sts-webpki-invalid",
+                            "sending-mta-ip": "192.0.2.10",
+                            "receiving-mx-hostname": "mx1.example.org",
+                            "failed-session-count": failed,
+                        }
+                    ],
+                }
+            ],
+        }
+    ).encode()
+
+
+class DashboardTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.domain = Domain.objects.create(
+            team=self.team, name="example.org", verified_at=timezone.now()
+        )
+        self.address = ReportAddress.for_domain(self.domain)
+        self.url = f"/tlsrpt/{self.address.token}/dashboard/"
+        app.conf.task_always_eager = True
+        self.addCleanup(setattr, app.conf, "task_always_eager", False)
+
+    def receive(self, body: bytes) -> None:
+        with self.captureOnCommitCallbacks(execute=True):
+            r = self.client.post(
+                f"/tlsrpt/{self.address.token}", data=body, content_type="application/tlsrpt+json"
+            )
+        self.assertLess(r.status_code, 300)
+
+    def test_the_failure_rate_per_organisation_is_a_percentage(self) -> None:
+        yesterday = (timezone.now() - timedelta(days=1)).date().isoformat()
+        self.receive(tls_report(yesterday, successful=10, failed=3))
+        self.client.force_login(self.bob)
+        html = self.client.get(self.url).content.decode()
+        self.assertIn("failure rate 23.08 %", html)  # the page's summary line
+        row = re.search(r"<tr><td>Sender Example Mail Ltd\.</td>.*?</tr>", html, re.S)
+        assert row is not None
+        self.assertIn("<td>23.08 %</td>", row.group(0))
+        self.assertNotIn("0.2308", html)
+
+    def test_a_few_failures_among_millions_do_not_read_as_none(self) -> None:
+        yesterday = (timezone.now() - timedelta(days=1)).date().isoformat()
+        self.receive(tls_report(yesterday, successful=2_000_000, failed=3))
+        self.client.force_login(self.alice)
+        html = self.client.get(self.url).content.decode()
+        self.assertIn("failure rate &lt; 0.01 %", html)
+        self.assertIn("<td>&lt; 0.01 %</td>", html)
+        self.assertNotIn("0.00 %", html)
+
+    def test_the_glossary_names_the_domains_policy_host(self) -> None:
+        self.client.force_login(self.alice)
+        html = self.client.get(self.url).content.decode()
+        glossary = html.split("Result types explained", 1)[1]
+        self.assertIn("mta-sts.example.org", glossary)
+        self.assertNotIn("&lt;domain&gt;", glossary)
 
     def test_it_checks_ownership(self) -> None:
         self.client.force_login(self.charlie)

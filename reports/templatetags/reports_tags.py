@@ -8,6 +8,7 @@ from typing import Any
 
 from django import template
 
+from reports.explain import ResultType
 from reports.models import ReportAddress
 
 register = template.Library()
@@ -79,6 +80,25 @@ def alert_fix_heading(change: Any) -> str:
     if kind == KIND_NEW_TYPE and getattr(change, "subject", "") != UNKNOWN_TYPES:
         return "Likely cause:"
     return "What to do:"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """A failure rate in percent to two decimals, as the dashboard shows them; a rate that
+    would round to 0.00 but is not zero (3 failed sessions in a million) says < 0.01 %, never
+    that nothing failed."""
+    if value is None:
+        return ""
+    if 0 < value < 0.005:
+        return "< 0.01 %"
+    return f"{value:.2f} %"
+
+
+@register.filter
+def about_domain(result_type: ResultType, domain: str) -> ResultType:
+    """A result type's explanation naming the domain's own hosts (mta-sts.example.com) where
+    it says `<domain>`: a page about one domain has no use for the placeholder."""
+    return result_type.about(domain) if domain else result_type
 
 
 @register.inclusion_tag("reports/domain_card.html")
