@@ -4,14 +4,16 @@ twice or after removal, sent twice; people leaving and accounts deleted."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import timezone
 
-from mailsec.accounts.models import Membership, Profile
+from mailsec.accounts.models import Invite, Membership, Profile
 from tests.conftest import BaseTestCase
 
 # A private cache, so rate-limit counters don't leak between tests or test runs.
@@ -99,3 +101,43 @@ class AcceptTwiceTestCase(BaseTestCase):
         r = self.client.post(f"/invite/{invite.token}/")
         self.assertEqual(r.status_code, 404)
         self.assertIsNone(self.team.role_of(self.charlie))
+
+
+class InviteAgainTestCase(BaseTestCase):
+    def links(self) -> list[str]:
+        return [re.findall(r"/invite/[^/\s]+/", m.body)[0] for m in mail.outbox]
+
+    def test_a_second_send_keeps_the_first_mails_link_working(self) -> None:
+        # A double-clicked "Send invitation", or sending again because the first mail went to
+        # the spam folder: the person may open either mail.
+        self.client.force_login(self.alice)
+        self.client.post("/team/invite/", {"email": "dana@example.org"})
+        self.client.post("/team/invite/", {"email": " Dana@Example.org "})
+        first, second = self.links()
+        self.assertEqual(first, second)
+        self.assertEqual(Invite.objects.count(), 1)
+        dana = User.objects.create_user("dana", "dana@example.org")
+        self.client.force_login(dana)
+        self.assertContains(self.client.get(first), "Join the team")
+
+    def test_sending_again_gives_a_new_week(self) -> None:
+        invite = self.team.invite("dana@example.org", self.alice)
+        Invite.objects.filter(pk=invite.pk).update(created=timezone.now() - timedelta(days=6))
+        again = self.team.invite("dana@example.org", self.alice)
+        self.assertEqual(again.token, invite.token)
+        # Valid for a week from now, under the link already sent.
+        self.assertGreater(Invite.objects.get().created, timezone.now() - timedelta(minutes=1))
+
+    def test_an_expired_invite_is_replaced_by_a_new_link(self) -> None:
+        invite = self.team.invite("dana@example.org", self.alice)
+        Invite.objects.filter(pk=invite.pk).update(created=timezone.now() - timedelta(days=8))
+        again = self.team.invite("dana@example.org", self.alice)
+        self.assertNotEqual(again.token, invite.token)
+        self.assertEqual(list(Invite.objects.values_list("token", flat=True)), [again.token])
+
+    def test_a_withdrawn_invite_sent_again_is_a_new_link(self) -> None:
+        invite = self.team.invite("dana@example.org", self.alice)
+        self.client.force_login(self.alice)
+        self.client.post(f"/team/invites/{invite.token}/revoke/")
+        again = self.team.invite("dana@example.org", self.alice)
+        self.assertNotEqual(again.token, invite.token)

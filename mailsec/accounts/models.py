@@ -41,9 +41,23 @@ class Team(models.Model):
         return self.role_of(user) == Membership.Role.OWNER
 
     def invite(self, email: str, invited_by: User) -> Invite:
-        # A second invite to the same address replaces the first (and its link).
-        self.invites.filter(email__iexact=email, accepted_at=None).delete()
-        return Invite.objects.create(team=self, email=email.lower(), invited_by=invited_by)
+        """The invite to send to `email`. Sent again while the first one is still open (a
+        double-clicked button, or the first mail lost in a spam folder), it is the same link,
+        valid for a week from now: the person may open either mail. An expired one is
+        replaced by a new link; a withdrawn one is gone, so its link never comes back."""
+        email = email.lower()
+        now = timezone.now()
+        with transaction.atomic():
+            pending = self.invites.select_for_update().filter(email__iexact=email, accepted_at=None)
+            current = (
+                pending.filter(created__gte=now - INVITE_VALIDITY).order_by("-created").first()
+            )
+            pending.exclude(pk=current.pk if current else None).delete()
+            if current is None:
+                return Invite.objects.create(team=self, email=email, invited_by=invited_by)
+            current.created, current.invited_by = now, invited_by
+            current.save(update_fields=["created", "invited_by"])
+            return current
 
 
 class Membership(models.Model):
