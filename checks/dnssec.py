@@ -45,6 +45,7 @@ ALG_NAMES = {
 }
 # RFC 8624 §3.3: SHA-1 (1) MUST NOT be used to create DS; GOST (3) MUST NOT; SHA-256 (2) MUST.
 DIGEST_NAMES = {1: "SHA-1", 2: "SHA-256", 3: "GOST R 34.11-94", 4: "SHA-384"}
+DS_DIGEST_MUST_NOT = {1, 3}
 # RFC 8914 codes that explain a bogus answer.
 EDE_DNSSEC = {
     1: "Unsupported DNSKEY Algorithm",
@@ -357,21 +358,29 @@ def _dnssec04(out: Collector, apex: str, ds: DnsAnswer) -> None:
         return
     names = ", ".join(DIGEST_NAMES.get(t, str(t)) for t in types)
     strong = [t for t in types if t in (2, 4)]
+    # Name what is actually weak: a SHA-256 + GOST pair has no SHA-1 to remove.
+    others = [DIGEST_NAMES.get(t, f"digest type {t}") for t in types if t not in (2, 4)]
+    banned = [DIGEST_NAMES[t] for t in types if t in DS_DIGEST_MUST_NOT]
     if not strong:
+        why = (
+            f"{' and '.join(banned)} must not be used for DS (RFC 8624 §3.3)"
+            if banned
+            else "validators that do not implement it treat the zone as unsigned"
+        )
         out.add(
             "DNSSEC-04",
             Status.WARN,
-            f"The DS records of {apex} use only {names}; SHA-1 must not be used for DS "
-            "(RFC 8624 §3.3).",
+            f"The DS records of {apex} use only {names}; {why}.",
             subject=apex,
             evidence=ds.evidence(),
             fix="Publish a SHA-256 (digest type 2) DS record at the registrar.",
         )
-    elif any(t not in (2, 4) for t in types):
+    elif others:
         out.add(
             "DNSSEC-04",
             Status.INFO,
-            f"The DS records of {apex} use {names}; the SHA-1 one can be removed.",
+            f"The DS records of {apex} use {names}; the {', '.join(others)} "
+            f"{'one' if len(others) == 1 else 'ones'} can be removed.",
             subject=apex,
             evidence=ds.evidence(),
         )

@@ -208,3 +208,108 @@ def test_unanswered_mx_host_addresses_are_an_error() -> None:
     assert [(f.id, f.status) for f in findings if f.id == "DNSSEC-09"] == [
         ("DNSSEC-09", Status.ERROR)
     ]
+
+
+def _ds(key: object, digest_type: int) -> object:
+    import dns.dnssec
+    import dns.rdata
+    import dns.rdataclass
+    import dns.rdatatype
+
+    size = {1: 20, 2: 32, 3: 32, 4: 48}[digest_type]
+    text = f"{dns.dnssec.key_id(key)} 13 {digest_type} {'ab' * size}"  # type: ignore[arg-type]
+    return dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DS, text)
+
+
+@pytest.mark.parametrize(
+    ("digests", "status", "words"),
+    [
+        ((2, 3), Status.INFO, "the GOST R 34.11-94 one can be removed"),
+        ((1, 2), Status.INFO, "the SHA-1 one can be removed"),
+        ((3,), Status.WARN, "GOST R 34.11-94 must not be used for DS"),
+        ((1, 3), Status.WARN, "SHA-1 and GOST R 34.11-94 must not be used"),
+        ((4,), Status.PASS, "SHA-384"),
+    ],
+)
+def test_dnssec04_names_the_weak_digest_that_is_there(
+    digests: tuple[int, ...], status: Status, words: str
+) -> None:
+    # A SHA-256 + GOST DS pair used to be told "the SHA-1 one can be removed" (there is none).
+    import dns.dnssec
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from checks.findings import Collector, Mechanism
+
+    key = dns.dnssec.make_dnskey(ec.generate_private_key(ec.SECP256R1()).public_key(), 13, 257)
+    out = Collector(Mechanism.DNSSEC)
+    records = [_ds(key, d) for d in digests]
+    dnssec._dnssec04(
+        out, "example.test", DnsAnswer("example.test", "DS", "NOERROR", records=records)
+    )  # type: ignore[arg-type]
+    assert [f.status for f in out.findings] == [status]
+    assert words in out.findings[0].summary
+    if 1 not in digests:
+        assert "SHA-1" not in out.findings[0].summary
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "status"),
+    [
+        (5, "warn"),
+        (7, "warn"),
+        (8, "pass"),
+        (10, "warn"),
+        (13, "pass"),
+        (14, "pass"),
+        (15, "pass"),
+        (16, "pass"),
+    ],
+)
+def test_dnssec03_follows_rfc8624_for_each_signing_algorithm(algorithm: int, status: str) -> None:
+    # RFC 8624 §3.1 signing column: RSASHA1 (5, 7) and RSASHA512 (10) NOT RECOMMENDED; 8 and
+    # 13 MUST; 15 RECOMMENDED; 14 and 16 MAY. The DS built from each key still matches it.
+    import dns.dnssec
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+    from checks.findings import Collector, Mechanism
+
+    private: object
+    if algorithm in (5, 7, 8, 10):
+        private = rsa.generate_private_key(65537, 2048)
+    elif algorithm in (13, 14):
+        private = ec.generate_private_key(ec.SECP256R1() if algorithm == 13 else ec.SECP384R1())
+    else:
+        private = (
+            ed25519.Ed25519PrivateKey if algorithm == 15 else ed448.Ed448PrivateKey
+        ).generate()
+    key = dns.dnssec.make_dnskey(private.public_key(), algorithm, 257)  # type: ignore[attr-defined]
+    ds = dns.dnssec.make_ds("example.test.", key, 2)
+    out = Collector(Mechanism.DNSSEC)
+    ds_answer = DnsAnswer("example.test", "DS", "NOERROR", records=[ds])
+    key_answer = DnsAnswer("example.test", "DNSKEY", "NOERROR", records=[key])
+    dnssec._dnssec03(out, "example.test", ds_answer, key_answer)
+    dnssec._dnssec02(out, "example.test", ds_answer, key_answer)
+    assert [(f.id, f.status) for f in out.findings] == [
+        ("DNSSEC-03", status),
+        ("DNSSEC-02", "pass"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [("1 0 0 -", "pass"), ("1 0 0 AABBCCDD", "warn"), ("1 0 10 -", "warn"), ("1 0 150 AB", "fail")],
+)
+def test_dnssec06_follows_rfc9276(params: str, status: str) -> None:
+    # RFC 9276 §3.1: 0 iterations and no salt; above 100 (heuristic) resolvers may give up.
+    import dns.rdata
+    import dns.rdataclass
+    import dns.rdatatype
+
+    from checks.findings import Collector, Mechanism
+
+    record = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.NSEC3PARAM, params)
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec06(
+        out, "example.test", DnsAnswer("example.test", "NSEC3PARAM", "NOERROR", records=[record])
+    )
+    assert [f.status for f in out.findings] == [status]
