@@ -8,8 +8,9 @@ provider MX.
 A probe speaks SMTP itself over asyncio streams (RFC 5321 §4.1.1.1 EHLO, RFC 3207 STARTTLS), with
 SNI = the MX host name, and hands the presented chain to `checks.certs` for PKIX validation against
 the configured CA bundle. The handshake itself does not verify (CERT_NONE), so the report can show
-what an expired, misnamed or untrusted server presented. A 421 banner or a timeout means "could
-not check" (`error`), never "no STARTTLS".
+what an expired, misnamed or untrusted server presented. A 421 banner, a 554 greeting (servers
+turn single client addresses away so), a connection closed before STARTTLS is answered, or a
+timeout means "could not check" (`error`), never "no STARTTLS".
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class SmtpProbe:
     banner: str = ""
     banner_code: int | None = None
     ehlo_ok: bool = False
+    # EHLO refused (5xx) but HELO accepted: plain SMTP without extensions, so no STARTTLS.
+    helo_only: bool = False
     extensions: list[str] = field(default_factory=list)
     starttls_offered: bool = False
     starttls_reply: str = ""
@@ -80,10 +83,13 @@ class SmtpProbe:
     post_tls_ehlo_ok: bool = False
     requiretls: bool = False
     # None | 'guard' | 'dns' | 'timeout' | 'refused' | 'network' | 'no-route' | 'temp-unavailable'
-    # | 'tls-handshake' | 'protocol'. 'refused' is the server's answer (ECONNREFUSED); 'no-route'
-    # is our checker having no route to that address family at all (ENETUNREACH,
-    # EADDRNOTAVAIL, EAFNOSUPPORT: an IPv6 MX checked from a host without IPv6); 'network' is
-    # any other connect error (EHOSTUNREACH…). Neither says anything about the server.
+    # | 'rejected' | 'closed' | 'tls-handshake' | 'protocol'. 'refused' is the server's answer
+    # (ECONNREFUSED); 'no-route' is our checker having no route to that address family at all
+    # (ENETUNREACH, EADDRNOTAVAIL, EAFNOSUPPORT: an IPv6 MX checked from a host without IPv6);
+    # 'network' is any other connect error (EHOSTUNREACH…). Neither says anything about the
+    # server. 'rejected' is a 5xx greeting, or EHLO and HELO both refused: servers turn away
+    # single client addresses that way (IP blocklists, our EHLO name), so it says nothing about
+    # other senders. 'closed' is the connection ending before STARTTLS was answered.
     error_kind: str | None = None
     problem: str = ""
     elapsed_ms: float = 0.0
@@ -115,6 +121,8 @@ class SmtpProbe:
             "network",
             "no-route",
             "temp-unavailable",
+            "rejected",
+            "closed",
         } or (self.error_kind == "refused")
 
     @property
@@ -181,6 +189,10 @@ class _ProtocolError(Exception):
     pass
 
 
+class _Closed(ConnectionResetError):
+    """The server closed the connection (end of stream) while we waited for a reply."""
+
+
 class _TooSlow(TimeoutError):
     """The session ran past its overall deadline (see SESSION_TIMEOUTS)."""
 
@@ -232,7 +244,7 @@ class _Conn:
                     raise self._too_slow() from None
                 raise
             if not raw:
-                raise ConnectionResetError("connection closed by the server")
+                raise _Closed("connection closed by the server")
             if len(raw) > _MAX_LINE:
                 raise _ProtocolError("reply line too long")
             line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -381,6 +393,8 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
             )
         return
     probe.connected = True
+    # Where the dialogue stands, for "the server closed the connection <step>".
+    step = "before sending its greeting"
     try:
         code, lines = await conn.reply()
         probe.banner_code = code
@@ -389,19 +403,38 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
             if 400 <= code < 500:
                 probe.error_kind = "temp-unavailable"
                 probe.problem = f"the server answered {code} {probe.banner} (try again later)"
+            elif code == 521:
+                # RFC 7504 §3: "this host does not accept mail", said to every client.
+                probe.error_kind = "protocol"
+                probe.problem = (
+                    f"the greeting was 521 {probe.banner}: the server says it accepts no mail"
+                )
+            elif 500 <= code < 600:
+                # A 554 greeting (RFC 5321 §3.1) is how servers turn away one client address
+                # (an IP blocklist): it says nothing about other senders (checklist §0).
+                probe.error_kind = "rejected"
+                probe.problem = f"the greeting was {code} {probe.banner}"
             else:
                 probe.error_kind = "protocol"
                 probe.problem = f"the greeting was {code} {probe.banner}, not 220"
             with contextlib.suppress(Exception):
                 await conn.send("QUIT")
             return
+        step = "after our EHLO"
         code, lines = await conn.command(f"EHLO {config.ehlo_name}")
         if code != 250:
+            ehlo_reply = f"{code} {' '.join(lines)}"[:200]
             if 400 <= code < 500:
                 probe.error_kind = "temp-unavailable"
+                probe.problem = f"EHLO was answered {ehlo_reply}"
+            elif 500 <= code < 600:
+                step = "after our HELO"
+                await _helo_fallback(conn, probe, config, ehlo_reply)
             else:
                 probe.error_kind = "protocol"
-            probe.problem = f"EHLO was answered {code} {' '.join(lines)[:200]}"
+                probe.problem = f"EHLO was answered {ehlo_reply}"
+            with contextlib.suppress(Exception):
+                await conn.send("QUIT")
             return
         probe.ehlo_ok = True
         probe.extensions = _extensions(lines)
@@ -411,6 +444,7 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
             with contextlib.suppress(Exception):
                 await conn.command("QUIT")
             return
+        step = "after our STARTTLS"
         code, lines = await conn.command("STARTTLS")
         probe.starttls_reply = f"{code} {' '.join(lines)}"[:200]
         if code != 220:
@@ -452,13 +486,34 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
     except _ProtocolError as exc:
         probe.error_kind, probe.problem = "protocol", str(exc)
     except (ConnectionError, OSError) as exc:
-        if not probe.tls_ok:
-            probe.error_kind = probe.error_kind or (
-                "tls-handshake" if probe.starttls_reply.startswith("220") else "protocol"
+        if not probe.tls_ok and not probe.error_kind:
+            # Closed or reset before TLS: a server turning one client away, or trouble on the
+            # path; senders are not known to meet it (checklist §0: could not check).
+            probe.error_kind = "closed"
+            probe.problem = f"the server closed the connection {step}" + (
+                "" if isinstance(exc, _Closed) else f" ({_describe(exc)})"
             )
-            probe.problem = probe.problem or f"the connection was closed: {_describe(exc)}"
     finally:
         await conn.close()
+
+
+async def _helo_fallback(
+    conn: _Conn, probe: SmtpProbe, config: CheckConfig, ehlo_reply: str
+) -> None:
+    """EHLO was refused with 5xx: try HELO, as senders do (RFC 5321 §3.2, §4.1.4)."""
+    code, lines = await conn.command(f"HELO {config.ehlo_name}")
+    helo_reply = f"{code} {' '.join(lines)}"[:200]
+    if code == 250:
+        # Mail is accepted, but only as plain SMTP: no extensions, so no STARTTLS.
+        probe.helo_only = True
+        probe.problem = f"EHLO was answered {ehlo_reply}; only HELO was accepted"
+    elif 400 <= code < 500:
+        probe.error_kind = "temp-unavailable"
+        probe.problem = f"EHLO was answered {ehlo_reply} and HELO {helo_reply}"
+    else:
+        # Both refused: most often our EHLO name or our address (checklist §0).
+        probe.error_kind = "rejected"
+        probe.problem = f"our EHLO was answered {ehlo_reply} and our HELO {helo_reply}"
 
 
 @dataclass
@@ -620,7 +675,7 @@ _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.L
     weakref.WeakKeyDictionary()
 )
 # Transient outcomes are not worth keeping: the next check should try again.
-_UNCACHED = {"timeout", "temp-unavailable", "network", "no-route"}
+_UNCACHED = {"timeout", "temp-unavailable", "network", "no-route", "rejected", "closed"}
 
 
 def _cache_key(config: CheckConfig, host: str, address: str) -> tuple[Any, ...]:
@@ -942,7 +997,27 @@ def _reachability(
                 subject=p.subject,
                 evidence=ev,
             )
-    good = [p for p in reached if p.error_kind not in {"timeout", "temp-unavailable"}]
+        elif p.error_kind == "rejected":
+            out.add(
+                "SMTP-01",
+                Status.ERROR,
+                f"{p.host} at {p.address} turned our checker away ({p.problem}), so STARTTLS "
+                "could not be checked. Servers do this to single client addresses (an IP "
+                "blocklist, a rate limit, an EHLO name they dislike); other senders may well "
+                "be accepted.",
+                subject=p.subject,
+                evidence=ev,
+            )
+        elif p.error_kind == "closed":
+            out.add(
+                "SMTP-01",
+                Status.ERROR,
+                f"Could not check STARTTLS on {p.host} at {p.address} this time: {p.problem}.",
+                subject=p.subject,
+                evidence=ev,
+            )
+    unfinished = {"timeout", "temp-unavailable", "rejected", "closed"}
+    good = [p for p in reached if p.error_kind not in unfinished]
     if good:
         out.add(
             "SMTP-01",
@@ -1012,6 +1087,20 @@ def _per_probe(
             subject=subj,
             evidence={"banner": p.banner},
         )
+    elif p.helo_only:
+        # Mail is accepted, but without EHLO there are no extensions, STARTTLS included
+        # (RFC 3207 §4); the checklist asks for EHLO 250.
+        out.add(
+            "SMTP-02",
+            Status.FAIL,
+            f"{subj} refuses EHLO and speaks only plain SMTP ({p.problem}): without EHLO it "
+            "offers no extensions, so no STARTTLS, and mail to it travels unencrypted.",
+            subject=subj,
+            evidence=ev,
+            fix=f"Enable ESMTP (EHLO) and STARTTLS on {p.host}, with a certificate valid "
+            "for that name.",
+        )
+        return
     elif p.error_kind == "protocol":
         out.add(
             "SMTP-02",
@@ -1085,7 +1174,7 @@ def _per_probe(
 
     # SMTP-04: STARTTLS completes.
     if not p.tls_ok:
-        if p.error_kind in {"timeout", "temp-unavailable"}:
+        if p.error_kind in {"timeout", "temp-unavailable", "closed"}:
             out.add(
                 "SMTP-04",
                 Status.ERROR,
