@@ -19,6 +19,7 @@ import ssl
 import string
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -77,6 +78,10 @@ class AddressOutcome:
     body_sha256: str = ""  # of the body received (so addresses serving different files show)
     # This address's own time: a stalled sibling address must not make a fast one look slow.
     elapsed_ms: float = 0.0
+    # What the body means to the caller (fetch's `meaning`): MTA-STS gives a digest of the
+    # parsed policy, so two addresses serving one policy in other bytes (CRLF on one, LF on
+    # the other) compare equal. Only the digest is kept, never a second copy of the body.
+    meaning: str = ""
 
     @property
     def served(self) -> bool:
@@ -185,12 +190,21 @@ def cert_info(der: bytes | None, verify_error: str = "") -> CertInfo | None:
 class _Fetch:
     """A GET to one address; fills an AddressOutcome and, on success, the response parts."""
 
-    def __init__(self, ctx: CheckContext, host: str, port: int, target: str, max_bytes: int):
+    def __init__(
+        self,
+        ctx: CheckContext,
+        host: str,
+        port: int,
+        target: str,
+        max_bytes: int,
+        meaning: Callable[[bytes], str] | None = None,
+    ):
         self.ctx = ctx
         self.host = host
         self.port = port
         self.target = target
         self.max_bytes = max_bytes
+        self.meaning = meaning
         self.status: int | None = None
         self.headers: dict[str, str] = {}
         self.body = b""
@@ -237,8 +251,16 @@ class _Fetch:
             return AddressOutcome(address, False, str(exc), "refused-target")
         except OSError as exc:
             return self._os_error(address, exc)
+        meaning = ""
+        # Only a complete 200 body is a document a client would use (a cut one is dropped).
+        if self.meaning is not None and self.status == 200 and not self.truncated:
+            meaning = self.meaning(self.body)
         return AddressOutcome(
-            address, True, status=self.status, body_sha256=hashlib.sha256(self.body).hexdigest()
+            address,
+            True,
+            status=self.status,
+            body_sha256=hashlib.sha256(self.body).hexdigest(),
+            meaning=meaning,
         )
 
     def _os_error(self, address: str, exc: OSError) -> AddressOutcome:
@@ -427,12 +449,15 @@ async def fetch(
     *,
     max_bytes: int = 65536,
     timeout: float | None = None,
+    meaning: Callable[[bytes], str] | None = None,
 ) -> HttpsResult:
     """GET `url` over HTTPS from every address of its host; never follows redirects.
 
     The returned result describes the first address (A before AAAA) that answered, else the
     first definite failure (see `_choose`); every address's outcome is in `per_address`.
-    Never raises for network or protocol problems.
+    `meaning`, when given, digests each address's complete 200 body into
+    `AddressOutcome.meaning` (it must not raise). Never raises for network or protocol
+    problems.
     """
     started = time.monotonic()
     result = HttpsResult(url=url)
@@ -497,7 +522,7 @@ async def fetch(
 
     addresses, result.not_tried = _addresses_to_try(addresses)
     limit = timeout if timeout is not None else max(ctx.config.timeout * 2, 1.0)
-    fetches = [_Fetch(ctx, host, port, target, max_bytes) for _ in addresses]
+    fetches = [_Fetch(ctx, host, port, target, max_bytes, meaning) for _ in addresses]
     outcomes = await asyncio.gather(
         *(f.run(addr, limit) for f, addr in zip(fetches, addresses, strict=True))
     )

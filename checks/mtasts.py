@@ -831,7 +831,9 @@ async def _build_state(ctx: CheckContext) -> MtaStsState:
     # Fetch even without a usable record: the findings then explain what senders would see
     # (F08: a policy that is served but not announced).
     if state.record_status != "error":
-        state.fetch = await https.fetch(ctx, policy_url(ctx.domain), max_bytes=MAX_POLICY_BYTES)
+        state.fetch = await https.fetch(
+            ctx, policy_url(ctx.domain), max_bytes=MAX_POLICY_BYTES, meaning=policy_meaning
+        )
         state.fetch_problems = _fetch_problems(state.fetch)
         if state.fetch.ok and state.fetch.status == 200 and not state.fetch.truncated:
             state.policy = parse_policy(state.fetch.body)
@@ -1306,6 +1308,22 @@ def _history_finding(
         )
 
 
+def policy_meaning(body: bytes) -> str:
+    """A digest of what senders take from one policy body, to compare the addresses of the
+    policy host (MTASTS-17): version, mode, max_age and the set of mx patterns. Line ends,
+    trailing blanks, empty lines, the order of mx lines and extension fields change nothing a
+    sender does. A body senders reject is compared by its lines (ends and blanks aside), so
+    two different broken files still show."""
+    policy = parse_policy(body)
+    if policy.valid:
+        mx_set = "\n".join(sorted(set(policy.mx)))
+        meaning = f"valid\n{policy.version}\n{policy.mode}\n{policy.max_age}\n{mx_set}"
+    else:
+        lines = [line.rstrip(_WSP) for line in policy.lines if line.strip(_WSP)]
+        meaning = "invalid\n" + "\n".join(lines)
+    return hashlib.sha256(meaning.encode()).hexdigest()
+
+
 def policy_digest(state: MtaStsState) -> str:
     """What a sender's cached copy of the policy means: mode, max_age and the mx patterns (as
     a set). Line endings, blanks, the order of mx lines or extension fields change nothing a
@@ -1449,11 +1467,14 @@ def _fetch_findings(
             subject=host,
             evidence=evidence,
         )
-    elif len({o.body_sha256 for o in good}) > 1:
+    # Compared by what the policies mean (policy_meaning), not by their bytes: the same
+    # policy with CRLF on one address and LF on another is one policy to every sender. An
+    # outcome without that digest (no parse ran) falls back to the bytes.
+    elif len({o.meaning or o.body_sha256 for o in good}) > 1:
         out.add(
             "MTASTS-17",
             Status.WARN,
-            "The policy host serves different policy files on different addresses "
+            "The policy host serves different policies on different addresses "
             f"({', '.join(o.address for o in good)}); senders see a policy that depends on "
             "the address they happen to use.",
             subject=host,
