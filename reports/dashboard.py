@@ -78,6 +78,9 @@ def _bars(days: list[Day]) -> list[Bar]:
         fail_h = CHART_HEIGHT * d.failed / peak
         if d.failed and fail_h < 2:
             fail_h = 2  # a few failures among millions must still be visible
+            # ... inside the chart: on the busiest day the bars already fill it, and the
+            # failed part stacked on top would be drawn above the top edge, out of sight.
+            ok_h = min(ok_h, CHART_HEIGHT - fail_h)
         bars.append(
             Bar(
                 x=i * (BAR_WIDTH + 2),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
+import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +16,7 @@ from checks.findings import DomainReport, Finding, Mechanism, Status
 from checks.scoring import compute
 from mailsec.celery import app
 from mailsec.domains.models import CheckRun, Domain
+from reports.dashboard import CHART_HEIGHT, Day, _bars
 from reports.models import ReportAddress
 from tests.conftest import BaseTestCase
 
@@ -190,3 +192,11 @@ class DashboardTestCase(BaseTestCase):
     def test_it_checks_ownership(self) -> None:
         self.client.force_login(self.charlie)
         self.assertEqual(self.client.get(self.url).status_code, 404)
+
+
+def test_a_few_failures_on_the_busiest_day_stay_inside_the_chart() -> None:
+    bars = _bars([Day(date(2026, 6, 1), 2_000_000, 3), Day(date(2026, 6, 2), 1_000_000, 0)])
+    busiest = bars[0]
+    assert busiest.fail_h >= 2
+    assert busiest.fail_y >= 0 and busiest.fail_y + busiest.fail_h <= busiest.ok_y + 1e-9
+    assert busiest.ok_y + busiest.ok_h == pytest.approx(CHART_HEIGHT)
