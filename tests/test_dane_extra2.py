@@ -227,3 +227,68 @@ def test_dane_03_says_postfix_and_exim_skip_dane_for_an_unsigned_mx_rrset(pki: P
     assert [f.status for f in dane03] == ["warn"]
     assert "Postfix" in dane03[0].summary and "protect nothing" in dane03[0].summary
     assert "DANE protects the connection" not in dane03[0].summary
+
+
+# ---- RFC 7672 §2.2.3 / RFC 7671 §7: where the TLSA records are looked up through CNAMEs ----
+
+_T1, _T2 = "3 1 1 " + "ab" * 32, "3 1 1 " + "cd" * 32
+
+
+@pytest.mark.parametrize(
+    ("zone", "cnames", "ad", "base", "data"),
+    [
+        # The TLSA name itself is an alias into the provider's zone (RFC 7671 §6).
+        (
+            {("mx.ex.com", "A"): ["192.0.2.1"], ("_dane.provider.example", "TLSA"): [_T1]},
+            {"_25._tcp.mx.ex.com": "_dane.provider.example"},
+            True,
+            "mx.ex.com",
+            "ab",
+        ),
+        # Secure MX alias, records only under the original name: fall back to it.
+        (
+            {("mx.provider.example", "A"): ["192.0.2.1"], ("_25._tcp.mx.ex.com", "TLSA"): [_T1]},
+            {"mx.ex.com": "mx.provider.example"},
+            True,
+            "mx.ex.com",
+            "ab",
+        ),
+        # Secure MX alias, records at both: the expanded name wins and becomes the base.
+        (
+            {
+                ("mx.provider.example", "A"): ["192.0.2.1"],
+                ("_25._tcp.mx.ex.com", "TLSA"): [_T1],
+                ("_25._tcp.mx.provider.example", "TLSA"): [_T2],
+            },
+            {"mx.ex.com": "mx.provider.example"},
+            True,
+            "mx.provider.example",
+            "cd",
+        ),
+        # Insecure alias: only the original name may be used.
+        (
+            {
+                ("mx.provider.example", "A"): ["192.0.2.1"],
+                ("_25._tcp.mx.ex.com", "TLSA"): [_T1],
+                ("_25._tcp.mx.provider.example", "TLSA"): [_T2],
+            },
+            {"mx.ex.com": "mx.provider.example"},
+            False,
+            "mx.ex.com",
+            "ab",
+        ),
+    ],
+)
+def test_the_tlsa_base_domain_follows_cnames_as_rfc7672_says(
+    zone: dict,
+    cnames: dict,
+    ad: bool,
+    base: str,
+    data: str,  # type: ignore[type-arg]
+) -> None:
+    from tests.test_mx import FakeDns
+
+    ctx = CheckContext("ex.com", CheckConfig(), dns=FakeDns(zone, cnames=cnames, ad=ad))  # type: ignore[arg-type]
+    state = asyncio.run(dane.get_tlsa(ctx, "mx.ex.com"))
+    assert state.base == base and state.secure is ad
+    assert [r.data.hex()[:2] for r in state.records] == [data]
