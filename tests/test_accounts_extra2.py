@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
-from mailsec.accounts.models import Invite, Membership, Profile
+from mailsec.accounts.models import Invite, Membership, Profile, Team
 from tests.conftest import BaseTestCase
 
 # A private cache, so rate-limit counters don't leak between tests or test runs.
@@ -141,3 +141,43 @@ class InviteAgainTestCase(BaseTestCase):
         self.client.post(f"/team/invites/{invite.token}/revoke/")
         again = self.team.invite("dana@example.org", self.alice)
         self.assertNotEqual(again.token, invite.token)
+
+
+class AccountDeletedTestCase(BaseTestCase):
+    def test_the_longest_standing_member_takes_over_a_team_whose_owner_is_deleted(self) -> None:
+        dana = User.objects.create_user("dana", "dana@example.org")
+        Membership.objects.create(team=self.team, user=dana)  # after bob
+        self.alice.delete()
+        self.assertEqual(self.team.role_of(self.bob), "owner")
+        self.assertEqual(self.team.role_of(dana), "member")
+        # Without an owner nobody could ever invite or remove anyone again.
+        self.client.force_login(self.bob)
+        r = self.client.post("/team/invite/", {"email": "erin@example.org"})
+        self.assertRedirects(r, "/team/", fetch_redirect_response=False)
+        self.assertTrue(Invite.objects.filter(email="erin@example.org").exists())
+
+    def test_a_team_left_empty_goes_with_its_domains(self) -> None:
+        from mailsec.domains.models import Domain
+
+        domain = Domain.objects.create(
+            team=self.charlies_team,
+            name="charlie.example",
+            verified_at=timezone.now(),
+            next_check_at=timezone.now(),
+        )
+        self.charlie.delete()
+        # Not checked, hosted or reported for anyone any more: nobody is left to see it.
+        self.assertFalse(Team.objects.filter(pk=self.charlies_team.pk).exists())
+        self.assertFalse(Domain.objects.filter(pk=domain.pk).exists())
+
+    def test_a_deleted_member_leaves_the_team_as_it_was(self) -> None:
+        self.bob.delete()
+        self.assertEqual(
+            list(self.team.memberships.values_list("user__username", "role")),
+            [("alice", "owner")],
+        )
+
+    def test_it_settles_every_team_of_a_bulk_deletion(self) -> None:
+        User.objects.filter(username__in=["alice", "charlie"]).delete()
+        self.assertEqual(self.team.role_of(self.bob), "owner")
+        self.assertFalse(Team.objects.filter(pk=self.charlies_team.pk).exists())

@@ -3,11 +3,43 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.signals import user_signed_up
+from django.contrib.auth.models import User
+from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 
-from mailsec.accounts.models import Profile
+from mailsec.accounts.models import Membership, Profile, Team
 
 
 @receiver(user_signed_up)
 def give_new_user_a_team(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     Profile.for_user(user).team()
+
+
+# Deleting a person (in the admin: there is no self-service deletion) takes their memberships
+# with them. A team they owned would be left without an owner, where nobody can ever invite or
+# remove anyone again; or with nobody at all, its domains checked, hosted and reported on for
+# no one. The teams are noted before the deletion and settled after it, in its transaction.
+
+
+@receiver(pre_delete, sender=User)
+def note_owned_teams(sender: type[User], instance: User, **kwargs: Any) -> None:
+    instance._mailsec_owned_teams = list(  # type: ignore[attr-defined]
+        Membership.objects.filter(user=instance, role=Membership.Role.OWNER).values_list(
+            "team_id", flat=True
+        )
+    )
+
+
+@receiver(post_delete, sender=User)
+def settle_owned_teams(sender: type[User], instance: User, **kwargs: Any) -> None:
+    for team in Team.objects.filter(pk__in=getattr(instance, "_mailsec_owned_teams", [])):
+        if team.memberships.filter(role=Membership.Role.OWNER).exists():
+            continue
+        heir = team.memberships.order_by("created", "pk").first()
+        if heir is None:
+            # Its domains go as if removed one by one: a hosted policy senders may have
+            # cached is served as mode none until it may end (mailsec.hosting.signals).
+            team.delete()
+        else:
+            heir.role = Membership.Role.OWNER
+            heir.save(update_fields=["role"])
