@@ -44,6 +44,8 @@ class SettingsTestCase(HostingCase):
                 url, {"mode": "testing", "max_age": WEEK, "extra": ""}, follow=True
             )
         self.assertContains(r, "needs at least one mx line")
+        self.assertContains(r, "no MX host (mx_1.example.org) or extra pattern can be listed")
+        self.assertContains(r, "or keep mode none. Nothing was saved.")
         policy.refresh_from_db()
         assert policy.mode == "none" and policy.text == before
         assert not policy.events.filter(kind="mode").exists()

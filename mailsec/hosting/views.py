@@ -280,11 +280,16 @@ def update(request: HttpRequest, code: UUID) -> HttpResponse:
             except rules.EmptyPolicy:
                 # refresh_text would keep serving the last good text: the page and the log
                 # would say one mode (or patterns) while senders get another.
+                hosts = ", ".join(policy.mx_live)
+                unlisted = (
+                    f"no MX host ({hosts}) or" if hosts else "the domain has no MX host, and no"
+                )
+                way_out = "keep mode none" if said and said[0][0] == "mode" else "set mode none"
                 messages.error(
                     request,
-                    f"Mode {policy.mode} needs at least one mx line, and no MX host "
-                    f"({', '.join(policy.mx_live)}) or extra pattern can be listed: add an "
-                    "extra pattern naming your mail host, or keep mode none. Nothing was saved.",
+                    f"Mode {policy.mode} needs at least one mx line, and {unlisted} extra "
+                    f"pattern can be listed: add an extra pattern naming your mail host, or "
+                    f"{way_out}. Nothing was saved.",
                 )
                 return redirect("hosting:page", domain.code)
             service.save_changes(policy, said, now)
