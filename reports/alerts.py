@@ -6,13 +6,19 @@ report itself is the evidence; there is nothing for a re-probe of ours to confir
 * a new failure type: a result type (RFC 8460 §4.3) in a report of the domain that no report
   of the previous QUIET_DAYS days carried;
 * a day's failure rate above the threshold (TLSRPT_ALERT_FAILURE_RATE, with at least
-  TLSRPT_ALERT_MIN_SESSIONS sessions that day, so one failure out of two is not an alarm).
+  TLSRPT_ALERT_MIN_SESSIONS sessions that day, so one failure out of two is not an alarm),
+  counting only the failures beyond what each reporting organisation usually sees: a sender
+  whose failure rate is at or below its own rate of the previous BASELINE_DAYS ordinary days
+  (days whose overall rate stayed at or under the threshold) is routine noise, and a small
+  sender's steady few failures must not alert whenever the day's total happens to be low.
 
 Repeats are suppressed by the pipeline's own rule — at most one open Change per (domain, key),
 a database constraint — so every later report of the same type, or another bad day, adds
 nothing while the change is open. A change is closed (recovered, silently) once the type has
-not been reported for QUIET_DAYS report days, or a later day's rate is back under the
-threshold; after that, the problem coming back is news again.
+not been reported for QUIET_DAYS report days, or the last QUIET_DAYS days with enough sessions
+to judge were none of them alert-worthy (one good day is no recovery: a rate that wobbles
+around the threshold would otherwise be a new alert every other day); after that, the problem
+coming back is news again.
 
 mailsec.alerts evaluates only its own kinds when a check run arrives; for these kinds its
 `rules.evaluate` answers "unknown", which never touches a confirmed change; its emails render
@@ -22,6 +28,8 @@ changes of other apps' kinds after its own.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +53,9 @@ KIND_NEW_TYPE = "tlsrpt-new-type"
 UNKNOWN_TYPES = "not in RFC 8460"  # the one change for every result type the RFC does not name
 KIND_FAILURE_RATE = "tlsrpt-failure-rate"
 QUIET_DAYS = 7
+# How far back a reporting organisation's usual failure rate is taken from: two weeks, so a
+# weekly rhythm (weekend traffic from other senders) is inside it.
+BASELINE_DAYS = 14
 
 
 def _open_change(domain: Domain, key: str, **fields: Any) -> Change | None:
@@ -98,7 +109,6 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         return []
     events: list[Change] = []
     day = report.day
-    reports = TlsReport.objects.filter(address=address, counted=True)
     details = FailureDetail.objects.filter(report__address=address, report__counted=True)
     run = domain.last_run
 
@@ -177,40 +187,139 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         if change is not None:
             events.append(change)
 
-    # 2. The day's failure rate (every report of that day, every reporting organisation).
-    totals = reports.filter(day=day).aggregate(
-        ok=Sum("total_successful"), failed=Sum("total_failed")
+    # 2. The day's failure rate (every report of that day, every reporting organisation),
+    # beyond what each organisation usually sees.
+    _judge_failure_rate(domain, address, day, events)
+
+    # Failure types quiet for QUIET_DAYS report days are closed, so a return is news again.
+    _close_quiet_types(domain, address, day)
+    return events
+
+
+@dataclass(frozen=True)
+class DayRate:
+    """One day of an address, as the failure-rate rule sees it."""
+
+    day: date
+    sessions: int
+    failed: int
+    # Failed sessions beyond each reporting organisation's usual rate (at most `failed`).
+    unusual: float
+
+    def alerts(self, threshold: float, min_sessions: int) -> bool:
+        return self.sessions >= min_sessions and self.unusual > threshold * self.sessions
+
+
+def day_rates(address: ReportAddress, days: list[date], threshold: float) -> dict[date, DayRate]:
+    """How `days` look to the failure-rate rule: each organisation's failures count only
+    beyond its own rate over the BASELINE_DAYS before that day, taken from the days whose
+    overall rate was at or under `threshold` — a bad stretch does not become the usual, so a
+    problem that lasts still counts, while a sender that always fails a few sessions does not.
+    An organisation with fewer than TLSRPT_ALERT_MIN_SESSIONS sessions on those days has no
+    usual rate yet: all its failures count."""
+    if not days:
+        return {}
+    rows = (
+        TlsReport.objects.filter(
+            address=address,
+            counted=True,
+            day__gte=min(days) - timedelta(days=BASELINE_DAYS),
+            day__lte=max(days),
+        )
+        .values("day", "submitter")
+        .annotate(ok=Sum("total_successful"), failed=Sum("total_failed"))
+        .order_by()
     )
-    ok, failed = totals["ok"] or 0, totals["failed"] or 0
+    # (ok, failed) per day and organisation, and per day.
+    by_org: dict[date, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for row in rows:
+        by_org[row["day"]][row["submitter"]] = (row["ok"] or 0, row["failed"] or 0)
+    totals = {
+        d: (sum(ok for ok, _ in orgs.values()), sum(f for _, f in orgs.values()))
+        for d, orgs in by_org.items()
+    }
+    ordinary = {d for d, (ok, f) in totals.items() if ok + f and f <= threshold * (ok + f)}
+    min_sessions = conf.alert_min_sessions()
+    out: dict[date, DayRate] = {}
+    for d in days:
+        ok, failed = totals.get(d, (0, 0))
+        unusual = 0.0
+        for org, (org_ok, org_failed) in by_org.get(d, {}).items():
+            usual_ok = usual_failed = 0
+            for back in range(1, BASELINE_DAYS + 1):
+                past = d - timedelta(days=back)
+                if past in ordinary and org in by_org[past]:
+                    usual_ok += by_org[past][org][0]
+                    usual_failed += by_org[past][org][1]
+            usual_total = usual_ok + usual_failed
+            if usual_total < min_sessions:
+                unusual += org_failed
+            # At or below its usual rate (compared in integers: no rounding decides it).
+            elif org_failed * usual_total > usual_failed * (org_ok + org_failed):
+                unusual += org_failed - usual_failed * (org_ok + org_failed) / usual_total
+        out[d] = DayRate(d, ok + failed, failed, unusual)
+    return out
+
+
+def _judge_failure_rate(
+    domain: Domain, address: ReportAddress, day: date, events: list[Change]
+) -> None:
+    """Open the failure-rate change for an alert-worthy day, or close the open one once the
+    last QUIET_DAYS judged days were all calm; a day with too few sessions decides nothing."""
+    from mailsec.alerts.models import Change
+
     threshold = conf.alert_failure_rate()
+    min_sessions = conf.alert_min_sessions()
     key = KIND_FAILURE_RATE
-    if ok + failed >= conf.alert_min_sessions() and failed / (ok + failed) > threshold:
-        rate = failed / (ok + failed)
+    if not Change.objects.filter(domain=domain, key=key, state__in=Change.OPEN).exists():
+        rate = day_rates(address, [day], threshold)[day]
+        if not rate.alerts(threshold, min_sessions):
+            return
+        failed, sessions = rate.failed, rate.sessions
+        share = failed / sessions
         change = _open_change(
             domain,
             key,
             kind=KIND_FAILURE_RATE,
             subject=f"{day:%Y-%m-%d}",
             before=f"≤ {threshold:.1%}",
-            after=f"{rate:.1%}",
+            after=f"{share:.1%}",
             summary=(
-                f"{rate:.1%} of the TLS sessions senders reported for {domain.name} on "
-                f"{day:%Y-%m-%d} failed ({failed} of {ok + failed}), above the alert threshold "
+                f"{share:.1%} of the TLS sessions senders reported for {domain.name} on "
+                f"{day:%Y-%m-%d} failed ({failed} of {sessions}), above the alert threshold "
                 f"of {threshold:.1%}. Mail to this domain may be delayed or, under an enforced "
                 "MTA-STS or DANE policy, not delivered."
             ),
             fix="Open the TLS reports dashboard: it lists the failures by result type and by "
             "receiving MX, with what our latest check saw for each.",
-            evidence={"day": day.isoformat(), "failed": failed, "sessions": ok + failed},
+            evidence={
+                "day": day.isoformat(),
+                "failed": failed,
+                "sessions": sessions,
+                # The rest is what the reporting organisations see on ordinary days.
+                "failed beyond the senders' usual rate": round(rate.unusual),
+            },
         )
         if change is not None:
             events.append(change)
-    elif ok + failed >= conf.alert_min_sessions() and day >= _latest_day(address):
+        return
+    # Only the latest day can close it: a late report for an older calm day says nothing
+    # about how the domain is now.
+    if day < _latest_day(address):
+        return
+    judged = list(
+        TlsReport.objects.filter(address=address, counted=True, day__lte=day)
+        .values("day")
+        .annotate(n=Sum("total_successful") + Sum("total_failed"))
+        .filter(n__gte=min_sessions)
+        .order_by("-day")
+        .values_list("day", flat=True)[:QUIET_DAYS]
+    )
+    if len(judged) < QUIET_DAYS:
+        return
+    rates = day_rates(address, judged, threshold)
+    if not any(r.alerts(threshold, min_sessions) for r in rates.values()):
         _recover(domain, key)
-
-    # Failure types quiet for QUIET_DAYS report days are closed, so a return is news again.
-    _close_quiet_types(domain, address, day)
-    return events
 
 
 def _mx_hosts(run: CheckRun | None) -> set[str]:

@@ -195,7 +195,7 @@ def test_a_quiet_type_is_closed_so_its_return_is_news(domain: Domain) -> None:
     assert kinds(evaluate_report(back)) == [(KIND_NEW_TYPE, "certificate-expired")]
 
 
-def test_a_bad_day_alerts_once_until_a_good_day(domain: Domain, settings) -> None:
+def test_a_bad_day_alerts_once_until_a_calm_week(domain: Domain, settings) -> None:
     settings.TLSRPT_ALERT_FAILURE_RATE = 0.05
     settings.TLSRPT_ALERT_MIN_SESSIONS = 20
     address = ReportAddress.for_domain(domain)
@@ -212,11 +212,17 @@ def test_a_bad_day_alerts_once_until_a_good_day(domain: Domain, settings) -> Non
     # A second report for the same day, another bad day: suppressed while the change is open.
     assert evaluate_report(store(address, report("2026-06-03", rid="b", ok=10, failed=10))) == []
     assert evaluate_report(store(address, report("2026-06-04", ok=50, failed=50))) == []
-    # A good day closes it; the next bad day is a new alert.
+    # One good day is no recovery: a rate wobbling around the threshold would be an alert
+    # every other day. The next bad day is still the same open change.
     evaluate_report(store(address, report("2026-06-05", ok=1000, failed=0)))
+    assert Change.objects.get(kind=KIND_FAILURE_RATE).state == Change.State.CONFIRMED
+    assert evaluate_report(store(address, report("2026-06-06", ok=10, failed=90))) == []
+    # Seven calm report days (QUIET_DAYS) close it; the next bad day is a new alert.
+    for n in range(7, 14):
+        evaluate_report(store(address, report(f"2026-06-{n:02d}", ok=1000, failed=0)))
     assert Change.objects.get(kind=KIND_FAILURE_RATE).state == Change.State.RECOVERED
-    assert kinds(evaluate_report(store(address, report("2026-06-06", ok=10, failed=90)))) == [
-        (KIND_FAILURE_RATE, "2026-06-06")
+    assert kinds(evaluate_report(store(address, report("2026-06-14", ok=10, failed=90)))) == [
+        (KIND_FAILURE_RATE, "2026-06-14")
     ]
 
 
