@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("mailsec.freecheck.urls")),  # /check… and /api/v1/check
+    path("", include("mailsec.scoring.urls")),  # /scoring/, the public rubric
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("domains/", include("mailsec.domains.urls")),

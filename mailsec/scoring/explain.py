@@ -94,3 +94,37 @@ def cost_text(category: dict[str, Any], findings: list[dict[str, Any]]) -> str:
     if len(reasons) > COSTS_NAMED:
         named += f"; and {len(reasons) - COSTS_NAMED} more"
     return f"{head}: {named}"
+
+
+# --- The rubric page (mailsec/scoring/views.py) in words. Its numbers and check lists come
+# from checks/scoring.py; only what a check means is said here.
+
+# What each finding that makes its mechanism "not deployed" (checks.scoring.ABSENCE) says.
+ABSENCE_WORDS = {
+    "MTASTS-01": "no MTA-STS record",
+    "TLSRPT-01": "no TLS-RPT record",
+    "SPF-01": "no SPF record",
+    "DMARC-01": "no DMARC record",
+    "DNSSEC-01": "the zone is not signed",
+}
+
+# Absences that depend on a finding's evidence (checks.scoring.is_absence), as (check id,
+# status, the evidence that makes it one, words). The page lists only those is_absence still
+# agrees with, so a changed rule drops a line rather than leave a wrong one.
+CONDITIONAL_ABSENCES = [
+    ("MTASTS-33", "info", {"mode": "none"}, "an MTA-STS policy in mode none (withdrawn)"),
+    (
+        "DKIM-01",
+        "info",
+        {"given_without_key": ["selector"]},
+        "no DKIM key at any selector you gave us",
+    ),
+]
+
+# Why an absence is not held against the domain (checks.scoring.NOT_SCORED_WHEN_ABSENT).
+NOT_SCORED_REASONS = {
+    "dane": "DANE needs DNSSEC on the mail provider's zone: customers of Gmail or Microsoft 365 "
+    "cannot deploy it. Published and broken DANE is scored.",
+    "dkim": "selectors cannot be listed from DNS, so no key at the selectors we tried may only "
+    "mean we did not guess yours. Add your selectors to the domain to have DKIM scored.",
+}
