@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import ssl
 import time
 import warnings
@@ -590,11 +591,39 @@ async def _side_session(
         await conn.close()
 
 
+# What a TLS alert from the server most often means, for the report's plain sentence.
+_ALERT_HINTS = {
+    "handshake_failure": "no TLS version or cipher suite in common, or no certificate to present",
+    "protocol_version": "no TLS version in common",
+    "insufficient_security": "no cipher suite strong enough for it in common",
+    "internal_error": "a fault in the server's TLS setup",
+    "unrecognized_name": "no certificate for the name asked for (SNI)",
+    "certificate_required": "it demands a client certificate",
+}
+_ALERT_REASON = re.compile(r"(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)")
+
+
 def _describe(exc: BaseException) -> str:
+    """A plain description of why a connection or TLS handshake ended."""
     if isinstance(exc, ssl.SSLError):
-        return exc.reason or str(exc)
+        reason = exc.reason or ""
+        alert = _ALERT_REASON.fullmatch(reason)
+        if alert:
+            name = alert.group(1).lower()
+            hint = _ALERT_HINTS.get(name)
+            return f"the server sent the TLS alert {name}" + (f" ({hint})" if hint else "")
+        if reason == "WRONG_VERSION_NUMBER":
+            return (
+                "the server did not answer in TLS after accepting STARTTLS (wrong version number)"
+            )
+        if isinstance(exc, ssl.SSLEOFError) or reason.startswith("UNEXPECTED_EOF"):
+            return "the server closed the connection without a TLS alert"
+        return reason or str(exc)
     if isinstance(exc, TimeoutError):
         return "timed out"
+    if isinstance(exc, ConnectionError) and not str(exc):
+        # asyncio reports a peer that hung up mid-handshake as a bare ConnectionResetError().
+        return "the server closed the connection without a TLS alert"
     return str(exc) or type(exc).__name__
 
 

@@ -4,6 +4,10 @@ streams) and aiosmtpd with minted certificates."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import ssl
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -59,7 +63,9 @@ def test_root_sent_in_place_of_the_intermediate(pki: Pki, bundle: str, tmp_path:
 
 # --- scripted servers: what odd MX hosts answer before TLS ------------------------------------
 
-Step = tuple[str, bytes | None]  # (command we expect, its reply; None closes the connection)
+# (command we expect, its reply; None closes the connection). The command "" stands for the
+# client's first TLS record (after "220 Ready to start TLS"), read as bytes, not as a line.
+Step = tuple[str, bytes | None]
 
 
 def scripted(greeting: bytes | None, steps: list[Step]) -> Callable[[], Awaitable[asyncio.Server]]:
@@ -72,18 +78,27 @@ def scripted(greeting: bytes | None, steps: list[Step]) -> Callable[[], Awaitabl
                 return
             writer.write(greeting)
             await writer.drain()
-            pending = list(steps)
-            while line := await reader.readline():
-                verb = line.split()[0].upper().decode() if line.split() else ""
-                if verb == "QUIT":
-                    writer.write(b"221 bye\r\n")
-                    await writer.drain()
+            for expected, reply in steps:
+                if expected:
+                    line = await reader.readline()
+                    words = line.split()
+                    if words and words[0].upper() == b"QUIT":
+                        writer.write(b"221 bye\r\n")
+                        await writer.drain()
+                        return
+                    assert words and words[0].upper().decode() == expected, (line, expected)
+                elif not await reader.read(5):  # a TLS record header
                     return
-                expected, reply = pending.pop(0) if pending else (verb, b"500 what\r\n")
-                assert verb == expected, (verb, expected)
                 if reply is None:
                     return
                 writer.write(reply)
+                await writer.drain()
+            while line := await reader.readline():
+                if line.upper().startswith(b"QUIT"):
+                    writer.write(b"221 bye\r\n")
+                    await writer.drain()
+                    return
+                writer.write(b"500 5.5.1 what\r\n")
                 await writer.drain()
         finally:
             writer.close()
@@ -170,3 +185,66 @@ def test_a_connection_closed_before_tls_is_could_not_check(
     assert step in found["SMTP-01"].summary
     if "SMTP-04" in found:
         assert found["SMTP-04"].status == Status.ERROR
+
+
+# --- TLS handshake failures after '220 ready to start TLS' --------------------------------------
+
+
+def test_a_server_hanging_up_after_220_ready_fails_smtp04_saying_so(bundle: str) -> None:
+    # Every sender meets this (checklist SMTP-04: fail); the sentence says what happened
+    # rather than "ConnectionResetError".
+    steps: list[Step] = [EHLO_OK, ("STARTTLS", b"220 2.0.0 Ready to start TLS\r\n")]
+    steps.append(("", None))  # the first TLS record: hang up
+    probe = run_probe(scripted(b"220 mx1.example.test ESMTP\r\n", steps), bundle)
+    assert probe.error_kind == "tls-handshake" and not probe.tls_ok
+    smtp04 = _findings(probe)["SMTP-04"]
+    assert smtp04.status == Status.FAIL
+    assert "the server closed the connection without a TLS alert" in smtp04.summary
+    assert "Error" not in smtp04.summary
+
+
+def _threaded_tls_server(tls: ssl.SSLContext) -> Callable[[], Awaitable[asyncio.Server]]:
+    """A blocking-socket server in a thread: unlike an asyncio server, OpenSSL there flushes
+    its TLS alert before the connection closes, as Postfix or Exim do."""
+
+    def serve(listener: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn, conn.makefile("rb") as reader:
+                conn.sendall(b"220 mx1.example.test ESMTP\r\n")
+                reader.readline()
+                conn.sendall(b"250-mx1.example.test\r\n250 STARTTLS\r\n")
+                reader.readline()
+                conn.sendall(b"220 2.0.0 Ready to start TLS\r\n")
+                with contextlib.suppress(ssl.SSLError, OSError):
+                    tls.wrap_socket(conn, server_side=True).recv(1)
+
+    async def make() -> asyncio.Server:
+        listener = socket.create_server((ADDR, 0))
+        threading.Thread(target=serve, args=(listener,), daemon=True).start()
+        # run_probe only needs .sockets and .close(): hand it the listening socket.
+        return SimpleNamespace(sockets=[listener], close=listener.close)  # type: ignore[return-value]
+
+    return make
+
+
+def test_a_tls_alert_is_named_in_plain_words(pki: Pki, bundle: str, tmp_path: Path) -> None:
+    # No certificate for the name asked (an SNI callback refusing it): handshake_failure.
+    assert pki.inter is not None
+    tls = _server_context(tmp_path, [pki.leaf([HOST]), pki.inter])
+    tls.sni_callback = lambda *_: ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
+    probe = run_probe(_threaded_tls_server(tls), bundle)
+    assert probe.error_kind == "tls-handshake"
+    assert probe.problem == (
+        "the TLS handshake failed: the server sent the TLS alert handshake_failure (no TLS "
+        "version or cipher suite in common, or no certificate to present)"
+    )
+    assert _findings(probe)["SMTP-04"].status == Status.FAIL
+
+
+def test_plain_text_after_220_ready_is_said_so(bundle: str) -> None:
+    steps: list[Step] = [EHLO_OK, ("STARTTLS", b"220 2.0.0 Ready to start TLS\r\n")]
+    steps.append(("", b"454 4.7.0 TLS not available due to local problem\r\n"))
+    probe = run_probe(scripted(b"220 mx1.example.test ESMTP\r\n", steps), bundle)
+    assert probe.error_kind == "tls-handshake"
+    assert "did not answer in TLS after accepting STARTTLS" in probe.problem
