@@ -181,3 +181,26 @@ class AccountDeletedTestCase(BaseTestCase):
         User.objects.filter(username__in=["alice", "charlie"]).delete()
         self.assertEqual(self.team.role_of(self.bob), "owner")
         self.assertFalse(Team.objects.filter(pk=self.charlies_team.pk).exists())
+
+
+class InviteLimitTestCase(BaseTestCase):
+    def test_it_limits_invitation_mails(self) -> None:
+        # Any signed-up person owns a team: without a limit the invite form sends our mail to
+        # any address, as often as a script posts it.
+        self.client.force_login(self.charlie)
+        for n in range(30):
+            self.client.post("/team/invite/", {"email": f"someone{n}@example.net"})
+        r = self.client.post("/team/invite/", {"email": "one-more@example.net"}, follow=True)
+        self.assertContains(r, "You have sent many invitations")
+        self.assertEqual(len(mail.outbox), 30)
+        self.assertFalse(Invite.objects.filter(email="one-more@example.net").exists())
+
+    def test_it_limits_mails_to_one_address(self) -> None:
+        self.client.force_login(self.alice)
+        for _ in range(4):
+            r = self.client.post("/team/invite/", {"email": "dana@example.org"}, follow=True)
+        self.assertContains(r, "already been sent to dana@example.org")
+        self.assertEqual(len(mail.outbox), 3)
+        # Another address still goes out.
+        self.client.post("/team/invite/", {"email": "erin@example.org"})
+        self.assertEqual(len(mail.outbox), 4)

@@ -16,7 +16,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mailsec.accounts.forms import InviteForm
 from mailsec.accounts.models import Invite, Membership, Profile, Team
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
+from mailsec.freecheck import ratelimit
 from mailsec.mail import send_templated
+
+# Invitation mails a person may send in an hour.
+INVITE_LIMIT = 30
+
+
+def _over_limit(bucket: str, limit: int) -> bool:
+    """One more use of `bucket` in this hour is over `limit` (a counter shared by every
+    process, as the free check's and the domain pages' limits)."""
+    return ratelimit.hit(f"accounts:{bucket}", limit, 3600) is not None
 
 
 def send_invite_email(request: HttpRequest, invite: Invite) -> None:
@@ -70,6 +80,15 @@ def invite(request: HttpRequest) -> HttpResponse:
     email = form.cleaned_data["email"]
     if team.memberships.filter(user__email__iexact=email).exists():
         messages.info(request, f"{email} is already in this team.")
+        return redirect("accounts:team")
+    # Anyone who signs up owns a team, so without limits this form would send our mail to any
+    # address, as often as a script posts it: a few mails an hour to one address (sending
+    # again is for a mail that got lost), and INVITE_LIMIT an hour per person.
+    if _over_limit(f"invite:{team.pk}:{email.lower()}", 3):
+        messages.error(request, f"Invitations have already been sent to {email} this hour.")
+        return redirect("accounts:team")
+    if _over_limit(f"invite:user:{request.user.pk}", INVITE_LIMIT):
+        messages.error(request, "You have sent many invitations this hour; try again later.")
         return redirect("accounts:team")
     send_invite_email(request, team.invite(email, request.user))
     messages.success(request, f"Invitation sent to {email}.")
