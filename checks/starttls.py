@@ -1385,6 +1385,13 @@ def _versions(out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any]) -> No
         )
 
 
+def _days(days: int) -> str:
+    # days_left is whole days, rounded down: 0 means it ends within the next 24 hours.
+    if days <= 0:
+        return "less than a day"
+    return "1 day" if days == 1 else f"{days} days"
+
+
 def _certificate(
     out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any], under_sts: bool, dane_ok: bool
 ) -> None:
@@ -1487,7 +1494,7 @@ def _certificate(
         out.add(
             "SMTP-10",
             Status.WARN,
-            f"The certificate of {subj} expires in {days} days ({leaf.not_after[:10]}).",
+            f"The certificate of {subj} expires in {_days(days)} ({leaf.not_after[:10]}).",
             subject=subj,
             evidence=ev,
             fix=f"Renew the certificate of {p.host} now.",
@@ -1496,7 +1503,7 @@ def _certificate(
         out.add(
             "SMTP-10",
             Status.INFO,
-            f"The certificate of {subj} expires in {days} days ({leaf.not_after[:10]}).",
+            f"The certificate of {subj} expires in {_days(days)} ({leaf.not_after[:10]}).",
             subject=subj,
             evidence=ev,
         )

@@ -248,3 +248,39 @@ def test_plain_text_after_220_ready_is_said_so(bundle: str) -> None:
     probe = run_probe(scripted(b"220 mx1.example.test ESMTP\r\n", steps), bundle)
     assert probe.error_kind == "tls-handshake"
     assert "did not answer in TLS after accepting STARTTLS" in probe.problem
+
+
+def test_a_certificate_ending_within_a_day_says_so(pki: Pki, bundle: str) -> None:
+    # days_left rounds down: 12 hours left is 0, which read "expires in 0 days".
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    from tests.test_certs import make_leaf
+
+    assert pki.inter is not None
+    base = make_leaf(pki.inter, [HOST])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(base.cert.subject)
+        .issuer_name(pki.inter.cert.subject)
+        .public_key(base.key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=89))
+        .not_valid_after(now + timedelta(hours=12))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOST)]), critical=False)
+        .sign(pki.inter.key, hashes.SHA256())
+    )
+    probe = starttls.SmtpProbe(
+        host=HOST,
+        address="192.0.2.25",
+        chain_der=[cert.public_bytes(serialization.Encoding.DER), pki.inter.der],
+    )
+    starttls._analyse_chain(CheckConfig(ca_bundle=bundle), probe)
+    out = Collector(Mechanism.SMTP)
+    starttls._certificate(out, probe, probe.subject, {}, False, False)
+    smtp10 = next(f for f in out.findings if f.id == "SMTP-10")
+    assert smtp10.status == Status.WARN
+    assert "expires in less than a day" in smtp10.summary
