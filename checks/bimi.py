@@ -1060,12 +1060,31 @@ def _could_not_fetch(result: Any) -> bool:
     return bool(result.dns_failed) or (result.error_kind or "") in COULD_NOT_CHECK | {"connect"}
 
 
+def _not_tried(
+    out: Collector, check_id: str, what: str, url: str, result: Any, evidence: dict[str, Any]
+) -> None:
+    """Say in words when the host has more addresses than were fetched from: receivers may
+    fetch from one of the others, which this check did not see."""
+    from checks.https import not_tried_note
+
+    note = not_tried_note(result) if getattr(result, "not_tried", None) else ""
+    if note:
+        out.add(
+            check_id,
+            Status.INFO,
+            f"{what} was fetched from some addresses only: {note}",
+            subject=url,
+            evidence=evidence,
+        )
+
+
 def _logo(out: Collector, url: str, result: Any) -> bytes | None:
     """BIMI-04/BIMI-09 on the fetched logo; its body when it was served in full."""
     if result is None:
         out.add("BIMI-09", Status.INFO, "The logo's SVG profile is not checked yet.", subject=url)
         return None
     evidence = result.evidence()
+    _not_tried(out, "BIMI-09", "The logo", url, result, evidence)
     if result.error_kind == "tls-cert":
         out.add(
             "BIMI-04",
@@ -1151,6 +1170,7 @@ def _mark(
         out.add("BIMI-10", Status.INFO, "The mark certificate is not checked yet.", subject=url)
         return
     evidence = result.evidence()
+    _not_tried(out, "BIMI-10", "The mark certificate", url, result, evidence)
     if result.error_kind is not None or result.status is None:
         if _could_not_fetch(result):
             out.add(

@@ -543,6 +543,23 @@ async def fetch(
     return result
 
 
+def not_tried_note(result: HttpsResult) -> str:
+    """In words, the addresses of the host that were not fetched from (beyond the per-family
+    cap); '' when every address was tried. Senders may use any of them, so a finding that
+    reads "served on every address" must not let the reader assume these were seen."""
+    rest = result.not_tried
+    if not rest:
+        return ""
+    host = result.host or urlsplit(result.url).hostname or result.url
+    shown = ", ".join(rest[:4]) + (f" and {len(rest) - 4} more" if len(rest) > 4 else "")
+    total = len(result.per_address) + len(rest)
+    return (
+        f"{host} has {total} addresses and mailsec fetches from at most "
+        f"{MAX_ADDRESSES_PER_FAMILY} IPv4 and {MAX_ADDRESSES_PER_FAMILY} IPv6 addresses of a "
+        f"host, so {len(rest)} were not tried ({shown}); what they serve was not checked."
+    )
+
+
 def _addresses_to_try(addresses: list[str]) -> tuple[list[str], list[str]]:
     """(the first MAX_ADDRESSES_PER_FAMILY IPv4 and IPv6 addresses in order, the rest)."""
     tried: list[str] = []

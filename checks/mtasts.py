@@ -1484,6 +1484,17 @@ def _fetch_findings(
         out.add(
             "MTASTS-17", Status.PASS, "The policy is served over both IPv4 and IPv6.", subject=host
         )
+    note = https.not_tried_note(result)
+    if note:
+        # Senders may connect to any address of the policy host: the verdicts above cover
+        # only the addresses fetched from.
+        out.add(
+            "MTASTS-17",
+            Status.INFO,
+            note,
+            subject=host,
+            evidence={**evidence, "not_tried": result.not_tried},
+        )
 
 
 def _policy_findings(

@@ -178,3 +178,85 @@ def test_two_broken_files_compare_by_their_lines() -> None:
     same = mtasts.policy_meaning(broken.encode())
     assert mtasts.policy_meaning(broken.replace("\r\n", "\n").encode()) == same
     assert mtasts.policy_meaning(b"<html>\n<body>other</body>\n") != same
+
+
+# --- addresses beyond the fetch's cap are said in words ------------------------------------
+
+V4 = [f"192.0.2.{i}" for i in range(21, 29)]  # 8 A records: 6 tried, 2 not
+
+
+def test_mta_sts_says_which_addresses_were_not_tried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    host = "mta-sts.example.org"
+    server = _TakeTurns(tmp_path, host, [_http(CRLF_POLICY)])  # type: ignore[arg-type]
+    real = https.open_connection
+
+    async def to_server(address: str, port: int, config: CheckConfig, **kw: object):  # type: ignore[no-untyped-def]
+        return await real("127.0.0.1", server.port, config)
+
+    async def probe_mx(ctx: Any, mx_host: str, address: str) -> FakeProbe:
+        return FakeProbe()
+
+    monkeypatch.setattr(https, "open_connection", to_server)
+    monkeypatch.setattr(starttls, "probe_mx", probe_mx)
+    zone: dict[Any, Any] = {**ZONE, (host, "A"): V4}
+    ctx = make_ctx("example.org", zone, https_port=server.port, ca_bundle=server.ca_bundle)
+    try:
+        findings = asyncio.run(mtasts.evaluate(ctx))
+    finally:
+        server.close()
+    assert bad(findings) == set()
+    (note,) = [f for f in findings if f.id == "MTASTS-17"]
+    assert note.status == Status.INFO
+    assert "8 addresses" in note.summary and "2 were not tried" in note.summary
+    assert "192.0.2.27, 192.0.2.28" in note.summary
+    assert note.evidence["not_tried"] == V4[6:]
+
+
+def test_the_note_shortens_a_long_list() -> None:
+    result = https.HttpsResult(
+        url="https://logo.example.com/l.svg",
+        per_address=[https.AddressOutcome(a, True, status=200) for a in V4[:6]],
+        not_tried=[f"198.51.100.{i}" for i in range(1, 11)],
+    )
+    note = https.not_tried_note(result)
+    assert note.startswith("logo.example.com has 16 addresses")
+    assert "198.51.100.4 and 6 more" in note and "198.51.100.5" not in note
+    assert https.not_tried_note(https.HttpsResult(url="https://x.example.com/")) == ""
+
+
+def test_bimi_says_which_addresses_were_not_tried() -> None:
+    from unittest import mock
+
+    from checks import bimi
+    from tests.test_bimi import CERT, ENFORCING, GOOD_SVG, GOOD_VMC, LOGO, D
+    from tests.test_spf import make_ctx as spf_ctx
+
+    async def fetch(ctx: Any, url: str, *, max_bytes: int = 65536, timeout: Any = None):  # type: ignore[no-untyped-def]
+        body = GOOD_VMC if url == CERT else GOOD_SVG
+        return https.HttpsResult(
+            url=url,
+            host="bimi.example.com",
+            status=200,
+            body=body,
+            per_address=[https.AddressOutcome(a, True, status=200) for a in V4[:6]],
+            not_tried=V4[6:],
+        )
+
+    zone: dict[Any, Any] = {
+        (D, "MX"): ["10 mx.example.com."],
+        (f"default._bimi.{D}", "TXT"): [f"v=BIMI1; l={LOGO}; a={CERT}"],
+        (f"_dmarc.{D}", "TXT"): [ENFORCING],
+    }
+
+    async def go() -> list[Finding]:
+        with mock.patch.object(https, "fetch", fetch):
+            return await bimi.evaluate(spf_ctx(D, zone))
+
+    found = asyncio.run(go())
+    assert statuses(found, "BIMI-09") == [Status.INFO, Status.PASS]
+    assert statuses(found, "BIMI-10") == [Status.INFO, Status.PASS]
+    for check_id in ("BIMI-09", "BIMI-10"):
+        note = next(f for f in found if f.id == check_id and f.status == Status.INFO)
+        assert "2 were not tried (192.0.2.27, 192.0.2.28)" in note.summary
