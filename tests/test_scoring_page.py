@@ -91,7 +91,7 @@ class RubricPageTestCase(BaseTestCase):
         ):
             page = self.client.get("/scoring/").content.decode()
         self.assertRegex(page, r'<tr id="rubric-dane">\s*<th scope="row">DANE</th>\s*<td>7</td>')
-        self.assertIn("1.75, never below 1.75 of 7", page)
+        self.assertIn("1.75 each; keeps at least 1.75 of 7", page)
         self.assertRegex(page, r'<tr id="rubric-mta-sts">\s*<th scope="row">MTA-STS</th>\s*<td>30')
         self.assertIn(f"<strong>v{scoring.SCORE_VERSION + 1}</strong> · current", page)
 
