@@ -194,7 +194,10 @@ def san_matches(der: bytes, host: str) -> bool:
     cert = load_der(der)
     if cert is None:
         return False
-    return any(dns_id_matches(san, host) for san in dns_sans(cert) or [])
+    # A SAN with a trailing dot is not in the preferred name syntax (RFC 5280 §4.2.1.6) and
+    # OpenSSL, Go and cryptography's verifier match no host with it: neither do we here.
+    sans = [san for san in dns_sans(cert) or [] if not san.endswith(".")]
+    return any(dns_id_matches(san, host) for san in sans)
 
 
 def name_matches(der: bytes, host: str) -> bool:

@@ -1523,7 +1523,12 @@ def _certificate(
             Status.FAIL if under_sts else Status.WARN,
             f"The certificate of {subj} is not valid for {p.host}: it names "
             f"{', '.join(leaf.sans) or 'no subjectAltName DNS name (its CN is not used)'}."
-            f"{sts_note}",
+            + (
+                " A subjectAltName ending in a dot matches no host name."
+                if any(san.endswith(".") for san in leaf.sans)
+                else ""
+            )
+            + sts_note,
             subject=subj,
             evidence=ev,
             fix=f"Install a certificate whose subjectAltName includes {p.host} (a wildcard "

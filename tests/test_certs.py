@@ -340,3 +340,16 @@ def test_verify_chain_sent_out_of_order_with_its_root_is_valid(pki: Pki, tmp_pat
     host = "mx1.example.com"
     chain = [pki.leaf([host]).der, pki.root.der, pki.inter.der]
     assert certs.verify_chain(chain, host, bundle).ok
+
+
+def test_a_san_with_a_trailing_dot_matches_no_host(pki: Pki, tmp_path) -> None:
+    # "mx1.example.com." is not in the preferred name syntax (RFC 5280 §4.2.1.6); PKIX
+    # verifiers (OpenSSL, Go, cryptography) do not match it, so SMTP-11 must not pass it while
+    # SMTP-09's verifier fails it: a name mismatch, the chain itself being fine.
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    assert pki.inter is not None
+    host = "mx1.example.com"
+    leaf = pki.leaf([host + "."])
+    assert not certs.san_matches(leaf.der, host)
+    result = certs.verify_chain([leaf.der, pki.inter.der], host, bundle)
+    assert (result.ok, result.error, result.trusted) == (False, "name-mismatch", True)
