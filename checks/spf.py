@@ -89,7 +89,22 @@ class ParsedSpf:
 
     @property
     def permerror(self) -> bool:
-        return any(p.check_id in PERMERROR_IDS and p.status == Status.FAIL for p in self.problems)
+        # A mechanism written as a modifier ("include=...") is an unknown modifier, which
+        # receivers skip (RFC 7208 §6): wrong, but no permanent error, and the rest is evaluated.
+        return any(
+            p.check_id in PERMERROR_IDS and p.status == Status.FAIL and not p.meant
+            for p in self.problems
+        )
+
+    @property
+    def misspelt(self) -> list[SpfProblem]:
+        """Mechanisms written with '=' ("include=..."), which receivers skip (RFC 7208 §6)."""
+        return [p for p in self.problems if p.meant]
+
+    def respelled(self) -> str:
+        """The record with each mechanism written with '=' spelt as meant ("include:...")."""
+        meant = {p.term: p.meant for p in self.misspelt}
+        return " ".join(["v=spf1", *(meant.get(t.text, t.text) for t in self.terms)])
 
     @property
     def evaluated(self) -> list[SpfTerm]:
@@ -441,7 +456,9 @@ _MAX_CUTS = 6
 
 
 def _valid_term(term: str) -> bool:
-    return _parse_term(term, []).valid
+    """Whether receivers accept the term: "include=x" is an unknown modifier they skip (§6)."""
+    problems: list[SpfProblem] = []
+    return _parse_term(term, problems).valid or all(p.meant for p in problems)
 
 
 @dataclass
@@ -772,8 +789,10 @@ def merged_record(records: list[str]) -> str | None:
 
     for text in records:
         parsed = parse_spf(text)
-        if parsed.permerror:
-            return None  # SPF-02/03/04 say what is broken; a merge would copy it
+        if parsed.permerror or parsed.misspelt:
+            # SPF-02/03/04 say what is broken; a merge would copy it ("include=" included:
+            # copied it stays skipped, respelt it adds lookups the merge did not plan for).
+            return None
         ignored = {id(t) for t in parsed.ignored}
         for term in parsed.terms:
             if id(term) in ignored or term.name in ("all", "redirect"):
@@ -924,10 +943,11 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             },
             fix="" if parse_spf(fixed).permerror else txt_fix(domain, fixed),
         )
+    respelt = await _respelt_fix(ctx, parsed) if parsed.misspelt and not fused_terms else ("", "")
     for problem in parsed.problems:
         if problem.check_id == "SPF-04" and any(f.term in problem.term for f in fused_terms):
             continue
-        _problem(out, domain, problem, parsed)
+        _problem(out, domain, problem, parsed, respelt=respelt)
     if parsed.permerror:
         return out.findings
     if not any(p.check_id in PERMERROR_IDS for p in parsed.problems):
@@ -943,7 +963,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     if tree is None:  # unreachable: a single record always gives a tree
         return out.findings
     _tree_findings(out, ctx, tree)
-    _terminal(out, domain, tree, parsed, fixable=not fused_terms)
+    # A record with a mechanism written with '=' is fixed by SPF-04 first: a corrected record
+    # built from it would keep the skipped term (and respelling it changes the lookup count).
+    _terminal(out, domain, tree, parsed, fixable=not fused_terms and not parsed.misspelt)
     if parsed.ignored:
         out.add(
             "SPF-10",
@@ -957,7 +979,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             evidence={"ignored": [t.text for t in parsed.ignored], "record": parsed.text},
             # Dropping ignored terms saves no lookup: with SPF-05 failing it would still fail.
             fix=""
-            if over_lookup_limit(tree) or fused_terms
+            if over_lookup_limit(tree) or fused_terms or parsed.misspelt
             else txt_fix(domain, _without_ignored(parsed)),
         )
     if null_mx:
@@ -977,24 +999,61 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     return out.findings
 
 
+async def _respelt_fix(ctx: CheckContext, parsed: ParsedSpf) -> tuple[str, str]:
+    """(fix, note) for a mechanism written with '=': the record spelt as meant ("include:").
+
+    Each respelt include or a/mx/exists adds a DNS lookup the published record does not make,
+    so the record is walked as SPF-05 walks it: over the limit, or including a name without a
+    usable SPF record, it would trade a skipped term for a permanent error. Then no fix is
+    offered and the note says why.
+    """
+    text = parsed.respelled()
+    fixed = parse_spf(text)
+    if fixed.permerror or fixed.misspelt:
+        return "", ""
+    node = SpfNode(domain=ctx.domain, via="record", record=text, parsed=fixed)
+    await _expand(ctx, node, (), _WalkState())
+    if over_lookup_limit(node):
+        return "", (
+            f" Written as meant, the record would need {node.total_lookups} DNS lookups, more "
+            f"than the {LOOKUP_LIMIT} allowed, and fail with a permanent error: drop senders "
+            "you no longer use (or replace includes with ip4/ip6 ranges) while fixing it."
+        )
+    broken = [n.domain for n in node.children if n.status in ("none", "multiple", "permerror")]
+    if broken:
+        return "", (
+            f" Written as meant, it would include {', '.join(broken)}, which has no usable SPF "
+            "record, and fail with a permanent error: check the name."
+        )
+    if any(n.status == "temperror" for n in node.walk()):
+        return "", ""
+    return txt_fix(ctx.domain, text), ""
+
+
 def _without_ignored(parsed: ParsedSpf) -> str:
     ignored = {id(t) for t in parsed.ignored}
     return " ".join(["v=spf1", *(t.text for t in parsed.terms if id(t) not in ignored)])
 
 
-def _problem(out: Collector, domain: str, problem: SpfProblem, parsed: ParsedSpf) -> None:
+def _problem(
+    out: Collector,
+    domain: str,
+    problem: SpfProblem,
+    parsed: ParsedSpf,
+    *,
+    respelt: tuple[str, str] = ("", ""),
+) -> None:
+    """One parser problem as a finding. `respelt` is (fix, note) for a mechanism written with
+    '=', already checked (syntax and lookups) by the caller."""
     summary = problem.message
     fix = ""
     if problem.meant:
         # Not a permanent error: receivers skip the term, so the senders it names fail SPF.
         summary = (
             f"The SPF record of {domain} authorises less than it says: {problem.message}; "
-            "the senders it names are not authorised."
+            "the senders it names are not authorised." + respelt[1]
         )
-        meant = {p.term: p.meant for p in parsed.problems if p.meant}
-        respelled = " ".join(["v=spf1", *(meant.get(t.text, t.text) for t in parsed.terms)])
-        if not parse_spf(respelled).permerror:
-            fix = txt_fix(domain, respelled)
+        fix = respelt[0]
     elif problem.status == Status.FAIL and problem.check_id in PERMERROR_IDS:
         summary = (
             f"The SPF record of {domain} is invalid, so receivers treat SPF as a permanent error: "
@@ -1317,7 +1376,7 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
             )
         elif node.status == "permerror" and node.parsed is not None:
             for problem in node.parsed.problems:
-                if problem.check_id in PERMERROR_IDS:
+                if problem.check_id in PERMERROR_IDS and not problem.meant:
                     out.add(
                         problem.check_id,
                         Status.FAIL,
@@ -1327,6 +1386,23 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
                         evidence={"record": node.record, "term": problem.term},
                     )
         if node.parsed is not None:
+            for problem in node.parsed.misspelt:
+                # Skipped by receivers (RFC 7208 §6), not a permanent error: the record reached
+                # through the include is evaluated without the senders that term names.
+                owner = (
+                    ""
+                    if organizational_domain(node.domain, extra) == own_org
+                    else " Only the owner of that record can fix it."
+                )
+                out.add(
+                    problem.check_id,
+                    Status.FAIL,
+                    f"The SPF record of {node.domain} (reached through {node.via}) authorises "
+                    f"less than it says: {problem.message}; the senders it names are not "
+                    f"authorised.{owner}",
+                    subject=node.domain,
+                    evidence={"record": node.record, "term": problem.term},
+                )
             advisory = [p for p in node.parsed.problems if p.check_id in ("SPF-11", "SPF-19")]
             if organizational_domain(node.domain, extra) == own_org:
                 for problem in advisory:

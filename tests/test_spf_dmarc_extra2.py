@@ -149,3 +149,46 @@ def test_the_fix_for_two_dmarc_records_does_not_depend_on_the_dns_answer_order()
     # Each policy is the weakest either record applies: sp from p where a record has none.
     records = ["v=DMARC1; p=reject; sp=none", "v=DMARC1; p=quarantine"]
     assert dmarc.merged_record(D, records) == "v=DMARC1; p=quarantine; sp=none"
+
+
+def test_a_mechanism_written_with_equals_does_not_hide_the_rest_of_the_record() -> None:
+    # Receivers skip "include=..." (RFC 7208 §6) and go on: the 11 real includes are the
+    # permanent error (SPF-05), and the respelt record would need 12 lookups, so no fix.
+    zone: dict[Any, Any] = {
+        (f"s{i}.example.net", "TXT"): [f"v=spf1 ip4:192.0.2.{i} -all"] for i in range(11)
+    }
+    zone[("_spf.google.com", "TXT")] = ["v=spf1 ip4:74.125.0.0/16 -all"]
+    includes = " ".join(f"include:s{i}.example.net" for i in range(11))
+    findings = spf_findings(f"v=spf1 {includes} include=_spf.google.com -all", zone)
+    (lookups,) = of(findings, "SPF-05")
+    assert lookups.status == Status.FAIL and lookups.evidence["lookups"] == 11
+    (finding,) = of(findings, "SPF-04")
+    assert finding.status == Status.FAIL and not finding.fix
+    assert "12 DNS lookups" in finding.summary
+    # Ten real includes: the record itself is within the limit, its respelling is not. The
+    # record is cut at 255 octets inside "include=_spf.goo" "gle.com": a cut on purpose, not
+    # an SPF-03 fusion, since the whole term is one receivers skip rather than reject.
+    includes = " ".join(f"include:s{i}.example.net" for i in range(10))
+    findings = spf_findings(f"v=spf1 {includes} include=_spf.google.com -all", zone)
+    assert of(findings, "SPF-05")[0].status == Status.WARN and not of(findings, "SPF-03")
+    (finding,) = of(findings, "SPF-04")
+    assert not finding.fix and "11 DNS lookups" in finding.summary
+    # Respelt to include a name without SPF, it would be a permanent error (SPF-08).
+    (finding,) = of(spf_findings("v=spf1 mx include=_spf.nowhere.example -all"), "SPF-04")
+    assert not finding.fix and "_spf.nowhere.example" in finding.summary
+
+
+def test_a_mechanism_written_with_equals_in_an_included_record_is_not_a_permanent_error() -> None:
+    zone = {
+        ("_spf.example.com", "TXT"): ["v=spf1 include=_spf.google.com ip4:192.0.2.0/24 -all"],
+        ("_spf.google.com", "TXT"): ["v=spf1 ip4:74.125.0.0/16 -all"],
+    }
+    findings = spf_findings("v=spf1 include:_spf.example.com -all", zone)
+    (finding,) = [f for f in of(findings, "SPF-04") if f.status == Status.FAIL]
+    assert finding.subject == "_spf.example.com"
+    assert "permanent error" not in finding.summary and "not authorised" in finding.summary
+    assert of(findings, "SPF-09")[0].status == Status.PASS
+    # The included record is walked: its own lookups count.
+    assert of(findings, "SPF-05")[0].evidence["lookups"] == 1
+    # A record with the skipped term is not merged with another (the merge would copy it).
+    assert spf.merged_record(["v=spf1 include=_spf.google.com -all", "v=spf1 mx -all"]) is None
