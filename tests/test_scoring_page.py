@@ -140,6 +140,7 @@ class RubricPageTestCase(BaseTestCase):
         self.assertEqual(notes[2], ("2026-02-02", "a `<b>` tag (a; b). Then more text."))
         self.assertEqual(rubric_views._first_clause(notes[2][1]), "a `<b>` tag (a; b)")
         self.assertEqual(str(rubric_views._inline("a `<b>`")), "a <code>&lt;b&gt;</code>")
+        self.assertEqual(rubric_views._first_clause("a rule, e.g. SPF. More."), "a rule, e.g. SPF")
 
 
 class DomainPageTestCase(BaseTestCase):

@@ -29,6 +29,7 @@ from mailsec.scoring.explain import (
 # per rubric version (the project's tests hold it to name the current version).
 DOCS_PATH = Path(settings.BASE_DIR) / "docs" / "scoring.md"
 _ITEM = re.compile(r"^- v(\d+) \(([^)]*)\):\s*(.*)$")
+_ABBREVIATIONS = ("e.g", "i.e", "etc", "cf")
 
 
 @dataclass
@@ -104,9 +105,20 @@ def _first_clause(text: str) -> str:
             depth += 1
         elif ch in ")]":
             depth = max(depth - 1, 0)
-        elif depth == 0 and (ch == ";" or ch == "." and text[i + 1 : i + 2] in (" ", "")):
+        elif depth == 0 and _ends_clause(text, i):
             return text[:i]
     return text
+
+
+def _ends_clause(text: str, i: int) -> bool:
+    if text[i] == ";":
+        return True
+    # A full stop before a space or the end, not an abbreviation's ("e.g. Microsoft 365").
+    return (
+        text[i] == "."
+        and text[i + 1 : i + 2] in (" ", "")
+        and not text[:i].endswith(_ABBREVIATIONS)
+    )
 
 
 def parse_changes(markdown: str) -> dict[int, tuple[str, str]]:
