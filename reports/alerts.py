@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -188,8 +189,12 @@ def evaluate_report(report: TlsReport) -> list[Change]:
             events.append(change)
 
     # 2. The day's failure rate (every report of that day, every reporting organisation),
-    # beyond what each organisation usually sees.
-    _judge_failure_rate(domain, address, day, events)
+    # beyond what each organisation usually sees. A bad threshold setting stops this rule
+    # alone, loudly: the new failure types above still go out.
+    try:
+        _judge_failure_rate(domain, address, day, events)
+    except ImproperlyConfigured as e:
+        log.error("TLS report failure-rate alerts are off: %s", e)
 
     # Failure types quiet for QUIET_DAYS report days are closed, so a return is news again.
     _close_quiet_types(domain, address, day)

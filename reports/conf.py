@@ -10,8 +10,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
-from mailsec.env import env_bool, env_int, env_str
+from mailsec.env import env_bool, env_float, env_int, env_str
 from reports.parse import DEFAULT_MAX_DECOMPRESSED
 
 
@@ -94,12 +95,27 @@ def daily_reports_per_address() -> int:
 
 
 def alert_failure_rate() -> float:
-    """A day's share of failed sessions above which an alert goes out (reports/alerts.py)."""
-    return float(
-        _setting(  # type: ignore[arg-type]
-            "TLSRPT_ALERT_FAILURE_RATE", env_str("TLSRPT_ALERT_FAILURE_RATE", "0.05")
+    """A day's share of failed sessions above which an alert goes out (reports/alerts.py): a
+    share from 0 up to (not including) 1, so 0.05 is 5 %. Refused loudly otherwise: "5" meant
+    as 5 % (500 %), or "nan", would turn the alert off without a word, and a negative one would
+    alert on days without a single failure."""
+    name = "TLSRPT_ALERT_FAILURE_RATE"
+    value = _setting(name, None)
+    if value is None:
+        return _share(name, env_float(name, 0.05))
+    try:
+        rate = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ImproperlyConfigured(f"{name}={value!r} is not valid: expected a number.") from None
+    return _share(name, rate)
+
+
+def _share(name: str, rate: float) -> float:
+    if not 0 <= rate < 1:  # NaN fails this too
+        raise ImproperlyConfigured(
+            f"{name}={rate!r} is not valid: expected a share from 0 to below 1 (0.05 is 5%)."
         )
-    )
+    return rate
 
 
 def alert_min_sessions() -> int:

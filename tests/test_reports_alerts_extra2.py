@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from mailsec.accounts.models import Team
 from mailsec.alerts.models import Change, Notification
 from mailsec.domains.models import Domain
+from reports import conf
 from reports.alerts import (
     KIND_FAILURE_RATE,
     KIND_NEW_TYPE,
@@ -234,3 +236,42 @@ def test_a_report_about_another_domain_has_no_say_in_usual_rates(domain: Domain)
     assert kinds(send(address, 1, "Small Mail Co", ok=20, failed=20)) == [
         (KIND_FAILURE_RATE, day(1))
     ]
+
+
+@pytest.mark.parametrize("value", ["5", "nan", "-1", "1", "abc", "5%"])
+def test_it_refuses_a_failure_rate_threshold_that_is_no_share(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    # "5" meant as 5 % was 500 %: rate alerts silently off (so was "nan"); "-1" alerted on
+    # days without a failure; "abc" was a ValueError that lost every alert of the report.
+    del settings.TLSRPT_ALERT_FAILURE_RATE
+    monkeypatch.setenv("TLSRPT_ALERT_FAILURE_RATE", value)
+    with pytest.raises(ImproperlyConfigured, match="TLSRPT_ALERT_FAILURE_RATE"):
+        conf.alert_failure_rate()
+
+
+def test_it_takes_a_share_from_the_environment_or_the_settings(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    del settings.TLSRPT_ALERT_FAILURE_RATE
+    assert conf.alert_failure_rate() == 0.05  # the default
+    monkeypatch.setenv("TLSRPT_ALERT_FAILURE_RATE", "0.1")
+    assert conf.alert_failure_rate() == 0.1
+    monkeypatch.setenv("TLSRPT_ALERT_FAILURE_RATE", "0")
+    assert conf.alert_failure_rate() == 0.0
+    settings.TLSRPT_ALERT_FAILURE_RATE = "0.02"
+    assert conf.alert_failure_rate() == 0.02
+    settings.TLSRPT_ALERT_FAILURE_RATE = 2
+    with pytest.raises(ImproperlyConfigured):
+        conf.alert_failure_rate()
+
+
+def test_a_bad_threshold_stops_the_rate_rule_loudly_but_not_new_types(
+    domain: Domain, settings: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    del settings.TLSRPT_ALERT_FAILURE_RATE
+    monkeypatch.setenv("TLSRPT_ALERT_FAILURE_RATE", "5")
+    address = ReportAddress.for_domain(domain)
+    events = send(address, 0, "Google Inc.", ok=500, failed=500, types=("certificate-expired",))
+    assert kinds(events) == [(KIND_NEW_TYPE, "certificate-expired")]
+    assert "failure-rate alerts are off: TLSRPT_ALERT_FAILURE_RATE=5.0 is not valid" in caplog.text
