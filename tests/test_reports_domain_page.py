@@ -231,3 +231,56 @@ def test_a_report_about_another_domain_is_listed_but_not_counted() -> None:
     assert "about parked.example.net: not counted here" in html
     html = client.get(f"/tlsrpt/{address.token}/reports/{parked.public_id}/").content.decode()
     assert "This report is about parked.example.net, not example.com" in html
+
+
+def null_mx_run(domain: Domain) -> CheckRun:
+    """The last run of a domain publishing `MX 0 .` (RFC 7505), as the engine reports it:
+    the transport mechanisms do not apply."""
+    na = [
+        ("MTASTS-01", "mta-sts", "accepts no mail (null MX), so MTA-STS does not apply."),
+        ("TLSRPT-01", "tls-rpt", "accepts no mail (null MX), so TLS reporting does not apply."),
+        ("DANE-01", "dane", "receives no mail (null MX): DANE does not apply."),
+    ]
+    run = CheckRun.objects.create(
+        domain=domain,
+        status=CheckRun.Status.DONE,
+        finished=timezone.now(),
+        mechanisms={"mx": "pass", "mta-sts": "na", "tls-rpt": "na", "dane": "na", "smtp": "na"},
+        findings=[
+            {"id": "MX-01", "status": "pass", "mechanism": "mx", "summary": "A null MX."},
+            *(
+                {
+                    "id": id_,
+                    "status": "na",
+                    "mechanism": mech,
+                    "subject": f"_smtp._tls.{domain.name}" if mech == "tls-rpt" else domain.name,
+                    "summary": f"{domain.name} {text}",
+                }
+                for id_, mech, text in na
+            ),
+        ],
+    )
+    domain.set_last_run(run)
+    return run
+
+
+def test_a_domain_receiving_no_mail_is_not_asked_to_publish_a_record(settings) -> None:
+    settings.TLSRPT_INBOUND_DOMAIN = "in.mailsec.example"
+    owner, domain = owner_and_domain()
+    address = ReportAddress.for_domain(domain)
+    null_mx_run(domain)
+    html = page(owner, domain)
+    card = html.split('id="tlsrpt-title"', 1)[1].split("</section>", 1)[0]
+    assert "TLS reporting does not apply" in card
+    assert "null MX" in card
+    assert "publish this TXT record" not in card
+    assert address.rua_record() not in card
+    assert 'data-copy-target="tlsrpt-record"' not in card
+    assert f'href="/tlsrpt/{address.token}/dashboard/"' in card
+    assert "v=TLSRPTv1" not in html  # nowhere on the page
+    # The dashboard says the same.
+    client = Client()
+    client.force_login(owner)
+    dashboard = client.get(f"/tlsrpt/{address.token}/dashboard/").content.decode()
+    assert "TLS reporting does not apply" in dashboard
+    assert "Publish this TXT record" not in dashboard

@@ -7,6 +7,9 @@ import re
 from typing import Any
 
 from django import template
+from django.template import Context, Template
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from reports.explain import ResultType
 from reports.models import ReportAddress
@@ -50,15 +53,26 @@ def published_record(run: Any) -> str | None:
     return f"v=TLSRPTv1; rua={','.join(uris)}"
 
 
+def receives_no_mail(run: Any) -> bool:
+    """True when the latest check found TLS reporting does not apply: TLSRPT-01 is "na" only
+    for a domain whose MX is a null MX (RFC 7505, `MX 0 .`), which receives no mail, so no
+    sender opens a TLS session to it and none has anything to report."""
+    if run is None:
+        return False
+    return any(f.get("id") == "TLSRPT-01" and f.get("status") == "na" for f in run.findings or [])
+
+
 def record_context(address: ReportAddress, run: Any) -> dict[str, Any]:
     """What the domain card and the dashboard say about the `_smtp._tls` record: the one to
     publish (ours added to the owner's addresses), and whether senders use ours already —
-    only with exactly one record: with several, senders ignore them all (RFC 8460 §3)."""
+    only with exactly one record: with several, senders ignore them all (RFC 8460 §3). For a
+    domain that receives no mail (null MX), `no_mail`: there is nothing to publish."""
     records = published_records(run)
     existing = published_record(run)
     ours = [f"mailto:{address.mailto}", address.https_url]
     return {
         "address": address,
+        "no_mail": receives_no_mail(run),
         "name": f"_smtp._tls.{address.domain_name}",
         "records": records,
         "several": len(records) > 1,
@@ -101,7 +115,26 @@ def about_domain(result_type: ResultType, domain: str) -> ResultType:
     return result_type.about(domain) if domain else result_type
 
 
-@register.inclusion_tag("reports/domain_card.html")
-def tlsrpt_card(domain: Any) -> dict[str, Any]:
+# The card of a domain that receives no mail. Kept here rather than as a branch of
+# reports/domain_card.html so the card's usual template stays as it is; it could move there.
+_NO_MAIL_CARD = Template(
+    """<section class="card" aria-labelledby="tlsrpt-title">
+  <h2 id="tlsrpt-title">TLS reports</h2>
+  <p>TLS reporting does not apply to {{ domain.display_name }}: it receives no mail. Its MX
+    record is a null MX (<code>MX 0 .</code>, RFC 7505), so no sender opens a TLS session to it
+    and none has anything to report. There is no <code>{{ name }}</code> record to publish.</p>
+  <p class="muted">If the domain should receive mail, replace the null MX with your mail servers;
+    the record to publish will then appear here.</p>
+  <p><a href="{% url 'reports:dashboard' address.token %}">TLS reports dashboard for
+    {{ domain.display_name }}</a></p>
+</section>"""
+)
+
+
+@register.simple_tag
+def tlsrpt_card(domain: Any) -> SafeString:
     address = ReportAddress.for_domain(domain)
-    return {"domain": domain, **record_context(address, domain.last_run)}
+    ctx = {"domain": domain, **record_context(address, domain.last_run)}
+    if ctx["no_mail"]:
+        return _NO_MAIL_CARD.render(Context(ctx))
+    return render_to_string("reports/domain_card.html", ctx)
