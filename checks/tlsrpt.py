@@ -55,8 +55,9 @@ def looks_like_tlsrpt(text: str) -> bool:
 
 
 # DMARC's size limit after an address ("!" 1*DIGIT [unit], RFC 7489 §6.4), a habit carried
-# into TLS-RPT records; a '!' elsewhere (in a local part, a path) belongs to the URI.
-_SIZE_SUFFIX = re.compile(r"@[^@!]*!\d*[kmgtKMGT]?$")
+# into TLS-RPT records; a '!' elsewhere (in a local part, a path) belongs to the URI. It ends
+# the address, so it comes before a query ("mailto:tls@example.org!10m?subject=x").
+_SIZE_SUFFIX = re.compile(r"@[^@!?]*!\d*[kmgtKMGT]?(?=\?|$)")
 
 
 def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:

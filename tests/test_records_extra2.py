@@ -79,6 +79,8 @@ def test_an_avatar_preference_in_capitals_is_not_valid() -> None:
         ("mailto:a!b@example.org!10m", "mailto:a%21b@example.org"),
         # DMARC's size suffix, in any unit case, is dropped.
         ("mailto:tls@example.org!10M", "mailto:tls@example.org"),
+        # The size suffix ends the address, before any query.
+        ("mailto:tls@example.org!10m?subject=x", "mailto:tls@example.org?subject=x"),
         # A zone-file style trailing dot: the address is certain, the dot a slip.
         ("mailto:tls@example.org.", "mailto:tls@example.org"),
     ],
@@ -109,6 +111,7 @@ _PIECES = st.sampled_from(
     st.sampled_from(["v=TLSRPTv1; rua=", "V=TLSRPTv1; rua=", "v=TLSRPTv1; RUA="]),
 )
 @example(["mailto:tls@example.org!x"], "v=TLSRPTv1; rua=")
+@example(["mailto:tls@example.org!10m?subject=x"], "v=TLSRPTv1; rua=")
 def test_every_suggested_record_passes_the_record_checks(uris: list[str], prefix: str) -> None:
     fix = tlsrpt.record_fix("example.org", [tlsrpt.parse_tlsrpt_record(prefix + ",".join(uris))])
     rdata = dns.rdata.from_text("IN", "TXT", fix.split(" TXT ", 1)[1])
