@@ -204,3 +204,120 @@ class InviteLimitTestCase(BaseTestCase):
         # Another address still goes out.
         self.client.post("/team/invite/", {"email": "erin@example.org"})
         self.assertEqual(len(mail.outbox), 4)
+
+
+@override_settings(CACHES=LOCMEM)
+class RemovedMemberTestCase(BaseTestCase):
+    """bob, removed by alice, keeps his session and his tabs open on the team's pages."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()
+        from mailsec.domains.models import CheckRun, Domain
+        from reports.models import ReportAddress
+
+        self.domain = Domain.objects.create(
+            team=self.team, name="acme.test", verified_at=timezone.now()
+        )
+        self.run = CheckRun.objects.create(
+            domain=self.domain,
+            status=CheckRun.Status.DONE,
+            score=80,
+            score_version=1,
+            mechanisms={"mx": "pass"},
+            findings=[{"id": "MX-01", "status": "pass", "mechanism": "mx", "summary": "MX ok"}],
+            finished=timezone.now(),
+        )
+        self.domain.set_last_run(self.run)
+        self.address = ReportAddress.for_domain(self.domain)
+
+    def urls(self) -> list[tuple[str, str]]:
+        d, t = self.domain.code, self.address.token
+        return [
+            ("get", f"/domains/{d}/"),
+            ("get", f"/domains/{d}/?run={self.run.code}"),
+            ("get", f"/domains/{d}/compare/"),
+            ("get", f"/domains/{d}/runs/{self.run.code}/progress/"),
+            ("post", f"/domains/{d}/check/"),
+            ("post", f"/domains/{d}/verify/"),
+            ("post", f"/domains/{d}/selectors/"),
+            ("post", f"/domains/{d}/remove/"),
+            ("post", f"/alerts/{d}/"),
+            ("get", f"/hosting/{d}/"),
+            ("post", f"/hosting/{d}/enable/"),
+            ("get", f"/tlsrpt/{t}/dashboard/"),
+            ("get", f"/tlsrpt/{t}/export.csv"),
+        ]
+
+    def test_a_removed_member_reaches_nothing_of_the_team(self) -> None:
+        self.client.force_login(self.bob)
+        # Seen while still in the team: the domain page and the list are in the cache now.
+        for url in (f"/domains/{self.domain.code}/", "/domains/", "/alerts/"):
+            self.assertContains(self.client.get(url), "acme.test")
+        Membership.objects.filter(team=self.team, user=self.bob).delete()
+        for method, url in self.urls():
+            r = getattr(self.client, method)(url, {"mode": "off"} if method == "post" else {})
+            self.assertEqual(r.status_code, 404, url)
+        for url in ("/domains/", "/alerts/", "/team/", "/account/"):
+            r = self.client.get(url)
+            self.assertEqual(r.status_code, 200, url)
+            self.assertNotContains(r, "acme.test", msg_prefix=url)
+            self.assertNotContains(r, str(self.domain.code), msg_prefix=url)
+        self.assertTrue(type(self.domain).objects.filter(pk=self.domain.pk).exists())
+
+    def test_charlie_reaches_nothing_of_the_team(self) -> None:
+        self.client.force_login(self.charlie)
+        for method, url in self.urls():
+            r = getattr(self.client, method)(url, {"mode": "off"} if method == "post" else {})
+            self.assertEqual(r.status_code, 404, url)
+        self.assertTrue(type(self.domain).objects.filter(pk=self.domain.pk).exists())
+
+
+class DoubleClickTestCase(BaseTestCase):
+    """The browser shows the answer to the second click of a double-clicked button."""
+
+    def test_a_double_clicked_remove_says_the_person_is_gone(self) -> None:
+        m = Membership.objects.get(team=self.team, user=self.bob)
+        self.client.force_login(self.alice)
+        self.client.post(f"/team/members/{m.code}/remove/")
+        r = self.client.post(f"/team/members/{m.code}/remove/", follow=True)
+        self.assertRedirects(r, "/team/")
+        self.assertContains(r, "is no longer in the team")
+        self.assertIsNone(self.team.role_of(self.bob))
+
+    def test_a_double_clicked_leave_says_you_left(self) -> None:
+        m = Membership.objects.get(team=self.team, user=self.bob)
+        self.client.force_login(self.bob)
+        self.client.post(f"/team/members/{m.code}/remove/")
+        r = self.client.post(f"/team/members/{m.code}/remove/", follow=True)
+        self.assertRedirects(r, "/team/")
+        self.assertContains(r, "is no longer in the team")
+
+    def test_a_double_clicked_withdraw_says_it_is_withdrawn(self) -> None:
+        invite = self.team.invite("dana@example.org", self.alice)
+        self.client.force_login(self.alice)
+        self.client.post(f"/team/invites/{invite.token}/revoke/")
+        r = self.client.post(f"/team/invites/{invite.token}/revoke/", follow=True)
+        self.assertRedirects(r, "/team/")
+        self.assertContains(r, "That invitation is no longer open.")
+
+    def test_withdrawing_an_invite_accepted_meanwhile_says_so(self) -> None:
+        invite = self.team.invite("charlie@example.org", self.alice)
+        invite.accept(self.charlie)
+        self.client.force_login(self.alice)
+        r = self.client.post(f"/team/invites/{invite.token}/revoke/", follow=True)
+        self.assertContains(r, "That invitation is no longer open.")
+        self.assertEqual(self.team.role_of(self.charlie), "member")
+
+    def test_others_codes_are_still_not_found(self) -> None:
+        m = Membership.objects.get(team=self.team, user=self.bob)
+        invite = self.team.invite("dana@example.org", self.alice)
+        self.client.force_login(self.charlie)
+        self.assertEqual(self.client.post(f"/team/members/{m.code}/remove/").status_code, 404)
+        r = self.client.post(f"/team/invites/{invite.token}/revoke/")
+        self.assertEqual(r.status_code, 404)
+        # bob, a member, may not withdraw the owner's invitations either.
+        self.client.force_login(self.bob)
+        r = self.client.post(f"/team/invites/{invite.token}/revoke/")
+        self.assertEqual(r.status_code, 404)
+        self.assertTrue(Invite.objects.filter(pk=invite.pk).exists())

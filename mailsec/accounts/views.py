@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -101,7 +101,15 @@ def revoke_invite(request: HttpRequest, token: str) -> HttpResponse:
     team = current_team(request)
     if not team.is_owner(request.user):
         raise Http404
-    get_object_or_404(Invite, team=team, token=token, accepted_at=None).delete()
+    invite = Invite.objects.filter(token=token).first()
+    if invite is None or (invite.team_id == team.pk and invite.accepted_at is not None):
+        # Withdrawn by the first click of a double click (or in another tab), or accepted
+        # meanwhile: say so rather than "not found". Nothing about other teams' invitations.
+        messages.info(request, "That invitation is no longer open.")
+        return redirect("accounts:team")
+    if invite.team_id != team.pk:
+        raise Http404
+    invite.delete()
     messages.success(request, "Invitation withdrawn.")
     return redirect("accounts:team")
 
@@ -109,6 +117,12 @@ def revoke_invite(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def remove_member(request: HttpRequest, code: UUID) -> HttpResponse:
+    if not Membership.objects.filter(code=code).exists():
+        # Removed by the first click of a double click (or in another tab): the answer the
+        # browser shows must not read as a failure. A membership that is gone belongs to
+        # nobody, so this tells outsiders nothing; one of another team is still a 404.
+        messages.info(request, "That person is no longer in the team.")
+        return redirect("accounts:team")
     membership = get_membership_or_404(request, code)
     team = membership.team
     leaving = membership.user_id == request.user.pk
