@@ -357,6 +357,11 @@ def _close_quiet_types(domain: Domain, address: ReportAddress, day: date) -> Non
     ).values_list("subject", flat=True)
     if not open_types:
         return
+    # Only the latest day's report can close them: a late report for an older day (a sender's
+    # stuck queue, a reparse) has a window the type had not reached yet, and would close a
+    # change that later days still report — and those no longer alert, the type being seen.
+    if day < _latest_day(address):
+        return
     since = day - timedelta(days=QUIET_DAYS)
     days_reported = (
         TlsReport.objects.filter(address=address, counted=True, day__gt=since, day__lte=day)

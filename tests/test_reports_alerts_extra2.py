@@ -275,3 +275,19 @@ def test_a_bad_threshold_stops_the_rate_rule_loudly_but_not_new_types(
     events = send(address, 0, "Google Inc.", ok=500, failed=500, types=("certificate-expired",))
     assert kinds(events) == [(KIND_NEW_TYPE, "certificate-expired")]
     assert "failure-rate alerts are off: TLSRPT_ALERT_FAILURE_RATE=5.0 is not valid" in caplog.text
+
+
+def test_a_late_report_for_an_old_day_does_not_close_a_failure_type_still_reported(
+    domain: Domain,
+) -> None:
+    address = ReportAddress.for_domain(domain)
+    for n in range(6):
+        send(address, n, "Google Inc.", ok=1000)
+    for n in range(10, 21):
+        send(address, n, "Google Inc.", ok=1000, failed=2, types=("certificate-expired",))
+    # A clean report for day 6 arrives on day 20 (the sender's queue was stuck): days 0-6
+    # are seven report days without the type, but it is reported every day now.
+    send(address, 6, "Microsoft", ok=500)
+    send(address, 21, "Google Inc.", ok=1000, failed=2, types=("certificate-expired",))
+    change = Change.objects.get(kind=KIND_NEW_TYPE)
+    assert (change.subject, change.state) == ("certificate-expired", Change.State.CONFIRMED)
