@@ -17,11 +17,12 @@ import base64
 import binascii
 import hashlib
 import re
+import string
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 from xml.etree import ElementTree
 from xml.parsers import expat
 
@@ -30,7 +31,7 @@ from cryptography.x509.oid import ExtensionOID
 
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
-from checks.domainname import organizational_domain
+from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 
 if TYPE_CHECKING:
@@ -94,11 +95,62 @@ def parse_bimi(text: str) -> ParsedBimi:
 NON_SVG_SUFFIXES = frozenset({"png", "jpg", "jpeg", "gif", "webp", "bmp", "ico", "tif", "tiff"})
 
 
+# RFC 3986 §2: what a URI may hold (unreserved, reserved, and "%" of a %XX escape). The BIMI
+# draft asks for an HTTPS URI, and receivers must not repair a record (no "fixing" of a space).
+_URI_CHARS = frozenset(string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%")
+_BAD_ESCAPE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# RFC 3986 §3.2.2: a host looked up in DNS has the RFC 1034 §3.5 (LDH) label syntax.
+_HOST_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def _describe_chars(chars: list[str]) -> str:
+    names = []
+    for c in chars[:3]:
+        if c == " ":
+            names.append("a space")
+        elif not c.isascii():
+            names.append(f"the non-ASCII character {c!r}")
+        elif not c.isprintable():
+            names.append(f"the control character {c!r}")
+        else:
+            names.append(f"{c!r}")
+    return ", ".join(names) + (" and others" if len(chars) > 3 else "")
+
+
+def _as_uri(uri: str) -> str:
+    """`uri` written as a URI: the host as its A-label and every other character outside RFC
+    3986 percent-encoded as UTF-8 (what the owner should publish); '' when there is none."""
+    try:
+        parts = urlsplit(uri.strip())
+        host = parts.hostname or ""
+        if not host or parts.port is not None or parts.username is not None:
+            return ""
+        a_label = _to_a_labels(host.rstrip(".")) if not host.isascii() else host
+        if not all(_HOST_LABEL_RE.fullmatch(label) for label in a_label.split(".")):
+            return ""
+        keep = "".join(sorted(_URI_CHARS))
+        path = quote(parts.path, safe=keep)
+        query = quote(parts.query, safe=keep)
+        return f"https://{a_label}{path}" + (f"?{query}" if query else "")
+    except (UnicodeError, ValueError):
+        return ""
+
+
 def check_https_uri(uri: str, *, svg: bool) -> str:
-    """'' when `uri` is one HTTPS URL with a host (and, when `svg`, no known non-SVG image
-    suffix)."""
+    """'' when `uri` is one HTTPS URI (RFC 3986) with a fully qualified DNS host name (and,
+    when `svg`, no known non-SVG image suffix)."""
     if "," in uri:
         return "only one URL is allowed"
+    outside = sorted({c for c in uri if c not in _URI_CHARS})
+    if outside:
+        better = _as_uri(uri)
+        return (
+            f"it contains {_describe_chars(outside)}, which a URI cannot hold (RFC 3986): "
+            "receivers do not repair it"
+            + (f"; write it as {better}" if better and better != uri else "")
+        )
+    if _BAD_ESCAPE_RE.search(uri):
+        return "it has a '%' that does not start a %XX escape (RFC 3986 §2.1)"
     try:
         parts = urlsplit(uri)
         port_ok = parts.port is None or parts.port > 0
@@ -109,6 +161,11 @@ def check_https_uri(uri: str, *, svg: bool) -> str:
     host = (parts.hostname or "").rstrip(".")
     if not host or "." not in host or not port_ok:
         return "it must name a fully qualified host"
+    if not all(_HOST_LABEL_RE.fullmatch(label) for label in host.split(".")):
+        # "logo..example.com", "-logo.example.com", a 64-character label, "%41": no DNS name.
+        return f"{host} is not a valid host name (letters, digits and '-' in dot-separated labels)"
+    if len(host) > 253:
+        return "the host name is longer than 253 characters"
     if svg:
         name = parts.path.rsplit("/", 1)[-1].lower()
         suffix = name.rsplit(".", 1)[-1] if "." in name else ""

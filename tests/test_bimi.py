@@ -673,3 +673,46 @@ def test_svg_allows_references_into_the_document() -> None:
         b'<rect fill="url(#g)" style="stroke:url( \'#g\')"/></svg>',
     )
     assert bimi.check_svg(local).ok
+
+
+@pytest.mark.parametrize(
+    ("uri", "said"),
+    [
+        ("https://l\u00f6go.example.com/logo.svg", "https://xn--lgo-sna.example.com/logo.svg"),
+        ("https://logo example.com/logo.svg", "a space"),
+        ("https://logo.example.com/my logo.svg", "https://logo.example.com/my%20logo.svg"),
+        ("https://logo.example.com/m\u00e4rke.svg", "https://logo.example.com/m%C3%A4rke.svg"),
+        ("https://logo..example.com/logo.svg", "not a valid host name"),
+        ("https://-logo.example.com/logo.svg", "not a valid host name"),
+        ("https://%6Cogo.example.com/logo.svg", "not a valid host name"),
+        ("https://logo.example.com/%zz.svg", "%XX escape"),
+    ],
+)
+def test_a_url_that_is_no_uri_is_refused(uri: str, said: str) -> None:
+    # The draft asks for an HTTPS URI (RFC 3986) and receivers must not repair a record: a raw
+    # "ö", a space or an empty label is a broken l=/a=, said by the record check itself.
+    assert said in bimi.check_https_uri(uri, svg=True)
+    pem = uri.replace("logo.svg", "vmc.pem")
+    assert said.replace("logo.svg", "vmc.pem") in bimi.check_https_uri(pem, svg=False)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://xn--lgo-sna.example.com/logo.svg",
+        "https://logo.example.com/my%20logo.svg?v=1&x=%C3%A4",
+        "https://LOGO.Example.COM./logo.svg",
+        "https://logo.example.com:443/bimi/logo.svg#top",
+    ],
+)
+def test_a_proper_uri_still_passes(uri: str) -> None:
+    assert bimi.check_https_uri(uri, svg=True) == ""
+
+
+def test_the_record_check_flags_a_url_that_is_no_uri() -> None:
+    found = bimi_run(f"v=BIMI1; l=https://l\u00f6go.example.com/logo.svg; a={CERT}")
+    assert flagged(found)["fail"] == {"BIMI-04"}
+    (finding,) = [f for f in found if f.id == "BIMI-04"]
+    assert "https://xn--lgo-sna.example.com/logo.svg" in finding.summary
+    found = bimi_run(f"v=BIMI1; l={LOGO}; a=https://bimi.example.com/my vmc.pem")
+    assert flagged(found)["fail"] == {"BIMI-05"}
