@@ -93,6 +93,8 @@ class SmtpProbe:
     # other senders. 'closed' is the connection ending before STARTTLS was answered.
     error_kind: str | None = None
     problem: str = ""
+    # The handshake ended with a hang-up and no TLS alert (_run_probe tries once more).
+    handshake_reset: bool = False
     elapsed_ms: float = 0.0
     cached: bool = False
     connections: int = 0
@@ -456,8 +458,16 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
         try:
             await conn.start_tls(_client_context(), sni)
         except (ssl.SSLError, OSError, TimeoutError, ConnectionError) as exc:
+            if _handshake_timed_out(exc):
+                # Slow is not broken (checklist §0): could not check, never a fail.
+                probe.error_kind = "timeout"
+                probe.problem = f"the TLS handshake did not finish within {config.timeout:g}s"
+                return
             probe.error_kind = "tls-handshake"
             probe.problem = f"the TLS handshake failed: {_describe(exc)}"
+            # A hang-up with no TLS alert may be a passing fault (an overloaded server); one
+            # with an alert is the server's considered answer.
+            probe.handshake_reset = _no_alert(exc)
             return
         obj = conn.ssl_object()
         if obj is None:
@@ -603,6 +613,21 @@ _ALERT_HINTS = {
 _ALERT_REASON = re.compile(r"(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)")
 
 
+def _handshake_timed_out(exc: BaseException) -> bool:
+    """asyncio aborts a handshake past ssl_handshake_timeout with ConnectionAbortedError."""
+    return isinstance(exc, TimeoutError) or (
+        isinstance(exc, ConnectionAbortedError) and "taking longer" in str(exc)
+    )
+
+
+def _no_alert(exc: BaseException) -> bool:
+    """The peer hung up mid-handshake without a TLS alert."""
+    if isinstance(exc, ssl.SSLError):
+        reason = exc.reason or ""
+        return isinstance(exc, ssl.SSLEOFError) or reason.startswith("UNEXPECTED_EOF")
+    return isinstance(exc, ConnectionError)
+
+
 def _describe(exc: BaseException) -> str:
     """A plain description of why a connection or TLS handshake ended."""
     if isinstance(exc, ssl.SSLError):
@@ -637,6 +662,16 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
         return probe
     async with ctx.connections:
         await _main_session(ctx, probe)
+        if probe.error_kind == "tls-handshake" and probe.handshake_reset:
+            # Once more before calling STARTTLS broken: a server that hangs up on every
+            # handshake fails; one that completes the second, or cannot be reached, does not.
+            again = SmtpProbe(host=host, address=address, port=ctx.config.smtp_port)
+            await _main_session(ctx, again)
+            if again.error_kind == "tls-handshake":
+                probe.problem += " (twice in a row)"
+            else:
+                again.connections += probe.connections
+                probe = again
     if probe.tls_ok:
         _analyse_chain(ctx.config, probe)
         probe.max_tls_version = probe.tls_version

@@ -1,0 +1,107 @@
+"""A hang-up during the TLS handshake is tried once more before STARTTLS is called broken, and
+a handshake that does not finish in time is "could not check" (checklist §0)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from checks.findings import Status
+from tests.test_certs import Pki
+from tests.test_starttls import ADDR, HOST, _server_context, run_probe
+from tests.test_starttls_extra2 import _findings
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return Pki()
+
+
+def flaky_server(
+    tls: ssl.SSLContext, hang_ups: int, stall: bool = False
+) -> Callable[[], Awaitable[asyncio.Server]]:
+    """An MX whose first `hang_ups` connections close right after "220 Ready to start TLS"
+    (or, with `stall`, never answer the handshake); later ones speak TLS."""
+    count = 0
+    lock = threading.Lock()
+    stalled: list[socket.socket] = []
+
+    def session(conn: socket.socket, fault: bool) -> None:
+        with contextlib.suppress(ssl.SSLError, OSError), conn, conn.makefile("rb") as reader:
+            conn.sendall(b"220 mx1.example.test ESMTP\r\n")
+            reader.readline()
+            conn.sendall(b"250-mx1.example.test\r\n250 STARTTLS\r\n")
+            reader.readline()
+            conn.sendall(b"220 2.0.0 Ready to start TLS\r\n")
+            if fault and stall:
+                stalled.append(conn)
+                threading.Event().wait(10)
+                return
+            if fault:
+                return  # closes with no TLS alert
+            secure = tls.wrap_socket(conn, server_side=True)
+            with secure.makefile("rb") as lines:
+                while line := lines.readline():
+                    if line.upper().startswith(b"QUIT"):
+                        secure.sendall(b"221 bye\r\n")
+                        return
+                    secure.sendall(b"250 mx1.example.test\r\n")
+
+    def serve(listener: socket.socket) -> None:
+        nonlocal count
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with lock:
+                count += 1
+                fault = count <= hang_ups
+            threading.Thread(target=session, args=(conn, fault), daemon=True).start()
+
+    async def make() -> asyncio.Server:
+        listener = socket.create_server((ADDR, 0))
+        threading.Thread(target=serve, args=(listener,), daemon=True).start()
+        return SimpleNamespace(sockets=[listener], close=listener.close)  # type: ignore[return-value]
+
+    return make
+
+
+def test_one_hang_up_is_tried_again_and_passes(pki: Pki, tmp_path: Path) -> None:
+    assert pki.inter is not None
+    tls = _server_context(tmp_path, [pki.leaf([HOST]), pki.inter])
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    probe = run_probe(flaky_server(tls, hang_ups=1), bundle)
+    assert probe.tls_ok and probe.error_kind is None
+    assert _findings(probe)["SMTP-04"].status == Status.PASS
+
+
+def test_a_hang_up_every_time_fails(pki: Pki, tmp_path: Path) -> None:
+    assert pki.inter is not None
+    tls = _server_context(tmp_path, [pki.leaf([HOST]), pki.inter])
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    probe = run_probe(flaky_server(tls, hang_ups=2), bundle)
+    assert probe.error_kind == "tls-handshake"
+    assert probe.problem.endswith("without a TLS alert (twice in a row)")
+    smtp04 = _findings(probe)["SMTP-04"]
+    assert smtp04.status == Status.FAIL and "twice in a row" in smtp04.summary
+
+
+def test_a_handshake_that_does_not_finish_in_time_is_could_not_check(
+    pki: Pki, tmp_path: Path
+) -> None:
+    assert pki.inter is not None
+    tls = _server_context(tmp_path, [pki.leaf([HOST]), pki.inter])
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    probe = run_probe(flaky_server(tls, hang_ups=1, stall=True), bundle, timeout=1.0)
+    assert probe.error_kind == "timeout" and probe.could_not_check
+    assert "the TLS handshake did not finish within 1s" in probe.problem
+    assert _findings(probe)["SMTP-04"].status == Status.ERROR
