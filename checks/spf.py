@@ -919,6 +919,15 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 
     parsed = record.parsed or parse_spf(selection.records[0])
     fused_terms = fusions(selection.strings[0])[1] if selection.strings else []
+    # Names made of a fused term ("include:_spf.google.com" "-all" is an include of
+    # "_spf.google.com-all"): SPF-03 gives the cause and its fix, and says what reading them
+    # does; SPF-08's "remove or replace that include" would be the wrong advice.
+    fused_names = {
+        normalize(t.target)
+        for t in (_parse_term(f.term, []) for f in fused_terms)
+        if t.name in ("include", "redirect") and t.target and not t.has_macro
+    }
+    fixed_all = False
     if fused_terms:
         strings = [s.decode("utf-8", errors="replace") for s in selection.strings[0]]
         # Spaces only where terms were fused by mistake: a boundary inside a term on purpose
@@ -930,6 +939,17 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             if first.broken
             else f"receivers read '{first.term}' as one term, which is not what was meant"
         )
+        walked = await get_tree(ctx) if fused_names else None
+        dead = [
+            c.domain
+            for c in (walked.children if walked else [])
+            if c.domain in fused_names and c.status in ("none", "multiple")
+        ]
+        if dead:
+            consequence += (
+                f"; the name included, {', '.join(dead)}, publishes no usable SPF record, so "
+                "SPF fails with a permanent error"
+            )
         out.add(
             "SPF-03",
             Status.FAIL,
@@ -943,6 +963,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             },
             fix="" if parse_spf(fixed).permerror else txt_fix(domain, fixed),
         )
+        fixed_all = parse_spf(fixed).all_term is not None
     respelt = await _respelt_fix(ctx, parsed) if parsed.misspelt and not fused_terms else ("", "")
     for problem in parsed.problems:
         if problem.check_id == "SPF-04" and any(f.term in problem.term for f in fused_terms):
@@ -962,10 +983,14 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     tree = await get_tree(ctx)
     if tree is None:  # unreachable: a single record always gives a tree
         return out.findings
-    _tree_findings(out, ctx, tree)
+    _tree_findings(out, ctx, tree, fused_names)
     # A record with a mechanism written with '=' is fixed by SPF-04 first: a corrected record
     # built from it would keep the skipped term (and respelling it changes the lookup count).
-    _terminal(out, domain, tree, parsed, fixable=not fused_terms and not parsed.misspelt)
+    # When the fusion swallowed the `all` ("...google.com" "-all"), the record does end with
+    # it as written: "no 'all', end it with -all" would be false, and SPF-03 fixes it.
+    swallowed = bool(fused_terms) and parsed.all_term is None and fixed_all
+    if not swallowed:
+        _terminal(out, domain, tree, parsed, fixable=not fused_terms and not parsed.misspelt)
     if parsed.ignored:
         out.add(
             "SPF-10",
@@ -1218,7 +1243,11 @@ def _type99(out: Collector, domain: str, type99: DnsAnswer, *, has_txt: bool) ->
 _FOLLOWS_RE = re.compile(r"^(?:[+\-~?]?include:|redirect=)", re.I)
 
 
-def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
+def _tree_findings(
+    out: Collector, ctx: CheckContext, tree: SpfNode, fused: set[str] | None = None
+) -> None:
+    """SPF-05..08, 11, 19, 20 from the tree. `fused` names the root's include/redirect
+    targets that are terms fused across strings (SPF-03 reports them)."""
     domain = ctx.domain
     nodes = tree.walk()
     evidence = {"tree": tree.to_evidence()}
@@ -1359,6 +1388,8 @@ def _tree_findings(out: Collector, ctx: CheckContext, tree: SpfNode) -> None:
             continue
         if node.status in ("none", "multiple"):
             missing = True
+            if node.domain in (fused or set()) and any(node is c for c in tree.children):
+                continue
             parent = "include" if node.via == "include" else "redirect"
             problem = (
                 "does not publish an SPF record"

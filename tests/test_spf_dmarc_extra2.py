@@ -192,3 +192,20 @@ def test_a_mechanism_written_with_equals_in_an_included_record_is_not_a_permanen
     assert of(findings, "SPF-05")[0].evidence["lookups"] == 1
     # A record with the skipped term is not merged with another (the merge would copy it).
     assert spf.merged_record(["v=spf1 include=_spf.google.com -all", "v=spf1 mx -all"]) is None
+
+
+def test_a_fused_all_is_not_called_a_missing_all_nor_a_missing_include() -> None:
+    # "include:_spf.google.com" "-all" reads as an include of "_spf.google.com-all": SPF-03
+    # gives the cause and the fix. The record does end with -all as written, and the include
+    # to remove or replace is not one anybody wrote.
+    zone = {("_spf.google.com", "TXT"): ["v=spf1 ip4:74.125.0.0/16 -all"]}
+    findings = spf_findings(["v=spf1 include:_spf.google.com", "-all"], zone)
+    (finding,) = of(findings, "SPF-03")
+    assert "permanent error" in finding.summary and "_spf.google.com-all" in finding.summary
+    assert published(finding.fix)[1] == "v=spf1 include:_spf.google.com -all"
+    assert not of(findings, "SPF-08") and not of(findings, "SPF-09")
+    # A fusion that leaves no `all` to find still gets SPF-09 (without a fix).
+    zone[("_spf.example.com", "TXT")] = ["v=spf1 ip4:192.0.2.0/24 -all"]
+    findings = spf_findings(["v=spf1 include:_spf.example.com", "include:_spf.google.com"], zone)
+    (finding,) = of(findings, "SPF-09")
+    assert finding.status == Status.WARN and not finding.fix
