@@ -92,3 +92,30 @@ def test_a_partial_run_that_changes_something_else_is_marked() -> None:
 def test_an_error_in_an_unscored_mechanism_is_not_partial() -> None:
     runs = [Run(T0, mechanisms={"mx": "pass", "bimi": "error"})]
     assert not build_chart(runs).points[0].partial
+
+
+def test_an_mx_that_answers_421_now_and_then_does_not_keep_every_run() -> None:
+    """Every third run of 90 days could not check STARTTLS: those runs are no steps, so the
+    chart stays within its budget, and a real change among them is still kept."""
+    runs = []
+    for i in range(360):
+        partial = i % 3 == 1
+        runs.append(
+            Run(
+                T0 + timedelta(hours=6 * i),
+                score=40 if partial else 53,
+                mechanisms={"mx": "pass", "smtp": "error" if partial else "pass"},
+                score_detail={"not_checked": ["smtp"] if partial else []},
+            )
+        )
+    runs[200] = Run(
+        runs[200].created,
+        score=45,
+        mechanisms={"mx": "pass", "smtp": "fail"},
+        score_detail={"not_checked": []},
+    )
+    kept = downsample(runs)
+    assert len(kept) <= MAX_POINTS + 4
+    assert runs[200] in kept and runs[201] in kept  # the fail, and the run after it
+    chart = build_chart(runs)
+    assert [p.score for p in chart.changed_points] == [45, 53]

@@ -130,33 +130,68 @@ def _y(score: float) -> float:
 MAX_POINTS = 150
 
 
-def downsample(runs: Sequence[RunLike], limit: int = MAX_POINTS) -> list[RunLike]:
-    """At most about `limit` runs, oldest first: the first and the last, every run whose
-    verdicts, score or rubric differ from the run before (what the chart marks), and an even
-    spread of the quiet runs in between."""
+def _verdict_changes(runs: Sequence[RunLike]) -> list[bool]:
+    """Per run, oldest first: whether a mechanism's verdict differs from its last known one.
+    "error" is "could not check", not a verdict: a run that could not check a mechanism
+    neither changes it nor forgets it, so a 421 on one MX is no change, nor is the next
+    complete run saying what was known before it."""
+    known: dict[str, str | None] = {}
+    changes = []
+    for i, run in enumerate(runs):
+        mechanisms = run.mechanisms or {}
+        changed = False
+        for mech in dict.fromkeys([*known, *mechanisms]):
+            verdict = mechanisms.get(mech, "na")
+            if verdict == "error":
+                known.setdefault(mech, None)  # None: not known so far
+                continue
+            before = known.get(mech, "na")
+            if i and before is not None and before != verdict:
+                changed = True
+            known[mech] = verdict
+        changes.append(changed)
+    return changes
+
+
+def _kept(runs: Sequence[RunLike], changes: list[bool], limit: int) -> list[int]:
+    """The indexes of the runs to draw: all of them up to `limit`; else the first and the
+    last, both sides of every step the chart shows (a verdict or rubric change, a score
+    change between runs that left out the same categories), and an even spread of the
+    rest. A partial run is no step by itself: with an MX that answers 421 now and then,
+    keeping both sides of each would keep nearly every run."""
     if len(runs) <= limit:
-        return list(runs)
+        return list(range(len(runs)))
     keep = {0, len(runs) - 1}
-    for i in range(1, len(runs)):
-        a, b = runs[i - 1], runs[i]
-        if (a.score, a.score_version, a.mechanisms, not_checked_of(a)) != (
-            b.score,
-            b.score_version,
-            b.mechanisms,
-            not_checked_of(b),
-        ):
+    last_alike: dict[tuple[str, ...], int] = {}  # not_checked → the last run leaving those out
+    for i, run in enumerate(runs):
+        if i and (changes[i] or run.score_version != runs[i - 1].score_version):
             keep.update((i - 1, i))  # both sides of a step, so the line shows where it was
+        missing = not_checked_of(run)
+        j = last_alike.get(missing)
+        if j is not None and runs[j].score != run.score:
+            keep.update((j, i))
+        last_alike[missing] = i
     room = max(limit - len(keep), 0)
     if room:
         stride = len(runs) / room
         keep.update(min(int(k * stride), len(runs) - 1) for k in range(room))
-    return [runs[i] for i in sorted(keep)]
+    return sorted(keep)
+
+
+def downsample(runs: Sequence[RunLike], limit: int = MAX_POINTS) -> list[RunLike]:
+    """At most about `limit` runs, oldest first (see _kept)."""
+    return [runs[i] for i in _kept(runs, _verdict_changes(runs), limit)]
 
 
 def build_chart(runs: Sequence[RunLike]) -> Chart:
     """`runs` oldest first; runs without a score (nothing applicable) leave gaps unplotted."""
     chart = Chart()
-    scored = downsample([r for r in runs if r.score is not None])
+    every = [r for r in runs if r.score is not None]
+    # Changes are found over every run before thinning: each ring is where one happened.
+    every_change = _verdict_changes(every)
+    kept = _kept(every, every_change, MAX_POINTS)
+    scored = [every[i] for i in kept]
+    changes = [every_change[i] for i in kept]
     if not scored:
         return chart
     start, end = scored[0].created, scored[-1].created
@@ -168,24 +203,9 @@ def build_chart(runs: Sequence[RunLike]) -> Chart:
             return PAD_LEFT + inner / 2
         return PAD_LEFT + inner * (when - start).total_seconds() / span
 
-    # Each mechanism's last known verdict. "error" is "could not check", not a verdict: a
-    # run that could not check a mechanism neither changes it nor forgets it, so a 421 on one
-    # MX marks no ring, nor does the next complete run saying what was known before it.
-    known: dict[str, str | None] = {}
     prev: RunLike | None = None
-    for run in scored:
+    for run, changed in zip(scored, changes, strict=True):
         assert run.score is not None
-        mechanisms = run.mechanisms or {}
-        changed = False
-        for mech in dict.fromkeys([*known, *mechanisms]):
-            verdict = mechanisms.get(mech, "na")
-            if verdict == "error":
-                known.setdefault(mech, None)  # None: never known so far
-                continue
-            before = known.get(mech, "na")
-            if prev is not None and before is not None and before != verdict:
-                changed = True
-            known[mech] = verdict
         missing = [_title(m) for m in not_checked_of(run)]
         chart.points.append(
             Point(x_of(run.created), _y(run.score), run.score, run.created, changed, missing)
