@@ -265,3 +265,10 @@ class DomainPageTestCase(BaseTestCase):
             with self.assertNumQueries(2):  # cached: the user and the ownership check
                 self.client.get(f"/domains/{domain.code}/")
         self.assertEqual(counts[0], counts[1])
+
+
+def test_every_page_links_to_the_rubric(client) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    page = client.get("/").content.decode()
+    assert f'href="{reverse("scoring-rubric")}">How the score works</a>' in page
