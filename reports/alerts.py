@@ -362,20 +362,23 @@ def _close_quiet_types(domain: Domain, address: ReportAddress, day: date) -> Non
     # change that later days still report — and those no longer alert, the type being seen.
     if day < _latest_day(address):
         return
-    since = day - timedelta(days=QUIET_DAYS)
-    days_reported = (
-        TlsReport.objects.filter(address=address, counted=True, day__gt=since, day__lte=day)
-        .values("day")
-        .distinct()
-        .count()
+    # The last QUIET_DAYS days that have reports, however far apart: senders report only days
+    # they sent mail on, so a small domain's reports skip days, and seven calendar days in a
+    # row would never all be there — its changes would stay open for good, and a type coming
+    # back months later would be no news.
+    report_days = list(
+        TlsReport.objects.filter(address=address, counted=True, day__lte=day)
+        .order_by("-day")
+        .values_list("day", flat=True)
+        .distinct()[:QUIET_DAYS]
     )
-    if days_reported < QUIET_DAYS:
+    if len(report_days) < QUIET_DAYS:
         return
     recent = set(
         FailureDetail.objects.filter(
             report__address=address,
             report__counted=True,
-            report__day__gt=since,
+            report__day__gte=report_days[-1],
             report__day__lte=day,
         ).values_list("result_type", flat=True)
     )

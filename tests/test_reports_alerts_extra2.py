@@ -291,3 +291,19 @@ def test_a_late_report_for_an_old_day_does_not_close_a_failure_type_still_report
     send(address, 21, "Google Inc.", ok=1000, failed=2, types=("certificate-expired",))
     change = Change.objects.get(kind=KIND_NEW_TYPE)
     assert (change.subject, change.state) == ("certificate-expired", Change.State.CONFIRMED)
+
+
+def test_a_failure_type_closes_after_seven_report_days_on_a_domain_that_skips_days(
+    domain: Domain,
+) -> None:
+    # Senders report only days they sent mail on: this domain gets reports every other day.
+    # Seven report days without the type close its change, so its return is news again.
+    address = ReportAddress.for_domain(domain)
+    send(address, 0, "Google Inc.", ok=300, failed=2, types=("certificate-expired",))
+    for n in range(2, 2 * QUIET_DAYS, 2):
+        send(address, n, "Google Inc.", ok=300)
+    assert Change.objects.get().state == Change.State.CONFIRMED  # six report days: not yet
+    send(address, 2 * QUIET_DAYS, "Google Inc.", ok=300)
+    assert Change.objects.get().state == Change.State.RECOVERED
+    back = send(address, 60, "Google Inc.", ok=300, failed=2, types=("certificate-expired",))
+    assert kinds(back) == [(KIND_NEW_TYPE, "certificate-expired")]
