@@ -321,3 +321,33 @@ class DoubleClickTestCase(BaseTestCase):
         r = self.client.post(f"/team/invites/{invite.token}/revoke/")
         self.assertEqual(r.status_code, 404)
         self.assertTrue(Invite.objects.filter(pk=invite.pk).exists())
+
+
+@override_settings(CACHES=LOCMEM)
+class WrongAccountTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()
+
+    def test_signed_in_as_someone_else_it_signs_out_back_to_the_invite(self) -> None:
+        # bob opens, in the browser where he is signed in, the invitation charlie sent to his
+        # other address: he signs out from the page, then signs in as the invited address
+        # without losing the link.
+        invite = self.charlies_team.invite("bob@work.example", self.charlie)
+        path = f"/invite/{invite.token}/"
+        self.client.force_login(self.bob)
+        page = self.client.get(path)
+        self.assertContains(page, "You are signed in as bob@example.org.")
+        self.assertNotContains(page, "Join the team")
+        form = re.search(
+            r'<form method="post" action="/accounts/logout/">.*?</form>',
+            page.content.decode(),
+            re.S,
+        )
+        assert form, "no sign-out form"
+        self.assertIn(f'name="next" value="{path}"', form.group(0))
+        r = self.client.post("/accounts/logout/", {"next": path})
+        self.assertRedirects(r, path, fetch_redirect_response=False)
+        self.assertNotIn("_auth_user_id", self.client.session)
+        self.assertContains(self.client.get(path), f"/accounts/login/?next={path}")
+        self.assertIsNone(self.charlies_team.role_of(self.bob))
