@@ -451,6 +451,11 @@ _TERM_START_RE = re.compile(
     r"|(?:redirect|exp)=)",
     re.I,
 )
+# A whole term that is one bare word ("mx", "-all"): in "include:_spf.google.com" "mx -all"
+# the second string was meant to start with it. A cut made by a tool at 255 octets may fall
+# before the last letters of a name ("include:spf.example." "mx"), so there it does not count.
+_BARE_TERM_RE = re.compile(r"^[+\-~?]?(?:all|a|mx|ptr)$", re.I)
+_TOOL_CUT = 255
 # A term that runs over more string boundaries than this is not split up by trial.
 _MAX_CUTS = 6
 
@@ -483,9 +488,12 @@ def fusions(strings: list[bytes]) -> tuple[str, list[Fusion]]:
     parts = [s.decode("utf-8", errors="replace") for s in strings]
     joined = "".join(parts)
     bounds: dict[int, list[int]] = {}  # term start -> boundaries inside that term
+    tool_cuts: set[int] = set()
     offset = 0
-    for part in parts[:-1]:
+    for raw, part in zip(strings[:-1], parts[:-1], strict=True):
         offset += len(part)
+        if len(raw) >= _TOOL_CUT:
+            tool_cuts.add(offset)
         if 0 < offset < len(joined) and joined[offset - 1] != " " and joined[offset] != " ":
             bounds.setdefault(joined.rfind(" ", 0, offset) + 1, []).append(offset)
     found: list[Fusion] = []
@@ -505,7 +513,12 @@ def fusions(strings: list[bytes]) -> tuple[str, list[Fusion]]:
                         joined[a:b] for a, b in zip((start, *combo), (*combo, end), strict=True)
                     ]
                     if all(_valid_term(p) for p in pieces) and (
-                        broken or all(_TERM_START_RE.match(p) for p in pieces[1:])
+                        broken
+                        or all(
+                            _TERM_START_RE.match(p)
+                            or (cut not in tool_cuts and _BARE_TERM_RE.match(p))
+                            for cut, p in zip(combo, pieces[1:], strict=True)
+                        )
                     ):
                         cuts = list(combo)
                         break

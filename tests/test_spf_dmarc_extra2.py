@@ -209,3 +209,25 @@ def test_a_fused_all_is_not_called_a_missing_all_nor_a_missing_include() -> None
     findings = spf_findings(["v=spf1 include:_spf.example.com", "include:_spf.google.com"], zone)
     (finding,) = of(findings, "SPF-09")
     assert finding.status == Status.WARN and not finding.fix
+
+
+def test_a_string_starting_with_a_bare_mechanism_is_a_fusion() -> None:
+    # "include:_spf.google.com" "mx -all" reads as an include of "_spf.google.commx".
+    zone = {("_spf.google.com", "TXT"): ["v=spf1 ip4:74.125.0.0/16 -all"]}
+    findings = spf_findings(["v=spf1 include:_spf.google.com", "mx -all"], zone)
+    (finding,) = of(findings, "SPF-03")
+    assert published(finding.fix)[1] == "v=spf1 include:_spf.google.com mx -all"
+    assert not of(findings, "SPF-08") and of(findings, "SPF-09")[0].status == Status.PASS
+    for second, fixed in (("a", "a"), ("all", "all"), ("PTR", "PTR")):
+        joined, (fusion,) = spf.fusions(
+            [b"v=spf1 ip4:192.0.2.1 include:_spf.google.com", second.encode()]
+        )
+        assert not fusion.broken and joined[fusion.cuts[0] :] == fixed
+    # A tool's cut at 255 octets before the last label of a name is no fusion: ".mx" is a
+    # country's domain.
+    tail = " include:_spf.example."
+    head = "v=spf1" + " ip4:192.0.2.1" * 16
+    head += " " * (255 - len(head) - len(tail)) + tail
+    assert len(head) == 255
+    assert not spf.fusions([head.encode(), b"mx -all"])[1]
+    assert spf.fusions([head[:-1].encode(), b"mx -all"])[1]
