@@ -1211,8 +1211,10 @@ def _record_findings(
     # a fresh record next to the valid one would make two valid records.
     strict = [r for r in state.candidates if r.strict_prefix]
     spaced = [r for r in state.candidates if r.spaced_prefix]
+    # The one record strict senders apply: with it, every other record is to be deleted.
+    kept = len(strict) == 1 and strict[0].valid and state.record_status in {"valid", "multiple"}
     delete_spaced = ""
-    if state.record_status == "multiple" and len(strict) == 1 and strict[0].valid and spaced:
+    if kept and spaced:
         delete_spaced = "\n".join(
             f'Delete this record (keep the valid one): {subject}. TXT "{r.raw}"' for r in spaced
         )
@@ -1238,8 +1240,9 @@ def _record_findings(
     # Next to the one record senders use, a record not beginning with "v=STSv1;" is discarded
     # (RFC 8461 §3.1) and changes nothing for them: its own faults are not the domain's, and
     # the fix is deleting it. Offering a corrected record instead would make two valid records,
-    # and with them no policy at all (MTASTS-02).
-    strays = [r for r in state.candidates if not r.is_sts] if state.record_status == "valid" else []
+    # and with them no policy at all (MTASTS-02). That holds too when a spaced record beside
+    # them makes the status "multiple": strict senders still apply the valid one.
+    strays = [r for r in state.candidates if not r.is_sts] if kept else []
     if delete_spaced:
         out.add_record_problems(spaced, subject=subject, evidence=txt_ev, fix=delete_spaced)
     used = [r for r in state.candidates if r not in strays and not (delete_spaced and r in spaced)]
@@ -1250,7 +1253,7 @@ def _record_findings(
             Status.WARN,
             f'{subject} also holds {stray.raw!r}, which does not begin with "v=STSv1;": '
             "senders discard it and use the valid record (RFC 8461 §3.1), but one that reads "
-            "the version loosely would count two records and apply no policy. Delete it.",
+            "the version loosely would count it as one more record and apply no policy. Delete it.",
             subject=subject,
             evidence={**txt_ev, "record": stray.raw},
             fix=f'Delete this record (keep the valid one): {subject}. TXT "{stray.raw}"',

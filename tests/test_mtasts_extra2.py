@@ -153,3 +153,25 @@ def test_it_deletes_a_spaced_record_next_to_the_valid_one(monkeypatch: pytest.Mo
     assert two.status == Status.FAIL and two.fix == delete
     (spaced,) = [f for f in findings if f.id == "MTASTS-06"]
     assert spaced.status == Status.WARN and spaced.fix == delete
+
+
+def test_it_deletes_every_discarded_record_next_to_the_valid_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A spaced record makes the status "multiple", but the one valid "v=STSv1;" record is still
+    # what strict senders apply. The third record, discarded by every sender, was offered a
+    # fresh "v=STSv1; id=..." record: two valid records, and no policy for anyone (RFC 8461
+    # §3.1). Every discarded record is to be deleted instead.
+    zone = {
+        **ZONE,
+        ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=1"', '"v=STSv1 ; id=2"', '"id=3; v=STSv1"'],
+    }
+    findings = evaluate(monkeypatch, zone)
+    assert_fixes_parse(findings)
+    prefix = "Delete this record (keep the valid one): _mta-sts.example.org. TXT "
+    (two,) = [f for f in findings if f.id == "MTASTS-02"]
+    assert two.status == Status.FAIL and two.fix == prefix + '"v=STSv1 ; id=2"'
+    (stray,) = [f for f in findings if f.id == "MTASTS-04"]
+    assert stray.status == Status.WARN and stray.fix == prefix + '"id=3; v=STSv1"'
+    fresh = [f for f in findings if re.search(r'TXT "v=STSv1; id=(?!1")', f.fix)]
+    assert not fresh, [(f.id, f.fix) for f in fresh]
