@@ -489,17 +489,29 @@ def merged_record(domain: str, records: list[str]) -> str:
     DNS returns TXT records in any order, so "keep the last one" would suggest a different
     record from run to run and could drop the only report address. Report addresses are
     united; each policy (p, and sp and np as each record makes them apply) is the weakest
-    written, so nothing either record left unenforced starts being enforced unseen.
+    applied, so nothing either record left unenforced starts being enforced unseen. A record
+    in testing applies one step less than it writes: t=y (RFC 9989 §4.7), and pct below 100,
+    under which RFC 7489 receivers give unsampled mail the next policy down (§6.6.4). The
+    merge writes that weaker policy rather than copying t or pct, which DMARC-08/09 flag.
     """
     parsed = [parse_dmarc(text) for text in sorted(records)]  # the same whatever DNS order
     merged = ParsedDmarc(text="")
+    step = {"reject": "quarantine", "quarantine": "none", "none": "none"}
+
+    def applied(record: ParsedDmarc, value: str) -> str:
+        pct = record.pct
+        if record.testing or (pct is not None and pct < 100):
+            return step[value]
+        return value
 
     def weakest(values: list[str]) -> str:
         return min(values, key=lambda v: _STRENGTH[v])
 
-    p = weakest([r.policy("p") or "none" for r in parsed])
-    sp = weakest([r.policy("sp") or r.policy("p") or "none" for r in parsed])
-    np = weakest([r.policy("np") or r.policy("sp") or r.policy("p") or "none" for r in parsed])
+    p = weakest([applied(r, r.policy("p") or "none") for r in parsed])
+    sp = weakest([applied(r, r.policy("sp") or r.policy("p") or "none") for r in parsed])
+    np = weakest(
+        [applied(r, r.policy("np") or r.policy("sp") or r.policy("p") or "none") for r in parsed]
+    )
     merged.tags["p"] = p
     if sp != p:
         merged.tags["sp"] = sp

@@ -231,3 +231,27 @@ def test_a_string_starting_with_a_bare_mechanism_is_a_fusion() -> None:
     assert len(head) == 255
     assert not spf.fusions([head.encode(), b"mx -all"])[1]
     assert spf.fusions([head[:-1].encode(), b"mx -all"])[1]
+
+
+def test_merging_two_dmarc_records_keeps_a_testing_record_in_testing() -> None:
+    # t=y (RFC 9989 §4.7) and pct<100 (RFC 7489 §6.6.4) apply the next policy down: the merge
+    # of a testing p=reject with a plain p=reject must not start rejecting what was quarantined.
+    testing = "v=DMARC1; p=reject; rua=mailto:d@example.com; t=y"
+    assert dmarc.merged_record(D, [testing, "v=DMARC1; p=reject"]) == (
+        "v=DMARC1; p=quarantine; rua=mailto:d@example.com"
+    )
+    sampled = ["v=DMARC1; p=reject; sp=quarantine; pct=50", "v=DMARC1; p=reject"]
+    assert dmarc.merged_record(D, sampled) == "v=DMARC1; p=quarantine; sp=none"
+    # pct=100 and t=n are full enforcement.
+    full = ["v=DMARC1; p=reject; pct=100", "v=DMARC1; p=reject; t=n"]
+    assert dmarc.merged_record(D, full) == "v=DMARC1; p=reject"
+    # The suggestion passes the engine's own checks (no t or pct for DMARC-08/09 to flag).
+    zone = {
+        **ZONE,
+        (D, "TXT"): ["v=spf1 mx -all"],
+        (f"_dmarc.{D}", "TXT"): [testing, "v=DMARC1; p=reject"],
+    }
+    (finding,) = of(run(dmarc, D, zone), "DMARC-02")
+    _, suggested = published(finding.fix)
+    assert not [f for f in dmarc_findings(suggested) if f.status == Status.FAIL]
+    assert not of(dmarc_findings(suggested), "DMARC-09")
