@@ -537,9 +537,12 @@ def fused_boundary(strings: list[bytes]) -> str | None:
     return found[0].term if found else None
 
 
-def unfused(strings: list[bytes]) -> str:
-    """The record with a space at each boundary where a term was fused by mistake (SPF-03 fix)."""
-    joined, found = fusions(strings)
+def unfused(strings: list[bytes], found: list[Fusion] | None = None) -> str:
+    """The record with a space at each boundary where a term was fused by mistake (SPF-03 fix).
+    `found` is what fusions(strings) returned, when the caller has it already."""
+    if found is None:
+        found = fusions(strings)[1]
+    joined = "".join(s.decode("utf-8", errors="replace") for s in strings)
     cuts = sorted({c for f in found for c in f.cuts}, reverse=True)
     for cut in cuts:
         joined = joined[:cut] + " " + joined[cut:]
@@ -945,7 +948,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         strings = [s.decode("utf-8", errors="replace") for s in selection.strings[0]]
         # Spaces only where terms were fused by mistake: a boundary inside a term on purpose
         # (a long record cut at 255 octets) stays joined. Offered only if the result is valid.
-        fixed = unfused(selection.strings[0])
+        fixed = unfused(selection.strings[0], fused_terms)
         first = fused_terms[0]
         consequence = (
             f"receivers read the broken term '{first.term}' and SPF fails with a permanent error"
