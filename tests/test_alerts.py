@@ -1207,6 +1207,24 @@ class DigestTestCase(BaseTestCase):
         self.assertEqual(len(mail.outbox), 0)
         self.assertEqual(Notification.objects.get(kind="digest").status, "skipped")
 
+    def test_a_digest_queued_before_leaving_the_team_is_not_sent(self) -> None:
+        a = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
+        AlertSetting.set_mode(self.bob, a, AlertSetting.Mode.DIGEST)
+        Change.objects.create(
+            domain=a,
+            kind="score",
+            key="score:",
+            summary="The score dropped from 90 to 60.",
+            state=Change.State.CONFIRMED,
+            confirmed_at=timezone.now() - timedelta(hours=1),
+        )
+        self.assertEqual(send_digests.apply().get(), 1)
+        self.team.memberships.filter(user=self.bob).delete()  # bob is removed
+        for n in Notification.objects.filter(kind="digest", status="pending"):
+            send_notification.apply(args=[str(n.code)])
+        self.assertEqual(len(mail.outbox), 0)
+        self.assertEqual(Notification.objects.get(kind="digest").status, "skipped")
+
     @override_settings(ALERT_DIGEST_HOUR=0)
     def test_the_changes_of_a_digest_given_up_go_into_the_next_one(self) -> None:
         a = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())

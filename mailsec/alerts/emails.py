@@ -122,7 +122,11 @@ def _still_open(n: Notification, changes: list[Change]) -> list[Change]:
 def build_message(n: Notification) -> EmailMultiAlternatives:
     if n.kind == Notification.Kind.WEEKLY:
         return _weekly_message(n)
-    changes = list(n.changes.select_related("domain"))
+    changes = n.changes.select_related("domain")
+    if n.kind == Notification.Kind.DIGEST:
+        # Only the domains the person still may see (they may have left a team since).
+        changes = changes.filter(domain__team__memberships__user=n.user).distinct()
+    changes = list(changes)
     ctx: dict[str, Any] = {
         "notification": n,
         "user": n.user,

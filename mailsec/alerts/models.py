@@ -704,6 +704,9 @@ class Notification(models.Model):
                 user=self.user,
                 mode=AlertSetting.Mode.DIGEST,
                 domain__in=self.changes.values("domain_id"),
+                # Only domains still theirs: a person removed from the team meanwhile hears
+                # nothing more about its domains.
+                domain__team__memberships__user=self.user,
             ).exists():
                 return "the daily digest was turned off"  # e.g. unsubscribed since it was queued
             return ""
