@@ -18,7 +18,7 @@ from typing import Any
 
 from checks import https, mx, tlsrpt
 from checks.context import CheckContext
-from checks.dns import DnsAnswer
+from checks.dns import DnsAnswer, txt_fix
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
 
 MECHANISM = Mechanism.MTASTS
@@ -918,6 +918,13 @@ def record_fix(domain: str) -> str:
     return f'_mta-sts.{domain}. TXT "v=STSv1; id={fresh_id()}"'
 
 
+def delete_record_fix(name: str, record: StsRecord) -> str:
+    """The fix for a record senders discard next to the valid one. The record is written as a
+    zone-file line (quotes escaped, strings of at most 255 octets) so it names the record as
+    published and can be pasted where the owner deletes it."""
+    return f"Delete this record (keep the valid one): {txt_fix(name, record.raw)}"
+
+
 def fix_max_age(max_age: int | None) -> int:
     """max_age for a fix: the owner's value when valid and at least a day (MTASTS-23), else
     a week."""
@@ -1215,9 +1222,7 @@ def _record_findings(
     kept = len(strict) == 1 and strict[0].valid and state.record_status in {"valid", "multiple"}
     delete_spaced = ""
     if kept and spaced:
-        delete_spaced = "\n".join(
-            f'Delete this record (keep the valid one): {subject}. TXT "{r.raw}"' for r in spaced
-        )
+        delete_spaced = "\n".join(delete_record_fix(subject, r) for r in spaced)
     if state.record_status == "multiple":
         out.add(
             "MTASTS-02",
@@ -1256,7 +1261,7 @@ def _record_findings(
             "the version loosely would count it as one more record and apply no policy. Delete it.",
             subject=subject,
             evidence={**txt_ev, "record": stray.raw},
-            fix=f'Delete this record (keep the valid one): {subject}. TXT "{stray.raw}"',
+            fix=delete_record_fix(subject, stray),
         )
     if state.record_status == "valid" and state.record is not None:
         out.add(

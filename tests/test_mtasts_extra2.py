@@ -175,3 +175,35 @@ def test_it_deletes_every_discarded_record_next_to_the_valid_one(
     assert stray.status == Status.WARN and stray.fix == prefix + '"id=3; v=STSv1"'
     fresh = [f for f in findings if re.search(r'TXT "v=STSv1; id=(?!1")', f.fix)]
     assert not fresh, [(f.id, f.fix) for f in fresh]
+
+
+@pytest.mark.parametrize(
+    ("published", "check_id"),
+    [(r'"v=STSv1 id=\"2\""', "MTASTS-04"), (r'"v=STSv1 ; id=\"2\""', "MTASTS-06")],
+)
+def test_it_quotes_the_record_to_delete_as_a_zone_file_line(
+    monkeypatch: pytest.MonkeyPatch, published: str, check_id: str
+) -> None:
+    # The raw record went between quotes as it was: TXT "v=STSv1 id="2"" is no TXT record
+    # a zone file or DNS panel reads, and not the one to delete. Quotes are escaped, as in
+    # every other TXT fix.
+    zone = {**ZONE, ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=1"', published]}
+    findings = evaluate(monkeypatch, zone)
+    (found,) = [f for f in findings if f.id == check_id]
+    assert found.fix == (
+        "Delete this record (keep the valid one): _mta-sts.example.org. TXT " + published
+    )
+
+
+def test_it_splits_a_long_record_to_delete_into_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One string holds at most 255 octets (RFC 1035 §3.3): a longer stray was published split,
+    # and the line naming it must be one a zone file accepts.
+    stray = "id=2; v=STSv1; " + "x" * 300
+    zone = {
+        **ZONE,
+        ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=1"', f'"{stray[:255]}" "{stray[255:]}"'],
+    }
+    findings = evaluate(monkeypatch, zone)
+    (found,) = [f for f in findings if f.id == "MTASTS-04"]
+    strings = re.findall(r'"([^"]*)"', found.fix.split(" TXT ", 1)[1])
+    assert "".join(strings) == stray and all(len(s) <= 255 for s in strings)
