@@ -1617,14 +1617,24 @@ def _terminal(
             evidence={**evidence, "open_include": chain},
         )
     elif qualifier == "+":
+        # An include of a '+all' record opens the record just the same: ending it in -all alone
+        # would leave it open, so that fix is not offered while the include stays.
+        also = open_include(tree)
         out.add(
             "SPF-09",
             Status.FAIL,
             "The SPF record ends in '+all', which authorises every server on the Internet to "
-            "send mail as your domain. End it with '-all'." + later,
+            "send mail as your domain. End it with '-all'."
+            + (
+                f" It also includes {' → '.join(also)}, whose record ends in '+all' and lets "
+                "every server pass too: remove that include as well."
+                if also
+                else ""
+            )
+            + later,
             subject=domain,
-            evidence=evidence,
-            fix=fix,
+            evidence={**evidence, **({"open_include": also} if also else {})},
+            fix="" if also else fix,
         )
     elif qualifier == "?":
         out.add(

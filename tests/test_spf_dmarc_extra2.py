@@ -255,3 +255,17 @@ def test_merging_two_dmarc_records_keeps_a_testing_record_in_testing() -> None:
     _, suggested = published(finding.fix)
     assert not [f for f in dmarc_findings(suggested) if f.status == Status.FAIL]
     assert not of(dmarc_findings(suggested), "DMARC-09")
+
+
+def test_the_fix_for_plus_all_is_not_offered_while_an_include_also_ends_in_plus_all() -> None:
+    # Ending the record in -all leaves it open through the include (RFC 7208 §5.2: the
+    # include matches when its record passes, and +all passes everyone).
+    zone = {("plus.example.net", "TXT"): ["v=spf1 ip4:203.0.113.0/24 +all"]}
+    record = "v=spf1 include:plus.example.net ip4:192.0.2.0/24 +all"
+    (finding,) = of(spf_findings(record, zone), "SPF-09")
+    assert finding.status == Status.FAIL and not finding.fix
+    assert "plus.example.net" in finding.summary
+    # Without such an include the -all fix is offered and passes.
+    (finding,) = of(spf_findings("v=spf1 ip4:192.0.2.0/24 +all"), "SPF-09")
+    _, suggested = published(finding.fix)
+    assert not [f for f in spf_findings(suggested) if f.status == Status.FAIL]
