@@ -43,6 +43,14 @@ def check_interval() -> timedelta:
     return settings.MAILSEC_CHECK_INTERVAL
 
 
+def _unwrapped(text: str) -> str:
+    """A TXT value without the whitespace and quotes (\" or ') a DNS panel kept around it."""
+    text = text.strip()
+    while len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1].strip()
+    return text
+
+
 def display_name(name: str) -> str:
     """The U-label form for people (xn--bcher-kva.example → bücher.example), by IDNA2008 as
     the names are made (checks.domainname): Python's IDNA2003 codec refuses xn--strae-oqa."""
@@ -161,6 +169,15 @@ class Domain(models.Model):
         client = DnsClient(engine_config())
         return asyncio.run(client.txt(self.challenge_name))
 
+    def publishes_challenge(self, answer: DnsAnswer) -> bool:
+        """Whether one of the answer's TXT records is this domain's challenge value.
+
+        Whitespace around the value and quotes around it are not part of the proof: DNS
+        panels that add their own quotes store a value typed with quotes as the characters
+        `"mailsec-verification=…"`, and a pasted value often brings a space or a newline.
+        Such a record still shows the secret at the challenge name, which is the proof."""
+        return any(_unwrapped(text) == self.challenge_value for text in answer.texts())
+
     def verify(self) -> bool:
         """Look for the challenge TXT. Records the outcome; True when verified. A domain
         verified here for the first time contests the same name verified by other teams."""
@@ -173,7 +190,7 @@ class Domain(models.Model):
                 f"Could not look up {self.challenge_name}: {answer.describe_failure()}. "
                 "Try again in a minute."
             )
-        elif self.challenge_value in answer.texts():
+        elif self.publishes_challenge(answer):
             self.verify_error = ""
             if self.verified_at is None:
                 newly_verified = True
@@ -242,7 +259,7 @@ class Domain(models.Model):
         if answer.failed:
             self.save(update_fields=["verify_checked_at"])
             return "failed"
-        if self.challenge_value in answer.texts():
+        if self.publishes_challenge(answer):
             self.contested_at = None
             self.save(update_fields=["verify_checked_at", "contested_at"])
             return "kept"

@@ -1,0 +1,56 @@
+"""Adding a domain and proving control of it, with what people really type and publish."""
+
+from __future__ import annotations
+
+from django.test import override_settings
+
+from mailsec.domains.models import Domain
+from tests.conftest import BaseTestCase
+from tests.test_domains import LOCMEM, stub_dns
+
+
+@override_settings(CACHES=LOCMEM)
+class ChallengeRecordTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.domain = Domain.objects.create(team=self.team, name="example.org")
+
+    def test_it_verifies_a_value_published_with_quotes_or_spaces(self) -> None:
+        """A DNS panel that adds its own quotes stores a value typed with quotes as those
+        characters; a pasted value brings a space or a newline. The secret is still at the
+        challenge name."""
+        value = self.domain.challenge_value
+        for published in (f'\\"{value}\\"', f" {value} ", f"{value}\\010", f"'{value}'"):
+            with self.subTest(published=published):
+                self.domain.verified_at = None
+                with stub_dns({self.domain.challenge_name: [published]}):
+                    self.assertTrue(self.domain.verify())
+                self.assertEqual(self.domain.verify_error, "")
+
+    def test_it_still_refuses_another_value_in_quotes(self) -> None:
+        other = '\\"mailsec-verification=someone-else\\"'
+        with stub_dns({self.domain.challenge_name: [other]}):
+            self.assertFalse(self.domain.verify())
+        self.assertIn("not the expected value", self.domain.verify_error)
+
+    def test_it_verifies_a_value_split_into_strings_among_other_records(self) -> None:
+        value = self.domain.challenge_value
+        records = ["v=spf1 -all", f'{value[:10]}" "{value[10:]}', "google-site-verification=x"]
+        with stub_dns({self.domain.challenge_name: records}):
+            self.assertTrue(self.domain.verify())
+
+    def test_a_contested_team_keeps_a_value_published_with_quotes(self) -> None:
+        """recheck_control reads the record the way verify does: a team that verified with a
+        quoted value does not lose the domain when another team verifies it too."""
+        from django.utils import timezone
+
+        ours = self.domain
+        theirs = Domain.objects.create(team=self.charlies_team, name="example.org")
+        ours.verified_at = timezone.now()
+        ours.save()
+        records = {ours.challenge_name: [f'\\"{ours.challenge_value}\\"', theirs.challenge_value]}
+        with stub_dns(records):
+            self.assertTrue(theirs.verify())
+        ours.refresh_from_db()
+        self.assertIsNotNone(ours.verified_at)
+        self.assertIsNone(ours.control_lost_at)
