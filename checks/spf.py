@@ -1044,9 +1044,10 @@ async def _respelt_fix(ctx: CheckContext, parsed: ParsedSpf) -> tuple[str, str]:
     """(fix, note) for a mechanism written with '=': the record spelt as meant ("include:").
 
     Each respelt include or a/mx/exists adds a DNS lookup the published record does not make,
-    so the record is walked as SPF-05 walks it: over the limit, or including a name without a
-    usable SPF record, it would trade a skipped term for a permanent error. Then no fix is
-    offered and the note says why.
+    so the record is walked as SPF-05 walks it: over the lookup or void limit, or including a
+    name without a usable SPF record, it would trade a skipped term for a permanent error, and
+    including a record ending in '+all' would open it to everyone. Then no fix is offered and
+    the note says why.
     """
     text = parsed.respelled()
     fixed = parse_spf(text)
@@ -1065,6 +1066,20 @@ async def _respelt_fix(ctx: CheckContext, parsed: ParsedSpf) -> tuple[str, str]:
         return "", (
             f" Written as meant, it would include {', '.join(broken)}, which has no usable SPF "
             "record, and fail with a permanent error: check the name."
+        )
+    voids = [v for n in node.walk() for v in n.voids]
+    if len(voids) > VOID_LIMIT:
+        return "", (
+            f" Written as meant, the record would look up {len(voids)} names that do not exist "
+            f"or have no addresses ({', '.join(voids)}), more than the {VOID_LIMIT} allowed, and "
+            "fail with a permanent error (SPF-06): remove the stale names while fixing it."
+        )
+    chain = open_include(node)
+    if chain:
+        return "", (
+            f" Written as meant, it would include {' → '.join(chain)}, whose record ends in "
+            "'+all' and lets every server on the Internet pass SPF as your domain: do not "
+            "include it as it is."
         )
     if any(n.status == "temperror" for n in node.walk()):
         return "", ""

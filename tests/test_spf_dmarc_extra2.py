@@ -269,3 +269,17 @@ def test_the_fix_for_plus_all_is_not_offered_while_an_include_also_ends_in_plus_
     (finding,) = of(spf_findings("v=spf1 ip4:192.0.2.0/24 +all"), "SPF-09")
     _, suggested = published(finding.fix)
     assert not [f for f in spf_findings(suggested) if f.status == Status.FAIL]
+
+
+def test_the_respelt_fix_is_not_offered_when_it_would_break_or_open_the_record() -> None:
+    # "a=mail.example.com" respelt looks up a name without addresses: with two void lookups
+    # already there, a third is a permanent error (RFC 7208 §4.6.4, SPF-06).
+    record = "v=spf1 a:nx1.example.com a:nx2.example.com a=nx3.example.com -all"
+    findings = spf_findings(record)
+    assert of(findings, "SPF-06")[0].status == Status.WARN
+    (finding,) = of(findings, "SPF-04")
+    assert not finding.fix and "nx3.example.com" in finding.summary
+    # An include of a record ending in '+all' lets everyone pass (SPF-09).
+    zone = {("plus.example.net", "TXT"): ["v=spf1 ip4:203.0.113.0/24 +all"]}
+    (finding,) = of(spf_findings("v=spf1 include=plus.example.net -all", zone), "SPF-04")
+    assert not finding.fix and "'+all'" in finding.summary
