@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from email.utils import make_msgid, parseaddr
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+
+
+def sender_host() -> str:
+    """The domain of our From address: Message-IDs are made on it, not on the machine's own
+    name (Django's default, a container's hostname or "localhost"), which would tell our
+    internals and reads as a sign of spam to filters that want a fully qualified name."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2].strip().lower() or "mailsec.invalid"
+
+
+def message_id(local: str = "") -> str:
+    """`<local@host>` on our From domain; a random left part when none is given."""
+    if local:
+        return f"<{local}@{sender_host()}>"
+    return make_msgid(domain=sender_host())
 
 
 def send_templated(
@@ -17,6 +34,13 @@ def send_templated(
     subject = " ".join(render_to_string(f"{prefix}-subject.html", ctx).split())
     text = render_to_string(f"{prefix}-body-text.html", ctx)
     html = render_to_string(f"{prefix}-body-html.html", ctx)
+    headers = {
+        # RFC 3834: every one of these is written by the product, never by a person (the
+        # From is a no-reply address): no vacation replies to them.
+        "Auto-Submitted": "auto-generated",
+        "Message-ID": message_id(),
+        **(headers or {}),
+    }
     message = EmailMultiAlternatives(subject, text, to=to, headers=headers)
     message.attach_alternative(html, "text/html")
     message.send()

@@ -20,6 +20,7 @@ from mailsec.alerts.models import (
     changes_context,
 )
 from mailsec.domains.models import Domain
+from mailsec.mail import message_id
 
 # Kinds of the changes reports/alerts.py raises from senders' TLS reports.
 UNSUBSCRIBE_SALT = "mailsec.alerts.unsubscribe"
@@ -63,8 +64,7 @@ def unsubscribe_url(user: User, domain: Domain | None, scope: str = "") -> str:
     return settings.SITE_ROOT + reverse("alerts:unsubscribe", args=[token])
 
 
-def _headers(unsubscribe: str, message_id: str) -> dict[str, str]:
-    host = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">") or "mailsec.invalid"
+def _headers(unsubscribe: str, local_id: str) -> dict[str, str]:
     return {
         # RFC 2369 + RFC 8058: mail clients show an unsubscribe button that POSTs
         # "List-Unsubscribe=One-Click" to the URL; no login, no confirmation page.
@@ -73,7 +73,7 @@ def _headers(unsubscribe: str, message_id: str) -> dict[str, str]:
         # RFC 3834: no auto-replies (vacation messages) to alerts.
         "Auto-Submitted": "auto-generated",
         # One stable id per notification: a retried send is recognisably the same message.
-        "Message-ID": f"<{message_id}@{host}>",
+        "Message-ID": message_id(local_id),
     }
 
 
