@@ -54,3 +54,25 @@ class ChallengeRecordTestCase(BaseTestCase):
         ours.refresh_from_db()
         self.assertIsNotNone(ours.verified_at)
         self.assertIsNone(ours.control_lost_at)
+
+    def test_it_says_where_a_misplaced_value_is(self) -> None:
+        """A DNS panel that appends the zone turns the name typed in full into
+        _mailsec-challenge.example.org.example.org; others publish at the domain itself.
+        "No TXT record found" sent people looking for a propagation delay that was not one."""
+        value = self.domain.challenge_value
+        doubled = f"{self.domain.challenge_name}.example.org"
+        with stub_dns({doubled: [value]}):
+            self.assertFalse(self.domain.verify())
+        self.assertIn(f"published at {doubled}", self.domain.verify_error)
+        self.assertIn("enter only _mailsec-challenge as the name", self.domain.verify_error)
+        with stub_dns({"example.org": ["v=spf1 -all", value]}):
+            self.assertFalse(self.domain.verify())
+        self.assertIn(
+            "published at example.org, not at _mailsec-challenge", self.domain.verify_error
+        )
+        self.assertIsNone(self.domain.verified_at)  # a hint, not a proof
+        with stub_dns({}):
+            self.domain.verify()
+        self.assertEqual(
+            self.domain.verify_error, "No TXT record found at _mailsec-challenge.example.org yet."
+        )

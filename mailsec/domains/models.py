@@ -178,6 +178,25 @@ class Domain(models.Model):
         Such a record still shows the secret at the challenge name, which is the proof."""
         return any(_unwrapped(text) == self.challenge_value for text in answer.texts())
 
+    def _misplaced_challenge(self) -> str | None:
+        """Where the value is published instead, when it is not at the challenge name: at the
+        name doubled (a DNS panel that appends the zone to the host typed) or at the domain
+        itself. None when it is at neither or the lookups fail. Only a hint for the message:
+        the proof is the record at challenge_name."""
+        from checks.dns import DnsClient
+        from checks.tasks import engine_config
+
+        client = DnsClient(engine_config())
+        names = [f"{self.challenge_name}.{self.name}", self.name]
+
+        async def look() -> list[DnsAnswer]:
+            return list(await asyncio.gather(*(client.txt(n) for n in names)))
+
+        for name, answer in zip(names, asyncio.run(look()), strict=True):
+            if not answer.failed and self.publishes_challenge(answer):
+                return name
+        return None
+
     def verify(self) -> bool:
         """Look for the challenge TXT. Records the outcome; True when verified. A domain
         verified here for the first time contests the same name verified by other teams."""
@@ -199,7 +218,19 @@ class Domain(models.Model):
                 self.next_check_at = now
                 self.contested_at = self.control_lost_at = None
         elif answer.empty:
-            self.verify_error = f"No TXT record found at {self.challenge_name} yet."
+            misplaced = self._misplaced_challenge()
+            if misplaced is None:
+                self.verify_error = f"No TXT record found at {self.challenge_name} yet."
+            else:
+                self.verify_error = (
+                    f"The value is published at {misplaced}, not at {self.challenge_name}. "
+                    + (
+                        "Your DNS provider adds the domain to the name you enter: enter "
+                        f"only {CHALLENGE_PREFIX} as the name."
+                        if misplaced != self.name
+                        else f"Publish it at {self.challenge_name}."
+                    )
+                )[:300]
         else:
             found = ", ".join(repr(t) for t in answer.texts()[:3])
             self.verify_error = f"{self.challenge_name} has TXT {found}, not the expected value."
