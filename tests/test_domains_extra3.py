@@ -76,3 +76,47 @@ class ChallengeRecordTestCase(BaseTestCase):
         self.assertEqual(
             self.domain.verify_error, "No TXT record found at _mailsec-challenge.example.org yet."
         )
+
+
+class SelectorsTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.domain = Domain.objects.create(team=self.team, name="example.org")
+        self.url = f"/domains/{self.domain.code}/selectors/"
+        self.client.force_login(self.alice)
+
+    def save(self, typed: str) -> str:
+        self.client.post(self.url, {"selectors": typed})
+        self.domain.refresh_from_db()
+        return self.domain.dkim_selectors
+
+    def test_it_takes_the_selector_out_of_a_pasted_record_name(self) -> None:
+        """Microsoft 365 shows selector1._domainkey as the host to publish; others show the
+        whole name. Kept as typed, it was looked up at selector1._domainkey._domainkey.…"""
+        self.assertEqual(self.save("selector1._domainkey"), "selector1")
+        self.assertEqual(
+            self.save("Selector2._domainkey.example.org. s1._domainkey.example.org"),
+            "selector2 s1",
+        )
+
+    def test_it_refuses_another_domains_record(self) -> None:
+        """The CNAME target of Microsoft 365's record names another domain: no selector of
+        this one."""
+        self.save("google")
+        r = self.client.post(
+            self.url,
+            {"selectors": "selector1-example-org._domainkey.example.onmicrosoft.com"},
+            follow=True,
+        )
+        self.assertContains(r, "not of this domain")
+        self.domain.refresh_from_db()
+        self.assertEqual(self.domain.dkim_selectors, "google")
+
+    def test_it_reads_dotted_selectors_label_by_label(self) -> None:
+        """RFC 6376 §3.1: a selector may have several labels, 63 octets each; a label may not
+        start or end with a hyphen."""
+        dotted = "a" * 40 + "." + "b" * 30
+        self.assertEqual(self.save(dotted), dotted)
+        for bad in ("-s1", "s1-", "a." + "b" * 64, "._domainkey"):
+            with self.subTest(bad=bad):
+                self.assertEqual(self.save(bad), dotted)  # refused, the last ones stay

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 
@@ -34,9 +35,37 @@ class SelectorsForm(forms.Form):
         help_text="Separated by spaces or commas, e.g. google selector1 s2048.",
     )
 
+    def __init__(self, *args: Any, domain_name: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.domain_name = domain_name
+
     def clean_selectors(self) -> str:
         parts = [p for p in re.split(r"[\s,]+", self.cleaned_data["selectors"].lower()) if p]
-        for part in parts:
-            if not SELECTOR_RE.match(part) or len(part) > 63:
-                raise forms.ValidationError(f"{part!r} is not a valid DKIM selector.")
-        return " ".join(dict.fromkeys(parts))
+        return " ".join(dict.fromkeys(self._selector(part) for part in parts))
+
+    def _selector(self, text: str) -> str:
+        """One selector, from what was typed: a provider's instructions show the record name
+        (selector1._domainkey, or with the domain after it), which taken as it is would be
+        looked up at selector1._domainkey._domainkey.<domain>, never found."""
+        labels = text.strip(".").split(".")
+        if "_domainkey" in labels:
+            at = labels.index("_domainkey")
+            rest = ".".join(labels[at + 1 :])
+            if rest and self.domain_name and rest != self.domain_name:
+                raise forms.ValidationError(
+                    f"{text!r} is a DKIM record of {rest}, not of this domain; "
+                    "enter the selector only (the part before ._domainkey)."
+                )
+            labels = labels[:at]
+        selector = ".".join(labels)
+        # RFC 6376 §3.1: labels of a domain name (letters, digits, hyphens inside; 63 octets
+        # at most each). Underscores are let through: DNS has no objection to them and the
+        # lookup is harmless. The whole record name must fit in 253 octets.
+        full = f"{selector}._domainkey.{self.domain_name or 'x'}"
+        if (
+            not SELECTOR_RE.match(selector)
+            or any(len(label) > 63 or label[0] == "-" or label[-1] == "-" for label in labels)
+            or len(full) > 253
+        ):
+            raise forms.ValidationError(f"{text!r} is not a valid DKIM selector.")
+        return selector

@@ -404,7 +404,7 @@ def remove(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 def selectors(request: HttpRequest, code: UUID) -> HttpResponse:
     domain = get_domain_or_404(request, code)
-    form = SelectorsForm(request.POST)
+    form = SelectorsForm(request.POST, domain_name=domain.name)
     if form.is_valid():
         domain.dkim_selectors = form.cleaned_data["selectors"]
         domain.save(update_fields=["dkim_selectors"])
