@@ -3,7 +3,6 @@ views missed (template text printed raw, layout that breaks on a phone)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
