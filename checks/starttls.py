@@ -93,8 +93,9 @@ class SmtpProbe:
     # other senders. 'closed' is the connection ending before STARTTLS was answered.
     error_kind: str | None = None
     problem: str = ""
-    # The handshake ended with a hang-up and no TLS alert (_run_probe tries once more).
-    handshake_reset: bool = False
+    # The handshake timed out, or ended with a hang-up and no TLS alert: _run_probe tries
+    # once more before taking it as the server's answer.
+    retry_handshake: bool = False
     elapsed_ms: float = 0.0
     cached: bool = False
     connections: int = 0
@@ -462,12 +463,13 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
                 # Slow is not broken (checklist §0): could not check, never a fail.
                 probe.error_kind = "timeout"
                 probe.problem = f"the TLS handshake did not finish within {config.timeout:g}s"
+                probe.retry_handshake = True
                 return
             probe.error_kind = "tls-handshake"
             probe.problem = f"the TLS handshake failed: {_describe(exc)}"
             # A hang-up with no TLS alert may be a passing fault (an overloaded server); one
             # with an alert is the server's considered answer.
-            probe.handshake_reset = _no_alert(exc)
+            probe.retry_handshake = _no_alert(exc)
             return
         obj = conn.ssl_object()
         if obj is None:
@@ -662,13 +664,15 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
         return probe
     async with ctx.connections:
         await _main_session(ctx, probe)
-        if probe.error_kind == "tls-handshake" and probe.handshake_reset:
-            # Once more before calling STARTTLS broken: a server that hangs up on every
-            # handshake fails; one that completes the second, or cannot be reached, does not.
+        if probe.retry_handshake:
+            # Once more before taking it as the answer: a server that hangs up on every
+            # handshake fails (a timeout twice stays "could not check"); one that completes
+            # the second, or answers with a TLS alert, is judged by that session.
             again = SmtpProbe(host=host, address=address, port=ctx.config.smtp_port)
             await _main_session(ctx, again)
-            if again.error_kind == "tls-handshake":
+            if again.retry_handshake and again.error_kind == probe.error_kind:
                 probe.problem += " (twice in a row)"
+                probe.connections += again.connections
             else:
                 again.connections += probe.connections
                 probe = again

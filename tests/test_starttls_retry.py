@@ -91,17 +91,26 @@ def test_a_hang_up_every_time_fails(pki: Pki, tmp_path: Path) -> None:
     probe = run_probe(flaky_server(tls, hang_ups=2), bundle)
     assert probe.error_kind == "tls-handshake"
     assert probe.problem.endswith("without a TLS alert (twice in a row)")
+    assert probe.connections == 2
     smtp04 = _findings(probe)["SMTP-04"]
     assert smtp04.status == Status.FAIL and "twice in a row" in smtp04.summary
 
 
-def test_a_handshake_that_does_not_finish_in_time_is_could_not_check(
-    pki: Pki, tmp_path: Path
-) -> None:
+def test_a_handshake_that_does_not_finish_in_time_is_tried_again(pki: Pki, tmp_path: Path) -> None:
     assert pki.inter is not None
     tls = _server_context(tmp_path, [pki.leaf([HOST]), pki.inter])
     bundle = pki.bundle(str(tmp_path / "ca.pem"))
     probe = run_probe(flaky_server(tls, hang_ups=1, stall=True), bundle, timeout=1.0)
+    assert probe.tls_ok and probe.error_kind is None
+    assert _findings(probe)["SMTP-04"].status == Status.PASS
+
+
+def test_a_handshake_that_never_finishes_is_could_not_check(pki: Pki, tmp_path: Path) -> None:
+    assert pki.inter is not None
+    tls = _server_context(tmp_path, [pki.leaf([HOST]), pki.inter])
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    probe = run_probe(flaky_server(tls, hang_ups=2, stall=True), bundle, timeout=1.0)
     assert probe.error_kind == "timeout" and probe.could_not_check
-    assert "the TLS handshake did not finish within 1s" in probe.problem
+    assert probe.problem == "the TLS handshake did not finish within 1s (twice in a row)"
+    assert probe.connections == 2
     assert _findings(probe)["SMTP-04"].status == Status.ERROR
