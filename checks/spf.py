@@ -1635,21 +1635,35 @@ def _terminal(
         # An include of a '+all' record opens the record just the same: ending it in -all alone
         # would leave it open, so that fix is not offered while the include stays.
         also = open_include(tree)
+        # Without its own `all`, the '+all' is the redirect target's (RFC 7208 §6.1): the
+        # corrected record would include that record, which passes every sender, so it stays
+        # open; what to change is the redirect.
+        via = parsed.redirect.target if parsed.all_term is None and parsed.redirect else None
         out.add(
             "SPF-09",
             Status.FAIL,
-            "The SPF record ends in '+all', which authorises every server on the Internet to "
-            "send mail as your domain. End it with '-all'."
+            (
+                f"The SPF record redirects to {via}, whose record ends in '+all', which "
+                "authorises every server on the Internet to send mail as your domain. Replace "
+                "the redirect with the senders you use and end the record with '-all'."
+                if via
+                else "The SPF record ends in '+all', which authorises every server on the "
+                "Internet to send mail as your domain. End it with '-all'."
+            )
             + (
                 f" It also includes {' → '.join(also)}, whose record ends in '+all' and lets "
                 "every server pass too: remove that include as well."
-                if also
+                if also and not via
                 else ""
             )
             + later,
             subject=domain,
-            evidence={**evidence, **({"open_include": also} if also else {})},
-            fix="" if also else fix,
+            evidence={
+                **evidence,
+                **({"open_include": also} if also else {}),
+                **({"redirect": via} if via else {}),
+            },
+            fix="" if also or via else fix,
         )
     elif qualifier == "?":
         out.add(

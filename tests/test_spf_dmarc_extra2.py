@@ -283,3 +283,12 @@ def test_the_respelt_fix_is_not_offered_when_it_would_break_or_open_the_record()
     zone = {("plus.example.net", "TXT"): ["v=spf1 ip4:203.0.113.0/24 +all"]}
     (finding,) = of(spf_findings("v=spf1 include=plus.example.net -all", zone), "SPF-04")
     assert not finding.fix and "'+all'" in finding.summary
+
+
+def test_a_redirect_to_a_plus_all_record_is_not_fixed_by_including_it() -> None:
+    # Without its own 'all' the record ends as its redirect target does (RFC 7208 §6.1); the
+    # corrected record would include that target, which still passes every sender.
+    zone = {("plus.example.net", "TXT"): ["v=spf1 ip4:203.0.113.0/24 +all"]}
+    (finding,) = of(spf_findings("v=spf1 mx redirect=plus.example.net", zone), "SPF-09")
+    assert finding.status == Status.FAIL and not finding.fix
+    assert "redirects to plus.example.net" in finding.summary
