@@ -120,3 +120,21 @@ class SelectorsTestCase(BaseTestCase):
         for bad in ("-s1", "s1-", "a." + "b" * 64, "._domainkey"):
             with self.subTest(bad=bad):
                 self.assertEqual(self.save(bad), dotted)  # refused, the last ones stay
+
+
+class AddDomainTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.client.force_login(self.alice)
+
+    def test_it_refuses_a_name_whose_challenge_cannot_be_looked_up(self) -> None:
+        """237 octets is a valid domain name, but _mailsec-challenge.<it> is not: verifying
+        said "Could not look up … Try again in a minute" for ever."""
+        name = ("a" * 60 + ".") * 3 + "b" * 50 + ".com"
+        r = self.client.post("/domains/add/", {"name": name})
+        self.assertContains(r, "too long to be verified", status_code=400)
+        self.assertFalse(Domain.objects.filter(name=name).exists())
+        fits = "a" * 63 + "." + "b" * 63 + "." + "c" * 63 + "." + "d" * 38 + ".com"
+        self.assertEqual(len(f"_mailsec-challenge.{fits}"), 253)
+        self.client.post("/domains/add/", {"name": fits})
+        self.assertTrue(Domain.objects.filter(team=self.team, name=fits).exists())

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from checks.domainname import DomainNameError, to_ascii_domain
+from mailsec.domains.models import CHALLENGE_PREFIX
 
 SELECTOR_RE = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$", re.IGNORECASE)
 
@@ -22,9 +23,17 @@ class AddDomainForm(forms.Form):
 
         suffixes = engine_config().extra_public_suffixes
         try:
-            return to_ascii_domain(self.cleaned_data["name"], extra_public_suffixes=suffixes)
+            name = to_ascii_domain(self.cleaned_data["name"], extra_public_suffixes=suffixes)
         except DomainNameError as exc:
             raise forms.ValidationError(str(exc)) from None
+        # The challenge record's name must be a DNS name too (253 octets): for a longer one
+        # the lookup cannot even be asked, and "try again in a minute" would never end.
+        if len(f"{CHALLENGE_PREFIX}.{name}") > 253:
+            raise forms.ValidationError(
+                f"{name} is too long to be verified: {CHALLENGE_PREFIX}.{name} would be "
+                "longer than a DNS name may be (253 characters)."
+            )
+        return name
 
 
 class SelectorsForm(forms.Form):
