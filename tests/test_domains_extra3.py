@@ -138,3 +138,11 @@ class AddDomainTestCase(BaseTestCase):
         self.assertEqual(len(f"_mailsec-challenge.{fits}"), 253)
         self.client.post("/domains/add/", {"name": fits})
         self.assertTrue(Domain.objects.filter(team=self.team, name=fits).exists())
+
+    def test_it_takes_the_domain_from_a_long_pasted_address(self) -> None:
+        url = "https://www.example.org/landing?" + "utm_source=newsletter&" * 20
+        self.assertGreater(len(url), 300)
+        r = self.client.post("/domains/add/", {"name": url})
+        domain = Domain.objects.get(team=self.team)
+        self.assertRedirects(r, f"/domains/{domain.code}/", fetch_redirect_response=False)
+        self.assertEqual(domain.name, "www.example.org")

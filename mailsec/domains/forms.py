@@ -14,7 +14,9 @@ SELECTOR_RE = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$", re.IGNORECASE)
 class AddDomainForm(forms.Form):
     name = forms.CharField(
         label="Domain name",
-        max_length=300,
+        # Room for a pasted address bar (a URL with a long query string): to_ascii_domain
+        # keeps only its host, and limits the name itself.
+        max_length=2048,
         widget=forms.TextInput(attrs={"placeholder": "example.com", "autocapitalize": "none"}),
     )
 
