@@ -37,3 +37,19 @@ def test_a_report_page_shows_the_policy_strings_one_per_line() -> None:
     # A template tag split over two lines is not a tag: the page printed its source.
     assert "{{" not in html and "policy_strings" not in html
     assert "<pre><code>version: STSv1\nmode: enforce\nmx: mx1.example.com\n" in html
+
+
+def test_the_tls_report_pages_scroll_their_tables_instead_of_widening_a_phone_page() -> None:
+    client, address = owner_and_address()
+    report = TlsReport.objects.store(address, parse_report(SAMPLE.read_bytes()))
+    for url in (
+        f"/tlsrpt/{address.token}/dashboard/",
+        f"/tlsrpt/{address.token}/reports/{report.public_id}/",
+    ):
+        html = client.get(url).content.decode()
+        # Five-column tables of host names and IPv6 addresses were 558-911 px wide at 375.
+        assert html.count("<table") == html.count('<div class="table-scroll"><table'), url
+        assert html.count("<table") >= 1, url
+    # The 500-unit chart shrinks to the page instead of setting its width.
+    css = (Path(__file__).parent.parent / "static" / "css" / "app.css").read_text()
+    assert ".tlsrpt-chart { max-width: 100%; height: auto;" in css
