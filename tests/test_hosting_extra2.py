@@ -57,6 +57,21 @@ class SettingsTestCase(HostingCase):
             policy.mode == "testing" and "mode: testing\r\nmx: mx1.example.org\r\n" in policy.text
         )
 
+    def test_the_refusal_names_the_way_out_from_the_mode_before_the_save(self) -> None:
+        # In testing with a pattern naming the host; the pattern removed.
+        policy = self.host(["mx1.example.org"], mode="testing", mx_extra=["mx1.example.org"])
+        policy.mx_live = ["mx_1.example.org"]
+        policy.save()
+        self.client.force_login(self.alice)
+        url = reverse("hosting:update", args=[self.domain.code])
+        with fake_dns(["mx_1.example.org"]):
+            r = self.client.post(
+                url, {"mode": "testing", "max_age": WEEK, "extra": ""}, follow=True
+            )
+        self.assertContains(r, "or set mode none. Nothing was saved.")
+        policy.refresh_from_db()
+        assert policy.mode == "testing" and policy.mx_extra == ["mx1.example.org"]
+
     add_reports = base.PageTestCase.add_reports
 
     def test_no_mode_or_setting_changes_while_hosting_winds_down(self) -> None:

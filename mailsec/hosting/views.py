@@ -259,6 +259,7 @@ def update(request: HttpRequest, code: UUID) -> HttpResponse:
         if form.is_valid():
             now = timezone.now()
             said = []
+            mode_before = policy.mode
             if form.cleaned_data["mode"] != policy.mode:
                 said.append(("mode", f"Mode {policy.mode} → {form.cleaned_data['mode']}."))
                 policy.set_mode(form.cleaned_data["mode"], now)
@@ -284,7 +285,7 @@ def update(request: HttpRequest, code: UUID) -> HttpResponse:
                 unlisted = (
                     f"no MX host ({hosts}) or" if hosts else "the domain has no MX host, and no"
                 )
-                way_out = "keep mode none" if said and said[0][0] == "mode" else "set mode none"
+                way_out = "keep mode none" if mode_before == "none" else "set mode none"
                 messages.error(
                     request,
                     f"Mode {policy.mode} needs at least one mx line, and {unlisted} extra "
