@@ -53,3 +53,13 @@ def test_the_tls_report_pages_scroll_their_tables_instead_of_widening_a_phone_pa
     # The 500-unit chart shrinks to the page instead of setting its width.
     css = (Path(__file__).parent.parent / "static" / "css" / "app.css").read_text()
     assert ".tlsrpt-chart { max-width: 100%; height: auto;" in css
+
+
+def test_the_hosting_records_table_keeps_the_record_type_whole() -> None:
+    client, address = owner_and_address()
+    html = client.get(f"/hosting/{address.domain.code}/").content.decode()
+    # The type is the second cell of each row of table.records ...
+    assert '<table class="records">' in html and "<td><code>CNAME</code></td>" in html
+    # ... and `main code { overflow-wrap: anywhere }` let the table squeeze it to "CNAM"/"E".
+    css = (Path(__file__).parent.parent / "static" / "css" / "app.css").read_text()
+    assert "table.records td:nth-child(2) code { white-space: nowrap; }" in css
