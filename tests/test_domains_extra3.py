@@ -146,3 +146,26 @@ class AddDomainTestCase(BaseTestCase):
         domain = Domain.objects.get(team=self.team)
         self.assertRedirects(r, f"/domains/{domain.code}/", fetch_redirect_response=False)
         self.assertEqual(domain.name, "www.example.org")
+
+    def test_a_double_submit_lands_on_the_domain_added_by_the_first(self) -> None:
+        """Two posts of the form at once (a double click): the second finds no row, then
+        meets the first one's in the unique constraint. It was a server error."""
+        from unittest import mock
+
+        from django.db.models.query import QuerySet
+
+        Domain.objects.create(team=self.team, name="example.org")  # the first request's
+        real_first = QuerySet.first
+        looks: list[object] = []
+
+        def not_yet_on_the_first_look(qs: QuerySet) -> object:
+            found = real_first(qs)
+            if qs.model is Domain and not looks:
+                looks.append(found)
+                return None  # read before the first request committed
+            return found
+
+        with mock.patch.object(QuerySet, "first", not_yet_on_the_first_look):
+            r = self.client.post("/domains/add/", {"name": "Example.org"})
+        domain = Domain.objects.get(team=self.team, name="example.org")
+        self.assertRedirects(r, f"/domains/{domain.code}/", fetch_redirect_response=False)

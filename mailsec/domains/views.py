@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -115,8 +116,15 @@ def add(request: HttpRequest) -> HttpResponse:
         name = form.cleaned_data["name"]
         domain = team.domains.filter(name=name).first()
         if domain is None:
-            domain = Domain.objects.create(team=team, name=name)
-            messages.success(request, f"Added {domain.display_name}. Now prove you control it.")
+            try:
+                with transaction.atomic():
+                    domain = Domain.objects.create(team=team, name=name)
+            except IntegrityError:
+                # A second post of the form (a double click) lost the race to the first:
+                # the same domain, added once.
+                domain = team.domains.get(name=name)
+            else:
+                messages.success(request, f"Added {domain.display_name}. Now prove you control it.")
         return redirect("domains:details", domain.code)
     return _list_page(request, form, status=400)
 
