@@ -869,7 +869,17 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     _type99(out, domain, type99, has_txt=bool(selection.records))
 
     if not selection.records:
-        _no_record(out, domain, answer, selection, mx, null_mx)
+        repair = (
+            await _vetted_fix(
+                ctx,
+                repaired_version(selection.near_misses[0]),
+                "With the version fixed",
+                open_end=True,
+            )
+            if selection.near_misses
+            else ("", "")
+        )
+        _no_record(out, domain, answer, selection, mx, null_mx, repair)
         return out.findings
     if len(selection.records) > 1:
         merged = merged_record(selection.records)
@@ -1044,42 +1054,66 @@ async def _respelt_fix(ctx: CheckContext, parsed: ParsedSpf) -> tuple[str, str]:
     """(fix, note) for a mechanism written with '=': the record spelt as meant ("include:").
 
     Each respelt include or a/mx/exists adds a DNS lookup the published record does not make,
-    so the record is walked as SPF-05 walks it: over the lookup or void limit, or including a
-    name without a usable SPF record, it would trade a skipped term for a permanent error, and
-    including a record ending in '+all' would open it to everyone. Then no fix is offered and
-    the note says why.
+    so the record is vetted as published (see _vetted_fix). Other permanent errors of the
+    record are reported on their own, so a respelling that keeps one offers no fix.
     """
     text = parsed.respelled()
     fixed = parse_spf(text)
     if fixed.permerror or fixed.misspelt:
         return "", ""
+    return await _vetted_fix(ctx, text, "Written as meant")
+
+
+async def _vetted_fix(
+    ctx: CheckContext, text: str, lead: str, *, open_end: bool = False
+) -> tuple[str, str]:
+    """(fix, note): `text` as the fix for ctx.domain if it passes what SPF-04..09 demand.
+
+    The record is walked as SPF-05 walks it: over the lookup or void limit, or including a
+    name without a usable SPF record, it would be a permanent error, and including a record
+    ending in '+all' (or, with `open_end`, ending in '+all' itself) would open it to
+    everyone. Then no fix is offered and the note, starting with `lead`, says why.
+    """
+    fixed = parse_spf(text)
+    wrong = [
+        p
+        for p in fixed.problems
+        if p.status == Status.FAIL and (p.check_id in PERMERROR_IDS or p.meant)
+    ]
+    if wrong:
+        return "", f" {lead}, the record would still be wrong: {wrong[0].message}."
     node = SpfNode(domain=ctx.domain, via="record", record=text, parsed=fixed)
     await _expand(ctx, node, (), _WalkState())
     if over_lookup_limit(node):
         return "", (
-            f" Written as meant, the record would need {node.total_lookups} DNS lookups, more "
+            f" {lead}, the record would need {node.total_lookups} DNS lookups, more "
             f"than the {LOOKUP_LIMIT} allowed, and fail with a permanent error: drop senders "
             "you no longer use (or replace includes with ip4/ip6 ranges) while fixing it."
         )
     broken = [n.domain for n in node.children if n.status in ("none", "multiple", "permerror")]
     if broken:
         return "", (
-            f" Written as meant, it would include {', '.join(broken)}, which has no usable SPF "
+            f" {lead}, it would include {', '.join(broken)}, which has no usable SPF "
             "record, and fail with a permanent error: check the name."
         )
     voids = [v for n in node.walk() for v in n.voids]
     if len(voids) > VOID_LIMIT:
         return "", (
-            f" Written as meant, the record would look up {len(voids)} names that do not exist "
+            f" {lead}, the record would look up {len(voids)} names that do not exist "
             f"or have no addresses ({', '.join(voids)}), more than the {VOID_LIMIT} allowed, and "
             "fail with a permanent error (SPF-06): remove the stale names while fixing it."
         )
     chain = open_include(node)
     if chain:
         return "", (
-            f" Written as meant, it would include {' → '.join(chain)}, whose record ends in "
+            f" {lead}, it would include {' → '.join(chain)}, whose record ends in "
             "'+all' and lets every server on the Internet pass SPF as your domain: do not "
             "include it as it is."
+        )
+    if open_end and effective_all(node) == "+":
+        return "", (
+            f" {lead}, the record would end in '+all' and let every server on the Internet "
+            "pass SPF as your domain: end it with '-all'."
         )
     if any(n.status == "temperror" for n in node.walk()):
         return "", ""
@@ -1151,16 +1185,21 @@ def _no_record(
     selection: SpfSelection,
     mx: DnsAnswer,
     null_mx: bool,
+    repair: tuple[str, str] = ("", ""),
 ) -> None:
+    """SPF-01/02/18 for a domain without an SPF record. `repair` is the vetted (fix, note) for
+    the first near-miss record with its version written right (SPF-02)."""
     if selection.near_misses:
         out.add(
             "SPF-02",
             Status.FAIL,
             f"{domain} has a TXT record that looks like SPF but does not start with exactly "
-            "'v=spf1 ', so receivers ignore it: " + selection.near_misses[0],
+            "'v=spf1 ', so receivers ignore it: "
+            + selection.near_misses[0]
+            + (f".{repair[1]}" if repair[1] else ""),
             subject=domain,
             evidence={"dns": answer.evidence()},
-            fix=txt_fix(domain, repaired_version(selection.near_misses[0])),
+            fix=repair[0],
         )
         return
     if null_mx or (mx.empty and not mx.failed):

@@ -292,3 +292,21 @@ def test_a_redirect_to_a_plus_all_record_is_not_fixed_by_including_it() -> None:
     (finding,) = of(spf_findings("v=spf1 mx redirect=plus.example.net", zone), "SPF-09")
     assert finding.status == Status.FAIL and not finding.fix
     assert "redirects to plus.example.net" in finding.summary
+
+
+def test_the_spf02_fix_is_offered_only_when_the_repaired_record_passes() -> None:
+    # The near-miss record was ignored (no SPF); with the version repaired it is evaluated,
+    # so what it says must not be a permanent error or authorise everyone.
+    zone = {("_spf.google.com", "TXT"): ["v=spf1 ip4:74.125.0.0/16 ~all"]}
+    (finding,) = of(spf_findings("v=spf1;include:_spf.google.com -all", zone), "SPF-02")
+    _, suggested = published(finding.fix)
+    assert suggested == "v=spf1 include:_spf.google.com -all"
+    assert not [f for f in spf_findings(suggested, zone) if f.status == Status.FAIL]
+    for record, why in (
+        ("v=spf1;include:_spf.google.com ip4:192.0.2.0/33 -all", "192.0.2.0/33"),
+        ("v=spf1;include:_spf.google.com +all", "'+all'"),
+        ("v=spf1,include:_spf.nowhere.example -all", "_spf.nowhere.example"),
+    ):
+        (finding,) = of(spf_findings(record, zone), "SPF-02")
+        assert finding.status == Status.FAIL and not finding.fix, record
+        assert why in finding.summary, record
