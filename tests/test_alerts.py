@@ -1207,6 +1207,33 @@ class DigestTestCase(BaseTestCase):
         self.assertEqual(len(mail.outbox), 0)
         self.assertEqual(Notification.objects.get(kind="digest").status, "skipped")
 
+    def test_a_digest_names_only_the_domains_its_reader_still_belongs_to(self) -> None:
+        from mailsec.accounts.models import Membership
+
+        mine = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
+        theirs = Domain.objects.create(
+            team=self.charlies_team, name="c.test", verified_at=timezone.now()
+        )
+        Membership.objects.create(team=self.charlies_team, user=self.bob)
+        for domain in (mine, theirs):
+            AlertSetting.set_mode(self.bob, domain, AlertSetting.Mode.DIGEST)
+            Change.objects.create(
+                domain=domain,
+                kind="score",
+                key="score:",
+                summary=f"The score of {domain.name} dropped from 90 to 60.",
+                state=Change.State.CONFIRMED,
+                confirmed_at=timezone.now() - timedelta(hours=1),
+            )
+        self.assertEqual(send_digests.apply().get(), 1)
+        self.charlies_team.memberships.filter(user=self.bob).delete()  # bob leaves c.test's team
+        for n in Notification.objects.filter(kind="digest", status="pending"):
+            send_notification.apply(args=[str(n.code)])
+        [digest] = mail.outbox
+        self.assertIn("The score of a.test dropped", digest.body)
+        self.assertNotIn("c.test", digest.body)
+        self.assertEqual(digest.subject, "[mailsec] Daily digest: 1 change")
+
     def test_a_digest_queued_before_leaving_the_team_is_not_sent(self) -> None:
         a = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
         AlertSetting.set_mode(self.bob, a, AlertSetting.Mode.DIGEST)
