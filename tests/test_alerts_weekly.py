@@ -176,3 +176,41 @@ class WeeklySummaryTestCase(BaseTestCase):
         assert {w.domain.name for w in weekly.summarise(self.charlie, MONDAY_9)} == {
             "charlie.example"
         }
+
+    def test_not_wanted_is_recorded_once_a_week(self) -> None:
+        AlertSetting.set_mode(self.alice, self.domain, AlertSetting.Mode.OFF)
+        assert weekly.make(self.alice, MONDAY_9) is None
+        row = Notification.objects.get(user=self.alice, kind="weekly")
+        assert row.status == Notification.Status.SKIPPED
+        assert row.error == "no verified domain the person gets emails for"
+        # The hourly runs of the rest of the week do not ask again.
+        assert "alice" not in {u.username for u in weekly.due(MONDAY_9 + timedelta(hours=1))}
+
+    def test_two_beats_make_one_summary(self) -> None:
+        first = weekly.make(self.alice, MONDAY_9)
+        second = weekly.make(self.alice, MONDAY_9 + timedelta(minutes=1))
+        assert first is not None and second is None
+        assert Notification.objects.filter(user=self.alice, kind="weekly").count() == 1
+
+    def test_turned_off_after_it_was_queued_it_is_not_sent(self) -> None:
+        n = weekly.make(self.alice, MONDAY_9)
+        assert n is not None
+        self.client.force_login(self.alice)
+        self.client.post("/alerts/weekly/", {})
+        self.send_all()
+        assert mail.outbox == []
+        n.refresh_from_db()
+        assert n.status == Notification.Status.SKIPPED
+        assert n.error == "the weekly summary was turned off"
+
+    def test_the_migration_turns_it_off_for_who_unsubscribed_from_all(self) -> None:
+        import importlib
+
+        from django.apps import apps
+
+        migration = importlib.import_module("mailsec.alerts.migrations.0007_weekly_summary")
+        AlertRecipient.objects.create(user=self.alice, unsubscribed_all=True)
+        AlertRecipient.objects.create(user=self.bob)
+        migration.off_for_the_unsubscribed(apps, None)
+        assert not AlertRecipient.objects.get(user=self.alice).weekly_summary
+        assert AlertRecipient.objects.get(user=self.bob).weekly_summary

@@ -159,17 +159,21 @@ def due(now: datetime) -> list[User]:
 
 
 def make(user: User, now: datetime) -> Notification | None:
-    """This week's summary for `user`, or None when it is not wanted or exists already."""
-    if summary_wanted(user):
-        return None
+    """This week's summary for `user`, to be sent; None when it exists already or is not
+    wanted. Not wanted is recorded too (a skipped row), so the hourly runs of the rest of the
+    week do not ask again."""
+    reason = summary_wanted(user)
     try:
         with transaction.atomic():
-            return Notification.objects.create(
+            n = Notification.objects.create(
                 user=user,
                 kind=Notification.Kind.WEEKLY,
                 to_address=user.email,
                 digest_day=week_start(now).date(),
                 covers_until=now,
+                status=Notification.Status.SKIPPED if reason else Notification.Status.PENDING,
+                error=reason,
             )
     except IntegrityError:
         return None  # another beat made it already
+    return None if reason else n

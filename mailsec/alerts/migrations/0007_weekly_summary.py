@@ -4,6 +4,13 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def off_for_the_unsubscribed(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+    """Whoever unsubscribed from all alert emails before the summary existed never asked for
+    it: off for them (everyone else gets it, as new people do)."""
+    recipient = apps.get_model("alerts", "AlertRecipient")
+    recipient.objects.filter(unsubscribed_all=True).update(weekly_summary=False)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("alerts", "0006_notification_handed_over_at"),
@@ -17,6 +24,7 @@ class Migration(migrations.Migration):
             name="weekly_summary",
             field=models.BooleanField(default=True),
         ),
+        migrations.RunPython(off_for_the_unsubscribed, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="notification",
             name="kind",
