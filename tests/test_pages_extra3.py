@@ -63,3 +63,9 @@ def test_the_hosting_records_table_keeps_the_record_type_whole() -> None:
     # ... and `main code { overflow-wrap: anywhere }` let the table squeeze it to "CNAM"/"E".
     css = (Path(__file__).parent.parent / "static" / "css" / "app.css").read_text()
     assert "table.records td:nth-child(2) code { white-space: nowrap; }" in css
+
+
+def test_pages_name_an_icon_so_browsers_do_not_ask_for_a_missing_favicon(client: Client) -> None:
+    html = client.get("/").content.decode()
+    # Without <link rel="icon"> browsers fetch /favicon.ico, a 404 logged on every first visit.
+    assert '<link rel="icon" href="data:image/svg+xml,' in html
