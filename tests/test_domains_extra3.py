@@ -169,3 +169,29 @@ class AddDomainTestCase(BaseTestCase):
             r = self.client.post("/domains/add/", {"name": "Example.org"})
         domain = Domain.objects.get(team=self.team, name="example.org")
         self.assertRedirects(r, f"/domains/{domain.code}/", fetch_redirect_response=False)
+
+    def test_it_caps_the_domains_waiting_to_be_verified(self) -> None:
+        """Every unverified domain is looked up in the background for a week; a script could
+        add them by the thousand. Verified ones do not count, and a name already added
+        still opens its page."""
+        from django.utils import timezone
+
+        from mailsec.domains.views import MAX_UNVERIFIED
+
+        for i in range(MAX_UNVERIFIED):
+            Domain.objects.create(team=self.team, name=f"d{i}.example.org")
+        Domain.objects.create(team=self.team, name="ours.example.org", verified_at=timezone.now())
+        r = self.client.post("/domains/add/", {"name": "one-more.example.org"})
+        self.assertContains(r, "waiting to be verified", status_code=400)
+        self.assertFalse(Domain.objects.filter(name="one-more.example.org").exists())
+        r = self.client.post("/domains/add/", {"name": "D0.example.org"})
+        self.assertEqual(r.status_code, 302)
+        # Another team is not affected.
+        self.client.force_login(self.charlie)
+        self.client.post("/domains/add/", {"name": "one-more.example.org"})
+        self.assertTrue(Domain.objects.filter(team=self.charlies_team).exists())
+        # Verifying one makes room.
+        self.client.force_login(self.alice)
+        Domain.objects.filter(name="d1.example.org").update(verified_at=timezone.now())
+        self.client.post("/domains/add/", {"name": "one-more.example.org"})
+        self.assertTrue(Domain.objects.filter(team=self.team, name="one-more.example.org").exists())

@@ -57,6 +57,11 @@ CHECK_REFUSED = {
     "domain": "This domain was checked a moment ago; try again in a minute.",
     "user": "You have started many checks in the last hour; try again later.",
 }
+# Domains a team may have added and not verified. Each is looked up in the background for
+# VERIFY_IN_BACKGROUND_FOR_DAYS (verify_pending, a batch at a time, for every team); without a
+# cap one account could add names by the thousand, making us query other people's DNS and
+# leaving everyone else's new domains waiting for their turn. Verified domains are not capped.
+MAX_UNVERIFIED = 50
 PROGRESS_GONE = "This check is no longer available: its domain may have been removed."
 # Mechanisms by their id in stored runs ("tls-rpt"), as people read them ("TLS reporting").
 TITLES = {str(m): t for m, t in MECHANISM_TITLES.items()}
@@ -115,6 +120,13 @@ def add(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         name = form.cleaned_data["name"]
         domain = team.domains.filter(name=name).first()
+        if domain is None and team.domains.filter(verified_at=None).count() >= MAX_UNVERIFIED:
+            form.add_error(
+                "name",
+                f"Your team has {MAX_UNVERIFIED} domains waiting to be verified: verify or "
+                "remove some of them before adding more.",
+            )
+            return _list_page(request, form, status=400)
         if domain is None:
             try:
                 with transaction.atomic():
