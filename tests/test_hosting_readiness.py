@@ -72,3 +72,33 @@ class EmptyReportsTestCase(HostingCase):
             self.report(policy, "google.com", day, 5)
             self.report(policy, "microsoft.com", day, 1)
         assert enforce_readiness(policy, timezone.now()).ready
+
+
+class EarlierReportsTestCase(EmptyReportsTestCase):
+    def test_reports_from_before_testing_are_named_not_ignored_silently(self) -> None:
+        policy = self.host(["mx1.example.org"])
+        for day in range(3):
+            self.report(policy, "google.com", day, 10)
+        policy.testing_since = timezone.now()
+        policy.save()
+        readiness = enforce_readiness(policy, timezone.now())
+        assert readiness.since == policy.testing_since
+        [first, *_] = readiness.reasons
+        assert first.startswith("No TLS reports since testing began (")
+        assert "3 reports came before that, about the policy the domain had then." in first
+
+
+class RecordsBeforeHostingTestCase(EmptyReportsTestCase):
+    def test_the_placeholder_record_has_no_copy_button(self) -> None:
+        from django.urls import reverse
+
+        from tests.test_hosting import fake_dns
+
+        self.client.force_login(self.alice)
+        with fake_dns(["mx1.example.org"]):
+            r = self.client.get(reverse("hosting:page", args=[self.domain.code]))
+        page = r.content.decode()
+        assert "v=STSv1; id=&lt;the policy id&gt;;" in page
+        assert "The id is made when hosting is switched on." in page
+        assert 'aria-label="Copy the value for _mta-sts.example.org"' not in page
+        assert 'aria-label="Copy the value for mta-sts.example.org"' in page

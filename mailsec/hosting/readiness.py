@@ -52,6 +52,7 @@ class Readiness:
     failed: int
     per_mx: list[MxEvidence]
     reasons: list[str]
+    since: datetime | None = None  # reports count from here (testing began, or 30 days back)
 
 
 def tls_reasons(policy: HostedPolicy) -> list[str]:
@@ -101,7 +102,7 @@ def mx_of(subject: str) -> str:
 
 
 def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
-    from reports.models import FailureDetail, PolicyResult
+    from reports.models import FailureDetail, PolicyResult, TlsReport
 
     if policy.domain is None:
         # Detached: its reports went with the domain (and filtering on None would match
@@ -141,6 +142,17 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
             f"enforce needs {MIN_DAYS} days of reports with mail in them, from "
             f"{MIN_REPORTERS} sending organisations."
         )
+    elif not days and (
+        earlier := TlsReport.objects.filter(
+            address__domain=policy.domain, counted=True, end__lte=since
+        ).count()
+    ):
+        reasons.append(
+            f"No TLS reports since testing began ({since:%Y-%m-%d %H:%M} UTC): "
+            f"{_count(earlier, 'report')} came before that, about the policy the domain had "
+            f"then. Wait for {MIN_DAYS} days of reports from {MIN_REPORTERS} sending "
+            "organisations."
+        )
     elif not days:
         reasons.append(
             "No TLS reports yet: publish the _smtp._tls record under Records to publish, then "
@@ -169,7 +181,7 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
     if failed and not failing:
         reasons.append(f"{_count(failed, 'failed session')} reported.")
     per_mx = sorted(by_mx.values(), key=lambda e: e.mx)
-    return Readiness(not reasons, days, reporters, successful, failed, per_mx, reasons)
+    return Readiness(not reasons, days, reporters, successful, failed, per_mx, reasons, since)
 
 
 def _count(n: int, noun: str) -> str:

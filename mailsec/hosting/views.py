@@ -82,6 +82,9 @@ class RecordRow:
     state: str  # ok | missing | stale | error | info
     detail: str
     alternative: str = ""
+    # False while the value is still a placeholder (no policy id before hosting is on): a
+    # Copy button would copy text that is no record.
+    copyable: bool = True
 
 
 def _records(domain: Domain, policy: HostedPolicy | None) -> list[RecordRow]:
@@ -121,6 +124,7 @@ def _records(domain: Domain, policy: HostedPolicy | None) -> list[RecordRow]:
             sts_state,
             sts.detail,
             alternative=plain if zone_name else "",
+            copyable=bool(zone_name or policy_id),
         ),
     ]
     rows.append(_tlsrpt_row(domain, tlsrpt))
