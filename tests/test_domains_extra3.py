@@ -195,3 +195,19 @@ class AddDomainTestCase(BaseTestCase):
         Domain.objects.filter(name="d1.example.org").update(verified_at=timezone.now())
         self.client.post("/domains/add/", {"name": "one-more.example.org"})
         self.assertTrue(Domain.objects.filter(team=self.team, name="one-more.example.org").exists())
+
+    def test_it_says_when_the_name_added_is_a_host_of_the_mail_domain(self) -> None:
+        """https://www.example.org/ pasted from the browser, or the MTA-STS policy host: kept
+        as typed (only the owner knows), with a word about the mail domain above it."""
+        for typed, name, parent in (
+            ("https://www.example.org/", "www.example.org", "example.org"),
+            ("mta-sts.bücher.example", "mta-sts.xn--bcher-kva.example", "bücher.example"),
+        ):
+            with self.subTest(typed=typed):
+                r = self.client.post("/domains/add/", {"name": typed}, follow=True)
+                self.assertTrue(Domain.objects.filter(team=self.team, name=name).exists())
+                self.assertContains(r, f"mail to addresses @{parent} is checked for {parent}")
+        for typed in ("mail.example.org", "www.co.uk"):
+            with self.subTest(typed=typed):
+                r = self.client.post("/domains/add/", {"name": typed}, follow=True)
+                self.assertNotContains(r, "is a host name")

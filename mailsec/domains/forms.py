@@ -21,11 +21,16 @@ class AddDomainForm(forms.Form):
     )
 
     def clean_name(self) -> str:
+        return self.domain_name(self.cleaned_data["name"])
+
+    @staticmethod
+    def domain_name(text: str) -> str:
+        """The A-label name to add for `text`, or ValidationError saying why not."""
         from checks.tasks import engine_config
 
         suffixes = engine_config().extra_public_suffixes
         try:
-            name = to_ascii_domain(self.cleaned_data["name"], extra_public_suffixes=suffixes)
+            name = to_ascii_domain(text, extra_public_suffixes=suffixes)
         except DomainNameError as exc:
             raise forms.ValidationError(str(exc)) from None
         # The challenge record's name must be a DNS name too (253 octets): for a longer one

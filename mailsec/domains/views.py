@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
@@ -33,7 +34,7 @@ from mailsec.accounts.scope import (
 )
 from mailsec.domains import listing, pagecache
 from mailsec.domains.forms import AddDomainForm, SelectorsForm
-from mailsec.domains.models import CheckRun, Domain, MechanismChange
+from mailsec.domains.models import CheckRun, Domain, MechanismChange, display_name
 from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
 from mailsec.freecheck import ratelimit
 from mailsec.scoring.chart import Chart, build_chart
@@ -44,7 +45,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 11
+PANELS_VERSION = 12
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -137,8 +138,33 @@ def add(request: HttpRequest) -> HttpResponse:
                 domain = team.domains.get(name=name)
             else:
                 messages.success(request, f"Added {domain.display_name}. Now prove you control it.")
+                _warn_if_host_name(request, domain)
         return redirect("domains:details", domain.code)
     return _list_page(request, form, status=400)
+
+
+# First labels of names people add meaning the domain above them: a web site's address
+# pasted from the browser, or the MTA-STS policy host. Their mail domain is the parent.
+HOST_LABELS = ("www", "mta-sts")
+
+
+def _warn_if_host_name(request: HttpRequest, domain: Domain) -> None:
+    """Say so when the name added looks like a host of a mail domain rather than the mail
+    domain itself. Kept as typed: www.example.com may really receive mail, and only the
+    owner knows."""
+    first, _, parent = domain.name.partition(".")
+    if first not in HOST_LABELS:
+        return
+    try:
+        AddDomainForm.domain_name(parent)
+    except ValidationError:
+        return  # www.co.uk: its parent is no domain anyone could add
+    shown = display_name(parent)
+    messages.warning(
+        request,
+        f"{domain.display_name} is a host name: mail to addresses @{shown} is checked "
+        f"for {shown}. If that is what you meant, add {shown} and remove this one.",
+    )
 
 
 @dataclass
