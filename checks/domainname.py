@@ -72,6 +72,10 @@ def _to_u_label(label: str) -> str:
 def to_ascii_domain(text: str, *, extra_public_suffixes: tuple[str, ...] = ()) -> str:
     """Normalise to an A-label name; refuse IPs, single labels and public suffixes."""
     name = text.strip().lower()
+    # An address copied from a mail client's To or From: "Alice <alice@example.com>".
+    bracketed = re.search(r"<([^<>]*)>", name)
+    if bracketed:
+        name = bracketed.group(1).strip()
     for prefix in ("https://", "http://", "mailto:"):
         if name.startswith(prefix):
             name = name[len(prefix) :]

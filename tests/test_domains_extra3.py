@@ -211,3 +211,12 @@ class AddDomainTestCase(BaseTestCase):
             with self.subTest(typed=typed):
                 r = self.client.post("/domains/add/", {"name": typed}, follow=True)
                 self.assertNotContains(r, "is a host name")
+
+
+class DomainNameTestCase(BaseTestCase):
+    def test_it_reads_an_address_copied_from_a_mail_client(self) -> None:
+        from checks.domainname import to_ascii_domain
+
+        for typed in ("Admin <admin@Example.com>", "<admin@example.com>", '"A, B" <a@example.com>'):
+            with self.subTest(typed=typed):
+                self.assertEqual(to_ascii_domain(typed), "example.com")
