@@ -11,7 +11,7 @@ from mailsec.hosting.readiness import enforce_readiness
 from tests.test_hosting import HostingCase, checked
 
 
-class EmptyReportsTestCase(HostingCase):
+class ReadinessCase(HostingCase):
     def report(self, policy: HostedPolicy, org: str, day: int, successful: int) -> None:
         from reports.models import PolicyResult, ReportAddress, TlsReport
 
@@ -33,6 +33,8 @@ class EmptyReportsTestCase(HostingCase):
             report=report, policy_type="sts", successful=successful, failed=0
         )
 
+
+class EmptyReportsTestCase(ReadinessCase):
     def test_reports_with_no_sessions_are_no_evidence(self) -> None:
         policy = self.host(["mx1.example.org"])
         policy.testing_since = timezone.now() - timedelta(days=10)
@@ -74,7 +76,7 @@ class EmptyReportsTestCase(HostingCase):
         assert enforce_readiness(policy, timezone.now()).ready
 
 
-class EarlierReportsTestCase(EmptyReportsTestCase):
+class EarlierReportsTestCase(ReadinessCase):
     def test_reports_from_before_testing_are_named_not_ignored_silently(self) -> None:
         policy = self.host(["mx1.example.org"])
         for day in range(3):
@@ -88,7 +90,7 @@ class EarlierReportsTestCase(EmptyReportsTestCase):
         assert "3 reports came before that, about the policy the domain had then." in first
 
 
-class RecordsBeforeHostingTestCase(EmptyReportsTestCase):
+class RecordsBeforeHostingTestCase(ReadinessCase):
     def test_the_placeholder_record_has_no_copy_button(self) -> None:
         from django.urls import reverse
 
@@ -102,3 +104,20 @@ class RecordsBeforeHostingTestCase(EmptyReportsTestCase):
         assert "The id is made when hosting is switched on." in page
         assert 'aria-label="Copy the value for _mta-sts.example.org"' not in page
         assert 'aria-label="Copy the value for mta-sts.example.org"' in page
+
+
+class CompareMenuTestCase(ReadinessCase):
+    def test_a_re_check_is_told_apart_in_the_compare_menus(self) -> None:
+        from django.urls import reverse
+
+        from tests.test_domains import finished_run
+
+        old = finished_run(self.domain, score=80, days_ago=1)
+        finished_run(self.domain, score=28, days_ago=0.01)
+        new = finished_run(self.domain, score=28, days_ago=0.01, kind="confirm")
+        self.client.force_login(self.alice)
+        page = self.client.get(reverse("domains:details", args=[self.domain.code])).content
+        assert page.decode().count("(28, re-check)</option>") == 2  # the from and to menus
+        url = reverse("domains:compare", args=[self.domain.code])
+        page = self.client.get(url, {"from": old.code, "to": new.code}).content
+        assert page.decode().count("(28, re-check)</option>") == 2
