@@ -959,6 +959,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         # Spaces only where terms were fused by mistake: a boundary inside a term on purpose
         # (a long record cut at 255 octets) stays joined. Offered only if the result is valid.
         fixed = unfused(selection.strings[0], fused_terms)
+        # Offered only if the record with its spaces restored passes: a fused include that
+        # hid lookups (or a broken term elsewhere) would fail once the spaces are back.
+        fix, note = await _vetted_fix(ctx, fixed, "With the spaces restored", misspelt_ok=True)
         first = fused_terms[0]
         consequence = (
             f"receivers read the broken term '{first.term}' and SPF fails with a permanent error"
@@ -980,14 +983,14 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "SPF-03",
             Status.FAIL,
             "The SPF record is split into several strings and no space separates them, so "
-            f"{consequence}.",
+            f"{consequence}." + note,
             subject=domain,
             evidence={
                 "strings": strings,
                 "joined": selection.records[0],
                 "fused": [f.term for f in fused_terms],
             },
-            fix="" if parse_spf(fixed).permerror else txt_fix(domain, fixed),
+            fix=fix,
         )
         fixed_all = parse_spf(fixed).all_term is not None
     respelt = await _respelt_fix(ctx, parsed) if parsed.misspelt and not fused_terms else ("", "")
@@ -1065,7 +1068,7 @@ async def _respelt_fix(ctx: CheckContext, parsed: ParsedSpf) -> tuple[str, str]:
 
 
 async def _vetted_fix(
-    ctx: CheckContext, text: str, lead: str, *, open_end: bool = False
+    ctx: CheckContext, text: str, lead: str, *, open_end: bool = False, misspelt_ok: bool = False
 ) -> tuple[str, str]:
     """(fix, note): `text` as the fix for ctx.domain if it passes what SPF-04..09 demand.
 
@@ -1073,12 +1076,13 @@ async def _vetted_fix(
     name without a usable SPF record, it would be a permanent error, and including a record
     ending in '+all' (or, with `open_end`, ending in '+all' itself) would open it to
     everyone. Then no fix is offered and the note, starting with `lead`, says why.
+    `misspelt_ok` lets an "include=" through: SPF-04 offers its own fix for it.
     """
     fixed = parse_spf(text)
     wrong = [
         p
         for p in fixed.problems
-        if p.status == Status.FAIL and (p.check_id in PERMERROR_IDS or p.meant)
+        if p.status == Status.FAIL and (p.check_id in PERMERROR_IDS or p.meant and not misspelt_ok)
     ]
     if wrong:
         return "", f" {lead}, the record would still be wrong: {wrong[0].message}."

@@ -310,3 +310,22 @@ def test_the_spf02_fix_is_offered_only_when_the_repaired_record_passes() -> None
         (finding,) = of(spf_findings(record, zone), "SPF-02")
         assert finding.status == Status.FAIL and not finding.fix, record
         assert why in finding.summary, record
+
+
+def test_the_spf03_fix_is_not_offered_when_the_restored_record_needs_too_many_lookups() -> None:
+    # "include:p0…" "include:p1…" fused is one (broken-looking) include; with the spaces back
+    # the record makes every lookup it meant to, 11 here: a permanent error (SPF-05).
+    zone: dict[Any, Any] = {
+        (f"p{i}.example.net", "TXT"): [f"v=spf1 ip4:198.51.100.{i} -all"] for i in range(11)
+    }
+    strings = [
+        "v=spf1 " + " ".join(f"include:p{i}.example.net" for i in range(10)),
+        "include:p10.example.net -all",
+    ]
+    (finding,) = of(spf_findings(strings, zone), "SPF-03")
+    assert not finding.fix and "11 DNS lookups" in finding.summary
+    # Ten are fine: the fix is offered and passes.
+    strings[0] = "v=spf1 " + " ".join(f"include:p{i}.example.net" for i in range(9))
+    (finding,) = of(spf_findings(strings, zone), "SPF-03")
+    _, suggested = published(finding.fix)
+    assert not [f for f in spf_findings(suggested, zone) if f.status == Status.FAIL]
