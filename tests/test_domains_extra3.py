@@ -220,3 +220,30 @@ class DomainNameTestCase(BaseTestCase):
         for typed in ("Admin <admin@Example.com>", "<admin@example.com>", '"A, B" <a@example.com>'):
             with self.subTest(typed=typed):
                 self.assertEqual(to_ascii_domain(typed), "example.com")
+
+
+@override_settings(CACHES=LOCMEM)
+class VerifyRemovedTestCase(BaseTestCase):
+    def test_a_domain_removed_while_its_challenge_is_looked_up(self) -> None:
+        """A teammate removes the domain while Verify waits for DNS (up to the timeout): the
+        result had nowhere to go, and the page was a server error."""
+        from unittest import mock
+
+        domain = Domain.objects.create(team=self.team, name="example.org")
+        real_look_up = Domain._look_up_challenge
+
+        def removed_meanwhile(self: Domain) -> object:
+            answer = real_look_up(self)
+            Domain.objects.filter(pk=self.pk).delete()
+            return answer
+
+        self.client.force_login(self.alice)
+        records = {domain.challenge_name: [domain.challenge_value]}
+        with (
+            stub_dns(records),
+            mock.patch.object(Domain, "_look_up_challenge", removed_meanwhile),
+        ):
+            r = self.client.post(f"/domains/{domain.code}/verify/", follow=True)
+        self.assertRedirects(r, "/domains/")
+        self.assertContains(r, "was removed from your team meanwhile")
+        self.assertFalse(Domain.objects.exists())

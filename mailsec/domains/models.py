@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
@@ -234,16 +234,25 @@ class Domain(models.Model):
         else:
             found = ", ".join(repr(t) for t in answer.texts()[:3])
             self.verify_error = f"{self.challenge_name} has TXT {found}, not the expected value."
-        self.save(
-            update_fields=[
-                "verify_checked_at",
-                "verify_error",
-                "verified_at",
-                "next_check_at",
-                "contested_at",
-                "control_lost_at",
-            ]
-        )
+        try:
+            with transaction.atomic():  # a savepoint: the transaction goes on after the error
+                self.save(
+                    update_fields=[
+                        "verify_checked_at",
+                        "verify_error",
+                        "verified_at",
+                        "next_check_at",
+                        "contested_at",
+                        "control_lost_at",
+                    ]
+                )
+        except DatabaseError:
+            if Domain.objects.filter(pk=self.pk).exists():
+                raise
+            # Removed while we looked (by a teammate, in another tab): nothing to record,
+            # nothing verified, no one to contest.
+            self.verified_at = None
+            return False
         if newly_verified:
             # Only on the way from unverified to verified: a team that verifies again, or
             # a lookup of a domain already verified, contests nothing.

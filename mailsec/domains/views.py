@@ -335,9 +335,9 @@ class History:
     def recent_runs(self) -> list[CheckRun]:
         """The runs the compare menu offers, newest first."""
         return list(
-            self.domain.done_runs().only("domain_id", "code", "created", "score", "score_version")[
-                :30
-            ]
+            self.domain.done_runs().only(
+                "domain_id", "code", "created", "score", "score_version", "kind"
+            )[:30]
         )
 
 
@@ -429,6 +429,9 @@ def verify(request: HttpRequest, code: UUID) -> HttpResponse:
     elif domain.verify():
         messages.success(request, f"{domain.display_name} is verified. The first check is queued.")
         domain.request_check(kind="scheduled")
+    elif not Domain.objects.filter(pk=domain.pk).exists():
+        messages.info(request, f"{domain.display_name} was removed from your team meanwhile.")
+        return redirect("domains:index")
     else:
         messages.error(request, domain.verify_error)
     return redirect("domains:details", domain.code)
@@ -530,7 +533,9 @@ def compare(request: HttpRequest, code: UUID) -> HttpResponse:
         "new": new,
         "changes": new.changes_since(old),
         "recent_runs": list(
-            domain.done_runs().only("domain_id", "code", "created", "score", "score_version")[:60]
+            domain.done_runs().only(
+                "domain_id", "code", "created", "score", "score_version", "kind"
+            )[:60]
         ),
         "titles": TITLES,
     }
