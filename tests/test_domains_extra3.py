@@ -77,6 +77,15 @@ class ChallengeRecordTestCase(BaseTestCase):
             self.domain.verify_error, "No TXT record found at _mailsec-challenge.example.org yet."
         )
 
+    def test_it_finds_a_subdomains_value_with_the_parent_zone_appended(self) -> None:
+        """mail.example.org in example.org's zone: the name typed in full in that panel ends
+        up at _mailsec-challenge.mail.example.org.example.org."""
+        sub = Domain.objects.create(team=self.team, name="mail.example.org")
+        misplaced = f"{sub.challenge_name}.example.org"
+        with stub_dns({misplaced: [sub.challenge_value]}):
+            self.assertFalse(sub.verify())
+        self.assertIn(f"published at {misplaced}", sub.verify_error)
+
 
 class SelectorsTestCase(BaseTestCase):
     def setUp(self) -> None:

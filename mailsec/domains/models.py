@@ -180,14 +180,19 @@ class Domain(models.Model):
 
     def _misplaced_challenge(self) -> str | None:
         """Where the value is published instead, when it is not at the challenge name: at the
-        name doubled (a DNS panel that appends the zone to the host typed) or at the domain
-        itself. None when it is at neither or the lookups fail. Only a hint for the message:
-        the proof is the record at challenge_name."""
+        name with the zone once more (a DNS panel that appends the zone to the host typed) or
+        at the domain itself. None when it is at neither or the lookups fail. Only a hint for
+        the message: the proof is the record at challenge_name."""
         from checks.dns import DnsClient
+        from checks.domainname import organizational_domain
         from checks.tasks import engine_config
 
-        client = DnsClient(engine_config())
-        names = [f"{self.challenge_name}.{self.name}", self.name]
+        config = engine_config()
+        client = DnsClient(config)
+        # The panel's zone is the domain itself or, for a subdomain, usually the registered
+        # domain above it (mail.example.com in example.com's zone).
+        zones = {self.name, organizational_domain(self.name, config.extra_public_suffixes)}
+        names = [*(f"{self.challenge_name}.{zone}" for zone in sorted(zones)), self.name]
 
         async def look() -> list[DnsAnswer]:
             return list(await asyncio.gather(*(client.txt(n) for n in names)))
