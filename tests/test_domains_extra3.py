@@ -256,3 +256,16 @@ class VerifyRemovedTestCase(BaseTestCase):
         self.assertRedirects(r, "/domains/")
         self.assertContains(r, "was removed from your team meanwhile")
         self.assertFalse(Domain.objects.exists())
+
+
+class AddAgainTestCase(BaseTestCase):
+    def test_it_says_when_the_domain_is_already_there(self) -> None:
+        """Added by a teammate, now typed in capitals as a URL: the page it lands on said
+        nothing, as if a new domain had been added with the old one's state."""
+        domain = Domain.objects.create(team=self.team, name="example.org")
+        self.client.force_login(self.bob)
+        r = self.client.post("/domains/add/", {"name": "HTTPS://Example.ORG./"}, follow=True)
+        self.assertRedirects(r, f"/domains/{domain.code}/")
+        self.assertContains(r, "example.org is already in your team&#x27;s domains.")
+        self.assertNotContains(r, "Added example.org")
+        self.assertEqual(Domain.objects.count(), 1)

@@ -128,7 +128,10 @@ def add(request: HttpRequest) -> HttpResponse:
                 "remove some of them before adding more.",
             )
             return _list_page(request, form, status=400)
-        if domain is None:
+        if domain is not None:
+            # Typed again (in another case, as a URL, or by a teammate earlier): the same row.
+            messages.info(request, f"{domain.display_name} is already in your team's domains.")
+        else:
             try:
                 with transaction.atomic():
                     domain = Domain.objects.create(team=team, name=name)
