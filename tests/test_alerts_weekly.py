@@ -110,11 +110,25 @@ class WeeklySummaryTestCase(BaseTestCase):
         assert "Score: 80/100 (-10 since last week)" in body
         assert "Still open: * The TLS-RPT record _smtp._tls.example.org has disappeared." in body
         # 7 days x 125 sessions; the report from 9 days ago is not this week's
-        assert "TLS reports: 845 sessions from 2 sending organisations, 5 failed (0.6 %)" in body
+        assert "TLS reports: 845 sessions from 2 sending organisations, 5 failed (0.59 %)" in body
         assert "certificate-expired: 5 sessions. The MX presented a certificate past its" in body
         assert "starttls-not-supported" not in body
         assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert message.extra_headers["Auto-Submitted"] == "auto-generated"
+
+    def test_a_tiny_failure_rate_is_not_shown_as_nothing(self) -> None:
+        self.report(
+            "google.com",
+            (MONDAY_9 - timedelta(days=1)).date(),
+            999_999,
+            1,
+            "sts-policy-fetch-error",
+        )
+        weekly.make(self.alice, MONDAY_9)
+        self.send_all()
+        [message] = mail.outbox
+        assert "1 failed (< 0.01 %)" in message.body
+        assert "1 failed (&lt; 0.01 %)" in message.alternatives[0][0]
 
     def test_a_quiet_week_says_so(self) -> None:
         self.report("google.com", (MONDAY_9 - timedelta(days=1)).date(), 10, 0)
