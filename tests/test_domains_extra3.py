@@ -269,3 +269,20 @@ class AddAgainTestCase(BaseTestCase):
         self.assertContains(r, "example.org is already in your team&#x27;s domains.")
         self.assertNotContains(r, "Added example.org")
         self.assertEqual(Domain.objects.count(), 1)
+
+
+@override_settings(CACHES=LOCMEM)
+class VerifyErrorLengthTestCase(BaseTestCase):
+    def test_the_outcome_fits_its_column_whatever_is_published(self) -> None:
+        """A wildcard TXT (*.example.org, an SPF record of many includes) answers at the
+        challenge name too: three of them quoted in the message made it longer than
+        verify_error's 300 characters, which PostgreSQL refuses (a server error on Verify)."""
+        limit = Domain._meta.get_field("verify_error").max_length
+        domain = Domain.objects.create(team=self.team, name="example.org")
+        spf = "v=spf1 " + " ".join(f"include:_spf{i}.provider.example" for i in range(5)) + " -all"
+        with stub_dns({domain.challenge_name: [spf, spf + " ", "google-site-verification=x"]}):
+            self.assertFalse(domain.verify())
+        domain.refresh_from_db()
+        self.assertLessEqual(len(domain.verify_error), limit)
+        self.assertIn("not the expected value", domain.verify_error)
+        self.assertIn("v=spf1 include:_spf0", domain.verify_error)

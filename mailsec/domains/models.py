@@ -43,6 +43,13 @@ def check_interval() -> timedelta:
     return settings.MAILSEC_CHECK_INTERVAL
 
 
+VERIFY_ERROR_LENGTH = 300  # what verify() and recheck_control() may write to verify_error
+
+
+def _shortened(text: str, length: int = 60) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 def _unwrapped(text: str) -> str:
     """A TXT value without the whitespace and quotes (\" or ') a DNS panel kept around it."""
     text = text.strip()
@@ -70,7 +77,7 @@ class Domain(models.Model):
     challenge = models.CharField(max_length=64, default=challenge_token, editable=False)
     verified_at = models.DateTimeField(null=True, blank=True)
     verify_checked_at = models.DateTimeField(null=True, blank=True)
-    verify_error = models.CharField(max_length=300, blank=True)
+    verify_error = models.CharField(max_length=VERIFY_ERROR_LENGTH, blank=True)
     # Space-separated DKIM selectors to look up besides the engine's common guesses.
     dkim_selectors = models.CharField(max_length=500, blank=True)
     next_check_at = models.DateTimeField(null=True, blank=True)
@@ -235,10 +242,13 @@ class Domain(models.Model):
                         if misplaced != self.name
                         else f"Publish it at {self.challenge_name}."
                     )
-                )[:300]
+                )
         else:
-            found = ", ".join(repr(t) for t in answer.texts()[:3])
+            # Each value shortened: a wildcard TXT (a long SPF record) answers here too, and
+            # the whole message must fit verify_error.
+            found = ", ".join(repr(_shortened(t)) for t in answer.texts()[:3])
             self.verify_error = f"{self.challenge_name} has TXT {found}, not the expected value."
+        self.verify_error = _shortened(self.verify_error, VERIFY_ERROR_LENGTH)
         try:
             with transaction.atomic():  # a savepoint: the transaction goes on after the error
                 self.save(
@@ -339,7 +349,7 @@ class Domain(models.Model):
                 f"Control of {self.display_name} could not be confirmed any more: another "
                 f"team proved control of it on {proved:%Y-%m-%d %H:%M} UTC, and "
                 f"{self.challenge_name} no longer has this team's value."
-            )[:300]
+            )[:VERIFY_ERROR_LENGTH]
             self.save(
                 update_fields=[
                     "verified_at",
