@@ -352,9 +352,14 @@ def test_a_transient_servfail_is_no_alert_and_never_confirms_one(
         scheduled_check(domain)
         alerts = mails_to(lab, owner.email)
         assert len(alerts) == 1, (
-            runs(domain),
-            list(domain.changes.values_list("kind", "state", "note")),
+            [(r.kind, r.status, r.created, r.mechanisms) for r in domain.runs.order_by("created")],
+            list(domain.changes.values_list("kind", "state", "note", "created")),
             list(Notification.objects.filter(domain=domain).values_list("status", "error")),
+            list(
+                AlertState.objects.filter(domain=domain).values_list(
+                    "baseline_run__kind", "baseline_run__created", "baseline_run__mechanisms"
+                )
+            ),
         )
         assert "The TLS-RPT record _smtp._tls.alert02.lab.test has disappeared." in text_of(
             alerts[0]
