@@ -358,9 +358,28 @@ class DkimKeys:
         return [r for r in self.results if r.answer.failed]
 
 
+def selector_of(text: str) -> str:
+    """The selector in a selector the owner gave ("" for none).
+
+    Values saved before the selectors form took the selector out of a record name may hold
+    `selector1._domainkey` or `selector1._domainkey.example.org` (a provider's instructions
+    show the record name); as they are, they would be looked up at
+    selector1._domainkey._domainkey.<domain> and never found. The `_domainkey` label and
+    anything after it are dropped here, so such rows work without rewriting them.
+    """
+    labels = text.strip().strip(".").lower().split(".")
+    if "_domainkey" in labels:
+        labels = labels[: labels.index("_domainkey")]
+    return ".".join(labels)
+
+
+def given_selectors(ctx: CheckContext) -> list[str]:
+    """The owner's selectors, each as a selector, in the order given, without repeats."""
+    return list(dict.fromkeys(s for s in map(selector_of, ctx.config.dkim_selectors) if s))
+
+
 def selectors_for(ctx: CheckContext) -> list[str]:
-    given = [s.strip().strip(".").lower() for s in ctx.config.dkim_selectors if s.strip()]
-    return list(dict.fromkeys([*given, *COMMON_SELECTORS]))
+    return list(dict.fromkeys([*given_selectors(ctx), *COMMON_SELECTORS]))
 
 
 async def get_keys(ctx: CheckContext) -> DkimKeys:
@@ -394,7 +413,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     keys = await get_keys(ctx)
     tried = ", ".join(keys.selectors)
-    given = {s.strip().strip(".").lower() for s in ctx.config.dkim_selectors}
+    # The same selectors as were looked up, so "the selector you gave" names them.
+    given = set(given_selectors(ctx))
     found = [r for r in keys.results if r.found]
     for result in keys.failed:
         out.add(

@@ -208,3 +208,27 @@ def test_which_txt_records_are_key_records() -> None:
     zone = {(f"v10._domainkey.{D}", "TXT"): [f"v=DKIM1.0; p={key}", "v=spf1 -all"]}
     found = run(dkim, D, zone, dkim_selectors=("v10",))
     assert flagged(found) == {"fail": {"DKIM-04"}, "warn": set(), "error": set()}
+
+
+def test_a_selector_stored_as_a_record_name_is_looked_up_as_its_selector() -> None:
+    # Rows saved before the selectors form took the selector out of a record name hold
+    # `s2048._domainkey` or the whole name; taken as they are, the key was looked up at
+    # s2048._domainkey._domainkey.example.com and never found. No data migration: the
+    # engine reads the selector out of them.
+    zone = {(f"s2048._domainkey.{D}", "TXT"): [f"v=DKIM1; k=rsa; p={rsa_b64(2048)}"]}
+    for stored in ("s2048._domainkey", f"s2048._domainkey.{D}", f"S2048._DomainKey.{D}.", "s2048"):
+        found = run(dkim, D, zone, dkim_selectors=(stored,))
+        assert statuses(found, "DKIM-06") == [Status.PASS], stored
+        summary = next(f for f in found if f.id == "DKIM-01" and f.subject == D)
+        assert summary.evidence["selectors_tried"][0] == "s2048", stored
+        assert not any("_domainkey._domainkey" in f.subject for f in found), stored
+
+
+def test_a_selector_stored_as_a_record_name_without_a_key_is_named_as_given() -> None:
+    # "the selector(s) you gave" must recognise the selector in a stored record name, or a
+    # domain that signs with it would read as merely unguessed instead of not deployed.
+    found = run(dkim, D, {(D, "MX"): ["10 mx.example.com."]}, dkim_selectors=("s9._domainkey",))
+    assert "you gave (s9)" in found[0].summary
+    assert found[0].evidence["given_without_key"] == ["s9"]
+    nothing = run(dkim, D, {(D, "MX"): ["10 mx.example.com."]}, dkim_selectors=("_domainkey",))
+    assert nothing[0].evidence["selectors_tried"] == list(dkim.COMMON_SELECTORS)
