@@ -8,10 +8,26 @@ whoever submitted the form: same URL, same page, same message. Only the mailbox 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.core.mail import EmailMessage
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
+
+from mailsec.mail import message_id
+
+
+def _code_lifetimes() -> dict[str, int]:
+    """Seconds each emailed code stays good, by allauth's template prefix: the email says it."""
+    return {
+        "account/email/login_code": app_settings.LOGIN_BY_CODE_TIMEOUT,
+        "account/email/email_confirmation_signup": app_settings.EMAIL_VERIFICATION_BY_CODE_TIMEOUT,
+        "account/email/email_confirmation": app_settings.EMAIL_VERIFICATION_BY_CODE_TIMEOUT,
+        "account/email/password_reset_code": app_settings.PASSWORD_RESET_BY_CODE_TIMEOUT,
+    }
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,3 +41,34 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def respond_email_verification_sent(self, request: HttpRequest, user: Any) -> HttpResponseBase:
         return HttpResponseRedirect(reverse("accounts:confirm_code"))
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """What our templates (templates/account/email/) name: the site as SITE_ROOT has it
+        (allauth's default is the Host of the request, whatever reached the server) and how
+        long the code is good for. Links are built on SITE_ROOT too, as in the other emails."""
+        site = urlsplit(settings.SITE_ROOT)
+        ctx: dict[str, Any] = {"site": site.netloc, "site_root": settings.SITE_ROOT}
+        seconds = _code_lifetimes().get(template_prefix)
+        if seconds:
+            ctx["expires_minutes"] = max(1, seconds // 60)
+        if "signup_url" in context:
+            ctx["signup_url"] = settings.SITE_ROOT + reverse("account_signup")
+        ctx["login_url"] = settings.SITE_ROOT + reverse("account_request_login_code")
+        super().send_mail(template_prefix, email, {**context, **ctx})
+
+    def render_mail(
+        self,
+        template_prefix: str,
+        email: str | list[str],
+        context: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> EmailMessage:
+        """The headers every email of the product carries (see mailsec.mail): the product
+        writes these, no person does (RFC 3834, no vacation replies), and the Message-ID is
+        made on our From domain rather than on the machine's own name."""
+        headers = {
+            "Auto-Submitted": "auto-generated",
+            "Message-ID": message_id(),
+            **(headers or {}),
+        }
+        return super().render_mail(template_prefix, email, context, headers)

@@ -1,0 +1,116 @@
+"""The sign-in, sign-up and account emails (allauth's flows) and the subjects of the product's
+notices, read as their recipient reads them."""
+
+from __future__ import annotations
+
+import re
+from email import message_from_bytes
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import User
+from django.core import mail
+from django.core.cache import cache
+from django.test import override_settings
+
+from tests.conftest import BaseTestCase
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SITE = override_settings(
+    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    SITE_ROOT="https://mailsec.example",
+    DEFAULT_FROM_EMAIL="mailsec <noreply@mailsec.example>",
+    CACHES=LOCMEM,
+)
+
+
+def headers_of(message: mail.EmailMessage) -> dict[str, str]:
+    parsed = message_from_bytes(message.message().as_bytes())
+    return {k: str(v) for k, v in parsed.items()}
+
+
+def code_in(body: str) -> str:
+    match = re.search(r"^(\d{6})$", body, re.MULTILINE)
+    assert match, body
+    return match.group(1)
+
+
+@SITE
+class AccountEmailTestCase(BaseTestCase):
+    """Every email allauth sends in the flows configured (sign-up and sign-in by code,
+    password reset by code, adding an address, and the answers that tell nobody whether an
+    address has an account) is ours: it names mailsec and the site, says what the code is
+    for, how long it is good for and what to do if you did not ask."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()
+        EmailAddress.objects.create(
+            user=self.alice, email="alice@example.org", verified=True, primary=True
+        )
+
+    def assert_ours(self, message: mail.EmailMessage, *, code: bool = True) -> str:
+        headers = headers_of(message)
+        # RFC 3834: the product wrote it, no vacation replies; the id on our From domain,
+        # as every other email of ours, not on the machine's own name.
+        self.assertEqual(headers.get("Auto-Submitted"), "auto-generated")
+        self.assertTrue(headers["Message-ID"].endswith("@mailsec.example>"), headers)
+        self.assertTrue(message.subject.startswith("[mailsec] "), message.subject)
+        body = message.body
+        self.assertIn("mailsec", body)
+        self.assertIn("mailsec.example", body)  # the site as SITE_ROOT names it...
+        self.assertNotIn("testserver", body)  # ...not the Host the request came with
+        self.assertNotIn("Hello from", body)
+        self.assertIn("ignore this email", body)  # what to do if you did not ask
+        if code:
+            code_in(body)
+            self.assertRegex(body, r"expires in \d+ minutes")
+        return body
+
+    def test_the_sign_up_code_names_no_username_the_person_never_chose(self) -> None:
+        self.client.post("/accounts/signup/", {"email": "zed@example.org"})
+        [message] = mail.outbox
+        body = self.assert_ours(message)
+        self.assertEqual(message.subject, "[mailsec] Your code to finish signing up")
+        # allauth made the username "zed" from the address: nobody chose it, nobody knows it.
+        self.assertNotRegex(body.replace("zed@example.org", ""), r"\bzed\b")
+        self.assertIn("expires in 15 minutes", body)
+        self.assertNotIn("http", body)  # no links in a code email
+
+    def test_the_sign_in_code(self) -> None:
+        self.client.post("/accounts/login/code/", {"email": "alice@example.org"})
+        [message] = mail.outbox
+        body = self.assert_ours(message)
+        self.assertEqual(message.subject, "[mailsec] Your sign-in code")
+        self.assertIn("sign in", body)
+        self.assertIn("expires in 3 minutes", body)
+        self.assertNotIn("http", body)
+
+    def test_a_code_asked_for_an_unknown_address(self) -> None:
+        self.client.post("/accounts/login/code/", {"email": "nobody@example.org"})
+        [message] = mail.outbox
+        body = self.assert_ours(message, code=False)
+        self.assertEqual(message.subject, "[mailsec] No account for this address")
+        self.assertIn("https://mailsec.example/accounts/signup/", body)
+
+    def test_the_password_reset_code(self) -> None:
+        self.client.post("/accounts/password/reset/", {"email": "alice@example.org"})
+        [message] = mail.outbox
+        body = self.assert_ours(message)
+        self.assertIn("reset the password", body)
+        self.assertNotIn("http", body)
+
+    def test_the_code_to_add_an_address_names_the_account_by_its_address(self) -> None:
+        self.client.force_login(self.alice)
+        self.client.post("/accounts/email/", {"action_add": "", "email": "al@example.net"})
+        [message] = mail.outbox
+        body = self.assert_ours(message)
+        self.assertIn("alice@example.org", body)  # whose account, as its owner knows it
+        self.assertNotIn("register an account", body)
+
+    def test_signing_up_with_an_address_whose_account_is_disabled(self) -> None:
+        User.objects.filter(pk=self.alice.pk).update(is_active=False)
+        self.client.post("/accounts/signup/", {"email": "alice@example.org"})
+        [message] = mail.outbox
+        body = self.assert_ours(message, code=False)
+        self.assertIn("already has an account", body)
+        self.assertIn("https://mailsec.example/accounts/login/code/", body)
