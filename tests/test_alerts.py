@@ -1172,7 +1172,9 @@ class DigestTestCase(BaseTestCase):
         self.assertEqual(len(mail.outbox), 1)
         digest = mail.outbox[0]
         self.assertEqual(digest.to, ["alice@example.org"])
-        self.assertEqual(digest.subject, "[mailsec] Daily digest: 2 changes")
+        self.assertEqual(
+            digest.subject, "[mailsec] Daily digest: 2 changes on a.test and 1 other domain"
+        )
         self.assertIn("New problems (confirmed by a re-check):", digest.body)
         self.assertIn("_smtp._tls.a.test has disappeared", digest.body)
         # A fix of several lines keeps them (policy files, numbered steps).
@@ -1232,7 +1234,7 @@ class DigestTestCase(BaseTestCase):
         [digest] = mail.outbox
         self.assertIn("The score of a.test dropped", digest.body)
         self.assertNotIn("c.test", digest.body)
-        self.assertEqual(digest.subject, "[mailsec] Daily digest: 1 change")
+        self.assertEqual(digest.subject, "[mailsec] Daily digest: 1 change on a.test")
 
     def test_a_digest_queued_before_leaving_the_team_is_not_sent(self) -> None:
         a = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())

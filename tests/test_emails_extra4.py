@@ -11,8 +11,13 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import timezone
 
+from mailsec.alerts.emails import build_message
+from mailsec.alerts.models import Change, Notification
+from mailsec.domains.models import Domain
 from tests.conftest import BaseTestCase
+from tests.test_emails_extra3 import LONG
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SITE = override_settings(
@@ -114,3 +119,57 @@ class AccountEmailTestCase(BaseTestCase):
         body = self.assert_ours(message, code=False)
         self.assertIn("already has an account", body)
         self.assertIn("https://mailsec.example/accounts/login/code/", body)
+
+
+def confirmed(domain: Domain, summary: str = "", **fields: object) -> Change:
+    values: dict[str, object] = {
+        "kind": "record-gone",
+        "key": "record-gone:mta-sts",
+        "summary": summary or f"The MTA-STS record _mta-sts.{domain.name} has disappeared.",
+        "state": Change.State.CONFIRMED,
+        "confirmed_at": timezone.now(),
+    }
+    return Change.objects.create(domain=domain, **(values | fields))
+
+
+@SITE
+class DigestSubjectTestCase(BaseTestCase):
+    def subject(self, changes: list[Change]) -> str:
+        n = Notification.objects.create(
+            user=self.alice, kind=Notification.Kind.DIGEST, to_address="alice@example.org"
+        )
+        n.changes.set(changes)
+        return str(build_message(n).subject)
+
+    def domain(self, name: str) -> Domain:
+        return Domain.objects.create(team=self.team, name=name, verified_at=timezone.now())
+
+    def test_it_names_the_domain(self) -> None:
+        a = self.domain("a.test")
+        self.assertEqual(self.subject([confirmed(a)]), "[mailsec] Daily digest: 1 change on a.test")
+
+    def test_a_domain_with_new_and_fixed_changes_counts_once(self) -> None:
+        a = self.domain("a.test")
+        fixed = confirmed(
+            a,
+            "The score dropped.",
+            kind="score",
+            key="score:",
+            state=Change.State.RECOVERED,
+            recovered_at=timezone.now(),
+        )
+        self.assertEqual(
+            self.subject([confirmed(a), fixed]), "[mailsec] Daily digest: 2 changes on a.test"
+        )
+
+    def test_several_domains_name_one_with_a_new_problem_and_count_the_others(self) -> None:
+        names = ["c.test", "b.test", "a.test"]
+        changes = [confirmed(self.domain(name)) for name in names]
+        self.assertEqual(
+            self.subject(changes),
+            "[mailsec] Daily digest: 3 changes on c.test and 2 other domains",
+        )
+
+    def test_a_253_character_name_keeps_its_ends(self) -> None:
+        subject = self.subject([confirmed(self.domain(LONG))])
+        self.assertEqual(subject, f"[mailsec] Daily digest: 1 change on {LONG[:30]}…{LONG[-29:]}")
