@@ -66,7 +66,8 @@ class ReportAddress(models.Model):
     """One report target: https://<site>/tlsrpt/<token> and tlsrpt+<token>@<inbound domain>.
 
     `domain` links it to a monitored Domain (and so to a team); `domain_name` says which
-    policy domain the reports are expected for even without one.
+    policy domain the reports are expected for even without one. `team` remembers whose it
+    is when the domain is removed: that team adding the name again gets it back.
     """
 
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
@@ -80,6 +81,15 @@ class ReportAddress(models.Model):
         blank=True,
         related_name="report_addresses",
     )
+    # The team the address was made for, kept when its domain is removed (domain becomes
+    # NULL, and nobody sees the address then): the owner's `_smtp._tls` record still names
+    # the token, reports keep arriving, and when the same team adds the name again the
+    # address is attached again (for_domain), so that record keeps working and the reports
+    # stay theirs. Never attached to another team's domain; NULL once the team is deleted
+    # (nobody can claim the address then). Indexed: SET_NULL looks addresses up by team.
+    team = models.ForeignKey(
+        "accounts.Team", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -91,10 +101,28 @@ class ReportAddress(models.Model):
     @classmethod
     def for_domain(cls, domain: Domain) -> ReportAddress:
         """The report address of a monitored domain, made on first use (the domain page and
-        the domain's creation both call this; the oldest address wins if there are several)."""
+        the domain's creation both call this; the oldest address wins if there are several).
+
+        A domain the same team removed earlier gets its addresses back rather than a new one:
+        the `_smtp._tls` record published with the old token keeps feeding the domain, and
+        what arrived meanwhile (stored all along) is its history again."""
         found = cls.objects.filter(domain=domain).order_by("created", "pk").first()
         if found is None:
-            found = cls.objects.create(domain=domain, domain_name=domain.name)
+            earlier = cls.objects.filter(
+                domain=None, team_id=domain.team_id, domain_name__iexact=domain.name
+            )
+            # Conditional on domain=None: an address attached meanwhile stays where it is.
+            if earlier.update(domain=domain):
+                found = cls.objects.filter(domain=domain).order_by("created", "pk").first()
+        if found is None:
+            found = cls.objects.create(
+                domain=domain, team_id=domain.team_id, domain_name=domain.name
+            )
+        elif found.team_id != domain.team_id:
+            # Linked by hand (manage.py shell) or before `team` existed: the domain's team
+            # is the owner.
+            cls.objects.filter(domain=domain).update(team_id=domain.team_id)
+            found.team_id = domain.team_id
         return found
 
     @property
