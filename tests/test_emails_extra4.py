@@ -167,7 +167,7 @@ class DigestSubjectTestCase(BaseTestCase):
         changes = [confirmed(self.domain(name)) for name in names]
         self.assertEqual(
             self.subject(changes),
-            "[mailsec] Daily digest: 3 changes on c.test and 2 other domains",
+            "[mailsec] Daily digest: 3 changes on a.test and 2 other domains",
         )
 
     def test_a_253_character_name_keeps_its_ends(self) -> None:
