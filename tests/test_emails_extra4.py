@@ -173,3 +173,30 @@ class DigestSubjectTestCase(BaseTestCase):
     def test_a_253_character_name_keeps_its_ends(self) -> None:
         subject = self.subject([confirmed(self.domain(LONG))])
         self.assertEqual(subject, f"[mailsec] Daily digest: 1 change on {LONG[:30]}…{LONG[-29:]}")
+
+
+@SITE
+class AlertSubjectTestCase(BaseTestCase):
+    def subject(self, change: Change, kind: str = Notification.Kind.ALERT) -> str:
+        n = Notification.objects.create(
+            user=self.alice, domain=change.domain, kind=kind, to_address="alice@example.org"
+        )
+        n.changes.set([change])
+        return str(build_message(n).subject)
+
+    def test_a_253_character_name_leaves_room_for_what_happened(self) -> None:
+        domain = Domain.objects.create(team=self.team, name=LONG, verified_at=timezone.now())
+        subject = self.subject(confirmed(domain))
+        # Was 365 characters, cut inside the name the headline repeats, before "has
+        # disappeared": now both names keep their ends and the subject says what happened.
+        self.assertLessEqual(len(subject), 200)
+        self.assertTrue(subject.startswith(f"[mailsec] {LONG[:30]}…{LONG[-29:]}: "), subject)
+        self.assertTrue(subject.endswith(".com has disappeared"), subject)
+        self.assertIn("The MTA-STS record _mta-sts.", subject)
+
+    def test_a_short_name_and_headline_are_whole(self) -> None:
+        domain = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
+        self.assertEqual(
+            self.subject(confirmed(domain)),
+            "[mailsec] a.test: The MTA-STS record _mta-sts.a.test has disappeared",
+        )
