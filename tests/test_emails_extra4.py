@@ -16,8 +16,12 @@ from django.utils import timezone
 from mailsec.alerts.emails import build_message
 from mailsec.alerts.models import Change, Notification
 from mailsec.domains.models import Domain
+from mailsec.hosting import service
+from mailsec.hosting.models import HostedPolicy
+from mailsec.hosting.notify import tell
 from tests.conftest import BaseTestCase
 from tests.test_emails_extra3 import LONG
+from tests.test_hosting import T0, fake_dns
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SITE = override_settings(
@@ -199,4 +203,52 @@ class AlertSubjectTestCase(BaseTestCase):
         self.assertEqual(
             self.subject(confirmed(domain)),
             "[mailsec] a.test: The MTA-STS record _mta-sts.a.test has disappeared",
+        )
+
+
+@SITE
+class HostingSubjectTestCase(BaseTestCase):
+    def hosted(self, name: str) -> HostedPolicy:
+        domain = Domain.objects.create(team=self.team, name=name, verified_at=T0)
+        with fake_dns([f"mx1.{name}"]):
+            policy = service.enable(domain, now=T0)
+        mail.outbox.clear()
+        return policy
+
+    def cert_warning(self, name: str) -> str:
+        # As service.check_cert words it.
+        return (
+            f"The certificate of mta-sts.{name} expires in 7 days (2026-12-06) and has not "
+            f"been renewed yet. Check that mta-sts.{name} still points at us and that our "
+            "TLS front end can reach the ACME CA."
+        )
+
+    def test_the_subject_is_the_first_sentence_whole(self) -> None:
+        policy = self.hosted("example.org")
+        tell(policy, "cert", self.cert_warning("example.org"))
+        subjects = {m.subject for m in mail.outbox}
+        # Was cut at 80 characters: "…expires in 7 days (2026-12-06) and has n…".
+        self.assertEqual(
+            subjects,
+            {
+                "[mailsec] MTA-STS for example.org: The certificate of mta-sts.example.org "
+                "expires in 7 days (2026-12-06) and has not been renewed yet"
+            },
+        )
+
+    def test_a_long_name_keeps_what_happened_in_the_subject(self) -> None:
+        name = LONG[len("mta-sts.") :]  # mta-sts.<name> must fit in 253 characters
+        policy = self.hosted(name)
+        tell(policy, "cert", self.cert_warning(name))
+        subject = mail.outbox[0].subject
+        self.assertLessEqual(len(subject), 200)
+        self.assertTrue(subject.endswith("and has not been renewed yet"), subject)
+        self.assertIn(f"MTA-STS for {name[:30]}…{name[-29:]}: The certificate of", subject)
+
+    def test_a_message_over_several_lines_is_one_line(self) -> None:
+        policy = self.hosted("example.org")
+        tell(policy, "zone", "Could not publish (it's down:\r\nrefused).\nRetrying.")
+        self.assertEqual(
+            mail.outbox[0].subject,
+            "[mailsec] MTA-STS for example.org: Could not publish (it's down: refused)",
         )

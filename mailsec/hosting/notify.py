@@ -39,6 +39,12 @@ def tell(policy: HostedPolicy, kind: str, message: str, email: bool | None = Non
     return event
 
 
+def headline(message: str) -> str:
+    """The first sentence of an event's message, for the subject, as an alert's subject has
+    its change's (alerts.Change.headline): one line, however the message was written."""
+    return " ".join(message.split()).split(". ")[0].rstrip(".")
+
+
 def _email(policy: HostedPolicy, event: HostingEvent) -> None:
     """One email per team member, as alert emails are: a member who chose "No emails" for the
     domain (or unsubscribed from all) gets none, and each gets their own one-click
@@ -56,6 +62,7 @@ def _email(policy: HostedPolicy, event: HostingEvent) -> None:
     ctx = {
         "policy": policy,
         "event": event,
+        "headline": headline(event.message),
         "url": settings.SITE_ROOT + reverse("hosting:page", args=[domain.code]),
         "settings_url": settings.SITE_ROOT + reverse("alerts:settings"),
     }
