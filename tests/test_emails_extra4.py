@@ -10,9 +10,10 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.cache import cache
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
+from mailsec.accounts.models import Invite
 from mailsec.alerts.emails import build_message
 from mailsec.alerts.models import Change, Notification
 from mailsec.domains.models import Domain
@@ -252,3 +253,24 @@ class HostingSubjectTestCase(BaseTestCase):
             mail.outbox[0].subject,
             "[mailsec] MTA-STS for example.org: Could not publish (it's down: refused)",
         )
+
+
+@SITE
+class InviteEmailTestCase(BaseTestCase):
+    def test_a_reply_goes_to_the_inviter(self) -> None:
+        # Imported as the URLconf does, allauth's views first: mailsec.accounts.views alone
+        # would import allauth.account.stages before the module it needs (a circular import).
+        import allauth.account.views  # noqa: F401
+
+        from mailsec.accounts.views import send_invite_email
+
+        invite = Invite.objects.create(team=self.team, email="new@example.net")
+        request = RequestFactory().get("/")
+        request.user = self.alice
+        send_invite_email(request, invite)
+        [message] = mail.outbox
+        headers = headers_of(message)
+        # The email says "if you don't know alice@example.org, ignore this message".
+        self.assertEqual(headers["Reply-To"], "alice@example.org")
+        self.assertEqual(headers["From"], "mailsec <noreply@mailsec.example>")
+        self.assertEqual(headers["Auto-Submitted"], "auto-generated")

@@ -36,7 +36,10 @@ def send_invite_email(request: HttpRequest, invite: Invite) -> None:
         "inviter": request.user,
         "accept_url": settings.SITE_ROOT + reverse("accounts:invite", args=[invite.token]),
     }
-    send_templated("emails/invite", ctx, [invite.email])
+    # The email tells whoever does not know the inviter to ignore it; whoever does may want to
+    # ask them first: a reply goes to the inviter, not to our no-reply From address.
+    headers = {"Reply-To": request.user.email} if request.user.email else None
+    send_templated("emails/invite", ctx, [invite.email], headers=headers)
 
 
 @login_required
