@@ -670,9 +670,14 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
             # the second, or answers with a TLS alert, is judged by that session.
             again = SmtpProbe(host=host, address=address, port=ctx.config.smtp_port)
             await _main_session(ctx, again)
-            if again.retry_handshake and again.error_kind == probe.error_kind:
+            if again.retry_handshake:
+                # Faulty twice. Two hang-ups are the server's answer (fail); a timeout in
+                # either keeps it "could not check".
+                both = probe.connections + again.connections
+                if again.error_kind == "timeout":
+                    probe = again
+                probe.connections = both
                 probe.problem += " (twice in a row)"
-                probe.connections += again.connections
             else:
                 again.connections += probe.connections
                 probe = again

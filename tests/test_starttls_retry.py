@@ -26,15 +26,16 @@ def pki() -> Pki:
 
 
 def flaky_server(
-    tls: ssl.SSLContext, hang_ups: int, stall: bool = False
+    tls: ssl.SSLContext, hang_ups: int, stall: bool = False, faults: list[str] | None = None
 ) -> Callable[[], Awaitable[asyncio.Server]]:
     """An MX whose first `hang_ups` connections close right after "220 Ready to start TLS"
-    (or, with `stall`, never answer the handshake); later ones speak TLS."""
+    (or, with `stall`, never answer the handshake); later ones speak TLS. `faults` names each
+    connection's fault in turn instead ("hang-up" or "stall")."""
     count = 0
     lock = threading.Lock()
     stalled: list[socket.socket] = []
 
-    def session(conn: socket.socket, fault: bool) -> None:
+    def session(conn: socket.socket, fault: bool, stall: bool = stall) -> None:
         with contextlib.suppress(ssl.SSLError, OSError), conn, conn.makefile("rb") as reader:
             conn.sendall(b"220 mx1.example.test ESMTP\r\n")
             reader.readline()
@@ -64,8 +65,12 @@ def flaky_server(
                 return
             with lock:
                 count += 1
-                fault = count <= hang_ups
-            threading.Thread(target=session, args=(conn, fault), daemon=True).start()
+                if faults is not None:
+                    kind = faults[count - 1] if count <= len(faults) else ""
+                    args = (conn, bool(kind), kind == "stall")
+                else:
+                    args = (conn, count <= hang_ups, stall)
+            threading.Thread(target=session, args=args, daemon=True).start()
 
     async def make() -> asyncio.Server:
         listener = socket.create_server((ADDR, 0))
@@ -113,4 +118,17 @@ def test_a_handshake_that_never_finishes_is_could_not_check(pki: Pki, tmp_path: 
     assert probe.error_kind == "timeout" and probe.could_not_check
     assert probe.problem == "the TLS handshake did not finish within 1s (twice in a row)"
     assert probe.connections == 2
+    assert _findings(probe)["SMTP-04"].status == Status.ERROR
+
+
+@pytest.mark.parametrize("faults", [["stall", "hang-up"], ["hang-up", "stall"]])
+def test_a_timeout_in_either_try_stays_could_not_check(
+    pki: Pki, tmp_path: Path, faults: list[str]
+) -> None:
+    assert pki.inter is not None
+    tls = _server_context(tmp_path, [pki.leaf([HOST]), pki.inter])
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    probe = run_probe(flaky_server(tls, 0, faults=faults), bundle, timeout=1.0)
+    assert probe.error_kind == "timeout" and probe.could_not_check, probe.problem
+    assert probe.problem.endswith("(twice in a row)") and probe.connections == 2
     assert _findings(probe)["SMTP-04"].status == Status.ERROR
