@@ -1082,7 +1082,8 @@ async def _vetted_fix(
     wrong = [
         p
         for p in fixed.problems
-        if p.status == Status.FAIL and (p.check_id in PERMERROR_IDS or p.meant and not misspelt_ok)
+        if p.status == Status.FAIL
+        and ((p.check_id in PERMERROR_IDS and not p.meant) or (p.meant and not misspelt_ok))
     ]
     if wrong:
         return "", f" {lead}, the record would still be wrong: {wrong[0].message}."

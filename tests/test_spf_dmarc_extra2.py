@@ -329,3 +329,17 @@ def test_the_spf03_fix_is_not_offered_when_the_restored_record_needs_too_many_lo
     (finding,) = of(spf_findings(strings, zone), "SPF-03")
     _, suggested = published(finding.fix)
     assert not [f for f in spf_findings(suggested, zone) if f.status == Status.FAIL]
+
+
+def test_a_fused_record_with_an_include_equals_still_gets_its_spaced_fix() -> None:
+    # SPF-04 gives no fix while terms are fused, so SPF-03's fix must not be withheld for the
+    # "include=" that SPF-04 will then offer to respell.
+    zone = {
+        ("c.example.net", "TXT"): ["v=spf1 ip4:198.51.100.0/24 -all"],
+        ("_spf.google.com", "TXT"): ["v=spf1 ip4:74.125.0.0/16 -all"],
+    }
+    record = ["v=spf1 ip4:192.0.2.1", "include:_spf.google.com include=c.example.net -all"]
+    (finding,) = of(spf_findings(record, zone), "SPF-03")
+    assert finding.fix
+    assert "ip4:192.0.2.1 include:_spf.google.com include=c.example.net -all" in finding.fix
+    assert "would still be wrong" not in finding.summary
