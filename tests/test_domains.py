@@ -805,7 +805,7 @@ class VerifyTestCase(BaseTestCase):
         Domain.objects.create(team=self.team, name="later.example")
         calls: list[str] = []
 
-        def verify(domain: Domain) -> bool:
+        def verify(domain: Domain, hints: bool = True) -> bool:
             calls.append(domain.name)
             raise SoftTimeLimitExceeded()
 

@@ -85,6 +85,17 @@ class ChallengeRecordTestCase(BaseTestCase):
         with stub_dns({misplaced: [sub.challenge_value]}):
             self.assertFalse(sub.verify())
         self.assertIn(f"published at {misplaced}", sub.verify_error)
+        # In example.org's panel the name to type is the part before its zone.
+        self.assertIn("enter only _mailsec-challenge.mail as the name", sub.verify_error)
+
+    def test_the_background_task_looks_only_at_the_challenge_name(self) -> None:
+        """The hint looks up names derived from what the user typed: only for a person."""
+        doubled = f"{self.domain.challenge_name}.example.org"
+        with stub_dns({doubled: [self.domain.challenge_value]}):
+            self.assertFalse(self.domain.verify(hints=False))
+        self.assertEqual(
+            self.domain.verify_error, "No TXT record found at _mailsec-challenge.example.org yet."
+        )
 
 
 class SelectorsTestCase(BaseTestCase):

@@ -185,11 +185,12 @@ class Domain(models.Model):
         Such a record still shows the secret at the challenge name, which is the proof."""
         return any(_unwrapped(text) == self.challenge_value for text in answer.texts())
 
-    def _misplaced_challenge(self) -> str | None:
+    def _misplaced_challenge(self) -> tuple[str, str] | None:
         """Where the value is published instead, when it is not at the challenge name: at the
         name with the zone once more (a DNS panel that appends the zone to the host typed) or
-        at the domain itself. None when it is at neither or the lookups fail. Only a hint for
-        the message: the proof is the record at challenge_name."""
+        at the domain itself; with the zone appended ("" for the domain itself). None when it
+        is at neither or the lookups fail. Only a hint for the message: the proof is the
+        record at challenge_name."""
         from checks.dns import DnsClient
         from checks.domainname import organizational_domain
         from checks.tasks import engine_config
@@ -199,19 +200,21 @@ class Domain(models.Model):
         # The panel's zone is the domain itself or, for a subdomain, usually the registered
         # domain above it (mail.example.com in example.com's zone).
         zones = {self.name, organizational_domain(self.name, config.extra_public_suffixes)}
-        names = [*(f"{self.challenge_name}.{zone}" for zone in sorted(zones)), self.name]
+        places = [*((f"{self.challenge_name}.{z}", z) for z in sorted(zones)), (self.name, "")]
 
         async def look() -> list[DnsAnswer]:
-            return list(await asyncio.gather(*(client.txt(n) for n in names)))
+            return list(await asyncio.gather(*(client.txt(n) for n, _ in places)))
 
-        for name, answer in zip(names, asyncio.run(look()), strict=True):
+        for place, answer in zip(places, asyncio.run(look()), strict=True):
             if not answer.failed and self.publishes_challenge(answer):
-                return name
+                return place
         return None
 
-    def verify(self) -> bool:
+    def verify(self, hints: bool = True) -> bool:
         """Look for the challenge TXT. Records the outcome; True when verified. A domain
-        verified here for the first time contests the same name verified by other teams."""
+        verified here for the first time contests the same name verified by other teams.
+        `hints`: look for the value at likely wrong names too, to say where it is (for a
+        person pressing Verify; the background task does not)."""
         answer = self._look_up_challenge()
         now = timezone.now()
         self.verify_checked_at = now
@@ -230,16 +233,18 @@ class Domain(models.Model):
                 self.next_check_at = now
                 self.contested_at = self.control_lost_at = None
         elif answer.empty:
-            misplaced = self._misplaced_challenge()
+            # The hint costs lookups of names the user typed: only when a person asks.
+            misplaced = self._misplaced_challenge() if hints else None
             if misplaced is None:
                 self.verify_error = f"No TXT record found at {self.challenge_name} yet."
             else:
+                where, zone = misplaced
                 self.verify_error = (
-                    f"The value is published at {misplaced}, not at {self.challenge_name}. "
+                    f"The value is published at {where}, not at {self.challenge_name}. "
                     + (
                         "Your DNS provider adds the domain to the name you enter: enter "
-                        f"only {CHALLENGE_PREFIX} as the name."
-                        if misplaced != self.name
+                        f"only {self.challenge_name.removesuffix('.' + zone)} as the name."
+                        if zone
                         else f"Publish it at {self.challenge_name}."
                     )
                 )
