@@ -216,6 +216,24 @@ class AddDomainTestCase(BaseTestCase):
         self.client.post("/domains/add/", {"name": "one-more.example.org"})
         self.assertTrue(Domain.objects.filter(team=self.team, name="one-more.example.org").exists())
 
+    def test_removing_and_adding_again_is_limited_per_day(self) -> None:
+        """Removing names and adding others gets round the cap on waiting domains; a day's
+        adds per team are limited too."""
+        from unittest import mock
+
+        with mock.patch("mailsec.domains.views.ADDS_PER_DAY", 3):
+            for i in range(3):
+                r = self.client.post("/domains/add/", {"name": f"churn{i}.example.org"})
+                self.assertEqual(r.status_code, 302)
+                Domain.objects.filter(name=f"churn{i}.example.org").delete()
+            r = self.client.post("/domains/add/", {"name": "churn3.example.org"})
+            self.assertContains(r, "added 3 domains today", status_code=429)
+            self.assertFalse(Domain.objects.filter(name="churn3.example.org").exists())
+            # Another team is not affected.
+            self.client.force_login(self.charlie)
+            r = self.client.post("/domains/add/", {"name": "churn3.example.org"})
+            self.assertEqual(r.status_code, 302)
+
     def test_it_says_when_the_name_added_is_a_host_of_the_mail_domain(self) -> None:
         """https://www.example.org/ pasted from the browser, or the MTA-STS policy host: kept
         as typed (only the owner knows), with a word about the mail domain above it."""

@@ -63,6 +63,9 @@ CHECK_REFUSED = {
 # cap one account could add names by the thousand, making us query other people's DNS and
 # leaving everyone else's new domains waiting for their turn. Verified domains are not capped.
 MAX_UNVERIFIED = 50
+# New domains a team may add a day: removing names and adding others would otherwise get round
+# MAX_UNVERIFIED (each new one is looked up at once by the background task).
+ADDS_PER_DAY = 100
 PROGRESS_GONE = "This check is no longer available: its domain may have been removed."
 # Mechanisms by their id in stored runs ("tls-rpt"), as people read them ("TLS reporting").
 TITLES = {str(m): t for m, t in MECHANISM_TITLES.items()}
@@ -128,6 +131,12 @@ def add(request: HttpRequest) -> HttpResponse:
                 "remove some of them before adding more.",
             )
             return _list_page(request, form, status=400)
+        if domain is None and _over_limit(f"add:{team.pk}", ADDS_PER_DAY, 86400):
+            form.add_error(
+                "name",
+                f"Your team has added {ADDS_PER_DAY} domains today: try again tomorrow.",
+            )
+            return _list_page(request, form, status=429)
         if domain is not None:
             # Typed again (in another case, as a URL, or by a teammate earlier): the same row.
             messages.info(request, f"{domain.display_name} is already in your team's domains.")
