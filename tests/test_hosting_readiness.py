@@ -12,7 +12,14 @@ from tests.test_hosting import HostingCase, checked
 
 
 class ReadinessCase(HostingCase):
-    def report(self, policy: HostedPolicy, org: str, day: int, successful: int) -> None:
+    def report(
+        self,
+        policy: HostedPolicy,
+        org: str,
+        day: int,
+        successful: int,
+        policy_type: str = "sts",
+    ) -> None:
         from reports.models import PolicyResult, ReportAddress, TlsReport
 
         address, _ = ReportAddress.objects.get_or_create(
@@ -30,7 +37,7 @@ class ReadinessCase(HostingCase):
             total_successful=successful,
         )
         PolicyResult.objects.create(
-            report=report, policy_type="sts", successful=successful, failed=0
+            report=report, policy_type=policy_type, successful=successful, failed=0
         )
 
 
@@ -88,6 +95,30 @@ class EarlierReportsTestCase(ReadinessCase):
         [first, *_] = readiness.reasons
         assert first.startswith("No TLS reports since testing began (")
         assert "3 reports came before that, about the policy the domain had then." in first
+
+
+class WhyNoDaysTestCase(ReadinessCase):
+    def test_only_old_reports_are_not_said_to_predate_testing(self) -> None:
+        # Testing began 60 days ago; the reports are 35-37 days old: made during testing,
+        # but older than the 30 days looked at.
+        policy = self.host(["mx1.example.org"])
+        policy.testing_since = timezone.now() - timedelta(days=60)
+        policy.save()
+        for day in range(35, 38):
+            self.report(policy, "google.com", day, 10)
+        reasons = enforce_readiness(policy, timezone.now()).reasons
+        assert reasons[0].startswith("No TLS reports in the last 30 days (3 older).")
+        assert not any("since testing began" in r for r in reasons)
+
+    def test_reports_without_the_policy_say_no_sender_applied_it(self) -> None:
+        policy = self.host(["mx1.example.org"])
+        policy.testing_since = timezone.now() - timedelta(days=10)
+        policy.save()
+        for day in range(3):
+            self.report(policy, "google.com", day, 10, policy_type="no-policy-found")
+        [first, *_] = enforce_readiness(policy, timezone.now()).reasons
+        assert "3 TLS reports since" in first
+        assert "say no sender applied the policy yet" in first
 
 
 class RecordsBeforeHostingTestCase(ReadinessCase):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from mailsec.hosting.models import HostedPolicy
 from reports.explain import explain
@@ -102,7 +102,7 @@ def mx_of(subject: str) -> str:
 
 
 def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
-    from reports.models import FailureDetail, PolicyResult, TlsReport
+    from reports.models import FailureDetail, PolicyResult
 
     if policy.domain is None:
         # Detached: its reports went with the domain (and filtering on None would match
@@ -136,28 +136,8 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
     reasons = []
     if policy.mode != HostedPolicy.Mode.TESTING:
         reasons.append(f"The policy is in mode {policy.mode}, not testing.")
-    if not days and results.exists():
-        reasons.append(
-            "The TLS reports so far count no sessions (senders had no mail for the domain): "
-            f"enforce needs {MIN_DAYS} days of reports with mail in them, from "
-            f"{MIN_REPORTERS} sending organisations."
-        )
-    elif not days and (
-        earlier := TlsReport.objects.filter(
-            address__domain=policy.domain, counted=True, end__lte=since
-        ).count()
-    ):
-        reasons.append(
-            f"No TLS reports since testing began ({since:%Y-%m-%d %H:%M} UTC): "
-            f"{_count(earlier, 'report')} came before that, about the policy the domain had "
-            f"then. Wait for {MIN_DAYS} days of reports from {MIN_REPORTERS} sending "
-            "organisations."
-        )
-    elif not days:
-        reasons.append(
-            "No TLS reports yet: publish the _smtp._tls record under Records to publish, then "
-            f"wait for {MIN_DAYS} days of reports from {MIN_REPORTERS} sending organisations."
-        )
+    if not days:
+        reasons.append(_why_no_days(policy, results, since, now))
     else:
         if days < MIN_DAYS:
             reasons.append(
@@ -182,6 +162,46 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
         reasons.append(f"{_count(failed, 'failed session')} reported.")
     per_mx = sorted(by_mx.values(), key=lambda e: e.mx)
     return Readiness(not reasons, days, reporters, successful, failed, per_mx, reasons, since)
+
+
+def _why_no_days(
+    policy: HostedPolicy, results: QuerySet[Any], since: datetime, now: datetime
+) -> str:
+    """Why no day of evidence counts yet, in the words that fit what did arrive."""
+    from reports.models import TlsReport
+
+    wait = (
+        f"Wait for {MIN_DAYS} days of reports from {MIN_REPORTERS} sending organisations with "
+        "mail in them."
+    )
+    if results.exists():
+        return (
+            "The TLS reports so far count no sessions (senders had no mail for the domain). " + wait
+        )
+    reports = TlsReport.objects.filter(address__domain=policy.domain, counted=True)
+    if later := reports.filter(end__gt=since).count():
+        # Reports, but none about the policy: senders had not fetched it yet (they cache the
+        # old state for a while) or do not do MTA-STS.
+        return (
+            f"{_count(later, 'TLS report')} since {since:%Y-%m-%d} say no sender applied the "
+            "policy yet (they report no MTA-STS policy for the domain). " + wait
+        )
+    if earlier := reports.filter(end__lte=since).count():
+        if (
+            policy.mode == HostedPolicy.Mode.TESTING
+            and policy.testing_since is not None
+            and policy.testing_since > now - LOOKBACK
+        ):
+            return (
+                f"No TLS reports since testing began ({since:%Y-%m-%d %H:%M} UTC): "
+                f"{_count(earlier, 'report')} came before that, about the policy the domain "
+                "had then. " + wait
+            )
+        return f"No TLS reports in the last {LOOKBACK.days} days ({earlier} older). " + wait
+    return (
+        "No TLS reports yet: publish the _smtp._tls record under Records to publish, then "
+        f"wait for {MIN_DAYS} days of reports from {MIN_REPORTERS} sending organisations."
+    )
 
 
 def _count(n: int, noun: str) -> str:
