@@ -119,6 +119,18 @@ class SelectorsTestCase(BaseTestCase):
             "selector2 s1",
         )
 
+    def test_it_takes_the_record_name_in_u_labels_or_relative_to_a_parent_zone(self) -> None:
+        idn = Domain.objects.create(team=self.team, name="xn--bcher-kva.example")
+        self.url = f"/domains/{idn.code}/selectors/"
+        self.client.post(self.url, {"selectors": "s1._domainkey.bücher.example"})
+        idn.refresh_from_db()
+        self.assertEqual(idn.dkim_selectors, "s1")
+        sub = Domain.objects.create(team=self.team, name="mail.example.org")
+        self.url = f"/domains/{sub.code}/selectors/"
+        self.client.post(self.url, {"selectors": "s2._domainkey.mail"})
+        sub.refresh_from_db()
+        self.assertEqual(sub.dkim_selectors, "s2")
+
     def test_it_refuses_another_domains_record(self) -> None:
         """The CNAME target of Microsoft 365's record names another domain: no selector of
         this one."""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -67,7 +68,12 @@ class SelectorsForm(forms.Form):
         if "_domainkey" in labels:
             at = labels.index("_domainkey")
             rest = ".".join(labels[at + 1 :])
-            if rest and self.domain_name and rest != self.domain_name:
+            with contextlib.suppress(DomainNameError):  # not a domain: refused below
+                rest = to_ascii_domain(rest) if rest and not rest.isascii() else rest
+            # The domain itself, or a subdomain's name as its parent zone's panel shows it
+            # (s1._domainkey.mail for mail.example.org).
+            ours = not self.domain_name or self.domain_name.startswith(f"{rest}.")
+            if rest and rest != self.domain_name and not ours:
                 raise forms.ValidationError(
                     f"{text!r} is a DKIM record of {rest}, not of this domain; "
                     "enter the selector only (the part before ._domainkey)."
