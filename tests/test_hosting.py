@@ -1266,7 +1266,10 @@ class DeleteTestCase(HostingCase):
         self.assertContains(page, "mailsec keeps serving mode: none at mta-sts.example.org until")
         with self.zone():
             r = self.client.post(f"/domains/{self.domain.code}/remove/", follow=True)
-        self.assertContains(r, "Removed example.org and its history. mailsec keeps serving")
+        self.assertContains(
+            r, "Removed example.org and its check history (its TLS reports are kept"
+        )
+        self.assertContains(r, "add it again). mailsec keeps serving")
         assert HostedPolicy.objects.get().state == HostedPolicy.State.DISABLING
 
     def test_it_serves_mode_none_after_the_domain_is_deleted_then_releases(self) -> None:

@@ -45,7 +45,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 12
+PANELS_VERSION = 13
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -457,7 +457,11 @@ def remove(request: HttpRequest, code: UUID) -> HttpResponse:
     policy = getattr(domain, "hosted_policy", None)
     notice = policy.deletion_notice if policy else ""
     domain.delete()
-    messages.success(request, f"Removed {domain.display_name} and its history. {notice}".strip())
+    messages.success(
+        request,
+        f"Removed {domain.display_name} and its check history (its TLS reports are kept, and come "
+        f"back if you add it again). {notice}".strip(),
+    )
     return redirect("domains:index")
 
 
