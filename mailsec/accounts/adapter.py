@@ -17,7 +17,7 @@ from django.core.mail import EmailMessage
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 
-from mailsec.mail import message_id
+from mailsec.mail import notice_headers
 
 
 def _code_lifetimes() -> dict[str, int]:
@@ -66,9 +66,5 @@ class AccountAdapter(DefaultAccountAdapter):
         """The headers every email of the product carries (see mailsec.mail): the product
         writes these, no person does (RFC 3834, no vacation replies), and the Message-ID is
         made on our From domain rather than on the machine's own name."""
-        headers = {
-            "Auto-Submitted": "auto-generated",
-            "Message-ID": message_id(),
-            **(headers or {}),
-        }
+        headers = notice_headers() | (headers or {})
         return super().render_mail(template_prefix, email, context, headers)

@@ -20,7 +20,7 @@ from mailsec.alerts.models import (
     changes_context,
 )
 from mailsec.domains.models import Domain
-from mailsec.mail import message_id
+from mailsec.mail import notice_headers
 
 # Kinds of the changes reports/alerts.py raises from senders' TLS reports.
 UNSUBSCRIBE_SALT = "mailsec.alerts.unsubscribe"
@@ -62,19 +62,6 @@ def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
 def unsubscribe_url(user: User, domain: Domain | None, scope: str = "") -> str:
     token = unsubscribe_token(user, domain, scope)
     return settings.SITE_ROOT + reverse("alerts:unsubscribe", args=[token])
-
-
-def _headers(unsubscribe: str, local_id: str) -> dict[str, str]:
-    return {
-        # RFC 2369 + RFC 8058: mail clients show an unsubscribe button that POSTs
-        # "List-Unsubscribe=One-Click" to the URL; no login, no confirmation page.
-        "List-Unsubscribe": f"<{unsubscribe}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        # RFC 3834: no auto-replies (vacation messages) to alerts.
-        "Auto-Submitted": "auto-generated",
-        # One stable id per notification: a retried send is recognisably the same message.
-        "Message-ID": message_id(local_id),
-    }
 
 
 def domain_url(domain: Domain) -> str:
@@ -163,7 +150,7 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
     subject = " ".join(render_to_string(names[0], ctx).split())
     text = render_to_string(names[1], ctx)
     html = render_to_string(html_name, ctx)
-    headers = _headers(ctx["unsubscribe_url"], f"alert-{n.code}")
+    headers = notice_headers(ctx["unsubscribe_url"], f"alert-{n.code}")
     message = EmailMultiAlternatives(subject, text, to=[n.to_address], headers=headers)
     message.attach_alternative(html, "text/html")
     return message
@@ -189,7 +176,7 @@ def _weekly_message(n: Notification) -> EmailMultiAlternatives:
     subject = " ".join(render_to_string("emails/weekly_subject.txt", ctx).split())
     text = render_to_string("emails/weekly_body.txt", ctx)
     html = render_to_string("emails/weekly_body.html", ctx)
-    headers = _headers(ctx["unsubscribe_url"], f"weekly-{n.code}")
+    headers = notice_headers(ctx["unsubscribe_url"], f"weekly-{n.code}")
     message = EmailMultiAlternatives(subject, text, to=[n.to_address], headers=headers)
     message.attach_alternative(html, "text/html")
     return message

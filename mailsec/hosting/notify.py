@@ -11,7 +11,7 @@ from django.urls import reverse
 from mailsec.alerts.emails import unsubscribe_url
 from mailsec.alerts.models import AlertSetting
 from mailsec.hosting.models import HostedPolicy, HostingEvent
-from mailsec.mail import send_templated
+from mailsec.mail import notice_headers, send_templated
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +70,7 @@ def _email(policy: HostedPolicy, event: HostingEvent) -> None:
         if AlertSetting.mode_for(user, domain) == AlertSetting.Mode.OFF:
             continue
         unsubscribe = unsubscribe_url(user, domain)
-        headers = {
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            # RFC 3834: no vacation replies to a notice.
-            "Auto-Submitted": "auto-generated",
-        }
+        headers = notice_headers(unsubscribe)
         try:
             send_templated(
                 "hosting/emails/event",
