@@ -1061,7 +1061,7 @@ def _reachability(
                 subject=p.subject,
                 evidence=ev,
             )
-        elif p.error_kind == "timeout":
+        elif p.error_kind == "timeout" and not _timed_out_in_tls(p):
             out.add(
                 "SMTP-01",
                 Status.ERROR,
@@ -1090,7 +1090,9 @@ def _reachability(
                 evidence=ev,
             )
     unfinished = {"timeout", "temp-unavailable", "rejected", "closed"}
-    good = [p for p in reached if p.error_kind not in unfinished]
+    # A handshake that timed out after the server said "220 ready": the SMTP side answered
+    # (SMTP-04 says the TLS part could not be checked).
+    good = [p for p in reached if p.error_kind not in unfinished or _timed_out_in_tls(p)]
     if good:
         out.add(
             "SMTP-01",
@@ -1099,6 +1101,10 @@ def _reachability(
             subject=", ".join(p.subject for p in good),
             evidence={"reached": [p.subject for p in good]},
         )
+
+
+def _timed_out_in_tls(p: SmtpProbe) -> bool:
+    return p.error_kind == "timeout" and p.starttls_reply.startswith("220")
 
 
 def _unreachable_address(
