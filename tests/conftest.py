@@ -104,6 +104,7 @@ def _private_embedded_state(tmp_path_factory: pytest.TempPathFactory) -> Iterato
     from mailsec.celery import app
 
     if settings.REDIS_URL:
+        _forget_rate_counters()
         yield
         return
     root = tmp_path_factory.mktemp("embedded")
@@ -127,6 +128,21 @@ def _private_embedded_state(tmp_path_factory: pytest.TempPathFactory) -> Iterato
     }
     with override_settings(CACHES={"default": cache}):
         yield
+
+
+def _forget_rate_counters() -> None:
+    """Rate-limit counters an earlier session left in Redis: each test session starts with a
+    new database whose ids (teams, users) repeat, and counters keyed by them would carry
+    over (a day's window, for domain adds)."""
+    from django.core.cache import cache
+
+    from mailsec.freecheck import ratelimit
+
+    if not ratelimit.uses_cache():
+        return
+    client = cache._cache.get_client()  # type: ignore[attr-defined]
+    for key in client.scan_iter(match=f"*{ratelimit.KEY_PREFIX}:*"):
+        client.delete(key)
 
 
 @pytest.fixture
