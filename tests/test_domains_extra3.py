@@ -89,6 +89,19 @@ class ChallengeRecordTestCase(BaseTestCase):
         # In example.org's panel the name to type is the part before its zone.
         self.assertIn("enter only _mailsec-challenge.mail as the name", sub.verify_error)
 
+    def test_the_hint_survives_a_background_pass(self) -> None:
+        doubled = f"{self.domain.challenge_name}.example.org"
+        with stub_dns({doubled: [self.domain.challenge_value]}):
+            self.assertFalse(self.domain.verify())
+            hint = self.domain.verify_error
+            self.assertFalse(self.domain.verify(hints=False))
+        self.assertEqual(self.domain.verify_error, hint)
+        with stub_dns({}):
+            self.domain.verify()  # a person presses Verify: looked at afresh
+        self.assertEqual(
+            self.domain.verify_error, "No TXT record found at _mailsec-challenge.example.org yet."
+        )
+
     def test_the_background_task_looks_only_at_the_challenge_name(self) -> None:
         """The hint looks up names derived from what the user typed: only for a person."""
         doubled = f"{self.domain.challenge_name}.example.org"

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHALLENGE_PREFIX = "_mailsec-challenge"
+# How a verify_error with the wrong-name hint begins (kept by background verification).
+MISPLACED = "The value is published at"
 CHALLENGE_VALUE_PREFIX = "mailsec-verification="
 # A run still "running" after this long lost its worker (the embedded broker does not
 # redeliver a task whose worker was killed); a "pending" one this old was never picked up.
@@ -235,18 +237,17 @@ class Domain(models.Model):
         elif answer.empty:
             # The hint costs lookups of names the user typed: only when a person asks.
             misplaced = self._misplaced_challenge() if hints else None
-            if misplaced is None:
+            if not hints and self.verify_error.startswith(MISPLACED):
+                pass  # the hint a person was given stays until they press Verify again
+            elif misplaced is None:
                 self.verify_error = f"No TXT record found at {self.challenge_name} yet."
             else:
                 where, zone = misplaced
-                self.verify_error = (
-                    f"The value is published at {where}, not at {self.challenge_name}. "
-                    + (
-                        "Your DNS provider adds the domain to the name you enter: enter "
-                        f"only {self.challenge_name.removesuffix('.' + zone)} as the name."
-                        if zone
-                        else f"Publish it at {self.challenge_name}."
-                    )
+                self.verify_error = f"{MISPLACED} {where}, not at {self.challenge_name}. " + (
+                    "Your DNS provider adds the domain to the name you enter: enter "
+                    f"only {self.challenge_name.removesuffix('.' + zone)} as the name."
+                    if zone
+                    else f"Publish it at {self.challenge_name}."
                 )
         else:
             # Each value shortened: a wildcard TXT (a long SPF record) answers here too, and
