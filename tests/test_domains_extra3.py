@@ -144,6 +144,11 @@ class SelectorsTestCase(BaseTestCase):
         self.client.post(self.url, {"selectors": "s2._domainkey.mail"})
         sub.refresh_from_db()
         self.assertEqual(sub.dkim_selectors, "s2")
+        # A name that only looks like the start of this one is another domain's record.
+        au = Domain.objects.create(team=self.team, name="example.com.au")
+        self.url = f"/domains/{au.code}/selectors/"
+        r = self.client.post(self.url, {"selectors": "s1._domainkey.example.com"}, follow=True)
+        self.assertContains(r, "not of this domain")
 
     def test_it_refuses_another_domains_record(self) -> None:
         """The CNAME target of Microsoft 365's record names another domain: no selector of

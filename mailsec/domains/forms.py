@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from checks.domainname import DomainNameError, to_ascii_domain
+from checks.domainname import DomainNameError, organizational_domain, to_ascii_domain
 from mailsec.domains.models import CHALLENGE_PREFIX
 
 SELECTOR_RE = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$", re.IGNORECASE)
@@ -72,7 +72,9 @@ class SelectorsForm(forms.Form):
                 rest = to_ascii_domain(rest) if rest and not rest.isascii() else rest
             # The domain itself, or a subdomain's name as its parent zone's panel shows it
             # (s1._domainkey.mail for mail.example.org).
-            ours = not self.domain_name or self.domain_name.startswith(f"{rest}.")
+            ours = not self.domain_name or (
+                f"{rest}.{organizational_domain(self.domain_name)}" == self.domain_name
+            )
             if rest and rest != self.domain_name and not ours:
                 raise forms.ValidationError(
                     f"{text!r} is a DKIM record of {rest}, not of this domain; "
