@@ -107,7 +107,8 @@ class WhyNoDaysTestCase(ReadinessCase):
         for day in range(35, 38):
             self.report(policy, "google.com", day, 10)
         reasons = enforce_readiness(policy, timezone.now()).reasons
-        assert reasons[0].startswith("No TLS reports in the last 30 days (3 older).")
+        since = (timezone.now() - timedelta(days=30)).date()
+        assert reasons[0].startswith(f"No TLS reports since {since:%Y-%m-%d} (3 older).")
         assert not any("since testing began" in r for r in reasons)
 
     def test_reports_without_the_policy_say_no_sender_applied_it(self) -> None:
@@ -118,7 +119,7 @@ class WhyNoDaysTestCase(ReadinessCase):
             self.report(policy, "google.com", day, 10, policy_type="no-policy-found")
         [first, *_] = enforce_readiness(policy, timezone.now()).reasons
         assert "3 TLS reports since" in first
-        assert "say no sender applied the policy yet" in first
+        assert "say no sender applied the MTA-STS policy yet" in first
 
 
 class RecordsBeforeHostingTestCase(ReadinessCase):
@@ -152,3 +153,20 @@ class CompareMenuTestCase(ReadinessCase):
         url = reverse("domains:compare", args=[self.domain.code])
         page = self.client.get(url, {"from": old.code, "to": new.code}).content
         assert page.decode().count("(28, re-check)</option>") == 2
+
+
+class SinceTestingTestCase(ReadinessCase):
+    def test_reports_before_a_recent_start_in_another_mode_are_dated_by_it(self) -> None:
+        # Mode none now; testing began 5 days ago: reports 10-12 days old are older than what
+        # is looked at, which is not "the last 30 days".
+        policy = self.host(["mx1.example.org"], mode="none")
+        policy.testing_since = timezone.now() - timedelta(days=5)
+        policy.save()
+        for day in range(10, 13):
+            self.report(policy, "google.com", day, 10)
+        reasons = enforce_readiness(policy, timezone.now()).reasons
+        since = policy.testing_since.date()
+        assert any(
+            r.startswith(f"No TLS reports since {since:%Y-%m-%d} (3 older).") for r in reasons
+        )
+        assert not any("last 30 days" in r for r in reasons)

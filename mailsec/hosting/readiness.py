@@ -184,7 +184,7 @@ def _why_no_days(
         # old state for a while) or do not do MTA-STS.
         return (
             f"{_count(later, 'TLS report')} since {since:%Y-%m-%d} say no sender applied the "
-            "policy yet (they report no MTA-STS policy for the domain). " + wait
+            "MTA-STS policy yet (they report none for the domain, or only DANE). " + wait
         )
     if earlier := reports.filter(end__lte=since).count():
         if (
@@ -197,7 +197,7 @@ def _why_no_days(
                 f"{_count(earlier, 'report')} came before that, about the policy the domain "
                 "had then. " + wait
             )
-        return f"No TLS reports in the last {LOOKBACK.days} days ({earlier} older). " + wait
+        return f"No TLS reports since {since:%Y-%m-%d} ({earlier} older). " + wait
     return (
         "No TLS reports yet: publish the _smtp._tls record under Records to publish, then "
         f"wait for {MIN_DAYS} days of reports from {MIN_REPORTERS} sending organisations."
