@@ -674,10 +674,14 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
                 # Faulty twice. Two hang-ups are the server's answer (fail); a timeout in
                 # either keeps it "could not check".
                 both = probe.connections + again.connections
-                if again.error_kind == "timeout":
-                    probe = again
+                if again.error_kind == probe.error_kind:
+                    probe.problem += " (twice in a row)"
+                else:
+                    first = probe.problem
+                    if again.error_kind == "timeout":
+                        probe = again
+                    probe.problem = f"{first}; tried again, {again.problem}"
                 probe.connections = both
-                probe.problem += " (twice in a row)"
             else:
                 again.connections += probe.connections
                 probe = again
