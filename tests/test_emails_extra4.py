@@ -175,6 +175,22 @@ class DigestSubjectTestCase(BaseTestCase):
             "[mailsec] Daily digest: 3 changes on a.test and 2 other domains",
         )
 
+    def test_a_digest_of_fixes_only_names_the_first_by_name(self) -> None:
+        fixes = [
+            confirmed(
+                self.domain(name),
+                "The score dropped.",
+                kind="score",
+                key="score:",
+                state=Change.State.RECOVERED,
+                recovered_at=timezone.now(),
+            )
+            for name in ["c.test", "a.test", "b.test"]
+        ]
+        self.assertEqual(
+            self.subject(fixes), "[mailsec] Daily digest: 3 changes on a.test and 2 other domains"
+        )
+
     def test_a_253_character_name_keeps_its_ends(self) -> None:
         subject = self.subject([confirmed(self.domain(LONG))])
         self.assertEqual(subject, f"[mailsec] Daily digest: 1 change on {LONG[:30]}…{LONG[-29:]}")

@@ -94,7 +94,11 @@ def _group_by_domain(changes: list[Any]) -> list[dict[str, Any]]:
         g["changes"].append(c)
         if from_reports(c) and not g["reports_url"]:
             g["reports_url"] = reports_url(c.domain)
-    return list(groups.values())
+    # By name, and each group's changes by when they were raised: the same email (and
+    # subject) on every database, whatever order the rows come in.
+    for g in groups.values():
+        g["changes"].sort(key=lambda c: (c.created, c.pk))
+    return sorted(groups.values(), key=lambda g: g["domain"].name)
 
 
 def _still_open(n: Notification, changes: list[Change]) -> list[Change]:
