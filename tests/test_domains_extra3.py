@@ -266,6 +266,7 @@ class AddDomainTestCase(BaseTestCase):
                 Domain.objects.filter(name=f"churn{i}.example.org").delete()
             r = self.client.post("/domains/add/", {"name": "churn3.example.org"})
             self.assertContains(r, "added 3 domains today", status_code=429)
+            self.assertGreater(int(r["Retry-After"]), 0)
             self.assertFalse(Domain.objects.filter(name="churn3.example.org").exists())
             # Another team is not affected.
             self.client.force_login(self.charlie)

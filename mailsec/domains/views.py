@@ -131,12 +131,16 @@ def add(request: HttpRequest) -> HttpResponse:
                 "remove some of them before adding more.",
             )
             return _list_page(request, form, status=400)
-        if domain is None and _over_limit(f"add:{team.pk}", ADDS_PER_DAY, 86400):
+        if domain is None and (
+            wait := ratelimit.hit(f"domains:add:{team.pk}", ADDS_PER_DAY, 86400)
+        ):
             form.add_error(
                 "name",
                 f"Your team has added {ADDS_PER_DAY} domains today: try again tomorrow.",
             )
-            return _list_page(request, form, status=429)
+            response = _list_page(request, form, status=429)
+            response["Retry-After"] = str(wait)
+            return response
         if domain is not None:
             # Typed again (in another case, as a URL, or by a teammate earlier): the same row.
             messages.info(request, f"{domain.display_name} is already in your team's domains.")
