@@ -242,6 +242,25 @@ def test_ingest_files_does_not_guess_between_two_teams(tmp_path: Path) -> None:
     assert RawReport.objects.count() == 0
 
 
+def test_ingest_files_does_not_hand_a_removed_domains_reports_to_its_old_team(
+    tmp_path: Path,
+) -> None:
+    """Nobody monitors the domain now, but the team that removed it would get its address
+    (and these reports) back by adding it again: a file name cannot say they are its."""
+    from django.contrib.auth.models import User
+
+    from mailsec.accounts.models import Team
+
+    team = Team.create_for(User.objects.create_user("ann", "ann@example.org"))
+    ReportAddress.objects.create(team=team, domain=None, domain_name="example.com")
+    folder = _folder(tmp_path)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="not imported"):
+        call_command("ingest_files", str(folder), stdout=io.StringIO(), stderr=err)
+    assert "example.com is not monitored now and a team that removed it" in err.getvalue()
+    assert RawReport.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("start", "end", "day"),
     [

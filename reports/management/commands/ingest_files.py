@@ -98,8 +98,18 @@ def _address_for(path: Path, cache: dict[str, ReportAddress | str]) -> ReportAdd
         addresses = ReportAddress.objects.filter(domain_name__iexact=domain)
         # Two teams may both monitor a domain: a file name cannot say whose report it is.
         teams = set(addresses.exclude(domain=None).values_list("domain__team_id", flat=True))
+        # Nobody monitors it now, but a team that removed it gets its address back when it
+        # adds the domain again: a file name cannot say those reports are that team's.
+        claimants = set(
+            addresses.filter(domain=None).exclude(team=None).values_list("team_id", flat=True)
+        )
         if len(teams) > 1:
             cache[domain] = f"{len(teams)} teams monitor {domain}; use --address"
+        elif not teams and claimants:
+            cache[domain] = (
+                f"{domain} is not monitored now and a team that removed it would get these "
+                "reports back; use --address"
+            )
         else:
             # A monitored domain's address first, then the oldest (as ReportAddress.for_domain).
             found = addresses.order_by(F("domain").asc(nulls_last=True), "created", "pk").first()
