@@ -11,10 +11,13 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         # Every monitored domain gets its report address when it is added (issue 7); the
         # domain page also makes one lazily for domains added before this existed.
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_save, pre_delete
 
         post_save.connect(
             _address_for_new_domain, sender="domains.Domain", dispatch_uid="reports-address"
+        )
+        pre_delete.connect(
+            _keep_owner_of_addresses, sender="domains.Domain", dispatch_uid="reports-owner"
         )
 
 
@@ -23,3 +26,12 @@ def _address_for_new_domain(sender: object, instance: object, created: bool, **_
         from reports.models import ReportAddress
 
         ReportAddress.for_domain(instance)  # type: ignore[arg-type]
+
+
+def _keep_owner_of_addresses(sender: object, instance: object, **_: object) -> None:
+    """A removed domain's addresses stay its team's (ReportAddress.for_domain gives them back
+    if the team adds the domain again): stamped here from the domain itself, whatever set
+    the link (an address linked by hand, or before the field existed)."""
+    from reports.models import ReportAddress
+
+    ReportAddress.objects.filter(domain=instance).update(team_id=instance.team_id)  # type: ignore[attr-defined]

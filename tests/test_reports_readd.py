@@ -163,3 +163,23 @@ class MigrationTests(BaseTestCase):
         domain.delete()
         readded = Domain.objects.create(team=self.team, name="example.com")
         assert ReportAddress.for_domain(readded).pk == by_hand.pk
+
+
+class OwnerOfAddressesTests(BaseTestCase):
+    def test_an_address_linked_by_hand_stays_its_domains_teams_after_removal(self) -> None:
+        domain = Domain.objects.create(team=self.team, name="example.com")
+        address = ReportAddress.objects.get(domain=domain)
+        ReportAddress.objects.filter(pk=address.pk).update(team=None)  # as linked by hand
+        domain.delete()
+        address.refresh_from_db()
+        assert address.domain is None and address.team_id == self.team.pk
+        again = Domain.objects.create(team=self.team, name="example.com")
+        assert ReportAddress.for_domain(again).pk == address.pk
+
+    def test_the_admin_cannot_move_a_domain_to_another_team(self) -> None:
+        from django.contrib.admin.sites import site
+
+        domain = Domain.objects.create(team=self.team, name="example.com")
+        model_admin = site._registry[Domain]
+        assert {"team", "name"} <= set(model_admin.get_readonly_fields(None, domain))  # type: ignore[arg-type]
+        assert "team" not in model_admin.get_readonly_fields(None, None)  # type: ignore[arg-type]

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from mailsec.domains.models import CheckRun, Domain
 
@@ -17,6 +18,12 @@ class DomainAdmin(admin.ModelAdmin):
         "week_ago_score",
         "last_failed_at",
     ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Domain | None = None) -> list[str]:
+        # A domain's team and name are what its owner proved control of (and what its TLS
+        # report addresses belong to): moving it to another team would hand that team the
+        # reports and hosting without a proof. Remove it and let the other team add it.
+        return [*self.readonly_fields, *(["team", "name"] if obj is not None else [])]
 
 
 @admin.register(CheckRun)
