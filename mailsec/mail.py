@@ -39,15 +39,21 @@ def notice_headers(unsubscribe: str = "", local_id: str = "") -> dict[str, str]:
 
 
 def send_templated(
-    prefix: str, ctx: dict[str, Any], to: list[str], headers: dict[str, str] | None = None
+    prefix: str,
+    ctx: dict[str, Any],
+    to: list[str],
+    headers: dict[str, str] | None = None,
+    unsubscribe: str = "",
 ) -> None:
     """Render `<prefix>-subject.html`, `-body-text.html` and `-body-html.html` and send them.
     The subject is made one line whatever the context holds (an error text may span several):
-    Django refuses a newline in a header, and the email would be lost."""
+    Django refuses a newline in a header, and the email would be lost.
+    Every one carries notice_headers() (with one-click unsubscribe when `unsubscribe` is
+    given), then `headers`."""
     subject = " ".join(render_to_string(f"{prefix}-subject.html", ctx).split())
     text = render_to_string(f"{prefix}-body-text.html", ctx)
     html = render_to_string(f"{prefix}-body-html.html", ctx)
-    headers = notice_headers() | (headers or {})
+    headers = notice_headers(unsubscribe) | (headers or {})
     message = EmailMultiAlternatives(subject, text, to=to, headers=headers)
     message.attach_alternative(html, "text/html")
     message.send()

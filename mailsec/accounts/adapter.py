@@ -47,7 +47,7 @@ class AccountAdapter(DefaultAccountAdapter):
         (allauth's default is the Host of the request, whatever reached the server) and how
         long the code is good for. Links are built on SITE_ROOT too, as in the other emails."""
         site = urlsplit(settings.SITE_ROOT)
-        ctx: dict[str, Any] = {"site": site.netloc, "site_root": settings.SITE_ROOT}
+        ctx: dict[str, Any] = {"site": site.netloc}
         seconds = _code_lifetimes().get(template_prefix)
         if seconds:
             ctx["expires_minutes"] = max(1, seconds // 60)

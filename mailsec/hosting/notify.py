@@ -11,7 +11,7 @@ from django.urls import reverse
 from mailsec.alerts.emails import unsubscribe_url
 from mailsec.alerts.models import AlertSetting
 from mailsec.hosting.models import HostedPolicy, HostingEvent
-from mailsec.mail import notice_headers, send_templated
+from mailsec.mail import send_templated
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +70,12 @@ def _email(policy: HostedPolicy, event: HostingEvent) -> None:
         if AlertSetting.mode_for(user, domain) == AlertSetting.Mode.OFF:
             continue
         unsubscribe = unsubscribe_url(user, domain)
-        headers = notice_headers(unsubscribe)
         try:
             send_templated(
                 "hosting/emails/event",
                 ctx | {"unsubscribe_url": unsubscribe},
                 [user.email],
-                headers=headers,
+                unsubscribe=unsubscribe,
             )
         except Exception:  # a mail outage must not stop the MX loop; the event is on the page
             log.exception("hosting: could not email %s about %s", user.email, policy.name)
