@@ -22,7 +22,6 @@ from mailsec.alerts.models import (
 from mailsec.domains.models import Domain
 from mailsec.mail import notice_headers
 
-# Kinds of the changes reports/alerts.py raises from senders' TLS reports.
 UNSUBSCRIBE_SALT = "mailsec.alerts.unsubscribe"
 ALL_DOMAINS = "*"
 WEEKLY = "weekly"  # the scope of the weekly summary's link: that email only

@@ -1,12 +1,12 @@
 """When is `enforce` safe? From TLS-RPT evidence (the reports app): senders that applied our
 testing policy say whether delivery to each MX would have passed.
 
-Safe means: reports on enough distinct days, from enough distinct reporters, with successful
-sessions and no failure at all, per MX, since the policy went to testing; and the domain's
-latest check saw every live MX host pass validation (reports say nothing about an MX no
-sender used). One big reporter for a
-day or two is not enough: a failure that only some senders hit (an old TLS stack, a missing
-intermediate) shows up only across several reporters and days.
+Safe means: reports with sessions in them on enough distinct days, from enough distinct
+reporters, with successful sessions and no failure at all, per MX, since the policy went to
+testing (or over the last 30 days, if that is later); and the domain's latest check saw every
+live MX host pass validation (reports say nothing about an MX no sender used). One big
+reporter for a day or two is not enough: a failure that only some senders hit (an old TLS
+stack, a missing intermediate) shows up only across several reporters and days.
 """
 
 from __future__ import annotations
