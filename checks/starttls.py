@@ -643,7 +643,7 @@ def _describe(exc: BaseException) -> str:
             return (
                 "the server did not answer in TLS after accepting STARTTLS (wrong version number)"
             )
-        if isinstance(exc, ssl.SSLEOFError) or reason.startswith("UNEXPECTED_EOF"):
+        if _no_alert(exc):
             return "the server closed the connection without a TLS alert"
         return reason or str(exc)
     if isinstance(exc, TimeoutError):
