@@ -58,3 +58,14 @@ def fix_heading(fix: str) -> str:
     if lines and all(_RECORD_LINE.match(line) for line in lines):
         return "Fix: publish this record" if len(lines) == 1 else "Fix: publish these records"
     return "Fix"
+
+
+@register.filter
+def keep_ends(value: str, sizes: str) -> str:
+    """`value` with its middle cut out when it is longer than "head,tail" allow (plus the
+    ellipsis): a long domain name or sentence in a subject keeps how it starts and ends."""
+    head, tail = (int(n) for n in sizes.split(","))
+    text = str(value)
+    if len(text) <= head + tail + 1:
+        return text
+    return f"{text[:head]}…{text[-tail:]}"
