@@ -25,6 +25,12 @@ def message_id(local: str = "") -> str:
     return make_msgid(domain=sender_host())
 
 
+def first_sentence(text: str) -> str:
+    """The first sentence of a notice's text, on one line, for its subject (the rest is in
+    the body)."""
+    return " ".join(text.split()).split(". ")[0].rstrip(".")
+
+
 def notice_headers(unsubscribe: str = "", local_id: str = "") -> dict[str, str]:
     """The headers of every email the product writes: Auto-Submitted (RFC 3834: no vacation
     replies; the From is a no-reply address), a Message-ID on our From domain (`local_id`

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from mailsec.alerts import rules
 from mailsec.domains.models import CheckRun, Domain
+from mailsec.mail import first_sentence
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +242,7 @@ class Change(models.Model):
     @property
     def headline(self) -> str:
         """The first sentence of the summary: short enough for a subject line."""
-        return self.summary.split(". ")[0].rstrip(".")
+        return first_sentence(self.summary)
 
     @property
     def fix_lines(self) -> list[str]:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from mailsec.alerts.emails import unsubscribe_url
 from mailsec.alerts.models import AlertSetting
 from mailsec.hosting.models import HostedPolicy, HostingEvent
-from mailsec.mail import send_templated
+from mailsec.mail import first_sentence, send_templated
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,6 @@ def tell(policy: HostedPolicy, kind: str, message: str, email: bool | None = Non
     return event
 
 
-def headline(message: str) -> str:
-    """The first sentence of an event's message, for the subject, as an alert's subject has
-    its change's (alerts.Change.headline): one line, however the message was written."""
-    return " ".join(message.split()).split(". ")[0].rstrip(".")
-
-
 def _email(policy: HostedPolicy, event: HostingEvent) -> None:
     """One email per team member, as alert emails are: a member who chose "No emails" for the
     domain (or unsubscribed from all) gets none, and each gets their own one-click
@@ -62,7 +56,7 @@ def _email(policy: HostedPolicy, event: HostingEvent) -> None:
     ctx = {
         "policy": policy,
         "event": event,
-        "headline": headline(event.message),
+        "headline": first_sentence(event.message),
         "url": settings.SITE_ROOT + reverse("hosting:page", args=[domain.code]),
         "settings_url": settings.SITE_ROOT + reverse("alerts:settings"),
     }
