@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from django import template
-from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
@@ -115,26 +114,8 @@ def about_domain(result_type: ResultType, domain: str) -> ResultType:
     return result_type.about(domain) if domain else result_type
 
 
-# The card of a domain that receives no mail. Kept here rather than as a branch of
-# reports/domain_card.html so the card's usual template stays as it is; it could move there.
-_NO_MAIL_CARD = Template(
-    """<section class="card" aria-labelledby="tlsrpt-title">
-  <h2 id="tlsrpt-title">TLS reports</h2>
-  <p>TLS reporting does not apply to {{ domain.display_name }}: it receives no mail. Its MX
-    record is a null MX (<code>MX 0 .</code>, RFC 7505), so no sender opens a TLS session to it
-    and none has anything to report. There is no <code>{{ name }}</code> record to publish.</p>
-  <p class="muted">If the domain should receive mail, replace the null MX with your mail servers;
-    the record to publish will then appear here.</p>
-  <p><a href="{% url 'reports:dashboard' address.token %}">TLS reports dashboard for
-    {{ domain.display_name }}</a></p>
-</section>"""
-)
-
-
 @register.simple_tag
 def tlsrpt_card(domain: Any) -> SafeString:
     address = ReportAddress.for_domain(domain)
     ctx = {"domain": domain, **record_context(address, domain.last_run)}
-    if ctx["no_mail"]:
-        return _NO_MAIL_CARD.render(Context(ctx))
     return render_to_string("reports/domain_card.html", ctx)
