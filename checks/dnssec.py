@@ -389,7 +389,10 @@ def _dnssec04(out: Collector, apex: str, ds: DnsAnswer) -> None:
 
 
 def _dnssec05(out: Collector, apex: str, answers: list[DnsAnswer]) -> None:
-    # RFC 4035 §5.3.1: an RRSIG validates only between inception and expiration.
+    # RFC 4035 §5.3.1: an RRSIG validates only between inception and expiration, and only with a
+    # key of the zone's DNSKEY set. An RRset is secure when ANY of its RRSIGs validates (RFC 4035
+    # §5.3.3; RFC 6840 §5.11), so during a key or algorithm rollover an expired signature beside
+    # a current one breaks nothing: each RRset is judged by its best signature.
     now = time.time()
     sigs = [s for a in answers for s in _rrsigs(a)]
     if not sigs:
@@ -400,9 +403,32 @@ def _dnssec05(out: Collector, apex: str, answers: list[DnsAnswer]) -> None:
             subject=apex,
         )
         return
-    expired = [(o, s) for o, s in sigs if s.expiration < now]
-    future = [(o, s) for o, s in sigs if s.inception > now]
-    soon = [(o, s) for o, s in sigs if now <= s.expiration < now + SIG_WARN_SECONDS]
+    keys = {
+        (dns.dnssec.key_id(k), int(k.algorithm))
+        for a in answers
+        if a.rdtype == "DNSKEY"
+        for k in a.records
+    }
+
+    def usable(sig: Any) -> bool:
+        # Without the key set (its lookup failed) the window alone is judged.
+        known = not keys or (sig.key_tag, int(sig.algorithm)) in keys
+        return known and sig.inception <= now <= sig.expiration
+
+    rrsets: dict[tuple[str, int], list[Any]] = {}
+    for owner, sig in sigs:
+        rrsets.setdefault((owner, int(sig.type_covered)), []).append((owner, sig))
+    broken: list[Any] = []  # the signatures of RRsets that no signature validates
+    stale: list[Any] = []  # out-of-window signatures beside one that validates
+    lasts: list[tuple[float, list[Any]]] = []  # per RRset: until when it stays signed, by what
+    for group in rrsets.values():
+        current = [(o, s) for o, s in group if usable(s)]
+        if not current:
+            broken.extend(group)
+            continue
+        stale.extend((o, s) for o, s in group if not s.inception <= now <= s.expiration)
+        last = max(s.expiration for _, s in current)
+        lasts.append((last, [(o, s) for o, s in current if s.expiration == last]))
 
     def describe(items: list[Any]) -> str:
         return ", ".join(
@@ -412,13 +438,20 @@ def _dnssec05(out: Collector, apex: str, answers: list[DnsAnswer]) -> None:
             for o, s in items[:4]
         )
 
-    ev = {"signatures": [f"{o} {s.to_text()[:90]}" for o, s in sigs[:8]]}
-    if expired or future:
+    ev: dict[str, Any] = {"signatures": [f"{o} {s.to_text()[:90]}" for o, s in sigs[:8]]}
+    if stale:
+        ev["skipped"] = [f"{o} {s.to_text()[:90]}" for o, s in stale[:8]]
+    soon = [item for last, items in lasts if last < now + SIG_WARN_SECONDS for item in items]
+    if broken:
+        windowed = [(o, s) for o, s in broken if not s.inception <= now <= s.expiration]
+        if windowed:
+            what = f"outside their validity window: {describe(windowed)}"
+        else:
+            what = f"made by keys the zone no longer publishes: {describe(broken)}"
         out.add(
             "DNSSEC-05",
             Status.FAIL,
-            f"Signatures in {apex} are outside their validity window: "
-            f"{describe(expired + future)}. Validating resolvers reject them.",
+            f"Signatures in {apex} are {what}. Validating resolvers reject them.",
             subject=apex,
             evidence=ev,
             fix="Re-sign the zone and make sure automatic re-signing runs (check the "
@@ -434,12 +467,17 @@ def _dnssec05(out: Collector, apex: str, answers: list[DnsAnswer]) -> None:
             fix="Check that the signer re-signs the zone.",
         )
     else:
-        first = min(s.expiration for _, s in sigs)
-        days = int((first - now) // 86400)
+        days = int((min(last for last, _ in lasts) - now) // 86400)
+        extra = (
+            f" An additional signature is outside its window ({describe(stale)}); resolvers "
+            "use the current one beside it, as during a key rollover (RFC 4035 §5.3.3)."
+            if stale
+            else ""
+        )
         out.add(
             "DNSSEC-05",
             Status.PASS,
-            f"The signatures of {apex} are valid (the first expires in {days} days).",
+            f"The signatures of {apex} are valid (the first expires in {days} days).{extra}",
             subject=apex,
             evidence=ev,
         )
