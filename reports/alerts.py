@@ -54,6 +54,12 @@ KIND_NEW_TYPE = "tlsrpt-new-type"
 UNKNOWN_TYPES = "not in RFC 8460"  # the one change for every result type the RFC does not name
 KIND_FAILURE_RATE = "tlsrpt-failure-rate"
 QUIET_DAYS = 7
+# An alert is about something happening now: only a report of the last RECENT_DAYS days (the
+# week the new-type rule looks back over and the failure-rate rule needs calm to close) can
+# open a change. An older one — held for weeks in a sender's queue, or an old failed raw
+# report that `manage.py reparse` parsed after a fix — is stored and counted on the
+# dashboard, but emailing about failures long over would be a false alarm.
+RECENT_DAYS = QUIET_DAYS
 # How far back a reporting organisation's usual failure rate is taken from: two weeks, so a
 # weekly rhythm (weekend traffic from other senders) is inside it.
 BASELINE_DAYS = 14
@@ -94,9 +100,20 @@ def _recover(domain: Domain, key: str) -> None:
     )
 
 
+def today() -> date:
+    """The UTC day it is now: report days are UTC days (RFC 8460 §4.1)."""
+    return timezone.now().date()
+
+
+def is_recent(day: date) -> bool:
+    """A report of `day` may open a change: at most RECENT_DAYS days old."""
+    return day >= today() - timedelta(days=RECENT_DAYS)
+
+
 def evaluate_report(report: TlsReport) -> list[Change]:
     """The alert events one newly stored report causes (de-duplicated); [] for an address
-    that belongs to no monitored domain, or to one not verified (yet, or any more)."""
+    that belongs to no monitored domain, or to one not verified (yet, or any more), and for
+    a report of an old day (RECENT_DAYS), which may still close a change."""
     address = report.address
     domain = address.domain
     # An unverified domain gets no alert: it would show on the alerts page of a team that has
@@ -110,16 +127,19 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         return []
     events: list[Change] = []
     day = report.day
+    recent = is_recent(day)
     details = FailureDetail.objects.filter(report__address=address, report__counted=True)
     run = domain.last_run
 
-    # 1. New failure types.
-    earlier = set(
-        details.filter(report__day__lt=day, report__day__gte=day - timedelta(days=QUIET_DAYS))
-        .values_list("result_type", flat=True)
-        .distinct()
-    )
-    new_types = set(report.failure_details.values_list("result_type", flat=True)) - earlier
+    # 1. New failure types (an old day's are history, not news).
+    new_types: set[str] = set()
+    if recent:
+        earlier = set(
+            details.filter(report__day__lt=day, report__day__gte=day - timedelta(days=QUIET_DAYS))
+            .values_list("result_type", flat=True)
+            .distinct()
+        )
+        new_types = set(report.failure_details.values_list("result_type", flat=True)) - earlier
     # Anyone can POST a report (the address is public in DNS): only the RFC's result types
     # become alerts of their own, with our words. Unknown ones are one alert that quotes
     # nothing, so a report cannot have us email its text, or thousands of emails.
@@ -192,7 +212,7 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     # beyond what each organisation usually sees. A bad threshold setting stops this rule
     # alone, loudly: the new failure types above still go out.
     try:
-        _judge_failure_rate(domain, address, day, events)
+        _judge_failure_rate(domain, address, day, events, may_open=recent)
     except ImproperlyConfigured as e:
         log.error("TLS report failure-rate alerts are off: %s", e)
 
@@ -267,16 +287,19 @@ def day_rates(address: ReportAddress, days: list[date], threshold: float) -> dic
 
 
 def _judge_failure_rate(
-    domain: Domain, address: ReportAddress, day: date, events: list[Change]
+    domain: Domain, address: ReportAddress, day: date, events: list[Change], *, may_open: bool
 ) -> None:
-    """Open the failure-rate change for an alert-worthy day, or close the open one once the
-    last QUIET_DAYS judged days were all calm; a day with too few sessions decides nothing."""
+    """Open the failure-rate change for an alert-worthy day (when `may_open`: a recent one),
+    or close the open one once the last QUIET_DAYS judged days were all calm; a day with too
+    few sessions decides nothing."""
     from mailsec.alerts.models import Change
 
     threshold = conf.alert_failure_rate()
     min_sessions = conf.alert_min_sessions()
     key = KIND_FAILURE_RATE
     if not Change.objects.filter(domain=domain, key=key, state__in=Change.OPEN).exists():
+        if not may_open:
+            return
         rate = day_rates(address, [day], threshold)[day]
         if not rate.alerts(threshold, min_sessions):
             return

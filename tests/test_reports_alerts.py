@@ -15,6 +15,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
+from django.db.models import Max
 from django.utils import timezone
 
 from mailsec.accounts.models import Team
@@ -36,6 +37,20 @@ def domain() -> Domain:
     return Domain.objects.create(
         team=Team.create_for(owner), name="example.com", verified_at=timezone.now()
     )
+
+
+@pytest.fixture(autouse=True)
+def reports_arrive_the_next_morning() -> Iterator[None]:
+    """The alert rules' today is the day after the latest report stored, as when each report
+    arrives the morning after its day: these tests' days are fixed dates, long past, and
+    only a recent day's report may alert (RECENT_DAYS)."""
+
+    def today() -> datetime.date:
+        latest = TlsReport.objects.aggregate(latest=Max("day"))["latest"]
+        return latest + datetime.timedelta(days=1) if latest else timezone.now().date()
+
+    with mock.patch("reports.alerts.today", today):
+        yield
 
 
 def report(

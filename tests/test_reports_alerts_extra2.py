@@ -28,7 +28,12 @@ from reports.alerts import (
     evaluate_report,
 )
 from reports.models import ReportAddress
-from tests.test_reports_alerts import kinds, report, store
+from tests.test_reports_alerts import (
+    kinds,
+    report,
+    reports_arrive_the_next_morning,  # noqa: F401 (autouse: these days are long past too)
+    store,
+)
 
 pytestmark = pytest.mark.django_db
 
