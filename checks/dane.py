@@ -298,7 +298,7 @@ def _validity_text(cert: x509.Certificate, index: int, now: datetime) -> str:
 
 async def _resolve_state(ctx: CheckContext, host: str) -> TlsaState:
     host = normalize(host)
-    # RFC 7672 §2.2.3: when the MX host name is an alias with a secure CNAME chain, the expanded
+    # RFC 7672 §2.2.2: when the MX host name is an alias with a secure CNAME chain, the expanded
     # name is tried first; its TLSA records then cover SNI and name checks.
     a_answer = await ctx.dns.query(host, "A")
     candidates = []
@@ -306,6 +306,10 @@ async def _resolve_state(ctx: CheckContext, host: str) -> TlsaState:
         candidates.append(a_answer.cnames[-1])
     candidates.append(host)
     state = TlsaState(host=host, base=host, qname=f"_25._tcp.{host}")
+    # RFC 7672 §2.2.2/§2.2.3: only a secure TLSA RRset ends the search; insecure records at the
+    # expanded name send the client on to the original name like "no records" does. They are
+    # kept to report (DANE-02: published but ignored) if the original name has nothing better.
+    insecure: TlsaState | None = None
     for base in candidates:
         qname = f"_25._tcp.{base}"
         answer = await ctx.dns.query(qname, "TLSA")
@@ -320,10 +324,14 @@ async def _resolve_state(ctx: CheckContext, host: str) -> TlsaState:
                     state.records = [_from_rdata(r) for r in retry.records]
             return state
         if answer.exists:
-            state.records = [_from_rdata(r) for r in answer.records]
-            state.secure = answer.ad
-            return state
-    return state
+            records = [_from_rdata(r) for r in answer.records]
+            if answer.ad:
+                state.records, state.secure = records, True
+                return state
+            if insecure is None:
+                # The same `tried` list: the later lookup at the original name is shown too.
+                insecure = replace(state, records=records, tried=state.tried)
+    return insecure or state
 
 
 async def get_tlsa(ctx: CheckContext, host: str) -> TlsaState:
