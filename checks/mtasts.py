@@ -35,6 +35,8 @@ _EXT_VALUE = re.compile(r"[\x21-\x3a\x3c\x3e-\x7e]+")
 _WSP = " \t"
 # RFC 8461 §3.2 ABNF: a policy line is name ":" *WSP value *WSP
 _POLICY_LINE = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]{0,31}):[ \t]*(.*?)[ \t]*")
+# A byte that is not UTF-8, as decoding with errors="surrogateescape" leaves it.
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _LDH_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 KNOWN_POLICY_KEYS = ("version", "mode", "max_age", "mx")
 MODES = ("enforce", "testing", "none")
@@ -356,8 +358,12 @@ def parse_policy(body: bytes | str) -> Policy:
             )
         )
         raw = raw[3:]
-    text = bytes(raw).decode("utf-8", errors="replace")
-    lines, bare_cr = _split_lines(text)
+    # Bytes that are not UTF-8 (a file saved as Latin-1 or Windows-1252) are kept apart from
+    # a U+FFFD the file really holds: only UTF-8 is allowed in a value (RFC 8461 §3.2). The
+    # lines show them as U+FFFD.
+    lines, bare_cr = _split_lines(bytes(raw).decode("utf-8", errors="surrogateescape"))
+    not_utf8 = {number for number, line in enumerate(lines, start=1) if _NOT_UTF8.search(line)}
+    lines = [line.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for line in lines]
     policy.lines = lines
     if bare_cr:
         add(
@@ -475,6 +481,19 @@ def parse_policy(body: bytes | str) -> Policy:
                     f"Line {number} ({_short(line)}): the value of {key!r} contains a tab; a "
                     "field value may hold spaces but no tabs (RFC 8461 §3.2), so the policy "
                     "is invalid. Replace the tab with a space.",
+                    True,
+                )
+            )
+            continue
+        if number in not_utf8:
+            add(
+                Problem(
+                    "MTASTS-28",
+                    Status.FAIL,
+                    f"Line {number} ({_short(line)}): the value of {key!r} holds bytes that are "
+                    "not UTF-8 (shown as \ufffd; a file saved as Latin-1 or Windows-1252?); a "
+                    "field value is ASCII or UTF-8 text (RFC 8461 §3.2), so the policy is "
+                    "invalid. Save the file as UTF-8, or write the value in ASCII.",
                     True,
                 )
             )

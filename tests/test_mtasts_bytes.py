@@ -1,0 +1,50 @@
+"""checks/mtasts.py on policy bodies whose bytes are not the ASCII/UTF-8 text the RFC 8461 §3.2
+grammar is written in: a file saved in another encoding, stray NUL bytes."""
+
+from __future__ import annotations
+
+import pytest
+
+from checks.findings import Status
+from checks.mtasts import parse_policy
+
+GOOD = b"version: STSv1\nmode: enforce\nmx: mx1.example.org\nmax_age: 604800\n"
+
+
+def problems(body: bytes) -> set[tuple[str, str, bool]]:
+    return {(p.check_id, str(p.status), p.invalidates) for p in parse_policy(body).problems}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"caf\xe9",  # Latin-1 / Windows-1252 "é"
+        b"a\x80b",  # a lone continuation byte
+        b"a\xc0\xafb",  # an overlong "/" (not UTF8-2, RFC 3629)
+        b"a\xed\xa0\x80b",  # an encoded surrogate (not UTF8-3)
+        b"a\xe2\x82",  # a sequence cut short at the end of the line
+    ],
+)
+def test_an_extension_value_that_is_not_utf8_makes_the_policy_invalid(value: bytes) -> None:
+    # sts-policy-ext-value is %x21-7E, UTF8-2, UTF8-3, UTF8-4 and inner spaces (RFC 8461 §3.2):
+    # these bytes match none of them, so the line is no field and senders reject the policy.
+    # They were read as U+FFFD, which passed as a valid character.
+    policy = parse_policy(GOOD + b"note: " + value + b"\n")
+    assert not policy.valid
+    (problem,) = policy.problems
+    assert (problem.check_id, problem.status) == ("MTASTS-28", Status.FAIL)
+    assert "Line 5" in problem.message and "UTF-8" in problem.message
+    assert "note" not in policy.extensions
+
+
+@pytest.mark.parametrize("value", ["café", "a\ufffdb", "日本語 text", "\U0001f512"])
+def test_an_extension_value_in_utf8_is_an_ignored_field(value: str) -> None:
+    # UTF-8 is allowed, U+FFFD written as its own UTF-8 bytes included.
+    policy = parse_policy(GOOD + f"note: {value}\n".encode())
+    assert problems(GOOD + f"note: {value}\n".encode()) == {("MTASTS-28", "info", False)}
+    assert policy.valid and policy.extensions == {"note": value}
+
+
+def test_a_line_with_bytes_that_are_not_utf8_still_shows_them_as_replacement_characters() -> None:
+    policy = parse_policy(GOOD + b"note: caf\xe9\n")
+    assert policy.lines[-1] == "note: caf\ufffd"
