@@ -106,8 +106,15 @@ def today() -> date:
 
 
 def is_recent(day: date) -> bool:
-    """A report of `day` may open a change: at most RECENT_DAYS days old."""
-    return day >= today() - timedelta(days=RECENT_DAYS)
+    """A report of `day` may open a change: at most RECENT_DAYS days old, and not after
+    today (see is_future)."""
+    return today() - timedelta(days=RECENT_DAYS) <= day <= today()
+
+
+def is_future(day: date) -> bool:
+    """A day after today UTC: a report of sessions that have not happened yet (a sender's
+    clock, or a report forged to the public address) says nothing about the domain now."""
+    return day > today()
 
 
 def evaluate_report(report: TlsReport) -> list[Change]:
@@ -124,6 +131,9 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     # A report about another domain (one _smtp._tls record shared by several domains sends
     # them all here) says nothing about this one: no alert, and it counts in no day.
     if not report.counted:
+        return []
+    # A day still to come neither opens nor closes anything (it is shown on its own page).
+    if is_future(report.day):
         return []
     events: list[Change] = []
     day = report.day
@@ -364,8 +374,10 @@ def _mx_hosts(run: CheckRun | None) -> set[str]:
 
 
 def _latest_day(address: ReportAddress) -> date:
+    # Not a day still to come: one such report would be the latest day for a year, and no
+    # real report could close a change meanwhile.
     latest = (
-        TlsReport.objects.filter(address=address, counted=True)
+        TlsReport.objects.filter(address=address, counted=True, day__lte=today())
         .order_by("-day")
         .values_list("day", flat=True)
     )

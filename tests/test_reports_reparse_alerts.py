@@ -8,6 +8,7 @@ import gzip
 import io
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
@@ -97,3 +98,32 @@ def test_a_report_within_the_window_still_alerts(address: ReportAddress, tasks_r
         KIND_NEW_TYPE,
     ]
     assert Notification.objects.filter(user__username="owner").count() == 2  # one per change
+
+
+def test_a_report_of_a_day_still_to_come_neither_alerts_nor_stops_changes_closing(
+    address: ReportAddress, tasks_run: Any
+) -> None:
+    # A certificate expired and senders reported it; then one report dated a year ahead (a
+    # sender's clock off by a year, or a forged report to the public address).
+    start = datetime.date(2026, 6, 1)
+    clock = mock.patch("reports.alerts.today")
+
+    def arrives(n: int, body: bytes) -> None:
+        """The report of day `start + n` arrives the morning after its day."""
+        day = start + datetime.timedelta(days=n)
+        with clock as today, tasks_run():
+            today.return_value = day + datetime.timedelta(days=1)
+            raw, _ = RawReport.store(address, body, source=RawReport.HTTPS)
+            assert raw.process() == RawReport.PARSED
+
+    arrives(0, bad_day(start.isoformat()))
+    assert Change.objects.filter(state__in=Change.OPEN).count() == 2
+    future = start + datetime.timedelta(days=365)
+    arrives(0, gzip.compress(report(future.isoformat(), ok=0, failed=90, types=("tlsa-invalid",))))
+    # Sessions that have not happened yet are no alert...
+    assert not Change.objects.filter(subject="tlsa-invalid").exists()
+    # ... and the certificate renewed, seven calm report days close both changes, as they
+    # would without that report (the latest day was the future one, so none of them did).
+    for n in range(1, 8):
+        arrives(n, gzip.compress(report((start + datetime.timedelta(days=n)).isoformat())))
+    assert not Change.objects.filter(state__in=Change.OPEN).exists()
