@@ -82,6 +82,8 @@ class SmtpProbe:
     no_sni_same_cert: bool | None = None
     injection_vulnerable: bool | None = None
     post_tls_ehlo_ok: bool = False
+    # EHLO refused after TLS but HELO accepted: mail goes over TLS without SMTP extensions.
+    post_tls_helo_only: bool = False
     requiretls: bool = False
     # None | 'guard' | 'dns' | 'timeout' | 'refused' | 'network' | 'no-route' | 'temp-unavailable'
     # | 'rejected' | 'closed' | 'tls-handshake' | 'protocol'. 'refused' is the server's answer
@@ -93,8 +95,9 @@ class SmtpProbe:
     # other senders. 'closed' is the connection ending before STARTTLS was answered.
     error_kind: str | None = None
     problem: str = ""
-    # The handshake timed out, or ended with a hang-up and no TLS alert: _run_probe tries
-    # once more before taking it as the server's answer.
+    # The handshake timed out, or ended with a hang-up and no TLS alert, or the session
+    # after it failed without a TLS alert (_greet_after_tls): _run_probe tries once more
+    # before taking it as the server's answer.
     retry_handshake: bool = False
     elapsed_ms: float = 0.0
     cached: bool = False
@@ -481,15 +484,7 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
         if cipher:
             probe.cipher, probe.cipher_bits = cipher[0], cipher[2]
         probe.chain_der = _peer_chain(obj)
-        # RFC 3207 §4.2: forget everything learnt before TLS and EHLO again.
-        with contextlib.suppress(Exception):
-            code, lines = await conn.command(f"EHLO {config.ehlo_name}")
-            probe.post_tls_ehlo_ok = code == 250
-            if code == 250:
-                post = _extensions(lines)
-                probe.starttls_after_tls = _has_ext(post, "STARTTLS")
-                probe.requiretls = probe.requiretls or _has_ext(post, "REQUIRETLS")
-            await conn.command("QUIT")
+        await _greet_after_tls(conn, probe, config)
     except _TooSlow as exc:
         probe.error_kind = probe.error_kind or "timeout"
         probe.problem = probe.problem or str(exc)
@@ -508,6 +503,82 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
             )
     finally:
         await conn.close()
+
+
+async def _greet_after_tls(conn: _Conn, probe: SmtpProbe, config: CheckConfig) -> None:
+    """RFC 3207 §4.2: after the handshake the client forgets what it learnt and greets again.
+
+    Senders send EHLO, fall back to HELO unless the answer is 421, and give up on the session
+    when that is refused too (Postfix smtp_helo). A handshake followed by no usable session
+    carries no mail, so it is no working STARTTLS (SMTP-04): tls_ok is cleared. Only a TLS
+    alert is taken as the server's answer at once; a refusal, a hang-up, a timeout or a 4xx
+    is tried once more (_run_probe), and a timeout or a 4xx stays could-not-check.
+    """
+    done = "the TLS handshake completed" + (
+        f" with {probe.tls_version}" if probe.tls_version else ""
+    )
+
+    def broken(kind: str, what: str, *, retry: bool = True) -> None:
+        probe.tls_ok = False
+        probe.error_kind, probe.problem = kind, f"{done}, but then {what}"
+        probe.retry_handshake = retry
+
+    try:
+        code, lines = await conn.command(f"EHLO {config.ehlo_name}")
+        if code == 250:
+            probe.post_tls_ehlo_ok = True
+            post = _extensions(lines)
+            probe.starttls_after_tls = _has_ext(post, "STARTTLS")
+            probe.requiretls = probe.requiretls or _has_ext(post, "REQUIRETLS")
+        else:
+            ehlo_code, ehlo_reply = code, f"{code} {' '.join(lines)}"[:200]
+            if ehlo_code == 421:
+                broken("temp-unavailable", f"our EHLO was answered {ehlo_reply}")
+                return
+            code, lines = await conn.command(f"HELO {config.ehlo_name}")
+            helo_reply = f"{code} {' '.join(lines)}"[:200]
+            if code == 250:
+                # Senders deliver over TLS, only without SMTP extensions (SMTP-05 says so).
+                probe.post_tls_helo_only = True
+                probe.problem = f"EHLO after TLS was answered {ehlo_reply}; only HELO was accepted"
+            elif 500 <= code < 600 and 500 <= ehlo_code < 600:
+                # The same EHLO was accepted before TLS, so this is not about our name or
+                # our address: inside TLS the server takes no mail from anyone.
+                broken(
+                    "tls-handshake",
+                    f"the server refused our EHLO ({ehlo_reply}) and HELO ({helo_reply}), "
+                    "so no mail can be sent over TLS",
+                )
+                return
+            else:
+                broken(
+                    "temp-unavailable", f"our EHLO was answered {ehlo_reply} and HELO {helo_reply}"
+                )
+                return
+    except _TooSlow as exc:
+        broken("timeout", str(exc))
+        return
+    except TimeoutError:
+        broken("timeout", f"the server did not answer our EHLO within {config.timeout:g}s")
+        return
+    except _ProtocolError as exc:
+        broken("tls-handshake", f"the server's answer to our EHLO was not SMTP ({exc})")
+        return
+    except (ConnectionError, OSError) as exc:
+        # A TLS 1.3 server that demands a client certificate says so only now, with the
+        # alert certificate_required (or with a reset that loses it): an alert is the
+        # server's considered answer, a bare hang-up is tried again.
+        if isinstance(exc, ssl.SSLError) and not _no_alert(exc):
+            broken("tls-handshake", _describe(exc), retry=False)
+        else:
+            detail = "" if isinstance(exc, (_Closed, ssl.SSLError)) else exc.strerror or str(exc)
+            broken(
+                "tls-handshake",
+                "the server closed the connection" + (f" ({detail})" if detail else ""),
+            )
+        return
+    with contextlib.suppress(Exception):
+        await conn.command("QUIT")
 
 
 async def _helo_fallback(
@@ -671,14 +742,14 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
             again = SmtpProbe(host=host, address=address, port=ctx.config.smtp_port)
             await _main_session(ctx, again)
             if again.retry_handshake:
-                # Faulty twice. Two hang-ups are the server's answer (fail); a timeout in
-                # either keeps it "could not check".
+                # Faulty twice. Two hang-ups or refusals are the server's answer (fail); a
+                # timeout or a 4xx in either try keeps it "could not check".
                 both = probe.connections + again.connections
-                if again.error_kind == probe.error_kind:
+                if again.problem == probe.problem:
                     probe.problem += " (twice in a row)"
                 else:
                     first = probe.problem
-                    if again.error_kind == "timeout":
+                    if again.could_not_check and not probe.could_not_check:
                         probe = again
                     probe.problem = f"{first}; tried again, {again.problem}"
                 probe.connections = both
@@ -1303,6 +1374,19 @@ def _per_probe(
                 f"{subj} resets its state after TLS and no longer offers STARTTLS.",
                 subject=subj,
             )
+    elif p.post_tls_helo_only:
+        # RFC 3207 §4.2: the client SHOULD send EHLO first after TLS. Senders fall back to
+        # HELO and deliver, but without extensions (8BITMIME, SIZE, SMTPUTF8...).
+        out.add(
+            "SMTP-05",
+            Status.WARN,
+            f"{subj} accepts only HELO once TLS is established ({p.problem}): senders fall "
+            "back to HELO and deliver over TLS, but without SMTP extensions such as 8BITMIME "
+            "or SMTPUTF8.",
+            subject=subj,
+            evidence=ev,
+            fix=f"Let {p.host} accept EHLO after STARTTLS (RFC 3207 §4.2).",
+        )
 
     # SMTP-06: commands pipelined with STARTTLS must be discarded (RFC 3207 §4.2).
     if p.injection_vulnerable is True:
