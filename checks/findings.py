@@ -66,7 +66,7 @@ class Finding:
     fix: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = _storable(asdict(self))
         data["status"] = str(self.status)
         data["mechanism"] = str(self.mechanism)
         return data
@@ -82,6 +82,18 @@ class Finding:
             evidence=data.get("evidence") or {},
             fix=data.get("fix", ""),
         )
+
+
+def _storable(value: Any) -> Any:
+    """`value` with each NUL shown as U+2400 (SYMBOL FOR NULL): PostgreSQL text and jsonb
+    cannot hold U+0000, and a policy file or TXT record quoted as evidence may carry one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\u2400")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]  # as JSON stores it
+    return value
 
 
 def worst(statuses: list[Status]) -> Status:

@@ -3,10 +3,13 @@ grammar is written in: a file saved in another encoding, stray NUL bytes."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from checks.findings import Status
 from checks.mtasts import parse_policy
+from tests.test_mtasts import POLICY, ZONE, evaluate
 
 GOOD = b"version: STSv1\nmode: enforce\nmx: mx1.example.org\nmax_age: 604800\n"
 
@@ -48,3 +51,23 @@ def test_an_extension_value_in_utf8_is_an_ignored_field(value: str) -> None:
 def test_a_line_with_bytes_that_are_not_utf8_still_shows_them_as_replacement_characters() -> None:
     policy = parse_policy(GOOD + b"note: caf\xe9\n")
     assert policy.lines[-1] == "note: caf\ufffd"
+
+
+@pytest.mark.parametrize(
+    ("zone", "body"),
+    [
+        ({}, POLICY + "\x00\r\n"),
+        ({}, POLICY.replace("mx2.example.org", "mx2\x00.example.org")),
+        ({("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=1\\000"']}, POLICY),
+    ],
+    ids=["policy-line", "mx-value", "txt-record"],
+)
+def test_a_nul_from_the_policy_or_record_does_not_reach_the_stored_findings(
+    monkeypatch: pytest.MonkeyPatch, zone: dict[tuple[str, str], list[str]], body: str
+) -> None:
+    # PostgreSQL's jsonb refuses U+0000 ("unsupported Unicode escape sequence"), so a finding
+    # quoting it made the whole run impossible to store.
+    findings = evaluate(monkeypatch, {**ZONE, **zone}, body=body)
+    assert any(f.status == Status.FAIL for f in findings)
+    for finding in findings:
+        assert "\\u0000" not in json.dumps(finding.to_dict()), finding
