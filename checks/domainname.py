@@ -25,6 +25,37 @@ def is_public_suffix(name: str, extra_public_suffixes: tuple[str, ...] = ()) -> 
     return _psl().is_public(name)
 
 
+# Names the public DNS will never hold (IANA's Special-Use Domain Names registry, RFC 6761 §6
+# and later entries, and ICANN's .internal): nobody can publish a record under them that the
+# internet sees, and looking them up from our servers would ask our own network instead. Each
+# reason completes "names under …".
+SPECIAL_USE_SUFFIXES: dict[str, str] = {
+    "local": ".local are for devices on one local network (multicast DNS, RFC 6762)",
+    "localhost": ".localhost always mean the computer itself (RFC 6761)",
+    "invalid": ".invalid are reserved never to exist (RFC 6761)",
+    "example": ".example are reserved for examples in documentation (RFC 6761)",
+    "test": ".test are reserved for testing (RFC 6761)",
+    "onion": ".onion are Tor onion services, reached through Tor only (RFC 7686)",
+    "home.arpa": "home.arpa are for home networks (RFC 8375)",
+    "alt": ".alt belong to naming systems other than the DNS (RFC 9476)",
+    "internal": ".internal are reserved by ICANN for private networks",
+}
+
+
+def special_use_reason(name: str) -> str | None:
+    """Why the A-label `name` cannot be in the public DNS, if it is a special-use name."""
+    labels = name.lower().rstrip(".").split(".")
+    for start in range(len(labels)):
+        reason = SPECIAL_USE_SUFFIXES.get(".".join(labels[start:]))
+        if reason:
+            return f"names under {reason}"
+    return None
+
+
+def _is_at_or_under(name: str, suffixes: tuple[str, ...]) -> bool:
+    return any(name == suffix or name.endswith("." + suffix) for suffix in suffixes)
+
+
 def organizational_domain(name: str, extra_public_suffixes: tuple[str, ...] = ()) -> str:
     """RFC 7489 §3.2: the public suffix plus one label (the lab adds its own suffixes)."""
     name = name.lower().rstrip(".")
@@ -69,8 +100,15 @@ def _to_u_label(label: str) -> str:
         raise UnicodeError(str(exc)) from None
 
 
-def to_ascii_domain(text: str, *, extra_public_suffixes: tuple[str, ...] = ()) -> str:
-    """Normalise to an A-label name; refuse IPs, single labels and public suffixes."""
+def to_ascii_domain(
+    text: str, *, extra_public_suffixes: tuple[str, ...] = (), allow_special_use: bool = True
+) -> str:
+    """Normalise to an A-label name; refuse IPs, single labels and public suffixes.
+
+    With allow_special_use off, names under .local, .test, .onion and the other special-use
+    names are refused too, unless they sit under one of the extra public suffixes (the lab
+    declares "test" for its own names).
+    """
     name = text.strip().lower()
     # An address copied from a mail client's To or From: "Alice <alice@example.com>".
     bracketed = re.search(r"<([^<>]*)>", name)
@@ -115,6 +153,12 @@ def to_ascii_domain(text: str, *, extra_public_suffixes: tuple[str, ...] = ()) -
     if labels[-1].isdigit():
         # No top-level domain is all digits (RFC 3696 §2): "123.456" is no domain.
         raise DomainNameError(f"{text.strip()} is not a valid domain name.")
+    reason = special_use_reason(ascii_name)
+    if reason and not allow_special_use and not _is_at_or_under(ascii_name, extra_public_suffixes):
+        raise DomainNameError(
+            f"{ascii_name} is not on the internet: {reason}, so nobody on the internet can "
+            "look it up or send mail to it. Enter a domain registered in the public DNS."
+        )
     if is_public_suffix(ascii_name, extra_public_suffixes):
         raise DomainNameError(
             f"{ascii_name} is a public suffix, not a domain someone owns; enter your own domain."

@@ -278,7 +278,7 @@ class AddDomainTestCase(BaseTestCase):
         as typed (only the owner knows), with a word about the mail domain above it."""
         for typed, name, parent in (
             ("https://www.example.org/", "www.example.org", "example.org"),
-            ("mta-sts.bücher.example", "mta-sts.xn--bcher-kva.example", "bücher.example"),
+            ("mta-sts.bücher.de", "mta-sts.xn--bcher-kva.de", "bücher.de"),
         ):
             with self.subTest(typed=typed):
                 r = self.client.post("/domains/add/", {"name": typed}, follow=True)

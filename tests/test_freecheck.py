@@ -332,29 +332,31 @@ class RateLimitTestCase(FreeCheckTestCase):
     @override_settings(MAILSEC_FREE_CHECK_RATE=2, MAILSEC_FREE_CHECK_WINDOW=600)
     def test_the_page_answers_429_with_retry_after_per_client(self) -> None:
         with patch(DELAY):
-            self.assertEqual(self.submit("one.example").status_code, 302)
-            self.assertEqual(self.submit("two.example").status_code, 302)
-            r = self.submit("three.example")
+            self.assertEqual(self.submit("one.example.com").status_code, 302)
+            self.assertEqual(self.submit("two.example.com").status_code, 302)
+            r = self.submit("three.example.com")
             self.assertEqual(r.status_code, 429)
             self.assertContains(r, "the limit for the free check", status_code=429)
             self.assertTrue(0 < int(r["Retry-After"]) <= 600)
             # Another network is not affected.
-            self.assertEqual(self.submit("three.example", client="192.0.2.55").status_code, 302)
-        self.assertFalse(FreeCheck.objects.filter(domain="three.example", client_hash="").exists())
+            self.assertEqual(self.submit("three.example.com", client="192.0.2.55").status_code, 302)
+        self.assertFalse(
+            FreeCheck.objects.filter(domain="three.example.com", client_hash="").exists()
+        )
 
     @override_settings(MAILSEC_FREE_CHECK_DOMAIN_RATE=1)
     def test_the_page_answers_429_with_retry_after_per_domain(self) -> None:
         with patch(DELAY):
-            self.assertEqual(self.submit("target.example", client="192.0.2.1").status_code, 302)
+            self.assertEqual(self.submit("target.co.uk", client="192.0.2.1").status_code, 302)
             # The run failed, so it is not reused: the next one would probe the domain again.
             FreeCheck.objects.update(status=FreeCheck.State.ERROR)
-            r = self.submit("target.example", client="192.0.2.2")
+            r = self.submit("target.co.uk", client="192.0.2.2")
         self.assertEqual(r.status_code, 429)
-        self.assertContains(r, "target.example has been checked 1 times", status_code=429)
+        self.assertContains(r, "target.co.uk has been checked 1 times", status_code=429)
         self.assertTrue(int(r["Retry-After"]) > 0)
         # Made-up subdomains share the registrable domain's allowance.
         with patch(DELAY):
-            r = self.submit("x1.mail.target.example", client="192.0.2.3")
+            r = self.submit("x1.mail.target.co.uk", client="192.0.2.3")
         self.assertEqual(r.status_code, 429)
 
     @override_settings(MAILSEC_FREE_CHECK_RATE=1)

@@ -157,13 +157,13 @@ class PrivateTargetTestCase(BaseTestCase):
                 side_effect=lambda code: run_free_check(code),
             ),
         ):
-            r = self.client.post("/check", {"domain": "victim.example"})
+            r = self.client.post("/check", {"domain": "victim.example.net"})
         check = FreeCheck.objects.get()
         self.assertRedirects(r, check.get_absolute_url(), fetch_redirect_response=False)
         self.assertEqual(check.status, FreeCheck.State.DONE, check.error)
 
         # The stub was really asked: the engine ran against it.
-        self.assertIn(("victim.example.", "A"), self.stub.questions)
+        self.assertIn(("victim.example.net.", "A"), self.stub.questions)
         # Nothing reached the private address.
         self.assertEqual(self.listener.connections, 0)
         # The findings say why: the guard refused the address, and since no sender on the

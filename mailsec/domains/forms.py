@@ -29,9 +29,15 @@ class AddDomainForm(forms.Form):
         """The A-label name to add for `text`, or ValidationError saying why not."""
         from checks.tasks import engine_config
 
-        suffixes = engine_config().extra_public_suffixes
+        config = engine_config()
         try:
-            name = to_ascii_domain(text, extra_public_suffixes=suffixes)
+            # Special-use names (.local, .test…) can never be verified through the public DNS;
+            # a site that checks private targets (the lab) may monitor them all the same.
+            name = to_ascii_domain(
+                text,
+                extra_public_suffixes=config.extra_public_suffixes,
+                allow_special_use=config.allow_private_targets,
+            )
         except DomainNameError as exc:
             raise forms.ValidationError(str(exc)) from None
         # The challenge record's name must be a DNS name too (253 octets): for a longer one

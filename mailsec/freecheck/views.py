@@ -23,8 +23,14 @@ API_BUSY_RETRY_AFTER = 10
 
 
 def _domain(text: str) -> str:
-    extra = free_check_config().extra_public_suffixes
-    return to_ascii_domain(text, extra_public_suffixes=extra)
+    config = free_check_config()
+    # A special-use name (.local, .internal…) is looked up in our own network, if anywhere:
+    # its answers are not the internet's, and are not for strangers to read.
+    return to_ascii_domain(
+        text,
+        extra_public_suffixes=config.extra_public_suffixes,
+        allow_special_use=config.allow_private_targets,
+    )
 
 
 def _request_check(request: HttpRequest, domain: str) -> tuple[FreeCheck, bool]:

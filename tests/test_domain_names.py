@@ -1,0 +1,101 @@
+"""What may be added as a domain or given to the free check: the names people type and paste."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from unittest import mock
+
+from django.test import override_settings
+
+from checks.domainname import DomainNameError, to_ascii_domain
+from mailsec.domains.models import Domain
+from mailsec.freecheck import ratelimit
+from mailsec.freecheck.models import FreeCheck
+from tests.conftest import BaseTestCase
+
+DELAY = "mailsec.freecheck.views.run_free_check.delay"
+
+# A name under each special-use suffix, and what the refusal must name as the reason.
+SPECIAL_USE = {
+    "printer.local": "RFC 6762",
+    "app.localhost": "RFC 6761",
+    "mail.invalid": "RFC 6761",
+    "shop.example": "RFC 6761",
+    "lab.test": "RFC 6761",
+    "duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion": "RFC 7686",
+    "router.home.arpa": "RFC 8375",
+    "names.alt": "RFC 9476",
+    "corp.internal": "ICANN",
+}
+
+
+class SpecialUseNameTestCase(BaseTestCase):
+    def test_the_engine_refuses_them_only_when_asked(self) -> None:
+        for name, source in SPECIAL_USE.items():
+            suffix = "home.arpa" if name.endswith("home.arpa") else name.rsplit(".", 1)[1]
+            with self.assertRaises(DomainNameError, msg=name) as refused:
+                to_ascii_domain(name.upper() + ".", allow_special_use=False)
+            message = str(refused.exception)
+            self.assertIn(f"{name} is not on the internet", message)
+            self.assertIn(suffix, message)
+            self.assertIn(source, message)
+            # The command line and the scheduled checks keep taking them: a lab names its
+            # domains so.
+            self.assertEqual(to_ascii_domain(name), name)
+        # A name merely containing such a label is an ordinary domain.
+        self.assertEqual(
+            to_ascii_domain("local.example.com", allow_special_use=False), "local.example.com"
+        )
+        self.assertEqual(to_ascii_domain("test.org", allow_special_use=False), "test.org")
+
+    def test_a_declared_extra_suffix_lets_its_names_through(self) -> None:
+        self.assertEqual(
+            to_ascii_domain(
+                "f01.lab.test", extra_public_suffixes=("lab.test",), allow_special_use=False
+            ),
+            "f01.lab.test",
+        )
+
+    def test_adding_one_is_refused_with_the_reason(self) -> None:
+        self.client.force_login(self.alice)
+        with mock.patch.dict(os.environ, {"MAILSEC_ALLOW_PRIVATE_TARGETS": ""}):
+            r = self.client.post("/domains/add/", {"name": "printer.local"})
+        self.assertContains(r, "printer.local is not on the internet", status_code=400)
+        self.assertContains(r, "devices on one local network", status_code=400)
+        self.assertFalse(Domain.objects.exists())
+
+    def test_the_lab_setting_lets_one_be_added(self) -> None:
+        self.client.force_login(self.alice)
+        with mock.patch.dict(os.environ, {"MAILSEC_ALLOW_PRIVATE_TARGETS": "1"}):
+            r = self.client.post("/domains/add/", {"name": "example.test"})
+        domain = Domain.objects.get(team=self.team)
+        self.assertEqual(domain.name, "example.test")
+        self.assertRedirects(r, f"/domains/{domain.code}/", fetch_redirect_response=False)
+
+
+class FreeCheckSpecialUseTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        prefix = mock.patch.object(ratelimit, "KEY_PREFIX", f"test-{uuid.uuid4().hex}")
+        prefix.start()
+        self.addCleanup(prefix.stop)
+
+    @override_settings(MAILSEC_ENGINE={"allow_private_targets": False})
+    def test_the_free_check_refuses_one(self) -> None:
+        with mock.patch(DELAY) as delay:
+            r = self.client.post("/check", {"domain": "corp.internal"})
+            api = self.client.get("/api/v1/check", {"domain": "printer.local"})
+        self.assertContains(r, "corp.internal is not on the internet", status_code=400)
+        self.assertEqual(api.status_code, 400)
+        self.assertIn("printer.local is not on the internet", api.json()["error"])
+        delay.assert_not_called()
+        self.assertFalse(FreeCheck.objects.exists())
+
+    @override_settings(MAILSEC_ENGINE={"allow_private_targets": True})
+    def test_the_lab_setting_lets_the_free_check_take_one(self) -> None:
+        with mock.patch(DELAY) as delay:
+            self.client.post("/check", {"domain": "f01.lab.test"})
+        check = FreeCheck.objects.get()
+        self.assertEqual(check.domain, "f01.lab.test")
+        delay.assert_called_once_with(str(check.code))
