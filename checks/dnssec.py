@@ -44,7 +44,14 @@ ALG_NAMES = {
     16: "ED448",
 }
 # RFC 8624 §3.3: SHA-1 (1) MUST NOT be used to create DS; GOST (3) MUST NOT; SHA-256 (2) MUST.
-DIGEST_NAMES = {1: "SHA-1", 2: "SHA-256", 3: "GOST R 34.11-94", 4: "SHA-384"}
+DIGEST_NAMES = {
+    1: "SHA-1",
+    2: "SHA-256",
+    3: "GOST R 34.11-94",
+    4: "SHA-384",
+    5: "GOST R 34.11-2012",  # RFC 9558
+    6: "SM3",  # RFC 9563
+}
 DS_DIGEST_MUST_NOT = {1, 3}
 # RFC 8914 codes that explain a bogus answer.
 EDE_DNSSEC = {
@@ -253,6 +260,9 @@ def _dnssec02(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> No
     keys = _dnskeys(dnskey)
     signing_tags = {sig.key_tag for _, sig in _rrsigs(dnskey, "DNSKEY")}
     matched = []
+    # DS records naming a published key in a digest this checker cannot compute (GOST R
+    # 34.11-94 or -2012, digest types 3 and 5): whether they match is unknown, not "no".
+    unchecked = []
     for record in ds.records:
         for key in keys:
             if dns.dnssec.key_id(key) != record.key_tag or key.algorithm != record.algorithm:
@@ -263,6 +273,7 @@ def _dnssec02(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> No
                 # DNSSEC-04's warning, not a broken chain here.
                 computed = dns.dnssec.make_ds(name, key, record.digest_type, validating=True)
             except (dns.dnssec.UnsupportedAlgorithm, ValueError, dns.exception.DNSException):
+                unchecked.append(record)
                 continue
             if computed.digest == record.digest:
                 matched.append((record, key))
@@ -273,6 +284,18 @@ def _dnssec02(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> No
             Status.PASS,
             f"The DS record of {apex} matches DNSKEY {useful[0][0].key_tag}, which signs the "
             "key set.",
+            subject=apex,
+            evidence=ev,
+        )
+    elif unchecked:
+        digests = ", ".join(
+            sorted({DIGEST_NAMES.get(int(r.digest_type), str(r.digest_type)) for r in unchecked})
+        )
+        out.add(
+            "DNSSEC-02",
+            Status.ERROR,
+            f"The DS record of {apex} for DNSKEY {unchecked[0].key_tag} uses a digest this "
+            f"checker cannot compute ({digests}), so whether it matches was not checked.",
             subject=apex,
             evidence=ev,
         )

@@ -313,3 +313,55 @@ def test_dnssec06_follows_rfc9276(params: str, status: str) -> None:
         out, "example.test", DnsAnswer("example.test", "NSEC3PARAM", "NOERROR", records=[record])
     )
     assert [f.status for f in out.findings] == [status]
+
+
+def _dnssec02(ds_texts: list[str], key: object | None = None) -> tuple[object, list]:  # type: ignore[type-arg]
+    """DNSSEC-02 for a zone with one ECDSA KSK and the DS records `ds_texts`, in which
+    "{tag}" stands for that key's tag and "{sha1}"/"{sha256}" for its real digests."""
+    import dns.dnssec
+    import dns.rdata
+    import dns.rdataclass
+    import dns.rdatatype
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from checks.findings import Collector, Mechanism
+
+    if key is None:
+        key = dns.dnssec.make_dnskey(ec.generate_private_key(ec.SECP256R1()).public_key(), 13, 257)
+    fields = {
+        "tag": dns.dnssec.key_id(key),  # type: ignore[arg-type]
+        "sha1": dns.dnssec.make_ds("example.test.", key, 1, validating=True).digest.hex(),  # type: ignore[arg-type]
+        "sha256": dns.dnssec.make_ds("example.test.", key, 2).digest.hex(),  # type: ignore[arg-type]
+    }
+    records = [
+        dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DS, t.format(**fields))
+        for t in ds_texts
+    ]
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec02(
+        out,
+        "example.test",
+        DnsAnswer("example.test", "DS", "NOERROR", records=records),
+        DnsAnswer("example.test", "DNSKEY", "NOERROR", records=[key]),  # type: ignore[list-item]
+    )
+    return key, out.findings
+
+
+@pytest.mark.parametrize("digest_type", [3, 5])
+def test_dnssec02_a_gost_ds_is_not_called_a_mismatch(digest_type: int) -> None:
+    # GOST R 34.11-94 (3) and -2012 (5, RFC 9558) digests cannot be computed here: whether the
+    # DS matches is unknown, and validators without GOST treat the zone as insecure, not bogus
+    # (RFC 4035 §5.2). DNSSEC-04 already warns about the digest.
+    _, found = _dnssec02([f"{{tag}} 13 {digest_type} {'ab' * 32}"])
+    assert [(f.id, f.status) for f in found] == [("DNSSEC-02", Status.ERROR)]
+    assert "not checked" in found[0].summary
+    # Control: a GOST DS naming a key tag the zone does not publish is a real mismatch.
+    _, found = _dnssec02([f"1 13 {digest_type} {'ab' * 32}"])
+    assert [f.status for f in found] == [Status.FAIL]
+
+
+def test_dnssec02_a_stale_ds_beside_the_matching_one_passes() -> None:
+    # A rollover: the parent still lists the DS of a retired key (another tag and algorithm);
+    # one DS matching a key that signs the key set is a complete chain (RFC 6840 §5.11).
+    _, found = _dnssec02(["{tag} 13 2 {sha256}", "4711 8 2 " + "cd" * 32])
+    assert [f.status for f in found] == [Status.PASS]
