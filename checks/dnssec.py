@@ -277,7 +277,11 @@ def _dnssec02(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> No
                 continue
             if computed.digest == record.digest:
                 matched.append((record, key))
-    useful = [(d, k) for d, k in matched if not signing_tags or d.key_tag in signing_tags]
+    signing = [(d, k) for d, k in matched if not signing_tags or d.key_tag in signing_tags]
+    # RFC 4509 §3: validators SHOULD ignore SHA-1 DS records when the DS RRset has SHA-256 ones
+    # (Unbound and BIND do), so a matching SHA-1 DS does not rescue a wrong SHA-256 one.
+    has_sha256 = any(int(r.digest_type) == 2 for r in ds.records)
+    useful = [(d, k) for d, k in signing if not (has_sha256 and int(d.digest_type) == 1)]
     if useful:
         out.add(
             "DNSSEC-02",
@@ -298,6 +302,19 @@ def _dnssec02(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> No
             f"checker cannot compute ({digests}), so whether it matches was not checked.",
             subject=apex,
             evidence=ev,
+        )
+    elif signing:
+        record, key = signing[0]
+        out.add(
+            "DNSSEC-02",
+            Status.FAIL,
+            f"Only the SHA-1 DS record of {apex} matches DNSKEY {record.key_tag}; the SHA-256 "
+            "DS record beside it matches no key, and validators ignore SHA-1 DS records when "
+            "SHA-256 ones are present (RFC 4509 §3), so they treat the zone as bogus.",
+            subject=apex,
+            evidence=ev,
+            fix=f"Replace the SHA-256 DS record at the registrar with "
+            f"{apex}. IN DS {dns.dnssec.make_ds(name, key, 'SHA256').to_text()}",
         )
     elif matched:
         out.add(

@@ -360,6 +360,24 @@ def test_dnssec02_a_gost_ds_is_not_called_a_mismatch(digest_type: int) -> None:
     assert [f.status for f in found] == [Status.FAIL]
 
 
+def test_dnssec02_a_matching_sha1_ds_does_not_rescue_a_wrong_sha256_one() -> None:
+    # RFC 4509 §3: with a SHA-256 DS in the set, validators (Unbound, BIND) ignore the SHA-1
+    # ones, so a typo in the SHA-256 DS makes the zone bogus even though the SHA-1 DS matches.
+    key, found = _dnssec02(["{tag} 13 1 {sha1}", "{tag} 13 2 " + "ab" * 32])
+    assert [(f.id, f.status) for f in found] == [("DNSSEC-02", Status.FAIL)]
+    assert "RFC 4509" in found[0].summary
+    import dns.dnssec
+
+    right = dns.dnssec.make_ds("example.test.", key, 2).to_text()  # type: ignore[arg-type]
+    assert found[0].fix.endswith(right)
+    # Controls: both right, or the SHA-256 one right and the SHA-1 one wrong, pass.
+    for texts in (
+        ["{tag} 13 1 {sha1}", "{tag} 13 2 {sha256}"],
+        ["{tag} 13 1 " + "ab" * 20, "{tag} 13 2 {sha256}"],
+    ):
+        assert [f.status for f in _dnssec02(texts, key)[1]] == [Status.PASS]
+
+
 def test_dnssec02_a_stale_ds_beside_the_matching_one_passes() -> None:
     # A rollover: the parent still lists the DS of a retired key (another tag and algorithm);
     # one DS matching a key that signs the key set is a complete chain (RFC 6840 §5.11).
