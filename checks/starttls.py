@@ -105,7 +105,8 @@ class SmtpProbe:
 
     @property
     def subject(self) -> str:
-        return f"{self.host} [{self.address}]"
+        # A host whose addresses could not be looked up is named alone (not "mx1 []").
+        return f"{self.host} [{self.address}]" if self.address else self.host
 
     @property
     def signature_hash(self) -> str:
@@ -1096,11 +1097,19 @@ def _reachability(
                 subject=p.subject,
                 evidence=ev,
             )
-        elif p.error_kind in {"guard", "dns", "network", "no-route"}:
+        elif p.error_kind == "dns":
             out.add(
                 "SMTP-01",
                 Status.ERROR,
-                f"{p.host} [{p.address or 'no address'}] was not tested: {p.problem}",
+                f"{p.host} was not tested: its addresses could not be looked up ({p.problem}).",
+                subject=p.subject,
+                evidence=ev,
+            )
+        elif p.error_kind in {"guard", "network", "no-route"}:
+            out.add(
+                "SMTP-01",
+                Status.ERROR,
+                f"{p.host} [{p.address}] was not tested: {p.problem}",
                 subject=p.subject,
                 evidence=ev,
             )

@@ -424,6 +424,24 @@ def test_servfail_of_an_unsigned_mx_host_is_not_bogus() -> None:
     assert [(f.id, f.status) for f in findings] == [("SMTP-01", Status.ERROR)]
 
 
+def test_a_host_whose_address_lookup_failed_is_named_alone() -> None:
+    # No address was found, so none is printed: the subject is the host (as alerts key a
+    # host's problems), not "mx1.example.org []".
+    zone: dict[tuple[str, str], list[str] | str] = {
+        ("example.org", "MX"): ["10 mx1.example.org."],
+        ("mx1.example.org", "A"): "SERVFAIL",
+        ("mx1.example.org", "AAAA"): "SERVFAIL",
+    }
+    findings = _evaluate(zone)
+    assert [(f.id, f.status, f.subject) for f in findings] == [
+        ("SMTP-01", Status.ERROR, "mx1.example.org")
+    ]
+    assert findings[0].summary.startswith(
+        "mx1.example.org was not tested: its addresses could not be looked up (SERVFAIL"
+    )
+    assert "[" not in findings[0].summary
+
+
 def test_mx_with_only_private_addresses_fails_smtp01_in_production() -> None:
     # mail.example.org A 10.1.2.3: the guard refuses it, and so does the internet. That is the
     # domain's failure, not "was not tested".
