@@ -352,8 +352,12 @@ def _dnssec02(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> No
 
 
 def _dnssec03(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> None:
-    algs = sorted(
-        {int(k.algorithm) for k in dnskey.records} | {int(r.algorithm) for r in ds.records}
+    # RFC 8624 §3.1 judges the algorithms the zone signs with: those of its DNSKEYs (RFC 4035
+    # §2.2 has every RRset signed with each of them). A DS left at the parent for a retired key
+    # of another algorithm signs nothing; the DS algorithms stand in only when the DNSKEY set
+    # could not be read.
+    algs = sorted({int(k.algorithm) for k in dnskey.records}) or sorted(
+        {int(r.algorithm) for r in ds.records}
     )
     if not algs:
         return

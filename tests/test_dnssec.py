@@ -383,3 +383,37 @@ def test_dnssec02_a_stale_ds_beside_the_matching_one_passes() -> None:
     # one DS matching a key that signs the key set is a complete chain (RFC 6840 §5.11).
     _, found = _dnssec02(["{tag} 13 2 {sha256}", "4711 8 2 " + "cd" * 32])
     assert [f.status for f in found] == [Status.PASS]
+
+
+@pytest.mark.parametrize("stale_algorithm", [1, 5, 7])
+def test_dnssec03_judges_the_signing_keys_not_a_stale_ds(stale_algorithm: int) -> None:
+    # After a rollover from RSASHA1 (or worse) to ECDSA, the parent still lists the old DS.
+    # The zone signs with algorithm 13 only: "signed with RSAMD5/RSASHA1" would be untrue.
+    import dns.dnssec
+    import dns.rdata
+    import dns.rdataclass
+    import dns.rdatatype
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from checks.findings import Collector, Mechanism
+
+    key = dns.dnssec.make_dnskey(ec.generate_private_key(ec.SECP256R1()).public_key(), 13, 257)
+    stale = dns.rdata.from_text(
+        dns.rdataclass.IN, dns.rdatatype.DS, f"4711 {stale_algorithm} 2 {'cd' * 32}"
+    )
+    ds = DnsAnswer(
+        "example.test",
+        "DS",
+        "NOERROR",
+        records=[dns.dnssec.make_ds("example.test.", key, 2), stale],
+    )
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec03(
+        out, "example.test", ds, DnsAnswer("example.test", "DNSKEY", "NOERROR", records=[key])
+    )
+    assert [f.status for f in out.findings] == [Status.PASS]
+    assert out.findings[0].evidence["algorithms"] == [13]
+    # Without a readable DNSKEY set the DS algorithms are all there is to judge.
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec03(out, "example.test", ds, DnsAnswer("example.test", "DNSKEY", "SERVFAIL"))
+    assert out.findings[0].evidence["algorithms"] == [stale_algorithm, 13]
