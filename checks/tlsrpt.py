@@ -24,6 +24,8 @@ MECHANISM = Mechanism.TLSRPT
 _WSP = " \t"
 _EXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 _EXT_VALUE = re.compile(r"[\x21-\x3a\x3c\x3e-\x7e]+")
+# RFC 3986 has no control characters in a URI (a TXT record can hold any byte).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HOST = re.compile(r"(?=.{1,253}$)((?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)*(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 MIN_TTL = 3600  # heuristic (RFC 8460 §7 asks for a large TTL or DNSSEC)
 
@@ -34,6 +36,7 @@ class ReportUri:
     scheme: str  # lower case; '' when there is none
     usable: bool  # mailto with an address, or https with a host
     target: str = ""  # mail domain (mailto) or host (https)
+    why: str = ""  # why it is not usable, when the scheme and whitespace do not say it
 
 
 @dataclass
@@ -94,6 +97,8 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
         # A URI cannot hold whitespace (RFC 8460 §3 ABNF): "mailto:a@x mailto:b@y" is one
         # broken URI (two addresses missing their comma), not an address at y.
         return ReportUri(text, scheme, False)
+    if _CONTROL.search(text):
+        return ReportUri(text, scheme, False, why="contains a control character")
     if scheme == "mailto":
         address = rest.split("?", 1)[0]
         local, at, domain = address.rpartition("@")
@@ -104,9 +109,17 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
         return ReportUri(text, scheme, ok, domain.lower().rstrip(".") if ok else "")
     if scheme == "https":
         try:
-            host = urlsplit(text).hostname or ""
+            parts = urlsplit(text)
+            host = parts.hostname or ""
         except ValueError:
-            host = ""
+            return ReportUri(text, scheme, False)
+        try:
+            port = parts.port  # raises for a port that is not a number up to 65535
+        except ValueError:
+            port = 0
+        if port == 0 and parts.netloc.rpartition("]")[2].rpartition(":")[2]:
+            # ":443x", ":99999" or ":0": senders cannot connect to it.
+            return ReportUri(text, scheme, False, why="has an invalid port")
         return ReportUri(text, scheme, bool(host), host.rstrip(".").lower())
     return ReportUri(text, scheme, False)
 
@@ -228,7 +241,9 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
     for uri in record.uris:
         if uri.usable:
             continue
-        if any(c in uri.uri for c in _WSP):
+        if uri.why:
+            why = uri.why
+        elif any(c in uri.uri for c in _WSP):
             why = "contains whitespace, which a URI cannot hold (separate addresses with ',')"
         elif uri.scheme in {"mailto", "https"}:
             why = "has no usable address" if uri.scheme == "mailto" else "has no host"
@@ -469,7 +484,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         out.add(
             "TLSRPT-05",
             Status.PASS,
-            "Reports go to: " + ", ".join(u.uri for u in state.record.uris) + ".",
+            "Reports go to: " + ", ".join(u.uri for u in state.record.uris if u.usable) + ".",
             subject=subject,
             evidence=ev,
         )
