@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import idna  # a dependency of httpx, as in checks.domainname
 from django.conf import settings
 from django.db import DatabaseError, DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
@@ -605,9 +606,23 @@ def store_details(report: TlsReport, rows: list[PolicyResult], parsed: ParsedRep
     )
 
 
+def a_labels(name: str) -> str:
+    """`name` in lower-case A-labels (IDNA2008, as domains are stored); as it is, lower
+    case, when it is no valid IDN."""
+    name = name.rstrip(".").lower()
+    if name.isascii():
+        return name
+    try:
+        return idna.encode(name, uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return name
+
+
 def is_same_or_subdomain(name: str, domain: str) -> bool:
-    """`name` is `domain` or a name below it (mail.example.com under example.com)."""
-    name, domain = name.rstrip(".").lower(), domain.rstrip(".").lower()
+    """`name` is `domain` or a name below it (mail.example.com under example.com). A U-label
+    is the same name as its A-label: some senders write bücher.example, which RFC 8460 §4.4
+    asks them to write as xn--bcher-kva.example, the form domains are stored in."""
+    name, domain = a_labels(name), a_labels(domain)
     return name == domain or name.endswith("." + domain)
 
 

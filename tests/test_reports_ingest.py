@@ -337,3 +337,28 @@ def test_both_write_paths_leave_out_a_report_about_another_domain(
             f"totals, charts and alerts; give {one.policy_domain} a report address of its own "
             "to follow it."
         ]
+
+
+@pytest.mark.parametrize(
+    ("about", "counted"),
+    [
+        ("xn--bcher-kva.example", True),
+        # RFC 8460 §4.4 asks for A-labels; a sender that writes the U-label still reports
+        # this domain (the policy-domain keeps its warning about the form).
+        ("bücher.example", True),
+        ("Mail.BÜCHER.example.", True),
+        ("bucher.example", False),
+    ],
+    ids=["a-label", "u-label", "u-label-subdomain", "other"],
+)
+def test_a_report_naming_an_idn_domain_by_its_u_label_is_that_domains(
+    about: str, counted: bool
+) -> None:
+    a = ReportAddress.objects.create(domain_name="xn--bcher-kva.example")
+    b = ReportAddress.objects.create(domain_name="xn--bcher-kva.example")
+    assert ingest_many([(a, _about(about))]) == {"parsed": 1}
+    raw, _ = RawReport.store(b, _about(about), source=RawReport.HTTPS)
+    assert raw.process() == RawReport.PARSED
+    for report in TlsReport.objects.all():
+        assert report.counted is counted
+        assert any(w.startswith("This report is about ") for w in report.warnings) is not counted
