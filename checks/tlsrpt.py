@@ -449,7 +449,12 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         subject=subject,
         evidence=ev,
     )
-    if any(len(getattr(r, "strings", ())) > 1 for r in state.answer.records):
+    # Only the TLS-RPT record's own strings: another TXT record at the name may be split too.
+    if any(
+        len(getattr(r, "strings", ())) > 1
+        and looks_like_tlsrpt(b"".join(r.strings).decode("utf-8", errors="replace"))
+        for r in state.answer.records
+    ):
         out.add(
             "TLSRPT-03",
             Status.INFO,

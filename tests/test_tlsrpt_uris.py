@@ -63,3 +63,17 @@ def test_a_uri_with_a_nul_is_not_listed_as_where_reports_go() -> None:
     assert listed.status == Status.PASS
     assert listed.summary == "Reports go to: mailto:tls@example.org."
     assert "\\u0000" not in json.dumps([f.to_dict() for f in findings])
+
+
+def test_a_split_record_that_is_not_tls_rpt_is_not_called_the_record() -> None:
+    # TLSRPT-03 is about the TLS-RPT record; another TXT record at the name may be split.
+    zone = {
+        **BASE,
+        ("_smtp._tls.example.org", "TXT"): [
+            '"v=TLSRPTv1; rua=mailto:tls@example.org"',
+            '"site-verification=abc" "def"',
+        ],
+    }
+    findings = run(zone)
+    assert [f for f in findings if f.id == "TLSRPT-03"] == []
+    assert {f.id: f.status for f in findings}["TLSRPT-02"] == Status.PASS
