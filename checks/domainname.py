@@ -18,11 +18,23 @@ def _psl() -> PublicSuffixList:
     return PublicSuffixList()
 
 
-def is_public_suffix(name: str, extra_public_suffixes: tuple[str, ...] = ()) -> bool:
+@functools.cache
+def _icann_psl() -> PublicSuffixList:
+    return PublicSuffixList(only_icann=True)
+
+
+def is_public_suffix(
+    name: str, extra_public_suffixes: tuple[str, ...] = (), *, icann_only: bool = False
+) -> bool:
+    """Whether `name` is on the Public Suffix List (or among the extra suffixes).
+
+    icann_only leaves out the list's private section: github.io and dyndns.org are suffixes
+    their owners' customers register under, but they are also domains those companies own.
+    """
     name = name.lower().rstrip(".")
     if name in extra_public_suffixes:
         return True
-    return _psl().is_public(name)
+    return (_icann_psl() if icann_only else _psl()).is_public(name)
 
 
 # Names the public DNS will never hold (IANA's Special-Use Domain Names registry, RFC 6761 §6
@@ -159,7 +171,9 @@ def to_ascii_domain(
             f"{ascii_name} is not on the internet: {reason}, so nobody on the internet can "
             "look it up or send mail to it. Enter a domain registered in the public DNS."
         )
-    if is_public_suffix(ascii_name, extra_public_suffixes):
+    # Only the list's ICANN section: a private-section suffix (dyndns.org, github.io) is a
+    # domain its company registered and may monitor, like the names its customers hold below.
+    if is_public_suffix(ascii_name, extra_public_suffixes, icann_only=True):
         raise DomainNameError(
             f"{ascii_name} is a public suffix, not a domain someone owns; enter your own domain."
         )

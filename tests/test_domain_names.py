@@ -8,7 +8,7 @@ from unittest import mock
 
 from django.test import override_settings
 
-from checks.domainname import DomainNameError, to_ascii_domain
+from checks.domainname import DomainNameError, organizational_domain, to_ascii_domain
 from mailsec.domains.models import Domain
 from mailsec.freecheck import ratelimit
 from mailsec.freecheck.models import FreeCheck
@@ -99,3 +99,29 @@ class FreeCheckSpecialUseTestCase(BaseTestCase):
         check = FreeCheck.objects.get()
         self.assertEqual(check.domain, "f01.lab.test")
         delay.assert_called_once_with(str(check.code))
+
+
+class PrivateSectionSuffixTestCase(BaseTestCase):
+    """The Public Suffix List's private section names suffixes companies offer their customers
+    (github.io, dyndns.org, blogspot.com): the companies own those domains all the same."""
+
+    def test_a_private_section_suffix_and_the_names_below_it_are_domains(self) -> None:
+        for name in ("dyndns.org", "github.io", "blogspot.com", "myhost.dyndns.org"):
+            self.assertEqual(to_ascii_domain(name), name)
+        # The ICANN section still refuses.
+        for name in ("co.uk", "kawasaki.jp", "foo.kawasaki.jp"):
+            with self.assertRaisesRegex(DomainNameError, "is a public suffix"):
+                to_ascii_domain(name)
+
+    def test_dmarc_keeps_the_whole_list_for_the_organizational_domain(self) -> None:
+        # RFC 7489 §3.2: receivers use the whole list, so a customer's name is its own
+        # organization, apart from the company's.
+        self.assertEqual(organizational_domain("mail.myhost.dyndns.org"), "myhost.dyndns.org")
+        self.assertEqual(organizational_domain("dyndns.org"), "dyndns.org")
+
+    def test_its_owner_can_add_it(self) -> None:
+        self.client.force_login(self.alice)
+        r = self.client.post("/domains/add/", {"name": "dyndns.org"})
+        domain = Domain.objects.get(team=self.team)
+        self.assertEqual(domain.name, "dyndns.org")
+        self.assertRedirects(r, f"/domains/{domain.code}/", fetch_redirect_response=False)
