@@ -99,8 +99,10 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
     since = today - timedelta(days=days - 1)
     listed = TlsReport.objects.filter(address=address, day__gte=since)
     # Reports about another domain (a shared _smtp._tls record) are listed, with their
-    # warning, but are not this domain's sessions: no totals, chart, or breakdowns.
-    reports = listed.filter(counted=True)
+    # warning, but are not this domain's sessions: no totals, chart, or breakdowns. Nor are
+    # the days after today (a sender's clock ahead): the chart ends today, and the
+    # breakdowns must add up to its totals.
+    reports = listed.filter(counted=True, day__lte=today)
     per_day = {
         row["day"]: row
         for row in reports.values("day").annotate(
@@ -114,7 +116,10 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         day_rows.append(Day(d, row.get("ok") or 0, row.get("failed") or 0))
 
     details = FailureDetail.objects.filter(
-        report__address=address, report__day__gte=since, report__counted=True
+        report__address=address,
+        report__day__gte=since,
+        report__day__lte=today,
+        report__counted=True,
     )
     hosts: dict[str, list[str]] = {}
     for result_type, host in (

@@ -53,6 +53,10 @@ def days_ago(n: int) -> str:
     return (timezone.now().date() - datetime.timedelta(days=n)).isoformat()
 
 
+def days_ahead(n: int) -> str:
+    return days_ago(-n)
+
+
 def bad_day(day: str) -> bytes:
     # Half the sessions failed with a type never reported before: both alerts, were it today.
     return gzip.compress(report(day, ok=50, failed=50, types=("certificate-expired",)))
@@ -127,3 +131,19 @@ def test_a_report_of_a_day_still_to_come_neither_alerts_nor_stops_changes_closin
     for n in range(1, 8):
         arrives(n, gzip.compress(report((start + datetime.timedelta(days=n)).isoformat())))
     assert not Change.objects.filter(state__in=Change.OPEN).exists()
+
+
+def test_the_dashboards_figures_agree_on_a_report_of_a_day_still_to_come(
+    address: ReportAddress,
+) -> None:
+    # Yesterday's report, and one dated the day after tomorrow (a sender's clock ahead).
+    for day, failed in ((days_ago(1), 10), (days_ahead(2), 90)):
+        body = gzip.compress(report(day, ok=90, failed=failed, types=("tlsa-invalid",)))
+        raw, _ = RawReport.store(address, body, source=RawReport.HTTPS)
+        assert raw.process() == RawReport.PARSED
+    summary = summarise(address)
+    # The chart and the totals end today; the breakdowns must count the same sessions.
+    assert (summary.successful, summary.failed) == (90, 10)
+    assert [(row["ok"], row["failed"]) for row in summary.by_organisation] == [(90, 10)]
+    assert [sessions for _, sessions, _ in summary.by_result_type] == [10]
+    assert len(summary.recent_reports) == 2  # still listed, its page reachable
