@@ -332,6 +332,22 @@ def check_mx_value(value: str) -> tuple[str | None, list[Problem]]:
     return ("*." if wildcard else "") + rest.lower(), problems
 
 
+def _utf16(raw: bytes) -> str:
+    """The codec ("UTF-16LE", "UTF-16BE") of a body saved as UTF-16 (Notepad's "Unicode",
+    Windows PowerShell's Out-File), known by its byte-order mark or by the NUL byte beside
+    each ASCII character of a policy; '' otherwise."""
+    if raw.startswith(b"\xff\xfe"):
+        return "UTF-16LE"
+    if raw.startswith(b"\xfe\xff"):
+        return "UTF-16BE"
+    if len(raw) >= 8 and len(raw) % 2 == 0:
+        if not any(raw[1::2]) and all(raw[0::2]):
+            return "UTF-16LE"
+        if not any(raw[0::2]) and all(raw[1::2]):
+            return "UTF-16BE"
+    return ""
+
+
 def _split_lines(text: str) -> tuple[list[str], bool]:
     """Lines per `sts-policy-term = LF / CRLF`; True when a bare CR (not a terminator) occurs."""
     bare_cr = bool(re.search(r"\r(?!\n)", text))
@@ -358,6 +374,21 @@ def parse_policy(body: bytes | str) -> Policy:
             )
         )
         raw = raw[3:]
+    utf16 = _utf16(bytes(raw))
+    if utf16:
+        # Every line is garbage to a sender reading UTF-8: say why once instead of per line.
+        add(
+            Problem(
+                "MTASTS-28",
+                Status.FAIL,
+                f"The policy file is saved as {utf16}; senders read it as ASCII or UTF-8 text "
+                "(RFC 8461 §3.2) and find no valid line in it. Save it as UTF-8 without a "
+                "byte-order mark (or plain ASCII).",
+                True,
+            )
+        )
+        policy.lines = _split_lines(bytes(raw).decode(utf16, "replace").lstrip("\ufeff"))[0]
+        return policy
     # Bytes that are not UTF-8 (a file saved as Latin-1 or Windows-1252) are kept apart from
     # a U+FFFD the file really holds: only UTF-8 is allowed in a value (RFC 8461 §3.2). The
     # lines show them as U+FFFD.

@@ -71,3 +71,30 @@ def test_a_nul_from_the_policy_or_record_does_not_reach_the_stored_findings(
     assert any(f.status == Status.FAIL for f in findings)
     for finding in findings:
         assert "\\u0000" not in json.dumps(finding.to_dict()), finding
+
+
+@pytest.mark.parametrize(
+    "encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-16-le-bom", "utf-16-be-bom"]
+)
+def test_a_policy_saved_as_utf16_is_one_finding_that_names_the_encoding(encoding: str) -> None:
+    # Windows PowerShell's Out-File and Notepad's "Unicode" write UTF-16. It was five
+    # "Line n ('\x00v\x00e...') is not a key: value line" findings nobody could read.
+    text = GOOD.decode()
+    body = (
+        "\ufeff".encode(encoding[:9]) + text.encode(encoding[:9])
+        if encoding.endswith("-bom")
+        else text.encode(encoding)
+    )
+    policy = parse_policy(body)
+    assert not policy.valid
+    (problem,) = policy.problems
+    assert (problem.check_id, problem.status) == ("MTASTS-28", Status.FAIL)
+    assert "UTF-16" in problem.message and "UTF-8" in problem.message
+    # The evidence shows the file as its author sees it.
+    assert policy.lines == GOOD.decode().splitlines()
+
+
+def test_nul_bytes_in_a_utf8_policy_are_not_taken_for_utf16() -> None:
+    problems_found = parse_policy(GOOD + b"\x00\n").problems
+    assert [(p.check_id, str(p.status)) for p in problems_found] == [("MTASTS-28", "fail")]
+    assert "UTF-16" not in problems_found[0].message
