@@ -133,7 +133,9 @@ def to_ascii_domain(
     name = re.split(r"[/?#]", name, maxsplit=1)[0].rsplit("@", 1)[-1]
     if name.count(":") == 1:
         name = name.split(":", 1)[0]
-    name = name.rstrip(".")
+    # The other dots IDNA reads as label separators (RFC 3490 §3.1): an input method for
+    # Chinese or Japanese types "。" or "．", also as the trailing dot.
+    name = re.sub("[\u3002\uff0e\uff61]", ".", name).rstrip(".")
     if not name:
         raise DomainNameError("Enter a domain name, for example example.com.")
     try:

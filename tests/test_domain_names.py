@@ -125,3 +125,11 @@ class PrivateSectionSuffixTestCase(BaseTestCase):
         domain = Domain.objects.get(team=self.team)
         self.assertEqual(domain.name, "dyndns.org")
         self.assertRedirects(r, f"/domains/{domain.code}/", fetch_redirect_response=False)
+
+
+class TypedNameTestCase(BaseTestCase):
+    def test_full_width_dots_separate_labels_anywhere(self) -> None:
+        # U+3002 ideographic, U+FF0E full-width and U+FF61 half-width ideographic full stops.
+        for typed in ("example\u3002com\u3002", "Example\uff0eCOM\uff0e", "example\uff61com"):
+            self.assertEqual(to_ascii_domain(typed), "example.com", typed)
+        self.assertEqual(to_ascii_domain("bücher\u3002de\u3002"), "xn--bcher-kva.de")
