@@ -835,9 +835,8 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
             Problem(
                 "MTASTS-15",
                 Status.FAIL,
-                f"The policy is served as {ctype or 'no Content-Type'}; it must be "
-                "text/plain (RFC 8461 §3.2) and common senders reject anything "
-                "else.",
+                f"The policy is served {f'as {ctype}' if ctype else 'without a Content-Type'}; "
+                "it must be text/plain (RFC 8461 §3.2) and common senders reject anything else.",
                 True,
             )
         )

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from checks import https, mtasts
 from checks.findings import Status
 from checks.mtasts import parse_policy
 from tests.test_mtasts import POLICY, ZONE, evaluate
@@ -98,3 +99,25 @@ def test_nul_bytes_in_a_utf8_policy_are_not_taken_for_utf16() -> None:
     problems_found = parse_policy(GOOD + b"\x00\n").problems
     assert [(p.check_id, str(p.status)) for p in problems_found] == [("MTASTS-28", "fail")]
     assert "UTF-16" not in problems_found[0].message
+
+
+@pytest.mark.parametrize(
+    ("headers", "says"),
+    [
+        ({"content-type": "text/plain; charset=utf-8"}, None),
+        ({"content-type": "text/plain;charset=UTF-8"}, None),
+        ({"content-type": "TEXT/PLAIN"}, None),
+        ({"content-type": "text/html; charset=utf-8"}, "served as text/html; charset=utf-8;"),
+        ({"content-type": ""}, "served without a Content-Type;"),
+        ({}, "served without a Content-Type;"),
+    ],
+)
+def test_the_media_type(headers: dict[str, str], says: str | None) -> None:
+    result = https.HttpsResult(url=mtasts.policy_url("example.org"), host="mta-sts.example.org")
+    result.status, result.body, result.headers = 200, GOOD, headers
+    found = [p for p in mtasts._fetch_problems(result) if p.check_id == "MTASTS-15"]
+    if says is None:
+        assert found == []
+    else:
+        (problem,) = found
+        assert problem.status == Status.FAIL and problem.invalidates and says in problem.message
