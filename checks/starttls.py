@@ -455,8 +455,15 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
         step = "after our STARTTLS"
         code, lines = await conn.command("STARTTLS")
         probe.starttls_reply = f"{code} {' '.join(lines)}"[:200]
+        if 400 <= code < 500:
+            # 454 "TLS not available due to temporary reason" (RFC 3207 §4), or 421: a 4xx
+            # is never a fail (checklist §0), though a lasting one keeps TLS mail away.
+            probe.error_kind = "temp-unavailable"
+            probe.problem = f"STARTTLS was answered {probe.starttls_reply}"
+            probe.retry_handshake = True
+            return
         if code != 220:
-            probe.error_kind = "temp-unavailable" if code == 421 else "tls-handshake"
+            probe.error_kind = "tls-handshake"
             probe.problem = f"STARTTLS was answered {probe.starttls_reply}"
             return
         sni = None if certs.is_ip_literal(probe.host) else probe.host
@@ -1136,7 +1143,7 @@ def _reachability(
                 subject=p.subject,
                 evidence=ev,
             )
-        elif p.error_kind == "temp-unavailable":
+        elif p.error_kind == "temp-unavailable" and not _unfinished_in_tls(p):
             out.add(
                 "SMTP-01",
                 Status.ERROR,
@@ -1145,7 +1152,7 @@ def _reachability(
                 subject=p.subject,
                 evidence=ev,
             )
-        elif p.error_kind == "timeout" and not _timed_out_in_tls(p):
+        elif p.error_kind == "timeout" and not _unfinished_in_tls(p):
             out.add(
                 "SMTP-01",
                 Status.ERROR,
@@ -1174,9 +1181,7 @@ def _reachability(
                 evidence=ev,
             )
     unfinished = {"timeout", "temp-unavailable", "rejected", "closed"}
-    # A handshake that timed out after the server said "220 ready": the SMTP side answered
-    # (SMTP-04 says the TLS part could not be checked).
-    good = [p for p in reached if p.error_kind not in unfinished or _timed_out_in_tls(p)]
+    good = [p for p in reached if p.error_kind not in unfinished or _unfinished_in_tls(p)]
     if good:
         out.add(
             "SMTP-01",
@@ -1187,8 +1192,11 @@ def _reachability(
         )
 
 
-def _timed_out_in_tls(p: SmtpProbe) -> bool:
-    return p.error_kind == "timeout" and p.starttls_reply.startswith("220")
+def _unfinished_in_tls(p: SmtpProbe) -> bool:
+    """A timeout or a 4xx once STARTTLS was answered (a 4xx to STARTTLS, a handshake that did
+    not finish, a 421 after it): the SMTP side answered, so SMTP-01 passes, and SMTP-04 alone
+    says the TLS part could not be checked."""
+    return p.error_kind in {"timeout", "temp-unavailable"} and p.starttls_reply[:1] in {"2", "4"}
 
 
 def _unreachable_address(
@@ -1338,11 +1346,19 @@ def _per_probe(
     # SMTP-04: STARTTLS completes.
     if not p.tls_ok:
         if p.error_kind in {"timeout", "temp-unavailable", "closed"}:
+            # A lasting 454 (RFC 3207 §4) keeps TLS mail away, but a 4xx says "try later".
+            refused = p.starttls_reply.startswith("4")
             out.add(
                 "SMTP-04",
                 Status.ERROR,
-                f"The STARTTLS handshake with {subj} could not be completed this time "
-                f"({p.problem}).",
+                f"The STARTTLS handshake with {subj} could not be completed this time: "
+                f"{p.problem}."
+                + (
+                    " That is a temporary refusal; while it lasts, senders that require TLS "
+                    "hold mail for this address."
+                    if refused
+                    else ""
+                ),
                 subject=subj,
                 evidence=ev,
             )

@@ -250,6 +250,25 @@ def test_plain_text_after_220_ready_is_said_so(bundle: str) -> None:
     assert "did not answer in TLS after accepting STARTTLS" in probe.problem
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [b"454 4.7.0 TLS not available due to local problem\r\n", b"421 4.7.0 mx1 closing\r\n"],
+)
+def test_a_4xx_to_starttls_is_could_not_check(bundle: str, reply: bytes) -> None:
+    # RFC 3207 §4: 454 is "TLS not available due to temporary reason"; a 4xx is never a fail
+    # (checklist §0). It is tried once more, and the port did answer (SMTP-01 passes).
+    steps: list[Step] = [EHLO_OK, ("STARTTLS", reply)]
+    probe = run_probe(scripted(b"220 mx1.example.test ESMTP\r\n", steps), bundle)
+    assert probe.error_kind == "temp-unavailable" and probe.could_not_check
+    assert probe.connections == 2 and probe.problem.endswith("(twice in a row)")
+    found = _findings(probe)
+    assert _statuses(found)["SMTP-01"] == "pass"
+    smtp04 = found["SMTP-04"]
+    assert smtp04.status == Status.ERROR
+    assert reply.decode().strip() in smtp04.summary
+    assert "senders that require TLS hold mail" in smtp04.summary
+
+
 def test_a_certificate_ending_within_a_day_says_so(pki: Pki, bundle: str) -> None:
     # days_left rounds down: 12 hours left is 0, which read "expires in 0 days".
     from datetime import UTC, datetime, timedelta
