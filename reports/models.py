@@ -472,6 +472,14 @@ class RawReport(models.Model):
             self.parse_status = self.DUPLICATE
             self.report = same
             self.error = f"resend of report {parsed.report_id!r} already stored"
+            counts = (parsed.total_successful, parsed.total_failed)
+            if counts != (same.total_successful, same.total_failed):
+                # Not the same figures: say which stand, rather than that it was a mere copy.
+                self.error += (
+                    f", with other counts: {counts[0]} successful and {counts[1]} failed "
+                    f"sessions here, {same.total_successful} and {same.total_failed} in the "
+                    "stored copy, which is the one counted"
+                )
             return
         try:
             with transaction.atomic():

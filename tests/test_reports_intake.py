@@ -15,6 +15,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import DatabaseError, connection
 from django.test import Client, RequestFactory
@@ -117,6 +118,31 @@ def test_it_marks_a_resend_with_another_body_as_duplicate(send) -> None:
     assert set(raws) == {RawReport.PARSED, RawReport.DUPLICATE}
     assert raws[RawReport.DUPLICATE].report == raws[RawReport.PARSED].report
     assert TlsReport.objects.count() == 1
+
+
+def test_a_resend_with_other_counts_says_which_counts_stand(send, client: Client) -> None:
+    # The same report-id from the same organisation, its counts changed: counted once, and
+    # the resend's row says its figures were not taken, rather than "already stored" alone.
+    send(gzip.compress(SAMPLE))
+    changed = SAMPLE.replace(
+        b'"total-successful-session-count": 48210', b'"total-successful-session-count": 50000'
+    )
+    send(gzip.compress(changed))
+    report = TlsReport.objects.get()
+    assert (report.total_successful, report.total_failed) == (48210 + 31877, 17)
+    resend = RawReport.objects.get(parse_status=RawReport.DUPLICATE)
+    assert resend.error == (
+        "resend of report '2026-06-01T00:00:00Z_example.com' already stored, with other "
+        "counts: 81877 successful and 17 failed sessions here, 80087 and 17 in the stored "
+        "copy, which is the one counted"
+    )
+    # The report's page, which lists the copies it was received as, says so too.
+    user = User.objects.create_user("alice", "alice@example.org", is_staff=True)
+    client.force_login(user)
+    page = client.get(f"/tlsrpt/{report.address.token}/reports/{report.public_id}/")
+    assert (
+        "with other counts: 81877 successful and 17 failed sessions here" in page.content.decode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -511,7 +537,10 @@ def test_rua_record_offers_no_plain_http_uri(address: ReportAddress, settings: A
 
 class DashboardTestCase(BaseTestCase):
     def setUp(self) -> None:
-        domain = Domain.objects.create(team=self.team, name="example.com")
+        # Verified: the reports of a domain are shown to its team only then.
+        domain = Domain.objects.create(
+            team=self.team, name="example.com", verified_at=timezone.now()
+        )
         self.address = ReportAddress.objects.create(domain_name="example.com", domain=domain)
         raw, _ = RawReport.store(self.address, SAMPLE, source=RawReport.HTTPS)
         raw.process()
