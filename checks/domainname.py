@@ -144,21 +144,46 @@ def to_ascii_domain(
         pass
     else:
         raise DomainNameError(f"{text.strip()} is an IP address; enter a domain name.")
+    invalid = f"{text.strip()} is not a valid domain name"
+    if re.search(r"\s", name):
+        raise DomainNameError(f"{invalid}: it contains a space or a line break.")
     try:
         ascii_name = name if name.isascii() else _to_a_labels(name)
     except UnicodeError:
-        raise DomainNameError(f"{text.strip()} is not a valid domain name.") from None
+        raise DomainNameError(f"{invalid}.") from None
     labels = ascii_name.split(".")
-    if len(ascii_name) > 253 or len(labels) < 2:
+    if len(labels) < 2:
         raise DomainNameError(f"{text.strip()} is not a registrable domain name.")
+    if len(ascii_name) > 253:
+        raise DomainNameError(
+            f"{invalid}: it is {len(ascii_name)} characters long, and 253 is the most."
+        )
+    # A record's name copied from a DNS panel or a provider's instructions
+    # (_dmarc.example.com, s1._domainkey.example.com): the domain is the part after it.
+    records = [at for at, label in enumerate(labels) if label.startswith("_")]
+    if records and len(labels) - records[-1] > 2:
+        domain = ".".join(labels[records[-1] + 1 :])
+        raise DomainNameError(
+            f"{text.strip()} is the name of a DNS record, not a mail domain; "
+            f"enter the domain it belongs to: {domain}."
+        )
     for label in labels:
-        if not label or len(label) > 63 or label.startswith("-") or label.endswith("-"):
-            raise DomainNameError(f"{text.strip()} is not a valid domain name.")
-        # Letters, digits and hyphens (RFC 5321 §4.1.2): "_dmarc.example.com" names a
-        # record, not a mail domain.
+        if not label:
+            raise DomainNameError(f"{invalid}: it has two dots in a row or begins with a dot.")
+        if len(label) > 63:
+            raise DomainNameError(
+                f"{invalid}: {label[:20]}… is {len(label)} characters long, and a part between "
+                "dots may have 63 at most."
+            )
+        if label.startswith("-") or label.endswith("-"):
+            raise DomainNameError(f"{invalid}: {label} begins or ends with a hyphen.")
+        # Letters, digits and hyphens (RFC 5321 §4.1.2).
         if not all(c.isascii() and (c.isalnum() or c == "-") for c in label):
             kind = "mail domain name" if "_" in label else "domain name"
-            raise DomainNameError(f"{text.strip()} is not a valid {kind}.")
+            raise DomainNameError(
+                f"{text.strip()} is not a valid {kind}: it may hold only letters, digits, "
+                "hyphens and dots."
+            )
         if label.startswith("xn--"):
             try:
                 _to_u_label(label)

@@ -133,3 +133,40 @@ class TypedNameTestCase(BaseTestCase):
         for typed in ("example\u3002com\u3002", "Example\uff0eCOM\uff0e", "example\uff61com"):
             self.assertEqual(to_ascii_domain(typed), "example.com", typed)
         self.assertEqual(to_ascii_domain("bücher\u3002de\u3002"), "xn--bcher-kva.de")
+
+    def test_a_refusal_says_what_is_wrong_with_the_name(self) -> None:
+        label_63 = "a" * 63
+        name_254 = f"{label_63}.{'b' * 63}.{'c' * 63}.{'d' * 58}.com"
+        self.assertEqual(len(name_254), 254)
+        self.assertEqual(to_ascii_domain(f"{label_63}.com"), f"{label_63}.com")
+        self.assertEqual(to_ascii_domain(name_254[1:]), name_254[1:])  # 253
+        cases = {
+            name_254: "it is 254 characters long, and 253 is the most",
+            f"a{label_63}.com": "is 64 characters long, and a part between dots may have 63",
+            "-mail.example.com": "-mail begins or ends with a hyphen",
+            "mail-.example.com": "mail- begins or ends with a hyphen",
+            "exa mple.com": "it contains a space or a line break",
+            "exa\nmple.com": "it contains a space or a line break",
+            "example..com": "two dots in a row",
+            "*.example.com": "only letters, digits, hyphens and dots",
+            "_dmarc.example.com": "enter the domain it belongs to: example.com.",
+            "s1._domainkey.Example.com.": "enter the domain it belongs to: example.com.",
+        }
+        for typed, reason in cases.items():
+            with self.assertRaises(DomainNameError, msg=typed) as refused:
+                to_ascii_domain(typed)
+            self.assertIn(reason, str(refused.exception), typed)
+
+    def test_what_people_paste_gives_the_domain(self) -> None:
+        for typed in (
+            "EXAMPLE.COM.",
+            " example.com\n",
+            "mailto:alice+newsletter@example.com",
+            "MAILTO:alice@example.com?subject=hello",
+            "Alice <alice+tag@Example.com>",
+            "https://example.com:443/path?q=1",
+        ):
+            self.assertEqual(to_ascii_domain(typed), "example.com", typed)
+        for typed in ("192.0.2.1", "[2001:db8::1]", "mailto:alice@192.0.2.1"):
+            with self.assertRaisesRegex(DomainNameError, "is an IP address", msg=typed):
+                to_ascii_domain(typed)
