@@ -170,3 +170,14 @@ class TypedNameTestCase(BaseTestCase):
         for typed in ("192.0.2.1", "[2001:db8::1]", "mailto:alice@192.0.2.1"):
             with self.assertRaisesRegex(DomainNameError, "is an IP address", msg=typed):
                 to_ascii_domain(typed)
+
+
+class LookAlikeTestCase(BaseTestCase):
+    def test_the_domain_page_shows_the_a_label_beside_a_mixed_script_name(self) -> None:
+        """pаypal.com with a Cyrillic а reads as paypal.com; the xn-- form beside it does not."""
+        self.client.force_login(self.alice)
+        r = self.client.post("/domains/add/", {"name": "p\u0430ypal.com"}, follow=True)
+        domain = Domain.objects.get(team=self.team)
+        self.assertEqual(domain.name, "xn--pypal-4ve.com")
+        self.assertContains(r, "<h1>p\u0430ypal.com</h1>", html=True)
+        self.assertContains(r, "<code>xn--pypal-4ve.com</code>")
