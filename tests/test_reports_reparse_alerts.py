@@ -1,5 +1,6 @@
 """Alerts are about now: a report of an old day (reparsed after a fix, or sent very late) is
-stored and shown, but emails nobody (reports.alerts.RECENT_DAYS)."""
+stored and shown, but emails nobody (reports.alerts.RECENT_DAYS); one of a day still to come
+(a sender's clock ahead) neither alerts nor stops changes closing, nor skews the dashboard."""
 
 from __future__ import annotations
 
