@@ -1,0 +1,584 @@
+"""Access control, URL by URL: every pattern the project answers is classified here, and each
+one that names an object of a team is requested by an outsider (404, nothing changed, no probe
+started) and by someone signed out (sent to sign in). A new URL that is not classified fails
+test_every_url_pattern_is_classified: whoever adds it decides who may reach it.
+
+Also: an unverified domain is not checked, hosted, nor are its reports shown; a teammate
+removed from the team loses access at once."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from django.apps import apps
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+import checks.engine
+from mailsec.accounts.models import Invite, Membership
+from mailsec.alerts.emails import unsubscribe_token
+from mailsec.alerts.models import AlertSetting
+from mailsec.domains.models import CheckRun, Domain
+from mailsec.domains.tasks import tick
+from mailsec.hosting import lookups, service
+from mailsec.hosting.models import HostedPolicy
+from reports.models import RawReport, ReportAddress, TlsReport
+from tests.conftest import BaseTestCase
+
+# The sample report, about the domain the tests monitor.
+SAMPLE = (
+    (Path(__file__).parent / "data" / "tlsrpt" / "sample.json")
+    .read_bytes()
+    .replace(b"acme.test", b"acme.test")
+)
+# A private cache: rate-limit counters and cached pages don't leak between tests.
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+LOGIN_URL = "/accounts/login/"
+
+# --- The classification ------------------------------------------------------------------------
+# Every URL pattern's name (namespace:name) is in exactly one of these (admin's are classified
+# by their namespace). Adding a URL means adding it here, with the access it is meant to have.
+
+# Anyone may use these, and they name no object of a team.
+PUBLIC = {
+    "home": "the landing page",
+    "healthz": "the load balancer's probe",
+    "freecheck": "the free check's form",
+    "freecheck-api": "the free check's API, by domain name; no stored object of a team",
+    "scoring-rubric": "the public scoring rubric",
+    "accounts:confirm_code": "sign-up and sign-in codes (allauth's flow)",
+}
+# allauth's own pages: signing in, up and out, codes, passwords. None takes an id here.
+ALLAUTH_PREFIX = "account_"
+
+# Public, with an identifier that is itself the authorisation (each has a test below showing
+# that it reaches no team's objects without that exact token).
+PUBLIC_BY_TOKEN = {
+    "freecheck-report": "a free check's permalink (a FreeCheck, never a monitored run)",
+    "freecheck-results": "the htmx partial of a free check's permalink",
+    "reports:receive": "TLS-RPT intake (RFC 8460 §5.4): the token is published in DNS",
+    "alerts:unsubscribe": "one-click unsubscribe (RFC 8058): a signed token",
+    "accounts:invite": "an invitation link: POST needs the invited address's account",
+}
+
+# Signed in, no object id: the view works on the signed-in person's current team.
+SIGNED_IN = {
+    "domains:index": ("get",),
+    "domains:add": ("post",),
+    "alerts:settings": ("get",),
+    "alerts:set_weekly": ("post",),
+    "accounts:account": ("get",),
+    "accounts:team": ("get",),
+    "accounts:invite_create": ("post",),
+}
+
+
+@dataclass
+class Owned:
+    """A URL naming an object of alice's team, the methods its view answers, and (htmx) whether
+    htmx requests it too."""
+
+    methods: tuple[str, ...]
+    kwargs: Callable[[OwnedObjects], dict[str, Any]]
+    query: Callable[[OwnedObjects], str] = lambda o: ""
+    htmx: bool = False
+
+
+@dataclass
+class OwnedObjects:
+    domain: Domain
+    run: CheckRun
+    address: ReportAddress
+    raw: RawReport
+    report: TlsReport
+    policy: HostedPolicy
+    invite: Invite
+    bobs_membership: Membership
+
+
+def domain_code(o: OwnedObjects) -> dict[str, Any]:
+    return {"code": o.domain.code}
+
+
+def token(o: OwnedObjects) -> dict[str, Any]:
+    return {"token": o.address.token}
+
+
+OWNED: dict[str, Owned] = {
+    "domains:details": Owned(("get",), domain_code),
+    "domains:verify": Owned(("post",), domain_code),
+    "domains:remove": Owned(("post",), domain_code),
+    "domains:selectors": Owned(("post",), domain_code),
+    "domains:check": Owned(("post",), domain_code, htmx=True),
+    "domains:compare": Owned(("get",), domain_code),
+    "domains:progress": Owned(
+        ("get",), lambda o: {"code": o.domain.code, "run_code": o.run.code}, htmx=True
+    ),
+    "alerts:set_mode": Owned(("post",), domain_code),
+    "hosting:page": Owned(("get",), domain_code),
+    "hosting:enable": Owned(("post",), domain_code),
+    "hosting:update": Owned(("post",), domain_code),
+    "hosting:suggest": Owned(("post",), domain_code),
+    "hosting:sync": Owned(("post",), domain_code),
+    "hosting:enforce": Owned(("post",), domain_code),
+    "hosting:disable": Owned(("post",), domain_code),
+    "reports:dashboard": Owned(("get",), token),
+    "reports:report": Owned(("get",), lambda o: {**token(o), "report_id": o.report.public_id}),
+    "reports:raw_json": Owned(("get",), lambda o: {**token(o), "raw_id": o.raw.public_id}),
+    "reports:export_csv": Owned(("get",), token),
+    "accounts:invite_revoke": Owned(("post",), lambda o: {"token": o.invite.token}),
+    "accounts:member_remove": Owned(("post",), lambda o: {"code": o.bobs_membership.code}),
+    "accounts:switch_team": Owned(("post",), lambda o: {"code": o.domain.team.code}),
+}
+# Query strings naming a second object, tried as well: a run of the domain, compared runs.
+OWNED_VARIANTS: dict[str, Callable[[OwnedObjects], str]] = {
+    "domains:details": lambda o: f"?run={o.run.code}",
+    "domains:compare": lambda o: f"?from={o.run.code}&to={o.run.code}",
+}
+# What the forms post: valid values, so a view could only refuse for want of access.
+FORM_DATA = {
+    "mode": "off",
+    "selectors": "s1",
+    "pattern": "*.example.net",
+    "max_age": "86400",
+    "extra": "",
+}
+# Deliberately not 404: htmx keeps polling through a 404, so the progress partial answers a
+# run that is gone or not the person's with 286 (stop polling) and a sentence that names
+# nothing (domains.views.progress).
+HTMX_STOP_POLLING = {"domains:progress"}
+# Django's admin: staff only (admin_view sends everyone else to its sign-in page), except the
+# sign-in and sign-out pages themselves.
+ADMIN_NAMESPACE = "admin"
+ADMIN_PUBLIC = {"admin:login", "admin:logout"}
+
+
+@dataclass
+class Pattern:
+    name: str
+    route: str
+    params: tuple[str, ...]
+
+
+def url_patterns() -> list[Pattern]:
+    """Every pattern the project answers, with its namespaced name and its parameters (those
+    of the resolvers it is included under too)."""
+
+    def walk(
+        patterns: list[URLPattern | URLResolver], prefix: str, params: tuple[str, ...], ns: str
+    ) -> Iterator[Pattern]:
+        for p in patterns:
+            own = tuple(p.pattern.regex.groupindex)
+            if isinstance(p, URLResolver):
+                inner = f"{ns}:{p.namespace}" if ns and p.namespace else p.namespace or ns
+                yield from walk(p.url_patterns, prefix + str(p.pattern), params + own, inner)
+            else:
+                route = prefix + str(p.pattern)
+                name = f"{ns}:{p.name}" if ns and p.name else p.name or f"{ns}:<{route}>"
+                yield Pattern(name, route, params + own)
+
+    return list(walk(get_resolver().url_patterns, "", (), ""))
+
+
+def classification(p: Pattern) -> str:
+    if p.name.startswith(f"{ADMIN_NAMESPACE}:"):
+        return "admin"
+    if p.name in PUBLIC or p.name.startswith(ALLAUTH_PREFIX):
+        return "public"
+    if p.name in PUBLIC_BY_TOKEN:
+        return "public by token"
+    if p.name in SIGNED_IN:
+        return "signed in"
+    if p.name in OWNED:
+        return "owned"
+    return ""
+
+
+def snapshot() -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table but the sessions (signing in writes one)."""
+    return {
+        model._meta.label: list(model._default_manager.order_by("pk").values())
+        for model in apps.get_models()
+        if model is not Session
+    }
+
+
+class ProbeCalled(AssertionError):
+    pass
+
+
+@contextmanager
+def probes_recorded() -> Iterator[list[str]]:
+    """Record every network look-up a view could start (hosting's DNS facts, the challenge
+    look-up, the engine), answering with harmless stand-ins; nothing leaves the machine."""
+    calls: list[str] = []
+
+    async def live_mx(dns: object, domain: str) -> lookups.MxLookup:
+        calls.append(f"live_mx {domain}")
+        return lookups.MxLookup(["mx1.acme.test"])
+
+    async def points_at_us(dns: object, name: str) -> tuple[bool, str]:
+        calls.append(f"points_at_us {name}")
+        return True, "stub"
+
+    async def sts_record(dns: object, domain: str, policy_id: str, zone: str) -> Any:
+        calls.append(f"sts_record {domain}")
+        return lookups.RecordState("txt", "stub")
+
+    async def tlsrpt_record(dns: object, domain: str) -> list[str] | None:
+        calls.append(f"tlsrpt_record {domain}")
+        return []
+
+    def look_up_challenge(domain: Domain) -> Any:
+        calls.append(f"challenge {domain.name}")
+        raise ProbeCalled(f"the challenge of {domain.name} was looked up")
+
+    def engine(name: str, *args: object, **kwargs: object) -> Any:
+        calls.append(f"engine {name}")
+        raise ProbeCalled(f"{name} was checked")
+
+    with (
+        mock.patch.object(lookups, "live_mx", live_mx),
+        mock.patch.object(lookups, "points_at_us", points_at_us),
+        mock.patch.object(lookups, "sts_record", sts_record),
+        mock.patch.object(lookups, "tlsrpt_record", tlsrpt_record),
+        mock.patch.object(Domain, "_look_up_challenge", look_up_challenge),
+        mock.patch.object(checks.engine, "check_domain_sync", engine),
+    ):
+        yield calls
+
+
+class SweepCase(BaseTestCase):
+    """alice's team monitors acme.test (verified, checked, hosted, with a TLS report) and has
+    invited dana; bob is her teammate, charlie an outsider."""
+
+    o: OwnedObjects
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        now = timezone.now()
+        domain = Domain.objects.create(team=cls.team, name="acme.test", verified_at=now)
+        run = CheckRun.objects.create(
+            domain=domain,
+            status=CheckRun.Status.DONE,
+            score=80,
+            score_version=1,
+            mechanisms={"mx": "pass"},
+            findings=[{"id": "MX-01", "status": "pass", "mechanism": "mx", "summary": "MX ok"}],
+            finished=now,
+        )
+        domain.set_last_run(run)
+        address = ReportAddress.for_domain(domain)
+        raw, _ = RawReport.store(address, gzip.compress(SAMPLE), source=RawReport.HTTPS)
+        raw.process()
+        raw.refresh_from_db()
+        assert raw.report is not None
+        with probes_recorded():
+            policy = service.enable(domain, now=now)
+        cls.o = OwnedObjects(
+            domain=domain,
+            run=run,
+            address=address,
+            raw=raw,
+            report=raw.report,
+            policy=policy,
+            invite=cls.team.invite("dana@example.org", cls.alice),
+            bobs_membership=Membership.objects.get(team=cls.team, user=cls.bob),
+        )
+
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()
+
+    def owned_urls(self, name: str) -> list[str]:
+        url = reverse(name, kwargs=OWNED[name].kwargs(self.o))
+        variant = OWNED_VARIANTS.get(name)
+        return [url] + ([url + variant(self.o)] if variant else [])
+
+    def request(self, method: str, url: str, htmx: bool = False) -> HttpResponse:
+        extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+        data = FORM_DATA if method == "post" else {}
+        return getattr(self.client, method)(url, data, **extra)
+
+    def assertLoginRedirect(self, r: HttpResponse, url: str) -> None:
+        if "HX-Redirect" in r:
+            self.assertTrue(r["HX-Redirect"].startswith(LOGIN_URL + "?next="), url)
+        else:
+            self.assertEqual(r.status_code, 302, url)
+            self.assertTrue(r["Location"].startswith(LOGIN_URL + "?next="), (url, r["Location"]))
+
+
+@override_settings(CACHES=LOCMEM)
+class ClassificationTestCase(SweepCase):
+    def test_every_url_pattern_is_classified(self) -> None:
+        unclassified = [f"{p.name} ({p.route})" for p in url_patterns() if not classification(p)]
+        self.assertEqual(unclassified, [], "classify these in tests/test_access_sweep.py")
+
+    def test_only_owned_and_token_urls_take_an_identifier(self) -> None:
+        # Public and signed-in pages work on no object named in the URL; anything that takes
+        # an id must be checked against its owner's team (OWNED) or be a token (tested below).
+        for p in url_patterns():
+            if p.params and classification(p) not in ("owned", "public by token", "admin"):
+                self.fail(f"{p.name} ({p.route}) takes {p.params} but is {classification(p)}")
+
+    def test_the_classification_names_only_urls_that_exist(self) -> None:
+        names = {p.name for p in url_patterns()}
+        listed = {*PUBLIC, *PUBLIC_BY_TOKEN, *SIGNED_IN, *OWNED, *ADMIN_PUBLIC}
+        self.assertEqual(listed - names, set())
+
+
+@override_settings(CACHES=LOCMEM)
+class OwnedUrlsTestCase(SweepCase):
+    def test_the_owner_reaches_every_owned_url(self) -> None:
+        # Else the sweep below would prove nothing: a URL filled wrongly is a 404 for anyone.
+        self.client.force_login(self.alice)
+        with probes_recorded():
+            for name, owned in OWNED.items():
+                for url in self.owned_urls(name):
+                    for method in owned.methods:
+                        with self.subTest(name=name, url=url, method=method):
+                            try:
+                                with transaction.atomic():
+                                    r = self.request(method, url)
+                                    raise _Undo
+                            except _Undo:
+                                pass
+                            self.assertNotEqual(r.status_code, 404)
+                            self.assertLess(r.status_code, 500)
+
+    def test_an_outsider_reaches_no_owned_url_and_changes_nothing(self) -> None:
+        self.client.force_login(self.charlie)
+        before = snapshot()
+        with probes_recorded() as probes, self.captureOnCommitCallbacks() as queued:
+            for name, owned in OWNED.items():
+                for url in self.owned_urls(name):
+                    for method in ("get", "post"):
+                        for htmx in (False, True) if owned.htmx else (False,):
+                            with self.subTest(name=name, url=url, method=method, htmx=htmx):
+                                r = self.request(method, url, htmx=htmx)
+                                if method not in owned.methods:
+                                    self.assertIn(r.status_code, (404, 405))
+                                elif htmx and name in HTMX_STOP_POLLING:
+                                    self.assertEqual(r.status_code, 286)
+                                    self.assertNotContains(r, "acme.test", status_code=286)
+                                else:
+                                    self.assertEqual(r.status_code, 404)
+        self.assertEqual(probes, [])
+        self.assertEqual(queued, [])
+        self.assertEqual(snapshot(), before)
+
+    def test_someone_signed_out_is_sent_to_sign_in(self) -> None:
+        before = snapshot()
+        with probes_recorded() as probes:
+            for name, owned in OWNED.items():
+                for url in self.owned_urls(name):
+                    for method in owned.methods:
+                        for htmx in (False, True) if owned.htmx else (False,):
+                            with self.subTest(name=name, url=url, method=method, htmx=htmx):
+                                self.assertLoginRedirect(self.request(method, url, htmx), url)
+            for name, methods in SIGNED_IN.items():
+                for method in methods:
+                    with self.subTest(name=name, method=method):
+                        url = reverse(name)
+                        self.assertLoginRedirect(self.request(method, url), url)
+        self.assertEqual(probes, [])
+        self.assertEqual(snapshot(), before)
+
+    def test_a_teammate_removed_from_the_team_loses_access_at_once(self) -> None:
+        self.client.force_login(self.bob)
+        # Seen while in the team: the pages are in the cache now.
+        with probes_recorded():
+            for name in ("domains:details", "reports:dashboard", "hosting:page"):
+                self.assertContains(self.client.get(self.owned_urls(name)[0]), "acme.test")
+        Membership.objects.filter(team=self.team, user=self.bob).delete()
+        with probes_recorded() as probes:
+            for name, owned in OWNED.items():
+                if name == "accounts:member_remove":
+                    continue  # bob's own membership, gone: "no longer in the team" is the answer
+                for url in self.owned_urls(name):
+                    for method in owned.methods:
+                        with self.subTest(name=name, url=url, method=method):
+                            self.assertEqual(self.request(method, url).status_code, 404)
+        self.assertEqual(probes, [])
+        for name, methods in SIGNED_IN.items():
+            if "get" in methods:
+                r = self.client.get(reverse(name))
+                self.assertEqual(r.status_code, 200, name)
+                self.assertNotContains(r, "acme.test", msg_prefix=name)
+                self.assertNotContains(r, str(self.o.domain.code), msg_prefix=name)
+
+    def test_signed_in_pages_show_an_outsider_none_of_the_team(self) -> None:
+        self.client.force_login(self.charlie)
+        for name, methods in SIGNED_IN.items():
+            if "get" in methods:
+                r = self.client.get(reverse(name))
+                self.assertEqual(r.status_code, 200, name)
+                for secret in ("acme.test", str(self.o.domain.code), "bob@example.org"):
+                    self.assertNotContains(r, secret, msg_prefix=name)
+
+
+class _Undo(Exception):
+    """Rolls back what the owner's request changed (a removed domain, a new run)."""
+
+
+@override_settings(CACHES=LOCMEM)
+class AdminTestCase(SweepCase):
+    def admin_urls(self) -> list[str]:
+        values = {"app_label": "domains", "content_type_id": 1, "url": "domains/"}
+        urls = []
+        for p in url_patterns():
+            if classification(p) != "admin" or p.name in ADMIN_PUBLIC:
+                continue
+            if p.name.endswith(f":<{p.route}>"):
+                urls.append("/admin/domains/nothing-here/")  # the catch-all
+                continue
+            kwargs = {k: values.get(k, str(self.o.domain.pk)) for k in p.params}
+            urls.append(reverse(p.name, kwargs=kwargs))
+        return urls
+
+    def test_admin_is_for_staff_only(self) -> None:
+        urls = self.admin_urls()
+        self.assertGreater(len(urls), 20)
+        for who in (self.charlie, self.alice, None):
+            if who is None:
+                self.client.logout()
+            else:
+                self.client.force_login(who)
+            before = snapshot()  # after signing in, which stamps last_login
+            for url in urls:
+                for method in ("get", "post"):
+                    with self.subTest(who=who, url=url, method=method):
+                        r = getattr(self.client, method)(url)
+                        self.assertEqual(r.status_code, 302)
+                        self.assertTrue(r["Location"].startswith("/admin/login/"), r["Location"])
+            self.assertEqual(snapshot(), before)
+
+
+@override_settings(CACHES=LOCMEM)
+class PublicByTokenTestCase(SweepCase):
+    def test_a_free_check_permalink_never_shows_a_monitored_run(self) -> None:
+        for name in ("freecheck-report", "freecheck-results"):
+            r = self.client.get(reverse(name, kwargs={"code": self.o.run.code}))
+            self.assertEqual(r.status_code, 404, name)
+
+    def test_report_intake_only_takes_reports_and_shows_nothing(self) -> None:
+        url = reverse("reports:receive", kwargs=token(self.o))
+        self.client.force_login(self.charlie)
+        r = self.client.get(url)
+        self.assertEqual(r.status_code, 405)
+        self.assertNotContains(r, "acme.test", status_code=405)
+
+    def test_an_unsubscribe_token_must_be_signed(self) -> None:
+        AlertSetting.set_mode(self.alice, self.o.domain, AlertSetting.Mode.IMMEDIATE)
+        real = unsubscribe_token(self.alice, self.o.domain)
+        forged = real[:-2] + ("AA" if not real.endswith("AA") else "BB")
+        before = snapshot()
+        for bad in (forged, "not-a-token", str(self.o.domain.code)):
+            r = self.client.post(reverse("alerts:unsubscribe", kwargs={"token": bad}))
+            self.assertEqual(r.status_code, 400, bad)
+            self.assertNotContains(r, "acme.test", status_code=400)
+        self.assertEqual(snapshot(), before)
+
+    def test_an_invitation_is_accepted_only_by_the_invited_address(self) -> None:
+        url = reverse("accounts:invite", kwargs={"token": self.o.invite.token})
+        self.client.force_login(self.charlie)
+        before = snapshot()
+        self.assertEqual(self.client.post(url).status_code, 404)
+        self.client.logout()
+        r = self.client.post(url)
+        self.assertEqual(r.status_code, 404)
+        self.assertEqual(snapshot(), before)
+        self.assertIsNone(self.team.role_of(self.charlie))
+
+
+@override_settings(CACHES=LOCMEM)
+class UnverifiedDomainTestCase(BaseTestCase):
+    """alice's own domain, added and not verified (yet, or any more)."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()
+        self.domain = Domain.objects.create(team=self.team, name="acme.test")
+        self.client.force_login(self.alice)
+
+    def test_it_is_never_due_for_a_check(self) -> None:
+        Domain.objects.filter(pk=self.domain.pk).update(
+            next_check_at=timezone.now() - timezone.timedelta(days=1)
+        )
+        self.assertNotIn(self.domain, Domain.due(timezone.now()))
+        with probes_recorded() as probes, self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(tick(), 0)
+        self.assertFalse(self.domain.runs.exists())
+        self.assertEqual(probes, [])
+
+    def test_check_now_is_refused(self) -> None:
+        with probes_recorded() as probes, self.captureOnCommitCallbacks(execute=True):
+            r = self.client.post(reverse("domains:check", args=[self.domain.code]), follow=True)
+        self.assertContains(r, "Verify the domain first")
+        self.assertFalse(self.domain.runs.exists())
+        self.assertEqual(probes, [])
+
+    def test_it_cannot_be_hosted(self) -> None:
+        with probes_recorded() as probes:
+            r = self.client.post(reverse("hosting:enable", args=[self.domain.code]), follow=True)
+        self.assertContains(r, "Verify the domain first")
+        self.assertFalse(HostedPolicy.objects.exists())
+        self.assertEqual(probes, [])
+
+    def test_a_policy_of_a_domain_no_longer_verified_is_not_served(self) -> None:
+        Domain.objects.filter(pk=self.domain.pk).update(verified_at=timezone.now())
+        self.domain.refresh_from_db()
+        with probes_recorded():
+            service.enable(self.domain)
+        policy_url = "/.well-known/mta-sts.txt"
+        host = "mta-sts.acme.test"
+        self.assertEqual(self.client.get(policy_url, HTTP_HOST=host).status_code, 200)
+        Domain.objects.filter(pk=self.domain.pk).update(verified_at=None)
+        self.assertEqual(self.client.get(policy_url, HTTP_HOST=host).status_code, 404)
+        with probes_recorded() as probes:
+            r = self.client.get("/hosting/ask", {"domain": host}, REMOTE_ADDR="127.0.0.1")
+        self.assertEqual(r.status_code, 403)
+        self.assertEqual(probes, [])
+
+
+@override_settings(CACHES=LOCMEM)
+class SameNameTestCase(SweepCase):
+    def test_an_outsider_adding_the_same_name_gets_none_of_the_owners(self) -> None:
+        self.client.force_login(self.charlie)
+        # As domains:add makes it (whose form refuses the reserved .test).
+        theirs = Domain.objects.create(team=self.charlies_team, name="acme.test")
+        self.assertFalse(theirs.is_verified)
+        self.assertIsNone(theirs.last_run)
+        self.assertNotEqual(ReportAddress.for_domain(theirs), self.o.address)
+        owners = (str(self.o.run.code), self.o.address.token, str(self.o.domain.code))
+        with probes_recorded() as probes:
+            for url in (
+                reverse("domains:details", args=[theirs.code]),
+                reverse("hosting:page", args=[theirs.code]),
+                reverse("domains:index"),
+                reverse("alerts:settings"),
+            ):
+                r = self.client.get(url)
+                self.assertEqual(r.status_code, 200, url)
+                for secret in owners:
+                    self.assertNotContains(r, secret, msg_prefix=url)
+        self.assertEqual(probes, [])
+        # Not checked, not hosted, until charlie proves control.
+        self.client.post(reverse("domains:check", args=[theirs.code]))
+        self.assertFalse(theirs.runs.exists())
+        with probes_recorded() as probes:
+            self.client.post(reverse("hosting:enable", args=[theirs.code]))
+        self.assertEqual(probes, [])
+        self.assertEqual(HostedPolicy.objects.get(name="acme.test"), self.o.policy)
