@@ -79,14 +79,17 @@ def receive(request: HttpRequest, token: str) -> HttpResponse:
 def get_address_for(request: HttpRequest, token: str) -> ReportAddress:
     """The one lookup every dashboard view goes through; 404 for anyone not allowed.
 
-    Members of the team owning the address's domain may look; staff (operators) may look at
-    every address, including those not linked to a domain yet.
+    Members of the team owning the address's domain may look while it is verified (a team
+    that lost control of the name, or has not proved it, must not read its mail traffic);
+    staff (operators) may look at every address, including those not linked to a domain yet.
     """
     if not request.user.is_authenticated:
         raise Http404("no such report address")
     addresses = ReportAddress.objects.all()
     if not request.user.is_staff:
-        addresses = addresses.filter(domain__team__memberships__user=request.user)
+        addresses = addresses.filter(
+            domain__team__memberships__user=request.user, domain__verified_at__isnull=False
+        )
     return get_object_or_404(addresses.distinct(), token=token)
 
 

@@ -552,6 +552,28 @@ class UnverifiedDomainTestCase(BaseTestCase):
         self.assertEqual(r.status_code, 403)
         self.assertEqual(probes, [])
 
+    def test_its_team_sees_no_reports_for_it(self) -> None:
+        # Reports sent to its address are kept (nothing is lost, and they are its team's
+        # again once verified), but shown only for a verified domain, as its page shows the
+        # reports card only then: a team that lost control of the name (another team
+        # proved it) would otherwise keep reading that name's mail traffic.
+        address = ReportAddress.for_domain(self.domain)
+        raw, _ = RawReport.store(address, gzip.compress(SAMPLE), source=RawReport.HTTPS)
+        raw.process()
+        raw.refresh_from_db()
+        assert raw.report is not None
+        urls = [
+            reverse("reports:dashboard", args=[address.token]),
+            reverse("reports:report", args=[address.token, raw.report.public_id]),
+            reverse("reports:raw_json", args=[address.token, raw.public_id]),
+            reverse("reports:export_csv", args=[address.token]),
+        ]
+        for url in urls:
+            self.assertEqual(self.client.get(url).status_code, 404, url)
+        Domain.objects.filter(pk=self.domain.pk).update(verified_at=timezone.now())
+        for url in urls:
+            self.assertEqual(self.client.get(url).status_code, 200, url)
+
 
 @override_settings(CACHES=LOCMEM)
 class SameNameTestCase(SweepCase):

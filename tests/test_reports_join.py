@@ -133,7 +133,10 @@ def test_unknown_types_and_missing_checks() -> None:
 @pytest.mark.django_db
 def test_the_dashboard_shows_the_join_for_the_owner() -> None:
     owner = User.objects.create_user("owner", "owner@example.org")
-    domain = Domain.objects.create(team=Team.create_for(owner), name="example.com")
+    # Verified (and checked): the reports of a domain are shown to its team only then.
+    domain = Domain.objects.create(
+        team=Team.create_for(owner), name="example.com", verified_at=FINISHED
+    )
     address = ReportAddress.for_domain(domain)
     report = copy.deepcopy(SAMPLE)
     # Reported for mx2 (our check saw its certificate expired) and mx1 (it did not).
