@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -27,6 +27,14 @@ VERIFY_IN_BACKGROUND_FOR_DAYS = 7
 VERIFY_BATCH = 200
 VERIFY_BUDGET_SECONDS = 90
 VERIFY_SOFT_TIME_LIMIT = 120
+# Scheduled checks waiting in the probes queue at once: at least MIN_QUEUED_CHECKS, or as many
+# as the workers finished in the last QUEUE_WINDOW (a larger fleet gets a longer queue). When
+# hundreds of domains fall due together (added the same hour, or overdue after an outage),
+# the rest stay due and are claimed by later ticks as the workers catch up. Queued all at
+# once, those still waiting after STUCK_PENDING_AFTER would be swept as lost while their
+# messages are still queued, and the queue would hold up every other task behind them.
+MIN_QUEUED_CHECKS = 100
+QUEUE_WINDOW = timedelta(minutes=10)
 
 
 def enqueue_run(run: CheckRun) -> None:
@@ -45,7 +53,10 @@ def tick() -> int:
     only, so it stays due for the next tick, and the loop goes on with the others."""
     now = timezone.now()
     started = 0
+    room = queue_room(now)
     for pk, due_at in Domain.due_candidates(now):
+        if started >= room:
+            break
         try:
             with transaction.atomic():
                 for domain in Domain.claim_due(now, [(pk, due_at)]):
@@ -54,6 +65,14 @@ def tick() -> int:
         except Exception:
             log.exception("could not start the scheduled check of domain %s", pk)
     return started
+
+
+def queue_room(now: datetime) -> int:
+    """How many more checks the tick may queue now (see MIN_QUEUED_CHECKS)."""
+    recent = CheckRun.objects.filter(created__gte=now - QUEUE_WINDOW)
+    finished = recent.filter(status__in=[CheckRun.Status.DONE, CheckRun.Status.ERROR]).count()
+    waiting = CheckRun.objects.filter(status=CheckRun.Status.PENDING).count()
+    return max(MIN_QUEUED_CHECKS, finished) - waiting
 
 
 def _save_progress(run: CheckRun, mechanisms: dict[str, str]) -> None:
