@@ -28,7 +28,8 @@ from django.utils import timezone
 import checks.engine
 from mailsec.accounts.models import Invite, Membership
 from mailsec.alerts.emails import unsubscribe_token
-from mailsec.alerts.models import AlertSetting
+from mailsec.alerts.models import AlertSetting, Change
+from mailsec.alerts.tasks import confirm_change
 from mailsec.domains.models import CheckRun, Domain
 from mailsec.domains.tasks import tick
 from mailsec.hosting import lookups, service
@@ -573,6 +574,27 @@ class UnverifiedDomainTestCase(BaseTestCase):
         Domain.objects.filter(pk=self.domain.pk).update(verified_at=timezone.now())
         for url in urls:
             self.assertEqual(self.client.get(url).status_code, 200, url)
+
+    def test_a_re_check_of_a_fix_does_not_probe_it(self) -> None:
+        # Seen fixed once while verified; control lost (another team proved it) before the
+        # re-check that would confirm the fix came due.
+        Domain.objects.filter(pk=self.domain.pk).update(verified_at=timezone.now())
+        change = Change.objects.create(
+            domain=self.domain,
+            kind="finding",
+            key="finding:SMTP-10|mx1.acme.test",
+            summary="The certificate of mx1.acme.test expired.",
+            state=Change.State.CONFIRMED,
+            confirmed_at=timezone.now(),
+            recovery_seen_at=timezone.now(),
+        )
+        Domain.objects.filter(pk=self.domain.pk).update(verified_at=None, next_check_at=None)
+        with probes_recorded() as probes, self.captureOnCommitCallbacks(execute=True):
+            confirm_change.apply(args=[str(change.code)])
+        self.assertFalse(self.domain.runs.exists())
+        self.assertEqual(probes, [])
+        # Not asked again and again by the sweep of overdue re-checks.
+        self.assertNotIn(change, Change.overdue(timezone.now() + timezone.timedelta(hours=1)))
 
 
 @override_settings(CACHES=LOCMEM)

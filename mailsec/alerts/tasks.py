@@ -53,6 +53,11 @@ def confirm_change(change_code: str) -> str:
         return "decided"  # already confirmed, dismissed or recovered: duplicate or late
     domain = change.domain
     if change.state == Change.State.CONFIRMED:
+        if not domain.is_verified:
+            # Control lost since it was seen fixed: no probe. As when a re-check could not
+            # tell, the next run that sees it fixed (once verified again) starts over.
+            Change.objects.filter(pk=change.pk).update(recovery_seen_at=None)
+            return "not verified"
         _, created = domain.request_check(kind="confirm")
         Change.objects.filter(pk=change.pk).update(reprobe_requested_at=timezone.now())
         return "requested" if created else "joined"
