@@ -31,7 +31,7 @@ from mailsec.alerts.emails import unsubscribe_token
 from mailsec.alerts.models import AlertSetting, Change
 from mailsec.alerts.tasks import confirm_change
 from mailsec.domains.models import CheckRun, Domain
-from mailsec.domains.tasks import tick
+from mailsec.domains.tasks import run_check, tick
 from mailsec.hosting import lookups, service
 from mailsec.hosting.models import HostedPolicy
 from reports.models import RawReport, ReportAddress, TlsReport
@@ -595,6 +595,17 @@ class UnverifiedDomainTestCase(BaseTestCase):
         self.assertEqual(probes, [])
         # Not asked again and again by the sweep of overdue re-checks.
         self.assertNotIn(change, Change.overdue(timezone.now() + timezone.timedelta(hours=1)))
+
+    def test_a_run_queued_before_control_was_lost_does_not_probe_it(self) -> None:
+        Domain.objects.filter(pk=self.domain.pk).update(verified_at=timezone.now())
+        with self.captureOnCommitCallbacks(execute=False):
+            run, _ = self.domain.request_check(kind="scheduled")
+        Domain.objects.filter(pk=self.domain.pk).update(verified_at=None, next_check_at=None)
+        with probes_recorded() as probes:
+            run_check.apply(args=[str(run.code)])
+        self.assertEqual(probes, [])
+        run.refresh_from_db()
+        self.assertNotIn(run.status, (CheckRun.Status.PENDING, CheckRun.Status.RUNNING))
 
 
 @override_settings(CACHES=LOCMEM)

@@ -101,6 +101,10 @@ def run_check(run_code: str) -> str:
     if run is None or not run.claim():
         return "skipped"  # removed domain, or a duplicate delivery of a claimed run
     domain = run.domain
+    if not domain.is_verified:
+        # Queued before its team lost control of the name: we probe only proved domains.
+        run.finish(None, "Not checked: the domain is not verified any more.")
+        return "not verified"
 
     progress: dict[str, str] = {}
 
