@@ -647,8 +647,10 @@ async def _side_session(
             return out
         try:
             await conn.start_tls(_client_context(legacy_only=legacy), sni)
-        except (ssl.SSLError, OSError, TimeoutError, ConnectionError):
-            out.ok = False
+        except (ssl.SSLError, OSError, TimeoutError, ConnectionError) as exc:
+            # A handshake that did not finish in time says nothing about SNI or old TLS
+            # versions (slow is not broken, checklist §0): untested, not refused.
+            out.ok = None if _handshake_timed_out(exc) else False
             return out
         obj = conn.ssl_object()
         if obj is None:
@@ -1542,7 +1544,7 @@ def _versions(out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any]) -> No
             Status.PASS,
             f"{subj} supports {names.get(p.max_tls_version, p.max_tls_version)}"
             + (" and refuses TLS 1.0/1.1" if p.legacy_checked else "")
-            + f".{tail}",
+            + f"{tail}.",
             subject=subj,
             evidence=evidence,
         )

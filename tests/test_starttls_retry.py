@@ -138,3 +138,20 @@ def test_a_timeout_in_either_try_stays_could_not_check(
     assert "the TLS handshake did not finish within 1s" in probe.problem
     assert "without a TLS alert" in probe.problem and "tried again" in probe.problem
     assert _findings(probe)["SMTP-04"].status == Status.ERROR
+
+
+def test_extra_handshakes_that_time_out_are_not_tested(pki: Pki, tmp_path: Path) -> None:
+    # The main session works; the handshakes without SNI (SMTP-13) and with TLS 1.0/1.1 only
+    # (SMTP-07) never finish. Slow is not broken: no "fails without SNI" warning, and no
+    # claim that old versions are refused.
+    assert pki.inter is not None
+    tls = _server_context(tmp_path, [pki.leaf([HOST]), pki.inter])
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    probe = run_probe(flaky_server(tls, 0, faults=["", "stall", "stall"]), bundle, timeout=1.0)
+    assert probe.tls_ok and probe.error_kind is None
+    assert probe.no_sni_ok is None and not probe.legacy_checked
+    found = _findings(probe)
+    assert "SMTP-13" not in found
+    smtp07 = found["SMTP-07"]
+    assert smtp07.status == Status.PASS and "refuses" not in smtp07.summary
+    assert smtp07.summary.endswith("could not be tested this time).")
