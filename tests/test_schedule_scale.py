@@ -77,3 +77,40 @@ class StampedeTestCase(BaseTestCase):
         finished = CheckRun.objects.filter(status="done").count()
         self.assertGreater(waiting, tasks.MIN_QUEUED_CHECKS)
         self.assertLessEqual(waiting, finished)
+
+
+class IntervalTestCase(BaseTestCase):
+    def test_a_shorter_interval_pulls_in_checks_scheduled_under_the_old_one(self) -> None:
+        now = timezone.now()
+        domain = Domain.objects.create(
+            team=self.team, name="example.org", verified_at=now, next_check_at=now
+        )
+        with mock.patch.object(tasks, "enqueue_run"), self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(tasks.tick(), 1)
+        run = domain.runs.get()
+        run.claim()
+        run.finish({"score": 90, "score_version": 1, "mechanisms": {}, "findings": []})
+        domain.refresh_from_db()
+        self.assertAlmostEqual(
+            domain.next_check_at, now + timedelta(hours=6), delta=timedelta(minutes=1)
+        )
+
+        # The operator sets MAILSEC_CHECK_INTERVAL to one hour and restarts: the domain is
+        # checked within the hour, not at the time the old interval set.
+        with self.settings(MAILSEC_CHECK_INTERVAL=timedelta(hours=1)):
+            tasks.tick()
+            domain.refresh_from_db()
+            self.assertLessEqual(domain.next_check_at, timezone.now() + timedelta(hours=1))
+            later = timezone.now() + timedelta(hours=1, minutes=1)
+            self.assertIn(domain, Domain.due(later))
+
+    def test_a_longer_interval_leaves_the_next_check_where_it_is(self) -> None:
+        now = timezone.now()
+        soon = now + timedelta(minutes=30)
+        domain = Domain.objects.create(
+            team=self.team, name="example.org", verified_at=now, next_check_at=soon
+        )
+        with self.settings(MAILSEC_CHECK_INTERVAL=timedelta(hours=24)):
+            tasks.tick()
+        domain.refresh_from_db()
+        self.assertEqual(domain.next_check_at, soon)
