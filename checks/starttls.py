@@ -24,7 +24,7 @@ import warnings
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from checks import certs, net
 from checks.config import CheckConfig
@@ -836,6 +836,22 @@ _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.L
 _UNCACHED = {"timeout", "temp-unavailable", "network", "no-route", "rejected", "closed"}
 
 
+class SharedProbes(Protocol):
+    """Probe results and turns at each server shared by every process that checks (the
+    Celery workers install one, mailsec/celery.py): without it the cache and the
+    one-connection-per-server rule hold within one process only, and N worker processes
+    checking domains of one provider open N connections to its MX at once."""
+
+    def get(self, key: str) -> SmtpProbe | None: ...
+
+    def put(self, key: str, probe: SmtpProbe, ttl: float) -> None: ...
+
+    def turn(self, address: str) -> contextlib.AbstractAsyncContextManager[None]: ...
+
+
+shared_probes: SharedProbes | None = None
+
+
 def _cache_key(config: CheckConfig, host: str, address: str) -> tuple[Any, ...]:
     return (
         address,
@@ -894,7 +910,18 @@ async def _shared_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe
         cached = _cache_get(key, ttl) if ttl > 0 else None
         if cached is not None:
             return _as_cached(cached)
-        probe = await _run_probe(ctx, host, address)
+        shared = shared_probes
+        if shared is None:
+            probe = await _run_probe(ctx, host, address)
+        else:
+            shared_key = repr(key)
+            async with shared.turn(address):
+                cached = shared.get(shared_key) if ttl > 0 else None
+                if cached is not None:
+                    return _as_cached(cached)
+                probe = await _run_probe(ctx, host, address)
+                if ttl > 0 and probe.error_kind not in _UNCACHED:
+                    shared.put(shared_key, probe, ttl)
         if ttl > 0 and probe.error_kind not in _UNCACHED:
             _cache_put(key, probe)
         return probe

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 from mailsec import broker
 
@@ -17,3 +17,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # tasks.py of every installed app, and of the check engine, which is not a Django app
 app.autodiscover_tasks()
 app.autodiscover_tasks(["checks"])
+
+
+@signals.celeryd_init.connect
+def share_probes(**kwargs: object) -> None:
+    """In a worker (`celery worker`, before its pool forks): STARTTLS probe results and the
+    one-connection-per-server rule are shared by every worker process, on every machine with
+    Redis (checks.tasks.SharedProbes). The CLI, the web app and tests keep them per process."""
+    from checks import starttls
+    from checks.tasks import SharedProbes
+
+    starttls.shared_probes = SharedProbes()
