@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import idna  # a dependency of httpx, as in checks.domainname
 from django.conf import settings
@@ -153,8 +154,23 @@ class ReportAddress(models.Model):
                     if u.strip().lower().startswith(("mailto:", "https://"))
                     and not any(c.isspace() for c in u.strip())
                 ]
+        # Another of our report addresses (another team's, for a domain that changed hands)
+        # is dropped: kept, it would send this owner's reports to that team.
+        theirs = [u for u in theirs if u in ours or not self._is_ours(u)]
         uris = theirs + [u for u in ours if u not in theirs]
         return f"v=TLSRPTv1; rua={','.join(uris)}"
+
+    @staticmethod
+    def _is_ours(uri: str) -> bool:
+        """True for a report address of this site: tlsrpt+<token>@<inbound domain> or
+        <site>/tlsrpt/<token>, whoever's it is."""
+        lowered = uri.lower()
+        if lowered.startswith("mailto:"):
+            local, _, host = lowered[len("mailto:") :].partition("?")[0].rpartition("@")
+            return local.startswith("tlsrpt+") and host.rstrip(".") == conf.inbound_domain()
+        site = urlsplit(settings.SITE_ROOT)
+        url = urlsplit(lowered)
+        return url.hostname == (site.hostname or "").lower() and url.path.startswith("/tlsrpt/")
 
 
 class RawReport(models.Model):

@@ -284,3 +284,28 @@ def test_a_domain_receiving_no_mail_is_not_asked_to_publish_a_record(settings) -
     dashboard = client.get(f"/tlsrpt/{address.token}/dashboard/").content.decode()
     assert "TLS reporting does not apply" in dashboard
     assert "Publish this TXT record" not in dashboard
+
+
+def test_another_teams_report_address_is_dropped_from_the_suggested_record(settings) -> None:
+    # The domain changed hands: the record still names the old team's address at mailsec.
+    # Kept in the suggestion, the new owner's reports would go on feeding that team.
+    settings.SITE_ROOT = "https://mailsec.example"
+    settings.TLSRPT_INBOUND_DOMAIN = "in.mailsec.example"
+    owner, domain = owner_and_domain()
+    address = ReportAddress.for_domain(domain)
+    old = "0123456789abcdef0123456789abcdef"
+    published = (
+        f"v=TLSRPTv1; rua=mailto:tlsrpt+{old}@In.Mailsec.Example,"
+        f"https://mailsec.example/tlsrpt/{old},mailto:tls@example.com"
+    )
+    record = address.rua_record(published)
+    assert old not in record
+    assert record == (
+        f"v=TLSRPTv1; rua=mailto:tls@example.com,mailto:tlsrpt+{address.token}"
+        f"@in.mailsec.example,https://mailsec.example/tlsrpt/{address.token}"
+    )
+    # Our own address in the record stays where the owner put it.
+    assert address.rua_record(address.rua_record()) == address.rua_record()
+    # Someone else's tlsrpt+ mailbox elsewhere is the owner's business.
+    other = "v=TLSRPTv1; rua=mailto:tlsrpt+x@example.com"
+    assert address.rua_record(other).startswith("v=TLSRPTv1; rua=mailto:tlsrpt+x@example.com,")

@@ -46,6 +46,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
 from mailsec.accounts.models import Team
 from mailsec.celery import app
@@ -189,7 +190,9 @@ def test_tlsrpt_reporter_delivers_over_https_and_mail(
 
     # The owner, their domain and its report address; the record the domain page shows.
     owner = User.objects.create_user("owner", "owner@example.org")
-    domain = Domain.objects.create(team=Team.create_for(owner), name=names["policy"])
+    domain = Domain.objects.create(
+        team=Team.create_for(owner), name=names["policy"], verified_at=timezone.now()
+    )
     address = ReportAddress.for_domain(domain)
     record = address.rua_record()
     assert record.startswith("v=TLSRPTv1; rua=mailto:tlsrpt+")
