@@ -1254,6 +1254,28 @@ class DigestTestCase(BaseTestCase):
         self.assertEqual(len(mail.outbox), 0)
         self.assertEqual(Notification.objects.get(kind="digest").status, "skipped")
 
+    def test_a_digest_leaves_out_a_domain_no_longer_verified(self) -> None:
+        kept = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
+        lost = Domain.objects.create(team=self.team, name="b.test", verified_at=timezone.now())
+        for domain in (kept, lost):
+            AlertSetting.set_mode(self.alice, domain, AlertSetting.Mode.DIGEST)
+            Change.objects.create(
+                domain=domain,
+                kind="score",
+                key="score:",
+                summary=f"The score of {domain.name} dropped from 90 to 60.",
+                state=Change.State.CONFIRMED,
+                confirmed_at=timezone.now() - timedelta(hours=1),
+            )
+        self.assertEqual(send_digests.apply().get(), 1)
+        Domain.objects.filter(pk=lost.pk).update(verified_at=None)  # control lost since
+        for n in Notification.objects.filter(kind="digest", status="pending"):
+            send_notification.apply(args=[str(n.code)])
+        [digest] = mail.outbox
+        self.assertIn("The score of a.test dropped", digest.body)
+        self.assertNotIn("b.test", digest.body)
+        self.assertEqual(digest.subject, "[mailsec] Daily digest: 1 change on a.test")
+
     @override_settings(ALERT_DIGEST_HOUR=0)
     def test_the_changes_of_a_digest_given_up_go_into_the_next_one(self) -> None:
         a = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())

@@ -114,8 +114,11 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
         return _weekly_message(n)
     changes = n.changes.select_related("domain")
     if n.kind == Notification.Kind.DIGEST:
-        # Only the domains the person still may see (they may have left a team since).
-        changes = changes.filter(domain__team__memberships__user=n.user).distinct()
+        # Only the domains the person still may see (they may have left a team since) and
+        # still monitored (control of a name may have been lost since the digest was made).
+        changes = changes.filter(
+            domain__team__memberships__user=n.user, domain__verified_at__isnull=False
+        ).distinct()
     changes = list(changes)
     ctx: dict[str, Any] = {
         "notification": n,

@@ -708,6 +708,7 @@ class Notification(models.Model):
                 # Only domains still theirs: a person removed from the team meanwhile hears
                 # nothing more about its domains.
                 domain__team__memberships__user=self.user,
+                domain__verified_at__isnull=False,
             ).exists():
                 return "the daily digest was turned off"  # e.g. unsubscribed since it was queued
             return ""
