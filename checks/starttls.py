@@ -456,9 +456,11 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
         code, lines = await conn.command("STARTTLS")
         probe.starttls_reply = f"{code} {' '.join(lines)}"[:200]
         if 400 <= code < 500:
-            # 454 "TLS not available due to temporary reason" (RFC 3207 §4), or 421: a 4xx
-            # is never a fail (checklist §0), though a lasting one keeps TLS mail away.
-            probe.error_kind = "temp-unavailable"
+            # Tried once more either way. A 421 (busy, closing) is "could not check"; a 454
+            # "TLS not available" (RFC 3207 §4) twice in a row is the checklist's SMTP-04 fail:
+            # Postfix answers it for as long as its certificate or key cannot be loaded, and
+            # senders that require TLS defer mail meanwhile.
+            probe.error_kind = "temp-unavailable" if code == 421 else "tls-handshake"
             probe.problem = f"STARTTLS was answered {probe.starttls_reply}"
             probe.retry_handshake = True
             return
@@ -1375,7 +1377,7 @@ def _per_probe(
     # SMTP-04: STARTTLS completes.
     if not p.tls_ok:
         if p.error_kind in {"timeout", "temp-unavailable", "closed"}:
-            # A lasting 454 (RFC 3207 §4) keeps TLS mail away, but a 4xx says "try later".
+            # A 421 to STARTTLS (twice): "try later", though while it lasts TLS mail waits.
             refused = p.starttls_reply.startswith("4")
             out.add(
                 "SMTP-04",

@@ -250,13 +250,9 @@ def test_plain_text_after_220_ready_is_said_so(bundle: str) -> None:
     assert "did not answer in TLS after accepting STARTTLS" in probe.problem
 
 
-@pytest.mark.parametrize(
-    "reply",
-    [b"454 4.7.0 TLS not available due to local problem\r\n", b"421 4.7.0 mx1 closing\r\n"],
-)
-def test_a_4xx_to_starttls_is_could_not_check(bundle: str, reply: bytes) -> None:
-    # RFC 3207 §4: 454 is "TLS not available due to temporary reason"; a 4xx is never a fail
-    # (checklist §0). It is tried once more, and the port did answer (SMTP-01 passes).
+def test_a_421_to_starttls_is_could_not_check(bundle: str) -> None:
+    # A 421 is never a fail: it is tried once more, and the port did answer (SMTP-01 passes).
+    reply = b"421 4.7.0 mx1 closing\r\n"
     steps: list[Step] = [EHLO_OK, ("STARTTLS", reply)]
     probe = run_probe(scripted(b"220 mx1.example.test ESMTP\r\n", steps), bundle)
     assert probe.error_kind == "temp-unavailable" and probe.could_not_check
@@ -267,6 +263,20 @@ def test_a_4xx_to_starttls_is_could_not_check(bundle: str, reply: bytes) -> None
     assert smtp04.status == Status.ERROR
     assert reply.decode().strip() in smtp04.summary
     assert "senders that require TLS hold mail" in smtp04.summary
+
+
+def test_a_454_to_starttls_twice_fails(bundle: str) -> None:
+    # Checklist SMTP-04: fail (454). Postfix answers it while it cannot load its certificate
+    # or key, on every connection; it is tried once more before it counts.
+    reply = b"454 4.7.0 TLS not available due to local problem\r\n"
+    steps: list[Step] = [EHLO_OK, ("STARTTLS", reply)]
+    probe = run_probe(scripted(b"220 mx1.example.test ESMTP\r\n", steps), bundle)
+    assert probe.error_kind == "tls-handshake" and not probe.could_not_check
+    assert probe.connections == 2 and probe.problem.endswith("(twice in a row)")
+    found = _findings(probe)
+    assert _statuses(found)["SMTP-01"] == "pass"
+    assert found["SMTP-04"].status == Status.FAIL
+    assert "454 4.7.0 TLS not available" in found["SMTP-04"].summary
 
 
 def test_a_certificate_ending_within_a_day_says_so(pki: Pki, bundle: str) -> None:
