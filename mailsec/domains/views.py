@@ -14,7 +14,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q, TextField, Window
+from django.db.models.functions import Cast, Lag, Lead, RowNumber
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -37,7 +38,7 @@ from mailsec.domains.forms import AddDomainForm, SelectorsForm
 from mailsec.domains.models import CheckRun, Domain, MechanismChange, display_name
 from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
 from mailsec.freecheck import ratelimit
-from mailsec.scoring.chart import Chart, build_chart
+from mailsec.scoring.chart import MAX_POINTS, Chart, build_chart, sparse_chart
 from mailsec.scoring.explain import NOT_DEPLOYED, cost_text, explain, is_not_deployed, verdict_label
 
 HISTORY_DAYS = 90
@@ -334,18 +335,53 @@ class History:
 
     @cached_property
     def chart(self) -> Chart:
+        """The chart of the last HISTORY_DAYS, reading of a long history only the runs where
+        something changes and the points it draws (mailsec.scoring.chart.sparse_chart):
+        hourly checks are two thousand runs in 90 days, for 150 points."""
         since = timezone.now() - timedelta(days=HISTORY_DAYS)
-        runs = list(
-            self.domain.runs.filter(status=CheckRun.Status.DONE, created__gte=since)
+        in_order = {"order_by": [F("created").asc(), F("pk").asc()]}
+        scored = (
+            self.domain.runs.filter(
+                status=CheckRun.Status.DONE, created__gte=since, score__isnull=False
+            )
             # domain_id too, in every only() through domain.runs: the related manager reads
             # it on each row it returns, which was one query per run when it was left out.
             .only("domain_id", "created", "score", "score_version", "mechanisms")
             # Only this key of score_detail (the whole of it is several times the rest of the
             # row): the chart tells a partial run's score apart by it, in the same query.
-            .annotate(not_checked=F("score_detail__not_checked"))
-            .order_by("created")
+            .annotate(
+                not_checked=F("score_detail__not_checked"),
+                position=Window(RowNumber(), **in_order),
+            )
+            .order_by("created", "pk")
         )
-        return build_chart(runs)
+        # Each run beside its neighbours, in SQL: of a history longer than the chart's points
+        # only the first, the last and the runs that differ from the one before or after them
+        # come back (a shorter one comes whole, in this one query). not_checked as text: a
+        # JSON key compares with no lookups of its own.
+        compared = ("mechanisms", "score", "score_version", "not_checked_text")
+        neighbours = {}
+        steps = Q(total__lte=MAX_POINTS) | Q(position=1) | Q(position=F("total"))
+        for i, name in enumerate(compared):
+            for side, function in (("before", Lag), ("after", Lead)):
+                alias = f"{side}_{i}"
+                neighbours[alias] = Window(function(name), **in_order)
+                steps |= _differs(name, alias)
+        runs = list(
+            scored.annotate(total=Window(Count("pk")))
+            .alias(not_checked_text=Cast("score_detail__not_checked", TextField()))
+            .alias(**neighbours)
+            .filter(steps)
+        )
+        if not runs:
+            return build_chart([])
+
+        def read(positions: list[int]) -> dict[int, CheckRun]:
+            found = scored.filter(position__in=[p + 1 for p in positions])
+            return {run.position - 1: run for run in found}  # type: ignore[attr-defined]
+
+        positions = [run.position - 1 for run in runs]  # type: ignore[attr-defined]
+        return sparse_chart(runs, positions, runs[0].total, read)  # type: ignore[attr-defined]
 
     @cached_property
     def recent_runs(self) -> list[CheckRun]:
@@ -355,6 +391,13 @@ class History:
                 "domain_id", "code", "created", "score", "score_version", "kind"
             )[:30]
         )
+
+
+def _differs(field: str, neighbour: str) -> Q:
+    """`field` is not what the window annotation `neighbour` holds, NULL being a value of its
+    own (a run before not_checked was stored against one after it)."""
+    one_null = Q(**{f"{field}__isnull": True}) ^ Q(**{f"{neighbour}__isnull": True})
+    return one_null | ~Q(**{field: F(neighbour)})
 
 
 class RunDetails:

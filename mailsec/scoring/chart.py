@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -153,28 +153,42 @@ def _verdict_changes(runs: Sequence[RunLike]) -> list[bool]:
     return changes
 
 
-def _kept(runs: Sequence[RunLike], changes: list[bool], limit: int) -> list[int]:
+def _kept(
+    runs: Sequence[RunLike],
+    changes: list[bool],
+    limit: int,
+    positions: Sequence[int] | None = None,
+    total: int | None = None,
+) -> list[int]:
     """The indexes of the runs to draw: all of them up to `limit`; else the first and the
     last, both sides of every step the chart shows (a verdict or rubric change, a score
     change between runs that left out the same categories), and an even spread of the
     rest. A partial run is no step by itself: with an MX that answers 421 now and then,
-    keeping both sides of each would keep nearly every run."""
-    if len(runs) <= limit:
-        return list(range(len(runs)))
-    keep = {0, len(runs) - 1}
+    keeping both sides of each would keep nearly every run.
+
+    `runs` may be only some of `total` runs, at `positions` among them (see sparse_chart);
+    the indexes are then positions among all `total`."""
+    if positions is None:
+        positions = range(len(runs))
+    count = len(runs) if total is None else total
+    if count <= limit:
+        return list(range(count))
+    keep = {0, count - 1}
     last_alike: dict[tuple[str, ...], int] = {}  # not_checked → the last run leaving those out
     for i, run in enumerate(runs):
         if i and (changes[i] or run.score_version != runs[i - 1].score_version):
-            keep.update((i - 1, i))  # both sides of a step, so the line shows where it was
+            # Both sides of a step, so the line shows where it was. The run before a step
+            # differs from the run after it, so it is among `runs`: runs[i - 1].
+            keep.update((positions[i - 1], positions[i]))
         missing = not_checked_of(run)
         j = last_alike.get(missing)
         if j is not None and runs[j].score != run.score:
-            keep.update((j, i))
+            keep.update((positions[j], positions[i]))
         last_alike[missing] = i
     room = max(limit - len(keep), 0)
     if room:
-        stride = len(runs) / room
-        keep.update(min(int(k * stride), len(runs) - 1) for k in range(room))
+        stride = count / room
+        keep.update(min(int(k * stride), count - 1) for k in range(room))
     return sorted(keep)
 
 
@@ -185,13 +199,38 @@ def downsample(runs: Sequence[RunLike], limit: int = MAX_POINTS) -> list[RunLike
 
 def build_chart(runs: Sequence[RunLike]) -> Chart:
     """`runs` oldest first; runs without a score (nothing applicable) leave gaps unplotted."""
-    chart = Chart()
     every = [r for r in runs if r.score is not None]
+    return sparse_chart(every, range(len(every)), len(every), lambda positions: {})
+
+
+def sparse_chart(
+    runs: Sequence[RunLike],
+    positions: Sequence[int],
+    total: int,
+    read: Callable[[list[int]], dict[int, RunLike]],
+) -> Chart:
+    """The chart of `total` scored runs (oldest first) of which only `runs`, at `positions`
+    among them, were read: at least the first, the last and each run that differs from the
+    one before or after it (in its verdicts, score, rubric or what it could not check).
+
+    The others repeat the run before them: they change no verdict the chart marks, nor any
+    step _kept looks for, so the chart is the one every run would make. `read(positions)`
+    reads those of them it draws (an even spread of a long history), by position: a
+    history of thousands of runs is never read whole to draw 150 points."""
     # Changes are found over every run before thinning: each ring is where one happened.
-    every_change = _verdict_changes(every)
-    kept = _kept(every, every_change, MAX_POINTS)
-    scored = [every[i] for i in kept]
-    changes = [every_change[i] for i in kept]
+    every_change = _verdict_changes(runs)
+    at = {p: (run, changed) for p, run, changed in zip(positions, runs, every_change, strict=True)}
+    kept = _kept(runs, every_change, MAX_POINTS, positions, total)
+    unread = [p for p in kept if p not in at]
+    if unread:
+        at.update((p, (run, False)) for p, run in read(unread).items())
+    # A run deleted between the reads leaves its position out.
+    kept = [p for p in kept if p in at]
+    return _draw([at[p][0] for p in kept], [at[p][1] for p in kept])
+
+
+def _draw(scored: list[RunLike], changes: list[bool]) -> Chart:
+    chart = Chart()
     if not scored:
         return chart
     start, end = scored[0].created, scored[-1].created
