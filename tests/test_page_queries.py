@@ -446,3 +446,17 @@ class ChartTestCase(BaseTestCase):
                 chart = History(domain).chart
                 self.assertEqual(chart, build_chart(every))
                 self.assertTrue(chart.points)
+
+    def test_runs_stored_before_not_checked_cost_no_query_each(self) -> None:
+        """A run whose score_detail has no not_checked (stored before it was kept): the
+        chart falls back to its error verdicts, and reads no score_detail run by run."""
+        counts = []
+        for count in (20, 140):
+            domain = Domain.objects.create(
+                team=self.team, name=f"legacy{count}.example", verified_at=timezone.now()
+            )
+            make_history(domain, count, timedelta(hours=6), lambda i: {"score_detail": {}})
+            with CaptureQueriesContext(connection) as ctx:
+                self.assertEqual(len(History(domain).chart.points), count)
+            counts.append(len(ctx.captured_queries))
+        self.assertEqual(counts[0], counts[1])

@@ -24,7 +24,8 @@ class RunLike(Protocol):
     score_version: int | None
     mechanisms: dict[str, str]
     # The run's score_detail["not_checked"] may be given as an attribute `not_checked` (the
-    # domain page reads only that key, not the whole score_detail) or within `score_detail`.
+    # domain page reads only that key, not the whole score_detail; None when it is absent)
+    # or within `score_detail`.
 
 
 @dataclass
@@ -97,8 +98,11 @@ class Chart:
 def not_checked_of(run: RunLike) -> tuple[str, ...]:
     """The scored categories `run` left out as could-not-check (score_detail.not_checked).
     Runs stored before score_detail said so: the weighted mechanisms whose verdict is error."""
-    value: Any = getattr(run, "not_checked", None)
-    if value is None:
+    if hasattr(run, "not_checked"):
+        # The key as read alone, None when the run has none: score_detail is not read (the
+        # domain page defers it, and reading it would cost a query per run).
+        value: Any = run.not_checked
+    else:
         value = (getattr(run, "score_detail", None) or {}).get("not_checked")
     if isinstance(value, list | tuple):
         return tuple(sorted(str(v) for v in value))
