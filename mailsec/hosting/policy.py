@@ -77,11 +77,15 @@ def strict_max_age(text: str) -> int | None:
 
 def new_policy_id(text: str, now: datetime, previous: str = "") -> str:
     """Letters and digits only, at most 32 (RFC 8461 §3.1): a UTC timestamp (readable, and
-    increasing) plus a digest of the text, so two different texts never share an id even when
-    they are made in the same second."""
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    increasing) plus a digest of the text and the id it replaces, so two different texts never
+    share an id even when they are made in the same second. The previous id is in the digest
+    because a text can come back within that second (Stop hosting, then Keep hosting): its old
+    id again would leave a sender that read that id while the other text was served (and
+    cached that text under it) on the wrong policy until max_age (RFC 8461 §3.1: an id names
+    one instance of a policy)."""
+    digest = hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
     candidate = now.strftime("%Y%m%d%H%M%S") + digest[:8]
-    if candidate == previous:  # the same text re-issued in the same second: still a new id
+    if candidate == previous:  # a digest that happens to repeat: still a new id
         candidate = now.strftime("%Y%m%d%H%M%S") + digest[8:16]
     return candidate[:ID_MAX_LENGTH]
 

@@ -1,0 +1,30 @@
+"""Hosted MTA-STS on situations from real mail moves: policy ids across quick changes, MX
+migrations between providers, departed hosts the owner also lists, and two MX syncs of one
+policy at once (see tests/test_hosting.py for the basics and its fake DNS)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from mailsec.hosting import service
+from mailsec.hosting.models import HostedPolicy
+from tests.test_hosting import T0, HostingCase, fake_dns
+
+
+class PolicyIdTestCase(HostingCase):
+    def test_a_text_back_within_the_same_second_gets_a_new_id(self) -> None:
+        # Stop hosting, then Keep hosting a moment later: the enforce text is served again.
+        # Its first id again would leave a sender that read that id while mode none was served
+        # (and cached mode none under it) on mode none until max_age.
+        policy = self.host(["mx1.example.org"])
+        second = T0 + timedelta(minutes=1)
+        service.set_mode(policy, "enforce", now=second)
+        ids = [policy.policy_id]
+        with fake_dns(["mx1.example.org"]):
+            service.disable(policy, now=second + timedelta(milliseconds=300))
+            ids.append(policy.policy_id)
+            policy = service.enable(self.domain, now=second + timedelta(milliseconds=600))
+        ids.append(policy.policy_id)
+        assert policy.state == HostedPolicy.State.ACTIVE and "mode: enforce\r\n" in policy.text
+        assert len(set(ids)) == 3, ids
+        assert all(i.isalnum() and 1 <= len(i) <= 32 for i in ids)
