@@ -298,6 +298,31 @@ def _leaf_path(certs: list[x509.Certificate]) -> list[x509.Certificate]:
     return path
 
 
+# Signature hashes no verifier accepts on a leaf or an intermediate: OpenSSL 3 refuses SHA-1
+# and MD5 certificate signatures from its default security level 1 up, as cryptography's
+# verifier does. A root's own self-signature is never checked, so it may be SHA-1.
+WEAK_SIGNATURE_HASHES = {"sha1": "SHA-1", "md5": "MD5"}
+
+
+def _weakly_signed(certs: list[x509.Certificate]) -> x509.Certificate | None:
+    """The first certificate signed with a weak hash on the leaf's (certs[0]) path through the
+    presented certificates, linked by name: the signature itself cannot be checked, which is
+    the point. None when the path has none, or ends at a self-signed certificate first."""
+    path = [certs[0]]
+    while path[-1].issuer != path[-1].subject:
+        child = path[-1]
+        if signature_hash_name(child) in WEAK_SIGNATURE_HASHES:
+            return child
+        parent = next(
+            (c for c in certs[1:] if c.subject == child.issuer and not any(c is p for p in path)),
+            None,
+        )
+        if parent is None:
+            break
+        path.append(parent)
+    return None
+
+
 def _stale_issuer(certs: list[x509.Certificate], now: datetime) -> x509.Certificate | None:
     """The first presented CA certificate outside its validity at `now` among the issuers
     reachable from the leaf (certs[0]) through the presented certificates, in any order.
@@ -403,6 +428,16 @@ def verify_chain(
             )
         else:
             result.error, result.detail = "invalid", error
+        return result
+    # A SHA-1 signature breaks the path where it is, however complete the chain: the issuer was
+    # sent (or is a root), so neither "did not send the issuer" nor "private CA" would be true.
+    weak = _weakly_signed(certs)
+    if weak is not None:
+        result.error = "invalid"
+        result.detail = (
+            f"the certificate '{_name_text(weak.subject)}' is signed with "
+            f"{WEAK_SIGNATURE_HASHES[signature_hash_name(weak)]}, which senders no longer accept"
+        )
         return result
     # Not trusted: self-signed, a missing intermediate, or an unknown CA. Judged on the leaf's
     # own path through what was sent, in any order: a server that sends its root in place of
