@@ -353,6 +353,14 @@ class PageQueriesTestCase(BaseTestCase):
             # Of each run its scores and verdicts, not its findings (only the shown run's).
             self.assertLess(sum(f.size for f in runs), 150_000, url)
 
+    def test_the_alerts_page_reads_of_each_domain_what_it_shows(self) -> None:
+        found = visit(self.client_of(self.big), "/alerts/", cold=True, rows=True)
+        domains = [f for f in found.rows_of("domains_domain") if f.rows == 300]
+        self.assertEqual(len(domains), 1)
+        # Its name, code and whether it is verified; not the list's summary of its last
+        # check (worst finding, scores), which the page does not show.
+        self.assertLess(domains[0].size / 300, 150)
+
 
 def make_history(domain: Domain, count: int, step: timedelta, shape_of: Any) -> None:
     """`count` finished runs `step` apart, the last a minute ago; `shape_of(i)` gives the

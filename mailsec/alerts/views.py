@@ -28,7 +28,9 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
             "domain_id", "mode"
         )
     )
-    domains = list(team.domains.order_by("name"))
+    # What the page shows of each domain, not its last check's summary (an MSP has hundreds);
+    # team_id too: the related manager reads it on each row.
+    domains = list(team.domains.order_by("name").only("team_id", "code", "name", "verified_at"))
     default = AlertSetting.default_mode(request.user)  # type: ignore[arg-type]
     for d in domains:
         d.alert_mode = chosen.get(d.pk, default)  # type: ignore[attr-defined]
