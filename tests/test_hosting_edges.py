@@ -28,3 +28,31 @@ class PolicyIdTestCase(HostingCase):
         assert policy.state == HostedPolicy.State.ACTIVE and "mode: enforce\r\n" in policy.text
         assert len(set(ids)) == 3, ids
         assert all(i.isalnum() and 1 <= len(i) <= 32 for i in ids)
+
+
+class ConcurrentSyncTestCase(HostingCase):
+    def test_an_older_lookup_finishing_last_changes_nothing(self) -> None:
+        # The beat's sync (started first, its resolver still had the old MX set) finishes
+        # after "Compare with MX now" (started later, saw mx2 added). Applying the older
+        # answer last told the team mx2 had left, and the next turn that it was back.
+        from django.core import mail
+
+        policy = self.host(["mx1.example.org"])
+        beat_copy = HostedPolicy.objects.get(pk=policy.pk)
+        with fake_dns(["mx1.example.org", "mx2.example.org"]):
+            assert service.sync(policy, now=T0 + timedelta(minutes=5, seconds=2))
+        policy.refresh_from_db()
+        after_newer = (policy.policy_id, policy.text, policy.mx_live)
+        mail.outbox.clear()
+        with fake_dns(["mx1.example.org"]):
+            assert not service.sync(beat_copy, now=T0 + timedelta(minutes=5))
+        policy.refresh_from_db()
+        assert (policy.policy_id, policy.text, policy.mx_live) == after_newer
+        assert policy.pending_removals == {}
+        assert not policy.events.filter(kind="mx-leaving").exists()
+        assert mail.outbox == []
+        # the next turn (a later start) is applied as usual
+        with fake_dns(["mx1.example.org"]):
+            service.sync(policy, now=T0 + timedelta(minutes=10))
+        policy.refresh_from_db()
+        assert "mx2.example.org" in policy.pending_removals

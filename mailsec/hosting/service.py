@@ -276,6 +276,11 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
             return False
         if policy.release_due(now):
             return False  # released by the next turn (release() locks and checks again)
+        if policy.last_sync_at is not None and policy.last_sync_at > now:
+            # A turn that started after this one (Compare with MX now during the beat's run,
+            # or Keep hosting) has already applied a newer answer: this older one would undo
+            # it, telling the team a new MX left and then that it is back.
+            return False
         policy.last_sync_at = now
         if found.failed:
             # Never act on a failed lookup: it says nothing about which hosts left, nor
