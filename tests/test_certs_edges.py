@@ -7,6 +7,7 @@ or verifies them, so they are minted here by signing the TBSCertificate by hand.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -14,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from checks import certs
+from tests.test_certs import Pki
 
 NOW = datetime.now(UTC)
 
@@ -95,7 +97,7 @@ def _der_of(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
 
-def _bundle(tmp_path, *roots: x509.Certificate) -> str:
+def _bundle(tmp_path: Path, *roots: x509.Certificate) -> str:
     path = tmp_path / "roots.pem"
     path.write_bytes(b"".join(r.public_bytes(serialization.Encoding.PEM) for r in roots))
     return str(path)
@@ -104,7 +106,7 @@ def _bundle(tmp_path, *roots: x509.Certificate) -> str:
 HOST = "mx1.example.com"
 
 
-def test_a_sha1_signed_leaf_is_named_not_called_a_missing_intermediate(tmp_path) -> None:
+def test_a_sha1_signed_leaf_is_named_not_called_a_missing_intermediate(tmp_path: Path) -> None:
     # The server sends its intermediate; what breaks the path is the leaf's SHA-1 signature
     # (OpenSSL 3 refuses it at its default security level). "Did not send the issuer" sent
     # the administrator after a certificate the server already sends.
@@ -119,7 +121,7 @@ def test_a_sha1_signed_leaf_is_named_not_called_a_missing_intermediate(tmp_path)
     assert "'CN=leaf' is signed with SHA-1" in result.detail
 
 
-def test_a_sha1_signed_intermediate_is_named_not_called_a_private_ca(tmp_path) -> None:
+def test_a_sha1_signed_intermediate_is_named_not_called_a_private_ca(tmp_path: Path) -> None:
     # Issued by a trusted root, so "does not chain to a trusted root" (SMTP-16 'self-signed or
     # private-CA certificate') is not what is wrong: the intermediate's SHA-1 signature is.
     root_key, inter_key = _key(), _key()
@@ -132,7 +134,7 @@ def test_a_sha1_signed_intermediate_is_named_not_called_a_private_ca(tmp_path) -
     assert "'CN=Test Issuing SHA1' is signed with SHA-1" in result.detail
 
 
-def test_a_root_with_a_sha1_self_signature_still_anchors_the_chain(tmp_path) -> None:
+def test_a_root_with_a_sha1_self_signature_still_anchors_the_chain(tmp_path: Path) -> None:
     # Old roots in the Mozilla bundle carry SHA-1 self-signatures; nobody checks those.
     root_key, inter_key = _key(), _key()
     root = _cert("Old Root", root_key, None, ca=True, sha1=True)
@@ -141,3 +143,51 @@ def test_a_root_with_a_sha1_self_signature_still_anchors_the_chain(tmp_path) -> 
     bundle = _bundle(tmp_path, root)
     result = certs.verify_chain([_der_of(leaf), _der_of(inter), _der_of(root)], HOST, bundle)
     assert result.ok and result.error is None, result
+
+
+# --- host names cryptography's verifier will not take ---------------------------------------
+
+
+def _ec_pki(tmp_path: Path) -> tuple[Pki, str]:
+    pki = Pki()
+    return pki, pki.bundle(str(tmp_path / "ca.pem"))
+
+
+def test_a_wildcard_does_not_stand_for_a_label_with_an_underscore(tmp_path: Path) -> None:
+    # OpenSSL's X509_check_host (Postfix, Exim) matches "*" against letters, digits and
+    # hyphens only: a wildcard certificate is not valid for MX mail_gw.example.com. That is
+    # SMTP-11's name mismatch; it was SMTP-11 'valid' and SMTP-09 'invalid domain name'.
+    assert not certs.dns_id_matches("*.example.com", "mail_gw.example.com")
+    assert certs.dns_id_matches("*.example.com", "xn--bcher-kva.example.com")
+    pki, bundle = _ec_pki(tmp_path)
+    assert pki.inter is not None
+    chain = [pki.leaf(["*.example.com"]).der, pki.inter.der]
+    result = certs.verify_chain(chain, "mail_gw.example.com", bundle)
+    assert (result.ok, result.error, result.trusted, result.name_ok) == (
+        False,
+        "name-mismatch",
+        True,
+        False,
+    ), result
+
+
+def test_a_host_name_with_an_underscore_named_in_the_certificate_validates(tmp_path: Path) -> None:
+    # OpenSSL matches the SAN "mail_gw.example.com" exactly; cryptography's verifier refuses
+    # the name itself ("invalid domain name"), which is no fault of the server's chain.
+    pki, bundle = _ec_pki(tmp_path)
+    assert pki.inter is not None
+    host = "mail_gw.example.com"
+    for sans in ([host], [host, "example.com"]):
+        result = certs.verify_chain([pki.leaf(sans).der, pki.inter.der], host, bundle)
+        assert result.ok and result.error is None, (sans, result)
+    other = certs.verify_chain([pki.leaf([host]).der, pki.inter.der], "mail_gx.example.com", bundle)
+    assert other.error == "name-mismatch", other
+
+
+def test_a_host_written_with_a_trailing_dot_or_in_capitals_is_the_same_host(tmp_path: Path) -> None:
+    pki, bundle = _ec_pki(tmp_path)
+    assert pki.inter is not None
+    chain = [pki.leaf(["mx1.example.com"]).der, pki.inter.der]
+    for host in ("mx1.example.com.", "MX1.Example.COM"):
+        result = certs.verify_chain(chain, host, bundle)
+        assert result.ok and result.error is None, (host, result)
