@@ -179,18 +179,35 @@ async def get_mx(ctx: CheckContext) -> MxSet:
     return await ctx.once("mx", lambda: _build(ctx))
 
 
-async def _sending_signs(ctx: CheckContext) -> list[str]:
-    """Evidence that a null-MX domain sends mail anyway: DKIM keys or a BIMI record."""
+async def _sending_signs(ctx: CheckContext) -> tuple[list[str], list[str]]:
+    """Evidence that a null-MX domain sends mail anyway (DKIM keys, an SPF record authorising
+    senders, a BIMI record), and the names of the DKIM and BIMI records among it."""
     from checks import dkim
 
     signs: list[str] = []
-    keys_found = _describe_keys(await dkim.get_keys(ctx))
+    published: list[str] = []
+    keys_found = _describe_keys(await dkim.get_keys(ctx)) or []
     signs.extend(f"DKIM key at {name}" for name in keys_found)
+    published.extend(keys_found)
     signs.extend(await _spf_senders(ctx))
     bimi = await ctx.dns.query(f"default._bimi.{ctx.domain}", "TXT")
     if any(t.startswith("v=BIMI1") for t in bimi.texts()):
         signs.append(f"BIMI record at default._bimi.{ctx.domain}")
-    return signs
+        published.append(f"default._bimi.{ctx.domain}")
+    return signs, published
+
+
+def _null_mx_sender_fix(domain: str, published: list[str]) -> str:
+    """MX-03: the SPF record of a domain that sends no mail (RFC 7505 §4.2), and the DKIM and
+    BIMI records found, named, since only those exist to be removed."""
+    lines = [
+        "If the domain sends no mail, this is its SPF record (in place of any other):",
+        f'{domain}. TXT "v=spf1 -all"',
+    ]
+    if published:
+        lines.append(f"and remove the TXT records at {', '.join(published)}.")
+    lines.append("If it does send and receive mail, replace the null MX by real MX records.")
+    return "\n".join(lines)
 
 
 async def _spf_senders(ctx: CheckContext) -> list[str]:
@@ -243,6 +260,27 @@ def _describe_keys(result: object) -> list[str] | None:
     return found
 
 
+def _ip_literal_fix(mx: MxSet, host: MxHost) -> str:
+    """MX-05: a host name for the address, the MX pointed at it, then the IP-literal MX
+    removed. The name is the first mxN not already an MX host; any unused name will do."""
+    domain = mx.answer.name
+    literal = host.name.strip("[]")
+    try:
+        version = ipaddress.ip_address(literal).version
+    except ValueError:  # four numbers that are no address ("300.1.2.3"): the owner knows it
+        version, literal = 4, "<the server's IPv4 address>"
+    taken = set(mx.names)
+    name = next(
+        f"mx{n}.{domain}" for n in range(1, len(taken) + 2) if f"mx{n}.{domain}" not in taken
+    )
+    return (
+        "Give the server a host name and point the MX at that name (any unused name will do):\n"
+        f"{name}. {'AAAA' if version == 6 else 'A'} {literal}\n"
+        f"{domain}. MX {host.preference} {name}.\n"
+        f"Then remove the record {domain}. MX {host.preference} {host.name}."
+    )
+
+
 def _a_label_problem(name: str) -> str:
     """Why a host name is not a plain A-label name, or '' when it is (MX-07)."""
     if not name.isascii():
@@ -292,7 +330,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "(RFC 5321 §5.1). Publish an MX record naming your mail server.",
                 subject=subject,
                 evidence={"mx": record, "implicit_mx": host.evidence()},
-                fix=f"{ctx.domain}. MX 10 <your mail server>.",
+                # The record that keeps mail going where it goes now: the implicit MX is the
+                # domain's own address (RFC 5321 §5.1).
+                fix=f"{ctx.domain}. MX 10 {ctx.domain}.",
             )
         elif host.lookup_failed:
             out.add(
@@ -356,7 +396,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 
     # MX-03: null-MX domain posture.
     if mx.null_mx:
-        signs = await _sending_signs(ctx)
+        signs, published = await _sending_signs(ctx)
         if signs:
             out.add(
                 "MX-03",
@@ -366,9 +406,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "will fail.",
                 subject=subject,
                 evidence={"mx": record, "sending_signs": signs},
-                fix=f'{ctx.domain}. TXT "v=spf1 -all"   ; and remove the DKIM keys and BIMI record '
-                "- or, if the domain does send and receive mail, replace the null MX by real MX "
-                "records",
+                fix=_null_mx_sender_fix(ctx.domain, published),
             )
         else:
             out.add(
@@ -403,8 +441,7 @@ def _host_rules(mx: MxSet, out: Collector, allow_private: bool = False) -> None:
                 "(RFC 5321 §5.1), so senders look it up as a name and fail.",
                 subject=host.name,
                 evidence=ev,
-                fix=f"Publish an A record for a host name (e.g. mx1.<domain>. A {host.name}) "
-                "and point the MX at that name.",
+                fix=_ip_literal_fix(mx, host),
             )
         # MX-04: MX targets must not be aliases (RFC 2181 §10.3).
         if host.cname_target and host.cname_dangling:
@@ -501,7 +538,10 @@ def _host_rules(mx: MxSet, out: Collector, allow_private: bool = False) -> None:
                 ),
                 subject=host.name,
                 evidence=host.evidence(),
-                fix=f"Publish an address for {host.name} (A/AAAA), or remove the record "
+                # An IP address has no address records to publish: it needs a name (MX-05).
+                fix=_ip_literal_fix(mx, host)
+                if host.is_ip_literal
+                else f"Publish an address for {host.name} (A/AAAA), or remove the record "
                 f"{mx.answer.name}. MX {host.preference} {host.name}.",
             )
     for host in private:

@@ -1,0 +1,441 @@
+"""Fix and verdict texts: what users copy and read.
+
+Every DNS record a fix proposes must be publishable exactly as written (a fully qualified owner
+with its trailing dot, the right label for the mechanism, TXT strings quoted and at most 255
+octets) and must pass the engine's own parser for that mechanism, keeping the report addresses
+the owner already had. Every MTA-STS policy a fix proposes must parse cleanly, cover every MX
+host and come with a new id. Summaries must read as plain sentences: no doubled or stray
+punctuation, no Python reprs, no "could not check" on a fail.
+
+The inputs are the lab's scenario zones served by the in-memory resolver of tests/test_spf.py
+(no lab needed), the policy files those scenarios serve, and a few broken zones of our own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import errno
+import re
+from collections.abc import Iterator
+from typing import Any
+from unittest import mock
+
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import NameOID
+
+from checks import bimi, certs, dkim, dmarc, https, mtasts, mx, net, spf, starttls, tlsrpt
+from checks.bimi import parse_bimi
+from checks.dmarc import parse_dmarc
+from checks.findings import Collector, Finding, Mechanism, Status
+from checks.mtasts import parse_policy, parse_sts_record, policy_matches
+from checks.spf import parse_spf
+from checks.tlsrpt import parse_tlsrpt_record
+from tests.test_spf import Zone, _scenarios, make_ctx, scenario_zone
+
+BAD = {Status.FAIL, Status.WARN}
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the DNS and HTTPS mechanisms on a zone, without a network
+
+
+class _Probe:
+    """A STARTTLS probe that passes MTA-STS validation: MTA-STS findings then come from the
+    record and the policy alone."""
+
+    mta_sts_ok = True
+    error_kind: str | None = None
+    problem = ""
+    tls_versions_accepted = ["TLSv1.2", "TLSv1.3"]
+    max_tls_version = "TLSv1.3"
+
+
+Served = dict[str, tuple[int, dict[str, str], bytes]]
+
+
+def findings_for(domain: str, zone: Zone, served: Served, selectors: tuple[str, ...] = ()) -> Any:
+    async def fake_fetch(ctx: Any, url: str, **kw: Any) -> https.HttpsResult:
+        result = https.HttpsResult(url=url, host=url.split("/")[2], elapsed_ms=5.0)
+        if url not in served:
+            result.error_kind, result.error = "dns", "no address"
+            return result
+        status, headers, body = served[url]
+        result.status, result.headers = status, headers
+        result.body = body[: kw.get("max_bytes", 65536)]
+        result.per_address = [https.AddressOutcome("192.0.2.80", True, status=status)]
+        return result
+
+    async def probe_mx(ctx: Any, host: str, address: str) -> _Probe:
+        return _Probe()
+
+    async def go() -> list[Finding]:
+        ctx = make_ctx(domain, zone, dkim_selectors=selectors, allow_private_targets=True)
+        found: list[Finding] = []
+        with (
+            mock.patch.object(https, "fetch", fake_fetch),
+            mock.patch.object(starttls, "probe_mx", probe_mx),
+        ):
+            for module in (mx, spf, dkim, dmarc, tlsrpt, mtasts, bimi):
+                found += await module.evaluate(ctx)
+        return found
+
+    return asyncio.run(go())
+
+
+def scenario_served(scenario: Any) -> Served:
+    """The files the scenario's HTTPS hosts serve (a minted mark certificate is left out:
+    its fetch fails, which gives the BIMI texts of a missing certificate)."""
+    served: Served = {}
+    for host in scenario.https:
+        for file in host.files:
+            if file.generated:
+                continue
+            headers = {k.lower(): v for k, v in file.headers}
+            if file.content_type:
+                headers["content-type"] = file.content_type
+            served[f"https://{host.host}{file.path}"] = (file.status, headers, file.body)
+    return served
+
+
+D = "example.org"
+GOOD_POLICY = b"version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmax_age: 604800\r\n"
+BASE: Zone = {
+    (D, "MX"): ["10 mx1.example.org."],
+    ("mx1.example.org", "A"): ["192.0.2.11"],
+    (D, "TXT"): ["v=spf1 mx -all"],
+    (f"_dmarc.{D}", "TXT"): [f"v=DMARC1; p=reject; rua=mailto:dmarc@{D}"],
+    (f"_mta-sts.{D}", "TXT"): ["v=STSv1; id=20260601T0000"],
+    (f"_smtp._tls.{D}", "TXT"): [f"v=TLSRPTv1; rua=mailto:tls@{D}"],
+}
+POLICY_URL = f"https://mta-sts.{D}/.well-known/mta-sts.txt"
+SERVED: Served = {POLICY_URL: (200, {"content-type": "text/plain"}, GOOD_POLICY)}
+
+# Broken inputs the lab scenarios do not cover: (name, zone changes, served policy or None).
+EXTRA_CASES: list[tuple[str, Zone, bytes | None]] = [
+    (
+        "ip-literal MX next to a named one",
+        {(D, "MX"): ["10 mx1.example.org.", "20 192.0.2.25."]},
+        GOOD_POLICY,
+    ),
+    ("ip-literal MX only", {(D, "MX"): ["10 192.0.2.25."]}, None),
+    ("no MX, an address", {(D, "MX"): "NOERROR", (D, "A"): ["192.0.2.30"]}, None),
+    (
+        "DMARC report address without mailto:",
+        {(f"_dmarc.{D}", "TXT"): [f"v=DMARC1; p=none; rua=dmarc@{D},mailto:agg@{D}"]},
+        GOOD_POLICY,
+    ),
+    (
+        "DMARC version misplaced, bare address",
+        {(f"_dmarc.{D}", "TXT"): [f"p=reject; v=DMARC1; rua=reports@{D}"]},
+        GOOD_POLICY,
+    ),
+    (
+        "two DMARC records, one bare address",
+        {
+            (f"_dmarc.{D}", "TXT"): [
+                f"v=DMARC1; p=none; rua=first@{D}",
+                f"v=DMARC1; p=reject; rua=mailto:second@{D}",
+            ]
+        },
+        GOOD_POLICY,
+    ),
+    (
+        "TLS-RPT record longer than one string",
+        {
+            (f"_smtp._tls.{D}", "TXT"): [
+                "v=TLSRPTv1; rua="
+                + ",".join(f"mailto:tls-report-mailbox-{n:02}@{D}" for n in range(9))
+                + ",http://old.example.org/x"
+            ]
+        },
+        GOOD_POLICY,
+    ),
+    (
+        "null MX, SPF authorises a mailer",
+        {(D, "MX"): ["0 ."], (D, "TXT"): ["v=spf1 include:_spf.example.net ~all"]},
+        None,
+    ),
+    (
+        "null MX, a DKIM key",
+        {
+            (D, "MX"): ["0 ."],
+            (D, "TXT"): ["v=spf1 -all"],
+            (f"s1._domainkey.{D}", "TXT"): [
+                "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+            ],
+        },
+        None,
+    ),
+    (
+        "SPF with a bad prefix length",
+        {(D, "TXT"): ["v=spf1 ip4:192.0.2.0/33 -all"]},
+        GOOD_POLICY,
+    ),
+    (
+        "SPF redirect twice",
+        {(D, "TXT"): ["v=spf1 redirect=a.example.org redirect=b.example.org"]},
+        GOOD_POLICY,
+    ),
+    (
+        "MTA-STS policy misses an MX, record id invalid",
+        {
+            (D, "MX"): ["10 mx1.example.org.", "20 mx2.example.org."],
+            ("mx2.example.org", "A"): ["192.0.2.12"],
+            (f"_mta-sts.{D}", "TXT"): ["v=STSv1; id=2026-06-01"],
+        },
+        GOOD_POLICY,
+    ),
+    ("MTA-STS and DANE without TLS-RPT", {(f"_smtp._tls.{D}", "TXT"): "NOERROR"}, GOOD_POLICY),
+]
+
+
+def _cases() -> Iterator[Any]:
+    for scenario in _scenarios():
+        yield pytest.param(
+            scenario.domain,
+            scenario_zone(scenario),
+            scenario_served(scenario),
+            tuple(scenario.selectors),
+            id=scenario.domain,
+        )
+    for name, changes, policy in EXTRA_CASES:
+        zone = {**BASE, **changes}
+        zone = {k: v for k, v in zone.items() if v != "NOERROR" or k == (D, "MX")}
+        if changes.get((D, "MX")) == "NOERROR":
+            zone.pop((D, "MX"))
+            zone[(D, "SOA")] = ["ns. h. 1 2 3 4 5"]  # the name exists: NOERROR, no MX
+        served = (
+            {} if policy is None else {**SERVED, POLICY_URL: (200, SERVED[POLICY_URL][1], policy)}
+        )
+        yield pytest.param(D, zone, served, ("s1",), id=name)
+
+
+# ---------------------------------------------------------------------------------------------
+# The properties
+
+
+def summary_problems(finding: Finding) -> list[str]:
+    """What makes a summary read badly, or contradict its status."""
+    text, status = finding.summary, finding.status
+    found = []
+    checks = {
+        "doubled full stop": re.search(r"(?<![.])\.\.(?![.])", text),
+        "space before punctuation": re.search(r"\s[.,;:](?:\s|$)", text),
+        "space inside parentheses": re.search(r"\(\s|\s\)", text),
+        "empty parentheses": "()" in text,
+        "double space": "  " in text,
+        "Python repr": re.search(r"\bNone\b|\[\]|\{'|\bb'|\('[^']*', \d|\[Errno", text),
+        "no closing punctuation": not re.search(r"[.!?)]['\"]?$", text),
+        "missing space after punctuation": re.search(r"[a-z]{2}[,;][A-Za-z]", text),
+        "article before a vowel sound": re.search(r"\ba (?:EC|RSA|Ed25519|[aeiou]\w)", text),
+    }
+    if status in {Status.FAIL, Status.WARN, Status.PASS}:
+        checks["'could not check' on a verdict"] = re.search(
+            r"could not (?:be )?check|could not look up", text, re.I
+        )
+    if status == Status.ERROR:
+        checks["'fails' on a could-not-check"] = re.search(r"\bfails\b", text)
+    if status == Status.PASS:
+        checks["failure words on a pass"] = re.search(r"\b(?:is invalid|fails|broken)\b", text)
+    for name, hit in checks.items():
+        if hit:
+            found.append(f"{finding.id} {status}: {name}: {text!r}")
+    return found
+
+
+# A record on its own line of a fix, in zone-file form.
+RECORD_LINE = re.compile(
+    r"^(?P<owner>\S+)\s+(?:\d+\s+)?(?:IN\s+)?(?P<type>TXT|MX|A|AAAA|TLSA|DS|CNAME)\s+(?P<rdata>.+)$"
+)
+POLICY_BLOCK = re.compile(r"^version: STSv1\n(?:[a-z_]+: [^\n]*\n)*?max_age: \d+$", re.M)
+
+
+def proposed_records(fix: str) -> list[tuple[str, str, Any]]:
+    """(owner, type, rdata) of each record line of a fix; raises when a line would not load."""
+    records = []
+    for line in fix.split("\n"):
+        match = RECORD_LINE.match(line)
+        if not match:
+            continue
+        rtype = match["type"]
+        rdata = dns.rdata.from_text(
+            dns.rdataclass.IN, dns.rdatatype.from_text(rtype), match["rdata"]
+        )
+        records.append((match["owner"], rtype, rdata))
+    return records
+
+
+def _current_texts(zone: Zone, name: str) -> list[str]:
+    value = zone.get((name, "TXT"))
+    if not isinstance(value, list):
+        return []
+    return ["".join(v) if isinstance(v, list) else v for v in value]
+
+
+def _owner_addresses(record: str) -> list[str]:
+    """The mailto: addresses of a record's rua, bare ones given their mailto: (the owner's
+    mailboxes, which a suggestion must keep), without a DMARC size suffix."""
+    match = re.search(r"(?:^|;)\s*rua\s*=([^;]*)", record, re.I)
+    if not match:
+        return []
+    out = []
+    for item in match.group(1).split(","):
+        item = re.sub(r"!\d*[kmgt]?$", "", item.strip(), flags=re.I)
+        if re.fullmatch(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", item):
+            item = f"mailto:{item}"
+        if re.fullmatch(r"mailto:[\w.+-]+@[\w-]+(\.[\w-]+)+", item):
+            out.append(item)
+    return out
+
+
+def fix_problems(finding: Finding, domain: str, zone: Zone) -> list[str]:
+    fix = finding.fix
+    if not fix:
+        return []
+    found: list[str] = []
+    where = f"{finding.id} {finding.status}"
+    if "<domain>" in fix:
+        found.append(f"{where}: placeholder for a known name: {fix!r}")
+    try:
+        records = proposed_records(fix)
+    except Exception as exc:  # a line a zone file loader refuses
+        return [f"{where}: record does not load ({exc}): {fix!r}"]
+    for owner, rtype, rdata in records:
+        if not owner.endswith(".") or not dns.name.from_text(owner).is_absolute():
+            found.append(f"{where}: owner {owner!r} is not fully qualified")
+        name = owner.rstrip(".").lower()
+        if rtype == "MX" and str(rdata.exchange) != "." and not rdata.exchange.is_absolute():
+            found.append(f"{where}: MX target {rdata.exchange} has no trailing dot")
+        if rtype == "MX" and "<" in str(rdata.exchange):
+            found.append(f"{where}: MX target is a placeholder: {fix!r}")
+        if rtype != "TXT":
+            continue
+        value = b"".join(rdata.strings).decode()
+        problems: list[tuple[str, Status, str]] = []
+        if name.startswith("_dmarc.") or "._report._dmarc." in name:
+            parsed_dmarc = parse_dmarc(value)
+            problems = [(p.check_id, p.status, p.message) for p in parsed_dmarc.problems]
+            if not parsed_dmarc.is_dmarc:
+                found.append(f"{where}: {value!r} is no DMARC record")
+            if name.startswith("_dmarc."):
+                current = _current_texts(zone, name)
+                for address in dict.fromkeys(a for r in current for a in _owner_addresses(r)):
+                    if address not in value:
+                        found.append(f"{where}: {value!r} drops the owner's {address}")
+        elif name.startswith("_smtp._tls."):
+            parsed_rpt = parse_tlsrpt_record(value)
+            problems = [(p.check_id, p.status, p.message) for p in parsed_rpt.problems]
+            for address in (a for r in _current_texts(zone, name) for a in _owner_addresses(r)):
+                if address not in value:
+                    found.append(f"{where}: {value!r} drops the owner's {address}")
+        elif name.startswith("_mta-sts."):
+            parsed_sts = parse_sts_record(value)
+            problems = [(p.check_id, p.status, p.message) for p in parsed_sts.problems]
+            if not re.fullmatch(r"[A-Za-z0-9]{1,32}", parsed_sts.id or ""):
+                found.append(f"{where}: id of {value!r} is not 1-32 letters and digits")
+            current = [parse_sts_record(t).id for t in _current_texts(zone, name)]
+            if parsed_sts.id in current:
+                found.append(f"{where}: {value!r} keeps the current id")
+        elif "._bimi." in name:
+            problems = [("BIMI", Status.FAIL, e) for e in parse_bimi(value).errors]
+        elif value.lower().startswith("v=spf1"):
+            problems = [(p.check_id, p.status, p.message) for p in parse_spf(value).problems]
+        else:
+            found.append(f"{where}: TXT {value!r} at {owner} is no record of a known kind")
+        found += [f"{where}: {owner} {value!r} -> {p}" for p in problems if p[1] in BAD]
+    mx_hosts = [
+        r.split()[1].rstrip(".").lower()
+        for r in (zone.get((domain, "MX")) if isinstance(zone.get((domain, "MX")), list) else [])
+        if r.split()[1] != "."
+    ]
+    for block in POLICY_BLOCK.findall(fix):
+        # With no MX host a policy can name (IP-literal MX, MX-05), the engine says so with a
+        # placeholder line; the rest of the file must still be right.
+        placeholder = "mx: <MX host>\n" in block
+        policy = parse_policy(block.replace("mx: <MX host>\n", "") + "\n")
+        found += [
+            f"{where}: proposed policy -> {p.check_id} {p.status}: {p.message}"
+            for p in policy.problems
+            if p.status in BAD and not (placeholder and p.check_id == "MTASTS-24")
+        ]
+        for host in mx_hosts:
+            if mtasts.listable(host) and not any(policy_matches(pat, host) for pat in policy.mx):
+                found.append(f"{where}: proposed policy does not cover MX {host}")
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# The defects these properties found, one by one
+
+
+def _fix(findings: list[Finding], check_id: str) -> str:
+    return next(f.fix for f in findings if f.id == check_id and f.fix)
+
+
+def _summary(findings: list[Finding], check_id: str) -> str:
+    return next(f.summary for f in findings if f.id == check_id)
+
+
+def test_ip_literal_mx_fix_names_a_host_and_points_the_mx_at_it() -> None:
+    zone = {**BASE, (D, "MX"): ["10 mx1.example.org.", "20 192.0.2.25."]}
+    findings = findings_for(D, zone, SERVED)
+    fix = _fix(findings, "MX-05")
+    # mx1 is taken by the other MX: its address must not change.
+    assert [(o, t, r.to_text()) for o, t, r in proposed_records(fix)] == [
+        ("mx2.example.org.", "A", "192.0.2.25"),
+        ("example.org.", "MX", "20 mx2.example.org."),
+    ]
+    # MX-06 on the same host: an IP address has no address records to publish.
+    assert "Publish an address for 192.0.2.25" not in _fix(findings, "MX-06")
+
+
+def test_ipv6_literal_mx_gets_an_aaaa_record() -> None:
+    host = mx.MxHost(name="2001:db8::25", preference=10, is_ip_literal=True)
+    answer = mx.DnsAnswer(D, "MX", "NOERROR")
+    fix = mx._ip_literal_fix(mx.MxSet(answer=answer, hosts=[host]), host)
+    assert "mx1.example.org. AAAA 2001:db8::25" in fix.split("\n")
+
+
+def test_implicit_mx_fix_is_a_record_not_a_placeholder() -> None:
+    zone = {k: v for k, v in BASE.items() if k != (D, "MX")}
+    zone[(D, "A")] = ["192.0.2.30"]
+    fix = _fix(findings_for(D, zone, {}), "MX-01")
+    assert [(o, t, r.to_text()) for o, t, r in proposed_records(fix)] == [
+        ("example.org.", "MX", "10 example.org.")
+    ]
+
+
+def test_null_mx_sender_fix_names_only_the_records_that_exist() -> None:
+    only_spf = {**BASE, (D, "MX"): ["0 ."], (D, "TXT"): ["v=spf1 include:_spf.example.net ~all"]}
+    fix = _fix(findings_for(D, only_spf, {}), "MX-03")
+    assert "DKIM" not in fix and "BIMI" not in fix
+    assert [(o, r.to_text()) for o, _, r in proposed_records(fix)] == [(f"{D}.", '"v=spf1 -all"')]
+    key = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+    with_key = {**only_spf, (f"s1._domainkey.{D}", "TXT"): [key]}
+    fix = _fix(findings_for(D, with_key, {}, ("s1",)), "MX-03")
+    assert f"s1._domainkey.{D}" in fix and "BIMI" not in fix
+
+
+def _self_signed(key: Any, algorithm: Any) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mx1.example.org")])
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=60))
+    )
+    return builder.sign(key, algorithm)
+
+
