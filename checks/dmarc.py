@@ -429,6 +429,21 @@ def example_address(domain: str) -> str:
     return f"dmarc-reports@{domain}"
 
 
+def kept_uris(parsed: ParsedDmarc, tag: str) -> list[str]:
+    """The report addresses of `tag` a suggested record keeps: the valid ones, and each bare
+    address given the 'mailto:' it lacks (DMARC-12 says to write it so). Trading the owner's
+    mailbox for an invented one would lose every report."""
+    kept: list[str] = []
+    for uri in parsed.uris(tag):
+        if uri.valid:
+            kept.append(uri.uri)
+        elif not uri.scheme and "@" in uri.uri:
+            repaired = parse_uris(f"mailto:{uri.uri}")
+            if len(repaired) == 1 and repaired[0].valid:
+                kept.append(repaired[0].uri)
+    return list(dict.fromkeys(kept))
+
+
 def suggested_record(
     domain: str,
     parsed: ParsedDmarc | None,
@@ -454,14 +469,14 @@ def suggested_record(
         np = parsed.policy("np")
         if np and (keep_none or not (np == "none" and policy != "none")):
             tags.append(f"np={np}")
-    rua = [u.uri for u in (parsed.uris("rua") if parsed else []) if u.valid]
+    rua = kept_uris(parsed, "rua") if parsed else []
     if rua or add_rua:
         tags.append("rua=" + ",".join(rua or [f"mailto:{example_address(domain)}"]))
     if parsed is not None:
         for tag in ("ruf", "adkim", "aspf"):
             value = parsed.tags.get(tag, "").strip()
             if tag == "ruf":
-                good = [u.uri for u in parsed.uris("ruf") if u.valid]
+                good = kept_uris(parsed, "ruf")
                 if good:
                     tags.append("ruf=" + ",".join(good))
                     # fo chooses when failure reports are sent; dropping it would silently
@@ -518,7 +533,7 @@ def merged_record(domain: str, records: list[str]) -> str:
     if np != sp:
         merged.tags["np"] = np
     for tag in ("rua", "ruf"):
-        uris = dict.fromkeys(u.uri for r in parsed for u in r.uris(tag) if u.valid)
+        uris = dict.fromkeys(uri for r in parsed for uri in kept_uris(r, tag))
         if uris:
             merged.tags[tag] = ",".join(uris)
     for tag, default in (("adkim", "r"), ("aspf", "r"), ("fo", "0"), ("psd", "u")):
@@ -576,7 +591,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "DMARC-03",
                 Status.FAIL,
                 f"The record at _dmarc.{name} does not start with exactly 'v=DMARC1' (upper "
-                f"case, first tag), so receivers ignore it: {text}",
+                f"case, first tag), so receivers ignore it: '{text}'.",
                 subject=f"_dmarc.{name}",
                 evidence={"dns": look.answer.evidence()},
                 fix=txt_fix(f"_dmarc.{name}", suggested_record(name, parse_dmarc(_repair_v(text)))),

@@ -389,7 +389,8 @@ def test_invented_report_mailboxes_come_from_example_address() -> None:
     with mock.patch.object(dmarc, "example_address", lambda domain: f"sample@{domain}"):
         absent = next(f.fix for f in dmarc_run(None) if f.id == "DMARC-01")
         monitoring = [f.fix for f in dmarc_run("v=DMARC1; p=none") if f.fix]
-        bad_rua = dmarc_run("v=DMARC1; p=reject; rua=dmarc@example.com")
+        # An address without its mailto: is repaired, not replaced: only an unusable one is.
+        bad_rua = dmarc_run("v=DMARC1; p=reject; rua=https://example.com/dmarc")
     assert "rua=mailto:sample@example.com" in absent
     assert monitoring and all("rua=mailto:sample@example.com" in fix for fix in monitoring)
     assert "rua=mailto:sample@example.com" in next(f.fix for f in bad_rua if f.id == "DMARC-12")

@@ -424,6 +424,14 @@ def test_null_mx_sender_fix_names_only_the_records_that_exist() -> None:
     assert f"s1._domainkey.{D}" in fix and "BIMI" not in fix
 
 
+def test_dmarc_fix_keeps_a_report_address_written_without_mailto() -> None:
+    zone = {**BASE, (f"_dmarc.{D}", "TXT"): [f"v=DMARC1; p=reject; rua=dmarc@{D}"]}
+    fix = _fix(findings_for(D, zone, SERVED), "DMARC-12")
+    assert fix == f'_dmarc.{D}. TXT "v=DMARC1; p=reject; rua=mailto:dmarc@{D}"'
+    merged = dmarc.merged_record(D, [f"v=DMARC1; p=none; rua=a@{D}", "v=DMARC1; p=none"])
+    assert f"rua=mailto:a@{D}" in merged
+
+
 def _self_signed(key: Any, algorithm: Any) -> x509.Certificate:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mx1.example.org")])
     now = dt.datetime.now(dt.UTC)
@@ -439,3 +447,8 @@ def _self_signed(key: Any, algorithm: Any) -> x509.Certificate:
     return builder.sign(key, algorithm)
 
 
+def test_dmarc_misplaced_version_quotes_the_record() -> None:
+    zone = {**BASE, (f"_dmarc.{D}", "TXT"): ["p=reject; v=DMARC1"]}
+    assert _summary(findings_for(D, zone, SERVED), "DMARC-03").endswith(
+        "so receivers ignore it: 'p=reject; v=DMARC1'."
+    )
