@@ -1141,18 +1141,23 @@ def _problem(
     """One parser problem as a finding. `respelt` is (fix, note) for a mechanism written with
     '=', already checked (syntax and lookups) by the caller."""
     summary = problem.message
+    # The parser's message as the tail of a sentence: no full stop of its own, and a
+    # capitalised first word ("The 'redirect' modifier ...") lower-cased after the colon.
+    detail = problem.message.rstrip(". ")
+    if detail[:1].isupper() and detail[1:2].islower():
+        detail = detail[0].lower() + detail[1:]
     fix = ""
     if problem.meant:
         # Not a permanent error: receivers skip the term, so the senders it names fail SPF.
         summary = (
-            f"The SPF record of {domain} authorises less than it says: {problem.message}; "
+            f"The SPF record of {domain} authorises less than it says: {detail}; "
             "the senders it names are not authorised." + respelt[1]
         )
         fix = respelt[0]
     elif problem.status == Status.FAIL and problem.check_id in PERMERROR_IDS:
         summary = (
             f"The SPF record of {domain} is invalid, so receivers treat SPF as a permanent error: "
-            f"{problem.message}"
+            f"{detail}."
         )
     out.add(
         problem.check_id,

@@ -447,6 +447,16 @@ def _self_signed(key: Any, algorithm: Any) -> x509.Certificate:
     return builder.sign(key, algorithm)
 
 
+def test_spf_permerror_summary_is_one_sentence() -> None:
+    findings = findings_for(D, {**BASE, (D, "TXT"): ["v=spf1 ip4:192.0.2.0/33 -all"]}, SERVED)
+    summary = _summary(findings, "SPF-04")
+    assert summary.endswith("the prefix length must be a number from 0 to 32.")
+    findings = findings_for(
+        D, {**BASE, (D, "TXT"): ["v=spf1 redirect=a.example.org redirect=b.example.org"]}, SERVED
+    )
+    assert "permanent error: the 'redirect' modifier" in _summary(findings, "SPF-12")
+
+
 def test_dmarc_misplaced_version_quotes_the_record() -> None:
     zone = {**BASE, (f"_dmarc.{D}", "TXT"): ["p=reject; v=DMARC1"]}
     assert _summary(findings_for(D, zone, SERVED), "DMARC-03").endswith(
