@@ -426,7 +426,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             out.add(
                 "TLSRPT-01",
                 Status.WARN,
-                f"No TLS-RPT record, although {' and '.join(deployed)} is deployed: you "
+                f"No TLS-RPT record, although {' and '.join(deployed)} "
+                f"{'are' if len(deployed) > 1 else 'is'} deployed: you "
                 "will not learn when senders fail to deliver securely (RFC 8460).",
                 subject=subject,
                 evidence=ev,

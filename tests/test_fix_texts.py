@@ -432,6 +432,13 @@ def test_dmarc_fix_keeps_a_report_address_written_without_mailto() -> None:
     assert f"rua=mailto:a@{D}" in merged
 
 
+def test_tlsrpt_missing_next_to_two_mechanisms_is_a_sentence() -> None:
+    zone = {k: v for k, v in BASE.items() if k[0] != f"_smtp._tls.{D}"}
+    zone[("_25._tcp.mx1.example.org", "TLSA")] = ["3 1 1 " + "ab" * 32]
+    summary = _summary(findings_for(D, zone, SERVED), "TLSRPT-01")
+    assert "MTA-STS and DANE are deployed" in summary
+
+
 def _self_signed(key: Any, algorithm: Any) -> x509.Certificate:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mx1.example.org")])
     now = dt.datetime.now(dt.UTC)
