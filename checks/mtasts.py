@@ -758,12 +758,13 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
             )
         )
     elif kind == "tls-cert":
+        # OpenSSL ends some reasons with a full stop ("... not valid for 'mta-sts.x'.").
+        reason = (result.cert.verify_error if result.cert else result.error).rstrip(". ")
         out.append(
             Problem(
                 "MTASTS-12",
                 Status.FAIL,
-                f"The certificate of {host} is not accepted: "
-                f"{result.cert.verify_error if result.cert else result.error}. It "
+                f"The certificate of {host} is not accepted: {reason}. It "
                 f"must be valid for {host}, unexpired and chain to a public root "
                 "(RFC 8461 §3.3).",
                 True,

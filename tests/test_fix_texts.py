@@ -439,6 +439,20 @@ def test_tlsrpt_missing_next_to_two_mechanisms_is_a_sentence() -> None:
     assert "MTA-STS and DANE are deployed" in summary
 
 
+def test_policy_host_certificate_reason_ends_once() -> None:
+    async def fetch(ctx: Any, url: str, **kw: Any) -> https.HttpsResult:
+        result = https.HttpsResult(url=url, host=url.split("/")[2])
+        result.error_kind, result.error = "tls-cert", "certificate verify failed"
+        reason = f"Hostname mismatch, certificate is not valid for 'mta-sts.{D}'."
+        result.cert = https.CertInfo(sans=[D], verify_error=reason)
+        return result
+
+    with mock.patch.object(https, "fetch", fetch):
+        findings = asyncio.run(mtasts.evaluate(make_ctx(D, BASE)))
+    summary = _summary(findings, "MTASTS-12")
+    assert f"for 'mta-sts.{D}'. It must" in summary and ".." not in summary
+
+
 def _self_signed(key: Any, algorithm: Any) -> x509.Certificate:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mx1.example.org")])
     now = dt.datetime.now(dt.UTC)
