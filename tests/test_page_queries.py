@@ -361,6 +361,20 @@ class PageQueriesTestCase(BaseTestCase):
         # check (worst finding, scores), which the page does not show.
         self.assertLess(domains[0].size / 300, 150)
 
+    def test_unsubscribing_from_every_domain(self) -> None:
+        from mailsec.alerts.emails import ALL_DOMAINS, unsubscribe_token
+
+        counts = []
+        for msp in (self.small, self.big):
+            url = f"/alerts/unsubscribe/{unsubscribe_token(msp.user, None, ALL_DOMAINS)}/"
+            with CaptureQueriesContext(connection) as ctx:
+                self.assertContains(Client().post(url), "Unsubscribed")
+            counts.append(len(ctx.captured_queries))
+            modes = AlertSetting.objects.filter(user=msp.user).values_list("mode", flat=True)
+            self.assertEqual(list(modes), [AlertSetting.Mode.OFF] * len(msp.domains))
+        # One more INSERT at most: SQLite takes 999 parameters a query, a few hundred rows.
+        self.assertLessEqual(counts[1], counts[0] + 1)
+
 
 def make_history(domain: Domain, count: int, step: timedelta, shape_of: Any) -> None:
     """`count` finished runs `step` apart, the last a minute ago; `shape_of(i)` gives the

@@ -6,9 +6,11 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -103,11 +105,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     domains = Domain.objects.filter(team__memberships__user=user)
     if scope != ALL_DOMAINS:
         domains = domains.filter(code=scope)
-    domains = list(domains.order_by("name"))
+    domains = list(domains.order_by("name").only("code", "name"))
     done = False
     if request.method == "POST":
-        for domain in domains:
-            AlertSetting.set_mode(user, domain, AlertSetting.Mode.OFF)
+        _turn_off(user, domains)
         if scope == ALL_DOMAINS:
             AlertRecipient.objects.update_or_create(
                 user=user, defaults={"unsubscribed_all": True, "weekly_summary": False}
@@ -115,3 +116,15 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         done = True
     ctx = {"domains": domains, "done": done, "all": scope == ALL_DOMAINS, "email": user.email}
     return render(request, "alerts/unsubscribe.html", ctx)
+
+
+def _turn_off(user: User, domains: list[Domain]) -> None:
+    """No alert emails for `domains`: the same as AlertSetting.set_mode(user, domain, "off")
+    for each, in two queries however many domains the person's teams have (an MSP's
+    hundreds were three queries each)."""
+    off = AlertSetting.Mode.OFF
+    chosen = AlertSetting.objects.filter(user=user, domain__in=domains)
+    chosen.update(mode=off, updated=timezone.now())  # update() leaves auto_now alone
+    AlertSetting.objects.bulk_create(
+        [AlertSetting(user=user, domain=d, mode=off) for d in domains], ignore_conflicts=True
+    )
