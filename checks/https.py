@@ -32,7 +32,7 @@ from checks.certs import CertFacts, facts_of, load_der
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
 from checks.domainname import _to_a_labels
-from checks.net import TargetRefused, connect_failure, guard, open_connection
+from checks.net import TargetRefused, connect_failure, guard, open_connection, os_error_text
 
 USER_AGENT = "mailsec-checker/1 (+MTA-STS policy fetch)"
 
@@ -264,7 +264,7 @@ class _Fetch:
         )
 
     def _os_error(self, address: str, exc: OSError) -> AddressOutcome:
-        reason = exc.strerror or str(exc) or type(exc).__name__
+        reason = os_error_text(exc)
         if self.stage == "tls":
             # The server took the connection and then dropped it during the handshake.
             return AddressOutcome(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import ipaddress
+import os
 
 from checks.config import CheckConfig
 
@@ -27,6 +28,17 @@ def connect_failure(exc: OSError) -> str:
     if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
         return "refused"
     return "no-route" if exc.errno in _NO_ROUTE else "network"
+
+
+def os_error_text(exc: OSError) -> str:
+    """Why a connection failed, in words: "Connection refused". asyncio's own text for it,
+    "Connect call failed ('192.0.2.1', 25)", is a Python tuple that users read in summaries."""
+    if exc.errno:
+        try:
+            return os.strerror(exc.errno)
+        except ValueError:  # an errno the platform has no text for
+            pass
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
 # RFC 6052 well-known NAT64 prefix, and the RFC 8215 local-use prefix (a private translator).

@@ -388,16 +388,18 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
     except OSError as exc:
         probe.error_kind = net.connect_failure(exc)
         if probe.error_kind == "refused":  # the server (or its firewall) said no
-            probe.problem = f"could not connect to port {config.smtp_port}: {exc.strerror or exc}"
+            probe.problem = (
+                f"could not connect to port {config.smtp_port}: {net.os_error_text(exc)}"
+            )
         elif probe.error_kind == "no-route":
             # Not tested from here, and no mark against the domain (checklist §0).
             family = "IPv6" if ":" in probe.address else "IPv4"
-            probe.problem = f"this checker has no {family} route ({exc.strerror or exc})"
+            probe.problem = f"this checker has no {family} route ({net.os_error_text(exc)})"
         else:
             # Trouble on the path, maybe ours (checklist §0: could not check, never a fail).
             probe.problem = (
                 f"our checker could not open a connection to port {config.smtp_port}: "
-                f"{exc.strerror or exc}"
+                f"{net.os_error_text(exc)}"
             )
         return
     probe.connected = True

@@ -453,6 +453,23 @@ def test_policy_host_certificate_reason_ends_once() -> None:
     assert f"for 'mta-sts.{D}'. It must" in summary and ".." not in summary
 
 
+def test_refused_connection_reads_as_words() -> None:
+    # asyncio's own text for a refused connect is a Python tuple.
+    exc = OSError(errno.ECONNREFUSED, "Connect call failed ('2001:db8::25', 443, 0, 0)")
+    assert net.os_error_text(exc) == "Connection refused"
+    assert net.os_error_text(OSError("no errno here")) == "no errno here"
+
+
+def test_refused_smtp_connection_problem_has_no_tuple(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ECONNREFUSED, "Connect call failed ('192.0.2.25', 25)")
+
+    monkeypatch.setattr(starttls.net, "open_connection", refuse)
+    ctx = make_ctx(D, BASE, allow_private_targets=True)
+    probe = asyncio.run(starttls.probe_mx(ctx, "mx1.example.org", "192.0.2.25"))
+    assert probe.problem == "could not connect to port 25: Connection refused"
+
+
 def _self_signed(key: Any, algorithm: Any) -> x509.Certificate:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mx1.example.org")])
     now = dt.datetime.now(dt.UTC)
