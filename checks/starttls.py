@@ -1761,10 +1761,28 @@ def _certificate(
         out.add(
             "SMTP-14",
             Status.PASS,
-            f"{subj} uses a {leaf.key_type} {leaf.key_size}-bit key signed with "
-            f"{leaf.signature_hash.upper()}.",
+            f"{subj} uses {_key_text(leaf)} signed with {_signature_text(leaf.signature_hash)}.",
             subject=subj,
         )
+
+
+def _key_text(leaf: certs.CertFacts) -> str:
+    """The leaf's key as the summary names it: "an EC secp256r1 256-bit key", "a DSA 2048-bit
+    key". The article goes by how the type is read out (RSA, EC, Ed25519: a vowel sound)."""
+    kind = leaf.key_type or "unknown"
+    size = f" {leaf.key_size}-bit" if leaf.key_size else ""
+    vowel_sound = kind[0].lower() in "aeiou" or (kind[:2].isupper() and kind[0] in "AEFHILMNORSX")
+    return f"{'an' if vowel_sound else 'a'} {kind}{size} key"
+
+
+def _signature_text(signature_hash: str) -> str:
+    """The leaf's signature as the summary names it: EdDSA signatures have no separate hash
+    (certs.signature_hash_name says "none (EdDSA)")."""
+    if signature_hash.startswith("none"):
+        return "EdDSA"
+    if not signature_hash or signature_hash == "unknown":
+        return "an unknown algorithm"
+    return signature_hash.upper()
 
 
 def _sts_patterns(out: Collector, hosts: list[Any], policy: _Context) -> None:

@@ -485,6 +485,26 @@ def _self_signed(key: Any, algorithm: Any) -> x509.Certificate:
     return builder.sign(key, algorithm)
 
 
+@pytest.mark.parametrize(
+    ("key", "algorithm", "expected"),
+    [
+        (ec.generate_private_key(ec.SECP256R1()), hashes.SHA256(), "an EC secp256r1 256-bit key"),
+        (rsa.generate_private_key(65537, 2048), hashes.SHA256(), "an RSA 2048-bit key"),
+        (ed25519.Ed25519PrivateKey.generate(), None, "an Ed25519 256-bit key signed with EdDSA."),
+    ],
+)
+def test_key_summary_is_english(key: Any, algorithm: Any, expected: str) -> None:
+    leaf = certs.facts_of(_self_signed(key, algorithm))
+    probe = starttls.SmtpProbe(
+        host="mx1.example.org", address="192.0.2.11", leaf=leaf, chain=[leaf]
+    )
+    out = Collector(Mechanism.SMTP)
+    starttls._certificate(out, probe, "mx1.example.org [192.0.2.11]", {}, False, False)
+    summary = _summary(out.findings, "SMTP-14")
+    assert expected in summary
+    assert not summary_problems(out.findings[-1])
+
+
 def test_spf_permerror_summary_is_one_sentence() -> None:
     findings = findings_for(D, {**BASE, (D, "TXT"): ["v=spf1 ip4:192.0.2.0/33 -all"]}, SERVED)
     summary = _summary(findings, "SPF-04")
