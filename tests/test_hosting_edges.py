@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from mailsec.hosting import service
 from mailsec.hosting.models import HostedPolicy
-from tests.test_hosting import T0, HostingCase, fake_dns
+from tests.test_hosting import T0, WEEK, HostingCase, fake_dns
 
 
 class PolicyIdTestCase(HostingCase):
@@ -56,3 +56,48 @@ class ConcurrentSyncTestCase(HostingCase):
             service.sync(policy, now=T0 + timedelta(minutes=10))
         policy.refresh_from_db()
         assert "mx2.example.org" in policy.pending_removals
+
+
+GOOGLE = ["alt1.aspmx.l.google.com", "alt2.aspmx.l.google.com", "aspmx.l.google.com"]
+MICROSOFT = ["example-org.mail.protection.outlook.com"]
+
+
+class MigrationTestCase(HostingCase):
+    def test_a_move_from_google_to_microsoft_is_one_email_per_step(self) -> None:
+        # One MX change (the domain moved to Microsoft 365) is one email to each member, not
+        # one per MX host (Google Workspace has up to five), each with the whole policy.
+        from django.core import mail
+
+        from mailsec.hosting import policy as rules
+        from tests.test_hosting import to_alice
+
+        policy = self.host(GOOGLE, mode="enforce", max_age=WEEK)
+        first = policy.policy_id
+        mail.outbox.clear()
+        with fake_dns(MICROSOFT):
+            assert service.sync(policy, now=T0 + timedelta(minutes=5))
+        policy.refresh_from_db()
+        second = policy.policy_id
+        assert policy.mx_live == MICROSOFT and sorted(policy.pending_removals) == GOOGLE
+        assert policy.text.count("mx: ") == 4 and second != first
+        # the page keeps a line per host; the email says it all at once
+        assert policy.events.filter(kind="mx-added").count() == 1
+        assert policy.events.filter(kind="mx-leaving").count() == 3
+        [message] = to_alice()
+        assert "New MX example-org.mail.protection.outlook.com" in message.subject
+        body = " ".join(message.body.split())
+        for host in GOOGLE:
+            assert f"{host} left the MX records" in body
+        assert body.count(f"New policy id {second}") == 1
+        # the provider's pattern is offered, and covers the new host (one label)
+        [offer] = rules.suggestions(policy.mx_live, policy.patterns())
+        assert offer.pattern == "*.mail.protection.outlook.com" and offer.covers == tuple(MICROSOFT)
+        # a week later the Google hosts go, under one new id and in one email
+        mail.outbox.clear()
+        with fake_dns(MICROSOFT):
+            assert service.sync(policy, now=T0 + timedelta(weeks=1, minutes=6))
+        policy.refresh_from_db()
+        assert policy.patterns() == MICROSOFT and policy.policy_id not in (first, second)
+        assert policy.events.filter(kind="mx-removed").count() == 3
+        [message] = to_alice()
+        assert "removed from the policy" in message.subject

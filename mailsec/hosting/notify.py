@@ -39,6 +39,26 @@ def tell(policy: HostedPolicy, kind: str, message: str, email: bool | None = Non
     return event
 
 
+def tell_all(policy: HostedPolicy, said: list[tuple[str, str]], suffix: str = "") -> None:
+    """What one step did, as `(kind, message)`s: an event each on the page, but one email for
+    them all. A move to another provider is one MX added and every old one leaving; an email
+    per host (Google Workspace has five), each with the whole policy, is what makes people
+    stop reading. `suffix` (the new id) ends each event, and the email once."""
+    events = [tell(policy, kind, message + suffix, email=False) for kind, message in said]
+    emailed = [(kind, message) for kind, message in said if kind in EMAILED]
+    if policy.domain is None or not emailed:
+        return
+    # Not saved: the page already has each step. The first step gives the subject.
+    combined = HostingEvent(
+        policy=policy,
+        kind=emailed[0][0],
+        message="\n\n".join(message for _, message in emailed) + suffix,
+        served_id=policy.policy_id,
+        created=events[0].created,
+    )
+    _email(policy, combined)
+
+
 def _email(policy: HostedPolicy, event: HostingEvent) -> None:
     """One email per team member, as alert emails are: a member who chose "No emails" for the
     domain (or unsubscribed from all) gets none, and each gets their own one-click

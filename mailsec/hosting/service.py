@@ -22,7 +22,7 @@ from mailsec.domains.models import Domain
 from mailsec.hosting import lookups
 from mailsec.hosting import policy as rules
 from mailsec.hosting.models import HostedPolicy
-from mailsec.hosting.notify import tell
+from mailsec.hosting.notify import tell, tell_all
 from mailsec.hosting.zone import PolicyZone, ZoneError
 
 log = logging.getLogger(__name__)
@@ -144,8 +144,7 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
         policy.last_sync_at = now
         policy.refresh_text(now)
         policy.save()
-        for message in said:
-            tell(policy, mx_event_kind(message), message)
+        tell_all(policy, [(mx_event_kind(m), m) for m in said])
         tell(
             policy,
             "enabled",
@@ -231,8 +230,7 @@ def save_changes(policy: HostedPolicy, said: list[tuple[str, str]], now: datetim
     policy.save()
     if changed:
         publish(policy)
-    for kind, message in said:
-        tell(policy, kind, message + (f" New policy id {policy.policy_id}." if changed else ""))
+    tell_all(policy, said, f" New policy id {policy.policy_id}." if changed else "")
     return changed
 
 
@@ -323,8 +321,7 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
         changed = policy.refresh_text(now)
         # Only what the MX loop owns: mode, max_age, patterns and state are the owner's.
         policy.save(update_fields=SYNC_FIELDS)
-    for kind, message in said:
-        tell(policy, kind, message + (f" New policy id {policy.policy_id}." if changed else ""))
+    tell_all(policy, said, f" New policy id {policy.policy_id}." if changed else "")
     publish(policy)  # the new id, or one owed from an earlier failure
     return changed
 
