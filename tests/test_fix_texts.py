@@ -372,6 +372,34 @@ def fix_problems(finding: Finding, domain: str, zone: Zone) -> list[str]:
     return found
 
 
+@pytest.mark.parametrize(("domain", "zone", "served", "selectors"), list(_cases()))
+def test_fixes_are_publishable_and_summaries_read_well(
+    domain: str, zone: Zone, served: Served, selectors: tuple[str, ...]
+) -> None:
+    findings = findings_for(domain, zone, served, selectors)
+    assert findings
+    problems = []
+    for finding in findings:
+        problems += summary_problems(finding)
+        problems += fix_problems(finding, domain, zone)
+    assert problems == []
+
+
+def test_the_checks_see_what_they_check() -> None:
+    # The property test is only as good as its parsing of fixes: a fix of each kind is found.
+    findings = findings_for(D, {**BASE, (f"_dmarc.{D}", "TXT"): ["p=reject; v=DMARC1"]}, SERVED)
+    fix = next(f.fix for f in findings if f.id == "DMARC-03")
+    assert [(o, t) for o, t, _ in proposed_records(fix)] == [(f"_dmarc.{D}.", "TXT")]
+    bad_policy = GOOD_POLICY.replace(b"mode: enforce", b"mode: Enforce")
+    findings = findings_for(D, BASE, {POLICY_URL: (200, SERVED[POLICY_URL][1], bad_policy)})
+    fix = next(f.fix for f in findings if f.id == "MTASTS-22")
+    assert POLICY_BLOCK.findall(fix)
+    assert fix_problems(
+        Finding("X-1", Status.FAIL, Mechanism.MX, "", fix='a.example. TXT "x"'), D, BASE
+    )
+    assert summary_problems(Finding("X-1", Status.FAIL, Mechanism.MX, "Bad.. thing"))
+
+
 # ---------------------------------------------------------------------------------------------
 # The defects these properties found, one by one
 
