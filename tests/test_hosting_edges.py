@@ -101,3 +101,25 @@ class MigrationTestCase(HostingCase):
         assert policy.events.filter(kind="mx-removed").count() == 3
         [message] = to_alice()
         assert "removed from the policy" in message.subject
+
+
+class ExtraPatternTestCase(HostingCase):
+    def test_a_departed_mx_the_owner_also_lists_is_not_said_to_leave_the_policy(self) -> None:
+        # The owner typed the backup MX in Extra patterns too: when it leaves the MX records
+        # the policy keeps listing it, so no email may say it goes (or went) from the policy.
+        from django.core import mail
+
+        policy = self.host(["mx1.example.org", "mx2.example.org"], max_age=86400)
+        policy.mx_extra = ["mx2.example.org"]
+        policy.save()
+        mail.outbox.clear()
+        with fake_dns(["mx1.example.org"]):
+            assert not service.sync(policy, now=T0 + timedelta(minutes=5))
+            assert not service.sync(policy, now=T0 + timedelta(days=2))
+        policy.refresh_from_db()
+        assert "mx: mx2.example.org\r\n" in policy.text
+        assert not policy.events.filter(kind="mx-removed").exists()
+        [leaving] = policy.events.filter(kind="mx-leaving")
+        assert "stays in the policy as one of your extra patterns" in leaving.message
+        assert "until" not in leaving.message
+        assert not [m for m in mail.outbox if "removed from the policy" in m.body]

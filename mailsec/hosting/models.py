@@ -175,6 +175,14 @@ class HostedPolicy(models.Model):
             if host not in live:
                 not_before = now + timedelta(seconds=self.max_age)
                 pending[host] = not_before.isoformat()
+                if host in self.mx_extra:
+                    # Listed anyway (the owner's own pattern): kept pending all the same, so
+                    # it still waits for max_age should the owner take that pattern out.
+                    said.append(
+                        f"{host} left the MX records. It stays in the policy as one of your "
+                        "extra patterns; take it out under Settings if it no longer takes mail."
+                    )
+                    continue
                 said.append(
                     f"{host} left the MX records. It stays in the policy until "
                     f"{not_before:%Y-%m-%d %H:%M} UTC (max_age), so senders holding the "
@@ -216,6 +224,8 @@ class HostedPolicy(models.Model):
                 continue
             if datetime.fromisoformat(when) <= now:
                 del self.pending_removals[host]
+                if host in self.mx_extra:
+                    continue  # still listed as the owner's pattern: nothing left the policy
                 said.append(
                     f"{host} left the MX records more than max_age ago: removed from the policy."
                 )
