@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.utils import timezone
 
 from reports.explain import ResultType, explain
@@ -166,7 +166,15 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         by_organisation=by_org,
         by_result_type=by_type,
         by_receiver=by_receiver,
-        recent_reports=list(listed.order_by("-day", "organization_name")[:50]),
+        recent_reports=list(
+            listed.annotate(
+                superseded=Exists(
+                    RawReport.objects.filter(
+                        report=OuterRef("pk"), parse_status=RawReport.SUPERSEDED
+                    )
+                )
+            ).order_by("-day", "organization_name")[:50]
+        ),
         raw_counts=dict(raws.values_list("parse_status").annotate(n=Count("id")).order_by()),
         unparsed=list(
             raws.filter(parse_status__in=[RawReport.REJECTED, RawReport.ERROR]).defer("body")[:20]

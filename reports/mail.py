@@ -172,8 +172,15 @@ def extract_report(message: bytes) -> MailReport:
         warnings.append("TLS-Report-Submitter header is missing (RFC 8460 §5.3 MUST)")
     elif not _DOMAIN_RE.match(submitter):
         warnings.append(f"TLS-Report-Submitter {submitter[:80]!r} is not a domain name; ignored")
-        submitter = None
+    submitter = submitter_domain(submitter)
     return MailReport(payload, declared, filename, report_domain, submitter, warnings)
+
+
+def submitter_domain(value: str | None) -> str | None:
+    """A TLS-Report-Submitter header value as the domain it names (RFC 8460 §5.3), or None
+    when it is missing or no domain name."""
+    value = " ".join((value or "").split()).lower().rstrip(".")
+    return value if value and _DOMAIN_RE.match(value) else None
 
 
 # --- DKIM (RFC 8460 §3: reports by mail MUST be signed by the reporting domain) ----------------

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import secrets
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -30,10 +31,11 @@ from reports.mail import (
     make_dnsfunc,
     same_or_parent,
     storable,
+    submitter_domain,
     verify_dkim,
 )
 from reports.parse import FailureDetail as ParsedDetail
-from reports.parse import ParsedReport, ReportRejected, decode, parse_report
+from reports.parse import ParsedReport, ReportRejected, contact_domain, decode, parse_report
 from reports.parse import PolicyResult as ParsedPolicy
 
 if TYPE_CHECKING:
@@ -184,12 +186,16 @@ class RawReport(models.Model):
     PARSED = "parsed"
     REJECTED = "rejected"
     DUPLICATE = "duplicate"
+    # A copy not signed by its reporter that differs from a DKIM-signed copy of the same
+    # report: the signed copy is counted, this one kept (a forger may have posted it first).
+    SUPERSEDED = "superseded"
     ERROR = "error"
     STATUSES = [
         (PENDING, "waiting to be parsed"),
         (PARSED, "parsed"),
         (REJECTED, "rejected"),
         (DUPLICATE, "resent report, already stored"),
+        (SUPERSEDED, "set aside for a DKIM-signed copy"),
         (ERROR, "could not be parsed (our error)"),
     ]
 
@@ -471,37 +477,101 @@ class RawReport(models.Model):
         self.dkim_length_tag = outcome.has_length_tag
         self.dkim_detail = storable(outcome.detail)[:2000]
 
-    def _save_parsed(self, parsed: ParsedReport) -> None:
-        submitter = parsed.organization_name.casefold()
-        same = TlsReport.objects.filter(
-            address=self.address, submitter=submitter, report_id=parsed.report_id
-        ).first()
-        # Another raw report carries it (a resend over the other channel, say): this one is
-        # a duplicate, also when it is reparsed while pointing at that report already.
-        owned_elsewhere = (
-            same is not None
-            and same.raw_reports.filter(parse_status=self.PARSED).exclude(pk=self.pk).exists()
+    def signed_by(self, contact_info: str | None) -> str:
+        """The DKIM domain that vouches for this copy of a report whose contact-info is
+        `contact_info`: an e-mail whose signature verified, without l=, by the reporter
+        (TLS-Report-Submitter, else the contact-info domain, as _check_dkim_domain requires).
+        "" for anything else: HTTPS (anyone can post), or a mismatch accepted only because
+        TLSRPT_REQUIRE_DKIM is off. Taken from what is recorded, so a stored copy is judged
+        as it was when it arrived."""
+        if self.source != self.EMAIL or self.dkim_result != "pass" or self.dkim_length_tag:
+            return ""
+        claimed = submitter_domain(self.headers.get("tls-report-submitter")) or contact_domain(
+            contact_info
         )
-        if same is not None and (same.pk != self.report_id or owned_elsewhere):
+        return self.dkim_domain if claimed and same_or_parent(self.dkim_domain, claimed) else ""
+
+    def _save_parsed(self, parsed: ParsedReport, *, first_try: bool = True) -> None:
+        submitter = parsed.organization_name.casefold()
+        # Locked: two copies parsed at once must not both decide to replace the stored one.
+        same = (
+            TlsReport.objects.select_for_update()
+            .filter(address=self.address, submitter=submitter, report_id=parsed.report_id)
+            .first()
+        )
+        # The copy counted now, if another raw report carries it (a resend over the other
+        # channel, say): this one is a duplicate, also when it is reparsed while pointing at
+        # that report already.
+        counted = (
+            same.raw_reports.filter(parse_status=self.PARSED)
+            .exclude(pk=self.pk)
+            .order_by("received_at", "pk")
+            .first()
+            if same is not None
+            else None
+        )
+        replaced: RawReport | None = None
+        if same is not None and (same.pk != self.report_id or counted is not None):
             # M38: a resend with a different body (new gzip timestamp, other channel): the raw
-            # bytes are kept, the report is counted once.
-            self.parse_status = self.DUPLICATE
-            self.report = same
-            self.error = f"resend of report {parsed.report_id!r} already stored"
-            counts = (parsed.total_successful, parsed.total_failed)
-            if counts != (same.total_successful, same.total_failed):
-                # Not the same figures: say which stand, rather than that it was a mere copy.
-                self.error += (
-                    f", with other counts: {counts[0]} successful and {counts[1]} failed "
-                    f"sessions here, {same.total_successful} and {same.total_failed} in the "
-                    "stored copy, which is the one counted"
+            # bytes are kept, the report is counted once. Which copy counts: a copy signed by
+            # its reporter over one that is not (report-ids are predictable and the HTTPS
+            # address is open: a forger can post a report first to hide the real one), when
+            # they differ; else the one stored first. Either order of arrival ends the same.
+            ours = self.signed_by(parsed.contact_info)
+            theirs = counted.signed_by(same.contact_info) if counted is not None else ""
+            # Only one of the two is signed: what they say decides (the digests are compared
+            # only then; the same content is a duplicate, whoever signed it).
+            differs = bool(ours) != bool(theirs) and parsed_digest(parsed) != stored_digest(same)
+            if not (differs and ours):
+                self.report = same
+                if differs:
+                    self.parse_status = self.SUPERSEDED
+                    self.error = superseded_reason(
+                        parsed.report_id,
+                        theirs,
+                        (same.total_successful, same.total_failed),
+                        (parsed.total_successful, parsed.total_failed),
+                    )
+                    return
+                self.parse_status = self.DUPLICATE
+                self.error = f"resend of report {parsed.report_id!r} already stored"
+                counts = (parsed.total_successful, parsed.total_failed)
+                if counts != (same.total_successful, same.total_failed):
+                    # Not the same figures: say which stand, rather than that it was a mere
+                    # copy.
+                    self.error += (
+                        f", with other counts: {counts[0]} successful and {counts[1]} failed "
+                        f"sessions here, {same.total_successful} and {same.total_failed} in "
+                        "the stored copy, which is the one counted"
+                    )
+                return
+            # This signed copy takes the place of the unsigned one: its figures, policies and
+            # failure details; the other raw report stays, marked, pointing at the report.
+            replaced = counted
+            if replaced is not None:
+                replaced.parse_status = self.SUPERSEDED
+                replaced.error = storable(
+                    superseded_reason(
+                        parsed.report_id,
+                        ours,
+                        (parsed.total_successful, parsed.total_failed),
+                        (same.total_successful, same.total_failed),
+                    )
                 )
-            return
+            # Its alerts are evaluated again, on what it says now (the alert task reads the
+            # stored rows, so the replaced figures count no more).
+            same.alerts_evaluated_at = None
         try:
             with transaction.atomic():
+                if replaced is not None:
+                    replaced.save(update_fields=["parse_status", "error"])
                 self.report = TlsReport.objects.store(self.address, parsed, replace=same)
         except IntegrityError:
-            # Another worker stored the same report a moment ago.
+            # Another worker stored the same report a moment ago (committed: the unique index
+            # waited for it): which copy counts is decided as for any copy stored earlier.
+            if first_try:
+                self._save_parsed(parsed, first_try=False)
+                return
             self.parse_status = self.DUPLICATE
             self.report = TlsReport.objects.get(
                 address=self.address, submitter=submitter, report_id=parsed.report_id
@@ -562,6 +632,64 @@ class RawReport(models.Model):
         )
 
 
+def superseded_reason(
+    report_id: str, signed_by: str, signed: tuple[int, int], unsigned: tuple[int, int]
+) -> str:
+    """Why a copy not signed by its reporter is not counted: (successful, failed) counts of
+    the signed copy and of the one set aside."""
+    return (
+        f"set aside: a copy of report {report_id!r} DKIM-signed by {signed_by} differs from "
+        f"this one and is the one counted ({signed[0]} successful and {signed[1]} failed "
+        f"sessions there, {unsigned[0]} and {unsigned[1]} here). This copy carries no signature "
+        "of the reporter; anyone can post to the HTTPS address, so it may be forged"
+    )
+
+
+def _content_lines(
+    head: tuple[Any, ...], policies: Iterable[tuple[Any, ...]], details: Iterable[tuple[Any, ...]]
+) -> str:
+    """A digest of a report's content: its header fields, its policies in order, and its
+    failure details in order, each with the index of its policy."""
+    digest = hashlib.sha256()
+    for row in (head, *policies):
+        digest.update(json.dumps(row, default=str).encode() + b"\n")
+    for row in details:
+        digest.update(json.dumps(row, default=str).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def _head(organization_name: str, contact_info: str, start: Any, end: Any) -> tuple[Any, ...]:
+    return (organization_name, contact_info, start.astimezone(UTC), end.astimezone(UTC))
+
+
+def parsed_digest(parsed: ParsedReport) -> str:
+    """The content digest of a parsed report (compared with stored_digest)."""
+    return _content_lines(
+        _head(parsed.organization_name, parsed.contact_info or "", parsed.start, parsed.end),
+        (tuple(policy_fields(p).values()) for p in parsed.policies),
+        ((i, *detail_values(d)) for i, p in enumerate(parsed.policies) for d in p.failure_details),
+    )
+
+
+def stored_digest(report: TlsReport) -> str:
+    """The content digest of a stored report, read from its rows (streamed: a report may
+    hold 200,000 failure details)."""
+    names = list(policy_fields(ParsedPolicy("", "", [], [], 0, 0)))
+    policy_pks = list(report.policies.order_by("pk").values_list("pk", flat=True))
+    index = {pk: i for i, pk in enumerate(policy_pks)}
+    details = (
+        FailureDetail.objects.filter(report=report)
+        .order_by("policy_id", "pk")
+        .values_list("policy_id", *DETAIL_COLUMNS[2:])
+        .iterator(chunk_size=DETAIL_BATCH)
+    )
+    return _content_lines(
+        _head(report.organization_name, report.contact_info, report.start, report.end),
+        report.policies.order_by("pk").values_list(*names),
+        ((index[row[0]], *row[1:]) for row in details),
+    )
+
+
 DETAIL_COLUMNS = (
     "report_id",
     "policy_id",
@@ -576,6 +704,20 @@ DETAIL_COLUMNS = (
 )
 
 
+def detail_values(d: ParsedDetail) -> tuple[Any, ...]:
+    """The FailureDetail columns of a parsed detail, in DETAIL_COLUMNS order after the keys."""
+    return (
+        d.result_type,
+        d.sending_mta_ip or "",
+        d.receiving_mx_hostname or "",
+        d.receiving_mx_helo or "",
+        d.receiving_ip or "",
+        d.failed_session_count,
+        d.additional_information or "",
+        d.failure_reason_code or "",
+    )
+
+
 def insert_details(rows: Iterable[tuple[int, int, ParsedDetail]]) -> int:
     """Insert failure details given as (report pk, policy pk, parsed detail); the count.
 
@@ -583,21 +725,7 @@ def insert_details(rows: Iterable[tuple[int, int, ParsedDetail]]) -> int:
     seconds, not minutes, and no model instances. Elsewhere bulk_create in batches, since
     bulk_create() turns its argument into a list (issue 7: bounded memory).
     """
-    values = (
-        (
-            report_pk,
-            policy_pk,
-            d.result_type,
-            d.sending_mta_ip or "",
-            d.receiving_mx_hostname or "",
-            d.receiving_mx_helo or "",
-            d.receiving_ip or "",
-            d.failed_session_count,
-            d.additional_information or "",
-            d.failure_reason_code or "",
-        )
-        for report_pk, policy_pk, d in rows
-    )
+    values = ((report_pk, policy_pk, *detail_values(d)) for report_pk, policy_pk, d in rows)
     count = 0
     if connection.vendor == "postgresql":
         table = FailureDetail._meta.db_table

@@ -220,8 +220,7 @@ class ParsedReport:
     def contact_domain(self) -> str | None:
         """The domain of contact-info when it is an e-mail address (RFC 8460 §5.3 compares
         it with TLS-Report-Submitter); None for anything else."""
-        match = _ADDR_SPEC_RE.match((self.contact_info or "").removeprefix("mailto:"))
-        return match.group(1).rstrip(".").lower() if match else None
+        return contact_domain(self.contact_info)
 
     @property
     def total_successful(self) -> int:
@@ -230,6 +229,12 @@ class ParsedReport:
     @property
     def total_failed(self) -> int:
         return sum(p.failed for p in self.policies)
+
+
+def contact_domain(contact_info: str | None) -> str | None:
+    """The domain of a contact-info that is an e-mail address, lower case; None otherwise."""
+    match = _ADDR_SPEC_RE.match((contact_info or "").removeprefix("mailto:"))
+    return match.group(1).rstrip(".").lower() if match else None
 
 
 # --- Decoding: gzip / zip / JSON, sniffed by magic bytes, with caps --------------------------

@@ -115,12 +115,15 @@ def report_detail(request: HttpRequest, token: str, report_id: uuid.UUID) -> Htt
     address = get_address_for(request, token)
     report = get_object_or_404(TlsReport, address=address, public_id=report_id)
     policies = report.policies.prefetch_related("failure_details")
-    raws = report.raw_reports.defer("body")
-    return render(
-        request,
-        "reports/report.html",
-        {"address": address, "report": report, "policies": policies, "raws": raws},
-    )
+    raws = list(report.raw_reports.defer("body"))
+    ctx = {
+        "address": address,
+        "report": report,
+        "policies": policies,
+        "raws": raws,
+        "superseded": any(r.parse_status == RawReport.SUPERSEDED for r in raws),
+    }
+    return render(request, "reports/report.html", ctx)
 
 
 @login_required
