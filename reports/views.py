@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from reports import conf
+from reports.alerts import is_future
 from reports.dashboard import summarise
 from reports.explain import RESULT_TYPES, explain
 from reports.intake import IntakeError, QuotaExceeded, accept_https, check_quota, find_address
@@ -122,6 +123,7 @@ def report_detail(request: HttpRequest, token: str, report_id: uuid.UUID) -> Htt
         "policies": policies,
         "raws": raws,
         "superseded": any(r.parse_status == RawReport.SUPERSEDED for r in raws),
+        "future": is_future(report.day),
     }
     return render(request, "reports/report.html", ctx)
 

@@ -260,3 +260,25 @@ def test_the_replaced_report_raises_its_own_alerts_once(signer: Any, client: Cli
             raw.process(force=True)
         assert Change.objects.count() == 2
         assert Notification.objects.count() == notifications
+
+
+def test_a_report_of_a_day_to_come_says_why_it_is_not_counted(
+    address: ReportAddress, client: Client
+) -> None:
+    later = (timezone.now() + datetime.timedelta(days=3)).date().isoformat()
+    post(
+        client,
+        address,
+        forged(
+            **{
+                "date-range": {
+                    "start-datetime": f"{later}T00:00:00Z",
+                    "end-datetime": f"{later}T23:59:59Z",
+                }
+            }
+        ),
+    )
+    report = TlsReport.objects.get()
+    staff_client(client)
+    page = client.get(f"/tlsrpt/{address.token}/reports/{report.public_id}/").content.decode()
+    assert "This report is of a day still to come" in page
