@@ -123,3 +123,28 @@ class ExtraPatternTestCase(HostingCase):
         assert "stays in the policy as one of your extra patterns" in leaving.message
         assert "until" not in leaving.message
         assert not [m for m in mail.outbox if "removed from the policy" in m.body]
+
+
+class LastListableHostTestCase(HostingCase):
+    def test_the_last_host_a_strict_policy_can_list_is_not_said_removed(self) -> None:
+        # The MX moved to an IP address (MX 10 192.0.2.1.), which no mx line can name. When
+        # the old host was due, the team was told it was removed while the policy kept
+        # serving it (a testing/enforce policy needs one mx line), and the page lost it.
+        from tests.test_hosting import DAY
+
+        policy = self.host(["mx1.example.org"], mode="enforce", max_age=DAY)
+        with fake_dns(["192.0.2.1"]):
+            service.sync(policy, now=T0 + timedelta(minutes=5))
+            policy.refresh_from_db()
+            before = (policy.policy_id, policy.text)
+            assert not service.sync(policy, now=T0 + timedelta(days=2))
+        policy.refresh_from_db()
+        assert (policy.policy_id, policy.text) == before
+        assert "mx1.example.org" in policy.patterns() and "mx1.example.org" in policy.text
+        assert not policy.events.filter(kind="mx-removed").exists()
+        # a host name is back: the old host goes as usual
+        with fake_dns(["192.0.2.1", "mx2.example.org"]):
+            assert service.sync(policy, now=T0 + timedelta(days=2, minutes=5))
+        policy.refresh_from_db()
+        assert policy.patterns() == ["192.0.2.1", "mx2.example.org"]
+        assert "mx: mx2.example.org\r\n" in policy.text and "mx1" not in policy.text

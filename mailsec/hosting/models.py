@@ -223,6 +223,14 @@ class HostedPolicy(models.Model):
             if host in present:
                 continue
             if datetime.fromisoformat(when) <= now:
+                rest = [p for p in self.patterns() if p != host]
+                if self.served_mode != self.Mode.NONE and all(
+                    rules.pattern_problem(p) for p in rest
+                ):
+                    # The last host a testing/enforce policy can list (the MX now is an IP
+                    # address, say): the last good text stays served (RFC 8461 §3.2), so the
+                    # host stays too, until an MX a policy can name is back.
+                    continue
                 del self.pending_removals[host]
                 if host in self.mx_extra:
                     continue  # still listed as the owner's pattern: nothing left the policy
