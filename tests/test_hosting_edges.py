@@ -148,3 +148,80 @@ class LastListableHostTestCase(HostingCase):
         policy.refresh_from_db()
         assert policy.patterns() == ["192.0.2.1", "mx2.example.org"]
         assert "mx: mx2.example.org\r\n" in policy.text and "mx1" not in policy.text
+
+
+class FoundFineTestCase(HostingCase):
+    """Situations checked during the audit that behave as docs/hosting.md says."""
+
+    def test_mx_names_in_capitals_or_with_a_dot_change_nothing(self) -> None:
+        policy = self.host(["mx1.example.org"])
+        before = policy.policy_id
+        with fake_dns(["MX1.Example.ORG."]):
+            assert not service.sync(policy, now=T0 + timedelta(minutes=5))
+        policy.refresh_from_db()
+        assert policy.policy_id == before and policy.pending_removals == {}
+
+    def test_a_wildcard_covers_one_label_only(self) -> None:
+        # Microsoft 365's DNSSEC MX: *.mx.microsoft does not cover tenant.h-v1.mx.microsoft,
+        # so it is never offered; the exact host is listed.
+        from mailsec.hosting import policy as rules
+
+        host = "example-org.h-v1.mx.microsoft"
+        policy = self.host([host])
+        assert rules.suggestions(policy.mx_live, policy.patterns()) == []
+        assert f"mx: {host}\r\n" in policy.text
+        assert rules.uncovered([host], ["*.mx.microsoft"]) == [host]
+
+    def test_an_unverified_domain_gets_no_policy_and_no_certificate(self) -> None:
+        from mailsec.domains.models import Domain
+        from tests.test_hosting import POLICY_URL
+
+        self.host()
+        Domain.objects.filter(pk=self.domain.pk).update(verified_at=None)
+        assert self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org").status_code == 404
+        with fake_dns(points=True):
+            ask = self.client.get("/hosting/ask", {"domain": "mta-sts.example.org"})
+        assert ask.status_code == 403
+
+    def test_lowering_max_age_keeps_a_departed_hosts_removal_time(self) -> None:
+        policy = self.host(["mx1.example.org", "mx2.example.org"], mode="enforce")
+        with fake_dns(["mx2.example.org"]):
+            service.sync(policy, now=T0 + timedelta(minutes=5))
+        policy.refresh_from_db()
+        due = policy.pending_removals["mx1.example.org"]
+        policy.max_age = 86400
+        service.save_changes(policy, [("settings", "max_age 604800 → 86400.")], T0)
+        with fake_dns(["mx2.example.org"]):
+            service.sync(policy, now=T0 + timedelta(days=2))
+        policy.refresh_from_db()
+        assert policy.pending_removals == {"mx1.example.org": due}
+
+
+class StsRecordTestCase(HostingCase):
+    def test_two_mta_sts_records_are_told_as_such_not_as_a_stale_id(self) -> None:
+        # A new TXT added beside the old one (a DNS panel's "add" instead of "edit"): senders
+        # see two records and apply no policy at all (RFC 8461 §3.1), even when one of them
+        # has the current id; asking to update the id would not help.
+        import asyncio
+
+        import dns.rdata
+
+        from checks.dns import DnsAnswer
+        from mailsec.hosting import lookups
+
+        def look(*records: str) -> lookups.RecordState:
+            rdatas = [dns.rdata.from_text("IN", "TXT", f'"{r}"') for r in records]
+            answer = DnsAnswer("_mta-sts.example.org", "TXT", "NOERROR", rdatas)
+
+            class Dns:
+                async def txt(self, name: str) -> DnsAnswer:
+                    return answer
+
+            return asyncio.run(lookups.sts_record(Dns(), "example.org", "NEW1", ""))  # type: ignore[arg-type]
+
+        assert look("v=STSv1; id=NEW1;").state == "txt"
+        assert look("v=STSv1; id=OLD1;").state == "stale"
+        both = look("v=STSv1; id=OLD1;", "v=STSv1; id=NEW1;")
+        assert both.state == "other"
+        assert "2 MTA-STS records" in both.detail and "apply no policy" in both.detail
+        assert "Keep one: v=STSv1; id=NEW1;" in both.detail

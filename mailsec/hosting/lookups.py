@@ -105,7 +105,15 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
                 "other", f"{name} is a CNAME to {answer.cnames[-1]}, not to our zone"
             )
         return RecordState("missing", f"{name} has no MTA-STS record")
-    if len(ids) == 1 and ids[0] == policy_id:
+    if len(ids) > 1:
+        # RFC 8461 §3.1: not exactly one record, no policy at all; the current id in one of
+        # them helps nothing, and "update the id" would be the wrong advice.
+        return RecordState(
+            "other",
+            f"{name} has {len(ids)} MTA-STS records (id={', '.join(ids)}): senders ignore "
+            f"them all and apply no policy (RFC 8461 §3.1). Keep one: v=STSv1; id={policy_id};",
+        )
+    if ids[0] == policy_id:
         return RecordState("txt", f"{name} has a plain TXT with the current id", ids[0])
     return RecordState(
         "stale",
