@@ -95,9 +95,9 @@ class SmtpProbe:
     # other senders. 'closed' is the connection ending before STARTTLS was answered.
     error_kind: str | None = None
     problem: str = ""
-    # The handshake timed out, or ended with a hang-up and no TLS alert, or the session
-    # after it failed without a TLS alert (_greet_after_tls): _run_probe tries once more
-    # before taking it as the server's answer.
+    # STARTTLS was answered 4xx, the handshake timed out or ended with a hang-up and no TLS
+    # alert, or the session after it failed without a TLS alert (_greet_after_tls):
+    # _run_probe tries once more before taking it as the server's answer.
     retry_handshake: bool = False
     elapsed_ms: float = 0.0
     cached: bool = False
@@ -615,7 +615,8 @@ async def _helo_fallback(
 @dataclass
 class _Side:
     """Outcome of an extra handshake. `ok` is None when we never got as far as the handshake
-    (421, rate limit, connection refused): that says nothing about the property probed."""
+    (421, rate limit, connection refused) or it did not finish in time: that says nothing
+    about the property probed."""
 
     ok: bool | None = None
     chain: list[bytes] = field(default_factory=list)
@@ -756,8 +757,9 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
             again = SmtpProbe(host=host, address=address, port=ctx.config.smtp_port)
             await _main_session(ctx, again)
             if again.retry_handshake:
-                # Faulty twice. Two hang-ups or refusals are the server's answer (fail); a
-                # timeout or a 4xx in either try keeps it "could not check".
+                # Faulty twice. Two hang-ups, refusals or 454s to STARTTLS are the server's
+                # answer (fail); a timeout, a 421, or a 4xx after the handshake in either try
+                # keeps it "could not check".
                 both = probe.connections + again.connections
                 if again.problem == probe.problem:
                     probe.problem += " (twice in a row)"
@@ -1226,9 +1228,10 @@ def _reachability(
 
 
 def _unfinished_in_tls(p: SmtpProbe) -> bool:
-    """A timeout or a 4xx once STARTTLS was answered (a 4xx to STARTTLS, a handshake that did
-    not finish, a 421 after it): the SMTP side answered, so SMTP-01 passes, and SMTP-04 alone
-    says the TLS part could not be checked."""
+    """A timeout or a temporary refusal once STARTTLS was answered (a 421 to STARTTLS, a
+    handshake that did not finish, a 4xx after it): the SMTP side answered, so SMTP-01 passes,
+    and SMTP-04 alone says the TLS part could not be checked. A 454 to STARTTLS is no such
+    case: twice, it is SMTP-04's fail."""
     return p.error_kind in {"timeout", "temp-unavailable"} and p.starttls_reply[:1] in {"2", "4"}
 
 
@@ -1414,7 +1417,7 @@ def _per_probe(
         evidence={"tls_version": p.tls_version, "cipher": p.cipher},
     )
 
-    # SMTP-05: no STARTTLS after TLS (RFC 3207 §4.2).
+    # SMTP-05: EHLO answered after TLS, without STARTTLS (RFC 3207 §4.2).
     if p.post_tls_ehlo_ok:
         if p.starttls_after_tls:
             out.add(
