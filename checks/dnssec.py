@@ -261,7 +261,7 @@ def _dnssec02(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> No
     signing_tags = {sig.key_tag for _, sig in _rrsigs(dnskey, "DNSKEY")}
     matched = []
     # DS records naming a published key in a digest this checker cannot compute (GOST R
-    # 34.11-94 or -2012, digest types 3 and 5): whether they match is unknown, not "no".
+    # 34.11-94 or -2012, SM3: digest types 3, 5 and 6): whether they match is unknown, not "no".
     unchecked = []
     for record in ds.records:
         for key in keys:
