@@ -115,7 +115,8 @@ def _to_u_label(label: str) -> str:
 def to_ascii_domain(
     text: str, *, extra_public_suffixes: tuple[str, ...] = (), allow_special_use: bool = True
 ) -> str:
-    """Normalise to an A-label name; refuse IPs, single labels and public suffixes.
+    """Normalise to an A-label name; refuse IPs, single labels, a record's name
+    (_dmarc.example.com) and public suffixes of the list's ICANN section, each with the reason.
 
     With allow_special_use off, names under .local, .test, .onion and the other special-use
     names are refused too, unless they sit under one of the extra public suffixes (the lab
