@@ -119,8 +119,9 @@ def is_future(day: date) -> bool:
 
 def evaluate_report(report: TlsReport) -> list[Change]:
     """The alert events one newly stored report causes (de-duplicated); [] for an address
-    that belongs to no monitored domain, or to one not verified (yet, or any more), and for
-    a report of an old day (RECENT_DAYS), which may still close a change."""
+    that belongs to no monitored domain, or to one not verified (yet, or any more), for a
+    report about another domain or of a day still to come, which change nothing, and for a
+    report older than RECENT_DAYS, which may still close a change."""
     address = report.address
     domain = address.domain
     # An unverified domain gets no alert: it would show on the alerts page of a team that has
