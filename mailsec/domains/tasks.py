@@ -44,7 +44,9 @@ def enqueue_run(run: CheckRun) -> None:
 
 @shared_task(name="mailsec.domains.tasks.tick")
 def tick() -> int:
-    """Every minute: claim due, verified domains and start their checks.
+    """Every minute: claim due, verified domains and start their checks, no more than the
+    probes queue has room for (queue_room); those left stay due for the next tick. Domains
+    scheduled under a longer interval than the current one are pulled in first.
 
     Each domain is claimed and given its run in one transaction of its own. A claim moves
     next_check_at a whole interval on: claimed first and handled later, a domain whose run
