@@ -645,7 +645,7 @@ def superseded_reason(
     )
 
 
-def _content_lines(
+def _content_digest(
     head: tuple[Any, ...], policies: Iterable[tuple[Any, ...]], details: Iterable[tuple[Any, ...]]
 ) -> str:
     """A digest of a report's content: its header fields, its policies in order, and its
@@ -664,7 +664,7 @@ def _head(organization_name: str, contact_info: str, start: Any, end: Any) -> tu
 
 def parsed_digest(parsed: ParsedReport) -> str:
     """The content digest of a parsed report (compared with stored_digest)."""
-    return _content_lines(
+    return _content_digest(
         _head(parsed.organization_name, parsed.contact_info or "", parsed.start, parsed.end),
         (tuple(policy_fields(p).values()) for p in parsed.policies),
         ((i, *detail_values(d)) for i, p in enumerate(parsed.policies) for d in p.failure_details),
@@ -683,7 +683,7 @@ def stored_digest(report: TlsReport) -> str:
         .values_list("policy_id", *DETAIL_COLUMNS[2:])
         .iterator(chunk_size=DETAIL_BATCH)
     )
-    return _content_lines(
+    return _content_digest(
         _head(report.organization_name, report.contact_info, report.start, report.end),
         report.policies.order_by("pk").values_list(*names),
         ((index[row[0]], *row[1:]) for row in details),
