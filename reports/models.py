@@ -19,11 +19,11 @@ from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import idna  # a dependency of httpx, as in checks.domainname
 from django.conf import settings
 from django.db import DatabaseError, DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from checks.domainname import _to_a_labels
 from reports import conf
 from reports.mail import (
     DkimOutcome,
@@ -765,8 +765,8 @@ def a_labels(name: str) -> str:
     if name.isascii():
         return name
     try:
-        return idna.encode(name, uts46=True, transitional=False).decode("ascii")
-    except (idna.IDNAError, UnicodeError):
+        return _to_a_labels(name)
+    except UnicodeError:
         return name
 
 
