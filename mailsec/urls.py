@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from mailsec import views
+from mailsec.accounts import views as account_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,6 +10,13 @@ urlpatterns = [
     path("", include("mailsec.freecheck.urls")),  # /check… and /api/v1/check
     path("", include("mailsec.scoring.urls")),  # /scoring/, the public rubric
     path("admin/", admin.site.urls),
+    # Before allauth's own view at this URL (and under its name): it says when the code
+    # typed has expired.
+    path(
+        "accounts/login/code/confirm/",
+        account_views.confirm_login_code,
+        name="account_confirm_login_code",
+    ),
     path("accounts/", include("allauth.urls")),
     path("domains/", include("mailsec.domains.urls")),
     path("alerts/", include("mailsec.alerts.urls")),

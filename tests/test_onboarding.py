@@ -10,14 +10,20 @@ a failed verification says what was found."""
 from __future__ import annotations
 
 import re
+import time
 from html.parser import HTMLParser
+from typing import Any
+from unittest import mock
 
+from allauth.account.models import EmailAddress
+from django.core import mail
 from django.core.cache import cache
-from django.test import override_settings
+from django.http import HttpResponse
+from django.test import Client, override_settings
 
 from mailsec.domains.models import Domain
 from tests.conftest import BaseTestCase
-from tests.test_accounts import LOCMEM
+from tests.test_accounts import LOCMEM, code_in
 
 
 class _Page(HTMLParser):
@@ -111,3 +117,81 @@ class ChallengeRecordTestCase(BaseTestCase):
             page.copied("challenge-name"), "_mailsec-challenge.xn--bcher-kva.example.org"
         )
         self.assertEqual(page.copied("challenge-host"), "_mailsec-challenge.xn--bcher-kva")
+
+
+def messages_on(response: HttpResponse) -> list[str]:
+    return [
+        flat(m) for m in re.findall(r'class="message[^"]*">(.*?)</p>', response.content.decode())
+    ]
+
+
+@override_settings(CACHES=LOCMEM)
+class CodeEntryTestCase(BaseTestCase):
+    """Codes as people type them, and codes typed too late."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()
+
+    def later(self, seconds: int) -> Any:
+        """Now is `seconds` from now, for allauth's code timers (time.time)."""
+        now = time.time()
+        return mock.patch("time.time", lambda: now + seconds)
+
+    def test_a_code_typed_with_spaces_or_a_dash_works(self) -> None:
+        for n, shape in enumerate(("{} {}", "{}-{}", " {}{}\n")):
+            client = Client()
+            client.post("/accounts/signup/", {"email": f"new{n}@example.org"})
+            code = code_in(mail.outbox[-1])
+            r = client.post("/accounts/code/", {"code": shape.format(code[:3], code[3:])})
+            self.assertRedirects(r, "/domains/", fetch_redirect_response=False)
+
+    def test_the_emails_say_what_the_code_is_for_and_how_long_it_works(self) -> None:
+        self.client.post("/accounts/signup/", {"email": "dana@example.org"})
+        EmailAddress.objects.create(user=self.bob, email="bob@example.org", verified=True)
+        Client().post("/accounts/login/code/", {"email": "bob@example.org"})
+        signup, signin = mail.outbox
+        self.assertEqual(signup.subject, "[mailsec] Your code to finish signing up")
+        self.assertIn("It expires in 15 minutes.", signup.body)
+        self.assertEqual(signin.subject, "[mailsec] Your sign-in code")
+        self.assertIn("It expires in 3 minutes and works once.", signin.body)
+        for message in (signup, signin):
+            self.assertRegex(message.body, r"\n\n\d{6}\n\n")  # the code alone on its line
+            self.assertNotIn("http", message.body)  # nothing a link scanner could follow
+
+    def test_an_expired_sign_in_code_says_so(self) -> None:
+        EmailAddress.objects.create(user=self.bob, email="bob@example.org", verified=True)
+        self.client.post("/accounts/login/code/", {"email": "bob@example.org"})
+        code = code_in(mail.outbox[-1])
+        with self.later(4 * 60):  # sign-in codes work for 3 minutes
+            r = self.client.post("/accounts/login/code/confirm/", {"code": code}, follow=True)
+        self.assertEqual(r.redirect_chain, [("/accounts/login/code/", 302)])
+        self.assertNotIn("_auth_user_id", self.client.session)
+        self.assertEqual(
+            messages_on(r), ["That code has expired. Enter your email address for a new one."]
+        )
+
+    def test_an_expired_sign_up_code_says_so_and_a_new_code_signs_in(self) -> None:
+        self.client.post("/accounts/signup/", {"email": "dana@example.org"})
+        code = code_in(mail.outbox[-1])
+        with self.later(20 * 60):  # sign-up codes work for 15 minutes
+            r = self.client.post("/accounts/code/", {"code": code}, follow=True)
+            self.assertEqual(r.redirect_chain, [("/accounts/login/code/", 302)])
+            self.assertEqual(
+                messages_on(r),
+                ["That code has expired. Enter your email address for a new one."],
+            )
+            # The account was made at sign-up: a sign-in code finishes it.
+            self.client.post("/accounts/login/code/", {"email": "dana@example.org"})
+            r = self.client.post(
+                "/accounts/login/code/confirm/", {"code": code_in(mail.outbox[-1])}
+            )
+        self.assertRedirects(r, "/domains/", fetch_redirect_response=False)
+        self.assertTrue(EmailAddress.objects.get(email="dana@example.org").verified)
+
+    def test_a_wrong_code_is_no_expired_code(self) -> None:
+        EmailAddress.objects.create(user=self.bob, email="bob@example.org", verified=True)
+        self.client.post("/accounts/login/code/", {"email": "bob@example.org"})
+        r = self.client.post("/accounts/login/code/confirm/", {"code": "000000"})
+        self.assertContains(r, "Incorrect code.")
+        self.assertNotIn("expired", r.content.decode())

@@ -3,8 +3,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from allauth.account.stages import LoginByCodeStage, LoginStageController
+from allauth.account.internal.flows.email_verification_by_code import (
+    EMAIL_VERIFICATION_CODE_SESSION_KEY,
+    EmailVerificationProcess,
+)
+from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
+from allauth.account.stages import EmailVerificationStage, LoginByCodeStage, LoginStageController
 from allauth.account.views import ConfirmLoginCodeView, email_verification_sent
+from allauth.account.views import confirm_login_code as allauth_confirm_login_code
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -200,11 +206,49 @@ class _ConfirmLoginCodeHere(ConfirmLoginCodeView):
 _confirm_login_code_here = _ConfirmLoginCodeHere.as_view()
 
 
+CODE_EXPIRED = "That code has expired. Enter your email address for a new one."
+
+
+def _no_code_pending(request: HttpRequest) -> bool:
+    """Whether this session waits for no code any more: the sign-up's or sign-in's code timed
+    out (or wrong tries used it up). allauth then sends a code typed in to a sign-in page
+    without a word, and the person, who typed the right code, cannot tell why. What is left
+    of such a flow is ended here, as allauth would: the sign-in page would otherwise send
+    back to the code page while its sign-in is stashed."""
+    stage = LoginStageController.enter(request, LoginByCodeStage.key)
+    if stage is not None:
+        login_code = LoginCodeVerificationProcess(stage=stage)
+        return login_code.abort_if_invalid() is None
+    state = request.session.get(EMAIL_VERIFICATION_CODE_SESSION_KEY)
+    if state and LoginStageController.enter(request, EmailVerificationStage.key) is not None:
+        return EmailVerificationProcess(request=request, state=state).abort_if_invalid() is None
+    return True
+
+
+def _code_expired(request: HttpRequest) -> HttpResponseBase | None:
+    """For a code posted when none is pending: the page to ask for a new one, saying why.
+    The same for a sign-up and a sign-in, so it tells nothing about who has an account."""
+    if request.method != "POST" or not request.user.is_anonymous:
+        return None
+    if not _no_code_pending(request):
+        return None
+    messages.error(request, CODE_EXPIRED)
+    return redirect("account_request_login_code")
+
+
 @require_http_methods(["GET", "POST"])
 def confirm_code(request: HttpRequest) -> HttpResponseBase:
     """Where every sign-up lands: a new address verifies it here, an address that already
     has an account gets a sign-in code and enters it here. One URL and one page for both,
     so the sign-up form can't be used to learn who has an account."""
+    if expired := _code_expired(request):
+        return expired
     if request.user.is_anonymous and LoginStageController.enter(request, LoginByCodeStage.key):
         return _confirm_login_code_here(request)
     return email_verification_sent(request)
+
+
+def confirm_login_code(request: HttpRequest) -> HttpResponseBase:
+    """allauth's page for a sign-in code (at its URL, see mailsec/urls.py), saying so when the
+    code typed has expired."""
+    return _code_expired(request) or allauth_confirm_login_code(request)
