@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -32,6 +33,11 @@ CERT_THRESHOLDS = (21, 7)  # days left at which the owner is told, once each
 # (watch_certificates runs every 12 hours): a CNAME changed for a moment, or one odd answer,
 # emails nobody.
 CERT_CONFIRM_AFTER = timedelta(hours=1)
+# How far apart two hosts' clocks may be for sync() to still order their turns. A last sync
+# time later than this turn's own span plus this came from a clock that was ahead (a host
+# whose clock ran fast), not from a turn started meanwhile: believing it would leave the
+# policy unsynced until that time came.
+SYNC_CLOCK_SLACK = timedelta(minutes=1)
 
 
 class HostingRefused(Exception):
@@ -237,6 +243,7 @@ def save_changes(policy: HostedPolicy, said: list[tuple[str, str]], now: datetim
 def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
     """One turn of the MX loop for one policy. True when the policy text changed."""
     now = now or timezone.now()
+    started = time.monotonic()
     if policy.state == HostedPolicy.State.OFF:
         return False
     if policy.release_due(now):
@@ -274,10 +281,12 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
             return False
         if policy.release_due(now):
             return False  # released by the next turn (release() locks and checks again)
-        if policy.last_sync_at is not None and policy.last_sync_at > now:
+        span = timedelta(seconds=time.monotonic() - started) + SYNC_CLOCK_SLACK
+        if policy.last_sync_at is not None and now < policy.last_sync_at <= now + span:
             # A turn that started after this one (Compare with MX now during the beat's run,
             # or Keep hosting) has already applied a newer answer: this older one would undo
-            # it, telling the team a new MX left and then that it is back.
+            # it, telling the team a new MX left and then that it is back. (A time beyond
+            # this turn's span is a fast clock's, and is overwritten.)
             return False
         policy.last_sync_at = now
         if found.failed:
