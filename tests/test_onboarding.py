@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 from unittest import mock
@@ -20,10 +21,15 @@ from django.core import mail
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import Client, override_settings
+from django.utils import timezone
 
+from checks.dns import txt_fix
 from mailsec.domains.models import Domain
+from reports.models import ReportAddress
 from tests.conftest import BaseTestCase
 from tests.test_accounts import LOCMEM, code_in
+from tests.test_domains import scored_run, stub_dns
+from tests.test_fix_texts import BASE, SERVED, D, findings_for
 
 
 class _Page(HTMLParser):
@@ -72,7 +78,8 @@ class _Page(HTMLParser):
 
 
 def flat(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    """The text of an HTML fragment as it reads: tags gone, entities decoded, spaces single."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 @override_settings(CACHES=LOCMEM)
@@ -195,3 +202,144 @@ class CodeEntryTestCase(BaseTestCase):
         r = self.client.post("/accounts/login/code/confirm/", {"code": "000000"})
         self.assertContains(r, "Incorrect code.")
         self.assertNotIn("expired", r.content.decode())
+
+
+@override_settings(CACHES=LOCMEM)
+class VerifyOutcomeTestCase(BaseTestCase):
+    """Pressing Verify (a plain form post, as without JavaScript) with the record right, with
+    a typo, missing and unanswerable: only the exact value counts, and each failure says what
+    was found."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()
+        self.client.force_login(self.alice)
+        self.client.post("/domains/add/", {"name": "example.org"}, follow=True)
+        self.domain = self.team.domains.get(name="example.org")
+        self.page = f"/domains/{self.domain.code}/"
+
+    def press_verify(self, **dns: Any) -> tuple[HttpResponse, list[str]]:
+        with stub_dns(**dns), mock.patch("mailsec.domains.tasks.enqueue_run"):
+            r = self.client.post(f"{self.page}verify/", follow=True)
+        self.assertEqual(r.redirect_chain, [(self.page, 302)])
+        self.domain.refresh_from_db()
+        return r, messages_on(r)
+
+    def test_the_exact_record_verifies_and_the_card_goes(self) -> None:
+        r, said = self.press_verify(txt={self.domain.challenge_name: [self.domain.challenge_value]})
+        self.assertEqual(said, ["example.org is verified. The first check is queued."])
+        self.assertTrue(self.domain.is_verified)
+        self.assertNotContains(r, "Prove you control")
+
+    def test_a_record_with_a_typo_is_not_taken_and_what_was_found_is_said(self) -> None:
+        typo = self.domain.challenge_value[:-1] + ("x" if self.domain.challenge[-1] != "x" else "y")
+        r, said = self.press_verify(txt={self.domain.challenge_name: [typo]})
+        self.assertFalse(self.domain.is_verified)
+        self.assertEqual(
+            said, [f"_mailsec-challenge.example.org has TXT '{typo}', not the expected value."]
+        )
+        self.assertContains(r, "Prove you control")  # the record to publish is still shown
+
+    def test_no_record_says_none_was_found_there(self) -> None:
+        _, said = self.press_verify(txt={})
+        self.assertFalse(self.domain.is_verified)
+        self.assertEqual(said, ["No TXT record found at _mailsec-challenge.example.org yet."])
+
+    def test_a_record_at_the_name_the_panel_doubled_says_what_to_type(self) -> None:
+        doubled = f"{self.domain.challenge_name}.example.org"
+        _, said = self.press_verify(txt={doubled: [self.domain.challenge_value]})
+        self.assertFalse(self.domain.is_verified)
+        self.assertEqual(len(said), 1)
+        self.assertIn(f"published at {doubled}", said[0])
+        self.assertIn("enter only _mailsec-challenge as the name", said[0])
+
+    def test_servfail_is_could_not_check_and_says_to_try_again(self) -> None:
+        _, said = self.press_verify(txt={}, servfail=True)
+        self.assertFalse(self.domain.is_verified)
+        self.assertEqual(len(said), 1)
+        self.assertTrue(
+            said[0].startswith("Could not look up _mailsec-challenge.example.org: SERVFAIL")
+        )
+        self.assertTrue(said[0].endswith("Try again in a minute."))
+        self.assertNotIn("not the expected", said[0])
+
+
+@override_settings(CACHES=LOCMEM)
+class FirstResultsTestCase(BaseTestCase):
+    """The verified page of a new domain: every record it asks to publish can be copied
+    exactly, and the page works as plain forms."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()
+        self.client.force_login(self.alice)
+        self.domain = Domain.objects.create(
+            team=self.team, name="example.org", verified_at=timezone.now()
+        )
+
+    def test_each_fix_copies_as_the_engine_wrote_it(self) -> None:
+        zone = {
+            **BASE,
+            (D, "TXT"): ["v=spf1 include:_spf.example.net ~all"],
+            (f"_dmarc.{D}", "TXT"): "NXDOMAIN",
+            (f"_mta-sts.{D}", "TXT"): "NXDOMAIN",
+            (f"_smtp._tls.{D}", "TXT"): "NXDOMAIN",
+        }
+        run = scored_run(self.domain, findings_for(D, zone, {}))
+        self.domain.set_last_run(run)
+        fixes = [f["fix"] for f in run.findings if f.get("fix")]
+        self.assertTrue(any('"' in fix for fix in fixes), fixes)  # quoted TXT values
+        page = _Page(self.client.get(f"/domains/{self.domain.code}/").content.decode())
+        copied = {page.copied(t) for t in page.copy_targets if t.startswith("fix-")}
+        address = ReportAddress.for_domain(self.domain)
+        ours = address.rua_record(None)
+        for fix in fixes:
+            if fix.startswith(f"_smtp._tls.{D}."):
+                # The engine's TLS-RPT record names a mailbox at the domain: the page gives
+                # the one naming our report address instead.
+                fix = txt_fix(f"_smtp._tls.{D}", ours)
+            self.assertIn(fix, copied)
+        self.assertEqual(page.copied("tlsrpt-record"), ours)
+        self.assertNotIn("&", "".join(copied))  # no entity left undecoded
+
+    def test_the_forms_post_without_javascript(self) -> None:
+        run = scored_run(self.domain, findings_for(D, BASE, SERVED))
+        self.domain.set_last_run(run)
+        page = _Page(self.client.get(f"/domains/{self.domain.code}/").content.decode())
+        for form in page.forms:
+            self.assertEqual(form.get("method"), "post", form)
+            self.assertTrue(form.get("action", "").startswith("/"), form)
+        with mock.patch("mailsec.domains.tasks.enqueue_run"):
+            r = self.client.post(f"/domains/{self.domain.code}/check/")
+        self.assertRedirects(r, f"/domains/{self.domain.code}/", fetch_redirect_response=False)
+
+
+@override_settings(CACHES=LOCMEM)
+class NewUserWalkTestCase(BaseTestCase):
+    def test_sign_up_add_verify(self) -> None:
+        client = Client()
+        client.post("/accounts/signup/", {"email": "dana@example.org"})
+        r = client.post("/accounts/code/", {"code": code_in(mail.outbox[-1])}, follow=True)
+        self.assertEqual(r.redirect_chain, [("/domains/", 302)])
+        # An empty list says what to do next.
+        self.assertIn(
+            "No domains yet. Add one above: we'll show you a TXT record to publish to prove "
+            "it's yours, then check it every few hours.",
+            flat(r.content.decode()),
+        )
+        r = client.post("/domains/add/", {"name": "Example.ORG"}, follow=True)
+        domain = Domain.objects.get(team__memberships__user__email="dana@example.org")
+        self.assertEqual(r.redirect_chain, [(f"/domains/{domain.code}/", 302)])
+        self.assertEqual(messages_on(r), ["Added example.org. Now prove you control it."])
+        page = _Page(r.content.decode())
+        record = {page.copied("challenge-name"), page.copied("challenge-value")}
+        self.assertEqual(record, {domain.challenge_name, domain.challenge_value})
+        with (
+            stub_dns({domain.challenge_name: [domain.challenge_value]}),
+            mock.patch("mailsec.domains.tasks.enqueue_run") as enqueue,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            r = client.post(f"/domains/{domain.code}/verify/", follow=True)
+        self.assertEqual(messages_on(r), ["example.org is verified. The first check is queued."])
+        enqueue.assert_called_once()
+        self.assertIn("Check queued, waiting for a worker", flat(r.content.decode()))
