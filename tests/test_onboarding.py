@@ -343,3 +343,24 @@ class NewUserWalkTestCase(BaseTestCase):
         self.assertEqual(messages_on(r), ["example.org is verified. The first check is queued."])
         enqueue.assert_called_once()
         self.assertIn("Check queued, waiting for a worker", flat(r.content.decode()))
+
+
+@override_settings(CACHES=LOCMEM)
+class SignupOverTheLimitTestCase(BaseTestCase):
+    def test_a_known_address_over_its_code_limit_gets_the_same_page(self) -> None:
+        """Three sign-ups a minute for an address with an account mail it three sign-in
+        codes; the fourth mails nothing, and its page must still be the code page every
+        sign-up gets, not a redirect to sign in that tells the address has an account."""
+        cache.clear()
+        EmailAddress.objects.create(user=self.bob, email="bob@example.org", verified=True)
+        for _ in range(4):
+            client = Client()
+            client.post("/accounts/signup/", {"email": "bob@example.org"})
+            r = client.get("/accounts/code/")
+            self.assertEqual(r.status_code, 200)
+            self.assertContains(r, "Enter the code we emailed you")
+        self.assertEqual(len(mail.outbox), 3)
+        # No code typed there signs anyone in.
+        for guess in ("000000", code_in(mail.outbox[-1])):
+            client.post("/accounts/code/", {"code": guess})
+            self.assertNotIn("_auth_user_id", client.session)

@@ -4,6 +4,8 @@ from typing import Any
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
+from allauth.account.models import Login
+from allauth.account.stages import LoginByCodeStage, LoginStageController
 from allauth.account.utils import filter_users_by_email
 from allauth.core import ratelimit
 from django import forms
@@ -30,8 +32,24 @@ class SignupForm(AllauthSignupForm):
                     LoginCodeVerificationProcess.initiate(
                         request=request, user=users[0], email=email
                     )
+                else:
+                    _await_unsent_code(request, users[0], email)
                 return None, HttpResponseRedirect(reverse("accounts:confirm_code"))
         return super().try_save(request)
+
+
+def _await_unsent_code(request: HttpRequest, user: Any, email: str) -> None:
+    """A sign-in by code as LoginCodeVerificationProcess.initiate starts it, with no code
+    made or mailed: the code page then shows as for any sign-up (no code typed matches).
+    Without it, the page of an address over its limit sent to the sign-in page, which told
+    that the address has an account."""
+    state = LoginCodeVerificationProcess.initial_state(user=user, email=email)
+    state["initiated_by_user"] = True
+    login = Login(user=user, email=email)
+    login.state["stages"] = {"current": LoginByCodeStage.key}
+    stage = LoginByCodeStage(LoginStageController(request, login), request, login)
+    stage.state.update(state)
+    LoginCodeVerificationProcess(stage=stage).persist()
 
 
 class InviteForm(forms.Form):
