@@ -40,6 +40,8 @@ from reports.models import (
     RawReport,
     ReportAddress,
     TlsReport,
+    copy_outcome,
+    counted_copy,
     insert_details,
     policy_fields,
     report_fields,
@@ -142,6 +144,16 @@ def _resend_error(parsed: ParsedReport) -> str:
     return f"resend of report {parsed.report_id!r} already stored"
 
 
+def _copy_of_stored(parsed: ParsedReport, report_pk: int) -> tuple[str, str]:
+    """(status, why) of an imported copy of a report stored before this batch, as the parse
+    task decides it for an unsigned copy: a resend, or set aside when the copy counted is
+    DKIM-signed by its reporter and says something else."""
+    same = TlsReport.objects.get(pk=report_pk)
+    outcome = copy_outcome(parsed, "", same, counted_copy(same))
+    assert outcome is not None  # an unsigned copy takes no other's place
+    return outcome
+
+
 # --- SQLite (and any other database): the ORM ---------------------------------------------
 
 
@@ -170,7 +182,9 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
     for i, key in keys.items():
         f = files[i]
         assert f.parsed is not None
-        if key in stored or key in new:
+        if key in stored:
+            f.status, f.error = _copy_of_stored(f.parsed, stored[key].pk)
+        elif key in new:
             f.status, f.error = RawReport.DUPLICATE, _resend_error(f.parsed)
         else:
             # Evaluated, as in "not to alert": imported reports are history (and the sweep
@@ -421,7 +435,11 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
             key = keys.get(id(f))
             if key is None:
                 status, error, report = f.status, _escape(f.error), "\\N"
-            elif key in stored or key in carried:
+            elif key in stored:
+                assert f.parsed is not None
+                status, error = _copy_of_stored(f.parsed, report_of[key])
+                error, report = _escape(error), str(report_of[key])
+            elif key in carried:
                 status, error, report = RawReport.DUPLICATE, rows.resend, str(report_of[key])
             else:
                 carried.add(key)

@@ -502,48 +502,14 @@ class RawReport(models.Model):
         # The copy counted now, if another raw report carries it (a resend over the other
         # channel, say): this one is a duplicate, also when it is reparsed while pointing at
         # that report already.
-        counted = (
-            same.raw_reports.filter(parse_status=self.PARSED)
-            .exclude(pk=self.pk)
-            .order_by("received_at", "pk")
-            .first()
-            if same is not None
-            else None
-        )
+        counted = counted_copy(same, other_than=self.pk) if same is not None else None
         replaced: RawReport | None = None
         if same is not None and (same.pk != self.report_id or counted is not None):
-            # M38: a resend with a different body (new gzip timestamp, other channel): the raw
-            # bytes are kept, the report is counted once. Which copy counts: a copy signed by
-            # its reporter over one that is not (report-ids are predictable and the HTTPS
-            # address is open: a forger can post a report first to hide the real one), when
-            # they differ; else the one stored first. Either order of arrival ends the same.
             ours = self.signed_by(parsed.contact_info)
-            theirs = counted.signed_by(same.contact_info) if counted is not None else ""
-            # Only one of the two is signed: what they say decides (the digests are compared
-            # only then; the same content is a duplicate, whoever signed it).
-            differs = bool(ours) != bool(theirs) and parsed_digest(parsed) != stored_digest(same)
-            if not (differs and ours):
+            outcome = copy_outcome(parsed, ours, same, counted)
+            if outcome is not None:
                 self.report = same
-                if differs:
-                    self.parse_status = self.SUPERSEDED
-                    self.error = superseded_reason(
-                        parsed.report_id,
-                        theirs,
-                        (same.total_successful, same.total_failed),
-                        (parsed.total_successful, parsed.total_failed),
-                    )
-                    return
-                self.parse_status = self.DUPLICATE
-                self.error = f"resend of report {parsed.report_id!r} already stored"
-                counts = (parsed.total_successful, parsed.total_failed)
-                if counts != (same.total_successful, same.total_failed):
-                    # Not the same figures: say which stand, rather than that it was a mere
-                    # copy.
-                    self.error += (
-                        f", with other counts: {counts[0]} successful and {counts[1]} failed "
-                        f"sessions here, {same.total_successful} and {same.total_failed} in "
-                        "the stored copy, which is the one counted"
-                    )
+                self.parse_status, self.error = outcome
                 return
             # This signed copy takes the place of the unsigned one: its figures, policies and
             # failure details; the other raw report stays, marked, pointing at the report.
@@ -630,6 +596,53 @@ class RawReport(models.Model):
             error=f"gave up after {TEMPORARY_ATTEMPTS} attempts that never finished (the "
             "worker was stopped, ran out of memory or time, or the database kept failing)",
         )
+
+
+def counted_copy(report: TlsReport, other_than: int | None = None) -> RawReport | None:
+    """The raw copy `report` is counted from (the first parsed one), other than `other_than`."""
+    return (
+        report.raw_reports.filter(parse_status=RawReport.PARSED)
+        .exclude(pk=other_than)
+        .order_by("received_at", "pk")
+        .first()
+    )
+
+
+def copy_outcome(
+    parsed: ParsedReport, ours: str, same: TlsReport, counted: RawReport | None
+) -> tuple[str, str] | None:
+    """How a copy of the stored report `same` ends, `ours` the domain of its reporter that
+    signed it ("" if none did, RawReport.signed_by) and `counted` the copy `same` is counted
+    from: (DUPLICATE or SUPERSEDED, why), or None when this copy takes the counted one's place.
+
+    M38: a resend with a different body (new gzip timestamp, other channel): the raw bytes
+    are kept, the report is counted once. Which copy counts: a copy signed by its reporter
+    over one that is not (report-ids are predictable and the HTTPS address is open: a forger
+    can post a report first to hide the real one), when they differ; else the one stored
+    first. Either order of arrival ends the same."""
+    theirs = counted.signed_by(same.contact_info) if counted is not None else ""
+    # Only one of the two is signed: what they say decides (the digests are compared only
+    # then; the same content is a duplicate, whoever signed it).
+    differs = bool(ours) != bool(theirs) and parsed_digest(parsed) != stored_digest(same)
+    if differs and ours:
+        return None
+    if differs:
+        return RawReport.SUPERSEDED, superseded_reason(
+            parsed.report_id,
+            theirs,
+            (same.total_successful, same.total_failed),
+            (parsed.total_successful, parsed.total_failed),
+        )
+    error = f"resend of report {parsed.report_id!r} already stored"
+    counts = (parsed.total_successful, parsed.total_failed)
+    if counts != (same.total_successful, same.total_failed):
+        # Not the same figures: say which stand, rather than that it was a mere copy.
+        error += (
+            f", with other counts: {counts[0]} successful and {counts[1]} failed sessions "
+            f"here, {same.total_successful} and {same.total_failed} in the stored copy, "
+            "which is the one counted"
+        )
+    return RawReport.DUPLICATE, error
 
 
 def superseded_reason(
