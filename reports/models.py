@@ -338,6 +338,12 @@ class RawReport(models.Model):
 
                         report_pk = raw.report_id
                         transaction.on_commit(lambda: alert_on_report.delay(report_pk), robust=True)
+                        if raw.took_over:
+                            # The report's other copies were judged against the one set aside
+                            # ("a resend of the copy counted"): judged again against this one.
+                            others = raw.report.raw_reports.filter(parse_status=self.DUPLICATE)
+                            for other in others.exclude(pk=raw.pk).defer("body"):
+                                other.process(force=True)
         except DatabaseError:
             # The database, not the report: this attempt had an outcome (the task retries
             # it), so it does not count towards giving up; a short outage must not end a
@@ -477,6 +483,9 @@ class RawReport(models.Model):
         self.dkim_length_tag = outcome.has_length_tag
         self.dkim_detail = storable(outcome.detail)[:2000]
 
+    # Set by a parse that took the place of the copy counted before (see _save_parsed).
+    took_over = False
+
     def signed_by(self, contact_info: str | None) -> str:
         """The DKIM domain that vouches for this copy of a report whose contact-info is
         `contact_info`: an e-mail whose signature verified, without l=, by the reporter
@@ -492,6 +501,7 @@ class RawReport(models.Model):
         return self.dkim_domain if claimed and same_or_parent(self.dkim_domain, claimed) else ""
 
     def _save_parsed(self, parsed: ParsedReport, *, first_try: bool = True) -> None:
+        self.took_over = False
         submitter = parsed.organization_name.casefold()
         # Locked: two copies parsed at once must not both decide to replace the stored one.
         same = (
@@ -527,6 +537,7 @@ class RawReport(models.Model):
             # Its alerts are evaluated again, on what it says now (the alert task reads the
             # stored rows, so the replaced figures count no more).
             same.alerts_evaluated_at = None
+            self.took_over = True
         try:
             with transaction.atomic():
                 if replaced is not None:
