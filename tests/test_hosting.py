@@ -842,6 +842,18 @@ class PageTestCase(HostingCase):
         self.assertContains(r, "mta-sts.example.org")
         self.assertContains(r, "_mta-sts.example.org")
 
+    def test_the_records_are_also_named_as_dns_panels_want_them(self) -> None:
+        # Most panels add the zone to what is typed: `mta-sts.example.org` typed there is
+        # published at mta-sts.example.org.example.org.
+        self.host()
+        self.client.force_login(self.alice)
+        with fake_dns():
+            html = self.client.get(self.url("page")).content.decode()
+        assert "add <code>example.org</code> to the name you type" in html
+        for short in ("mta-sts", "_mta-sts", "_smtp._tls"):
+            assert f'">{short}</code>' in html, short
+        assert 'data-copy-target="record-host-1"' in html
+
     def test_after_release_it_asks_to_remove_the_records_not_to_publish_them(self) -> None:
         policy = self.host(["mx1.example.org"], max_age=86400)
         with fake_dns(["mx1.example.org"]):

@@ -162,6 +162,21 @@ class Domain(models.Model):
         return f"{CHALLENGE_PREFIX}.{self.name}"
 
     @property
+    def panel_zone(self) -> str:
+        """The zone a DNS panel most likely holds the domain's records in: the registered
+        domain (a subdomain's records are usually in its parent's zone). Most panels take names
+        relative to it, and add it to a full name typed there."""
+        from checks.domainname import organizational_domain
+        from checks.tasks import engine_config
+
+        return organizational_domain(self.name, engine_config().extra_public_suffixes)
+
+    def relative_name(self, name: str) -> str:
+        """`name` as a DNS panel for panel_zone wants it typed: `_mta-sts` for
+        `_mta-sts.example.org`, `_mta-sts.mail` for `_mta-sts.mail.example.org`."""
+        return name.removesuffix(f".{self.panel_zone}")
+
+    @property
     def challenge_value(self) -> str:
         return f"{CHALLENGE_VALUE_PREFIX}{self.challenge}"
 

@@ -26,7 +26,6 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from checks.dns import txt_fix
-from checks.domainname import organizational_domain
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Mechanism
 from mailsec.accounts.scope import (
     current_team,
@@ -449,15 +448,6 @@ def _content_name(run_code: UUID | None) -> str:
     return f"page:{PANELS_VERSION}:{run_code or ''}"
 
 
-def challenge_zone(domain: Domain) -> str:
-    """The zone a DNS panel most likely holds the domain's records in: the registered domain
-    (a subdomain's records are usually in its parent's zone). Most panels take names relative
-    to it, and add it to a full name typed there."""
-    from checks.tasks import engine_config
-
-    return organizational_domain(domain.name, engine_config().extra_public_suffixes)
-
-
 def page_content(domain: Domain, run: CheckRun | None = None) -> tuple[str, str, str]:
     """The domain page's content showing `run` (the last run by default): (title, HTML, the
     stand-in for the CSRF token in its forms)."""
@@ -466,13 +456,12 @@ def page_content(domain: Domain, run: CheckRun | None = None) -> tuple[str, str,
     run = run or domain.last_run
     token_mark = secrets.token_hex(16)
     policy = getattr(domain, "hosted_policy", None)
-    zone = challenge_zone(domain)
     ctx = {
         "deletion_notice": policy.deletion_notice_for(PAGE_SHOWN_FOR) if policy else "",
         "domain": domain,
         # The challenge's name as DNS panels want it too (most add the zone to what is typed).
-        "challenge_zone": zone,
-        "challenge_host": domain.challenge_name.removesuffix(f".{zone}"),
+        "challenge_zone": domain.panel_zone,
+        "challenge_host": domain.relative_name(domain.challenge_name),
         "run": run,
         "failed_run": failed_run,
         "active_run": domain.active_run(),

@@ -85,6 +85,9 @@ class RecordRow:
     # False while the value is still a placeholder (no policy id before hosting is on): a
     # Copy button would copy text that is no record.
     copyable: bool = True
+    # The name as a DNS panel for the registered domain wants it typed (most add the zone to
+    # a full name): `mta-sts` for `mta-sts.example.org`.
+    host: str = ""
 
 
 def _records(domain: Domain, policy: HostedPolicy | None) -> list[RecordRow]:
@@ -196,7 +199,10 @@ def page(request: HttpRequest, code: UUID) -> HttpResponse:
             # Released: what is left to do is removing the names that pointed at us.
             ctx["released"] = True
             records = [r for r in records if r.name.startswith(("mta-sts.", "_mta-sts."))]
+        for r in records:
+            r.host = domain.relative_name(r.name)
         ctx["records"] = records
+        ctx["panel_zone"] = domain.panel_zone
     if policy is not None and policy.state != HostedPolicy.State.OFF:
         now = timezone.now()
         ctx["suggestions"] = rules.suggestions(policy.mx_live, policy.patterns())
