@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import logging
@@ -28,6 +29,12 @@ TURN_WAIT_SECONDS = 60.0
 TURN_HOLD_SECONDS = 120
 
 
+# Shared probes are pickled: during a rolling deploy, workers of a release whose SmtpProbe has
+# other fields must not read each other's (a field missing on an old probe would end the
+# check as an internal error), so the field names are part of every probe's key.
+PROBE_FORMAT = ",".join(f.name for f in dataclasses.fields(starttls.SmtpProbe))
+
+
 class SharedProbes:
     """STARTTLS probe results in the Django cache (Redis in production, the file cache on one
     machine), and one probe at a time per server address among all worker processes: a Redis
@@ -39,7 +46,7 @@ class SharedProbes:
         from django.core.cache import cache
 
         try:
-            return cache.get(_name("probe", key))
+            return cache.get(_name("probe", f"{PROBE_FORMAT}|{key}"))
         except Exception:
             log.warning("could not read a shared STARTTLS probe", exc_info=True)
             return None
@@ -48,7 +55,7 @@ class SharedProbes:
         from django.core.cache import cache
 
         try:
-            cache.set(_name("probe", key), probe, ttl)
+            cache.set(_name("probe", f"{PROBE_FORMAT}|{key}"), probe, ttl)
         except Exception:
             log.warning("could not share a STARTTLS probe", exc_info=True)
 

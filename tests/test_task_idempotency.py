@@ -88,3 +88,22 @@ class KilledWorkerTestCase(BaseTestCase):
         self.assertGreater(raised, 0)
         self.assertEqual(Change.objects.filter(domain=self.domain).count(), raised)
         self.assertEqual(self.domain.runs.count(), 2)  # the baseline and this one
+
+
+def test_a_shared_probe_of_another_release_is_not_read(monkeypatch, settings, tmp_path) -> None:
+    # Pickled probes of a release whose SmtpProbe had other fields are another key: during a
+    # rolling deploy a worker never unpickles one with a field missing.
+    from checks import starttls, tasks
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+    shared = tasks.SharedProbes()
+    probe = starttls.SmtpProbe(host="mx1.example.org", address="192.0.2.1", port=25)
+    shared.put("k", probe, 60)
+    assert shared.get("k") == probe
+    monkeypatch.setattr(tasks, "PROBE_FORMAT", tasks.PROBE_FORMAT + ",a_new_field")
+    assert shared.get("k") is None
