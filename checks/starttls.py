@@ -481,10 +481,12 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
                 probe.retry_handshake = True
                 return
             probe.error_kind = "tls-handshake"
-            probe.problem = f"the TLS handshake failed: {_describe(exc)}"
             # A hang-up with no TLS alert may be a passing fault (an overloaded server); one
-            # with an alert is the server's considered answer.
+            # with an alert is the server's considered answer. A close and a reset are one
+            # fault, told alike (which one a client sees depends on timing).
             probe.retry_handshake = _no_alert(exc)
+            why = _HUNG_UP if probe.retry_handshake else _describe(exc)
+            probe.problem = f"the TLS handshake failed: {why}"
             return
         obj = conn.ssl_object()
         if obj is None:
@@ -716,6 +718,9 @@ def _no_alert(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError)
 
 
+_HUNG_UP = "the server closed the connection without a TLS alert"
+
+
 def _describe(exc: BaseException) -> str:
     """A plain description of why a connection or TLS handshake ended."""
     if isinstance(exc, ssl.SSLError):
@@ -730,13 +735,13 @@ def _describe(exc: BaseException) -> str:
                 "the server did not answer in TLS after accepting STARTTLS (wrong version number)"
             )
         if _no_alert(exc):
-            return "the server closed the connection without a TLS alert"
+            return _HUNG_UP
         return reason or str(exc)
     if isinstance(exc, TimeoutError):
         return "timed out"
     if isinstance(exc, ConnectionError) and not str(exc):
         # asyncio reports a peer that hung up mid-handshake as a bare ConnectionResetError().
-        return "the server closed the connection without a TLS alert"
+        return _HUNG_UP
     return str(exc) or type(exc).__name__
 
 

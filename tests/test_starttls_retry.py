@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import socket
 import ssl
+import struct
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -30,12 +31,12 @@ def flaky_server(
 ) -> Callable[[], Awaitable[asyncio.Server]]:
     """An MX whose first `hang_ups` connections close right after "220 Ready to start TLS"
     (or, with `stall`, never answer the handshake); later ones speak TLS. `faults` names each
-    connection's fault in turn instead ("hang-up" or "stall")."""
+    connection's fault in turn instead ("hang-up", "reset" or "stall")."""
     count = 0
     lock = threading.Lock()
     stalled: list[socket.socket] = []
 
-    def session(conn: socket.socket, fault: bool, stall: bool = stall) -> None:
+    def session(conn: socket.socket, fault: bool, stall: bool = stall, reset: bool = False) -> None:
         with contextlib.suppress(ssl.SSLError, OSError), conn, conn.makefile("rb") as reader:
             conn.sendall(b"220 mx1.example.test ESMTP\r\n")
             reader.readline()
@@ -45,6 +46,11 @@ def flaky_server(
             if fault and stall:
                 stalled.append(conn)
                 threading.Event().wait(10)
+                return
+            if fault and reset:
+                # SO_LINGER 0: the close is a TCP reset, as from a server that drops the
+                # connection with our ClientHello unread.
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 return
             if fault:
                 return  # closes with no TLS alert
@@ -67,7 +73,7 @@ def flaky_server(
                 count += 1
                 if faults is not None:
                     kind = faults[count - 1] if count <= len(faults) else ""
-                    args = (conn, bool(kind), kind == "stall")
+                    args = (conn, bool(kind), kind == "stall", kind == "reset")
                 else:
                     args = (conn, count <= hang_ups, stall)
             threading.Thread(target=session, args=args, daemon=True).start()
@@ -99,6 +105,20 @@ def test_a_hang_up_every_time_fails(pki: Pki, tmp_path: Path) -> None:
     assert probe.connections == 2
     smtp04 = _findings(probe)["SMTP-04"]
     assert smtp04.status == Status.FAIL and "twice in a row" in smtp04.summary
+
+
+def test_a_reset_and_a_close_are_one_fault_twice(pki: Pki, tmp_path: Path) -> None:
+    # Whether a client sees a close or a reset depends on timing; either is a hang-up.
+    assert pki.inter is not None
+    tls = _server_context(tmp_path, [pki.leaf([HOST]), pki.inter])
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    probe = run_probe(flaky_server(tls, 0, faults=["reset", "hang-up"]), bundle)
+    assert probe.error_kind == "tls-handshake"
+    assert probe.problem == (
+        "the TLS handshake failed: the server closed the connection without a TLS alert "
+        "(twice in a row)"
+    )
+    assert _findings(probe)["SMTP-04"].status == Status.FAIL
 
 
 def test_a_handshake_that_does_not_finish_in_time_is_tried_again(pki: Pki, tmp_path: Path) -> None:
