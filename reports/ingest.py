@@ -41,7 +41,6 @@ from reports.models import (
     ReportAddress,
     TlsReport,
     copy_outcome,
-    counted_copy,
     insert_details,
     policy_fields,
     report_fields,
@@ -144,12 +143,35 @@ def _resend_error(parsed: ParsedReport) -> str:
     return f"resend of report {parsed.report_id!r} already stored"
 
 
-def _copy_of_stored(parsed: ParsedReport, report_pk: int) -> tuple[str, str]:
+def _stored_copies(pks: Iterable[int]) -> dict[int, tuple[TlsReport, RawReport | None]]:
+    """The reports stored before this batch that files of it resend, each with the raw copy
+    it is counted from (counted_copy): two queries a batch, not two a resend."""
+    reports = TlsReport.objects.only(
+        "pk",
+        "report_id",
+        "organization_name",
+        "contact_info",
+        "start",
+        "end",
+        "total_successful",
+        "total_failed",
+    ).in_bulk(set(pks))
+    counted: dict[int, RawReport] = {}
+    copies = RawReport.objects.filter(report_id__in=reports, parse_status=RawReport.PARSED)
+    for raw in copies.order_by("received_at", "pk").only(
+        "report_id", "source", "headers", "dkim_result", "dkim_length_tag", "dkim_domain"
+    ):
+        counted.setdefault(raw.report_id, raw)
+    return {pk: (report, counted.get(pk)) for pk, report in reports.items()}
+
+
+def _copy_of_stored(
+    parsed: ParsedReport, stored: tuple[TlsReport, RawReport | None]
+) -> tuple[str, str]:
     """(status, why) of an imported copy of a report stored before this batch, as the parse
     task decides it for an unsigned copy: a resend, or set aside when the copy counted is
     DKIM-signed by its reporter and says something else."""
-    same = TlsReport.objects.get(pk=report_pk)
-    outcome = copy_outcome(parsed, "", same, counted_copy(same))
+    outcome = copy_outcome(parsed, "", *stored)
     assert outcome is not None  # an unsigned copy takes no other's place
     return outcome
 
@@ -177,13 +199,14 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
             report_id__in={k[2] for k in keys.values()},
         ).only("pk", "address_id", "submitter", "report_id")
     }
+    copies = _stored_copies(stored[key].pk for key in keys.values() if key in stored)
     now = timezone.now()
     new: dict[tuple[int, str, str], tuple[_File, TlsReport]] = {}
     for i, key in keys.items():
         f = files[i]
         assert f.parsed is not None
         if key in stored:
-            f.status, f.error = _copy_of_stored(f.parsed, stored[key].pk)
+            f.status, f.error = _copy_of_stored(f.parsed, copies[stored[key].pk])
         elif key in new:
             f.status, f.error = RawReport.DUPLICATE, _resend_error(f.parsed)
         else:
@@ -406,6 +429,7 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
             (a, s, r): pk for a, s, r, pk in cursor.fetchall()
         }
         stored = set(report_of)
+        copies = _stored_copies(report_of.values())
         # The first body of each report not stored yet carries it (in-batch resends follow).
         new: list[tuple[_File, _Rows]] = []
         for f, rows in staged:
@@ -437,7 +461,7 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
                 status, error, report = f.status, _escape(f.error), "\\N"
             elif key in stored:
                 assert f.parsed is not None
-                status, error = _copy_of_stored(f.parsed, report_of[key])
+                status, error = _copy_of_stored(f.parsed, copies[report_of[key]])
                 error, report = _escape(error), str(report_of[key])
             elif key in carried:
                 status, error, report = RawReport.DUPLICATE, rows.resend, str(report_of[key])
