@@ -8,6 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -161,7 +162,7 @@ class Domain(models.Model):
     def challenge_name(self) -> str:
         return f"{CHALLENGE_PREFIX}.{self.name}"
 
-    @property
+    @cached_property  # read for every record a page names
     def panel_zone(self) -> str:
         """The zone a DNS panel most likely holds the domain's records in: the registered
         domain (a subdomain's records are usually in its parent's zone). Most panels take names
