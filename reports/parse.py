@@ -97,10 +97,12 @@ RESULT_TYPES = frozenset(
     }
 )
 
-# RFC 3339 §5.6 date-time; the "T" and the zone are mandatory (M11).
+# RFC 3339 §5.6 date-time; the "T" and the zone are mandatory (M11). re.ASCII: its DIGIT is
+# 0-9 (RFC 5234 App. B.1), where a str pattern's \d would also take "٢" or "２".
 _DATETIME_RE = re.compile(
     r"\A(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?"
-    r"([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)\Z"
+    r"([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)\Z",
+    re.ASCII,
 )
 _ADDR_SPEC_RE = re.compile(r"\A[^@\s<>()\[\],;:\"]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?)\Z")
 _HOSTNAME_RE = re.compile(
@@ -110,8 +112,10 @@ _DIGITS_RE = re.compile(r"\A[0-9]{1,16}\Z")
 
 
 # RFC 8460 §4.4 ABNF: IPv4 as dotted quad; checked by one C regex before ipaddress (IPv6).
+# re.ASCII: an ABNF DIGIT is 0-9 only; "٩.0.2.1" is no address.
 _IPV4_RE = re.compile(
-    r"\A(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\Z"
+    r"\A(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\Z",
+    re.ASCII,
 )
 
 

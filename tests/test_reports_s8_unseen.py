@@ -1,0 +1,72 @@
+"""The TLS-RPT parser on reports nobody listed (checklist §12, RFC 8460 §4): values the §12.3
+corpus does not spell out, and the two readers (whole document / streamed) on them."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reports.parse import ReportRejected, parse_report
+
+SAMPLE: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "data" / "tlsrpt" / "sample.json").read_text()
+)
+
+
+def _report(**detail: Any) -> bytes:
+    """The §12.2 sample with its first failure detail changed."""
+    report = copy.deepcopy(SAMPLE)
+    report["policies"][0]["failure-details"][0].update(detail)
+    return json.dumps(report, ensure_ascii=False).encode()
+
+
+def _dated(start: str, end: str = "2026-06-01T23:59:59Z") -> bytes:
+    report = copy.deepcopy(SAMPLE)
+    report["date-range"] = {"start-datetime": start, "end-datetime": end}
+    return json.dumps(report, ensure_ascii=False).encode()
+
+
+def _outcome(data: bytes) -> tuple[str, Any]:
+    try:
+        return "parsed", dataclasses.asdict(parse_report(data, report_domain="example.com"))
+    except ReportRejected as e:
+        return "rejected", e.reason
+
+
+def _both(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Any]:
+    """The outcome of the whole-document reader, checked equal to the streamed one's."""
+    whole = _outcome(data)
+    with monkeypatch.context() as m:
+        m.setattr("reports.parse.SMALL_REPORT_BYTES", 0)
+        assert _outcome(data) == whole
+    return whole
+
+
+# --- Addresses (RFC 8460 §4.4: ABNF DIGIT is ASCII, RFC 5234 App. B.1; RFC 5952) ------------
+
+
+@pytest.mark.parametrize(
+    "value", ["\u0669.0.2.1", "192.0.2.\u0661", "\uff11.2.3.4"], ids=["arabic", "arabic", "wide"]
+)
+def test_an_ipv4_address_with_digits_that_are_not_ascii_is_flagged(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unicode decimal digits are no DIGIT of the ABNF: the address is no address, so it is
+    flagged and never grouped with real ones."""
+    status, report = _both(_report(**{"sending-mta-ip": value}), monkeypatch)
+    assert status == "parsed"
+    assert any("sending-mta-ip" in w and "not an IP address" in w for w in report["warnings"])
+
+
+def test_a_date_time_with_digits_that_are_not_ascii_is_not_rfc_3339(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """RFC 3339 §5.6 DIGIT is 0-9: the reason names the syntax, not the calendar."""
+    status, reason = _both(_dated("\uff12\uff10\uff12\uff16-06-01T00:00:00Z"), monkeypatch)
+    assert status == "rejected"
+    assert "is not an RFC 3339 date-time" in reason
