@@ -157,9 +157,20 @@ def parse_key_record(text: str) -> ParsedKey:
                 f"v={tags['v']} is not valid; the only version is exactly 'DKIM1'.",
             )
 
-    # DKIM-08: key type.
-    parsed.key_type = tags.get("k", "rsa").strip().lower()
-    if parsed.key_type not in ("rsa", "ed25519"):
+    # DKIM-08: key type. Values are case-sensitive unless a tag says otherwise (§3.2), and
+    # k= does not: "k=RSA" is an unrecognised key type, which verifiers ignore (dkimpy does).
+    # key_type is kept in lower case so the key itself is still judged below.
+    k_value = tags.get("k", "rsa").strip()
+    parsed.key_type = k_value.lower()
+    if parsed.key_type in ("rsa", "ed25519") and k_value != parsed.key_type:
+        parsed.add(
+            "DKIM-08",
+            Status.FAIL,
+            f"k={k_value} is not a key type receivers know: tag values are case-sensitive "
+            f"(RFC 6376 §3.2), so receivers that follow the RFC ignore the key. Write "
+            f"k={parsed.key_type}.",
+        )
+    elif parsed.key_type not in ("rsa", "ed25519"):
         parsed.add(
             "DKIM-08",
             Status.FAIL,
@@ -192,9 +203,18 @@ def parse_key_record(text: str) -> ParsedKey:
 
     # DKIM-10: service type.
     if "s" in tags:
-        services = {s.strip().lower() for s in tags["s"].split(":") if s.strip()}
+        # Case-sensitive like every value (§3.2): "s=EMAIL" lists no service verifiers know.
+        services = {s.strip() for s in tags["s"].split(":") if s.strip()}
         if not services & {"*", "email"}:
-            which = "TLS reports only (s=tlsrpt)" if services == {"tlsrpt"} else f"s={tags['s']}"
+            if "email" in {s.lower() for s in services}:
+                which = (
+                    f"s={tags['s']}, which lists no known service: tag values are "
+                    "case-sensitive (RFC 6376 §3.2)"
+                )
+            elif services == {"tlsrpt"}:
+                which = "TLS reports only (s=tlsrpt)"
+            else:
+                which = f"s={tags['s']}"
             parsed.add(
                 "DKIM-10",
                 Status.FAIL,
