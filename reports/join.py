@@ -122,6 +122,8 @@ def sight(result_type: str, hosts: list[str], run: CheckRun | None) -> CheckSigh
         )
     ids = RELATED.get(result_type, ())
     related = [f for f in run.findings if f.get("id") in ids]
+    # The reported hosts the related findings are about, when they are about MX hosts.
+    on_hosts: list[dict[str, Any]] = []
     if hosts:
         # Findings about other MX hosts say nothing about these, whatever their mechanism
         # (MTASTS-32 is per MX too); domain-wide ones (policy host, DNSSEC) have a subject
@@ -170,12 +172,29 @@ def sight(result_type: str, hosts: list[str], run: CheckRun | None) -> CheckSigh
             shown,
         )
     shown = related[:1]
+    summary = shown[0].get("summary", "").strip()
+    # A reported host the check has no such finding about (unreachable from here, or not
+    # among the MX hosts it saw) was not seen clear: "no such problem" is said only of the
+    # hosts it tested, and the failure may well be on the others.
+    tested = {_host_of(f.get("subject", "")) for f in on_hosts}
+    untested = [h for h in hosts if h not in tested] if on_hosts else []
+    if untested:
+        return CheckSight(
+            result_type,
+            hosts,
+            "clear",
+            f"{head} — our last check ({when}) saw no such problem on "
+            f"{', '.join(h for h in hosts if h in tested)}: {summary} It did not test this "
+            f"on {', '.join(untested)}, where the failure may be; or it is intermittent, on "
+            "one address only, fixed since, or on the sender's side.",
+            shown,
+        )
     return CheckSight(
         result_type,
         hosts,
         "clear",
         f"{head} — our last check ({when}) saw no such problem: "
-        f"{shown[0].get('summary', '').strip()} The failure may be intermittent, on one "
+        f"{summary} The failure may be intermittent, on one "
         "address only, fixed since, or on the sender's side.",
         shown,
     )
