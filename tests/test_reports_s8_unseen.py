@@ -70,3 +70,17 @@ def test_a_date_time_with_digits_that_are_not_ascii_is_not_rfc_3339(
     status, reason = _both(_dated("\uff12\uff10\uff12\uff16-06-01T00:00:00Z"), monkeypatch)
     assert status == "rejected"
     assert "is not an RFC 3339 date-time" in reason
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["2026-06-01T00:00:00.0000000000Z", "2026-06-01T00:00:00." + "0" * 60 + "+00:00"],
+    ids=["10 digits", "60 digits"],
+)
+def test_a_fraction_of_a_second_may_have_any_number_of_digits(
+    start: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RFC 3339 §5.6: time-secfrac = "." 1*DIGIT, no upper bound."""
+    status, report = _both(_dated(start), monkeypatch)
+    assert status == "parsed", report
+    assert report["start"].isoformat() == "2026-06-01T00:00:00+00:00"
