@@ -96,7 +96,9 @@ class ParsedDmarc:
     @property
     def pct(self) -> int | None:
         value = self.tags.get("pct")
-        if value is None or not value.strip().isdigit():
+        # ABNF DIGIT is ASCII 0-9 (RFC 5234 B.1): str.isdigit() alone also takes "²", which
+        # int() refuses, and fullwidth digits, which no receiver reads as a number.
+        if value is None or not (value.strip().isascii() and value.strip().isdigit()):
             return None
         return int(value.strip())
 

@@ -1,0 +1,42 @@
+"""DMARC records real domains publish that the fixtures do not list (checklist §6)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from checks import dmarc
+from checks.findings import Finding, Status
+from tests.test_spf import make_ctx, run
+
+D = "example.com"
+BASE: dict[Any, Any] = {(D, "TXT"): ["v=spf1 mx -all"], (D, "MX"): ["10 mx.example.com."]}
+
+
+def findings(record: str, domain: str = D, extra: dict[Any, Any] | None = None) -> list[Finding]:
+    zone = {**BASE, (f"_dmarc.{D}", "TXT"): [record], **(extra or {})}
+    return run(dmarc, domain, zone)
+
+
+def policy(domain: str, zone: dict[Any, Any]) -> dmarc.DmarcPolicy:
+    async def go() -> dmarc.DmarcPolicy:
+        return await dmarc.get_policy(make_ctx(domain, zone))
+
+    return asyncio.run(go())
+
+
+def of(found: list[Finding], check_id: str) -> list[Finding]:
+    return [f for f in found if f.id == check_id]
+
+
+def test_pct_with_digits_that_are_not_ascii_is_not_a_number() -> None:
+    # pct is 1*3DIGIT (RFC 7489 §6.4), and ABNF DIGIT is 0-9 only (RFC 5234 B.1). Python's
+    # str.isdigit() also accepts "²" (which int() then refuses: the check crashed) and
+    # fullwidth "５0" (which int() reads as 50: the check invented a 50 % sampling rate).
+    for value in ("²", "５0", "٣"):
+        record = f"v=DMARC1; p=reject; pct={value}"
+        assert dmarc.parse_dmarc(record).pct is None
+        found = findings(record)
+        assert [f.status for f in of(found, "DMARC-08")] == [Status.FAIL]
+        # RFC 7489 receivers fall back to the default pct=100: the policy is plain reject.
+        assert policy(D, {(f"_dmarc.{D}", "TXT"): [record]}).effective_7489 == "reject"
