@@ -69,6 +69,25 @@ class Summary:
         rate = self.failure_rate
         return None if rate is None else 100 * rate
 
+    @property
+    def failure_percent_text(self) -> str:
+        return percent_text(self.failed, self.successful + self.failed)
+
+
+def percent_text(failed: int, total: int) -> str:
+    """`failed` of `total` sessions in percent, to two decimals as the dashboard shows rates;
+    "" without sessions. A rate that rounds to 0.00 while some failed says < 0.01 %, and one
+    that rounds to 100.00 while some succeeded says > 99.99 %: neither "nothing failed" nor
+    "nothing got through" may be shown when it is not so."""
+    if total <= 0:
+        return ""
+    text = f"{100 * failed / total:.2f} %"
+    if failed and text == "0.00 %":
+        return "< 0.01 %"
+    if failed < total and text == "100.00 %":
+        return "> 99.99 %"
+    return text
+
 
 def _bars(days: list[Day]) -> list[Bar]:
     peak = max((d.total for d in days), default=0) or 1
@@ -156,6 +175,7 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         row["failure_rate"] = row["failed"] / total if total else None
         # As a percentage, as the page's summary line and the weekly email show it.
         row["failure_percent"] = 100 * row["failure_rate"] if total else None
+        row["failure_percent_text"] = percent_text(row["failed"] or 0, total)
     raws = RawReport.objects.filter(address=address)
     return Summary(
         days=day_rows,
