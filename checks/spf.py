@@ -896,12 +896,16 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                     f"{LOOKUP_LIMIT} allowed: drop senders you no longer use (or replace "
                     "includes with ip4/ip6 ranges) while merging."
                 )
-            elif not any(n.status == "temperror" for n in node.walk()):
-                fix = txt_fix(domain, merged)
-                note = (
-                    " The suggestion keeps every mechanism of both once, in order, and ends in "
-                    "the weaker of their endings so no mail either record allowed is hard-failed."
-                )
+            else:
+                # Nor is a merge offered that keeps another permanent error (an include of a
+                # name without SPF, three void lookups) or includes a '+all' record.
+                fix, note = await _vetted_fix(ctx, merged, "Merged")
+                if fix:
+                    note = (
+                        " The suggestion keeps every mechanism of both once, in order, and ends "
+                        "in the weaker of their endings so no mail either record allowed is "
+                        "hard-failed."
+                    )
         out.add(
             "SPF-01",
             Status.FAIL,
@@ -1028,12 +1032,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "'redirect' when 'all' is present: "
             + ", ".join(t.text for t in parsed.ignored)
             + "."
-            + (LOOKUPS_FIRST if over_lookup_limit(tree) else ""),
+            + error_first(tree_permerror(tree)),
             subject=domain,
             evidence={"ignored": [t.text for t in parsed.ignored], "record": parsed.text},
-            # Dropping ignored terms saves no lookup: with SPF-05 failing it would still fail.
+            # Ignored terms are never looked up: without them the record keeps every lookup and
+            # so every permanent error of its tree (SPF-05/06/07/08).
             fix=""
-            if over_lookup_limit(tree) or fused_terms or parsed.misspelt
+            if tree_permerror(tree) or fused_terms or parsed.misspelt
             else txt_fix(domain, _without_ignored(parsed)),
         )
     if null_mx:
@@ -1095,7 +1100,12 @@ async def _vetted_fix(
             f"than the {LOOKUP_LIMIT} allowed, and fail with a permanent error: drop senders "
             "you no longer use (or replace includes with ip4/ip6 ranges) while fixing it."
         )
-    broken = [n.domain for n in node.children if n.status in ("none", "multiple", "permerror")]
+    # At any depth: a provider's include of a vanished name fails the whole record too.
+    broken = [
+        n.domain
+        for n in node.walk()
+        if n is not node and n.status in ("none", "multiple", "permerror")
+    ]
     if broken:
         return "", (
             f" {lead}, it would include {', '.join(broken)}, which has no usable SPF "
@@ -1107,6 +1117,13 @@ async def _vetted_fix(
             f" {lead}, the record would look up {len(voids)} names that do not exist "
             f"or have no addresses ({', '.join(voids)}), more than the {VOID_LIMIT} allowed, and "
             "fail with a permanent error (SPF-06): remove the stale names while fixing it."
+        )
+    wide = [t for n in node.walk() for t, c in n.mx_fanout.items() if c > MX_FANOUT_LIMIT]
+    if wide:
+        return "", (
+            f" {lead}, its 'mx' for {wide[0]} would need more than {MX_FANOUT_LIMIT} host "
+            "lookups and fail with a permanent error (SPF-07): list those servers with ip4/ip6 "
+            "while fixing it."
         )
     chain = open_include(node)
     if chain:
@@ -1635,11 +1652,49 @@ def over_lookup_limit(tree: SpfNode) -> bool:
     )
 
 
+def tree_permerror(tree: SpfNode) -> str | None:
+    """The check that finds the tree a permanent error whatever the record's ending, or None.
+
+    A rewrite that keeps every lookup term (a new ending, ignored terms dropped, two records
+    merged) keeps the error: too many lookups (SPF-05, RFC 7208 §4.6.4), an include or
+    redirect of a name without one usable SPF record (SPF-08, §5.2, §6.1; or the invalid
+    record itself, reported under its own ID), more than two void lookups (SPF-06, §4.6.4),
+    or an `mx` with more than ten hosts (SPF-07, §4.6.4).
+    """
+    if over_lookup_limit(tree):
+        return "SPF-05"
+    below = [n for n in tree.walk() if n is not tree]
+    if any(n.status in ("none", "multiple") for n in below):
+        return "SPF-08"
+    for node in below:
+        if node.status == "permerror" and node.parsed is not None:
+            for problem in node.parsed.problems:
+                if problem.check_id in PERMERROR_IDS and not problem.meant:
+                    return problem.check_id
+    if sum(len(n.voids) for n in tree.walk()) > VOID_LIMIT:
+        return "SPF-06"
+    if any(c > MX_FANOUT_LIMIT for n in tree.walk() for c in n.mx_fanout.values()):
+        return "SPF-07"
+    return None
+
+
 # Said instead of a fix that keeps every lookup: such a record would fail SPF-05 just the same.
 LOOKUPS_FIRST = (
     " Reduce the DNS lookups first (SPF-05): a corrected record with the same includes would "
     "still fail with a permanent error."
 )
+
+
+def error_first(check_id: str | None) -> str:
+    """Said instead of a fix that keeps the terms `check_id` finds a permanent error."""
+    if check_id is None:
+        return ""
+    if check_id == "SPF-05":
+        return LOOKUPS_FIRST
+    return (
+        f" Fix the permanent error first ({check_id}): a corrected record with the same terms "
+        "would still fail."
+    )
 
 
 def _terminal(
@@ -1665,9 +1720,9 @@ def _terminal(
         return
     # corrected_record keeps every lookup term (a redirect becomes an include): when SPF-05
     # fails, it would too, so no record is offered, only the order of work.
-    blocked = over_lookup_limit(tree)
+    blocked = tree_permerror(tree)
     fix = "" if blocked or not fixable else txt_fix(domain, corrected_record(parsed))
-    later = LOOKUPS_FIRST if blocked else ""
+    later = error_first(blocked)
     evidence = {"record": parsed.text, "terminal": qualifier and f"{qualifier}all"}
     chain = open_include(tree) if qualifier != "+" else None
     if chain:
