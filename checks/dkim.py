@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -357,6 +358,8 @@ class SelectorResult:
     answer: DnsAnswer
     records: list[str]  # TXT records that look like DKIM key records
     parsed: ParsedKey | None = None
+    # The other TXT records at the name: §3.6.2.2 leaves an RRset of several records undefined.
+    others: list[str] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
@@ -411,7 +414,8 @@ async def get_keys(ctx: CheckContext) -> DkimKeys:
         for selector, name, answer in zip(selectors, names, answers, strict=True):
             texts = [] if answer.failed else answer.texts()
             records = [t for t in texts if looks_like_key_record(t)]
-            result = SelectorResult(selector, name, answer, records)
+            others = [t for t in texts if t not in records]
+            result = SelectorResult(selector, name, answer, records, others=others)
             if len(records) == 1:
                 result.parsed = parse_key_record(records[0])
             results.append(result)
@@ -533,6 +537,7 @@ def _judge(out: Collector, result: SelectorResult) -> None:
     parsed = result.parsed
     if parsed is None:
         return
+    shared = _shared_rrset(out, result)
     for problem in parsed.problems:
         out.add(
             problem.check_id,
@@ -541,7 +546,7 @@ def _judge(out: Collector, result: SelectorResult) -> None:
             subject=subject,
             evidence=_evidence(result),
         )
-    if parsed.usable:
+    if parsed.usable and not shared:
         size = f"{parsed.bits}-bit " if parsed.key_type == "rsa" and parsed.bits else ""
         kind = "RSA" if parsed.key_type == "rsa" else "Ed25519"
         out.add(
@@ -558,3 +563,42 @@ def _judge(out: Collector, result: SelectorResult) -> None:
                 f"Selector '{result.selector}': the RSA key size ({parsed.bits} bits) is good.",
                 subject=subject,
             )
+
+
+def _joined_key(result: SelectorResult) -> bool:
+    """Whether the key record and the other TXT records, joined in some order, make a usable
+    key: a key split over several records instead of several strings of one record."""
+    if not 0 < len(result.others) <= 3:
+        return False
+    return any(
+        parse_key_record(result.records[0] + "".join(rest)).usable
+        for rest in itertools.permutations(result.others)
+    )
+
+
+def _shared_rrset(out: Collector, result: SelectorResult) -> bool:
+    """DKIM-02 for a key record with other TXT records beside it; True when reported.
+
+    RFC 6376 §3.6.2.2: "if there are multiple records in an RRset, the results are undefined":
+    verifiers read one record (dkimpy the first the resolver returns, in no fixed order), so
+    the key verifies only some of the time. Not said for a record receivers discard anyway
+    (v= other than DKIM1, DKIM-04), where the RRset makes no difference.
+    """
+    parsed = result.parsed
+    if not result.others or parsed is None or any(p.check_id == "DKIM-04" for p in parsed.problems):
+        return False
+    if _joined_key(result):
+        message = (
+            f"Selector '{result.selector}': the key is split over {len(result.others) + 1} TXT "
+            "records, so receivers read only a piece of it. Publish it as one TXT record (a "
+            "long key may be several strings inside that one record)."
+        )
+    else:
+        shown = "; ".join(repr(t[:60]) for t in result.others[:2])
+        message = (
+            f"Selector '{result.selector}' has {len(result.others)} other TXT record(s) beside "
+            f"the key ({shown}); with several records at a selector the result is undefined "
+            "(RFC 6376 §3.6.2.2) and receivers may read the wrong one. Keep only the key record."
+        )
+    out.add("DKIM-02", Status.FAIL, message, subject=result.name, evidence=_evidence(result))
+    return True
