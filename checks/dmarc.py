@@ -642,6 +642,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 # A version tag as people mistype it, with whatever glues the next tag to it: "v=dmarc1;",
 # "v=DMARC1 p=reject" (no ';'), "v = DMARC1.0,".
 _VERSION_RE = re.compile(r"^\s*v\s*=\s*dmarc1[0-9.]*[\s;,]*", re.I)
+# The whole record between a pair of quotes, as typed: "...", '...' or an escaped \"...\".
+_QUOTED_RE = re.compile(r"""^\s*(\\?["'])(.*?)\1\s*;?\s*$""", re.S)
 
 
 def _repair_v(text: str) -> str:
@@ -651,6 +653,12 @@ def _repair_v(text: str) -> str:
     parses as v="DMARC1 p=reject" and no p): the version is cut off as text first, so the
     owner's p=reject is kept rather than silently becoming the default p=none.
     """
+    # A record pasted into a DNS panel with its zone-file quotes keeps them as text
+    # ('"v=DMARC1; p=reject"'): the closing quote would glue onto the last value, turning
+    # p=reject into the invalid 'reject"' and the fix into p=none.
+    quoted = _QUOTED_RE.match(text)
+    if quoted:
+        text = quoted.group(2)
     match = _VERSION_RE.match(text)
     if match:
         text = "v=DMARC1; " + text[match.end() :]

@@ -7,7 +7,7 @@ from typing import Any
 
 from checks import dmarc
 from checks.findings import Finding, Status
-from tests.test_spf import make_ctx, run
+from tests.test_spf import make_ctx, published, run
 
 D = "example.com"
 BASE: dict[Any, Any] = {(D, "TXT"): ["v=spf1 mx -all"], (D, "MX"): ["10 mx.example.com."]}
@@ -40,3 +40,25 @@ def test_pct_with_digits_that_are_not_ascii_is_not_a_number() -> None:
         assert [f.status for f in of(found, "DMARC-08")] == [Status.FAIL]
         # RFC 7489 receivers fall back to the default pct=100: the policy is plain reject.
         assert policy(D, {(f"_dmarc.{D}", "TXT"): [record]}).effective_7489 == "reject"
+
+
+def test_a_record_published_with_its_quotes_is_repaired_without_weakening_it() -> None:
+    # Pasting the zone-file form into a DNS panel stores the quotes as part of the text:
+    # '"v=DMARC1; ...; p=reject"' does not start with v=DMARC1, so receivers ignore it
+    # (RFC 7489 §6.3, RFC 9989 §4.7). The repair read the last tag as p='reject"' (invalid)
+    # and suggested p=none, dropped sp=reject, and dropped a rua ending in the quote.
+    cases = {
+        '"v=DMARC1; rua=mailto:d@example.com; p=reject"': (
+            "v=DMARC1; p=reject; rua=mailto:d@example.com"
+        ),
+        '"v=DMARC1; p=quarantine; sp=reject"': "v=DMARC1; p=quarantine; sp=reject",
+        "'v=DMARC1; p=reject; rua=mailto:d@example.com'": (
+            "v=DMARC1; p=reject; rua=mailto:d@example.com"
+        ),
+        '\\"v=DMARC1; p=reject\\"': "v=DMARC1; p=reject",
+    }
+    for record, expected in cases.items():
+        found = findings(record)
+        (finding,) = of(found, "DMARC-03")
+        assert finding.status == Status.FAIL
+        assert published(finding.fix) == (f"_dmarc.{D}", expected), record
