@@ -118,6 +118,13 @@ _IPV4_RE = re.compile(
     re.ASCII,
 )
 
+# The first 12 bytes of the IPv6 prefixes whose last 32 bits are an IPv4 address written
+# dotted (RFC 5952 §5), and how the text form begins.
+_IPV4_IN_IPV6 = {
+    bytes(10) + b"\xff\xff": "::ffff:",
+    bytes(8) + b"\xff\xff" + bytes(2): "::ffff:0:",
+}
+
 
 @functools.lru_cache(maxsize=65536)
 def _ip_text(value: str) -> str | None:
@@ -130,7 +137,14 @@ def _ip_text(value: str) -> str | None:
     except ValueError:
         return None
     # A zone index ("%eth0") is local to the sender's host: no address of the Internet.
-    return None if address.scope_id is not None else str(address)
+    if address.scope_id is not None:
+        return None
+    # RFC 5952 §5: IPv4-mapped (::ffff:0:0/96) and IPv4-translated (::ffff:0:0:0/96, RFC
+    # 2765) addresses are written with the IPv4 part dotted; str() writes it in hex.
+    head = address.packed[:12]
+    if head in _IPV4_IN_IPV6:
+        return _IPV4_IN_IPV6[head] + str(ipaddress.IPv4Address(address.packed[12:]))
+    return str(address)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -84,3 +84,26 @@ def test_a_fraction_of_a_second_may_have_any_number_of_digits(
     status, report = _both(_dated(start), monkeypatch)
     assert status == "parsed", report
     assert report["start"].isoformat() == "2026-06-01T00:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("value", "canonical"),
+    [
+        ("::ffff:192.0.2.1", "::ffff:192.0.2.1"),
+        ("::FFFF:C000:0201", "::ffff:192.0.2.1"),
+        ("0:0:0:0:0:ffff:198.51.100.7", "::ffff:198.51.100.7"),
+        ("::ffff:0:192.0.2.1", "::ffff:0:192.0.2.1"),
+        ("2001:DB8:0:0:0:0:2:1", "2001:db8::2:1"),
+    ],
+)
+def test_ipv6_addresses_with_an_ipv4_inside_use_the_mixed_notation(
+    value: str, canonical: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RFC 5952 §5: IPv4-mapped (RFC 4291 §2.5.5.2) and IPv4-translated (RFC 2765) addresses
+    are written with the IPv4 part in dotted decimal, however the sender spelled them; so one
+    host is one row, and a reader sees the IPv4 address it knows."""
+    status, report = _both(_report(**{"sending-mta-ip": value, "receiving-ip": value}), monkeypatch)
+    assert status == "parsed"
+    detail = report["policies"][0]["failure_details"][0]
+    assert (detail["sending_mta_ip"], detail["receiving_ip"]) == (canonical, canonical)
+    assert report["warnings"] == []
