@@ -413,6 +413,25 @@ def parse_spf(text: str) -> ParsedSpf:
                         term.text,
                     )
                 )
+        elif term.valid and term.kind == "mechanism" and term.name in ("a", "mx"):
+            # "a/0" matches a client in the /0 network around the host's address (RFC 7208
+            # §5.3, §5.6): every IPv4 address, as open as '+all' and easier to overlook.
+            short = [
+                f"/{p}" if v == 4 else f"//{p}"
+                for v, p, floor in ((4, term.cidr4, MIN_PREFIX4), (6, term.cidr6, MIN_PREFIX6))
+                if p is not None and p < floor
+            ]
+            if short:
+                parsed.problems.append(
+                    SpfProblem(
+                        "SPF-19",
+                        Status.WARN,
+                        f"'{term.text}' authorises a very large address range around each of "
+                        f"the host's addresses ({' and '.join(short)}); use the host's own "
+                        "addresses (no prefix) or the networks that really send your mail.",
+                        term.text,
+                    )
+                )
     return parsed
 
 
