@@ -1003,6 +1003,13 @@ async def _tags(
         )
 
 
+def _authorises(answer: DnsAnswer) -> bool:
+    """RFC 7489 §7.1 step 5 (RFC 9990 §3): a report authorisation record is parsed like a
+    policy record and must start with the v=DMARC1 tag; a text prefix test would take
+    "v=DMARC10" and refuse "V=DMARC1" or "v = DMARC1"."""
+    return any(parse_dmarc(text).is_dmarc for text in answer.texts())
+
+
 async def _reporting(
     out: Collector, ctx: CheckContext, at: str, parsed: ParsedDmarc, evidence: dict[str, Any]
 ) -> None:
@@ -1067,7 +1074,7 @@ async def _reporting(
     for index, answer in enumerate(answers):
         if answer.empty:
             wildcard = await ctx.dns.query(f"*._report._dmarc.{hosts[index]}", "TXT")
-            if any(t.startswith("v=DMARC1") for t in wildcard.texts()):
+            if _authorises(wildcard):
                 answers[index] = wildcard
     for host, auth_name, answer in zip(hosts, names, answers, strict=True):
         uri = external[host]
@@ -1080,7 +1087,7 @@ async def _reporting(
                 subject=auth_name,
                 evidence={"dns": answer.evidence()},
             )
-        elif any(t.startswith("v=DMARC1") for t in answer.texts()):
+        elif _authorises(answer):
             out.add(
                 "DMARC-13",
                 Status.PASS,

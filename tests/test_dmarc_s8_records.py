@@ -62,3 +62,24 @@ def test_a_record_published_with_its_quotes_is_repaired_without_weakening_it() -
         (finding,) = of(found, "DMARC-03")
         assert finding.status == Status.FAIL
         assert published(finding.fix) == (f"_dmarc.{D}", expected), record
+
+
+def test_report_authorisation_records_are_parsed_like_policy_records() -> None:
+    # RFC 7489 §7.1 step 5 / RFC 9990 §3: each TXT at <domain>._report._dmarc.<host> is
+    # parsed as a tag list whose first tag must be v=DMARC1 (the "v" is case-insensitive ABNF,
+    # whitespace around "=" allowed; the value is exactly DMARC1). A text-prefix test took
+    # "v=DMARC10" as authorisation and refused "V=DMARC1;" and "v = DMARC1".
+    record = "v=DMARC1; p=reject; rua=mailto:d@vendor.net"
+    auth = "example.com._report._dmarc.vendor.net"
+    for text, status in (
+        ("v=DMARC1", Status.PASS),
+        ("V=DMARC1;", Status.PASS),
+        ("v = DMARC1 ; rua=mailto:r@vendor.net", Status.PASS),
+        ("v=DMARC10", Status.FAIL),
+        ("v=DMARC1x; rua=mailto:r@vendor.net", Status.FAIL),
+    ):
+        found = findings(record, extra={(auth, "TXT"): [text]})
+        assert [f.status for f in of(found, "DMARC-13")] == [status], text
+    # The same holds for a wildcard authorisation.
+    wildcard = {("*._report._dmarc.vendor.net", "TXT"): ["v=DMARC10"]}
+    assert [f.status for f in of(findings(record, extra=wildcard), "DMARC-13")] == [Status.FAIL]
