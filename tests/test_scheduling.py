@@ -236,6 +236,20 @@ class SchedulingTestCase(BaseTestCase):
         domain.refresh_from_db()
         self.assertEqual((domain.last_run_id, domain.last_score), (new.pk, 95))
 
+    def test_a_run_is_never_seen_finished_before_it_is_the_domains_last_run(self) -> None:
+        # The run's status and the domain's pointer to it are one write: a page polling the
+        # run (or a test waiting for it) must not see "done" while the domain shows the old
+        # run. Made visible by breaking the second half: the first half must not stay.
+        domain = self.due[0]
+        run = CheckRun.objects.create(domain=domain, status="running", created=timezone.now())
+        with (
+            mock.patch.object(Domain, "last_run_fields", side_effect=RuntimeError("db gone")),
+            self.assertRaises(RuntimeError),
+        ):
+            run.finish({"score": 95, "score_version": 1, "mechanisms": {}, "findings": []})
+        self.assertEqual(CheckRun.objects.get(pk=run.pk).status, "running")
+        self.assertIsNone(Domain.objects.get(pk=domain.pk).last_run_id)
+
 
 @pytest.mark.django_db(transaction=True)
 class ConcurrentBeatsTestCase(TransactionTestCase):

@@ -703,17 +703,19 @@ class CheckRun(models.Model):
             if not CheckRun.objects.select_for_update().filter(pk=self.pk).exists():
                 return False
             self.save()
-        # Whatever happened, the next check is one interval away (the beat has usually
-        # moved it already; a manual run moves it too, so a crash never causes a hot loop).
-        domain = Domain.objects.filter(pk=self.domain_id)
-        domain.update(next_check_at=now + check_interval())
-        # Never an older run over a newer one (a worker held up past the sweep may finish
-        # an old run late); last_run and the list's summary move together.
-        newer = models.Q(last_run__isnull=True) | models.Q(last_run__created__lt=self.created)
-        if self.status == self.Status.DONE:
-            domain.filter(newer).update(**Domain.last_run_fields(self))
-        else:
-            domain.filter(newer).update(last_failed_at=now)
+            # In the same transaction: whoever sees the run finished also sees it as the
+            # domain's last run (a page polling the run would otherwise render the old one).
+            # Whatever happened, the next check is one interval away (the beat has usually
+            # moved it already; a manual run moves it too, so a crash never causes a hot loop).
+            domain = Domain.objects.filter(pk=self.domain_id)
+            domain.update(next_check_at=now + check_interval())
+            # Never an older run over a newer one (a worker held up past the sweep may finish
+            # an old run late); last_run and the list's summary move together.
+            newer = models.Q(last_run__isnull=True) | models.Q(last_run__created__lt=self.created)
+            if self.status == self.Status.DONE:
+                domain.filter(newer).update(**Domain.last_run_fields(self))
+            else:
+                domain.filter(newer).update(last_failed_at=now)
         # After the last write: a page made since save() above read the old last run.
         pagecache.changed(team_id=self.domain.team_id, domain_id=self.domain_id)
         return True
