@@ -315,18 +315,18 @@ def _judge_failure_rate(
         if not rate.alerts(threshold, min_sessions):
             return
         failed, sessions = rate.failed, rate.sessions
-        share = failed / sessions
+        share, limit = _percents(failed, sessions, threshold)
         change = _open_change(
             domain,
             key,
             kind=KIND_FAILURE_RATE,
             subject=f"{day:%Y-%m-%d}",
-            before=f"≤ {threshold:.1%}",
-            after=f"{share:.1%}",
+            before=f"≤ {limit}",
+            after=share,
             summary=(
-                f"{share:.1%} of the TLS sessions senders reported for {domain.name} on "
+                f"{share} of the TLS sessions senders reported for {domain.name} on "
                 f"{day:%Y-%m-%d} failed ({failed} of {sessions}), above the alert threshold "
-                f"of {threshold:.1%}. Mail to this domain may be delayed or, under an enforced "
+                f"of {limit}. Mail to this domain may be delayed or, under an enforced "
                 "MTA-STS or DANE policy, not delivered."
             ),
             fix="Open the TLS reports dashboard: it lists the failures by result type and by "
@@ -359,6 +359,18 @@ def _judge_failure_rate(
     rates = day_rates(address, judged, threshold)
     if not any(r.alerts(threshold, min_sessions) for r in rates.values()):
         _recover(domain, key)
+
+
+def _percents(failed: int, sessions: int, threshold: float) -> tuple[str, str]:
+    """The day's failure rate and the threshold it is above, in percent, with as many
+    decimals (at least one) as it takes for the rate to read above the threshold (5.04 %
+    over 5 % is not "5.0%, above 5.0%") and, when some sessions succeeded, below 100 %."""
+    share = failed / sessions
+    for places in range(1, 13):
+        rate, limit = f"{share:.{places}%}", f"{threshold:.{places}%}"
+        if rate != limit and (failed >= sessions or rate != f"{1:.{places}%}"):
+            break
+    return rate, limit
 
 
 def _mx_hosts(run: CheckRun | None) -> set[str]:
