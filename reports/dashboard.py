@@ -177,6 +177,16 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         row["failure_percent"] = 100 * row["failure_rate"] if total else None
         row["failure_percent_text"] = percent_text(row["failed"] or 0, total)
     raws = RawReport.objects.filter(address=address)
+    recent = list(
+        listed.annotate(
+            superseded=Exists(
+                RawReport.objects.filter(report=OuterRef("pk"), parse_status=RawReport.SUPERSEDED)
+            )
+        ).order_by("-day", "organization_name")[:50]
+    )
+    for report in recent:
+        # Listed with its counts but in no figure until its day comes: the list says why.
+        report.future = report.day > today  # type: ignore[attr-defined]
     return Summary(
         days=day_rows,
         bars=_bars(day_rows),
@@ -186,15 +196,7 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         by_organisation=by_org,
         by_result_type=by_type,
         by_receiver=by_receiver,
-        recent_reports=list(
-            listed.annotate(
-                superseded=Exists(
-                    RawReport.objects.filter(
-                        report=OuterRef("pk"), parse_status=RawReport.SUPERSEDED
-                    )
-                )
-            ).order_by("-day", "organization_name")[:50]
-        ),
+        recent_reports=recent,
         raw_counts=dict(raws.values_list("parse_status").annotate(n=Count("id")).order_by()),
         unparsed=list(
             raws.filter(parse_status__in=[RawReport.REJECTED, RawReport.ERROR]).defer("body")[:20]

@@ -263,3 +263,26 @@ def test_a_realistic_mix_adds_up(owner_and_address: tuple[User, ReportAddress]) 
         "mx1.example.com",
         "parked.example.net",
     }
+
+
+def test_a_report_of_a_day_still_to_come_is_listed_as_not_counted_yet(
+    owner_and_address: tuple[User, ReportAddress],
+) -> None:
+    # A sender whose clock is two days ahead: the report is stored and listed, but its
+    # sessions are in no figure until its day comes, and the list must say why.
+    owner, address = owner_and_address
+    ahead = timezone.now().date() + timedelta(days=2)
+    post(
+        address,
+        report(
+            "Clock Ahead Mail",
+            "ahead-1",
+            ahead,
+            [policy("sts", "example.com", 10, 90, [detail("starttls-not-supported", 90)])],
+        ),
+    )
+    summary = summarise(address)
+    assert (summary.successful, summary.failed) == (0, 0)
+    page = dashboard(owner, address)
+    row = re.search(r"<td>Clock Ahead Mail(.*?)</td>", page, re.S)
+    assert row and "not counted yet" in row.group(1)
