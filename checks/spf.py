@@ -458,9 +458,16 @@ def select_records(answer: DnsAnswer) -> SpfSelection:
             records.append(text)
             raws.append(raw)
             strings.append(parts)
-        elif text[:5].lower() == "v=spf":
+        elif _PASTED_RE.sub("", text)[:5].lower() == "v=spf":
             near.append(text)
     return SpfSelection(records, raws, strings, near)
+
+
+# What a record pasted into a DNS panel often starts with: its own quotes (the panel adds
+# another pair, so they become part of the text), an escaped quote, or a space. Receivers
+# ignore such a record (RFC 7208 §4.5); the owner meant it as their SPF record.
+_PASTED_RE = re.compile(r"^[\s\\\"']+")
+_PASTED_END_RE = re.compile(r"[\s\\\"']+$")
 
 
 # The start of a term written out in full: a qualified or argument-taking mechanism, or a
@@ -1218,6 +1225,8 @@ def repaired_version(text: str) -> str:
     first mechanism, and dropping it would leave a record that authorises nobody. Terms are
     re-joined with single spaces, since a tab or comma between them is a syntax error too.
     """
+    # A pasted record loses the quotes it was pasted with at both ends, and the space before.
+    text = _PASTED_END_RE.sub("", _PASTED_RE.sub("", text))
     match = _VERSION_RE.match(text)
     rest = text[match.end() :] if match else text
     terms = _GLUE_RE.sub("", rest).split()
