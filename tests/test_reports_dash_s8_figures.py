@@ -286,3 +286,30 @@ def test_a_report_of_a_day_still_to_come_is_listed_as_not_counted_yet(
     page = dashboard(owner, address)
     row = re.search(r"<td>Clock Ahead Mail(.*?)</td>", page, re.S)
     assert row and "not counted yet" in row.group(1)
+
+
+def test_one_receiving_mx_and_ip_written_two_ways_is_one_row(
+    owner_and_address: tuple[User, ReportAddress],
+) -> None:
+    # Host names are case-insensitive and may end in a root dot; IPv6 has several text forms
+    # (RFC 5952 names one): two senders writing the same MX and IP differently are one row.
+    owner, address = owner_and_address
+    day = timezone.now().date() - timedelta(days=1)
+    for org, mx, ip in (
+        ("Google Inc.", "mx2.example.com", "2001:db8::2"),
+        ("Postfix Sender", "MX2.Example.com.", "2001:DB8:0:0:0:0:0:2"),
+    ):
+        post(
+            address,
+            report(
+                org,
+                f"{org}-1",
+                day,
+                [policy("sts", "example.com", 100, 3, [detail("certificate-expired", 3, mx, ip)])],
+            ),
+        )
+    rows = [
+        (r["receiving_mx_hostname"], r["receiving_ip"], r["result_type"], r["sessions"])
+        for r in summarise(address).by_receiver
+    ]
+    assert rows == [("mx2.example.com", "2001:db8::2", "certificate-expired", 6)]
