@@ -1,7 +1,9 @@
 """The SMTP listener for TLS reports by mail (RFC 8460 §5.3), built on aiosmtpd.
 
-RCPT is refused (550) for addresses that are not a known tlsrpt+<token>; DATA is answered 250
-only after the message is committed to the database (or was already: an identical resend),
+RCPT is refused (550) for addresses that are not a known tlsrpt+<token>, and deferred (451)
+for a known token at another domain than TLSRPT_INBOUND_DOMAIN (a setup mismatch); DATA is
+answered 250 only after the message is committed to the database (or was already: an identical
+resend),
 451 when it could not be stored and 452 when it would take an address over its daily quota
 (the sending MTA keeps it and retries), 552 when it is too large, 554 when it is empty.
 """
@@ -23,6 +25,7 @@ from reports.intake import (
     QuotaExceeded,
     accept_email,
     addresses_for_message,
+    find_address,
 )
 from reports.mail import token_from_recipient
 
@@ -39,11 +42,25 @@ def _refuse_recipient(address: str) -> str | None:
     """
     close_old_connections()
     try:
-        token = token_from_recipient(address, conf.inbound_domain())
+        domain = conf.inbound_domain()
+        token = token_from_recipient(address, domain)
         found = addresses_for_message(b"", [address]) if token else []
-        if not found:
-            return "550 5.1.1 No such TLS report address"
-        return None
+        if found:
+            return None
+        elsewhere = None if token else token_from_recipient(address)
+        if elsewhere and find_address(elsewhere) is not None:
+            # One of our report addresses at another domain than TLSRPT_INBOUND_DOMAIN: our
+            # setup (the setting unset or changed while records still name the old domain),
+            # not the sender's mistake. 550 would bounce every report; 451 keeps them queued
+            # until the setting is fixed, as ingest_email's 75 does.
+            log.error(
+                "RCPT %s: a known report token at another domain than TLSRPT_INBOUND_DOMAIN "
+                "(%s); deferred, check the settings",
+                address,
+                domain,
+            )
+            return "451 4.3.0 Report address not at this server's inbound domain, try again later"
+        return "550 5.1.1 No such TLS report address"
     finally:
         # Like the end of a web request: do not keep this thread's connection open between
         # messages (the database may restart; a held session blocks maintenance).
