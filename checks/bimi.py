@@ -161,6 +161,10 @@ def check_https_uri(uri: str, *, svg: bool) -> str:
     host = (parts.hostname or "").rstrip(".")
     if not host or "." not in host or not port_ok:
         return "it must name a fully qualified host"
+    if host.rsplit(".", 1)[-1].isdigit():
+        # RFC 3986 §3.2.2: a host matching IPv4address is an address, not a reg-name; the
+        # draft wants an FQDN in a=, and no top-level domain is all digits (RFC 3696 §2).
+        return f"{host} is an IP address; it must be a fully qualified domain name"
     if not all(_HOST_LABEL_RE.fullmatch(label) for label in host.split(".")):
         # "logo..example.com", "-logo.example.com", a 64-character label, "%41": no DNS name.
         return f"{host} is not a valid host name (letters, digits and '-' in dot-separated labels)"

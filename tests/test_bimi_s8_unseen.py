@@ -1,0 +1,25 @@
+"""BIMI assertion records nobody listed in the fixtures: hosts given as IP addresses, records
+of another BIMI version, and userinfo in the URLs."""
+
+from __future__ import annotations
+
+from checks import bimi
+from tests.test_bimi import CERT, LOGO, bimi_run
+from tests.test_spf import flagged
+
+
+def test_an_ip_address_is_not_a_host_name() -> None:
+    # Draft "Assertion Record Definition": the a= URI "MUST contain a fully qualified domain
+    # name"; a logo URL is fetched over HTTPS from a named host too. RFC 3986 §3.2.2: a host
+    # that matches IPv4address is an address, not a reg-name. IPv6 literals were already
+    # refused; dotted IPv4 passed as if 192.0.2.1 were a domain name.
+    for uri in ("https://192.0.2.1/logo.svg", "https://10.0.0.7:8443/bimi/logo.svg"):
+        assert "IP address" in bimi.check_https_uri(uri, svg=True), uri
+    assert "IP address" in bimi.check_https_uri("https://192.0.2.1/vmc.pem", svg=False)
+    found = bimi_run(f"v=BIMI1; l={LOGO}; a=https://198.51.100.4/vmc.pem")
+    assert flagged(found)["fail"] == {"BIMI-05"}
+    found = bimi_run(f"v=BIMI1; l=https://198.51.100.4/logo.svg; a={CERT}")
+    assert "BIMI-04" in flagged(found)["fail"]
+    # Names whose labels are digits are still names when the last label is not all digits.
+    assert bimi.check_https_uri("https://123.example.com/logo.svg", svg=True) == ""
+    assert bimi.check_https_uri("https://1.2.3.example/logo.svg", svg=True) == ""
