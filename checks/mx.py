@@ -19,7 +19,10 @@ from checks.findings import Collector, Finding, Mechanism, Status
 
 MECHANISM = Mechanism.MX
 
-_LDH_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+# RFC 5321 §4.1.2 Domain: letters, digits and inner hyphens. "_" is legal in DNS but not in a
+# host name: an MTA-STS mx line cannot name such a host (RFC 8461 §3.2), nor can a certificate
+# from a public CA.
+_LDH_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
 @dataclass
