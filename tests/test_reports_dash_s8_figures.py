@@ -313,3 +313,58 @@ def test_one_receiving_mx_and_ip_written_two_ways_is_one_row(
         for r in summarise(address).by_receiver
     ]
     assert rows == [("mx2.example.com", "2001:db8::2", "certificate-expired", 6)]
+
+
+RFC_8460_TYPES = (
+    "starttls-not-supported",
+    "certificate-host-mismatch",
+    "certificate-expired",
+    "certificate-not-trusted",
+    "validation-failure",
+    "tlsa-invalid",
+    "dnssec-invalid",
+    "dane-required",
+    "sts-policy-fetch-error",
+    "sts-policy-invalid",
+    "sts-webpki-invalid",
+)
+
+
+def test_every_reported_type_is_explained_and_unknown_ones_are_shown_as_text(
+    owner_and_address: tuple[User, ReportAddress],
+) -> None:
+    owner, address = owner_and_address
+    day = timezone.now().date() - timedelta(days=1)
+    types = (*RFC_8460_TYPES, "<b>certificate-revoked</b>")
+    post(
+        address,
+        report(
+            "Every Type Mail",
+            "all-1",
+            day,
+            [
+                policy(
+                    "sts",
+                    "example.com",
+                    100,
+                    len(types),
+                    [detail(t, 1, "mx1.example.com", "192.0.2.1") for t in types],
+                )
+            ],
+        ),
+    )
+    summary = summarise(address)
+    explained = {t.name: t for t, _, _ in summary.by_result_type}
+    assert set(explained) == set(types)
+    for name in RFC_8460_TYPES:
+        assert explained[name].group != "unknown", name
+        assert "<domain>" not in explained[name].meaning + explained[name].likely_cause
+    assert explained["<b>certificate-revoked</b>"].group == "unknown"
+    client = Client()
+    client.force_login(owner)
+    raw_page = client.get(f"/tlsrpt/{address.token}/dashboard/").content.decode()
+    assert "<b>certificate-revoked" not in raw_page  # the sender's text is escaped
+    assert "&lt;b&gt;certificate-revoked&lt;/b&gt;" in raw_page
+    page = html.unescape(raw_page)
+    assert "mta-sts.example.com failed Web PKI (PKIX) validation" in page
+    assert "A result type not defined in RFC 8460 §4.3" in page
