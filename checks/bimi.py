@@ -158,6 +158,12 @@ def check_https_uri(uri: str, *, svg: bool) -> str:
         return "it is not a valid URL"
     if parts.scheme.lower() != "https":
         return "it must be an https:// URL"
+    if "@" in parts.netloc:
+        # RFC 9110 §4.2.4: a recipient SHOULD treat userinfo in an https URI as an error.
+        return (
+            "it must not carry a user name (user@host): receivers treat that in an https URL "
+            "as an error (RFC 9110 §4.2.4)"
+        )
     host = (parts.hostname or "").rstrip(".")
     if not host or "." not in host or not port_ok:
         return "it must name a fully qualified host"

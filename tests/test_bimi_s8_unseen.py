@@ -23,3 +23,12 @@ def test_an_ip_address_is_not_a_host_name() -> None:
     # Names whose labels are digits are still names when the last label is not all digits.
     assert bimi.check_https_uri("https://123.example.com/logo.svg", svg=True) == ""
     assert bimi.check_https_uri("https://1.2.3.example/logo.svg", svg=True) == ""
+
+
+def test_userinfo_in_a_bimi_url_is_refused() -> None:
+    # RFC 9110 §4.2.4: userinfo in an https URI is deprecated; a recipient "SHOULD parse for
+    # userinfo and treat its presence as an error" before using a URI from an untrusted source.
+    assert "user" in bimi.check_https_uri("https://u:p@bimi.example.com/logo.svg", svg=True)
+    assert "user" in bimi.check_https_uri("https://bimi@bimi.example.com/vmc.pem", svg=False)
+    found = bimi_run(f"v=BIMI1; l={LOGO}; a=https://me@bimi.example.com/vmc.pem")
+    assert flagged(found)["fail"] == {"BIMI-05"}
