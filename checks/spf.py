@@ -1095,6 +1095,13 @@ async def _respelt_fix(ctx: CheckContext, parsed: ParsedSpf) -> tuple[str, str]:
     fixed = parse_spf(text)
     if fixed.permerror or fixed.misspelt:
         return "", ""
+    if fixed.all_term is not None and fixed.all_term.qualifier == "+":
+        # Spelt as meant it still ends in '+all' and lets every server pass (SPF-09 fail):
+        # the fix also ends it in '-all', as SPF-09 asks, which it offers no record for.
+        fix, note = await _vetted_fix(ctx, corrected_record(fixed), "Written as meant")
+        return fix, note or (
+            " The suggestion also ends the record in '-all' (SPF-09)." if fix else ""
+        )
     return await _vetted_fix(ctx, text, "Written as meant")
 
 

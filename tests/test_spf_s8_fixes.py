@@ -125,3 +125,20 @@ def test_a_repaired_record_is_vetted_below_its_own_includes() -> None:
     # The same repair without the broken term is offered.
     found = findings("v=spf1;include:_spf.example.net -all")
     assert offered(found, "SPF-02") == ["v=spf1 include:_spf.example.net -all"]
+
+
+def test_a_respelt_record_ending_in_plus_all_is_not_offered_as_it_is() -> None:
+    # "include=" is an unknown modifier (RFC 7208 §6); the SPF-04 fix spells it "include:".
+    # Spelt as meant, a record ending in '+all' still lets everyone pass (SPF-09 fail).
+    for record in (
+        "v=spf1 include=_spf.example.net +all",
+        "v=spf1 mx include=_spf.example.net all",
+    ):
+        found = findings(record)
+        (suggested,) = offered(found, "SPF-04")
+        assert "include:_spf.example.net" in suggested.split(), suggested
+        assert not failing(suggested), suggested
+        assert suggested.endswith(" -all")
+    # Other endings are the owner's choice and stay as they are.
+    (suggested,) = offered(findings("v=spf1 include=_spf.example.net ~all"), "SPF-04")
+    assert suggested == "v=spf1 include:_spf.example.net ~all"
