@@ -71,6 +71,8 @@ MAX_REPORT_KEY_BYTES = 2000
 # failure details, one failure detail) to the C decoder; none is legitimately this long.
 MAX_VALUE_CHARS = 4 * 1024 * 1024
 
+# The C decoder's "Extra data", in words a person reading the reason understands.
+_EXTRA_DATA = "unexpected data after the report object"
 _LONG_NUMBER = "report holds a number of more than 4,300 digits (I-JSON, RFC 7493 §2.2)"
 _MISSING: Any = object()
 _LAST_SECOND = time(23, 59, 59)
@@ -527,14 +529,15 @@ class _JsonStream:
 
     def expect(self, char: str) -> None:
         if self.peek() != char:
-            found = self.peek() or "end of report"
-            raise self._syntax(f"expected {char!r}, found {found[:1]!r}")
+            # Worded as the C decoder words it (here and below), so both readers give the
+            # same reason for the same mistake.
+            raise self._syntax(f"Expecting {char!r} delimiter")
         self._pos += 1
 
     def value(self) -> Any:
         """One whole JSON value, decoded strictly by the C decoder."""
         if not self.peek():
-            raise self._syntax("unexpected end of report")
+            raise self._syntax("Expecting value")
         self._ensure(_CHUNK)
         while True:
             try:
@@ -571,7 +574,6 @@ class _JsonStream:
         seen: set[str] = set()
         while True:
             if self.peek() != '"':
-                # Worded as the C decoder words it, so both readers give the same reason.
                 raise self._syntax("Expecting property name enclosed in double quotes")
             name = self.value()
             if name in seen:
@@ -587,7 +589,7 @@ class _JsonStream:
                 self._pos += 1
                 return
             else:
-                raise self._syntax("expected ',' or '}' after a member")
+                raise self._syntax("Expecting ',' delimiter")
 
     def elements(self) -> Iterator[int]:
         """Indexes of the array that comes next; the caller reads each element."""
@@ -606,11 +608,11 @@ class _JsonStream:
                 self._pos += 1
                 return
             else:
-                raise self._syntax("expected ',' or ']' after an element")
+                raise self._syntax("Expecting ',' delimiter")
 
     def end(self) -> None:
         if self.peek():
-            raise self._syntax("unexpected data after the report object")
+            raise self._syntax(_EXTRA_DATA)
 
 
 # --- Validation (RFC 8460 §4.4) -----------------------------------------------------------
@@ -1213,7 +1215,8 @@ def _loads_small(body: bytes) -> tuple[Any, list[str]]:
     try:
         return _DECODER.decode(text), warnings
     except json.JSONDecodeError as e:
-        raise ReportRejected(f"report is not valid JSON: {e.msg} at character {e.pos}") from None
+        what = _EXTRA_DATA if e.msg == "Extra data" else e.msg
+        raise ReportRejected(f"report is not valid JSON: {what} at character {e.pos}") from None
     except RecursionError:
         raise ReportRejected("report JSON is nested too deeply") from None
     except ValueError:  # Python's cap on integer digits (int_max_str_digits)

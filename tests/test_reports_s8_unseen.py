@@ -107,3 +107,32 @@ def test_ipv6_addresses_with_an_ipv4_inside_use_the_mixed_notation(
     detail = report["policies"][0]["failure_details"][0]
     assert (detail["sending_mta_ip"], detail["receiving_ip"]) == (canonical, canonical)
     assert report["warnings"] == []
+
+
+_SAMPLE_TEXT = json.dumps(SAMPLE, indent=2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"organization-name": "x"',
+        '{"organization-name" "x", "policies": []}',
+        '{"organization-name": "x" "report-id": "y"}',
+        '{"policies": [{"policy": {}} {"policy": {}}]}',
+        '{"policies": [',
+        '{"policies": [{"summary": ',
+        _SAMPLE_TEXT + " x",
+        _SAMPLE_TEXT + _SAMPLE_TEXT,
+        _SAMPLE_TEXT[: _SAMPLE_TEXT.index('"failure-details"') + 18],
+        _SAMPLE_TEXT.replace('"summary":', '"summary"', 1),
+        _SAMPLE_TEXT.replace('"report-id":', '"report-id" :: ', 1),
+    ],
+)
+def test_both_readers_give_the_same_reason_for_broken_json(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report is read whole or streamed by its size alone: a person fixing a reporter must
+    get one reason for one mistake (the C decoder's words, at the same character)."""
+    status, reason = _both(text.encode(), monkeypatch)
+    assert status == "rejected"
+    assert reason.startswith("report is not valid JSON: ")
