@@ -101,6 +101,8 @@ _URI_CHARS = frozenset(string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()
 _BAD_ESCAPE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # RFC 3986 §3.2.2: a host looked up in DNS has the RFC 1034 §3.5 (LDH) label syntax.
 _HOST_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+# A TXT record at a _bimi name that starts with a version tag of some BIMI version.
+_NEAR_BIMI_RE = re.compile(r"\s*v\s*=\s*bimi", re.IGNORECASE)
 
 
 def _describe_chars(chars: list[str]) -> str:
@@ -771,7 +773,9 @@ def _lookup(name: str, answer: DnsAnswer) -> BimiLookup:
     for text in [] if answer.failed else answer.texts():
         if parse_bimi(text).is_bimi:
             records.append(text)
-        elif "bimi1" in text.lower():
+        elif "bimi1" in text.lower() or _NEAR_BIMI_RE.match(text):
+            # Meant as BIMI (v=bimi1, v=BIMI2, " v=BIMI1"), but discarded by receivers
+            # (discovery steps 4 and 6): BIMI-02 says why, rather than "no record".
             near.append(text)
     return BimiLookup(name, answer, records, near)
 

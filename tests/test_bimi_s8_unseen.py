@@ -4,8 +4,9 @@ of another BIMI version, and userinfo in the URLs."""
 from __future__ import annotations
 
 from checks import bimi
+from checks.findings import Status
 from tests.test_bimi import CERT, LOGO, bimi_run
-from tests.test_spf import flagged
+from tests.test_spf import flagged, statuses
 
 
 def test_an_ip_address_is_not_a_host_name() -> None:
@@ -23,6 +24,19 @@ def test_an_ip_address_is_not_a_host_name() -> None:
     # Names whose labels are digits are still names when the last label is not all digits.
     assert bimi.check_https_uri("https://123.example.com/logo.svg", svg=True) == ""
     assert bimi.check_https_uri("https://1.2.3.example/logo.svg", svg=True) == ""
+
+
+def test_a_record_of_another_bimi_version_is_reported_not_taken_for_absent() -> None:
+    # Draft "Assertion Record Discovery" steps 4 and 7: a record that does not start with
+    # v=BIMI1 is discarded, so receivers show no logo; the owner meant a BIMI record, and
+    # "publishes no BIMI record; BIMI is optional" hides why nothing is shown.
+    for text in (f"v=BIMI2; l={LOGO}; a={CERT}", f"v=BIMI; l={LOGO}", f"v=Bimi1.0; l={LOGO}"):
+        found = bimi_run(text)
+        assert statuses(found, "BIMI-02") == [Status.FAIL], text
+        assert not any("publishes no BIMI record" in f.summary for f in found), text
+    # A stray TXT record of another kind at the name is still no BIMI record at all.
+    unrelated = bimi_run("google-site-verification=abc")
+    assert statuses(unrelated, "BIMI-02") == [] and statuses(unrelated, "BIMI-01") == [Status.INFO]
 
 
 def test_userinfo_in_a_bimi_url_is_refused() -> None:
