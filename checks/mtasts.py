@@ -168,6 +168,20 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
         name, eq, value = item.partition("=")
         if name == "id":
             if seen_id:
+                if not (_STS_ID.fullmatch(value) or _EXT_VALUE.fullmatch(value)):
+                    # Neither an sts-id nor an sts-extension: the record is syntactically
+                    # invalid, and senders then assume there is no policy (RFC 8461 §3.1).
+                    problems.append(
+                        Problem(
+                            "MTASTS-05",
+                            Status.FAIL,
+                            f"A second id field ({item!r}) is not a valid field (an id is 1 to "
+                            "32 letters and digits, RFC 8461 §3.1), so senders discard the "
+                            "record. Keep only the first id.",
+                            True,
+                        )
+                    )
+                    continue
                 problems.append(
                     Problem("MTASTS-05", Status.WARN, f"A second id ({value!r}) is ignored.", False)
                 )

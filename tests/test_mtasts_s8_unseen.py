@@ -37,3 +37,20 @@ def test_an_ldh_mx_name_passes(target: str) -> None:
     assert not [f for f in findings if f[0] == "MX-07"]
     assert ("MX-04", Status.PASS) in [(i, s) for i, s, _ in findings]
     assert mtasts.listable(target)
+
+
+# A second "id=" is a field like any other: senders ignore it when it is a valid sts-id or
+# sts-extension (RFC 8461 §3.1), but a field outside both makes the record syntactically
+# invalid, and then senders "MUST assume" there is no policy.
+@pytest.mark.parametrize("second", ["id=", "id=a b", "id=a=b", "id= "])
+def test_a_malformed_second_id_voids_the_record(second: str) -> None:
+    record = mtasts.parse_sts_record(f"v=STSv1; id=20260601; {second}")
+    assert not record.valid
+    assert any(p.status == Status.FAIL and p.invalidates for p in record.problems)
+
+
+@pytest.mark.parametrize("second", ["id=20260701", "id=2026-07-01"])
+def test_a_well_formed_second_id_is_ignored(second: str) -> None:
+    record = mtasts.parse_sts_record(f"v=STSv1; id=20260601; {second}")
+    assert record.valid and record.id == "20260601"
+    assert {p.status for p in record.problems} <= {Status.WARN, Status.INFO}
