@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from checks.mtasts import policy_matches
+
 if TYPE_CHECKING:
     from mailsec.domains.models import CheckRun
 
@@ -104,6 +106,16 @@ def _mx_hosts_seen(run: CheckRun) -> set[str]:
     return hosts
 
 
+def _about_other_hosts(finding: dict[str, Any], hosts: list[str]) -> bool:
+    """A problem the finding's subject calls domain-wide but that is about MX hosts other
+    than `hosts`: MTASTS-30 (subject the domain) when each reported host matches an mx pattern
+    of the policy — the hosts that match none, which its summary names, are others."""
+    if finding.get("id") != "MTASTS-30" or finding.get("status") not in PROBLEM:
+        return False
+    patterns = (finding.get("evidence") or {}).get("patterns") or []
+    return all(any(policy_matches(str(p), h) for p in patterns) for h in hosts)
+
+
 def _when(run: CheckRun) -> str:
     moment = run.finished or run.created
     return f"{moment:%Y-%m-%d %H:%M} UTC"
@@ -129,7 +141,11 @@ def sight(result_type: str, hosts: list[str], run: CheckRun | None) -> CheckSigh
         # (MTASTS-32 is per MX too); domain-wide ones (policy host, DNSSEC) have a subject
         # that is not an MX host and are kept.
         others = _mx_hosts_seen(run) - set(hosts)
-        related = [f for f in related if _host_of(f.get("subject", "")) not in others]
+        related = [
+            f
+            for f in related
+            if _host_of(f.get("subject", "")) not in others and not _about_other_hosts(f, hosts)
+        ]
         on_hosts = [f for f in related if _host_of(f.get("subject", "")) in hosts]
         about_mx = [f for f in related if f.get("mechanism") in ("smtp", "dane")]
         if on_hosts or about_mx:

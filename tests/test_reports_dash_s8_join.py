@@ -156,3 +156,38 @@ def test_the_dashboard_does_not_clear_the_host_the_check_could_not_reach() -> No
     assert "certificate-expired reported for mx1.example.com, mx2.example.com" in page
     assert "did not test this on mx2.example.com" in page
     assert "saw no such problem:" not in page
+
+
+# MTASTS-30 as the engine writes it: about the domain, naming the MX hosts no pattern covers.
+NOT_COVERED = {
+    "id": "MTASTS-30",
+    "status": "warn",
+    "mechanism": "mta-sts",
+    "subject": "example.com",
+    "summary": "MX host(s) mx2.example.com match no mx pattern; senders enforcing the policy "
+    "deliver to mx1.example.com only.",
+    "evidence": {"patterns": ["mx1.example.com"], "mx": ["mx1.example.com", "mx2.example.com"]},
+    "fix": "",
+}
+NAME_OK = finding(
+    "SMTP-11",
+    "pass",
+    "smtp",
+    "mx1.example.com [192.0.2.1]",
+    "The certificate of mx1.example.com [192.0.2.1] is valid for mx1.example.com.",
+)
+
+
+def test_a_mismatch_on_one_mx_is_not_blamed_on_another_mx_outside_the_policy() -> None:
+    seen = sight(
+        "certificate-host-mismatch", ["mx1.example.com"], run([MX01, NAME_OK, NOT_COVERED])
+    )
+    assert "mx2.example.com" not in seen.text
+    assert seen.verdict == "clear"
+
+
+def test_a_mismatch_on_the_mx_outside_the_policy_is_joined_with_it() -> None:
+    for hosts in (["mx2.example.com"], ["mx1.example.com", "mx2.example.com"], []):
+        seen = sight("certificate-host-mismatch", hosts, run([MX01, NAME_OK, NOT_COVERED]))
+        assert seen.verdict == "problem", hosts
+        assert "saw: MX host(s) mx2.example.com match no mx pattern" in seen.text
