@@ -1002,11 +1002,18 @@ def _read_policy(
     where: str,
     report_domain: str | None,
     budget: _Budget,
+    failed: list[ReportRejected],
 ) -> PolicyResult | None:
-    """Read one `policies` element from the stream; its failure details one at a time."""
+    """Read one `policies` element from the stream; its failure details one at a time.
+
+    The whole-document reader decodes all the JSON before it checks any value, so a JSON
+    mistake anywhere is its reason to reject. To give the same reason whatever the size, a
+    value that rejects the report is only recorded in `failed` here (the first one wins); the
+    JSON goes on being read, unchecked, and the caller raises it once the text was valid."""
     if stream.peek() != "{":
         value = stream.value()
-        ck.warn(f"{where} is {_kind(value)}, not an object; dropped")
+        if not failed:
+            ck.warn(f"{where} is {_kind(value)}, not an object; dropped")
         return None
     raw: dict[str, Any] = {}
     details: list[FailureDetail] | None = None
@@ -1014,13 +1021,26 @@ def _read_policy(
         if name == "failure-details" and stream.peek() == "[":
             details = []
             for i in stream.elements():
-                budget.take()
-                detail = _failure_detail(ck, stream.value(), f"{where}: failure-details[{i}]")
+                value = stream.value()
+                if failed:
+                    continue
+                try:
+                    budget.take()
+                    detail = _failure_detail(ck, value, f"{where}: failure-details[{i}]")
+                except ReportRejected as e:
+                    failed.append(e)
+                    continue
                 if detail is not None:
                     details.append(detail)
         else:
             raw[name] = stream.value()
-    return _policy(ck, raw, where, report_domain, details)
+    if failed:
+        return None
+    try:
+        return _policy(ck, raw, where, report_domain, details)
+    except ReportRejected as e:
+        failed.append(e)
+        return None
 
 
 def _header(ck: _Checker, obj: dict[str, Any]) -> tuple[str, str, str | None, datetime, datetime]:
@@ -1093,23 +1113,33 @@ def _read_report(stream: _JsonStream, report_domain: str | None) -> ParsedReport
     seen_policies = 0
     has_policies = False
     budget = _Budget()
+    # What rejects the report, raised once the JSON has been read (see _read_policy).
+    failed: list[ReportRejected] = []
     for name in stream.members():
         if name != "policies":
             header[name] = stream.value()
             continue
         has_policies = True
         if stream.peek() != "[":
-            raise ReportRejected(
-                f"policies is {_kind(stream.value())}; RFC 8460 §4 says it MUST be an array"
+            failed.append(
+                ReportRejected(
+                    f"policies is {_kind(stream.value())}; RFC 8460 §4 says it MUST be an array"
+                )
             )
+            continue
         for i in stream.elements():
             seen_policies += 1
-            if seen_policies > MAX_POLICIES:
-                raise ReportRejected(f"report has more than {MAX_POLICIES} policies")
-            policy = _read_policy(policy_ck, stream, f"policies[{i}]", report_domain, budget)
+            if seen_policies == MAX_POLICIES + 1:
+                # The whole-document reader counts them before reading any: this comes first.
+                failed[:] = [ReportRejected(f"report has more than {MAX_POLICIES} policies")]
+            policy = _read_policy(
+                policy_ck, stream, f"policies[{i}]", report_domain, budget, failed
+            )
             if policy is not None:
                 policies.append(policy)
     stream.end()
+    if failed:
+        raise failed[0]
     return _finish(
         header_ck, policy_ck, header, has_policies, seen_policies, policies, stream.warnings
     )

@@ -136,3 +136,45 @@ def test_both_readers_give_the_same_reason_for_broken_json(
     status, reason = _both(text.encode(), monkeypatch)
     assert status == "rejected"
     assert reason.startswith("report is not valid JSON: ")
+
+
+def _nul_domain_then(tail: str) -> bytes:
+    """A report whose first policy is unusable (a NUL in its policy-domain rejects the
+    report) and whose JSON breaks later on."""
+    report = copy.deepcopy(SAMPLE)
+    report["policies"][0]["policy"]["policy-domain"] = "example.com\u0000"
+    text = json.dumps(report, indent=1)
+    return (text[: text.rindex("}")] + tail).encode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _nul_domain_then(', "x": }'),
+        _nul_domain_then(', "report-id": "again"}'),
+        _nul_domain_then('} trailing'),
+        b'{"policies": 5, "report-id": "a" "b"}',
+        b'{"policies": {"a": 1}, "x": "\\ud800", "x": 2}',
+        json.dumps(SAMPLE).replace('"certificate-expired"', '"' + "r" * 2000 + '"').encode()[:-3],
+    ],
+    ids=["syntax", "duplicate", "extra data", "policies object", "policies then dup", "long"],
+)
+def test_a_broken_json_text_is_the_reason_even_after_a_bad_policy(
+    data: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole-document reader finds a JSON mistake before it looks at any value, so the
+    streamed one must too: the reason a report is rejected cannot depend on its size."""
+    status, reason = _both(data, monkeypatch)
+    assert status == "rejected"
+    assert reason.startswith(("report is not valid JSON", "duplicate member name")), reason
+
+
+def test_too_many_policies_is_the_reason_even_after_a_bad_policy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("reports.parse.MAX_POLICIES", 2)
+    report = copy.deepcopy(SAMPLE)
+    report["policies"][0]["policy"]["policy-domain"] = "example.com\u0000"
+    report["policies"] *= 2
+    status, reason = _both(json.dumps(report).encode(), monkeypatch)
+    assert (status, reason) == ("rejected", "report has more than 2 policies")
