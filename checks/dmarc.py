@@ -265,6 +265,8 @@ class DmarcPolicy:
     effective_9989: str | None = None
     effective_7489: str | None = None
     queries: int = 0
+    # RFC 9989 §4.10.1: a subdomain that does not exist (NXDOMAIN, RFC 8020; §3.2.13) gets np.
+    author_exists: bool = True
 
     @property
     def could_not_check(self) -> bool:
@@ -319,10 +321,13 @@ def _policy_for(
     legacy: bool,
     honour_testing: bool = True,
     below_org: bool = False,
+    exists: bool = True,
 ) -> str | None:
-    """The policy an existing author domain gets from `parsed`, or None for no DMARC.
+    """The policy the author domain gets from `parsed`, or None for no DMARC.
     `below_org`: the record sits below the organisational domain, where sp is ignored
-    (RFC 7489 §6.3, RFC 9989 §4.7; checklist DMARC-07): its p applies to subdomains too."""
+    (RFC 7489 §6.3, RFC 9989 §4.7; checklist DMARC-07): its p applies to subdomains too.
+    `exists` False: the author domain is NXDOMAIN, so RFC 9989 receivers apply np (§4.10.1),
+    falling back to sp and then p (§4.7); RFC 7489 has no np."""
     # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1 (checklist DMARC-05): a record without a valid
     # p, or with an invalid sp or np, is acted on as if it were "v=DMARC1; p=none" when it has
     # a valid rua, and gives no DMARC at all otherwise. This holds at the author domain too:
@@ -339,6 +344,8 @@ def _policy_for(
     policy = p
     if not at_author and not below_org:
         policy = parsed.policy("sp") or p
+        if not exists and not legacy:
+            policy = parsed.policy("np") or policy
     if legacy:
         pct = parsed.pct
         if "pct" in parsed.tags and pct is None:
@@ -361,8 +368,13 @@ async def get_policy(ctx: CheckContext) -> DmarcPolicy:
         org = organizational_domain(domain, ctx.config.extra_public_suffixes)
         # All the names the walk may need at once: one round trip instead of eight.
         wanted = list(dict.fromkeys([*names, org]))
-        answers = await asyncio.gather(*(ctx.dns.query(f"_dmarc.{n}", "TXT") for n in wanted))
-        policy = DmarcPolicy(domain=domain, org_7489=org)
+        answers, author = await asyncio.gather(
+            asyncio.gather(*(ctx.dns.query(f"_dmarc.{n}", "TXT") for n in wanted)),
+            # The MX lookup the MX check makes anyway: NXDOMAIN means the name does not exist
+            # (RFC 8020); a failed lookup proves nothing, so the domain counts as existing.
+            ctx.dns.query(domain, "MX"),
+        )
+        policy = DmarcPolicy(domain=domain, org_7489=org, author_exists=not author.nxdomain)
         for name, answer in zip(wanted, answers, strict=True):
             policy.lookups[name] = _select(name, answer)
 
@@ -399,6 +411,7 @@ async def get_policy(ctx: CheckContext) -> DmarcPolicy:
                 policy.record_domain == domain,
                 legacy=False,
                 below_org=policy.record_below_org,
+                exists=policy.author_exists,
             )
 
         # RFC 7489 view.
@@ -1121,6 +1134,7 @@ def _comparable(policy: DmarcPolicy) -> tuple[str | None, str | None]:
             legacy=False,
             honour_testing=False,
             below_org=policy.record_below_org,
+            exists=policy.author_exists,
         )
         if policy.record is not None
         else None
@@ -1129,14 +1143,18 @@ def _comparable(policy: DmarcPolicy) -> tuple[str | None, str | None]:
 
 
 def _chosen(
-    parsed: ParsedDmarc, at_author: bool, below_org: bool = False
+    parsed: ParsedDmarc, at_author: bool, below_org: bool = False, exists: bool = True
 ) -> tuple[str, str | None]:
     """The tag that gives an author domain its policy and its value, as the record wrote it.
 
     A missing p is p=none (RFC 9989 §4.7); an invalid value is None: such a record is acted on
     as p=none or ignored because it is broken, which DMARC-05 reports, not a choice to monitor.
+    `exists` False (an NXDOMAIN subdomain, RFC 9989 view only): np comes first.
     """
-    tag = "sp" if not at_author and not below_org and "sp" in parsed.tags else "p"
+    subdomain = not at_author and not below_org
+    if subdomain and not exists and "np" in parsed.tags:
+        return "np", parsed.policy("np")
+    tag = "sp" if subdomain and "sp" in parsed.tags else "p"
     if tag == "p" and "p" not in parsed.tags:
         return tag, "none"
     return tag, parsed.policy(tag)
@@ -1156,8 +1174,9 @@ def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str
     ]
 
     def chosen(label: str, at: str, record: ParsedDmarc) -> tuple[str, str | None]:
-        below = label == "RFC 9989" and policy.record_below_org
-        return _chosen(record, at == domain, below)
+        bis = label == "RFC 9989"
+        exists = policy.author_exists or not bis  # RFC 7489 has no np
+        return _chosen(record, at == domain, bis and policy.record_below_org, exists)
 
     watching = [
         (label, at, record)
@@ -1186,8 +1205,9 @@ def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str
     # Enforcing blind would quarantine the owner's own unaligned mail unseen: without a report
     # address the only fix offered is the one below that adds it, at p=none.
     fix = ""
-    if reports and tag == "sp" and record.policy("p") in ("quarantine", "reject"):
-        fix = txt_fix(name, suggested_record(at, record))  # drops sp=none: subdomains get p
+    if reports and tag in ("sp", "np") and record.policy("p") in ("quarantine", "reject"):
+        # drops sp=none / np=none: subdomains get p
+        fix = txt_fix(name, suggested_record(at, record))
     elif reports:
         fix = txt_fix(name, suggested_record(at, record, "quarantine"))
     evidence = {"record": record.text, "record_at": name, "tag": tag, "views": views_evidence}

@@ -83,3 +83,29 @@ def test_report_authorisation_records_are_parsed_like_policy_records() -> None:
     # The same holds for a wildcard authorisation.
     wildcard = {("*._report._dmarc.vendor.net", "TXT"): ["v=DMARC10"]}
     assert [f.status for f in of(findings(record, extra=wildcard), "DMARC-13")] == [Status.FAIL]
+
+
+def test_a_subdomain_that_does_not_exist_gets_np_from_rfc_9989_receivers() -> None:
+    # RFC 9989 §4.10.1: a subdomain that does not exist (NXDOMAIN, §3.2.13 / RFC 8020) takes
+    # np from the organisational domain's record, falling back to sp, then p (§4.7). RFC 7489
+    # has no np. promo.example.com has no DNS records at all: FakeDns answers NXDOMAIN.
+    promo = "promo.example.com"
+    strict = "v=DMARC1; p=quarantine; np=reject; rua=mailto:d@example.com"
+    views = policy(promo, {(f"_dmarc.{D}", "TXT"): [strict]})
+    assert not views.author_exists
+    assert (views.effective_7489, views.effective_9989) == ("quarantine", "reject")
+    # A subdomain that exists still gets sp (or p): np is not for it.
+    existing = policy(promo, {(f"_dmarc.{D}", "TXT"): [strict], (promo, "A"): ["192.0.2.1"]})
+    assert (existing.effective_7489, existing.effective_9989) == ("quarantine", "quarantine")
+
+    # np=none leaves the non-existent subdomain at monitoring only for RFC 9989 receivers.
+    open_np = "v=DMARC1; p=reject; np=none; rua=mailto:d@example.com"
+    found = findings(open_np, promo)
+    (warning,) = of(found, "DMARC-06")
+    assert "np=none" in warning.summary and "RFC 9989 receivers" in warning.summary
+    assert published(warning.fix) == (f"_dmarc.{D}", "v=DMARC1; p=reject; rua=mailto:d@example.com")
+    assert [f.status for f in of(found, "DMARC-19")] == [Status.WARN]
+    # The same record gives an existing subdomain reject in both views.
+    found = findings(open_np, promo, {(promo, "A"): ["192.0.2.1"]})
+    assert not of(found, "DMARC-06")
+    assert [f.status for f in of(found, "DMARC-19")] == [Status.PASS]
