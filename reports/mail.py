@@ -104,10 +104,78 @@ class MailReport:
     report_domain: str | None
     submitter: str | None
     warnings: list[str] = field(default_factory=list)
+    # The report is in a message forwarded as an attachment: its headers were read, and its
+    # DKIM signature is the one that can vouch for the report (verify_dkim).
+    forwarded: bool = False
 
 
-def _walk(msg: Message) -> list[Message]:
-    return [part for part in msg.walk() if not part.is_multipart()]
+# Embedded messages: an admin forwarding a report "as attachment" (RFC 2046 §5.2.1), or an MTA's
+# bounce quoting it. message/delivery-status is header blocks, not a message.
+_MESSAGE_TYPES = ("message/rfc822", "message/global")
+# Bounds on what a public address may make us unpack: how deeply nested parts are read (a
+# forward of a forward is 6 deep), how many forwarded messages are cut out.
+_MAX_DEPTH = 16
+_MAX_EMBEDDED = 4
+
+
+def _leaves(msg: Message, owner: Message | None = None, depth: int = 0) -> list[tuple[Any, Any]]:
+    """The leaf parts of `msg` with the message each belongs to: None for the message itself,
+    else the innermost message forwarded as an attachment (its headers are the report's)."""
+    if depth > _MAX_DEPTH:
+        return []
+    if not msg.is_multipart():
+        return [(msg, owner)]
+    embedded = msg.get_content_type() in _MESSAGE_TYPES
+    out: list[tuple[Any, Any]] = []
+    for sub in msg.get_payload():
+        if isinstance(sub, Message):
+            out += _leaves(sub, sub if embedded else owner, depth + 1)
+    return out
+
+
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+
+
+def embedded_messages(message: bytes, depth: int = 0) -> list[bytes]:
+    """The bytes of the messages forwarded as attachments inside `message`, outermost first,
+    exactly as they were attached (a DKIM signature of the original is checked on them).
+
+    message/rfc822 is sent unencoded (RFC 2046 §5.2.1: 7bit, 8bit or binary only), so the
+    original's bytes are the part's body: between its header block and the CRLF that starts
+    the next boundary delimiter (RFC 2046 §5.1.1)."""
+    if depth > _MAX_DEPTH:
+        return []
+    if message[:1] in (b"\n", b"\r"):
+        head, body = b"", message.lstrip(b"\r")[1:]  # a part with no headers
+    else:
+        blank = _BLANK_LINE.search(message)
+        if blank is None:
+            return []
+        head, body = message[: blank.start()], message[blank.end() :]
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(head)
+    ctype = headers.get_content_type()
+    if ctype in _MESSAGE_TYPES:
+        cte = str(headers.get("content-transfer-encoding") or "7bit").strip().lower()
+        if cte not in ("7bit", "8bit", "binary"):
+            return []
+        return [body, *embedded_messages(body, depth + 1)][:_MAX_EMBEDDED]
+    boundary = headers.get_boundary() if headers.get_content_maintype() == "multipart" else None
+    if not boundary:
+        return []
+    delimiter = re.compile(
+        rb"(?:\A|\r?\n)--"
+        + re.escape(boundary.encode("utf-8", "surrogateescape"))
+        + rb"(--)?[ \t]*(?:\r?\n|\Z)"
+    )
+    found: list[bytes] = []
+    marks = list(delimiter.finditer(body))
+    for mark, after in zip(marks, marks[1:], strict=False):
+        if mark.group(1):
+            break  # the close delimiter: what follows is the epilogue
+        found += embedded_messages(body[mark.end() : after.start()], depth + 1)
+        if len(found) >= _MAX_EMBEDDED:
+            break
+    return found[:_MAX_EMBEDDED]
 
 
 def extract_report(message: bytes) -> MailReport:
@@ -121,20 +189,36 @@ def extract_report(message: bytes) -> MailReport:
     except Exception as e:  # the email package can raise on odd input; say so, never crash
         raise ReportRejected(f"message could not be read as MIME ({type(e).__name__})") from None
     warnings: list[str] = []
-    found: list[tuple[bytes, str, str | None]] = []
-    for part in _walk(msg):
+    found: list[tuple[bytes, str, str | None, Any]] = []
+    for part, owner in _leaves(msg):
         try:
             payload = part.get_payload(decode=True)
         except Exception:
             continue
         if not isinstance(payload, bytes) or sniff(payload) is None:
             continue
-        found.append((payload, part.get_content_type(), part.get_filename()))
+        found.append((payload, part.get_content_type(), part.get_filename(), owner))
     if not found:
         raise ReportRejected("message has no gzip, zip or JSON part (RFC 8460 §5.3)")
     # A part declared as the report wins over one that only looks like it (a JSON or text
     # part placed before the report, say); among equals, the first.
-    payload, declared, filename = min(found, key=lambda f: f[1] not in REPORT_TYPES)
+    payload, declared, filename, owner = min(found, key=lambda f: f[1] not in REPORT_TYPES)
+    if owner is not None and msg.get_content_type() == "multipart/report":
+        kind = str(_param(msg, "report-type") or "").strip().lower()
+        if kind in ("delivery-status", "disposition-notification"):
+            # A bounce (RFC 3464) or read receipt (RFC 8098) quoting a report says that report
+            # did not reach, or was read at, some other address: not a report delivered here.
+            raise ReportRejected(
+                "message is a delivery status notification or read receipt quoting a report "
+                f"(multipart/report; report-type={kind[:40]}), not a TLS report (RFC 8460 §5.3)"
+            )
+    if owner is not None:
+        # Forwarded as an attachment: the report's own envelope is the forwarded message.
+        warnings.append(
+            "the report is in a message forwarded as an attachment (message/rfc822); the "
+            "forwarded message's headers and DKIM signature were read"
+        )
+        msg = owner
     if len(found) > 1:
         warnings.append(
             f"message has {len(found)} parts that may be the report; the {declared} part was read"
@@ -147,9 +231,7 @@ def extract_report(message: bytes) -> MailReport:
     # case-insensitively like them (RFC 2045 §5.1): report-type="TLSRPT" is the same thing,
     # and no reason for a warning. get_content_type() is lower case already; an RFC 2231
     # encoded value comes as a tuple.
-    report_type = msg.get_param("report-type")
-    if isinstance(report_type, tuple):
-        report_type = collapse_rfc2231_value(report_type)
+    report_type = _param(msg, "report-type")
     if (
         msg.get_content_type() != "multipart/report"
         or str(report_type or "").strip().lower() != "tlsrpt"
@@ -173,7 +255,17 @@ def extract_report(message: bytes) -> MailReport:
     elif not _DOMAIN_RE.match(submitter):
         warnings.append(f"TLS-Report-Submitter {submitter[:80]!r} is not a domain name; ignored")
     submitter = submitter_domain(submitter)
-    return MailReport(payload, declared, filename, report_domain, submitter, warnings)
+    return MailReport(
+        payload, declared, filename, report_domain, submitter, warnings, owner is not None
+    )
+
+
+def _param(msg: Any, name: str) -> str | None:
+    """A Content-Type parameter; an RFC 2231 encoded value comes as a tuple."""
+    value = msg.get_param(name)
+    if isinstance(value, tuple):
+        value = collapse_rfc2231_value(value)
+    return None if value is None else str(value)
 
 
 def submitter_domain(value: str | None) -> str | None:
@@ -227,6 +319,58 @@ def make_dnsfunc(resolvers: tuple[tuple[str, int], ...], timeout: float = 5.0) -
 
 
 def verify_dkim(message: bytes, dnsfunc: DnsFunc, submitter: str | None = None) -> DkimOutcome:
+    """The DKIM outcome of a report e-mail (RFC 8460 §3), see `_verify_message`.
+
+    A report forwarded as an attachment (message/rfc822) is vouched for by the signature of
+    the forwarded message, which holds it byte for byte, not by the forwarder's: when the
+    message itself has no signature of the reporter, the forwarded one holding the report is
+    verified, and its outcome stands if it passes for the reporter, or if the forward has no
+    passing signature.
+    """
+    outcome = _verify_message(message, dnsfunc, submitter)
+    extra = _extra_suffixes() if submitter else ()
+    if outcome.result == "pass" and (
+        not submitter or same_or_parent(outcome.domain, submitter, extra)
+    ):
+        return outcome
+    original = _forwarded_original(message)
+    if original is None:
+        return outcome
+    inner = _verify_message(original, dnsfunc, submitter)
+    inner_aligned = not submitter or same_or_parent(inner.domain, submitter, extra)
+    # The forwarded message's outcome is the report's own: it stands when it passes for the
+    # reporter, and whenever the forward has no passing signature (so a broken original says
+    # "did not verify", not "unsigned").
+    if (inner.result == "pass" and inner_aligned) or (
+        outcome.result != "pass" and inner.result != "none"
+    ):
+        note = "signature of the message forwarded as an attachment"
+        inner.detail = f"{note}; {inner.detail}"[:2000] if inner.detail else note
+        return inner
+    return outcome
+
+
+def _forwarded_original(message: bytes) -> bytes | None:
+    """The bytes of the forwarded message the report was read from (see extract_report), or
+    None when the report is not in one. The report must be a part of that very message: a
+    genuine signed message attached next to a forged report vouches for nothing."""
+    try:
+        report = extract_report(message)
+    except ReportRejected:
+        return None
+    if not report.forwarded:
+        return None
+    for original in embedded_messages(message):
+        try:
+            inner = extract_report(original)
+        except ReportRejected:
+            continue
+        if not inner.forwarded and inner.payload == report.payload:
+            return original
+    return None
+
+
+def _verify_message(message: bytes, dnsfunc: DnsFunc, submitter: str | None = None) -> DkimOutcome:
     """Verify every DKIM signature with dkimpy in its RFC 8460 mode; one that verifies counts.
 
     RFC 6376 §4/§6.1: a message may carry several signatures (a relay or mailing list adds its
