@@ -477,6 +477,8 @@ class _JsonStream:
         if self._eof:
             return False
         chunk = next(self._chunks, None)
+        # Bytes of a sequence the last piece ended inside: an error is counted from them.
+        pending = len(self._utf8.getstate()[0])
         try:
             if chunk is None:
                 self._eof = True
@@ -493,7 +495,7 @@ class _JsonStream:
                 text = self._utf8.decode(chunk)
         except UnicodeDecodeError as e:
             raise ReportRejected(
-                f"report is not valid UTF-8 at byte {self._bytes + max(e.start, 0)} "
+                f"report is not valid UTF-8 at byte {self._bytes - pending + max(e.start, 0)} "
                 "(I-JSON, RFC 7493 §2.1)"
             ) from None
         if chunk is not None:

@@ -152,7 +152,7 @@ def _nul_domain_then(tail: str) -> bytes:
     [
         _nul_domain_then(', "x": }'),
         _nul_domain_then(', "report-id": "again"}'),
-        _nul_domain_then('} trailing'),
+        _nul_domain_then("} trailing"),
         b'{"policies": 5, "report-id": "a" "b"}',
         b'{"policies": {"a": 1}, "x": "\\ud800", "x": 2}',
         json.dumps(SAMPLE).replace('"certificate-expired"', '"' + "r" * 2000 + '"').encode()[:-3],
@@ -178,3 +178,28 @@ def test_too_many_policies_is_the_reason_even_after_a_bad_policy(
     report["policies"] *= 2
     status, reason = _both(json.dumps(report).encode(), monkeypatch)
     assert (status, reason) == ("rejected", "report has more than 2 policies")
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["no BOM", "BOM"])
+def test_a_report_ending_inside_a_utf8_sequence_is_told_where_it_starts(
+    bom: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'€' is e2 82 ac; a body cut after e2 82 is invalid from the e2 on (RFC 3629 §3)."""
+    data = bom + b'{"organization-name": "\xe2\x82'
+    assert _both(data, monkeypatch) == (
+        "rejected",
+        "report is not valid UTF-8 at byte 23 (I-JSON, RFC 7493 §2.1)",
+    )
+
+
+def test_a_utf8_sequence_split_between_pieces_is_placed_right(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The streamed reader decodes piece by piece; a bad sequence begun in one piece and
+    broken in the next is placed where it begins, as the whole-document reader places it."""
+    monkeypatch.setattr("reports.parse._CHUNK", 16)
+    data = b'{"organization-name": "' + b"a" * 40 + b'\xe2\x82x"}'
+    assert _both(data, monkeypatch) == (
+        "rejected",
+        "report is not valid UTF-8 at byte 63 (I-JSON, RFC 7493 §2.1)",
+    )
