@@ -988,10 +988,10 @@ class _Context:
     dane_hosts: set[str] = field(default_factory=set)
 
     @property
-    def under_sts(self) -> bool:
-        # A usable policy in enforce or testing mode: MTA-STS senders validate the certificate
-        # (RFC 8461 §4.2) and either refuse delivery (enforce) or report failures (testing).
-        return self.sts_usable and self.sts_mode in {"enforce", "testing"}
+    def testing(self) -> bool:
+        # RFC 8461 §5: under testing, senders validate and report failures, but "messages may
+        # be delivered as though there were no MTA-STS validation failure".
+        return self.sts_usable and self.sts_mode == "testing"
 
     @property
     def enforce(self) -> bool:
@@ -1288,7 +1288,6 @@ def _per_probe(
     ev = p.facts()
     dane_applies = host.name in policy.dane_hosts
     dane_ok = _dane_ok(ctx, p, dane_state)
-    under_sts = policy.under_sts
 
     # SMTP-02: 220 greeting, then EHLO 250 (RFC 5321 §3.1, §4.1.1.1).
     if p.ehlo_ok:
@@ -1506,7 +1505,7 @@ def _per_probe(
             evidence={"cipher": p.cipher, "legacy_cipher": p.legacy_cipher},
         )
 
-    _certificate(out, p, subj, ev, under_sts, dane_ok)
+    _certificate(out, p, subj, ev, policy.enforce, dane_ok, testing=policy.testing)
 
     # SMTP-13: no SNI (RFC 8461 §7.1: servers MUST NOT require SNI).
     if p.no_sni_ok is False:
@@ -1597,13 +1596,34 @@ def _days(days: int) -> str:
 
 
 def _certificate(
-    out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any], under_sts: bool, dane_ok: bool
+    out: Collector,
+    p: SmtpProbe,
+    subj: str,
+    ev: dict[str, Any],
+    under_sts: bool,
+    dane_ok: bool,
+    testing: bool = False,
 ) -> None:
+    """`under_sts`: an MTA-STS policy in enforce mode applies, so senders refuse delivery on
+    a failed validation; `testing`: the policy is in testing mode instead.
+
+    Only enforce makes MTA-STS senders refuse delivery (RFC 8461 §5). Under testing they report
+    the failure and deliver as if there were none, so a certificate problem weighs as it does for
+    opportunistic TLS (checklist MTASTS-32: fail under enforce, warn under testing); MTASTS-32
+    carries the testing-mode warning."""
     leaf = p.leaf
     if leaf is None:
         return
     presented = f"presented '{leaf.subject}' issued by '{leaf.issuer}'"
-    sts_note = " MTA-STS senders will not deliver to it." if under_sts else ""
+    if under_sts:
+        sts_note = " MTA-STS senders will not deliver to it."
+    elif testing:
+        sts_note = (
+            " MTA-STS senders report this (policy mode testing) but still deliver; under "
+            "enforce they would not."
+        )
+    else:
+        sts_note = ""
 
     # SMTP-09 / SMTP-16: chain to a trusted root, intermediates sent (RFC 8461 §4.2, RFC 5280 §6).
     # An expired intermediate breaks the path like a missing one: SMTP-09, not SMTP-10.
@@ -1633,8 +1653,10 @@ def _certificate(
             fix = f"Install a certificate for {p.host} from a publicly trusted CA, full chain."
         # MTA-STS senders validate PKIX even when DANE would authenticate the server.
         status = Status.FAIL if under_sts else Status.WARN
-        sts_or_dane = sts_note or (
-            " DANE senders authenticate it through TLSA; others will not." if dane_ok else ""
+        sts_or_dane = sts_note + (
+            " DANE senders authenticate it through TLSA; others will not."
+            if dane_ok and not under_sts
+            else ""
         )
         out.add(
             "SMTP-09",
@@ -1810,7 +1832,13 @@ def _sts_patterns(out: Collector, hosts: list[Any], policy: _Context) -> None:
                 "SMTP-12",
                 Status.INFO,
                 f"{host.name} is not listed in the MTA-STS policy (see MTASTS-30): "
-                "MTA-STS senders will not deliver to it.",
+                + (
+                    "MTA-STS senders will not deliver to it."
+                    if policy.enforce
+                    # RFC 8461 §5: testing only reports; delivery goes on.
+                    else "MTA-STS senders report it (policy mode testing) but still deliver; "
+                    "under enforce they would not."
+                ),
                 subject=host.name,
                 evidence={"patterns": policy.patterns},
             )
