@@ -676,6 +676,25 @@ def _fix_for(state: TlsaState, probes: list[Any]) -> str:
     return ""
 
 
+def _ta_fix(problem: str, detail: str, state: TlsaState, probe: Any) -> str:
+    """What repairs a DANE-09 failure, or the DANE-EE record that avoids it."""
+    or_publish = recommended_record(state, probe.chain_der)
+    if problem == "expired":
+        return f"Replace the out-of-date certificate ({detail}), or publish {or_publish}"
+    if problem == "name":
+        # The chain reaches the anchor: sending more certificates changes nothing. DANE-TA
+        # needs the TLSA base domain among the leaf's DNS names (RFC 7672 §3.2.3); DANE-EE
+        # ignores names (RFC 7672 §3.1.1).
+        return (
+            f"Install on {probe.host} a certificate whose subjectAltName includes "
+            f"{state.base}, or publish {or_publish}"
+        )
+    return (
+        "Send the full chain including the CA certificate named by the TLSA record, "
+        f"or publish {or_publish}"
+    )
+
+
 def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[Any]) -> None:
     if not probes:
         out.add(
@@ -819,13 +838,7 @@ def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[An
                 "defer mail to it.",
                 subject=subj,
                 evidence=ev,
-                fix=(
-                    f"Replace the out-of-date certificate ({match.detail}), or publish "
-                    if match.ta_problem == "expired"
-                    else "Send the full chain including the CA certificate named by the TLSA "
-                    "record, or publish "
-                )
-                + recommended_record(state, p.chain_der),
+                fix=_ta_fix(match.ta_problem, match.detail, state, p),
             )
         else:
             out.add(
