@@ -177,6 +177,18 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
             if value.strip(_WSP) == "":
                 empty_rua += 1  # "rua=" lists no URI (reported once the others are known)
                 continue
+            if value[:1] in (" ", "\t"):
+                # `%s"rua=" tlsrpt-uri`: the grammar has whitespace only around the commas.
+                # Lenient senders strip it, parsers that follow the grammar reject the record.
+                problems.append(
+                    Problem(
+                        "TLSRPT-07",
+                        Status.WARN,
+                        f'The field {item!r} has whitespace after "rua="; RFC 8460 §3 allows '
+                        "none there, and senders that parse the record strictly ignore it. "
+                        "Remove the space.",
+                    )
+                )
             for uri in (u.strip(_WSP) for u in value.split(",")):
                 if not uri:
                     problems.append(
