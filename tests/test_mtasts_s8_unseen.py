@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from checks import mtasts, mx
 from checks.findings import Status
@@ -54,3 +56,41 @@ def test_a_well_formed_second_id_is_ignored(second: str) -> None:
     record = mtasts.parse_sts_record(f"v=STSv1; id=20260601; {second}")
     assert record.valid and record.id == "20260601"
     assert {p.status for p in record.problems} <= {Status.WARN, Status.INFO}
+
+
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_EXT_VALUE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in "=;")
+
+
+@given(
+    st.text(_ALNUM, min_size=1, max_size=32),
+    st.lists(
+        st.tuples(
+            st.builds(
+                lambda a, rest: a + rest,
+                st.sampled_from(_ALNUM),
+                st.text(_ALNUM + "_.-", max_size=31),
+            ).filter(lambda n: n != "id"),
+            st.text(_EXT_VALUE, min_size=1, max_size=12),
+        ),
+        max_size=3,
+    ),
+    st.integers(0, 3),
+    st.lists(st.sampled_from(["", " ", "\t"]), min_size=10, max_size=10),
+    st.booleans(),
+)
+def test_every_record_the_grammar_accepts_is_valid(
+    sts_id: str, exts: list[tuple[str, str]], at: int, gaps: list[str], final: bool
+) -> None:
+    # sts-text-record = sts-version 1*(sts-field-delim sts-field) [sts-field-delim], the id
+    # anywhere among the extensions, sts-field-delim = *WSP ";" *WSP (none before the first
+    # ";": the §3.1 discovery rule keys on the literal "v=STSv1;").
+    fields = [f"{n}={v}" for n, v in exts]
+    fields.insert(min(at, len(fields)), f"id={sts_id}")
+    raw = "v=STSv1;" + gaps[0]
+    for i, item in enumerate(fields):
+        raw += item + (gaps[2 * i + 1] + ";" + gaps[2 * i + 2] if i < len(fields) - 1 else "")
+    if final:
+        raw += gaps[-1] + ";"
+    record = mtasts.parse_sts_record(raw)
+    assert record.valid and record.strict_prefix and record.id == sts_id, record.problems
