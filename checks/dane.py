@@ -22,6 +22,7 @@ from cryptography import x509
 from checks import certs
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, servfail_is_bogus
+from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 
 MECHANISM = Mechanism.DANE
@@ -517,7 +518,7 @@ def _host_findings(
             f"{host.name} publishes no TLSA record at {state.qname}: DANE is not used for it.",
             subject=subj,
             evidence=ev,
-            fix=_fix_for(state, probes),
+            fix=_absent_fix(ctx, state, probes, mxset),
         )
         return False
     out.add(
@@ -667,6 +668,54 @@ def _host_findings(
 
     _probe_findings(out, host, state, probes)
     return True
+
+
+def _absent_fix(ctx: CheckContext, state: TlsaState, probes: list[Any], mxset: Any) -> str:
+    """How to start DANE for an MX host without TLSA records (DANE-01).
+
+    The bare record is right only where it would take effect: TLSA in an unsigned zone is
+    ignored (RFC 7672 §2.2, DANE-02 would warn) and DANE senders such as Postfix use it only
+    behind a DNSSEC-secure MX RRset (§2.2.1, DANE-03 would warn). And a host in another
+    organisation's zone (a mail provider's MX) is not the domain owner's to publish for."""
+    record = _fix_for(state, probes)
+    mx_secure = bool(mxset.implicit or mxset.answer.ad)
+    zone_secure = bool(state.answer is not None and state.answer.ad)
+    suffixes = ctx.config.extra_public_suffixes
+    operator = organizational_domain(state.base, suffixes)
+    if operator != organizational_domain(ctx.domain, suffixes):
+        text = (
+            f"{state.base} is run by the operator of {operator}: only they can publish its "
+            "TLSA records"
+            + (f" (for the certificate it presents now: {record})" if record else "")
+            + "."
+        )
+        if not mx_secure:
+            text += (
+                f" For DANE senders to use them, {ctx.domain} must also be DNSSEC-signed "
+                "(RFC 7672 §2.2.1)."
+            )
+        return text
+    steps = []
+    if not mx_secure:
+        steps.append(
+            f"Sign {ctx.domain} with DNSSEC and publish its DS record at your registrar: DANE "
+            "senders use TLSA records only behind DNSSEC-secure MX records (RFC 7672 §2.2.1)."
+        )
+    if not zone_secure and (mx_secure or not _is_at_or_below(state.qname, ctx.domain)):
+        steps.append(
+            f"Sign the zone holding {state.qname} with DNSSEC: TLSA records in an unsigned "
+            "zone are ignored (RFC 7672 §2.2)."
+        )
+    if not steps:
+        return record
+    if record:
+        steps.append(f"Then publish: {record}")
+    return "\n".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
+
+
+def _is_at_or_below(name: str, domain: str) -> bool:
+    name, domain = normalize(name), normalize(domain)
+    return name == domain or name.endswith("." + domain)
 
 
 def _fix_for(state: TlsaState, probes: list[Any]) -> str:
