@@ -130,6 +130,20 @@ class WeeklySummaryTestCase(BaseTestCase):
         assert "1 failed (< 0.01 %)" in message.body
         assert "1 failed (&lt; 0.01 %)" in message.alternatives[0][0]
 
+    def test_a_week_where_almost_everything_failed_does_not_say_all_did(self) -> None:
+        self.report(
+            "google.com",
+            (MONDAY_9 - timedelta(days=1)).date(),
+            1,
+            40_000,
+            "certificate-expired",
+        )
+        weekly.make(self.alice, MONDAY_9)
+        self.send_all()
+        [message] = mail.outbox
+        assert "40000 failed (> 99.99 %)" in message.body
+        assert "100.00 %" not in message.body
+
     def test_a_quiet_week_says_so(self) -> None:
         self.report("google.com", (MONDAY_9 - timedelta(days=1)).date(), 10, 0)
         weekly.make(self.alice, MONDAY_9)
