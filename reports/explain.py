@@ -59,7 +59,8 @@ _TYPES = [
     ResultType(
         "tlsa-invalid",
         "DANE",
-        "The TLSA records published for the MX did not match its certificate.",
+        "None of the TLSA records published for the MX was valid for its certificate: "
+        "none matched, or the records were unusable or malformed.",
         "The certificate or key changed without updating the TLSA records (a rollover done "
         "in the wrong order).",
     ),
@@ -81,8 +82,8 @@ _TYPES = [
         "sts-policy-fetch-error",
         "MTA-STS",
         "The sender could not fetch the MTA-STS policy over HTTPS.",
-        "mta-sts.<domain> does not resolve, does not answer on 443, has a bad certificate, "
-        "or the policy URL returns an error.",
+        "mta-sts.<domain> does not resolve, does not answer on 443, or the policy URL "
+        "returns an error (a bad certificate there is reported as sts-webpki-invalid).",
     ),
     ResultType(
         "sts-policy-invalid",
