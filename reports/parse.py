@@ -107,9 +107,10 @@ _DATETIME_RE = re.compile(
     re.ASCII,
 )
 _ADDR_SPEC_RE = re.compile(r"\A[^@\s<>()\[\],;:\"]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?)\Z")
-_HOSTNAME_RE = re.compile(
-    r"\A(\*\.)?([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_-]+\.?\Z"
-)
+# Every label, the last too, is 1-63 characters and neither begins nor ends with a hyphen
+# (RFC 1035 §2.3.1, RFC 1123 §2.1); "_" is kept for the service labels some MTAs report.
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_HOSTNAME_RE = re.compile(rf"\A(\*\.)?(?:{_LABEL}\.)*{_LABEL}\.?\Z")
 _DIGITS_RE = re.compile(r"\A[0-9]{1,16}\Z")
 
 

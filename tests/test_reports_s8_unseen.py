@@ -203,3 +203,28 @@ def test_a_utf8_sequence_split_between_pieces_is_placed_right(
         "rejected",
         "report is not valid UTF-8 at byte 63 (I-JSON, RFC 7493 §2.1)",
     )
+
+
+@pytest.mark.parametrize(
+    "host", ["mx.-bad-", "mx1.example.com-", "mx1.example." + "c" * 64, "mx1.example.-com"]
+)
+def test_a_last_label_that_is_no_label_is_flagged(
+    host: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RFC 1123 §2.1 / RFC 1035 §2.3.1: a label is at most 63 characters, letters, digits and
+    hyphens, not beginning or ending with a hyphen: the last one too."""
+    status, report = _both(_report(**{"receiving-mx-hostname": host}), monkeypatch)
+    assert status == "parsed"
+    assert report["warnings"] == [
+        f"policies[0]: failure-details[0]: receiving-mx-hostname {host!r} is not a valid host name"
+    ]
+
+
+@pytest.mark.parametrize("host", ["mx1.example.xn--p1ai", "MX1.Example.COM.", "mx-1.a-b.de"])
+def test_host_names_with_hyphens_inside_labels_are_fine(
+    host: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, report = _both(_report(**{"receiving-mx-hostname": host}), monkeypatch)
+    assert (status, report["warnings"]) == ("parsed", [])
+    detail = report["policies"][0]["failure_details"][0]
+    assert detail["receiving_mx_hostname"] == host.rstrip(".").lower()
