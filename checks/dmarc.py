@@ -378,9 +378,12 @@ async def get_policy(ctx: CheckContext) -> DmarcPolicy:
         for name, answer in zip(wanted, answers, strict=True):
             policy.lookups[name] = _select(name, answer)
 
-        # RFC 9989 view.
+        # RFC 9989 view. The walk (§4.10 steps 1-7) goes up until a single record says psd=y or
+        # psd=n; the Organizational Domain is then chosen among the records found (§4.10.2).
         policy.org_9989 = domain
-        fewest: str | None = None
+        labels = domain.split(".")
+        found: dict[str, ParsedDmarc] = {}
+        psd_at: str | None = None
         for index, name in enumerate(names):
             policy.queries = index + 1
             look = policy.lookups[name]
@@ -390,21 +393,29 @@ async def get_policy(ctx: CheckContext) -> DmarcPolicy:
             if look.record is None:
                 continue
             parsed = parse_dmarc(look.record)
-            if policy.record is None:
-                policy.record, policy.record_domain = parsed, name
-            fewest = name
+            found[name] = parsed
             psd = parsed.tags.get("psd", "").strip().lower()
             if psd == "n":
                 policy.org_9989 = name
                 break
             if psd == "y":
-                # The organisational domain is one label below the public suffix domain.
-                below = names[index - 1] if index > 0 else name
-                policy.org_9989 = below if name != domain else domain
+                if name != domain:
+                    # §4.10.2 rule 2: the domain one label below the PSD (toward the author
+                    # domain; after the >8-label jump that name may not have been queried).
+                    policy.org_9989 = ".".join(labels[-(name.count(".") + 2) :])
+                    psd_at = name
                 break
         else:
-            if fewest:
-                policy.org_9989 = fewest
+            if found:
+                policy.org_9989 = list(found)[-1]  # §4.10.2 rule 3: the fewest labels
+        # §4.10.1: the record applied is the author domain's, else the Organizational Domain's,
+        # else the Public Suffix Domain's. A record between the author domain and its
+        # Organizational Domain is none of these: it applies to its own name only (which is why
+        # sp= is ignored there, §4.7).
+        for name in (domain, policy.org_9989, psd_at):
+            if name is not None and name in found:
+                policy.record, policy.record_domain = found[name], name
+                break
         if policy.record is not None and policy.record_domain is not None:
             policy.effective_9989 = _policy_for(
                 policy.record,

@@ -308,38 +308,42 @@ def test_monitoring_is_judged_on_the_policy_the_domain_gets() -> None:
 
 
 def test_monitoring_names_the_receivers_when_the_views_differ() -> None:
-    # RFC 9989's tree walk finds _dmarc.b.example.com, below the organisational domain, where
-    # sp= is ignored: its p=none applies. RFC 7489 asks the organisational domain (quarantine).
+    # psd=n makes _dmarc.b.example.com the RFC 9989 Organizational Domain (§4.10.2), so its
+    # sp=none applies to a.b.example.com; RFC 7489 asks the PSL org domain (quarantine).
     zone = {
         **BASE,
-        ("_dmarc.b.example.com", "TXT"): ["v=DMARC1; p=none; sp=reject; rua=mailto:d@example.com"],
+        ("_dmarc.b.example.com", "TXT"): [
+            "v=DMARC1; p=reject; sp=none; psd=n; rua=mailto:d@example.com"
+        ],
         (f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=quarantine; rua=mailto:d@example.com"],
     }
     found = run(dmarc, "a.b.example.com", zone)
     (warning,) = [f for f in found if f.id == "DMARC-06"]
-    assert "p=none" in warning.summary
+    assert "sp=none" in warning.summary
     assert "for RFC 9989 receivers" in warning.summary
     assert "RFC 7489 receivers apply quarantine" in warning.summary
     assert warning.subject == "_dmarc.b.example.com"
     assert statuses(found, "DMARC-19") == [Status.WARN]
 
 
-def test_sp_below_the_organisational_domain_has_no_effect() -> None:
-    # Receivers of both RFCs ignore sp below the organisational domain (RFC 7489 §6.3, RFC 9989
-    # §4.7; checklist DMARC-07): sp=none there leaves nothing unprotected, p= applies.
+def test_a_record_below_the_organisational_domain_applies_to_its_own_name_only() -> None:
+    # RFC 9989 §4.10.1 applies the author domain's, the Organizational Domain's or the PSD's
+    # record; _dmarc.b.example.com is none of these for a.b.example.com (§4.10.2: example.com
+    # has the fewest labels), so its p=reject; sp=none does not apply: example.com's p does.
     zone = {
         **BASE,
         ("_dmarc.b.example.com", "TXT"): ["v=DMARC1; p=reject; sp=none"],
         (f"_dmarc.{D}", "TXT"): ["v=DMARC1; p=quarantine"],
     }
     found = run(dmarc, "a.b.example.com", zone)
-    sp = [f for f in found if f.id == "DMARC-07"]
+    views = next(f for f in found if f.id == "DMARC-19")
+    assert views.status == Status.PASS
+    assert views.evidence["views"]["rfc9989"]["effective_policy"] == "quarantine"
+    assert views.evidence["views"]["rfc9989"]["record_at"] == "_dmarc.example.com"
+    assert not [f for f in found if f.id == "DMARC-07"]
+    # At b.example.com itself the record applies, and sp= there has no effect (§4.7).
+    sp = [f for f in run(dmarc, "b.example.com", zone) if f.id == "DMARC-07"]
     assert [f.status for f in sp] == [Status.INFO]
-    assert "sp= has no effect here" in sp[0].summary
-    assert "unprotected" not in sp[0].summary
-    views = next(f for f in found if f.id == "DMARC-19").evidence
-    assert views["views"]["rfc9989"]["effective_policy"] == "reject"
-    assert not [f for f in found if f.id == "DMARC-06"]
 
 
 def test_a_long_suggested_record_is_split_into_255_octet_strings() -> None:
