@@ -140,6 +140,9 @@ def loose_context() -> ssl.SSLContext:
     ctx.verify_mode = ssl.CERT_NONE
     ctx.set_ciphers("ALL:@SECLEVEL=0")
     ctx.minimum_version = ssl.TLSVersion.TLSv1
+    # A name only in the subject CN names nothing (RFC 8461 §4.2 wants a DNS-ID in the SAN,
+    # RFC 6125 §6.4.4): Python would otherwise fall back to the CN when no DNS SAN is present.
+    ctx.hostname_checks_common_name = False
     return ctx
 
 
@@ -147,6 +150,9 @@ def strict_context(lab: Lab) -> ssl.SSLContext:
     ctx = ssl.create_default_context(cafile=lab.ca_bundle)
     ctx.set_ciphers("ALL:@SECLEVEL=0")  # judge the certificate, not the protocol version
     ctx.minimum_version = ssl.TLSVersion.TLSv1
+    # A name only in the subject CN names nothing (RFC 8461 §4.2 wants a DNS-ID in the SAN,
+    # RFC 6125 §6.4.4): Python would otherwise fall back to the CN when no DNS SAN is present.
+    ctx.hostname_checks_common_name = False
     return ctx
 
 
