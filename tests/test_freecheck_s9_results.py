@@ -1,0 +1,99 @@
+"""The free check's result page and API on domains with unusual results, from real engine runs
+against an in-memory DNS (no network): a null MX, a domain whose every lookup failed, a name
+that does not exist."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest.mock import patch
+
+from django.utils import timezone
+
+from checks import engine, scoring
+from checks.config import CheckConfig
+from checks.context import CheckContext
+from checks.dns import DnsAnswer
+from checks.findings import DomainReport, Finding, Mechanism, Status
+from mailsec.freecheck.models import FreeCheck
+from tests.test_freecheck import FreeCheckTestCase
+from tests.test_mx import FakeDns
+
+NULL_MX = {
+    ("nomail.example.org", "MX"): ["0 ."],
+    ("nomail.example.org", "TXT"): ['"v=spf1 -all"'],
+    ("_dmarc.nomail.example.org", "TXT"): ['"v=DMARC1; p=reject"'],
+}
+
+
+class ServfailDns(FakeDns):
+    """Every lookup fails with SERVFAIL: a broken resolver path, not a fact about the domain."""
+
+    async def query(self, name: str, rdtype: str, **kw: Any) -> DnsAnswer:
+        return await FakeDns({(name, rdtype): "SERVFAIL"}).query(name, rdtype, **kw)
+
+
+@contextmanager
+def fake_dns(dns: FakeDns) -> Iterator[None]:
+    original = CheckContext
+    with patch.object(engine, "CheckContext", lambda d, c: original(d, c, dns=dns)):
+        yield
+
+
+def engine_report(domain: str, dns: FakeDns) -> DomainReport:
+    with fake_dns(dns):
+        return asyncio.run(engine.check_domain(domain, CheckConfig(timeout=0.3)))
+
+
+def signed(report: DomainReport) -> DomainReport:
+    """The same domain with a signed zone: every DNSSEC finding a pass (rescored)."""
+    report.findings = [f for f in report.findings if f.mechanism != Mechanism.DNSSEC] + [
+        Finding("DNSSEC-01", Status.PASS, Mechanism.DNSSEC, "The zone is signed and secure.")
+    ]
+    scoring.apply(report)
+    return report
+
+
+def page_text(content: bytes) -> str:
+    text = content.decode()
+    text = text[text.find("<main") : text.find("</main>")]
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return re.sub(r"\s+", " ", text)
+
+
+class ResultPageTestCase(FreeCheckTestCase):
+    def show(self, report: DomainReport) -> str:
+        check = FreeCheck.objects.create(
+            domain=report.domain,
+            status=FreeCheck.State.DONE,
+            report=report.to_dict(),
+            started=timezone.now(),
+            finished=timezone.now(),
+        )
+        r = self.client.get(check.get_absolute_url())
+        self.assertEqual(r.status_code, 200)
+        return page_text(r.content)
+
+    def test_the_breakdown_says_what_each_category_cost_on_the_score(self) -> None:
+        # docs/scoring.md: next to the score, which categories cost how many points on the
+        # 0–100 score (score_lost). An unsigned zone costs its 10 of the weights that count (40
+        # for a null-MX domain): 25 points, which "0 / 10" alone does not say.
+        report = engine_report("nomail.example.org", FakeDns(NULL_MX))
+        dnssec = report.score_detail["categories"]["dnssec"]
+        self.assertEqual((report.score, dnssec["score_lost"]), (75, 25.0))
+        text = self.show(report)
+        self.assertIn("DNSSEC 0 / 10 −25 points not deployed DNSSEC-01", text)
+
+        # Every cost is shown, and together they are what the score lost.
+        gone = engine_report("gone.example.org", FakeDns({}))
+        text = self.show(gone)
+        lost = [float(n) for n in re.findall(r"−([\d.]+) points?", text)]
+        costs = [
+            c["score_lost"] for c in gone.score_detail["categories"].values() if c.get("score_lost")
+        ]
+        self.assertEqual(sorted(lost), sorted(costs))
+        self.assertAlmostEqual(sum(lost), 100 - gone.score, delta=0.5)
