@@ -257,10 +257,10 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
         publish(policy)
         return False
     dns = lookups.client()
+    zone = PolicyZone.from_settings()
+    zone_name = zone.record_name(policy.name) if zone else ""
 
     async def look() -> tuple[lookups.MxLookup, lookups.RecordState]:
-        zone = PolicyZone.from_settings()
-        zone_name = zone.record_name(policy.name) if zone else ""
         return await asyncio.gather(
             lookups.live_mx(dns, policy.name),
             lookups.sts_record(dns, policy.name, policy.policy_id, zone_name),
@@ -328,11 +328,31 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
                 said.append(("record", record.detail))
             policy.record_state = record.state
         changed = policy.refresh_text(now)
+        if changed and record.state in ("txt", "stale"):
+            # A plain TXT names the id the owner typed, never the new one: senders holding
+            # the policy keep applying it (a new MX outside it refused under enforce) until
+            # the record changes (RFC 8461 §3.1, §5.1). Said in this sync's email, with the
+            # record, not one sync later when the lookup finds it stale; the record is stale
+            # from now on, so that later sync tells nothing again.
+            said.append(("record", stale_txt_message(policy, zone_name)))
+            policy.record_state = "stale"
         # Only what the MX loop owns: mode, max_age, patterns and state are the owner's.
         policy.save(update_fields=SYNC_FIELDS)
     tell_all(policy, said, f" New policy id {policy.policy_id}." if changed else "")
     publish(policy)  # the new id, or one owed from an earlier failure
     return changed
+
+
+def stale_txt_message(policy: HostedPolicy, zone_name: str) -> str:
+    """What the owner of a plain `_mta-sts` TXT must publish now that the id changed."""
+    name = f"_mta-sts.{policy.name}"
+    cname = f" (or a CNAME to {zone_name}: then we change the id for you)" if zone_name else ""
+    return (
+        f"{name} is a plain TXT record: senders holding the policy keep applying the one "
+        f'they have until it names the new id. Publish {name} TXT "v=STSv1; '
+        f'id={policy.policy_id};" in place of the current record{cname}; a second '
+        "v=STSv1 record beside it would leave senders with no policy at all."
+    )
 
 
 # What one turn of the MX loop may write (refresh_text's fields included).
