@@ -97,3 +97,25 @@ class ResultPageTestCase(FreeCheckTestCase):
         ]
         self.assertEqual(sorted(lost), sorted(costs))
         self.assertAlmostEqual(sum(lost), 100 - gone.score, delta=0.5)
+
+    def test_a_domain_that_receives_no_mail_is_not_applicable_not_100(self) -> None:
+        # RFC 7505: a null MX says the domain accepts no mail, so transport security does not
+        # apply (checklist MX-03). A signed null-MX domain with SPF -all and DMARC p=reject
+        # scores 100 on what applies; the page must not present that as 100 % mail security.
+        report = signed(engine_report("nomail.example.org", FakeDns(NULL_MX)))
+        self.assertEqual(report.score, 100)
+        text = self.show(report)
+        self.assertNotRegex(text, r"Score 100 /100")
+        self.assertIn("Score n/a", text)
+        self.assertIn("nomail.example.org receives no mail", text)
+        self.assertIn("null MX", text)
+        self.assertIn("do not apply", text)
+        # The number is still there, for what it rates.
+        self.assertIn("100/100 for what applies: MX records, SPF, DMARC, DNSSEC", text)
+
+    def test_the_api_keeps_the_cli_schema_for_these_domains(self) -> None:
+        report = signed(engine_report("nomail.example.org", FakeDns(NULL_MX)))
+        self.show(report)
+        r = self.client.get("/api/v1/check", {"domain": "NoMail.Example.org."})
+        self.assertEqual(r.status_code, 200)
+        self.assertEqual(r.json(), report.to_dict())

@@ -58,6 +58,9 @@ KEEP_FOR = timedelta(days=30)
 # or reserved address; refused", and the probes carry that text into their findings' evidence.
 _REFUSED = re.compile(r"([0-9A-Fa-f:.]+) is a private, loopback, link-local or reserved address")
 
+# What a null MX takes out of the check (RFC 7505 §3; checklist MX-03): transport security.
+TRANSPORT_MECHANISMS = (Mechanism.MTASTS, Mechanism.TLSRPT, Mechanism.SMTP, Mechanism.DANE)
+
 _SEVERITY_RANK = {status: rank for rank, status in enumerate(SEVERITY_ORDER)}
 # "error" means we could not find out: the page must never read it as a failure.
 STATUS_LABELS = {
@@ -314,6 +317,33 @@ class FreeCheck(models.Model):
     def not_checked_titles(self) -> list[str]:
         names = self.score_detail.get("not_checked", [])
         return [MECHANISM_TITLES.get(Mechanism(n), n) if n in set(Mechanism) else n for n in names]
+
+    def _final_findings(self) -> list[dict[str, Any]]:
+        return list((self.report or {}).get("findings", []))
+
+    @property
+    def receives_no_mail(self) -> bool:
+        """The domain publishes a null MX (RFC 7505 §3), so the transport checks did not apply.
+
+        Its score then rates only what a domain that sends no mail still needs (SPF, DMARC,
+        DNSSEC, the MX record): the page must not present it as the domain's mail security,
+        which is "not applicable", neither 100 % nor 0 % (checklist MX-03).
+        """
+        categories = self.score_detail.get("categories", {})
+        return any(f.get("id") == "MX-03" for f in self._final_findings()) and all(
+            categories.get(str(m), {}).get("reason") == "does not apply"
+            for m in TRANSPORT_MECHANISMS
+        )
+
+    @property
+    def scored_titles(self) -> list[str]:
+        """The categories the score counted, by title, in the rubric's order."""
+        categories = self.score_detail.get("categories", {})
+        return [
+            MECHANISM_TITLES[m]
+            for m in Mechanism
+            if categories.get(str(m), {}).get("counted") and categories[str(m)].get("weight")
+        ]
 
     def _findings_by_mechanism(self) -> dict[str, list[dict[str, Any]]]:
         if self.report is None:
