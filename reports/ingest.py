@@ -159,7 +159,13 @@ def _stored_copies(pks: Iterable[int]) -> dict[int, tuple[TlsReport, RawReport |
     counted: dict[int, RawReport] = {}
     copies = RawReport.objects.filter(report_id__in=reports, parse_status=RawReport.PARSED)
     for raw in copies.order_by("received_at", "pk").only(
-        "report_id", "source", "headers", "dkim_result", "dkim_length_tag", "dkim_domain"
+        "report_id",
+        "source",
+        "headers",
+        "report_submitter",
+        "dkim_result",
+        "dkim_length_tag",
+        "dkim_domain",
     ):
         counted.setdefault(raw.report_id, raw)
     return {pk: (report, counted.get(pk)) for pk, report in reports.items()}

@@ -16,6 +16,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, timedelta
+from email.header import decode_header, make_header
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -231,6 +232,11 @@ class RawReport(models.Model):
     dkim_key_tlsrpt = models.BooleanField(null=True)
     dkim_length_tag = models.BooleanField(null=True)
     dkim_detail = models.TextField(blank=True)
+    # E-mail only: the TLS-Report-Submitter domain the parse read (RFC 8460 §5.3) — the
+    # forwarded message's for a report forwarded as an attachment, RFC 2047 decoded — which
+    # signed_by judges the signature against, as _check_dkim_domain did. "" when the message
+    # named none, or for a row parsed before it was recorded: signed_by reads `headers` then.
+    report_submitter = models.CharField(max_length=253, blank=True, default="")
 
     class Meta:
         ordering = ["-received_at"]
@@ -389,6 +395,9 @@ class RawReport(models.Model):
             report_domain = mail_report.report_domain or report_domain
             payload = mail_report.payload
             warnings += self._check_dkim(mail_report.submitter)
+            # Recorded: the outer headers kept in `headers` are the forwarder's for a
+            # forwarded report, and hold an RFC 2047 encoded value as it was written.
+            self.report_submitter = mail_report.submitter or ""
         parsed = parse_report(
             payload, report_domain=report_domain, max_bytes=conf.max_report_bytes()
         )
@@ -495,9 +504,11 @@ class RawReport(models.Model):
         as it was when it arrived."""
         if self.source != self.EMAIL or self.dkim_result != "pass" or self.dkim_length_tag:
             return ""
-        claimed = submitter_domain(self.headers.get("tls-report-submitter")) or contact_domain(
-            contact_info
+        # A row parsed before the submitter was recorded: the kept header, decoded.
+        submitter = self.report_submitter or submitter_domain(
+            _decoded(self.headers.get("tls-report-submitter"))
         )
+        claimed = submitter or contact_domain(contact_info)
         return self.dkim_domain if claimed and same_or_parent(self.dkim_domain, claimed) else ""
 
     def _save_parsed(self, parsed: ParsedReport, *, first_try: bool = True) -> None:
@@ -607,6 +618,16 @@ class RawReport(models.Model):
             error=f"gave up after {TEMPORARY_ATTEMPTS} attempts that never finished (the "
             "worker was stopped, ran out of memory or time, or the database kept failing)",
         )
+
+
+def _decoded(value: str | None) -> str | None:
+    """A header value with its RFC 2047 encoded words decoded (as extract_report reads it)."""
+    if not value or "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:  # a broken encoded word: the value as it was written
+        return value
 
 
 def counted_copy(report: TlsReport, other_than: int | None = None) -> RawReport | None:
