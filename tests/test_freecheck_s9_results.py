@@ -113,6 +113,18 @@ class ResultPageTestCase(FreeCheckTestCase):
         # The number is still there, for what it rates.
         self.assertIn("100/100 for what applies: MX records, SPF, DMARC, DNSSEC", text)
 
+    def test_no_score_because_nothing_could_be_checked_says_so(self) -> None:
+        # Every lookup answered SERVFAIL: nothing is known about the domain, which is not the
+        # same as a domain that receives no mail.
+        report = engine_report("broken.example.org", ServfailDns({}))
+        self.assertIsNone(report.score)
+        self.assertFalse(any(f.status == Status.FAIL for f in report.findings))
+        text = self.show(report)
+        self.assertIn("No score: none of the scored checks could be made", text)
+        self.assertNotIn("receives no mail", text)
+        self.assertIn("0 failures", text)
+        self.assertNotIn(" fail ", text)  # no finding, card or badge reads as a failure
+
     def test_the_api_keeps_the_cli_schema_for_these_domains(self) -> None:
         report = signed(engine_report("nomail.example.org", FakeDns(NULL_MX)))
         self.show(report)

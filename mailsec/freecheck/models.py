@@ -345,6 +345,21 @@ class FreeCheck(models.Model):
             if categories.get(str(m), {}).get("counted") and categories[str(m)].get("weight")
         ]
 
+    @property
+    def no_score_reason(self) -> str:
+        """Why a finished run has no score, in words: "no score" alone reads as a verdict."""
+        if self.score is not None or self.report is None or self.report.get("error"):
+            return ""
+        if self.score_detail.get("not_checked"):
+            return (
+                "No score: none of the scored checks could be made this time (DNS lookups or "
+                "connections timed out or failed). That says nothing bad about the domain; "
+                "check again in a few minutes."
+            )
+        if self.receives_no_mail:
+            return "No score: the domain receives no mail, and nothing else could be scored."
+        return "No score: nothing the score rates was checked."
+
     def _findings_by_mechanism(self) -> dict[str, list[dict[str, Any]]]:
         if self.report is None:
             return self.partial
