@@ -81,6 +81,10 @@ class SmtpProbe:
     no_sni_ok: bool | None = None
     no_sni_same_cert: bool | None = None
     injection_vulnerable: bool | None = None
+    # The server refused STARTTLS sent with a command pipelined behind it (Postfix >= 3.9
+    # "554 5.5.0 Error: SMTP protocol synchronization", Exim "554 Security failure"): nothing
+    # of it can run inside TLS, so SMTP-06 passes on that refusal.
+    injection_refused: bool = False
     post_tls_ehlo_ok: bool = False
     # EHLO refused after TLS but HELO accepted: mail goes over TLS without SMTP extensions.
     post_tls_helo_only: bool = False
@@ -625,6 +629,8 @@ class _Side:
     version: str = ""
     cipher: str = ""
     injected: bool | None = None
+    # STARTTLS with a command pipelined behind it was answered 5xx (see SmtpProbe).
+    refused_pipelining: bool = False
 
 
 async def _side_session(
@@ -648,6 +654,12 @@ async def _side_session(
             conn.writer.write(b"STARTTLS\r\nNOOP\r\n")
             await asyncio.wait_for(conn.writer.drain(), conn.timeout)
             code, _ = await conn.reply()
+            if 500 <= code < 600:
+                # RFC 2920 §3.1: STARTTLS must end a pipelined group. Postfix >= 3.9 and Exim
+                # refuse the violation (and hang up): protected against the injection, and
+                # the handshake without SNI is still to be tried, without the NOOP.
+                out.injected, out.refused_pipelining = False, True
+                return out
         else:
             code, _ = await conn.command("STARTTLS")
         if code != 220:
@@ -786,9 +798,14 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
         async def no_sni() -> _Side:
             async with ctx.connections:
                 side = await _side_session(ctx, probe, sni=None, legacy=False, inject=True)
-                if side.ok is False:
-                    # The injection probe may have upset the server: retry plainly once.
+                if side.ok is False or side.refused_pipelining:
+                    # The injection probe may have upset the server, or it refused the
+                    # pipelined STARTTLS outright: retry plainly once, keeping what the
+                    # injection probe learnt.
+                    refused = side.refused_pipelining
                     side = await _side_session(ctx, probe, sni=None, legacy=False, inject=False)
+                    if refused:
+                        side.injected, side.refused_pipelining = False, True
             return side
 
         # A handshake without SNI cannot depend on which MX name led us to this address, so it
@@ -797,6 +814,7 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
         probe.no_sni_ok = side.ok
         probe.no_sni_same_cert = (side.chain[:1] == probe.chain_der[:1]) if side.ok else None
         probe.injection_vulnerable = side.injected
+        probe.injection_refused = side.refused_pipelining
         # Only worth a connection when the server prefers a modern version anyway.
         if probe.tls_version in LEGACY_TLS:
             probe.legacy_checked = True
@@ -1469,7 +1487,12 @@ def _per_probe(
         out.add(
             "SMTP-06",
             Status.PASS,
-            f"{subj} discards commands pipelined with STARTTLS.",
+            f"{subj} "
+            + (
+                "refuses STARTTLS sent with a command pipelined behind it."
+                if p.injection_refused
+                else "discards commands pipelined with STARTTLS."
+            ),
             subject=subj,
         )
 
