@@ -125,6 +125,20 @@ class ResultPageTestCase(FreeCheckTestCase):
         self.assertIn("0 failures", text)
         self.assertNotIn(" fail ", text)  # no finding, card or badge reads as a failure
 
+    def test_a_name_that_does_not_exist_says_so_first(self) -> None:
+        # A typo: NXDOMAIN. The visitor must read that before 17 findings about what to publish.
+        report = engine_report("exmaple-typo.example.org", FakeDns({}))
+        text = self.show(report)
+        notice = "exmaple-typo.example.org does not exist in the DNS"
+        self.assertIn(notice, text)
+        self.assertLess(text.index(notice), text.index("How the score is made"))
+        self.assertIn("Check the spelling", text)
+        # A domain that exists gets no such notice.
+        self.assertNotIn(
+            "does not exist in the DNS",
+            self.show(engine_report("nomail.example.org", FakeDns(NULL_MX))),
+        )
+
     def test_the_api_keeps_the_cli_schema_for_these_domains(self) -> None:
         report = signed(engine_report("nomail.example.org", FakeDns(NULL_MX)))
         self.show(report)

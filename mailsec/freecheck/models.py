@@ -346,6 +346,17 @@ class FreeCheck(models.Model):
         ]
 
     @property
+    def does_not_exist(self) -> bool:
+        """The name is not in the DNS at all (NXDOMAIN for its MX): most often a typo, which
+        the visitor must read before the findings about records to publish."""
+        return any(
+            f.get("id") == "MX-01"
+            and f.get("status") == Status.FAIL
+            and (f.get("evidence") or {}).get("rcode") == "NXDOMAIN"
+            for f in self._final_findings()
+        )
+
+    @property
     def no_score_reason(self) -> str:
         """Why a finished run has no score, in words: "no score" alone reads as a verdict."""
         if self.score is not None or self.report is None or self.report.get("error"):
