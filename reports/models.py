@@ -36,7 +36,14 @@ from reports.mail import (
     verify_dkim,
 )
 from reports.parse import FailureDetail as ParsedDetail
-from reports.parse import ParsedReport, ReportRejected, contact_domain, decode, parse_report
+from reports.parse import (
+    ParsedReport,
+    ReportRejected,
+    _ip_text,
+    contact_domain,
+    decode,
+    parse_report,
+)
 from reports.parse import PolicyResult as ParsedPolicy
 
 if TYPE_CHECKING:
@@ -731,7 +738,21 @@ def stored_digest(report: TlsReport) -> str:
     return _content_digest(
         _head(report.organization_name, report.contact_info, report.start, report.end),
         report.policies.order_by("pk").values_list(*names),
-        ((index[row[0]], *row[1:]) for row in details),
+        ((index[row[0]], *_current_ips(row[1:])) for row in details),
+    )
+
+
+def _current_ips(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A stored detail's values (DETAIL_COLUMNS after the keys) with its two addresses in
+    the form the parser writes them now (RFC 5952 §5): a copy stored by an earlier release
+    (::ffff:c000:201 before ::ffff:192.0.2.1) is not a copy that differs."""
+    sending, receiving = values[1], values[4]
+    return (
+        values[0],
+        (_ip_text(sending) or sending) if sending else sending,
+        *values[2:4],
+        (_ip_text(receiving) or receiving) if receiving else receiving,
+        *values[5:],
     )
 
 

@@ -1,6 +1,6 @@
 """Copies of one report nobody listed in the fixtures (RFC 8460 §3, §4.4, §5.3): which copy is
 the reporter's DKIM-signed one when its TLS-Report-Submitter is not in the outer headers as
-plain text."""
+plain text, and a copy stored by an earlier release of the parser that still says the same."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from reports.models import RawReport, ReportAddress, TlsReport
+from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport
 from tests import test_reports_forged as forged_case
 from tests.test_reports_email import SAMPLE, ingest, make_message, sign
 from tests.test_reports_forged import REAL_FAILURES, forged, post
@@ -99,3 +99,32 @@ def test_a_copy_parsed_before_the_submitter_was_recorded_is_judged_by_its_decode
     RawReport.objects.update(report_submitter="")  # as rows stored before migration 0011
     post(client, address, with_contact(forged()))
     assert outcome() == COUNTED_SIGNED
+
+
+def test_a_copy_stored_before_the_ipv4_mapped_fix_is_not_a_copy_that_differs(
+    address: ReportAddress, signer: Any, client: Client
+) -> None:
+    report = json.loads(SAMPLE)
+    details = report["policies"][0]["failure-details"]
+    details[0]["sending-mta-ip"] = "::ffff:192.0.2.10"
+    details[1]["receiving-ip"] = "::ffff:0:198.51.100.7"  # IPv4-translated (RFC 2765)
+    body = json.dumps(report).encode()
+    assert ingest(sign(make_message(address, body=gzip.compress(body)), signer)) == 0
+    # As the parser stored them before RFC 5952 §5 mixed notation (Python's str()).
+    FailureDetail.objects.filter(sending_mta_ip="::ffff:192.0.2.10").update(
+        sending_mta_ip="::ffff:c000:20a"
+    )
+    FailureDetail.objects.filter(receiving_ip="::ffff:0:198.51.100.7").update(
+        receiving_ip="::ffff:0:c633:6407"
+    )
+    # The same report over HTTPS (unsigned): a resend, not a differing copy set aside as
+    # possibly forged.
+    post(client, address, body)
+    resend = RawReport.objects.get(source=RawReport.HTTPS)
+    assert resend.parse_status == RawReport.DUPLICATE, resend.error
+    assert resend.error == "resend of report '2026-06-01T00:00:00Z_example.com' already stored"
+    # A differing address still differs.
+    details[0]["sending-mta-ip"] = "::ffff:192.0.2.11"
+    post(client, address, json.dumps(report).encode())
+    other = RawReport.objects.filter(source=RawReport.HTTPS).exclude(pk=resend.pk).get()
+    assert other.parse_status == RawReport.SUPERSEDED
