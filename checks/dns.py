@@ -36,8 +36,13 @@ from checks.config import CheckConfig
 # (dane.check_fields), so the DNS layer must hand every record over as published.
 dns.rdtypes.tlsabase.TLSABase._cert_length_by_mtype = {}
 
-# rcodes that mean "we could not find out", as opposed to an answer.
+# rcodes that mean "we could not find out", as opposed to an answer. Not the whole list: every
+# rcode but NOERROR and NXDOMAIN is one (see ANSWERED).
 UNANSWERED = {"SERVFAIL", "REFUSED", "TIMEOUT", "FORMERR", "NOTIMP", "NETWORK", "BADNAME"}
+# The only rcodes that say something about the name (RFC 1035 §4.1.1, RFC 2308). BADVERS (RFC
+# 6891 §6.1.3), YXDOMAIN (a DNAME substitution too long, RFC 6672 §2.2), NOTAUTH, NOTZONE, an
+# rcode we have no name for: none of them says the records are absent.
+ANSWERED = frozenset({"NOERROR", "NXDOMAIN"})
 
 
 # RFC 8914 codes that say DNSSEC validation failed (the data is there but bogus).
@@ -133,7 +138,7 @@ class DnsAnswer:
     @property
     def failed(self) -> bool:
         """True when the lookup could not be completed: treat as 'could not check'."""
-        return self.rcode in UNANSWERED
+        return self.rcode not in ANSWERED
 
     @property
     def nxdomain(self) -> bool:
