@@ -337,8 +337,17 @@ class DnsClient:
             if per_try <= 0:
                 break
             try:
+                # A datagram from another address, with another ID or for another question is
+                # no answer (RFC 5452 §4.1-4.3): drop it and keep listening for the real one.
+                # Raising on it let a single forged packet turn the lookup into "could not
+                # check"; it was never used as an answer either way.
                 response, _ = await dns.asyncquery.udp_with_fallback(
-                    message, host, timeout=per_try, port=port
+                    message,
+                    host,
+                    timeout=per_try,
+                    port=port,
+                    ignore_unexpected=True,
+                    ignore_errors=True,
                 )
             except dns.exception.Timeout:
                 last = DnsAnswer(name, rdtype, "TIMEOUT", detail=f"no answer from {host}:{port}")
