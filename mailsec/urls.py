@@ -1,8 +1,14 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from mailsec import views
 from mailsec.accounts import views as account_views
+
+# The admin's own sign-in form checks passwords with no limit on tries (and, through allauth's
+# backend, takes an email address as the username): staff sign in through allauth's sign-in,
+# rate limited, and come back; /admin/login/ itself checks no password.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", views.home, name="home"),
