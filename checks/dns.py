@@ -352,8 +352,13 @@ class DnsClient:
             except dns.exception.Timeout:
                 last = DnsAnswer(name, rdtype, "TIMEOUT", detail=f"no answer from {host}:{port}")
                 continue
-            except (OSError, dns.exception.DNSException) as exc:
-                last = DnsAnswer(name, rdtype, "NETWORK", detail=f"{host}:{port}: {exc}")
+            except (OSError, EOFError, ValueError, dns.exception.DNSException) as exc:
+                # EOFError: a TCP peer that closed without replying (dnspython's own); a
+                # ValueError from a reply that does not parse. Both escaped and sank the whole
+                # mechanism as an internal error.
+                last = DnsAnswer(
+                    name, rdtype, "NETWORK", detail=f"{host}:{port}: {exc or type(exc).__name__}"
+                )
                 if attempt >= 2 * len(self.resolvers):
                     break
                 await asyncio.sleep(0.05)
