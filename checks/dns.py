@@ -341,15 +341,18 @@ class DnsClient:
                 # no answer (RFC 5452 §4.1-4.3): drop it and keep listening for the real one.
                 # Raising on it let a single forged packet turn the lookup into "could not
                 # check"; it was never used as an answer either way.
-                response, _ = await dns.asyncquery.udp_with_fallback(
-                    message,
-                    host,
-                    timeout=per_try,
-                    port=port,
-                    ignore_unexpected=True,
-                    ignore_errors=True,
-                )
-            except dns.exception.Timeout:
+                # The bound covers the TCP fallback after a truncated answer too: dnspython
+                # gives it a timeout of its own, so one try could run to twice its share.
+                async with asyncio.timeout(per_try):
+                    response, _ = await dns.asyncquery.udp_with_fallback(
+                        message,
+                        host,
+                        timeout=per_try,
+                        port=port,
+                        ignore_unexpected=True,
+                        ignore_errors=True,
+                    )
+            except (TimeoutError, dns.exception.Timeout):  # before OSError: TimeoutError is one
                 last = DnsAnswer(name, rdtype, "TIMEOUT", detail=f"no answer from {host}:{port}")
                 continue
             except (OSError, EOFError, ValueError, dns.exception.DNSException) as exc:
