@@ -369,8 +369,10 @@ class DnsClient:
             parsed = self._parse(name, rdtype, response)
             if want_dnssec:
                 parsed.message = response
-            # Another resolver may know better after a SERVFAIL; keep the first answer otherwise.
-            if parsed.rcode == "SERVFAIL" and attempt < len(self.resolvers):
+            # Another resolver may know better after a SERVFAIL, REFUSED (an ACL), NOTIMP or
+            # FORMERR: each is one resolver's trouble, not an answer about the name. Keep the
+            # first real answer otherwise.
+            if parsed.failed and attempt < len(self.resolvers):
                 last = parsed
                 continue
             return parsed
