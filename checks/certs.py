@@ -430,13 +430,15 @@ def verify_chain(
         middle = leaf.not_valid_before_utc
     probe_name = probe_names[0] if probe_names else reference
     trust_error = attempt(middle, probe_name) if verifiable(probe_name) else "no usable name"
-    chained = all(_issued_by(certs[i], certs[i + 1]) for i in range(len(certs) - 1))
-    anchored = any(_issued_by(certs[-1], root) for root in roots) or any(
-        root.subject == certs[-1].subject and root == certs[-1] for root in roots
-    )
     # When the CA certificates are younger than the expired leaf, no single instant validates
-    # the whole path; a chain that links by signature up to one of our roots is still "trusted".
-    result.trusted = trust_error is None or (chained and anchored)
+    # the whole path; nor does any name when the leaf has no DNS-ID the verifier takes (only IP
+    # SANs, only a CN). A leaf that links by signature through the presented certificates up
+    # to one of our roots is still "trusted". The path is the leaf's own, taken from what was
+    # sent in any order, as verifiers build it (RFC 5280 §6, RFC 8446 §4.4.2): a stray extra
+    # certificate or a chain sent out of order does not make a public CA a private one.
+    top = _leaf_path(certs)[-1]
+    anchored = any(_issued_by(top, root) for root in roots) or any(root == top for root in roots)
+    result.trusted = trust_error is None or anchored
     if result.trusted:
         if expired:
             result.error, result.detail = (
