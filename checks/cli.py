@@ -10,9 +10,11 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import NoReturn, TextIO
 
 from checks.config import CheckConfig, ConfigError, parse_hostport
+from checks.domainname import DomainNameError, to_ascii_domain
 from checks.engine import check_domain
 from checks.findings import MECHANISM_TITLES, DomainReport, Mechanism, Status
 
@@ -138,12 +140,34 @@ def render_text(report: DomainReport, out: TextIO, colour: bool) -> None:
     out.write(f"\n  checked in {report.duration_ms} ms\n\n")
 
 
+def _refusal(domain: str, config: CheckConfig) -> DomainReport | None:
+    """The report of a name refused before any lookup, as the free check refuses it.
+
+    The engine takes special-use names (.local, .internal, home.arpa…: RFC 6761 and later), as a
+    lab needs them; nobody on the internet can look them up or send mail to them, so asking the
+    resolver would only read our own network's answers. Allowed with the lab's setting
+    (--allow-private-targets) or under MAILSEC_EXTRA_PUBLIC_SUFFIXES, as on the web.
+    """
+    try:
+        to_ascii_domain(
+            domain,
+            extra_public_suffixes=config.extra_public_suffixes,
+            allow_special_use=config.allow_private_targets,
+        )
+    except DomainNameError as exc:
+        return DomainReport(domain=domain, started_at=datetime.now(UTC).isoformat(), error=str(exc))
+    return None
+
+
 async def run_checks(
     domains: Sequence[str], config: CheckConfig, concurrency: int
 ) -> list[DomainReport]:
     limit = asyncio.Semaphore(max(1, concurrency))
 
     async def one(domain: str) -> DomainReport:
+        refused = _refusal(domain, config)
+        if refused is not None:
+            return refused
         async with limit:
             return await check_domain(domain, config)
 

@@ -1,0 +1,61 @@
+"""`mailsec check` on names and domains nobody listed: special-use names, a null MX, the
+rubric in the human output. The engine runs against an in-memory DNS (no network)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from checks.cli import EXIT_NOT_CHECKED, main
+from tests.test_freecheck_s9_results import NULL_MX, fake_dns
+from tests.test_mx import FakeDns
+
+OPTIONS = ["--resolver", "127.0.0.1:9", "--timeout", "0.3"]
+
+
+@pytest.fixture(autouse=True)
+def _no_lab_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MAILSEC_ALLOW_PRIVATE_TARGETS", "MAILSEC_EXTRA_PUBLIC_SUFFIXES"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(
+    "name", ["printer.local", "db.internal", "router.home.arpa", "x.onion", "app.localhost"]
+)
+def test_special_use_names_are_refused_without_a_lookup(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # RFC 6761 §6, RFC 6762, RFC 8375, RFC 7686: nobody on the internet can look these up or
+    # send mail to them; asking our resolver would only read our own network's answers. The
+    # web form and API refuse them; so does the CLI, unless it is pointed at a lab.
+    dns = FakeDns({})
+    with fake_dns(dns):
+        status = main([name, "--json", *OPTIONS])
+    report = json.loads(capsys.readouterr().out)
+    assert status == EXIT_NOT_CHECKED
+    assert "is not on the internet" in report["error"]
+    assert report["findings"] == [] and report["score"] is None
+    assert dns.asked == []
+
+
+def test_a_lab_may_check_special_use_names(capsys: pytest.CaptureFixture[str]) -> None:
+    dns = FakeDns({})
+    with fake_dns(dns):
+        main(["mx.lab.internal", "--json", "--allow-private-targets", *OPTIONS])
+    report = json.loads(capsys.readouterr().out)
+    assert report["error"] == "" and report["findings"]
+    assert dns.asked
+
+
+def test_one_bad_name_among_good_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    # Every name gets its own object, in the order given; the bad one does not stop the rest.
+    with fake_dns(FakeDns(NULL_MX)):
+        status = main(["nomail.example.org", "printer.local", "NoMail.Example.ORG.", "--json"])
+    lines = capsys.readouterr().out.splitlines()
+    reports = [json.loads(line) for line in lines]
+    assert [r["domain"] for r in reports] == [
+        "nomail.example.org", "printer.local", "nomail.example.org"
+    ]  # fmt: skip
+    assert [bool(r["error"]) for r in reports] == [False, True, False]
+    assert status == EXIT_NOT_CHECKED  # nothing failed; one name could not be checked
