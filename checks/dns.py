@@ -309,6 +309,28 @@ class DnsClient:
         )
         return answer
 
+    @staticmethod
+    def _make_query(
+        qname: dns.name.Name,
+        qtype: dns.rdatatype.RdataType,
+        cd: bool,
+        want_dnssec: bool,
+        *,
+        edns: bool,
+    ) -> dns.message.Message:
+        if edns:
+            message = dns.message.make_query(
+                qname, qtype, use_edns=0, payload=1232, want_dnssec=want_dnssec
+            )
+        else:
+            message = dns.message.make_query(qname, qtype, use_edns=False)
+        # AD in the query asks a validating resolver to report validation (RFC 6840 §5.7)
+        # without the weight of DO and RRSIGs; CD turns validation off for bogus diagnosis.
+        message.flags |= dns.flags.AD
+        if cd:
+            message.flags |= dns.flags.CD
+        return message
+
     async def _exchange(
         self, name: str, rdtype: str, cd: bool, want_dnssec: bool = False
     ) -> DnsAnswer:
@@ -319,19 +341,18 @@ class DnsClient:
             return DnsAnswer(name, rdtype, "BADNAME", detail=str(exc))
         if not self.resolvers:
             return DnsAnswer(name, rdtype, "NETWORK", detail="no resolver configured")
-        message = dns.message.make_query(
-            qname, qtype, use_edns=0, payload=1232, want_dnssec=want_dnssec
-        )
-        # AD in the query asks a validating resolver to report validation (RFC 6840 §5.7)
-        # without the weight of DO and RRSIGs; CD turns validation off for bogus diagnosis.
-        message.flags |= dns.flags.AD
-        if cd:
-            message.flags |= dns.flags.CD
+        queries = {
+            edns: self._make_query(qname, qtype, cd, want_dnssec, edns=edns)
+            for edns in (True, False)
+        }
+        no_edns: set[int] = set()  # resolvers that answered FORMERR to EDNS
         deadline = time.monotonic() + self.config.timeout
         attempt = 0
         last = DnsAnswer(name, rdtype, "TIMEOUT", detail="no answer")
         while time.monotonic() < deadline:
-            host, port = self.resolvers[attempt % len(self.resolvers)]
+            index = attempt % len(self.resolvers)
+            host, port = self.resolvers[index]
+            message = queries[index not in no_edns]
             attempt += 1
             per_try = min(max(self.config.timeout / 3, 1.0), deadline - time.monotonic())
             if per_try <= 0:
@@ -365,6 +386,13 @@ class DnsClient:
                 if attempt >= 2 * len(self.resolvers):
                     break
                 await asyncio.sleep(0.05)
+                continue
+            if response.rcode() == dns.rcode.FORMERR and response.edns < 0 and message.edns >= 0:
+                # RFC 6891 §7: a server that does not implement EDNS answers FORMERR without
+                # an OPT record; §6.2.2: ask it again without one, once, within what is left of
+                # the timeout. Other resolvers keep EDNS (and DO for the DNSSEC checks).
+                no_edns.add(index)
+                attempt -= 1
                 continue
             parsed = self._parse(name, rdtype, response)
             if want_dnssec:
