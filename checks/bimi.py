@@ -997,8 +997,12 @@ def _optional_tags(out: Collector, subject: str, tags: dict[str, str]) -> None:
             )
 
 
-def _not_enforcing(parsed: ParsedDmarc, of: str) -> list[str]:
-    """Why a DMARC record does not meet BIMI's enforcement bar (checklist BIMI-08)."""
+def _not_enforcing(parsed: ParsedDmarc, of: str, *, inherited: bool) -> list[str]:
+    """Why a DMARC record does not meet BIMI's enforcement bar (checklist BIMI-08).
+
+    `inherited`: the author domain is a subdomain that gets this record's sp (else p); False
+    when the record is the domain's own, or the organisational domain's judged for itself.
+    """
     reasons: list[str] = []
     p = parsed.policy("p") or "none"
     sp = parsed.policy("sp")
@@ -1007,7 +1011,13 @@ def _not_enforcing(parsed: ParsedDmarc, of: str) -> list[str]:
     if sp == "none":
         reasons.append(f"the subdomain policy{of} is sp=none")
     pct = parsed.pct
-    if "quarantine" in (p, sp) and pct is not None and pct != 100:
+    # Draft Authentication Requirements step 9: pct must be 100 when "the DMARC policy for
+    # the Author Domain or Author Organizational Domain is p=quarantine". An inherited record
+    # is the organisational domain's, so both its p and the sp the author domain gets count;
+    # a domain's own record counts by its p alone: sp=quarantine on a p=reject record only
+    # concerns subdomains.
+    applies = (p, sp or p) if inherited else (p,)
+    if "quarantine" in applies and pct is not None and pct != 100:
         reasons.append(f"quarantine{of} applies to only pct={pct}% of mail")
     if parsed.testing:
         reasons.append(f"t=y puts DMARC{of} in testing mode")
@@ -1062,7 +1072,10 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
         reasons.append("there is no DMARC policy")
         faults.append((domain, None))
     else:
-        own = _not_enforcing(parsed, "")
+        # The record at `at` is inherited when it is the organisational domain's and the
+        # author domain sits below it; a record between the two applies its p (RFC 9989 §4.7).
+        inherited = at != domain and not (parsed is policy.record and policy.record_below_org)
+        own = _not_enforcing(parsed, "", inherited=inherited)
         if own:
             reasons += own
             faults.append((at, parsed))
@@ -1072,7 +1085,7 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
         org_look = policy.lookups.get(org)
         if org != policy.applied_domain and org_look is not None and org_look.record:
             org_parsed = dmarc.parse_dmarc(org_look.record)
-            theirs = _not_enforcing(org_parsed, f" of {org}")
+            theirs = _not_enforcing(org_parsed, f" of {org}", inherited=False)
             if theirs:
                 reasons += theirs
                 faults.append((org, org_parsed))
