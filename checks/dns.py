@@ -346,6 +346,10 @@ class DnsClient:
             for edns in (True, False)
         }
         no_edns: set[int] = set()  # resolvers that answered FORMERR to EDNS
+        # Resolvers whose last UDP try got nothing: the next try goes over TCP, which every
+        # resolver must serve (RFC 7766 §5, RFC 9210 §3). A resolver behind a filter that
+        # drops UDP, or one listening on TCP only, was otherwise a timeout every time.
+        over_tcp: set[int] = set()
         deadline = time.monotonic() + self.config.timeout
         attempt = 0
         last = DnsAnswer(name, rdtype, "TIMEOUT", detail="no answer")
@@ -365,18 +369,25 @@ class DnsClient:
                 # The bound covers the TCP fallback after a truncated answer too: dnspython
                 # gives it a timeout of its own, so one try could run to twice its share.
                 async with asyncio.timeout(per_try):
-                    response, _ = await dns.asyncquery.udp_with_fallback(
-                        message,
-                        host,
-                        timeout=per_try,
-                        port=port,
-                        ignore_unexpected=True,
-                        ignore_errors=True,
-                    )
+                    if index in over_tcp:
+                        response = await dns.asyncquery.tcp(
+                            message, host, timeout=per_try, port=port
+                        )
+                    else:
+                        response, _ = await dns.asyncquery.udp_with_fallback(
+                            message,
+                            host,
+                            timeout=per_try,
+                            port=port,
+                            ignore_unexpected=True,
+                            ignore_errors=True,
+                        )
             except (TimeoutError, dns.exception.Timeout):  # before OSError: TimeoutError is one
                 last = DnsAnswer(name, rdtype, "TIMEOUT", detail=f"no answer from {host}:{port}")
+                over_tcp ^= {index}  # UDP and TCP in turn
                 continue
             except (OSError, EOFError, ValueError, dns.exception.DNSException) as exc:
+                over_tcp ^= {index}
                 # EOFError: a TCP peer that closed without replying (dnspython's own); a
                 # ValueError from a reply that does not parse. Both escaped and sank the whole
                 # mechanism as an internal error.
