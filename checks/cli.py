@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from checks.config import CheckConfig, ConfigError, parse_hostport
 from checks.domainname import DomainNameError, to_ascii_domain
@@ -115,6 +115,41 @@ def _paint(text: str, status: Status, colour: bool) -> str:
     return f"\033[{COLOURS[status]}m{text}\033[0m" if colour else text
 
 
+def _title(mechanism: str) -> str:
+    return MECHANISM_TITLES[Mechanism(mechanism)] if mechanism in set(Mechanism) else mechanism
+
+
+def _rubric_lines(detail: dict[str, Any]) -> list[str]:
+    """What each category cost on the 0-100 score (docs/scoring.md), costliest first, then
+    the categories left out of it and why."""
+    categories: dict[str, dict[str, Any]] = detail.get("categories", {})
+    lost = sorted(
+        (
+            (float(c.get("score_lost") or 0), name, c)
+            for name, c in categories.items()
+            if c.get("counted") and c.get("weight") and c.get("score_lost")
+        ),
+        key=lambda item: -item[0],
+    )
+    lines = []
+    if lost:
+        parts = [
+            f"{_title(name)} −{points:g} ({c.get('reason')}: {', '.join(c.get('costs') or [])})"
+            if c.get("costs")
+            else f"{_title(name)} −{points:g} ({c.get('reason')})"
+            for points, name, c in lost
+        ]
+        lines.append(f"  points lost: {'; '.join(parts)}")
+    left_out = [
+        f"{_title(name)} ({c.get('reason')})"
+        for name, c in categories.items()
+        if c.get("weight") and not c.get("counted")
+    ]
+    if left_out:
+        lines.append(f"  not counted: {'; '.join(left_out)}")
+    return lines
+
+
 def render_text(report: DomainReport, out: TextIO, colour: bool) -> None:
     domain = _safe(report.domain)
     if report.error:
@@ -123,6 +158,8 @@ def render_text(report: DomainReport, out: TextIO, colour: bool) -> None:
     score = "n/a" if report.score is None else f"{report.score}/100"
     partial = " (partial: some checks could not run)" if report.score_detail.get("partial") else ""
     out.write(f"{domain}  score {score}{partial}  [score v{report.score_version}]\n")
+    for line in _rubric_lines(report.score_detail):
+        out.write(line + "\n")
     for mechanism, findings in report.by_mechanism().items():
         if not findings:
             continue

@@ -4,6 +4,7 @@ rubric in the human output. The engine runs against an in-memory DNS (no network
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -59,3 +60,19 @@ def test_one_bad_name_among_good_ones(capsys: pytest.CaptureFixture[str]) -> Non
     ]  # fmt: skip
     assert [bool(r["error"]) for r in reports] == [False, True, False]
     assert status == EXIT_NOT_CHECKED  # nothing failed; one name could not be checked
+
+
+def test_human_output_says_what_cost_how_many_points(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # docs/scoring.md: next to the score, which categories cost how many points.
+    with fake_dns(FakeDns({})):
+        main(["gone.example.org", *OPTIONS])
+    out = capsys.readouterr().out
+    costs = re.search(r"^  points lost: (.*)$", out, re.MULTILINE)
+    assert costs, out
+    assert "MTA-STS −23.5 (not deployed: MTASTS-01)" in costs.group(1)
+    assert "STARTTLS on the MX hosts −23.5 (failing: SMTP-01)" in costs.group(1)
+    lost = [float(n) for n in re.findall(r"−([\d.]+)", costs.group(1))]
+    assert abs(sum(lost) - 100) < 0.5  # the score is 0
+    assert re.search(r"^  not counted: DKIM \(not deployed \(not scored\)\)", out, re.MULTILINE)
