@@ -115,6 +115,19 @@ def _paint(text: str, status: Status, colour: bool) -> str:
     return f"\033[{COLOURS[status]}m{text}\033[0m" if colour else text
 
 
+# What a null MX takes out of the check (RFC 7505 §3; checklist MX-03): transport security.
+TRANSPORT = (Mechanism.MTASTS, Mechanism.TLSRPT, Mechanism.SMTP, Mechanism.DANE)
+
+
+def receives_no_mail(report: DomainReport) -> bool:
+    """A null-MX domain, whose transport checks did not apply: its score rates only what
+    applies to a domain that receives no mail, which is not its mail security."""
+    categories = report.score_detail.get("categories", {})
+    return report.has("MX-03") and all(
+        categories.get(str(m), {}).get("reason") == "does not apply" for m in TRANSPORT
+    )
+
+
 def _title(mechanism: str) -> str:
     return MECHANISM_TITLES[Mechanism(mechanism)] if mechanism in set(Mechanism) else mechanism
 
@@ -155,9 +168,27 @@ def render_text(report: DomainReport, out: TextIO, colour: bool) -> None:
     if report.error:
         out.write(f"{domain}: could not check: {_safe(report.error)}\n\n")
         return
-    score = "n/a" if report.score is None else f"{report.score}/100"
+    no_mail = receives_no_mail(report)
+    # A domain that receives no mail is "not applicable" for transport, neither 100 % nor 0 %.
+    score = "n/a" if report.score is None or no_mail else f"{report.score}/100"
     partial = " (partial: some checks could not run)" if report.score_detail.get("partial") else ""
     out.write(f"{domain}  score {score}{partial}  [score v{report.score_version}]\n")
+    if no_mail:
+        counted = [
+            MECHANISM_TITLES[m]
+            for m in Mechanism
+            if report.score_detail.get("categories", {}).get(str(m), {}).get("counted")
+            and report.score_detail["categories"][str(m)].get("weight")
+        ]
+        rated = (
+            f" {report.score}/100 for what applies: {', '.join(counted)}."
+            if report.score is not None
+            else ""
+        )
+        out.write(
+            f"  {domain} receives no mail (null MX, RFC 7505): MTA-STS, TLS-RPT, STARTTLS and "
+            f"DANE do not apply.{rated}\n"
+        )
     for line in _rubric_lines(report.score_detail):
         out.write(line + "\n")
     for mechanism, findings in report.by_mechanism().items():

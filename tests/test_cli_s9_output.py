@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from checks.cli import EXIT_NOT_CHECKED, main
+from checks.cli import EXIT_NOT_CHECKED, EXIT_OK, main
 from tests.test_freecheck_s9_results import NULL_MX, fake_dns
 from tests.test_mx import FakeDns
 
@@ -60,6 +60,19 @@ def test_one_bad_name_among_good_ones(capsys: pytest.CaptureFixture[str]) -> Non
     ]  # fmt: skip
     assert [bool(r["error"]) for r in reports] == [False, True, False]
     assert status == EXIT_NOT_CHECKED  # nothing failed; one name could not be checked
+
+
+def test_a_domain_that_receives_no_mail_is_not_applicable_not_a_score(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with fake_dns(FakeDns(NULL_MX)):
+        status = main(["nomail.example.org", *OPTIONS])
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert status == EXIT_OK
+    assert "score n/a" in first and "/100" not in first
+    assert "receives no mail (null MX, RFC 7505)" in out
+    assert "75/100 for what applies: MX records, SPF, DMARC, DNSSEC" in out
 
 
 def test_human_output_says_what_cost_how_many_points(
