@@ -430,10 +430,12 @@ class DnsClient:
         # section still exist and must be reported, e.g. a dangling alias as MX target (MX-04).
         if rcode not in ("NOERROR", "NXDOMAIN"):
             return answer
-        # Walk the CNAME chain from the query name, as a stub resolver would.
+        # Walk the CNAME chain from the query name, as a stub resolver would, to its end: a
+        # fixed cap (it was 16) called a longer chain whose records were in the answer empty.
         current = dns.name.from_text(name)
         qtype = dns.rdatatype.from_text(rdtype)
-        for _ in range(16):
+        seen = {current}
+        while True:
             rrset = response.get_rrset(response.answer, current, dns.rdataclass.IN, qtype)
             if rrset is not None:
                 if rcode == "NOERROR":  # records next to NXDOMAIN are not an answer
@@ -447,6 +449,14 @@ class DnsClient:
                 break
             current = cname[0].target
             answer.cnames.append(normalize(current.to_text()))
+            if current in seen:
+                # RFC 1034 §3.6.2: CNAME loops are "signalled as an error" (resolvers answer
+                # SERVFAIL). The name has no data, yet calling it NODATA would read as a
+                # clean "no record". Its own rcode: no DNSSEC bogus diagnosis of a SERVFAIL.
+                answer.rcode = "CNAMELOOP"
+                answer.detail = "CNAME loop: " + " -> ".join([normalize(name), *answer.cnames])
+                break
+            seen.add(current)
         answer.signed = _carries_signatures(response, qtype, bool(answer.records))
         return answer
 
