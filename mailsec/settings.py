@@ -118,7 +118,14 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[mailsec] "
-ACCOUNT_RATE_LIMITS = {"request_login_code": "20/m/ip,3/m/key", "signup": "10/m/ip"}
+# Per address ("key") by the hour too, not only by the minute: anyone may ask us to mail any
+# address, registered or not (a stranger's gets "No account for this address"), and 3 or 5 a
+# minute were thousands of mails a day to one victim. The invitations form stops at 3 an hour.
+ACCOUNT_RATE_LIMITS = {
+    "request_login_code": "20/m/ip,3/m/key,10/h/key",
+    "reset_password": "20/m/ip,3/m/key,10/h/key",
+    "signup": "10/m/ip",
+}
 # Signing up with an address that has an account sends that account a sign-in code.
 ACCOUNT_FORMS = {"signup": "mailsec.accounts.forms.SignupForm"}
 # ...and lands on the same code page, at the same URL, as a new sign-up.
