@@ -470,6 +470,9 @@ def kept_uris(parsed: ParsedDmarc, tag: str) -> list[str]:
     return list(dict.fromkeys(kept))
 
 
+_ALIGNMENT_WORDS = {"strict": "s", "relaxed": "r"}
+
+
 def suggested_record(
     domain: str,
     parsed: ParsedDmarc | None,
@@ -516,6 +519,11 @@ def suggested_record(
                         tags.append("fo=" + ":".join(dict.fromkeys(fo)))
             elif value.lower() in ("r", "s"):
                 tags.append(f"{tag}={value.lower()}")
+            elif value.lower() in _ALIGNMENT_WORDS:
+                # adkim=strict is invalid (only r or s, RFC 7489 §6.3, RFC 9989 §4.7), but what
+                # the owner chose is plain: dropping the tag would suggest relaxed alignment
+                # to someone who asked for strict.
+                tags.append(f"{tag}={_ALIGNMENT_WORDS[value.lower()]}")
         if parsed.tags.get("psd", "").strip().lower() == "n":
             tags.append("psd=n")
     return "; ".join(tags)
