@@ -243,3 +243,34 @@ def test_an_idn_domain_is_hosted_in_a_labels_and_winds_down_in_mode_none(
     assert policy.state == HostedPolicy.State.OFF
     assert zone_txt(hosting, IDN) == []
     assert run_oracle(hosting, edge, [IDN], tmp_path)[IDN][0] == "NONE"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_domain_that_loses_control_keeps_mode_none_served_until_enforce_copies_expire(
+    customer: Callable[[str], Domain],
+    edge: acme.Edge,
+    hosting: Lab,
+    live_server: Any,
+    tmp_path: Path,
+) -> None:
+    from django.db import transaction
+    from django.utils import timezone
+
+    domain = customer(SEVEN)
+    policy = enable_as_owner(domain)
+    service.set_mode(policy, HostedPolicy.Mode.ENFORCE)
+    assert agree(hosting, edge, SEVEN, tmp_path)[1] == "enforce"
+    now = timezone.now()
+    with transaction.atomic():
+        until = service.lose_control(domain, now)
+        Domain.objects.filter(pk=domain.pk).update(verified_at=None)
+    policy = HostedPolicy.objects.get(name=SEVEN)
+    assert policy.domain is None and until is not None
+    assert until >= now + timedelta(seconds=policy.max_age)
+    served(hosting, edge, SEVEN, policy)
+    assert agree(hosting, edge, SEVEN, tmp_path) == (policy.policy_id, "none", [f"mx1.{SEVEN}"])
+    assert base.ask_as_caddy(live_server, f"mta-sts.{SEVEN}") == 200  # the certificate renews
+    service.sync(policy, now=until + timedelta(seconds=1))
+    assert not HostedPolicy.objects.filter(name=SEVEN).exists()
+    assert zone_txt(hosting, SEVEN) == []
+    assert run_oracle(hosting, edge, [SEVEN], tmp_path)[SEVEN][0] == "NONE"
