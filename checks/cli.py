@@ -196,11 +196,17 @@ def render_text(report: DomainReport, out: TextIO, colour: bool) -> None:
             continue
         out.write(f"\n  {MECHANISM_TITLES[Mechanism(mechanism)]}\n")
         order = [Status.FAIL, Status.ERROR, Status.WARN, Status.INFO, Status.PASS, Status.NA]
+        category = report.score_detail.get("categories", {}).get(str(mechanism), {})
+        costs = set(category.get("costs") or ()) if category.get("weight") else set()
         for finding in sorted(findings, key=lambda f: (order.index(f.status), f.id)):
             label = _paint(f"{finding.status.upper():5}", finding.status, colour)
             subject = f" [{_safe(finding.subject)}]" if finding.subject else ""
             out.write(f"    {label} {_safe(finding.id):10} {_safe(finding.summary)}{subject}\n")
-            if finding.fix and finding.status in (Status.FAIL, Status.WARN):
+            # An absence (no DMARC record, no MTA-STS) is an `info` that costs the category's
+            # points: its fix is the record to publish, as needed as any fail's.
+            if finding.fix and (
+                finding.status in (Status.FAIL, Status.WARN) or finding.id in costs
+            ):
                 # Only our own line breaks start a new "fix:" line; str.splitlines() would also
                 # break at \r, \v, \f, \x1c-\x1e and \x85 taken from a record.
                 for line in finding.fix.rstrip("\n").split("\n"):

@@ -89,3 +89,20 @@ def test_human_output_says_what_cost_how_many_points(
     lost = [float(n) for n in re.findall(r"−([\d.]+)", costs.group(1))]
     assert abs(sum(lost) - 100) < 0.5  # the score is 0
     assert re.search(r"^  not counted: DKIM \(not deployed \(not scored\)\)", out, re.MULTILINE)
+
+
+def test_a_mechanism_that_is_not_deployed_shows_the_record_to_publish(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # No DMARC or MTA-STS record is an `info` finding that costs the category's points: the
+    # human output must print its fix (the record to publish) as it does under fail and warn.
+    with fake_dns(FakeDns({})):
+        main(["gone.example.org", *OPTIONS])
+    out = capsys.readouterr().out
+    fixes = [line.strip() for line in out.splitlines() if line.strip().startswith("fix:")]
+    assert any(line.startswith('fix: _dmarc.gone.example.org. TXT "v=DMARC1;') for line in fixes)
+    assert any(line.startswith("fix: _mta-sts.gone.example.org. TXT") for line in fixes)
+    assert any(line.startswith("fix: _smtp._tls.gone.example.org. TXT") for line in fixes)
+    # A note that cost nothing (no DANE, not held against the domain) stays a single line.
+    dane = out[out.index("\n  DANE\n") : out.index("\n  BIMI\n")]
+    assert "DANE-01" in dane and "fix:" not in dane
