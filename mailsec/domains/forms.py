@@ -10,6 +10,10 @@ from checks.domainname import DomainNameError, organizational_domain, to_ascii_d
 from mailsec.domains.models import CHALLENGE_PREFIX
 
 SELECTOR_RE = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$", re.IGNORECASE)
+# Each selector is looked up at every check, all of them at once (checks.dkim.get_keys): the
+# 500 characters of the field held 250 one-letter ones. A domain signs with a few (one per
+# sending service); a large one with a dozen.
+MAX_SELECTORS = 20
 
 
 class AddDomainForm(forms.Form):
@@ -64,7 +68,13 @@ class SelectorsForm(forms.Form):
 
     def clean_selectors(self) -> str:
         parts = [p for p in re.split(r"[\s,]+", self.cleaned_data["selectors"].lower()) if p]
-        return " ".join(dict.fromkeys(self._selector(part) for part in parts))
+        selectors = list(dict.fromkeys(self._selector(part) for part in parts))
+        if len(selectors) > MAX_SELECTORS:
+            raise forms.ValidationError(
+                f"{len(selectors)} selectors: enter at most {MAX_SELECTORS}, those your mail "
+                "services sign with."
+            )
+        return " ".join(selectors)
 
     def _selector(self, text: str) -> str:
         """One selector, from what was typed: a provider's instructions show the record name
