@@ -224,6 +224,20 @@ def _prescan(data: bytes) -> list[str] | None:
     return targets
 
 
+def _href_description(value: str) -> str:
+    """How a non-local href reads in a BIMI-09 finding.
+
+    A data: URI (a PNG a design tool embedded) is refused like any reference that is not a
+    local #id, but nothing is fetched: it is named by its media type, not called external,
+    and its base64 payload stays out of the message.
+    """
+    text = value.strip()
+    if text[:5].lower() == "data:":
+        media = text[5:].split(",", 1)[0].split(";", 1)[0].strip() or "text/plain"
+        return f"an embedded data: URI ({media[:40]})"
+    return f"an external reference ({value[:60]})"
+
+
 def check_svg(data: bytes) -> SvgReport:
     """SVG Tiny Portable/Secure profile checks on a logo body. Never raises.
 
@@ -295,7 +309,7 @@ def check_svg(data: bytes) -> SvgReport:
         for attr, value in element.attrib.items():
             attr_name = _local(attr)
             if (attr == XLINK_HREF or attr_name == "href") and not value.strip().startswith("#"):
-                seen.add(f"an external reference ({value[:60]})")
+                seen.add(_href_description(value))
             elif _EXTERNAL_URL_RE.search(value):
                 # style="fill:url(https://…)", fill="url(https://…)": a fetch on display.
                 seen.add(f"an external reference ({value[:60]})")

@@ -50,3 +50,28 @@ def test_subdomain_at_reject_under_an_org_domain_quarantining_half() -> None:
 def test_quarantine_at_half_stays_not_enforcing() -> None:
     found = bimi_run(RECORD, dmarc="v=DMARC1; p=quarantine; sp=reject; pct=50")
     assert statuses(found, "BIMI-08") == [Status.FAIL]
+
+
+RASTER_SVG = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+    b'xmlns:xlink="http://www.w3.org/1999/xlink" version="1.2" baseProfile="tiny-ps" '
+    b'viewBox="0 0 100 100"><title>Brand</title><image width="100" height="100" '
+    b'xlink:href="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4'
+    b'2mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="/></svg>'
+)
+
+
+def test_an_embedded_raster_is_not_called_an_external_reference() -> None:
+    # Design tools export a PNG inside the SVG as a data: URI. That is refused (<image> has no
+    # place in SVG Tiny PS, and the reference is not a local #id), but nothing is fetched:
+    # calling it "external" sends the owner looking for a URL that is not there, and the
+    # base64 payload is noise in the message.
+    from checks import bimi
+
+    report = bimi.check_svg(RASTER_SVG)
+    assert not report.ok
+    text = "; ".join(report.problems)
+    assert "<image>" in text
+    assert "external reference" not in text
+    assert "embedded data: URI (image/png)" in text
+    assert "base64" not in text and "iVBOR" not in text
