@@ -127,7 +127,11 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "10/m/ip",
 }
 # Signing up with an address that has an account sends that account a sign-in code.
-ACCOUNT_FORMS = {"signup": "mailsec.accounts.forms.SignupForm"}
+# The sign-in form keeps an optional password field (a code when it is left empty).
+ACCOUNT_FORMS = {
+    "signup": "mailsec.accounts.forms.SignupForm",
+    "login": "mailsec.accounts.forms.LoginForm",
+}
 # ...and lands on the same code page, at the same URL, as a new sign-up.
 ACCOUNT_ADAPTER = "mailsec.accounts.adapter.AccountAdapter"
 ALLAUTH_USER_CODE_FORMAT = {"length": 6, "numeric": True, "dashed": False}

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
 from allauth.account.models import Login
@@ -11,6 +12,21 @@ from allauth.core import ratelimit
 from django import forms
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+
+
+class LoginForm(AllauthLoginForm):
+    """Sign-in by code, or by password for those who set one on the Account page.
+
+    allauth drops the password field when sign-up asks for no password, which left a password
+    set there unusable (a password typed anyway was ignored for a code). Kept, but optional:
+    left empty, allauth sends a code as before; given, it is checked with allauth's limit on
+    failed tries (ACCOUNT_RATE_LIMITS "login_failed"), and a wrong one reads the same whether
+    the address has an account or not."""
+
+    def _setup_password_field(self) -> None:
+        field = self.fields["password"]
+        field.required = False
+        field.widget.attrs["placeholder"] = "Password (leave empty for a code)"
 
 
 class SignupForm(AllauthSignupForm):
