@@ -309,8 +309,8 @@ class _Rows:
 
 RAW_COLUMNS = (
     "public_id, address_id, source, content_type, headers, intake_warnings, attempts,"
-    " dkim_result, dkim_domain, dkim_selector, dkim_detail, sha256, size, body,"
-    " received_at, processed_at, parse_status, error, report_id"
+    " dkim_result, dkim_domain, dkim_selector, dkim_detail, report_submitter, sha256, size,"
+    " body, received_at, processed_at, parse_status, error, report_id"
 )
 REPORT_COLUMNS = (
     'id, public_id, address_id, organization_name, submitter, contact_info, report_id, start, "end",'
@@ -330,7 +330,7 @@ DETAIL_COLUMNS = (
 def _render(f: _File, content_type: str) -> _Rows:
     raw = _line(
         (str(uuid.uuid4()), str(f.address.pk), RawReport.HTTPS, content_type, "{}", "[]", "1")
-        + ("", "", "", "", f.sha256, str(len(f.body)))
+        + ("", "", "", "", "", f.sha256, str(len(f.body)))
     )
     raw += "\t\\\\x" + f.body.hex()  # bytea, its backslash escaped for COPY
     p = f.parsed
