@@ -86,7 +86,7 @@ class ResultPageTestCase(FreeCheckTestCase):
         dnssec = report.score_detail["categories"]["dnssec"]
         self.assertEqual((report.score, dnssec["score_lost"]), (75, 25.0))
         text = self.show(report)
-        self.assertIn("DNSSEC 0 / 10 −25 points not deployed DNSSEC-01", text)
+        self.assertIn("DNSSEC 0 / 10 not deployed DNSSEC-01 −25 points", text)
 
         # Every cost is shown, and together they are what the score lost.
         gone = engine_report("gone.example.org", FakeDns({}))
