@@ -128,8 +128,15 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
         "unsubscribe_url": unsubscribe_url(n.user, n.domain),
     }
     if n.kind == Notification.Kind.DIGEST:
-        confirmed = [c for c in changes if c.confirmed_at and not c.recovered_at]
-        recovered = [c for c in changes if c.recovered_at]
+        # As of the digest's end: a change told as new that recovered before this email went
+        # out is still news, not a "fixed" its reader never heard of (make_digest).
+        until = n.covers_until or n.created
+
+        def fixed(c: Change) -> bool:
+            return c.recovered_at is not None and c.recovered_at <= until
+
+        confirmed = [c for c in changes if c.confirmed_at and not fixed(c)]
+        recovered = [c for c in changes if fixed(c)]
         ctx |= {
             "new_groups": _group_by_domain(confirmed),
             "new_from_checks": any(not from_reports(c) for c in confirmed),

@@ -612,11 +612,47 @@ class Notification(models.Model):
         changes = list(changes)
         out = []
         for user in recipients(domain, AlertSetting.Mode.IMMEDIATE):
+            mine = changes
+            if kind == cls.Kind.RECOVERY:
+                # "Fixed" only to whoever was told of the problem: not to someone who had alerts
+                # off then, joined the team since, or whose domain was not verified then.
+                told = cls.told(user, changes)
+                mine = [c for c in changes if c.pk in told]
+                if not mine:
+                    continue
             n = cls.objects.create(user=user, domain=domain, kind=kind, to_address=user.email)
-            n.changes.set(changes)
+            n.changes.set(mine)
             out.append(n)
             transaction.on_commit(lambda n=n: enqueue_send(n))
         return out
+
+    @classmethod
+    def told(cls, user: User, changes: Iterable[Change]) -> set[int]:
+        """The ids of `changes` that `user` was told of as problems: in an alert email, or in a
+        digest made before the change recovered (a later digest names it only as fixed).
+        An email skipped because it was no longer wanted told nothing."""
+        through = cls.changes.through
+        rows = (
+            through.objects.filter(
+                change_id__in=[c.pk for c in changes],
+                notification__user=user,
+                notification__kind__in=[cls.Kind.ALERT, cls.Kind.DIGEST],
+            )
+            .exclude(notification__status=cls.Status.SKIPPED)
+            .values_list(
+                "change_id",
+                "notification__kind",
+                "notification__covers_until",
+                "change__recovered_at",
+            )
+        )
+        return {
+            change_id
+            for change_id, kind, covers_until, recovered_at in rows
+            if kind == cls.Kind.ALERT
+            or recovered_at is None
+            or (covers_until is not None and covers_until < recovered_at)
+        }
 
     # --- digests --------------------------------------------------------------------------
 
@@ -664,6 +700,17 @@ class Notification(models.Model):
             )
         since = max(since, now - timedelta(days=7))  # never a month of news in one email
         confirmed, recovered = cls.digest_events(user, since, now)
+        # A problem confirmed and fixed since the last digest leaves nothing to do: it is
+        # neither new nor "fixed" (no email told of it). One confirmed before that is "fixed"
+        # when this person was told of it, or (changes older than the emails kept about them)
+        # when it was news before this digest's period.
+        confirmed = [c for c in confirmed if c.recovered_at is None or c.recovered_at > now]
+        told = cls.told(user, recovered)
+        recovered = [
+            c
+            for c in recovered
+            if c.pk in told or (c.confirmed_at is not None and c.confirmed_at <= since)
+        ]
         if not confirmed and not recovered or not user.email:
             return None
         day: date = now.date()
