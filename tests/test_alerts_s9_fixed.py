@@ -148,3 +148,47 @@ class FixedEmailTestCase(BaseTestCase):
         self.assertIn("New problems", body)
         self.assertIn("_mta-sts.a.test has disappeared", body)
         self.assertNotIn("Fixed:", body)
+
+    # --- removing a mechanism fixes nothing within it -----------------------------------
+
+    def test_removing_the_mta_sts_record_is_no_fix_of_its_mx_coverage(self) -> None:
+        # mx3 is not in the policy; the owner then removes the MTA-STS record. Senders keep the
+        # cached policy until max_age (RFC 8461 §5.1), so mail to mx3 still fails for them.
+        self.observe(cert="far")
+        self.observe(mx={"mx1.a.test": 1, "mx3.a.test": 1}, cert="21")
+        self.observe("confirm")
+        told = {c.kind for c in Change.objects.filter(state=Change.State.CONFIRMED)}
+        self.assertIn(rules.Kind.MX_COVERAGE, told)
+        self.observe(mta="gone")
+        outcome = self.observe("confirm")
+        self.assertEqual(outcome.recovered, [])
+        self.assertEqual([m.subject for m in mail.outbox if ": fixed: " in m.subject], [])
+        closed = Change.objects.filter(kind=rules.Kind.MX_COVERAGE).get()
+        self.assertEqual(closed.state, Change.State.DISMISSED)
+        self.assertEqual(closed.note, "no longer applies: MTA-STS is not deployed any more")
+        # The policy host's certificate was not renewed either.
+        policy_cert = Change.objects.get(kind=rules.Kind.CERT_EXPIRY, subject="mta-sts.a.test")
+        self.assertEqual(policy_cert.state, Change.State.DISMISSED)
+        # The removal itself is what the owner hears about.
+        self.assertTrue(
+            Change.objects.filter(kind=rules.Kind.RECORD_GONE, state=Change.State.CONFIRMED)
+        )
+
+    def test_a_failing_finding_is_not_fixed_by_removing_its_record(self) -> None:
+        failing = World(dmarc="fail").result()
+        removed = World(dmarc="gone-record").result()
+        removed["findings"] = [f for f in removed["findings"] if f["mechanism"] != "dmarc"]
+        removed["findings"].append(
+            {"id": "DMARC-01", "status": "info", "mechanism": "dmarc", "subject": "_dmarc.a.test"}
+        )
+        removed["mechanisms"]["dmarc"] = "info"
+        key = "finding:DMARC-05|_dmarc.a.test"
+        at = START
+
+        def snap(r: dict[str, Any]) -> rules.Snapshot:
+            return rules.Snapshot(r["mechanisms"], r["findings"], r["score"], at)
+
+        self.assertEqual(rules.evaluate("finding", key, "", snap(failing), 10)[0], "holds")
+        self.assertEqual(rules.evaluate("finding", key, "", snap(removed), 10)[0], "moot")
+        # A fixed record (the finding passes or is simply no longer made) is a fix.
+        self.assertEqual(rules.evaluate("finding", key, "", snap(World().result()), 10)[0], "clear")

@@ -354,7 +354,7 @@ class AlertState(models.Model):
             due = run.created >= change.reprobe_due_at
             if verdict == rules.Verdict.MOOT:
                 # Nothing was fixed: e.g. the domain stopped receiving mail (null MX).
-                self._dismiss(change, now, rules.moot_reason(current))
+                self._dismiss(change, now, rules.moot_reason(current, change.mechanism))
                 outcome.dismissed.append(change)
                 continue
             if new_checks and verdict == rules.Verdict.CLEAR:

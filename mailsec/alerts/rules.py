@@ -517,11 +517,25 @@ def _certificate_mechanism(host: str) -> str:
     return "mta-sts" if host.startswith(("mta-sts.", "https://")) else "smtp"
 
 
-def moot_reason(current: Snapshot) -> str:
+def moot_reason(current: Snapshot, mechanism: str = "") -> str:
     """Why changes that no longer apply are closed without a "fixed" email."""
     if any(f.get("id") == "MX-03" for f in current.findings):  # made only for a null MX
         return "no longer applies: the domain receives no mail"
+    if mechanism and _withdrawn(current, mechanism):
+        return f"no longer applies: {title(mechanism)} is not deployed any more"
     return "no longer applies to this domain"
+
+
+def _withdrawn(current: Snapshot, mechanism: str) -> bool:
+    """The run saw the whole mechanism withdrawn (no record, MTA-STS mode none): a problem
+    within it is gone with it, which is no fix. Removing the MTA-STS record even leaves
+    senders enforcing their cached policy until its max_age (RFC 8461 §5.1, §8.3), so an MX
+    the policy does not cover still fails for them. The removal is a change of its own."""
+    return (
+        bool(mechanism)
+        and not current.errored(mechanism)
+        and current.not_deployed(mechanism, guessed=False)
+    )
 
 
 # --- re-evaluation -----------------------------------------------------------------------------
@@ -576,7 +590,7 @@ def evaluate(
             ):
                 return Verdict.UNKNOWN, None
             return Verdict.CLEAR, None
-        if current.verdict(mechanism) == "na":
+        if current.verdict(mechanism) == "na" or _withdrawn(current, mechanism):
             return Verdict.MOOT, None
         if mechanism and current.errored(mechanism):
             return Verdict.UNKNOWN, None
@@ -594,7 +608,11 @@ def evaluate(
         new = current.first(MX_COVERAGE_FINDING)
         if new is not None and new.get("status") in BAD:
             return Verdict.HOLDS, _mx_observation(new, None, current)
-        if (new is not None and new.get("status") == "na") or current.verdict("mta-sts") == "na":
+        if (
+            (new is not None and new.get("status") == "na")
+            or current.verdict("mta-sts") == "na"
+            or (new is None and _withdrawn(current, "mta-sts"))
+        ):
             return Verdict.MOOT, None
         if (new is not None and new.get("status") == "error") or current.errored("mta-sts"):
             return Verdict.UNKNOWN, None
@@ -616,7 +634,7 @@ def evaluate(
         seen = current.certificates().get(host)
         if seen is None:
             mechanism = _certificate_mechanism(host)
-            if current.verdict(mechanism) == "na":
+            if current.verdict(mechanism) == "na" or _withdrawn(current, mechanism):
                 return Verdict.MOOT, None
             return (Verdict.UNKNOWN, None) if current.errored(mechanism) else (Verdict.CLEAR, None)
         # Only other notAfters: a renewed certificate, that is the fix.
