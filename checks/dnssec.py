@@ -794,14 +794,17 @@ async def _ask_authoritative(
 ) -> tuple[int, frozenset[str]] | None:
     """SOA serial and DNSKEY set straight from one authoritative server (no recursion)."""
     out: list[Any] = []
+    limit = min(ctx.config.timeout, 3.0)
     for rdtype in ("SOA", "DNSKEY"):
         query = dns.message.make_query(apex, rdtype, use_edns=0, payload=1232)
         query.flags &= ~dns.flags.RD
         try:
-            response, _ = await dns.asyncquery.udp_with_fallback(
-                query, address, timeout=min(ctx.config.timeout, 3.0)
-            )
-        except (dns.exception.DNSException, OSError):
+            # The whole try within the limit: dnspython gives the TCP fallback after a
+            # truncated answer a timeout of its own.
+            async with asyncio.timeout(limit):
+                response, _ = await dns.asyncquery.udp_with_fallback(query, address, timeout=limit)
+        except (dns.exception.DNSException, OSError, EOFError, TimeoutError):
+            # EOFError: a server that closes its TCP connection without a reply.
             return None
         rrset = response.get_rrset(
             response.answer,

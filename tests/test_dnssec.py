@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from unittest import mock
 
 import pytest
 
@@ -417,3 +419,28 @@ def test_dnssec03_judges_the_signing_keys_not_a_stale_ds(stale_algorithm: int) -
     out = Collector(Mechanism.DNSSEC)
     dnssec._dnssec03(out, "example.test", ds, DnsAnswer("example.test", "DNSKEY", "SERVFAIL"))
     assert out.findings[0].evidence["algorithms"] == [stale_algorithm, 13]
+
+
+def test_an_authoritative_server_that_hangs_up_or_stalls_is_left_out() -> None:
+    # DNSSEC-10 asks each authoritative server directly; one that closes its TCP connection
+    # without a reply (EOFError from dnspython) or stalls past the limit is "no answer", never
+    # an exception that ends the whole mechanism or a wait beyond the check's timeout.
+    ctx = CheckContext("example.test", CheckConfig(timeout=0.2), dns=FakeDns({}))  # type: ignore[arg-type]
+
+    async def hang_up(*args: object, **kwargs: object) -> None:
+        raise EOFError
+
+    async def stall(*args: object, **kwargs: object) -> None:
+        await asyncio.sleep(30)
+
+    for transport in (hang_up, stall):
+        with mock.patch("dns.asyncquery.udp_with_fallback", transport):
+            started = asyncio.run(asyncio.wait_for(_timed(ctx), 5))
+        assert started[0] is None
+        assert started[1] < 1.0
+
+
+async def _timed(ctx: CheckContext) -> tuple[object, float]:
+    t0 = time.monotonic()
+    result = await dnssec._ask_authoritative(ctx, "example.test", "192.0.2.53")
+    return result, time.monotonic() - t0
