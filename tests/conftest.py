@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -19,6 +20,9 @@ from celery.worker import WorkController
 from django.contrib.auth.models import User
 from django.test import TestCase
 from pytest_django.live_server_helper import LiveServer
+
+from tests.lab import acme
+from tests.lab.control import Lab
 
 if TYPE_CHECKING:
     from mailsec.accounts.models import Team
@@ -79,6 +83,20 @@ def live_server(django_db_setup: None, live_server: LiveServer) -> LiveServer:
     with Caddy) stop first, closing their connections, then stopping the server joins its
     handler threads, which close their DB connections as they end."""
     return live_server
+
+
+@pytest.fixture(scope="session")
+def edge(lab: Lab, live_server: LiveServer) -> Iterator[acme.Edge]:
+    """pebble + Caddy in front of this session's live server, for the whole session: one for
+    every hosting test module (a second acme.start would wait on acme's lock for the first)."""
+    parts = urlsplit(live_server.url)
+    upstream = f"{parts.hostname}:{parts.port}"
+    try:
+        started = acme.start(lab, upstream=upstream, ask_url=f"http://{upstream}/hosting/ask")
+    except acme.AcmeError as e:
+        pytest.fail(f"pebble/Caddy could not start: {e}", pytrace=False)
+    yield started
+    started.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -24,7 +24,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
-from urllib.parse import urlsplit
 
 import dns.message
 import dns.query
@@ -65,19 +64,6 @@ async def main(domains):
 
 print(json.dumps(asyncio.run(main(sys.argv[1:]))))
 """
-
-
-@pytest.fixture(scope="session")
-def edge(lab: Lab, live_server: Any) -> Iterator[acme.Edge]:
-    """pebble + Caddy in front of this session's live server, for the whole session."""
-    parts = urlsplit(live_server.url)
-    upstream = f"{parts.hostname}:{parts.port}"
-    try:
-        started = acme.start(lab, upstream=upstream, ask_url=f"http://{upstream}/hosting/ask")
-    except acme.AcmeError as e:
-        pytest.fail(f"pebble/Caddy could not start: {e}", pytrace=False)
-    yield started
-    started.stop()
 
 
 @pytest.fixture

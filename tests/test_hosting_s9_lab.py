@@ -18,7 +18,6 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
@@ -41,38 +40,6 @@ hosting = base.hosting
 customer = base.customer
 
 pytestmark = pytest.mark.lab
-
-
-def running_edge(request: pytest.FixtureRequest) -> acme.Edge | None:
-    """The pebble + Caddy that tests/test_hosting_lab.py's session fixture started, if it did.
-    pytest gives each module that names a fixture function its own instance, and a second
-    acme.start would wait on acme's lock for the first, held until the session ends: so this
-    file reuses that one (pytest has no public way to reach another module's fixture value)."""
-    manager = getattr(request, "_fixturemanager", None)
-    by_node = getattr(manager, "_arg2node2fixturedefs", {}).get("edge", {})
-    for defs in by_node.values():
-        for fixturedef in defs:
-            cached = getattr(fixturedef, "cached_result", None)
-            if cached is not None and isinstance(cached[0], acme.Edge):
-                return cached[0]
-    return None
-
-
-@pytest.fixture(scope="session")
-def edge(request: pytest.FixtureRequest, lab: Lab, live_server: Any) -> Iterator[acme.Edge]:
-    """tests/test_hosting_lab.py's edge when it runs in this session, else one of our own."""
-    shared = running_edge(request)
-    if shared is not None:
-        yield shared
-        return
-    parts = urlsplit(live_server.url)
-    upstream = f"{parts.hostname}:{parts.port}"
-    try:
-        started = acme.start(lab, upstream=upstream, ask_url=f"http://{upstream}/hosting/ask")
-    except acme.AcmeError as e:
-        pytest.fail(f"pebble/Caddy could not start: {e}", pytrace=False)
-    yield started
-    started.stop()
 
 
 SEVEN = "s9h-seven.lab.test"
