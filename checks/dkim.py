@@ -179,20 +179,27 @@ def parse_key_record(text: str) -> ParsedKey:
             "they ignore the key.",
         )
 
-    # DKIM-09: hash algorithms (RFC 8301 §3.1: rsa-sha1 MUST NOT be used).
+    # DKIM-09: hash algorithms (RFC 8301 §3.1: rsa-sha1 MUST NOT be used). Case-sensitive like
+    # every value (§3.2): "SHA256" is not "sha256" but an unrecognised name, which verifiers
+    # ignore (§3.6.1), and a key whose h= lists no sha256 cannot verify a sha256 signature
+    # (§6.1.2: PERMFAIL, inappropriate hash algorithm).
     if "h" in tags:
-        hashes = {h.strip().lower() for h in tags["h"].split(":") if h.strip()}
+        hashes = {h.strip() for h in tags["h"].split(":") if h.strip()}
         if "sha256" not in hashes:
+            if "sha1" in hashes:
+                why = "SHA-1, which receivers must no longer accept"
+            elif "sha256" in {h.lower() for h in hashes}:
+                why = (
+                    "hash names receivers do not know (values are case-sensitive, RFC 6376 "
+                    "§3.2: write 'sha256' in lower case)"
+                )
+            else:
+                why = "unknown hash algorithms"
             parsed.add(
                 "DKIM-09",
                 Status.FAIL,
-                f"h={tags['h']} allows only "
-                + (
-                    "SHA-1, which receivers must no longer accept"
-                    if "sha1" in hashes
-                    else "unknown hash algorithms"
-                )
-                + "; signatures with this key fail. Remove h= or set h=sha256.",
+                f"h={tags['h']} allows only {why}; signatures with this key fail. "
+                "Remove h= or set h=sha256.",
             )
         elif "sha1" in hashes:
             parsed.add(
@@ -223,8 +230,9 @@ def parse_key_record(text: str) -> ParsedKey:
                 "mail. Remove s= or set s=email.",
             )
 
-    # DKIM-11: flags.
-    flags = {f.strip().lower() for f in tags.get("t", "").split(":") if f.strip()}
+    # DKIM-11: flags. Case-sensitive (§3.2) and "Unrecognized flags MUST be ignored"
+    # (§3.6.1): "t=Y" is not testing mode, it is no flag at all.
+    flags = {f.strip() for f in tags.get("t", "").split(":") if f.strip()}
     if "y" in flags:
         parsed.add(
             "DKIM-11",
@@ -237,6 +245,15 @@ def parse_key_record(text: str) -> ParsedKey:
             "DKIM-11",
             Status.INFO,
             "t=s: signatures must use exactly this domain (no subdomains in i=).",
+        )
+    unknown = sorted(flags - {"y", "s"})
+    if unknown:
+        parsed.add(
+            "DKIM-11",
+            Status.INFO,
+            f"t= lists flag(s) receivers do not know ({', '.join(unknown)}); they ignore them "
+            "(RFC 6376 §3.6.1). Flags are case-sensitive: testing mode is 't=y', "
+            "same-domain is 't=s'.",
         )
     if "n" in tags:
         parsed.add(
