@@ -45,6 +45,11 @@ UNANSWERED = {"SERVFAIL", "REFUSED", "TIMEOUT", "FORMERR", "NOTIMP", "NETWORK", 
 ANSWERED = frozenset({"NOERROR", "NXDOMAIN"})
 
 
+# A resolver that hands back a CNAME chain without the end's data or a proof of its absence
+# stopped following it (RFC 1034 §5.3.3: the client then asks for the last name itself). At
+# most this many such questions per lookup, all within the lookup's timeout.
+CHAIN_REQUERIES = 8
+
 # RFC 8914 codes that say DNSSEC validation failed (the data is there but bogus).
 EDE_VALIDATION_FAILED = frozenset({6, 7, 8, 9, 10, 11, 12})
 
@@ -134,6 +139,9 @@ class DnsAnswer:
     detail: str = ""
     # The whole response, kept only for queries made with want_dnssec=True (RRSIG, NSEC/NSEC3).
     message: dns.message.Message | None = field(default=None, repr=False, compare=False)
+    # A NOERROR chain of aliases whose last name came with neither data nor an SOA: the
+    # resolver stopped following it, so the emptiness proves nothing (DnsClient._resolve).
+    chain_cut: bool = field(default=False, repr=False, compare=False)
 
     @property
     def failed(self) -> bool:
@@ -291,8 +299,41 @@ class DnsClient:
     async def _resolve(
         self, name: str, rdtype: str, cd: bool, want_dnssec: bool = False
     ) -> DnsAnswer:
+        deadline = time.monotonic() + self.config.timeout
+        answer = await self._ask(name, rdtype, cd, want_dnssec, deadline)
+        seen = {normalize(name), *answer.cnames}
+        for _ in range(CHAIN_REQUERIES):
+            if not answer.chain_cut:
+                return answer
+            # RFC 1034 §5.3.3: the answer "may be a CNAME ... the resolver should ... restart
+            # the query at the canonical name". Without the SOA of a NODATA (RFC 2308 §2.2)
+            # an empty end is the resolver giving up (a forwarder, a chain limit, its own
+            # timeout), not a missing record: ask for the last name within what is left.
+            target = answer.cnames[-1]
+            rest = await self._ask(target, rdtype, cd, want_dnssec, deadline)
+            answer = _continued(answer, rest)
+            loop = [c for c in rest.cnames if c in seen]
+            if loop and answer.rcode in ANSWERED:
+                # The second half of the chain leads back into the first (RFC 1034 §3.6.2).
+                answer.rcode, answer.records, answer.chain_cut = "CNAMELOOP", [], False
+                answer.detail = "CNAME loop: " + " -> ".join([normalize(name), *answer.cnames])
+                return answer
+            seen.update(rest.cnames)
+        if answer.chain_cut:
+            # Still no end after CHAIN_REQUERIES questions: not known, so "could not check".
+            answer.rcode, answer.chain_cut = "CHAINCUT", False
+            answer.detail = (
+                f"the resolver stopped following the CNAME chain {CHAIN_REQUERIES + 1} times; "
+                f"last alias {answer.cnames[-1]}"
+            )
+        return answer
+
+    async def _ask(
+        self, name: str, rdtype: str, cd: bool, want_dnssec: bool, deadline: float
+    ) -> DnsAnswer:
+        """One question to the resolvers by `deadline`, logged."""
         started = time.monotonic()
-        answer = await self._exchange(name, rdtype, cd, want_dnssec)
+        answer = await self._exchange(name, rdtype, cd, want_dnssec, deadline)
         answer.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
         self.log.append(
             {
@@ -332,7 +373,7 @@ class DnsClient:
         return message
 
     async def _exchange(
-        self, name: str, rdtype: str, cd: bool, want_dnssec: bool = False
+        self, name: str, rdtype: str, cd: bool, want_dnssec: bool, deadline: float
     ) -> DnsAnswer:
         try:
             qname = dns.name.from_text(name)
@@ -350,7 +391,6 @@ class DnsClient:
         # resolver must serve (RFC 7766 §5, RFC 9210 §3). A resolver behind a filter that
         # drops UDP, or one listening on TCP only, was otherwise a timeout every time.
         over_tcp: set[int] = set()
-        deadline = time.monotonic() + self.config.timeout
         attempt = 0
         last = DnsAnswer(name, rdtype, "TIMEOUT", detail="no answer")
         while time.monotonic() < deadline:
@@ -457,8 +497,42 @@ class DnsClient:
                 answer.detail = "CNAME loop: " + " -> ".join([normalize(name), *answer.cnames])
                 break
             seen.add(current)
+        answer.chain_cut = (
+            answer.rcode == "NOERROR"
+            and bool(answer.cnames)
+            and not answer.records
+            and not any(r.rdtype == dns.rdatatype.SOA for r in response.authority)
+        )
         answer.signed = _carries_signatures(response, qtype, bool(answer.records))
         return answer
+
+
+def _continued(first: DnsAnswer, rest: DnsAnswer) -> DnsAnswer:
+    """The answer for `first`'s name, from the answer for the last alias of its chain: the end
+    of the chain decides the rcode and the records (RFC 6604 §2.1), the aliases add up, and it
+    is validated (AD) only when both parts were."""
+    if rest.failed:
+        detail = (
+            f"the resolver stopped following the CNAME chain at {rest.name}, and asking for it "
+            f"got {rest.rcode}" + (f" ({rest.detail})" if rest.detail else "")
+        )
+    else:
+        detail = rest.detail
+    return DnsAnswer(
+        name=first.name,
+        rdtype=first.rdtype,
+        rcode=rest.rcode,
+        records=rest.records,
+        ad=first.ad and rest.ad,
+        ede=first.ede + rest.ede,
+        cnames=first.cnames + rest.cnames,
+        ttl=rest.ttl,
+        signed=rest.signed,
+        elapsed_ms=first.elapsed_ms + rest.elapsed_ms,
+        detail=detail,
+        message=rest.message,
+        chain_cut=rest.chain_cut,
+    )
 
 
 def _carries_signatures(response: dns.message.Message, qtype: int, has_records: bool) -> bool:
