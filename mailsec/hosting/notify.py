@@ -43,7 +43,11 @@ def tell_all(policy: HostedPolicy, said: list[tuple[str, str]], suffix: str = ""
     """What one step did, as `(kind, message)`s: an event each on the page, but one email for
     them all. A move to another provider is one MX added and every old one leaving; an email
     per host (Google Workspace has five), each with the whole policy, is what makes people
-    stop reading. `suffix` (the new id) ends each event, and the email once."""
+    stop reading. `suffix` (the new id) ends each event, and the email once.
+
+    Steps that are not emailed on their own (the owner's mode or settings) go into an email
+    that one of the same step's messages causes: the record to publish after a change of mode
+    must say which change, for the teammates who did not make it."""
     events = [tell(policy, kind, message + suffix, email=False) for kind, message in said]
     emailed = [(kind, message) for kind, message in said if kind in EMAILED]
     if policy.domain is None or not emailed:
@@ -52,7 +56,7 @@ def tell_all(policy: HostedPolicy, said: list[tuple[str, str]], suffix: str = ""
     combined = HostingEvent(
         policy=policy,
         kind=emailed[0][0],
-        message="\n\n".join(message for _, message in emailed) + suffix,
+        message="\n\n".join(message for _, message in said) + suffix,
         served_id=policy.policy_id,
         created=events[0].created,
     )

@@ -148,9 +148,13 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
         else:  # re-enabled: while winding down ("Keep hosting"), or after release
             said = policy.resume(found.hosts, now)
         policy.last_sync_at = now
-        policy.refresh_text(now)
+        steps = [(mx_event_kind(m), m) for m in said]
+        if policy.refresh_text(now) and not created:
+            # Keep hosting: the text leaves mode none with a new id, which a plain TXT must
+            # name or senders keep the mode none copy for its max_age.
+            steps += plain_txt_told(policy)
         policy.save()
-        tell_all(policy, [(mx_event_kind(m), m) for m in said])
+        tell_all(policy, steps)
         tell(
             policy,
             "enabled",
@@ -231,8 +235,11 @@ def mx_event_kind(message: str) -> str:
 
 
 def save_changes(policy: HostedPolicy, said: list[tuple[str, str]], now: datetime) -> bool:
-    """Save, bump the id if the text changed, publish it, then tell the owner each step."""
+    """Save, bump the id if the text changed, publish it, then tell the owner each step (and,
+    with a plain `_mta-sts` TXT, the record to publish with the new id)."""
     changed = policy.refresh_text(now)
+    if changed:
+        said = said + plain_txt_told(policy)
     policy.save()
     if changed:
         publish(policy)
@@ -343,6 +350,21 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
     return changed
 
 
+def plain_txt_told(policy: HostedPolicy) -> list[tuple[str, str]]:
+    """For a change of the policy text made outside the MX sync (the owner's mode, max_age,
+    patterns, Stop or Keep hosting): when the last sync found a plain `_mta-sts` TXT, the
+    `record` step giving the exact record with the new id. Senders holding the policy keep
+    applying it until that record changes (RFC 8461 §3.1, §5.1): Switch to enforce would not
+    reach them, nor would mode none before the release. The record is stale from now on, so
+    the next sync, finding it so, tells nothing again. Call after refresh_text, before
+    saving; [] for a CNAME into our zone (we change the id there) or an unknown record."""
+    if policy.record_state not in ("txt", "stale"):
+        return []
+    zone = PolicyZone.from_settings()
+    policy.record_state = "stale"
+    return [("record", stale_txt_message(policy, zone.record_name(policy.name) if zone else ""))]
+
+
 def stale_txt_message(policy: HostedPolicy, zone_name: str) -> str:
     """What the owner of a plain `_mta-sts` TXT must publish now that the id changed."""
     name = f"_mta-sts.{policy.name}"
@@ -434,6 +456,9 @@ def release(policy: HostedPolicy, now: datetime) -> None:
         policy.state = HostedPolicy.State.OFF
         policy.release_at = None
         policy.published_id = ""
+        # No sync looks at the _mta-sts record any more (the owner is told to remove it): what
+        # the last one saw must not pass for the record of a later hosting.
+        policy.record_state = ""
         if policy.is_detached:
             # Its domain is gone: nobody is left to read its history or be told.
             log.info("hosting: released %s (its domain was deleted)", policy.name)
