@@ -44,6 +44,13 @@ KNOWN_TAGS = {
 MAX_WALK = 8
 _TAG_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+# RFC 3986 §2: the characters a URI may hold, a '%' only as a pct-encoded octet.
+_URI_REST_RE = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+$")
+# RFC 3986 §3.2.2 reg-name or IP-literal, with an optional port (§3.2.3).
+_AUTHORITY_RE = re.compile(
+    r"^//(?:[^@/?#]*@)?(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?(?:[/?#]|$)"
+)
 _SIZE_RE = re.compile(r"^(.*?)!([0-9]+[kmgtKMGT]?)$", re.S)
 _MAILBOX_RE = re.compile(
     r"^[^@\s,;!]+@([A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9\-_]*[A-Za-z0-9])?)+)\.?$"
@@ -64,7 +71,11 @@ class ReportUri:
     scheme: str = ""
     host: str = ""  # the mailbox domain of a mailto: URI
     size: str = ""  # the obsolete "!size" suffix, if any
-    valid: bool = False
+    valid: bool = False  # a receiver sends reports to it (a mailto: address)
+    # A syntactically valid URI (RFC 3986), whether or not receivers report to its scheme:
+    # what RFC 7489 §6.6.3 step 6 and RFC 9989 §4.10.1 ask of rua before a record with an
+    # invalid p, sp or np is acted on as p=none.
+    syntactic: bool = False
     problem: str = ""
 
 
@@ -91,7 +102,13 @@ class ParsedDmarc:
         return parse_uris(self.tags.get(tag, "")) if tag in self.tags else []
 
     def valid_rua(self) -> bool:
+        """rua has an address reports are sent to."""
         return any(u.valid for u in self.uris("rua"))
+
+    def syntactic_rua(self) -> bool:
+        """rua has a syntactically valid reporting URI (RFC 7489 §6.6.3 step 6, RFC 9989
+        §4.10.1): an https: URI counts there as much as a mailto: one."""
+        return any(u.syntactic for u in self.uris("rua"))
 
     @property
     def pct(self) -> int | None:
@@ -198,12 +215,14 @@ def parse_uris(value: str) -> list[ReportUri]:
                 item.problem = f"'{item.text}' is not a valid mailto: address"
             else:
                 item.host = normalize(match.group(1))
-                item.valid = True
+                item.valid = item.syntactic = True
         elif item.scheme in ("https", "http"):
+            item.syntactic = bool(_URI_REST_RE.match(rest) and _AUTHORITY_RE.match(rest))
             item.problem = (
                 f"'{item.text}': receivers only promise to send reports to mailto: addresses"
             )
         else:
+            item.syntactic = bool(_URI_REST_RE.match(rest))
             item.problem = f"'{item.text}': the '{item.scheme}:' scheme is not supported"
         out.append(item)
     return out
@@ -339,7 +358,7 @@ def _policy_for(
         # np exists only in RFC 9989; RFC 7489 receivers ignore it as an unknown tag.
         unusable = unusable or parsed.invalid_policy("np")
     if unusable:
-        return "none" if parsed.valid_rua() else None
+        return "none" if parsed.syntactic_rua() else None
     p = parsed.policy("p") or "none"
     policy = p
     if not at_author and not below_org:
@@ -752,17 +771,20 @@ async def _tags(
     subject = f"_dmarc.{at}"
     name = f"_dmarc.{at}"
     p = parsed.policy("p")
-    rua = parsed.uris("rua")
-    valid_rua = [u for u in rua if u.valid]
+    # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1 count any syntactically valid URI here, an
+    # https: one included, not only the mailto: addresses reports are actually sent to.
+    valid_rua = [u for u in parsed.uris("rua") if u.syntactic]
 
     bad_sub = [tag for tag in ("sp", "np") if parsed.invalid_policy(tag)]
 
     # DMARC-05: p present, valid, second.
     if parsed.invalid_policy("p"):
         consequence = (
-            "receivers treat the record as p=none because it has a valid report address"
+            "receivers treat the record as p=none because it has a syntactically valid report "
+            "URI (rua)"
             if valid_rua
-            else "receivers ignore the whole record because it has no valid report address"
+            else "receivers ignore the whole record because it has no syntactically valid "
+            "report URI (rua)"
         )
         out.add(
             "DMARC-05",
@@ -800,9 +822,10 @@ async def _tags(
     for tag in bad_sub:
         readers = "RFC 9989 receivers" if tag == "np" else "receivers"
         consequence = (
-            "act as if the record were p=none, because it has a valid report address"
+            "act as if the record were p=none, because it has a syntactically valid report "
+            "URI (rua)"
             if valid_rua
-            else "apply no DMARC at all, because it has no valid report address"
+            else "apply no DMARC at all, because it has no syntactically valid report URI (rua)"
         )
         out.add(
             "DMARC-05",

@@ -1,0 +1,65 @@
+"""DMARC leftovers: rua syntax for RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1, psd=y kept in
+the fixes at a real public suffix, and a policy spoilt only by a stray quote."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from checks import dmarc
+from checks.findings import Finding, Status
+from tests.test_spf import make_ctx, run
+
+
+def zone_with(domain: str, record: str) -> dict[Any, Any]:
+    return {
+        (domain, "TXT"): ["v=spf1 -all"],
+        (domain, "MX"): [f"10 mx.{domain}."],
+        (f"_dmarc.{domain}", "TXT"): [record],
+    }
+
+
+def policy_of(domain: str, record: str) -> dmarc.DmarcPolicy:
+    async def go() -> dmarc.DmarcPolicy:
+        return await dmarc.get_policy(make_ctx(domain, zone_with(domain, record)))
+
+    return asyncio.run(go())
+
+
+def fixes(found: list[Finding], check_id: str) -> list[str]:
+    return [str(f.fix) for f in found if f.id == check_id and f.fix]
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        "v=DMARC1; p=rejected; rua=https://reports.example.net/dmarc",
+        "v=DMARC1; p=reject; sp=bogus; rua=https://reports.example.net/dmarc",
+        "v=DMARC1; sp=reject; rua=https://reports.example.net:8443/d?x=1",  # 7489: no p
+    ],
+)
+def test_an_https_rua_is_a_syntactically_valid_uri_so_the_record_acts_as_p_none(
+    record: str,
+) -> None:
+    policy = policy_of("example.com", record)
+    assert policy.effective_7489 == "none"
+    found = run(dmarc, "example.com", zone_with("example.com", record))
+    bad = [f for f in found if f.id == "DMARC-05" and f.status == Status.FAIL]
+    assert all("p=none" in f.summary and "no DMARC" not in f.summary for f in bad)
+
+
+@pytest.mark.parametrize(
+    "rua", ["https://", "https:// reports.example.net/", "reports.example.net", "mailto:"]
+)
+def test_a_malformed_rua_still_leaves_no_dmarc(rua: str) -> None:
+    policy = policy_of("example.com", f"v=DMARC1; p=rejected; rua={rua}")
+    assert policy.effective_7489 is None and policy.effective_9989 is None
+
+
+def test_the_https_rua_does_not_count_as_a_report_address() -> None:
+    # Receivers only promise mailto: reports: DMARC-12 still says no reports arrive.
+    record = "v=DMARC1; p=reject; rua=https://reports.example.net/dmarc"
+    found = run(dmarc, "example.com", zone_with("example.com", record))
+    assert Status.FAIL in [f.status for f in found if f.id == "DMARC-12"]
