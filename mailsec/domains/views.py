@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property, wraps
@@ -38,6 +39,7 @@ from mailsec.domains.forms import AddDomainForm, SelectorsForm
 from mailsec.domains.models import CheckRun, Domain, MechanismChange, display_name
 from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
 from mailsec.freecheck import ratelimit
+from mailsec.freecheck.models import RateCounter
 from mailsec.scoring.chart import MAX_POINTS, Chart, build_chart, sparse_chart
 from mailsec.scoring.explain import NOT_DEPLOYED, cost_text, explain, is_not_deployed, verdict_label
 
@@ -58,6 +60,23 @@ CHECK_REFUSED = {
     "unverified": "Verify the domain first; only verified domains are checked.",
     "domain": "This domain was checked a moment ago; try again in a minute.",
     "user": "You have started many checks in the last hour; try again later.",
+}
+# Verify looks the challenge TXT up inside the web request: up to the DNS timeout (8 s), then
+# the hint lookups, then the rivals' records for a domain newly verified. A person gets one such
+# lookup at a time (a slot shared by every process, as the free check API's) and a number of
+# them across all their domains, on top of the 10 a minute per domain: otherwise a few accounts
+# with 50 unverified domains each could hold every web thread.
+VERIFY_DOMAIN_LIMIT = (10, 60)
+VERIFY_USER_LIMIT = (20, 600)
+# A slot expires on its own after this long, so a request killed mid-lookup (gunicorn's 30 s
+# timeout) does not keep its person from verifying.
+VERIFY_HOLD_SECONDS = 40
+VERIFY_REFUSED = {
+    "running": "A verification you started is still looking for its record; "
+    "wait a few seconds for it and try again.",
+    "domain": "Too many attempts; wait a minute and try again.",
+    "user": "You have pressed Verify many times in the last 10 minutes; try again later "
+    "(until the domain is verified we also look for the record ourselves every few minutes).",
 }
 # Domains a team may have added and not verified. Each is looked up in the background for
 # VERIFY_IN_BACKGROUND_FOR_DAYS (verify_pending, a batch at a time, for every team); without a
@@ -96,6 +115,50 @@ def _over_limit(key: str, limit: int, period: int) -> bool:
     """A fixed-window counter shared by every process: the free check's (atomic in Redis, and
     in the database without it, where the file cache's add/incr are not)."""
     return ratelimit.hit(f"domains:{key}", limit, period) is not None
+
+
+def _take_slot(key: str, hold: int) -> str | None:
+    """Hold `key` for at most `hold` seconds, across every process; the owner's token to hand
+    to _give_back, or None when someone holds it. Redis: SET NX with an expiry; without it, a
+    RateCounter row with an expiry (the file cache's add is not atomic between processes)."""
+    owner = secrets.token_hex(8)
+    key = f"{ratelimit.KEY_PREFIX}:domains:{key}"
+    if ratelimit.uses_cache():
+        return owner if cache.add(key, owner, timeout=hold) else None
+    now = timezone.now()
+    expires = now + timedelta(seconds=hold)
+    # The owner's token stands in the count column: a random number names this holder.
+    mark = int(owner, 16) % 2_000_000_000
+    try:
+        with transaction.atomic():
+            RateCounter.objects.create(key=key, count=mark, expires=expires)
+    except IntegrityError:  # held, or left by a holder that died: taken again once expired
+        if not RateCounter.objects.filter(key=key, expires__lt=now).update(
+            count=mark, expires=expires
+        ):
+            return None
+    return owner
+
+
+def _give_back(key: str, owner: str) -> None:
+    """Free the slot, only if it is still ours (it may have expired and been taken again)."""
+    key = f"{ratelimit.KEY_PREFIX}:domains:{key}"
+    if ratelimit.uses_cache():
+        if cache.get(key) == owner:
+            cache.delete(key)
+    else:
+        RateCounter.objects.filter(key=key, count=int(owner, 16) % 2_000_000_000).delete()
+
+
+@contextmanager
+def _one_at_a_time(key: str, hold: int) -> Iterator[bool]:
+    """Whether this request got the slot `key`; given back when the block ends."""
+    owner = _take_slot(key, hold)
+    try:
+        yield owner is not None
+    finally:
+        if owner is not None:
+            _give_back(key, owner)
 
 
 def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> HttpResponse:
@@ -486,16 +549,28 @@ def verify(request: HttpRequest, code: UUID) -> HttpResponse:
         # Nothing to prove again, and no check to start: a check from here would bypass
         # Check now's limits (CHECK_NOW_LIMITS). A second tab or a double click lands here.
         messages.info(request, f"{domain.display_name} is already verified.")
-    elif _over_limit(f"verify:{domain.pk}", 10, 60):
-        messages.error(request, "Too many attempts; wait a minute and try again.")
-    elif domain.verify():
-        messages.success(request, f"{domain.display_name} is verified. The first check is queued.")
-        domain.request_check(kind="scheduled")
-    elif not Domain.objects.filter(pk=domain.pk).exists():
-        messages.info(request, f"{domain.display_name} was removed from your team meanwhile.")
-        return redirect("domains:index")
     else:
-        messages.error(request, domain.verify_error)
+        with _one_at_a_time(f"verify-slot:{request.user.pk}", VERIFY_HOLD_SECONDS) as ours:
+            # A refused press looks nothing up and records nothing; nor does it count
+            # against the allowances when another lookup of this person's is still running.
+            if not ours:
+                messages.error(request, VERIFY_REFUSED["running"])
+            elif _over_limit(f"verify:{domain.pk}", *VERIFY_DOMAIN_LIMIT):
+                messages.error(request, VERIFY_REFUSED["domain"])
+            elif _over_limit(f"verify:user:{request.user.pk}", *VERIFY_USER_LIMIT):
+                messages.error(request, VERIFY_REFUSED["user"])
+            elif domain.verify():
+                messages.success(
+                    request, f"{domain.display_name} is verified. The first check is queued."
+                )
+                domain.request_check(kind="scheduled")
+            elif not Domain.objects.filter(pk=domain.pk).exists():
+                messages.info(
+                    request, f"{domain.display_name} was removed from your team meanwhile."
+                )
+                return redirect("domains:index")
+            else:
+                messages.error(request, domain.verify_error)
     return redirect("domains:details", domain.code)
 
 
