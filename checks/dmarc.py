@@ -286,6 +286,8 @@ class DmarcPolicy:
     queries: int = 0
     # RFC 9989 §4.10.1: a subdomain that does not exist (NXDOMAIN, RFC 8020; §3.2.13) gets np.
     author_exists: bool = True
+    # The public suffixes added to the list (the lab's), for the fixes' psd=y.
+    suffixes: tuple[str, ...] = ()
 
     @property
     def could_not_check(self) -> bool:
@@ -393,7 +395,12 @@ async def get_policy(ctx: CheckContext) -> DmarcPolicy:
             # (RFC 8020); a failed lookup proves nothing, so the domain counts as existing.
             ctx.dns.query(domain, "MX"),
         )
-        policy = DmarcPolicy(domain=domain, org_7489=org, author_exists=not author.nxdomain)
+        policy = DmarcPolicy(
+            domain=domain,
+            org_7489=org,
+            author_exists=not author.nxdomain,
+            suffixes=tuple(ctx.config.extra_public_suffixes),
+        )
         for name, answer in zip(wanted, answers, strict=True):
             policy.lookups[name] = _select(name, answer)
 
@@ -499,13 +506,16 @@ def suggested_record(
     *,
     add_rua: bool = False,
     keep_none: bool = False,
+    suffixes: tuple[str, ...] = (),
 ) -> str:
     """A clean record keeping what is valid in `parsed`; `p` overrides the policy.
 
     Historic tags (pct, rf, ri) and t=y are dropped; a report address is only invented when
     `add_rua` asks for one (the finding is about missing reports). sp=none and np=none under
     an enforcing p are dropped unless `keep_none`: a fix that only adds reports must not
-    start enforcing on subdomains nobody has seen reports for.
+    start enforcing on subdomains nobody has seen reports for. psd=y is kept where `domain`
+    is a public suffix (the list, or the extra `suffixes`): there it is true, and dropping it
+    would move the RFC 9989 Organizational Domain of every name below (§4.10.2).
     """
     tags: list[str] = ["v=DMARC1"]
     policy = p or (parsed.policy("p") if parsed else None) or "none"
@@ -543,15 +553,16 @@ def suggested_record(
                 # the owner chose is plain: dropping the tag would suggest relaxed alignment
                 # to someone who asked for strict.
                 tags.append(f"{tag}={_ALIGNMENT_WORDS[value.lower()]}")
-        if parsed.tags.get("psd", "").strip().lower() == "n":
-            tags.append("psd=n")
+        psd = parsed.tags.get("psd", "").strip().lower()
+        if psd == "n" or (psd == "y" and is_public_suffix(domain, suffixes)):
+            tags.append(f"psd={psd}")
     return "; ".join(tags)
 
 
 _STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
 
 
-def merged_record(domain: str, records: list[str]) -> str:
+def merged_record(domain: str, records: list[str], suffixes: tuple[str, ...] = ()) -> str:
     """One record from several published at one name (DMARC-02 fix).
 
     DNS returns TXT records in any order, so "keep the last one" would suggest a different
@@ -594,13 +605,14 @@ def merged_record(domain: str, records: list[str]) -> str:
         values = {r.tags.get(tag, default).strip().lower() for r in parsed}
         if len(values) == 1 and (value := values.pop()) != default:
             merged.tags[tag] = value
-    return suggested_record(domain, merged, keep_none=True)
+    return suggested_record(domain, merged, keep_none=True, suffixes=suffixes)
 
 
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     domain = normalize(ctx.domain)
     policy = await get_policy(ctx)
+    sfx = policy.suffixes
     first = policy.lookups[domain]
     if first.answer.failed:
         out.add(
@@ -637,7 +649,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "ignore all of them, as if there were no DMARC policy. Keep exactly one.",
                 subject=f"_dmarc.{name}",
                 evidence={"dns": look.answer.evidence()},
-                fix=txt_fix(f"_dmarc.{name}", merged_record(name, look.records)),
+                fix=txt_fix(f"_dmarc.{name}", merged_record(name, look.records, sfx)),
             )
         for text in look.near:
             out.add(
@@ -647,7 +659,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 f"case, first tag), so receivers ignore it: '{text}'.",
                 subject=f"_dmarc.{name}",
                 evidence={"dns": look.answer.evidence()},
-                fix=txt_fix(f"_dmarc.{name}", suggested_record(name, parse_dmarc(_repair_v(text)))),
+                fix=txt_fix(
+                    f"_dmarc.{name}",
+                    suggested_record(name, parse_dmarc(_repair_v(text)), suffixes=sfx),
+                ),
             )
 
     if not policy.found:
@@ -770,6 +785,7 @@ async def _tags(
 ) -> None:
     subject = f"_dmarc.{at}"
     name = f"_dmarc.{at}"
+    sfx = policy.suffixes
     p = parsed.policy("p")
     # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1 count any syntactically valid URI here, an
     # https: one included, not only the mailto: addresses reports are actually sent to.
@@ -793,7 +809,7 @@ async def _tags(
             f"{consequence}.",
             subject=subject,
             evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, parsed, "quarantine")),
+            fix=txt_fix(name, suggested_record(at, parsed, "quarantine", suffixes=sfx)),
         )
     elif "p" not in parsed.tags:
         out.add(
@@ -803,7 +819,7 @@ async def _tags(
             "receivers " + ("do the same because rua is valid." if valid_rua else "ignore it."),
             subject=subject,
             evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, parsed, "none")),
+            fix=txt_fix(name, suggested_record(at, parsed, "none", suffixes=sfx)),
         )
     elif parsed.order[:2] != ["v", "p"]:
         out.add(
@@ -813,7 +829,7 @@ async def _tags(
             "some older receivers reject the record otherwise.",
             subject=subject,
             evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, parsed)),
+            fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
         )
     elif not bad_sub:
         out.add("DMARC-05", Status.PASS, f"The policy is p={p}.", subject=subject)
@@ -834,7 +850,7 @@ async def _tags(
             f"{consequence}" + (" (RFC 7489 receivers ignore np)." if tag == "np" else "."),
             subject=subject,
             evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, parsed)),
+            fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
         )
 
     # DMARC-06: monitoring only, judged on the policy that applies to the checked domain: an
@@ -854,7 +870,7 @@ async def _tags(
                 f"{tag}={parsed.tags[tag]} is not a valid policy (none, quarantine or reject).",
                 subject=subject,
                 evidence=evidence,
-                fix=txt_fix(name, suggested_record(at, parsed)),
+                fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
             )
         elif tag == "sp" and below_org:
             continue  # ignored here: the info below says so
@@ -866,7 +882,7 @@ async def _tags(
                 f"p={p}; anyone can send as them.",
                 subject=subject,
                 evidence=evidence,
-                fix=txt_fix(name, suggested_record(at, parsed)),
+                fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
             )
     if "sp" in parsed.tags and below_org and parsed.policy("sp") is not None:
         out.add(
@@ -888,7 +904,7 @@ async def _tags(
                 "ignore it. RFC 9989 removed pct: delete the tag.",
                 subject=subject,
                 evidence=evidence,
-                fix=txt_fix(name, suggested_record(at, parsed)),
+                fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
             )
         elif pct != 100:
             out.add(
@@ -899,7 +915,7 @@ async def _tags(
                 "apply it to all. Remove pct (use t=y for a trial run).",
                 subject=subject,
                 evidence=evidence,
-                fix=txt_fix(name, suggested_record(at, parsed)),
+                fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
             )
         else:
             out.add(
@@ -935,7 +951,7 @@ async def _tags(
                 message,
                 subject=subject,
                 evidence=evidence,
-                fix=txt_fix(name, suggested_record(at, parsed)),
+                fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
             )
         elif t != "n":
             out.add(
@@ -1037,7 +1053,7 @@ async def _tags(
                     f"{tag}={parsed.tags[tag]} is not valid (use r for relaxed or s for strict).",
                     subject=subject,
                     evidence=evidence,
-                    fix=txt_fix(name, suggested_record(at, parsed)),
+                    fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
                 )
             else:
                 out.add(
@@ -1069,7 +1085,7 @@ async def _reporting(
     out: Collector, ctx: CheckContext, at: str, parsed: ParsedDmarc, evidence: dict[str, Any]
 ) -> None:
     subject = f"_dmarc.{at}"
-    suffixes = ctx.config.extra_public_suffixes
+    suffixes = sfx = ctx.config.extra_public_suffixes
     policy_org = organizational_domain(at, suffixes)
     external: dict[str, ReportUri] = {}
     for tag in ("rua", "ruf"):
@@ -1087,7 +1103,9 @@ async def _reporting(
                 "sent. Use 'mailto:' followed by an address.",
                 subject=subject,
                 evidence=evidence,
-                fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed, add_rua=True)),
+                fix=txt_fix(
+                    f"_dmarc.{at}", suggested_record(at, parsed, add_rua=True, suffixes=sfx)
+                ),
             )
         else:
             for uri in uris:
@@ -1098,7 +1116,7 @@ async def _reporting(
                         f"A {tag} address is unusable and will be ignored: {uri.problem}.",
                         subject=subject,
                         evidence=evidence,
-                        fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed)),
+                        fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed, suffixes=sfx)),
                     )
         for uri in uris:
             if uri.size:
@@ -1205,6 +1223,7 @@ def _chosen(
 def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str, Any]) -> None:
     """DMARC-06 for the policy the checked domain gets, in each view that found a record."""
     domain = policy.domain
+    sfx = policy.suffixes
     legacy, bis = _comparable(policy)
     found = [
         (label, at, record, effective)
@@ -1249,9 +1268,9 @@ def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str
     fix = ""
     if reports and tag in ("sp", "np") and record.policy("p") in ("quarantine", "reject"):
         # drops sp=none / np=none: subdomains get p
-        fix = txt_fix(name, suggested_record(at, record))
+        fix = txt_fix(name, suggested_record(at, record, suffixes=sfx))
     elif reports:
-        fix = txt_fix(name, suggested_record(at, record, "quarantine"))
+        fix = txt_fix(name, suggested_record(at, record, "quarantine", suffixes=sfx))
     evidence = {"record": record.text, "record_at": name, "tag": tag, "views": views_evidence}
     out.add(
         "DMARC-06",
@@ -1271,7 +1290,9 @@ def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str
             f"{domain} nor tells you who sends mail as it.",
             subject=name,
             evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, record, add_rua=True, keep_none=True)),
+            fix=txt_fix(
+                name, suggested_record(at, record, add_rua=True, keep_none=True, suffixes=sfx)
+            ),
         )
 
 

@@ -63,3 +63,19 @@ def test_the_https_rua_does_not_count_as_a_report_address() -> None:
     record = "v=DMARC1; p=reject; rua=https://reports.example.net/dmarc"
     found = run(dmarc, "example.com", zone_with("example.com", record))
     assert Status.FAIL in [f.status for f in found if f.id == "DMARC-12"]
+
+
+@pytest.mark.parametrize("domain", ["github.io", "lab.test"])  # PSL private section; lab extra
+def test_fixes_keep_psd_y_at_a_public_suffix(domain: str) -> None:
+    found = run(dmarc, domain, zone_with(domain, "v=DMARC1; p=reject; psd=y; sp=none"))
+    assert "DMARC-10" not in {f.id for f in found if f.status == Status.WARN}
+    fix = fixes(found, "DMARC-07")
+    assert fix and all("psd=y" in text for text in fix)
+
+
+def test_fixes_still_drop_psd_y_at_a_registrable_domain() -> None:
+    found = run(
+        dmarc, "example.com", zone_with("example.com", "v=DMARC1; p=reject; psd=y; sp=none")
+    )
+    assert "DMARC-10" in {f.id for f in found if f.status == Status.WARN}
+    assert all("psd=y" not in text for text in fixes(found, "DMARC-07"))
