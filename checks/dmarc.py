@@ -499,6 +499,17 @@ def kept_uris(parsed: ParsedDmarc, tag: str) -> list[str]:
 _ALIGNMENT_WORDS = {"strict": "s", "relaxed": "r"}
 
 
+def intended_policy(parsed: ParsedDmarc, tag: str) -> str | None:
+    """The policy `tag` holds, or the one the owner plainly meant when only stray quotes
+    spoil it: a record pasted with one zone-file quote ('v=DMARC1; p=reject"') carries the
+    invalid value 'reject"', which receivers do not read as reject (DMARC-05 says so), but
+    the fix must keep reject rather than offer a weaker policy in its place."""
+    if tag not in parsed.tags:
+        return None
+    value = parsed.tags[tag].strip(" \t\r\n\"'\\").lower()
+    return value if value in POLICIES else None
+
+
 def suggested_record(
     domain: str,
     parsed: ParsedDmarc | None,
@@ -518,13 +529,13 @@ def suggested_record(
     would move the RFC 9989 Organizational Domain of every name below (§4.10.2).
     """
     tags: list[str] = ["v=DMARC1"]
-    policy = p or (parsed.policy("p") if parsed else None) or "none"
+    policy = p or (intended_policy(parsed, "p") if parsed else None) or "none"
     tags.append(f"p={policy}")
     if parsed is not None:
-        sp = parsed.policy("sp")
+        sp = intended_policy(parsed, "sp")
         if sp and (keep_none or not (sp == "none" and policy != "none")):
             tags.append(f"sp={sp}")
-        np = parsed.policy("np")
+        np = intended_policy(parsed, "np")
         if np and (keep_none or not (np == "none" and policy != "none")):
             tags.append(f"np={np}")
     rua = kept_uris(parsed, "rua") if parsed else []
@@ -809,7 +820,13 @@ async def _tags(
             f"{consequence}.",
             subject=subject,
             evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, parsed, "quarantine", suffixes=sfx)),
+            # The owner's own policy when only stray quotes spoil it, else quarantine.
+            fix=txt_fix(
+                name,
+                suggested_record(
+                    at, parsed, intended_policy(parsed, "p") or "quarantine", suffixes=sfx
+                ),
+            ),
         )
     elif "p" not in parsed.tags:
         out.add(

@@ -79,3 +79,18 @@ def test_fixes_still_drop_psd_y_at_a_registrable_domain() -> None:
     )
     assert "DMARC-10" in {f.id for f in found if f.status == Status.WARN}
     assert all("psd=y" not in text for text in fixes(found, "DMARC-07"))
+
+
+@pytest.mark.parametrize("policy", ["reject", "quarantine", "none"])
+@pytest.mark.parametrize("spoilt", ['{}"', "'{}'", '"{}"'])
+def test_a_stray_quote_keeps_the_owners_policy_in_the_fix(policy: str, spoilt: str) -> None:
+    record = f"v=DMARC1; p={spoilt.format(policy)}"
+    found = run(dmarc, "example.com", zone_with("example.com", record))
+    bad = [f for f in found if f.id == "DMARC-05" and f.status == Status.FAIL]
+    assert bad, "the quoted value is still invalid for receivers"
+    assert [str(f.fix).count(f'p={policy}"') for f in bad] == [1]
+
+
+def test_a_misspelt_policy_still_gets_quarantine() -> None:
+    found = run(dmarc, "example.com", zone_with("example.com", "v=DMARC1; p=rejected"))
+    assert fixes(found, "DMARC-05") == ['_dmarc.example.com. TXT "v=DMARC1; p=quarantine"']
