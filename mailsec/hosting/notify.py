@@ -22,6 +22,10 @@ EMAILED = {
     "mx-removed",
     "mx-back",
     "mx-unusable",
+    # Stop hosting: every member should know mode none is served, and until when, before the
+    # name is released (and, with a plain TXT, the record to publish meanwhile).
+    "disabling",
+    "resumed",  # Keep hosting: the release the team was told of no longer comes
     "released",
     "cert",
     "record",

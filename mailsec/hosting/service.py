@@ -142,6 +142,9 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
         if not created and policy.state == HostedPolicy.State.ACTIVE:
             return policy
         said: list[str] = []
+        # Keep hosting while it winds down: the team was emailed the release date, and must
+        # hear that it no longer comes.
+        kept = not created and policy.state == HostedPolicy.State.DISABLING
         if created:
             policy.mx_live = found.hosts
             said = [policy.new_mx_message(h) for h in policy.unlistable_mx()]
@@ -154,13 +157,25 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
             # name or senders keep the mode none copy for its max_age.
             steps += plain_txt_told(policy)
         policy.save()
+        mx = ", ".join(policy.patterns())
+        if kept:
+            steps.insert(
+                0,
+                (
+                    "resumed",
+                    f"Keep hosting: {policy.name} is no longer being turned off. Mode "
+                    f"{policy.mode} is served again (mx {mx}, id {policy.policy_id}); keep "
+                    "the mta-sts and _mta-sts records.",
+                ),
+            )
+        else:
+            tell(
+                policy,
+                "enabled",
+                f"Hosting on: mode {policy.mode}, mx {mx}, id {policy.policy_id}.",
+                email=False,
+            )
         tell_all(policy, steps)
-        tell(
-            policy,
-            "enabled",
-            f"Hosting on: mode {policy.mode}, mx {', '.join(policy.patterns())}, id {policy.policy_id}.",
-            email=False,
-        )
     publish(policy)
     return policy
 
