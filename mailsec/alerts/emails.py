@@ -102,11 +102,18 @@ def _group_by_domain(changes: list[Any]) -> list[dict[str, Any]]:
 
 def _still_open(n: Notification, changes: list[Change]) -> list[Change]:
     """With a recovery email, the domain's problems that are not fixed: "fixed" is about the
-    problems named, not the domain."""
+    problems named, not the domain. Only those its reader was told of (Notification.told):
+    "still open" names a problem as known, and one they never heard of (alerts off then,
+    joined the team since) would be news without its evidence or fix."""
     if n.kind != Notification.Kind.RECOVERY or n.domain is None:
         return []
-    confirmed = n.domain.changes.filter(state=Change.State.CONFIRMED)
-    return list(confirmed.exclude(pk__in=[c.pk for c in changes]).order_by("created")[:10])
+    confirmed = list(
+        n.domain.changes.filter(state=Change.State.CONFIRMED)
+        .exclude(pk__in=[c.pk for c in changes])
+        .order_by("created", "pk")
+    )
+    told = Notification.told(n.user, confirmed)
+    return [c for c in confirmed if c.pk in told][:10]
 
 
 def build_message(n: Notification) -> EmailMultiAlternatives:

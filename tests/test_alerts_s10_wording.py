@@ -1,0 +1,91 @@
+"""What alert emails say: when the confirming check ran, what is "still open" in a "fixed"
+email (only what its reader was told of), and that a "fixed" line does not repeat a
+statement of the problem that is no longer true."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core import mail
+from django.test import override_settings
+from django.utils import timezone
+
+from mailsec.alerts.models import AlertSetting, AlertState, Notification
+from mailsec.alerts.tasks import send_notification
+from mailsec.domains.models import CheckRun, Domain
+from tests.conftest import BaseTestCase
+from tests.test_alerts_s9_model import START, World
+
+
+@override_settings(
+    ALERT_CONFIRM_DELAY=600,
+    ALERT_SCORE_DROP=10,
+    ALERT_DIGEST_HOUR=0,
+    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    SITE_ROOT="https://mailsec.example",
+)
+class AlertWordingTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        self.domain = Domain.objects.create(
+            team=self.team, name="a.test", verified_at=timezone.now()
+        )
+        self.clock = START
+        self.world = World()
+
+    def observe(
+        self, kind: str = "scheduled", after: timedelta = timedelta(minutes=11), **changes: Any
+    ) -> Any:
+        """A run of the world `after` the last one, observed and its emails sent."""
+        for name, value in changes.items():
+            setattr(self.world, name, value)
+        result = self.world.result()
+        self.clock += after
+        run = CheckRun.objects.create(
+            domain=self.domain,
+            kind=kind,
+            status=CheckRun.Status.DONE,
+            created=self.clock,
+            score=result["score"],
+            score_version=result["score_version"],
+            score_detail=result["score_detail"],
+            mechanisms=result["mechanisms"],
+            findings=result["findings"],
+        )
+        with self.captureOnCommitCallbacks(execute=False):
+            outcome = AlertState.observe(run)
+        for n in Notification.objects.filter(status=Notification.Status.PENDING):
+            send_notification.apply(args=[str(n.code)])
+        return outcome
+
+    def alerts_to(self, address: str) -> list[Any]:
+        return [m for m in mail.outbox if m.to == [address] and ": fixed: " not in m.subject]
+
+    def fixed_to(self, address: str) -> list[Any]:
+        return [m for m in mail.outbox if m.to == [address] and ": fixed: " in m.subject]
+
+    @staticmethod
+    def html(message: Any) -> str:
+        return str(message.alternatives[0][0])
+
+    # --- "still open" only names what its reader was told of ------------------------------
+
+    def test_still_open_names_only_problems_its_reader_was_told_of(self) -> None:
+        self.observe()
+        self.observe(mta="gone")
+        self.observe("confirm")  # both are told
+        AlertSetting.set_mode(self.bob, self.domain, AlertSetting.Mode.OFF)
+        self.observe(tls="gone")
+        self.observe("confirm")  # only alice is told
+        AlertSetting.set_mode(self.bob, self.domain, AlertSetting.Mode.IMMEDIATE)
+        self.observe(mta="pass")
+        self.assertTrue(self.observe("confirm").recovered)
+        (bobs,) = self.fixed_to("bob@example.org")
+        self.assertNotIn("TLS-RPT", bobs.body)
+        self.assertNotIn("Still open", bobs.body)
+        self.assertNotIn("TLS-RPT", self.html(bobs))
+        (alices,) = self.fixed_to("alice@example.org")
+        self.assertIn(
+            "Still open:\n* The TLS-RPT record _smtp._tls.a.test has disappeared", alices.body
+        )
+        self.assertIn("TLS-RPT record", self.html(alices))
