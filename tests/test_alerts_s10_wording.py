@@ -68,6 +68,39 @@ class AlertWordingTestCase(BaseTestCase):
     def html(message: Any) -> str:
         return str(message.alternatives[0][0])
 
+    # --- when the confirming check ran ----------------------------------------------------
+
+    def test_the_re_check_is_worded_from_its_own_time(self) -> None:
+        self.observe()
+        self.observe(mta="gone")
+        self.assertTrue(self.observe("confirm", after=timedelta(minutes=10)).confirmed)
+        (alert,) = self.alerts_to("alice@example.org")
+        self.assertIn("and a re-check 10 minutes later confirmed", alert.body)
+        self.assertIn("and a re-check 10 minutes later confirmed", self.html(alert))
+
+    def test_a_scheduled_run_hours_later_is_not_a_re_check_a_few_minutes_later(self) -> None:
+        # The re-check task was lost (and the sweep gave up): the next scheduled run, six hours
+        # on, confirmed it. The email said "a re-check a few minutes later confirmed it".
+        self.observe()
+        self.observe(mta="gone")
+        self.assertTrue(self.observe(after=timedelta(hours=6)).confirmed)
+        (alert,) = self.alerts_to("alice@example.org")
+        self.assertNotIn("few minutes", alert.body)
+        self.assertIn("and another check 6 hours later confirmed", alert.body)
+        self.assertIn("and another check 6 hours later confirmed", self.html(alert))
+
+    def test_changes_first_seen_at_different_times_name_the_confirming_check_s_time(
+        self,
+    ) -> None:
+        self.observe()
+        self.observe(mta="gone")  # suspected; its re-check is lost
+        self.observe(after=timedelta(minutes=3), tls="gone")  # too early to decide anything
+        self.assertEqual(len(self.observe("confirm", after=timedelta(minutes=30)).confirmed), 3)
+        (alert,) = self.alerts_to("alice@example.org")
+        # First seen 33 and 30 minutes before it: neither wait is "the" wait.
+        at = self.clock
+        self.assertIn(f"and a re-check at {at.day} {at:%b %Y %H:%M} UTC confirmed them", alert.body)
+
     # --- "still open" only names what its reader was told of ------------------------------
 
     def test_still_open_names_only_problems_its_reader_was_told_of(self) -> None:

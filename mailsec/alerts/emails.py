@@ -3,6 +3,7 @@ one-click unsubscribe (RFC 8058), sent through Django's configured email backend
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -116,10 +117,46 @@ def _still_open(n: Notification, changes: list[Change]) -> list[Change]:
     return [c for c in confirmed if c.pk in told][:10]
 
 
+def _later(delta: timedelta) -> str:
+    """A wait in words: "10 minutes later", "6 hours later", "2 days later"."""
+    minutes = max(round(delta.total_seconds() / 60), 1)
+    if minutes < 90:
+        return f"{minutes} minute{'s' if minutes != 1 else ''} later"
+    hours = round(minutes / 60)
+    if hours < 48:
+        return f"{hours} hours later"
+    return f"{round(hours / 24)} days later"
+
+
+def confirmation(changes: list[Change]) -> str:
+    """Which run confirmed the changes our checks found, and when, in words ("a re-check 10
+    minutes later", "another check 6 hours later"): from the confirming run itself, since the
+    re-check task can be lost and a scheduled run hours later decide instead."""
+    checked = [c for c in changes if not from_reports(c) and c.confirmed_at is not None]
+    if not checked:
+        return "a re-check"
+    run = checked[0].confirmed_run
+    if run is None:  # thinned away since: only the time it was decided is known
+        who, at = "a later check", checked[0].confirmed_at
+    else:
+        who, at = ("a re-check" if run.kind == "confirm" else "another check"), run.created
+    assert at is not None
+    waits = {_later(at - c.created) for c in checked}
+    if len(waits) == 1:
+        return f"{who} {waits.pop()}"
+    # First seen at different times: the confirming check's own time says it for all.
+    return f"{who} at {_utc(at)}"
+
+
+def _utc(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    return f"{moment.day} {moment:%b %Y %H:%M} UTC"
+
+
 def build_message(n: Notification) -> EmailMultiAlternatives:
     if n.kind == Notification.Kind.WEEKLY:
         return _weekly_message(n)
-    changes = n.changes.select_related("domain")
+    changes = n.changes.select_related("domain", "confirmed_run")
     if n.kind == Notification.Kind.DIGEST:
         # Only the domains the person still may see (they may have left a team since) and
         # still monitored (control of a name may have been lost since the digest was made).
@@ -161,6 +198,7 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
             "recovery": n.kind == Notification.Kind.RECOVERY,
             "more": len(changes) - 1,
             "still_open": _still_open(n, changes),
+            "confirmed_by": confirmation(changes),
             # Only TLS-report changes: "senders' reports show", not "a re-check confirmed".
             "from_reports": bool(changes) and all(from_reports(c) for c in changes),
             "reports_url": reports_url(n.domain) if any(map(from_reports, changes)) else "",
