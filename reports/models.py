@@ -323,12 +323,14 @@ class RawReport(models.Model):
 
     # --- parsing -----------------------------------------------------------------------------
 
-    def process(self, *, force: bool = False) -> str:
+    def process(self, *, force: bool = False, settle: bool = True) -> str:
         """Parse this raw report into a TlsReport; idempotent, returns the new parse_status.
 
         A report already handled is left alone unless `force` (manage.py reparse). Database
         errors propagate, so the task retries; errors in the report end as `rejected`, errors
-        in our code as `error`, both with the raw bytes kept.
+        in our code as `error`, both with the raw bytes kept. A copy of a stored report that
+        ends so no longer points at it, and the report is settled on its other copies
+        (settle_report); `settle` is False only for those copies, settled together.
         """
         # The attempt is counted (and committed) before the work, so one that never ends —
         # a worker killed, out of memory, past its time limit — counts too, and the sweep
@@ -345,7 +347,15 @@ class RawReport(models.Model):
                 if raw.parse_status == self.PENDING or force:
                     raw._process()
                     raw.error = storable(raw.error)  # reasons may quote what the sender wrote
+                    left: int | None = None
+                    if raw.parse_status in (self.REJECTED, self.ERROR) and raw.report_id:
+                        # A copy that does not parse (any more: a smaller cap, a DKIM key
+                        # rotated away before --recheck-dkim) vouches for nothing: the report
+                        # must not stay counted on its word.
+                        left, raw.report = raw.report_id, None
                     raw.save()
+                    if left is not None and settle:
+                        settle_report(left)
                     if raw.parse_status == self.PARSED and raw.report_id:
                         from reports.tasks import alert_on_report
 
@@ -615,16 +625,26 @@ class RawReport(models.Model):
     @classmethod
     def give_up_exhausted(cls) -> int:
         """Pending rows whose TEMPORARY_ATTEMPTS all ended without an outcome become `error`
-        with the reason; the bytes stay for `reparse` after a fix. How many."""
-        return cls.objects.filter(
+        with the reason; the bytes stay for `reparse` after a fix. How many.
+
+        A row among them that a stored report was counted from (reparsed, and its DKIM key
+        lookup kept failing) no longer vouches for it: the report is settled on its other
+        copies, as when process() ends a copy so (settle_report)."""
+        rows = cls.objects.filter(
             parse_status=cls.PENDING,
             attempts__gte=TEMPORARY_ATTEMPTS,
             processed_at__lt=timezone.now() - RETRY_PAUSE,
-        ).update(
+        )
+        reports = set(rows.exclude(report=None).values_list("report_id", flat=True))
+        count = rows.update(
             parse_status=cls.ERROR,
             error=f"gave up after {TEMPORARY_ATTEMPTS} attempts that never finished (the "
             "worker was stopped, ran out of memory or time, or the database kept failing)",
+            report=None,
         )
+        for report_pk in sorted(reports):
+            settle_report(report_pk)
+        return count
 
 
 def _decoded(value: str | None) -> str | None:
@@ -635,6 +655,50 @@ def _decoded(value: str | None) -> str | None:
         return str(make_header(decode_header(value)))
     except Exception:  # a broken encoded word: the value as it was written
         return value
+
+
+def settle_report(report_pk: int) -> None:
+    """Settle a stored report after one of its copies ended `rejected` or `error`.
+
+    While a copy still counts, nothing changes. Otherwise its other copies (duplicates, and
+    copies set aside for a signed one) are parsed again in order of arrival, judged as on
+    arrival: the first that parses takes the report over with its own figures, and a later
+    signed copy that differs from it replaces it as ever. The report's alerts are evaluated
+    again when what it says changed (as when a signed copy replaces another: a change already
+    open is not opened twice, nor withdrawn). When no copy parses, the report is deleted
+    with its policies and failure details, so its figures leave the totals, charts and
+    alerts; every raw body stays, and `manage.py reparse` after a fix stores it again. A copy
+    still pending (a DKIM key lookup that timed out) keeps the report as it is: could not
+    check is not a failure, and its own outcome settles the report again."""
+    with transaction.atomic():
+        # Locked: a copy arriving meanwhile (_save_parsed locks the same row) waits for the
+        # outcome instead of being judged against a report about to change or go.
+        report = TlsReport.objects.select_for_update().filter(pk=report_pk).first()
+        if report is None or counted_copy(report) is not None:
+            return
+        before = stored_digest(report)
+        others = list(
+            report.raw_reports.filter(parse_status__in=[RawReport.DUPLICATE, RawReport.SUPERSEDED])
+            .order_by("received_at", "pk")
+            .defer("body")
+        )
+        for other in others:
+            other.process(force=True, settle=False)
+        if counted_copy(report) is None:
+            if not report.raw_reports.filter(parse_status=RawReport.PENDING).exists():
+                log.warning(
+                    "TLS report %s (%s) has no copy that parses any more: its figures are "
+                    "removed, its raw copies kept",
+                    report.public_id,
+                    report.report_id,
+                )
+                report.delete()
+            return
+        if stored_digest(report) != before:
+            from reports.tasks import alert_on_report
+
+            TlsReport.objects.filter(pk=report_pk).update(alerts_evaluated_at=None)
+            transaction.on_commit(lambda: alert_on_report.delay(report_pk), robust=True)
 
 
 def counted_copy(report: TlsReport, other_than: int | None = None) -> RawReport | None:
