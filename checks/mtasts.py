@@ -371,6 +371,60 @@ def _split_lines(text: str) -> tuple[list[str], bool]:
     return lines, bare_cr
 
 
+def _bare_cr_problem(text: str, lines: list[str]) -> Problem:
+    """MTASTS-19 for a body with a bare CR, saying what each kind of sender makes of it.
+
+    `sts-policy-term = LF / CRLF` (RFC 8461 §3.2): a CR alone ends no line, so a parser that
+    follows the grammar joins the text on both sides of it. Senders differ:
+    postfix-mta-sts-resolver reads the body with str.splitlines() and rstrip(), which split on
+    a bare CR and drop a trailing one, and accepts every such file.
+    """
+    if re.fullmatch(r"(?:[^\r]|\r\n)*\r+", text, re.S):
+        # Only after the last line: nothing is joined; by the grammar the last value carries
+        # a stray CR (not VCHAR), which strict parsers reject and lenient ones strip. Known
+        # implementations disagree: warn (checklist §0), and the policy stays valid here.
+        last = _short(lines[-1]) if lines else "the last line"
+        return Problem(
+            "MTASTS-19",
+            Status.WARN,
+            f"The policy ends with a bare CR after its last line ({last}). Only LF or CRLF "
+            "end a line (RFC 8461 §3.2), so to a parser that follows the grammar the last "
+            "value ends in a stray CR and the policy is invalid; common senders "
+            "(postfix-mta-sts-resolver) strip it. End the file with LF, CRLF or nothing.",
+        )
+    advice = (
+        "Some senders (postfix-mta-sts-resolver) split lines at a CR anyway; senders that "
+        "follow the grammar drop the policy."
+    )
+    if "\n" not in text:
+        return Problem(
+            "MTASTS-19",
+            Status.FAIL,
+            "The policy breaks its lines with a bare CR only; only LF or CRLF end a line "
+            "(RFC 8461 §3.2), so a parser that follows the grammar reads the whole file as "
+            f"one long invalid line. {advice} Save it with LF or CRLF line ends.",
+            True,
+        )
+    # Line numbers as `lines` counts them (a bare CR ends a line there too).
+    numbers: list[int] = []
+    number = 1
+    for match in re.finditer(r"\r\n|\n|\r", text):
+        if match.group() == "\r" and match.end() < len(text):
+            numbers.append(number)
+        number += 1
+    shown = ", ".join(map(str, numbers[:5])) + (", …" if len(numbers) > 5 else "")
+    return Problem(
+        "MTASTS-19",
+        Status.FAIL,
+        f"Line{'s' if len(numbers) > 1 else ''} {shown} end{'' if len(numbers) > 1 else 's'} "
+        "with a bare CR; only LF or CRLF end a line (RFC 8461 §3.2), so a parser that "
+        f"follows the grammar joins {'each of them' if len(numbers) > 1 else 'it'} to the "
+        "next line into one invalid line. "
+        f"{advice} Use LF or CRLF throughout.",
+        True,
+    )
+
+
 def parse_policy(body: bytes | str) -> Policy:
     """Parse an MTA-STS policy body. Never raises; problems are returned as data."""
     policy = Policy()
@@ -406,20 +460,13 @@ def parse_policy(body: bytes | str) -> Policy:
     # Bytes that are not UTF-8 (a file saved as Latin-1 or Windows-1252) are kept apart from
     # a U+FFFD the file really holds: only UTF-8 is allowed in a value (RFC 8461 §3.2). The
     # lines show them as U+FFFD.
-    lines, bare_cr = _split_lines(bytes(raw).decode("utf-8", errors="surrogateescape"))
+    text = bytes(raw).decode("utf-8", errors="surrogateescape")
+    lines, bare_cr = _split_lines(text)
     not_utf8 = {number for number, line in enumerate(lines, start=1) if _NOT_UTF8.search(line)}
     lines = [line.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for line in lines]
     policy.lines = lines
     if bare_cr:
-        add(
-            Problem(
-                "MTASTS-19",
-                Status.FAIL,
-                "The policy uses bare CR line breaks; only LF or CRLF end a line (RFC 8461 "
-                "§3.2), so senders see one long invalid line.",
-                True,
-            )
-        )
+        add(_bare_cr_problem(text, lines))
     seen: dict[str, str] = {}
     recognised = False
     for number, line in enumerate(lines, start=1):

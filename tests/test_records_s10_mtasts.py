@@ -1,0 +1,45 @@
+"""MTA-STS policy bodies: what a bare CR really does (RFC 8461 §3.2 `sts-policy-term = LF /
+CRLF`), checked against postfix-mta-sts-resolver's own parser."""
+
+from __future__ import annotations
+
+import pytest
+from postfix_mta_sts_resolver.utils import parse_mta_sts_policy
+
+from checks.findings import Status
+from checks.mtasts import parse_policy
+
+LINES = ["version: STSv1", "mode: enforce", "mx: mx1.example.com", "max_age: 86400"]
+
+
+def mtasts19(body: str) -> list[tuple[Status, bool, str]]:
+    policy = parse_policy(body.encode())
+    return [
+        (p.status, p.invalidates, p.message) for p in policy.problems if p.check_id == "MTASTS-19"
+    ]
+
+
+@pytest.mark.parametrize("sep", ["\n", "\r\n"])
+def test_a_single_trailing_cr_warns_and_says_what_senders_do(sep: str) -> None:
+    body = sep.join(LINES) + "\r"
+    # postfix-mta-sts-resolver strips it: the sender that was checked accepts the policy.
+    assert parse_mta_sts_policy(body)["max_age"] == "86400"
+    ((status, invalidates, message),) = mtasts19(body)
+    assert status == Status.WARN and not invalidates
+    assert parse_policy(body.encode()).valid
+    assert "one long invalid line" not in message
+    assert "max_age: 86400" in message and "last" in message
+
+
+def test_cr_only_line_ends_still_fail_and_name_the_lenient_sender() -> None:
+    ((status, invalidates, message),) = mtasts19("\r".join(LINES) + "\r")
+    assert status == Status.FAIL and invalidates
+    assert "one long invalid line" in message and "postfix-mta-sts-resolver" in message
+
+
+def test_a_bare_cr_between_lines_names_the_lines() -> None:
+    body = LINES[0] + "\n" + LINES[1] + "\r" + LINES[2] + "\n" + LINES[3] + "\n"
+    ((status, invalidates, message),) = mtasts19(body)
+    assert status == Status.FAIL and invalidates
+    assert message.startswith("Line 2 ends with a bare CR")
+    assert "whole file" not in message
