@@ -11,6 +11,7 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
+from mailsec.alerts.emails import build_message
 from mailsec.alerts.models import AlertSetting, AlertState, Notification
 from mailsec.alerts.tasks import send_notification
 from mailsec.domains.models import CheckRun, Domain
@@ -122,3 +123,35 @@ class AlertWordingTestCase(BaseTestCase):
             "Still open:\n* The TLS-RPT record _smtp._tls.a.test has disappeared", alices.body
         )
         self.assertIn("TLS-RPT record", self.html(alices))
+
+    # --- a "fixed" line names the problem, not its old state as if current ----------------
+
+    def test_a_fixed_line_does_not_say_the_problem_is_still_there(self) -> None:
+        self.observe()
+        self.observe(mta="gone")
+        self.observe("confirm")
+        self.observe(mta="pass")
+        self.assertTrue(self.observe("confirm").recovered)
+        (fixed,) = self.fixed_to("alice@example.org")
+        self.assertIn("Fixed: The MTA-STS record _mta-sts.a.test has disappeared", fixed.body)
+        # The summary's second sentence ("a.test has no MTA-STS record.") was the state when
+        # the problem was found; in a "Good news" email it said the opposite of the news.
+        self.assertNotIn("has no MTA-STS record", fixed.body)
+        self.assertNotIn("has no MTA-STS record", self.html(fixed))
+
+    def test_a_digest_s_fixed_line_does_not_say_the_problem_is_still_there(self) -> None:
+        AlertSetting.set_mode(self.alice, self.domain, AlertSetting.Mode.DIGEST)
+        self.observe()
+        self.observe(mta="gone")
+        self.observe("confirm")
+        told = Notification.make_digest(self.alice, timezone.now())
+        assert told is not None
+        Notification.objects.filter(pk=told.pk).update(status=Notification.Status.SENT)
+        self.observe(mta="pass")
+        self.assertTrue(self.observe("confirm").recovered)
+        n = Notification.make_digest(self.alice, timezone.now() + timedelta(days=1, minutes=2))
+        assert n is not None
+        message = build_message(n)
+        self.assertIn("Fixed: The MTA-STS record _mta-sts.a.test has disappeared", message.body)
+        self.assertNotIn("has no MTA-STS record", message.body)
+        self.assertNotIn("has no MTA-STS record", self.html(message))
