@@ -773,6 +773,20 @@ def policy_url(domain: str) -> str:
     return f"https://mta-sts.{domain}{POLICY_PATH}"
 
 
+def _charset(content_type: str) -> str | None:
+    """The Content-Type's charset parameter, lower-cased and unquoted; None when absent."""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
+
+
+def _ascii_body(body: bytes) -> bool:
+    """US-ASCII after a UTF-8 byte-order mark, which MTASTS-21 reports on its own."""
+    return body.removeprefix(b"\xef\xbb\xbf").isascii()
+
+
 def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
     """MTASTS-10..18 from one fetch; `invalidates` = a sender would have no policy."""
     out: list[Problem] = []
@@ -900,6 +914,21 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
                 f"The policy is served {f'as {ctype}' if ctype else 'without a Content-Type'}; "
                 "it must be text/plain (RFC 8461 §3.2) and common senders reject anything else.",
                 True,
+            )
+        )
+    elif _charset(ctype or "") in (None, "us-ascii", "ascii") and not _ascii_body(result.body):
+        # Without a charset, text/plain means US-ASCII (RFC 2046 §4.1.2; RFC 6657 keeps that
+        # default): postfix-mta-sts-resolver decodes the body as ASCII and drops the policy on
+        # the first byte over 0x7F, while other senders read UTF-8 (RFC 8461 §3.2 allows
+        # UTF-8 in extension values). Implementations disagree: warn, policy kept.
+        out.append(
+            Problem(
+                "MTASTS-15",
+                Status.WARN,
+                f"The policy holds non-ASCII characters but is served as '{ctype}', which "
+                "means US-ASCII (RFC 2046 §4.1.2: the default charset of text/plain), and senders "
+                "that decode it so (postfix-mta-sts-resolver) reject the whole policy. Serve "
+                "it as 'text/plain; charset=utf-8', or remove the non-ASCII characters.",
             )
         )
     cache = result.header("cache-control")
