@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import dns.exception
+import dns.rdata
+
 from checks.findings import MECHANISM_TITLES, Mechanism
 from checks.scoring import NOT_SCORED_WHEN_ABSENT, is_absence
 
@@ -39,6 +42,9 @@ STATUS_WORDS = {
 # Record presence is its own alert kind, so its finding is not also reported as "new failure".
 RECORD_FINDINGS = {"mta-sts": "MTASTS-01", "tls-rpt": "TLSRPT-01"}
 RECORD_TITLES = {"mta-sts": "MTA-STS record", "tls-rpt": "TLS-RPT record"}
+# What each record begins with: other TXT records at the name are discarded by senders (RFC
+# 8461 §3.1, RFC 8460 §3), so they are not the record to publish again.
+RECORD_VERSIONS = {"mta-sts": "v=STSv1", "tls-rpt": "v=TLSRPTv1"}
 MX_COVERAGE_FINDING = "MTASTS-30"
 SPECIFIC_FINDINGS = {*RECORD_FINDINGS.values(), MX_COVERAGE_FINDING}
 
@@ -395,10 +401,26 @@ def _dns_evidence(finding: dict[str, Any] | None) -> dict[str, Any]:
     return ev["txt"] if isinstance(ev.get("txt"), dict) else ev
 
 
+def _txt_value(presentation: str) -> str:
+    """The text of a TXT record as evidence holds it ('"v=STSv1;" " id=1"'), its strings
+    joined; "" when it does not parse."""
+    try:
+        rdata = dns.rdata.from_text("IN", "TXT", presentation)
+    except (dns.exception.DNSException, ValueError):
+        return ""
+    return b"".join(getattr(rdata, "strings", ())).decode("utf-8", errors="replace")
+
+
+def _published_record(mech: str, answers: list[str]) -> str:
+    """The answer that was the mechanism's record, as published; "" when none was."""
+    version = RECORD_VERSIONS.get(mech, "")
+    return next((a for a in answers if _txt_value(a).startswith(version)), "")
+
+
 def _record_observation(mech: str, old: dict[str, Any] | None, new: dict[str, Any]) -> Observation:
-    answers = _dns_evidence(old).get("answers") or []
+    record = _published_record(mech, _dns_evidence(old).get("answers") or [])
     subject = new.get("subject", "") or (old or {}).get("subject", "")
-    fix = f"Publish it again: {subject}. TXT {answers[0]}" if answers and subject else ""
+    fix = f"Publish it again: {subject}. TXT {record}" if record and subject else ""
     if not fix and old is not None:
         fix = new.get("fix", "")  # no copy of the old record: the engine's suggestion
     if fix and mech == "mta-sts":
