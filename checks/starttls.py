@@ -77,6 +77,9 @@ class SmtpProbe:
     max_tls_version: str = ""
     tls_versions_accepted: list[str] = field(default_factory=list)
     legacy_checked: bool = False
+    # A server that negotiated TLS 1.3 is asked once more with TLS 1.2 only (SMTP-07): True
+    # accepted, False refused, None not asked (it did not negotiate 1.3) or no answer in time.
+    tls12_accepted: bool | None = None
     legacy_cipher: str = ""
     no_sni_ok: bool | None = None
     no_sni_same_cert: bool | None = None
@@ -169,6 +172,7 @@ class SmtpProbe:
                     "cipher": self.cipher,
                     "max_tls_version": self.max_tls_version,
                     "tls_versions_accepted": self.tls_versions_accepted,
+                    "tls12_accepted": self.tls12_accepted,
                     "verify_ok": self.verify_ok,
                     "verify_error": self.verify_error,
                     "verify_detail": self.verify_detail,
@@ -299,11 +303,12 @@ class _Conn:
             await asyncio.wait_for(self.writer.wait_closed(), 1.0)
 
 
-def _client_context(*, legacy_only: bool = False) -> ssl.SSLContext:
+def _client_context(*, legacy_only: bool = False, tls12_only: bool = False) -> ssl.SSLContext:
     """A handshake context that accepts whatever is presented; verification happens afterwards.
 
     SECLEVEL=0 and TLS 1.0 as minimum let us see (and report) servers that only speak old
     protocol versions; the MTA-STS verdict still requires TLS >= 1.2 (RFC 8461 §7.2).
+    `legacy_only` offers TLS 1.0/1.1 alone, `tls12_only` TLS 1.2 alone (SMTP-07).
     """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
@@ -315,6 +320,9 @@ def _client_context(*, legacy_only: bool = False) -> ssl.SSLContext:
             context.minimum_version = ssl.TLSVersion.TLSv1
         if legacy_only:
             context.maximum_version = ssl.TLSVersion.TLSv1_1
+    if tls12_only:
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
     with contextlib.suppress(ssl.SSLError):
         context.set_ciphers("ALL:@SECLEVEL=0")
     return context
@@ -634,10 +642,16 @@ class _Side:
 
 
 async def _side_session(
-    ctx: CheckContext, probe: SmtpProbe, *, sni: str | None, legacy: bool, inject: bool
+    ctx: CheckContext,
+    probe: SmtpProbe,
+    *,
+    sni: str | None,
+    legacy: bool,
+    inject: bool,
+    tls12: bool = False,
 ) -> _Side:
-    """An extra handshake: without SNI (SMTP-13, carrying the SMTP-06 injection probe) or with
-    only TLS 1.0/1.1 allowed (SMTP-07)."""
+    """An extra handshake: without SNI (SMTP-13, carrying the SMTP-06 injection probe), or with
+    only TLS 1.0/1.1 (`legacy`) or only TLS 1.2 (`tls12`) allowed (SMTP-07)."""
     out = _Side()
     session = _Session(probe, ctx.config, ctx)
     try:
@@ -665,7 +679,7 @@ async def _side_session(
         if code != 220:
             return out
         try:
-            await conn.start_tls(_client_context(legacy_only=legacy), sni)
+            await conn.start_tls(_client_context(legacy_only=legacy, tls12_only=tls12), sni)
         except (ssl.SSLError, OSError, TimeoutError, ConnectionError) as exc:
             # A handshake that did not finish in time says nothing about SNI or old TLS
             # versions (slow is not broken, checklist §0): untested, not refused.
@@ -832,6 +846,23 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
             if legacy.ok and legacy.version:
                 accepted.add(legacy.version)
                 probe.legacy_cipher = legacy.cipher
+        if probe.tls_version == "TLSv1.3":
+            # RFC 8461 §7.2 asks for "TLS version 1.2 or higher", so TLS 1.3 alone meets it; but
+            # it says to follow BCP 195, whose "MUST support TLS 1.2" (RFC 7525 and RFC 9325
+            # §3.1.1) is what lets senders without TLS 1.3 (OpenSSL 1.0.2, Schannel before
+            # Windows Server 2022) use TLS at all. A server that picked 1.3 says nothing of 1.2,
+            # hence this one handshake, only then, once per address and run like the others.
+            sni12 = None if certs.is_ip_literal(host) else host
+
+            async def tls12_session() -> _Side:
+                async with ctx.connections:
+                    return await _side_session(
+                        ctx, probe, sni=sni12, legacy=False, inject=False, tls12=True
+                    )
+
+            tls12 = await ctx.once(f"smtp-side:tls12:{address}:{probe.port}", tls12_session)
+            # ok is None when the handshake was never reached or did not finish in time.
+            probe.tls12_accepted = None if tls12.ok is None else tls12.version == "TLSv1.2"
         probe.tls_versions_accepted = sorted(accepted, key=_version_rank)
     probe.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
     return probe
@@ -1555,8 +1586,18 @@ def _per_probe(
     )
 
 
+# Why a server with TLS 1.3 alone is a warning (SMTP-07), not a failure: RFC 8461 §7.2 is met.
+_TLS13_ONLY = (
+    "RFC 8461 §7.2 asks for TLS 1.2 or higher, which this meets, but also to follow BCP 195, "
+    "which requires TLS 1.2 support (RFC 9325 §3.1.1): senders without TLS 1.3 (OpenSSL "
+    "1.0.2, Windows Server 2019 and older) cannot use TLS with it, and do not deliver at all "
+    "where an MTA-STS policy in enforce mode applies."
+)
+
+
 def _versions(out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any]) -> None:
-    # SMTP-07: TLS 1.2 required for MTA-STS (RFC 8461 §7.2); 1.0/1.1 deprecated (RFC 8996).
+    # SMTP-07: MTA-STS needs TLS 1.2 or higher (RFC 8461 §7.2); 1.0/1.1 deprecated (RFC 8996);
+    # TLS 1.2 itself refused is BCP 195's concern (RFC 9325 §3.1.1), see _TLS13_ONLY.
     rank = _version_rank(p.max_tls_version)
     legacy = [v for v in p.tls_versions_accepted if v in LEGACY_TLS]
     names = {"TLSv1": "TLS 1.0", "TLSv1.1": "TLS 1.1", "TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}
@@ -1565,6 +1606,10 @@ def _versions(out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any]) -> No
         "accepted": p.tls_versions_accepted,
         "legacy_checked": p.legacy_checked,
     }
+    tls13 = p.max_tls_version == "TLSv1.3"
+    if tls13:
+        evidence["tls12_accepted"] = p.tls12_accepted
+    no_tls12 = tls13 and p.tls12_accepted is False
     if rank < _version_rank("TLSv1.2"):
         out.add(
             "SMTP-07",
@@ -1581,10 +1626,23 @@ def _versions(out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any]) -> No
             "SMTP-07",
             Status.WARN,
             f"{subj} still accepts {', '.join(names.get(v, v) for v in legacy)}, "
-            "deprecated by RFC 8996.",
+            "deprecated by RFC 8996"
+            + (f", yet refuses TLS 1.2. {_TLS13_ONLY}" if no_tls12 else "."),
             subject=subj,
             evidence=evidence,
-            fix="Disable TLS 1.0 and 1.1 (e.g. Postfix: smtpd_tls_protocols = >=TLSv1.2).",
+            fix="Disable TLS 1.0 and 1.1"
+            + (" and enable TLS 1.2" if no_tls12 else "")
+            + " (e.g. Postfix: smtpd_tls_protocols = >=TLSv1.2).",
+        )
+    elif no_tls12:
+        out.add(
+            "SMTP-07",
+            Status.WARN,
+            f"{subj} accepts only TLS 1.3: it refused a handshake offering TLS 1.2. " + _TLS13_ONLY,
+            subject=subj,
+            evidence=evidence,
+            fix="Enable TLS 1.2 beside TLS 1.3 (e.g. Postfix: smtpd_tls_protocols = >=TLSv1.2; "
+            "OpenSSL: MinProtocol = TLSv1.2).",
         )
     elif p.max_tls_version == "TLSv1.2":
         out.add(
@@ -1595,15 +1653,25 @@ def _versions(out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any]) -> No
             evidence=evidence,
         )
     else:
+        # Say only what was tested: TLS 1.2 beside 1.3 is named when a handshake showed it.
+        untested = [
+            what
+            for what, tested in (
+                ("TLS 1.2", not tls13 or p.tls12_accepted is not None),
+                ("TLS 1.0/1.1", p.legacy_checked),
+            )
+            if not tested
+        ]
         tail = (
-            ""
-            if p.legacy_checked
-            else " (whether it also accepts TLS 1.0/1.1 could not be tested this time)"
+            f" (whether it also accepts {' or '.join(untested)} could not be tested this time)"
+            if untested
+            else ""
         )
         out.add(
             "SMTP-07",
             Status.PASS,
             f"{subj} supports {names.get(p.max_tls_version, p.max_tls_version)}"
+            + (" and TLS 1.2" if tls13 and p.tls12_accepted else "")
             + (" and refuses TLS 1.0/1.1" if p.legacy_checked else "")
             + f"{tail}.",
             subject=subj,
