@@ -86,6 +86,7 @@ MIDDLEWARE = [
     # First: on mta-sts.<customer> hosts only the policy is served (mailsec/hosting).
     "mailsec.hosting.middleware.PolicyHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "mailsec.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -378,6 +379,28 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (mailsec/middleware.py, sent when DEBUG is off). Scripts only from
+# our static files ("{static}": their URL on the host asked), and none inline: no <script>
+# without src, no on…= attribute, no eval (htmx needs none: no hx-on, no js: values, and
+# tests/test_web_s10_csp.py keeps the templates that way). Style sheets only from us too; the
+# one <style> element htmx adds (its indicator classes, htmx 2.0.11) by its hash, and style
+# attributes allowed (they style one element; the data-stealing tricks need selectors).
+# Images: ours and the data: icon of base.html. Requests (htmx), forms and frames: ours only.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src {static}",
+        "style-src 'self' 'sha256-faU7yAF8NxuMTNEwVmBz+VcYeIoBQ2EMHW3WaVxCvnk='",
+        "style-src-attr 'unsafe-inline'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 if not DEBUG:
     if _site.scheme != "https":
