@@ -247,6 +247,9 @@ class ChainResult:
     # Subject of a presented CA certificate outside its validity that broke the path (error
     # 'expired' with a current leaf); '' otherwise.
     expired_ca: str = ""
+    # The leaf's notBefore was ahead of our clock by no more than NOT_BEFORE_SKEW, and it was
+    # validated as of its notBefore (see verify_chain).
+    starts_within_skew: bool = False
 
 
 @lru_cache(maxsize=8)
@@ -345,6 +348,21 @@ def _stale_issuer(certs: list[x509.Certificate], now: datetime) -> x509.Certific
     return None
 
 
+# How far a leaf's notBefore may be ahead of our clock and still be judged valid. A certificate
+# installed the moment it is issued (ACME clients deploy within seconds; not every CA backdates
+# notBefore) is "not yet valid" for a few seconds to clients whose clock runs behind the CA's,
+# ours included: failing SMTP-10 / MTA-STS for that would call a working MX broken in a report
+# that is stale by the time anyone reads it. Five minutes is the skew Kerberos tolerates by
+# default, well above NTP-synchronised drift. notAfter gets no such grace: a certificate
+# that has just expired stays expired.
+NOT_BEFORE_SKEW = timedelta(minutes=5)
+
+
+def utc_text(moment: datetime) -> str:
+    """A certificate time as the report shows it: to the second, in UTC."""
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
 def verify_chain(
     chain_der: list[bytes],
     host: str,
@@ -373,9 +391,15 @@ def verify_chain(
     roots = roots_for(ca_bundle)
     # PKIX as MTA-STS senders do it: SAN DNS-ID only, as cryptography's verifier below.
     name_ok = san_matches(chain_der[0], host)
+    result = ChainResult(ok=False, name_ok=name_ok)
+    ahead = leaf.not_valid_before_utc - now
+    if timedelta(0) < ahead <= NOT_BEFORE_SKEW:
+        # Within the clock skew we allow (NOT_BEFORE_SKEW): judged as of its notBefore.
+        now = leaf.not_valid_before_utc
+        result.starts_within_skew = True
     expired = leaf.not_valid_after_utc < now
     not_yet = leaf.not_valid_before_utc > now
-    result = ChainResult(ok=False, expired=expired, name_ok=name_ok)
+    result.expired = expired
     if not roots:
         result.error = "untrusted"
         result.detail = "no trusted roots could be loaded"
@@ -447,7 +471,8 @@ def verify_chain(
             )
         elif not_yet:
             result.error = "not-yet-valid"
-            result.detail = f"not valid before {leaf.not_valid_before_utc:%Y-%m-%d}"
+            # To the second: a certificate issued minutes ago differs from one dated next month.
+            result.detail = f"not valid before {utc_text(leaf.not_valid_before_utc)}"
         elif not name_ok:
             result.error, result.detail = "name-mismatch", f"not valid for {host}"
         elif (stale := _stale_issuer(certs, now)) is not None:

@@ -24,6 +24,7 @@ import warnings
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from checks import certs, net
@@ -1679,6 +1680,19 @@ def _versions(out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any]) -> No
         )
 
 
+def _parse_time(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _seconds(delta: timedelta) -> str:
+    seconds = max(1, round(delta.total_seconds()))
+    return "1 second" if seconds == 1 else f"{seconds} seconds"
+
+
 def _days(days: int) -> str:
     # days_left is whole days, rounded down: 0 means it ends within the next 24 hours.
     if days <= 0:
@@ -1795,9 +1809,19 @@ def _certificate(
 
     # SMTP-10: validity period (RFC 8461 §4.2). DANE-EE ignores expiry (RFC 7672 §3.1.1).
     days = leaf.days_left
+    # certs.verify_chain judged a leaf whose notBefore is less than certs.NOT_BEFORE_SKEW
+    # ahead of our clock as of its notBefore (clock skew, a certificate deployed the second
+    # it was issued): valid, with a note, since a sender whose clock is ahead of ours may
+    # still refuse it for those moments.
+    starts = _parse_time(leaf.not_before)
+    ahead = (starts - datetime.now(UTC)) if starts else None
     if leaf_error in {"expired", "not-yet-valid"} or (days is not None and days < 0):
         state = "expired on" if leaf_error != "not-yet-valid" else "is not valid before"
-        when = leaf.not_after[:10] if leaf_error != "not-yet-valid" else leaf.not_before[:10]
+        if leaf_error == "not-yet-valid":
+            # To the second, in UTC: "not valid before <today>" leaves the reader guessing.
+            when = certs.utc_text(starts) if starts else leaf.not_before
+        else:
+            when = leaf.not_after[:10]
         out.add(
             "SMTP-10",
             Status.WARN if dane_ok and not under_sts else Status.FAIL,
@@ -1806,6 +1830,19 @@ def _certificate(
             subject=subj,
             evidence=ev,
             fix=f"Renew the certificate of {p.host}.",
+        )
+    elif ahead is not None and ahead > timedelta(0):
+        out.add(
+            "SMTP-10",
+            Status.INFO,
+            f"The certificate of {subj} becomes valid at {certs.utc_text(starts)}, "
+            f"{_seconds(ahead)} after this check: within the "
+            f"{int(certs.NOT_BEFORE_SKEW.total_seconds() // 60)} minutes of clock difference "
+            "allowed, so it is taken as valid (a certificate installed the moment it was "
+            "issued). It then runs for "
+            f"{_days(days) if days is not None else 'an unknown time'}.",
+            subject=subj,
+            evidence={"not_before": leaf.not_before, "not_after": leaf.not_after},
         )
     elif days is not None and days < 14:
         out.add(
