@@ -247,6 +247,9 @@ class ChainResult:
     # Subject of a presented CA certificate outside its validity that broke the path (error
     # 'expired' with a current leaf); '' otherwise.
     expired_ca: str = ""
+    # The leaf asserts basicConstraints cA=TRUE and the path was validated with that tolerated
+    # (see verify_chain): OpenSSL-based senders accept it, webpki-based ones do not.
+    leaf_is_ca: bool = False
     # The leaf's notBefore was ahead of our clock by no more than NOT_BEFORE_SKEW, and it was
     # validated as of its notBefore (see verify_chain).
     starts_within_skew: bool = False
@@ -358,6 +361,42 @@ def _stale_issuer(certs: list[x509.Certificate], now: datetime) -> x509.Certific
 NOT_BEFORE_SKEW = timedelta(minutes=5)
 
 
+def _leaf_is_ca(cert: x509.Certificate) -> bool:
+    try:
+        bc = cert.extensions.get_extension_for_oid(ExtensionOID.BASIC_CONSTRAINTS).value
+    except (x509.ExtensionNotFound, ValueError):
+        return False
+    return bool(bc.ca)
+
+
+def _ca_leaf_policy() -> Any:
+    """An end-entity extension policy that lets the leaf assert cA=TRUE, or None when this
+    cryptography has no ExtensionPolicy (before 45).
+
+    RFC 5280 does not forbid a CA certificate as a server's end-entity certificate, and
+    OpenSSL (Postfix, Exim, Sendmail) accepts one; cryptography's verifier, like rustls/webpki,
+    rejects it (as CA/B Forum Baseline Requirements forbid it). The path is validated in every
+    other respect with the defaults, and the caller reports the disagreement."""
+    try:
+        from cryptography.x509.verification import Criticality, ExtensionPolicy
+    except ImportError:
+        return None
+    return (
+        ExtensionPolicy.webpki_defaults_ee()
+        .may_be_present(x509.BasicConstraints, Criticality.AGNOSTIC, None)
+        # A CA certificate carries keyCertSign, which the defaults refuse on a leaf; OpenSSL
+        # asks only for a key usage a TLS server can use (its X509_PURPOSE_SSL_SERVER).
+        .may_be_present(x509.KeyUsage, Criticality.AGNOSTIC, _tls_server_key_usage)
+    )
+
+
+def _tls_server_key_usage(_policy: Any, _cert: x509.Certificate, usage: Any) -> None:
+    if usage is None:
+        return
+    if not (usage.digital_signature or usage.key_encipherment or usage.key_agreement):
+        raise ValueError("keyUsage allows no TLS server use")
+
+
 def utc_text(moment: datetime) -> str:
     """A certificate time as the report shows it: to the second, in UTC."""
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
@@ -400,6 +439,8 @@ def verify_chain(
     expired = leaf.not_valid_after_utc < now
     not_yet = leaf.not_valid_before_utc > now
     result.expired = expired
+    ee_policy = _ca_leaf_policy() if _leaf_is_ca(leaf) else None
+    result.leaf_is_ca = ee_policy is not None
     if not roots:
         result.error = "untrusted"
         result.detail = "no trusted roots could be loaded"
@@ -408,7 +449,14 @@ def verify_chain(
 
     def attempt(at: datetime, name: str) -> str | None:
         try:
-            verifier = PolicyBuilder().store(store).time(at).build_server_verifier(DNSName(name))
+            builder = PolicyBuilder().store(store).time(at)
+            if ee_policy is not None:
+                from cryptography.x509.verification import ExtensionPolicy
+
+                builder = builder.extension_policies(
+                    ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee_policy
+                )
+            verifier = builder.build_server_verifier(DNSName(name))
             verifier.verify(leaf, intermediates)
         except VerificationError as exc:
             return str(exc) or "verification failed"

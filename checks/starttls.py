@@ -1771,6 +1771,29 @@ def _certificate(
             evidence=ev,
             fix=fix,
         )
+    elif p.verify_ok and leaf.is_ca:
+        # Checklist §0: implementations disagree, so warn. RFC 5280 does not forbid a CA
+        # certificate as the server's own, and OpenSSL (Postfix, Exim, Sendmail) validates
+        # it; verifiers built on webpki (rustls, so Rust MTAs such as Stalwart) refuse an
+        # end-entity certificate asserting cA=TRUE, and public CAs may not issue one (CA/B
+        # Forum Baseline Requirements, subscriber certificates). certs.verify_chain validated
+        # everything else with the CA flag tolerated.
+        out.add(
+            "SMTP-09",
+            Status.WARN,
+            f"{subj} presents a certificate marked as a CA (basicConstraints cA=TRUE) as its "
+            f"own ({presented}). OpenSSL-based senders such as Postfix and Exim accept it; "
+            "senders whose TLS library follows the Web PKI rules (rustls, webpki) refuse it"
+            + (
+                ", so under this domain's MTA-STS policy (enforce) they will not deliver."
+                if under_sts
+                else " wherever they validate certificates (MTA-STS)."
+            ),
+            subject=subj,
+            evidence=ev,
+            fix=f"Reissue the certificate of {p.host} as an end-entity certificate "
+            "(basicConstraints cA=FALSE, or no basicConstraints), as public CAs issue them.",
+        )
     elif p.verify_ok or leaf_error in {"expired", "not-yet-valid", "name-mismatch"}:
         out.add(
             "SMTP-09",

@@ -1,5 +1,5 @@
-"""checks/certs.verify_chain on certificate edges real servers present (checklist SMTP-10):
-a leaf whose notBefore is a little ahead of our clock.
+"""checks/certs.verify_chain on certificate edges real servers present (checklist SMTP-09/10):
+a leaf whose notBefore is a little ahead of our clock, and a leaf that asserts cA=TRUE.
 
 Certificates are minted here; `now` is passed explicitly so the clock is the test's own."""
 
@@ -127,3 +127,51 @@ def test_a_leaf_already_valid_is_not_flagged(pki: Pki, bundle: str) -> None:
         [leaf.der, pki.inter.der], HOST, bundle, now=start + timedelta(seconds=1)
     )
     assert result.ok and not result.starts_within_skew
+
+
+# --- basicConstraints cA=TRUE on the leaf ------------------------------------------------------
+
+
+@pytest.mark.parametrize("key_usage", [False, True])
+def test_a_ca_flagged_leaf_from_a_trusted_ca_validates_and_is_flagged(
+    pki: Pki, bundle: str, key_usage: bool
+) -> None:
+    # OpenSSL (Postfix, Exim) accepts it; cryptography's verifier alone rejects it, which
+    # must not make it "does not validate": the disagreement is reported by SMTP-09.
+    now = datetime.now(UTC)
+    assert pki.inter is not None
+    leaf = mint(pki.inter, not_before=now - timedelta(days=1), ca=True, key_usage=key_usage)
+    result = certs.verify_chain([leaf.der, pki.inter.der], HOST, bundle)
+    assert result.ok and result.error is None, result
+    assert result.leaf_is_ca
+
+
+def test_a_ca_flagged_leaf_whose_key_usage_allows_no_tls_is_invalid(pki: Pki, bundle: str) -> None:
+    # keyUsage keyCertSign alone: no TLS library lets a server sign a handshake with it.
+    now = datetime.now(UTC)
+    assert pki.inter is not None
+    leaf = mint(pki.inter, not_before=now - timedelta(days=1), ca=True, key_usage=True, signs=False)
+    result = certs.verify_chain([leaf.der, pki.inter.der], HOST, bundle)
+    assert not result.ok and result.error == "invalid"
+
+
+def test_a_ca_flagged_leaf_keeps_its_other_faults(pki: Pki, bundle: str) -> None:
+    now = datetime.now(UTC)
+    assert pki.inter is not None
+    leaf = mint(pki.inter, not_before=now - timedelta(days=1), ca=True)
+    # Wrong name, missing intermediate: each still reported as such.
+    wrong = certs.verify_chain([leaf.der, pki.inter.der], "mx2.example.com", bundle)
+    assert not wrong.ok and wrong.error == "name-mismatch"
+    alone = certs.verify_chain([leaf.der], HOST, bundle)
+    assert not alone.ok and alone.error == "incomplete-chain"
+    # A self-signed CA:TRUE certificate (what `openssl req -x509` makes) stays self-signed.
+    own = mint(None, not_before=now - timedelta(days=1), ca=True)
+    selfsigned = certs.verify_chain([own.der], HOST, bundle)
+    assert not selfsigned.ok and selfsigned.error == "self-signed"
+
+
+def test_an_ordinary_leaf_is_not_flagged_as_ca(pki: Pki, bundle: str) -> None:
+    assert pki.inter is not None
+    leaf = pki.leaf([HOST])
+    result = certs.verify_chain([leaf.der, pki.inter.der], HOST, bundle)
+    assert result.ok and not result.leaf_is_ca

@@ -1,6 +1,6 @@
-"""SMTP-10 and MTASTS-32 on certificate edges, through a real STARTTLS probe on
-127.0.0.1: a leaf whose notBefore is a little ahead of our clock, and one that is not valid
-for a while yet. No lab."""
+"""SMTP-09/SMTP-10 and MTASTS-32 on certificate edges, through a real STARTTLS probe on
+127.0.0.1: a leaf whose notBefore is a little ahead of our clock, one that is not valid for
+a while yet, and a leaf asserting basicConstraints cA=TRUE. No lab."""
 
 from __future__ import annotations
 
@@ -61,3 +61,22 @@ def test_a_certificate_not_valid_for_an_hour_fails_with_its_time(
     assert smtp10.status == Status.FAIL
     assert f"is not valid before {start:%Y-%m-%d %H:%M:%S} UTC." in smtp10.summary
     assert re.search(r"\d\d:\d\d:\d\d UTC", smtp10.summary)
+
+
+@pytest.mark.parametrize("under_sts", [False, True])
+def test_a_ca_flagged_leaf_warns_rather_than_fails(
+    pki: Pki, bundle: str, tmp_path: Path, under_sts: bool
+) -> None:
+    probe = _probe(pki, bundle, tmp_path, not_before=datetime.now(UTC) - timedelta(days=1), ca=True)
+    # OpenSSL-based senders (Postfix, Exim) validate it, so MTA-STS passes for them ...
+    assert probe.verify_ok and probe.leaf is not None and probe.leaf.is_ca
+    assert mtasts._probe_verdict(probe) == "ok"
+    # ... and webpki-based ones refuse it: implementations disagree, checklist §0 says warn.
+    found = _findings(probe, under_sts=under_sts)
+    smtp09 = found["SMTP-09"]
+    assert smtp09.status == Status.WARN
+    assert "cA=TRUE" in smtp09.summary and "Postfix" in smtp09.summary
+    assert ("enforce" in smtp09.summary) is under_sts
+    assert smtp09.fix and "end-entity" in smtp09.fix
+    assert found["SMTP-10"].status == Status.PASS
+    assert found["SMTP-11"].status == Status.PASS
