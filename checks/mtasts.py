@@ -161,8 +161,19 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
     for part in fields:
         item = part.strip(_WSP)
         if item == "":
+            # `1*(sts-field-delim sts-field) [sts-field-delim]` (RFC 8461 §3.1): a field must
+            # stand between two ';', so ";;" makes the record syntactically invalid, and senders
+            # then MUST assume there is no policy. postfix-mta-sts-resolver skips empty fields.
             problems.append(
-                Problem("MTASTS-07", Status.WARN, "Empty field between two ';' separators.", False)
+                Problem(
+                    "MTASTS-07",
+                    Status.FAIL,
+                    "The record has an empty field between two ';' (\";;\"); the grammar "
+                    "(RFC 8461 §3.1) has none, so senders that follow it treat the record as "
+                    "invalid and apply no policy (some, like postfix-mta-sts-resolver, skip "
+                    "it). Remove the extra ';'.",
+                    True,
+                )
             )
             continue
         name, eq, value = item.partition("=")

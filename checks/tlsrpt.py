@@ -167,8 +167,18 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
     for part in fields:
         item = part.strip(_WSP)
         if not item:
+            # `1*(field-delim tlsrpt-field) [field-delim]` (RFC 8460 §3): ";;" leaves a field
+            # out, the record is syntactically invalid, and senders then MUST assume the domain
+            # does not implement TLSRPT.
             problems.append(
-                Problem("TLSRPT-09", Status.WARN, "Empty field between two ';' separators.")
+                Problem(
+                    "TLSRPT-09",
+                    Status.FAIL,
+                    "The record has an empty field between two ';' (\";;\"); the grammar "
+                    "(RFC 8460 §3) has none, so senders that follow it treat the record as "
+                    "invalid and send no reports. Remove the extra ';'.",
+                    True,
+                )
             )
             continue
         name, eq, value = item.partition("=")
