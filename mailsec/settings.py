@@ -253,6 +253,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
     },
     "domains-thin-runs": {"task": "mailsec.domains.tasks.thin_runs", "schedule": timedelta(days=1)},
+    # Team invitations that expired unaccepted are deleted.
+    "accounts-prune-invites": {
+        "task": "mailsec.accounts.tasks.prune_invites",
+        "schedule": timedelta(hours=1),
+    },
     # Alerts: re-probe suspected changes and re-send emails whose task was lost (the embedded
     # broker can lose a countdown task); digests go out once a day from ALERT_DIGEST_HOUR.
     "alerts-sweep": {"task": "mailsec.alerts.tasks.sweep", "schedule": 60.0},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import models, transaction
@@ -116,6 +116,22 @@ class Invite(models.Model):
 
     def __str__(self) -> str:
         return f"invite of {self.email} to {self.team}"
+
+    @classmethod
+    def open_ones(cls, now: datetime | None = None) -> models.QuerySet[Invite]:
+        """Invitations not accepted and not expired: the ones whose link still works."""
+        now = timezone.now() if now is None else now
+        return cls.objects.filter(accepted_at=None, created__gte=now - INVITE_VALIDITY)
+
+    @classmethod
+    def delete_expired(cls, now: datetime | None = None) -> int:
+        """Delete the invitations nobody accepted before they expired: their link works no
+        more, and nothing else would ever remove them. Accepted ones stay: their link,
+        followed again, still says "You are in"."""
+        now = timezone.now() if now is None else now
+        expired = cls.objects.filter(accepted_at=None, created__lt=now - INVITE_VALIDITY)
+        deleted, _ = expired.delete()
+        return deleted
 
     def is_expired(self) -> bool:
         return timezone.now() > self.created + INVITE_VALIDITY

@@ -27,6 +27,11 @@ from mailsec.mail import send_templated
 
 # Invitation mails a person may send in an hour.
 INVITE_LIMIT = 30
+# Invitations a team may have waiting for an answer (sending one again to the same address
+# does not count: it is the same invitation), and how many of them the team page lists. Open
+# invitations expire after a week and are then deleted (tasks.prune_invites).
+MAX_OPEN_INVITES = 50
+INVITES_LISTED = 50
 
 
 def _over_limit(bucket: str, limit: int) -> bool:
@@ -70,9 +75,16 @@ def team(request: HttpRequest) -> HttpResponse:
         "team": team,
         "is_owner": team.is_owner(request.user),
         "members": team.memberships.select_related("user").order_by("created"),
-        "invites": team.invites.filter(accepted_at=None).order_by("-created"),
         "form": InviteForm(),
     }
+    if ctx["is_owner"]:
+        # Only the links that still work are listed: an expired one is as good as gone (and
+        # is deleted within the hour); newest first, at most INVITES_LISTED of them.
+        invites = Invite.open_ones().filter(team=team).order_by("-created")
+        ctx["invites"] = list(invites[:INVITES_LISTED])
+        ctx["invites_unlisted"] = (
+            invites.count() - INVITES_LISTED if len(ctx["invites"]) == INVITES_LISTED else 0
+        )
     return render(request, "accounts/team.html", ctx)
 
 
@@ -98,6 +110,17 @@ def invite(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:team")
     if _over_limit(f"invite:user:{request.user.pk}", INVITE_LIMIT):
         messages.error(request, "You have sent many invitations this hour; try again later.")
+        return redirect("accounts:team")
+    open_invites = Invite.open_ones().filter(team=team)
+    if (
+        not open_invites.filter(email__iexact=email).exists()
+        and open_invites.count() >= MAX_OPEN_INVITES
+    ):
+        messages.error(
+            request,
+            f"Your team has {MAX_OPEN_INVITES} invitations waiting for an answer: withdraw "
+            "some, or wait for them to be accepted or to expire, before sending more.",
+        )
         return redirect("accounts:team")
     send_invite_email(request, team.invite(email, request.user))
     messages.success(request, f"Invitation sent to {email}.")
