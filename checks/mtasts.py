@@ -54,8 +54,9 @@ class StsRecord:
     problems: list[Problem] = field(default_factory=list)
     # Begins with the exact literal "v=STSv1;" (the §3.1 discard rule).
     strict_prefix: bool = False
-    # Begins with "v=STSv1" followed by whitespace and ";" (legal ABNF, discarded by the literal
-    # rule: erratum 6285).
+    # Begins with "v=STSv1" followed by whitespace and ";": legal by the ABNF (`sts-field-delim
+    # = *WSP ";" *WSP`), so a lone record is valid; the literal "v=STSv1;" discard rule applies
+    # only when several TXT records are returned (RFC 8461 §3.1; erratum 6285).
     spaced_prefix: bool = False
 
     @property
@@ -106,15 +107,17 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
         not record.strict_prefix and first.rstrip(_WSP) == "v=STSv1" and len(parts) > 1
     )
     if record.spaced_prefix:
+        # Not invalidating: the ABNF accepts it and so does postfix-mta-sts-resolver; senders
+        # that always key on the literal prefix disagree (checklist MTASTS-06: warn).
         problems.append(
             Problem(
                 "MTASTS-06",
                 Status.WARN,
-                "Whitespace before the first ';' (\"v=STSv1 ;\"): the grammar "
-                "allows it but the discovery rule looks for the literal "
-                '"v=STSv1;" (erratum 6285), so strict senders ignore the '
-                "record.",
-                True,
+                "Whitespace before the first ';' (\"v=STSv1 ;\"): the grammar allows it "
+                '(RFC 8461 §3.1), but the discovery rule names the literal "v=STSv1;" '
+                "(erratum 6285): senders that always look for it ignore the record, and next "
+                'to another TXT record it is discarded. Write "v=STSv1;".',
+                False,
             )
         )
     elif first != "v=STSv1":
@@ -969,11 +972,10 @@ async def _build_state(ctx: CheckContext) -> MtaStsState:
             state.record_status = "multiple"
             state.record = counted[0]
         elif len(counted) == 1:
+            # A lone "v=STSv1 ;" record too: the literal-prefix discard rule applies only when
+            # several TXT records are returned (RFC 8461 §3.1), and the ABNF accepts it.
             state.record = counted[0]
-            if not state.record.strict_prefix:
-                state.record_status = "discarded"
-            else:
-                state.record_status = "valid" if state.record.valid else "invalid"
+            state.record_status = "valid" if state.record.valid else "invalid"
         elif state.candidates:
             state.record = state.candidates[0]
             state.record_status = "invalid"

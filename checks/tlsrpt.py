@@ -138,14 +138,16 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
         # Only whitespace after the version is tolerated: a record that does not begin with
         # "v=TLSRPTv1" (leading whitespace included) is discarded by senders (RFC 8460 §3).
         if parts[0].rstrip(_WSP) == "v=TLSRPTv1":
-            # Legal per the ABNF (`*WSP ";"`) but missed by the literal discovery rule.
+            # Legal per the ABNF (`field-delim = *WSP ";" *WSP`): a lone record is valid; the
+            # literal "v=TLSRPTv1;" discard rule applies when several TXT records are returned.
             problems.append(
                 Problem(
                     "TLSRPT-04",
                     Status.WARN,
-                    "Whitespace before the first ';' (\"v=TLSRPTv1 ;\"); some "
-                    'senders look for the literal "v=TLSRPTv1;" and ignore '
-                    "the record.",
+                    "Whitespace before the first ';' (\"v=TLSRPTv1 ;\"): the grammar allows "
+                    "it (RFC 8460 §3), but the discovery rule names the literal "
+                    '"v=TLSRPTv1;": senders that always look for it ignore the record, and '
+                    'next to another TXT record it is discarded. Write "v=TLSRPTv1;".',
                 )
             )
         else:
@@ -318,9 +320,8 @@ async def _build(ctx: CheckContext) -> TlsRptState:
     elif state.candidates:
         state.record = state.candidates[0]
         state.status = "invalid"
-    state.usable = (
-        state.status == "valid" and state.record is not None and state.record.strict_prefix
-    )
+    # A lone "v=TLSRPTv1 ;" record is valid by the ABNF (TLSRPT-04 warns), as MTA-STS has it.
+    state.usable = state.status == "valid" and state.record is not None
     return state
 
 

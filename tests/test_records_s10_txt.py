@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ from checks import tlsrpt
 from checks.findings import Finding, Status
 from checks.mtasts import parse_sts_record
 from checks.tlsrpt import parse_tlsrpt_record
+from tests.test_mtasts import ZONE, evaluate
+from tests.test_mx import make_ctx, statuses
 from tests.test_spf import run
 
 
@@ -52,3 +55,57 @@ def test_one_trailing_delimiter_is_still_fine() -> None:
     assert parse_sts_record("v=STSv1; id=1;").valid
     rpt = parse_tlsrpt_record("v=TLSRPTv1; rua=mailto:tls@example.org;")
     assert rpt.valid and not rpt.problems
+
+
+def test_a_lone_spaced_sts_record_is_valid_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One TXT record: the literal "v=STSv1;" discard rule (several records) does not apply,
+    # and `sts-field-delim = *WSP ";" *WSP` accepts it.
+    record = parse_sts_record("v=STSv1 ; id=20260601")
+    assert record.valid and record.id == "20260601"
+    assert [(p.check_id, p.status) for p in record.problems] == [("MTASTS-06", Status.WARN)]
+    zone = {**ZONE, ("_mta-sts.example.org", "TXT"): ['"v=STSv1 ; id=20260601"']}
+    findings = evaluate(monkeypatch, zone)
+    assert statuses(findings, "MTASTS-06") == [Status.WARN]
+    assert statuses(findings, "MTASTS-02") == [Status.PASS]
+    assert Status.PASS in statuses(findings, "MTASTS-33")  # the enforce policy is applied
+    (warn,) = [f for f in findings if f.id == "MTASTS-06"]
+    assert 'TXT "v=STSv1; id=' in warn.fix
+
+
+def test_a_lone_spaced_tlsrpt_record_is_used_like_the_sts_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    zone: dict[Any, Any] = {
+        ("example.org", "MX"): ["10 mx1.example.org."],
+        ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1 ; rua=mailto:tls@example.org"'],
+    }
+    state = asyncio.run(tlsrpt.get_record(make_ctx("example.org", zone)))
+    assert state.status == "valid" and state.usable
+    # MTA-STS then sees TLS reporting deployed beside it (MTASTS-34), as it does for "v=STSv1 ;".
+    sts_zone = {
+        **ZONE,
+        ("_smtp._tls.example.org", "TXT"): ['"v=TLSRPTv1 ; rua=mailto:t@example.org"'],
+    }
+    assert statuses(evaluate(monkeypatch, sts_zone), "MTASTS-34") == [Status.PASS]
+
+
+@pytest.mark.parametrize(
+    ("name", "records", "module"),
+    [
+        ("_mta-sts", ['"v=STSv1; id=1"', '"v=STSv1 ; id=2"'], "mtasts"),
+        (
+            "_smtp._tls",
+            ['"v=TLSRPTv1; rua=mailto:a@example.org"', '"v=TLSRPTv1 ; rua=mailto:b@example.org"'],
+            "tlsrpt",
+        ),
+    ],
+)
+def test_beside_another_record_the_spaced_one_still_makes_two(
+    monkeypatch: pytest.MonkeyPatch, name: str, records: list[str], module: str
+) -> None:
+    # Unchanged, and the same for both: lenient senders count it, so two records, no policy.
+    zone = {**ZONE, (f"{name}.example.org", "TXT"): records}
+    if module == "mtasts":
+        assert statuses(evaluate(monkeypatch, zone), "MTASTS-02") == [Status.FAIL]
+    else:
+        assert asyncio.run(tlsrpt.get_record(make_ctx("example.org", zone))).status == "multiple"
