@@ -350,7 +350,9 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
                 said.append(("record", record.detail))
             policy.record_state = record.state
         changed = policy.refresh_text(now)
-        if changed and record.state in ("txt", "stale"):
+        # The state this turn knows: the lookup's or, when it failed or compared an older id,
+        # the last one stored: a TXT lookup that timed out must not hide the new record.
+        if changed and policy.record_state in ("txt", "stale"):
             # A plain TXT names the id the owner typed, never the new one: senders holding
             # the policy keep applying it (a new MX outside it refused under enforce) until
             # the record changes (RFC 8461 §3.1, §5.1). Said in this sync's email, with the
