@@ -112,6 +112,12 @@ def _to_u_label(label: str) -> str:
         raise UnicodeError(str(exc)) from None
 
 
+# RFC 3986 §3.1 scheme followed by "//" (an authority): ftp://, smtp://, imap://, ldap://…
+_SCHEME_AUTHORITY_RE = re.compile(r"^[a-z][a-z0-9+.\-]*://")
+# Schemes written without "//" before a mailbox or host: mailto:a@example.com, smtp:example.com.
+_OPAQUE_SCHEMES = ("mailto:", "smtp:", "smtps:", "submission:", "xmpp:", "sip:", "sips:")
+
+
 def to_ascii_domain(
     text: str, *, extra_public_suffixes: tuple[str, ...] = (), allow_special_use: bool = True
 ) -> str:
@@ -127,9 +133,15 @@ def to_ascii_domain(
     bracketed = re.search(r"<([^<>]*)>", name)
     if bracketed:
         name = bracketed.group(1).strip()
-    for prefix in ("https://", "http://", "mailto:"):
+    # Any URL's scheme (ftp://, smtp://, not only https://): the host follows it; read as a
+    # name, "ftp" would be checked instead.
+    scheme = _SCHEME_AUTHORITY_RE.match(name)
+    if scheme:
+        name = name[scheme.end() :]
+    for prefix in _OPAQUE_SCHEMES:
         if name.startswith(prefix):
             name = name[len(prefix) :]
+            break
     # What people paste: a URL with a path, query or port, an address, a trailing dot.
     name = re.split(r"[/?#]", name, maxsplit=1)[0].rsplit("@", 1)[-1]
     if name.count(":") == 1:
