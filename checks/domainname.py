@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+import unicodedata
 
 from publicsuffixlist import PublicSuffixList
 
@@ -118,6 +119,20 @@ _SCHEME_AUTHORITY_RE = re.compile(r"^[a-z][a-z0-9+.\-]*://")
 _OPAQUE_SCHEMES = ("mailto:", "smtp:", "smtps:", "submission:", "xmpp:", "sip:", "sips:")
 
 
+def _shown(text: str) -> str:
+    """`text` as an error message may quote it: control characters (NUL, escape sequences,
+    line breaks) and invisible format characters (bidi overrides) written as \\xNN/\\uNNNN
+    escapes, so what the person typed cannot corrupt or reorder the message around it."""
+    out = []
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Cf"):
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def to_ascii_domain(
     text: str, *, extra_public_suffixes: tuple[str, ...] = (), allow_special_use: bool = True
 ) -> str:
@@ -128,6 +143,8 @@ def to_ascii_domain(
     names are refused too, unless they sit under one of the extra public suffixes (the lab
     declares "test" for its own names).
     """
+    # What the messages below quote: the input as typed, control characters escaped.
+    typed = _shown(text.strip())
     name = text.strip().lower()
     # An address copied from a mail client's To or From: "Alice <alice@example.com>".
     bracketed = re.search(r"<([^<>]*)>", name)
@@ -156,8 +173,8 @@ def to_ascii_domain(
     except ValueError:
         pass
     else:
-        raise DomainNameError(f"{text.strip()} is an IP address; enter a domain name.")
-    invalid = f"{text.strip()} is not a valid domain name"
+        raise DomainNameError(f"{typed} is an IP address; enter a domain name.")
+    invalid = f"{typed} is not a valid domain name"
     if re.search(r"\s", name):
         raise DomainNameError(f"{invalid}: it contains a space or a line break.")
     try:
@@ -166,7 +183,7 @@ def to_ascii_domain(
         raise DomainNameError(f"{invalid}.") from None
     labels = ascii_name.split(".")
     if len(labels) < 2:
-        raise DomainNameError(f"{text.strip()} is not a registrable domain name.")
+        raise DomainNameError(f"{typed} is not a registrable domain name.")
     if len(ascii_name) > 253:
         raise DomainNameError(
             f"{invalid}: it is {len(ascii_name)} characters long, and 253 is the most."
@@ -177,7 +194,7 @@ def to_ascii_domain(
     if records and len(labels) - records[-1] > 2:
         domain = ".".join(labels[records[-1] + 1 :])
         raise DomainNameError(
-            f"{text.strip()} is the name of a DNS record, not a mail domain; "
+            f"{typed} is the name of a DNS record, not a mail domain; "
             f"enter the domain it belongs to: {domain}."
         )
     for label in labels:
@@ -185,26 +202,27 @@ def to_ascii_domain(
             raise DomainNameError(f"{invalid}: it has two dots in a row or begins with a dot.")
         if len(label) > 63:
             raise DomainNameError(
-                f"{invalid}: {label[:20]}… is {len(label)} characters long, and a part between "
+                f"{invalid}: {_shown(label[:20])}… is {len(label)} characters long, and a part "
+                "between "
                 "dots may have 63 at most."
             )
         if label.startswith("-") or label.endswith("-"):
-            raise DomainNameError(f"{invalid}: {label} begins or ends with a hyphen.")
+            raise DomainNameError(f"{invalid}: {_shown(label)} begins or ends with a hyphen.")
         # Letters, digits and hyphens (RFC 5321 §4.1.2).
         if not all(c.isascii() and (c.isalnum() or c == "-") for c in label):
             kind = "mail domain name" if "_" in label else "domain name"
             raise DomainNameError(
-                f"{text.strip()} is not a valid {kind}: it may hold only letters, digits, "
+                f"{typed} is not a valid {kind}: it may hold only letters, digits, "
                 "hyphens and dots."
             )
         if label.startswith("xn--"):
             try:
                 _to_u_label(label)
             except UnicodeError:
-                raise DomainNameError(f"{text.strip()} is not a valid domain name.") from None
+                raise DomainNameError(f"{typed} is not a valid domain name.") from None
     if labels[-1].isdigit():
         # No top-level domain is all digits (RFC 3696 §2): "123.456" is no domain.
-        raise DomainNameError(f"{text.strip()} is not a valid domain name.")
+        raise DomainNameError(f"{typed} is not a valid domain name.")
     reason = special_use_reason(ascii_name)
     if reason and not allow_special_use and not _is_at_or_under(ascii_name, extra_public_suffixes):
         raise DomainNameError(
