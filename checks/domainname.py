@@ -113,6 +113,8 @@ def _to_u_label(label: str) -> str:
         raise UnicodeError(str(exc)) from None
 
 
+# Quote pairs a name is typed or pasted between: "example.com", 'example.com', “example.com”.
+_QUOTE_PAIRS = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "\u00ab": "\u00bb"}
 # RFC 3986 §3.1 scheme followed by "//" (an authority): ftp://, smtp://, imap://, ldap://…
 _SCHEME_AUTHORITY_RE = re.compile(r"^[a-z][a-z0-9+.\-]*://")
 # Schemes written without "//" before a mailbox or host: mailto:a@example.com, smtp:example.com.
@@ -133,6 +135,14 @@ def _shown(text: str) -> str:
     return "".join(out)
 
 
+def _unquoted(text: str) -> str:
+    """`text` without one pair of quotes around it, and the blanks inside them."""
+    text = text.strip()
+    if len(text) >= 2 and _QUOTE_PAIRS.get(text[0]) == text[-1]:
+        return text[1:-1].strip()
+    return text
+
+
 def to_ascii_domain(
     text: str, *, extra_public_suffixes: tuple[str, ...] = (), allow_special_use: bool = True
 ) -> str:
@@ -145,11 +155,11 @@ def to_ascii_domain(
     """
     # What the messages below quote: the input as typed, control characters escaped.
     typed = _shown(text.strip())
-    name = text.strip().lower()
+    name = _unquoted(text).lower()
     # An address copied from a mail client's To or From: "Alice <alice@example.com>".
     bracketed = re.search(r"<([^<>]*)>", name)
     if bracketed:
-        name = bracketed.group(1).strip()
+        name = _unquoted(bracketed.group(1))
     # Any URL's scheme (ftp://, smtp://, not only https://): the host follows it; read as a
     # name, "ftp" would be checked instead.
     scheme = _SCHEME_AUTHORITY_RE.match(name)

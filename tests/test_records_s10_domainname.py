@@ -40,3 +40,16 @@ def test_a_line_break_inside_is_escaped_too() -> None:
     with pytest.raises(DomainNameError) as raised:
         to_ascii_domain("example\n.com")
     assert "\n" not in str(raised.value) and "\\x0a" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "typed", ['"example.com"', "'example.com'", " \u201cexample.com\u201d ", '" example.com "']
+)
+def test_one_pair_of_quotes_is_taken_off(typed: str) -> None:
+    assert to_ascii_domain(typed) == "example.com"
+
+
+@pytest.mark.parametrize("typed", ['"example.com', "'example.com\"", '""example.com""'])
+def test_unpaired_or_doubled_quotes_are_still_refused(typed: str) -> None:
+    with pytest.raises(DomainNameError):
+        to_ascii_domain(typed)
