@@ -391,6 +391,10 @@ class DnsClient:
         # resolver must serve (RFC 7766 §5, RFC 9210 §3). A resolver behind a filter that
         # drops UDP, or one listening on TCP only, was otherwise a timeout every time.
         over_tcp: set[int] = set()
+        # Resolvers whose TCP try failed (refused, hung up): UDP only for them from then on. A
+        # forwarder that serves no TCP must still get its UDP retry after one lost datagram.
+        no_tcp: set[int] = set()
+        errors = 0  # network errors, not timeouts: enough of them end the lookup early
         attempt = 0
         last = DnsAnswer(name, rdtype, "TIMEOUT", detail="no answer")
         while time.monotonic() < deadline:
@@ -424,24 +428,38 @@ class DnsClient:
                         )
             except (TimeoutError, dns.exception.Timeout):  # before OSError: TimeoutError is one
                 last = DnsAnswer(name, rdtype, "TIMEOUT", detail=f"no answer from {host}:{port}")
-                over_tcp ^= {index}  # UDP and TCP in turn
+                if index not in no_tcp:
+                    over_tcp ^= {index}  # UDP and TCP in turn
                 continue
             except (OSError, EOFError, ValueError, dns.exception.DNSException) as exc:
-                over_tcp ^= {index}
+                if index in over_tcp:
+                    over_tcp.discard(index)
+                    no_tcp.add(index)
+                elif index not in no_tcp:
+                    over_tcp.add(index)
+                errors += 1
                 # EOFError: a TCP peer that closed without replying (dnspython's own); a
                 # ValueError from a reply that does not parse. Both escaped and sank the whole
                 # mechanism as an internal error.
                 last = DnsAnswer(
                     name, rdtype, "NETWORK", detail=f"{host}:{port}: {exc or type(exc).__name__}"
                 )
-                if attempt >= 2 * len(self.resolvers):
+                if errors >= 2 * len(self.resolvers):
                     break
                 await asyncio.sleep(0.05)
                 continue
-            if response.rcode() == dns.rcode.FORMERR and response.edns < 0 and message.edns >= 0:
+            if (
+                response.rcode() == dns.rcode.FORMERR
+                and response.edns < 0
+                and message.edns >= 0
+                and not want_dnssec
+            ):
                 # RFC 6891 §7: a server that does not implement EDNS answers FORMERR without
                 # an OPT record; §6.2.2: ask it again without one, once, within what is left of
-                # the timeout. Other resolvers keep EDNS (and DO for the DNSSEC checks).
+                # the timeout. Other resolvers keep EDNS. Not for the DNSSEC checks: without
+                # EDNS there is no DO bit (RFC 3225), so no signatures and no AD could come
+                # back, and "unsigned" would be read off a resolver that cannot validate
+                # (RFC 4035 §3.2.1): its FORMERR stays a failed try ("could not check").
                 no_edns.add(index)
                 attempt -= 1
                 continue

@@ -314,3 +314,41 @@ def test_dname_unrelated_records_and_odd_txt() -> None:
     raw = odd.raw_texts()[0]
     assert raw == b"a" * 255 + b"\xff\xc3\xa9" + b"012345678"
     assert odd.texts()[0].endswith("\ufffdé012345678")
+
+
+def test_one_lost_datagram_to_a_resolver_without_tcp_is_asked_again_over_udp() -> None:
+    # A home router's forwarder serves no TCP. One lost UDP datagram sent the next try over
+    # TCP (refused), and that refusal ended the lookup as "could not check" after 1 s: the
+    # UDP retry that would have answered never went out. A resolver whose TCP failed stays
+    # on UDP, and only network errors, not timeouts, end a lookup early.
+    seen: list[str] = []
+
+    def lossy(query: dns.message.Message, transport: str) -> Reply | None:
+        seen.append(transport)
+        return None if len(seen) == 1 else _good(query, transport)
+
+    with fake_dns(lossy, tcp=False) as server:
+        result, took = _ask([server], "mx.example.com", timeout=3.0)
+    assert result.rcode == "NOERROR", result.describe_failure()
+    assert result.to_text() == ["192.0.2.1"]
+    assert took < 3.1
+
+
+def test_a_resolver_without_edns_is_no_witness_for_dnssec() -> None:
+    # Asked again without EDNS it could carry no DO bit: no signatures, no AD, and DNSSEC
+    # would be called "not deployed" off a resolver that cannot validate. For want_dnssec
+    # its FORMERR stays a failed try, and the lookup "could not check".
+    def old_server(query: dns.message.Message, transport: str) -> Reply:
+        if query.edns >= 0:
+            response = dns.message.make_response(query)
+            response.use_edns(False)
+            response.set_rcode(dns.rcode.FORMERR)
+            return Reply(response.to_wire())
+        return Reply(answer(query, records(f"{query.question[0].name} 300 SOA ns. h. 1 2 3 4 5")))
+
+    with fake_dns(old_server) as server:
+        client = DnsClient(CheckConfig(resolvers=(server.address,), timeout=2.0))
+        signed = asyncio.run(client.query("example.com", "SOA", want_dnssec=True))
+        plain = asyncio.run(client.query("example.com", "SOA"))
+    assert signed.failed and signed.rcode == "FORMERR"
+    assert not plain.failed and plain.records  # other questions still get the EDNS-less retry
