@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from mailsec.alerts.emails import build_message
+from mailsec.alerts.emails import _later, build_message
 from mailsec.alerts.models import AlertSetting, AlertState, Notification
 from mailsec.alerts.tasks import send_notification
 from mailsec.domains.models import CheckRun, Domain
@@ -155,3 +155,10 @@ class AlertWordingTestCase(BaseTestCase):
         self.assertIn("Fixed: The MTA-STS record _mta-sts.a.test has disappeared", message.body)
         self.assertNotIn("has no MTA-STS record", message.body)
         self.assertNotIn("has no MTA-STS record", self.html(message))
+
+
+def test_a_wait_under_a_minute_reads_as_seconds_not_one_minute() -> None:
+    assert _later(timedelta(seconds=5)) == "seconds later"
+    assert _later(timedelta(seconds=61)) == "1 minute later"
+    assert _later(timedelta(minutes=10)) == "10 minutes later"
+    assert _later(timedelta(hours=6)) == "6 hours later"

@@ -118,8 +118,10 @@ def _still_open(n: Notification, changes: list[Change]) -> list[Change]:
 
 
 def _later(delta: timedelta) -> str:
-    """A wait in words: "10 minutes later", "6 hours later", "2 days later"."""
-    minutes = max(round(delta.total_seconds() / 60), 1)
+    """A wait in words: "seconds later", "10 minutes later", "6 hours later", "2 days later"."""
+    if delta.total_seconds() < 60:
+        return "seconds later"  # "1 minute later" would overstate a re-check made at once
+    minutes = round(delta.total_seconds() / 60)
     if minutes < 90:
         return f"{minutes} minute{'s' if minutes != 1 else ''} later"
     hours = round(minutes / 60)
