@@ -508,8 +508,11 @@ def verify_chain(
     # to one of our roots is still "trusted". The path is the leaf's own, taken from what was
     # sent in any order, as verifiers build it (RFC 5280 §6, RFC 8446 §4.4.2): a stray extra
     # certificate or a chain sent out of order does not make a public CA a private one.
-    top = _leaf_path(certs)[-1]
-    anchored = any(_issued_by(top, root) for root in roots) or any(root == top for root in roots)
+    # Anchored wherever the path meets a root: a root sent cross-signed by an older CA
+    # ([leaf, intermediate, root-by-old-root]) ends the presented path above the anchor.
+    anchored = any(
+        cert == root or _issued_by(cert, root) for cert in _leaf_path(certs) for root in roots
+    )
     result.trusted = trust_error is None or anchored
     if result.trusted:
         if expired:
