@@ -819,7 +819,9 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
                     # injection probe learnt.
                     refused = side.refused_pipelining
                     side = await _side_session(ctx, probe, sni=None, legacy=False, inject=False)
-                    if refused:
+                    # The 5xx was about the pipelining only if STARTTLS alone was taken: a
+                    # server refusing every STARTTLS now (out of sessions) proved nothing.
+                    if refused and side.ok is not None:
                         side.injected, side.refused_pipelining = False, True
             return side
 

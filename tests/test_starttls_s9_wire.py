@@ -38,13 +38,18 @@ def mta(
     greeting: list[bytes] | None = None,
     ehlo: bytes = EHLO,
     refuse_pipelined_starttls: bool = True,
+    starttls_only_first: bool = False,
 ) -> Callable[[], Awaitable[asyncio.Server]]:
     """An SMTP server that does STARTTLS for real. `greeting` is written piece by piece (a
     reply split over TCP segments). With `refuse_pipelined_starttls`, input waiting behind
     STARTTLS is answered as Postfix >= 3.9 does (smtpd_forbid_unauth_pipelining = yes, its
     default): 554 and a hang-up. Otherwise the pending input is discarded (RFC 3207 §4.2)."""
 
+    sessions = 0
+
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal sessions
+        sessions += 1
         in_tls = False
         try:
             for piece in greeting or [b"220 mx1.example.test ESMTP Postfix\r\n"]:
@@ -55,6 +60,11 @@ def mta(
                 verb = line.split()[0].upper() if line.split() else b""
                 if verb == b"EHLO":
                     writer.write(EHLO_IN_TLS if in_tls else ehlo)
+                elif verb == b"STARTTLS" and not in_tls and starttls_only_first and sessions > 1:
+                    # Whatever follows it: a server out of TLS sessions after the first.
+                    writer.write(b"554 5.7.0 TLS not available now\r\n")
+                    await writer.drain()
+                    return
                 elif verb == b"STARTTLS" and not in_tls:
                     pending = b""
                     with contextlib.suppress(TimeoutError):
@@ -103,6 +113,18 @@ def test_a_refused_pipelined_starttls_still_tests_sni_and_passes_smtp06(
     assert found["SMTP-13"].status == Status.PASS
     assert found["SMTP-06"].status == Status.PASS
     assert "refuses STARTTLS sent with a command pipelined" in found["SMTP-06"].summary
+
+
+def test_a_5xx_to_every_later_starttls_is_no_refusal_of_pipelining(
+    tls: object, bundle: str
+) -> None:
+    # The pipelined STARTTLS got 554, but so did the plain one after it: the refusal had
+    # nothing to do with pipelining, so SMTP-06 may not pass on it (nor was it tested).
+    probe = run_probe(mta(tls, starttls_only_first=True), bundle)
+    assert probe.tls_ok
+    assert not probe.injection_refused
+    smtp06 = _findings(probe).get("SMTP-06")
+    assert smtp06 is None or "refuses STARTTLS sent with a command pipelined" not in smtp06.summary
 
 
 def test_a_server_discarding_pipelined_input_passes_smtp06(tls: object, bundle: str) -> None:
