@@ -1086,9 +1086,9 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
         reasons.append("there is no DMARC policy")
         faults.append((domain, None))
     else:
-        # The record at `at` is inherited when it is the organisational domain's and the
-        # author domain sits below it; a record between the two applies its p (RFC 9989 §4.7).
-        inherited = at != domain and not (parsed is policy.record and policy.record_below_org)
+        # The record at `at` is inherited when it is another name's: the organisational (or
+        # public suffix) domain's, since RFC 9989 §4.10.1 applies no record between the two.
+        inherited = at != domain
         own = _not_enforcing(parsed, "", inherited=inherited)
         if own:
             reasons += own

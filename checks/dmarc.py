@@ -302,16 +302,6 @@ class DmarcPolicy:
         return self.record is not None or self.legacy_record is not None
 
     @property
-    def record_below_org(self) -> bool:
-        """The RFC 9989 record sits between the checked domain and its organisational domain:
-        its sp= is ignored, so its p= applies to the checked domain too."""
-        return bool(
-            self.record_domain
-            and self.record_domain != self.domain
-            and self.record_domain.endswith("." + self.org_9989)
-        )
-
-    @property
     def applied(self) -> ParsedDmarc | None:
         return self.record or self.legacy_record
 
@@ -341,12 +331,11 @@ def _policy_for(
     *,
     legacy: bool,
     honour_testing: bool = True,
-    below_org: bool = False,
     exists: bool = True,
 ) -> str | None:
-    """The policy the author domain gets from `parsed`, or None for no DMARC.
-    `below_org`: the record sits below the organisational domain, where sp is ignored
-    (RFC 7489 §6.3, RFC 9989 §4.7; checklist DMARC-07): its p applies to subdomains too.
+    """The policy the author domain gets from `parsed`, or None for no DMARC. A record applied
+    to another name than its own is the organisational (or public suffix) domain's: RFC 9989
+    §4.10.1 applies no record between the two, so its sp= counts (RFC 7489 §6.3, §4.7).
     `exists` False: the author domain is NXDOMAIN, so RFC 9989 receivers apply np (§4.10.1),
     falling back to sp and then p (§4.7); RFC 7489 has no np."""
     # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1 (checklist DMARC-05): a record without a valid
@@ -363,7 +352,7 @@ def _policy_for(
         return "none" if parsed.syntactic_rua() else None
     p = parsed.policy("p") or "none"
     policy = p
-    if not at_author and not below_org:
+    if not at_author:
         policy = parsed.policy("sp") or p
         if not exists and not legacy:
             policy = parsed.policy("np") or policy
@@ -447,7 +436,6 @@ async def get_policy(ctx: CheckContext) -> DmarcPolicy:
                 policy.record,
                 policy.record_domain == domain,
                 legacy=False,
-                below_org=policy.record_below_org,
                 exists=policy.author_exists,
             )
 
@@ -1210,7 +1198,6 @@ def _comparable(policy: DmarcPolicy) -> tuple[str | None, str | None]:
             policy.record_domain == policy.domain,
             legacy=False,
             honour_testing=False,
-            below_org=policy.record_below_org,
             exists=policy.author_exists,
         )
         if policy.record is not None
@@ -1219,16 +1206,14 @@ def _comparable(policy: DmarcPolicy) -> tuple[str | None, str | None]:
     return policy.effective_7489, bis
 
 
-def _chosen(
-    parsed: ParsedDmarc, at_author: bool, below_org: bool = False, exists: bool = True
-) -> tuple[str, str | None]:
+def _chosen(parsed: ParsedDmarc, at_author: bool, exists: bool = True) -> tuple[str, str | None]:
     """The tag that gives an author domain its policy and its value, as the record wrote it.
 
     A missing p is p=none (RFC 9989 §4.7); an invalid value is None: such a record is acted on
     as p=none or ignored because it is broken, which DMARC-05 reports, not a choice to monitor.
     `exists` False (an NXDOMAIN subdomain, RFC 9989 view only): np comes first.
     """
-    subdomain = not at_author and not below_org
+    subdomain = not at_author
     if subdomain and not exists and "np" in parsed.tags:
         return "np", parsed.policy("np")
     tag = "sp" if subdomain and "sp" in parsed.tags else "p"
@@ -1254,7 +1239,7 @@ def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str
     def chosen(label: str, at: str, record: ParsedDmarc) -> tuple[str, str | None]:
         bis = label == "RFC 9989"
         exists = policy.author_exists or not bis  # RFC 7489 has no np
-        return _chosen(record, at == domain, bis and policy.record_below_org, exists)
+        return _chosen(record, at == domain, exists)
 
     watching = [
         (label, at, record)
