@@ -192,3 +192,39 @@ class FixedEmailTestCase(BaseTestCase):
         self.assertEqual(rules.evaluate("finding", key, "", snap(removed), 10)[0], "moot")
         # A fixed record (the finding passes or is simply no longer made) is a fix.
         self.assertEqual(rules.evaluate("finding", key, "", snap(World().result()), 10)[0], "clear")
+
+
+class GivenUpDigestTestCase(BaseTestCase):
+    def test_a_digest_given_up_before_the_mail_server_had_it_told_nothing(self) -> None:
+        # Change C is confirmed, its digest fails five times (the mail server refused it),
+        # then C recovers: the next digest must not say "Fixed" of what nobody heard of.
+        now = timezone.now()
+        domain = Domain.objects.create(
+            team=self.team, name="a.test", verified_at=now - timedelta(days=9)
+        )
+        AlertSetting.set_mode(self.alice, domain, AlertSetting.Mode.DIGEST)
+        t1, t2, t3 = now - timedelta(hours=40), now - timedelta(hours=30), now - timedelta(hours=10)
+        change = Change.objects.create(
+            domain=domain,
+            kind=rules.Kind.RECORD_GONE,
+            key="record-gone:mta-sts",
+            state=Change.State.RECOVERED,
+            confirmed_at=t1,
+            recovered_at=t3,
+            created=t1,
+        )
+        digest = Notification.objects.create(
+            user=self.alice,
+            kind=Notification.Kind.DIGEST,
+            to_address="alice@example.org",
+            digest_day=t2.date(),
+            covers_until=t2,
+            status=Notification.Status.SENDING,
+            attempts=5,
+            handed_over_at=t2,  # the last attempt reached the send, which raised
+        )
+        digest.changes.set([change])
+        self.assertIsNone(digest.mark_failed("SMTPRecipientsRefused: 550 mailbox unavailable"))
+        self.assertEqual(Notification.told(self.alice, [change]), set())
+        later = Notification.make_digest(self.alice, now)
+        self.assertTrue(later is None or change not in later.changes.all())

@@ -630,7 +630,9 @@ class Notification(models.Model):
     def told(cls, user: User, changes: Iterable[Change]) -> set[int]:
         """The ids of `changes` that `user` was told of as problems: in an alert email, or in a
         digest made before the change recovered (a later digest names it only as fixed).
-        An email skipped because it was no longer wanted told nothing."""
+        An email skipped because it was no longer wanted told nothing, nor did one given up
+        before the mail server had it (make_digest reads such a digest so too); one given up
+        because it may have been sent (release_stuck) counts."""
         through = cls.changes.through
         rows = (
             through.objects.filter(
@@ -639,6 +641,11 @@ class Notification(models.Model):
                 notification__kind__in=[cls.Kind.ALERT, cls.Kind.DIGEST],
             )
             .exclude(notification__status=cls.Status.SKIPPED)
+            .exclude(
+                notification__status=cls.Status.FAILED,
+                notification__next_attempt_at__isnull=True,
+                notification__handed_over_at__isnull=True,
+            )
             .values_list(
                 "change_id",
                 "notification__kind",
@@ -804,15 +811,18 @@ class Notification(models.Model):
         self.save(update_fields=["status", "error"])
 
     def mark_failed(self, error: str) -> timedelta | None:
-        """Record a failed attempt. Returns the wait before the next one, None when given up."""
+        """Record a failed attempt. Returns the wait before the next one, None when given up.
+        The mail server did not take it (a send that raised): nothing was handed over, which
+        told() reads; only release_stuck leaves a "may have been sent" row handed over."""
         self.status, self.error = self.Status.FAILED, error[:2000]
+        self.handed_over_at = None
         wait = (
             RETRY_BACKOFF[min(self.attempts - 1, len(RETRY_BACKOFF) - 1)]
             if self.attempts < MAX_SEND_ATTEMPTS
             else None
         )
         self.next_attempt_at = timezone.now() + wait if wait else None
-        self.save(update_fields=["status", "error", "next_attempt_at"])
+        self.save(update_fields=["status", "error", "next_attempt_at", "handed_over_at"])
         return wait
 
     @classmethod
