@@ -193,6 +193,20 @@ class FixedEmailTestCase(BaseTestCase):
         # A fixed record (the finding passes or is simply no longer made) is a fix.
         self.assertEqual(rules.evaluate("finding", key, "", snap(World().result()), 10)[0], "clear")
 
+    def test_removing_every_tlsa_record_fixes_a_tlsa_mismatch(self) -> None:
+        # Without TLSA records DANE senders deliver with opportunistic TLS at once (RFC 7672
+        # §2.2): mail a mismatch held up flows again, as when only one host's records go.
+        key = "finding:DANE-04|mx1.a.test"
+
+        def snap(*findings: dict[str, Any]) -> rules.Snapshot:
+            return rules.Snapshot({"dane": "info"}, list(findings), 90, START)
+
+        gone = snap(
+            {"id": "DANE-01", "status": "info", "mechanism": "dane", "subject": "mx1.a.test"},
+            {"id": "DANE-01", "status": "info", "mechanism": "dane", "subject": "mx2.a.test"},
+        )
+        self.assertEqual(rules.evaluate("finding", key, "", gone, 10)[0], "clear")
+
 
 class GivenUpDigestTestCase(BaseTestCase):
     def test_a_digest_given_up_before_the_mail_server_had_it_told_nothing(self) -> None:

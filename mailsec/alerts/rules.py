@@ -552,9 +552,12 @@ def _withdrawn(current: Snapshot, mechanism: str) -> bool:
     """The run saw the whole mechanism withdrawn (no record, MTA-STS mode none): a problem
     within it is gone with it, which is no fix. Removing the MTA-STS record even leaves
     senders enforcing their cached policy until its max_age (RFC 8461 §5.1, §8.3), so an MX
-    the policy does not cover still fails for them. The removal is a change of its own."""
+    the policy does not cover still fails for them. The removal is a change of its own.
+    Not DANE: without TLSA records DANE senders fall back to opportunistic TLS at once (RFC
+    7672 §2.2), so mail a TLSA mismatch held up flows again, as when one host's records go."""
     return (
         bool(mechanism)
+        and mechanism != "dane"
         and not current.errored(mechanism)
         and current.not_deployed(mechanism, guessed=False)
     )
