@@ -243,7 +243,9 @@ class RawReport(models.Model):
     # forwarded message's for a report forwarded as an attachment, RFC 2047 decoded — which
     # signed_by judges the signature against, as _check_dkim_domain did. "" when the message
     # named none, or for a row parsed before it was recorded: signed_by reads `headers` then.
-    report_submitter = models.CharField(max_length=253, blank=True, default="")
+    # db_default too: rows inserted by workers still on the previous release (a rolling
+    # deploy) omit the column.
+    report_submitter = models.CharField(max_length=253, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-received_at"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from reports.models import FailureDetail, PolicyResult, RawReport, TlsReport
+from reports.models import FailureDetail, PolicyResult, RawReport, ReportAddress, TlsReport
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +155,26 @@ def test_the_alerts_migration_marks_stored_reports_evaluated() -> None:
     )
     migration.mark_stored_reports_evaluated(apps, None)
     assert not TlsReport.alerts_pending(datetime.timedelta(0)).exists()
+
+
+def test_a_row_written_without_report_submitter_gets_the_empty_default() -> None:
+    # Workers still on the previous release (a rolling deploy) insert raw reports without the
+    # column 0011 added: the database itself must fill it in.
+    address = ReportAddress.objects.create(domain_name="example.org")
+    table = RawReport._meta.db_table
+    template = RawReport(address=address, body=b"{}", sha256="0" * 64, source="https", size=2)
+    columns = [
+        f.column
+        for f in RawReport._meta.concrete_fields
+        if f.name != "report_submitter" and not f.primary_key
+    ]
+    values = [
+        f.get_db_prep_save(getattr(template, f.attname), connection)
+        for f in RawReport._meta.concrete_fields
+        if f.column in columns
+    ]
+    with connection.cursor() as cursor:
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.execute(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", values)
+    assert RawReport.objects.get(sha256="0" * 64).report_submitter == ""

@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="rawreport",
             name="report_submitter",
-            field=models.CharField(blank=True, default="", max_length=253),
+            field=models.CharField(blank=True, db_default="", default="", max_length=253),
         ),
     ]
