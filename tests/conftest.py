@@ -19,6 +19,7 @@ from celery.contrib.testing.worker import start_worker
 from celery.worker import WorkController
 from django.contrib.auth.models import User
 from django.test import TestCase
+from hypothesis import settings as hypothesis_settings
 from pytest_django.live_server_helper import LiveServer
 
 from tests.lab import acme
@@ -29,6 +30,15 @@ if TYPE_CHECKING:
 
 # The hermetic lab (tests/lab): a session-scoped `lab` fixture for tests that need it.
 pytest_plugins = ["tests.lab.pytest_plugin"]
+
+# Property tests: no per-example deadline anywhere (a loaded machine makes timings say
+# nothing). In CI they run on fixed examples, so a run fails only for a change; run them
+# locally, where the examples stay random, to find new failing inputs.
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, database=None)
+hypothesis_settings.load_profile(
+    "ci" if os.environ.get("CI", "").lower() in {"1", "true", "yes"} else "dev"
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
