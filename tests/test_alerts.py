@@ -1175,7 +1175,7 @@ class DigestTestCase(BaseTestCase):
         self.assertEqual(
             digest.subject, "[mailsec] Daily digest: 2 changes on a.test and 1 other domain"
         )
-        self.assertIn("New problems (confirmed by a re-check):", digest.body)
+        self.assertIn("New problems (confirmed by a later check):", digest.body)
         self.assertIn("_smtp._tls.a.test has disappeared", digest.body)
         # A fix of several lines keeps them (policy files, numbered steps).
         self.assertIn('\n      _smtp._tls.a.test. TXT "v=TLSRPTv1', digest.body)

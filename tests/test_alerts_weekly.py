@@ -108,7 +108,7 @@ class WeeklySummaryTestCase(BaseTestCase):
         body = " ".join(message.body.split())
         assert "TLS reports said last week (Mon 23 Nov to Sun 29 Nov 2026, UTC)." in body
         assert "Score: 80/100 (-10 since last week)" in body
-        assert "Still open: * The TLS-RPT record _smtp._tls.example.org has disappeared." in body
+        assert "Open problems: * The TLS-RPT record _smtp._tls.example.org has disappeared." in body
         # 7 days x 125 sessions; the report from 9 days ago is not this week's
         assert "TLS reports: 845 sessions from 2 sending organisations, 5 failed (0.59 %)" in body
         assert "certificate-expired: 5 sessions. The MX presented a certificate past its" in body
