@@ -394,17 +394,19 @@ def _bare_cr_problem(text: str, lines: list[str]) -> Problem:
     a bare CR and drop a trailing one, and accepts every such file.
     """
     if re.fullmatch(r"(?:[^\r]|\r\n)*\r+", text, re.S):
-        # Only after the last line: nothing is joined; by the grammar the last value carries
-        # a stray CR (not VCHAR), which strict parsers reject and lenient ones strip. Known
-        # implementations disagree: warn (checklist §0), and the policy stays valid here.
+        # Only after the last line: nothing is joined, but by the grammar the last value
+        # carries a stray CR (not VCHAR), so strict parsers reject the policy while lenient
+        # ones strip it. Checklist MTASTS-19 fails any bare CR ("CR-only or mixed CR"): a
+        # policy some senders drop is not one to rely on.
         last = _short(lines[-1]) if lines else "the last line"
         return Problem(
             "MTASTS-19",
-            Status.WARN,
+            Status.FAIL,
             f"The policy ends with a bare CR after its last line ({last}). Only LF or CRLF "
             "end a line (RFC 8461 §3.2), so to a parser that follows the grammar the last "
-            "value ends in a stray CR and the policy is invalid; common senders "
+            "value ends in a stray CR and the policy is invalid; some senders "
             "(postfix-mta-sts-resolver) strip it. End the file with LF, CRLF or nothing.",
+            True,
         )
     advice = (
         "Some senders (postfix-mta-sts-resolver) split lines at a CR anyway; senders that "

@@ -21,13 +21,15 @@ def mtasts19(body: str) -> list[tuple[Status, bool, str]]:
 
 
 @pytest.mark.parametrize("sep", ["\n", "\r\n"])
-def test_a_single_trailing_cr_warns_and_says_what_senders_do(sep: str) -> None:
+def test_a_single_trailing_cr_fails_and_says_what_senders_do(sep: str) -> None:
     body = sep.join(LINES) + "\r"
-    # postfix-mta-sts-resolver strips it: the sender that was checked accepts the policy.
+    # postfix-mta-sts-resolver strips it; a parser that follows the grammar does not, and
+    # checklist MTASTS-19 fails any bare CR: the message says which sender does what.
     assert parse_mta_sts_policy(body)["max_age"] == "86400"
     ((status, invalidates, message),) = mtasts19(body)
-    assert status == Status.WARN and not invalidates
-    assert parse_policy(body.encode()).valid
+    assert status == Status.FAIL and invalidates
+    assert not parse_policy(body.encode()).valid
+    assert "postfix-mta-sts-resolver" in message
     assert "one long invalid line" not in message
     assert "max_age: 86400" in message and "last" in message
 
