@@ -640,6 +640,8 @@ class _Side:
     injected: bool | None = None
     # STARTTLS with a command pipelined behind it was answered 5xx (see SmtpProbe).
     refused_pipelining: bool = False
+    # The handshake ended with a TLS alert from the server (not a hang-up or reset).
+    alert: bool = False
 
 
 async def _side_session(
@@ -685,6 +687,7 @@ async def _side_session(
             # A handshake that did not finish in time says nothing about SNI or old TLS
             # versions (slow is not broken, checklist §0): untested, not refused.
             out.ok = None if _handshake_timed_out(exc) else False
+            out.alert = isinstance(exc, ssl.SSLError) and not isinstance(exc, ssl.SSLEOFError)
             return out
         obj = conn.ssl_object()
         if obj is None:
@@ -863,7 +866,15 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
                         ctx, probe, sni=sni12, legacy=False, inject=False, tls12=True
                     )
 
-            tls12 = await ctx.once(f"smtp-side:tls12:{address}:{probe.port}", tls12_session)
+            async def tls12_twice() -> _Side:
+                # A hang-up or reset is not a refusal unless it happens again: only a TLS
+                # alert (or two dropped handshakes) says TLS 1.2 is refused.
+                side = await tls12_session()
+                if side.ok is False and not side.alert:
+                    side = await tls12_session()
+                return side
+
+            tls12 = await ctx.once(f"smtp-side:tls12:{address}:{probe.port}", tls12_twice)
             # ok is None when the handshake was never reached or did not finish in time.
             probe.tls12_accepted = None if tls12.ok is None else tls12.version == "TLSv1.2"
         probe.tls_versions_accepted = sorted(accepted, key=_version_rank)

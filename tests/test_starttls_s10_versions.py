@@ -87,3 +87,17 @@ def test_a_probe_shows_what_it_learnt_about_tls12(pki: Pki, bundle: str, tmp_pat
     tls = _tls(pki, tmp_path, minimum=ssl.TLSVersion.TLSv1_3)
     probe = run_probe(aiosmtpd_server(tls), bundle)
     assert probe.facts()["tls12_accepted"] is False
+
+
+@pytest.mark.parametrize("fault", ["reset", "hang-up"])
+def test_one_dropped_tls12_handshake_is_not_a_refusal(tmp_path: Path, fault: str) -> None:
+    # The fourth connection (TLS 1.2 only) is dropped once, by a reset or a hang-up without a
+    # TLS alert: that says nothing about TLS 1.2, so it is tried again, as the main session
+    # is; only an alert, or a second drop, is a refusal (checklist §0).
+    pki = Pki()
+    tls = _server_context(tmp_path, [pki.leaf([HOST]), pki.inter])  # TLS 1.2 and 1.3
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    probe = run_probe(flaky_server(tls, 0, faults=["", "", "", fault]), bundle, timeout=2.0)
+    assert probe.tls_version == "TLSv1.3"
+    assert probe.tls12_accepted is True
+    assert _findings(probe)["SMTP-07"].status != Status.WARN
