@@ -27,15 +27,21 @@ def static_source(request: HttpRequest) -> str:
     url = settings.STATIC_URL or "/static/"
     if "://" in url:  # static files on another host (a CDN): its URL as it is
         return url
+    return f"{origin_of(request)}{url}"
+
+
+def origin_of(request: HttpRequest) -> str:
+    """The origin the browser asked (a source with a path needs a host: "{origin}")."""
     try:
-        origin = f"{request.scheme}://{request.get_host()}"
+        return f"{request.scheme}://{request.get_host()}"
     except DisallowedHost:  # the 400 page for a Host we do not serve: our own address
-        origin = settings.SITE_ROOT.rstrip("/")
-    return f"{origin}{url}"
+        return settings.SITE_ROOT.rstrip("/")
 
 
 def policy_for(request: HttpRequest) -> str:
-    return settings.CONTENT_SECURITY_POLICY.replace("{static}", static_source(request))
+    return settings.CONTENT_SECURITY_POLICY.replace("{static}", static_source(request)).replace(
+        "{origin}", origin_of(request)
+    )
 
 
 class ContentSecurityPolicyMiddleware:

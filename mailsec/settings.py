@@ -395,7 +395,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src {static}",
+        # The admin's change list and form load its JavaScript catalog (gettext) from a view.
+        "script-src {static} {origin}/admin/jsi18n/",
         "style-src 'self' 'sha256-faU7yAF8NxuMTNEwVmBz+VcYeIoBQ2EMHW3WaVxCvnk='",
         "style-src-attr 'unsafe-inline'",
         "img-src 'self' data:",
