@@ -673,17 +673,25 @@ def settle_report(report_pk: int) -> None:
     still pending (a DKIM key lookup that timed out) keeps the report as it is: could not
     check is not a failure, and its own outcome settles the report again."""
     with transaction.atomic():
+        # The copies first, then the report: the order RawReport.process takes them in (the
+        # copy, then the report in _save_parsed), so a worker parsing one of these copies
+        # meanwhile waits for us instead of deadlocking with us.
+        others = list(
+            RawReport.objects.select_for_update()
+            .filter(
+                report_id=report_pk,
+                parse_status__in=[RawReport.DUPLICATE, RawReport.SUPERSEDED],
+            )
+            .order_by("pk")
+            .defer("body")
+        )
+        others.sort(key=lambda raw: (raw.received_at, raw.pk))  # judged in order of arrival
         # Locked: a copy arriving meanwhile (_save_parsed locks the same row) waits for the
         # outcome instead of being judged against a report about to change or go.
         report = TlsReport.objects.select_for_update().filter(pk=report_pk).first()
         if report is None or counted_copy(report) is not None:
             return
         before = stored_digest(report)
-        others = list(
-            report.raw_reports.filter(parse_status__in=[RawReport.DUPLICATE, RawReport.SUPERSEDED])
-            .order_by("received_at", "pk")
-            .defer("body")
-        )
         for other in others:
             other.process(force=True, settle=False)
         if counted_copy(report) is None:
