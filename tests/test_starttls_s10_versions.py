@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checks import mtasts
+from checks import mtasts, starttls
 from checks.findings import Status
 from tests.test_certs import Pki
 from tests.test_starttls import HOST, _server_context, aiosmtpd_server, run_probe
@@ -101,3 +101,20 @@ def test_one_dropped_tls12_handshake_is_not_a_refusal(tmp_path: Path, fault: str
     assert probe.tls_version == "TLSv1.3"
     assert probe.tls12_accepted is True
     assert _findings(probe)["SMTP-07"].status != Status.WARN
+
+
+def test_the_tls12_question_is_left_when_the_probe_already_took_long(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Optional: a slow server must not push the mechanism past its budget for it. Left out,
+    # it is "could not be tested this time", never a verdict.
+    monkeypatch.setattr(starttls, "TLS12_QUESTION_WITHIN", 0)
+    pki = Pki()
+    tls = _server_context(tmp_path, [pki.leaf([HOST]), pki.inter])
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    probe = run_probe(flaky_server(tls, 0, faults=[]), bundle, timeout=2.0)
+    assert probe.tls_version == "TLSv1.3"
+    assert probe.tls12_accepted is None
+    smtp07 = _findings(probe)["SMTP-07"]
+    assert smtp07.status == Status.PASS
+    assert "could not be tested" in smtp07.summary
