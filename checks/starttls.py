@@ -883,6 +883,8 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
             tls12 = await ctx.once(f"smtp-side:tls12:{address}:{probe.port}", tls12_twice)
             # ok is None when the handshake was never reached or did not finish in time.
             probe.tls12_accepted = None if tls12.ok is None else tls12.version == "TLSv1.2"
+            if probe.tls12_accepted:
+                accepted.add("TLSv1.2")  # the evidence lists every version a handshake showed
         probe.tls_versions_accepted = sorted(accepted, key=_version_rank)
     probe.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
     return probe
