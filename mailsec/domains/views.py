@@ -39,7 +39,6 @@ from mailsec.domains.forms import AddDomainForm, SelectorsForm
 from mailsec.domains.models import CheckRun, Domain, MechanismChange, display_name
 from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
 from mailsec.freecheck import ratelimit
-from mailsec.freecheck.models import RateCounter
 from mailsec.scoring.chart import MAX_POINTS, Chart, build_chart, sparse_chart
 from mailsec.scoring.explain import NOT_DEPLOYED, cost_text, explain, is_not_deployed, verdict_label
 
@@ -117,48 +116,15 @@ def _over_limit(key: str, limit: int, period: int) -> bool:
     return ratelimit.hit(f"domains:{key}", limit, period) is not None
 
 
-def _take_slot(key: str, hold: int) -> str | None:
-    """Hold `key` for at most `hold` seconds, across every process; the owner's token to hand
-    to _give_back, or None when someone holds it. Redis: SET NX with an expiry; without it, a
-    RateCounter row with an expiry (the file cache's add is not atomic between processes)."""
-    owner = secrets.token_hex(8)
-    key = f"{ratelimit.KEY_PREFIX}:domains:{key}"
-    if ratelimit.uses_cache():
-        return owner if cache.add(key, owner, timeout=hold) else None
-    now = timezone.now()
-    expires = now + timedelta(seconds=hold)
-    # The owner's token stands in the count column: a random number names this holder.
-    mark = int(owner, 16) % 2_000_000_000
-    try:
-        with transaction.atomic():
-            RateCounter.objects.create(key=key, count=mark, expires=expires)
-    except IntegrityError:  # held, or left by a holder that died: taken again once expired
-        if not RateCounter.objects.filter(key=key, expires__lt=now).update(
-            count=mark, expires=expires
-        ):
-            return None
-    return owner
-
-
-def _give_back(key: str, owner: str) -> None:
-    """Free the slot, only if it is still ours (it may have expired and been taken again)."""
-    key = f"{ratelimit.KEY_PREFIX}:domains:{key}"
-    if ratelimit.uses_cache():
-        if cache.get(key) == owner:
-            cache.delete(key)
-    else:
-        RateCounter.objects.filter(key=key, count=int(owner, 16) % 2_000_000_000).delete()
-
-
 @contextmanager
 def _one_at_a_time(key: str, hold: int) -> Iterator[bool]:
-    """Whether this request got the slot `key`; given back when the block ends."""
-    owner = _take_slot(key, hold)
+    """Whether this request got the slot `key` (shared by every process, ratelimit.take_slot);
+    given back when the block ends."""
+    slot = ratelimit.take_slot(f"domains:{key}", hold)
     try:
-        yield owner is not None
+        yield slot is not None
     finally:
-        if owner is not None:
-            _give_back(key, owner)
+        ratelimit.give_back(slot)
 
 
 def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> HttpResponse:

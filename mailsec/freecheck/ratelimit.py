@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import ipaddress
 import math
+import secrets
 import time
 from datetime import timedelta
 
@@ -145,3 +146,45 @@ def check_domain(domain: str) -> None:
             f"{_wait_words(retry_after)}.",
             retry_after,
         )
+
+
+Slot = tuple[str, str]  # (the key, as stored; the holder's token)
+
+
+def take_slot(key: str, hold: int) -> Slot | None:
+    """Hold `key` for at most `hold` seconds, across every process: the slot to hand to
+    give_back, or None when someone holds it. Redis: SET NX with an expiry; without it, a
+    RateCounter row with an expiry (the file cache's add is not atomic between processes).
+    A slot expires on its own, so a process killed while holding one does not leak it."""
+    key, owner = f"{KEY_PREFIX}:{key}", secrets.token_hex(8)
+    if uses_cache():
+        return (key, owner) if cache.add(key, owner, timeout=hold) else None
+    now = timezone.now()
+    expires = now + timedelta(seconds=hold)
+    try:
+        with transaction.atomic():
+            RateCounter.objects.create(key=key, count=_mark(owner), expires=expires)
+    except IntegrityError:  # held, or left by a holder that died: taken again once expired
+        taken = RateCounter.objects.filter(key=key, expires__lt=now).update(
+            count=_mark(owner), expires=expires
+        )
+        if not taken:
+            return None
+    return key, owner
+
+
+def give_back(slot: Slot | None) -> None:
+    """Free a slot, only if it is still ours (it may have expired and been taken again)."""
+    if slot is None:
+        return
+    key, owner = slot
+    if uses_cache():
+        if cache.get(key) == owner:
+            cache.delete(key)
+    else:
+        RateCounter.objects.filter(key=key, count=_mark(owner)).delete()
+
+
+def _mark(owner: str) -> int:
+    # The holder's token stands in the count column: a random number names this holder.
+    return int(owner, 16) % 2_000_000_000
