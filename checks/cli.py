@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, NoReturn, TextIO
 
+from checks import scoring
 from checks.config import CheckConfig, ConfigError, parse_hostport
 from checks.domainname import DomainNameError, to_ascii_domain
 from checks.engine import check_domain
@@ -115,17 +116,9 @@ def _paint(text: str, status: Status, colour: bool) -> str:
     return f"\033[{COLOURS[status]}m{text}\033[0m" if colour else text
 
 
-# What a null MX takes out of the check (RFC 7505 §3; checklist MX-03): transport security.
-TRANSPORT = (Mechanism.MTASTS, Mechanism.TLSRPT, Mechanism.SMTP, Mechanism.DANE)
-
-
 def receives_no_mail(report: DomainReport) -> bool:
-    """A null-MX domain, whose transport checks did not apply: its score rates only what
-    applies to a domain that receives no mail, which is not its mail security."""
-    categories = report.score_detail.get("categories", {})
-    return report.has("MX-03") and all(
-        categories.get(str(m), {}).get("reason") == "does not apply" for m in TRANSPORT
-    )
+    """A null-MX domain, whose transport checks did not apply (scoring.receives_no_mail)."""
+    return scoring.receives_no_mail(report.score_detail, (f.id for f in report.findings))
 
 
 def _title(mechanism: str) -> str:
@@ -174,12 +167,7 @@ def render_text(report: DomainReport, out: TextIO, colour: bool) -> None:
     partial = " (partial: some checks could not run)" if report.score_detail.get("partial") else ""
     out.write(f"{domain}  score {score}{partial}  [score v{report.score_version}]\n")
     if no_mail:
-        counted = [
-            MECHANISM_TITLES[m]
-            for m in Mechanism
-            if report.score_detail.get("categories", {}).get(str(m), {}).get("counted")
-            and report.score_detail["categories"][str(m)].get("weight")
-        ]
+        counted = [MECHANISM_TITLES[m] for m in scoring.counted_categories(report.score_detail)]
         rated = (
             f" {report.score}/100 for what applies: {', '.join(counted)}."
             if report.score is not None

@@ -10,6 +10,7 @@ score says it is partial.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,3 +158,27 @@ def compute(findings: list[Finding]) -> tuple[int | None, dict[str, Any]]:
 def apply(report: DomainReport) -> None:
     report.score, report.score_detail = compute(report.findings)
     report.score_version = SCORE_VERSION
+
+
+# What a null MX takes out of the check (RFC 7505 §3; checklist MX-03): transport security.
+TRANSPORT = (Mechanism.MTASTS, Mechanism.TLSRPT, Mechanism.SMTP, Mechanism.DANE)
+
+
+def receives_no_mail(detail: dict[str, Any], finding_ids: Iterable[str]) -> bool:
+    """A null-MX domain (MX-03), whose transport categories did not apply: its score rates
+    only what a domain that receives no mail still needs (SPF, DMARC, DNSSEC, the MX record),
+    not its mail security, which is "not applicable", neither 100 % nor 0 %."""
+    categories = detail.get("categories", {})
+    return "MX-03" in set(finding_ids) and all(
+        categories.get(str(m), {}).get("reason") == "does not apply" for m in TRANSPORT
+    )
+
+
+def counted_categories(detail: dict[str, Any]) -> list[Mechanism]:
+    """The weighted categories the score counted, in the rubric's order."""
+    categories = detail.get("categories", {})
+    return [
+        m
+        for m in Mechanism
+        if categories.get(str(m), {}).get("counted") and categories[str(m)].get("weight")
+    ]

@@ -25,7 +25,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from checks import dmarc, tlsrpt
+from checks import dmarc, scoring, tlsrpt
 from checks.config import CheckConfig
 from checks.engine import check_domain
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Finding, Mechanism, Status
@@ -57,9 +57,6 @@ KEEP_FOR = timedelta(days=30)
 # checks/net.py words every SSRF-guard refusal as "<address> is a private, loopback, link-local
 # or reserved address; refused", and the probes carry that text into their findings' evidence.
 _REFUSED = re.compile(r"([0-9A-Fa-f:.]+) is a private, loopback, link-local or reserved address")
-
-# What a null MX takes out of the check (RFC 7505 §3; checklist MX-03): transport security.
-TRANSPORT_MECHANISMS = (Mechanism.MTASTS, Mechanism.TLSRPT, Mechanism.SMTP, Mechanism.DANE)
 
 _SEVERITY_RANK = {status: rank for rank, status in enumerate(SEVERITY_ORDER)}
 # "error" means we could not find out: the page must never read it as a failure.
@@ -323,27 +320,17 @@ class FreeCheck(models.Model):
 
     @property
     def receives_no_mail(self) -> bool:
-        """The domain publishes a null MX (RFC 7505 §3), so the transport checks did not apply.
-
-        Its score then rates only what a domain that sends no mail still needs (SPF, DMARC,
-        DNSSEC, the MX record): the page must not present it as the domain's mail security,
-        which is "not applicable", neither 100 % nor 0 % (checklist MX-03).
-        """
-        categories = self.score_detail.get("categories", {})
-        return any(f.get("id") == "MX-03" for f in self._final_findings()) and all(
-            categories.get(str(m), {}).get("reason") == "does not apply"
-            for m in TRANSPORT_MECHANISMS
+        """The domain publishes a null MX (RFC 7505 §3), so the transport checks did not
+        apply: the page must not present its score as the domain's mail security
+        (scoring.receives_no_mail; checklist MX-03)."""
+        return scoring.receives_no_mail(
+            self.score_detail, (f.get("id", "") for f in self._final_findings())
         )
 
     @property
     def scored_titles(self) -> list[str]:
         """The categories the score counted, by title, in the rubric's order."""
-        categories = self.score_detail.get("categories", {})
-        return [
-            MECHANISM_TITLES[m]
-            for m in Mechanism
-            if categories.get(str(m), {}).get("counted") and categories[str(m)].get("weight")
-        ]
+        return [MECHANISM_TITLES[m] for m in scoring.counted_categories(self.score_detail)]
 
     @property
     def does_not_exist(self) -> bool:
