@@ -14,9 +14,9 @@ from django.utils import timezone
 from mailsec.alerts.emails import _later, build_message
 from mailsec.alerts.models import AlertSetting, AlertState, Notification
 from mailsec.alerts.tasks import send_notification
-from mailsec.domains.models import CheckRun, Domain
+from mailsec.domains.models import Domain
 from tests.conftest import BaseTestCase
-from tests.test_alerts_s9_model import START, World
+from tests.test_alerts_s9_model import START, World, store_run
 
 
 @override_settings(
@@ -42,17 +42,7 @@ class AlertWordingTestCase(BaseTestCase):
             setattr(self.world, name, value)
         result = self.world.result()
         self.clock += after
-        run = CheckRun.objects.create(
-            domain=self.domain,
-            kind=kind,
-            status=CheckRun.Status.DONE,
-            created=self.clock,
-            score=result["score"],
-            score_version=result["score_version"],
-            score_detail=result["score_detail"],
-            mechanisms=result["mechanisms"],
-            findings=result["findings"],
-        )
+        run = store_run(self.domain, result, kind, self.clock)
         with self.captureOnCommitCallbacks(execute=False):
             outcome = AlertState.observe(run)
         for n in Notification.objects.filter(status=Notification.Status.PENDING):

@@ -15,9 +15,9 @@ from mailsec.alerts import rules
 from mailsec.alerts.emails import build_message
 from mailsec.alerts.models import AlertSetting, AlertState, Change, Notification
 from mailsec.alerts.tasks import send_notification
-from mailsec.domains.models import CheckRun, Domain
+from mailsec.domains.models import Domain
 from tests.conftest import BaseTestCase
-from tests.test_alerts_s9_model import START, World
+from tests.test_alerts_s9_model import START, World, store_run
 
 
 @override_settings(
@@ -44,17 +44,7 @@ class FixedEmailTestCase(BaseTestCase):
             setattr(self.world, name, value)
         result = self.world.result()
         self.clock += timedelta(minutes=11)
-        run = CheckRun.objects.create(
-            domain=self.domain,
-            kind=kind,
-            status=CheckRun.Status.DONE,
-            created=self.clock,
-            score=result["score"],
-            score_version=result["score_version"],
-            score_detail=result["score_detail"],
-            mechanisms=result["mechanisms"],
-            findings=result["findings"],
-        )
+        run = store_run(self.domain, result, kind, self.clock)
         with self.captureOnCommitCallbacks(execute=False):
             outcome = AlertState.observe(run)
         for n in Notification.objects.filter(status=Notification.Status.PENDING):

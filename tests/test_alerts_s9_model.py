@@ -211,6 +211,21 @@ other_step = st.one_of(
 step = st.integers(0, 9).flatmap(lambda i: run_step if i < 7 else other_step)
 
 
+def store_run(domain: Domain, result: dict[str, Any], kind: str, created: datetime) -> CheckRun:
+    """A finished run of `domain` holding World.result() `result`, as a worker stores it."""
+    return CheckRun.objects.create(
+        domain=domain,
+        kind=kind,
+        status=CheckRun.Status.DONE,
+        created=created,
+        score=result["score"],
+        score_version=result["score_version"],
+        score_detail=result["score_detail"],
+        mechanisms=result["mechanisms"],
+        findings=result["findings"],
+    )
+
+
 def apply_mutation(world: World, mut: tuple[str, Any]) -> None:
     what, arg = mut
     if what in ("mta", "tls", "dmarc", "cert"):
@@ -275,17 +290,7 @@ class AlertHistoryModelTest(HypothesisTestCase, BaseTestCase):
 
     def _observe(self, world: World, kind: str) -> None:
         result = world.result()
-        run = CheckRun.objects.create(
-            domain=self.domain,
-            kind=kind,
-            status=CheckRun.Status.DONE,
-            created=self.clock,
-            score=result["score"],
-            score_version=result["score_version"],
-            score_detail=result["score_detail"],
-            mechanisms=result["mechanisms"],
-            findings=result["findings"],
-        )
+        run = store_run(self.domain, result, kind, self.clock)
         state = AlertState.objects.filter(domain=self.domain).first()
         base_version = (state.baseline or {}).get("score_version") if state else None
         self.domain.refresh_from_db()
