@@ -350,16 +350,12 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
                 said.append(("record", record.detail))
             policy.record_state = record.state
         changed = policy.refresh_text(now)
-        # The state this turn knows: the lookup's or, when it failed or compared an older id,
-        # the last one stored: a TXT lookup that timed out must not hide the new record.
-        if changed and policy.record_state in ("txt", "stale"):
-            # A plain TXT names the id the owner typed, never the new one: senders holding
-            # the policy keep applying it (a new MX outside it refused under enforce) until
-            # the record changes (RFC 8461 §3.1, §5.1). Said in this sync's email, with the
-            # record, not one sync later when the lookup finds it stale; the record is stale
-            # from now on, so that later sync tells nothing again.
-            said.append(("record", stale_txt_message(policy, zone_name)))
-            policy.record_state = "stale"
+        if changed:
+            # A plain TXT names the id the owner typed, never the new one: said in this sync's
+            # email, with the record, not one sync later when the lookup finds it stale. By
+            # the state this turn knows (the lookup's, or the last one stored when it failed
+            # or compared an older id): a TXT lookup that timed out must not hide the record.
+            said += plain_txt_told(policy)
         # Only what the MX loop owns: mode, max_age, patterns and state are the owner's.
         policy.save(update_fields=SYNC_FIELDS)
     tell_all(policy, said, f" New policy id {policy.policy_id}." if changed else "")
