@@ -249,9 +249,12 @@ def mx_event_kind(message: str) -> str:
     return "mx-leaving" if " left the MX" in message else "mx-added"
 
 
-def save_changes(policy: HostedPolicy, said: list[tuple[str, str]], now: datetime) -> bool:
+def save_changes(
+    policy: HostedPolicy, said: list[tuple[str, str]], now: datetime
+) -> list[tuple[str, str]]:
     """Save, bump the id if the text changed, publish it, then tell the owner each step (and,
-    with a plain `_mta-sts` TXT, the record to publish with the new id)."""
+    with a plain `_mta-sts` TXT, the record to publish with the new id). Returns the steps
+    told, so the page can say what the email says (record_to_publish)."""
     changed = policy.refresh_text(now)
     if changed:
         said = said + plain_txt_told(policy)
@@ -259,7 +262,13 @@ def save_changes(policy: HostedPolicy, said: list[tuple[str, str]], now: datetim
     if changed:
         publish(policy)
     tell_all(policy, said, f" New policy id {policy.policy_id}." if changed else "")
-    return changed
+    return said
+
+
+def record_to_publish(told: list[tuple[str, str]]) -> str:
+    """The record step among the steps a change told (plain_txt_told's words, as emailed),
+    or "" when there is none: the person who made the change reads it on the page at once."""
+    return " ".join(message for kind, message in told if kind == "record")
 
 
 def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
@@ -403,7 +412,8 @@ SYNC_FIELDS = [
 ]
 
 
-def set_mode(policy: HostedPolicy, mode: str, now: datetime | None = None) -> bool:
+def set_mode(policy: HostedPolicy, mode: str, now: datetime | None = None) -> list[tuple[str, str]]:
+    """Change the mode; the steps told (save_changes)."""
     now = now or timezone.now()
     before = policy.mode
     policy.set_mode(mode, now)
@@ -412,10 +422,11 @@ def set_mode(policy: HostedPolicy, mode: str, now: datetime | None = None) -> bo
     )
 
 
-def disable(policy: HostedPolicy, now: datetime | None = None) -> None:
+def disable(policy: HostedPolicy, now: datetime | None = None) -> list[tuple[str, str]]:
+    """Stop hosting safely (mode none until release_at); the steps told (save_changes)."""
     now = now or timezone.now()
     policy.begin_disable(now)
-    save_changes(
+    return save_changes(
         policy,
         [
             (

@@ -246,6 +246,14 @@ def _live_policy(
     return domain, policy
 
 
+def with_record(done: str, told: list[tuple[str, str]]) -> str:
+    """What a change did, and with a plain `_mta-sts` TXT the exact record to publish now, in
+    the words the email gives (one renderer: service.plain_txt_told): "Saved." alone would
+    leave senders on the old policy until the next email is read."""
+    record = service.record_to_publish(told)
+    return f"{done} {record}" if record else done
+
+
 @login_required
 @require_POST
 def enable(request: HttpRequest, code: UUID) -> HttpResponse:
@@ -303,8 +311,8 @@ def update(request: HttpRequest, code: UUID) -> HttpResponse:
                     f"{way_out}. Nothing was saved.",
                 )
                 return redirect("hosting:page", domain.code)
-            service.save_changes(policy, said, now)
-            messages.success(request, "Saved." if said else "Nothing changed.")
+            told = service.save_changes(policy, said, now)
+            messages.success(request, with_record("Saved.", told) if said else "Nothing changed.")
         else:
             messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect("hosting:page", domain.code)
@@ -321,9 +329,9 @@ def suggest(request: HttpRequest, code: UUID) -> HttpResponse:
         pattern = form.cleaned_data["pattern"]
         if pattern in offered:
             policy.mx_extra = [*policy.mx_extra, pattern]
-            service.save_changes(
-                policy, [("settings", f"Added the provider pattern {pattern}.")], timezone.now()
-            )
+            added = f"Added the provider pattern {pattern}."
+            told = service.save_changes(policy, [("settings", added)], timezone.now())
+            messages.success(request, with_record(added, told))
         else:
             messages.error(request, "That pattern is not on offer.")
     return redirect("hosting:page", domain.code)
@@ -350,8 +358,10 @@ def enforce(request: HttpRequest, code: UUID) -> HttpResponse:
     if policy is not None:
         readiness = enforce_readiness(policy, timezone.now())
         if readiness.ready:
-            service.set_mode(policy, HostedPolicy.Mode.ENFORCE)
-            messages.success(request, f"Mode enforce, new policy id {policy.policy_id}.")
+            told = service.set_mode(policy, HostedPolicy.Mode.ENFORCE)
+            messages.success(
+                request, with_record(f"Mode enforce, new policy id {policy.policy_id}.", told)
+            )
         else:
             messages.error(request, "Not yet: " + " ".join(readiness.reasons))
     return redirect("hosting:page", domain.code)
@@ -363,10 +373,13 @@ def enforce(request: HttpRequest, code: UUID) -> HttpResponse:
 def disable(request: HttpRequest, code: UUID) -> HttpResponse:
     domain, policy = _live_policy(request, code, lock=True)
     if policy is not None and policy.state == HostedPolicy.State.ACTIVE:
-        service.disable(policy)
+        told = service.disable(policy)
         messages.success(
             request,
-            f"Turning hosting off: mode none is served until {policy.release_at:%Y-%m-%d %H:%M} "
-            "UTC first.",
+            with_record(
+                "Turning hosting off: mode none is served until "
+                f"{policy.release_at:%Y-%m-%d %H:%M} UTC first.",
+                told,
+            ),
         )
     return redirect("hosting:page", domain.code)
