@@ -1222,10 +1222,15 @@ def _logo(out: Collector, url: str, result: Any) -> bytes | None:
         )
         return None
     if result.truncated:
+        # Checklist BIMI-09: the size limit is the receiver's (Indicator Validation), and size
+        # alone is a warning against the BIMI Group's 32 KB guidance. We stop reading at our
+        # fetch limit, so the profile itself is unknown: said, never passed.
         out.add(
             "BIMI-09",
-            Status.FAIL,
-            f"The logo is larger than {SVG_FETCH_LIMIT // 1024} KB; receivers will not use it.",
+            Status.WARN,
+            f"The logo is larger than {SVG_FETCH_LIMIT // 1024} KB, far above the 32 KB the "
+            "BIMI Group recommends: receivers set their own limit and may ignore it. Its SVG "
+            f"profile was not checked (only the first {SVG_FETCH_LIMIT // 1024} KB were read).",
             subject=url,
             evidence=evidence,
         )

@@ -953,6 +953,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         subject=domain,
         evidence={"dns": answer.evidence()},
     )
+    _near_misses_beside(out, domain, answer, selection.records[0], selection.near_misses)
     size = txt_answer_size(answer)
     if size > SIZE_LIMIT:
         out.add(
@@ -1238,6 +1239,41 @@ def repaired_version(text: str) -> str:
     rest = text[match.end() :] if match else text
     terms = _GLUE_RE.sub("", rest).split()
     return " ".join(["v=spf1", *terms])
+
+
+def _near_misses_beside(
+    out: Collector, domain: str, answer: DnsAnswer, record: str, near_misses: list[str]
+) -> None:
+    """SPF-02 for records that look like SPF beside the one SPF record `record`.
+
+    Receivers discard them (RFC 7208 §4.5: only records starting with exactly "v=spf1" are
+    selected), so `record` alone applies and the senders only a near miss names are not
+    authorised. A near miss that names no sender `record` lacks (the same record pasted again
+    with its quotes) changes nothing and is left alone. A warning, not SPF-02's fail: the
+    domain's SPF still works, and a fail would score SPF as broken (checklist §0: fail is for
+    a mechanism receivers ignore or reject).
+    """
+    kept = {term.lower() for term in record.split()[1:]}
+    lost: dict[str, list[str]] = {}
+    for text in near_misses:
+        terms = repaired_version(text).split()[1:]
+        extra = [t for t in terms if t.lower() not in kept and t.lower().lstrip("+-~?") != "all"]
+        if extra:
+            lost[text] = extra
+    if not lost:
+        return
+    shown = "; ".join(f"'{text}' (names {', '.join(extra)})" for text, extra in lost.items())
+    out.add(
+        "SPF-02",
+        Status.WARN,
+        f"Beside its SPF record, {domain} has TXT record(s) that look like SPF but do not start "
+        f"with exactly 'v=spf1 ', so receivers ignore them: {shown}. Senders listed only there "
+        "are not authorised.",
+        subject=domain,
+        evidence={"dns": answer.evidence(), "near_misses": list(lost)},
+        fix=f"Move the senders these records name into the SPF record of {domain} (if they "
+        "send its mail), then remove them.",
+    )
 
 
 def _no_record(
