@@ -23,7 +23,7 @@ import time
 import warnings
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -84,6 +84,18 @@ class SmtpProbe:
     legacy_cipher: str = ""
     no_sni_ok: bool | None = None
     no_sni_same_cert: bool | None = None
+    # A server may hold an ECDSA and an RSA certificate and present the one the client's
+    # signature algorithms favour (Postfix smtpd_tls_eccert_file beside smtpd_tls_cert_file,
+    # Exim, Exchange), so a sender that verifies only RSA gets a certificate nobody looked at.
+    # When the first handshake got a non-RSA leaf, one more asks as such a sender does
+    # (_rsa_certificate): '' not asked (an RSA leaf, or no TLS); 'other' a different
+    # certificate came back (rsa_variant); 'same' the same one; 'none' RSA suites refused with
+    # a TLS alert (no RSA certificate); 'untested' no answer in time, a hang-up, no TLS 1.2 to
+    # ask with, or no time left in the probe's budget.
+    rsa_cert: str = ""
+    # This probe as a sender offering only RSA sees it: the RSA handshake's chain, version and
+    # cipher, the chain analysed as the first one (_analyse_chain).
+    rsa_variant: SmtpProbe | None = None
     injection_vulnerable: bool | None = None
     # The server refused STARTTLS sent with a command pipelined behind it (Postfix >= 3.9
     # "554 5.5.0 Error: SMTP protocol synchronization", Exim "554 Security failure"): nothing
@@ -150,6 +162,8 @@ class SmtpProbe:
             and _version_rank(self.tls_version) >= _version_rank("TLSv1.2")
             and self.verify_ok
             and self.name_ok
+            # A sender offering only RSA validates the server's RSA certificate instead.
+            and (self.rsa_variant is None or self.rsa_variant.mta_sts_ok)
         )
 
     def facts(self) -> dict[str, Any]:
@@ -185,6 +199,20 @@ class SmtpProbe:
                     "chain": [c.subject for c in self.chain],
                 }
             )
+        if self.rsa_cert:
+            data["rsa_certificate"] = self.rsa_cert
+        variant = self.rsa_variant
+        if variant is not None:
+            data["rsa_handshake"] = {
+                "tls_version": variant.tls_version,
+                "cipher": variant.cipher,
+                "verify_ok": variant.verify_ok,
+                "verify_error": variant.verify_error,
+                "verify_detail": variant.verify_detail,
+                "name_ok": variant.name_ok,
+                "leaf": variant.leaf.to_dict() if variant.leaf else None,
+                "chain": [c.subject for c in variant.chain],
+            }
         if self.error_kind:
             data["error_kind"] = self.error_kind
         if self.problem:
@@ -309,12 +337,18 @@ class _Conn:
             await asyncio.wait_for(self.writer.wait_closed(), 1.0)
 
 
-def _client_context(*, legacy_only: bool = False, tls12_only: bool = False) -> ssl.SSLContext:
+def _client_context(
+    *, legacy_only: bool = False, tls12_only: bool = False, rsa_only: bool = False
+) -> ssl.SSLContext:
     """A handshake context that accepts whatever is presented; verification happens afterwards.
 
     SECLEVEL=0 and TLS 1.0 as minimum let us see (and report) servers that only speak old
     protocol versions; the MTA-STS verdict still requires TLS >= 1.2 (RFC 8461 §7.2).
-    `legacy_only` offers TLS 1.0/1.1 alone, `tls12_only` TLS 1.2 alone (SMTP-07).
+    `legacy_only` offers TLS 1.0/1.1 alone, `tls12_only` TLS 1.2 alone (SMTP-07). `rsa_only`
+    offers TLS 1.2 with RSA-authenticated suites alone, what a sender that can verify only RSA
+    signatures offers: a server holding an ECDSA and an RSA certificate must present the RSA
+    one. (TLS 1.3 picks the certificate by signature_algorithms, which Python's ssl cannot
+    narrow; TLS 1.2's cipher suite names the key type.)
     """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
@@ -326,11 +360,11 @@ def _client_context(*, legacy_only: bool = False, tls12_only: bool = False) -> s
             context.minimum_version = ssl.TLSVersion.TLSv1
         if legacy_only:
             context.maximum_version = ssl.TLSVersion.TLSv1_1
-    if tls12_only:
+    if tls12_only or rsa_only:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.maximum_version = ssl.TLSVersion.TLSv1_2
     with contextlib.suppress(ssl.SSLError):
-        context.set_ciphers("ALL:@SECLEVEL=0")
+        context.set_ciphers("aRSA:@SECLEVEL=0" if rsa_only else "ALL:@SECLEVEL=0")
     return context
 
 
@@ -647,6 +681,8 @@ class _Side:
     refused_pipelining: bool = False
     # The handshake ended with a TLS alert from the server (not a hang-up or reset).
     alert: bool = False
+    # The alert's name ("handshake_failure", "protocol_version"), when there was one.
+    alert_name: str = ""
 
 
 async def _side_session(
@@ -657,9 +693,11 @@ async def _side_session(
     legacy: bool,
     inject: bool,
     tls12: bool = False,
+    rsa_only: bool = False,
 ) -> _Side:
-    """An extra handshake: without SNI (SMTP-13, carrying the SMTP-06 injection probe), or with
-    only TLS 1.0/1.1 (`legacy`) or only TLS 1.2 (`tls12`) allowed (SMTP-07)."""
+    """An extra handshake: without SNI (SMTP-13, carrying the SMTP-06 injection probe), with
+    only TLS 1.0/1.1 (`legacy`) or only TLS 1.2 (`tls12`) allowed (SMTP-07), or with only
+    RSA-authenticated TLS 1.2 suites (`rsa_only`, a server's second certificate)."""
     out = _Side()
     session = _Session(probe, ctx.config, ctx)
     try:
@@ -687,12 +725,17 @@ async def _side_session(
         if code != 220:
             return out
         try:
-            await conn.start_tls(_client_context(legacy_only=legacy, tls12_only=tls12), sni)
+            await conn.start_tls(
+                _client_context(legacy_only=legacy, tls12_only=tls12, rsa_only=rsa_only), sni
+            )
         except (ssl.SSLError, OSError, TimeoutError, ConnectionError) as exc:
             # A handshake that did not finish in time says nothing about SNI or old TLS
             # versions (slow is not broken, checklist §0): untested, not refused.
             out.ok = None if _handshake_timed_out(exc) else False
             out.alert = isinstance(exc, ssl.SSLError) and not isinstance(exc, ssl.SSLEOFError)
+            if isinstance(exc, ssl.SSLError):
+                alert = _ALERT_REASON.fullmatch(exc.reason or "")
+                out.alert_name = alert.group(1).lower() if alert else ""
             return out
         obj = conn.ssl_object()
         if obj is None:
@@ -885,9 +928,57 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
             probe.tls12_accepted = None if tls12.ok is None else tls12.version == "TLSv1.2"
             if probe.tls12_accepted:
                 accepted.add("TLSv1.2")  # the evidence lists every version a handshake showed
+        # Last, as the optional questions are: the RSA handshake is asked in TLS 1.2.
+        await _rsa_certificate(ctx, probe, started)
+        if probe.rsa_cert in {"same", "other"}:
+            accepted.add("TLSv1.2")
         probe.tls_versions_accepted = sorted(accepted, key=_version_rank)
     probe.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
     return probe
+
+
+async def _rsa_certificate(ctx: CheckContext, probe: SmtpProbe, started: float) -> None:
+    """Ask once more as a sender that verifies only RSA, when the first leaf is not RSA (see
+    SmtpProbe.rsa_cert). One connection per MX address, only then, and only while the probe
+    has spent under TLS12_QUESTION_WITHIN timeouts: a question left unasked is 'untested'."""
+    if probe.leaf is None or probe.leaf.key_type in {"RSA", ""}:
+        return
+    no_tls12 = probe.tls_version in LEGACY_TLS or probe.tls12_accepted is False
+    if no_tls12 or time.monotonic() - started >= TLS12_QUESTION_WITHIN * ctx.config.timeout:
+        probe.rsa_cert = "untested"
+        return
+    sni = None if certs.is_ip_literal(probe.host) else probe.host
+    async with ctx.connections:
+        side = await _side_session(ctx, probe, sni=sni, legacy=False, inject=False, rsa_only=True)
+    if not side.ok:
+        # An alert to RSA suites alone is the server's answer that it has no RSA certificate
+        # (OpenSSL: handshake_failure, "no shared cipher"); protocol_version says only that it
+        # has no TLS 1.2 to ask with. A timeout or a hang-up says nothing (checklist §0).
+        answered = side.ok is False and side.alert_name not in {"", "protocol_version"}
+        probe.rsa_cert = "none" if answered else "untested"
+        return
+    if side.chain[:1] == probe.chain_der[:1]:
+        probe.rsa_cert = "same"
+        return
+    variant = replace(
+        probe,
+        tls_version=side.version,
+        cipher=side.cipher,
+        cipher_bits=None,
+        chain_der=side.chain,
+        leaf=None,
+        chain=[],
+        verify_ok=False,
+        verify_error=None,
+        verify_detail="",
+        expired_ca="",
+        name_ok=False,
+        chain_complete=True,
+        rsa_cert="",
+        rsa_variant=None,
+    )
+    _analyse_chain(ctx.config, variant)
+    probe.rsa_cert, probe.rsa_variant = "other", variant
 
 
 def _analyse_chain(config: CheckConfig, probe: SmtpProbe) -> None:
@@ -1010,8 +1101,6 @@ async def _shared_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe
 
 
 def _as_cached(probe: SmtpProbe) -> SmtpProbe:
-    from dataclasses import replace
-
     return replace(probe, cached=True)
 
 
@@ -1554,7 +1643,7 @@ def _per_probe(
     # SMTP-08: cipher suites (RFC 7465, RFC 9325 §4).
     weak = [
         c
-        for c in (p.cipher, p.legacy_cipher)
+        for c in (p.cipher, p.legacy_cipher, p.rsa_variant.cipher if p.rsa_variant else "")
         if c and any(m in c.upper() for m in _WEAK_CIPHER_MARKERS)
     ]
     if weak:
@@ -1582,6 +1671,7 @@ def _per_probe(
         )
 
     _certificate(out, p, subj, ev, policy.enforce, dane_ok, testing=policy.testing)
+    _second_certificate(out, p, subj, policy, dane_state, ctx)
 
     # SMTP-13: no SNI (RFC 8461 §7.1: servers MUST NOT require SNI).
     if p.no_sni_ok is False:
@@ -1729,9 +1819,12 @@ def _certificate(
     under_sts: bool,
     dane_ok: bool,
     testing: bool = False,
+    label: str = "",
 ) -> None:
     """`under_sts`: an MTA-STS policy in enforce mode applies, so senders refuse delivery on
-    a failed validation; `testing`: the policy is in testing mode instead.
+    a failed validation; `testing`: the policy is in testing mode instead. `label` names the
+    key type of a server's second certificate (SmtpProbe.rsa_variant): its findings say which
+    certificate they are about.
 
     Only enforce makes MTA-STS senders refuse delivery (RFC 8461 §5). Under testing they report
     the failure and deliver as if there were none, so a certificate problem weighs as it does for
@@ -1741,6 +1834,14 @@ def _certificate(
     if leaf is None:
         return
     presented = f"presented '{leaf.subject}' issued by '{leaf.issuer}'"
+    # How the findings name the certificate: the server's, or its second one.
+    cert_word = f"{label} certificate" if label else "certificate"
+    the_cert = (
+        f"The {label} certificate of {subj}, which senders offering only RSA get,"
+        if label
+        else f"The certificate of {subj}"
+    )
+    who = f"{subj}, to senders offering only RSA," if label else subj
     if under_sts:
         sts_note = " MTA-STS senders will not deliver to it."
     elif testing:
@@ -1787,7 +1888,7 @@ def _certificate(
         out.add(
             "SMTP-09",
             status,
-            f"{subj} {what} ({presented}).{sts_or_dane}",
+            f"{who} {what} ({presented}).{sts_or_dane}",
             subject=subj,
             evidence=ev,
             fix=fix,
@@ -1802,7 +1903,7 @@ def _certificate(
         out.add(
             "SMTP-09",
             Status.WARN,
-            f"{subj} presents a certificate marked as a CA (basicConstraints cA=TRUE) as its "
+            f"{who} presents a certificate marked as a CA (basicConstraints cA=TRUE) as its "
             f"own ({presented}). OpenSSL-based senders such as Postfix and Exim accept it; "
             "senders whose TLS library follows the Web PKI rules (rustls, webpki) refuse it"
             + (
@@ -1812,7 +1913,7 @@ def _certificate(
             ),
             subject=subj,
             evidence=ev,
-            fix=f"Reissue the certificate of {p.host} as an end-entity certificate "
+            fix=f"Reissue the {cert_word} of {p.host} as an end-entity certificate "
             "(basicConstraints cA=FALSE, or no basicConstraints), as public CAs issue them.",
         )
     elif p.verify_ok or leaf_error in {"expired", "not-yet-valid", "name-mismatch"}:
@@ -1840,7 +1941,7 @@ def _certificate(
             out.add(
                 "SMTP-16",
                 Status.FAIL if under_sts else Status.INFO,
-                f"{subj} uses a self-signed or private-CA certificate ({presented})."
+                f"{who} uses a self-signed or private-CA certificate ({presented})."
                 + (sts_note or " Opportunistic TLS still works.")
                 + (" DANE senders do authenticate it through TLSA." if dane_ok else ""),
                 subject=subj,
@@ -1869,17 +1970,17 @@ def _certificate(
         out.add(
             "SMTP-10",
             Status.WARN if dane_ok and not under_sts else Status.FAIL,
-            f"The certificate of {subj} {state} {when}.{sts_note}"
+            f"{the_cert} {state} {when}.{sts_note}"
             + (" DANE-EE senders still deliver." if dane_ok else ""),
             subject=subj,
             evidence=ev,
-            fix=f"Renew the certificate of {p.host}.",
+            fix=f"Renew the {cert_word} of {p.host}.",
         )
     elif ahead is not None and ahead > timedelta(0):
         out.add(
             "SMTP-10",
             Status.INFO,
-            f"The certificate of {subj} becomes valid at {certs.utc_text(starts)}, "
+            f"{the_cert} becomes valid at {certs.utc_text(starts)}, "
             f"{_seconds(ahead)} after this check: within the "
             f"{int(certs.NOT_BEFORE_SKEW.total_seconds() // 60)} minutes of clock difference "
             "allowed, so it is taken as valid (a certificate installed the moment it was "
@@ -1892,16 +1993,16 @@ def _certificate(
         out.add(
             "SMTP-10",
             Status.WARN,
-            f"The certificate of {subj} expires in {_days(days)} ({leaf.not_after[:10]}).",
+            f"{the_cert} expires in {_days(days)} ({leaf.not_after[:10]}).",
             subject=subj,
             evidence=ev,
-            fix=f"Renew the certificate of {p.host} now.",
+            fix=f"Renew the {cert_word} of {p.host} now.",
         )
     elif days is not None and days < 30:
         out.add(
             "SMTP-10",
             Status.INFO,
-            f"The certificate of {subj} expires in {_days(days)} ({leaf.not_after[:10]}).",
+            f"{the_cert} expires in {_days(days)} ({leaf.not_after[:10]}).",
             subject=subj,
             evidence=ev,
         )
@@ -1919,7 +2020,7 @@ def _certificate(
         out.add(
             "SMTP-11",
             Status.FAIL if under_sts else Status.WARN,
-            f"The certificate of {subj} is not valid for {p.host}: it names "
+            f"{the_cert} is not valid for {p.host}: it names "
             f"{', '.join(leaf.sans) or 'no subjectAltName DNS name (its CN is not used)'}."
             + (
                 " A subjectAltName ending in a dot matches no host name."
@@ -1929,8 +2030,8 @@ def _certificate(
             + sts_note,
             subject=subj,
             evidence=ev,
-            fix=f"Install a certificate whose subjectAltName includes {p.host} (a wildcard "
-            "covers only one label).",
+            fix=f"Install {'an ' + cert_word if label else 'a certificate'} whose "
+            f"subjectAltName includes {p.host} (a wildcard covers only one label).",
         )
     else:
         out.add(
@@ -1953,7 +2054,7 @@ def _certificate(
         out.add(
             "SMTP-14",
             Status.FAIL,
-            f"{subj}: {'; '.join(weak)}.",
+            f"{who.rstrip(',')}: {'; '.join(weak)}.",
             subject=subj,
             evidence=ev,
             fix="Reissue the certificate with a SHA-256 signature and an "
@@ -1963,9 +2064,57 @@ def _certificate(
         out.add(
             "SMTP-14",
             Status.PASS,
-            f"{subj} uses {_key_text(leaf)} signed with {_signature_text(leaf.signature_hash)}.",
+            f"{subj} uses {_key_text(leaf)} signed with {_signature_text(leaf.signature_hash)}"
+            + f"{_second_key_text(p)}.",
             subject=subj,
         )
+
+
+def _second_certificate(
+    out: Collector,
+    p: SmtpProbe,
+    subj: str,
+    policy: _Context,
+    dane_state: Any,
+    ctx: CheckContext,
+) -> None:
+    """SMTP-09/10/11/14/16 on the certificate a sender offering only RSA gets, when it is not
+    the one the first handshake got (SmtpProbe.rsa_variant): by the same rules, saying which
+    certificate. Only what is wrong or worth a note is listed; that it passes is said once, in
+    SMTP-14's summary of the keys (_second_key_text)."""
+    variant = p.rsa_variant
+    if variant is None or variant.leaf is None:
+        return
+    label = variant.leaf.key_type.split()[0] or "second"
+    found = Collector(MECHANISM)
+    _certificate(
+        found,
+        variant,
+        subj,
+        variant.facts(),
+        policy.enforce,
+        _dane_ok(ctx, variant, dane_state),
+        testing=policy.testing,
+        label=label,
+    )
+    out.findings.extend(f for f in found.findings if f.status != Status.PASS)
+
+
+def _second_key_text(p: SmtpProbe) -> str:
+    """What SMTP-14's summary adds about a second certificate (SmtpProbe.rsa_cert)."""
+    variant = p.rsa_variant
+    if variant is not None and variant.leaf is not None:
+        return (
+            f", and {_key_text(variant.leaf)} signed with "
+            f"{_signature_text(variant.leaf.signature_hash)} in a second certificate, "
+            "which senders offering only RSA get"
+        )
+    if p.rsa_cert == "untested":
+        return (
+            " (whether it also holds an RSA certificate, which senders offering only RSA "
+            "would get, could not be tested this time)"
+        )
+    return ""
 
 
 def _key_text(leaf: certs.CertFacts) -> str:
