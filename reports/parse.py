@@ -70,10 +70,16 @@ MAX_REPORT_KEY_BYTES = 2000
 # The streaming reader hands single values (a header member, one policy entry without its
 # failure details, one failure detail) to the C decoder; none is legitimately this long.
 MAX_VALUE_CHARS = 4 * 1024 * 1024
+# Levels of nested arrays and objects (RFC 8259 §9 lets a reader limit them). A report nests 5
+# or 6; without a limit of our own the line would be wherever the C decoder ran out of the
+# interpreter's stack, which depends on the caller's depth and differs between the whole and
+# the streamed reader (each decodes from another level), so they disagreed near it.
+MAX_DEPTH = 64
 
 # The C decoder's "Extra data", in words a person reading the reason understands.
 _EXTRA_DATA = "unexpected data after the report object"
 _LONG_NUMBER = "report holds a number of more than 4,300 digits (I-JSON, RFC 7493 §2.2)"
+_TOO_DEEP = "report JSON is nested too deeply"
 _MISSING: Any = object()
 _LAST_SECOND = time(23, 59, 59)
 GZIP_MAGIC = b"\x1f\x8b"
@@ -447,6 +453,31 @@ def _no_constants(name: str) -> Any:
     raise ReportRejected(f"{name} is not valid JSON (RFC 8259 §6)")
 
 
+def _deeper_than(value: Any, levels: int) -> bool:
+    """Whether a decoded value nests more than `levels` arrays and objects."""
+    pending = [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if level > levels:
+            return True
+        pending.extend((c, level + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+def _brackets(text: str | bytes, start: int = 0, end: int | None = None) -> int:
+    """How many arrays and objects a JSON text could open at most (brackets in strings
+    count too): when that is within the limit, no walk of the decoded value is needed."""
+    if isinstance(text, str):
+        return text.count("{", start, end) + text.count("[", start, end)
+    return text.count(b"{", start, end) + text.count(b"[", start, end)
+
+
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
 
@@ -470,6 +501,11 @@ class _JsonStream:
         self._eof = False
         self.warnings: list[str] = []
         self._first = True
+        # Arrays and objects walked here and open around the next value; a value that takes
+        # the report past MAX_DEPTH is noted, and the report rejected once the JSON was read
+        # whole, as the whole-document reader does (its JSON errors come first).
+        self._depth = 0
+        self.too_deep = False
 
     # --- reading text ---------------------------------------------------------------------
 
@@ -558,11 +594,14 @@ class _JsonStream:
                     ) from None
                 raise self._syntax(e.msg, e.pos) from None
             except RecursionError:
-                raise ReportRejected("report JSON is nested too deeply") from None
+                raise ReportRejected(_TOO_DEEP) from None
             except ValueError:  # Python's cap on integer digits (int_max_str_digits)
                 raise ReportRejected(_LONG_NUMBER) from None
             if end == len(self._buf) and not self._eof and self._fill():
                 continue  # a number at the window's end may go on in the next piece
+            room = MAX_DEPTH - self._depth
+            if _brackets(self._buf, self._pos, end) > room and _deeper_than(obj, room):
+                self.too_deep = True
             self._pos = end
             return obj
 
@@ -574,6 +613,7 @@ class _JsonStream:
         if self.peek() == "}":
             self._pos += 1
             return
+        self._depth += 1
         seen: set[str] = set()
         while True:
             if self.peek() != '"':
@@ -590,6 +630,7 @@ class _JsonStream:
                 self._pos += 1
             elif char == "}":
                 self._pos += 1
+                self._depth -= 1
                 return
             else:
                 raise self._syntax("Expecting ',' delimiter")
@@ -600,6 +641,7 @@ class _JsonStream:
         if self.peek() == "]":
             self._pos += 1
             return
+        self._depth += 1
         i = 0
         while True:
             yield i
@@ -609,6 +651,7 @@ class _JsonStream:
                 self._pos += 1
             elif char == "]":
                 self._pos += 1
+                self._depth -= 1
                 return
             else:
                 raise self._syntax("Expecting ',' delimiter")
@@ -1141,6 +1184,8 @@ def _read_report(stream: _JsonStream, report_domain: str | None) -> ParsedReport
             if policy is not None:
                 policies.append(policy)
     stream.end()
+    if stream.too_deep:
+        raise ReportRejected(_TOO_DEEP)
     if failed:
         raise failed[0]
     return _finish(
@@ -1246,14 +1291,17 @@ def _loads_small(body: bytes) -> tuple[Any, list[str]]:
             f"report is not valid UTF-8 at byte {e.start} (I-JSON, RFC 7493 §2.1)"
         ) from None
     try:
-        return _DECODER.decode(text), warnings
+        obj = _DECODER.decode(text)
     except json.JSONDecodeError as e:
         what = _EXTRA_DATA if e.msg == "Extra data" else e.msg
         raise ReportRejected(f"report is not valid JSON: {what} at character {e.pos}") from None
     except RecursionError:
-        raise ReportRejected("report JSON is nested too deeply") from None
+        raise ReportRejected(_TOO_DEEP) from None
     except ValueError:  # Python's cap on integer digits (int_max_str_digits)
         raise ReportRejected(_LONG_NUMBER) from None
+    if _brackets(body) > MAX_DEPTH and _deeper_than(obj, MAX_DEPTH):
+        raise ReportRejected(_TOO_DEEP)
+    return obj, warnings
 
 
 def _report_from_object(
