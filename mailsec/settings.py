@@ -319,7 +319,8 @@ MAILSEC_FREE_CHECK_WINDOW = env_int("MAILSEC_FREE_CHECK_WINDOW", 600, minimum=10
 # Concurrent outbound connections of one free check (a monitored domain's check may use more).
 MAILSEC_FREE_CHECK_MAX_CONNECTIONS = env_int("MAILSEC_FREE_CHECK_MAX_CONNECTIONS", 4, minimum=1)
 # Checks the JSON API may run (or wait on) in web processes at once, across all of them;
-# beyond it the API answers 503 + Retry-After (mailsec/freecheck/concurrency.py).
+# beyond it the API answers 503 + Retry-After (mailsec/freecheck/concurrency.py). Verify's
+# lookups share these slots (beyond them: "try again in a moment").
 # Each such request holds a web worker thread for up to ~25 s: keep it well below the web
 # server's threads (the README runs gunicorn with 4), or the API can take the whole site.
 MAILSEC_FREE_CHECK_API_CONCURRENCY = env_int("MAILSEC_FREE_CHECK_API_CONCURRENCY", 2, minimum=1)

@@ -38,7 +38,7 @@ from mailsec.domains import listing, pagecache
 from mailsec.domains.forms import AddDomainForm, SelectorsForm
 from mailsec.domains.models import CheckRun, Domain, MechanismChange, display_name
 from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
-from mailsec.freecheck import ratelimit
+from mailsec.freecheck import concurrency, ratelimit
 from mailsec.scoring.chart import MAX_POINTS, Chart, build_chart, sparse_chart
 from mailsec.scoring.explain import NOT_DEPLOYED, cost_text, explain, is_not_deployed, verdict_label
 
@@ -70,9 +70,16 @@ VERIFY_USER_LIMIT = (20, 600)
 # A slot expires on its own after this long, so a request killed mid-lookup (gunicorn's 30 s
 # timeout) does not keep its person from verifying.
 VERIFY_HOLD_SECONDS = 40
+# Across everyone, Verify's lookups take their turn in the free check API's slots
+# (freecheck/concurrency.py): one cap on the web threads held by lookups made inside a
+# request, whoever started them, kept below the web server's threads so pages still load
+# when a thousand people press Verify at once. A refused press is no loss: until the domain
+# is verified the background task looks for the record every few minutes.
 VERIFY_REFUSED = {
     "running": "A verification you started is still looking for its record; "
     "wait a few seconds for it and try again.",
+    "busy": "We are busy with many lookups right now; try again in a moment (until the "
+    "domain is verified we also look for the record ourselves every few minutes).",
     "domain": "Too many attempts; wait a minute and try again.",
     "user": "You have pressed Verify many times in the last 10 minutes; try again later "
     "(until the domain is verified we also look for the record ourselves every few minutes).",
@@ -125,6 +132,17 @@ def _one_at_a_time(key: str, hold: int) -> Iterator[bool]:
         yield slot is not None
     finally:
         ratelimit.give_back(slot)
+
+
+@contextmanager
+def _lookup_turn(wanted: bool) -> Iterator[bool]:
+    """Whether this request got one of the slots for lookups made inside a web request (the
+    free check API's, freecheck/concurrency.py); none is taken when not `wanted`."""
+    slot = concurrency.acquire() if wanted else None
+    try:
+        yield slot is not None
+    finally:
+        concurrency.release(slot)
 
 
 def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> HttpResponse:
@@ -516,11 +534,17 @@ def verify(request: HttpRequest, code: UUID) -> HttpResponse:
         # Check now's limits (CHECK_NOW_LIMITS). A second tab or a double click lands here.
         messages.info(request, f"{domain.display_name} is already verified.")
     else:
-        with _one_at_a_time(f"verify-slot:{request.user.pk}", VERIFY_HOLD_SECONDS) as ours:
+        with (
+            _one_at_a_time(f"verify-slot:{request.user.pk}", VERIFY_HOLD_SECONDS) as ours,
+            _lookup_turn(ours) as turn,
+        ):
             # A refused press looks nothing up and records nothing; nor does it count
-            # against the allowances when another lookup of this person's is still running.
+            # against the allowances when another lookup of this person's is still running,
+            # or when every lookup slot is taken.
             if not ours:
                 messages.error(request, VERIFY_REFUSED["running"])
+            elif not turn:
+                messages.error(request, VERIFY_REFUSED["busy"])
             elif _over_limit(f"verify:{domain.pk}", *VERIFY_DOMAIN_LIMIT):
                 messages.error(request, VERIFY_REFUSED["domain"])
             elif _over_limit(f"verify:user:{request.user.pk}", *VERIFY_USER_LIMIT):

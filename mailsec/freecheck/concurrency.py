@@ -1,7 +1,9 @@
 """A global cap on synchronous free-check API runs, across every web process.
 
 `GET /api/v1/check` may run a check in the web process for up to API_TIME_CAP seconds, so
-without a cap a burst of new domains would hold every web thread. MAILSEC_FREE_CHECK_API_
+without a cap a burst of new domains would hold every web thread. Verify's challenge lookups
+(domains.views.verify), made inside the request too, take their turn in the same slots: one
+cap on the web threads such lookups hold. MAILSEC_FREE_CHECK_API_
 CONCURRENCY slots are shared the way ratelimit.py shares its counters: keys in Django's cache
 with Redis (`add` is SET NX with an expiry), RateCounter rows with an expiry otherwise. A slot
 expires on its own after HOLD_SECONDS, so a process killed mid-run (gunicorn's 30 s timeout)
