@@ -14,7 +14,14 @@ from django.db.models import Count, Min, Sum
 from django.utils import timezone
 
 from reports import conf
-from reports.mail import header_summary, token_from_recipient, tokens_from_headers
+from reports.mail import (
+    MAX_COPIES_BYTES_FACTOR,
+    TooManyReports,
+    header_summary,
+    report_count,
+    token_from_recipient,
+    tokens_from_headers,
+)
 from reports.models import RawReport, ReportAddress
 from reports.parse import sniff
 
@@ -126,18 +133,38 @@ def addresses_for_message(message: bytes, recipients: list[str]) -> list[ReportA
     return found
 
 
-def accept_email(address: ReportAddress, message: bytes) -> Accepted:
-    """Store a whole message (DKIM is verified by the parse task, against the message bytes)."""
-    if len(message) > conf.max_message_bytes():
-        raise IntakeError(f"message is larger than {conf.max_message_bytes()} bytes", 552)
-    raw, created = RawReport.store(
-        address,
-        message,
-        source=RawReport.EMAIL,
-        content_type=header_summary(message).get("content-type", "")[:200],
-        headers=header_summary(message),
-        before_insert=lambda: check_quota(address, len(message)),
-    )
-    if created:
-        raw.queue_parse()
-    return Accepted(raw, created)
+def accept_email(address: ReportAddress, message: bytes) -> list[Accepted]:
+    """Store a whole message as one raw report per report in it (DKIM is verified by the
+    parse task, against the message bytes); a message with none is stored once, for the
+    parse to reject and keep. Refused (IntakeError) over the size cap, and when the copies
+    of a message with several reports would exceed MAX_COPIES_BYTES_FACTOR times it."""
+    cap = conf.max_message_bytes()
+    if len(message) > cap:
+        raise IntakeError(f"message is larger than {cap} bytes", 552)
+    try:
+        count = report_count(message)
+    except TooManyReports as e:
+        raise IntakeError(e.reason, 552) from None
+    if count > 1 and count * len(message) > cap * MAX_COPIES_BYTES_FACTOR:
+        raise IntakeError(
+            f"message of {len(message)} bytes carries {count} reports, stored as one copy "
+            f"each: over {cap * MAX_COPIES_BYTES_FACTOR} bytes for one message (send the "
+            "reports in separate messages)",
+            552,
+        )
+    headers = header_summary(message)
+    stored = []
+    for index in range(count):
+        raw, created = RawReport.store(
+            address,
+            message,
+            source=RawReport.EMAIL,
+            content_type=headers.get("content-type", "")[:200],
+            headers=headers,
+            before_insert=lambda: check_quota(address, len(message)),
+            report_index=index,
+        )
+        if created:
+            raw.queue_parse()
+        stored.append(Accepted(raw, created))
+    return stored

@@ -178,17 +178,42 @@ def embedded_messages(message: bytes, depth: int = 0) -> list[bytes]:
     return found[:_MAX_EMBEDDED]
 
 
-def extract_report(message: bytes) -> MailReport:
-    """Find the report in a message (RFC 8460 §5.3), sniffing each part's bytes.
+# Bounds on one message's reports (RFC 8460 §5.3 has one; a digest or a forward of several
+# carries a few): each becomes a raw report holding the whole message, so the copies stored
+# for one message are capped too, at this many times the message cap.
+MAX_REPORTS_PER_MESSAGE = 10
+MAX_COPIES_BYTES_FACTOR = 2
+
+
+class TooManyReports(ReportRejected):
+    """A message carrying more reports than one message may (MAX_REPORTS_PER_MESSAGE)."""
+
+
+def extract_report(message: bytes, index: int = 0) -> MailReport:
+    """The report at `index` (0: the first) of a message, see `extract_reports`."""
+    reports = extract_reports(message)
+    if index >= len(reports):
+        raise ReportRejected(
+            f"message carries {len(reports)} report(s); report {index + 1} is not in it"
+        )
+    return reports[index]
+
+
+def extract_reports(message: bytes) -> list[MailReport]:
+    """The reports in a message (RFC 8460 §5.3), in the order of their parts.
 
     Parts are judged by their content, not their declared type or file name: reporters send
     application/gzip or application/octet-stream too (M42). The declared type only warns.
+    RFC 8460 §5.3 describes one report per message, but digests and forwards of several
+    carry more, and none may be lost: every part declared as a report counts, and so does
+    every gzip or zip part; a JSON-looking part not declared as a report (a text body, a
+    note) counts only when no part is declared as one. The same bytes attached twice count
+    once. Raises ReportRejected when there is none, or more than MAX_REPORTS_PER_MESSAGE.
     """
     try:
         msg: Any = BytesParser(policy=policy.default).parsebytes(message)
     except Exception as e:  # the email package can raise on odd input; say so, never crash
         raise ReportRejected(f"message could not be read as MIME ({type(e).__name__})") from None
-    warnings: list[str] = []
     found: list[tuple[bytes, str, str | None, Any]] = []
     for part, owner in _leaves(msg):
         try:
@@ -197,13 +222,15 @@ def extract_report(message: bytes) -> MailReport:
             continue
         if not isinstance(payload, bytes) or sniff(payload) is None:
             continue
+        if any(payload == f[0] for f in found):
+            continue  # the same bytes attached twice (a client's copy, a forward of a forward)
         found.append((payload, part.get_content_type(), part.get_filename(), owner))
     if not found:
         raise ReportRejected("message has no gzip, zip or JSON part (RFC 8460 §5.3)")
-    # A part declared as the report wins over one that only looks like it (a JSON or text
-    # part placed before the report, say); among equals, the first.
-    payload, declared, filename, owner = min(found, key=lambda f: f[1] not in REPORT_TYPES)
-    if owner is not None and msg.get_content_type() == "multipart/report":
+    if (
+        any(owner is not None for *_, owner in found)
+        and msg.get_content_type() == "multipart/report"
+    ):
         kind = str(_param(msg, "report-type") or "").strip().lower()
         if kind in ("delivery-status", "disposition-notification"):
             # A bounce (RFC 3464) or read receipt (RFC 8098) quoting a report says that report
@@ -212,6 +239,39 @@ def extract_report(message: bytes) -> MailReport:
                 "message is a delivery status notification or read receipt quoting a report "
                 f"(multipart/report; report-type={kind[:40]}), not a TLS report (RFC 8460 §5.3)"
             )
+    # A part declared as the report wins over one that only looks like it (a JSON or text
+    # part placed before the report, say); a gzip or zip attachment is a report whatever its
+    # declared type.
+    declared = any(f[1] in REPORT_TYPES for f in found)
+    reports = [f for f in found if f[1] in REPORT_TYPES or not declared or sniff(f[0]) != "json"]
+    ignored = len(found) - len(reports)
+    if len(reports) > MAX_REPORTS_PER_MESSAGE:
+        raise TooManyReports(
+            f"message carries {len(reports)} reports; at most {MAX_REPORTS_PER_MESSAGE} are "
+            "read from one message (send them in separate messages, RFC 8460 §5.3)"
+        )
+    out: list[MailReport] = []
+    for n, (payload, ctype, filename, owner) in enumerate(reports):
+        warnings: list[str] = []
+        if len(reports) > 1:
+            warnings.append(
+                f"message carries {len(reports)} reports (RFC 8460 §5.3: one per message); "
+                f"this is report {n + 1} of {len(reports)}"
+            )
+        if ignored:
+            warnings.append(
+                f"message has {ignored} other part(s) that look like JSON but are not declared "
+                "as a report; not read"
+            )
+        out.append(_mail_report(msg, payload, ctype, filename, owner, warnings))
+    return out
+
+
+def _mail_report(
+    msg: Any, payload: bytes, declared: str, filename: str | None, owner: Any, warnings: list[str]
+) -> MailReport:
+    """A report found in `msg`, with what its envelope says: the message's own, or the one
+    of the message forwarded as an attachment that holds it (`owner`)."""
     if owner is not None:
         # Forwarded as an attachment: the report's own envelope is the forwarded message.
         warnings.append(
@@ -219,10 +279,6 @@ def extract_report(message: bytes) -> MailReport:
             "forwarded message's headers and DKIM signature were read"
         )
         msg = owner
-    if len(found) > 1:
-        warnings.append(
-            f"message has {len(found)} parts that may be the report; the {declared} part was read"
-        )
     if declared not in REPORT_TYPES:
         warnings.append(
             f"report part is declared {declared}, not application/tlsrpt+gzip or +json (RFC 8460 §5.3)"
@@ -258,6 +314,18 @@ def extract_report(message: bytes) -> MailReport:
     return MailReport(
         payload, declared, filename, report_domain, submitter, warnings, owner is not None
     )
+
+
+def report_count(message: bytes) -> int:
+    """How many raw reports the message is stored as: one per report in it, and one for a
+    message with none (kept and rejected by the parse, as any garbage). Raises
+    TooManyReports over MAX_REPORTS_PER_MESSAGE."""
+    try:
+        return len(extract_reports(message))
+    except TooManyReports:
+        raise
+    except ReportRejected:
+        return 1
 
 
 def _param(msg: Any, name: str) -> str | None:
@@ -318,8 +386,11 @@ def make_dnsfunc(resolvers: tuple[tuple[str, int], ...], timeout: float = 5.0) -
     return dnsfunc
 
 
-def verify_dkim(message: bytes, dnsfunc: DnsFunc, submitter: str | None = None) -> DkimOutcome:
-    """The DKIM outcome of a report e-mail (RFC 8460 §3), see `_verify_message`.
+def verify_dkim(
+    message: bytes, dnsfunc: DnsFunc, submitter: str | None = None, report_index: int = 0
+) -> DkimOutcome:
+    """The DKIM outcome of a report e-mail (RFC 8460 §3) for its report at `report_index`,
+    see `_verify_message`.
 
     A report forwarded as an attachment (message/rfc822) is vouched for by the signature of
     the forwarded message, which holds it byte for byte, not by the forwarder's: when the
@@ -333,7 +404,7 @@ def verify_dkim(message: bytes, dnsfunc: DnsFunc, submitter: str | None = None) 
         not submitter or same_or_parent(outcome.domain, submitter, extra)
     ):
         return outcome
-    original = _forwarded_original(message)
+    original = _forwarded_original(message, report_index)
     if original is None:
         return outcome
     inner = _verify_message(original, dnsfunc, submitter)
@@ -350,22 +421,23 @@ def verify_dkim(message: bytes, dnsfunc: DnsFunc, submitter: str | None = None) 
     return outcome
 
 
-def _forwarded_original(message: bytes) -> bytes | None:
-    """The bytes of the forwarded message the report was read from (see extract_report), or
-    None when the report is not in one. The report must be a part of that very message: a
-    genuine signed message attached next to a forged report vouches for nothing."""
+def _forwarded_original(message: bytes, report_index: int = 0) -> bytes | None:
+    """The bytes of the forwarded message the report at `report_index` was read from (see
+    extract_reports), or None when the report is not in one. The report must be a part of
+    that very message: a genuine signed message attached next to a forged report vouches
+    for nothing."""
     try:
-        report = extract_report(message)
+        report = extract_report(message, report_index)
     except ReportRejected:
         return None
     if not report.forwarded:
         return None
     for original in embedded_messages(message):
         try:
-            inner = extract_report(original)
+            inner = extract_reports(original)
         except ReportRejected:
             continue
-        if not inner.forwarded and inner.payload == report.payload:
+        if any(not r.forwarded and r.payload == report.payload for r in inner):
             return original
     return None
 

@@ -223,6 +223,10 @@ class RawReport(models.Model):
     headers = models.JSONField(default=dict, blank=True)
     intake_warnings = models.JSONField(default=list, blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # E-mail only: which report of the message this row is (0: the first). RFC 8460 §5.3 has
+    # one per message; a digest or a forward carries several, each a row holding the whole
+    # message (DKIM needs it). db_default: rows inserted without it (ingest_files' COPY).
+    report_index = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     parse_status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
     error = models.TextField(blank=True)
@@ -251,7 +255,9 @@ class RawReport(models.Model):
         ordering = ["-received_at"]
         constraints = [
             # Per address, not global: two teams may legitimately receive the same report.
-            models.UniqueConstraint(fields=["address", "sha256"], name="rawreport_unique_body"),
+            models.UniqueConstraint(
+                fields=["address", "sha256", "report_index"], name="rawreport_unique_body"
+            ),
         ]
         indexes = [
             models.Index(fields=["parse_status", "received_at"]),
@@ -278,6 +284,7 @@ class RawReport(models.Model):
         headers: dict[str, str] | None = None,
         warnings: list[str] | None = None,
         before_insert: Callable[[], None] | None = None,
+        report_index: int = 0,
     ) -> tuple[RawReport, bool]:
         """Store the bytes durably; (row, created). An identical body is recognised by sha256.
 
@@ -286,7 +293,8 @@ class RawReport(models.Model):
         not stored yet, and may raise to refuse it: a resent identical body costs nothing.
         """
         digest = hashlib.sha256(body).hexdigest()
-        existing = cls.objects.filter(address=address, sha256=digest).first()
+        same = {"address": address, "sha256": digest, "report_index": report_index}
+        existing = cls.objects.filter(**same).first()
         if existing is not None:
             return existing, False
         if before_insert is not None:
@@ -302,10 +310,11 @@ class RawReport(models.Model):
                     content_type=storable(content_type)[:200],
                     headers={k: storable(v) for k, v in (headers or {}).items()},
                     intake_warnings=warnings or [],
+                    report_index=report_index,
                 )
         except IntegrityError:
             # The same body arrived twice at once; the other request stored it.
-            return cls.objects.get(address=address, sha256=digest), False
+            return cls.objects.get(**same), False
         return raw, True
 
     def queue_parse(self, *, force: bool = False) -> None:
@@ -345,6 +354,16 @@ class RawReport(models.Model):
             return self.parse_status
         try:
             with transaction.atomic():
+                # A copy of a stored report waits for that report's copies, its own among
+                # them, in id order, as every path locks them (lock_copies).
+                pointed = (
+                    type(self)
+                    .objects.filter(pk=self.pk)
+                    .values_list("report_id", flat=True)
+                    .first()
+                )
+                if pointed is not None:
+                    lock_copies(pointed, self.pk)
                 raw = type(self).objects.select_for_update().get(pk=self.pk)
                 if raw.parse_status == self.PENDING or force:
                     raw._process()
@@ -409,7 +428,7 @@ class RawReport(models.Model):
         report_domain: str | None = self.address.domain_name
         mail_report = None
         if self.source == self.EMAIL:
-            mail_report = extract_report(payload)
+            mail_report = extract_report(payload, self.report_index)
             warnings += mail_report.warnings
             report_domain = mail_report.report_domain or report_domain
             payload = mail_report.payload
@@ -468,7 +487,7 @@ class RawReport(models.Model):
         from checks.config import CheckConfig
 
         resolvers = CheckConfig.from_env().resolvers
-        return verify_dkim(bytes(self.body), make_dnsfunc(resolvers), submitter)
+        return verify_dkim(bytes(self.body), make_dnsfunc(resolvers), submitter, self.report_index)
 
     def _check_dkim_domain(self, submitter: str | None, contact_domain: str | None) -> list[str]:
         """RFC 8460 §3: the signature must be the reporting domain's. A valid signature of any
@@ -534,11 +553,7 @@ class RawReport(models.Model):
         self.took_over = False
         submitter = parsed.organization_name.casefold()
         # Locked: two copies parsed at once must not both decide to replace the stored one.
-        same = (
-            TlsReport.objects.select_for_update()
-            .filter(address=self.address, submitter=submitter, report_id=parsed.report_id)
-            .first()
-        )
+        same = lock_report(self.address, submitter, parsed.report_id)
         # The copy counted now, if another raw report carries it (a resend over the other
         # channel, say): this one is a duplicate, also when it is reparsed while pointing at
         # that report already.
@@ -607,7 +622,7 @@ class RawReport(models.Model):
         """The report's JSON text as the sender wrote it (decompressed, out of the e-mail)."""
         payload = bytes(self.body)
         if self.source == self.EMAIL:
-            payload = extract_report(payload).payload
+            payload = extract_report(payload, self.report_index).payload
         body, _ = decode(payload, conf.max_report_bytes())
         return body
 
@@ -673,17 +688,14 @@ def settle_report(report_pk: int) -> None:
     still pending (a DKIM key lookup that timed out) keeps the report as it is: could not
     check is not a failure, and its own outcome settles the report again."""
     with transaction.atomic():
-        # The copies first, then the report: the order RawReport.process takes them in (the
-        # copy, then the report in _save_parsed), so a worker parsing one of these copies
-        # meanwhile waits for us instead of deadlocking with us.
+        # The copies first, then the report (lock_copies): a worker parsing one of these
+        # copies meanwhile waits for us instead of deadlocking with us.
+        lock_copies(report_pk)
         others = list(
-            RawReport.objects.select_for_update()
-            .filter(
+            RawReport.objects.filter(
                 report_id=report_pk,
                 parse_status__in=[RawReport.DUPLICATE, RawReport.SUPERSEDED],
-            )
-            .order_by("pk")
-            .defer("body")
+            ).defer("body")
         )
         others.sort(key=lambda raw: (raw.received_at, raw.pk))  # judged in order of arrival
         # Locked: a copy arriving meanwhile (_save_parsed locks the same row) waits for the
@@ -709,6 +721,39 @@ def settle_report(report_pk: int) -> None:
 
             TlsReport.objects.filter(pk=report_pk).update(alerts_evaluated_at=None)
             transaction.on_commit(lambda: alert_on_report.delay(report_pk), robust=True)
+
+
+def lock_copies(report_pk: int, *also: int) -> None:
+    """Lock the raw copies of a stored report (and the raw reports `also`) in id order.
+
+    The one lock order of every path (RawReport.process, _save_parsed, settle_report): a
+    report's copies first, in id order, then the report. A worker that held the report and
+    then asked for a copy (the copies a signed copy judges again on taking a report over)
+    deadlocked on PostgreSQL with one parsing that copy, which holds it and asks for the
+    report. A copy parsed for the first time is locked before its report is known; no other
+    worker waits for it meanwhile, as it is nobody's copy yet."""
+    list(
+        RawReport.objects.select_for_update()
+        .filter(models.Q(report_id=report_pk) | models.Q(pk__in=also))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def lock_report(address: ReportAddress, submitter: str, report_id: str) -> TlsReport | None:
+    """The stored report (address, submitter, report-id), locked after its copies
+    (lock_copies); None when there is none yet (the unique index then decides between two
+    workers storing it at once)."""
+    key = {"address": address, "submitter": submitter, "report_id": report_id}
+    while True:
+        found = TlsReport.objects.filter(**key).values_list("pk", flat=True).first()
+        if found is None:
+            return None
+        lock_copies(found)
+        report = TlsReport.objects.select_for_update().filter(pk=found, **key).first()
+        if report is not None:
+            return report
+        # Removed (settle_report) while we waited for its copies: look again.
 
 
 def counted_copy(report: TlsReport, other_than: int | None = None) -> RawReport | None:

@@ -68,11 +68,14 @@ def _refuse_recipient(address: str) -> str | None:
 
 
 def _store(message: bytes, recipients: list[str]) -> list[str]:
+    """The public ids of the raw reports the message is stored as (one per report in it, for
+    each recipient)."""
     close_old_connections()
     try:
         return [
-            str(accept_email(address, message).raw.public_id)
+            str(accepted.raw.public_id)
             for address in addresses_for_message(message, recipients)
+            for accepted in accept_email(address, message)
         ]
     finally:
         connection.close()

@@ -29,7 +29,7 @@ def test_it_leads_an_index_with_every_foreign_key(model: type) -> None:
 @pytest.mark.parametrize(
     ("model", "columns"),
     [
-        (RawReport, ["address_id", "sha256"]),
+        (RawReport, ["address_id", "sha256", "report_index"]),
         (TlsReport, ["address_id", "submitter", "report_id"]),
     ],
 )

@@ -73,9 +73,11 @@ class Command(BaseCommand):
                 self.stderr.write("ingest_email: no known tlsrpt+<token> recipient")
                 return EX_NOUSER
             for address in addresses:
-                accepted = accept_email(address, message)
-                state = "stored" if accepted.created else "already stored"
-                self.stdout.write(f"{state}: {accepted.raw.public_id} for {address.domain_name}")
+                for accepted in accept_email(address, message):
+                    state = "stored" if accepted.created else "already stored"
+                    self.stdout.write(
+                        f"{state}: {accepted.raw.public_id} for {address.domain_name}"
+                    )
             if elsewhere:
                 # Those stored above answer "already stored" on the retry.
                 self.stderr.write(
