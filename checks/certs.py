@@ -516,10 +516,8 @@ def verify_chain(
     result.trusted = trust_error is None or anchored
     if result.trusted:
         if expired:
-            result.error, result.detail = (
-                "expired",
-                f"expired on {leaf.not_valid_after_utc:%Y-%m-%d}",
-            )
+            result.error = "expired"
+            result.detail = f"expired on {utc_text(leaf.not_valid_after_utc)}"
         elif not_yet:
             result.error = "not-yet-valid"
             # To the second: a certificate issued minutes ago differs from one dated next month.
@@ -532,9 +530,9 @@ def verify_chain(
             result.error = "expired"
             result.expired_ca = _name_text(stale.subject)
             result.detail = f"the CA certificate '{result.expired_ca}' " + (
-                f"expired on {stale.not_valid_after_utc:%Y-%m-%d}"
+                f"expired on {utc_text(stale.not_valid_after_utc)}"
                 if stale.not_valid_after_utc < now
-                else f"is not valid before {stale.not_valid_before_utc:%Y-%m-%d}"
+                else f"is not valid before {utc_text(stale.not_valid_before_utc)}"
             )
         elif not probe_names and not verifiable(reference):
             # No name here that the verifier takes (each has an underscore): the path linked

@@ -1962,11 +1962,13 @@ def _certificate(
     ahead = (starts - datetime.now(UTC)) if starts else None
     if leaf_error in {"expired", "not-yet-valid"} or (days is not None and days < 0):
         state = "expired on" if leaf_error != "not-yet-valid" else "is not valid before"
+        # To the second, in UTC: "not valid before <today>" leaves the reader guessing, and
+        # "expired on <today>" whether it was an hour ago or is a clock difference.
         if leaf_error == "not-yet-valid":
-            # To the second, in UTC: "not valid before <today>" leaves the reader guessing.
             when = certs.utc_text(starts) if starts else leaf.not_before
         else:
-            when = leaf.not_after[:10]
+            ends = _parse_time(leaf.not_after)
+            when = certs.utc_text(ends) if ends else leaf.not_after
         out.add(
             "SMTP-10",
             Status.WARN if dane_ok and not under_sts else Status.FAIL,
