@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from checks.domainname import _to_a_labels
+
 # RFC 8460 §5.2: a receiver limit of about 10 MB is "commonly observed"; operators can raise it.
 DEFAULT_MAX_DECOMPRESSED = 10 * 1024 * 1024
 # RFC 8460 §6.3: "+gzip objects can contain multiple files"; a handful is plenty for one report.
@@ -154,6 +156,24 @@ def _ip_text(value: str) -> str | None:
     if head in _IPV4_IN_IPV6:
         return _IPV4_IN_IPV6[head] + str(ipaddress.IPv4Address(address.packed[12:]))
     return str(address)
+
+
+@functools.lru_cache(maxsize=4096)
+def _a_label_form(name: str) -> str | None:
+    """A host name (or an mx "*." pattern) written with U-labels, in lower-case A-labels
+    (IDNA2008): the form RFC 8460 §4.4 asks for, and the one DNS answers, our checks and the
+    domains we store use, so mx1.bücher.example in a report is the MX a check saw as
+    mx1.xn--bcher-kva.example. None when it is no valid IDN."""
+    name = name.rstrip(".")
+    pattern = name.startswith("*.")
+    try:
+        a_labels = _to_a_labels(name[2:] if pattern else name).lower()
+    except UnicodeError:
+        return None
+    a_labels = ("*." if pattern else "") + a_labels
+    if len(a_labels) > MAX_HOST_CHARS or not _HOSTNAME_RE.match(a_labels):
+        return None
+    return a_labels
 
 
 @functools.lru_cache(maxsize=4096)
@@ -800,8 +820,19 @@ class _Checker:
             return known
         value = self.text(value, where, MAX_HOST_CHARS)
         if not value.isascii():
-            self.warn(f"{where} {value!r} is not in A-label form (RFC 8460 §4.4)")
-        elif not _HOSTNAME_RE.match(value) or value.startswith("*."):
+            a_labels = _a_label_form(value)
+            if a_labels is None:
+                self.warn(f"{where} {value!r} is not in A-label form (RFC 8460 §4.4)")
+                return value.rstrip(".").lower()
+            # Not cached in valid_hosts: every detail that writes it so is told, as for any
+            # other name that is not as the RFC says.
+            self.warn(
+                f"{where} {value!r} is not in A-label form (RFC 8460 §4.4); read as {a_labels}"
+            )
+            if a_labels.startswith("*."):
+                self.warn(f"{where} {a_labels!r} is not a valid host name")
+            return a_labels
+        if not _HOSTNAME_RE.match(value) or value.startswith("*."):
             self.warn(f"{where} {value!r} is not a valid host name")
         elif _ip_text(value) is not None:
             self.warn(f"{where} {value!r} is an IP address, not a host name")
@@ -950,6 +981,8 @@ def _policy(
     else:
         # M28: the Postfix/sys4 reporter omits it for no-policy-found; the envelope knows it.
         fallback = (report_domain or "").rstrip(".").lower()
+        if not fallback.isascii():
+            fallback = _a_label_form(fallback) or ""
         if fallback and (len(fallback) > MAX_HOST_CHARS or not _HOSTNAME_RE.match(fallback)):
             fallback = ""  # the envelope's word is no host name either
         ck.warn(
@@ -969,6 +1002,14 @@ def _policy(
     mx_hosts = []
     for host in _strings(ck, mx_value, f"{where}: mx-host", MAX_HOST_CHARS, MAX_POLICY_LINES):
         # Patterns as in the policy (RFC 8461 §3.2): a host name, or "*." and one.
+        a_labels = None if host.isascii() else _a_label_form(host)
+        if a_labels is not None:
+            ck.warn(
+                f"{where}: mx-host {host[:80]!r} is not a host name or pattern in A-label form "
+                f"(RFC 8460 §4.4); read as {a_labels}"
+            )
+            mx_hosts.append(a_labels)
+            continue
         if not host.isascii() or not _HOSTNAME_RE.match(host):
             ck.warn(f"{where}: mx-host {host[:80]!r} is not a host name or pattern; kept as sent")
         mx_hosts.append(host.rstrip(".").lower())
