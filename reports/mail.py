@@ -50,6 +50,17 @@ KEPT_HEADERS = (
 )
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def readable(message: bytes) -> bytes:
+    """The message as it is read (headers, MIME parts, DKIM): without a UTF-8 byte order mark
+    an editor put before the header block. No header starts with one (RFC 5322 §2.2), and
+    the signer never covered it; read with it, every header would be taken for body text.
+    The stored bytes keep it."""
+    return message[len(_BOM) :] if message.startswith(_BOM) else message
+
+
 def token_from_recipient(address: str, inbound_domain: str | None = None) -> str | None:
     """The token of `tlsrpt+<token>@<domain>`, or None. With inbound_domain, the domain must match."""
     m = _RECIPIENT_RE.match(address.strip().strip("<>"))
@@ -64,7 +75,7 @@ def tokens_from_headers(message: bytes) -> list[str]:
     """Tokens found in the delivery headers, most specific first (for `ingest_email` without
     an explicit recipient: Exim's pipe_transport adds Envelope-to, with envelope_to_add,
     and Postfix adds Delivered-To / X-Original-To)."""
-    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(message)
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(readable(message))
     found: list[str] = []
     for name in ("envelope-to", "delivered-to", "x-original-to", "to", "cc"):
         for _, addr in getaddresses([str(v) for v in headers.get_all(name, [])]):
@@ -75,7 +86,7 @@ def tokens_from_headers(message: bytes) -> list[str]:
 
 
 def header_summary(message: bytes) -> dict[str, str]:
-    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(message)
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(readable(message))
     # raw_items, not get(): compat32 hands a value with 8-bit bytes out as a Header whose str()
     # has lost them, where the raw value keeps them as surrogate escapes.
     raw: dict[str, str] = {}
@@ -211,7 +222,7 @@ def extract_reports(message: bytes) -> list[MailReport]:
     once. Raises ReportRejected when there is none, or more than MAX_REPORTS_PER_MESSAGE.
     """
     try:
-        msg: Any = BytesParser(policy=policy.default).parsebytes(message)
+        msg: Any = BytesParser(policy=policy.default).parsebytes(readable(message))
     except Exception as e:  # the email package can raise on odd input; say so, never crash
         raise ReportRejected(f"message could not be read as MIME ({type(e).__name__})") from None
     found: list[tuple[bytes, str, str | None, Any]] = []
@@ -398,6 +409,7 @@ def verify_dkim(
     verified, and its outcome stands if it passes for the reporter, or if the forward has no
     passing signature.
     """
+    message = readable(message)
     outcome = _verify_message(message, dnsfunc, submitter)
     extra = _extra_suffixes() if submitter else ()
     if outcome.result == "pass" and (
