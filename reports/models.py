@@ -583,6 +583,12 @@ class RawReport(models.Model):
             # stored rows, so the replaced figures count no more).
             same.alerts_evaluated_at = None
             self.took_over = True
+        elif same is not None and parsed_digest(parsed) != stored_digest(same):
+            # This copy is the one counted, and says something else than the report stored:
+            # a copy pending (its DKIM key lookup timed out) while the copy the figures came
+            # from was rejected, or a reparse after a parser fix. Its alerts are evaluated
+            # again, as on a first parse; the pipeline suppresses what was told already.
+            same.alerts_evaluated_at = None
         try:
             with transaction.atomic():
                 if replaced is not None:
