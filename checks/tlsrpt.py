@@ -506,9 +506,16 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=subject,
             evidence=ev,
         )
+    # Next to the one valid record, a record not beginning with "v=TLSRPTv1" is discarded
+    # (RFC 8460 §3) and TLS-RPT works: its own faults do not disable the mechanism, so they are
+    # not the domain's failures (as for MTA-STS, MTASTS-04).
+    strays = [r for r in state.candidates if r is not state.record] if state.usable else []
+    used = [r for r in state.candidates if r not in strays]
     out.add_record_problems(
-        state.candidates, subject=subject, evidence=ev, fix=record_fix(ctx.domain, state.candidates)
+        used, subject=subject, evidence=ev, fix=record_fix(ctx.domain, state.candidates)
     )
+    for stray in strays:
+        _stray_finding(ctx.domain, state, stray, out)
     if state.status == "valid" and state.record is not None:
         out.add(
             "TLSRPT-05",
@@ -530,6 +537,35 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             evidence=ev,
         )
     return out.findings
+
+
+def _stray_finding(domain: str, state: TlsRptState, stray: TlsRptRecord, out: Collector) -> None:
+    """TLSRPT-04 warn for a record senders discard beside the valid one. Reports never reach
+    the addresses it names, and a sender reading the version loosely would count two records
+    and report nowhere (TLSRPT-02). The fix deletes it: a corrected copy kept beside the valid
+    record would make two valid records, and then senders report nowhere at all."""
+    assert state.record is not None
+    subject = f"_smtp._tls.{domain}"
+    delete = f"Delete this record: {txt_fix(subject, stray.raw)}"
+    merged = record_fix(domain, [state.record, stray])
+    if merged == record_fix(domain, [state.record]):
+        fix = f"{delete}\n(Keep the valid record; it already lists the addresses this one names.)"
+    else:
+        fix = (
+            f"{delete}\nand replace the valid record with this one, which also lists the "
+            f"addresses the deleted record names:\n{merged}"
+        )
+    out.add(
+        "TLSRPT-04",
+        Status.WARN,
+        f'{subject} also holds {stray.raw!r}, which does not begin with "v=TLSRPTv1;": '
+        "senders discard it and use the valid record (RFC 8460 §3), so no report goes to the "
+        "addresses it names, and a sender that reads the version loosely would count two "
+        "records and send no reports at all.",
+        subject=subject,
+        evidence={**state.answer.evidence(), "record": stray.raw},
+        fix=fix,
+    )
 
 
 async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Collector) -> None:
