@@ -856,8 +856,10 @@ def _kind(value: Any) -> str:
 
 
 def _strings(ck: _Checker, value: Any, where: str, limit: int, max_items: int) -> list[str]:
-    """A JSON array of strings; a bare string is wrapped with a warning (M22)."""
-    if value is None:
+    """A JSON array of strings; a bare string is wrapped with a warning (M22). _MISSING (the
+    member is absent) is no strings; null is not an array either, and is told so (as
+    `failure-details: null` is, M30: Go writes an empty slice as null)."""
+    if value is _MISSING:
         return []
     if isinstance(value, str):
         ck.warn(f"{where} is a string, not an array of strings; read as one element")
@@ -969,7 +971,7 @@ def _policy(
         ck.note(f"{where}: no policy-string (as Microsoft and mail.ru send)")
     policy_strings = _strings(
         ck,
-        pol.get("policy-string"),
+        pol.get("policy-string", _MISSING),
         f"{where}: policy-string",
         MAX_POLICY_LINE_CHARS,
         MAX_POLICY_LINES,
@@ -999,6 +1001,8 @@ def _policy(
         mx_value = [mx_value]
     elif isinstance(mx_value, list) and any(isinstance(h, dict) for h in mx_value):
         mx_value = _mx_objects(ck, mx_value, where)
+    if mx_value is None:
+        mx_value = _MISSING  # absent or null: RPT-07 takes no mx-host as Microsoft sends it
     mx_hosts = []
     for host in _strings(ck, mx_value, f"{where}: mx-host", MAX_HOST_CHARS, MAX_POLICY_LINES):
         # Patterns as in the policy (RFC 8461 §3.2): a host name, or "*." and one.
