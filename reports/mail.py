@@ -6,8 +6,11 @@ inside it and says how far the envelope follows the RFC.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from email import policy
 from email.message import Message
@@ -226,16 +229,28 @@ def extract_reports(message: bytes) -> list[MailReport]:
     except Exception as e:  # the email package can raise on odd input; say so, never crash
         raise ReportRejected(f"message could not be read as MIME ({type(e).__name__})") from None
     found: list[tuple[bytes, str, str | None, Any]] = []
+    dmarc = False
     for part, owner in _leaves(msg):
         try:
             payload = part.get_payload(decode=True)
         except Exception:
             continue
-        if not isinstance(payload, bytes) or sniff(payload) is None:
+        if not isinstance(payload, bytes):
+            continue
+        if _is_dmarc_aggregate(payload):
+            dmarc = True  # gzip or zip too, but no TLS report: said plainly below
+            continue
+        if sniff(payload) is None:
             continue
         if any(payload == f[0] for f in found):
             continue  # the same bytes attached twice (a client's copy, a forward of a forward)
         found.append((payload, part.get_content_type(), part.get_filename(), owner))
+    if not found and dmarc:
+        raise ReportRejected(
+            "message holds a DMARC aggregate report (XML <feedback>, RFC 7489 §7.2), not a TLS "
+            "report: this address takes TLS-RPT reports (the rua of _smtp._tls, RFC 8460); "
+            "point the rua of _dmarc at a DMARC report address"
+        )
     if not found:
         raise ReportRejected("message has no gzip, zip or JSON part (RFC 8460 §5.3)")
     if (
@@ -276,6 +291,32 @@ def extract_reports(message: bytes) -> list[MailReport]:
             )
         out.append(_mail_report(msg, payload, ctype, filename, owner, warnings))
     return out
+
+
+# How much of a part is inflated to tell a DMARC aggregate report (XML) from a TLS report.
+_PEEK_BYTES = 1024
+
+
+def _is_dmarc_aggregate(payload: bytes) -> bool:
+    """Whether a part is a DMARC aggregate report (RFC 7489 §7.2.1.1: XML with a <feedback>
+    root, as text/xml, gzip or zip), by its first bytes; only _PEEK_BYTES are inflated."""
+    head = payload[:_PEEK_BYTES]
+    try:
+        if payload.startswith(b"\x1f\x8b"):
+            head = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS).decompress(
+                payload[: 64 * 1024], _PEEK_BYTES
+            )
+        elif payload.startswith(b"PK\x03\x04"):
+            with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+                members = archive.infolist()
+                if len(members) != 1:
+                    return False
+                with archive.open(members[0]) as member:
+                    head = member.read(_PEEK_BYTES)
+    except Exception:  # broken archives are the parser's to judge, with its own reason
+        return False
+    head = head.removeprefix(_BOM).lstrip()
+    return head.startswith(b"<") and b"<feedback" in head
 
 
 def _mail_report(

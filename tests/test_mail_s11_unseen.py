@@ -264,3 +264,38 @@ def test_a_message_over_the_size_cap_is_refused_and_not_stored(address, dns_stub
     settings.TLSRPT_MAX_MESSAGE_BYTES = len(message) - 1
     assert ingest(message) == 65  # EX_DATAERR: the MTA bounces it with the reason
     assert RawReport.objects.count() == 0
+
+
+DMARC_XML = (
+    b'<?xml version="1.0" encoding="UTF-8" ?>\r\n<feedback>\r\n  <report_metadata>\r\n'
+    b"    <org_name>google.com</org_name>\r\n    <report_id>1549929600</report_id>\r\n"
+    b"  </report_metadata>\r\n  <policy_published><domain>example.com</domain>"
+    b"</policy_published>\r\n</feedback>\r\n"
+)
+DMARC_PARTS = {
+    "xml.gz": (
+        b'Content-Type: application/gzip; name="google.com!example.com!1549929600!1550015999'
+        b'.xml.gz"\r\nContent-Transfer-Encoding: base64',
+        _b64(gzip.compress(DMARC_XML)),
+    ),
+    "zip": (
+        b'Content-Type: application/zip; name="google.com!example.com!1549929600!1550015999'
+        b'.zip"\r\nContent-Transfer-Encoding: base64',
+        _b64(_zipped("google.com!example.com!1549929600!1550015999.xml", DMARC_XML)),
+    ),
+    "text/xml": (b"Content-Type: text/xml", DMARC_XML),
+}
+
+
+@pytest.mark.parametrize("shape", list(DMARC_PARTS))
+def test_a_dmarc_aggregate_report_is_kept_and_rejected_with_a_clear_reason(
+    address, signer, eager, shape
+) -> None:
+    # A DMARC rua pointed at the TLS-RPT address (checklist §13 transport: gzip, zip, text/xml).
+    head, body = DMARC_PARTS[shape]
+    message = sign(report_mail(address, head, body), signer)
+    assert ingest(message) == 0  # kept, as any garbage
+    raw = RawReport.objects.get()
+    assert raw.parse_status == RawReport.REJECTED
+    assert "DMARC aggregate report" in raw.error, raw.error
+    assert "rua" in raw.error
