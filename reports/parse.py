@@ -1136,14 +1136,14 @@ def _read_policy(
 
 def _header(ck: _Checker, obj: dict[str, Any]) -> tuple[str, str, str | None, datetime, datetime]:
     """organization-name, report-id, contact-info and date-range (RFC 8460 §4.4)."""
-    org = obj.get("organization-name")
+    org = obj.get("organization-name", _MISSING)
     if not isinstance(org, str) or not org.strip():
-        raise ReportRejected("organization-name is missing or not a string (RFC 8460 §4.4)")
+        raise ReportRejected(_not_a_name("organization-name", org))
     org = ck.text(org, "organization-name", MAX_NAME_CHARS).strip()
 
-    report_id = obj.get("report-id")
+    report_id = obj.get("report-id", _MISSING)
     if not isinstance(report_id, str) or not report_id.strip():
-        raise ReportRejected("report-id is missing or not a string (RFC 8460 §4.4)")
+        raise ReportRejected(_not_a_name("report-id", report_id))
     report_id = ck.text(report_id, "report-id", MAX_NAME_CHARS).strip()
     # The de-duplication key: case-folding may lengthen a name ("ß" → "ss"), and UTF-8 may take
     # four bytes a character; no real reporter comes near this.
@@ -1171,9 +1171,11 @@ def _header(ck: _Checker, obj: dict[str, Any]) -> tuple[str, str, str | None, da
                 f"contact-info {contact_info[:80]!r} is not an e-mail address (RFC 5322 addr-spec)"
             )
 
-    date_range = obj.get("date-range")
+    date_range = obj.get("date-range", _MISSING)
+    if date_range is _MISSING:
+        raise ReportRejected("date-range is missing (RFC 8460 §4.4)")
     if not isinstance(date_range, dict):
-        raise ReportRejected("date-range is missing or not an object (RFC 8460 §4.4)")
+        raise ReportRejected(f"date-range is {_kind(date_range)}, not an object (RFC 8460 §4.4)")
     for key in ("start-datetime", "end-datetime"):
         if key not in date_range:
             raise ReportRejected(f"date-range has no {key}")
@@ -1191,6 +1193,16 @@ def _header(ck: _Checker, obj: dict[str, Any]) -> tuple[str, str, str | None, da
     elif end.time() != datetime.min.time() and end.time().replace(microsecond=0) != _LAST_SECOND:
         ck.note("date-range does not end at the end of a UTC day (RFC 8460 §4.1)")
     return org, report_id, contact_info, start, end
+
+
+def _not_a_name(key: str, value: Any) -> str:
+    """Why a required string of the header (organization-name, report-id) is unusable, in
+    the words that fit what was sent."""
+    if value is _MISSING:
+        return f"{key} is missing (RFC 8460 §4.4)"
+    if isinstance(value, str):
+        return f"{key} is empty (RFC 8460 §4.4)"
+    return f"{key} is {_kind(value)}, not a string (RFC 8460 §4.4)"
 
 
 def _read_report(stream: _JsonStream, report_domain: str | None) -> ParsedReport:
