@@ -335,17 +335,39 @@ def _weakly_signed(certs: list[x509.Certificate]) -> x509.Certificate | None:
     return None
 
 
-def _stale_issuer(certs: list[x509.Certificate], now: datetime) -> x509.Certificate | None:
+def _current(cert: x509.Certificate, now: datetime) -> bool:
+    return cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
+
+
+def _same_ca(a: x509.Certificate, b: x509.Certificate) -> bool:
+    """The same CA in another certificate: same subject and key (a cross-sign, a reissue)."""
+    try:
+        return a.subject == b.subject and spki_der(a) == spki_der(b)
+    except Exception:  # unsupported key type: not known to be the same
+        return False
+
+
+def _stale_issuer(
+    certs: list[x509.Certificate], now: datetime, roots: tuple[x509.Certificate, ...] = ()
+) -> x509.Certificate | None:
     """The first presented CA certificate outside its validity at `now` among the issuers
     reachable from the leaf (certs[0]) through the presented certificates, in any order.
-    A stray expired certificate that issues nothing on the leaf's path is not blamed."""
+    A stray expired certificate that issues nothing on the leaf's path is not blamed, nor one
+    with a current twin among the presented certificates or the roots: an expired cross-sign
+    sent beside the root it stands for (the long Let's Encrypt chain, X1 cross-signed by the
+    expired DST Root CA X3) breaks no path, verifiers take the current one."""
     reached = [certs[0]]
     pool = certs[1:]
     for child in reached:
         for parent in pool:
             if any(parent is r for r in reached) or not _issued_by(child, parent):
                 continue
-            if not (parent.not_valid_before_utc <= now <= parent.not_valid_after_utc):
+            if not _current(parent, now):
+                if any(
+                    twin is not parent and _current(twin, now) and _same_ca(twin, parent)
+                    for twin in (*pool, *roots)
+                ):
+                    continue
                 return parent
             reached.append(parent)
     return None
@@ -524,7 +546,7 @@ def verify_chain(
             result.detail = f"not valid before {utc_text(leaf.not_valid_before_utc)}"
         elif not name_ok:
             result.error, result.detail = "name-mismatch", f"not valid for {host}"
-        elif (stale := _stale_issuer(certs, now)) is not None:
+        elif (stale := _stale_issuer(certs, now, roots)) is not None:
             # The leaf is current, so the path failed on an intermediate: say which one,
             # rather than the verifier's "cert is not valid at validation time".
             result.error = "expired"
