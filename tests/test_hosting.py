@@ -951,7 +951,7 @@ class PageTestCase(HostingCase):
                     {"mode": "testing", "max_age": WEEK, "extra": f"mx2.example.org\n{bad}"},
                     follow=True,
                 )
-            self.assertContains(r, why)
+            self.assertContains(r, why, status_code=400)  # the form again, as typed
             policy.refresh_from_db()
             assert policy.mx_extra == []
         with fake_dns():

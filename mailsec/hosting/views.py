@@ -188,7 +188,16 @@ def rua_uris(record: str) -> list[str]:
 @login_required
 @require_GET
 def page(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain = get_domain_or_404(request, code)
+    return _page(request, get_domain_or_404(request, code))
+
+
+def _page(
+    request: HttpRequest,
+    domain: Domain,
+    form: PolicySettingsForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The hosting page; `form`: the settings form as posted, with its errors."""
     policy = HostedPolicy.objects.filter(domain=domain).first()
     ctx: dict[str, Any] = {"page": "domains", "domain": domain, "policy": policy}
     # Only a CNAME of _mta-sts into our zone lets us change the policy id ourselves.
@@ -210,7 +219,7 @@ def page(request: HttpRequest, code: UUID) -> HttpResponse:
         ctx["removals"] = policy.removal_times()
         ctx["strict_until"] = policy.earlier_strict_until(now)
         ctx["zone_pending"] = policy.zone_outdated and PolicyZone.from_settings() is not None
-        ctx["form"] = PolicySettingsForm(
+        ctx["form"] = form or PolicySettingsForm(
             current_mode=policy.mode,
             initial={
                 "mode": policy.mode,
@@ -220,7 +229,7 @@ def page(request: HttpRequest, code: UUID) -> HttpResponse:
         )
     if policy is not None:
         ctx["events"] = policy.events.all()[:30]
-    return render(request, "hosting/page.html", ctx)
+    return render(request, "hosting/page.html", ctx, status=status)
 
 
 def _live_policy(
@@ -269,8 +278,19 @@ def enable(request: HttpRequest, code: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-@transaction.atomic
 def update(request: HttpRequest, code: UUID) -> HttpResponse:
+    domain, refused = _update(request, code)
+    if refused is not None:
+        # The page again with what was typed and each error beside its field (a fresh form
+        # would lose the other patterns typed); after the lock is let go, as the page looks
+        # up DNS.
+        return _page(request, domain, form=refused, status=400)
+    return redirect("hosting:page", domain.code)
+
+
+@transaction.atomic
+def _update(request: HttpRequest, code: UUID) -> tuple[Domain, PolicySettingsForm | None]:
+    """Save the settings form; the form back when it has errors (nothing saved)."""
     domain, policy = _live_policy(request, code, lock=True, active=True)
     if policy is not None:
         form = PolicySettingsForm(request.POST, current_mode=policy.mode)
@@ -310,12 +330,13 @@ def update(request: HttpRequest, code: UUID) -> HttpResponse:
                     f"pattern can be listed: add an extra pattern naming your mail host, or "
                     f"{way_out}. Nothing was saved.",
                 )
-                return redirect("hosting:page", domain.code)
+                return domain, None
             told = service.save_changes(policy, said, now)
             messages.success(request, with_record("Saved.", told) if said else "Nothing changed.")
         else:
-            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-    return redirect("hosting:page", domain.code)
+            messages.error(request, "Nothing was saved: correct the settings below.")
+            return domain, form
+    return domain, None
 
 
 @login_required
