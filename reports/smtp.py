@@ -21,6 +21,7 @@ from django.db import close_old_connections, connection
 
 from reports import conf
 from reports.intake import (
+    Accepted,
     IntakeError,
     QuotaExceeded,
     accept_email,
@@ -67,18 +68,28 @@ def _refuse_recipient(address: str) -> str | None:
         connection.close()
 
 
-def _store(message: bytes, recipients: list[str]) -> list[str]:
-    """The public ids of the raw reports the message is stored as (one per report in it, for
-    each recipient)."""
+def _store(message: bytes, recipients: list[str]) -> list[Accepted]:
+    """The raw reports the message is stored as (one per report in it, for each recipient)."""
     close_old_connections()
     try:
         return [
-            str(accepted.raw.public_id)
+            accepted
             for address in addresses_for_message(message, recipients)
             for accepted in accept_email(address, message)
         ]
     finally:
         connection.close()
+
+
+def _stored_reply(stored: list[Accepted]) -> str:
+    """250 with the public ids, saying which were stored now and which were already (an
+    identical resend: the sender may have lost our first reply), as ingest_email does."""
+    new = " ".join(str(a.raw.public_id) for a in stored if a.created)
+    old = " ".join(str(a.raw.public_id) for a in stored if not a.created)
+    said = "; ".join(
+        text for text in (new and f"Stored {new}", old and f"already stored {old}") if text
+    )
+    return f"250 2.0.0 {said[:1].upper()}{said[1:]}"
 
 
 class ReportHandler:
@@ -119,7 +130,7 @@ class ReportHandler:
             return "451 4.3.0 Report could not be stored, try again later"
         if not stored:
             return "550 5.1.1 No such TLS report address"
-        return f"250 2.0.0 Stored {' '.join(stored)}"
+        return _stored_reply(stored)
 
 
 class ReportSMTP(SMTP):
