@@ -168,3 +168,23 @@ def test_a_row_written_without_report_index_is_the_first_report(address) -> None
             ["0" * 32, address.pk, b"{}", "0" * 64],
         )
     assert RawReport.objects.get(sha256="0" * 64).report_index == 0
+
+
+def test_a_forwarded_digest_counts_each_report_by_the_reporters_signature(
+    address, signer, eager
+) -> None:
+    from tests.test_reports_mail_s8_forwarded import forwarded
+
+    original = sign(
+        digest_message(
+            address, [(another_report(1), "tlsrpt+json"), (another_report(2), "tlsrpt+json")]
+        ),
+        signer,
+        canonicalize=(b"simple", b"simple"),
+    )
+    assert ingest(forwarded(original, address.mailto)) == 0
+    rows = list(RawReport.objects.order_by("report_index"))
+    assert [(r.parse_status, r.dkim_domain) for r in rows] == [
+        (RawReport.PARSED, "sender.example")
+    ] * 2, [r.error for r in rows]
+    assert TlsReport.objects.count() == 2
