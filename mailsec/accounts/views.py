@@ -69,13 +69,18 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def team(request: HttpRequest) -> HttpResponse:
+    return _team_page(request, InviteForm())
+
+
+def _team_page(request: HttpRequest, form: InviteForm, status: int = 200) -> HttpResponse:
+    """The team page; `form`: the invitation form, as posted when it was refused."""
     team = current_team(request)
     ctx = {
         "page": "team",
         "team": team,
         "is_owner": team.is_owner(request.user),
         "members": team.memberships.select_related("user").order_by("created"),
-        "form": InviteForm(),
+        "form": form,
     }
     if ctx["is_owner"]:
         # Only the links that still work are listed: an expired one is as good as gone (and
@@ -85,7 +90,7 @@ def team(request: HttpRequest) -> HttpResponse:
         ctx["invites_unlisted"] = (
             invites.count() - INVITES_LISTED if len(ctx["invites"]) == INVITES_LISTED else 0
         )
-    return render(request, "accounts/team.html", ctx)
+    return render(request, "accounts/team.html", ctx, status=status)
 
 
 @login_required
@@ -96,8 +101,16 @@ def invite(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = InviteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter a valid email address to invite.")
-        return redirect("accounts:team")
+        # The page again with the address as typed, to correct (a browser's own check lets
+        # "friend@example" through).
+        typed = request.POST.get("email", "").strip()
+        messages.error(
+            request,
+            f"{typed} is not an email address we can send to: check it and send again."
+            if typed
+            else "Enter the email address of the person to invite.",
+        )
+        return _team_page(request, form, status=400)
     email = form.cleaned_data["email"]
     if team.memberships.filter(user__email__iexact=email).exists():
         messages.info(request, f"{email} is already in this team.")
