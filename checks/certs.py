@@ -237,7 +237,8 @@ def is_ip_literal(text: str) -> bool:
 class ChainResult:
     ok: bool
     # None | 'expired' | 'not-yet-valid' | 'name-mismatch' | 'self-signed' | 'untrusted'
-    # | 'incomplete-chain' | 'invalid'
+    # | 'incomplete-chain' | 'invalid' | 'weak-key' (a valid path, with a key under
+    # MIN_RSA_BITS that OpenSSL-based senders refuse: see _weak_key)
     error: str | None = None
     detail: str = ""
     complete: bool = True
@@ -345,6 +346,25 @@ def _same_ca(a: x509.Certificate, b: x509.Certificate) -> bool:
         return a.subject == b.subject and spki_der(a) == spki_der(b)
     except Exception:  # unsupported key type: not known to be the same
         return False
+
+
+# OpenSSL's default security level 2 (Debian, Ubuntu and RHEL builds, Python's ssl) refuses RSA
+# and DSA keys under 2048 bits in a chain it validates ("EE certificate key too weak"), so
+# MTA-STS and DANE-TA senders on it do not deliver; cryptography's verifier checks the
+# signatures only. Without validation (opportunistic TLS) the key is not judged.
+MIN_RSA_BITS = 2048
+
+
+def _weak_key(path: list[x509.Certificate]) -> x509.Certificate | None:
+    """The first certificate below the root on the leaf's path with an RSA or DSA key too
+    short for MIN_RSA_BITS; a self-signed root's own key is the trust store's business."""
+    for cert in path:
+        if cert.issuer == cert.subject and cert is not path[0]:
+            break
+        kind, size = key_description(cert)
+        if kind in {"RSA", "DSA"} and size is not None and size < MIN_RSA_BITS:
+            return cert
+    return None
 
 
 def _stale_issuer(
@@ -515,8 +535,22 @@ def verify_chain(
         if error is None and not name_ok:
             error = f"not valid for {host}"
     if error is None:
-        result.ok = result.trusted = True
-        result.name_ok = True
+        result.trusted = result.name_ok = True
+        weak_key = _weak_key(_leaf_path(certs))
+        if weak_key is None:
+            result.ok = True
+            return result
+        kind, size = key_description(weak_key)
+        what = (
+            "the certificate"
+            if weak_key is leaf
+            else f"the CA certificate '{_name_text(weak_key.subject)}'"
+        )
+        result.error = "weak-key"
+        result.detail = (
+            f"{what} has a {size}-bit {kind} key; OpenSSL-based senders validating it refuse "
+            f"keys under {MIN_RSA_BITS} bits at their default security level"
+        )
         return result
     # Isolate trust: a time inside the validity window and a name the leaf claims.
     middle = leaf.not_valid_before_utc + (leaf.not_valid_after_utc - leaf.not_valid_before_utc) / 2

@@ -67,7 +67,7 @@ class SmtpProbe:
     chain: list[certs.CertFacts] = field(default_factory=list)
     verify_ok: bool = False
     # None | 'expired' | 'not-yet-valid' | 'name-mismatch' | 'self-signed' | 'untrusted'
-    # | 'incomplete-chain' | 'invalid'
+    # | 'incomplete-chain' | 'invalid' | 'weak-key' (see certs.ChainResult)
     verify_error: str | None = None
     verify_detail: str = ""
     # Subject of an expired CA certificate the server sends (verify_error 'expired' with a
@@ -1916,7 +1916,7 @@ def _certificate(
             fix=f"Reissue the {cert_word} of {p.host} as an end-entity certificate "
             "(basicConstraints cA=FALSE, or no basicConstraints), as public CAs issue them.",
         )
-    elif p.verify_ok or leaf_error in {"expired", "not-yet-valid", "name-mismatch"}:
+    elif p.verify_ok or leaf_error in {"expired", "not-yet-valid", "name-mismatch", "weak-key"}:
         out.add(
             "SMTP-09",
             Status.PASS,
@@ -1949,7 +1949,7 @@ def _certificate(
                 fix=f"Use a publicly trusted certificate for {p.host}, or publish DANE "
                 "TLSA records for it.",
             )
-    elif p.verify_ok or leaf_error in {"expired", "not-yet-valid", "name-mismatch"}:
+    elif p.verify_ok or leaf_error in {"expired", "not-yet-valid", "name-mismatch", "weak-key"}:
         out.add("SMTP-16", Status.PASS, f"{subj} is issued by {leaf.issuer}.", subject=subj)
 
     # SMTP-10: validity period (RFC 8461 §4.2). DANE-EE ignores expiry (RFC 7672 §3.1.1).
@@ -2050,13 +2050,24 @@ def _certificate(
         is_root = cert.self_signed and index > 0
         if not is_root and cert.signature_hash in _WEAK_SIG_HASHES:
             weak.append(f"{cert.subject} is signed with {cert.signature_hash.upper()}")
-    if leaf.key_type == "RSA" and (leaf.key_size or 0) < 2048:
-        weak.append(f"the leaf has a {leaf.key_size}-bit RSA key")
+        short_key = cert.key_type in {"RSA", "DSA"} and (cert.key_size or 0) < certs.MIN_RSA_BITS
+        if index > 0 and not is_root and short_key:
+            weak.append(f"{cert.subject} has a {cert.key_size}-bit {cert.key_type} key")
+    if leaf.key_type in {"RSA", "DSA"} and (leaf.key_size or 0) < certs.MIN_RSA_BITS:
+        weak.append(f"the leaf has a {leaf.key_size}-bit {leaf.key_type} key")
     if weak:
+        # certs.verify_chain: a path that validates but for a short key ('weak-key') is refused
+        # by OpenSSL-based senders that validate it, MTA-STS ones included.
+        refused = (
+            f" Senders that validate certificates refuse keys under {certs.MIN_RSA_BITS} bits "
+            f"(OpenSSL's default security level).{sts_note}"
+            if p.verify_error == "weak-key"
+            else ""
+        )
         out.add(
             "SMTP-14",
             Status.FAIL,
-            f"{who.rstrip(',')}: {'; '.join(weak)}.",
+            f"{who.rstrip(',')}: {'; '.join(weak)}.{refused}",
             subject=subj,
             evidence=ev,
             fix="Reissue the certificate with a SHA-256 signature and an "
