@@ -159,16 +159,22 @@ PARTS = {
 }
 
 
-@pytest.mark.parametrize("linesep", [b"\r\n", b"\n"], ids=["smtp-crlf", "postfix-pipe-lf"])
-@pytest.mark.parametrize("shape", list(PARTS))
+# The Postfix pipe hands the message over with LF line endings: dkimpy canonicalises them
+# to CRLF, so the reporter's signature still verifies. Raw 8-bit gzip bytes cannot be
+# rewritten line by line, so that shape is only sent with CRLF.
+SHAPES_AND_LINE_ENDINGS = [
+    pytest.param(shape, linesep, id=f"{shape}-{name}")
+    for shape in PARTS
+    for linesep, name in ((b"\r\n", "smtp-crlf"), (b"\n", "postfix-pipe-lf"))
+    if not (linesep == b"\n" and "8bit" in shape)
+]
+
+
+@pytest.mark.parametrize(("shape", "linesep"), SHAPES_AND_LINE_ENDINGS)
 def test_every_report_part_shape_is_read(address, signer, eager, shape, linesep) -> None:
-    # The Postfix pipe hands the message over with LF line endings: dkimpy canonicalises
-    # them to CRLF, so the reporter's signature still verifies.
     head, body, warned = PARTS[shape]
     message = sign(report_mail(address, head, body), signer)
     if linesep == b"\n":
-        if b"8bit" in shape.encode():
-            pytest.skip("raw gzip bytes cannot be rewritten line by line")
         message = message.replace(b"\r\n", b"\n")
     assert ingest(message) == 0
     warnings = parsed_only().report.warnings
