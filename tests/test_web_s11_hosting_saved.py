@@ -107,6 +107,30 @@ class SavedMessageTests(HostingCase):
         assert policy.mx_extra
         assert any(record_line(policy) in m for m in shown), shown
 
+    def test_compare_with_mx_now_gives_the_record_to_publish(self) -> None:
+        # A new MX found by the owner's own "Compare with MX now": a new id, as after Save.
+        policy = self.synced("txt")
+        client = Client()
+        client.force_login(self.alice)
+        with fake_dns(["mx1.example.org", "mx2.example.org"], record="txt"):
+            client.post(reverse("hosting:sync", args=[self.domain.code]))
+            response = client.get(reverse("hosting:page", args=[self.domain.code]))
+        shown = [str(m) for m in response.context["messages"]]
+        policy.refresh_from_db()
+        assert "mx: mx2.example.org" in policy.text
+        assert len(shown) == 1 and shown[0].startswith("The policy follows your MX: updated.")
+        assert record_line(policy) in shown[0]
+
+    def test_compare_with_mx_now_with_nothing_new_says_only_that(self) -> None:
+        self.synced("txt")
+        client = Client()
+        client.force_login(self.alice)
+        with fake_dns(["mx1.example.org"], record="txt"):
+            client.post(reverse("hosting:sync", args=[self.domain.code]))
+            response = client.get(reverse("hosting:page", args=[self.domain.code]))
+        shown = [str(m) for m in response.context["messages"]]
+        assert shown == ["The policy follows your MX: nothing to change."]
+
     def test_a_cname_into_our_zone_is_only_told_saved(self) -> None:
         self.synced("cname")
         shown = self.messages_after("update", {"mode": "testing", "max_age": DAY, "extra": ""})

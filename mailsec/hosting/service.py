@@ -273,20 +273,27 @@ def record_to_publish(told: list[tuple[str, str]]) -> str:
 
 def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
     """One turn of the MX loop for one policy. True when the policy text changed."""
+    return sync_told(policy, now)[0]
+
+
+def sync_told(
+    policy: HostedPolicy, now: datetime | None = None
+) -> tuple[bool, list[tuple[str, str]]]:
+    """sync, and the steps it told the owner (for the page of "Compare with MX now")."""
     now = now or timezone.now()
     started = time.monotonic()
     if policy.state == HostedPolicy.State.OFF:
-        return False
+        return False, []
     if policy.release_due(now):
         release(policy, now)
-        return True
+        return True, []
     if policy.is_detached:
         # Its domain was deleted: no MX to follow and nobody to tell; only retry an id owed
         # to our zone until the release. Stamped all the same: sync_all goes round the
         # least recently synced first, and this one must not stay first in line.
         HostedPolicy.objects.filter(pk=policy.pk).update(last_sync_at=now)
         publish(policy)
-        return False
+        return False, []
     dns = lookups.client()
     zone = PolicyZone.from_settings()
     zone_name = zone.record_name(policy.name) if zone else ""
@@ -307,18 +314,18 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
         # is now, or an older text would be saved over theirs (and the id in our zone would
         # name a policy we no longer serve).
         if not lock_fresh(policy):
-            return False
+            return False, []
         if policy.state == HostedPolicy.State.OFF or policy.is_detached:
-            return False
+            return False, []
         if policy.release_due(now):
-            return False  # released by the next turn (release() locks and checks again)
+            return False, []  # released by the next turn (release() locks and checks again)
         span = timedelta(seconds=time.monotonic() - started) + SYNC_CLOCK_SLACK
         if policy.last_sync_at is not None and now < policy.last_sync_at <= now + span:
             # A turn that started after this one (Compare with MX now during the beat's run,
             # or Keep hosting) has already applied a newer answer: this older one would undo
             # it, telling the team a new MX left and then that it is back. (A time beyond
             # this turn's span is a fast clock's, and is overwritten.)
-            return False
+            return False, []
         policy.last_sync_at = now
         if found.failed:
             # Never act on a failed lookup: it says nothing about which hosts left, nor
@@ -369,7 +376,7 @@ def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
         policy.save(update_fields=SYNC_FIELDS)
     tell_all(policy, said, f" New policy id {policy.policy_id}." if changed else "")
     publish(policy)  # the new id, or one owed from an earlier failure
-    return changed
+    return changed, said
 
 
 def plain_txt_told(policy: HostedPolicy) -> list[tuple[str, str]]:

@@ -363,10 +363,13 @@ def suggest(request: HttpRequest, code: UUID) -> HttpResponse:
 def sync_now(request: HttpRequest, code: UUID) -> HttpResponse:
     domain, policy = _live_policy(request, code)
     if policy is not None:
-        changed = service.sync(policy)
+        changed, told = service.sync_told(policy)
         messages.success(
             request,
-            "The policy follows your MX: " + ("updated." if changed else "nothing to change."),
+            with_record(
+                "The policy follows your MX: " + ("updated." if changed else "nothing to change."),
+                told,
+            ),
         )
     return redirect("hosting:page", domain.code)
 
