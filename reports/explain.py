@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 
@@ -54,7 +55,9 @@ _TYPES = [
         "validation-failure",
         "TLS negotiation",
         "A general failure to validate the TLS session that fits no more specific type.",
-        "Often protocol or cipher incompatibility, or a failure the sender does not classify.",
+        # RFC 8460 §4.3.3: with this type the reporter SHOULD give a failure-reason-code.
+        "Often protocol or cipher incompatibility, or a failure the sender does not classify; "
+        "the failure-reason-code the sender attached says which.",
     ),
     ResultType(
         "tlsa-invalid",
@@ -116,10 +119,22 @@ DOMAIN_PLACEHOLDER = "<domain>"
 
 def explain(name: str) -> ResultType:
     """The explanation of a result type; unknown types (the list "is expected to grow",
-    RFC 8460 §4.3) get a generic one that still says what to do."""
+    RFC 8460 §4.3) get a generic one that still says what to do. A defined type in other
+    letters or separators ("CERTIFICATE-EXPIRED", "sts_policy_invalid") is still unknown as
+    written (the parser keeps it as sent, RPT-10), but is explained as the type it most
+    likely is."""
     known = RESULT_TYPES.get(name)
     if known:
         return known
+    close = RESULT_TYPES.get(re.sub(r"[\s_]+", "-", name.strip()).lower())
+    if close:
+        return ResultType(
+            name,
+            "unknown",
+            f"Not a result type of RFC 8460 §4.3 as written, but most likely {close.name} "
+            f"written differently: {close.meaning}",
+            close.likely_cause,
+        )
     return ResultType(
         name,
         "unknown",
