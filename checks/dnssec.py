@@ -174,14 +174,41 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         for check_id in ("DNSSEC-02", "DNSSEC-03", "DNSSEC-04", "DNSSEC-05", "DNSSEC-06"):
             out.add(check_id, Status.NA, f"{apex} is not signed; nothing to check.", subject=apex)
     elif signed:
-        _dnssec02(out, apex, ds, dnskey)
-        _dnssec03(out, apex, ds, dnskey)
-        _dnssec04(out, apex, ds)
-        _dnssec05(out, apex, [soa, dnskey])
-        _dnssec06(out, apex, nsec3)
+        _zone_material(out, apex, soa, ds, dnskey, nsec3)
     await _mail_names(out, ctx, status)
     await _consistency(out, ctx, apex, dnskey)
     return out.findings
+
+
+def _zone_material(
+    out: Collector,
+    apex: str,
+    soa: DnsAnswer,
+    ds: DnsAnswer,
+    dnskey: DnsAnswer,
+    nsec3: DnsAnswer,
+) -> None:
+    """DNSSEC-02..06 for a zone with a DS at its parent or DNSKEYs of its own."""
+    _dnssec02(out, apex, ds, dnskey)
+    if ds.exists and not ds.failed and not dnskey.failed and not dnskey.exists:
+        # The parent vouches for the zone with a DS, but the zone publishes no DNSKEY: it is
+        # served unsigned (moved to a DNS host without DNSSEC, signing switched off) and is
+        # bogus for that (RFC 4035 §5.2), which DNSSEC-02 fails. There is no signing
+        # algorithm, signature or NSEC3 chain to judge: "signed with ECDSAP256SHA256" (the
+        # DS's algorithm), "uses NSEC" or "signatures could not be retrieved" would be untrue.
+        unsigned = (
+            f"{apex} publishes no DNSKEY and no signatures although its parent has a DS "
+            "record for it (see DNSSEC-02)"
+        )
+        out.add("DNSSEC-03", Status.NA, f"{unsigned}: no signing algorithm to judge.", subject=apex)
+        _dnssec04(out, apex, ds)
+        out.add("DNSSEC-05", Status.NA, f"{unsigned}: no validity window to check.", subject=apex)
+        out.add("DNSSEC-06", Status.NA, f"{unsigned}: no NSEC3 parameters.", subject=apex)
+        return
+    _dnssec03(out, apex, ds, dnskey)
+    _dnssec04(out, apex, ds)
+    _dnssec05(out, apex, [soa, dnskey])
+    _dnssec06(out, apex, nsec3)
 
 
 def _dnssec01(out: Collector, v: Validation) -> None:
