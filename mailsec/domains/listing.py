@@ -31,7 +31,7 @@ from mailsec.domains.models import display_name
 
 PAGE_SIZE = 50
 # Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
-ROW_VERSION = 4
+ROW_VERSION = 5
 ROW_CACHE_SECONDS = 86400
 # Pages beyond this are made every time, not cached: the page number is in the cache key.
 CACHED_PAGES = 1000
@@ -52,6 +52,8 @@ class DomainRow(NamedTuple):
     failed: bool  # a check newer than the one shown could not complete
     # Titles of the mechanisms the last run counted as not deployed (each cost points).
     not_deployed: tuple[str, ...] = ()
+    # The last run found a null MX: the score is "not applicable" for transport.
+    no_mail: bool = False
 
     @property
     def trend(self) -> int | None:
@@ -84,6 +86,7 @@ def _row(values: dict[str, Any], now: datetime) -> DomainRow:
         worst_summary=str(worst.get("summary", "")),
         failed=values["last_failed_at"] is not None,
         not_deployed=tuple(_title(m) for m in worst.get("not_deployed") or ()),
+        no_mail=bool(worst.get("no_mail")),
     )
 
 

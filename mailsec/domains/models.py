@@ -17,6 +17,8 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 
+from checks import scoring
+from checks.findings import MECHANISM_TITLES
 from checks.findings import Status as FindingStatus
 from mailsec.accounts.models import Team
 from mailsec.domains import pagecache
@@ -90,8 +92,9 @@ class Domain(models.Model):
     # What the domain list shows of the last finished run, written with last_run (see
     # last_run_fields): a page of the list is then one index scan of this table, with no join
     # to the runs and no look-up per row. last_worst is the run's worst finding plus
-    # "not_deployed", the mechanisms whose absence cost points (not_deployed()); {} or no
-    # finding and no not_deployed = nothing wrong.
+    # "not_deployed", the mechanisms whose absence cost points (not_deployed()), and
+    # "no_mail" when the run found a null MX (CheckRun.receives_no_mail); {} or no finding and
+    # no not_deployed = nothing wrong.
     last_score = models.PositiveSmallIntegerField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_worst = models.JSONField(null=True, blank=True)
@@ -120,6 +123,12 @@ class Domain(models.Model):
     def display_name(self) -> str:
         return display_name(self.name)
 
+    @property
+    def receives_no_mail(self) -> bool:
+        """The last finished run found a null MX (CheckRun.receives_no_mail), as kept on the
+        row: the list, the page and the weekly summary read it without the run's findings."""
+        return self.last_run_id is not None and bool((self.last_worst or {}).get("no_mail"))
+
     @staticmethod
     def last_run_fields(run: CheckRun) -> dict[str, Any]:
         """The fields a domain keeps of its last finished run (the only way they are made)."""
@@ -145,7 +154,9 @@ class Domain(models.Model):
             "last_run": run,
             "last_score": run.score,
             "last_checked_at": run.finished,
-            "last_worst": row_worst(run.worst_finding(), run.score_detail),
+            "last_worst": row_worst(
+                run.worst_finding(), run.score_detail, no_mail=run.receives_no_mail
+            ),
             "week_ago_score": week_ago[0] if comparable and week_ago else None,
             "last_failed_at": None,
         }
@@ -539,12 +550,17 @@ def not_deployed(score_detail: dict[str, Any] | None) -> list[str]:
     return [mech for mech, _ in absent]
 
 
-def row_worst(worst: dict[str, Any] | None, score_detail: dict[str, Any] | None) -> dict[str, Any]:
-    """Domain.last_worst: the worst finding, and what is not deployed when anything is."""
+def row_worst(
+    worst: dict[str, Any] | None, score_detail: dict[str, Any] | None, no_mail: bool = False
+) -> dict[str, Any]:
+    """Domain.last_worst: the worst finding, what is not deployed when anything is, and
+    whether the domain receives no mail."""
     row = dict(worst or {})
     missing = not_deployed(score_detail)
     if missing:
         row["not_deployed"] = missing
+    if no_mail:
+        row["no_mail"] = True
     return row
 
 
@@ -624,6 +640,22 @@ class CheckRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def receives_no_mail(self) -> bool:
+        """The run found a null MX (RFC 7505), so the transport categories did not apply: its
+        score rates only what a domain that receives no mail still needs, and is shown as
+        "not applicable" beside that number (checks.scoring.receives_no_mail, as the free
+        check and the CLI show it)."""
+        if self.status != self.Status.DONE:
+            return False
+        ids = (f.get("id", "") for f in self.findings)
+        return scoring.receives_no_mail(self.score_detail or {}, ids)
+
+    @property
+    def scored_titles(self) -> list[str]:
+        """The categories the score counted, by title, in the rubric's order."""
+        return [MECHANISM_TITLES[m] for m in scoring.counted_categories(self.score_detail or {})]
 
     def worst_finding(self) -> dict[str, Any] | None:
         """The finding people should look at first: fail, then could-not-check, then warn."""

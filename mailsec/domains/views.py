@@ -47,7 +47,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 15
+PANELS_VERSION = 16
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -500,6 +500,9 @@ def page_content(domain: Domain, run: CheckRun | None = None) -> tuple[str, str,
     stand-in for the CSRF token in its forms)."""
     # The latest state, on the default view only: a past run's page is about that run.
     failed_run = domain.failure_since_last_run() if run is None and domain.is_verified else None
+    # A null MX makes the score "not applicable" for transport. The last run's findings are
+    # not read for the page (deferred): the domain keeps the answer (Domain.last_worst).
+    no_mail = run.receives_no_mail if run is not None else domain.receives_no_mail
     run = run or domain.last_run
     token_mark = secrets.token_hex(16)
     policy = getattr(domain, "hosted_policy", None)
@@ -510,6 +513,7 @@ def page_content(domain: Domain, run: CheckRun | None = None) -> tuple[str, str,
         "challenge_zone": domain.panel_zone,
         "challenge_host": domain.relative_name(domain.challenge_name),
         "run": run,
+        "no_mail": no_mail,
         "failed_run": failed_run,
         "active_run": domain.active_run(),
         # Only a verified domain's page shows them.
