@@ -2080,6 +2080,9 @@ def _certificate(
             f"{subj} uses {_key_text(leaf)} signed with {_signature_text(leaf.signature_hash)}"
             + f"{_second_key_text(p)}.",
             subject=subj,
+            # Whether the RSA handshake was answered ('untested': nothing is known of a second
+            # certificate), as the other findings' evidence (p.facts()) says it.
+            evidence={"rsa_certificate": p.rsa_cert} if p.rsa_cert else {},
         )
 
 
@@ -2110,7 +2113,12 @@ def _second_certificate(
         testing=policy.testing,
         label=label,
     )
-    out.findings.extend(f for f in found.findings if f.status != Status.PASS)
+    # Marked as the second certificate's (alerts/rules.py: a later run whose RSA handshake was
+    # not tested neither confirms nor clears what was seen on that certificate).
+    for f in found.findings:
+        if f.status != Status.PASS:
+            f.evidence = {**f.evidence, "second_certificate": label}
+            out.findings.append(f)
 
 
 def _second_key_text(p: SmtpProbe) -> str:

@@ -47,6 +47,12 @@ RECORD_TITLES = {"mta-sts": "MTA-STS record", "tls-rpt": "TLS-RPT record"}
 RECORD_VERSIONS = {"mta-sts": "v=STSv1", "tls-rpt": "v=TLSRPTv1"}
 MX_COVERAGE_FINDING = "MTASTS-30"
 SPECIFIC_FINDINGS = {*RECORD_FINDINGS.values(), MX_COVERAGE_FINDING}
+# An MX host with a non-RSA first certificate is asked once more as a sender offering only RSA
+# (checks/starttls.py). The findings on the certificate that comes back say which one they are
+# about (evidence "second_certificate": its key type); a run whose RSA handshake got no answer
+# says so (evidence "rsa_certificate": "untested") and knows nothing of that certificate.
+SECOND_CERTIFICATE = "second_certificate"
+MX_VALIDATION_FINDING = "MTASTS-32"
 
 
 class Kind(enum.StrEnum):
@@ -201,12 +207,54 @@ class Snapshot:
         found = self.find(check_id)
         return found[0] if found else None
 
+    def rsa_untested(self, host: str) -> bool:
+        """This run asked an address of `host` (an MX host) for its RSA certificate and got no
+        answer: what an earlier run saw on that certificate is neither confirmed nor fixed."""
+        return any(
+            (f.get("evidence") or {}).get("rsa_certificate") == "untested"
+            and host_subject(f.get("subject", "")) == host
+            for f in self.findings
+        )
+
+    def second_certificate_of(self, f: dict[str, Any]) -> str:
+        """The key type of the second certificate `f` is about, "" when it is not about one:
+        a finding on that certificate says so; a failed MTA-STS validation of an MX host
+        (which names no certificate) is about it when this run found that certificate of the
+        host wanting."""
+        label = (f.get("evidence") or {}).get(SECOND_CERTIFICATE)
+        if isinstance(label, str) and label:
+            return label
+        if f.get("id") != MX_VALIDATION_FINDING or f.get("status") not in BAD:
+            return ""
+        host = host_subject(f.get("subject", ""))
+        return next(
+            (
+                str((o.get("evidence") or {})[SECOND_CERTIFICATE])
+                for o in self.findings
+                if o.get("status") in BAD
+                and (o.get("evidence") or {}).get(SECOND_CERTIFICATE)
+                and host_subject(o.get("subject", "")) == host
+            ),
+            "",
+        )
+
     def certificates(self) -> dict[str, set[str]]:
         """host → notAfter (ISO) of every certificate this run saw: the MTA-STS policy host
-        and each MX host (the addresses of one host may present different certificates)."""
+        and each MX host (the addresses of one host may present different certificates, and
+        a host a second one to senders offering only RSA)."""
+        return self._certificates(second=True)
+
+    def first_certificates(self) -> dict[str, set[str]]:
+        """certificates() without the second certificates (those only senders offering only
+        RSA get)."""
+        return self._certificates(second=False)
+
+    def _certificates(self, second: bool) -> dict[str, set[str]]:
         certs: dict[str, set[str]] = {}
         for f in self.findings:
             ev = f.get("evidence") or {}
+            if not second and ev.get(SECOND_CERTIFICATE):
+                continue
             if f.get("id") in ("MTASTS-11", "MTASTS-12"):
                 not_after = (ev.get("certificate") or {}).get("not_after")
             elif f.get("id") == "SMTP-10":
@@ -311,12 +359,29 @@ def _mechanism_observation(mech: str, before: str, current: Snapshot) -> Observa
         summary=f"{title(mech)} was {STATUS_WORDS.get(before, before)} and now "
         f"{STATUS_WORDS.get(after, after)}." + (f" {worst[0].get('summary', '')}" if worst else ""),
         fix=next((f.get("fix", "") for f in worst if f.get("fix")), ""),
-        evidence={"findings": [_brief(f) for f in worst[:5]]},
+        evidence={"findings": [_brief(f, current) for f in worst[:5]]},
     )
 
 
-def _brief(f: dict[str, Any]) -> dict[str, Any]:
-    return {k: f.get(k) for k in ("id", "status", "subject", "summary", "evidence", "fix")}
+def _brief(f: dict[str, Any], snap: Snapshot) -> dict[str, Any]:
+    brief = {k: f.get(k) for k in ("id", "status", "subject", "summary", "evidence", "fix")}
+    brief["evidence"] = _marked(f, snap)
+    return brief
+
+
+def _marked(f: dict[str, Any], snap: Snapshot) -> dict[str, Any]:
+    """The evidence of `f`, saying which second certificate it is about (when it is)."""
+    evidence = dict(f.get("evidence") or {})
+    label = snap.second_certificate_of(f)
+    if label:
+        evidence[SECOND_CERTIFICATE] = label
+    return evidence
+
+
+def _not_tested_now(evidence: dict[str, Any] | None, host: str, current: Snapshot) -> bool:
+    """What a change's `evidence` saw was on the second certificate of `host`, and `current`
+    could not ask for that certificate: its absence is no fix."""
+    return bool((evidence or {}).get(SECOND_CERTIFICATE)) and current.rsa_untested(host)
 
 
 def _mechanisms(baseline: Snapshot, current: Snapshot) -> list[Observation]:
@@ -339,7 +404,7 @@ def _mechanisms(baseline: Snapshot, current: Snapshot) -> list[Observation]:
     return out
 
 
-def _finding_observation(f: dict[str, Any], before: str) -> Observation:
+def _finding_observation(f: dict[str, Any], before: str, snap: Snapshot) -> Observation:
     return Observation(
         kind=Kind.FINDING,
         key=f"{Kind.FINDING}:{_finding_key(f)}",
@@ -350,7 +415,7 @@ def _finding_observation(f: dict[str, Any], before: str) -> Observation:
         after=f.get("status", ""),
         summary=f.get("summary", ""),
         fix=f.get("fix", ""),
-        evidence=f.get("evidence") or {},
+        evidence=_marked(f, snap),
     )
 
 
@@ -391,7 +456,7 @@ def _fail_findings(baseline: Snapshot, current: Snapshot) -> list[Observation]:
             # The baseline could not judge this: a fail now is news about the check, not a
             # change.
             continue
-        out.append(_finding_observation(f, was or "absent"))
+        out.append(_finding_observation(f, was or "absent", current))
     return out
 
 
@@ -504,18 +569,43 @@ def _score(before: int | None, current: Snapshot, drop: int) -> Observation | No
         before=str(before),
         after=str(current.score),
         summary=f"The score dropped from {before} to {current.score}.",
-        evidence={"score_version": current.score_version, "not_checked": current.not_checked},
+        evidence={
+            "score_version": current.score_version,
+            "not_checked": current.not_checked,
+            # MX hosts whose second certificate costs points: a later run that could not ask
+            # for it scores higher without anything being fixed.
+            "second_certificate_hosts": sorted(
+                {
+                    host_subject(f.get("subject", ""))
+                    for f in current.findings
+                    if f.get("status") in BAD and current.second_certificate_of(f)
+                }
+            ),
+        },
     )
 
 
 def expiring_certificates(current: Snapshot) -> list[Observation]:
     out = []
     pairs = sorted((host, na) for host, seen in current.certificates().items() for na in seen)
+    first = current.first_certificates()
     for host, not_after in pairs:
         days = _days_left(not_after, current.taken_at)
         threshold = cert_threshold(days)
         if threshold is None:
             continue
+        # Only the second certificate has this date: say which, as its findings do.
+        label = (
+            "" if not_after in first.get(host, set()) else _second_label(current, host, not_after)
+        )
+        the_cert = (
+            f"The {label} certificate of {host}, which senders offering only RSA get,"
+            if label
+            else f"The certificate of {host}"
+        )
+        evidence: dict[str, Any] = {"not_after": not_after, "days_left": round(days, 1)}
+        if label:
+            evidence[SECOND_CERTIFICATE] = label
         out.append(
             Observation(
                 kind=Kind.CERT_EXPIRY,
@@ -524,13 +614,28 @@ def expiring_certificates(current: Snapshot) -> list[Observation]:
                 mechanism=_certificate_mechanism(host),
                 before=str(threshold),
                 after=not_after,
-                summary=f"The certificate of {host} expires in {max(int(days), 0)} days "
+                summary=f"{the_cert} expires in {max(int(days), 0)} days "
                 f"({not_after[:10]}), within the {threshold}-day warning threshold.",
-                fix=f"Renew the certificate of {host} before {not_after[:10]}.",
-                evidence={"not_after": not_after, "days_left": round(days, 1)},
+                fix=f"Renew the {label + ' ' if label else ''}certificate of {host} before "
+                f"{not_after[:10]}.",
+                evidence=evidence,
             )
         )
     return out
+
+
+def _second_label(snap: Snapshot, host: str, not_after: str) -> str:
+    """The key type of the second certificate of `host` that expires at `not_after`."""
+    for f in snap.findings:
+        ev = f.get("evidence") or {}
+        if (
+            f.get("id") == "SMTP-10"
+            and ev.get(SECOND_CERTIFICATE)
+            and host_subject(f.get("subject", "")) == host
+            and not_after in (ev.get("not_after"), (ev.get("leaf") or {}).get("not_after"))
+        ):
+            return str(ev[SECOND_CERTIFICATE])
+    return ""
 
 
 def _certificate_mechanism(host: str) -> str:
@@ -591,6 +696,12 @@ def evaluate(
             return Verdict.HOLDS, _mechanism_observation(ref, before, current)
         if current.not_deployed(ref):
             return Verdict.UNKNOWN, None  # no DKIM key at the selectors we guess: not known
+        told = [b for b in (evidence or {}).get("findings") or [] if isinstance(b, dict)]
+        if any(
+            _not_tested_now(b.get("evidence"), host_subject(b.get("subject") or ""), current)
+            for b in told
+        ):
+            return Verdict.UNKNOWN, None  # what made it bad was on a certificate not seen now
         return Verdict.CLEAR, None
     if kind == Kind.FINDING:
         check_id, _, subject = ref.partition("|")
@@ -598,8 +709,13 @@ def evaluate(
         found = [f for f in current.find(check_id) if host_subject(f.get("subject", "")) == host]
         failing = [f for f in found if f.get("status") == "fail"]
         if failing:
-            return Verdict.HOLDS, _finding_observation(failing[0], before)
+            # The certificate the change is about first, when both of the host's fail.
+            told = (evidence or {}).get(SECOND_CERTIFICATE, "")
+            failing.sort(key=lambda f: current.second_certificate_of(f) != told)
+            return Verdict.HOLDS, _finding_observation(failing[0], before, current)
         if any(f.get("status") == "error" for f in found):
+            return Verdict.UNKNOWN, None
+        if _not_tested_now(evidence, host, current):
             return Verdict.UNKNOWN, None
         mechanism = _mechanism_of(check_id, current)
         if found:
@@ -652,6 +768,11 @@ def evaluate(
         if current.score is None or not comparable:
             return Verdict.UNKNOWN, None
         obs = _score(int(before), current, score_drop)
+        if obs is None and any(
+            current.rsa_untested(host)
+            for host in (evidence or {}).get("second_certificate_hosts") or []
+        ):
+            return Verdict.UNKNOWN, None  # back up only for what this run could not ask
         return (Verdict.HOLDS, obs) if obs else (Verdict.CLEAR, None)
     if kind == Kind.CERT_EXPIRY:
         host, not_after, _threshold = ref.rsplit("|", 2)
@@ -662,8 +783,12 @@ def evaluate(
             if current.verdict(mechanism) == "na" or _withdrawn(current, mechanism):
                 return Verdict.MOOT, None
             return (Verdict.UNKNOWN, None) if current.errored(mechanism) else (Verdict.CLEAR, None)
+        if not_after in seen:
+            return Verdict.HOLDS, None
+        if _not_tested_now(evidence, host, current):
+            return Verdict.UNKNOWN, None
         # Only other notAfters: a renewed certificate, that is the fix.
-        return (Verdict.HOLDS, None) if not_after in seen else (Verdict.CLEAR, None)
+        return Verdict.CLEAR, None
     return Verdict.UNKNOWN, None
 
 
