@@ -42,6 +42,10 @@ MAX_DEPTH = 12
 MACRO_LETTERS = set("slodiphv")
 EXP_ONLY_LETTERS = set("crt")
 MACRO_DELIMITERS = set(".-+,/_=")
+# RFC 7208 §7.3: the macro-expands that are no macro letter.
+LITERAL_ESCAPES = {"%%": "%", "%_": " ", "%-": "%20"}
+_LITERAL_ESCAPE_RE = re.compile(r"%[%_-]")
+_DOT_AFTER_MACRO_RE = re.compile(r"%\{[^}]*\}\.$")
 _MODIFIER_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_.\-]*)=(.*)$", re.S)
 _MECH_NAME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9]*)(.*)$", re.S)
 _CIDR_RE = re.compile(r"^(.*?)(?:/(0|[1-9][0-9]{0,2}))?(?://(0|[1-9][0-9]{0,2}))?$", re.S)
@@ -74,6 +78,14 @@ class SpfTerm:
     cidr6: int | None = None
     has_macro: bool = False
     valid: bool = True
+
+    @property
+    def lookup_name(self) -> str | None:
+        """The target as receivers query it when it has no macro letter: "%%", "%_" and "%-"
+        are expanded to "%", a space and "%20" (RFC 7208 §7.3), not queried as written."""
+        if self.target is None:
+            return None
+        return _LITERAL_ESCAPE_RE.sub(lambda m: LITERAL_ESCAPES[m.group(0)], self.target)
 
 
 @dataclass
@@ -196,7 +208,9 @@ def _check_domain_spec(spec: str) -> tuple[list[str], bool]:
         return errors, has_macro
     # Judge the literal labels with every macro replaced by a placeholder label.
     flat = re.sub(r"%\{[^}]*\}|%[%_-]", "x", spec)
-    ends_with_macro = bool(re.search(r"%\{[^}]*\}$", spec))
+    # A dot right after a final macro ("%{d}.") is _dot_after_macro's business, not a
+    # missing top-level label.
+    ends_with_macro = bool(_DOT_AFTER_MACRO_RE.search(spec) or re.search(r"%\{[^}]*\}$", spec))
     name = flat[:-1] if flat.endswith(".") else flat
     labels = name.split(".")
     if any(label == "" for label in labels):
@@ -211,6 +225,27 @@ def _check_domain_spec(spec: str) -> tuple[list[str], bool]:
         if not _TOPLABEL_RE.match(labels[-1]):
             return [f"'{spec}' does not end in a valid top-level label"], has_macro
     return [], has_macro
+
+
+def _dot_after_macro(text: str, spec: str, problems: list[SpfProblem]) -> None:
+    """SPF-16 warn for a domain-spec ending in a macro and a dot ("exists:%{i}._spf.%{d}.").
+
+    RFC 7208 §7.1: domain-end = ( "." toplabel [ "." ] ) / macro-expand, so a final dot may only
+    follow a top-level label and the record is a syntax error (permerror) by the grammar. pyspf
+    checks the name after expansion, which drops the dot, and accepts it: implementations
+    disagree, which the checklist (§0) makes a warning, not a permanent error.
+    """
+    if _DOT_AFTER_MACRO_RE.search(spec):
+        problems.append(
+            SpfProblem(
+                "SPF-16",
+                Status.WARN,
+                f"'{text}' ends in '.' right after a macro; the SPF grammar allows a final dot "
+                "only after a top-level label (RFC 7208 §7.1), so strict receivers treat the "
+                "record as a permanent error. Drop the dot.",
+                text,
+            )
+        )
 
 
 def _parse_term(text: str, problems: list[SpfProblem]) -> SpfTerm:
@@ -238,6 +273,8 @@ def _parse_term(text: str, problems: list[SpfProblem]) -> SpfTerm:
             errors, term.has_macro = _check_macro_string(value)
         if errors:
             return bad(f"'{text}': {errors[0]}", _macro_or_syntax(errors[0]))
+        if name in ("redirect", "exp"):
+            _dot_after_macro(text, value, problems)
         return term
 
     qualifier = "+"
@@ -312,6 +349,7 @@ def _parse_term(text: str, problems: list[SpfProblem]) -> SpfTerm:
         errors, term.has_macro = _check_domain_spec(term.target)
         if errors:
             return bad(f"'{text}': {errors[0]}", _macro_or_syntax(errors[0]))
+        _dot_after_macro(text, term.target, problems)
     return term
 
 
@@ -721,7 +759,7 @@ async def _expand(
             if term.name != "ptr":
                 node.unresolvable.append(term.text)
             return
-        target = normalize(term.target or domain)
+        target = normalize(term.lookup_name or domain)
         if term.name in ("include", "redirect"):
             node.children.append(await _walk(ctx, target, term.name, here, state))
         elif term.name == "a":
@@ -749,7 +787,7 @@ async def _expand(
 
     await asyncio.gather(*(follow(t) for t in terms))
     # Keep the evidence in record order although the lookups finished in any order.
-    order = {t.target and normalize(t.target): i for i, t in enumerate(terms)}
+    order = {t.lookup_name and normalize(t.lookup_name): i for i, t in enumerate(terms)}
     node.children.sort(key=lambda c: order.get(c.domain, 99))
 
 
@@ -980,9 +1018,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     # "_spf.google.com-all"): SPF-03 gives the cause and its fix, and says what reading them
     # does; SPF-08's "remove or replace that include" would be the wrong advice.
     fused_names = {
-        normalize(t.target)
+        normalize(t.lookup_name)
         for t in (_parse_term(f.term, []) for f in fused_terms)
-        if t.name in ("include", "redirect") and t.target and not t.has_macro
+        if t.name in ("include", "redirect") and t.lookup_name and not t.has_macro
     }
     fixed_all = False
     if fused_terms:
