@@ -6,8 +6,9 @@ import datetime as dt
 import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import dns.dnssec
 import dns.message
@@ -24,7 +25,7 @@ import dns.zone
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.lab.pki import LabPKI
-from tests.lab.scenarios import Scenario
+from tests.lab.scenarios import Scenario, SigningSpec
 
 KNOT_ADDR = "127.0.53.1"
 UNBOUND_ADDR = "127.0.53.2"
@@ -45,6 +46,7 @@ class Zone:
     mode: str = "signed"  # Scenario.dnssec values
     records: list[str] = field(default_factory=list)
     presigned_ds: list[str] = field(default_factory=list)  # DS rdata text for offline-signed zones
+    signing: SigningSpec = field(default_factory=SigningSpec)
 
     @property
     def origin(self) -> str:
@@ -69,7 +71,9 @@ def plan_zones(scenarios: Iterable[Scenario], pki: LabPKI) -> dict[str, Zone]:
         ),
     }
     for s in scenarios:
-        zones[s.domain] = Zone(s.domain, s.dnssec, [fill_placeholders(r, pki) for r in s.records])
+        zones[s.domain] = Zone(
+            s.domain, s.dnssec, [fill_placeholders(r, pki) for r in s.records], signing=s.signing
+        )
     for s in scenarios:
         for zname, recs in s.other_zones.items():
             if zname in (sc.domain for sc in scenarios):
@@ -130,7 +134,7 @@ def _presign(z: Zone, now: dt.datetime) -> str:
         rds.clear()
         for r in new:
             rds.add(r)
-    z.presigned_ds = [dns.dnssec.make_ds(z.origin, dnskey, "SHA256").to_text()]
+    z.presigned_ds = ds_records(z.origin, [dnskey], z.signing.ds_digests)
     return zone.to_text(relativize=False)
 
 
@@ -141,16 +145,50 @@ def write_zones(zones: dict[str, Zone], zdir: Path, now: dt.datetime) -> None:
         (zdir / f"{z.name}.zone").write_text(text)
 
 
+def policy_conf(policy_id: str, spec: SigningSpec) -> str:
+    """One knot `policy:` entry; the lab's baseline is `SigningSpec()` (policy `lab`)."""
+    lines = [
+        f"  - id: {policy_id}",
+        f"    algorithm: {spec.algorithm}",
+        f"    single-type-signing: {'off' if spec.split_keys else 'on'}",
+        "    ksk-lifetime: 0",
+        "    zsk-lifetime: 0",
+        f"    nsec3: {'on' if spec.nsec3 else 'off'}",
+    ]
+    if spec.nsec3:
+        lines += [
+            f"    nsec3-iterations: {spec.nsec3_iterations}",
+            f"    nsec3-salt-length: {spec.nsec3_salt_length}",
+        ]
+    for key, value in (
+        ("ksk-size", spec.ksk_size),
+        ("zsk-size", spec.zsk_size),
+        ("rrsig-lifetime", spec.rrsig_lifetime),
+        ("rrsig-refresh", spec.rrsig_refresh),
+    ):
+        if value is not None:
+            lines.append(f"    {key}: {value}")
+    lines += ["    dnskey-ttl: 300", "    zone-max-ttl: 300", "    propagation-delay: 0"]
+    return "\n".join(lines) + "\n"
+
+
 def knot_conf(run: Path, zones: dict[str, Zone], secret: str) -> str:
     k = run / "knot"
     zone_lines = []
+    # One policy per distinct [signing] table; zones without one share `lab`.
+    policies: dict[SigningSpec, str] = {}
     for z in zones.values():
         tpl = (
             "signed"
             if z.mode in KNOT_SIGNED
             else ("presigned" if z.mode in PRESIGNED else "default")
         )
-        zone_lines.append(f"  - domain: {z.origin}\n    template: {tpl}")
+        line = f"  - domain: {z.origin}\n    template: {tpl}"
+        if tpl == "signed" and z.signing.knot_policy:
+            spec = replace(z.signing, ds_digests=SigningSpec.ds_digests)
+            policy = policies.setdefault(spec, f"lab{len(policies) + 1}")
+            line += f"\n    dnssec-policy: {policy}"
+        zone_lines.append(line)
     common = f"""    storage: "{k}/zones"
     file: "%s.zone"
     zonefile-sync: -1
@@ -181,18 +219,7 @@ acl:
     key: {TSIG_NAME}
     action: update
 policy:
-  - id: lab
-    algorithm: ecdsap256sha256
-    single-type-signing: on
-    ksk-lifetime: 0
-    zsk-lifetime: 0
-    nsec3: on
-    nsec3-iterations: 0
-    nsec3-salt-length: 0
-    dnskey-ttl: 300
-    zone-max-ttl: 300
-    propagation-delay: 0
-template:
+{policy_conf("lab", SigningSpec())}{"".join(policy_conf(p, spec) for spec, p in policies.items())}template:
   - id: default
 {common}
     semantic-checks: on
@@ -286,9 +313,18 @@ def wait_dnskeys(names: Iterable[str], deadline: float) -> dict[str, dns.rrset.R
     return found
 
 
-def ds_records(origin: str, dnskeys: dns.rrset.RRset) -> list[str]:
-    """DS (SHA-256) for each key with the SEP bit: knot's CSK carries flags 257."""
-    return [dns.dnssec.make_ds(origin, k, "SHA256").to_text() for k in dnskeys if k.flags & 0x1]
+def ds_records(
+    origin: str, dnskeys: Iterable[Any], digests: Iterable[str] = ("sha256",)
+) -> list[str]:
+    """A DS in each digest for each key with the SEP bit: knot's CSK or KSK carries flags 257."""
+    # validating=True: dnspython's policy refuses to *create* a SHA-1 DS (RFC 8624 §3.3), which
+    # is exactly the registrar's mistake a scenario with ds_digests = ["sha1"] reproduces.
+    return [
+        dns.dnssec.make_ds(origin, k, d.upper(), validating=True).to_text()
+        for k in dnskeys
+        if k.flags & 0x1
+        for d in digests
+    ]
 
 
 def corrupt_ds(text: str) -> str:

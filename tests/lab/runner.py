@@ -120,6 +120,7 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
                 "max_connections": h.max_connections,
                 "window": h.window,
                 "reoffer_starttls": h.reoffer_starttls,
+                "starttls_reply": h.starttls_reply,
             }
             issued = pki.leaf(h.host, h.host, h.cert)
             row["cert"], row["key"] = map(
@@ -291,7 +292,7 @@ def _up(extra_dirs: Iterable[str], delay_ms: int | None) -> dict[str, Any]:
             ds = (
                 z.presigned_ds
                 if z.mode in dnslab.PRESIGNED
-                else dnslab.ds_records(z.origin, keys[z.name])
+                else dnslab.ds_records(z.origin, keys[z.name], z.signing.ds_digests)
             )
             if z.mode == "ds-mismatch":
                 ds = [dnslab.corrupt_ds(d) for d in ds]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "scenarios"
@@ -22,6 +23,19 @@ CHAINS = {"full", "leaf"}
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 MTASTS_VALUES = {"valid", "invalid", "none"}
 MARK_KINDS = {"valid", "expired", "no-eku", "other-san"}  # generated = "vmc" variants
+# knot's policy `algorithm` values (knot.conf(5)); the DNSSEC algorithm numbers are RFC 8624's.
+SIGNING_ALGORITHMS = {
+    "rsasha1": 5,
+    "rsasha1-nsec3-sha1": 7,
+    "rsasha256": 8,
+    "rsasha512": 10,
+    "ecdsap256sha256": 13,
+    "ecdsap384sha384": 14,
+    "ed25519": 15,
+    "ed448": 16,
+}
+DS_DIGESTS = {"sha1": 1, "sha256": 2, "sha384": 4}  # what dnspython can compute for a DS
+KNOT_TIME = re.compile(r"[1-9][0-9]*[smhdw]?")  # knot.conf TIME: 90m, 2d, 3600
 # The zones the lab itself serves; scenarios may add records to them only through other_zones.
 LAB_OWNED_ZONES = {"test", "lab.test"}
 
@@ -39,6 +53,30 @@ class CertSpec:
 
 
 @dataclass(frozen=True)
+class SigningSpec:
+    """How the lab signs a zone and what its parent publishes: the `[signing]` table.
+
+    The defaults are the lab's baseline (checklist §11.0): one ECDSA P-256 CSK, NSEC3 with 0
+    iterations and no salt, knot's 14-day signatures, a SHA-256 DS."""
+
+    algorithm: str = "ecdsap256sha256"
+    split_keys: bool = False  # a KSK (flags 257, the DS points at it) and a ZSK (256)
+    ksk_size: int | None = None  # bits; knot's default for the algorithm when None
+    zsk_size: int | None = None
+    nsec3: bool = True  # False: NSEC
+    nsec3_iterations: int = 0
+    nsec3_salt_length: int = 0  # octets of a salt knot picks at random
+    rrsig_lifetime: str | None = None  # knot TIME ("2d"); knot's 14d when None
+    rrsig_refresh: str | None = None
+    ds_digests: tuple[str, ...] = ("sha256",)  # the DS records `up` puts in the parent
+
+    @property
+    def knot_policy(self) -> bool:
+        """Whether knot needs a policy of its own for this zone (anything but the DS)."""
+        return replace(self, ds_digests=SigningSpec.ds_digests) != SigningSpec()
+
+
+@dataclass(frozen=True)
 class SmtpHost:
     host: str
     ip: str
@@ -51,6 +89,7 @@ class SmtpHost:
     max_connections: int = 0
     window: float = 30.0
     reoffer_starttls: bool = False  # advertise STARTTLS again after TLS (RFC 3207 §4.2 breach)
+    starttls_reply: str | None = None  # STARTTLS offered, but every STARTTLS gets this reply
 
 
 @dataclass(frozen=True)
@@ -78,6 +117,7 @@ class Scenario:
     domain: str
     title: str
     dnssec: str
+    signing: SigningSpec
     selectors: tuple[str, ...]
     records: tuple[str, ...]
     other_zones: dict[str, tuple[str, ...]]
@@ -178,11 +218,69 @@ def _tls_range(path: Path, text: str) -> tuple[str, str]:
     return lo, hi
 
 
+def _signing(path: Path, dnssec: str, raw: object) -> SigningSpec:
+    if raw is None:
+        return SigningSpec()
+    if not isinstance(raw, dict):
+        raise _fail(path, "`signing` must be a table")
+    known = {f for f in SigningSpec.__dataclass_fields__}
+    unknown = set(raw) - known
+    if unknown:
+        raise _fail(path, f"unknown keys in [signing]: {sorted(unknown)}")
+    digests = _strs(path, raw, "ds_digests") if "ds_digests" in raw else ("sha256",)
+    bad = [d for d in digests if d not in DS_DIGESTS]
+    if bad or not digests:
+        raise _fail(path, f"ds_digests = {list(digests)!r}, expected some of {sorted(DS_DIGESTS)}")
+    spec = SigningSpec(
+        algorithm=str(raw.get("algorithm", "ecdsap256sha256")),
+        split_keys=bool(raw.get("split_keys", False)),
+        ksk_size=int(raw["ksk_size"]) if "ksk_size" in raw else None,
+        zsk_size=int(raw["zsk_size"]) if "zsk_size" in raw else None,
+        nsec3=bool(raw.get("nsec3", True)),
+        nsec3_iterations=int(raw.get("nsec3_iterations", 0)),
+        nsec3_salt_length=int(raw.get("nsec3_salt_length", 0)),
+        rrsig_lifetime=str(raw["rrsig_lifetime"]) if "rrsig_lifetime" in raw else None,
+        rrsig_refresh=str(raw["rrsig_refresh"]) if "rrsig_refresh" in raw else None,
+        ds_digests=digests,
+    )
+    if spec.algorithm not in SIGNING_ALGORITHMS:
+        raise _fail(
+            path, f"algorithm = {spec.algorithm!r}, expected one of {sorted(SIGNING_ALGORITHMS)}"
+        )
+    if not 0 <= spec.nsec3_iterations <= 65535 or not 0 <= spec.nsec3_salt_length <= 255:
+        raise _fail(path, "nsec3_iterations must be 0..65535 and nsec3_salt_length 0..255")
+    if not spec.nsec3 and (spec.nsec3_iterations or spec.nsec3_salt_length):
+        raise _fail(path, "nsec3 = false takes no nsec3_iterations or nsec3_salt_length")
+    for key in ("rrsig_lifetime", "rrsig_refresh"):
+        value = getattr(spec, key)
+        if value is not None and not KNOT_TIME.fullmatch(value):
+            raise _fail(path, f"{key} = {value!r}, expected a knot TIME such as '2d' or '12h'")
+    # Only knot's zones take a policy; offline-signed ones take the DS digests, unsigned nothing.
+    if dnssec == "unsigned" or (spec.knot_policy and dnssec not in {"signed", "ds-mismatch"}):
+        raise _fail(path, f"[signing] does not apply to dnssec = {dnssec!r}")
+    return spec
+
+
+def _starttls_reply(path: Path, row: dict[str, object]) -> str | None:
+    reply = row.get("starttls_reply")
+    if reply is None:
+        return None
+    text = str(reply)
+    # A refusal (RFC 3207 §4: 454 "TLS not available", 501 syntax): never a 220 the client
+    # would follow with a handshake.
+    if not re.fullmatch(r"[45][0-9][0-9][ -].*", text) or "\n" in text or "\r" in text:
+        raise _fail(path, f"starttls_reply = {text!r}, expected one line such as '454 4.7.0 ...'")
+    if not row.get("starttls", True):
+        raise _fail(path, "starttls_reply needs starttls = true (the extension is offered)")
+    return text
+
+
 def _parse(data: dict[str, object], path: Path) -> Scenario:
     known = {
         "domain",
         "title",
         "dnssec",
+        "signing",
         "selectors",
         "records",
         "other_zones",
@@ -225,6 +323,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                 max_connections=int(row.get("max_connections", 0)),
                 window=float(row.get("window", 30.0)),
                 reoffer_starttls=bool(row.get("reoffer_starttls", False)),
+                starttls_reply=_starttls_reply(path, row),
             )
         )
 
@@ -280,6 +379,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
         domain=domain,
         title=str(data.get("title", "")),
         dnssec=dnssec,
+        signing=_signing(path, dnssec, data.get("signing")),
         selectors=_strs(path, data, "selectors"),
         records=_strs(path, data, "records"),
         other_zones=other,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 
 log = logging.getLogger("lab.servers")
 TLS = {
@@ -114,6 +114,17 @@ class LabSMTP(SMTP):
         self.row = row
         self.history = history
         self.events = events
+
+    @syntax("STARTTLS", when="tls_context")
+    async def smtp_STARTTLS(self, arg: str) -> None:
+        # STARTTLS is offered (EHLO lists it) but refused every time, as Postfix answers
+        # "454 4.7.0 TLS not available due to local problem" while it cannot load its key.
+        reply = self.row.get("starttls_reply")
+        if reply and not arg:
+            self.events.write(event="starttls-refused", host=self.row["host"], reply=reply)
+            await self.push(reply)
+            return
+        await super().smtp_STARTTLS(arg)
 
     async def _handle_client(self) -> None:
         now = time.monotonic()
