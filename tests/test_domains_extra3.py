@@ -148,7 +148,7 @@ class SelectorsTestCase(BaseTestCase):
         au = Domain.objects.create(team=self.team, name="example.com.au")
         self.url = f"/domains/{au.code}/selectors/"
         r = self.client.post(self.url, {"selectors": "s1._domainkey.example.com"}, follow=True)
-        self.assertContains(r, "not of this domain")
+        self.assertContains(r, "not of this domain", status_code=400)
 
     def test_it_refuses_another_domains_record(self) -> None:
         """The CNAME target of Microsoft 365's record names another domain: no selector of
@@ -159,7 +159,7 @@ class SelectorsTestCase(BaseTestCase):
             {"selectors": "selector1-example-org._domainkey.example.onmicrosoft.com"},
             follow=True,
         )
-        self.assertContains(r, "not of this domain")
+        self.assertContains(r, "not of this domain", status_code=400)
         self.domain.refresh_from_db()
         self.assertEqual(self.domain.dkim_selectors, "google")
 

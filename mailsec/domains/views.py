@@ -47,7 +47,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 16
+PANELS_VERSION = 17
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -485,19 +485,29 @@ def details(request: HttpRequest, code: UUID) -> HttpResponse:
     title, html, token_mark = pagecache.cached(
         "domain", domain_pk, _content_name(run_code), PAGE_PERIOD, make
     )
+    return _details_page(request, title, html, token_mark)
+
+
+def _details_page(
+    request: HttpRequest, title: str, html: str, token_mark: str, status: int = 200
+) -> HttpResponse:
+    """The domain page around its content (page_content's answer)."""
     # Each request's own CSRF token in the forms.
     content = mark_safe(html.replace(token_mark, get_token(request)))  # our own templates
     ctx = {"page": "domains", "title": title, "content": content}
-    return render(request, "domains/details.html", ctx)
+    return render(request, "domains/details.html", ctx, status=status)
 
 
 def _content_name(run_code: UUID | None) -> str:
     return f"page:{PANELS_VERSION}:{run_code or ''}"
 
 
-def page_content(domain: Domain, run: CheckRun | None = None) -> tuple[str, str, str]:
+def page_content(
+    domain: Domain, run: CheckRun | None = None, selectors_form: SelectorsForm | None = None
+) -> tuple[str, str, str]:
     """The domain page's content showing `run` (the last run by default): (title, HTML, the
-    stand-in for the CSRF token in its forms)."""
+    stand-in for the CSRF token in its forms). `selectors_form`: the DKIM selectors form as
+    posted, with its errors (that content is for one response, never cached)."""
     # The latest state, on the default view only: a past run's page is about that run.
     failed_run = domain.failure_since_last_run() if run is None and domain.is_verified else None
     # A null MX makes the score "not applicable" for transport. The last run's findings are
@@ -516,6 +526,8 @@ def page_content(domain: Domain, run: CheckRun | None = None) -> tuple[str, str,
         "no_mail": no_mail,
         "failed_run": failed_run,
         "active_run": domain.active_run(),
+        "selectors_form": selectors_form
+        or SelectorsForm(initial={"selectors": domain.dkim_selectors}, domain_name=domain.name),
         # Only a verified domain's page shows them.
         "fragments": page_fragments(domain, run) if domain.is_verified else {},
         "csrf_token": token_mark,
@@ -593,9 +605,15 @@ def selectors(request: HttpRequest, code: UUID) -> HttpResponse:
         domain.dkim_selectors = form.cleaned_data["selectors"]
         domain.save(update_fields=["dkim_selectors"])
         messages.success(request, "DKIM selectors saved; the next check uses them.")
-    else:
-        messages.error(request, " ".join(form.errors.get("selectors", ["Invalid selectors."])))
-    return redirect("domains:details", domain.code)
+        return redirect("domains:details", domain.code)
+    # The page again with what was typed and the error beside the field: a redirect showed
+    # the selectors saved before, and the owner typed every one of them again. An unverified
+    # domain's page has no such form (a tab left open from before control was lost): there
+    # the error is told at the top.
+    errors = " ".join(error for field_errors in form.errors.values() for error in field_errors)
+    below = "correct them below." if domain.is_verified else errors
+    messages.error(request, f"The DKIM selectors were not saved: {below}")
+    return _details_page(request, *page_content(domain, selectors_form=form), status=400)
 
 
 def _refused(request: HttpRequest, domain: Domain, message: str) -> HttpResponse:
