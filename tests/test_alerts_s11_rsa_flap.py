@@ -40,7 +40,9 @@ class Server:
     no answer in time; "none" RSA suites refused (no RSA certificate)."""
 
     rsa: str = "good"
-    first: str = "good"  # the ECDSA certificate: "good" or "expired"
+    first: str = "good"  # the ECDSA certificate: "good", "expired" or "expiring"
+    reachable: bool = True  # False: our connection timed out (a network blip: could not check)
+    renewed: int = 0  # seconds added to the RSA certificate's dates (another certificate)
 
 
 def _leaf(key: str, now: datetime, days: int, sans: tuple[str, ...] = (HOST,)) -> certs.CertFacts:
@@ -72,6 +74,10 @@ def _judged(probe: starttls.SmtpProbe, state: str) -> None:
 
 
 def probe_of(server: Server, now: datetime) -> starttls.SmtpProbe:
+    if not server.reachable:
+        return starttls.SmtpProbe(
+            host=HOST, address=ADDRESS, error_kind="timeout", problem="timed out after 10 s"
+        )
     days = {"expired": -3, "expiring": 10}
     probe = starttls.SmtpProbe(
         host=HOST,
@@ -99,6 +105,10 @@ def probe_of(server: Server, now: datetime) -> starttls.SmtpProbe:
         probe.rsa_cert = server.rsa
         return probe
     sans = ("other.a.test",) if server.rsa == "misnamed" else (HOST,)
+    rsa_leaf = _leaf("rsa", now, days.get(server.rsa, 80), sans)
+    if server.renewed:
+        ends = datetime.fromisoformat(rsa_leaf.not_after) + timedelta(seconds=server.renewed)
+        rsa_leaf.not_after, rsa_leaf.serial = ends.isoformat(), f"{server.renewed:x}"
     variant = starttls.SmtpProbe(
         host=HOST,
         address=ADDRESS,
@@ -107,7 +117,7 @@ def probe_of(server: Server, now: datetime) -> starttls.SmtpProbe:
         tls_ok=True,
         tls_version="TLSv1.2",
         cipher="ECDHE-RSA-AES256-GCM-SHA384",
-        leaf=_leaf("rsa", now, days.get(server.rsa, 80), sans),
+        leaf=rsa_leaf,
     )
     _judged(variant, server.rsa)
     probe.rsa_cert, probe.rsa_variant = "other", variant
@@ -121,7 +131,9 @@ def result_of(server: Server, now: datetime, score_version: int = scoring.SCORE_
     ctx = CheckContext(DOMAIN, CheckConfig(allow_private_targets=True))
     smtp = Collector(Mechanism.SMTP)
     policy = starttls._Context(sts_mode="enforce", sts_usable=True, patterns=[HOST])
-    starttls._per_probe(smtp, SimpleNamespace(name=HOST), probe, policy, None, ctx)
+    starttls._reachability(smtp, [(SimpleNamespace(name=HOST), probe)], ctx)
+    if probe.connected:
+        starttls._per_probe(smtp, SimpleNamespace(name=HOST), probe, policy, None, ctx)
 
     host = mx.MxHost(name=HOST, preference=10, addresses=[ADDRESS])
     mxset = mx.MxSet(answer=None, hosts=[host])  # type: ignore[arg-type]
@@ -178,7 +190,9 @@ def store_run(domain: Domain, result: dict[str, Any], kind: str, created: dateti
     EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     SITE_ROOT="https://mailsec.example",
 )
-class RsaCertificateFlapTestCase(BaseTestCase):
+class RunsTestCase(BaseTestCase):
+    """One domain whose runs are observed as the worker would (no tests of its own)."""
+
     def setUp(self) -> None:
         self.domain = Domain.objects.create(team=self.team, name=DOMAIN, verified_at=timezone.now())
         self.clock = START
@@ -209,6 +223,8 @@ class RsaCertificateFlapTestCase(BaseTestCase):
         self.assertEqual(len(self.alerts()), 1)
         return confirmed
 
+
+class RsaCertificateFlapTestCase(RunsTestCase):
     def test_an_rsa_certificate_problem_then_not_tested_is_not_fixed(self) -> None:
         for problem in ("expired", "misnamed"):
             with self.subTest(problem=problem):
