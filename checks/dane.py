@@ -814,19 +814,36 @@ def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[An
             subject=subj,
         )
         tested += 1
-        for record in state.usable_records:
-            ders = p.chain_der[:1] if record.usage == 3 else p.chain_der
-            if any(certs.tlsa_matches(d, record.selector, record.mtype, record.data) for d in ders):
-                matched_combos.add(record.combo)
+        # A server holding an ECDSA and an RSA certificate presents the RSA one to senders
+        # offering only RSA (starttls asks for it: SmtpProbe.rsa_variant). Authentication
+        # "MUST succeed" whichever certificate a DANE sender gets (RFC 7671 §4.1, RFC 7672
+        # §3.1), so the TLSA records must cover both. A second handshake that got no answer
+        # ('untested') tells nothing about that certificate: no finding.
+        second = _second_chain(p)
+        for shown in [p] if second is None else [p, second]:
+            for record in state.usable_records:
+                ders = shown.chain_der[:1] if record.usage == 3 else shown.chain_der
+                if any(
+                    certs.tlsa_matches(d, record.selector, record.mtype, record.data) for d in ders
+                ):
+                    matched_combos.add(record.combo)
         match = state.match(p)
+        second_match = state.match(second) if second is not None else None
         if match.ok:
             any_match = True
             assert match.record is not None
             matched_combos.add(match.record.combo)
+            also = ""
+            if second is not None and second_match is not None and second_match.ok:
+                assert second_match.record is not None
+                also = (
+                    f" Its {_label(second)} certificate, which senders offering only RSA get, "
+                    f"matches '{second_match.record.text[:40]}'."
+                )
             out.add(
                 "DANE-07",
                 Status.PASS,
-                f"{subj} presents a certificate matching TLSA '{match.record.text[:40]}'.",
+                f"{subj} presents a certificate matching TLSA '{match.record.text[:40]}'.{also}",
                 subject=subj,
                 evidence={"record": match.record.text},
             )
@@ -853,52 +870,10 @@ def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[An
                     f"{subj} chains to its DANE-TA anchor and is valid for {state.base}.",
                     subject=subj,
                 )
-        elif outranked := _outranked_match(state, p):
-            # A record matches, but a stronger digest for its usage and selector outranks it
-            # and matches nothing: senders never look at the weaker one (RFC 7671 §9).
-            weak, strong, fix = outranked
-            out.add(
-                "DANE-07",
-                Status.FAIL,
-                f"{subj} matches only TLSA '{weak.text[:40]}…', which DANE senders ignore: "
-                f"{state.qname} also publishes {MTYPE_NAMES[strong]} records for usage "
-                f"{weak.usage} selector {weak.selector}, and senders match only the strongest "
-                "digest published (RFC 7671 §9; Postfix and OpenSSL prefer SHA2-512). None of "
-                "those matches, so DANE senders will defer mail to this address.",
-                subject=subj,
-                evidence={**ev, "tlsa": [r.text for r in state.records]},
-                fix=f"Replace the stale '{weak.usage} {weak.selector} {strong}' records with "
-                f"{fix}, or remove them.",
-            )
-        elif match.ta_problem is not None:
-            # DANE-09 explains the failure: do not also report it as a mismatch.
-            texts = {
-                "ta-not-in-chain": "does not send the trust-anchor certificate named by its "
-                "DANE-TA record (required unless the record is '2 0 0', RFC 7671 §5.2.2)",
-                "name": f"presents a leaf certificate not valid for {state.base} (RFC 7672 §3.2.3)",
-                "expired": f"presents a chain in which {match.detail} (DANE-TA enforces "
-                "validity below the trust anchor, RFC 7671 §5.2)",
-                "chain": "presents a chain that does not lead to the DANE-TA anchor",
-            }
-            out.add(
-                "DANE-09",
-                Status.FAIL,
-                f"{subj} {texts.get(match.ta_problem, match.detail)}: DANE senders will "
-                "defer mail to it.",
-                subject=subj,
-                evidence=ev,
-                fix=_ta_fix(match.ta_problem, match.detail, state, p),
-            )
         else:
-            out.add(
-                "DANE-07",
-                Status.FAIL,
-                f"{subj} presents a key that matches none of the TLSA records at "
-                f"{state.qname}: DANE senders will defer mail to this address.",
-                subject=subj,
-                evidence={**ev, "tlsa": [r.text for r in state.records]},
-                fix=recommended_record(state, p.chain_der),
-            )
+            _mismatch(out, subj, ev, state, p, match)
+        if second is not None and second_match is not None and not second_match.ok:
+            _mismatch(out, subj, second.facts(), state, second, second_match, _label(second))
         # DANE-13: SNI must not be required (RFC 7672 §8.1, RFC 8461 §7.1).
         if p.no_sni_ok is False:
             out.add(
@@ -931,6 +906,98 @@ def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[An
             )
     if tested:
         _rollover(out, host, state, probes, matched_combos, any_match)
+
+
+def _second_chain(probe: Any) -> Any | None:
+    """The probe as a sender offering only RSA sees the server, when that handshake brought
+    back another certificate (starttls: SmtpProbe.rsa_variant); None otherwise."""
+    variant = getattr(probe, "rsa_variant", None)
+    if variant is None or not getattr(variant, "chain_der", None):
+        return None
+    return variant
+
+
+def _label(variant: Any) -> str:
+    """The key type naming a second certificate ("RSA"), as the STARTTLS findings name it."""
+    leaf = getattr(variant, "leaf", None)
+    return (leaf.key_type.split()[0] if leaf is not None and leaf.key_type else "") or "second"
+
+
+def _mismatch(
+    out: Collector,
+    subj: str,
+    ev: dict[str, Any],
+    state: TlsaState,
+    p: Any,
+    match: Match,
+    label: str = "",
+) -> None:
+    """DANE-07 or DANE-09 for a chain no usable TLSA record authenticates. `label` names the
+    key type of the server's second certificate (the one senders offering only RSA get) when
+    `p` is that handshake; its findings say so and carry it in their evidence."""
+    who = f"{subj}, to senders offering only RSA," if label else subj
+    senders = "DANE senders offering only RSA" if label else "DANE senders"
+    if label:
+        ev = {**ev, "second_certificate": label}
+    if outranked := _outranked_match(state, p):
+        # A record matches, but a stronger digest for its usage and selector outranks it
+        # and matches nothing: senders never look at the weaker one (RFC 7671 §9).
+        weak, strong, fix = outranked
+        out.add(
+            "DANE-07",
+            Status.FAIL,
+            f"{who} matches only TLSA '{weak.text[:40]}…', which DANE senders ignore: "
+            f"{state.qname} also publishes {MTYPE_NAMES[strong]} records for usage "
+            f"{weak.usage} selector {weak.selector}, and senders match only the strongest "
+            "digest published (RFC 7671 §9; Postfix and OpenSSL prefer SHA2-512). None of "
+            f"those matches, so {senders} will defer mail to this address.",
+            subject=subj,
+            evidence={**ev, "tlsa": [r.text for r in state.records]},
+            fix=f"Replace the stale '{weak.usage} {weak.selector} {strong}' records with "
+            f"{fix}, or remove them.",
+        )
+    elif match.ta_problem is not None:
+        # DANE-09 explains the failure: do not also report it as a mismatch.
+        texts = {
+            "ta-not-in-chain": "does not send the trust-anchor certificate named by its "
+            "DANE-TA record (required unless the record is '2 0 0', RFC 7671 §5.2.2)",
+            "name": f"presents a leaf certificate not valid for {state.base} (RFC 7672 §3.2.3)",
+            "expired": f"presents a chain in which {match.detail} (DANE-TA enforces "
+            "validity below the trust anchor, RFC 7671 §5.2)",
+            "chain": "presents a chain that does not lead to the DANE-TA anchor",
+        }
+        out.add(
+            "DANE-09",
+            Status.FAIL,
+            f"{who} {texts.get(match.ta_problem, match.detail)}: {senders} will defer mail to it.",
+            subject=subj,
+            evidence=ev,
+            fix=_ta_fix(match.ta_problem, match.detail, state, p),
+        )
+    elif label:
+        leaf = p.leaf
+        named = f" ('{leaf.subject}', issued by '{leaf.issuer}')" if leaf is not None else ""
+        out.add(
+            "DANE-07",
+            Status.FAIL,
+            f"{who} presents its {label} certificate{named}, whose key matches none of the "
+            f"TLSA records at {state.qname}: {senders} will defer mail to this address. "
+            "Every certificate the server may present needs a matching record.",
+            subject=subj,
+            evidence={**ev, "tlsa": [r.text for r in state.records]},
+            fix=f"Publish {recommended_record(state, p.chain_der)} beside the current "
+            f"records (for the {label} key), or remove the {label} certificate from the server.",
+        )
+    else:
+        out.add(
+            "DANE-07",
+            Status.FAIL,
+            f"{subj} presents a key that matches none of the TLSA records at "
+            f"{state.qname}: DANE senders will defer mail to this address.",
+            subject=subj,
+            evidence={**ev, "tlsa": [r.text for r in state.records]},
+            fix=recommended_record(state, p.chain_der),
+        )
 
 
 def _outranked_match(state: TlsaState, probe: Any) -> tuple[TlsaRecord, int, str] | None:
@@ -985,12 +1052,14 @@ def _rollover(
         )
         return
     # More usable records than the ones matching the current keys = a pre-published next key.
+    # The chain senders offering only RSA get is current too: its records are no next key.
+    chains = [p.chain_der for p in probes] + [
+        second.chain_der for p in probes if (second := _second_chain(p)) is not None
+    ]
     current = set()
-    for p in probes:
+    for chain in chains:
         for r in state.usable_records:
-            if p.chain_der and any(
-                certs.tlsa_matches(d, r.selector, r.mtype, r.data) for d in p.chain_der
-            ):
+            if chain and any(certs.tlsa_matches(d, r.selector, r.mtype, r.data) for d in chain):
                 current.add(r.text)
     upcoming = [r for r in state.usable_records if r.text not in current]
     has_next = bool(upcoming)
