@@ -14,7 +14,7 @@ import binascii
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography import x509
@@ -133,7 +133,8 @@ class Match:
 
     ok: bool
     record: TlsaRecord | None = None
-    # Why DANE-TA failed, when it did: 'ta-not-in-chain' | 'name' | 'expired' | 'chain'
+    # Why DANE-TA failed, when it did: 'ta-not-in-chain' | 'name' | 'expired' |
+    # 'not-yet-valid' | 'chain'
     ta_problem: str | None = None
     detail: str = ""
 
@@ -228,8 +229,14 @@ class TlsaState:
                 "ta-not-in-chain",
                 "the trust anchor of the DANE-TA record is not in the presented chain",
             )
-        if loaded[0] is None:
+        leaf = loaded[0]
+        if leaf is None:
             return Match(False, record, "chain", "the leaf certificate is unparsable")
+        if timedelta(0) < leaf.not_valid_before_utc - now <= certs.NOT_BEFORE_SKEW:
+            # Within the clock skew STARTTLS allows (certs.verify_chain): a leaf installed the
+            # moment it was issued is judged as of its notBefore, not failed for the seconds
+            # our clock may run behind the CA's.
+            now = leaf.not_valid_before_utc
 
         def current(index: int) -> bool:
             cert = loaded[index]
@@ -246,7 +253,8 @@ class TlsaState:
             stale = next(i for i in path[:-1] if not current(i))
             stale_cert = loaded[stale]
             assert stale_cert is not None  # every index on a path is a parsed certificate
-            return Match(False, record, "expired", _validity_text(stale_cert, stale, now))
+            problem = "expired" if stale_cert.not_valid_after_utc < now else "not-yet-valid"
+            return Match(False, record, problem, _validity_text(stale_cert, stale, now))
         # RFC 7672 §3.2.3: reference identifiers are the TLSA base domain and the MX host name.
         if not (certs.name_matches(chain[0], self.base) or certs.name_matches(chain[0], self.host)):
             return Match(
@@ -292,9 +300,16 @@ def _validity_text(cert: x509.Certificate, index: int, now: datetime) -> str:
         if index == 0
         else f"the CA certificate {certs.facts_of(cert).subject}"
     )
+    # To the second, in UTC, as the STARTTLS findings say it: a certificate that starts in a
+    # minute differs from one dated next month.
     if cert.not_valid_after_utc < now:
-        return f"{what} expired on {cert.not_valid_after_utc:%Y-%m-%d}"
-    return f"{what} is not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
+        return f"{what} expired on {certs.utc_text(cert.not_valid_after_utc)}"
+    until = f"{what} is not yet valid until {certs.utc_text(cert.not_valid_before_utc)}"
+    if index == 0:
+        # Only the leaf gets the clock-skew allowance (_match_ta, certs.verify_chain).
+        minutes = int(certs.NOT_BEFORE_SKEW.total_seconds() // 60)
+        until += f", beyond the {minutes} minutes of clock difference allowed"
+    return until
 
 
 async def _resolve_state(ctx: CheckContext, host: str) -> TlsaState:
@@ -730,6 +745,11 @@ def _ta_fix(problem: str, detail: str, state: TlsaState, probe: Any) -> str:
     or_publish = recommended_record(state, probe.chain_der)
     if problem == "expired":
         return f"Replace the out-of-date certificate ({detail}), or publish {or_publish}"
+    if problem == "not-yet-valid":
+        return (
+            f"Keep presenting the current certificate until the new one is valid ({detail}), "
+            f"or publish {or_publish}"
+        )
     if problem == "name":
         # The chain reaches the anchor: sending more certificates changes nothing. DANE-TA
         # needs the TLSA base domain among the leaf's DNS names (RFC 7672 §3.2.3); DANE-EE
@@ -963,6 +983,8 @@ def _mismatch(
             "DANE-TA record (required unless the record is '2 0 0', RFC 7671 §5.2.2)",
             "name": f"presents a leaf certificate not valid for {state.base} (RFC 7672 §3.2.3)",
             "expired": f"presents a chain in which {match.detail} (DANE-TA enforces "
+            "validity below the trust anchor, RFC 7671 §5.2)",
+            "not-yet-valid": f"presents a chain in which {match.detail} (DANE-TA enforces "
             "validity below the trust anchor, RFC 7671 §5.2)",
             "chain": "presents a chain that does not lead to the DANE-TA anchor",
         }
