@@ -231,6 +231,8 @@ class Change(models.Model):
             lines.append(f"Policy mx patterns: {', '.join(ev.get('patterns') or [])}")
         elif self.kind == rules.Kind.SCORE:
             lines.append(f"Score before: {self.before}, now: {self.after}")
+        elif isinstance(ev.get("leaf"), dict):
+            lines += _certificate_lines(ev)
         else:
             for k, v in ev.items():
                 if isinstance(v, (str, int, float, bool)) and v != "":
@@ -273,6 +275,30 @@ class Change(models.Model):
             models.Q(reprobe_requested_at=None)
             | models.Q(reprobe_requested_at__lte=now - REPROBE_AGAIN_AFTER)
         )
+
+
+def _certificate_lines(ev: dict[str, Any]) -> list[str]:
+    """A certificate finding's evidence (an MX probe's facts): the server and the certificate
+    it presented, not the bookkeeping of the TLS session. The second certificate's handshake
+    (checks/starttls.py) speaks no SMTP past STARTTLS, so its "ehlo_ok: False" would mislead."""
+    leaf = ev["leaf"]
+    label = ev.get(rules.SECOND_CERTIFICATE)
+    which = f"{label} certificate (what senders offering only RSA get)" if label else "Certificate"
+    key = " ".join(str(p) for p in (leaf.get("key_type"), leaf.get("key_size")) if p)
+    lines = [
+        f"Server: {ev.get('host', '')} [{ev.get('address', '')}] port {ev.get('port', 25)}, "
+        f"{ev.get('tls_version', '')} {ev.get('cipher', '')}".rstrip(),
+        f"{which}: {leaf.get('subject', '')}, issued by {leaf.get('issuer', '')}"
+        + (f", {key}-bit key" if key else "")
+        + (f", serial {leaf['serial']}" if leaf.get("serial") else ""),
+        f"Valid from {leaf.get('not_before', '?')} until {leaf.get('not_after', '?')}",
+    ]
+    if leaf.get("sans"):
+        lines.append(f"Names: {', '.join(str(n) for n in leaf['sans'])}")
+    if ev.get("verify_error"):
+        detail = ev.get("verify_detail") or ""
+        lines.append(f"Validation: {ev['verify_error']}" + (f" ({detail})" if detail else ""))
+    return lines
 
 
 @dataclass
