@@ -1999,6 +1999,60 @@ def _uncovered_effect(mxset: mx.MxSet, matched: list[mx.MxHost], unmatched: list
     )
 
 
+@dataclass
+class CertificateFailures:
+    """Why the certificates an MX presents fail MTA-STS validation (_certificate_failures)."""
+
+    reason: str = ""  # '' when no certificate is to blame (no STARTTLS, old TLS, no probe)
+    fix: str = ""
+    # The key type of the server's second certificate when it alone fails ("RSA").
+    second: str = ""
+
+
+# The STARTTLS findings that say why a certificate fails validation. SMTP-10's warning (expires
+# soon) and SMTP-16's note are no reason for a failure.
+_VALIDATION_FINDINGS = {"SMTP-09", "SMTP-10", "SMTP-11", "SMTP-14"}
+
+
+def _certificate_failures(probe: object, host: str) -> CertificateFailures:
+    """The sentences the STARTTLS check builds (starttls._certificate) for each certificate of
+    `probe` that fails MTA-STS validation: the first handshake's, and the one senders offering
+    only RSA get (SmtpProbe.rsa_variant), named as such. Judged as without a policy and without
+    DANE, so they say what is wrong and nothing about who delivers (MTASTS-32 says that)."""
+    from checks import starttls
+
+    if not isinstance(probe, starttls.SmtpProbe) or not probe.tls_ok or probe.leaf is None:
+        return CertificateFailures()
+    failing: list[tuple[starttls.SmtpProbe, str]] = []
+    if not (probe.verify_ok and probe.name_ok):
+        failing.append((probe, ""))
+    variant = probe.rsa_variant
+    if variant is not None and variant.leaf is not None and not variant.mta_sts_ok:
+        failing.append((variant, variant.leaf.key_type.split()[0] or "second"))
+    reasons: list[str] = []
+    fixes: list[str] = []
+    for shown, label in failing:
+        found = Collector(Mechanism.SMTP)
+        starttls._certificate(found, shown, host, {}, under_sts=False, dane_ok=False, label=label)
+        for f in found.findings:
+            if f.id not in _VALIDATION_FINDINGS or f.status not in {Status.FAIL, Status.WARN}:
+                continue
+            if f.id == "SMTP-10" and f.status != Status.FAIL:
+                continue  # expires soon: true, but not why validation fails
+            if f.id == "SMTP-09" and shown.verify_ok:
+                continue  # a CA-flagged leaf OpenSSL senders accept
+            summary = f.summary.rstrip(".")
+            reasons.append(
+                summary[:1].lower() + summary[1:] if summary.startswith("The ") else summary
+            )
+            if f.fix and f.fix not in fixes:
+                fixes.append(f.fix)
+    only_second = len(failing) == 1 and failing[0][1] != ""
+    return CertificateFailures(
+        "; ".join(reasons), "\n".join(fixes), failing[0][1] if only_second and reasons else ""
+    )
+
+
 async def _validation_findings(
     ctx: CheckContext,
     state: MtaStsState,
@@ -2050,20 +2104,24 @@ async def _validation_findings(
                 continue
             if getattr(probe, "mta_sts_ok", False):
                 continue
+            # Which certificate fails and why, as the STARTTLS findings say it (a certificate
+            # failure leaves probe.problem empty; the RSA one is not the probe's first).
+            why = _certificate_failures(probe, host.name)
+            reason = why.reason or problem
             if is_matched:
                 status = hard
                 text = (
                     f"{subject} does not pass MTA-STS validation: "
-                    f"{problem or 'STARTTLS with a valid certificate for the MX name is required'}"
+                    f"{reason or 'STARTTLS with a valid certificate for the MX name is required'}"
                     f". {'Senders will not deliver there.' if hard == Status.FAIL else ''}"
                 )
             else:
                 status = Status.WARN
                 text = (
                     f"{subject} (not in the policy) would also fail MTA-STS validation: "
-                    f"{problem or 'no valid certificate for the MX name'}."
+                    f"{reason or 'no valid certificate for the MX name'}."
                 )
-            fix = (
+            fix = why.fix or (
                 f"Install on {host.name} a certificate valid for {host.name} from a public CA "
                 "(renew it if it expired), offered after STARTTLS on each of its addresses."
             )
@@ -2073,7 +2131,11 @@ async def _validation_findings(
                 # definite failure makes the target's mode testing (_fix_mode).
                 fix += "\nUntil then, to let senders deliver there, switch to mode testing:\n"
                 fix += target.fix
-            out.add("MTASTS-32", status, text.strip(), subject=subject, fix=fix)
+            # Only the second certificate fails: say so, as the STARTTLS findings on it do
+            # (alerts: a later run whose RSA handshake got no answer neither confirms nor
+            # clears it).
+            evidence = {"second_certificate": why.second} if why.second else {}
+            out.add("MTASTS-32", status, text.strip(), subject=subject, evidence=evidence, fix=fix)
     # Addresses past the probe limit are known to be unknown: a note, not "could not check"
     # (which would leave MTA-STS out of the score on every run of a domain with many MX
     # addresses); they still block the pass and any enforce suggestion (validation.ok).
