@@ -318,3 +318,33 @@ class RsaCertificateFlapTestCase(RunsTestCase):
         self.assertIn("The RSA certificate of mx1.a.test, which senders offering only RSA get,",
                       expiry.summary)  # fmt: skip
         self.assertIn("Renew the RSA certificate of mx1.a.test", expiry.fix)
+
+
+def test_a_dane_mismatch_of_the_rsa_certificate_is_not_fixed_by_an_unanswered_handshake() -> None:
+    # checks/dane.py marks DANE-07/09 on the second certificate as starttls does.
+    from mailsec.alerts import rules
+
+    subject = f"{HOST} [{ADDRESS}]"
+
+    def snap(dane: str, rsa: str) -> rules.Snapshot:
+        findings = [
+            {"id": "DANE-07", "status": "pass", "mechanism": "dane", "subject": subject},
+            {"id": "SMTP-14", "status": "pass", "mechanism": "smtp", "subject": subject,
+             "evidence": {"rsa_certificate": rsa}},
+        ]  # fmt: skip
+        if dane == "fail":
+            findings.append(
+                {"id": "DANE-07", "status": "fail", "mechanism": "dane", "subject": subject,
+                 "summary": f"{subject}, to senders offering only RSA, matches no TLSA record.",
+                 "evidence": {"second_certificate": "RSA"}}
+            )  # fmt: skip
+        return rules.Snapshot({"dane": dane, "smtp": "pass"}, findings, None, START)
+
+    found = {o.key: o for o in rules.detect(snap("pass", "other"), snap("fail", "other"), 10)}
+    assert set(found) == {"finding:DANE-07|mx1.a.test", "mechanism:dane"}
+    for key, obs in found.items():
+        kind = key.split(":")[0]
+        untested = rules.evaluate(kind, key, obs.before, snap("pass", "untested"), 10, obs.evidence)
+        assert untested[0] == rules.Verdict.UNKNOWN, key
+        fixed = rules.evaluate(kind, key, obs.before, snap("pass", "other"), 10, obs.evidence)
+        assert fixed[0] == rules.Verdict.CLEAR, key
