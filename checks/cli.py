@@ -121,6 +121,13 @@ def receives_no_mail(report: DomainReport) -> bool:
     return scoring.receives_no_mail(report.score_detail, (f.id for f in report.findings))
 
 
+def json_object(report: DomainReport) -> dict[str, Any]:
+    """The `--json` object (docs/cli.md): the report, and what its score rates, which the
+    human output says in words (a null-MX domain's score is "n/a" there)."""
+    scope = scoring.score_scope(report.score_detail, (f.id for f in report.findings))
+    return {**report.to_dict(), **scope}
+
+
 def _title(mechanism: str) -> str:
     return MECHANISM_TITLES[Mechanism(mechanism)] if mechanism in set(Mechanism) else mechanism
 
@@ -247,7 +254,7 @@ def exit_status(reports: Sequence[DomainReport]) -> int:
 def _write_reports(reports: Sequence[DomainReport], as_json: bool) -> None:
     if as_json:
         for report in reports:
-            sys.stdout.write(json.dumps(report.to_dict(), sort_keys=True) + "\n")
+            sys.stdout.write(json.dumps(json_object(report), sort_keys=True) + "\n")
     else:
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         for report in reports:

@@ -182,3 +182,14 @@ def counted_categories(detail: dict[str, Any]) -> list[Mechanism]:
         for m in Mechanism
         if categories.get(str(m), {}).get("counted") and categories[str(m)].get("weight")
     ]
+
+
+def score_scope(detail: dict[str, Any], finding_ids: Iterable[str]) -> dict[str, Any]:
+    """What the score rates, for the JSON of `mailsec check --json` and of the free-check API,
+    as the text output and the pages say it: `receives_no_mail` (a null MX: the score is not
+    the domain's mail security, which is "not applicable") and `counted_categories` (the
+    categories the number rates, in the rubric's order)."""
+    return {
+        "receives_no_mail": receives_no_mail(detail, finding_ids),
+        "counted_categories": [str(m) for m in counted_categories(detail)],
+    }

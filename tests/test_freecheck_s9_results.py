@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from unittest.mock import patch
 from django.utils import timezone
 
 from checks import engine, scoring
+from checks.cli import json_object
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
@@ -144,4 +146,4 @@ class ResultPageTestCase(FreeCheckTestCase):
         self.show(report)
         r = self.client.get("/api/v1/check", {"domain": "NoMail.Example.org."})
         self.assertEqual(r.status_code, 200)
-        self.assertEqual(r.json(), report.to_dict())
+        self.assertEqual(r.json(), json.loads(json.dumps(json_object(report))))

@@ -328,6 +328,14 @@ class FreeCheck(models.Model):
         )
 
     @property
+    def api_object(self) -> dict[str, Any]:
+        """The API's answer, the `mailsec check --json` object: the stored report and what its
+        score rates (scoring.score_scope, as checks.cli.json_object adds it), worked out when
+        asked, so a run stored before those keys existed has them too."""
+        ids = (f.get("id", "") for f in self._final_findings())
+        return {**(self.report or {}), **scoring.score_scope(self.score_detail, ids)}
+
+    @property
     def scored_titles(self) -> list[str]:
         """The categories the score counted, by title, in the rubric's order."""
         return [MECHANISM_TITLES[m] for m in scoring.counted_categories(self.score_detail)]

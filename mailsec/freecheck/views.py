@@ -156,6 +156,6 @@ def _api_answer(request: HttpRequest, domain: str) -> JsonResponse:
 
     if run.status != FreeCheck.State.DONE:
         return _json_error(run.error or "The check could not be completed.", 504)
-    response = JsonResponse(run.report)
+    response = JsonResponse(run.api_object)
     response["Link"] = f'<{request.build_absolute_uri(run.get_absolute_url())}>; rel="alternate"'
     return response
