@@ -583,11 +583,18 @@ class RawReport(models.Model):
             # stored rows, so the replaced figures count no more).
             same.alerts_evaluated_at = None
             self.took_over = True
-        elif same is not None and parsed_digest(parsed) != stored_digest(same):
-            # This copy is the one counted, and says something else than the report stored:
-            # a copy pending (its DKIM key lookup timed out) while the copy the figures came
-            # from was rejected, or a reparse after a parser fix. Its alerts are evaluated
-            # again, as on a first parse; the pipeline suppresses what was told already.
+        elif (
+            same is not None
+            and self.parse_status != self.PARSED
+            and parsed_digest(parsed) != stored_digest(same)
+        ):
+            # This copy newly becomes the one counted (it was pending, a duplicate or set
+            # aside: the copy the figures came from was rejected) and says something else
+            # than the report stored. Its alerts are evaluated again, as on a first parse.
+            # Not on a reparse of the copy counted already: that stores the report it was
+            # evaluated on, in the form the parser writes now (A-labels where U-labels were
+            # stored), and once its changes recovered the same day's failures would be told
+            # again as new.
             same.alerts_evaluated_at = None
         try:
             with transaction.atomic():
