@@ -85,6 +85,14 @@ def lock_fresh(policy: HostedPolicy) -> bool:
 
 
 def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
+    return enable_told(domain, now)[0]
+
+
+def enable_told(
+    domain: Domain, now: datetime | None = None
+) -> tuple[HostedPolicy, list[tuple[str, str]]]:
+    """enable, and the steps it told the owner (for the page of "Keep hosting", which with a
+    plain `_mta-sts` TXT must give the record to publish: record_to_publish)."""
     now = now or timezone.now()
     if not domain.is_verified:
         raise HostingRefused("Verify the domain first: only verified domains can be hosted.")
@@ -140,7 +148,7 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
         if inherited is not None and inherited > now:
             policy.strict_until = max(policy.strict_until or inherited, inherited)
         if not created and policy.state == HostedPolicy.State.ACTIVE:
-            return policy
+            return policy, []
         said: list[str] = []
         # Keep hosting while it winds down: the team was emailed the release date, and must
         # hear that it no longer comes.
@@ -177,7 +185,7 @@ def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
             )
         tell_all(policy, steps)
     publish(policy)
-    return policy
+    return policy, steps
 
 
 def contest(domain: Domain, held: HostedPolicy, now: datetime) -> None:

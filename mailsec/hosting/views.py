@@ -268,11 +268,12 @@ def with_record(done: str, told: list[tuple[str, str]]) -> str:
 def enable(request: HttpRequest, code: UUID) -> HttpResponse:
     domain = get_domain_or_404(request, code)
     try:
-        service.enable(domain)
+        _, told = service.enable_told(domain)
     except service.HostingRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Hosting is on. Publish the records below.")
+        # Keep hosting gives the policy a new id, which a plain `_mta-sts` TXT must name.
+        messages.success(request, with_record("Hosting is on. Publish the records below.", told))
     return redirect("hosting:page", domain.code)
 
 
