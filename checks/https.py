@@ -21,6 +21,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -28,7 +29,7 @@ import dns.exception
 import dns.name
 import h11
 
-from checks.certs import CertFacts, facts_of, load_der
+from checks.certs import CertFacts, facts_of, load_der, utc_text
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
 from checks.domainname import _to_a_labels
@@ -66,6 +67,22 @@ class CertInfo(CertFacts):
     """The facts of the certificate a server presented, and why it was not accepted if not."""
 
     verify_error: str = ""
+    # Seconds from the handshake to the leaf's notBefore, when the verifier refused the
+    # certificate as not yet valid (OpenSSL has no clock-skew allowance): a certificate
+    # issued and installed the moment before (on-demand ACME hosting) is refused for those
+    # seconds by senders whose clock agrees with ours. None otherwise.
+    starts_in: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        # The evidence of every other certificate stays as it was: the start only when noted.
+        data = super().to_dict()
+        if self.starts_in is None:
+            data.pop("starts_in", None)
+        return data
+
+
+# OpenSSL's X509_V_ERR_CERT_NOT_YET_VALID, as ssl.SSLCertVerificationError.verify_code.
+CERT_NOT_YET_VALID = 9
 
 
 @dataclass
@@ -238,6 +255,8 @@ class _Fetch:
         except ssl.SSLCertVerificationError as exc:
             message = exc.verify_message or str(exc)
             self.cert = await self._capture(address, message)
+            if exc.verify_code == CERT_NOT_YET_VALID:
+                message += _start_text(self.cert)
             return AddressOutcome(
                 address, False, f"certificate not accepted: {message}", "tls-cert"
             )
@@ -409,6 +428,25 @@ class _Fetch:
         except (OSError, TimeoutError, ssl.SSLError, TargetRefused):
             return CertInfo(verify_error=message)
         return cert_info(der, message) or CertInfo(verify_error=message)
+
+
+def _start_text(cert: CertInfo | None) -> str:
+    """For a certificate refused as not yet valid: when the leaf starts, as ' (valid from
+    <UTC time>, N seconds after this check)', noted in `cert.starts_in`; '' when the presented
+    leaf has started (then a CA certificate above it has not) or was not captured."""
+    if cert is None or not cert.not_before:
+        return ""
+    try:
+        starts = datetime.fromisoformat(cert.not_before)
+    except ValueError:
+        return ""
+    if starts.tzinfo is None:
+        starts = starts.replace(tzinfo=UTC)
+    ahead = (starts - datetime.now(UTC)).total_seconds()
+    if ahead <= 0:
+        return ""
+    cert.starts_in = ahead
+    return f" (valid from {utc_text(starts)}, {max(1, round(ahead))} seconds after this check)"
 
 
 class _HttpError(Exception):

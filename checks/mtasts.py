@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from checks import https, mx, tlsrpt
+from checks import certs, https, mx, tlsrpt
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, txt_fix
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
@@ -803,6 +803,52 @@ def _ascii_body(body: bytes) -> bool:
     return body.removeprefix(b"\xef\xbb\xbf").isascii()
 
 
+def _not_yet_valid(host: str, cert: https.CertInfo, starts_in: float) -> Problem:
+    """MTASTS-12 for a policy host certificate refused as not yet valid (https.CertInfo).
+
+    Senders fetch with OpenSSL or Go's verifier, which allow no clock skew: while the leaf has
+    not started by their clock they refuse it, and the policy with it, as our fetch did. A
+    leaf starting within certs.NOT_BEFORE_SKEW of our clock is most often one issued the
+    moment before (on-demand ACME hosting deploys within seconds) or our clock running behind
+    the CA's; senders with a correct clock may already accept it, and by the time the report
+    is read they all do. That is 'could not check' (checklist §0, as STARTTLS treats the same
+    leaf as valid): never a fail, and the next check sees the settled state. Beyond it the
+    certificate is simply not valid yet: a fail, saying until when."""
+    starts = certs.utc_text(datetime.fromisoformat(cert.not_before))
+    skew = certs.NOT_BEFORE_SKEW.total_seconds()
+    if starts_in <= skew:
+        seconds = max(1, round(starts_in))
+        return Problem(
+            "MTASTS-12",
+            Status.ERROR,
+            f"The certificate of {host} becomes valid at {starts}, {seconds} second"
+            f"{'s' if seconds != 1 else ''} after this check: within the {int(skew // 60)} "
+            "minutes of clock difference allowed (a certificate installed the moment it was "
+            "issued), so it could not be judged now. Senders whose clock agrees with ours "
+            "refuse it until then, and the policy could not be read. Check again after that "
+            "time.",
+            True,
+        )
+    return Problem(
+        "MTASTS-12",
+        Status.FAIL,
+        f"The certificate of {host} is not yet valid until {starts} ({_duration(starts_in)} "
+        "after this check): senders refuse it, and so the policy, until then. It must be "
+        f"valid for {host}, current and chain to a public root (RFC 8461 §3.3).",
+        True,
+    )
+
+
+def _duration(seconds: float) -> str:
+    """A time span in the largest whole unit that fits: '40 minutes', '3 days'."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= 2 * size:
+            count = int(seconds // size)
+            return f"{count} {unit}s"
+    count = max(1, round(seconds))
+    return f"{count} second{'s' if count != 1 else ''}"
+
+
 def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
     """MTASTS-10..18 from one fetch; `invalidates` = a sender would have no policy."""
     out: list[Problem] = []
@@ -848,6 +894,8 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
                 True,
             )
         )
+    elif kind == "tls-cert" and result.cert is not None and result.cert.starts_in is not None:
+        out.append(_not_yet_valid(host, result.cert, result.cert.starts_in))
     elif kind == "tls-cert":
         # OpenSSL ends some reasons with a full stop ("... not valid for 'mta-sts.x'.").
         reason = (result.cert.verify_error if result.cert else result.error).rstrip(". ")
