@@ -67,3 +67,22 @@ class KeepHostingMessageTests(HostingCase):
         # No record was found yet: the page's records table says what to publish.
         shown = self.press("enable", "txt", T0)
         assert shown == ["Hosting is on. Publish the records below."]
+
+    def test_the_resumed_step_does_not_tell_a_plain_txt_customer_to_keep_the_old_record(
+        self,
+    ) -> None:
+        # The record step asks for the new id; the resumed step before it must not say the
+        # opposite ("keep the _mta-sts record").
+        self.winding_down("txt")
+        self.press("enable", "stale", T0 + timedelta(minutes=20))
+        policy = HostedPolicy.objects.get(domain=self.domain)
+        resumed = policy.events.filter(kind="resumed").latest("created").message
+        assert "keep the mta-sts record and publish the _mta-sts record below" in resumed
+        assert "_mta-sts records" not in resumed
+
+    def test_the_resumed_step_tells_a_cname_customer_to_keep_both_records(self) -> None:
+        self.winding_down("cname")
+        self.press("enable", "cname", T0 + timedelta(minutes=20))
+        policy = HostedPolicy.objects.get(domain=self.domain)
+        resumed = policy.events.filter(kind="resumed").latest("created").message
+        assert resumed.endswith("keep the mta-sts and _mta-sts records.")

@@ -160,10 +160,12 @@ def enable_told(
             said = policy.resume(found.hosts, now)
         policy.last_sync_at = now
         steps = [(mx_event_kind(m), m) for m in said]
+        record_told: list[tuple[str, str]] = []
         if policy.refresh_text(now) and not created:
             # Keep hosting: the text leaves mode none with a new id, which a plain TXT must
             # name or senders keep the mode none copy for its max_age.
-            steps += plain_txt_told(policy)
+            record_told = plain_txt_told(policy)
+            steps += record_told
         policy.save()
         mx = ", ".join(policy.patterns())
         if kept:
@@ -172,8 +174,12 @@ def enable_told(
                 (
                     "resumed",
                     f"Keep hosting: {policy.name} is no longer being turned off. Mode "
-                    f"{policy.mode} is served again (mx {mx}, id {policy.policy_id}); keep "
-                    "the mta-sts and _mta-sts records.",
+                    f"{policy.mode} is served again (mx {mx}, id {policy.policy_id}); "
+                    + (
+                        "keep the mta-sts record and publish the _mta-sts record below."
+                        if record_told
+                        else "keep the mta-sts and _mta-sts records."
+                    ),
                 ),
             )
         else:
