@@ -214,7 +214,8 @@ def extract_report(message: bytes, index: int = 0) -> MailReport:
 
 
 def extract_reports(message: bytes) -> list[MailReport]:
-    """The reports in a message (RFC 8460 §5.3), in the order of their parts.
+    """The reports in a message (RFC 8460 §5.3): the parts declared as reports, then the
+    others, each in the order of their parts.
 
     Parts are judged by their content, not their declared type or file name: reporters send
     application/gzip or application/octet-stream too (M42). The declared type only warns.
@@ -270,6 +271,11 @@ def extract_reports(message: bytes) -> list[MailReport]:
     # declared type.
     declared = any(f[1] in REPORT_TYPES for f in found)
     reports = [f for f in found if f[1] in REPORT_TYPES or not declared or sniff(f[0]) != "json"]
+    # Declared reports first, each group in the order of its parts (a stable sort): report 0
+    # is the part the single-report reader before migration 0012 took, and every raw report
+    # stored then has report_index 0, so reparse and report_json read the same part again
+    # (a mail log gzipped as application/octet-stream before the report is report 1, not 0).
+    reports.sort(key=lambda f: f[1] not in REPORT_TYPES)
     ignored = len(found) - len(reports)
     if len(reports) > MAX_REPORTS_PER_MESSAGE:
         raise TooManyReports(
