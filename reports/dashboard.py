@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Sum
 from django.utils import timezone
 
+from mailsec.hosting.models import HostedPolicy
+from mailsec.hosting.readiness import (
+    MIN_DAYS,
+    MIN_REPORTERS,
+    Readiness,
+    SeenPolicy,
+    enforce_change,
+    seen_policy,
+    self_hosted_readiness,
+)
 from reports.explain import ResultType, explain
 from reports.join import CheckSight, sight
-from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport
+from reports.models import FailureDetail, PolicyResult, RawReport, ReportAddress, TlsReport
 
 CHART_HEIGHT = 120
 BAR_WIDTH = 14
@@ -202,3 +212,76 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
             raws.filter(parse_status__in=[RawReport.REJECTED, RawReport.ERROR]).defer("body")[:20]
         ),
     )
+
+
+@dataclass
+class ReadinessCard:
+    """Is it safe to switch the domain's MTA-STS policy from testing to enforce? For a policy
+    we host, the hosting page answers and switches (`hosted`: the card links there); for one
+    the domain serves itself, the judgement from its reports and latest check, and, once
+    ready, the exact change for the owner to make (we cannot publish it)."""
+
+    hosted: bool
+    readiness: Readiness | None = None
+    seen: SeenPolicy | None = None
+    change: str = ""
+    min_days: int = MIN_DAYS
+    min_reporters: int = MIN_REPORTERS
+
+    @property
+    def mx_failing(self) -> list[str]:
+        """MX hosts a sender reported a failure at, or the latest check saw fail."""
+        per_mx = self.readiness.per_mx if self.readiness else []
+        return [e.mx for e in per_mx if e.failed_sessions or e.check == "fail"]
+
+    @property
+    def mx_untested(self) -> list[str]:
+        """MX hosts of the policy's domain the latest check could not show valid, and
+        nobody reported a failure at: neither a pass nor a failure."""
+        if self.readiness is None or self.seen is None:
+            return []
+        failing = set(self.mx_failing)
+        return [
+            e.mx
+            for e in self.readiness.per_mx
+            if e.mx in self.seen.mx and e.check != "pass" and e.mx not in failing
+        ]
+
+
+def readiness_card(address: ReportAddress, now: datetime) -> ReadinessCard | None:
+    """The dashboard's enforce-readiness card, for a verified domain whose latest check saw
+    an MTA-STS policy in mode testing (or could not read the policy while the latest TLS
+    report says senders applied one in testing); None otherwise (enforce, none, no MTA-STS)."""
+    domain = address.domain
+    if domain is None or not domain.is_verified:
+        return None
+    hosted = HostedPolicy.objects.filter(domain=domain, state=HostedPolicy.State.ACTIVE).first()
+    if hosted is not None:
+        # Ours: the hosting page judges it and switches the mode itself.
+        return ReadinessCard(hosted=True) if hosted.mode == HostedPolicy.Mode.TESTING else None
+    seen = seen_policy(domain.last_run)
+    if seen is None:
+        return None
+    if seen.mode is None:
+        # The check could not read the policy: neither testing nor not. What senders
+        # applied last says whether the question is still open.
+        if not _reported_in_testing(address):
+            return None
+    elif seen.mode != "testing":
+        return None
+    readiness = self_hosted_readiness(domain, seen, now)
+    change = enforce_change(domain.name, seen) if readiness.ready else ""
+    return ReadinessCard(hosted=False, readiness=readiness, seen=seen, change=change)
+
+
+def _reported_in_testing(address: ReportAddress) -> bool:
+    """The latest counted TLS report with an MTA-STS result gives a policy in mode testing."""
+    lines = (
+        PolicyResult.objects.filter(
+            report__address=address, report__counted=True, policy_type="sts"
+        )
+        .order_by("-report__end")
+        .values_list("policy_strings", flat=True)
+        .first()
+    )
+    return any(str(line).replace(" ", "").lower() == "mode:testing" for line in lines or [])

@@ -10,12 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from reports import conf
 from reports.alerts import is_future
-from reports.dashboard import summarise
+from reports.dashboard import readiness_card, summarise
 from reports.explain import RESULT_TYPES, explain
 from reports.intake import IntakeError, QuotaExceeded, accept_https, check_quota, find_address
 from reports.intake_http import check_content_type, check_length, read_body
@@ -104,6 +105,9 @@ def dashboard(request: HttpRequest, token: str) -> HttpResponse:
     ctx = {
         **record_context(address, run),
         "summary": summary,
+        # Testing → enforce: judged here for a policy the domain serves itself; for one we
+        # host, a link to the hosting page, which judges and switches it.
+        "readiness_card": readiness_card(address, timezone.now()),
         "chart_height": 120,
         "all_types": [explain(name) for name in RESULT_TYPES],
     }

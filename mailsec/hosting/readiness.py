@@ -1,4 +1,4 @@
-"""When is `enforce` safe? From TLS-RPT evidence (the reports app): senders that applied our
+"""When is `enforce` safe? From TLS-RPT evidence (the reports app): senders that applied a
 testing policy say whether delivery to each MX would have passed.
 
 Safe means: reports with sessions in them on enough distinct days, from enough distinct
@@ -7,18 +7,31 @@ testing (or over the last 30 days, if that is later); and the domain's latest ch
 live MX host pass validation (reports say nothing about an MX no sender used). One big
 reporter for a day or two is not enough: a failure that only some senders hit (an old TLS
 stack, a missing intermediate) shows up only across several reporters and days.
+
+One judgement, two callers: a policy we host (`enforce_readiness`, the hosting page, which
+switches the mode itself) and a policy the domain serves itself in mode testing
+(`self_hosted_readiness`, the reports dashboard, which can only tell the owner what to change).
+Each reason says what kind of "not yet" it is: evidence that enforce would lose mail, too
+little evidence, or a latest check that could not test something — the last is neither a
+pass nor a failure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet, Sum
 
+from checks.mtasts import delegated, parse_policy, policy_change_fix, policy_url, record_fix
 from mailsec.hosting.models import HostedPolicy
 from reports.explain import explain
+from reports.join import mx01_hosts
+
+if TYPE_CHECKING:
+    from mailsec.domains.models import CheckRun, Domain
 
 MIN_DAYS = 7
 MIN_REPORTERS = 2
@@ -29,6 +42,32 @@ TLS_CHECKS = frozenset({"MTASTS-32", "SMTP-09", "SMTP-11"})
 # Failing these also blocks enforce: an MX offering only TLS older than 1.2 is refused by
 # MTA-STS senders (RFC 8461 §7.2), and MTASTS-32 is not made for it.
 TLS_VERSION_CHECKS = frozenset({"MTASTS-36", "SMTP-07"})
+# What a policy check cannot read the mode through when it could not check: the record
+# lookup and the policy fetch (MTASTS-01, -10..17, status "error").
+POLICY_READ_CHECKS = frozenset(
+    {"MTASTS-01", "MTASTS-10", "MTASTS-11", "MTASTS-12", "MTASTS-13", "MTASTS-14", "MTASTS-16"}
+)
+# How many lines of the policy text the engine keeps in MTASTS-20's evidence.
+KEPT_POLICY_LINES = 60
+# Worst first; "error" (could not check) is no failure, so a failure beside it wins.
+_STATUS_RANK = {"fail": 0, "warn": 1, "error": 2}
+
+
+class Why(StrEnum):
+    """The kind of a reason why enforce is not (yet) shown as safe."""
+
+    BLOCKER = "blocker"  # evidence that enforce would refuse mail
+    TOO_FEW = "too-few"  # not enough reports to judge
+    UNCHECKED = "unchecked"  # the latest check could not test it: neither pass nor fail
+
+
+@dataclass(frozen=True)
+class Reason:
+    kind: Why
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass
@@ -36,63 +75,85 @@ class MxEvidence:
     mx: str
     failed_sessions: int = 0
     result_types: set[str] = field(default_factory=set)
+    domain: str = ""  # for the explanations' mta-sts.<domain>
+    # What the domain's latest check saw of this MX host, as an MTA-STS sender validates it:
+    # "pass", "fail" (fail or warn), "error" (could not check), "" (no result for it).
+    check: str = ""
+    check_text: str = ""
 
     @property
     def explained(self) -> list[str]:
         """Each reported result type with what it means (reports/explain.py)."""
-        return [f"{t}: {explain(t).meaning}" for t in sorted(self.result_types)]
+        return [f"{t}: {_meaning(t, self.domain)}" for t in sorted(self.result_types)]
 
 
 @dataclass
 class Readiness:
-    ready: bool
     days: int
     reporters: int
     successful: int
     failed: int
     per_mx: list[MxEvidence]
-    reasons: list[str]
+    why_not: list[Reason]
     since: datetime | None = None  # reports count from here (testing began, or 30 days back)
+    now: datetime | None = None
+
+    @property
+    def ready(self) -> bool:
+        return not self.why_not
+
+    @property
+    def reasons(self) -> list[str]:
+        return [r.text for r in self.why_not]
+
+    @property
+    def verdict(self) -> str:
+        """ready; not-ready on evidence that enforce would refuse mail; else too-few
+        (wait for reports), else unknown (the latest check could not test something)."""
+        kinds = {r.kind for r in self.why_not}
+        if not kinds:
+            return "ready"
+        if Why.BLOCKER in kinds:
+            return "not-ready"
+        return "too-few" if Why.TOO_FEW in kinds else "unknown"
+
+    def of_kind(self, kind: str) -> list[str]:
+        return [r.text for r in self.why_not if r.kind == kind]
+
+    @property
+    def blockers(self) -> list[str]:
+        return self.of_kind(Why.BLOCKER)
+
+    @property
+    def too_few(self) -> list[str]:
+        return self.of_kind(Why.TOO_FEW)
+
+    @property
+    def unchecked(self) -> list[str]:
+        return self.of_kind(Why.UNCHECKED)
+
+    @property
+    def sessions(self) -> int:
+        return self.successful + self.failed
+
+    @property
+    def window_days(self) -> int | None:
+        """Whole days from `since` to `now` (what "over the last N days" says)."""
+        if self.since is None or self.now is None:
+            return None
+        return max(1, round((self.now - self.since) / timedelta(days=1)))
+
+    @property
+    def failure_types(self) -> list[str]:
+        return sorted({t for e in self.per_mx for t in e.result_types})
 
 
-def tls_reasons(policy: HostedPolicy) -> list[str]:
-    """Why the domain's latest finished check does not show every live MX host passing
-    MTA-STS validation (none when it does). Reports only speak for the hosts senders used: a
-    backup MX nobody delivered to has no failures because it has no sessions, and under
-    enforce the first sender that needs it would refuse it. The check probes every MX."""
-    assert policy.domain is not None
-    run = policy.domain.last_run
-    if run is None:
-        return ["No check of the domain has finished yet: run one, so every MX host is probed."]
-    passed: set[str] = set()
-    bad: dict[str, dict[str, Any]] = {}
-    for finding in run.findings:
-        if finding.get("id") in TLS_VERSION_CHECKS and finding.get("status") == "fail":
-            bad.setdefault(mx_of(finding.get("subject", "")), finding)
-            continue
-        if finding.get("id") not in TLS_CHECKS:
-            continue
-        host = mx_of(finding.get("subject", ""))
-        if finding.get("status") == "pass":
-            passed.add(host)
-        elif finding.get("status") in ("fail", "warn", "error"):
-            bad.setdefault(host, finding)
-    when = f"{run.finished or run.created:%Y-%m-%d %H:%M} UTC"
-    reasons = []
-    for host in policy.mx_live:
-        if host in bad:
-            finding = bad[host]
-            verb = "could not check" if finding["status"] == "error" else "saw a failure at"
-            reasons.append(
-                f"{host}: the last check ({when}) {verb} this MX: "
-                f"{finding.get('summary', '') or finding['id']}"
-            )
-        elif host not in passed:
-            reasons.append(
-                f"{host}: the last check ({when}) has no passing TLS result for this MX, so "
-                "nothing shows that senders could validate it. Run a check again."
-            )
-    return reasons
+def _meaning(result_type: str, domain: str) -> str:
+    kind = explain(result_type)
+    return (kind.about(domain) if domain else kind).meaning
+
+
+# --- What the latest check saw ----------------------------------------------------------------
 
 
 def mx_of(subject: str) -> str:
@@ -101,16 +162,172 @@ def mx_of(subject: str) -> str:
     return subject.split(" ", 1)[0].rstrip(".").lower()
 
 
-def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
+def _check_per_mx(run: CheckRun, hosts: list[str], per_mx: dict[str, MxEvidence]) -> list[Reason]:
+    """Why the latest finished check does not show every MX host in `hosts` passing MTA-STS
+    validation (none when it does), and its verdict on each in `per_mx`. Reports only speak
+    for the hosts senders used: a backup MX nobody delivered to has no failures because it has
+    no sessions, and under enforce the first sender that needs it would refuse it. The check
+    probes every MX."""
+    passed: set[str] = set()
+    bad: dict[str, dict[str, Any]] = {}
+
+    def worse(host: str, finding: dict[str, Any]) -> None:
+        held = bad.get(host)
+        rank = _STATUS_RANK.get(str(finding.get("status")), 9)
+        if held is None or rank < _STATUS_RANK.get(str(held.get("status")), 9):
+            bad[host] = finding
+
+    for finding in run.findings or []:
+        check_id, status = finding.get("id"), finding.get("status")
+        if check_id in TLS_VERSION_CHECKS and status == "fail":
+            worse(mx_of(finding.get("subject", "")), finding)
+            continue
+        if check_id not in TLS_CHECKS:
+            continue
+        host = mx_of(finding.get("subject", ""))
+        if status == "pass":
+            passed.add(host)
+        elif status in _STATUS_RANK:
+            worse(host, finding)
+    when = f"{run.finished or run.created:%Y-%m-%d %H:%M} UTC"
+    reasons = []
+    for host in hosts:
+        evidence = per_mx.setdefault(host, MxEvidence(host))
+        if host in bad:
+            finding = bad[host]
+            could_not = finding["status"] == "error"
+            verb = "could not check" if could_not else "saw a failure at"
+            said = finding.get("summary", "") or finding["id"]
+            evidence.check = "error" if could_not else "fail"
+            evidence.check_text = said
+            reasons.append(
+                Reason(
+                    Why.UNCHECKED if could_not else Why.BLOCKER,
+                    f"{host}: the last check ({when}) {verb} this MX: {said}",
+                )
+            )
+        elif host not in passed:
+            evidence.check_text = "no TLS result"
+            reasons.append(
+                Reason(
+                    Why.UNCHECKED,
+                    f"{host}: the last check ({when}) has no passing TLS result for this MX, "
+                    "so nothing shows that senders could validate it. Run a check again.",
+                )
+            )
+        else:
+            evidence.check = "pass"
+            evidence.check_text = "valid TLS"
+    return reasons
+
+
+@dataclass
+class SeenPolicy:
+    """The MTA-STS policy a finished check saw: its mode (None: the check could not read it,
+    `unread` says why), patterns and max_age, whether senders apply it at all (a testing
+    policy under a broken record protects and reports nothing), the MX hosts the check saw."""
+
+    mode: str | None
+    patterns: list[str] = field(default_factory=list)
+    max_age: int | None = None
+    applied: bool = True
+    record_alias: str = ""  # _mta-sts is a CNAME to this name: its TXT is changed there
+    unread: str = ""
+    # The engine keeps the first 60 lines of the text: with that many, some may be missing,
+    # and a whole file to paste could drop mx lines.
+    complete: bool = True
+    mx: list[str] = field(default_factory=list)
+    mx_unread: str = ""  # the MX lookup could not be made
+
+
+def seen_policy(run: CheckRun | None) -> SeenPolicy | None:
+    """What `run` saw of the domain's MTA-STS policy; None without a finished run or when it
+    saw none. The mode is read from the policy text the engine kept (MTASTS-20's evidence),
+    and from MTASTS-33's when senders do not apply the policy (the text may be invalid)."""
+    if run is None or not run.findings:
+        return None
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for finding in run.findings:
+        by_id.setdefault(str(finding.get("id")), []).append(finding)
+    seen = SeenPolicy(mode=None)
+    for finding in by_id.get("MX-01", []):
+        if finding.get("status") == "error":
+            seen.mx_unread = finding.get("summary", "") or "the MX lookup failed"
+        seen.mx = sorted(mx01_hosts(finding))
+    for finding in by_id.get("MTASTS-01", []):
+        cnames = (finding.get("evidence") or {}).get("cnames") or []
+        if cnames:
+            seen.record_alias = str(cnames[-1]).rstrip(".")
+    text = next(
+        (
+            (f.get("evidence") or {}).get("policy")
+            for f in by_id.get("MTASTS-20", [])
+            if f.get("status") == "pass" and (f.get("evidence") or {}).get("policy")
+        ),
+        None,
+    )
+    if text:
+        parsed = parse_policy(str(text))
+        seen.mode, seen.patterns, seen.max_age = parsed.mode, parsed.mx, parsed.max_age
+        seen.complete = len(str(text).splitlines()) < KEPT_POLICY_LINES
+    for finding in by_id.get("MTASTS-33", []):
+        evidence = finding.get("evidence") or {}
+        if evidence.get("applied") is False:
+            seen.applied = False
+            seen.mode = seen.mode or evidence.get("mode")
+    if seen.mode is None:
+        errors = [
+            f
+            for check_id in sorted(POLICY_READ_CHECKS)
+            for f in by_id.get(check_id, [])
+            if f.get("status") == "error"
+        ]
+        if not errors:
+            return None
+        seen.unread = errors[0].get("summary", "") or errors[0].get("id", "")
+    return seen
+
+
+def enforce_change(domain: str, seen: SeenPolicy) -> str:
+    """The exact change to enforce for a policy the owner serves: the file with `mode:
+    enforce` and its patterns (max_age kept when at least a day, as the engine proposes), then
+    a new id in the _mta-sts record (at the alias target when _mta-sts is a CNAME), in the
+    engine's wording (MTASTS-33). A text the check kept only in part is changed line by line
+    instead: a whole file could drop mx lines."""
+    if seen.complete:
+        fix = policy_change_fix(domain, "enforce", seen.max_age, seen.patterns)
+    else:
+        fix = (
+            f"1. In the policy file at {policy_url(domain)}, change the line mode: testing to "
+            "mode: enforce, and leave every other line as it is.\n"
+            "2. Then, once that file is served, change the id in the record, so senders drop "
+            f"the policy they cached:\n{record_fix(domain)}"
+        )
+    return delegated(fix, domain, seen.record_alias) if seen.record_alias else fix
+
+
+# --- The judgement ----------------------------------------------------------------------------
+
+
+def judge(
+    domain: Domain,
+    mx_hosts: list[str],
+    now: datetime,
+    *,
+    testing_since: datetime | None = None,
+    began_testing: bool = False,
+    first: list[Reason] | None = None,
+    record_hint: str = "publish the _smtp._tls record",
+) -> Readiness:
+    """Enforce readiness of `domain` for the MX hosts `mx_hosts`, from its TLS reports since
+    `testing_since` (or the last 30 days, if later) and its latest check. `began_testing`:
+    `testing_since` is when the policy now in testing went to testing (reports before it are
+    about another policy). `first`: reasons the caller knows of, put first."""
     from reports.models import FailureDetail, PolicyResult
 
-    if policy.domain is None:
-        # Detached: its reports went with the domain (and filtering on None would match
-        # every address without a domain).
-        return Readiness(False, 0, 0, 0, 0, [], ["The domain was deleted."])
-    since = max(filter(None, [policy.testing_since, now - LOOKBACK]))
+    since = max(filter(None, [testing_since, now - LOOKBACK]))
     results = PolicyResult.objects.filter(
-        report__address__domain=policy.domain,
+        report__address__domain=domain,
         # A report about another domain sharing the report address is no evidence here.
         report__counted=True,
         report__end__gt=since,
@@ -124,48 +341,138 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
     reporters = with_sessions.values("report__submitter").distinct().count()
     totals = results.aggregate(ok=Sum("successful"), bad=Sum("failed"))
     successful, failed = totals["ok"] or 0, totals["bad"] or 0
-    by_mx: dict[str, MxEvidence] = {h: MxEvidence(h) for h in policy.mx_live}
-    details = FailureDetail.objects.filter(policy__in=results).values_list(
-        "receiving_mx_hostname", "result_type", "failed_session_count"
+    by_mx = {h: MxEvidence(h, domain=domain.name) for h in mx_hosts}
+    # One row per MX name and type, however many reports: the page reads no more rows for a
+    # year of reports than for a week.
+    details = (
+        FailureDetail.objects.filter(policy__in=results)
+        .values("receiving_mx_hostname", "result_type")
+        .annotate(sessions=Sum("failed_session_count"))
+        .order_by()
     )
-    for host, result_type, count in details:
-        key = (host or "(MX not named)").rstrip(".").lower()
-        evidence = by_mx.setdefault(key, MxEvidence(key))
-        evidence.failed_sessions += count
-        evidence.result_types.add(result_type)
-    reasons = []
-    if policy.mode != HostedPolicy.Mode.TESTING:
-        reasons.append(f"The policy is in mode {policy.mode}, not testing.")
+    for row in details:
+        key = (row["receiving_mx_hostname"] or "(MX not named)").rstrip(".").lower()
+        evidence = by_mx.setdefault(key, MxEvidence(key, domain=domain.name))
+        evidence.failed_sessions += row["sessions"] or 0
+        evidence.result_types.add(row["result_type"])
+    reasons = list(first or [])
     if not days:
-        reasons.append(_why_no_days(policy, results, since, now))
+        reasons.append(
+            Reason(
+                Why.TOO_FEW,
+                _why_no_days(
+                    domain, results, since, now, began_testing, testing_since, record_hint
+                ),
+            )
+        )
     else:
         if days < MIN_DAYS:
             reasons.append(
-                f"Reports with sessions cover {_count(days, 'day')} in testing mode; "
-                f"{MIN_DAYS} are needed."
+                Reason(
+                    Why.TOO_FEW,
+                    f"Reports with sessions cover {_count(days, 'day')} in testing mode; "
+                    f"{MIN_DAYS} are needed.",
+                )
             )
         if reporters < MIN_REPORTERS:
             reasons.append(
-                f"Reports come from {_count(reporters, 'sending organisation')}; "
-                f"{MIN_REPORTERS} are needed."
+                Reason(
+                    Why.TOO_FEW,
+                    f"Reports come from {_count(reporters, 'sending organisation')}; "
+                    f"{MIN_REPORTERS} are needed.",
+                )
             )
         if successful == 0:
-            reasons.append("No successful session reported yet.")
-    reasons += tls_reasons(policy)
+            reasons.append(Reason(Why.TOO_FEW, "No successful session reported yet."))
+    run = domain.last_run
+    if run is None:
+        reasons.append(
+            Reason(
+                Why.UNCHECKED,
+                "No check of the domain has finished yet: run one, so every MX host is probed.",
+            )
+        )
+    else:
+        reasons += _check_per_mx(run, mx_hosts, by_mx)
     failing = [e for e in by_mx.values() if e.failed_sessions]
     for e in failing:
         reasons.append(
-            f"{e.mx}: {_count(e.failed_sessions, 'failed session')} reported. "
-            + " ".join(f"{t}: {explain(t).meaning}" for t in sorted(e.result_types))
+            Reason(
+                Why.BLOCKER,
+                f"{e.mx}: {_count(e.failed_sessions, 'failed session')} reported. "
+                + " ".join(f"{t}: {_meaning(t, domain.name)}" for t in sorted(e.result_types)),
+            )
         )
     if failed and not failing:
-        reasons.append(f"{_count(failed, 'failed session')} reported.")
+        reasons.append(Reason(Why.BLOCKER, f"{_count(failed, 'failed session')} reported."))
     per_mx = sorted(by_mx.values(), key=lambda e: e.mx)
-    return Readiness(not reasons, days, reporters, successful, failed, per_mx, reasons, since)
+    return Readiness(days, reporters, successful, failed, per_mx, reasons, since, now)
+
+
+def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
+    """A policy we host: its own MX set, counted from when it went to testing."""
+    if policy.domain is None:
+        # Detached: its reports went with the domain (and filtering on None would match
+        # every address without a domain).
+        return Readiness(0, 0, 0, 0, [], [Reason(Why.BLOCKER, "The domain was deleted.")])
+    first = []
+    if policy.mode != HostedPolicy.Mode.TESTING:
+        first.append(Reason(Why.BLOCKER, f"The policy is in mode {policy.mode}, not testing."))
+    return judge(
+        policy.domain,
+        policy.mx_live,
+        now,
+        testing_since=policy.testing_since,
+        began_testing=policy.mode == HostedPolicy.Mode.TESTING,
+        first=first,
+        record_hint="publish the _smtp._tls record under Records to publish",
+    )
+
+
+def self_hosted_readiness(domain: Domain, seen: SeenPolicy, now: datetime) -> Readiness:
+    """A testing policy the domain serves itself, as its latest check saw it: every MX host
+    that check saw, over the last 30 days (when testing began is not known to us)."""
+    first = []
+    if seen.unread:
+        first.append(
+            Reason(
+                Why.UNCHECKED,
+                f"The last check could not read the MTA-STS policy: {seen.unread} "
+                "Run a check again.",
+            )
+        )
+    elif not seen.applied:
+        first.append(
+            Reason(
+                Why.BLOCKER,
+                "Senders do not apply the policy at all (see the MTA-STS failures of the last "
+                "check): fix those first; until then the reports show nothing about it.",
+            )
+        )
+    if seen.mx_unread:
+        first.append(
+            Reason(
+                Why.UNCHECKED, f"The last check could not look up the MX hosts: {seen.mx_unread}"
+            )
+        )
+    run = domain.last_run
+    for finding in (run.findings or []) if run is not None else []:
+        # An MX the policy does not cover is skipped by senders under enforce (RFC 8461 §5,
+        # MTASTS-30); a policy we host covers every live MX by construction.
+        if finding.get("id") == "MTASTS-30" and finding.get("status") in _STATUS_RANK:
+            kind = Why.UNCHECKED if finding["status"] == "error" else Why.BLOCKER
+            first.append(Reason(kind, finding.get("summary", "") or "MTASTS-30"))
+    return judge(domain, seen.mx, now, first=first, record_hint="publish the record shown above")
 
 
 def _why_no_days(
-    policy: HostedPolicy, results: QuerySet[Any], since: datetime, now: datetime
+    domain: Domain,
+    results: QuerySet[Any],
+    since: datetime,
+    now: datetime,
+    began_testing: bool,
+    testing_since: datetime | None,
+    record_hint: str,
 ) -> str:
     """Why no day of evidence counts yet, in the words that fit what did arrive."""
     from reports.models import TlsReport
@@ -178,7 +485,7 @@ def _why_no_days(
         return (
             "The TLS reports so far count no sessions (senders had no mail for the domain). " + wait
         )
-    reports = TlsReport.objects.filter(address__domain=policy.domain, counted=True)
+    reports = TlsReport.objects.filter(address__domain=domain, counted=True)
     if later := reports.filter(end__gt=since).count():
         # Reports, but none about the policy: senders had not fetched it yet (they cache the
         # old state for a while) or do not do MTA-STS.
@@ -187,11 +494,7 @@ def _why_no_days(
             "MTA-STS policy yet (they report none for the domain, or only DANE). " + wait
         )
     if earlier := reports.filter(end__lte=since).count():
-        if (
-            policy.mode == HostedPolicy.Mode.TESTING
-            and policy.testing_since is not None
-            and policy.testing_since > now - LOOKBACK
-        ):
+        if began_testing and testing_since is not None and testing_since > now - LOOKBACK:
             return (
                 f"No TLS reports since testing began ({since:%Y-%m-%d %H:%M} UTC): "
                 f"{_count(earlier, 'report')} came before that, about the policy the domain "
@@ -199,8 +502,8 @@ def _why_no_days(
             )
         return f"No TLS reports since {since:%Y-%m-%d} ({earlier} older). " + wait
     return (
-        "No TLS reports yet: publish the _smtp._tls record under Records to publish, then "
-        f"wait for {MIN_DAYS} days of reports from {MIN_REPORTERS} sending organisations."
+        f"No TLS reports yet: {record_hint}, then wait for {MIN_DAYS} days of reports from "
+        f"{MIN_REPORTERS} sending organisations."
     )
 
 
