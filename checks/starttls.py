@@ -2046,16 +2046,40 @@ def _certificate(
 
     # SMTP-14: key and signature strength (heuristic, Web PKI baseline).
     weak: list[str] = []
+    # What only the CA can change (its own keys, its signatures on its certificates): a new
+    # leaf from the same CA would come with the same chain.
+    ca_needs: list[str] = []
+    leaf_weak = leaf.signature_hash in _WEAK_SIG_HASHES
     for index, cert in enumerate(p.chain):
         is_root = cert.self_signed and index > 0
         if not is_root and cert.signature_hash in _WEAK_SIG_HASHES:
             weak.append(f"{cert.subject} is signed with {cert.signature_hash.upper()}")
+            if index > 0 and "signatures" not in ca_needs:
+                ca_needs.append("signatures")
         short_key = cert.key_type in {"RSA", "DSA"} and (cert.key_size or 0) < certs.MIN_RSA_BITS
         if index > 0 and not is_root and short_key:
             weak.append(f"{cert.subject} has a {cert.key_size}-bit {cert.key_type} key")
+            if "keys" not in ca_needs:
+                ca_needs.append("keys")
     if leaf.key_type in {"RSA", "DSA"} and (leaf.key_size or 0) < certs.MIN_RSA_BITS:
         weak.append(f"the leaf has a {leaf.key_size}-bit {leaf.key_type} key")
+        leaf_weak = True
     if weak:
+        fixes: list[str] = []
+        if leaf_weak:
+            fixes.append(
+                f"Reissue the {cert_word} with a SHA-256 signature and an ECDSA P-256 or "
+                f"RSA >= {certs.MIN_RSA_BITS}-bit key."
+            )
+        if ca_needs:
+            needs = {
+                "keys": f"keys are at least {certs.MIN_RSA_BITS} bits",
+                "signatures": "certificates are signed with SHA-256",
+            }
+            fixes.append(
+                f"Use a chain from a CA whose {' and whose '.join(needs[n] for n in ca_needs)}"
+                + ("." if leaf_weak else f" (the server's own {cert_word} is not at fault)."),
+            )
         # certs.verify_chain: a path that validates but for a short key ('weak-key') is refused
         # by OpenSSL-based senders that validate it, MTA-STS ones included.
         refused = (
@@ -2070,8 +2094,7 @@ def _certificate(
             f"{who.rstrip(',')}: {'; '.join(weak)}.{refused}",
             subject=subj,
             evidence=ev,
-            fix="Reissue the certificate with a SHA-256 signature and an "
-            "ECDSA P-256 or RSA >= 2048-bit key.",
+            fix=" ".join(fixes),
         )
     else:
         out.add(
