@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from checks.findings import Status
+from checks import certs, starttls
+from checks.findings import Collector, Mechanism, Status
 from tests.test_certs import Issued, Pki, make_leaf
 from tests.test_certs_s11_keys import _serving
 from tests.test_starttls import HOST, aiosmtpd_server, run_probe
@@ -86,3 +87,38 @@ def test_a_short_leaf_under_a_short_intermediate_is_told_both(pki: Pki, tmp_path
     assert "CN=Short Key CA has a 1024-bit RSA key" in smtp14.summary
     assert smtp14.fix.startswith("Reissue the certificate")
     assert "chain from a CA whose keys are at least 2048 bits" in smtp14.fix
+
+
+def test_a_sha1_signed_intermediate_asks_for_another_chain() -> None:
+    # This cryptography signs nothing with SHA-1, so the facts stand in for such a chain: the
+    # root's signature on the CA certificate is SHA-1, the CA's to change, not the leaf's.
+    leaf = certs.CertFacts(
+        subject="CN=mx1",
+        issuer="CN=SHA-1 CA",
+        key_type="EC secp256r1",
+        key_size=256,
+        signature_hash="sha256",
+    )
+    ca = certs.CertFacts(
+        subject="CN=SHA-1 CA",
+        issuer="CN=Root",
+        key_type="RSA",
+        key_size=2048,
+        signature_hash="sha1",
+        is_ca=True,
+    )
+    probe = starttls.SmtpProbe(
+        host=HOST,
+        address="192.0.2.25",
+        tls_ok=True,
+        tls_version="TLSv1.3",
+        leaf=leaf,
+        chain=[leaf, ca],
+        verify_ok=True,
+        name_ok=True,
+    )
+    out = Collector(Mechanism.SMTP)
+    starttls._certificate(out, probe, probe.subject, {}, under_sts=True, dane_ok=False)
+    smtp14 = next(f for f in out.findings if f.id == "SMTP-14")
+    assert smtp14.status == Status.FAIL and "CN=SHA-1 CA is signed with SHA1" in smtp14.summary
+    assert "Reissue" not in smtp14.fix and "signed with SHA-256" in smtp14.fix
