@@ -238,7 +238,7 @@ class ChainResult:
     ok: bool
     # None | 'expired' | 'not-yet-valid' | 'name-mismatch' | 'self-signed' | 'untrusted'
     # | 'incomplete-chain' | 'invalid' | 'weak-key' (a valid path, with a key under
-    # MIN_RSA_BITS that OpenSSL-based senders refuse: see _weak_key)
+    # MIN_RSA_BITS that OpenSSL-based senders refuse: see short_keys)
     error: str | None = None
     detail: str = ""
     complete: bool = True
@@ -355,16 +355,25 @@ def _same_ca(a: x509.Certificate, b: x509.Certificate) -> bool:
 MIN_RSA_BITS = 2048
 
 
+def short_keys(chain: list[CertFacts]) -> list[CertFacts]:
+    """The certificates of `chain` (the leaf first) with an RSA or DSA key too short for
+    MIN_RSA_BITS: the one rule, for MTA-STS validation (_weak_key) and STARTTLS's SMTP-14.
+    A self-signed root after the leaf is left out: its own key is the trust store's business."""
+    return [
+        cert
+        for index, cert in enumerate(chain)
+        if not (index > 0 and cert.self_signed)
+        and cert.key_type in {"RSA", "DSA"}
+        and cert.key_size is not None
+        and cert.key_size < MIN_RSA_BITS
+    ]
+
+
 def _weak_key(path: list[x509.Certificate]) -> x509.Certificate | None:
-    """The first certificate below the root on the leaf's path with an RSA or DSA key too
-    short for MIN_RSA_BITS; a self-signed root's own key is the trust store's business."""
-    for cert in path:
-        if cert.issuer == cert.subject and cert is not path[0]:
-            break
-        kind, size = key_description(cert)
-        if kind in {"RSA", "DSA"} and size is not None and size < MIN_RSA_BITS:
-            return cert
-    return None
+    """The first certificate on the leaf's path (_leaf_path) that short_keys names."""
+    facts = [facts_of(cert) for cert in path]
+    short = short_keys(facts)
+    return next((c for c, f in zip(path, facts, strict=True) if short and f is short[0]), None)
 
 
 def _stale_issuer(

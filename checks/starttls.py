@@ -2050,18 +2050,19 @@ def _certificate(
     # leaf from the same CA would come with the same chain.
     ca_needs: list[str] = []
     leaf_weak = leaf.signature_hash in _WEAK_SIG_HASHES
+    # Which keys are too short is certs.short_keys' call, as for MTA-STS validation.
+    short = certs.short_keys(p.chain)
     for index, cert in enumerate(p.chain):
         is_root = cert.self_signed and index > 0
         if not is_root and cert.signature_hash in _WEAK_SIG_HASHES:
             weak.append(f"{cert.subject} is signed with {cert.signature_hash.upper()}")
             if index > 0 and "signatures" not in ca_needs:
                 ca_needs.append("signatures")
-        short_key = cert.key_type in {"RSA", "DSA"} and (cert.key_size or 0) < certs.MIN_RSA_BITS
-        if index > 0 and not is_root and short_key:
+        if index > 0 and any(cert is s for s in short):
             weak.append(f"{cert.subject} has a {cert.key_size}-bit {cert.key_type} key")
             if "keys" not in ca_needs:
                 ca_needs.append("keys")
-    if leaf.key_type in {"RSA", "DSA"} and (leaf.key_size or 0) < certs.MIN_RSA_BITS:
+    if certs.short_keys([leaf]):
         weak.append(f"the leaf has a {leaf.key_size}-bit {leaf.key_type} key")
         leaf_weak = True
     if weak:

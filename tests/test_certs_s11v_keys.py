@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from checks import certs, starttls
+from checks.config import CheckConfig
 from checks.findings import Collector, Mechanism, Status
 from tests.test_certs import Issued, Pki, make_leaf
 from tests.test_certs_s11_keys import _serving
@@ -122,3 +123,45 @@ def test_a_sha1_signed_intermediate_asks_for_another_chain() -> None:
     smtp14 = next(f for f in out.findings if f.id == "SMTP-14")
     assert smtp14.status == Status.FAIL and "CN=SHA-1 CA is signed with SHA1" in smtp14.summary
     assert "Reissue" not in smtp14.fix and "signed with SHA-256" in smtp14.fix
+
+
+def _facts(issued: Issued) -> certs.CertFacts:
+    return certs.facts_of(issued.cert)
+
+
+def test_one_rule_says_which_keys_are_short(pki: Pki) -> None:
+    assert pki.inter is not None
+    cases = {
+        "RSA 1024": (make_leaf(pki.inter, [HOST], rsa_bits=1024), True),
+        "RSA 2048": (make_leaf(pki.inter, [HOST], rsa_bits=2048), False),
+        "EC P-256": (make_leaf(pki.inter, [HOST]), False),
+    }
+    for name, (leaf, short) in cases.items():
+        chain = [_facts(leaf), _facts(pki.inter), _facts(pki.root)]
+        assert [c.subject for c in certs.short_keys(chain)] == (["CN=leaf"] if short else []), name
+    # A short-keyed CA below the root counts; a self-signed root after the leaf does not (its
+    # key is the trust store's business), while a self-signed leaf is judged as any leaf.
+    ca = _short_ca(pki)
+    chain = [_facts(make_leaf(ca, [HOST])), _facts(ca)]
+    assert [c.subject for c in certs.short_keys(chain)] == ["CN=Short Key CA"]
+    root_1024 = make_leaf(None, [HOST], cn="Old Root", rsa_bits=1024)
+    assert certs.short_keys([_facts(make_leaf(pki.inter, [HOST])), _facts(root_1024)]) == []
+    assert len(certs.short_keys([_facts(root_1024)])) == 1
+
+
+@pytest.mark.parametrize("bits", [1024, 2048, None])
+def test_mta_sts_validation_and_smtp14_agree_on_a_short_leaf(
+    pki: Pki, tmp_path: Path, bits: int | None
+) -> None:
+    assert pki.inter is not None
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    leaf = make_leaf(pki.inter, [HOST], rsa_bits=bits)
+    probe = starttls.SmtpProbe(host=HOST, address="192.0.2.25", tls_ok=True)
+    probe.chain_der = [leaf.der, pki.inter.der]
+    starttls._analyse_chain(CheckConfig(ca_bundle=bundle), probe)
+    out = Collector(Mechanism.SMTP)
+    starttls._certificate(out, probe, probe.subject, {}, under_sts=True, dane_ok=False)
+    smtp14 = next(f for f in out.findings if f.id == "SMTP-14")
+    weak = probe.verify_error == "weak-key"
+    assert weak is (bits == 1024)
+    assert (smtp14.status == Status.FAIL) is weak
