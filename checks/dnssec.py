@@ -175,7 +175,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             out.add(check_id, Status.NA, f"{apex} is not signed; nothing to check.", subject=apex)
     elif signed:
         _zone_material(out, apex, soa, ds, dnskey, nsec3)
-    await _mail_names(out, ctx, status)
+    iterations = None
+    if nsec3.exists and not nsec3.failed:
+        iterations = int(nsec3.records[0].iterations)
+    await _mail_names(out, ctx, status, nsec3_iterations=iterations)
     await _consistency(out, ctx, apex, dnskey)
     return out.findings
 
@@ -605,7 +608,25 @@ def _within(name: str, domain: str) -> bool:
     return name == domain or name.endswith("." + domain)
 
 
-async def _mail_names(out: Collector, ctx: CheckContext, status: Validation) -> None:
+def _unauthenticated_denial_reason(answer: DnsAnswer, nsec3_iterations: int | None) -> str:
+    """Why a secure domain's proof that a name is absent came back without AD."""
+    if any(code == 27 for code, _ in answer.ede) or (
+        nsec3_iterations is not None and nsec3_iterations > NSEC3_ITERATIONS_FAIL
+    ):
+        # RFC 9276 §3.2: validators may answer insecure above an iteration limit (Unbound,
+        # BIND and Knot Resolver: 150; RFC 8914 EDE 27 when they say so). The zone itself is
+        # secure: "an insecure delegation" would send the reader looking for the wrong fault.
+        count = f"{nsec3_iterations} " if nsec3_iterations is not None else "too many "
+        return (
+            f"its NSEC3 chain uses {count}iterations, above the limit validating resolvers "
+            "apply, so they answer the denial as insecure (RFC 9276 §3.2; see DNSSEC-06)"
+        )
+    return "an insecure delegation on the way"
+
+
+async def _mail_names(
+    out: Collector, ctx: CheckContext, status: Validation, nsec3_iterations: int | None = None
+) -> None:
     from checks import dane, mx
 
     mxset = await mx.get_mx(ctx)
@@ -651,11 +672,11 @@ async def _mail_names(out: Collector, ctx: CheckContext, status: Validation) -> 
                         subject=name,
                     )
                 else:
+                    why = _unauthenticated_denial_reason(answer, nsec3_iterations)
                     out.add(
                         "DNSSEC-07",
                         Status.INFO,
-                        f"The absence of {name} is not DNSSEC-authenticated (an insecure "
-                        "delegation on the way).",
+                        f"The absence of {name} is not DNSSEC-authenticated ({why}).",
                         subject=name,
                         evidence=answer.evidence(),
                     )
