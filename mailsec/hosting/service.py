@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checks import https
+from checks import certs, https
 from checks.context import CheckContext
 from checks.mtasts import policy_url
 from checks.tasks import engine_config
@@ -547,7 +547,30 @@ def read_certificate(name: str) -> CertReading:
     not_after = datetime.fromisoformat(result.cert.not_after)
     if not_after.tzinfo is None:
         not_after = not_after.replace(tzinfo=UTC)
+    if result.error_kind == "tls-cert" and result.cert.starts_in is not None:
+        return _not_yet_valid(not_after, result.cert.not_before, result.cert.starts_in)
     return CertReading(not_after, result.error if result.error_kind == "tls-cert" else "")
+
+
+def _not_yet_valid(not_after: datetime, not_before: str, starts_in: float) -> CertReading:
+    """The reading of a leaf refused as not yet valid (https.CertInfo.starts_in).
+
+    Our TLS front end deploys an on-demand certificate the moment the CA issues it, and not
+    every ACME CA backdates notBefore: for those seconds senders whose clock agrees with ours
+    (or runs behind the CA's) refuse it, and a minute later none do. Within
+    certs.NOT_BEFORE_SKEW that says nothing about the certificate senders get: could not check,
+    which neither starts nor ends the streak of bad readings (as MTASTS-12 treats it). Beyond
+    it the certificate is simply not valid yet: a bad reading, saying until when."""
+    starts = certs.utc_text(datetime.fromisoformat(not_before))
+    if starts_in <= certs.NOT_BEFORE_SKEW.total_seconds():
+        seconds = max(1, round(starts_in))
+        return CertReading(
+            not_after,
+            f"the certificate becomes valid at {starts}, {seconds} second"
+            f"{'s' if seconds != 1 else ''} after this reading (most likely issued the moment before)",
+            could_not_check=True,
+        )
+    return CertReading(not_after, f"the certificate is not yet valid until {starts}")
 
 
 def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int | None:
