@@ -154,6 +154,13 @@ class SmtpProbe:
         } or (self.error_kind == "refused")
 
     @property
+    def refuses_tls12(self) -> bool:
+        """The server does not offer TLS 1.2: it picked an older version, or refused a handshake
+        offering TLS 1.2 alone (SMTP-07). Senders whose newest version is TLS 1.2 get no TLS 1.2
+        here (only TLS 1.0/1.1, if the server takes those)."""
+        return self.tls_version in LEGACY_TLS or self.tls12_accepted is False
+
+    @property
     def mta_sts_ok(self) -> bool:
         """Would a sender enforcing an MTA-STS policy deliver here? (RFC 8461 §4.2, §7.2)."""
         return (
@@ -943,8 +950,10 @@ async def _rsa_certificate(ctx: CheckContext, probe: SmtpProbe, started: float) 
     has spent under TLS12_QUESTION_WITHIN timeouts: a question left unasked is 'untested'."""
     if probe.leaf is None or probe.leaf.key_type in {"RSA", ""}:
         return
-    no_tls12 = probe.tls_version in LEGACY_TLS or probe.tls12_accepted is False
-    if no_tls12 or time.monotonic() - started >= TLS12_QUESTION_WITHIN * ctx.config.timeout:
+    if (
+        probe.refuses_tls12
+        or time.monotonic() - started >= TLS12_QUESTION_WITHIN * ctx.config.timeout
+    ):
         probe.rsa_cert = "untested"
         return
     sni = None if certs.is_ip_literal(probe.host) else probe.host
@@ -2153,6 +2162,19 @@ def _second_key_text(p: SmtpProbe) -> str:
             f", and {_key_text(variant.leaf)} signed with "
             f"{_signature_text(variant.leaf.signature_hash)} in a second certificate, "
             "which senders offering only RSA get"
+        )
+    if p.rsa_cert == "untested" and p.refuses_tls12:
+        # Not a gap of this run: the question is a TLS 1.2 handshake, which this server never
+        # takes. What that costs senders is SMTP-07's finding, not to be told twice.
+        older = any(v in LEGACY_TLS for v in p.tls_versions_accepted)
+        return (
+            " (a second, RSA certificate does not apply: the server does not offer TLS 1.2, "
+            + (
+                "so senders offering only RSA get no TLS 1.2 here"
+                if older
+                else "so senders offering only RSA with TLS 1.2 cannot use TLS here at all"
+            )
+            + ", as SMTP-07 says)"
         )
     if p.rsa_cert == "untested":
         return (
