@@ -86,3 +86,24 @@ def test_a_server_with_tls13_and_old_versions_but_no_tls12_says_so(
     # Senders may still get TLS 1.0/1.1 there: not "cannot use TLS at all".
     assert "get no TLS 1.2 here" in smtp14.summary and "at all" not in smtp14.summary
     assert [f.id for f in found if f.status in {Status.WARN, Status.FAIL}] == ["SMTP-07"]
+
+
+def test_the_rsa_question_costs_one_connection_at_most(pki: Pki, tmp_path: Path) -> None:
+    # MX operators count connections (Postfix anvil, smtpd_client_connection_rate_limit): the
+    # worst case is the main session, the no-SNI (pipelining) one and the TLS 1.2 question each
+    # dropped once and retried, the TLS 1.0/1.1 one, and the RSA question: 8, one more than
+    # the 7 before there was an RSA question. A clean run opens 5.
+    assert pki.inter is not None
+    tls = _server_context(tmp_path, [pki.leaf([HOST]), pki.inter])
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+    clean = run_probe(flaky_server(tls, 0, faults=[]), bundle)
+    assert clean.rsa_cert == "none" and clean.connections == 5
+    drops = ["hang-up", "", "hang-up", "", "", "hang-up", "", ""]
+    worst = run_probe(flaky_server(tls, 0, faults=drops), bundle, timeout=2.0)
+    assert worst.tls_ok and worst.tls12_accepted is True and worst.rsa_cert == "none"
+    assert worst.connections == 8
+    # A server without TLS 1.2 is not asked at all.
+    only13 = _server_context(
+        tmp_path, [pki.leaf([HOST]), pki.inter], minimum=ssl.TLSVersion.TLSv1_3
+    )
+    assert run_probe(flaky_server(only13, 0, faults=[]), bundle).connections == 4
