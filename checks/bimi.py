@@ -20,7 +20,7 @@ import re
 import string
 import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 from xml.etree import ElementTree
@@ -29,6 +29,7 @@ from xml.parsers import expat
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
+from checks.certs import NOT_BEFORE_SKEW, utc_text
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
@@ -666,18 +667,32 @@ def check_mark_certificate(
         )
     report.facts["chain_linked"] = len(certs) > 1 and not broken
 
-    # Validity of every certificate in the file.
+    # Validity of every certificate in the file, to the second in UTC (a certificate that
+    # starts in a minute differs from one dated next month). A mark certificate whose notBefore
+    # is within NOT_BEFORE_SKEW of our clock (published the moment it was issued, or our
+    # clock behind the issuer's) is judged, with its CA certificates, as of its notBefore, as
+    # certs.verify_chain and DANE-TA do; only the mark certificate gets that allowance, and
+    # moving the time forward grants no notAfter any grace.
+    at = now
+    if timedelta(0) < leaf.not_valid_before_utc - now <= NOT_BEFORE_SKEW:
+        at = leaf.not_valid_before_utc
     for index, cert in enumerate(certs):
         what = (
             "the mark certificate"
             if index == 0
             else f"the CA certificate {chain[index]['subject']}"
         )
-        if cert.not_valid_after_utc < now:
-            report.problems.append(f"{what} expired on {cert.not_valid_after_utc:%Y-%m-%d}")
-        elif cert.not_valid_before_utc > now:
+        if cert.not_valid_after_utc < at:
+            report.problems.append(f"{what} expired on {utc_text(cert.not_valid_after_utc)}")
+        elif cert.not_valid_before_utc > at:
+            beyond = (
+                f", beyond the {int(NOT_BEFORE_SKEW.total_seconds() // 60)} minutes of "
+                "clock difference allowed"
+                if index == 0
+                else ""
+            )
             report.problems.append(
-                f"{what} is not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
+                f"{what} is not valid before {utc_text(cert.not_valid_before_utc)}{beyond}"
             )
 
     # EKU id-kp-BrandIndicatorforMessageIdentification.
