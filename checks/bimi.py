@@ -1166,11 +1166,75 @@ async def _fetch(ctx: CheckContext, url: str, limit: int) -> Any:
 
 
 def _could_not_fetch(result: Any) -> bool:
-    """A failure that says nothing about the document: DNS could not answer, no connection."""
+    """A failure that says nothing about the document: DNS could not answer, no connection,
+    a certificate that starts within the clock difference we allow."""
     from checks.https import COULD_NOT_CHECK
 
     # A refused connection too: the logo host's, which says nothing about the document.
-    return bool(result.dns_failed) or (result.error_kind or "") in COULD_NOT_CHECK | {"connect"}
+    return (
+        bool(result.dns_failed)
+        or (result.error_kind or "") in COULD_NOT_CHECK | {"connect"}
+        or _starts_within_skew(result)
+    )
+
+
+def _starts_within_skew(result: Any) -> bool:
+    """The host's certificate was refused as not yet valid, and starts within NOT_BEFORE_SKEW
+    of our clock (https.CertInfo.starts_in).
+
+    Receivers fetch with verifiers that allow no clock skew, as ours: while it has not started
+    by their clock they refuse it. Within the allowance it is most often a certificate installed
+    the moment it was issued, or our clock behind the CA's; receivers with a correct clock may
+    already accept it and soon all do, so a fail would be stale when read: could not check, as
+    MTASTS-12 treats the policy host's certificate."""
+    cert = getattr(result, "cert", None)
+    starts_in = getattr(cert, "starts_in", None)
+    return (
+        result.error_kind == "tls-cert"
+        and starts_in is not None
+        and starts_in <= NOT_BEFORE_SKEW.total_seconds()
+    )
+
+
+def _starts_text(result: Any) -> str:
+    """For a certificate that starts within NOT_BEFORE_SKEW (_starts_within_skew): when, as a
+    clause after 'presents a certificate'."""
+    seconds = max(1, round(result.cert.starts_in))
+    return (
+        f"that becomes valid at {utc_text(datetime.fromisoformat(result.cert.not_before))}, "
+        f"{seconds} second{'s' if seconds != 1 else ''} after this check: within the "
+        f"{int(NOT_BEFORE_SKEW.total_seconds() // 60)} minutes of clock difference allowed (a "
+        "certificate installed the moment it was issued), so it could not be judged now; "
+        "receivers whose clock agrees with ours refuse it until then. Check again after that time"
+    )
+
+
+def _refusal_text(result: Any) -> str:
+    """What is wrong with the certificate a logo or evidence host presented (an https
+    'tls-cert' result), as a clause after 'presents a certificate': from the https layer's
+    reading of the verifier's refusal (CertInfo.verify_code, starts_in) and the leaf's facts,
+    OpenSSL's own words only where no finer reason is known."""
+    from checks import https
+
+    cert = result.cert
+    code = getattr(cert, "verify_code", None)
+    reason = ((cert.verify_error if cert is not None else "") or result.error).rstrip(". ")
+    if cert is not None and cert.starts_in is not None:
+        starts = utc_text(datetime.fromisoformat(cert.not_before))
+        return f"that is not yet valid until {starts}"
+    if code == https.CERT_NOT_YET_VALID:
+        return f"with a certificate in its chain that is not yet valid ({reason})"
+    if code == https.CERT_HAS_EXPIRED:
+        ends = datetime.fromisoformat(cert.not_after) if cert.not_after else None
+        if ends is not None and ends < datetime.now(UTC):
+            return f"that expired on {utc_text(ends)}"
+        return f"with an expired CA certificate in its chain ({reason})"
+    if code == https.HOSTNAME_MISMATCH:
+        names = ", ".join(cert.sans) or "none"
+        return f"that is not valid for {result.host} (its names: {names})"
+    if code in https.UNTRUSTED:
+        return f"that is not trusted: it does not chain to a public root ({reason})"
+    return f"that is not accepted ({reason})"
 
 
 def _not_tried(
@@ -1198,12 +1262,21 @@ def _logo(out: Collector, url: str, result: Any) -> bytes | None:
         return None
     evidence = result.evidence()
     _not_tried(out, "BIMI-09", "The logo", url, result, evidence)
+    if _starts_within_skew(result):
+        out.add(
+            "BIMI-04",
+            Status.ERROR,
+            f"The logo's web server presents a certificate {_starts_text(result)}.",
+            subject=url,
+            evidence=evidence,
+        )
+        return None
     if result.error_kind == "tls-cert":
         out.add(
             "BIMI-04",
             Status.FAIL,
-            f"The logo's web server presents a certificate that is not trusted "
-            f"({result.error}); receivers will not fetch the logo.",
+            f"The logo's web server presents a certificate {_refusal_text(result)}; receivers "
+            "will not fetch the logo.",
             subject=url,
             evidence=evidence,
         )
@@ -1289,6 +1362,26 @@ def _mark(
         return
     evidence = result.evidence()
     _not_tried(out, "BIMI-10", "The mark certificate", url, result, evidence)
+    if _starts_within_skew(result):
+        out.add(
+            "BIMI-10",
+            Status.ERROR,
+            f"Could not fetch the mark certificate from {url}: its web server presents a "
+            f"certificate {_starts_text(result)}.",
+            subject=url,
+            evidence=evidence,
+        )
+        return
+    if result.error_kind == "tls-cert":
+        out.add(
+            "BIMI-10",
+            Status.FAIL,
+            f"The mark certificate could not be fetched from {url}: its web server presents a "
+            f"certificate {_refusal_text(result)}; receivers will not fetch it.",
+            subject=url,
+            evidence=evidence,
+        )
+        return
     if result.error_kind is not None or result.status is None:
         if _could_not_fetch(result):
             out.add(

@@ -72,17 +72,27 @@ class CertInfo(CertFacts):
     # issued and installed the moment before (on-demand ACME hosting) is refused for those
     # seconds by senders whose clock agrees with ours. None otherwise.
     starts_in: float | None = None
+    # OpenSSL's reason for refusing it (ssl.SSLCertVerificationError.verify_code, an
+    # X509_V_ERR_* code: CERT_HAS_EXPIRED, HOSTNAME_MISMATCH, UNTRUSTED below), so findings can
+    # say what is wrong without reading verify_error's wording. None when it was accepted.
+    verify_code: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        # The evidence of every other certificate stays as it was: the start only when noted.
+        # The evidence of every other certificate stays as it was: these only when noted.
         data = super().to_dict()
-        if self.starts_in is None:
-            data.pop("starts_in", None)
+        for noted in ("starts_in", "verify_code"):
+            if data.get(noted) is None:
+                data.pop(noted, None)
         return data
 
 
-# OpenSSL's X509_V_ERR_CERT_NOT_YET_VALID, as ssl.SSLCertVerificationError.verify_code.
+# OpenSSL's X509_V_ERR_* codes, as ssl.SSLCertVerificationError.verify_code.
 CERT_NOT_YET_VALID = 9
+CERT_HAS_EXPIRED = 10
+HOSTNAME_MISMATCH = 62
+# No path to a trusted root: an unknown issuer (2, 20, 21), a self-signed leaf (18) or an
+# untrusted root sent in the chain (19), a root not trusted for TLS servers (27).
+UNTRUSTED = frozenset({2, 18, 19, 20, 21, 27})
 
 
 @dataclass
@@ -255,6 +265,8 @@ class _Fetch:
         except ssl.SSLCertVerificationError as exc:
             message = exc.verify_message or str(exc)
             self.cert = await self._capture(address, message)
+            if self.cert is not None:
+                self.cert.verify_code = exc.verify_code
             if exc.verify_code == CERT_NOT_YET_VALID:
                 message += _start_text(self.cert)
             return AddressOutcome(
