@@ -319,11 +319,16 @@ MAILSEC_FREE_CHECK_WINDOW = env_int("MAILSEC_FREE_CHECK_WINDOW", 600, minimum=10
 # Concurrent outbound connections of one free check (a monitored domain's check may use more).
 MAILSEC_FREE_CHECK_MAX_CONNECTIONS = env_int("MAILSEC_FREE_CHECK_MAX_CONNECTIONS", 4, minimum=1)
 # Checks the JSON API may run (or wait on) in web processes at once, across all of them;
-# beyond it the API answers 503 + Retry-After (mailsec/freecheck/concurrency.py). Verify's
-# lookups share these slots (beyond them: "try again in a moment").
-# Each such request holds a web worker thread for up to ~25 s: keep it well below the web
-# server's threads (the README runs gunicorn with 4), or the API can take the whole site.
+# beyond it the API answers 503 + Retry-After (mailsec/freecheck/concurrency.py).
+# Each such request holds a web worker thread for up to ~25 s. This plus
+# MAILSEC_VERIFY_CONCURRENCY must stay below the web server's threads (the README and
+# deploy/systemd/mailsec-web.service run gunicorn with 4 sync workers: 2 + 1 + 1 free), or
+# the API and Verify can take the whole site.
 MAILSEC_FREE_CHECK_API_CONCURRENCY = env_int("MAILSEC_FREE_CHECK_API_CONCURRENCY", 2, minimum=1)
+# Verify presses whose challenge lookup may run in web processes at once, across all of them
+# (its own slots: anonymous API callers must not make customers' Verify busy); beyond it the
+# press is asked to try again in a moment (the background task looks for the record anyway).
+MAILSEC_VERIFY_CONCURRENCY = env_int("MAILSEC_VERIFY_CONCURRENCY", 1, minimum=1)
 # Proxies whose X-Forwarded-For names the client (Caddy on the same host in production).
 MAILSEC_TRUSTED_PROXIES = env_list("MAILSEC_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 

@@ -70,11 +70,12 @@ VERIFY_USER_LIMIT = (20, 600)
 # A slot expires on its own after this long, so a request killed mid-lookup (gunicorn's 30 s
 # timeout) does not keep its person from verifying.
 VERIFY_HOLD_SECONDS = 40
-# Across everyone, Verify's lookups take their turn in the free check API's slots
-# (freecheck/concurrency.py): one cap on the web threads held by lookups made inside a
-# request, whoever started them, kept below the web server's threads so pages still load
-# when a thousand people press Verify at once. A refused press is no loss: until the domain
-# is verified the background task looks for the record every few minutes.
+# Across everyone, Verify's lookups take their turn in slots of their own
+# (freecheck/concurrency.VERIFY, MAILSEC_VERIFY_CONCURRENCY): a cap on the web threads they
+# hold, whoever started them, kept below the web server's threads with the free check API's
+# so pages still load when a thousand people press Verify at once; and apart from the API's,
+# so anonymous API callers cannot make customers' Verify busy. A refused press is no loss:
+# until the domain is verified the background task looks for the record every few minutes.
 VERIFY_REFUSED = {
     "running": "A verification you started is still looking for its record; "
     "wait a few seconds for it and try again.",
@@ -136,13 +137,13 @@ def _one_at_a_time(key: str, hold: int) -> Iterator[bool]:
 
 @contextmanager
 def _lookup_turn(wanted: bool) -> Iterator[bool]:
-    """Whether this request got one of the slots for lookups made inside a web request (the
-    free check API's, freecheck/concurrency.py); none is taken when not `wanted`."""
-    slot = concurrency.acquire() if wanted else None
+    """Whether this request got one of Verify's slots for lookups made inside a web request
+    (freecheck/concurrency.VERIFY); none is taken when not `wanted`."""
+    slot = concurrency.VERIFY.acquire() if wanted else None
     try:
         yield slot is not None
     finally:
-        concurrency.release(slot)
+        concurrency.VERIFY.release(slot)
 
 
 def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> HttpResponse:
