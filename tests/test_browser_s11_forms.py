@@ -133,6 +133,9 @@ def test_the_hosting_settings_form_keeps_what_was_typed(browser: Browser, live_s
 
         error = error_beside(page, extra)
         expect(error).to_contain_text("bad..pattern")
+        # The cursor lands in the field with the mistake, far down the page (static/js/forms.js).
+        expect(extra).to_be_focused()
+        expect(extra).to_be_in_viewport()
         expect(extra).to_have_value(typed)
         expect(max_age).to_have_value(str(DAY))
         expect(page.get_by_role("status")).to_contain_text("Nothing was saved")
