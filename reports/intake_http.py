@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpRequest
 
 from reports.intake import IntakeError
+
+# What a report address token can be: lower-case hex made by reports.models.new_token, taken
+# in any case (the mail channel's reports.mail._RECIPIENT_RE reads the same shape). Anything
+# else is no address, answered 404 without a look-up: PostgreSQL refuses a NUL in a query,
+# which answered 503 + Retry-After, a URL retried for a day that can never work.
+TOKEN_PATTERN = "[0-9a-fA-F]{16,64}"
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+
+
+def is_token(text: str) -> bool:
+    return _TOKEN_RE.fullmatch(text) is not None
+
 
 # RFC 8460 §5.4 types, and what we tolerate (checklist M47, M48).
 ACCEPTED_TYPES = {

@@ -19,7 +19,7 @@ from reports.alerts import is_future
 from reports.dashboard import readiness_card, summarise
 from reports.explain import RESULT_TYPES, explain
 from reports.intake import IntakeError, QuotaExceeded, accept_https, check_quota, find_address
-from reports.intake_http import check_content_type, check_length, read_body
+from reports.intake_http import check_content_type, check_length, is_token, read_body
 from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport
 from reports.parse import ReportRejected
 from reports.templatetags.reports_tags import record_context
@@ -46,7 +46,7 @@ def receive(request: HttpRequest, token: str) -> HttpResponse:
     if request.method != "POST":
         return _problem(405, "POST the report here (RFC 8460 §5.4)", Allow="POST")
     try:
-        address = find_address(token)
+        address = find_address(token) if is_token(token) else None
         if address is None:
             return _problem(404, "no report address with this token")
         cap = conf.max_body_bytes()
