@@ -81,7 +81,15 @@ def read_body(request: HttpRequest, cap: int, declared: int = 0) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        chunk = stream.read(_READ_CHUNK)
+        try:
+            chunk = stream.read(_READ_CHUNK)
+        except Exception as e:
+            # The server's stream failed: the connection ended before the last chunk, or the
+            # chunked framing is broken (gunicorn's NoMoreData, InvalidChunkSize…). The
+            # sender's request, not our storage: 400, not a 503 logged as our error.
+            raise IntakeError(
+                f"report body could not be read ({type(e).__name__}: {e}); send it again", 400
+            ) from None
         if not chunk:
             break
         size += len(chunk)
