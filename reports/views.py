@@ -59,7 +59,7 @@ def receive(request: HttpRequest, token: str) -> HttpResponse:
     except QuotaExceeded as e:
         return _problem(429, e.reason, Retry_After=str(e.retry_after))
     except IntakeError as e:
-        return _problem(e.status, e.reason)
+        return _problem(e.status, e.reason, **getattr(e, "headers", {}))
     except DatabaseError:
         log.exception("could not store a TLS report for token %s…", token[:8])
         return _problem(503, "report could not be stored; try again later", Retry_After="300")

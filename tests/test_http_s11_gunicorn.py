@@ -186,3 +186,14 @@ def test_broken_chunk_framing_is_400(server: tuple[str, int], address: ReportAdd
     )
     assert status_of(answer) == 400, answer
     assert RawReport.objects.count() == 0
+
+
+def test_a_body_without_content_type_is_stored_from_its_first_bytes(
+    server: tuple[str, int], address: ReportAddress
+) -> None:
+    body = gzip.compress(SAMPLE)
+    answer = exchange(server, head(address, f"Content-Length: {len(body)}"), body)
+    assert status_of(answer) == 201, answer
+    raw = RawReport.objects.get()
+    assert raw.process() == RawReport.PARSED, raw.error
+    assert any("no Content-Type" in warning for warning in raw.report.warnings)
