@@ -20,7 +20,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.x509.oid import ExtensionOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
 # --------------------------------------------------------------------------------------------
 # Facts
@@ -254,6 +254,9 @@ class ChainResult:
     # The leaf's notBefore was ahead of our clock by no more than NOT_BEFORE_SKEW, and it was
     # validated as of its notBefore (see verify_chain).
     starts_within_skew: bool = False
+    # Subject of a CA certificate on the leaf's path whose key short_keys calls too short
+    # (error 'invalid': the verifier refuses the signature it makes); '' otherwise.
+    short_ca: str = ""
 
 
 @lru_cache(maxsize=8)
@@ -357,7 +360,7 @@ MIN_RSA_BITS = 2048
 
 def short_keys(chain: list[CertFacts]) -> list[CertFacts]:
     """The certificates of `chain` (the leaf first) with an RSA or DSA key too short for
-    MIN_RSA_BITS: the one rule, for MTA-STS validation (_weak_key) and STARTTLS's SMTP-14.
+    MIN_RSA_BITS: the one rule, for MTA-STS validation (_short_on_path) and STARTTLS's SMTP-14.
     A self-signed root after the leaf is left out: its own key is the trust store's business."""
     return [
         cert
@@ -369,11 +372,17 @@ def short_keys(chain: list[CertFacts]) -> list[CertFacts]:
     ]
 
 
-def _weak_key(path: list[x509.Certificate]) -> x509.Certificate | None:
-    """The first certificate on the leaf's path (_leaf_path) that short_keys names."""
+def short_key_text(cert: CertFacts, name: str) -> str:
+    """The sentence naming a key short_keys picked out, `name` standing for the certificate:
+    "CN=R3 has a 1024-bit RSA key". SMTP-14 and the chain verdicts below say it alike."""
+    return f"{name} has a {cert.key_size}-bit {cert.key_type} key"
+
+
+def _short_on_path(path: list[x509.Certificate]) -> list[tuple[x509.Certificate, CertFacts]]:
+    """The certificates on the leaf's path (_leaf_path) that short_keys names, leaf first."""
     facts = [facts_of(cert) for cert in path]
     short = short_keys(facts)
-    return next((c for c, f in zip(path, facts, strict=True) if short and f is short[0]), None)
+    return [(c, f) for c, f in zip(path, facts, strict=True) if any(f is s for s in short)]
 
 
 def _stale_issuer(
@@ -543,13 +552,13 @@ def verify_chain(
         error = attempt(now, probe_names[0]) if probe_names else "no usable name"
         if error is None and not name_ok:
             error = f"not valid for {host}"
+    short_on_path = _short_on_path(_leaf_path(certs))
     if error is None:
         result.trusted = result.name_ok = True
-        weak_key = _weak_key(_leaf_path(certs))
-        if weak_key is None:
+        if not short_on_path:
             result.ok = True
             return result
-        kind, size = key_description(weak_key)
+        weak_key, weak_facts = short_on_path[0]
         what = (
             "the certificate"
             if weak_key is leaf
@@ -557,7 +566,7 @@ def verify_chain(
         )
         result.error = "weak-key"
         result.detail = (
-            f"{what} has a {size}-bit {kind} key; OpenSSL-based senders validating it refuse "
+            f"{short_key_text(weak_facts, what)}; OpenSSL-based senders validating it refuse "
             f"keys under {MIN_RSA_BITS} bits at their default security level"
         )
         return result
@@ -599,12 +608,22 @@ def verify_chain(
                 if stale.not_valid_after_utc < now
                 else f"is not valid before {utc_text(stale.not_valid_before_utc)}"
             )
+        elif (short_ca := next((c for c in short_on_path if c[0] is not leaf), None)) is not None:
+            # The verifier refuses a signature made with a short key ("candidates exhausted:
+            # RSA key is too weak"), as OpenSSL at its default security level does: a fault of
+            # the CA's chain, which a new leaf under it would not mend.
+            result.error = "invalid"
+            result.short_ca = _name_text(short_ca[0].subject)
+            result.detail = (
+                short_key_text(short_ca[1], f"the chain's CA certificate '{result.short_ca}'")
+                + ", which validators refuse"
+            )
         elif not probe_names and not verifiable(reference):
             # No name here that the verifier takes (each has an underscore): the path linked
             # by signature to a root, with the dates and names checked above, is the verdict.
             result.ok = True
         else:
-            result.error, result.detail = "invalid", error
+            result.error, result.detail = "invalid", _verifier_reason(error, _leaf_path(certs))
         return result
     # A SHA-1 signature breaks the path where it is, however complete the chain: the issuer was
     # sent (or is a root), so neither "did not send the issuer" nor "private CA" would be true.
@@ -632,8 +651,51 @@ def verify_chain(
         )
         return result
     result.error = "untrusted"
-    result.detail = f"does not chain to a trusted root ({trust_error})"
+    if top.issuer == top.subject:
+        result.detail = (
+            f"its chain ends at '{_name_text(top.subject)}', which is not a trusted root"
+        )
+    else:
+        # Its issuer's name is a root's, but the root's key did not sign it (another CA of
+        # that name), or the path broke on a constraint: the verifier's reason, in words.
+        result.detail = (
+            f"it does not chain to a trusted root ({_verifier_reason(trust_error or '', [])})"
+        )
     return result
+
+
+# What cryptography's verifier says (VerificationError text) in words for the report, by the
+# part of the message that names the cause. Its own wording ("validation failed: candidates
+# exhausted: …", "(encountered processing <Certificate(…)>)") means nothing to a reader.
+_VERIFIER_NOISE = re.compile(
+    r"^(?:validation failed: )?(?:candidates exhausted: )?|\s*\(encountered processing .*\)$"
+)
+
+
+def _verifier_reason(error: str, path: list[x509.Certificate]) -> str:
+    """The verifier's refusal of the leaf's `path` as a clause after 'does not validate:'.
+
+    The causes tests meet are said plainly, naming the certificate at fault where the path
+    shows it; any other keeps the verifier's own words, without its prefixes."""
+    if "EKU" in error:
+        for index, cert in enumerate(path):
+            try:
+                usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+            except (x509.ExtensionNotFound, ValueError):
+                continue
+            if ExtendedKeyUsageOID.SERVER_AUTH not in usages:
+                what = (
+                    "the certificate"
+                    if index == 0
+                    else f"the CA certificate '{_name_text(cert.subject)}'"
+                )
+                return (
+                    f"{what} is not for TLS servers (its extendedKeyUsage does not include "
+                    "serverAuth)"
+                )
+    if "keyUsage allows no TLS server use" in error:
+        return "the certificate's keyUsage allows no TLS server use"
+    return _VERIFIER_NOISE.sub("", error) or "verification failed"
 
 
 # --------------------------------------------------------------------------------------------

@@ -73,6 +73,9 @@ class SmtpProbe:
     # Subject of an expired CA certificate the server sends (verify_error 'expired' with a
     # current leaf): a chain problem for SMTP-09, not the leaf's dates of SMTP-10.
     expired_ca: str = ""
+    # Subject of a CA certificate whose key is too short (certs.short_keys) to validate the
+    # path (verify_error 'invalid'): SMTP-09 asks for another chain, not a new leaf.
+    short_ca: str = ""
     name_ok: bool = False
     chain_complete: bool = True
     max_tls_version: str = ""
@@ -981,6 +984,7 @@ async def _rsa_certificate(ctx: CheckContext, probe: SmtpProbe, started: float) 
         verify_error=None,
         verify_detail="",
         expired_ca="",
+        short_ca="",
         name_ok=False,
         chain_complete=True,
         rsa_cert="",
@@ -1001,6 +1005,7 @@ def _analyse_chain(config: CheckConfig, probe: SmtpProbe) -> None:
     probe.verify_error = result.error
     probe.verify_detail = result.detail
     probe.expired_ca = result.expired_ca
+    probe.short_ca = result.short_ca
     # SMTP-11 / MTA-STS: a SAN DNS-ID must match (RFC 8461 §4.2); a CN-only certificate does not.
     probe.name_ok = certs.san_matches(probe.chain_der[0], probe.host)
     probe.chain_complete = result.complete
@@ -1881,6 +1886,11 @@ def _certificate(
         elif p.verify_error == "incomplete-chain":
             what = f"does not send the intermediate certificate(s): {p.verify_detail}"
             fix = f"Configure {p.host} to send the full chain (leaf followed by intermediates)."
+        elif p.short_ca:
+            # A publicly trusted CA may still hand out a chain no validator takes: "from a
+            # publicly trusted CA" would send the reader to the CA they already use.
+            what = f"presents a certificate that does not validate: {p.verify_detail}"
+            fix = _chain_fix(["keys"], cert_word, leaf_weak=bool(certs.short_keys(p.chain[:1])))
         elif p.verify_error == "self-signed":
             what = "presents a self-signed certificate"
             fix = f"Install a certificate for {p.host} from a publicly trusted CA."
@@ -2068,11 +2078,11 @@ def _certificate(
             if index > 0 and "signatures" not in ca_needs:
                 ca_needs.append("signatures")
         if index > 0 and any(cert is s for s in short):
-            weak.append(f"{cert.subject} has a {cert.key_size}-bit {cert.key_type} key")
+            weak.append(certs.short_key_text(cert, cert.subject))
             if "keys" not in ca_needs:
                 ca_needs.append("keys")
     if certs.short_keys([leaf]):
-        weak.append(f"the leaf has a {leaf.key_size}-bit {leaf.key_type} key")
+        weak.append(certs.short_key_text(leaf, "the leaf"))
         leaf_weak = True
     if weak:
         fixes: list[str] = []
@@ -2082,14 +2092,7 @@ def _certificate(
                 f"RSA >= {certs.MIN_RSA_BITS}-bit key."
             )
         if ca_needs:
-            needs = {
-                "keys": f"keys are at least {certs.MIN_RSA_BITS} bits",
-                "signatures": "certificates are signed with SHA-256",
-            }
-            fixes.append(
-                f"Use a chain from a CA whose {' and whose '.join(needs[n] for n in ca_needs)}"
-                + ("." if leaf_weak else f" (the server's own {cert_word} is not at fault)."),
-            )
+            fixes.append(_chain_fix(ca_needs, cert_word, leaf_weak))
         # certs.verify_chain: a path that validates but for a short key ('weak-key') is refused
         # by OpenSSL-based senders that validate it, MTA-STS ones included.
         refused = (
@@ -2117,6 +2120,19 @@ def _certificate(
             # certificate), as the other findings' evidence (p.facts()) says it.
             evidence={"rsa_certificate": p.rsa_cert} if p.rsa_cert else {},
         )
+
+
+def _chain_fix(ca_needs: list[str], cert_word: str, leaf_weak: bool) -> str:
+    """The fix for what only the CA can change, `ca_needs` being "keys" and/or "signatures"
+    (SMTP-14, and SMTP-09 for a short-keyed CA certificate): another chain, since a new leaf
+    from the same CA comes with the same one. `leaf_weak`: the leaf is to be reissued too."""
+    needs = {
+        "keys": f"keys are at least {certs.MIN_RSA_BITS} bits",
+        "signatures": "certificates are signed with SHA-256",
+    }
+    return f"Use a chain from a CA whose {' and whose '.join(needs[n] for n in ca_needs)}" + (
+        "." if leaf_weak else f" (the server's own {cert_word} is not at fault)."
+    )
 
 
 def _second_certificate(
