@@ -1221,7 +1221,7 @@ def _refusal_text(result: Any) -> str:
     reason = ((cert.verify_error if cert is not None else "") or result.error).rstrip(". ")
     if cert is not None and cert.starts_in is not None:
         starts = utc_text(datetime.fromisoformat(cert.not_before))
-        return f"that is not yet valid until {starts}"
+        return f"that is not valid until {starts}"
     if code == https.CERT_NOT_YET_VALID:
         return f"with a certificate in its chain that is not yet valid ({reason})"
     if code == https.CERT_HAS_EXPIRED:

@@ -304,7 +304,7 @@ def _validity_text(cert: x509.Certificate, index: int, now: datetime) -> str:
     # minute differs from one dated next month.
     if cert.not_valid_after_utc < now:
         return f"{what} expired on {certs.utc_text(cert.not_valid_after_utc)}"
-    until = f"{what} is not yet valid until {certs.utc_text(cert.not_valid_before_utc)}"
+    until = f"{what} is not valid until {certs.utc_text(cert.not_valid_before_utc)}"
     if index == 0:
         # Only the leaf gets the clock-skew allowance (_match_ta, certs.verify_chain).
         minutes = int(certs.NOT_BEFORE_SKEW.total_seconds() // 60)

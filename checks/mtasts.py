@@ -832,7 +832,7 @@ def _not_yet_valid(host: str, cert: https.CertInfo, starts_in: float) -> Problem
     return Problem(
         "MTASTS-12",
         Status.FAIL,
-        f"The certificate of {host} is not yet valid until {starts} ({_duration(starts_in)} "
+        f"The certificate of {host} is not valid until {starts} ({_duration(starts_in)} "
         "after this check): senders refuse it, and so the policy, until then. It must be "
         f"valid for {host}, current and chain to a public root (RFC 8461 §3.3).",
         True,

@@ -103,7 +103,7 @@ CASES: dict[str, tuple[Callable[[Pki], Served], Callable[[Served], str]]] = {
         lambda p: Served(
             mint(p.inter, not_before=now() + timedelta(hours=3), host=HOST), [p.inter]
         ),
-        lambda s: f"a certificate that is not yet valid until {certs.utc_text(s.start)}",
+        lambda s: f"a certificate that is not valid until {certs.utc_text(s.start)}",
     ),
     "another name": (
         lambda p: Served(

@@ -1,7 +1,7 @@
 """DANE-09 and a leaf whose notBefore is ahead of our clock. DANE-TA applies normal validity
 below the anchor (RFC 7671 §5.2), with the clock skew STARTTLS allows on a leaf's notBefore
 (certs.NOT_BEFORE_SKEW: a certificate installed the moment it was issued); beyond it the
-certificate is "not yet valid until" its start, to the second. DANE-EE ignores the dates
+certificate is "not valid until" its start, to the second. DANE-EE ignores the dates
 (RFC 7671 §5.1)."""
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def test_a_dane_ta_leaf_starting_later_is_not_yet_valid_until_its_time(pki: Pki)
     assert match.ta_problem == "not-yet-valid"  # not 'expired'
     [dane09] = [f for f in _findings(record, chain) if f.id == "DANE-09"]
     assert dane09.status == Status.FAIL
-    assert f"not yet valid until {start:%Y-%m-%d %H:%M:%S} UTC" in dane09.summary
+    assert f"is not valid until {start:%Y-%m-%d %H:%M:%S} UTC" in dane09.summary
     assert "expired" not in dane09.summary and "out-of-date" not in dane09.fix
     assert "until the new one is valid" in dane09.fix
 

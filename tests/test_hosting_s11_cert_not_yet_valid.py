@@ -113,10 +113,10 @@ class NotYetValidCertificateTestCase(HostingCase):
             service.watch_certificate(policy, now=now)
             policy.refresh_from_db()
             assert policy.cert_bad_since == now
-            assert f"not yet valid until {certs.utc_text(start)}" in policy.cert_error
+            assert f"is not valid until {certs.utc_text(start)}" in policy.cert_error
             service.watch_certificate(policy, now=now + timedelta(hours=12))
         [told] = policy.events.filter(kind="cert")
-        assert f"not yet valid until {certs.utc_text(start)}" in told.message
+        assert f"is not valid until {certs.utc_text(start)}" in told.message
         [email] = to_alice()
         assert certs.utc_text(start) in email.body
 

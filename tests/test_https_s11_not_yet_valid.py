@@ -89,7 +89,7 @@ def test_a_certificate_starting_later_fails_saying_until_when(
     found = evaluate(monkeypatch, fetched=result)
     [mtasts12] = [f for f in found if f.id == "MTASTS-12"]
     assert mtasts12.status == Status.FAIL
-    assert f"not yet valid until {start:%Y-%m-%d %H:%M:%S} UTC" in mtasts12.summary
+    assert f"is not valid until {start:%Y-%m-%d %H:%M:%S} UTC" in mtasts12.summary
     assert "hours after this check" in mtasts12.summary
     assert ("MTASTS-10", Status.FAIL) in [(f.id, f.status) for f in found]
 

@@ -570,7 +570,7 @@ def _not_yet_valid(not_after: datetime, not_before: str, starts_in: float) -> Ce
             f"{'s' if seconds != 1 else ''} after this reading (most likely issued the moment before)",
             could_not_check=True,
         )
-    return CertReading(not_after, f"the certificate is not yet valid until {starts}")
+    return CertReading(not_after, f"the certificate is not valid until {starts}")
 
 
 def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int | None:
