@@ -27,6 +27,7 @@ POLICY_PATH = "/.well-known/mta-sts.txt"
 MAX_POLICY_BYTES = 65536  # RFC 8461 §3.3 suggested limit; postfix-mta-sts-resolver hard-fails above
 MAX_AGE_LIMIT = 31557600  # RFC 8461 §3.2
 SLOW_FETCH_MS = 10_000  # heuristic latency threshold (MTASTS-16 warn)
+KEPT_POLICY_LINES = 60  # lines of the policy text kept in MTASTS-20's evidence
 
 # RFC 8461 §3.1 ABNF
 _STS_ID = re.compile(r"[A-Za-z0-9]{1,32}")
@@ -1718,7 +1719,7 @@ def _policy_findings(
     policy = state.policy
     assert policy is not None
     url = policy_url(ctx.domain)
-    ev = {**fetch_ev, "policy": "\n".join(policy.lines[:60])}
+    ev = {**fetch_ev, "policy": "\n".join(policy.lines[:KEPT_POLICY_LINES])}
     if state.fetch is not None and state.record is not None and state.record_status == "valid":
         # What the next check needs for MTASTS-09 (config.mtasts_previous): a digest of what
         # the policy means to a sender (policy_digest).
