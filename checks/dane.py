@@ -857,7 +857,7 @@ def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[An
             if second is not None and second_match is not None and second_match.ok:
                 assert second_match.record is not None
                 also = (
-                    f" Its {_label(second)} certificate, which senders offering only RSA get, "
+                    f" Its {p.second_label} certificate, which senders offering only RSA get, "
                     f"matches '{second_match.record.text[:40]}'."
                 )
             out.add(
@@ -893,7 +893,7 @@ def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[An
         else:
             _mismatch(out, subj, ev, state, p, match)
         if second is not None and second_match is not None and not second_match.ok:
-            _mismatch(out, subj, second.facts(), state, second, second_match, _label(second))
+            _mismatch(out, subj, second.facts(), state, second, second_match, p.second_label)
         # DANE-13: SNI must not be required (RFC 7672 §8.1, RFC 8461 §7.1).
         if p.no_sni_ok is False:
             out.add(
@@ -935,12 +935,6 @@ def _second_chain(probe: Any) -> Any | None:
     if variant is None or not getattr(variant, "chain_der", None):
         return None
     return variant
-
-
-def _label(variant: Any) -> str:
-    """The key type naming a second certificate ("RSA"), as the STARTTLS findings name it."""
-    leaf = getattr(variant, "leaf", None)
-    return (leaf.key_type.split()[0] if leaf is not None and leaf.key_type else "") or "second"
 
 
 def _mismatch(

@@ -2064,10 +2064,11 @@ _VALIDATION_FINDINGS = {"SMTP-09", "SMTP-10", "SMTP-11", "SMTP-14"}
 
 
 def _certificate_failures(probe: object, host: str) -> CertificateFailures:
-    """The sentences the STARTTLS check builds (starttls._certificate) for each certificate of
-    `probe` that fails MTA-STS validation: the first handshake's, and the one senders offering
-    only RSA get (SmtpProbe.rsa_variant), named as such. Judged as without a policy and without
-    DANE, so they say what is wrong and nothing about who delivers (MTASTS-32 says that)."""
+    """The sentences the STARTTLS check builds (starttls.certificate_findings) for each
+    certificate of `probe` that fails MTA-STS validation: the first handshake's, and the one
+    senders offering only RSA get (SmtpProbe.rsa_variant), named as such. Judged as without a
+    policy and without DANE, so they say what is wrong and nothing about who delivers
+    (MTASTS-32 says that)."""
     from checks import starttls
 
     if not isinstance(probe, starttls.SmtpProbe) or not probe.tls_ok or probe.leaf is None:
@@ -2077,12 +2078,14 @@ def _certificate_failures(probe: object, host: str) -> CertificateFailures:
         failing.append((probe, ""))
     variant = probe.rsa_variant
     if variant is not None and variant.leaf is not None and not variant.mta_sts_ok:
-        failing.append((variant, variant.leaf.key_type.split()[0] or "second"))
+        failing.append((variant, probe.second_label))
     reasons: list[str] = []
     fixes: list[str] = []
     for shown, label in failing:
         found = Collector(Mechanism.SMTP)
-        starttls._certificate(found, shown, host, {}, under_sts=False, dane_ok=False, label=label)
+        starttls.certificate_findings(
+            found, shown, host, {}, under_sts=False, dane_ok=False, label=label
+        )
         for f in found.findings:
             if f.id not in _VALIDATION_FINDINGS or f.status not in {Status.FAIL, Status.WARN}:
                 continue

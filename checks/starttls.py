@@ -157,6 +157,17 @@ class SmtpProbe:
         } or (self.error_kind == "refused")
 
     @property
+    def second_label(self) -> str:
+        """How the findings name the second certificate (rsa_variant), the one senders offering
+        only RSA get: by its key type, "RSA" ("the RSA certificate of mx1…"), also the
+        'second_certificate' evidence. '' when the server showed no second certificate."""
+        variant = self.rsa_variant
+        if variant is None or variant.leaf is None:
+            return ""
+        # The handshake offered RSA suites alone: an RSA key, unless it could not be parsed.
+        return (variant.leaf.key_type or "RSA").split()[0]
+
+    @property
     def refuses_tls12(self) -> bool:
         """The server does not offer TLS 1.2: it picked an older version, or refused a handshake
         offering TLS 1.2 alone (SMTP-07). Senders whose newest version is TLS 1.2 get no TLS 1.2
@@ -1684,7 +1695,7 @@ def _per_probe(
             evidence={"cipher": p.cipher, "legacy_cipher": p.legacy_cipher},
         )
 
-    _certificate(out, p, subj, ev, policy.enforce, dane_ok, testing=policy.testing)
+    certificate_findings(out, p, subj, ev, policy.enforce, dane_ok, testing=policy.testing)
     _second_certificate(out, p, subj, policy, dane_state, ctx)
 
     # SMTP-13: no SNI (RFC 8461 §7.1: servers MUST NOT require SNI).
@@ -1825,7 +1836,7 @@ def _days(days: int) -> str:
     return "1 day" if days == 1 else f"{days} days"
 
 
-def _certificate(
+def certificate_findings(
     out: Collector,
     p: SmtpProbe,
     subj: str,
@@ -2147,12 +2158,11 @@ def _second_certificate(
     the one the first handshake got (SmtpProbe.rsa_variant): by the same rules, saying which
     certificate. Only what is wrong or worth a note is listed; that it passes is said once, in
     SMTP-14's summary of the keys (_second_key_text)."""
-    variant = p.rsa_variant
-    if variant is None or variant.leaf is None:
+    variant, label = p.rsa_variant, p.second_label
+    if variant is None or not label:
         return
-    label = variant.leaf.key_type.split()[0] or "second"
     found = Collector(MECHANISM)
-    _certificate(
+    certificate_findings(
         found,
         variant,
         subj,

@@ -119,7 +119,7 @@ def test_a_sha1_signed_intermediate_asks_for_another_chain() -> None:
         name_ok=True,
     )
     out = Collector(Mechanism.SMTP)
-    starttls._certificate(out, probe, probe.subject, {}, under_sts=True, dane_ok=False)
+    starttls.certificate_findings(out, probe, probe.subject, {}, under_sts=True, dane_ok=False)
     smtp14 = next(f for f in out.findings if f.id == "SMTP-14")
     assert smtp14.status == Status.FAIL and "CN=SHA-1 CA is signed with SHA1" in smtp14.summary
     assert "Reissue" not in smtp14.fix and "signed with SHA-256" in smtp14.fix
@@ -160,7 +160,7 @@ def test_mta_sts_validation_and_smtp14_agree_on_a_short_leaf(
     probe.chain_der = [leaf.der, pki.inter.der]
     starttls._analyse_chain(CheckConfig(ca_bundle=bundle), probe)
     out = Collector(Mechanism.SMTP)
-    starttls._certificate(out, probe, probe.subject, {}, under_sts=True, dane_ok=False)
+    starttls.certificate_findings(out, probe, probe.subject, {}, under_sts=True, dane_ok=False)
     smtp14 = next(f for f in out.findings if f.id == "SMTP-14")
     weak = probe.verify_error == "weak-key"
     assert weak is (bits == 1024)

@@ -111,7 +111,7 @@ def test_a_leaf_without_the_name_is_a_name_problem_however_the_chain_is_sent(
     probe = starttls.SmtpProbe(host=HOST, address="192.0.2.25", chain_der=[c.der for c in chain])
     starttls._analyse_chain(CheckConfig(ca_bundle=bundle), probe)
     out = Collector(Mechanism.SMTP)
-    starttls._certificate(out, probe, HOST, {}, True, False)
+    starttls.certificate_findings(out, probe, HOST, {}, True, False)
     found = {f.id: f.status for f in out.findings}
     assert found["SMTP-09"] == Status.PASS
     assert found["SMTP-16"] == Status.PASS

@@ -527,7 +527,7 @@ def test_key_summary_is_english(key: Any, algorithm: Any, expected: str) -> None
         host="mx1.example.org", address="192.0.2.11", leaf=leaf, chain=[leaf]
     )
     out = Collector(Mechanism.SMTP)
-    starttls._certificate(out, probe, "mx1.example.org [192.0.2.11]", {}, False, False)
+    starttls.certificate_findings(out, probe, "mx1.example.org [192.0.2.11]", {}, False, False)
     summary = _summary(out.findings, "SMTP-14")
     assert expected in summary
     assert not summary_problems(out.findings[-1])

@@ -162,7 +162,7 @@ def test_cn_only_certificate_is_a_name_problem(pki: Pki, bundle: str, tmp_path: 
     assert probe.verify_error == "name-mismatch"
     for under_sts, smtp11 in ((True, Status.FAIL), (False, Status.WARN)):
         out = Collector(Mechanism.SMTP)
-        starttls._certificate(out, probe, HOST, {}, under_sts, False)
+        starttls.certificate_findings(out, probe, HOST, {}, under_sts, False)
         found = {f.id: f.status for f in out.findings}
         assert found["SMTP-11"] == smtp11 and found["SMTP-09"] == Status.PASS
 
@@ -180,7 +180,7 @@ def test_expired_intermediate_is_a_chain_failure_naming_it(pki: Pki, bundle: str
     assert (probe.verify_error, probe.expired_ca) == ("expired", "CN=Stale Issuing CA")
     for under_sts, smtp09 in ((True, Status.FAIL), (False, Status.WARN)):
         out = Collector(Mechanism.SMTP)
-        starttls._certificate(out, probe, HOST, {}, under_sts, False)
+        starttls.certificate_findings(out, probe, HOST, {}, under_sts, False)
         found = {f.id: f for f in out.findings}
         assert found["SMTP-09"].status == smtp09
         assert "expired CA certificate" in found["SMTP-09"].summary

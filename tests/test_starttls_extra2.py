@@ -309,7 +309,7 @@ def test_a_certificate_ending_within_a_day_says_so(pki: Pki, bundle: str) -> Non
     )
     starttls._analyse_chain(CheckConfig(ca_bundle=bundle), probe)
     out = Collector(Mechanism.SMTP)
-    starttls._certificate(out, probe, probe.subject, {}, False, False)
+    starttls.certificate_findings(out, probe, probe.subject, {}, False, False)
     smtp10 = next(f for f in out.findings if f.id == "SMTP-10")
     assert smtp10.status == Status.WARN
     assert "expires in less than a day" in smtp10.summary
@@ -323,7 +323,7 @@ def test_a_san_with_a_trailing_dot_is_a_name_mismatch(pki: Pki, bundle: str) -> 
     starttls._analyse_chain(CheckConfig(ca_bundle=bundle), probe)
     assert not probe.name_ok and probe.verify_error == "name-mismatch"
     out = Collector(Mechanism.SMTP)
-    starttls._certificate(out, probe, probe.subject, {}, True, False)
+    starttls.certificate_findings(out, probe, probe.subject, {}, True, False)
     found = {f.id: f for f in out.findings}
     assert found["SMTP-09"].status == Status.PASS
     assert found["SMTP-11"].status == Status.FAIL
