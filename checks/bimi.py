@@ -1209,34 +1209,6 @@ def _starts_text(result: Any) -> str:
     )
 
 
-def _refusal_text(result: Any) -> str:
-    """What is wrong with the certificate a logo or evidence host presented (an https
-    'tls-cert' result), as a clause after 'presents a certificate': from the https layer's
-    reading of the verifier's refusal (CertInfo.verify_code, starts_in) and the leaf's facts,
-    OpenSSL's own words only where no finer reason is known."""
-    from checks import https
-
-    cert = result.cert
-    code = getattr(cert, "verify_code", None)
-    reason = ((cert.verify_error if cert is not None else "") or result.error).rstrip(". ")
-    if cert is not None and cert.starts_in is not None:
-        starts = utc_text(datetime.fromisoformat(cert.not_before))
-        return f"that is not valid until {starts}"
-    if code == https.CERT_NOT_YET_VALID:
-        return f"with a certificate in its chain that is not yet valid ({reason})"
-    if code == https.CERT_HAS_EXPIRED:
-        ends = datetime.fromisoformat(cert.not_after) if cert.not_after else None
-        if ends is not None and ends < datetime.now(UTC):
-            return f"that expired on {utc_text(ends)}"
-        return f"with an expired CA certificate in its chain ({reason})"
-    if code == https.HOSTNAME_MISMATCH:
-        names = ", ".join(cert.sans) or "none"
-        return f"that is not valid for {result.host} (its names: {names})"
-    if code in https.UNTRUSTED:
-        return f"that is not trusted: it does not chain to a public root ({reason})"
-    return f"that is not accepted ({reason})"
-
-
 def _not_tried(
     out: Collector, check_id: str, what: str, url: str, result: Any, evidence: dict[str, Any]
 ) -> None:
@@ -1260,6 +1232,8 @@ def _logo(out: Collector, url: str, result: Any) -> bytes | None:
     if result is None:
         out.add("BIMI-09", Status.INFO, "The logo's SVG profile is not checked yet.", subject=url)
         return None
+    from checks.https import refusal_text
+
     evidence = result.evidence()
     _not_tried(out, "BIMI-09", "The logo", url, result, evidence)
     if _starts_within_skew(result):
@@ -1275,7 +1249,7 @@ def _logo(out: Collector, url: str, result: Any) -> bytes | None:
         out.add(
             "BIMI-04",
             Status.FAIL,
-            f"The logo's web server presents a certificate {_refusal_text(result)}; receivers "
+            f"The logo's web server presents a certificate {refusal_text(result)}; receivers "
             "will not fetch the logo.",
             subject=url,
             evidence=evidence,
@@ -1360,6 +1334,8 @@ def _mark(
     if result is None:
         out.add("BIMI-10", Status.INFO, "The mark certificate is not checked yet.", subject=url)
         return
+    from checks.https import refusal_text
+
     evidence = result.evidence()
     _not_tried(out, "BIMI-10", "The mark certificate", url, result, evidence)
     if _starts_within_skew(result):
@@ -1377,7 +1353,7 @@ def _mark(
             "BIMI-10",
             Status.FAIL,
             f"The mark certificate could not be fetched from {url}: its web server presents a "
-            f"certificate {_refusal_text(result)}; receivers will not fetch it.",
+            f"certificate {refusal_text(result)}; receivers will not fetch it.",
             subject=url,
             evidence=evidence,
         )

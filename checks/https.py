@@ -442,6 +442,32 @@ class _Fetch:
         return cert_info(der, message) or CertInfo(verify_error=message)
 
 
+def refusal_text(result: HttpsResult) -> str:
+    """What is wrong with the certificate a host presented (a 'tls-cert' result), as a clause
+    after 'presents a certificate': from OpenSSL's reason (CertInfo.verify_code, starts_in) and
+    the leaf's facts, OpenSSL's own words only where no finer reason is known. The one reading
+    for MTASTS-12 (the policy host) and BIMI-04/BIMI-10 (the logo and evidence hosts)."""
+    cert = result.cert
+    code = cert.verify_code if cert is not None else None
+    reason = ((cert.verify_error if cert is not None else "") or result.error).rstrip(". ")
+    if cert is not None and cert.starts_in is not None:
+        starts = utc_text(datetime.fromisoformat(cert.not_before))
+        return f"that is not valid until {starts}"
+    if code == CERT_NOT_YET_VALID:
+        return f"with a certificate in its chain that is not yet valid ({reason})"
+    if cert is not None and code == CERT_HAS_EXPIRED:
+        ends = datetime.fromisoformat(cert.not_after) if cert.not_after else None
+        if ends is not None and ends < datetime.now(UTC):
+            return f"that expired on {utc_text(ends)}"
+        return f"with an expired CA certificate in its chain ({reason})"
+    if cert is not None and code == HOSTNAME_MISMATCH:
+        names = ", ".join(cert.sans) or "none"
+        return f"that is not valid for {result.host} (its names: {names})"
+    if code in UNTRUSTED:
+        return f"that is not trusted: it does not chain to a public root ({reason})"
+    return f"that is not accepted ({reason})"
+
+
 def _start_text(cert: CertInfo | None) -> str:
     """For a certificate refused as not yet valid: when the leaf starts, as ' (valid from
     <UTC time>, N seconds after this check)', noted in `cert.starts_in`; '' when the presented

@@ -898,14 +898,14 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
     elif kind == "tls-cert" and result.cert is not None and result.cert.starts_in is not None:
         out.append(_not_yet_valid(host, result.cert, result.cert.starts_in))
     elif kind == "tls-cert":
-        # OpenSSL ends some reasons with a full stop ("... not valid for 'mta-sts.x'.").
-        reason = (result.cert.verify_error if result.cert else result.error).rstrip(". ")
+        # What is wrong in words (expired when, the names it has, not trusted), as BIMI-04
+        # says it of a logo host's certificate; OpenSSL's text only for a rarer reason.
         out.append(
             Problem(
                 "MTASTS-12",
                 Status.FAIL,
-                f"The certificate of {host} is not accepted: {reason}. It "
-                f"must be valid for {host}, unexpired and chain to a public root "
+                f"The policy host {host} presents a certificate {https.refusal_text(result)}. "
+                f"It must be valid for {host}, unexpired and chain to a public root "
                 "(RFC 8461 §3.3).",
                 True,
             )

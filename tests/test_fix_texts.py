@@ -478,7 +478,7 @@ def test_policy_host_certificate_reason_ends_once() -> None:
     with mock.patch.object(https, "fetch", fetch):
         findings = asyncio.run(mtasts.evaluate(make_ctx(D, BASE)))
     summary = _summary(findings, "MTASTS-12")
-    assert f"for 'mta-sts.{D}'. It must" in summary and ".." not in summary
+    assert f"for 'mta-sts.{D}'). It must" in summary and ".." not in summary
 
 
 def test_refused_connection_reads_as_words() -> None:
