@@ -153,7 +153,7 @@ def accept_email(address: ReportAddress, message: bytes) -> list[Accepted]:
             552,
         )
     headers = header_summary(message)
-    stored = []
+    stored: list[Accepted] = []
     for index in range(count):
         raw, created = RawReport.store(
             address,

@@ -24,7 +24,6 @@ from django.conf import settings
 from django.db import DatabaseError, DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from checks.domainname import _to_a_labels
 from reports import conf
 from reports.mail import (
     DkimOutcome,
@@ -40,6 +39,7 @@ from reports.parse import (
     ParsedReport,
     ReportRejected,
     _ip_text,
+    a_labels,
     contact_domain,
     decode,
     parse_report,
@@ -954,18 +954,6 @@ def store_details(report: TlsReport, rows: list[PolicyResult], parsed: ParsedRep
         for row, p in zip(rows, parsed.policies, strict=True)
         for d in p.failure_details
     )
-
-
-def a_labels(name: str) -> str:
-    """`name` in lower-case A-labels (IDNA2008, as domains are stored); as it is, lower
-    case, when it is no valid IDN."""
-    name = name.rstrip(".").lower()
-    if name.isascii():
-        return name
-    try:
-        return _to_a_labels(name)
-    except UnicodeError:
-        return name
 
 
 def is_same_or_subdomain(name: str, domain: str) -> bool:

@@ -158,22 +158,29 @@ def _ip_text(value: str) -> str | None:
     return str(address)
 
 
+def a_labels(name: str) -> str:
+    """`name` in lower-case A-labels (IDNA2008, UTS #46 mapping): the form RFC 8460 §4.4 asks
+    for, and the one DNS answers, our checks and the domains we store use, so mx1.bücher.example
+    is mx1.xn--bcher-kva.example. As it is, lower case, when it is no valid IDN."""
+    name = name.rstrip(".")
+    if name.isascii():
+        return name.lower()
+    try:
+        return _to_a_labels(name).lower()
+    except UnicodeError:
+        return name.lower()
+
+
 @functools.lru_cache(maxsize=4096)
 def _a_label_form(name: str) -> str | None:
-    """A host name (or an mx "*." pattern) written with U-labels, in lower-case A-labels
-    (IDNA2008): the form RFC 8460 §4.4 asks for, and the one DNS answers, our checks and the
-    domains we store use, so mx1.bücher.example in a report is the MX a check saw as
-    mx1.xn--bcher-kva.example. None when it is no valid IDN."""
+    """A host name (or an mx "*." pattern) written with U-labels, in A-labels (a_labels);
+    None when that is no host name: no valid IDN (still not ASCII), or too long."""
     name = name.rstrip(".")
     pattern = name.startswith("*.")
-    try:
-        a_labels = _to_a_labels(name[2:] if pattern else name).lower()
-    except UnicodeError:
+    converted = ("*." if pattern else "") + a_labels(name[2:] if pattern else name)
+    if len(converted) > MAX_HOST_CHARS or not _HOSTNAME_RE.match(converted):
         return None
-    a_labels = ("*." if pattern else "") + a_labels
-    if len(a_labels) > MAX_HOST_CHARS or not _HOSTNAME_RE.match(a_labels):
-        return None
-    return a_labels
+    return converted
 
 
 @functools.lru_cache(maxsize=4096)

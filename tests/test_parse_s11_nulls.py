@@ -36,7 +36,7 @@ def both_readers(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Any
     return whole
 
 
-def test_a_go_reporter_s_nil_slices_are_read_as_none_with_warnings(monkeypatch) -> None:
+def test_a_go_reporter_s_nil_slices_are_read_as_empty_lists_with_warnings(monkeypatch) -> None:
     kind, result = both_readers(GO_NIL_SLICES.read_bytes(), monkeypatch)
     assert kind == "parsed"
     (only,) = result["policies"]
