@@ -18,7 +18,7 @@ from checks.findings import DomainReport, Finding, Mechanism, Status
 
 # Bump whenever weights or rules change, and add a line to docs/scoring.md: every stored run
 # keeps the version it was scored with, so history charts can mark the change.
-SCORE_VERSION = 6
+SCORE_VERSION = 7
 
 WEIGHTS: dict[Mechanism, int] = {
     Mechanism.MTASTS: 20,
