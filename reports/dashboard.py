@@ -16,6 +16,7 @@ from mailsec.hosting.readiness import (
     Readiness,
     SeenPolicy,
     enforce_change,
+    own_policy,
     seen_policy,
     self_hosted_readiness,
 )
@@ -236,8 +237,8 @@ class ReadinessCard:
 
     @property
     def mx_untested(self) -> list[str]:
-        """MX hosts of the policy's domain the latest check could not show valid, and
-        nobody reported a failure at: neither a pass nor a failure."""
+        """MX hosts the latest check saw but could not show valid, and nobody reported a
+        failure at: neither a pass nor a failure."""
         if self.readiness is None or self.seen is None:
             return []
         failing = set(self.mx_failing)
@@ -275,10 +276,14 @@ def readiness_card(address: ReportAddress, now: datetime) -> ReadinessCard | Non
 
 
 def _reported_in_testing(address: ReportAddress) -> bool:
-    """The latest counted TLS report with an MTA-STS result gives a policy in mode testing."""
+    """The latest counted TLS report with an MTA-STS result about the domain's own policy
+    gives a policy in mode testing (a subdomain's policy says nothing of it)."""
     lines = (
         PolicyResult.objects.filter(
-            report__address=address, report__counted=True, policy_type="sts"
+            own_policy(address.domain_name),
+            report__address=address,
+            report__counted=True,
+            policy_type="sts",
         )
         .order_by("-report__end")
         .values_list("policy_strings", flat=True)

@@ -93,7 +93,7 @@ def mx01_hosts(finding: dict[str, Any]) -> set[str]:
     return {str(a).split()[-1].rstrip(".").lower() for a in answers if str(a).split()}
 
 
-def _mx_hosts_seen(run: CheckRun) -> set[str]:
+def mx_hosts_seen(run: CheckRun) -> set[str]:
     """The MX hosts the check knew of: MX-01's answers, and the host of every finding about
     one MX address ('mx1.example.com [192.0.2.1]', 'mx1.example.com (192.0.2.1)')."""
     hosts: set[str] = set()
@@ -140,7 +140,7 @@ def sight(result_type: str, hosts: list[str], run: CheckRun | None) -> CheckSigh
         # Findings about other MX hosts say nothing about these, whatever their mechanism
         # (MTASTS-32 is per MX too); domain-wide ones (policy host, DNSSEC) have a subject
         # that is not an MX host and are kept.
-        others = _mx_hosts_seen(run) - set(hosts)
+        others = mx_hosts_seen(run) - set(hosts)
         related = [
             f
             for f in related

@@ -147,7 +147,7 @@ class VerdictTestCase(SelfHostedCase):
         sessions = sum(2 * (40 + n) for n in range(1, 9))
         assert (
             f"{sessions} MTA-STS sessions on 8 days from 2 reporting organisations; sts failures: "
-            "none; every MX in your policy reached with valid TLS: yes." in text
+            "none; every MX host our last check saw reached with valid TLS: yes." in text
         ), text
         assert "Ready: 8 days of reports from 2 organisations" in text
         # The change for the owner to make: the whole file in mode enforce, then a new id.
@@ -165,7 +165,9 @@ class VerdictTestCase(SelfHostedCase):
         status, text = self.page()
         assert status == 200
         assert "Not yet, because:" in text
-        assert "every MX in your policy reached with valid TLS: no (mx2.example.com)." in text
+        assert (
+            "every MX host our last check saw reached with valid TLS: no (mx2.example.com)." in text
+        )
         assert "sts failures: 24 sessions (sts-webpki-invalid)" in text
         assert (
             "mx2.example.com: 24 failed sessions reported. sts-webpki-invalid: The sender could "

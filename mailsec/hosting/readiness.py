@@ -21,14 +21,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import Q, QuerySet, Sum
 
-from checks.mtasts import delegated, parse_policy, policy_change_fix, policy_url, record_fix
+from checks.mtasts import (
+    KEPT_POLICY_LINES,
+    delegated,
+    parse_policy,
+    policy_change_fix,
+    policy_url,
+    record_fix,
+)
+from mailsec.alerts.rules import Snapshot
 from mailsec.hosting.models import HostedPolicy
 from reports.explain import explain
-from reports.join import mx01_hosts
+from reports.join import mx_hosts_seen
+from reports.parse import a_labels
 
 if TYPE_CHECKING:
     from mailsec.domains.models import CheckRun, Domain
@@ -47,10 +56,10 @@ TLS_VERSION_CHECKS = frozenset({"MTASTS-36", "SMTP-07"})
 POLICY_READ_CHECKS = frozenset(
     {"MTASTS-01", "MTASTS-10", "MTASTS-11", "MTASTS-12", "MTASTS-13", "MTASTS-14", "MTASTS-16"}
 )
-# How many lines of the policy text the engine keeps in MTASTS-20's evidence.
-KEPT_POLICY_LINES = 60
 # Worst first; "error" (could not check) is no failure, so a failure beside it wins.
 _STATUS_RANK = {"fail": 0, "warn": 1, "error": 2}
+# What the latest check did at an MX host, by the status of its worst TLS finding there.
+_SAW = {"fail": "saw a failure at", "warn": "saw a problem at", "error": "could not check"}
 
 
 class Why(StrEnum):
@@ -97,6 +106,9 @@ class Readiness:
     why_not: list[Reason]
     since: datetime | None = None  # reports count from here (testing began, or 30 days back)
     now: datetime | None = None
+    # What "enough reports" takes, for the pages that say it.
+    min_days: ClassVar[int] = MIN_DAYS
+    min_reporters: ClassVar[int] = MIN_REPORTERS
 
     @property
     def ready(self) -> bool:
@@ -105,6 +117,16 @@ class Readiness:
     @property
     def reasons(self) -> list[str]:
         return [r.text for r in self.why_not]
+
+    @property
+    def headline(self) -> str:
+        """The verdict in the words both pages give it."""
+        return {
+            "ready": "Ready",
+            "not-ready": "Not yet",
+            "too-few": "Too few reports to judge yet",
+            "unknown": "Cannot tell yet",
+        }[self.verdict]
 
     @property
     def verdict(self) -> str:
@@ -191,19 +213,19 @@ def _check_per_mx(run: CheckRun, hosts: list[str], per_mx: dict[str, MxEvidence]
             worse(host, finding)
     when = f"{run.finished or run.created:%Y-%m-%d %H:%M} UTC"
     reasons = []
+    snapshot = Snapshot.from_run(run)
     for host in hosts:
         evidence = per_mx.setdefault(host, MxEvidence(host))
         if host in bad:
             finding = bad[host]
             could_not = finding["status"] == "error"
-            verb = "could not check" if could_not else "saw a failure at"
             said = finding.get("summary", "") or finding["id"]
             evidence.check = "error" if could_not else "fail"
             evidence.check_text = said
             reasons.append(
                 Reason(
                     Why.UNCHECKED if could_not else Why.BLOCKER,
-                    f"{host}: the last check ({when}) {verb} this MX: {said}",
+                    f"{host}: the last check ({when}) {_SAW[finding['status']]} this MX: {said}",
                 )
             )
         elif host not in passed:
@@ -215,10 +237,39 @@ def _check_per_mx(run: CheckRun, hosts: list[str], per_mx: dict[str, MxEvidence]
                     "so nothing shows that senders could validate it. Run a check again.",
                 )
             )
+        elif _rsa_question_open(snapshot, host):
+            evidence.check = "error"
+            evidence.check_text = "its RSA certificate (the RSA handshake got no answer)"
+            reasons.append(
+                Reason(
+                    Why.UNCHECKED,
+                    f"{host}: the last check ({when}) validated its first certificate, which "
+                    "is not RSA, but got no answer when it asked for the RSA certificate that "
+                    "senders offering only RSA get: whether that one is valid is not known. "
+                    "Run a check again.",
+                )
+            )
         else:
             evidence.check = "pass"
             evidence.check_text = "valid TLS"
     return reasons
+
+
+def _rsa_question_open(snapshot: Snapshot, host: str) -> bool:
+    """The check asked `host` (whose first certificate is not RSA) for the certificate a
+    sender offering only RSA gets, and got no answer: a server may hold a second, RSA
+    certificate, which the check then did not validate, so one run that got it answered (and
+    failing) and the next that did not must not read failure, then ready. Not so at a host
+    that takes no TLS 1.2 (SMTP-07): there the question does not apply, as the engine's
+    SMTP-14 says, and the answer stays "untested" on every run."""
+    if not snapshot.rsa_untested(host):
+        return False
+    versions = [
+        (f.get("evidence") or {}).get("tls12_accepted")
+        for f in snapshot.find("SMTP-07")
+        if mx_of(f.get("subject", "")) == host
+    ]
+    return not versions or any(accepted is not False for accepted in versions)
 
 
 @dataclass
@@ -236,6 +287,8 @@ class SeenPolicy:
     # The engine keeps the first 60 lines of the text: with that many, some may be missing,
     # and a whole file to paste could drop mx lines.
     complete: bool = True
+    # MX-01's answers and the host of every per-MX finding: with no MX record the check
+    # probes the domain's own name (RFC 5321 §5.1), and MX-01 has no answers.
     mx: list[str] = field(default_factory=list)
     mx_unread: str = ""  # the MX lookup could not be made
 
@@ -253,7 +306,7 @@ def seen_policy(run: CheckRun | None) -> SeenPolicy | None:
     for finding in by_id.get("MX-01", []):
         if finding.get("status") == "error":
             seen.mx_unread = finding.get("summary", "") or "the MX lookup failed"
-        seen.mx = sorted(mx01_hosts(finding))
+    seen.mx = sorted(mx_hosts_seen(run))
     for finding in by_id.get("MTASTS-01", []):
         cnames = (finding.get("evidence") or {}).get("cnames") or []
         if cnames:
@@ -309,6 +362,15 @@ def enforce_change(domain: str, seen: SeenPolicy) -> str:
 # --- The judgement ----------------------------------------------------------------------------
 
 
+def own_policy(name: str) -> Q:
+    """TLS-RPT results (PolicyResult) or reports (TlsReport) about `name`'s own policy: their
+    policy-domain is `name` (both stored in A-labels), or none was given (a report naming no
+    domain is the address's, reports.models.report_fields). A report about a name below it
+    (shop.example.com, whose _smtp._tls record names the same address) is counted on the
+    dashboard, but it is about that name's policy and MX hosts: no evidence for this one."""
+    return Q(policy_domain__in=[a_labels(name), ""])
+
+
 def judge(
     domain: Domain,
     mx_hosts: list[str],
@@ -327,6 +389,7 @@ def judge(
 
     since = max(filter(None, [testing_since, now - LOOKBACK]))
     results = PolicyResult.objects.filter(
+        own_policy(domain.name),
         report__address__domain=domain,
         # A report about another domain sharing the report address is no evidence here.
         report__counted=True,
@@ -415,7 +478,7 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
         # Detached: its reports went with the domain (and filtering on None would match
         # every address without a domain).
         return Readiness(0, 0, 0, 0, [], [Reason(Why.BLOCKER, "The domain was deleted.")])
-    first = []
+    first: list[Reason] = []
     if policy.mode != HostedPolicy.Mode.TESTING:
         first.append(Reason(Why.BLOCKER, f"The policy is in mode {policy.mode}, not testing."))
     return judge(
@@ -432,7 +495,7 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
 def self_hosted_readiness(domain: Domain, seen: SeenPolicy, now: datetime) -> Readiness:
     """A testing policy the domain serves itself, as its latest check saw it: every MX host
     that check saw, over the last 30 days (when testing began is not known to us)."""
-    first = []
+    first: list[Reason] = []
     if seen.unread:
         first.append(
             Reason(
@@ -455,11 +518,23 @@ def self_hosted_readiness(domain: Domain, seen: SeenPolicy, now: datetime) -> Re
                 Why.UNCHECKED, f"The last check could not look up the MX hosts: {seen.mx_unread}"
             )
         )
+    elif not seen.mx:
+        # A null MX, or a run that stopped early: nothing shows any MX validating.
+        first.append(
+            Reason(
+                Why.UNCHECKED,
+                "The last check saw no MX host to test, so nothing shows that senders could "
+                "validate one.",
+            )
+        )
     run = domain.last_run
     for finding in (run.findings or []) if run is not None else []:
         # An MX the policy does not cover is skipped by senders under enforce (RFC 8461 §5,
-        # MTASTS-30); a policy we host covers every live MX by construction.
+        # MTASTS-30); a policy we host covers every live MX by construction. Its "could not
+        # compare" after a failed MX lookup is that lookup's failure, said above.
         if finding.get("id") == "MTASTS-30" and finding.get("status") in _STATUS_RANK:
+            if finding["status"] == "error" and seen.mx_unread:
+                continue
             kind = Why.UNCHECKED if finding["status"] == "error" else Why.BLOCKER
             first.append(Reason(kind, finding.get("summary", "") or "MTASTS-30"))
     return judge(domain, seen.mx, now, first=first, record_hint="publish the record shown above")
@@ -485,13 +560,23 @@ def _why_no_days(
         return (
             "The TLS reports so far count no sessions (senders had no mail for the domain). " + wait
         )
-    reports = TlsReport.objects.filter(address__domain=domain, counted=True)
+    counted = TlsReport.objects.filter(address__domain=domain, counted=True)
+    reports = counted.filter(own_policy(domain.name))
     if later := reports.filter(end__gt=since).count():
         # Reports, but none about the policy: senders had not fetched it yet (they cache the
         # old state for a while) or do not do MTA-STS.
         return (
             f"{_count(later, 'TLS report')} since {since:%Y-%m-%d} say no sender applied the "
             "MTA-STS policy yet (they report none for the domain, or only DANE). " + wait
+        )
+    below = counted.filter(end__gt=since).exclude(own_policy(domain.name))
+    if about_others := below.count():
+        names = below.order_by("policy_domain").values_list("policy_domain", flat=True)
+        return (
+            f"{_count(about_others, 'TLS report')} since {since:%Y-%m-%d} "
+            f"{'is' if about_others == 1 else 'are'} about names below {domain.name} "
+            f"({', '.join(names.distinct()[:3])}), with policies of their own; none is about "
+            f"{domain.name}'s. " + wait
         )
     if earlier := reports.filter(end__lte=since).count():
         if began_testing and testing_since is not None and testing_since > now - LOOKBACK:

@@ -388,7 +388,7 @@ def enforce(request: HttpRequest, code: UUID) -> HttpResponse:
                 request, with_record(f"Mode enforce, new policy id {policy.policy_id}.", told)
             )
         else:
-            messages.error(request, "Not yet: " + " ".join(readiness.reasons))
+            messages.error(request, f"{readiness.headline}: " + " ".join(readiness.reasons))
     return redirect("hosting:page", domain.code)
 
 
