@@ -30,7 +30,7 @@ urlpatterns = [
     path("<str:token>", views.receive, name="receive"),
     # The same with a slash: an owner who published the URI with one would otherwise lose
     # every report to a 404.
-    path("<str:token>/", views.receive),
+    path("<str:token>/", views.receive, name="receive_slash"),
     path("<token:token>/dashboard/", views.dashboard, name="dashboard"),
     path("<token:token>/reports/<uuid:report_id>/", views.report_detail, name="report"),
     path("<token:token>/raw/<uuid:raw_id>.json", views.raw_json, name="raw_json"),

@@ -69,6 +69,7 @@ PUBLIC_BY_TOKEN = {
     "freecheck-report": "a free check's permalink (a FreeCheck, never a monitored run)",
     "freecheck-results": "the htmx partial of a free check's permalink",
     "reports:receive": "TLS-RPT intake (RFC 8460 §5.4): the token is published in DNS",
+    "reports:receive_slash": "the same intake with a trailing slash (a URI published with one)",
     "alerts:unsubscribe": "one-click unsubscribe (RFC 8058): a signed token",
     "accounts:invite": "an invitation link: POST needs the invited address's account",
 }
