@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import re
 import ssl
 import time
@@ -960,8 +961,9 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
 
 async def _rsa_certificate(ctx: CheckContext, probe: SmtpProbe, started: float) -> None:
     """Ask once more as a sender that verifies only RSA, when the first leaf is not RSA (see
-    SmtpProbe.rsa_cert). One connection per MX address, only then, and only while the probe
-    has spent under TLS12_QUESTION_WITHIN timeouts: a question left unasked is 'untested'."""
+    SmtpProbe.rsa_cert). One connection per first certificate an MX address showed, only then,
+    and only while the probe has spent under TLS12_QUESTION_WITHIN timeouts: a question left
+    unasked is 'untested'."""
     if probe.leaf is None or probe.leaf.key_type in {"RSA", ""}:
         return
     if (
@@ -971,8 +973,21 @@ async def _rsa_certificate(ctx: CheckContext, probe: SmtpProbe, started: float) 
         probe.rsa_cert = "untested"
         return
     sni = None if certs.is_ip_literal(probe.host) else probe.host
-    async with ctx.connections:
-        side = await _side_session(ctx, probe, sni=sni, legacy=False, inject=False, rsa_only=True)
+
+    async def rsa_session() -> _Side:
+        async with ctx.connections:
+            return await _side_session(
+                ctx, probe, sni=sni, legacy=False, inject=False, rsa_only=True
+            )
+
+    # A server may choose its certificates by SNI, so each name could have an RSA certificate
+    # of its own; but names whose first handshake got the very same leaf are served by key
+    # type, not by name, and the RSA answer for one is the answer for all. Like the no-SNI and
+    # old-TLS handshakes, once per run for them: 20 MX names on one server (which rate-limits
+    # connections per client) cost one RSA handshake, not 20. Each name still judges the
+    # certificate that came back for itself (_analyse_chain below: name, chain).
+    first = hashlib.sha256(probe.chain_der[0]).hexdigest()
+    side = await ctx.once(f"smtp-side:rsa:{probe.address}:{probe.port}:{first}", rsa_session)
     if not side.ok:
         # An alert to RSA suites alone is the server's answer that it has no RSA certificate
         # (OpenSSL: handshake_failure, "no shared cipher"); protocol_version says only that it
@@ -988,7 +1003,7 @@ async def _rsa_certificate(ctx: CheckContext, probe: SmtpProbe, started: float) 
         tls_version=side.version,
         cipher=side.cipher,
         cipher_bits=None,
-        chain_der=side.chain,
+        chain_der=list(side.chain),  # the handshake may be shared: a list of this probe's own
         leaf=None,
         chain=[],
         verify_ok=False,
