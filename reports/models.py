@@ -15,12 +15,14 @@ import logging
 import secrets
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, timedelta
 from email.header import decode_header, make_header
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
@@ -559,6 +561,9 @@ class RawReport(models.Model):
         # that report already.
         counted = counted_copy(same, other_than=self.pk) if same is not None else None
         replaced: RawReport | None = None
+        # What the stored report gave its alerts to go on, when this copy's content replaces
+        # it: the alerts are evaluated again only if the new content tells something more.
+        told: AlertFacts | None = None
         if same is not None and (same.pk != self.report_id or counted is not None):
             ours = self.signed_by(parsed.contact_info)
             outcome = copy_outcome(parsed, ours, same, counted)
@@ -579,9 +584,9 @@ class RawReport(models.Model):
                         (same.total_successful, same.total_failed),
                     )
                 )
-            # Its alerts are evaluated again, on what it says now (the alert task reads the
-            # stored rows, so the replaced figures count no more).
-            same.alerts_evaluated_at = None
+            # Its alerts are evaluated again when it says something the replaced figures did
+            # not (AlertFacts.tells_more); the alert task reads the stored rows.
+            told = AlertFacts.of(same)
             self.took_over = True
         elif (
             same is not None
@@ -590,17 +595,20 @@ class RawReport(models.Model):
         ):
             # This copy newly becomes the one counted (it was pending, a duplicate or set
             # aside: the copy the figures came from was rejected) and says something else
-            # than the report stored. Its alerts are evaluated again, as on a first parse.
-            # Not on a reparse of the copy counted already: that stores the report it was
-            # evaluated on, in the form the parser writes now (A-labels where U-labels were
-            # stored), and once its changes recovered the same day's failures would be told
-            # again as new.
-            same.alerts_evaluated_at = None
+            # than the report stored. Its alerts are evaluated again when what it says is
+            # news (AlertFacts.tells_more), as on a first parse. Not on a reparse of the copy
+            # counted already: that stores the report it was evaluated on, in the form the
+            # parser writes now (A-labels where U-labels were stored), and once its changes
+            # recovered the same day's failures would be told again as new.
+            told = AlertFacts.of(same)
         try:
             with transaction.atomic():
                 if replaced is not None:
                     replaced.save(update_fields=["parse_status", "error"])
                 self.report = TlsReport.objects.store(self.address, parsed, replace=same)
+                if told is not None and AlertFacts.of(self.report).tells_more(told):
+                    self.report.alerts_evaluated_at = None
+                    TlsReport.objects.filter(pk=self.report.pk).update(alerts_evaluated_at=None)
         except IntegrityError:
             # Another worker stored the same report a moment ago (committed: the unique index
             # waited for it): which copy counts is decided as for any copy stored earlier.
@@ -694,12 +702,15 @@ def settle_report(report_pk: int) -> None:
     copies set aside for a signed one) are parsed again in order of arrival, judged as on
     arrival: the first that parses takes the report over with its own figures, and a later
     signed copy that differs from it replaces it as ever. The report's alerts are evaluated
-    again when what it says changed (as when a signed copy replaces another: a change already
-    open is not opened twice, nor withdrawn). When no copy parses, the report is deleted
-    with its policies and failure details, so its figures leave the totals, charts and
-    alerts; every raw body stays, and `manage.py reparse` after a fix stores it again. A copy
-    still pending (a DKIM key lookup that timed out) keeps the report as it is: could not
-    check is not a failure, and its own outcome settles the report again."""
+    again when what it says now tells something the figures it was counted on did not
+    (AlertFacts.tells_more): a failure type more, a day that crosses the failure-rate
+    threshold. The same failures in other figures are not news, also once their changes
+    recovered (a change already open is not opened twice, nor withdrawn). When no copy
+    parses, the report is deleted with its policies and failure details, so its figures
+    leave the totals, charts and alerts; every raw body stays, and `manage.py reparse` after
+    a fix stores it again. A copy still pending (a DKIM key lookup that timed out) keeps the
+    report as it is: could not check is not a failure, and its own outcome settles the
+    report again."""
     with transaction.atomic():
         # The copies first, then the report (lock_copies): a worker parsing one of these
         # copies meanwhile waits for us instead of deadlocking with us.
@@ -716,7 +727,7 @@ def settle_report(report_pk: int) -> None:
         report = TlsReport.objects.select_for_update().filter(pk=report_pk).first()
         if report is None or counted_copy(report) is not None:
             return
-        before = stored_digest(report)
+        told = AlertFacts.of(report)
         for other in others:
             other.process(force=True, settle=False)
         if counted_copy(report) is None:
@@ -729,11 +740,69 @@ def settle_report(report_pk: int) -> None:
                 )
                 report.delete()
             return
-        if stored_digest(report) != before:
+        report.refresh_from_db()
+        if AlertFacts.of(report).tells_more(told):
+            # Judged on the report as settled, against what it was counted on before its
+            # copies had their turn (_save_parsed judged each copy that took over in turn).
             from reports.tasks import alert_on_report
 
             TlsReport.objects.filter(pk=report_pk).update(alerts_evaluated_at=None)
             transaction.on_commit(lambda: alert_on_report.delay(report_pk), robust=True)
+
+
+@dataclass(frozen=True)
+class AlertFacts:
+    """What a stored report gives the alerts of reports.alerts to go on: its day, whether it
+    counts for its address, the failure types it names, and whether its day's failure rate,
+    with it, is above the threshold.
+
+    Compared when another copy's content replaces the report's (a signed copy replacing an
+    unsigned one, a copy taking over from the one counted that was rejected on reparse): the
+    alerts are evaluated again only when the new content tells something the old did not.
+    The alert keys carry no report day, so evaluating them again on the same failures would
+    open the changes of that day a second time once they recovered, although no sender
+    reported anything new."""
+
+    day: date
+    counted: bool
+    result_types: frozenset[str]
+    day_alerts: bool
+
+    @classmethod
+    def of(cls, report: TlsReport) -> AlertFacts:
+        """The facts of `report` as its rows (and its address's other reports) stand now."""
+        from reports.alerts import day_rates
+
+        # order_by(): the model's ordering by id would make each row distinct.
+        types = (
+            FailureDetail.objects.filter(report=report)
+            .order_by()
+            .values_list("result_type", flat=True)
+            .distinct()
+        )
+        day_alerts = False
+        if report.counted:
+            try:
+                threshold = conf.alert_failure_rate()
+                rate = day_rates(report.address, [report.day], threshold)[report.day]
+                day_alerts = rate.alerts(threshold, conf.alert_min_sessions())
+            except ImproperlyConfigured:
+                pass  # the failure-rate rule is off (reports.alerts says so when evaluating)
+        return cls(report.day, report.counted, frozenset(types), day_alerts)
+
+    def tells_more(self, told: AlertFacts) -> bool:
+        """These facts hold something the alerts of `told` could not have said: the report
+        counts now where it did not, is of another day, names a failure type `told` did not,
+        or puts its day above the failure-rate threshold where `told` did not. Fewer types or
+        figures, or the same failures in other numbers, are not news."""
+        if not self.counted:
+            return False  # a report about another domain raises no alert
+        return (
+            not told.counted
+            or self.day != told.day
+            or bool(self.result_types - told.result_types)
+            or (self.day_alerts and not told.day_alerts)
+        )
 
 
 def lock_copies(report_pk: int, *also: int) -> None:
