@@ -24,6 +24,7 @@ import time
 import warnings
 import weakref
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -94,8 +95,10 @@ class SmtpProbe:
     # When the first handshake got a non-RSA leaf, one more asks as such a sender does
     # (_rsa_certificate): '' not asked (an RSA leaf, or no TLS); 'other' a different
     # certificate came back (rsa_variant); 'same' the same one; 'none' RSA suites refused with
-    # a TLS alert (no RSA certificate); 'untested' no answer in time, a hang-up, no TLS 1.2 to
-    # ask with, or no time left in the probe's budget.
+    # a TLS alert (no RSA certificate), or the connection dropped right after our ClientHello
+    # twice in a row by a server that takes TLS 1.2 (as asyncio servers such as aiosmtpd
+    # answer "no shared cipher"); 'untested' no answer in time, no TLS 1.2 to ask with, a
+    # refusal before the handshake, or no time left in the probe's budget.
     rsa_cert: str = ""
     # This probe as a sender offering only RSA sees it: the RSA handshake's chain, version and
     # cipher, the chain analysed as the first one (_analyse_chain).
@@ -705,6 +708,48 @@ class _Side:
     alert: bool = False
     # The alert's name ("handshake_failure", "protocol_version"), when there was one.
     alert_name: str = ""
+    # The server answered our ClientHello with a ServerHello (in this handshake or the one
+    # _again_if_dropped tried before it): a hang-up after that is no refusal of what we offered.
+    server_hello: bool = False
+
+    @property
+    def dropped(self) -> bool:
+        """The handshake ended with the connection closed or reset, without a TLS alert."""
+        return self.ok is False and not self.alert
+
+
+# TLS record content type and handshake message type of a ServerHello (RFC 8446 §5.1, §4).
+_HANDSHAKE_RECORD = 22
+_SERVER_HELLO = 2
+
+
+def _watch_server_hello(context: ssl.SSLContext, side: _Side) -> None:
+    """Note in `side.server_hello` whether the server answers our ClientHello, which tells a
+    server hanging up on what we offered from one breaking mid-handshake. CPython's
+    SSLContext._msg_callback (a debugging hook, there since 3.8) sees each handshake message;
+    without it nothing is noted and a hang-up reads as one right after the ClientHello."""
+
+    def seen(
+        _conn: object, direction: str, _version: object, kind: int, message: int, _data: bytes
+    ) -> None:
+        if direction == "read" and kind == _HANDSHAKE_RECORD and message == _SERVER_HELLO:
+            side.server_hello = True
+
+    if hasattr(type(context), "_msg_callback"):
+        context._msg_callback = seen  # type: ignore[attr-defined]
+
+
+async def _again_if_dropped(session: Callable[[], Awaitable[_Side]]) -> _Side:
+    """An extra handshake, tried once more when the server hung up (or reset the connection)
+    during it without a TLS alert: servers do that when overloaded as well as when they have
+    nothing to offer, so only a second hang-up in a row (or an alert) is taken as the answer.
+    Two connections at most; a timeout or a refusal before the handshake is not retried."""
+    side = await session()
+    if side.dropped:
+        again = await session()
+        again.server_hello = again.server_hello or side.server_hello
+        side = again
+    return side
 
 
 async def _side_session(
@@ -746,10 +791,10 @@ async def _side_session(
             code, _ = await conn.command("STARTTLS")
         if code != 220:
             return out
+        context = _client_context(legacy_only=legacy, tls12_only=tls12, rsa_only=rsa_only)
+        _watch_server_hello(context, out)
         try:
-            await conn.start_tls(
-                _client_context(legacy_only=legacy, tls12_only=tls12, rsa_only=rsa_only), sni
-            )
+            await conn.start_tls(context, sni)
         except (ssl.SSLError, OSError, TimeoutError, ConnectionError) as exc:
             # A handshake that did not finish in time says nothing about SNI or old TLS
             # versions (slow is not broken, checklist §0): untested, not refused.
@@ -940,10 +985,7 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
             async def tls12_twice() -> _Side:
                 # A hang-up or reset is not a refusal unless it happens again: only a TLS
                 # alert (or two dropped handshakes) says TLS 1.2 is refused.
-                side = await tls12_session()
-                if side.ok is False and not side.alert:
-                    side = await tls12_session()
-                return side
+                return await _again_if_dropped(tls12_session)
 
             tls12 = await ctx.once(f"smtp-side:tls12:{address}:{probe.port}", tls12_twice)
             # ok is None when the handshake was never reached or did not finish in time.
@@ -980,6 +1022,10 @@ async def _rsa_certificate(ctx: CheckContext, probe: SmtpProbe, started: float) 
                 ctx, probe, sni=sni, legacy=False, inject=False, rsa_only=True
             )
 
+    async def rsa_twice() -> _Side:
+        # As for the TLS 1.2 question: a hang-up is asked once more before it counts.
+        return await _again_if_dropped(rsa_session)
+
     # A server may choose its certificates by SNI, so each name could have an RSA certificate
     # of its own; but names whose first handshake got the very same leaf are served by key
     # type, not by name, and the RSA answer for one is the answer for all. Like the no-SNI and
@@ -987,13 +1033,20 @@ async def _rsa_certificate(ctx: CheckContext, probe: SmtpProbe, started: float) 
     # connections per client) cost one RSA handshake, not 20. Each name still judges the
     # certificate that came back for itself (_analyse_chain below: name, chain).
     first = hashlib.sha256(probe.chain_der[0]).hexdigest()
-    side = await ctx.once(f"smtp-side:rsa:{probe.address}:{probe.port}:{first}", rsa_session)
+    side = await ctx.once(f"smtp-side:rsa:{probe.address}:{probe.port}:{first}", rsa_twice)
     if not side.ok:
         # An alert to RSA suites alone is the server's answer that it has no RSA certificate
         # (OpenSSL: handshake_failure, "no shared cipher"); protocol_version says only that it
-        # has no TLS 1.2 to ask with. A timeout or a hang-up says nothing (checklist §0).
-        answered = side.ok is False and side.alert_name not in {"", "protocol_version"}
-        probe.rsa_cert = "none" if answered else "untested"
+        # has no TLS 1.2 to ask with. A timeout, a refusal before the handshake (421, 454 to
+        # STARTTLS, connection refused) or no time left says nothing (checklist §0).
+        alerted = side.ok is False and side.alert_name not in {"", "protocol_version"}
+        # Asyncio servers (aiosmtpd) and some appliances hang up on a ClientHello they cannot
+        # serve instead of alerting. Twice in a row, with no ServerHello, from a server whose
+        # TLS 1.2 handshakes complete (its first, or the TLS 1.2 question's), that is the same
+        # answer: senders offering only RSA cannot use TLS there either.
+        takes_tls12 = probe.tls_version == "TLSv1.2" or probe.tls12_accepted is True
+        hung_up = side.dropped and not side.server_hello and takes_tls12
+        probe.rsa_cert = "none" if alerted or hung_up else "untested"
         return
     if side.chain[:1] == probe.chain_der[:1]:
         probe.rsa_cert = "same"

@@ -131,14 +131,29 @@ def test_an_ecdsa_only_server_has_no_second_certificate(
 
 
 @pytest.mark.parametrize("fault", ["hang-up", "reset"])
-def test_an_rsa_handshake_dropped_without_an_alert_is_not_tested(
+def test_an_rsa_handshake_dropped_without_an_alert_is_asked_again(
     pki: Pki, bundle: str, tmp_path: Path, fault: str
 ) -> None:
-    # No alert says nothing about an RSA certificate (an asyncio server such as aiosmtpd drops
-    # the connection so on "no shared cipher", and so may an overloaded one).
+    # One hang-up (or reset) says nothing about an RSA certificate (an overloaded server may
+    # drop a connection so): asked again, the server presents its expired RSA certificate.
     tls = _serving(tmp_path, pki, _rsa_leaf(pki, expired=True), make_leaf(pki.inter, [HOST]))
     probe = run_probe(flaky_server(tls, 0, faults=["", "", "", "", fault]), bundle)
-    assert probe.rsa_cert == "untested" and probe.mta_sts_ok
+    assert probe.rsa_cert == "other" and probe.connections == 6
+    assert probe.rsa_variant is not None and probe.rsa_variant.verify_error == "expired"
+    assert not probe.mta_sts_ok
+
+
+@pytest.mark.parametrize("fault", ["hang-up", "reset"])
+def test_an_rsa_handshake_dropped_twice_is_no_rsa_certificate(
+    pki: Pki, bundle: str, tmp_path: Path, fault: str
+) -> None:
+    # Twice in a row, right after the ClientHello, from a server that has just completed a
+    # TLS 1.2 handshake: as an alert, the answer that there is no RSA certificate (an asyncio
+    # server such as aiosmtpd drops the connection so on "no shared cipher").
+    tls = _serving(tmp_path, pki, make_leaf(pki.inter, [HOST]))
+    probe = run_probe(flaky_server(tls, 0, faults=["", "", "", "", fault, fault]), bundle)
+    assert probe.rsa_cert == "none" and probe.rsa_variant is None and probe.mta_sts_ok
+    assert probe.connections == 6
 
 
 def test_an_rsa_leaf_costs_no_extra_handshake(pki: Pki, bundle: str, tmp_path: Path) -> None:
