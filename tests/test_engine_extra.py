@@ -186,7 +186,10 @@ def test_twenty_mx_hosts_stay_bounded_in_connections(lab: Any) -> None:
     opened = len(lab.smtp_connections(host)) - before
     # 12 probed MX addresses + the handshakes shared per address: no SNI, TLS 1.0/1.1 only,
     # TLS 1.2 only, and RSA suites only (one per first certificate: all 12 names get one).
-    assert opened <= 16, (opened, describe(report))
+    # The lab's aiosmtpd hangs up on that RSA-only ClientHello instead of sending an alert,
+    # and a hang-up is asked once more before it reads as "no RSA certificate": 17 (a server
+    # answering with an alert, as Postfix and Exim do, costs 16).
+    assert opened <= 17, (opened, describe(report))
     skipped = [f for f in report.findings if f.id == "SMTP-01" and f.status == Status.INFO]
     assert skipped and len(skipped[0].evidence["not_probed"]) == 8
 
