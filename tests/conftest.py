@@ -121,6 +121,16 @@ def _no_system_resolver() -> Iterator[None]:
     checks.dns._system_resolvers = original
 
 
+@pytest.fixture
+def unanswered_lookups_end_soon(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests that reach a live lookup (the hosting page's records, a recheck of the
+    challenge) with no resolver answering, and that need only that it failed: half a second
+    (MAILSEC_CHECK_TIMEOUT) instead of the 8 s default. Nothing listens at that loopback port
+    either way, so the answer is the same, TIMEOUT "no answer from 127.0.0.1:9"; each hosting
+    page view had waited out the full 8 s."""
+    monkeypatch.setenv("MAILSEC_CHECK_TIMEOUT", "0.5")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _private_embedded_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Give the test session its own filesystem broker, result folder and file cache, so a

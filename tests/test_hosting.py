@@ -509,6 +509,7 @@ class MxLoopTestCase(HostingCase):
         with fake_dns([]), self.assertRaises(service.HostingRefused):
             service.enable(self.domain)
 
+    @pytest.mark.usefixtures("unanswered_lookups_end_soon")
     def test_it_hosts_one_name_for_one_team_only(self) -> None:
         policy = self.host()
         other = Domain.objects.create(team=self.charlies_team, name="example.org", verified_at=T0)

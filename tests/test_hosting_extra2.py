@@ -3,6 +3,7 @@ ask with odd names, and the owner's settings form (see tests/test_hosting.py for
 
 from __future__ import annotations
 
+import pytest
 from django.test import override_settings
 from django.urls import reverse
 
@@ -74,6 +75,7 @@ class SettingsTestCase(HostingCase):
 
     add_reports = base.PageTestCase.add_reports
 
+    @pytest.mark.usefixtures("unanswered_lookups_end_soon")
     def test_no_mode_or_setting_changes_while_hosting_winds_down(self) -> None:
         # A page loaded before a teammate chose Stop hosting still shows Switch to enforce:
         # the stale click saved mode enforce (unserved, "new policy id" the old one), and Keep

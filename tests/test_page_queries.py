@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import connection
@@ -252,6 +253,7 @@ def visit(client: Client, url: str, *, cold: bool, htmx: bool = False, rows: boo
     return Visit([q["sql"] for q in ctx.captured_queries], fetched)
 
 
+@pytest.mark.usefixtures("unanswered_lookups_end_soon")
 class PageQueriesTestCase(BaseTestCase):
     """Each page as many queries for a team of 300 domains (30 members, 60 days of TLS
     reports, a busy domain with two years of runs, hourly for the last 90 days) as for a team

@@ -55,6 +55,7 @@ def test_the_tls_report_pages_scroll_their_tables_instead_of_widening_a_phone_pa
     assert ".tlsrpt-chart { max-width: 100%; height: auto;" in css
 
 
+@pytest.mark.usefixtures("unanswered_lookups_end_soon")
 def test_the_hosting_records_table_keeps_the_record_type_whole() -> None:
     client, address = owner_and_address()
     html = client.get(f"/hosting/{address.domain.code}/").content.decode()

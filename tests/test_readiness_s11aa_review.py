@@ -10,6 +10,7 @@ import copy
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from mailsec.domains.models import Domain
@@ -303,6 +304,7 @@ class RsaQuestionTestCase(SelfHostedCase):
         assert "Ready:" in text, text
 
 
+@pytest.mark.usefixtures("unanswered_lookups_end_soon")
 class HostingPageWordsTestCase(ReadinessCase):
     def page(self) -> str:
         self.client.force_login(self.alice)
