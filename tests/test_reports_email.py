@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import gzip
 import io
 import os
@@ -100,9 +101,16 @@ def dns_stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[DnsStub]:
     stub.close()
 
 
+@functools.cache
+def rsa_2048_key(purpose: str) -> rsa.RSAPrivateKey:
+    """One 2048-bit RSA key per `purpose` for the whole session: making one takes about 0.1 s
+    and some 200 tests sign or serve TLS with these; none needs a key of its own."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 @pytest.fixture
 def signer(dns_stub: DnsStub) -> SimpleNamespace:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = rsa_2048_key("dkim")
     private = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.TraditionalOpenSSL,
@@ -636,7 +644,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def tls_files(tmp_path: Path) -> SimpleNamespace:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = rsa_2048_key("tls")
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
