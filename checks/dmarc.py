@@ -86,6 +86,10 @@ class ParsedDmarc:
     order: list[str] = field(default_factory=list)
     problems: list[DmarcProblem] = field(default_factory=list)
     is_dmarc: bool = False  # v=DMARC1 is the first tag, exactly
+    # Report addresses cut off from their rua/ruf tag by a ';' ("rua=mailto:a@x; mailto:b@x"):
+    # receivers read each as a stray element and ignore it (RFC 7489 §6.4, RFC 9989 §4.8: the
+    # URIs of one tag are separated by ','). DMARC-12 says so, and its fix moves them back.
+    strays: dict[str, list[str]] = field(default_factory=dict)
 
     def policy(self, tag: str) -> str | None:
         """A policy tag's value when valid, else None (absent or invalid)."""
@@ -130,6 +134,7 @@ def parse_dmarc(text: str) -> ParsedDmarc:
     if not isinstance(text, str):
         return parsed
     parts = text.split(";")
+    last_tag = ""  # the tag a stray report address after a ';' was meant to belong to
     for index, part in enumerate(parts):
         if not part.strip():
             if index != len(parts) - 1 and index != 0:
@@ -141,6 +146,11 @@ def parse_dmarc(text: str) -> ParsedDmarc:
         name = name.strip(" \t\r\n")
         value = value.strip(" \t\r\n")
         if not sep or not _TAG_NAME_RE.match(name):
+            if last_tag in ("rua", "ruf") and _looks_like_uri(part):
+                # DMARC-12 explains it with the repaired record; a DMARC-17 "not a tag=value
+                # pair" beside it would tell the same story a second time.
+                parsed.strays.setdefault(last_tag, []).append(part.strip(" \t\r\n"))
+                continue
             parsed.problems.append(
                 DmarcProblem(
                     "DMARC-17",
@@ -166,6 +176,7 @@ def parse_dmarc(text: str) -> ParsedDmarc:
             continue
         parsed.tags[lname] = value
         parsed.order.append(lname)
+        last_tag = lname
         if lname not in KNOWN_TAGS:
             parsed.problems.append(
                 DmarcProblem(
@@ -175,6 +186,12 @@ def parse_dmarc(text: str) -> ParsedDmarc:
                 )
             )
     return parsed
+
+
+def _looks_like_uri(part: str) -> bool:
+    """An element that reads as a report address: a URI with a scheme, or a bare mailbox."""
+    text = part.strip(" \t\r\n")
+    return bool(text) and (bool(_SCHEME_RE.match(text)) or "@" in text)
 
 
 def looks_like_dmarc(text: str) -> bool:
@@ -474,7 +491,9 @@ def kept_uris(parsed: ParsedDmarc, tag: str) -> list[str]:
     address given the 'mailto:' it lacks (DMARC-12 says to write it so). Trading the owner's
     mailbox for an invented one would lose every report."""
     kept: list[str] = []
-    for uri in parsed.uris(tag):
+    # Addresses a ';' cut off from the tag (ParsedDmarc.strays) were meant for it: kept too.
+    strays = parse_uris(",".join(parsed.strays.get(tag, []))) if parsed.strays.get(tag) else []
+    for uri in parsed.uris(tag) + strays:
         if uri.valid:
             kept.append(uri.uri)
         elif not uri.scheme and "@" in uri.uri:
@@ -1123,6 +1142,17 @@ async def _reporting(
                         evidence=evidence,
                         fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed, suffixes=sfx)),
                     )
+        for stray in parsed.strays.get(tag, []):
+            out.add(
+                "DMARC-12",
+                Status.WARN,
+                f"'{stray}' is not one of the {tag} addresses: the ';' before it ends the {tag} "
+                "tag, so receivers read it as a separate element, ignore it and send no "
+                f"reports there. List every address in the one {tag} tag, separated by commas.",
+                subject=subject,
+                evidence=evidence,
+                fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed, suffixes=sfx)),
+            )
         for uri in uris:
             if uri.size:
                 out.add(
@@ -1139,6 +1169,7 @@ async def _reporting(
         "rua" in parsed.tags
         and any(u.valid for u in parsed.uris("rua"))
         and not any(not u.valid for u in parsed.uris("rua"))
+        and not parsed.strays.get("rua")
     ):
         out.add("DMARC-12", Status.PASS, "The aggregate report address is valid.", subject=subject)
 

@@ -112,9 +112,9 @@ CASES: list[tuple[str, set[str], set[str], set[str], str]] = [
     (
         "v=DMARC1; p=reject; rua=mailto:a@example.com; mailto:b@example.com",
         set(),
-        {"DMARC-17"},
+        {"DMARC-12"},
         set(),
-        "a second URI after ';' is a stray element",
+        "a second URI after ';' is a stray element: DMARC-12 says it gets no reports",
     ),
     ("v=DMARC1; p=reject; rua=d@example.com", {"DMARC-12"}, set(), set(), "no scheme"),
     ("v=DMARC1; p=reject; rua=", {"DMARC-12"}, set(), set(), "rua= empty"),
