@@ -62,6 +62,7 @@ class DmarcProblem:
     check_id: str
     status: Status
     message: str
+    repeated: bool = False  # a tag given twice: the finding offers the record with one
 
 
 @dataclass
@@ -166,13 +167,7 @@ def parse_dmarc(text: str) -> ParsedDmarc:
             # the ABNF allows no whitespace before it (checklist §0: the record starts with it).
             parsed.is_dmarc = lname == "v" and value == "DMARC1" and text[:1] in ("v", "V")
         if lname in parsed.tags:
-            parsed.problems.append(
-                DmarcProblem(
-                    "DMARC-17",
-                    Status.WARN,
-                    f"The tag '{lname}' appears more than once; receivers may use either value.",
-                )
-            )
+            _repeated(parsed, lname, value)
             continue
         parsed.tags[lname] = value
         parsed.order.append(lname)
@@ -186,6 +181,43 @@ def parse_dmarc(text: str) -> ParsedDmarc:
                 )
             )
     return parsed
+
+
+def _repeated(parsed: ParsedDmarc, tag: str, value: str) -> None:
+    """A tag given twice ("p=none; ... p=reject").
+
+    No DMARC text says which value counts. DMARC records use DKIM's tag-list syntax (RFC 7489
+    §6.3, RFC 9989 §4.7), in which a repeated tag makes the whole list invalid (RFC 6376
+    §3.2), while DMARC itself asks receivers to discard syntax errors in favour of defaults,
+    not to drop the record. Receivers differ accordingly: OpenDMARC keeps the last p and adds
+    up the rua lists, other parsers keep the first value, strict ones discard the record. So
+    a warning that says so (checklist DMARC-17), and judged as what every receiver reading the
+    record at least does: the weaker of two policies, the addresses of both report tags.
+    """
+    first = parsed.tags[tag]
+    counted = ""
+    differ = "some use the last value, others the first"
+    if tag in ("p", "sp", "np"):
+        values = [v.strip().lower() for v in (first, value)]
+        if all(v in POLICIES for v in values) and values[0] != values[1]:
+            weaker = min(values, key=POLICIES.index)
+            parsed.tags[tag] = weaker
+            counted = f" This check counts the weaker one, {tag}={weaker}."
+    elif tag in ("rua", "ruf"):
+        parsed.tags[tag] = f"{first},{value}" if first.strip() else value
+        counted = " This check counts the addresses of both."
+        differ = "some send reports to both lists, others to only one of them"
+    parsed.problems.append(
+        DmarcProblem(
+            "DMARC-17",
+            Status.WARN,
+            f"The tag '{tag}' appears more than once ({tag}={first}, then {tag}={value}), and "
+            f"receivers disagree on such a record: {differ}, and strict parsers discard "
+            "the whole record (a repeated tag makes a DKIM-style tag list invalid, RFC 6376 "
+            f"§3.2).{counted} Keep one '{tag}' tag.",
+            repeated=True,
+        )
+    )
 
 
 def _looks_like_uri(part: str) -> bool:
@@ -1095,6 +1127,10 @@ async def _tags(
             problem.message,
             subject=subject,
             evidence={"record": parsed.text},
+            # keep_none: removing the repeat must not change which policies apply.
+            fix=txt_fix(name, suggested_record(at, parsed, keep_none=True, suffixes=sfx))
+            if problem.repeated
+            else "",
         )
 
 

@@ -49,3 +49,36 @@ def test_garbage_that_is_no_address_stays_a_dmarc_17_warning() -> None:
     found = dmarc_findings("v=DMARC1; p=reject; rua=mailto:a@example.com; junk")
     assert [f.status for f in _of(found, "DMARC-12")] == [Status.PASS]
     assert [f.status for f in _of(found, "DMARC-17")] == [Status.WARN]
+
+
+# ---- DMARC-17: a repeated tag --------------------------------------------------------------
+
+
+def test_a_repeated_policy_tag_counts_the_weaker_policy_and_says_receivers_differ() -> None:
+    # DMARC records use DKIM's tag-list syntax (RFC 7489 §6.3, RFC 9989 §4.7), where a repeated
+    # tag invalidates the list (RFC 6376 §3.2); OpenDMARC keeps the last p, other parsers the
+    # first. The engine kept the first: 'p=reject; …; p=none' read as p=reject (DMARC-05 pass)
+    # although OpenDMARC receivers apply none, and the text said "either value".
+    for record in (
+        "v=DMARC1; p=reject; rua=mailto:a@example.com; p=none",
+        "v=DMARC1; p=none; rua=mailto:a@example.com; p=reject",
+    ):
+        found = dmarc_findings(record)
+        (dmarc05,) = _of(found, "DMARC-05")
+        assert "p=none" in dmarc05.summary, record
+        (dmarc17,) = _of(found, "DMARC-17")
+        assert dmarc17.status == Status.WARN
+        assert "strict parsers discard the whole record" in dmarc17.summary
+        assert "counts the weaker one, p=none" in dmarc17.summary
+        # One p, the policy that applies today; nothing else changes.
+        assert published(dmarc17.fix)[1] == "v=DMARC1; p=none; rua=mailto:a@example.com"
+
+
+def test_a_repeated_rua_keeps_both_lists() -> None:
+    record = "v=DMARC1; p=reject; rua=mailto:a@example.com; rua=mailto:b@example.com"
+    found = dmarc_findings(record)
+    (dmarc17,) = _of(found, "DMARC-17")
+    assert "some send reports to both lists" in dmarc17.summary
+    assert published(dmarc17.fix)[1] == (
+        "v=DMARC1; p=reject; rua=mailto:a@example.com,mailto:b@example.com"
+    )

@@ -128,7 +128,13 @@ CASES: list[tuple[str, set[str], set[str], set[str], str]] = [
     (f"v=DMARC1; p=reject; adkim=x; {RUA}", {"DMARC-16"}, set(), set(), "adkim=x"),
     (f"v=DMARC1; p=reject; aspf=strict; {RUA}", {"DMARC-16"}, set(), set(), "aspf=strict"),
     # Repeated, unknown and empty elements (DMARC-17).
-    (f"v=DMARC1; p=reject; p=none; {RUA}", set(), {"DMARC-17"}, set(), "p twice"),
+    (
+        f"v=DMARC1; p=reject; p=none; {RUA}",
+        set(),
+        {"DMARC-06", "DMARC-17"},
+        set(),
+        "p twice: receivers differ, so the weaker p=none counts (DMARC-06)",
+    ),
     (f"v=DMARC1; p=reject; foo=bar; {RUA}", set(), {"DMARC-17"}, set(), "unknown tag"),
     (f"v=DMARC1; p=reject;; {RUA}", set(), {"DMARC-17"}, set(), "';;' is an empty element"),
     (f"v=DMARC1; p=reject; {RUA}; junk", set(), {"DMARC-17"}, set(), "no 'tag=value'"),
