@@ -171,7 +171,12 @@ def to_ascii_domain(
             break
     # What people paste: a URL with a path, query or port, an address, a trailing dot.
     name = re.split(r"[/?#]", name, maxsplit=1)[0].rsplit("@", 1)[-1]
-    if name.count(":") == 1:
+    # An address literal in brackets (a URL's [2001:db8::1]:8443, RFC 5321's [IPv6:…]): its
+    # colons are no port separator, and what it holds is an address, refused as such below.
+    literal = re.fullmatch(r"\[(?:ipv6:)?([0-9a-f:.]+)\](?::\d*)?", name)
+    if literal:
+        name = literal.group(1)
+    elif name.count(":") == 1:
         name = name.split(":", 1)[0]
     # The other dots IDNA reads as label separators (RFC 3490 §3.1): an input method for
     # Chinese or Japanese types "。" or "．", also as the trailing dot.
