@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import binascii
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 
 from checks import certs
 from checks.context import CheckContext
@@ -406,9 +407,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         by_host.setdefault(h.name, []).append(p)
 
     await _policy_domain_tlsa(out, ctx, [h.name for h in hosts])
+    known = _known_certificates(ctx, probes)
     with_tlsa = []
     for host, state in zip(hosts, states, strict=True):
-        if _host_findings(out, ctx, host, state, by_host.get(host.name, []), mxset):
+        if _host_findings(out, ctx, host, state, by_host.get(host.name, []), mxset, known):
             with_tlsa.append(host.name)
     # DANE-11: coverage across MX hosts. A host whose TLSA lookup failed is unknown, not
     # "without TLSA" (checklist §0); a bogus one is not reachable without authentication
@@ -487,8 +489,66 @@ async def _policy_domain_tlsa(out: Collector, ctx: CheckContext, hosts: list[str
         )
 
 
+def _known_certificates(ctx: CheckContext, probes: list[Any]) -> tuple[bytes, ...]:
+    """Certificates that may have issued a presented chain, though its server did not send
+    them: the configured CA bundle's roots and every certificate any MX sent in this run.
+    DANE senders never use them; they only tell a DANE-TA anchor the server omits from one
+    that names no CA of its chain (_mismatch)."""
+    ders: dict[bytes, None] = {}
+    for root in certs.roots_for(ctx.config.ca_bundle):
+        ders[root.public_bytes(serialization.Encoding.DER)] = None
+    for probe in probes:
+        for shown in (probe, getattr(probe, "rsa_variant", None)):
+            for der in getattr(shown, "chain_der", None) or []:
+                ders[der] = None
+    return tuple(ders)
+
+
+def _unsent_anchor(
+    state: TlsaState, chain: list[bytes], known: Sequence[bytes]
+) -> tuple[bool, str]:
+    """For a chain no DANE-TA record finds its anchor in: (does a TA record match a CA above
+    the presented certificates, found among `known`; the subject of the self-signed root the
+    chain leads to when every issuer up to it is known, else '')."""
+    records = [r for r in state.agile_records if r.usage == 2]
+    sent = [c for c in (certs.load_der(d) for d in chain) if c is not None]
+    pool = [(d, c) for d, c in ((d, certs.load_der(d)) for d in known) if c is not None]
+    seen = {c.fingerprint(hashes.SHA256()) for c in sent}
+    frontier = list(sent)
+    while frontier:
+        above: list[x509.Certificate] = []
+        for child in frontier:
+            for der, issuer in pool:
+                mark = issuer.fingerprint(hashes.SHA256())
+                if mark in seen or not certs._issued_by(child, issuer):
+                    continue
+                seen.add(mark)
+                if any(certs.tlsa_matches(der, r.selector, r.mtype, r.data) for r in records):
+                    return True, ""
+                above.append(issuer)
+        frontier = above
+    # Every issuer known up to a self-signed root: the record names no CA of this chain.
+    everything = sent + [c for _, c in pool]
+    current = sent[0] if sent else None
+    for _ in range(len(everything) + 1):
+        if current is None:
+            break
+        if current.issuer == current.subject and certs._issued_by(current, current):
+            return False, certs._name_text(current.subject)
+        current = next(
+            (c for c in everything if c is not current and certs._issued_by(current, c)), None
+        )
+    return False, ""
+
+
 def _host_findings(
-    out: Collector, ctx: CheckContext, host: Any, state: TlsaState, probes: list[Any], mxset: Any
+    out: Collector,
+    ctx: CheckContext,
+    host: Any,
+    state: TlsaState,
+    probes: list[Any],
+    mxset: Any,
+    known: Sequence[bytes] = (),
 ) -> bool:
     """Findings for one MX host; returns True when the host has secure usable TLSA."""
     subj = state.qname
@@ -681,7 +741,7 @@ def _host_findings(
             "DANE-06", Status.PASS, f"{host.name} uses the recommended '3 1 1' form.", subject=subj
         )
 
-    _probe_findings(out, host, state, probes)
+    _probe_findings(out, host, state, probes, known)
     return True
 
 
@@ -764,7 +824,9 @@ def _ta_fix(problem: str, detail: str, state: TlsaState, probe: Any) -> str:
     )
 
 
-def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[Any]) -> None:
+def _probe_findings(
+    out: Collector, host: Any, state: TlsaState, probes: list[Any], known: Sequence[bytes] = ()
+) -> None:
     if not probes:
         out.add(
             "DANE-07",
@@ -891,9 +953,9 @@ def _probe_findings(out: Collector, host: Any, state: TlsaState, probes: list[An
                     subject=subj,
                 )
         else:
-            _mismatch(out, subj, ev, state, p, match)
+            _mismatch(out, subj, ev, state, p, match, known=known)
         if second is not None and second_match is not None and not second_match.ok:
-            _mismatch(out, subj, second.facts(), state, second, second_match, p.second_label)
+            _mismatch(out, subj, second.facts(), state, second, second_match, p.second_label, known)
         # DANE-13: SNI must not be required (RFC 7672 §8.1, RFC 8461 §7.1).
         if p.no_sni_ok is False:
             out.add(
@@ -945,6 +1007,7 @@ def _mismatch(
     p: Any,
     match: Match,
     label: str = "",
+    known: Sequence[bytes] = (),
 ) -> None:
     """DANE-07 or DANE-09 for a chain no usable TLSA record authenticates. `label` names the
     key type of the server's second certificate (the one senders offering only RSA get) when
@@ -953,6 +1016,13 @@ def _mismatch(
     senders = "DANE senders offering only RSA" if label else "DANE senders"
     if label:
         ev = {**ev, "second_certificate": label}
+    # Is the DANE-TA anchor no certificate the server sends a CA above them (merely not sent),
+    # or no CA of this chain at all? Only certificates we hold can tell (_unsent_anchor).
+    above, root = (
+        _unsent_anchor(state, p.chain_der, known)
+        if match.ta_problem == "ta-not-in-chain"
+        else (False, "")
+    )
     if outranked := _outranked_match(state, p):
         # A record matches, but a stronger digest for its usage and selector outranks it
         # and matches nothing: senders never look at the weaker one (RFC 7671 §9).
@@ -970,11 +1040,39 @@ def _mismatch(
             fix=f"Replace the stale '{weak.usage} {weak.selector} {strong}' records with "
             f"{fix}, or remove them.",
         )
+    elif match.ta_problem == "ta-not-in-chain" and not above and root:
+        # No DANE-TA anchor is sent, and none is above the chain either: we know every
+        # issuer up to its root (sent, in the CA bundle, or sent by another MX) and the record
+        # names none of them. Sending more certificates would not help: no usable record
+        # matches the chain (RFC 7671 §4.1, RFC 7672 §3.2), a DANE-07 failure, not DANE-09's
+        # "the anchor is not sent" (RFC 7671 §5.2.2).
+        out.add(
+            "DANE-07",
+            Status.FAIL,
+            f"{who} presents a chain that no TLSA record at {state.qname} matches: the DANE-TA "
+            "record names no certificate the server sends, nor any CA that issued them (the "
+            f"chain leads to the root {root}), so {senders} will defer mail to this "
+            "address.",
+            subject=subj,
+            evidence={**ev, "tlsa": [r.text for r in state.records]},
+            fix=f"Publish {recommended_record(state, p.chain_der)}, or a '2 1 1' record for "
+            "the CA that issues this certificate, in place of the stale DANE-TA record.",
+        )
     elif match.ta_problem is not None:
         # DANE-09 explains the failure: do not also report it as a mismatch.
+        not_sent = (
+            "does not send the trust-anchor certificate named by its DANE-TA record "
+            "(required unless the record is '2 0 0', RFC 7671 §5.2.2)"
+        )
+        if match.ta_problem == "ta-not-in-chain" and not above:
+            # Neither the anchor nor the chain's issuer is known here: it may be a CA the
+            # server omits, or one that did not issue this chain at all.
+            not_sent += (
+                "; the CA that issued its certificates could not be seen here, so the record "
+                "may also name a CA that did not issue them"
+            )
         texts = {
-            "ta-not-in-chain": "does not send the trust-anchor certificate named by its "
-            "DANE-TA record (required unless the record is '2 0 0', RFC 7671 §5.2.2)",
+            "ta-not-in-chain": not_sent,
             "name": f"presents a leaf certificate not valid for {state.base} (RFC 7672 §3.2.3)",
             "expired": f"presents a chain in which {match.detail} (DANE-TA enforces "
             "validity below the trust anchor, RFC 7671 §5.2)",

@@ -4,8 +4,21 @@ issuer (DANE-07 / DANE-09) and a certificate naming the MX host only in its CN (
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from checks import certs, dane, starttls
+from checks.config import CheckConfig
+from checks.context import CheckContext
 from checks.findings import Finding, Status
+from tests.test_certs import Pki, make_ca
+from tests.test_dane import _good_probe
 from tests.test_dmarc_s8_records import findings as dmarc_findings
+from tests.test_mx import FakeDns
 from tests.test_spf import published
 
 
@@ -82,3 +95,104 @@ def test_a_repeated_rua_keeps_both_lists() -> None:
     assert published(dmarc17.fix)[1] == (
         "v=DMARC1; p=reject; rua=mailto:a@example.com,mailto:b@example.com"
     )
+
+
+# ---- DANE-07 / DANE-09: a DANE-TA record naming no CA of the chain --------------------------
+
+MX1, MX2 = "mx1.ex.com", "mx2.ex.com"
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return Pki()
+
+
+def _dane(pki: Pki, tmp_path: Path, tlsa: dict[str, str], chains: dict[str, list[bytes]]) -> Any:
+    """dane.evaluate for ex.com (DNSSEC-secure) whose MX hosts serve `chains`, with a CA bundle
+    holding only the test root; `tlsa` is each host's one TLSA record."""
+    zone: dict[Any, Any] = {("ex.com", "MX"): [f"{10 * i} {n}." for i, n in enumerate(chains, 1)]}
+    for i, name in enumerate(chains, 1):
+        zone[(name, "A")] = [f"192.0.2.{i}"]
+    for name, record in tlsa.items():
+        zone[(f"_25._tcp.{name}", "TLSA")] = [record]
+    config = CheckConfig(allow_private_targets=True, ca_bundle=pki.bundle(str(tmp_path / "ca")))
+    ctx = CheckContext("ex.com", config, dns=FakeDns(zone, ad=True))  # type: ignore[arg-type]
+    probe = _good_probe(chains)
+
+    async def probe_mx(ctx: object, host: str, address: str) -> starttls.SmtpProbe:
+        return probe(host, address)  # type: ignore[no-any-return]
+
+    with mock.patch.object(starttls, "probe_mx", probe_mx):
+        return asyncio.run(dane.evaluate(ctx))
+
+
+def _verdicts(found: list[Finding]) -> list[tuple[str, str]]:
+    return [(f.id, str(f.status)) for f in found if f.id in {"DANE-07", "DANE-09"}]
+
+
+def test_a_dane_ta_record_naming_no_ca_of_a_complete_chain_fails_dane_07(
+    pki: Pki, tmp_path: Path
+) -> None:
+    # The server sends leaf + intermediate, whose issuer (the root) is in the CA bundle; the
+    # "2 1 1" names an unrelated CA. It read as DANE-09 "the server must send the TA
+    # certificate", which no certificate the server could send would fix: no usable record
+    # matches the chain (RFC 7671 §4.1, RFC 7672 §3.2).
+    assert pki.inter is not None
+    leaf = pki.leaf([MX1])
+    unrelated = make_ca("Unrelated CA")
+    found = _dane(
+        pki,
+        tmp_path,
+        {MX1: certs.tlsa_record_text(unrelated.der, 2, 1, 1)},
+        {MX1: [leaf.der, pki.inter.der]},
+    )
+    assert _verdicts(found) == [("DANE-07", "fail")]
+    (dane07,) = _of(found, "DANE-07")
+    assert "names no certificate the server sends, nor any CA that issued them" in dane07.summary
+    assert "CN=Test Root R1" in dane07.summary
+    assert certs.tlsa_record_text(leaf.der, 3, 1, 1) in dane07.fix
+
+
+def test_a_dane_ta_root_the_server_omits_stays_dane_09(pki: Pki, tmp_path: Path) -> None:
+    # "2 1 1 <root>" with leaf + intermediate: the root issued the chain but is not sent
+    # (RFC 7671 §5.2.2 needs it in the chain): DANE-09, asking for the full chain.
+    assert pki.inter is not None
+    found = _dane(
+        pki,
+        tmp_path,
+        {MX1: certs.tlsa_record_text(pki.root.der, 2, 1, 1)},
+        {MX1: [pki.leaf([MX1]).der, pki.inter.der]},
+    )
+    assert _verdicts(found) == [("DANE-09", "fail")]
+    (dane09,) = _of(found, "DANE-09")
+    assert "does not send the trust-anchor certificate" in dane09.summary
+    assert "may also name" not in dane09.summary and "full chain" in dane09.fix
+
+
+def test_an_omitted_intermediate_anchor_is_recognised_from_another_mx(
+    pki: Pki, tmp_path: Path
+) -> None:
+    # F54: mx1 sends its leaf only, its "2 1 1" names the issuing CA, which mx2 sends.
+    assert pki.inter is not None
+    found = _dane(
+        pki,
+        tmp_path,
+        {MX1: certs.tlsa_record_text(pki.inter.der, 2, 1, 1)},
+        {MX1: [pki.leaf([MX1]).der], MX2: [pki.leaf([MX2]).der, pki.inter.der]},
+    )
+    assert _verdicts(found) == [("DANE-09", "fail")]
+    assert "may also name" not in _of(found, "DANE-09")[0].summary
+
+
+def test_an_anchor_matching_nothing_when_the_issuer_is_unknown_says_both(
+    pki: Pki, tmp_path: Path
+) -> None:
+    # Leaf only, issuer nowhere to be seen: not sent or simply wrong, the engine cannot tell.
+    found = _dane(
+        pki,
+        tmp_path,
+        {MX1: certs.tlsa_record_text(make_ca("Unrelated CA").der, 2, 1, 1)},
+        {MX1: [pki.leaf([MX1]).der]},
+    )
+    assert _verdicts(found) == [("DANE-09", "fail")]
+    assert "may also name a CA that did not issue them" in _of(found, "DANE-09")[0].summary
