@@ -129,6 +129,8 @@ OWNED: dict[str, Owned] = {
     ),
     "alerts:set_mode": Owned(("post",), domain_code),
     "hosting:page": Owned(("get",), domain_code),
+    # The records' live state: loaded by htmx into the page, or opened as a link without it.
+    "hosting:records": Owned(("get",), domain_code, htmx=True),
     "hosting:enable": Owned(("post",), domain_code),
     "hosting:update": Owned(("post",), domain_code),
     "hosting:suggest": Owned(("post",), domain_code),

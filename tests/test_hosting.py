@@ -871,13 +871,13 @@ class PageTestCase(HostingCase):
         assert "Policy id now" not in html and "<pre>" not in html
         self.client.force_login(self.alice)
         with fake_dns(record="txt"):
-            r = self.client.get(self.url("page"))
+            r = self.client.get(self.url("records"))
         text = " ".join(r.content.decode().split())
         assert "Records to remove" in text and "Records to publish" not in text
         assert "yes: remove it" in text
         assert "_smtp._tls.example.org</code> <button" not in text  # TLS-RPT is not removed
         with fake_dns(record="missing", points=False):
-            r = self.client.get(self.url("page"))
+            r = self.client.get(self.url("records"))
         assert "yes: remove it" not in r.content.decode()
         self.assertContains(r, "removed")
         # A lookup that failed is not "removed".
@@ -886,7 +886,7 @@ class PageTestCase(HostingCase):
             fake_dns(record="missing", points=False),
             mock.patch.object(lookups, "points_at_us", failing),
         ):
-            r = self.client.get(self.url("page"))
+            r = self.client.get(self.url("records"))
         text = " ".join(r.content.decode().split())
         assert "could not check" in text
 
@@ -918,7 +918,7 @@ class PageTestCase(HostingCase):
         with fake_dns(["mx1.example.org"], record="missing"):
             r = self.client.post(self.url("enable"))
             assert r.status_code == 302
-            r = self.client.get(self.url("page"))
+            r = self.client.get(self.url("records"))
         policy = HostedPolicy.objects.get()
         self.assertContains(r, policy.policy_id)
         self.assertContains(r, "example.org.policy.mailsec.example")
@@ -970,7 +970,7 @@ class PageTestCase(HostingCase):
         the lookup failed)."""
         self.client.force_login(self.alice)
         with fake_dns(tlsrpt=found, tlsrpt_failed=found is None):
-            r = self.client.get(self.url("page"))
+            r = self.client.get(self.url("records"))
         [row] = [row for row in r.context["records"] if row.name.startswith("_smtp._tls.")]
         return row.value, row.state
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from mailsec.accounts.scope import get_domain_or_404
@@ -74,12 +75,17 @@ def ask(request: HttpRequest) -> HttpResponse:
 # --- The owner's page --------------------------------------------------------------------------
 
 
+# A record's state before its lookup: the page gives the values at once, and the records
+# partial (hosting:records) the state.
+PENDING = "pending"
+
+
 @dataclass
 class RecordRow:
     name: str
     rtype: str
     value: str
-    state: str  # ok | missing | stale | error | info
+    state: str  # ok | missing | stale | error | info | pending
     detail: str
     alternative: str = ""
     # False while the value is still a placeholder (no policy id before hosting is on): a
@@ -90,34 +96,46 @@ class RecordRow:
     host: str = ""
 
 
-def _records(domain: Domain, policy: HostedPolicy | None) -> list[RecordRow]:
+def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[RecordRow]:
+    """The records to publish. `live`: with their state, from three DNS lookups that may each
+    take up to MAILSEC_CHECK_TIMEOUT when the resolver does not answer; without it, the values
+    alone (no lookup) in state "pending", for the page to give at once (the records partial
+    brings the state)."""
     zone = PolicyZone.from_settings()
     zone_name = zone.record_name(domain.name) if zone else ""
     policy_id = policy.policy_id if policy else ""
-    dns = lookups.client()
-
-    async def look() -> tuple[tuple[bool, str], lookups.RecordState, list[str] | None]:
-        return await asyncio.gather(
-            lookups.points_at_us(dns, f"mta-sts.{domain.name}"),
-            lookups.sts_record(dns, domain.name, policy_id, zone_name),
-            lookups.tlsrpt_record(dns, domain.name),
-        )
-
-    (host_ok, host_detail), sts, tlsrpt = asyncio.run(look())
     plain = f"v=STSv1; id={policy_id};" if policy_id else "v=STSv1; id=<the policy id>;"
-    sts_state = {"cname": "ok", "txt": "ok", "stale": "stale", "error": "error"}.get(
-        sts.state, "missing"
-    )
+    host_state = sts_state = PENDING
+    host_detail = sts_detail = ""
+    tlsrpt: list[str] | None = None
+    if live:
+        dns = lookups.client()
+
+        async def look() -> tuple[tuple[bool, str], lookups.RecordState, list[str] | None]:
+            return await asyncio.gather(
+                lookups.points_at_us(dns, f"mta-sts.{domain.name}"),
+                lookups.sts_record(dns, domain.name, policy_id, zone_name),
+                lookups.tlsrpt_record(dns, domain.name),
+            )
+
+        (host_ok, host_detail), sts, tlsrpt = asyncio.run(look())
+        host_state = (
+            "ok"
+            if host_ok
+            else "error"
+            if host_detail.startswith(lookups.LOOKUP_FAILED)
+            else "missing"
+        )
+        sts_state = {"cname": "ok", "txt": "ok", "stale": "stale", "error": "error"}.get(
+            sts.state, "missing"
+        )
+        sts_detail = sts.detail
     rows = [
         RecordRow(
             f"mta-sts.{domain.name}",
             "CNAME",
             settings.MAILSEC_POLICY_HOST,
-            "ok"
-            if host_ok
-            else "error"
-            if host_detail.startswith(lookups.LOOKUP_FAILED)
-            else "missing",
+            host_state,
             host_detail,
         ),
         RecordRow(
@@ -125,24 +143,27 @@ def _records(domain: Domain, policy: HostedPolicy | None) -> list[RecordRow]:
             "CNAME" if zone_name else "TXT",
             zone_name or plain,
             sts_state,
-            sts.detail,
+            sts_detail,
             alternative=plain if zone_name else "",
             copyable=bool(zone_name or policy_id),
         ),
     ]
-    rows.append(_tlsrpt_row(domain, tlsrpt))
+    rows.append(_tlsrpt_row(domain, tlsrpt, pending=not live))
     return rows
 
 
-def _tlsrpt_row(domain: Domain, found: list[str] | None) -> RecordRow:
+def _tlsrpt_row(domain: Domain, found: list[str] | None, pending: bool = False) -> RecordRow:
     """The `_smtp._tls` record with our report addresses added to the owner's own rua (as
-    on the domain page), "in place" only when our addresses are in the live record."""
+    on the domain page), "in place" only when our addresses are in the live record.
+    `pending`: not looked up (yet), `found` is None."""
     address = ReportAddress.for_domain(domain)
     name = f"_smtp._tls.{domain.name}"
-    # The live record, or when the lookup failed the one the latest check saw: the owner's
-    # own rua addresses must not be dropped from the value to publish.
+    # The live record, or when the lookup failed (or is still to come) the one the latest
+    # check saw: the owner's own rua addresses must not be dropped from the value to publish.
     existing = next(iter(found), None) if found is not None else published_record(domain.last_run)
     value = address.rua_record(existing)
+    if pending:
+        return RecordRow(name, "TXT", value, PENDING, "")
     if found is None:
         return RecordRow(name, "TXT", value, "error", f"Could not look up {name}.")
     if not found:
@@ -191,27 +212,56 @@ def page(request: HttpRequest, code: UUID) -> HttpResponse:
     return _page(request, get_domain_or_404(request, code))
 
 
+@login_required
+@require_GET
+def records(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The records with their live state: for htmx, the panel alone, which the page loads once
+    it is shown (the lookups may take up to MAILSEC_CHECK_TIMEOUT each, and the page must not
+    wait for them); opened as a link (no JavaScript), the whole page with the state in it."""
+    domain = get_domain_or_404(request, code)
+    if not request.htmx:
+        response = _page(request, domain, live=True)
+    else:
+        policy = HostedPolicy.objects.filter(domain=domain).first()
+        ctx = {"domain": domain, **_records_context(domain, policy, live=True)}
+        response = render(request, "hosting/_records.html", ctx)
+    # One URL, two answers: a browser's cache must not give the panel for the page.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _records_context(domain: Domain, policy: HostedPolicy | None, live: bool) -> dict[str, Any]:
+    """The records panel's context: the records to publish, or to remove once hosting is off;
+    nothing for an unverified domain (it cannot be hosted)."""
+    if not domain.is_verified:
+        return {}
+    ctx: dict[str, Any] = {"records_live": live, "panel_zone": domain.panel_zone}
+    records = _records(domain, policy, live)
+    if policy is not None and policy.state == HostedPolicy.State.OFF:
+        # Released: what is left to do is removing the names that pointed at us.
+        ctx["released"] = True
+        records = [r for r in records if r.name.startswith(("mta-sts.", "_mta-sts."))]
+    for r in records:
+        r.host = domain.relative_name(r.name)
+    ctx["records"] = records
+    return ctx
+
+
 def _page(
     request: HttpRequest,
     domain: Domain,
     form: PolicySettingsForm | None = None,
     status: int = 200,
+    live: bool = False,
 ) -> HttpResponse:
-    """The hosting page; `form`: the settings form as posted, with its errors."""
+    """The hosting page; `form`: the settings form as posted, with its errors. `live`: the
+    records with their state looked up in this request (the records view without htmx);
+    otherwise the page looks nothing up and the records partial brings the state."""
     policy = HostedPolicy.objects.filter(domain=domain).first()
     ctx: dict[str, Any] = {"page": "domains", "domain": domain, "policy": policy}
     # Only a CNAME of _mta-sts into our zone lets us change the policy id ourselves.
     ctx["zone"] = PolicyZone.from_settings() is not None
-    if domain.is_verified:
-        records = _records(domain, policy)
-        if policy is not None and policy.state == HostedPolicy.State.OFF:
-            # Released: what is left to do is removing the names that pointed at us.
-            ctx["released"] = True
-            records = [r for r in records if r.name.startswith(("mta-sts.", "_mta-sts."))]
-        for r in records:
-            r.host = domain.relative_name(r.name)
-        ctx["records"] = records
-        ctx["panel_zone"] = domain.panel_zone
+    ctx.update(_records_context(domain, policy, live))
     if policy is not None and policy.state != HostedPolicy.State.OFF:
         now = timezone.now()
         ctx["suggestions"] = rules.suggestions(policy.mx_live, policy.patterns())
@@ -283,8 +333,7 @@ def update(request: HttpRequest, code: UUID) -> HttpResponse:
     domain, refused = _update(request, code)
     if refused is not None:
         # The page again with what was typed and each error beside its field (a fresh form
-        # would lose the other patterns typed); after the lock is let go, as the page looks
-        # up DNS.
+        # would lose the other patterns typed); after the lock is let go.
         return _page(request, domain, form=refused, status=400)
     return redirect("hosting:page", domain.code)
 
