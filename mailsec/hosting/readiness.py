@@ -68,6 +68,9 @@ class Why(StrEnum):
     BLOCKER = "blocker"  # evidence that enforce would refuse mail
     TOO_FEW = "too-few"  # not enough reports to judge
     UNCHECKED = "unchecked"  # the latest check could not test it: neither pass nor fail
+    # The latest check found a null MX (RFC 7505): the domain receives no mail, MTA-STS has
+    # nothing to protect and enforce changes nothing. Not a "not yet": nothing is awaited.
+    NO_MAIL = "no-mail"
 
 
 @dataclass(frozen=True)
@@ -126,15 +129,19 @@ class Readiness:
             "not-ready": "Not yet",
             "too-few": "Too few reports to judge yet",
             "unknown": "Cannot tell yet",
+            "no-mail": "Nothing to protect",
         }[self.verdict]
 
     @property
     def verdict(self) -> str:
-        """ready; not-ready on evidence that enforce would refuse mail; else too-few
-        (wait for reports), else unknown (the latest check could not test something)."""
+        """ready; no-mail for a domain that receives no mail (null MX: the question does not
+        arise); not-ready on evidence that enforce would refuse mail; else too-few (wait for
+        reports), else unknown (the latest check could not test something)."""
         kinds = {r.kind for r in self.why_not}
         if not kinds:
             return "ready"
+        if Why.NO_MAIL in kinds:
+            return "no-mail"
         if Why.BLOCKER in kinds:
             return "not-ready"
         return "too-few" if Why.TOO_FEW in kinds else "unknown"
@@ -380,14 +387,28 @@ def judge(
     began_testing: bool = False,
     first: list[Reason] | None = None,
     record_hint: str = "publish the _smtp._tls record",
+    no_mail_advice: str = "",
 ) -> Readiness:
     """Enforce readiness of `domain` for the MX hosts `mx_hosts`, from its TLS reports since
     `testing_since` (or the last 30 days, if later) and its latest check. `began_testing`:
     `testing_since` is when the policy now in testing went to testing (reports before it are
-    about another policy). `first`: reasons the caller knows of, put first."""
+    about another policy). `first`: reasons the caller knows of, put first. `no_mail_advice`:
+    what the owner may do when the latest check found a null MX."""
     from reports.models import FailureDetail, PolicyResult
 
     since = max(filter(None, [testing_since, now - LOOKBACK]))
+    run = domain.last_run
+    if run is not None and run.receives_no_mail:
+        # RFC 7505: no sender delivers to a null-MX domain, so no report will ever count a
+        # session, and the check probes no MX (MX-03: transport checks do not apply). "Cannot
+        # tell yet, run a check again" or "wait for reports" would be waiting for nothing.
+        # As the domain page shows it: n/a, receives no mail.
+        said = (
+            f"{domain.name} publishes a null MX (RFC 7505): it receives no mail, so MTA-STS "
+            "has nothing to protect and enforce would change nothing. Nothing needs doing. "
+            + no_mail_advice
+        )
+        return Readiness(0, 0, 0, 0, [], [Reason(Why.NO_MAIL, said.strip())], since, now)
     results = PolicyResult.objects.filter(
         own_policy(domain.name),
         report__address__domain=domain,
@@ -447,7 +468,6 @@ def judge(
             )
         if successful == 0:
             reasons.append(Reason(Why.TOO_FEW, "No successful session reported yet."))
-    run = domain.last_run
     if run is None:
         reasons.append(
             Reason(
@@ -489,6 +509,8 @@ def enforce_readiness(policy: HostedPolicy, now: datetime) -> Readiness:
         began_testing=policy.mode == HostedPolicy.Mode.TESTING,
         first=first,
         record_hint="publish the _smtp._tls record under Records to publish",
+        no_mail_advice="If it is to stay without mail, Stop hosting (we serve mode none "
+        "until senders have dropped the policy, then release the name), or set mode none.",
     )
 
 
@@ -519,7 +541,8 @@ def self_hosted_readiness(domain: Domain, seen: SeenPolicy, now: datetime) -> Re
             )
         )
     elif not seen.mx:
-        # A null MX, or a run that stopped early: nothing shows any MX validating.
+        # A run that stopped early (a null MX is judged apart): nothing shows any MX
+        # validating.
         first.append(
             Reason(
                 Why.UNCHECKED,
@@ -537,7 +560,16 @@ def self_hosted_readiness(domain: Domain, seen: SeenPolicy, now: datetime) -> Re
                 continue
             kind = Why.UNCHECKED if finding["status"] == "error" else Why.BLOCKER
             first.append(Reason(kind, finding.get("summary", "") or "MTASTS-30"))
-    return judge(domain, seen.mx, now, first=first, record_hint="publish the record shown above")
+    return judge(
+        domain,
+        seen.mx,
+        now,
+        first=first,
+        record_hint="publish the record shown above",
+        no_mail_advice="If it is to stay without mail, you may remove the MTA-STS policy: "
+        "serve it in mode none for its max_age first (senders drop the copy they hold), then "
+        "remove the _mta-sts record and the policy file.",
+    )
 
 
 def _why_no_days(
