@@ -231,6 +231,10 @@ def extract_reports(message: bytes) -> list[MailReport]:
         raise ReportRejected(f"message could not be read as MIME ({type(e).__name__})") from None
     found: list[tuple[bytes, str, str | None, Any]] = []
     dmarc = False
+    # Why the first part declared as a report could not be one: with no other report in the
+    # message, that is the reason a person needs ("no gzip, zip or JSON part" would deny the
+    # part they can see).
+    unreadable: str | None = None
     for part, owner in _leaves(msg):
         try:
             payload = part.get_payload(decode=True)
@@ -242,6 +246,14 @@ def extract_reports(message: bytes) -> list[MailReport]:
             dmarc = True  # gzip or zip too, but no TLS report: said plainly below
             continue
         if sniff(payload) is None:
+            ctype = part.get_content_type()
+            if ctype in REPORT_TYPES and unreadable is None:
+                unreadable = (
+                    f"the {ctype} part is empty (RFC 8460 §5.3)"
+                    if not payload.strip()
+                    else f"the {ctype} part is not gzip, zip or JSON once its transfer "
+                    f"encoding is undone (first bytes: {payload[:8]!r}; RFC 8460 §5.3)"
+                )
             continue
         if any(payload == f[0] for f in found):
             continue  # the same bytes attached twice (a client's copy, a forward of a forward)
@@ -253,7 +265,7 @@ def extract_reports(message: bytes) -> list[MailReport]:
             "point the rua of _dmarc at a DMARC report address"
         )
     if not found:
-        raise ReportRejected("message has no gzip, zip or JSON part (RFC 8460 §5.3)")
+        raise ReportRejected(unreadable or "message has no gzip, zip or JSON part (RFC 8460 §5.3)")
     if (
         any(owner is not None for *_, owner in found)
         and msg.get_content_type() == "multipart/report"
