@@ -206,19 +206,42 @@ def san_matches(der: bytes, host: str) -> bool:
     return any(dns_id_matches(san, host) for san in sans)
 
 
+def cn_matches(der: bytes, host: str) -> bool:
+    """True when the certificate has no subjectAltName DNS name and its CN matches `host`.
+
+    What OpenSSL's X509_check_host (Postfix, Exim and most senders) falls back to: the CN is
+    consulted when no DNS name is among the SANs, whether there is no SAN at all or only an
+    IP address, as RFC 6125 §6.4.4 allows when no DNS-ID, SRV-ID or URI-ID is presented. RFC
+    8461 §4.2 (MTA-STS) wants a SAN DNS-ID and RFC 9525 drops the CN-ID: `san_matches`.
+    """
+    cert = load_der(der)
+    if cert is None:
+        return False
+    try:
+        ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    except x509.ExtensionNotFound:
+        pass
+    except ValueError:
+        return False  # an unparsable SAN: no verifier gets as far as the CN
+    else:
+        if ext.value.get_values_for_type(x509.DNSName):
+            return False
+    return any(dns_id_matches(cn, host) for cn in common_names(cert))
+
+
 def name_matches(der: bytes, host: str) -> bool:
     """True when the certificate is valid for `host` as a DANE-TA(2) sender checks names.
 
-    RFC 7672 §3.2.3 still accepts the CN when the certificate has no subjectAltName at all,
-    never when SANs exist. Only DANE uses this; everything else wants `san_matches`.
+    RFC 7672 §3.2.3 still accepts the CN when the certificate has no subjectAltName DNS name
+    (OpenSSL, which Postfix's DANE uses, does so whether the SANs are absent or only IP
+    addresses: `cn_matches`), never when one exists. Only DANE uses this; everything else
+    wants `san_matches`.
     """
     cert = load_der(der)
     if cert is None:
         return False
     sans = dns_sans(cert)
-    if sans is None:
-        return any(dns_id_matches(cn, host) for cn in common_names(cert))
-    return any(dns_id_matches(san, host) for san in sans)
+    return any(dns_id_matches(san, host) for san in sans or []) or cn_matches(der, host)
 
 
 def is_ip_literal(text: str) -> bool:

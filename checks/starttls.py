@@ -2116,12 +2116,30 @@ def certificate_findings(
         )
 
     # SMTP-11: SAN DNS-ID for the MX name (RFC 8461 §4.2, RFC 9525).
-    if not p.name_ok:
+    if not p.name_ok and certs.cn_matches(p.chain_der[0], p.host):
+        # The name only in the CN, no SAN DNS name (none at all, or only IP addresses): OpenSSL
+        # senders accept it (X509_check_host falls back to the CN, as RFC 6125 §6.4.4 allows),
+        # but MTA-STS requires a SAN DNS-ID (RFC 8461 §4.2) and RFC 9525 verifiers (Go,
+        # rustls) never read the CN. The severity stays as for any name mismatch: under a
+        # policy, senders that follow it do not deliver (checklist SMTP-11, MTASTS-32).
+        out.add(
+            "SMTP-11",
+            Status.FAIL if under_sts else Status.WARN,
+            f"{the_cert} names {p.host} only in its CN: it has no subjectAltName DNS name. "
+            "OpenSSL-based senders (Postfix, Exim) accept that, but MTA-STS requires the name "
+            "in a subjectAltName (RFC 8461 §4.2), and verifiers following RFC 9525 (Go, "
+            "rustls) never read the CN." + sts_note,
+            subject=subj,
+            evidence=ev,
+            fix=f"Install {'an ' + cert_word if label else 'a certificate'} whose "
+            f"subjectAltName includes {p.host}.",
+        )
+    elif not p.name_ok:
         out.add(
             "SMTP-11",
             Status.FAIL if under_sts else Status.WARN,
             f"{the_cert} is not valid for {p.host}: it names "
-            f"{', '.join(leaf.sans) or 'no subjectAltName DNS name (its CN is not used)'}."
+            f"{', '.join(leaf.sans) or 'no subjectAltName DNS name'}."
             + (
                 " A subjectAltName ending in a dot matches no host name."
                 if any(san.endswith(".") for san in leaf.sans)

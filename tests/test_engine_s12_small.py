@@ -5,17 +5,23 @@ issuer (DANE-07 / DANE-09) and a certificate naming the MX host only in its CN (
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
-from checks import certs, dane, starttls
+from checks import certs, dane, mtasts, starttls
 from checks.config import CheckConfig
 from checks.context import CheckContext
-from checks.findings import Finding, Status
-from tests.test_certs import Pki, make_ca
+from checks.findings import Collector, Finding, Mechanism, Status
+from tests.test_certs import NOW, Issued, Pki, make_ca
 from tests.test_dane import _good_probe
 from tests.test_dmarc_s8_records import findings as dmarc_findings
 from tests.test_mx import FakeDns
@@ -196,3 +202,86 @@ def test_an_anchor_matching_nothing_when_the_issuer_is_unknown_says_both(
     )
     assert _verdicts(found) == [("DANE-09", "fail")]
     assert "may also name a CA that did not issue them" in _of(found, "DANE-09")[0].summary
+
+
+# ---- SMTP-11 / MTASTS-32 / DANE-09: the MX name only in the CN ------------------------------
+
+HOST = "mx1.example.test"
+
+
+def _ip_san_leaf(pki: Pki, cn: str) -> Issued:
+    """A leaf from the test issuing CA with CN `cn` and a subjectAltName of one IP address."""
+    assert pki.inter is not None
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+        .issuer_name(pki.inter.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - timedelta(days=1))
+        .not_valid_after(NOW + timedelta(days=60))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("192.0.2.25"))]),
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                pki.inter.key.public_key()  # type: ignore[arg-type]
+            ),
+            critical=False,
+        )
+    )
+    return Issued(builder.sign(pki.inter.key, hashes.SHA256()), key)
+
+
+def _probe(pki: Pki, tmp_path: Path, leaf: Issued) -> starttls.SmtpProbe:
+    assert pki.inter is not None
+    probe = starttls.SmtpProbe(
+        host=HOST,
+        address="192.0.2.25",
+        connected=True,
+        ehlo_ok=True,
+        starttls_offered=True,
+        tls_ok=True,
+        chain_der=[leaf.der, pki.inter.der],
+    )
+    starttls._analyse_chain(CheckConfig(ca_bundle=pki.bundle(str(tmp_path / "ca"))), probe)
+    return probe
+
+
+def test_a_certificate_with_only_an_ip_san_is_read_like_a_cn_only_one(pki: Pki) -> None:
+    # OpenSSL's X509_check_host consults the CN whenever no SAN is a DNS name (RFC 6125 §6.4.4
+    # allows it when no DNS-ID, SRV-ID or URI-ID is presented): an IP-only SAN is no SAN for
+    # a host name. DANE-TA (RFC 7672 §3.2.3) accepted the CN only without any SAN extension.
+    ip_only = _ip_san_leaf(pki, HOST)
+    cn_only = pki.leaf(None, cn=HOST)
+    for leaf in (ip_only, cn_only):
+        assert certs.name_matches(leaf.der, HOST)  # DANE-TA, as Postfix's OpenSSL checks it
+        assert certs.cn_matches(leaf.der, HOST)
+        assert not certs.san_matches(leaf.der, HOST)  # MTA-STS: a SAN DNS-ID (RFC 8461 §4.2)
+    # A DNS SAN beside it still shuts the CN out (checklist F30b).
+    assert not certs.cn_matches(pki.leaf(["example.test"], cn=HOST).der, HOST)
+    assert not certs.name_matches(_ip_san_leaf(pki, "other.example.test").der, HOST)
+
+
+def test_smtp_11_says_openssl_senders_take_the_cn_and_mta_sts_ones_do_not(
+    pki: Pki, tmp_path: Path
+) -> None:
+    # It said "its CN is not used", which is false for Postfix and Exim. Severity as for
+    # a CN-only certificate (lab s8_cnonly): a policy's senders follow RFC 8461 §4.2.
+    for leaf in (_ip_san_leaf(pki, HOST), pki.leaf(None, cn=HOST)):
+        probe = _probe(pki, tmp_path, leaf)
+        assert not probe.name_ok and not probe.mta_sts_ok
+        for under_sts, status in ((True, Status.FAIL), (False, Status.WARN)):
+            out = Collector(Mechanism.SMTP)
+            starttls.certificate_findings(out, probe, HOST, {}, under_sts, False)
+            (smtp11,) = _of(out.findings, "SMTP-11")
+            assert smtp11.status == status
+            assert f"names {HOST} only in its CN" in smtp11.summary
+            assert "OpenSSL-based senders (Postfix, Exim) accept that" in smtp11.summary
+            assert "RFC 8461 §4.2" in smtp11.summary
+            assert f"subjectAltName includes {HOST}" in smtp11.fix
+        # MTASTS-32 gives the same reason (mtasts._certificate_failures reads SMTP-11).
+        assert "only in its CN" in mtasts._certificate_failures(probe, HOST).reason
