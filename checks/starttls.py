@@ -2116,7 +2116,7 @@ def certificate_findings(
         )
 
     # SMTP-11: SAN DNS-ID for the MX name (RFC 8461 §4.2, RFC 9525).
-    if not p.name_ok and certs.cn_matches(p.chain_der[0], p.host):
+    if not p.name_ok and p.chain_der and certs.cn_matches(p.chain_der[0], p.host):
         # The name only in the CN, no SAN DNS name (none at all, or only IP addresses): OpenSSL
         # senders accept it (X509_check_host falls back to the CN, as RFC 6125 §6.4.4 allows),
         # but MTA-STS requires a SAN DNS-ID (RFC 8461 §4.2) and RFC 9525 verifiers (Go,
