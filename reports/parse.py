@@ -300,16 +300,22 @@ def contact_domain(contact_info: str | None) -> str | None:
 # --- Decoding: gzip / zip / JSON, sniffed by magic bytes, with caps --------------------------
 
 
+_LEADING_BLANKS = re.compile(rb"[ \t\r\n]*")
+
+
 def sniff(data: bytes) -> str | None:
     """'gzip', 'zip' or 'json' by the first bytes (RFC 8460 §5.3 names are not trusted)."""
     if data.startswith(GZIP_MAGIC):
         return "gzip"
     if data.startswith(ZIP_MAGIC):
         return "zip"
-    head = data[:64]
-    if head.startswith(UTF8_BOM):
-        head = head[len(UTF8_BOM) :]
-    if head.lstrip(b" \t\r\n").startswith(b"{"):
+    # Any run of blanks may come before the object (RFC 8259 §2), as inside gzip, where
+    # _json_only skips them all: a window of the first bytes refused a plain report that
+    # began with more. Matched in place, so a body of blanks is not copied.
+    start = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+    blanks = _LEADING_BLANKS.match(data, start)
+    first = blanks.end() if blanks else start
+    if data[first : first + 1] == b"{":
         return "json"
     return None
 

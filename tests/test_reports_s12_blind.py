@@ -310,6 +310,7 @@ BODIES: dict[str, Callable[[], bytes]] = {
         b'"total-successful-session-count": 120', b'"total-successful-session-count": NaN'
     ),
     "B41": lambda: raw_json(edit(lambda r: r.update({"organization-name": "  Google Inc. "}))),
+    "B42": lambda: b"\n" * 100 + raw_json(google()),
 }
 
 
@@ -549,6 +550,7 @@ HTTPS: dict[str, Callable[[Client, ReportAddress, Any], Any]] = {
     "H21": lambda c, a, s: _post(c, a.token, gzip.compress(DMARC)),
     "H22": lambda c, a, s: _post(c, "a" * 65, gzip.compress(GOOGLE)),
     "H23": _other_case_resend,
+    "H24": lambda c, a, s: _post(c, a.token, b"\n" * 100 + GOOGLE, JS),
 }
 
 
