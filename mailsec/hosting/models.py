@@ -63,6 +63,9 @@ class HostedPolicy(models.Model):
     mx_live = models.JSONField(default=list, blank=True)
     mx_extra = models.JSONField(default=list, blank=True)
     pending_removals = models.JSONField(default=dict, blank=True)
+    # Live MX hosts that are aliases (CNAME) -> the name the alias leads to, as the last MX
+    # lookup found them: the page says so while it lasts, and each change is told once.
+    mx_aliases = models.JSONField(default=dict, blank=True)
     policy_id = models.CharField(max_length=rules.ID_MAX_LENGTH, blank=True)
     text = models.TextField(blank=True)
     # The id last written to our zone; differs from policy_id while an UPDATE is owed.
@@ -209,6 +212,48 @@ class HostedPolicy(models.Model):
             return f"New MX {host}: added to the policy at once (your pattern already covered it)."
         return f"New MX {host}: added to the policy at once."
 
+    def note_aliases(self, aliases: dict[str, str], unknown: set[str]) -> list[str]:
+        """Record which live MX hosts are aliases (`aliases`, from the MX lookup just made;
+        `unknown`: hosts whose alias lookup got no answer, left as they were); what changed,
+        in words for the owner: a host newly seen as an alias (or aliased elsewhere), and one
+        that no longer is. The policy is not changed: it lists the MX record's name."""
+        said = []
+        before = self.mx_aliases
+        now: dict[str, str] = {}
+        for host in self.mx_live:
+            if host in unknown:
+                if host in before:
+                    now[host] = before[host]
+                continue
+            target = aliases.get(host)
+            if target:
+                now[host] = target
+                if before.get(host) != target:
+                    said.append(self.alias_message(host, target))
+            elif host in before:
+                said.append(
+                    f"The MX target {host} is no longer an alias (CNAME): senders deliver to "
+                    "it as to any MX host."
+                )
+        self.mx_aliases = now
+        return said
+
+    def alias_message(self, host: str, target: str) -> str:
+        """What an MX target that is an alias means, in words for the owner (the event and
+        the page; the engine's MX-04 says the same of a check)."""
+        return (
+            f"The MX target {host} is an alias (CNAME) for {target}. An MX record must name "
+            "the mail server's own host name, not an alias (RFC 2181 §10.3; RFC 5321 §5.1 "
+            "puts one outside the standard), so senders may refuse to deliver to it. The policy "
+            f"lists {host}, the name in your MX record, which MTA-STS senders match: its "
+            f"certificate must be valid for {host}. Point the MX record at {target} (the "
+            f"policy follows: {target} is added at once, {host} stays listed for max_age)."
+        )
+
+    def alias_warnings(self) -> list[str]:
+        """The page's word on each live MX host that is an alias, as the last lookup found."""
+        return [self.alias_message(h, t) for h, t in sorted(self.mx_aliases.items())]
+
     def unlistable_mx(self) -> list[str]:
         """Live MX hosts no mx line can name (see new_mx_message)."""
         return [h for h in self.mx_live if rules.pattern_problem(h) is not None]
@@ -279,6 +324,7 @@ class HostedPolicy(models.Model):
             self.testing_since = now
             self.mx_live = sorted(dict.fromkeys(h.rstrip(".").lower() for h in live))
             self.pending_removals = {}
+            self.mx_aliases = {}  # told afresh (note_aliases), as to a new customer
         else:
             # Still winding down: senders may hold copies listing departed hosts, which stay
             # until their max_age has passed, as if hosting had never been stopped.

@@ -22,6 +22,7 @@ EMAILED = {
     "mx-removed",
     "mx-back",
     "mx-unusable",
+    "mx-alias",  # an MX target is a CNAME (or no longer is): senders may refuse it
     # Stop hosting: every member should know mode none is served, and until when, before the
     # name is released (and, with a plain TXT, the record to publish meanwhile).
     "disabling",

@@ -158,8 +158,9 @@ def enable_told(
             said = [policy.new_mx_message(h) for h in policy.unlistable_mx()]
         else:  # re-enabled: while winding down ("Keep hosting"), or after release
             said = policy.resume(found.hosts, now)
+        aliases = policy.note_aliases(found.aliases, found.alias_unknown)
         policy.last_sync_at = now
-        steps = [(mx_event_kind(m), m) for m in said]
+        steps = [(mx_event_kind(m), m) for m in said] + [("mx-alias", m) for m in aliases]
         record_told: list[tuple[str, str]] = []
         if policy.refresh_text(now) and not created:
             # Keep hosting: the text leaves mode none with a new id, which a plain TXT must
@@ -367,6 +368,10 @@ def sync_told(
                 said.append((mx_event_kind(message), message))
             # Only now: this lookup confirms the hosts due for removal are still gone.
             said += [("mx-removed", m) for m in policy.drop_due_removals(now, found.hosts)]
+            # Told, never acted on: the policy lists the MX record's name either way.
+            said += [
+                ("mx-alias", m) for m in policy.note_aliases(found.aliases, found.alias_unknown)
+            ]
         # The record was compared with the id we had before the lookups; a newer id since
         # makes that comparison meaningless until the next turn.
         if record.state != "error" and policy.policy_id == looked_up_id:
@@ -423,6 +428,7 @@ def stale_txt_message(policy: HostedPolicy, zone_name: str) -> str:
 # What one turn of the MX loop may write (refresh_text's fields included).
 SYNC_FIELDS = [
     "mx_live",
+    "mx_aliases",
     "pending_removals",
     "last_sync_at",
     "last_sync_error",
