@@ -15,7 +15,7 @@ from typing import Any, NoReturn, TextIO
 
 from checks import scoring
 from checks.config import CheckConfig, ConfigError, parse_hostport
-from checks.domainname import DomainNameError, to_ascii_domain
+from checks.domainname import DomainNameError, host_name_parent, to_ascii_domain
 from checks.engine import check_domain
 from checks.findings import MECHANISM_TITLES, DomainReport, Mechanism, Status
 
@@ -121,11 +121,33 @@ def receives_no_mail(report: DomainReport) -> bool:
     return scoring.receives_no_mail(report.score_detail, (f.id for f in report.findings))
 
 
-def json_object(report: DomainReport) -> dict[str, Any]:
-    """The `--json` object (docs/cli.md): the report, and what its score rates, which the
-    human output says in words (a null-MX domain's score is "n/a" there)."""
+def looks_like_host_of(
+    report: DomainReport, extra_public_suffixes: tuple[str, ...] = ()
+) -> str | None:
+    """The mail domain a checked name such as mta-sts.example.com looks like a host of
+    (checks.domainname.host_name_parent); None for a name refused before any lookup."""
+    if report.error:
+        return None
+    return host_name_parent(report.domain, extra_public_suffixes)
+
+
+def host_name_note(domain: str, parent: str) -> str:
+    """The one line that says so, as the free check's report page says it."""
+    return (
+        f"{domain} looks like a host name; mail for {parent} is checked at {parent} — "
+        "check that instead"
+    )
+
+
+def json_object(
+    report: DomainReport, extra_public_suffixes: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The `--json` object (docs/cli.md): the report, what its score rates, which the human
+    output says in words (a null-MX domain's score is "n/a" there), and the mail domain the
+    name looks like a host of, as the human output's note says it."""
     scope = scoring.score_scope(report.score_detail, (f.id for f in report.findings))
-    return {**report.to_dict(), **scope}
+    host_of = looks_like_host_of(report, extra_public_suffixes)
+    return {**report.to_dict(), **scope, "looks_like_host_of": host_of}
 
 
 def _title(mechanism: str) -> str:
@@ -163,7 +185,12 @@ def _rubric_lines(detail: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_text(report: DomainReport, out: TextIO, colour: bool) -> None:
+def render_text(
+    report: DomainReport,
+    out: TextIO,
+    colour: bool,
+    extra_public_suffixes: tuple[str, ...] = (),
+) -> None:
     domain = _safe(report.domain)
     if report.error:
         out.write(f"{domain}: could not check: {_safe(report.error)}\n\n")
@@ -173,6 +200,11 @@ def render_text(report: DomainReport, out: TextIO, colour: bool) -> None:
     score = "n/a" if report.score is None or no_mail else f"{report.score}/100"
     partial = " (partial: some checks could not run)" if report.score_detail.get("partial") else ""
     out.write(f"{domain}  score {score}{partial}  [score v{report.score_version}]\n")
+    # mta-sts.example.com reads _mta-sts.mta-sts.example.com, which nobody publishes: the
+    # findings below are true of the name, and rarely what was meant.
+    parent = looks_like_host_of(report, extra_public_suffixes)
+    if parent:
+        out.write(f"  note: {host_name_note(domain, parent)}\n")
     if no_mail:
         counted = [MECHANISM_TITLES[m] for m in scoring.counted_categories(report.score_detail)]
         rated = (
@@ -251,14 +283,17 @@ def exit_status(reports: Sequence[DomainReport]) -> int:
     return EXIT_OK
 
 
-def _write_reports(reports: Sequence[DomainReport], as_json: bool) -> None:
+def _write_reports(
+    reports: Sequence[DomainReport], as_json: bool, extra_public_suffixes: tuple[str, ...]
+) -> None:
     if as_json:
         for report in reports:
-            sys.stdout.write(json.dumps(json_object(report), sort_keys=True) + "\n")
+            data = json_object(report, extra_public_suffixes)
+            sys.stdout.write(json.dumps(data, sort_keys=True) + "\n")
     else:
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         for report in reports:
-            render_text(report, sys.stdout, colour)
+            render_text(report, sys.stdout, colour, extra_public_suffixes)
     sys.stdout.flush()
 
 
@@ -280,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(exc))
     reports = asyncio.run(run_checks(args.domains, config, args.concurrency))
     try:
-        _write_reports(reports, args.json)
+        _write_reports(reports, args.json, config.extra_public_suffixes)
     except BrokenPipeError:
         # The reader stopped reading (`| head`): not our failure, so no traceback. Every check
         # has run, so the status is still theirs.

@@ -251,3 +251,27 @@ def to_ascii_domain(
             f"{ascii_name} is a public suffix, not a domain someone owns; enter your own domain."
         )
     return ascii_name
+
+
+# First labels of names people enter meaning the domain above them: a web site's address
+# pasted from the browser, or the MTA-STS policy host (RFC 8461 §3.3). Mail for a domain is
+# governed by records at the domain itself (its MX, _mta-sts, _dmarc…), so checking the host
+# reads _mta-sts.mta-sts.example.com, a record nobody publishes.
+HOST_LABELS = ("www", "mta-sts")
+
+
+def host_name_parent(name: str, extra_public_suffixes: tuple[str, ...] = ()) -> str | None:
+    """The mail domain the A-label `name` looks like a host of: example.com for
+    www.example.com or mta-sts.example.com; None for any other name, or when the part after
+    the host label is no domain anyone could own (www.co.uk, www.com).
+
+    Only a hint: www.example.com may really receive mail, and only its owner knows."""
+    first, _, parent = name.lower().rstrip(".").partition(".")
+    if first not in HOST_LABELS:
+        return None
+    try:
+        # `name` itself was accepted, so its parent sits under the same suffixes: special-use
+        # names were already allowed or refused for it.
+        return to_ascii_domain(parent, extra_public_suffixes=extra_public_suffixes)
+    except DomainNameError:
+        return None

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, TextField, Window
 from django.db.models.functions import Cast, Lag, Lead, RowNumber
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from checks.dns import txt_fix
+from checks.domainname import host_name_parent
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Mechanism
 from mailsec.accounts.scope import (
     current_team,
@@ -208,22 +208,15 @@ def add(request: HttpRequest) -> HttpResponse:
     return _list_page(request, form, status=400)
 
 
-# First labels of names people add meaning the domain above them: a web site's address
-# pasted from the browser, or the MTA-STS policy host. Their mail domain is the parent.
-HOST_LABELS = ("www", "mta-sts")
-
-
 def _warn_if_host_name(request: HttpRequest, domain: Domain) -> None:
     """Say so when the name added looks like a host of a mail domain rather than the mail
-    domain itself. Kept as typed: www.example.com may really receive mail, and only the
-    owner knows."""
-    first, _, parent = domain.name.partition(".")
-    if first not in HOST_LABELS:
+    domain itself (checks.domainname.host_name_parent). Kept as typed: www.example.com may
+    really receive mail, and only the owner knows."""
+    from checks.tasks import engine_config
+
+    parent = host_name_parent(domain.name, engine_config().extra_public_suffixes)
+    if parent is None:
         return
-    try:
-        AddDomainForm.domain_name(parent)
-    except ValidationError:
-        return  # www.co.uk: its parent is no domain anyone could add
     shown = display_name(parent)
     messages.warning(
         request,
