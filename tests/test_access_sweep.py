@@ -68,6 +68,7 @@ ALLAUTH_PREFIX = "account_"
 PUBLIC_BY_TOKEN = {
     "freecheck-report": "a free check's permalink (a FreeCheck, never a monitored run)",
     "freecheck-results": "the htmx partial of a free check's permalink",
+    "freecheck-again": "Check again now on a free check's permalink (a fresh FreeCheck)",
     "reports:receive": "TLS-RPT intake (RFC 8460 §5.4): the token is published in DNS",
     "reports:receive_slash": "the same intake with a trailing slash (a URI published with one)",
     "alerts:unsubscribe": "one-click unsubscribe (RFC 8058): a signed token",
@@ -476,6 +477,8 @@ class PublicByTokenTestCase(SweepCase):
         for name in ("freecheck-report", "freecheck-results"):
             r = self.client.get(reverse(name, kwargs={"code": self.o.run.code}))
             self.assertEqual(r.status_code, 404, name)
+        r = self.client.post(reverse("freecheck-again", kwargs={"code": self.o.run.code}))
+        self.assertEqual(r.status_code, 404)
 
     def test_report_intake_only_takes_reports_and_shows_nothing(self) -> None:
         url = reverse("reports:receive", kwargs=token(self.o))

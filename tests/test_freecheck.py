@@ -144,7 +144,9 @@ class FormTestCase(FreeCheckTestCase):
         recent = done_check("example.com", minutes_ago=4)
         with patch(DELAY) as delay:
             r = self.submit("example.com")
-        self.assertRedirects(r, recent.get_absolute_url(), fetch_redirect_response=False)
+        # Marked as reused, so the page says how old it is (test_freecheck_s12_reuse).
+        url = f"{recent.get_absolute_url()}?reused=1"
+        self.assertRedirects(r, url, fetch_redirect_response=False)
         delay.assert_not_called()
         self.assertEqual(FreeCheck.objects.count(), 1)
 
@@ -401,7 +403,8 @@ class ApiTestCase(FreeCheckTestCase):
         data = r.json()
         self.assertEqual({k: v for k, v in data.items() if k in check.report}, check.report)
         # What the score rates, worked out from the report (checks.cli.json_object).
-        self.assertEqual(set(data) - set(check.report), {"receives_no_mail", "counted_categories"})
+        extra = {"receives_no_mail", "counted_categories", "looks_like_host_of"}
+        self.assertEqual(set(data) - set(check.report), extra)
         self.assertIn(f"/check/{check.code}", r["Link"])
 
     def test_it_answers_400_with_a_json_error_for_a_bad_domain(self) -> None:
@@ -451,6 +454,7 @@ class ApiTestCase(FreeCheckTestCase):
                 "query_log",
                 "receives_no_mail",
                 "counted_categories",
+                "looks_like_host_of",
             },
         )
         # The page filled in mechanism by mechanism while the run was under way.

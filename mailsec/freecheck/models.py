@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +27,7 @@ from django.utils.http import urlencode
 
 from checks import dmarc, scoring, tlsrpt
 from checks.config import CheckConfig
+from checks.domainname import host_name_parent
 from checks.engine import check_domain
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Finding, Mechanism, Status
 from checks.tasks import engine_config
@@ -158,16 +159,25 @@ class FreeCheck(models.Model):
     # --- Life cycle -------------------------------------------------------------------------
 
     @classmethod
+    def _under_way(cls, now: datetime) -> Q:
+        return Q(status=cls.State.PENDING, created__gte=now - STUCK_PENDING_AFTER) | Q(
+            status=cls.State.RUNNING, started__gte=now - STUCK_RUNNING_AFTER
+        )
+
+    @classmethod
     def reusable(cls, domain: str) -> FreeCheck | None:
         """A run of this domain to show instead of starting one: finished within REUSE_FOR,
         or still under way and not stuck (two people asking at once share one run)."""
         now = timezone.now()
-        fresh = (
-            Q(status=cls.State.DONE, finished__gte=now - REUSE_FOR)
-            | Q(status=cls.State.PENDING, created__gte=now - STUCK_PENDING_AFTER)
-            | Q(status=cls.State.RUNNING, started__gte=now - STUCK_RUNNING_AFTER)
-        )
+        fresh = Q(status=cls.State.DONE, finished__gte=now - REUSE_FOR) | cls._under_way(now)
         return cls.objects.filter(fresh, domain=domain).order_by("-created").first()
+
+    @classmethod
+    def under_way(cls, domain: str) -> FreeCheck | None:
+        """A run of this domain still going (not stuck): what "Check again now" shares, since
+        its answers are as fresh as a new run's (a double click, two people pressing)."""
+        query = cls.objects.filter(cls._under_way(timezone.now()), domain=domain)
+        return query.order_by("-created").first()
 
     @property
     def is_finished(self) -> bool:
@@ -330,10 +340,13 @@ class FreeCheck(models.Model):
     @property
     def api_object(self) -> dict[str, Any]:
         """The API's answer, the `mailsec check --json` object: the stored report and what its
-        score rates (scoring.score_scope, as checks.cli.json_object adds it), worked out when
-        asked, so a run stored before those keys existed has them too."""
+        score rates (scoring.score_scope, as checks.cli.json_object adds it) and the mail domain the name
+        looks like a host of, worked out when asked, so a run stored before those keys existed
+        has them too."""
         ids = (f.get("id", "") for f in self._final_findings())
-        return {**(self.report or {}), **scoring.score_scope(self.score_detail, ids)}
+        scope = scoring.score_scope(self.score_detail, ids)
+        host_of = None if (self.report or {}).get("error") else self.looks_like_host_of
+        return {**(self.report or {}), **scope, "looks_like_host_of": host_of}
 
     @property
     def scored_titles(self) -> list[str]:
@@ -443,6 +456,93 @@ class FreeCheck(models.Model):
     def signup_url(self) -> str:
         return signup_url(self.domain)
 
+    # --- How old the answer is, and what a new one would see -------------------------------
+
+    @property
+    def looks_like_host_of(self) -> str | None:
+        """example.com for mta-sts.example.com or www.example.com: the mail domain the
+        visitor most likely meant (checks.domainname.host_name_parent)."""
+        return host_name_parent(self.domain, free_check_config().extra_public_suffixes)
+
+    @property
+    def display_host_of(self) -> str:
+        from mailsec.domains.models import display_name
+
+        parent = self.looks_like_host_of
+        return display_name(parent) if parent else ""
+
+    @property
+    def age(self) -> timedelta:
+        """Since the run finished (its answers are that old)."""
+        return max(timedelta(0), timezone.now() - (self.finished or self.created))
+
+    @property
+    def age_words(self) -> str:
+        """ "4 minutes ago": how old the result is, in the words the page uses."""
+        minutes = int(self.age.total_seconds() // 60)
+        if minutes < 1:
+            return "less than a minute ago"
+        if minutes < 120:
+            return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+        hours = minutes // 60
+        if hours < 48:
+            return f"{hours} hours ago"
+        return f"{hours // 24} days ago"
+
+    @property
+    def reused_until(self) -> datetime | None:
+        """Until when asking for this domain shows this run again instead of a new one."""
+        if self.status != self.State.DONE or self.finished is None:
+            return None
+        return self.finished + REUSE_FOR
+
+    @property
+    def is_reused_now(self) -> bool:
+        until = self.reused_until
+        return until is not None and timezone.now() < until
+
+    def cached_answers(self) -> list[tuple[str, int]]:
+        """The DNS answers behind the findings that need attention, with the TTL our
+        resolver gave them, longest first: a record changed since may not be seen, even by a
+        fresh run, until that much time has passed after this run. Only answers that held
+        records carry a TTL (DnsAnswer.evidence); a missing record's negative-caching time
+        (the zone's SOA, RFC 2308 §5) is not recorded."""
+        found: dict[str, int] = {}
+
+        def walk(value: Any) -> None:
+            if isinstance(value, dict):
+                ttl, query = value.get("ttl"), value.get("query")
+                if isinstance(ttl, int) and isinstance(query, str):
+                    found[query] = max(ttl, found.get(query, 0))
+                for item in value.values():
+                    walk(item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+
+        categories = self.score_detail.get("categories", {})
+        for finding in self._final_findings():
+            category = categories.get(finding.get("mechanism", ""), {})
+            if _needs_attention(finding, category):
+                walk(finding.get("evidence"))
+        return sorted(found.items(), key=lambda item: (-item[1], item[0]))
+
+    def cache_note(self) -> dict[str, Any]:
+        """What the page says about DNS caches: the longest TTL known and when it runs out
+        (counted from the start of the run, when the answer was read), or nothing known."""
+        answers = self.cached_answers()
+        if not answers:
+            return {}
+        query, ttl = answers[0]
+        until = (self.started or self.created) + timedelta(seconds=ttl)
+        return {
+            "query": query,
+            "ttl": ttl,
+            "ttl_words": _duration_words(ttl),
+            "until": until,
+            "passed": until <= timezone.now(),
+        }
+
     @property
     def display_domain(self) -> str:
         """The name as people write it (U-labels), as the domain pages show it."""
@@ -501,6 +601,14 @@ def _fix_note(fix: str, domain: str) -> str:
             if re.search(rf"mailto:{re.escape(address)}(?![A-Za-z0-9.-])", fix, re.IGNORECASE):
                 return f"{address} {note}"
     return ""
+
+
+def _duration_words(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    if seconds < 7200:
+        return f"{round(seconds / 60)} minutes"
+    return f"{round(seconds / 3600)} hours"
 
 
 def _pretty(evidence: Any) -> str:

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import push_url
 
 from checks.domainname import DomainNameError, to_ascii_domain
 from mailsec.freecheck import concurrency, ratelimit
-from mailsec.freecheck.models import FreeCheck, free_check_config
+from mailsec.freecheck.models import REUSE_FOR, FreeCheck, free_check_config
 from mailsec.freecheck.ratelimit import RateLimited
 from mailsec.freecheck.tasks import run_free_check
 
@@ -33,15 +37,18 @@ def _domain(text: str) -> str:
     )
 
 
-def _request_check(request: HttpRequest, domain: str) -> tuple[FreeCheck, bool]:
+def _request_check(
+    request: HttpRequest, domain: str, fresh: bool = False
+) -> tuple[FreeCheck, bool]:
     """The run to show for `domain`: a recent one, or a new row. Raises RateLimited.
 
     Every request counts against the client's limit; only new runs count against the
-    domain's, since showing a recent run again costs its mail servers nothing.
+    domain's, since showing a recent run again costs its mail servers nothing. `fresh`
+    ("Check again now", the API's fresh=1) passes over a finished run, not one under way.
     """
     client = ratelimit.client_hash(request)
     ratelimit.check_client(client)
-    recent = FreeCheck.reusable(domain)
+    recent = FreeCheck.under_way(domain) if fresh else FreeCheck.reusable(domain)
     if recent is not None:
         return recent, False
     ratelimit.check_domain(domain)
@@ -74,16 +81,78 @@ def check(request: HttpRequest) -> HttpResponse:
         return response
     if created:
         run_free_check.delay(str(run.code))
+    if run.is_finished:
+        # A result from before this request: the page says how old it is, and offers a
+        # fresh one (the person may have just fixed a record).
+        return redirect(f"{run.get_absolute_url()}?{REUSED_PARAM}=1")
     return redirect(run)
+
+
+# Set on the redirect to a run finished before the request: the page says it is reused,
+# however young. The permalink shown and copied never carries it.
+REUSED_PARAM = "reused"
+# A finished run older than this says its age and offers "Check again now" whoever asks
+# (a permalink opened later); a younger one only when it was reused for this request.
+AGE_NOTICE_AFTER = timedelta(minutes=1)
+
+
+def _report_context(request: HttpRequest, check: FreeCheck, **extra: Any) -> dict[str, Any]:
+    reused = request.GET.get(REUSED_PARAM) == "1" or bool(extra.get("again_error"))
+    return {
+        "check": check,
+        "permalink": request.build_absolute_uri(check.get_absolute_url()),
+        "show_age": check.status == FreeCheck.State.DONE
+        and (reused or check.age >= AGE_NOTICE_AFTER),
+        "reuse_minutes": int(REUSE_FOR.total_seconds() // 60),
+        "client_rate": settings.MAILSEC_FREE_CHECK_RATE,
+        "domain_rate": settings.MAILSEC_FREE_CHECK_DOMAIN_RATE,
+        "window_minutes": max(1, settings.MAILSEC_FREE_CHECK_WINDOW // 60),
+        **extra,
+    }
+
+
+def _noindex(response: HttpResponse) -> HttpResponse:
+    # Reports are shareable, not searchable: keep strangers' domains out of search engines.
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @never_cache
 @require_GET
 def report(request: HttpRequest, code: str) -> HttpResponse:
-    response = render(request, "freecheck/report.html", {"check": _get_check(code)})
-    # Reports are shareable, not searchable: keep strangers' domains out of search engines.
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    check = _get_check(code)
+    return _noindex(render(request, "freecheck/report.html", _report_context(request, check)))
+
+
+@never_cache
+@require_POST
+def again(request: HttpRequest, code: str) -> HttpResponse:
+    """ "Check again now" on a report: a fresh run of its domain, past the reuse of finished
+    runs, counted against the client's and the domain's limits like any new run (so the
+    button cannot hammer a domain's mail servers more than the form could). A run of the
+    domain still under way is shared instead: a double click starts one run.
+
+    htmx swaps the answer into the page (#fc-report): the new run's report, polling, with
+    the address bar moved to its permalink; a refusal comes back as the same report with
+    the reason and the wait in its notice (200 for htmx, which swaps no 4xx; 429 otherwise).
+    """
+    old = _get_check(code)
+    try:
+        run, created = _request_check(request, old.domain, fresh=True)
+    except RateLimited as exc:
+        ctx = _report_context(request, old, again_error=exc.message)
+        if request.htmx:
+            response = render(request, "freecheck/_report.html", ctx)
+        else:
+            response = render(request, "freecheck/report.html", ctx, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return _noindex(response)
+    if created:
+        run_free_check.delay(str(run.code))
+    if request.htmx:
+        response = render(request, "freecheck/_report.html", _report_context(request, run))
+        return _noindex(push_url(response, run.get_absolute_url()))
+    return redirect(run)
 
 
 @never_cache
@@ -105,8 +174,9 @@ def _json_error(message: str, status: int, retry_after: int | None = None) -> Js
 def api_check(request: HttpRequest) -> JsonResponse:
     """GET /api/v1/check?domain=… → the `mailsec check --json` object for that domain.
 
-    A finished recent run is answered at once. Running a check (or waiting on one under way)
-    holds this web thread for up to API_TIME_CAP seconds, so at most
+    A finished recent run is answered at once (Mailsec-Reused: true, Age: its age in
+    seconds); fresh=1 passes over it as "Check again now" does. Running a check (or waiting
+    on one under way) holds this web thread for up to API_TIME_CAP seconds, so at most
     MAILSEC_FREE_CHECK_API_CONCURRENCY requests do it at a time, across all processes; the
     others get 503 + Retry-After, before counting against any rate limit or creating a run.
     """
@@ -120,7 +190,8 @@ def api_check(request: HttpRequest) -> JsonResponse:
         domain = _domain(request.GET.get("domain", ""))
     except DomainNameError as exc:
         return _json_error(str(exc), 400)
-    recent = FreeCheck.reusable(domain)
+    fresh = request.GET.get("fresh", "").lower() in ("1", "true", "yes")
+    recent = FreeCheck.under_way(domain) if fresh else FreeCheck.reusable(domain)
     slot = None
     if recent is None or not recent.is_finished:
         slot = concurrency.acquire()
@@ -132,14 +203,14 @@ def api_check(request: HttpRequest) -> JsonResponse:
                 API_BUSY_RETRY_AFTER,
             )
     try:
-        return _api_answer(request, domain)
+        return _api_answer(request, domain, fresh)
     finally:
         concurrency.release(slot)
 
 
-def _api_answer(request: HttpRequest, domain: str) -> JsonResponse:
+def _api_answer(request: HttpRequest, domain: str, fresh: bool) -> JsonResponse:
     try:
-        run, created = _request_check(request, domain)
+        run, created = _request_check(request, domain, fresh)
     except RateLimited as exc:
         return _json_error(exc.message, 429, exc.retry_after)
 
@@ -158,4 +229,9 @@ def _api_answer(request: HttpRequest, domain: str) -> JsonResponse:
         return _json_error(run.error or "The check could not be completed.", 504)
     response = JsonResponse(run.api_object)
     response["Link"] = f'<{request.build_absolute_uri(run.get_absolute_url())}>; rel="alternate"'
+    # The body stays the `mailsec check --json` object; whether this request ran the check is
+    # said beside it. Age (RFC 9111 §5.1): seconds since the answers were read and stored.
+    response["Mailsec-Reused"] = "false" if created else "true"
+    if not created:
+        response["Age"] = str(int(run.age.total_seconds()))
     return response
