@@ -25,6 +25,7 @@ import dns.resolver
 import pytest
 from django.contrib.auth.models import User
 from django.core.mail.backends import smtp as smtp_backend
+from django.db.models import Exists, Q, Subquery
 from django.test import Client
 from django.utils import timezone
 
@@ -167,25 +168,50 @@ def monitored(name: str) -> tuple[Domain, User]:
 
 
 def busy(domain: Domain) -> bool:
-    last_done = domain.done_runs().values_list("pk", flat=True).first()
-    observed = AlertState.objects.filter(domain=domain).values_list("last_run", flat=True).first()
+    """Whether the domain's run, its re-check or an email is still on its way.
+
+    Read in one SELECT, so all of it comes from one moment (one snapshot on PostgreSQL, one
+    read on SQLite). The worker moves a domain from one of these states to the next in a
+    commit of its own (run active → done but not yet observed → change suspected → re-check
+    active → observed → email pending → sent); with a query per state, a commit landing
+    between two of them could be missed by both (the run read as not finished by the first,
+    as no longer active by the next, its suspicion not yet made by the third), and a domain
+    whose alert was about to be made read as settled."""
+    done = domain.done_runs().values("pk")[:1]
+    observed = AlertState.objects.filter(domain=domain).values("last_run")[:1]
+    row = (
+        Domain.objects.filter(pk=domain.pk)
+        .annotate(
+            active=Exists(CheckRun.objects.filter(domain=domain, status__in=CheckRun.ACTIVE)),
+            last_done=Subquery(done),
+            observed=Subquery(observed),
+            suspected=Exists(Change.objects.filter(domain=domain, state=Change.State.SUSPECTED)),
+            # a fix seen once waits for its re-check before it is told
+            recovering=Exists(
+                Change.objects.filter(
+                    domain=domain, state=Change.State.CONFIRMED, recovery_seen_at__isnull=False
+                )
+            ),
+            sending=Exists(
+                Notification.objects.filter(domain=domain).filter(
+                    Q(status__in=[Notification.Status.PENDING, Notification.Status.SENDING])
+                    # A send that failed for a passing reason (the sink busy under load) is
+                    # retried in a minute by the worker: that is the product working, so
+                    # wait for it.
+                    | Q(status=Notification.Status.FAILED, next_attempt_at__isnull=False)
+                )
+            ),
+        )
+        .values("active", "last_done", "observed", "suspected", "recovering", "sending")
+        .get()
+    )
     return (
-        CheckRun.objects.filter(domain=domain, status__in=CheckRun.ACTIVE).exists()
+        row["active"]
         # a run is stored (done) a moment before the alert pipeline has looked at it
-        or last_done != observed
-        or Change.objects.filter(domain=domain, state=Change.State.SUSPECTED).exists()
-        # a fix seen once waits for its re-check before it is told
-        or Change.objects.filter(
-            domain=domain, state=Change.State.CONFIRMED, recovery_seen_at__isnull=False
-        ).exists()
-        or Notification.objects.filter(
-            domain=domain, status__in=[Notification.Status.PENDING, Notification.Status.SENDING]
-        ).exists()
-        # A send that failed for a passing reason (the sink busy under load) is retried in a
-        # minute by the worker: that is the product working, so wait for it.
-        or Notification.objects.filter(
-            domain=domain, status=Notification.Status.FAILED, next_attempt_at__isnull=False
-        ).exists()
+        or row["last_done"] != row["observed"]
+        or row["suspected"]
+        or row["recovering"]
+        or row["sending"]
     )
 
 
