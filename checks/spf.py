@@ -51,6 +51,47 @@ _MECH_NAME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9]*)(.*)$", re.S)
 _CIDR_RE = re.compile(r"^(.*?)(?:/(0|[1-9][0-9]{0,2}))?(?://(0|[1-9][0-9]{0,2}))?$", re.S)
 _TOPLABEL_RE = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
 
+# Macro letters whose value is known without a message when a domain's record is checked: d is
+# the domain check_host() is evaluating, o the sender's domain (the checked domain itself).
+STATIC_LETTERS = set("do")
+_MACRO_EXPAND_RE = re.compile(r"%\{([A-Za-z])([0-9]*)(r?)([.\-+,/_=]*)\}|%[%_-]", re.I)
+
+
+def expand_static(spec: str, domain: str, sender_domain: str) -> str | None:
+    """`spec` with its %{d} and %{o} macros expanded as receivers do (RFC 7208 §7.3), or None
+    when it uses a macro that depends on the message (%{i}, %{s}, %{l}, %{h}, %{v}, %{p}).
+
+    A target such as "include:%{d}.spf.filter.example" reaches the same name for every message,
+    so its record, lookups and void answers are the domain's own and can be checked."""
+    values = {"d": domain, "o": sender_domain}
+    unknown = False
+
+    def one(m: re.Match[str]) -> str:
+        nonlocal unknown
+        text = m.group(0)
+        if text in LITERAL_ESCAPES:
+            return LITERAL_ESCAPES[text]
+        letter, digits, reverse, delimiters = m.groups()
+        if letter.lower() not in STATIC_LETTERS or digits.startswith("0"):
+            unknown = True
+            return text
+        parts = re.split("[" + re.escape(delimiters or ".") + "]", values[letter.lower()])
+        if reverse:
+            parts.reverse()
+        if digits:
+            parts = parts[-int(digits) :]
+        # Upper-case macro letters are URL-escaped (§7.3); domain characters escape to themselves.
+        return ".".join(parts)
+
+    expanded = _MACRO_EXPAND_RE.sub(one, spec)
+    if unknown:
+        return None
+    # §7.3: an expansion longer than 253 characters loses labels from the left until it fits.
+    while len(expanded) > 253 and "." in expanded:
+        expanded = expanded.split(".", 1)[1]
+    return expanded
+
+
 # Problems that make a receiver return permerror for the record (RFC 7208 §4.6).
 PERMERROR_IDS = {"SPF-02", "SPF-03", "SPF-04", "SPF-12", "SPF-15", "SPF-16"}
 
@@ -753,13 +794,21 @@ async def _expand(
     terms = node.parsed.lookup_terms
     node.own_lookups = len(terms)
     here = path + (domain,)
+    # The name each term queries: %{d}/%{o} expanded; None for a message-dependent macro.
+    names = {
+        id(t): expand_static(t.target, domain, ctx.domain)
+        if t.has_macro and t.target
+        else t.lookup_name or domain
+        for t in terms
+    }
 
     async def follow(term: SpfTerm) -> None:
-        if term.has_macro or term.name == "ptr":
+        name = names[id(term)]
+        if name is None or term.name == "ptr":
             if term.name != "ptr":
                 node.unresolvable.append(term.text)
             return
-        target = normalize(term.lookup_name or domain)
+        target = normalize(name)
         if term.name in ("include", "redirect"):
             node.children.append(await _walk(ctx, target, term.name, here, state))
         elif term.name == "a":
@@ -787,7 +836,7 @@ async def _expand(
 
     await asyncio.gather(*(follow(t) for t in terms))
     # Keep the evidence in record order although the lookups finished in any order.
-    order = {t.lookup_name and normalize(t.lookup_name): i for i, t in enumerate(terms)}
+    order = {normalize(names[id(t)] or ""): i for i, t in enumerate(terms)}
     node.children.sort(key=lambda c: order.get(c.domain, 99))
 
 
@@ -1814,7 +1863,13 @@ def _terminal(
     qualifier = effective_all(tree)
     if qualifier is None and parsed.redirect is not None and _redirect_dead_end(tree):
         return  # reported as SPF-08 / SPF-20 on the redirect target
-    if qualifier is None and parsed.redirect is not None and parsed.redirect.has_macro:
+    followed = any(child.via == "redirect" for child in tree.children)
+    if (
+        qualifier is None
+        and parsed.redirect is not None
+        and parsed.redirect.has_macro
+        and not followed
+    ):
         # The redirect's record decides (RFC 7208 §6.1), and its name depends on the message:
         # "no 'all', so neutral" would be false, and replacing the redirect a guess.
         out.add(

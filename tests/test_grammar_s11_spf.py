@@ -87,7 +87,7 @@ CASES: list[tuple[str, set[str], set[str], str]] = [
     ("v=spf1 exists:%{I}.%{D}.example.com -all", set(), set(), "upper-case macro letters"),
     ("v=spf1 exists:x%%y.example.com -all", set(), set(), "%% is queried as '%'"),
     ("v=spf1 exists:a%-b%_c.example.com -all", set(), set(), "%- is '%20', %_ a space"),
-    ("v=spf1 include:%{d}.example.net -all", set(), set(), "macro in an include domain-spec"),
+    ("v=spf1 include:%{i}.example.net -all", set(), set(), "macro in an include domain-spec"),
     ("v=spf1 a:%{d} -all", set(), set(), "a domain-spec that is only a macro"),
     ("v=spf1 exists:%{x}.example.com -all", {"SPF-16"}, set(), "x is no macro letter"),
     ("v=spf1 exists:%{c}.example.com -all", {"SPF-16"}, set(), "c only in explanation text"),
@@ -102,7 +102,7 @@ CASES: list[tuple[str, set[str], set[str], str]] = [
     # and accepts it: implementations disagree, a warning (checklist §0).
     ("v=spf1 a:%{d}. -all", set(), {"SPF-16"}, "a macro then '.' is no domain-end"),
     ("v=spf1 exists:%{i}._spf.%{d}. -all", set(), {"SPF-16"}, "likewise after a longer spec"),
-    ("v=spf1 redirect=%{d}.", set(), {"SPF-16"}, "likewise in redirect"),
+    ("v=spf1 redirect=%{h}.", set(), {"SPF-16"}, "likewise in redirect"),
     ("v=spf1 exists:%{i}.%{d}.example.com. -all", set(), set(), "toplabel then '.' is fine"),
     ("v=spf1 a:%{d}.. -all", {"SPF-16"}, set(), "an empty label after a macro"),
     ("v=spf1 a:mail..example.com -all", {"SPF-04"}, set(), "empty label"),

@@ -130,7 +130,7 @@ def test_an_include_built_with_macros_is_not_counted_as_zero_lookups() -> None:
 def test_a_redirect_built_with_macros_is_not_called_a_record_without_all() -> None:
     # RFC 7208 §6.1: without 'all' the redirect's record decides; "neutral for unlisted
     # servers" and a fix turning the redirect into an include would both be guesses.
-    (finding,) = of(spf_findings("v=spf1 mx redirect=%{d}._spf.example.net"), "SPF-09")
+    (finding,) = of(spf_findings("v=spf1 mx redirect=%{i}._spf.example.net"), "SPF-09")
     assert finding.status == Status.INFO and not finding.fix
     assert "no 'all'" not in finding.summary
 
