@@ -18,7 +18,10 @@ nothing while the change is open. A change is closed (recovered, silently) once 
 not been reported for QUIET_DAYS report days, or the last QUIET_DAYS days with enough sessions
 to judge were none of them alert-worthy (one good day is no recovery: a rate that wobbles
 around the threshold would otherwise be a new alert every other day); after that, the problem
-coming back is news again.
+coming back is news again. The same report read again (another copy taking it over, a reparse
+after a parser fix) is not something coming back: it tells only what its earlier evaluations
+were not told (evaluate_report, reports.models.AlertFacts), and a day's failure rate is told
+once.
 
 mailsec.alerts evaluates only its own kinds when a check run arrives; for these kinds its
 `rules.evaluate` answers "unknown", which never touches a confirmed change; its emails render
@@ -41,7 +44,7 @@ from django.utils import timezone
 from reports import conf
 from reports.explain import explain
 from reports.join import mx01_hosts, sight
-from reports.models import FailureDetail, ReportAddress, TlsReport
+from reports.models import AlertFacts, FailureDetail, ReportAddress, TlsReport
 from reports.parse import RESULT_TYPES
 
 if TYPE_CHECKING:
@@ -121,7 +124,17 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     """The alert events one newly stored report causes (de-duplicated); [] for an address
     that belongs to no monitored domain, or to one not verified (yet, or any more), for a
     report about another domain or of a day still to come, which change nothing, and for a
-    report older than RECENT_DAYS, which may still close a change."""
+    report older than RECENT_DAYS, which may still close a change.
+
+    A report evaluated before (another copy took it over, or a reparse read more of it:
+    reports.models.AlertFacts) tells only what is news against the facts it was evaluated
+    on: a failure type it did not name then, a day it did not put above the threshold then.
+    What it told then, or had no need to tell (the type was seen in the days before, or its
+    change was open), is not told again for the same report day once the change recovered:
+    the keys carry no day, and nothing came back."""
+    told = AlertFacts.recorded(report)
+    if told is not None and (told.day != report.day or not told.counted):
+        told = None  # evaluated as a report of another day, or as not this domain's
     address = report.address
     domain = address.domain
     # An unverified domain gets no alert: it would show on the alerts page of a team that has
@@ -151,6 +164,8 @@ def evaluate_report(report: TlsReport) -> list[Change]:
             .distinct()
         )
         new_types = set(report.failure_details.values_list("result_type", flat=True)) - earlier
+        if told is not None:
+            new_types -= told.result_types
     # Anyone can POST a report (the address is public in DNS): only the RFC's result types
     # become alerts of their own, with our words. Unknown ones are one alert that quotes
     # nothing, so a report cannot have us email its text, or thousands of emails.
@@ -222,14 +237,33 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     # 2. The day's failure rate (every report of that day, every reporting organisation),
     # beyond what each organisation usually sees. A bad threshold setting stops this rule
     # alone, loudly: the new failure types above still go out.
+    # Once per day: not again for a day this report put above the threshold when evaluated
+    # before, nor for a day whose change was opened already (by another organisation's report
+    # of that day, say) and has recovered since.
+    day_told = (told is not None and told.day_alerts) or _day_rate_told(domain, day)
     try:
-        _judge_failure_rate(domain, address, day, events, may_open=recent)
+        _judge_failure_rate(domain, address, day, events, may_open=recent and not day_told)
     except ImproperlyConfigured as e:
         log.error("TLS report failure-rate alerts are off: %s", e)
 
     # Failure types quiet for QUIET_DAYS report days are closed, so a return is news again.
     _close_quiet_types(domain, address, day)
     return events
+
+
+def _day_rate_told(domain: Domain, day: date) -> bool:
+    """A failure-rate change was opened for `day` already (whatever its state)."""
+    from mailsec.alerts.models import Change
+
+    return Change.objects.filter(
+        domain=domain, key=KIND_FAILURE_RATE, subject=f"{day:%Y-%m-%d}"
+    ).exists()
+
+
+def facts_told(report: TlsReport) -> AlertFacts:
+    """What `report`'s alerts have been evaluated on once evaluate_report has run: its facts
+    now, with those of its earlier evaluations."""
+    return AlertFacts.of(report).with_told(AlertFacts.recorded(report))
 
 
 @dataclass(frozen=True)

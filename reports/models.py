@@ -561,8 +561,8 @@ class RawReport(models.Model):
         # that report already.
         counted = counted_copy(same, other_than=self.pk) if same is not None else None
         replaced: RawReport | None = None
-        # What the stored report gave its alerts to go on, when this copy's content replaces
-        # it: the alerts are evaluated again only if the new content tells something more.
+        # What the stored report's alerts were evaluated on, when this copy's content replaces
+        # it: they are evaluated again only if the new content tells something more.
         told: AlertFacts | None = None
         if same is not None and (same.pk != self.report_id or counted is not None):
             ours = self.signed_by(parsed.contact_info)
@@ -584,23 +584,22 @@ class RawReport(models.Model):
                         (same.total_successful, same.total_failed),
                     )
                 )
-            # Its alerts are evaluated again when it says something the replaced figures did
-            # not (AlertFacts.tells_more); the alert task reads the stored rows.
-            told = AlertFacts.of(same)
+            # Its alerts are evaluated again when it says something the report was not
+            # evaluated on (AlertFacts.tells_more); the alert task reads the stored rows.
+            told = AlertFacts.told(same)
             self.took_over = True
-        elif (
-            same is not None
-            and self.parse_status != self.PARSED
-            and parsed_digest(parsed) != stored_digest(same)
-        ):
+        elif same is not None:
             # This copy newly becomes the one counted (it was pending, a duplicate or set
-            # aside: the copy the figures came from was rejected) and says something else
-            # than the report stored. Its alerts are evaluated again when what it says is
-            # news (AlertFacts.tells_more), as on a first parse. Not on a reparse of the copy
-            # counted already: that stores the report it was evaluated on, in the form the
-            # parser writes now (A-labels where U-labels were stored), and once its changes
-            # recovered the same day's failures would be told again as new.
-            told = AlertFacts.of(same)
+            # aside: the copy the figures came from was rejected), or is the copy counted,
+            # reparsed after a parser fix. What it says is evaluated like a new report when
+            # it is news (AlertFacts.tells_more: a failure type the parser missed before), and
+            # only that is told. The same report in the form the parser writes now (A-labels
+            # where U-labels were stored) tells nothing more: nothing is sent.
+            told = AlertFacts.told(same)
+        if told is not None and same is not None:
+            # Kept with the report, which store() rewrites: a report evaluated before the
+            # facts were kept has them from its rows, about to be replaced.
+            same.alerts_told = told.record()
         try:
             with transaction.atomic():
                 if replaced is not None:
@@ -727,7 +726,7 @@ def settle_report(report_pk: int) -> None:
         report = TlsReport.objects.select_for_update().filter(pk=report_pk).first()
         if report is None or counted_copy(report) is not None:
             return
-        told = AlertFacts.of(report)
+        told = AlertFacts.told(report)
         for other in others:
             other.process(force=True, settle=False)
         if counted_copy(report) is None:
@@ -741,7 +740,7 @@ def settle_report(report_pk: int) -> None:
                 report.delete()
             return
         report.refresh_from_db()
-        if AlertFacts.of(report).tells_more(told):
+        if told is not None and AlertFacts.of(report).tells_more(told):
             # Judged on the report as settled, against what it was counted on before its
             # copies had their turn (_save_parsed judged each copy that took over in turn).
             from reports.tasks import alert_on_report
@@ -756,12 +755,14 @@ class AlertFacts:
     counts for its address, the failure types it names, and whether its day's failure rate,
     with it, is above the threshold.
 
-    Compared when another copy's content replaces the report's (a signed copy replacing an
-    unsigned one, a copy taking over from the one counted that was rejected on reparse): the
-    alerts are evaluated again only when the new content tells something the old did not.
-    The alert keys carry no report day, so evaluating them again on the same failures would
-    open the changes of that day a second time once they recovered, although no sender
-    reported anything new."""
+    The alert keys carry no report day, so evaluating a report's alerts again on failures it
+    was evaluated on once would open the changes of that day a second time once they
+    recovered, although no sender reported anything new. So the facts a report's alerts were
+    evaluated on are kept with it (TlsReport.alerts_told, every evaluation together), and
+    when another copy's content replaces the report's (a signed copy replacing an unsigned
+    one, a copy taking over from the one counted, a reparse after a parser fix) the alerts
+    are evaluated again only when the new content tells something more (tells_more), and
+    then about that only (reports.alerts.evaluate_report)."""
 
     day: date
     counted: bool
@@ -789,6 +790,51 @@ class AlertFacts:
             except ImproperlyConfigured:
                 pass  # the failure-rate rule is off (reports.alerts says so when evaluating)
         return cls(report.day, report.counted, frozenset(types), day_alerts)
+
+    @classmethod
+    def recorded(cls, report: TlsReport) -> AlertFacts | None:
+        """The facts kept in report.alerts_told; None when none are."""
+        told = report.alerts_told or {}
+        try:
+            return cls(
+                date.fromisoformat(told["day"]),
+                bool(told["counted"]),
+                frozenset(told["types"]),
+                bool(told["rate"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    @classmethod
+    def told(cls, report: TlsReport) -> AlertFacts | None:
+        """What the alerts of `report` were evaluated on so far; None when they never were
+        (they are still to be, with everything the report says). A report evaluated before
+        the facts were kept: the facts its rows hold now, which are the ones evaluated."""
+        recorded = cls.recorded(report)
+        if recorded is None and report.alerts_evaluated_at is not None:
+            return cls.of(report)
+        return recorded
+
+    def record(self) -> dict[str, Any]:
+        """These facts as TlsReport.alerts_told keeps them."""
+        return {
+            "day": self.day.isoformat(),
+            "counted": self.counted,
+            "types": sorted(self.result_types),
+            "rate": self.day_alerts,
+        }
+
+    def with_told(self, told: AlertFacts | None) -> AlertFacts:
+        """These facts together with `told`, the ones evaluated before for the same day and
+        address: what the report's alerts have been evaluated on once these are."""
+        if told is None or told.day != self.day or not told.counted:
+            return self
+        return AlertFacts(
+            self.day,
+            self.counted,
+            self.result_types | told.result_types,
+            self.day_alerts or told.day_alerts,
+        )
 
     def tells_more(self, told: AlertFacts) -> bool:
         """These facts hold something the alerts of `told` could not have said: the report
@@ -1140,6 +1186,11 @@ class TlsReport(models.Model):
     # history). Empty after parsing until then: the sweep queues the evaluation of a report
     # whose task was lost (a broker down when the parse committed).
     alerts_evaluated_at = models.DateTimeField(null=True, blank=True)
+    # What its alerts were evaluated on, every evaluation together (AlertFacts.record): when
+    # another copy's content replaces the report's, or a reparse reads more of it, only what
+    # is news against these is told. Null until the first evaluation (and for a bulk import,
+    # whose COPY leaves it out: history, evaluated on nothing).
+    alerts_told = models.JSONField(null=True, blank=True)
 
     objects = TlsReportQuerySet.as_manager()
 
@@ -1169,9 +1220,13 @@ class TlsReport(models.Model):
             alerts_evaluated_at__isnull=True, created__lt=timezone.now() - older_than
         ).order_by("created")
 
-    def mark_alerts_evaluated(self) -> None:
+    def mark_alerts_evaluated(self, told: AlertFacts | None = None) -> None:
+        """Evaluated now, on the facts `told` (AlertFacts.record) when given."""
         self.alerts_evaluated_at = timezone.now()
-        type(self).objects.filter(pk=self.pk).update(alerts_evaluated_at=self.alerts_evaluated_at)
+        fields: dict[str, Any] = {"alerts_evaluated_at": self.alerts_evaluated_at}
+        if told is not None:
+            self.alerts_told = fields["alerts_told"] = told.record()
+        type(self).objects.filter(pk=self.pk).update(**fields)
 
     @property
     def failure_rate(self) -> float | None:

@@ -85,7 +85,7 @@ def alert_on_report(self, report_id: int) -> int:  # type: ignore[no-untyped-def
         if not apps.is_installed("mailsec.alerts"):
             report.mark_alerts_evaluated()  # nothing to evaluate them with: not for the sweep
             return 0
-        from reports.alerts import evaluate_report
+        from reports.alerts import evaluate_report, facts_told
 
         # The changes it raises (with their emails) and the mark commit together: the
         # sweep re-queues a report until both are stored. The report row is locked and the
@@ -103,8 +103,11 @@ def alert_on_report(self, report_id: int) -> int:  # type: ignore[no-untyped-def
             )
             if evaluated is not None:
                 return 0
+            # What earlier evaluations were told, as it stands under the lock (a copy that
+            # took the report over meanwhile kept it).
+            report.refresh_from_db(fields=["alerts_told"])
             events = evaluate_report(report)
-            report.mark_alerts_evaluated()
+            report.mark_alerts_evaluated(facts_told(report))
         return len(events)
     except Exception as e:
         outage = isinstance(e, OperationalError | InterfaceError)  # the database is away

@@ -127,7 +127,9 @@ def test_0012_migrates_back_and_forth_to_the_schema_the_model_describes(
     # Nothing left for makemigrations (it exits non-zero when the model differs).
     call_command("makemigrations", "reports", "--check", "--dry-run", verbosity=0)
     executor = MigrationExecutor(connection)
-    assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    # Left: only the reports migrations after 0012 (0013 adds a column of another table).
+    assert all(m.app_label == "reports" and m.name > AFTER[1] for m, _ in plan)
     # A row inserted without the column (ingest_files' COPY, a worker on the release before)
     # is report 0 of its body; another report of the same body is a row of its own.
     body = b'{"report": 1}'
