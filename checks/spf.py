@@ -870,6 +870,26 @@ def effective_all(node: SpfNode) -> str | None:
     return None
 
 
+def redirect_hops(node: SpfNode) -> list[SpfNode]:
+    """The records a `redirect` hands evaluation to (RFC 7208 §6.1), in order, each one
+    without an `all` of its own passing on to the next: the last one's ending is what a
+    sender matching nothing gets. Empty when `node` has its own `all` or no followed redirect.
+    """
+    hops: list[SpfNode] = []
+    while node.parsed is not None and node.parsed.all_term is None:
+        nxt = next((c for c in node.children if c.via == "redirect"), None)
+        if nxt is None:
+            break
+        hops.append(nxt)
+        node = nxt
+    return hops
+
+
+def _redirects_to(hops: list[SpfNode]) -> str:
+    """'redirects to a, which redirects to b' for the redirect chain `hops`."""
+    return "redirects to " + ", which redirects to ".join(n.domain for n in hops)
+
+
 def corrected_record(parsed: ParsedSpf, final: str = "-all") -> str:
     """The record with ignored terms dropped and the terminal policy replaced by `final`.
 
@@ -1587,13 +1607,23 @@ def _tree_findings(
         )
 
     voids = [v for n in nodes for v in n.voids]
+    # A void name in a record reached through an include or redirect of someone else's (a
+    # provider's) is not the owner's to remove: the text says whose record names it.
+    foreign = [n for n in nodes if n.voids and organizational_domain(n.domain, extra) != own_org]
+    mine = any(n.voids for n in nodes if n not in foreign)
+    remove = " Remove the stale entries" + (" from your own records." if foreign else ".")
+    elsewhere = "".join(
+        f" {', '.join(n.voids)} {'is' if len(n.voids) == 1 else 'are'} named in the SPF record "
+        f"of {n.domain} (reached through {n.via}), which only its owner can change."
+        for n in foreign
+    )
     if len(voids) > VOID_LIMIT:
         out.add(
             "SPF-06",
             Status.FAIL,
             f"{len(voids)} names used by the SPF record do not exist or have no addresses "
             f"({', '.join(voids)}); after {VOID_LIMIT} such empty lookups receivers return a "
-            "permanent error. Remove the stale entries.",
+            "permanent error." + (remove if mine else "") + elsewhere,
             subject=domain,
             evidence={**evidence, "void_lookups": voids},
         )
@@ -1602,7 +1632,7 @@ def _tree_findings(
             "SPF-06",
             Status.WARN,
             f"The SPF record refers to names with no addresses ({', '.join(voids)}); these are "
-            "wasted lookups, and a third would break SPF. Remove them.",
+            "wasted lookups, and a third would break SPF." + (remove if mine else "") + elsewhere,
             subject=domain,
             evidence={**evidence, "void_lookups": voids},
         )
@@ -1625,19 +1655,34 @@ def _tree_findings(
         )
 
     for node in nodes:
+        theirs = organizational_domain(node.domain, extra) != own_org
         for target, count in node.mx_fanout.items():
             if count > MX_FANOUT_LIMIT:
                 out.add(
                     "SPF-07",
                     Status.FAIL,
-                    f"The 'mx' mechanism for {target} needs {count} MX host lookups; more than "
-                    f"{MX_FANOUT_LIMIT} is a permanent error. List the servers with ip4/ip6 "
-                    "instead.",
+                    f"The 'mx' mechanism for {target}"
+                    + (
+                        ""
+                        if node is tree
+                        else f" in the SPF record of {node.domain} (reached through {node.via})"
+                    )
+                    + f" needs {count} MX host lookups; more than {MX_FANOUT_LIMIT} is a "
+                    "permanent error. "
+                    + (
+                        "Only the owner of that record can list the servers with ip4/ip6 instead."
+                        if theirs
+                        else "List the servers with ip4/ip6 instead."
+                    ),
                     subject=node.domain,
                     evidence={"mx_hosts": count},
                 )
 
     missing = False
+    # Who names each node: an include or redirect deeper than the owner's record is in another
+    # record, perhaps a provider's, which the owner can only stop using (`top`, the term of
+    # their own record it hangs from), not edit.
+    parent = {id(c): n for n in nodes for c in n.children}
     for node in nodes:
         if node is tree:
             continue
@@ -1645,18 +1690,37 @@ def _tree_findings(
             missing = True
             if node.domain in (fused or set()) and any(node is c for c in tree.children):
                 continue
-            parent = "include" if node.via == "include" else "redirect"
+            term = "include" if node.via == "include" else "redirect"
+            names = "includes" if term == "include" else "redirects to"
             problem = (
                 "does not publish an SPF record"
                 if node.status == "none"
                 else "publishes more than one SPF record"
             )
+            holder = parent.get(id(node), tree)
+            top = node
+            while parent.get(id(top), tree) is not tree:
+                top = parent[id(top)]
+            if holder is tree:
+                where = f"The SPF record {names} {node.domain}"
+                todo = f"Remove or replace that {term}."
+            else:
+                where = (
+                    f"The SPF record of {holder.domain} (reached through {holder.via}) "
+                    f"{names} {node.domain}"
+                )
+                todo = (
+                    f"Remove or replace that {term} in the record of {holder.domain}."
+                    if organizational_domain(holder.domain, extra) == own_org
+                    else "That record is not yours: have its owner fix it, or replace the "
+                    f"{top.via} {'of' if top.via == 'include' else 'to'} {top.domain} in your "
+                    "own record."
+                )
             out.add(
                 "SPF-08",
                 Status.FAIL,
-                f"The SPF record {parent}s {node.domain}, which {problem}; receivers treat this "
-                "as a permanent error and SPF fails. Remove or replace that "
-                f"{parent}.",
+                f"{where}, which {problem}; receivers treat this as a permanent error and SPF "
+                f"fails. {todo}",
                 subject=node.domain,
                 evidence={**evidence, **({"dns": node.answer.evidence()} if node.answer else {})},
             )
@@ -1882,20 +1946,51 @@ def _terminal(
             evidence={"record": parsed.text, "redirect": parsed.redirect.text},
         )
         return
+    # Without an `all` of its own the ending is the redirect target's (RFC 7208 §6.1), often
+    # a provider's record the owner cannot edit: the text names that record, and the fix is
+    # the owner's own record with the redirect turned into an include (corrected_record) and
+    # its own '-all' (include matches only on the target's pass, §5.2, so the servers it lists
+    # stay authorised and everything else reaches the owner's ending).
+    hops = redirect_hops(tree)
+    redirect = parsed.redirect if hops else None
+    route = f"The SPF record has no 'all' of its own: it {_redirects_to(hops)}"
+    swap = (
+        f"replace '{redirect.text}' with 'include:{redirect.target}' and end the record with '-all'"
+        if redirect is not None
+        else ""
+    )
     # corrected_record keeps every lookup term (a redirect becomes an include): when SPF-05
     # fails, it would too, so no record is offered, only the order of work.
     blocked = tree_permerror(tree)
     fix = "" if blocked or not fixable else txt_fix(domain, corrected_record(parsed))
     later = error_first(blocked)
-    evidence = {"record": parsed.text, "terminal": qualifier and f"{qualifier}all"}
+    evidence: dict[str, Any] = {"record": parsed.text, "terminal": qualifier and f"{qualifier}all"}
+    if hops:
+        evidence["terminal_from"] = hops[-1].domain
     chain = open_include(tree) if qualifier != "+" else None
     if chain:
+        # The include may be in a redirect target's record rather than the owner's own.
+        holder = next((n for n in [tree, *hops] if _includes_open(n, chain[0])), tree)
+        if holder is tree:
+            text = (
+                f"The SPF record includes {' → '.join(chain)}, whose record ends in '+all': "
+                "every server on the Internet passes SPF as your domain, whatever your own "
+                "record's end says. Remove that include or have its owner fix it."
+            )
+        else:
+            upto = hops[: hops.index(holder) + 1]
+            text = (
+                f"The SPF record {_redirects_to(upto)}, whose record includes "
+                f"{' → '.join(chain)}, whose record ends in '+all': every server on the "
+                "Internet passes SPF as your domain. That include is in the record of "
+                f"{holder.domain}, not in yours: have its owner remove it, or replace "
+                f"'{parsed.redirect.text if parsed.redirect else 'redirect'}' in your own "
+                "record with the senders you use."
+            )
         out.add(
             "SPF-09",
             Status.FAIL,
-            f"The SPF record includes {' → '.join(chain)}, whose record ends in '+all': every "
-            "server on the Internet passes SPF as your domain, whatever your own record's end "
-            "says. Remove that include or have its owner fix it.",
+            text,
             subject=domain,
             evidence={**evidence, "open_include": chain},
         )
@@ -1906,12 +2001,12 @@ def _terminal(
         # Without its own `all`, the '+all' is the redirect target's (RFC 7208 §6.1): the
         # corrected record would include that record, which passes every sender, so it stays
         # open; what to change is the redirect.
-        via = parsed.redirect.target if parsed.all_term is None and parsed.redirect else None
+        via = hops[-1].domain if hops else None
         out.add(
             "SPF-09",
             Status.FAIL,
             (
-                f"The SPF record redirects to {via}, whose record ends in '+all', which "
+                f"The SPF record {_redirects_to(hops)}, whose record ends in '+all', which "
                 "authorises every server on the Internet to send mail as your domain. Replace "
                 "the redirect with the senders you use and end the record with '-all'."
                 if via
@@ -1937,8 +2032,15 @@ def _terminal(
         out.add(
             "SPF-09",
             Status.WARN,
-            "The SPF record ends in '?all' (neutral), so mail from other servers is neither "
-            "authorised nor rejected. End it with '-all' (or '~all')." + later,
+            (
+                f"{route}, whose record ends in '?all' (neutral), so mail from other servers is "
+                f"neither authorised nor rejected. To fix it in your own record, {swap} "
+                "(or '~all')."
+                if redirect is not None
+                else "The SPF record ends in '?all' (neutral), so mail from other servers is "
+                "neither authorised nor rejected. End it with '-all' (or '~all')."
+            )
+            + later,
             subject=domain,
             evidence=evidence,
             fix=fix,
@@ -1947,8 +2049,14 @@ def _terminal(
         out.add(
             "SPF-09",
             Status.WARN,
-            "The SPF record has no 'all' at the end, so servers not listed get a neutral result "
-            "instead of a failure. End it with '-all'." + later,
+            (
+                f"{route}, whose record has no 'all' either, so servers not listed get a "
+                f"neutral result instead of a failure. To fix it in your own record, {swap}."
+                if redirect is not None
+                else "The SPF record has no 'all' at the end, so servers not listed get a "
+                "neutral result instead of a failure. End it with '-all'."
+            )
+            + later,
             subject=domain,
             evidence=evidence,
             fix=fix,
@@ -1957,8 +2065,15 @@ def _terminal(
         out.add(
             "SPF-09",
             Status.INFO,
-            "The SPF record ends in '~all' (soft fail): mail from unlisted servers is usually "
-            "accepted but marked. Once every sender is listed, '-all' is stricter." + later,
+            (
+                f"{route}, whose record ends in '~all' (soft fail): mail from unlisted servers "
+                "is usually accepted but marked. Once every sender is listed, '-all' is "
+                f"stricter: to get it in your own record, {swap}."
+                if redirect is not None
+                else "The SPF record ends in '~all' (soft fail): mail from unlisted servers is "
+                "usually accepted but marked. Once every sender is listed, '-all' is stricter."
+            )
+            + later,
             subject=domain,
             evidence=evidence,
             fix=fix,
@@ -1967,10 +2082,27 @@ def _terminal(
         out.add(
             "SPF-09",
             Status.PASS,
-            "The SPF record ends in '-all': servers not listed are not allowed to send.",
+            f"The SPF record {_redirects_to(hops)}, whose record ends in '-all': servers not "
+            "listed are not allowed to send."
+            if hops
+            else "The SPF record ends in '-all': servers not listed are not allowed to send.",
             subject=domain,
             evidence=evidence,
         )
+
+
+def _includes_open(node: SpfNode, name: str) -> bool:
+    """True when `node`'s own record has a '+' include of `name` (see open_include)."""
+    if node.parsed is None:
+        return False
+    return any(
+        t.name == "include"
+        and t.qualifier == "+"
+        and t.target
+        and t not in node.parsed.ignored
+        and normalize(t.target) == normalize(name)
+        for t in node.parsed.terms
+    )
 
 
 async def _helo(out: Collector, ctx: CheckContext, mx: DnsAnswer) -> None:
