@@ -115,6 +115,9 @@ _DATETIME_RE = re.compile(
     re.ASCII,
 )
 _ADDR_SPEC_RE = re.compile(r"\A[^@\s<>()\[\],;:\"]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?)\Z")
+# The same with a domain of any characters, for an address whose domain is in U-labels
+# (RFC 6532 lets an address carry UTF-8); contact_domain reads it as its A-labels.
+_ADDR_SPEC_UTF8_RE = re.compile(r"\A[^@\s<>()\[\],;:\"]+@([^@\s<>()\[\],;:\"]+)\Z")
 # Every label, the last too, is 1-63 characters and neither begins nor ends with a hyphen
 # (RFC 1035 §2.3.1, RFC 1123 §2.1); "_" is kept for the service labels some MTAs report.
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
@@ -292,9 +295,19 @@ class ParsedReport:
 
 
 def contact_domain(contact_info: str | None) -> str | None:
-    """The domain of a contact-info that is an e-mail address, lower case; None otherwise."""
-    match = _ADDR_SPEC_RE.match((contact_info or "").removeprefix("mailto:"))
-    return match.group(1).rstrip(".").lower() if match else None
+    """The domain of a contact-info that is an e-mail address, in lower-case A-labels
+    without a trailing dot (as TLS-Report-Submitter is read, to compare the two, RFC 8460
+    §5.3); None otherwise."""
+    address = (contact_info or "").removeprefix("mailto:")
+    match = _ADDR_SPEC_RE.match(address)
+    if match:
+        return match.group(1).rstrip(".").lower()
+    match = _ADDR_SPEC_UTF8_RE.match(address)
+    if match and not match.group(1).isascii():
+        domain = _a_label_form(match.group(1))
+        if domain is not None and not domain.startswith("*."):
+            return domain
+    return None
 
 
 # --- Decoding: gzip / zip / JSON, sniffed by magic bytes, with caps --------------------------
@@ -785,7 +798,7 @@ class _Checker:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.warn(f"{where}: {key} is not a string; ignored")
+            self.warn(f"{where}: {_found(key, value)}; ignored")
             return None
         if len(value) > limit:
             # Optional fields never cost the report (RPT-09): the value goes, with a word.
@@ -827,9 +840,13 @@ class _Checker:
             # M17: some reporters quote their numbers; the value is unambiguous.
             self.warn(f"{where} is the string {value!r}, not a JSON integer; read as {int(value)}")
             return int(value)
-        self.warn(
-            f"{where} is {_kind(value)} {str(value)[:40]!r}, not an integer ≥ 0; entry dropped"
-        )
+        if isinstance(value, str):
+            shown = f"the string {value[:40]!r}"
+        elif isinstance(value, float):
+            shown = f"the number {value!r}"  # 12.0, 1e3: JSON numbers, not integers
+        else:
+            shown = _kind(value)  # null, an array, an object: nothing to quote
+        self.warn(f"{where} is {shown}, not an integer ≥ 0; entry dropped")
         return None
 
     def ip(self, obj: dict[str, Any], key: str, where: str) -> str | None:
@@ -837,7 +854,7 @@ class _Checker:
         if value is None:
             return None  # optional in practice (RPT-09, M25)
         if not isinstance(value, str) or not value:
-            self.warn(f"{where}: {key} is empty or not a string (RPT-12)")
+            self.warn(f"{where}: {_found(key, value)} (RPT-12)")
             return None
         known = self.valid_ips.get(value)
         if known is not None:
@@ -894,6 +911,17 @@ def _kind(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+def _found(key: str, value: Any, wanted: str = "a string") -> str:
+    """Why a member is unusable, in words that fit what was sent: missing (`_MISSING`),
+    empty, or a value of another JSON type ("policy-domain is an array, not a string").
+    A member that is there is never called missing."""
+    if value is _MISSING:
+        return f"{key} is missing"
+    if isinstance(value, str) and wanted == "a string":
+        return f"{key} is empty"
+    return f"{key} is {_kind(value)}, not {wanted}"
+
+
 def _strings(ck: _Checker, value: Any, where: str, limit: int, max_items: int) -> list[str]:
     """A JSON array of strings; a bare string is wrapped with a warning (M22). _MISSING (the
     member is absent) is no strings; null is not an array either, and is told so (as
@@ -926,11 +954,11 @@ def _failure_detail(ck: _Checker, raw: Any, where: str) -> FailureDetail | None:
         ck.warn(f"{where} is {_kind(raw)}, not an object; dropped")
         return None
     get = raw.get
-    result_type = get("result-type")
+    result_type = get("result-type", _MISSING)
     # Known values are short ASCII: text() could not object to them.
     if result_type.__class__ is not str or result_type not in RESULT_TYPES:
         if not isinstance(result_type, str) or not result_type:
-            ck.warn(f"{where}: result-type is missing or not a string; dropped")
+            ck.warn(f"{where}: {_found('result-type', result_type)}; dropped")
             return None
         result_type = ck.text(result_type, f"{where}: result-type", MAX_NAME_CHARS)
         # RFC 8460 §4.3: the list is expected to grow, keep the value as sent (M20).
@@ -993,13 +1021,13 @@ def _policy(
     """One entry of `policies`. `details` are its failure details, already read and checked
     one by one while streaming; None when `failure-details` was absent or not an array (then
     `raw` holds whatever it was)."""
-    pol = raw.get("policy")
+    pol = raw.get("policy", _MISSING)
     if not isinstance(pol, dict):
-        ck.warn(f"{where}: policy is missing or not an object; dropped")
+        ck.warn(f"{where}: {_found('policy', pol, 'an object')}; dropped")
         return None
-    policy_type = pol.get("policy-type")
+    policy_type = pol.get("policy-type", _MISSING)
     if not isinstance(policy_type, str) or not policy_type:
-        ck.warn(f"{where}: policy-type is missing; kept as empty")
+        ck.warn(f"{where}: {_found('policy-type', policy_type)}; kept as empty")
         policy_type = ""
     else:
         policy_type = ck.text(policy_type, f"{where}: policy-type", MAX_NAME_CHARS)
@@ -1016,8 +1044,8 @@ def _policy(
         MAX_POLICY_LINES,
     )
 
-    domain = pol.get("policy-domain")
-    if isinstance(domain, str) and domain:
+    domain = pol.get("policy-domain", _MISSING)
+    if isinstance(domain, str) and domain.strip():
         policy_domain = ck.hostname(domain, f"{where}: policy-domain")
     else:
         # M28: the Postfix/sys4 reporter omits it for no-policy-found; the envelope knows it.
@@ -1027,7 +1055,7 @@ def _policy(
         if fallback and (len(fallback) > MAX_HOST_CHARS or not _HOSTNAME_RE.match(fallback)):
             fallback = ""  # the envelope's word is no host name either
         ck.warn(
-            f"{where}: policy-domain is missing (RFC 8460 §4.4)"
+            f"{where}: {_found('policy-domain', domain)} (RFC 8460 §4.4)"
             + (f"; using {fallback} from the envelope" if fallback else "")
         )
         policy_domain = fallback
@@ -1057,9 +1085,9 @@ def _policy(
             ck.warn(f"{where}: mx-host {host[:80]!r} is not a host name or pattern; kept as sent")
         mx_hosts.append(host.rstrip(".").lower())
 
-    summary = raw.get("summary")
+    summary = raw.get("summary", _MISSING)
     if not isinstance(summary, dict):
-        ck.warn(f"{where}: summary is missing or not an object; policy entry dropped")
+        ck.warn(f"{where}: {_found('summary', summary, 'an object')}; policy entry dropped")
         return None
     counts = []
     for key in ("total-successful-session-count", "total-failure-session-count"):
@@ -1196,16 +1224,13 @@ def _header(ck: _Checker, obj: dict[str, Any]) -> tuple[str, str, str | None, da
             "bytes; they name the report and must fit its index"
         )
 
-    contact = obj.get("contact-info")
+    contact = obj.get("contact-info", _MISSING)
     contact_info: str | None = None
-    if contact is None:
-        ck.warn("contact-info is missing or null (RFC 8460 §4.4)")
-    elif not isinstance(contact, str):
-        ck.warn(f"contact-info is {_kind(contact)}, not an address")
+    if not isinstance(contact, str) or not contact.strip():
+        ck.warn(f"{_found('contact-info', contact)} (RFC 8460 §4.4)")
     else:
         contact_info = ck.text(contact, "contact-info", MAX_NAME_CHARS).strip()
-        address = contact_info.removeprefix("mailto:")
-        if not _ADDR_SPEC_RE.match(address):
+        if contact_domain(contact_info) is None:
             ck.warn(
                 f"contact-info {contact_info[:80]!r} is not an e-mail address (RFC 5322 addr-spec)"
             )
@@ -1237,11 +1262,7 @@ def _header(ck: _Checker, obj: dict[str, Any]) -> tuple[str, str, str | None, da
 def _not_a_name(key: str, value: Any) -> str:
     """Why a required string of the header (organization-name, report-id) is unusable, in
     the words that fit what was sent."""
-    if value is _MISSING:
-        return f"{key} is missing (RFC 8460 §4.4)"
-    if isinstance(value, str):
-        return f"{key} is empty (RFC 8460 §4.4)"
-    return f"{key} is {_kind(value)}, not a string (RFC 8460 §4.4)"
+    return f"{_found(key, value)} (RFC 8460 §4.4)"
 
 
 def _read_report(stream: _JsonStream, report_domain: str | None) -> ParsedReport:
