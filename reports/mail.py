@@ -24,7 +24,7 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
-from reports.parse import ReportRejected, sniff
+from reports.parse import ReportRejected, a_labels, sniff
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,8 @@ def token_from_recipient(address: str, inbound_domain: str | None = None) -> str
     m = _RECIPIENT_RE.match(address.strip().strip("<>"))
     if not m:
         return None
-    if inbound_domain and m.group(2).lower().rstrip(".") != inbound_domain:
+    # An SMTPUTF8 sender may write our domain in U-labels: the same name as its A-labels.
+    if inbound_domain and a_labels(m.group(2)) != a_labels(inbound_domain):
         return None
     return m.group(1).lower()
 
@@ -364,23 +365,10 @@ def _mail_report(
     ):
         warnings.append('message is not multipart/report; report-type="tlsrpt" (RFC 8460 §5.3)')
 
-    def header(name: str) -> str | None:
-        value = " ".join(str(msg.get(name) or "").split()).lower().rstrip(".")
-        return value or None
-
-    report_domain = header("TLS-Report-Domain")
-    submitter = header("TLS-Report-Submitter")
-    if report_domain is None:
-        warnings.append("TLS-Report-Domain header is missing (RFC 8460 §5.3 MUST)")
-    elif not _DOMAIN_RE.match(report_domain):
-        # Its value may stand in for a missing policy-domain: only a domain name will do.
-        warnings.append(f"TLS-Report-Domain {report_domain[:80]!r} is not a domain name; ignored")
-        report_domain = None
-    if submitter is None:
-        warnings.append("TLS-Report-Submitter header is missing (RFC 8460 §5.3 MUST)")
-    elif not _DOMAIN_RE.match(submitter):
-        warnings.append(f"TLS-Report-Submitter {submitter[:80]!r} is not a domain name; ignored")
-    submitter = submitter_domain(submitter)
+    # TLS-Report-Domain may stand in for a missing policy-domain, and is compared with the
+    # report address's domain; TLS-Report-Submitter with contact-info and the DKIM domain.
+    report_domain = _header_domain(msg, "TLS-Report-Domain", warnings)
+    submitter = _header_domain(msg, "TLS-Report-Submitter", warnings)
     return MailReport(
         payload, declared, filename, report_domain, submitter, warnings, owner is not None
     )
@@ -407,10 +395,32 @@ def _param(msg: Any, name: str) -> str | None:
 
 
 def submitter_domain(value: str | None) -> str | None:
-    """A TLS-Report-Submitter header value as the domain it names (RFC 8460 §5.3), or None
-    when it is missing or no domain name."""
-    value = " ".join((value or "").split()).lower().rstrip(".")
-    return value if value and _DOMAIN_RE.match(value) else None
+    """A TLS-Report-Submitter (or TLS-Report-Domain) header value as the domain it names
+    (RFC 8460 §5.3), or None when it is missing or no domain name. In lower-case A-labels
+    without a trailing dot, the form domains are stored and compared in: Sender.Example.
+    and sendér.example name the domains sender.example and xn--sendr-bsa.example."""
+    value = " ".join((value or "").split())
+    if not value:
+        return None
+    value = a_labels(value)
+    return value if _DOMAIN_RE.match(value) else None
+
+
+def _header_domain(msg: Any, name: str, warnings: list[str]) -> str | None:
+    """The domain a TLS-Report-Domain or -Submitter header names (submitter_domain), with a
+    warning when it is missing, no domain name, or written in U-labels."""
+    value = " ".join(str(msg.get(name) or "").split())
+    if not value:
+        warnings.append(f"{name} header is missing (RFC 8460 §5.3 MUST)")
+        return None
+    domain = submitter_domain(value)
+    if domain is None:
+        shown = value.lower().rstrip(".")[:80]
+        warnings.append(f"{name} {shown!r} is not a domain name; ignored")
+    elif not value.isascii():
+        # RFC 8460 §4.4 asks for the policy domain in A-labels; read as what it names.
+        warnings.append(f"{name} {value[:80]!r} is not in A-label form; read as {domain}")
+    return domain
 
 
 # --- DKIM (RFC 8460 §3: reports by mail MUST be signed by the reporting domain) ----------------
@@ -623,7 +633,8 @@ def same_or_parent(signer: str, domain: str, extra: tuple[str, ...] | None = Non
     (d=example.com for mail.example.com), or a name of the same organisational domain (Public
     Suffix List, as DMARC's relaxed alignment: d=mail.google.com for google.com). Large
     senders sign their reports from a mail subdomain; another organisation never matches."""
-    signer, domain = signer.lower().rstrip("."), domain.lower().rstrip(".")
+    # A-labels both: a U-label and its A-label are one name (a_labels also folds the case).
+    signer, domain = a_labels(signer), a_labels(domain)
     if not signer or not domain:
         return False
     if domain == signer or domain.endswith("." + signer):

@@ -25,6 +25,7 @@ from django.db.models import F
 from reports import conf
 from reports.ingest import ingest_many
 from reports.models import ReportAddress
+from reports.parse import a_labels
 
 # In a folder, only what looks like a report file; a file named on the command line is
 # always read (its content is sniffed anyway).
@@ -93,7 +94,8 @@ def _address_for(path: Path, cache: dict[str, ReportAddress | str]) -> ReportAdd
     parts = path.name.split("!")
     if len(parts) < 4:
         return "no policy domain in the file name (RFC 8460 §5.1); use --address"
-    domain = parts[1].rstrip(".").lower()
+    # Stored domains are lower-case A-labels: a name written Bücher.example. is that domain.
+    domain = a_labels(parts[1])
     if domain not in cache:
         addresses = ReportAddress.objects.filter(domain_name__iexact=domain)
         # Two teams may both monitor a domain: a file name cannot say whose report it is.
