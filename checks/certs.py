@@ -53,7 +53,10 @@ def load_der(der: bytes) -> x509.Certificate | None:
         return None
 
 
-def _name_text(name: x509.Name) -> str:
+def name_text(name: x509.Name) -> str:
+    """An X.509 name as RFC 4514 text ("CN=mx.example.com,O=Example") for what findings say
+    about a certificate; a name the library cannot render reads "<unparsable name>" instead of
+    raising. Shared by certificate and DANE findings so both name certificates the same way."""
     try:
         return name.rfc4514_string()
     except ValueError:
@@ -132,8 +135,8 @@ def facts_of(cert: x509.Certificate, now: datetime | None = None) -> CertFacts:
         pass
     not_after = cert.not_valid_after_utc
     return CertFacts(
-        subject=_name_text(cert.subject),
-        issuer=_name_text(cert.issuer),
+        subject=name_text(cert.subject),
+        issuer=name_text(cert.issuer),
         sans=dns_sans(cert) or [],
         not_before=cert.not_valid_before_utc.isoformat(),
         not_after=not_after.isoformat(),
@@ -310,7 +313,11 @@ def roots_for(ca_bundle: str | None) -> tuple[x509.Certificate, ...]:
     return _load_roots(ca_bundle)
 
 
-def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
+def issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
+    """True when `parent` issued `child`: its subject is `child`'s issuer name and its key
+    verifies `child`'s signature. Used to build chains from the certificates a server sends
+    (here and for DANE-TA trust anchors in checks/dane.py); a name match alone is not enough,
+    as two CAs can share a name (cross-signing, re-keying)."""
     if child.issuer != parent.subject:
         return False
     try:
@@ -328,7 +335,7 @@ def _leaf_path(certs: list[x509.Certificate]) -> list[x509.Certificate]:
     while path[-1].issuer != path[-1].subject:
         child = path[-1]
         parent = next(
-            (c for c in certs[1:] if not any(c is p for p in path) and _issued_by(child, c)),
+            (c for c in certs[1:] if not any(c is p for p in path) and issued_by(child, c)),
             None,
         )
         if parent is None:
@@ -421,7 +428,7 @@ def _stale_issuer(
     pool = certs[1:]
     for child in reached:
         for parent in pool:
-            if any(parent is r for r in reached) or not _issued_by(child, parent):
+            if any(parent is r for r in reached) or not issued_by(child, parent):
                 continue
             if not _current(parent, now):
                 if any(
@@ -585,7 +592,7 @@ def verify_chain(
         what = (
             "the certificate"
             if weak_key is leaf
-            else f"the CA certificate '{_name_text(weak_key.subject)}'"
+            else f"the CA certificate '{name_text(weak_key.subject)}'"
         )
         result.error = "weak-key"
         result.detail = (
@@ -608,7 +615,7 @@ def verify_chain(
     # Anchored wherever the path meets a root: a root sent cross-signed by an older CA
     # ([leaf, intermediate, root-by-old-root]) ends the presented path above the anchor.
     anchored = any(
-        cert == root or _issued_by(cert, root) for cert in _leaf_path(certs) for root in roots
+        cert == root or issued_by(cert, root) for cert in _leaf_path(certs) for root in roots
     )
     result.trusted = trust_error is None or anchored
     if result.trusted:
@@ -625,7 +632,7 @@ def verify_chain(
             # The leaf is current, so the path failed on an intermediate: say which one,
             # rather than the verifier's "cert is not valid at validation time".
             result.error = "expired"
-            result.expired_ca = _name_text(stale.subject)
+            result.expired_ca = name_text(stale.subject)
             result.detail = f"the CA certificate '{result.expired_ca}' " + (
                 f"expired on {utc_text(stale.not_valid_after_utc)}"
                 if stale.not_valid_after_utc < now
@@ -636,7 +643,7 @@ def verify_chain(
             # RSA key is too weak"), as OpenSSL at its default security level does: a fault of
             # the CA's chain, which a new leaf under it would not mend.
             result.error = "invalid"
-            result.short_ca = _name_text(short_ca[0].subject)
+            result.short_ca = name_text(short_ca[0].subject)
             result.detail = (
                 short_key_text(short_ca[1], f"the chain's CA certificate '{result.short_ca}'")
                 + ", which validators refuse"
@@ -654,7 +661,7 @@ def verify_chain(
     if weak is not None:
         result.error = "invalid"
         result.detail = (
-            f"the certificate '{_name_text(weak.subject)}' is signed with "
+            f"the certificate '{name_text(weak.subject)}' is signed with "
             f"{WEAK_SIGNATURE_HASHES[signature_hash_name(weak)]}, which senders no longer accept"
         )
         return result
@@ -670,14 +677,12 @@ def verify_chain(
         result.complete = False
         result.error = "incomplete-chain"
         result.detail = (
-            f"the server did not send the certificate of the issuer {_name_text(top.issuer)}"
+            f"the server did not send the certificate of the issuer {name_text(top.issuer)}"
         )
         return result
     result.error = "untrusted"
     if top.issuer == top.subject:
-        result.detail = (
-            f"its chain ends at '{_name_text(top.subject)}', which is not a trusted root"
-        )
+        result.detail = f"its chain ends at '{name_text(top.subject)}', which is not a trusted root"
     else:
         # Its issuer's name is a root's, but the root's key did not sign it (another CA of
         # that name), or the path broke on a constraint: the verifier's reason, in words.
@@ -710,7 +715,7 @@ def _verifier_reason(error: str, path: list[x509.Certificate]) -> str:
                 what = (
                     "the certificate"
                     if index == 0
-                    else f"the CA certificate '{_name_text(cert.subject)}'"
+                    else f"the CA certificate '{name_text(cert.subject)}'"
                 )
                 return (
                     f"{what} is not for TLS servers (its extendedKeyUsage does not include "

@@ -289,7 +289,7 @@ def _path_to_anchor(
                 continue
             if candidate not in anchors and not allowed(candidate):
                 continue
-            if certs._issued_by(child, issuer):
+            if certs.issued_by(child, issuer):
                 parent[candidate] = index
                 queue.append(candidate)
     return None
@@ -520,7 +520,7 @@ def _unsent_anchor(
         for child in frontier:
             for der, issuer in pool:
                 mark = issuer.fingerprint(hashes.SHA256())
-                if mark in seen or not certs._issued_by(child, issuer):
+                if mark in seen or not certs.issued_by(child, issuer):
                     continue
                 seen.add(mark)
                 if any(certs.tlsa_matches(der, r.selector, r.mtype, r.data) for r in records):
@@ -533,10 +533,10 @@ def _unsent_anchor(
     for _ in range(len(everything) + 1):
         if current is None:
             break
-        if current.issuer == current.subject and certs._issued_by(current, current):
-            return False, certs._name_text(current.subject)
+        if current.issuer == current.subject and certs.issued_by(current, current):
+            return False, certs.name_text(current.subject)
         current = next(
-            (c for c in everything if c is not current and certs._issued_by(current, c)), None
+            (c for c in everything if c is not current and certs.issued_by(current, c)), None
         )
     return False, ""
 
