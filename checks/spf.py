@@ -1927,23 +1927,23 @@ def _terminal(
     qualifier = effective_all(tree)
     if qualifier is None and parsed.redirect is not None and _redirect_dead_end(tree):
         return  # reported as SPF-08 / SPF-20 on the redirect target
-    followed = any(child.via == "redirect" for child in tree.children)
-    if (
-        qualifier is None
-        and parsed.redirect is not None
-        and parsed.redirect.has_macro
-        and not followed
-    ):
+    # The record the chain of redirects ends at (the owner's own when it has none).
+    hops = redirect_hops(tree)
+    end = hops[-1] if hops else tree
+    last = end.parsed.redirect if end.parsed is not None else None
+    followed = any(child.via == "redirect" for child in end.children)
+    if qualifier is None and last is not None and last.has_macro and not followed:
         # The redirect's record decides (RFC 7208 §6.1), and its name depends on the message:
         # "no 'all', so neutral" would be false, and replacing the redirect a guess.
         out.add(
             "SPF-09",
             Status.INFO,
-            f"The SPF record ends with '{parsed.redirect.text}': the record that name reaches "
-            "decides what unlisted servers get, and it is built with SPF macros that receivers "
-            "expand for each message, so it could not be checked.",
+            (f"The SPF record {_redirects_to(hops)}, whose record" if hops else "The SPF record")
+            + f" ends with '{last.text}': the record that name reaches decides what unlisted "
+            "servers get, and it is built with SPF macros that receivers expand for each "
+            "message, so it could not be checked.",
             subject=domain,
-            evidence={"record": parsed.text, "redirect": parsed.redirect.text},
+            evidence={"record": parsed.text, "redirect": last.text},
         )
         return
     # Without an `all` of its own the ending is the redirect target's (RFC 7208 §6.1), often
@@ -1951,7 +1951,6 @@ def _terminal(
     # the owner's own record with the redirect turned into an include (corrected_record) and
     # its own '-all' (include matches only on the target's pass, §5.2, so the servers it lists
     # stay authorised and everything else reaches the owner's ending).
-    hops = redirect_hops(tree)
     redirect = parsed.redirect if hops else None
     route = f"The SPF record has no 'all' of its own: it {_redirects_to(hops)}"
     swap = (
