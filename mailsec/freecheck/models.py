@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -147,8 +147,20 @@ class FreeCheck(models.Model):
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
 
+    # The states of a run under way: a domain has at most one such row (Meta.constraints).
+    ACTIVE = (State.PENDING, State.RUNNING)
+
     class Meta:
         indexes = [models.Index(fields=["domain", "-created"])]
+        constraints = [
+            # Two requests at once (a double click on "Check again now", two visitors) both
+            # find no run under way; the database lets only one of them start one (start()).
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=Q(status__in=["pending", "running"]),
+                name="freecheck_one_run_under_way",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.domain} ({self.status}) {self.code}"
@@ -178,6 +190,27 @@ class FreeCheck(models.Model):
         its answers are as fresh as a new run's (a double click, two people pressing)."""
         query = cls.objects.filter(cls._under_way(timezone.now()), domain=domain)
         return query.order_by("-created").first()
+
+    @classmethod
+    def start(cls, domain: str, client_hash: str = "") -> tuple[FreeCheck, bool]:
+        """A new pending run of `domain` (True), or the run another request started a moment
+        ago (False). Callers look for a run under way first; two requests that both found
+        none may then both get here, and the one-run-under-way constraint lets only one row
+        in: the other shares it, so its domain's servers are probed once."""
+        for _ in range(3):
+            # A run that will never finish still holds the domain's place under the
+            # constraint; under_way() passes over it, and so must a new run.
+            for stuck in cls.objects.filter(domain=domain, status__in=cls.ACTIVE):
+                stuck.expire_if_stuck()
+            try:
+                with transaction.atomic():
+                    return cls.objects.create(domain=domain, client_hash=client_hash), True
+            except IntegrityError:
+                shared = cls.under_way(domain)
+                if shared is not None:
+                    return shared, False
+                # It finished or got stuck between the two statements: try again.
+        raise IntegrityError(f"no free check of {domain} could be started or shared")
 
     @property
     def is_finished(self) -> bool:

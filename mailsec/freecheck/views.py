@@ -45,6 +45,7 @@ def _request_check(
     Every request counts against the client's limit; only new runs count against the
     domain's, since showing a recent run again costs its mail servers nothing. `fresh`
     ("Check again now", the API's fresh=1) passes over a finished run, not one under way.
+    Two requests at once that both find nothing share one new run (FreeCheck.start).
     """
     client = ratelimit.client_hash(request)
     ratelimit.check_client(client)
@@ -52,7 +53,7 @@ def _request_check(
     if recent is not None:
         return recent, False
     ratelimit.check_domain(domain)
-    return FreeCheck.objects.create(domain=domain, client_hash=client), True
+    return FreeCheck.start(domain, client)
 
 
 def _get_check(code: str) -> FreeCheck:
