@@ -29,7 +29,7 @@ from xml.parsers import expat
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
-from checks.certs import NOT_BEFORE_SKEW, utc_text
+from checks.certs import NOT_BEFORE_SKEW, issued_by, name_text, utc_text
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
@@ -570,23 +570,6 @@ def _load_pem_chain(data: bytes) -> list[x509.Certificate] | str:
     return certs or "the file at a= is not a PEM certificate chain"
 
 
-def _signed_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
-    if child.issuer != parent.subject:
-        return False
-    try:
-        child.verify_directly_issued_by(parent)
-    except Exception:  # wrong key type, unsupported algorithm or a bad signature
-        return False
-    return True
-
-
-def _name(name: x509.Name) -> str:
-    try:
-        return name.rfc4514_string()
-    except ValueError:
-        return "<unparsable name>"
-
-
 def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Any:
     """The extension's value, None when absent, or the ValueError when it does not parse."""
     try:
@@ -626,8 +609,8 @@ def check_mark_certificate(
     leaf = certs[0]
     chain = [
         {
-            "subject": _name(c.subject),
-            "issuer": _name(c.issuer),
+            "subject": name_text(c.subject),
+            "issuer": name_text(c.issuer),
             "not_before": c.not_valid_before_utc.isoformat(),
             "not_after": c.not_valid_after_utc.isoformat(),
         }
@@ -647,7 +630,7 @@ def check_mark_certificate(
         f"certificate {i + 1} ({chain[i]['subject']}) is not signed by the next one "
         f"({chain[i + 1]['subject']})"
         for i in range(len(certs) - 1)
-        if not _signed_by(certs[i], certs[i + 1])
+        if not issued_by(certs[i], certs[i + 1])
     ]
     if broken:
         report.problems.append(
