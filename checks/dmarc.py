@@ -52,6 +52,9 @@ _AUTHORITY_RE = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?(?:[/?#]|$)"
 )
 _SIZE_RE = re.compile(r"^(.*?)!([0-9]+[kmgtKMGT]?)$", re.S)
+# The schemes receivers send reports to (RFC 7489 §6.2, RFC 9989 §4.8): an element after a
+# ';' starting with one is a report address cut off from its tag, not a mistyped tag.
+_REPORT_SCHEME_RE = re.compile(r"^(?:mailto|https):", re.I)
 _MAILBOX_RE = re.compile(
     r"^[^@\s,;!]+@([A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9\-_]*[A-Za-z0-9])?)+)\.?$"
 )
@@ -91,6 +94,9 @@ class ParsedDmarc:
     # receivers read each as a stray element and ignore it (RFC 7489 §6.4, RFC 9989 §4.8: the
     # URIs of one tag are separated by ','). DMARC-12 says so, and its fix moves them back.
     strays: dict[str, list[str]] = field(default_factory=dict)
+    # A policy tag given twice, one value invalid ("p=reject; p=rejectt"): the valid one, which
+    # the owner plainly meant. The tag itself holds the invalid value (see _repeated).
+    meant: dict[str, str] = field(default_factory=dict)
 
     def policy(self, tag: str) -> str | None:
         """A policy tag's value when valid, else None (absent or invalid)."""
@@ -135,7 +141,13 @@ def parse_dmarc(text: str) -> ParsedDmarc:
     if not isinstance(text, str):
         return parsed
     parts = text.split(";")
-    last_tag = ""  # the tag a stray report address after a ';' was meant to belong to
+    # The tag a stray report address after a ';' was meant to belong to: the tag just before
+    # it (or before the strays already after it). Anything else between them (junk, another
+    # tag) leaves the address's tag unknown: DMARC-17 then names it without a guess.
+    last_tag = ""
+    # Repeated policy tags with an invalid value: their DMARC-17 text says what receivers then
+    # do, which depends on a rua that may come later in the record.
+    invalid_repeats: list[tuple[DmarcProblem, str]] = []
     for index, part in enumerate(parts):
         if not part.strip():
             if index != len(parts) - 1 and index != 0:
@@ -147,19 +159,13 @@ def parse_dmarc(text: str) -> ParsedDmarc:
         name = name.strip(" \t\r\n")
         value = value.strip(" \t\r\n")
         if not sep or not _TAG_NAME_RE.match(name):
-            if last_tag in ("rua", "ruf") and _looks_like_uri(part):
+            if last_tag in ("rua", "ruf") and _is_report_address(part):
                 # DMARC-12 explains it with the repaired record; a DMARC-17 "not a tag=value
                 # pair" beside it would tell the same story a second time.
                 parsed.strays.setdefault(last_tag, []).append(part.strip(" \t\r\n"))
                 continue
-            parsed.problems.append(
-                DmarcProblem(
-                    "DMARC-17",
-                    Status.WARN,
-                    f"'{part.strip()}' is not a 'tag=value' pair; receivers ignore it "
-                    "(a second report address must be separated by ',' not ';').",
-                )
-            )
+            last_tag = ""
+            parsed.problems.append(DmarcProblem("DMARC-17", Status.WARN, _not_a_pair(part)))
             continue
         lname = name.lower()
         if index == 0:
@@ -167,7 +173,8 @@ def parse_dmarc(text: str) -> ParsedDmarc:
             # the ABNF allows no whitespace before it (checklist §0: the record starts with it).
             parsed.is_dmarc = lname == "v" and value == "DMARC1" and text[:1] in ("v", "V")
         if lname in parsed.tags:
-            _repeated(parsed, lname, value)
+            last_tag = lname
+            _repeated(parsed, lname, value, invalid_repeats)
             continue
         parsed.tags[lname] = value
         parsed.order.append(lname)
@@ -180,10 +187,14 @@ def parse_dmarc(text: str) -> ParsedDmarc:
                     f"The tag '{name}' is not a DMARC tag; receivers ignore it.",
                 )
             )
+    for problem, tag in invalid_repeats:
+        problem.message += _invalid_repeat_outcome(parsed, tag)
     return parsed
 
 
-def _repeated(parsed: ParsedDmarc, tag: str, value: str) -> None:
+def _repeated(
+    parsed: ParsedDmarc, tag: str, value: str, invalid_repeats: list[tuple[DmarcProblem, str]]
+) -> None:
     """A tag given twice ("p=none; ... p=reject").
 
     No DMARC text says which value counts. DMARC records use DKIM's tag-list syntax (RFC 7489
@@ -193,13 +204,26 @@ def _repeated(parsed: ParsedDmarc, tag: str, value: str) -> None:
     up the rua lists, other parsers keep the first value, strict ones discard the record. So
     a warning that says so (checklist DMARC-17), and judged as what every receiver reading the
     record at least does: the weaker of two policies, the addresses of both report tags.
+
+    When one of two policy values is invalid, receivers that read that one act on the record
+    as on any with an invalid p, sp or np (RFC 7489 §6.6.3 step 6, RFC 9989 §4.10.1): as
+    p=none with a valid rua, no DMARC at all without one; strict parsers apply no DMARC
+    either. So the tag counts as invalid, and the valid value is kept as the one meant, for
+    the fixes to publish alone.
     """
     first = parsed.tags[tag]
     counted = ""
     differ = "some use the last value, others the first"
+    invalid = False
     if tag in ("p", "sp", "np"):
         values = [v.strip().lower() for v in (first, value)]
-        if all(v in POLICIES for v in values) and values[0] != values[1]:
+        if not all(v in POLICIES for v in values):
+            invalid = True
+            parsed.tags[tag] = first if values[0] not in POLICIES else value
+            valid = [v for v in values if v in POLICIES]
+            if valid:
+                parsed.meant[tag] = valid[0]
+        elif values[0] != values[1]:
             weaker = min(values, key=POLICIES.index)
             parsed.tags[tag] = weaker
             counted = f" This check counts the weaker one, {tag}={weaker}."
@@ -207,23 +231,63 @@ def _repeated(parsed: ParsedDmarc, tag: str, value: str) -> None:
         parsed.tags[tag] = f"{first},{value}" if first.strip() else value
         counted = " This check counts the addresses of both."
         differ = "some send reports to both lists, others to only one of them"
-    parsed.problems.append(
-        DmarcProblem(
-            "DMARC-17",
-            Status.WARN,
-            f"The tag '{tag}' appears more than once ({tag}={first}, then {tag}={value}), and "
-            f"receivers disagree on such a record: {differ}, and strict parsers discard "
-            "the whole record (a repeated tag makes a DKIM-style tag list invalid, RFC 6376 "
-            f"§3.2).{counted} Keep one '{tag}' tag.",
-            repeated=True,
-        )
+    problem = DmarcProblem(
+        "DMARC-17",
+        Status.WARN,
+        f"The tag '{tag}' appears more than once ({tag}={first}, then {tag}={value}), and "
+        f"receivers disagree on such a record: {differ}, and strict parsers discard "
+        "the whole record (a repeated tag makes a DKIM-style tag list invalid, RFC 6376 "
+        f"§3.2).{counted}",
+        repeated=True,
+    )
+    parsed.problems.append(problem)
+    if invalid:
+        invalid_repeats.append((problem, tag))  # parse_dmarc ends the text
+    else:
+        problem.message += f" Keep one '{tag}' tag."
+
+
+def _invalid_repeat_outcome(parsed: ParsedDmarc, tag: str) -> str:
+    """What a repeated policy tag with an invalid value is counted as (see _repeated)."""
+    outcome = (
+        "act as if the record were p=none, because it has a syntactically valid report URI (rua)"
+        if parsed.syntactic_rua()
+        else "apply no DMARC at all, because the record has no syntactically valid report URI (rua)"
+    )
+    return (
+        f" {tag}={parsed.tags[tag]} is not a valid policy, and {_readers(parsed, tag)} {outcome}; "
+        "this "
+        f"check counts the record so. Keep one '{tag}' tag, with a valid value."
     )
 
 
-def _looks_like_uri(part: str) -> bool:
-    """An element that reads as a report address: a URI with a scheme, or a bare mailbox."""
+def _is_report_address(part: str) -> bool:
+    """An element after a ';' that is a report address cut off from its tag: a mailto: or
+    https: URI, or a bare mailbox. Never a mistyped tag ('p:reject', 'fo:1', 'adkim:s'):
+    that is a DMARC-17 syntax error, whose own words say how to write it."""
     text = part.strip(" \t\r\n")
-    return bool(text) and (bool(_SCHEME_RE.match(text)) or "@" in text)
+    if text.split(":", 1)[0].strip().lower() in KNOWN_TAGS:
+        return False
+    if _REPORT_SCHEME_RE.match(text):
+        return True
+    size = _SIZE_RE.match(text)
+    return "=" not in text and bool(_MAILBOX_RE.match(size.group(1) if size else text))
+
+
+def _not_a_pair(part: str) -> str:
+    """DMARC-17's words for an element that is not a 'tag=value' pair."""
+    text = part.strip()
+    name, colon, value = text.partition(":")
+    if colon and name.strip().lower() in KNOWN_TAGS:
+        # 'p:reject': the tag is plain, only the '=' is wrong.
+        return (
+            f"'{text}' is not a 'tag=value' pair, so receivers ignore it: a tag and its value "
+            f"are joined by '=' ({name.strip().lower()}={value.strip()})."
+        )
+    return (
+        f"'{text}' is not a 'tag=value' pair; receivers ignore it "
+        "(a second report address must be separated by ',' not ';')."
+    )
 
 
 def looks_like_dmarc(text: str) -> bool:
@@ -546,7 +610,8 @@ def intended_policy(parsed: ParsedDmarc, tag: str) -> str | None:
     if tag not in parsed.tags:
         return None
     value = parsed.tags[tag].strip(" \t\r\n\"'\\").lower()
-    return value if value in POLICIES else None
+    # A tag given twice, one value invalid: the valid one (ParsedDmarc.meant).
+    return value if value in POLICIES else parsed.meant.get(tag)
 
 
 def suggested_record(
@@ -846,12 +911,11 @@ async def _tags(
     # DMARC-05: p present, valid, second.
     if parsed.invalid_policy("p"):
         consequence = (
-            "receivers treat the record as p=none because it has a syntactically valid report "
-            "URI (rua)"
+            "treat the record as p=none because it has a syntactically valid report URI (rua)"
             if valid_rua
-            else "receivers ignore the whole record because it has no syntactically valid "
-            "report URI (rua)"
+            else "ignore the whole record because it has no syntactically valid report URI (rua)"
         )
+        consequence = f"{_readers(parsed, 'p')} {consequence}"
         out.add(
             "DMARC-05",
             Status.FAIL,
@@ -892,7 +956,7 @@ async def _tags(
     # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1: an invalid sp or np spoils the whole record,
     # the author domain's own policy included (DMARC-07 names the bad value itself).
     for tag in bad_sub:
-        readers = "RFC 9989 receivers" if tag == "np" else "receivers"
+        readers = _readers(parsed, tag)
         consequence = (
             "act as if the record were p=none, because it has a syntactically valid report "
             "URI (rua)"
@@ -1132,6 +1196,15 @@ async def _tags(
             if problem.repeated
             else "",
         )
+
+
+def _readers(parsed: ParsedDmarc, tag: str) -> str:
+    """The receivers an invalid policy value reaches: all of them, or, when the tag is given
+    twice with one valid value (ParsedDmarc.meant), those that read the invalid one."""
+    readers = "RFC 9989 receivers" if tag == "np" else "receivers"
+    if tag in parsed.meant:
+        readers += f" that read it rather than {tag}={parsed.meant[tag]}"
+    return readers
 
 
 def _authorises(answer: DnsAnswer) -> bool:
