@@ -14,14 +14,20 @@ report itself is the evidence; there is nothing for a re-probe of ours to confir
 
 Repeats are suppressed by the pipeline's own rule — at most one open Change per (domain, key),
 a database constraint — so every later report of the same type, or another bad day, adds
-nothing while the change is open. A change is closed (recovered, silently) once the type has
-not been reported for QUIET_DAYS report days, or the last QUIET_DAYS days with enough sessions
-to judge were none of them alert-worthy (one good day is no recovery: a rate that wobbles
-around the threshold would otherwise be a new alert every other day); after that, the problem
-coming back is news again. The same report read again (another copy taking it over, a reparse
+nothing while the change is open. A change is closed (recovered) once the type has not been
+reported for QUIET_DAYS report days, or the last QUIET_DAYS days with enough sessions to judge
+were none of them alert-worthy (one good day is no recovery: a rate that wobbles around the
+threshold would otherwise be a new alert every other day); after that, the problem coming back
+is news again. Its closing is told as a fix our checks confirm is (Notification.Kind.RECOVERY,
+and the daily digest), to whoever was told of the problem, with what the reports said since
+(Change.note). The same report read again (another copy taking it over, a reparse
 after a parser fix) is not something coming back: it tells only what its earlier evaluations
 were not told (evaluate_report, reports.models.AlertFacts), and a day's failure rate is told
 once.
+
+A new failure of a type the dashboard reads next to our latest check (reports.join.RELATED:
+certificates, STARTTLS, MTA-STS policy, DANE/DNSSEC) brings the domain's next scheduled check
+forward (check_soon), so "our last check saw …" is about the domain as it is now.
 
 mailsec.alerts evaluates only its own kinds when a check run arrives; for these kinds its
 `rules.evaluate` answers "unknown", which never touches a confirmed change; its emails render
@@ -38,12 +44,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from reports import conf
 from reports.explain import explain
-from reports.join import mx01_hosts, sight
+from reports.join import compared_with_check, mx01_hosts, sight
 from reports.models import AlertFacts, FailureDetail, ReportAddress, TlsReport
 from reports.parse import RESULT_TYPES
 
@@ -95,12 +101,59 @@ def _open_change(domain: Domain, key: str, **fields: Any) -> Change | None:
     return change
 
 
-def _recover(domain: Domain, key: str) -> None:
-    from mailsec.alerts.models import Change
+def _recover(domain: Domain, key: str, note: str) -> list[Change]:
+    """Close the open change of `key`, saying why (`note`: what the reports said since), and
+    queue its recovery emails; the changes closed. Each is closed by one conditional UPDATE,
+    so a change closed twice (the same report evaluated again, two workers at once) is told
+    once. Notification.queue tells only whoever was told of the problem (not someone who had
+    alerts off then, or joined since); digest readers find it in their next digest."""
+    from mailsec.alerts.models import Change, Notification
 
-    Change.objects.filter(domain=domain, key=key, state__in=Change.OPEN).update(
-        state=Change.State.RECOVERED, recovered_at=timezone.now()
+    closed: list[Change] = []
+    now = timezone.now()
+    for change in Change.objects.filter(domain=domain, key=key, state__in=Change.OPEN):
+        updated = Change.objects.filter(pk=change.pk, state__in=Change.OPEN).update(
+            state=Change.State.RECOVERED, recovered_at=now, note=note[:200]
+        )
+        if updated:
+            change.state, change.recovered_at, change.note = Change.State.RECOVERED, now, note
+            closed.append(change)
+    if closed:
+        Notification.queue(domain, closed, Notification.Kind.RECOVERY)
+    return closed
+
+
+def check_soon(domain: Domain) -> bool:
+    """Bring the domain's next scheduled check forward to now (the beat's tick claims it
+    within a minute): a sender reported a failure the dashboard reads next to our latest
+    check, which may be hours old. Within Check now's limits (mailsec.domains.views): only a
+    verified domain, one whose checks are scheduled (next_check_at; a domain that lost its
+    verification has none), none while a check of it is under way (that one is fresh), and
+    at most one a minute per domain, an allowance shared with the owner's button. Check now's
+    per-person hourly limit has no person here; this is called once per change opened, so
+    reports (anyone can post them) bring a check forward at most once per failure type until
+    its change closes (QUIET_DAYS report days without it). True when the check was brought
+    forward."""
+    from mailsec.domains import pagecache
+    from mailsec.domains.models import Domain
+    from mailsec.domains.views import CHECK_NOW_LIMITS, _over_limit
+
+    now = timezone.now()
+    # Read now, not from the report's cached objects: verification may have been lost since.
+    scheduled = Domain.objects.filter(
+        pk=domain.pk, verified_at__isnull=False, next_check_at__isnull=False
     )
+    if not scheduled.filter(next_check_at__gt=now).exists():
+        return False  # not checked by us, or due already
+    if domain.active_run() is not None:
+        return False
+    period, limit, _ = next(rule for rule in CHECK_NOW_LIMITS if rule[2] == "domain")
+    if _over_limit(f"check:domain:{domain.pk}", limit, period):
+        return False
+    if not scheduled.filter(next_check_at__gt=now).update(next_check_at=now):
+        return False
+    pagecache.changed(domain_id=domain.pk)  # its page shows the next check's time
+    return True
 
 
 def today() -> date:
@@ -188,6 +241,7 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         if change is not None:
             events.append(change)
     mx_hosts = _mx_hosts(run)
+    compared = False  # a change opened that the dashboard reads next to our latest check
     for result_type in sorted(new_types - set(unknown)):
         rows = details.filter(report__day=day, result_type=result_type)
         sessions = rows.aggregate(n=Sum("failed_session_count"))["n"] or 0
@@ -233,6 +287,11 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         )
         if change is not None:
             events.append(change)
+            compared = compared or compared_with_check(result_type)
+    if compared:
+        # After the commit, outside the report's lock; a failure here only leaves the check
+        # to its schedule.
+        transaction.on_commit(lambda: _check_soon_logged(domain), robust=True)
 
     # 2. The day's failure rate (every report of that day, every reporting organisation),
     # beyond what each organisation usually sees. A bad threshold setting stops this rule
@@ -249,6 +308,13 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     # Failure types quiet for QUIET_DAYS report days are closed, so a return is news again.
     _close_quiet_types(domain, address, day)
     return events
+
+
+def _check_soon_logged(domain: Domain) -> None:
+    try:
+        check_soon(domain)
+    except Exception:
+        log.exception("could not bring the check of %s forward", domain.name)
 
 
 def _day_rate_told(domain: Domain, day: date) -> bool:
@@ -392,7 +458,31 @@ def _judge_failure_rate(
         return
     rates = day_rates(address, judged, threshold)
     if not any(r.alerts(threshold, min_sessions) for r in rates.values()):
-        _recover(domain, key)
+        ok, failed = _sessions(address, judged[-1], judged[0])
+        _recover(
+            domain,
+            key,
+            f"Senders' reports show no day above the failure-rate alert threshold of "
+            f"{_threshold_text(threshold)} in the last {QUIET_DAYS} report days. From "
+            f"{judged[-1]:%Y-%m-%d} to {judged[0]:%Y-%m-%d} they reported {ok + failed} TLS "
+            f"sessions, {ok} of them successful.",
+        )
+
+
+def _threshold_text(threshold: float) -> str:
+    """The threshold in percent as the alert wrote it (5.0%), with the places a finer one
+    needs (1.25%)."""
+    exact = round(threshold * 100, 4)
+    places = next((p for p in range(1, 4) if round(threshold * 100, p) == exact), 4)
+    return f"{threshold * 100:.{places}f}%"
+
+
+def _sessions(address: ReportAddress, first: date, last: date) -> tuple[int, int]:
+    """(successful, failed) sessions of the counted reports of days `first` to `last`."""
+    sums = TlsReport.objects.filter(
+        address=address, counted=True, day__gte=first, day__lte=last
+    ).aggregate(ok=Sum("total_successful"), failed=Sum("total_failed"))
+    return sums["ok"] or 0, sums["failed"] or 0
 
 
 def _percents(failed: int, sessions: int, threshold: float) -> tuple[str, str]:
@@ -468,4 +558,40 @@ def _close_quiet_types(domain: Domain, address: ReportAddress, day: date) -> Non
         recent.add(UNKNOWN_TYPES)
     for result_type in open_types:
         if result_type not in recent:
-            _recover(domain, f"{KIND_NEW_TYPE}:{result_type}")
+            _recover(
+                domain,
+                f"{KIND_NEW_TYPE}:{result_type}",
+                _quiet_type_note(address, result_type, report_days[-1], day),
+            )
+
+
+def _quiet_type_note(address: ReportAddress, result_type: str, window: date, day: date) -> str:
+    """Why the change of `result_type` closed, for its recovery email: how many report days
+    have not carried it, and the sessions reported since the last day one did (the quiet
+    window's first day when none is stored any more)."""
+    if result_type == UNKNOWN_TYPES:
+        what, this = "failures of types not in RFC 8460", ~Q(result_type__in=RESULT_TYPES)
+    else:
+        what, this = f"{result_type} failures", Q(result_type=result_type)
+    last = (
+        FailureDetail.objects.filter(this, report__address=address, report__counted=True)
+        .filter(report__day__lt=window)
+        .aggregate(last=Max("report__day"))["last"]
+    )
+    since = last + timedelta(days=1) if last is not None else window
+    days = (
+        TlsReport.objects.filter(address=address, counted=True, day__gte=since, day__lte=day)
+        .values("day")
+        .distinct()
+        .count()
+    )
+    ok, failed = _sessions(address, since, day)
+    when = (
+        f"Since {last:%Y-%m-%d} (the last day one was reported)"
+        if last is not None
+        else f"From {since:%Y-%m-%d}"
+    )
+    return (
+        f"Senders have reported no {what} for {days} report days. {when} they reported "
+        f"{ok + failed} TLS sessions, {ok} of them successful."
+    )

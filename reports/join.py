@@ -60,6 +60,14 @@ RELATED: dict[str, tuple[str, ...]] = {
     "sts-webpki-invalid": ("MTASTS-12", "MTASTS-13", "MTASTS-32"),
 }
 
+
+def compared_with_check(result_type: str) -> bool:
+    """Whether the dashboard reads `result_type` next to what our latest check saw (RELATED):
+    a new failure of such a type brings the domain's next check forward
+    (reports.alerts.check_soon), so that line is about the domain now, not hours ago."""
+    return result_type in RELATED
+
+
 # Worst first, as checks.findings.SEVERITY_ORDER; "error" is "could not check".
 _RANK = {"fail": 0, "error": 1, "warn": 2, "info": 3, "pass": 4, "na": 5}
 PROBLEM = ("fail", "warn")  # "error" is could-not-check: never a problem seen

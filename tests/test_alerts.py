@@ -1122,12 +1122,13 @@ class UnsubscribeTestCase(BaseTestCase):
     ALERT_DIGEST_HOUR=0,
 )
 class DigestTestCase(BaseTestCase):
-    def test_a_tls_report_problem_that_stops_is_not_told_fixed_in_a_digest(self) -> None:
-        # Problems seen in reports close without an email when reports stop showing them.
+    def test_a_tls_report_problem_that_stops_is_in_the_digest(self) -> None:
+        # Problems seen in reports that reports stop showing are told as "no longer
+        # reported" (tests/test_reports_s12_recovery.py has the whole way there).
         a = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
         AlertSetting.set_mode(self.alice, a, AlertSetting.Mode.DIGEST)
         now = timezone.now()
-        Change.objects.create(
+        change = Change.objects.create(
             domain=a,
             kind="tlsrpt-new-type",
             key="tlsrpt-new-type:certificate-expired",
@@ -1137,7 +1138,7 @@ class DigestTestCase(BaseTestCase):
             recovered_at=now - timedelta(hours=2),
         )
         confirmed, recovered = Notification.digest_events(self.alice, now - timedelta(days=1), now)
-        self.assertEqual((confirmed, recovered), ([], []))
+        self.assertEqual((confirmed, recovered), ([], [change]))
 
     def test_it_sends_one_digest_a_day_with_what_was_confirmed_and_fixed(self) -> None:
         a = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
@@ -1380,8 +1381,8 @@ class SettingsPageTestCase(BaseTestCase):
         r = self.client.get(reverse("alerts:settings"))
         text = " ".join(r.content.decode().split())
         self.assertIn(
-            "Problems senders' TLS reports show are emailed when they are reported, with no "
-            "email when they stop.",
+            "Problems senders' TLS reports show are emailed when they are reported, and again "
+            "when the reports have not shown them for a week.",
             text.replace("&#x27;", "'"),
         )
         self.assertIn(
@@ -1397,7 +1398,7 @@ class SettingsPageTestCase(BaseTestCase):
         self.assertContains(r, reverse("alerts:settings"))
         text = " ".join(r.content.decode().replace("&#x27;", "'").split())
         self.assertIn(
-            "Problems senders' TLS reports show are emailed when they are reported, with no "
-            "email when they stop.",
+            "Problems senders' TLS reports show are emailed when they are reported, and again "
+            "when the reports have not shown them for a week.",
             text,
         )

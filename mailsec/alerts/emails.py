@@ -70,7 +70,8 @@ def domain_url(domain: Domain) -> str:
 
 def from_reports(change: Change) -> bool:
     """A change seen in senders' TLS reports (reports/alerts.py): raised when a report says
-    so, with no re-check of ours, and never told when it stops."""
+    so, with no re-check of ours, and told as "no longer reported" when reports stop showing
+    it (Change.note says what they showed since)."""
     return change.kind.startswith(REPORTS_KIND_PREFIX)
 
 

@@ -702,11 +702,9 @@ class Notification(models.Model):
         )
         base = Change.objects.filter(domain__in=domains).select_related("domain")
         confirmed = base.filter(confirmed_at__gt=since, confirmed_at__lte=until)
-        # Problems seen in TLS reports close without an email when reports stop showing them
-        # (docs/reports.md): not as "fixed" in a digest either.
-        recovered = base.filter(recovered_at__gt=since, recovered_at__lte=until).exclude(
-            kind__startswith=REPORTS_KIND_PREFIX
-        )
+        # Problems seen in TLS reports too: one that reports stopped showing is told as
+        # "no longer reported" (docs/reports.md), as an immediate recovery email tells it.
+        recovered = base.filter(recovered_at__gt=since, recovered_at__lte=until)
         return list(confirmed.order_by("domain__name", "confirmed_at")), list(
             recovered.order_by("domain__name", "recovered_at")
         )
