@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import dns.edns
@@ -436,7 +437,7 @@ def test_runtime_update_and_flush(lab: Lab) -> None:
 
 
 # ------------------------------------------------------------------ SMTP fleet
-PLAIN_SMTP = [(s, h) for s, h in SMTP_ROWS if not h.max_connections]
+PLAIN_SMTP = [(s, h) for s, h in SMTP_ROWS if not h.max_connections and h.standard_dialogue]
 
 
 @pytest.mark.parametrize(("s", "h"), PLAIN_SMTP, ids=[h.host for _, h in PLAIN_SMTP])
@@ -539,6 +540,149 @@ def test_rate_limited_host_answers_421(lab: Lab) -> None:
         finally:
             s.close()
     assert codes[-1] == 421
+
+
+def _rows(pred: Callable[[SmtpHost], object]) -> list[SmtpHost]:
+    rows = [h for _, h in SMTP_ROWS if pred(h)]
+    assert rows, "no scenario declares this behaviour"
+    return rows
+
+
+def _after_starttls(
+    h: SmtpHost, sni: str | None
+) -> tuple[str, bytes | None] | ssl.SSLError | OSError | smtplib.SMTPException:
+    """STARTTLS then a handshake: (cipher, leaf DER) of the session, or what it ended with."""
+    p = Probe(h, sni, loose_context())
+    try:
+        sock = p.starttls()
+        return sock.cipher()[0], sock.getpeercert(binary_form=True)  # type: ignore[index]
+    except (ssl.SSLError, OSError, smtplib.SMTPException) as e:
+        return e
+    finally:
+        p.close()
+
+
+def test_smtp_behaviour_keys_are_checked(tmp_path: Path) -> None:
+    head = 'domain = "x.lab.test"\n[[smtp]]\nhost = "mx.x.lab.test"\nip = "127.0.71.250"\n'
+    tail = '[expect]\nmtasts = "none"\n'
+    bad = {
+        'greeting = "250 hello"': "greeting",
+        'greeting = "220 mx ready"': "220-",  # the lab's own 220 line ends a 220 greeting
+        'greeting = "554-a\\n421 b"': "greeting",  # one code per reply
+        'greeting = "554 a\\n554 b"': "greeting",  # only the last line ends
+        'ehlo_reply = "250 fine"': "ehlo_reply",
+        'ciphers = "NO-SUCH-SUITE"': "ciphers",
+        'tls_alert = "no_such_alert"': "tls_alert",
+        "requre_sni = true": "unknown keys",
+        "starttls = false\nrequire_sni = true": "starttls = true",
+        'close_after_starttls = true\nstarttls_reply = "454 4.7.0 no"': "exclude",
+    }
+    f = tmp_path / "x.toml"
+    for row, message in bad.items():
+        f.write_text(head + row + "\n" + tail)
+        with pytest.raises(ScenarioError, match=message):
+            load_file(f)
+    f.write_text(
+        head
+        + 'greeting = "554-5.7.1 no\\n554 5.7.1 go away"\ntls_alert = "Internal_Error"\n'
+        + tail
+    )
+    h = load_file(f).smtp[0]
+    assert (h.greeting, h.tls_alert, h.standard_dialogue) == (
+        "554-5.7.1 no\n554 5.7.1 go away",
+        "internal_error",
+        False,
+    )
+
+
+def test_refusing_greetings_are_sent_as_declared(lab: Lab) -> None:
+    for h in _rows(lambda h: h.greeting and not h.greeting.startswith("220")):
+        assert h.greeting is not None
+        with socket.create_connection((h.ip, h.port), timeout=10) as sock:
+            f = sock.makefile("rb")
+            lines = [f.readline().decode().rstrip("\r\n") for _ in h.greeting.split("\n")]
+            assert "\n".join(lines) == h.greeting
+            if h.greeting.startswith("4"):
+                assert f.readline() == b""  # RFC 5321 §3.8: closed after the 421
+                continue
+            # RFC 5321 §3.1: after a 554 greeting, 503 to anything but QUIT
+            sock.sendall(b"EHLO probe.lab.test\r\n")
+            assert f.readline().startswith(b"503 ")
+            sock.sendall(b"QUIT\r\n")
+            assert f.readline().startswith(b"221 ")
+            assert f.readline() == b""
+
+
+def test_multiline_220_greeting_ends_with_the_host_line(lab: Lab) -> None:
+    for h in _rows(lambda h: h.greeting and h.greeting.startswith("220")):
+        assert h.greeting is not None
+        p = Probe(h, h.host, loose_context())
+        try:
+            want = [line[4:] for line in h.greeting.split("\n")] + [f"{h.host} LabMTA ESMTP"]
+            assert (p.code, p.banner.decode().split("\n")) == (220, want)
+            assert p.offered
+        finally:
+            p.close()
+
+
+def test_refused_ehlo_leaves_helo(lab: Lab) -> None:
+    for h in _rows(lambda h: h.ehlo_reply):
+        s = smtplib.SMTP(timeout=10)
+        try:
+            s.connect(h.ip, h.port)
+            code, text = s.ehlo("probe.lab.test")
+            assert f"{code} {text.decode()}" == h.ehlo_reply
+            assert s.helo("probe.lab.test")[0] == 250
+        finally:
+            s.close()
+
+
+def test_sni_required_hosts_alert_without_sni(lab: Lab) -> None:
+    for h in _rows(lambda h: h.require_sni):
+        with_sni = _after_starttls(h, h.host)
+        assert isinstance(with_sni, tuple) and with_sni[1], with_sni
+        without = _after_starttls(h, None)
+        assert isinstance(without, ssl.SSLError) and "ALERT_HANDSHAKE_FAILURE" in str(
+            without.reason
+        ), without
+
+
+def test_tls_alert_hosts_refuse_every_handshake_with_that_alert(lab: Lab) -> None:
+    for h in _rows(lambda h: h.tls_alert):
+        assert h.tls_alert is not None
+        for sni in (h.host, None):
+            got = _after_starttls(h, sni)
+            assert isinstance(got, ssl.SSLError), got
+            assert str(got.reason).endswith("ALERT_" + h.tls_alert.upper()), got
+
+
+def test_close_after_starttls_hosts_hang_up_after_220(lab: Lab) -> None:
+    for h in _rows(lambda h: h.close_after_starttls):
+        p = Probe(h, h.host, loose_context())
+        try:
+            assert p.offered
+            code, _ = p.smtp.docmd("STARTTLS")
+            assert code == 220
+            assert p.smtp.sock is not None
+            p.smtp.sock.settimeout(10)
+            assert p.smtp.sock.recv(1) == b""  # closed before any handshake
+        finally:
+            p.smtp.close()
+
+
+def test_cipher_hosts_negotiate_only_their_suites(lab: Lab) -> None:
+    for h in _rows(lambda h: h.ciphers):
+        assert h.ciphers is not None
+        server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server.set_ciphers(h.ciphers)
+        allowed = {c["name"] for c in server.get_ciphers() if c["protocol"] != "TLSv1.3"}
+        got = _after_starttls(h, h.host)
+        assert isinstance(got, tuple), got
+        name, leaf = got
+        assert name in allowed, (name, allowed)
+        # anonymous suites (aNULL) send no certificate at all
+        auth = next(c for c in server.get_ciphers() if c["name"] == name)["auth"]
+        assert (leaf is None) == (auth == "auth-null"), (name, auth)
 
 
 def test_smtp_sink_accepts_mail_for_lab_test(lab: Lab) -> None:

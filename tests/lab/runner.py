@@ -121,6 +121,12 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
                 "window": h.window,
                 "reoffer_starttls": h.reoffer_starttls,
                 "starttls_reply": h.starttls_reply,
+                "greeting": h.greeting,
+                "ehlo_reply": h.ehlo_reply,
+                "require_sni": h.require_sni,
+                "ciphers": h.ciphers,
+                "close_after_starttls": h.close_after_starttls,
+                "tls_alert": h.tls_alert,
             }
             issued = pki.leaf(h.host, h.host, h.cert)
             row["cert"], row["key"] = map(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import ssl
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,12 @@ DNSSEC_MODES = {"signed", "unsigned", "expired-signatures", "ds-mismatch", "tamp
 CERT_KINDS = {"valid", "expired", "not-yet-valid", "self-signed", "rogue", "expiring"}
 CHAINS = {"full", "leaf"}
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+SMTP_KEYS = {
+    "host", "ip", "port", "starttls", "tls", "cert", "sans", "cn", "chain", "banner_delay",
+    "max_connections", "window", "reoffer_starttls", "starttls_reply", "greeting", "ehlo_reply",
+    "require_sni", "ciphers", "close_after_starttls", "tls_alert",
+}  # fmt: skip
+TLS_ALERTS = {a.name for a in ssl.AlertDescription}
 MTASTS_VALUES = {"valid", "invalid", "none"}
 MARK_KINDS = {"valid", "expired", "no-eku", "other-san"}  # generated = "vmc" variants
 # knot's policy `algorithm` values (knot.conf(5)); the DNSSEC algorithm numbers are RFC 8624's.
@@ -90,6 +97,28 @@ class SmtpHost:
     window: float = 30.0
     reoffer_starttls: bool = False  # advertise STARTTLS again after TLS (RFC 3207 §4.2 breach)
     starttls_reply: str | None = None  # STARTTLS offered, but every STARTTLS gets this reply
+    # The greeting as sent, lines joined by "\n". A 220 greeting's lines all continue ("220-")
+    # and precede the server's own "220 <host> LabMTA ESMTP"; a 4xx one is followed by a
+    # hang-up, a 5xx one by 503 to every command but QUIT (RFC 5321 §3.1, §3.8).
+    greeting: str | None = None
+    ehlo_reply: str | None = None  # EHLO answered with this (HELO still accepted): a PIX fixup
+    require_sni: bool = False  # a handshake without SNI gets the alert handshake_failure
+    ciphers: str | None = None  # OpenSSL cipher list for TLS <= 1.2 (TLS 1.3 suites unchanged)
+    close_after_starttls: bool = False  # "220 Ready to start TLS", then a hang-up
+    tls_alert: str | None = None  # every handshake is refused with this TLS alert
+
+    @property
+    def standard_dialogue(self) -> bool:
+        """Greets 220, takes EHLO, and completes STARTTLS with and without SNI on the lab's
+        default suites: what tests/test_lab.py's generic MX test asks of every host."""
+        return not (
+            (self.greeting and not self.greeting.startswith("220"))
+            or self.ehlo_reply
+            or self.require_sni
+            or self.ciphers
+            or self.close_after_starttls
+            or self.tls_alert
+        )
 
 
 @dataclass(frozen=True)
@@ -275,6 +304,65 @@ def _starttls_reply(path: Path, row: dict[str, object]) -> str | None:
     return text
 
 
+def _reply(path: Path, key: str, text: str, *, code: str = "[2-5]") -> list[str]:
+    """A multi-line SMTP reply as written in a scenario (lines joined by "\n"): every line
+    has the same code; all but the last continue ("ddd-"), the last ends ("ddd ")."""
+    lines = text.split("\n")
+    first = lines[0][:3]
+    ok = re.fullmatch(code + r"[0-9][0-9]", first) is not None and all(
+        re.fullmatch(r"[0-9]{3}[ -][^\r]*", line) and line[:3] == first for line in lines
+    )
+    if not ok or any(line[3] != "-" for line in lines[:-1]) or lines[-1][3] != " ":
+        raise _fail(path, f"{key} = {text!r}, expected an SMTP reply such as '554 5.7.1 ...'")
+    return lines
+
+
+def _greeting(path: Path, row: dict[str, object]) -> str | None:
+    raw = row.get("greeting")
+    if raw is None:
+        return None
+    text = str(raw)
+    if text.startswith("220"):
+        # The lab's own "220 <host> LabMTA ESMTP" ends it, so each line given must continue.
+        if not all(re.fullmatch(r"220-[^\r]*", line) for line in text.split("\n")):
+            raise _fail(path, f"greeting = {text!r}: a 220 greeting's lines are all '220-...'")
+        return text
+    _reply(path, "greeting", text, code="[45]")
+    return text
+
+
+def _smtp_behaviour(path: Path, row: dict[str, object]) -> dict[str, object]:
+    """The keys for MX behaviours beyond a plain STARTTLS server (see SmtpHost)."""
+    ehlo = row.get("ehlo_reply")
+    if ehlo is not None:
+        _reply(path, "ehlo_reply", str(ehlo), code="[45]")
+    ciphers = row.get("ciphers")
+    if ciphers is not None:
+        try:
+            ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).set_ciphers(str(ciphers))
+        except ssl.SSLError as e:
+            raise _fail(path, f"ciphers = {ciphers!r}: OpenSSL matches no suite") from e
+    alert = row.get("tls_alert")
+    if alert is not None and f"ALERT_DESCRIPTION_{str(alert).upper()}" not in TLS_ALERTS:
+        raise _fail(path, f"tls_alert = {alert!r}, expected a TLS alert such as 'internal_error'")
+    out: dict[str, object] = {
+        "greeting": _greeting(path, row),
+        "ehlo_reply": str(ehlo) if ehlo is not None else None,
+        "require_sni": bool(row.get("require_sni", False)),
+        "ciphers": str(ciphers) if ciphers is not None else None,
+        "close_after_starttls": bool(row.get("close_after_starttls", False)),
+        "tls_alert": str(alert).lower() if alert is not None else None,
+    }
+    tls_keys = [
+        k for k in ("require_sni", "ciphers", "close_after_starttls", "tls_alert") if out[k]
+    ]
+    if tls_keys and not row.get("starttls", True):
+        raise _fail(path, f"{', '.join(tls_keys)} need starttls = true")
+    if out["close_after_starttls"] and row.get("starttls_reply") is not None:
+        raise _fail(path, "close_after_starttls and starttls_reply exclude each other")
+    return out
+
+
 def _parse(data: dict[str, object], path: Path) -> Scenario:
     known = {
         "domain",
@@ -309,6 +397,8 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
 
     smtp: list[SmtpHost] = []
     for row in data.get("smtp", []):  # type: ignore[attr-defined]
+        if set(row) - SMTP_KEYS:  # a misspelt behaviour would otherwise test nothing, silently
+            raise _fail(path, f"unknown keys in [[smtp]]: {sorted(set(row) - SMTP_KEYS)}")
         lo, hi = _tls_range(path, str(row.get("tls", "1.2-1.3")))
         smtp.append(
             SmtpHost(
@@ -324,6 +414,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                 window=float(row.get("window", 30.0)),
                 reoffer_starttls=bool(row.get("reoffer_starttls", False)),
                 starttls_reply=_starttls_reply(path, row),
+                **_smtp_behaviour(path, row),  # type: ignore[arg-type]
             )
         )
 

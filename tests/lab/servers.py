@@ -15,9 +15,11 @@ import ssl
 import struct
 import sys
 import time
+import types
 from pathlib import Path
 from typing import Any
 
+import aiosmtpd.smtp
 from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 
@@ -40,11 +42,13 @@ class JsonLog:
 
 
 def server_context(
-    cert: str, key: str, tls_min: str = "1.2", tls_max: str = "1.3"
+    cert: str, key: str, tls_min: str = "1.2", tls_max: str = "1.3", ciphers: str | None = None
 ) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
-    if tls_min in ("1.0", "1.1"):
+    if ciphers:
+        ctx.set_ciphers(ciphers)  # the scenario's own list (TLS <= 1.2 suites only)
+    elif tls_min in ("1.0", "1.1"):
         # OpenSSL 3 refuses TLS < 1.2 at the default security level; the fixture must really speak it
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     else:
@@ -54,7 +58,45 @@ def server_context(
     return ctx
 
 
+def refuse_handshakes(ctx: ssl.SSLContext, row: dict[str, Any], events: JsonLog) -> None:
+    """`tls_alert`: every handshake ends with that alert; `require_sni`: those without SNI end
+    with handshake_failure (what an OpenSSL server with no certificate for them sends). The
+    servername callback runs for every ClientHello, with name None when there is no SNI."""
+    alert = row.get("tls_alert")
+    if not alert and not row.get("require_sni"):
+        return
+
+    def pick(_sslobj: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> int | None:
+        events.write(event="tls", ip=row["ip"], sni=name)
+        if alert:
+            return int(ssl.AlertDescription[f"ALERT_DESCRIPTION_{alert.upper()}"])
+        if name is None:
+            return int(ssl.AlertDescription.ALERT_DESCRIPTION_HANDSHAKE_FAILURE)
+        return None
+
+    ctx.sni_callback = pick
+
+
 # ---------------------------------------------------------------- SMTP
+class AlertingSSLProtocol(asyncio.sslproto.SSLProtocol):
+    """asyncio drops the alert OpenSSL writes when a server-side handshake fails (it aborts
+    the transport with the alert still in its memory BIO), so an aiosmtpd server hangs up
+    instead of alerting. For the hosts declared to refuse with an alert (`tls_alert`,
+    `require_sni`) the alert is sent first; the others keep asyncio's hang-up."""
+
+    def _on_handshake_complete(self, handshake_exc: BaseException | None) -> None:
+        row = getattr(self._app_protocol, "row", {})
+        if handshake_exc is not None and (row.get("tls_alert") or row.get("require_sni")):
+            pending = self._outgoing.read()
+            if pending and not self._transport.is_closing():
+                self._transport.write(pending)  # sent at once: nothing else is buffered
+        super()._on_handshake_complete(handshake_exc)
+
+
+# aiosmtpd builds its TLS layer as sslproto.SSLProtocol(...) from its own module global.
+aiosmtpd.smtp.sslproto = types.SimpleNamespace(SSLProtocol=AlertingSSLProtocol)  # type: ignore[assignment]
+
+
 class Spool:
     """Every MX host and the sink accept any mail and keep it in RUN_DIR/mail."""
 
@@ -124,7 +166,48 @@ class LabSMTP(SMTP):
             self.events.write(event="starttls-refused", host=self.row["host"], reply=reply)
             await self.push(reply)
             return
+        if self.row.get("close_after_starttls") and not arg:
+            # Agreed, then gone before the ClientHello (a TLS proxy that cannot reach its
+            # backend, an MTA whose TLS process dies).
+            self.events.write(event="starttls-hangup", host=self.row["host"])
+            await self.push("220 2.0.0 Ready to start TLS")
+            self._close()
+            return
         await super().smtp_STARTTLS(arg)
+
+    @syntax("EHLO hostname")
+    async def smtp_EHLO(self, hostname: str) -> None:
+        # A firewall's SMTP "fixup" (Cisco PIX/ASA) rewrites EHLO to XXXX, which the MTA
+        # refuses; HELO passes, so senders fall back to plain SMTP without extensions.
+        reply = self.row.get("ehlo_reply")
+        if reply:
+            for line in reply.split("\n"):
+                await self.push(line)
+            return
+        await super().smtp_EHLO(hostname)
+
+    def _close(self) -> None:
+        assert self.transport is not None
+        self.transport.close()
+
+    async def _refuse(self, greeting: str) -> None:
+        """A greeting other than 220: a 4xx one closes the connection (RFC 5321 §3.8); after
+        a 5xx one the server waits for QUIT, answering 503 to anything else (§3.1)."""
+        for line in greeting.split("\n"):
+            await self.push(line)
+        if greeting.startswith("4"):
+            self._close()
+            return
+        while self.transport is not None and not self.transport.is_closing():
+            try:
+                line = await asyncio.wait_for(self._reader.readuntil(), 60)
+            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
+                break
+            if line.strip().upper() == b"QUIT":
+                await self.push("221 2.0.0 Bye")
+                break
+            await self.push("503 5.5.1 Error: bad sequence of commands")
+        self._close()
 
     async def _handle_client(self) -> None:
         now = time.monotonic()
@@ -140,6 +223,15 @@ class LabSMTP(SMTP):
         delay = float(self.row.get("banner_delay", 0))
         if delay:
             await asyncio.sleep(delay)
+        greeting = self.row.get("greeting")
+        if greeting and not greeting.startswith("220"):
+            self.events.write(event="greeting-refused", host=self.row["host"], reply=greeting)
+            await self._refuse(greeting)
+            return
+        if greeting:
+            # Lines before aiosmtpd's own last line "220 <host> LabMTA ESMTP".
+            for line in greeting.split("\n"):
+                await self.push(line)
         await super()._handle_client()
 
 
@@ -152,8 +244,13 @@ async def start_smtp(
         ctx = None
         if row.get("starttls", True):
             ctx = server_context(
-                row["cert"], row["key"], row.get("tls_min", "1.2"), row.get("tls_max", "1.3")
+                row["cert"],
+                row["key"],
+                row.get("tls_min", "1.2"),
+                row.get("tls_max", "1.3"),
+                row.get("ciphers"),
             )
+            refuse_handshakes(ctx, row, events)
         history: list[float] = []
 
         def factory(
