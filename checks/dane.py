@@ -862,9 +862,13 @@ def _probe_findings(
             continue
         # DANE-10: TLS is mandatory once TLSA is usable (RFC 7672 §2.2).
         if not p.starttls_offered or not p.tls_ok:
-            if p.ehlo_ok or p.starttls_offered:
+            # A server that refuses EHLO but takes HELO has answered too: plain SMTP, no
+            # STARTTLS, which DANE senders (TLS mandatory) do not deliver over.
+            if p.ehlo_ok or p.starttls_offered or p.helo_only:
                 why = (
-                    "does not offer STARTTLS"
+                    f"accepts only HELO, so offers no STARTTLS ({p.problem})"
+                    if p.helo_only
+                    else "does not offer STARTTLS"
                     if not p.starttls_offered
                     else f"fails the TLS handshake ({p.problem})"
                 )
@@ -878,9 +882,9 @@ def _probe_findings(
                     fix=f"Enable STARTTLS on {host.name}, or withdraw {state.qname} TLSA first.",
                 )
             else:
-                # The session ended before EHLO was accepted (a 554 greeting, EHLO refused, a
-                # broken reply): we never learnt whether STARTTLS and the key match, so this
-                # address is untested (checklist §0), not silently skipped.
+                # The session ended before EHLO or HELO was accepted (a 554 greeting, both
+                # refused, a broken reply): we never learnt whether STARTTLS and the key
+                # match, so this address is untested (checklist §0), not silently skipped.
                 out.add(
                     "DANE-07",
                     Status.ERROR,
