@@ -1925,6 +1925,8 @@ def certificate_findings(
     carries the testing-mode warning."""
     leaf = p.leaf
     if leaf is None:
+        if p.tls_ok and not p.chain_der:
+            _no_certificate(out, p, subj, ev, under_sts, testing)
         return
     presented = f"presented '{leaf.subject}' issued by '{leaf.issuer}'"
     # How the findings name the certificate: the server's, or its second one.
@@ -2217,6 +2219,32 @@ def certificate_findings(
             # certificate), as the other findings' evidence (p.facts()) says it.
             evidence={"rsa_certificate": p.rsa_cert} if p.rsa_cert else {},
         )
+
+
+def _no_certificate(
+    out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any], under_sts: bool, testing: bool
+) -> None:
+    """SMTP-09 for a TLS session without any certificate: the server chose an anonymous suite
+    (aNULL) from the ones we offer. There is no chain to a trusted root (RFC 8461 §4.2), so an
+    MTA-STS sender, which offers no anonymous suite, gets no handshake or nothing to validate;
+    opportunistic senders that offer aNULL still encrypt (checklist SMTP-09: fail under
+    MTA-STS, warn otherwise; SMTP-08 and DANE-14 judge the suite itself)."""
+    if under_sts:
+        note = " MTA-STS senders will not deliver to it."
+    elif testing:
+        note = " MTA-STS senders report this (policy mode testing) but still deliver."
+    else:
+        note = " Opportunistic TLS still encrypts, but nothing authenticates the server."
+    out.add(
+        "SMTP-09",
+        Status.FAIL if under_sts else Status.WARN,
+        f"{subj} presented no certificate: it chose the anonymous cipher suite "
+        f"{p.cipher or '(unknown)'}, so there is no chain to validate.{note}",
+        subject=subj,
+        evidence=ev,
+        fix=f"Disable anonymous (aNULL) cipher suites on {p.host} and present a certificate "
+        f"valid for {p.host} from a publicly trusted CA, with its full chain.",
+    )
 
 
 def _chain_fix(ca_needs: list[str], cert_word: str, leaf_weak: bool) -> str:
