@@ -696,11 +696,11 @@ def _host_findings(
         out.add(
             "DANE-03",
             Status.WARN,
-            f"The MX records of {ctx.domain} are not DNSSEC-signed: Postfix and Exim, the "
-            "DANE senders most mail comes from, do not use DANE at all for such a domain "
-            f"(Postfix: 'non DNSSEC destination'), so the TLSA records of {host.name} protect "
-            "nothing for them; senders that still use DANE here (RFC 7672 §2.2.1 allows it) "
-            "can be sent to other MX names by an attacker.",
+            f"The MX records of {ctx.domain} are not DNSSEC-signed, so an attacker who forges "
+            "them can send DANE senders to other MX names (RFC 7672 §2.2.1). Senders differ "
+            "here: Exim uses DANE only behind DNSSEC-secure MX records, so the TLSA records "
+            f"of {host.name} protect nothing for it; Postfix (smtp_tls_security_level = dane) "
+            "still requires them, but logs such sessions only as 'Trusted', not 'Verified'.",
             subject=ctx.domain,
             evidence=mxset.answer.evidence(),
             fix=f"Sign {ctx.domain} with DNSSEC.",
