@@ -81,7 +81,8 @@ class CheckSight:
 
     result_type: str
     hosts: list[str]
-    # "problem" (our check saw it too), "clear" (it did not), "untested", "no-check"
+    # "problem" (our check saw it too), "clear" (it did not), "untested", "no-check",
+    # "not-compared" (a type outside RFC 8460 §4.3: no finding is known to test it)
     verdict: str
     text: str
     findings: list[dict[str, Any]] = field(default_factory=list)
@@ -134,6 +135,16 @@ def sight(result_type: str, hosts: list[str], run: CheckRun | None) -> CheckSigh
     """Join one reported result type (and the MX hosts it was reported for) with `run`."""
     hosts = sorted({h.rstrip(".").lower() for h in hosts if h})
     head = f"{result_type}{' reported for ' + ', '.join(hosts) if hosts else ' reported'}"
+    if defined_type(result_type) is None:
+        # "Our check did not test this" would be a guess: a sender's own type (say
+        # tls-version-mismatch) may be about something our check does test.
+        return CheckSight(
+            result_type,
+            hosts,
+            "not-compared",
+            f"{head} — not a result type of RFC 8460 §4.3, so it is not compared with our "
+            "last check: which of our checks would test it is not known.",
+        )
     if run is None or not run.findings:
         return CheckSight(
             result_type,

@@ -125,7 +125,7 @@ def test_a_check_that_could_not_test_is_not_a_problem_seen() -> None:
 
 
 def test_unknown_types_and_missing_checks() -> None:
-    assert sight("certificate-revoked", ["mx2.example.com"], run()).verdict == "untested"
+    assert sight("certificate-revoked", ["mx2.example.com"], run()).verdict == "not-compared"
     assert sight("certificate-expired", [], None).verdict == "no-check"
     assert "no check of this domain" in sight("dnssec-invalid", [], run([])).text
 

@@ -271,3 +271,41 @@ def test_a_defined_type_in_odd_case_brings_the_next_check_forward_as_that_type()
     assert compared_with_check("Certificate-Expired")
     assert compared_with_check("STS_POLICY_INVALID")
     assert not compared_with_check("certificate-revoked")
+
+
+def test_a_type_a_sender_invents_is_shown_as_sent_and_not_compared_with_our_check(
+    owner: User, domain: Domain, address: ReportAddress, send: Any
+) -> None:
+    # Types outside RFC 8460 §4.3: no check of ours is known to test them, so the page must
+    # not claim our check "did not test this" (it may well have tested TLS versions), nor
+    # drop the row or give it a defined type's explanation.
+    checked(domain, FINDINGS)
+    send(
+        report(
+            "Inventive Mail",
+            "inv-1",
+            yesterday(),
+            [
+                policy(
+                    "sts",
+                    "example.com",
+                    100,
+                    3,
+                    [
+                        detail("certificate-revoked", 2, MX1, "192.0.2.1"),
+                        detail("tls-version-mismatch", 1, MX1, "192.0.2.1"),
+                    ],
+                )
+            ],
+        )
+    )
+    page = page_of(owner, address)
+    text = html.unescape(page)
+    for name in ("certificate-revoked", "tls-version-mismatch"):
+        cell = sight_cell(page, name)
+        assert cell == (
+            f"{name} reported for {MX1} — not a result type of RFC 8460 §4.3, so it is not "
+            "compared with our last check: which of our checks would test it is not known."
+        )
+        assert f"<code>{name}</code> <small>(unknown)</small>" in text
+    assert text.count("A result type not defined in RFC 8460 §4.3") == 2
