@@ -113,7 +113,7 @@ def _recover(domain: Domain, key: str, note: str) -> list[Change]:
     now = timezone.now()
     for change in Change.objects.filter(domain=domain, key=key, state__in=Change.OPEN):
         updated = Change.objects.filter(pk=change.pk, state__in=Change.OPEN).update(
-            state=Change.State.RECOVERED, recovered_at=now, note=note[:200]
+            state=Change.State.RECOVERED, recovered_at=now, note=note
         )
         if updated:
             change.state, change.recovered_at, change.note = Change.State.RECOVERED, now, note
@@ -416,6 +416,17 @@ def _judge_failure_rate(
             return
         failed, sessions = rate.failed, rate.sessions
         share, limit = _percents(failed, sessions, threshold)
+        beyond = round(rate.unusual)
+        if beyond < failed:
+            # Some failures are what these senders usually see: say that the alert judged
+            # the rest, the words its recovery note uses (one sentence: it is the headline).
+            judged = (
+                f"; beyond what these senders usually report, "
+                f"{_percents(rate.unusual, sessions, threshold)[0]} failed ({beyond}), above "
+                f"the alert threshold of {limit}."
+            )
+        else:
+            judged = f", above the alert threshold of {limit}."
         change = _open_change(
             domain,
             key,
@@ -425,9 +436,8 @@ def _judge_failure_rate(
             after=share,
             summary=(
                 f"{share} of the TLS sessions senders reported for {domain.name} on "
-                f"{day:%Y-%m-%d} failed ({failed} of {sessions}), above the alert threshold "
-                f"of {limit}. Mail to this domain may be delayed or, under an enforced "
-                "MTA-STS or DANE policy, not delivered."
+                f"{day:%Y-%m-%d} failed ({failed} of {sessions}){judged} Mail to this domain "
+                "may be delayed or, under an enforced MTA-STS or DANE policy, not delivered."
             ),
             fix="Open the TLS reports dashboard: it lists the failures by result type and by "
             "receiving MX, with what our latest check saw for each.",
@@ -458,15 +468,37 @@ def _judge_failure_rate(
         return
     rates = day_rates(address, judged, threshold)
     if not any(r.alerts(threshold, min_sessions) for r in rates.values()):
-        ok, failed = _sessions(address, judged[-1], judged[0])
-        _recover(
-            domain,
-            key,
-            f"Senders' reports show no day above the failure-rate alert threshold of "
-            f"{_threshold_text(threshold)} in the last {QUIET_DAYS} report days. From "
-            f"{judged[-1]:%Y-%m-%d} to {judged[0]:%Y-%m-%d} they reported {ok + failed} TLS "
-            f"sessions, {ok} of them successful.",
+        _recover(domain, key, _calm_days_note(address, judged, list(rates.values()), threshold))
+
+
+def _calm_days_note(
+    address: ReportAddress, judged: list[date], rates: list[DayRate], threshold: float
+) -> str:
+    """Why the failure-rate change closed, for its recovery email: what the rule judged (the
+    failures beyond each sender's usual rate, not all of them) and the sessions of the judged
+    days — and, when more than the threshold of the sessions still failed on some of them,
+    that the failures go on: a reader must not take "no longer reported" for "gone"."""
+    ok, failed = _sessions(address, judged[-1], judged[0])
+    limit = _threshold_text(threshold)
+    note = (
+        f"Senders' reports show no day whose failures beyond what these senders usually "
+        f"report exceeded {limit} of its sessions in the last {QUIET_DAYS} report days. From "
+        f"{judged[-1]:%Y-%m-%d} to {judged[0]:%Y-%m-%d} they reported {ok + failed} TLS "
+        f"sessions, {ok} of them successful."
+    )
+    over = sum(1 for r in rates if r.failed > threshold * r.sessions)
+    if over:
+        days = (
+            f"on every one of the {len(rates)} days"
+            if over == len(rates)
+            else f"on {over} of the {len(rates)} days"
         )
+        note += (
+            f" The failures have not stopped: {_percents(failed, ok + failed, threshold)[0]} "
+            f"of those sessions failed ({failed}), more than {limit} {days}, because these "
+            "senders usually fail that much and this alert counts only the failures beyond it."
+        )
+    return note
 
 
 def _threshold_text(threshold: float) -> str:

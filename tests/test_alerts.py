@@ -1155,7 +1155,7 @@ class DigestTestCase(BaseTestCase):
             state=Change.State.CONFIRMED,
             confirmed_at=now - timedelta(hours=3),
         )
-        Change.objects.create(
+        fixed = Change.objects.create(
             domain=b,
             kind="score",
             key="score:",
@@ -1164,6 +1164,9 @@ class DigestTestCase(BaseTestCase):
             confirmed_at=now - timedelta(days=3),
             recovered_at=now - timedelta(hours=2),
         )
+        # Alice was told of it (an alert then): only that makes it "fixed" for her.
+        alert = Notification.objects.create(user=self.alice, domain=b, kind="alert", status="sent")
+        alert.changes.add(fixed)
         Change.objects.create(
             domain=b, kind="score", key="score:", summary="Still suspected.", state="suspected"
         )
@@ -1382,7 +1385,8 @@ class SettingsPageTestCase(BaseTestCase):
         text = " ".join(r.content.decode().split())
         self.assertIn(
             "Problems senders' TLS reports show are emailed when they are reported, and again "
-            "when the reports have not shown them for a week.",
+            "once the reports of 7 days with mail no longer show them (for a domain that gets "
+            "little mail, that can take weeks or months).",
             text.replace("&#x27;", "'"),
         )
         self.assertIn(
@@ -1399,6 +1403,7 @@ class SettingsPageTestCase(BaseTestCase):
         text = " ".join(r.content.decode().replace("&#x27;", "'").split())
         self.assertIn(
             "Problems senders' TLS reports show are emailed when they are reported, and again "
-            "when the reports have not shown them for a week.",
+            "once the reports of 7 days with mail no longer show them (for a domain that gets "
+            "little mail, that can take weeks or months).",
             text,
         )

@@ -172,9 +172,9 @@ def test_a_calm_week_after_a_bad_day_is_told(owner: User, address: ReportAddress
     assert kinds(owner) == [Notification.Kind.ALERT, Notification.Kind.RECOVERY]
     body = " ".join(send(Notification.objects.get(kind="recovery")).body.split())
     assert (
-        "Senders' reports show no day above the failure-rate alert threshold of 5.0% in the "
-        "last 7 report days. From 2026-06-02 to 2026-06-08 they reported 7000 TLS sessions, "
-        "7000 of them successful." in body
+        "Senders' reports show no day whose failures beyond what these senders usually report "
+        "exceeded 5.0% of its sessions in the last 7 report days. From 2026-06-02 to "
+        "2026-06-08 they reported 7000 TLS sessions, 7000 of them successful." in body
     )
 
 

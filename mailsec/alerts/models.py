@@ -168,7 +168,9 @@ class Change(models.Model):
     fix = models.TextField(blank=True)
     evidence = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.SUSPECTED)
-    note = models.CharField(max_length=200, blank=True)  # why it was dismissed
+    # Why it was dismissed, or (a change raised from TLS reports) what the reports said since
+    # it closed: a text, so large session counts never cut it short.
+    note = models.TextField(blank=True)
     created = models.DateTimeField(default=timezone.now)  # first seen
     first_seen_run = models.ForeignKey(
         CheckRun, models.SET_NULL, null=True, blank=True, related_name="+"
@@ -733,15 +735,13 @@ class Notification(models.Model):
         confirmed, recovered = cls.digest_events(user, since, now)
         # A problem confirmed and fixed since the last digest leaves nothing to do: it is
         # neither new nor "fixed" (no email told of it). One confirmed before that is "fixed"
-        # when this person was told of it, or (changes older than the emails kept about them)
-        # when it was news before this digest's period.
+        # only when this person was told of it (an alert email, an earlier digest): not when
+        # they joined the team since or had its emails off then, whatever the change's kind.
+        # Notifications are kept as long as their changes (nothing prunes them; both go with
+        # their domain or person), so told() always knows.
         confirmed = [c for c in confirmed if c.recovered_at is None or c.recovered_at > now]
         told = cls.told(user, recovered)
-        recovered = [
-            c
-            for c in recovered
-            if c.pk in told or (c.confirmed_at is not None and c.confirmed_at <= since)
-        ]
+        recovered = [c for c in recovered if c.pk in told]
         if not confirmed and not recovered or not user.email:
             return None
         day: date = now.date()

@@ -221,7 +221,8 @@ class FreeCheck(models.Model):
         if self.status == self.State.PENDING:
             return self.created < now - STUCK_PENDING_AFTER
         if self.status == self.State.RUNNING:
-            return (self.started or self.created) < now - STUCK_RUNNING_AFTER
+            # claim() sets both at once: "running" with no start time never runs (a hand edit).
+            return self.started is None or self.started < now - STUCK_RUNNING_AFTER
         return False
 
     def expire_if_stuck(self) -> bool:
