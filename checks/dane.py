@@ -1027,7 +1027,22 @@ def _mismatch(
         if match.ta_problem == "ta-not-in-chain"
         else (False, "")
     )
-    if outranked := _outranked_match(state, p):
+    if not p.chain_der:
+        # An anonymous (aNULL) suite: the session carries no certificate, so there is no key
+        # for any TLSA record to match (RFC 7672 §8.2), and no record to recommend either.
+        suite = f" {p.cipher}" if p.cipher else ""
+        out.add(
+            "DANE-07",
+            Status.FAIL,
+            f"{who} presents no certificate: it negotiated the anonymous cipher suite{suite} "
+            f"(anonymous TLS), so no TLSA record at {state.qname} can match, and {senders} "
+            "will defer mail to this address.",
+            subject=subj,
+            evidence={**ev, "tlsa": [r.text for r in state.records]},
+            fix=f"Configure the server with the certificate whose key the TLSA records at "
+            f"{state.qname} name, and disable anonymous (aNULL) cipher suites.",
+        )
+    elif outranked := _outranked_match(state, p):
         # A record matches, but a stronger digest for its usage and selector outranks it
         # and matches nothing: senders never look at the weaker one (RFC 7671 §9).
         weak, strong, fix = outranked
