@@ -126,6 +126,20 @@ def _about_other_hosts(finding: dict[str, Any], hosts: list[str]) -> bool:
     return all(any(policy_matches(str(p), h) for p in patterns) for h in hosts)
 
 
+def _shows(result_type: str, finding: dict[str, Any]) -> bool:
+    """Whether `finding` is the reported failure seen by our check, not only a problem with
+    the same property: SMTP-10 also warns of a certificate that expires soon, which is not
+    certificate-expired (a certificate still valid when we checked, days_left ≥ 0)."""
+    if finding.get("status") not in PROBLEM:
+        return False
+    if result_type == "certificate-expired" and finding.get("id") == "SMTP-10":
+        evidence = finding.get("evidence") or {}
+        days = (evidence.get("leaf") or {}).get("days_left")
+        valid = evidence.get("verify_error") not in ("expired", "not-yet-valid")
+        return not (isinstance(days, int) and days >= 0 and valid)
+    return True
+
+
 def _when(run: CheckRun) -> str:
     moment = run.finished or run.created
     return f"{moment:%Y-%m-%d %H:%M} UTC"
@@ -187,7 +201,7 @@ def sight(result_type: str, hosts: list[str], run: CheckRun | None) -> CheckSigh
             + (" for these hosts." if hosts else "."),
         )
     related.sort(key=lambda f: (_RANK.get(f.get("status", ""), 9), f.get("id", "")))
-    problems = [f for f in related if f.get("status") in PROBLEM]
+    problems = [f for f in related if _shows(defined_type(result_type) or "", f)]
     errors = [f for f in related if f.get("status") == "error"]
     if errors and not problems:
         return CheckSight(

@@ -25,7 +25,8 @@ from django.utils import timezone
 from mailsec.accounts.models import Team
 from mailsec.celery import app
 from mailsec.domains.models import CheckRun, Domain
-from reports.join import compared_with_check
+from reports.dashboard import summarise
+from reports.join import compared_with_check, sight
 from reports.models import RawReport, ReportAddress
 
 pytestmark = pytest.mark.django_db
@@ -309,3 +310,59 @@ def test_a_type_a_sender_invents_is_shown_as_sent_and_not_compared_with_our_chec
         )
         assert f"<code>{name}</code> <small>(unknown)</small>" in text
     assert text.count("A result type not defined in RFC 8460 §4.3") == 2
+
+
+def test_a_certificate_expiring_soon_is_not_what_our_check_saw_expired(
+    owner: User, domain: Domain, address: ReportAddress, send: Any
+) -> None:
+    # Our check saw mx2's certificate valid for 5 more days (SMTP-10 warns: renew now). A
+    # sender reporting certificate-expired there is not confirmed by it: the page must not
+    # read "our last check saw" it, and marks it as seen clear, with the date it expires.
+    soon = finding(
+        "SMTP-10",
+        "warn",
+        "smtp",
+        f"{MX2} [192.0.2.2]",
+        f"The certificate of {MX2} [192.0.2.2] expires in 5 days (2026-06-07).",
+        {"leaf": {"days_left": 5, "not_after": "2026-06-07T00:00:00Z"}, "verify_error": None},
+    )
+    # Expired, but DANE-EE senders still deliver: also a warning, and it is expired.
+    dane_ok = finding(
+        "SMTP-10",
+        "warn",
+        "smtp",
+        f"{MX1} [192.0.2.1]",
+        f"The certificate of {MX1} [192.0.2.1] expired on 2026-06-01 00:00:00 UTC. DANE-EE "
+        "senders still deliver.",
+        {"leaf": {"days_left": -1}, "verify_error": "expired"},
+    )
+    checked(domain, [mx01(MX1, MX2), soon, dane_ok])
+    send(
+        report(
+            "Expiry Mail",
+            "exp-1",
+            yesterday(),
+            [
+                policy(
+                    "sts",
+                    "example.com",
+                    100,
+                    3,
+                    [detail("certificate-expired", 3, MX2, "192.0.2.2")],
+                ),
+                policy("tlsa", MX1, 10, 2, [detail("certificate-expired", 2, MX1, "192.0.2.1")]),
+            ],
+        )
+    )
+    summary = summarise(address)
+    (row,) = summary.by_result_type
+    assert row[2].verdict == "problem"  # mx1's is expired
+    assert f"saw: The certificate of {MX1} [192.0.2.1] expired on 2026-06-01" in row[2].text
+    assert "expires in 5 days" not in row[2].text
+    # mx2 alone: what our check saw there does not confirm it.
+    seen = sight("certificate-expired", [MX2], domain.last_run)
+    assert seen.verdict == "clear"
+    assert seen.text.startswith(
+        f"certificate-expired reported for {MX2} — our last check (2026-06-02 06:00 UTC) saw "
+        f"no such problem: The certificate of {MX2} [192.0.2.2] expires in 5 days (2026-06-07)."
+    )
