@@ -20,9 +20,10 @@ from mailsec.hosting.readiness import (
     seen_policy,
     self_hosted_readiness,
 )
-from reports.explain import ResultType, explain
-from reports.join import CheckSight, sight
+from reports.explain import ResultType, defined_type, explain
+from reports.join import ABOUT_POLICY_HOST, CheckSight, sight
 from reports.models import FailureDetail, PolicyResult, RawReport, ReportAddress, TlsReport
+from reports.parse import a_labels
 
 CHART_HEIGHT = 120
 BAR_WIDTH = 14
@@ -161,15 +162,40 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         hosts.setdefault(result_type, []).append(host)
     domain = address.domain
     last_run = domain.last_run if domain is not None else None
+    # A failure of the policy host of a name below the domain (shop.example.com shares the
+    # address) is a row of its own, explained and joined as that name's.
+    own = {a_labels(address.domain_name), ""}
+    per_type: dict[tuple[str, str], int] = {}
+    for row in (
+        details.values("result_type", "policy__policy_type", "policy__policy_domain")
+        .annotate(sessions=Sum("failed_session_count"))
+        .order_by()
+    ):
+        other = row["policy__policy_domain"]
+        # A tlsa policy's domain is an MX host (RFC 8460 §1.1), not a policy domain.
+        if (
+            other in own
+            or row["policy__policy_type"] not in ("sts", "no-policy-found")
+            or defined_type(row["result_type"]) not in ABOUT_POLICY_HOST
+        ):
+            other = ""
+        key = (row["result_type"], other)
+        per_type[key] = per_type.get(key, 0) + row["sessions"]
     by_type = [
         (
-            explain(row["result_type"]).about(address.domain_name),
-            row["sessions"],
-            sight(row["result_type"], hosts.get(row["result_type"], []), last_run),
+            explain(result_type).about(other or address.domain_name),
+            sessions,
+            sight(
+                result_type,
+                hosts.get(result_type, []),
+                last_run,
+                other_policy=other,
+                domain=address.domain_name,
+            ),
         )
-        for row in details.values("result_type")
-        .annotate(sessions=Sum("failed_session_count"))
-        .order_by("-sessions", "result_type")
+        for (result_type, other), sessions in sorted(
+            per_type.items(), key=lambda item: (-item[1], item[0])
+        )
     ]
     by_receiver = list(
         details.values("receiving_mx_hostname", "receiving_ip", "result_type")

@@ -62,6 +62,11 @@ RELATED: dict[str, tuple[str, ...]] = {
 }
 
 
+# Result types about the MTA-STS policy host of the report's policy domain (RFC 8460 §4.3.2.2),
+# whatever MX the sender names: our check fetched the domain's own policy only.
+ABOUT_POLICY_HOST = ("sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid")
+
+
 def compared_with_check(result_type: str) -> bool:
     """Whether the dashboard reads `result_type` next to what our latest check saw (RELATED):
     a new failure of such a type brings the domain's next check forward
@@ -145,9 +150,29 @@ def _when(run: CheckRun) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
-def sight(result_type: str, hosts: list[str], run: CheckRun | None) -> CheckSight:
-    """Join one reported result type (and the MX hosts it was reported for) with `run`."""
+def sight(
+    result_type: str,
+    hosts: list[str],
+    run: CheckRun | None,
+    *,
+    other_policy: str = "",
+    domain: str = "",
+) -> CheckSight:
+    """Join one reported result type (and the MX hosts it was reported for) with `run`, the
+    latest check of `domain`. `other_policy`: the policy domain of the reports, when it is a
+    name below `domain` (shop.example.com) and the type is about its policy host."""
     hosts = sorted({h.rstrip(".").lower() for h in hosts if h})
+    if other_policy and defined_type(result_type) in ABOUT_POLICY_HOST:
+        # Counted here (a name below the domain sharing its address), but its policy is
+        # served by mta-sts.<that name>, which our check of the domain never fetched.
+        return CheckSight(
+            result_type,
+            hosts,
+            "not-compared",
+            f"{result_type} reported for the MTA-STS policy of {other_policy} — not compared "
+            f"with our last check, which fetched the policy of {domain}, not this one (from "
+            f"mta-sts.{other_policy}); add {other_policy} as a domain to have it checked.",
+        )
     head = f"{result_type}{' reported for ' + ', '.join(hosts) if hosts else ' reported'}"
     if defined_type(result_type) is None:
         # "Our check did not test this" would be a guess: a sender's own type (say

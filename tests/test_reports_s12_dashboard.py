@@ -366,3 +366,48 @@ def test_a_certificate_expiring_soon_is_not_what_our_check_saw_expired(
         f"certificate-expired reported for {MX2} — our last check (2026-06-02 06:00 UTC) saw "
         f"no such problem: The certificate of {MX2} [192.0.2.2] expires in 5 days (2026-06-07)."
     )
+
+
+def test_a_subdomains_policy_failure_is_not_read_against_our_policy_check(
+    owner: User, domain: Domain, address: ReportAddress, send: Any
+) -> None:
+    # shop.example.com publishes the same _smtp._tls record: its reports are counted here
+    # (a name below the domain), but its MTA-STS policy is fetched from mta-sts.shop.
+    # example.com, which our check of example.com never fetched. "Our last check saw no such
+    # problem: The policy was fetched" would be about another policy host.
+    checked(domain, FINDINGS)
+    day = yesterday()
+    send(
+        report(
+            "Microsoft Corporation",
+            "sub-1",
+            day,
+            [policy("sts", "shop.example.com", 40, 5, [detail("sts-policy-fetch-error", 5)])],
+        )
+    )
+    send(
+        report(
+            "Google Inc.",
+            "own-1",
+            day,
+            [policy("sts", "example.com", 90, 2, [detail("sts-policy-fetch-error", 2)])],
+        )
+    )
+    summary = summarise(address)
+    assert (summary.successful, summary.failed) == (130, 7)  # the subdomain's are counted
+    rows = {(t.name, n): (t, seen) for t, n, seen in summary.by_result_type}
+    shop_type, shop_seen = rows[("sts-policy-fetch-error", 5)]
+    own_type, own_seen = rows[("sts-policy-fetch-error", 2)]
+    assert shop_seen.verdict == "not-compared"
+    assert shop_seen.text == (
+        "sts-policy-fetch-error reported for the MTA-STS policy of shop.example.com — not "
+        "compared with our last check, which fetched the policy of example.com, not this one "
+        "(from mta-sts.shop.example.com); add shop.example.com as a domain to have it checked."
+    )
+    assert "mta-sts.shop.example.com does not resolve" in shop_type.likely_cause
+    # Our own policy's failure is still read against our check of it.
+    assert own_seen.verdict == "clear"
+    assert "The policy was fetched with status 200." in own_seen.text
+    assert "mta-sts.example.com does not resolve" in own_type.likely_cause
+    page = html.unescape(page_of(owner, address))
+    assert "reported for the MTA-STS policy of shop.example.com — not compared" in page
