@@ -97,6 +97,8 @@ class ParsedDmarc:
     # A policy tag given twice, one value invalid ("p=reject; p=rejectt"): the valid one, which
     # the owner plainly meant. The tag itself holds the invalid value (see _repeated).
     meant: dict[str, str] = field(default_factory=dict)
+    # Every value of a tag given more than once, in the record's order, as written.
+    repeats: dict[str, list[str]] = field(default_factory=dict)
 
     def policy(self, tag: str) -> str | None:
         """A policy tag's value when valid, else None (absent or invalid)."""
@@ -145,9 +147,10 @@ def parse_dmarc(text: str) -> ParsedDmarc:
     # it (or before the strays already after it). Anything else between them (junk, another
     # tag) leaves the address's tag unknown: DMARC-17 then names it without a guess.
     last_tag = ""
-    # Repeated policy tags with an invalid value: their DMARC-17 text says what receivers then
-    # do, which depends on a rua that may come later in the record.
-    invalid_repeats: list[tuple[DmarcProblem, str]] = []
+    # One DMARC-17 per repeated tag, in the place of its first repeat; its text is written
+    # once every value is known (_repeated), and for an invalid policy value it says what
+    # receivers then do, which depends on a rua that may come later in the record.
+    repeated: dict[str, DmarcProblem] = {}
     for index, part in enumerate(parts):
         if not part.strip():
             if index != len(parts) - 1 and index != 0:
@@ -174,7 +177,11 @@ def parse_dmarc(text: str) -> ParsedDmarc:
             parsed.is_dmarc = lname == "v" and value == "DMARC1" and text[:1] in ("v", "V")
         if lname in parsed.tags:
             last_tag = lname
-            _repeated(parsed, lname, value, invalid_repeats)
+            if lname not in repeated:
+                repeated[lname] = DmarcProblem("DMARC-17", Status.WARN, "", repeated=True)
+                parsed.problems.append(repeated[lname])
+                parsed.repeats[lname] = [parsed.tags[lname]]
+            parsed.repeats[lname].append(value)
             continue
         parsed.tags[lname] = value
         parsed.order.append(lname)
@@ -187,15 +194,16 @@ def parse_dmarc(text: str) -> ParsedDmarc:
                     f"The tag '{name}' is not a DMARC tag; receivers ignore it.",
                 )
             )
-    for problem, tag in invalid_repeats:
-        problem.message += _invalid_repeat_outcome(parsed, tag)
+    invalid = [tag for tag, problem in repeated.items() if _repeated(parsed, tag, problem)]
+    for tag in invalid:
+        repeated[tag].message += _invalid_repeat_outcome(parsed, tag)
     return parsed
 
 
-def _repeated(
-    parsed: ParsedDmarc, tag: str, value: str, invalid_repeats: list[tuple[DmarcProblem, str]]
-) -> None:
-    """A tag given twice ("p=none; ... p=reject").
+def _repeated(parsed: ParsedDmarc, tag: str, problem: DmarcProblem) -> bool:
+    """A tag given more than once ("p=none; ... p=reject"): `problem` says so, listing every
+    value in order. True when the tag counts as an invalid policy (parse_dmarc then adds what
+    receivers do with it, which depends on the rest of the record).
 
     No DMARC text says which value counts. DMARC records use DKIM's tag-list syntax (RFC 7489
     §6.3, RFC 9989 §4.7), in which a repeated tag makes the whole list invalid (RFC 6376
@@ -203,59 +211,72 @@ def _repeated(
     not to drop the record. Receivers differ accordingly: OpenDMARC keeps the last p and adds
     up the rua lists, other parsers keep the first value, strict ones discard the record. So
     a warning that says so (checklist DMARC-17), and judged as what every receiver reading the
-    record at least does: the weaker of two policies, the addresses of both report tags.
+    record at least does: the weakest of the policies, the addresses of every report tag.
 
-    When one of two policy values is invalid, receivers that read that one act on the record
+    When one of the policy values is invalid, receivers that read that one act on the record
     as on any with an invalid p, sp or np (RFC 7489 §6.6.3 step 6, RFC 9989 §4.10.1): as
     p=none with a valid rua, no DMARC at all without one; strict parsers apply no DMARC
-    either. So the tag counts as invalid, and the valid value is kept as the one meant, for
-    the fixes to publish alone.
+    either. So the tag counts as invalid, and the weakest valid value is kept as the one
+    meant, for the fixes to publish alone.
     """
-    first = parsed.tags[tag]
+    values = parsed.repeats[tag]
+    several = len(values) > 2
     counted = ""
     differ = "some use the last value, others the first"
     invalid = False
     if tag in ("p", "sp", "np"):
-        values = [v.strip().lower() for v in (first, value)]
-        if not all(v in POLICIES for v in values):
+        lowered = [v.strip().lower() for v in values]
+        valid = [v for v in lowered if v in POLICIES]
+        if len(valid) < len(values):
             invalid = True
-            parsed.tags[tag] = first if values[0] not in POLICIES else value
-            valid = [v for v in values if v in POLICIES]
+            # The tag holds the first invalid value, which DMARC-05 and DMARC-07 quote.
+            parsed.tags[tag] = next(
+                v for v, low in zip(values, lowered, strict=True) if low not in POLICIES
+            )
             if valid:
-                parsed.meant[tag] = valid[0]
-        elif values[0] != values[1]:
-            weaker = min(values, key=POLICIES.index)
+                parsed.meant[tag] = min(valid, key=POLICIES.index)
+        elif len(set(valid)) > 1:
+            weaker = min(valid, key=POLICIES.index)
             parsed.tags[tag] = weaker
-            counted = f" This check counts the weaker one, {tag}={weaker}."
+            which = "weakest" if len(set(valid)) > 2 else "weaker"
+            counted = f" This check counts the {which} one, {tag}={weaker}."
     elif tag in ("rua", "ruf"):
-        parsed.tags[tag] = f"{first},{value}" if first.strip() else value
-        counted = " This check counts the addresses of both."
-        differ = "some send reports to both lists, others to only one of them"
-    problem = DmarcProblem(
-        "DMARC-17",
-        Status.WARN,
-        f"The tag '{tag}' appears more than once ({tag}={first}, then {tag}={value}), and "
-        f"receivers disagree on such a record: {differ}, and strict parsers discard "
-        "the whole record (a repeated tag makes a DKIM-style tag list invalid, RFC 6376 "
-        f"§3.2).{counted}",
-        repeated=True,
+        parsed.tags[tag] = ",".join(v for v in values if v.strip())
+        counted = f" This check counts the addresses of {'all of them' if several else 'both'}."
+        differ = (
+            f"some send reports to {'every list' if several else 'both lists'}, others to "
+            "only one of them"
+        )
+    shown = ", then ".join(f"{tag}={v}" for v in values)
+    problem.message = (
+        f"The tag '{tag}' appears more than once ({shown}), and receivers disagree on such a "
+        f"record: {differ}, and strict parsers discard the whole record (a repeated tag makes "
+        f"a DKIM-style tag list invalid, RFC 6376 §3.2).{counted}"
     )
-    parsed.problems.append(problem)
-    if invalid:
-        invalid_repeats.append((problem, tag))  # parse_dmarc ends the text
-    else:
+    if not invalid:
         problem.message += f" Keep one '{tag}' tag."
+    return invalid
 
 
 def _invalid_repeat_outcome(parsed: ParsedDmarc, tag: str) -> str:
     """What a repeated policy tag with an invalid value is counted as (see _repeated)."""
+    bad = [
+        f"{tag}={v}"
+        for v in dict.fromkeys(parsed.repeats[tag])
+        if v.strip().lower() not in POLICIES
+    ]
+    named = (
+        f"{bad[0]} is not a valid policy"
+        if len(bad) == 1
+        else f"{', '.join(bad[:-1])} and {bad[-1]} are not valid policies"
+    )
     outcome = (
         "act as if the record were p=none, because it has a syntactically valid report URI (rua)"
         if parsed.syntactic_rua()
         else "apply no DMARC at all, because the record has no syntactically valid report URI (rua)"
     )
     return (
-        f" {tag}={parsed.tags[tag]} is not a valid policy, and {_readers(parsed, tag)} {outcome}; "
+        f" {named}, and {_readers(parsed, tag)} {outcome}; "
         "this "
         f"check counts the record so. Keep one '{tag}' tag, with a valid value."
     )
@@ -1200,10 +1221,13 @@ async def _tags(
 
 def _readers(parsed: ParsedDmarc, tag: str) -> str:
     """The receivers an invalid policy value reaches: all of them, or, when the tag is given
-    twice with one valid value (ParsedDmarc.meant), those that read the invalid one."""
+    more than once with valid values too (ParsedDmarc.meant), those that read an invalid one."""
     readers = "RFC 9989 receivers" if tag == "np" else "receivers"
     if tag in parsed.meant:
-        readers += f" that read it rather than {tag}={parsed.meant[tag]}"
+        values = dict.fromkeys(v.strip().lower() for v in parsed.repeats[tag])
+        valid = [v for v in values if v in POLICIES]
+        one = "it" if len(values) - len(valid) == 1 else "an invalid one"
+        readers += f" that read {one} rather than " + " or ".join(f"{tag}={v}" for v in valid)
     return readers
 
 

@@ -2,6 +2,8 @@
 
 - DANE-07 for an MX that negotiates only anonymous (aNULL) suites said it "presents a key that
   matches none of the TLSA records", with an empty fix: it presents no certificate at all.
+- DMARC-17 for a tag given three times ('p=reject; p=rejectt; p=quarantine') came twice, the
+  second quoting "(p=rejectt, then p=quarantine)": one finding now lists every value in order.
 """
 
 from __future__ import annotations
@@ -12,10 +14,18 @@ from types import SimpleNamespace
 
 import pytest
 
-from checks import certs, dane
-from checks.findings import Collector, Mechanism, Status
+from checks import certs, dane, dmarc
+from checks.findings import Collector, Finding, Mechanism, Status
 from tests.test_certs import Pki
+from tests.test_dmarc_s8_records import D, findings, policy
+from tests.test_spf import published
 from tests.test_starttls import HOST, _server_context, aiosmtpd_server, run_probe
+
+RUA = "rua=mailto:a@example.com"
+
+
+def of(found: list[Finding], check_id: str) -> list[Finding]:
+    return [f for f in found if f.id == check_id]
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +66,56 @@ def test_dane_07_says_an_anonymous_tls_server_presents_no_certificate(
     assert "certificate whose key the TLSA records" in dane07.fix
     assert "disable anonymous (aNULL) cipher suites" in dane07.fix
     assert [f.status for f in out.findings if f.id == "DANE-14"] == [Status.WARN]
+
+
+# ---- DMARC-17: a tag given three times ------------------------------------------------------
+
+
+def test_a_policy_given_three_times_with_an_invalid_value_is_one_finding_quoting_all() -> None:
+    record = "v=DMARC1; p=reject; p=rejectt; p=quarantine"
+    found = findings(record)
+    (dmarc17,) = of(found, "DMARC-17")
+    assert "(p=reject, then p=rejectt, then p=quarantine)" in dmarc17.summary
+    # Counted as invalid (one value is), and without rua that is no DMARC at all.
+    assert "p=rejectt is not a valid policy" in dmarc17.summary
+    assert "rather than p=reject or p=quarantine apply no DMARC at all" in dmarc17.summary
+    applied = policy(D, {(f"_dmarc.{D}", "TXT"): [record]})
+    assert (applied.effective_7489, applied.effective_9989) == (None, None)
+    (dmarc05,) = of(found, "DMARC-05")
+    assert dmarc05.status == Status.FAIL
+    # The fixes keep the weaker of the valid values, once.
+    assert published(dmarc05.fix)[1] == published(dmarc17.fix)[1] == "v=DMARC1; p=quarantine"
+
+
+def test_two_invalid_values_of_three_are_both_named() -> None:
+    found = findings(f"v=DMARC1; p=rejectt; p=none; {RUA}; p=quarantin")
+    (dmarc17,) = of(found, "DMARC-17")
+    assert "(p=rejectt, then p=none, then p=quarantin)" in dmarc17.summary
+    assert "p=rejectt and p=quarantin are not valid policies" in dmarc17.summary
+    assert "receivers that read an invalid one rather than p=none act as if" in dmarc17.summary
+
+
+def test_three_valid_policies_count_as_the_weakest_in_one_finding() -> None:
+    record = f"v=DMARC1; p=reject; p=none; {RUA}; p=quarantine"
+    assert dmarc.parse_dmarc(record).policy("p") == "none"
+    found = findings(record)
+    (dmarc17,) = of(found, "DMARC-17")
+    assert "(p=reject, then p=none, then p=quarantine)" in dmarc17.summary
+    assert "counts the weakest one, p=none" in dmarc17.summary
+    assert dmarc17.summary.endswith("Keep one 'p' tag.")
+
+
+def test_three_rua_tags_are_one_finding_and_every_address_counts() -> None:
+    record = (
+        "v=DMARC1; p=reject; rua=mailto:a@example.com; rua=mailto:b@example.com; "
+        "rua=mailto:c@example.com"
+    )
+    (dmarc17,) = of(findings(record), "DMARC-17")
+    assert (
+        "(rua=mailto:a@example.com, then rua=mailto:b@example.com, then "
+        "rua=mailto:c@example.com)" in dmarc17.summary
+    )
+    assert "counts the addresses of all of them" in dmarc17.summary
+    assert published(dmarc17.fix)[1] == (
+        "v=DMARC1; p=reject; rua=mailto:a@example.com,mailto:b@example.com,mailto:c@example.com"
+    )
