@@ -68,6 +68,9 @@ class Summary:
     by_result_type: list[tuple[ResultType, int, CheckSight]]
     by_receiver: list[dict[str, Any]]
     recent_reports: list[TlsReport]
+    # How many rows by_receiver and recent_reports would have uncut (they show the first 50).
+    receivers_total: int = 0
+    reports_total: int = 0
     raw_counts: dict[str, int] = field(default_factory=dict)
     unparsed: list[RawReport] = field(default_factory=list)
 
@@ -197,10 +200,9 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
             per_type.items(), key=lambda item: (-item[1], item[0])
         )
     ]
+    receivers = details.values("receiving_mx_hostname", "receiving_ip", "result_type")
     by_receiver = list(
-        details.values("receiving_mx_hostname", "receiving_ip", "result_type")
-        .annotate(sessions=Sum("failed_session_count"))
-        .order_by("-sessions")[:50]
+        receivers.annotate(sessions=Sum("failed_session_count")).order_by("-sessions")[:50]
     )
     by_org = list(
         reports.values("organization_name")
@@ -234,6 +236,10 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         by_result_type=by_type,
         by_receiver=by_receiver,
         recent_reports=recent,
+        # The page says so when these are cut, and that the CSV has them all. Counted every
+        # time: the page's queries do not grow with the data.
+        receivers_total=receivers.order_by().distinct().count(),
+        reports_total=listed.count(),
         raw_counts=dict(raws.values_list("parse_status").annotate(n=Count("id")).order_by()),
         unparsed=list(
             raws.filter(parse_status__in=[RawReport.REJECTED, RawReport.ERROR]).defer("body")[:20]

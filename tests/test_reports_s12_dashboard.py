@@ -8,9 +8,11 @@ organisation names that look like HTML."""
 
 from __future__ import annotations
 
+import csv
 import datetime
 import gzip
 import html
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -411,3 +413,45 @@ def test_a_subdomains_policy_failure_is_not_read_against_our_policy_check(
     assert "mta-sts.example.com does not resolve" in own_type.likely_cause
     page = html.unescape(page_of(owner, address))
     assert "reported for the MTA-STS policy of shop.example.com — not compared" in page
+
+
+def test_tables_cut_short_say_so(
+    owner: User, domain: Domain, address: ReportAddress, send: Any
+) -> None:
+    # 60 senders, each reporting one failure at its own IPv6 address of mx1 (a /64 of MX
+    # addresses): the receivers table and the report list show 50 rows each and must say
+    # that there are more, and where to find them all.
+    checked(domain, FINDINGS)
+    day = yesterday()
+    for n in range(60):
+        send(
+            report(
+                f"Sender {n:02d}",
+                f"many-{n}",
+                day,
+                [
+                    policy(
+                        "sts",
+                        "example.com",
+                        100,
+                        1 + n,
+                        [detail("certificate-host-mismatch", 1 + n, MX1, f"2001:db8::{n + 1:x}")],
+                    )
+                ],
+            )
+        )
+    summary = summarise(address)
+    assert len(summary.by_organisation) == 60  # every sender, uncut
+    page = html.unescape(page_of(owner, address))
+    assert page.count("certificate-host-mismatch</code></td>") == 50
+    assert "The 50 receiving MX and IP pairs with the most failed sessions of 60 are shown" in page
+    assert "The latest 50 of 60 reports are shown" in page
+    assert "2001:db8::3c<" in page and "2001:db8::a<" not in page  # the busiest first
+    client = Client()
+    client.force_login(owner)
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/tlsrpt/{address.token}/export.csv").content.decode())
+        )
+    )
+    assert len({r["receiving_ip"] for r in rows}) == 60
