@@ -99,6 +99,9 @@ class ParsedDmarc:
     meant: dict[str, str] = field(default_factory=dict)
     # Every value of a tag given more than once, in the record's order, as written.
     repeats: dict[str, list[str]] = field(default_factory=dict)
+    # A DMARC tag written with ':' ("p:reject"), by tag, as written (the first one): receivers
+    # ignore it (DMARC-17), but what the owner chose is plain, and the fixes write it with '='.
+    mistyped: dict[str, str] = field(default_factory=dict)
 
     def policy(self, tag: str) -> str | None:
         """A policy tag's value when valid, else None (absent or invalid)."""
@@ -107,6 +110,15 @@ class ParsedDmarc:
             return None
         value = value.strip().lower()
         return value if value in POLICIES else None
+
+    def written(self, tag: str) -> str | None:
+        """The tag's value, or the one written with ':' when the tag is absent: what the
+        owner meant, which a suggested record keeps."""
+        if tag in self.tags:
+            return self.tags[tag]
+        if tag in self.mistyped:
+            return self.mistyped[tag].partition(":")[2].strip(" \t\r\n")
+        return None
 
     def invalid_policy(self, tag: str) -> bool:
         return tag in self.tags and self.policy(tag) is None
@@ -169,6 +181,9 @@ def parse_dmarc(text: str) -> ParsedDmarc:
                 continue
             last_tag = ""
             parsed.problems.append(DmarcProblem("DMARC-17", Status.WARN, _not_a_pair(part)))
+            typed, colon, _ = part.partition(":")
+            if colon and typed.strip().lower() in KNOWN_TAGS:
+                parsed.mistyped.setdefault(typed.strip().lower(), part.strip(" \t\r\n"))
             continue
         lname = name.lower()
         if index == 0:
@@ -610,6 +625,10 @@ def kept_uris(parsed: ParsedDmarc, tag: str) -> list[str]:
     kept: list[str] = []
     # Addresses a ';' cut off from the tag (ParsedDmarc.strays) were meant for it: kept too.
     strays = parse_uris(",".join(parsed.strays.get(tag, []))) if parsed.strays.get(tag) else []
+    # So were the addresses of the tag written with ':' ("rua:mailto:b@…", ParsedDmarc.mistyped).
+    mistyped = parsed.mistyped.get(tag, "").partition(":")[2]
+    if mistyped.strip():
+        strays += parse_uris(mistyped.strip(" \t\r\n"))
     for uri in parsed.uris(tag) + strays:
         if uri.valid:
             kept.append(uri.uri)
@@ -627,10 +646,13 @@ def intended_policy(parsed: ParsedDmarc, tag: str) -> str | None:
     """The policy `tag` holds, or the one the owner plainly meant when only stray quotes
     spoil it: a record pasted with one zone-file quote ('v=DMARC1; p=reject"') carries the
     invalid value 'reject"', which receivers do not read as reject (DMARC-05 says so), but
-    the fix must keep reject rather than offer a weaker policy in its place."""
-    if tag not in parsed.tags:
+    the fix must keep reject rather than offer a weaker policy in its place. So does a stray
+    '=' or ':' ('p==reject', 'p=:reject'), and the tag written with ':' ('p:reject', which
+    receivers do not read at all) when the record has no such tag."""
+    value = parsed.written(tag)
+    if value is None:
         return None
-    value = parsed.tags[tag].strip(" \t\r\n\"'\\").lower()
+    value = value.strip(" \t\r\n\"'\\=:").lower()
     # A tag given twice, one value invalid: the valid one (ParsedDmarc.meant).
     return value if value in POLICIES else parsed.meant.get(tag)
 
@@ -668,16 +690,16 @@ def suggested_record(
         tags.append("rua=" + ",".join(rua or [f"mailto:{example_address(domain)}"]))
     if parsed is not None:
         for tag in ("ruf", "adkim", "aspf"):
-            value = parsed.tags.get(tag, "").strip()
+            value = (parsed.written(tag) or "").strip()
             if tag == "ruf":
                 good = kept_uris(parsed, "ruf")
                 if good:
                     tags.append("ruf=" + ",".join(good))
                     # fo chooses when failure reports are sent; dropping it would silently
                     # return to the default fo=0. Kept only when valid (DMARC-14 reports the rest).
-                    fo = [v.strip().lower() for v in parsed.tags.get("fo", "").split(":")]
+                    fo = [v.strip().lower() for v in (parsed.written("fo") or "").split(":")]
                     if (
-                        "fo" in parsed.tags
+                        parsed.written("fo") is not None
                         and all(v in ("0", "1", "d", "s") for v in fo)
                         and not {"0", "1"} <= set(fo)
                     ):
@@ -689,7 +711,7 @@ def suggested_record(
                 # the owner chose is plain: dropping the tag would suggest relaxed alignment
                 # to someone who asked for strict.
                 tags.append(f"{tag}={_ALIGNMENT_WORDS[value.lower()]}")
-        psd = parsed.tags.get("psd", "").strip().lower()
+        psd = (parsed.written("psd") or "").strip().lower()
         if psd == "n" or (psd == "y" and is_public_suffix(domain, suffixes)):
             tags.append(f"psd={psd}")
     return "; ".join(tags)
@@ -738,7 +760,7 @@ def merged_record(domain: str, records: list[str], suffixes: tuple[str, ...] = (
             merged.tags[tag] = ",".join(uris)
     for tag, default in (("adkim", "r"), ("aspf", "r"), ("fo", "0"), ("psd", "u")):
         # Kept only when every record says the same (a record without it has the default).
-        values = {r.tags.get(tag, default).strip().lower() for r in parsed}
+        values = {(r.written(tag) or default).strip().lower() for r in parsed}
         if len(values) == 1 and (value := values.pop()) != default:
             merged.tags[tag] = value
     return suggested_record(domain, merged, keep_none=True, suffixes=suffixes)
@@ -864,8 +886,13 @@ def _repair_v(text: str) -> str:
     match = _VERSION_RE.match(text)
     if match:
         text = "v=DMARC1; " + text[match.end() :]
-    parsed = parse_dmarc(text)
-    rest = [f"{k}={v}" for k, v in parsed.tags.items() if k != "v"]
+    # Every other element is kept as written, in its place: a tag written with ':', a repeated
+    # tag and a report address cut off from rua are read from it as from any record.
+    rest = [
+        part.strip(" \t\r\n")
+        for part in text.split(";")
+        if part.strip(" \t\r\n") and part.partition("=")[0].strip(" \t\r\n").lower() != "v"
+    ]
     return "; ".join(["v=DMARC1", *rest])
 
 
@@ -953,14 +980,22 @@ async def _tags(
             ),
         )
     elif "p" not in parsed.tags:
+        # 'p:reject' (DMARC-17 says how to write it) is no policy to receivers, but the fix
+        # publishes the policy the owner chose rather than p=none (suggested_record).
+        typed = (
+            f": the record's '{parsed.mistyped['p']}' is not read as a policy (a tag and its "
+            "value are joined by '='), so RFC 9989 receivers treat the record as p=none"
+            if "p" in parsed.mistyped
+            else ": RFC 9989 receivers treat that as p=none"
+        )
         out.add(
             "DMARC-05",
             Status.WARN,
-            "The record has no p= tag: RFC 9989 receivers treat that as p=none, and RFC 7489 "
-            "receivers " + ("do the same because rua is valid." if valid_rua else "ignore it."),
+            f"The record has no p= tag{typed}, and RFC 7489 receivers "
+            + ("do the same because rua is valid." if valid_rua else "ignore it."),
             subject=subject,
             evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, parsed, "none", suffixes=sfx)),
+            fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
         )
     elif parsed.order[:2] != ["v", "p"]:
         out.add(
@@ -1436,7 +1471,10 @@ def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str
         # drops sp=none / np=none: subdomains get p
         fix = txt_fix(name, suggested_record(at, record, suffixes=sfx))
     elif reports:
-        fix = txt_fix(name, suggested_record(at, record, "quarantine", suffixes=sfx))
+        # 'p:reject' (no p to receivers, DMARC-05): the owner's own enforcing policy.
+        meant = intended_policy(record, "p")
+        step = meant if meant in ("quarantine", "reject") else "quarantine"
+        fix = txt_fix(name, suggested_record(at, record, step, suffixes=sfx))
     evidence = {"record": record.text, "record_at": name, "tag": tag, "views": views_evidence}
     out.add(
         "DMARC-06",

@@ -4,6 +4,9 @@
   matches none of the TLSA records", with an empty fix: it presents no certificate at all.
 - DMARC-17 for a tag given three times ('p=reject; p=rejectt; p=quarantine') came twice, the
   second quoting "(p=rejectt, then p=quarantine)": one finding now lists every value in order.
+- DMARC-05 for 'v=DMARC1; rua=…; p:reject' (no p= tag) offered 'p=none' although the owner
+  plainly chose reject, and every fix dropped the tags written with ':' (adkim:s, fo:1, …);
+  the DMARC-03 fix also dropped repeats' valid values and report addresses cut off from rua.
 """
 
 from __future__ import annotations
@@ -119,3 +122,72 @@ def test_three_rua_tags_are_one_finding_and_every_address_counts() -> None:
     assert published(dmarc17.fix)[1] == (
         "v=DMARC1; p=reject; rua=mailto:a@example.com,mailto:b@example.com,mailto:c@example.com"
     )
+
+
+# ---- DMARC-05 and every fix: a tag written with ':' -----------------------------------------
+
+
+def test_dmarc_05_fix_publishes_the_policy_written_with_a_colon() -> None:
+    found = findings(f"v=DMARC1; {RUA}; p:reject")
+    (dmarc05,) = of(found, "DMARC-05")
+    assert dmarc05.status == Status.WARN
+    assert "the record's 'p:reject' is not read as a policy" in dmarc05.summary
+    assert "treat the record as p=none" in dmarc05.summary
+    assert published(dmarc05.fix)[1] == f"v=DMARC1; p=reject; {RUA}"
+    # DMARC-06 (receivers do see p=none) offers the owner's policy too, not a weaker step.
+    (dmarc06,) = of(found, "DMARC-06")
+    assert published(dmarc06.fix)[1] == f"v=DMARC1; p=reject; {RUA}"
+    # DMARC-17 still says how the tag is written.
+    assert any("(p=reject)" in f.summary for f in of(found, "DMARC-17"))
+
+
+def test_an_invalid_policy_written_with_a_colon_still_gets_p_none() -> None:
+    (dmarc05,) = of(findings(f"v=DMARC1; {RUA}; p:rejectt"), "DMARC-05")
+    assert "the record's 'p:rejectt' is not read as a policy" in dmarc05.summary
+    assert published(dmarc05.fix)[1] == f"v=DMARC1; p=none; {RUA}"
+
+
+@pytest.mark.parametrize("written", ["p==reject", "p=:reject"])
+def test_a_stray_equals_or_colon_in_the_value_keeps_the_policy_in_the_fix(written: str) -> None:
+    (dmarc05,) = of(findings(f"v=DMARC1; {written}; {RUA}"), "DMARC-05")
+    assert dmarc05.status == Status.FAIL
+    assert published(dmarc05.fix)[1] == f"v=DMARC1; p=reject; {RUA}"
+
+
+def test_no_fix_drops_the_tags_written_with_a_colon() -> None:
+    record = (
+        f"v=DMARC1; {RUA}; p:reject; sp:quarantine; np:reject; adkim:s; aspf:s; "
+        "ruf:mailto:f@example.com; fo:1; pct=50; t=y"
+    )
+    fixes = [published(f.fix)[1] for f in findings(record) if f.fix]
+    assert fixes  # DMARC-05, -06, -08, -09 at least
+    for fixed in fixes:
+        assert fixed == (
+            f"v=DMARC1; p=reject; sp=quarantine; np=reject; {RUA}; "
+            "ruf=mailto:f@example.com; fo=1; adkim=s; aspf=s"
+        )
+
+
+def test_report_addresses_written_with_a_colon_are_kept() -> None:
+    found = findings("v=DMARC1; p=none; rua:mailto:b@example.com")
+    fixes = {published(f.fix)[1] for f in found if f.fix}
+    assert fixes == {"v=DMARC1; p=none; rua=mailto:b@example.com"}
+
+
+@pytest.mark.parametrize(
+    ("record", "fixed"),
+    [
+        (
+            f"v=dmarc1; {RUA}; p:reject; adkim:s",
+            f"v=DMARC1; p=reject; {RUA}; adkim=s",
+        ),
+        (
+            f"v=dmarc1; p=reject; p=rejectt; {RUA}; mailto:b@example.com",
+            "v=DMARC1; p=reject; rua=mailto:a@example.com,mailto:b@example.com",
+        ),
+        (f"p=reject; v=DMARC1; {RUA}", f"v=DMARC1; p=reject; {RUA}"),
+    ],
+)
+def test_the_dmarc_03_fix_keeps_everything_the_owner_wrote(record: str, fixed: str) -> None:
+    (dmarc03,) = of(findings(record), "DMARC-03")
+    assert published(dmarc03.fix)[1] == fixed
