@@ -455,3 +455,176 @@ def test_tables_cut_short_say_so(
         )
     )
     assert len({r["receiving_ip"] for r in rows}) == 60
+
+
+def test_a_mixed_month_reads_right(
+    owner: User, domain: Domain, address: ReportAddress, send: Any
+) -> None:
+    checked(domain, FINDINGS)
+    day = yesterday()
+    # MTA-STS and DANE in one report, each policy with its own failures.
+    send(
+        report(
+            '<script>alert("x")</script> Mail & Co',
+            "mix-1",
+            day,
+            [
+                policy(
+                    "sts",
+                    "example.com",
+                    1000,
+                    3,
+                    [detail("certificate-expired", 3, MX2, "192.0.2.2")],
+                    ["version: STSv1", "mode: enforce", "mx: *.example.com", "max_age: 604800"],
+                ),
+                policy(
+                    "tlsa",
+                    MX1,
+                    800,
+                    2,
+                    [detail("tlsa-invalid", 2, MX1, "2001:db8::1")],
+                    ["3 1 1 0123456789abcdef"],
+                ),
+            ],
+        )
+    )
+    # Opportunistic TLS failing on mx2's IPv6 address, which our check could not reach.
+    send(
+        report(
+            "Opportunist",
+            "mix-2",
+            day,
+            [
+                policy(
+                    "no-policy-found",
+                    "example.com",
+                    10,
+                    4,
+                    [detail("starttls-not-supported", 4, MX2, "2001:DB8:0:0:0:0:0:2")],
+                )
+            ],
+        )
+    )
+    # Another domain's report sent here by a copied record: listed, never counted.
+    send(
+        report(
+            "Google Inc.",
+            "mix-3",
+            day,
+            [
+                policy(
+                    "sts",
+                    "other.example.net",
+                    0,
+                    70,
+                    [detail("certificate-not-trusted", 70, "mx.other.example.net")],
+                )
+            ],
+        )
+    )
+    summary = summarise(address)
+    assert (summary.successful, summary.failed) == (1810, 9)
+    seen = {t.name: s for t, _, s in summary.by_result_type}
+    assert set(seen) == {"certificate-expired", "tlsa-invalid", "starttls-not-supported"}
+    assert seen["certificate-expired"].verdict == "problem"
+    assert f"saw: The certificate of {MX2} [192.0.2.2] expired on 2026-06-01" in (
+        seen["certificate-expired"].text
+    )
+    assert seen["tlsa-invalid"].verdict == "clear"
+    assert seen["tlsa-invalid"].text.startswith(
+        f"tlsa-invalid reported for {MX1} — our last check (2026-06-02 06:00 UTC) saw no such "
+        f"problem: The TLSA records of {MX1} match its certificate."
+    )
+    # mx2 answered on IPv4 but not on IPv6: never "no such problem" on mx2.
+    assert seen["starttls-not-supported"].verdict == "untested"
+    assert "could not test this: mx2.example.com at 2001:db8::2 did not answer" in (
+        seen["starttls-not-supported"].text
+    )
+    assert "no such problem" not in seen["starttls-not-supported"].text
+    receivers = {
+        (r["receiving_mx_hostname"], r["receiving_ip"], r["result_type"]): r["sessions"]
+        for r in summary.by_receiver
+    }
+    assert receivers == {
+        (MX2, "192.0.2.2", "certificate-expired"): 3,
+        (MX1, "2001:db8::1", "tlsa-invalid"): 2,
+        (MX2, "2001:db8::2", "starttls-not-supported"): 4,
+    }
+    raw_page = page_of(owner, address)
+    assert "<script>alert" not in raw_page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Mail &amp; Co" in raw_page
+    page = re.sub(r"\s+", " ", html.unescape(raw_page))
+    assert "1810 successful and 9 failed TLS sessions reported — failure rate 0.49 %" in page
+    assert "(about other.example.net: not counted here)" in page
+    assert "certificate-not-trusted" not in re.sub(r"<h2>Reports</h2>.*", "", page, flags=re.S)
+    # The CSV keeps both policies of the first report apart, and the other domain's rows.
+    client = Client()
+    client.force_login(owner)
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/tlsrpt/{address.token}/export.csv").content.decode())
+        )
+    )
+    by_policy = {(r["policy_type"], r["policy_domain"], r["result_type"]) for r in rows}
+    assert by_policy == {
+        ("sts", "example.com", "certificate-expired"),
+        ("tlsa", MX1, "tlsa-invalid"),
+        ("no-policy-found", "example.com", "starttls-not-supported"),
+        ("sts", "other.example.net", "certificate-not-trusted"),
+    }
+    assert {r["organization"] for r in rows} >= {'<script>alert("x")</script> Mail & Co'}
+
+
+def test_figures_for_empty_days_huge_counts_and_a_report_spanning_two_days(
+    owner: User, domain: Domain, address: ReportAddress, send: Any
+) -> None:
+    today = timezone.now().date()
+    d1, d2 = today - timedelta(days=4), today - timedelta(days=2)
+    big = 2**53 - 1  # the largest count I-JSON carries exactly (RFC 7493 §2.2)
+    send(report("Huge Mail", "huge-1", d1, [policy("sts", "example.com", big, 1)]))
+    send(report("Huge Mail", "huge-2", d2, [policy("sts", "example.com", 1, big)]))
+    # Noon to noon: half of d1 + 1 and half of d1 + 2; its middle is d1 + 2 00:00 UTC.
+    send(
+        report(
+            "Span Mail",
+            "span-1",
+            d1,
+            [policy("sts", "example.com", 30, 10, [detail("starttls-not-supported", 10, MX1)])],
+            start=f"{d1 + timedelta(days=1)}T12:00:00Z",
+            end=f"{d2}T12:00:00Z",
+        )
+    )
+    summary = summarise(address)
+    days = {d.day: d for d in summary.days}
+    assert (days[d1].successful, days[d1].failed) == (big, 1)
+    assert (days[d2].successful, days[d2].failed) == (31, big + 10)
+    # Days without sessions are at zero, with no rate rather than 0 % or an error.
+    empty = days[d1 + timedelta(days=1)]
+    assert (empty.total, empty.failure_rate) == (0, None)
+    assert (summary.successful, summary.failed) == (big + 31, big + 11)
+    assert summary.failure_percent_text == "50.00 %"
+    bars = {b.day.day: b for b in summary.bars}
+    assert bars[d1].fail_h == 2 and bars[d1].ok_h + bars[d1].fail_h <= 120  # seen, inside
+    assert bars[d1].ok_y >= 0 and bars[d1].fail_y >= 0  # inside the chart
+    assert bars[empty.day].ok_h == bars[empty.day].fail_h == 0
+    orgs = {r["organization_name"]: r for r in summary.by_organisation}
+    assert orgs["Huge Mail"]["failure_percent_text"] == "50.00 %"
+    page = re.sub(r"\s+", " ", html.unescape(page_of(owner, address)))
+    assert f"{big + 31} successful and {big + 11} failed TLS sessions reported" in page
+    assert f"{d2:%Y-%m-%d}: 31 successful, {big + 10} failed" in page
+    assert f"{empty.day:%Y-%m-%d}: 0 successful, 0 failed" in page
+
+
+def test_a_count_of_2_to_the_53_is_not_counted_and_the_report_says_why(
+    owner: User, domain: Domain, address: ReportAddress, send: Any
+) -> None:
+    # Beyond what I-JSON carries exactly (RFC 7493 §2.2): the policy is dropped, and the
+    # report is listed with the warning rather than counted with a rounded number.
+    raw = send(report("Huge Mail", "huge-x", yesterday(), [policy("sts", "example.com", 2**53, 1)]))
+    assert (raw.report.total_successful, raw.report.total_failed) == (0, 0)
+    assert any("beyond 2^53" in w for w in raw.report.warnings)
+    summary = summarise(address)
+    assert (summary.successful, summary.failed) == (0, 0)
+    assert summary.failure_percent_text == ""
+    page = re.sub(r"\s+", " ", html.unescape(page_of(owner, address)))
+    assert "0 successful and 0 failed TLS sessions reported ." in page  # no rate
