@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from mailsec.csvsafe import cell as _cell
 from reports import conf
 from reports.alerts import is_future
 from reports.dashboard import readiness_card, summarise
@@ -208,14 +209,3 @@ def export_csv(request: HttpRequest, token: str) -> HttpResponse:
                 )
                 writer.writerow(base + extra)
     return response
-
-
-# What a spreadsheet may read as the start of a formula, also after leading blanks it trims,
-# and in the full-width forms some programs fold to ASCII.
-_FORMULA_START = frozenset("=+-@\t\r\n＝＋－＠")
-
-
-def _cell(value: str) -> str:
-    # Report fields come from strangers: keep spreadsheet programs from running formulas.
-    stripped = value.lstrip(" \t\r\n")
-    return "'" + value if value[:1] in _FORMULA_START or stripped[:1] in _FORMULA_START else value
