@@ -79,6 +79,9 @@ PUBLIC_BY_TOKEN = {
 SIGNED_IN = {
     "domains:index": ("get",),
     "domains:add": ("post",),
+    "domains:add_many": ("get", "post"),
+    # The current team's domains only (the sweep below: an outsider's export is their own).
+    "domains:export_csv": ("get",),
     "alerts:settings": ("get",),
     "alerts:set_weekly": ("post",),
     "accounts:account": ("get",),

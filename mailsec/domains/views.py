@@ -16,25 +16,26 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, TextField, Window
 from django.db.models.functions import Cast, Lag, Lead, RowNumber
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from checks.dns import txt_fix
 from checks.domainname import host_name_parent
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Mechanism
+from mailsec.accounts.models import Team
 from mailsec.accounts.scope import (
     current_team,
     get_domain_or_404,
     get_domain_pk_or_404,
     get_run_or_404,
 )
-from mailsec.domains import listing, pagecache
+from mailsec.domains import bulk, export, listing, pagecache
 from mailsec.domains.forms import AddDomainForm, SelectorsForm
 from mailsec.domains.models import CheckRun, Domain, MechanismChange, display_name
 from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
@@ -172,17 +173,34 @@ def add(request: HttpRequest) -> HttpResponse:
     form = AddDomainForm(request.POST)
     if form.is_valid():
         name = form.cleaned_data["name"]
-        domain = team.domains.filter(name=name).first()
-        if domain is None and team.domains.filter(verified_at=None).count() >= MAX_UNVERIFIED:
+        full, wait, added = False, None, False
+        # Counted and added under the team's lock (bulk.adding): two adds at once would both
+        # count 49 waiting and both add, leaving 51.
+        with bulk.adding(team):
+            domain = team.domains.filter(name=name).first()
+            full = (
+                domain is None and team.domains.filter(verified_at=None).count() >= MAX_UNVERIFIED
+            )
+            if domain is None and not full:
+                wait = ratelimit.hit(bulk.adds_bucket(team), ADDS_PER_DAY, 86400)
+            if domain is None and not full and not wait:
+                try:
+                    with transaction.atomic():
+                        domain = Domain.objects.create(team=team, name=name)
+                except IntegrityError:
+                    # A second post of the form (a double click) lost the race to the first:
+                    # the same domain, added once.
+                    domain = team.domains.get(name=name)
+                else:
+                    added = True
+        if full:
             form.add_error(
                 "name",
                 f"Your team has {MAX_UNVERIFIED} domains waiting to be verified: verify or "
                 "remove some of them before adding more.",
             )
             return _list_page(request, form, status=400)
-        if domain is None and (
-            wait := ratelimit.hit(f"domains:add:{team.pk}", ADDS_PER_DAY, 86400)
-        ):
+        if wait:
             form.add_error(
                 "name",
                 f"Your team has added {ADDS_PER_DAY} domains today: try again tomorrow.",
@@ -190,20 +208,13 @@ def add(request: HttpRequest) -> HttpResponse:
             response = _list_page(request, form, status=429)
             response["Retry-After"] = str(wait)
             return response
-        if domain is not None:
+        assert domain is not None
+        if added:
+            messages.success(request, f"Added {domain.display_name}. Now prove you control it.")
+            _warn_if_host_name(request, domain)
+        else:
             # Typed again (in another case, as a URL, or by a teammate earlier): the same row.
             messages.info(request, f"{domain.display_name} is already in your team's domains.")
-        else:
-            try:
-                with transaction.atomic():
-                    domain = Domain.objects.create(team=team, name=name)
-            except IntegrityError:
-                # A second post of the form (a double click) lost the race to the first:
-                # the same domain, added once.
-                domain = team.domains.get(name=name)
-            else:
-                messages.success(request, f"Added {domain.display_name}. Now prove you control it.")
-                _warn_if_host_name(request, domain)
         return redirect("domains:details", domain.code)
     return _list_page(request, form, status=400)
 
@@ -687,3 +698,41 @@ def compare(request: HttpRequest, code: UUID) -> HttpResponse:
         "titles": TITLES,
     }
     return render(request, "domains/compare.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_many(request: HttpRequest) -> HttpResponse:
+    """Many names at once (an MSP's customers), each read and limited as the single add reads
+    and limits one (bulk.add_names). The outcome is shown, not redirected to: posting the same
+    names again adds nothing twice (they are then "already in your team")."""
+    team = current_team(request)
+    ctx: dict[str, Any] = {"page": "domains", "team": team, "summary": None, "outcomes": []}
+    if request.method == "GET":
+        form = bulk.BulkAddForm()
+        return render(request, "domains/bulk.html", {**ctx, "bulk_form": form, **_room(team)})
+    form = bulk.BulkAddForm(request.POST)
+    if not form.is_valid():
+        ctx.update(bulk_form=form, **_room(team))
+        return render(request, "domains/bulk.html", ctx, status=400)
+    limits = bulk.Limits(max_unverified=MAX_UNVERIFIED, adds_per_day=ADDS_PER_DAY)
+    outcomes = bulk.add_names(team, form.cleaned_data["names"], limits)
+    ctx.update(outcomes=outcomes, summary=bulk.Summary.of(outcomes), bulk_form=bulk.BulkAddForm())
+    return render(request, "domains/bulk.html", {**ctx, **_room(team)})
+
+
+def _room(team: Team) -> dict[str, int]:
+    """How many of the team's domains wait to be verified, and how many more may be added."""
+    waiting = team.domains.filter(verified_at=None).count()
+    return {"waiting": waiting, "room": max(0, MAX_UNVERIFIED - waiting), "per_day": ADDS_PER_DAY}
+
+
+@login_required
+@require_GET
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The current team's domains as CSV, written while they are read (export.py)."""
+    team = current_team(request)
+    response = StreamingHttpResponse(export.lines(team), content_type="text/csv; charset=utf-8")
+    day = timezone.now().date().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="mailsec-domains-{day}.csv"'
+    return response

@@ -1,0 +1,211 @@
+"""Adding many domains at once: an MSP pastes its customers' names.
+
+Each name is read exactly as the single add reads it (AddDomainForm.domain_name), and the same
+limits hold, counted name by name: at most MAX_UNVERIFIED domains of a team wait to be
+verified, and at most ADDS_PER_DAY are added a day (views.py). A name added here is added
+unverified, as one typed alone: nothing is monitored before its owner proves control, and a
+name another team has verified is contested only when this team verifies it
+(Domain.verify).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+
+from django import forms
+from django.db import IntegrityError, transaction
+
+from checks.domainname import host_name_parent
+from mailsec.accounts.models import Team
+from mailsec.domains.forms import AddDomainForm
+from mailsec.domains.models import Domain, display_name
+from mailsec.freecheck import ratelimit
+
+# Names read from one paste: enough for an MSP to paste its whole customer list again and see
+# which are already in the team, few enough that reading them (IDNA, the public suffix list)
+# stays well inside a request.
+MAX_ENTRIES = 1000
+# What is read of a paste: MAX_ENTRIES names of 253 octets with a separator each, and room for
+# URLs and addresses around some of them.
+MAX_PASTE_CHARS = 300_000
+# Between names: line breaks, spaces, commas, semicolons (as a mail client separates
+# addresses), and their full-width forms an input method types.
+SEPARATORS = re.compile(r"[\s,;\uff0c\uff1b\u3001]+")
+# An address with its display name ("Alice Example <alice@example.com>"): the part in angle
+# brackets is the name; the words before it are not names at all.
+BRACKETED = re.compile(r"<([^<>]*)>")
+
+Status = Literal["added", "present", "repeated", "refused", "over"]
+
+
+def adds_bucket(team: Team) -> str:
+    """The day's counter of a team's adds (ratelimit), shared by the single and the bulk add."""
+    return f"domains:add:{team.pk}"
+
+
+@contextmanager
+def adding(team: Team) -> Iterator[None]:
+    """Hold the team's row while counting its domains and adding to them: two adds at once
+    (two people of an MSP, a double click, a single and a bulk add) take their turn here, so
+    the second counts what the first added and the cap on unverified domains holds exactly.
+    PostgreSQL locks the row; SQLite takes its write lock when the transaction begins
+    (transaction_mode IMMEDIATE, mailsec/env.py)."""
+    with transaction.atomic():
+        Team.objects.select_for_update().filter(pk=team.pk).values_list("pk").first()
+        yield
+
+
+def split_names(text: str) -> list[str]:
+    """The entries of a paste, in order: one a line, or separated by spaces, commas or
+    semicolons; from a line with addresses in angle brackets (a To: field copied from a mail
+    client), the addresses."""
+    entries: list[str] = []
+    for line in text.splitlines():
+        bracketed = BRACKETED.findall(line)
+        parts = bracketed if bracketed else SEPARATORS.split(line)
+        entries.extend(part.strip() for part in parts if part.strip())
+    return entries
+
+
+class BulkAddForm(forms.Form):
+    names = forms.CharField(
+        label="Domain names",
+        max_length=MAX_PASTE_CHARS,
+        widget=forms.Textarea(attrs={"rows": 6, "autocapitalize": "none", "spellcheck": "false"}),
+        help_text="One a line, or separated by spaces or commas. URLs and email addresses "
+        "give their domain.",
+    )
+
+    def clean_names(self) -> list[str]:
+        entries = split_names(self.cleaned_data["names"])
+        if not entries:
+            raise forms.ValidationError("Enter at least one domain name.")
+        if len(entries) > MAX_ENTRIES:
+            raise forms.ValidationError(
+                f"That is {len(entries)} names: paste at most {MAX_ENTRIES} at a time."
+            )
+        return entries
+
+
+@dataclass
+class Outcome:
+    """What became of one entry of the paste."""
+
+    typed: str
+    status: Status
+    name: str = ""  # the A-label name, when the entry is one
+    reason: str = ""  # why it was refused or not added, or what to know about it
+    domain: Domain | None = None
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.name) if self.name else ""
+
+
+@dataclass
+class Limits:
+    max_unverified: int
+    adds_per_day: int
+
+
+def add_names(team: Team, entries: list[str], limits: Limits) -> list[Outcome]:
+    """Add the entries' names to the team, in the order pasted, as far as its limits allow.
+    Each outcome is final: a name not added is not added later (nothing is queued)."""
+    from checks.tasks import engine_config
+
+    outcomes: list[Outcome] = []
+    first_of: dict[str, Outcome] = {}
+    for typed in entries:
+        try:
+            name = AddDomainForm.domain_name(typed)
+        except forms.ValidationError as exc:
+            outcomes.append(Outcome(typed, "refused", reason=" ".join(exc.messages)))
+            continue
+        if name in first_of:
+            outcomes.append(
+                Outcome(typed, "repeated", name, f"Listed before as {first_of[name].typed}.")
+            )
+            continue
+        outcome = Outcome(typed, "added", name)
+        first_of[name] = outcome
+        outcomes.append(outcome)
+    new = [o for o in outcomes if o.status == "added"]
+    if not new:
+        return outcomes
+    suffixes = engine_config().extra_public_suffixes
+    with adding(team):
+        # Read under the lock: a teammate's add a moment ago is "already in the team".
+        present = {d.name: d for d in team.domains.filter(name__in=[o.name for o in new])}
+        room = limits.max_unverified - team.domains.filter(verified_at=None).count()
+        day_over = False
+        for o in new:
+            if o.name in present:
+                o.status, o.domain = "present", present[o.name]
+            elif room <= 0:
+                o.status = "over"
+                o.reason = (
+                    f"Your team has {limits.max_unverified} domains waiting to be verified: "
+                    "verify or remove some of them, then add this one."
+                )
+            elif day_over or ratelimit.hit(adds_bucket(team), limits.adds_per_day, 86400):
+                # Counted once: names after the first refused one are not counted again.
+                day_over = True
+                o.status = "over"
+                o.reason = (
+                    f"Your team has added {limits.adds_per_day} domains today: "
+                    "add this one tomorrow."
+                )
+            else:
+                try:
+                    with transaction.atomic():  # a savepoint: the loop goes on after it
+                        o.domain = Domain.objects.create(team=team, name=o.name)
+                except IntegrityError:
+                    # Added in the same moment by a request that does not take the lock (none
+                    # should): the same row.
+                    o.status, o.domain = "present", team.domains.get(name=o.name)
+                    continue
+                room -= 1
+                parent = host_name_parent(o.name, suffixes)
+                if parent is not None:
+                    shown = display_name(parent)
+                    o.reason = (
+                        f"A host name: mail to addresses @{shown} is checked for {shown}. "
+                        f"If that is what you meant, add {shown} and remove this one."
+                    )
+    return outcomes
+
+
+@dataclass
+class Summary:
+    added: list[Outcome]
+    present: list[Outcome]
+    repeated: list[Outcome]
+    refused: list[Outcome]
+    over: list[Outcome]
+
+    @classmethod
+    def of(cls, outcomes: list[Outcome]) -> Summary:
+        def having(status: Status) -> list[Outcome]:
+            return [o for o in outcomes if o.status == status]
+
+        return cls(
+            having("added"),
+            having("present"),
+            having("repeated"),
+            having("refused"),
+            having("over"),
+        )
+
+    @property
+    def zone_lines(self) -> str:
+        """Every challenge record to publish, in zone-file form, one a line: one copy for a
+        DNS panel or a script that takes many records at once."""
+        return "\n".join(
+            f'{o.domain.challenge_name}. 3600 IN TXT "{o.domain.challenge_value}"'
+            for o in self.added
+            if o.domain is not None
+        )
