@@ -200,7 +200,8 @@ class LabPKI:
         """A VMC-like mark certificate from Lab Mark CA 1 embedding `logo` (RFC 3709).
 
         kind: valid | expired (notAfter T0 - 1 day) | no-eku (no BIMI EKU) | other-san (SAN
-        names another domain).
+        names another domain) | cmc (mark type "Prior Use Mark": a Common Mark Certificate) |
+        other-logo (embeds `logo` with a newline added: not the file the vhost serves).
         """
         ref = f"vmc:{domain}:{kind}"
         if ref in self.issued:
@@ -214,7 +215,12 @@ class LabPKI:
                 self.now - dt.timedelta(days=1),
             )
         subject = x509.Name(
-            [*_name(domain, "Lab Brand"), x509.NameAttribute(MARK_TYPE, "Registered Mark")]
+            [
+                *_name(domain, "Lab Brand"),
+                x509.NameAttribute(
+                    MARK_TYPE, "Prior Use Mark" if kind == "cmc" else "Registered Mark"
+                ),
+            ]
         )
         b = (
             x509.CertificateBuilder()
@@ -232,6 +238,8 @@ class LabPKI:
         )
         if kind != "no-eku":
             b = b.add_extension(x509.ExtendedKeyUsage([BIMI_EKU]), critical=False)
+        if logo is not None and kind == "other-logo":
+            logo += b"\n"
         if logo is not None:
             b = b.add_extension(
                 x509.UnrecognizedExtension(LOGOTYPE, logotype_der(logo)), critical=False
@@ -306,8 +314,11 @@ def pem_chain(issued: Issued) -> bytes:
 
 def served_body(pki: LabPKI, scenario: Scenario, vhost: HttpsHost, f: HttpFile) -> bytes:
     """The bytes a vhost serves for `f`: its body, or the lab-minted mark certificate chain,
-    which embeds the SVG the same vhost serves at /logo.svg."""
+    which embeds the SVG the same vhost serves at /logo.svg (or, decompressed, /logo.svgz)."""
     if f.generated != "vmc":
         return f.body
-    logo = next((g.body for g in vhost.files if g.path == MARK_LOGO_PATH), None)
+    paths = (MARK_LOGO_PATH, MARK_LOGO_PATH + "z")
+    logo = next((g.body for p in paths for g in vhost.files if g.path == p), None)
+    if logo is not None and logo[:2] == b"\x1f\x8b":
+        logo = gzip.decompress(logo)  # the certificate embeds the SVG, gzip'd once
     return pem_chain(pki.vmc(scenario.domain, logo, f.mark))

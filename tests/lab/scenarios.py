@@ -6,6 +6,7 @@ the lab itself reads the same files to build zones, certificates and servers.
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
 import os
 import re
@@ -29,7 +30,9 @@ SMTP_KEYS = {
 }  # fmt: skip
 TLS_ALERTS = {a.name for a in ssl.AlertDescription}
 MTASTS_VALUES = {"valid", "invalid", "none"}
-MARK_KINDS = {"valid", "expired", "no-eku", "other-san"}  # generated = "vmc" variants
+# generated = "vmc" variants; cmc: mark type "Prior Use Mark" (a CMC), other-logo: embeds the
+# vhost's logo with one byte more than it serves (re-saved after issuance).
+MARK_KINDS = {"valid", "expired", "no-eku", "other-san", "cmc", "other-logo"}
 # knot's policy `algorithm` values (knot.conf(5)); the DNSSEC algorithm numbers are RFC 8624's.
 SIGNING_ALGORITHMS = {
     "rsasha1": 5,
@@ -428,6 +431,11 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
             if pad_to:
                 line = str(f.get("pad_line", "x\r\n")).encode()
                 raw += line * ((pad_to - len(raw)) // len(line) + 1)
+            if f.get("gzip", False):
+                # Served as is: an .svgz logo is the gzip file itself, not a Content-Encoding.
+                # gzip(1)'s header carries the file's time, so these bytes differ from the
+                # gzip a lab mark certificate embeds (mtime 0) while the SVG is the same.
+                raw = gzip.compress(raw, mtime=1_700_000_000)
             ctype = f.get("content_type", "text/plain; charset=utf-8")
             mark = str(f.get("mark", "valid"))
             if mark not in MARK_KINDS:
