@@ -46,3 +46,55 @@ document.addEventListener("htmx:afterSettle", () => {
   // The same control stays where it was on the page; a heading is scrolled to.
   next.focus({ preventScroll: same.length > 0 });
 });
+
+// The free check's progress poll re-renders all the results once a second, so every <details>
+// came back as the server wrote it: closed. A visitor who opened a finding's evidence lost it
+// within a second, and the place they had scrolled to in a long evidence box with it. Such a
+// <details> carries data-keep-open, a key that names the same thing in the next rendering
+// (templates/freecheck/_results.html, _finding.html): before a swap we note per key whether it
+// was open and how far its boxes were scrolled, after the swap we set the new ones so.
+// Simpler and safer than swapping only the mechanisms still under way (hx-preserve on the
+// finished ones): a finished mechanism's card still changes when the check ends (its badge and
+// what is folded away depend on the score, which comes last), and a preserved card would stay
+// stale; here the server's rendering is always shown, only the visitor's opening carries over.
+// A key rather than an id: htmx gives an element with an id its new attributes back once the
+// swap settles, which would close it again. (The domain page's progress poll swaps only its
+// progress box, which holds no <details>.)
+const KEPT = "details[data-keep-open]";
+let kept = null;
+
+function ownElements(details) {
+  // Its own, not those of a <details> inside it: that one has its own key.
+  return [...details.querySelectorAll("*")].filter((el) => el.closest(KEPT) === details);
+}
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  kept = new Map();
+  if (!target) return;
+  for (const details of target.querySelectorAll(KEPT)) {
+    const scrolled = [];
+    ownElements(details).forEach((el, i) => {
+      if (el.scrollTop || el.scrollLeft) scrolled.push([i, el.scrollTop, el.scrollLeft]);
+    });
+    kept.set(details.dataset.keepOpen, { open: details.open, scrolled });
+  }
+});
+
+document.addEventListener("htmx:afterSwap", () => {
+  const state = kept;
+  kept = null;
+  if (!state || state.size === 0) return;
+  // In document order: an outer <details> is open before the boxes inside it are scrolled.
+  for (const details of document.querySelectorAll(KEPT)) {
+    const was = state.get(details.dataset.keepOpen);
+    if (!was) continue;
+    details.open = was.open;
+    const own = ownElements(details);
+    for (const [i, top, left] of was.scrolled) {
+      if (!own[i]) continue;
+      own[i].scrollTop = top;
+      own[i].scrollLeft = left;
+    }
+  }
+});
