@@ -1048,15 +1048,29 @@ def _enforcing_record(domain: str, parsed: ParsedDmarc | None) -> str:
 
     An enforcing p is kept (reject is never weakened); p=none, absent or invalid becomes
     quarantine, the first enforcing step DMARC-06 also suggests: reject straight from no
-    DMARC would drop the owner's own unaligned mail unseen. pct, t=y and sp=none go (see
-    suggested_record), and a report address is kept or added: enforcing blind is how
-    legitimate mail gets lost without anyone noticing.
+    DMARC would drop the owner's own unaligned mail unseen. sp=none is raised, t=y goes, and
+    pct below 100 goes where quarantine applies (checklist BIMI-08); every other choice is
+    kept (suggested_record), np=none too, which BIMI does not judge. A report address is
+    kept or added: enforcing blind is how legitimate mail gets lost without anyone noticing.
     """
     from checks import dmarc  # at run time, so the modules cannot import-cycle
 
     p = parsed.policy("p") if parsed is not None else None
     policy = p if p in ("quarantine", "reject") else "quarantine"
-    return dmarc.suggested_record(domain, parsed, policy, add_rua=True)
+    if parsed is None:
+        return dmarc.suggested_record(domain, parsed, policy, add_rua=True)
+    raised = ("sp",) if dmarc.intended_policy(parsed, "sp") == "none" else ()
+    drop = ("t",) if parsed.testing else ()
+    record = dmarc.suggested_record(domain, parsed, policy, add_rua=True, raised=raised, drop=drop)
+    fixed = dmarc.parse_dmarc(record)
+    # A sampled quarantine, as the record now applies it to the domain or its subdomains.
+    applied = (fixed.policy("p"), fixed.policy("sp") or fixed.policy("p"))
+    if fixed.pct not in (None, 100) and "quarantine" in applied:
+        drop = (*drop, "pct")
+        record = dmarc.suggested_record(
+            domain, parsed, policy, add_rua=True, raised=raised, drop=drop
+        )
+    return record
 
 
 async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -> None:

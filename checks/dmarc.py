@@ -435,8 +435,6 @@ class DmarcPolicy:
     queries: int = 0
     # RFC 9989 §4.10.1: a subdomain that does not exist (NXDOMAIN, RFC 8020; §3.2.13) gets np.
     author_exists: bool = True
-    # The public suffixes added to the list (the lab's), for the fixes' psd=y.
-    suffixes: tuple[str, ...] = ()
 
     @property
     def could_not_check(self) -> bool:
@@ -537,7 +535,6 @@ async def get_policy(ctx: CheckContext) -> DmarcPolicy:
             domain=domain,
             org_7489=org,
             author_exists=not author.nxdomain,
-            suffixes=tuple(ctx.config.extra_public_suffixes),
         )
         for name, answer in zip(wanted, answers, strict=True):
             policy.lookups[name] = _select(name, answer)
@@ -663,64 +660,98 @@ def suggested_record(
     p: str | None = None,
     *,
     add_rua: bool = False,
-    keep_none: bool = False,
+    raised: tuple[str, ...] = (),
+    drop: tuple[str, ...] = (),
     suffixes: tuple[str, ...] = (),
 ) -> str:
-    """A clean record keeping what is valid in `parsed`; `p` overrides the policy.
+    """The record `parsed` with only what its finding is about changed; `p` overrides the
+    policy.
 
-    Historic tags (pct, rf, ri) and t=y are dropped; a report address is only invented when
-    `add_rua` asks for one (the finding is about missing reports). sp=none and np=none under
-    an enforcing p are dropped unless `keep_none`: a fix that only adds reports must not
-    start enforcing on subdomains nobody has seen reports for. psd=y is kept where `domain`
-    is a public suffix (the list, or the extra `suffixes`): there it is true, and dropping it
-    would move the RFC 9989 Organizational Domain of every name below (§4.10.2).
+    Owners publish a fix verbatim, so every valid choice in `parsed` is kept as it is: sp and
+    np (sp=none under p=reject too: DMARC-07 says so, its own fix changes it), report
+    addresses, alignment, fo, pct, t, psd, and ri, rf and tags unknown to us as written
+    (receivers ignore those, so keeping them is harmless). What a finding changes comes in:
+    `raised` names the sp/np the finding is about that are to protect as p does (left out to
+    inherit an enforcing p, else quarantine); `drop` the tags it removes (pct, t, psd).
+    Invalid values are not choices, receivers ignore them: they are repaired where the meaning
+    is plain (intended_policy, adkim=strict, a bare report mailbox) and otherwise left out. A
+    report address is only invented when `add_rua` asks for one (the finding is about missing
+    reports).
     """
     tags: list[str] = ["v=DMARC1"]
     policy = p or (intended_policy(parsed, "p") if parsed else None) or "none"
     tags.append(f"p={policy}")
-    if parsed is not None:
-        sp = intended_policy(parsed, "sp")
-        if sp and (keep_none or not (sp == "none" and policy != "none")):
-            tags.append(f"sp={sp}")
-        np = intended_policy(parsed, "np")
-        if np and (keep_none or not (np == "none" and policy != "none")):
-            tags.append(f"np={np}")
-    rua = kept_uris(parsed, "rua") if parsed else []
-    if rua or add_rua:
-        tags.append("rua=" + ",".join(rua or [f"mailto:{example_address(domain)}"]))
-    if parsed is not None:
-        for tag in ("ruf", "adkim", "aspf"):
-            value = (parsed.written(tag) or "").strip()
-            if tag == "ruf":
-                good = kept_uris(parsed, "ruf")
-                if good:
-                    tags.append("ruf=" + ",".join(good))
-                    # fo chooses when failure reports are sent; dropping it would silently
-                    # return to the default fo=0. Kept only when valid (DMARC-14 reports the rest).
-                    fo = [v.strip().lower() for v in (parsed.written("fo") or "").split(":")]
-                    if (
-                        parsed.written("fo") is not None
-                        and all(v in ("0", "1", "d", "s") for v in fo)
-                        and not {"0", "1"} <= set(fo)
-                    ):
-                        tags.append("fo=" + ":".join(dict.fromkeys(fo)))
-            elif value.lower() in ("r", "s"):
-                tags.append(f"{tag}={value.lower()}")
-            elif value.lower() in _ALIGNMENT_WORDS:
-                # adkim=strict is invalid (only r or s, RFC 7489 §6.3, RFC 9989 §4.7), but what
-                # the owner chose is plain: dropping the tag would suggest relaxed alignment
-                # to someone who asked for strict.
-                tags.append(f"{tag}={_ALIGNMENT_WORDS[value.lower()]}")
-        psd = (parsed.written("psd") or "").strip().lower()
-        if psd == "n" or (psd == "y" and is_public_suffix(domain, suffixes)):
-            tags.append(f"psd={psd}")
+    if parsed is None:
+        if add_rua:
+            tags.append(f"rua=mailto:{example_address(domain)}")
+        return "; ".join(tags)
+    sp = intended_policy(parsed, "sp")
+    np = intended_policy(parsed, "np")
+    enforcing = policy != "none"
+    if "sp" in raised:
+        sp = None if enforcing else "quarantine"
+    if "np" in raised:
+        # Left out, np inherits sp: under a kept sp=none it would stay unprotected.
+        np = policy if sp == "none" else None if enforcing else "quarantine"
+    tags += [f"{tag}={value}" for tag, value in (("sp", sp), ("np", np)) if value]
+    for tag in ("rua", "ruf"):
+        kept = kept_uris(parsed, tag)
+        if tag == "rua" and not kept and add_rua:
+            kept = [f"mailto:{example_address(domain)}"]
+        if kept:
+            tags.append(f"{tag}=" + ",".join(kept))
+    # fo chooses when failure reports are sent; kept only when valid (DMARC-14 reports the
+    # rest), and without ruf too (it then does nothing, DMARC-14 says so; but it is a choice).
+    fo = [v.strip().lower() for v in (parsed.written("fo") or "").split(":")]
+    if (
+        parsed.written("fo") is not None
+        and all(v in ("0", "1", "d", "s") for v in fo)
+        and not {"0", "1"} <= set(fo)
+    ):
+        tags.append("fo=" + ":".join(dict.fromkeys(fo)))
+    for tag in ("adkim", "aspf"):
+        value = (parsed.written(tag) or "").strip().lower()
+        if value in ("r", "s"):
+            tags.append(f"{tag}={value}")
+        elif value in _ALIGNMENT_WORDS:
+            # adkim=strict is invalid (only r or s, RFC 7489 §6.3, RFC 9989 §4.7), but what
+            # the owner chose is plain: dropping the tag would suggest relaxed alignment
+            # to someone who asked for strict.
+            tags.append(f"{tag}={_ALIGNMENT_WORDS[value]}")
+    pct = _pct(parsed.written("pct"))
+    if pct is not None and "pct" not in drop:
+        # Historic in RFC 9989, but RFC 7489 receivers still sample by it: dropping it would
+        # enforce on all mail a policy the owner trials on some (DMARC-08's fix drops it).
+        tags.append(f"pct={pct}")
+    for tag, valid in (("t", ("y", "n")), ("psd", ("y", "n", "u"))):
+        value = (parsed.written(tag) or "").strip().lower()
+        if value in valid and tag not in drop:
+            # psd=y where it is false is DMARC-10's to remove: dropping it from another fix
+            # would move the RFC 9989 Organizational Domain of every name below (§4.10.2).
+            tags.append(f"{tag}={value}")
+    for tag, value in parsed.tags.items():
+        if tag not in _SUGGESTED and tag not in drop:
+            tags.append(f"{tag}={value}")
     return "; ".join(tags)
+
+
+# The tags suggested_record writes from their meaning; any other (ri, rf, unknown tags) is
+# kept as written.
+_SUGGESTED = {"v", "p", "sp", "np", "rua", "ruf", "fo", "adkim", "aspf", "pct", "t", "psd"}
+
+
+def _pct(value: str | None) -> int | None:
+    """A valid pct (0-100, ASCII digits, RFC 7489 §6.3), else None."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > 100:
+        return None
+    return int(text)
 
 
 _STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
 
 
-def merged_record(domain: str, records: list[str], suffixes: tuple[str, ...] = ()) -> str:
+def merged_record(domain: str, records: list[str]) -> str:
     """One record from several published at one name (DMARC-02 fix).
 
     DNS returns TXT records in any order, so "keep the last one" would suggest a different
@@ -730,6 +761,7 @@ def merged_record(domain: str, records: list[str], suffixes: tuple[str, ...] = (
     in testing applies one step less than it writes: t=y (RFC 9989 §4.7), and pct below 100,
     under which RFC 7489 receivers give unsampled mail the next policy down (§6.6.4). The
     merge writes that weaker policy rather than copying t or pct, which DMARC-08/09 flag.
+    Every other tag is kept where all the records agree on it: that is the owner's choice.
     """
     parsed = [parse_dmarc(text) for text in sorted(records)]  # the same whatever DNS order
     merged = ParsedDmarc(text="")
@@ -763,14 +795,20 @@ def merged_record(domain: str, records: list[str], suffixes: tuple[str, ...] = (
         values = {(r.written(tag) or default).strip().lower() for r in parsed}
         if len(values) == 1 and (value := values.pop()) != default:
             merged.tags[tag] = value
-    return suggested_record(domain, merged, keep_none=True, suffixes=suffixes)
+    # ri, rf and tags unknown to us, kept as written (suggested_record).
+    for tag in dict.fromkeys(t for r in parsed for t in r.tags):
+        if tag in _SUGGESTED:
+            continue
+        values = {r.tags.get(tag, "").strip() if tag in r.tags else None for r in parsed}
+        if len(values) == 1 and (value := values.pop()) is not None:
+            merged.tags[tag] = value
+    return suggested_record(domain, merged)
 
 
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     domain = normalize(ctx.domain)
     policy = await get_policy(ctx)
-    sfx = policy.suffixes
     first = policy.lookups[domain]
     if first.answer.failed:
         out.add(
@@ -807,7 +845,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "ignore all of them, as if there were no DMARC policy. Keep exactly one.",
                 subject=f"_dmarc.{name}",
                 evidence={"dns": look.answer.evidence()},
-                fix=txt_fix(f"_dmarc.{name}", merged_record(name, look.records, sfx)),
+                fix=txt_fix(f"_dmarc.{name}", merged_record(name, look.records)),
             )
         for text in look.near:
             out.add(
@@ -819,7 +857,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 evidence={"dns": look.answer.evidence()},
                 fix=txt_fix(
                     f"_dmarc.{name}",
-                    suggested_record(name, parse_dmarc(_repair_v(text)), suffixes=sfx),
+                    suggested_record(name, parse_dmarc(_repair_v(text))),
                 ),
             )
 
@@ -948,7 +986,6 @@ async def _tags(
 ) -> None:
     subject = f"_dmarc.{at}"
     name = f"_dmarc.{at}"
-    sfx = policy.suffixes
     p = parsed.policy("p")
     # RFC 7489 §6.6.3 step 6 / RFC 9989 §4.10.1 count any syntactically valid URI here, an
     # https: one included, not only the mailto: addresses reports are actually sent to.
@@ -974,9 +1011,7 @@ async def _tags(
             # The owner's own policy when only stray quotes spoil it, else quarantine.
             fix=txt_fix(
                 name,
-                suggested_record(
-                    at, parsed, intended_policy(parsed, "p") or "quarantine", suffixes=sfx
-                ),
+                suggested_record(at, parsed, intended_policy(parsed, "p") or "quarantine"),
             ),
         )
     elif "p" not in parsed.tags:
@@ -995,7 +1030,7 @@ async def _tags(
             + ("do the same because rua is valid." if valid_rua else "ignore it."),
             subject=subject,
             evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
+            fix=txt_fix(name, suggested_record(at, parsed)),
         )
     elif parsed.order[:2] != ["v", "p"]:
         out.add(
@@ -1005,7 +1040,7 @@ async def _tags(
             "some older receivers reject the record otherwise.",
             subject=subject,
             evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
+            fix=txt_fix(name, suggested_record(at, parsed)),
         )
     elif not bad_sub:
         out.add("DMARC-05", Status.PASS, f"The policy is p={p}.", subject=subject)
@@ -1026,7 +1061,7 @@ async def _tags(
             f"{consequence}" + (" (RFC 7489 receivers ignore np)." if tag == "np" else "."),
             subject=subject,
             evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
+            fix=txt_fix(name, suggested_record(at, parsed)),
         )
 
     # DMARC-06: monitoring only, judged on the policy that applies to the checked domain: an
@@ -1046,7 +1081,7 @@ async def _tags(
                 f"{tag}={parsed.tags[tag]} is not a valid policy (none, quarantine or reject).",
                 subject=subject,
                 evidence=evidence,
-                fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
+                fix=txt_fix(name, suggested_record(at, parsed)),
             )
         elif tag == "sp" and below_org:
             continue  # ignored here: the info below says so
@@ -1058,7 +1093,8 @@ async def _tags(
                 f"p={p}; anyone can send as them.",
                 subject=subject,
                 evidence=evidence,
-                fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
+                # Only this tag: the other of sp and np is the owner's, with its own warning.
+                fix=txt_fix(name, suggested_record(at, parsed, raised=(tag,))),
             )
     if "sp" in parsed.tags and below_org and parsed.policy("sp") is not None:
         out.add(
@@ -1080,7 +1116,7 @@ async def _tags(
                 "ignore it. RFC 9989 removed pct: delete the tag.",
                 subject=subject,
                 evidence=evidence,
-                fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
+                fix=txt_fix(name, suggested_record(at, parsed, drop=("pct",))),
             )
         elif pct != 100:
             out.add(
@@ -1091,7 +1127,7 @@ async def _tags(
                 "apply it to all. Remove pct (use t=y for a trial run).",
                 subject=subject,
                 evidence=evidence,
-                fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
+                fix=txt_fix(name, suggested_record(at, parsed, drop=("pct",))),
             )
         else:
             out.add(
@@ -1127,7 +1163,7 @@ async def _tags(
                 message,
                 subject=subject,
                 evidence=evidence,
-                fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
+                fix=txt_fix(name, suggested_record(at, parsed, drop=("t",))),
             )
         elif t != "n":
             out.add(
@@ -1150,6 +1186,8 @@ async def _tags(
                 "psd=y unless you operate a public suffix.",
                 subject=subject,
                 evidence=evidence,
+                # The other fixes keep psd=y (the owner's choice): removing it is this one's.
+                fix=txt_fix(name, suggested_record(at, parsed, drop=("psd",))),
             )
         elif psd == "n":
             out.add(
@@ -1229,7 +1267,7 @@ async def _tags(
                     f"{tag}={parsed.tags[tag]} is not valid (use r for relaxed or s for strict).",
                     subject=subject,
                     evidence=evidence,
-                    fix=txt_fix(name, suggested_record(at, parsed, suffixes=sfx)),
+                    fix=txt_fix(name, suggested_record(at, parsed)),
                 )
             else:
                 out.add(
@@ -1247,10 +1285,7 @@ async def _tags(
             problem.message,
             subject=subject,
             evidence={"record": parsed.text},
-            # keep_none: removing the repeat must not change which policies apply.
-            fix=txt_fix(name, suggested_record(at, parsed, keep_none=True, suffixes=sfx))
-            if problem.repeated
-            else "",
+            fix=txt_fix(name, suggested_record(at, parsed)) if problem.repeated else "",
         )
 
 
@@ -1277,7 +1312,7 @@ async def _reporting(
     out: Collector, ctx: CheckContext, at: str, parsed: ParsedDmarc, evidence: dict[str, Any]
 ) -> None:
     subject = f"_dmarc.{at}"
-    suffixes = sfx = ctx.config.extra_public_suffixes
+    suffixes = ctx.config.extra_public_suffixes
     policy_org = organizational_domain(at, suffixes)
     external: dict[str, ReportUri] = {}
     for tag in ("rua", "ruf"):
@@ -1295,9 +1330,7 @@ async def _reporting(
                 "sent. Use 'mailto:' followed by an address.",
                 subject=subject,
                 evidence=evidence,
-                fix=txt_fix(
-                    f"_dmarc.{at}", suggested_record(at, parsed, add_rua=True, suffixes=sfx)
-                ),
+                fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed, add_rua=True)),
             )
         else:
             for uri in uris:
@@ -1308,7 +1341,7 @@ async def _reporting(
                         f"A {tag} address is unusable and will be ignored: {uri.problem}.",
                         subject=subject,
                         evidence=evidence,
-                        fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed, suffixes=sfx)),
+                        fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed)),
                     )
         for stray in parsed.strays.get(tag, []):
             out.add(
@@ -1319,7 +1352,7 @@ async def _reporting(
                 f"reports there. List every address in the one {tag} tag, separated by commas.",
                 subject=subject,
                 evidence=evidence,
-                fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed, suffixes=sfx)),
+                fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed)),
             )
         for uri in uris:
             if uri.size:
@@ -1424,7 +1457,6 @@ def _chosen(parsed: ParsedDmarc, at_author: bool, exists: bool = True) -> tuple[
 def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str, Any]) -> None:
     """DMARC-06 for the policy the checked domain gets, in each view that found a record."""
     domain = policy.domain
-    sfx = policy.suffixes
     legacy, bis = _comparable(policy)
     found = [
         (label, at, record, effective)
@@ -1467,14 +1499,16 @@ def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str
     # Enforcing blind would quarantine the owner's own unaligned mail unseen: without a report
     # address the only fix offered is the one below that adds it, at p=none.
     fix = ""
-    if reports and tag in ("sp", "np") and record.policy("p") in ("quarantine", "reject"):
-        # drops sp=none / np=none: subdomains get p
-        fix = txt_fix(name, suggested_record(at, record, suffixes=sfx))
+    if reports and tag in ("sp", "np"):
+        # The policy this domain gets is the one to raise, nothing else: under an enforcing p
+        # the tag goes (subdomains get p), else it becomes quarantine. p and the other of sp
+        # and np are the owner's choices, kept.
+        fix = txt_fix(name, suggested_record(at, record, raised=(tag,)))
     elif reports:
         # 'p:reject' (no p to receivers, DMARC-05): the owner's own enforcing policy.
         meant = intended_policy(record, "p")
         step = meant if meant in ("quarantine", "reject") else "quarantine"
-        fix = txt_fix(name, suggested_record(at, record, step, suffixes=sfx))
+        fix = txt_fix(name, suggested_record(at, record, step))
     evidence = {"record": record.text, "record_at": name, "tag": tag, "views": views_evidence}
     out.add(
         "DMARC-06",
@@ -1494,9 +1528,7 @@ def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str
             f"{domain} nor tells you who sends mail as it.",
             subject=name,
             evidence=evidence,
-            fix=txt_fix(
-                name, suggested_record(at, record, add_rua=True, keep_none=True, suffixes=sfx)
-            ),
+            fix=txt_fix(name, suggested_record(at, record, add_rua=True)),
         )
 
 
