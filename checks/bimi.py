@@ -251,13 +251,33 @@ def check_svg(data: bytes) -> SvgReport:
         return report
     data = bytes(data)
     if data[:2] == b"\x1f\x8b":
+        report.facts["compressed"] = True
+        inflater = zlib.decompressobj(wbits=31)
         try:
-            inflater = zlib.decompressobj(wbits=31)
             data = inflater.decompress(data, SVG_FETCH_LIMIT + 1)
         except zlib.error:
             report.problems.append("the .svgz file is not valid gzip")
             return report
-        report.facts["compressed"] = True
+        if len(data) > SVG_FETCH_LIMIT:
+            # Read no further (a gzip bomb inflates without end): what was read is cut
+            # mid-document, so its profile is unknown. Size alone is a warning (checklist
+            # BIMI-09), as for an uncompressed logo over the limit; never a pass.
+            limit = SVG_FETCH_LIMIT // 1024
+            report.facts["inflated_over"] = SVG_FETCH_LIMIT
+            report.warnings.append(
+                f"the .svgz file inflates to more than {limit} KB, far above the 32 KB the "
+                "BIMI Group recommends: receivers set their own limit and may ignore it. Its "
+                f"SVG profile was not checked (only the first {limit} KB were read)"
+            )
+            return report
+        if not inflater.eof:
+            # Cut before gzip's end marker (CRC-32 and length): not a valid SVGZ document
+            # (draft Indicator Validation), even when the SVG text inside looks complete.
+            report.problems.append(
+                "the .svgz file is cut short (its gzip stream ends before the end marker), so "
+                "it is not a complete SVGZ file"
+            )
+            return report
     report.facts["bytes"] = len(data)
     if len(data) > SVG_SIZE_WARN:
         report.warnings.append(
@@ -1306,7 +1326,7 @@ def _logo(out: Collector, url: str, result: Any) -> bytes | None:
             subject=url,
             evidence=evidence,
         )
-    else:
+    elif "inflated_over" not in svg.facts:  # else only its size is known (the warning)
         out.add(
             "BIMI-09",
             Status.PASS,
