@@ -256,3 +256,38 @@ def _case_test(case: dict[str, Any]) -> Callable[[BlindHistories], None]:
 
 for _case in TABLE["cases"]:
     setattr(BlindHistories, f"test_it_{_case['id']}", _case_test(_case))
+
+
+class UnlistableMxLeaving(HostingCase):
+    """An MX no mx line can name (an IP address, an underscore) was never in the policy: its
+    leaving must not be told as 'It stays in the policy until … (max_age)', nor its end as
+    'removed from the policy' a max_age later (found by the blind table's
+    mx_moves_to_an_ip_literal)."""
+
+    def test_it_says_nothing_left_the_policy_when_an_unlistable_mx_goes(self) -> None:
+        state: dict[str, Any] = {"mx": ["mx1.example.org.", "mx_2.example.org."]}
+        with wire_mx(state):
+            policy, _ = service.enable_told(self.domain, now=T0)
+            text, policy_id = policy.text, policy.policy_id
+            state["mx"] = ["mx1.example.org."]
+            _, said = service.sync_told(policy, now=T0 + offset("1h"))
+            assert not [m for _, m in said if "stays in the policy" in m], said
+            policy.refresh_from_db()
+            assert policy.pending_removals == {}
+            _, said = service.sync_told(policy, now=T0 + offset("8d"))
+            assert not [m for _, m in said if "removed from the policy" in m], said
+        policy.refresh_from_db()
+        assert (policy.text, policy.policy_id) == (text, policy_id)
+        assert not policy.events.filter(message__contains="mx_2.example.org left").exists()
+
+    def test_a_pending_entry_stored_for_one_goes_silently(self) -> None:
+        # Rows written before the fix may hold such an entry.
+        state: dict[str, Any] = {"mx": ["mx1.example.org."]}
+        with wire_mx(state):
+            policy = service.enable(self.domain, now=T0)
+            policy.pending_removals = {"192.0.2.1": (T0 + offset("1d")).isoformat()}
+            policy.save()
+            _, said = service.sync_told(policy, now=T0 + offset("2d"))
+        assert said == []
+        policy.refresh_from_db()
+        assert policy.pending_removals == {}

@@ -176,6 +176,10 @@ class HostedPolicy(models.Model):
                 said.append(self.new_mx_message(host))
         for host in self.mx_live:
             if host not in live:
+                if rules.pattern_problem(host) is not None:
+                    # Never in the text (new_mx_message): nothing leaves the policy and no
+                    # sender's copy names it, so there is nothing to wait for or to tell.
+                    continue
                 not_before = now + timedelta(seconds=self.max_age)
                 pending[host] = not_before.isoformat()
                 if host in self.mx_extra:
@@ -266,6 +270,10 @@ class HostedPolicy(models.Model):
         said = []
         for host, when in sorted(self.pending_removals.items()):
             if host in present:
+                continue
+            if rules.pattern_problem(host) is not None:
+                # Stored before apply_mx left such hosts out: it was never listed.
+                del self.pending_removals[host]
                 continue
             if datetime.fromisoformat(when) <= now:
                 rest = [p for p in self.patterns() if p != host]
