@@ -291,3 +291,44 @@ class UnlistableMxLeaving(HostingCase):
         assert said == []
         policy.refresh_from_db()
         assert policy.pending_removals == {}
+
+
+class PolicySizeCap(HostingCase):
+    """RFC 8461 §3.3 lets senders limit the size of the policy they fetch, and the common one
+    is 64 KiB: postfix-mta-sts-resolver drops a longer body (checklist MTASTS-16 fails it),
+    so the owner's extra patterns must not push the served text past 65536 bytes (found by
+    the blind table's text_near_the_64k_cap: 320 long patterns were saved and served)."""
+
+    def test_extra_patterns_past_64_kib_are_refused_beside_the_field(self) -> None:
+        state: dict[str, Any] = {"mx": ["mx1.example.org."]}
+        with wire_mx(state):
+            policy = service.enable(self.domain, now=T0)
+        text, policy_id = policy.text, policy.policy_id
+        self.client.force_login(self.alice)
+        r = self.client.post(
+            reverse("hosting:update", args=[self.domain.code]),
+            {"mode": "testing", "max_age": 604800, "extra": "\n".join(long_patterns(320))},
+        )
+        assert r.status_code == 400
+        page = " ".join(r.content.decode().split())
+        assert "the policy would be 66949 bytes" in page and "over 65536 bytes" in page
+        assert long_patterns(1)[0] in page  # what was typed is kept in the form
+        policy.refresh_from_db()
+        assert (policy.text, policy.policy_id, policy.mx_extra) == (text, policy_id, [])
+        body = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org").content
+        assert body.decode() == text
+
+    def test_up_to_64_kib_is_saved_and_served_whole(self) -> None:
+        state: dict[str, Any] = {"mx": ["mx1.example.org."]}
+        with wire_mx(state):
+            service.enable(self.domain, now=T0)
+        self.client.force_login(self.alice)
+        extra = long_patterns(313)
+        r = self.client.post(
+            reverse("hosting:update", args=[self.domain.code]),
+            {"mode": "testing", "max_age": 604800, "extra": "\n".join(extra)},
+        )
+        assert r.status_code == 302
+        body = self.client.get(POLICY_URL, HTTP_HOST="mta-sts.example.org").content
+        assert 65000 < len(body) <= 65536
+        assert body == policy_body("testing", sorted([*extra, "mx1.example.org"]), 604800)

@@ -25,6 +25,9 @@ MIN_MAX_AGE = 86400
 MAX_MAX_AGE = 31557600
 DEFAULT_MAX_AGE = 604800
 ID_MAX_LENGTH = 32
+# RFC 8461 §3.3 lets senders cap the policy they fetch; postfix-mta-sts-resolver drops a body
+# over 64 KiB (checklist MTASTS-16), so the owner's patterns may not take the text past it.
+MAX_POLICY_BYTES = 65536
 
 
 class EmptyPolicy(ValueError):

@@ -381,6 +381,16 @@ def _update(request: HttpRequest, code: UUID) -> tuple[Domain, PolicySettingsFor
                     f"{way_out}. Nothing was saved.",
                 )
                 return domain, None
+            size = len(policy.render())
+            if size > rules.MAX_POLICY_BYTES:
+                form.add_error(
+                    "extra",
+                    f"With these patterns the policy would be {size} bytes; senders may refuse "
+                    f"a policy over {rules.MAX_POLICY_BYTES} bytes (64 KiB), and some do: list "
+                    "fewer, or one wildcard for your provider's hosts.",
+                )
+                messages.error(request, "Nothing was saved: correct the settings below.")
+                return domain, form
             told = service.save_changes(policy, said, now)
             messages.success(request, with_record("Saved.", told) if said else "Nothing changed.")
         else:
