@@ -162,9 +162,23 @@ def sight(
     latest check of `domain`. `other_policy`: the policy domain of the reports, when it is a
     name below `domain` (shop.example.com) and the type is about its policy host."""
     hosts = sorted({h.rstrip(".").lower() for h in hosts if h})
+    # No finished check to speak of (never run, only failed runs, or no findings): no line
+    # below may then say what "our last check" did or saw.
+    no_check = run is None or not run.findings or getattr(run, "status", "done") != "done"
+    not_yet = f"no check of {domain or 'this domain'} has finished yet"
     if other_policy and defined_type(result_type) in ABOUT_POLICY_HOST:
         # Counted here (a name below the domain sharing its address), but its policy is
         # served by mta-sts.<that name>, which our check of the domain never fetched.
+        if no_check:
+            return CheckSight(
+                result_type,
+                hosts,
+                "not-compared",
+                f"{result_type} reported for the MTA-STS policy of {other_policy} — not "
+                f"compared with a check: {not_yet}, and a check of {domain} fetches the "
+                f"policy of {domain}, not this one (from mta-sts.{other_policy}); add "
+                f"{other_policy} as a domain to have it checked.",
+            )
         return CheckSight(
             result_type,
             hosts,
@@ -177,6 +191,14 @@ def sight(
     if defined_type(result_type) is None:
         # "Our check did not test this" would be a guess: a sender's own type (say
         # tls-version-mismatch) may be about something our check does test.
+        if no_check:
+            return CheckSight(
+                result_type,
+                hosts,
+                "not-compared",
+                f"{head} — not a result type of RFC 8460 §4.3, so it would not be compared "
+                f"with a check: which of our checks would test it is not known ({not_yet}).",
+            )
         return CheckSight(
             result_type,
             hosts,
@@ -184,13 +206,8 @@ def sight(
             f"{head} — not a result type of RFC 8460 §4.3, so it is not compared with our "
             "last check: which of our checks would test it is not known.",
         )
-    if run is None or not run.findings:
-        return CheckSight(
-            result_type,
-            hosts,
-            "no-check",
-            f"{head} — no check of this domain has finished yet to compare with.",
-        )
+    if run is None or no_check:
+        return CheckSight(result_type, hosts, "no-check", f"{head} — {not_yet} to compare with.")
     # A defined type in odd letters ("Certificate-Expired") is that type: compared with the
     # same findings, though the sentence keeps the sender's spelling.
     ids = RELATED.get(defined_type(result_type) or "", ())

@@ -1,0 +1,130 @@
+"""Review of the TLS-RPT dashboard's s12 changes, on reports posted to the real HTTPS intake
+(the fixtures and helpers of tests/test_reports_s12_dashboard.py): a domain no check has
+finished for is never told what "our last check" did."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+
+from mailsec.domains.models import CheckRun, Domain
+from reports.dashboard import summarise
+from reports.join import sight
+from reports.models import ReportAddress
+from tests.test_reports_s12_dashboard import (  # noqa: F401 (fixtures)
+    FINDINGS,
+    FINISHED,
+    address,
+    checked,
+    detail,
+    domain,
+    eager,
+    owner,
+    page_of,
+    policy,
+    report,
+    send,
+    sight_cell,
+    yesterday,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _mixed_report(post: Any) -> None:
+    """A subdomain's policy failure (its policy domain as a sender may write it), a sender's
+    own type, and a defined type, all about example.com's address."""
+    post(
+        report(
+            "Mixed Mail",
+            "nocheck-1",
+            yesterday(),
+            [
+                policy("sts", "Shop.Example.com.", 40, 5, [detail("sts-webpki-invalid", 5)]),
+                policy(
+                    "sts",
+                    "example.com",
+                    90,
+                    3,
+                    [
+                        detail("tls-version-mismatch", 2, "mx1.example.com", "192.0.2.1"),
+                        detail("certificate-expired", 1, "mx2.example.com", "192.0.2.2"),
+                    ],
+                ),
+            ],
+        )
+    )
+
+
+@pytest.mark.parametrize("history", ["never checked", "finished without findings"])
+def test_a_domain_no_check_has_finished_for_is_not_told_of_our_last_check(
+    owner: User,  # noqa: F811
+    domain: Domain,  # noqa: F811
+    address: ReportAddress,  # noqa: F811
+    send: Any,  # noqa: F811
+    history: str,
+) -> None:
+    if history == "finished without findings":
+        checked(domain, [])
+    _mixed_report(send)
+    page = page_of(owner, address)
+    shop = sight_cell(page, "sts-webpki-invalid")
+    assert shop == (
+        "sts-webpki-invalid reported for the MTA-STS policy of shop.example.com — not compared "
+        "with a check: no check of example.com has finished yet, and a check of example.com "
+        "fetches the policy of example.com, not this one (from mta-sts.shop.example.com); add "
+        "shop.example.com as a domain to have it checked."
+    )
+    own = sight_cell(page, "tls-version-mismatch")
+    assert own == (
+        "tls-version-mismatch reported for mx1.example.com — not a result type of RFC 8460 "
+        "§4.3, so it would not be compared with a check: which of our checks would test it is "
+        "not known (no check of example.com has finished yet)."
+    )
+    assert sight_cell(page, "certificate-expired") == (
+        "certificate-expired reported for mx2.example.com — no check of example.com has "
+        "finished yet to compare with."
+    )
+    # The column is "What our last check saw"; no row claims one.
+    cells = re.findall(r"check-sight[^>]*>(.*?)</td>", page, re.S)
+    assert len(cells) == 3 and not any("our last check" in c for c in cells)
+
+
+def test_a_check_that_could_not_complete_is_no_check_to_speak_of(
+    domain: Domain,  # noqa: F811
+) -> None:
+    # Only a finished run becomes the domain's last run; a run that could not complete,
+    # handed to the join all the same (with what it had found by then), is not one either.
+    failed = CheckRun.objects.create(
+        domain=domain, status=CheckRun.Status.ERROR, finished=FINISHED, findings=FINDINGS
+    )
+    for result_type, other in (
+        ("sts-policy-fetch-error", "shop.example.com"),
+        ("certificate-revoked", ""),
+        ("certificate-expired", ""),
+    ):
+        seen = sight(
+            result_type, ["mx2.example.com"], failed, other_policy=other, domain="example.com"
+        )
+        assert "no check of example.com has finished yet" in seen.text
+        assert "last check" not in seen.text
+    assert sight("certificate-expired", [], failed).verdict == "no-check"
+
+
+def test_a_subdomains_policy_failure_still_names_the_check_that_ran(
+    owner: User,  # noqa: F811
+    domain: Domain,  # noqa: F811
+    address: ReportAddress,  # noqa: F811
+    send: Any,  # noqa: F811
+) -> None:
+    checked(domain, FINDINGS)
+    _mixed_report(send)
+    rows = {t.name: seen for t, _, seen in summarise(address).by_result_type}
+    assert rows["sts-webpki-invalid"].text.startswith(
+        "sts-webpki-invalid reported for the MTA-STS policy of shop.example.com — not compared "
+        "with our last check, which fetched the policy of example.com"
+    )
+    assert rows["certificate-expired"].verdict == "problem"
