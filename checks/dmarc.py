@@ -618,8 +618,13 @@ def example_address(domain: str) -> str:
 def kept_uris(parsed: ParsedDmarc, tag: str) -> list[str]:
     """The report addresses of `tag` a suggested record keeps: the valid ones, and each bare
     address given the 'mailto:' it lacks (DMARC-12 says to write it so). Trading the owner's
-    mailbox for an invented one would lose every report."""
-    kept: list[str] = []
+    mailbox for an invented one would lose every report.
+
+    Each is kept as written, with its '!size' limit: RFC 7489 §6.2 receivers honour it, and
+    RFC 9989 §4.8 makes it obsolete syntax reporters ignore, so keeping it is harmless and the
+    owner's choice (DMARC-12 notes it). One address given twice is kept once, as first written.
+    """
+    kept: dict[str, str] = {}
     # Addresses a ';' cut off from the tag (ParsedDmarc.strays) were meant for it: kept too.
     strays = parse_uris(",".join(parsed.strays.get(tag, []))) if parsed.strays.get(tag) else []
     # So were the addresses of the tag written with ':' ("rua:mailto:b@…", ParsedDmarc.mistyped).
@@ -628,12 +633,22 @@ def kept_uris(parsed: ParsedDmarc, tag: str) -> list[str]:
         strays += parse_uris(mistyped.strip(" \t\r\n"))
     for uri in parsed.uris(tag) + strays:
         if uri.valid:
-            kept.append(uri.uri)
+            kept.setdefault(uri.uri, uri.text)
         elif not uri.scheme and "@" in uri.uri:
-            repaired = parse_uris(f"mailto:{uri.uri}")
+            repaired = parse_uris(f"mailto:{uri.text}")
             if len(repaired) == 1 and repaired[0].valid:
-                kept.append(repaired[0].uri)
-    return list(dict.fromkeys(kept))
+                kept.setdefault(repaired[0].uri, repaired[0].text)
+    return list(kept.values())
+
+
+def _unique_uris(uris: list[str]) -> list[str]:
+    """Report URIs (kept_uris) with each address once, as first written: two records may
+    give one mailbox with and without a '!size' limit."""
+    out: dict[str, str] = {}
+    for text in uris:
+        (uri,) = parse_uris(text)
+        out.setdefault(uri.uri, text)
+    return list(out.values())
 
 
 _ALIGNMENT_WORDS = {"strict": "s", "relaxed": "r"}
@@ -787,7 +802,7 @@ def merged_record(domain: str, records: list[str]) -> str:
     if np != sp:
         merged.tags["np"] = np
     for tag in ("rua", "ruf"):
-        uris = dict.fromkeys(uri for r in parsed for uri in kept_uris(r, tag))
+        uris = _unique_uris([uri for r in parsed for uri in kept_uris(r, tag)])
         if uris:
             merged.tags[tag] = ",".join(uris)
     for tag, default in (("adkim", "r"), ("aspf", "r"), ("fo", "0"), ("psd", "u")):

@@ -82,6 +82,12 @@ RECORDS: list[tuple[str, str]] = [
     (f"v=DMARC1; p=reject; sp=none; np=none; {RUA}; fo=1", GONE),
     (f"v=DMARC1; p=none; sp=none; np=reject; {RUA}; adkim=s; pct=50", SUB),
     (f"v=DMARC1; p=none; np=none; {RUA}; t=y", GONE),
+    (
+        "v=DMARC1; p=reject; sp=none; pct=50; rua=mailto:d@example.com!10m; "
+        "ruf=mailto:f@example.com!1k; fo=1",
+        D,
+    ),
+    ("v=DMARC1; p=quarantine; rua=d@example.com!2m,mailto:e@example.com!0; t=y", D),
 ]
 
 NOT_A_TAG = "is not a DMARC tag"
@@ -109,7 +115,7 @@ def choices(record: str) -> dict[str, Any]:
             if low in dmarc.POLICIES:
                 out[tag] = low
         elif tag in ("rua", "ruf"):
-            out[tag] = set(dmarc.kept_uris(parsed, tag))
+            out[tag] = report_uris(parsed, tag)
         elif tag in ("adkim", "aspf"):
             if low in ("r", "s"):
                 out[tag] = low
@@ -128,6 +134,27 @@ def choices(record: str) -> dict[str, Any]:
                 out[tag] = low
         else:  # ri, rf and unknown tags: as written
             out[tag] = value
+    return out
+
+
+def report_uris(parsed: dmarc.ParsedDmarc, tag: str) -> set[str]:
+    """The usable report addresses of `tag` (kept_uris says which), each with the '!size'
+    limit the record gives it: a limit is the owner's choice (RFC 7489 §6.2; obsolete syntax
+    RFC 9989 §4.8 reporters ignore, so keeping it is harmless). Sizes are read from the
+    record itself, not from kept_uris, so a fix dropping them is caught."""
+    sources = [
+        parsed.tags.get(tag, ""),
+        parsed.mistyped.get(tag, "").partition(":")[2],
+        *parsed.strays.get(tag, []),
+    ]
+    sizes: dict[str, str] = {}
+    for source in sources:
+        for uri in dmarc.parse_uris(source.strip()) if source.strip() else []:
+            sizes.setdefault(uri.uri if uri.scheme else f"mailto:{uri.uri}", uri.size)
+    out = set()
+    for kept in dmarc.kept_uris(parsed, tag):
+        (uri,) = dmarc.parse_uris(kept)
+        out.add(uri.uri + (f"!{sizes[uri.uri]}" if sizes.get(uri.uri) else ""))
     return out
 
 
