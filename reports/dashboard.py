@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Sum, Value, When
 from django.utils import timezone
 
 from mailsec.hosting.models import HostedPolicy
@@ -155,6 +155,8 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         report__day__lte=today,
         report__counted=True,
     )
+    # A defined type in odd letters (Certificate-Expired) is that type: one row with the
+    # sessions of every spelling, in each table (the CSV keeps each sender's spelling).
     hosts: dict[str, list[str]] = {}
     for result_type, host in (
         details.exclude(receiving_mx_hostname="")
@@ -162,13 +164,14 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         .distinct()
         .order_by()[:1000]
     ):
-        hosts.setdefault(result_type, []).append(host)
+        hosts.setdefault(defined_type(result_type) or result_type, []).append(host)
     domain = address.domain
     last_run = domain.last_run if domain is not None else None
     # A failure of the policy host of a name below the domain (shop.example.com shares the
     # address) is a row of its own, explained and joined as that name's.
     own = {a_labels(address.domain_name), ""}
     per_type: dict[tuple[str, str], int] = {}
+    spellings: dict[str, set[str]] = {}
     for row in (
         details.values("result_type", "policy__policy_type", "policy__policy_domain")
         .annotate(sessions=Sum("failed_session_count"))
@@ -182,28 +185,51 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
             or defined_type(row["result_type"]) not in ABOUT_POLICY_HOST
         ):
             other = ""
-        key = (row["result_type"], other)
-        per_type[key] = per_type.get(key, 0) + row["sessions"]
+        kind = defined_type(row["result_type"]) or row["result_type"]
+        spellings.setdefault(kind, set()).add(row["result_type"])
+        per_type[(kind, other)] = per_type.get((kind, other), 0) + row["sessions"]
+    # Shown as the sender wrote it when all wrote it alike (explained as the type it most
+    # likely is), else by its name in RFC 8460 §4.3.
+    shown = {
+        kind: next(iter(names)) if len(names) == 1 else kind for kind, names in spellings.items()
+    }
     by_type = [
         (
-            explain(result_type).about(other or address.domain_name),
+            explain(shown[kind]).about(other or address.domain_name),
             sessions,
             sight(
-                result_type,
-                hosts.get(result_type, []),
+                shown[kind],
+                hosts.get(kind, []),
                 last_run,
                 other_policy=other,
                 domain=address.domain_name,
             ),
         )
-        for (result_type, other), sessions in sorted(
+        for (kind, other), sessions in sorted(
             per_type.items(), key=lambda item: (-item[1], item[0])
         )
     ]
-    receivers = details.values("receiving_mx_hostname", "receiving_ip", "result_type")
-    by_receiver = list(
-        receivers.annotate(sessions=Sum("failed_session_count")).order_by("-sessions")[:50]
-    )
+    # Grouped in the query by the type each spelling is (the spellings are those just read),
+    # so the 50 rows are the busiest (MX, IP, type) and receivers_total counts the same rows.
+    odd = {kind: sorted(names - {kind}) for kind, names in spellings.items() if names - {kind}}
+    as_type: Any = F("result_type")
+    if odd:
+        as_type = Case(
+            *(When(result_type__in=names, then=Value(kind)) for kind, names in sorted(odd.items())),
+            default=F("result_type"),
+            output_field=CharField(),
+        )
+    receivers = details.values("receiving_mx_hostname", "receiving_ip", kind=as_type)
+    busiest = receivers.annotate(sessions=Sum("failed_session_count")).order_by("-sessions")
+    by_receiver = [
+        {
+            "receiving_mx_hostname": row["receiving_mx_hostname"],
+            "receiving_ip": row["receiving_ip"],
+            "result_type": shown.get(row["kind"], row["kind"]),
+            "sessions": row["sessions"],
+        }
+        for row in busiest[:50]
+    ]
     by_org = list(
         reports.values("organization_name")
         .annotate(reports=Count("id"), ok=Sum("total_successful"), failed=Sum("total_failed"))

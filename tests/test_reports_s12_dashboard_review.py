@@ -1,14 +1,19 @@
 """Review of the TLS-RPT dashboard's s12 changes, on reports posted to the real HTTPS intake
 (the fixtures and helpers of tests/test_reports_s12_dashboard.py): a domain no check has
-finished for is never told what "our last check" did."""
+finished for is never told what "our last check" did; a defined type in odd case is one row
+with that type in every table."""
 
 from __future__ import annotations
 
+import csv
+import html
+import io
 import re
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
 from mailsec.domains.models import CheckRun, Domain
 from reports.dashboard import summarise
@@ -128,3 +133,103 @@ def test_a_subdomains_policy_failure_still_names_the_check_that_ran(
         "with our last check, which fetched the policy of example.com"
     )
     assert rows["certificate-expired"].verdict == "problem"
+
+
+def test_a_type_in_odd_case_and_as_written_is_one_row_in_every_table(
+    owner: User,  # noqa: F811
+    domain: Domain,  # noqa: F811
+    address: ReportAddress,  # noqa: F811
+    send: Any,  # noqa: F811
+) -> None:
+    # Two senders, one session each at mx2: one writes the type and host in capitals, the
+    # other as RFC 8460 §4.3 does. One failure type, 2 sessions — not two rows of 1.
+    checked(domain, FINDINGS)
+    send(
+        report(
+            "Odd Case Mail",
+            "odd-a",
+            yesterday(),
+            [
+                policy(
+                    "sts",
+                    "example.com",
+                    50,
+                    1,
+                    [detail("Certificate-Expired", 1, "MX2.Example.com.", "192.0.2.2")],
+                )
+            ],
+        )
+    )
+    send(
+        report(
+            "Plain Mail",
+            "odd-b",
+            yesterday(),
+            [
+                policy(
+                    "sts",
+                    "example.com",
+                    50,
+                    1,
+                    [detail("certificate-expired", 1, "mx2.example.com", "192.0.2.2")],
+                )
+            ],
+        )
+    )
+    summary = summarise(address)
+    ((kind, sessions, seen),) = summary.by_result_type
+    assert (kind.name, kind.group, sessions) == ("certificate-expired", "TLS negotiation", 2)
+    assert seen.verdict == "problem"
+    assert seen.text.startswith("certificate-expired reported for mx2.example.com — our last")
+    assert summary.by_receiver == [
+        {
+            "receiving_mx_hostname": "mx2.example.com",
+            "receiving_ip": "192.0.2.2",
+            "result_type": "certificate-expired",
+            "sessions": 2,
+        }
+    ]
+    assert summary.receivers_total == 1
+    page = html.unescape(page_of(owner, address))
+    assert "Certificate-Expired" not in page
+    # The CSV is the raw data: each sender's spelling, one row per failure detail.
+    client = Client()
+    client.force_login(owner)
+    export = client.get(f"/tlsrpt/{address.token}/export.csv").content.decode()
+    rows = list(csv.DictReader(io.StringIO(export)))
+    assert sorted(r["result_type"] for r in rows) == ["Certificate-Expired", "certificate-expired"]
+
+
+def test_a_type_only_ever_written_in_odd_case_keeps_the_senders_spelling_in_each_table(
+    owner: User,  # noqa: F811
+    domain: Domain,  # noqa: F811
+    address: ReportAddress,  # noqa: F811
+    send: Any,  # noqa: F811
+) -> None:
+    checked(domain, FINDINGS)
+    send(
+        report(
+            "Odd Case Mail",
+            "odd-c",
+            yesterday(),
+            [
+                policy(
+                    "sts",
+                    "example.com",
+                    50,
+                    3,
+                    [
+                        detail("Certificate-Expired", 2, "MX2.Example.com.", "192.0.2.2"),
+                        detail("Certificate-Expired", 1, "mx2.example.com", "2001:db8::2"),
+                    ],
+                )
+            ],
+        )
+    )
+    summary = summarise(address)
+    ((kind, sessions, seen),) = summary.by_result_type
+    assert (kind.name, sessions, seen.verdict) == ("Certificate-Expired", 3, "problem")
+    assert {(r["receiving_ip"], r["result_type"], r["sessions"]) for r in summary.by_receiver} == {
+        ("192.0.2.2", "Certificate-Expired", 2),
+        ("2001:db8::2", "Certificate-Expired", 1),
+    }
