@@ -68,7 +68,8 @@ class Summary:
     by_result_type: list[tuple[ResultType, int, CheckSight]]
     by_receiver: list[dict[str, Any]]
     recent_reports: list[TlsReport]
-    # How many rows by_receiver and recent_reports would have uncut (they show the first 50).
+    # How many rows by_receiver and recent_reports would have uncut (they show the first 50):
+    # by_receiver's rows are (MX, IP, result type), several to one MX and IP pair.
     receivers_total: int = 0
     reports_total: int = 0
     raw_counts: dict[str, int] = field(default_factory=dict)

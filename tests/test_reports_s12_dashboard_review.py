@@ -233,3 +233,34 @@ def test_a_type_only_ever_written_in_odd_case_keeps_the_senders_spelling_in_each
         ("192.0.2.2", "Certificate-Expired", 2),
         ("2001:db8::2", "Certificate-Expired", 1),
     }
+
+
+def test_the_cut_receivers_table_counts_the_rows_it_shows(
+    owner: User,  # noqa: F811
+    domain: Domain,  # noqa: F811
+    address: ReportAddress,  # noqa: F811
+    send: Any,  # noqa: F811
+) -> None:
+    # 20 addresses of mx2, each with three failure types: 60 rows of (MX, IP, type) but 20 MX
+    # and IP pairs. The note must count what the table lists, not call 50 rows "50 pairs".
+    checked(domain, FINDINGS)
+    failures = [
+        detail(result_type, 1 + i, "mx2.example.com", f"2001:db8::{n + 1:x}")
+        for n in range(20)
+        for i, result_type in enumerate(
+            ("certificate-expired", "starttls-not-supported", "validation-failure")
+        )
+    ]
+    send(
+        report("Busy Mail", "cut-1", yesterday(), [policy("sts", "example.com", 10, 120, failures)])
+    )
+    summary = summarise(address)
+    assert (len(summary.by_receiver), summary.receivers_total) == (50, 60)
+    pairs = {(r["receiving_mx_hostname"], r["receiving_ip"]) for r in summary.by_receiver}
+    assert len(pairs) == 20
+    page = re.sub(r"\s+", " ", html.unescape(page_of(owner, address)))
+    assert (
+        "The 50 rows with the most failed sessions of 60 (one per receiving MX, IP and result "
+        "type) are shown; the CSV export has them all." in page
+    )
+    assert "pairs" not in page
