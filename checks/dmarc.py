@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +67,9 @@ class DmarcProblem:
     status: Status
     message: str
     repeated: bool = False  # a tag given twice: the finding offers the record with one
+    # The DMARC tag an element written with ':' ("sp:none") is, when this element is the one
+    # ParsedDmarc.mistyped keeps: the finding offers the record with it written with '='.
+    mistyped: str = ""
 
 
 @dataclass
@@ -180,10 +184,13 @@ def parse_dmarc(text: str) -> ParsedDmarc:
                 parsed.strays.setdefault(last_tag, []).append(part.strip(" \t\r\n"))
                 continue
             last_tag = ""
-            parsed.problems.append(DmarcProblem("DMARC-17", Status.WARN, _not_a_pair(part)))
+            problem = DmarcProblem("DMARC-17", Status.WARN, _not_a_pair(part))
+            parsed.problems.append(problem)
             typed, colon, _ = part.partition(":")
-            if colon and typed.strip().lower() in KNOWN_TAGS:
-                parsed.mistyped.setdefault(typed.strip().lower(), part.strip(" \t\r\n"))
+            typed = typed.strip().lower()
+            if colon and typed in KNOWN_TAGS and typed not in parsed.mistyped:
+                parsed.mistyped[typed] = part.strip(" \t\r\n")
+                problem.mistyped = typed
             continue
         lname = name.lower()
         if index == 0:
@@ -669,6 +676,84 @@ def intended_policy(parsed: ParsedDmarc, tag: str) -> str | None:
     return value if value in POLICIES else parsed.meant.get(tag)
 
 
+def _policy_now(parsed: ParsedDmarc, tag: str) -> str:
+    """The policy receivers apply now under `tag` (p, sp or np), the tags written with ':'
+    ignored as receivers ignore them: np falls back to sp, sp to p, and a missing p is none
+    (RFC 9989 §4.7); a tag given more than once counts as its weakest valid value (DMARC-17).
+    An invalid p, sp or np makes the whole record p=none, or no DMARC at all (DMARC-05):
+    nothing is weaker than that."""
+    if any(parsed.invalid_policy(t) for t in ("p", "sp", "np")):
+        return "none"
+    applied = "none"
+    for name in ("p", "sp", "np")[: ("p", "sp", "np").index(tag) + 1]:
+        values = [v.strip().lower() for v in parsed.repeats.get(name, [parsed.tags.get(name, "")])]
+        valid = [v for v in values if v in POLICIES]
+        if valid:
+            applied = min(valid, key=lambda v: _STRENGTH[v])
+    return applied
+
+
+def _lowers_protection(parsed: ParsedDmarc, tag: str) -> bool:
+    """Would writing the tag the owner wrote with ':' ("sp:none", which receivers ignore) with
+    '=' lower the protection receivers give the domain now?
+
+    A fix about another finding must not do that unseen: 'p=reject; sp:none' protects
+    subdomains with reject today, and a DMARC-08 fix writing sp=none would end it. Only the
+    fix that says so (DMARC-17 for that element; DMARC-05 for p, which is never lower than the
+    none receivers apply without it) writes it then. A promotion that keeps or raises
+    protection is the owner's stated choice and every fix carries it: sp:reject under p=none,
+    adkim:s and aspf:s (strict alignment: fewer messages pass, none passes that did not, the
+    same as an adkim=s written with '=', which every fix keeps). Report tags (rua, ruf, fo)
+    change where reports go, not what happens to mail: carried. Lowering: a weaker sp or np,
+    pct below 100 (RFC 7489 receivers sample), t=y (RFC 9989 receivers step down), and psd=y
+    or psd=n, which move the Organizational Domain the tree walk finds (DMARC-10)."""
+    if tag in parsed.tags or tag not in parsed.mistyped:
+        return False
+    value = (parsed.written(tag) or "").strip(" \t\r\n\"'\\=:").lower()
+    if tag in ("p", "sp", "np"):
+        return value in POLICIES and _STRENGTH[value] < _STRENGTH[_policy_now(parsed, tag)]
+    if tag == "pct":
+        pct = _pct(value)
+        return pct is not None and pct < 100
+    if tag == "t":
+        return value == "y"
+    if tag == "psd":
+        return value in ("y", "n")
+    return False
+
+
+def _promotion_note(parsed: ParsedDmarc, tag: str) -> str:
+    """What DMARC-17 adds for a tag written with ':' whose fix would lower protection
+    (_lowers_protection): what receivers do now, and what the record written with '=' does."""
+    if not _lowers_protection(parsed, tag):
+        return ""
+    value = (parsed.written(tag) or "").strip(" \t\r\n\"'\\=:").lower()
+    if tag in ("sp", "np"):
+        meaning = "subdomains" if tag == "sp" else "non-existent subdomains"
+        now = _policy_now(parsed, tag)
+        return (
+            f" As it is ignored, {meaning} get {now} now; written as {tag}={value} they would "
+            f"get {value} (see DMARC-07): publish it only if that is what you want."
+        )
+    if tag == "pct":
+        return (
+            " As it is ignored, RFC 7489 receivers apply the policy to all failing mail now; "
+            f"written as pct={value} they would apply it to {value}% (see DMARC-08): publish "
+            "it only if that is what you want."
+        )
+    if tag == "t":
+        return (
+            " As it is ignored, the policy applies in full now; written as t=y, RFC 9989 "
+            "receivers would apply one step less (see DMARC-09): publish it only if that is "
+            "what you want."
+        )
+    return (
+        f" As it is ignored, nothing changes now; written as psd={value} it changes which "
+        "domain RFC 9989 receivers take as the Organizational Domain (see DMARC-10): publish "
+        "it only if that is what you want."
+    )
+
+
 def suggested_record(
     domain: str,
     parsed: ParsedDmarc | None,
@@ -677,6 +762,7 @@ def suggested_record(
     add_rua: bool = False,
     raised: tuple[str, ...] = (),
     drop: tuple[str, ...] = (),
+    promote: Collection[str] = (),
     suffixes: tuple[str, ...] = (),
 ) -> str:
     """The record `parsed` with only what its finding is about changed; `p` overrides the
@@ -691,7 +777,9 @@ def suggested_record(
     Invalid values are not choices, receivers ignore them: they are repaired where the meaning
     is plain (intended_policy, adkim=strict, a bare report mailbox) and otherwise left out. A
     report address is only invented when `add_rua` asks for one (the finding is about missing
-    reports).
+    reports). A tag written with ':' is written with '=' unless that lowers the protection
+    receivers give now (_lowers_protection) and `promote` does not name it (the finding
+    saying so: DMARC-17 for that element, DMARC-03 for a record receivers ignore whole).
     """
     tags: list[str] = ["v=DMARC1"]
     policy = p or (intended_policy(parsed, "p") if parsed else None) or "none"
@@ -700,8 +788,14 @@ def suggested_record(
         if add_rua:
             tags.append(f"rua=mailto:{example_address(domain)}")
         return "; ".join(tags)
-    sp = intended_policy(parsed, "sp")
-    np = intended_policy(parsed, "np")
+
+    def written(tag: str) -> str | None:
+        if tag not in promote and _lowers_protection(parsed, tag):
+            return None
+        return parsed.written(tag)
+
+    sp = intended_policy(parsed, "sp") if written("sp") is not None else None
+    np = intended_policy(parsed, "np") if written("np") is not None else None
     enforcing = policy != "none"
     if "sp" in raised:
         sp = None if enforcing else "quarantine"
@@ -733,13 +827,13 @@ def suggested_record(
             # the owner chose is plain: dropping the tag would suggest relaxed alignment
             # to someone who asked for strict.
             tags.append(f"{tag}={_ALIGNMENT_WORDS[value]}")
-    pct = _pct(parsed.written("pct"))
+    pct = _pct(written("pct"))
     if pct is not None and "pct" not in drop:
         # Historic in RFC 9989, but RFC 7489 receivers still sample by it: dropping it would
         # enforce on all mail a policy the owner trials on some (DMARC-08's fix drops it).
         tags.append(f"pct={pct}")
     for tag, valid in (("t", ("y", "n")), ("psd", ("y", "n", "u"))):
-        value = (parsed.written(tag) or "").strip().lower()
+        value = (written(tag) or "").strip().lower()
         if value in valid and tag not in drop:
             # psd=y where it is false is DMARC-10's to remove: dropping it from another fix
             # would move the RFC 9989 Organizational Domain of every name below (§4.10.2).
@@ -872,7 +966,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 evidence={"dns": look.answer.evidence()},
                 fix=txt_fix(
                     f"_dmarc.{name}",
-                    suggested_record(name, parse_dmarc(_repair_v(text))),
+                    # Receivers ignore this record whole: nothing it says applies now, so
+                    # every tag written with ':' is the owner's, lowering nothing.
+                    suggested_record(name, parse_dmarc(_repair_v(text)), promote=KNOWN_TAGS),
                 ),
             )
 
@@ -1294,13 +1390,23 @@ async def _tags(
 
     # DMARC-17: syntax leftovers.
     for problem in parsed.problems:
+        fix = ""
+        message = problem.message
+        if problem.repeated:
+            fix = txt_fix(name, suggested_record(at, parsed))
+        elif problem.mistyped and problem.mistyped not in parsed.tags:
+            # 'sp:none': the record with it written 'sp=none', as the text says; when that
+            # lowers what receivers apply now, the text says so too (_lowers_protection).
+            tag = problem.mistyped
+            message += _promotion_note(parsed, tag)
+            fix = txt_fix(name, suggested_record(at, parsed, promote=(tag,)))
         out.add(
             problem.check_id,
             problem.status,
-            problem.message,
+            message,
             subject=subject,
             evidence={"record": parsed.text},
-            fix=txt_fix(name, suggested_record(at, parsed)) if problem.repeated else "",
+            fix=fix,
         )
 
 

@@ -88,6 +88,11 @@ RECORDS: list[tuple[str, str]] = [
         D,
     ),
     ("v=DMARC1; p=quarantine; rua=d@example.com!2m,mailto:e@example.com!0; t=y", D),
+    (f"v=DMARC1; p=reject; sp:none; pct=50; {RUA}", D),
+    (f"v=DMARC1; p=reject; sp=quarantine; np:none; t=y; {RUA}", GONE),
+    (f"v=DMARC1; p=none; sp:reject; pct:50; t:y; psd:y; adkim:s; aspf:r; {RUA}", D),
+    (f"v=DMARC1; p=reject; sp:reject; np:quarantine; pct:100; t:n; psd:u; {RUA}; fo:1", D),
+    (f"v=dmarc1; p=reject; sp:none; pct:10; t:y; {RUA}", D),
 ]
 
 NOT_A_TAG = "is not a DMARC tag"
@@ -97,15 +102,51 @@ def engine(record: str, domain: str) -> list[Finding]:
     return run(dmarc, domain, {**BASE, (f"_dmarc.{D}", "TXT"): [record]})
 
 
-def choices(record: str) -> dict[str, Any]:
+STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
+
+
+def lowering(record: str) -> set[str]:
+    """Tags written with ':' (receivers ignore them) that, written with '=', would lower the
+    protection receivers give now: a weaker sp or np than the policy applied to those names
+    now, pct below 100, t=y, psd=y or psd=n. Only the fix about that element (DMARC-17) may
+    write them; adkim:s, sp:reject under p=none and report tags raise or keep it, and every
+    fix keeps them as the owner's choice."""
+    parsed = dmarc.parse_dmarc(record)
+    now = "none"
+    applied = {}
+    for tag in ("p", "sp", "np"):
+        value = parsed.policy(tag)
+        now = value or now
+        applied[tag] = now
+    if any(parsed.invalid_policy(t) for t in ("p", "sp", "np")):
+        applied = dict.fromkeys(applied, "none")
+    out = set()
+    for tag in set(parsed.mistyped) - set(parsed.tags):
+        value = (parsed.written(tag) or "").strip().lower()
+        if tag in applied:
+            lower = value in STRENGTH and STRENGTH[value] < STRENGTH[applied[tag]]
+        elif tag == "pct":
+            lower = value.isdigit() and int(value) < 100
+        else:
+            lower = (tag, value) in (("t", "y"), ("psd", "y"), ("psd", "n"))
+        if lower:
+            out.add(tag)
+    return out
+
+
+def choices(record: str, finding_id: str = "DMARC-03") -> dict[str, Any]:
     """The valid choices a record makes, by tag, in comparable form (invalid values left out:
-    receivers ignore them). A tag written with ':' counts as written with '='; a record
-    pasted with its zone-file quotes is read without them (DMARC-03 says so)."""
+    receivers ignore them). A tag written with ':' counts as written with '=', unless that
+    lowers protection (`lowering`) for a fix other than DMARC-03's (receivers ignore a record
+    DMARC-03 fails whole, so nothing it says lowers anything); a record pasted with its
+    zone-file quotes is read without them (DMARC-03 says so)."""
     if record[:1] == record[-1:] == '"':
         record = record[1:-1]
     parsed = dmarc.parse_dmarc(record)
     out: dict[str, Any] = {}
     names = list(parsed.tags) + [t for t in parsed.mistyped if t not in parsed.tags]
+    if finding_id != "DMARC-03":
+        names = [t for t in names if t not in lowering(record)]
     for tag in names:
         value = (parsed.written(tag) or "").strip()
         low = value.lower()
@@ -179,7 +220,8 @@ def about(finding: Finding) -> set[str]:
     if finding.id == "DMARC-12":
         return {"rua", "ruf"}
     if finding.id == "DMARC-17":
-        return {text.split("'")[1]}
+        # A repeat names the tag ('p'), an element written with ':' is quoted ('sp:none').
+        return {text.split("'")[1].partition(":")[0]}
     raise AssertionError(f"no rule for {finding.id}: {text}")
 
 
@@ -235,7 +277,7 @@ def test_a_fix_keeps_every_choice_but_its_own(record: str, domain: str, finding:
         assert not [f for f in again if f.id == finding.id and f.status == Status.FAIL], fixed
     # (c) every other choice kept, with the same value.
     mine = about(finding)
-    before, after = choices(record), choices(fixed)
+    before, after = choices(record, finding.id), choices(fixed)
     for tag, value in before.items():
         if tag in mine:
             continue
@@ -248,6 +290,11 @@ def test_a_fix_keeps_every_choice_but_its_own(record: str, domain: str, finding:
     written = set(dmarc.parse_dmarc(record).tags) | set(dmarc.parse_dmarc(record).mistyped)
     for tag in set(after) - written - mine - {"p"}:
         raise AssertionError(f"{tag} added by {finding.id}: {fixed}")
+    # A tag written with ':' whose '=' form lowers protection is written only by the fix
+    # about it: 'p=reject; sp:none' protects subdomains with reject until then.
+    if finding.id != "DMARC-03":
+        for tag in lowering(record) - mine:
+            assert tag not in after, (tag, fixed)
 
 
 def test_the_subdomain_policy_fix_raises_only_its_own_tag() -> None:
