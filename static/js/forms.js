@@ -11,14 +11,26 @@ document.addEventListener("DOMContentLoaded", () => {
 // "Check again now", which swaps the whole report with its own button) would leave the focus
 // on <body>: the next Tab starts again from the top of the page, and a screen reader is told
 // nothing of the new content. htmx itself gives the focus back only to an element with the
-// same id. Otherwise: the same control in the new content (same tag, text and section, the
-// n-th of its kind), or else the new content's heading, or the new content itself.
+// same id. Otherwise: the same control in the new content (same tag, name and section, the
+// n-th of its kind), or else the heading of its section, or of the new content, or the new
+// content itself.
 const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
 let lostFocus = null;
 
 function focusKey(el) {
   const section = el.parentElement ? el.parentElement.closest("[id]") : null;
-  return [el.tagName, section ? section.id : "", el.textContent.trim().slice(0, 80)].join("|");
+  // What names the control whatever its text says at the moment: a copy button reads
+  // "Copied" for 2 s (copy.js) and the new content's button "Copy"; the "N more findings"
+  // summary of a fold counts what the last poll found. By text alone neither is found again,
+  // and the focus fell to the first heading, scrolling the page to the top.
+  const fold = el.tagName === "SUMMARY" ? el.closest("details[data-keep-open]") : null;
+  const stable = [
+    el.getAttribute("aria-label"),
+    el.dataset.copyTarget,
+    fold && fold.querySelector(":scope > summary") === el ? fold.dataset.keepOpen : null,
+  ].filter(Boolean);
+  const name = stable.length ? stable.join("|") : (el.dataset.copyLabel ?? el.textContent);
+  return [el.tagName, section ? section.id : "", name.trim().slice(0, 80)].join("|");
 }
 
 document.addEventListener("htmx:beforeSwap", (event) => {
@@ -28,7 +40,13 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   if (!target || !active || active === document.body || !target.contains(active)) return;
   const key = focusKey(active);
   const same = [...target.querySelectorAll(FOCUSABLE)].filter((el) => focusKey(el) === key);
-  lostFocus = { id: target.id, key, nth: same.indexOf(active) };
+  const section = active.parentElement ? active.parentElement.closest("[id]") : null;
+  lostFocus = {
+    id: target.id,
+    key,
+    nth: same.indexOf(active),
+    section: section && target.contains(section) ? section.id : "",
+  };
 });
 
 document.addEventListener("htmx:afterSettle", () => {
@@ -40,11 +58,16 @@ document.addEventListener("htmx:afterSettle", () => {
   const same = [...content.querySelectorAll(FOCUSABLE)].filter((el) => focusKey(el) === lost.key);
   let next = same[Math.max(lost.nth, 0)] || same[0];
   if (!next) {
-    next = content.querySelector("h1, h2, h3") || content;
+    // The control is gone: the heading of the part it was in, when that part is still
+    // there, rather than the first of the page.
+    const section = lost.section ? document.getElementById(lost.section) : null;
+    const around = section && content.contains(section) ? section : content;
+    next = around.querySelector("h1, h2, h3") || around;
     if (!next.hasAttribute("tabindex")) next.setAttribute("tabindex", "-1");
   }
-  // The same control stays where it was on the page; a heading is scrolled to.
-  next.focus({ preventScroll: same.length > 0 });
+  // Never scrolled to: the visitor stays where they were reading (a heading brought into
+  // view put someone who had just copied a fix at the top of the page).
+  next.focus({ preventScroll: true });
 });
 
 // The free check's progress poll re-renders all the results once a second, so every <details>
