@@ -94,7 +94,11 @@ def mx_handler(state: dict[str, Any]) -> Callable[..., Reply | None]:
 
 
 @contextmanager
-def wire_mx(state: dict[str, Any]) -> Iterator[None]:
+def wire_mx(
+    state: dict[str, Any], handler: Callable[..., Reply | None] | None = None
+) -> Iterator[None]:
+    """The engine's resolver asks a wire server answering from `state` (or from `handler`)."""
+
     async def sts_record(
         dns: object, domain: str, policy_id: str, zone: str
     ) -> lookups.RecordState:
@@ -102,7 +106,7 @@ def wire_mx(state: dict[str, Any]) -> Iterator[None]:
         # step has a record to tell.
         return lookups.RecordState("cname", "stub cname")
 
-    with fake_dns(mx_handler(state)) as server:  # type: ignore[arg-type]
+    with fake_dns(handler or mx_handler(state)) as server:  # type: ignore[arg-type]
         config = CheckConfig(resolvers=(server.address,), timeout=0.5)
         with (
             mock.patch.object(lookups, "client", lambda: DnsClient(config)),

@@ -23,6 +23,12 @@ from django.utils import timezone
 from mailsec.domains.models import Domain
 from mailsec.hosting import policy as rules
 
+# How long an MX answer must hold before it counts as stable: a host that left and came back
+# sooner means the lookups disagree (two name servers out of sync), not a change the owner
+# made twice. Longer than the TTL a resolver commonly caches an MX answer for (an hour), so
+# the answers of two name servers alternating behind one cache are not taken as settled.
+MX_STABLE_AFTER = timedelta(hours=12)
+
 
 class HostedPolicyQuerySet(models.QuerySet["HostedPolicy"]):
     def servable(self) -> HostedPolicyQuerySet:
@@ -64,8 +70,19 @@ class HostedPolicy(models.Model):
     mx_extra = models.JSONField(default=list, blank=True)
     pending_removals = models.JSONField(default=dict, blank=True)
     # Live MX hosts that are aliases (CNAME) -> the name the alias leads to, as the last MX
-    # lookup found them: the page says so while it lasts, and each change is told once.
+    # lookup found them: the page says so while it lasts, and each change is told once. A
+    # departed host keeps its entry while its removal is pending (note_aliases).
     mx_aliases = models.JSONField(default=dict, blank=True)
+    # When the MX answer last changed (the hosts a lookup gave, or a null MX / NXDOMAIN coming
+    # or going): how long an answer has held is what tells flapping from a change.
+    mx_changed_at = models.DateTimeField(null=True, blank=True)
+    # Set while lookups keep giving different answers (two name servers out of sync): the
+    # team was told once, hosts leaving and coming back are only recorded meanwhile, and one
+    # notice says when an answer has held MX_STABLE_AFTER again (service.sync_told).
+    mx_unstable_since = models.DateTimeField(null=True, blank=True)
+    # What the last answer that was no usable MX said ("a null MX", "NXDOMAIN"); "" while MX
+    # are followed. Told once when it starts and once when the MX records are back.
+    mx_unusable = models.CharField(max_length=40, blank=True)
     policy_id = models.CharField(max_length=rules.ID_MAX_LENGTH, blank=True)
     text = models.TextField(blank=True)
     # The id last written to our zone; differs from policy_id while an UPDATE is owed.
@@ -195,9 +212,64 @@ class HostedPolicy(models.Model):
                     f"{not_before:%Y-%m-%d %H:%M} UTC (max_age), so senders holding the "
                     "current policy can still deliver to it meanwhile."
                 )
+        if live != self.mx_live:
+            self.mx_changed_at = now
         self.mx_live = live
         self.pending_removals = pending
         return said
+
+    def mx_answer(self) -> str:
+        """The last usable-or-not MX answer, in words: its hosts, or "a null MX"/"NXDOMAIN"."""
+        if self.mx_unusable or not self.mx_live:
+            return self.mx_unusable or "no MX"
+        *rest, last = self.mx_live
+        return f"{', '.join(rest)} and {last}" if rest else last
+
+    def mx_answer_held(self, now: datetime) -> bool:
+        """Has the last answer held MX_STABLE_AFTER (no lookup since gave another)? Rows from
+        before mx_changed_at count as settled long ago."""
+        return self.mx_changed_at is None or now - self.mx_changed_at >= MX_STABLE_AFTER
+
+    def flapping_message(self, before: str, after: str) -> str:
+        """Why the team hears no more of hosts leaving and coming back for a while."""
+        hours = int(MX_STABLE_AFTER.total_seconds() // 3600)
+        return (
+            f"The MX answers for {self.name} differ between lookups: one gave {before}, the "
+            f"next {after}. Most likely its name servers are out of sync (a secondary that "
+            "missed an update, or a name server still in the delegation serving an old zone). "
+            f"The policy keeps listing {', '.join(self.patterns())}: a host that keeps coming "
+            "back is never removed, so senders deliver either way. Check that every name "
+            f"server of {self.name} (its NS records, and the delegation at the parent) gives "
+            "the same MX records and the same SOA serial. Until one answer has held for "
+            f"{hours} hours, MX hosts leaving and coming back are listed on the hosting page "
+            "but not emailed; one email says when the answers agree again. If you changed "
+            "the MX records and changed them back, nothing needs doing."
+        )
+
+    def settled_message(self) -> str:
+        """The answers have agreed again: what they say now, and what still leaves the policy
+        (told only on the page while they differed)."""
+        since = f"{self.mx_changed_at:%Y-%m-%d %H:%M} UTC" if self.mx_changed_at else "a while"
+        said = [f"The MX answers for {self.name} agree again since {since}: {self.mx_answer()}."]
+        if self.mx_unusable:
+            said.append(
+                f"The policy is unchanged and keeps listing {', '.join(self.patterns())}. If "
+                "the domain no longer receives mail, stop hosting; otherwise fix its MX records."
+            )
+        for host, when in self.removal_times():
+            if rules.pattern_problem(host) is not None:
+                continue  # never in the text
+            if host in self.mx_extra:
+                said.append(
+                    f"{host} is not in them; it stays listed as one of your extra patterns."
+                )
+            else:
+                said.append(
+                    f"{host} is not in them: it stays in the policy until {when:%Y-%m-%d %H:%M} "
+                    "UTC (max_age), then is removed."
+                )
+        said.append("MX changes are emailed again as they happen.")
+        return " ".join(said)
 
     def new_mx_message(self, host: str) -> str:
         """What a new MX host means for the policy, in words for the owner."""
@@ -223,7 +295,9 @@ class HostedPolicy(models.Model):
         that no longer is. The policy is not changed: it lists the MX record's name."""
         said = []
         before = self.mx_aliases
-        now: dict[str, str] = {}
+        # A host that left but is still listed keeps its entry: when it comes back (MX
+        # answers flapping between two name servers) it is no news to tell again.
+        now = {h: t for h, t in before.items() if h in self.pending_removals}
         for host in self.mx_live:
             if host in unknown:
                 if host in before:
@@ -256,7 +330,11 @@ class HostedPolicy(models.Model):
 
     def alias_warnings(self) -> list[str]:
         """The page's word on each live MX host that is an alias, as the last lookup found."""
-        return [self.alias_message(h, t) for h, t in sorted(self.mx_aliases.items())]
+        return [
+            self.alias_message(h, t)
+            for h, t in sorted(self.mx_aliases.items())
+            if h in self.mx_live
+        ]
 
     def unlistable_mx(self) -> list[str]:
         """Live MX hosts no mx line can name (see new_mx_message)."""
@@ -333,6 +411,9 @@ class HostedPolicy(models.Model):
             self.mx_live = sorted(dict.fromkeys(h.rstrip(".").lower() for h in live))
             self.pending_removals = {}
             self.mx_aliases = {}  # told afresh (note_aliases), as to a new customer
+            self.mx_changed_at = now
+            self.mx_unstable_since = None
+            self.mx_unusable = ""
         else:
             # Still winding down: senders may hold copies listing departed hosts, which stay
             # until their max_age has passed, as if hosting had never been stopped.

@@ -1,9 +1,11 @@
 """Telling the owner: every step is a HostingEvent (shown on the hosting page) and an email to
-the team's members who have not turned emails off for the domain on the alerts page."""
+the team's members who have not turned emails off for the domain on the alerts page (steps
+the team was told will keep repeating are only recorded: tell_all's `quiet`)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 from django.conf import settings
 from django.urls import reverse
@@ -23,6 +25,11 @@ EMAILED = {
     "mx-back",
     "mx-unusable",
     "mx-alias",  # an MX target is a CNAME (or no longer is): senders may refuse it
+    "mx-recovered",  # MX records back after a null MX or NXDOMAIN: followed again
+    # The MX answers differ between lookups (name servers out of sync): said once, and the
+    # hosts leaving and coming back are only recorded until an answer holds (mx-stable).
+    "mx-flapping",
+    "mx-stable",
     # Stop hosting: every member should know mode none is served, and until when, before the
     # name is released (and, with a plain TXT, the record to publish meanwhile).
     "disabling",
@@ -44,7 +51,12 @@ def tell(policy: HostedPolicy, kind: str, message: str, email: bool | None = Non
     return event
 
 
-def tell_all(policy: HostedPolicy, said: list[tuple[str, str]], suffix: str = "") -> None:
+def tell_all(
+    policy: HostedPolicy,
+    said: list[tuple[str, str]],
+    suffix: str = "",
+    quiet: Collection[str] = (),
+) -> None:
     """What one step did, as `(kind, message)`s: an event each on the page, but one email for
     them all. A move to another provider is one MX added and every old one leaving; an email
     per host (Google Workspace has five), each with the whole policy, is what makes people
@@ -52,9 +64,10 @@ def tell_all(policy: HostedPolicy, said: list[tuple[str, str]], suffix: str = ""
 
     Steps that are not emailed on their own (the owner's mode or settings) go into an email
     that one of the same step's messages causes: the record to publish after a change of mode
-    must say which change, for the teammates who did not make it."""
+    must say which change, for the teammates who did not make it. So do `quiet` kinds: those
+    the team already heard will keep coming (service.QUIET_WHILE_UNSTABLE)."""
     events = [tell(policy, kind, message + suffix, email=False) for kind, message in said]
-    emailed = [(kind, message) for kind, message in said if kind in EMAILED]
+    emailed = [(kind, message) for kind, message in said if kind in EMAILED - set(quiet)]
     if policy.domain is None or not emailed:
         return
     # Not saved: the page already has each step. The first step gives the subject.

@@ -155,6 +155,7 @@ def enable_told(
         kept = not created and policy.state == HostedPolicy.State.DISABLING
         if created:
             policy.mx_live = found.hosts
+            policy.mx_changed_at = now
             said = [policy.new_mx_message(h) for h in policy.unlistable_mx()]
         else:  # re-enabled: while winding down ("Keep hosting"), or after release
             said = policy.resume(found.hosts, now)
@@ -342,36 +343,15 @@ def sync_told(
             # this turn's span is a fast clock's, and is overwritten.)
             return False, []
         policy.last_sync_at = now
+        quiet: frozenset[str] = frozenset()
         if found.failed:
             # Never act on a failed lookup: it says nothing about which hosts left, nor
             # whether a host due for removal is still gone.
             policy.last_sync_error = f"MX lookup failed: {found.detail}"[:500]
-        elif found.unusable:
-            # A null MX or NXDOMAIN: taking every host out would leave a testing/enforce
-            # policy without mx (RFC 8461 §3.2), and one transient NXDOMAIN would start
-            # removing the real hosts. The last good policy stays; the owner hears once,
-            # until the MX are back.
-            error = f"MX not followed: {found.unusable}"[:500]
-            if policy.last_sync_error != error:
-                said.append(
-                    (
-                        "mx-unusable",
-                        f"{policy.name}: {found.unusable}. The policy is unchanged and keeps "
-                        f"listing {', '.join(policy.patterns())}. If the domain no longer "
-                        "receives mail, stop hosting; otherwise fix its MX records.",
-                    )
-                )
-            policy.last_sync_error = error
         else:
-            policy.last_sync_error = ""
-            for message in policy.apply_mx(found.hosts, now):
-                said.append((mx_event_kind(message), message))
-            # Only now: this lookup confirms the hosts due for removal are still gone.
-            said += [("mx-removed", m) for m in policy.drop_due_removals(now, found.hosts)]
-            # Told, never acted on: the policy lists the MX record's name either way.
-            said += [
-                ("mx-alias", m) for m in policy.note_aliases(found.aliases, found.alias_unknown)
-            ]
+            said += follow_mx(policy, found, now)
+            if policy.mx_unstable_since is not None:
+                quiet = QUIET_WHILE_UNSTABLE
         # The record was compared with the id we had before the lookups; a newer id since
         # makes that comparison meaningless until the next turn.
         if record.state != "error" and policy.policy_id == looked_up_id:
@@ -393,9 +373,85 @@ def sync_told(
             said += plain_txt_told(policy)
         # Only what the MX loop owns: mode, max_age, patterns and state are the owner's.
         policy.save(update_fields=SYNC_FIELDS)
-    tell_all(policy, said, f" New policy id {policy.policy_id}." if changed else "")
+    tell_all(policy, said, f" New policy id {policy.policy_id}." if changed else "", quiet=quiet)
     publish(policy)  # the new id, or one owed from an earlier failure
     return changed, said
+
+
+# Kinds only recorded on the page while the MX answers differ between lookups: what makes them
+# is the next lookup asking the other name server, not a change the team must hear of.
+QUIET_WHILE_UNSTABLE = frozenset({"mx-back", "mx-leaving", "mx-unusable", "mx-recovered"})
+
+
+def unusable_label(found: lookups.MxLookup) -> str:
+    """A null MX or NXDOMAIN answer in a few words (flapping_message names it)."""
+    return "NXDOMAIN" if found.nxdomain else "a null MX (MX 0 .)"
+
+
+def follow_mx(
+    policy: HostedPolicy, found: lookups.MxLookup, now: datetime
+) -> list[tuple[str, str]]:
+    """Apply an MX answer (not a failed lookup) to the locked policy; the steps to tell.
+
+    Every step is returned. Which are emailed depends on whether the answers agree: a host
+    that left and comes back (or MX records back after a null MX / NXDOMAIN) sooner than
+    MX_STABLE_AFTER after the answer before means two name servers answer differently, and
+    each 5-minute sync would otherwise email "mx2 left", then "mx2 is back". The team is told
+    that once (mx-flapping), the QUIET_WHILE_UNSTABLE steps are then recorded only, and once
+    an answer has held MX_STABLE_AFTER the team hears it (mx-stable), with what still leaves
+    the policy. Nothing about the text changes: a departed host stays listed until its
+    removal is due, and coming back cancels that removal."""
+    said: list[tuple[str, str]] = []
+    if policy.mx_unstable_since is not None and policy.mx_answer_held(now):
+        policy.mx_unstable_since = None
+        said.append(("mx-stable", policy.settled_message()))
+    before = policy.mx_answer()
+    held = policy.mx_answer_held(now)
+    steps: list[tuple[str, str]] = []
+    if found.unusable:
+        # A null MX or NXDOMAIN: taking every host out would leave a testing/enforce policy
+        # without mx (RFC 8461 §3.2), and one transient NXDOMAIN would start removing the
+        # real hosts. The last good policy stays; the owner hears once, until the MX are
+        # back (a failed lookup meanwhile neither ends nor repeats it).
+        policy.last_sync_error = f"MX not followed: {found.unusable}"[:500]
+        if not policy.mx_unusable:
+            policy.mx_changed_at = now
+            steps.append(
+                (
+                    "mx-unusable",
+                    f"{policy.name}: {found.unusable}. The policy is unchanged and keeps "
+                    f"listing {', '.join(policy.patterns())}. If the domain no longer "
+                    "receives mail, stop hosting; otherwise fix its MX records.",
+                )
+            )
+        policy.mx_unusable = unusable_label(found)
+    else:
+        policy.last_sync_error = ""
+        recovered = bool(policy.mx_unusable)
+        if recovered:
+            policy.mx_unusable = ""
+            policy.mx_changed_at = now
+        moved = [(mx_event_kind(m), m) for m in policy.apply_mx(found.hosts, now)]
+        if recovered:
+            # As the certificate watch tells a certificate valid again: the team was asked
+            # to fix the MX records, and hears once that the policy follows them again.
+            steps.append(
+                (
+                    "mx-recovered",
+                    f"The MX records of {policy.name} are back ({', '.join(policy.mx_live)}): "
+                    "the policy follows them again.",
+                )
+            )
+        steps += moved
+        # Only now: this lookup confirms the hosts due for removal are still gone.
+        steps += [("mx-removed", m) for m in policy.drop_due_removals(now, found.hosts)]
+        # Told, never acted on: the policy lists the MX record's name either way.
+        steps += [("mx-alias", m) for m in policy.note_aliases(found.aliases, found.alias_unknown)]
+    came_back = any(kind in ("mx-back", "mx-recovered") for kind, _ in steps)
+    if came_back and not held and policy.mx_unstable_since is None:
+        policy.mx_unstable_since = now
+        said.append(("mx-flapping", policy.flapping_message(before, policy.mx_answer())))
+    return said + steps
 
 
 def plain_txt_told(policy: HostedPolicy) -> list[tuple[str, str]]:
@@ -428,6 +484,9 @@ def stale_txt_message(policy: HostedPolicy, zone_name: str) -> str:
 # What one turn of the MX loop may write (refresh_text's fields included).
 SYNC_FIELDS = [
     "mx_live",
+    "mx_changed_at",
+    "mx_unstable_since",
+    "mx_unusable",
     "mx_aliases",
     "pending_removals",
     "last_sync_at",

@@ -1,0 +1,36 @@
+from django.db import migrations, models
+
+
+def carry_unusable(apps, schema_editor):
+    """A policy whose last sync found a null MX or NXDOMAIN was told so (the old rule keyed on
+    last_sync_error): carry that over, or the next sync would tell it again."""
+    HostedPolicy = apps.get_model("hosting", "HostedPolicy")
+    for policy in HostedPolicy.objects.filter(last_sync_error__startswith="MX not followed:"):
+        nxdomain = "NXDOMAIN" in policy.last_sync_error
+        policy.mx_unusable = "NXDOMAIN" if nxdomain else "a null MX (MX 0 .)"
+        policy.save(update_fields=["mx_unusable"])
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("hosting", "0006_policy_mx_aliases"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="hostedpolicy",
+            name="mx_changed_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="hostedpolicy",
+            name="mx_unstable_since",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="hostedpolicy",
+            name="mx_unusable",
+            field=models.CharField(blank=True, max_length=40),
+        ),
+        migrations.RunPython(carry_unusable, migrations.RunPython.noop),
+    ]
