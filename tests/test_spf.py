@@ -141,18 +141,20 @@ def scenario_zone(scenario: Any) -> Zone:
     return zone  # type: ignore[return-value]
 
 
-def scenario_bodies(scenario: Any) -> dict[str, bytes]:
-    """https://host/path -> body, for faking the logo and mark certificate fetches."""
+def scenario_bodies(scenario: Any) -> dict[str, tuple[int, bytes]]:
+    """https://host/path -> (status, body), for faking the logo and mark certificate
+    fetches: a file the lab serves with another status (a 301, a 404) is answered with it."""
     from tests.lab.pki import LabPKI, served_body
 
     pki = LabPKI()  # mints the mark certificates the lab would serve (generated = "vmc")
-    bodies: dict[str, bytes] = {}
+    bodies: dict[str, tuple[int, bytes]] = {}
     for host in scenario.https:
         for served in getattr(host, "files", ()):
             body = getattr(served, "body", None)
             if body is not None:
                 data = served_body(pki, scenario, host, served)
-                bodies[f"https://{host.host}{served.path}"] = data
+                status = served.status
+                bodies[f"https://{host.host}{served.path}"] = (status, data)
     return bodies
 
 
@@ -186,7 +188,8 @@ def _scenario_findings(scenario: Any) -> list[Finding]:
 
     async def fake_fetch(ctx: Any, url: str, *, max_bytes: int = 65536, timeout: Any = None):
         if url in bodies:
-            return HttpsResult(url=url, status=200, body=bodies[url][:max_bytes])
+            status, body = bodies[url]
+            return HttpsResult(url=url, status=status, body=body[:max_bytes])
         return HttpsResult(url=url, status=404)
 
     async def go() -> list[Finding]:
