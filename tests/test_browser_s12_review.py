@@ -137,3 +137,58 @@ def test_a_control_gone_from_the_new_content_leaves_the_focus_in_its_section(
     expect(page.locator("#m-dmarc h3")).to_be_focused()
     assert page.evaluate("window.scrollY") == y
     assert csp_violations(page) == []
+
+
+# What plain http gives a page: no navigator.clipboard at all (it exists in secure contexts
+# only). The test keeps the real one aside to read what was copied.
+NO_CLIPBOARD_API = (
+    "window.testClipboard = navigator.clipboard; delete Navigator.prototype.clipboard;"
+)
+# A browser that refuses execCommand("copy") too: only selecting the text is left.
+NO_COPY_COMMAND = "Document.prototype.execCommand = () => false;"
+SELECTED = "String(window.getSelection()).trim()"
+
+
+def without_clipboard_api(browser: Browser, *scripts: str) -> BrowserContext:
+    ctx = context(browser)
+    for script in (NO_CLIPBOARD_API, *scripts):
+        ctx.add_init_script(script)
+    return ctx
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_the_clipboard_api_the_copy_command_copies(
+    browser: Browser, live_server: Any
+) -> None:
+    page, check = running_page(without_clipboard_api(browser), live_server.url)
+    assert page.evaluate("navigator.clipboard === undefined")
+    scroll_to_fix(page)
+    page.get_by_role("button", name=FIX).click()
+    expect(page.locator("[data-copy-status]")).to_have_text("Copied")
+    assert page.evaluate("window.testClipboard.readText()") == FIX_TEXT
+    # Nothing left selected: the copy is done.
+    assert page.evaluate(SELECTED) == ""
+    assert csp_violations(page) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_text_to_copy_by_hand_stays_selected_across_the_poll(
+    browser: Browser, live_server: Any
+) -> None:
+    page, check = running_page(without_clipboard_api(browser, NO_COPY_COMMAND), live_server.url)
+    scroll_to_fix(page)
+    page.get_by_role("button", name=FIX).click()
+    expect(page.locator("[data-copy-status]")).to_have_text("Press Ctrl+C")
+    assert page.evaluate(SELECTED) == FIX_TEXT
+
+    for done, counter in POLLS:
+        FreeCheck.objects.filter(pk=check.pk).update(partial=partial_findings(done))
+        expect(page.locator(".fc-state")).to_contain_text(counter)
+        # Still selected, in the new content (the old <pre> went with the swap): Ctrl+C
+        # copies what the page says it will.
+        assert page.evaluate(SELECTED) == FIX_TEXT
+        assert page.evaluate(
+            "document.getElementById('fix-dmarc-1').contains("
+            "window.getSelection().getRangeAt(0).commonAncestorContainer)"
+        )
+    assert csp_violations(page) == []

@@ -153,9 +153,10 @@ def copy_page(
     context = browser.new_context(viewport={"width": 1100, "height": 900}, permissions=permissions)
     context.add_init_script(WATCH_CSP)
     if not clipboard_allowed:
-        # What plain http or an old browser does: the clipboard refuses.
+        # The clipboard refuses, and so does the copy command copy.js tries next.
         context.add_init_script(
             "navigator.clipboard.writeText = () => Promise.reject(new Error('refused'));"
+            "Document.prototype.execCommand = () => false;"
         )
     page = context.new_page()
     if clock:

@@ -22,6 +22,39 @@ function announce(text) {
 
 const restoreTimers = new WeakMap();
 
+function selectContents(el) {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+}
+
+// The element whose text is selected for Ctrl+C (the clipboard could not be written), by id.
+let toCopyByHand = null;
+
+function stillSelected(el) {
+  const selection = window.getSelection();
+  if (selection.rangeCount !== 1) return false;
+  const range = selection.getRangeAt(0);
+  return el.contains(range.commonAncestorContainer) && range.toString() === el.textContent;
+}
+
+function copyCommand(source) {
+  // The Clipboard API exists only in secure contexts (none on plain http) and may be
+  // refused; the older copy command works there, from a click. Deprecated, but every browser
+  // still has it; it copies the selection, which is then cleared again.
+  selectContents(source);
+  let copied = false;
+  try {
+    copied = document.execCommand("copy");
+  } catch (err) {
+    copied = false;
+  }
+  if (copied) window.getSelection().removeAllRanges();
+  return copied;
+}
+
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-copy-target]");
   if (!button) return;
@@ -30,18 +63,17 @@ document.addEventListener("click", async (event) => {
   // The label from before the first press: a second press within 2 s would otherwise take
   // "Copied" for the label and put it back for good.
   if (button.dataset.copyLabel === undefined) button.dataset.copyLabel = button.textContent;
-  let said;
+  let said = "Copied";
+  toCopyByHand = null;
   try {
     await navigator.clipboard.writeText(source.textContent.trim());
-    said = "Copied";
   } catch (err) {
-    // Clipboard refused (plain http, old browser): select the text so Ctrl+C works.
-    const range = document.createRange();
-    range.selectNodeContents(source);
-    const selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
-    said = "Press Ctrl+C";
+    if (!copyCommand(source)) {
+      // Refused as well: the text stays selected so Ctrl+C works.
+      selectContents(source);
+      toCopyByHand = source.id;
+      said = "Press Ctrl+C";
+    }
   }
   button.textContent = said;
   announce(said);
@@ -51,4 +83,27 @@ document.addEventListener("click", async (event) => {
     // Not read out later, out of context, by someone reading the page line by line.
     if (copyStatus.textContent === said) copyStatus.textContent = "";
   }, 2000));
+});
+
+// The free check's poll replaces the results once a second, and with them the selected text:
+// the page would go on saying "Press Ctrl+C" with nothing selected. The same element of the
+// new content is selected again, as long as the visitor has not selected something else.
+let reselect = null;
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  reselect = null;
+  const target = event.detail.target;
+  const source = toCopyByHand ? document.getElementById(toCopyByHand) : null;
+  if (!source || !stillSelected(source)) {
+    toCopyByHand = null;
+    return;
+  }
+  if (target && target.contains(source)) reselect = toCopyByHand;
+});
+
+document.addEventListener("htmx:afterSwap", () => {
+  const source = reselect ? document.getElementById(reselect) : null;
+  reselect = null;
+  if (source) selectContents(source);
+  else if (toCopyByHand && !document.getElementById(toCopyByHand)) toCopyByHand = null;
 });
