@@ -899,6 +899,22 @@ def _probe_findings(
             f"{subj} offers STARTTLS, as its TLSA records require.",
             subject=subj,
         )
+        anonymous = not p.chain_der or any(m in p.cipher.upper() for m in _ANON_MARKERS)
+        if not p.chain_der and getattr(p, "anon_cert", "") == "untested":
+            # It chose an anonymous suite, and the handshake asking as DANE senders do (no
+            # aNULL offered, starttls.SmtpProbe.anon_cert) got no answer: which certificate
+            # they get is unknown, so this address is untested (checklist §0), never a fail.
+            out.add(
+                "DANE-07",
+                Status.ERROR,
+                f"{subj} could not be tested: it chose the anonymous cipher suite {p.cipher} "
+                "and sent no certificate, and a handshake offering no anonymous suite, as DANE "
+                "senders do, got no answer this time.",
+                subject=subj,
+                evidence=ev,
+            )
+            _anonymous_suite(out, subj, p, ev)
+            continue
         tested += 1
         # A server holding an ECDSA and an RSA certificate presents the RSA one to senders
         # offering only RSA (starttls asks for it: SmtpProbe.rsa_variant). Authentication
@@ -974,15 +990,8 @@ def _probe_findings(
                 "DANE-13", Status.PASS, f"{subj} completes TLS with and without SNI.", subject=subj
             )
         # DANE-14: anonymous suites (RFC 7672 §8.2).
-        if not p.chain_der or any(m in p.cipher.upper() for m in ("ADH", "AECDH", "ANON")):
-            out.add(
-                "DANE-14",
-                Status.WARN,
-                f"{subj} selected an anonymous cipher suite ({p.cipher}).",
-                subject=subj,
-                evidence=ev,
-                fix="Disable anonymous (aNULL) cipher suites.",
-            )
+        if anonymous:
+            _anonymous_suite(out, subj, p, ev)
         else:
             out.add(
                 "DANE-14",
@@ -992,6 +1001,27 @@ def _probe_findings(
             )
     if tested:
         _rollover(out, host, state, probes, matched_combos, any_match)
+
+
+_ANON_MARKERS = ("ADH", "AECDH", "ANON")
+
+
+def _anonymous_suite(out: Collector, subj: str, p: Any, ev: dict[str, Any]) -> None:
+    """DANE-14 warns of a server selecting an anonymous suite (RFC 7672 §8.2: servers should
+    not select one when the client offers authenticated ones, as our first handshake does).
+    When a handshake without them brought its certificate (starttls.SmtpProbe.anon_cert
+    'other'), that is what DANE senders get: DANE-07 judged it; this is the preference."""
+    if getattr(p, "anon_cert", "") == "other":
+        summary = (
+            f"{subj} selected the anonymous cipher suite {p.cipher} although suites with a "
+            "certificate were offered too (RFC 7672 §8.2: servers should not); DANE senders "
+            f"offer none and get {p.cert_cipher} with its certificate, which DANE-07 judges."
+        )
+        fix = "Disable anonymous (aNULL) cipher suites, or prefer the authenticated ones."
+    else:
+        summary = f"{subj} selected an anonymous cipher suite ({p.cipher})."
+        fix = "Disable anonymous (aNULL) cipher suites."
+    out.add("DANE-14", Status.WARN, summary, subject=subj, evidence=ev, fix=fix)
 
 
 def _second_chain(probe: Any) -> Any | None:

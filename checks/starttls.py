@@ -100,6 +100,20 @@ class SmtpProbe:
     # answer "no shared cipher"); 'untested' no answer in time, no TLS 1.2 to ask with, a
     # refusal before the handshake, or no time left in the probe's budget.
     rsa_cert: str = ""
+    # A server may prefer anonymous (aNULL) suites and pick one from ours (we offer every
+    # suite, to see what a server accepts), sending no certificate, while the senders that
+    # authenticate offer none (MTA-STS and DANE senders: OpenSSL DEFAULT is !aNULL) and get
+    # its certificate. When the first handshake had no certificate, one more asks as they
+    # do (_certificate_question): '' not asked (a certificate came); 'other' a certificate
+    # came back: chain_der is that handshake's chain, judged as any (SMTP-09/10/11, DANE-07),
+    # while cipher stays the anonymous suite the first one chose (SMTP-08, DANE-14);
+    # 'none' suites with a certificate refused (handshake_failure, OpenSSL's "no shared
+    # cipher", or two hang-ups right after our ClientHello): anonymous TLS only; 'untested'
+    # no answer in time, a refusal before the handshake, or no time left in the budget.
+    anon_cert: str = ""
+    # The suite and version of the handshake that brought the certificate ('other').
+    cert_cipher: str = ""
+    cert_version: str = ""
     # This probe as a sender offering only RSA sees it: the RSA handshake's chain, version and
     # cipher, the chain analysed as the first one (_analyse_chain).
     rsa_variant: SmtpProbe | None = None
@@ -224,6 +238,13 @@ class SmtpProbe:
                     "chain": [c.subject for c in self.chain],
                 }
             )
+        if self.anon_cert:
+            data["anonymous_suite"] = {
+                "chosen": self.cipher,
+                "certificate_handshake": self.anon_cert,
+                "cipher_with_certificate": self.cert_cipher,
+                "tls_version_with_certificate": self.cert_version,
+            }
         if self.rsa_cert:
             data["rsa_certificate"] = self.rsa_cert
         variant = self.rsa_variant
@@ -363,7 +384,11 @@ class _Conn:
 
 
 def _client_context(
-    *, legacy_only: bool = False, tls12_only: bool = False, rsa_only: bool = False
+    *,
+    legacy_only: bool = False,
+    tls12_only: bool = False,
+    rsa_only: bool = False,
+    no_anon: bool = False,
 ) -> ssl.SSLContext:
     """A handshake context that accepts whatever is presented; verification happens afterwards.
 
@@ -373,7 +398,8 @@ def _client_context(
     offers TLS 1.2 with RSA-authenticated suites alone, what a sender that can verify only RSA
     signatures offers: a server holding an ECDSA and an RSA certificate must present the RSA
     one. (TLS 1.3 picks the certificate by signature_algorithms, which Python's ssl cannot
-    narrow; TLS 1.2's cipher suite names the key type.)
+    narrow; TLS 1.2's cipher suite names the key type.) `no_anon` offers every suite but the
+    anonymous (aNULL) ones, as senders that authenticate do (SmtpProbe.anon_cert).
     """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
@@ -389,7 +415,13 @@ def _client_context(
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.maximum_version = ssl.TLSVersion.TLSv1_2
     with contextlib.suppress(ssl.SSLError):
-        context.set_ciphers("aRSA:@SECLEVEL=0" if rsa_only else "ALL:@SECLEVEL=0")
+        context.set_ciphers(
+            "aRSA:@SECLEVEL=0"
+            if rsa_only
+            else "ALL:!aNULL:@SECLEVEL=0"
+            if no_anon
+            else "ALL:@SECLEVEL=0"
+        )
     return context
 
 
@@ -761,10 +793,12 @@ async def _side_session(
     inject: bool,
     tls12: bool = False,
     rsa_only: bool = False,
+    no_anon: bool = False,
 ) -> _Side:
     """An extra handshake: without SNI (SMTP-13, carrying the SMTP-06 injection probe), with
-    only TLS 1.0/1.1 (`legacy`) or only TLS 1.2 (`tls12`) allowed (SMTP-07), or with only
-    RSA-authenticated TLS 1.2 suites (`rsa_only`, a server's second certificate)."""
+    only TLS 1.0/1.1 (`legacy`) or only TLS 1.2 (`tls12`) allowed (SMTP-07), with only
+    RSA-authenticated TLS 1.2 suites (`rsa_only`, a server's second certificate), or without
+    anonymous suites (`no_anon`, the certificate of a server preferring them)."""
     out = _Side()
     session = _Session(probe, ctx.config, ctx)
     try:
@@ -791,7 +825,9 @@ async def _side_session(
             code, _ = await conn.command("STARTTLS")
         if code != 220:
             return out
-        context = _client_context(legacy_only=legacy, tls12_only=tls12, rsa_only=rsa_only)
+        context = _client_context(
+            legacy_only=legacy, tls12_only=tls12, rsa_only=rsa_only, no_anon=no_anon
+        )
         _watch_server_hello(context, out)
         try:
             await conn.start_tls(context, sni)
@@ -922,6 +958,9 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
             else:
                 again.connections += probe.connections
                 probe = again
+    if probe.tls_ok and not probe.chain_der:
+        # An anonymous suite: ask as senders that authenticate do, before the chain is judged.
+        await _certificate_question(ctx, probe, started)
     if probe.tls_ok:
         _analyse_chain(ctx.config, probe)
         probe.max_tls_version = probe.tls_version
@@ -947,7 +986,10 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
         # is done once per address and run: 20 MX names on one server cost one such connection.
         side = await ctx.once(f"smtp-side:nosni:{address}:{probe.port}", no_sni)
         probe.no_sni_ok = side.ok
-        probe.no_sni_same_cert = (side.chain[:1] == probe.chain_der[:1]) if side.ok else None
+        # Anonymous again without SNI (no certificate either way): nothing to compare.
+        probe.no_sni_same_cert = (
+            (side.chain[:1] == probe.chain_der[:1]) if side.ok and side.chain else None
+        )
         probe.injection_vulnerable = side.injected
         probe.injection_refused = side.refused_pipelining
         # Only worth a connection when the server prefers a modern version anyway.
@@ -999,6 +1041,52 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
         probe.tls_versions_accepted = sorted(accepted, key=_version_rank)
     probe.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
     return probe
+
+
+# The TLS alerts by which a server refuses every suite we offer: OpenSSL's "no shared
+# cipher" is handshake_failure; insufficient_security is "none strong enough".
+_NO_SHARED_SUITE = {"handshake_failure", "insufficient_security"}
+
+
+async def _certificate_question(ctx: CheckContext, probe: SmtpProbe, started: float) -> None:
+    """The first handshake got an anonymous suite and no certificate: ask once more offering
+    every suite but the anonymous ones, as MTA-STS and DANE senders do (SmtpProbe.anon_cert).
+
+    Like the RSA question: within the probe's TLS12_QUESTION_WITHIN budget, tried once more
+    on a hang-up (_again_if_dropped), through ctx.connections, and a question without an
+    answer is 'untested', never a fail. Shared through ctx.once per address and name: the
+    certificate a server presents may depend on the SNI name, and an anonymous first
+    handshake shows no certificate by which names could be told to share it (the RSA
+    question shares by the first leaf). Its certificate then is the probe's chain, so the RSA
+    question that follows asks once at most, offering RSA suites alone (no aNULL in them):
+    at most two extra handshakes (four connections with hang-ups) for such a server."""
+    if time.monotonic() - started >= TLS12_QUESTION_WITHIN * ctx.config.timeout:
+        probe.anon_cert = "untested"
+        return
+    sni = None if certs.is_ip_literal(probe.host) else probe.host
+
+    async def session() -> _Side:
+        async with ctx.connections:
+            return await _side_session(
+                ctx, probe, sni=sni, legacy=False, inject=False, no_anon=True
+            )
+
+    async def twice() -> _Side:
+        return await _again_if_dropped(session)
+
+    side = await ctx.once(f"smtp-side:noanon:{probe.address}:{probe.port}:{sni}", twice)
+    if side.ok and side.chain:
+        probe.anon_cert = "other"
+        probe.chain_der = list(side.chain)  # the handshake is shared: a list of our own
+        probe.cert_cipher, probe.cert_version = side.cipher, side.version
+        return
+    # Only the server refusing every suite with a certificate says it has none to present:
+    # an alert saying so, or (asyncio servers such as aiosmtpd) a hang-up right after our
+    # ClientHello twice, from a server whose first handshake, with the same versions and
+    # aNULL added, completed. A timeout or a refusal before the handshake says nothing.
+    refused = side.ok is False and side.alert_name in _NO_SHARED_SUITE
+    hung_up = side.dropped and not side.server_hello
+    probe.anon_cert = "none" if refused or hung_up else "untested"
 
 
 async def _rsa_certificate(ctx: CheckContext, probe: SmtpProbe, started: float) -> None:
@@ -1740,10 +1828,18 @@ def _per_probe(
         if c and any(m in c.upper() for m in _WEAK_CIPHER_MARKERS)
     ]
     if weak:
+        # A server preferring anonymous suites: its certificate goes to senders offering none.
+        preferred = (
+            f" It prefers the anonymous suite {p.cipher} to the suites with a certificate "
+            "offered beside it (RFC 7672 §8.2: it should not); senders offering no anonymous "
+            f"suite, as MTA-STS and DANE senders do, get {p.cert_cipher} and its certificate."
+            if p.anon_cert == "other"
+            else ""
+        )
         out.add(
             "SMTP-08",
             Status.WARN,
-            f"{subj} agreed to weak cipher suite(s) {', '.join(sorted(set(weak)))}.",
+            f"{subj} agreed to weak cipher suite(s) {', '.join(sorted(set(weak)))}.{preferred}",
             subject=subj,
             evidence=ev,
             fix="Disable RC4, 3DES, NULL, EXPORT and anonymous suites (RFC 9325 §4).",
@@ -1778,7 +1874,13 @@ def _per_probe(
             fix="Configure a default certificate for handshakes without SNI.",
         )
     elif p.no_sni_ok is True:
-        same = "the same certificate" if p.no_sni_same_cert else "a fallback certificate"
+        same = (
+            "the same certificate"
+            if p.no_sni_same_cert
+            else "a fallback certificate"
+            if p.no_sni_same_cert is False
+            else "with an anonymous suite, no certificate"
+        )
         out.add("SMTP-13", Status.PASS, f"{subj} completes TLS without SNI ({same}).", subject=subj)
 
     # SMTP-15: revocation is optional for SMTP (RFC 8461 §4.2 MAY); stapling is not probed.
@@ -2228,7 +2330,21 @@ def _no_certificate(
     (aNULL) from the ones we offer. There is no chain to a trusted root (RFC 8461 §4.2), so an
     MTA-STS sender, which offers no anonymous suite, gets no handshake or nothing to validate;
     opportunistic senders that offer aNULL still encrypt (checklist SMTP-09: fail under
-    MTA-STS, warn otherwise; SMTP-08 and DANE-14 judge the suite itself)."""
+    MTA-STS, warn otherwise; SMTP-08 and DANE-14 judge the suite itself). Only when a handshake
+    without anonymous suites was refused (SmtpProbe.anon_cert 'none'): a server that merely
+    prefers them presents its certificate then, judged as any; one whose answer to that
+    handshake never came could not be tested (error, never a fail)."""
+    if p.anon_cert == "untested":
+        out.add(
+            "SMTP-09",
+            Status.ERROR,
+            f"{subj} chose the anonymous cipher suite {p.cipher or '(unknown)'} and presented "
+            "no certificate; whether it presents one to senders offering no anonymous suite "
+            "(MTA-STS senders) could not be tested this time: that handshake got no answer.",
+            subject=subj,
+            evidence=ev,
+        )
+        return
     if under_sts:
         note = " MTA-STS senders will not deliver to it."
     elif testing:

@@ -6,16 +6,33 @@
   ignore 'sp:none', so subdomains get reject) got the DMARC-08 fix 'p=reject; sp=none', on
   which the engine then raised DMARC-07. A tag written with ':' whose '=' form lowers what
   receivers apply now is written only by the DMARC-17 fix about it, which says so.
+- An MX offering anonymous (aNULL) and certificate suites and preferring the anonymous ones
+  picked AECDH from the probe's 'ALL' and sent no certificate: SMTP-09 and DANE-07 failed as
+  for an anonymous-only server, though senders that authenticate offer no aNULL
+  (DEFAULT:!aNULL) and get its certificate. One more handshake without aNULL now asks as
+  they do; only a refusal means anonymous-only, no answer is "not tested".
+
+Real aiosmtpd servers on 127.0.0.1 (tests/test_starttls.py); no lab.
 """
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+import ssl
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import SimpleNamespace
 
-from checks import dmarc
-from checks.findings import Finding, Status
+import pytest
+from aiosmtpd.smtp import SMTP
+
+from checks import certs, dane, dmarc, starttls
+from checks.findings import Collector, Finding, Mechanism, Status
+from tests.test_certs import Issued, Pki, make_leaf
 from tests.test_dmarc_s8_records import BASE, D, findings
 from tests.test_spf import published, run
+from tests.test_starttls import HOST, _Handler, _serve, aiosmtpd_server, run_probe
+from tests.test_starttls_s11_dual_certs import _all
 
 
 def of(found: list[Finding], check_id: str) -> list[Finding]:
@@ -123,3 +140,150 @@ def test_the_dmarc_03_fix_still_writes_every_colon_tag() -> None:
     # Receivers ignore this record whole: nothing it says applies now, nothing is lowered.
     (dmarc03,) = of(findings(f"v=dmarc1; p=reject; sp:none; pct:50; {RUA}"), "DMARC-03")
     assert published(dmarc03.fix)[1] == f"v=DMARC1; p=reject; sp=none; {RUA}; pct=50"
+
+
+# ---- STARTTLS / DANE: a server preferring anonymous suites ----------------------------------
+
+BOTH = "aNULL:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384:@SECLEVEL=0"
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return Pki()
+
+
+def _tls(tmp: Path, pki: Pki, ciphers: str, *leaves: Issued) -> ssl.SSLContext:
+    """TLS 1.2 at most (TLS 1.3 has no anonymous suites), each leaf with the intermediate,
+    the server's order of `ciphers` preferred."""
+    assert pki.inter is not None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    for index, leaf in enumerate(leaves):
+        cert, key = tmp / f"leaf{index}.pem", tmp / f"leaf{index}.key"
+        cert.write_bytes(leaf.pem + pki.inter.pem)
+        key.write_bytes(leaf.key_pem)
+        context.load_cert_chain(str(cert), str(key))
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers(ciphers)
+    context.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
+    return context
+
+
+def _first_connection_only(tls: ssl.SSLContext) -> Callable[[], Awaitable[asyncio.Server]]:
+    """An MX that serves its first connection and answers every later one '421' (busy): the
+    extra handshakes never reach TLS."""
+    count = 0
+
+    class Busy(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            assert isinstance(transport, asyncio.WriteTransport)
+            transport.write(b"421 4.3.2 mx1.example.test busy, try later\r\n")
+            transport.close()
+
+    def factory() -> asyncio.Protocol:
+        nonlocal count
+        count += 1
+        if count == 1:
+            return SMTP(_Handler(), hostname=HOST, tls_context=tls, require_starttls=False)
+        return Busy()
+
+    return lambda: _serve(factory)
+
+
+def _state(der: bytes, usage: int = 3) -> dane.TlsaState:
+    record = dane.parse_tlsa_text(certs.tlsa_record_text(der, usage, 1, 1)).record
+    assert record is not None
+    return dane.TlsaState(
+        host=HOST, base=HOST, qname=f"_25._tcp.{HOST}", records=[record], secure=True
+    )
+
+
+def _dane(probe: starttls.SmtpProbe, state: dane.TlsaState) -> list[Finding]:
+    out = Collector(Mechanism.DANE)
+    dane._probe_findings(out, SimpleNamespace(name=HOST), state, [probe])
+    return out.findings
+
+
+def test_a_server_preferring_anonymous_suites_is_judged_on_the_certificate_senders_get(
+    pki: Pki, tmp_path: Path
+) -> None:
+    leaf = pki.leaf([HOST])  # ECDSA
+    probe = run_probe(
+        aiosmtpd_server(_tls(tmp_path, pki, BOTH, leaf)), pki.bundle(str(tmp_path / "ca.pem"))
+    )
+    assert probe.tls_ok and probe.cipher == "AECDH-AES256-SHA"  # what our 'ALL' got
+    assert probe.anon_cert == "other" and probe.cert_cipher == "ECDHE-ECDSA-AES256-GCM-SHA384"
+    assert probe.chain_der == [leaf.der, pki.inter.der] and probe.verify_ok and probe.mta_sts_ok
+    # Bounded: the first session, the handshake without aNULL, the one without SNI, the one
+    # with old TLS versions, then the RSA question (an ECDSA leaf) twice, as aiosmtpd hangs up
+    # on RSA-only suites instead of alerting.
+    assert probe.rsa_cert == "none"
+    assert probe.connections == 6
+    found = _all(probe, under_sts=True)
+    status = {f.id: f.status for f in found}
+    assert status["SMTP-09"] == status["SMTP-10"] == status["SMTP-11"] == Status.PASS
+    assert [f.id for f in found if f.status == Status.FAIL] == []
+    (smtp08,) = [f for f in found if f.id == "SMTP-08"]
+    assert smtp08.status == Status.WARN
+    assert "prefers the anonymous suite AECDH-AES256-SHA" in smtp08.summary
+    assert "ECDHE-ECDSA-AES256-GCM-SHA384 and its certificate" in smtp08.summary
+    (smtp13,) = [f for f in found if f.id == "SMTP-13"]
+    assert "with an anonymous suite, no certificate" in smtp13.summary
+    assert probe.facts()["anonymous_suite"]["certificate_handshake"] == "other"
+    # DANE: the '3 1 1' record of the leaf matches what DANE senders get.
+    dane_found = _dane(probe, _state(leaf.der))
+    by_id = {f.id: f for f in dane_found}
+    assert by_id["DANE-07"].status == Status.PASS
+    assert by_id["DANE-08"].status == Status.PASS
+    assert by_id["DANE-14"].status == Status.WARN
+    assert "although suites with a certificate were offered" in by_id["DANE-14"].summary
+    assert [f.id for f in dane_found if f.status == Status.FAIL] == []
+    # DANE-TA on the intermediate too.
+    assert pki.inter is not None
+    ta = {f.id: f.status for f in _dane(probe, _state(pki.inter.der, usage=2))}
+    assert ta["DANE-07"] == ta["DANE-09"] == Status.PASS
+
+
+def test_with_an_rsa_certificate_beside_the_first_the_rsa_question_is_one_more(
+    pki: Pki, tmp_path: Path
+) -> None:
+    assert pki.inter is not None
+    ecdsa, rsa = pki.leaf([HOST]), make_leaf(pki.inter, [HOST], rsa_bits=2048)
+    # ECDSA preferred to RSA, anonymous to both: the certificate question gets the ECDSA one.
+    order = "aNULL:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:@SECLEVEL=0"
+    tls = _tls(tmp_path, pki, order, ecdsa, rsa)
+    probe = run_probe(aiosmtpd_server(tls), pki.bundle(str(tmp_path / "ca.pem")))
+    assert probe.anon_cert == "other" and probe.chain_der[0] == ecdsa.der
+    assert probe.rsa_cert == "other" and probe.rsa_variant is not None
+    assert probe.rsa_variant.chain_der[0] == rsa.der
+    # First session, without aNULL, without SNI, old TLS, RSA only: one each.
+    assert probe.connections == 5
+
+
+def test_an_anonymous_only_server_keeps_its_failures(pki: Pki, tmp_path: Path) -> None:
+    leaf = pki.leaf([HOST])
+    tls = _tls(tmp_path, pki, "aNULL:@SECLEVEL=0", leaf)
+    probe = run_probe(aiosmtpd_server(tls), pki.bundle(str(tmp_path / "ca.pem")))
+    assert probe.anon_cert == "none" and probe.chain_der == []
+    # The handshake without aNULL is refused (aiosmtpd hangs up: twice), no RSA question.
+    assert probe.connections == 5
+    status = {f.id: f.status for f in _all(probe, under_sts=True)}
+    assert status["SMTP-09"] == Status.FAIL
+    assert {f.id: f.status for f in _dane(probe, _state(leaf.der))}["DANE-07"] == Status.FAIL
+
+
+def test_no_answer_to_the_handshake_without_anonymous_suites_is_not_tested(
+    pki: Pki, tmp_path: Path
+) -> None:
+    leaf = pki.leaf([HOST])
+    tls = _tls(tmp_path, pki, BOTH, leaf)
+    probe = run_probe(_first_connection_only(tls), pki.bundle(str(tmp_path / "ca.pem")))
+    assert probe.tls_ok and probe.chain_der == [] and probe.anon_cert == "untested"
+    found = _all(probe, under_sts=True)
+    (smtp09,) = [f for f in found if f.id == "SMTP-09"]
+    assert smtp09.status == Status.ERROR and "could not be tested" in smtp09.summary
+    assert [f.id for f in found if f.status == Status.FAIL] == []
+    dane_found = _dane(probe, _state(leaf.der))
+    by_id = {f.id: f.status for f in dane_found}
+    assert by_id["DANE-07"] == Status.ERROR and by_id["DANE-14"] == Status.WARN
+    assert [f.id for f in dane_found if f.status == Status.FAIL] == []
+    assert "DANE-12" not in by_id  # nothing was matched against the records
