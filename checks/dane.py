@@ -751,8 +751,11 @@ def _absent_fix(ctx: CheckContext, state: TlsaState, probes: list[Any], mxset: A
     The bare record is right only where it would take effect: TLSA in an unsigned zone is
     ignored (RFC 7672 §2.2, DANE-02 would warn) and DANE senders such as Postfix use it only
     behind a DNSSEC-secure MX RRset (§2.2.1, DANE-03 would warn). And a host in another
-    organisation's zone (a mail provider's MX) is not the domain owner's to publish for."""
+    organisation's zone (a mail provider's MX) is not the domain owner's to publish for.
+    Nor is any of it a first step while the host's TLS does not work for DANE senders
+    (_tls_first): published records would make them stop delivering there (DANE-10, DANE-07)."""
     record = _fix_for(state, probes)
+    first = _tls_first(state, probes)
     mx_secure = bool(mxset.implicit or mxset.answer.ad)
     zone_secure = bool(state.answer is not None and state.answer.ad)
     suffixes = ctx.config.extra_public_suffixes
@@ -763,6 +766,7 @@ def _absent_fix(ctx: CheckContext, state: TlsaState, probes: list[Any], mxset: A
             "TLSA records"
             + (f" (for the certificate it presents now: {record})" if record else "")
             + "."
+            + (f" {first}" if first else "")
         )
         if not mx_secure:
             text += (
@@ -781,11 +785,39 @@ def _absent_fix(ctx: CheckContext, state: TlsaState, probes: list[Any], mxset: A
             f"Sign the zone holding {state.qname} with DNSSEC: TLSA records in an unsigned "
             "zone are ignored (RFC 7672 §2.2)."
         )
+    if first:
+        steps.insert(0, first)
     if not steps:
         return record
     if record:
         steps.append(f"Then publish: {record}")
     return "\n".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
+
+
+def _tls_first(state: TlsaState, probes: list[Any]) -> str:
+    """What must work on an MX host without TLSA records before DANE can start: with usable
+    TLSA, DANE senders deliver only over STARTTLS with a certificate the records name (RFC 7672
+    §2.2, §3.2). '' when every address tested has that (or could not be tested)."""
+    for p in probes:
+        if getattr(p, "helo_only", False):
+            why = "it accepts only HELO, so it offers no STARTTLS"
+        elif p.ehlo_ok and not p.starttls_offered:
+            why = "it does not offer STARTTLS"
+        elif p.starttls_offered and not p.tls_ok and p.error_kind == "tls-handshake":
+            why = f"its STARTTLS fails ({p.problem})"
+        elif p.tls_ok and not p.chain_der and getattr(p, "anon_cert", "") == "none":
+            why = (
+                "it presents no certificate (it negotiates only anonymous suites such as "
+                f"{p.cipher})"
+            )
+        else:
+            continue
+        return (
+            f"Make TLS work on {state.base} first: {why}. Once TLSA records are published, "
+            "DANE senders deliver to it only over STARTTLS with a certificate the records "
+            "name, and hold mail otherwise (DANE-10, DANE-07)."
+        )
+    return ""
 
 
 def _is_at_or_below(name: str, domain: str) -> bool:

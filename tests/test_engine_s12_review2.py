@@ -11,6 +11,9 @@
   for an anonymous-only server, though senders that authenticate offer no aNULL
   (DEFAULT:!aNULL) and get its certificate. One more handshake without aNULL now asks as
   they do; only a refusal means anonymous-only, no answer is "not tested".
+- DANE-01's fix for an MX without TLSA told an owner whose MX speaks only HELO, or only
+  anonymous TLS, to sign the zone and publish TLSA, which would make DANE senders stop
+  delivering there (DANE-10, DANE-07): it now says TLS must work first.
 
 Real aiosmtpd servers on 127.0.0.1 (tests/test_starttls.py); no lab.
 """
@@ -27,6 +30,8 @@ import pytest
 from aiosmtpd.smtp import SMTP
 
 from checks import certs, dane, dmarc, starttls
+from checks.config import CheckConfig
+from checks.context import CheckContext
 from checks.findings import Collector, Finding, Mechanism, Status
 from tests.test_certs import Issued, Pki, make_leaf
 from tests.test_dmarc_s8_records import BASE, D, findings
@@ -287,3 +292,56 @@ def test_no_answer_to_the_handshake_without_anonymous_suites_is_not_tested(
     assert by_id["DANE-07"] == Status.ERROR and by_id["DANE-14"] == Status.WARN
     assert [f.id for f in dane_found if f.status == Status.FAIL] == []
     assert "DANE-12" not in by_id  # nothing was matched against the records
+
+
+# ---- DANE-01: TLS first ---------------------------------------------------------------------
+
+
+def _dane_01_fix(probe: starttls.SmtpProbe, *, signed: bool) -> str:
+    ctx = CheckContext("example.test", CheckConfig())
+    answer = SimpleNamespace(ad=signed, evidence=lambda: {})
+    state = dane.TlsaState(host=HOST, base=HOST, qname=f"_25._tcp.{HOST}", answer=answer)  # type: ignore[arg-type]
+    mxset = SimpleNamespace(implicit=False, answer=SimpleNamespace(ad=signed))
+    out = Collector(Mechanism.DANE)
+    dane._host_findings(out, ctx, SimpleNamespace(name=HOST), state, [probe], mxset)
+    (dane01,) = [f for f in out.findings if f.id == "DANE-01"]
+    assert dane01.status == Status.INFO
+    return dane01.fix
+
+
+HELO_ONLY = starttls.SmtpProbe(
+    host=HOST,
+    address="127.0.0.1",
+    connected=True,
+    helo_only=True,
+    problem="EHLO was answered 502 5.5.2 Error: command not recognized; only HELO was accepted",
+)
+
+
+def test_dane_01_says_tls_must_work_first_on_a_helo_only_mx() -> None:
+    fix = _dane_01_fix(HELO_ONLY, signed=False)
+    assert fix.startswith(f"1. Make TLS work on {HOST} first: it accepts only HELO")
+    assert "2. Sign example.test with DNSSEC" in fix
+    assert "DANE-10" in fix
+    # Signed already: that is the whole advice (there was none).
+    assert _dane_01_fix(HELO_ONLY, signed=True).startswith(f"1. Make TLS work on {HOST} first")
+
+
+def test_dane_01_says_tls_must_work_first_on_an_anonymous_only_mx(pki: Pki, tmp_path: Path) -> None:
+    tls = _tls(tmp_path, pki, "aNULL:@SECLEVEL=0", pki.leaf([HOST]))
+    probe = run_probe(aiosmtpd_server(tls), pki.bundle(str(tmp_path / "ca.pem")))
+    fix = _dane_01_fix(probe, signed=False)
+    assert fix.startswith(f"1. Make TLS work on {HOST} first: it presents no certificate")
+    assert "2. Sign example.test with DNSSEC" in fix
+
+
+def test_dane_01_for_a_server_preferring_anonymous_suites_offers_its_record(
+    pki: Pki, tmp_path: Path
+) -> None:
+    leaf = pki.leaf([HOST])
+    probe = run_probe(
+        aiosmtpd_server(_tls(tmp_path, pki, BOTH, leaf)), pki.bundle(str(tmp_path / "ca.pem"))
+    )
+    fix = _dane_01_fix(probe, signed=True)
+    # The certificate DANE senders get, not "make TLS work" nor nothing.
+    assert fix == f"_25._tcp.{HOST}. IN TLSA {certs.tlsa_record_text(leaf.der, 3, 1, 1)}"
