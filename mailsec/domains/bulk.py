@@ -34,10 +34,14 @@ MAX_ENTRIES = 1000
 MAX_PASTE_CHARS = 300_000
 # Between names: line breaks, spaces, commas, semicolons (as a mail client separates
 # addresses), and their full-width forms an input method types.
-SEPARATORS = re.compile(r"[\s,;\uff0c\uff1b\u3001]+")
+LIST_SEPARATORS = ",;\uff0c\uff1b\u3001"
+WHITESPACE = re.compile(r"\s+")
 # An address with its display name ("Alice Example <alice@example.com>"): the part in angle
-# brackets is the name; the words before it are not names at all.
-BRACKETED = re.compile(r"<([^<>]*)>")
+# brackets is the entry; the words of the display name are not names at all. Its "<" begins
+# a word (the line, or after a space, a quote or a separator): the "<" of
+# https://example.com/?q=<x> is inside the URL, which is the entry.
+BRACKETED = re.compile(rf"(?:^|(?<=[\s\"{LIST_SEPARATORS}]))<([^<>]*)>")
+QUOTED = re.compile(r'"[^"]*"')
 
 Status = Literal["added", "present", "repeated", "refused", "over"]
 
@@ -61,14 +65,48 @@ def adding(team: Team) -> Iterator[None]:
 
 def split_names(text: str) -> list[str]:
     """The entries of a paste, in order: one a line, or separated by spaces, commas or
-    semicolons; from a line with addresses in angle brackets (a To: field copied from a mail
-    client), the addresses."""
+    semicolons. A To: field copied from a mail client is a list too: each of its entries is an
+    address, bare or in angle brackets after a display name (which may be quoted and hold a
+    comma: "Doe, John" <john@example.com>)."""
     entries: list[str] = []
     for line in text.splitlines():
-        bracketed = BRACKETED.findall(line)
-        parts = bracketed if bracketed else SEPARATORS.split(line)
-        entries.extend(part.strip() for part in parts if part.strip())
+        for item in _list_items(line):
+            entries.extend(word.strip() for word in _words(item) if word.strip())
     return entries
+
+
+def _words(item: str) -> list[str]:
+    """The entries of one item of a list: its address in angle brackets, when it has one
+    (the words before it are its display name, read as no name), or its words. A word before
+    the address with an @ outside quotes is an address of its own (a display name holds no
+    bare @, RFC 5322 §3.4): a list separated by spaces only."""
+    words: list[str] = []
+    while (bracketed := BRACKETED.search(item)) is not None:
+        name = QUOTED.sub(" ", item[: bracketed.start()])
+        words += [word for word in WHITESPACE.split(name) if "@" in word]
+        words.append(bracketed.group(1))
+        item = item[bracketed.end() :]
+    return words + WHITESPACE.split(item)
+
+
+def _list_items(line: str) -> list[str]:
+    """`line` cut at its commas and semicolons, except those inside a quoted display name or
+    an address in angle brackets. A quote or bracket never closed is an ordinary character."""
+    items: list[str] = []
+    start = i = 0
+    while i < len(line):
+        char = line[i]
+        end = -1
+        if char == '"':
+            end = line.find('"', i + 1)
+        elif char == "<" and BRACKETED.match(line, i):
+            end = line.find(">", i + 1)
+        elif char in LIST_SEPARATORS:
+            items.append(line[start:i])
+            start = i + 1
+        i = end + 1 if end != -1 else i + 1
+    items.append(line[start:])
+    return items
 
 
 class BulkAddForm(forms.Form):
