@@ -22,7 +22,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote_to_bytes, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urljoin, urlsplit
 from xml.etree import ElementTree
 from xml.parsers import expat
 
@@ -991,13 +991,32 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     logo_result, mark_result = await asyncio.gather(
         _fetch(ctx, logo_url, SVG_FETCH_LIMIT), _fetch(ctx, cert_url, MARK_FETCH_LIMIT)
     )
+    # A URL that redirects to one the record may hold: the fix is the record naming the
+    # target(s), every other tag as published (both l= and a= when both redirect).
+    moved = {
+        tag: redirect.target
+        for tag, url, result, svg in (
+            ("l", logo_url, logo_result, True),
+            ("a", cert_url, mark_result, False),
+        )
+        if url and (redirect := redirect_of(url, result, svg=svg)) and not redirect.problem
+    }
+    redirect_fix = txt_fix(subject, with_tags(chosen.records[0], moved)) if moved else ""
     logo_body: bytes | None = None
     if logo_url:
-        logo_body = _logo(out, logo_url, logo_result)
+        logo_body = _logo(out, logo_url, logo_result, redirect_fix)
     if cert_url:
         # The domains a SAN may name: the record's own domain (author or organisational).
         record_domain = subject.split("._bimi.", 1)[-1]
-        _mark(out, cert_url, mark_result, [domain, record_domain], logo_body, logo_result)
+        _mark(
+            out,
+            cert_url,
+            mark_result,
+            [domain, record_domain],
+            logo_body,
+            logo_result,
+            redirect_fix,
+        )
     return out.findings
 
 
@@ -1182,6 +1201,79 @@ async def _fetch(ctx: CheckContext, url: str, limit: int) -> Any:
     return await https.fetch(ctx, url, max_bytes=limit)
 
 
+# HTTP statuses that send the client elsewhere with a Location (RFC 9110 §15.4).
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A logo or mark certificate URL that answered a redirect instead of the file."""
+
+    location: str  # the Location header as sent, '' when there was none
+    target: str  # the Location resolved against the URL (RFC 9110 §10.2.2)
+    problem: str  # why `target` cannot be put in the record; '' when it can
+
+
+def redirect_of(url: str, result: Any, *, svg: bool) -> Redirect | None:
+    """The redirect `result` answers for `url`, None when it answers no redirect.
+
+    Mailbox providers fetch l= and a= without following redirects, so the fix is the record
+    naming the target, when the target is itself a URL the record may hold."""
+    if result is None or result.error_kind is not None or result.status not in REDIRECTS:
+        return None
+    location = (result.first_header("location") or "").strip()
+    if not location:
+        return Redirect("", "", "the answer has no Location header")
+    try:
+        target = urljoin(url, location)
+    except ValueError:
+        return Redirect(location, location, "it is not a valid URL")
+    if urlsplit(target).scheme.lower() == "http":
+        return Redirect(
+            location, target, "it is an http:// URL, and BIMI files are fetched over HTTPS only"
+        )
+    if target == url:
+        return Redirect(location, target, "it is the same URL")
+    problem = check_https_uri(target, svg=svg)
+    if not problem and ";" in target:
+        problem = "it contains ';', which ends a tag in a BIMI record"
+    return Redirect(location, target, problem)
+
+
+def with_tags(text: str, values: dict[str, str]) -> str:
+    """The record `text` with the values of the tags in `values` replaced, everything else
+    (other tags, their order, spacing, a trailing ';') exactly as published."""
+    parts = text.split(";")
+    for index, part in enumerate(parts):
+        name, sep, value = part.partition("=")
+        tag = name.strip(" \t\r\n")
+        if sep and tag in values:
+            lead = value[: len(value) - len(value.lstrip(" \t\r\n"))]
+            trail = value[len(value.rstrip(" \t\r\n")) :]
+            parts[index] = f"{name}={lead}{values[tag]}{trail}"
+    return ";".join(parts)
+
+
+def _redirect_text(
+    what: str, tag: str, file: str, url: str, result: Any, redirect: Redirect
+) -> str:
+    """A redirect's BIMI-09/BIMI-10 summary: where it points and what to do."""
+    said = f"The {what} URL {url} answers HTTP {result.status}"
+    if not redirect.location:
+        said += f" (a redirect) without a Location header, instead of serving the {file}"
+    else:
+        said += f" with a redirect to {redirect.target} instead of serving the {file}"
+    said += "; mailbox providers do not follow redirects for BIMI files."
+    if redirect.problem:
+        if redirect.location:
+            said += f" The redirect target cannot be put in {tag}: {redirect.problem}."
+        return said + f" Serve the {file} at {url} itself (HTTP 200)."
+    return (
+        said + f" Publish the BIMI record with {tag} set to {redirect.target}, or serve the "
+        f"{file} at {url} itself."
+    )
+
+
 def _could_not_fetch(result: Any) -> bool:
     """A failure that says nothing about the document: DNS could not answer, no connection,
     a certificate that starts within the clock difference we allow."""
@@ -1244,8 +1336,10 @@ def _not_tried(
         )
 
 
-def _logo(out: Collector, url: str, result: Any) -> bytes | None:
-    """BIMI-04/BIMI-09 on the fetched logo; its body when it was served in full."""
+def _logo(out: Collector, url: str, result: Any, redirect_fix: str = "") -> bytes | None:
+    """BIMI-04/BIMI-09 on the fetched logo; its body when it was served in full.
+
+    `redirect_fix`: the record naming the redirect targets, for a logo URL that redirects."""
     if result is None:
         out.add("BIMI-09", Status.INFO, "The logo's SVG profile is not checked yet.", subject=url)
         return None
@@ -1290,6 +1384,18 @@ def _logo(out: Collector, url: str, result: Any) -> bytes | None:
                 subject=url,
                 evidence=evidence,
             )
+        return None
+    redirect = redirect_of(url, result, svg=True)
+    if redirect is not None:
+        evidence["redirect"] = {"location": redirect.location, "target": redirect.target}
+        out.add(
+            "BIMI-09",
+            Status.FAIL,
+            _redirect_text("logo", "l=", "SVG file", url, result, redirect),
+            subject=url,
+            evidence=evidence,
+            fix="" if redirect.problem else redirect_fix,
+        )
         return None
     if result.status != 200:
         out.add(
@@ -1346,8 +1452,11 @@ def _mark(
     domains: list[str],
     logo: bytes | None,
     logo_result: Any,
+    redirect_fix: str = "",
 ) -> None:
-    """BIMI-10: fetch outcome, then the certificate checks, one finding per problem."""
+    """BIMI-10: fetch outcome, then the certificate checks, one finding per problem.
+
+    `redirect_fix`: the record naming the redirect targets, for an a= URL that redirects."""
     if result is None:
         out.add("BIMI-10", Status.INFO, "The mark certificate is not checked yet.", subject=url)
         return
@@ -1395,6 +1504,18 @@ def _mark(
                 subject=url,
                 evidence=evidence,
             )
+        return
+    redirect = redirect_of(url, result, svg=False)
+    if redirect is not None:
+        evidence["redirect"] = {"location": redirect.location, "target": redirect.target}
+        out.add(
+            "BIMI-10",
+            Status.FAIL,
+            _redirect_text("mark certificate", "a=", "PEM file", url, result, redirect),
+            subject=url,
+            evidence=evidence,
+            fix="" if redirect.problem else redirect_fix,
+        )
         return
     if result.status != 200:
         out.add(
