@@ -862,17 +862,31 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         return out.findings
     if chosen is None:
         null = _null_mx(mx)
+        # Only the default selector is asked: selectors cannot be listed from DNS, and there is
+        # no message whose BIMI-Selector header would name another. A record at brand._bimi
+        # alone is not "no BIMI": say which names were asked, and that others were not.
+        where = lookups[0].name + "".join(
+            f" or at {look.name} (the organisational domain, where receivers look next)"
+            for look in lookups[1:]
+        )
         out.add(
             "BIMI-01",
             Status.INFO,
-            f"{domain} publishes no BIMI record"
+            f"No BIMI record at {where}"
             + (
-                " (it does not receive mail, so BIMI does not apply)."
+                f" ({domain} does not receive mail, so BIMI does not apply)."
                 if null
-                else "; BIMI is optional and lets mailbox providers show your logo."
+                else "; BIMI is optional and lets mailbox providers show your logo. Receivers "
+                f"look up the '{SELECTOR}' selector unless a message's BIMI-Selector header names "
+                f"another; records at other selectors (<selector>._bimi.{domain}) are not "
+                "checked here."
             ),
             subject=lookups[0].name,
-            evidence={"dns": [look.answer.evidence() for look in lookups], "published": False},
+            evidence={
+                "dns": [look.answer.evidence() for look in lookups],
+                "published": False,
+                "selectors_checked": [SELECTOR],
+            },
         )
         return out.findings
 

@@ -3,7 +3,11 @@
 A logo (l=) or mark certificate (a=) URL that answers a redirect said only "answers HTTP 301
 instead of serving the SVG file": not where it points, nor that mailbox providers do not follow
 it, nor the record to publish. The guarded HTTPS client never follows redirects (as receivers
-do not), so the fetch result carries the status and its Location."""
+do not), so the fetch result carries the status and its Location.
+
+A domain whose only BIMI record is at another selector (brand._bimi) read "publishes no BIMI
+record". Selectors cannot be listed from DNS and the engine is given none for BIMI (only DKIM
+selectors are configured), so it asks default._bimi alone and now says exactly that."""
 
 from __future__ import annotations
 
@@ -163,3 +167,43 @@ def test_the_location_comes_through_the_real_https_client(tmp_path: Path) -> Non
     (logo,) = out.findings
     assert logo.status == Status.FAIL and logo.fix == "the fix"
     assert "HTTP 301 with a redirect to https://bimi.example.com/2026/logo.svg" in logo.summary
+
+
+def bimi01(zone: dict[Any, Any], domain: str = D) -> Finding:
+    async def go() -> list[Finding]:
+        return await bimi.evaluate(make_ctx(domain, zone))
+
+    found = asyncio.run(go())
+    assert [f.id for f in found] == ["BIMI-01"]
+    return found[0]
+
+
+def test_a_record_at_another_selector_only_is_not_called_no_bimi() -> None:
+    # s12b_selector: brand._bimi carries the record, default._bimi nothing.
+    zone: dict[Any, Any] = {
+        (D, "MX"): ["10 mx.example.com."],
+        (f"brand._bimi.{D}", "TXT"): [f"v=BIMI1; l={LOGO}; a={CERT}"],
+        (f"_dmarc.{D}", "TXT"): [ENFORCING],
+    }
+    absent = bimi01(zone)
+    assert absent.status == Status.INFO  # severity kept
+    assert "publishes no BIMI record" not in absent.summary
+    assert absent.summary.startswith(f"No BIMI record at default._bimi.{D};")
+    assert "BIMI-Selector header" in absent.summary
+    assert f"other selectors (<selector>._bimi.{D}) are not checked here" in absent.summary
+    assert absent.evidence["selectors_checked"] == ["default"]
+    assert absent.evidence["published"] is False
+
+
+def test_a_subdomain_names_both_places_asked() -> None:
+    absent = bimi01({(f"news.{D}", "MX"): ["10 mx.example.com."]}, f"news.{D}")
+    assert absent.summary.startswith(
+        f"No BIMI record at default._bimi.news.{D} or at default._bimi.{D} (the organisational"
+    )
+
+
+def test_a_domain_that_receives_no_mail_keeps_its_reason() -> None:
+    absent = bimi01({(D, "MX"): ["0 ."]})
+    assert absent.summary == (
+        f"No BIMI record at default._bimi.{D} ({D} does not receive mail, so BIMI does not apply)."
+    )
