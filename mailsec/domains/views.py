@@ -160,6 +160,29 @@ def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> 
     return render(request, "domains/index.html", ctx, status=status)
 
 
+def _team_changed(request: HttpRequest, team: Team, form: Any, field: str) -> bool:
+    """Whether the add form was loaded for another team than the current one: the person
+    switched teams in another tab since, and the names would land in a team they did not see
+    on the page. Then the form's only error says so, and nothing is added. A post without the
+    form's team code (a script) adds to the current team, as before."""
+    posted = request.POST.get("team", "")
+    if not posted:
+        return False
+    try:
+        if UUID(posted) == team.code:
+            return False
+    except ValueError:
+        pass  # not a code of ours: not the current team's either
+    form.is_valid()
+    form.errors[field] = form.error_class(
+        [
+            f"Your current team changed since this page was loaded: it is now {team.name}. "
+            f"Nothing was added. Add again to add to {team.name}."
+        ]
+    )
+    return True
+
+
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
@@ -171,6 +194,8 @@ def index(request: HttpRequest) -> HttpResponse:
 def add(request: HttpRequest) -> HttpResponse:
     team = current_team(request)
     form = AddDomainForm(request.POST)
+    if _team_changed(request, team, form, "name"):
+        return _list_page(request, form, status=400)
     if form.is_valid():
         name = form.cleaned_data["name"]
         full, wait, added = False, None, False
@@ -712,7 +737,7 @@ def add_many(request: HttpRequest) -> HttpResponse:
         form = bulk.BulkAddForm()
         return render(request, "domains/bulk.html", {**ctx, "bulk_form": form, **_room(team)})
     form = bulk.BulkAddForm(request.POST)
-    if not form.is_valid():
+    if _team_changed(request, team, form, "names") or not form.is_valid():
         ctx.update(bulk_form=form, **_room(team))
         return render(request, "domains/bulk.html", ctx, status=400)
     limits = bulk.Limits(max_unverified=MAX_UNVERIFIED, adds_per_day=ADDS_PER_DAY)
