@@ -471,6 +471,12 @@ def _judge_failure_rate(
         _recover(domain, key, _calm_days_note(address, judged, list(rates.values()), threshold))
 
 
+# Opens the part of a failure-rate recovery note that says failures go on at the senders'
+# usual rate (_calm_days_note): the recovery email then does not call it good news
+# (mailsec.alerts.emails.failures_go_on). Our own words: a note quotes nothing a sender wrote.
+FAILURES_GO_ON = "The failures have not stopped:"
+
+
 def _calm_days_note(
     address: ReportAddress, judged: list[date], rates: list[DayRate], threshold: float
 ) -> str:
@@ -494,7 +500,7 @@ def _calm_days_note(
             else f"on {over} of the {len(rates)} days"
         )
         note += (
-            f" The failures have not stopped: {_percents(failed, ok + failed, threshold)[0]} "
+            f" {FAILURES_GO_ON} {_percents(failed, ok + failed, threshold)[0]} "
             f"of those sessions failed ({failed}), more than {limit} {days}, because these "
             "senders usually fail that much and this alert counts only the failures beyond it."
         )

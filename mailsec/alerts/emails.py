@@ -75,6 +75,16 @@ def from_reports(change: Change) -> bool:
     return change.kind.startswith(REPORTS_KIND_PREFIX)
 
 
+def failures_go_on(change: Change) -> bool:
+    """A failure-rate change from TLS reports that closed with failures still above the
+    threshold: the rule counts only failures beyond each sender's usual rate, so its change
+    closes while a sender that always fails 10 % of its sessions goes on failing them. Its
+    note says so (reports.alerts._calm_days_note); the email must not open with "Good news"."""
+    from reports.alerts import FAILURES_GO_ON, KIND_FAILURE_RATE
+
+    return change.kind == KIND_FAILURE_RATE and FAILURES_GO_ON in change.note
+
+
 def reports_url(domain: Domain) -> str:
     """The domain's TLS reports dashboard; "" when it has no report address."""
     from reports.models import ReportAddress
@@ -173,6 +183,9 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
         "site_root": settings.SITE_ROOT,
         "settings_url": settings.SITE_ROOT + reverse("alerts:settings"),
         "unsubscribe_url": unsubscribe_url(n.user, n.domain),
+        # Recovered changes whose failures go on: "back to the senders' usual failure rate",
+        # not "no longer reported" (the templates test `c.pk in going_on`).
+        "going_on": {c.pk for c in changes if c.recovered_at and failures_go_on(c)},
     }
     if n.kind == Notification.Kind.DIGEST:
         # As of the digest's end: a change told as new that recovered before this email went
