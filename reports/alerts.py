@@ -44,14 +44,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, QuerySet, Sum
 from django.utils import timezone
 
 from reports import conf
-from reports.explain import explain
+from reports.explain import defined_type, explain
 from reports.join import compared_with_check, mx01_hosts, sight
 from reports.models import AlertFacts, FailureDetail, ReportAddress, TlsReport
-from reports.parse import RESULT_TYPES
 
 if TYPE_CHECKING:
     from mailsec.alerts.models import Change
@@ -72,6 +71,22 @@ RECENT_DAYS = QUIET_DAYS
 # How far back a reporting organisation's usual failure rate is taken from: two weeks, so a
 # weekly rhythm (weekend traffic from other senders) is inside it.
 BASELINE_DAYS = 14
+
+
+def failure_type(result_type: str) -> str:
+    """The failure type alerts key, compare, close and count `result_type` by: its RFC 8460
+    §4.3 name in whatever letters or separators a sender wrote it (explain.defined_type, the
+    one place that reads a spelling: "Certificate-Expired" is certificate-expired), else as
+    sent. Stored rows, and AlertFacts records, keep each sender's spelling, so every reading
+    of them goes through here."""
+    return defined_type(result_type) or result_type
+
+
+def _spelled(details: QuerySet[FailureDetail], kind: str) -> QuerySet[FailureDetail]:
+    """The rows of `details` of failure type `kind` (failure_type), however each sender
+    spelled it."""
+    written = details.order_by().values_list("result_type", flat=True).distinct()
+    return details.filter(result_type__in=[t for t in written if failure_type(t) == kind])
 
 
 def _open_change(domain: Domain, key: str, **fields: Any) -> Change | None:
@@ -211,18 +226,26 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     # 1. New failure types (an old day's are history, not news).
     new_types: set[str] = set()
     if recent:
-        earlier = set(
-            details.filter(report__day__lt=day, report__day__gte=day - timedelta(days=QUIET_DAYS))
+        # By failure type, not spelling: certificate-expired one day and Certificate-Expired
+        # the next is nothing new. The told facts too: they keep the spellings as sent.
+        earlier = {
+            failure_type(t)
+            for t in details.filter(
+                report__day__lt=day, report__day__gte=day - timedelta(days=QUIET_DAYS)
+            )
+            .order_by()
             .values_list("result_type", flat=True)
             .distinct()
-        )
-        new_types = set(report.failure_details.values_list("result_type", flat=True)) - earlier
+        }
+        new_types = {
+            failure_type(t) for t in report.failure_details.values_list("result_type", flat=True)
+        } - earlier
         if told is not None:
-            new_types -= told.result_types
+            new_types -= {failure_type(t) for t in told.result_types}
     # Anyone can POST a report (the address is public in DNS): only the RFC's result types
     # become alerts of their own, with our words. Unknown ones are one alert that quotes
     # nothing, so a report cannot have us email its text, or thousands of emails.
-    unknown = sorted(t for t in new_types if t not in RESULT_TYPES)
+    unknown = sorted(t for t in new_types if defined_type(t) is None)
     if unknown:
         change = _open_change(
             domain,
@@ -243,7 +266,7 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     mx_hosts = _mx_hosts(run)
     compared = False  # a change opened that the dashboard reads next to our latest check
     for result_type in sorted(new_types - set(unknown)):
-        rows = details.filter(report__day=day, result_type=result_type)
+        rows = _spelled(details.filter(report__day=day), result_type)
         sessions = rows.aggregate(n=Sum("failed_session_count"))["n"] or 0
         reported = set(
             rows.exclude(receiving_mx_hostname="").values_list("receiving_mx_hostname", flat=True)
@@ -584,15 +607,20 @@ def _close_quiet_types(domain: Domain, address: ReportAddress, day: date) -> Non
     )
     if len(report_days) < QUIET_DAYS:
         return
-    recent = set(
-        FailureDetail.objects.filter(
+    # By failure type: a change stays open while any spelling of its type is reported.
+    recent = {
+        failure_type(t)
+        for t in FailureDetail.objects.filter(
             report__address=address,
             report__counted=True,
             report__day__gte=report_days[-1],
             report__day__lte=day,
-        ).values_list("result_type", flat=True)
-    )
-    if any(t not in RESULT_TYPES for t in recent):
+        )
+        .order_by()
+        .values_list("result_type", flat=True)
+        .distinct()
+    }
+    if any(defined_type(t) is None for t in recent):
         recent.add(UNKNOWN_TYPES)
     for result_type in open_types:
         if result_type not in recent:
@@ -608,13 +636,30 @@ def _quiet_type_note(address: ReportAddress, result_type: str, window: date, day
     have not carried it, and the sessions reported since the last day one did (the quiet
     window's first day when none is stored any more)."""
     if result_type == UNKNOWN_TYPES:
-        what, this = "failures of types not in RFC 8460", ~Q(result_type__in=RESULT_TYPES)
+        what = "failures of types not in RFC 8460"
     else:
-        what, this = f"{result_type} failures", Q(result_type=result_type)
-    last = (
-        FailureDetail.objects.filter(this, report__address=address, report__counted=True)
-        .filter(report__day__lt=window)
-        .aggregate(last=Max("report__day"))["last"]
+        what = f"{result_type} failures"
+    # The last day by spelling, then by failure type (a defined type in odd letters is that
+    # type, not one "not in RFC 8460").
+    lasts = (
+        FailureDetail.objects.filter(
+            report__address=address, report__counted=True, report__day__lt=window
+        )
+        .order_by()
+        .values_list("result_type")
+        .annotate(last=Max("report__day"))
+    )
+    last = max(
+        (
+            seen
+            for written, seen in lasts
+            if (
+                defined_type(written) is None
+                if result_type == UNKNOWN_TYPES
+                else failure_type(written) == result_type
+            )
+        ),
+        default=None,
     )
     since = last + timedelta(days=1) if last is not None else window
     days = (
