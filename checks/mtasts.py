@@ -1812,6 +1812,10 @@ def _probe_verdict(probe: object) -> str:
         return "error"
     if _tls_too_old(probe):
         return "fail"
+    if getattr(probe, "anon_cert", "") == "untested":
+        # An anonymous suite, and no answer to the handshake offering none (starttls
+        # SmtpProbe.anon_cert): the certificate MTA-STS senders get is unknown.
+        return "error"
     return "ok" if getattr(probe, "mta_sts_ok", False) else "fail"
 
 

@@ -29,7 +29,7 @@ from types import SimpleNamespace
 import pytest
 from aiosmtpd.smtp import SMTP
 
-from checks import certs, dane, dmarc, starttls
+from checks import certs, dane, dmarc, mtasts, starttls
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.findings import Collector, Finding, Mechanism, Status
@@ -292,6 +292,8 @@ def test_no_answer_to_the_handshake_without_anonymous_suites_is_not_tested(
     assert by_id["DANE-07"] == Status.ERROR and by_id["DANE-14"] == Status.WARN
     assert [f.id for f in dane_found if f.status == Status.FAIL] == []
     assert "DANE-12" not in by_id  # nothing was matched against the records
+    # MTASTS-32/36 count the address as could-not-check, not as failing validation.
+    assert mtasts._probe_verdict(probe) == "error"
 
 
 # ---- DANE-01: TLS first ---------------------------------------------------------------------
