@@ -135,6 +135,8 @@ OWNED: dict[str, Owned] = {
     "hosting:page": Owned(("get",), domain_code),
     # The records' live state: loaded by htmx into the page, or opened as a link without it.
     "hosting:records": Owned(("get",), domain_code, htmx=True),
+    # Every event of the hosted policy, paged (the hosting page shows the latest 30).
+    "hosting:events": Owned(("get",), domain_code),
     "hosting:enable": Owned(("post",), domain_code),
     "hosting:update": Owned(("post",), domain_code),
     "hosting:suggest": Owned(("post",), domain_code),

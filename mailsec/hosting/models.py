@@ -13,6 +13,7 @@ owner (`notify.tell`).
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -28,6 +29,15 @@ from mailsec.hosting import policy as rules
 # made twice. Longer than the TTL a resolver commonly caches an MX answer for (an hour), so
 # the answers of two name servers alternating behind one cache are not taken as settled.
 MX_STABLE_AFTER = timedelta(hours=12)
+MX_STABLE_HOURS = int(MX_STABLE_AFTER.total_seconds() // 3600)
+
+# The two answers an mx-flapping message names, and the pattern the hosting page reads them back
+# with from that event while the flap lasts (the policy keeps no other copy): side by side, so
+# they change together.
+FLAP_ANSWERS = "one gave {before}, the next {after}. Most likely"
+FLAP_ANSWERS_RE = re.compile(r"one gave (?P<before>.+?), the next (?P<after>.+?)\. Most likely")
+# The mx-flapping email's last word, which the hosting page's notice repeats.
+FLAP_UNDONE = "If you changed the MX records and changed them back, nothing needs doing."
 
 
 class HostedPolicyQuerySet(models.QuerySet["HostedPolicy"]):
@@ -232,19 +242,35 @@ class HostedPolicy(models.Model):
 
     def flapping_message(self, before: str, after: str) -> str:
         """Why the team hears no more of hosts leaving and coming back for a while."""
-        hours = int(MX_STABLE_AFTER.total_seconds() // 3600)
         return (
-            f"The MX answers for {self.name} differ between lookups: one gave {before}, the "
-            f"next {after}. Most likely its name servers are out of sync (a secondary that "
-            "missed an update, or a name server still in the delegation serving an old zone). "
+            f"The MX answers for {self.name} differ between lookups: "
+            f"{FLAP_ANSWERS.format(before=before, after=after)} its name servers are out of "
+            "sync (a secondary that missed an update, or a name server still in the "
+            "delegation serving an old zone). "
             f"The policy keeps listing {', '.join(self.patterns())}: a host that keeps coming "
-            "back is never removed, so senders deliver either way. Check that every name "
-            f"server of {self.name} (its NS records, and the delegation at the parent) gives "
-            "the same MX records and the same SOA serial. Until one answer has held for "
-            f"{hours} hours, MX hosts leaving and coming back are listed on the hosting page "
-            "but not emailed; one email says when the answers agree again. If you changed "
-            "the MX records and changed them back, nothing needs doing."
+            f"back is never removed, so senders deliver either way. {self.flapping_advice()} "
+            f"Until one answer has held for {MX_STABLE_HOURS} hours, MX hosts leaving and "
+            "coming back are listed on the hosting page but not emailed; one email says when "
+            f"the answers agree again. {FLAP_UNDONE}"
         )
+
+    def flapping_advice(self) -> str:
+        """What to check while the MX answers differ: the mx-flapping email and the hosting
+        page's notice give it in these words."""
+        return (
+            f"Check that every name server of {self.name} (its NS records, and the delegation "
+            "at the parent) gives the same MX records and the same SOA serial."
+        )
+
+    def flapping_answers(self) -> tuple[str, str] | None:
+        """While the MX answers differ (mx_unstable_since), the two answers the episode's
+        mx-flapping email named, (before, after); None otherwise. Each episode starts with
+        one such event (service.follow_mx), so the latest is this one's."""
+        if self.mx_unstable_since is None:
+            return None
+        event = self.events.filter(kind="mx-flapping").first()
+        found = FLAP_ANSWERS_RE.search(event.message) if event is not None else None
+        return (found["before"], found["after"]) if found else None
 
     def settled_message(self) -> str:
         """The answers have agreed again: what they say now, and what still leaves the policy

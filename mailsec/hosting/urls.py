@@ -7,6 +7,7 @@ app_name = "hosting"
 urlpatterns = [
     path("<uuid:code>/", views.page, name="page"),
     path("<uuid:code>/records/", views.records, name="records"),
+    path("<uuid:code>/events/", views.events, name="events"),
     path("<uuid:code>/enable/", views.enable, name="enable"),
     path("<uuid:code>/update/", views.update, name="update"),
     path("<uuid:code>/suggest/", views.suggest, name="suggest"),

@@ -11,6 +11,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
@@ -23,7 +24,7 @@ from mailsec.domains.models import Domain
 from mailsec.hosting import lookups, service
 from mailsec.hosting import policy as rules
 from mailsec.hosting.forms import PolicySettingsForm, SuggestionForm
-from mailsec.hosting.models import HostedPolicy
+from mailsec.hosting.models import FLAP_UNDONE, MX_STABLE_HOURS, HostedPolicy, HostingEvent
 from mailsec.hosting.readiness import enforce_readiness
 from mailsec.hosting.zone import PolicyZone
 from reports.models import ReportAddress
@@ -247,6 +248,11 @@ def _records_context(domain: Domain, policy: HostedPolicy | None, live: bool) ->
     return ctx
 
 
+# The latest events the hosting page shows; the full list (events) shows this many a page.
+PAGE_EVENTS = 30
+LIST_EVENTS = 100
+
+
 def _page(
     request: HttpRequest,
     domain: Domain,
@@ -277,9 +283,36 @@ def _page(
                 "extra": "\n".join(policy.mx_extra),
             },
         )
+        if policy.mx_unstable_since is not None:
+            # The flap's own notice: every sync records a step or two meanwhile (not
+            # emailed), and they fill the list below; the email said this once.
+            ctx["flap"] = {
+                "since": policy.mx_unstable_since,
+                "answers": policy.flapping_answers(),
+                "latest": policy.mx_answer(),
+                "hours": MX_STABLE_HOURS,
+                "advice": policy.flapping_advice(),
+                "undone": FLAP_UNDONE,
+            }
     if policy is not None:
-        ctx["events"] = policy.events.all()[:30]
+        ctx["events"] = policy.events.all()[:PAGE_EVENTS]
+        # A flap records a step or two at each sync: the whole list stays one link away.
+        ctx["events_total"] = policy.events.count()
     return render(request, "hosting/page.html", ctx, status=status)
+
+
+@login_required
+@require_GET
+def events(request: HttpRequest, code: UUID) -> HttpResponse:
+    """Every event of the domain's hosted policy, the latest first, LIST_EVENTS a page
+    (?page=N): the hosting page shows the latest PAGE_EVENTS, which MX answers flapping for a
+    few hours fill on their own."""
+    domain = get_domain_or_404(request, code)
+    policy = HostedPolicy.objects.filter(domain=domain).first()
+    rows = policy.events.all() if policy is not None else HostingEvent.objects.none()
+    paged = Paginator(rows, LIST_EVENTS).get_page(request.GET.get("page"))
+    ctx = {"page": "domains", "domain": domain, "policy": policy, "events": paged}
+    return render(request, "hosting/events.html", ctx)
 
 
 def _live_policy(
