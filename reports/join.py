@@ -145,6 +145,32 @@ def _shows(result_type: str, finding: dict[str, Any]) -> bool:
     return True
 
 
+def _own_policy(run: CheckRun, domain: str) -> tuple[bool, str]:
+    """Whether `run` fetched the domain's own MTA-STS policy, and what it did with it as a
+    clause after "our last check, which". Read from its MTA-STS findings (checks.mtasts): only
+    a policy answered with status 200 (MTASTS-14 pass) was fetched; no record (MTASTS-01
+    info) means none was asked for, and a record whose policy did not come (MTASTS-10, or
+    could-not-check errors only) is no fetched policy either."""
+    found = {(f.get("id"), f.get("status")) for f in run.findings or []}
+    record = {status for fid, status in found if fid == "MTASTS-01"}
+    if ("MTASTS-14", "pass") in found:
+        return True, f"fetched the policy of {domain}"
+    return False, _no_policy(record, domain)
+
+
+def _no_policy(record: set[str], domain: str) -> str:
+    """Why a check fetched no policy of `domain`, from the statuses of its MTASTS-01."""
+    if "info" in record:
+        return f"found no MTA-STS record for {domain}, so no policy to fetch"
+    if "error" in record:
+        return f"could not look up the MTA-STS record of {domain}, so fetched no policy"
+    if "na" in record:
+        return f"fetched no policy: {domain} accepts no mail (null MX)"
+    if "pass" in record:
+        return f"could not fetch the policy of {domain}"
+    return f"did not check the MTA-STS policy of {domain}"
+
+
 def _when(run: CheckRun) -> str:
     moment = run.finished or run.created
     return f"{moment:%Y-%m-%d %H:%M} UTC"
@@ -179,13 +205,25 @@ def sight(
                 f"policy of {domain}, not this one (from mta-sts.{other_policy}); add "
                 f"{other_policy} as a domain to have it checked.",
             )
+        fetched, did = _own_policy(run, domain)
+        if fetched:
+            return CheckSight(
+                result_type,
+                hosts,
+                "not-compared",
+                f"{result_type} reported for the MTA-STS policy of {other_policy} — not "
+                f"compared with our last check, which {did}, not this one (from "
+                f"mta-sts.{other_policy}); add {other_policy} as a domain to have it checked.",
+            )
+        # It did not fetch the domain's own policy either: say what it did, not "fetched".
         return CheckSight(
             result_type,
             hosts,
             "not-compared",
             f"{result_type} reported for the MTA-STS policy of {other_policy} — not compared "
-            f"with our last check, which fetched the policy of {domain}, not this one (from "
-            f"mta-sts.{other_policy}); add {other_policy} as a domain to have it checked.",
+            f"with our last check, which {did}; a check of {domain} looks only for the policy "
+            f"of {domain}, not this one (from mta-sts.{other_policy}); add {other_policy} as "
+            "a domain to have it checked.",
         )
     head = f"{result_type}{' reported for ' + ', '.join(hosts) if hosts else ' reported'}"
     if defined_type(result_type) is None:

@@ -4,7 +4,12 @@ defined_type), on reports posted to the real intake: `certificate-expired` one d
 not define", the next check brought forward as for the type written as the RFC does — and a
 change is closed only when no spelling of its type is reported any more. The facts a report's
 alerts were evaluated on (TlsReport.alerts_told, which keep each sender's spelling) compare
-the same way, so a copy spelling a type otherwise tells nobody again."""
+the same way, so a copy spelling a type otherwise tells nobody again.
+
+And the dashboard's row for a subdomain's MTA-STS policy failure says what our last check did
+with the domain's own policy (reports.join.sight): "fetched the policy of example.com" only
+when it did, not when example.com publishes no MTA-STS record or its policy could not be
+fetched."""
 
 from __future__ import annotations
 
@@ -31,15 +36,20 @@ from tests.test_reports_email import SAMPLE, ingest, make_message, sign
 from tests.test_reports_forged import post
 from tests.test_reports_s12_dashboard import (  # noqa: F401 (fixtures)
     FINDINGS,
+    POLICY_URL,
     address,
     checked,
     detail,
     domain,
     eager,
+    finding,
     owner,
+    page_of,
     policy,
     report,
     send,
+    sight_cell,
+    yesterday,
 )
 
 pytestmark = pytest.mark.django_db
@@ -322,3 +332,106 @@ def test_a_copy_spelling_a_told_type_otherwise_tells_nobody_again(
     )
     after = (sorted(Change.objects.values_list("key", "state")), Notification.objects.count())
     assert after == before
+
+
+# --- What our last check did with the domain's own MTA-STS policy ---------------------------
+
+RECORD = "_mta-sts.example.com"
+POLICY_HOST = "mta-sts.example.com"
+
+
+@pytest.mark.parametrize(
+    ("findings", "did"),
+    [
+        (
+            [
+                finding(
+                    "MTASTS-01",
+                    "info",
+                    "mta-sts",
+                    RECORD,
+                    "example.com has no MTA-STS record, so senders do not protect mail to it "
+                    "against TLS downgrade.",
+                )
+            ],
+            "found no MTA-STS record for example.com, so no policy to fetch",
+        ),
+        (
+            [
+                finding("MTASTS-01", "pass", "mta-sts", RECORD, "example.com publishes one."),
+                finding(
+                    "MTASTS-11", "fail", "mta-sts", POLICY_URL, "mta-sts.example.com: NXDOMAIN."
+                ),
+                finding(
+                    "MTASTS-10", "fail", "mta-sts", POLICY_URL, "The policy cannot be fetched."
+                ),
+            ],
+            "could not fetch the policy of example.com",
+        ),
+        (
+            # A timeout: could not check, and no MTASTS-10 (checks.mtasts._fetch_findings).
+            [
+                finding("MTASTS-01", "pass", "mta-sts", RECORD, "example.com publishes one."),
+                finding("MTASTS-11", "error", "mta-sts", POLICY_URL, "The fetch timed out."),
+            ],
+            "could not fetch the policy of example.com",
+        ),
+        (
+            [finding("MTASTS-01", "error", "mta-sts", RECORD, "Could not look up the record.")],
+            "could not look up the MTA-STS record of example.com, so fetched no policy",
+        ),
+    ],
+)
+def test_a_subdomains_policy_failure_says_what_our_check_did_with_the_domains_own_policy(
+    owner: User,  # noqa: F811
+    domain: Domain,  # noqa: F811
+    address: ReportAddress,  # noqa: F811
+    send: Any,  # noqa: F811
+    findings: list[dict[str, Any]],
+    did: str,
+) -> None:
+    checked(domain, [*FINDINGS[:-1], *findings])  # FINDINGS without its MTASTS-14 pass
+    send(
+        report(
+            "Sub Mail",
+            "sub-own-1",
+            yesterday(),
+            [policy("sts", "Shop.Example.com.", 40, 5, [detail("sts-webpki-invalid", 5)])],
+        )
+    )
+    assert sight_cell(page_of(owner, address), "sts-webpki-invalid") == (
+        "sts-webpki-invalid reported for the MTA-STS policy of shop.example.com — not compared "
+        f"with our last check, which {did}; a check of example.com looks only for the policy "
+        "of example.com, not this one (from mta-sts.shop.example.com); add shop.example.com "
+        "as a domain to have it checked."
+    )
+
+
+def test_a_subdomains_policy_failure_names_the_policy_our_check_fetched(
+    owner: User,  # noqa: F811
+    domain: Domain,  # noqa: F811
+    address: ReportAddress,  # noqa: F811
+    send: Any,  # noqa: F811
+) -> None:
+    checked(
+        domain,
+        [
+            *FINDINGS[:-1],
+            finding("MTASTS-01", "pass", "mta-sts", RECORD, "example.com publishes one."),
+            finding("MTASTS-11", "pass", "mta-sts", POLICY_HOST, "The policy host answers."),
+            finding("MTASTS-14", "pass", "mta-sts", POLICY_URL, "The policy URL answers 200."),
+        ],
+    )
+    send(
+        report(
+            "Sub Mail",
+            "sub-own-2",
+            yesterday(),
+            [policy("sts", "shop.example.com", 40, 5, [detail("sts-policy-fetch-error", 5)])],
+        )
+    )
+    assert sight_cell(page_of(owner, address), "sts-policy-fetch-error") == (
+        "sts-policy-fetch-error reported for the MTA-STS policy of shop.example.com — not "
+        "compared with our last check, which fetched the policy of example.com, not this one "
+        "(from mta-sts.shop.example.com); add shop.example.com as a domain to have it checked."
+    )
