@@ -1052,14 +1052,18 @@ async def _certificate_question(ctx: CheckContext, probe: SmtpProbe, started: fl
     """The first handshake got an anonymous suite and no certificate: ask once more offering
     every suite but the anonymous ones, as MTA-STS and DANE senders do (SmtpProbe.anon_cert).
 
-    Like the RSA question: within the probe's TLS12_QUESTION_WITHIN budget, tried once more
-    on a hang-up (_again_if_dropped), through ctx.connections, and a question without an
-    answer is 'untested', never a fail. Shared through ctx.once per address and name: the
-    certificate a server presents may depend on the SNI name, and an anonymous first
-    handshake shows no certificate by which names could be told to share it (the RSA
-    question shares by the first leaf). Its certificate then is the probe's chain, so the RSA
-    question that follows asks once at most, offering RSA suites alone (no aNULL in them):
-    at most two extra handshakes (four connections with hang-ups) for such a server."""
+    Like the RSA question: within the probe's TLS12_QUESTION_WITHIN budget, through
+    ctx.connections, and a question without an answer is 'untested', never a fail. Asked
+    once per address first (tried once more on a hang-up, _again_if_dropped), with the SNI
+    of the first MX name that needs it: a refusal (or no answer) is the server's, whatever
+    the name, and holds for every name on that address, as the no-SNI and old-TLS answers
+    do (six names on an anonymous-only server cost two such connections, not twelve, and a
+    server limiting connections per client does not turn the later names into 421). Only
+    when a certificate came back is each other name asked for its own (the certificate a
+    server presents may depend on SNI, and an anonymous first handshake shows none by which
+    names could be told to share it), once and without the retry: a hang-up then is
+    'untested'. Its certificate then is the probe's chain, so the RSA question that follows
+    asks once at most, offering RSA suites alone (no aNULL in them)."""
     if time.monotonic() - started >= TLS12_QUESTION_WITHIN * ctx.config.timeout:
         probe.anon_cert = "untested"
         return
@@ -1071,10 +1075,14 @@ async def _certificate_question(ctx: CheckContext, probe: SmtpProbe, started: fl
                 ctx, probe, sni=sni, legacy=False, inject=False, no_anon=True
             )
 
-    async def twice() -> _Side:
-        return await _again_if_dropped(session)
+    async def for_the_address() -> tuple[_Side, str | None]:
+        return await _again_if_dropped(session), sni
 
-    side = await ctx.once(f"smtp-side:noanon:{probe.address}:{probe.port}:{sni}", twice)
+    side, asked = await ctx.once(f"smtp-side:noanon:{probe.address}:{probe.port}", for_the_address)
+    retried = True
+    if asked != sni and side.ok and side.chain:
+        side = await ctx.once(f"smtp-side:noanon:{probe.address}:{probe.port}:{sni}", session)
+        retried = False
     if side.ok and side.chain:
         probe.anon_cert = "other"
         probe.chain_der = list(side.chain)  # the handshake is shared: a list of our own
@@ -1085,7 +1093,7 @@ async def _certificate_question(ctx: CheckContext, probe: SmtpProbe, started: fl
     # ClientHello twice, from a server whose first handshake, with the same versions and
     # aNULL added, completed. A timeout or a refusal before the handshake says nothing.
     refused = side.ok is False and side.alert_name in _NO_SHARED_SUITE
-    hung_up = side.dropped and not side.server_hello
+    hung_up = retried and side.dropped and not side.server_hello
     probe.anon_cert = "none" if refused or hung_up else "untested"
 
 
