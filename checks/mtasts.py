@@ -2158,6 +2158,20 @@ async def _validation_findings(
                     fix=f"Enable TLS 1.2 and 1.3 on {host.name}.",
                 )
                 continue
+            if getattr(probe, "anon_cert", "") == "untested":
+                # An anonymous suite, and no answer to the handshake offering none (starttls
+                # SmtpProbe.anon_cert): the certificate MTA-STS senders get is unknown, as
+                # _probe_verdict counts it; no certificate seen is no failure here.
+                cipher = str(getattr(probe, "cipher", "") or "(unknown)")
+                out.add(
+                    "MTASTS-32",
+                    Status.ERROR,
+                    f"Could not check {subject}: it chose the anonymous cipher suite {cipher} "
+                    "and sent no certificate, and the handshake offering no anonymous suite, "
+                    "as MTA-STS senders do, got no answer this time.",
+                    subject=subject,
+                )
+                continue
             if getattr(probe, "mta_sts_ok", False):
                 continue
             # Which certificate fails and why, as the STARTTLS findings say it (a certificate

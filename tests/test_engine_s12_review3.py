@@ -6,6 +6,10 @@ that authenticate ask (starttls.SmtpProbe.anon_cert).
   anonymous-only server cost 20 connections instead of 8, and a server answering 421 after
   10 left the later names "could not check". It is now asked once per address; only a
   certificate in the answer (which may depend on SNI) makes each other name ask its own.
+- MTASTS-32 failed an address whose question got no answer ('untested': "does not pass
+  MTA-STS validation ... Senders will not deliver there"), as no certificate was seen; only
+  the verdict counting it (_probe_verdict) had been made "could not check". It is "could
+  not check" (error) now, as SMTP-09 and DANE-07 are.
 
 Real aiosmtpd servers on 127.0.0.1 (tests/test_starttls.py); no lab.
 """
@@ -14,15 +18,17 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.smtp import SMTP
 
-from checks import starttls
+from checks import mtasts, mx, starttls
 from checks.context import CheckContext
+from checks.findings import Collector, Mechanism, Status
 from tests.test_certs import Pki
-from tests.test_engine_s12_review2 import BOTH, _tls
-from tests.test_starttls import ADDR, _config, _Handler, _port, _serve
+from tests.test_engine_s12_review2 import BOTH, _first_connection_only, _tls
+from tests.test_starttls import ADDR, HOST, _config, _Handler, _port, _serve
 
 ANON_ONLY = "aNULL:@SECLEVEL=0"
 NAMES = [f"mx{i}.example.test" for i in range(1, 7)]
@@ -99,3 +105,40 @@ def test_a_server_preferring_anonymous_suites_is_asked_per_name(pki: Pki, tmp_pa
     # Six first sessions and six questions without aNULL; once for the address: without SNI,
     # old TLS, and the RSA question (an ECDSA leaf; aiosmtpd hangs up on it: twice).
     assert connections == 16
+
+
+# ---- 2. MTASTS-32: no answer is "could not check" --------------------------------------------
+
+
+def test_mtasts_32_cannot_check_an_address_whose_question_got_no_answer(
+    pki: Pki, tmp_path: Path
+) -> None:
+    tls = _tls(tmp_path, pki, BOTH, pki.leaf([HOST]))
+    make_server = _first_connection_only(tls)  # the question without aNULL meets a 421
+    host = mx.MxHost(name=HOST, preference=10, addresses=[ADDR])
+    mxset = mx.MxSet(answer=None, hosts=[host])
+    out = Collector(Mechanism.MTASTS)
+
+    async def main() -> None:
+        server = await make_server()
+        try:
+            config = _config(_port(server), pki.bundle(str(tmp_path / "ca.pem")))
+            ctx = CheckContext("example.test", config)
+
+            async def known() -> mx.MxSet:
+                return mxset
+
+            await ctx.once("mx", known)  # the MX set, as mx.get_mx would have found it
+            target = SimpleNamespace(mode="enforce", fix="")
+            await mtasts._validation_findings(ctx, None, mxset, [host], Status.FAIL, out, target)  # type: ignore[arg-type]
+            (probe,) = [p for _, p in (await mtasts.get_validation(ctx, mxset)).probes[HOST]]
+            assert isinstance(probe, starttls.SmtpProbe) and probe.anon_cert == "untested"
+        finally:
+            server.close()
+
+    asyncio.run(main())
+    (mtasts32,) = [f for f in out.findings if f.id == "MTASTS-32"]
+    assert mtasts32.status == Status.ERROR
+    assert mtasts32.summary.startswith(f"Could not check {HOST} ({ADDR}): it chose the anonymous")
+    assert "offering no anonymous suite, as MTA-STS senders do, got no answer" in mtasts32.summary
+    assert "Senders will not deliver" not in mtasts32.summary
