@@ -108,8 +108,9 @@ class SmtpProbe:
     # came back: chain_der is that handshake's chain, judged as any (SMTP-09/10/11, DANE-07),
     # while cipher stays the anonymous suite the first one chose (SMTP-08, DANE-14);
     # 'none' suites with a certificate refused (handshake_failure, OpenSSL's "no shared
-    # cipher", or two hang-ups right after our ClientHello): anonymous TLS only; 'untested'
-    # no answer in time, a refusal before the handshake, or no time left in the budget.
+    # cipher", or two hang-ups right after our ClientHello while a handshake offering aNULL
+    # still completes): anonymous TLS only; 'untested' no answer in time, a refusal before
+    # the handshake, hang-ups without that control, or no time left in the budget.
     anon_cert: str = ""
     # The suite and version of the handshake that brought the certificate ('other').
     cert_cipher: str = ""
@@ -966,25 +967,7 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
         probe.max_tls_version = probe.tls_version
         accepted = {probe.tls_version}
         # Without SNI, the server must still complete the handshake (RFC 8461 §7.1).
-
-        async def no_sni() -> _Side:
-            async with ctx.connections:
-                side = await _side_session(ctx, probe, sni=None, legacy=False, inject=True)
-                if side.ok is False or side.refused_pipelining:
-                    # The injection probe may have upset the server, or it refused the
-                    # pipelined STARTTLS outright: retry plainly once, keeping what the
-                    # injection probe learnt.
-                    refused = side.refused_pipelining
-                    side = await _side_session(ctx, probe, sni=None, legacy=False, inject=False)
-                    # The 5xx was about the pipelining only if STARTTLS alone was taken: a
-                    # server refusing every STARTTLS now (out of sessions) proved nothing.
-                    if refused and side.ok is not None:
-                        side.injected, side.refused_pipelining = False, True
-            return side
-
-        # A handshake without SNI cannot depend on which MX name led us to this address, so it
-        # is done once per address and run: 20 MX names on one server cost one such connection.
-        side = await ctx.once(f"smtp-side:nosni:{address}:{probe.port}", no_sni)
+        side = await _no_sni_side(ctx, probe)
         probe.no_sni_ok = side.ok
         # Anonymous again without SNI (no certificate either way): nothing to compare.
         probe.no_sni_same_cert = (
@@ -1043,6 +1026,30 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
     return probe
 
 
+async def _no_sni_side(ctx: CheckContext, probe: SmtpProbe) -> _Side:
+    """The handshake without SNI (SMTP-13), offering every suite (aNULL too) and carrying the
+    SMTP-06 injection probe. It cannot depend on which MX name led us to this address, so it
+    is done once per address and run: 20 MX names on one server cost one such connection.
+    The certificate question uses it as its control (_certificate_question)."""
+
+    async def no_sni() -> _Side:
+        async with ctx.connections:
+            side = await _side_session(ctx, probe, sni=None, legacy=False, inject=True)
+            if side.ok is False or side.refused_pipelining:
+                # The injection probe may have upset the server, or it refused the
+                # pipelined STARTTLS outright: retry plainly once, keeping what the
+                # injection probe learnt.
+                refused = side.refused_pipelining
+                side = await _side_session(ctx, probe, sni=None, legacy=False, inject=False)
+                # The 5xx was about the pipelining only if STARTTLS alone was taken: a
+                # server refusing every STARTTLS now (out of sessions) proved nothing.
+                if refused and side.ok is not None:
+                    side.injected, side.refused_pipelining = False, True
+        return side
+
+    return await ctx.once(f"smtp-side:nosni:{probe.address}:{probe.port}", no_sni)
+
+
 # The TLS alerts by which a server refuses every suite we offer: OpenSSL's "no shared
 # cipher" is handshake_failure; insufficient_security is "none strong enough".
 _NO_SHARED_SUITE = {"handshake_failure", "insufficient_security"}
@@ -1090,10 +1097,15 @@ async def _certificate_question(ctx: CheckContext, probe: SmtpProbe, started: fl
         return
     # Only the server refusing every suite with a certificate says it has none to present:
     # an alert saying so, or (asyncio servers such as aiosmtpd) a hang-up right after our
-    # ClientHello twice, from a server whose first handshake, with the same versions and
-    # aNULL added, completed. A timeout or a refusal before the handshake says nothing.
+    # ClientHello twice, from a server that still completes a handshake offering aNULL right
+    # after. A server that serves one session and drops the later ones after STARTTLS (a
+    # session limit, a restarting worker) hangs up just the same; the handshake without SNI,
+    # offering aNULL, is then asked (it is due anyway, once per address) and tells the two
+    # apart. A timeout, a refusal before the handshake, or no control says nothing.
     refused = side.ok is False and side.alert_name in _NO_SHARED_SUITE
     hung_up = retried and side.dropped and not side.server_hello
+    if hung_up:
+        hung_up = (await _no_sni_side(ctx, probe)).ok is True
     probe.anon_cert = "none" if refused or hung_up else "untested"
 
 

@@ -10,6 +10,10 @@ that authenticate ask (starttls.SmtpProbe.anon_cert).
   MTA-STS validation ... Senders will not deliver there"), as no certificate was seen; only
   the verdict counting it (_probe_verdict) had been made "could not check". It is "could
   not check" (error) now, as SMTP-09 and DANE-07 are.
+- A server serving one session and dropping every later one after STARTTLS (a session
+  limit, a restarting worker) hung up twice on the question, which read as a refusal:
+  anonymous-only, SMTP-09 failing under enforce and DANE-07 failing. Hang-ups count as a
+  refusal now only when the handshake without SNI, offering aNULL, completes right after.
 
 Real aiosmtpd servers on 127.0.0.1 (tests/test_starttls.py); no lab.
 """
@@ -27,8 +31,9 @@ from checks import mtasts, mx, starttls
 from checks.context import CheckContext
 from checks.findings import Collector, Mechanism, Status
 from tests.test_certs import Pki
-from tests.test_engine_s12_review2 import BOTH, _first_connection_only, _tls
-from tests.test_starttls import ADDR, HOST, _config, _Handler, _port, _serve
+from tests.test_engine_s12_review2 import BOTH, _dane, _first_connection_only, _state, _tls
+from tests.test_starttls import ADDR, HOST, _config, _Handler, _port, _serve, run_probe
+from tests.test_starttls_s11_dual_certs import _all
 
 ANON_ONLY = "aNULL:@SECLEVEL=0"
 NAMES = [f"mx{i}.example.test" for i in range(1, 7)]
@@ -142,3 +147,58 @@ def test_mtasts_32_cannot_check_an_address_whose_question_got_no_answer(
     assert mtasts32.summary.startswith(f"Could not check {HOST} ({ADDR}): it chose the anonymous")
     assert "offering no anonymous suite, as MTA-STS senders do, got no answer" in mtasts32.summary
     assert "Senders will not deliver" not in mtasts32.summary
+
+
+# ---- 3. hang-ups are a refusal only beside a handshake that completes ------------------------
+
+
+class _DropsAfterStarttls(asyncio.Protocol):
+    """A later session: banner, EHLO offering STARTTLS, 220 to STARTTLS, then the server
+    closes without reading our ClientHello (out of sessions, a worker restarting)."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.WriteTransport)
+        self.transport, self.buffer = transport, b""
+        transport.write(b"220 mx1.example.test ESMTP\r\n")
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while b"\r\n" in self.buffer:
+            line, self.buffer = self.buffer.split(b"\r\n", 1)
+            command = line.upper()
+            if command.startswith(b"EHLO"):
+                self.transport.write(b"250-mx1.example.test\r\n250 STARTTLS\r\n")
+            elif command.startswith((b"STARTTLS", b"QUIT")):
+                self.transport.write(b"220 ready\r\n" if command == b"STARTTLS" else b"221 bye\r\n")
+                self.transport.close()
+                return
+            else:
+                self.transport.write(b"250 ok\r\n")
+
+
+def test_a_server_dropping_later_sessions_is_not_anonymous_only(pki: Pki, tmp_path: Path) -> None:
+    leaf = pki.leaf([HOST])
+    tls = _tls(tmp_path, pki, BOTH, leaf)
+    count = 0
+
+    def factory() -> asyncio.Protocol:
+        nonlocal count
+        count += 1
+        if count == 1:
+            return SMTP(_Handler(), hostname=HOST, tls_context=tls, require_starttls=False)
+        return _DropsAfterStarttls()
+
+    probe = run_probe(lambda: _serve(factory), pki.bundle(str(tmp_path / "ca.pem")))
+    assert probe.tls_ok and probe.chain_der == [] and probe.no_sni_ok is False
+    # The question hung up on twice, as an anonymous-only aiosmtpd does; the handshake without
+    # SNI (and its plain retry), offering aNULL, hung up too: no refusal, no answer.
+    assert probe.anon_cert == "untested"
+    found = _all(probe, under_sts=True)
+    (smtp09,) = [f for f in found if f.id == "SMTP-09"]
+    assert smtp09.status == Status.ERROR and "could not be tested" in smtp09.summary
+    assert [f.id for f in found if f.status == Status.FAIL] == []
+    dane_found = {f.id: f.status for f in _dane(probe, _state(leaf.der))}
+    assert dane_found["DANE-07"] == Status.ERROR
+    assert mtasts._probe_verdict(probe) == "error"
+    # First session, the question twice, without SNI twice, old TLS: no connection added.
+    assert count == probe.connections == 6
