@@ -90,6 +90,10 @@ class HostedPolicy(models.Model):
     # team was told once, hosts leaving and coming back are only recorded meanwhile, and one
     # notice says when an answer has held MX_STABLE_AFTER again (service.sync_told).
     mx_unstable_since = models.DateTimeField(null=True, blank=True)
+    # The two answers before the current one, latest first, each {"answer": mx_answer words,
+    # "since": ISO time it started}: what tells a round trip (A, B, A: told as usual) from
+    # answers going back and forth (A, B, A, B: a flap, note_answer).
+    mx_earlier = models.JSONField(default=list, blank=True)
     # What the last answer that was no usable MX said ("a null MX", "NXDOMAIN"); "" while MX
     # are followed. Told once when it starts and once when the MX records are back.
     mx_unusable = models.CharField(max_length=40, blank=True)
@@ -239,6 +243,26 @@ class HostedPolicy(models.Model):
         """Has the last answer held MX_STABLE_AFTER (no lookup since gave another)? Rows from
         before mx_changed_at count as settled long ago."""
         return self.mx_changed_at is None or now - self.mx_changed_at >= MX_STABLE_AFTER
+
+    def note_answer(self, before: str, since: datetime | None, now: datetime) -> bool:
+        """The answer changed at `now` from `before` (held since `since`) to mx_answer():
+        remember it, and say whether the answers now go back and forth. One round trip (A,
+        B, A: a real NXDOMAIN fixed within hours, an MX removed by mistake and put back) is
+        two changes, each told as it happens; a flap is the second departure, A, B, A, B,
+        with neither B nor the A between it holding MX_STABLE_AFTER."""
+        earlier = self.mx_earlier
+        when = since.isoformat() if since else None
+        self.mx_earlier = [{"answer": before, "since": when}, *earlier[:1]]
+        if len(earlier) < 2 or since is None:
+            return False  # `since` None: a row from before mx_changed_at, settled long ago
+        (b, b_since), (a, _) = ((e["answer"], e["since"]) for e in earlier)
+        return (
+            b == self.mx_answer()
+            and a == before
+            and b_since is not None
+            and since - datetime.fromisoformat(b_since) < MX_STABLE_AFTER
+            and now - since < MX_STABLE_AFTER
+        )
 
     def flapping_message(self, before: str, after: str) -> str:
         """Why the team hears no more of hosts leaving and coming back for a while."""
@@ -439,6 +463,7 @@ class HostedPolicy(models.Model):
             self.mx_aliases = {}  # told afresh (note_aliases), as to a new customer
             self.mx_changed_at = now
             self.mx_unstable_since = None
+            self.mx_earlier = []
             self.mx_unusable = ""
         else:
             # Still winding down: senders may hold copies listing departed hosts, which stay

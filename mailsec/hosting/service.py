@@ -393,20 +393,21 @@ def follow_mx(
 ) -> list[tuple[str, str]]:
     """Apply an MX answer (not a failed lookup) to the locked policy; the steps to tell.
 
-    Every step is returned. Which are emailed depends on whether the answers agree: a host
-    that left and comes back (or MX records back after a null MX / NXDOMAIN) sooner than
-    MX_STABLE_AFTER after the answer before means two name servers answer differently, and
-    each 5-minute sync would otherwise email "mx2 left", then "mx2 is back". The team is told
-    that once (mx-flapping), the QUIET_WHILE_UNSTABLE steps are then recorded only, and once
-    an answer has held MX_STABLE_AFTER the team hears it (mx-stable), with what still leaves
-    the policy. Nothing about the text changes: a departed host stays listed until its
-    removal is due, and coming back cancels that removal."""
+    Every step is returned. Which are emailed depends on whether the answers agree. A change
+    and its undoing (a host that left and is back, MX records back after a null MX or
+    NXDOMAIN) are told as they happen: the owner fixed something, or put back what was removed
+    by mistake. But when the answers then go back again (A, B, A, B) sooner than
+    MX_STABLE_AFTER each, two name servers answer differently, and each 5-minute sync would
+    otherwise email "mx2 left", then "mx2 is back". The team is told that once
+    (mx-flapping), the QUIET_WHILE_UNSTABLE steps are then recorded only, and once an answer
+    has held MX_STABLE_AFTER the team hears it (mx-stable), with what still leaves the
+    policy. Nothing about the text changes: a departed host stays listed until its removal
+    is due, and coming back cancels that removal."""
     said: list[tuple[str, str]] = []
     if policy.mx_unstable_since is not None and policy.mx_answer_held(now):
         policy.mx_unstable_since = None
         said.append(("mx-stable", policy.settled_message()))
-    before = policy.mx_answer()
-    held = policy.mx_answer_held(now)
+    before, before_since = policy.mx_answer(), policy.mx_changed_at
     steps: list[tuple[str, str]] = []
     if found.unusable:
         # A null MX or NXDOMAIN: taking every host out would leave a testing/enforce policy
@@ -415,7 +416,6 @@ def follow_mx(
         # back (a failed lookup meanwhile neither ends nor repeats it).
         policy.last_sync_error = f"MX not followed: {found.unusable}"[:500]
         if not policy.mx_unusable:
-            policy.mx_changed_at = now
             steps.append(
                 (
                     "mx-unusable",
@@ -428,9 +428,7 @@ def follow_mx(
     else:
         policy.last_sync_error = ""
         recovered = bool(policy.mx_unusable)
-        if recovered:
-            policy.mx_unusable = ""
-            policy.mx_changed_at = now
+        policy.mx_unusable = ""
         moved = [(mx_event_kind(m), m) for m in policy.apply_mx(found.hosts, now)]
         if recovered:
             # As the certificate watch tells a certificate valid again: the team was asked
@@ -447,10 +445,13 @@ def follow_mx(
         steps += [("mx-removed", m) for m in policy.drop_due_removals(now, found.hosts)]
         # Told, never acted on: the policy lists the MX record's name either way.
         steps += [("mx-alias", m) for m in policy.note_aliases(found.aliases, found.alias_unknown)]
-    came_back = any(kind in ("mx-back", "mx-recovered") for kind, _ in steps)
-    if came_back and not held and policy.mx_unstable_since is None:
-        policy.mx_unstable_since = now
-        said.append(("mx-flapping", policy.flapping_message(before, policy.mx_answer())))
+    after = policy.mx_answer()
+    if after != before:
+        policy.mx_changed_at = now
+        flapping = policy.note_answer(before, before_since, now)
+        if flapping and policy.mx_unstable_since is None:
+            policy.mx_unstable_since = now
+            said.append(("mx-flapping", policy.flapping_message(before, after)))
     return said + steps
 
 
@@ -486,6 +487,7 @@ SYNC_FIELDS = [
     "mx_live",
     "mx_changed_at",
     "mx_unstable_since",
+    "mx_earlier",
     "mx_unusable",
     "mx_aliases",
     "pending_removals",
