@@ -4,20 +4,29 @@
   hours was told as "name servers out of sync", the "MX records back" email was held back,
   and an mx-stable email followed 12 hours later. A flap now starts at the second departure
   (A, B, A, B); the first return is emailed as usual.
+- While a flap lasted, no new answer was ever emailed: a null MX from a third name server
+  (or a third MX set) was recorded only, for days. Now only a change between the two answers
+  the episode's email named is kept quiet; another answer is emailed, and if it goes back and
+  forth too a new episode is told.
 
 MX answers come from the wire DNS server of tests/test_hosting_s12_quiet.py, alternating per
 lookup as a resolver asking one name server then the other sees them."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from mailsec.hosting.models import MX_STABLE_AFTER
+from django.core import mail
+
+from mailsec.hosting.models import MX_STABLE_AFTER, HostedPolicy
 from tests.test_hosting import T0
 from tests.test_hosting_s12_quiet import FIVE, A, B, QuietCase
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
+ANSWER_A = "mx1.example.org and mx2.example.org"
+ANSWER_B = "mx1.example.org"
+NULL = "a null MX (MX 0 .)"
 
 
 def kinds(said: list[tuple[str, str]]) -> list[str]:
@@ -67,3 +76,50 @@ class OneRoundTrip(QuietCase):
         assert "mx2.example.org is back" in back.body
         body = " ".join(flapping.body.split())
         assert "one gave mx1.example.org and mx2.example.org, the next mx1.example.org. " in body
+
+
+class NewAnswerDuringAFlap(QuietCase):
+    def flap(self, policy: HostedPolicy) -> datetime:
+        """An hour of answers alternating between A and B, ending on A: an episode."""
+        self.answers(B, A)
+        for n in range(1, 13):
+            self.sync(policy, T0 + n * FIVE)
+        assert policy.mx_unstable_since is not None
+        assert policy.flapping_answers() == (ANSWER_A, ANSWER_B)
+        mail.outbox.clear()
+        return T0 + 12 * FIVE
+
+    def test_a_null_mx_from_a_third_name_server_is_emailed(self) -> None:
+        policy = self.enable()
+        at = self.flap(policy)
+        # One name server starts answering a null MX, alternating with B.
+        self.answers("null", B)
+        assert kinds(self.sync(policy, at + FIVE)) == ["mx-unusable"]
+        [null_mx] = self.emails()
+        assert "publishes a null MX" in null_mx.subject
+        every: list[str] = []
+        for n in range(2, 12 * 24 * 3):  # three days
+            every += kinds(self.sync(policy, at + n * FIVE))
+        subjects = [m.subject for m in self.emails()]
+        # The first round trip is told (B back, then the null MX again); then a new episode
+        # names the two answers that now alternate, and the rest is only recorded.
+        assert len(subjects) == 4, subjects
+        assert "are back" in subjects[1] and "null MX" in subjects[2]
+        body = " ".join(self.emails()[3].body.split())
+        assert "one gave a null MX (MX 0 .), the next mx1.example.org. " in body
+        assert policy.flapping_answers() == (NULL, ANSWER_B)
+        assert every.count("mx-flapping") == 1 and "mx-stable" not in every
+
+    def test_a_third_mx_set_is_emailed_coming_and_going(self) -> None:
+        policy = self.enable()
+        at = self.flap(policy)
+        self.answers(["mx1.example.org.", "mx3.example.org."])
+        assert sorted(kinds(self.sync(policy, at + FIVE))) == ["mx-added", "mx-leaving"]
+        self.answers(B)
+        assert kinds(self.sync(policy, at + 2 * FIVE)) == ["mx-leaving"]
+        added, leaving = self.emails()
+        assert "mx3.example.org left the MX records" in leaving.body
+        # Back between the episode's own answers: recorded only.
+        self.answers(A)
+        assert kinds(self.sync(policy, at + 3 * FIVE)) == ["mx-back"]
+        assert len(self.emails()) == 2

@@ -87,9 +87,13 @@ class HostedPolicy(models.Model):
     # or going): how long an answer has held is what tells flapping from a change.
     mx_changed_at = models.DateTimeField(null=True, blank=True)
     # Set while lookups keep giving different answers (two name servers out of sync): the
-    # team was told once, hosts leaving and coming back are only recorded meanwhile, and one
+    # team was told once, hosts leaving and coming back between those two answers are only
+    # recorded meanwhile, and one
     # notice says when an answer has held MX_STABLE_AFTER again (service.sync_told).
     mx_unstable_since = models.DateTimeField(null=True, blank=True)
+    # The episode's two answers (mx_answer words), as its mx-flapping email named them: only
+    # a change between these two is kept from email while it lasts; any other answer is news.
+    mx_flap_answers = models.JSONField(default=list, blank=True)
     # The two answers before the current one, latest first, each {"answer": mx_answer words,
     # "since": ISO time it started}: what tells a round trip (A, B, A: told as usual) from
     # answers going back and forth (A, B, A, B: a flap, note_answer).
@@ -292,6 +296,9 @@ class HostedPolicy(models.Model):
         one such event (service.follow_mx), so the latest is this one's."""
         if self.mx_unstable_since is None:
             return None
+        if len(self.mx_flap_answers) == 2:
+            return (self.mx_flap_answers[0], self.mx_flap_answers[1])
+        # An episode started before mx_flap_answers was kept: its email names them.
         event = self.events.filter(kind="mx-flapping").first()
         found = FLAP_ANSWERS_RE.search(event.message) if event is not None else None
         return (found["before"], found["after"]) if found else None
@@ -463,6 +470,7 @@ class HostedPolicy(models.Model):
             self.mx_aliases = {}  # told afresh (note_aliases), as to a new customer
             self.mx_changed_at = now
             self.mx_unstable_since = None
+            self.mx_flap_answers = []
             self.mx_earlier = []
             self.mx_unusable = ""
         else:

@@ -349,9 +349,8 @@ def sync_told(
             # whether a host due for removal is still gone.
             policy.last_sync_error = f"MX lookup failed: {found.detail}"[:500]
         else:
-            said += follow_mx(policy, found, now)
-            if policy.mx_unstable_since is not None:
-                quiet = QUIET_WHILE_UNSTABLE
+            followed, quiet = follow_mx(policy, found, now)
+            said += followed
         # The record was compared with the id we had before the lookups; a newer id since
         # makes that comparison meaningless until the next turn.
         if record.state != "error" and policy.policy_id == looked_up_id:
@@ -390,8 +389,9 @@ def unusable_label(found: lookups.MxLookup) -> str:
 
 def follow_mx(
     policy: HostedPolicy, found: lookups.MxLookup, now: datetime
-) -> list[tuple[str, str]]:
-    """Apply an MX answer (not a failed lookup) to the locked policy; the steps to tell.
+) -> tuple[list[tuple[str, str]], frozenset[str]]:
+    """Apply an MX answer (not a failed lookup) to the locked policy; the steps to tell, and
+    the kinds among them only recorded (tell_all's quiet).
 
     Every step is returned. Which are emailed depends on whether the answers agree. A change
     and its undoing (a host that left and is back, MX records back after a null MX or
@@ -399,13 +399,16 @@ def follow_mx(
     by mistake. But when the answers then go back again (A, B, A, B) sooner than
     MX_STABLE_AFTER each, two name servers answer differently, and each 5-minute sync would
     otherwise email "mx2 left", then "mx2 is back". The team is told that once
-    (mx-flapping), the QUIET_WHILE_UNSTABLE steps are then recorded only, and once an answer
-    has held MX_STABLE_AFTER the team hears it (mx-stable), with what still leaves the
-    policy. Nothing about the text changes: a departed host stays listed until its removal
+    (mx-flapping, naming the two answers), the QUIET_WHILE_UNSTABLE steps of a change between
+    those two are then recorded only, and once an answer has held MX_STABLE_AFTER the team
+    hears it (mx-stable), with what still leaves the policy. A change to or from any other
+    answer (a null MX from a third name server, another MX set) is news, emailed as usual;
+    should it go back and forth too, a new episode names it. Nothing about the text changes: a departed host stays listed until its removal
     is due, and coming back cancels that removal."""
     said: list[tuple[str, str]] = []
     if policy.mx_unstable_since is not None and policy.mx_answer_held(now):
         policy.mx_unstable_since = None
+        policy.mx_flap_answers = []
         said.append(("mx-stable", policy.settled_message()))
     before, before_since = policy.mx_answer(), policy.mx_changed_at
     steps: list[tuple[str, str]] = []
@@ -446,13 +449,20 @@ def follow_mx(
         # Told, never acted on: the policy lists the MX record's name either way.
         steps += [("mx-alias", m) for m in policy.note_aliases(found.aliases, found.alias_unknown)]
     after = policy.mx_answer()
+    quiet: frozenset[str] = frozenset()
     if after != before:
         policy.mx_changed_at = now
         flapping = policy.note_answer(before, before_since, now)
-        if flapping and policy.mx_unstable_since is None:
+        named = {before, after} == set(policy.flapping_answers() or ())
+        if flapping and not named:
+            # A flap, or one between other answers than the episode's: told, with its two.
             policy.mx_unstable_since = now
+            policy.mx_flap_answers = [before, after]
             said.append(("mx-flapping", policy.flapping_message(before, after)))
-    return said + steps
+            named = True
+        if named:
+            quiet = QUIET_WHILE_UNSTABLE
+    return said + steps, quiet
 
 
 def plain_txt_told(policy: HostedPolicy) -> list[tuple[str, str]]:
@@ -487,6 +497,7 @@ SYNC_FIELDS = [
     "mx_live",
     "mx_changed_at",
     "mx_unstable_since",
+    "mx_flap_answers",
     "mx_earlier",
     "mx_unusable",
     "mx_aliases",
