@@ -8,6 +8,11 @@
   (or a third MX set) was recorded only, for days. Now only a change between the two answers
   the episode's email named is kept quiet; another answer is emailed, and if it goes back and
   forth too a new episode is told.
+- A flap whose lookups then kept failing (SERVFAIL) kept its page notice for days with no
+  word that nothing answered, and the first answer after them ended the flap at once ("agree
+  again since" a time before the failures). A failed lookup neither continues nor ends a
+  flap: the notice now says since when no lookup answered, and the 12 hours count from the
+  first answer after them.
 
 MX answers come from the wire DNS server of tests/test_hosting_s12_quiet.py, alternating per
 lookup as a resolver asking one name server then the other sees them."""
@@ -17,9 +22,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.core import mail
+from django.urls import reverse
 
 from mailsec.hosting.models import MX_STABLE_AFTER, HostedPolicy
 from tests.test_hosting import T0
+from tests.test_hosting_s12_flap_page import words
 from tests.test_hosting_s12_quiet import FIVE, A, B, QuietCase
 
 DAY = timedelta(days=1)
@@ -123,3 +130,43 @@ class NewAnswerDuringAFlap(QuietCase):
         self.answers(A)
         assert kinds(self.sync(policy, at + 3 * FIVE)) == ["mx-back"]
         assert len(self.emails()) == 2
+
+
+class FlapEndingInFailedLookups(QuietCase):
+    def notice(self) -> str:
+        self.client.force_login(self.alice)
+        page = self.client.get(reverse("hosting:page", args=[self.domain.code])).content.decode()
+        if 'id="mx-flapping"' not in page:
+            return ""
+        return words(page.split('id="mx-flapping"', 1)[1].split("</div>", 1)[0])
+
+    def test_lookups_that_keep_failing_neither_continue_nor_end_a_flap(self) -> None:
+        policy = self.enable()
+        self.answers(B, A)
+        for n in range(1, 13):
+            self.sync(policy, T0 + n * FIVE)
+        assert policy.mx_unstable_since is not None
+        mail.outbox.clear()
+        self.answers("servfail")
+        at = T0 + 13 * FIVE
+        while at < T0 + 3 * DAY:
+            assert self.sync(policy, at) == []
+            at += HOUR
+        # Nothing is known of the answers meanwhile: no "agree again", and the page says why
+        # its notice stays.
+        assert self.emails() == [] and policy.mx_unstable_since is not None
+        notice = self.notice()
+        assert (
+            "No MX lookup has answered since 1 Dec 2026, 13:05 UTC (the latest: SERVFAIL" in notice
+        )
+        assert "whether the answers still differ is not known" in notice
+        # The first answer after them starts the 12 hours: the days without one are not an
+        # answer that held.
+        self.answers(A)
+        assert self.sync(policy, at) == []
+        assert "No MX lookup has answered" not in self.notice()
+        assert self.sync(policy, at + MX_STABLE_AFTER - FIVE) == []
+        assert kinds(self.sync(policy, at + MX_STABLE_AFTER)) == ["mx-stable"]
+        [settled] = self.emails()
+        assert f"agree again since {at:%Y-%m-%d %H:%M} UTC" in " ".join(settled.body.split())
+        assert self.notice() == ""

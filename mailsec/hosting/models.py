@@ -98,6 +98,9 @@ class HostedPolicy(models.Model):
     # "since": ISO time it started}: what tells a round trip (A, B, A: told as usual) from
     # answers going back and forth (A, B, A, B: a flap, note_answer).
     mx_earlier = models.JSONField(default=list, blank=True)
+    # The first of the MX lookups in a row that failed (NULL once one answers): a failed
+    # lookup neither continues nor ends a flap, and the page says since when none answered.
+    mx_failed_since = models.DateTimeField(null=True, blank=True)
     # What the last answer that was no usable MX said ("a null MX", "NXDOMAIN"); "" while MX
     # are followed. Told once when it starts and once when the MX records are back.
     mx_unusable = models.CharField(max_length=40, blank=True)
@@ -303,6 +306,19 @@ class HostedPolicy(models.Model):
         found = FLAP_ANSWERS_RE.search(event.message) if event is not None else None
         return (found["before"], found["after"]) if found else None
 
+    def lookups_failing_note(self) -> str:
+        """While a flap lasts and the MX lookups fail: the hosting page's notice says so, or
+        it would go on saying the answers differ, for days, on the strength of none."""
+        if self.mx_unstable_since is None or self.mx_failed_since is None:
+            return ""
+        since = self.mx_failed_since  # UTC, as stored
+        detail = self.last_sync_error.removeprefix("MX lookup failed: ")
+        return (
+            f"No MX lookup has answered since {since.day} {since:%b %Y, %H:%M} UTC (the latest: "
+            f"{detail}): whether the answers still differ is not known. The {MX_STABLE_HOURS} "
+            "hours count from the first answer after that."
+        )
+
     def settled_message(self) -> str:
         """The answers have agreed again: what they say now, and what still leaves the policy
         (told only on the page while they differed)."""
@@ -472,6 +488,7 @@ class HostedPolicy(models.Model):
             self.mx_unstable_since = None
             self.mx_flap_answers = []
             self.mx_earlier = []
+            self.mx_failed_since = None
             self.mx_unusable = ""
         else:
             # Still winding down: senders may hold copies listing departed hosts, which stay

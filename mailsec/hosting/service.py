@@ -348,6 +348,9 @@ def sync_told(
             # Never act on a failed lookup: it says nothing about which hosts left, nor
             # whether a host due for removal is still gone.
             policy.last_sync_error = f"MX lookup failed: {found.detail}"[:500]
+            # Nor does it continue or end a flap: the hosting page says since when no lookup
+            # answered, and the first answer after them starts the hours an answer must hold.
+            policy.mx_failed_since = policy.mx_failed_since or now
         else:
             followed, quiet = follow_mx(policy, found, now)
             said += followed
@@ -406,6 +409,12 @@ def follow_mx(
     should it go back and forth too, a new episode names it. Nothing about the text changes: a departed host stays listed until its removal
     is due, and coming back cancels that removal."""
     said: list[tuple[str, str]] = []
+    if policy.mx_failed_since is not None:
+        if policy.mx_unstable_since is not None:
+            # Lookups that failed say nothing of the answers meanwhile: days of them are not
+            # an answer that held. Unchanged answers keep mx_earlier as it was.
+            policy.mx_changed_at = now
+        policy.mx_failed_since = None
     if policy.mx_unstable_since is not None and policy.mx_answer_held(now):
         policy.mx_unstable_since = None
         policy.mx_flap_answers = []
@@ -499,6 +508,7 @@ SYNC_FIELDS = [
     "mx_unstable_since",
     "mx_flap_answers",
     "mx_earlier",
+    "mx_failed_since",
     "mx_unusable",
     "mx_aliases",
     "pending_removals",
