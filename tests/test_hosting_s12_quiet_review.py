@@ -13,6 +13,10 @@
   again since" a time before the failures). A failed lookup neither continues nor ends a
   flap: the notice now says since when no lookup answered, and the 12 hours count from the
   first answer after them.
+- Migration 0007 carried "told of a null MX / NXDOMAIN" only for rows whose last sync error
+  was that answer: a null MX then a failed lookup (last error "MX lookup failed") got
+  mx_unusable "", so the next null MX was emailed a second time. It now also reads the
+  latest MX event: an mx-unusable with nothing after it is carried too.
 
 MX answers come from the wire DNS server of tests/test_hosting_s12_quiet.py, alternating per
 lookup as a resolver asking one name server then the other sees them."""
@@ -20,11 +24,14 @@ lookup as a resolver asking one name server then the other sees them."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.core import mail
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
-from mailsec.hosting.models import MX_STABLE_AFTER, HostedPolicy
+from mailsec.hosting.models import MX_STABLE_AFTER, HostedPolicy, HostingEvent
 from tests.test_hosting import T0
 from tests.test_hosting_s12_flap_page import words
 from tests.test_hosting_s12_quiet import FIVE, A, B, QuietCase
@@ -34,6 +41,18 @@ HOUR = timedelta(hours=1)
 ANSWER_A = "mx1.example.org and mx2.example.org"
 ANSWER_B = "mx1.example.org"
 NULL = "a null MX (MX 0 .)"
+# The mx-unusable events the code before 26bf8ec recorded (and emailed).
+NULL_MX_TOLD = (
+    "example.org: the domain publishes a null MX (MX 0 .): it says it receives no mail. The "
+    "policy is unchanged and keeps listing mx1.example.org, mx2.example.org. If the domain no "
+    "longer receives mail, stop hosting; otherwise fix its MX records."
+)
+NXDOMAIN_TOLD = (
+    "example.org: the MX lookup answered NXDOMAIN (NXDOMAIN for example.org MX): the domain "
+    "does not exist. The policy is unchanged and keeps listing mx1.example.org, "
+    "mx2.example.org. If the domain no longer receives mail, stop hosting; otherwise fix its "
+    "MX records."
+)
 
 
 def kinds(said: list[tuple[str, str]]) -> list[str]:
@@ -170,3 +189,58 @@ class FlapEndingInFailedLookups(QuietCase):
         [settled] = self.emails()
         assert f"agree again since {at:%Y-%m-%d %H:%M} UTC" in " ".join(settled.body.split())
         assert self.notice() == ""
+
+
+MIGRATION = ("hosting", "0007_policy_mx_answers")
+migration_0007 = import_module(f"mailsec.hosting.migrations.{MIGRATION[1]}")
+
+
+class CarriedNullMx(QuietCase):
+    """Rows synced by the code before 26bf8ec: told of a null MX when last_sync_error changed
+    to 'MX not followed: …', which a failed lookup overwrote."""
+
+    def before_0007(self, policy: HostedPolicy, *steps: tuple[str, str]) -> None:
+        """The policy as the old code left it after these (kind, message) events, the last
+        sync's error being `last_error`."""
+        for n, (kind, message) in enumerate(steps, start=1):
+            HostingEvent.objects.create(
+                policy=policy, kind=kind, message=message, created=T0 + n * HOUR
+            )
+
+    def carry(self, policy: HostedPolicy, last_error: str) -> None:
+        HostedPolicy.objects.filter(pk=policy.pk).update(
+            last_sync_error=last_error, mx_unusable="", mx_changed_at=None
+        )
+        apps = MigrationExecutor(connection).loader.project_state(MIGRATION).apps
+        migration_0007.carry_unusable(apps, None)
+        policy.refresh_from_db()
+
+    def test_a_null_mx_then_a_failed_lookup_is_not_told_again(self) -> None:
+        policy = self.enable()
+        self.before_0007(policy, ("mx-unusable", NULL_MX_TOLD))
+        self.carry(policy, "MX lookup failed: SERVFAIL for example.org MX")
+        assert policy.mx_unusable == NULL
+        self.answers("null")
+        assert self.sync(policy, T0 + DAY) == []
+        assert self.emails() == []
+        self.answers(A)
+        assert kinds(self.sync(policy, T0 + 2 * DAY)) == ["mx-recovered"]
+
+    def test_nxdomain_then_a_failed_lookup_is_carried_as_nxdomain(self) -> None:
+        policy = self.enable()
+        self.before_0007(policy, ("mx-unusable", NXDOMAIN_TOLD))
+        self.carry(policy, "MX lookup failed: timed out")
+        assert policy.mx_unusable == "NXDOMAIN"
+
+    def test_mx_changes_told_after_the_null_mx_end_it(self) -> None:
+        policy = self.enable()
+        self.before_0007(
+            policy,
+            ("mx-unusable", NULL_MX_TOLD),
+            ("mx-added", "New MX mx3.example.org: added to the policy at once."),
+        )
+        self.carry(policy, "MX lookup failed: SERVFAIL for example.org MX")
+        assert policy.mx_unusable == ""
+        self.answers("null")
+        assert kinds(self.sync(policy, T0 + DAY)) == ["mx-unusable"]
+        assert len(self.emails()) == 1
