@@ -48,5 +48,20 @@ class Migration(migrations.Migration):
             name="mx_unusable",
             field=models.CharField(blank=True, max_length=40),
         ),
+        migrations.AddField(
+            model_name="hostedpolicy",
+            name="mx_earlier",
+            field=models.JSONField(blank=True, default=list),
+        ),
+        migrations.AddField(
+            model_name="hostedpolicy",
+            name="mx_flap_answers",
+            field=models.JSONField(blank=True, default=list),
+        ),
+        migrations.AddField(
+            model_name="hostedpolicy",
+            name="mx_failed_since",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
         migrations.RunPython(carry_unusable, migrations.RunPython.noop),
     ]
