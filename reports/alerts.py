@@ -36,9 +36,11 @@ changes of other apps' kinds after its own.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +82,19 @@ def failure_type(result_type: str) -> str:
     sent. Stored rows, and AlertFacts records, keep each sender's spelling, so every reading
     of them goes through here."""
     return defined_type(result_type) or result_type
+
+
+def _told_as(written: Iterable[str]) -> set[str]:
+    """The failure types that earlier rows, or a report's told facts, spelled `written` count
+    as having told: those written as their failure type (a defined type as RFC 8460 spells
+    it, any other as sent). A defined type in other letters counts only as written: before
+    commit 4404d01 it was told as a type "not in RFC 8460", not as itself, and the rows and
+    told facts of then keep that spelling. Read as the type, they would make it seen already,
+    and a sender that goes on writing it so would never be alerted of it. Since, such a
+    spelling opens the type's change, which stays open while any spelling of it is reported
+    (_close_quiet_types), so a later report of it is suppressed by that; and facts_told keeps
+    the type as read with the spelling."""
+    return {t for t in written if failure_type(t) == t}
 
 
 def _spelled(details: QuerySet[FailureDetail], kind: str) -> QuerySet[FailureDetail]:
@@ -227,21 +242,20 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     new_types: set[str] = set()
     if recent:
         # By failure type, not spelling: certificate-expired one day and Certificate-Expired
-        # the next is nothing new. The told facts too: they keep the spellings as sent.
-        earlier = {
-            failure_type(t)
-            for t in details.filter(
-                report__day__lt=day, report__day__gte=day - timedelta(days=QUIET_DAYS)
-            )
+        # the next is nothing new (the open change of the first suppresses it). What counts
+        # as told already is read by _told_as, so spellings told as "not in RFC 8460" before
+        # the deploy of 4404d01 do not hide the type they are.
+        earlier = _told_as(
+            details.filter(report__day__lt=day, report__day__gte=day - timedelta(days=QUIET_DAYS))
             .order_by()
             .values_list("result_type", flat=True)
             .distinct()
-        }
+        )
         new_types = {
             failure_type(t) for t in report.failure_details.values_list("result_type", flat=True)
         } - earlier
         if told is not None:
-            new_types -= {failure_type(t) for t in told.result_types}
+            new_types -= _told_as(told.result_types)
     # Anyone can POST a report (the address is public in DNS): only the RFC's result types
     # become alerts of their own, with our words. Unknown ones are one alert that quotes
     # nothing, so a report cannot have us email its text, or thousands of emails.
@@ -351,8 +365,14 @@ def _day_rate_told(domain: Domain, day: date) -> bool:
 
 def facts_told(report: TlsReport) -> AlertFacts:
     """What `report`'s alerts have been evaluated on once evaluate_report has run: its facts
-    now, with those of its earlier evaluations."""
-    return AlertFacts.of(report).with_told(AlertFacts.recorded(report))
+    now, with those of its earlier evaluations. A defined type in other letters is kept as
+    written and as the type it was read as: facts kept before commit 4404d01 have only the
+    spelling, told then as a type "not in RFC 8460" (_told_as)."""
+    facts = AlertFacts.of(report)
+    read = {failure_type(t) for t in facts.result_types}
+    return replace(facts, result_types=facts.result_types | read).with_told(
+        AlertFacts.recorded(report)
+    )
 
 
 @dataclass(frozen=True)
@@ -623,12 +643,68 @@ def _close_quiet_types(domain: Domain, address: ReportAddress, day: date) -> Non
     if any(defined_type(t) is None for t in recent):
         recent.add(UNKNOWN_TYPES)
     for result_type in open_types:
-        if result_type not in recent:
+        if result_type == UNKNOWN_TYPES and result_type not in recent:
+            _close_unknown_types(domain, address, report_days[-1], day, recent)
+        elif result_type not in recent:
             _recover(
                 domain,
                 f"{KIND_NEW_TYPE}:{result_type}",
                 _quiet_type_note(address, result_type, report_days[-1], day),
             )
+
+
+def _close_unknown_types(
+    domain: Domain, address: ReportAddress, window: date, day: date, recent: set[str]
+) -> None:
+    """Close the change of types not in RFC 8460, quiet since `window` (`recent`: the failure
+    types reported since). Before commit 4404d01 it also counted defined types written in
+    other letters (Certificate-Expired), which are now read as those types: when such a type
+    is still reported, its end is no news. Told as ended (a recovery) only when types RFC 8460
+    does not define were reported while it was open, with a word for those still reported;
+    otherwise closed without an email or a "fixed" in the digest (dismissed, with a note)."""
+    from mailsec.alerts.models import Change
+
+    key = f"{KIND_NEW_TYPE}:{UNKNOWN_TYPES}"
+    change = Change.objects.filter(domain=domain, key=key, state__in=Change.OPEN).first()
+    if change is None:
+        return
+    rows = FailureDetail.objects.filter(
+        report__address=address, report__counted=True, report__day__lte=day
+    )
+    with contextlib.suppress(KeyError, TypeError, ValueError):
+        # The report day it was opened for: what it counted was reported from then on.
+        rows = rows.filter(report__day__gte=date.fromisoformat(change.evidence["day"]))
+    written = set(rows.order_by().values_list("result_type", flat=True).distinct())
+    still = sorted(
+        {failure_type(t) for t in written if failure_type(t) != t and failure_type(t) in recent}
+    )
+    if not still:
+        _recover(domain, key, _quiet_type_note(address, UNKNOWN_TYPES, window, day))
+        return
+    names = ", ".join(still)
+    one = len(still) == 1
+    read = "that RFC 8460 type" if one else "those RFC 8460 types"
+    if any(defined_type(t) is None for t in written):
+        _recover(
+            domain,
+            key,
+            _quiet_type_note(address, UNKNOWN_TYPES, window, day)
+            + f" Senders still report {names} written in other letters or separators, which "
+            f"mailsec now reads as {read}, not as {'one' if one else 'ones'} it does not "
+            "define.",
+        )
+        return
+    note = (
+        "Closed without a recovery email: the failure types this alert counted as not in RFC "
+        f"8460 were {names} written in other letters or separators, which mailsec now reads "
+        f"as {read}. Senders still report {'it' if one else 'them'}: see the TLS reports "
+        "dashboard."
+    )
+    # Dismissed, not recovered: a recovery is told as a fix (the email, the digest's "no
+    # longer reported"), and these failures go on. One conditional UPDATE, as _recover.
+    Change.objects.filter(pk=change.pk, state__in=Change.OPEN).update(
+        state=Change.State.DISMISSED, dismissed_at=timezone.now(), note=note
+    )
 
 
 def _quiet_type_note(address: ReportAddress, result_type: str, window: date, day: date) -> str:
