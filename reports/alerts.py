@@ -93,8 +93,32 @@ def _told_as(written: Iterable[str]) -> set[str]:
     and a sender that goes on writing it so would never be alerted of it. Since, such a
     spelling opens the type's change, which stays open while any spelling of it is reported
     (_close_quiet_types), so a later report of it is suppressed by that; and facts_told keeps
-    the type as read with the spelling."""
+    the type as read with the spelling, by which _told_earlier counts such rows told since."""
     return {t for t in written if failure_type(t) == t}
+
+
+def _told_earlier(rows: QuerySet[FailureDetail]) -> set[str]:
+    """The failure types `rows` (earlier days' rows) count as having told: those _told_as
+    reads, and a defined type in other letters whose report's told facts (alerts_told) name
+    the type it was read as: facts_told writes that since commit c50bc507, so such a row was
+    evaluated, and told, as its type. Only rows of reports whose facts lack it (told before,
+    or not evaluated yet) are left out. Were rows evaluated since left out too, a late report
+    of a day they cover (another organisation's, within RECENT_DAYS) would open the type's
+    change again once it recovered, where the RFC's spelling opens nothing."""
+    written = set(rows.order_by().values_list("result_type", flat=True).distinct())
+    told = _told_as(written)
+    odd = [t for t in written if failure_type(t) not in told]
+    if not odd:
+        return told
+    odd_rows = rows.filter(result_type__in=odd).order_by()
+    by_report: defaultdict[int, set[str]] = defaultdict(set)
+    for t, report_id in odd_rows.values_list("result_type", "report_id").distinct():
+        by_report[report_id].add(t)
+    for report in TlsReport.objects.filter(pk__in=by_report).only("pk", "alerts_told"):
+        facts = AlertFacts.recorded(report)
+        if facts is not None:
+            told |= {failure_type(t) for t in by_report[report.pk]} & facts.result_types
+    return told
 
 
 def _spelled(details: QuerySet[FailureDetail], kind: str) -> QuerySet[FailureDetail]:
@@ -243,13 +267,10 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     if recent:
         # By failure type, not spelling: certificate-expired one day and Certificate-Expired
         # the next is nothing new (the open change of the first suppresses it). What counts
-        # as told already is read by _told_as, so spellings told as "not in RFC 8460" before
-        # the deploy of 4404d01 do not hide the type they are.
-        earlier = _told_as(
+        # as told already is read by _told_earlier, so spellings told as "not in RFC 8460"
+        # before the deploy of 4404d01 do not hide the type they are.
+        earlier = _told_earlier(
             details.filter(report__day__lt=day, report__day__gte=day - timedelta(days=QUIET_DAYS))
-            .order_by()
-            .values_list("result_type", flat=True)
-            .distinct()
         )
         new_types = {
             failure_type(t) for t in report.failure_details.values_list("result_type", flat=True)
