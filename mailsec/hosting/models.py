@@ -315,8 +315,9 @@ class HostedPolicy(models.Model):
         detail = self.last_sync_error.removeprefix("MX lookup failed: ")
         return (
             f"No MX lookup has answered since {since.day} {since:%b %Y, %H:%M} UTC (the latest: "
-            f"{detail}): whether the answers still differ is not known. The {MX_STABLE_HOURS} "
-            "hours count from the first answer after that."
+            f"{detail}): whether the answers still differ is not known. Should none answer "
+            f"for {MX_STABLE_HOURS} hours, the {MX_STABLE_HOURS} hours an answer must hold "
+            "count from the first answer after that."
         )
 
     def settled_message(self) -> str:

@@ -22,7 +22,7 @@ from checks.tasks import engine_config
 from mailsec.domains.models import Domain
 from mailsec.hosting import lookups
 from mailsec.hosting import policy as rules
-from mailsec.hosting.models import HostedPolicy
+from mailsec.hosting.models import MX_STABLE_AFTER, HostedPolicy
 from mailsec.hosting.notify import tell, tell_all
 from mailsec.hosting.zone import PolicyZone, ZoneError
 
@@ -349,7 +349,8 @@ def sync_told(
             # whether a host due for removal is still gone.
             policy.last_sync_error = f"MX lookup failed: {found.detail}"[:500]
             # Nor does it continue or end a flap: the hosting page says since when no lookup
-            # answered, and the first answer after them starts the hours an answer must hold.
+            # answered, and after MX_STABLE_AFTER of them the first answer starts the hours an
+            # answer must hold afresh (follow_mx).
             policy.mx_failed_since = policy.mx_failed_since or now
         else:
             followed, quiet = follow_mx(policy, found, now)
@@ -410,9 +411,14 @@ def follow_mx(
     is due, and coming back cancels that removal."""
     said: list[tuple[str, str]] = []
     if policy.mx_failed_since is not None:
-        if policy.mx_unstable_since is not None:
+        failed_for = now - policy.mx_failed_since
+        if policy.mx_unstable_since is not None and failed_for >= MX_STABLE_AFTER:
             # Lookups that failed say nothing of the answers meanwhile: days of them are not
-            # an answer that held. Unchanged answers keep mx_earlier as it was.
+            # an answer that held. Shorter failures are missed lookups between answers, not
+            # a restart: a name server failing every other lookup would otherwise restart
+            # the hours at each answer, the flap would never end, and every MX change after
+            # it would stay unemailed. (An answer that differs restarts them below anyway.)
+            # Unchanged answers keep mx_earlier as it was.
             policy.mx_changed_at = now
         policy.mx_failed_since = None
     if policy.mx_unstable_since is not None and policy.mx_answer_held(now):
