@@ -31,11 +31,34 @@ from mailsec.hosting import policy as rules
 MX_STABLE_AFTER = timedelta(hours=12)
 MX_STABLE_HOURS = int(MX_STABLE_AFTER.total_seconds() // 3600)
 
-# The two answers an mx-flapping message names, and the pattern the hosting page reads them back
-# with from that event while the flap lasts (the policy keeps no other copy): side by side, so
-# they change together.
+# How many answers one flap names: every answer seen within MX_STABLE_AFTER when it starts
+# (the one before and the one now first, then the latest seen), and each that comes back
+# later. Beyond that an answer does not join: its coming and going are emailed as they happen
+# (never lost), as are those of any answer that has not come back yet. Two name servers out of
+# sync give two; five is already a delegation in disarray.
+MX_FLAP_ANSWERS = 5
+# The earlier answers kept to tell a return from a new answer (mx_earlier): an answer forgotten
+# beyond these is new if it comes again, so told.
+MX_EARLIER_KEPT = 2 * MX_FLAP_ANSWERS
+
+# How an mx-flapping message names two answers, and the pattern the hosting page reads them
+# back with from that event for an episode started before mx_flap_answers was kept: side by
+# side, so they change together. More answers are named as answers_in_words says.
 FLAP_ANSWERS = "one gave {before}, the next {after}. Most likely"
 FLAP_ANSWERS_RE = re.compile(r"one gave (?P<before>.+?), the next (?P<after>.+?)\. Most likely")
+
+
+def answers_in_words(answers: tuple[str, ...]) -> str:
+    """The answers of a flap, for the mx-flapping email and the hosting page's notice: two
+    as "one gave A, the next B"; more separated by semicolons, as an answer of several hosts
+    reads "mx1 and mx2" (or "mx1, mx2 and mx3") itself."""
+    if len(answers) == 2:
+        return FLAP_ANSWERS.format(before=answers[0], after=answers[1]).removesuffix(
+            ". Most likely"
+        )
+    return f"the lookups gave {len(answers)} different answers: {'; '.join(answers)}"
+
+
 # The mx-flapping email's last word, which the hosting page's notice repeats.
 FLAP_UNDONE = "If you changed the MX records and changed them back, nothing needs doing."
 
@@ -86,17 +109,20 @@ class HostedPolicy(models.Model):
     # When the MX answer last changed (the hosts a lookup gave, or a null MX / NXDOMAIN coming
     # or going): how long an answer has held is what tells flapping from a change.
     mx_changed_at = models.DateTimeField(null=True, blank=True)
-    # Set while lookups keep giving different answers (two name servers out of sync): the
-    # team was told once, hosts leaving and coming back between those two answers are only
-    # recorded meanwhile, and one
-    # notice says when an answer has held MX_STABLE_AFTER again (service.sync_told).
+    # Set while lookups keep giving different answers (name servers out of sync): the team
+    # was told once, hosts leaving and coming back between the episode's answers are only
+    # recorded meanwhile, and one notice says when an answer has held MX_STABLE_AFTER again
+    # (service.sync_told).
     mx_unstable_since = models.DateTimeField(null=True, blank=True)
-    # The episode's two answers (mx_answer words), as its mx-flapping email named them: only
-    # a change between these two is kept from email while it lasts; any other answer is news.
+    # The episode's answers (mx_answer words, at most MX_FLAP_ANSWERS), as its mx-flapping
+    # emails named them: only a change among these is kept from email while it lasts; any
+    # other answer is news, and joins them if it comes back (service.follow_mx).
     mx_flap_answers = models.JSONField(default=list, blank=True)
-    # The two answers before the current one, latest first, each {"answer": mx_answer words,
-    # "since": ISO time it started}: what tells a round trip (A, B, A: told as usual) from
-    # answers going back and forth (A, B, A, B: a flap, note_answer).
+    # The answers seen before, each once, the latest seen first: {"answer": mx_answer words,
+    # "until": ISO time a lookup last gave another, "back": ISO time it last came back, or
+    # None}, while either is within MX_STABLE_AFTER (at most MX_EARLIER_KEPT): what tells a
+    # round trip (A, B, A: told as usual) from answers going back and forth (a second return
+    # within the window: a flap, note_answer).
     mx_earlier = models.JSONField(default=list, blank=True)
     # The first of the MX lookups in a row that failed (NULL once one answers): a failed
     # lookup neither continues nor ends a flap, and the page says since when none answered.
@@ -251,31 +277,50 @@ class HostedPolicy(models.Model):
         before mx_changed_at count as settled long ago."""
         return self.mx_changed_at is None or now - self.mx_changed_at >= MX_STABLE_AFTER
 
-    def note_answer(self, before: str, since: datetime | None, now: datetime) -> bool:
-        """The answer changed at `now` from `before` (held since `since`) to mx_answer():
-        remember it, and say whether the answers now go back and forth. One round trip (A,
-        B, A: a real NXDOMAIN fixed within hours, an MX removed by mistake and put back) is
-        two changes, each told as it happens; a flap is the second departure, A, B, A, B,
-        with neither B nor the A between it holding MX_STABLE_AFTER."""
-        earlier = self.mx_earlier
-        when = since.isoformat() if since else None
-        self.mx_earlier = [{"answer": before, "since": when}, *earlier[:1]]
-        if len(earlier) < 2 or since is None:
-            return False  # `since` None: a row from before mx_changed_at, settled long ago
-        (b, b_since), (a, _) = ((e["answer"], e["since"]) for e in earlier)
-        return (
-            b == self.mx_answer()
-            and a == before
-            and b_since is not None
-            and since - datetime.fromisoformat(b_since) < MX_STABLE_AFTER
-            and now - since < MX_STABLE_AFTER
-        )
+    def note_answer(self, before: str, now: datetime) -> bool:
+        """The answer changed at `now` from `before` to mx_answer(): remember it, and say
+        whether the answers now go back and forth. An answer seen within MX_STABLE_AFTER that
+        comes back is a return; one round trip (A, B, A: a real NXDOMAIN fixed within hours,
+        an MX removed by mistake and put back) is one return, each change told as it happens.
+        A flap is a second return within the window: A, B, A, B, but also three answers in
+        turn (A, B, C, A, B), which never repeat a pair."""
+        window = now - MX_STABLE_AFTER
 
-    def flapping_message(self, before: str, after: str) -> str:
-        """Why the team hears no more of hosts leaving and coming back for a while."""
+        def recent(iso: str | None) -> bool:
+            return iso is not None and datetime.fromisoformat(iso) > window
+
+        # Entries without "until" are from the two-answer rule (abcb899), never shipped.
+        earlier = [
+            e for e in self.mx_earlier if "until" in e and (recent(e["until"]) or recent(e["back"]))
+        ]
+        after = self.mx_answer()
+        back = any(e["answer"] == after and recent(e["until"]) for e in earlier)
+        returns_before = any(recent(e["back"]) for e in earlier)
+        kept = {e["answer"]: e for e in earlier}
+        left = kept.pop(before, {"back": None})
+        ended = {"answer": before, "until": now.isoformat(), "back": left["back"]}
+        if back:
+            kept[after]["back"] = now.isoformat()
+        self.mx_earlier = [ended, *kept.values()][:MX_EARLIER_KEPT]
+        return back and returns_before
+
+    def answers_seen(self, now: datetime) -> list[str]:
+        """Every answer seen within MX_STABLE_AFTER, the current one first, then the latest
+        seen (mx_earlier as note_answer left it)."""
+        window = now - MX_STABLE_AFTER
+        earlier = [
+            e["answer"]
+            for e in self.mx_earlier
+            if "until" in e and datetime.fromisoformat(e["until"]) > window
+        ]
+        return list(dict.fromkeys([self.mx_answer(), *earlier]))
+
+    def flapping_message(self, answers: tuple[str, ...]) -> str:
+        """Why the team hears no more of hosts leaving and coming back for a while: the
+        answers that go back and forth (two: the one before and the one now)."""
         return (
             f"The MX answers for {self.name} differ between lookups: "
-            f"{FLAP_ANSWERS.format(before=before, after=after)} its name servers are out of "
+            f"{answers_in_words(answers)}. Most likely its name servers are out of "
             "sync (a secondary that missed an update, or a name server still in the "
             "delegation serving an old zone). "
             f"The policy keeps listing {', '.join(self.patterns())}: a host that keeps coming "
@@ -293,18 +338,24 @@ class HostedPolicy(models.Model):
             "at the parent) gives the same MX records and the same SOA serial."
         )
 
-    def flapping_answers(self) -> tuple[str, str] | None:
-        """While the MX answers differ (mx_unstable_since), the two answers the episode's
-        mx-flapping email named, (before, after); None otherwise. Each episode starts with
-        one such event (service.follow_mx), so the latest is this one's."""
+    def flapping_answers(self) -> tuple[str, ...] | None:
+        """While the MX answers differ (mx_unstable_since), every answer the episode's
+        mx-flapping emails named (two or more); None otherwise."""
         if self.mx_unstable_since is None:
             return None
-        if len(self.mx_flap_answers) == 2:
-            return (self.mx_flap_answers[0], self.mx_flap_answers[1])
-        # An episode started before mx_flap_answers was kept: its email names them.
+        if len(self.mx_flap_answers) >= 2:
+            return tuple(self.mx_flap_answers)
+        # An episode started before mx_flap_answers was kept: its email names its two, and
+        # each episode started with one such event, so the latest is this one's.
         event = self.events.filter(kind="mx-flapping").first()
         found = FLAP_ANSWERS_RE.search(event.message) if event is not None else None
         return (found["before"], found["after"]) if found else None
+
+    def flapping_answers_said(self) -> str:
+        """The episode's answers in the words of its mx-flapping email (the page's notice);
+        "" when none are known."""
+        answers = self.flapping_answers()
+        return answers_in_words(answers) if answers else ""
 
     def lookups_failing_note(self) -> str:
         """While a flap lasts and the MX lookups fail: the hosting page's notice says so, or

@@ -22,7 +22,7 @@ from checks.tasks import engine_config
 from mailsec.domains.models import Domain
 from mailsec.hosting import lookups
 from mailsec.hosting import policy as rules
-from mailsec.hosting.models import MX_STABLE_AFTER, HostedPolicy
+from mailsec.hosting.models import MX_FLAP_ANSWERS, MX_STABLE_AFTER, HostedPolicy
 from mailsec.hosting.notify import tell, tell_all
 from mailsec.hosting.zone import PolicyZone, ZoneError
 
@@ -400,15 +400,18 @@ def follow_mx(
     Every step is returned. Which are emailed depends on whether the answers agree. A change
     and its undoing (a host that left and is back, MX records back after a null MX or
     NXDOMAIN) are told as they happen: the owner fixed something, or put back what was removed
-    by mistake. But when the answers then go back again (A, B, A, B) sooner than
-    MX_STABLE_AFTER each, two name servers answer differently, and each 5-minute sync would
-    otherwise email "mx2 left", then "mx2 is back". The team is told that once
-    (mx-flapping, naming the two answers), the QUIET_WHILE_UNSTABLE steps of a change between
-    those two are then recorded only, and once an answer has held MX_STABLE_AFTER the team
-    hears it (mx-stable), with what still leaves the policy. A change to or from any other
-    answer (a null MX from a third name server, another MX set) is news, emailed as usual;
-    should it go back and forth too, a new episode names it. Nothing about the text changes: a departed host stays listed until its removal
-    is due, and coming back cancels that removal."""
+    by mistake. But a second answer coming back within MX_STABLE_AFTER (A, B, A, B; or three
+    in turn, A, B, C, A, B) means name servers answer differently, and each 5-minute sync
+    would otherwise email "mx2 left", then "mx2 is back" (HostedPolicy.note_answer). The team
+    is told that once (mx-flapping, naming every answer seen within MX_STABLE_AFTER, at most
+    MX_FLAP_ANSWERS), the QUIET_WHILE_UNSTABLE steps of a change among those answers are then
+    recorded only, and once an answer has held MX_STABLE_AFTER the team hears it (mx-stable),
+    with what still leaves the policy. A change to or from any other answer (a null MX from
+    a third name server, another MX set) is news, emailed as usual; should that answer come
+    back too, it joins the others (one more mx-flapping email naming them all), unless the
+    flap already has MX_FLAP_ANSWERS: then its changes go on being emailed. Nothing about the
+    text changes: a departed host stays listed until its removal is due, and coming back
+    cancels that removal."""
     said: list[tuple[str, str]] = []
     if policy.mx_failed_since is not None:
         failed_for = now - policy.mx_failed_since
@@ -425,7 +428,7 @@ def follow_mx(
         policy.mx_unstable_since = None
         policy.mx_flap_answers = []
         said.append(("mx-stable", policy.settled_message()))
-    before, before_since = policy.mx_answer(), policy.mx_changed_at
+    before = policy.mx_answer()
     steps: list[tuple[str, str]] = []
     if found.unusable:
         # A null MX or NXDOMAIN: taking every host out would leave a testing/enforce policy
@@ -467,15 +470,24 @@ def follow_mx(
     quiet: frozenset[str] = frozenset()
     if after != before:
         policy.mx_changed_at = now
-        flapping = policy.note_answer(before, before_since, now)
-        named = {before, after} == set(policy.flapping_answers() or ())
-        if flapping and not named:
-            # A flap, or one between other answers than the episode's: told, with its two.
+        flapping = policy.note_answer(before, now)
+        answers = list(policy.flapping_answers() or ())
+        if flapping and not answers:
+            # A flap starts: every answer seen within the window is one of it (three name
+            # servers, or three answers in turn, name three), the two of this change first.
             policy.mx_unstable_since = now
-            policy.mx_flap_answers = [before, after]
-            said.append(("mx-flapping", policy.flapping_message(before, after)))
-            named = True
-        if named:
+            answers = [before, after]
+            seen = policy.answers_seen(now)
+            answers += [a for a in seen if a not in answers][: MX_FLAP_ANSWERS - 2]
+            said.append(("mx-flapping", policy.flapping_message(tuple(answers))))
+        elif flapping and after not in answers and len(answers) < MX_FLAP_ANSWERS:
+            # An answer that was news during the flap (emailed coming and going) came back:
+            # one of the flap's now, told once with all of them.
+            answers.append(after)
+            said.append(("mx-flapping", policy.flapping_message(tuple(answers))))
+        if answers:
+            policy.mx_flap_answers = answers
+        if before in answers and after in answers:
             quiet = QUIET_WHILE_UNSTABLE
     return said + steps, quiet
 
