@@ -317,7 +317,7 @@ class HostedPolicy(models.Model):
 
     def flapping_message(self, answers: tuple[str, ...]) -> str:
         """Why the team hears no more of hosts leaving and coming back for a while: the
-        answers that go back and forth (two: the one before and the one now)."""
+        answers that go back and forth (two or more, at most MX_FLAP_ANSWERS)."""
         return (
             f"The MX answers for {self.name} differ between lookups: "
             f"{answers_in_words(answers)}. Most likely its name servers are out of "
