@@ -24,7 +24,6 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
-from django.db.models import Max
 from django.test import Client
 from django.utils import timezone
 
@@ -37,7 +36,11 @@ from mailsec.domains.tasks import tick
 from mailsec.freecheck import ratelimit
 from reports.alerts import KIND_FAILURE_RATE, KIND_NEW_TYPE, evaluate_report
 from reports.models import ReportAddress, TlsReport
-from tests.test_reports_alerts import report, store
+from tests.test_reports_alerts import (  # noqa: F401 (the autouse fixture)
+    report,
+    reports_arrive_the_next_morning,
+    store,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,20 +49,6 @@ DAY0 = datetime.date(2026, 6, 1)
 
 def day(n: int) -> str:
     return (DAY0 + timedelta(days=n)).isoformat()
-
-
-@pytest.fixture(autouse=True)
-def reports_arrive_the_next_morning() -> Iterator[None]:
-    """The alert rules' today is the day after the latest report stored (as in
-    tests/test_reports_alerts.py): these days are long past, and only a recent report
-    alerts."""
-
-    def today() -> datetime.date:
-        latest = TlsReport.objects.aggregate(latest=Max("day"))["latest"]
-        return latest + timedelta(days=1) if latest else timezone.now().date()
-
-    with mock.patch("reports.alerts.today", today):
-        yield
 
 
 @pytest.fixture(autouse=True)

@@ -11,15 +11,12 @@ calm (and a failure type that stopped) reads as before.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
-from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
-from django.db.models import Max
 from django.utils import timezone
 
 from mailsec.accounts.models import Team
@@ -28,8 +25,12 @@ from mailsec.alerts.models import AlertSetting, Change, Notification
 from mailsec.alerts.tasks import send_notification
 from mailsec.domains.models import Domain
 from reports.alerts import KIND_FAILURE_RATE, evaluate_report
-from reports.models import ReportAddress, TlsReport
-from tests.test_reports_alerts import report, store
+from reports.models import ReportAddress
+from tests.test_reports_alerts import (  # noqa: F401 (the autouse fixture)
+    report,
+    reports_arrive_the_next_morning,
+    store,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,19 +44,6 @@ USUAL_RATE = (
 
 def day(n: int) -> str:
     return (DAY0 + timedelta(days=n)).isoformat()
-
-
-@pytest.fixture(autouse=True)
-def reports_arrive_the_next_morning() -> Iterator[None]:
-    """The alert rules' today is the day after the latest report stored: these days are long
-    past, and only a recent report alerts (as in tests/test_reports_alerts.py)."""
-
-    def today() -> datetime.date:
-        latest = TlsReport.objects.aggregate(latest=Max("day"))["latest"]
-        return latest + timedelta(days=1) if latest else timezone.now().date()
-
-    with mock.patch("reports.alerts.today", today):
-        yield
 
 
 @pytest.fixture(autouse=True)
