@@ -158,7 +158,13 @@ def strict_context(lab: Lab) -> ssl.SSLContext:
 
 
 def name_matches(host: str, sans: tuple[str, ...]) -> bool:
-    return any(s == host or (s.startswith("*.") and host.split(".", 1)[1] == s[2:]) for s in sans)
+    # DNS names compare case-insensitively (RFC 4343, RFC 9525 §6.3): s13t-sanupper's SAN is
+    # in capitals and still names its host.
+    host = host.lower()
+    return any(
+        s == host or (s.startswith("*.") and host.split(".", 1)[1] == s[2:])
+        for s in (san.lower() for san in sans)
+    )
 
 
 def should_verify(kind: str, chain: str, host: str, sans: tuple[str, ...]) -> bool:

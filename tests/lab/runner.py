@@ -128,7 +128,7 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
                 "close_after_starttls": h.close_after_starttls,
                 "tls_alert": h.tls_alert,
             }
-            issued = pki.leaf(h.host, h.host, h.cert)
+            issued = pki.leaf(h.cert_ref, h.host, h.cert)
             row["cert"], row["key"] = map(
                 str, pki.write_server(issued, certs, f"smtp-{h.host}-{h.ip}")
             )

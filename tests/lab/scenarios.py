@@ -26,7 +26,7 @@ TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 SMTP_KEYS = {
     "host", "ip", "port", "starttls", "tls", "cert", "sans", "cn", "chain", "banner_delay",
     "max_connections", "window", "reoffer_starttls", "starttls_reply", "greeting", "ehlo_reply",
-    "require_sni", "ciphers", "close_after_starttls", "tls_alert",
+    "require_sni", "ciphers", "close_after_starttls", "tls_alert", "own_cert",
 }  # fmt: skip
 TLS_ALERTS = {a.name for a in ssl.AlertDescription}
 MTASTS_VALUES = {"valid", "invalid", "none"}
@@ -109,6 +109,16 @@ class SmtpHost:
     ciphers: str | None = None  # OpenSSL cipher list for TLS <= 1.2 (TLS 1.3 suites unchanged)
     close_after_starttls: bool = False  # "220 Ready to start TLS", then a hang-up
     tls_alert: str | None = None  # every handshake is refused with this TLS alert
+    # A key and certificate of this address's own, not the host's shared one: one name on two
+    # boxes that were set up apart (s13t-addrexp, s13t-addrdane). TLSA placeholders name it
+    # `host@ip`.
+    own_cert: bool = False
+
+    @property
+    def cert_ref(self) -> str:
+        """The name under which the lab PKI mints (and TLSA placeholders find) this row's
+        certificate: the host name, shared by all its addresses, unless `own_cert`."""
+        return f"{self.host}@{self.ip}" if self.own_cert else self.host
 
     @property
     def standard_dialogue(self) -> bool:
@@ -417,6 +427,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                 window=float(row.get("window", 30.0)),
                 reoffer_starttls=bool(row.get("reoffer_starttls", False)),
                 starttls_reply=_starttls_reply(path, row),
+                own_cert=bool(row.get("own_cert", False)),
                 **_smtp_behaviour(path, row),  # type: ignore[arg-type]
             )
         )
