@@ -15,7 +15,8 @@ import ipaddress
 import math
 import secrets
 import time
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -89,16 +90,61 @@ def _incr_db(key: str, window: int) -> int:
         return RateCounter.objects.get(key=key).count
 
 
+def _window(bucket: str, window: int, now: float) -> tuple[str, int]:
+    """The counter's key for the fixed window `now` falls in, and that window's start."""
+    start = int(now // window) * window
+    return f"{KEY_PREFIX}:{bucket}:{window}:{start}", start
+
+
 def hit(bucket: str, limit: int, window: int, now: float | None = None) -> int | None:
     """Count one use of `bucket`; returns None when allowed, else the seconds until the
     window ends (for Retry-After)."""
     now = time.time() if now is None else now
-    start = int(now // window) * window
-    key = f"{KEY_PREFIX}:{bucket}:{window}:{start}"
+    key, start = _window(bucket, window, now)
     count = _incr_cache(key, window) if uses_cache() else _incr_db(key, window)
     if count <= limit:
         return None
     return max(1, math.ceil(start + window - now))
+
+
+def used(bucket: str, window: int, now: float | None = None) -> int:
+    """How many uses of `bucket` the current window has counted, without counting one."""
+    now = time.time() if now is None else now
+    key, _ = _window(bucket, window, now)
+    if uses_cache():
+        return int(cache.get(key) or 0)
+    return RateCounter.objects.filter(key=key).values_list("count", flat=True).first() or 0
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """A client's free checks in the current window, as the page and the API's RateLimit
+    headers tell it before anyone is refused."""
+
+    limit: int
+    used: int
+    window: int  # seconds
+    resets_in: int  # seconds until the window ends and the count starts again
+    resets_at: datetime
+
+    @property
+    def remaining(self) -> int:
+        # Refused requests are counted too, so `used` may pass the limit.
+        return max(0, self.limit - self.used)
+
+
+def client_allowance(client: str, now: float | None = None) -> Allowance:
+    """What is left of this client network's free checks (check_client's counter)."""
+    limit, window = settings.MAILSEC_FREE_CHECK_RATE, settings.MAILSEC_FREE_CHECK_WINDOW
+    now = time.time() if now is None else now
+    _, start = _window(f"client:{client}", window, now)
+    return Allowance(
+        limit=limit,
+        used=used(f"client:{client}", window, now),
+        window=window,
+        resets_in=max(1, math.ceil(start + window - now)),
+        resets_at=datetime.fromtimestamp(start + window, tz=UTC),
+    )
 
 
 def uses_cache() -> bool:
@@ -116,6 +162,11 @@ def _wait_words(seconds: int) -> str:
     return f"{math.ceil(seconds / 60)} minutes"
 
 
+def _clock(seconds_from_now: int) -> str:
+    """The UTC time of day `seconds_from_now` from now, as the pages write times (15:40 UTC)."""
+    return (timezone.now() + timedelta(seconds=seconds_from_now)).strftime("%H:%M UTC")
+
+
 def check_client(client: str) -> None:
     """Raise RateLimited when this client network asked for too many checks."""
     limit, window = settings.MAILSEC_FREE_CHECK_RATE, settings.MAILSEC_FREE_CHECK_WINDOW
@@ -123,7 +174,8 @@ def check_client(client: str) -> None:
     if retry_after is not None:
         raise RateLimited(
             f"You have asked for {limit} checks in the last {_wait_words(window)}, which is "
-            f"the limit for the free check. Please try again in {_wait_words(retry_after)}.",
+            f"the limit for the free check. Please try again in {_wait_words(retry_after)} "
+            f"(at {_clock(retry_after)}).",
             retry_after,
         )
 
@@ -143,7 +195,7 @@ def check_domain(domain: str) -> None:
         raise RateLimited(
             f"{org} has been checked {limit} times in the last {_wait_words(window)}. "
             "To be fair to its mail servers, please try again in "
-            f"{_wait_words(retry_after)}.",
+            f"{_wait_words(retry_after)} (at {_clock(retry_after)}).",
             retry_after,
         )
 

@@ -63,20 +63,35 @@ def _get_check(code: str) -> FreeCheck:
     return check
 
 
+def _allowance_context(request: HttpRequest) -> dict[str, Any]:
+    """What the form says of the visitor's free checks (freecheck/_form.html): how many are
+    left and when the count starts again, so nobody learns of the limit only when refused;
+    and, for someone without an account, what signing up changes."""
+    interval_hours = settings.MAILSEC_CHECK_INTERVAL.total_seconds() / 3600
+    return {
+        "allowance": ratelimit.client_allowance(ratelimit.client_hash(request)),
+        "window_minutes": max(1, settings.MAILSEC_FREE_CHECK_WINDOW // 60),
+        "monitor_every_hours": f"{interval_hours:g}",
+    }
+
+
+# The page says how many checks this visitor has left: never stored by a cache in between.
+@never_cache
 @require_http_methods(["GET", "POST"])
 def check(request: HttpRequest) -> HttpResponse:
     ctx = {"domain": request.GET.get("domain", "")}
     if request.method == "GET":
-        return render(request, "freecheck/check.html", ctx)
+        return render(request, "freecheck/check.html", {**ctx, **_allowance_context(request)})
 
     ctx["domain"] = request.POST.get("domain", "")
     try:
         domain = _domain(ctx["domain"])
         run, created = _request_check(request, domain)
     except DomainNameError as exc:
-        return render(request, "freecheck/check.html", {**ctx, "error": str(exc)}, status=400)
+        ctx = {**ctx, **_allowance_context(request), "error": str(exc)}
+        return render(request, "freecheck/check.html", ctx, status=400)
     except RateLimited as exc:
-        ctx["error"] = exc.message
+        ctx = {**ctx, **_allowance_context(request), "error": exc.message, "refused": True}
         response = render(request, "freecheck/check.html", ctx, status=429)
         response["Retry-After"] = str(exc.retry_after)
         return response
@@ -107,7 +122,7 @@ def _report_context(request: HttpRequest, check: FreeCheck, **extra: Any) -> dic
         "reuse_minutes": int(REUSE_FOR.total_seconds() // 60),
         "client_rate": settings.MAILSEC_FREE_CHECK_RATE,
         "domain_rate": settings.MAILSEC_FREE_CHECK_DOMAIN_RATE,
-        "window_minutes": max(1, settings.MAILSEC_FREE_CHECK_WINDOW // 60),
+        **_allowance_context(request),
         **extra,
     }
 
@@ -170,6 +185,19 @@ def _json_error(message: str, status: int, retry_after: int | None = None) -> Js
     return response
 
 
+def _with_allowance(request: HttpRequest, response: JsonResponse) -> JsonResponse:
+    """The client's allowance beside every answer, so a script can pace itself before it is
+    refused: RateLimit-Limit, -Remaining and -Reset (seconds until the count starts again), as
+    draft-ietf-httpapi-ratelimit-headers wrote them in its -06 version, the form most
+    clients read. The limit is the per-client one; a 429 for the domain's says so in its
+    error, with its own Retry-After."""
+    allowance = ratelimit.client_allowance(ratelimit.client_hash(request))
+    response["RateLimit-Limit"] = str(allowance.limit)
+    response["RateLimit-Remaining"] = str(allowance.remaining)
+    response["RateLimit-Reset"] = str(allowance.resets_in)
+    return response
+
+
 @csrf_exempt  # nothing but GET does anything; the rest get the JSON 405 below, not CSRF's page
 @never_cache
 def api_check(request: HttpRequest) -> JsonResponse:
@@ -187,6 +215,10 @@ def api_check(request: HttpRequest) -> JsonResponse:
         response = _json_error("Use GET /api/v1/check?domain=…", 405)
         response["Allow"] = "GET"
         return response
+    return _with_allowance(request, _api_check(request))
+
+
+def _api_check(request: HttpRequest) -> JsonResponse:
     try:
         domain = _domain(request.GET.get("domain", ""))
     except DomainNameError as exc:
