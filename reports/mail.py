@@ -131,6 +131,17 @@ _MESSAGE_TYPES = ("message/rfc822", "message/global")
 # forward of a forward is 6 deep), how many forwarded messages are cut out.
 _MAX_DEPTH = 16
 _MAX_EMBEDDED = 4
+# multipart/report kinds that return or acknowledge a message sent elsewhere: a bounce (RFC 3464)
+# and a read receipt (RFC 8098), and their SMTPUTF8 forms (RFC 6533: global-delivery-status
+# and global-disposition-notification, quoting the message as message/global).
+_NOTICE_REPORT_TYPES = frozenset(
+    {
+        "delivery-status",
+        "disposition-notification",
+        "global-delivery-status",
+        "global-disposition-notification",
+    }
+)
 
 
 def _leaves(msg: Message, owner: Message | None = None, depth: int = 0) -> list[tuple[Any, Any]]:
@@ -272,7 +283,7 @@ def extract_reports(message: bytes) -> list[MailReport]:
         and msg.get_content_type() == "multipart/report"
     ):
         kind = str(_param(msg, "report-type") or "").strip().lower()
-        if kind in ("delivery-status", "disposition-notification"):
+        if kind in _NOTICE_REPORT_TYPES:
             # A bounce (RFC 3464) or read receipt (RFC 8098) quoting a report says that report
             # did not reach, or was read at, some other address: not a report delivered here.
             raise ReportRejected(
