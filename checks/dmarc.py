@@ -860,41 +860,80 @@ def _pct(value: str | None) -> int | None:
 _STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
 
 
+def _enforcement(record: ParsedDmarc) -> dict[str, Any]:
+    """What a record enforces, element by element: p, sp and np as it makes them apply (np
+    falls back to sp, sp to p, RFC 9989 §4.7; an invalid value is none), pct (100 when absent
+    or invalid, RFC 7489 §6.3) and t."""
+    p = record.policy("p") or "none"
+    sp = record.policy("sp") or p
+    np = record.policy("np") or sp
+    pct = _pct(record.tags.get("pct"))
+    return {
+        "p": p,
+        "sp": sp,
+        "np": np,
+        "pct": 100 if pct is None else pct,
+        "t": "y" if record.testing else "n",
+    }
+
+
+def merge_note(records: list[str]) -> str:
+    """What DMARC-02 adds when the records differ in what they enforce: the merged record
+    keeps the strictest of each (merged_record), and the weaker choices it leaves out are
+    named, with why, so an owner whose weaker record was the one meant (a trial, a
+    subdomain left at none) publishes that instead."""
+    levels = [_enforcement(parse_dmarc(text)) for text in sorted(records)]
+    merged = _enforcement(parse_dmarc(merged_record("", records)))
+    weaker: list[str] = []
+    for level in levels:
+        for tag in ("p", "sp", "np"):
+            if _STRENGTH[level[tag]] < _STRENGTH[merged[tag]]:
+                weaker.append(f"{tag}={level[tag]}")
+        if level["pct"] < merged["pct"]:
+            weaker.append(f"pct={level['pct']}")
+        if level["t"] == "y" and merged["t"] != "y":
+            weaker.append("t=y")
+    if not weaker:
+        return ""
+    left_out = ", ".join(dict.fromkeys(weaker))
+    return (
+        " They differ in what they enforce: the record below keeps the strictest of each "
+        f"choice, so it leaves out {left_out}. Receivers apply none of them now; if the "
+        "weaker choice is the one you meant, write it into the record before publishing."
+    )
+
+
 def merged_record(domain: str, records: list[str]) -> str:
     """One record from several published at one name (DMARC-02 fix).
 
     DNS returns TXT records in any order, so "keep the last one" would suggest a different
     record from run to run and could drop the only report address. Report addresses are
-    united; each policy (p, and sp and np as each record makes them apply) is the weakest
-    applied, so nothing either record left unenforced starts being enforced unseen. A record
-    in testing applies one step less than it writes: t=y (RFC 9989 §4.7), and pct below 100,
-    under which RFC 7489 receivers give unsampled mail the next policy down (§6.6.4). The
-    merge writes that weaker policy rather than copying t or pct, which DMARC-08/09 flag.
-    Every other tag is kept where all the records agree on it: that is the owner's choice.
+    united. Each element of enforcement (p, and sp and np as each record makes them apply,
+    pct, t) is the strictest any record publishes: receivers apply none of the records now
+    (RFC 7489 §6.6.3 step 5, RFC 9989 §4.10), and a merge choosing the weaker one would
+    suggest less than the owner published, for receivers of one RFC or the other (pct=50
+    reads as quarantine to RFC 7489 receivers and as reject to RFC 9989 ones, which ignore
+    pct). A trial kept by every record (all t=y, or pct below 100 in each) stays a trial.
+    merge_note says what a weaker record chose and was left out. Every other tag is kept
+    where all the records agree on it: that is the owner's choice.
     """
     parsed = [parse_dmarc(text) for text in sorted(records)]  # the same whatever DNS order
     merged = ParsedDmarc(text="")
-    step = {"reject": "quarantine", "quarantine": "none", "none": "none"}
-
-    def applied(record: ParsedDmarc, value: str) -> str:
-        pct = record.pct
-        if record.testing or (pct is not None and pct < 100):
-            return step[value]
-        return value
-
-    def weakest(values: list[str]) -> str:
-        return min(values, key=lambda v: _STRENGTH[v])
-
-    p = weakest([applied(r, r.policy("p") or "none") for r in parsed])
-    sp = weakest([applied(r, r.policy("sp") or r.policy("p") or "none") for r in parsed])
-    np = weakest(
-        [applied(r, r.policy("np") or r.policy("sp") or r.policy("p") or "none") for r in parsed]
-    )
-    merged.tags["p"] = p
-    if sp != p:
-        merged.tags["sp"] = sp
-    if np != sp:
-        merged.tags["np"] = np
+    levels = [_enforcement(r) for r in parsed]
+    strongest = {
+        tag: max((lv[tag] for lv in levels), key=lambda v: _STRENGTH[v])
+        for tag in ("p", "sp", "np")
+    }
+    merged.tags["p"] = strongest["p"]
+    if strongest["sp"] != strongest["p"]:
+        merged.tags["sp"] = strongest["sp"]
+    if strongest["np"] != strongest["sp"]:
+        merged.tags["np"] = strongest["np"]
+    pct = max(lv["pct"] for lv in levels)
+    if pct < 100:
+        merged.tags["pct"] = str(pct)
+    if all(lv["t"] == "y" for lv in levels):
+        merged.tags["t"] = "y"
     for tag in ("rua", "ruf"):
         uris = _unique_uris([uri for r in parsed for uri in kept_uris(r, tag)])
         if uris:
@@ -951,7 +990,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "DMARC-02",
                 Status.FAIL,
                 f"_dmarc.{name} publishes {len(look.records)} DMARC records; receivers then "
-                "ignore all of them, as if there were no DMARC policy. Keep exactly one.",
+                "ignore all of them, as if there were no DMARC policy. Keep exactly one."
+                + merge_note(look.records),
                 subject=f"_dmarc.{name}",
                 evidence={"dns": look.answer.evidence()},
                 fix=txt_fix(f"_dmarc.{name}", merged_record(name, look.records)),

@@ -145,10 +145,12 @@ def test_the_fix_for_two_dmarc_records_does_not_depend_on_the_dns_answer_order()
         zone = {**ZONE, (D, "TXT"): ["v=spf1 mx -all"], (f"_dmarc.{D}", "TXT"): records}
         (finding,) = of(run(dmarc, D, zone), "DMARC-02")
         fixes.add(published(finding.fix)[1])
-    assert fixes == {"v=DMARC1; p=none; rua=mailto:d@example.com,mailto:agg@example.com"}
-    # Each policy is the weakest either record applies: sp from p where a record has none.
+    # Each policy is the strictest either record publishes (never weaker than what the owner
+    # published; the finding names the weaker choice it leaves out): sp from p where a record
+    # has none. adkim=s is in one record only: not a choice both make.
+    assert fixes == {"v=DMARC1; p=reject; rua=mailto:d@example.com,mailto:agg@example.com"}
     records = ["v=DMARC1; p=reject; sp=none", "v=DMARC1; p=quarantine"]
-    assert dmarc.merged_record(D, records) == "v=DMARC1; p=quarantine; sp=none"
+    assert dmarc.merged_record(D, records) == "v=DMARC1; p=reject; sp=quarantine"
 
 
 def test_a_mechanism_written_with_equals_does_not_hide_the_rest_of_the_record() -> None:
@@ -234,14 +236,19 @@ def test_a_string_starting_with_a_bare_mechanism_is_a_fusion() -> None:
 
 
 def test_merging_two_dmarc_records_keeps_a_testing_record_in_testing() -> None:
-    # t=y (RFC 9989 §4.7) and pct<100 (RFC 7489 §6.6.4) apply the next policy down: the merge
-    # of a testing p=reject with a plain p=reject must not start rejecting what was quarantined.
+    # t=y (RFC 9989 §4.7) and pct<100 (RFC 7489 §6.6.4) are trials. Receivers apply neither
+    # record now (two records: no DMARC), so the merge is never weaker than the strongest
+    # record: a trial in one record only is left out (DMARC-02 says so), a trial in every
+    # record is kept. It wrote p=quarantine for these, weaker than either record to one RFC.
     testing = "v=DMARC1; p=reject; rua=mailto:d@example.com; t=y"
     assert dmarc.merged_record(D, [testing, "v=DMARC1; p=reject"]) == (
-        "v=DMARC1; p=quarantine; rua=mailto:d@example.com"
+        "v=DMARC1; p=reject; rua=mailto:d@example.com"
     )
     sampled = ["v=DMARC1; p=reject; sp=quarantine; pct=50", "v=DMARC1; p=reject"]
-    assert dmarc.merged_record(D, sampled) == "v=DMARC1; p=quarantine; sp=none"
+    assert dmarc.merged_record(D, sampled) == "v=DMARC1; p=reject"
+    assert dmarc.merged_record(D, [testing, "v=DMARC1; p=reject; t=y"]) == (
+        "v=DMARC1; p=reject; rua=mailto:d@example.com; t=y"
+    )
     # pct=100 and t=n are full enforcement.
     full = ["v=DMARC1; p=reject; pct=100", "v=DMARC1; p=reject; t=n"]
     assert dmarc.merged_record(D, full) == "v=DMARC1; p=reject"
@@ -255,6 +262,7 @@ def test_merging_two_dmarc_records_keeps_a_testing_record_in_testing() -> None:
     _, suggested = published(finding.fix)
     assert not [f for f in dmarc_findings(suggested) if f.status == Status.FAIL]
     assert not of(dmarc_findings(suggested), "DMARC-09")
+    assert "leaves out t=y" in finding.summary
 
 
 def test_the_fix_for_plus_all_is_not_offered_while_an_include_also_ends_in_plus_all() -> None:
