@@ -91,6 +91,10 @@ class ReportUri:
 class ParsedDmarc:
     text: str
     tags: dict[str, str] = field(default_factory=dict)  # first occurrence, names lower-cased
+    # Each tag's name as written ("X_Vendor" for tags["x_vendor"]): a suggested record writes
+    # a tag unknown to us in the owner's spelling, since nothing says which spelling a tool
+    # reading it expects; only the known names are normalised (ABNF literals ignore case).
+    names: dict[str, str] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     problems: list[DmarcProblem] = field(default_factory=list)
     is_dmarc: bool = False  # v=DMARC1 is the first tag, exactly
@@ -206,6 +210,7 @@ def parse_dmarc(text: str) -> ParsedDmarc:
             parsed.repeats[lname].append(value)
             continue
         parsed.tags[lname] = value
+        parsed.names[lname] = name
         parsed.order.append(lname)
         last_tag = lname
         if lname not in KNOWN_TAGS:
@@ -840,7 +845,8 @@ def suggested_record(
             tags.append(f"{tag}={value}")
     for tag, value in parsed.tags.items():
         if tag not in _SUGGESTED and tag not in drop:
-            tags.append(f"{tag}={value}")
+            spelling = tag if tag in KNOWN_TAGS else parsed.names.get(tag, tag)
+            tags.append(f"{spelling}={value}")
     return "; ".join(tags)
 
 
@@ -950,6 +956,7 @@ def merged_record(domain: str, records: list[str]) -> str:
         values = {r.tags.get(tag, "").strip() if tag in r.tags else None for r in parsed}
         if len(values) == 1 and (value := values.pop()) is not None:
             merged.tags[tag] = value
+            merged.names[tag] = next(r.names[tag] for r in parsed if tag in r.names)
     return suggested_record(domain, merged)
 
 
