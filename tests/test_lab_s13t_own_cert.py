@@ -1,4 +1,5 @@
-"""The lab's `own_cert` key: one MX name on two addresses that present different keys.
+"""The lab's `own_cert` key (one MX name on two addresses that present different keys), and
+`up`/`down` under load.
 
 s13t-addrexp and s13t-addrdane need a host whose second box was set up apart from the first
 (its own key, and in addrexp an expired certificate); without the key every address of a host
@@ -8,8 +9,12 @@ shares the certificate minted for the host name.
 from __future__ import annotations
 
 import hashlib
+import json
 import smtplib
 import ssl
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import dns.message
@@ -21,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 
 from tests.lab.control import Lab
 from tests.lab.pki import LabPKI
+from tests.lab.runner import START_TIMEOUT_ENV, LabError, _knotd_of, down, start_timeout
 from tests.lab.scenarios import CertSpec, ScenarioError, SmtpHost, load_file
 
 ROW = """
@@ -93,3 +99,39 @@ def test_the_two_boxes_of_one_host_present_different_keys(lab: Lab) -> None:
     }
     # The scenario pins only the first box's key.
     assert published == {hashlib.sha256(first).digest()}
+
+
+# -- start-up under load (found while running the s13t scenarios at a load average of 10-12)
+
+
+def test_the_start_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(START_TIMEOUT_ENV, "150")
+    assert start_timeout() == 150.0
+    monkeypatch.delenv(START_TIMEOUT_ENV)
+    assert start_timeout() == 60.0
+    for bad in ("soon", "0", "-5"):
+        monkeypatch.setenv(START_TIMEOUT_ENV, bad)
+        with pytest.raises(LabError, match=START_TIMEOUT_ENV):
+            start_timeout()
+
+
+def test_down_stops_a_knotd_that_never_wrote_its_pidfile(tmp_path: Path) -> None:
+    """`up` gave up while knotd was still loading zones: no pid in state.json, no pidfile yet.
+    `down` must still stop that knotd (it holds 127.0.53.1:53 against the next `up`)."""
+    run = tmp_path / "mailsec-lab-x"
+    (run / "knot").mkdir(parents=True)
+    (run / "state.json").write_text(json.dumps({"run_dir": str(run), "pids": {}}))
+    conf = str(run / "knot" / "knot.conf")
+    # argv[0] "knotd" and the run's own config, as `knotd -c <conf> -d` shows in /proc
+    fake = subprocess.Popen(
+        ["bash", "-c", f'exec -a knotd {sys.executable} -c "import time; time.sleep(60)" -c {conf}']
+    )
+    try:
+        deadline = time.monotonic() + 5
+        while _knotd_of(run) != fake.pid and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _knotd_of(run) == fake.pid
+        assert down(run) == [f"knotd:{fake.pid}"]
+        assert fake.wait(timeout=5) is not None
+    finally:
+        fake.kill()
