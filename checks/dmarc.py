@@ -759,6 +759,29 @@ def _promotion_note(parsed: ParsedDmarc, tag: str) -> str:
     )
 
 
+def _left_out_note(suggestion: str, tag: str, at: str) -> str:
+    """What a fix leaving an invalid sp or np out gives the names it covers. Receivers do not
+    skip the invalid value now: they read the whole record as p=none, or apply no DMARC
+    (RFC 7489 §6.6.3 step 6, RFC 9989 §4.10.1; DMARC-05). Left out, the tag falls back as an
+    absent one does (np to sp, sp to p: RFC 7489 §6.3, RFC 9989 §4.7), which may be a
+    stronger policy than the owner meant for those names: the finding says which."""
+    fixed = parse_dmarc(suggestion)
+    if tag in fixed.tags:
+        return ""  # repaired (intended_policy), not left out
+    p = fixed.policy("p") or "none"
+    if tag == "sp":
+        return (
+            f" The record below leaves sp out, so subdomains of {at} get p={p}, as {at} "
+            "does; write a valid sp into it if subdomains should get another policy."
+        )
+    sp = fixed.policy("sp")
+    source = f"sp={sp}, as existing subdomains" if sp else f"p={p}, as {at}"
+    return (
+        f" The record below leaves np out, so non-existent subdomains of {at} get {source} "
+        "do; write a valid np into it if they should get another policy."
+    )
+
+
 def suggested_record(
     domain: str,
     parsed: ParsedDmarc | None,
@@ -1206,6 +1229,7 @@ async def _tags(
     # the author domain's own policy included (DMARC-07 names the bad value itself).
     for tag in bad_sub:
         readers = _readers(parsed, tag)
+        suggestion = suggested_record(at, parsed)
         consequence = (
             "act as if the record were p=none, because it has a syntactically valid report "
             "URI (rua)"
@@ -1216,10 +1240,12 @@ async def _tags(
             "DMARC-05",
             Status.FAIL,
             f"{tag}={parsed.tags[tag]} is not a valid policy, so {readers} "
-            f"{consequence}" + (" (RFC 7489 receivers ignore np)." if tag == "np" else "."),
+            f"{consequence}"
+            + (" (RFC 7489 receivers ignore np)." if tag == "np" else ".")
+            + _left_out_note(suggestion, tag, at),
             subject=subject,
             evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, parsed)),
+            fix=txt_fix(name, suggestion),
         )
 
     # DMARC-06: monitoring only, judged on the policy that applies to the checked domain: an
@@ -1233,13 +1259,15 @@ async def _tags(
         if tag not in parsed.tags:
             continue
         if parsed.invalid_policy(tag):
+            suggestion = suggested_record(at, parsed)
             out.add(
                 "DMARC-07",
                 Status.FAIL,
-                f"{tag}={parsed.tags[tag]} is not a valid policy (none, quarantine or reject).",
+                f"{tag}={parsed.tags[tag]} is not a valid policy (none, quarantine or reject)."
+                + _left_out_note(suggestion, tag, at),
                 subject=subject,
                 evidence=evidence,
-                fix=txt_fix(name, suggested_record(at, parsed)),
+                fix=txt_fix(name, suggestion),
             )
         elif tag == "sp" and below_org:
             continue  # ignored here: the info below says so
