@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -52,7 +53,7 @@ from django.utils import timezone
 from reports import conf
 from reports.explain import defined_type, explain
 from reports.join import compared_with_check, mx01_hosts, sight
-from reports.models import AlertFacts, FailureDetail, ReportAddress, TlsReport
+from reports.models import AlertFacts, FailureDetail, RawReport, ReportAddress, TlsReport
 
 if TYPE_CHECKING:
     from mailsec.alerts.models import Change
@@ -313,6 +314,7 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         # How many organisations, not their names: a name is whatever the sender wrote, and
         # the dashboard shows it where it can be read as such.
         orgs = rows.values_list("report__organization_name", flat=True).distinct().count()
+        signers, unsigned = _reporters(rows)
         kind = explain(result_type).about(domain.name)
         joined = sight(result_type, hosts, run)
         change = _open_change(
@@ -332,6 +334,9 @@ def evaluate_report(report: TlsReport) -> list[Change]:
                     if others
                     else ""
                 )
+                # Who reported it, after what it means: the organisations by name where a
+                # signature vouches for the name (_reporters).
+                + f" {_reporters_in_words(signers, unsigned)}"
             ),
             fix=kind.likely_cause,
             evidence={
@@ -339,6 +344,7 @@ def evaluate_report(report: TlsReport) -> list[Change]:
                 "day": day.isoformat(),
                 "failed sessions": sessions,
                 "reporting organisations": orgs,
+                "signed by": signers,
                 "receiving MX": hosts,
                 "other hosts named": others,
             },
@@ -366,6 +372,61 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     # Failure types quiet for QUIET_DAYS report days are closed, so a return is news again.
     _close_quiet_types(domain, address, day)
     return events
+
+
+# A DKIM signing domain as the alert may name it: letters, digits, hyphens and dots (A-labels),
+# what a d= tag that verified is; anything else is counted, not written.
+_SIGNER_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
+# How many signing domains an alert names before "and N more": a sentence, not a list.
+SIGNERS_NAMED = 5
+
+
+def _reporters(rows: QuerySet[FailureDetail]) -> tuple[list[str], int]:
+    """Who reported `rows`, as an alert may say it: the DKIM domains that signed the reports
+    of an organisation (RawReport.signed_by: the reporter's own, verified signature), and how
+    many organisations sent none signed. An organisation's name is whatever its report says
+    (anyone can post one to the HTTPS address), so only a domain that signed is named; the
+    dashboard shows the names as written, where they can be read as such."""
+    reports = TlsReport.objects.filter(pk__in=rows.values("report_id")).only(
+        "pk", "organization_name", "contact_info"
+    )
+    raws = RawReport.objects.filter(report__in=reports).select_related("report")
+    signed: defaultdict[str, set[str]] = defaultdict(set)
+    for raw in raws:
+        assert raw.report is not None  # filtered on it
+        signer = raw.signed_by(raw.report.contact_info).rstrip(".").lower()
+        if _SIGNER_NAME.fullmatch(signer):
+            signed[raw.report.organization_name].add(signer)
+    organisations = set(reports.values_list("organization_name", flat=True))
+    signers = sorted({d for org in organisations for d in signed.get(org, ())})
+    return signers, sum(1 for org in organisations if org not in signed)
+
+
+def _reporters_in_words(signers: list[str], unsigned: int) -> str:
+    """Who reported a failure, in a sentence that stands on its own: the signing domains by
+    name, the other organisations counted, with where their names can be read."""
+    if not signers and unsigned == 1:
+        return (
+            "The reporting organisation did not DKIM-sign its report, so its name, which any "
+            "sender can write, is shown only on the TLS reports dashboard."
+        )
+    if not signers:
+        return (
+            f"None of the {unsigned} reporting organisations DKIM-signed its reports, so their "
+            "names, which any sender can write, are shown only on the TLS reports dashboard."
+        )
+    named = signers[:SIGNERS_NAMED]
+    if len(signers) > SIGNERS_NAMED:
+        named.append(f"{len(signers) - SIGNERS_NAMED} more domains")
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    words = f"Reported in reports DKIM-signed by {listed}"
+    if not unsigned:
+        return words + "."
+    return words + (
+        f", and by {unsigned} other organisation{'s' if unsigned != 1 else ''} in unsigned "
+        "reports, whose names, which any sender can write, are shown only on the TLS reports "
+        "dashboard."
+    )
 
 
 def _check_soon_logged(domain: Domain) -> None:
