@@ -198,7 +198,15 @@ def to_ascii_domain(
         raise DomainNameError(f"{invalid}.") from None
     labels = ascii_name.split(".")
     if len(labels) < 2:
-        raise DomainNameError(f"{typed} is not a registrable domain name.")
+        # One label is a top-level domain or a name only a local network answers for
+        # (localhost, a computer's own name): say which, not only that it was refused.
+        why = special_use_reason(ascii_name) or (
+            "it has no dot, so it is a top-level domain or a computer's name on a local network"
+        )
+        raise DomainNameError(
+            f"{typed} is not a registrable domain name: {why}. Enter the whole domain, "
+            "such as example.com."
+        )
     if len(ascii_name) > 253:
         raise DomainNameError(
             f"{invalid}: it is {len(ascii_name)} characters long, and 253 is the most."

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -52,6 +53,37 @@ class AddDomainForm(forms.Form):
                 "longer than a DNS name may be (253 characters)."
             )
         return name
+
+
+# Blanks and one pair of quotes around a name, and its trailing dot: typed, not taken from.
+_AROUND = " \t\r\n\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
+# How much of a paste the message quotes: a URL's query string may be long.
+QUOTED_CHARS = 80
+
+
+def taken_from(typed: str, name: str, shown: str) -> str:
+    """What the add's message says the name `name` (shown as `shown`) was taken from, when
+    more than the name was typed: "the address you pasted: https://…" for a URL, "the email
+    address …" for one; empty when `typed` is the name itself in other letters, between
+    quotes or blanks, or with its trailing dot, which needs no word."""
+    bare = typed.strip(_AROUND).rstrip(".").lower()
+    if bare in (name, shown.lower()):
+        return ""
+    # Control and invisible format characters (a pasted escape sequence, a bidi override)
+    # written as escapes, so the quote cannot garble or reorder the message around it.
+    quoted = "".join(
+        f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cc", "Cf") else char
+        for char in typed.strip()
+    )
+    if len(quoted) > QUOTED_CHARS:
+        quoted = quoted[: QUOTED_CHARS - 1] + "…"
+    if "://" in bare or any(mark in bare for mark in "/?#"):
+        kind = "the address you pasted"
+    elif "@" in bare:
+        kind = "the email address"
+    else:
+        kind = "what you typed"
+    return f"{kind}: {quoted}"
 
 
 class SelectorsForm(forms.Form):

@@ -36,7 +36,7 @@ from mailsec.accounts.scope import (
     get_run_or_404,
 )
 from mailsec.domains import bulk, export, listing, pagecache
-from mailsec.domains.forms import AddDomainForm, SelectorsForm
+from mailsec.domains.forms import AddDomainForm, SelectorsForm, taken_from
 from mailsec.domains.models import CheckRun, Domain, MechanismChange, display_name
 from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
 from mailsec.freecheck import concurrency, ratelimit
@@ -234,12 +234,20 @@ def add(request: HttpRequest) -> HttpResponse:
             response["Retry-After"] = str(wait)
             return response
         assert domain is not None
+        # A pasted URL or address gives its domain: say which text it came from, so nobody
+        # wonders where their path, port or mailbox went.
+        source = taken_from(request.POST.get("name", ""), domain.name, domain.display_name)
+        came = f" (from {source})" if source else ""
         if added:
-            messages.success(request, f"Added {domain.display_name}. Now prove you control it.")
+            messages.success(
+                request, f"Added {domain.display_name}{came}. Now prove you control it."
+            )
             _warn_if_host_name(request, domain)
         else:
             # Typed again (in another case, as a URL, or by a teammate earlier): the same row.
-            messages.info(request, f"{domain.display_name} is already in your team's domains.")
+            messages.info(
+                request, f"{domain.display_name}{came} is already in your team's domains."
+            )
         return redirect("domains:details", domain.code)
     return _list_page(request, form, status=400)
 
