@@ -646,11 +646,27 @@ def kept_uris(parsed: ParsedDmarc, tag: str) -> list[str]:
     for uri in parsed.uris(tag) + strays:
         if uri.valid:
             kept.setdefault(uri.uri, uri.text)
-        elif not uri.scheme and "@" in uri.uri:
-            repaired = parse_uris(f"mailto:{uri.text}")
-            if len(repaired) == 1 and repaired[0].valid:
-                kept.setdefault(repaired[0].uri, repaired[0].text)
+        elif (repaired := _repaired_uri(uri)) is not None:
+            kept.setdefault(repaired.uri, repaired.text)
     return list(kept.values())
+
+
+def _repaired_uri(uri: ReportUri) -> ReportUri | None:
+    """An unusable report address whose meaning is plain, made usable: a bare mailbox given
+    'mailto:', and one spoilt only by zone-file quotes or escapes around it ('mailto:d@x"' from
+    a record pasted with its quotes; the quote is no part of an address, RFC 6068 §2 would
+    have it percent-encoded). None when the intent is not certain."""
+    text = uri.text.strip(" \t\r\n\"'\\")
+    if not text:
+        return None
+    if not _SCHEME_RE.match(text):
+        if "@" not in text:
+            return None
+        text = f"mailto:{text}"
+    if text == uri.text:
+        return None
+    repaired = parse_uris(text)
+    return repaired[0] if len(repaired) == 1 and repaired[0].valid else None
 
 
 def _unique_uris(uris: list[str]) -> list[str]:
