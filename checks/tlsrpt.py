@@ -338,8 +338,9 @@ def example_address(domain: str) -> str:
 
 def record_fix(domain: str, records: list[TlsRptRecord] | None = None) -> str:
     """The record to publish. With `records` (what is published now), it keeps the owner's
-    report addresses, repaired where the repair is certain; the example mailbox only when
-    none is usable, since replacing a real address with an invented one loses the reports."""
+    report addresses, repaired where the repair is certain, and extension fields; the example
+    mailbox only when none is usable, since replacing a real address with an invented one
+    loses the reports."""
     addresses: list[str] = []
     for record in records or []:
         for uri in record.uris or _salvaged_uris(record):
@@ -347,8 +348,18 @@ def record_fix(domain: str, records: list[TlsRptRecord] | None = None) -> str:
             if fixed and fixed not in addresses:
                 addresses.append(fixed)
     rua = ",".join(addresses) or f"mailto:{example_address(domain)}"
+    # Extension fields are the owner's (a vendor's marker, a note): senders ignore them
+    # (RFC 8460 §3), so keeping them is harmless, and which one matters is not ours to guess.
+    # Kept as written, the first value of a name; a misspelt rua ("RUA=") is not one of them,
+    # its addresses are salvaged into rua above.
+    extensions: dict[str, str] = {}
+    for record in records or []:
+        for name, value in record.extensions.items():
+            if name.lower() not in ("rua", "v"):
+                extensions.setdefault(name, value)
+    fields = [f"rua={rua}", *(f"{name}={value}" for name, value in extensions.items())]
     # Several addresses can pass 255 octets: split as zone files and DNS panels need.
-    return txt_fix(f"_smtp._tls.{domain}", f"v=TLSRPTv1; rua={rua}")
+    return txt_fix(f"_smtp._tls.{domain}", "v=TLSRPTv1; " + "; ".join(fields))
 
 
 # A rua field however it is misspelt: "RUA=", "rua =", or after a "v=TLSRPTv1," that a comma
