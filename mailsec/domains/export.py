@@ -5,6 +5,14 @@ keeps its last run's score, time and worst finding, Domain.last_run_fields; the 
 score version and mechanisms' statuses through the join, never its findings) and written out
 while they are read, a chunk at a time, so neither memory nor the number of queries grows
 with the team.
+
+Cells are written for a person with a spreadsheet: each mechanism's status in the words the
+domain page uses ("Good", "Needs attention", "Failing", "Could not check", "Not deployed"),
+not the engine's codes; times in ISO 8601 UTC; the name both as people read it and in its
+A-label form. The text begins with a UTF-8 byte order mark (BOM) so that Excel reads it as
+UTF-8: without one, Excel opens a CSV in the system's legacy code page and shows bücher.de as
+"bÃ¼cher.de". LibreOffice, Google Sheets and pandas skip the mark; Python's csv module needs
+the file opened with encoding="utf-8-sig".
 """
 
 from __future__ import annotations
@@ -18,6 +26,10 @@ from checks.findings import Mechanism
 from mailsec.accounts.models import Team
 from mailsec.csvsafe import cell
 from mailsec.domains.models import display_name
+from mailsec.scoring.explain import NOT_DEPLOYED, is_not_deployed, verdict_label
+
+# Excel takes a CSV for UTF-8 only when it begins with this (see the module's docstring).
+BOM = "\ufeff"
 
 MECHANISMS = [str(m) for m in Mechanism]
 COLUMNS = [
@@ -34,6 +46,14 @@ COLUMNS = [
     "receives_no_mail",
 ]
 CHUNK = 500
+
+
+def status_words(status: str, category: dict[str, Any]) -> str:
+    """A mechanism's status as its panel on the domain page says it (views.Panel.verdict):
+    "Not deployed" when the score counts it so, "Good" for passes with a note among them."""
+    if status == "info" and category.get("reason") == "good":
+        status = "pass"
+    return NOT_DEPLOYED if is_not_deployed(status, category) else verdict_label(status)
 
 
 class _Line:
@@ -56,24 +76,32 @@ def rows(team: Team) -> Iterator[list[Any]]:
             "last_worst",
             "last_run__score_version",
             "last_run__mechanisms",
+            "last_run__score_detail",
         )
         .iterator(chunk_size=CHUNK)
     )
-    for name, verified_at, run_id, score, checked_at, worst, version, mechanisms in domains:
+    for row in domains:
+        name, verified_at, run_id, score, checked_at, worst, version, mechanisms, detail = row
         # As the list reads them (listing._row): a deleted last run (admin, SET_NULL) leaves
         # the domain "not checked".
         checked = run_id is not None and checked_at is not None
         worst = (worst or {}) if checked else {}
         statuses = (mechanisms or {}) if checked else {}
+        categories = ((detail or {}).get("categories") or {}) if checked else {}
         yield [
             cell(display_name(name)),
             cell(name),
             "yes" if verified_at is not None else "no",
             score if checked and score is not None else "",
             version if checked and version is not None else "",
-            *(cell(str(statuses.get(m, ""))) for m in MECHANISMS),
+            *(
+                cell(status_words(str(statuses[m]), categories.get(m) or {}))
+                if m in statuses
+                else ""
+                for m in MECHANISMS
+            ),
             cell(str(worst.get("id", ""))),
-            cell(str(worst.get("status", ""))),
+            cell(verdict_label(str(worst["status"]))) if worst.get("status") else "",
             cell(str(worst.get("summary", ""))),
             checked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if checked else "",
             ("yes" if worst.get("no_mail") else "no") if checked else "",
@@ -81,8 +109,8 @@ def rows(team: Team) -> Iterator[list[Any]]:
 
 
 def lines(team: Team) -> Iterable[str]:
-    """The CSV text, a line at a time: the header, then rows(team)."""
+    """The CSV text, a line at a time: the BOM and the header, then rows(team)."""
     writer = csv.writer(_Line())
-    yield writer.writerow(COLUMNS)
+    yield BOM + writer.writerow(COLUMNS)
     for row in rows(team):
         yield writer.writerow(row)
