@@ -23,7 +23,7 @@ from reports.mail import (
     tokens_from_headers,
 )
 from reports.models import RawReport, ReportAddress
-from reports.parse import sniff
+from reports.parse import sniff, what_it_is
 
 
 class IntakeError(Exception):
@@ -110,7 +110,10 @@ def accept_https(
     )
     if created:
         if sniff(body) is None:
-            raw.reject(f"body is not a JSON object, gzip or zip (first bytes: {body[:8]!r})")
+            raw.reject(
+                f"body is not a JSON object, gzip or zip (first bytes: {body[:8]!r})"
+                + what_it_is(body)
+            )
         else:
             raw.queue_parse()
     if raw.parse_status == RawReport.REJECTED and sniff(body) is None:

@@ -24,7 +24,7 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
-from reports.parse import ReportRejected, a_labels, sniff
+from reports.parse import ReportRejected, a_labels, sniff, what_it_is
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +265,7 @@ def extract_reports(message: bytes) -> list[MailReport]:
                     if not payload.strip()
                     else f"the {ctype} part is not gzip, zip or JSON once its transfer "
                     f"encoding is undone (first bytes: {payload[:8]!r}; RFC 8460 §5.3)"
+                    + what_it_is(payload)
                 )
             continue
         if any(payload == f[0] for f in found):

@@ -333,6 +333,42 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+# Byte order marks of the encodings RFC 8259 §8.1 rules out for exchanged JSON; UTF-32 first,
+# since its little-endian mark begins with UTF-16's.
+_OTHER_ENCODING_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def what_it_is(data: bytes) -> str:
+    """For bytes that are not a report object (sniff found no JSON object): what they look
+    like, when that is something a sender can fix, as a clause to add to the reason ("" when
+    nothing more is known). A report is one JSON object (RFC 8460 §4) in UTF-8 (RFC 8259
+    §8.1); Windows tools write UTF-16 with a byte order mark, and some reporters batch reports
+    in an array."""
+    for bom, encoding in _OTHER_ENCODING_BOMS:
+        if data.startswith(bom):
+            return f": it is {encoding} text; JSON must be sent as UTF-8 (RFC 8259 §8.1)"
+    # Without a mark, JSON in UTF-16 or UTF-32 has NULs next to its ASCII characters, and
+    # what is left without them begins as JSON does.
+    head = data[:64]
+    text = head.replace(b"\x00", b"")
+    if (
+        len(text) * 3 < len(head) * 2
+        and text.isascii()
+        and text.lstrip(b" \t\r\n")[:1] in (b"{", b"[")
+    ):
+        return ": it looks like UTF-16 or UTF-32 text; JSON must be sent as UTF-8 (RFC 8259 §8.1)"
+    start = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+    blanks = _LEADING_BLANKS.match(data, start)
+    if data[blanks.end() if blanks else start :][:1] == b"[":
+        return ": it is a JSON array; a report is one JSON object (RFC 8460 §4), send each alone"
+    return ""
+
+
 def _gunzip_chunks(data: bytes, max_bytes: int) -> Iterator[bytes]:
     """Inflate a (possibly multi-member) gzip stream chunk by chunk, never past max_bytes.
 
@@ -447,7 +483,9 @@ def decode_chunks(
             raise ReportRejected(f"report is larger than {max_bytes} bytes")
         view = memoryview(data)
         return (bytes(view[i : i + 4 * _CHUNK]) for i in range(0, len(data), 4 * _CHUNK)), []
-    raise ReportRejected(f"report is not a JSON object, gzip or zip (first bytes: {data[:8]!r})")
+    raise ReportRejected(
+        f"report is not a JSON object, gzip or zip (first bytes: {data[:8]!r}){what_it_is(data)}"
+    )
 
 
 def _json_only(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -463,7 +501,7 @@ def _json_only(chunks: Iterator[bytes]) -> Iterator[bytes]:
         rest = head[len(bom) :].lstrip(b" \t\r\n")
         if rest:
             if not rest.startswith(b"{"):
-                raise ReportRejected("gzip content is not a JSON object")
+                raise ReportRejected(f"gzip content is not a JSON object{what_it_is(head)}")
             yield bom + rest
             yield from chunks
             return
@@ -573,6 +611,8 @@ class _JsonStream:
         self._eof = False
         self.warnings: list[str] = []
         self._first = True
+        # The first bytes, for what_it_is when the text is no JSON (UTF-16 without a mark).
+        self._head = b""
         # Arrays and objects walked here and open around the next value; a value that takes
         # the report past MAX_DEPTH is noted, and the report rejected once the JSON was read
         # whole, as the whole-document reader does (its JSON errors come first).
@@ -595,6 +635,7 @@ class _JsonStream:
             else:
                 if self._first:
                     self._first = False
+                    self._head = chunk[:64]
                     if chunk.startswith(UTF8_BOM):
                         chunk = chunk[len(UTF8_BOM) :]
                         self.warnings.append(
@@ -636,7 +677,9 @@ class _JsonStream:
 
     def _syntax(self, what: str, offset: int | None = None) -> ReportRejected:
         at = self._base + (self._pos if offset is None else offset)
-        return ReportRejected(f"report is not valid JSON: {what} at character {at}")
+        return ReportRejected(
+            f"report is not valid JSON: {what} at character {at}{what_it_is(self._head)}"
+        )
 
     def expect(self, char: str) -> None:
         if self.peek() != char:
@@ -1411,7 +1454,9 @@ def _loads_small(body: bytes) -> tuple[Any, list[str]]:
         obj = _DECODER.decode(text)
     except json.JSONDecodeError as e:
         what = _EXTRA_DATA if e.msg == "Extra data" else e.msg
-        raise ReportRejected(f"report is not valid JSON: {what} at character {e.pos}") from None
+        raise ReportRejected(
+            f"report is not valid JSON: {what} at character {e.pos}{what_it_is(body[:64])}"
+        ) from None
     except RecursionError:
         raise ReportRejected(_TOO_DEEP) from None
     except ValueError:  # Python's cap on integer digits (int_max_str_digits)

@@ -29,8 +29,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+import reports.parse
 from reports import conf
 from reports.models import RawReport, ReportAddress
+from reports.parse import ReportRejected, parse_report
 from reports.smtp import build_controller
 from tests.test_reports_email import (  # noqa: F401 (fixtures)
     _free_port,
@@ -562,3 +564,36 @@ def test_p04_a_line_over_the_listeners_limit_is_refused_whole(transactional_db, 
 def test_every_case_of_the_table_is_driven() -> None:
     smtp = {"P01", "P02", "P03", "P04"}
     assert set(EMAILS) | set(HTTPS) | smtp == set(CASES)
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        # No mark, "{" first: sniffed as JSON, refused by the JSON reader.
+        (json.dumps(google()).encode("utf-16-le"), "UTF-16 or UTF-32"),
+        (json.dumps(google()).encode("utf-16-be"), "UTF-16 or UTF-32"),
+        (json.dumps(google()).encode("utf-32"), "UTF-32 text"),
+        (BOM + b"\n [" + GOOGLE + b"]", "JSON array"),
+        (bytes(range(64)), None),  # binary with NULs is no text in another encoding
+        (b"hello", None),
+        (b'{"a": }', None),  # a JSON mistake in UTF-8 is only that
+    ],
+    ids=["utf-16-le", "utf-16-be", "utf-32", "array-behind-bom", "binary", "text", "bad-json"],
+)
+def test_the_reason_for_a_body_that_is_no_report_object_says_what_it_is(
+    body: bytes, said: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reasons = []
+    for small in (reports.parse.SMALL_REPORT_BYTES, 0):  # the whole and the streamed reader
+        monkeypatch.setattr(reports.parse, "SMALL_REPORT_BYTES", small)
+        with pytest.raises(ReportRejected) as rejected:
+            parse_report(body)
+        reasons.append(rejected.value.reason)
+        with pytest.raises(ReportRejected) as rejected:
+            parse_report(gzip.compress(body))
+        reasons.append(rejected.value.reason)
+    for reason in reasons:
+        if said is None:
+            assert "RFC 8259 §8.1" not in reason and "array" not in reason, reason
+        else:
+            assert said in reason, reason
