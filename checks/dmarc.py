@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, normalize, txt_fix
+from checks.dns import DnsAnswer, a_label_mailbox, normalize, txt_fix
 from checks.domainname import is_public_suffix, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 
@@ -655,7 +655,8 @@ def _repaired_uri(uri: ReportUri) -> ReportUri | None:
     """An unusable report address whose meaning is plain, made usable: a bare mailbox given
     'mailto:', and one spoilt only by zone-file quotes or escapes around it ('mailto:d@x"' from
     a record pasted with its quotes; the quote is no part of an address, RFC 6068 §2 would
-    have it percent-encoded). None when the intent is not certain."""
+    have it percent-encoded), and one whose domain is written in U-labels, given its A-labels
+    (a_label_mailbox). None when the intent is not certain."""
     text = uri.text.strip(" \t\r\n\"'\\")
     if not text:
         return None
@@ -663,6 +664,9 @@ def _repaired_uri(uri: ReportUri) -> ReportUri | None:
         if "@" not in text:
             return None
         text = f"mailto:{text}"
+    scheme, _, address = text.partition(":")
+    if scheme.lower() == "mailto" and (a_label := a_label_mailbox(address)):
+        text = f"{scheme}:{a_label}"
     if text == uri.text:
         return None
     repaired = parse_uris(text)

@@ -229,6 +229,22 @@ def txt_fix(name: str, value: str) -> str:
     return f"{normalize(name)}. TXT {quote_txt(value)}"
 
 
+def a_label_mailbox(address: str) -> str | None:
+    """`local@domain` with a domain written in U-labels ("dmarc@bücher.example") given in
+    A-labels ("dmarc@xn--bcher-kva.example"), else None. A URI holds ASCII only (RFC 3986
+    §2), so a report address with a U-label domain is unusable as written, yet the mailbox the
+    owner meant is certain: a suggested record keeps it in its A-label form rather than trade
+    it for an invented one. A non-ASCII local part (RFC 6531) has no such form: None."""
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not local.isascii() or domain.isascii():
+        return None
+    try:
+        name = dns.name.from_unicode(domain.rstrip("."), idna_codec=dns.name.IDNA_2008_UTS_46)
+    except (dns.exception.DNSException, UnicodeError):
+        return None
+    return f"{local}@{name.to_text(omit_final_dot=True)}"
+
+
 def numeric_tld(name: str) -> bool:
     """True for a name whose last label is all digits (an IPv4 address written as a name)."""
     last = normalize(name).rsplit(".", 1)[-1]

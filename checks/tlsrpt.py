@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from checks import mx
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, txt_fix
+from checks.dns import DnsAnswer, a_label_mailbox, txt_fix
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
 
 MECHANISM = Mechanism.TLSRPT
@@ -399,11 +399,15 @@ def _repaired_uri(uri: ReportUri) -> str:
         # to be a slip, the address is not.
         again = _parse_uri(uri.uri[:-1], [])
         return _repaired_uri(again) if again.usable else ""
+    if uri.scheme == "mailto" and (a_label := a_label_mailbox(uri.uri.partition(":")[2])):
+        # "mailto:tls@bücher.example": a URI is ASCII only, the mailbox meant is certain.
+        again = _parse_uri(f"mailto:{a_label}", [])
+        return _repaired_uri(again) if again.usable else ""
     if uri.scheme or any(c in uri.uri for c in _WSP):
         return ""
-    local, at, domain = uri.uri.rpartition("@")
+    local, at, domain = (a_label_mailbox(uri.uri) or uri.uri).rpartition("@")
     if at and _MAILTO_LOCAL.fullmatch(local) and "." in domain and _HOST.fullmatch(domain):
-        return f"mailto:{uri.uri}"
+        return f"mailto:{local}@{domain}"
     return ""
 
 
