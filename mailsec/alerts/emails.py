@@ -128,6 +128,27 @@ def _still_open(n: Notification, changes: list[Change]) -> list[Change]:
     return [c for c in confirmed if c.pk in told][:10]
 
 
+def _digest_still_open(n: Notification, changes: list[Change]) -> list[Change]:
+    """With a digest, the problems its reader was told of before (Notification.told) that are
+    still open, on the domains the digest is about: what is not fixed yet, next to what was.
+    Only domains the person still may see and that are still monitored, as the digest's own
+    changes; at most 10, oldest first."""
+    confirmed = list(
+        Change.objects.filter(
+            domain__in={c.domain_id for c in changes},
+            domain__team__memberships__user=n.user,
+            domain__verified_at__isnull=False,
+            state=Change.State.CONFIRMED,
+        )
+        .exclude(pk__in=[c.pk for c in changes])
+        .select_related("domain")
+        .distinct()
+        .order_by("created", "pk")
+    )
+    told = Notification.told(n.user, confirmed)
+    return [c for c in confirmed if c.pk in told][:10]
+
+
 def _later(delta: timedelta) -> str:
     """A wait in words: "seconds later", "10 minutes later", "6 hours later", "2 days later"."""
     if delta.total_seconds() < 60:
@@ -197,11 +218,17 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
 
         confirmed = [c for c in changes if c.confirmed_at and not fixed(c)]
         recovered = [c for c in changes if fixed(c)]
+        # Read top-down, the digest goes from what needs doing to what is left: new problems,
+        # then what was fixed, then what is not fixed yet. A failure-rate alert that closed
+        # while failures go on at the senders' usual rate is no fix, so it is listed with the
+        # problems told before that are still open, not under "Fixed".
+        going = [c for c in recovered if c.pk in ctx["going_on"]]
         ctx |= {
             "new_groups": _group_by_domain(confirmed),
             "new_from_checks": any(not from_reports(c) for c in confirmed),
             "new_from_reports": any(from_reports(c) for c in confirmed),
-            "fixed_groups": _group_by_domain(recovered),
+            "fixed_groups": _group_by_domain([c for c in recovered if c not in going]),
+            "not_fixed_groups": _group_by_domain(going + _digest_still_open(n, changes)),
             "count": len(changes),
         }
         names = ("emails/alert_digest_subject.txt", "emails/alert_digest_body.txt")
