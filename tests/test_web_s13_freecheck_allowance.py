@@ -9,12 +9,14 @@ import re
 from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
 
+import pytest
 from django.test import override_settings
 from django.utils import timezone
 
 from mailsec.freecheck import ratelimit
 from mailsec.freecheck.models import FreeCheck
 from tests.test_freecheck import DELAY, FreeCheckTestCase, done_check
+from tests.test_freecheck_ratelimit import redis_url  # noqa: F401 (a fixture)
 
 CLIENT = "198.51.100.7"
 
@@ -141,3 +143,16 @@ class AllowanceInTheApiTestCase(FreeCheckTestCase):
         self.assertEqual(r.status_code, 400)
         self.assertEqual(r["RateLimit-Remaining"], "2")
         self.assertFalse(FreeCheck.objects.exists())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reading_the_allowance_from_redis_counts_nothing(redis_url: str) -> None:  # noqa: F811
+    cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    with override_settings(CACHES={"default": cache}):
+        assert ratelimit.uses_cache()
+        assert ratelimit.used("client:r", 600, 6000.0) == 0
+        ratelimit.hit("client:r", 3, 600, 6000.0)
+        ratelimit.hit("client:r", 3, 600, 6001.0)
+        assert ratelimit.used("client:r", 600, 6002.0) == 2
+        assert ratelimit.used("client:r", 600, 6002.0) == 2
+        assert ratelimit.used("client:r", 600, 6600.0) == 0
