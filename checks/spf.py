@@ -959,6 +959,26 @@ def merged_record(records: list[str]) -> str | None:
     return " ".join(["v=spf1", *terms, final, *([exp] if exp else [])])
 
 
+def _merged_ending_note(records: list[str], merged: str) -> str:
+    """How the SPF-01 merge ends, and why (merged_record): -all only when every record hard-
+    fails; else ~all, so no mail a record allowed is hard-failed, and never ?all or +all, which
+    protect nothing: a record ending so (or without all, neutral, RFC 7208 §4.7) gets a
+    stronger ending than it wrote, and the finding says so instead of calling ~all the weaker."""
+    if merged.split()[-1] == "-all" or " -all " in f" {merged} ":
+        return "ends in -all, as each of them does."
+    endings = [
+        (parsed.all_term.qualifier if parsed.all_term is not None else "?")
+        for parsed in (parse_spf(text) for text in records)
+    ]
+    if any(q in ("?", "+") for q in endings):
+        return (
+            "ends in ~all (soft fail): no mail either record allowed is hard-failed, and "
+            "unlisted servers are no longer left neutral or passed, as an ending of ?all or "
+            "+all (or none) leaves them."
+        )
+    return "ends in ~all, the weaker of their endings, so no mail either record allowed is hard-failed."
+
+
 def txt_answer_size(answer: DnsAnswer) -> int:
     """Octets of the owner name plus every TXT RDATA (RFC 7208 §3.4 budget)."""
     size = len(answer.name) + 2
@@ -1034,10 +1054,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 # name without SPF, three void lookups) or includes a '+all' record.
                 fix, note = await _vetted_fix(ctx, merged, "Merged")
                 if fix:
-                    note = (
-                        " The suggestion keeps every mechanism of both once, in order, and ends "
-                        "in the weaker of their endings so no mail either record allowed is "
-                        "hard-failed."
+                    note = " The suggestion keeps every mechanism of both once, in order, and " + (
+                        _merged_ending_note(selection.records, merged)
                     )
         out.add(
             "SPF-01",

@@ -406,6 +406,15 @@ CASES: list[Case] = [
         says={"SPF-01": ("weaker",)},
         fixed=("SPF-01",),
     ),
+    # Found running the cases: the merge of ~all and ?all ends in ~all (never ?all, which
+    # protects nothing) while SPF-01 called that "the weaker of their endings".
+    Case(
+        "spf two records, ~all and ?all",
+        "spf",
+        ["v=spf1 include:_spf.google.com ~all", "v=spf1 ip4:192.0.2.1 ?all"],
+        exact={"SPF-01": "v=spf1 include:_spf.google.com ip4:192.0.2.1 ~all"},
+        says={"SPF-01": ("ends in ~all (soft fail)", "no longer left neutral")},
+    ),
     Case(
         "spf two records with outlook and ip6",
         "spf",
