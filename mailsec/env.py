@@ -55,6 +55,42 @@ def env_bool(name: str, default: bool) -> bool:
     raise _fail(name, value, "one of 1/0, true/false, yes/no, on/off")
 
 
+def env_debug() -> bool:
+    """DEBUG, on by default for `make run`, but never on by default where the environment
+    was written for production: an env file that forgot its DEBUG line must not serve Django's
+    debug pages (every URL pattern, settings) without HSTS, CSP or secure cookies."""
+    if _raw("DEBUG") is None:
+        signals = production_signals()
+        if signals:
+            raise ImproperlyConfigured(
+                f"DEBUG is not set, but {', '.join(signals)} look like production, where "
+                "DEBUG's default (on, for `make run`) would show debug pages and turn off HSTS, "
+                "the Content-Security-Policy and secure cookies. Set DEBUG=0 for production "
+                "or DEBUG=1 for development."
+            )
+    return env_bool("DEBUG", default=True)
+
+
+def production_signals(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The variables (described, never with a secret in them) whose values only a deployment
+    sets: `make run`, the tests, .ci/run and the lab set none of them (they set DATABASE_URL
+    and REDIS_URL at most, which is why those are not signals)."""
+    signals: list[str] = []
+    site_root = _raw("SITE_ROOT", environ)
+    if site_root is not None and urlsplit(site_root).scheme.lower() == "https":
+        signals.append(f"SITE_ROOT={site_root!r}")
+    email_url = _raw("EMAIL_URL", environ)
+    if email_url is not None:
+        scheme = urlsplit(email_url).scheme.lower()
+        if scheme.startswith("smtp"):
+            # The scheme only: the URL may carry the relay's password.
+            signals.append(f"EMAIL_URL={scheme}://…")
+    for name in ("SECRET_KEY", "SECRET_KEY_FILE"):
+        if _raw(name, environ) is not None:
+            signals.append(f"{name} set")
+    return signals
+
+
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     value = _raw(name)
     if value is None:
@@ -291,6 +327,26 @@ def parse_email_url(name: str, url: str) -> dict[str, Any]:
         EMAIL_TIMEOUT=30,
     )
     return settings
+
+
+# --- SECRET_KEY for production ----------------------------------------------------------
+
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 5
+SECRET_KEY_HOW_TO_MAKE = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why key is too weak for production, or None. Django's own criteria (security check
+    W009), which `check --deploy` only warns about and nothing checks at start-up."""
+    if key.startswith("django-insecure-"):
+        return "starts with 'django-insecure-' (Django's placeholder for development)"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"has {len(key)} characters, fewer than {SECRET_KEY_MIN_LENGTH}"
+    distinct = len(set(key))
+    if distinct < SECRET_KEY_MIN_DISTINCT:
+        return f"has {distinct} distinct characters, fewer than {SECRET_KEY_MIN_DISTINCT}"
+    return None
 
 
 # --- SECRET_KEY for development ---------------------------------------------------------

@@ -1,7 +1,8 @@
 """Django settings for mailsec, read from environment variables.
 
 With nothing set this is the embedded default used by `make run`: DEBUG on, SQLite,
-a filesystem Celery broker and a file cache, all under MAILSEC_DATA_DIR (./var).
+a filesystem Celery broker and a file cache, all under MAILSEC_DATA_DIR (./var). Production
+(DEBUG=0, written out) names its database, Redis and a strong key, or start-up stops.
 docs/configuration.md lists every variable.
 """
 
@@ -14,7 +15,10 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from mailsec.env import (
+    SECRET_KEY_HOW_TO_MAKE,
+    SECRET_KEY_MIN_LENGTH,
     env_bool,
+    env_debug,
     env_float,
     env_host_ports,
     env_int,
@@ -25,6 +29,7 @@ from mailsec.env import (
     env_url,
     parse_database_url,
     parse_email_url,
+    secret_key_weakness,
     sqlite_database,
     stored_secret_key,
 )
@@ -33,16 +38,28 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env_path("MAILSEC_DATA_DIR", BASE_DIR / "var")
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DEBUG", default=True)
+# On when unset (`make run`), unless the environment looks like production: then it must be
+# written out (mailsec/env.py env_debug).
+DEBUG = env_debug()
 
 # --- Secrets and hosts ----------------------------------------------------------------------
 
 _secret_key = env_secret("SECRET_KEY")
 if _secret_key is None:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off. "
+            f"Make one with: {SECRET_KEY_HOW_TO_MAKE}"
+        )
     # Development only: a random key generated once and kept in the data directory.
     _secret_key = stored_secret_key(DATA_DIR / "secret_key")
+elif not DEBUG and (_weakness := secret_key_weakness(_secret_key)):
+    # Sessions, password resets and signed values are only as strong as this key.
+    _key_source = "SECRET_KEY_FILE" if env_str("SECRET_KEY_FILE") else "SECRET_KEY"
+    raise ImproperlyConfigured(
+        f"{_key_source} is too weak for DEBUG off: the key {_weakness}. It needs at least "
+        f"{SECRET_KEY_MIN_LENGTH} random characters; make one with: {SECRET_KEY_HOW_TO_MAKE}"
+    )
 SECRET_KEY = _secret_key
 
 SITE_ROOT = env_url("SITE_ROOT", schemes=("http", "https"))
@@ -160,6 +177,13 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 
 _database_url = env_str("DATABASE_URL")
+if _database_url is None and not DEBUG:
+    # Production is PostgreSQL (README, docs/configuration.md, deploy/systemd); a SQLite file
+    # is allowed when chosen, not when a forgotten line falls back to it.
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set when DEBUG is off: postgres://user:password@host:5432/dbname, "
+        "or, to keep SQLite on one machine, sqlite:////absolute/path/mailsec.sqlite3 written out."
+    )
 if _database_url is None:
     DATABASES = {"default": sqlite_database(DATA_DIR / "mailsec.sqlite3")}
 else:
@@ -168,6 +192,13 @@ else:
 # --- Redis: broker, results and cache when set ----------------------------------------------
 
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+if REDIS_URL is None and not DEBUG:
+    # Without it the cache is per machine (rate limits and sign-in limits counted apart on each
+    # web host) and the filesystem broker loses a task whose worker is killed: development only.
+    raise ImproperlyConfigured(
+        "REDIS_URL (e.g. redis://127.0.0.1:6379/0) must be set when DEBUG is off: it is the "
+        "Celery broker and the shared cache; the embedded file broker and cache are for development."
+    )
 
 if REDIS_URL:
     CACHES = {

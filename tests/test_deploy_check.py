@@ -11,6 +11,8 @@ def production_env(data_dir: Path) -> dict[str, str]:
         "ALLOWED_HOSTS": "mailsec.example",
         "SITE_ROOT": "https://mailsec.example",
         "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example",
+        "DATABASE_URL": f"sqlite:///{data_dir}/mailsec.sqlite3",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
         "MAILSEC_DATA_DIR": str(data_dir),
     }
 

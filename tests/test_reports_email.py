@@ -520,6 +520,8 @@ def test_the_postfix_wrapper_reads_the_environment_file_literally(tmp_path) -> N
     # What systemd accepts: comments (indented too), blanks around "=", odd names skipped.
     env_file.write_text(
         "# comment\r\n  # indented x=y\r\nMY-KEY=1\r\nSECRET_KEY = k(e&y$x \r\n"
+        # A set SECRET_KEY without DEBUG looks like production and stops start-up.
+        "DEBUG=1\r\n"
         f'DATABASE_URL="sqlite:///{tmp_path}/db.sqlite3"  \r\n'  # CRLF, trailing blanks
     )
     done = subprocess.run(
@@ -541,8 +543,8 @@ def test_the_postfix_wrapper_turns_setup_failures_into_tempfail(tmp_path, proble
     env_file = tmp_path / "env"
     # A secret with shell characters in it must be read literally, not evaluated.
     env_file.write_text(
-        "SECRET_KEY=k(e&y$x\n"
-        + ("DATABASE_URL=nosuchscheme://nowhere\n" if problem == "settings" else "DEBUG=1\n")
+        "SECRET_KEY=k(e&y$x\nDEBUG=1\n"
+        + ("DATABASE_URL=nosuchscheme://nowhere\n" if problem == "settings" else "")
     )
     args = ["--recipient", "tlsrpt+00@x"] if problem == "settings" else ["--no-such-option"]
     done = subprocess.run(
