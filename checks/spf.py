@@ -1749,7 +1749,8 @@ def _tree_findings(
                         problem.check_id,
                         Status.FAIL,
                         f"The SPF record of {node.domain} (reached through {node.via}) is "
-                        f"invalid, so SPF fails with a permanent error: {problem.message}",
+                        "invalid, so SPF fails with a permanent error: "
+                        f"{problem.message.rstrip('. ')}.",
                         subject=node.domain,
                         evidence={"record": node.record, "term": problem.term},
                     )

@@ -207,13 +207,16 @@ BOGUS_FIXTURES = ("f48.lab.test", "f49.lab.test", "f50.lab.test")
 
 
 def _needs_real_resolver(scenario: Any, domains: set[str]) -> bool:
-    """FakeDns follows no CNAME, cannot fail validation and serves one scenario's zone only, so
-    scenarios with CNAMEs, bogus zones or a sub-zone of their own (another scenario file) run
-    only in the lab."""
+    """FakeDns follows no CNAME, cannot fail validation, cannot answer SERVFAIL for a lame
+    delegation and serves one scenario's zone only, so scenarios with CNAMEs, bogus zones, NS
+    delegations or a sub-zone of their own (another scenario file) run only in the lab."""
     lines = [*scenario.records, *(r for rs in scenario.other_zones.values() for r in rs)]
     if any(domain.endswith("." + scenario.domain) for domain in domains):
         return True
-    return any(" CNAME " in line or any(z in line for z in BOGUS_FIXTURES) for line in lines)
+    return any(
+        " CNAME " in line or " NS " in line or any(z in line for z in BOGUS_FIXTURES)
+        for line in lines
+    )
 
 
 def test_lab_scenarios_offline() -> None:
