@@ -16,6 +16,7 @@ from django.utils import timezone
 from reports import conf
 from reports.mail import (
     MAX_COPIES_BYTES_FACTOR,
+    MAX_REPORTS_PER_MESSAGE,
     TooManyReports,
     header_summary,
     report_count,
@@ -23,7 +24,7 @@ from reports.mail import (
     tokens_from_headers,
 )
 from reports.models import RawReport, ReportAddress
-from reports.parse import sniff, what_it_is
+from reports.parse import report_members, sniff, what_it_is
 
 
 class IntakeError(Exception):
@@ -97,28 +98,52 @@ def find_address(token: str) -> ReportAddress | None:
 
 def accept_https(
     address: ReportAddress, body: bytes, content_type: str, warnings: list[str]
-) -> Accepted:
-    """Store an HTTPS body; a body that is not gzip, zip or JSON at all is stored, marked
-    rejected and reported back as 400 at once (the sender learns now, the bytes are kept)."""
-    raw, created = RawReport.store(
-        address,
-        body,
-        source=RawReport.HTTPS,
-        content_type=content_type,
-        warnings=warnings,
-        before_insert=lambda: check_quota(address, len(body)),
-    )
-    if created:
-        if sniff(body) is None:
-            raw.reject(
-                f"body is not a JSON object, gzip or zip (first bytes: {body[:8]!r})"
-                + what_it_is(body)
-            )
-        else:
-            raw.queue_parse()
-    if raw.parse_status == RawReport.REJECTED and sniff(body) is None:
-        raise IntakeError(raw.error, 400)
-    return Accepted(raw, created)
+) -> list[Accepted]:
+    """Store an HTTPS body as one raw report per report in it: one, or one per report file of
+    a zip archive holding several (RFC 8460 §6.3), as a mail's attachments are, each row
+    holding the whole body. All are committed before this returns (the sender's 2xx), and
+    the same limits apply as to a mail: at most MAX_REPORTS_PER_MESSAGE reports, copies of
+    at most MAX_COPIES_BYTES_FACTOR times the body cap (413 beyond). A body that is not
+    gzip, zip or JSON at all is stored, marked rejected and reported back as 400 at once
+    (the sender learns now, the bytes are kept)."""
+    count = len(report_members(body))
+    cap = conf.max_body_bytes()
+    if count > MAX_REPORTS_PER_MESSAGE:
+        raise IntakeError(
+            f"zip archive holds {count} reports; at most {MAX_REPORTS_PER_MESSAGE} are read "
+            "from one body (send them in separate requests)",
+            413,
+        )
+    if count > 1 and count * len(body) > cap * MAX_COPIES_BYTES_FACTOR:
+        raise IntakeError(
+            f"body of {len(body)} bytes holds {count} reports, stored as one copy each: over "
+            f"{cap * MAX_COPIES_BYTES_FACTOR} bytes for one body (send the reports in "
+            "separate requests)",
+            413,
+        )
+    stored: list[Accepted] = []
+    for index in range(count):
+        raw, created = RawReport.store(
+            address,
+            body,
+            source=RawReport.HTTPS,
+            content_type=content_type,
+            warnings=warnings,
+            before_insert=lambda: check_quota(address, len(body)),
+            report_index=index,
+        )
+        if created:
+            if sniff(body) is None:
+                raw.reject(
+                    f"body is not a JSON object, gzip or zip (first bytes: {body[:8]!r})"
+                    + what_it_is(body)
+                )
+            else:
+                raw.queue_parse()
+        if raw.parse_status == RawReport.REJECTED and sniff(body) is None:
+            raise IntakeError(raw.error, 400)
+        stored.append(Accepted(raw, created))
+    return stored
 
 
 def addresses_for_message(message: bytes, recipients: list[str]) -> list[ReportAddress]:

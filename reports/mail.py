@@ -24,7 +24,7 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
-from reports.parse import ReportRejected, a_labels, sniff, what_it_is
+from reports.parse import ReportRejected, a_labels, report_members, sniff, what_it_is
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,9 @@ class MailReport:
     # The report is in a message forwarded as an attachment: its headers were read, and its
     # DKIM signature is the one that can vouch for the report (verify_dkim).
     forwarded: bool = False
+    # The report file of a zip attachment holding several (reports.parse.report_members):
+    # the payload is the whole attachment, and this says which of its files is the report.
+    member: int | None = None
 
 
 # Embedded messages: an admin forwarding a report "as attachment" (RFC 2046 §5.2.1), or an MTA's
@@ -235,7 +238,8 @@ def extract_reports(message: bytes) -> list[MailReport]:
     carry more, and none may be lost: every part declared as a report counts, and so does
     every gzip or zip part; a JSON-looking part not declared as a report (a text body, a
     note) counts only when no part is declared as one. The same bytes attached twice count
-    once. Raises ReportRejected when there is none, or more than MAX_REPORTS_PER_MESSAGE.
+    once. A zip part holding several report files is that many reports (`member`).
+    Raises ReportRejected when there is none, or more than MAX_REPORTS_PER_MESSAGE.
     """
     try:
         msg: Any = BytesParser(policy=policy.default).parsebytes(readable(message))
@@ -302,26 +306,52 @@ def extract_reports(message: bytes) -> list[MailReport]:
     # (a mail log gzipped as application/octet-stream before the report is report 1, not 0).
     reports.sort(key=lambda f: f[1] not in REPORT_TYPES)
     ignored = len(found) - len(reports)
+    # A zip attachment holding several reports (RFC 8460 §6.3) is several reports, as several
+    # attachments are. Each part's first report keeps the place the part had before zips
+    # were split (raw reports stored then keep reading the same report on a reparse); the
+    # zips' other reports follow, in the order of their parts and files. Parts are counted
+    # first, so a message of a thousand zips is refused before one of them is opened.
     if len(reports) > MAX_REPORTS_PER_MESSAGE:
         raise TooManyReports(
             f"message carries {len(reports)} reports; at most {MAX_REPORTS_PER_MESSAGE} are "
             "read from one message (send them in separate messages, RFC 8460 §5.3)"
         )
+    each = [(f, report_members(f[0])) for f in reports]
+    entries = [(f, places[0], len(places)) for f, places in each]
+    entries += [(f, place, len(places)) for f, places in each for place in places[1:]]
+    if len(entries) > MAX_REPORTS_PER_MESSAGE:
+        raise TooManyReports(
+            f"message carries {len(entries)} reports; at most {MAX_REPORTS_PER_MESSAGE} are "
+            "read from one message (send them in separate messages, RFC 8460 §5.3)"
+        )
     out: list[MailReport] = []
-    for n, (payload, ctype, filename, owner) in enumerate(reports):
+    for n, ((payload, ctype, filename, owner), member, in_zip) in enumerate(entries):
         warnings: list[str] = []
-        if len(reports) > 1:
+        if len(entries) > 1:
             warnings.append(
-                f"message carries {len(reports)} reports (RFC 8460 §5.3: one per message); "
-                f"this is report {n + 1} of {len(reports)}"
+                f"message carries {len(entries)} reports (RFC 8460 §5.3: one per message); "
+                f"this is report {n + 1} of {len(entries)}"
+            )
+        if member is not None:
+            warnings.append(
+                f"zip attachment{f' {filename[:200]!r}' if filename else ''} holds {in_zip} "
+                f"reports; this is its file {_zip_name(payload, member)!r}"
             )
         if ignored:
             warnings.append(
                 f"message has {ignored} other part(s) that look like JSON but are not declared "
                 "as a report; not read"
             )
-        out.append(_mail_report(msg, payload, ctype, filename, owner, warnings))
+        report = _mail_report(msg, payload, ctype, filename, owner, warnings)
+        report.member = member
+        out.append(report)
     return out
+
+
+def _zip_name(archive: bytes, place: int) -> str:
+    """The name of the file at `place` among the files of a zip archive (report_members)."""
+    with zipfile.ZipFile(io.BytesIO(archive)) as opened:
+        return [i for i in opened.infolist() if not i.is_dir()][place].filename[:200]
 
 
 # How much of a part is inflated to tell a DMARC aggregate report (XML) from a TLS report.
@@ -530,7 +560,10 @@ def _forwarded_original(message: bytes, report_index: int = 0) -> bytes | None:
             inner = extract_reports(original)
         except ReportRejected:
             continue
-        if any(not r.forwarded and r.payload == report.payload for r in inner):
+        if any(
+            not r.forwarded and r.payload == report.payload and r.member == report.member
+            for r in inner
+        ):
             return original
     return None
 

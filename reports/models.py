@@ -45,6 +45,7 @@ from reports.parse import (
     contact_domain,
     decode,
     parse_report,
+    report_members,
 )
 from reports.parse import PolicyResult as ParsedPolicy
 
@@ -225,9 +226,13 @@ class RawReport(models.Model):
     headers = models.JSONField(default=dict, blank=True)
     intake_warnings = models.JSONField(default=list, blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    # E-mail only: which report of the message this row is (0: the first). RFC 8460 §5.3 has
-    # one per message; a digest or a forward carries several, each a row holding the whole
-    # message (DKIM needs it). db_default: rows inserted without it (ingest_files' COPY).
+    # Which report of the message (or of an HTTPS zip body) this row is (0: the first). RFC
+    # 8460 §5.3 has one per message; a digest or a forward carries several, and a zip archive
+    # may hold several files (§6.3): each a row holding the whole message (DKIM needs it) or
+    # the whole body. Whole, not the one report cut out: the bytes kept are the bytes
+    # received ("raw first", nothing lost, a README next to the reports too), and a resend
+    # of the same message or body has the same sha256, so it is recognised row by row.
+    # db_default: rows inserted without it (ingest_files' COPY).
     report_index = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     parse_status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
@@ -429,17 +434,20 @@ class RawReport(models.Model):
         payload = bytes(self.body)
         report_domain: str | None = self.address.domain_name
         mail_report = None
+        member = None
+        if self.source == self.HTTPS:
+            member = self._https_member(payload)
         if self.source == self.EMAIL:
             mail_report = extract_report(payload, self.report_index)
             warnings += mail_report.warnings
             report_domain = mail_report.report_domain or report_domain
-            payload = mail_report.payload
+            payload, member = mail_report.payload, mail_report.member
             warnings += self._check_dkim(mail_report.submitter)
             # Recorded: the outer headers kept in `headers` are the forwarder's for a
             # forwarded report, and hold an RFC 2047 encoded value as it was written.
             self.report_submitter = mail_report.submitter or ""
         parsed = parse_report(
-            payload, report_domain=report_domain, max_bytes=conf.max_report_bytes()
+            payload, report_domain=report_domain, max_bytes=conf.max_report_bytes(), member=member
         )
         if mail_report is not None:
             parsed.envelope_domain = mail_report.report_domain
@@ -453,6 +461,17 @@ class RawReport(models.Model):
             )
         parsed.warnings[:0] = warnings
         return parsed
+
+    def _https_member(self, body: bytes) -> int | None:
+        """The report file of an HTTPS zip body holding several that this row is (the
+        intake stored one row per report file, report_index 0, 1, …); None for a body that
+        is one report."""
+        members = report_members(body)
+        if self.report_index >= len(members):
+            raise ReportRejected(
+                f"body holds {len(members)} report(s); report {self.report_index + 1} is not in it"
+            )
+        return members[self.report_index]
 
     def _check_dkim(self, submitter: str | None) -> list[str]:
         """RFC 8460 §3: a report by mail MUST carry a valid DKIM signature of the reporting
@@ -641,9 +660,11 @@ class RawReport(models.Model):
     def report_json(self) -> bytes:
         """The report's JSON text as the sender wrote it (decompressed, out of the e-mail)."""
         payload = bytes(self.body)
+        member = self._https_member(payload) if self.source == self.HTTPS else None
         if self.source == self.EMAIL:
-            payload = extract_report(payload, self.report_index).payload
-        body, _ = decode(payload, conf.max_report_bytes())
+            mail_report = extract_report(payload, self.report_index)
+            payload, member = mail_report.payload, mail_report.member
+        body, _ = decode(payload, conf.max_report_bytes(), member)
         return body
 
     @classmethod

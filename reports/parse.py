@@ -422,8 +422,12 @@ def _gunzip(data: bytes, max_bytes: int) -> bytes:
     return b"".join(_gunzip_chunks(data, max_bytes))
 
 
-def _unzip(data: bytes, max_bytes: int) -> tuple[bytes, list[str]]:
-    warnings: list[str] = []
+# How much of a zip file is read to tell a report from a README or a .DS_Store.
+_MEMBER_PEEK_BYTES = 4096
+
+
+def _zip_files(data: bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """The archive and its files (directory entries are no files, APPNOTE 4.3.8)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in archive.infolist() if not i.is_dir()]
@@ -433,34 +437,117 @@ def _unzip(data: bytes, max_bytes: int) -> tuple[bytes, list[str]]:
         raise ReportRejected("zip archive holds no file")
     if len(infos) > MAX_ARCHIVE_MEMBERS:
         raise ReportRejected(f"zip archive has more than {MAX_ARCHIVE_MEMBERS} members")
-    if len(infos) > 1:
-        warnings.append(f"zip archive holds {len(infos)} files; only the first report was read")
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise ReportRejected("zip archive member is encrypted")
-        # The declared size may lie: read with our own cap, never trusting file_size.
+    return archive, infos
+
+
+def _not_a_report(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
+    """Why a file of a zip archive is no report ("" never), by its first bytes; None when it
+    is one, or may be: JSON, a gzip whose content begins as a JSON object does, and anything
+    that cannot be read (encrypted, unknown method, corrupt): that is the parse's to refuse
+    with its reason, never dropped unseen."""
+    if info.flag_bits & 0x1:
+        return None
+    try:
+        with archive.open(info) as member:
+            head = member.read(_MEMBER_PEEK_BYTES)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError):
+        return None
+    kind = sniff(head)
+    if kind == "json":
+        return None
+    if kind == "gzip":
         try:
-            with archive.open(info) as member:
-                body = member.read(max_bytes + 1)
-        except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError) as e:
-            raise ReportRejected(
-                f"zip archive member {info.filename!r} is unreadable ({e})"
-            ) from None
-        if len(body) > max_bytes:
-            raise ReportRejected(f"report is larger than {max_bytes} bytes once decompressed")
-        kind = sniff(body)
-        if kind == "gzip":
-            return _gunzip(body, max_bytes), warnings
-        if kind == "json":
-            return body, warnings
+            inner = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS).decompress(head, 256)
+        except zlib.error:
+            return None
+        inner = inner.removeprefix(UTF8_BOM).lstrip(b" \t\r\n")
+        if not inner or inner.startswith(b"{"):
+            return None
+        return "a gzip of no JSON object"
+    if not head:
+        return "empty"
+    if len(head) < _MEMBER_PEEK_BYTES and not head.strip(b" \t\r\n"):
+        return "blank"
+    return "not JSON, nor gzip" + what_it_is(head)
+
+
+def zip_reports(data: bytes) -> list[int]:
+    """The places (among its files) of the files of a zip archive that are reports. RFC
+    8460 §6.3 lets an archive hold several files; each report in it counts, as each report
+    attached to an e-mail does. [] when `data` is no zip, or one the parse refuses whole
+    (corrupt, no file, more than MAX_ARCHIVE_MEMBERS files): it is then one report, refused
+    with its reason."""
+    if sniff(data) != "zip":
+        return []
+    try:
+        archive, infos = _zip_files(data)
+    except ReportRejected:
+        return []
+    return [n for n, info in enumerate(infos) if _not_a_report(archive, info) is None]
+
+
+def report_members(data: bytes) -> list[int | None]:
+    """The reports in one body or attachment, as the `member` of each for parse_report: the
+    place of each report file of a zip archive holding several, else [None] (the body is
+    one report, or none, which its parse says)."""
+    places = zip_reports(data)
+    return list(places) if len(places) > 1 else [None]
+
+
+def _unzip(data: bytes, max_bytes: int, member: int | None = None) -> tuple[bytes, list[str]]:
+    """The report in a zip archive: the file at place `member` (see report_members), or
+    without one the first report file. Each file that is no report is named in a warning."""
+    archive, infos = _zip_files(data)
+    warnings: list[str] = []
+    reports: list[zipfile.ZipInfo] = []
+    for info in infos:
+        why = _not_a_report(archive, info)
+        if why is None:
+            reports.append(info)
+        else:
+            warnings.append(
+                f"zip archive holds {len(infos)} files; {info.filename[:200]!r} is no "
+                f"report ({why}), not read"
+            )
+    if member is not None:
+        if not 0 <= member < len(infos) or infos[member] not in reports:
+            raise ReportRejected(f"zip archive has no report file at place {member + 1}")
+        reports = [infos[member]]
+    elif len(reports) > 1:
+        # Intake stores one raw report per report file (report_members); this is a body read
+        # whole without that, such as a file imported by ingest_files.
+        warnings.append(
+            f"zip archive holds {len(reports)} reports; only the first, "
+            f"{reports[0].filename[:200]!r}, was read"
+        )
+    if not reports:
+        why = "; ".join(w.split("; ", 1)[1] for w in warnings)
+        raise ReportRejected(f"zip archive holds no JSON report ({why[:1000]})")
+    info = reports[0]
+    if info.flag_bits & 0x1:
+        raise ReportRejected("zip archive member is encrypted")
+    # The declared size may lie: read with our own cap, never trusting file_size.
+    try:
+        with archive.open(info) as opened:
+            body = opened.read(max_bytes + 1)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError) as e:
+        raise ReportRejected(f"zip archive member {info.filename!r} is unreadable ({e})") from None
+    if len(body) > max_bytes:
+        raise ReportRejected(f"report is larger than {max_bytes} bytes once decompressed")
+    kind = sniff(body)
+    if kind == "gzip":
+        return _gunzip(body, max_bytes), warnings
+    if kind == "json":
+        return body, warnings
     raise ReportRejected("zip archive holds no JSON report")
 
 
 def decode_chunks(
-    data: bytes, max_bytes: int = DEFAULT_MAX_DECOMPRESSED
+    data: bytes, max_bytes: int = DEFAULT_MAX_DECOMPRESSED, member: int | None = None
 ) -> tuple[Iterator[bytes], list[str]]:
     """The JSON bytes inside `data` (gzip, zip or JSON) as an iterator of pieces, and any
-    warnings about the envelope. Caps are enforced while iterating."""
+    warnings about the envelope. Caps are enforced while iterating. `member`: the report
+    file of a zip archive to read (report_members); only a zip has one."""
     if not data:
         raise ReportRejected("report is empty")
     kind = sniff(data)
@@ -476,7 +563,7 @@ def decode_chunks(
             ]
         return _json_only(_chain([first], chunks)), []
     if kind == "zip":
-        body, warnings = _unzip(data, max_bytes)
+        body, warnings = _unzip(data, max_bytes, member)
         return iter([body]), warnings
     if kind == "json":
         if len(data) > max_bytes:
@@ -512,9 +599,12 @@ def _json_only(chunks: Iterator[bytes]) -> Iterator[bytes]:
     raise ReportRejected("gzip content is not a JSON object")
 
 
-def decode(data: bytes, max_bytes: int = DEFAULT_MAX_DECOMPRESSED) -> tuple[bytes, list[str]]:
-    """The JSON bytes inside `data` (gzip, zip or JSON) and any warnings about the envelope."""
-    chunks, warnings = decode_chunks(data, max_bytes)
+def decode(
+    data: bytes, max_bytes: int = DEFAULT_MAX_DECOMPRESSED, member: int | None = None
+) -> tuple[bytes, list[str]]:
+    """The JSON bytes inside `data` (gzip, zip or JSON) and any warnings about the envelope;
+    `member` as for decode_chunks."""
+    chunks, warnings = decode_chunks(data, max_bytes, member)
     return b"".join(chunks), warnings
 
 
@@ -1512,18 +1602,20 @@ def parse_report(
     *,
     report_domain: str | None = None,
     max_bytes: int = DEFAULT_MAX_DECOMPRESSED,
+    member: int | None = None,
 ) -> ParsedReport:
     """Decode and validate one report; raises ReportRejected and nothing else for bad input.
 
     `report_domain` is the policy domain the envelope names (TLS-Report-Domain or the address
-    the report was sent to); it fills a missing policy-domain (M28). The report is read
-    streaming: memory grows with the parsed result, not with the JSON text.
+    the report was sent to); it fills a missing policy-domain (M28). `member`: which report
+    file of a zip archive holding several (report_members). The report is read streaming:
+    memory grows with the parsed result, not with the JSON text.
     """
     try:
         envelope_warnings: list[str] = []
         body = _small_gzip(data, max_bytes)
         if body is None:
-            chunks, envelope_warnings = decode_chunks(data, max_bytes)
+            chunks, envelope_warnings = decode_chunks(data, max_bytes, member)
             head, small = _take(chunks, SMALL_REPORT_BYTES)
             body = b"".join(head) if small else None
         if body is not None:

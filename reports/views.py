@@ -37,7 +37,8 @@ def _problem(status: int, reason: str, **headers: str) -> JsonResponse:
 
 @csrf_exempt  # a machine endpoint: senders POST without cookies or tokens (RFC 8460 §5.4)
 def receive(request: HttpRequest, token: str) -> HttpResponse:
-    """POST /tlsrpt/<token>: 201 once the raw body is committed, 4xx with a reason otherwise.
+    """POST /tlsrpt/<token>: 201 once the raw body is committed (one row per report in it: a
+    zip may hold several, and all are committed first), 4xx with a reason otherwise.
 
     Parsing happens afterwards in a task; only a body that is not gzip, zip or JSON at all is
     refused at once (400), after being stored. A storage failure answers 503 + Retry-After so
@@ -56,7 +57,7 @@ def receive(request: HttpRequest, token: str) -> HttpResponse:
         # The token is public in DNS: refuse before reading when the address is over quota.
         check_quota(address, declared)
         body = read_body(request, cap, declared)
-        accepted = accept_https(address, body, content_type, warnings)
+        stored = accept_https(address, body, content_type, warnings)
     except QuotaExceeded as e:
         return _problem(429, e.reason, Retry_After=str(e.retry_after))
     except IntakeError as e:
@@ -68,14 +69,17 @@ def receive(request: HttpRequest, token: str) -> HttpResponse:
         # Defensive: a sender must never see a 500 it would retry for a day (§5.5).
         log.exception("unexpected error while receiving a TLS report")
         return _problem(503, "report could not be stored; try again later", Retry_After="300")
-    raw = accepted.raw
+    # One row per report in the body (a zip may hold several): "id" is the first, as for a
+    # body of one report; "ids" lists them all.
+    created = any(accepted.created for accepted in stored)
     return JsonResponse(
         {
-            "id": str(raw.public_id),
-            "status": "stored" if accepted.created else "already stored",
-            "sha256": raw.sha256,
+            "id": str(stored[0].raw.public_id),
+            "ids": [str(accepted.raw.public_id) for accepted in stored],
+            "status": "stored" if created else "already stored",
+            "sha256": stored[0].raw.sha256,
         },
-        status=201 if accepted.created else 200,
+        status=201 if created else 200,
     )
 
 
