@@ -1,5 +1,8 @@
 """The lab PKI: Lab Root R1 -> Lab Issuing CA 1 -> leaves, plus an untrusted Rogue Root X.
 
+Leaves whose `chain` names a stale intermediate are issued by a CA of their own under the root
+(STALE_CAS), minted on first use so that the other scenarios' certificates do not change.
+
 Everything is minted at `up` (ECDSA P-256, a few ms per certificate), so the only trust the
 checker gets is the run's own root PEM (`ca_bundle`).
 """
@@ -28,6 +31,13 @@ LOGOTYPE = x509.ObjectIdentifier("1.3.6.1.5.5.7.1.12")  # id-pe-logotype, RFC 37
 MARK_TYPE = x509.ObjectIdentifier("1.3.6.1.4.1.53087.1.13")  # VMC guidelines' subject attribute
 # The vhost file whose SVG a lab mark certificate embeds.
 MARK_LOGO_PATH = "/logo.svg"
+
+# chain value -> (TLSA placeholder ref, subject CN) of the intermediate that issues such leaves.
+STALE_CAS: dict[str, tuple[str, str]] = {
+    "expired-intermediate": ("expired-ca", "Lab Issuing CA 2"),
+    "not-yet-valid-intermediate": ("not-yet-valid-ca", "Lab Issuing CA 3"),
+    "expired-and-valid-intermediate": ("renewed-ca", "Lab Issuing CA 4"),
+}
 
 
 def der_tlv(tag: int, content: bytes) -> bytes:
@@ -99,9 +109,19 @@ class LabPKI:
         self.rogue = self._ca("Rogue Root X", None)
         self.mark_ca = self._ca("Lab Mark CA 1", self.root)
         self.issued: dict[str, Issued] = {}
+        # STALE_CAS refs -> the CA issuing under that chain value, minted by stale_ca().
+        self.stale: dict[str, Issued] = {}
 
-    def _ca(self, cn: str, parent: Issued | None) -> Issued:
-        key = ec.generate_private_key(ec.SECP256R1())
+    def _ca(
+        self,
+        cn: str,
+        parent: Issued | None,
+        *,
+        key: ec.EllipticCurvePrivateKey | None = None,
+        not_before: dt.datetime | None = None,
+        not_after: dt.datetime | None = None,
+    ) -> Issued:
+        key = key or ec.generate_private_key(ec.SECP256R1())
         subject = _name(cn)
         b = (
             x509.CertificateBuilder()
@@ -109,8 +129,8 @@ class LabPKI:
             .issuer_name(parent.cert.subject if parent else subject)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(self.now - dt.timedelta(days=30))
-            .not_valid_after(self.now + dt.timedelta(days=3650))
+            .not_valid_before(not_before or self.now - dt.timedelta(days=30))
+            .not_valid_after(not_after or self.now + dt.timedelta(days=3650))
             .add_extension(
                 x509.BasicConstraints(ca=True, path_length=None if parent is None else 0),
                 critical=True,
@@ -137,6 +157,43 @@ class LabPKI:
         cert = b.sign(signer, hashes.SHA256())
         return Issued(key, cert, [parent.cert] if parent else [])
 
+    def stale_ca(self, chain: str) -> Issued:
+        """The intermediate that issues leaves with this `chain` value (STALE_CAS), its
+        certificate outside its validity; `chain` of the returned Issued is what a server
+        sends after the leaf. Minted once, on first use."""
+        ref, cn = STALE_CAS[chain]
+        if ref in self.stale:
+            return self.stale[ref]
+        # Issued ten years back; the leaves under it are current (T0 - 30 d .. T0 + 60 d), so
+        # only the intermediate's dates break the path.
+        long_ago = self.now - dt.timedelta(days=3650)
+        expired_until = self.now - dt.timedelta(days=2)
+        key = ec.generate_private_key(ec.SECP256R1())
+        if chain == "not-yet-valid-intermediate":
+            ca = self._ca(
+                cn,
+                self.root,
+                key=key,
+                not_before=self.now + dt.timedelta(days=2),
+                not_after=self.now + dt.timedelta(days=3650),
+            )
+            sent = [ca.cert]
+        else:
+            ca = self._ca(cn, self.root, key=key, not_before=long_ago, not_after=expired_until)
+            sent = [ca.cert]
+            if chain == "expired-and-valid-intermediate":
+                # The same subject and key, certified again with current dates: the path
+                # leaf -> renewed copy -> root is valid whichever copy a verifier tries first.
+                renewed = self._ca(cn, self.root, key=key)
+                sent.append(renewed.cert)
+                # TLSA placeholders: `renewed-ca` is the current copy, `renewed-ca-expired`
+                # the stale one (same SPKI, different full certificate).
+                self.stale[f"{ref}-expired"] = Issued(key, ca.cert, [self.root.cert])
+                ca = renewed
+        issued = Issued(key, ca.cert, sent)
+        self.stale[ref] = issued
+        return issued
+
     def leaf(self, ref: str, host: str, spec: CertSpec) -> Issued:
         """Mint (once per ref) the certificate a server presents; ref is usually the host name."""
         if ref in self.issued:
@@ -158,6 +215,9 @@ class LabPKI:
                 self.now + dt.timedelta(days=91),
             )
         issuer = {"self-signed": None, "rogue": self.rogue}.get(spec.kind, self.issuing)
+        stale = self.stale_ca(spec.chain) if spec.chain in STALE_CAS and issuer else None
+        if stale is not None:
+            issuer = stale
         subject = _name(cn, "mailsec lab servers")
         b = (
             x509.CertificateBuilder()
@@ -188,6 +248,8 @@ class LabPKI:
             chain = [self.issuing.cert]
         elif spec.chain == "full" and issuer is self.rogue:
             chain = [self.rogue.cert]
+        elif stale is not None:
+            chain = list(stale.chain)
         issued = Issued(key, cert, chain)
         self.issued[ref] = issued
         return issued
@@ -257,6 +319,10 @@ class LabPKI:
             issued = self.issuing
         elif ref == "rogue-root":
             issued = self.rogue
+        elif ref in {r for r, _ in STALE_CAS.values()} | {"renewed-ca-expired"}:
+            chain = next(c for c, (r, _) in STALE_CAS.items() if ref.startswith(r))
+            self.stale_ca(chain)
+            issued = self.stale[ref]
         elif ref.startswith("spare:"):
             issued = self.spare(ref.removeprefix("spare:"))
         elif ref in self.issued:

@@ -21,7 +21,19 @@ ENV_DIRS = "MAILSEC_LAB_SCENARIOS"
 
 DNSSEC_MODES = {"signed", "unsigned", "expired-signatures", "ds-mismatch", "tampered"}
 CERT_KINDS = {"valid", "expired", "not-yet-valid", "self-signed", "rogue", "expiring"}
-CHAINS = {"full", "leaf"}
+# What a server sends after its leaf. full: Lab Issuing CA 1; leaf: nothing. The
+# *-intermediate values issue the leaf from a CA of its own whose certificate is outside its
+# validity (expired: notAfter T0 - 2 days; not-yet-valid: notBefore T0 + 2 days), sent instead
+# of Lab Issuing CA 1; expired-and-valid-intermediate sends the expired certificate followed by
+# a current one with the same subject and key (a renewed or cross-signed CA), so a path of
+# current certificates still exists.
+CHAINS = {
+    "full",
+    "leaf",
+    "expired-intermediate",
+    "not-yet-valid-intermediate",
+    "expired-and-valid-intermediate",
+}
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 SMTP_KEYS = {
     "host", "ip", "port", "starttls", "tls", "cert", "sans", "cn", "chain", "banner_delay",
@@ -242,6 +254,9 @@ def _cert(path: Path, row: dict[str, object]) -> CertSpec:
         raise _fail(path, f"cert = {kind!r}, expected one of {sorted(CERT_KINDS)}")
     if chain not in CHAINS:
         raise _fail(path, f"chain = {chain!r}, expected one of {sorted(CHAINS)}")
+    if chain.endswith("-intermediate") and kind in ("self-signed", "rogue"):
+        # Those leaves are not issued by a lab intermediate at all.
+        raise _fail(path, f"chain = {chain!r} needs a lab-issued leaf, not cert = {kind!r}")
     sans = row.get("sans")
     cn = row.get("cn")
     return CertSpec(
