@@ -87,6 +87,7 @@ SIGNED_IN = {
     "accounts:account": ("get",),
     "accounts:team": ("get",),
     "accounts:invite_create": ("post",),
+    "accounts:team_rename": ("post",),
 }
 
 

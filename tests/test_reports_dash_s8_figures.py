@@ -120,7 +120,7 @@ def test_a_sender_that_nearly_always_fails_is_not_shown_failing_everything(
     )
     page = dashboard(owner, address)
     assert "failure rate > 99.99 %" in page
-    assert org_row(page, "Tiny Mail") == ["1", "1", "40000", "> 99.99 %"]
+    assert org_row(page, "Tiny Mail") == ["1", "1", "40,000", "> 99.99 %"]
     assert "100.00 %" not in page
 
 
@@ -243,7 +243,7 @@ def test_a_realistic_mix_adds_up(owner_and_address: tuple[User, ReportAddress]) 
         ("mx1.example.com", "2001:db8::1", "tlsa-invalid"): 5,
     }
     page = dashboard(owner, address)
-    assert "1005100 successful and 14 failed TLS sessions reported" in page
+    assert "1,005,100 successful and 14 failed TLS sessions reported" in page
     assert "failure rate < 0.01 %" in page
     assert org_row(page, "Google Inc.")[-1] == "< 0.01 %"  # 3 of a million: not 0.00 %
     assert org_row(page, "Quiet Sender")[-1] == ""  # no sessions: no rate, no error

@@ -554,7 +554,7 @@ def test_a_mixed_month_reads_right(
     assert "<script>alert" not in raw_page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Mail &amp; Co" in raw_page
     page = re.sub(r"\s+", " ", html.unescape(raw_page))
-    assert "1810 successful and 9 failed TLS sessions reported — failure rate 0.49 %" in page
+    assert "1,810 successful and 9 failed TLS sessions reported — failure rate 0.49 %" in page
     assert "(about other.example.net: not counted here)" in page
     assert "certificate-not-trusted" not in re.sub(r"<h2>Reports</h2>.*", "", page, flags=re.S)
     # The CSV keeps both policies of the first report apart, and the other domain's rows.
@@ -610,8 +610,8 @@ def test_figures_for_empty_days_huge_counts_and_a_report_spanning_two_days(
     orgs = {r["organization_name"]: r for r in summary.by_organisation}
     assert orgs["Huge Mail"]["failure_percent_text"] == "50.00 %"
     page = re.sub(r"\s+", " ", html.unescape(page_of(owner, address)))
-    assert f"{big + 31} successful and {big + 11} failed TLS sessions reported" in page
-    assert f"{d2:%Y-%m-%d}: 31 successful, {big + 10} failed" in page
+    assert f"{big + 31:,} successful and {big + 11:,} failed TLS sessions reported" in page
+    assert f"{d2:%Y-%m-%d}: 31 successful, {big + 10:,} failed" in page
     assert f"{empty.day:%Y-%m-%d}: 0 successful, 0 failed" in page
 
 
@@ -627,4 +627,4 @@ def test_a_count_of_2_to_the_53_is_not_counted_and_the_report_says_why(
     assert (summary.successful, summary.failed) == (0, 0)
     assert summary.failure_percent_text == ""
     page = re.sub(r"\s+", " ", html.unescape(page_of(owner, address)))
-    assert "0 successful and 0 failed TLS sessions reported ." in page  # no rate
+    assert "0 successful and 0 failed TLS sessions reported." in page  # no rate

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
@@ -12,6 +13,8 @@ from allauth.core import ratelimit
 from django import forms
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+
+from mailsec.accounts.models import Team
 
 
 class LoginForm(AllauthLoginForm):
@@ -70,4 +73,36 @@ def _await_unsent_code(request: HttpRequest, user: Any, email: str) -> None:
 
 class InviteForm(forms.Form):
     # 254: the longest address SMTP can carry (RFC 5321 §4.5.3.1.3), and Invite.email's size.
-    email = forms.EmailField(label="Email address of the person to invite", max_length=254)
+    # The errors are the page's only word on a refused address, shown beside the field (a
+    # browser's own check lets "friend@example" through, so this is often the first one).
+    email = forms.EmailField(
+        label="Email address of the person to invite",
+        max_length=254,
+        error_messages={
+            "required": "Enter the email address of the person to invite.",
+            "invalid": "%(value)s is not an email address we can send to: check it and send again.",
+            "max_length": "With %(show_value)d characters, this is not an email address we can "
+            "send to (SMTP carries at most %(limit_value)d).",
+        },
+    )
+
+
+class TeamNameForm(forms.Form):
+    # Team.name's size. Stripped: a name of spaces is no name.
+    name = forms.CharField(
+        label="Team name",
+        max_length=Team._meta.get_field("name").max_length,
+        strip=True,
+        error_messages={
+            "required": "Enter a name for the team.",
+            "max_length": "Use at most %(limit_value)d characters (this has %(show_value)d).",
+        },
+    )
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"]
+        # The name goes into invitation subjects, where a line break cannot go (a mail header),
+        # and onto every page: no control characters, no line breaks.
+        if any(unicodedata.category(char) == "Cc" for char in name):
+            raise forms.ValidationError("Use a name on one line, without control characters.")
+        return name

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/code/", views.confirm_code, name="confirm_code"),
     path("account/", views.account, name="account"),
     path("team/", views.team, name="team"),
+    path("team/rename/", views.rename_team, name="team_rename"),
     path("team/invite/", views.invite, name="invite_create"),
     path("team/invites/<str:token>/revoke/", views.revoke_invite, name="invite_revoke"),
     path("team/members/<uuid:code>/remove/", views.remove_member, name="member_remove"),

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mailsec.accounts.forms import InviteForm
+from mailsec.accounts.forms import InviteForm, TeamNameForm
 from mailsec.accounts.models import Invite, Membership, Profile, Team
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
 from mailsec.freecheck import ratelimit
@@ -72,8 +72,14 @@ def team(request: HttpRequest) -> HttpResponse:
     return _team_page(request, InviteForm())
 
 
-def _team_page(request: HttpRequest, form: InviteForm, status: int = 200) -> HttpResponse:
-    """The team page; `form`: the invitation form, as posted when it was refused."""
+def _team_page(
+    request: HttpRequest,
+    form: InviteForm,
+    status: int = 200,
+    name_form: TeamNameForm | None = None,
+) -> HttpResponse:
+    """The team page; `form`: the invitation form, `name_form`: the rename form, each as
+    posted when it was refused."""
     team = current_team(request)
     ctx = {
         "page": "team",
@@ -81,6 +87,7 @@ def _team_page(request: HttpRequest, form: InviteForm, status: int = 200) -> Htt
         "is_owner": team.is_owner(request.user),
         "members": team.memberships.select_related("user").order_by("created"),
         "form": form,
+        "name_form": name_form or TeamNameForm(initial={"name": team.name}),
     }
     if ctx["is_owner"]:
         # Only the links that still work are listed: an expired one is as good as gone (and
@@ -101,15 +108,8 @@ def invite(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = InviteForm(request.POST)
     if not form.is_valid():
-        # The page again with the address as typed, to correct (a browser's own check lets
-        # "friend@example" through).
-        typed = request.POST.get("email", "").strip()
-        messages.error(
-            request,
-            f"{typed} is not an email address we can send to: check it and send again."
-            if typed
-            else "Enter the email address of the person to invite.",
-        )
+        # The page again with the address as typed, to correct, and the form's error beside
+        # the field: one error, in one place (a banner as well said the same thing twice).
         return _team_page(request, form, status=400)
     email = form.cleaned_data["email"]
     if team.memberships.filter(user__email__iexact=email).exists():
@@ -137,6 +137,24 @@ def invite(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:team")
     send_invite_email(request, team.invite(email, request.user))
     messages.success(request, f"Invitation sent to {email}.")
+    return redirect("accounts:team")
+
+
+@login_required
+@require_POST
+def rename_team(request: HttpRequest) -> HttpResponse:
+    """The owner names the current team (a new team is called "<email>'s team", which reads
+    oddly in the invitations it sends). Teammates who are not owners can't: 404, as for
+    inviting."""
+    team = current_team(request)
+    if not team.is_owner(request.user):
+        raise Http404
+    form = TeamNameForm(request.POST)
+    if not form.is_valid():
+        return _team_page(request, InviteForm(), status=400, name_form=form)
+    team.name = form.cleaned_data["name"]
+    team.save(update_fields=["name"])
+    messages.success(request, f"The team is now called {team.name}.")
     return redirect("accounts:team")
 
 
