@@ -135,6 +135,25 @@ def _shown(text: str) -> str:
     return "".join(out)
 
 
+# The most characters of input read at all. A name is 253 at most; with a scheme, a port, a
+# path and a query string pasted from an address bar, a thousand is far more than any paste
+# needs, and refusing longer input at once keeps a megabyte of it from being parsed, escaped
+# and quoted back (seconds of work and an answer as large as the question).
+MAX_INPUT_CHARS = 1000
+# How much of the input an error message quotes: enough to recognise it.
+QUOTED_CHARS = 80
+
+
+def quoted(text: str, limit: int = QUOTED_CHARS) -> str:
+    """A short, escaped piece of `text` for a message to quote: control and invisible format
+    characters escaped (_shown), cut to `limit` characters with "…" when longer."""
+    # Escape only what can be shown: a long input is never escaped whole.
+    shown = _shown(text[: limit + 1])
+    if len(text) > limit or len(shown) > limit:
+        return shown[: limit - 1] + "…"
+    return shown
+
+
 def _unquoted(text: str) -> str:
     """`text` without one pair of quotes around it, and the blanks inside them."""
     text = text.strip()
@@ -153,8 +172,13 @@ def to_ascii_domain(
     names are refused too, unless they sit under one of the extra public suffixes (the lab
     declares "test" for its own names).
     """
-    # What the messages below quote: the input as typed, control characters escaped.
-    typed = _shown(text.strip())
+    if len(text) > MAX_INPUT_CHARS:
+        raise DomainNameError(
+            f"{quoted(text.strip(), 40)} is not a domain name: it is {len(text):,} characters "
+            "long. Enter the domain alone, for example example.com."
+        )
+    # What the messages below quote: the input as typed, escaped and cut short.
+    typed = quoted(text.strip())
     name = _unquoted(text).lower()
     # An address copied from a mail client's To or From: "Alice <alice@example.com>".
     bracketed = re.search(r"<([^<>]*)>", name)
@@ -197,16 +221,6 @@ def to_ascii_domain(
     except UnicodeError:
         raise DomainNameError(f"{invalid}.") from None
     labels = ascii_name.split(".")
-    if len(labels) < 2:
-        # One label is a top-level domain or a name only a local network answers for
-        # (localhost, a computer's own name): say which, not only that it was refused.
-        why = special_use_reason(ascii_name) or (
-            "it has no dot, so it is a top-level domain or a computer's name on a local network"
-        )
-        raise DomainNameError(
-            f"{typed} is not a registrable domain name: {why}. Enter the whole domain, "
-            "such as example.com."
-        )
     if len(ascii_name) > 253:
         raise DomainNameError(
             f"{invalid}: it is {len(ascii_name)} characters long, and 253 is the most."
@@ -225,12 +239,12 @@ def to_ascii_domain(
             raise DomainNameError(f"{invalid}: it has two dots in a row or begins with a dot.")
         if len(label) > 63:
             raise DomainNameError(
-                f"{invalid}: {_shown(label[:20])}… is {len(label)} characters long, and a part "
+                f"{invalid}: {quoted(label, 20)} is {len(label)} characters long, and a part "
                 "between "
                 "dots may have 63 at most."
             )
         if label.startswith("-") or label.endswith("-"):
-            raise DomainNameError(f"{invalid}: {_shown(label)} begins or ends with a hyphen.")
+            raise DomainNameError(f"{invalid}: {quoted(label, 40)} begins or ends with a hyphen.")
         # Letters, digits and hyphens (RFC 5321 §4.1.2).
         if not all(c.isascii() and (c.isalnum() or c == "-") for c in label):
             kind = "mail domain name" if "_" in label else "domain name"
@@ -243,6 +257,18 @@ def to_ascii_domain(
                 _to_u_label(label)
             except UnicodeError:
                 raise DomainNameError(f"{typed} is not a valid domain name.") from None
+    # After the labels' own checks: a 300-character word is first of all too long, as the
+    # domains form says of it.
+    if len(labels) < 2:
+        # One label is a top-level domain or a name only a local network answers for
+        # (localhost, a computer's own name): say which, not only that it was refused.
+        why = special_use_reason(ascii_name) or (
+            "it has no dot, so it is a top-level domain or a computer's name on a local network"
+        )
+        raise DomainNameError(
+            f"{typed} is not a registrable domain name: {why}. Enter the whole domain, "
+            "such as example.com."
+        )
     if labels[-1].isdigit():
         # No top-level domain is all digits (RFC 3696 §2): "123.456" is no domain.
         raise DomainNameError(f"{typed} is not a valid domain name.")

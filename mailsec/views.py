@@ -16,9 +16,14 @@ def site_context(request: HttpRequest) -> dict[str, Any]:
     return {"site_root": settings.SITE_ROOT}
 
 
+# The check form says how many free checks this visitor has left: never stored by a cache.
+@never_cache
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    from mailsec.freecheck.views import allowance_context
+
+    # The same words of the visitor's allowance as /check's form (freecheck/_form.html).
+    return render(request, "home.html", allowance_context(request))
 
 
 def check_database() -> None:

@@ -354,7 +354,7 @@ class RateLimitTestCase(FreeCheckTestCase):
             FreeCheck.objects.update(status=FreeCheck.State.ERROR)
             r = self.submit("target.co.uk", client="192.0.2.2")
         self.assertEqual(r.status_code, 429)
-        self.assertContains(r, "target.co.uk has been checked 1 times", status_code=429)
+        self.assertContains(r, "target.co.uk has been checked once", status_code=429)
         self.assertTrue(int(r["Retry-After"]) > 0)
         # Made-up subdomains share the registrable domain's allowance.
         with patch(DELAY):

@@ -73,7 +73,7 @@ def test_check_again_now_swaps_in_a_fresh_run(
     page.goto(f"{live_server.url}/check/{old.code}")
     page.get_by_role("button", name="Check again now").click()
     error = page.locator("#fc-again-error")
-    expect(error).to_contain_text("example.org has been checked 1 times")
+    expect(error).to_contain_text("example.org has been checked once")
     expect(error).to_contain_text("please try again in")
     expect(page).to_have_url(f"{live_server.url}/check/{old.code}")
     assert FreeCheck.objects.count() == 2

@@ -197,7 +197,7 @@ class CheckAgainTestCase(FreeCheckTestCase):
         self.assertTrue(int(r["Retry-After"]) > 0)
         self.assertNotIn("HX-Push-Url", r)
         page = text(r)
-        self.assertIn("example.org has been checked 1 times", page)
+        self.assertIn("example.org has been checked once", page)
         self.assertIn(f"/check/{old.code}</code>", page)
 
 
@@ -237,7 +237,7 @@ class ApiReuseTestCase(FreeCheckTestCase):
         r = self.client.get("/api/v1/check", {"domain": "example.org", "fresh": "1"})
         self.assertEqual(r.status_code, 429)
         self.assertTrue(int(r["Retry-After"]) > 0)
-        self.assertIn("example.org has been checked 1 times", r.json()["error"])
+        self.assertIn("example.org has been checked once", r.json()["error"])
         # Without fresh=1 the finished run is still answered: reuse costs the domain nothing.
         r = self.client.get("/api/v1/check", {"domain": "example.org"})
         self.assertEqual(r.status_code, 200)

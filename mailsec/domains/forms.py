@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import contextlib
 import re
-import unicodedata
 from typing import Any
 
 from django import forms
 
-from checks.domainname import DomainNameError, organizational_domain, to_ascii_domain
+from checks.domainname import (
+    DomainNameError,
+    organizational_domain,
+    quoted,
+    to_ascii_domain,
+)
 from mailsec.domains.models import CHALLENGE_PREFIX
 
 SELECTOR_RE = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$", re.IGNORECASE)
@@ -57,8 +61,6 @@ class AddDomainForm(forms.Form):
 
 # Blanks and one pair of quotes around a name, and its trailing dot: typed, not taken from.
 _AROUND = " \t\r\n\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
-# How much of a paste the message quotes: a URL's query string may be long.
-QUOTED_CHARS = 80
 
 
 def taken_from(typed: str, name: str, shown: str) -> str:
@@ -70,20 +72,16 @@ def taken_from(typed: str, name: str, shown: str) -> str:
     if bare in (name, shown.lower()):
         return ""
     # Control and invisible format characters (a pasted escape sequence, a bidi override)
-    # written as escapes, so the quote cannot garble or reorder the message around it.
-    quoted = "".join(
-        f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cc", "Cf") else char
-        for char in typed.strip()
-    )
-    if len(quoted) > QUOTED_CHARS:
-        quoted = quoted[: QUOTED_CHARS - 1] + "…"
+    # written as escapes, so the quote cannot garble or reorder the message around it; cut
+    # short as every message quoting input is (checks.domainname.quoted).
+    piece = quoted(typed.strip())
     if "://" in bare or any(mark in bare for mark in "/?#"):
         kind = "the address you pasted"
     elif "@" in bare:
         kind = "the email address"
     else:
         kind = "what you typed"
-    return f"{kind}: {quoted}"
+    return f"{kind}: {piece}"
 
 
 class SelectorsForm(forms.Form):

@@ -162,6 +162,10 @@ def _wait_words(seconds: int) -> str:
     return f"{math.ceil(seconds / 60)} minutes"
 
 
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
 def _clock(seconds_from_now: int) -> str:
     """The UTC time of day `seconds_from_now` from now, as the pages write times (15:40 UTC)."""
     return (timezone.now() + timedelta(seconds=seconds_from_now)).strftime("%H:%M UTC")
@@ -173,7 +177,7 @@ def check_client(client: str) -> None:
     retry_after = hit(f"client:{client}", limit, window)
     if retry_after is not None:
         raise RateLimited(
-            f"You have asked for {limit} checks in the last {_wait_words(window)}, which is "
+            f"You have asked for {limit} check{'s' if limit != 1 else ''} in the last {_wait_words(window)}, which is "
             f"the limit for the free check. Please try again in {_wait_words(retry_after)} "
             f"(at {_clock(retry_after)}).",
             retry_after,
@@ -193,7 +197,7 @@ def check_domain(domain: str) -> None:
     retry_after = hit(f"domain:{org}", limit, window)
     if retry_after is not None:
         raise RateLimited(
-            f"{org} has been checked {limit} times in the last {_wait_words(window)}. "
+            f"{org} has been checked {_times(limit)} in the last {_wait_words(window)}. "
             "To be fair to its mail servers, please try again in "
             f"{_wait_words(retry_after)} (at {_clock(retry_after)}).",
             retry_after,

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
-from checks.domainname import DomainNameError, to_ascii_domain
+from checks.domainname import MAX_INPUT_CHARS, DomainNameError, to_ascii_domain
 from mailsec.freecheck import concurrency, ratelimit
 from mailsec.freecheck.models import REUSE_FOR, FreeCheck, free_check_config
 from mailsec.freecheck.ratelimit import RateLimited
@@ -26,7 +26,11 @@ API_TIME_CAP = 25.0
 API_BUSY_RETRY_AFTER = 10
 
 
-def _domain(text: str) -> str:
+def _domain(request: HttpRequest, text: str) -> str:
+    if len(text) > MAX_INPUT_CHARS:
+        # Refused unread (to_ascii_domain), but counted against the client like a check: a
+        # script posting megabytes meets the limit as anyone asking too often does.
+        ratelimit.check_client(ratelimit.client_hash(request))
     config = free_check_config()
     # A special-use name (.local, .internal…) is looked up in our own network, if anywhere:
     # its answers are not the internet's, and are not for strangers to read.
@@ -63,7 +67,7 @@ def _get_check(code: str) -> FreeCheck:
     return check
 
 
-def _allowance_context(request: HttpRequest) -> dict[str, Any]:
+def allowance_context(request: HttpRequest) -> dict[str, Any]:
     """What the form says of the visitor's free checks (freecheck/_form.html): how many are
     left and when the count starts again, so nobody learns of the limit only when refused;
     and, for someone without an account, what signing up changes."""
@@ -79,19 +83,21 @@ def _allowance_context(request: HttpRequest) -> dict[str, Any]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def check(request: HttpRequest) -> HttpResponse:
-    ctx = {"domain": request.GET.get("domain", "")}
+    typed = (request.GET if request.method == "GET" else request.POST).get("domain", "")
+    # The form gives back what was typed, to correct it; never an over-long input, which
+    # would double the answer's size for nothing anyone could edit.
+    ctx = {"domain": typed if len(typed) <= MAX_INPUT_CHARS else ""}
     if request.method == "GET":
-        return render(request, "freecheck/check.html", {**ctx, **_allowance_context(request)})
+        return render(request, "freecheck/check.html", {**ctx, **allowance_context(request)})
 
-    ctx["domain"] = request.POST.get("domain", "")
     try:
-        domain = _domain(ctx["domain"])
+        domain = _domain(request, typed)
         run, created = _request_check(request, domain)
     except DomainNameError as exc:
-        ctx = {**ctx, **_allowance_context(request), "error": str(exc)}
+        ctx = {**ctx, **allowance_context(request), "error": str(exc)}
         return render(request, "freecheck/check.html", ctx, status=400)
     except RateLimited as exc:
-        ctx = {**ctx, **_allowance_context(request), "error": exc.message, "refused": True}
+        ctx = {**ctx, **allowance_context(request), "error": exc.message, "refused": True}
         response = render(request, "freecheck/check.html", ctx, status=429)
         response["Retry-After"] = str(exc.retry_after)
         return response
@@ -122,7 +128,7 @@ def _report_context(request: HttpRequest, check: FreeCheck, **extra: Any) -> dic
         "reuse_minutes": int(REUSE_FOR.total_seconds() // 60),
         "client_rate": settings.MAILSEC_FREE_CHECK_RATE,
         "domain_rate": settings.MAILSEC_FREE_CHECK_DOMAIN_RATE,
-        **_allowance_context(request),
+        **allowance_context(request),
         **extra,
     }
 
@@ -220,9 +226,11 @@ def api_check(request: HttpRequest) -> JsonResponse:
 
 def _api_check(request: HttpRequest) -> JsonResponse:
     try:
-        domain = _domain(request.GET.get("domain", ""))
+        domain = _domain(request, request.GET.get("domain", ""))
     except DomainNameError as exc:
         return _json_error(str(exc), 400)
+    except RateLimited as exc:
+        return _json_error(exc.message, 429, exc.retry_after)
     fresh = request.GET.get("fresh", "").lower() in ("1", "true", "yes")
     recent = FreeCheck.under_way(domain) if fresh else FreeCheck.reusable(domain)
     slot = None
