@@ -1,10 +1,11 @@
 """The team's domains as CSV (/domains/export.csv): one row per domain, as the list shows it.
 
-An MSP's team has hundreds of domains: the rows are read with one query (the domain table
-keeps its last run's score, time and worst finding, Domain.last_run_fields; the run gives its
-score version and mechanisms' statuses through the join, never its findings) and written out
-while they are read, a chunk at a time, so neither memory nor the number of queries grows
-with the team.
+An MSP's team has hundreds of domains: every id and name is read with one query and sorted
+as the list sorts them (natural order of the names shown: name_sort_key), then the rows are
+read a chunk of CHUNK at a time, one query each (the domain table keeps its last run's score,
+time and worst finding, Domain.last_run_fields; the run gives its score version and
+mechanisms' statuses through the join, never its findings) and written out while they are
+read, so memory holds one chunk of rows and the queries grow only by one per chunk.
 
 Cells are written for a person with a spreadsheet: each mechanism's status in the words the
 domain page uses ("Good", "Needs attention", "Failing", "Could not check", "Not deployed"),
@@ -25,7 +26,7 @@ from typing import Any
 from checks.findings import Mechanism
 from mailsec.accounts.models import Team
 from mailsec.csvsafe import cell
-from mailsec.domains.models import display_name
+from mailsec.domains.models import display_name, name_sort_key
 from mailsec.scoring.explain import NOT_DEPLOYED, is_not_deployed, verdict_label
 
 # Excel takes a CSV for UTF-8 only when it begins with this (see the module's docstring).
@@ -64,10 +65,21 @@ class _Line:
 
 
 def rows(team: Team) -> Iterator[list[Any]]:
-    """The team's domains by name, each as a row of COLUMNS."""
-    domains = (
-        team.domains.order_by("name")
-        .values_list(
+    """The team's domains in the list's order (natural, by the name shown: name_sort_key),
+    each as a row of COLUMNS: every id and name read and sorted first, then the rows a chunk
+    at a time in that order."""
+    names = sorted(team.domains.values_list("pk", "name"), key=lambda row: name_sort_key(row[1]))
+    order = [pk for pk, _ in names]
+    for start in range(0, len(order), CHUNK):
+        chunk = order[start : start + CHUNK]
+        read = {row[0]: row[1:] for row in _chunk(team, chunk)}
+        yield from (_row(read[pk]) for pk in chunk if pk in read)
+
+
+def _chunk(team: Team, pks: list[int]) -> Iterator[tuple[Any, ...]]:
+    return iter(
+        team.domains.filter(pk__in=pks).values_list(  # one chunk: CHUNK rows at most
+            "pk",
             "name",
             "verified_at",
             "last_run_id",
@@ -78,34 +90,33 @@ def rows(team: Team) -> Iterator[list[Any]]:
             "last_run__mechanisms",
             "last_run__score_detail",
         )
-        .iterator(chunk_size=CHUNK)
     )
-    for row in domains:
-        name, verified_at, run_id, score, checked_at, worst, version, mechanisms, detail = row
-        # As the list reads them (listing._row): a deleted last run (admin, SET_NULL) leaves
-        # the domain "not checked".
-        checked = run_id is not None and checked_at is not None
-        worst = (worst or {}) if checked else {}
-        statuses = (mechanisms or {}) if checked else {}
-        categories = ((detail or {}).get("categories") or {}) if checked else {}
-        yield [
-            cell(display_name(name)),
-            cell(name),
-            "yes" if verified_at is not None else "no",
-            score if checked and score is not None else "",
-            version if checked and version is not None else "",
-            *(
-                cell(status_words(str(statuses[m]), categories.get(m) or {}))
-                if m in statuses
-                else ""
-                for m in MECHANISMS
-            ),
-            cell(str(worst.get("id", ""))),
-            cell(verdict_label(str(worst["status"]))) if worst.get("status") else "",
-            cell(str(worst.get("summary", ""))),
-            checked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if checked else "",
-            ("yes" if worst.get("no_mail") else "no") if checked else "",
-        ]
+
+
+def _row(row: tuple[Any, ...]) -> list[Any]:
+    name, verified_at, run_id, score, checked_at, worst, version, mechanisms, detail = row
+    # As the list reads them (listing._row): a deleted last run (admin, SET_NULL) leaves
+    # the domain "not checked".
+    checked = run_id is not None and checked_at is not None
+    worst = (worst or {}) if checked else {}
+    statuses = (mechanisms or {}) if checked else {}
+    categories = ((detail or {}).get("categories") or {}) if checked else {}
+    return [
+        cell(display_name(name)),
+        cell(name),
+        "yes" if verified_at is not None else "no",
+        score if checked and score is not None else "",
+        version if checked and version is not None else "",
+        *(
+            cell(status_words(str(statuses[m]), categories.get(m) or {})) if m in statuses else ""
+            for m in MECHANISMS
+        ),
+        cell(str(worst.get("id", ""))),
+        cell(verdict_label(str(worst["status"]))) if worst.get("status") else "",
+        cell(str(worst.get("summary", ""))),
+        checked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if checked else "",
+        ("yes" if worst.get("no_mail") else "no") if checked else "",
+    ]
 
 
 def lines(team: Team) -> Iterable[str]:

@@ -22,16 +22,16 @@ from django.core.paginator import Page, Paginator
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timesince import timesince
 
 from checks.findings import MECHANISM_TITLES, Mechanism
 from mailsec.accounts.models import Team
 from mailsec.domains import pagecache
-from mailsec.domains.models import display_name
+from mailsec.domains.models import display_name, name_sort_key
+from mailsec.domains.templatetags.domains import ago
 
 PAGE_SIZE = 50
 # Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
-ROW_VERSION = 5
+ROW_VERSION = 6
 ROW_CACHE_SECONDS = 86400
 # Pages beyond this are made every time, not cached: the page number is in the cache key.
 CACHED_PAGES = 1000
@@ -46,7 +46,7 @@ class DomainRow(NamedTuple):
     week_ago_score: int | None
     finished_iso: str
     finished_title: str
-    ago: str  # "3 hours", from the time the page is made
+    ago: str  # "3 hours ago" or "just now", from the time the page is made
     worst_status: str
     worst_summary: str
     failed: bool  # a check newer than the one shown could not complete
@@ -54,6 +54,8 @@ class DomainRow(NamedTuple):
     not_deployed: tuple[str, ...] = ()
     # The last run found a null MX: the score is "not applicable" for transport.
     no_mail: bool = False
+    # The last run has no score because none of the scored checks could be made.
+    none_checked: bool = False
 
     @property
     def trend(self) -> int | None:
@@ -81,12 +83,13 @@ def _row(values: dict[str, Any], now: datetime) -> DomainRow:
         week_ago_score=values["week_ago_score"] if checked_at else None,
         finished_iso=checked_at.isoformat() if checked_at else "",
         finished_title=f"{checked_at:%Y-%m-%d %H:%M}" if checked_at else "",
-        ago=timesince(checked_at, now) if checked_at else "",
+        ago=ago(checked_at, now) if checked_at else "",
         worst_status=str(worst.get("status", "")),
         worst_summary=str(worst.get("summary", "")),
         failed=values["last_failed_at"] is not None,
         not_deployed=tuple(_title(m) for m in worst.get("not_deployed") or ()),
         no_mail=bool(worst.get("no_mail")),
+        none_checked=bool(worst.get("none_checked")),
     )
 
 
@@ -98,9 +101,16 @@ def _title(mechanism: str) -> str:
 
 
 def page_of_rows(team: Team, page: str | None) -> tuple[Page, list[DomainRow]]:
-    """One page of the team's domains, ordered by name, as rows: the domain table alone (the
-    last run's summary is kept on it, Domain.last_run_fields)."""
-    rows = team.domains.order_by("name").values(
+    """One page of the team's domains, in natural order of the names shown (name_sort_key),
+    as rows: the domain table alone (the last run's summary is kept on it,
+    Domain.last_run_fields), in two queries whatever the team's size: every id and name, sorted
+    here (no database collation orders digit runs as numbers or U-labels by their letters),
+    then the one page's rows."""
+    names = sorted(team.domains.values_list("pk", "name"), key=lambda row: name_sort_key(row[1]))
+    listing = Paginator([pk for pk, _ in names], PAGE_SIZE).get_page(page)
+    wanted = list(listing.object_list)
+    rows = team.domains.filter(pk__in=wanted).values(
+        "pk",
         "code",
         "name",
         "verified_at",
@@ -111,9 +121,9 @@ def page_of_rows(team: Team, page: str | None) -> tuple[Page, list[DomainRow]]:
         "week_ago_score",
         "last_failed_at",
     )
-    listing = Paginator(rows, PAGE_SIZE).get_page(page)
+    by_pk = {values["pk"]: values for values in rows}
     now = timezone.now()
-    return listing, [_row(v, now) for v in listing.object_list]
+    return listing, [_row(by_pk[pk], now) for pk in wanted if pk in by_pk]
 
 
 def rendered(rows: list[DomainRow]) -> SafeString:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -72,6 +73,23 @@ def display_name(name: str) -> str:
         return idna.decode(name)
     except (idna.IDNAError, UnicodeError):
         return name
+
+
+_DIGIT_RUN = re.compile(r"([0-9]+)")
+
+
+def name_sort_key(name: str) -> tuple[list[str | int], str]:
+    """The order people expect a list of names in: by the name shown (the U-label, so
+    bücher.de sorts among the b's, not after www. as xn--bcher-kva.de would), case-insensitive,
+    with runs of digits compared as numbers (customer2 before customer10). The A-label breaks
+    ties, so the order is total."""
+    # re.split with a group alternates text and digit runs, so at any position two keys
+    # hold the same type: text with text, a number with a number.
+    parts: list[str | int] = [
+        int(part) if at % 2 else part
+        for at, part in enumerate(_DIGIT_RUN.split(display_name(name).casefold()))
+    ]
+    return parts, name
 
 
 class Domain(models.Model):
@@ -556,6 +574,12 @@ def row_worst(
     """Domain.last_worst: the worst finding, what is not deployed when anything is, and
     whether the domain receives no mail."""
     row = dict(worst or {})
+    if (score_detail or {}).get("not_checked") and not scoring.counted_categories(
+        score_detail or {}
+    ):
+        # No score because none of the scored checks could be made (timeouts, SERVFAIL): the
+        # list says so in words, as the page does, not a bare "n/a" that reads as a verdict.
+        row["none_checked"] = True
     missing = not_deployed(score_detail)
     if missing:
         row["not_deployed"] = missing
@@ -656,6 +680,16 @@ class CheckRun(models.Model):
     def scored_titles(self) -> list[str]:
         """The categories the score counted, by title, in the rubric's order."""
         return [MECHANISM_TITLES[m] for m in scoring.counted_categories(self.score_detail or {})]
+
+    @property
+    def no_score_reason(self) -> str:
+        """Why a finished run has no score, in the free check's words (every scored check
+        timed out: that says nothing bad about the domain); empty when it has one."""
+        if self.status != self.Status.DONE or self.score is not None:
+            return ""
+        from mailsec.freecheck.models import no_score_reason
+
+        return no_score_reason(self.score_detail or {}, self.receives_no_mail)
 
     def worst_finding(self) -> dict[str, Any] | None:
         """The finding people should look at first: fail, then could-not-check, then warn."""

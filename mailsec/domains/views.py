@@ -613,8 +613,8 @@ def verify(request: HttpRequest, code: UUID) -> HttpResponse:
                     request, f"{domain.display_name} was removed from your team meanwhile."
                 )
                 return redirect("domains:index")
-            else:
-                messages.error(request, domain.verify_error)
+            # Otherwise the lookup failed: the page says why beside the record
+            # (domain.verify_error, stored by verify()), once; a banner would repeat it.
     return redirect("domains:details", domain.code)
 
 

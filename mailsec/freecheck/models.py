@@ -125,6 +125,20 @@ class MechanismView:
     label: str = ""
 
 
+def no_score_reason(score_detail: dict[str, Any], receives_no_mail: bool) -> str:
+    """Why a finished check without a score has none, in words, for the free check and the
+    domain page alike: "no score" (or "nothing cost points") alone reads as a verdict."""
+    if score_detail.get("not_checked"):
+        return (
+            "No score: none of the scored checks could be made this time (DNS lookups or "
+            "connections timed out or failed). That says nothing bad about the domain; "
+            "check again in a few minutes."
+        )
+    if receives_no_mail:
+        return "No score: the domain receives no mail, and nothing else could be scored."
+    return "No score: nothing the score rates was checked."
+
+
 class FreeCheck(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", "queued"
@@ -403,15 +417,7 @@ class FreeCheck(models.Model):
         """Why a finished run has no score, in words: "no score" alone reads as a verdict."""
         if self.score is not None or self.report is None or self.report.get("error"):
             return ""
-        if self.score_detail.get("not_checked"):
-            return (
-                "No score: none of the scored checks could be made this time (DNS lookups or "
-                "connections timed out or failed). That says nothing bad about the domain; "
-                "check again in a few minutes."
-            )
-        if self.receives_no_mail:
-            return "No score: the domain receives no mail, and nothing else could be scored."
-        return "No score: nothing the score rates was checked."
+        return no_score_reason(self.score_detail, self.receives_no_mail)
 
     def _findings_by_mechanism(self) -> dict[str, list[dict[str, Any]]]:
         if self.report is None:

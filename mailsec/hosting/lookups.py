@@ -143,9 +143,19 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
     )
 
 
-async def tlsrpt_record(dns: DnsClient, domain: str) -> list[str] | None:
-    """The TLS-RPT records at _smtp._tls.<domain> (RFC 8460 §3); None when the lookup failed."""
-    answer = await dns.txt(f"_smtp._tls.{domain}")
+@dataclass(frozen=True)
+class LookupFailure:
+    """A lookup that could not be made, and why (timeout, SERVFAIL…), for the page to say as
+    it says the other records' reasons."""
+
+    detail: str
+
+
+async def tlsrpt_record(dns: DnsClient, domain: str) -> list[str] | LookupFailure:
+    """The TLS-RPT records at _smtp._tls.<domain> (RFC 8460 §3), or why they could not be
+    looked up."""
+    name = f"_smtp._tls.{domain}"
+    answer = await dns.txt(name)
     if answer.failed:
-        return None
+        return LookupFailure(f"{LOOKUP_FAILED} {name}: {answer.describe_failure()}")
     return [t for t in answer.texts() if t.startswith("v=TLSRPTv1")]

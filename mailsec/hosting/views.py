@@ -108,7 +108,7 @@ def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[Re
     plain = f"v=STSv1; id={policy_id};" if policy_id else "v=STSv1; id=<the policy id>;"
     host_state = sts_state = PENDING
     host_detail = sts_detail = ""
-    tlsrpt: list[str] | None = None
+    tlsrpt: list[str] | lookups.LookupFailure | None = None
     if live:
         dns = lookups.client()
 
@@ -153,12 +153,16 @@ def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[Re
     return rows
 
 
-def _tlsrpt_row(domain: Domain, found: list[str] | None, pending: bool = False) -> RecordRow:
+def _tlsrpt_row(
+    domain: Domain, looked_up: list[str] | lookups.LookupFailure | None, pending: bool = False
+) -> RecordRow:
     """The `_smtp._tls` record with our report addresses added to the owner's own rua (as
     on the domain page), "in place" only when our addresses are in the live record.
-    `pending`: not looked up (yet), `found` is None."""
+    `pending`: not looked up (yet), `looked_up` is None."""
     address = ReportAddress.for_domain(domain)
     name = f"_smtp._tls.{domain.name}"
+    failure = looked_up if isinstance(looked_up, lookups.LookupFailure) else None
+    found = None if failure else looked_up
     # The live record, or when the lookup failed (or is still to come) the one the latest
     # check saw: the owner's own rua addresses must not be dropped from the value to publish.
     existing = next(iter(found), None) if found is not None else published_record(domain.last_run)
@@ -166,7 +170,9 @@ def _tlsrpt_row(domain: Domain, found: list[str] | None, pending: bool = False) 
     if pending:
         return RecordRow(name, "TXT", value, PENDING, "")
     if found is None:
-        return RecordRow(name, "TXT", value, "error", f"Could not look up {name}.")
+        # With the reason (timeout, SERVFAIL…), as the other rows give theirs.
+        detail = failure.detail if failure else f"{lookups.LOOKUP_FAILED} {name}"
+        return RecordRow(name, "TXT", value, "error", detail)
     if not found:
         return RecordRow(
             name,

@@ -2,13 +2,31 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from mailsec.scoring.explain import verdict_label
 
 register = template.Library()
+
+
+def ago(then: datetime, now: datetime | None = None) -> str:
+    """How long ago `then` was, in words: "just now" under a minute, where timesince would
+    say "0 minutes"; else "3 hours ago"."""
+    now = timezone.now() if now is None else now
+    if (now - then).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(then, now)} ago"
+
+
+@register.filter(name="ago")
+def ago_filter(then: datetime | None) -> str:
+    """{{ when|ago }}: ago() from the time the page is made; empty for no time."""
+    return ago(then) if then is not None else ""
 
 
 @register.filter
