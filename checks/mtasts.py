@@ -1118,8 +1118,27 @@ def delegated(fix: str, domain: str, target: str) -> str:
     )
 
 
-def record_fix(domain: str) -> str:
-    return f'_mta-sts.{domain}. TXT "v=STSv1; id={fresh_id()}"'
+def record_extensions(records: list[StsRecord]) -> dict[str, str]:
+    """The owner's extension fields in the published MTA-STS record(s), as written, the first
+    value of each name. RFC 8461 §3.1 allows them (`*(sts-field-delim sts-ext)`) and senders
+    ignore them, so a suggested record keeps them: which one a vendor or the owner relies on
+    is not ours to guess. Fields that broke the record (MTASTS-07 fail) were never kept by
+    parse_sts_record; a stray "V=" or "ID=" would sit beside the fresh id, so it is left out."""
+    extensions: dict[str, str] = {}
+    for record in records:
+        for name, value in record.extensions.items():
+            if name.lower() not in ("v", "id"):
+                extensions.setdefault(name, value)
+    return extensions
+
+
+def record_fix(domain: str, extensions: dict[str, str] | None = None) -> str:
+    """The record to publish, with a fresh id and the owner's `extensions` (record_extensions)."""
+    if not extensions:
+        return f'_mta-sts.{domain}. TXT "v=STSv1; id={fresh_id()}"'
+    fields = [f"id={fresh_id()}", *(f"{name}={value}" for name, value in extensions.items())]
+    # Long extension values can pass 255 octets: txt_fix splits as zone files need.
+    return txt_fix(f"_mta-sts.{domain}", "v=STSv1; " + "; ".join(fields))
 
 
 def delete_record_fix(name: str, record: StsRecord) -> str:
@@ -1149,7 +1168,13 @@ def _file_text(mode: str | None, max_age: int | None, hosts: list[str]) -> str:
 
 
 def policy_change_fix(
-    domain: str, mode: str | None, max_age: int | None, hosts: list[str], *, announce: bool = False
+    domain: str,
+    mode: str | None,
+    max_age: int | None,
+    hosts: list[str],
+    *,
+    announce: bool = False,
+    extensions: dict[str, str] | None = None,
 ) -> str:
     """A policy change as a whole: the complete file, then a new id. Senders refetch only when
     the id changes, otherwise they keep the cached policy for up to max_age (RFC 8461 §3.1,
@@ -1165,7 +1190,7 @@ def policy_change_fix(
         f"1. Replace the policy file at {policy_url(domain)} with:\n"
         f"{_file_text(mode, max_age, hosts)}"
         f"{step2}"
-        f"{record_fix(domain)}"
+        f"{record_fix(domain, extensions)}"
     )
 
 
@@ -1190,9 +1215,17 @@ class PolicyTarget:
     # repair, a max_age out of range, an uncovered MX, an over-broad wildcard, a mode change.
     changes: bool
     fix: str
+    # The owner's extension fields of the published record, kept in every record it offers.
+    extensions: dict[str, str] = field(default_factory=dict)
 
 
-def policy_target(domain: str, policy: Policy, mxset: mx.MxSet, mode: str) -> PolicyTarget:
+def policy_target(
+    domain: str,
+    policy: Policy,
+    mxset: mx.MxSet,
+    mode: str,
+    extensions: dict[str, str] | None = None,
+) -> PolicyTarget:
     """Every change the run's findings call for, merged: the file rebuilt from its valid
     values (which repairs the syntax), max_age brought into range, the owner's patterns kept
     with each over-broad wildcard replaced by the MX hosts it matches and each uncovered MX
@@ -1217,7 +1250,8 @@ def policy_target(domain: str, policy: Policy, mxset: mx.MxSet, mode: str) -> Po
         max_age=fix_max_age(policy.max_age),
         mx=patterns,
         changes=changes,
-        fix=policy_change_fix(domain, mode, policy.max_age, patterns),
+        fix=policy_change_fix(domain, mode, policy.max_age, patterns, extensions=extensions),
+        extensions=dict(extensions or {}),
     )
 
 
@@ -1234,7 +1268,7 @@ def host_fix(domain: str) -> str:
     return f"Publish {_host_text(domain)}, serving the policy file at {policy_url(domain)}."
 
 
-def serve_fix(domain: str, hosts: list[str]) -> str:
+def serve_fix(domain: str, hosts: list[str], extensions: dict[str, str] | None = None) -> str:
     """The file a published record points to. Nothing tells which mode was meant; testing
     cannot block mail."""
     # Senders that cached an earlier policy under the record's id keep it until the id
@@ -1245,7 +1279,7 @@ def serve_fix(domain: str, hosts: list[str]) -> str:
         f"{_file_text('testing', None, hosts)}"
         "2. Then, once that file is served, change the id in the record, so senders drop "
         "any policy they cached:\n"
-        f"{record_fix(domain)}"
+        f"{record_fix(domain, extensions)}"
     )
 
 
@@ -1335,7 +1369,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     target = None
     if state.policy is not None:
         # Once per run: every finding that changes the policy offers this one file and id.
-        target = policy_target(ctx.domain, state.policy, mxset, await _fix_mode(ctx, state, mxset))
+        target = policy_target(
+            ctx.domain,
+            state.policy,
+            mxset,
+            await _fix_mode(ctx, state, mxset),
+            record_extensions(state.candidates),
+        )
     _record_findings(ctx, state, out, txt_ev, target)
     _fetch_findings(ctx, state, out, fetch_ev, hosts)
     if target is not None:
@@ -1354,19 +1394,25 @@ async def _announce_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) 
     MX hosts added first, then the record (RFC 8461 §5, §8.1)."""
     policy = state.policy
     assert policy is not None
+    extensions = record_extensions(state.candidates)
     if policy.mode not in {"enforce", "testing"}:
-        return record_fix(ctx.domain)  # mode none: senders apply nothing either way
+        return record_fix(ctx.domain, extensions)  # mode none: senders apply nothing either way
     names = [h.name for h in mxset.hosts]
     covered = not mxset.failed and all(
         any(policy_matches(p, name) for p in policy.mx) for name in names
     )
     if covered and (await get_validation(ctx, mxset)).ok:
-        return record_fix(ctx.domain)
+        return record_fix(ctx.domain, extensions)
     uncovered = [
         n for n in names if listable(n) and not any(policy_matches(p, n) for p in policy.mx)
     ]
     return policy_change_fix(
-        ctx.domain, "testing", policy.max_age, policy.mx + uncovered, announce=True
+        ctx.domain,
+        "testing",
+        policy.max_age,
+        policy.mx + uncovered,
+        announce=True,
+        extensions=extensions,
     )
 
 
@@ -1397,7 +1443,11 @@ def _record_findings(
     # policy (a mode that would lose mail under enforce, an uncovered MX...), the record goes
     # with the changed file: the same id in two fixes applied in turn would change the file
     # under an id senders already cached it with.
-    new_record = target.fix if target is not None and target.changes else record_fix(ctx.domain)
+    new_record = (
+        target.fix
+        if target is not None and target.changes
+        else record_fix(ctx.domain, record_extensions(state.candidates))
+    )
     assert state.answer is not None
     # Only the MTA-STS record's own strings: other TXT records at _mta-sts (a site
     # verification token split in two) are none of senders' business.
@@ -1583,7 +1633,7 @@ def _fetch_findings(
             "senders continue as if the domain had no MTA-STS.",
             subject=url,
             evidence=fetch_ev,
-            fix=serve_fix(ctx.domain, listable_hosts(hosts)),
+            fix=serve_fix(ctx.domain, listable_hosts(hosts), record_extensions(state.candidates)),
         )
     if result.error_kind is None:
         out.add(
@@ -1945,7 +1995,13 @@ def _advise_enforce(
     elif {"MTASTS-30", "MTASTS-32"} <= {f.id for f in mx_checks}:
         # Only the mode changes: the patterns already cover every MX (MTASTS-30 passed) and
         # nothing else in the file needs changing.
-        testing.fix = policy_change_fix(ctx.domain, "enforce", target.max_age, target.mx)
+        testing.fix = policy_change_fix(
+            ctx.domain,
+            "enforce",
+            target.max_age,
+            target.mx,
+            extensions=target.extensions,
+        )
 
 
 async def _mx_findings(

@@ -667,3 +667,38 @@ def test_the_policy_file_is_valid_and_keeps_the_owners_values(
     assert text == expected
     policy = mtasts.parse_policy(text.encode())
     assert not [p for p in policy.problems if p.status in (Status.FAIL, Status.WARN)]
+
+
+# ---- MTA-STS: the owner's extension fields -------------------------------------------------
+# RFC 8461 §3.1: sts-text-record = sts-version 1*(sts-field-delim sts-field) [sts-field-delim],
+# and an sts-field may be an sts-ext. Senders ignore extensions, so the suggested record keeps
+# them as written (a vendor's marker the owner relies on), as the TLS-RPT fix does.
+@pytest.mark.parametrize(
+    "published",
+    [
+        # An id with a dash is no sts-id: MTASTS-05 fail offers a new record.
+        "v=STSv1; id=2026-11-30; vendor=Keep.Me_1; note=x",
+        # The same with the policy host missing: MTASTS-10's fix republishes the record too.
+        "v=STSv1; id=abc_def; vendor=Keep.Me_1; note=x;",
+    ],
+)
+def test_the_suggested_mta_sts_record_keeps_the_owners_extension_fields(published: str) -> None:
+    zone = {**BASE, (f"_mta-sts.{D}", "TXT"): [published], (D, "TXT"): ["v=spf1 mx -all"]}
+    found = run(mtasts, D, zone)
+    fixes = record_fixes(found, f"_mta-sts.{D}")
+    assert any(f.id == "MTASTS-05" and f.status == Status.FAIL for f, _ in fixes), [
+        (f.id, f.fix) for f in found
+    ]
+    for finding, record in fixes:
+        parsed = mtasts.parse_sts_record(record)
+        assert parsed.valid, (finding.id, record)
+        assert parsed.extensions == {"vendor": "Keep.Me_1", "note": "x"}, (finding.id, record)
+        assert record.startswith("v=STSv1; id="), record
+
+
+def test_an_extension_longer_than_a_txt_string_is_split_for_the_zone_file() -> None:
+    value = "k" * 300
+    fix = mtasts.record_fix(D, {"vendor": value})
+    ((owner, strings, record),) = txt_records(fix)
+    assert owner == f"_mta-sts.{D}" and len(strings) == 2
+    assert mtasts.parse_sts_record(record).extensions == {"vendor": value}
