@@ -334,7 +334,12 @@ class AddAgainTestCase(BaseTestCase):
         self.client.force_login(self.bob)
         r = self.client.post("/domains/add/", {"name": "HTTPS://Example.ORG./"}, follow=True)
         self.assertRedirects(r, f"/domains/{domain.code}/")
-        self.assertContains(r, "example.org is already in your team&#x27;s domains.")
+        # The note says what the pasted address was taken as (022b6e8).
+        self.assertContains(
+            r,
+            "example.org (from the address you pasted: HTTPS://Example.ORG./) is already in "
+            "your team&#x27;s domains.",
+        )
         self.assertNotContains(r, "Added example.org")
         self.assertEqual(Domain.objects.count(), 1)
 

@@ -331,3 +331,14 @@ class RenameTeamTests(BaseTestCase):
     def test_it_only_accepts_posts(self) -> None:
         self.client.force_login(self.alice)
         assert self.client.get("/team/rename/").status_code == 405
+
+
+class JustNowTestCase(BaseTestCase):
+    def test_a_fresh_invitation_was_sent_just_now(self) -> None:
+        """timesince said "sent 0 minutes ago" for an invitation made a moment ago."""
+        self.client.force_login(self.alice)
+        self.client.post("/team/invite/", {"email": "friend@example.org"})
+        r = self.client.get("/team/")
+        self.assertContains(r, "friend@example.org")
+        self.assertContains(r, "sent just now")
+        self.assertNotContains(r, "0 minutes")
