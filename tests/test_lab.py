@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives import serialization
 
 from tests.lab.control import Lab
 from tests.lab.markers import exclusive
+from tests.lab.pki import STALE_CAS
 from tests.lab.runner import POINTER, REPO, _pid_alive, is_alive, read_pointer
 from tests.lab.scenarios import (
     HttpsHost,
@@ -491,6 +492,9 @@ def test_mx_host_behaves_as_declared(lab: Lab, s: Scenario, h: SmtpHost) -> None
         assert cert.issuer == cert.subject
     elif h.cert.kind == "rogue":
         assert "Rogue Root X" in issuer
+    elif h.cert.chain in STALE_CAS:
+        # A stale-intermediate chain has a CA of its own (Lab Issuing CA 2, 3 or 4).
+        assert f"CN={STALE_CAS[h.cert.chain][1]}," in issuer
     else:
         assert "Lab Issuing CA 1" in issuer
     # same certificate without SNI (RFC 8461 §7.1)
