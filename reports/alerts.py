@@ -74,6 +74,9 @@ RECENT_DAYS = QUIET_DAYS
 # How far back a reporting organisation's usual failure rate is taken from: two weeks, so a
 # weekly rhythm (weekend traffic from other senders) is inside it.
 BASELINE_DAYS = 14
+# The evidence key of a failure type's recovered change: the last report day with a failure
+# of it, which its recovery subject names (subject_line).
+LAST_REPORTED = "last reported"
 
 
 def failure_type(result_type: str) -> str:
@@ -122,6 +125,17 @@ def _told_earlier(rows: QuerySet[FailureDetail]) -> set[str]:
     return told
 
 
+def failed_rows(rows: QuerySet[FailureDetail]) -> QuerySet[FailureDetail]:
+    """The rows of `rows` that tell of failed sessions: a failure-details entry counting some
+    (failed-session-count above 0), of a policy whose summary counts some
+    (total-failure-session-count above 0). Senders list types with a count of 0 (every MX, or
+    every type they check), and a policy that failed no session has no failure to tell
+    whatever its details say: such a row is no failure of its type. It opens no change, keeps
+    none open, and does not make the type "seen" in the days before, where it would hide the
+    first real failure of the type. The dashboard still shows it as sent."""
+    return rows.filter(failed_session_count__gt=0, policy__failed__gt=0)
+
+
 def _spelled(details: QuerySet[FailureDetail], kind: str) -> QuerySet[FailureDetail]:
     """The rows of `details` of failure type `kind` (failure_type), however each sender
     spelled it."""
@@ -156,22 +170,30 @@ def _open_change(domain: Domain, key: str, **fields: Any) -> Change | None:
     return change
 
 
-def _recover(domain: Domain, key: str, note: str) -> list[Change]:
+def _recover(
+    domain: Domain, key: str, note: str, last_reported: date | None = None
+) -> list[Change]:
     """Close the open change of `key`, saying why (`note`: what the reports said since), and
     queue its recovery emails; the changes closed. Each is closed by one conditional UPDATE,
     so a change closed twice (the same report evaluated again, two workers at once) is told
     once. Notification.queue tells only whoever was told of the problem (not someone who had
-    alerts off then, or joined since); digest readers find it in their next digest."""
+    alerts off then, or joined since); digest readers find it in their next digest.
+    `last_reported`, the last report day with the failure, is kept in the evidence for the
+    recovery's subject (subject_line)."""
     from mailsec.alerts.models import Change, Notification
 
     closed: list[Change] = []
     now = timezone.now()
     for change in Change.objects.filter(domain=domain, key=key, state__in=Change.OPEN):
+        evidence = dict(change.evidence or {})
+        if last_reported is not None:
+            evidence[LAST_REPORTED] = last_reported.isoformat()
         updated = Change.objects.filter(pk=change.pk, state__in=Change.OPEN).update(
-            state=Change.State.RECOVERED, recovered_at=now, note=note
+            state=Change.State.RECOVERED, recovered_at=now, note=note, evidence=evidence
         )
         if updated:
             change.state, change.recovered_at, change.note = Change.State.RECOVERED, now, note
+            change.evidence = evidence
             closed.append(change)
     if closed:
         Notification.queue(domain, closed, Notification.Kind.RECOVERY)
@@ -260,7 +282,9 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     events: list[Change] = []
     day = report.day
     recent = is_recent(day)
-    details = FailureDetail.objects.filter(report__address=address, report__counted=True)
+    details = failed_rows(
+        FailureDetail.objects.filter(report__address=address, report__counted=True)
+    )
     run = domain.last_run
 
     # 1. New failure types (an old day's are history, not news).
@@ -274,7 +298,8 @@ def evaluate_report(report: TlsReport) -> list[Change]:
             details.filter(report__day__lt=day, report__day__gte=day - timedelta(days=QUIET_DAYS))
         )
         new_types = {
-            failure_type(t) for t in report.failure_details.values_list("result_type", flat=True)
+            failure_type(t)
+            for t in failed_rows(report.failure_details.all()).values_list("result_type", flat=True)
         } - earlier
         if told is not None:
             new_types -= _told_as(told.result_types)
@@ -324,7 +349,8 @@ def evaluate_report(report: TlsReport) -> list[Change]:
             subject=result_type[:300],
             after=result_type[:100],
             summary=(
-                f"New TLS failure reported for {domain.name}: {result_type}. {sessions} "
+                f"New TLS failure reported for {domain.name} on {day:%Y-%m-%d}: "
+                f"{result_type}. {sessions} "
                 f"failed sessions on {day:%Y-%m-%d}, reported by {orgs} organisation"
                 f"{'s' if orgs != 1 else ''}. "
                 f"{kind.meaning} {joined.text}"
@@ -451,8 +477,13 @@ def facts_told(report: TlsReport) -> AlertFacts:
     written and as the type it was read as: facts kept before commit 4404d01 have only the
     spelling, told then as a type "not in RFC 8460" (_told_as)."""
     facts = AlertFacts.of(report)
-    read = {failure_type(t) for t in facts.result_types}
-    return replace(facts, result_types=facts.result_types | read).with_told(
+    # Only the types it reported failures of (failed_rows): a type listed with 0 sessions was
+    # not told, and must not count as told when another copy of the report, or a reparse,
+    # counts failures of it.
+    failing = set(failed_rows(report.failure_details.all()).values_list("result_type", flat=True))
+    written = facts.result_types & failing
+    read = {failure_type(t) for t in written}
+    return replace(facts, result_types=frozenset(written | read)).with_told(
         AlertFacts.recorded(report)
     )
 
@@ -712,11 +743,13 @@ def _close_quiet_types(domain: Domain, address: ReportAddress, day: date) -> Non
     # By failure type: a change stays open while any spelling of its type is reported.
     recent = {
         failure_type(t)
-        for t in FailureDetail.objects.filter(
-            report__address=address,
-            report__counted=True,
-            report__day__gte=report_days[-1],
-            report__day__lte=day,
+        for t in failed_rows(
+            FailureDetail.objects.filter(
+                report__address=address,
+                report__counted=True,
+                report__day__gte=report_days[-1],
+                report__day__lte=day,
+            )
         )
         .order_by()
         .values_list("result_type", flat=True)
@@ -732,6 +765,7 @@ def _close_quiet_types(domain: Domain, address: ReportAddress, day: date) -> Non
                 domain,
                 f"{KIND_NEW_TYPE}:{result_type}",
                 _quiet_type_note(address, result_type, report_days[-1], day),
+                _last_reported(address, result_type, report_days[-1]),
             )
 
 
@@ -750,8 +784,10 @@ def _close_unknown_types(
     change = Change.objects.filter(domain=domain, key=key, state__in=Change.OPEN).first()
     if change is None:
         return
-    rows = FailureDetail.objects.filter(
-        report__address=address, report__counted=True, report__day__lte=day
+    rows = failed_rows(
+        FailureDetail.objects.filter(
+            report__address=address, report__counted=True, report__day__lte=day
+        )
     )
     with contextlib.suppress(KeyError, TypeError, ValueError):
         # The report day it was opened for: what it counted was reported from then on.
@@ -760,8 +796,9 @@ def _close_unknown_types(
     still = sorted(
         {failure_type(t) for t in written if failure_type(t) != t and failure_type(t) in recent}
     )
+    last = _last_reported(address, UNKNOWN_TYPES, window)
     if not still:
-        _recover(domain, key, _quiet_type_note(address, UNKNOWN_TYPES, window, day))
+        _recover(domain, key, _quiet_type_note(address, UNKNOWN_TYPES, window, day), last)
         return
     names = ", ".join(still)
     one = len(still) == 1
@@ -774,6 +811,7 @@ def _close_unknown_types(
             + f" Senders still report {names} written in other letters or separators, which "
             f"mailsec now reads as {read}, not as {'one' if one else 'ones'} it does not "
             "define.",
+            last,
         )
         return
     note = (
@@ -797,28 +835,7 @@ def _quiet_type_note(address: ReportAddress, result_type: str, window: date, day
         what = "failures of types not in RFC 8460"
     else:
         what = f"{result_type} failures"
-    # The last day by spelling, then by failure type (a defined type in odd letters is that
-    # type, not one "not in RFC 8460").
-    lasts = (
-        FailureDetail.objects.filter(
-            report__address=address, report__counted=True, report__day__lt=window
-        )
-        .order_by()
-        .values_list("result_type")
-        .annotate(last=Max("report__day"))
-    )
-    last = max(
-        (
-            seen
-            for written, seen in lasts
-            if (
-                defined_type(written) is None
-                if result_type == UNKNOWN_TYPES
-                else failure_type(written) == result_type
-            )
-        ),
-        default=None,
-    )
+    last = _last_reported(address, result_type, window)
     since = last + timedelta(days=1) if last is not None else window
     days = (
         TlsReport.objects.filter(address=address, counted=True, day__gte=since, day__lte=day)
@@ -836,3 +853,65 @@ def _quiet_type_note(address: ReportAddress, result_type: str, window: date, day
         f"Senders have reported no {what} for {days} report days. {when} they reported "
         f"{ok + failed} TLS sessions, {ok} of them successful."
     )
+
+
+def _last_reported(address: ReportAddress, result_type: str, before: date) -> date | None:
+    """The last report day before `before` with a failure of `result_type` (UNKNOWN_TYPES:
+    of any type RFC 8460 does not define); None when no such row is stored any more. By
+    spelling, then by failure type (a defined type in odd letters is that type, not one "not
+    in RFC 8460")."""
+    lasts = (
+        failed_rows(
+            FailureDetail.objects.filter(
+                report__address=address, report__counted=True, report__day__lt=before
+            )
+        )
+        .order_by()
+        .values_list("result_type")
+        .annotate(last=Max("report__day"))
+    )
+    return max(
+        (
+            seen
+            for written, seen in lasts
+            if (
+                defined_type(written) is None
+                if result_type == UNKNOWN_TYPES
+                else failure_type(written) == result_type
+            )
+        ),
+        default=None,
+    )
+
+
+def subject_line(change: Change, *, recovery: bool, going_on: bool) -> str:
+    """What an email subject says of a TLS-report change after "[mailsec] <domain>: ": the
+    fact first and its report day (UTC), short enough that the subject stays under 78
+    characters for a domain of a usual length — mail clients cut a long subject in the
+    middle, and the day went first. The body says the rest (summary, note). "" for a change
+    without the facts (a kind, day or failure type these rules did not write)."""
+    evidence = change.evidence or {}
+    opened = change.subject if change.kind == KIND_FAILURE_RATE else evidence.get("day", "")
+    if change.kind not in (KIND_NEW_TYPE, KIND_FAILURE_RATE) or not change.subject or not opened:
+        return ""  # not a change these rules opened: its headline says it (the email's default)
+    if change.kind == KIND_FAILURE_RATE and not change.after:
+        return ""
+    if change.kind == KIND_FAILURE_RATE:
+        if not recovery:
+            return f"{change.after} of TLS sessions failed on {opened}"
+        if going_on:
+            # Not "calm": the failures go on at the senders' usual rate (_calm_days_note).
+            return f"back to the usual TLS failure rate after {opened}"
+        return f"TLS failure rate calm again after {opened}"
+    last = evidence.get(LAST_REPORTED)
+    if change.subject == UNKNOWN_TYPES:
+        if not recovery:
+            return f"TLS failure types not in RFC 8460 on {opened}"
+        if last:
+            return f"no TLS failure types outside RFC 8460 after {last}"
+        return "TLS failure types not in RFC 8460 no longer reported"
+    if not recovery:
+        return f"{change.subject} TLS failures on {opened}"
+    if last:
+        return f"no {change.subject} reported after {last}"
+    return f"{change.subject} no longer reported"

@@ -100,8 +100,8 @@ def test_a_new_failure_type_is_one_alert_and_repeats_are_suppressed(domain: Doma
     change = Change.objects.get()
     assert change.state == Change.State.CONFIRMED
     assert change.summary.startswith(
-        "New TLS failure reported for example.com: certificate-expired. 3 failed sessions on "
-        "2026-06-01, reported by 1 organisation."
+        "New TLS failure reported for example.com on 2026-06-01: certificate-expired. 3 failed "
+        "sessions on 2026-06-01, reported by 1 organisation."
     )
     # Joined with our checks (none has run yet for this domain), and the likely cause as fix.
     assert "no check of this domain has finished yet" in change.summary
@@ -112,7 +112,7 @@ def test_a_new_failure_type_is_one_alert_and_repeats_are_suppressed(domain: Doma
     assert list(notification.changes.all()) == [change]
     send_notification.apply(args=[str(notification.code)])
     assert [m.subject for m in mail.outbox] == [
-        "[mailsec] example.com: New TLS failure reported for example.com: certificate-expired"
+        "[mailsec] example.com: certificate-expired TLS failures on 2026-06-01"
     ]
     assert "renewal" in mail.outbox[0].body
 

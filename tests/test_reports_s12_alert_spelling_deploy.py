@@ -122,8 +122,8 @@ def test_a_type_alerted_as_not_in_rfc_8460_before_the_deploy_is_alerted_as_its_t
     assert kinds(owner) == [ALERT, ALERT]
     expired = Change.objects.get(key=EXPIRED)
     assert expired.summary.startswith(
-        "New TLS failure reported for example.com: certificate-expired. 1 failed sessions on "
-        f"{day(1):%Y-%m-%d}"
+        f"New TLS failure reported for example.com on {day(1):%Y-%m-%d}: certificate-expired. "
+        f"1 failed sessions on {day(1):%Y-%m-%d}"
     )
     # A week of report days later the "not in RFC 8460" change is closed, but told to nobody
     # as an end: what it counted is still reported, as certificate-expired.

@@ -158,8 +158,8 @@ def test_whoever_was_told_still_reads_it_in_the_digest(
         assert digest is not None, user
         body = words(build_message(digest).body)
         assert (
-            "No longer reported: New TLS failure reported for example.com: certificate-expired."
-            in body
+            "No longer reported: New TLS failure reported for example.com on 2026-06-01: "
+            "certificate-expired." in body
         )
 
 

@@ -246,6 +246,7 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
             "from_reports": bool(changes) and all(from_reports(c) for c in changes),
             "reports_url": reports_url(n.domain) if any(map(from_reports, changes)) else "",
         }
+        ctx["subject_line"] = _reports_subject_line(ctx["headline"], ctx)
         names = ("emails/alert_subject.txt", "emails/alert_body.txt")
         html_name = "emails/alert_body.html"
     subject = " ".join(render_to_string(names[0], ctx).split())
@@ -255,6 +256,16 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(subject, text, to=[n.to_address], headers=headers)
     message.attach_alternative(html, "text/html")
     return message
+
+
+def _reports_subject_line(headline: Change | None, ctx: dict[str, Any]) -> str:
+    """A TLS-report change's words for the subject (reports.alerts.subject_line: the fact and
+    its day, short); "" for a change of our checks, whose subject says its headline."""
+    if headline is None or not from_reports(headline):
+        return ""
+    from reports.alerts import subject_line
+
+    return subject_line(headline, recovery=ctx["recovery"], going_on=headline.pk in ctx["going_on"])
 
 
 def _weekly_message(n: Notification) -> EmailMultiAlternatives:
