@@ -56,8 +56,13 @@ _SIZE_RE = re.compile(r"^(.*?)!([0-9]+[kmgtKMGT]?)$", re.S)
 # The schemes receivers send reports to (RFC 7489 §6.2, RFC 9989 §4.8): an element after a
 # ';' starting with one is a report address cut off from its tag, not a mistyped tag.
 _REPORT_SCHEME_RE = re.compile(r"^(?:mailto|https):", re.I)
+# A mailbox a mailto: URI carries (RFC 6068 §2): the local part only in characters a URI holds
+# unencoded there (RFC 3986 unreserved, and the sub-delims RFC 5322 atext shares), any other
+# character percent-encoded. A '"', '\\', space, '<', '>', '#', '/', '?', '^', '{', '|' or a
+# non-ASCII letter written as it is makes no address receivers can send to. '!' is left out:
+# in a DMARC list it starts a size limit; ',' and ';' separate addresses and tags.
 _MAILBOX_RE = re.compile(
-    r"^[^@\s,;!]+@([A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9\-_]*[A-Za-z0-9])?)+)\.?$"
+    r"^(?:[A-Za-z0-9.\-_~$&'*+=:()]|%[0-9A-Fa-f]{2})+@([A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9\-_]*[A-Za-z0-9])?)+)\.?$"
 )
 
 
@@ -658,6 +663,10 @@ def _repaired_uri(uri: ReportUri) -> ReportUri | None:
     have it percent-encoded), and one whose domain is written in U-labels, given its A-labels
     (a_label_mailbox). None when the intent is not certain."""
     text = uri.text.strip(" \t\r\n\"'\\")
+    # Zone-file quotes (escaped or not) inside it too ('mailto:"d@example.com"', the quotes
+    # typed around the address): no address holds one unencoded, and parse_uris below
+    # accepts the rest only if it is a valid address.
+    text = text.replace('\\"', "").replace('"', "")
     if not text:
         return None
     if not _SCHEME_RE.match(text):
@@ -795,10 +804,11 @@ def _left_out_note(suggestion: str, tag: str, at: str) -> str:
             "does; write a valid sp into it if subdomains should get another policy."
         )
     sp = fixed.policy("sp")
-    source = f"sp={sp}, as existing subdomains" if sp else f"p={p}, as {at}"
+    # The verb agrees with what it follows: "as existing subdomains do", "as example.com does".
+    source = f"sp={sp}, as existing subdomains do" if sp else f"p={p}, as {at} does"
     return (
-        f" The record below leaves np out, so non-existent subdomains of {at} get {source} "
-        "do; write a valid np into it if they should get another policy."
+        f" The record below leaves np out, so non-existent subdomains of {at} get {source}; "
+        "write a valid np into it if they should get another policy."
     )
 
 
@@ -909,97 +919,122 @@ def _pct(value: str | None) -> int | None:
 _STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
 
 
-def _enforcement(record: ParsedDmarc) -> dict[str, Any]:
-    """What a record enforces, element by element: p, sp and np as it makes them apply (np
-    falls back to sp, sp to p, RFC 9989 §4.7; an invalid value is none), pct (100 when absent
-    or invalid, RFC 7489 §6.3) and t."""
-    p = record.policy("p") or "none"
-    sp = record.policy("sp") or p
-    np = record.policy("np") or sp
+def _applied(record: ParsedDmarc) -> dict[str, Any]:
+    """What receivers apply under a record, element by element: p, sp and np as the record
+    makes them apply (np falls back to sp, sp to p, RFC 9989 §4.7; an invalid p, sp or np makes
+    the whole record p=none, DMARC-05), pct (100 when absent or invalid, RFC 7489 §6.3) and t."""
     pct = _pct(record.tags.get("pct"))
     return {
-        "p": p,
-        "sp": sp,
-        "np": np,
+        "p": _policy_now(record, "p"),
+        "sp": _policy_now(record, "sp"),
+        "np": _policy_now(record, "np"),
         "pct": 100 if pct is None else pct,
         "t": "y" if record.testing else "n",
     }
 
 
-def merge_note(records: list[str]) -> str:
-    """What DMARC-02 adds when the records differ in what they enforce: the merged record
-    keeps the strictest of each (merged_record), and the weaker choices it leaves out are
-    named, with why, so an owner whose weaker record was the one meant (a trial, a
-    subdomain left at none) publishes that instead."""
-    levels = [_enforcement(parse_dmarc(text)) for text in sorted(records)]
-    merged = _enforcement(parse_dmarc(merged_record("", records)))
-    weaker: list[str] = []
-    for level in levels:
-        for tag in ("p", "sp", "np"):
-            if _STRENGTH[level[tag]] < _STRENGTH[merged[tag]]:
-                weaker.append(f"{tag}={level[tag]}")
-        if level["pct"] < merged["pct"]:
-            weaker.append(f"pct={level['pct']}")
-        if level["t"] == "y" and merged["t"] != "y":
-            weaker.append("t=y")
-    if not weaker:
-        return ""
-    left_out = ", ".join(dict.fromkeys(weaker))
+def _sampled(policy: str, pct: int) -> int:
+    """A policy's strength as RFC 7489 §6.6.4 receivers apply it under pct, in hundredths:
+    mail pct does not select gets the next policy down (reject to quarantine, quarantine to
+    none)."""
+    strength = _STRENGTH[policy]
+    return strength * pct + max(strength - 1, 0) * (100 - pct)
+
+
+def _strictness(record: ParsedDmarc) -> tuple[int, ...]:
+    """The order DMARC-02's merge picks the strictest record by, from what receivers apply to
+    the domain's own mail first: p as RFC 7489 receivers sample it by pct, then t=n over t=y
+    (RFC 9989 receivers step a t=y policy down), then p itself (RFC 9989 receivers ignore pct),
+    then sp and np the same way. Equal tuples apply the same policy."""
+    level = _applied(record)
     return (
-        " They differ in what they enforce: the record below keeps the strictest of each "
-        f"choice, so it leaves out {left_out}. Receivers apply none of them now; if the "
-        "weaker choice is the one you meant, write it into the record before publishing."
+        _sampled(level["p"], level["pct"]),
+        level["t"] == "n",
+        _STRENGTH[level["p"]],
+        _sampled(level["sp"], level["pct"]),
+        _STRENGTH[level["sp"]],
+        _sampled(level["np"], level["pct"]),
+        _STRENGTH[level["np"]],
+        level["pct"],
+    )
+
+
+_POLICY_TAGS = ("p", "sp", "np", "pct", "t")
+
+
+def _policy_written(record: ParsedDmarc) -> str:
+    """A record's policy tags as it writes them ("p=reject; pct=10"), nothing it leaves to
+    fall back."""
+    written = [
+        f"{tag}={record.tags[tag].strip().lower()}" for tag in record.order if tag in _POLICY_TAGS
+    ]
+    return "; ".join(written) if written else "no policy tag (so p=none)"
+
+
+def _strictest(records: list[str]) -> tuple[list[ParsedDmarc], list[ParsedDmarc]]:
+    """(the records DMARC-02's merge keeps the policy of, the others), in sorted order (the
+    same whatever order DNS returns them in). Several are kept only when they apply the same
+    policy."""
+    parsed = [parse_dmarc(text) for text in sorted(records)]
+    best = max(_strictness(r) for r in parsed)
+    return (
+        [r for r in parsed if _strictness(r) == best],
+        [r for r in parsed if _strictness(r) != best],
+    )
+
+
+def merge_note(records: list[str]) -> str:
+    """What DMARC-02 adds when the records differ in what they enforce: the merged record keeps
+    the policy of the strictest one whole (merged_record), and names it and what each other
+    record wrote, so an owner whose weaker record was the one meant publishes that instead."""
+    kept, others = _strictest(records)
+    if not others:
+        return ""
+    said = ", ".join(dict.fromkeys(f"'{_policy_written(r)}'" for r in others))
+    addresses = (
+        ", with the report addresses of all of them"
+        if any(tag in r.tags for r in others for tag in ("rua", "ruf"))
+        else ""
+    )
+    return (
+        " They differ in what they enforce: the record below keeps the policy of the strictest, "
+        f"'{_policy_written(kept[0])}', as a whole (parts of several records combined would "
+        f"make a policy none of them publishes){addresses}. It leaves out what the "
+        f"other{'s' if len(others) > 1 else ''} wrote: {said}. Receivers apply none of them "
+        "now; if a weaker policy is the one you meant, write it into the record before "
+        "publishing."
     )
 
 
 def merged_record(domain: str, records: list[str]) -> str:
     """One record from several published at one name (DMARC-02 fix).
 
-    DNS returns TXT records in any order, so "keep the last one" would suggest a different
-    record from run to run and could drop the only report address. Report addresses are
-    united. Each element of enforcement (p, and sp and np as each record makes them apply,
-    pct, t) is the strictest any record publishes: receivers apply none of the records now
-    (RFC 7489 §6.6.3 step 5, RFC 9989 §4.10), and a merge choosing the weaker one would
-    suggest less than the owner published, for receivers of one RFC or the other (pct=50
-    reads as quarantine to RFC 7489 receivers and as reject to RFC 9989 ones, which ignore
-    pct). A trial kept by every record (all t=y, or pct below 100 in each) stays a trial.
-    merge_note says what a weaker record chose and was left out. Every other tag is kept
-    where all the records agree on it: that is the owner's choice.
+    Receivers apply none of the records now (RFC 7489 §6.6.3 step 5, RFC 9989 §4.10). The
+    suggestion takes the policy (p, sp, np, pct, t) of the strictest record (_strictness) as
+    a whole, never element by element: 'p=reject; pct=10' and 'p=none' would otherwise give
+    p=reject on all mail, stricter than either record. So it is no weaker than the strictest
+    record, and no stricter. That record's other tags are the owner's and are kept; when
+    several records apply the same policy, a tag is kept where they all agree (they differ
+    only in how they write it, or in what neither record's policy decides). Report addresses
+    of every record are united, each once, '!size' kept (kept_uris). DNS returns TXT records
+    in any order: the records are read sorted, so the suggestion is the same each run.
+    merge_note names the record kept and what the others wrote.
     """
-    parsed = [parse_dmarc(text) for text in sorted(records)]  # the same whatever DNS order
+    kept, _ = _strictest(records)
     merged = ParsedDmarc(text="")
-    levels = [_enforcement(r) for r in parsed]
-    strongest = {
-        tag: max((lv[tag] for lv in levels), key=lambda v: _STRENGTH[v])
-        for tag in ("p", "sp", "np")
-    }
-    merged.tags["p"] = strongest["p"]
-    if strongest["sp"] != strongest["p"]:
-        merged.tags["sp"] = strongest["sp"]
-    if strongest["np"] != strongest["sp"]:
-        merged.tags["np"] = strongest["np"]
-    pct = max(lv["pct"] for lv in levels)
-    if pct < 100:
-        merged.tags["pct"] = str(pct)
-    if all(lv["t"] == "y" for lv in levels):
-        merged.tags["t"] = "y"
+    for tag in dict.fromkeys(t for r in kept for t in r.order):
+        if tag in ("rua", "ruf"):
+            continue
+        values = {r.tags[tag].strip().lower() if tag in r.tags else None for r in kept}
+        if len(values) == 1 and None not in values:
+            merged.tags[tag] = kept[0].tags[tag]
+            merged.names[tag] = kept[0].names[tag]
+            merged.order.append(tag)
+    parsed = [parse_dmarc(text) for text in sorted(records)]
     for tag in ("rua", "ruf"):
         uris = _unique_uris([uri for r in parsed for uri in kept_uris(r, tag)])
         if uris:
             merged.tags[tag] = ",".join(uris)
-    for tag, default in (("adkim", "r"), ("aspf", "r"), ("fo", "0"), ("psd", "u")):
-        # Kept only when every record says the same (a record without it has the default).
-        values = {(r.written(tag) or default).strip().lower() for r in parsed}
-        if len(values) == 1 and (value := values.pop()) != default:
-            merged.tags[tag] = value
-    # ri, rf and tags unknown to us, kept as written (suggested_record).
-    for tag in dict.fromkeys(t for r in parsed for t in r.tags):
-        if tag in _SUGGESTED:
-            continue
-        values = {r.tags.get(tag, "").strip() if tag in r.tags else None for r in parsed}
-        if len(values) == 1 and (value := values.pop()) is not None:
-            merged.tags[tag] = value
-            merged.names[tag] = next(r.names[tag] for r in parsed if tag in r.names)
     return suggested_record(domain, merged)
 
 

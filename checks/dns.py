@@ -9,6 +9,7 @@ lookup is done twice. Every query that went to the network is logged as evidence
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -229,12 +230,22 @@ def txt_fix(name: str, value: str) -> str:
     return f"{normalize(name)}. TXT {quote_txt(value)}"
 
 
+# RFC 7489 §6.2 size limit ("!10m") ending a report address.
+_SIZE_SUFFIX = re.compile(r"![0-9]+[kmgtKMGT]?$")
+
+
 def a_label_mailbox(address: str) -> str | None:
     """`local@domain` with a domain written in U-labels ("dmarc@bücher.example") given in
     A-labels ("dmarc@xn--bcher-kva.example"), else None. A URI holds ASCII only (RFC 3986
     §2), so a report address with a U-label domain is unusable as written, yet the mailbox the
     owner meant is certain: a suggested record keeps it in its A-label form rather than trade
-    it for an invented one. A non-ASCII local part (RFC 6531) has no such form: None."""
+    it for an invented one. A non-ASCII local part (RFC 6531) has no such form: None.
+
+    A DMARC '!size' limit after the address ("d@bücher.example!10m", RFC 7489 §6.2) is no part
+    of the domain: it is set aside for the conversion and put back after it."""
+    size = _SIZE_SUFFIX.search(address)
+    suffix = size.group(0) if size else ""
+    address = address.removesuffix(suffix)
     local, at, domain = address.rpartition("@")
     if not at or not local or not local.isascii() or domain.isascii():
         return None
@@ -242,7 +253,7 @@ def a_label_mailbox(address: str) -> str | None:
         name = dns.name.from_unicode(domain.rstrip("."), idna_codec=dns.name.IDNA_2008_UTS_46)
     except (dns.exception.DNSException, UnicodeError):
         return None
-    return f"{local}@{name.to_text(omit_final_dot=True)}"
+    return f"{local}@{name.to_text(omit_final_dot=True)}{suffix}"
 
 
 def numeric_tld(name: str) -> bool:

@@ -912,23 +912,23 @@ def corrected_record(parsed: ParsedSpf, final: str = "-all") -> str:
     return " ".join(["v=spf1", *keep, final])
 
 
-# From strictest to most permissive: a merged record ends in the most permissive of its
-# parts' endings, so mail one of them let through is not hard-failed; but never past ~all,
-# which SPF-09 would flag (?all, +all, or no all at all).
-_QUALIFIER_RANK = {"-": 0, "~": 1, "?": 2, "+": 3}
-
-
-def merged_record(records: list[str]) -> str | None:
+def merged_record(records: list[str], endings: list[str | None] | None = None) -> str | None:
     """One SPF record from several published at one name (SPF-01 fix), or None if one is broken.
 
     Mechanisms are kept in order, each once; a `redirect` of a record without `all` becomes an
     include (as in corrected_record); terms after `all` are dropped (receivers ignore them);
-    the first `exp` is kept. The ending is the weaker qualifier: ~all over -all.
+    the first `exp` is kept. `endings` holds how each record ends for a sender it does not
+    list (record_endings): its `all`, for a record ending in redirect= the ending of the
+    redirect's target, None when that is not known. The merge ends in the weakest of them,
+    but never past ~all (?all, +all or none protect nothing, SPF-09): -all only when every
+    record is known to hard-fail, so no mail a record allowed is hard-failed, and the merge is
+    never weaker than both records.
     """
     terms: list[str] = []
     seen: set[str] = set()
-    endings: list[str] = []
     exp: str | None = None
+    if endings is None:
+        endings = [_own_ending(parse_spf(text)) for text in records]
 
     def add(text: str) -> None:
         key = text.lower().removeprefix("+")
@@ -952,31 +952,78 @@ def merged_record(records: list[str]) -> str | None:
             add(term.text)
         if parsed.redirect is not None and parsed.all_term is None:
             add(f"include:{parsed.redirect.target}")
-        # No `all` ends neutral (RFC 7208 §4.7), as weak as ?all.
-        endings.append(parsed.all_term.qualifier if parsed.all_term is not None else "?")
-    weakest = max(endings, key=lambda q: _QUALIFIER_RANK.get(q, 2), default="~")
-    final = "-all" if weakest == "-" else "~all"
+    final = "-all" if endings and all(q == "-" for q in endings) else "~all"
     return " ".join(["v=spf1", *terms, final, *([exp] if exp else [])])
 
 
-def _merged_ending_note(records: list[str], merged: str) -> str:
-    """How the SPF-01 merge ends, and why (merged_record): -all only when every record hard-
-    fails; else ~all, so no mail a record allowed is hard-failed, and never ?all or +all, which
-    protect nothing: a record ending so (or without all, neutral, RFC 7208 §4.7) gets a
-    stronger ending than it wrote, and the finding says so instead of calling ~all the weaker."""
-    if merged.split()[-1] == "-all" or " -all " in f" {merged} ":
-        return "ends in -all, as each of them does."
-    endings = [
-        (parsed.all_term.qualifier if parsed.all_term is not None else "?")
-        for parsed in (parse_spf(text) for text in records)
+def _own_ending(parsed: ParsedSpf) -> str | None:
+    """How a record ends by itself: its `all`'s qualifier; neutral ('?') without `all` or
+    redirect (RFC 7208 §4.7); None with a redirect, whose target decides (§6.1)."""
+    if parsed.all_term is not None:
+        return parsed.all_term.qualifier
+    return None if parsed.redirect is not None else "?"
+
+
+async def record_endings(ctx: CheckContext, records: list[str]) -> list[str | None]:
+    """How each record ends for a sender it does not list (merged_record): its `all`, or for
+    a record ending in redirect= the ending at the end of the redirect chain as a receiver
+    follows it (RFC 7208 §6.1), None when that chain cannot be read (a failed lookup, no
+    record there, a loop, a macro)."""
+    out: list[str | None] = []
+    for text in records:
+        parsed = parse_spf(text)
+        ending = _own_ending(parsed)
+        if ending is None and not parsed.permerror:
+            node = SpfNode(domain=ctx.domain, via="record", record=text, parsed=parsed)
+            await _expand(ctx, node, (), _WalkState())
+            hops = redirect_hops(node)
+            last = hops[-1] if hops else None
+            if last is not None and last.status == "ok" and last.parsed is not None:
+                ending = _own_ending(last.parsed)
+        out.append(ending)
+    return out
+
+
+def _merged_ending_note(records: list[str], merged: str, endings: list[str | None]) -> str:
+    """How the SPF-01 merge ends, and why (merged_record), in words true for each ending: a
+    record ending in redirect= ends as its target does, which the note names."""
+    redirected = [
+        (parse_spf(text).redirect, ending)
+        for text, ending in zip(records, endings, strict=True)
+        if parse_spf(text).all_term is None and parse_spf(text).redirect is not None
     ]
+    known = [
+        f"the one ending in redirect={r.target} ends as that record does, in {q}all"
+        for r, q in redirected
+        if r is not None and q is not None
+    ]
+    unknown = [r.target for r, q in redirected if r is not None and q is None]
+    via = f" ({'; '.join(known)})" if known else ""
+    if merged.split()[-1] == "-all" or " -all " in f" {merged} ":
+        return f"ends in -all, as each of them does{via}."
+    if unknown:
+        # -all is only worth weighing when every ending that is known hard-fails.
+        hard = all(q == "-" for q in endings if q is not None)
+        return (
+            "ends in ~all (soft fail), so no mail either record allowed is hard-failed: how "
+            f"the record ending in redirect={unknown[0]} ends depends on that name's record, "
+            "which mailsec could not follow."
+            + (
+                " If it ends in -all, as the others do, end the merged record in -all."
+                if hard
+                else ""
+            )
+        )
     if any(q in ("?", "+") for q in endings):
         return (
             "ends in ~all (soft fail): no mail either record allowed is hard-failed, and "
             "unlisted servers are no longer left neutral or passed, as an ending of ?all or "
-            "+all (or none) leaves them."
+            f"+all (or none) leaves them{via}."
         )
-    return "ends in ~all, the weaker of their endings, so no mail either record allowed is hard-failed."
+    return (
+        "ends in ~all, the weaker of their endings, so no mail either record allowed is "
+        f"hard-failed{via}."
+    )
 
 
 def txt_answer_size(answer: DnsAnswer) -> int:
@@ -1035,7 +1082,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         _no_record(out, domain, answer, selection, mx, null_mx, repair)
         return out.findings
     if len(selection.records) > 1:
-        merged = merged_record(selection.records)
+        endings = await record_endings(ctx, selection.records)
+        merged = merged_record(selection.records, endings)
         fix, note, lookups = "", "", None
         if merged is not None:
             # Worst-case lookups of the merged record, counted as SPF-05 counts them: a merge
@@ -1055,7 +1103,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 fix, note = await _vetted_fix(ctx, merged, "Merged")
                 if fix:
                     note = " The suggestion keeps every mechanism of both once, in order, and " + (
-                        _merged_ending_note(selection.records, merged)
+                        _merged_ending_note(selection.records, merged, endings)
                     )
         out.add(
             "SPF-01",

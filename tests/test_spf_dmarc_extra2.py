@@ -145,12 +145,14 @@ def test_the_fix_for_two_dmarc_records_does_not_depend_on_the_dns_answer_order()
         zone = {**ZONE, (D, "TXT"): ["v=spf1 mx -all"], (f"_dmarc.{D}", "TXT"): records}
         (finding,) = of(run(dmarc, D, zone), "DMARC-02")
         fixes.add(published(finding.fix)[1])
-    # Each policy is the strictest either record publishes (never weaker than what the owner
-    # published; the finding names the weaker choice it leaves out): sp from p where a record
-    # has none. adkim=s is in one record only: not a choice both make.
-    assert fixes == {"v=DMARC1; p=reject; rua=mailto:d@example.com,mailto:agg@example.com"}
+    # The strictest record's policy is kept whole, with its other tags (adkim=s), and every
+    # report address; the finding names the weaker record it leaves out.
+    assert fixes == {
+        "v=DMARC1; p=reject; rua=mailto:d@example.com,mailto:agg@example.com; adkim=s"
+    }
+    # Never p from one record and sp from another: that is a policy nobody published.
     records = ["v=DMARC1; p=reject; sp=none", "v=DMARC1; p=quarantine"]
-    assert dmarc.merged_record(D, records) == "v=DMARC1; p=reject; sp=quarantine"
+    assert dmarc.merged_record(D, records) == "v=DMARC1; p=reject; sp=none"
 
 
 def test_a_mechanism_written_with_equals_does_not_hide_the_rest_of_the_record() -> None:
@@ -262,7 +264,7 @@ def test_merging_two_dmarc_records_keeps_a_testing_record_in_testing() -> None:
     _, suggested = published(finding.fix)
     assert not [f for f in dmarc_findings(suggested) if f.status == Status.FAIL]
     assert not of(dmarc_findings(suggested), "DMARC-09")
-    assert "leaves out t=y" in finding.summary
+    assert "'p=reject; t=y'" in finding.summary and "leaves out" in finding.summary
 
 
 def test_the_fix_for_plus_all_is_not_offered_while_an_include_also_ends_in_plus_all() -> None:
