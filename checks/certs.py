@@ -487,6 +487,33 @@ def _tls_server_key_usage(_policy: Any, _cert: x509.Certificate, usage: Any) -> 
         raise ValueError("keyUsage allows no TLS server use")
 
 
+def peer_chain(obj: ssl.SSLObject) -> list[bytes]:
+    """The certificates as the server sent them, leaf first (STARTTLS and HTTPS alike).
+
+    CPython has exposed the unverified chain on the C object since 3.10 (public in 3.13 as
+    SSLObject.get_unverified_chain); without it we only get the leaf.
+    """
+    getter = getattr(obj, "get_unverified_chain", None)
+    inner = getattr(obj, "_sslobj", None)
+    if getter is None and inner is not None:
+        getter = getattr(inner, "get_unverified_chain", None)
+    if getter is not None:
+        try:
+            chain = getter() or []
+            out = []
+            for cert in chain:
+                if isinstance(cert, bytes):
+                    out.append(cert)
+                else:
+                    out.append(cert.public_bytes(ssl._ssl.ENCODING_DER))  # type: ignore[attr-defined]
+            if out:
+                return out
+        except Exception:  # private API changed: fall back to the leaf
+            pass
+    leaf = obj.getpeercert(binary_form=True)
+    return [leaf] if leaf else []
+
+
 def utc_text(moment: datetime) -> str:
     """A certificate time as the report shows it: to the second, in UTC."""
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"

@@ -29,7 +29,7 @@ import dns.exception
 import dns.name
 import h11
 
-from checks.certs import CertFacts, facts_of, load_der, utc_text
+from checks.certs import CertFacts, facts_of, load_der, peer_chain, utc_text, verify_chain
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
 from checks.domainname import _to_a_labels
@@ -76,10 +76,16 @@ class CertInfo(CertFacts):
     # X509_V_ERR_* code: CERT_HAS_EXPIRED, HOSTNAME_MISMATCH, UNTRUSTED below), so findings can
     # say what is wrong without reading verify_error's wording. None when it was accepted.
     verify_code: int | None = None
+    # With a current leaf refused as expired or not yet valid, the CA certificate on its path
+    # that is (certs.verify_chain's words: its subject and date in UTC), so the admin knows
+    # which certificate to replace; OpenSSL's "certificate has expired" does not say.
+    stale_ca: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         # The evidence of every other certificate stays as it was: these only when noted.
         data = super().to_dict()
+        if not data.get("stale_ca"):
+            data.pop("stale_ca", None)
         for noted in ("starts_in", "verify_code"):
             if data.get(noted) is None:
                 data.pop(noted, None)
@@ -237,6 +243,8 @@ class _Fetch:
         self.body = b""
         self.truncated = False
         self.cert: CertInfo | None = None
+        # What the server sent, leaf first, when a refused certificate was captured.
+        self.chain_der: list[bytes] = []
         self.encoding = ""  # the Content-Encoding the body was decoded from
         self.header_values: dict[str, list[str]] = {}  # every value of each header, in order
         # How far the exchange got, so an OSError is read right: before "tls" it is a connect
@@ -267,6 +275,8 @@ class _Fetch:
             self.cert = await self._capture(address, message)
             if self.cert is not None:
                 self.cert.verify_code = exc.verify_code
+                if exc.verify_code in (CERT_HAS_EXPIRED, CERT_NOT_YET_VALID):
+                    self.cert.stale_ca = self._stale_ca()
             if exc.verify_code == CERT_NOT_YET_VALID:
                 message += _start_text(self.cert)
             return AddressOutcome(
@@ -435,11 +445,20 @@ class _Fetch:
                     await writer.start_tls(_capturing_context(), server_hostname=self.host)
                     ssl_object = writer.get_extra_info("ssl_object")
                     der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
+                    self.chain_der = peer_chain(ssl_object) if ssl_object else []
                 finally:
                     writer.close()
         except (OSError, TimeoutError, ssl.SSLError, TargetRefused):
             return CertInfo(verify_error=message)
         return cert_info(der, message) or CertInfo(verify_error=message)
+
+    def _stale_ca(self) -> str:
+        """certs.verify_chain's account of a CA certificate outside its validity on the
+        captured chain's path (the leaf being current), or ''."""
+        if len(self.chain_der) < 2:
+            return ""
+        result = verify_chain(self.chain_der, self.host, self.ctx.config.ca_bundle)
+        return result.detail if result.expired_ca else ""
 
 
 def refusal_text(result: HttpsResult) -> str:
@@ -450,6 +469,11 @@ def refusal_text(result: HttpsResult) -> str:
     cert = result.cert
     code = cert.verify_code if cert is not None else None
     reason = ((cert.verify_error if cert is not None else "") or result.error).rstrip(". ")
+    if cert is not None and cert.stale_ca:
+        # The leaf is current: the path broke at a CA certificate, named with its date.
+        if code == CERT_NOT_YET_VALID:
+            return f"with a certificate in its chain that is not yet valid: {cert.stale_ca}"
+        return f"with an expired CA certificate in its chain: {cert.stale_ca}"
     if cert is not None and cert.starts_in is not None:
         starts = utc_text(datetime.fromisoformat(cert.not_before))
         return f"that is not valid until {starts}"

@@ -426,33 +426,6 @@ def _client_context(
     return context
 
 
-def _peer_chain(obj: ssl.SSLObject) -> list[bytes]:
-    """The certificates as the server sent them, leaf first.
-
-    CPython has exposed the unverified chain on the C object since 3.10 (public in 3.13 as
-    SSLObject.get_unverified_chain); without it we only get the leaf.
-    """
-    getter = getattr(obj, "get_unverified_chain", None)
-    inner = getattr(obj, "_sslobj", None)
-    if getter is None and inner is not None:
-        getter = getattr(inner, "get_unverified_chain", None)
-    if getter is not None:
-        try:
-            chain = getter() or []
-            out = []
-            for cert in chain:
-                if isinstance(cert, bytes):
-                    out.append(cert)
-                else:
-                    out.append(cert.public_bytes(ssl._ssl.ENCODING_DER))  # type: ignore[attr-defined]
-            if out:
-                return out
-        except Exception:  # private API changed: fall back to the leaf
-            pass
-    leaf = obj.getpeercert(binary_form=True)
-    return [leaf] if leaf else []
-
-
 def _extensions(lines: list[str]) -> list[str]:
     return [line.strip().upper() for line in lines[1:]]
 
@@ -607,7 +580,7 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
         cipher = obj.cipher()
         if cipher:
             probe.cipher, probe.cipher_bits = cipher[0], cipher[2]
-        probe.chain_der = _peer_chain(obj)
+        probe.chain_der = certs.peer_chain(obj)
         await _greet_after_tls(conn, probe, config)
     except _TooSlow as exc:
         probe.error_kind = probe.error_kind or "timeout"
@@ -846,7 +819,7 @@ async def _side_session(
             out.ok = False
             return out
         out.ok = True
-        out.chain = _peer_chain(obj)
+        out.chain = certs.peer_chain(obj)
         out.version = obj.version() or ""
         cipher = obj.cipher()
         out.cipher = cipher[0] if cipher else ""
@@ -2081,7 +2054,14 @@ def certificate_findings(
     }
     if trust_error:
         if ca_expired:
-            what = f"sends an expired CA certificate: {p.verify_detail}"
+            # certs.verify_chain names the CA certificate and its date either way: "expired on"
+            # or "is not valid before" (a CA certificate installed ahead of its start).
+            stale = (
+                "an expired CA certificate"
+                if " expired on " in p.verify_detail
+                else "a CA certificate that is not valid yet"
+            )
+            what = f"sends {stale}: {p.verify_detail}"
             fix = (
                 f"Configure {p.host} with the current intermediate certificate from its CA "
                 f"in place of '{p.expired_ca}'."

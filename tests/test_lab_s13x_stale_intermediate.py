@@ -7,8 +7,10 @@ breaks (or does not) at the CA certificate above it.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
+import re
 import subprocess
 from pathlib import Path
 
@@ -137,3 +139,30 @@ def test_the_mx_sends_the_expired_intermediate_then_its_current_copy(lab: Lab) -
     now = dt.datetime.now(dt.UTC)
     assert leaf.issuer == stale.subject == current.subject
     assert stale.not_valid_after_utc < now < current.not_valid_after_utc
+
+
+def _findings(lab: Lab, name: str, check_id: str) -> list[str]:
+    from checks.engine import check_domain
+    from tests.test_engine_lab import lab_config
+
+    report = asyncio.run(check_domain(f"{name}.lab.test", lab_config(lab)))
+    return [f.summary for f in report.findings if f.id == check_id]
+
+
+@pytest.mark.lab
+def test_the_policy_host_finding_names_the_expired_intermediate_and_its_date(lab: Lab) -> None:
+    # OpenSSL says only "certificate has expired"; the admin must learn which certificate.
+    (summary,) = _findings(lab, "s13x-polexpca", "MTASTS-12")
+    assert "'CN=Lab Issuing CA 2,O=mailsec lab' expired on " in summary, summary
+    assert re.search(r"expired on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", summary), summary
+    (summary,) = _findings(lab, "s13x-polnyvca", "MTASTS-12")
+    assert "'CN=Lab Issuing CA 3,O=mailsec lab' is not valid before " in summary, summary
+
+
+@pytest.mark.lab
+def test_an_mx_intermediate_not_valid_yet_is_not_called_expired(lab: Lab) -> None:
+    (summary,) = _findings(lab, "s13x-mxnyvca", "SMTP-09")
+    assert "expired" not in summary, summary
+    assert "'CN=Lab Issuing CA 3,O=mailsec lab' is not valid before " in summary, summary
+    (summary,) = _findings(lab, "s13x-mxexpca", "SMTP-09")
+    assert "sends an expired CA certificate: the CA certificate 'CN=Lab Issuing CA 2" in summary
