@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -336,10 +335,9 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         # check saw them) are named; any other is counted.
         hosts = sorted(reported & mx_hosts)
         others = len(reported) - len(hosts)
-        # How many organisations, not their names: a name is whatever the sender wrote, and
-        # the dashboard shows it where it can be read as such.
-        orgs = rows.values_list("report__organization_name", flat=True).distinct().count()
-        signers, unsigned = _reporters(rows)
+        # How many reports, signed and not, and no names: a name is whatever the sender
+        # wrote, and the dashboard shows it where it can be read as such (_reporters).
+        reporters = _reporters(rows)
         kind = explain(result_type).about(domain.name)
         joined = sight(result_type, hosts, run)
         change = _open_change(
@@ -351,8 +349,8 @@ def evaluate_report(report: TlsReport) -> list[Change]:
             summary=(
                 f"New TLS failure reported for {domain.name} on {day:%Y-%m-%d}: "
                 f"{result_type}. {sessions} "
-                f"failed sessions on {day:%Y-%m-%d}, reported by {orgs} organisation"
-                f"{'s' if orgs != 1 else ''}. "
+                f"failed sessions on {day:%Y-%m-%d}, in "
+                f"{_reports_text(reporters.reports)}. "
                 f"{kind.meaning} {joined.text}"
                 + (
                     f" Reports also name {others} host(s) that are not among the domain's MX "
@@ -360,17 +358,19 @@ def evaluate_report(report: TlsReport) -> list[Change]:
                     if others
                     else ""
                 )
-                # Who reported it, after what it means: the organisations by name where a
-                # signature vouches for the name (_reporters).
-                + f" {_reporters_in_words(signers, unsigned)}"
+                # Who reported it, after what it means: how much came signed (_reporters).
+                + f" {_reporters_in_words(reporters)}"
             ),
             fix=kind.likely_cause,
             evidence={
                 "result-type": result_type,
                 "day": day.isoformat(),
                 "failed sessions": sessions,
-                "reporting organisations": orgs,
-                "signed by": signers,
+                "reports": reporters.reports,
+                "DKIM-signed reports": reporters.signed_reports,
+                "failed sessions in DKIM-signed reports": reporters.signed_sessions,
+                "unsigned reports": reporters.unsigned_reports,
+                "failed sessions in unsigned reports": reporters.unsigned_sessions,
                 "receiving MX": hosts,
                 "other hosts named": others,
             },
@@ -400,58 +400,79 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     return events
 
 
-# A DKIM signing domain as the alert may name it: letters, digits, hyphens and dots (A-labels),
-# what a d= tag that verified is; anything else is counted, not written.
-_SIGNER_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
-# How many signing domains an alert names before "and N more": a sentence, not a list.
-SIGNERS_NAMED = 5
+@dataclass(frozen=True)
+class Reporters:
+    """Who reported a failure, as an alert may say it: counts only. Each report is signed
+    or not by its own copies (RawReport.signed_by: the reporter's verified DKIM signature),
+    never by the organisation name it claims — an unsigned report that writes a signed one's
+    name is still unsigned. No name and no signing domain is kept: anyone can post a report
+    to the public HTTPS address under any name, and anyone can DKIM-sign one by mail under a
+    domain they registered, so either would be a sender's words in our email."""
+
+    signed_reports: int
+    signed_sessions: int
+    unsigned_reports: int
+    unsigned_sessions: int
+
+    @property
+    def reports(self) -> int:
+        return self.signed_reports + self.unsigned_reports
 
 
-def _reporters(rows: QuerySet[FailureDetail]) -> tuple[list[str], int]:
-    """Who reported `rows`, as an alert may say it: the DKIM domains that signed the reports
-    of an organisation (RawReport.signed_by: the reporter's own, verified signature), and how
-    many organisations sent none signed. An organisation's name is whatever its report says
-    (anyone can post one to the HTTPS address), so only a domain that signed is named; the
-    dashboard shows the names as written, where they can be read as such."""
-    reports = TlsReport.objects.filter(pk__in=rows.values("report_id")).only(
-        "pk", "organization_name", "contact_info"
+def _reporters(rows: QuerySet[FailureDetail]) -> Reporters:
+    """The reports `rows` came in, and their failed sessions, counted apart by whether a DKIM
+    signature of the reporter vouches for the report."""
+    per_report = dict(
+        rows.order_by()
+        .values("report_id")
+        .annotate(n=Sum("failed_session_count"))
+        .values_list("report_id", "n")
     )
-    raws = RawReport.objects.filter(report__in=reports).select_related("report")
-    signed: defaultdict[str, set[str]] = defaultdict(set)
-    for raw in raws:
+    signed: set[int] = set()
+    raws = RawReport.objects.filter(report_id__in=per_report).select_related("report")
+    for raw in raws.defer("body"):
         assert raw.report is not None  # filtered on it
-        signer = raw.signed_by(raw.report.contact_info).rstrip(".").lower()
-        if _SIGNER_NAME.fullmatch(signer):
-            signed[raw.report.organization_name].add(signer)
-    organisations = set(reports.values_list("organization_name", flat=True))
-    signers = sorted({d for org in organisations for d in signed.get(org, ())})
-    return signers, sum(1 for org in organisations if org not in signed)
+        if raw.signed_by(raw.report.contact_info):
+            signed.add(raw.report.pk)
+    return Reporters(
+        signed_reports=len(signed),
+        signed_sessions=sum(n or 0 for pk, n in per_report.items() if pk in signed),
+        unsigned_reports=len(per_report) - len(signed),
+        unsigned_sessions=sum(n or 0 for pk, n in per_report.items() if pk not in signed),
+    )
 
 
-def _reporters_in_words(signers: list[str], unsigned: int) -> str:
-    """Who reported a failure, in a sentence that stands on its own: the signing domains by
-    name, the other organisations counted, with where their names can be read."""
-    if not signers and unsigned == 1:
-        return (
-            "The reporting organisation did not DKIM-sign its report, so its name, which any "
-            "sender can write, is shown only on the TLS reports dashboard."
+def _reports_text(n: int, what: str = "") -> str:
+    """ "1 report", "2 DKIM-signed reports"."""
+    return f"{n} {what + ' ' if what else ''}report{'s' if n != 1 else ''}"
+
+
+def _reporters_in_words(reporters: Reporters) -> str:
+    """How the failed sessions split between DKIM-signed and unsigned reports, in a sentence
+    that stands on its own, and where the senders' names can be read (the dashboard shows
+    them as written, escaped): the email names none."""
+    signed = _reports_text(reporters.signed_reports, "DKIM-signed")
+    unsigned = _reports_text(reporters.unsigned_reports, "unsigned")
+    if not reporters.unsigned_reports:
+        split = (
+            "The report was DKIM-signed by its reporter."
+            if reporters.reports == 1
+            else f"All {reporters.reports} reports were DKIM-signed by their reporters."
         )
-    if not signers:
-        return (
-            f"None of the {unsigned} reporting organisations DKIM-signed its reports, so their "
-            "names, which any sender can write, are shown only on the TLS reports dashboard."
+    elif not reporters.signed_reports:
+        split = (
+            "The report was not DKIM-signed: anyone can post one."
+            if reporters.reports == 1
+            else f"None of the {reporters.reports} reports was DKIM-signed: anyone can post one."
         )
-    named = signers[:SIGNERS_NAMED]
-    if len(signers) > SIGNERS_NAMED:
-        named.append(f"{len(signers) - SIGNERS_NAMED} more domains")
-    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
-    words = f"Reported in reports DKIM-signed by {listed}"
-    if not unsigned:
-        return words + "."
-    return words + (
-        f", and by {unsigned} other organisation{'s' if unsigned != 1 else ''} in unsigned "
-        "reports, whose names, which any sender can write, are shown only on the TLS reports "
-        "dashboard."
+    else:
+        split = (
+            f"{reporters.signed_sessions} came in {signed} and {reporters.unsigned_sessions} "
+            f"in {unsigned}, which anyone can post."
+        )
+    return (
+        f"{split} The TLS reports dashboard lists who sent them; this email names no sender, "
+        "as a report's names are written by whoever sends it."
     )
 
 

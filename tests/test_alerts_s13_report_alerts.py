@@ -1,5 +1,6 @@
-"""Alert emails of TLS-report changes (reports.alerts) name the report day and who reported
-it, in the text and the HTML part alike."""
+"""Alert emails of TLS-report changes (reports.alerts) name the report day and say how many
+reports told of it, DKIM-signed and unsigned apart, naming no sender (neither an organisation
+nor a signing domain: both are the sender's words), in the text and the HTML part alike."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def sent_alert() -> tuple[str, str]:
     return " ".join(message.body.split()), html_text(str(message.alternatives[0][0]))
 
 
-def test_it_names_the_report_day_and_the_signing_reporters(domain: Domain) -> None:
+def test_it_names_the_report_day_and_counts_signed_and_unsigned_reports(domain: Domain) -> None:
     address = ReportAddress.for_domain(domain)
     google = report("2026-06-01", failed=3, types=("certificate-expired",), org="Google Inc.")
     first = store(address, google)
@@ -70,20 +71,22 @@ def test_it_names_the_report_day_and_the_signing_reporters(domain: Domain) -> No
     store(address, forged)
     evaluate_report(first)
     change = Change.objects.get()
-    assert change.evidence["signed by"] == ["google.com"]
+    assert change.evidence["DKIM-signed reports"] == 1
+    assert change.evidence["unsigned reports"] == 1
     for body in sent_alert():
-        assert "5 failed sessions on 2026-06-01, reported by 2 organisations." in body
+        assert "5 failed sessions on 2026-06-01, in 2 reports." in body
         assert (
-            "Reported in reports DKIM-signed by google.com, and by 1 other organisation in "
-            "unsigned reports, whose names, which any sender can write, are shown only on the "
-            "TLS reports dashboard."
+            "3 came in 1 DKIM-signed report and 2 in 1 unsigned report, which anyone can post. "
+            "The TLS reports dashboard lists who sent them; this email names no sender"
         ) in body
         assert "day: 2026-06-01" in body
-        # The unsigned one's own words are not repeated (anyone can post a report).
+        # No sender's words: not the unsigned one's, nor the signing domain (anyone can
+        # DKIM-sign a report under a domain they registered).
         assert "evil.example" not in body
+        assert "google.com" not in body
 
 
-def test_an_unsigned_reporter_is_counted_not_named(domain: Domain) -> None:
+def test_an_unsigned_report_is_counted_not_named(domain: Domain) -> None:
     address = ReportAddress.for_domain(domain)
     only = store(
         address,
@@ -91,6 +94,6 @@ def test_an_unsigned_reporter_is_counted_not_named(domain: Domain) -> None:
     )
     evaluate_report(only)
     for body in sent_alert():
-        assert "1 failed sessions on 2026-06-02, reported by 1 organisation." in body
-        assert "The reporting organisation did not DKIM-sign its report" in body
+        assert "1 failed sessions on 2026-06-02, in 1 report." in body
+        assert "The report was not DKIM-signed: anyone can post one." in body
         assert "Google Inc." not in body

@@ -101,7 +101,7 @@ def test_a_new_failure_type_is_one_alert_and_repeats_are_suppressed(domain: Doma
     assert change.state == Change.State.CONFIRMED
     assert change.summary.startswith(
         "New TLS failure reported for example.com on 2026-06-01: certificate-expired. 3 failed "
-        "sessions on 2026-06-01, reported by 1 organisation."
+        "sessions on 2026-06-01, in 1 report."
     )
     # Joined with our checks (none has run yet for this domain), and the likely cause as fix.
     assert "no check of this domain has finished yet" in change.summary

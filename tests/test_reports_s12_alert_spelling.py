@@ -150,7 +150,7 @@ def test_a_type_only_written_in_odd_case_is_alerted_as_that_type_and_brings_the_
     assert (change.key, change.subject, change.state) == (EXPIRED, "certificate-expired", OPEN)
     assert change.summary.startswith(
         f"New TLS failure reported for example.com on {day(0):%Y-%m-%d}: certificate-expired. "
-        f"1 failed sessions on {day(0):%Y-%m-%d}, reported by 1 organisation. The MX presented a certificate past "
+        f"1 failed sessions on {day(0):%Y-%m-%d}, in 1 report. The MX presented a certificate past "
         "its expiry date. certificate-expired reported for mx2.example.com — our last check "
     )
     assert "does not define" not in change.summary
