@@ -5,6 +5,8 @@ report's own signature, never by the organisation name it claims (reports.alerts
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -13,7 +15,9 @@ from mailsec.accounts.models import Team
 from mailsec.alerts.models import Change
 from mailsec.domains.models import Domain
 from reports.alerts import evaluate_report
+from reports.dashboard import summarise
 from reports.models import ReportAddress
+from tests import test_reports_dash_s8_figures as dash
 from tests.test_alerts_s13_report_alerts import sent_alert, signed_copy
 from tests.test_reports_alerts import (  # noqa: F401 (the autouse fixture)
     report,
@@ -96,3 +100,57 @@ def test_two_signed_reports_of_one_signer_count_as_two_reports(domain: Domain) -
     for part in sent_alert():
         assert "7 failed sessions on 2026-06-01, in 2 reports." in part
         assert "All 2 reports were DKIM-signed by their reporters." in part
+
+
+def test_details_of_a_policy_whose_summary_failed_nothing_are_not_counted_by_type(
+    domain: Domain,
+) -> None:
+    # Dashboard (reports.dashboard): the by-type and by-receiver tables count what the
+    # summaries count; details listing sessions under a summary of 0 failed sessions are shown
+    # apart, explained, not added to a table that would then exceed the failed total.
+    owner, address = User.objects.get(username="owner"), ReportAddress.for_domain(domain)
+    day = timezone.now().date() - timedelta(days=1)
+    listed_only = [dash.detail("validation-failure", 2, "mx1.example.com", "192.0.2.1")]
+    counted = [dash.detail("certificate-expired", 3, "mx2.example.com", "192.0.2.2")]
+    dash.post(
+        address,
+        dash.report(
+            "Zero Mail",
+            "zero-1",
+            day,
+            [
+                dash.policy("sts", "example.com", 100, 0, listed_only),
+                dash.policy("sts", "example.com", 50, 3, counted),
+            ],
+        ),
+    )
+    summary = summarise(address)
+    assert summary.failed == 3
+    by_type = {t.name: n for t, n, _ in summary.by_result_type}
+    assert by_type == {"certificate-expired": 3}
+    assert sum(by_type.values()) <= summary.failed
+    assert [r["result_type"] for r in summary.by_receiver] == ["certificate-expired"]
+    assert summary.listed_not_counted == [("validation-failure", 2)]
+    page = " ".join(dash.dashboard(owner, address).split())
+    assert "3 failed TLS sessions reported" in page
+    assert "listed in failure details but not counted in the report's summary" in page
+    assert "<code>validation-failure</code>" in page
+
+
+def test_overlapping_failure_types_are_explained_where_the_table_exceeds_the_total(
+    domain: Domain,
+) -> None:
+    owner, address = User.objects.get(username="owner"), ReportAddress.for_domain(domain)
+    day = timezone.now().date() - timedelta(days=1)
+    # One failed session, counted under two types (RFC 8460 §4 lets them overlap).
+    both = [dash.detail("certificate-expired", 1), dash.detail("certificate-not-trusted", 1)]
+    dash.post(
+        address,
+        dash.report("Overlap Mail", "o-1", day, [dash.policy("sts", "example.com", 9, 1, both)]),
+    )
+    summary = summarise(address)
+    assert summary.failed == 1
+    assert summary.by_type_overlaps
+    page = " ".join(dash.dashboard(owner, address).split())
+    assert "These add up to more than the 1 failed sessions above" in page
+    assert "not counted in the report's summary" not in page
