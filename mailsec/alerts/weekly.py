@@ -20,6 +20,7 @@ from django.db.models import Count, Q, Sum
 
 from mailsec.alerts.models import AlertRecipient, AlertSetting, Change, Notification
 from mailsec.domains.models import Domain
+from reports.alerts import failed_rows
 from reports.explain import explain
 from reports.models import FailureDetail, TlsReport
 
@@ -123,8 +124,11 @@ def summarise(user: User, now: datetime) -> list[DomainWeek]:
         week.successful, week.failed = totals["ok"] or 0, totals["bad"] or 0
         week.reporters = totals["reporters"] or 0
         if week.failed:
+            # Only details that tell of failed sessions (failed_rows, as the alerts and the
+            # dashboard): a policy whose summary counts none failed none, whatever its
+            # details list (RPT-11), and a type listed with 0 sessions is no failure.
             top = (
-                FailureDetail.objects.filter(report__in=reports)
+                failed_rows(FailureDetail.objects.filter(report__in=reports))
                 .values("result_type")
                 .annotate(sessions=Sum("failed_session_count"))
                 .order_by("-sessions", "result_type")[:TOP_FAILURES]

@@ -394,6 +394,7 @@ def judge(
     `testing_since` is when the policy now in testing went to testing (reports before it are
     about another policy). `first`: reasons the caller knows of, put first. `no_mail_advice`:
     what the owner may do when the latest check found a null MX."""
+    from reports.alerts import failed_rows
     from reports.models import FailureDetail, PolicyResult
 
     since = max(filter(None, [testing_since, now - LOOKBACK]))
@@ -427,9 +428,11 @@ def judge(
     successful, failed = totals["ok"] or 0, totals["bad"] or 0
     by_mx = {h: MxEvidence(h, domain=domain.name) for h in mx_hosts}
     # One row per MX name and type, however many reports: the page reads no more rows for a
-    # year of reports than for a week.
+    # year of reports than for a week. Only details that tell of failed sessions
+    # (failed_rows, as the alerts and the dashboard): a policy whose summary counts none
+    # failed none whatever its details list (RPT-11), so they mark no MX as failing.
     details = (
-        FailureDetail.objects.filter(policy__in=results)
+        failed_rows(FailureDetail.objects.filter(policy__in=results))
         .values("receiving_mx_hostname", "result_type")
         .annotate(sessions=Sum("failed_session_count"))
         .order_by()
