@@ -147,9 +147,7 @@ def test_the_fix_for_two_dmarc_records_does_not_depend_on_the_dns_answer_order()
         fixes.add(published(finding.fix)[1])
     # The strictest record's policy is kept whole, with its other tags (adkim=s), and every
     # report address; the finding names the weaker record it leaves out.
-    assert fixes == {
-        "v=DMARC1; p=reject; rua=mailto:d@example.com,mailto:agg@example.com; adkim=s"
-    }
+    assert fixes == {"v=DMARC1; p=reject; rua=mailto:d@example.com,mailto:agg@example.com; adkim=s"}
     # Never p from one record and sp from another: that is a policy nobody published.
     records = ["v=DMARC1; p=reject; sp=none", "v=DMARC1; p=quarantine"]
     assert dmarc.merged_record(D, records) == "v=DMARC1; p=reject; sp=none"
