@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from mailsec.freecheck.models import FreeCheck
 from tests import test_browser_s11_readiness
@@ -55,7 +56,15 @@ def running_page(ctx: BrowserContext, url: str) -> tuple[Page, FreeCheck]:
 
 def scroll_to_fix(page: Page) -> int:
     """Scroll as a reader does, so the DMARC fix is on screen and the page is well down."""
-    page.get_by_role("button", name=FIX).scroll_into_view_if_needed()
+    # The page polls while the check runs: a swap landing between finding the button and
+    # scrolling to it detaches it (seen at load 5), so find it again.
+    for attempt in range(5):
+        try:
+            page.get_by_role("button", name=FIX).scroll_into_view_if_needed()
+            break
+        except PlaywrightError as e:
+            if "not attached" not in str(e) or attempt == 4:
+                raise
     return scroll_on(page)
 
 
