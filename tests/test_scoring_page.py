@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from unittest import mock
 
+import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -267,6 +268,7 @@ class DomainPageTestCase(BaseTestCase):
         self.assertEqual(counts[0], counts[1])
 
 
+@pytest.mark.django_db  # the home page reads the visitor's free-check allowance (9b69984)
 def test_every_page_links_to_the_rubric(client) -> None:  # type: ignore[no-untyped-def]
     from django.urls import reverse
 
