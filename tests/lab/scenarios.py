@@ -217,6 +217,16 @@ def load_scenarios(
     return scenarios
 
 
+def _header_lines(table: dict[str, object]) -> tuple[tuple[str, str], ...]:
+    """`headers = { Name = "v" }`, or `Name = ["v1", "v2"]` for the same header sent twice (a
+    TOML table cannot repeat a key; RFC 9110 §5.3 allows repeating a list-valued field)."""
+    lines: list[tuple[str, str]] = []
+    for name, value in table.items():
+        for v in value if isinstance(value, list) else [value]:
+            lines.append((str(name), str(v)))
+    return tuple(lines)
+
+
 def load_file(path: Path) -> Scenario:
     try:
         with path.open("rb") as f:
@@ -471,7 +481,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                     path=str(f["path"]),
                     status=int(f.get("status", 200)),
                     content_type=str(ctype) if ctype != "" else None,
-                    headers=tuple((str(k), str(v)) for k, v in f.get("headers", {}).items()),
+                    headers=_header_lines(f.get("headers", {})),
                     body=raw,
                     generated=f.get("generated"),
                     mark=mark,

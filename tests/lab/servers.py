@@ -22,6 +22,7 @@ from typing import Any
 import aiosmtpd.smtp
 from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
+from multidict import CIMultiDict
 
 log = logging.getLogger("lab.servers")
 TLS = {
@@ -308,7 +309,8 @@ async def start_https(run: Path, conf: dict[str, Any], events: JsonLog) -> web.A
             return web.Response(status=200, text="accepted\n")
         for f in (vhost or {}).get("files", []):
             if f["path"] == request.path:
-                headers = dict(f.get("headers", []))
+                # A multidict: a header declared with several values is sent once per value.
+                headers = CIMultiDict(tuple(h) for h in f.get("headers", []))
                 if f.get("content_type"):
                     headers["Content-Type"] = f["content_type"]
                 return web.Response(
