@@ -998,15 +998,41 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
         )
     cache = result.header("cache-control")
     if cache:
+        lifetime = _proxy_lifetime(cache)
         out.append(
             Problem(
                 "MTASTS-18",
                 Status.INFO,
                 f"Cache-Control: {cache}. Senders do not use HTTP caching for "
-                "policies (RFC 8461 §3.3); this only affects proxies.",
+                "policies (RFC 8461 §3.3); this only affects proxies."
+                if lifetime is None or lifetime <= 60
+                else f"Cache-Control: {cache}. Senders do not use HTTP caching for policies "
+                "(RFC 8461 §3.3), but a proxy or CDN in front of the policy host may keep "
+                f"serving the old policy for up to {_duration(lifetime)} after you change it, "
+                "and a sender that fetches it then keeps the old policy under the new id. "
+                "RFC 8461 §8.2 suggests max-age=60 (60 s) for proxies.",
             )
         )
     return out
+
+
+# A max-age or s-maxage directive with its delta-seconds, quoted or not (RFC 9111 §5.2.2).
+_CACHE_AGE_RE = re.compile(r'(?:^|,)\s*(s-maxage|max-age)\s*=\s*"?(\d+)"?\s*(?=,|$)', re.I)
+
+
+def _proxy_lifetime(cache: str) -> int | None:
+    """MTASTS-18: how long a shared cache (the reverse proxy of RFC 8461 §8.2) may reuse the
+    policy under this Cache-Control, or None when it may not store or reuse it unchecked."""
+    # Bare names only: no-cache="Set-Cookie" or private="X" withhold those fields, not the body.
+    directives = {d.strip().lower() for d in cache.split(",")}
+    if directives & {"no-store", "no-cache", "private"}:
+        return None
+    ages: dict[str, int] = {}
+    for name, value in _CACHE_AGE_RE.findall(cache):
+        # A repeated directive: caches may use its first value (RFC 9111 §4.2.1).
+        ages.setdefault(name.lower(), int(value))
+    # s-maxage overrides max-age for shared caches (RFC 9111 §5.2.2.10).
+    return ages.get("s-maxage", ages.get("max-age"))
 
 
 async def _build_state(ctx: CheckContext) -> MtaStsState:
