@@ -2187,18 +2187,25 @@ async def _helo(out: Collector, ctx: CheckContext, mx: DnsAnswer) -> None:
     if not own:
         return
     answers = await asyncio.gather(*(ctx.dns.query(h, "TXT") for h in own))
-    missing = [
-        h
-        for h, a in zip(own, answers, strict=True)
-        if not a.failed and not select_records(a).records
-    ]
+    # An aliased MX name (MX-04) leads to the host's own name: the TXT a HELO check finds is
+    # there, and only there can it be published (a CNAME owner holds no other data, RFC 1034
+    # §3.6.2). An alias into another organisation is that provider's server, not ours to judge.
+    missing: dict[str, str] = {}
+    for h, a in zip(own, answers, strict=True):
+        target = a.cnames[-1] if a.cnames else h
+        if organizational_domain(target, ctx.config.extra_public_suffixes) != org:
+            continue
+        if not a.failed and not select_records(a).records:
+            missing[h] = target
     if missing:
         out.add(
             "SPF-17",
             Status.INFO,
             "These mail servers have no SPF record for their own name (used to check the HELO "
-            "name): " + ", ".join(missing) + ".",
+            "name): "
+            + ", ".join(h if t == h else f"{h} (an alias of {t})" for h, t in missing.items())
+            + ".",
             subject=ctx.domain,
-            evidence={"hosts": missing},
-            fix="\n".join(txt_fix(h, "v=spf1 a -all") for h in missing),
+            evidence={"hosts": list(missing)},
+            fix="\n".join(txt_fix(t, "v=spf1 a -all") for t in dict.fromkeys(missing.values())),
         )
