@@ -29,7 +29,7 @@ from xml.parsers import expat
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
-from checks.certs import NOT_BEFORE_SKEW, issued_by, name_text, utc_text
+from checks.certs import NOT_BEFORE_SKEW, issued_by, name_text, stale_ca_fix, utc_text
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
@@ -1332,6 +1332,19 @@ def _starts_text(result: Any) -> str:
     )
 
 
+def _stale_ca_fix(result: Any) -> str:
+    """BIMI-04/-10's fix for a current leaf the host sends under a CA certificate outside its
+    validity (https.CertInfo.stale_ca), as MTASTS-12 and SMTP-09 give it (certs.stale_ca_fix);
+    which way it is stale is OpenSSL's verify code, as the summary reads it. '' otherwise."""
+    from checks.https import CERT_NOT_YET_VALID
+
+    cert = getattr(result, "cert", None)
+    if result.error_kind != "tls-cert" or cert is None or not getattr(cert, "stale_ca", ""):
+        return ""
+    state = "not-yet-valid" if cert.verify_code == CERT_NOT_YET_VALID else "expired"
+    return stale_ca_fix(result.host, cert.stale_ca, state)
+
+
 def _not_tried(
     out: Collector, check_id: str, what: str, url: str, result: Any, evidence: dict[str, Any]
 ) -> None:
@@ -1378,6 +1391,7 @@ def _logo(out: Collector, url: str, result: Any, redirect_fix: str = "") -> byte
             "will not fetch the logo.",
             subject=url,
             evidence=evidence,
+            fix=_stale_ca_fix(result),
         )
         return None
     if result.error_kind is not None or result.status is None:
@@ -1496,6 +1510,7 @@ def _mark(
             f"certificate {refusal_text(result)}; receivers will not fetch it.",
             subject=url,
             evidence=evidence,
+            fix=_stale_ca_fix(result),
         )
         return
     if result.error_kind is not None or result.status is None:

@@ -274,6 +274,10 @@ class ChainResult:
     # Subject of a presented CA certificate outside its validity that broke the path (error
     # 'expired' with a current leaf); '' otherwise.
     expired_ca: str = ""
+    # Which way that CA certificate is outside its validity, from its notBefore/notAfter at
+    # the check time: 'expired' or 'not-yet-valid' ('' without one). Findings read this, not
+    # `detail`, whose words quote the CA's own name (which may say anything, "expired on" too).
+    stale_ca_state: str = ""
     # The leaf asserts basicConstraints cA=TRUE and the path was validated with that tolerated
     # (see verify_chain): OpenSSL-based senders accept it, webpki-based ones do not.
     leaf_is_ca: bool = False
@@ -514,6 +518,28 @@ def peer_chain(obj: ssl.SSLObject) -> list[bytes]:
     return [leaf] if leaf else []
 
 
+def stale_ca_fix(host: str, detail: str, state: str) -> str:
+    """What to do about a current leaf sent under a CA certificate outside its validity: one
+    instruction for SMTP-09 (and so MTASTS-32), MTASTS-12 and BIMI-04/-10 alike.
+
+    `detail` is verify_chain's account of that CA certificate (ChainResult.detail, also
+    https.CertInfo.stale_ca: its subject and date in UTC) and `state` is ChainResult.stale_ca_state
+    ('expired' or 'not-yet-valid'). The leaf is fine, so renewing it is not the fix (an ACME
+    client renewing it may well keep the same stale chain file): the intermediate is. One
+    not valid yet is most often a CA's renewed copy installed ahead of its start; the copy
+    valid now (same name and key) still links the leaf."""
+    if state == "not-yet-valid":
+        return (
+            f"Install the intermediate certificate from your CA that is valid now in the chain "
+            f"{host} sends, in place of the one that is not valid yet: {detail}. The server's "
+            "own certificate can stay."
+        )
+    return (
+        f"Install the current intermediate certificate from your CA in the chain {host} sends, "
+        f"in place of the expired one: {detail}. The server's own certificate can stay."
+    )
+
+
 def utc_text(moment: datetime) -> str:
     """A certificate time as the report shows it: to the second, in UTC."""
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
@@ -660,9 +686,12 @@ def verify_chain(
             # rather than the verifier's "cert is not valid at validation time".
             result.error = "expired"
             result.expired_ca = name_text(stale.subject)
+            result.stale_ca_state = (
+                "expired" if stale.not_valid_after_utc < now else "not-yet-valid"
+            )
             result.detail = f"the CA certificate '{result.expired_ca}' " + (
                 f"expired on {utc_text(stale.not_valid_after_utc)}"
-                if stale.not_valid_after_utc < now
+                if result.stale_ca_state == "expired"
                 else f"is not valid before {utc_text(stale.not_valid_before_utc)}"
             )
         elif (short_ca := next((c for c in short_on_path if c[0] is not leaf), None)) is not None:

@@ -840,6 +840,18 @@ def _not_yet_valid(host: str, cert: https.CertInfo, starts_in: float) -> Problem
     )
 
 
+def _stale_ca_fix(result: https.HttpsResult) -> str:
+    """MTASTS-12's fix for a current leaf the host sends under a CA certificate outside its
+    validity (https.CertInfo.stale_ca): install the intermediate that is valid now, as SMTP-09
+    says of an MX (certs.stale_ca_fix). Which way it is stale is OpenSSL's verify code, as the
+    summary reads it (https.refusal_text). '' for any other refusal."""
+    cert = result.cert
+    if result.error_kind != "tls-cert" or cert is None or not cert.stale_ca:
+        return ""
+    state = "not-yet-valid" if cert.verify_code == https.CERT_NOT_YET_VALID else "expired"
+    return certs.stale_ca_fix(result.host, cert.stale_ca, state)
+
+
 def _duration(seconds: float) -> str:
     """A time span in the largest whole unit that fits: '40 minutes', '3 days'."""
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
@@ -1640,6 +1652,8 @@ def _fetch_findings(
     for problem in problems:
         no_host = problem.check_id == "MTASTS-11" and problem.status == Status.FAIL
         fix = host_fix(ctx.domain) if no_host else ""
+        if problem.check_id == "MTASTS-12" and problem.status == Status.FAIL:
+            fix = _stale_ca_fix(result)
         out.add(
             problem.check_id,
             problem.status,

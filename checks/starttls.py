@@ -75,6 +75,9 @@ class SmtpProbe:
     # Subject of an expired CA certificate the server sends (verify_error 'expired' with a
     # current leaf): a chain problem for SMTP-09, not the leaf's dates of SMTP-10.
     expired_ca: str = ""
+    # Whether that CA certificate expired or has not started yet, from its dates at the check
+    # (certs.ChainResult.stale_ca_state): 'expired' | 'not-yet-valid' | ''.
+    stale_ca_state: str = ""
     # Subject of a CA certificate whose key is too short (certs.short_keys) to validate the
     # path (verify_error 'invalid'): SMTP-09 asks for another chain, not a new leaf.
     short_ca: str = ""
@@ -1144,6 +1147,7 @@ async def _rsa_certificate(ctx: CheckContext, probe: SmtpProbe, started: float) 
         verify_error=None,
         verify_detail="",
         expired_ca="",
+        stale_ca_state="",
         short_ca="",
         name_ok=False,
         chain_complete=True,
@@ -1165,6 +1169,7 @@ def _analyse_chain(config: CheckConfig, probe: SmtpProbe) -> None:
     probe.verify_error = result.error
     probe.verify_detail = result.detail
     probe.expired_ca = result.expired_ca
+    probe.stale_ca_state = result.stale_ca_state
     probe.short_ca = result.short_ca
     # SMTP-11 / MTA-STS: a SAN DNS-ID must match (RFC 8461 §4.2); a CN-only certificate does not.
     probe.name_ok = certs.san_matches(probe.chain_der[0], probe.host)
@@ -1876,14 +1881,17 @@ def _per_probe(
         )
         out.add("SMTP-13", Status.PASS, f"{subj} completes TLS without SNI ({same}).", subject=subj)
 
-    # SMTP-15: revocation is optional for SMTP (RFC 8461 §4.2 MAY); stapling is not probed.
-    out.add(
-        "SMTP-15",
-        Status.INFO,
-        f"Revocation of the certificate of {subj} was not checked (OCSP stapling is not "
-        "probed; RFC 8461 makes revocation checking optional).",
-        subject=subj,
-    )
+    # SMTP-15: revocation is optional for SMTP (RFC 8461 §4.2 MAY); stapling is not probed
+    # (Python's ssl sends no status_request). Only a presented certificate can be revoked: an
+    # anonymous-only server has none, which SMTP-09 says.
+    if p.chain_der:
+        out.add(
+            "SMTP-15",
+            Status.INFO,
+            f"Revocation of the certificate of {subj} was not checked (OCSP stapling is not "
+            "probed; RFC 8461 makes revocation checking optional).",
+            subject=subj,
+        )
 
 
 # Why a server with TLS 1.3 alone is a warning (SMTP-07), not a failure: RFC 8461 §7.2 is met.
@@ -2054,18 +2062,16 @@ def certificate_findings(
     }
     if trust_error:
         if ca_expired:
-            # certs.verify_chain names the CA certificate and its date either way: "expired on"
-            # or "is not valid before" (a CA certificate installed ahead of its start).
+            # certs.verify_chain names the CA certificate and its date either way ("expired on"
+            # or "is not valid before": one installed ahead of its start); which way is decided
+            # from its dates (stale_ca_state), never from those words, which quote its name.
             stale = (
-                "an expired CA certificate"
-                if " expired on " in p.verify_detail
-                else "a CA certificate that is not valid yet"
+                "a CA certificate that is not valid yet"
+                if p.stale_ca_state == "not-yet-valid"
+                else "an expired CA certificate"
             )
             what = f"sends {stale}: {p.verify_detail}"
-            fix = (
-                f"Configure {p.host} with the current intermediate certificate from its CA "
-                f"in place of '{p.expired_ca}'."
-            )
+            fix = certs.stale_ca_fix(p.host, p.verify_detail, p.stale_ca_state)
         elif p.verify_error == "incomplete-chain":
             what = f"does not send the intermediate certificate(s): {p.verify_detail}"
             fix = f"Configure {p.host} to send the full chain (leaf followed by intermediates)."
