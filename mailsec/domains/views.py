@@ -13,16 +13,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, TextField, Window
 from django.db.models.functions import Cast, Lag, Lead, RowNumber
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from checks.dns import txt_fix
@@ -36,7 +41,7 @@ from mailsec.accounts.scope import (
     get_run_or_404,
 )
 from mailsec.domains import bulk, export, listing, pagecache
-from mailsec.domains.forms import AddDomainForm, SelectorsForm, taken_from
+from mailsec.domains.forms import AddDomainForm, DomainListForm, SelectorsForm, taken_from
 from mailsec.domains.models import CheckRun, Domain, MechanismChange, display_name
 from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
 from mailsec.freecheck import concurrency, ratelimit
@@ -149,15 +154,75 @@ def _lookup_turn(wanted: bool) -> Iterator[bool]:
 
 def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> HttpResponse:
     team = current_team(request)
+    shown = DomainListForm(request.GET)
     # Pages of listing.PAGE_SIZE: a team with a thousand domains gets a page it can read, and
     # one that costs the same to make as a team with fifty.
+    list_html, _ = _list_html(team, shown, request.GET.get("page"))
     ctx = {
         "page": "domains",
         "team": team,
-        "list_html": listing.page_html(team, request.GET.get("page")),
+        "list_form": shown,
+        "list_html": list_html,
         "form": form,
     }
     return render(request, "domains/index.html", ctx, status=status)
+
+
+# What the list reads of every domain of the team when it is filtered or sorted otherwise
+# than by name: all that listing._row shows, so the page's rows need no second query.
+LIST_FIELDS = (
+    "pk",
+    "code",
+    "name",
+    "verified_at",
+    "last_run_id",
+    "last_score",
+    "last_checked_at",
+    "last_worst",
+    "week_ago_score",
+    "last_failed_at",
+)
+
+
+def _list_html(
+    team: Team, shown: DomainListForm, page: str | None, fresh: bool = False
+) -> tuple[SafeString, str]:
+    """One page of the team's list as `shown` asks (table, count and pager, or why it is
+    empty), and in words what it holds, for the live region an htmx swap updates ("" when
+    not `fresh`: the cached list of all domains by name does not count them apart).
+
+    All domains by name is listing's page, cached until the team's domains change. Filtered
+    or sorted otherwise, it is made each time from one query of the team's domains (the
+    unique index on team and name finds them): names (as shown or as A-labels) and statuses
+    are matched and sorted in Python, since no SQL matches a U-label or sorts naturally."""
+    if shown.is_default and not fresh:
+        return listing.page_html(team, page), ""
+    everything = list(team.domains.values(*LIST_FIELDS))
+    kept = sorted(filter(shown.keeps, everything), key=shown.sort_key)
+    pages = Paginator(kept, listing.PAGE_SIZE).get_page(page)
+    now = timezone.now()
+    rows = [listing._row(values, now) for values in pages.object_list]
+    total, summary = len(everything), shown.summary()
+    clear = shown.query(q="", status="").rstrip("&")
+    ctx = {
+        "rows": listing.rendered(rows),
+        "listing": pages,
+        "total": total,
+        "filtered": shown.filtered,
+        "summary": summary,
+        "query": shown.query(),
+        # Clearing the filter keeps the order chosen.
+        "clear_url": reverse("domains:index") + (f"?{clear}" if clear else ""),
+    }
+    if not shown.filtered:
+        words = f"{total} domain{pluralize(total)}."
+    elif kept:
+        words = f"{len(kept)} of {total} domain{pluralize(total)}: {summary}."
+    else:
+        words = f"No domain matches the filter: {summary}."
+    if kept:
+        words += f" Sorted by {dict(DomainListForm.SORTS)[shown.choice['sort']].lower()}."
+    return mark_safe(render_to_string("domains/_list.html", ctx)), words  # our template
 
 
 def _team_changed(request: HttpRequest, team: Team, form: Any, field: str) -> bool:
@@ -185,7 +250,16 @@ def _team_changed(request: HttpRequest, team: Team, form: Any, field: str) -> bo
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")  # the same URL answers a page or the list alone
 def index(request: HttpRequest) -> HttpResponse:
+    """The team's domains, filtered and sorted as the URL says (DomainListForm). The filter
+    form's htmx requests get the list alone, and the live region's words out of band; a
+    request without JavaScript, or htmx restoring the page of a back button, gets the page."""
+    if request.htmx.target == "domain-list" and not request.htmx.history_restore_request:
+        shown = DomainListForm(request.GET)
+        html, words = _list_html(current_team(request), shown, request.GET.get("page"), True)
+        live = format_html('<p id="list-live" hx-swap-oob="innerHTML">{}</p>', words)
+        return HttpResponse(html + live)
     return _list_page(request, AddDomainForm())
 
 

@@ -1,0 +1,158 @@
+"""The domain list's filter in a real browser (Debian's chromium, no lab): typing a name and
+choosing a status or an order update the list alone and the address bar, the back and forward
+buttons walk the filters with the form showing each one, the pager keeps the filter, an empty
+result clears; without JavaScript the same form filters by a plain GET. No Content-Security-
+Policy violation, and a phone-sized window reads the form without scrolling sideways."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from playwright.sync_api import Browser, Page, expect
+
+from mailsec.accounts.models import Team
+from tests import test_browser_s11_readiness
+from tests.test_browser_s11_readiness import (
+    PHONE,
+    WIDER_THAN_WINDOW,
+    csp_violations,
+    owner,
+    shot,
+    signed_in,
+)
+from tests.test_domains_s14_list_filter import make
+
+pytestmark = [pytest.mark.browser]
+
+browser = test_browser_s11_readiness.browser
+
+ROWS = "table.domains tbody th a"
+
+
+def params(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def team_of(user: User) -> Team:
+    return Team.objects.get(memberships__user=user)
+
+
+def msp() -> User:
+    """alice's team: two shops (one failing), a blog needing attention, a domain not verified,
+    and 56 more good ones, so the whole list has two pages."""
+    alice = owner()
+    team = team_of(alice)
+    make(team, "shop.example", score=35, worst="fail")
+    make(team, "xn--shop-mnchen-yhb.example", score=92)  # shop-münchen.example
+    make(team, "blog.example", score=70, worst="warn")
+    make(team, "new.example", verified=False)
+    for i in range(56):
+        make(team, f"customer{i}.example", score=90 + i % 10)
+    return alice
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_filter_updates_the_list_and_the_address_and_back_walks_it(
+    browser: Browser, live_server: Any
+) -> None:
+    page = signed_in(browser, live_server, msp()).new_page()
+    page.goto(f"{live_server.url}/domains/")
+    expect(page.locator(".list-count")).to_have_text("60 domains")
+    # A mark that a full page load would lose: the filter swaps the list alone.
+    page.evaluate("window.stayed = true")
+
+    page.locator("#id_q").press_sequentially("sh")
+    page.locator("#id_q").press_sequentially("op")
+    expect(page.locator(".list-count")).to_contain_text("2 of 60 domains")
+    expect(page.locator(ROWS)).to_have_text(["shop-münchen.example", "shop.example"])
+    expect(page).to_have_url(f"{live_server.url}/domains/?q=shop&status=&sort=name")
+    expect(page.locator("#list-live")).to_have_text(
+        "2 of 60 domains: with \u201cshop\u201d in the name. Sorted by name."
+    )
+
+    page.locator("#id_status").select_option("failing")
+    expect(page.locator(ROWS)).to_have_text(["shop.example"])
+    assert params(page) == {"q": ["shop"], "status": ["failing"], "sort": ["name"]}
+    assert page.evaluate("window.stayed") is True
+    shot(page, "s14-list-filtered.png")
+
+    # Back: the shops again, the form as it was then; back again: every domain.
+    page.go_back()
+    expect(page.locator(ROWS)).to_have_text(["shop-münchen.example", "shop.example"])
+    expect(page.locator("#id_q")).to_have_value("shop")
+    expect(page.locator("#id_status")).to_have_value("")
+    page.go_back()
+    expect(page.locator(".list-count")).to_have_text("60 domains")
+    expect(page.locator("#id_q")).to_have_value("")
+    page.go_forward()
+    expect(page.locator(ROWS)).to_have_text(["shop-münchen.example", "shop.example"])
+    expect(page.locator("#id_q")).to_have_value("shop")
+
+    # The A-label finds the IDN; the worst first.
+    page.locator("#id_q").fill("xn--shop")
+    expect(page.locator(ROWS)).to_have_text(["shop-münchen.example"])
+    page.locator("#id_q").fill("")
+    page.locator("#id_sort").select_option("score")
+    expect(page.locator(ROWS).first).to_have_text("shop.example")
+    expect(page.locator(ROWS).nth(1)).to_have_text("blog.example")
+
+    # The pager keeps the order; a reload of its URL shows the same page.
+    page.get_by_role("link", name="Next →").click()
+    expect(page.locator(".pager")).to_contain_text("Page 2 of 2")
+    assert params(page)["sort"] == ["score"]
+    assert params(page)["page"] == ["2"]
+    expect(page.locator("#id_sort")).to_have_value("score")
+    expect(page.locator(ROWS).last).to_have_text("new.example")  # no score: last
+
+    # Nothing found: why, and a way back that keeps the order.
+    page.locator("#id_q").fill("nothing-like-this")
+    expect(page.locator(".list-empty")).to_contain_text(
+        "No domain matches the filter: with \u201cnothing-like-this\u201d in the name."
+    )
+    page.get_by_role("link", name="Clear the filter").click()
+    expect(page.locator(".list-count")).to_have_text("60 domains")
+    expect(page).to_have_url(f"{live_server.url}/domains/?sort=score")
+    expect(page.locator("#id_q")).to_have_value("")
+    assert csp_violations(page) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_filter_works_without_javascript(browser: Browser, live_server: Any) -> None:
+    client = Client()
+    client.force_login(msp())
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1100, "height": 900}
+    )
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/domains/")
+    page.locator("#id_q").fill("example")
+    page.locator("#id_status").select_option("attention")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(f"{live_server.url}/domains/?q=example&status=attention&sort=name")
+    expect(page.locator(ROWS)).to_have_text(["blog.example"])
+    expect(page.locator(".list-count")).to_contain_text("1 of 60 domains")
+    expect(page.locator("#id_status")).to_have_value("attention")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_phone_reads_the_filter_without_scrolling_sideways(
+    browser: Browser, live_server: Any
+) -> None:
+    page = signed_in(browser, live_server, msp(), viewport=PHONE).new_page()
+    page.goto(f"{live_server.url}/domains/?q=shop&status=failing")
+    expect(page.locator(ROWS)).to_have_text(["shop.example"])
+    assert page.evaluate(WIDER_THAN_WINDOW) == []
+    # One field under another, each as wide as the form.
+    boxes = [page.locator(s).bounding_box() for s in ("#id_q", "#id_status", "#id_sort")]
+    assert all(box is not None for box in boxes)
+    tops = [box["y"] for box in boxes if box]
+    assert tops == sorted(tops) and len(set(tops)) == 3
+    shot(page, "s14-list-phone.png")
+    assert csp_violations(page) == []
