@@ -31,7 +31,7 @@ from mailsec.domains.templatetags.domains import ago
 
 PAGE_SIZE = 50
 # Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
-ROW_VERSION = 6
+ROW_VERSION = 7
 ROW_CACHE_SECONDS = 86400
 # Pages beyond this are made every time, not cached: the page number is in the cache key.
 CACHED_PAGES = 1000
