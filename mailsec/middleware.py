@@ -6,8 +6,12 @@ nothing even where escaping were ever missed. The policy names the static files'
 host the page was asked for ("{static}" in the setting): a source with a path needs a host,
 and the host is the one the browser sees (SITE_ROOT may be one of several ALLOWED_HOSTS).
 
-Sent with DEBUG off (production, and the test suite, where Django turns DEBUG off): Django's
-debug error pages are made of inline scripts and styles.
+Sent with DEBUG on too, the same policy: a developer sees in the browser's console what
+production would block, before it ships. One exception, and only with DEBUG on: Django's own
+debug pages (the technical 404 and 500 pages, the detailed CSRF failure), which are made of
+inline styles, scripts and onclick handlers and never reach production. They are told apart by
+what only they carry: an error status and the robots meta tag Django's debug templates
+(django/views/templates/) all start with. Our own pages never have it.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 HEADER = "Content-Security-Policy"
+# In the <head> of technical_404.html, technical_500.html and csrf_403.html (Django 5.2).
+DEBUG_PAGE_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
 
 
 def static_source(request: HttpRequest) -> str:
@@ -50,6 +56,21 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if settings.CONTENT_SECURITY_POLICY and not settings.DEBUG and HEADER not in response:
+        if (
+            settings.CONTENT_SECURITY_POLICY
+            and HEADER not in response
+            and not is_debug_page(response)
+        ):
             response[HEADER] = policy_for(request)
         return response
+
+
+def is_debug_page(response: HttpResponseBase) -> bool:
+    """Django's own error page for developers (DEBUG on): shown whole, without the policy."""
+    return (
+        settings.DEBUG
+        and response.status_code >= 400
+        and isinstance(response, HttpResponse)  # not a streamed or file answer
+        and response.get("Content-Type", "").startswith("text/html")
+        and DEBUG_PAGE_MARK in response.content[:1000]
+    )

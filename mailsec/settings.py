@@ -422,12 +422,13 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# Content-Security-Policy (mailsec/middleware.py, sent when DEBUG is off). Scripts only from
-# our static files ("{static}": their URL on the host asked), and none inline: no <script>
-# without src, no on…= attribute, no eval (htmx needs none: no hx-on, no js: values, and
-# tests/test_web_s10_csp.py keeps the templates that way). Style sheets only from us too; the
-# one <style> element htmx adds (its indicator classes, htmx 2.0.11) by its hash, and style
-# attributes allowed (they style one element; the data-stealing tricks need selectors).
+# Content-Security-Policy (mailsec/middleware.py), the same with DEBUG on (only Django's own
+# debug error pages go without it). Scripts only from our static files ("{static}": their URL
+# on the host asked), and none inline: no <script> without src, no on…= attribute, no eval
+# (htmx needs none: no hx-on, no js: values, and tests/test_web_s10_csp.py keeps the templates
+# that way). Style sheets only from us too, the one <style> element htmx adds (its indicator
+# classes, htmx 2.0.11) by its hash; no style attribute (style-src-attr falls back to style-src:
+# the templates style through classes, tests/test_web_s14_csp.py keeps them so).
 # Images: ours and the data: icon of base.html. Requests (htmx), forms and frames: ours only.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -435,7 +436,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         # The admin's change list and form load its JavaScript catalog (gettext) from a view.
         "script-src {static} {origin}/admin/jsi18n/",
         "style-src 'self' 'sha256-faU7yAF8NxuMTNEwVmBz+VcYeIoBQ2EMHW3WaVxCvnk='",
-        "style-src-attr 'unsafe-inline'",
         "img-src 'self' data:",
         "connect-src 'self'",
         "object-src 'none'",

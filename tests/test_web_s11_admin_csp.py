@@ -1,8 +1,8 @@
 """The admin renders as designed under the Content-Security-Policy: every script, style sheet,
 <style> element and style attribute of its pages is one the policy allows. Django 5.2's admin
 has no inline script or handler, and its one possible <style> (a change list without actions
-bars) only appears when a ModelAdmin turns both bars off; style attributes are allowed on every
-page (style-src-attr), which our own chart legend needs as well."""
+bars) only appears when a ModelAdmin turns both bars off; it has no style attribute either,
+which the policy no longer allows anywhere (tests/test_web_s14_csp.py)."""
 
 from __future__ import annotations
 
