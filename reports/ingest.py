@@ -5,10 +5,14 @@ The same steps and outcomes as the HTTPS intake followed by the parse task — r
 by (address, submitter, report-id) (RFC 8460 §4.4, checklist M38), a rejected one kept with its
 reason — but a batch of files per transaction instead of two transactions and a dozen
 statements per file. Each body is taken as an HTTPS POST body would be (gzip, zip or JSON; no
-e-mail envelope, so no DKIM). Imported reports raise no alerts: they are history. Each batch
+e-mail envelope, so no DKIM); a zip holding several report files is one raw report per file
+(report_index 0, 1, …, each row holding the whole body), as at the HTTPS intake (RFC 8460
+§6.3). Imported reports raise no alerts: they are history. Each batch
 commits as any transaction does (durable once committed: an operator may delete the files
 after an import returns; waiting for the disk costs a few ms per 2,000 files). An interrupted
-import is simply run again: every file already stored is recognised by its sha256.
+import is simply run again: every file already stored is recognised by its sha256, and each of
+its reports by (sha256, report_index): a zip imported before it was split stores its missing
+reports.
 
 On PostgreSQL a batch is parsed and rendered as COPY text on a worker thread while the main
 thread stores the previous batch (psycopg releases the GIL while PostgreSQL works, so the two
@@ -28,12 +32,19 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from reports import conf
+from reports.mail import (
+    MAX_COPIES_BYTES_FACTOR,
+    MAX_REPORTS_PER_MESSAGE,
+    MailReport,
+    TooManyReports,
+    extract_reports,
+)
 from reports.models import (
     BULK_BATCH,
     PolicyResult,
@@ -45,7 +56,7 @@ from reports.models import (
     policy_fields,
     report_fields,
 )
-from reports.parse import ParsedReport, ReportRejected, parse_report
+from reports.parse import ParsedReport, ReportRejected, parse_report, report_members, sniff
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +67,13 @@ BATCH_BYTES = 16 * 1024 * 1024
 
 @dataclass(slots=True)
 class _File:
-    """One body of a batch, parsed (or not) and ready to store."""
+    """One report of a batch, parsed (or not) and ready to store: a body, or one report file
+    of a zip body holding several (`index`, its row's report_index)."""
 
     address: ReportAddress
     sha256: str
     body: bytes
+    index: int
     parsed: ParsedReport | None
     status: str  # PARSED while it may still prove a resend; REJECTED or ERROR otherwise
     error: str
@@ -87,15 +100,18 @@ def ingest_many(
     content_type: str = "application/tlsrpt+gzip",
     batch: int = BATCH,
 ) -> Counter[str]:
-    """Store and parse (address, body) pairs; how many ended in each parse status, plus
-    "already stored" for bodies identical to one the address already has. `items` is read
-    on the calling thread (it may use the database); parsing runs on a worker thread."""
+    """Store and parse (address, body) pairs; how many raw reports ended in each parse
+    status, plus "already stored" for those the address already has (the same body, the same
+    report of it). A body is one raw report, or one per report file of a zip holding several
+    (reports_in); the caller applies the intake's limits first (too_many_copies), as
+    ingest_files does. `items` is read on the calling thread (it may use the database);
+    parsing runs on a worker thread."""
     outcome: Counter[str] = Counter()
     max_bytes = conf.max_report_bytes()
     if connection.vendor != "postgresql":
         for chunk in _batches(items, batch):
-            files = _parse(chunk, max_bytes)
-            if repeated := len(chunk) - len(files):
+            files, repeated = _parse(chunk, max_bytes)
+            if repeated:
                 outcome["already stored"] += repeated
             with transaction.atomic():
                 _store_by_orm(files, content_type, outcome)
@@ -114,29 +130,62 @@ def ingest_many(
     return outcome
 
 
-def _parse(chunk: list[tuple[ReportAddress, bytes]], max_bytes: int) -> list[_File]:
-    """Parse a batch (no database). Bodies repeated within the batch are left out: they
-    count as already stored."""
+def reports_in(body: bytes) -> list[int | None]:
+    """The reports of a body as the HTTPS intake stores them, one raw report each: the body,
+    or each report file of a zip holding several (reports.parse.report_members; the item
+    is the `member` to parse, its place in the list the row's report_index)."""
+    try:
+        return report_members(body)
+    except Exception:
+        # A zip our reader trips over is one body, for its parse to refuse or keep as an
+        # error (with the bytes), not the end of an import of thousands of files.
+        log.exception("counting the reports of an imported zip failed")
+        return [None]
+
+
+def too_many_copies(reports: int, size: int, cap: int, setting: str) -> str | None:
+    """Why `reports` raw reports of one body of `size` bytes are more than an intake stores
+    for one HTTPS body or message (reports.intake: at most MAX_REPORTS_PER_MESSAGE reports,
+    copies of at most MAX_COPIES_BYTES_FACTOR times `cap`, the `setting`), or None."""
+    if reports > MAX_REPORTS_PER_MESSAGE:
+        return f"holds {reports} reports; at most {MAX_REPORTS_PER_MESSAGE} are stored from one"
+    if reports > 1 and reports * size > cap * MAX_COPIES_BYTES_FACTOR:
+        return (
+            f"holds {reports} reports, stored as one copy of its {size} bytes each: over "
+            f"{cap * MAX_COPIES_BYTES_FACTOR} bytes, {MAX_COPIES_BYTES_FACTOR} times {setting}"
+        )
+    return None
+
+
+def _parse(chunk: list[tuple[ReportAddress, bytes]], max_bytes: int) -> tuple[list[_File], int]:
+    """Parse a batch (no database): a _File per report of each body. A body repeated within
+    the batch is left out: its reports count as already stored (the number returned)."""
     files: list[_File] = []
-    seen: set[tuple[int, str]] = set()
+    seen: dict[tuple[int, str], int] = {}
+    repeated = 0
     for address, body in chunk:
         digest = hashlib.sha256(body).hexdigest()
         if (address.pk, digest) in seen:
+            repeated += seen[address.pk, digest]
             continue
-        seen.add((address.pk, digest))
-        parsed: ParsedReport | None = None
-        status, error = RawReport.PARSED, ""
-        try:
-            parsed = parse_report(body, report_domain=address.domain_name, max_bytes=max_bytes)
-        except ReportRejected as e:
-            status, error = RawReport.REJECTED, e.reason
-        except Exception as e:
-            # A bug on our side, not the sender's: keep the bytes for `reparse` after a fix,
-            # as the parse task does, and go on with the other files.
-            log.exception("parsing an imported report for %s failed", address.domain_name)
-            status, error = RawReport.ERROR, f"{type(e).__name__}: {e}"[:2000]
-        files.append(_File(address, digest, body, parsed, status, error))
-    return files
+        members = reports_in(body)
+        seen[address.pk, digest] = len(members)
+        for index, member in enumerate(members):
+            parsed: ParsedReport | None = None
+            status, error = RawReport.PARSED, ""
+            try:
+                parsed = parse_report(
+                    body, report_domain=address.domain_name, max_bytes=max_bytes, member=member
+                )
+            except ReportRejected as e:
+                status, error = RawReport.REJECTED, e.reason
+            except Exception as e:
+                # A bug on our side, not the sender's: keep the bytes for `reparse` after a
+                # fix, as the parse task does, and go on with the other files.
+                log.exception("parsing an imported report for %s failed", address.domain_name)
+                status, error = RawReport.ERROR, f"{type(e).__name__}: {e}"[:2000]
+            files.append(_File(address, digest, body, index, parsed, status, error))
+    return files, repeated
 
 
 def _resend_error(parsed: ParsedReport) -> str:
@@ -189,14 +238,14 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
     known = set(
         RawReport.objects.filter(
             address_id__in={f.address.pk for f in files}, sha256__in={f.sha256 for f in files}
-        ).values_list("address_id", "sha256")
+        ).values_list("address_id", "sha256", "report_index")
     )
-    if again := sum(1 for f in files if (f.address.pk, f.sha256) in known):
+    if again := sum(1 for f in files if _row(f) in known):
         outcome["already stored"] += again
     keys = {
         i: (f.address.pk, f.parsed.organization_name.casefold(), f.parsed.report_id)
         for i, f in enumerate(files)
-        if f.parsed is not None and (f.address.pk, f.sha256) not in known
+        if f.parsed is not None and _row(f) not in known
     }
     stored = {
         (r.address_id, r.submitter, r.report_id): r
@@ -242,7 +291,7 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
     )
     raws = []
     for i, f in enumerate(files):
-        if (f.address.pk, f.sha256) in known:
+        if _row(f) in known:
             continue
         raws.append(
             RawReport(
@@ -251,6 +300,7 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
                 body=f.body,
                 sha256=f.sha256,
                 size=len(f.body),
+                report_index=f.index,
                 content_type=content_type,
                 received_at=now,
                 processed_at=now,
@@ -310,7 +360,7 @@ class _Rows:
 RAW_COLUMNS = (
     "public_id, address_id, source, content_type, headers, intake_warnings, attempts,"
     " dkim_result, dkim_domain, dkim_selector, dkim_detail, report_submitter, sha256, size,"
-    " body, received_at, processed_at, parse_status, error, report_id"
+    " report_index, body, received_at, processed_at, parse_status, error, report_id"
 )
 REPORT_COLUMNS = (
     'id, public_id, address_id, organization_name, submitter, contact_info, report_id, start, "end",'
@@ -330,7 +380,7 @@ DETAIL_COLUMNS = (
 def _render(f: _File, content_type: str) -> _Rows:
     raw = _line(
         (str(uuid.uuid4()), str(f.address.pk), RawReport.HTTPS, content_type, "{}", "[]", "1")
-        + ("", "", "", "", "", f.sha256, str(len(f.body)))
+        + ("", "", "", "", "", f.sha256, str(len(f.body)), str(f.index))
     )
     raw += "\t\\\\x" + f.body.hex()  # bytea, its backslash escaped for COPY
     p = f.parsed
@@ -368,20 +418,21 @@ def _render(f: _File, content_type: str) -> _Rows:
 
 @dataclass(slots=True)
 class _Batch:
-    bodies: int  # as given, bodies repeated within the batch included
+    repeated: int  # reports of the bodies repeated within the batch (already stored)
     files: list[tuple[_File, _Rows]]
 
 
 def _stage(chunk: list[tuple[ReportAddress, bytes]], max_bytes: int, content_type: str) -> _Batch:
     """Parse a batch and render its rows (no database: runs on the worker thread)."""
-    files = [(f, _render(f, content_type)) for f in _parse(chunk, max_bytes)]
-    return _Batch(len(chunk), files)
+    files, repeated = _parse(chunk, max_bytes)
+    return _Batch(repeated, [(f, _render(f, content_type)) for f in files])
 
 
-# Bodies of the batch the addresses already have, and reports already stored. The keys go
-# as one JSON text: psycopg renders a Python list of a thousand strings far more slowly.
+# Rows of the batch's bodies the addresses already have (each report of a zip is a row), and
+# reports already stored. The keys go as one JSON text: psycopg renders a Python list of a
+# thousand strings far more slowly.
 KNOWN_BODIES = """
-SELECT r.address_id, r.sha256 FROM reports_rawreport r
+SELECT r.address_id, r.sha256, r.report_index FROM reports_rawreport r
 JOIN jsonb_to_recordset(%s::jsonb) AS b(a bigint, s text)
     ON r.address_id = b.a AND r.sha256 = b.s
 """
@@ -413,22 +464,18 @@ def _store_batch(batch: _Batch, outcome: Counter[str]) -> None:
                 raise
             continue
         outcome.update(statuses)
-        if repeated := batch.bodies - len(batch.files):
-            outcome["already stored"] += repeated
+        if batch.repeated:
+            outcome["already stored"] += batch.repeated
         return
 
 
 def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
     now = timezone.now().isoformat()
     with connection.cursor() as cursor:
-        bodies = [{"a": f.address.pk, "s": f.sha256} for f, _ in staged]
+        bodies = [{"a": a, "s": s} for a, s in {(f.address.pk, f.sha256) for f, _ in staged}]
         cursor.execute(KNOWN_BODIES, [json.dumps(bodies)])
         known = set(cursor.fetchall())
-        keys = {
-            id(f): _key(f)
-            for f, _ in staged
-            if f.parsed is not None and (f.address.pk, f.sha256) not in known
-        }
+        keys = {id(f): _key(f) for f, _ in staged if f.parsed is not None and _row(f) not in known}
         wanted = [{"a": a, "s": s, "r": r} for a, s, r in set(keys.values())]
         cursor.execute(STORED_REPORTS, [json.dumps(wanted)])
         report_of: dict[tuple[int, str, str], int] = {
@@ -459,7 +506,7 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
         raws, statuses = [], []
         carried: set[tuple[int, str, str]] = set()
         for f, rows in staged:
-            if (f.address.pk, f.sha256) in known:
+            if _row(f) in known:
                 statuses.append("already stored")
                 continue
             key = keys.get(id(f))
@@ -497,3 +544,119 @@ def _key(f: _File) -> tuple[int, str, str]:
     """A report's identity (RFC 8460 §4.4: report-id is unique per submitter), per address."""
     assert f.parsed is not None
     return (f.address.pk, f.parsed.organization_name.casefold(), f.parsed.report_id)
+
+
+def _row(f: _File) -> tuple[int, str, int]:
+    """A raw report's identity (rawreport_unique_body): a body and which report of it."""
+    return (f.address.pk, f.sha256, f.index)
+
+
+# --- Reports of a stored body that have no raw report of their own ---------------------------
+
+
+@dataclass
+class Split:
+    """What split_stored did with one stored body (HTTPS body or message)."""
+
+    raw: RawReport  # the body's row that was looked at
+    reports: int  # the reports the body holds: the raw reports it should have
+    had: list[RawReport] = field(default_factory=list)  # its rows before, by report_index
+    added: list[RawReport] = field(default_factory=list)  # rows stored now, pending a parse
+    refused: str = ""  # why its missing reports were not stored ("" when they were, or none)
+
+
+def split_stored(raw: RawReport) -> Split | None:
+    """Store, as raw reports of their own, the reports a stored body holds that have no row:
+    the further report files of a zip read as one report before the intakes split archives
+    (and the further reports of a message stored before each was a row). Each new row holds
+    the same bytes (same sha256, the next report_index, the time it was received), so it is
+    the row the intake stores for that report today, and a resend or a second run finds it:
+    nothing is stored twice, and no stored row or byte is changed. The intake's limits apply
+    (too_many_copies); the daily quota does not (the bytes were accepted then).
+
+    An e-mail row keeps the DKIM outcome recorded when the message came (keys rotate since):
+    the outcome of a row read from the same part, or for a report that is not in a forwarded
+    message, of a row whose report is not either (the message's own signature vouches for
+    both); else the parse verifies it. None for a body holding one report (or none)."""
+    body = bytes(raw.body)
+    entries: list[MailReport] | None = None
+    if raw.source == RawReport.HTTPS:
+        if sniff(body) != "zip":
+            return None
+        count = len(reports_in(body))
+        cap, setting, kind = conf.max_body_bytes(), "TLSRPT_MAX_BODY_BYTES", "body"
+    else:
+        try:
+            entries = extract_reports(body)
+        except TooManyReports as e:
+            return Split(raw, 0, refused=e.reason)
+        except ReportRejected:
+            return None
+        count = len(entries)
+        cap, setting, kind = conf.max_message_bytes(), "TLSRPT_MAX_MESSAGE_BYTES", "message"
+    if count <= 1:
+        return None
+    same = RawReport.objects.filter(address_id=raw.address_id, sha256=raw.sha256)
+    have = {r.report_index: r for r in same.defer("body").order_by("report_index")}
+    split = Split(raw, count, had=list(have.values()))
+    missing = [i for i in range(count) if i not in have]
+    if not missing:
+        return split
+    if problem := too_many_copies(count, len(body), cap, setting):
+        split.refused = f"{kind} {problem}"
+        return split
+    for index in missing:
+        row = RawReport(
+            address_id=raw.address_id,
+            source=raw.source,
+            body=body,
+            sha256=raw.sha256,
+            size=len(body),
+            content_type=raw.content_type,
+            headers=raw.headers,
+            intake_warnings=raw.intake_warnings,
+            received_at=raw.received_at,
+            report_index=index,
+        )
+        if entries is not None and (alike := _signed_alike(entries, index, have)):
+            for name in _DKIM_FIELDS:
+                setattr(row, name, getattr(alike, name))
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError:
+            continue  # the intake stored it meanwhile (a resend): it is there, once
+        split.added.append(row)
+    return split
+
+
+_DKIM_FIELDS = (
+    "dkim_result",
+    "dkim_domain",
+    "dkim_selector",
+    "dkim_key_tlsrpt",
+    "dkim_length_tag",
+    "dkim_detail",
+)
+
+
+def _signed_alike(
+    entries: list[MailReport], index: int, have: dict[int, RawReport]
+) -> RawReport | None:
+    """A stored row of the message whose recorded DKIM outcome is the one of its report at
+    `index` (see split_stored), or None."""
+    known = [
+        (n, r)
+        for n, r in have.items()
+        if n < len(entries) and r.dkim_result and r.dkim_result != "temperror"
+    ]
+    mine = entries[index]
+    for n, r in known:
+        # The same part (a part's bytes are found once): the same message vouches for it.
+        if entries[n].payload == mine.payload:
+            return r
+    if not mine.forwarded:
+        for n, r in known:
+            if not entries[n].forwarded:
+                return r
+    return None
