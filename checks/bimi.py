@@ -29,7 +29,7 @@ from xml.parsers import expat
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
-from checks.certs import NOT_BEFORE_SKEW, issued_by, name_text, stale_ca_fix, utc_text
+from checks.certs import NOT_BEFORE_SKEW, issued_by, name_text, utc_text
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
@@ -998,6 +998,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 f"The logo URL l={logo} is invalid: {problem}.",
                 subject=subject,
                 evidence=evidence,
+                fix=_logo_url_fix(subject, chosen.records[0], logo),
             )
         else:
             logo_url = logo
@@ -1018,7 +1019,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     redirect_fix = txt_fix(subject, with_tags(chosen.records[0], moved)) if moved else ""
     logo_body: bytes | None = None
     if logo_url:
-        logo_body = _logo(out, logo_url, logo_result, redirect_fix)
+        logo_body = _logo(out, logo_url, logo_result, redirect_fix, domain)
     if cert_url:
         # The domains a SAN may name: the record's own domain (author or organisational).
         record_domain = subject.split("._bimi.", 1)[-1]
@@ -1332,19 +1333,6 @@ def _starts_text(result: Any) -> str:
     )
 
 
-def _stale_ca_fix(result: Any) -> str:
-    """BIMI-04/-10's fix for a current leaf the host sends under a CA certificate outside its
-    validity (https.CertInfo.stale_ca), as MTASTS-12 and SMTP-09 give it (certs.stale_ca_fix);
-    which way it is stale is OpenSSL's verify code, as the summary reads it. '' otherwise."""
-    from checks.https import CERT_NOT_YET_VALID
-
-    cert = getattr(result, "cert", None)
-    if result.error_kind != "tls-cert" or cert is None or not getattr(cert, "stale_ca", ""):
-        return ""
-    state = "not-yet-valid" if cert.verify_code == CERT_NOT_YET_VALID else "expired"
-    return stale_ca_fix(result.host, cert.stale_ca, state)
-
-
 def _not_tried(
     out: Collector, check_id: str, what: str, url: str, result: Any, evidence: dict[str, Any]
 ) -> None:
@@ -1363,14 +1351,18 @@ def _not_tried(
         )
 
 
-def _logo(out: Collector, url: str, result: Any, redirect_fix: str = "") -> bytes | None:
+def _logo(
+    out: Collector, url: str, result: Any, redirect_fix: str = "", domain: str = ""
+) -> bytes | None:
     """BIMI-04/BIMI-09 on the fetched logo; its body when it was served in full.
 
-    `redirect_fix`: the record naming the redirect targets, for a logo URL that redirects."""
+    `redirect_fix`: the record naming the redirect targets, for a logo URL that redirects.
+    `domain`: the checked domain, whose names a logo host's certificate may carry (the fix
+    of a certificate with none of them is to ask the host's provider)."""
     if result is None:
         out.add("BIMI-09", Status.INFO, "The logo's SVG profile is not checked yet.", subject=url)
         return None
-    from checks.https import refusal_text
+    from checks.https import refusal_fix, refusal_text
 
     evidence = result.evidence()
     _not_tried(out, "BIMI-09", "The logo", url, result, evidence)
@@ -1391,7 +1383,7 @@ def _logo(out: Collector, url: str, result: Any, redirect_fix: str = "") -> byte
             "will not fetch the logo.",
             subject=url,
             evidence=evidence,
-            fix=_stale_ca_fix(result),
+            fix=refusal_fix(result, domain),
         )
         return None
     if result.error_kind is not None or result.status is None:
@@ -1473,6 +1465,61 @@ def _logo(out: Collector, url: str, result: Any, redirect_fix: str = "") -> byte
     return bytes(result.body)
 
 
+def _logo_url_fix(subject: str, record: str, logo: str) -> str:
+    """BIMI-04's fix for an l= that is no usable URL: the record with the URL written right
+    where that is known (https:// for http://, a URI for raw characters), else what to do."""
+    better = _as_uri(logo)
+    if better and not check_https_uri(better, svg=True):
+        return f"Serve the logo at {better} and publish the record with that URL:\n" + txt_fix(
+            subject, with_tags(record, {"l": better})
+        )
+    if check_https_uri(logo.replace("http://", "https://", 1), svg=False) == "":
+        # A non-SVG file: there is no URL to copy yet, only the work.
+        return (
+            'Convert the logo to an SVG Tiny Portable/Secure file (baseProfile="tiny-ps", '
+            'version="1.2", a <title>, no scripts or external references), serve it over '
+            f"HTTPS, and set l= in the record at {subject} to its https:// URL ending in .svg."
+        )
+    return (
+        f"Set l= in the record at {subject} to one https:// URL of the logo's SVG Tiny PS file "
+        "on a host name (no address, user name or list)."
+    )
+
+
+def _mark_fix(
+    problem: str, url: str, facts: dict[str, Any], domains: list[str], logo_result: Any
+) -> str:
+    """BIMI-10's fix for one problem of check_mark_certificate (its words, which this module
+    writes) or a file that is no certificate: republish the file as delivered, publish the
+    logo the certificate carries, or get a mark certificate from its issuer."""
+    issuer = facts.get("issuer") or ""
+    domain = next((d for d in domains if d), "")
+    if problem.startswith(("the chain in the file is broken", "the file holds only")):
+        return (
+            f"Publish at {url} the PEM file your mark verifying authority delivered, unchanged: "
+            "the mark certificate first, then each issuing CA certificate in order."
+        )
+    if problem.startswith("the logo in the certificate differs"):
+        logo_url = getattr(logo_result, "url", "") or "the l= URL"
+        return (
+            f"Publish at {logo_url} exactly the SVG file the mark certificate was issued for "
+            "(your issuer can send it again), or ask the issuer for a certificate for the logo "
+            "you publish now."
+        )
+    if problem.startswith("the mark certificate expired on"):
+        by = f" ({issuer})" if issuer else ""
+        when = problem.removeprefix("the mark certificate ")
+        return (
+            f"Renew the mark certificate with the authority that issued it{by}: it {when}. "
+            f"Then publish the new PEM file at {url}."
+        )
+    return (
+        f"Get a mark certificate (VMC or CMC) for {domain} from a mark verifying authority, "
+        f"for the logo at l=, and publish its PEM file (the certificate first, then its CA "
+        f"certificates) at {url}."
+    )
+
+
 def _mark(
     out: Collector,
     url: str,
@@ -1488,7 +1535,7 @@ def _mark(
     if result is None:
         out.add("BIMI-10", Status.INFO, "The mark certificate is not checked yet.", subject=url)
         return
-    from checks.https import refusal_text
+    from checks.https import refusal_fix, refusal_text
 
     evidence = result.evidence()
     _not_tried(out, "BIMI-10", "The mark certificate", url, result, evidence)
@@ -1510,7 +1557,7 @@ def _mark(
             f"certificate {refusal_text(result)}; receivers will not fetch it.",
             subject=url,
             evidence=evidence,
-            fix=_stale_ca_fix(result),
+            fix=refusal_fix(result, domains[0] if domains else ""),
         )
         return
     if result.error_kind is not None or result.status is None:
@@ -1532,6 +1579,9 @@ def _mark(
                 f"The mark certificate could not be fetched from {url}: {result.error}.",
                 subject=url,
                 evidence=evidence,
+                fix=f"Serve the mark certificate's PEM file at {url} over HTTPS with HTTP 200 "
+                f"({result.host} must resolve and answer), or set a= in the BIMI record to the "
+                "URL where it is served.",
             )
         return
     redirect = redirect_of(url, result, svg=False)
@@ -1554,6 +1604,8 @@ def _mark(
             "file.",
             subject=url,
             evidence=evidence,
+            fix=f"Serve the mark certificate's PEM file at {url} with HTTP 200, or set a= in the "
+            "BIMI record to the URL where it is served.",
         )
         return
     if result.truncated:
@@ -1564,6 +1616,7 @@ def _mark(
             "certificate chain.",
             subject=url,
             evidence=evidence,
+            fix=_mark_fix("", url, {}, domains, logo_result),
         )
         return
     report = check_mark_certificate(result.body, domains, logo)
@@ -1575,6 +1628,7 @@ def _mark(
             f"The mark certificate is not valid for BIMI: {problem}.",
             subject=url,
             evidence=evidence,
+            fix=_mark_fix(problem, url, report.facts, domains, logo_result),
         )
     for warning in report.warnings:
         out.add(

@@ -29,7 +29,16 @@ import dns.exception
 import dns.name
 import h11
 
-from checks.certs import CertFacts, facts_of, load_der, peer_chain, utc_text, verify_chain
+from checks.certs import (
+    NOT_BEFORE_SKEW,
+    CertFacts,
+    facts_of,
+    load_der,
+    peer_chain,
+    stale_ca_fix,
+    utc_text,
+    verify_chain,
+)
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
 from checks.domainname import _to_a_labels
@@ -80,12 +89,18 @@ class CertInfo(CertFacts):
     # that is (certs.verify_chain's words: its subject and date in UTC), so the admin knows
     # which certificate to replace; OpenSSL's "certificate has expired" does not say.
     stale_ca: str = ""
+    # Which way that CA certificate is outside its validity, from its own dates
+    # (certs.ChainResult.stale_ca_state: 'expired' or 'not-yet-valid'; '' without one). The
+    # texts read this, not verify_code: OpenSSL reports a stale CA certificate with the code
+    # of whichever check it hit first.
+    stale_ca_state: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         # The evidence of every other certificate stays as it was: these only when noted.
         data = super().to_dict()
-        if not data.get("stale_ca"):
-            data.pop("stale_ca", None)
+        for noted_text in ("stale_ca", "stale_ca_state"):
+            if not data.get(noted_text):
+                data.pop(noted_text, None)
         for noted in ("starts_in", "verify_code"):
             if data.get(noted) is None:
                 data.pop(noted, None)
@@ -276,7 +291,7 @@ class _Fetch:
             if self.cert is not None:
                 self.cert.verify_code = exc.verify_code
                 if exc.verify_code in (CERT_HAS_EXPIRED, CERT_NOT_YET_VALID):
-                    self.cert.stale_ca = self._stale_ca()
+                    self.cert.stale_ca, self.cert.stale_ca_state = self._stale_ca()
             if exc.verify_code == CERT_NOT_YET_VALID:
                 message += _start_text(self.cert)
             return AddressOutcome(
@@ -452,13 +467,16 @@ class _Fetch:
             return CertInfo(verify_error=message)
         return cert_info(der, message) or CertInfo(verify_error=message)
 
-    def _stale_ca(self) -> str:
+    def _stale_ca(self) -> tuple[str, str]:
         """certs.verify_chain's account of a CA certificate outside its validity on the
-        captured chain's path (the leaf being current), or ''."""
+        captured chain's path (the leaf being current) and which way ('expired' or
+        'not-yet-valid'), or ('', '')."""
         if len(self.chain_der) < 2:
-            return ""
+            return "", ""
         result = verify_chain(self.chain_der, self.host, self.ctx.config.ca_bundle)
-        return result.detail if result.expired_ca else ""
+        if not result.expired_ca:
+            return "", ""
+        return result.detail, result.stale_ca_state
 
 
 def refusal_text(result: HttpsResult) -> str:
@@ -471,7 +489,7 @@ def refusal_text(result: HttpsResult) -> str:
     reason = ((cert.verify_error if cert is not None else "") or result.error).rstrip(". ")
     if cert is not None and cert.stale_ca:
         # The leaf is current: the path broke at a CA certificate, named with its date.
-        if code == CERT_NOT_YET_VALID:
+        if _stale_state(cert) == "not-yet-valid":
             return f"with a certificate in its chain that is not yet valid: {cert.stale_ca}"
         return f"with an expired CA certificate in its chain: {cert.stale_ca}"
     if cert is not None and cert.starts_in is not None:
@@ -490,6 +508,101 @@ def refusal_text(result: HttpsResult) -> str:
     if code in UNTRUSTED:
         return f"that is not trusted: it does not chain to a public root ({reason})"
     return f"that is not accepted ({reason})"
+
+
+def _stale_state(cert: CertInfo) -> str:
+    """Which way cert.stale_ca is outside its validity: the CA certificate's own dates
+    (stale_ca_state), OpenSSL's code only for a CertInfo built without them."""
+    if cert.stale_ca_state:
+        return cert.stale_ca_state
+    return "not-yet-valid" if cert.verify_code == CERT_NOT_YET_VALID else "expired"
+
+
+# Without a path to a root, one of these codes may only mean the server did not send the
+# intermediate (unable to get the issuer's certificate, or to verify the leaf alone): the fix
+# is the full chain, unless the issuer is a private CA.
+_ISSUER_MISSING = frozenset({2, 20, 21})
+
+
+def _within(name: str, domain: str) -> bool:
+    """`name` (a certificate name, wildcard or not) is `domain`, under it or above it: the
+    owner's own or its parent's, rather than a hosting provider's."""
+    name = name.lower().rstrip(".").removeprefix("*.")
+    domain = domain.lower().rstrip(".")
+    return bool(name) and (
+        name == domain or name.endswith(f".{domain}") or domain.endswith(f".{name}")
+    )
+
+
+def refusal_fix(result: HttpsResult, domain: str = "") -> str:
+    """What the owner does about the certificate refusal_text describes: one instruction for
+    MTASTS-12 (the policy host) and BIMI-04/BIMI-10 (the logo and evidence hosts), naming the
+    host, the date or the names. `domain` is the owner's: a certificate none of whose names
+    is in or above it belongs to whoever hosts the name, who must fix it. '' when there is
+    nothing to do yet (a certificate starting within the clock allowance: could not check)."""
+    cert = result.cert
+    if result.error_kind != "tls-cert" or cert is None:
+        return ""
+    host = result.host
+    code = cert.verify_code
+    reason = (cert.verify_error or result.error).rstrip(". ")
+    issuer = f" ({cert.issuer})" if cert.issuer else ""
+    public = "from a public CA (free and renewed automatically with an ACME client such as certbot)"
+    if cert.stale_ca:
+        return stale_ca_fix(host, cert.stale_ca, _stale_state(cert))
+    if cert.starts_in is not None:
+        if cert.starts_in <= NOT_BEFORE_SKEW.total_seconds():
+            return ""
+        starts = utc_text(datetime.fromisoformat(cert.not_before))
+        return (
+            f"Install on {host} a certificate that is valid now: the one it sends is valid only "
+            f"from {starts}. Check the clock of the system that issued it."
+        )
+    if code == CERT_HAS_EXPIRED:
+        ends = datetime.fromisoformat(cert.not_after) if cert.not_after else None
+        if ends is not None and ends < datetime.now(UTC):
+            return (
+                f"Renew the certificate of {host} (it expired on {utc_text(ends)}) and install "
+                "the new one. Automate the renewal (an ACME client such as certbot, or your "
+                "host's automatic certificates) so it does not lapse again."
+            )
+        return (
+            f"Install on {host} the current intermediate certificate from its CA{issuer}: a CA "
+            f"certificate in the chain it sends has expired ({reason})."
+        )
+    if code == CERT_NOT_YET_VALID:
+        return (
+            f"Install on {host} the intermediate certificate from its CA{issuer} that is valid "
+            f"now: a certificate in the chain it sends is not valid yet ({reason})."
+        )
+    if code == HOSTNAME_MISMATCH:
+        names = ", ".join(cert.sans) or "none"
+        wildcard = (
+            " A wildcard name covers one label only."
+            if any(n.startswith("*.") and _within(n, host) for n in cert.sans)
+            else ""
+        )
+        if domain and cert.sans and not any(_within(n, domain) for n in cert.sans):
+            return (
+                f"{host} is answered by a server whose certificate is for {names}, not for "
+                f"{host}: ask the provider that hosts {host} to serve a certificate for {host} "
+                "on it (services that host this name for you issue one per domain), or point "
+                f"{host} to a server of your own with a certificate for it {public}."
+            )
+        return (
+            f"Install on {host} a certificate whose names include {host} (the one it sends "
+            f"names: {names}), {public}.{wildcard}"
+        )
+    if code in _ISSUER_MISSING and not cert.self_signed:
+        return (
+            f"Make {host} send its CA's intermediate certificate{issuer} after its own "
+            "certificate (with an ACME client: the full chain file, such as fullchain.pem, not "
+            f"cert.pem). If that CA is a private one, replace the certificate with one {public}."
+        )
+    if code in UNTRUSTED:
+        who = "it is self-signed" if cert.self_signed else f"its issuer{issuer} is not a public CA"
+        return f"Replace the certificate of {host} with one {public}: {who}."
+    return f"Install on {host} a certificate for {host} {public}, with its full chain ({reason})."
 
 
 def _start_text(cert: CertInfo | None) -> str:

@@ -840,18 +840,6 @@ def _not_yet_valid(host: str, cert: https.CertInfo, starts_in: float) -> Problem
     )
 
 
-def _stale_ca_fix(result: https.HttpsResult) -> str:
-    """MTASTS-12's fix for a current leaf the host sends under a CA certificate outside its
-    validity (https.CertInfo.stale_ca): install the intermediate that is valid now, as SMTP-09
-    says of an MX (certs.stale_ca_fix). Which way it is stale is OpenSSL's verify code, as the
-    summary reads it (https.refusal_text). '' for any other refusal."""
-    cert = result.cert
-    if result.error_kind != "tls-cert" or cert is None or not cert.stale_ca:
-        return ""
-    state = "not-yet-valid" if cert.verify_code == https.CERT_NOT_YET_VALID else "expired"
-    return certs.stale_ca_fix(result.host, cert.stale_ca, state)
-
-
 def _duration(seconds: float) -> str:
     """A time span in the largest whole unit that fits: '40 minutes', '3 days'."""
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
@@ -1636,6 +1624,56 @@ def policy_digest(state: MtaStsState) -> str:
     return hashlib.sha256(meaning.encode()).hexdigest()
 
 
+def _fetch_fix(domain: str, result: https.HttpsResult, problem: Problem) -> str:
+    """What the owner does about one of _fetch_problems' verdicts, naming the host, the URL and
+    what it answered; '' where the summary's words are all there is to say."""
+    host, url = result.host, policy_url(domain)
+    status = result.status
+    if problem.check_id == "MTASTS-11" and result.error_kind == "connect":
+        addresses = ", ".join(o.address for o in result.per_address if not o.ok)
+        at = f" ({addresses})" if addresses else ""
+        return (
+            f"Make the web server at {host}{at} accept HTTPS on port 443, or point the A/AAAA "
+            f"records of {host} to a server that does, serving the policy file at {url}."
+        )
+    if problem.check_id == "MTASTS-11":
+        return host_fix(domain)
+    if problem.check_id == "MTASTS-12":
+        return https.refusal_fix(result, domain)
+    if problem.check_id == "MTASTS-13":
+        return (
+            f"Configure the web server of {host} to answer a TLS handshake for the name {host} "
+            f"(SNI) with a certificate valid for {host}, over TLS 1.2 or 1.3: a site or virtual "
+            f"host for {host} of its own, not the server's default. If a provider hosts "
+            f"{host}, ask them to add it."
+        )
+    if problem.check_id == "MTASTS-14" and result.error_kind == "http":
+        return (
+            f"Make {host} answer {url} with a complete HTTP response (status 200 and the policy "
+            "file), whatever is in front of it (proxy, CDN)."
+        )
+    if problem.check_id == "MTASTS-14" and status is not None and 300 <= status < 400:
+        return (
+            f"Serve the policy file at {url} itself with HTTP 200: remove the redirect for "
+            "that path (senders do not follow it, RFC 8461 §3.3)."
+        )
+    if problem.check_id == "MTASTS-14":
+        return f"Serve the policy file at {url} with HTTP 200 (it answers HTTP {status} now)."
+    if problem.check_id == "MTASTS-15" and problem.status == Status.FAIL:
+        return (
+            f"Serve {url} with the header 'Content-Type: text/plain' (nginx: default_type "
+            "text/plain; in a location block for /.well-known/mta-sts.txt; Apache: "
+            "ForceType text/plain for that file)."
+        )
+    if problem.check_id == "MTASTS-16" and problem.status == Status.FAIL:
+        return (
+            f"Serve only the policy file at {url} (a few hundred bytes: version, mode, mx and "
+            "max_age lines); what is served there now is over 64 KiB, such as a web page "
+            "answered for every path."
+        )
+    return ""
+
+
 def _fetch_findings(
     ctx: CheckContext,
     state: MtaStsState,
@@ -1650,10 +1688,8 @@ def _fetch_findings(
     host = f"mta-sts.{ctx.domain}"
     problems = state.fetch_problems
     for problem in problems:
-        no_host = problem.check_id == "MTASTS-11" and problem.status == Status.FAIL
-        fix = host_fix(ctx.domain) if no_host else ""
-        if problem.check_id == "MTASTS-12" and problem.status == Status.FAIL:
-            fix = _stale_ca_fix(result)
+        is_bad = problem.status in (Status.FAIL, Status.WARN)
+        fix = _fetch_fix(ctx.domain, result, problem) if is_bad else ""
         out.add(
             problem.check_id,
             problem.status,
@@ -1756,6 +1792,11 @@ def _fetch_findings(
             f"address ({bad_text}); senders using the failing address get no policy.",
             subject=host,
             evidence=evidence,
+            fix=""
+            if only_errors
+            else f"Make {', '.join(o.address for o in bad)} serve the policy file at {url} as "
+            f"the other addresses of {host} do, or remove them from the A/AAAA records of "
+            f"{host}.",
         )
     elif not good and len({why(o) for o in bad}) > 1:
         # No address served it. MTASTS-11..14 report the most definite failure; say what each
@@ -1781,6 +1822,9 @@ def _fetch_findings(
             "the address they happen to use.",
             subject=host,
             evidence=evidence,
+            fix=f"Serve the same policy file at {url} on every address of {host} "
+            f"({', '.join(o.address for o in good)}): the servers behind them must be updated "
+            "together.",
         )
     elif good and len({":" in o.address for o in good}) == 2:
         out.add(

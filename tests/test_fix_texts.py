@@ -372,6 +372,26 @@ def fix_problems(finding: Finding, domain: str, zone: Zone) -> list[str]:
     return found
 
 
+# Rules whose every fail the owner (or their provider) can act on: the policy host and the
+# BIMI files. A fail of these without a fix leaves the owner with a verdict and nothing to do.
+FIX_REQUIRED = {
+    "MTASTS-11",
+    "MTASTS-12",
+    "MTASTS-13",
+    "MTASTS-14",
+    "MTASTS-15",
+    "MTASTS-16",
+    "BIMI-04",
+    "BIMI-10",
+}
+
+
+def missing_fix(finding: Finding) -> list[str]:
+    if finding.status == Status.FAIL and finding.id in FIX_REQUIRED and not finding.fix:
+        return [f"{finding.id} fail without a fix: {finding.summary!r}"]
+    return []
+
+
 @pytest.mark.parametrize(("domain", "zone", "served", "selectors"), list(_cases()))
 def test_fixes_are_publishable_and_summaries_read_well(
     domain: str, zone: Zone, served: Served, selectors: tuple[str, ...]
@@ -382,6 +402,7 @@ def test_fixes_are_publishable_and_summaries_read_well(
     for finding in findings:
         problems += summary_problems(finding)
         problems += fix_problems(finding, domain, zone)
+        problems += missing_fix(finding)
     assert problems == []
 
 
@@ -398,6 +419,7 @@ def test_the_checks_see_what_they_check() -> None:
         Finding("X-1", Status.FAIL, Mechanism.MX, "", fix='a.example. TXT "x"'), D, BASE
     )
     assert summary_problems(Finding("X-1", Status.FAIL, Mechanism.MX, "Bad.. thing"))
+    assert missing_fix(Finding("MTASTS-12", Status.FAIL, Mechanism.MTASTS, "Refused."))
 
 
 # ---------------------------------------------------------------------------------------------
