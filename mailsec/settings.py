@@ -146,9 +146,13 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Signing up with an address that has an account sends that account a sign-in code.
 # The sign-in form keeps an optional password field (a code when it is left empty).
+# The password forms say their fields in the site's words (allauth's are title case).
 ACCOUNT_FORMS = {
     "signup": "mailsec.accounts.forms.SignupForm",
     "login": "mailsec.accounts.forms.LoginForm",
+    "change_password": "mailsec.accounts.forms.ChangePasswordForm",
+    "set_password": "mailsec.accounts.forms.SetPasswordForm",
+    "reset_password_from_key": "mailsec.accounts.forms.ResetPasswordKeyForm",
 }
 # ...and lands on the same code page, at the same URL, as a new sign-up.
 ACCOUNT_ADAPTER = "mailsec.accounts.adapter.AccountAdapter"
@@ -421,6 +425,8 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# A refused form (CSRF) in plain words and the site's layout, not Django's page (inline style).
+CSRF_FAILURE_VIEW = "mailsec.views.csrf_failure"
 
 # Content-Security-Policy (mailsec/middleware.py), the same with DEBUG on (only Django's own
 # debug error pages go without it). Scripts only from our static files ("{static}": their URL

@@ -11,9 +11,38 @@ from django.views.decorators.http import require_GET
 
 from mailsec.celery import app as celery_app
 
+# allauth's pages of the account (reached from the Account page): base.html marks "Account" as
+# the current page on them, as on the Account page itself. allauth's views set no `page`.
+ACCOUNT_URL_NAMES = frozenset(
+    {
+        "account_email",
+        "account_email_verification_sent",  # the code for an address added on account_email
+        "account_change_password",
+        "account_set_password",
+        "account_reauthenticate",
+        "account_request_reauthentication_code",
+        "account_confirm_reauthentication_code",
+        "account_logout",
+    }
+)
+
 
 def site_context(request: HttpRequest) -> dict[str, Any]:
-    return {"site_root": settings.SITE_ROOT}
+    context: dict[str, Any] = {"site_root": settings.SITE_ROOT}
+    match = request.resolver_match  # None on a 404
+    if match is not None and match.url_name in ACCOUNT_URL_NAMES:
+        # A view's own `page` wins over a context processor's.
+        context["page"] = "account"
+    return context
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """settings.CSRF_FAILURE_VIEW: a refused form, said in plain words in the site's layout
+    (Django's page has an inline style element, which the Content-Security-Policy blocks).
+    Django has already logged it (django.security.csrf). The layout's {{ csrf_token }} sets a
+    fresh token when there was none, so that reloading the form and sending it again works."""
+    context = {"debug_reason": reason if settings.DEBUG else ""}
+    return render(request, "csrf_failure.html", context, status=403)
 
 
 # The check form says how many free checks this visitor has left: never stored by a cache.

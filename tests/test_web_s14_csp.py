@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.test import Client, override_settings
-from django.urls import path
+from django.urls import include, path
 from django.utils import timezone
 
 from mailsec.domains.models import CheckRun, Domain
@@ -40,8 +40,14 @@ def broken(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("broken on purpose")
 
 
-# A URLconf of its own for the error pages (ROOT_URLCONF=this module).
-urlpatterns = [path("ours", ours), path("missing", missing), path("broken", broken)]
+# A URLconf of its own for the error pages (ROOT_URLCONF=this module), with the site's URLs:
+# the error pages (templates/404.html…) are in the site's layout, which links to its pages.
+urlpatterns = [
+    path("ours", ours),
+    path("missing", missing),
+    path("broken", broken),
+    path("", include("mailsec.urls")),
+]
 
 
 @override_settings(CACHES=LOCMEM)

@@ -3,7 +3,10 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
+from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
 from allauth.account.models import Login
@@ -69,6 +72,43 @@ def _await_unsent_code(request: HttpRequest, user: Any, email: str) -> None:
     stage = LoginByCodeStage(LoginStageController(request, login), request, login)
     stage.state.update(state)
     LoginCodeVerificationProcess(stage=stage).persist()
+
+
+# allauth labels its password fields in title case ("New Password (again)") and repeats each
+# label as the field's placeholder, which is what shows: the templates put their own label
+# above the field (account/_new_password.html, password_change.html). The same words in both.
+PASSWORD_WORDS = {
+    "oldpassword": "Current password",
+    "password1": "New password",
+    "password2": "New password, again",
+}
+
+
+def _say_password_fields(form: forms.Form) -> None:
+    for name, words in PASSWORD_WORDS.items():
+        if field := form.fields.get(name):
+            field.label = words
+            field.widget.attrs["placeholder"] = words
+
+
+class ChangePasswordForm(AllauthChangePasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _say_password_fields(self)
+
+
+class SetPasswordForm(AllauthSetPasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _say_password_fields(self)
+
+
+class ResetPasswordKeyForm(AllauthResetPasswordKeyForm):
+    """The new password at the end of a reset by code (allauth's form for reset links too)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _say_password_fields(self)
 
 
 class InviteForm(forms.Form):
