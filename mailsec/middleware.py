@@ -8,10 +8,11 @@ and the host is the one the browser sees (SITE_ROOT may be one of several ALLOWE
 
 Sent with DEBUG on too, the same policy: a developer sees in the browser's console what
 production would block, before it ships. One exception, and only with DEBUG on: Django's own
-debug pages (the technical 404 and 500 pages, the detailed CSRF failure), which are made of
+debug pages (the technical 404 and 500 pages), which are made of
 inline styles, scripts and onclick handlers and never reach production. They are told apart by
 what only they carry: an error status and the robots meta tag Django's debug templates
-(django/views/templates/) all start with. Our own pages never have it.
+(django/views/templates/) all start with. Our own pages never have it, the CSRF failure
+page included (settings.CSRF_FAILURE_VIEW is ours, in the site's layout, with DEBUG on too).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 HEADER = "Content-Security-Policy"
-# In the <head> of technical_404.html, technical_500.html and csrf_403.html (Django 5.2).
+# In the <head> of technical_404.html and technical_500.html (Django 5.2); csrf_403.html has
+# it too but is not rendered (CSRF_FAILURE_VIEW).
 DEBUG_PAGE_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
 
 
