@@ -1,11 +1,14 @@
 """The domain list's filter in a real browser (Debian's chromium, no lab): typing a name and
-choosing a status or an order update the list alone and the address bar, the back and forward
-buttons walk the filters with the form showing each one, the pager keeps the filter, an empty
-result clears; without JavaScript the same form filters by a plain GET. No Content-Security-
-Policy violation, and a phone-sized window reads the form without scrolling sideways."""
+choosing a status or an order update the list alone and the address bar (typing replaces the
+history's step, choosing adds one), the back and forward buttons walk the filters with the
+form showing each one, the pager keeps the filter, an empty result clears; without JavaScript
+the same form filters by a plain GET; after a switch of team in another tab the filter loads
+the whole page, and signed out it goes to the login page. No Content-Security-Policy
+violation, and a phone-sized window reads the form without scrolling sideways."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,7 +17,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from playwright.sync_api import Browser, Page, expect
 
-from mailsec.accounts.models import Team
+from mailsec.accounts.models import Membership, Profile, Team
 from tests import test_browser_s11_readiness
 from tests.test_browser_s11_readiness import (
     PHONE,
@@ -64,8 +67,12 @@ def test_the_filter_updates_the_list_and_the_address_and_back_walks_it(
     expect(page.locator(".list-count")).to_have_text("60 domains")
     # A mark that a full page load would lose: the filter swaps the list alone.
     page.evaluate("window.stayed = true")
+    steps = page.evaluate("history.length")
 
+    # Typed with a pause between "sh" and "op": the address bar follows, its step replaced,
+    # so Back does not walk back through what was typed a pause at a time.
     page.locator("#id_q").press_sequentially("sh")
+    expect(page).to_have_url(f"{live_server.url}/domains/?q=sh&status=&sort=name")
     page.locator("#id_q").press_sequentially("op")
     expect(page.locator(".list-count")).to_contain_text("2 of 60 domains")
     expect(page.locator(ROWS)).to_have_text(["shop-münchen.example", "shop.example"])
@@ -73,24 +80,28 @@ def test_the_filter_updates_the_list_and_the_address_and_back_walks_it(
     expect(page.locator("#list-live")).to_have_text(
         "2 of 60 domains: with \u201cshop\u201d in the name. Sorted by name."
     )
+    assert page.evaluate("history.length") == steps
 
+    # Choosing is a step of its own.
     page.locator("#id_status").select_option("failing")
     expect(page.locator(ROWS)).to_have_text(["shop.example"])
     assert params(page) == {"q": ["shop"], "status": ["failing"], "sort": ["name"]}
+    assert page.evaluate("history.length") == steps + 1
     assert page.evaluate("window.stayed") is True
     shot(page, "s14-list-filtered.png")
 
-    # Back: the shops again, the form as it was then; back again: every domain.
+    # Back: the shops again, the form as it was then; forward: the failing one again.
     page.go_back()
     expect(page.locator(ROWS)).to_have_text(["shop-münchen.example", "shop.example"])
+    expect(page).to_have_url(f"{live_server.url}/domains/?q=shop&status=&sort=name")
     expect(page.locator("#id_q")).to_have_value("shop")
     expect(page.locator("#id_status")).to_have_value("")
-    page.go_back()
-    expect(page.locator(".list-count")).to_have_text("60 domains")
-    expect(page.locator("#id_q")).to_have_value("")
     page.go_forward()
-    expect(page.locator(ROWS)).to_have_text(["shop-münchen.example", "shop.example"])
+    expect(page.locator(ROWS)).to_have_text(["shop.example"])
     expect(page.locator("#id_q")).to_have_value("shop")
+    expect(page.locator("#id_status")).to_have_value("failing")
+    page.locator("#id_status").select_option("")
+    expect(page.locator(ROWS)).to_have_text(["shop-münchen.example", "shop.example"])
 
     # The A-label finds the IDN; the worst first.
     page.locator("#id_q").fill("xn--shop")
@@ -156,3 +167,40 @@ def test_a_phone_reads_the_filter_without_scrolling_sideways(
     assert tops == sorted(tops) and len(set(tops)) == 3
     shot(page, "s14-list-phone.png")
     assert csp_violations(page) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_filter_of_a_page_of_another_team_loads_the_whole_page(
+    browser: Browser, live_server: Any
+) -> None:
+    """Switched to another team in another tab: typing in this tab's box shows the other
+    team's page as a whole (its name at the top), never its list under this team's name."""
+    alice = msp()
+    page = signed_in(browser, live_server, alice).new_page()
+    page.goto(f"{live_server.url}/domains/")
+    expect(page.locator(".page-head .muted")).to_have_text(team_of(alice).name)
+    other = Team.objects.create(name="Other customers")
+    Membership.objects.create(team=other, user=alice, role=Membership.Role.OWNER)
+    make(other, "othershop.example")
+    Profile.objects.filter(user=alice).update(current_team=other)
+
+    page.locator("#id_q").fill("shop")
+    expect(page.locator(".page-head .muted")).to_have_text("Other customers")
+    expect(page.locator(ROWS)).to_have_text(["othershop.example"])
+    expect(page.locator(".messages")).to_contain_text("Your current team changed")
+    expect(page).to_have_url(f"{live_server.url}/domains/?q=shop&status=&sort=name")
+    expect(page.locator("#id_q")).to_have_value("shop")
+    assert csp_violations(page) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signed_out_filter_goes_to_the_login_page(browser: Browser, live_server: Any) -> None:
+    """An expired session: the login page as a page, never inside the list."""
+    context = signed_in(browser, live_server, msp())
+    page = context.new_page()
+    page.goto(f"{live_server.url}/domains/?sort=score")
+    context.clear_cookies()
+    page.locator("#id_q").fill("shop")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/domains/%3Fsort%3Dscore$"))
+    expect(page.locator("#domain-list")).to_have_count(0)
+    expect(page.locator("form[action='/accounts/login/']")).to_have_count(1)

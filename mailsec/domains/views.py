@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
@@ -115,7 +116,14 @@ def htmx_login_required(
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.htmx and not request.user.is_authenticated:
+        # Not for htmx restoring a page on Back (a cache miss): it swaps whatever it gets
+        # into the page and ignores HX-Redirect, so the login page it follows to is better
+        # than an empty one.
+        if (
+            request.htmx
+            and not request.htmx.history_restore_request
+            and not request.user.is_authenticated
+        ):
             # Same-origin only (None otherwise): never a way to send people elsewhere.
             back = request.htmx.current_url_abs_path or "/"
             return HttpResponseClientRedirect(redirect_to_login(back).url)
@@ -154,7 +162,7 @@ def _lookup_turn(wanted: bool) -> Iterator[bool]:
 
 def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> HttpResponse:
     team = current_team(request)
-    shown = DomainListForm(request.GET)
+    shown = _list_form(request)
     # Pages of listing.PAGE_SIZE: a team with a thousand domains gets a page it can read, and
     # one that costs the same to make as a team with fifty.
     list_html, _ = _list_html(team, shown, request.GET.get("page"))
@@ -188,15 +196,21 @@ def _list_html(
     team: Team, shown: DomainListForm, page: str | None, fresh: bool = False
 ) -> tuple[SafeString, str]:
     """One page of the team's list as `shown` asks (table, count and pager, or why it is
-    empty), and in words what it holds, for the live region an htmx swap updates ("" when
-    not `fresh`: the cached list of all domains by name does not count them apart).
+    empty), and in words what it holds, for the live region an htmx swap updates (only when
+    `fresh`, "" otherwise).
 
-    All domains by name is listing's page, cached until the team's domains change. Filtered
-    or sorted otherwise, it is made each time from one query of the team's domains (the
-    unique index on team and name finds them): names (as shown or as A-labels) and statuses
-    are matched and sorted in Python, since no SQL matches a U-label or sorts naturally."""
-    if shown.is_default and not fresh:
-        return listing.page_html(team, page), ""
+    All domains by name is listing's page, cached until the team's domains change (its words
+    from a count of them: clearing the filter costs a cache read and a count, not the whole
+    team's rows). Filtered or sorted otherwise, it is made each time from one query of the
+    team's domains (the unique index on team and name finds them): names (as shown or as
+    A-labels) and statuses are matched and sorted in Python, since no SQL matches a U-label
+    or sorts naturally."""
+    if shown.is_default:
+        html = listing.page_html(team, page)
+        if not fresh:
+            return html, ""
+        total = team.domains.count()
+        return html, _list_words(shown, total, total, "")
     everything = list(team.domains.values(*LIST_FIELDS))
     kept = sorted(filter(shown.keeps, everything), key=shown.sort_key)
     pages = Paginator(kept, listing.PAGE_SIZE).get_page(page)
@@ -214,15 +228,22 @@ def _list_html(
         # Clearing the filter keeps the order chosen.
         "clear_url": reverse("domains:index") + (f"?{clear}" if clear else ""),
     }
+    words = _list_words(shown, len(kept), total, summary)
+    return mark_safe(render_to_string("domains/_list.html", ctx)), words  # our template
+
+
+def _list_words(shown: DomainListForm, kept: int, total: int, summary: str) -> str:
+    """What the list shows, in words for the live region: `kept` of the team's `total`
+    domains, kept by what `summary` says."""
     if not shown.filtered:
         words = f"{total} domain{pluralize(total)}."
     elif kept:
-        words = f"{len(kept)} of {total} domain{pluralize(total)}: {summary}."
+        words = f"{kept} of {total} domain{pluralize(total)}: {summary}."
     else:
         words = f"No domain matches the filter: {summary}."
     if kept:
         words += f" Sorted by {dict(DomainListForm.SORTS)[shown.choice['sort']].lower()}."
-    return mark_safe(render_to_string("domains/_list.html", ctx)), words  # our template
+    return words
 
 
 def _team_changed(request: HttpRequest, team: Team, form: Any, field: str) -> bool:
@@ -248,19 +269,56 @@ def _team_changed(request: HttpRequest, team: Team, form: Any, field: str) -> bo
     return True
 
 
-@login_required
+# Outermost, so every answer carries them, the signed-out one too: the same URL answers a
+# page or the list alone, it is one person's team's list, and it changes whenever a check ends.
+@vary_on_headers("HX-Request")
+@cache_control(private=True, no_cache=True)
+@htmx_login_required
 @require_GET
-@vary_on_headers("HX-Request")  # the same URL answers a page or the list alone
 def index(request: HttpRequest) -> HttpResponse:
     """The team's domains, filtered and sorted as the URL says (DomainListForm). The filter
     form's htmx requests get the list alone, and the live region's words out of band; a
     request without JavaScript, or htmx restoring the page of a back button, gets the page."""
     if request.htmx.target == "domain-list" and not request.htmx.history_restore_request:
-        shown = DomainListForm(request.GET)
-        html, words = _list_html(current_team(request), shown, request.GET.get("page"), True)
+        team = current_team(request)
+        if _list_team_changed(request, team):
+            # The list of the new team under the heading of the old one would mislead: the
+            # whole page again, as the filter asked, under its own heading.
+            messages.info(request, f"Your current team changed: this is {team.name}'s list.")
+            return HttpResponseClientRedirect(request.get_full_path())
+        shown = _list_form(request)
+        html, words = _list_html(team, shown, request.GET.get("page"), True)
         live = format_html('<p id="list-live" hx-swap-oob="innerHTML">{}</p>', words)
         return HttpResponse(html + live)
     return _list_page(request, AddDomainForm())
+
+
+def _list_form(request: HttpRequest) -> DomainListForm:
+    """The list's filter as the URL asks, a text to find that compares as nothing (dots
+    only: DomainListForm.needle strips them) left out, so the words of the count ("with
+    “...” in the name") never describe a filter that keeps every domain."""
+    data = request.GET.copy()
+    if data.get("q") and not DomainListForm(data).needle:
+        data["q"] = ""
+    return DomainListForm(data)
+
+
+# The header the filter form's htmx requests carry (index.html's hx-headers): the team the
+# page was loaded for.
+LIST_TEAM_HEADER = "Mailsec-Team"
+
+
+def _list_team_changed(request: HttpRequest, team: Team) -> bool:
+    """Whether the filter's request was made on a page of another team than the current one
+    (the person switched teams in another tab since), as _team_changed for the add form. A
+    request without the header (a script) gets the current team's list, as before."""
+    sent = request.headers.get(LIST_TEAM_HEADER, "")
+    if not sent:
+        return False
+    try:
+        return UUID(sent) != team.code
+    except ValueError:
+        return True  # not a code of ours: not the current team's either
 
 
 @login_required
