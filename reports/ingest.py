@@ -42,7 +42,6 @@ from reports.mail import (
     MAX_COPIES_BYTES_FACTOR,
     MAX_REPORTS_PER_MESSAGE,
     MailReport,
-    TooManyReports,
     extract_reports,
 )
 from reports.models import (
@@ -554,6 +553,11 @@ def _row(f: _File) -> tuple[int, str, int]:
 # --- Reports of a stored body that have no raw report of their own ---------------------------
 
 
+# What the parse of a zip read whole said before the intakes split archives (reports.parse
+# _unzip, and its older wording): a row whose report still says it was not read again since.
+_ONLY_THE_FIRST = re.compile(r"zip archive holds \d+ (?:files|reports); only the first")
+
+
 @dataclass
 class Split:
     """What split_stored did with one stored body (HTTPS body or message)."""
@@ -563,6 +567,20 @@ class Split:
     had: list[RawReport] = field(default_factory=list)  # its rows before, by report_index
     added: list[RawReport] = field(default_factory=list)  # rows stored now, pending a parse
     refused: str = ""  # why its missing reports were not stored ("" when they were, or none)
+    # The body was imported by ingest_files (its report marked evaluated then, as an import
+    # raises no alerts): the reports added now are history too.
+    imported: bool = False
+    # Rows of `had` an earlier run left unfinished (a run stopped between storing a split's
+    # rows and parsing them, or before it read the first row again): rows never parsed (or
+    # not reached by the workers yet), and parsed rows whose report still says only the
+    # zip's first report was read. As they were when looked at (a parse changes the rows).
+    pending: list[RawReport] = field(default_factory=list)
+    stale: list[RawReport] = field(default_factory=list)
+
+    @property
+    def unfinished(self) -> bool:
+        """Rows to parse though no report is missing: an earlier split did not finish."""
+        return bool(self.pending or self.stale)
 
 
 def split_stored(raw: RawReport) -> Split | None:
@@ -577,7 +595,10 @@ def split_stored(raw: RawReport) -> Split | None:
     An e-mail row keeps the DKIM outcome recorded when the message came (keys rotate since):
     the outcome of a row read from the same part, or for a report that is not in a forwarded
     message, of a row whose report is not either (the message's own signature vouches for
-    both); else the parse verifies it. None for a body holding one report (or none)."""
+    both); else the parse verifies it. None for a body holding one report (or none).
+
+    The rows stored before are returned too (`had`), with those an earlier run left
+    unfinished (Split.pending, Split.stale), for the caller to parse."""
     body = bytes(raw.body)
     entries: list[MailReport] | None = None
     if raw.source == RawReport.HTTPS:
@@ -587,9 +608,9 @@ def split_stored(raw: RawReport) -> Split | None:
         cap, setting, kind = conf.max_body_bytes(), "TLSRPT_MAX_BODY_BYTES", "body"
     else:
         try:
+            # Every report this release counts: the intake's limit is judged below, as
+            # too_many_copies, so a message over it is said, not passed over.
             entries = extract_reports(body)
-        except TooManyReports as e:
-            return Split(raw, 0, refused=e.reason)
         except ReportRejected:
             return None
         count = len(entries)
@@ -597,8 +618,17 @@ def split_stored(raw: RawReport) -> Split | None:
     if count <= 1:
         return None
     same = RawReport.objects.filter(address_id=raw.address_id, sha256=raw.sha256)
-    have = {r.report_index: r for r in same.defer("body").order_by("report_index")}
-    split = Split(raw, count, had=list(have.values()))
+    rows = same.defer("body").select_related("report").order_by("report_index")
+    have = {r.report_index: r for r in rows}
+    had = list(have.values())
+    split = Split(
+        raw,
+        count,
+        had=had,
+        imported=_imported(had),
+        pending=[r for r in had if r.parse_status == RawReport.PENDING],
+        stale=[r for r in had if r.parse_status != RawReport.PENDING and _only_the_first(r)],
+    )
     missing = [i for i in range(count) if i not in have]
     if not missing:
         return split
@@ -628,6 +658,27 @@ def split_stored(raw: RawReport) -> Split | None:
             continue  # the intake stored it meanwhile (a resend): it is there, once
         split.added.append(row)
     return split
+
+
+def _only_the_first(raw: RawReport) -> bool:
+    """Whether a row's report still says only the first report of its zip was read."""
+    return raw.report is not None and any(_ONLY_THE_FIRST.match(w) for w in raw.report.warnings)
+
+
+def _imported(rows: Iterable[RawReport]) -> bool:
+    """Whether rows of a body are ingest_files' (ingest_many): an import stores a row, parses
+    it and marks its report evaluated in one instant (`now`), which no intake does (it parses
+    later, and the alert task marks later still). Either trace is enough: a reparse moves
+    processed_at, and a report whose alerts were evaluated again moves its mark."""
+    for r in rows:
+        if r.source != RawReport.HTTPS:
+            continue
+        if r.processed_at is not None and r.processed_at == r.received_at:
+            return True
+        report = r.report
+        if report is not None and report.alerts_evaluated_at == report.created:
+            return True
+    return False
 
 
 _DKIM_FIELDS = (

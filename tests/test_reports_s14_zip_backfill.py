@@ -11,7 +11,9 @@ import gzip
 import io
 from typing import Any
 
+import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from reports.intake import accept_https
 from reports.mail import header_summary
@@ -134,7 +136,10 @@ def test_a_body_whose_copies_would_be_over_the_limit_is_left_and_said(address, s
     body = _zip(*((f"{d}.json", report(d)) for d in range(1, 4)))
     old = stored_before_the_split(address, body, source=RawReport.HTTPS)
     settings.TLSRPT_MAX_BODY_BYTES = len(body)  # three copies: over twice the cap (the 413)
-    lines = split()
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 body was not split"):
+        call_command("reparse", "--split-zips", stdout=out, stderr=io.StringIO())
+    lines = out.getvalue().strip().splitlines()
     assert lines[0].startswith(f"{old.public_id}: body holds 3 reports, stored as one copy")
     assert lines[0].endswith("2 times TLSRPT_MAX_BODY_BYTES; not split")
     assert lines[-1] == "split-zips: 1 body not split (over the limits, listed)"
@@ -171,4 +176,7 @@ def test_queue_sends_the_new_rows_to_the_workers(address, monkeypatch) -> None:
     assert (new.parse_status, bytes(new.body)) == (RawReport.PENDING, body)
     assert sent == [(old.pk, True), (new.pk, False)]
     assert lines[-1] == "split-zips: 1 body split, 1 raw report added (1 queued)"
+    # No worker took it yet: a run without --queue parses it (as one left by a run stopped
+    # before its parse), then there is nothing left to do.
+    assert split()[-1] == "split-zips: 1 body finished, 1 pending raw report parsed (1 parsed)"
     assert split() == ["split-zips: 1 body split already"]

@@ -4,15 +4,22 @@ the reports of a stored body that have no raw report of their own (--split-zips)
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.db.models import BinaryField, F, Q, Value
+from django.db.models.functions import Substr
+from django.utils import timezone
 
 from reports.ingest import Split, split_stored
-from reports.models import RawReport
+from reports.models import RawReport, TlsReport
+from reports.parse import ZIP_MAGIC
 
-# Bodies read at once by --split-zips (each is read whole: a zip or a message), and a cap on
-# their bytes: messages may be megabytes each.
+# Rows --split-zips lists at once (ids and sizes, by id); bodies it reads at once (each is
+# read whole: a zip or a message), and a cap on their bytes: messages may be megabytes each.
+SPLIT_PAGE = 200
 SPLIT_CHUNK = 200
 SPLIT_CHUNK_BYTES = 32 * 1024 * 1024
 
@@ -95,43 +102,54 @@ class Command(BaseCommand):
             return "failed"
 
     def _split(self, options: dict[str, Any]) -> None:
-        # One row per body (its report 0), listed first and read in chunks: the rows this
-        # stores are never among those still to read, and memory holds a chunk of bodies.
-        bodies = RawReport.objects.filter(report_index=0).order_by("received_at", "pk")
-        split, refused, complete, failed = 0, 0, 0, 0
+        split, finished, complete, refused, failed, stale = 0, 0, 0, 0, 0, 0
         added: Counter[str] = Counter()
-        for pks in _chunks(list(bodies.values_list("pk", "size"))):
-            for raw in RawReport.objects.filter(pk__in=pks).order_by("received_at", "pk"):
+        pending: Counter[str] = Counter()
+        for pks in _candidates():
+            for raw in RawReport.objects.filter(pk__in=pks).order_by("pk"):
                 try:
                     outcome = split_stored(raw)
+                    if outcome is None:
+                        continue
+                    if outcome.refused:
+                        refused += 1
+                        self.stdout.write(f"{raw.public_id}: {outcome.refused}; not split")
+                        continue
+                    if not outcome.added and not outcome.unfinished:
+                        complete += 1
+                        if options["verbosity"] >= 2:
+                            self.stdout.write(
+                                f"{raw.public_id}: {outcome.reports} reports, each stored already"
+                            )
+                        continue
+                    new, finishing = self._parse_split(outcome, options["queue"])
                 except Exception as e:
                     # One body the database refuses must not stop the rest of the run.
                     self.stderr.write(f"{raw.public_id}: could not be split: {e}")
                     failed += 1
                     continue
-                if outcome is None:
-                    continue
-                if outcome.refused:
-                    refused += 1
-                    self.stdout.write(f"{raw.public_id}: {outcome.refused}; not split")
-                elif not outcome.added:
-                    complete += 1
-                    if options["verbosity"] >= 2:
-                        self.stdout.write(
-                            f"{raw.public_id}: {outcome.reports} reports, each stored already"
-                        )
-                else:
+                added.update(new)
+                pending.update(finishing)
+                if outcome.added:
                     split += 1
-                    statuses = self._parse_split(outcome, options["queue"])
-                    added.update(statuses)
+                else:
+                    finished += 1
+                    stale += len(outcome.stale)
         parts = []
         if split:
             parts.append(
                 f"{_count(split, 'body', 'bodies')} split, "
-                f"{_count(sum(added.values()), 'raw report')} added ("
-                + ", ".join(f"{n} {s}" for s, n in sorted(added.items()))
-                + ")"
+                f"{_count(sum(added.values()), 'raw report')} added ({_statuses(added)})"
             )
+        if finished:
+            parts.append(f"{_count(finished, 'body', 'bodies')} finished")
+        if pending:
+            parts.append(
+                f"{_count(sum(pending.values()), 'pending raw report')} parsed "
+                f"({_statuses(pending)})"
+            )
+        if stale:
+            parts.append(f"{_count(stale, 'stale raw report')} read again")
         if refused:
             parts.append(f"{_count(refused, 'body', 'bodies')} not split (over the limits, listed)")
         if complete:
@@ -139,26 +157,84 @@ class Command(BaseCommand):
         if failed:
             parts.append(f"{_count(failed, 'body', 'bodies')} failed (listed)")
         self.stdout.write("split-zips: " + (", ".join(parts) or "nothing to split"))
+        if refused or failed:
+            # As ingest_files: a run that left reports behind must not look like a success
+            # to a script or an upgrade checklist.
+            n = refused + failed
+            raise CommandError(
+                f"{_count(n, 'body', 'bodies')} {'was' if n == 1 else 'were'} not split "
+                "(listed above)"
+            )
 
-    def _parse_split(self, outcome: Split, queue: bool) -> list[str]:
-        """Parse a split body's rows and say what happened: the rows stored before are read
-        again first (they read the same report, now without the warning that only the first
-        was read), then the new ones; the statuses of the new ones."""
+    def _parse_split(self, outcome: Split, queue: bool) -> tuple[list[str], list[str]]:
+        """Parse a split body's rows and say what happened; the statuses of the rows added
+        and of the pending rows stored before. New rows are parsed (or queued); so are rows
+        an earlier run stored and did not parse (Split.pending). The rows stored before are
+        read again: all of them when reports were added (they read the same report, now
+        without the warning that only the first was read), else those that still say so
+        (Split.stale: a run stopped before it read them again).
+
+        An imported body's new reports are parsed here even with --queue, each marked
+        evaluated with it (_parse_imported): an import raised no alerts for this history."""
+        if outcome.imported:
+            queue = False
+        if outcome.added:
+            again_rows = [r for r in outcome.had if r.parse_status != RawReport.PENDING]
+        else:
+            again_rows = outcome.stale
         again = [
-            f"report {r.report_index + 1}: {self._parse(r, queue, force=True)}" for r in outcome.had
+            f"report {r.report_index + 1}: {self._parse(r, queue, force=True)}" for r in again_rows
         ]
-        statuses = [self._parse(r, queue, force=False) for r in outcome.added]
+        parse = self._parse_imported if outcome.imported else self._parse
+        pending = [parse(r, queue, force=False) for r in outcome.pending]
+        statuses = [parse(r, queue, force=False) for r in outcome.added]
         kind = "message" if outcome.raw.source == RawReport.EMAIL else "zip"
-        added = ", ".join(
-            f"report {r.report_index + 1} as {r.public_id}: {status}"
-            + (f" ({r.error})" if r.error and status != "queued" else "")
-            for r, status in zip(outcome.added, statuses, strict=True)
-        )
-        self.stdout.write(
-            f"{outcome.raw.public_id}: {kind} of {outcome.reports} reports stored as "
-            f"{len(outcome.had)}; added {added}; read again {', '.join(again)}"
-        )
-        return statuses
+        line = f"{outcome.raw.public_id}: {kind} of {outcome.reports} reports stored as "
+        line += str(len(outcome.had))
+        if outcome.added:
+            line += f"; added {_rows(outcome.added, statuses)}"
+        if outcome.pending:
+            line += f"; parsed the pending {_rows(outcome.pending, pending)}"
+        if again:
+            line += f"; read again {', '.join(again)}"
+        if outcome.imported and (outcome.added or outcome.pending):
+            line += "; imported: its new reports raise no alerts, as the import raised none"
+        self.stdout.write(line)
+        return statuses, pending
+
+    def _parse_imported(self, raw: RawReport, queue: bool, *, force: bool) -> str:
+        """Parse a row of an imported body here, and mark the report it creates evaluated in
+        the same transaction, as ingest_many marks its reports: the alert task the parse
+        queues on commit then finds it evaluated (marked after the commit, a worker could
+        evaluate it first and alert on history)."""
+        since = timezone.now()
+        with transaction.atomic():
+            status = self._parse(raw, False, force=force)
+            if status == RawReport.PARSED:
+                TlsReport.objects.filter(
+                    pk=raw.report_id, created__gte=since, alerts_evaluated_at=None
+                ).update(alerts_evaluated_at=F("created"))
+        return status
+
+
+def _candidates() -> Iterator[list[int]]:
+    """The ids of the rows --split-zips reads, in chunks of at most SPLIT_CHUNK rows and,
+    unless one row is bigger, SPLIT_CHUNK_BYTES: each body's report 0 row that can hold
+    several reports, an HTTPS body that is a zip (its first 4 bytes, read by the database)
+    or a message. Listed a page at a time by id, so a table of millions of rows is never
+    listed at once and its bodies that hold one report are never read; the rows a split
+    stores are not report 0 rows, so never among those still to read."""
+    zip_head = Value(ZIP_MAGIC, output_field=BinaryField())
+    rows = (
+        RawReport.objects.filter(report_index=0)
+        .annotate(head=Substr("body", 1, len(ZIP_MAGIC), output_field=BinaryField()))
+        .filter(Q(source=RawReport.EMAIL) | Q(source=RawReport.HTTPS, head=zip_head))
+        .order_by("pk")
+    )
+    last = 0
+    while page := list(rows.filter(pk__gt=last).values_list("pk", "size")[:SPLIT_PAGE]):
+        last = page[-1][0]
+        yield from _chunks(page)
 
 
 def _chunks(rows: list[tuple[int, int]]) -> list[list[int]]:
@@ -176,6 +252,18 @@ def _chunks(rows: list[tuple[int, int]]) -> list[list[int]]:
     if chunk:
         chunks.append(chunk)
     return chunks
+
+
+def _rows(rows: list[RawReport], statuses: list[str]) -> str:
+    return ", ".join(
+        f"report {r.report_index + 1} as {r.public_id}: {status}"
+        + (f" ({r.error})" if r.error and status != "queued" else "")
+        for r, status in zip(rows, statuses, strict=True)
+    )
+
+
+def _statuses(counts: Counter[str]) -> str:
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
