@@ -8,6 +8,9 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.internal.flows.email_verification import (
+    handle_verification_email_rate_limit,
+)
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
 from allauth.account.models import Login
 from allauth.account.stages import LoginByCodeStage, LoginStageController
@@ -42,15 +45,22 @@ class SignupForm(AllauthSignupForm):
         allauth's "you already have an account" mail (which leaves them stuck).
 
         Both cases land on the same URL (accounts:confirm_code, see also the adapter) with
-        the same page, so the answer to "has this address an account?" is only in the mailbox."""
+        the same page, and consume the same rate limits in the same order, so the answer to
+        "has this address an account?" is only in the mailbox: a limit consumed by one case
+        only showed in what a next request answered (a 429, or "Too many" on the code form)."""
+        email = self.cleaned_data["email"]
+        # The per-address limit of "send me a code" (3 a minute), for every sign-up: for an
+        # address with an account, sign-up must not be a way around it to guess codes or
+        # flood a mailbox; for a new one, the count must be the same. Over it, the answer is
+        # the same and no sign-in code goes out (a new address still gets its one code).
+        code_allowed = ratelimit.consume(request, action="request_login_code", key=email.lower())
         if self.account_already_exists:
-            email = self.cleaned_data["email"]
             users = filter_users_by_email(email, is_active=True, prefer_verified=True)
             if users:
-                # The same per-address limit as "send me a code" (3 a minute): sign-up must not
-                # be a way around it to guess codes or flood a mailbox. Over it, the page is
-                # the same and no mail goes out.
-                if ratelimit.consume(request, action="request_login_code", key=email.lower()):
+                # What allauth's sign-up of a new address consumes next (confirm_email, one
+                # code mail per 10 s per address), with the same 429 over it.
+                handle_verification_email_rate_limit(request, email)
+                if code_allowed:
                     LoginCodeVerificationProcess.initiate(
                         request=request, user=users[0], email=email
                     )
