@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
 
 from checks.context import CheckContext
-from checks.dns import DnsAnswer
+from checks.dns import DnsAnswer, txt_fix
 from checks.findings import Collector, Finding, Mechanism, Status
 
 MECHANISM = Mechanism.DKIM
@@ -368,6 +368,77 @@ def parse_key_record(text: str) -> ParsedKey:
     return parsed
 
 
+# PEM armour around a key pasted whole ("-----BEGIN PUBLIC KEY-----" ... "-----END ...-----").
+_PEM_ARMOUR = re.compile(r"-----(?:BEGIN|END)[A-Z0-9 ]*-----")
+_FWS = " \t\r\n"
+
+
+def repaired_record(text: str, *, drop_testing: bool = False) -> str | None:
+    """The key record `text` with each defect whose repair is certain repaired, and every
+    other choice kept as written (tag order, flags, notes): v=DKIM1 first and exact; PEM armour
+    and white space out of p=; an Ed25519 key unwrapped from its SubjectPublicKeyInfo or given
+    the k=ed25519 it lacks; k= in lower case; h=sha256 where h= allows SHA-1 or no known hash;
+    s= listing email where it lists no service receivers use for mail. t=y (testing) is the
+    owner's choice and stays unless `drop_testing` (DKIM-11's own fix) removes it.
+
+    None when no record can be derived: the key must be replaced (it does not decode, is of a
+    type receivers do not know, or is still refused, e.g. a 512-bit RSA key), or the intent is
+    not plain (a tag given twice with different values, an element that is no tag=value pair).
+    """
+    tags: dict[str, str] = {}
+    for part in text.split(";"):
+        if not part.strip(_FWS):
+            continue  # an empty element ("; ;") carries nothing
+        name, sep, value = part.partition("=")
+        name, value = name.strip(_FWS), value.strip(_FWS)
+        if not sep or not _TAG_NAME_RE.match(name) or not _TAG_VALUE_RE.match(value):
+            return None
+        if name == "p":
+            value = re.sub(r"[ \t\r\n]", "", _PEM_ARMOUR.sub("", value))
+        if tags.setdefault(name, value) != value:
+            return None  # which value the owner meant is theirs to say (DKIM-03)
+    if "v" in tags:
+        # A record at a selector whose v= begins with "DKIM" is meant as a key
+        # (looks_like_key_record), and DKIM1 is the only version there is.
+        tags["v"] = "DKIM1"
+    key_type = tags.get("k", "rsa").lower()
+    der = _decode_base64(tags.get("p", ""))
+    if key_type not in ("rsa", "ed25519") or not der:
+        return None
+    if der.startswith(_ED25519_SPKI_PREFIX) and len(der) == 44:
+        key_type, der = "ed25519", der[len(_ED25519_SPKI_PREFIX) :]
+    elif key_type == "rsa" and len(der) == 32 and _load_rsa(der) is None:
+        key_type = "ed25519"  # k= defaults to (or says) rsa, the key is plainly Ed25519
+    tags["p"] = base64.b64encode(der).decode()
+    # v= first (RFC 6376 §3.6.1), the other tags where the owner wrote them; a k= the record
+    # lacked right after v=.
+    order = [n for n in ("v",) if n in tags]
+    if "k" not in tags and key_type != "rsa":
+        order.append("k")
+    order += [n for n in tags if n != "v"]
+    if "k" in tags or key_type != "rsa":
+        tags["k"] = key_type
+    if "h" in tags:
+        hashes = [h.strip() for h in tags["h"].split(":")]
+        if "sha256" not in hashes or "sha1" in hashes:
+            tags["h"] = "sha256"
+    if "s" in tags:
+        services = [s.strip() for s in tags["s"].split(":") if s.strip()]
+        if not {"*", "email"} & set(services):
+            # A key also meant for TLS reports (RFC 8460 §3) keeps that use.
+            tags["s"] = ":".join(["email", *(s for s in services if s == "tlsrpt")])
+    if "t" in tags and drop_testing:
+        flags = [f.strip() for f in tags["t"].split(":") if f.strip() and f.strip() != "y"]
+        if flags:
+            tags["t"] = ":".join(flags)
+        else:
+            del tags["t"]
+    record = "; ".join(f"{n}={tags[n]}" for n in order if n in tags)
+    if any(p.status == Status.FAIL for p in parse_key_record(record).problems):
+        return None
+    return record
+
+
 @dataclass
 class SelectorResult:
     selector: str
@@ -526,7 +597,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                     evidence={"dns": result.answer.evidence()},
                 )
             continue
-        _judge(out, result)
+        # A new selector a rotation suggests must not be one that already holds a key.
+        taken = {r.selector for r in keys.results if r.found}
+        _judge(out, result, taken)
     usable = [r for r in found if r.parsed is not None and r.parsed.usable]
     if usable and all(r.parsed is not None and r.parsed.key_type == "ed25519" for r in usable):
         out.add(
@@ -539,7 +612,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     return out.findings
 
 
-def _judge(out: Collector, result: SelectorResult) -> None:
+def _judge(out: Collector, result: SelectorResult, taken: set[str]) -> None:
     subject = result.name
     if len(result.records) > 1:
         out.add(
@@ -549,6 +622,7 @@ def _judge(out: Collector, result: SelectorResult) -> None:
             "undefined and receivers may fail every signature. Keep exactly one.",
             subject=subject,
             evidence=_evidence(result),
+            fix=_twin_fix(result),
         )
         return
     parsed = result.parsed
@@ -562,6 +636,7 @@ def _judge(out: Collector, result: SelectorResult) -> None:
             f"Selector '{result.selector}': {problem.message}",
             subject=subject,
             evidence=_evidence(result),
+            fix=_problem_fix(result, problem, taken),
         )
     if parsed.usable and not shared:
         size = f"{parsed.bits}-bit " if parsed.key_type == "rsa" and parsed.bits else ""
@@ -582,15 +657,17 @@ def _judge(out: Collector, result: SelectorResult) -> None:
             )
 
 
-def _joined_key(result: SelectorResult) -> bool:
-    """Whether the key record and the other TXT records, joined in some order, make a usable
-    key: a key split over several records instead of several strings of one record."""
+def _joined_key(result: SelectorResult) -> str:
+    """The key record and the other TXT records joined in the order that makes a usable key
+    ('' when none does): a key split over several records instead of several strings of one
+    record."""
     if not 0 < len(result.others) <= 3:
-        return False
-    return any(
-        parse_key_record(result.records[0] + "".join(rest)).usable
-        for rest in itertools.permutations(result.others)
-    )
+        return ""
+    for rest in itertools.permutations(result.others):
+        joined = result.records[0] + "".join(rest)
+        if parse_key_record(joined).usable:
+            return joined
+    return ""
 
 
 def _shared_rrset(out: Collector, result: SelectorResult) -> bool:
@@ -604,11 +681,17 @@ def _shared_rrset(out: Collector, result: SelectorResult) -> bool:
     parsed = result.parsed
     if not result.others or parsed is None or any(p.check_id == "DKIM-04" for p in parsed.problems):
         return False
-    if _joined_key(result):
+    joined = _joined_key(result)
+    if joined:
         message = (
             f"Selector '{result.selector}': the key is split over {len(result.others) + 1} TXT "
             "records, so receivers read only a piece of it. Publish it as one TXT record (a "
             "long key may be several strings inside that one record)."
+        )
+        record = repaired_record(joined) or joined
+        fix = (
+            f"Replace the {len(result.others) + 1} TXT records at {result.name} with this one "
+            f"record (its strings are joined without spaces):\n{_publish(result, record)}"
         )
     else:
         shown = "; ".join(repr(t[:60]) for t in result.others[:2])
@@ -617,5 +700,128 @@ def _shared_rrset(out: Collector, result: SelectorResult) -> bool:
             f"the key ({shown}); with several records at a selector the result is undefined "
             "(RFC 6376 §3.6.2.2) and receivers may read the wrong one. Keep only the key record."
         )
-    out.add("DKIM-02", Status.FAIL, message, subject=result.name, evidence=_evidence(result))
+        fix = "\n".join(f"Delete this record: {txt_fix(result.name, t)}" for t in result.others)
+    out.add(
+        "DKIM-02",
+        Status.FAIL,
+        message,
+        subject=result.name,
+        evidence=_evidence(result),
+        fix=fix,
+    )
     return True
+
+
+def _problem_fix(result: SelectorResult, problem: DkimProblem, taken: set[str]) -> str:
+    """What to publish for one problem of a key record: the record repaired where the repair
+    is certain (repaired_record), else the steps to a key receivers accept."""
+    if problem.status not in (Status.FAIL, Status.WARN):
+        return ""
+    parsed = result.parsed
+    assert parsed is not None
+    if problem.check_id == "DKIM-07":
+        # A key's size is no tag to edit: only a new key pair changes it.
+        return _new_key_fix(result, taken)
+    record = repaired_record(parsed.text, drop_testing=problem.check_id == "DKIM-11")
+    if record is not None:
+        return _publish(result, record)
+    if parsed.key_type not in ("rsa", "ed25519") or (parsed.bits or 1024) < 1024:
+        return _new_key_fix(result, taken)
+    if problem.check_id == "DKIM-03":
+        return (
+            f"Publish the record at {result.name} as tag=value pairs separated by ';', each "
+            "tag once; of several p= values, keep the public key your mail service shows in "
+            "its DKIM settings."
+        )
+    return _copy_key_fix(result)
+
+
+def _alias(result: SelectorResult) -> str:
+    """The name the selector is an alias of ('' when it is none): a provider's key, which the
+    owner's zone cannot hold beside the CNAME (RFC 1034 §3.6.2)."""
+    return result.answer.cnames[-1] if result.answer.cnames else ""
+
+
+def _publish(result: SelectorResult, record: str) -> str:
+    target = _alias(result)
+    if not target:
+        return txt_fix(result.name, record)
+    return (
+        f"{result.name} is an alias of {target}, where your mail provider publishes the key: "
+        f"ask them to publish it as\n{txt_fix(target, record)}"
+    )
+
+
+def _copy_key_fix(result: SelectorResult) -> str:
+    """The public key in DNS is mangled, while the signer's private key is presumably right:
+    copying it again from the sending service repairs the selector in place."""
+    assert result.parsed is not None
+    if target := _alias(result):
+        return (
+            f"{result.name} is an alias of {target}, where your mail provider publishes the "
+            "key: ask them to republish it whole."
+        )
+    key_type = result.parsed.key_type
+    return (
+        "Copy the public key from your mail service's DKIM settings again: only the base64 "
+        "text, all of it, without '-----BEGIN' and '-----END' lines. Then publish:\n"
+        + txt_fix(result.name, f"v=DKIM1; k={key_type}; p=<the public key>")
+    )
+
+
+def _new_key_fix(result: SelectorResult, taken: set[str]) -> str:
+    """The steps to a 2048-bit RSA key under a new selector: mail signed with the old key
+    keeps verifying while the signer switches, and nothing is published over a live key."""
+    if target := _alias(result):
+        return (
+            f"{result.name} is an alias of {target}, where your mail provider publishes the "
+            "key: rotate to a 2048-bit RSA key in the provider's DKIM settings and follow "
+            "their instructions (a new selector to publish, or the same alias kept)."
+        )
+    domain = result.name.split("._domainkey.", 1)[1]
+    new = f"{result.selector}-2048"
+    count = 2
+    while new in taken:
+        new, count = f"{result.selector}-2048-{count}", count + 1
+    assert result.parsed is not None
+    why = (
+        "so mail signed with the old one still verifies while you switch"
+        if result.parsed.usable
+        else "so the old record can stay until nothing signs with it"
+    )
+    return "\n".join(
+        [
+            f"Replace the key under a new selector, {why}:",
+            "1. In your mail service, generate a new 2048-bit RSA key.",
+            f"2. Publish its public key under the selector {new}:",
+            txt_fix(f"{new}._domainkey.{domain}", "v=DKIM1; k=rsa; p=<the new public key>"),
+            f"3. Switch signing to the selector {new} and check that new mail verifies.",
+            f"4. After a few days, delete the TXT record at {result.name}.",
+        ]
+    )
+
+
+def _twin_fix(result: SelectorResult) -> str:
+    """DKIM-02 for several key records at one selector: delete the ones receivers could not
+    use anyway; when more than one is usable, which key signs is known only to the sender."""
+    parsed = [parse_key_record(text) for text in result.records]
+    usable = [p for p in parsed if p.usable]
+    if len(usable) == 1:
+        return "\n".join(
+            f"Delete this record: {txt_fix(result.name, p.text)}" for p in parsed if not p.usable
+        )
+    shown = "; ".join(f"{n}) {_describe_key(p)}" for n, p in enumerate(usable or parsed, start=1))
+    return (
+        f"Keep the one record at {result.name} whose p= is the public key in your mail "
+        f"service's DKIM settings, and delete the others. Published now: {shown}. If two "
+        "services sign with these keys, give each its own selector."
+    )
+
+
+def _describe_key(parsed: ParsedKey) -> str:
+    size = f"{parsed.bits}-bit " if parsed.bits and parsed.key_type == "rsa" else ""
+    kind = {"rsa": "RSA", "ed25519": "Ed25519"}.get(parsed.key_type, parsed.key_type)
+    p = re.sub(r"[ \t\r\n]", "", parsed.tags.get("p", ""))
+    return (
+        f"a {size}{kind} key whose p= ends '{p[-16:]}'" if p else f"a {kind} record without a key"
+    )
