@@ -867,15 +867,17 @@ def suggested_record(
             kept = [f"mailto:{example_address(domain)}"]
         if kept:
             tags.append(f"{tag}=" + ",".join(kept))
-    # fo chooses when failure reports are sent; kept only when valid (DMARC-14 reports the
-    # rest), and without ruf too (it then does nothing, DMARC-14 says so; but it is a choice).
+    # fo chooses when failure reports are sent, and is kept without ruf too (it then does
+    # nothing, DMARC-14 says so; but it is a choice). Its valid options are kept, the invalid
+    # ones left out (receivers ignore them, DMARC-14). fo=0:1 asks for a report when all
+    # mechanisms fail and when any fails, which is when any fails (RFC 7489 §6.3): fo=1, the
+    # one of the pair RFC 9989 (which makes them exclusive) is left with.
     fo = [v.strip().lower() for v in (parsed.written("fo") or "").split(":")]
-    if (
-        parsed.written("fo") is not None
-        and all(v in ("0", "1", "d", "s") for v in fo)
-        and not {"0", "1"} <= set(fo)
-    ):
-        tags.append("fo=" + ":".join(dict.fromkeys(fo)))
+    fo = [v for v in dict.fromkeys(fo) if v in ("0", "1", "d", "s")]
+    if "0" in fo and "1" in fo:
+        fo.remove("0")
+    if fo:
+        tags.append("fo=" + ":".join(fo))
     for tag in ("adkim", "aspf"):
         value = (parsed.written(tag) or "").strip().lower()
         if value in ("r", "s"):
@@ -1412,6 +1414,8 @@ async def _tags(
                 Status.WARN,
                 f"t={parsed.tags['t']} is not valid (use y or n); receivers use the default n.",
                 subject=subject,
+                # Without t, what receivers apply now: writing t=y would lower it unseen.
+                fix=txt_fix(name, suggested_record(at, parsed)),
             )
 
     # DMARC-10: psd.
@@ -1444,6 +1448,8 @@ async def _tags(
                 Status.WARN,
                 f"psd={parsed.tags['psd']} is not valid (use y, n or u).",
                 subject=subject,
+                # Without psd, as receivers read the record now (an invalid value is ignored).
+                fix=txt_fix(name, suggested_record(at, parsed)),
             )
 
     # DMARC-11: rf / ri.
@@ -1472,6 +1478,8 @@ async def _tags(
                 f"fo={parsed.tags['fo']} contains invalid options ({', '.join(bad)}); valid are "
                 "0, 1, d and s separated by ':'.",
                 subject=subject,
+                # The valid options kept (suggested_record), as receivers read them now.
+                fix=txt_fix(name, suggested_record(at, parsed)),
             )
         elif "0" in values and "1" in values:
             out.add(
@@ -1480,6 +1488,8 @@ async def _tags(
                 "fo=0 and fo=1 contradict each other (RFC 9989 makes them mutually exclusive); "
                 "keep one.",
                 subject=subject,
+                # fo=1: what fo=0:1 asks of RFC 7489 receivers (suggested_record).
+                fix=txt_fix(name, suggested_record(at, parsed)),
             )
         if "ruf" not in parsed.tags:
             out.add(
@@ -1795,6 +1805,7 @@ def _views(out: Collector, domain: str, policy: DmarcPolicy, evidence: dict[str,
             "record without pct so both agree.",
             subject=domain,
             evidence={**evidence, "views": policy.views()},
+            fix=_views_fix(policy),
         )
     else:
         out.add(
@@ -1804,6 +1815,38 @@ def _views(out: Collector, domain: str, policy: DmarcPolicy, evidence: dict[str,
             subject=domain,
             evidence={"views": policy.views()},
         )
+
+
+def _views_fix(policy: DmarcPolicy) -> str:
+    """DMARC-19's fix. When both views read one record and differ over what it says (pct,
+    which RFC 9989 removed; a record RFC 7489 receivers ignore for want of p), that record
+    without pct and otherwise as its other fixes write it, offered only when both views then
+    apply the same policy. When they read different records, the domain's own record is read
+    first by both (RFC 7489 §6.6.3, RFC 9989 §4.10.1): which policy it should hold is the
+    owner's to say."""
+    domain = policy.domain
+    at = policy.record_domain
+    if policy.record is not None and at is not None and at == policy.legacy_domain:
+        suggestion = suggested_record(at, policy.record, drop=("pct",))
+        parsed = parse_dmarc(suggestion)
+        views = [
+            _policy_for(parsed, at == domain, legacy=True),
+            _policy_for(
+                parsed,
+                at == domain,
+                legacy=False,
+                honour_testing=False,
+                exists=policy.author_exists,
+            ),
+        ]
+        if views[0] == views[1]:
+            return txt_fix(f"_dmarc.{at}", suggestion)
+        return ""
+    return (
+        f"Publish one DMARC record at _dmarc.{domain} with the policy you want for {domain}: "
+        "receivers of both kinds read a domain's own record before any other, so they then "
+        "apply the same policy."
+    )
 
 
 async def _alignment(out: Collector, ctx: CheckContext) -> None:
@@ -1823,4 +1866,8 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         "so no mail from it can pass DMARC.",
         subject=ctx.domain,
         evidence={"dkim_selectors_tried": keys.selectors},
+        # Which servers send its mail, and with which key, only the owner knows.
+        fix=f"Publish an SPF record for {ctx.domain} naming the servers that send its mail, "
+        "and have your mail service sign with DKIM (publish the key record it gives you); "
+        "mail passes DMARC when either of them passes for this domain.",
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -601,6 +601,9 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
             checks.append((uri, ctx.dns.addresses(uri.target)))
     results = await asyncio.gather(*(c for _, c in checks))
     all_ok = True
+    # What to change for each address found undeliverable (TLSRPT-10 warn), by URI.
+    remedies: dict[str, str] = {}
+    first = len(out.findings)
     for (uri, _), result in zip(checks, results, strict=True):
         if uri.scheme == "mailto":
             answer: DnsAnswer = result
@@ -617,6 +620,11 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
             targets = [r.exchange.to_text().rstrip(".") for r in answer.records]  # type: ignore[attr-defined]
             if answer.exists and all(t == "" for t in targets):
                 all_ok = False
+                remedies[uri.uri] = (
+                    f"Change the address to a mailbox at a domain that receives mail, or, if "
+                    f"{uri.target} should receive mail, replace its null MX with MX records "
+                    "naming its mail servers."
+                )
                 out.add(
                     "TLSRPT-10",
                     Status.WARN,
@@ -644,6 +652,11 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
                             f"Reports to {uri.uri} cannot be delivered: {uri.target} has no "
                             "MX and no address."
                         )
+                        remedies[uri.uri] = (
+                            f"Give {uri.target} MX records naming the servers that receive "
+                            "its mail, or change the address to a mailbox at a domain that "
+                            "receives mail."
+                        )
                     out.add(
                         "TLSRPT-10",
                         status,
@@ -658,6 +671,11 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
             if not addrs:
                 all_ok = False
                 failed = any(a.failed for a in answers)
+                if not failed:
+                    remedies[uri.uri] = (
+                        f"Publish an address (A or AAAA record) for {uri.target}, the server "
+                        "that receives the reports, or correct the host name in the URL."
+                    )
                 out.add(
                     "TLSRPT-10",
                     Status.ERROR if failed else Status.WARN,
@@ -667,6 +685,7 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
                     subject=uri.uri,
                     evidence={"lookups": [a.evidence() for a in answers]},
                 )
+    _endpoint_fixes(ctx.domain, record, out.findings[first:], remedies)
     if all_ok and (checks or literals):
         parts = []
         if checks:
@@ -685,6 +704,28 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
             " ".join(parts) + " No test report was sent.",
             subject=", ".join([u.uri for u, _ in checks] + [u.uri for u in literals]),
         )
+
+
+def _endpoint_fixes(
+    domain: str, record: TlsRptRecord, findings: list[Finding], remedies: dict[str, str]
+) -> None:
+    """The fix of each TLSRPT-10 warn: what to change so the address receives reports and,
+    when the record names addresses that work, the record without the undeliverable ones
+    (every other address and field kept). With no address left, the record is not offered:
+    an invented mailbox in its place would lose the reports as surely."""
+    kept = [u for u in record.uris if u.uri not in remedies]
+    working = [u for u in kept if _repaired_uri(u)]
+    without = record_fix(domain, [replace(record, uris=kept)]) if working else ""
+    for finding in findings:
+        remedy = remedies.get(finding.subject)
+        if finding.id != "TLSRPT-10" or finding.status != Status.WARN or not remedy:
+            continue
+        finding.fix = remedy
+        if without:
+            finding.fix += (
+                "\nOr send no more reports there: publish this record, which keeps the other "
+                f"report address{'es' if len(working) > 1 else ''}:\n{without}"
+            )
 
 
 def _is_ip_literal(host: str) -> bool:

@@ -3,7 +3,10 @@
 Every DNS record a fix proposes must be publishable exactly as written (a fully qualified owner
 with its trailing dot, the right label for the mechanism, TXT strings quoted and at most 255
 octets) and must pass the engine's own parser for that mechanism, keeping the report addresses
-the owner already had. Every MTA-STS policy a fix proposes must parse cleanly, cover every MX
+the owner already had (but for those the engine found undeliverable). A DKIM key record may
+name the new key as a placeholder in p= when the fix is the steps to a new key; with a real key
+in its place it must parse cleanly. Every fail or warn of DKIM, DMARC and TLS-RPT comes with a
+fix, but for the few listed in NO_FIX with the reason. Every MTA-STS policy a fix proposes must parse cleanly, cover every MX
 host and come with a new id. Summaries must read as plain sentences: no doubled or stray
 punctuation, no Python reprs, no "could not check" on a fail.
 
@@ -14,6 +17,7 @@ The inputs are the lab's scenario zones served by the in-memory resolver of test
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import errno
 import re
@@ -27,7 +31,7 @@ import dns.rdataclass
 import dns.rdatatype
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
@@ -296,7 +300,42 @@ def _owner_addresses(record: str) -> list[str]:
     return out
 
 
-def fix_problems(finding: Finding, domain: str, zone: Zone) -> list[str]:
+# Real public keys: what the owner puts where a fix names the key to publish.
+_NEW_KEYS = {
+    "rsa": rsa.generate_private_key(65537, 2048)
+    .public_key()
+    .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo),
+    "ed25519": ed25519.Ed25519PrivateKey.generate()
+    .public_key()
+    .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw),
+}
+_KEY_PLACEHOLDER = re.compile(r"(?<=p=)<[^<>;]+>$")
+
+
+def _dkim_problems(finding: Finding, value: str) -> list[tuple[str, Status, str]]:
+    """A proposed key record's problems that a fix must not leave: any fail, and any warn but
+    the key size (no record edit changes it: DKIM-07 has its own fix) and t=y, the owner's
+    choice every fix but DKIM-11's keeps. A fix never keeps the problem it is about. A
+    placeholder for the key is only for a fix that says in words where the key comes from."""
+    if _KEY_PLACEHOLDER.search(value):
+        if all(RECORD_LINE.match(line) for line in finding.fix.split("\n")):
+            return [("DKIM", Status.FAIL, "a placeholder in a record to publish as it is")]
+        key_type = "ed25519" if "k=ed25519" in value else "rsa"
+        value = _KEY_PLACEHOLDER.sub(base64.b64encode(_NEW_KEYS[key_type]).decode(), value)
+    if not dkim.looks_like_key_record(value):
+        return [("DKIM", Status.FAIL, "no DKIM key record")]
+    return [
+        (p.check_id, p.status, p.message)
+        for p in dkim.parse_key_record(value).problems
+        if p.status == Status.FAIL
+        or (p.check_id == finding.id and p.status == finding.status)
+        or (p.status == Status.WARN and p.check_id not in ("DKIM-07", "DKIM-11"))
+    ]
+
+
+def fix_problems(
+    finding: Finding, domain: str, zone: Zone, undeliverable: frozenset[str] = frozenset()
+) -> list[str]:
     fix = finding.fix
     if not fix:
         return []
@@ -334,7 +373,7 @@ def fix_problems(finding: Finding, domain: str, zone: Zone) -> list[str]:
             parsed_rpt = parse_tlsrpt_record(value)
             problems = [(p.check_id, p.status, p.message) for p in parsed_rpt.problems]
             for address in (a for r in _current_texts(zone, name) for a in _owner_addresses(r)):
-                if address not in value:
+                if address not in value and address not in undeliverable:
                     found.append(f"{where}: {value!r} drops the owner's {address}")
         elif name.startswith("_mta-sts."):
             parsed_sts = parse_sts_record(value)
@@ -344,6 +383,8 @@ def fix_problems(finding: Finding, domain: str, zone: Zone) -> list[str]:
             current = [parse_sts_record(t).id for t in _current_texts(zone, name)]
             if parsed_sts.id in current:
                 found.append(f"{where}: {value!r} keeps the current id")
+        elif "._domainkey." in name:
+            problems = _dkim_problems(finding, value)
         elif "._bimi." in name:
             problems = [("BIMI", Status.FAIL, e) for e in parse_bimi(value).errors]
         elif value.lower().startswith("v=spf1"):
@@ -386,9 +427,33 @@ FIX_REQUIRED = {
 }
 
 
-def missing_fix(finding: Finding) -> list[str]:
-    if finding.status == Status.FAIL and finding.id in FIX_REQUIRED and not finding.fix:
+# Mechanisms whose every fail and warn is about the owner's own records: each comes with what
+# to publish or change.
+FIX_REQUIRED_MECHANISMS = ("DKIM-", "DMARC-", "TLSRPT-")
+
+
+def no_fix_reason(finding: Finding, findings: list[Finding]) -> str:
+    """Why a fail or warn of FIX_REQUIRED_MECHANISMS may come without a fix ('' for none)."""
+    if finding.id == "DMARC-06" and any(
+        f.id == "DMARC-06" and "rua=" in f.fix and f is not finding for f in findings
+    ):
+        # p=none without rua: enforcing blind would quarantine the owner's own unaligned mail
+        # unseen, so the one fix offered is the other DMARC-06's, which adds a report address.
+        return "the other DMARC-06 adds the report address first"
+    return ""
+
+
+def missing_fix(finding: Finding, findings: list[Finding] = []) -> list[str]:  # noqa: B006
+    if finding.fix:
+        return []
+    if finding.status == Status.FAIL and finding.id in FIX_REQUIRED:
         return [f"{finding.id} fail without a fix: {finding.summary!r}"]
+    if (
+        finding.status in BAD
+        and finding.id.startswith(FIX_REQUIRED_MECHANISMS)
+        and not no_fix_reason(finding, findings)
+    ):
+        return [f"{finding.id} {finding.status} without a fix: {finding.summary!r}"]
     return []
 
 
@@ -398,11 +463,15 @@ def test_fixes_are_publishable_and_summaries_read_well(
 ) -> None:
     findings = findings_for(domain, zone, served, selectors)
     assert findings
+    # A fix may stop reports going to an address the engine found undeliverable.
+    undeliverable = frozenset(
+        f.subject for f in findings if f.id == "TLSRPT-10" and f.status == Status.WARN
+    )
     problems = []
     for finding in findings:
         problems += summary_problems(finding)
-        problems += fix_problems(finding, domain, zone)
-        problems += missing_fix(finding)
+        problems += fix_problems(finding, domain, zone, undeliverable)
+        problems += missing_fix(finding, findings)
     assert problems == []
 
 

@@ -48,10 +48,18 @@ def test_a_suggested_dmarc_record_keeps_the_failure_report_options() -> None:
     _, suggested = published(finding.fix)
     assert "p=quarantine" in suggested and "fo=1:d" in suggested
     assert not [f for f in dmarc_findings(suggested) if f.status in (Status.FAIL, Status.WARN)]
-    # An invalid or contradictory fo is not copied into a fix (DMARC-14 reports it).
-    for bad in ("fo=2", "fo=0:1"):
-        parsed = dmarc.parse_dmarc(f"v=DMARC1; p=none; ruf=mailto:f@example.com; {bad}")
-        assert "fo=" not in dmarc.suggested_record(D, parsed)
+    # Invalid options are not copied into a fix (DMARC-14 reports them; receivers ignore
+    # them), the valid ones beside them are. fo=0:1 asks RFC 7489 receivers for a report when
+    # all mechanisms fail and when any fails, which is fo=1 (RFC 9989 makes the two exclusive).
+    for written, kept in (
+        ("fo=2", ""),
+        ("fo=1:x", "fo=1"),
+        ("fo=0:1", "fo=1"),
+        ("fo=s:1:0", "fo=s:1"),
+    ):
+        parsed = dmarc.parse_dmarc(f"v=DMARC1; p=none; ruf=mailto:f@example.com; {written}")
+        suggested = dmarc.suggested_record(D, parsed)
+        assert [t for t in suggested.split("; ") if t.startswith("fo=")] == [kept] * bool(kept)
 
 
 def test_t_y_under_p_none_does_not_claim_to_weaken_none_to_none() -> None:

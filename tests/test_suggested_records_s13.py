@@ -646,8 +646,12 @@ def test_it_suggests_a_publishable_record_that_keeps_the_owners_choices(case: Ca
         summaries = " ".join(f.summary for f in found if f.id == check_id)
         for word in words:
             assert word in summaries, (check_id, word, summaries)
+    # TLSRPT-10's record stops reports to the addresses found undeliverable, and only those.
+    undeliverable = [f.subject for f in found if f.id == "TLSRPT-10" and f.status == "warn"]
     for finding, record in fixes:
         for text in case.kept:
+            if finding.id == "TLSRPT-10" and any(text in u for u in undeliverable):
+                continue
             assert text in record + " ", (finding.id, text, record)
         for text in case.absent:
             assert text not in record, (finding.id, text, record)
