@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
+import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import User
 from django.core import mail
@@ -106,6 +109,59 @@ class SignupEnumerationTestCase(BaseTestCase):
             self.assertEqual(self.sign_up(email).status_code, 302)
             self.assertEqual(self.sign_up(email).status_code, 429)
             self.assertEqual(len(mail.outbox), 1, email)
+
+
+# Still open (needs mailsec/accounts/views.py or settings, not this change): after a sign-up,
+# the known address's session holds a sign-in by code (allauth's LoginByCodeStage, started by
+# the person, 3-minute code) and a new address's an email verification (EmailVerificationStage,
+# 15-minute code). Requests in that same session then answer differently. Strict: whoever
+# closes one must remove its marker.
+OPEN_LEAK = pytest.mark.xfail(
+    strict=True, reason="sign-up leaves a different pending stage for a known address"
+)
+
+
+@override_settings(CACHES=LOCMEM)
+class SameSessionTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()
+        known = User.objects.create_user("known", KNOWN)
+        EmailAddress.objects.create(user=known, email=KNOWN, verified=True, primary=True)
+
+    def after_sign_up(self, then: Callable[[Client], Any]) -> dict[str, tuple[int, str]]:
+        out = {}
+        for email in (KNOWN, NEW):
+            cache.clear()
+            client = Client()
+            client.post("/accounts/signup/", {"email": email})
+            r = then(client)
+            out[email] = (r.status_code, r.get("Location", ""))
+        return out
+
+    @OPEN_LEAK
+    def test_the_verification_page_answers_alike(self) -> None:
+        answers = self.after_sign_up(lambda c: c.get("/accounts/confirm-email/"))
+        self.assertEqual(answers[KNOWN], answers[NEW])
+
+    @OPEN_LEAK
+    def test_too_many_wrong_codes_answer_alike(self) -> None:
+        def three_wrong_codes(client: Client) -> Any:
+            for _ in range(3):
+                r = client.post("/accounts/code/", {"code": "000000"})
+            return r
+
+        answers = self.after_sign_up(three_wrong_codes)
+        self.assertEqual(answers[KNOWN], answers[NEW])
+
+    @OPEN_LEAK
+    def test_a_code_four_minutes_later_answers_alike(self) -> None:
+        def later(client: Client) -> Any:
+            with mock.patch("time.time", return_value=time.time() + 240):
+                return client.post("/accounts/code/", {"code": "000000"})
+
+        answers = self.after_sign_up(later)
+        self.assertEqual(answers[KNOWN], answers[NEW])
 
 
 @override_settings(CACHES=LOCMEM)
