@@ -1019,7 +1019,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     redirect_fix = txt_fix(subject, with_tags(chosen.records[0], moved)) if moved else ""
     logo_body: bytes | None = None
     if logo_url:
-        logo_body = _logo(out, logo_url, logo_result, redirect_fix, domain)
+        logo_body = _logo(out, logo_url, logo_result, redirect_fix, org)
     if cert_url:
         # The domains a SAN may name: the record's own domain (author or organisational).
         record_domain = subject.split("._bimi.", 1)[-1]
@@ -1031,6 +1031,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             logo_body,
             logo_result,
             redirect_fix,
+            org,
         )
     return out.findings
 
@@ -1357,8 +1358,9 @@ def _logo(
     """BIMI-04/BIMI-09 on the fetched logo; its body when it was served in full.
 
     `redirect_fix`: the record naming the redirect targets, for a logo URL that redirects.
-    `domain`: the checked domain, whose names a logo host's certificate may carry (the fix
-    of a certificate with none of them is to ask the host's provider)."""
+    `domain`: the checked domain's organisational domain, whose names a logo host and its
+    certificate may carry (the fix for a host or certificate with none of them is to ask the
+    host's provider: https.refusal_fix)."""
     if result is None:
         out.add("BIMI-09", Status.INFO, "The logo's SVG profile is not checked yet.", subject=url)
         return None
@@ -1528,10 +1530,13 @@ def _mark(
     logo: bytes | None,
     logo_result: Any,
     redirect_fix: str = "",
+    org: str = "",
 ) -> None:
     """BIMI-10: fetch outcome, then the certificate checks, one finding per problem.
 
-    `redirect_fix`: the record naming the redirect targets, for an a= URL that redirects."""
+    `redirect_fix`: the record naming the redirect targets, for an a= URL that redirects.
+    `org`: the checked domain's organisational domain, whose names the a= host and its TLS
+    certificate may carry (https.refusal_fix); the first of `domains` when not given."""
     if result is None:
         out.add("BIMI-10", Status.INFO, "The mark certificate is not checked yet.", subject=url)
         return
@@ -1557,7 +1562,7 @@ def _mark(
             f"certificate {refusal_text(result)}; receivers will not fetch it.",
             subject=url,
             evidence=evidence,
-            fix=refusal_fix(result, domains[0] if domains else ""),
+            fix=refusal_fix(result, org or (domains[0] if domains else "")),
         )
         return
     if result.error_kind is not None or result.status is None:

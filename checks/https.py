@@ -483,7 +483,12 @@ def refusal_text(result: HttpsResult) -> str:
     """What is wrong with the certificate a host presented (a 'tls-cert' result), as a clause
     after 'presents a certificate': from OpenSSL's reason (CertInfo.verify_code, starts_in) and
     the leaf's facts, OpenSSL's own words only where no finer reason is known. The one reading
-    for MTASTS-12 (the policy host) and BIMI-04/BIMI-10 (the logo and evidence hosts)."""
+    for MTASTS-12 (the policy host) and BIMI-04/BIMI-10 (the logo and evidence hosts).
+
+    OpenSSL reports one code, that of the first check a chain fails: an expired leaf whose
+    intermediate was not sent is "unable to get local issuer certificate" (20), one under a CA
+    certificate not valid yet is "not yet valid" (9). The leaf's own dates are read too, so an
+    expired leaf is said whatever code came first."""
     cert = result.cert
     code = cert.verify_code if cert is not None else None
     reason = ((cert.verify_error if cert is not None else "") or result.error).rstrip(". ")
@@ -495,19 +500,80 @@ def refusal_text(result: HttpsResult) -> str:
     if cert is not None and cert.starts_in is not None:
         starts = utc_text(datetime.fromisoformat(cert.not_before))
         return f"that is not valid until {starts}"
+    ends = _leaf_expired(cert)
+    expired = f"that expired on {utc_text(ends)}" if ends is not None else ""
+    if cert is not None and code == HOSTNAME_MISMATCH:
+        # OpenSSL checks the name before the dates: an expired leaf for other names is 62.
+        also = f"; it also expired on {utc_text(ends)}" if ends is not None else ""
+        return f"that is not valid for {result.host} ({_names_text(cert)}){also}"
+    if expired and code == CERT_NOT_YET_VALID:
+        return f"{expired}, and a CA certificate in its chain is not yet valid ({reason})"
+    if expired and code in UNTRUSTED:
+        return f"{expired}, and it does not chain to a public root either ({reason})"
+    if expired and code == CERT_HAS_EXPIRED:
+        return expired
+    if expired:
+        return f"{expired}, and is refused for another reason too ({reason})"
     if code == CERT_NOT_YET_VALID:
         return f"with a certificate in its chain that is not yet valid ({reason})"
+    if cert is not None and code == CERT_HAS_EXPIRED and not cert.not_after:
+        # The connection that reads what the host sends failed (CertInfo without dates):
+        # OpenSSL's code does not say whether the leaf or a CA certificate expired.
+        return (
+            "that is refused as expired: a certificate among those it sends has expired, and "
+            "which one could not be read (the second connection, to read them, failed)"
+        )
     if cert is not None and code == CERT_HAS_EXPIRED:
-        ends = datetime.fromisoformat(cert.not_after) if cert.not_after else None
-        if ends is not None and ends < datetime.now(UTC):
-            return f"that expired on {utc_text(ends)}"
         return f"with an expired CA certificate in its chain ({reason})"
-    if cert is not None and code == HOSTNAME_MISMATCH:
-        names = ", ".join(cert.sans) or "none"
-        return f"that is not valid for {result.host} (its names: {names})"
     if code in UNTRUSTED:
         return f"that is not trusted: it does not chain to a public root ({reason})"
     return f"that is not accepted ({reason})"
+
+
+def _leaf_expired(cert: CertInfo | None) -> datetime | None:
+    """The presented leaf's notAfter when it has passed; None when it has not or is unknown
+    (the certificate could not be captured)."""
+    if cert is None or not cert.not_after:
+        return None
+    try:
+        ends = datetime.fromisoformat(cert.not_after)
+    except ValueError:
+        return None
+    if ends.tzinfo is None:
+        ends = ends.replace(tzinfo=UTC)
+    return ends if ends < datetime.now(UTC) else None
+
+
+def _names_text(cert: CertInfo) -> str:
+    """The DNS names a refused leaf carries, for 'not valid for <host> (…)'. A certificate
+    with none (the host only in its subject's CN) is said so: verifiers do not read the CN."""
+    if cert.sans:
+        return f"its names: {', '.join(cert.sans)}"
+    return "it has no DNS name in its subjectAltName, and the CN in its subject is not used"
+
+
+def _wildcard_note(host: str, sans: list[str]) -> str:
+    """Why a wildcard name the refused certificate carries does not cover `host`: it never
+    covers the name it stands under (*.mta-sts.example.com is not mta-sts.example.com), and
+    it covers one label only (*.example.com is not mta-sts.sub.example.com). '' when no
+    wildcard is near enough to the host to be the one meant."""
+    host = host.lower().rstrip(".")
+    parent = host.split(".", 1)[1] if "." in host else ""
+    for name in sans:
+        if not name.startswith("*."):
+            continue
+        base = name[2:].lower().rstrip(".")
+        if base == host:
+            return f" A wildcard name never covers the name it stands under: {name} is not {host}."
+        if parent.endswith(f".{base}"):
+            return f" A wildcard name covers one label only: {name} does not cover {host}."
+    return ""
+
+
+def _quoted(name: str) -> str:
+    """A certificate's subject or issuer as findings quote it: 'CN=…' (as certs.verify_chain
+    and checks.bimi do), '' when unknown."""
+    return f"'{name}'" if name else ""
 
 
 def _stale_state(cert: CertInfo) -> str:
@@ -537,70 +603,105 @@ def _within(name: str, domain: str) -> bool:
 def refusal_fix(result: HttpsResult, domain: str = "") -> str:
     """What the owner does about the certificate refusal_text describes: one instruction for
     MTASTS-12 (the policy host) and BIMI-04/BIMI-10 (the logo and evidence hosts), naming the
-    host, the date or the names. `domain` is the owner's: a certificate none of whose names
-    is in or above it belongs to whoever hosts the name, who must fix it. '' when there is
-    nothing to do yet (a certificate starting within the clock allowance: could not check)."""
+    host, the date or the names. '' when there is nothing to do yet (a certificate starting
+    within the clock allowance: could not check).
+
+    `domain` is the owner's organisational domain (domainname.organizational_domain, so that
+    sub.example.com's own names include www.example.com): a host outside it (an a= URL on the
+    mark certificate issuer's host), or a certificate none of whose names is in or above it,
+    belongs to whoever hosts the name, who must fix it."""
     cert = result.cert
     if result.error_kind != "tls-cert" or cert is None:
         return ""
     host = result.host
     code = cert.verify_code
     reason = (cert.verify_error or result.error).rstrip(". ")
-    issuer = f" ({cert.issuer})" if cert.issuer else ""
+    issuer = _quoted(cert.issuer)
     public = "from a public CA (free and renewed automatically with an ACME client such as certbot)"
+    full_chain = "the full chain file, such as fullchain.pem, not cert.pem"
+    skew = NOT_BEFORE_SKEW.total_seconds()
+    if cert.starts_in is not None and cert.starts_in <= skew and not cert.stale_ca:
+        return ""
+    if domain and not _within(host, domain):
+        return (
+            f"{host} is not a name of {domain}: ask the provider that runs it to fix the "
+            f"certificate it presents (a certificate {refusal_text(result)}), or serve the "
+            f"file from a host of your own with a certificate {public} and change the URL "
+            "that points to it."
+        )
+    if domain and cert.sans and not any(_within(n, domain) for n in cert.sans):
+        names = ", ".join(cert.sans)
+        return (
+            f"{host} is answered by a server whose certificate is for {names}, not for "
+            f"{host}: ask the provider that hosts {host} to serve a certificate for {host} "
+            "on it (services that host this name for you issue one per domain), or point "
+            f"{host} to a server of your own with a certificate for it {public}."
+        )
     if cert.stale_ca:
         return stale_ca_fix(host, cert.stale_ca, _stale_state(cert))
     if cert.starts_in is not None:
-        if cert.starts_in <= NOT_BEFORE_SKEW.total_seconds():
-            return ""
         starts = utc_text(datetime.fromisoformat(cert.not_before))
         return (
             f"Install on {host} a certificate that is valid now: the one it sends is valid only "
             f"from {starts}. Check the clock of the system that issued it."
         )
-    if code == CERT_HAS_EXPIRED:
-        ends = datetime.fromisoformat(cert.not_after) if cert.not_after else None
-        if ends is not None and ends < datetime.now(UTC):
-            return (
-                f"Renew the certificate of {host} (it expired on {utc_text(ends)}) and install "
-                "the new one. Automate the renewal (an ACME client such as certbot, or your "
-                "host's automatic certificates) so it does not lapse again."
-            )
+    ends = _leaf_expired(cert)
+    if code == HOSTNAME_MISMATCH:
+        sent = (
+            f"the one it sends names: {', '.join(cert.sans)}"
+            if cert.sans
+            else "the one it sends has no DNS name in its subjectAltName, and the CN in its "
+            "subject is not used"
+        )
+        if ends is not None:
+            sent += f", and it expired on {utc_text(ends)}"
         return (
-            f"Install on {host} the current intermediate certificate from its CA{issuer}: a CA "
-            f"certificate in the chain it sends has expired ({reason})."
+            f"Install on {host} a certificate whose names include {host} ({sent}), "
+            f"{public}.{_wildcard_note(host, cert.sans)}"
+        )
+    renewable = code in (CERT_HAS_EXPIRED, CERT_NOT_YET_VALID) or (
+        code in _ISSUER_MISSING and not cert.self_signed
+    )
+    if ends is not None and renewable:
+        # The leaf itself has expired: a new one from its CA, sent with the chain that CA
+        # issues now, mends whatever else OpenSSL met first (a missing or stale intermediate).
+        return (
+            f"Renew the certificate of {host} (it expired on {utc_text(ends)}) and install it "
+            f"with its full chain (with an ACME client: {full_chain}). Automate the renewal "
+            "(an ACME client such as certbot, or your host's automatic certificates) so it "
+            "does not lapse again."
+        )
+    if code == CERT_HAS_EXPIRED and not cert.not_after:
+        return (
+            f"Renew the expired certificate among those {host} sends (its own, or the "
+            "intermediate sent with it: which one could not be read) and install the "
+            f"certificate with its full chain (with an ACME client: {full_chain})."
+        )
+    if code == CERT_HAS_EXPIRED:
+        of = f" of its CA, {issuer}," if issuer else " from its CA"
+        return (
+            f"Install on {host} the current intermediate certificate{of} in the chain it sends: "
+            f"a CA certificate there has expired ({reason})."
         )
     if code == CERT_NOT_YET_VALID:
+        of = f" of its CA, {issuer}," if issuer else " from its CA"
         return (
-            f"Install on {host} the intermediate certificate from its CA{issuer} that is valid "
-            f"now: a certificate in the chain it sends is not valid yet ({reason})."
-        )
-    if code == HOSTNAME_MISMATCH:
-        names = ", ".join(cert.sans) or "none"
-        wildcard = (
-            " A wildcard name covers one label only."
-            if any(n.startswith("*.") and _within(n, host) for n in cert.sans)
-            else ""
-        )
-        if domain and cert.sans and not any(_within(n, domain) for n in cert.sans):
-            return (
-                f"{host} is answered by a server whose certificate is for {names}, not for "
-                f"{host}: ask the provider that hosts {host} to serve a certificate for {host} "
-                "on it (services that host this name for you issue one per domain), or point "
-                f"{host} to a server of your own with a certificate for it {public}."
-            )
-        return (
-            f"Install on {host} a certificate whose names include {host} (the one it sends "
-            f"names: {names}), {public}.{wildcard}"
+            f"Install on {host} the intermediate certificate{of} that is valid now: a "
+            f"certificate in the chain it sends is not valid yet ({reason})."
         )
     if code in _ISSUER_MISSING and not cert.self_signed:
+        named = f", {issuer}," if issuer else ""
         return (
-            f"Make {host} send its CA's intermediate certificate{issuer} after its own "
-            "certificate (with an ACME client: the full chain file, such as fullchain.pem, not "
-            f"cert.pem). If that CA is a private one, replace the certificate with one {public}."
+            f"Make {host} send its CA's intermediate certificate{named} after its own "
+            f"certificate (with an ACME client: {full_chain}). If that CA is a private one, "
+            f"replace the certificate with one {public}."
         )
     if code in UNTRUSTED:
-        who = "it is self-signed" if cert.self_signed else f"its issuer{issuer} is not a public CA"
+        who = (
+            "it is self-signed"
+            if cert.self_signed
+            else f"its issuer{' ' + issuer if issuer else ''} is not a public CA"
+        )
         return f"Replace the certificate of {host} with one {public}: {who}."
     return f"Install on {host} a certificate for {host} {public}, with its full chain ({reason})."
 

@@ -19,6 +19,7 @@ from typing import Any
 from checks import certs, https, mx, tlsrpt
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, txt_fix
+from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
 
 MECHANISM = Mechanism.MTASTS
@@ -1624,9 +1625,11 @@ def policy_digest(state: MtaStsState) -> str:
     return hashlib.sha256(meaning.encode()).hexdigest()
 
 
-def _fetch_fix(domain: str, result: https.HttpsResult, problem: Problem) -> str:
+def _fetch_fix(domain: str, result: https.HttpsResult, problem: Problem, org: str = "") -> str:
     """What the owner does about one of _fetch_problems' verdicts, naming the host, the URL and
-    what it answered; '' where the summary's words are all there is to say."""
+    what it answered; '' where the summary's words are all there is to say. `org`: the
+    domain's organisational domain, whose names a policy host certificate may carry (one for
+    www.example.com is the owner's own when sub.example.com is checked; https.refusal_fix)."""
     host, url = result.host, policy_url(domain)
     status = result.status
     if problem.check_id == "MTASTS-11" and result.error_kind == "connect":
@@ -1639,7 +1642,7 @@ def _fetch_fix(domain: str, result: https.HttpsResult, problem: Problem) -> str:
     if problem.check_id == "MTASTS-11":
         return host_fix(domain)
     if problem.check_id == "MTASTS-12":
-        return https.refusal_fix(result, domain)
+        return https.refusal_fix(result, org or domain)
     if problem.check_id == "MTASTS-13":
         return (
             f"Configure the web server of {host} to answer a TLS handshake for the name {host} "
@@ -1687,9 +1690,10 @@ def _fetch_findings(
     url = policy_url(ctx.domain)
     host = f"mta-sts.{ctx.domain}"
     problems = state.fetch_problems
+    org = organizational_domain(ctx.domain, ctx.config.extra_public_suffixes)
     for problem in problems:
         is_bad = problem.status in (Status.FAIL, Status.WARN)
-        fix = _fetch_fix(ctx.domain, result, problem) if is_bad else ""
+        fix = _fetch_fix(ctx.domain, result, problem, org) if is_bad else ""
         out.add(
             problem.check_id,
             problem.status,
