@@ -29,7 +29,7 @@ from xml.parsers import expat
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
-from checks.certs import NOT_BEFORE_SKEW, issued_by, name_text, utc_text
+from checks.certs import NOT_BEFORE_SKEW, issued_by, load_der, name_text, utc_text
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
@@ -570,6 +570,20 @@ class MarkReport:
     facts: dict[str, Any] = field(default_factory=dict)
     svg: bytes | None = None  # the logo embedded in the certificate, decompressed
     logo_compared: bool = False  # the l= logo was available and compared
+    # What each problem (and warning) is, one code per entry in the same order, so its fix is
+    # chosen by what is wrong rather than by its words: 'not-pem', 'der', 'chain-broken',
+    # 'self-signed', 'expired', 'not-yet-valid', 'ca-expired', 'ca-not-yet-valid',
+    # 'no-bimi-eku', 'names', 'logotype', 'logo-differs'; warnings: 'leaf-only'.
+    kinds: list[str] = field(default_factory=list)
+    warning_kinds: list[str] = field(default_factory=list)
+
+    def fail(self, kind: str, text: str) -> None:
+        self.problems.append(text)
+        self.kinds.append(kind)
+
+    def warn(self, kind: str, text: str) -> None:
+        self.warnings.append(text)
+        self.warning_kinds.append(kind)
 
 
 def _load_pem_chain(data: bytes) -> list[x509.Certificate] | str:
@@ -624,7 +638,15 @@ def check_mark_certificate(
     now = now or datetime.now(UTC)
     certs = _load_pem_chain(bytes(pem)) if isinstance(pem, bytes | bytearray) else ""
     if isinstance(certs, str):
-        report.problems.append(certs or "the file at a= is not a PEM certificate chain")
+        if isinstance(pem, bytes | bytearray) and load_der(bytes(pem)) is not None:
+            # One certificate in binary DER: the right file in the wrong encoding.
+            report.fail(
+                "der",
+                "the file at a= is not a PEM certificate chain: it is one certificate in "
+                "binary (DER) form",
+            )
+            return report
+        report.fail("not-pem", certs or "the file at a= is not a PEM certificate chain")
         return report
     leaf = certs[0]
     chain = [
@@ -646,27 +668,31 @@ def check_mark_certificate(
         report.facts["kind"] = "VMC" if mark_type.strip().lower() in VMC_MARK_TYPES else "CMC"
 
     # Chain: each certificate signed by the next one in the file (leaf first).
+    # Certificate names quoted 'CN=…', as certs.verify_chain and https.refusal_fix quote them.
     broken = [
-        f"certificate {i + 1} ({chain[i]['subject']}) is not signed by the next one "
-        f"({chain[i + 1]['subject']})"
+        f"certificate {i + 1}, '{chain[i]['subject']}', is not signed by the next one, "
+        f"'{chain[i + 1]['subject']}'"
         for i in range(len(certs) - 1)
         if not issued_by(certs[i], certs[i + 1])
     ]
     if broken:
-        report.problems.append(
+        report.fail(
+            "chain-broken",
             "the chain in the file is broken: "
             + "; ".join(broken)
-            + "; put the mark certificate first, then each issuer in order"
+            + "; put the mark certificate first, then each issuer in order",
         )
     if len(certs) == 1 and leaf.issuer != leaf.subject:
-        report.warnings.append(
+        report.warn(
+            "leaf-only",
             "the file holds only the mark certificate; receivers need the issuing CA "
-            "certificates after it to validate it"
+            "certificates after it to validate it",
         )
     if leaf.issuer == leaf.subject:
-        report.problems.append(
+        report.fail(
+            "self-signed",
             "the mark certificate is self-signed; receivers accept only one issued by a mark "
-            "verifying authority"
+            "verifying authority",
         )
     report.facts["chain_linked"] = len(certs) > 1 and not broken
 
@@ -683,10 +709,13 @@ def check_mark_certificate(
         what = (
             "the mark certificate"
             if index == 0
-            else f"the CA certificate {chain[index]['subject']}"
+            else f"the CA certificate '{chain[index]['subject']}'"
         )
+        prefix = "" if index == 0 else "ca-"
         if cert.not_valid_after_utc < at:
-            report.problems.append(f"{what} expired on {utc_text(cert.not_valid_after_utc)}")
+            report.fail(
+                f"{prefix}expired", f"{what} expired on {utc_text(cert.not_valid_after_utc)}"
+            )
         elif cert.not_valid_before_utc > at:
             beyond = (
                 f", beyond the {int(NOT_BEFORE_SKEW.total_seconds() // 60)} minutes of "
@@ -694,8 +723,9 @@ def check_mark_certificate(
                 if index == 0
                 else ""
             )
-            report.problems.append(
-                f"{what} is not valid before {utc_text(cert.not_valid_before_utc)}{beyond}"
+            report.fail(
+                f"{prefix}not-yet-valid",
+                f"{what} is not valid before {utc_text(cert.not_valid_before_utc)}{beyond}",
             )
 
     # EKU id-kp-BrandIndicatorforMessageIdentification.
@@ -703,10 +733,11 @@ def check_mark_certificate(
     eku_oids = [o.dotted_string for o in eku] if isinstance(eku, x509.ExtendedKeyUsage) else []
     report.facts["eku"] = eku_oids
     if BIMI_EKU not in eku_oids:
-        report.problems.append(
+        report.fail(
+            "no-bimi-eku",
             "the certificate lacks the extended key usage "
             f"id-kp-BrandIndicatorforMessageIdentification ({BIMI_EKU}), so it is not a mark "
-            "certificate"
+            "certificate",
         )
 
     # SAN: exact names only. The VMC guidelines and the fetch-and-validation draft match the
@@ -720,9 +751,10 @@ def check_mark_certificate(
     accepted = {n for d in wanted for n in (d, f"{SELECTOR}._bimi.{d}")}
     if not any(s.rstrip(".").lower() in accepted for s in sans):
         wildcard = any(s.startswith("*.") for s in sans)
-        report.problems.append(
+        report.fail(
+            "names",
             f"its names ({', '.join(sans) or 'none'}) do not include {' or '.join(wanted)}"
-            + ("; a wildcard name does not count, the domain must be listed as is" * wildcard)
+            + ("; a wildcard name does not count, the domain must be listed as is" * wildcard),
         )
 
     _check_logotype(report, leaf, logo)
@@ -732,19 +764,22 @@ def check_mark_certificate(
 def _check_logotype(report: MarkReport, leaf: x509.Certificate, logo: bytes | None) -> None:
     ext = _extension(leaf, x509.ObjectIdentifier(LOGOTYPE_OID))
     if ext is None:
-        report.problems.append(
-            "the certificate has no logotype extension (RFC 3709), so it carries no logo"
+        report.fail(
+            "logotype",
+            "the certificate has no logotype extension (RFC 3709), so it carries no logo",
         )
         return
     raw = getattr(ext, "value", None)
     parsed = parse_logotype(raw) if isinstance(raw, bytes) else ParsedLogotype(error="unreadable")
     if parsed.error:
-        report.problems.append(f"the certificate's logotype extension is malformed: {parsed.error}")
+        report.fail(
+            "logotype", f"the certificate's logotype extension is malformed: {parsed.error}"
+        )
         return
     image = next((i for i in parsed.images if "svg" in i.media_type.lower()), None)
     if image is None:
         types = ", ".join(i.media_type for i in parsed.images)
-        report.problems.append(f"the certificate's logotype is not an SVG image ({types})")
+        report.fail("logotype", f"the certificate's logotype is not an SVG image ({types})")
         return
     known = [(HASHES[oid], value) for oid, value in image.hashes if oid in HASHES]
     report.facts["logotype"] = {
@@ -754,24 +789,25 @@ def _check_logotype(report: MarkReport, leaf: x509.Certificate, logo: bytes | No
     data_uris = [u for u in image.uris if u[:5].lower() == "data:"]
     embedded = next((d for d in map(decode_data_uri, data_uris) if d is not None), None)
     if data_uris and embedded is None:
-        report.problems.append("the logo embedded in the logotype extension does not decode")
+        report.fail("logotype", "the logo embedded in the logotype extension does not decode")
         return
     if embedded is not None:
         # RFC 3709 §4.1: the hash is over the image as its URI delivers it (here: the
         # gzip'd SVG inside the data: URI), so it must agree with the embedded bytes.
         if known and not any(hashlib.new(n, embedded).digest() == v for n, v in known):
-            report.problems.append(
-                "the logotype extension's hash does not match the logo embedded in it"
+            report.fail(
+                "logotype", "the logotype extension's hash does not match the logo embedded in it"
             )
             return
         report.svg = _gunzip(embedded)
         if report.svg is None:
-            report.problems.append("the logo embedded in the certificate is broken gzip")
+            report.fail("logotype", "the logo embedded in the certificate is broken gzip")
             return
         report.facts["logotype"]["svg_bytes"] = len(report.svg)
     elif not known:
-        report.problems.append(
-            "the logotype extension neither embeds the logo nor carries a hash this check knows"
+        report.fail(
+            "logotype",
+            "the logotype extension neither embeds the logo nor carries a hash this check knows",
         )
         return
     if logo is None:
@@ -785,9 +821,10 @@ def _check_logotype(report: MarkReport, leaf: x509.Certificate, logo: bytes | No
             hashlib.new(n, body).digest() == v for n, v in known for body in {logo, served} if body
         )
     if not same:
-        report.problems.append(
+        report.fail(
+            "logo-differs",
             "the logo in the certificate differs from the l= logo; publish exactly the SVG the "
-            "certificate was issued for"
+            "certificate was issued for",
         )
 
 
@@ -1489,31 +1526,53 @@ def _logo_url_fix(subject: str, record: str, logo: str) -> str:
 
 
 def _mark_fix(
-    problem: str, url: str, facts: dict[str, Any], domains: list[str], logo_result: Any
+    kind: str, problem: str, url: str, facts: dict[str, Any], domains: list[str], logo_result: Any
 ) -> str:
-    """BIMI-10's fix for one problem of check_mark_certificate (its words, which this module
-    writes) or a file that is no certificate: republish the file as delivered, publish the
-    logo the certificate carries, or get a mark certificate from its issuer."""
+    """BIMI-10's fix for one problem (or warning) of check_mark_certificate, chosen by its
+    kind (MarkReport.kinds): republish the file as delivered, convert a DER file to PEM,
+    publish the issuer's current CA certificates, renew, publish the logo the certificate
+    carries, or get a mark certificate from its issuer. `problem` is its text, quoted."""
     issuer = facts.get("issuer") or ""
+    by = f", '{issuer}'," if issuer else ""
     domain = next((d for d in domains if d), "")
-    if problem.startswith(("the chain in the file is broken", "the file holds only")):
+    as_delivered = (
+        f"Publish at {url} the PEM file your mark verifying authority delivered, unchanged: "
+        "the mark certificate first, then each issuing CA certificate in order."
+    )
+    if kind in ("not-pem", "chain-broken", "leaf-only"):
+        return as_delivered
+    if kind == "der":
         return (
-            f"Publish at {url} the PEM file your mark verifying authority delivered, unchanged: "
-            "the mark certificate first, then each issuing CA certificate in order."
+            f"Convert the mark certificate to PEM (openssl x509 -inform der -in vmc.der -out "
+            f"vmc.pem), add its issuing CA certificates after it, and publish that file at "
+            f"{url}; or publish the PEM file your mark verifying authority delivered."
         )
-    if problem.startswith("the logo in the certificate differs"):
+    if kind == "logo-differs":
         logo_url = getattr(logo_result, "url", "") or "the l= URL"
         return (
             f"Publish at {logo_url} exactly the SVG file the mark certificate was issued for "
             "(your issuer can send it again), or ask the issuer for a certificate for the logo "
             "you publish now."
         )
-    if problem.startswith("the mark certificate expired on"):
-        by = f" ({issuer})" if issuer else ""
+    if kind == "expired":
         when = problem.removeprefix("the mark certificate ")
         return (
-            f"Renew the mark certificate with the authority that issued it{by}: it {when}. "
-            f"Then publish the new PEM file at {url}."
+            f"Renew the mark certificate with the authority that issued it{by.rstrip(',')}: "
+            f"it {when}. Then publish the new PEM file at {url}."
+        )
+    if kind == "not-yet-valid":
+        when = problem.removeprefix("the mark certificate ")
+        return (
+            f"Publish at {url} a mark certificate that is valid now, and this one from its "
+            f"start: the one published {when}. If it is your only one, ask the authority that "
+            f"issued it{by} why it starts then."
+        )
+    if kind in ("ca-expired", "ca-not-yet-valid"):
+        current = "current" if kind == "ca-expired" else "valid now"
+        return (
+            f"Publish at {url} the mark certificate followed by the CA certificates its issuer "
+            f"gives out now (ask the authority that issued it{by} for its {current} chain): "
+            f"{problem}. The mark certificate itself can stay."
         )
     return (
         f"Get a mark certificate (VMC or CMC) for {domain} from a mark verifying authority, "
@@ -1621,27 +1680,28 @@ def _mark(
             "certificate chain.",
             subject=url,
             evidence=evidence,
-            fix=_mark_fix("", url, {}, domains, logo_result),
+            fix=_mark_fix("not-pem", "", url, {}, domains, logo_result),
         )
         return
     report = check_mark_certificate(result.body, domains, logo)
     evidence["mark"] = report.facts
-    for problem in report.problems:
+    for problem, kind in zip(report.problems, report.kinds, strict=True):
         out.add(
             "BIMI-10",
             Status.FAIL,
             f"The mark certificate is not valid for BIMI: {problem}.",
             subject=url,
             evidence=evidence,
-            fix=_mark_fix(problem, url, report.facts, domains, logo_result),
+            fix=_mark_fix(kind, problem, url, report.facts, domains, logo_result),
         )
-    for warning in report.warnings:
+    for warning, kind in zip(report.warnings, report.warning_kinds, strict=True):
         out.add(
             "BIMI-10",
             Status.WARN,
             f"The mark certificate: {warning}.",
             subject=url,
             evidence=evidence,
+            fix=_mark_fix(kind, warning, url, report.facts, domains, logo_result),
         )
     if report.problems:
         return

@@ -58,7 +58,7 @@ def test_a_mark_certificate_starting_beyond_the_skew_is_not_valid_before_its_sta
     )
     # The CA certificate gets no allowance of its own and is told with its own time.
     assert (
-        f"the CA certificate CN=Short Mark CA is not valid before {certs.utc_text(ca_starts)}"
+        f"the CA certificate 'CN=Short Mark CA' is not valid before {certs.utc_text(ca_starts)}"
         in problems[1:]
     )
     assert all(
@@ -103,7 +103,9 @@ def test_the_skew_grants_no_expiry_any_grace() -> None:
     now = starts - timedelta(seconds=60)
     assert now < ca_ends < starts
     problems = bimi.check_mark_certificate(pem, [D], GOOD_SVG, now=now).problems
-    assert problems == [f"the CA certificate CN=Short Mark CA expired on {certs.utc_text(ca_ends)}"]
+    assert problems == [
+        f"the CA certificate 'CN=Short Mark CA' expired on {certs.utc_text(ca_ends)}"
+    ]
 
 
 def test_a_ca_certificate_gets_no_allowance_of_its_own() -> None:
@@ -116,5 +118,5 @@ def test_a_ca_certificate_gets_no_allowance_of_its_own() -> None:
     _, (ca_starts, _), _ = _dates(pem)
     problems = bimi.check_mark_certificate(pem, [D], GOOD_SVG, now=now).problems
     assert problems == [
-        f"the CA certificate CN=Short Mark CA is not valid before {certs.utc_text(ca_starts)}"
+        f"the CA certificate 'CN=Short Mark CA' is not valid before {certs.utc_text(ca_starts)}"
     ]

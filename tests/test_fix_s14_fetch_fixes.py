@@ -122,7 +122,7 @@ def test_an_expired_mark_certificate_says_renew_it_with_its_issuer() -> None:
     [finding] = _mark(mint(days=(-400, -1)))
     issuer = finding.evidence["mark"]["issuer"]
     assert finding.fix.startswith(
-        f"Renew the mark certificate with the authority that issued it ({issuer}): it expired on "
+        f"Renew the mark certificate with the authority that issued it, '{issuer}': it expired on "
     )
     assert finding.fix.endswith(f"Then publish the new PEM file at {CERT}.")
 
