@@ -1348,13 +1348,16 @@ def _starts_within_skew(result: Any) -> bool:
     by their clock they refuse it. Within the allowance it is most often a certificate installed
     the moment it was issued, or our clock behind the CA's; receivers with a correct clock may
     already accept it and soon all do, so a fail would be stale when read: could not check, as
-    MTASTS-12 treats the policy host's certificate."""
+    MTASTS-12 treats the policy host's certificate. Not when a CA certificate on its path is
+    outside its validity even as of the leaf's start (https.CertInfo.stale_ca): no clock
+    difference explains that one."""
     cert = getattr(result, "cert", None)
     starts_in = getattr(cert, "starts_in", None)
     return (
         result.error_kind == "tls-cert"
         and starts_in is not None
         and starts_in <= NOT_BEFORE_SKEW.total_seconds()
+        and not getattr(cert, "stale_ca", "")
     )
 
 

@@ -896,7 +896,14 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
                 True,
             )
         )
-    elif kind == "tls-cert" and result.cert is not None and result.cert.starts_in is not None:
+    elif (
+        kind == "tls-cert"
+        and result.cert is not None
+        and result.cert.starts_in is not None
+        # A leaf starting within the skew is judged as of its start (certs.verify_chain): a
+        # CA certificate still outside its validity then is a fault of its own, not the clock.
+        and not result.cert.stale_ca
+    ):
         out.append(_not_yet_valid(host, result.cert, result.cert.starts_in))
     elif kind == "tls-cert":
         # What is wrong in words (expired when, the names it has, not trusted), as BIMI-04
