@@ -1640,7 +1640,8 @@ def _fetch_fix(domain: str, result: https.HttpsResult, problem: Problem, org: st
     host, url = result.host, policy_url(domain)
     status = result.status
     if problem.check_id == "MTASTS-11" and result.error_kind == "connect":
-        addresses = ", ".join(o.address for o in result.per_address if not o.ok)
+        # Only the addresses that refused: one that timed out says nothing about its server.
+        addresses = ", ".join(o.address for o in result.per_address if o.error_kind == "connect")
         at = f" ({addresses})" if addresses else ""
         return (
             f"Make the web server at {host}{at} accept HTTPS on port 443, or point the A/AAAA "
@@ -1796,6 +1797,8 @@ def _fetch_findings(
         bad_text = "; ".join(f"{o.address}: {why(o)}" for o in bad)
         # Only "could not check" outcomes (timeout, our guard, our network) make it an error.
         only_errors = all(not o.ok and o.error_kind in https.COULD_NOT_CHECK for o in bad)
+        # The fix names only the addresses that answered wrongly: a timeout is not known bad.
+        definite = [o for o in bad if o.ok or o.error_kind not in https.COULD_NOT_CHECK]
         out.add(
             "MTASTS-17",
             Status.ERROR if only_errors else Status.WARN,
@@ -1805,8 +1808,8 @@ def _fetch_findings(
             evidence=evidence,
             fix=""
             if only_errors
-            else f"Make {', '.join(o.address for o in bad)} serve the policy file at {url} as "
-            f"the other addresses of {host} do, or remove them from the A/AAAA records of "
+            else f"Make {', '.join(o.address for o in definite)} serve the policy file at {url} "
+            f"as the other addresses of {host} do, or remove them from the A/AAAA records of "
             f"{host}.",
         )
     elif not good and len({why(o) for o in bad}) > 1:
