@@ -1,7 +1,8 @@
 """DKIM key records (RFC 6376 §3.6, RFC 8301, RFC 8463).
 
-Selectors cannot be listed from DNS, so we try the ones the user gave plus a short list of
-common ones, all at once, and say which were tried. Not finding a key is `info`, never "no DKIM".
+Selectors cannot be listed from DNS, so we try the ones the user gave, the fixed ones of the
+providers the MX hosts and SPF includes name, and a common list, all at once (bounded), and say
+which were tried. Not finding a key is `info`, never "no DKIM" (docs/engine-contract.md).
 
 `parse_key_record(text)` is a pure parser that never raises; `get_keys(ctx)` is the memoised fact
 (DMARC asks whether any key exists); `evaluate(ctx)` reports DKIM-01..12 per key.
@@ -21,13 +22,95 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
 
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, txt_fix
+from checks.dns import DnsAnswer, normalize, txt_fix
+from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 
 MECHANISM = Mechanism.DKIM
 
-# Heuristic list (checklist §5): Google, Microsoft 365 (selector1/2), common MTAs and ESPs.
-COMMON_SELECTORS = ("default", "google", "selector1", "selector2", "k1", "s1", "s2", "dkim", "mail")
+# Heuristic list (checklist §5), tried for every domain: the checklist's nine names, then the
+# fixed selectors that mailbox providers and sending services document (sources in
+# PROVIDER_SELECTORS), at least the first of each, so a domain whose MX and SPF do not name
+# its provider still has its key found. docs/engine-contract.md lists them.
+COMMON_SELECTORS = (
+    "default",
+    "google",
+    "selector1",
+    "selector2",
+    "k1",
+    "s1",
+    "s2",
+    "dkim",
+    "mail",
+    "k2",
+    "k3",
+    "fm1",
+    "protonmail",
+    "sig1",
+    "mte1",
+    "mte2",
+    "pdk1",
+    "pdk2",
+    "smtp",
+    "mx",
+    "s1024",
+    "s2048",
+    "zmail",
+)
+# Guessed selectors (not the owner's) asked in one check, all at once: a bound on the queries
+# a free check can make anyone's resolver send.
+MAX_GUESSED_SELECTORS = 30
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    # Registrable labels (the label left of the public suffix) of its MX hosts and SPF include
+    # targets: "zoho" matches mx.zoho.com and mx.zoho.eu alike.
+    brands: tuple[str, ...]
+    selectors: tuple[str, ...]
+
+
+# Fixed selectors providers document, tried first when the domain's MX hosts or SPF
+# include:/redirect= targets are the provider's. Only fixed names: Amazon SES (Easy DKIM
+# tokens), HubSpot (hs1-/hs2-<account id>), Postmark (date-based), SparkPost (scph<date>) and
+# Zoho (the admin names it; zmail/zoho are its help pages' examples) cannot be guessed.
+PROVIDER_SELECTORS: tuple[Provider, ...] = (
+    # Google Admin help "Set up DKIM": the default selector prefix is "google"
+    Provider("Google Workspace", ("google", "googlemail"), ("google",)),
+    # https://learn.microsoft.com/defender-office-365/email-authentication-dkim-configure
+    # (selector1/selector2 CNAME into <tenant>.onmicrosoft.com)
+    Provider("Microsoft 365", ("outlook",), ("selector1", "selector2")),
+    # https://www.fastmail.help/hc/en-us/articles/360060591153 ("fm1", "fm2" and "fm3")
+    Provider("Fastmail", ("messagingengine", "fastmail"), ("fm1", "fm2", "fm3")),
+    # https://protonmail.com/support/knowledge-base/anti-spoofing/ and
+    # https://domainsecurityscanner.com/guides/proton-mail (protonmail, protonmail2,
+    # protonmail3 CNAME into domains.proton.ch)
+    Provider("Proton Mail", ("protonmail", "proton"), ("protonmail", "protonmail2", "protonmail3")),
+    # iCloud+ Custom Email Domain setup: sig1._domainkey CNAME into icloudmailadmin.com
+    # (widely published, e.g. https://chamberlain.io/icloud-custom-domains-ship-with-broken-email-security-heres-how-to-fix-it)
+    Provider("iCloud Mail", ("icloud", "apple"), ("sig1",)),
+    # https://www.zoho.com/mail/help/adminconsole/dkim-configuration.html (the admin's name)
+    Provider("Zoho Mail", ("zoho", "zohomail"), ("zmail", "zoho")),
+    # mail._domainkey, widely published; Yandex's API publishes it for delegated domains:
+    # https://tech.yandex.com.tr/kurum/doc/reference/dkim-enable-docpage/
+    Provider("Yandex 360", ("yandex",), ("mail",)),
+    # Yahoo's own signing selectors (s1024, s2048); customer domains are not documented
+    Provider("Yahoo", ("yahoo", "yahoodns"), ("s1024", "s2048")),
+    # https://martypete.com/mailchimp-dkim (k2/k3 CNAME to dkim2/dkim3.mcsv.net; k1 before)
+    Provider("Mailchimp", ("mcsv", "mailchimp", "rsgsv"), ("k2", "k3", "k1")),
+    # https://mailchimp.com/developer/transactional/docs/authentication-delivery/
+    # (mte1/mte2 CNAME to dkim1/dkim2.mandrillapp.com)
+    Provider("Mailchimp Transactional", ("mandrillapp",), ("mte1", "mte2")),
+    # https://www.twilio.com/docs/sendgrid/ui/account-and-settings/how-to-set-up-domain-authentication
+    # (s1/s2 CNAME into sendgrid.net)
+    Provider("SendGrid", ("sendgrid",), ("s1", "s2")),
+    # https://documentation.mailgun.com/docs/mailgun/user-manual/domains/dkim_security
+    # (pdk1/pdk2 with Automatic Sender Security; mx, smtp, k1 on older domains)
+    Provider("Mailgun", ("mailgun",), ("pdk1", "pdk2", "mx", "smtp", "k1")),
+    # https://help.brevo.com/hc/en-us/articles/17286219877778 (mail._domainkey TXT)
+    Provider("Brevo", ("brevo", "sendinblue"), ("mail",)),
+)
 # RFC 6376 §3.2: tag-name = ALPHA *ALNUMPUNC.
 _TAG_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # tag-value characters: VALCHAR (%x21-3A / %x3C-7E) with folding white space between them.
@@ -458,6 +541,8 @@ class SelectorResult:
 class DkimKeys:
     selectors: list[str]
     results: list[SelectorResult]
+    # Providers named by the MX hosts or SPF includes, whose selectors were tried first.
+    providers: list[str] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
@@ -489,14 +574,72 @@ def given_selectors(ctx: CheckContext) -> list[str]:
     return list(dict.fromkeys(s for s in map(selector_of, ctx.config.dkim_selectors) if s))
 
 
-def selectors_for(ctx: CheckContext) -> list[str]:
-    return list(dict.fromkeys([*given_selectors(ctx), *COMMON_SELECTORS]))
+def _brand(name: str, extra_public_suffixes: tuple[str, ...]) -> str:
+    """The registrable label of a host name ("zoho" for mx.zoho.com.au), '' for none."""
+    name = normalize(name)
+    if not name or "%" in name:  # an SPF macro names no host
+        return ""
+    org = organizational_domain(name, extra_public_suffixes)
+    return org.split(".", 1)[0] if "." in org else ""
+
+
+def providers_of(
+    mx_hosts: list[str], spf_targets: list[str], extra_public_suffixes: tuple[str, ...] = ()
+) -> list[Provider]:
+    """The providers whose MX hosts or SPF include targets the domain names, in table order."""
+    brands = {_brand(n, extra_public_suffixes) for n in [*mx_hosts, *spf_targets]} - {""}
+    return [p for p in PROVIDER_SELECTORS if brands & set(p.brands)]
+
+
+_SPF_TARGET = re.compile(r"^[+?~-]?(?:include:|redirect=)(\S+)$", re.IGNORECASE)
+
+
+async def _providers(ctx: CheckContext) -> list[Provider]:
+    """The providers the domain's MX and top-level SPF record name. The same two queries the
+    MX and SPF checks ask (the run's cache shares them); nested includes are not followed,
+    as each level would add a round trip before the first selector could be asked."""
+    mx, txt = await asyncio.gather(
+        ctx.dns.query(ctx.domain, "MX"), ctx.dns.query(ctx.domain, "TXT")
+    )
+    hosts = [
+        normalize(r.exchange.to_text())  # type: ignore[attr-defined]
+        for r in ([] if mx.failed else mx.records)
+        if hasattr(r, "exchange")
+    ]
+    targets = [
+        match.group(1)
+        for text in ([] if txt.failed else txt.texts())
+        if text.lower().startswith("v=spf1")
+        for term in text.split()
+        if (match := _SPF_TARGET.match(term))
+    ]
+    return providers_of(hosts, targets, ctx.config.extra_public_suffixes)
+
+
+def selectors_for(ctx: CheckContext, providers: list[Provider] | None = None) -> list[str]:
+    """The owner's selectors, then the named providers' ones, then the common list; the
+    guessed ones bounded by MAX_GUESSED_SELECTORS (the owner's are never cut)."""
+    given = given_selectors(ctx)
+    hinted = [s for p in providers or [] for s in p.selectors]
+    guessed = [s for s in dict.fromkeys([*hinted, *COMMON_SELECTORS]) if s not in given]
+    return [*given, *guessed[:MAX_GUESSED_SELECTORS]]
 
 
 async def get_keys(ctx: CheckContext) -> DkimKeys:
     async def load() -> DkimKeys:
-        selectors = selectors_for(ctx)
-        names = [f"{s}._domainkey.{ctx.domain}" for s in selectors]
+        def name_of(selector: str) -> str:
+            return f"{selector}._domainkey.{ctx.domain}"
+
+        # The common names are asked at once, while the MX and SPF answers that may add a
+        # provider's selectors come in: a hinted provider costs one more round trip only
+        # for names not already asked, and none when it names no provider.
+        early = asyncio.gather(*(ctx.dns.query(name_of(s), "TXT") for s in selectors_for(ctx)))
+        try:
+            providers = await _providers(ctx)
+        finally:
+            await early
+        selectors = selectors_for(ctx, providers)
+        names = [name_of(s) for s in selectors]
         answers = await asyncio.gather(*(ctx.dns.query(n, "TXT") for n in names))
         results = []
         for selector, name, answer in zip(selectors, names, answers, strict=True):
@@ -507,9 +650,15 @@ async def get_keys(ctx: CheckContext) -> DkimKeys:
             if len(records) == 1:
                 result.parsed = parse_key_record(records[0])
             results.append(result)
-        return DkimKeys(selectors, results)
+        return DkimKeys(selectors, results, [p.name for p in providers])
 
     return await ctx.once("dkim:keys", load)
+
+
+def _few(names: list[str], shown: int = 6) -> str:
+    """A few names of a long list: a check tries up to 30 selectors, too many for a sentence."""
+    rest = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {rest} more" if rest > 0 else "")
 
 
 def _evidence(result: SelectorResult) -> dict[str, Any]:
@@ -524,7 +673,7 @@ def _evidence(result: SelectorResult) -> dict[str, Any]:
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     keys = await get_keys(ctx)
-    tried = ", ".join(keys.selectors)
+    tried = _few(keys.selectors)
     # The same selectors as were looked up, so "the selector you gave" names them.
     given = set(given_selectors(ctx))
     found = [r for r in keys.results if r.found]
@@ -543,11 +692,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         checked = [r.selector for r in keys.results if not r.answer.failed]
         if checked:
             where = (
-                f"the selectors tried ({tried})"
+                f"any of the {len(checked)} selectors tried ({_few(checked)})"
                 if not keys.failed
-                else f"the selectors that could be looked up ({', '.join(checked)}; "
-                f"{len(keys.failed)} could not be checked)"
+                else f"any of the {len(checked)} selectors that could be looked up "
+                f"({_few(checked)}; {len(keys.failed)} could not be checked)"
             )
+            if keys.providers:
+                where += f", first those {' and '.join(keys.providers)} documents"
             named = [s for s in checked if s in given]
             # Only when every selector the owner gave answered: one that timed out may be the
             # key, and a timeout must never read as "not deployed".
@@ -573,18 +724,29 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "DKIM-01",
                 Status.INFO,
                 f"No DKIM key was found at {where}. DKIM keys cannot be listed from DNS, so this "
-                "does not mean DKIM is missing: enter the selector your mail provider uses (the "
-                "s= value in a DKIM-Signature header).",
+                "does not mean DKIM is missing: your mail provider may sign with a selector of "
+                "its own. Find it as the s= value in the DKIM-Signature header of a message you "
+                "sent; if you monitor this domain in mailsec, add it under 'DKIM selectors' on "
+                "the domain's page and the next check looks it up.",
                 subject=ctx.domain,
-                evidence={"selectors_tried": keys.selectors, "selectors_answered": checked},
+                evidence={
+                    "selectors_tried": keys.selectors,
+                    "selectors_answered": checked,
+                    "providers": keys.providers,
+                },
             )
         return out.findings
     out.add(
         "DKIM-01",
         Status.INFO,
-        f"DKIM keys found for selector(s) {', '.join(r.selector for r in found)} (tried: {tried}).",
+        f"DKIM keys found for selector(s) {', '.join(r.selector for r in found)} "
+        f"({len(keys.selectors)} tried: {tried}).",
         subject=ctx.domain,
-        evidence={"selectors_tried": keys.selectors, "found": [r.name for r in found]},
+        evidence={
+            "selectors_tried": keys.selectors,
+            "found": [r.name for r in found],
+            "providers": keys.providers,
+        },
     )
     for result in keys.results:
         if not result.found:
