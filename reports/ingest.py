@@ -24,6 +24,7 @@ commit — no longer Python.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import json
 import logging
@@ -59,9 +60,14 @@ from reports.parse import ParsedReport, ReportRejected, parse_report, report_mem
 
 log = logging.getLogger(__name__)
 
-# Files per transaction, and a cap on their bytes (two batches are in memory at once).
+# Reports per transaction, and a cap on the bytes they hold (two batches are in memory at
+# once). A report of a zip holding several holds the whole body (parsed with it, stored with
+# it): it weighs the body's size, so a zip of 8 reports weighs 8 times its size.
 BATCH = 2000
 BATCH_BYTES = 16 * 1024 * 1024
+
+# A body, and the reports of it (reports_in: the `member` of each for its parse).
+_Item = tuple[ReportAddress, bytes, list[int | None]]
 
 
 @dataclass(slots=True)
@@ -78,17 +84,21 @@ class _File:
     error: str
 
 
-def _batches(
-    items: Iterable[tuple[ReportAddress, bytes]], size: int
-) -> Iterator[list[tuple[ReportAddress, bytes]]]:
-    batch: list[tuple[ReportAddress, bytes]] = []
-    total = 0
-    for item in items:
-        batch.append(item)
-        total += len(item[1])
-        if len(batch) >= size or total >= BATCH_BYTES:
+def _batches(items: Iterable[tuple[ReportAddress, bytes]], size: int) -> Iterator[list[_Item]]:
+    """Batches of at most `size` reports and, unless one body alone is more, BATCH_BYTES of
+    bytes held by them (a body once per report of it). A body's reports are counted here,
+    once (its parse takes them from the item)."""
+    batch: list[_Item] = []
+    reports = total = 0
+    for address, body in items:
+        # Only a zip can hold several: the others are one report without a look inside.
+        members = reports_in(body) if sniff(body) == "zip" else [None]
+        batch.append((address, body, members))
+        reports += len(members)
+        total += len(body) * len(members)
+        if reports >= size or total >= BATCH_BYTES:
             yield batch
-            batch, total = [], 0
+            batch, reports, total = [], 0, 0
     if batch:
         yield batch
 
@@ -104,7 +114,7 @@ def ingest_many(
     report of it). A body is one raw report, or one per report file of a zip holding several
     (reports_in); the caller applies the intake's limits first (too_many_copies), as
     ingest_files does. `items` is read on the calling thread (it may use the database);
-    parsing runs on a worker thread."""
+    parsing runs on a worker thread. `batch`: reports per transaction (BATCH)."""
     outcome: Counter[str] = Counter()
     max_bytes = conf.max_report_bytes()
     if connection.vendor != "postgresql":
@@ -156,18 +166,17 @@ def too_many_copies(reports: int, size: int, cap: int, setting: str) -> str | No
     return None
 
 
-def _parse(chunk: list[tuple[ReportAddress, bytes]], max_bytes: int) -> tuple[list[_File], int]:
+def _parse(chunk: list[_Item], max_bytes: int) -> tuple[list[_File], int]:
     """Parse a batch (no database): a _File per report of each body. A body repeated within
     the batch is left out: its reports count as already stored (the number returned)."""
     files: list[_File] = []
     seen: dict[tuple[int, str], int] = {}
     repeated = 0
-    for address, body in chunk:
+    for address, body, members in chunk:
         digest = hashlib.sha256(body).hexdigest()
         if (address.pk, digest) in seen:
             repeated += seen[address.pk, digest]
             continue
-        members = reports_in(body)
         seen[address.pk, digest] = len(members)
         for index, member in enumerate(members):
             parsed: ParsedReport | None = None
@@ -350,7 +359,8 @@ class _Rows:
     the database decides (ids, outcome). \x00 in `details` stands for "report id, tab,
     policy id" (no value can hold a NUL: the parser refuses them)."""
 
-    raw: str  # public_id … body
+    raw: str  # public_id … report_index, then a tab and the body's escaped "\\x"
+    body_hex: bytes  # the body in hex: one object shared by the rows of a body (_stage)
     resend: str  # the error text should it prove a resend
     report: str  # public_id … counted
     policies: list[tuple[str, str]]  # (policy columns after report_id, its details)
@@ -376,15 +386,15 @@ DETAIL_COLUMNS = (
 )
 
 
-def _render(f: _File, content_type: str) -> _Rows:
+def _render(f: _File, content_type: str, body_hex: bytes) -> _Rows:
     raw = _line(
         (str(uuid.uuid4()), str(f.address.pk), RawReport.HTTPS, content_type, "{}", "[]", "1")
         + ("", "", "", "", "", f.sha256, str(len(f.body)), str(f.index))
     )
-    raw += "\t\\\\x" + f.body.hex()  # bytea, its backslash escaped for COPY
+    raw += "\t\\\\x"  # bytea in hex (body_hex follows), its backslash escaped for COPY
     p = f.parsed
     if p is None:
-        return _Rows(raw, "", "", [])
+        return _Rows(raw, body_hex, "", "", [])
     fields = report_fields(f.address, p)
     report = _line(
         (str(uuid.uuid4()), str(f.address.pk), fields["organization_name"], fields["submitter"])
@@ -412,7 +422,7 @@ def _render(f: _File, content_type: str) -> _Rows:
             for d in policy.failure_details
         )
         policies.append((columns, details))
-    return _Rows(raw, _escape(_resend_error(p)), report, policies)
+    return _Rows(raw, body_hex, _escape(_resend_error(p)), report, policies)
 
 
 @dataclass(slots=True)
@@ -421,10 +431,19 @@ class _Batch:
     files: list[tuple[_File, _Rows]]
 
 
-def _stage(chunk: list[tuple[ReportAddress, bytes]], max_bytes: int, content_type: str) -> _Batch:
-    """Parse a batch and render its rows (no database: runs on the worker thread)."""
+def _stage(chunk: list[_Item], max_bytes: int, content_type: str) -> _Batch:
+    """Parse a batch and render its rows (no database: runs on the worker thread). Each row
+    of a zip holding several reports holds the whole body: its hex is rendered once, shared
+    by its rows, and written to COPY from there (_store_once), never joined into a line."""
     files, repeated = _parse(chunk, max_bytes)
-    return _Batch(repeated, [(f, _render(f, content_type)) for f in files])
+    hexes: dict[tuple[int, str], bytes] = {}
+    staged = []
+    for f in files:
+        key = (f.address.pk, f.sha256)
+        if key not in hexes:
+            hexes[key] = binascii.hexlify(f.body)
+        staged.append((f, _render(f, content_type, hexes[key])))
+    return _Batch(repeated, staged)
 
 
 # Rows of the batch's bodies the addresses already have (each report of a zip is a row), and
@@ -502,7 +521,9 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
                 policies.append(f"{policy_id}\t{report_id}\t{columns}\n")
                 if block:
                     details.append(block.replace("\x00", f"{report_id}\t{policy_id}"))
-        raws, statuses = [], []
+        # Each raw row as its pieces: the body's hex between them is shared, not copied.
+        raws: list[tuple[str, bytes, str]] = []
+        statuses = []
         carried: set[tuple[int, str, str]] = set()
         for f, rows in staged:
             if _row(f) in known:
@@ -521,13 +542,12 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
                 carried.add(key)
                 status, error, report = RawReport.PARSED, "", str(report_of[key])
             statuses.append(status)
-            raws.append(f"{rows.raw}\t{now}\t{now}\t{status}\t{error}\t{report}\n")
+            raws.append((rows.raw, rows.body_hex, f"\t{now}\t{now}\t{status}\t{error}\t{report}\n"))
         pg = cursor.cursor  # psycopg's own cursor, for COPY
         for table, columns, text in [
             ("reports_tlsreport", REPORT_COLUMNS, reports),
             ("reports_policyresult", POLICY_COLUMNS, policies),
             ("reports_failuredetail", DETAIL_COLUMNS, details),
-            ("reports_rawreport", RAW_COLUMNS, raws),
         ]:
             if text:
                 # Django's wrapper, so a unique violation is an IntegrityError here too.
@@ -536,6 +556,17 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
                     pg.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
                 ):
                     copy.write("".join(text))
+        if raws:
+            with (
+                connection.wrap_database_errors,
+                pg.copy(f"COPY reports_rawreport ({RAW_COLUMNS}) FROM STDIN") as copy,
+            ):
+                # Piece by piece (psycopg buffers them): a body's hex goes as it is, once per
+                # row, never copied into a line or a batch-wide text.
+                for head, body_hex, tail in raws:
+                    copy.write(head)
+                    copy.write(body_hex)
+                    copy.write(tail)
     return statuses
 
 

@@ -25,6 +25,7 @@ from django.db.models import F
 
 from reports import conf
 from reports.ingest import ingest_many, reports_in, too_many_copies
+from reports.mail import MAX_COPIES_BYTES_FACTOR, MAX_REPORTS_PER_MESSAGE
 from reports.models import ReportAddress
 from reports.parse import a_labels
 
@@ -74,7 +75,7 @@ class Command(BaseCommand):
                 count = len(reports_in(body))
                 problem = too_many_copies(count, len(body), limit, "TLSRPT_MAX_BODY_BYTES")
                 if problem:
-                    skipped.append(f"{path}: zip archive {problem}")
+                    skipped.append(f"{path}: zip archive {problem}; {_how_to_import(count, body)}")
                     continue
                 yield address, body
 
@@ -85,6 +86,20 @@ class Command(BaseCommand):
         self.stdout.write(summary + (f", {len(skipped)} skipped" if skipped else ""))
         if skipped:
             raise CommandError(f"{len(skipped)} files were not imported (listed above)")
+
+
+def _how_to_import(count: int, body: bytes) -> str:
+    """What to do with a zip refused for the intake's limits (the whole file is refused, so
+    nothing of it is half imported): its files import one by one, or within one body's
+    limit on copies, a higher cap for the import does (not on the number of reports)."""
+    advice = (
+        "not imported: unzip it and import its files (with --address when their names give "
+        "no policy domain)"
+    )
+    if count > MAX_REPORTS_PER_MESSAGE:
+        return advice
+    needed = -(-count * len(body) // MAX_COPIES_BYTES_FACTOR)  # copies within the factor
+    return f"{advice}, or import it with TLSRPT_MAX_BODY_BYTES={needed} or more"
 
 
 def _files(paths: list[Path]) -> Iterator[Path]:
