@@ -653,9 +653,17 @@ def read_certificate(name: str) -> CertReading:
     not_after = datetime.fromisoformat(result.cert.not_after)
     if not_after.tzinfo is None:
         not_after = not_after.replace(tzinfo=UTC)
-    if result.error_kind == "tls-cert" and result.cert.starts_in is not None:
+    fresh = result.cert.starts_in is not None and not result.cert.stale_ca
+    if result.error_kind == "tls-cert" and fresh:
+        # A stale CA certificate on the leaf's path is no clock difference (as MTASTS-12).
         return _not_yet_valid(not_after, result.cert.not_before, result.cert.starts_in)
-    return CertReading(not_after, result.error if result.error_kind == "tls-cert" else "")
+    if result.error_kind != "tls-cert":
+        return CertReading(not_after, "")
+    if result.cert.stale_ca:
+        # OpenSSL's words name only the leaf's dates; say which CA certificate broke the path.
+        stale = https.refusal_text(result)
+        return CertReading(not_after, f"certificate not accepted: it comes {stale}")
+    return CertReading(not_after, result.error)
 
 
 def _not_yet_valid(not_after: datetime, not_before: str, starts_in: float) -> CertReading:
