@@ -655,7 +655,7 @@ async def get_keys(ctx: CheckContext) -> DkimKeys:
     return await ctx.once("dkim:keys", load)
 
 
-def _few(names: list[str], shown: int = 6) -> str:
+def few(names: list[str], shown: int = 6) -> str:
     """A few names of a long list: a check tries up to 30 selectors, too many for a sentence."""
     rest = len(names) - shown
     return ", ".join(names[:shown]) + (f" and {rest} more" if rest > 0 else "")
@@ -673,7 +673,7 @@ def _evidence(result: SelectorResult) -> dict[str, Any]:
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     keys = await get_keys(ctx)
-    tried = _few(keys.selectors)
+    tried = few(keys.selectors)
     # The same selectors as were looked up, so "the selector you gave" names them.
     given = set(given_selectors(ctx))
     found = [r for r in keys.results if r.found]
@@ -692,10 +692,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         checked = [r.selector for r in keys.results if not r.answer.failed]
         if checked:
             where = (
-                f"any of the {len(checked)} selectors tried ({_few(checked)})"
+                f"any of the {len(checked)} selectors tried ({few(checked)})"
                 if not keys.failed
                 else f"any of the {len(checked)} selectors that could be looked up "
-                f"({_few(checked)}; {len(keys.failed)} could not be checked)"
+                f"({few(checked)}; {len(keys.failed)} could not be checked)"
             )
             if keys.providers:
                 where += f", first those {' and '.join(keys.providers)} documents"
