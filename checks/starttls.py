@@ -1770,6 +1770,12 @@ def _per_probe(
                 "says it must not.",
                 subject=subj,
                 evidence=ev,
+                # No setting turns this off in the common MTAs: it is the server software (or
+                # a proxy in front of it rewriting the EHLO answer) that needs changing.
+                fix=f"Have the mail server at {p.host} leave STARTTLS out of its EHLO answer once "
+                "TLS is established (RFC 3207 §4.2): update its software, or the proxy or "
+                "filter in front of it that rewrites the EHLO answer; if a provider runs it, "
+                "ask them.",
             )
         else:
             out.add(
