@@ -131,6 +131,12 @@ ACCOUNT_SIGNUP_FIELDS = ["email*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+# allauth's defaults, said because they must stay: a sign-up with an address that has an account
+# waits in the same email verification as a new one, for that account (mailsec.accounts.forms).
+# "Change the address" there would change the account's address, and "send a new code" would
+# mail a "finish signing up" code to its owner. The code page offers neither.
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_CHANGE = False
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = False
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True

@@ -24,6 +24,8 @@ def _code_lifetimes() -> dict[str, int]:
     """Seconds each emailed code stays good, by allauth's template prefix: the email says it."""
     return {
         "account/email/login_code": app_settings.LOGIN_BY_CODE_TIMEOUT,
+        # A sign-up's code for an address with an account: the sign-up's verification timer.
+        "account/email/signup_login_code": app_settings.EMAIL_VERIFICATION_BY_CODE_TIMEOUT,
         "account/email/email_confirmation_signup": app_settings.EMAIL_VERIFICATION_BY_CODE_TIMEOUT,
         "account/email/email_confirmation": app_settings.EMAIL_VERIFICATION_BY_CODE_TIMEOUT,
         "account/email/password_reset_code": app_settings.PASSWORD_RESET_BY_CODE_TIMEOUT,

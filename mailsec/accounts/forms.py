@@ -3,22 +3,24 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.internal.flows.email_verification import (
+    add_email_verification_sent_message,
     handle_verification_email_rate_limit,
 )
-from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
+from allauth.account.internal.flows.email_verification_by_code import EmailVerificationProcess
+from allauth.account.internal.stagekit import stash_login
 from allauth.account.models import Login
-from allauth.account.stages import LoginByCodeStage, LoginStageController
-from allauth.account.utils import filter_users_by_email
+from allauth.account.stages import EmailVerificationStage, LoginStageController
+from allauth.account.utils import filter_users_by_email, get_next_redirect_url
 from allauth.core import ratelimit
 from django import forms
-from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest
 
 from mailsec.accounts.models import Team
 
@@ -38,6 +40,11 @@ class LoginForm(AllauthLoginForm):
         field.widget.attrs["placeholder"] = "Password (leave empty for a code)"
 
 
+# In the email verification state of a sign-up whose address has an account: the code mailed
+# signs that account in (mailsec.accounts.views._ConfirmSignupCodeHere) instead of verifying.
+SIGN_IN_STATE_KEY = "mailsec_sign_in"
+
+
 class SignupForm(AllauthSignupForm):
     def try_save(self, request: HttpRequest) -> tuple[Any, Any]:
         """Someone signing up with an address that already has an account gets a sign-in
@@ -45,9 +52,11 @@ class SignupForm(AllauthSignupForm):
         allauth's "you already have an account" mail (which leaves them stuck).
 
         Both cases land on the same URL (accounts:confirm_code, see also the adapter) with
-        the same page, and consume the same rate limits in the same order, so the answer to
-        "has this address an account?" is only in the mailbox: a limit consumed by one case
-        only showed in what a next request answered (a 429, or "Too many" on the code form)."""
+        the same page, consume the same rate limits in the same order, and leave the session
+        at the same step (see _start_sign_in_by_verification), so the answer to "has this
+        address an account?" is only in the mailbox: a limit consumed by one case only showed
+        in what a next request answered (a 429, or "Too many" on the code form), a different
+        step in what every later request of the same session answered."""
         email = self.cleaned_data["email"]
         # The per-address limit of "send me a code" (3 a minute), for every sign-up: for an
         # address with an account, sign-up must not be a way around it to guess codes or
@@ -60,28 +69,43 @@ class SignupForm(AllauthSignupForm):
                 # What allauth's sign-up of a new address consumes next (confirm_email, one
                 # code mail per 10 s per address), with the same 429 over it.
                 handle_verification_email_rate_limit(request, email)
-                if code_allowed:
-                    LoginCodeVerificationProcess.initiate(
-                        request=request, user=users[0], email=email
-                    )
-                else:
-                    _await_unsent_code(request, users[0], email)
-                return None, HttpResponseRedirect(reverse("accounts:confirm_code"))
+                _start_sign_in_by_verification(request, users[0], email, send=code_allowed)
+                return None, get_adapter().respond_email_verification_sent(request, None)
         return super().try_save(request)
 
 
-def _await_unsent_code(request: HttpRequest, user: Any, email: str) -> None:
-    """A sign-in by code as LoginCodeVerificationProcess.initiate starts it, with no code
-    made or mailed: the code page then shows as for any sign-up (no code typed matches).
-    Without it, the page of an address over its limit sent to the sign-in page, which told
-    that the address has an account."""
-    state = LoginCodeVerificationProcess.initial_state(user=user, email=email)
-    state["initiated_by_user"] = True
-    login = Login(user=user, email=email)
-    login.state["stages"] = {"current": LoginByCodeStage.key}
-    stage = LoginByCodeStage(LoginStageController(request, login), request, login)
-    stage.state.update(state)
-    LoginCodeVerificationProcess(stage=stage).persist()
+def _start_sign_in_by_verification(request: HttpRequest, user: Any, email: str, send: bool) -> None:
+    """Leave the session where allauth's sign-up of a new address leaves it: a login (of
+    `user`) stashed at its email verification stage, the stages before it passed, and an
+    email verification by code pending, with its timeout, its wrong tries and its answers.
+
+    A sign-in by code (allauth's LoginByCodeStage) in its place answered differently in the
+    same session: another code page at another URL, a 3-minute code against 15, too many
+    wrong codes ending elsewhere, the sign-in and sign-up pages sending elsewhere. Now only
+    the mail differs: a sign-in code (none over the address's code limit, when `send` is
+    false: then no code typed matches), which the code page takes as a sign-in (the flag
+    SIGN_IN_STATE_KEY), the address being the account's already."""
+    # signup=True as for a new address: the sign-up page sends such a pending login back to
+    # its code page, and drops any other (allauth's SignupView._redirect_to_pending_stage).
+    # The page to go to after, as allauth's sign-up keeps it (SignupView.get_success_url).
+    login = Login(user=user, email=email, signup=True, redirect_url=get_next_redirect_url(request))
+    controller = LoginStageController(request, login)
+    for stage in controller.get_stages():
+        if stage.key == EmailVerificationStage.key:
+            break
+        controller.set_handled(stage.key)
+    controller.set_current(EmailVerificationStage.key)
+    state = EmailVerificationProcess.initial_state(user, email)
+    state[SIGN_IN_STATE_KEY] = True
+    process = EmailVerificationProcess(request=request, state=state, user=user)
+    process.generate_code()
+    if send:
+        context = {"request": request, "code": process.code}
+        get_adapter().send_mail("account/email/signup_login_code", email, context)
+    # allauth's message after a verification mail (empty in our templates), as for a new one.
+    add_email_verification_sent_message(request, email, signup=True)
+    process.persist()
+    stash_login(request, login)
 
 
 # allauth labels its password fields in title case ("New Password (again)") and repeats each

@@ -3,13 +3,15 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from allauth.account.internal.flows.email_verification import verify_email_indirectly
 from allauth.account.internal.flows.email_verification_by_code import (
     EMAIL_VERIFICATION_CODE_SESSION_KEY,
     EmailVerificationProcess,
 )
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
 from allauth.account.stages import EmailVerificationStage, LoginByCodeStage, LoginStageController
-from allauth.account.views import ConfirmLoginCodeView, email_verification_sent
+from allauth.account.views import ConfirmEmailVerificationCodeView, ConfirmLoginCodeView
 from allauth.account.views import confirm_login_code as allauth_confirm_login_code
 from django.conf import settings
 from django.contrib import messages
@@ -19,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mailsec.accounts.forms import InviteForm, TeamNameForm
+from mailsec.accounts.forms import SIGN_IN_STATE_KEY, InviteForm, TeamNameForm
 from mailsec.accounts.models import Invite, Membership, Profile, Team
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
 from mailsec.freecheck import ratelimit
@@ -260,6 +262,31 @@ class _ConfirmLoginCodeHere(ConfirmLoginCodeView):
 _confirm_login_code_here = _ConfirmLoginCodeHere.as_view()
 
 
+class _ConfirmSignupCodeHere(ConfirmEmailVerificationCodeView):
+    """allauth's email verification by code, which every sign-up waits in (see
+    mailsec.accounts.forms.SignupForm), except that the right code of a sign-up whose address
+    has an account signs that account in: allauth's would end the sign-in (its address is
+    verified already, so there is nothing to verify). Everything else, a wrong code, too many,
+    a late one, is allauth's, the same as for a new address."""
+
+    def _verify_form_valid(self, form: Any) -> HttpResponse:
+        process = self._process
+        if not process.state.get(SIGN_IN_STATE_KEY) or not self.stage:
+            return super()._verify_form_valid(form)
+        user = process.user
+        self.request.session.pop(EMAIL_VERIFICATION_CODE_SESSION_KEY, None)
+        # What allauth's sign-in by code records and does on the right code (its
+        # LoginCodeVerificationProcess.finish): the address proved, the method noted.
+        record_authentication(self.request, user, method="code", email=process.email)
+        verify_email_indirectly(self.request, user, process.email)
+        # A sign-in, not a sign-up: where it goes after is the sign-in's page.
+        self.stage.login.signup = False
+        return self.stage.exit()
+
+
+_confirm_signup_code_here = _ConfirmSignupCodeHere.as_view()
+
+
 CODE_EXPIRED = "That code has expired. Enter your email address for a new one."
 
 
@@ -293,13 +320,14 @@ def _code_expired(request: HttpRequest) -> HttpResponseBase | None:
 @require_http_methods(["GET", "POST"])
 def confirm_code(request: HttpRequest) -> HttpResponseBase:
     """Where every sign-up lands: a new address verifies it here, an address that already
-    has an account gets a sign-in code and enters it here. One URL and one page for both,
-    so the sign-up form can't be used to learn who has an account."""
+    has an account gets a sign-in code and enters it here. One URL, one page and one pending
+    step for both (allauth's email verification), so the sign-up form can't be used to learn
+    who has an account. A sign-in by code started on the sign-in page is entered here too."""
     if expired := _code_expired(request):
         return expired
     if request.user.is_anonymous and LoginStageController.enter(request, LoginByCodeStage.key):
         return _confirm_login_code_here(request)
-    return email_verification_sent(request)
+    return _confirm_signup_code_here(request)
 
 
 def confirm_login_code(request: HttpRequest) -> HttpResponseBase:
