@@ -306,11 +306,19 @@ def parse_key_record(text: str) -> ParsedKey:
                 which = "TLS reports only (s=tlsrpt)"
             else:
                 which = f"s={tags['s']}"
+            # A key kept only for signing TLS reports (RFC 8460 §3) says so rightly, but the
+            # checklist (DKIM-10, fixture F40) fails it: nothing tells a mail selector apart.
+            dedicated = (
+                " If this selector only signs TLS reports (RFC 8460 §3), that is as meant, and "
+                "your mail must be signed with another selector."
+                if services == {"tlsrpt"}
+                else ""
+            )
             parsed.add(
                 "DKIM-10",
                 Status.FAIL,
                 f"The key is restricted to {which}, so receivers ignore it for normal "
-                "mail. Remove s= or set s=email.",
+                f"mail. Remove s= or set s=email.{dedicated}",
             )
 
     # DKIM-11: flags. Case-sensitive (§3.2) and "Unrecognized flags MUST be ignored"
@@ -460,9 +468,12 @@ def repaired_record(text: str, *, drop_testing: bool = False) -> str | None:
     """The key record `text` with each defect whose repair is certain repaired, and every
     other choice kept as written (tag order, flags, notes): v=DKIM1 first and exact; PEM armour
     and white space out of p=; an Ed25519 key unwrapped from its SubjectPublicKeyInfo or given
-    the k=ed25519 it lacks; k= in lower case; h=sha256 where h= allows SHA-1 or no known hash;
-    s= listing email where it lists no service receivers use for mail. t=y (testing) is the
-    owner's choice and stays unless `drop_testing` (DKIM-11's own fix) removes it.
+    the k=ed25519 it lacks; k= in lower case; h= that allows SHA-1 or no known hash: left out
+    where it lists SHA-1 but not SHA-256 (the signer may still sign rsa-sha1; without h= the
+    key verifies both while it switches, sha1_note), else h=sha256; s= that lists no service
+    receivers use for mail left out (dkimpy compares a whole s= value as one string, so
+    s=email:tlsrpt verifies nothing there, and a TLS-report key is better kept apart,
+    tlsrpt_note). t=y (testing) stays unless `drop_testing` (DKIM-11 warns) removes it.
 
     None when no record can be derived: the key must be replaced (it does not decode, is of a
     type receivers do not know, or is still refused, e.g. a 512-bit RSA key), or the intent is
@@ -503,13 +514,14 @@ def repaired_record(text: str, *, drop_testing: bool = False) -> str | None:
         tags["k"] = key_type
     if "h" in tags:
         hashes = [h.strip() for h in tags["h"].split(":")]
-        if "sha256" not in hashes or "sha1" in hashes:
+        if "sha1" in hashes and "sha256" not in hashes:
+            del tags["h"]
+        elif "sha256" not in hashes or "sha1" in hashes:
             tags["h"] = "sha256"
     if "s" in tags:
-        services = [s.strip() for s in tags["s"].split(":") if s.strip()]
-        if not {"*", "email"} & set(services):
-            # A key also meant for TLS reports (RFC 8460 §3) keeps that use.
-            tags["s"] = ":".join(["email", *(s for s in services if s == "tlsrpt")])
+        services = {s.strip() for s in tags["s"].split(":") if s.strip()}
+        if not {"*", "email"} & services:
+            del tags["s"]
     if "t" in tags and drop_testing:
         flags = [f.strip() for f in tags["t"].split(":") if f.strip() and f.strip() != "y"]
         if flags:
@@ -520,6 +532,32 @@ def repaired_record(text: str, *, drop_testing: bool = False) -> str | None:
     if any(p.status == Status.FAIL for p in parse_key_record(record).problems):
         return None
     return record
+
+
+def _services(parsed: ParsedKey) -> set[str]:
+    return {s.strip() for s in parsed.tags.get("s", "").split(":") if s.strip()}
+
+
+def sha1_note(parsed: ParsedKey) -> str:
+    """What a fix changing an h= that lists SHA-1 says first: once it is published, a verifier
+    enforcing h= rejects rsa-sha1 signatures, so the signer must not be signing them."""
+    hashes = {h.strip() for h in parsed.tags.get("h", "").split(":")}
+    if "sha1" not in hashes:
+        return ""
+    return (
+        "First make sure your mail's DKIM-Signature says a=rsa-sha256 (switch the signer if it "
+        "says rsa-sha1); then publish:\n"
+    )
+
+
+def tlsrpt_note(parsed: ParsedKey) -> str:
+    """What a fix leaving out an s= that named TLS reports adds."""
+    if "tlsrpt" not in _services(parsed):
+        return ""
+    return (
+        "\nIf this key also signs TLS reports, give those their own selector with s=tlsrpt "
+        "(RFC 8460 §3)."
+    )
 
 
 @dataclass
@@ -851,9 +889,11 @@ def _shared_rrset(out: Collector, result: SelectorResult) -> bool:
             "long key may be several strings inside that one record)."
         )
         record = repaired_record(joined) or joined
+        # At an alias the records are the provider's (_publish says so), not the owner's.
         fix = (
-            f"Replace the {len(result.others) + 1} TXT records at {result.name} with this one "
-            f"record (its strings are joined without spaces):\n{_publish(result, record)}"
+            f"Replace the {len(result.others) + 1} TXT records at "
+            f"{_alias(result) or result.name} with this one record (its strings are joined "
+            f"without spaces):\n{_publish(result, record)}"
         )
     else:
         shown = "; ".join(repr(t[:60]) for t in result.others[:2])
@@ -862,7 +902,7 @@ def _shared_rrset(out: Collector, result: SelectorResult) -> bool:
             f"the key ({shown}); with several records at a selector the result is undefined "
             "(RFC 6376 §3.6.2.2) and receivers may read the wrong one. Keep only the key record."
         )
-        fix = "\n".join(f"Delete this record: {txt_fix(result.name, t)}" for t in result.others)
+        fix = _delete(result, result.others)
     out.add(
         "DKIM-02",
         Status.FAIL,
@@ -874,9 +914,24 @@ def _shared_rrset(out: Collector, result: SelectorResult) -> bool:
     return True
 
 
+def _delete(result: SelectorResult, texts: list[str], head: str = "") -> str:
+    """The records to delete at the selector; at an alias, where the provider publishes them:
+    the owner's own name holds only the CNAME."""
+    where = _alias(result) or result.name
+    lines = [f"Delete this record: {txt_fix(where, text)}" for text in texts]
+    if where != result.name:
+        these = "this record" if len(texts) == 1 else "these records"
+        head = (head + " " if head else "") + (
+            f"{result.name} is an alias of {where}, where your mail provider publishes the "
+            f"key: ask them to delete {these} at {where}."
+        )
+    return "\n".join([head, *lines] if head else lines)
+
+
 def _problem_fix(result: SelectorResult, problem: DkimProblem, taken: set[str]) -> str:
-    """What to publish for one problem of a key record: the record repaired where the repair
-    is certain (repaired_record), else the steps to a key receivers accept."""
+    """What to publish for one problem of a key record: the record with every repair its
+    problems ask for (repaired_record), the same for each of them, so publishing any one fix
+    clears them all; else the steps to a key receivers accept."""
     if problem.status not in (Status.FAIL, Status.WARN):
         return ""
     parsed = result.parsed
@@ -884,11 +939,20 @@ def _problem_fix(result: SelectorResult, problem: DkimProblem, taken: set[str]) 
     if problem.check_id == "DKIM-07":
         # A key's size is no tag to edit: only a new key pair changes it.
         return _new_key_fix(result, taken)
-    record = repaired_record(parsed.text, drop_testing=problem.check_id == "DKIM-11")
+    testing = any(p.check_id == "DKIM-11" and p.status == Status.WARN for p in parsed.problems)
+    record = repaired_record(parsed.text, drop_testing=testing)
     if record is not None:
-        return _publish(result, record)
-    if parsed.key_type not in ("rsa", "ed25519") or (parsed.bits or 1024) < 1024:
-        return _new_key_fix(result, taken)
+        return sha1_note(parsed) + _publish(result, record) + tlsrpt_note(parsed)
+    # The key inside PEM armour is judged too: copying a 512-bit key again republishes a key
+    # receivers refuse.
+    bits = parsed.bits or parse_key_record(_PEM_ARMOUR.sub("", parsed.text)).bits
+    if parsed.key_type not in ("rsa", "ed25519") or (bits or 1024) < 1024:
+        short = (
+            f"The key inside the armour has only {bits} bits, which receivers refuse (RFC 8301). "
+            if parsed.bits is None and bits
+            else ""
+        )
+        return short + _new_key_fix(result, taken)
     if problem.check_id == "DKIM-03":
         return (
             f"Publish the record at {result.name} as tag=value pairs separated by ';', each "
@@ -965,25 +1029,71 @@ def _new_key_fix(result: SelectorResult, taken: set[str]) -> str:
 
 def _twin_fix(result: SelectorResult) -> str:
     """DKIM-02 for several key records at one selector: delete the ones receivers could not
-    use anyway; when more than one is usable, which key signs is known only to the sender."""
+    use anyway; when more than one is usable, which key signs is known only to the sender,
+    unless they hold the same key and differ only in tags (_same_key_fix)."""
     parsed = [parse_key_record(text) for text in result.records]
     usable = [p for p in parsed if p.usable]
     if len(usable) == 1:
-        return "\n".join(
-            f"Delete this record: {txt_fix(result.name, p.text)}" for p in parsed if not p.usable
-        )
+        return _delete(result, [p.text for p in parsed if not p.usable])
+    if same := _same_key_fix(result, usable):
+        return same
+    where = _alias(result) or result.name
     shown = "; ".join(f"{n}) {_describe_key(p)}" for n, p in enumerate(usable or parsed, start=1))
-    return (
-        f"Keep the one record at {result.name} whose p= is the public key in your mail "
+    text = (
+        f"Keep the one record at {where} whose p= is the public key in your mail "
         f"service's DKIM settings, and delete the others. Published now: {shown}. If two "
         "services sign with these keys, give each its own selector."
     )
+    if where != result.name:
+        text = (
+            f"{result.name} is an alias of {where}, where your mail provider publishes the "
+            f"key: ask them to keep only the one record there whose p= is the key they sign "
+            f"with. Published now: {shown}."
+        )
+    return text
+
+
+def _key_of(parsed: ParsedKey) -> str:
+    return re.sub(r"[ \t\r\n]", "", parsed.tags.get("p", ""))
+
+
+def _same_key_fix(result: SelectorResult, usable: list[ParsedKey]) -> str:
+    """Usable records that hold one key and differ only in other tags (t=y in one of them):
+    naming their keys would show the same key twice. The one with the fewest warnings (t=y,
+    h= still allowing SHA-1) is kept, ties by the shorter record; the tags that differ are
+    named."""
+    if len(usable) < 2 or len({_key_of(p) for p in usable}) != 1:
+        return ""
+    names = dict.fromkeys(n for p in usable for n in p.order if n != "p")
+    differ = [n for n in names if len({p.tags.get(n, "").strip(_FWS) for p in usable}) > 1]
+
+    def tags_of(parsed: ParsedKey) -> str:
+        return ", ".join(
+            f"{n}={parsed.tags[n]}" if n in parsed.tags else f"no {n}=" for n in differ
+        )
+
+    def warnings(parsed: ParsedKey) -> int:
+        return sum(p.status == Status.WARN for p in parsed.problems)
+
+    keep = min(usable, key=lambda p: (warnings(p), len(p.text), p.text))
+    shown = "; ".join(f"{n}) {tags_of(p)}" for n, p in enumerate(usable, start=1))
+    why = (
+        "without the warnings of the other" + ("s" if len(usable) > 2 else "")
+        if warnings(keep) < max(warnings(p) for p in usable)
+        else "they work the same"
+    )
+    head = (
+        f"The {len(usable)} records hold the same key and differ only in "
+        f"{', '.join(f'{n}=' for n in differ)} ({shown}). Keep the one with {tags_of(keep)} "
+        f"({why}) and delete the other{'s' if len(usable) > 2 else ''}."
+    )
+    return _delete(result, [p.text for p in usable if p is not keep], head)
 
 
 def _describe_key(parsed: ParsedKey) -> str:
     size = f"{parsed.bits}-bit " if parsed.bits and parsed.key_type == "rsa" else ""
     kind = {"rsa": "RSA", "ed25519": "Ed25519"}.get(parsed.key_type, parsed.key_type)
-    p = re.sub(r"[ \t\r\n]", "", parsed.tags.get("p", ""))
+    p = _key_of(parsed)
     return (
         f"a {size}{kind} key whose p= ends '{p[-16:]}'" if p else f"a {kind} record without a key"
     )

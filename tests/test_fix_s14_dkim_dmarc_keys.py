@@ -63,7 +63,8 @@ def one(found: list[Finding], check_id: str, status: Status | None = None) -> Fi
 
 def republished(selector: str, finding: Finding) -> tuple[str, list[Finding]]:
     """The record the fix proposes, and the findings once it replaces the published one."""
-    name, record = published(finding.fix)
+    (line,) = [line for line in finding.fix.split("\n") if RECORD.match(line)]
+    name, record = published(line)
     assert name == f"{selector}._domainkey.{D}"
     return record, findings(selector, record)
 
@@ -96,26 +97,39 @@ def test_it_drops_t_y_once_tested_and_keeps_the_other_flag() -> None:
     assert republished("s1", finding)[0] == f"v=DKIM1; p={RSA_2048}"
 
 
-def test_other_fixes_keep_t_y_the_owners_choice() -> None:
-    finding = one(findings("s1", f"v=DKIM1; h=sha1; t=y; p={RSA_2048}"), "DKIM-09")
-    record, again = republished("s1", finding)
-    assert record == f"v=DKIM1; h=sha256; t=y; p={RSA_2048}"
-    assert bad(again) == {("DKIM-11", "warn")}
-
-
-def test_it_sets_h_sha256() -> None:
-    for written in ("sha1", "sha1:sha256", "SHA256"):
-        finding = one(findings("s1", f"v=DKIM1; k=rsa; h={written}; p={RSA_2048}"), "DKIM-09")
-        record, again = republished("s1", finding)
-        assert record == f"v=DKIM1; k=rsa; h=sha256; p={RSA_2048}", written
+def test_every_fix_of_a_record_is_the_one_record_with_all_its_repairs() -> None:
+    # DKIM-09's fix kept t=y and DKIM-11's kept h=sha1: publishing one brought the other back.
+    found = findings("s1", f"v=DKIM1; h=sha1; t=y; p={RSA_2048}")
+    for check_id in ("DKIM-09", "DKIM-11"):
+        record, again = republished("s1", one(found, check_id))
+        assert record == f"v=DKIM1; p={RSA_2048}", check_id
         assert bad(again) == set()
 
 
-def test_it_adds_email_to_the_services_and_keeps_tlsrpt() -> None:
+def test_it_leaves_out_h_sha1_and_sets_h_sha256_after_the_signer_switched() -> None:
+    # Without h= the key verifies rsa-sha1 and rsa-sha256 alike while the signer switches.
+    for written, expected in (
+        ("sha1", ""),
+        ("sha1:sha256", "h=sha256; "),
+        ("SHA256", "h=sha256; "),
+    ):
+        finding = one(findings("s1", f"v=DKIM1; k=rsa; h={written}; p={RSA_2048}"), "DKIM-09")
+        record, again = republished("s1", finding)
+        assert record == f"v=DKIM1; k=rsa; {expected}p={RSA_2048}", written
+        assert bad(again) == set()
+        signer = finding.fix.startswith(
+            "First make sure your mail's DKIM-Signature says a=rsa-sha256"
+        )
+        assert signer == ("sha1" in written), written
+
+
+def test_it_leaves_out_an_s_that_lists_no_mail_service() -> None:
+    # s=email:tlsrpt is valid RFC 6376, but dkimpy compares the whole value: nothing verifies.
     finding = one(findings("s1", f"v=DKIM1; s=tlsrpt; p={RSA_2048}"), "DKIM-10")
     record, again = republished("s1", finding)
-    assert record == f"v=DKIM1; s=email:tlsrpt; p={RSA_2048}"
+    assert record == f"v=DKIM1; p={RSA_2048}"
     assert bad(again) == set()
+    assert "give those their own selector with s=tlsrpt" in finding.fix
 
 
 def test_it_puts_v_first_and_keeps_the_order_of_the_rest() -> None:
