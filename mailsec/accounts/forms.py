@@ -83,7 +83,7 @@ def _start_sign_in_by_verification(request: HttpRequest, user: Any, email: str, 
     same session: another code page at another URL, a 3-minute code against 15, too many
     wrong codes ending elsewhere, the sign-in and sign-up pages sending elsewhere. Now only
     the mail differs: a sign-in code (none over the address's code limit, when `send` is
-    false: then no code typed matches), which the code page takes as a sign-in (the flag
+    false: then no code is made, and none typed matches), which the code page takes as a sign-in (the flag
     SIGN_IN_STATE_KEY), the address being the account's already."""
     # signup=True as for a new address: the sign-up page sends such a pending login back to
     # its code page, and drops any other (allauth's SignupView._redirect_to_pending_stage).
@@ -98,8 +98,11 @@ def _start_sign_in_by_verification(request: HttpRequest, user: Any, email: str, 
     state = EmailVerificationProcess.initial_state(user, email)
     state[SIGN_IN_STATE_KEY] = True
     process = EmailVerificationProcess(request=request, state=state, user=user)
-    process.generate_code()
     if send:
+        # Only a code that is mailed: one made anyway would wait in the session to be
+        # guessed, three tries a sign-up, past the limit meant to stop guessing. With none,
+        # every code typed is wrong, with the same form error and tries as a wrong one.
+        process.generate_code()
         context = {"request": request, "code": process.code}
         get_adapter().send_mail("account/email/signup_login_code", email, context)
     # allauth's message after a verification mail (empty in our templates), as for a new one.

@@ -11,6 +11,7 @@ from allauth.account.internal.flows.email_verification_by_code import (
 from allauth.account.internal.flows.login import record_authentication
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
 from allauth.account.stages import EmailVerificationStage, LoginByCodeStage, LoginStageController
+from allauth.account.utils import filter_users_by_email
 from allauth.account.views import ConfirmEmailVerificationCodeView, ConfirmLoginCodeView
 from allauth.account.views import confirm_login_code as allauth_confirm_login_code
 from django.conf import settings
@@ -275,6 +276,12 @@ class _ConfirmSignupCodeHere(ConfirmEmailVerificationCodeView):
             return super()._verify_form_valid(form)
         user = process.user
         self.request.session.pop(EMAIL_VERIFICATION_CODE_SESSION_KEY, None)
+        # Asked again now, as allauth's own sign-in asks at its start: the account may have
+        # been deactivated, or the address removed from it, since the code was mailed (15
+        # minutes). Then the code opens nothing: the sign-in ends as an expired one does.
+        holders = filter_users_by_email(process.email, is_active=True)
+        if not any(holder.pk == user.pk for holder in holders):
+            return self.stage.abort()
         # What allauth's sign-in by code records and does on the right code (its
         # LoginCodeVerificationProcess.finish): the address proved, the method noted.
         record_authentication(self.request, user, method="code", email=process.email)
