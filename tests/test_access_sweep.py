@@ -133,6 +133,9 @@ OWNED: dict[str, Owned] = {
         ("get",), lambda o: {"code": o.domain.code, "run_code": o.run.code}, htmx=True
     ),
     "alerts:set_mode": Owned(("post",), domain_code),
+    # One mode for every domain of the team, or for its domains added later (the person's own).
+    "alerts:set_all": Owned(("post",), lambda o: {"code": o.domain.team.code}),
+    "alerts:set_default": Owned(("post",), lambda o: {"code": o.domain.team.code}),
     "hosting:page": Owned(("get",), domain_code),
     # The records' live state: loaded by htmx into the page, or opened as a link without it.
     "hosting:records": Owned(("get",), domain_code, htmx=True),

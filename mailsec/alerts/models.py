@@ -19,10 +19,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
+from mailsec.accounts.models import Team
 from mailsec.alerts import rules
 from mailsec.domains.models import CheckRun, Domain
 from mailsec.mail import first_sentence
@@ -57,7 +60,8 @@ REPORTS_KIND_PREFIX = "tlsrpt-"
 
 
 class AlertSetting(models.Model):
-    """How one person hears about one domain. No row means immediate."""
+    """How one person hears about one domain. No row means the person's default for the
+    domain's team (AlertDefault), immediate without one."""
 
     class Mode(models.TextChoices):
         IMMEDIATE = "immediate", "Email me at once"
@@ -78,20 +82,114 @@ class AlertSetting(models.Model):
         return f"{self.user} / {self.domain}: {self.mode}"
 
     @classmethod
-    def default_mode(cls, user: User) -> str:
-        """The mode of a domain the person chose nothing for: immediate, or off once they
-        unsubscribed from all alert emails (domains added later included)."""
-        off = AlertRecipient.objects.filter(user=user, unsubscribed_all=True).exists()
-        return cls.Mode.OFF if off else cls.Mode.IMMEDIATE
+    def default_mode(cls, user: User, team: Team | int | None = None) -> str:
+        """The mode of a domain the person chose nothing for: off once they unsubscribed from
+        all alert emails (the strongest: domains added later included), else what they chose
+        for domains added to `team` later (AlertDefault), else immediate."""
+        if AlertRecipient.objects.filter(user=user, unsubscribed_all=True).exists():
+            return cls.Mode.OFF
+        if team is None:
+            return cls.Mode.IMMEDIATE
+        chosen = AlertDefault.objects.filter(user=user, team=team).values_list("mode", flat=True)
+        return chosen.first() or cls.Mode.IMMEDIATE
 
     @classmethod
     def mode_for(cls, user: User, domain: Domain) -> str:
         row = cls.objects.filter(user=user, domain=domain).first()
-        return row.mode if row else cls.default_mode(user)
+        return row.mode if row else cls.default_mode(user, domain.team_id)
 
     @classmethod
     def set_mode(cls, user: User, domain: Domain, mode: str) -> None:
         cls.objects.update_or_create(user=user, domain=domain, defaults={"mode": mode})
+
+    @classmethod
+    def set_mode_for_team(cls, user: User, team: Team, mode: str) -> int:
+        """`mode` for every domain of `team`, for this person only; the number of domains
+        whose mode this changed (0 the second time). A bounded number of queries however many
+        domains the team has (an MSP's hundreds were three queries each)."""
+        with transaction.atomic():
+            before = cls.default_mode(user, team)
+            mine = cls.objects.filter(user=user, domain__team=team)
+            # update() leaves auto_now alone; one UPDATE … WHERE id IN (SELECT …).
+            updated = mine.exclude(mode=mode).update(mode=mode, updated=timezone.now())
+            created = cls._add_missing(user, team, mode)
+        # A domain without a row had the default: it changed only if that differs.
+        return updated + (created if before != mode else 0)
+
+    @classmethod
+    def _add_missing(cls, user: User, team: Team, mode: str) -> int:
+        """A row in `mode` for each domain of `team` the person has none for, in one INSERT …
+        SELECT (bulk_create splits a few hundred rows into several INSERTs on SQLite, 999
+        parameters each); the number of rows added."""
+        setting, domain = cls._meta.db_table, Domain._meta.db_table
+        sql = (
+            f"INSERT INTO {setting} (user_id, domain_id, mode, updated)"
+            f" SELECT %s, d.id, %s, %s FROM {domain} d WHERE d.team_id = %s"
+            f" AND NOT EXISTS (SELECT 1 FROM {setting} s WHERE s.user_id = %s"
+            " AND s.domain_id = d.id)"
+            # A concurrent request that added the same rows wins; ours are the same mode.
+            " ON CONFLICT DO NOTHING"
+        )
+        now = cls._meta.get_field("updated").get_db_prep_value(timezone.now(), connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [user.pk, str(mode), now, team.pk, user.pk])
+            return max(cursor.rowcount, 0)
+
+    @classmethod
+    def set_default(cls, user: User, team: Team, mode: str) -> None:
+        """`mode` for the domains added to `team` from now on. The domains already there keep
+        the mode they have: those the person chose nothing for get a row with the old default
+        first, so this never changes an existing domain's emails."""
+        with transaction.atomic():
+            cls._add_missing(user, team, cls.default_mode(user, team))
+            AlertDefault.objects.update_or_create(user=user, team=team, defaults={"mode": mode})
+
+    @classmethod
+    def apply_defaults(cls, domain: Domain) -> None:
+        """A domain just added to its team: a row for each member whose default for the team
+        is not immediate. The default alone would already decide mode_for, recipients and the
+        page; the rows are what the daily digest and the weekly summary read (they look for
+        chosen digests, and weekly.py asks default_mode without a team). Not for a person
+        who unsubscribed from all: a chosen row would beat that, and it must stay the
+        strongest."""
+        wanted = (
+            AlertDefault.objects.filter(
+                team_id=domain.team_id, user__memberships__team_id=domain.team_id
+            )
+            .exclude(mode=cls.Mode.IMMEDIATE)
+            .exclude(user__alert_recipient__unsubscribed_all=True)
+            .values_list("user_id", "mode")
+        )
+        cls.objects.bulk_create(
+            [cls(user_id=user_id, domain=domain, mode=mode) for user_id, mode in wanted],
+            ignore_conflicts=True,
+        )
+
+
+class AlertDefault(models.Model):
+    """A person's mode for the domains added to one team later (the alerts page's "Domains
+    added later"). No row means immediate; "unsubscribe from all" beats it."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="alert_defaults")
+    team = models.ForeignKey(Team, models.CASCADE, related_name="alert_defaults")
+    mode = models.CharField(max_length=10, choices=AlertSetting.Mode.choices)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="one_alert_default_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.team}: {self.mode} for domains added later"
+
+
+# A signal rather than a call in the domains app's views: domains are added by the form, the
+# bulk add and the admin, and every one of them must get the members' defaults.
+@receiver(post_save, sender=Domain, dispatch_uid="alerts.apply_defaults")
+def _domain_added(sender: type[Domain], instance: Domain, created: bool, **kw: Any) -> None:
+    if created and not kw.get("raw"):  # loaddata: the fixture holds its own settings
+        AlertSetting.apply_defaults(instance)
 
 
 def _new_public_id() -> str:
@@ -136,10 +234,18 @@ def recipients(domain: Domain, mode: str) -> list[User]:
             "user_id", flat=True
         )
     )
+    defaults = dict(
+        AlertDefault.objects.filter(team_id=domain.team_id, user__in=users).values_list(
+            "user_id", "mode"
+        )
+    )
 
     def mode_of(u: User) -> str:
-        off = u.pk in unsubscribed
-        return chosen.get(u.pk, AlertSetting.Mode.OFF if off else AlertSetting.Mode.IMMEDIATE)
+        if u.pk in chosen:
+            return chosen[u.pk]
+        if u.pk in unsubscribed:
+            return AlertSetting.Mode.OFF
+        return defaults.get(u.pk, AlertSetting.Mode.IMMEDIATE)
 
     return [u for u in users.order_by("pk") if mode_of(u) == mode]
 

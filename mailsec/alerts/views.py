@@ -1,7 +1,9 @@
-"""Alert settings per domain, and the one-click unsubscribe page."""
+"""Alert settings per domain and for all of a team's, and the one-click unsubscribe page."""
 
 from __future__ import annotations
 
+from collections import Counter
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
@@ -15,16 +17,40 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mailsec.accounts.scope import current_team, get_domain_or_404
+from mailsec.accounts.scope import current_team, get_domain_or_404, get_team_or_404
 from mailsec.alerts.emails import ALL_DOMAINS, WEEKLY, read_unsubscribe_token
-from mailsec.alerts.models import AlertRecipient, AlertSetting, Change, Notification
+from mailsec.alerts.forms import FilterForm, ModeForm
+from mailsec.alerts.models import (
+    AlertDefault,
+    AlertRecipient,
+    AlertSetting,
+    Change,
+    Notification,
+)
 from mailsec.domains.models import Domain
+
+Mode = AlertSetting.Mode
+# How the domain list counts each mode: "180 in the daily digest, 20 emailed at once".
+COUNT_WORDS = {
+    Mode.IMMEDIATE: "emailed at once",
+    Mode.DIGEST: "in the daily digest",
+    Mode.OFF: "with no emails",
+}
 
 
 @login_required
 @require_GET
 def alert_settings(request: HttpRequest) -> HttpResponse:
     team = current_team(request)
+    recipient = AlertRecipient.objects.filter(user=request.user).first()
+    unsubscribed_all = recipient is not None and recipient.unsubscribed_all
+    later = (
+        AlertDefault.objects.filter(user=request.user, team=team)
+        .values_list("mode", flat=True)
+        .first()
+    ) or Mode.IMMEDIATE
+    # AlertSetting.default_mode, from the rows the page reads anyway (the weekly flag too).
+    default = Mode.OFF if unsubscribed_all else later
     chosen = dict(
         AlertSetting.objects.filter(user=request.user, domain__team=team).values_list(
             "domain_id", "mode"
@@ -33,18 +59,34 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
     # What the page shows of each domain, not its last check's summary (an MSP has hundreds);
     # team_id too: the related manager reads it on each row.
     domains = list(team.domains.order_by("name").only("team_id", "code", "name", "verified_at"))
-    default = AlertSetting.default_mode(request.user)  # type: ignore[arg-type]
     for d in domains:
         d.alert_mode = chosen.get(d.pk, default)  # type: ignore[attr-defined]
+    counts = Counter(d.alert_mode for d in domains)  # type: ignore[attr-defined]
+    # The filter works on the list already read: no query more, however many domains.
+    form = FilterForm(request.GET)
+    q, mode = (
+        (form.cleaned_data["q"].lower(), form.cleaned_data["mode"]) if form.is_valid() else ("", "")
+    )
+    shown = [
+        d
+        for d in domains
+        if (not mode or d.alert_mode == mode)  # type: ignore[attr-defined]
+        and (q in d.name or ("xn--" in d.name and q in d.display_name.lower()))
+    ]
     ctx = {
         "page": "alerts",
         "team": team,
-        "domains": domains,
-        "unsubscribed_all": default == AlertSetting.Mode.OFF,
-        "weekly_summary": not AlertRecipient.objects.filter(
-            user=request.user, weekly_summary=False
-        ).exists(),
-        "modes": AlertSetting.Mode.choices,
+        "domains": shown,
+        "total": len(domains),
+        "filtered": bool(q or mode),
+        "filter_form": form,
+        "mode_counts": [
+            (m, COUNT_WORDS[m], n, "?" + urlencode({"mode": m})) for m, n in counts.most_common()
+        ],
+        "later_mode": later,
+        "unsubscribed_all": unsubscribed_all,
+        "weekly_summary": recipient is None or recipient.weekly_summary,
+        "modes": Mode.choices,
         "recent": Change.objects.filter(domain__team=team)
         .exclude(state=Change.State.DISMISSED)
         .select_related("domain")
@@ -54,6 +96,43 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         ).order_by("-created")[:5],
     }
     return render(request, "alerts/settings.html", ctx)
+
+
+@login_required
+@require_POST
+def set_all(request: HttpRequest, code: UUID) -> HttpResponse:
+    """One mode for every domain of the team, for the signed-in person only."""
+    team = get_team_or_404(request, code)
+    form = ModeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the offered options.")
+        return redirect("alerts:settings")
+    mode = form.cleaned_data["mode"]
+    changed = AlertSetting.set_mode_for_team(request.user, team, mode)  # type: ignore[arg-type]
+    label = Mode(mode).label.lower()
+    if changed:
+        done = f"{changed} domain{'s' if changed != 1 else ''} changed"
+    else:
+        done = "nothing to change, every one was so already"
+    messages.success(request, f"Every domain of {team.name}: {label} ({done}).")
+    return redirect("alerts:settings")
+
+
+@login_required
+@require_POST
+def set_default(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The mode for domains added to the team later, for the signed-in person only."""
+    team = get_team_or_404(request, code)
+    form = ModeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the offered options.")
+        return redirect("alerts:settings")
+    mode = form.cleaned_data["mode"]
+    AlertSetting.set_default(request.user, team, mode)  # type: ignore[arg-type]
+    messages.success(
+        request, f"Domains added to {team.name} from now on: {Mode(mode).label.lower()}."
+    )
+    return redirect("alerts:settings")
 
 
 @login_required
