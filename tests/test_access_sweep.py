@@ -84,6 +84,7 @@ SIGNED_IN = {
     "domains:export_csv": ("get",),
     "alerts:settings": ("get",),
     "alerts:set_weekly": ("post",),
+    "alerts:resubscribe": ("post",),
     "accounts:account": ("get",),
     "accounts:team": ("get",),
     "accounts:invite_create": ("post",),

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.alert_settings, name="settings"),
     path("<uuid:code>/", views.set_mode, name="set_mode"),
     path("weekly/", views.set_weekly, name="set_weekly"),
+    path("resubscribe/", views.resubscribe, name="resubscribe"),
     path("team/<uuid:code>/all/", views.set_all, name="set_all"),
     path("team/<uuid:code>/later/", views.set_default, name="set_default"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),

@@ -165,6 +165,21 @@ def set_weekly(request: HttpRequest) -> HttpResponse:
     return redirect("alerts:settings")
 
 
+@login_required
+@require_POST
+def resubscribe(request: HttpRequest) -> HttpResponse:
+    """Undo "unsubscribe from all" (the mail's one-click link): domains added later email
+    again as this person's defaults say. Domains that unsubscribe turned off stay off, each a
+    choice the person can see and change on the page (one form does all of a team's)."""
+    AlertRecipient.objects.filter(user=request.user).update(unsubscribed_all=False)
+    messages.success(
+        request,
+        "Alert emails are on again for domains added later. Domains you turned off stay off: "
+        "choose a setting for them below, one by one or all at once.",
+    )
+    return redirect("alerts:settings")
+
+
 # No login and no CSRF token: RFC 8058 one-click unsubscribe is a bare POST from the mail
 # client with "List-Unsubscribe=One-Click"; the signed token is the authorisation. A GET only
 # shows a button, because mail scanners fetch every link in a message.
