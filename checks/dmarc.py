@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -910,6 +910,87 @@ def suggested_record(
 _SUGGESTED = {"v", "p", "sp", "np", "rua", "ruf", "fo", "adkim", "aspf", "pct", "t", "psd"}
 
 
+@dataclass
+class _Offer:
+    finding: Finding
+    at: str
+    parsed: ParsedDmarc
+    # suggested_record arguments of this finding's fix alone (RecordRepairs).
+    choice: dict[str, Any]
+    # Whether the record with every repair may be offered (DMARC-19: only when both views
+    # then agree); else the finding keeps its own fix.
+    accept: Callable[[str], bool] | None = None
+
+
+@dataclass
+class _Ask:
+    p: str | None = None
+    add_rua: bool = False
+    raised: set[str] = field(default_factory=set)
+    drop: set[str] = field(default_factory=set)
+
+
+class RecordRepairs:
+    """Every repair the fired findings ask of one DMARC record, made in one record offered on
+    each of them.
+
+    Each fix built from the published record with only its own repair made undid the others'
+    (with t=y and fo=0:1, DMARC-09's dropped t=y and kept fo=0:1's fo=1, DMARC-14's kept t=y):
+    publishing any one of them brought another finding back. Now each carries what all ask:
+    the policy DMARC-05 repairs, pct (DMARC-08, -19) and t=y (DMARC-09) left out (a trial the
+    findings say to end: kept by one fix, it undid the other), a report address where rua has
+    none usable (DMARC-12), and every repair suggested_record makes of itself. The owner's
+    policy choices stay with the one finding that proposes them, on top of the repairs:
+    DMARC-06 moving off monitoring (or adding an example report address), DMARC-07 raising
+    sp=none or np=none, DMARC-10 removing psd=y (it moves the Organizational Domain of every
+    name below), DMARC-17 writing a tag read as ':' that lowers protection once written
+    with '='.
+    """
+
+    def __init__(self) -> None:
+        self.offers: list[_Offer] = []
+        self.asks: dict[tuple[str, str], _Ask] = {}
+
+    def offer(
+        self,
+        finding: Finding,
+        at: str,
+        parsed: ParsedDmarc,
+        *,
+        p: str | None = None,
+        add_rua: bool = False,
+        raised: tuple[str, ...] = (),
+        drop: tuple[str, ...] = (),
+        choice: dict[str, Any] | None = None,
+        accept: Callable[[str], bool] | None = None,
+    ) -> None:
+        ask = self.asks.setdefault((at, parsed.text), _Ask())
+        ask.p = ask.p or p
+        ask.add_rua = ask.add_rua or add_rua
+        ask.raised.update(raised)
+        ask.drop.update(drop)
+        self.offers.append(_Offer(finding, at, parsed, choice or {}, accept))
+
+    def apply(self) -> None:
+        """Give each offered finding the record with every repair (and its own choice)."""
+        for offer in self.offers:
+            if not offer.finding.fix:
+                continue  # no record to offer (DMARC-06 without a report address)
+            ask = self.asks[(offer.at, offer.parsed.text)]
+            choice = offer.choice
+            record = suggested_record(
+                offer.at,
+                offer.parsed,
+                choice.get("p") or ask.p,
+                add_rua=ask.add_rua or choice.get("add_rua", False),
+                raised=tuple(sorted(ask.raised | set(choice.get("raised", ())))),
+                drop=tuple(sorted(ask.drop | set(choice.get("drop", ())))),
+                promote=choice.get("promote", ()),
+            )
+            if offer.accept is None or offer.accept(record):
+                offer.finding.fix = txt_fix(f"_dmarc.{offer.at}", record)
+
+
 def _pct(value: str | None) -> int | None:
     """A valid pct (0-100, ASCII digits, RFC 7489 §6.3), else None."""
     text = (value or "").strip()
@@ -1125,8 +1206,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     )
     if not any(len(look.records) > 1 for look in policy.lookups.values()):
         out.add("DMARC-02", Status.PASS, "Exactly one DMARC record is published.", subject=subject)
-    await _tags(out, ctx, at, parsed, policy, evidence)
-    _views(out, domain, policy, evidence)
+    repairs = RecordRepairs()
+    await _tags(out, ctx, at, parsed, policy, evidence, repairs)
+    _views(out, domain, policy, evidence, repairs)
+    repairs.apply()
     out.add(
         "DMARC-20",
         Status.INFO,
@@ -1221,6 +1304,7 @@ async def _tags(
     parsed: ParsedDmarc,
     policy: DmarcPolicy,
     evidence: dict[str, Any],
+    repairs: RecordRepairs,
 ) -> None:
     subject = f"_dmarc.{at}"
     name = f"_dmarc.{at}"
@@ -1239,18 +1323,23 @@ async def _tags(
             else "ignore the whole record because it has no syntactically valid report URI (rua)"
         )
         consequence = f"{_readers(parsed, 'p')} {consequence}"
-        out.add(
-            "DMARC-05",
-            Status.FAIL,
-            f"p={parsed.tags['p']} is not a valid policy (none, quarantine or reject); "
-            f"{consequence}.",
-            subject=subject,
-            evidence=evidence,
-            # The owner's own policy when only stray quotes spoil it, else quarantine.
-            fix=txt_fix(
-                name,
-                suggested_record(at, parsed, intended_policy(parsed, "p") or "quarantine"),
+        repairs.offer(
+            out.add(
+                "DMARC-05",
+                Status.FAIL,
+                f"p={parsed.tags['p']} is not a valid policy (none, quarantine or reject); "
+                f"{consequence}.",
+                subject=subject,
+                evidence=evidence,
+                # The owner's own policy when only stray quotes spoil it, else quarantine.
+                fix=txt_fix(
+                    name,
+                    suggested_record(at, parsed, intended_policy(parsed, "p") or "quarantine"),
+                ),
             ),
+            at,
+            parsed,
+            p=intended_policy(parsed, "p") or "quarantine",
         )
     elif "p" not in parsed.tags:
         # 'p:reject' (DMARC-17 says how to write it) is no policy to receivers, but the fix
@@ -1261,24 +1350,32 @@ async def _tags(
             if "p" in parsed.mistyped
             else ": RFC 9989 receivers treat that as p=none"
         )
-        out.add(
-            "DMARC-05",
-            Status.WARN,
-            f"The record has no p= tag{typed}, and RFC 7489 receivers "
-            + ("do the same because rua is valid." if valid_rua else "ignore it."),
-            subject=subject,
-            evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, parsed)),
+        repairs.offer(
+            out.add(
+                "DMARC-05",
+                Status.WARN,
+                f"The record has no p= tag{typed}, and RFC 7489 receivers "
+                + ("do the same because rua is valid." if valid_rua else "ignore it."),
+                subject=subject,
+                evidence=evidence,
+                fix=txt_fix(name, suggested_record(at, parsed)),
+            ),
+            at,
+            parsed,
         )
     elif parsed.order[:2] != ["v", "p"]:
-        out.add(
-            "DMARC-05",
-            Status.WARN,
-            "p= is not the second tag; RFC 7489 requires 'v=DMARC1; p=...' in that order and "
-            "some older receivers reject the record otherwise.",
-            subject=subject,
-            evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, parsed)),
+        repairs.offer(
+            out.add(
+                "DMARC-05",
+                Status.WARN,
+                "p= is not the second tag; RFC 7489 requires 'v=DMARC1; p=...' in that order and "
+                "some older receivers reject the record otherwise.",
+                subject=subject,
+                evidence=evidence,
+                fix=txt_fix(name, suggested_record(at, parsed)),
+            ),
+            at,
+            parsed,
         )
     elif not bad_sub:
         out.add("DMARC-05", Status.PASS, f"The policy is p={p}.", subject=subject)
@@ -1293,21 +1390,25 @@ async def _tags(
             if valid_rua
             else "apply no DMARC at all, because it has no syntactically valid report URI (rua)"
         )
-        out.add(
-            "DMARC-05",
-            Status.FAIL,
-            f"{tag}={parsed.tags[tag]} is not a valid policy, so {readers} "
-            f"{consequence}"
-            + (" (RFC 7489 receivers ignore np)." if tag == "np" else ".")
-            + _left_out_note(suggestion, tag, at),
-            subject=subject,
-            evidence=evidence,
-            fix=txt_fix(name, suggestion),
+        repairs.offer(
+            out.add(
+                "DMARC-05",
+                Status.FAIL,
+                f"{tag}={parsed.tags[tag]} is not a valid policy, so {readers} "
+                f"{consequence}"
+                + (" (RFC 7489 receivers ignore np)." if tag == "np" else ".")
+                + _left_out_note(suggestion, tag, at),
+                subject=subject,
+                evidence=evidence,
+                fix=txt_fix(name, suggestion),
+            ),
+            at,
+            parsed,
         )
 
     # DMARC-06: monitoring only, judged on the policy that applies to the checked domain: an
     # inherited record gives it sp= (RFC 7489 §6.3, §6.6.3), so p=none; sp=reject protects it.
-    _monitoring(out, policy, views_evidence=evidence["views"])
+    _monitoring(out, policy, repairs, views_evidence=evidence["views"])
 
     # DMARC-07: sp and np. sp on a record below the organisational domain is ignored by
     # receivers of both RFCs (RFC 7489 §6.3, RFC 9989 §4.7; checklist DMARC-07).
@@ -1317,27 +1418,37 @@ async def _tags(
             continue
         if parsed.invalid_policy(tag):
             suggestion = suggested_record(at, parsed)
-            out.add(
-                "DMARC-07",
-                Status.FAIL,
-                f"{tag}={parsed.tags[tag]} is not a valid policy (none, quarantine or reject)."
-                + _left_out_note(suggestion, tag, at),
-                subject=subject,
-                evidence=evidence,
-                fix=txt_fix(name, suggestion),
+            repairs.offer(
+                out.add(
+                    "DMARC-07",
+                    Status.FAIL,
+                    f"{tag}={parsed.tags[tag]} is not a valid policy (none, quarantine or reject)."
+                    + _left_out_note(suggestion, tag, at),
+                    subject=subject,
+                    evidence=evidence,
+                    fix=txt_fix(name, suggestion),
+                ),
+                at,
+                parsed,
             )
         elif tag == "sp" and below_org:
             continue  # ignored here: the info below says so
         elif parsed.policy(tag) == "none" and p in ("quarantine", "reject"):
-            out.add(
-                "DMARC-07",
-                Status.WARN,
-                f"{tag}=none leaves {meaning} of {at} unprotected although {at} itself uses "
-                f"p={p}; anyone can send as them.",
-                subject=subject,
-                evidence=evidence,
-                # Only this tag: the other of sp and np is the owner's, with its own warning.
-                fix=txt_fix(name, suggested_record(at, parsed, raised=(tag,))),
+            repairs.offer(
+                out.add(
+                    "DMARC-07",
+                    Status.WARN,
+                    f"{tag}=none leaves {meaning} of {at} unprotected although {at} itself uses "
+                    f"p={p}; anyone can send as them.",
+                    subject=subject,
+                    evidence=evidence,
+                    # Only this tag: the other of sp and np is the owner's, with its own warning.
+                    fix=txt_fix(name, suggested_record(at, parsed, raised=(tag,))),
+                ),
+                at,
+                parsed,
+                # Protecting subdomains is the owner's policy to set: this fix's alone.
+                choice={"raised": (tag,)},
             )
     if "sp" in parsed.tags and below_org and parsed.policy("sp") is not None:
         out.add(
@@ -1352,25 +1463,35 @@ async def _tags(
     if "pct" in parsed.tags:
         pct = parsed.pct
         if pct is None or pct > 100:
-            out.add(
-                "DMARC-08",
-                Status.FAIL,
-                f"pct={parsed.tags['pct']} is not a number from 0 to 100; RFC 7489 receivers "
-                "ignore it. RFC 9989 removed pct: delete the tag.",
-                subject=subject,
-                evidence=evidence,
-                fix=txt_fix(name, suggested_record(at, parsed, drop=("pct",))),
+            repairs.offer(
+                out.add(
+                    "DMARC-08",
+                    Status.FAIL,
+                    f"pct={parsed.tags['pct']} is not a number from 0 to 100; RFC 7489 receivers "
+                    "ignore it. RFC 9989 removed pct: delete the tag.",
+                    subject=subject,
+                    evidence=evidence,
+                    fix=txt_fix(name, suggested_record(at, parsed, drop=("pct",))),
+                ),
+                at,
+                parsed,
+                drop=("pct",),
             )
         elif pct != 100:
-            out.add(
-                "DMARC-08",
-                Status.WARN,
-                f"pct={pct}: RFC 7489 receivers apply the policy to only {pct}% of failing mail "
-                "(the rest gets the next weaker policy), while RFC 9989 receivers ignore pct and "
-                "apply it to all. Remove pct (use t=y for a trial run).",
-                subject=subject,
-                evidence=evidence,
-                fix=txt_fix(name, suggested_record(at, parsed, drop=("pct",))),
+            repairs.offer(
+                out.add(
+                    "DMARC-08",
+                    Status.WARN,
+                    f"pct={pct}: RFC 7489 receivers apply the policy to only {pct}% of failing mail "
+                    "(the rest gets the next weaker policy), while RFC 9989 receivers ignore pct and "
+                    "apply it to all. Remove pct (use t=y for a trial run).",
+                    subject=subject,
+                    evidence=evidence,
+                    fix=txt_fix(name, suggested_record(at, parsed, drop=("pct",))),
+                ),
+                at,
+                parsed,
+                drop=("pct",),
             )
         else:
             out.add(
@@ -1400,22 +1521,31 @@ async def _tags(
                 else "t=y (testing) changes nothing while the policy is none, but it would "
                 "silently weaken quarantine or reject once you move there; remove it."
             )
-            out.add(
-                "DMARC-09",
-                Status.WARN,
-                message,
-                subject=subject,
-                evidence=evidence,
-                fix=txt_fix(name, suggested_record(at, parsed, drop=("t",))),
+            repairs.offer(
+                out.add(
+                    "DMARC-09",
+                    Status.WARN,
+                    message,
+                    subject=subject,
+                    evidence=evidence,
+                    fix=txt_fix(name, suggested_record(at, parsed, drop=("t",))),
+                ),
+                at,
+                parsed,
+                drop=("t",),
             )
         elif t != "n":
-            out.add(
-                "DMARC-09",
-                Status.WARN,
-                f"t={parsed.tags['t']} is not valid (use y or n); receivers use the default n.",
-                subject=subject,
-                # Without t, what receivers apply now: writing t=y would lower it unseen.
-                fix=txt_fix(name, suggested_record(at, parsed)),
+            repairs.offer(
+                out.add(
+                    "DMARC-09",
+                    Status.WARN,
+                    f"t={parsed.tags['t']} is not valid (use y or n); receivers use the default n.",
+                    subject=subject,
+                    # Without t, what receivers apply now: writing t=y would lower it unseen.
+                    fix=txt_fix(name, suggested_record(at, parsed)),
+                ),
+                at,
+                parsed,
             )
 
     # DMARC-10: psd.
@@ -1423,16 +1553,22 @@ async def _tags(
         psd = parsed.tags["psd"].strip().lower()
         registrable = not is_public_suffix(at, ctx.config.extra_public_suffixes)
         if psd == "y" and registrable:
-            out.add(
-                "DMARC-10",
-                Status.WARN,
-                f"psd=y declares {at} a public suffix (like a TLD); every subdomain then counts "
-                "as a separate organisation and relaxed alignment between them breaks. Remove "
-                "psd=y unless you operate a public suffix.",
-                subject=subject,
-                evidence=evidence,
-                # The other fixes keep psd=y (the owner's choice): removing it is this one's.
-                fix=txt_fix(name, suggested_record(at, parsed, drop=("psd",))),
+            repairs.offer(
+                out.add(
+                    "DMARC-10",
+                    Status.WARN,
+                    f"psd=y declares {at} a public suffix (like a TLD); every subdomain then counts "
+                    "as a separate organisation and relaxed alignment between them breaks. Remove "
+                    "psd=y unless you operate a public suffix.",
+                    subject=subject,
+                    evidence=evidence,
+                    # The other fixes keep psd=y (the owner's choice): removing it is this one's.
+                    fix=txt_fix(name, suggested_record(at, parsed, drop=("psd",))),
+                ),
+                at,
+                parsed,
+                # It moves the Organizational Domain of every name below: this fix's alone.
+                choice={"drop": ("psd",)},
             )
         elif psd == "n":
             out.add(
@@ -1443,13 +1579,17 @@ async def _tags(
                 subject=subject,
             )
         elif psd not in ("y", "u"):
-            out.add(
-                "DMARC-10",
-                Status.WARN,
-                f"psd={parsed.tags['psd']} is not valid (use y, n or u).",
-                subject=subject,
-                # Without psd, as receivers read the record now (an invalid value is ignored).
-                fix=txt_fix(name, suggested_record(at, parsed)),
+            repairs.offer(
+                out.add(
+                    "DMARC-10",
+                    Status.WARN,
+                    f"psd={parsed.tags['psd']} is not valid (use y, n or u).",
+                    subject=subject,
+                    # Without psd, as receivers read the record now (an invalid value is ignored).
+                    fix=txt_fix(name, suggested_record(at, parsed)),
+                ),
+                at,
+                parsed,
             )
 
     # DMARC-11: rf / ri.
@@ -1464,7 +1604,7 @@ async def _tags(
             )
 
     # DMARC-12 / DMARC-13: report addresses.
-    await _reporting(out, ctx, at, parsed, evidence)
+    await _reporting(out, ctx, at, parsed, evidence, repairs)
 
     # DMARC-14 / DMARC-15: fo and ruf.
     if "fo" in parsed.tags:
@@ -1472,24 +1612,32 @@ async def _tags(
         values = [v.strip().lower() for v in parsed.tags["fo"].split(":")]
         bad = [v for v in values if v not in ("0", "1", "d", "s")]
         if bad:
-            out.add(
-                "DMARC-14",
-                Status.WARN,
-                f"fo={parsed.tags['fo']} contains invalid options ({', '.join(bad)}); valid are "
-                "0, 1, d and s separated by ':'.",
-                subject=subject,
-                # The valid options kept (suggested_record), as receivers read them now.
-                fix=txt_fix(name, suggested_record(at, parsed)),
+            repairs.offer(
+                out.add(
+                    "DMARC-14",
+                    Status.WARN,
+                    f"fo={parsed.tags['fo']} contains invalid options ({', '.join(bad)}); valid are "
+                    "0, 1, d and s separated by ':'.",
+                    subject=subject,
+                    # The valid options kept (suggested_record), as receivers read them now.
+                    fix=txt_fix(name, suggested_record(at, parsed)),
+                ),
+                at,
+                parsed,
             )
         elif "0" in values and "1" in values:
-            out.add(
-                "DMARC-14",
-                Status.WARN,
-                "fo=0 and fo=1 contradict each other (RFC 9989 makes them mutually exclusive); "
-                "keep one.",
-                subject=subject,
-                # fo=1: what fo=0:1 asks of RFC 7489 receivers (suggested_record).
-                fix=txt_fix(name, suggested_record(at, parsed)),
+            repairs.offer(
+                out.add(
+                    "DMARC-14",
+                    Status.WARN,
+                    "fo=0 and fo=1 contradict each other (RFC 9989 makes them mutually exclusive); "
+                    "keep one.",
+                    subject=subject,
+                    # fo=1: what fo=0:1 asks of RFC 7489 receivers (suggested_record).
+                    fix=txt_fix(name, suggested_record(at, parsed)),
+                ),
+                at,
+                parsed,
             )
         if "ruf" not in parsed.tags:
             out.add(
@@ -1512,13 +1660,17 @@ async def _tags(
         if tag in parsed.tags:
             value = parsed.tags[tag].strip().lower()
             if value not in ("r", "s"):
-                out.add(
-                    "DMARC-16",
-                    Status.FAIL,
-                    f"{tag}={parsed.tags[tag]} is not valid (use r for relaxed or s for strict).",
-                    subject=subject,
-                    evidence=evidence,
-                    fix=txt_fix(name, suggested_record(at, parsed)),
+                repairs.offer(
+                    out.add(
+                        "DMARC-16",
+                        Status.FAIL,
+                        f"{tag}={parsed.tags[tag]} is not valid (use r for relaxed or s for strict).",
+                        subject=subject,
+                        evidence=evidence,
+                        fix=txt_fix(name, suggested_record(at, parsed)),
+                    ),
+                    at,
+                    parsed,
                 )
             else:
                 out.add(
@@ -1532,15 +1684,18 @@ async def _tags(
     for problem in parsed.problems:
         fix = ""
         message = problem.message
+        promote: dict[str, Any] = {}
         if problem.repeated:
             fix = txt_fix(name, suggested_record(at, parsed))
         elif problem.mistyped and problem.mistyped not in parsed.tags:
             # 'sp:none': the record with it written 'sp=none', as the text says; when that
-            # lowers what receivers apply now, the text says so too (_lowers_protection).
+            # lowers what receivers apply now, the text says so too (_lowers_protection), and
+            # it stays this fix's choice (RecordRepairs).
             tag = problem.mistyped
             message += _promotion_note(parsed, tag)
+            promote = {"promote": (tag,)}
             fix = txt_fix(name, suggested_record(at, parsed, promote=(tag,)))
-        out.add(
+        finding = out.add(
             problem.check_id,
             problem.status,
             message,
@@ -1548,6 +1703,8 @@ async def _tags(
             evidence={"record": parsed.text},
             fix=fix,
         )
+        if fix:
+            repairs.offer(finding, at, parsed, choice=promote)
 
 
 def _readers(parsed: ParsedDmarc, tag: str) -> str:
@@ -1570,7 +1727,12 @@ def _authorises(answer: DnsAnswer) -> bool:
 
 
 async def _reporting(
-    out: Collector, ctx: CheckContext, at: str, parsed: ParsedDmarc, evidence: dict[str, Any]
+    out: Collector,
+    ctx: CheckContext,
+    at: str,
+    parsed: ParsedDmarc,
+    evidence: dict[str, Any],
+    repairs: RecordRepairs,
 ) -> None:
     subject = f"_dmarc.{at}"
     suffixes = ctx.config.extra_public_suffixes
@@ -1584,36 +1746,49 @@ async def _reporting(
         # Checklist DMARC-12: fail only when rua has no valid URI (no aggregate reports at all);
         # otherwise, and for ruf, each unusable address is a warning.
         if not valid and tag == "rua":
-            out.add(
-                "DMARC-12",
-                Status.FAIL,
-                f"{tag}={parsed.tags[tag]} contains no usable report address, so no reports are "
-                "sent. Use 'mailto:' followed by an address.",
-                subject=subject,
-                evidence=evidence,
-                fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed, add_rua=True)),
+            repairs.offer(
+                out.add(
+                    "DMARC-12",
+                    Status.FAIL,
+                    f"{tag}={parsed.tags[tag]} contains no usable report address, so no reports are "
+                    "sent. Use 'mailto:' followed by an address.",
+                    subject=subject,
+                    evidence=evidence,
+                    fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed, add_rua=True)),
+                ),
+                at,
+                parsed,
+                add_rua=True,
             )
         else:
             for uri in uris:
                 if not uri.valid:
-                    out.add(
-                        "DMARC-12",
-                        Status.WARN,
-                        f"A {tag} address is unusable and will be ignored: {uri.problem}.",
-                        subject=subject,
-                        evidence=evidence,
-                        fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed)),
+                    repairs.offer(
+                        out.add(
+                            "DMARC-12",
+                            Status.WARN,
+                            f"A {tag} address is unusable and will be ignored: {uri.problem}.",
+                            subject=subject,
+                            evidence=evidence,
+                            fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed)),
+                        ),
+                        at,
+                        parsed,
                     )
         for stray in parsed.strays.get(tag, []):
-            out.add(
-                "DMARC-12",
-                Status.WARN,
-                f"'{stray}' is not one of the {tag} addresses: the ';' before it ends the {tag} "
-                "tag, so receivers read it as a separate element, ignore it and send no "
-                f"reports there. List every address in the one {tag} tag, separated by commas.",
-                subject=subject,
-                evidence=evidence,
-                fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed)),
+            repairs.offer(
+                out.add(
+                    "DMARC-12",
+                    Status.WARN,
+                    f"'{stray}' is not one of the {tag} addresses: the ';' before it ends the {tag} "
+                    "tag, so receivers read it as a separate element, ignore it and send no "
+                    f"reports there. List every address in the one {tag} tag, separated by commas.",
+                    subject=subject,
+                    evidence=evidence,
+                    fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed)),
+                ),
+                at,
+                parsed,
             )
         for uri in uris:
             if uri.size:
@@ -1715,7 +1890,9 @@ def _chosen(parsed: ParsedDmarc, at_author: bool, exists: bool = True) -> tuple[
     return tag, parsed.policy(tag)
 
 
-def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str, Any]) -> None:
+def _monitoring(
+    out: Collector, policy: DmarcPolicy, repairs: RecordRepairs, *, views_evidence: dict[str, Any]
+) -> None:
     """DMARC-06 for the policy the checked domain gets, in each view that found a record."""
     domain = policy.domain
     legacy, bis = _comparable(policy)
@@ -1760,44 +1937,65 @@ def _monitoring(out: Collector, policy: DmarcPolicy, *, views_evidence: dict[str
     # Enforcing blind would quarantine the owner's own unaligned mail unseen: without a report
     # address the only fix offered is the one below that adds it, at p=none.
     fix = ""
+    # Moving off monitoring is the owner's step to take, not a repair the record's other
+    # fixes make (RecordRepairs): a choice of this finding's fix alone.
+    choice: dict[str, Any] = {}
     if reports and tag in ("sp", "np"):
         # The policy this domain gets is the one to raise, nothing else: under an enforcing p
         # the tag goes (subdomains get p), else it becomes quarantine. p and the other of sp
         # and np are the owner's choices, kept.
+        choice = {"raised": (tag,)}
         fix = txt_fix(name, suggested_record(at, record, raised=(tag,)))
     elif reports:
         # 'p:reject' (no p to receivers, DMARC-05): the owner's own enforcing policy.
         meant = intended_policy(record, "p")
         step = meant if meant in ("quarantine", "reject") else "quarantine"
+        choice = {"p": step}
         fix = txt_fix(name, suggested_record(at, record, step))
     evidence = {"record": record.text, "record_at": name, "tag": tag, "views": views_evidence}
-    out.add(
-        "DMARC-06",
-        Status.WARN,
-        f"{head} (monitoring only){scope}: mail that fails authentication is delivered as "
-        "usual. Move to quarantine, then reject, once reports look clean"
-        + ("." if reports else " (first add a report address, see below)."),
-        subject=name,
-        evidence=evidence,
-        fix=fix,
-    )
-    if not reports:
+    repairs.offer(
         out.add(
             "DMARC-06",
             Status.WARN,
-            f"The policy is {tag}=none and no report address (rua) is set: it neither protects "
-            f"{domain} nor tells you who sends mail as it.",
+            f"{head} (monitoring only){scope}: mail that fails authentication is delivered as "
+            "usual. Move to quarantine, then reject, once reports look clean"
+            + ("." if reports else " (first add a report address, see below)."),
             subject=name,
             evidence=evidence,
-            fix=txt_fix(name, suggested_record(at, record, add_rua=True)),
+            fix=fix,
+        ),
+        at,
+        record,
+        choice=choice,
+    )
+    if not reports:
+        repairs.offer(
+            out.add(
+                "DMARC-06",
+                Status.WARN,
+                f"The policy is {tag}=none and no report address (rua) is set: it neither protects "
+                f"{domain} nor tells you who sends mail as it.",
+                subject=name,
+                evidence=evidence,
+                fix=txt_fix(name, suggested_record(at, record, add_rua=True)),
+            ),
+            at,
+            record,
+            choice={"add_rua": True},
         )
 
 
-def _views(out: Collector, domain: str, policy: DmarcPolicy, evidence: dict[str, Any]) -> None:
+def _views(
+    out: Collector,
+    domain: str,
+    policy: DmarcPolicy,
+    evidence: dict[str, Any],
+    repairs: RecordRepairs,
+) -> None:
     legacy, bis = _comparable(policy)
     differs = bis != legacy or policy.record_domain != policy.legacy_domain
     if differs:
-        out.add(
+        finding = out.add(
             "DMARC-19",
             Status.WARN,
             "Receivers following RFC 7489 and those following RFC 9989 apply different policies "
@@ -1807,6 +2005,11 @@ def _views(out: Collector, domain: str, policy: DmarcPolicy, evidence: dict[str,
             evidence={**evidence, "views": policy.views()},
             fix=_views_fix(policy),
         )
+        record, at = policy.record, policy.record_domain
+        if finding.fix.startswith(f"_dmarc.{at}. TXT ") and record is not None and at:
+            # Its record leaves pct out: one of the record's repairs, checked again on the
+            # record with all of them, as _views_fix checks its own.
+            repairs.offer(finding, at, record, drop=("pct",), accept=_views_agree(policy))
     else:
         out.add(
             "DMARC-19",
@@ -1828,18 +2031,7 @@ def _views_fix(policy: DmarcPolicy) -> str:
     at = policy.record_domain
     if policy.record is not None and at is not None and at == policy.legacy_domain:
         suggestion = suggested_record(at, policy.record, drop=("pct",))
-        parsed = parse_dmarc(suggestion)
-        views = [
-            _policy_for(parsed, at == domain, legacy=True),
-            _policy_for(
-                parsed,
-                at == domain,
-                legacy=False,
-                honour_testing=False,
-                exists=policy.author_exists,
-            ),
-        ]
-        if views[0] == views[1]:
+        if _views_agree(policy)(suggestion):
             return txt_fix(f"_dmarc.{at}", suggestion)
         return ""
     return (
@@ -1847,6 +2039,22 @@ def _views_fix(policy: DmarcPolicy) -> str:
         "receivers of both kinds read a domain's own record before any other, so they then "
         "apply the same policy."
     )
+
+
+def _views_agree(policy: DmarcPolicy) -> Callable[[str], bool]:
+    """Whether receivers of both RFCs apply the same policy to the domain under a record
+    published at policy.record_domain (DMARC-19 offers only such a record)."""
+    domain, at = policy.domain, policy.record_domain
+
+    def agree(suggestion: str) -> bool:
+        parsed = parse_dmarc(suggestion)
+        legacy = _policy_for(parsed, at == domain, legacy=True)
+        bis = _policy_for(
+            parsed, at == domain, legacy=False, honour_testing=False, exists=policy.author_exists
+        )
+        return legacy == bis
+
+    return agree
 
 
 async def _alignment(out: Collector, ctx: CheckContext) -> None:

@@ -539,7 +539,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=subject,
             evidence=ev,
         )
-        await _endpoint_findings(ctx, state.record, out)
+        without = await _endpoint_findings(ctx, state.record, out)
+        if without and without != record_fix(ctx.domain, state.candidates) and not strays:
+            _one_record(out.findings, record_fix(ctx.domain, state.candidates), without)
     # TLSRPT-11: a short TTL on an unsigned zone makes the record easy to suppress (RFC 8460 §7).
     if state.answer.ttl is not None and state.answer.ttl < MIN_TTL and not state.answer.ad:
         out.add(
@@ -583,8 +585,10 @@ def _stray_finding(domain: str, state: TlsRptState, stray: TlsRptRecord, out: Co
     )
 
 
-async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Collector) -> None:
-    """TLSRPT-10: do the report addresses look deliverable? (No report is sent.)"""
+async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Collector) -> str:
+    """TLSRPT-10: do the report addresses look deliverable? (No report is sent.) Returns the
+    record without the addresses at null-MX domains, when others remain ('' for none): the
+    record's other fixes offer it (_one_record)."""
     checks: list[tuple[ReportUri, Any]] = []
     literals: list[ReportUri] = []
     for uri in record.uris:
@@ -603,6 +607,7 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
     all_ok = True
     # What to change for each address found undeliverable (TLSRPT-10 warn), by URI.
     remedies: dict[str, str] = {}
+    refused: list[str] = []  # addresses at a null-MX domain
     first = len(out.findings)
     for (uri, _), result in zip(checks, results, strict=True):
         if uri.scheme == "mailto":
@@ -620,6 +625,7 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
             targets = [r.exchange.to_text().rstrip(".") for r in answer.records]  # type: ignore[attr-defined]
             if answer.exists and all(t == "" for t in targets):
                 all_ok = False
+                refused.append(uri.uri)
                 remedies[uri.uri] = (
                     f"Change the address to a mailbox at a domain that receives mail, or, if "
                     f"{uri.target} should receive mail, replace its null MX with MX records "
@@ -686,6 +692,14 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
                     evidence={"lookups": [a.evidence() for a in answers]},
                 )
     _endpoint_fixes(ctx.domain, record, out.findings[first:], remedies)
+    # The record without the addresses at null-MX domains (RFC 7505: certain to refuse mail;
+    # a host that does not resolve may be fixed sooner than the record), when others remain.
+    kept = [u for u in record.uris if u.uri not in refused]
+    without = (
+        record_fix(ctx.domain, [replace(record, uris=kept)])
+        if refused and any(_repaired_uri(u) for u in kept)
+        else ""
+    )
     if all_ok and (checks or literals):
         parts = []
         if checks:
@@ -704,6 +718,7 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
             " ".join(parts) + " No test report was sent.",
             subject=", ".join([u.uri for u, _ in checks] + [u.uri for u in literals]),
         )
+    return without
 
 
 def _endpoint_fixes(
@@ -711,8 +726,9 @@ def _endpoint_fixes(
 ) -> None:
     """The fix of each TLSRPT-10 warn: what to change so the address receives reports and,
     when the record names addresses that work, the record without the undeliverable ones
-    (every other address and field kept). With no address left, the record is not offered:
-    an invented mailbox in its place would lose the reports as surely."""
+    (every other address and field kept, each repaired as record_fix does). With no address
+    left, the record is not offered: an invented mailbox in its place would lose the reports
+    as surely."""
     kept = [u for u in record.uris if u.uri not in remedies]
     working = [u for u in kept if _repaired_uri(u)]
     without = record_fix(domain, [replace(record, uris=kept)]) if working else ""
@@ -725,6 +741,20 @@ def _endpoint_fixes(
             finding.fix += (
                 "\nOr send no more reports there: publish this record, which keeps the other "
                 f"report address{'es' if len(working) > 1 else ''}:\n{without}"
+            )
+
+
+def _one_record(findings: list[Finding], fix: str, without: str) -> None:
+    """The record fixes of the record's own problems (TLSRPT-07's address without its '!10m')
+    made the record TLSRPT-10 offers, without the undeliverable addresses and with every
+    repair record_fix makes: built apart, TLSRPT-07's kept the address TLSRPT-10's removed,
+    and publishing it brought that warning back. Said, as the address is the owner's: the
+    other remedy, making it receive mail, is TLSRPT-10's to offer."""
+    for finding in findings:
+        if finding.fix == fix and finding.id != "TLSRPT-10":
+            finding.fix = (
+                "This record also leaves out the report addresses at domains that accept no "
+                f"mail (null MX, see TLSRPT-10):\n{without}"
             )
 
 

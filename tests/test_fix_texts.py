@@ -6,7 +6,8 @@ octets) and must pass the engine's own parser for that mechanism, keeping the re
 the owner already had (but for those the engine found undeliverable). A DKIM key record may
 name the new key as a placeholder in p= when the fix is the steps to a new key; with a real key
 in its place it must parse cleanly. Every fail or warn of DKIM, DMARC and TLS-RPT comes with a
-fix, but for the few listed in NO_FIX with the reason. Every MTA-STS policy a fix proposes must parse cleanly, cover every MX
+fix, but for the few listed in NO_FIX with the reason. Published, one fix of a record does not leave
+a finding another fix of it clears, but for the owner's choices (is_choice). Every MTA-STS policy a fix proposes must parse cleanly, cover every MX
 host and come with a new id. Summaries must read as plain sentences: no doubled or stray
 punctuation, no Python reprs, no "could not check" on a fail.
 
@@ -65,7 +66,13 @@ class _Probe:
 Served = dict[str, tuple[int, dict[str, str], bytes]]
 
 
-def findings_for(domain: str, zone: Zone, served: Served, selectors: tuple[str, ...] = ()) -> Any:
+def findings_for(
+    domain: str,
+    zone: Zone,
+    served: Served,
+    selectors: tuple[str, ...] = (),
+    modules: tuple[Any, ...] = (mx, spf, dkim, dmarc, tlsrpt, mtasts, bimi),
+) -> Any:
     async def fake_fetch(ctx: Any, url: str, **kw: Any) -> https.HttpsResult:
         result = https.HttpsResult(url=url, host=url.split("/")[2], elapsed_ms=5.0)
         if url not in served:
@@ -87,7 +94,7 @@ def findings_for(domain: str, zone: Zone, served: Served, selectors: tuple[str, 
             mock.patch.object(https, "fetch", fake_fetch),
             mock.patch.object(starttls, "probe_mx", probe_mx),
         ):
-            for module in (mx, spf, dkim, dmarc, tlsrpt, mtasts, bimi):
+            for module in modules:
                 found += await module.evaluate(ctx)
         return found
 
@@ -472,6 +479,71 @@ def test_fixes_are_publishable_and_summaries_read_well(
         problems += summary_problems(finding)
         problems += fix_problems(finding, domain, zone, undeliverable)
         problems += missing_fix(finding, findings)
+    assert problems == []
+
+
+# Findings whose fix is the owner's choice to make, not a repair every fix of the record makes:
+# another fix keeps the record as the owner chose there, so the finding stays (RecordRepairs).
+CHOICES = {
+    ("DMARC-06", Status.WARN),  # moving off p=none (or adding an example report address)
+    ("DMARC-07", Status.WARN),  # sp=none / np=none under an enforcing p
+    ("DMARC-10", Status.WARN),  # psd=y, which moves the Organizational Domain below
+    ("DMARC-17", Status.WARN),  # a tag written with ':' whose '=' form lowers protection
+    # An address that cannot receive reports: mending its DNS or dropping it is the owner's
+    # choice, but for a domain that declares it accepts no mail (null MX, RFC 7505).
+    ("TLSRPT-10", Status.WARN),
+}
+
+
+def is_choice(finding: Finding) -> bool:
+    if finding.id == "TLSRPT-10" and "(null MX)" in finding.summary:
+        return False
+    return (finding.id, finding.status) in CHOICES
+
+
+_RECORD_MODULES = {"DKIM-": dkim, "DMARC-": dmarc, "TLSRPT-": tlsrpt}
+
+
+def _record_fix(finding: Finding) -> tuple[str, str] | None:
+    """(name, record) when the fix is one TXT record to publish, with no placeholder."""
+    if not finding.id.startswith(tuple(_RECORD_MODULES)) or "<" in finding.fix:
+        return None
+    records = [(o, r) for o, t, r in proposed_records(finding.fix) if t == "TXT"]
+    if len(records) != 1:
+        return None
+    owner, rdata = records[0]
+    return owner.rstrip(".").lower(), b"".join(rdata.strings).decode()
+
+
+@pytest.mark.parametrize(("domain", "zone", "served", "selectors"), list(_cases()))
+def test_one_fix_does_not_bring_back_what_another_fixes(
+    domain: str, zone: Zone, served: Served, selectors: tuple[str, ...]
+) -> None:
+    """Fixes of one record are one record with every repair: published, one finding's fix
+    must not leave a finding of the record that another fix clears (with t=y and fo=0:1,
+    DMARC-09's fix kept fo=0:1 repaired and DMARC-14's kept t=y). The owner's choices
+    (is_choice) stay with their own finding."""
+    cache: dict[tuple[Any, str, str], set[tuple[str, Status, str]]] = {}
+
+    def after(module: Any, name: str, record: str) -> set[tuple[str, Status, str]]:
+        if (module, name, record) not in cache:
+            changed = {**zone, (name, "TXT"): [record]}
+            found = findings_for(domain, changed, served, selectors, (module,))
+            cache[(module, name, record)] = {(f.id, f.status, f.subject) for f in found}
+        return cache[(module, name, record)]
+
+    original = [f for f in findings_for(domain, zone, served, selectors) if f.status in BAD]
+    offered = [(f, fix) for f in original if (fix := _record_fix(f))]
+    problems = []
+    for finding, (name, record) in offered:
+        module = next(m for p, m in _RECORD_MODULES.items() if finding.id.startswith(p))
+        now = after(module, name, record)
+        for other, (other_name, other_record) in offered:
+            key = (other.id, other.status, other.subject)
+            if other is finding or other_name != name or is_choice(other):
+                continue
+            if key in now and key not in after(module, name, other_record):
+                problems.append(f"{finding.id}'s {record!r} leaves {other.id}: {other.summary}")
     assert problems == []
 
 
