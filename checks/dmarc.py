@@ -1484,7 +1484,9 @@ async def _tags(
                     Status.WARN,
                     f"pct={pct}: RFC 7489 receivers apply the policy to only {pct}% of failing mail "
                     "(the rest gets the next weaker policy), while RFC 9989 receivers ignore pct and "
-                    "apply it to all. Remove pct (use t=y for a trial run).",
+                    "apply it to all. Remove pct"
+                    # t=y already there is its own finding (DMARC-09): not advised twice.
+                    + ("." if parsed.testing else " (use t=y for a trial run)."),
                     subject=subject,
                     evidence=evidence,
                     fix=txt_fix(name, suggested_record(at, parsed, drop=("pct",))),
