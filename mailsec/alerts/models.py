@@ -99,6 +99,22 @@ class AlertSetting(models.Model):
         return row.mode if row else cls.default_mode(user, domain.team_id)
 
     @classmethod
+    def modes_for(cls, user: User, domains: list[Domain]) -> dict[int, str]:
+        """What mode_for says of each of `domains` (by id), in three queries however many:
+        the person's chosen rows, unsubscribe-all, and their per-team defaults. The one
+        reading for every email that lists domains (the daily digest, the weekly summary), so
+        they follow what the page shows: a domain with no row of its own (added while its
+        person was unsubscribed from all, or away from the team) has the default."""
+        chosen = dict(cls.objects.filter(user=user).values_list("domain_id", "mode"))
+        if AlertRecipient.objects.filter(user=user, unsubscribed_all=True).exists():
+            fallback: dict[int, str] = {}
+            default = cls.Mode.OFF
+        else:
+            fallback = dict(AlertDefault.objects.filter(user=user).values_list("team_id", "mode"))
+            default = cls.Mode.IMMEDIATE
+        return {d.pk: chosen.get(d.pk) or fallback.get(d.team_id, default) for d in domains}
+
+    @classmethod
     def set_mode(cls, user: User, domain: Domain, mode: str) -> None:
         cls.objects.update_or_create(user=user, domain=domain, defaults={"mode": mode})
 
@@ -127,8 +143,11 @@ class AlertSetting(models.Model):
             f" SELECT %s, d.id, %s, %s FROM {domain} d WHERE d.team_id = %s"
             f" AND NOT EXISTS (SELECT 1 FROM {setting} s WHERE s.user_id = %s"
             " AND s.domain_id = d.id)"
-            # A concurrent request that added the same rows wins; ours are the same mode.
-            " ON CONFLICT DO NOTHING"
+            # A row a concurrent request added meanwhile (a single domain's Save, not yet
+            # committed when our NOT EXISTS looked) takes this mode too: the person asked for
+            # every domain of the team, and is told how many changed.
+            " ON CONFLICT (user_id, domain_id) DO UPDATE SET mode = excluded.mode,"
+            " updated = excluded.updated"
         )
         now = cls._meta.get_field("updated").get_db_prep_value(timezone.now(), connection)
         with connection.cursor() as cursor:
@@ -802,13 +821,15 @@ class Notification(models.Model):
         cls, user: User, since: datetime, until: datetime
     ) -> tuple[list[Change], list[Change]]:
         """(confirmed, recovered) changes in (since, until] of the user's digest domains."""
-        domains = Domain.objects.filter(
-            team__memberships__user=user,
-            verified_at__isnull=False,
-            alert_settings__user=user,
-            alert_settings__mode=AlertSetting.Mode.DIGEST,
+        # The mode the page shows, the per-team default included (AlertSetting.modes_for).
+        domains = list(
+            Domain.objects.filter(team__memberships__user=user, verified_at__isnull=False)
+            .distinct()
+            .only("id", "team_id")
         )
-        base = Change.objects.filter(domain__in=domains).select_related("domain")
+        modes = AlertSetting.modes_for(user, domains)
+        digest = [d.pk for d in domains if modes[d.pk] == AlertSetting.Mode.DIGEST]
+        base = Change.objects.filter(domain_id__in=digest).select_related("domain")
         confirmed = base.filter(confirmed_at__gt=since, confirmed_at__lte=until)
         # Problems seen in TLS reports too: one that reports stopped showing is told as
         # "no longer reported" (docs/reports.md), as an immediate recovery email tells it.

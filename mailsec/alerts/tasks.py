@@ -175,11 +175,15 @@ def send_digests() -> int:
     now = timezone.now()
     if now.hour < settings.ALERT_DIGEST_HOUR:
         return 0  # runs hourly; one digest per person per day (a constraint), from this hour
-    # Only explicit digest choices: "unsubscribe from all" turned every existing one off, and
-    # a digest chosen since is the person's wish.
-    users = User.objects.filter(
-        alert_settings__mode=AlertSetting.Mode.DIGEST, is_active=True
-    ).distinct()
+    # Whoever may have a digest domain: one chosen, or a team's default for domains with no
+    # row of their own (make_digest reads each domain's mode as the page shows it, and makes
+    # nothing for a person with none). "Unsubscribe from all" turned every chosen one off.
+    digest = AlertSetting.Mode.DIGEST
+    users = (
+        User.objects.filter(is_active=True)
+        .filter(Q(alert_settings__mode=digest) | Q(alert_defaults__mode=digest))
+        .distinct()
+    )
     made = 0
     for user in users:
         n = Notification.make_digest(user, now)

@@ -74,11 +74,8 @@ def domains_for(user: User) -> list[Domain]:
         .distinct()
         .order_by("name")
     )
-    chosen = dict(
-        AlertSetting.objects.filter(user=user, domain__in=domains).values_list("domain_id", "mode")
-    )
-    default = AlertSetting.default_mode(user)
-    return [d for d in domains if chosen.get(d.pk, default) != AlertSetting.Mode.OFF]
+    modes = AlertSetting.modes_for(user, domains)  # the per-team defaults included
+    return [d for d in domains if modes[d.pk] != AlertSetting.Mode.OFF]
 
 
 def summary_wanted(user: User) -> str:
