@@ -471,7 +471,7 @@ def repaired_record(text: str, *, drop_testing: bool = False) -> str | None:
     the k=ed25519 it lacks; k= in lower case; h= that allows SHA-1 or no known hash: left out
     where it lists SHA-1 but not SHA-256 (the signer may still sign rsa-sha1; without h= the
     key verifies both while it switches, sha1_note), else h=sha256; s= that lists no service
-    receivers use for mail left out (dkimpy compares a whole s= value as one string, so
+    receivers use for mail, or several, left out (dkimpy compares a whole s= value as one string, so
     s=email:tlsrpt verifies nothing there, and a TLS-report key is better kept apart,
     tlsrpt_note). t=y (testing) stays unless `drop_testing` (DKIM-11 warns) removes it.
 
@@ -520,7 +520,9 @@ def repaired_record(text: str, *, drop_testing: bool = False) -> str | None:
             tags["h"] = "sha256"
     if "s" in tags:
         services = {s.strip() for s in tags["s"].split(":") if s.strip()}
-        if not {"*", "email"} & services:
+        # Also a list of several (s=email:tlsrpt, valid RFC 6376): dkimpy then verifies
+        # nothing; without s= the key serves every service, TLS reports included.
+        if not {"*", "email"} & services or len(services) > 1:
             del tags["s"]
     if "t" in tags and drop_testing:
         flags = [f.strip() for f in tags["t"].split(":") if f.strip() and f.strip() != "y"]
@@ -542,8 +544,8 @@ def sha1_note(parsed: ParsedKey) -> str:
     """What a fix changing an h= that lists SHA-1 says first: once it is published, a verifier
     enforcing h= rejects rsa-sha1 signatures, so the signer must not be signing them."""
     hashes = {h.strip() for h in parsed.tags.get("h", "").split(":")}
-    if "sha1" not in hashes:
-        return ""
+    if "sha1" not in hashes or parsed.key_type == "ed25519":
+        return ""  # an Ed25519 key only ever signs ed25519-sha256
     return (
         "First make sure your mail's DKIM-Signature says a=rsa-sha256 (switch the signer if it "
         "says rsa-sha1); then publish:\n"
