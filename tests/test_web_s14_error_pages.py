@@ -127,6 +127,8 @@ class ErrorPageTests(BaseTestCase):
         # Rendered without the request (Django's server_error): the navigation claims
         # nothing of who is signed in.
         assert "Sign in" not in text_of(response) and "Account" not in text_of(response)
+        # And no empty navigation landmark, which screen readers would list.
+        assert "<nav" not in response.content.decode()
 
     def test_the_500_page_needs_no_database(self) -> None:
         # The database down: the view fails on its query, and the error page asks for none,
