@@ -30,6 +30,19 @@ from mailsec.domains.models import display_name, name_sort_key
 from mailsec.domains.templatetags.domains import ago
 
 PAGE_SIZE = 50
+# What a row (_row) reads of a domain: one query gives a page its rows, whatever it shows.
+ROW_FIELDS = (
+    "pk",
+    "code",
+    "name",
+    "verified_at",
+    "last_run_id",
+    "last_score",
+    "last_checked_at",
+    "last_worst",
+    "week_ago_score",
+    "last_failed_at",
+)
 # Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
 ROW_VERSION = 7
 ROW_CACHE_SECONDS = 86400
@@ -109,18 +122,7 @@ def page_of_rows(team: Team, page: str | None) -> tuple[Page, list[DomainRow]]:
     names = sorted(team.domains.values_list("pk", "name"), key=lambda row: name_sort_key(row[1]))
     listing = Paginator([pk for pk, _ in names], PAGE_SIZE).get_page(page)
     wanted = list(listing.object_list)
-    rows = team.domains.filter(pk__in=wanted).values(
-        "pk",
-        "code",
-        "name",
-        "verified_at",
-        "last_run_id",
-        "last_score",
-        "last_checked_at",
-        "last_worst",
-        "week_ago_score",
-        "last_failed_at",
-    )
+    rows = team.domains.filter(pk__in=wanted).values(*ROW_FIELDS)
     by_pk = {values["pk"]: values for values in rows}
     now = timezone.now()
     return listing, [_row(by_pk[pk], now) for pk in wanted if pk in by_pk]

@@ -178,18 +178,7 @@ def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> 
 
 # What the list reads of every domain of the team when it is filtered or sorted otherwise
 # than by name: all that listing._row shows, so the page's rows need no second query.
-LIST_FIELDS = (
-    "pk",
-    "code",
-    "name",
-    "verified_at",
-    "last_run_id",
-    "last_score",
-    "last_checked_at",
-    "last_worst",
-    "week_ago_score",
-    "last_failed_at",
-)
+LIST_FIELDS = listing.ROW_FIELDS
 
 
 def _list_html(
