@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -822,6 +822,7 @@ def suggested_record(
     drop: tuple[str, ...] = (),
     promote: Collection[str] = (),
     suffixes: tuple[str, ...] = (),
+    hold: Mapping[str, str] | None = None,
 ) -> str:
     """The record `parsed` with only what its finding is about changed; `p` overrides the
     policy.
@@ -838,9 +839,13 @@ def suggested_record(
     reports). A tag written with ':' is written with '=' unless that lowers the protection
     receivers give now (_lowers_protection) and `promote` does not name it (the finding
     saying so: DMARC-17 for that element, DMARC-03 for a record receivers ignore whole).
+    `hold` writes p, sp or np at the policy receivers apply now where leaving pct and t=y
+    out would raise it (_trial_hold).
     """
+    hold = hold or {}
     tags: list[str] = ["v=DMARC1"]
     policy = p or (intended_policy(parsed, "p") if parsed else None) or "none"
+    policy = hold.get("p", policy)
     tags.append(f"p={policy}")
     if parsed is None:
         if add_rua:
@@ -860,6 +865,7 @@ def suggested_record(
     if "np" in raised:
         # Left out, np inherits sp: under a kept sp=none it would stay unprotected.
         np = policy if sp == "none" else None if enforcing else "quarantine"
+    sp, np = hold.get("sp", sp), hold.get("np", np)
     tags += [f"{tag}={value}" for tag, value in (("sp", sp), ("np", np)) if value]
     for tag in ("rua", "ruf"):
         kept = kept_uris(parsed, tag)
@@ -939,8 +945,10 @@ class RecordRepairs:
     publishing any one of them brought another finding back. Now each carries what all ask:
     the policy DMARC-05 repairs, pct (DMARC-08, -19) and t=y (DMARC-09) left out (a trial the
     findings say to end: kept by one fix, it undid the other), a report address where rua has
-    none usable (DMARC-12), and every repair suggested_record makes of itself. The owner's
-    policy choices stay with the one finding that proposes them, on top of the repairs:
+    none usable (DMARC-12), and every repair suggested_record makes of itself; where leaving
+    out pct=0 and t=y together would raise what receivers apply, the record holds what they
+    apply now and says so (_trial_hold). The owner's policy choices stay with the one
+    finding that proposes them, on top of the repairs:
     DMARC-06 moving off monitoring (or adding an example report address), DMARC-07 raising
     sp=none or np=none, DMARC-10 removing psd=y (it moves the Organizational Domain of every
     name below), DMARC-17 writing a tag read as ':' that lowers protection once written
@@ -978,17 +986,120 @@ class RecordRepairs:
                 continue  # no record to offer (DMARC-06 without a report address)
             ask = self.asks[(offer.at, offer.parsed.text)]
             choice = offer.choice
-            record = suggested_record(
+            raised = set(choice.get("raised", ()))
+            promote = choice.get("promote", ())
+            record, note = _keeping_trial(
                 offer.at,
                 offer.parsed,
-                choice.get("p") or ask.p,
-                add_rua=ask.add_rua or choice.get("add_rua", False),
-                raised=tuple(sorted(ask.raised | set(choice.get("raised", ())))),
-                drop=tuple(sorted(ask.drop | set(choice.get("drop", ())))),
-                promote=choice.get("promote", ()),
+                {
+                    "p": choice.get("p") or ask.p,
+                    "add_rua": ask.add_rua or choice.get("add_rua", False),
+                    "raised": tuple(sorted(ask.raised | raised)),
+                    "drop": tuple(sorted(ask.drop | set(choice.get("drop", ())))),
+                    "promote": promote,
+                },
+                # The policies this finding's own choice sets are its to raise (DMARC-06 off
+                # p=none, DMARC-07 protecting subdomains, DMARC-17 a tag written with ':').
+                exempt=({"p"} if choice.get("p") else set()) | raised | set(promote),
             )
             if offer.accept is None or offer.accept(record):
-                offer.finding.fix = txt_fix(f"_dmarc.{offer.at}", record)
+                offer.finding.fix = txt_fix(f"_dmarc.{offer.at}", record) + note
+
+
+_STEP_DOWN = {"reject": "quarantine", "quarantine": "none", "none": "none"}
+
+
+def _in_force(record: ParsedDmarc, tag: str) -> tuple[str, str]:
+    """(RFC 7489, RFC 9989) policy receivers apply under `tag` (p, sp or np), as a hold
+    (_trial_hold) may lower a policy to: RFC 7489 receivers give the mail pct leaves out the
+    next policy down (§6.6.4) and read no np (non-existent subdomains get sp from them); RFC
+    9989 receivers ignore pct and step a t=y policy down (§4.7).
+
+    Under a pct from 1 to 99, RFC 7489 receivers apply the written policy to part of the
+    failing mail: it counts as applied, as no record without pct keeps that part, and the
+    next policy down for all would weaken it (a fix never offers less than receivers apply:
+    tests/test_suggested_records_s13.py). Only pct=0 leaves all of it to the policy below."""
+    level = _applied(record)
+    legacy = level["sp" if tag == "np" else tag]
+    if level["pct"] == 0:
+        legacy = _STEP_DOWN[legacy]
+    bis = _STEP_DOWN[level[tag]] if level["t"] == "y" else level[tag]
+    return legacy, bis
+
+
+def _stronger(policies: tuple[str, str]) -> str:
+    return max(policies, key=_STRENGTH.__getitem__)
+
+
+def _trial_hold(
+    domain: str, parsed: ParsedDmarc, args: dict[str, Any], exempt: Collection[str]
+) -> dict[str, tuple[str, str]]:
+    """{tag: (policy receivers apply now, policy the record writes)} for each of p, sp and np
+    that leaving pct and t=y out of the suggested record would raise.
+
+    With pct=0 and t=y, neither view applies the written policy to any failing mail: the
+    record without them would turn the trial into full enforcement unsaid (p=reject; pct=0;
+    t=y is quarantine everywhere now). Where one view already applies it (p=reject; t=y:
+    RFC 7489 receivers reject; pct=50: they reject half), dropping the trial tag is the
+    finding's stated advice and nothing is held (_in_force). Nothing is held either when
+    the record keeps part of the trial (DMARC-19's own fix keeps t=y): a lower policy under
+    t=y would lower what RFC 9989 receivers apply. A tag left out of the record falls back
+    (sp to p, np to sp): it follows the tag it falls back to, held or exempt."""
+    trial = set(args["drop"]) & {"pct", "t"}
+    left = _applied(parse_dmarc(suggested_record(domain, parsed, **args)))
+    if not trial or left["pct"] != 100 or left["t"] == "y":
+        return {}
+    kept = parse_dmarc(
+        suggested_record(
+            domain, parsed, **{**args, "drop": tuple(sorted(set(args["drop"]) - trial))}
+        )
+    )
+    held: dict[str, tuple[str, str]] = {}
+    skipped = set(exempt)
+    for previous, tag in ((None, "p"), ("p", "sp"), ("sp", "np")):
+        offered = parse_dmarc(
+            suggested_record(domain, parsed, **args, hold={t: now for t, (now, _) in held.items()})
+        )
+        if tag not in offered.tags and previous in skipped:
+            skipped.add(tag)
+        if _policy_now(parsed, tag) != _policy_now(kept, tag):
+            # A repair sets this policy (DMARC-05: 'p:reject' or an invalid sp is p=none to
+            # receivers now): no trial of it is in force to keep.
+            skipped.add(tag)
+        if tag in skipped:
+            continue
+        now, wanted = _in_force(kept, tag), _in_force(offered, tag)
+        if tag == "np" and "sp" in skipped:
+            # RFC 7489 receivers give non-existent subdomains sp, which this finding sets.
+            now = (wanted[0], now[1])
+        if _STRENGTH[_stronger(wanted)] > _STRENGTH[_stronger(now)]:
+            held[tag] = (_stronger(now), _policy_now(kept, tag))
+    return held
+
+
+def _keeping_trial(
+    domain: str, parsed: ParsedDmarc, args: dict[str, Any], exempt: Collection[str] = ()
+) -> tuple[str, str]:
+    """(the suggested record with `args`, holding what receivers apply now where leaving pct
+    and t=y out would raise it (_trial_hold), and the sentence that says so, or "")."""
+    held = _trial_hold(domain, parsed, args, exempt)
+    record = suggested_record(
+        domain, parsed, **args, hold={tag: now for tag, (now, _) in held.items()}
+    )
+    if not held:
+        return record, ""
+    if list(held) == ["p"]:
+        now, written = held["p"]
+        return record, (
+            f"\nThis keeps what receivers apply now ({now}); to enforce {written} for all "
+            f"failing mail, publish p={written} once your reports are clean."
+        )
+    now = ", ".join(f"{tag}={now}" for tag, (now, _) in held.items())
+    wanted = " and ".join(f"{tag}={written}" for tag, (_, written) in held.items())
+    return record, (
+        f"\nThis keeps what receivers apply now ({now}); to enforce {wanted} for all failing "
+        f"mail, publish {wanted} once your reports are clean."
+    )
 
 
 def _pct(value: str | None) -> int | None:
@@ -1997,12 +2108,25 @@ def _views(
     legacy, bis = _comparable(policy)
     differs = bis != legacy or policy.record_domain != policy.legacy_domain
     if differs:
+        # The views are compared without t=y (DMARC-09's), but the words say what RFC 9989
+        # receivers apply now: under p=quarantine; pct=0; t=y that is none, not quarantine.
+        now = policy.effective_9989
+        if policy.record is not None and now != bis:
+            apply = (
+                f"read the policy for {domain} differently: RFC 7489 receivers apply "
+                f"{legacy or 'no DMARC'}; RFC 9989 receivers apply {now} now (t=y, see "
+                f"DMARC-09) and {bis} once t=y is removed"
+            )
+        else:
+            apply = (
+                f"apply different policies to {domain}: {legacy or 'no DMARC'} versus "
+                f"{bis or 'no DMARC'}"
+            )
         finding = out.add(
             "DMARC-19",
             Status.WARN,
-            "Receivers following RFC 7489 and those following RFC 9989 apply different policies "
-            f"to {domain}: {legacy or 'no DMARC'} versus {bis or 'no DMARC'}. Publish an explicit "
-            "record without pct so both agree.",
+            f"Receivers following RFC 7489 and those following RFC 9989 {apply}. Publish an "
+            "explicit record without pct so both agree.",
             subject=domain,
             evidence={**evidence, "views": policy.views()},
             fix=_views_fix(policy),
@@ -2032,9 +2156,11 @@ def _views_fix(policy: DmarcPolicy) -> str:
     domain = policy.domain
     at = policy.record_domain
     if policy.record is not None and at is not None and at == policy.legacy_domain:
-        suggestion = suggested_record(at, policy.record, drop=("pct",))
+        # Without pct a t=y trial may end at RFC 7489 receivers too: what they apply now
+        # is held (_keeping_trial), as in the record every fix offers (RecordRepairs).
+        suggestion, note = _keeping_trial(at, policy.record, {"drop": ("pct",)})
         if _views_agree(policy)(suggestion):
-            return txt_fix(f"_dmarc.{at}", suggestion)
+            return txt_fix(f"_dmarc.{at}", suggestion) + note
         return ""
     return (
         f"Publish one DMARC record at _dmarc.{domain} with the policy you want for {domain}: "
