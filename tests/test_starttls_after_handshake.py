@@ -153,7 +153,10 @@ def test_a_client_certificate_demanded_after_a_tls13_handshake_fails(
     probe = run_probe(after_tls_server(demanding, [""]), bundle)
     assert not probe.tls_ok and probe.error_kind == "tls-handshake"
     assert "certificate_required" in probe.problem
-    assert probe.connections == 1  # an alert is the server's answer: not tried again
+    # An alert is the server's answer: not tried again. Under load the server's hang-up can
+    # overtake its alert (CI read a bare hang-up once); the probe then tries once more, as for
+    # any hang-up, and reads the alert that time: never a third connection.
+    assert probe.connections in (1, 2)
     smtp04 = _findings(probe)["SMTP-04"]
     assert smtp04.status == Status.FAIL and "demands a client certificate" in smtp04.summary
 
