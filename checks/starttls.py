@@ -363,7 +363,15 @@ class _Conn:
 
     async def send(self, command: str) -> None:
         self.writer.write(command.encode("ascii") + b"\r\n")
-        await asyncio.wait_for(self.writer.drain(), self.timeout)
+        try:
+            await asyncio.wait_for(self.writer.drain(), self.timeout)
+        except ConnectionError:
+            # drain() yields once when the transport is closing; a TLS alert that arrived
+            # meanwhile is on the reader, and asyncio raises a bare "Connection lost" in its
+            # place (a TLS 1.3 server refusing our missing client certificate, seen under load).
+            if isinstance(alert := self.reader.exception(), ssl.SSLError):
+                raise alert from None
+            raise
 
     async def command(self, command: str) -> tuple[int, list[str]]:
         await self.send(command)
