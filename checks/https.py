@@ -42,7 +42,14 @@ from checks.certs import (
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
 from checks.domainname import _to_a_labels
-from checks.net import TargetRefused, connect_failure, guard, open_connection, os_error_text
+from checks.net import (
+    TargetRefused,
+    connect_failure,
+    guard,
+    open_connection,
+    os_error_text,
+    tls_alert_text,
+)
 
 USER_AGENT = "mailsec-checker/1 (+MTA-STS policy fetch)"
 
@@ -298,9 +305,8 @@ class _Fetch:
                 address, False, f"certificate not accepted: {message}", "tls-cert"
             )
         except ssl.SSLError as exc:
-            return AddressOutcome(
-                address, False, f"TLS handshake failed: {exc.reason or exc}", "tls"
-            )
+            reason = tls_alert_text(exc) or exc.reason or str(exc)
+            return AddressOutcome(address, False, f"TLS handshake failed: {reason}", "tls")
         except (h11.ProtocolError, _HttpError) as exc:
             return AddressOutcome(address, False, f"bad HTTP response: {exc}", "http")
         except TargetRefused as exc:
@@ -387,7 +393,14 @@ class _Fetch:
             ],
         )
         writer.write(conn.send(request) + (conn.send(h11.EndOfMessage()) or b""))
-        await writer.drain()
+        try:
+            await writer.drain()
+        except ConnectionError:
+            # As in starttls._Conn.send: a TLS alert (a TLS 1.3 server demanding a client
+            # certificate) processed while drain() yields is on the reader, not raised.
+            if isinstance(alert := reader.exception(), ssl.SSLError):
+                raise alert from None
+            raise
         body = bytearray()
         while True:
             event = conn.next_event()

@@ -12,6 +12,8 @@ import asyncio
 import errno
 import ipaddress
 import os
+import re
+import ssl
 
 from checks.config import CheckConfig
 
@@ -167,3 +169,31 @@ async def open_connection(
     return await asyncio.wait_for(
         asyncio.open_connection(address, port), timeout=timeout or config.timeout
     )
+
+
+# What a TLS alert from the server most often means, for the report's plain sentence.
+_ALERT_HINTS = {
+    "handshake_failure": "no TLS version or cipher suite in common, or no certificate to present",
+    "protocol_version": "no TLS version in common",
+    "insufficient_security": "no cipher suite strong enough for it in common",
+    "internal_error": "a fault in the server's TLS setup",
+    "unrecognized_name": "no certificate for the name asked for (SNI)",
+    "certificate_required": "it demands a client certificate",
+}
+_ALERT_REASON = re.compile(r"(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)")
+
+
+def tls_alert_name(exc: ssl.SSLError) -> str:
+    """The name of the TLS alert the server sent ("handshake_failure"), or "" for none."""
+    alert = _ALERT_REASON.fullmatch(exc.reason or "")
+    return alert.group(1).lower() if alert else ""
+
+
+def tls_alert_text(exc: ssl.SSLError) -> str:
+    """ "the server sent the TLS alert <name> (<what it most often means>)", or "" when the
+    error is no alert from the server."""
+    name = tls_alert_name(exc)
+    if not name:
+        return ""
+    hint = _ALERT_HINTS.get(name)
+    return f"the server sent the TLS alert {name}" + (f" ({hint})" if hint else "")

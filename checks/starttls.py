@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import re
 import ssl
 import time
 import warnings
@@ -822,8 +821,7 @@ async def _side_session(
             out.ok = None if _handshake_timed_out(exc) else False
             out.alert = isinstance(exc, ssl.SSLError) and not isinstance(exc, ssl.SSLEOFError)
             if isinstance(exc, ssl.SSLError):
-                alert = _ALERT_REASON.fullmatch(exc.reason or "")
-                out.alert_name = alert.group(1).lower() if alert else ""
+                out.alert_name = net.tls_alert_name(exc)
             return out
         obj = conn.ssl_object()
         if obj is None:
@@ -857,18 +855,6 @@ async def _side_session(
         await conn.close()
 
 
-# What a TLS alert from the server most often means, for the report's plain sentence.
-_ALERT_HINTS = {
-    "handshake_failure": "no TLS version or cipher suite in common, or no certificate to present",
-    "protocol_version": "no TLS version in common",
-    "insufficient_security": "no cipher suite strong enough for it in common",
-    "internal_error": "a fault in the server's TLS setup",
-    "unrecognized_name": "no certificate for the name asked for (SNI)",
-    "certificate_required": "it demands a client certificate",
-}
-_ALERT_REASON = re.compile(r"(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)")
-
-
 def _handshake_timed_out(exc: BaseException) -> bool:
     """asyncio aborts a handshake past ssl_handshake_timeout with ConnectionAbortedError."""
     return isinstance(exc, TimeoutError) or (
@@ -891,11 +877,8 @@ def _describe(exc: BaseException) -> str:
     """A plain description of why a connection or TLS handshake ended."""
     if isinstance(exc, ssl.SSLError):
         reason = exc.reason or ""
-        alert = _ALERT_REASON.fullmatch(reason)
-        if alert:
-            name = alert.group(1).lower()
-            hint = _ALERT_HINTS.get(name)
-            return f"the server sent the TLS alert {name}" + (f" ({hint})" if hint else "")
+        if alert := net.tls_alert_text(exc):
+            return alert
         if reason == "WRONG_VERSION_NUMBER":
             return (
                 "the server did not answer in TLS after accepting STARTTLS (wrong version number)"
