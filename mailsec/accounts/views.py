@@ -17,6 +17,7 @@ from allauth.account.views import confirm_login_code as allauth_confirm_login_co
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mailsec.accounts.forms import SIGN_IN_STATE_KEY, InviteForm, TeamNameForm
 from mailsec.accounts.models import Invite, Membership, Profile, Team
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
+from mailsec.alerts.models import AlertSetting
 from mailsec.freecheck import ratelimit
 from mailsec.mail import send_templated
 
@@ -197,7 +199,11 @@ def remove_member(request: HttpRequest, code: UUID) -> HttpResponse:
     if membership.role == Membership.Role.OWNER:
         messages.error(request, "The team's owner can't be removed.")
         return redirect("accounts:team")
-    membership.delete()
+    with transaction.atomic():
+        membership.delete()
+        # What they chose for the team's alerts ends with the membership: kept, it came back
+        # on rejoining, unseen (a team-wide "no emails" silencing every domain).
+        AlertSetting.forget_team(membership.user, team)
     if leaving:
         messages.success(request, f"You left {team.name}.")
     else:

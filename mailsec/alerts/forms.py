@@ -3,9 +3,14 @@ the GET filter of its domain list."""
 
 from __future__ import annotations
 
-from django import forms
+from urllib.parse import urlencode
 
+from django import forms
+from django.db.models import Q, QuerySet
+
+from mailsec.accounts.models import Team
 from mailsec.alerts.models import AlertSetting
+from mailsec.domains.models import Domain, display_name
 
 
 class ModeForm(forms.Form):
@@ -18,3 +23,35 @@ class FilterForm(forms.Form):
     mode = forms.ChoiceField(
         label="Emails", required=False, choices=[("", "Any"), *AlertSetting.Mode.choices]
     )
+
+    def choice(self) -> tuple[str, str]:
+        """(q, mode) as asked; an invalid filter (a mode not offered) filters nothing."""
+        if not self.is_valid():
+            return "", ""
+        return self.cleaned_data["q"], self.cleaned_data["mode"]
+
+    @property
+    def filtered(self) -> bool:
+        return any(self.choice())
+
+    def query(self) -> str:
+        """The filter's parameters for links to other pages of it, ending with "&" (or "")."""
+        q, mode = self.choice()
+        params = urlencode({k: v for k, v in (("q", q), ("mode", mode)) if v})
+        return params + "&" if params else ""
+
+    def keep(self, domains: QuerySet[Domain], team: Team) -> QuerySet[Domain]:
+        """`domains` (annotated with alert_mode, AlertSetting.team_domains) as the filter
+        asks, in SQL, so the page can count and page what it keeps."""
+        q, mode = self.choice()
+        if mode:
+            domains = domains.filter(alert_mode=mode)
+        if q:
+            needle = q.lower()
+            # SQL matches the A-label as stored; the name shown of an IDN (bücher for
+            # xn--bcher-kva) only Python can decode: the team's IDNs alone are read for it,
+            # one query more, a few rows for most teams.
+            idns = team.domains.filter(name__contains="xn--").values_list("pk", "name")
+            shown = [pk for pk, name in idns if needle in display_name(name).lower()]
+            domains = domains.filter(Q(name__contains=needle) | Q(pk__in=shown))
+        return domains
