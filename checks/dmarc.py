@@ -1001,6 +1001,7 @@ class RecordRepairs:
                 # The policies this finding's own choice sets are its to raise (DMARC-06 off
                 # p=none, DMARC-07 protecting subdomains, DMARC-17 a tag written with ':').
                 exempt=({"p"} if choice.get("p") else set()) | raised | set(promote),
+                own=_OWN_TRIAL_ADVICE.get(offer.finding.id, ()),
             )
             if offer.accept is None or offer.accept(record):
                 offer.finding.fix = txt_fix(f"_dmarc.{offer.at}", record) + note
@@ -1078,16 +1079,24 @@ def _trial_hold(
 
 
 def _keeping_trial(
-    domain: str, parsed: ParsedDmarc, args: dict[str, Any], exempt: Collection[str] = ()
+    domain: str,
+    parsed: ParsedDmarc,
+    args: dict[str, Any],
+    exempt: Collection[str] = (),
+    own: Collection[str] = (),
 ) -> tuple[str, str]:
     """(the suggested record with `args`, holding what receivers apply now where leaving pct
-    and t=y out would raise it (_trial_hold), and the sentence that says so, or "")."""
+    and t=y out would raise it (_trial_hold), and the sentence that says so, or "").
+
+    Where nothing can be held (under a pct from 1 to 99, _in_force), the sentence says what
+    the record raises instead (_trial_ended), but for the trial tag the finding itself says
+    to remove (`own`)."""
     held = _trial_hold(domain, parsed, args, exempt)
     record = suggested_record(
         domain, parsed, **args, hold={tag: now for tag, (now, _) in held.items()}
     )
     if not held:
-        return record, ""
+        return record, _trial_ended(domain, parsed, args, exempt, own, record)
     if list(held) == ["p"]:
         now, written = held["p"]
         return record, (
@@ -1100,6 +1109,92 @@ def _keeping_trial(
         f"\nThis keeps what receivers apply now ({now}); to enforce {wanted} for all failing "
         f"mail, publish {wanted} once your reports are clean."
     )
+
+
+# The trial tag each finding's own text says to remove: what leaving it out raises is said
+# there (DMARC-08 "Remove pct", DMARC-19 "a record without pct", DMARC-09 "remove t=y").
+_OWN_TRIAL_ADVICE: dict[str, tuple[str, ...]] = {
+    "DMARC-08": ("pct",),
+    "DMARC-19": ("pct",),
+    "DMARC-09": ("t",),
+}
+
+
+def _trial_ended(
+    domain: str,
+    parsed: ParsedDmarc,
+    args: dict[str, Any],
+    exempt: Collection[str],
+    own: Collection[str],
+    record: str,
+) -> str:
+    """The sentence saying what leaving pct or t=y out of `record` raises, for the trial tags
+    not in `own`, or "".
+
+    Under a pct from 1 to 99 with t=y, no record keeps what receivers apply now (_in_force):
+    the record every fix offers enforces the written policy on all failing mail at receivers
+    of both RFCs. A finding about something else (a report address, rf=) must not end the
+    trial unsaid, nor DMARC-08's "Remove pct" end the t=y one. Only pct moves what RFC 7489
+    receivers apply and only t what RFC 9989 receivers apply, so each raise has one cause.
+    The tags skipped are _trial_hold's: the finding's own choice, a policy a repair sets."""
+    trial = set(args["drop"]) & {"pct", "t"}
+    if not trial:
+        return ""
+    kept = parse_dmarc(
+        suggested_record(
+            domain, parsed, **{**args, "drop": tuple(sorted(set(args["drop"]) - trial))}
+        )
+    )
+    offered = parse_dmarc(record)
+    before, after = _applied(kept), _applied(offered)
+    skipped = set(exempt)
+    raised: dict[str, list[str]] = {"pct": [], "t": []}
+    for previous, tag in ((None, "p"), ("p", "sp"), ("sp", "np")):
+        if tag not in offered.tags and previous in skipped:
+            skipped.add(tag)
+        if _policy_now(parsed, tag) != _policy_now(kept, tag):
+            skipped.add(tag)
+        if tag in skipped or tag != "p" and tag not in offered.tags:
+            continue  # an sp or np left out follows the tag it falls back to, said there
+        # RFC 7489 receivers read no np: non-existent subdomains get sp, said once for sp.
+        legacy = "sp" if tag == "np" else tag
+        if tag != "np" and _sampled(after[legacy], after["pct"]) > _sampled(
+            before[legacy], before["pct"]
+        ):
+            raised["pct"].append(
+                f"{tag}={after[legacy]} (now {_sampled_words(before[legacy], before['pct'])})"
+            )
+        now = _STEP_DOWN[before[tag]] if before["t"] == "y" else before[tag]
+        then = _STEP_DOWN[after[tag]] if after["t"] == "y" else after[tag]
+        if _STRENGTH[then] > _STRENGTH[now]:
+            raised["t"].append(f"{tag}={then} (now {now})")
+    parts = {
+        "pct": f"RFC 7489 receivers will apply {' and '.join(raised['pct'])}",
+        "t": f"RFC 9989 receivers will apply {' and '.join(raised['t'])}",
+    }
+    said = [tag for tag in ("pct", "t") if raised[tag] and tag not in own]
+    if not said:
+        return ""
+    left_out = " and ".join(f"pct={before['pct']}" if tag == "pct" else "t=y" for tag in said)
+    also = " also" if own else ""
+    # With both in force, keeping either raises what the other RFC's receivers apply.
+    both = before["pct"] != 100 and before["t"] == "y"
+    return (
+        f"\nThis record{also} leaves out {left_out}, ending the trial: "
+        + " and ".join(parts[tag] for tag in said)
+        + " to all failing mail. "
+        + ("No record keeps the trial for receivers of both RFCs; p" if both else "P")
+        + "ublish it once your reports are clean."
+    )
+
+
+def _sampled_words(policy: str, pct: int) -> str:
+    """What RFC 7489 receivers apply under `policy` and `pct` (§6.6.4), in words."""
+    if pct == 100 or policy == "none":
+        return policy
+    if pct == 0:
+        return _STEP_DOWN[policy]
+    return f"{policy} for {pct}% of failing mail, {_STEP_DOWN[policy]} for the rest"
 
 
 def _pct(value: str | None) -> int | None:
@@ -1595,7 +1690,14 @@ async def _tags(
                     Status.WARN,
                     f"pct={pct}: RFC 7489 receivers apply the policy to only {pct}% of failing mail "
                     "(the rest gets the next weaker policy), while RFC 9989 receivers ignore pct and "
-                    "apply it to all. Remove pct"
+                    + (
+                        # Under t=y they step the policy down for all of it (RFC 9989 §4.7).
+                        "apply the next weaker policy to all of it, the record being in test "
+                        "mode (DMARC-09)"
+                        if parsed.testing and _policy_now(parsed, "p") != "none"
+                        else "apply it to all"
+                    )
+                    + ". Remove pct"
                     # t=y already there is its own finding (DMARC-09): not advised twice.
                     + ("." if parsed.testing else " (use t=y for a trial run)."),
                     subject=subject,

@@ -1005,20 +1005,28 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
             )
         )
     cache = result.header("cache-control")
-    if cache:
-        lifetime = _proxy_lifetime(cache)
+    # Expires lets a proxy keep the policy as max-age does, unless Cache-Control overrides it.
+    expires = result.first_header("expires") if _expires_counts(cache or "") else None
+    if cache or expires is not None:
+        lifetime = _proxy_lifetime(cache or "", expires, result.first_header("date"))
+        shown = " ".join(
+            f"{name}: {value}."
+            for name, value in (("Cache-Control", cache), ("Expires", expires))
+            if value is not None
+        )
         out.append(
             Problem(
                 "MTASTS-18",
                 Status.INFO,
-                f"Cache-Control: {cache}. Senders do not use HTTP caching for "
+                f"{shown} Senders do not use HTTP caching for "
                 "policies (RFC 8461 §3.3); this only affects proxies."
                 if lifetime is None or lifetime <= 60
-                else f"Cache-Control: {cache}. Senders do not use HTTP caching for policies "
+                else f"{shown} Senders do not use HTTP caching for policies "
                 "(RFC 8461 §3.3), but a proxy or CDN in front of the policy host may keep "
                 f"serving the old policy for up to {_duration(lifetime)} after you change it, "
                 "and a sender that fetches it then keeps the old policy under the new id. "
-                "RFC 8461 §8.2 suggests max-age=60 (60 s) for proxies.",
+                "RFC 8461 §8.2 suggests max-age=60 (60 s) for proxies"
+                + (" (Cache-Control max-age overrides Expires)." if expires is not None else "."),
             )
         )
     return out
@@ -1028,9 +1036,19 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
 _CACHE_AGE_RE = re.compile(r'(?:^|,)\s*(s-maxage|max-age)\s*=\s*"?(\d+)"?\s*(?=,|$)', re.I)
 
 
-def _proxy_lifetime(cache: str) -> int | None:
+def _expires_counts(cache: str) -> bool:
+    """MTASTS-18: whether a proxy reads Expires under this Cache-Control: not when max-age or
+    s-maxage is there (RFC 9111 §5.3), nor when the directives forbid reuse unchecked."""
+    directives = {d.strip().lower() for d in cache.split(",")}
+    return not (directives & {"no-store", "no-cache", "private"} or _CACHE_AGE_RE.search(cache))
+
+
+def _proxy_lifetime(
+    cache: str, expires: str | None = None, date: str | None = None, now: datetime | None = None
+) -> int | None:
     """MTASTS-18: how long a shared cache (the reverse proxy of RFC 8461 §8.2) may reuse the
-    policy under this Cache-Control, or None when it may not store or reuse it unchecked."""
+    policy under this Cache-Control and Expires, or None when it may not store or reuse it
+    unchecked or nothing says how long."""
     # Bare names only: no-cache="Set-Cookie" or private="X" withhold those fields, not the body.
     directives = {d.strip().lower() for d in cache.split(",")}
     if directives & {"no-store", "no-cache", "private"}:
@@ -1040,7 +1058,56 @@ def _proxy_lifetime(cache: str) -> int | None:
         # A repeated directive: caches may use its first value (RFC 9111 §4.2.1).
         ages.setdefault(name.lower(), int(value))
     # s-maxage overrides max-age for shared caches (RFC 9111 §5.2.2.10).
-    return ages.get("s-maxage", ages.get("max-age"))
+    age = ages.get("s-maxage", ages.get("max-age"))
+    if age is not None or expires is None:
+        return age
+    expiry = _http_date(expires, now)
+    if expiry is None:
+        # An invalid Expires ("0" included) means already expired (RFC 9111 §5.3).
+        return 0
+    # Expires minus Date; without a valid Date, minus the time the response came (RFC 9111
+    # §4.2.1, RFC 9110 §6.6.1): this runs right after the fetch.
+    sent = _http_date(date, now) if date else None
+    sent = sent or now or datetime.now(UTC)
+    return max(0, int((expiry - sent).total_seconds()))
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH = "(" + "|".join(_MONTHS) + ")"
+_CLOCK = r"(\d\d):(\d\d):(\d\d)"
+# The three forms of HTTP-date (RFC 9110 §5.6.7): IMF-fixdate, rfc850-date and asctime-date.
+_IMF_DATE = re.compile(rf"[A-Za-z]{{3}}, (\d\d) {_MONTH} (\d{{4}}) {_CLOCK} GMT")
+_RFC850_DATE = re.compile(rf"[A-Za-z]{{6,9}}, (\d\d)-{_MONTH}-(\d\d) {_CLOCK} GMT")
+_ASCTIME_DATE = re.compile(rf"[A-Za-z]{{3}} {_MONTH} ([ \d]\d) {_CLOCK} (\d{{4}})")
+
+
+def _http_date(text: str, now: datetime | None = None) -> datetime | None:
+    """An HTTP-date (RFC 9110 §5.6.7) as a UTC datetime, or None when it is not one."""
+    text = text.strip()
+    if m := _IMF_DATE.fullmatch(text):
+        day, month, year, hour, minute, second = m.groups()
+    elif m := _RFC850_DATE.fullmatch(text):
+        day, month, short, hour, minute, second = m.groups()
+        # A two-digit year more than 50 years ahead is the latest past year ending so.
+        this_year = (now or datetime.now(UTC)).year
+        full = this_year - this_year % 100 + int(short)
+        year = str(full - 100 if full > this_year + 50 else full)
+    elif m := _ASCTIME_DATE.fullmatch(text):
+        month, day, hour, minute, second, year = m.groups()
+    else:
+        return None
+    try:
+        return datetime(
+            int(year),
+            _MONTHS.index(month) + 1,
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            tzinfo=UTC,
+        )
+    except ValueError:
+        return None  # 31 Feb, 25:00 and the like
 
 
 async def _build_state(ctx: CheckContext) -> MtaStsState:

@@ -2191,12 +2191,21 @@ async def _helo(out: Collector, ctx: CheckContext, mx: DnsAnswer) -> None:
     # there, and only there can it be published (a CNAME owner holds no other data, RFC 1034
     # §3.6.2). An alias into another organisation is that provider's server, not ours to judge.
     missing: dict[str, str] = {}
+    doubled: dict[str, tuple[str, list[str]]] = {}
+    unknown: dict[str, DnsAnswer] = {}
     for h, a in zip(own, answers, strict=True):
         target = a.cnames[-1] if a.cnames else h
         if organizational_domain(target, ctx.config.extra_public_suffixes) != org:
             continue
-        if not a.failed and not select_records(a).records:
+        if a.failed:
+            # SERVFAIL or timeout: neither absent nor present (checklist §0).
+            unknown[h] = a
+            continue
+        records = select_records(a).records
+        if not records:
             missing[h] = target
+        elif len(records) > 1:
+            doubled[h] = (target, records)
     if missing:
         out.add(
             "SPF-17",
@@ -2209,3 +2218,58 @@ async def _helo(out: Collector, ctx: CheckContext, mx: DnsAnswer) -> None:
             evidence={"hosts": list(missing)},
             fix="\n".join(txt_fix(t, "v=spf1 a -all") for t in dict.fromkeys(missing.values())),
         )
+    if doubled:
+        _helo_doubled(out, ctx.domain, doubled)
+    if unknown:
+        # Info, as the rule is: an error would leave SPF out of the score over a check that
+        # never costs points (docs/scoring.md, "could not be checked").
+        out.add(
+            "SPF-17",
+            Status.INFO,
+            "Whether these mail servers have an SPF record for their own name (used to check "
+            "the HELO name) could not be checked: "
+            + "; ".join(a.describe_failure() for a in unknown.values())
+            + ".",
+            subject=ctx.domain,
+            evidence={"hosts": list(unknown), "dns": [a.evidence() for a in unknown.values()]},
+        )
+
+
+def _helo_doubled(out: Collector, domain: str, doubled: dict[str, tuple[str, list[str]]]) -> None:
+    """SPF-17: more than one SPF record at a host's name makes every check of that identity a
+    permerror (RFC 7208 §4.5), so a receiver checking the HELO name gets no usable answer."""
+    named = [
+        f"{h if t == h else f'{h} (an alias of {t})'} ({len(records)} records)"
+        for h, (t, records) in doubled.items()
+    ]
+    fixes: dict[str, str] = {}
+    for target, records in doubled.values():
+        merged = _flat_merge(records)
+        if merged is not None:
+            fixes.setdefault(target, txt_fix(target, merged))
+    out.add(
+        "SPF-17",
+        Status.INFO,
+        "These mail servers have more than one SPF record for their own name, so a receiver "
+        "that checks the HELO name gets a permanent error (permerror, RFC 7208 §4.5), not a "
+        "result: "
+        + ", ".join(named)
+        + ". Publish one record in their place"
+        + (" (the suggestion keeps every mechanism of each once, in order)." if fixes else "."),
+        subject=domain,
+        evidence={"hosts": list(doubled), "records": {h: r for h, (_, r) in doubled.items()}},
+        fix="\n".join(fixes.values()),
+    )
+
+
+def _flat_merge(records: list[str]) -> str | None:
+    """The SPF-01 merge of a host's records when it reaches no other record (no include,
+    redirect or exists) and so stays within the 10-lookup limit without walking it; else
+    None (SPF-01 vets such merges against the domain's own record; a HELO note does not)."""
+    merged = merged_record(records)
+    if merged is None:
+        return None
+    terms = parse_spf(merged).lookup_terms
+    if any(t.name in ("include", "redirect", "exists") for t in terms) or len(terms) > 10:
+        return None
+    return merged
