@@ -82,6 +82,11 @@ class CheckConfig:
     # (record id, policy sha256) seen by the previous check of this domain, for MTASTS-09
     # ("the policy changed, the id did not"); None = no history, the check is skipped.
     mtasts_previous: tuple[str, str] | None = None
+    # The name customers CNAME mta-sts.<domain> to for mailsec's hosted MTA-STS
+    # (MAILSEC_POLICY_HOST; lower case, no trailing dot). A policy host whose CNAME chain leads
+    # there and fails is ours to serve: the fix says to turn hosting on, not to ask a provider.
+    # Empty: unknown (the engine without the app), every fix stays the generic one.
+    hosted_policy_host: str = ""
 
     @classmethod
     def from_env(cls, **overrides: object) -> CheckConfig:
@@ -111,12 +116,16 @@ class CheckConfig:
             for s in os.environ.get("MAILSEC_EXTRA_PUBLIC_SUFFIXES", "").split(",")
             if s.strip()
         )
+        # The same variable the settings read (checks.tasks.engine_config adds the settings'
+        # default), so `mailsec check` knows the name when it is set.
+        hosted_policy_host = os.environ.get("MAILSEC_POLICY_HOST", "").strip().rstrip(".").lower()
         values: dict[str, object] = {
             "resolvers": resolvers,
             "ca_bundle": ca_bundle,
             "allow_private_targets": _env_bool("MAILSEC_ALLOW_PRIVATE_TARGETS", False),
             "timeout": timeout,
             "extra_public_suffixes": suffixes,
+            "hosted_policy_host": hosted_policy_host,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -870,6 +870,15 @@ async def fetch(
     return result
 
 
+def aliased_to(result: HttpsResult, name: str) -> bool:
+    """The fetched host is an alias whose CNAME chain (as looked up for this fetch, A or AAAA)
+    passes through `name`. Anywhere in the chain, not only at its end, as mailsec's `ask`
+    endpoint accepts it (mailsec.hosting.lookups.points_at_us): the named host may itself be
+    an alias of a load balancer's name."""
+    target = name.strip().rstrip(".").lower()
+    return bool(target) and any(target in answer.cnames for answer in result.dns)
+
+
 def not_tried_note(result: HttpsResult) -> str:
     """In words, the addresses of the host that were not fetched from (beyond the per-family
     cap); '' when every address was tried. Senders may use any of them, so a finding that

@@ -1752,6 +1752,39 @@ def _fetch_fix(domain: str, result: https.HttpsResult, problem: Problem, org: st
     return ""
 
 
+# The fetch failures mailsec's own policy host gives a name it does not serve (yet): no
+# certificate for it (Caddy's ask gate refuses the handshake; one presented anyway is not for
+# that name, or has lapsed) or, with a certificate still held, the app's 404 for a name it
+# does not host (mailsec.hosting.views.serve_policy).
+_HOSTED_REFUSALS = frozenset({"MTASTS-12", "MTASTS-13", "MTASTS-14"})
+
+
+def hosted_fix(ctx: CheckContext, result: https.HttpsResult) -> str:
+    """The fix for a policy host that is an alias of mailsec's hosted MTA-STS host
+    (CheckConfig.hosted_policy_host) and gave no policy for want of a certificate or with a
+    404: the owner turns hosting on, nothing else, and no provider is to be asked. '' when
+    the name is not ours, not known, or the failure is another (a timeout, a refused
+    connection: not what hosting being off looks like)."""
+    ours = ctx.config.hosted_policy_host
+    if not ours or not https.aliased_to(result, ours):
+        return ""
+    host, domain = result.host, ctx.domain
+    if result.error_kind in ("tls-cert", "tls"):
+        state = "has no valid certificate for it yet"
+        then = "The certificate is then issued automatically within minutes, at the first request."
+    elif result.error_kind is None and result.status == 404:
+        state = f"serves no policy for {domain}"
+        then = "The policy is then served at once."
+    else:
+        return ""
+    return (
+        f"{host} points to mailsec's hosted MTA-STS ({ours}), which {state}: turn on hosting "
+        f"for {domain} on its page in mailsec (Hosted MTA-STS, then Host MTA-STS; the domain "
+        f"must be verified first). {then} Nothing needs changing in DNS for {host}. If hosting "
+        "is already on, check again in a few minutes."
+    )
+
+
 def _fetch_findings(
     ctx: CheckContext,
     state: MtaStsState,
@@ -1766,9 +1799,13 @@ def _fetch_findings(
     host = f"mta-sts.{ctx.domain}"
     problems = state.fetch_problems
     org = organizational_domain(ctx.domain, ctx.config.extra_public_suffixes)
+    # Wording only: senders get no policy either way, so every status stays as it is.
+    ours = hosted_fix(ctx, result)
     for problem in problems:
         is_bad = problem.status in (Status.FAIL, Status.WARN)
         fix = _fetch_fix(ctx.domain, result, problem, org) if is_bad else ""
+        if is_bad and ours and problem.check_id in _HOSTED_REFUSALS:
+            fix = ours
         out.add(
             problem.check_id,
             problem.status,
@@ -1788,7 +1825,9 @@ def _fetch_findings(
             "senders continue as if the domain had no MTA-STS.",
             subject=url,
             evidence=fetch_ev,
-            fix=serve_fix(ctx.domain, listable_hosts(hosts), record_extensions(state.candidates)),
+            # Serving the file is mailsec's part once hosting is on, the id too.
+            fix=ours
+            or serve_fix(ctx.domain, listable_hosts(hosts), record_extensions(state.candidates)),
         )
     if result.error_kind is None:
         out.add(

@@ -124,7 +124,13 @@ def _give_back_file(name: str, f: IO[str]) -> None:
 
 
 def engine_config(**overrides: Any) -> CheckConfig:
-    """The engine's configuration from the same MAILSEC_* variables the settings read."""
+    """The engine's configuration from the same MAILSEC_* variables the settings read, with
+    our hosted policy host as the settings have it (MAILSEC_POLICY_HOST defaults to a name
+    under SITE_ROOT there, which the environment alone does not give): every check, free or
+    monitored, then tells a customer's unhosted name apart from a provider's."""
+    from django.conf import settings
+
+    overrides.setdefault("hosted_policy_host", settings.MAILSEC_POLICY_HOST)
     return CheckConfig.from_env(**overrides)
 
 
