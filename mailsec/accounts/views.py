@@ -26,7 +26,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mailsec.accounts.forms import SIGN_IN_STATE_KEY, InviteForm, TeamNameForm
 from mailsec.accounts.models import Invite, Membership, Profile, Team
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
-from mailsec.alerts.models import AlertSetting
 from mailsec.freecheck import ratelimit
 from mailsec.mail import send_templated
 
@@ -200,10 +199,8 @@ def remove_member(request: HttpRequest, code: UUID) -> HttpResponse:
         messages.error(request, "The team's owner can't be removed.")
         return redirect("accounts:team")
     with transaction.atomic():
+        # What they chose for the team's alerts ends with it (alerts.models._membership_ended).
         membership.delete()
-        # What they chose for the team's alerts ends with the membership: kept, it came back
-        # on rejoining, unseen (a team-wide "no emails" silencing every domain).
-        AlertSetting.forget_team(membership.user, team)
     if leaving:
         messages.success(request, f"You left {team.name}.")
     else:

@@ -21,11 +21,11 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models.functions import Coalesce
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from mailsec.accounts.models import Team
+from mailsec.accounts.models import Membership, Team
 from mailsec.alerts import rules
 from mailsec.domains.models import CheckRun, Domain
 from mailsec.mail import first_sentence
@@ -140,14 +140,14 @@ class AlertSetting(models.Model):
         return {row["alert_mode"]: row["n"] for row in rows}
 
     @classmethod
-    def forget_team(cls, user: User, team: Team) -> None:
+    def forget_team(cls, user_id: int, team_id: int) -> None:
         """A membership ended (removed, or left): what `user` chose for `team` goes with it,
         the default for domains added later and every domain's own row. Kept, both came back
         on rejoining as if chosen anew: a team-wide "no emails" set long ago silenced every
         domain, unseen until a problem went untold. Emails already stop without a membership
         (recipients(), the digest and the weekly summary read members only)."""
-        cls.objects.filter(user=user, domain__team=team).delete()
-        AlertDefault.objects.filter(user=user, team=team).delete()
+        cls.objects.filter(user_id=user_id, domain__team_id=team_id).delete()
+        AlertDefault.objects.filter(user_id=user_id, team_id=team_id).delete()
 
     @classmethod
     def set_mode(cls, user: User, domain: Domain, mode: str) -> None:
@@ -244,6 +244,14 @@ class AlertDefault(models.Model):
 def _domain_added(sender: type[Domain], instance: Domain, created: bool, **kw: Any) -> None:
     if created and not kw.get("raw"):  # loaddata: the fixture holds its own settings
         AlertSetting.apply_defaults(instance)
+
+
+# A signal for the same reason: a membership ends in the team page (removed, or left), in the
+# admin and by a queryset delete, and what the person chose must end with it on every path.
+@receiver(post_delete, sender=Membership, dispatch_uid="alerts.forget_team")
+def _membership_ended(sender: type[Membership], instance: Membership, **kw: Any) -> None:
+    # Ids, not instances: when the team itself is deleted its row may be gone already.
+    AlertSetting.forget_team(instance.user_id, instance.team_id)
 
 
 def _new_public_id() -> str:
