@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import socket
 import statistics
 import sys
@@ -210,6 +211,7 @@ def main() -> None:
             sink.stop()
         if admin is not None:
             drop_database(url, admin)
+        shutil.rmtree(scratch, ignore_errors=True)
 
     engine = "PostgreSQL" if admin else "SQLite"
     mail_by = "SMTP sink" if args.smtp else "locmem"
