@@ -20,6 +20,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.core.cache import cache
 from django.db import connection
+from django.db.models.signals import pre_save
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -42,7 +43,7 @@ def shape(sql: str) -> str:
 
 
 @override_settings(CACHES=LOCMEM)
-class SignupWorkTestCase(BaseTestCase):
+class SignupBase(BaseTestCase):
     def setUp(self) -> None:
         super().setUp()
         # As a sign-up leaves an account: a verified address, a profile, a team.
@@ -62,6 +63,8 @@ class SignupWorkTestCase(BaseTestCase):
         )
         return statements, list(mail.outbox)
 
+
+class SignupWorkTestCase(SignupBase):
     def test_both_write_the_same_rows(self) -> None:
         new, _ = self.sign_up(NEW)
         known, _ = self.sign_up(KNOWN)
@@ -110,3 +113,62 @@ class SignupWorkTestCase(BaseTestCase):
         user = User.objects.get(email=NEW)
         self.assertEqual(Profile.objects.get(user=user).current_team.role_of(user), "owner")
         self.assertEqual(EmailAddress.objects.get(email=NEW).user, user)
+
+
+LONG_LOCAL = "k" * 69  # with "@example.org", a stand-in "@<16 hex>.invalid" made a 101-char team
+
+
+@override_settings(CACHES=LOCMEM)
+class LongAddressTestCase(BaseTestCase):
+    def team_names(self, email: str) -> list[str]:
+        """The team names a first sign-up of `email` saves (kept or rolled back)."""
+        names: list[str] = []
+
+        def saved(sender: type[Team], instance: Team, **kw: Any) -> None:
+            names.append(instance.name)
+
+        cache.clear()
+        pre_save.connect(saved, sender=Team, dispatch_uid="s15-team-names")
+        try:
+            r = Client().post("/accounts/signup/", {"email": email})
+        finally:
+            pre_save.disconnect(sender=Team, dispatch_uid="s15-team-names")
+        self.assertRedirects(r, "/accounts/code/", fetch_redirect_response=False)
+        return names
+
+    def test_a_known_long_address_makes_a_team_name_that_fits(self) -> None:
+        # PostgreSQL refused the stand-in's longer team name (varchar 100): a 500 for a known
+        # address only, which told that it has an account.
+        known = f"{LONG_LOCAL}@example.org"
+        user = User.objects.create_user("long", known)
+        EmailAddress.objects.create(user=user, email=known, verified=True, primary=True)
+        Profile.for_user(user).team()
+        [stand_in] = self.team_names(known)
+        [new] = self.team_names(f"{'n' * 69}@example.org")
+        self.assertEqual(len(stand_in), len(new))
+        self.assertEqual(len(stand_in), len(known) + len("'s team"))
+
+    def test_an_address_longer_than_a_team_name_gets_a_shortened_one(self) -> None:
+        email = f"{'a' * 64}@{'b' * 60}.example"
+        [name] = self.team_names(email)
+        self.assertEqual(len(name), 100)
+        self.assertTrue(name.startswith("a" * 64 + "@") and name.endswith("…'s team"))
+        user = User.objects.get(email=email)
+        self.assertEqual(Profile.objects.get(user=user).current_team.name, name)
+
+
+@override_settings(CACHES=LOCMEM)
+class DeactivatedHolderTestCase(SignupBase):
+    def test_an_address_held_only_by_a_deactivated_account_writes_as_a_new_one(self) -> None:
+        # allauth answers it by mail ("you already have an account") and wrote nothing else.
+        User.objects.filter(email=KNOWN).update(is_active=False)
+        new, _ = self.sign_up(NEW)
+        models = (User, EmailAddress, Profile, Team, Membership)
+        before = [m.objects.count() for m in models]
+        known, mails = self.sign_up(KNOWN)
+        self.assertEqual([m.objects.count() for m in models], before)
+        self.assertEqual([m.to for m in mails], [[KNOWN]])
+        writes = [
+            Counter({s: n for s, n in c.items() if s.startswith(WRITES)}) for c in (new, known)
+        ]
+        self.assertEqual(writes[1], writes[0])

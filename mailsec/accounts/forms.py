@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+import string
 import unicodedata
 from typing import Any
 
@@ -83,6 +84,10 @@ class SignupForm(AllauthSignupForm):
             self._write_as_a_new_sign_up_and_discard(request)
             _start_sign_in_by_verification(request, users[0], email, send=code_allowed)
             return None, get_adapter().respond_email_verification_sent(request, None)
+        if self.account_already_exists:
+            # Only deactivated holders: allauth mails the address that it has an account
+            # (prevent_enumeration). The same writes as a new sign-up's, dropped, first.
+            self._write_as_a_new_sign_up_and_discard(request)
         # The account and its team in one transaction, one commit: the same as the discarded
         # writes above but for their end. The team was made later, by user_signed_up's
         # receiver (mailsec.accounts.signals), in commits of its own; it now finds it made.
@@ -105,8 +110,10 @@ class SignupForm(AllauthSignupForm):
         # allauth's save leaves out an address that is taken (the known one): a stand-in
         # nobody has, so that its row is written as a new one's is; the same local part,
         # from which allauth makes the username the same way.
-        local = self.cleaned_data["email"].rpartition("@")[0]
-        stand_in = f"{local}@{secrets.token_hex(8)}.invalid"
+        local, _, domain = self.cleaned_data["email"].rpartition("@")
+        # As long as the address, so that every row (the team is named after it) is as long
+        # as a new sign-up's and fits where that one fits.
+        stand_in = f"{local}@{_random_name(len(domain))}"
         posted = self.cleaned_data
         try:
             with transaction.atomic():
@@ -130,6 +137,14 @@ class SignupForm(AllauthSignupForm):
                 raise _Discarded
         except _Discarded:
             pass
+
+
+def _random_name(length: int) -> str:
+    """A random domain name of `length` characters nobody holds an address at: labels of
+    random letters, ending in .invalid (RFC 2606) when there is room for it."""
+    tld = ".invalid" if length > len(".invalid") else ""
+    letters = "".join(secrets.choice(string.ascii_lowercase) for _ in range(length - len(tld)))
+    return letters + tld
 
 
 def _holders_verified_first(email: str) -> list[Any]:

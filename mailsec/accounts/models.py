@@ -17,9 +17,12 @@ def invite_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+TEAM_NAME_MAX = 100
+
+
 class Team(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=TEAM_NAME_MAX)
     created = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -29,7 +32,13 @@ class Team(models.Model):
     def create_for(cls, user: User) -> Team:
         """A new team with `user` as its owner."""
         with transaction.atomic():
-            team = cls.objects.create(name=f"{user.email or user.username}'s team")
+            owner = user.email or user.username
+            suffix = "'s team"
+            if len(owner) + len(suffix) > TEAM_NAME_MAX:
+                # An address may be 254 characters; the name is a label the owner can change.
+                owner = owner[: TEAM_NAME_MAX - len(suffix) - 1] + "…"
+            name = owner + suffix
+            team = cls.objects.create(name=name)
             Membership.objects.create(team=team, user=user, role=Membership.Role.OWNER)
         return team
 
