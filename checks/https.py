@@ -18,6 +18,7 @@ import hashlib
 import ssl
 import string
 import time
+import weakref
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from checks.net import (
     guard,
     open_connection,
     os_error_text,
+    tls_alert_name,
     tls_alert_text,
 )
 
@@ -147,6 +149,16 @@ class AddressOutcome:
         return dict(self.__dict__)
 
 
+# HttpsResult.client_cert: the host refused us for want of a client certificate (its alert
+# certificate_required, or a hang-up right after a handshake in which it asked for one) or,
+# with nothing to tell, a hang-up right after a TLS 1.3 handshake, which is how such servers
+# look when the alert is lost (a reset discards it).
+CLIENT_CERT_DEMANDED = "demanded"
+CLIENT_CERT_LIKELY = "likely"
+# In the error of a connection closed or reset after its handshake, without an answer.
+DROPPED_AFTER_HANDSHAKE = "right after the TLS handshake without answering"
+
+
 @dataclass
 class HttpsResult:
     url: str
@@ -171,6 +183,9 @@ class HttpsResult:
     dns_failed: bool = False
     # Addresses of the host beyond MAX_ADDRESSES_PER_FAMILY, not connected to.
     not_tried: list[str] = field(default_factory=list)
+    # CLIENT_CERT_DEMANDED, CLIENT_CERT_LIKELY or '' (a 'tls' failure of another cause, or
+    # none), so findings can name the cause and its fix without reading `error`'s words.
+    client_cert: str = ""
 
     @property
     def ok(self) -> bool:
@@ -221,7 +236,34 @@ def _verifying_context(ca_bundle: str | None) -> ssl.SSLContext:
     # certificate has no subjectAltName, which would accept a CN-only certificate.
     ctx.hostname_checks_common_name = False
     ctx.set_alpn_protocols(["http/1.1"])
+    _watch_certificate_request(ctx)
     return ctx
+
+
+# TLS record content type and handshake message type of a CertificateRequest (RFC 8446 §4,
+# RFC 5246 §7.4): the server asking for a client certificate, in TLS 1.2 and 1.3 alike.
+_HANDSHAKE_RECORD = 22
+_CERTIFICATE_REQUEST = 13
+# The TLS connections (ssl.SSLObject) whose server sent a CertificateRequest. Weak: an entry
+# goes with its connection.
+_ASKED_FOR_CLIENT_CERT: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _watch_certificate_request(context: ssl.SSLContext) -> None:
+    """Note each connection of `context` whose server asks for a client certificate, which
+    turns a hang-up right after the handshake from a puzzle into the server's known refusal.
+    CPython's SSLContext._msg_callback (a debugging hook, as checks.starttls uses it) sees each
+    handshake message, TLS 1.3's decrypted ones too; without it nothing is noted."""
+
+    def seen(
+        conn: object, direction: str, _version: object, kind: int, message: int, _data: bytes
+    ) -> None:
+        if direction == "read" and kind == _HANDSHAKE_RECORD and message == _CERTIFICATE_REQUEST:
+            with contextlib.suppress(TypeError):
+                _ASKED_FOR_CLIENT_CERT.add(conn)
+
+    if hasattr(type(context), "_msg_callback"):
+        context._msg_callback = seen  # type: ignore[attr-defined]
 
 
 @functools.lru_cache(maxsize=1)
@@ -272,6 +314,9 @@ class _Fetch:
         # How far the exchange got, so an OSError is read right: before "tls" it is a connect
         # error (ours or the server's), after it the server dropped a connection it accepted.
         self.stage = "connect"
+        # CLIENT_CERT_DEMANDED / CLIENT_CERT_LIKELY when that is why it failed (HttpsResult).
+        self.client_cert = ""
+        self.answered = False  # a byte of the HTTP answer came (a later hang-up cuts it)
 
     async def run(self, address: str, limit: float) -> AddressOutcome:
         started = time.monotonic()
@@ -287,7 +332,16 @@ class _Fetch:
             return AddressOutcome(address, False, str(exc), "refused-target")
         try:
             async with self.ctx.connections, asyncio.timeout(limit):
-                await self._exchange(address)
+                try:
+                    await self._exchange(address)
+                except _Dropped as dropped:
+                    if dropped.cert_requested:
+                        raise  # the server's known refusal: asking again changes nothing
+                    # A server hangs up like this when overloaded too (checklist §0: not a
+                    # verdict on the domain from one connection), so, as STARTTLS does
+                    # (starttls._again_if_dropped), only a second hang-up in a row is taken as
+                    # its answer; the second try may also read the alert the first lost.
+                    await self._exchange(address)
         except TimeoutError:
             return AddressOutcome(
                 address, False, f"no complete answer within {limit:g} s", "timeout"
@@ -304,7 +358,11 @@ class _Fetch:
             return AddressOutcome(
                 address, False, f"certificate not accepted: {message}", "tls-cert"
             )
+        except _Dropped as dropped:
+            return self._dropped(address, dropped)
         except ssl.SSLError as exc:
+            if tls_alert_name(exc) == "certificate_required":
+                self.client_cert = CLIENT_CERT_DEMANDED
             reason = tls_alert_text(exc) or exc.reason or str(exc)
             return AddressOutcome(address, False, f"TLS handshake failed: {reason}", "tls")
         except (h11.ProtocolError, _HttpError) as exc:
@@ -324,6 +382,30 @@ class _Fetch:
             body_sha256=hashlib.sha256(self.body).hexdigest(),
             meaning=meaning,
         )
+
+    def _dropped(self, address: str, dropped: _Dropped) -> AddressOutcome:
+        """The server completed the handshake, then closed or reset the connection before one
+        byte of an answer: no HTTP problem (nothing HTTP was said) but the TLS server's doing.
+        In TLS 1.3 a server demanding a client certificate refuses after the client's side of
+        the handshake is done, and a reset (our request reaching a closed socket) loses its
+        alert; a CertificateRequest in the handshake says that was it."""
+        how = "reset" if dropped.reset else "closed"
+        if dropped.cert_requested:
+            self.client_cert = CLIENT_CERT_DEMANDED
+            return AddressOutcome(
+                address,
+                False,
+                f"the server asked for a client certificate in the TLS handshake and {how} the "
+                "connection right after it without answering the request (it demands a client "
+                "certificate)",
+                "tls",
+            )
+        text = f"the server {how} the connection {DROPPED_AFTER_HANDSHAKE}"
+        if dropped.cert_requested is None and dropped.version == "TLSv1.3":
+            # Not known whether it asked (no message hook): the likely cause, said as such.
+            self.client_cert = CLIENT_CERT_LIKELY
+            text += " (as servers demanding a client certificate do)"
+        return AddressOutcome(address, False, text, "tls")
 
     def _os_error(self, address: str, exc: OSError) -> AddressOutcome:
         reason = os_error_text(exc)
@@ -358,6 +440,7 @@ class _Fetch:
         )
 
     async def _exchange(self, address: str) -> None:
+        self.stage = "connect"  # a retry starts over
         reader, writer = await open_connection(address, self.port, self.ctx.config)
         self.stage = "tls"
         try:
@@ -368,7 +451,16 @@ class _Fetch:
             ssl_object = writer.get_extra_info("ssl_object")
             der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
             self.cert = cert_info(der)
-            await self._http(reader, writer)
+            try:
+                await self._http(reader, writer)
+            except (OSError, _Eof) as exc:
+                if self.answered or not _hang_up(exc):
+                    raise  # an alert speaks for itself; a cut answer is an HTTP fault
+                raise _Dropped(
+                    reset=isinstance(exc, ConnectionResetError),
+                    cert_requested=_cert_requested(ssl_object),
+                    version=ssl_object.version() if ssl_object else None,
+                ) from exc
         finally:
             writer.close()
             with contextlib.suppress(OSError, TimeoutError, ssl.SSLError):
@@ -392,6 +484,7 @@ class _Fetch:
                 ("Connection", "close"),
             ],
         )
+        self.answered = False
         writer.write(conn.send(request) + (conn.send(h11.EndOfMessage()) or b""))
         try:
             await writer.drain()
@@ -406,6 +499,9 @@ class _Fetch:
             event = conn.next_event()
             if event is h11.NEED_DATA:
                 data = await reader.read(16384)
+                if not data and not self.answered:
+                    raise _Eof
+                self.answered = self.answered or bool(data)
                 conn.receive_data(data)
                 continue
             if isinstance(event, h11.InformationalResponse):
@@ -742,6 +838,39 @@ class _HttpError(Exception):
     pass
 
 
+class _Eof(Exception):
+    """The server closed the connection before one byte of an answer."""
+
+
+class _Dropped(Exception):
+    """The server closed or reset the connection right after a completed TLS handshake,
+    before one byte of an answer and without a TLS alert we could read."""
+
+    def __init__(self, *, reset: bool, cert_requested: bool | None, version: str | None):
+        super().__init__()
+        self.reset = reset
+        # Whether it sent a CertificateRequest in the handshake; None when that is unknown.
+        self.cert_requested = cert_requested
+        self.version = version
+
+
+def _hang_up(exc: BaseException) -> bool:
+    """The connection ended (EOF, a reset, a TLS-level EOF) rather than failing otherwise
+    (a TLS alert, a corrupt record)."""
+    if isinstance(exc, ssl.SSLError):
+        eof = isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError)
+        return eof or "EOF" in (exc.reason or "")
+    return isinstance(exc, _Eof | ConnectionError)
+
+
+def _cert_requested(ssl_object: Any) -> bool | None:
+    """Whether the server of this connection asked for a client certificate; None when the
+    handshake messages could not be watched (no SSLContext._msg_callback)."""
+    if ssl_object is None or not hasattr(ssl.SSLContext, "_msg_callback"):
+        return None
+    return ssl_object in _ASKED_FOR_CLIENT_CERT
+
+
 def _inflate(data: bytes, coding: str, max_bytes: int) -> tuple[bytes, bool]:
     """Decode gzip/deflate data, stopping after max_bytes + 1 bytes; True when cut there."""
     # "deflate" means zlib-wrapped (RFC 9110 §8.4.1.2) but some servers send raw deflate;
@@ -863,6 +992,7 @@ async def fetch(
     result.truncated = data.truncated if outcome.ok else False
     result.content_encoding = data.encoding if outcome.ok else ""
     result.cert = data.cert
+    result.client_cert = data.client_cert if outcome.error_kind == "tls" else ""
     result.error_kind = outcome.error_kind
     result.error = outcome.error
     result.address_ms = outcome.elapsed_ms

@@ -919,16 +919,7 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
             )
         )
     elif kind == "tls":
-        out.append(
-            Problem(
-                "MTASTS-13",
-                Status.FAIL,
-                f"The TLS handshake with {host} failed ({result.error}); the server "
-                "must present a certificate for this name when asked via SNI "
-                "(RFC 8461 §7.1).",
-                True,
-            )
-        )
+        out.append(Problem("MTASTS-13", Status.FAIL, _tls_failure_text(result), True))
     elif kind == "http":
         out.append(
             Problem(
@@ -1699,6 +1690,34 @@ def policy_digest(state: MtaStsState) -> str:
     return hashlib.sha256(meaning.encode()).hexdigest()
 
 
+def _tls_failure_text(result: https.HttpsResult) -> str:
+    """MTASTS-13's summary: the SNI rule for a failed handshake; for a host that demands a
+    client certificate (or closed the connection right after the handshake as such hosts
+    do), that, since no certificate for the name would help."""
+    host = result.host
+    if result.client_cert == https.CLIENT_CERT_DEMANDED:
+        return (
+            f"The policy host {host} demands a client certificate ({result.error}); senders "
+            "never present one to fetch a policy, so none of them gets it."
+        )
+    if result.client_cert == https.CLIENT_CERT_LIKELY:
+        return (
+            f"The policy host {host} completed the TLS handshake and then gave no answer "
+            f"({result.error}); most likely it demands a client certificate, which senders "
+            "never present, so none of them gets the policy."
+        )
+    if https.DROPPED_AFTER_HANDSHAKE in result.error:
+        return (
+            f"The policy host {host} completed the TLS handshake and then gave no answer "
+            f"({result.error}), on two connections in a row; senders get no policy."
+        )
+    return (
+        f"The TLS handshake with {host} failed ({result.error}); the server "
+        "must present a certificate for this name when asked via SNI "
+        "(RFC 8461 §7.1)."
+    )
+
+
 def _fetch_fix(domain: str, result: https.HttpsResult, problem: Problem, org: str = "") -> str:
     """What the owner does about one of _fetch_problems' verdicts, naming the host, the URL and
     what it answered; '' where the summary's words are all there is to say. `org`: the
@@ -1718,6 +1737,24 @@ def _fetch_fix(domain: str, result: https.HttpsResult, problem: Problem, org: st
         return host_fix(domain)
     if problem.check_id == "MTASTS-12":
         return https.refusal_fix(result, org or domain)
+    if problem.check_id == "MTASTS-13" and result.client_cert:
+        likely = (
+            "If it demands client certificates (the likely cause of a silent close right "
+            "after the handshake), stop"
+            if result.client_cert == https.CLIENT_CERT_LIKELY
+            else "Stop"
+        )
+        return (
+            f"{likely} requiring client certificates on {host}, for {url} at least (nginx: "
+            "ssl_verify_client off, or optional, in its server block; Apache: SSLVerifyClient "
+            "none for that path): senders fetch the policy without one."
+        )
+    if problem.check_id == "MTASTS-13" and https.DROPPED_AFTER_HANDSHAKE in result.error:
+        return (
+            f"Make the web server of {host}, and any proxy or CDN in front of it, answer "
+            f"HTTPS requests for {url} after the TLS handshake instead of closing the "
+            "connection; its error log says why it closes."
+        )
     if problem.check_id == "MTASTS-13":
         return (
             f"Configure the web server of {host} to answer a TLS handshake for the name {host} "
