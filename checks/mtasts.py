@@ -1001,10 +1001,18 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
     if cache or expires is not None:
         lifetime = _proxy_lifetime(cache or "", expires, result.first_header("date"))
         shown = " ".join(
-            f"{name}: {value}."
+            f"{name}: {value.strip() or '(empty)'}."
             for name, value in (("Cache-Control", cache), ("Expires", expires))
             if value is not None
         )
+        if _invalid_age(cache or ""):
+            # RFC 9111 §4.2.1: an invalid freshness directive is best read as stale; and a
+            # max-age, valid or not, still makes caches ignore Expires (§5.3).
+            name = "s-maxage" if "s-maxage" in _age_directives(cache or "") else "max-age"
+            shown += (
+                f" That {name} is not a number of seconds, so proxies treat the policy as "
+                "stale (RFC 9111 §4.2.1) and ignore any Expires."
+            )
         out.append(
             Problem(
                 "MTASTS-18",
@@ -1014,7 +1022,7 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
                 if lifetime is None or lifetime <= 60
                 else f"{shown} Senders do not use HTTP caching for policies "
                 "(RFC 8461 §3.3), but a proxy or CDN in front of the policy host may keep "
-                f"serving the old policy for up to {_duration(lifetime)} after you change it, "
+                f"serving the old policy for {_proxy_span(lifetime)} after you change it, "
                 "and a sender that fetches it then keeps the old policy under the new id. "
                 "RFC 8461 §8.2 suggests max-age=60 (60 s) for proxies"
                 + (" (Cache-Control max-age overrides Expires)." if expires is not None else "."),
@@ -1023,15 +1031,47 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
     return out
 
 
-# A max-age or s-maxage directive with its delta-seconds, quoted or not (RFC 9111 §5.2.2).
-_CACHE_AGE_RE = re.compile(r'(?:^|,)\s*(s-maxage|max-age)\s*=\s*"?(\d+)"?\s*(?=,|$)', re.I)
+def _age_directives(cache: str) -> dict[str, str]:
+    """The max-age and s-maxage directives of a Cache-Control value, each with the text of its
+    first value ('' for none; a repeated directive: caches may use its first value, RFC 9111
+    §4.2.1)."""
+    found: dict[str, str] = {}
+    for part in cache.split(","):
+        name, _, value = part.partition("=")
+        name = name.strip().lower()
+        if name in ("max-age", "s-maxage"):
+            found.setdefault(name, value.strip())
+    return found
+
+
+def _age_seconds(cache: str) -> int | None:
+    """The delta-seconds of the age directive a shared cache goes by (s-maxage overrides
+    max-age, RFC 9111 §5.2.2.10), quoted or not; None without one or when it is invalid."""
+    ages = _age_directives(cache)
+    value = ages.get("s-maxage", ages.get("max-age"))
+    digits = re.fullmatch(r'"?(\d+)"?', value or "")
+    return int(digits.group(1)) if digits else None
 
 
 def _expires_counts(cache: str) -> bool:
     """MTASTS-18: whether a proxy reads Expires under this Cache-Control: not when max-age or
-    s-maxage is there (RFC 9111 §5.3), nor when the directives forbid reuse unchecked."""
+    s-maxage is there, valid or not (RFC 9111 §5.3), nor when the directives forbid reuse
+    unchecked."""
     directives = {d.strip().lower() for d in cache.split(",")}
-    return not (directives & {"no-store", "no-cache", "private"} or _CACHE_AGE_RE.search(cache))
+    forbids = directives & {"no-store", "no-cache", "private"}
+    return not (forbids or _age_directives(cache))
+
+
+def _invalid_age(cache: str) -> bool:
+    """MTASTS-18: the max-age or s-maxage a shared cache goes by has no valid delta-seconds
+    ("max-age=abc", "max-age=")."""
+    return bool(_age_directives(cache)) and _age_seconds(cache) is None
+
+
+def _proxy_span(seconds: int) -> str:
+    """MTASTS-18's lifetime in words ("up to 7 days"): past a year the exact count says nothing more (an
+    Expires in 9999 is millions of days)."""
+    return "more than a year" if seconds > 366 * 86400 else f"up to {_duration(seconds)}"
 
 
 def _proxy_lifetime(
@@ -1044,12 +1084,9 @@ def _proxy_lifetime(
     directives = {d.strip().lower() for d in cache.split(",")}
     if directives & {"no-store", "no-cache", "private"}:
         return None
-    ages: dict[str, int] = {}
-    for name, value in _CACHE_AGE_RE.findall(cache):
-        # A repeated directive: caches may use its first value (RFC 9111 §4.2.1).
-        ages.setdefault(name.lower(), int(value))
-    # s-maxage overrides max-age for shared caches (RFC 9111 §5.2.2.10).
-    age = ages.get("s-maxage", ages.get("max-age"))
+    if _invalid_age(cache):
+        return 0  # invalid freshness: stale (RFC 9111 §4.2.1)
+    age = _age_seconds(cache)
     if age is not None or expires is None:
         return age
     expiry = _http_date(expires, now)
@@ -1067,9 +1104,12 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _MONTH = "(" + "|".join(_MONTHS) + ")"
 _CLOCK = r"(\d\d):(\d\d):(\d\d)"
 # The three forms of HTTP-date (RFC 9110 §5.6.7): IMF-fixdate, rfc850-date and asctime-date.
-_IMF_DATE = re.compile(rf"[A-Za-z]{{3}}, (\d\d) {_MONTH} (\d{{4}}) {_CLOCK} GMT")
-_RFC850_DATE = re.compile(rf"[A-Za-z]{{6,9}}, (\d\d)-{_MONTH}-(\d\d) {_CLOCK} GMT")
-_ASCTIME_DATE = re.compile(rf"[A-Za-z]{{3}} {_MONTH} ([ \d]\d) {_CLOCK} (\d{{4}})")
+# Read as leniently as caches do (recipients SHOULD accept the obsolete forms): any letter
+# case, a day of month without its leading zero, UTC for GMT. Never another zone (+0200).
+_ZONE = "(?:GMT|UTC)"
+_IMF_DATE = re.compile(rf"[A-Z]{{3}}, (\d\d?) {_MONTH} (\d{{4}}) {_CLOCK} {_ZONE}", re.I)
+_RFC850_DATE = re.compile(rf"[A-Z]{{6,9}}, (\d\d?)-{_MONTH}-(\d\d) {_CLOCK} {_ZONE}", re.I)
+_ASCTIME_DATE = re.compile(rf"[A-Z]{{3}} {_MONTH} ([ \d]?\d) {_CLOCK} (\d{{4}})", re.I)
 
 
 def _http_date(text: str, now: datetime | None = None) -> datetime | None:
@@ -1090,7 +1130,7 @@ def _http_date(text: str, now: datetime | None = None) -> datetime | None:
     try:
         return datetime(
             int(year),
-            _MONTHS.index(month) + 1,
+            _MONTHS.index(month.title()) + 1,
             int(day),
             int(hour),
             int(minute),

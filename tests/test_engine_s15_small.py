@@ -222,6 +222,45 @@ def test_http_date_reads_rfc_850_years_as_the_recent_past() -> None:
     assert _http_date("Mon, 31 Feb 2026 12:00:00 GMT", now) is None
 
 
+@pytest.mark.parametrize("cache", ["max-age=abc", "max-age=", "s-maxage=soon, max-age=60"])
+def test_mtasts18_an_invalid_max_age_still_overrides_expires_and_gives_no_lifetime(
+    cache: str,
+) -> None:
+    # RFC 9111 §5.3: a max-age directive makes caches ignore Expires; §4.2.1: an invalid one
+    # is best read as stale. So no "up to 365 days" from the Expires a year ahead.
+    (message,) = mtasts18(
+        {"cache-control": cache, "date": DATE, "expires": "Tue, 30 Nov 2027 12:00:00 GMT"}
+    )
+    assert "Expires:" not in message and "old policy" not in message, message
+    assert "is not a number of seconds, so proxies treat the policy as stale" in message
+
+
+@pytest.mark.parametrize(
+    "expires",
+    [
+        "Mon, 7 Dec 2026 12:00:00 GMT",  # day of month without its leading zero
+        "mon, 07 dec 2026 12:00:00 gmt",  # lower case
+        "Mon, 07 Dec 2026 12:00:00 UTC",
+        "Monday, 7-Dec-26 12:00:00 GMT",
+    ],
+)
+def test_mtasts18_reads_dates_as_leniently_as_caches_do(expires: str) -> None:
+    (message,) = mtasts18({"date": DATE, "expires": expires})
+    assert "up to 7 days " in message, message
+
+
+def test_mtasts18_a_lifetime_beyond_a_year_is_said_so() -> None:
+    (message,) = mtasts18({"date": DATE, "expires": "Fri, 31 Dec 9999 23:59:59 GMT"})
+    assert "for more than a year after you change it" in message, message
+    assert " days" not in message
+
+
+def test_mtasts18_an_empty_expires_is_said_empty() -> None:
+    (message,) = mtasts18({"date": DATE, "expires": ""})
+    assert message.startswith("Expires: (empty). "), message
+    assert "old policy" not in message
+
+
 # --------------------------------------------------------------------- DMARC pct 1-99, t=y
 
 TRIAL = "This record leaves out pct=50 and t=y, ending the trial"
