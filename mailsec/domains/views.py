@@ -43,7 +43,7 @@ from mailsec.accounts.scope import (
 )
 from mailsec.domains import bulk, export, listing, pagecache
 from mailsec.domains.forms import AddDomainForm, DomainListForm, SelectorsForm, taken_from
-from mailsec.domains.models import CheckRun, Domain, MechanismChange, display_name
+from mailsec.domains.models import CheckRun, Domain, display_name
 from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
 from mailsec.freecheck import concurrency, ratelimit
 from mailsec.scoring.chart import MAX_POINTS, Chart, build_chart, sparse_chart
@@ -54,7 +54,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 19
+PANELS_VERSION = 20
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -435,6 +435,96 @@ def _our_tlsrpt_fix(run: CheckRun) -> tuple[str, str] | None:
     return name, txt_fix(name, address.rua_record(published_record(run)))
 
 
+def _shown_status(run: CheckRun, mechanism: str) -> str:
+    status = run.mechanisms.get(mechanism, "na")
+    # The engine rolls a mechanism up to its worst finding, so one informational note
+    # among passes reads "info"; when the score counts the mechanism as fully good, say so.
+    category = run.score_detail.get("categories", {}).get(mechanism, {})
+    if status == "info" and category.get("reason") == "good":
+        return "pass"
+    return status
+
+
+def shown_verdict(run: CheckRun, mechanism: str) -> tuple[str, str]:
+    """(status, words) of a mechanism in a run as its panel shows them: a record that is gone
+    reads "Not deployed", not "Note", wherever the page names the mechanism's verdict."""
+    status = _shown_status(run, mechanism)
+    category = run.score_detail.get("categories", {}).get(mechanism, {})
+    return status, NOT_DEPLOYED if is_not_deployed(status, category) else verdict_label(status)
+
+
+@dataclass
+class FindingLine:
+    """One line of a change list: findings with the same words are one line, counted, so
+    five DNSSEC checks saying "not signed; nothing to check" do not fill the card."""
+
+    summary: str
+    count: int = 1
+    # For a finding whose status changed: "MTASTS-01: Good → Note".
+    detail: str = ""
+
+
+@dataclass
+class ChangeLine:
+    mechanism: str
+    before_status: str
+    before: str
+    after_status: str
+    after: str
+    added: list[FindingLine]
+    removed: list[FindingLine]
+    changed: list[FindingLine]
+
+
+def _lines(findings: list[dict[str, Any]]) -> list[FindingLine]:
+    lines: dict[str, FindingLine] = {}
+    for f in findings:
+        summary = f.get("summary", "")
+        if summary in lines:
+            lines[summary].count += 1
+        else:
+            lines[summary] = FindingLine(summary)
+    return list(lines.values())
+
+
+def _changed_lines(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[FindingLine]:
+    grouped: dict[tuple[str, str], tuple[list[str], int]] = {}
+    for old, new in pairs:
+        moved = f"{verdict_label(old.get('status', ''))} → {verdict_label(new.get('status', ''))}"
+        ids, count = grouped.get((new.get("summary", ""), moved), ([], 0))
+        if new.get("id", "") not in ids:
+            ids.append(new.get("id", ""))
+        grouped[(new.get("summary", ""), moved)] = (ids, count + 1)
+    return [
+        FindingLine(summary, count, f"{', '.join(ids)}: {moved}")
+        for (summary, moved), (ids, count) in grouped.items()
+    ]
+
+
+def change_lines(run: CheckRun, prev: CheckRun | None) -> list[ChangeLine]:
+    """run.changes_since(prev) as the page says it: each side's verdict in its panel's words,
+    identical finding lines once."""
+    if prev is None:
+        return []
+    lines = []
+    for c in run.changes_since(prev):
+        before_status, before = shown_verdict(prev, c.mechanism)
+        after_status, after = shown_verdict(run, c.mechanism)
+        lines.append(
+            ChangeLine(
+                mechanism=c.mechanism,
+                before_status=before_status,
+                before=before,
+                after_status=after_status,
+                after=after,
+                added=_lines(c.added),
+                removed=_lines(c.removed),
+                changed=_changed_lines(c.changed),
+            )
+        )
+    return lines
+
+
 def _panels(run: CheckRun) -> list[Panel]:
     order = {str(s): i for i, s in enumerate(SEVERITY_ORDER)}
     categories = run.score_detail.get("categories", {})
@@ -452,11 +542,7 @@ def _panels(run: CheckRun) -> list[Panel]:
             continue
         found.sort(key=lambda f: order.get(f.get("status", ""), len(order)))
         category = categories.get(str(mech), {})
-        status = run.mechanisms.get(str(mech), "na")
-        # The engine rolls a mechanism up to its worst finding, so one informational note
-        # among passes reads "info"; when the score counts the mechanism as fully good, say so.
-        if status == "info" and category.get("reason") == "good":
-            status = "pass"
+        status = _shown_status(run, str(mech))
         panels.append(
             Panel(
                 mechanism=str(mech),
@@ -619,8 +705,8 @@ class RunDetails:
         return _panels(run) if run and run.status == CheckRun.Status.DONE else []
 
     @cached_property
-    def changes(self) -> list[MechanismChange]:
-        return self.run.changes_since(self.run.previous()) if self.run else []
+    def changes(self) -> list[ChangeLine]:
+        return change_lines(self.run, self.run.previous()) if self.run else []
 
 
 @login_required
