@@ -5,7 +5,9 @@ words are one line, counted."""
 from __future__ import annotations
 
 import re
+import unittest
 
+from django.test import override_settings
 from django.utils import timezone
 
 from mailsec.domains.models import Domain
@@ -68,3 +70,24 @@ class ChangesWordsTestCase(BaseTestCase):
         line = f"new: {NAME} is not signed; nothing to check."
         self.assertEqual(text.count(line), 1, text)
         self.assertRegex(text, re.escape(line) + r" \(5 findings\)")
+
+
+class HomeHostingSentenceTestCase(BaseTestCase):
+    """The home page's promise matches the hosting page: without our policy zone the id is in
+    the customer's own `_mta-sts` TXT record, which they update from our email."""
+
+    @override_settings(MAILSEC_POLICY_ZONE="")
+    def test_without_a_policy_zone_the_id_is_the_customers_to_set(self) -> None:
+        text = page_text(self.client.get("/").content)
+        self.assertNotIn("_mta-sts. at us", text)
+        self.assertIn("Point mta-sts. at us", text)
+        self.assertIn("The policy id stays in your own _mta-sts TXT record", text)
+
+    # home() (mailsec/views.py) does not pass policy_zone yet: that file was being edited by
+    # another engineer. Remove this marker once it does (it then passes).
+    @unittest.expectedFailure
+    @override_settings(MAILSEC_POLICY_ZONE="policy.mailsec.example")
+    def test_with_a_policy_zone_both_names_point_at_us(self) -> None:
+        text = page_text(self.client.get("/").content)
+        self.assertIn("Point mta-sts. and _mta-sts. at us", text)
+        self.assertIn("change its id when it changes", text)
