@@ -1086,28 +1086,54 @@ def _keeping_trial(
     own: Collection[str] = (),
 ) -> tuple[str, str]:
     """(the suggested record with `args`, holding what receivers apply now where leaving pct
-    and t=y out would raise it (_trial_hold), and the sentence that says so, or "").
+    and t=y out would raise it (_trial_hold), and the sentences that say so, or "").
 
-    Where nothing can be held (under a pct from 1 to 99, _in_force), the sentence says what
-    the record raises instead (_trial_ended), but for the trial tag the finding itself says
-    to remove (`own`)."""
+    What the hold cannot keep (under a pct from 1 to 99, _in_force; or a policy only one
+    view applies now, as p=quarantine; np=reject; t=y has RFC 9989 receivers apply p=none) is
+    said as the trial ending (_trial_ended), but for the trial tag the finding itself says to
+    remove (`own`); the hold then names the policies it keeps, not all of them."""
     held = _trial_hold(domain, parsed, args, exempt)
     record = suggested_record(
         domain, parsed, **args, hold={tag: now for tag, (now, _) in held.items()}
     )
+    ended, any_raised = _trial_ended(domain, parsed, args, exempt, own, record)
     if not held:
-        return record, _trial_ended(domain, parsed, args, exempt, own, record)
-    if list(held) == ["p"]:
+        return record, ended
+    # The hold's next step comes after this record is published, with its report address.
+    offered = parse_dmarc(record)
+    clean = _once_clean(offered.valid_rua(), offered)
+    lead = "\nIt" if ended else "\nThis"
+    wanted = " and ".join(f"{tag}={written}" for tag, (_, written) in held.items())
+    if list(held) == ["p"] and not any_raised:
         now, written = held["p"]
         return record, (
-            f"\nThis keeps what receivers apply now ({now}); to enforce {written} for all "
-            f"failing mail, publish p={written} once your reports are clean."
+            f"{lead} keeps what receivers apply now ({now}); to enforce {written} for all "
+            f"failing mail, publish p={written} {clean}."
         )
     now = ", ".join(f"{tag}={now}" for tag, (now, _) in held.items())
-    wanted = " and ".join(f"{tag}={written}" for tag, (_, written) in held.items())
-    return record, (
-        f"\nThis keeps what receivers apply now ({now}); to enforce {wanted} for all failing "
-        f"mail, publish {wanted} once your reports are clean."
+    # Another policy rises (said above, or the finding's own advice): only these are kept.
+    scope = f" {' and '.join(held)} at" if any_raised else ""
+    return record, ended + (
+        f"{lead} keeps{scope} what receivers apply now ({now}); to enforce {wanted} for all "
+        f"failing mail, publish {wanted} {clean}."
+    )
+
+
+def _once_clean(reports_now: bool, offered: ParsedDmarc) -> str:
+    """When to publish: once reports show no legitimate mail fails. Without a usable report
+    address in force (`reports_now`) none arrive, and the wait would never end: the words
+    say to publish the address first, keeping the trial, from `offered` where it has one
+    (DMARC-12, DMARC-06's report address) or else one to add."""
+    if reports_now:
+        return "once your reports are clean"
+    if offered.valid_rua():
+        return (
+            "once reports are clean: none arrive before a usable report address is published, "
+            "so first add this record's rua to the record you have now, keeping the trial"
+        )
+    return (
+        "once reports are clean, with a report address (rua) added: none arrive until you add "
+        "one to the record you have now, keeping the trial"
     )
 
 
@@ -1127,19 +1153,20 @@ def _trial_ended(
     exempt: Collection[str],
     own: Collection[str],
     record: str,
-) -> str:
-    """The sentence saying what leaving pct or t=y out of `record` raises, for the trial tags
-    not in `own`, or "".
+) -> tuple[str, bool]:
+    """(the sentence saying what leaving pct or t=y out of `record` raises, for the trial tags
+    not in `own`, or ""; whether it raises what any receiver applies, `own` tags included).
 
     Under a pct from 1 to 99 with t=y, no record keeps what receivers apply now (_in_force):
     the record every fix offers enforces the written policy on all failing mail at receivers
     of both RFCs. A finding about something else (a report address, rf=) must not end the
     trial unsaid, nor DMARC-08's "Remove pct" end the t=y one. Only pct moves what RFC 7489
     receivers apply and only t what RFC 9989 receivers apply, so each raise has one cause.
-    The tags skipped are _trial_hold's: the finding's own choice, a policy a repair sets."""
+    The tags skipped are _trial_hold's: the finding's own choice, a policy a repair sets. A
+    policy the hold keeps (_trial_hold) does not rise, and so is not said."""
     trial = set(args["drop"]) & {"pct", "t"}
     if not trial:
-        return ""
+        return "", False
     kept = parse_dmarc(
         suggested_record(
             domain, parsed, **{**args, "drop": tuple(sorted(set(args["drop"]) - trial))}
@@ -1168,13 +1195,14 @@ def _trial_ended(
         then = _STEP_DOWN[after[tag]] if after["t"] == "y" else after[tag]
         if _STRENGTH[then] > _STRENGTH[now]:
             raised["t"].append(f"{tag}={then} (now {now})")
+    any_raised = bool(raised["pct"] or raised["t"])
     parts = {
         "pct": f"RFC 7489 receivers will apply {' and '.join(raised['pct'])}",
         "t": f"RFC 9989 receivers will apply {' and '.join(raised['t'])}",
     }
     said = [tag for tag in ("pct", "t") if raised[tag] and tag not in own]
     if not said:
-        return ""
+        return "", any_raised
     left_out = " and ".join(f"pct={before['pct']}" if tag == "pct" else "t=y" for tag in said)
     also = " also" if own else ""
     # With both in force, keeping either raises what the other RFC's receivers apply.
@@ -1184,8 +1212,8 @@ def _trial_ended(
         + " and ".join(parts[tag] for tag in said)
         + " to all failing mail. "
         + ("No record keeps the trial for receivers of both RFCs; p" if both else "P")
-        + "ublish it once your reports are clean."
-    )
+        + f"ublish it {_once_clean(parsed.valid_rua(), offered)}."
+    ), any_raised
 
 
 def _sampled_words(policy: str, pct: int) -> str:
@@ -1694,7 +1722,8 @@ async def _tags(
                         # Under t=y they step the policy down for all of it (RFC 9989 §4.7).
                         "apply the next weaker policy to all of it, the record being in test "
                         "mode (DMARC-09)"
-                        if parsed.testing and _policy_now(parsed, "p") != "none"
+                        if parsed.testing
+                        and any(_policy_now(parsed, tag) != "none" for tag in ("p", "sp", "np"))
                         else "apply it to all"
                     )
                     + ". Remove pct"
