@@ -40,6 +40,12 @@ OFF_SCREEN = """(selector) => {
                   || el.getBoundingClientRect().left < -0.5)
     .map(el => el.outerHTML.slice(0, 80) + ' ' + Math.round(el.getBoundingClientRect().right));
 }"""
+# The table's caption and cells narrower than the table: a squeezed column (stacked rows take
+# the table's whole width each).
+NARROW = """(table) => [...table.querySelectorAll('caption, td, th')]
+  .filter(el => el.getClientRects().length && !el.closest('.visually-hidden, thead'))
+  .filter(el => el.getBoundingClientRect().width < 0.8 * table.getBoundingClientRect().width)
+  .map(el => el.outerHTML.slice(0, 80) + ' ' + Math.round(el.getBoundingClientRect().width))"""
 # Each record value or name as (text, lines it takes): "text broken every 3-4 chars" shows as
 # many more lines than the text's length needs in a column of a sensible width.
 LINES = "codes => codes.map(c => [c.textContent.trim(), c.getClientRects().length])"
@@ -72,6 +78,8 @@ def assert_fits(page: Page, name: str, cells: str) -> None:
     assert page.evaluate(WIDER_THAN_WINDOW) == []
     off = page.evaluate(OFF_SCREEN, f"{cells} td, {cells} th, {cells} button")
     assert off == [], off
+    narrow = page.locator(cells).evaluate(NARROW)
+    assert narrow == [], narrow
     codes = page.locator(f"{cells} code").evaluate_all(LINES)
     assert codes
     # 390 px less the margins holds some 35 monospace characters; 15 a line is generous.
@@ -121,6 +129,8 @@ def test_the_free_check_score_table_fits_a_phone(browser: Browser, live_server: 
     assert widths[0] <= widths[1], (widths, page.evaluate(WIDER_THAN_WINDOW))
     off = page.evaluate(OFF_SCREEN, "table.fc-breakdown td, table.fc-breakdown th")
     assert off == [], off
+    narrow = page.locator("table.fc-breakdown").evaluate(NARROW)
+    assert narrow == [], narrow
     assert csp_violations(page) == []
 
 
