@@ -1,14 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from mailsec.accounts.models import Team
+from mailsec.accounts.scope import CURRENT_TEAM_SQL
 from mailsec.celery import app as celery_app
 
 # allauth's pages of the account (reached from the Account page): base.html marks "Account" as
@@ -27,13 +32,54 @@ ACCOUNT_URL_NAMES = frozenset(
 )
 
 
+# How long the header trusts its count of a person's teams: joining or leaving a team shows
+# in the header within this, and a page costs no query for it in between.
+TEAM_COUNT_SECONDS = 60
+
+T = TypeVar("T")
+
+
 def site_context(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {"site_root": settings.SITE_ROOT}
     match = request.resolver_match  # None on a 404
     if match is not None and match.url_name in ACCOUNT_URL_NAMES:
         # A view's own `page` wins over a context processor's.
         context["page"] = "account"
+    user: User | AnonymousUser | None = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        # Callables: the template calls them only where the header needs them, so a person
+        # in one team, or a page that loaded the team itself, costs no query for them.
+        context["in_many_teams"] = _once(lambda: _team_count(request, user) > 1)
+        context["header_team"] = _once(lambda: _current_team_or_none(user))
     return context
+
+
+def _once(make: Callable[[], T]) -> Callable[[], T]:
+    """`make`'s answer, made on the first call only (a template may read it twice)."""
+    made: list[T] = []
+
+    def get() -> T:
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return get
+
+
+def _team_count(request: HttpRequest, user: User) -> int:
+    # Per session: signing in counts afresh, and so does a test (whose user ids repeat).
+    key = f"nav:teams:{request.session.session_key}"
+    count = cache.get(key)
+    if count is None:
+        count = user.memberships.count()
+        cache.set(key, count, TEAM_COUNT_SECONDS)
+    return count
+
+
+def _current_team_or_none(user: User) -> Team | None:
+    """The current team as current_team finds it, without its repair of the profile (which
+    writes): the header of an error page changes nothing."""
+    return next(iter(Team.objects.raw(CURRENT_TEAM_SQL, [user.pk])), None)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
