@@ -153,7 +153,17 @@ def set_mode(request: HttpRequest, code: UUID) -> HttpResponse:
         target, allowed_hosts=None
     ):
         target = reverse("alerts:settings")
+    # No fragment of what was posted. Back on the alerts page, to the row itself (a row of
+    # page 2 sat 1,662 px down): its id made from the domain's public id.
+    target = target.split("#", 1)[0]
+    if target.split("?", 1)[0] == reverse("alerts:settings"):
+        target += f"#{row_id(domain)}"
     return redirect(target)
+
+
+def row_id(domain: Domain) -> str:
+    """The id of the domain's row on the alerts page, which a link or a Save lands on."""
+    return f"alerts-{domain.code}"
 
 
 @login_required
