@@ -97,8 +97,10 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     from mailsec.freecheck.views import allowance_context
 
-    # The same words of the visitor's allowance as /check's form (freecheck/_form.html).
-    return render(request, "home.html", allowance_context(request))
+    # The same words of the visitor's allowance as /check's form (freecheck/_form.html);
+    # with a policy zone customers CNAME _mta-sts too, and we change the id (docs/hosting.md).
+    context = {**allowance_context(request), "policy_zone": bool(settings.MAILSEC_POLICY_ZONE)}
+    return render(request, "home.html", context)
 
 
 def check_database() -> None:

@@ -1357,7 +1357,7 @@ class SettingsPageTestCase(BaseTestCase):
         r = self.client.post(
             reverse("alerts:set_mode", args=[self.domain.code]), {"mode": "digest"}
         )
-        self.assertRedirects(r, reverse("alerts:settings"))
+        self.assertRedirects(r, reverse("alerts:settings") + f"#alerts-{self.domain.code}")
         self.assertEqual(AlertSetting.mode_for(self.bob, self.domain), "digest")
         self.assertEqual(AlertSetting.mode_for(self.alice, self.domain), "immediate")
 
@@ -1370,7 +1370,7 @@ class SettingsPageTestCase(BaseTestCase):
         # A bare word is no path (redirect() would look it up as a view name: a 500).
         for elsewhere in ("https://evil.example/", "//evil.example/", "/\\evil.example", "foo"):
             r = self.client.post(url, {"mode": "off", "next": elsewhere})
-            self.assertRedirects(r, reverse("alerts:settings"))
+            self.assertRedirects(r, reverse("alerts:settings") + f"#alerts-{self.domain.code}")
 
     def test_it_checks_ownership(self) -> None:
         self.client.force_login(self.charlie)

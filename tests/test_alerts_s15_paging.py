@@ -149,7 +149,7 @@ class PagingTestCase(BaseTestCase):
             reverse("alerts:set_mode", args=[domain.code]),
             {"mode": "digest", "next": "/alerts/?mode=immediate&page=2"},
         )
-        self.assertRedirects(r, "/alerts/?mode=immediate&page=2")
+        self.assertRedirects(r, f"/alerts/?mode=immediate&page=2#alerts-{domain.code}")
         self.assertEqual(AlertSetting.mode_for(self.alice, domain), Mode.DIGEST)
         # Still the same filter after the row left it: one fewer to page through.
         r = self.client.get("/alerts/?mode=immediate&page=2")
