@@ -60,7 +60,8 @@ def test_the_hosting_records_table_keeps_the_record_type_whole() -> None:
     client, address = owner_and_address()
     html = client.get(f"/hosting/{address.domain.code}/").content.decode()
     # The type is the second cell of each row of table.records ...
-    assert '<table class="records">' in html and "<td><code>CNAME</code></td>" in html
+    assert '<table class="records stack">' in html
+    assert '<td data-label="Type"><code>CNAME</code></td>' in html
     # ... and `main code { overflow-wrap: anywhere }` let the table squeeze it to "CNAM"/"E".
     css = (Path(__file__).parent.parent / "static" / "css" / "app.css").read_text()
     assert "table.records td:nth-child(2) code { white-space: nowrap; }" in css

@@ -185,8 +185,8 @@ class DomainPageTestCase(BaseTestCase):
         free_rows = {
             m: (pts, why.split("<code>")[0].strip(), re.findall(r"<code>([^<]+)</code>", why))
             for m, pts, why in re.findall(
-                r'<a href="#m-([a-z-]+)">[^<]*</a></th>\s*<td class="fc-num">([^<]*)</td>\s*'
-                r"<td>(.*?)</td>",
+                r'<a href="#m-([a-z-]+)">[^<]*</a></th>\s*<td class="fc-num"[^>]*>([^<]*)</td>\s*'
+                r"<td[^>]*>(.*?)</td>",
                 free,
                 re.S,
             )
