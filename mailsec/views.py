@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+import functools
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -36,8 +36,6 @@ ACCOUNT_URL_NAMES = frozenset(
 # in the header within this, and a page costs no query for it in between.
 TEAM_COUNT_SECONDS = 60
 
-T = TypeVar("T")
-
 
 def site_context(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {"site_root": settings.SITE_ROOT}
@@ -49,21 +47,10 @@ def site_context(request: HttpRequest) -> dict[str, Any]:
     if user is not None and user.is_authenticated:
         # Callables: the template calls them only where the header needs them, so a person
         # in one team, or a page that loaded the team itself, costs no query for them.
-        context["in_many_teams"] = _once(lambda: _team_count(request, user) > 1)
-        context["header_team"] = _once(lambda: _current_team_or_none(user))
+        # functools.cache: made on the first call only (a template may read it twice).
+        context["in_many_teams"] = functools.cache(lambda: _team_count(request, user) > 1)
+        context["header_team"] = functools.cache(lambda: _current_team_or_none(user))
     return context
-
-
-def _once(make: Callable[[], T]) -> Callable[[], T]:
-    """`make`'s answer, made on the first call only (a template may read it twice)."""
-    made: list[T] = []
-
-    def get() -> T:
-        if not made:
-            made.append(make())
-        return made[0]
-
-    return get
 
 
 def _team_count(request: HttpRequest, user: User) -> int:
