@@ -223,8 +223,12 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
     cert, key = pki.write_server(
         pki.leaf(dflt, dflt, CertSpec(sans=(dflt,))), certs, "https-default"
     )
+    tcp_rows = [
+        {"ip": t.ip, "port": t.port, "behaviour": t.behaviour} for s in scenarios for t in s.tcp
+    ]
     return {
         "smtp": smtp_rows,
+        "tcp": tcp_rows,
         "https": {"vhosts": vhosts, "default_cert": str(cert), "default_key": str(key)},
     }
 

@@ -146,6 +146,20 @@ class SmtpHost:
         )
 
 
+# `[[tcp]]` rows: a bare TCP listener that never speaks the protocol its port suggests, for
+# outages (s16o_*): "silent" accepts and never sends a byte (a hung server or a firewall that
+# completes the handshake), "reset" accepts and answers with a TCP RST (SO_LINGER 0), "close"
+# accepts and closes at once (FIN, no data).
+TCP_BEHAVIOURS = {"silent", "reset", "close"}
+
+
+@dataclass(frozen=True)
+class TcpListener:
+    ip: str
+    port: int
+    behaviour: str = "silent"
+
+
 @dataclass(frozen=True)
 class HttpFile:
     path: str
@@ -186,6 +200,7 @@ class Scenario:
     checklist: str | None
     note: str
     path: Path
+    tcp: tuple[TcpListener, ...] = ()
 
     @property
     def name(self) -> str:
@@ -415,6 +430,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
         "expect",
         "checklist",
         "note",
+        "tcp",
     }
     unknown = set(data) - known
     if unknown:
@@ -497,6 +513,23 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
             )
         )
 
+    tcp: list[TcpListener] = []
+    for row in data.get("tcp", []):  # type: ignore[attr-defined]
+        if set(row) - {"ip", "port", "behaviour"}:
+            raise _fail(
+                path, f"unknown keys in [[tcp]]: {sorted(set(row) - {'ip', 'port', 'behaviour'})}"
+            )
+        behaviour = str(row.get("behaviour", "silent"))
+        if behaviour not in TCP_BEHAVIOURS:
+            raise _fail(
+                path, f"behaviour = {behaviour!r}, expected one of {sorted(TCP_BEHAVIOURS)}"
+            )
+        tcp.append(
+            TcpListener(
+                ip=_check_ip(path, str(row["ip"])), port=int(row["port"]), behaviour=behaviour
+            )
+        )
+
     expect = data.get("expect")
     if not isinstance(expect, dict):
         raise _fail(path, "missing [expect] table")
@@ -529,6 +562,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
         checklist=str(data["checklist"]) if "checklist" in data else None,
         note=str(data.get("note", "")),
         path=path,
+        tcp=tuple(tcp),
     )
 
 
@@ -558,7 +592,17 @@ def check_consistency(scenarios: Sequence[Scenario]) -> None:
                 )
             https_names[w.host] = s.path
             https_ips.setdefault(w.ip, s.path)
+        for t in s.tcp:
+            key = (t.ip, t.port)
+            if key in smtp_sockets:
+                raise ScenarioError(
+                    f"{s.path}: TCP socket {t.ip}:{t.port} already used in {smtp_sockets[key]}"
+                )
+            smtp_sockets[key] = s.path
     for s in scenarios:
         for h in s.smtp:
             if h.ip in https_ips:
                 raise ScenarioError(f"{s.path}: {h.ip} is used for both SMTP and HTTPS")
+        for t in s.tcp:
+            if t.ip in https_ips:
+                raise ScenarioError(f"{s.path}: {t.ip} is used for both a [[tcp]] row and HTTPS")

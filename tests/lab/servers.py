@@ -11,6 +11,7 @@ import itertools
 import json
 import logging
 import signal
+import socket
 import ssl
 import struct
 import sys
@@ -278,6 +279,35 @@ async def start_smtp(
     return servers
 
 
+# ---------------------------------------------------------------- bare TCP ([[tcp]] rows)
+async def start_tcp(rows: list[dict[str, Any]], events: JsonLog) -> list[asyncio.Server]:
+    """Listeners that accept and then never speak: silent (read and discard, say nothing, give
+    up after 120 s), reset (RST at once: SO_LINGER 0) or close (FIN at once)."""
+    servers = []
+    for row in rows:
+
+        async def handle(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter, row: dict[str, Any] = row
+        ) -> None:
+            events.write(event="tcp", ip=row["ip"], port=row["port"], behaviour=row["behaviour"])
+            if row["behaviour"] == "reset":
+                sock = writer.get_extra_info("socket")
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                writer.transport.abort()
+                return
+            if row["behaviour"] == "silent":
+                try:
+                    async with asyncio.timeout(120):
+                        while await reader.read(4096):
+                            pass
+                except (TimeoutError, ConnectionError):
+                    pass
+            writer.close()
+
+        servers.append(await asyncio.start_server(handle, host=row["ip"], port=row["port"]))
+    return servers
+
+
 # ---------------------------------------------------------------- HTTPS
 async def start_https(run: Path, conf: dict[str, Any], events: JsonLog) -> web.AppRunner:
     vhosts: dict[str, dict[str, Any]] = {v["host"]: v for v in conf["vhosts"]}
@@ -422,6 +452,7 @@ async def serve(run: Path) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     smtp = await start_smtp(run, conf["smtp"], events)
+    smtp += await start_tcp(conf.get("tcp", []), events)
     runner = await start_https(run, conf["https"], events)
     extra = []
     if conf.get("delay_ms") is not None:
