@@ -1,0 +1,117 @@
+"""Blind round s16o: partial outages read "could not check", never fail and never pass.
+
+Each scenario (tests/lab/scenarios/s16o_*.toml) is the s13 baseline (signed, two MX under MTA-STS
+enforce, DANE-EE on both, TLS-RPT, SPF, DKIM, DMARC) with one outage: a lame or dead delegation
+(SERVFAIL), a REFUSED lookup, a policy host that times out, resets or answers 503/429, an MX that
+never greets, resets, greets 421, answers EHLO with 421 or refuses TCP, and a TXT answer that
+needs TCP. The expectations below were written from the checklist (§0: a timeout, SERVFAIL,
+REFUSED, lame delegation, reset or 4xx is an indeterminate result) and committed before the
+engine ran on them.
+
+For each scenario: `expect` lists (check id, status, what the finding's subject or evidence must
+name); no finding of the scenario may be at fail unless listed; and for every expected `error`
+the same check on the same subject is not also reported as pass, info (a clean absence) or fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from checks.engine import check_domain
+from checks.findings import DomainReport, Finding, Status
+from tests.lab.scenarios import load_scenarios
+from tests.test_engine_lab import describe, lab_config
+
+pytestmark = pytest.mark.lab
+
+E, W, F = Status.ERROR, Status.WARN, Status.FAIL
+
+# domain label -> [(check id, status, strings the finding must name in subject or evidence)]
+EXPECT: dict[str, list[tuple[str, Status, tuple[str, ...]]]] = {
+    "tlsaservfail": [("DANE-02", E, ("mx1.s16o-tlsaservfail.lab.test",))],
+    "tlsrptservfail": [("TLSRPT-01", E, ("_smtp._tls.s16o-tlsrptservfail.lab.test",))],
+    "dmarcdead": [("DMARC-01", E, ("_dmarc.s16o-dmarcdead.lab.test",))],
+    "spfrefused": [("SPF-20", E, ("_spf.s16o-mailer.example",))],
+    "spfnested": [("SPF-20", E, ("_spf.s16olame-b.test",))],
+    "dkimrefused": [("DKIM-01", E, ("s2._domainkey.s16o-dkimrefused.lab.test",))],
+    "dkimlame": [("DKIM-01", E, ("s2048._domainkey.s16o-dkimlame.lab.test",))],
+    "stsservfail": [("MTASTS-01", E, ("_mta-sts.s16o-stsservfail.lab.test",))],
+    "stshostservfail": [("MTASTS-11", E, ("mta-sts.s16o-stshostservfail.lab.test",))],
+    "policy503": [("MTASTS-14", E, ("mta-sts.s16o-policy503.lab.test", "503"))],
+    "policy429": [("MTASTS-14", E, ("mta-sts.s16o-policy429.lab.test", "429"))],
+    "policytimeout": [("MTASTS-11", E, ("mta-sts.s16o-policytimeout.lab.test", "127.0.81.1"))],
+    "policyreset": [("MTASTS-11", E, ("mta-sts.s16o-policyreset.lab.test", "127.0.81.2"))],
+    "mxsilent": [
+        ("SMTP-01", E, ("mx2.s16o-mxsilent.lab.test", "127.0.81.3")),
+        ("MTASTS-32", E, ("mx2.s16o-mxsilent.lab.test",)),
+        ("DANE-07", E, ("mx2.s16o-mxsilent.lab.test",)),
+    ],
+    "mxehlo421": [
+        ("SMTP-02", E, ("mx2.s16o-mxehlo421.lab.test", "127.0.80.39")),
+        ("MTASTS-32", E, ("mx2.s16o-mxehlo421.lab.test",)),
+        ("DANE-07", E, ("mx2.s16o-mxehlo421.lab.test",)),
+    ],
+    "mxgreet421": [
+        ("SMTP-01", E, ("mx2.s16o-mxgreet421.lab.test", "127.0.80.41")),
+        ("MTASTS-32", E, ("mx2.s16o-mxgreet421.lab.test",)),
+        ("DANE-07", E, ("mx2.s16o-mxgreet421.lab.test",)),
+    ],
+    "mxreset": [
+        ("SMTP-01", E, ("mx2.s16o-mxreset.lab.test", "127.0.81.4")),
+        ("MTASTS-32", E, ("mx2.s16o-mxreset.lab.test",)),
+        ("DANE-07", E, ("mx2.s16o-mxreset.lab.test",)),
+    ],
+    "mxrefused": [
+        ("SMTP-01", W, ("mx2.s16o-mxrefused.lab.test", "127.0.81.5")),
+        ("DANE-07", E, ("mx2.s16o-mxrefused.lab.test",)),
+    ],
+    "bigtxt": [("SPF-13", W, ("s16o-bigtxt.lab.test",)), ("SPF-01", Status.PASS, ())],
+    "bimilame": [("BIMI-01", E, ("_bimi.s16o-bimilame.lab.test",))],
+    "mxaddrservfail": [("MX-06", E, ("mx2.s16olame-c.test",))],
+}
+
+SCENARIOS = {
+    s.name.removeprefix("s16o-"): s for s in load_scenarios() if s.name.startswith("s16o-")
+}
+
+
+def test_every_s16o_scenario_has_expectations() -> None:
+    assert set(SCENARIOS) == set(EXPECT)
+
+
+def _names(f: Finding) -> str:
+    return f.subject + " " + json.dumps(f.evidence, default=str)
+
+
+def _run(lab: Any, name: str) -> DomainReport:
+    scenario = SCENARIOS[name]
+    config = lab_config(lab, dkim_selectors=tuple(scenario.selectors))
+    return asyncio.run(check_domain(scenario.domain, config))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECT))
+def test_outage_reads_could_not_check(lab: Any, name: str) -> None:
+    report = _run(lab, name)
+    assert not report.error, report.error
+    assert "ENGINE-01" not in {f.id for f in report.findings}, describe(report)
+    expected_fails = {i for i, s, _ in EXPECT[name] if s == F}
+    assert {f.id for f in report.findings if f.status == F} == expected_fails, describe(report)
+    for check_id, status, names in EXPECT[name]:
+        hits = [
+            f
+            for f in report.findings
+            if f.id == check_id and f.status == status and all(n in _names(f) for n in names)
+        ]
+        assert hits, (check_id, status, names, describe(report))
+        if status != E:
+            continue
+        # The same check on the same subject is not also a pass, a clean absence or a fail.
+        subject = hits[0].subject
+        others = {f.status for f in report.findings if f.id == check_id and f.subject == subject}
+        assert others == {E}, (check_id, subject, others, describe(report))
+    if any(s == E for _, s, _ in EXPECT[name]):
+        assert report.score_detail["partial"] is True, describe(report)
