@@ -17,16 +17,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import struct
+import threading
 from typing import Any
 
 import pytest
 
+from checks import https, mtasts
+from checks.context import CheckContext
 from checks.engine import check_domain
 from checks.findings import DomainReport, Finding, Status
 from tests.lab.scenarios import load_scenarios
 from tests.test_engine_lab import describe, lab_config
-
-pytestmark = pytest.mark.lab
+from tests.test_https import StubDns
+from tests.test_mtasts import evaluate
 
 E, W, F = Status.ERROR, Status.WARN, Status.FAIL
 
@@ -51,7 +56,7 @@ EXPECT: dict[str, list[tuple[str, Status, tuple[str, ...]]]] = {
         ("DANE-07", E, ("mx2.s16o-mxsilent.lab.test",)),
     ],
     "mxehlo421": [
-        ("SMTP-02", E, ("mx2.s16o-mxehlo421.lab.test", "127.0.80.39")),
+        ("SMTP-01", E, ("mx2.s16o-mxehlo421.lab.test", "127.0.80.39", "EHLO was answered 421")),
         ("MTASTS-32", E, ("mx2.s16o-mxehlo421.lab.test",)),
         ("DANE-07", E, ("mx2.s16o-mxehlo421.lab.test",)),
     ],
@@ -93,6 +98,7 @@ def _run(lab: Any, name: str) -> DomainReport:
     return asyncio.run(check_domain(scenario.domain, config))
 
 
+@pytest.mark.lab
 @pytest.mark.parametrize("name", sorted(EXPECT))
 def test_outage_reads_could_not_check(lab: Any, name: str) -> None:
     report = _run(lab, name)
@@ -115,3 +121,55 @@ def test_outage_reads_could_not_check(lab: Any, name: str) -> None:
         assert others == {E}, (check_id, subject, others, describe(report))
     if any(s == E for _, s, _ in EXPECT[name]):
         assert report.score_detail["partial"] is True, describe(report)
+
+
+class ResettingListener:
+    """Accepts TCP and resets every connection at once (SO_LINGER 0), counting them."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.accepts = 0
+        self._stop = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.accepts += 1
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self.sock.close()
+
+
+def test_a_policy_host_that_resets_the_handshake_is_could_not_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """s16o-policyreset without the lab: a reset is tried once more, then reported as could
+    not check (MTASTS-11 error), not as a TLS failure of the host (MTASTS-13 fail)."""
+    host = "mta-sts.example.org"
+    server = ResettingListener()
+    stub = StubDns({host: ["127.0.0.1"]})
+    try:
+        cfg = stub.config(allow_private_targets=True, https_port=server.port)
+        ctx = CheckContext("example.org", cfg)
+        result = asyncio.run(https.fetch(ctx, mtasts.policy_url("example.org")))
+    finally:
+        stub.close()
+        server.close()
+    assert result.error_kind == "reset", result.error
+    assert "reset" in result.error and server.accepts == 2
+    findings = evaluate(monkeypatch, fetched=result)
+    assert {(f.id, f.status) for f in findings if f.id in ("MTASTS-11", "MTASTS-13")} == {
+        ("MTASTS-11", Status.ERROR)
+    }
+    assert not [f for f in findings if f.status == Status.FAIL]
