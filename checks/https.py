@@ -71,7 +71,10 @@ ERROR_KINDS = (
     "http",
 )
 # Outcomes that only mean "could not check" (checklist §0), never a fail of the domain.
-COULD_NOT_CHECK = frozenset({"timeout", "refused-target", "no-route", "network"})
+# "reset": the server took the connection and reset it during the TLS handshake, twice in a
+# row, with no alert (an overloaded host or a load balancer without a backend does that as
+# well as a broken one: checklist §0, a reset is not a verdict).
+COULD_NOT_CHECK = frozenset({"timeout", "refused-target", "no-route", "network", "reset"})
 
 # At most this many addresses of each family are fetched from. The host of a BIMI l=/a= URL is
 # anyone's DNS name: with hundreds of A records it would make one free check open a connection
@@ -342,6 +345,8 @@ class _Fetch:
                     # (starttls._again_if_dropped), only a second hang-up in a row is taken as
                     # its answer; the second try may also read the alert the first lost.
                     await self._exchange(address)
+                except _HandshakeReset:
+                    await self._exchange(address)  # one reset may be overload: once more
         except TimeoutError:
             return AddressOutcome(
                 address, False, f"no complete answer within {limit:g} s", "timeout"
@@ -360,6 +365,14 @@ class _Fetch:
             )
         except _Dropped as dropped:
             return self._dropped(address, dropped)
+        except _HandshakeReset as reset:
+            return AddressOutcome(
+                address,
+                False,
+                f"the server reset the connection during the TLS handshake, twice in a row, "
+                f"without a TLS alert ({reset.reason}); could not check it this time",
+                "reset",
+            )
         except ssl.SSLError as exc:
             if tls_alert_name(exc) == "certificate_required":
                 self.client_cert = CLIENT_CERT_DEMANDED
@@ -444,9 +457,13 @@ class _Fetch:
         reader, writer = await open_connection(address, self.port, self.ctx.config)
         self.stage = "tls"
         try:
-            await writer.start_tls(
-                _verifying_context(self.ctx.config.ca_bundle), server_hostname=self.host
-            )
+            try:
+                await writer.start_tls(
+                    _verifying_context(self.ctx.config.ca_bundle), server_hostname=self.host
+                )
+            except ConnectionResetError as exc:
+                # A TCP reset, not an alert: the handshake says nothing about the server's TLS.
+                raise _HandshakeReset(os_error_text(exc)) from exc
             self.stage = "http"
             ssl_object = writer.get_extra_info("ssl_object")
             der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
@@ -852,6 +869,14 @@ class _Dropped(Exception):
         # Whether it sent a CertificateRequest in the handshake; None when that is unknown.
         self.cert_requested = cert_requested
         self.version = version
+
+
+class _HandshakeReset(Exception):
+    """The server reset the TCP connection during the TLS handshake, without a TLS alert."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def _hang_up(exc: BaseException) -> bool:
