@@ -6,6 +6,7 @@ inside it and says how far the envelope follows the RFC.
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
 import re
@@ -155,6 +156,16 @@ def _leaves(msg: Message, owner: Message | None = None, depth: int = 0) -> list[
     if not msg.is_multipart():
         return [(msg, owner)]
     embedded = msg.get_content_type() in _MESSAGE_TYPES
+    if embedded and _transfer_encoding(msg.get("content-transfer-encoding")) == "base64":
+        # The email package reads the base64 text as a message with no headers; the
+        # forwarded message is what that text decodes to (see embedded_messages).
+        inner = msg.get_payload()
+        text = inner[0].get_payload() if inner and isinstance(inner[0], Message) else None
+        decoded = _base64_message(text.encode("ascii", "replace")) if isinstance(text, str) else b""
+        if not decoded:
+            return []
+        forwarded = BytesParser(policy=policy.default).parsebytes(readable(decoded))
+        return _leaves(forwarded, forwarded, depth + 1)
     out: list[tuple[Any, Any]] = []
     for sub in msg.get_payload():
         if isinstance(sub, Message):
@@ -165,13 +176,29 @@ def _leaves(msg: Message, owner: Message | None = None, depth: int = 0) -> list[
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
 
+def _transfer_encoding(value: Any) -> str:
+    """A Content-Transfer-Encoding value in lower case (RFC 2045 §6.1), 7bit when absent."""
+    return str(value or "7bit").strip().lower()
+
+
+def _base64_message(text: bytes) -> bytes:
+    """The bytes a base64-encoded embedded message decodes to (characters outside the
+    alphabet ignored, RFC 2045 §6.8), or b"" when it is no base64."""
+    try:
+        return base64.b64decode(re.sub(rb"[^A-Za-z0-9+/=]", b"", text))
+    except ValueError:
+        return b""
+
+
 def embedded_messages(message: bytes, depth: int = 0) -> list[bytes]:
     """The bytes of the messages forwarded as attachments inside `message`, outermost first,
     exactly as they were attached (a DKIM signature of the original is checked on them).
 
     message/rfc822 is sent unencoded (RFC 2046 §5.2.1: 7bit, 8bit or binary only), so the
     original's bytes are the part's body: between its header block and the CRLF that starts
-    the next boundary delimiter (RFC 2046 §5.1.1)."""
+    the next boundary delimiter (RFC 2046 §5.1.1). Some clients (Outlook, Exchange) forward it
+    base64-encoded all the same; base64 keeps every byte, so the original is what the body
+    decodes to. Quoted-printable is not read (nor is any other encoding)."""
     if depth > _MAX_DEPTH:
         return []
     if message[:1] in (b"\n", b"\r"):
@@ -184,8 +211,12 @@ def embedded_messages(message: bytes, depth: int = 0) -> list[bytes]:
     headers = BytesHeaderParser(policy=policy.compat32).parsebytes(head)
     ctype = headers.get_content_type()
     if ctype in _MESSAGE_TYPES:
-        cte = str(headers.get("content-transfer-encoding") or "7bit").strip().lower()
-        if cte not in ("7bit", "8bit", "binary"):
+        cte = _transfer_encoding(headers.get("content-transfer-encoding"))
+        if cte == "base64":
+            body = _base64_message(body)
+            if not body:
+                return []
+        elif cte not in ("7bit", "8bit", "binary"):
             return []
         return [body, *embedded_messages(body, depth + 1)][:_MAX_EMBEDDED]
     boundary = headers.get_boundary() if headers.get_content_maintype() == "multipart" else None

@@ -635,3 +635,22 @@ def test_every_case_of_the_table_is_driven() -> None:
     assert set(BODIES) | set(HTTPS) | set(EMAILS) | smtp == set(CASES)
     # No two builders make the same input by mistake.
     assert len({BODIES[k]() for k in BODIES}) == len(BODIES)
+
+
+# --- Focused tests of the fixes this round found -----------------------------------------------
+
+
+def test_a_message_forwarded_base64_encoded_is_cut_out_as_its_original_bytes(
+    address: ReportAddress, signer
+) -> None:
+    """E20: Outlook and Exchange forward message/rfc822 base64-encoded (RFC 2046 §5.2.1 says
+    they must not); the original is what the part decodes to, byte for byte, so its DKIM
+    signature can be checked, and its report is read with its own headers."""
+    from reports.mail import embedded_messages, extract_reports
+
+    message = _rfc822_base64(address, signer)
+    original = sign_any(multipart(address, [part(GZ, GOOGLE_GZ, filename=FILENAME)]), signer)
+    assert embedded_messages(message) == [original]
+    [report] = extract_reports(message)
+    assert report.forwarded and report.submitter == "sender.example"
+    assert gzip.decompress(report.payload) == GOOGLE
