@@ -1367,6 +1367,14 @@ def _header(ck: _Checker, obj: dict[str, Any]) -> tuple[str, str, str | None, da
             ck.warn(
                 f"contact-info {contact_info[:80]!r} is not an e-mail address (RFC 5322 addr-spec)"
             )
+        elif contact_info.startswith("mailto:"):
+            # RFC 8460 §4.4 asks for the address itself (RFC 5322 addr-spec), not a URI; a
+            # real reporter (Zoho) writes one, and its address is what counts (it is compared
+            # with TLS-Report-Submitter), so this is said, not warned.
+            ck.note(
+                f"contact-info {contact_info[:80]!r} is a mailto: URI; RFC 8460 §4.4 asks for "
+                "the e-mail address itself (RFC 5322 addr-spec); its address was read"
+            )
 
     date_range = obj.get("date-range", _MISSING)
     if date_range is _MISSING:

@@ -654,3 +654,16 @@ def test_a_message_forwarded_base64_encoded_is_cut_out_as_its_original_bytes(
     [report] = extract_reports(message)
     assert report.forwarded and report.submitter == "sender.example"
     assert gzip.decompress(report.payload) == GOOGLE
+
+
+def test_a_contact_info_written_as_a_mailto_uri_is_read_and_noted(monkeypatch) -> None:
+    """B04: RFC 8460 §4.4 asks for an addr-spec; a mailto: URI (Zoho writes one) is read for
+    its address, which TLS-Report-Submitter is compared with, and said in a note."""
+    data = BODIES["B04"]()
+    status, report = both_readers(data, monkeypatch)
+    assert status == "parsed"
+    assert report.contact_domain == "sender.example"
+    assert report.warnings == []
+    assert any("is a mailto: URI" in n for n in report.notes), report.notes
+    plain = both_readers(raw_json(google()), monkeypatch)[1]
+    assert not any("mailto" in n for n in plain.notes)
