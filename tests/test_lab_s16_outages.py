@@ -136,7 +136,7 @@ def test_outage_reads_could_not_check(lab: Any, name: str) -> None:
 
 
 class ResettingListener:
-    """Accepts TCP and resets every connection at once (SO_LINGER 0), counting them."""
+    """Accepts TCP and resets every connection on its first byte (SO_LINGER 0), counting them."""
 
     def __init__(self) -> None:
         self.sock = socket.socket()
@@ -155,6 +155,12 @@ class ResettingListener:
             except (TimeoutError, OSError):
                 continue
             self.accepts += 1
+            # After the ClientHello, so the client is in its TLS handshake, not still connecting.
+            conn.settimeout(2)
+            try:
+                conn.recv(1)
+            except OSError:
+                pass
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             conn.close()
 
