@@ -16,6 +16,7 @@ the same check on the same subject is not also reported as pass, info (a clean a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import struct
@@ -157,10 +158,8 @@ class ResettingListener:
             self.accepts += 1
             # After the ClientHello, so the client is in its TLS handshake, not still connecting.
             conn.settimeout(2)
-            try:
+            with contextlib.suppress(OSError):
                 conn.recv(1)
-            except OSError:
-                pass
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             conn.close()
 
