@@ -83,8 +83,9 @@ class CheckConfig:
     # ("the policy changed, the id did not"); None = no history, the check is skipped.
     mtasts_previous: tuple[str, str] | None = None
     # The name customers CNAME mta-sts.<domain> to for mailsec's hosted MTA-STS
-    # (MAILSEC_POLICY_HOST; lower case, no trailing dot). A policy host whose CNAME chain leads
-    # there and fails is ours to serve: the fix says to turn hosting on, not to ask a provider.
+    # (MAILSEC_POLICY_HOST; lower case, no trailing dot). A policy host that leads there (a
+    # CNAME chain through it, or only its addresses: mtasts.leads_to_hosting) and fails is ours
+    # to serve: the fix says to turn hosting on, not to ask a provider.
     # Empty: unknown (the engine without the app), every fix stays the generic one.
     hosted_policy_host: str = ""
 

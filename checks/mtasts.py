@@ -1471,6 +1471,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         fix = setup_fix(ctx.domain, listable_hosts(hosts))
         if served:
             fix = await _announce_fix(ctx, state, mxset)
+        # mta-sts.<domain> already leads to our hosted MTA-STS: hosting is turned on (or the
+        # record published) in mailsec, the policy is not the owner's to write.
+        fix = await _hosted_setup_fix(ctx, state, mxset, served) or fix
         summary = (
             f"{ctx.domain} has no MTA-STS record, so senders do not protect mail to it "
             "against TLS downgrade."
@@ -1509,7 +1512,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             record_extensions(state.candidates),
         )
     _record_findings(ctx, state, out, txt_ev, target)
-    _fetch_findings(ctx, state, out, fetch_ev, hosts)
+    _fetch_findings(ctx, state, out, fetch_ev, hosts, await _fetch_hosted_fix(ctx, state.fetch))
     if target is not None:
         _policy_findings(ctx, state, out, fetch_ev, target)
     await _consistency_findings(ctx, state, mxset, out, target)
@@ -1527,14 +1530,9 @@ async def _announce_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) 
     policy = state.policy
     assert policy is not None
     extensions = record_extensions(state.candidates)
-    if policy.mode not in {"enforce", "testing"}:
-        return record_fix(ctx.domain, extensions)  # mode none: senders apply nothing either way
-    names = [h.name for h in mxset.hosts]
-    covered = not mxset.failed and all(
-        any(policy_matches(p, name) for p in policy.mx) for name in names
-    )
-    if covered and (await get_validation(ctx, mxset)).ok:
+    if await _announce_is_safe(ctx, state, mxset):
         return record_fix(ctx.domain, extensions)
+    names = [h.name for h in mxset.hosts]
     uncovered = [
         n for n in names if listable(n) and not any(policy_matches(p, n) for p in policy.mx)
     ]
@@ -1546,6 +1544,20 @@ async def _announce_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) 
         announce=True,
         extensions=extensions,
     )
+
+
+async def _announce_is_safe(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> bool:
+    """Whether announcing the served policy as it is cannot lose mail: mode none (senders
+    apply nothing), or every MX covered and validated (MTASTS-30/32/36)."""
+    policy = state.policy
+    assert policy is not None
+    if policy.mode not in {"enforce", "testing"}:
+        return True
+    names = [h.name for h in mxset.hosts]
+    covered = not mxset.failed and all(
+        any(policy_matches(p, name) for p in policy.mx) for name in names
+    )
+    return covered and (await get_validation(ctx, mxset)).ok
 
 
 async def _fix_mode(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> str:
@@ -1836,29 +1848,122 @@ def _fetch_fix(domain: str, result: https.HttpsResult, problem: Problem, org: st
 _HOSTED_REFUSALS = frozenset({"MTASTS-12", "MTASTS-13", "MTASTS-14"})
 
 
-def hosted_fix(ctx: CheckContext, result: https.HttpsResult) -> str:
-    """The fix for a policy host that is an alias of mailsec's hosted MTA-STS host
-    (CheckConfig.hosted_policy_host) and gave no policy for want of a certificate or with a
-    404: the owner turns hosting on, nothing else, and no provider is to be asked. '' when
-    the name is not ours, not known, or the failure is another (a timeout, a refused
+def _hosting_off(ctx: CheckContext, result: https.HttpsResult) -> tuple[str, str] | None:
+    """What our policy host does for a name it does not serve (yet), in words, and what
+    happens once hosting is on; None for any other outcome of the fetch (a timeout, a refused
     connection: not what hosting being off looks like)."""
-    ours = ctx.config.hosted_policy_host
-    if not ours or not https.aliased_to(result, ours):
-        return ""
-    host, domain = result.host, ctx.domain
     if result.error_kind in ("tls-cert", "tls"):
-        state = "has no valid certificate for it yet"
-        then = "The certificate is then issued automatically within minutes, at the first request."
-    elif result.error_kind is None and result.status == 404:
-        state = f"serves no policy for {domain}"
-        then = "The policy is then served at once."
-    else:
+        return (
+            "has no valid certificate for it yet",
+            "The certificate is then issued automatically within minutes, at the first request.",
+        )
+    if result.error_kind is None and result.status == 404:
+        return f"serves no policy for {ctx.domain}", "The policy is then served at once."
+    return None
+
+
+def _address_set(answers: list[DnsAnswer]) -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    return {ipaddress.ip_address(r.to_text()) for a in answers for r in a.records}
+
+
+async def leads_to_hosting(ctx: CheckContext, result: https.HttpsResult) -> bool:
+    """Whether the fetched host leads to mailsec's hosted MTA-STS host
+    (CheckConfig.hosted_policy_host) as the hosting app's own check has it
+    (mailsec.hosting.lookups.points_at_us): a CNAME chain through that name (https.aliased_to),
+    or addresses that are all among that name's. Those are looked up with the check's own DNS
+    client, and only when the chain does not settle it. A lookup that did not answer, of the
+    host or of ours, leaves it False: the generic advice, never another verdict."""
+    ours = ctx.config.hosted_policy_host.strip().rstrip(".").lower()
+    if not ours or not result.dns:
+        return False
+    if https.aliased_to(result, ours):
+        return True
+    if result.dns_failed or any(a.failed for a in result.dns):
+        return False  # the host's addresses of a family are unknown: they may not be ours
+    theirs = _address_set(result.dns)
+    if not theirs:
+        return False
+    _, answers = await ctx.dns.addresses(ours)
+    # Every address of the host among those of ours that were found: a family of ours that
+    # failed cannot make that untrue, only leave an address of that family unmatched.
+    return theirs <= _address_set([a for a in answers if not a.failed])
+
+
+def hosted_fix(ctx: CheckContext, result: https.HttpsResult, leads: bool | None = None) -> str:
+    """The fix for a policy host that leads to mailsec's hosted MTA-STS host
+    (CheckConfig.hosted_policy_host; `leads` as leads_to_hosting found, or else the CNAME chain
+    alone decides) and gave no policy for want of a certificate or with a 404: the owner turns
+    hosting on, nothing else, and no provider is to be asked. '' when the name is not ours,
+    not known, or the failure is another (_hosting_off)."""
+    ours = ctx.config.hosted_policy_host
+    off = _hosting_off(ctx, result)
+    if leads is None:
+        leads = bool(ours) and https.aliased_to(result, ours)
+    if not ours or not leads or off is None:
         return ""
+    (state, then), host, domain = off, result.host, ctx.domain
     return (
         f"{host} points to mailsec's hosted MTA-STS ({ours}), which {state}: turn on hosting "
         f"for {domain} on its page in mailsec (Hosted MTA-STS, then Host MTA-STS; the domain "
         f"must be verified first). {then} Nothing needs changing in DNS for {host}. If hosting "
         "is already on, check again in a few minutes."
+    )
+
+
+def hosted_pointer(ctx: CheckContext, result: https.HttpsResult, check_id: str) -> str:
+    """MTASTS-10's fix beside the finding `check_id` (MTASTS-12/-13/-14, the cause) that
+    carries hosted_fix: a page gives the steps once, where the cause is named."""
+    off = _hosting_off(ctx, result)
+    state = off[0] if off else "gives no policy for it"
+    return (
+        f"{result.host} points to mailsec's hosted MTA-STS ({ctx.config.hosted_policy_host}), "
+        f"which {state}: the fix of {check_id} says how to turn on hosting for {ctx.domain}."
+    )
+
+
+async def _fetch_hosted_fix(ctx: CheckContext, result: https.HttpsResult | None) -> str:
+    """hosted_fix for the run's policy fetch. Our host's addresses are looked up only for a
+    fetch that failed as hosting being off does."""
+    if result is None or not ctx.config.hosted_policy_host or _hosting_off(ctx, result) is None:
+        return ""
+    return hosted_fix(ctx, result, await leads_to_hosting(ctx, result))
+
+
+async def _hosted_setup_fix(
+    ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet, served: bool
+) -> str:
+    """MTASTS-01's fix (no _mta-sts record) when mta-sts.<domain> already leads to our hosted
+    MTA-STS host: turn hosting on, then publish the _mta-sts record the hosting page lists (a
+    CNAME into our policy zone, or a TXT with the current id), not the generic setup; only
+    that record when the policy is `served` already. '' when the name is not ours."""
+    result = state.fetch
+    if result is None or not await leads_to_hosting(ctx, result):
+        return ""
+    host, domain, ours = result.host, ctx.domain, ctx.config.hosted_policy_host
+    record = f"_mta-sts.{domain} record listed on"
+    kinds = "a CNAME into mailsec's zone (mailsec then changes the id for you) or a TXT record"
+    if served:
+        first = ""
+        if not await _announce_is_safe(ctx, state, mxset):
+            first = (
+                " As served now the policy would have senders refuse mail to an MX it does not "
+                "cover or that fails validation: set the mode to testing there first."
+            )
+        return (
+            f"{host} is served by mailsec's hosted MTA-STS ({ours}): publish the {record} "
+            f"{domain}'s page in mailsec (Hosted MTA-STS), {kinds} with the current id. "
+            f"Senders apply the policy from then on.{first}"
+        )
+    off = _hosting_off(ctx, result)
+    said = off[0] if off else f"serves no policy for {domain} yet"
+    return (
+        f"{host} points to mailsec's hosted MTA-STS ({ours}), which {said}:\n"
+        f"1. Turn on hosting for {domain} on its page in mailsec (Hosted MTA-STS, then Host "
+        "MTA-STS; the domain must be verified first). The policy is then served in mode "
+        "testing; its certificate is issued automatically within minutes.\n"
+        f"2. Then publish the {record} that page, {kinds} with the current id. It tells "
+        "senders to fetch the policy, so it comes last.\n"
+        f"Nothing needs changing in DNS for {host}."
     )
 
 
@@ -1868,7 +1973,9 @@ def _fetch_findings(
     out: Collector,
     fetch_ev: dict[str, Any],
     hosts: list[str],
+    hosted: str = "",
 ) -> None:
+    """`hosted`: hosted_fix for this fetch (_fetch_hosted_fix), '' when it is not ours."""
     result = state.fetch
     if result is None:
         return
@@ -1876,13 +1983,15 @@ def _fetch_findings(
     host = f"mta-sts.{ctx.domain}"
     problems = state.fetch_problems
     org = organizational_domain(ctx.domain, ctx.config.extra_public_suffixes)
-    # Wording only: senders get no policy either way, so every status stays as it is.
-    ours = hosted_fix(ctx, result)
+    # Wording only: senders get no policy either way, so every status stays as it is. The
+    # steps are given once, by the finding that names the cause; MTASTS-10 points there.
+    hosted_by = ""
     for problem in problems:
         is_bad = problem.status in (Status.FAIL, Status.WARN)
         fix = _fetch_fix(ctx.domain, result, problem, org) if is_bad else ""
-        if is_bad and ours and problem.check_id in _HOSTED_REFUSALS:
-            fix = ours
+        if is_bad and hosted and problem.check_id in _HOSTED_REFUSALS:
+            fix = hosted_pointer(ctx, result, hosted_by) if hosted_by else hosted
+            hosted_by = hosted_by or problem.check_id
         out.add(
             problem.check_id,
             problem.status,
@@ -1903,7 +2012,7 @@ def _fetch_findings(
             subject=url,
             evidence=fetch_ev,
             # Serving the file is mailsec's part once hosting is on, the id too.
-            fix=ours
+            fix=(hosted_pointer(ctx, result, hosted_by) if hosted_by else hosted)
             or serve_fix(ctx.domain, listable_hosts(hosts), record_extensions(state.candidates)),
         )
     if result.error_kind is None:
