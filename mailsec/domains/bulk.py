@@ -19,7 +19,7 @@ from typing import Literal
 from django import forms
 from django.db import IntegrityError, transaction
 
-from checks.domainname import host_name_parent
+from checks.domainname import host_name_parent, quoted
 from mailsec.accounts.models import Team
 from mailsec.domains.forms import AddDomainForm
 from mailsec.domains.models import Domain, display_name
@@ -42,6 +42,13 @@ WHITESPACE = re.compile(r"\s+")
 # https://example.com/?q=<x> is inside the URL, which is the entry.
 BRACKETED = re.compile(rf"(?:^|(?<=[\s\"{LIST_SEPARATORS}]))<([^<>]*)>")
 QUOTED = re.compile(r'"[^"]*"')
+# A word that reads as a name, an address or a URL, well formed or not: a dot (or the
+# full stops IDNA reads as one) or an @ between two characters. Words between commas are
+# separate entries only when every one of them is such a word: "not a domain!!" is one entry
+# (refused once, as one), "a.example b.example typo..example" three (the typo refused alone).
+NAME_SHAPED = re.compile(
+    r"[^\s.@\u3002\uff0e\uff61][.@\u3002\uff0e\uff61]+[^\s.@\u3002\uff0e\uff61]"
+)
 
 Status = Literal["added", "present", "repeated", "refused", "over"]
 
@@ -63,16 +70,35 @@ def adding(team: Team) -> Iterator[None]:
         yield
 
 
-def split_names(text: str) -> list[str]:
-    """The entries of a paste, in order: one a line, or separated by spaces, commas or
-    semicolons. A To: field copied from a mail client is a list too: each of its entries is an
-    address, bare or in angle brackets after a display name (which may be quoted and hold a
-    comma: "Doe, John" <john@example.com>)."""
-    entries: list[str] = []
-    for line in text.splitlines():
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a paste: its text, and the line of the paste it is on (from 1)."""
+
+    line: int
+    text: str
+
+
+def split_entries(text: str) -> list[Entry]:
+    """The entries of a paste, in order, each with its line: one a line, or several on a line
+    separated by commas, semicolons or blanks. Commas and semicolons always separate entries
+    (no name holds one); the blanks between them only when every word there reads as a name,
+    an address or a URL (NAME_SHAPED): otherwise those words are one entry, as typed, refused
+    once with its line rather than word by word. A To: field copied from a mail client is a
+    list too: each of its entries is an address, bare or in angle brackets after a display
+    name (which may be quoted and hold a comma: "Doe, John" <john@example.com>)."""
+    entries: list[Entry] = []
+    for number, line in enumerate(text.splitlines(), start=1):
         for item in _list_items(line):
-            entries.extend(word.strip() for word in _words(item) if word.strip())
+            words = [word.strip() for word in _words(item) if word.strip()]
+            if len(words) > 1 and not all(NAME_SHAPED.search(word) for word in words):
+                words = [WHITESPACE.sub(" ", item.strip())]
+            entries.extend(Entry(number, word) for word in words)
     return entries
+
+
+def split_names(text: str) -> list[str]:
+    """The entries of a paste, in order, without their lines (split_entries)."""
+    return [entry.text for entry in split_entries(text)]
 
 
 def _words(item: str) -> list[str]:
@@ -114,12 +140,12 @@ class BulkAddForm(forms.Form):
         label="Domain names",
         max_length=MAX_PASTE_CHARS,
         widget=forms.Textarea(attrs={"rows": 6, "autocapitalize": "none", "spellcheck": "false"}),
-        help_text="One a line, or separated by spaces or commas. URLs and email addresses "
-        "give their domain.",
+        help_text="One a line, or separated by commas, semicolons or spaces. URLs and email "
+        "addresses give their domain.",
     )
 
-    def clean_names(self) -> list[str]:
-        entries = split_names(self.cleaned_data["names"])
+    def clean_names(self) -> list[Entry]:
+        entries = split_entries(self.cleaned_data["names"])
         if not entries:
             raise forms.ValidationError("Enter at least one domain name.")
         if len(entries) > MAX_ENTRIES:
@@ -138,10 +164,25 @@ class Outcome:
     name: str = ""  # the A-label name, when the entry is one
     reason: str = ""  # why it was refused or not added, or what to know about it
     domain: Domain | None = None
+    line: int = 0  # the line of the paste it is on
 
     @property
     def display_name(self) -> str:
         return display_name(self.name) if self.name else ""
+
+    @property
+    def panel_zone(self) -> str:
+        """The zone a DNS panel most likely holds the added domain's records in, as the
+        domain's page says it (Domain.panel_zone)."""
+        return self.domain.panel_zone if self.domain is not None else ""
+
+    @property
+    def challenge_host(self) -> str:
+        """The challenge record's name as that panel wants it typed (its Host field), as the
+        domain's page gives it."""
+        if self.domain is None:
+            return ""
+        return self.domain.relative_name(self.domain.challenge_name)
 
 
 @dataclass
@@ -150,25 +191,49 @@ class Limits:
     adds_per_day: int
 
 
-def add_names(team: Team, entries: list[str], limits: Limits) -> list[Outcome]:
+def _not_names(text: str) -> str:
+    """Why the words of `text` were read as one entry: those that are no name, quoted."""
+    words = [f"“{quoted(word)}”" for word in text.split() if not NAME_SHAPED.search(word)]
+    if len(words) > 4:
+        words = [*words[:3], f"{len(words) - 3} more"]
+    listed = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return (
+        f"Read as one entry, not a list: {listed} {'is' if len(words) == 1 else 'are'} no "
+        "domain name, URL or email address. Put one domain on a line, or separate them by "
+        "commas."
+    )
+
+
+def add_names(team: Team, entries: list[Entry], limits: Limits) -> list[Outcome]:
     """Add the entries' names to the team, in the order pasted, as far as its limits allow.
     Each outcome is final: a name not added is not added later (nothing is queued)."""
     from checks.tasks import engine_config
 
     outcomes: list[Outcome] = []
     first_of: dict[str, Outcome] = {}
-    for typed in entries:
+    for entry in entries:
+        typed, line = entry.text, entry.line
         try:
             name = AddDomainForm.domain_name(typed)
         except forms.ValidationError as exc:
-            outcomes.append(Outcome(typed, "refused", reason=" ".join(exc.messages)))
+            reason = " ".join(exc.messages)
+            if len(typed.split()) > 1:  # several words, read as one entry (split_entries)
+                reason = _not_names(typed)
+            outcomes.append(Outcome(typed, "refused", reason=reason, line=line))
             continue
         if name in first_of:
+            before = first_of[name]
             outcomes.append(
-                Outcome(typed, "repeated", name, f"Listed before as {first_of[name].typed}.")
+                Outcome(
+                    typed,
+                    "repeated",
+                    name,
+                    f"Listed before as {before.typed} (line {before.line}).",
+                    line=line,
+                )
             )
             continue
-        outcome = Outcome(typed, "added", name)
+        outcome = Outcome(typed, "added", name, line=line)
         first_of[name] = outcome
         outcomes.append(outcome)
     new = [o for o in outcomes if o.status == "added"]
@@ -237,6 +302,18 @@ class Summary:
             having("refused"),
             having("over"),
         )
+
+    @property
+    def refused_lines(self) -> str:
+        """The lines the refused entries are on, as the result's summary says them: "line 3",
+        "lines 3, 7 and 9"; the first ten, and how many more."""
+        lines = sorted({o.line for o in self.refused})
+        shown = [str(n) for n in lines[:10]]
+        if len(lines) > 10:
+            shown.append(f"{len(lines) - 10} more")
+        if len(shown) == 1:
+            return f"line {shown[0]}"
+        return f"lines {', '.join(shown[:-1])} and {shown[-1]}"
 
     @property
     def zone_lines(self) -> str:
