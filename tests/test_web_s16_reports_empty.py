@@ -44,7 +44,9 @@ class EmptyDashboardTestCase(BaseTestCase):
         return main_of(text_of(response))
 
     def empty_state(self, page: str) -> str:
-        start = page.find('<section class="card empty list-empty" aria-labelledby="no-reports-title">')
+        start = page.find(
+            '<section class="card empty list-empty" aria-labelledby="no-reports-title">'
+        )
         self.assertNotEqual(start, -1, page)
         return page[start : page.find("</section>", start)]
 
