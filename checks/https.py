@@ -71,10 +71,7 @@ ERROR_KINDS = (
     "http",
 )
 # Outcomes that only mean "could not check" (checklist §0), never a fail of the domain.
-# "reset": the server took the connection and reset it during the TLS handshake, twice in a
-# row, with no alert (an overloaded host or a load balancer without a backend does that as
-# well as a broken one: checklist §0, a reset is not a verdict).
-COULD_NOT_CHECK = frozenset({"timeout", "refused-target", "no-route", "network", "reset"})
+COULD_NOT_CHECK = frozenset({"timeout", "refused-target", "no-route", "network"})
 
 # At most this many addresses of each family are fetched from. The host of a BIMI l=/a= URL is
 # anyone's DNS name: with hundreds of A records it would make one free check open a connection
@@ -366,12 +363,15 @@ class _Fetch:
         except _Dropped as dropped:
             return self._dropped(address, dropped)
         except _HandshakeReset as reset:
+            # Twice in a row: the host takes connections on 443 and refuses TLS, what every
+            # sender meets too (checklist MTASTS-11 fails a host refusing TCP 443; a reset of
+            # the handshake is that refusal one step later), so a TLS failure, as before.
             return AddressOutcome(
                 address,
                 False,
-                f"the server reset the connection during the TLS handshake, twice in a row, "
-                f"without a TLS alert ({reset.reason}); could not check it this time",
-                "reset",
+                "TLS handshake failed: the server reset the connection during the handshake, "
+                f"twice in a row, without a TLS alert ({reset.reason})",
+                "tls",
             )
         except ssl.SSLError as exc:
             if tls_alert_name(exc) == "certificate_required":

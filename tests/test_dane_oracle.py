@@ -17,8 +17,8 @@ Each MX host gets one of these verdicts from both sides:
 | failed | DANE applied (it logs the TLSA RRset) but no verified TLS | DANE-07, DANE-09 or DANE-10 fail |
 | unusable | secure TLSA records, none usable (RFC 7672 §3.1.3) | DANE-04 or DANE-05 fail |
 | none | no TLSA lookup or no secure TLSA: opportunistic TLS | DANE-01 info or DANE-02 warn |
-| tempfail | TLSA (or address) lookup failed: Postfix defers | DANE-02 fail (bogus) |
-| error | a 4xx/5xx greeting, nothing tested | DANE-07 error (could not be tested) |
+| tempfail | TLSA (or address) lookup failed: Postfix defers | DANE-02 fail (bogus) or error (the lookup failed: could not check) |
+| error | a 4xx/5xx greeting or EHLO, a refused, reset or silent connection: nothing tested | DANE-07 error (could not be tested) |
 
 Domains whose MX RRset is insecure (mailsec: DANE-03 warn) are also asked by domain name, so
 that Postfix does the MX lookup itself: it still uses the host's secure TLSA records there and
@@ -77,6 +77,14 @@ EXCEPTIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 
 TLSA_IN_RECORD = re.compile(r"\sTLSA\s")
+
+# Postfix's words for a session that ended before TLS: a refusing greeting, a 4xx EHLO (a 5xx
+# EHLO is a HELO-only server: DANE fails, DANE-10), a refused
+# connection, a reset or a silent server (lab [[tcp]] rows, s16o).
+NOTHING_TESTED = re.compile(
+    r"SMTP service not available|EHLO rejected: 4\d\d|Connection refused|Connection reset by peer"
+    r"|lost connection while reading server greeting|timeout while reading server greeting"
+)
 
 
 @dataclass
@@ -154,8 +162,9 @@ def postfix_verdict(output: str) -> FingerView:
         # No usable secure TLSA: Postfix falls back to another level ("secure" here).
         unusable = re.search(r"unsupported TLSA|unusable TLSA|TLSA records unusable", output)
         return FingerView("unusable" if unusable else "none", address, output)
-    if "SMTP service not available" in output:
-        # A 4xx/5xx greeting: nothing about TLS was learnt (mailsec: DANE-07 error).
+    if NOTHING_TESTED.search(output):
+        # A 4xx/5xx greeting or EHLO, or a connection refused, reset or left silent: nothing
+        # about TLS was learnt (mailsec: DANE-07 error).
         return FingerView("error", address, output)
     if "TLSA records unusable" in output:
         # Secure records that OpenSSL refuses to load (a digest of the wrong length): TLS
@@ -203,7 +212,8 @@ def host_view(domain: str, host: Any, state: dane.TlsaState, findings: list[Find
     if has("DANE-02", Status.FAIL):
         view.kind = "tempfail"  # bogus TLSA: DANE senders defer (RFC 7672 §2.1.1)
     elif has("DANE-02", Status.ERROR):
-        view.kind = "error"
+        # The TLSA (or address) lookup failed: mailsec could not check, Postfix defers.
+        view.kind = "tempfail"
     elif has("DANE-01", Status.INFO) or has("DANE-02", Status.WARN):
         view.kind = "none"
     elif has("DANE-04", Status.FAIL) or has("DANE-05", Status.FAIL):
