@@ -41,9 +41,7 @@ class SplitNamesTestCase(BaseTestCase):
         self.assertEqual(split_names("<https://example.com/>"), ["https://example.com/"])
 
     def test_an_unclosed_quote_or_bracket_is_an_ordinary_character(self) -> None:
-        # '5"' is no name, so its piece is one entry (bulk: a line of words is one entry unless
-        # every word reads as a name); the quote still does not swallow the comma.
-        self.assertEqual(split_names('5" a.org, b.org'), ['5" a.org', "b.org"])
+        self.assertEqual(split_names('5" a.org, b.org'), ['5"', "a.org", "b.org"])
         self.assertEqual(split_names("<a.org, b.org"), ["<a.org", "b.org"])
 
 

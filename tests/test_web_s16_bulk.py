@@ -21,7 +21,27 @@ ADD_MANY = "/domains/add-many/"
 class SplitEntriesTestCase(BaseTestCase):
     def test_a_line_of_words_that_are_no_names_is_one_entry(self) -> None:
         self.assertEqual(split_names("not a domain!!"), ["not a domain!!"])
-        self.assertEqual(split_names("  Acme Corp: acme.example  "), ["Acme Corp: acme.example"])
+        self.assertEqual(split_names("  Acme Corp: sales!  "), ["Acme Corp: sales!"])
+
+    def test_names_beside_other_words_are_read_and_the_other_words_are_one_entry(self) -> None:
+        # Review of session 16: the rule above must not lose the names of the lists people
+        # paste: bullets and numbers are left out, a spreadsheet's other columns or a word
+        # like "and" are one entry of their own (refused once), where they stood.
+        self.assertEqual(
+            split_names("- a.example\n* b.example\n• c.example\n1. d.example\n12) e.example"),
+            ["a.example", "b.example", "c.example", "d.example", "e.example"],
+        )
+        self.assertEqual(split_names("Acme Corp\tacme.example"), ["Acme Corp", "acme.example"])
+        self.assertEqual(
+            split_names("acme.example\tVerified\t2024-01-01"),
+            ["acme.example", "Verified 2024-01-01"],
+        )
+        self.assertEqual(
+            split_names("a.example b.example and c.example"),
+            ["a.example", "b.example", "and", "c.example"],
+        )
+        self.assertEqual(split_names("Acme Corp: acme.example"), ["Acme Corp:", "acme.example"])
+        self.assertEqual(split_names("- !!"), ["- !!"])
 
     def test_a_list_whose_every_piece_is_a_name_is_split(self) -> None:
         # One a line; or on a line separated by spaces, tabs, commas or semicolons; URLs
@@ -56,6 +76,24 @@ class BulkResultTestCase(BaseTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.client.force_login(self.alice)
+
+    def test_names_in_one_pair_of_angle_brackets_are_refused_not_a_500(self) -> None:
+        # Review of session 16: every word a name, read as one entry, made the refusal's
+        # wording index an empty list (IndexError, a 500).
+        r = self.client.post(ADD_MANY, {"names": "<acme.example bravo.example>"})
+        self.assertEqual(r.status_code, 200)
+        self.assertContains(r, "acme.example bravo.example")
+        self.assertFalse(self.team.domains.exists())
+
+    def test_a_bulleted_list_adds_every_name_and_refuses_nothing(self) -> None:
+        names = "- a.example.net\n- b.example.net\n- c.example.net"
+        r = self.client.post(ADD_MANY, {"names": names})
+        self.assertEqual(r.status_code, 200)
+        self.assertEqual(
+            sorted(self.team.domains.values_list("name", flat=True)),
+            ["a.example.net", "b.example.net", "c.example.net"],
+        )
+        self.assertNotContains(r, "Not domain names we can add")
 
     def test_a_line_of_prose_is_one_refusal_that_says_its_line(self) -> None:
         paste = "shop.example.net\nnot a domain!!\nfirst.example.org second.example.org\n"
@@ -115,8 +153,9 @@ class BulkResultTestCase(BaseTestCase):
     def test_it_checks_ownership(self) -> None:
         d = self.charlies_team.domains.create(name="shop.example.net")
         r = self.client.post(ADD_MANY, {"names": "shop.example.net other words"})
-        self.assertEqual([o.status for o in r.context["outcomes"]], ["refused"])
+        # The name is read (and not given away), the other words are one refusal.
+        self.assertEqual([o.status for o in r.context["outcomes"]], ["added", "refused"])
         r = self.client.post(ADD_MANY, {"names": "shop.example.net"})
-        self.assertEqual([o.status for o in r.context["outcomes"]], ["added"])
+        self.assertEqual([o.status for o in r.context["outcomes"]], ["present"])
         self.assertNotContains(r, d.challenge)
         self.assertNotContains(r, str(d.code))

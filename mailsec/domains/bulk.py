@@ -45,10 +45,15 @@ QUOTED = re.compile(r'"[^"]*"')
 # A word that reads as a name, an address or a URL, well formed or not: a dot (or the
 # full stops IDNA reads as one) or an @ between two characters. Words between commas are
 # separate entries only when every one of them is such a word: "not a domain!!" is one entry
-# (refused once, as one), "a.example b.example typo..example" three (the typo refused alone).
+# (refused once, as one), "a.example b.example typo..example" three (the typo refused alone),
+# and "- a.example" or "Acme Corp<TAB>a.example" the name plus the other words as one entry.
 NAME_SHAPED = re.compile(
     r"[^\s.@\u3002\uff0e\uff61][.@\u3002\uff0e\uff61]+[^\s.@\u3002\uff0e\uff61]"
 )
+
+# A list's bullet or number before a name: punctuation alone, or up to three digits and a
+# full stop or parenthesis.
+BULLET = re.compile(r"^(?:[^\w]+|\d{1,3}[.)])$")
 
 Status = Literal["added", "present", "repeated", "refused", "over"]
 
@@ -81,19 +86,38 @@ class Entry:
 def split_entries(text: str) -> list[Entry]:
     """The entries of a paste, in order, each with its line: one a line, or several on a line
     separated by commas, semicolons or blanks. Commas and semicolons always separate entries
-    (no name holds one); the blanks between them only when every word there reads as a name,
-    an address or a URL (NAME_SHAPED): otherwise those words are one entry, as typed, refused
-    once with its line rather than word by word. A To: field copied from a mail client is a
+    (no name holds one); the blanks between them separate the words that read as a name, an
+    address or a URL (NAME_SHAPED), and the other words there are one entry together (a
+    bullet, a spreadsheet's other columns, "not a domain!!"), refused once with its line
+    rather than word by word. A To: field copied from a mail client is a
     list too: each of its entries is an address, bare or in angle brackets after a display
     name (which may be quoted and hold a comma: "Doe, John" <john@example.com>)."""
     entries: list[Entry] = []
     for number, line in enumerate(text.splitlines(), start=1):
         for item in _list_items(line):
             words = [word.strip() for word in _words(item) if word.strip()]
-            if len(words) > 1 and not all(NAME_SHAPED.search(word) for word in words):
-                words = [WHITESPACE.sub(" ", item.strip())]
+            if len(words) > 1:
+                words = _names_and_others(words) or [WHITESPACE.sub(" ", item.strip())]
             entries.extend(Entry(number, word) for word in words)
     return entries
+
+
+def _names_and_others(words: list[str]) -> list[str]:
+    """Several words between separators: those that read as names, in order, with the other
+    words (a spreadsheet's other columns, "and") as one entry of their own where the first of
+    them stood, and list bullets ("-", "•", "1.") left out. [] when none reads as a name."""
+    if not any(NAME_SHAPED.search(word) for word in words):
+        return []
+    out: list[str] = []
+    others: list[str] = []
+    for word in words:
+        if NAME_SHAPED.search(word):
+            out.append(word)
+        elif not BULLET.match(word):
+            if not others:
+                out.append("")  # where the other words go
+            others.append(word)
+    return [word or " ".join(others) for word in out]
 
 
 def split_names(text: str) -> list[str]:
@@ -217,7 +241,9 @@ def add_names(team: Team, entries: list[Entry], limits: Limits) -> list[Outcome]
             name = AddDomainForm.domain_name(typed)
         except forms.ValidationError as exc:
             reason = " ".join(exc.messages)
-            if len(typed.split()) > 1:  # several words, read as one entry (split_entries)
+            words = typed.split()
+            if len(words) > 1 and not all(NAME_SHAPED.search(word) for word in words):
+                # Several words that are no names, read as one entry (split_entries).
                 reason = _not_names(typed)
             outcomes.append(Outcome(typed, "refused", reason=reason, line=line))
             continue
