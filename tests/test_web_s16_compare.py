@@ -50,9 +50,14 @@ class CompareWordsTestCase(BaseTestCase):
         # The zone is no longer signed: five DNSSEC checks each say there is nothing to check.
         store(self.domain, engine_report(NAME, FakeDns(BASE)))
         text = self.compare_text()
-        line = f"new {NAME} is not signed; nothing to check."
+        line = f"{NAME} is not signed; nothing to check."
         self.assertEqual(text.count(line), 1, text)
-        self.assertRegex(text, re.escape(line) + r" \(5 findings\)")
+        self.assertRegex(
+            text, r"new Does not apply: " + re.escape(line) + r" [A-Z0-9, -]+ \(5 findings\)"
+        )
+        # A new or gone finding says its verdict and id (review: a new failure and a new pass
+        # read alike without them).
+        self.assertRegex(text, r"gone Good: The zone is signed and secure\. DNSSEC-01")
 
     def test_no_machine_words_are_shown(self) -> None:
         store(self.domain, signed(engine_report(NAME, FakeDns(DEPLOYED))), days_ago=1)

@@ -462,6 +462,10 @@ class FindingLine:
     count: int = 1
     # For a finding whose status changed: "MTASTS-01: Good → Note".
     detail: str = ""
+    # For a new or gone finding: its verdict in the panel's words and its check ids
+    # ("Failing", "MTASTS-11"), so a new failure and a new pass do not read alike.
+    verdict: str = ""
+    ids: str = ""
 
 
 @dataclass
@@ -477,13 +481,18 @@ class ChangeLine:
 
 
 def _lines(findings: list[dict[str, Any]]) -> list[FindingLine]:
-    lines: dict[str, FindingLine] = {}
+    """Findings with the same words and verdict as one line, counted, naming their ids."""
+    lines: dict[tuple[str, str], FindingLine] = {}
     for f in findings:
-        summary = f.get("summary", "")
-        if summary in lines:
-            lines[summary].count += 1
+        key = (f.get("summary", ""), f.get("status", ""))
+        check_id = f.get("id", "")
+        if key in lines:
+            line = lines[key]
+            line.count += 1
+            if check_id and check_id not in line.ids.split(", "):
+                line.ids = f"{line.ids}, {check_id}" if line.ids else check_id
         else:
-            lines[summary] = FindingLine(summary)
+            lines[key] = FindingLine(key[0], verdict=verdict_label(key[1]), ids=check_id)
     return list(lines.values())
 
 
