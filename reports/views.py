@@ -112,7 +112,9 @@ def dashboard(request: HttpRequest, token: str) -> HttpResponse:
         "summary": summary,
         # Nothing ever received (not even a report we could not read): one empty state in
         # place of an empty chart and empty tables.
-        "no_reports_yet": not summary.raw_counts and not summary.reports_total,
+        "no_reports_yet": not summary.raw_counts
+        and not summary.reports_total
+        and not address.reports.exists(),
         # Testing → enforce: judged here for a policy the domain serves itself; for one we
         # host, a link to the hosting page, which judges and switches it.
         "readiness_card": readiness_card(address, timezone.now()),

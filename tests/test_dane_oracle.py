@@ -82,7 +82,8 @@ TLSA_IN_RECORD = re.compile(r"\sTLSA\s")
 # EHLO is a HELO-only server: DANE fails, DANE-10), a refused
 # connection, a reset or a silent server (lab [[tcp]] rows, s16o).
 NOTHING_TESTED = re.compile(
-    r"SMTP service not available|EHLO rejected: 4\d\d|Connection refused|Connection reset by peer"
+    r"SMTP service not available|EHLO rejected: 4\d\d|connect to \S+: Connection refused"
+    r"|connect to \S+: Connection reset by peer"
     r"|lost connection while reading server greeting|timeout while reading server greeting"
 )
 

@@ -234,6 +234,8 @@ def test_lab_scenarios_offline() -> None:
             continue  # needs a validating resolver: only meaningful against the lab
         if _needs_real_resolver(scenario, domains):
             continue
+        if scenario.domain.startswith("s16o-"):
+            continue  # partial outages (REFUSED, lame, dead name servers): only the lab has them
         if got["fail"] != want_fail or got["warn"] != want_warn or got["error"]:
             problems.append((scenario.domain, got, want_fail, want_warn))
     assert not problems
