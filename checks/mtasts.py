@@ -1937,7 +1937,14 @@ async def _hosted_setup_fix(
     CNAME into our policy zone, or a TXT with the current id), not the generic setup; only
     that record when the policy is `served` already. '' when the name is not ours."""
     result = state.fetch
-    if result is None or not await leads_to_hosting(ctx, result):
+    if result is None or not ctx.config.hosted_policy_host:
+        return ""
+    # As _fetch_hosted_fix: unless the policy is served, only a fetch that failed as hosting
+    # being off does is ours to explain (a timeout may be our outage), and only then are our
+    # host's addresses looked up.
+    if not served and _hosting_off(ctx, result) is None:
+        return ""
+    if not await leads_to_hosting(ctx, result):
         return ""
     host, domain, ours = result.host, ctx.domain, ctx.config.hosted_policy_host
     record = f"_mta-sts.{domain} record listed on"
@@ -1954,8 +1961,7 @@ async def _hosted_setup_fix(
             f"{domain}'s page in mailsec (Hosted MTA-STS), {kinds} with the current id. "
             f"Senders apply the policy from then on.{first}"
         )
-    off = _hosting_off(ctx, result)
-    said = off[0] if off else f"serves no policy for {domain} yet"
+    said, _ = _hosting_off(ctx, result) or ("", "")
     return (
         f"{host} points to mailsec's hosted MTA-STS ({ours}), which {said}:\n"
         f"1. Turn on hosting for {domain} on its page in mailsec (Hosted MTA-STS, then Host "

@@ -157,15 +157,16 @@ def _leaves(msg: Message, owner: Message | None = None, depth: int = 0) -> list[
         return [(msg, owner)]
     embedded = msg.get_content_type() in _MESSAGE_TYPES
     if embedded and _transfer_encoding(msg.get("content-transfer-encoding")) == "base64":
-        # The email package reads the base64 text as a message with no headers; the
-        # forwarded message is what that text decodes to (see embedded_messages).
+        # The email package reads base64 text as a message with no headers; the forwarded
+        # message is what that text decodes to (see embedded_messages). A part labelled
+        # base64 but sent as a plain message has headers: it is read as it is, as before.
         inner = msg.get_payload()
-        text = inner[0].get_payload() if inner and isinstance(inner[0], Message) else None
+        first = inner[0] if inner and isinstance(inner[0], Message) else None
+        text = first.get_payload() if first is not None and not first.keys() else None
         decoded = _base64_message(text.encode("ascii", "replace")) if isinstance(text, str) else b""
-        if not decoded:
-            return []
-        forwarded = BytesParser(policy=policy.default).parsebytes(readable(decoded))
-        return _leaves(forwarded, forwarded, depth + 1)
+        if decoded:
+            forwarded = BytesParser(policy=policy.default).parsebytes(readable(decoded))
+            return _leaves(forwarded, forwarded, depth + 1)
     out: list[tuple[Any, Any]] = []
     for sub in msg.get_payload():
         if isinstance(sub, Message):

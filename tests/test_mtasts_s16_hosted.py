@@ -288,6 +288,18 @@ def test_no_record_and_our_lookup_failing_keeps_the_generic_setup(
     same_verdicts(monkeypatch, findings, records=records)
 
 
+def test_no_record_and_a_fetch_that_is_not_hosting_off_keeps_the_generic_setup(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A timeout or a refused connection may be our outage, not hosting being off: the
+    # generic setup, and our host's addresses are not looked up for it (review, session 16).
+    for records in (zone(NO_RECORD, a=["192.0.2.80"]), zone(NO_RECORD, a=["198.51.100.7"])):
+        for kind in ("timeout", "connect"):
+            findings, ctx = check(monkeypatch, records, kind=kind)
+            assert findings[0].fix.startswith("Publish these three, in this order:"), kind
+            assert (OURS, "A") not in ctx.dns.asked  # type: ignore[attr-defined]
+
+
 # --- 3. the hosted fix once per page ---------------------------------------------------------
 
 

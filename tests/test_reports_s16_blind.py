@@ -667,3 +667,23 @@ def test_a_contact_info_written_as_a_mailto_uri_is_read_and_noted(monkeypatch) -
     assert any("is a mailto: URI" in n for n in report.notes), report.notes
     plain = both_readers(raw_json(google()), monkeypatch)[1]
     assert not any("mailto" in n for n in plain.notes)
+
+
+def test_a_forward_labelled_base64_but_sent_plain_is_still_read(
+    address: ReportAddress, signer
+) -> None:
+    """Review of E20: a message/rfc822 part labelled base64 whose body is the plain message
+    (the email package ignores the label for message/*) was read before the base64 decoding
+    and must stay read; only text that is no message with headers is decoded."""
+    from reports.mail import extract_reports
+    from tests.test_reports_mail_s8_forwarded import forwarded, signed_original
+
+    plain = forwarded(signed_original(address, signer), address.mailto)
+    labelled = plain.replace(
+        b"Content-Type: message/rfc822;",
+        b"Content-Transfer-Encoding: base64\r\nContent-Type: message/rfc822;",
+    )
+    assert labelled != plain
+    [report] = extract_reports(labelled)
+    assert report.forwarded and b'"organization-name"' in gzip.decompress(report.payload)
+    assert [r.payload for r in extract_reports(plain)] == [report.payload]
