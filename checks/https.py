@@ -454,7 +454,13 @@ class _Fetch:
 
     async def _exchange(self, address: str) -> None:
         self.stage = "connect"  # a retry starts over
-        reader, writer = await open_connection(address, self.port, self.ctx.config)
+        try:
+            reader, writer = await open_connection(address, self.port, self.ctx.config)
+        except ConnectionResetError as exc:
+            # The server took the connection and reset it before connect() returned (on a
+            # fast path its accept-and-reset lands first): the same reset as one during the
+            # handshake, seen earlier, so the same answer, not "could not check" by timing.
+            raise _HandshakeReset(os_error_text(exc)) from exc
         self.stage = "tls"
         try:
             try:
