@@ -341,7 +341,11 @@ class _Fetch:
                     # verdict on the domain from one connection), so, as STARTTLS does
                     # (starttls._again_if_dropped), only a second hang-up in a row is taken as
                     # its answer; the second try may also read the alert the first lost.
-                    await self._exchange(address)
+                    try:
+                        await self._exchange(address)
+                    except _HandshakeReset as reset:
+                        reset.after_hang_up = True
+                        raise
                 except _HandshakeReset:
                     await self._exchange(address)  # one reset may be overload: once more
         except TimeoutError:
@@ -366,11 +370,16 @@ class _Fetch:
             # Twice in a row: the host takes connections on 443 and refuses TLS, what every
             # sender meets too (checklist MTASTS-11 fails a host refusing TCP 443; a reset of
             # the handshake is that refusal one step later), so a TLS failure, as before.
+            before = (
+                "after it hung up on the first one right after its handshake"
+                if reset.after_hang_up
+                else "twice in a row"
+            )
             return AddressOutcome(
                 address,
                 False,
                 "TLS handshake failed: the server reset the connection during the handshake, "
-                f"twice in a row, without a TLS alert ({reset.reason})",
+                f"{before}, without a TLS alert ({reset.reason})",
                 "tls",
             )
         except ssl.SSLError as exc:
@@ -883,6 +892,8 @@ class _HandshakeReset(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+        # Set when the try before this one ended in a hang-up after its handshake instead.
+        self.after_hang_up = False
 
 
 def _hang_up(exc: BaseException) -> bool:

@@ -186,3 +186,27 @@ def test_a_handshake_failure_keeps_the_sni_advice() -> None:
     )
     summary, fix = mtasts13(result)
     assert "when asked via SNI" in summary and "(SNI)" in fix
+
+
+class HangUpThenResetServer(HangingUpServer):
+    """The first connection: a handshake and a close without an answer; the second: a reset
+    on the ClientHello, before any handshake."""
+
+    def _one(self, raw: socket.socket, hang_up: bool) -> None:
+        if self.connections == 1:
+            super()._one(raw, True)
+            return
+        raw.recv(1)
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        raw.close()
+
+
+def test_a_hang_up_then_a_reset_says_both_not_twice_the_same(tmp_path: Path) -> None:
+    # Two different refusals: "twice in a row" would say the first was a reset too.
+    result = fetch_from(HangUpThenResetServer(tmp_path, "eof"))
+    assert result.error_kind == "tls", result.error
+    assert "twice in a row" not in result.error
+    assert result.error.startswith(
+        "TLS handshake failed: the server reset the connection during the handshake, after it "
+        "hung up on the first one right after its handshake, without a TLS alert"
+    ), result.error
