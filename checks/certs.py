@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
+from checks.domainname import _to_a_labels, _to_u_label
+
 # --------------------------------------------------------------------------------------------
 # Facts
 
@@ -160,8 +162,11 @@ def _labels(name: str) -> list[str] | None:
     if not name:
         return None
     try:
-        # Compare in A-label form so a U-label SAN and an A-label host agree.
-        name = name.encode("idna").decode("ascii") if not name.isascii() else name
+        # Compare in A-label form so a U-label host and an A-label SAN agree, by IDNA2008 as
+        # CAs write dNSNames and the engine makes names (checks.domainname): Python's "idna"
+        # codec (IDNA2003) turns straße.example into strasse.example, which no certificate
+        # for xn--strae-oqa.example names.
+        name = _to_a_labels(name) if not name.isascii() else name
     except UnicodeError:
         return None
     labels = name.split(".")
@@ -193,6 +198,20 @@ def dns_id_matches(pattern: str, host: str) -> bool:
     if any("*" in label for label in p):
         return False
     return p == h
+
+
+def misplaced_wildcards(names: list[str]) -> list[str]:
+    """The names among `names` (SANs) with a wildcard dns_id_matches never honours: not the
+    whole left-most label ("mx*.example.com"), more than one ("*.*.example.com"), or directly
+    under a single label ("*.com")."""
+    out = []
+    for name in names:
+        labels = _labels(name)
+        if "*" not in name or labels is None:
+            continue
+        if labels[0] != "*" or any("*" in label for label in labels[1:]) or len(labels) < 3:
+            out.append(name)
+    return out
 
 
 def san_matches(der: bytes, host: str) -> bool:
@@ -247,6 +266,20 @@ def name_matches(der: bytes, host: str) -> bool:
     return any(dns_id_matches(san, host) for san in sans or []) or cn_matches(der, host)
 
 
+def readable_name(name: str) -> str:
+    """A host name as findings show it: an internationalised one in its A-labels, as DNS and
+    certificates hold it, followed by its U-labels for people ("mx1.xn--bcher-kva.example
+    (mx1.bücher.example)"); any other name, or one whose A-labels do not decode, as it is."""
+    if "xn--" not in name.lower():
+        return name
+    try:
+        # A wildcard label ("*.xn--bcher-kva.example") stays as it is.
+        shown = ".".join(label if label == "*" else _to_u_label(label) for label in name.split("."))
+    except UnicodeError:
+        return name
+    return name if shown.lower() == name.lower() else f"{name} ({shown})"
+
+
 def is_ip_literal(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
@@ -278,6 +311,12 @@ class ChainResult:
     # the check time: 'expired' or 'not-yet-valid' ('' without one). Findings read this, not
     # `detail`, whose words quote the CA's own name (which may say anything, "expired on" too).
     stale_ca_state: str = ""
+    # The same account of a stale CA certificate on the leaf's path when the leaf's own dates
+    # fail too (error 'expired' or 'not-yet-valid' for the leaf), as `detail` gives it for a
+    # current leaf ("the CA certificate 'CN=…' expired on …"), and which way ('expired' or
+    # 'not-yet-valid'); '' otherwise. Kept apart from expired_ca, which says the leaf is fine.
+    stale_ca_too: str = ""
+    stale_ca_too_state: str = ""
     # The leaf asserts basicConstraints cA=TRUE and the path was validated with that tolerated
     # (see verify_chain): OpenSSL-based senders accept it, webpki-based ones do not.
     leaf_is_ca: bool = False
@@ -445,6 +484,18 @@ def _stale_issuer(
     return None
 
 
+def _stale_ca_account(stale: x509.Certificate, now: datetime) -> tuple[str, str]:
+    """What the report says of a CA certificate outside its validity at `now` ("the CA
+    certificate 'CN=…' expired on …" or "… is not valid before …") and which way it is
+    ('expired' or 'not-yet-valid'), decided from its dates, never from its name's words."""
+    state = "expired" if stale.not_valid_after_utc < now else "not-yet-valid"
+    return f"the CA certificate '{name_text(stale.subject)}' " + (
+        f"expired on {utc_text(stale.not_valid_after_utc)}"
+        if state == "expired"
+        else f"is not valid before {utc_text(stale.not_valid_before_utc)}"
+    ), state
+
+
 # How far a leaf's notBefore may be ahead of our clock and still be judged valid. A certificate
 # installed the moment it is issued (ACME clients deploy within seconds; not every CA backdates
 # notBefore) is "not yet valid" for a few seconds to clients whose clock runs behind the CA's,
@@ -518,7 +569,7 @@ def peer_chain(obj: ssl.SSLObject) -> list[bytes]:
     return [leaf] if leaf else []
 
 
-def stale_ca_fix(host: str, detail: str, state: str) -> str:
+def stale_ca_fix(host: str, detail: str, state: str, then: str = "") -> str:
     """What to do about a current leaf sent under a CA certificate outside its validity: one
     instruction for SMTP-09 (and so MTASTS-32), MTASTS-12 and BIMI-04/-10 alike.
 
@@ -527,16 +578,24 @@ def stale_ca_fix(host: str, detail: str, state: str) -> str:
     ('expired' or 'not-yet-valid'). The leaf is fine, so renewing it is not the fix (an ACME
     client renewing it may well keep the same stale chain file): the intermediate is. One
     not valid yet is most often a CA's renewed copy installed ahead of its start; the copy
-    valid now (same name and key) still links the leaf."""
+    valid now (same name and key) still links the leaf.
+
+    `then` is the instruction for a leaf outside its own dates as well (ChainResult.stale_ca_too):
+    it comes second, since a new leaf sent with the same stale chain would fail all the same."""
+    leaf = (
+        f" Do this first: a new certificate for {host} sent with that chain would fail too. "
+        f"Then {then[:1].lower()}{then[1:]}"
+        if then
+        else " The server's own certificate can stay."
+    )
     if state == "not-yet-valid":
         return (
             f"Install the intermediate certificate from your CA that is valid now in the chain "
-            f"{host} sends, in place of the one that is not valid yet: {detail}. The server's "
-            "own certificate can stay."
+            f"{host} sends, in place of the one that is not valid yet: {detail}.{leaf}"
         )
     return (
         f"Install the current intermediate certificate from your CA in the chain {host} sends, "
-        f"in place of the expired one: {detail}. The server's own certificate can stay."
+        f"in place of the expired one: {detail}.{leaf}"
     )
 
 
@@ -672,13 +731,19 @@ def verify_chain(
     )
     result.trusted = trust_error is None or anchored
     if result.trusted:
-        if expired:
-            result.error = "expired"
-            result.detail = f"expired on {utc_text(leaf.not_valid_after_utc)}"
-        elif not_yet:
-            result.error = "not-yet-valid"
-            # To the second: a certificate issued minutes ago differs from one dated next month.
-            result.detail = f"not valid before {utc_text(leaf.not_valid_before_utc)}"
+        if expired or not_yet:
+            if expired:
+                result.error = "expired"
+                result.detail = f"expired on {utc_text(leaf.not_valid_after_utc)}"
+            else:
+                result.error = "not-yet-valid"
+                # To the second: a certificate issued minutes ago differs from one dated next
+                # month.
+                result.detail = f"not valid before {utc_text(leaf.not_valid_before_utc)}"
+            if (stale := _stale_issuer(certs, now, roots)) is not None:
+                # Both out of their dates: a new leaf alone, sent with the same stale CA
+                # certificate, would still fail, so the CA certificate is named as well.
+                result.stale_ca_too, result.stale_ca_too_state = _stale_ca_account(stale, now)
         elif not name_ok:
             result.error, result.detail = "name-mismatch", f"not valid for {host}"
         elif (stale := _stale_issuer(certs, now, roots)) is not None:
@@ -686,14 +751,7 @@ def verify_chain(
             # rather than the verifier's "cert is not valid at validation time".
             result.error = "expired"
             result.expired_ca = name_text(stale.subject)
-            result.stale_ca_state = (
-                "expired" if stale.not_valid_after_utc < now else "not-yet-valid"
-            )
-            result.detail = f"the CA certificate '{result.expired_ca}' " + (
-                f"expired on {utc_text(stale.not_valid_after_utc)}"
-                if result.stale_ca_state == "expired"
-                else f"is not valid before {utc_text(stale.not_valid_before_utc)}"
-            )
+            result.detail, result.stale_ca_state = _stale_ca_account(stale, now)
         elif (short_ca := next((c for c in short_on_path if c[0] is not leaf), None)) is not None:
             # The verifier refuses a signature made with a short key ("candidates exhausted:
             # RSA key is too weak"), as OpenSSL at its default security level does: a fault of

@@ -77,6 +77,10 @@ class SmtpProbe:
     # Whether that CA certificate expired or has not started yet, from its dates at the check
     # (certs.ChainResult.stale_ca_state): 'expired' | 'not-yet-valid' | ''.
     stale_ca_state: str = ""
+    # A stale CA certificate on the leaf's path while the leaf's own dates fail too (verify_error
+    # 'expired' or 'not-yet-valid'): certs.ChainResult.stale_ca_too and its state.
+    stale_ca_too: str = ""
+    stale_ca_too_state: str = ""
     # Subject of a CA certificate whose key is too short (certs.short_keys) to validate the
     # path (verify_error 'invalid'): SMTP-09 asks for another chain, not a new leaf.
     short_ca: str = ""
@@ -1139,6 +1143,8 @@ async def _rsa_certificate(ctx: CheckContext, probe: SmtpProbe, started: float) 
         verify_detail="",
         expired_ca="",
         stale_ca_state="",
+        stale_ca_too="",
+        stale_ca_too_state="",
         short_ca="",
         name_ok=False,
         chain_complete=True,
@@ -1161,6 +1167,7 @@ def _analyse_chain(config: CheckConfig, probe: SmtpProbe) -> None:
     probe.verify_detail = result.detail
     probe.expired_ca = result.expired_ca
     probe.stale_ca_state = result.stale_ca_state
+    probe.stale_ca_too, probe.stale_ca_too_state = result.stale_ca_too, result.stale_ca_too_state
     probe.short_ca = result.short_ca
     # SMTP-11 / MTA-STS: a SAN DNS-ID must match (RFC 8461 §4.2); a CN-only certificate does not.
     probe.name_ok = certs.san_matches(probe.chain_der[0], probe.host)
@@ -1814,7 +1821,7 @@ def _per_probe(
             subject=subj,
         )
 
-    _versions(out, p, subj, ev)
+    _versions(out, p, subj, ev, dane_applies)
 
     # SMTP-08: cipher suites (RFC 7465, RFC 9325 §4).
     weak = [
@@ -1900,9 +1907,22 @@ _TLS13_ONLY = (
 )
 
 
-def _versions(out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any]) -> None:
+# Why a TLS 1.0/1.1-only MX with TLSA records gets no mail from DANE senders (SMTP-07). The
+# lab's Postfix oracle shows it (tests/test_dane_oracle.py, f32a): OpenSSL 3 refuses TLS 1.0's
+# MD5-SHA1 handshake signatures at its default security level, the certificate is never seen.
+_DANE_NEEDS_TLS12 = (
+    " Its TLSA records make TLS mandatory for DANE senders (RFC 7672 §2.2), and those that "
+    "follow RFC 8996 (Postfix with OpenSSL 3, for one) cannot complete a TLS 1.0/1.1 "
+    "handshake, so they hold the mail in their queues and retry instead of delivering it."
+)
+
+
+def _versions(
+    out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any], dane_applies: bool = False
+) -> None:
     # SMTP-07: MTA-STS needs TLS 1.2 or higher (RFC 8461 §7.2); 1.0/1.1 deprecated (RFC 8996);
     # TLS 1.2 itself refused is BCP 195's concern (RFC 9325 §3.1.1), see _TLS13_ONLY.
+    # `dane_applies`: the host publishes secure usable TLSA records (_Context.dane_hosts).
     rank = _version_rank(p.max_tls_version)
     legacy = [v for v in p.tls_versions_accepted if v in LEGACY_TLS]
     names = {"TLSv1": "TLS 1.0", "TLSv1.1": "TLS 1.1", "TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}
@@ -1921,7 +1941,7 @@ def _versions(out: Collector, p: SmtpProbe, subj: str, ev: dict[str, Any]) -> No
             Status.FAIL,
             f"{subj} speaks at most {names.get(p.max_tls_version, p.max_tls_version)}; "
             "MTA-STS senders require TLS 1.2 or later and TLS 1.0/1.1 are deprecated "
-            "(RFC 8996).",
+            "(RFC 8996)." + (_DANE_NEEDS_TLS12 if dane_applies else ""),
             subject=subj,
             evidence=evidence,
             fix="Enable TLS 1.2 and TLS 1.3 on the mail server and disable TLS 1.0/1.1.",
@@ -2051,24 +2071,54 @@ def certificate_findings(
     # An expired intermediate breaks the path like a missing one: SMTP-09, not SMTP-10.
     ca_expired = p.verify_error == "expired" and bool(p.expired_ca)
     leaf_error = None if ca_expired else p.verify_error
-    trust_error = ca_expired or p.verify_error in {
-        "self-signed",
-        "untrusted",
-        "incomplete-chain",
-        "invalid",
-    }
+    # The leaf out of its own dates and a CA certificate on its path too (certs.ChainResult.
+    # stale_ca_too): SMTP-09 names the CA certificate and SMTP-10 the leaf, and both give the
+    # one fix in the order it works, the chain first, since a new leaf sent with the same
+    # stale chain would fail as well.
+    ca_too = leaf_error in {"expired", "not-yet-valid"} and bool(p.stale_ca_too)
+    starts = _parse_time(leaf.not_before)
+    if leaf_error == "not-yet-valid":
+        leaf_fix = (
+            f"Install {'an ' + cert_word if label else 'a certificate'} for {p.host} that is "
+            f"valid now: the one it sends is not valid before "
+            f"{certs.utc_text(starts) if starts else leaf.not_before}. Check the clock of the "
+            "system that issued it."
+        )
+    else:
+        leaf_fix = f"Renew the {cert_word} of {p.host}."
+    both_fix = (
+        certs.stale_ca_fix(p.host, p.stale_ca_too, p.stale_ca_too_state, then=leaf_fix)
+        if ca_too
+        else ""
+    )
+    trust_error = (
+        ca_expired
+        or ca_too
+        or p.verify_error
+        in {
+            "self-signed",
+            "untrusted",
+            "incomplete-chain",
+            "invalid",
+        }
+    )
     if trust_error:
-        if ca_expired:
+        if ca_expired or ca_too:
             # certs.verify_chain names the CA certificate and its date either way ("expired on"
             # or "is not valid before": one installed ahead of its start); which way is decided
             # from its dates (stale_ca_state), never from those words, which quote its name.
+            state = p.stale_ca_too_state if ca_too else p.stale_ca_state
             stale = (
                 "a CA certificate that is not valid yet"
-                if p.stale_ca_state == "not-yet-valid"
+                if state == "not-yet-valid"
                 else "an expired CA certificate"
             )
-            what = f"sends {stale}: {p.verify_detail}"
-            fix = certs.stale_ca_fix(p.host, p.verify_detail, p.stale_ca_state)
+            what = f"sends {stale}: {p.stale_ca_too if ca_too else p.verify_detail}"
+            if ca_too:
+                what += f"; its own {cert_word} " + (
+                    "is not valid yet either" if leaf_error == "not-yet-valid" else "expired too"
+                )
+            fix = both_fix or certs.stale_ca_fix(p.host, p.verify_detail, p.stale_ca_state)
         elif p.verify_error == "incomplete-chain":
             what = f"does not send the intermediate certificate(s): {p.verify_detail}"
             fix = f"Configure {p.host} to send the full chain (leaf followed by intermediates)."
@@ -2163,7 +2213,6 @@ def certificate_findings(
     # ahead of our clock as of its notBefore (clock skew, a certificate deployed the second
     # it was issued): valid, with a note, since a sender whose clock is ahead of ours may
     # still refuse it for those moments.
-    starts = _parse_time(leaf.not_before)
     ahead = (starts - datetime.now(UTC)) if starts else None
     if leaf_error in {"expired", "not-yet-valid"} or (days is not None and days < 0):
         state = "expired on" if leaf_error != "not-yet-valid" else "is not valid before"
@@ -2181,7 +2230,7 @@ def certificate_findings(
             + (" DANE-EE senders still deliver." if dane_ok else ""),
             subject=subj,
             evidence=ev,
-            fix=f"Renew the {cert_word} of {p.host}.",
+            fix=both_fix or leaf_fix,
         )
     elif ahead is not None and ahead > timedelta(0):
         out.add(
@@ -2242,14 +2291,22 @@ def certificate_findings(
             f"subjectAltName includes {p.host}.",
         )
     elif not p.name_ok:
+        misplaced = certs.misplaced_wildcards(leaf.sans)
         out.add(
             "SMTP-11",
             Status.FAIL if under_sts else Status.WARN,
-            f"{the_cert} is not valid for {p.host}: it names "
-            f"{', '.join(leaf.sans) or 'no subjectAltName DNS name'}."
+            f"{the_cert} is not valid for {certs.readable_name(p.host)}: it names "
+            f"{', '.join(map(certs.readable_name, leaf.sans)) or 'no subjectAltName DNS name'}."
             + (
                 " A subjectAltName ending in a dot matches no host name."
                 if any(san.endswith(".") for san in leaf.sans)
+                else ""
+            )
+            + (
+                f" The wildcard in {', '.join(misplaced)} matches no host: senders following "
+                "RFC 9525 honour a wildcard only as the whole left-most label, standing for "
+                "one label, above at least two more ('*.example.com')."
+                if misplaced
                 else ""
             )
             + sts_note,
@@ -2262,7 +2319,7 @@ def certificate_findings(
         out.add(
             "SMTP-11",
             Status.PASS,
-            f"The certificate of {subj} is valid for {p.host}.",
+            f"The certificate of {subj} is valid for {certs.readable_name(p.host)}.",
             subject=subj,
             evidence={"sans": leaf.sans},
         )
