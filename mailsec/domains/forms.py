@@ -3,12 +3,15 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from datetime import datetime
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.db import models
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models.functions import StrIndex
+from django.db.models.lookups import GreaterThan
 
 from checks.domainname import (
     DomainNameError,
@@ -16,7 +19,7 @@ from checks.domainname import (
     quoted,
     to_ascii_domain,
 )
-from mailsec.domains.models import CHALLENGE_PREFIX, display_name, name_sort_key
+from mailsec.domains.models import CHALLENGE_PREFIX, Domain, display_name
 
 SELECTOR_RE = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$", re.IGNORECASE)
 # Each selector is looked up at every check, all of them at once (checks.dkim.get_keys): the
@@ -150,9 +153,8 @@ class DomainListForm(forms.Form):
     so a filtered list has a URL to share, to bookmark and to come back to. A value the form
     does not know (an edited URL) counts as its default: the list is shown, never an error.
 
-    It filters and sorts the values the list reads (one query for the team, views._list_html)
-    by what each row shows (listing._row): the name as people read it or its A-label, and
-    the words of the row's status."""
+    It says in SQL which domains the list keeps (where) and what it sorts them by before
+    their names (order_key): views._list_html counts and pages them in the database."""
 
     STATUSES = [
         ("", "All domains"),
@@ -237,65 +239,72 @@ class DomainListForm(forms.Form):
             parts.append(f"with \u201c{quoted(self.choice['q'].strip())}\u201d in the name")
         return ", ".join(parts)
 
-    def keeps(self, values: dict[str, Any]) -> bool:
-        """Whether the domain of these values (those listing._row reads) is shown."""
-        needle = self.needle
-        if needle:
-            name = values["name"]
-            # Only an A-label reads otherwise for people; decoding every name would cost a
-            # team of a thousand domains 30 ms a request.
-            shown = display_name(name).casefold() if "xn--" in name else name
-            if needle not in shown and needle not in name:
-                return False
-        status = self.choice["status"]
-        return not status or status in row_statuses(values)
+    def where(self, domains: QuerySet[Domain]) -> Q | None:
+        """The domains the filter keeps, as SQL's WHERE over `domains` (the team's); None
+        when it keeps them all. What each row shows (listing._row, _row.html): the name as
+        people read it or its A-label, and the words of the row's status."""
+        parts = [part for part in (self._name_where(domains), self._status_where()) if part]
+        if not parts:
+            return None
+        return parts[0] & parts[1] if len(parts) == 2 else parts[0]
 
-    def sort_key(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        """The order of the list: by name naturally (name_sort_key, as the list and the CSV
-        sort); by score, lowest first, domains without a score shown after those with one;
-        by the last check, longest ago first, domains never checked last. Ties by name."""
-        name = name_sort_key(values["name"])
+    def _name_where(self, domains: QuerySet[Domain]) -> Q | None:
+        """The names holding the text to find: the A-label (instr/strpos, which compare
+        case and every character as Python's `in` does, where LIKE would ignore ASCII case
+        on SQLite and take % and _ for wildcards) or, for an A-label, the name as shown.
+        SQL cannot decode an A-label: the team's names that have one are read and decoded
+        here (only those: decoding every name would cost a team of a thousand domains 30 ms
+        a request), and those found are added by their ids."""
+        needle = self.needle
+        if not needle:
+            return None
+        by_name = Q(GreaterThan(StrIndex("name", Value(needle)), 0))
+        idns = domains.filter(GreaterThan(StrIndex("name", Value("xn--")), 0)).exclude(by_name)
+        shown = [
+            pk
+            for pk, name in idns.values_list("pk", "name")
+            if needle in display_name(name).casefold()
+        ]
+        return by_name | Q(pk__in=shown) if shown else by_name
+
+    def _status_where(self) -> Q | None:
+        status = self.choice["status"]
+        return STATUS_WHERE[status] if status else None
+
+    def order_key(self) -> Case | None:
+        """What the list is sorted by before the name, as SQL (None for the name alone):
+        the score the row shows as a number, or when the last run shown finished. Domains
+        without one (n/a, never checked, a deleted run) have NULL, sorted after the others.
+        Equal keys are sorted by name naturally, which SQL cannot (name_sort_key)."""
         sort = self.choice["sort"]
         if sort == "score":
-            score = shown_score(values)
-            return (score is None, score or 0, name)
+            # n/a for a null MX, as the row shows it; none for a domain never checked.
+            return Case(
+                When(NOT_CHECKED | Q(last_worst__no_mail=True), then=Value(None)),
+                default=F("last_score"),
+                output_field=models.PositiveSmallIntegerField(),
+            )
         if sort == "checked":
-            at = checked_at(values)
-            return (at is None, at.timestamp() if at else 0.0, name)
-        return (name,)
-
-
-def checked_at(values: dict[str, Any]) -> datetime | None:
-    """When the last run shown finished: none when that run was deleted (the list then
-    says the domain was not checked, listing._row)."""
-    return values["last_checked_at"] if values["last_run_id"] else None
-
-
-def shown_score(values: dict[str, Any]) -> int | None:
-    """The score the row shows as a number: none for n/a (a null MX, or none of the scored
-    checks made) and for a domain never checked."""
-    if checked_at(values) is None:
+            return Case(
+                When(NOT_CHECKED, then=Value(None)),
+                default=F("last_checked_at"),
+                output_field=models.DateTimeField(),
+            )
         return None
-    worst = values["last_worst"] or {}
-    if worst.get("no_mail"):
-        return None
-    score: int | None = values["last_score"]
-    return score
 
 
-def row_statuses(values: dict[str, Any]) -> set[str]:
-    """The statuses of DomainListForm.STATUSES the row of these values shows (_row.html):
-    its worst finding's verdict (Failing, Needs attention, Could not check), "last check
-    failed", "could not be checked" for a score no check could make, "not verified"."""
-    found = set()
-    worst = (values["last_worst"] or {}) if checked_at(values) else {}
-    status = worst.get("status")
-    if status == "fail":
-        found.add("failing")
-    elif status == "warn":
-        found.add("attention")
-    if status == "error" or worst.get("none_checked") or values["last_failed_at"] is not None:
-        found.add("error")
-    if values["verified_at"] is None:
-        found.add("unverified")
-    return found
+# A domain whose last run shown is gone (deleted in the admin: SET_NULL) or never finished
+# reads "not checked" on its row (listing._row): no score, no verdict, no time.
+NOT_CHECKED = Q(last_run__isnull=True) | Q(last_checked_at__isnull=True)
+CHECKED = ~NOT_CHECKED
+# The statuses of DomainListForm.STATUSES as the row shows them (_row.html): its worst
+# finding's verdict (Failing, Needs attention, Could not check), "last check failed",
+# "could not be checked" for a score no check could make, "not verified". last_worst holds
+# True for none_checked and no_mail when set (models.row_worst).
+STATUS_WHERE = {
+    "failing": CHECKED & Q(last_worst__status="fail"),
+    "attention": CHECKED & Q(last_worst__status="warn"),
+    "error": (CHECKED & (Q(last_worst__status="error") | Q(last_worst__none_checked=True)))
+    | Q(last_failed_at__isnull=False),
+    "unverified": Q(verified_at__isnull=True),
+}

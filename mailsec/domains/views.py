@@ -15,8 +15,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, TextField, Window
-from django.db.models.functions import Cast, Lag, Lead, RowNumber
+from django.db.models import Count, F, Q, QuerySet, TextField, Window
+from django.db.models.functions import Cast, Lag, Lead, Rank, RowNumber
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -43,7 +43,7 @@ from mailsec.accounts.scope import (
 )
 from mailsec.domains import bulk, export, listing, pagecache
 from mailsec.domains.forms import AddDomainForm, DomainListForm, SelectorsForm, taken_from
-from mailsec.domains.models import CheckRun, Domain, display_name
+from mailsec.domains.models import CheckRun, Domain, display_name, name_sort_key
 from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
 from mailsec.freecheck import concurrency, ratelimit
 from mailsec.scoring.chart import MAX_POINTS, Chart, build_chart, sparse_chart
@@ -176,9 +176,58 @@ def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> 
     return render(request, "domains/index.html", ctx, status=status)
 
 
-# What the list reads of every domain of the team when it is filtered or sorted otherwise
-# than by name: all that listing._row shows, so the page's rows need no second query.
-LIST_FIELDS = listing.ROW_FIELDS
+class _ListOrder:
+    """The ids of the domains a filtered or sorted list keeps, in its order, as the Paginator
+    asks for them: their number (counted in SQL), then one page of them.
+
+    Sorted by name, every kept domain's id and name are read and sorted here, as
+    listing.page_of_rows does (no database collation orders digit runs as numbers or U-labels
+    by their letters). Sorted by score or by the last check, SQL pages by that key and only
+    the domains sharing a key with the page are read and sorted by name here: the first and
+    last keys of the page (SQL's ORDER BY and OFFSET) and how many domains come before the
+    first (RANK), then the domains with a key between them. A page of a team of thousands
+    then reads tens of names, not thousands (as many as share one score, at worst)."""
+
+    def __init__(self, kept: QuerySet[Domain], shown: DomainListForm, count: int) -> None:
+        self.kept = kept
+        self.key = shown.order_key()
+        self.number = count
+
+    def count(self) -> int:
+        return self.number
+
+    def __len__(self) -> int:
+        return self.number
+
+    def __getitem__(self, wanted: slice) -> list[int]:
+        start, stop = wanted.start or 0, min(wanted.stop, self.number)
+        if start >= stop:
+            return []
+        if self.key is None:
+            names = self.kept.values_list("pk", "name")
+            return [pk for pk, _ in sorted(names, key=lambda row: name_sort_key(row[1]))][
+                start:stop
+            ]
+        keyed = self.kept.annotate(order_key=self.key)
+        order = F("order_key").asc(nulls_last=True)
+        edges = list(
+            keyed.annotate(before=Window(Rank(), order_by=order))
+            .order_by(order)
+            .values_list("order_key", "before")[start:stop]
+        )
+        (first, rank), (last, _) = edges[0], edges[-1]
+        if first is None:
+            between = Q(order_key__isnull=True)
+        elif last is None:
+            between = Q(order_key__gte=first) | Q(order_key__isnull=True)
+        else:
+            between = Q(order_key__gte=first, order_key__lte=last)
+        group = sorted(
+            keyed.filter(between).values_list("pk", "name", "order_key"),
+            key=lambda row: (row[2] is None, row[2] or 0, name_sort_key(row[1])),
+        )
+        skipped = rank - 1  # domains before the first key, on earlier pages
+        return [pk for pk, _, _ in group[start - skipped : stop - skipped]]
 
 
 def _list_html(
@@ -190,22 +239,31 @@ def _list_html(
 
     All domains by name is listing's page, cached until the team's domains change (its words
     from a count of them: clearing the filter costs a cache read and a count, not the whole
-    team's rows). Filtered or sorted otherwise, it is made each time from one query of the
-    team's domains (the unique index on team and name finds them): names (as shown or as
-    A-labels) and statuses are matched and sorted in Python, since no SQL matches a U-label
-    or sorts naturally."""
+    team's rows). Filtered or sorted otherwise, the database keeps, counts and pages the
+    team's domains (DomainListForm.where, _ListOrder); then the page's rows are read, all
+    that listing._row shows of them. The number of queries does not depend on the team's
+    size."""
     if shown.is_default:
         html = listing.page_html(team, page)
         if not fresh:
             return html, ""
         total = team.domains.count()
         return html, _list_words(shown, total, total, "")
-    everything = list(team.domains.values(*LIST_FIELDS))
-    kept = sorted(filter(shown.keeps, everything), key=shown.sort_key)
-    pages = Paginator(kept, listing.PAGE_SIZE).get_page(page)
+    domains = team.domains.all()
+    where = shown.where(domains)
+    if where is None:
+        total = kept_count = domains.count()
+        kept = domains
+    else:
+        counts = domains.aggregate(total=Count("pk"), kept=Count("pk", filter=where))
+        total, kept_count = counts["total"], counts["kept"]
+        kept = domains.filter(where)
+    pages = Paginator(_ListOrder(kept, shown, kept_count), listing.PAGE_SIZE).get_page(page)
+    wanted = list(pages.object_list)
+    by_pk = {v["pk"]: v for v in domains.filter(pk__in=wanted).values(*listing.ROW_FIELDS)}
     now = timezone.now()
-    rows = [listing._row(values, now) for values in pages.object_list]
-    total, summary = len(everything), shown.summary()
+    rows = [listing._row(by_pk[pk], now) for pk in wanted if pk in by_pk]
+    summary = shown.summary()
     clear = shown.query(q="", status="").rstrip("&")
     ctx = {
         "rows": listing.rendered(rows),
@@ -217,7 +275,7 @@ def _list_html(
         # Clearing the filter keeps the order chosen.
         "clear_url": reverse("domains:index") + (f"?{clear}" if clear else ""),
     }
-    words = _list_words(shown, len(kept), total, summary)
+    words = _list_words(shown, kept_count, total, summary)
     return mark_safe(render_to_string("domains/_list.html", ctx)), words  # our template
 
 
