@@ -41,6 +41,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from checks.domainname import _to_a_labels
 
@@ -297,8 +298,11 @@ class ParsedReport:
 def contact_domain(contact_info: str | None) -> str | None:
     """The domain of a contact-info that is an e-mail address, in lower-case A-labels
     without a trailing dot (as TLS-Report-Submitter is read, to compare the two, RFC 8460
-    §5.3); None otherwise."""
-    address = (contact_info or "").removeprefix("mailto:")
+    §5.3); None otherwise. A mailto: URI is read for its address (RFC 6068: the scheme in any
+    case, the address percent-encoded, header fields after a "?")."""
+    address = contact_info or ""
+    if address[:7].lower() == "mailto:":
+        address = unquote(address[7:].split("?", 1)[0], errors="replace")
     match = _ADDR_SPEC_RE.match(address)
     if match:
         return match.group(1).rstrip(".").lower()
@@ -1367,7 +1371,7 @@ def _header(ck: _Checker, obj: dict[str, Any]) -> tuple[str, str, str | None, da
             ck.warn(
                 f"contact-info {contact_info[:80]!r} is not an e-mail address (RFC 5322 addr-spec)"
             )
-        elif contact_info.startswith("mailto:"):
+        elif contact_info[:7].lower() == "mailto:":
             # RFC 8460 §4.4 asks for the address itself (RFC 5322 addr-spec), not a URI; a
             # real reporter (Zoho) writes one, and its address is what counts (it is compared
             # with TLS-Report-Submitter), so this is said, not warned.
