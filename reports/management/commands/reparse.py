@@ -22,6 +22,9 @@ from reports.parse import ZIP_MAGIC
 SPLIT_PAGE = 200
 SPLIT_CHUNK = 200
 SPLIT_CHUNK_BYTES = 32 * 1024 * 1024
+# Outcomes of a row's parse that fail --split-zips: the parse raised (the database refused
+# it, "failed"), or ended as an error of ours; a rejected report is the report's outcome.
+_NOT_PARSED = ("failed", RawReport.ERROR)
 
 
 class Command(BaseCommand):
@@ -103,6 +106,8 @@ class Command(BaseCommand):
 
     def _split(self, options: dict[str, Any]) -> None:
         split, finished, complete, refused, failed, stale = 0, 0, 0, 0, 0, 0
+        # Rows of split bodies whose parse failed (raised) or ended as an error of ours.
+        self._failed_rows: list[tuple[RawReport, str]] = []
         added: Counter[str] = Counter()
         pending: Counter[str] = Counter()
         for pks in _candidates():
@@ -156,15 +161,31 @@ class Command(BaseCommand):
             parts.append(f"{_count(complete, 'body', 'bodies')} split already")
         if failed:
             parts.append(f"{_count(failed, 'body', 'bodies')} failed (listed)")
+        rows = self._failed_rows
+        if rows:
+            parts.append(f"{_count(len(rows), 'raw report')} not parsed (listed)")
         self.stdout.write("split-zips: " + (", ".join(parts) or "nothing to split"))
-        if refused or failed:
+        for raw, status in rows:
+            why = raw.error if status == RawReport.ERROR else "the parse raised, see above"
+            self.stderr.write(
+                f"{raw.public_id}: report {raw.report_index + 1} of a split body ended {status} "
+                f"({why}); once fixed, run reparse --id {raw.public_id}"
+            )
+        if refused or failed or rows:
             # As ingest_files: a run that left reports behind must not look like a success
             # to a script or an upgrade checklist.
-            n = refused + failed
-            raise CommandError(
-                f"{_count(n, 'body', 'bodies')} {'was' if n == 1 else 'were'} not split "
-                "(listed above)"
-            )
+            said = []
+            if refused or failed:
+                n = refused + failed
+                said.append(
+                    f"{_count(n, 'body', 'bodies')} {'was' if n == 1 else 'were'} not split"
+                )
+            if rows:
+                said.append(
+                    f"{_count(len(rows), 'raw report')} {'was' if len(rows) == 1 else 'were'} "
+                    f"not parsed: {' '.join(str(r.public_id) for r, _ in rows)}"
+                )
+            raise CommandError("; ".join(said) + " (listed above)")
 
     def _parse_split(self, outcome: Split, queue: bool) -> tuple[list[str], list[str]]:
         """Parse a split body's rows and say what happened; the statuses of the rows added
@@ -182,12 +203,22 @@ class Command(BaseCommand):
             again_rows = [r for r in outcome.had if r.parse_status != RawReport.PENDING]
         else:
             again_rows = outcome.stale
+        again_statuses = [self._parse(r, queue, force=True) for r in again_rows]
         again = [
-            f"report {r.report_index + 1}: {self._parse(r, queue, force=True)}" for r in again_rows
+            f"report {r.report_index + 1}: {status}"
+            for r, status in zip(again_rows, again_statuses, strict=True)
         ]
         parse = self._parse_imported if outcome.imported else self._parse
         pending = [parse(r, queue, force=False) for r in outcome.pending]
         statuses = [parse(r, queue, force=False) for r in outcome.added]
+        for rows, said in (
+            (again_rows, again_statuses),
+            (outcome.pending, pending),
+            (outcome.added, statuses),
+        ):
+            self._failed_rows += [
+                (r, status) for r, status in zip(rows, said, strict=True) if status in _NOT_PARSED
+            ]
         kind = "message" if outcome.raw.source == RawReport.EMAIL else "zip"
         line = f"{outcome.raw.public_id}: {kind} of {outcome.reports} reports stored as "
         line += str(len(outcome.had))
