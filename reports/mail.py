@@ -7,6 +7,7 @@ inside it and says how far the envelope follows the RFC.
 from __future__ import annotations
 
 import base64
+import binascii
 import io
 import logging
 import re
@@ -150,23 +151,16 @@ _NOTICE_REPORT_TYPES = frozenset(
 
 def _leaves(msg: Message, owner: Message | None = None, depth: int = 0) -> list[tuple[Any, Any]]:
     """The leaf parts of `msg` with the message each belongs to: None for the message itself,
-    else the innermost message forwarded as an attachment (its headers are the report's)."""
+    else the innermost message forwarded as an attachment (its headers are the report's).
+
+    A forwarded message sent base64- or quoted-printable-encoded is read as the email package
+    reads it (base64 text is a message with no headers, so nothing); the message it decodes to
+    is read after these parts (see _decoded_forwards)."""
     if depth > _MAX_DEPTH:
         return []
     if not msg.is_multipart():
         return [(msg, owner)]
     embedded = msg.get_content_type() in _MESSAGE_TYPES
-    if embedded and _transfer_encoding(msg.get("content-transfer-encoding")) == "base64":
-        # The email package reads base64 text as a message with no headers; the forwarded
-        # message is what that text decodes to (see embedded_messages). A part labelled
-        # base64 but sent as a plain message has headers: it is read as it is, as before.
-        inner = msg.get_payload()
-        first = inner[0] if inner and isinstance(inner[0], Message) else None
-        text = first.get_payload() if first is not None and not first.keys() else None
-        decoded = _base64_message(text.encode("ascii", "replace")) if isinstance(text, str) else b""
-        if decoded:
-            forwarded = BytesParser(policy=policy.default).parsebytes(readable(decoded))
-            return _leaves(forwarded, forwarded, depth + 1)
     out: list[tuple[Any, Any]] = []
     for sub in msg.get_payload():
         if isinstance(sub, Message):
@@ -191,15 +185,26 @@ def _base64_message(text: bytes) -> bytes:
         return b""
 
 
-def embedded_messages(message: bytes, depth: int = 0) -> list[bytes]:
+def embedded_messages(message: bytes) -> list[bytes]:
     """The bytes of the messages forwarded as attachments inside `message`, outermost first,
     exactly as they were attached (a DKIM signature of the original is checked on them).
 
     message/rfc822 is sent unencoded (RFC 2046 §5.2.1: 7bit, 8bit or binary only), so the
     original's bytes are the part's body: between its header block and the CRLF that starts
-    the next boundary delimiter (RFC 2046 §5.1.1). Some clients (Outlook, Exchange) forward it
-    base64-encoded all the same; base64 keeps every byte, so the original is what the body
-    decodes to. Quoted-printable is not read (nor is any other encoding)."""
+    the next boundary delimiter (RFC 2046 §5.1.1). Some clients and MTAs (Outlook, Exchange)
+    encode it all the same, base64 or quoted-printable; both keep every byte, so the original
+    is what the body decodes to (see _undo_transfer_encoding). Other encodings are not read."""
+    return [original for original, _ in _embedded(message)]
+
+
+def _decoded_forwards(message: bytes) -> list[bytes]:
+    """The messages of embedded_messages that were read by undoing a transfer encoding: the
+    email package does not read them (see _leaves), so extract_reports reads them apart."""
+    return [original for original, decoded in _embedded(message) if decoded]
+
+
+def _embedded(message: bytes, depth: int = 0) -> list[tuple[bytes, bool]]:
+    """embedded_messages, each with whether its bytes were decoded from the part's body."""
     if depth > _MAX_DEPTH:
         return []
     if message[:1] in (b"\n", b"\r"):
@@ -212,14 +217,11 @@ def embedded_messages(message: bytes, depth: int = 0) -> list[bytes]:
     headers = BytesHeaderParser(policy=policy.compat32).parsebytes(head)
     ctype = headers.get_content_type()
     if ctype in _MESSAGE_TYPES:
-        cte = _transfer_encoding(headers.get("content-transfer-encoding"))
-        if cte == "base64":
-            body = _base64_message(body)
-            if not body:
-                return []
-        elif cte not in ("7bit", "8bit", "binary"):
+        undone = _undo_transfer_encoding(body, headers.get("content-transfer-encoding"))
+        if undone is None:
             return []
-        return [body, *embedded_messages(body, depth + 1)][:_MAX_EMBEDDED]
+        original, decoded = undone
+        return [(original, decoded), *_embedded(original, depth + 1)][:_MAX_EMBEDDED]
     boundary = headers.get_boundary() if headers.get_content_maintype() == "multipart" else None
     if not boundary:
         return []
@@ -228,15 +230,50 @@ def embedded_messages(message: bytes, depth: int = 0) -> list[bytes]:
         + re.escape(boundary.encode("utf-8", "surrogateescape"))
         + rb"(--)?[ \t]*(?:\r?\n|\Z)"
     )
-    found: list[bytes] = []
+    found: list[tuple[bytes, bool]] = []
     marks = list(delimiter.finditer(body))
     for mark, after in zip(marks, marks[1:], strict=False):
         if mark.group(1):
             break  # the close delimiter: what follows is the epilogue
-        found += embedded_messages(body[mark.end() : after.start()], depth + 1)
+        found += _embedded(body[mark.end() : after.start()], depth + 1)
         if len(found) >= _MAX_EMBEDDED:
             break
     return found[:_MAX_EMBEDDED]
+
+
+# The first line of a header block, as the email package tells one (email.feedparser's
+# headerRE): a field name and a colon, a continuation, or an mbox "From " line.
+_HEADER_LINE = re.compile(rb"\A(From |[\041-\071\073-\176]*:|[\t ])")
+
+
+def _undo_transfer_encoding(body: bytes, cte: Any) -> tuple[bytes, bool] | None:
+    """The forwarded message a message/rfc822 (or message/global) part's body holds, and
+    whether it was decoded; None when its encoding is not read.
+
+    A part labelled quoted-printable whose body is the plain message all the same is read as
+    it stands, as the email package reads it: such a message has an "=" that starts no
+    escape (a DKIM signature's "v=1;"), where an encoder writes every "=" as "=3D". Base64
+    text never starts with a header line, as a message labelled base64 but sent plain does."""
+    encoding = _transfer_encoding(cte)
+    if encoding in ("7bit", "8bit", "binary"):
+        return body, False
+    if encoding == "base64":
+        if _HEADER_LINE.match(body):
+            # The email package reads it as it stands (_leaves); it is not cut out here for
+            # its own signature, as before base64 forwards were decoded.
+            return None
+        decoded = _base64_message(body)
+        return (decoded, True) if decoded else None
+    if encoding == "quoted-printable":
+        if _NOT_QUOTED_PRINTABLE.search(body):
+            return body, False
+        decoded = binascii.a2b_qp(body)
+        return (decoded, True) if decoded != body else (body, False)
+    return None
+
+
+# An "=" that is neither an escape (two hex digits) nor a soft line break (RFC 2045 §6.7).
+_NOT_QUOTED_PRINTABLE = re.compile(rb"=(?![0-9A-Fa-f]{2}|[ \t]*(?:\r?\n|\Z))")
 
 
 # Bounds on one message's reports (RFC 8460 §5.3 has one; a digest or a forward of several
@@ -274,21 +311,39 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
     every gzip or zip part; a JSON-looking part not declared as a report (a text body, a
     note) counts only when no part is declared as one. The same bytes attached twice count
     once. A zip part holding several report files is that many reports (`member`).
-    Raises ReportRejected when there is none, and TooManyReports when there are more than
-    `limit` (the intake's MAX_REPORTS_PER_MESSAGE, see report_count; None for a stored message,
-    whose rows read their report by index whatever this release counts in it).
+    The reports of a forwarded message read by undoing its base64 or quoted-printable
+    encoding (_decoded_forwards) come after all others, as if attached after them.
+    Raises ReportRejected when there is none, TooManyParts over MAX_MIME_PARTS, and
+    TooManyReports when there are more than `limit` (the intake's MAX_REPORTS_PER_MESSAGE,
+    see report_count; None for a stored message, whose rows read their report by index
+    whatever this release counts in it).
     """
+    message = readable(message)
+    # Counted on the bytes before the email package reads them: it takes seconds per
+    # hundred thousand parts, and the intake reads a message while the sender waits.
+    parts = _boundary_lines(message)
+    _refuse_too_many_parts(parts)
     try:
-        msg: Any = BytesParser(policy=policy.default).parsebytes(readable(message))
+        msg: Any = BytesParser(policy=policy.default).parsebytes(message)
     except Exception as e:  # the email package can raise on odd input; say so, never crash
         raise ReportRejected(f"message could not be read as MIME ({type(e).__name__})") from None
-    found: list[tuple[bytes, str, str | None, Any]] = []
+    leaves = [(part, owner, False) for part, owner in _leaves(msg)]
+    for original in _decoded_forwards(message):
+        parts += _boundary_lines(original)
+        _refuse_too_many_parts(parts, ", in it and in the messages forwarded in it")
+        try:
+            forwarded = BytesParser(policy=policy.default).parsebytes(readable(original))
+        except Exception:
+            continue  # what it decodes to is no message: the part is not read, as before
+        leaves += [(part, owner, True) for part, owner in _leaves(forwarded, forwarded)]
+    # (payload, declared type, filename, owner, read from a decoded forward)
+    found: list[tuple[bytes, str, str | None, Any, bool]] = []
     dmarc = False
     # Why the first part declared as a report could not be one: with no other report in the
     # message, that is the reason a person needs ("no gzip, zip or JSON part" would deny the
     # part they can see).
     unreadable: str | None = None
-    for part, owner in _leaves(msg):
+    for part, owner, decoded in leaves:
         try:
             payload = part.get_payload(decode=True)
         except Exception:
@@ -311,7 +366,7 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
             continue
         if any(payload == f[0] for f in found):
             continue  # the same bytes attached twice (a client's copy, a forward of a forward)
-        found.append((payload, part.get_content_type(), part.get_filename(), owner))
+        found.append((payload, part.get_content_type(), part.get_filename(), owner, decoded))
     if not found and dmarc:
         raise ReportRejected(
             "message holds a DMARC aggregate report (XML <feedback>, RFC 7489 §7.2), not a TLS "
@@ -320,10 +375,7 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
         )
     if not found:
         raise ReportRejected(unreadable or "message has no gzip, zip or JSON part (RFC 8460 §5.3)")
-    if (
-        any(owner is not None for *_, owner in found)
-        and msg.get_content_type() == "multipart/report"
-    ):
+    if any(f[3] is not None for f in found) and msg.get_content_type() == "multipart/report":
         kind = str(_param(msg, "report-type") or "").strip().lower()
         if kind in _NOTICE_REPORT_TYPES:
             # A bounce (RFC 3464) or read receipt (RFC 8098) quoting a report says that report
@@ -332,37 +384,29 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
                 "message is a delivery status notification or read receipt quoting a report "
                 f"(multipart/report; report-type={kind[:40]}), not a TLS report (RFC 8460 §5.3)"
             )
-    # A part declared as the report wins over one that only looks like it (a JSON or text
-    # part placed before the report, say); a gzip or zip attachment is a report whatever its
-    # declared type.
-    declared = any(f[1] in REPORT_TYPES for f in found)
-    reports = [f for f in found if f[1] in REPORT_TYPES or not declared or sniff(f[0]) != "json"]
-    # Declared reports first, each group in the order of its parts (a stable sort): report 0
-    # is the part the single-report reader before migration 0012 took, and every raw report
-    # stored then has report_index 0, so reparse and report_json read the same part again
-    # (a mail log gzipped as application/octet-stream before the report is report 1, not 0).
-    reports.sort(key=lambda f: f[1] not in REPORT_TYPES)
-    ignored = len(found) - len(reports)
+    # The message's own parts are chosen as they were before forwards were decoded, so the
+    # raw reports stored then keep their report_index; the decoded forwards' reports follow.
+    own = _chosen([f for f in found if not f[4]])
+    later = _chosen([f for f in found if f[4]], declared=any(f[1] in REPORT_TYPES for f in found))
+    ignored = len(found) - len(own) - len(later)
     # A zip attachment holding several reports (RFC 8460 §6.3) is several reports, as several
     # attachments are. Each part's first report keeps the place the part had before zips
     # were split (raw reports stored then keep reading the same report on a reparse); the
     # zips' other reports follow, in the order of their parts and files. Parts are counted
     # first, so a message of a thousand zips is refused at intake before one is opened.
-    if limit is not None and len(reports) > limit:
+    if limit is not None and len(own) + len(later) > limit:
         raise TooManyReports(
-            f"message carries {len(reports)} reports; at most {limit} are "
+            f"message carries {len(own) + len(later)} reports; at most {limit} are "
             "read from one message (send them in separate messages, RFC 8460 §5.3)"
         )
-    each = [(f, report_members(f[0])) for f in reports]
-    entries = [(f, places[0], len(places)) for f, places in each]
-    entries += [(f, place, len(places)) for f, places in each for place in places[1:]]
+    entries = _places(own) + _places(later)
     if limit is not None and len(entries) > limit:
         raise TooManyReports(
             f"message carries {len(entries)} reports; at most {limit} are "
             "read from one message (send them in separate messages, RFC 8460 §5.3)"
         )
     out: list[MailReport] = []
-    for n, ((payload, ctype, filename, owner), member, in_zip) in enumerate(entries):
+    for n, ((payload, ctype, filename, owner, _), member, in_zip) in enumerate(entries):
         warnings: list[str] = []
         if len(entries) > 1:
             warnings.append(
@@ -383,6 +427,60 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
         report.member = member
         out.append(report)
     return out
+
+
+_Found = tuple[bytes, str, str | None, Any, bool]
+
+
+def _chosen(found: list[_Found], declared: bool | None = None) -> list[_Found]:
+    """The parts of `found` read as reports: a part declared as the report wins over one that
+    only looks like it (a JSON or text part placed before the report, say), unless no part is
+    declared (`declared`: whether one is, by default among `found`); a gzip or zip attachment
+    is a report whatever its declared type."""
+    if declared is None:
+        declared = any(f[1] in REPORT_TYPES for f in found)
+    chosen = [f for f in found if f[1] in REPORT_TYPES or not declared or sniff(f[0]) != "json"]
+    # Declared reports first, each group in the order of its parts (a stable sort): report 0
+    # is the part the single-report reader before migration 0012 took, and every raw report
+    # stored then has report_index 0, so reparse and report_json read the same part again
+    # (a mail log gzipped as application/octet-stream before the report is report 1, not 0).
+    chosen.sort(key=lambda f: f[1] not in REPORT_TYPES)
+    return chosen
+
+
+def _places(chosen: list[_Found]) -> list[tuple[_Found, int | None, int]]:
+    """Each chosen part with the place of one of its reports (report_members) and how many it
+    holds: every part's first report, then the further reports of zips (see extract_reports)."""
+    each = [(f, report_members(f[0])) for f in chosen]
+    entries = [(f, places[0], len(places)) for f, places in each]
+    entries += [(f, place, len(places)) for f, places in each for place in places[1:]]
+    return entries
+
+
+# At most this many MIME parts are read from one message: a report mail has a handful, and
+# the email package takes about a second per 6,000 parts (a 15 MB message of tiny parts held
+# it for minutes). Counted as boundary lines, see _boundary_lines.
+MAX_MIME_PARTS = 2000
+
+
+class TooManyParts(ReportRejected):
+    """A message split into more MIME parts than one is read with (MAX_MIME_PARTS)."""
+
+
+def _boundary_lines(message: bytes) -> int:
+    """How many lines of `message` start with "--": every boundary delimiter does (RFC 2046
+    §5.1.1), so no more parts than this are made of it. Line ends as the email package
+    takes them: CRLF, LF or a lone CR."""
+    return message.startswith(b"--") + message.count(b"\n--") + message.count(b"\r--")
+
+
+def _refuse_too_many_parts(lines: int, where: str = "") -> None:
+    if lines > MAX_MIME_PARTS:
+        raise TooManyParts(
+            f'message has {lines} MIME boundary lines (lines starting with "--"{where}); '
+            f"at most {MAX_MIME_PARTS} parts are read from one message, and a report mail has "
+            "a few (RFC 8460 §5.3), so it was not read; the message is kept as it came"
+        )
 
 
 def _zip_name(archive: bytes, place: int) -> str:
