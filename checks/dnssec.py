@@ -711,8 +711,8 @@ async def _mail_names(
     # DNSSEC-09: each MX host's address records (RFC 7672 §2.2, §2.2.3).
     if status.status == "bogus":
         return
-    for host in hosts:
-        _dnssec09(out, host)
+    for host, tlsa in zip(hosts, tlsa_states, strict=True):
+        _dnssec09(out, host, tlsa)
 
 
 def _bogus_mail_name(out: Collector, name: str, answer: DnsAnswer, retry: DnsAnswer) -> None:
@@ -743,8 +743,11 @@ def _bogus_mail_name(out: Collector, name: str, answer: DnsAnswer, retry: DnsAns
     )
 
 
-def _dnssec09(out: Collector, host: Any) -> None:
-    """DNSSEC-09 for one MX host (an mx.MxHost): are its address records secure?"""
+def _dnssec09(out: Collector, host: Any, tlsa: Any) -> None:
+    """DNSSEC-09 for one MX host (an mx.MxHost): are its address records secure?
+
+    `tlsa` is the host's dane.TlsaState: an alias into an unsigned zone still has secure TLSA
+    records at its own (signed) name, which DANE senders use (RFC 7672 §2.2.3)."""
     bogus = host.bogus_answers
     if bogus:
         # SERVFAIL, and the retry with CD answers signed data: the records fail validation. Validating
@@ -782,6 +785,25 @@ def _dnssec09(out: Collector, host: Any) -> None:
             Status.PASS,
             f"The address records of {host.name} are DNSSEC-secure.",
             subject=host.name,
+        )
+    elif tlsa.applies:
+        # A secure name aliased into an unsigned zone: the addresses can be forged, but the
+        # TLSA records at the secure original name still authenticate whatever answers there,
+        # so a forged address makes DANE senders defer rather than deliver elsewhere.
+        via = (
+            f" (its alias {host.cname_target} is in a zone without DNSSEC)"
+            if host.cname_target
+            else ""
+        )
+        out.add(
+            "DNSSEC-09",
+            Status.INFO,
+            f"The address records of {host.name} are not DNSSEC-secure{via}. DANE still "
+            f"protects it through the secure TLSA records at {tlsa.qname}: DANE senders "
+            "check the certificate against them, so a forged address makes them wait and "
+            "retry instead of delivering to another server (RFC 7672 §2.2.3).",
+            subject=host.name,
+            evidence={"lookups": [a.evidence() for a in answers]},
         )
     else:
         out.add(
