@@ -599,6 +599,29 @@ def stale_ca_fix(host: str, detail: str, state: str, then: str = "") -> str:
     )
 
 
+def renew_under_stale_ca_fix(
+    host: str, detail: str, state: str, cert_word: str = "", ended: str = ""
+) -> str:
+    """What to do about an expired leaf sent with a CA certificate outside its validity too
+    (ChainResult.stale_ca_too, `detail` and `state` as for stale_ca_fix): renewing the leaf
+    from its CA and installing it with the chain that CA issues now mends both; renewing it
+    alone, with the same chain file, would not. One instruction for SMTP-09/-10 and MTASTS-12;
+    `ended` is the leaf's notAfter in words, when the finding's text does not say it."""
+    stale = (
+        "a CA certificate that is not valid yet"
+        if state == "not-yet-valid"
+        else "an expired CA certificate"
+    )
+    return (
+        f"Renew the {cert_word or 'certificate'} of {host}"
+        + (f" (it expired on {ended})" if ended else "")
+        + " and install it with the full chain "
+        "your CA issues with it now (with an ACME client: the full chain file, such as "
+        f"fullchain.pem, not cert.pem): the chain it sends now holds {stale} too ({detail}), "
+        "and a new certificate sent with that chain would fail as well."
+    )
+
+
 def utc_text(moment: datetime) -> str:
     """A certificate time as the report shows it: to the second, in UTC."""
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"

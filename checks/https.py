@@ -36,6 +36,7 @@ from checks.certs import (
     facts_of,
     load_der,
     peer_chain,
+    renew_under_stale_ca_fix,
     stale_ca_fix,
     utc_text,
     verify_chain,
@@ -103,11 +104,16 @@ class CertInfo(CertFacts):
     # texts read this, not verify_code: OpenSSL reports a stale CA certificate with the code
     # of whichever check it hit first.
     stale_ca_state: str = ""
+    # With a leaf outside its own dates, a CA certificate on its path outside its validity
+    # as well (certs.ChainResult.stale_ca_too, and its state): a new leaf sent with the same
+    # chain would fail too, so the findings name it and fix it first.
+    stale_ca_too: str = ""
+    stale_ca_too_state: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         # The evidence of every other certificate stays as it was: these only when noted.
         data = super().to_dict()
-        for noted_text in ("stale_ca", "stale_ca_state"):
+        for noted_text in ("stale_ca", "stale_ca_state", "stale_ca_too", "stale_ca_too_state"):
             if not data.get(noted_text):
                 data.pop(noted_text, None)
         for noted in ("starts_in", "verify_code"):
@@ -358,7 +364,7 @@ class _Fetch:
             if self.cert is not None:
                 self.cert.verify_code = exc.verify_code
                 if exc.verify_code in (CERT_HAS_EXPIRED, CERT_NOT_YET_VALID):
-                    self.cert.stale_ca, self.cert.stale_ca_state = self._stale_ca()
+                    self._note_stale_ca(self.cert)
             if exc.verify_code == CERT_NOT_YET_VALID:
                 message += _start_text(self.cert)
             return AddressOutcome(
@@ -608,16 +614,21 @@ class _Fetch:
             return CertInfo(verify_error=message)
         return cert_info(der, message) or CertInfo(verify_error=message)
 
-    def _stale_ca(self) -> tuple[str, str]:
-        """certs.verify_chain's account of a CA certificate outside its validity on the
-        captured chain's path (the leaf being current) and which way ('expired' or
-        'not-yet-valid'), or ('', '')."""
+    def _note_stale_ca(self, cert: CertInfo) -> None:
+        """Note on `cert` certs.verify_chain's account of a CA certificate outside its
+        validity on the captured chain's path and which way ('expired' or 'not-yet-valid'):
+        as stale_ca when the leaf is current, as stale_ca_too when the leaf is outside its
+        own dates as well."""
         if len(self.chain_der) < 2:
-            return "", ""
+            return
         result = verify_chain(self.chain_der, self.host, self.ctx.config.ca_bundle)
-        if not result.expired_ca:
-            return "", ""
-        return result.detail, result.stale_ca_state
+        if result.expired_ca:
+            cert.stale_ca, cert.stale_ca_state = result.detail, result.stale_ca_state
+        elif result.stale_ca_too:
+            cert.stale_ca_too, cert.stale_ca_too_state = (
+                result.stale_ca_too,
+                result.stale_ca_too_state,
+            )
 
 
 def refusal_text(result: HttpsResult) -> str:
@@ -638,6 +649,23 @@ def refusal_text(result: HttpsResult) -> str:
         if _stale_state(cert) == "not-yet-valid":
             return f"with a certificate in its chain that is not yet valid: {cert.stale_ca}"
         return f"with an expired CA certificate in its chain: {cert.stale_ca}"
+    if cert is not None and cert.stale_ca_too:
+        # Both out of their dates: the leaf's own dates, then the CA certificate sent with it.
+        ca = (
+            "a CA certificate that is not yet valid"
+            if cert.stale_ca_too_state == "not-yet-valid"
+            else "an expired CA certificate"
+        )
+        starts = _leaf_not_started(cert)
+        ends = _leaf_expired(cert)
+        leaf = (
+            f"that is not valid until {utc_text(starts)}"
+            if starts is not None
+            else f"that expired on {utc_text(ends)}"
+            if ends is not None
+            else "that is outside its dates"
+        )
+        return f"{leaf}, sent with {ca}: {cert.stale_ca_too}"
     if cert is not None and cert.starts_in is not None:
         starts = utc_text(datetime.fromisoformat(cert.not_before))
         return f"that is not valid until {starts}"
@@ -669,6 +697,19 @@ def refusal_text(result: HttpsResult) -> str:
     if code in UNTRUSTED:
         return f"that is not trusted: it does not chain to a public root ({reason})"
     return f"that is not accepted ({reason})"
+
+
+def _leaf_not_started(cert: CertInfo) -> datetime | None:
+    """The presented leaf's notBefore when it is still ahead; None otherwise or unknown."""
+    if not cert.not_before:
+        return None
+    try:
+        starts = datetime.fromisoformat(cert.not_before)
+    except ValueError:
+        return None
+    if starts.tzinfo is None:
+        starts = starts.replace(tzinfo=UTC)
+    return starts if starts > datetime.now(UTC) else None
 
 
 def _leaf_expired(cert: CertInfo | None) -> datetime | None:
@@ -761,7 +802,11 @@ def refusal_fix(result: HttpsResult, domain: str = "") -> str:
     public = "from a public CA (free and renewed automatically with an ACME client such as certbot)"
     full_chain = "the full chain file, such as fullchain.pem, not cert.pem"
     skew = NOT_BEFORE_SKEW.total_seconds()
-    if cert.starts_in is not None and cert.starts_in <= skew and not cert.stale_ca:
+    if (
+        cert.starts_in is not None
+        and cert.starts_in <= skew
+        and not (cert.stale_ca or cert.stale_ca_too)
+    ):
         return ""
     if domain and not _within(host, domain):
         return (
@@ -780,6 +825,21 @@ def refusal_fix(result: HttpsResult, domain: str = "") -> str:
         )
     if cert.stale_ca:
         return stale_ca_fix(host, cert.stale_ca, _stale_state(cert))
+    if cert.stale_ca_too and (starts := _leaf_not_started(cert)) is not None:
+        # A leaf issued ahead of its start under a stale chain: the chain first.
+        leaf_fix = (
+            f"Install a certificate for {host} that is valid now: the one it sends is not "
+            f"valid before {utc_text(starts)}. Check the clock of the system that issued it."
+        )
+        return stale_ca_fix(host, cert.stale_ca_too, cert.stale_ca_too_state, then=leaf_fix)
+    if cert.stale_ca_too:
+        ends = _leaf_expired(cert)
+        return renew_under_stale_ca_fix(
+            host,
+            cert.stale_ca_too,
+            cert.stale_ca_too_state,
+            ended=utc_text(ends) if ends is not None else "",
+        )
     if cert.starts_in is not None:
         starts = utc_text(datetime.fromisoformat(cert.not_before))
         return (

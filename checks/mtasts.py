@@ -902,7 +902,7 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
         and result.cert.starts_in is not None
         # A leaf starting within the skew is judged as of its start (certs.verify_chain): a
         # CA certificate still outside its validity then is a fault of its own, not the clock.
-        and not result.cert.stale_ca
+        and not (result.cert.stale_ca or result.cert.stale_ca_too)
     ):
         out.append(_not_yet_valid(host, result.cert, result.cert.starts_in))
     elif kind == "tls-cert":

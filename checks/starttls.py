@@ -2086,11 +2086,14 @@ def certificate_findings(
         )
     else:
         leaf_fix = f"Renew the {cert_word} of {p.host}."
-    both_fix = (
-        certs.stale_ca_fix(p.host, p.stale_ca_too, p.stale_ca_too_state, then=leaf_fix)
-        if ca_too
-        else ""
-    )
+    both_fix = ""
+    if ca_too and leaf_error == "expired":
+        # A renewal from the CA brings the chain it issues now: one step mends both.
+        both_fix = certs.renew_under_stale_ca_fix(
+            p.host, p.stale_ca_too, p.stale_ca_too_state, cert_word
+        )
+    elif ca_too:
+        both_fix = certs.stale_ca_fix(p.host, p.stale_ca_too, p.stale_ca_too_state, then=leaf_fix)
     trust_error = (
         ca_expired
         or ca_too
