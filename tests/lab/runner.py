@@ -331,9 +331,7 @@ def _up(extra_dirs: Iterable[str], delay_ms: int | None) -> dict[str, Any]:
             ds = (
                 z.presigned_ds
                 if z.mode in dnslab.PRESIGNED
-                else dnslab.ds_records(
-                    z.origin, keys[z.name], z.signing.ds_digests, z.signing.ds_keys
-                )
+                else dnslab.ds_records(z.origin, keys[z.name], z.signing.ds_digests)
             )
             if z.mode == "ds-mismatch":
                 ds = [dnslab.corrupt_ds(d) for d in ds]
