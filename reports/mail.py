@@ -259,9 +259,9 @@ def _undo_transfer_encoding(body: bytes, cte: Any) -> tuple[bytes, bool] | None:
         return body, False
     if encoding == "base64":
         if _HEADER_LINE.match(body):
-            # The email package reads it as it stands (_leaves); it is not cut out here for
-            # its own signature, as before base64 forwards were decoded.
-            return None
+            # Labelled base64 but sent as the plain message: read as it stands, as the email
+            # package reads it (_leaves), and judged by its own signature like any forward.
+            return body, False
         decoded = _base64_message(body)
         return (decoded, True) if decoded else None
     if encoding == "quoted-printable":

@@ -180,12 +180,13 @@ def test_embedded_messages_are_cut_out_byte_for_byte() -> None:
     # Nested: a forward of a forward gives both, outermost first.
     twice = forwarded(outer, "tlsrpt+00@x.example", boundary=b"outer-" + BOUNDARY)
     assert embedded_messages(twice) == [outer.rstrip(b"\r\n"), original.rstrip(b"\r\n")]
-    # base64 is not how message/rfc822 travels (RFC 2046 §5.2.1): nothing to cut out.
+    # Labelled base64 (not how message/rfc822 travels, RFC 2046 §5.2.1) but sent as the plain
+    # message: cut out as it stands, so its own signature is judged.
     encoded = outer.replace(
         b"Content-Type: message/rfc822;",
         b"Content-Transfer-Encoding: base64\r\nContent-Type: message/rfc822;",
     )
-    assert embedded_messages(encoded) == []
+    assert embedded_messages(encoded) == [original.rstrip(b"\r\n")]
 
 
 def test_a_report_forwarded_twice_counts_by_its_reporters_signature(address, signer, eager) -> None:

@@ -193,10 +193,11 @@ def test_a_forward_encoded_quoted_printable_is_cut_out_as_its_original_bytes(
     assert gzip.decompress(found.payload) == GOOGLE
 
 
-def test_a_quoted_printable_forward_is_judged_by_its_own_signature(
-    address: ReportAddress, signer: Any, dns_stub: Any
+@pytest.mark.parametrize("cte", ["base64", "quoted-printable"])
+def test_an_encoded_forward_is_judged_by_its_own_signature(
+    address: ReportAddress, signer: Any, dns_stub: Any, cte: str
 ) -> None:
-    message = forward(address, attached(original(address, signer), "quoted-printable"))
+    message = forward(address, attached(original(address, signer), cte))
     dnsfunc = make_dnsfunc((("127.0.0.1", dns_stub.port),))
     outcome = verify_dkim(message, dnsfunc, "sender.example")
     assert (outcome.result, outcome.domain) == ("pass", "sender.example")
@@ -367,3 +368,18 @@ def test_a_query_without_the_mailto_scheme_is_still_no_address(monkeypatch) -> N
     assert status == "parsed"
     assert parsed.contact_domain is None
     assert any("is not an e-mail address" in w for w in parsed.warnings), parsed.warnings
+
+
+def test_a_forward_labelled_base64_but_sent_plain_is_judged_by_its_own_signature(
+    address: ReportAddress, signer: Any, dns_stub: Any
+) -> None:
+    # Its report was read as it stands; its own signature was never checked (cut out: None).
+    signed = original(address, signer)
+    labelled = raw_part(
+        ["Content-Type: message/rfc822", "Content-Transfer-Encoding: base64"], signed
+    )
+    message = forward(address, labelled)
+    assert embedded_messages(message) == [signed]
+    dnsfunc = make_dnsfunc((("127.0.0.1", dns_stub.port),))
+    outcome = verify_dkim(message, dnsfunc, "sender.example")
+    assert (outcome.result, outcome.domain) == ("pass", "sender.example")
