@@ -2,7 +2,8 @@
 
 The scenarios' expectations were written from the checklist and committed before the engine ran
 on them; tests/test_engine_lab.py compares the fail/warn sets. These tests pin what the sets
-cannot: the words of a finding where the blind run found them wrong.
+cannot: the words of a finding where the blind run found them wrong, and the lab's `ds_keys`
+knob the s17d-dszsk scenario needs.
 """
 
 from __future__ import annotations
@@ -10,6 +11,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import dns.dnssec
+import dns.flags
+import dns.message
+import dns.name
+import dns.query
+import dns.rdataclass
+import dns.rdatatype
 import pytest
 
 from checks.engine import check_domain
@@ -51,3 +59,24 @@ def test_a_host_in_an_unsigned_zone_without_a_secure_alias_still_reads_unprotect
     (dnssec09,) = [f for f in report.findings if f.id == "DNSSEC-09"]
     assert dnssec09.status == Status.INFO
     assert "DANE cannot protect it" in dnssec09.summary
+
+
+def test_ds_keys_all_puts_a_ds_for_the_zsk_in_the_parent(lab: Any) -> None:
+    """The lab knob behind s17d-dszsk: one DS per zone key, and the zone still validates."""
+    zone = dns.name.from_text("s17d-dszsk.lab.test.")
+
+    def ask(rdtype: dns.rdatatype.RdataType) -> dns.message.Message:
+        q = dns.message.make_query(zone, rdtype, want_dnssec=True)
+        host, _, port = lab.resolver.rpartition(":")
+        return dns.query.udp_with_fallback(q, host, port=int(port), timeout=5)[0]
+
+    def rrset(answer: dns.message.Message, rdtype: dns.rdatatype.RdataType) -> Any:
+        return answer.find_rrset(answer.answer, zone, dns.rdataclass.IN, rdtype)
+
+    ds = rrset(ask(dns.rdatatype.DS), dns.rdatatype.DS)
+    keys = ask(dns.rdatatype.DNSKEY)
+    dnskeys = rrset(keys, dns.rdatatype.DNSKEY)
+    assert keys.flags & dns.flags.AD
+    assert sorted(k.flags for k in dnskeys) == [256, 257]
+    tags = {dns.dnssec.key_id(k): k.flags for k in dnskeys}
+    assert sorted(tags[d.key_tag] for d in ds) == [256, 257]

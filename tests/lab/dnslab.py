@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -185,8 +185,7 @@ def knot_conf(run: Path, zones: dict[str, Zone], secret: str) -> str:
         )
         line = f"  - domain: {z.origin}\n    template: {tpl}"
         if tpl == "signed" and z.signing.knot_policy:
-            spec = replace(z.signing, ds_digests=SigningSpec.ds_digests)
-            policy = policies.setdefault(spec, f"lab{len(policies) + 1}")
+            policy = policies.setdefault(z.signing.knot_part, f"lab{len(policies) + 1}")
             line += f"\n    dnssec-policy: {policy}"
         zone_lines.append(line)
     common = f"""    storage: "{k}/zones"
@@ -314,15 +313,19 @@ def wait_dnskeys(names: Iterable[str], deadline: float) -> dict[str, dns.rrset.R
 
 
 def ds_records(
-    origin: str, dnskeys: Iterable[Any], digests: Iterable[str] = ("sha256",)
+    origin: str,
+    dnskeys: Iterable[Any],
+    digests: Iterable[str] = ("sha256",),
+    keys: str = "sep",
 ) -> list[str]:
-    """A DS in each digest for each key with the SEP bit: knot's CSK or KSK carries flags 257."""
+    """A DS in each digest for each key with the SEP bit (knot's CSK or KSK carries flags 257),
+    or with keys="all" for every zone key (a ZSK's DS: the registrar was sent every DNSKEY)."""
     # validating=True: dnspython's policy refuses to *create* a SHA-1 DS (RFC 8624 §3.3), which
     # is exactly the registrar's mistake a scenario with ds_digests = ["sha1"] reproduces.
     return [
         dns.dnssec.make_ds(origin, k, d.upper(), validating=True).to_text()
         for k in dnskeys
-        if k.flags & 0x1
+        if k.flags & 0x1 or keys == "all"
         for d in digests
     ]
 

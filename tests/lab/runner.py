@@ -331,7 +331,9 @@ def _up(extra_dirs: Iterable[str], delay_ms: int | None) -> dict[str, Any]:
             ds = (
                 z.presigned_ds
                 if z.mode in dnslab.PRESIGNED
-                else dnslab.ds_records(z.origin, keys[z.name], z.signing.ds_digests)
+                else dnslab.ds_records(
+                    z.origin, keys[z.name], z.signing.ds_digests, z.signing.ds_keys
+                )
             )
             if z.mode == "ds-mismatch":
                 ds = [dnslab.corrupt_ds(d) for d in ds]

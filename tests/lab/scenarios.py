@@ -91,11 +91,18 @@ class SigningSpec:
     rrsig_lifetime: str | None = None  # knot TIME ("2d"); knot's 14d when None
     rrsig_refresh: str | None = None
     ds_digests: tuple[str, ...] = ("sha256",)  # the DS records `up` puts in the parent
+    # "sep": a DS for the CSK or KSK only; "all": also for the ZSK (a registrar sent every DNSKEY)
+    ds_keys: str = "sep"
 
     @property
     def knot_policy(self) -> bool:
         """Whether knot needs a policy of its own for this zone (anything but the DS)."""
-        return replace(self, ds_digests=SigningSpec.ds_digests) != SigningSpec()
+        return self.knot_part != SigningSpec()
+
+    @property
+    def knot_part(self) -> SigningSpec:
+        """This table without what only the parent's DS depends on (one knot policy per value)."""
+        return replace(self, ds_digests=SigningSpec.ds_digests, ds_keys=SigningSpec.ds_keys)
 
 
 @dataclass(frozen=True)
@@ -324,7 +331,10 @@ def _signing(path: Path, dnssec: str, raw: object) -> SigningSpec:
         rrsig_lifetime=str(raw["rrsig_lifetime"]) if "rrsig_lifetime" in raw else None,
         rrsig_refresh=str(raw["rrsig_refresh"]) if "rrsig_refresh" in raw else None,
         ds_digests=digests,
+        ds_keys=str(raw.get("ds_keys", "sep")),
     )
+    if spec.ds_keys not in {"sep", "all"}:
+        raise _fail(path, f"ds_keys = {spec.ds_keys!r}, expected 'sep' or 'all'")
     if spec.algorithm not in SIGNING_ALGORITHMS:
         raise _fail(
             path, f"algorithm = {spec.algorithm!r}, expected one of {sorted(SIGNING_ALGORITHMS)}"
