@@ -44,16 +44,86 @@ QUERIES = (
 # (share of the team, how its row looks): status of the worst finding, score, and the rest.
 KINDS: tuple[tuple[float, dict[str, Any]], ...] = (
     (0.30, {"worst": {}, "score": 95}),
-    (0.10, {"worst": {"status": "pass", "summary": "All good"}, "score": 100}),
-    (0.15, {"worst": {"status": "warn", "summary": "TLS-RPT missing"}, "score": 70}),
-    (0.10, {"worst": {"status": "fail", "summary": "MTA-STS policy invalid"}, "score": 30}),
-    (0.04, {"worst": {"status": "error", "summary": "Timed out"}, "score": 60}),
-    (0.03, {"worst": {"status": "info", "summary": "Note"}, "score": 88}),
+    (0.10, {"worst": {"status": "pass", "summary": "All checks passed."}, "score": 100}),
+    (
+        0.15,
+        {
+            "worst": {
+                "status": "warn",
+                "summary": "No TLS-RPT record: senders cannot tell you when TLS to your MX fails.",
+            },
+            "score": 70,
+        },
+    ),
+    (
+        0.10,
+        {
+            "worst": {
+                "status": "fail",
+                "summary": "The MTA-STS policy lists mx1.example.net, which is not one of the MX hosts.",
+            },
+            "score": 30,
+        },
+    ),
+    (
+        0.04,
+        {
+            "worst": {
+                "status": "error",
+                "summary": "The MX host did not answer within 30 seconds (port 25).",
+            },
+            "score": 60,
+        },
+    ),
+    (
+        0.03,
+        {
+            "worst": {
+                "status": "info",
+                "summary": "DMARC policy is quarantine; reject is stronger.",
+            },
+            "score": 88,
+        },
+    ),
     (0.03, {"worst": {"none_checked": True}, "score": None}),
-    (0.03, {"worst": {"no_mail": True, "status": "pass", "summary": "Null MX"}, "score": 40}),
-    (0.03, {"worst": {"not_deployed": ["dane"], "status": "warn", "summary": "x"}, "score": 55}),
-    (0.05, {"worst": {"status": "warn", "summary": "y"}, "score": 72, "failed": True}),
-    (0.02, {"worst": {"status": "fail", "summary": "z"}, "score": 20, "run_deleted": True}),
+    (
+        0.03,
+        {
+            "worst": {
+                "no_mail": True,
+                "status": "pass",
+                "summary": "Null MX: the domain says it receives no mail.",
+            },
+            "score": 40,
+        },
+    ),
+    (
+        0.03,
+        {
+            "worst": {
+                "not_deployed": ["dane"],
+                "status": "warn",
+                "summary": "DKIM selector google has a 1024-bit key; use 2048 bits.",
+            },
+            "score": 55,
+        },
+    ),
+    (
+        0.05,
+        {
+            "worst": {"status": "warn", "summary": "SPF ends with ~all (soft fail)."},
+            "score": 72,
+            "failed": True,
+        },
+    ),
+    (
+        0.02,
+        {
+            "worst": {"status": "fail", "summary": "The certificate of mx2 expired 3 days ago."},
+            "score": 20,
+            "run_deleted": True,
+        },
+    ),
     (0.02, {"worst": None, "score": 50}),
     (0.05, {"never_checked": True}),
     (0.05, {"never_checked": True, "unverified": True}),
