@@ -80,6 +80,10 @@ def django_db_modify_db_settings(
     db = settings.DATABASES["default"]
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    elif not db.get("TEST", {}).get("NAME"):
+        # One test database per run: two runs on one server (engineers beside CI) would
+        # otherwise share test_<name>, and the second's set-up drops the first's tables.
+        db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
