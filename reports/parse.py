@@ -124,6 +124,8 @@ _ADDR_SPEC_UTF8_RE = re.compile(r"\A[^@\s<>()\[\],;:\"]+@([^@\s<>()\[\],;:\"]+)\
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 _HOSTNAME_RE = re.compile(rf"\A(\*\.)?(?:{_LABEL}\.)*{_LABEL}\.?\Z")
 _DIGITS_RE = re.compile(r"\A[0-9]{1,16}\Z")
+# A TLSA record name, _<port>._tcp.<base domain> (RFC 6698 §3; RFC 7672 §2.2.3).
+_TLSA_OWNER_RE = re.compile(r"\A_[0-9]{1,5}\._tcp\.(.+)\Z")
 
 
 # RFC 8460 §4.4 ABNF: IPv4 as dotted quad; checked by one C regex before ipaddress (IPv6).
@@ -600,6 +602,9 @@ def _json_only(chunks: Iterator[bytes]) -> Iterator[bytes]:
     if head.lstrip(b" \t\r\n").startswith(b"{"):
         yield head
         return
+    if not head.lstrip(b" \t\r\n"):
+        # A valid gzip of nothing (or of blanks): say that, not "not a JSON object".
+        raise ReportRejected("gzip content is empty: there is no report in it")
     raise ReportRejected("gzip content is not a JSON object")
 
 
@@ -1171,11 +1176,16 @@ def _policy(
         if policy_type not in POLICY_TYPES:
             ck.warn(f"unknown policy-type {policy_type!r} (RFC 8460 §4.4); kept as sent")
 
-    if "policy-string" not in pol:
+    policy_string = pol.get("policy-string", _MISSING)
+    if policy_string is None and policy_type == "no-policy-found":
+        # No policy was found, so there is none to quote: null says so as well as leaving
+        # the member out (a Go reporter writes its nil slice as null), nothing was ignored.
+        policy_string = _MISSING
+    elif "policy-string" not in pol:
         ck.note(f"{where}: no policy-string (as Microsoft and mail.ru send)")
     policy_strings = _strings(
         ck,
-        pol.get("policy-string", _MISSING),
+        policy_string,
         f"{where}: policy-string",
         MAX_POLICY_LINE_CHARS,
         MAX_POLICY_LINES,
@@ -1184,6 +1194,15 @@ def _policy(
     domain = pol.get("policy-domain", _MISSING)
     if isinstance(domain, str) and domain.strip():
         policy_domain = ck.hostname(domain, f"{where}: policy-domain")
+        owner = _TLSA_OWNER_RE.match(policy_domain)
+        if policy_type == "tlsa" and owner:
+            # RFC 8460 §1.1, §4.4: a DANE policy is filed under the TLSA base domain (the MX
+            # host), not the name of its TLSA records, which some senders write.
+            ck.warn(
+                f"{where}: policy-domain {policy_domain!r} is the name of the TLSA records, "
+                f"not their base domain (RFC 8460 §4.4); read as {owner[1]}"
+            )
+            policy_domain = owner[1]
     else:
         # M28: the Postfix/sys4 reporter omits it for no-policy-found; the envelope knows it.
         fallback = (report_domain or "").rstrip(".").lower()
