@@ -34,6 +34,8 @@ ACCEPTED_TYPES: dict[str, str | None] = {
     "application/tlsrpt+json": None,
     "application/json": _instead("application/json", "application/tlsrpt+json"),
     "application/gzip": _instead("application/gzip", "application/tlsrpt+gzip"),
+    # A zip of reports (RFC 8460 §6.3 archives) labelled as what it is.
+    "application/zip": _instead("application/zip", "application/tlsrpt+gzip"),
     "application/x-gzip": _instead("application/x-gzip", "application/tlsrpt+gzip"),
     "application/octet-stream": _instead(
         "application/octet-stream", "application/tlsrpt+gzip or application/tlsrpt+json"
@@ -67,7 +69,9 @@ def check_content_type(request: HttpRequest) -> tuple[str, list[str]]:
     if warning := ACCEPTED_TYPES[content_type]:
         warnings.append(warning)
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
-    if encoding not in ACCEPTED_ENCODINGS:
+    # A list of codings in the order applied (RFC 9110 §8.4), "gzip, gzip" for one: each must
+    # be one we decode (the parser unwraps the gzip layers by their magic bytes).
+    if any(coding.strip() not in ACCEPTED_ENCODINGS for coding in encoding.split(",")):
         raise UnsupportedEncoding(encoding)
     # M48: +json with Content-Encoding gzip is fine, the bytes are sniffed anyway.
     return content_type, warnings
