@@ -163,6 +163,9 @@ CLIENT_CERT_DEMANDED = "demanded"
 CLIENT_CERT_LIKELY = "likely"
 # In the error of a connection closed or reset after its handshake, without an answer.
 DROPPED_AFTER_HANDSHAKE = "right after the TLS handshake without answering"
+# HttpsResult.hang_ups: the two tries failed differently (a reset during one handshake, a
+# hang-up right after the other).
+HANG_UPS_MIXED = "mixed"
 
 
 @dataclass
@@ -192,6 +195,9 @@ class HttpsResult:
     # CLIENT_CERT_DEMANDED, CLIENT_CERT_LIKELY or '' (a 'tls' failure of another cause, or
     # none), so findings can name the cause and its fix without reading `error`'s words.
     client_cert: str = ""
+    # For a 'tls' failure after a retry: HANG_UPS_MIXED when one try was reset during its
+    # handshake and the other hung up right after one (no "twice in a row" of either); ''.
+    hang_ups: str = ""
 
     @property
     def ok(self) -> bool:
@@ -322,6 +328,7 @@ class _Fetch:
         self.stage = "connect"
         # CLIENT_CERT_DEMANDED / CLIENT_CERT_LIKELY when that is why it failed (HttpsResult).
         self.client_cert = ""
+        self.hang_ups = ""  # HttpsResult.hang_ups
         self.answered = False  # a byte of the HTTP answer came (a later hang-up cuts it)
 
     async def run(self, address: str, limit: float) -> AddressOutcome:
@@ -353,7 +360,11 @@ class _Fetch:
                         reset.after_hang_up = True
                         raise
                 except _HandshakeReset:
-                    await self._exchange(address)  # one reset may be overload: once more
+                    try:
+                        await self._exchange(address)  # one reset may be overload: once more
+                    except _Dropped as dropped:
+                        dropped.after_reset = True
+                        raise
         except TimeoutError:
             return AddressOutcome(
                 address, False, f"no complete answer within {limit:g} s", "timeout"
@@ -373,19 +384,25 @@ class _Fetch:
         except _Dropped as dropped:
             return self._dropped(address, dropped)
         except _HandshakeReset as reset:
+            if reset.after_hang_up:
+                # The first try completed its handshake: not a TLS refusal but a server that
+                # takes the handshake and gives no answer (MTASTS-13's error-log advice).
+                self.hang_ups = HANG_UPS_MIXED
+                return AddressOutcome(
+                    address,
+                    False,
+                    f"the server closed the connection {DROPPED_AFTER_HANDSHAKE}, then reset "
+                    f"the next connection during its handshake ({reset.reason})",
+                    "tls",
+                )
             # Twice in a row: the host takes connections on 443 and refuses TLS, what every
             # sender meets too (checklist MTASTS-11 fails a host refusing TCP 443; a reset of
             # the handshake is that refusal one step later), so a TLS failure, as before.
-            before = (
-                "after it hung up on the first one right after its handshake"
-                if reset.after_hang_up
-                else "twice in a row"
-            )
             return AddressOutcome(
                 address,
                 False,
                 "TLS handshake failed: the server reset the connection during the handshake, "
-                f"{before}, without a TLS alert ({reset.reason})",
+                f"twice in a row, without a TLS alert ({reset.reason})",
                 "tls",
             )
         except ssl.SSLError as exc:
@@ -429,6 +446,12 @@ class _Fetch:
                 "tls",
             )
         text = f"the server {how} the connection {DROPPED_AFTER_HANDSHAKE}"
+        if dropped.after_reset:
+            self.hang_ups = HANG_UPS_MIXED
+            text = (
+                "the server reset the first connection during its TLS handshake, then "
+                f"{how} the next one {DROPPED_AFTER_HANDSHAKE}"
+            )
         if dropped.cert_requested is None and dropped.version == "TLSv1.3":
             # Not known whether it asked (no message hook): the likely cause, said as such.
             self.client_cert = CLIENT_CERT_LIKELY
@@ -944,6 +967,8 @@ class _Dropped(Exception):
         # Whether it sent a CertificateRequest in the handshake; None when that is unknown.
         self.cert_requested = cert_requested
         self.version = version
+        # Set when the try before this one was reset during its handshake instead.
+        self.after_reset = False
 
 
 class _HandshakeReset(Exception):
@@ -1095,6 +1120,7 @@ async def fetch(
     result.content_encoding = data.encoding if outcome.ok else ""
     result.cert = data.cert
     result.client_cert = data.client_cert if outcome.error_kind == "tls" else ""
+    result.hang_ups = data.hang_ups if outcome.error_kind == "tls" else ""
     result.error_kind = outcome.error_kind
     result.error = outcome.error
     result.address_ms = outcome.elapsed_ms

@@ -1759,9 +1759,10 @@ def _tls_failure_text(result: https.HttpsResult) -> str:
             "never present, so none of them gets the policy."
         )
     if https.DROPPED_AFTER_HANDSHAKE in result.error:
+        again = "" if result.hang_ups == https.HANG_UPS_MIXED else ", on two connections in a row"
         return (
             f"The policy host {host} completed the TLS handshake and then gave no answer "
-            f"({result.error}), on two connections in a row; senders get no policy."
+            f"({result.error}){again}; senders get no policy."
         )
     return (
         f"The TLS handshake with {host} failed ({result.error}); the server "

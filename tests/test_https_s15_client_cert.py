@@ -202,11 +202,41 @@ class HangUpThenResetServer(HangingUpServer):
 
 
 def test_a_hang_up_then_a_reset_says_both_not_twice_the_same(tmp_path: Path) -> None:
-    # Two different refusals: "twice in a row" would say the first was a reset too.
+    # Two different failures: "twice in a row" would say the first was a reset too, and the
+    # SNI advice would send the owner after a certificate the first handshake accepted.
     result = fetch_from(HangUpThenResetServer(tmp_path, "eof"))
     assert result.error_kind == "tls", result.error
     assert "twice in a row" not in result.error
     assert result.error.startswith(
-        "TLS handshake failed: the server reset the connection during the handshake, after it "
-        "hung up on the first one right after its handshake, without a TLS alert"
+        "the server closed the connection right after the TLS handshake without answering, "
+        "then reset the next connection during its handshake"
     ), result.error
+    summary, fix = mtasts13(result)
+    assert "two connections in a row" not in summary and "SNI" not in summary + fix, summary
+    assert "completed the TLS handshake and then gave no answer" in summary
+    assert "its error log says why it closes" in fix
+
+
+class ResetThenHangUpServer(HangingUpServer):
+    """The first connection: a reset on the ClientHello; the second: a handshake and a close
+    without an answer."""
+
+    def _one(self, raw: socket.socket, hang_up: bool) -> None:
+        if self.connections == 2:
+            super()._one(raw, True)
+            return
+        raw.recv(1)
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        raw.close()
+
+
+def test_a_reset_then_a_hang_up_is_not_two_hang_ups(tmp_path: Path) -> None:
+    result = fetch_from(ResetThenHangUpServer(tmp_path, "eof"))
+    assert result.error_kind == "tls", result.error
+    assert result.error.startswith(
+        "the server reset the first connection during its TLS handshake, then closed the next "
+        "one right after the TLS handshake without answering"
+    ), result.error
+    summary, fix = mtasts13(result)
+    assert "two connections in a row" not in summary, summary
+    assert "its error log says why it closes" in fix
