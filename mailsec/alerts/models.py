@@ -553,9 +553,14 @@ class AlertState(models.Model):
                 self._dismiss(change, now, rules.moot_reason(current, change.mechanism))
                 outcome.dismissed.append(change)
                 continue
-            if new_checks and verdict == rules.Verdict.CLEAR:
+            if (
+                new_checks
+                and verdict == rules.Verdict.CLEAR
+                and not rules.seen_fixed(change.kind, change.key, current)
+            ):
                 # The checks changed in this release: a finding they no longer make (or name
-                # differently) is no proof of a fix, so no "fixed" email.
+                # differently) is no proof of a fix, so no "fixed" email. One they still make,
+                # now passing, or a renewed certificate, is followed as a fix as ever.
                 self._dismiss(change, now, "the checks changed in this release")
                 outcome.dismissed.append(change)
                 continue

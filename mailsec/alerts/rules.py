@@ -792,6 +792,28 @@ def evaluate(
     return Verdict.UNKNOWN, None
 
 
+def seen_fixed(kind: str, key: str, current: Snapshot) -> bool:
+    """Whether `current` shows the change `key` fixed by what it positively sees, not by a
+    finding it no longer makes: the same finding of the same host now passing, a renewed
+    certificate, the record back. A run under new checks (a new score version) follows such a
+    fix as any run does; a mechanism's verdict or a score, which the new rubric itself may
+    move, is no such proof."""
+    ref = key.split(":", 1)[1] if ":" in key else ""
+    if kind == Kind.FINDING:
+        check_id, _, subject = ref.partition("|")
+        host = host_subject(subject)
+        found = [f for f in current.find(check_id) if host_subject(f.get("subject", "")) == host]
+        return bool(found) and all(f.get("status") in GOOD for f in found)
+    if kind == Kind.CERT_EXPIRY:
+        host, not_after, _threshold = ref.rsplit("|", 2)
+        seen = current.certificates().get(host_subject(host))
+        return seen is not None and not_after not in seen
+    if kind == Kind.RECORD_GONE:
+        new = current.first(RECORD_FINDINGS.get(ref, ""))
+        return new is not None and new.get("status") == "pass"
+    return False
+
+
 def _mechanism_of(check_id: str, snap: Snapshot) -> str:
     prefix = check_id.split("-")[0].lower()
     known = {"mtasts": "mta-sts", "tlsrpt": "tls-rpt"}
