@@ -4,6 +4,7 @@ import secrets
 import string
 import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
@@ -25,12 +26,15 @@ from allauth.account.utils import (
     get_next_redirect_url,
     has_verified_email,
 )
+from allauth.core import context as allauth_context
 from allauth.core import ratelimit
 from django import forms
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import Resolver404, resolve
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from mailsec.accounts.models import Profile, Team
+from mailsec.accounts.models import Invite, Profile, Team
 
 
 class LoginForm(AllauthLoginForm):
@@ -48,6 +52,25 @@ class LoginForm(AllauthLoginForm):
         field.widget.attrs["placeholder"] = "Password (leave empty for a code)"
 
 
+def _invited_address(request: HttpRequest | None) -> str | None:
+    """The address of the usable invitation a sign-up's ?next= leads back to, if it does."""
+    if request is None:
+        return None
+    after = request.GET.get("next", "")
+    if not after or not url_has_allowed_host_and_scheme(
+        after, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    try:
+        match = resolve(urlsplit(after).path)
+    except Resolver404:
+        return None
+    if match.view_name != "accounts:invite":
+        return None
+    invite = Invite.objects.filter(token=match.kwargs["token"]).first()
+    return invite.email if invite is not None and invite.is_usable() else None
+
+
 # In the email verification state of a sign-up whose address has an account: the code mailed
 # signs that account in (mailsec.accounts.views._ConfirmSignupCodeHere) instead of verifying.
 SIGN_IN_STATE_KEY = "mailsec_sign_in"
@@ -58,6 +81,15 @@ class _Discarded(Exception):
 
 
 class SignupForm(AllauthSignupForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and not self.initial.get("email"):
+            # Signing up to accept an invitation: its address, which the invitation page's
+            # "Join" asks for, instead of an empty field (mistyped, the invitation is lost).
+            invited = _invited_address(allauth_context.request)
+            if invited:
+                self.initial["email"] = invited
+
     def try_save(self, request: HttpRequest) -> tuple[Any, Any]:
         """Someone signing up with an address that already has an account gets a sign-in
         code for it instead of an error (which would tell strangers who has an account) or

@@ -308,6 +308,10 @@ def add_names(team: Team, entries: list[Entry], limits: Limits) -> list[Outcome]
     return outcomes
 
 
+# How much of a refused entry the summary quotes: enough to recognise the line.
+REFUSED_TEXT_LENGTH = 80
+
+
 @dataclass
 class Summary:
     added: list[Outcome]
@@ -340,6 +344,19 @@ class Summary:
         if len(shown) == 1:
             return f"line {shown[0]}"
         return f"lines {', '.join(shown[:-1])} and {shown[-1]}"
+
+    @property
+    def refused_texts(self) -> str:
+        """What the refused entries read, after their lines in the summary (a line number
+        alone sends people back to their paste to find it): '“acme corp”', '“a”, “b” and
+        2 more'; the first ten, each cut at REFUSED_TEXT_LENGTH with invisible characters
+        shown escaped (quoted). The template escapes the HTML."""
+        said = [f"“{quoted(o.typed, REFUSED_TEXT_LENGTH)}”" for o in self.refused[:10]]
+        if len(self.refused) > 10:
+            said.append(f"{len(self.refused) - 10} more")
+        if len(said) == 1:
+            return said[0]
+        return f"{', '.join(said[:-1])} and {said[-1]}"
 
     @property
     def zone_lines(self) -> str:

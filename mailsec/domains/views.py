@@ -77,6 +77,8 @@ VERIFY_USER_LIMIT = (20, 600)
 # A slot expires on its own after this long, so a request killed mid-lookup (gunicorn's 30 s
 # timeout) does not keep its person from verifying.
 VERIFY_HOLD_SECONDS = 40
+# The most of a ?add= name put in the add field: a domain name is at most 253 characters.
+ADD_PREFILL_LENGTH = 300
 # Across everyone, Verify's lookups take their turn in slots of their own
 # (freecheck/concurrency.VERIFY, MAILSEC_VERIFY_CONCURRENCY): a cap on the web threads they
 # hold, whoever started them, kept below the web server's threads with the free check API's
@@ -337,7 +339,10 @@ def index(request: HttpRequest) -> HttpResponse:
         html, words = _list_html(team, shown, request.GET.get("page"), True)
         live = format_html('<p id="list-live" hx-swap-oob="innerHTML">{}</p>', words)
         return HttpResponse(html + live)
-    return _list_page(request, AddDomainForm())
+    # ?add= comes from the free check's "Monitor … — sign up free" (freecheck.signup_url):
+    # the name is put in the add field for the person to press Add, never added on a GET.
+    to_add = request.GET.get("add", "").strip()[:ADD_PREFILL_LENGTH]
+    return _list_page(request, AddDomainForm(initial={"name": to_add} if to_add else None))
 
 
 def _list_form(request: HttpRequest) -> DomainListForm:
@@ -887,8 +892,12 @@ def verify(request: HttpRequest, code: UUID) -> HttpResponse:
                     request, f"{domain.display_name} was removed from your team meanwhile."
                 )
                 return redirect("domains:index")
-            # Otherwise the lookup failed: the page says why beside the record
-            # (domain.verify_error, stored by verify()), once; a banner would repeat it.
+            else:
+                # The lookup failed: the page says why beside the record
+                # (domain.verify_error, stored by verify()), once; a banner would repeat it.
+                # Back at that sentence: on a phone it is below the fold of the page's top.
+                url = reverse("domains:details", args=[domain.code])
+                return redirect(f"{url}#verify-result")
     return redirect("domains:details", domain.code)
 
 

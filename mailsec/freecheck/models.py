@@ -85,12 +85,17 @@ def free_check_config() -> CheckConfig:
 
 
 def signup_url(domain: str) -> str:
-    """Where "monitor this domain" leads; the signup page reads ?domain= to carry it over."""
+    """Where "monitor this domain" leads: the sign-up page, which says (from ?domain=) that the
+    domain can be added next, and then, through allauth's ?next=, the domain list with the
+    name in its add field. A signed-in person goes straight to that list. Nothing is added
+    until the person presses Add."""
     try:
         base = reverse("account_signup")
-    except NoReverseMatch:  # accounts not wired yet: the conventional allauth path
-        base = "/accounts/signup/"
-    return f"{base}?{urlencode({'domain': domain})}"
+        domains = reverse("domains:index")
+    except NoReverseMatch:  # accounts not wired yet: the conventional paths
+        base, domains = "/accounts/signup/", "/domains/"
+    after = f"{domains}?{urlencode({'add': domain})}"
+    return f"{base}?{urlencode({'domain': domain, 'next': after})}"
 
 
 @dataclass
