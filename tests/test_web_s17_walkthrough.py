@@ -12,6 +12,7 @@ import re
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client, override_settings
@@ -189,3 +190,15 @@ class BulkWebHostTestCase(BaseTestCase):
         text = html.unescape(r.content.decode())
         self.assertTrue(Domain.objects.filter(name="www.client.com").exists())
         self.assertIn("A host name: mail to addresses @client.com", text)
+
+
+@pytest.mark.django_db
+def test_the_free_check_field_lets_a_long_paste_reach_the_server() -> None:
+    """A paste longer than the field's maxlength was cut silently, and the error then named
+    the cut length ("it is 300 characters long"): the field takes more than the server reads,
+    so the server sees and names what was pasted."""
+    from checks.domainname import MAX_INPUT_CHARS
+
+    page = Client().get("/check").content.decode()
+    [maxlength] = re.findall(r'id="fc-domain"[^>]*maxlength="(\d+)"', page, re.S)
+    assert int(maxlength) > MAX_INPUT_CHARS
