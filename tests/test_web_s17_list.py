@@ -296,3 +296,34 @@ class ListQueriesTestCase(BaseTestCase):
                     plan = " ".join(str(row[0]) for row in cursor.fetchall())
                     self.assertIn("Index", plan)
                     self.assertNotIn("Seq Scan on domains_domain", plan)
+
+
+class RemovedWhilePagingTestCase(BaseTestCase):
+    """A teammate removes domains between the list's count and its page (no
+    ATOMIC_REQUESTS: each query sees what others committed): the sorted page was a 500
+    (IndexError on the page's edges)."""
+
+    def page_with_removal_after_count(self, query: str) -> int:
+        make_domains(self.team, 60, seed=5)
+        self.client.force_login(self.alice)
+        self.client.raise_request_exception = True
+        done: list[str] = []
+
+        def remove_after_count(execute: Any, sql: str, params: Any, many: bool, ctx: Any) -> Any:
+            result = execute(sql, params, many, ctx)
+            if not done and "COUNT(" in sql and "domains_domain" in sql:
+                done.append(sql)
+                pks = list(Domain.objects.filter(team=self.team).values_list("pk", flat=True)[:12])
+                Domain.objects.filter(pk__in=pks).delete()
+            return result
+
+        with connection.execute_wrapper(remove_after_count):
+            response = self.client.get(f"/domains/{query}")
+        self.assertTrue(done)
+        return response.status_code
+
+    def test_by_score(self) -> None:
+        self.assertEqual(self.page_with_removal_after_count("?sort=score&page=2"), 200)
+
+    def test_by_last_check(self) -> None:
+        self.assertEqual(self.page_with_removal_after_count("?sort=checked&page=2"), 200)

@@ -217,6 +217,10 @@ class _ListOrder:
             .order_by(order)
             .values_list("order_key", "before")[start:stop]
         )
+        if not edges:
+            # Fewer domains than counted: a teammate removed some since (each query sees what
+            # others committed): an empty page, as the name order gives, not a 500.
+            return []
         (first, rank), (last, _) = edges[0], edges[-1]
         if first is None:
             between = Q(order_key__isnull=True)
