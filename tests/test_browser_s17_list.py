@@ -35,8 +35,32 @@ TABLE_IN_BOX = """(table) => [Math.round(table.scrollWidth),
   Math.round(table.closest('.table-scroll').clientWidth)]"""
 
 
+# Each name link's line breaks, as the character before each break (review: with
+# `overflow-wrap: anywhere` alone, 28 of 50 names at 700 px broke inside a word,
+# "bücher6.exa|mple"; a <wbr> after each dot gives them their own places to break).
+BREAKS = """(links) => links.map((link) => {
+  const chars = [];
+  const walker = document.createTreeWalker(link, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    for (let i = 0; i < node.data.length; i++) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const rect = range.getClientRects()[0];
+      if (rect) chars.push([node.data[i], Math.round(rect.top)]);
+    }
+  }
+  const before = [];
+  for (let i = 1; i < chars.length; i++) {
+    if (chars[i][1] > chars[i - 1][1]) before.push(chars[i - 1][0]);
+  }
+  return [link.textContent, before];
+})"""
+
+
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("width", [390, 700, 1280])
 def test_fifty_domains_and_a_long_name_fit_the_window(
     browser: Browser, live_server: Any, width: int
 ) -> None:
@@ -55,8 +79,17 @@ def test_fifty_domains_and_a_long_name_fit_the_window(
     widths = page.evaluate(WIDTHS)
     assert widths[0] <= widths[1], (widths, page.evaluate(WIDER_THAN_WINDOW))
     inside, box = table.evaluate(TABLE_IN_BOX)
-    assert inside <= box, (inside, box)
-    off = page.evaluate(OFF_SCREEN, "table.domains td, table.domains th")
-    assert off == [], off
+    if width != 700:
+        # At a tablet's 700 px the table may scroll inside its own box by a few pixels (the
+        # page does not): ordinary names keep their width rather than break inside a word.
+        assert inside <= box, (inside, box)
+        off = page.evaluate(OFF_SCREEN, "table.domains td, table.domains th")
+        assert off == [], off
     link = table.get_by_role("link", name=UNBROKEN_NAME)
     expect(link).to_be_visible()
+    # Ordinary names break between their labels only; the 50-letter label may break inside.
+    broken = table.locator("tbody th a").evaluate_all(BREAKS)
+    inside_words = [
+        name for name, before in broken if name != UNBROKEN_NAME and set(before) - {".", "-"}
+    ]
+    assert inside_words == [], inside_words

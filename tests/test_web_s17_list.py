@@ -28,7 +28,9 @@ from mailsec.domains import listing
 from mailsec.domains.models import CheckRun, Domain, display_name, name_sort_key
 from tests.conftest import BaseTestCase
 
-ROW = re.compile(r'<th scope="row"><a href="/domains/[0-9a-f-]{36}/">([^<]*)</a>')
+ROW = re.compile(
+    r'<th scope="row"><a href="/domains/[0-9a-f-]{36}/"(?: class="long-name")?>([^<]*)</a>'
+)
 COUNT = re.compile(r'<p class="list-count">(?:<strong>)?(\d+)(?: of (\d+))? domain')
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "domain-list"}
 

@@ -87,3 +87,15 @@ def keep_ends(value: str, sizes: str) -> str:
     if len(text) <= head + tail + 1:
         return text
     return f"{text[:head]}…{text[-tail:]}"
+
+
+# A label longer than this has no place of its own to break in a column of names.
+LONG_LABEL = 30
+
+
+@register.filter
+def long_label(name: str) -> bool:
+    """Whether a domain name has a label no column of names can hold on a phone (a 50-letter
+    name without hyphens): it alone may break anywhere (`a.long-name`), so it cannot widen
+    the table; ordinary names keep their width and break between labels only."""
+    return any(len(label) > LONG_LABEL for label in name.split("."))
