@@ -722,31 +722,28 @@ def refusal_text(result: HttpsResult) -> str:
     return f"that is not accepted ({reason})"
 
 
-def _leaf_not_started(cert: CertInfo) -> datetime | None:
-    """The presented leaf's notBefore when it is still ahead; None otherwise or unknown."""
-    if not cert.not_before:
+def _cert_time(text: str) -> datetime | None:
+    """A CertInfo date (ISO 8601) as an aware UTC time; None when absent or unreadable."""
+    if not text:
         return None
     try:
-        starts = datetime.fromisoformat(cert.not_before)
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    if starts.tzinfo is None:
-        starts = starts.replace(tzinfo=UTC)
-    return starts if starts > datetime.now(UTC) else None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _leaf_not_started(cert: CertInfo) -> datetime | None:
+    """The presented leaf's notBefore when it is still ahead; None otherwise or unknown."""
+    starts = _cert_time(cert.not_before)
+    return starts if starts is not None and starts > datetime.now(UTC) else None
 
 
 def _leaf_expired(cert: CertInfo | None) -> datetime | None:
     """The presented leaf's notAfter when it has passed; None when it has not or is unknown
     (the certificate could not be captured)."""
-    if cert is None or not cert.not_after:
-        return None
-    try:
-        ends = datetime.fromisoformat(cert.not_after)
-    except ValueError:
-        return None
-    if ends.tzinfo is None:
-        ends = ends.replace(tzinfo=UTC)
-    return ends if ends < datetime.now(UTC) else None
+    ends = _cert_time(cert.not_after) if cert is not None else None
+    return ends if ends is not None and ends < datetime.now(UTC) else None
 
 
 def _names_text(cert: CertInfo) -> str:
