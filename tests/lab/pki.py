@@ -16,10 +16,11 @@ import hashlib
 import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tests.lab.scenarios import CertSpec, HttpFile, HttpsHost, Scenario
@@ -72,7 +73,7 @@ def logotype_der(
 
 @dataclass
 class Issued:
-    key: ec.EllipticCurvePrivateKey
+    key: Any  # ECDSA, or RSA for s18s leaves (CertSpec.key)
     cert: x509.Certificate
     chain: list[x509.Certificate]  # what the server sends after the leaf
 
@@ -99,6 +100,40 @@ def _san(names: tuple[str, ...]) -> x509.SubjectAlternativeName:
         except ValueError:
             entries.append(x509.DNSName(n))
     return x509.SubjectAlternativeName(entries)
+
+
+ECDSA_SHA256_ALG = bytes.fromhex("300a06082a8648ce3d040302")  # AlgorithmIdentifier DER
+ECDSA_SHA1_ALG = bytes.fromhex("300906072a8648ce3d0401")  # ecdsa-with-SHA1, RFC 3279 §2.2.3
+
+
+def _der_content(der: bytes) -> bytes:
+    """The content octets of one DER TLV."""
+    size = der[1]
+    if size < 0x80:
+        return der[2 : 2 + size]
+    n = size & 0x7F
+    size = int.from_bytes(der[2 : 2 + n], "big")
+    return der[2 + n : 2 + n + size]
+
+
+def _resigned_sha1(
+    cert: x509.Certificate, issuer_key: ec.EllipticCurvePrivateKey
+) -> x509.Certificate:
+    """The same certificate signed with ecdsa-with-SHA1 (s18s). cryptography refuses SHA-1 for
+    certificate signatures, so the TBS's algorithm is swapped and signed by hand."""
+    tbs = _der_content(cert.tbs_certificate_bytes)
+    assert tbs.count(ECDSA_SHA256_ALG) == 1, "only ECDSA issuers are re-signed"
+    tbs_der = der_tlv(0x30, tbs.replace(ECDSA_SHA256_ALG, ECDSA_SHA1_ALG))
+    signature = issuer_key.sign(tbs_der, ec.ECDSA(hashes.SHA1()))
+    body = tbs_der + ECDSA_SHA1_ALG + der_tlv(0x03, b"\x00" + signature)
+    return x509.load_der_x509_certificate(der_tlv(0x30, body))
+
+
+def _leaf_key(kind: str) -> Any:
+    """A leaf's private key by CertSpec.key (the lab's CAs stay ECDSA P-256)."""
+    if kind.startswith("rsa-"):
+        return rsa.generate_private_key(public_exponent=65537, key_size=int(kind[4:]))
+    return ec.generate_private_key(ec.SECP384R1() if kind == "ecdsa-p384" else ec.SECP256R1())
 
 
 class LabPKI:
@@ -198,10 +233,13 @@ class LabPKI:
         """Mint (once per ref) the certificate a server presents; ref is usually the host name."""
         if ref in self.issued:
             return self.issued[ref]
-        key = ec.generate_private_key(ec.SECP256R1())
+        key = _leaf_key(spec.key)
         cn = spec.cn or (spec.sans[0] if spec.sans else host)
         not_before = self.now - dt.timedelta(days=30)
         not_after = self.now + dt.timedelta(days=60)
+        if spec.validity is not None:
+            not_before = self.now + dt.timedelta(days=spec.validity[0])
+            not_after = self.now + dt.timedelta(days=spec.validity[1])
         if spec.kind == "expired":
             not_before, not_after = (
                 self.now - dt.timedelta(days=91),
@@ -243,9 +281,15 @@ class LabPKI:
                 critical=False,
             )
         cert = b.sign(issuer.key if issuer else key, hashes.SHA256())
+        if spec.signature == "sha1":
+            cert = _resigned_sha1(cert, issuer.key if issuer else key)
         chain: list[x509.Certificate] = []
         if spec.chain == "full" and issuer is self.issuing:
             chain = [self.issuing.cert]
+        elif spec.chain == "root-first" and issuer is self.issuing:
+            chain = [self.root.cert, self.issuing.cert]
+        elif spec.chain == "extra-unrelated" and issuer is self.issuing:
+            chain = [self.issuing.cert, self.rogue.cert]
         elif spec.chain == "full" and issuer is self.rogue:
             chain = [self.rogue.cert]
         elif stale is not None:

@@ -156,6 +156,9 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
                 "ciphers": h.ciphers,
                 "close_after_starttls": h.close_after_starttls,
                 "tls_alert": h.tls_alert,
+                "ehlo_delay": h.ehlo_delay,
+                "starttls_keyword": h.starttls_keyword,
+                "weak_cert": h.cert.weak,
             }
             issued = pki.leaf(h.cert_ref, h.host, h.cert)
             row["cert"], row["key"] = map(

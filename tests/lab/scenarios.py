@@ -33,12 +33,20 @@ CHAINS = {
     "expired-intermediate",
     "not-yet-valid-intermediate",
     "expired-and-valid-intermediate",
+    # s18s: the chain sent out of order with the root (leaf, Lab Root R1, Lab Issuing CA 1), or
+    # with an unrelated certificate after the intermediate (leaf, CA 1, Rogue Root X).
+    "root-first",
+    "extra-unrelated",
 }
+# s18s: the leaf's key (ECDSA P-256 by default) and the hash its issuer signs it with.
+CERT_KEYS = {"ecdsa-p256", "ecdsa-p384", "rsa-1024", "rsa-2048"}
+CERT_SIGNATURES = {"sha256", "sha1"}
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 SMTP_KEYS = {
     "host", "ip", "port", "starttls", "tls", "cert", "sans", "cn", "chain", "banner_delay",
     "max_connections", "window", "reoffer_starttls", "starttls_reply", "greeting", "ehlo_reply",
     "require_sni", "ciphers", "close_after_starttls", "tls_alert", "own_cert",
+    "key", "signature", "validity", "ehlo_delay", "starttls_keyword",
 }  # fmt: skip
 TLS_ALERTS = {a.name for a in ssl.AlertDescription}
 MTASTS_VALUES = {"valid", "invalid", "none"}
@@ -72,6 +80,15 @@ class CertSpec:
     sans: tuple[str, ...] = ()
     cn: str | None = None
     chain: str = "full"
+    key: str = "ecdsa-p256"  # one of CERT_KEYS
+    signature: str = "sha256"  # one of CERT_SIGNATURES
+    # (notBefore, notAfter) in days from T0 (fractions allowed); None: the kind's dates
+    validity: tuple[float, float] | None = None
+
+    @property
+    def weak(self) -> bool:
+        """OpenSSL 3 refuses to load such a certificate at its default security level."""
+        return self.key == "rsa-1024" or self.signature == "sha1"
 
 
 @dataclass(frozen=True)
@@ -132,6 +149,9 @@ class SmtpHost:
     # boxes that were set up apart (s13t-addrexp, s13t-addrdane). TLSA placeholders name it
     # `host@ip`.
     own_cert: bool = False
+    ehlo_delay: float = 0.0  # seconds before each EHLO reply (before and after TLS)
+    # How the EHLO reply spells the STARTTLS line ("starttls", "STARTTLS X-PARAM"), before TLS
+    starttls_keyword: str = "STARTTLS"
 
     @property
     def cert_ref(self) -> str:
@@ -291,11 +311,28 @@ def _cert(path: Path, row: dict[str, object]) -> CertSpec:
         raise _fail(path, f"chain = {chain!r} needs a lab-issued leaf, not cert = {kind!r}")
     sans = row.get("sans")
     cn = row.get("cn")
+    key = str(row.get("key", "ecdsa-p256"))
+    signature = str(row.get("signature", "sha256"))
+    if key not in CERT_KEYS:
+        raise _fail(path, f"key = {key!r}, expected one of {sorted(CERT_KEYS)}")
+    if signature not in CERT_SIGNATURES:
+        raise _fail(path, f"signature = {signature!r}, expected one of {sorted(CERT_SIGNATURES)}")
+    raw_validity = row.get("validity")
+    validity = None
+    if raw_validity is not None:
+        if not isinstance(raw_validity, list) or len(raw_validity) != 2:
+            raise _fail(path, "validity = [from_days, to_days] (days from now, e.g. [-30, 0.25])")
+        validity = (float(raw_validity[0]), float(raw_validity[1]))
+        if validity[0] >= validity[1] or kind != "valid":
+            raise _fail(path, "validity needs from < to and cert = 'valid'")
     return CertSpec(
         kind=kind,
         sans=tuple(sans) if isinstance(sans, list) else (str(row["host"]),),
         cn=str(cn) if cn is not None else None,
         chain=chain,
+        key=key,
+        signature=signature,
+        validity=validity,
     )
 
 
@@ -364,6 +401,14 @@ def _starttls_reply(path: Path, row: dict[str, object]) -> str | None:
         raise _fail(path, f"starttls_reply = {text!r}, expected one line such as '454 4.7.0 ...'")
     if not row.get("starttls", True):
         raise _fail(path, "starttls_reply needs starttls = true (the extension is offered)")
+    return text
+
+
+def _starttls_keyword(path: Path, row: dict[str, object]) -> str:
+    text = str(row.get("starttls_keyword", "STARTTLS"))
+    # Still the STARTTLS extension, only spelt otherwise (case, parameters: RFC 5321 §4.1.1.1)
+    if not re.fullmatch(r"(?i)starttls( [!-~]+)*", text):
+        raise _fail(path, f"starttls_keyword = {text!r}, expected 'starttls' or 'STARTTLS X'")
     return text
 
 
@@ -479,6 +524,8 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                 reoffer_starttls=bool(row.get("reoffer_starttls", False)),
                 starttls_reply=_starttls_reply(path, row),
                 own_cert=bool(row.get("own_cert", False)),
+                ehlo_delay=float(row.get("ehlo_delay", 0.0)),
+                starttls_keyword=_starttls_keyword(path, row),
                 **_smtp_behaviour(path, row),  # type: ignore[arg-type]
             )
         )

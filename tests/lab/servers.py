@@ -44,9 +44,18 @@ class JsonLog:
 
 
 def server_context(
-    cert: str, key: str, tls_min: str = "1.2", tls_max: str = "1.3", ciphers: str | None = None
+    cert: str,
+    key: str,
+    tls_min: str = "1.2",
+    tls_max: str = "1.3",
+    ciphers: str | None = None,
+    weak_cert: bool = False,
 ) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    if weak_cert:
+        # An RSA-1024 or SHA-1-signed leaf (s18s): OpenSSL 3 refuses to load it at the
+        # default security level ("ee key too small", "ca md too weak"); the server must send it.
+        ctx.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20:@SECLEVEL=0")
     ctx.load_cert_chain(cert, key)
     if ciphers:
         ctx.set_ciphers(ciphers)  # the scenario's own list (TLS <= 1.2 suites only)
@@ -54,7 +63,8 @@ def server_context(
         # OpenSSL 3 refuses TLS < 1.2 at the default security level; the fixture must really speak it
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     else:
-        ctx.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20")  # AEAD only for TLS 1.2
+        # AEAD only for TLS 1.2
+        ctx.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20" + (":@SECLEVEL=0" if weak_cert else ""))
     ctx.minimum_version = TLS[tls_min]
     ctx.maximum_version = TLS[tls_max]
     return ctx
@@ -186,7 +196,18 @@ class LabSMTP(SMTP):
             for line in reply.split("\n"):
                 await self.push(line)
             return
+        delay = float(self.row.get("ehlo_delay", 0))
+        if delay:
+            # An MTA that resolves the client's name before it answers EHLO (s18s)
+            await asyncio.sleep(delay)
         await super().smtp_EHLO(hostname)
+
+    async def push(self, status: str) -> None:
+        # aiosmtpd lists the extension as "250-STARTTLS"; a scenario may spell it otherwise.
+        keyword = self.row.get("starttls_keyword") or "STARTTLS"
+        if status == "250-STARTTLS" and keyword != "STARTTLS":
+            status = "250-" + keyword
+        await super().push(status)
 
     def _close(self) -> None:
         assert self.transport is not None
@@ -251,6 +272,7 @@ async def start_smtp(
                 row.get("tls_min", "1.2"),
                 row.get("tls_max", "1.3"),
                 row.get("ciphers"),
+                bool(row.get("weak_cert")),
             )
             refuse_handshakes(ctx, row, events)
         history: list[float] = []
