@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Sum, Value, When
 from django.utils import timezone
 
 from mailsec.hosting.models import HostedPolicy
@@ -194,10 +194,13 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
     # address) is a row of its own, explained and joined as that name's.
     own = {a_labels(address.domain_name), ""}
     per_type: dict[tuple[str, str], int] = {}
+    # The end of the latest date range each row's type was reported in: a check made before
+    # it may predate the failures (join.sight says so rather than "fixed since").
+    until: dict[tuple[str, str], datetime] = {}
     spellings: dict[str, set[str]] = {}
     for row in (
         details.values("result_type", "policy__policy_type", "policy__policy_domain")
-        .annotate(sessions=Sum("failed_session_count"))
+        .annotate(sessions=Sum("failed_session_count"), until=Max("report__end"))
         .order_by()
     ):
         other = row["policy__policy_domain"]
@@ -211,6 +214,7 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         kind = defined_type(row["result_type"]) or row["result_type"]
         spellings.setdefault(kind, set()).add(row["result_type"])
         per_type[(kind, other)] = per_type.get((kind, other), 0) + row["sessions"]
+        until[(kind, other)] = max(until.get((kind, other), row["until"]), row["until"])
     # Shown as the sender wrote it when all wrote it alike (explained as the type it most
     # likely is), else by its name in RFC 8460 §4.3.
     shown = {
@@ -226,6 +230,7 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
                 last_run,
                 other_policy=other,
                 domain=address.domain_name,
+                reported_until=until[(kind, other)],
             ),
         )
         for (kind, other), sessions in sorted(

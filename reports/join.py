@@ -17,6 +17,7 @@ address, or on the sender's side).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from checks.mtasts import policy_matches
@@ -183,10 +184,14 @@ def sight(
     *,
     other_policy: str = "",
     domain: str = "",
+    reported_until: datetime | None = None,
 ) -> CheckSight:
     """Join one reported result type (and the MX hosts it was reported for) with `run`, the
     latest check of `domain`. `other_policy`: the policy domain of the reports, when it is a
-    name below `domain` (shop.example.com) and the type is about its policy host."""
+    name below `domain` (shop.example.com) and the type is about its policy host.
+    `reported_until`: the end of the latest date range the type was reported in; a check
+    that finished before it may predate the failures, so its "no such problem" is no sign
+    that they stopped."""
     hosts = sorted({h.rstrip(".").lower() for h in hosts if h})
     # No finished check to speak of (never run, only failed runs, or no findings): no line
     # below may then say what "our last check" did or saw.
@@ -305,6 +310,17 @@ def sight(
         )
     shown = related[:1]
     summary = shown[0].get("summary", "").strip()
+    # Made before the reports' period ended, the check may predate the failures: "fixed
+    # since" would be a guess the check cannot back, so the line says to check again.
+    moment = run.finished or run.created
+    older = reported_until is not None and moment < reported_until
+    maybe = (
+        "the failures may have begun after it, as that check was made before the reported "
+        f"period ended ({reported_until:%Y-%m-%d %H:%M} UTC): check the domain again to see "
+        "it as it is now."
+        if older and reported_until is not None
+        else ""
+    )
     # A reported host the check has no such finding about (unreachable from here, or not
     # among the MX hosts it saw) was not seen clear: "no such problem" is said only of the
     # hosts it tested, and the failure may well be on the others.
@@ -317,16 +333,25 @@ def sight(
             "clear",
             f"{head} — our last check ({when}) saw no such problem on "
             f"{', '.join(h for h in hosts if h in tested)}: {summary} It did not test this "
-            f"on {', '.join(untested)}, where the failure may be; or it is intermittent, on "
-            "one address only, fixed since, or on the sender's side.",
+            f"on {', '.join(untested)}, where the failure may be; "
+            + (
+                f"or {maybe}"
+                if maybe
+                else "or it is intermittent, on one address only, fixed since, or on the "
+                "sender's side."
+            ),
             shown,
         )
     return CheckSight(
         result_type,
         hosts,
         "clear",
-        f"{head} — our last check ({when}) saw no such problem: "
-        f"{summary} The failure may be intermittent, on one "
-        "address only, fixed since, or on the sender's side.",
+        f"{head} — our last check ({when}) saw no such problem: {summary} "
+        + (
+            maybe[0].upper() + maybe[1:]
+            if maybe
+            else "The failure may be intermittent, on one address only, fixed since, or on "
+            "the sender's side."
+        ),
         shown,
     )
