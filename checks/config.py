@@ -6,6 +6,7 @@ import ipaddress
 import math
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 class ConfigError(ValueError):
@@ -88,6 +89,16 @@ class CheckConfig:
     # to serve: the fix says to turn hosting on, not to ask a provider.
     # Empty: unknown (the engine without the app), every fix stays the generic one.
     hosted_policy_host: str = ""
+    # mailsec's zone for customers' `_mta-sts` CNAMEs (MAILSEC_POLICY_ZONE; the hosting page
+    # lists `_mta-sts.<domain> CNAME <domain>.<zone>`), so hosted advice can give that exact
+    # record. Empty: no zone, and hosting customers publish a plain TXT with the id their
+    # hosting page gives (the engine does not know it).
+    hosted_policy_zone: str = ""
+    # When hosting was last turned on in mailsec for the domain checked (timezone-aware),
+    # given by the app for a domain whose policy it serves. None: not hosted or not known (the
+    # CLI, the free check). With it, a policy host of ours without a certificate yet is told
+    # as a certificate being issued, not as hosting to turn on.
+    hosting_on_since: datetime | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> CheckConfig:
@@ -120,6 +131,7 @@ class CheckConfig:
         # The same variable the settings read (checks.tasks.engine_config adds the settings'
         # default), so `mailsec check` knows the name when it is set.
         hosted_policy_host = os.environ.get("MAILSEC_POLICY_HOST", "").strip().rstrip(".").lower()
+        hosted_policy_zone = os.environ.get("MAILSEC_POLICY_ZONE", "").strip().rstrip(".").lower()
         values: dict[str, object] = {
             "resolvers": resolvers,
             "ca_bundle": ca_bundle,
@@ -127,6 +139,7 @@ class CheckConfig:
             "timeout": timeout,
             "extra_public_suffixes": suffixes,
             "hosted_policy_host": hosted_policy_host,
+            "hosted_policy_zone": hosted_policy_zone,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ import hashlib
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from checks import certs, https, mx, tlsrpt
@@ -1890,12 +1890,49 @@ async def leads_to_hosting(ctx: CheckContext, result: https.HttpsResult) -> bool
     return theirs <= _address_set([a for a in answers if not a.failed])
 
 
+# How long after hosting is turned on a certificate still missing is "being issued": our edge
+# asks for it at the first request to the name (ACME HTTP-01, seconds to a minute or two), so
+# ten minutes covers a slow issuance and the check that was run too soon after turning it on.
+CERT_ISSUE_MINUTES = 10
+
+
+def _hosting_on(ctx: CheckContext) -> tuple[str, str] | None:
+    """When hosting was turned on for the domain (CheckConfig.hosting_on_since), as UTC text,
+    and the time to check again if its certificate is still being issued ('' once the first
+    minutes are over); None when the app did not say hosting is on."""
+    since = ctx.config.hosting_on_since
+    if since is None:
+        return None
+    since = since.astimezone(UTC)
+    due = since + timedelta(minutes=CERT_ISSUE_MINUTES)
+    recheck = f"{due:%H:%M} UTC" if datetime.now(UTC) < due else ""
+    return f"{since:%Y-%m-%d %H:%M} UTC", recheck
+
+
+def _sts_record_kinds(ctx: CheckContext) -> str:
+    """The `_mta-sts` records a hosting customer may publish, as the hosting page lists them,
+    after the words "record listed on <that page>": the exact CNAME into our zone when the
+    engine knows the zone (then the id is ours to change), else both kinds in words (a plain
+    TXT's current id only that page gives)."""
+    domain, zone = ctx.domain, ctx.config.hosted_policy_zone.strip().rstrip(".").lower()
+    if zone:
+        return (
+            f": _mta-sts.{domain}. CNAME {domain}.{zone}. (mailsec then changes the id for "
+            "you), or a TXT record with the current id"
+        )
+    return (
+        ", a CNAME into mailsec's zone (mailsec then changes the id for you) or a TXT record "
+        "with the current id"
+    )
+
+
 def hosted_fix(ctx: CheckContext, result: https.HttpsResult, leads: bool | None = None) -> str:
     """The fix for a policy host that leads to mailsec's hosted MTA-STS host
     (CheckConfig.hosted_policy_host; `leads` as leads_to_hosting found, or else the CNAME chain
     alone decides) and gave no policy for want of a certificate or with a 404: the owner turns
-    hosting on, nothing else, and no provider is to be asked. '' when the name is not ours,
-    not known, or the failure is another (_hosting_off)."""
+    hosting on, nothing else, and no provider is to be asked; with hosting on already
+    (CheckConfig.hosting_on_since), when to check again. '' when the name is not ours, not
+    known, or the failure is another (_hosting_off)."""
     ours = ctx.config.hosted_policy_host
     off = _hosting_off(ctx, result)
     if leads is None:
@@ -1903,6 +1940,9 @@ def hosted_fix(ctx: CheckContext, result: https.HttpsResult, leads: bool | None 
     if not ours or not leads or off is None:
         return ""
     (state, then), host, domain = off, result.host, ctx.domain
+    on = _hosting_on(ctx)
+    if on is not None:
+        return _hosting_on_fix(ctx, result, state, on)
     return (
         f"{host} points to mailsec's hosted MTA-STS ({ours}), which {state}: turn on hosting "
         f"for {domain} on its page in mailsec (Hosted MTA-STS, then Host MTA-STS; the domain "
@@ -1911,14 +1951,46 @@ def hosted_fix(ctx: CheckContext, result: https.HttpsResult, leads: bool | None 
     )
 
 
+def _hosting_on_fix(
+    ctx: CheckContext, result: https.HttpsResult, state: str, on: tuple[str, str]
+) -> str:
+    """hosted_fix when hosting is on: nothing to turn on; the certificate is issued at the
+    first request to the name (in the first minutes: being issued, check again at a time),
+    which also comes only once the name points to our host."""
+    host, domain, ours = result.host, ctx.domain, ctx.config.hosted_policy_host
+    since, recheck = on
+    if recheck and result.error_kind in ("tls-cert", "tls"):
+        return (
+            f"Hosting for {domain} was turned on in mailsec at {since}: the certificate for "
+            f"{host} is being issued (automatically, at the first request to it). Check again "
+            f"after {recheck}. Nothing needs changing in DNS for {host}."
+        )
+    issued = (
+        f" The certificate is issued automatically at the first request once {host} points "
+        f"to {ours}: if it was pointed there only recently, check again in a few minutes."
+        if result.error_kind in ("tls-cert", "tls")
+        else " Check again in a few minutes."
+    )
+    return (
+        f"Hosting for {domain} is on in mailsec (since {since}), but mailsec's hosted MTA-STS "
+        f"({ours}) {state}.{issued} Nothing needs changing in DNS for {host}. If it stays so, "
+        "mailsec's certificate watch (twice a day) emails the team."
+    )
+
+
 def hosted_pointer(ctx: CheckContext, result: https.HttpsResult, check_id: str) -> str:
     """MTASTS-10's fix beside the finding `check_id` (MTASTS-12/-13/-14, the cause) that
     carries hosted_fix: a page gives the steps once, where the cause is named."""
     off = _hosting_off(ctx, result)
     state = off[0] if off else "gives no policy for it"
+    says = (
+        "when to check again"
+        if _hosting_on(ctx) is not None
+        else f"how to turn on hosting for {ctx.domain}"
+    )
     return (
         f"{result.host} points to mailsec's hosted MTA-STS ({ctx.config.hosted_policy_host}), "
-        f"which {state}: the fix of {check_id} says how to turn on hosting for {ctx.domain}."
+        f"which {state}: the fix of {check_id} says {says}."
     )
 
 
@@ -1948,8 +2020,8 @@ async def _hosted_setup_fix(
     if not await leads_to_hosting(ctx, result):
         return ""
     host, domain, ours = result.host, ctx.domain, ctx.config.hosted_policy_host
-    record = f"_mta-sts.{domain} record listed on"
-    kinds = "a CNAME into mailsec's zone (mailsec then changes the id for you) or a TXT record"
+    record = f"the _mta-sts.{domain} record listed on"
+    kinds = _sts_record_kinds(ctx)
     if served:
         first = ""
         if not await _announce_is_safe(ctx, state, mxset):
@@ -1958,18 +2030,33 @@ async def _hosted_setup_fix(
                 "cover or that fails validation: set the mode to testing there first."
             )
         return (
-            f"{host} is served by mailsec's hosted MTA-STS ({ours}): publish the {record} "
-            f"{domain}'s page in mailsec (Hosted MTA-STS), {kinds} with the current id. "
-            f"Senders apply the policy from then on.{first}"
+            f"{host} is served by mailsec's hosted MTA-STS ({ours}): publish {record} "
+            f"{domain}'s page in mailsec (Hosted MTA-STS){kinds}. Senders apply the policy "
+            f"from then on.{first}"
         )
     said, _ = _hosting_off(ctx, result) or ("", "")
+    on = _hosting_on(ctx)
+    if on is not None:
+        # Hosting is on: step 1 is done, and the record waits for the policy to be served.
+        since, recheck = on
+        cert = result.error_kind in ("tls-cert", "tls")
+        when = (
+            f"check again after {recheck}" if recheck and cert else "check again in a few minutes"
+        )
+        issued = f"; it is issued automatically at the first request to {host}" if cert else ""
+        return (
+            f"Hosting for {domain} is on in mailsec (since {since}); mailsec's hosted MTA-STS "
+            f"({ours}) {said}{issued}: {when}. Once the policy is served there, publish "
+            f"{record} {domain}'s page in mailsec (Hosted MTA-STS){kinds}. It tells senders "
+            f"to fetch the policy, so it comes last. Nothing needs changing in DNS for {host}."
+        )
     return (
         f"{host} points to mailsec's hosted MTA-STS ({ours}), which {said}:\n"
         f"1. Turn on hosting for {domain} on its page in mailsec (Hosted MTA-STS, then Host "
         "MTA-STS; the domain must be verified first). The policy is then served in mode "
         "testing; its certificate is issued automatically within minutes.\n"
-        f"2. Then publish the {record} that page, {kinds} with the current id. It tells "
-        "senders to fetch the policy, so it comes last.\n"
+        f"2. Then publish {record} that page{kinds}. It tells senders to fetch the policy, so "
+        "it comes last.\n"
         f"Nothing needs changing in DNS for {host}."
     )
 

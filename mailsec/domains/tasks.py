@@ -10,6 +10,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -104,6 +105,18 @@ def _save_progress(run: CheckRun, mechanisms: dict[str, str]) -> None:
         connection.close()
 
 
+def _hosting_on_since(domain: Domain) -> datetime | None:
+    """When hosting was last turned on for `domain` (its "enabled" event; the policy's
+    creation for rows older than events), while we serve its policy; else None."""
+    from mailsec.hosting.models import HostedPolicy
+
+    policy = HostedPolicy.objects.servable().filter(domain=domain).first()
+    if policy is None:
+        return None
+    enabled = policy.events.filter(kind="enabled").order_by("-created").first()
+    return enabled.created if enabled is not None else policy.created
+
+
 @shared_task(
     name="mailsec.domains.tasks.run_check",
     soft_time_limit=150,
@@ -142,6 +155,10 @@ def run_check(run_code: str) -> str:
         config = engine_config(
             dkim_selectors=tuple(domain.selectors()),
             mtasts_previous=domain.mtasts_previous(),
+            # Hosted MTA-STS: the exact _mta-sts record, and whether hosting is on already (a
+            # missing certificate is then being issued, not hosting to turn on).
+            hosted_policy_zone=settings.MAILSEC_POLICY_ZONE,
+            hosting_on_since=_hosting_on_since(domain),
             # A re-probe that confirms a change (or a recovery) must look again, not re-read
             # the SMTP results a run minutes ago left in the probe cache.
             **({"probe_cache_seconds": 0} if run.kind == "confirm" else {}),
