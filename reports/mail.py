@@ -56,14 +56,32 @@ KEPT_HEADERS = (
 
 
 _BOM = b"\xef\xbb\xbf"
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+
+
+# A header field name followed by blanks before its colon: the obsolete syntax of RFC 5322
+# §4.5.3 (obs-optional), which §4 says receivers must still parse.
+_OBSOLETE_FIELD_NAME = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]+:", re.MULTILINE)
 
 
 def readable(message: bytes) -> bytes:
     """The message as it is read (headers, MIME parts, DKIM): without a UTF-8 byte order mark
     an editor put before the header block. No header starts with one (RFC 5322 §2.2), and
     the signer never covered it; read with it, every header would be taken for body text.
-    The stored bytes keep it."""
-    return message[len(_BOM) :] if message.startswith(_BOM) else message
+
+    A field name written with blanks before its colon ("TLS-Report-Domain : x", obsolete
+    but to be accepted, RFC 5322 §4) is read without them: the email package takes such a
+    line for the end of the header block (Content-Type and all below it were lost, and the
+    report with them) and dkimpy refuses the message. Relaxed header canonicalisation (RFC
+    6376 §3.4.2) deletes those blanks too, so a signature made so still verifies.
+    The stored bytes keep both as they came."""
+    if message.startswith(_BOM):
+        message = message[len(_BOM) :]
+    end = _BLANK_LINE.search(message)
+    head = message[: end.start()] if end else message
+    if not _OBSOLETE_FIELD_NAME.search(head):
+        return message
+    return _OBSOLETE_FIELD_NAME.sub(rb"\1:", head) + message[len(head) :]
 
 
 def token_from_recipient(address: str, inbound_domain: str | None = None) -> str | None:
@@ -166,9 +184,6 @@ def _leaves(msg: Message, owner: Message | None = None, depth: int = 0) -> list[
         if isinstance(sub, Message):
             out += _leaves(sub, sub if embedded else owner, depth + 1)
     return out
-
-
-_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
 
 def _transfer_encoding(value: Any) -> str:
@@ -354,7 +369,7 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
             dmarc = True  # gzip or zip too, but no TLS report: said plainly below
             continue
         if sniff(payload) is None:
-            ctype = part.get_content_type()
+            ctype = _media_type(part)
             if ctype in REPORT_TYPES and unreadable is None:
                 unreadable = (
                     f"the {ctype} part is empty (RFC 8460 §5.3)"
@@ -366,7 +381,7 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
             continue
         if any(payload == f[0] for f in found):
             continue  # the same bytes attached twice (a client's copy, a forward of a forward)
-        found.append((payload, part.get_content_type(), part.get_filename(), owner, decoded))
+        found.append((payload, _media_type(part), part.get_filename(), owner, decoded))
     if not found and dmarc:
         raise ReportRejected(
             "message holds a DMARC aggregate report (XML <feedback>, RFC 7489 §7.2), not a TLS "
@@ -430,6 +445,22 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
 
 
 _Found = tuple[bytes, str, str | None, Any, bool]
+
+# An RFC 822 comment, "(…)" without nested parentheses.
+_COMMENT = re.compile(r"\([^()]*\)")
+_MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")
+
+
+def _media_type(part: Any) -> str:
+    """A part's media type in lower case, without the comments RFC 2045 §5.1 allows in the
+    field ("application/tlsrpt+gzip (TLS report)"): the email package keeps them in the
+    subtype, and the part was then not taken as declared a report, and warned as declared
+    "application/tlsrpt+gzip (tls report), not application/tlsrpt+gzip"."""
+    ctype = part.get_content_type()
+    if "(" not in ctype:
+        return ctype
+    bare = "".join(_COMMENT.sub(" ", ctype).split())
+    return bare if _MEDIA_TYPE.fullmatch(bare) else ctype
 
 
 def _chosen(found: list[_Found], declared: bool | None = None) -> list[_Found]:
@@ -591,6 +622,18 @@ def _header_domain(msg: Any, name: str, warnings: list[str]) -> str | None:
         warnings.append(f"{name} header is missing (RFC 8460 §5.3 MUST)")
         return None
     domain = submitter_domain(value)
+    # RFC 8460 §5.3 names one domain. Several different ones leave it unclear who reports
+    # (the submitter is what the DKIM domain is matched with, §3), and a DKIM signature
+    # covers the last of them (RFC 6376 §5.4.2) where the first is read: say so.
+    others = {
+        submitter_domain(str(v)) or " ".join(str(v).split()).lower() for v in msg.get_all(name, [])
+    } - {domain or value.lower()}
+    if others:
+        shown = ", ".join(sorted(o[:80] for o in others)[:3])
+        warnings.append(
+            f"{name} header appears more than once, with other values ({shown}); "
+            f"the first, {(domain or value)[:80]}, was read (RFC 8460 §5.3: one domain)"
+        )
     if domain is None:
         shown = value.lower().rstrip(".")[:80]
         warnings.append(f"{name} {shown!r} is not a domain name; ignored")
@@ -665,7 +708,7 @@ def verify_dkim(
     original = _forwarded_original(message, report_index)
     if original is None:
         return outcome
-    inner = _verify_message(original, dnsfunc, submitter)
+    inner = _verify_message(readable(original), dnsfunc, submitter)
     inner_aligned = not submitter or same_or_parent(inner.domain, submitter, extra)
     # The forwarded message's outcome is the report's own: it stands when it passes for the
     # reporter, and whenever the forward has no passing signature (so a broken original says
