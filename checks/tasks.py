@@ -131,6 +131,8 @@ def engine_config(**overrides: Any) -> CheckConfig:
     from django.conf import settings
 
     overrides.setdefault("hosted_policy_host", settings.MAILSEC_POLICY_HOST)
+    # The zone hosted customers' _mta-sts records point into: hosted advice gives the exact record.
+    overrides.setdefault("hosted_policy_zone", settings.MAILSEC_POLICY_ZONE)
     return CheckConfig.from_env(**overrides)
 
 

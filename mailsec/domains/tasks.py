@@ -10,7 +10,6 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -155,9 +154,8 @@ def run_check(run_code: str) -> str:
         config = engine_config(
             dkim_selectors=tuple(domain.selectors()),
             mtasts_previous=domain.mtasts_previous(),
-            # Hosted MTA-STS: the exact _mta-sts record, and whether hosting is on already (a
-            # missing certificate is then being issued, not hosting to turn on).
-            hosted_policy_zone=settings.MAILSEC_POLICY_ZONE,
+            # Hosted MTA-STS: whether hosting is on already (a missing certificate is then
+            # being issued, not hosting to turn on).
             hosting_on_since=_hosting_on_since(domain),
             # A re-probe that confirms a change (or a recovery) must look again, not re-read
             # the SMTP results a run minutes ago left in the probe cache.

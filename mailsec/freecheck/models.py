@@ -81,9 +81,6 @@ def free_check_config() -> CheckConfig:
     return engine_config(
         allow_private_targets=bool(settings.MAILSEC_ENGINE["allow_private_targets"]),
         max_connections=settings.MAILSEC_FREE_CHECK_MAX_CONNECTIONS,
-        # The exact _mta-sts record in hosted advice (not whether hosting is on: an anonymous
-        # check is not told a customer's hosting state).
-        hosted_policy_zone=settings.MAILSEC_POLICY_ZONE,
     )
 
 
