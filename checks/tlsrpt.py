@@ -639,6 +639,44 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
                     subject=uri.uri,
                     evidence=answer.evidence(),
                 )
+            elif answer.exists and any(targets):
+                # An MX record is only a route when one of its hosts has an address: with
+                # none, a sender has nowhere to deliver (RFC 5321 §5.1), whatever the MX says.
+                hosts = sorted({t for t in targets if t})
+                looked_up = await asyncio.gather(*(ctx.dns.addresses(h) for h in hosts))
+                if any(addrs for addrs, _ in looked_up):
+                    continue
+                all_ok = False
+                host_answers = [a for _, answers in looked_up for a in answers]
+                failed = [a for a in host_answers if a.failed]
+                named = ", ".join(hosts)
+                if failed:
+                    status = Status.ERROR
+                    text = (
+                        f"The address of {uri.target}'s mail server ({named}) could not be "
+                        f"looked up ({'; '.join(a.describe_failure() for a in failed)}), so "
+                        f"it is unknown whether reports to {uri.uri} can be delivered."
+                    )
+                else:
+                    status = Status.WARN
+                    text = (
+                        f"Reports to {uri.uri} cannot be delivered: {uri.target}'s MX names "
+                        f"{named}, which {'has' if len(hosts) == 1 else 'have'} no address."
+                    )
+                    remedies[uri.uri] = (
+                        f"Publish an address (A or AAAA record) for {named}, or point "
+                        f"{uri.target}'s MX at servers that receive its mail, or change the "
+                        "address to a mailbox at a domain that receives mail."
+                    )
+                out.add(
+                    "TLSRPT-10",
+                    status,
+                    text,
+                    subject=uri.uri,
+                    evidence={
+                        "lookups": [answer.evidence()] + [a.evidence() for a in host_answers]
+                    },
+                )
             elif not answer.exists:
                 addrs, addr_answers = await ctx.dns.addresses(uri.target)
                 if not addrs:
