@@ -695,6 +695,22 @@ async def get_keys(ctx: CheckContext) -> DkimKeys:
     return await ctx.once("dkim:keys", load)
 
 
+def _not_a_key(result: SelectorResult) -> str:
+    """What stands at a given selector's name when it is not a key: a selector CNAMEd to the
+    wrong name of a provider (its SPF record, its verification token) reads 'no key' by RFC
+    6376 §3.6.1, and without this the owner is left looking for a record that is missing."""
+    if not result.others:
+        return ""
+    text = result.others[0]
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    alias = f" (an alias of {result.answer.cnames[-1]})" if result.answer.cnames else ""
+    return (
+        f" Its name{alias} holds a TXT record that is not a DKIM key ('{shown}'): the "
+        "selector may point at the wrong name; publish the key there, or point it at the "
+        "name your mail provider gives for the key."
+    )
+
+
 def few(names: list[str], shown: int = 6) -> str:
     """A few names of a long list: a check tries up to 30 selectors, too many for a sentence."""
     rest = len(names) - shown
@@ -794,7 +810,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 out.add(
                     "DKIM-01",
                     Status.INFO,
-                    f"No DKIM key is published for the selector '{result.selector}' you gave.",
+                    f"No DKIM key is published for the selector '{result.selector}' you gave."
+                    + _not_a_key(result),
                     subject=result.name,
                     evidence={"dns": result.answer.evidence()},
                 )
