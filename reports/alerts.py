@@ -339,7 +339,13 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         # wrote, and the dashboard shows it where it can be read as such (_reporters).
         reporters = _reporters(rows)
         kind = explain(result_type).about(domain.name)
-        joined = sight(result_type, hosts, run)
+        # The check may predate the reported failures: it then shows nothing about them.
+        joined = sight(
+            result_type,
+            hosts,
+            run,
+            reported_until=rows.aggregate(until=Max("report__end"))["until"],
+        )
         change = _open_change(
             domain,
             f"{KIND_NEW_TYPE}:{result_type}",
