@@ -139,14 +139,14 @@ def explain(name: str) -> ResultType:
     if close:
         return ResultType(
             name,
-            "unknown",
+            "not in RFC 8460",
             f"Not a result type of RFC 8460 §4.3 as written, but most likely {close.name} "
             f"written differently: {close.meaning}",
             close.likely_cause,
         )
     return ResultType(
         name,
-        "unknown",
+        "not in RFC 8460",
         "A result type not defined in RFC 8460 §4.3; the sender uses its own or a newer name.",
         "Read the failure-reason-code and additional-information the sender attached, or "
         "contact the reporting organisation.",

@@ -52,7 +52,7 @@ def test_validation_failure_points_at_the_failure_reason_code() -> None:
 
 def test_an_unknown_type_gets_a_generic_explanation_that_still_says_what_to_do() -> None:
     kind = explain("certificate-revoked")
-    assert (kind.name, kind.group) == ("certificate-revoked", "unknown")
+    assert (kind.name, kind.group) == ("certificate-revoked", "not in RFC 8460")
     assert "not defined in RFC 8460 §4.3" in kind.meaning
     assert "failure-reason-code" in kind.likely_cause
     assert kind.about("example.com") == kind
@@ -71,7 +71,7 @@ def test_a_known_type_written_differently_is_explained_as_that_type(sent: str, m
     """The parser keeps such a name as sent and warns (RPT-10): it is not the RFC's name, so
     it stays 'unknown', but the person reading it learns what it most likely means."""
     kind = explain(sent)
-    assert (kind.name, kind.group) == (sent, "unknown")
+    assert (kind.name, kind.group) == (sent, "not in RFC 8460")
     assert f"most likely {meant}" in kind.meaning
     assert RESULT_TYPES[meant].meaning in kind.meaning
     assert kind.likely_cause == RESULT_TYPES[meant].likely_cause

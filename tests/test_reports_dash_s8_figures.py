@@ -359,7 +359,7 @@ def test_every_reported_type_is_explained_and_unknown_ones_are_shown_as_text(
     for name in RFC_8460_TYPES:
         assert explained[name].group != "unknown", name
         assert "<domain>" not in explained[name].meaning + explained[name].likely_cause
-    assert explained["<b>certificate-revoked</b>"].group == "unknown"
+    assert explained["<b>certificate-revoked</b>"].group == "not in RFC 8460"
     client = Client()
     client.force_login(owner)
     raw_page = client.get(f"/tlsrpt/{address.token}/dashboard/").content.decode()

@@ -310,7 +310,7 @@ def test_a_type_a_sender_invents_is_shown_as_sent_and_not_compared_with_our_chec
             f"{name} reported for {MX1} — not a result type of RFC 8460 §4.3, so it is not "
             "compared with our last check: which of our checks would test it is not known."
         )
-        assert f"<code>{name}</code> <small>(unknown)</small>" in text
+        assert f"<code>{name}</code> <small>(not in RFC 8460)</small>" in text
     assert text.count("A result type not defined in RFC 8460 §4.3") == 2
 
 
