@@ -283,11 +283,11 @@ class AddDomainTestCase(BaseTestCase):
             with self.subTest(typed=typed):
                 r = self.client.post("/domains/add/", {"name": typed}, follow=True)
                 self.assertTrue(Domain.objects.filter(team=self.team, name=name).exists())
-                self.assertContains(r, f"mail to addresses @{parent} is checked for {parent}")
+                self.assertContains(r, f"mail for {parent} is checked at {parent}")
         for typed in ("mail.example.org", "www.co.uk"):
             with self.subTest(typed=typed):
                 r = self.client.post("/domains/add/", {"name": typed}, follow=True)
-                self.assertNotContains(r, "is a host name")
+                self.assertNotContains(r, "looks like a host name")
 
 
 class DomainNameTestCase(BaseTestCase):

@@ -50,7 +50,7 @@ def test_check_again_now_swaps_in_a_fresh_run(
     page.get_by_role("button", name="Check", exact=True).click()
     notice = page.locator("#fc-reuse")
     expect(notice).to_contain_text("This is the check from 4 minutes ago")
-    expect(notice).to_contain_text("time to live (TTL)")
+    expect(notice).to_contain_text("Just changed a DNS record?")
     assert queued == []
     shot(page, "s12-freecheck-reused.png")
 

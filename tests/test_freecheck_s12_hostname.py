@@ -28,8 +28,8 @@ class HostNameNoticeTestCase(FreeCheckTestCase):
                 delay.assert_called_once_with(str(check.code))  # checked as typed
                 page = text(self.client.get(r["Location"]))
                 self.assertIn(
-                    f"<strong>{name} looks like a host name</strong>; mail for {parent} is "
-                    f"checked at {parent} — check that instead.",
+                    f"<strong>{name} looks like a host name; mail for {parent} is "
+                    f"checked at {parent} — check that instead.</strong>",
                     page,
                 )
                 form = re.search(r'<form method="post" action="/check">(.*?)</form>', page)

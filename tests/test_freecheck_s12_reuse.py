@@ -57,7 +57,7 @@ class ReusedPageTestCase(FreeCheckTestCase):
         page = text(self.client.get(r["Location"]))
         self.assertIn("This is the check from 4 minutes ago", page)
         until = (old.finished + timedelta(minutes=5)).strftime("%H:%M")
-        self.assertIn("shows this result until <time", page)
+        self.assertIn("shows this same result until <time", page)
         self.assertIn(f"{until} UTC</time> (5 minutes after it finished)", page)
         self.assertIn("Check again now", page)
         self.assertIn(f'action="/check/{old.code}/again"', page)
@@ -78,13 +78,13 @@ class ReusedPageTestCase(FreeCheckTestCase):
         old = done_check("example.org", minutes_ago=180)
         page = text(self.client.get(old.get_absolute_url()))
         self.assertIn("This is the check from 3 hours ago", page)
-        self.assertIn("Checking example.org again now starts a fresh check", page)
+        self.assertIn("Checking example.org again now runs a new check", page)
 
     def test_unknown_ttls_are_said_plainly(self) -> None:
         old = done_check("example.org", minutes_ago=4)
         page = text(self.client.get(old.get_absolute_url()))
-        self.assertIn("until the previous answer's time to live (TTL) has passed", page)
-        self.assertIn("This check did not record the TTLs", page)
+        self.assertIn('as long as the record\'s TTL (the "time to live"', page)
+        self.assertIn("This check did not note how long they were", page)
 
     def test_the_ttl_of_a_record_behind_a_problem_is_given(self) -> None:
         old = done_check("example.org", minutes_ago=4)
@@ -92,11 +92,11 @@ class ReusedPageTestCase(FreeCheckTestCase):
         old.save()
         page = text(self.client.get(old.get_absolute_url()))
         until = (old.started + timedelta(seconds=3600)).strftime("%H:%M")
-        self.assertIn("<code>_dmarc.example.org TXT</code> had the longest TTL", page)
-        self.assertIn("60 minutes, so our resolver could serve that answer until", page)
-        self.assertIn(f"{until} UTC</time>.", page)
-        self.assertNotIn("example.org TXT</code> had", page.replace("_dmarc.example.org", ""))
-        self.assertNotIn("did not record the TTLs", page)
+        self.assertIn("<code>_dmarc.example.org TXT</code> has the longest, 60 minutes", page)
+        self.assertIn("a new check sees a change to these records from <time", page)
+        self.assertIn(f"{until} UTC</time> at the latest.", page)
+        self.assertNotIn("example.org TXT</code> has", page.replace("_dmarc.example.org", ""))
+        self.assertNotIn("did not note how long", page)
 
 
 class CheckAgainTestCase(FreeCheckTestCase):

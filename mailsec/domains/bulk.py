@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 
 from checks.domainname import host_name_parent, quoted
 from mailsec.accounts.models import Team
-from mailsec.domains.forms import AddDomainForm
+from mailsec.domains.forms import AddDomainForm, host_name_words
 from mailsec.domains.models import Domain, display_name
 from mailsec.freecheck import ratelimit
 
@@ -300,11 +300,7 @@ def add_names(team: Team, entries: list[Entry], limits: Limits) -> list[Outcome]
                 room -= 1
                 parent = host_name_parent(o.name, suffixes)
                 if parent is not None:
-                    shown = display_name(parent)
-                    o.reason = (
-                        f"A host name: mail to addresses @{shown} is checked for {shown}. "
-                        f"If that is what you meant, add {shown} and remove this one."
-                    )
+                    o.reason = host_name_words(o.display_name, display_name(parent))
     return outcomes
 
 

@@ -13,6 +13,7 @@ from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
 
+from checks.cli import host_name_note
 from checks.domainname import (
     DomainNameError,
     organizational_domain,
@@ -20,6 +21,17 @@ from checks.domainname import (
     to_ascii_domain,
 )
 from mailsec.domains.models import CHALLENGE_PREFIX, Domain, display_name
+
+
+def host_name_words(name: str, parent: str) -> str:
+    """What the Domains page says of a name added that looks like a host of a mail domain
+    (www.example.com): the free check's and the CLI's sentence (checks.cli.host_name_note),
+    then what to do here. Display names (U-labels) in, one sentence out."""
+    return (
+        f"{host_name_note(name, parent)}: add {parent}, and remove {name} unless it "
+        "receives mail itself."
+    )
+
 
 SELECTOR_RE = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$", re.IGNORECASE)
 # Each selector is looked up at every check, all of them at once (checks.dkim.get_keys): the

@@ -42,7 +42,13 @@ from mailsec.accounts.scope import (
     get_run_or_404,
 )
 from mailsec.domains import bulk, export, listing, pagecache
-from mailsec.domains.forms import AddDomainForm, DomainListForm, SelectorsForm, taken_from
+from mailsec.domains.forms import (
+    AddDomainForm,
+    DomainListForm,
+    SelectorsForm,
+    host_name_words,
+    taken_from,
+)
 from mailsec.domains.models import CheckRun, Domain, display_name, name_sort_key
 from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
 from mailsec.freecheck import concurrency, ratelimit
@@ -449,12 +455,7 @@ def _warn_if_host_name(request: HttpRequest, domain: Domain) -> None:
     parent = host_name_parent(domain.name, engine_config().extra_public_suffixes)
     if parent is None:
         return
-    shown = display_name(parent)
-    messages.warning(
-        request,
-        f"{domain.display_name} is a host name: mail to addresses @{shown} is checked "
-        f"for {shown}. If that is what you meant, add {shown} and remove this one.",
-    )
+    messages.warning(request, host_name_words(domain.display_name, display_name(parent)))
 
 
 @dataclass

@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
+from checks.cli import host_name_note
 from checks.domainname import MAX_INPUT_CHARS, DomainNameError, to_ascii_domain
 from mailsec.freecheck import concurrency, ratelimit
 from mailsec.freecheck.models import REUSE_FOR, FreeCheck, free_check_config
@@ -125,6 +126,10 @@ def _report_context(request: HttpRequest, check: FreeCheck, **extra: Any) -> dic
         "permalink": request.build_absolute_uri(check.get_absolute_url()),
         "show_age": check.status == FreeCheck.State.DONE
         and (reused or check.age >= AGE_NOTICE_AFTER),
+        # A name like www.example.com: the sentence the CLI and the Domains page use too.
+        "host_name_note": host_name_note(check.display_domain, check.display_host_of)
+        if check.looks_like_host_of
+        else "",
         "reuse_minutes": int(REUSE_FOR.total_seconds() // 60),
         "client_rate": settings.MAILSEC_FREE_CHECK_RATE,
         "domain_rate": settings.MAILSEC_FREE_CHECK_DOMAIN_RATE,
