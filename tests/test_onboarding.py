@@ -350,7 +350,9 @@ class NewUserWalkTestCase(BaseTestCase):
             r = client.post(f"/domains/{domain.code}/verify/", follow=True)
         self.assertEqual(messages_on(r), ["example.org is verified. The first check is queued."])
         enqueue.assert_called_once()
-        self.assertIn("Check queued, waiting for a worker", flat(r.content.decode()))
+        self.assertIn(
+            "Check queued: it starts as soon as a checker is free", flat(r.content.decode())
+        )
 
 
 @override_settings(CACHES=LOCMEM)
