@@ -21,10 +21,13 @@ BASE = {
     (NAME, "TXT"): ['"v=spf1 mx -all"'],
     (f"_dmarc.{NAME}", "TXT"): ['"v=DMARC1; p=reject"'],
 }
-# MTA-STS announced (its policy host does not resolve: failing) and TLS-RPT published.
+# MTA-STS announced (its policy host does not resolve: failing) and TLS-RPT published, its
+# reports going to a mailbox whose MX host has an address (TLSRPT-10 looks it up).
 DEPLOYED = BASE | {
     (f"_mta-sts.{NAME}", "TXT"): ['"v=STSv1; id=20240101"'],
-    (f"_smtp._tls.{NAME}", "TXT"): [f'"v=TLSRPTv1; rua=mailto:tls@{NAME}"'],
+    (f"_smtp._tls.{NAME}", "TXT"): ['"v=TLSRPTv1; rua=mailto:tls@reports.example.net"'],
+    ("reports.example.net", "MX"): ["10 in.reports.example.net."],
+    ("in.reports.example.net", "A"): ["192.0.2.25"],
 }
 
 
