@@ -52,7 +52,14 @@ from django.utils import timezone
 from reports import conf
 from reports.explain import defined_type, explain
 from reports.join import compared_with_check, mx01_hosts, sight
-from reports.models import AlertFacts, FailureDetail, RawReport, ReportAddress, TlsReport
+from reports.models import (
+    AlertFacts,
+    FailureDetail,
+    RawReport,
+    ReportAddress,
+    TlsReport,
+    reported_until,
+)
 
 if TYPE_CHECKING:
     from mailsec.alerts.models import Change
@@ -344,7 +351,7 @@ def evaluate_report(report: TlsReport) -> list[Change]:
             result_type,
             hosts,
             run,
-            reported_until=rows.aggregate(until=Max("report__end"))["until"],
+            reported_until=rows.aggregate(until=Max(reported_until()))["until"],
         )
         change = _open_change(
             domain,

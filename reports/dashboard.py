@@ -22,7 +22,14 @@ from mailsec.hosting.readiness import (
 )
 from reports.explain import ResultType, defined_type, explain
 from reports.join import ABOUT_POLICY_HOST, CheckSight, sight
-from reports.models import FailureDetail, PolicyResult, RawReport, ReportAddress, TlsReport
+from reports.models import (
+    FailureDetail,
+    PolicyResult,
+    RawReport,
+    ReportAddress,
+    TlsReport,
+    reported_until,
+)
 from reports.parse import a_labels
 
 CHART_HEIGHT = 120
@@ -200,7 +207,7 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
     spellings: dict[str, set[str]] = {}
     for row in (
         details.values("result_type", "policy__policy_type", "policy__policy_domain")
-        .annotate(sessions=Sum("failed_session_count"), until=Max("report__end"))
+        .annotate(sessions=Sum("failed_session_count"), until=Max(reported_until()))
         .order_by()
     ):
         other = row["policy__policy_domain"]

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, DataError, IntegrityError, connection, models, transaction
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from reports import conf
@@ -1271,6 +1272,14 @@ class PolicyResult(models.Model):
         return (
             f"{self.policy_type} {self.policy_domain}: {self.successful} ok, {self.failed} failed"
         )
+
+
+def reported_until() -> Least:
+    """For failure-detail rows: the end of their report's date range, but no later than when
+    the report was stored. Anyone can post a report whose range ends next week; the failures
+    it tells of happened before it reached us, so a check made since then has seen the time
+    they cover (join.sight compares the latest check with this)."""
+    return Least("report__end", "report__created")
 
 
 class FailureDetail(models.Model):
