@@ -284,6 +284,9 @@ def test_a_monitored_check_knows_when_hosting_was_turned_on(settings: Any) -> No
     )
     config = _config_of_run(domain)
     assert config.hosting_on_since == latest and config.hosted_policy_zone == ZONE
+    # Being turned off (mode none served until release): not on.
+    HostedPolicy.objects.filter(pk=policy.pk).update(state=HostedPolicy.State.DISABLING)
+    assert _config_of_run(domain).hosting_on_since is None
     # Released: not served, not on.
     HostedPolicy.objects.filter(pk=policy.pk).update(state=HostedPolicy.State.OFF)
     assert _config_of_run(domain).hosting_on_since is None

@@ -106,10 +106,13 @@ def _save_progress(run: CheckRun, mechanisms: dict[str, str]) -> None:
 
 def _hosting_on_since(domain: Domain) -> datetime | None:
     """When hosting was last turned on for `domain` (its "enabled" event; the policy's
-    creation for rows older than events), while we serve its policy; else None."""
+    creation for rows older than events), while hosting is on; else None. Not while it is
+    being turned off (DISABLING serves mode none until release): the owner is not to be
+    told to publish records for hosting they are stopping."""
     from mailsec.hosting.models import HostedPolicy
 
-    policy = HostedPolicy.objects.servable().filter(domain=domain).first()
+    active = HostedPolicy.objects.servable().filter(state=HostedPolicy.State.ACTIVE)
+    policy = active.filter(domain=domain).first()
     if policy is None:
         return None
     enabled = policy.events.filter(kind="enabled").order_by("-created").first()
