@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import ssl
 from typing import Any
 
 import pytest
@@ -79,6 +81,11 @@ EXPECT: dict[str, list[tuple[str, Status, tuple[str, ...]]]] = {
         ("MTASTS-33", Status.INFO, ("testing",)),
     ],
     "maxage11": [("MTASTS-23", F, ("00000604800",))],
+    # Second batch (the lab's framing knob), also written before the engine ran on them.
+    "http10": [("MTASTS-14", P, ()), ("MTASTS-16", P, ()), ("MTASTS-20", P, ("well-formed",))],
+    "chunked": [("MTASTS-14", P, ()), ("MTASTS-16", P, ()), ("MTASTS-20", P, ("well-formed",))],
+    "gzipliar": [("MTASTS-14", F, ("gzip",)), ("MTASTS-10", F, ())],
+    "http10big": [("MTASTS-16", F, ("65536",))],
 }
 
 SCENARIOS = {
@@ -138,3 +145,34 @@ def test_s18p_redirect_to_itself_is_not_followed(lab: Any) -> None:
     _run(lab, "redirself")
     seen = lab.http_requests(host)[before:]
     assert 1 <= len(seen) <= 2, seen
+
+
+def _raw_fetch(lab: Any, host: str) -> bytes:
+    """The policy URL's answer as bytes on the wire (status line, headers, body)."""
+    context = ssl.create_default_context(cafile=lab.ca_bundle)
+    with (
+        socket.create_connection(("127.0.61.1", 443), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        tls.sendall(
+            f"GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: {host}\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
+        data = b""
+        while chunk := tls.recv(65536):
+            data += chunk
+    return data
+
+
+@pytest.mark.lab
+def test_s18p_lab_frames_as_declared(lab: Any) -> None:
+    """The framing knob: http10-close answers HTTP/1.0 without Content-Length, chunked uses
+    the chunked coding; the default carries a Content-Length."""
+    head = _raw_fetch(lab, _host("http10")).split(b"\r\n\r\n", 1)[0].lower()
+    assert head.startswith(b"http/1.0 200"), head
+    assert b"content-length" not in head and b"transfer-encoding" not in head, head
+    head = _raw_fetch(lab, _host("chunked")).split(b"\r\n\r\n", 1)[0].lower()
+    assert head.startswith(b"http/1.1 200") and b"transfer-encoding: chunked" in head, head
+    assert b"content-length" not in head, head
+    head = _raw_fetch(lab, _host("ctflowed")).split(b"\r\n\r\n", 1)[0].lower()
+    assert b"content-length: " in head, head

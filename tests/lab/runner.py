@@ -178,6 +178,7 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
                         "content_type": f.content_type,
                         "headers": list(f.headers),
                         "body_b64": base64.b64encode(body).decode(),
+                        "framing": f.framing,
                     }
                 )
             vhosts.append(

@@ -53,6 +53,9 @@ MTASTS_VALUES = {"valid", "invalid", "none"}
 # generated = "vmc" variants; cmc: mark type "Prior Use Mark" (a CMC), other-logo: embeds the
 # vhost's logo with one byte more than it serves (re-saved after issuance).
 MARK_KINDS = {"valid", "expired", "no-eku", "other-san", "cmc", "other-logo"}
+# How an [[https.files]] body is delimited: Content-Length (aiohttp's default), chunked
+# transfer coding, or an HTTP/1.0 answer without Content-Length that ends at the close.
+FRAMINGS = {"length", "chunked", "http10-close"}
 # knot's policy `algorithm` values (knot.conf(5)); the DNSSEC algorithm numbers are RFC 8624's.
 SIGNING_ALGORITHMS = {
     "rsasha1": 5,
@@ -196,6 +199,7 @@ class HttpFile:
     body: bytes = b""
     generated: str | None = None  # "vmc": body is the lab-minted mark certificate PEM
     mark: str = "valid"  # with generated = "vmc": one of MARK_KINDS
+    framing: str = "length"  # one of FRAMINGS
 
 
 @dataclass(frozen=True)
@@ -549,6 +553,9 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
             mark = str(f.get("mark", "valid"))
             if mark not in MARK_KINDS:
                 raise _fail(path, f"mark = {mark!r}, expected one of {sorted(MARK_KINDS)}")
+            framing = str(f.get("framing", "length"))
+            if framing not in FRAMINGS:
+                raise _fail(path, f"framing = {framing!r}, expected one of {sorted(FRAMINGS)}")
             files.append(
                 HttpFile(
                     path=str(f["path"]),
@@ -558,6 +565,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                     body=raw,
                     generated=f.get("generated"),
                     mark=mark,
+                    framing=framing,
                 )
             )
         https.append(

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosmtpd.smtp
-from aiohttp import web
+from aiohttp import HttpVersion10, web
 from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 from multidict import CIMultiDict
 
@@ -365,9 +365,21 @@ async def start_https(run: Path, conf: dict[str, Any], events: JsonLog) -> web.A
                 headers = CIMultiDict(tuple(h) for h in f.get("headers", []))
                 if f.get("content_type"):
                     headers["Content-Type"] = f["content_type"]
-                return web.Response(
-                    status=f["status"], body=base64.b64decode(f["body_b64"]), headers=headers
-                )
+                body = base64.b64decode(f["body_b64"])
+                framing = f.get("framing", "length")
+                if framing == "length":
+                    return web.Response(status=f["status"], body=body, headers=headers)
+                if framing == "http10-close":
+                    # Answer as an HTTP/1.0 server does: aiohttp writes the request's version in
+                    # the status line and, for 1.0 without a length, ends the body by closing.
+                    request._message = request._message._replace(version=HttpVersion10)
+                response = web.StreamResponse(status=f["status"], headers=headers)
+                if framing == "chunked":
+                    response.enable_chunked_encoding()
+                await response.prepare(request)
+                await response.write(body)
+                await response.write_eof()
+                return response
         return web.Response(status=404, text="not found\n")
 
     app = web.Application(client_max_size=8 * 1024 * 1024)
