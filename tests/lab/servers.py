@@ -372,7 +372,9 @@ async def start_https(run: Path, conf: dict[str, Any], events: JsonLog) -> web.A
                 if framing == "http10-close":
                     # Answer as an HTTP/1.0 server does: aiohttp writes the request's version in
                     # the status line and, for 1.0 without a length, ends the body by closing.
-                    request._message = request._message._replace(version=HttpVersion10)
+                    # (Request.version is a cached property over _version.)
+                    request._version = HttpVersion10
+                    request._cache.pop("version", None)
                 response = web.StreamResponse(status=f["status"], headers=headers)
                 if framing == "chunked":
                     response.enable_chunked_encoding()
