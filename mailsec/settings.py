@@ -145,10 +145,15 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[mailsec] "
 # Per address ("key") by the hour too, not only by the minute: anyone may ask us to mail any
 # address, registered or not (a stranger's gets "No account for this address"), and 3 or 5 a
 # minute were thousands of mails a day to one victim. The invitations form stops at 3 an hour.
+# Adding an address on the account page mails it a code too: allauth's 1 per 10 s per address
+# and 10 a minute per account let one free account mail a stranger 360 times an hour, or 600
+# strangers an hour.
 ACCOUNT_RATE_LIMITS = {
     "request_login_code": "20/m/ip,3/m/key,10/h/key",
     "reset_password": "20/m/ip,3/m/key,10/h/key",
     "signup": "10/m/ip",
+    "confirm_email": "1/10s/key,3/h/key",
+    "manage_email": "10/m/user,20/h/user",
 }
 # Signing up with an address that has an account sends that account a sign-in code.
 # The sign-in form keeps an optional password field (a code when it is left empty).
