@@ -362,6 +362,9 @@ MAILSEC_CHECK_INTERVAL = timedelta(
 MAILSEC_FREE_CHECK_RATE = env_int("MAILSEC_FREE_CHECK_RATE", 10, minimum=1)
 MAILSEC_FREE_CHECK_DOMAIN_RATE = env_int("MAILSEC_FREE_CHECK_DOMAIN_RATE", 5, minimum=1)
 MAILSEC_FREE_CHECK_WINDOW = env_int("MAILSEC_FREE_CHECK_WINDOW", 600, minimum=10)
+# New free-check runs per window for everyone together (an IPv6 /48 also has its own
+# allowance, 3 times one client's): the probes we send for strangers stay bounded.
+MAILSEC_FREE_CHECK_SITE_RATE = env_int("MAILSEC_FREE_CHECK_SITE_RATE", 300, minimum=1)
 # Concurrent outbound connections of one free check (a monitored domain's check may use more).
 MAILSEC_FREE_CHECK_MAX_CONNECTIONS = env_int("MAILSEC_FREE_CHECK_MAX_CONNECTIONS", 4, minimum=1)
 # Checks the JSON API may run (or wait on) in web processes at once, across all of them;

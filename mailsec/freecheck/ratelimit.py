@@ -66,6 +66,25 @@ def client_hash(request: HttpRequest) -> str:
     return hmac.new(key, f"freecheck-client:{network}".encode(), hashlib.sha256).hexdigest()
 
 
+def wide_hash(request: HttpRequest) -> str:
+    """A keyed hash of the client's IPv6 /48, or "" for IPv4. A /48 is what one tunnel
+    broker account or one site gets: 65,536 /64s, each its own client_hash allowance, so
+    the /48 has a shared allowance of its own (WIDE_RATE_FACTOR times one client's)."""
+    try:
+        address = ipaddress.ip_address(client_ip(request))
+    except ValueError:
+        return ""
+    if not isinstance(address, ipaddress.IPv6Address) or address.ipv4_mapped is not None:
+        return ""
+    network = str(ipaddress.ip_network(f"{address}/48", strict=False))
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"freecheck-wide:{network}".encode(), hashlib.sha256).hexdigest()
+
+
+# A /48 may ask for this many times one client network's checks per window.
+WIDE_RATE_FACTOR = 3
+
+
 def _incr_cache(key: str, window: int) -> int:
     if cache.add(key, 1, timeout=window + 5):
         return 1
@@ -171,8 +190,9 @@ def _clock(seconds_from_now: int) -> str:
     return (timezone.now() + timedelta(seconds=seconds_from_now)).strftime("%H:%M UTC")
 
 
-def check_client(client: str) -> None:
-    """Raise RateLimited when this client network asked for too many checks."""
+def check_client(client: str, wide: str = "") -> None:
+    """Raise RateLimited when this client network (client_hash), or the IPv6 /48 it is in
+    (wide_hash, "" for IPv4), asked for too many checks."""
     limit, window = settings.MAILSEC_FREE_CHECK_RATE, settings.MAILSEC_FREE_CHECK_WINDOW
     retry_after = hit(f"client:{client}", limit, window)
     if retry_after is not None:
@@ -180,6 +200,30 @@ def check_client(client: str) -> None:
             f"You have asked for {limit} check{'s' if limit != 1 else ''} in the last {_wait_words(window)}, which is "
             f"the limit for the free check. Please try again in {_wait_words(retry_after)} "
             f"(at {_clock(retry_after)}).",
+            retry_after,
+        )
+    if wide:
+        retry_after = hit(f"wide:{wide}", limit * WIDE_RATE_FACTOR, window)
+        if retry_after is not None:
+            raise RateLimited(
+                f"Your network (its IPv6 /48) has asked for {limit * WIDE_RATE_FACTOR} checks "
+                f"in the last {_wait_words(window)}, which is the limit for the free check. "
+                f"Please try again in {_wait_words(retry_after)} (at {_clock(retry_after)}).",
+                retry_after,
+            )
+
+
+def check_site() -> None:
+    """Raise RateLimited when the free check has started MAILSEC_FREE_CHECK_SITE_RATE new
+    runs in this window, whoever asked: however many networks ask, the mail servers we probe
+    for strangers stay a bounded number (we are not to be anyone's scanner)."""
+    limit, window = settings.MAILSEC_FREE_CHECK_SITE_RATE, settings.MAILSEC_FREE_CHECK_WINDOW
+    retry_after = hit("site", limit, window)
+    if retry_after is not None:
+        raise RateLimited(
+            f"The free check is busy: it has run as many new checks as it may in the last "
+            f"{_wait_words(window)}. Please try again in {_wait_words(retry_after)} "
+            f"(at {_clock(retry_after)}), or sign up to monitor your domain.",
             retry_after,
         )
 

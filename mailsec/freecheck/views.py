@@ -31,7 +31,7 @@ def _domain(request: HttpRequest, text: str) -> str:
     if len(text) > MAX_INPUT_CHARS:
         # Refused unread (to_ascii_domain), but counted against the client like a check: a
         # script posting megabytes meets the limit as anyone asking too often does.
-        ratelimit.check_client(ratelimit.client_hash(request))
+        ratelimit.check_client(ratelimit.client_hash(request), ratelimit.wide_hash(request))
     config = free_check_config()
     # A special-use name (.local, .internal…) is looked up in our own network, if anywhere:
     # its answers are not the internet's, and are not for strangers to read.
@@ -53,11 +53,12 @@ def _request_check(
     Two requests at once that both find nothing share one new run (FreeCheck.start).
     """
     client = ratelimit.client_hash(request)
-    ratelimit.check_client(client)
+    ratelimit.check_client(client, ratelimit.wide_hash(request))
     recent = FreeCheck.under_way(domain) if fresh else FreeCheck.reusable(domain)
     if recent is not None:
         return recent, False
     ratelimit.check_domain(domain)
+    ratelimit.check_site()
     return FreeCheck.start(domain, client)
 
 
