@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
+from email.policy import Compat32, EmailPolicy
 from email.utils import collapse_rfc2231_value, getaddresses
 from typing import Any
 
@@ -74,14 +75,141 @@ def readable(message: bytes) -> bytes:
     line for the end of the header block (Content-Type and all below it were lost, and the
     report with them) and dkimpy refuses the message. Relaxed header canonicalisation (RFC
     6376 §3.4.2) deletes those blanks too, so a signature made so still verifies.
-    The stored bytes keep both as they came."""
+
+    A line of the header block that is no header field at all (no colon: a broken mailer's
+    stray line) is read past when that is unambiguous, see _stray_header_lines.
+    The stored bytes keep all of these as they came."""
+    return _read_headers(message)[0]
+
+
+@dataclass
+class _StrayLines:
+    """The lines of a header block that are no header field (_stray_header_lines)."""
+
+    lines: list[tuple[int, bytes]]  # (line number in the header block, from 1; the line)
+    skipped: bool  # read past (dropped from the reading), or left where they stand
+
+
+def _read_headers(message: bytes) -> tuple[bytes, _StrayLines]:
+    """readable(), and the stray lines of its header block."""
     if message.startswith(_BOM):
         message = message[len(_BOM) :]
     end = _BLANK_LINE.search(message)
     head = message[: end.start()] if end else message
-    if not _OBSOLETE_FIELD_NAME.search(head):
-        return message
-    return _OBSOLETE_FIELD_NAME.sub(rb"\1:", head) + message[len(head) :]
+    rest = message[len(head) :]
+    if _OBSOLETE_FIELD_NAME.search(head):
+        head = _OBSOLETE_FIELD_NAME.sub(rb"\1:", head)
+    stray = _stray_header_lines(head)
+    if stray.skipped:
+        kept = head.splitlines(keepends=True)
+        for number, _ in reversed(stray.lines):
+            del kept[number - 1]
+            # The continuation lines that follow the stray line belong to it.
+            while number - 1 < len(kept) and kept[number - 1][:1] in (b" ", b"\t"):
+                del kept[number - 1]
+        head = b"".join(kept)  # never ends with a dropped line: a field follows each
+    return head + rest, stray
+
+
+# A header field line (RFC 5322 §2.2, §3.6.8): a field name of printable characters other
+# than the colon, then the colon (blanks before it were taken out by readable already).
+_FIELD_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")
+
+
+def _stray_header_lines(head: bytes) -> _StrayLines:
+    """The lines of the header block `head` that are no header field: no colon after a field
+    name, no continuation (RFC 5322 §2.2), not the mbox "From " line a delivery may put
+    first. The email package ends the header block at such a line: Content-Type and all
+    below it are lost (and the report with them), and dkimpy refuses the message.
+
+    They are read past (skipped) only when that is unambiguous: each is followed by a
+    header field, so it stands among the fields and not where a body begins. A body written
+    without the blank line before it (the other way such a line comes) goes on with more
+    lines that are no field, or with a boundary line ("--"), and is left as the email
+    package reads it. A stray line is no field, so no DKIM signature covers it (RFC 6376
+    §5.4 signs fields by name): skipping it changes no signed byte."""
+    lines = head.splitlines()
+    stray: list[tuple[int, bytes]] = []
+    safe = True
+    for n, line in enumerate(lines):
+        if (
+            not line
+            or line[:1] in (b" ", b"\t")
+            or _FIELD_LINE.match(line)
+            or (n == 0 and line.startswith(b"From "))
+        ):
+            continue
+        stray.append((n + 1, line))
+        after = next((x for x in lines[n + 1 :] if x[:1] not in (b" ", b"\t")), None)
+        if line.startswith(b"--") or after is None or not _FIELD_LINE.match(after):
+            safe = False
+    return _StrayLines(stray, bool(stray) and safe)
+
+
+def _without_comments(value: str) -> str:
+    """A structured field's value with its comments (RFC 5322 §3.2.2: "(...)", nested, with
+    quoted-pairs) each replaced by a blank. Quoted strings are kept as they are: a boundary
+    may hold parentheses ("=_(1)_=", RFC 2046 §5.1.1). A comment or quoted string left open
+    makes the value ambiguous: it is then returned unchanged."""
+    out: list[str] = []
+    depth = 0
+    quoted = False
+    i = 0
+    while i < len(value):
+        c = value[i]
+        if c == "\\" and (quoted or depth) and i + 1 < len(value):
+            if not depth:
+                out.append(value[i : i + 2])
+            i += 2
+            continue
+        if depth:
+            depth += {"(": 1, ")": -1}.get(c, 0)
+        elif quoted:
+            out.append(c)
+            quoted = c != '"'
+        elif c == "(":
+            out.append(" ")
+            depth = 1
+        else:
+            out.append(c)
+            quoted = c == '"'
+        i += 1
+    return value if depth or quoted else "".join(out)
+
+
+# Blanks around the "/" of a media type: RFC 822 §3.1.4 lets white space (and comments, made
+# blanks above) stand between the tokens of a structured field.
+_TYPE_SLASH = re.compile(r"\A\s*([^\s;/]+)\s*/\s*")
+# The MIME fields whose comments decide how a message is read (RFC 2045 §5.1, §6).
+_COMMENT_FREE_FIELDS = ("content-type", "content-transfer-encoding")
+
+
+class _CommentFreeMime:
+    """A policy mixin: Content-Type and Content-Transfer-Encoding read without their comments
+    (RFC 2045 §5.1 allows them "in accordance with RFC 822 rules for structured header
+    fields"). The email package keeps a comment in the media type ("multipart/report (x)" is
+    then no multipart/report: a bounce went unrecognised and a report was warned about its
+    envelope; "multipart (x)/report" is no multipart at all and its report was lost), in a
+    transfer encoding ("base64 (x)" was not decoded), and compat32 in a boundary parameter
+    ('boundary="b1" (x)' found no part). Only the reading changes: the message's bytes, the
+    stored ones and those DKIM verifies, stay as they came."""
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if isinstance(value, str) and "(" in value and name.lower() in _COMMENT_FREE_FIELDS:
+            value = _TYPE_SLASH.sub(r"\1/", _without_comments(value)).strip()
+        return super().header_fetch_parse(name, value)  # type: ignore[misc]
+
+
+class _ReadingPolicy(_CommentFreeMime, EmailPolicy):
+    """policy.default, with MIME fields read without comments."""
+
+
+class _ReadingCompat32(_CommentFreeMime, Compat32):
+    """policy.compat32, with MIME fields read without comments."""
+
+
+_READING = _ReadingPolicy()
+_READING_COMPAT32 = _ReadingCompat32()
 
 
 def token_from_recipient(address: str, inbound_domain: str | None = None) -> str | None:
@@ -229,7 +357,7 @@ def _embedded(message: bytes, depth: int = 0) -> list[tuple[bytes, bool]]:
         if blank is None:
             return []
         head, body = message[: blank.start()], message[blank.end() :]
-    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(head)
+    headers = BytesHeaderParser(policy=_READING_COMPAT32).parsebytes(head)
     ctype = headers.get_content_type()
     if ctype in _MESSAGE_TYPES:
         undone = _undo_transfer_encoding(body, headers.get("content-transfer-encoding"))
@@ -333,13 +461,13 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
     see report_count; None for a stored message, whose rows read their report by index
     whatever this release counts in it).
     """
-    message = readable(message)
+    message, stray = _read_headers(message)
     # Counted on the bytes before the email package reads them: it takes seconds per
     # hundred thousand parts, and the intake reads a message while the sender waits.
     parts = _boundary_lines(message)
     _refuse_too_many_parts(parts)
     try:
-        msg: Any = BytesParser(policy=policy.default).parsebytes(message)
+        msg: Any = BytesParser(policy=_READING).parsebytes(message)
     except Exception as e:  # the email package can raise on odd input; say so, never crash
         raise ReportRejected(f"message could not be read as MIME ({type(e).__name__})") from None
     leaves = [(part, owner, False) for part, owner in _leaves(msg)]
@@ -347,7 +475,7 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
         parts += _boundary_lines(original)
         _refuse_too_many_parts(parts, ", in it and in the messages forwarded in it")
         try:
-            forwarded = BytesParser(policy=policy.default).parsebytes(readable(original))
+            forwarded = BytesParser(policy=_READING).parsebytes(readable(original))
         except Exception:
             continue  # what it decodes to is no message: the part is not read, as before
         leaves += [(part, owner, True) for part, owner in _leaves(forwarded, forwarded)]
@@ -369,7 +497,7 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
             dmarc = True  # gzip or zip too, but no TLS report: said plainly below
             continue
         if sniff(payload) is None:
-            ctype = _media_type(part)
+            ctype = part.get_content_type()
             if ctype in REPORT_TYPES and unreadable is None:
                 unreadable = (
                     f"the {ctype} part is empty (RFC 8460 §5.3)"
@@ -381,7 +509,7 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
             continue
         if any(payload == f[0] for f in found):
             continue  # the same bytes attached twice (a client's copy, a forward of a forward)
-        found.append((payload, _media_type(part), part.get_filename(), owner, decoded))
+        found.append((payload, part.get_content_type(), part.get_filename(), owner, decoded))
     if not found and dmarc:
         raise ReportRejected(
             "message holds a DMARC aggregate report (XML <feedback>, RFC 7489 §7.2), not a TLS "
@@ -389,7 +517,11 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
             "point the rua of _dmarc at a DMARC report address"
         )
     if not found:
-        raise ReportRejected(unreadable or "message has no gzip, zip or JSON part (RFC 8460 §5.3)")
+        raise ReportRejected(
+            unreadable
+            or _stray_reason(stray)
+            or "message has no gzip, zip or JSON part (RFC 8460 §5.3)"
+        )
     if any(f[3] is not None for f in found) and msg.get_content_type() == "multipart/report":
         kind = str(_param(msg, "report-type") or "").strip().lower()
         if kind in _NOTICE_REPORT_TYPES:
@@ -433,6 +565,12 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
                 f"zip attachment{f' {filename[:200]!r}' if filename else ''} holds {in_zip} "
                 f"reports; this is its file {_zip_name(payload, member)!r}"
             )
+        if stray.skipped:
+            warnings += [
+                f"header line {number} {_shown(line)} has no colon and is no header field "
+                "(RFC 5322 §2.2); read past it"
+                for number, line in stray.lines[:3]
+            ]
         if ignored:
             warnings.append(
                 f"message has {ignored} other part(s) that look like JSON but are not declared "
@@ -446,21 +584,24 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
 
 _Found = tuple[bytes, str, str | None, Any, bool]
 
-# An RFC 822 comment, "(…)" without nested parentheses.
-_COMMENT = re.compile(r"\([^()]*\)")
-_MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")
+
+def _shown(line: bytes) -> str:
+    """A line of a header block as a reason names it: quoted, at most 80 characters."""
+    return repr(storable(line[:80].decode("utf-8", "replace")))
 
 
-def _media_type(part: Any) -> str:
-    """A part's media type in lower case, without the comments RFC 2045 §5.1 allows in the
-    field ("application/tlsrpt+gzip (TLS report)"): the email package keeps them in the
-    subtype, and the part was then not taken as declared a report, and warned as declared
-    "application/tlsrpt+gzip (tls report), not application/tlsrpt+gzip"."""
-    ctype = part.get_content_type()
-    if "(" not in ctype:
-        return ctype
-    bare = "".join(_COMMENT.sub(" ", ctype).split())
-    return bare if _MEDIA_TYPE.fullmatch(bare) else ctype
+def _stray_reason(stray: _StrayLines) -> str | None:
+    """Why a message with a stray header line that was not read past has no report: the
+    email package ended the header block at that line (_stray_header_lines)."""
+    if not stray.lines or stray.skipped:
+        return None
+    number, line = stray.lines[0]
+    return (
+        f"header line {number} {_shown(line)} has no colon and is no header field (RFC 5322 "
+        "§2.2): the header block was read as ending there, so the fields below it "
+        "(Content-Type and the MIME structure with it) were not read, and no report was "
+        "found; it was not read past because it does not stand between header fields"
+    )
 
 
 def _chosen(found: list[_Found], declared: bool | None = None) -> list[_Found]:
@@ -755,7 +896,13 @@ def _verify_message(message: bytes, dnsfunc: DnsFunc, submitter: str | None = No
     asks for), then one without l=, then one whose key has s=tlsrpt. With none passing, the
     answer is "temperror" when a key lookup failed (it may pass later), else "fail".
     """
-    headers = _signature_headers(message)
+    try:
+        headers = _signature_headers(message)
+    except dkim.MessageFormatError as e:
+        # dkimpy refuses a header block holding a line that is no field (one readable() did
+        # not read past): nothing verifies, which must not crash the parse of the report.
+        detail = storable(f"the header block could not be read for DKIM: {e}")[:2000]
+        return DkimOutcome("fail", detail=detail)
     count = len(headers)
     if not count:
         return DkimOutcome("none", detail="message has no DKIM-Signature")
