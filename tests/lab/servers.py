@@ -378,6 +378,10 @@ async def start_https(run: Path, conf: dict[str, Any], events: JsonLog) -> web.A
                 response = web.StreamResponse(status=f["status"], headers=headers)
                 if framing == "chunked":
                     response.enable_chunked_encoding()
+                else:
+                    # The close is what ends the body; aiohttp 3.14 would keep a keep-alive
+                    # client's connection open after it (its own keep_alive = False is local).
+                    response.force_close()
                 await response.prepare(request)
                 await response.write(body)
                 await response.write_eof()
