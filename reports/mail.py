@@ -74,7 +74,9 @@ def readable(message: bytes) -> bytes:
     but to be accepted, RFC 5322 §4) is read without them: the email package takes such a
     line for the end of the header block (Content-Type and all below it were lost, and the
     report with them) and dkimpy refuses the message. Relaxed header canonicalisation (RFC
-    6376 §3.4.2) deletes those blanks too, so a signature made so still verifies.
+    6376 §3.4.2) deletes those blanks too, so a relaxed signature made so still verifies (a
+    "simple" one covering such a header does not: it is read as failing). The same blanks in
+    a MIME part's header block are read past for the MIME structure only (_part_headers_read).
 
     A line of the header block that is no header field at all (no colon: a broken mailer's
     stray line) is read past when that is unambiguous, see _stray_header_lines.
@@ -109,6 +111,32 @@ def _read_headers(message: bytes) -> tuple[bytes, _StrayLines]:
                 del kept[number - 1]
         head = b"".join(kept)  # never ends with a dropped line: a field follows each
     return head + rest, stray
+
+
+# A boundary delimiter line (RFC 2046 §5.1.1: "--", the boundary, maybe transport padding):
+# the lines after it, to the first blank line, are the part's header block.
+_DELIMITER_LINE = re.compile(rb"--[^\s]\S*[ \t]*\r?\n?")
+
+
+def _part_headers_read(message: bytes) -> bytes:
+    """The message with its MIME parts' header blocks read as readable() reads the message's
+    own: "Content-Type : application/tlsrpt+gzip" (blanks before the colon, RFC 5322 §4.5.3)
+    ended the part's header block for the email package, so the part lost its type and
+    encoding and the report was rejected. Only for reading the MIME structure: the bytes a
+    DKIM body hash covers are not these, and the stored bytes keep the blanks."""
+    if not _OBSOLETE_FIELD_NAME.search(message):
+        return message
+    lines = message.splitlines(keepends=True)
+    in_part_head = False
+    for n, line in enumerate(lines):
+        if in_part_head:
+            if not line.strip():
+                in_part_head = False
+            else:
+                lines[n] = _OBSOLETE_FIELD_NAME.sub(rb"\1:", line)
+        elif _DELIMITER_LINE.fullmatch(line):
+            in_part_head = True
+    return b"".join(lines)
 
 
 # A header field line (RFC 5322 §2.2, §3.6.8): a field name of printable characters other
@@ -467,7 +495,7 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
     parts = _boundary_lines(message)
     _refuse_too_many_parts(parts)
     try:
-        msg: Any = BytesParser(policy=_READING).parsebytes(message)
+        msg: Any = BytesParser(policy=_READING).parsebytes(_part_headers_read(message))
     except Exception as e:  # the email package can raise on odd input; say so, never crash
         raise ReportRejected(f"message could not be read as MIME ({type(e).__name__})") from None
     leaves = [(part, owner, False) for part, owner in _leaves(msg)]
@@ -475,7 +503,9 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
         parts += _boundary_lines(original)
         _refuse_too_many_parts(parts, ", in it and in the messages forwarded in it")
         try:
-            forwarded = BytesParser(policy=_READING).parsebytes(readable(original))
+            forwarded = BytesParser(policy=_READING).parsebytes(
+                _part_headers_read(readable(original))
+            )
         except Exception:
             continue  # what it decodes to is no message: the part is not read, as before
         leaves += [(part, owner, True) for part, owner in _leaves(forwarded, forwarded)]

@@ -171,3 +171,29 @@ def test_a_stray_line_read_past_leaves_the_stored_bytes_and_other_readers_alone(
     assert header_summary(message)["content-type"].startswith("multipart/report")
     (report,) = extract_reports(message)
     assert any("header line 9 'This message was generated" in w for w in report.warnings)
+
+
+def test_blanks_before_the_colons_of_a_parts_fields_keep_the_part_and_its_signature(
+    address: ReportAddress, signer
+) -> None:
+    # "Content-Type : application/tlsrpt+gzip" in the report part (RFC 5322 §4.5.3, to be
+    # accepted) ended that part's header block for the email package: the part lost its
+    # type and encoding, and the report was rejected (review of round s18). The body a DKIM
+    # signature covers keeps the blanks, so the signature made over them still verifies.
+    case = dict(CASES["B01"], signed=False)
+    message = build(case, address, signer)
+    for field in (b"Content-Type", b"Content-Transfer-Encoding"):
+        message = message.replace(
+            b"\n" + field + b": application", b"\n" + field + b" : application"
+        )
+        message = message.replace(b"\n" + field + b": base64", b"\n" + field + b" : base64")
+    assert b"Content-Type : application/tlsrpt+gzip" in message
+    assert b"Content-Transfer-Encoding : base64" in message
+    message = sign_any(message, signer)
+    reports = extract_reports(message)
+    assert [r.declared_type for r in reports] == ["application/tlsrpt+gzip"]
+    assert ingest(message) == 0
+    (raw,) = RawReport.objects.all()
+    assert bytes(raw.body) != b"" and raw.dkim_result in ("", "pass")
+    check_outcome(dict(CASES["B01"], dkim="pass"), [message])
+    check_dkim({"dkim": "pass"})
