@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import dns.rdatatype
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
@@ -152,6 +153,10 @@ class TlsaState:
     # SERVFAIL whose retry with CD answers: the RRset is bogus (validation failed).
     bogus: bool = False
     tried: list[str] = field(default_factory=list)
+    # For bogus TLSA records reached through a CNAME that itself validates: where the alias
+    # leads and the zone signing the records there, the zone to re-sign (not qname's own).
+    alias_target: str = ""
+    alias_zone: str = ""
 
     @property
     def present(self) -> bool:
@@ -339,6 +344,8 @@ async def _resolve_state(ctx: CheckContext, host: str) -> TlsaState:
                 state.bogus = await servfail_is_bogus(ctx.dns, answer, retry)
                 if retry.exists:
                     state.records = [_from_rdata(r) for r in retry.records]
+                if state.bogus and retry.cnames:
+                    await _locate_bogus_alias(ctx, state, retry)
             return state
         if answer.exists:
             records = [_from_rdata(r) for r in answer.records]
@@ -349,6 +356,28 @@ async def _resolve_state(ctx: CheckContext, host: str) -> TlsaState:
                 # The same `tried` list: the later lookup at the original name is shown too.
                 insecure = replace(state, records=records, tried=state.tried)
     return insecure or state
+
+
+async def _locate_bogus_alias(ctx: CheckContext, state: TlsaState, retry: DnsAnswer) -> None:
+    """Bogus TLSA records behind a CNAME: when the alias itself validates, the failure lies
+    in the zone it leads to, and "re-sign the zone holding _25._tcp.<mx>" sent the owner to
+    a zone that is fine. The zone is the signer name of the records' RRSIG (RFC 4034
+    §3.1.7: the owner of the zone's DNSKEY), read from the lookup made with CD."""
+    alias = await ctx.dns.query(state.qname, "CNAME")
+    if alias.failed:
+        return  # the alias fails validation itself: its own zone is the one to fix
+    target = retry.cnames[-1]
+    state.alias_target = target
+    message = retry.message
+    if message is None:
+        return
+    for rrset in message.answer:
+        if rrset.rdtype != dns.rdatatype.RRSIG or normalize(rrset.name.to_text()) != target:
+            continue
+        for sig in rrset:
+            if sig.type_covered == dns.rdatatype.TLSA:
+                state.alias_zone = normalize(sig.signer.to_text())
+                return
 
 
 async def get_tlsa(ctx: CheckContext, host: str) -> TlsaState:
@@ -567,14 +596,30 @@ def _host_findings(
                 if host.bogus and not host.addresses
                 else ""
             )
+            where = ""
+            fix = f"Re-sign the zone holding {state.qname} or remove the broken records."
+            if state.alias_target:
+                other = state.alias_zone or f"the zone holding {state.alias_target}"
+                where = (
+                    f" {state.qname} is an alias (CNAME) for {state.alias_target}, and the "
+                    f"records there, in {other}, are the ones that fail."
+                )
+                ev = {**ev, "alias_target": state.alias_target}
+                if state.alias_zone:
+                    ev["alias_zone"] = state.alias_zone
+                fix = (
+                    f"Re-sign {other} (where the alias {state.qname} leads; ask its operator "
+                    f"if it is not yours), or point {state.qname} at TLSA records in a zone "
+                    "that validates."
+                )
             out.add(
                 "DANE-02",
                 Status.FAIL,
                 f"The TLSA records of {host.name} fail DNSSEC validation (bogus): DANE "
-                f"senders will defer mail to this host.{zone}",
+                f"senders will defer mail to this host.{where}{zone}",
                 subject=subj,
                 evidence=ev,
-                fix=f"Re-sign the zone holding {state.qname} or remove the broken records.",
+                fix=fix,
             )
         else:
             detail = state.answer.describe_failure() if state.answer else "no answer"

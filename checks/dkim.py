@@ -848,14 +848,43 @@ def _judge(out: Collector, result: SelectorResult, taken: set[str]) -> None:
     if parsed is None:
         return
     shared = _shared_rrset(out, result)
+    # A key split over several TXT records (DKIM-02): the record holding the tags carries only
+    # the start of the key, so its own problems that joining cures (a cut-off p=) have that
+    # cause, and "copy the key again" sent the owner after a key that was never wrong.
+    joined = _joined_key(result) if shared else ""
+    cured = (
+        {p.check_id for p in parsed.problems}
+        - {p.check_id for p in parse_key_record(joined).problems}
+        if joined
+        else set()
+    )
     for problem in parsed.problems:
+        message, fix = problem.message, _problem_fix(result, problem, taken)
+        if problem.check_id in cured:
+            count = len(result.others) + 1
+            other = "the other TXT record" if count == 2 else f"the {count - 1} other TXT records"
+            start = (
+                "the record with the tags holds only the start of the key; the rest is in "
+                f"{other} at the selector (DKIM-02)"
+            )
+            kind = "Ed25519" if parsed.key_type == "ed25519" else "RSA"
+            message = (
+                f"{start}. Read alone, its p= is no {kind} public key, so receivers cannot use it."
+                if problem.check_id == "DKIM-06"
+                else f"{problem.message} ({start})."
+            )
+            fix = (
+                f"The fix is DKIM-02's: replace the {count} TXT records at "
+                f"{_alias(result) or result.name} with the one record it gives; the key is "
+                "whole once they are joined."
+            )
         out.add(
             problem.check_id,
             problem.status,
-            f"Selector '{result.selector}': {problem.message}",
+            f"Selector '{result.selector}': {message}",
             subject=subject,
             evidence=_evidence(result),
-            fix=_problem_fix(result, problem, taken),
+            fix=fix,
         )
     if parsed.usable and not shared:
         size = f"{parsed.bits}-bit " if parsed.key_type == "rsa" and parsed.bits else ""

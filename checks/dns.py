@@ -28,6 +28,7 @@ import dns.rdtypes.tlsabase
 import dns.resolver
 import dns.rrset
 
+from checks import net
 from checks.config import CheckConfig
 
 # dnspython >= 2.8 refuses to build a TLSA/SMIMEA rdata whose digest length does not fit its
@@ -594,3 +595,105 @@ def _carries_signatures(response: dns.message.Message, qtype: int, has_records: 
         return qtype in in_answer or dns.rdatatype.CNAME in in_answer
     proofs = {dns.rdatatype.NSEC, dns.rdatatype.NSEC3}
     return dns.rdatatype.CNAME in in_answer or bool(covered(response.authority) & proofs)
+
+
+# Authoritative servers answer on port 53 (RFC 1035 §4.2); tests point it elsewhere.
+AUTHORITATIVE_PORT = 53
+# At most this many authoritative addresses are asked, all at once, for a published TTL.
+AUTHORITATIVE_TRIES = 4
+
+
+@dataclass
+class PublishedTtl:
+    """The TTL a zone's own server publishes for an RRset, and who said so."""
+
+    name: str
+    rdtype: str
+    ttl: int
+    zone: str
+    server: str  # "ns1.example.net [192.0.2.53]"
+
+    def evidence(self) -> dict[str, Any]:
+        return {
+            "query": f"{self.name} {self.rdtype}",
+            "ttl": self.ttl,
+            "zone": self.zone,
+            "server": self.server,
+        }
+
+
+async def published_ttl(
+    client: _Querier, config: CheckConfig, name: str, rdtype: str
+) -> PublishedTtl | None:
+    """The TTL of name/rdtype as its zone publishes it, asked of the zone's authoritative
+    servers with recursion off; None when none of them answers it with authority.
+
+    A resolver's answer carries what is left of its cached copy (RFC 1035 §3.2.1: the TTL
+    counts down while cached), often cut further by its own cap (unbound's cache-max-ttl),
+    so a record published with 3600 s reads as 2874 s or 5 s there: no ground for a verdict
+    about the TTL the owner chose."""
+    name = normalize(name)
+    zone, servers = await _zone_servers(client, name)
+    if not zone:
+        return None
+    targets: list[tuple[str, str]] = []
+    for server in servers[:AUTHORITATIVE_TRIES]:
+        addresses, _ = await client.addresses(server)
+        for address in addresses[:2]:
+            try:
+                net.guard(address, config)
+            except (net.TargetRefused, ValueError):
+                continue
+            targets.append((server, address))
+    targets = targets[:AUTHORITATIVE_TRIES]
+    limit = min(config.timeout, 3.0)
+    ttls = await asyncio.gather(
+        *(
+            _authoritative_ttl(name, rdtype, address, AUTHORITATIVE_PORT, limit)
+            for _, address in targets
+        )
+    )
+    for (server, address), ttl in zip(targets, ttls, strict=True):
+        if ttl is not None:
+            return PublishedTtl(name, rdtype, ttl, zone, f"{server} [{address}]")
+    return None
+
+
+async def _zone_servers(client: _Querier, name: str) -> tuple[str, list[str]]:
+    """The zone holding `name` and its name servers: the nearest name at or above it with an
+    NS RRset (a zone's apex, RFC 1034 §4.2.1). A top-level domain is nobody's own zone."""
+    labels = name.split(".")
+    for start in range(len(labels) - 1):
+        candidate = ".".join(labels[start:])
+        ns = await client.query(candidate, "NS")
+        if ns.failed:
+            return "", []
+        if ns.exists and not ns.cnames:
+            return candidate, [normalize(r.target.to_text()) for r in ns.records]
+    return "", []
+
+
+async def _authoritative_ttl(
+    name: str, rdtype: str, address: str, port: int, limit: float
+) -> int | None:
+    """The TTL of name/rdtype from one server, when it answers with authority (AA)."""
+    query = dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
+    query.flags &= ~dns.flags.RD
+    try:
+        # The whole exchange within the limit: dnspython gives the TCP fallback after a
+        # truncated answer a timeout of its own.
+        async with asyncio.timeout(limit):
+            response, _ = await dns.asyncquery.udp_with_fallback(
+                query, address, timeout=limit, port=port
+            )
+    except (dns.exception.DNSException, OSError, EOFError, ValueError, TimeoutError):
+        return None
+    if response.rcode() != dns.rcode.NOERROR or not response.flags & dns.flags.AA:
+        return None  # a referral or a server that is not authoritative for the zone
+    rrset = response.get_rrset(
+        response.answer,
+        dns.name.from_text(name),
+        dns.rdataclass.IN,
+        dns.rdatatype.from_text(rdtype),
+    )
+    return None if rrset is None else int(rrset.ttl)

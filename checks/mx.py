@@ -422,14 +422,102 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             )
         return out.findings
 
-    _host_rules(mx, out, ctx.config.allow_private_targets)
+    _host_rules(mx, out, ctx.config.allow_private_targets, await _undotted_targets(ctx, mx))
     return out.findings
 
 
-def _host_rules(mx: MxSet, out: Collector, allow_private: bool = False) -> None:
+def doubled_suffix_target(name: str, domain: str) -> str | None:
+    """The MX target meant, when `name` is it with the zone's name appended once more
+    ("mx1.example.com.example.com"), else None.
+
+    A zone file name without a final dot is relative to the zone's origin (RFC 1035 §5.1), so
+    "MX 10 mx1.example.com" in the zone example.com becomes mx1.example.com.example.com. The
+    zone is the domain or one of its ancestors (the MX is published in it); a single-label
+    ancestor (a TLD) is nobody's zone file, and "x.com.com" is a name someone may own.
+    """
+    labels = domain.split(".")
+    for start in range(len(labels) - 1):
+        zone = ".".join(labels[start:])
+        twice = f"{zone}.{zone}"
+        if name == twice or name.endswith("." + twice):
+            return name[: -len(zone) - 1]
+    return None
+
+
+async def _undotted_targets(ctx: CheckContext, mx: MxSet) -> dict[str, tuple[str, list[str]]]:
+    """For each MX host without an address whose name looks like a target written without its
+    final dot: the name meant and that name's addresses (empty when it has none either)."""
+    meant = {
+        h.name: target
+        for h in mx.hosts
+        if not h.addresses and not h.is_ip_literal and not h.lookup_failed and not h.bogus
+        if (target := doubled_suffix_target(h.name, ctx.domain))
+    }
+    looked_up = await asyncio.gather(*(ctx.dns.addresses(t) for t in meant.values()))
+    return {
+        name: (target, addresses)
+        for (name, target), (addresses, _) in zip(meant.items(), looked_up, strict=True)
+    }
+
+
+def _missing_address_words(
+    mx: MxSet, host: MxHost, undotted: dict[str, tuple[str, list[str]]]
+) -> tuple[str, str]:
+    """MX-06's sentence (up to where the status adds its tail) and fix for a host without an
+    address, saying the cause where we can see it."""
+    domain = mx.answer.name
+    record = f"{domain}. MX {host.preference} {host.name}."
+    if host.is_ip_literal:
+        # MX-05 already gives the records to publish: repeating them here said the same twice.
+        return (
+            f"The MX target {host.name} is an IP address written where a host name belongs "
+            "(an MX names a host, RFC 5321 §5.1): senders looking it up as a name find no "
+            "address for it",
+            f"The fix is MX-05's: give the server at {host.name} a host name and point the MX "
+            "at that name.",
+        )
+    if host.name in undotted:
+        target, addresses = undotted[host.name]
+        seen = (
+            f"{target} has an address ({', '.join(addresses[:2])}), so that is the host meant"
+            if addresses
+            else f"{target}, the name probably meant, has no address either"
+        )
+        # NXDOMAIN for both lookups: the name is not there at all (usually so).
+        gone = (
+            "does not exist"
+            if host.answers and all(a.nxdomain for a in host.answers)
+            else "has no address"
+        )
+        fix = (
+            "In the zone file, end the MX target with a dot (a name without one gets the "
+            f"zone's name appended):\n{domain}. MX {host.preference} {target}.\n"
+            f"in place of the record {record}"
+        )
+        if not addresses:
+            fix += f"\nand publish an address for {target} (A/AAAA)."
+        return (
+            f"The MX host {host.name} {gone}: the MX target was written without its "
+            f"final dot in the zone file, so the zone's name was added to it a second time. "
+            f"{seen}; senders skip {host.name}",
+            fix,
+        )
+    return (
+        f"The MX host {host.name} has no IPv4 or IPv6 address, so senders skip it",
+        f"Publish an address for {host.name} (A/AAAA), or remove the record {record}",
+    )
+
+
+def _host_rules(
+    mx: MxSet,
+    out: Collector,
+    allow_private: bool = False,
+    undotted: dict[str, tuple[str, list[str]]] | None = None,
+) -> None:
     """MX-04..07 for each MX host. allow_private (the lab) counts private addresses as
     reachable; otherwise a host with only private, loopback or link-local addresses is as
-    unusable to senders on the internet as one without an address."""
+    unusable to senders on the internet as one without an address. undotted: the hosts that
+    look like a target written without its final dot (_undotted_targets)."""
     resolving = 0
     unresolved: list[MxHost] = []
     private: list[MxHost] = []  # addresses, but none a sender on the internet can reach
@@ -530,22 +618,22 @@ def _host_rules(mx: MxSet, out: Collector, allow_private: bool = False) -> None:
                     "zone that validates.",
                 )
                 continue
+            sentence, fix = _missing_address_words(mx, host, undotted or {})
+            evidence = host.evidence()
+            if undotted and host.name in undotted:
+                evidence["meant"], evidence["meant_addresses"] = undotted[host.name]
             out.add(
                 "MX-06",
                 status,
-                f"The MX host {host.name} has no IPv4 or IPv6 address, so senders skip it"
+                sentence
                 + (
                     " and no MX host is left: mail cannot be delivered."
                     if status == Status.FAIL
                     else "."
                 ),
                 subject=host.name,
-                evidence=host.evidence(),
-                # An IP address has no address records to publish: it needs a name (MX-05).
-                fix=_ip_literal_fix(mx, host)
-                if host.is_ip_literal
-                else f"Publish an address for {host.name} (A/AAAA), or remove the record "
-                f"{mx.answer.name}. MX {host.preference} {host.name}.",
+                evidence=evidence,
+                fix=fix,
             )
     for host in private:
         status = Status.FAIL if resolving == 0 and not could_not else Status.WARN
