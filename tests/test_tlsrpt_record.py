@@ -314,9 +314,12 @@ def test_https_host_not_resolving_warns() -> None:
     assert bad(run(zone)) == {("TLSRPT-10", "warn")}
 
 
-def test_short_ttl_unsigned_is_info() -> None:
+def test_a_short_ttl_seen_only_through_the_resolver_is_no_note() -> None:
+    # The resolver shows what is left of its cached copy, a lower bound of the published TTL
+    # at best: the note needs the zone's own servers' figure (tests/test_engine_s18_causes.py
+    # has the short published TTL noted, with an authoritative server answering).
     findings = run(BASE, ttl=300)
-    assert statuses(findings, "TLSRPT-11") == [Status.INFO]
+    assert statuses(findings, "TLSRPT-11") == []
     assert bad(findings) == set()
     assert statuses(run(BASE, ttl=300, ad=True), "TLSRPT-11") == []
 
