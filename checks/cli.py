@@ -17,7 +17,7 @@ from checks import scoring
 from checks.config import CheckConfig, ConfigError, parse_hostport
 from checks.domainname import DomainNameError, host_name_parent, to_ascii_domain
 from checks.engine import check_domain
-from checks.findings import MECHANISM_TITLES, DomainReport, Mechanism, Status
+from checks.findings import MECHANISM_TITLES, DomainReport, Finding, Mechanism, Status
 
 EXIT_OK, EXIT_FAIL, EXIT_NOT_CHECKED = 0, 1, 2
 # sysexits.h EX_USAGE: a bad command line or configuration is not "could not check" (2), which
@@ -154,6 +154,11 @@ def _title(mechanism: str) -> str:
     return MECHANISM_TITLES[Mechanism(mechanism)] if mechanism in set(Mechanism) else mechanism
 
 
+# The reasons (checks.scoring.score_category) of a category without weight that a reader could
+# take for something the score missed.
+_WORTH_A_WORD = {"failing", "weaknesses", "could not be checked"}
+
+
 def _rubric_lines(detail: dict[str, Any]) -> list[str]:
     """What each category cost on the 0-100 score (docs/scoring.md), costliest first, then
     the categories left out of it and why."""
@@ -175,14 +180,56 @@ def _rubric_lines(detail: dict[str, Any]) -> list[str]:
             for points, name, c in lost
         ]
         lines.append(f"  points lost: {'; '.join(parts)}")
+    # "not deployed (not scored)" reads as nested parentheses inside the list's own. BIMI has
+    # no weight: when it fails, warns or could not be checked, that sits next to the score, so
+    # it is said to be never scored.
     left_out = [
-        f"{_title(name)} ({c.get('reason')})"
+        f"{_title(name)} ({str(c.get('reason')).replace(' (not scored)', ', not scored')})"
+        if c.get("weight")
+        else f"{_title(name)} (never scored)"
         for name, c in categories.items()
-        if c.get("weight") and not c.get("counted")
+        if (c.get("weight") and not c.get("counted"))
+        or (not c.get("weight") and c.get("reason") in _WORTH_A_WORD)
     ]
     if left_out:
         lines.append(f"  not counted: {'; '.join(left_out)}")
     return lines
+
+
+def headline(report: DomainReport, no_mail: bool = False) -> str:
+    """The score as the first line says it, with how much of it could be checked: a category
+    that could not be checked leaves the score (docs/scoring.md rule 4), so "100/100" on DKIM,
+    DMARC and TLS-RPT alone must not read as a clean 100."""
+    detail = report.score_detail
+    partial = detail.get("partial")
+    cover = scoring.coverage(detail)
+    if report.score is None or no_mail:
+        # A domain that receives no mail is "not applicable" for transport, neither 100 % nor
+        # 0 %; the next line says what its number rates.
+        missing = cover.missing_words or "some checks could not run"
+        return f"score n/a (partial: {missing})" if partial else "score n/a"
+    score = f"{report.score}/100"
+    if cover.complete:
+        return (
+            f"score {score} (partial: {scoring.PARTIAL_NOTHING_SCORED})"
+            if partial
+            else (f"score {score}")
+        )
+    rated = f"{score} {cover.for_words} (partial: {cover.missing_words})"
+    return f"score {rated}" if cover.enough else f"not enough checked for a score: {rated}"
+
+
+def _same_lines(findings: Sequence[Finding]) -> list[tuple[Finding, list[str], int]]:
+    """Findings that would print the same line (status, words, subject and fix) as one: an
+    unsigned zone's five "is not signed; nothing to check" rows, as the domain page's changes
+    box counts identical lines. Each comes with its check ids in order and how many findings
+    it stands for; the JSON keeps every finding."""
+    groups: dict[tuple[str, str, str, str], tuple[Finding, list[str], int]] = {}
+    for f in findings:
+        key = (str(f.status), f.summary, f.subject, f.fix)
+        first, ids, count = groups.get(key, (f, [], 0))
+        groups[key] = (first, ids if f.id in ids else [*ids, f.id], count + 1)
+    return list(groups.values())
 
 
 def render_text(
@@ -196,10 +243,7 @@ def render_text(
         out.write(f"{domain}: could not check: {_safe(report.error)}\n\n")
         return
     no_mail = receives_no_mail(report)
-    # A domain that receives no mail is "not applicable" for transport, neither 100 % nor 0 %.
-    score = "n/a" if report.score is None or no_mail else f"{report.score}/100"
-    partial = " (partial: some checks could not run)" if report.score_detail.get("partial") else ""
-    out.write(f"{domain}  score {score}{partial}  [score v{report.score_version}]\n")
+    out.write(f"{domain}  {headline(report, no_mail)}  [score v{report.score_version}]\n")
     # mta-sts.example.com reads _mta-sts.mta-sts.example.com, which nobody publishes: the
     # findings below are true of the name, and rarely what was meant.
     parent = looks_like_host_of(report, extra_public_suffixes)
@@ -212,6 +256,9 @@ def render_text(
             if report.score is not None
             else ""
         )
+        missing = scoring.coverage(report.score_detail).missing_words
+        if rated and missing:
+            rated += f" {missing[0].upper()}{missing[1:]}."
         out.write(
             f"  {domain} receives no mail (null MX, RFC 7505): MTA-STS, TLS-RPT, STARTTLS and "
             f"DANE do not apply.{rated}\n"
@@ -225,14 +272,22 @@ def render_text(
         order = [Status.FAIL, Status.ERROR, Status.WARN, Status.INFO, Status.PASS, Status.NA]
         category = report.score_detail.get("categories", {}).get(str(mechanism), {})
         costs = set(category.get("costs") or ()) if category.get("weight") else set()
-        for finding in sorted(findings, key=lambda f: (order.index(f.status), f.id)):
+        ordered = sorted(findings, key=lambda f: (order.index(f.status), f.id))
+        for finding, ids, count in _same_lines(ordered):
             label = _paint(f"{finding.status.upper():5}", finding.status, colour)
             subject = f" [{_safe(finding.subject)}]" if finding.subject else ""
-            out.write(f"    {label} {_safe(finding.id):10} {_safe(finding.summary)}{subject}\n")
+            more = ""
+            if len(ids) > 1:
+                more = f" (also {', '.join(_safe(i) for i in ids[1:])})"
+            elif count > 1:
+                more = f" (×{count})"
+            out.write(
+                f"    {label} {_safe(finding.id):10} {_safe(finding.summary)}{subject}{more}\n"
+            )
             # An absence (no DMARC record, no MTA-STS) is an `info` that costs the category's
             # points: its fix is the record to publish, as needed as any fail's.
             if finding.fix and (
-                finding.status in (Status.FAIL, Status.WARN) or finding.id in costs
+                finding.status in (Status.FAIL, Status.WARN) or costs.intersection(ids)
             ):
                 # Only our own line breaks start a new "fix:" line; str.splitlines() would also
                 # break at \r, \v, \f, \x1c-\x1e and \x85 taken from a record.

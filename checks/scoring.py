@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from checks.findings import DomainReport, Finding, Mechanism, Status
+from checks.findings import MECHANISM_TITLES, DomainReport, Finding, Mechanism, Status
 
 # Bump whenever weights or rules change, and add a line to docs/scoring.md: every stored run
 # keeps the version it was scored with, so history charts can mark the change.
@@ -187,9 +187,79 @@ def counted_categories(detail: dict[str, Any]) -> list[Mechanism]:
 def score_scope(detail: dict[str, Any], finding_ids: Iterable[str]) -> dict[str, Any]:
     """What the score rates, for the JSON of `mailsec check --json` and of the free-check API,
     as the text output and the pages say it: `receives_no_mail` (a null MX: the score is not
-    the domain's mail security, which is "not applicable") and `counted_categories` (the
-    categories the number rates, in the rubric's order)."""
+    the domain's mail security, which is "not applicable"), `counted_categories` (the
+    categories the number rates, in the rubric's order) and `score_coverage` (how many of the
+    points that apply could be checked, Coverage: the headline says "for the 30 of 100 points
+    that could be checked")."""
     return {
         "receives_no_mail": receives_no_mail(detail, finding_ids),
         "counted_categories": [str(m) for m in counted_categories(detail)],
+        "score_coverage": coverage(detail).to_dict(),
     }
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the score could be checked: `checked` is the weight of the categories the
+    score counts, `of` that plus the weight of those that could not be checked (rule 4 of
+    docs/scoring.md). Categories that do not apply or are not scored by design (no DANE, no
+    DKIM key found) are in neither: they are known, not missing. A score whose categories
+    could not be checked averages what is left, so "100/100" on DKIM, DMARC and TLS-RPT alone
+    must say it rates 30 of 100 points, and below half it is no score to show in big type."""
+
+    checked: int
+    of: int
+    not_checked: tuple[Mechanism, ...]
+
+    @property
+    def complete(self) -> bool:
+        return self.checked == self.of
+
+    @property
+    def enough(self) -> bool:
+        """At least half the weight that applies was checked (docs/scoring.md). A detail
+        without categories (nothing to go by) is not held to be short."""
+        return 2 * self.checked >= self.of
+
+    @property
+    def not_checked_titles(self) -> list[str]:
+        return [MECHANISM_TITLES[m] for m in self.not_checked]
+
+    @property
+    def for_words(self) -> str:
+        """'for the 30 of 100 points that could be checked'; '' when nothing scored is missing."""
+        if self.complete:
+            return ""
+        return f"for the {self.checked} of {self.of} points that could be checked"
+
+    @property
+    def missing_words(self) -> str:
+        """'MX records, MTA-STS and DANE could not be checked'; '' when nothing is missing."""
+        titles = self.not_checked_titles
+        if not titles:
+            return ""
+        listed = titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} and {titles[-1]}"
+        return f"{listed} could not be checked"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"checked": self.checked, "of": self.of, "enough": self.enough}
+
+
+def coverage(detail: dict[str, Any]) -> Coverage:
+    """The Coverage of a stored or fresh score_detail (any version: read from its categories)."""
+    categories = detail.get("categories", {})
+    checked = 0
+    missing: list[Mechanism] = []
+    for m in Mechanism:
+        category = categories.get(str(m), {})
+        if not category.get("weight"):
+            continue
+        if category.get("counted"):
+            checked += category["weight"]
+        elif category.get("reason") == "could not be checked":
+            missing.append(m)
+    of = checked + sum(categories[str(m)]["weight"] for m in missing)
+    return Coverage(checked, of, tuple(missing))
+
+
+PARTIAL_NOTHING_SCORED = "some checks could not run, none that the score counts"

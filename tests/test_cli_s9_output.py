@@ -88,7 +88,7 @@ def test_human_output_says_what_cost_how_many_points(
     assert "STARTTLS on the MX hosts −23.5 (failing: SMTP-01)" in costs.group(1)
     lost = [float(n) for n in re.findall(r"−([\d.]+)", costs.group(1))]
     assert abs(sum(lost) - 100) < 0.5  # the score is 0
-    assert re.search(r"^  not counted: DKIM \(not deployed \(not scored\)\)", out, re.MULTILINE)
+    assert re.search(r"^  not counted: DKIM \(not deployed, not scored\)", out, re.MULTILINE)
 
 
 def test_a_mechanism_that_is_not_deployed_shows_the_record_to_publish(

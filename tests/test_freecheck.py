@@ -403,7 +403,7 @@ class ApiTestCase(FreeCheckTestCase):
         data = r.json()
         self.assertEqual({k: v for k, v in data.items() if k in check.report}, check.report)
         # What the score rates, worked out from the report (checks.cli.json_object).
-        extra = {"receives_no_mail", "counted_categories", "looks_like_host_of"}
+        extra = {"receives_no_mail", "counted_categories", "score_coverage", "looks_like_host_of"}
         self.assertEqual(set(data) - set(check.report), extra)
         self.assertIn(f"/check/{check.code}", r["Link"])
 
@@ -454,6 +454,7 @@ class ApiTestCase(FreeCheckTestCase):
                 "query_log",
                 "receives_no_mail",
                 "counted_categories",
+                "score_coverage",
                 "looks_like_host_of",
             },
         )

@@ -686,6 +686,13 @@ class CheckRun(models.Model):
         return [MECHANISM_TITLES[m] for m in scoring.counted_categories(self.score_detail or {})]
 
     @property
+    def score_coverage(self) -> scoring.Coverage:
+        """How many of the points that apply could be checked: the page says "for the 30 of
+        100 points that could be checked" beside a partial score, and below half shows no
+        number in big type (checks.scoring.Coverage, as the CLI and the free check say it)."""
+        return scoring.coverage(self.score_detail or {})
+
+    @property
     def no_score_reason(self) -> str:
         """Why a finished run has no score, in the free check's words (every scored check
         timed out: that says nothing bad about the domain); empty when it has one."""

@@ -407,6 +407,12 @@ class FreeCheck(models.Model):
         return [MECHANISM_TITLES[m] for m in scoring.counted_categories(self.score_detail)]
 
     @property
+    def score_coverage(self) -> scoring.Coverage:
+        """How many of the points that apply could be checked (checks.scoring.Coverage), as
+        the domain page and the CLI say it beside a partial score."""
+        return scoring.coverage(self.score_detail)
+
+    @property
     def does_not_exist(self) -> bool:
         """The name is not in the DNS at all (NXDOMAIN for its MX): most often a typo, which
         the visitor must read before the findings about records to publish."""

@@ -9,6 +9,8 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from checks.findings import MECHANISM_TITLES
+from checks.scoring import WEIGHTS
 from mailsec.scoring.explain import verdict_label
 
 register = template.Library()
@@ -99,3 +101,12 @@ def long_label(name: str) -> bool:
     name without hyphens): it alone may break anywhere (`a.long-name`), so it cannot widen
     the table; ordinary names keep their width and break between labels only."""
     return any(len(label) > LONG_LABEL for label in name.split("."))
+
+
+@register.filter
+def points_of(titles: list[str]) -> int:
+    """{{ point.not_checked|points_of }}: the weight of the scored categories a history point
+    could not check, by their titles (mailsec.scoring.chart.Point.not_checked), so its title
+    says how much of the score it leaves out."""
+    weights = {MECHANISM_TITLES[m]: w for m, w in WEIGHTS.items()}
+    return sum(weights.get(title, 0) for title in titles or ())
