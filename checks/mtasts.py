@@ -1226,6 +1226,19 @@ def listable_hosts(hosts: list[str]) -> list[str]:
     return [h for h in hosts if listable(h)] or ["<MX host>"]
 
 
+def addressless(mxset: mx.MxSet) -> list[str]:
+    """The MX hosts known to have no address at all (MX-06): no sender can deliver to them,
+    so a proposed policy does not list them. A lookup that merely failed is unknown, not
+    absent (checklist §0); bogus addresses fail only validating senders, and the others still
+    deliver there (so such a host stays listed); an IP address as the MX name is MX-05's
+    (listable leaves it out)."""
+    return [
+        h.name
+        for h in mxset.hosts
+        if not (h.addresses or h.lookup_failed or h.bogus or h.is_ip_literal)
+    ]
+
+
 def target_patterns(patterns: list[str], hosts: list[str]) -> list[str]:
     """The mx lines of a corrected policy: the owner's valid patterns, every one kept (senders
     may still hold MX records or a policy naming old hosts: remove those only after max_age,
@@ -1468,12 +1481,32 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             and state.policy.valid
             and not any(p.invalidates for p in state.fetch_problems)
         )
-        fix = setup_fix(ctx.domain, listable_hosts(hosts))
-        if served:
-            fix = await _announce_fix(ctx, state, mxset)
-        # mta-sts.<domain> already leads to our hosted MTA-STS: hosting is turned on (or the
-        # record published) in mailsec, the policy is not the owner's to write.
-        fix = await _hosted_setup_fix(ctx, state, mxset, served) or fix
+        gone = addressless(mxset)
+        if gone and len(gone) == len(mxset.hosts):
+            # No MX host can receive mail (MX-06): a policy listing them protects nothing,
+            # and one listing none is no policy. The MX records come first.
+            cause = (
+                f"{ctx.domain} has no MX record and no address (see MX-01)"
+                if mxset.implicit
+                else f"no MX host of {ctx.domain} has an address ({', '.join(gone)}; see MX-06)"
+            )
+            fix = (
+                f"Fix the MX records first: {cause}, so no mail can be delivered to it. Then "
+                "set up MTA-STS for the MX hosts that receive its mail."
+            )
+        else:
+            fix = setup_fix(ctx.domain, listable_hosts([h for h in hosts if h not in gone]))
+            if gone:
+                fix += (
+                    f"\nThe policy leaves out {', '.join(gone)}: "
+                    f"{'it has' if len(gone) == 1 else 'they have'} no address, so no mail "
+                    "goes there (see MX-06)."
+                )
+            if served:
+                fix = await _announce_fix(ctx, state, mxset)
+            # mta-sts.<domain> already leads to our hosted MTA-STS: hosting is turned on (or
+            # the record published) in mailsec, the policy is not the owner's to write.
+            fix = await _hosted_setup_fix(ctx, state, mxset, served) or fix
         summary = (
             f"{ctx.domain} has no MTA-STS record, so senders do not protect mail to it "
             "against TLS downgrade."
@@ -1532,7 +1565,8 @@ async def _announce_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) 
     extensions = record_extensions(state.candidates)
     if await _announce_is_safe(ctx, state, mxset):
         return record_fix(ctx.domain, extensions)
-    names = [h.name for h in mxset.hosts]
+    gone = addressless(mxset)
+    names = [h.name for h in mxset.hosts if h.name not in gone]
     uncovered = [
         n for n in names if listable(n) and not any(policy_matches(p, n) for p in policy.mx)
     ]
@@ -2615,7 +2649,20 @@ def _certificate_failures(probe: object, host: str) -> CertificateFailures:
     (MTASTS-32 says that)."""
     from checks import starttls
 
-    if not isinstance(probe, starttls.SmtpProbe) or not probe.tls_ok or probe.leaf is None:
+    if not isinstance(probe, starttls.SmtpProbe) or not probe.tls_ok:
+        return CertificateFailures()
+    if probe.leaf is None:
+        if probe.chain_der:
+            return CertificateFailures()  # a chain that could not be read: no words for it
+        # No certificate at all: an anonymous suite only (SmtpProbe.anon_cert 'none'). SMTP-09
+        # says so; its first sentence is the reason (the next one is about opportunistic
+        # senders, who are not the ones MTASTS-32 speaks for).
+        found = Collector(Mechanism.SMTP)
+        starttls.certificate_findings(found, probe, host, {}, under_sts=False, dane_ok=False)
+        for f in found.findings:
+            if f.id == "SMTP-09" and f.status in {Status.FAIL, Status.WARN}:
+                first = f.summary.split(". ", 1)[0].rstrip(".")
+                return CertificateFailures(f"{first} (see SMTP-09)", f.fix)
         return CertificateFailures()
     failing: list[tuple[starttls.SmtpProbe, str]] = []
     if not (probe.verify_ok and probe.name_ok):
@@ -2646,6 +2693,65 @@ def _certificate_failures(probe: object, host: str) -> CertificateFailures:
     only_second = len(failing) == 1 and failing[0][1] != ""
     return CertificateFailures(
         "; ".join(reasons), "\n".join(fixes), failing[0][1] if only_second and reasons else ""
+    )
+
+
+@dataclass
+class SessionFailure:
+    """Why an MX fails MTA-STS validation before any certificate is judged: no STARTTLS, or
+    STARTTLS that does not end in a TLS session, as the STARTTLS finding `check` reports it:
+    `what` says what that finding says, `fix` is its fix word for word, so both findings name
+    one cause and one remedy."""
+
+    check: str
+    what: str
+    fix: str
+
+    @property
+    def reason(self) -> str:
+        return f"{self.what} (see {self.check})"
+
+
+def _session_failure(probe: object, host: str) -> SessionFailure | None:
+    """The STARTTLS step a sender gets stuck at on this probe (starttls._per_probe: SMTP-02 a
+    server taking HELO only, SMTP-03 no STARTTLS offered, SMTP-04 STARTTLS refused or a
+    handshake or session after it that fails), or None when STARTTLS worked or the probe did
+    not get that far. Only kinds the STARTTLS check fails on reach here: timeouts, 421s, a
+    closed connection before TLS and the like are "could not check" (MTASTS-32 error)."""
+    from checks import starttls
+
+    if not isinstance(probe, starttls.SmtpProbe) or not probe.connected:
+        return None
+    if probe.helo_only:
+        # RFC 3207 §4: STARTTLS is an ESMTP extension, offered only in an answer to EHLO.
+        return SessionFailure(
+            "SMTP-02",
+            f"it refuses EHLO and speaks only plain SMTP ({probe.problem}), so it offers no "
+            "STARTTLS",
+            f"Enable ESMTP (EHLO) and STARTTLS on {host}, with a certificate valid for that name.",
+        )
+    if probe.ehlo_ok and not probe.starttls_offered:
+        return SessionFailure(
+            "SMTP-03",
+            "it does not offer STARTTLS, so there is no TLS session to validate",
+            "Enable STARTTLS on the mail server with a certificate valid for "
+            f"{host} (e.g. Postfix: smtpd_tls_security_level = may).",
+        )
+    if probe.error_kind != "tls-handshake" or probe.tls_ok:
+        return None
+    if probe.starttls_reply and not probe.starttls_reply.startswith("220"):
+        # A 454 "TLS not available" (twice), or a 5xx: the server offers STARTTLS and then
+        # will not start it (Postfix does so while it cannot load its certificate or key).
+        what = f"it offers STARTTLS but refuses to start TLS: {probe.problem}"
+    else:
+        # An alert, a hang-up during the handshake, or a session that fails right after it
+        # (EHLO refused inside TLS, a client certificate demanded).
+        what = f"it offers STARTTLS but the TLS session could not be set up: {probe.problem}"
+    return SessionFailure(
+        "SMTP-04",
+        what,
+        "Check the server's TLS configuration (certificate, key, protocol versions) so that a "
+        "STARTTLS handshake completes.",
     )
 
 
@@ -2714,10 +2820,14 @@ async def _validation_findings(
                 continue
             if getattr(probe, "mta_sts_ok", False):
                 continue
-            # Which certificate fails and why, as the STARTTLS findings say it (a certificate
-            # failure leaves probe.problem empty; the RSA one is not the probe's first).
-            why = _certificate_failures(probe, host.name)
-            reason = why.reason or problem
+            # Why, as the STARTTLS finding that reports it says it, with its fix: no STARTTLS
+            # or no TLS session after it (SMTP-02/03/04), else which certificate fails and
+            # why (a certificate failure leaves probe.problem empty; the RSA one is not the
+            # probe's first). Certificate advice for a server that never got to show one
+            # would send the owner after the wrong thing.
+            session = _session_failure(probe, host.name)
+            why = CertificateFailures() if session else _certificate_failures(probe, host.name)
+            reason = session.reason if session else (why.reason or problem)
             if is_matched:
                 status = hard
                 text = (
@@ -2731,7 +2841,7 @@ async def _validation_findings(
                     f"{subject} (not in the policy) would also fail MTA-STS validation: "
                     f"{reason or 'no valid certificate for the MX name'}."
                 )
-            fix = why.fix or (
+            fix = (session.fix if session else why.fix) or (
                 f"Install on {host.name} a certificate valid for {host.name} from a public CA "
                 "(renew it if it expired), offered after STARTTLS on each of its addresses."
             )
