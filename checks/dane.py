@@ -734,8 +734,9 @@ def _host_findings(
             subject=subj,
         )
 
-    # DANE-03: MX RRset security (RFC 7672 §2.2.1).
-    if mxset.implicit:
+    # DANE-03: MX RRset security (RFC 7672 §2.2.1), said once for the domain's MX records
+    # (it was said once per MX host with TLSA records, word for word).
+    if mxset.implicit or any(f.id == "DANE-03" for f in out.findings):
         pass
     elif not mxset.answer.ad:
         out.add(
@@ -744,7 +745,7 @@ def _host_findings(
             f"The MX records of {ctx.domain} are not DNSSEC-signed, so an attacker who forges "
             "them can send DANE senders to other MX names (RFC 7672 §2.2.1). Senders differ "
             "here: Exim uses DANE only behind DNSSEC-secure MX records, so the TLSA records "
-            f"of {host.name} protect nothing for it; Postfix (smtp_tls_security_level = dane) "
+            "of its MX hosts protect nothing for it; Postfix (smtp_tls_security_level = dane) "
             "still requires them, but logs such sessions only as 'Trusted', not 'Verified'.",
             subject=ctx.domain,
             evidence=mxset.answer.evidence(),
