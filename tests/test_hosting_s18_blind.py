@@ -129,7 +129,7 @@ class S18Histories(s12.BlindHistories):
             expect["served"] = served | {"mx": expand_hosts(served["mx"])}
         step["expect"] = expect
         outbox = len(mail.outbox)
-        if step["do"] in ("verify_pending", "verify_other", "enable_other"):
+        if step["do"] in ("verify_pending", "verify_self", "verify_other", "enable_other"):
             self.run_other_step(step, state, ids, where)
         else:
             self.run_step_checked(step, state, ids, where)
@@ -176,6 +176,9 @@ class S18Histories(s12.BlindHistories):
             with mock.patch("django.utils.timezone.now", return_value=at):
                 if do == "verify_pending":
                     verify_pending()
+                    return None, []
+                if do == "verify_self":
+                    assert self.domain.verify(hints=False), f"{where}: alice not verified"
                     return None, []
                 charlies = self.charlies_domain()
                 if do == "verify_other":
