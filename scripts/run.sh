@@ -9,6 +9,9 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 SMTP_PORT=${SMTP_PORT:-2525}
 URL="http://$HOST:$PORT/"
+# Links in mails and pages (sign-up codes, report addresses) name the address this serves on,
+# unless SITE_ROOT says otherwise; ALLOWED_HOSTS follows SITE_ROOT's host (mailsec/settings.py).
+export SITE_ROOT=${SITE_ROOT:-http://$HOST:$PORT}
 export DJANGO_SETTINGS_MODULE=mailsec.settings
 
 scripts/venv.sh
