@@ -1239,6 +1239,23 @@ def addressless(mxset: mx.MxSet) -> list[str]:
     ]
 
 
+def left_out(gone: list[str]) -> str:
+    """The clause a proposed policy adds for the MX hosts it leaves out (addressless)."""
+    has = "it has" if len(gone) == 1 else "they have"
+    return (
+        f"The policy leaves out {', '.join(gone)}: {has} no address, so no mail goes there "
+        "(see MX-06)."
+    )
+
+
+def no_mx_cause(domain: str, mxset: mx.MxSet, gone: list[str]) -> str:
+    """Why no MX host of `domain` can receive mail, when every one is addressless: the words
+    a fix puts before any MTA-STS step (a policy listing none of them is no policy)."""
+    if mxset.implicit:
+        return f"{domain} has no MX record and no address (see MX-01)"
+    return f"no MX host of {domain} has an address ({', '.join(gone)}; see MX-06)"
+
+
 def target_patterns(patterns: list[str], hosts: list[str]) -> list[str]:
     """The mx lines of a corrected policy: the owner's valid patterns, every one kept (senders
     may still hold MX records or a policy naming old hosts: remove those only after max_age,
@@ -1374,18 +1391,22 @@ def policy_target(
     """Every change the run's findings call for, merged: the file rebuilt from its valid
     values (which repairs the syntax), max_age brought into range, the owner's patterns kept
     with each over-broad wildcard replaced by the MX hosts it matches and each uncovered MX
-    added, and `mode` (from _fix_mode, the enforce gate)."""
+    added, and `mode` (from _fix_mode, the enforce gate). An MX host without an address
+    (addressless, MX-06) is neither added nor put in a wildcard's place: the fix says so."""
     known = not mxset.failed and bool(mxset.hosts)
+    gone = addressless(mxset)
+    receiving = [h for h in mxset.names if h not in gone]
     kept: list[str] = []
     for pattern in policy.mx:
         if known and too_broad(domain, pattern):
             # Only with the MX set known: replacing the wildcard by nothing would drop the MX.
-            kept += [
-                h.name for h in mxset.hosts if policy_matches(pattern, h.name) and listable(h.name)
-            ]
+            kept += [h for h in receiving if policy_matches(pattern, h) and listable(h)]
         else:
             kept.append(pattern)
-    patterns = list(dict.fromkeys(target_patterns(kept, mxset.names)))
+    patterns = list(dict.fromkeys(target_patterns(kept, receiving)))
+    # The owner's own line for such a host stays (it may get its address back); only the
+    # ones the file would otherwise have gained are named.
+    omitted = [h for h in gone if listable(h) and not any(policy_matches(p, h) for p in patterns)]
     repairs = any(p.status in {Status.FAIL, Status.WARN} for p in policy.problems)
     # Under mode none senders ignore the mx lines: they alone call for no change.
     mx_changed = policy.mode in {"enforce", "testing"} and set(patterns) != set(policy.mx)
@@ -1395,7 +1416,8 @@ def policy_target(
         max_age=fix_max_age(policy.max_age),
         mx=patterns,
         changes=changes,
-        fix=policy_change_fix(domain, mode, policy.max_age, patterns, extensions=extensions),
+        fix=policy_change_fix(domain, mode, policy.max_age, patterns, extensions=extensions)
+        + (f"\n{left_out(omitted)}" if omitted else ""),
         extensions=dict(extensions or {}),
     )
 
@@ -1426,6 +1448,21 @@ def serve_fix(domain: str, hosts: list[str], extensions: dict[str, str] | None =
         "any policy they cached:\n"
         f"{record_fix(domain, extensions)}"
     )
+
+
+def _serve_fix(domain: str, mxset: mx.MxSet, extensions: dict[str, str]) -> str:
+    """MTASTS-10's file for the MX hosts that can receive mail: one without an address (MX-06)
+    is left out, as in MTASTS-01's setup; with none left, the MX records come first."""
+    gone = addressless(mxset)
+    if gone and len(gone) == len(mxset.hosts):
+        # Senders have no policy now and lose nothing by it: no mail reaches these hosts.
+        return (
+            f"Fix the MX records first: {no_mx_cause(domain, mxset, gone)}, so no mail can be "
+            f"delivered to it. Then serve the policy file at {policy_url(domain)} for the MX "
+            "hosts that receive its mail, and change the id in the record."
+        )
+    fix = serve_fix(domain, listable_hosts([h for h in mxset.names if h not in gone]), extensions)
+    return fix + "\n" + left_out(gone) if gone else fix
 
 
 def setup_fix(domain: str, hosts: list[str]) -> str:
@@ -1485,23 +1522,15 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         if gone and len(gone) == len(mxset.hosts):
             # No MX host can receive mail (MX-06): a policy listing them protects nothing,
             # and one listing none is no policy. The MX records come first.
-            cause = (
-                f"{ctx.domain} has no MX record and no address (see MX-01)"
-                if mxset.implicit
-                else f"no MX host of {ctx.domain} has an address ({', '.join(gone)}; see MX-06)"
-            )
             fix = (
-                f"Fix the MX records first: {cause}, so no mail can be delivered to it. Then "
-                "set up MTA-STS for the MX hosts that receive its mail."
+                f"Fix the MX records first: {no_mx_cause(ctx.domain, mxset, gone)}, so no mail "
+                "can be delivered to it. Then set up MTA-STS for the MX hosts that receive its "
+                "mail."
             )
         else:
             fix = setup_fix(ctx.domain, listable_hosts([h for h in hosts if h not in gone]))
             if gone:
-                fix += (
-                    f"\nThe policy leaves out {', '.join(gone)}: "
-                    f"{'it has' if len(gone) == 1 else 'they have'} no address, so no mail "
-                    "goes there (see MX-06)."
-                )
+                fix += "\n" + left_out(gone)
             if served:
                 fix = await _announce_fix(ctx, state, mxset)
             # mta-sts.<domain> already leads to our hosted MTA-STS: hosting is turned on (or
@@ -1545,7 +1574,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             record_extensions(state.candidates),
         )
     _record_findings(ctx, state, out, txt_ev, target)
-    _fetch_findings(ctx, state, out, fetch_ev, hosts, await _fetch_hosted_fix(ctx, state.fetch))
+    _fetch_findings(ctx, state, out, fetch_ev, mxset, await _fetch_hosted_fix(ctx, state.fetch))
     if target is not None:
         _policy_findings(ctx, state, out, fetch_ev, target)
     await _consistency_findings(ctx, state, mxset, out, target)
@@ -2100,7 +2129,7 @@ def _fetch_findings(
     state: MtaStsState,
     out: Collector,
     fetch_ev: dict[str, Any],
-    hosts: list[str],
+    mxset: mx.MxSet,
     hosted: str = "",
 ) -> None:
     """`hosted`: hosted_fix for this fetch (_fetch_hosted_fix), '' when it is not ours."""
@@ -2141,7 +2170,7 @@ def _fetch_findings(
             evidence=fetch_ev,
             # Serving the file is mailsec's part once hosting is on, the id too.
             fix=(hosted_pointer(ctx, result, hosted_by) if hosted_by else hosted)
-            or serve_fix(ctx.domain, listable_hosts(hosts), record_extensions(state.candidates)),
+            or _serve_fix(ctx.domain, mxset, record_extensions(state.candidates)),
         )
     if result.error_kind is None:
         out.add(
@@ -2546,21 +2575,43 @@ async def _mx_findings(
     ev = {"patterns": patterns, "mx": mxset.names}
     # The target adds the unmatched MX and keeps the other patterns: senders may still hold
     # MX records or a policy naming the old hosts, and those must keep working (RFC 8461 §8.1).
-    cover = target.fix
+    # An MX host without an address (MX-06) gets no mx line: no sender delivers there.
+    gone = addressless(mxset)
     unlisted = [h.name for h in unmatched if not listable(h.name)]
+    absent = [h.name for h in unmatched if h.name in gone and listable(h.name)]
+    added = [h.name for h in unmatched if h.name not in gone and listable(h.name)]
+    covers: list[str] = []
+    if len(gone) == len(mxset.hosts):
+        covers.append(
+            f"Fix the MX records first: {no_mx_cause(ctx.domain, mxset, gone)}, so no mail "
+            "can be delivered to it. Then list in the policy the MX hosts that receive its mail."
+        )
+    elif added:
+        covers.append(target.fix)  # names the hosts it leaves out (left_out)
+    elif absent:
+        has = "it has" if len(absent) == 1 else "they have"
+        covers.append(
+            f"The policy needs no mx line for {', '.join(absent)}: {has} no address, so no "
+            "mail goes there (see MX-06)."
+        )
     if unlisted:
-        note = (
+        covers.append(
             f"{', '.join(unlisted)} cannot be named in a policy (an mx line holds a host name "
             "of letters, digits and hyphens, RFC 8461 §3.2) and gets no certificate from a "
             "public CA: point the MX record at such a host name instead (see the MX findings)."
         )
-        cover = note if len(unlisted) == len(unmatched) else f"{cover}\n{note}"
+    cover = "\n".join(covers)
+    unreached = [h.name for h in unmatched if h.name in gone]
     if not matched:
+        also = ""
+        if unreached:
+            has = "has" if len(unreached) == 1 else "have"
+            also = f" {', '.join(unreached)} {has} no address either (see MX-06)."
         out.add(
             "MTASTS-30",
             hard,
             f"No MX host ({', '.join(mxset.names)}) matches the policy's mx patterns "
-            f"({', '.join(patterns)}); senders enforcing the policy cannot deliver.",
+            f"({', '.join(patterns)}); senders enforcing the policy cannot deliver.{also}",
             subject=ctx.domain,
             evidence=ev,
             fix=cover,
@@ -2570,7 +2621,7 @@ async def _mx_findings(
             "MTASTS-30",
             Status.WARN,
             f"MX host(s) {', '.join(h.name for h in unmatched)} match no mx pattern; "
-            f"{_uncovered_effect(mxset, matched, unmatched)}",
+            f"{_uncovered_effect(mxset, matched, unmatched, gone)}",
             subject=ctx.domain,
             evidence=ev,
             fix=cover,
@@ -2610,19 +2661,35 @@ async def _mx_findings(
     await _dane_finding(ctx, mxset, out)
 
 
-def _uncovered_effect(mxset: mx.MxSet, matched: list[mx.MxHost], unmatched: list[mx.MxHost]) -> str:
+def _uncovered_effect(
+    mxset: mx.MxSet, matched: list[mx.MxHost], unmatched: list[mx.MxHost], gone: list[str]
+) -> str:
     """What enforce does with the uncovered MX: senders skip it (RFC 8461 §5), which goes
-    unnoticed only while it is a backup."""
-    top = min(h.preference for h in mxset.hosts)
-    if any(h.preference == top for h in matched):
+    unnoticed only while it is a backup. An MX host without an address (`gone`, MX-06) gets
+    no mail either way, so it is neither the primary nor a backup here."""
+    without = [h.name for h in unmatched if h.name in gone]
+    has = "has" if len(without) == 1 else "have"
+    nothing = f"{', '.join(without)} {has} no address (see MX-06)"
+    if len(without) == len(unmatched):
+        return f"{nothing}, so no mail goes there with or without the policy."
+    tail = f" Of those, {nothing}, so no mail goes there either way." if without else ""
+    covered = [h for h in matched if h.name not in gone]
+    if not covered:
+        # Every host the policy covers is one no mail reaches: enforce leaves none.
+        return (
+            "under enforce senders skip them, and the MX hosts the policy covers have no "
+            f"address (see MX-06), so no mail can be delivered.{tail}"
+        )
+    top = min(h.preference for h in mxset.hosts if h.name not in gone)
+    if any(h.preference == top for h in covered):
         return (
             "senders will not deliver there under enforce, which shows up only when the "
-            "other MX hosts are down (RFC 8461 §8.4)."
+            f"other MX hosts are down (RFC 8461 §8.4).{tail}"
         )
-    backups = ", ".join(h.name for h in matched)
+    backups = ", ".join(h.name for h in covered)
     return (
         "that includes the primary MX, so under enforce senders skip it and all mail goes "
-        f"to the backup MX host(s) {backups}."
+        f"to the backup MX host(s) {backups}.{tail}"
     )
 
 

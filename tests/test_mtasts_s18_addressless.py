@@ -1,0 +1,184 @@
+"""Round s18w2: no MTA-STS fix lists an MX host that cannot receive mail (MX-06).
+
+ec83bbf made MTASTS-01's proposed policy leave out MX hosts without an address. The other
+policies a run proposes follow the same rule (checks.mtasts.addressless): MTASTS-10's file to
+serve, and the policy change of MTASTS-30/31 (the mx lines added for uncovered MX hosts, the
+hosts put in place of an over-broad wildcard). A host whose address lookup failed, or whose
+addresses are bogus, stays. Statuses are unchanged; only fixes and wording are checked.
+The MTA-STS side as in test_mtasts, the cases as in test_mtasts_s18_causes."""
+
+from __future__ import annotations
+
+import pytest
+
+from checks.findings import Finding, Status
+from tests.test_mtasts import POLICY, ZONE, evaluate
+
+NO_MX2 = {k: v for k, v in ZONE.items() if k != ("mx2.example.org", "A")}
+LEFT_OUT = "The policy leaves out mx2.example.org: it has no address, so no mail goes there"
+
+
+def _only(found: list[Finding], check_id: str, subject: str = "") -> Finding:
+    [one] = [f for f in found if f.id == check_id and f.subject.startswith(subject)]
+    return one
+
+
+# --- MTASTS-10: the file to serve when the policy host has none ------------------------------
+
+
+def _mtasts10(monkeypatch: pytest.MonkeyPatch, zone: dict) -> Finding:  # type: ignore[type-arg]
+    found = _only(evaluate(monkeypatch, zone, status=404), "MTASTS-10")
+    assert found.status == Status.FAIL  # unchanged
+    return found
+
+
+def test_the_file_to_serve_leaves_out_an_mx_host_without_an_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fix = _mtasts10(monkeypatch, NO_MX2).fix
+    assert fix.startswith("1. Serve this file at https://mta-sts.example.org/")
+    assert "mx: mx1.example.org\nmax_age:" in fix and "mx: mx2.example.org" not in fix
+    assert fix.endswith(f"{LEFT_OUT} (see MX-06).")
+
+
+def test_no_file_to_serve_when_no_mx_host_has_an_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    zone = {k: v for k, v in ZONE.items() if k[1] != "A"}
+    fix = _mtasts10(monkeypatch, zone).fix
+    assert fix.startswith(
+        "Fix the MX records first: no MX host of example.org has an address "
+        "(mx1.example.org, mx2.example.org; see MX-06), so no mail can be delivered to it. "
+        "Then serve the policy file at https://mta-sts.example.org/.well-known/mta-sts.txt"
+    )
+    assert "mx:" not in fix and "version: STSv1" not in fix
+
+
+def test_the_file_to_serve_keeps_a_host_whose_lookup_failed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # SERVFAIL is "could not check" (checklist §0), not "no address".
+    zone = NO_MX2 | {("mx2.example.org", "A"): "SERVFAIL", ("mx2.example.org", "AAAA"): "SERVFAIL"}
+    fix = _mtasts10(monkeypatch, zone).fix
+    assert "mx: mx1.example.org\nmx: mx2.example.org\n" in fix and "leaves out" not in fix
+
+
+def test_the_file_to_serve_lists_every_host_with_an_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fix = _mtasts10(monkeypatch, ZONE).fix
+    assert "mx: mx1.example.org\nmx: mx2.example.org\n" in fix and "leaves out" not in fix
+
+
+# --- MTASTS-30/31: the policy change ----------------------------------------------------------
+
+WITHOUT_MX2 = POLICY.replace("mx: mx2.example.org\r\n", "")
+
+
+def test_an_uncovered_mx_host_without_an_address_gets_no_mx_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    found = evaluate(monkeypatch, NO_MX2, body=WITHOUT_MX2)
+    cover = _only(found, "MTASTS-30")
+    assert cover.status == Status.WARN  # unchanged (see the report of s18w2)
+    # It is no reason for a policy change: no file, no new id.
+    assert cover.fix == (
+        "The policy needs no mx line for mx2.example.org: it has no address, so no mail goes "
+        "there (see MX-06)."
+    )
+    assert cover.summary == (
+        "MX host(s) mx2.example.org match no mx pattern; mx2.example.org has no address "
+        "(see MX-06), so no mail goes there with or without the policy."
+    )
+    assert not any("mx: mx2.example.org" in f.fix for f in found)
+
+
+def test_the_policy_change_adds_only_uncovered_hosts_that_have_an_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    zone = NO_MX2 | {
+        ("example.org", "MX"): [
+            "10 mx1.example.org.",
+            "20 mx2.example.org.",
+            "30 mx3.example.org.",
+        ],
+        ("mx3.example.org", "A"): ["192.0.2.14"],
+    }
+    found = evaluate(monkeypatch, zone, body=WITHOUT_MX2)
+    cover = _only(found, "MTASTS-30")
+    assert cover.status == Status.WARN
+    assert "mx: mx1.example.org\nmx: mx3.example.org\nmax_age:" in cover.fix
+    assert "mx: mx2.example.org" not in cover.fix
+    assert cover.fix.endswith(f"{LEFT_OUT} (see MX-06).")
+    assert cover.summary.endswith(
+        "Of those, mx2.example.org has no address (see MX-06), so no mail goes there either way."
+    )
+
+
+def test_a_wildcard_is_replaced_by_the_hosts_that_have_an_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = WITHOUT_MX2.replace("mx: mx1.example.org", "mx: *.example.org")
+    found = evaluate(monkeypatch, NO_MX2, body=body)
+    broad = _only(found, "MTASTS-31", "*.example.org")
+    assert broad.status == Status.WARN
+    assert "mx: mx1.example.org\nmax_age:" in broad.fix and "mx: mx2.example.org" not in broad.fix
+    assert broad.fix.endswith(f"{LEFT_OUT} (see MX-06).")
+
+
+def test_the_owners_own_line_for_a_host_without_an_address_stays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The owner listed it: it may get its address back; nothing is said to be left out.
+    body = POLICY.replace("mx: mx1.example.org", "mx: *.example.org")
+    broad = _only(evaluate(monkeypatch, NO_MX2, body=body), "MTASTS-31", "*.example.org")
+    assert "mx: mx1.example.org\nmx: mx2.example.org\n" in broad.fix
+    assert "leaves out" not in broad.fix
+
+
+def test_an_uncovered_host_whose_lookup_failed_is_still_added(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    zone = NO_MX2 | {("mx2.example.org", "A"): "SERVFAIL", ("mx2.example.org", "AAAA"): "SERVFAIL"}
+    cover = _only(evaluate(monkeypatch, zone, body=WITHOUT_MX2), "MTASTS-30")
+    assert cover.status == Status.WARN
+    assert "mx: mx1.example.org\nmx: mx2.example.org\n" in cover.fix
+    assert "leaves out" not in cover.fix and "no address" not in cover.summary
+
+
+def test_an_addressless_primary_is_not_called_the_primary(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # mx1 (preference 10) has no address, mx2 is covered, mx3 (30) is not: mail goes to mx2
+    # first already, so the uncovered mx3 is a backup, not "the primary MX".
+    zone = {k: v for k, v in ZONE.items() if k != ("mx1.example.org", "A")} | {
+        ("example.org", "MX"): [
+            "10 mx1.example.org.",
+            "20 mx2.example.org.",
+            "30 mx3.example.org.",
+        ],
+        ("mx3.example.org", "A"): ["192.0.2.14"],
+    }
+    body = POLICY.replace("mx: mx1.example.org\r\n", "")
+    cover = _only(evaluate(monkeypatch, zone, body=body), "MTASTS-30")
+    assert cover.status == Status.WARN
+    assert "includes the primary MX" not in cover.summary
+    assert "which shows up only when the other MX hosts are down" in cover.summary
+    assert "mx: mx2.example.org\nmx: mx3.example.org\nmax_age:" in cover.fix
+    assert "mx: mx1.example.org" not in cover.fix
+
+
+def test_no_mx_host_with_an_address_asks_for_the_mx_records_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    zone = {k: v for k, v in ZONE.items() if k[1] != "A"}
+    body = POLICY.replace("mx1.example.org", "old1.example.org").replace(
+        "mx2.example.org", "old2.example.org"
+    )
+    cover = _only(evaluate(monkeypatch, zone, body=body), "MTASTS-30")
+    assert cover.status == Status.FAIL  # unchanged: enforce, and no MX matches
+    assert cover.fix.startswith("Fix the MX records first: no MX host of example.org has an ")
+    assert "mx:" not in cover.fix
+    assert cover.summary.endswith(
+        "mx1.example.org, mx2.example.org have no address either (see MX-06)."
+    )
