@@ -632,13 +632,15 @@ def _host_findings(
             )
         return False
     if not state.present:
+        summary, fix = _addressless_words(ctx, host, state)
         out.add(
             "DANE-01",
             Status.INFO,
-            f"{host.name} publishes no TLSA record at {state.qname}: DANE is not used for it.",
+            f"{host.name} publishes no TLSA record at {state.qname}: DANE is not used for it."
+            f"{summary}",
             subject=subj,
             evidence=ev,
-            fix=_absent_fix(ctx, state, probes, mxset),
+            fix=fix if summary else _absent_fix(ctx, state, probes, mxset),
         )
         return False
     out.add(
@@ -789,6 +791,30 @@ def _host_findings(
 
     _probe_findings(out, host, state, probes, known)
     return True
+
+
+def _addressless_words(ctx: CheckContext, host: Any, state: TlsaState) -> tuple[str, str]:
+    """DANE-01's added sentence and fix for an MX host without an address (MX-06), or ('', '')
+    for any other. No sender connects to such a host, so TLSA records for it protect nothing;
+    for a target written without its final dot (mx1.example.com.example.com) they would sit
+    under a name MX-06 says to correct, not to build on."""
+    from checks import mx
+
+    if host.addresses or host.lookup_failed or host.bogus:
+        return "", ""
+    meant = mx.doubled_suffix_target(host.name, ctx.domain)
+    if meant:
+        return (
+            f" It has no address either: it looks like {meant} written without its final dot "
+            f"in the zone file (see MX-06), so TLSA records for it belong at _25._tcp.{meant}.",
+            f"Correct the MX record first (see MX-06); DANE for {meant} is checked once the MX "
+            "record names it.",
+        )
+    return (
+        " It has no address either, so no sender connects to it (see MX-06).",
+        f"Publish an address for {host.name} or remove its MX record first (see MX-06): "
+        "TLSA records matter only for an MX host senders can connect to.",
+    )
 
 
 def _absent_fix(ctx: CheckContext, state: TlsaState, probes: list[Any], mxset: Any) -> str:

@@ -312,6 +312,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         return out.findings
 
     # MX-01: is there an MX RRset?
+    undotted: dict[str, tuple[str, list[str]]] = {}
     if mx.null_mx:
         pass  # reported under MX-03
     elif mx.implicit:
@@ -369,10 +370,12 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             )
         return out.findings
     else:
+        undotted = await _undotted_targets(ctx, mx)
         out.add(
             "MX-01",
             Status.PASS,
-            f"{ctx.domain} publishes {len(mx.hosts)} MX host(s): {', '.join(mx.names)}.",
+            f"{ctx.domain} publishes {len(mx.hosts)} MX host(s): {', '.join(mx.names)}."
+            f"{_undotted_note(mx, undotted)}",
             subject=subject,
             evidence=record,
         )
@@ -422,8 +425,23 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             )
         return out.findings
 
-    _host_rules(mx, out, ctx.config.allow_private_targets, await _undotted_targets(ctx, mx))
+    _host_rules(mx, out, ctx.config.allow_private_targets, undotted)
     return out.findings
+
+
+def _undotted_note(mx: MxSet, undotted: dict[str, tuple[str, list[str]]]) -> str:
+    """MX-01's word on the targets MX-06 finds written without their final dot: the list of
+    MX hosts names them as published, which alone reads as if they were the hosts meant."""
+    names = [h.name for h in mx.hosts if h.name in undotted]
+    if not names:
+        return ""
+    one = len(names) == 1
+    if len(names) == len(mx.hosts):
+        which = "It looks" if one else "Both look" if len(names) == 2 else "All look"
+    else:
+        which = f"{', '.join(names)} {'looks' if one else 'look'}"
+    what = "an MX target written without its" if one else "MX targets written without their"
+    return f" {which} like {what} final dot in the zone file (see MX-06)."
 
 
 def doubled_suffix_target(name: str, domain: str) -> str | None:

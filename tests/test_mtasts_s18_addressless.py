@@ -4,15 +4,18 @@ ec83bbf made MTASTS-01's proposed policy leave out MX hosts without an address. 
 policies a run proposes follow the same rule (checks.mtasts.addressless): MTASTS-10's file to
 serve, and the policy change of MTASTS-30/31 (the mx lines added for uncovered MX hosts, the
 hosts put in place of an over-broad wildcard). A host whose address lookup failed, or whose
-addresses are bogus, stays. Statuses are unchanged; only fixes and wording are checked.
+addresses are bogus, stays. MX-01 and DANE-01 on a target written without its final dot
+(s13-mxnodot) agree with MX-06. Statuses are unchanged; only fixes and wording are checked.
 The MTA-STS side as in test_mtasts, the cases as in test_mtasts_s18_causes."""
 
 from __future__ import annotations
 
 import pytest
 
+from checks import dane, mx
 from checks.findings import Finding, Status
 from tests.test_mtasts import POLICY, ZONE, evaluate
+from tests.test_mx import make_ctx, run_eval
 
 NO_MX2 = {k: v for k, v in ZONE.items() if k != ("mx2.example.org", "A")}
 LEFT_OUT = "The policy leaves out mx2.example.org: it has no address, so no mail goes there"
@@ -182,3 +185,94 @@ def test_no_mx_host_with_an_address_asks_for_the_mx_records_first(
     assert cover.summary.endswith(
         "mx1.example.org, mx2.example.org have no address either (see MX-06)."
     )
+
+
+# --- s13-mxnodot: the findings that name a target written without its final dot --------------
+# MX-06 says the target lacks its final dot and gives the dotted record (fbe0614). MX-01's list
+# and DANE-01 named the doubled host as if it were the one meant, and DANE-01 could ask for
+# records under it.
+
+NODOT = {
+    ("example.org", "MX"): ["10 mx1.example.org.example.org.", "20 mx2.example.org.example.org."]
+}
+
+
+def _mx01(zone: dict) -> Finding:  # type: ignore[type-arg]
+    return _only(run_eval(mx, make_ctx("example.org", zone)), "MX-01")
+
+
+def test_mx01_says_the_targets_look_written_without_their_final_dot() -> None:
+    zone = NODOT | {("mx1.example.org", "A"): ["192.0.2.11"]}
+    found = _mx01(zone)
+    assert found.status == Status.PASS  # unchanged
+    assert found.summary == (
+        "example.org publishes 2 MX host(s): mx1.example.org.example.org, "
+        "mx2.example.org.example.org. Both look like MX targets written without their final "
+        "dot in the zone file (see MX-06)."
+    )
+
+
+def test_mx01_names_the_one_target_written_without_its_final_dot() -> None:
+    zone = {
+        ("example.org", "MX"): ["10 mx1.example.org.example.org.", "20 mx2.example.org."],
+        ("mx2.example.org", "A"): ["192.0.2.12"],
+    }
+    assert _mx01(zone).summary.endswith(
+        "mx2.example.org. mx1.example.org.example.org looks like an MX target written without "
+        "its final dot in the zone file (see MX-06)."
+    )
+
+
+def test_mx01_says_nothing_of_a_doubled_name_that_exists() -> None:
+    # A host that really is called so and has an address: MX-06 has nothing to say either.
+    zone = NODOT | {
+        ("mx1.example.org.example.org", "A"): ["192.0.2.11"],
+        ("mx2.example.org.example.org", "A"): ["192.0.2.12"],
+    }
+    assert _mx01(zone).summary == (
+        "example.org publishes 2 MX host(s): mx1.example.org.example.org, "
+        "mx2.example.org.example.org."
+    )
+
+
+def _dane01(zone: dict) -> list[Finding]:  # type: ignore[type-arg]
+    ctx = make_ctx("example.org", zone)
+    ctx.dns.ad = True  # type: ignore[attr-defined]  # a signed zone, as s13-mxnodot's
+    return [f for f in run_eval(dane, ctx) if f.id == "DANE-01"]
+
+
+def test_dane01_points_a_doubled_target_to_mx06() -> None:
+    first, second = _dane01(NODOT)
+    assert (first.status, second.status) == (Status.INFO, Status.INFO)  # unchanged
+    assert first.summary == (
+        "mx1.example.org.example.org publishes no TLSA record at "
+        "_25._tcp.mx1.example.org.example.org: DANE is not used for it. It has no address "
+        "either: it looks like mx1.example.org written without its final dot in the zone file "
+        "(see MX-06), so TLSA records for it belong at _25._tcp.mx1.example.org."
+    )
+    assert first.fix == (
+        "Correct the MX record first (see MX-06); DANE for mx1.example.org is checked once the "
+        "MX record names it."
+    )
+    assert "_25._tcp.mx2.example.org.example.org" not in second.fix
+
+
+def test_dane01_for_an_mx_host_without_an_address_asks_for_no_tlsa_records() -> None:
+    [found] = _dane01({("example.org", "MX"): ["10 gone.example.org."]})
+    assert found.summary.endswith(
+        "DANE is not used for it. It has no address either, so no sender connects to it "
+        "(see MX-06)."
+    )
+    assert found.fix.startswith("Publish an address for gone.example.org or remove its MX record")
+    assert "TLSA 3 1 1" not in found.fix and "Sign the zone" not in found.fix
+
+
+def test_dane01_for_a_host_whose_lookup_failed_is_unchanged() -> None:
+    zone = {
+        ("example.org", "MX"): ["10 mx1.example.org.example.org."],
+        ("mx1.example.org.example.org", "A"): "SERVFAIL",
+        ("mx1.example.org.example.org", "AAAA"): "SERVFAIL",
+    }
+    [found] = _dane01(zone)
+    assert found.summary.endswith(": DANE is not used for it.")
+    assert "MX-06" not in found.fix
