@@ -1599,7 +1599,8 @@ async def _announce_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) 
     uncovered = [
         n for n in names if listable(n) and not any(policy_matches(p, n) for p in policy.mx)
     ]
-    return policy_change_fix(
+    omitted = [g for g in gone if listable(g) and not any(policy_matches(p, g) for p in policy.mx)]
+    fix = policy_change_fix(
         ctx.domain,
         "testing",
         policy.max_age,
@@ -1607,6 +1608,7 @@ async def _announce_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) 
         announce=True,
         extensions=extensions,
     )
+    return f"{fix}\n{left_out(omitted)}" if omitted else fix
 
 
 async def _announce_is_safe(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> bool:

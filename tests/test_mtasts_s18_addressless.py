@@ -14,7 +14,7 @@ import pytest
 
 from checks import dane, mx
 from checks.findings import Finding, Status
-from tests.test_mtasts import POLICY, ZONE, evaluate
+from tests.test_mtasts import POLICY, ZONE, FakeProbe, evaluate
 from tests.test_mx import make_ctx, run_eval
 
 NO_MX2 = {k: v for k, v in ZONE.items() if k != ("mx2.example.org", "A")}
@@ -185,6 +185,19 @@ def test_no_mx_host_with_an_address_asks_for_the_mx_records_first(
     assert cover.summary.endswith(
         "mx1.example.org, mx2.example.org have no address either (see MX-06)."
     )
+
+
+def test_a_served_policy_to_announce_names_the_host_it_leaves_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A policy is served but not announced (MTASTS-01): the file to announce adds no mx line
+    # for mx2, which has no address, and says why, as MTASTS-01's setup from nothing does.
+    zone = {k: v for k, v in NO_MX2.items() if k[0] != "_mta-sts.example.org"}
+    found = evaluate(monkeypatch, zone, body=WITHOUT_MX2, probes={"mx1.example.org": FakeProbe()})
+    first = _only(found, "MTASTS-01")
+    assert first.status == Status.INFO  # unchanged
+    assert "mx: mx1.example.org\nmax_age:" in first.fix and "mx: mx2" not in first.fix
+    assert first.fix.endswith(f"{LEFT_OUT} (see MX-06).")
 
 
 # --- s13-mxnodot: the findings that name a target written without its final dot --------------
