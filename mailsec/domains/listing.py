@@ -24,9 +24,10 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from checks.findings import MECHANISM_TITLES, Mechanism
+from checks.scoring import Coverage
 from mailsec.accounts.models import Team
 from mailsec.domains import pagecache
-from mailsec.domains.models import display_name, name_sort_key
+from mailsec.domains.models import display_name, name_sort_key, stored_coverage
 from mailsec.domains.templatetags.domains import ago
 
 PAGE_SIZE = 50
@@ -44,7 +45,7 @@ ROW_FIELDS = (
     "last_failed_at",
 )
 # Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
-ROW_VERSION = 8
+ROW_VERSION = 9
 ROW_CACHE_SECONDS = 86400
 # Pages beyond this are made every time, not cached: the page number is in the cache key.
 CACHED_PAGES = 1000
@@ -69,6 +70,9 @@ class DomainRow(NamedTuple):
     no_mail: bool = False
     # The last run has no score because none of the scored checks could be made.
     none_checked: bool = False
+    # How much of the score could be checked (models.row_coverage, as the domain page says
+    # it): complete for a whole score.
+    coverage: Coverage = Coverage(0, 0, ())
 
     @property
     def trend(self) -> int | None:
@@ -103,6 +107,7 @@ def _row(values: dict[str, Any], now: datetime) -> DomainRow:
         not_deployed=tuple(_title(m) for m in worst.get("not_deployed") or ()),
         no_mail=bool(worst.get("no_mail")),
         none_checked=bool(worst.get("none_checked")),
+        coverage=stored_coverage(worst),
     )
 
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from checks import scoring
-from checks.findings import MECHANISM_TITLES
+from checks.findings import MECHANISM_TITLES, Mechanism
 from checks.findings import Status as FindingStatus
 from mailsec.accounts.models import Team
 from mailsec.domains import pagecache
@@ -115,8 +115,10 @@ class Domain(models.Model):
     # last_run_fields): a page of the list is then one index scan of this table, with no join
     # to the runs and no look-up per row. last_worst is the run's worst finding plus
     # "not_deployed", the mechanisms whose absence cost points (not_deployed()), and
-    # "no_mail" when the run found a null MX (CheckRun.receives_no_mail); {} or no finding and
-    # no not_deployed = nothing wrong.
+    # "no_mail" when the run found a null MX (CheckRun.receives_no_mail), and "coverage" when
+    # scored categories could not be checked (row_coverage: the list and the weekly summary
+    # say "45 of 85 points checked", as the page does); {} or no finding and no not_deployed =
+    # nothing wrong.
     last_score = models.PositiveSmallIntegerField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_worst = models.JSONField(null=True, blank=True)
@@ -150,6 +152,12 @@ class Domain(models.Model):
         """The last finished run found a null MX (CheckRun.receives_no_mail), as kept on the
         row: the list, the page and the weekly summary read it without the run's findings."""
         return self.last_run_id is not None and bool((self.last_worst or {}).get("no_mail"))
+
+    @property
+    def score_coverage(self) -> scoring.Coverage:
+        """How much of last_score could be checked, as kept on the row (stored_coverage): the
+        weekly summary says it beside the number without reading the run."""
+        return stored_coverage(self.last_worst)
 
     @staticmethod
     def last_run_fields(run: CheckRun) -> dict[str, Any]:
@@ -575,8 +583,8 @@ def not_deployed(score_detail: dict[str, Any] | None) -> list[str]:
 def row_worst(
     worst: dict[str, Any] | None, score_detail: dict[str, Any] | None, no_mail: bool = False
 ) -> dict[str, Any]:
-    """Domain.last_worst: the worst finding, what is not deployed when anything is, and
-    whether the domain receives no mail."""
+    """Domain.last_worst: the worst finding, what is not deployed when anything is, whether
+    the domain receives no mail, and how much of a partial score was checked."""
     row = dict(worst or {})
     if (score_detail or {}).get("not_checked") and not scoring.counted_categories(
         score_detail or {}
@@ -589,7 +597,38 @@ def row_worst(
         row["not_deployed"] = missing
     if no_mail:
         row["no_mail"] = True
+    cover = row_coverage(score_detail)
+    if cover:
+        row["coverage"] = cover
     return row
+
+
+def row_coverage(score_detail: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Domain.last_worst's "coverage" of a partial run (checks.scoring.coverage): the points
+    checked, of how many, whether that is enough for a score (half), and the scored
+    categories that could not be checked. The list's pill and the weekly summary say "45 of
+    85 points checked" (n/a below half) from the row, as the domain page does from the run;
+    "enough" is there for SQL (a sort or filter reading the row). None when nothing scored is
+    missing (the row is as before)."""
+    cover = scoring.coverage(score_detail or {})
+    if cover.complete:
+        return None
+    return {**cover.to_dict(), "not_checked": [str(m) for m in cover.not_checked]}
+
+
+def stored_coverage(last_worst: dict[str, Any] | None) -> scoring.Coverage:
+    """The Coverage a row keeps (row_coverage), to be said in the page's words; complete for a
+    row without one (a whole run, or a row written before 0009 filled it)."""
+    kept = (last_worst or {}).get("coverage") or {}
+    if not kept:
+        return scoring.Coverage(0, 0, ())
+    missing = []
+    for name in kept.get("not_checked") or ():
+        try:
+            missing.append(Mechanism(name))
+        except ValueError:  # a category no longer in the rubric: the numbers stay as kept
+            continue
+    return scoring.Coverage(int(kept["checked"]), int(kept["of"]), tuple(missing))
 
 
 def _mtasts_version(findings: list[dict[str, Any]]) -> tuple[str, str]:
