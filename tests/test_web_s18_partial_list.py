@@ -123,6 +123,20 @@ class PartialListTestCase(BaseTestCase):
         )
         self.assertEqual(words, "n/a not enough checked")
 
+    def test_sorted_by_score_an_n_a_row_goes_with_the_rows_without_a_score(self) -> None:
+        # Shown as n/a, so sorted as the null-MX n/a rows are: after every number.
+        store(self.domain, MX_ADDR_SERVFAIL)
+        for name in ("a.example.org", "z.example.org"):
+            other = Domain.objects.create(team=self.team, name=name, verified_at=timezone.now())
+            store(other, WHOLE)
+        html = self.client.get("/domains/?sort=score").content.decode()
+        at = {
+            name: html.find(f">{name}<")
+            for name in ("a.example.org", "z.example.org", "example.org")
+        }
+        self.assertNotIn(-1, at.values(), at)
+        self.assertEqual(sorted(at, key=at.__getitem__)[-1], "example.org", at)
+
     def test_a_whole_score_and_an_error_outside_the_score_read_as_before(self) -> None:
         store(self.domain, WHOLE)
         html, words = self.cell()

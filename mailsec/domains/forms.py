@@ -290,9 +290,15 @@ class DomainListForm(forms.Form):
         Equal keys are sorted by name naturally, which SQL cannot (name_sort_key)."""
         sort = self.choice["sort"]
         if sort == "score":
-            # n/a for a null MX, as the row shows it; none for a domain never checked.
+            # n/a for a null MX or for too little checked for a score, as the row shows it;
+            # none for a domain never checked.
             return Case(
-                When(NOT_CHECKED | Q(last_worst__no_mail=True), then=Value(None)),
+                When(
+                    NOT_CHECKED
+                    | Q(last_worst__no_mail=True)
+                    | Q(last_worst__coverage__enough=False),
+                    then=Value(None),
+                ),
                 default=F("last_score"),
                 output_field=models.PositiveSmallIntegerField(),
             )
