@@ -2201,6 +2201,10 @@ async def _helo(out: Collector, ctx: CheckContext, mx: DnsAnswer) -> None:
             # SERVFAIL or timeout: neither absent nor present (checklist §0).
             unknown[h] = a
             continue
+        if a.nxdomain:
+            # The name does not exist (MX-06: a target written without its final dot, or a
+            # host gone): no server there says HELO, and a record there would be for nothing.
+            continue
         records = select_records(a).records
         if not records:
             missing[h] = target
