@@ -632,13 +632,26 @@ async def published_ttl(
     counts down while cached), often cut further by its own cap (unbound's cache-max-ttl),
     so a record published with 3600 s reads as 2874 s or 5 s there: no ground for a verdict
     about the TTL the owner chose."""
-    name = normalize(name)
+    # One deadline for all of it: a note that is info at most must not hold a check up for
+    # the zone's, its name servers' and their addresses' lookups one after another.
+    limit = min(config.timeout, 3.0)
+    try:
+        async with asyncio.timeout(3 * limit):
+            return await _published_ttl(client, config, normalize(name), rdtype, limit)
+    except TimeoutError:
+        return None
+
+
+async def _published_ttl(
+    client: _Querier, config: CheckConfig, name: str, rdtype: str, limit: float
+) -> PublishedTtl | None:
     zone, servers = await _zone_servers(client, name)
     if not zone:
         return None
+    servers = servers[:AUTHORITATIVE_TRIES]
+    looked_up = await asyncio.gather(*(client.addresses(server) for server in servers))
     targets: list[tuple[str, str]] = []
-    for server in servers[:AUTHORITATIVE_TRIES]:
-        addresses, _ = await client.addresses(server)
+    for server, (addresses, _) in zip(servers, looked_up, strict=True):
         for address in addresses[:2]:
             try:
                 net.guard(address, config)
@@ -646,7 +659,6 @@ async def published_ttl(
                 continue
             targets.append((server, address))
     targets = targets[:AUTHORITATIVE_TRIES]
-    limit = min(config.timeout, 3.0)
     ttls = await asyncio.gather(
         *(
             _authoritative_ttl(name, rdtype, address, AUTHORITATIVE_PORT, limit)
