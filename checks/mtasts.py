@@ -1400,7 +1400,10 @@ def policy_target(
     for pattern in policy.mx:
         if known and too_broad(domain, pattern):
             # Only with the MX set known: replacing the wildcard by nothing would drop the MX.
-            kept += [h for h in receiving if policy_matches(pattern, h) and listable(h)]
+            # Nor when no host it matches has an address (MX-06 comes first): the file would
+            # be left with no mx line at all.
+            replacement = [h for h in receiving if policy_matches(pattern, h) and listable(h)]
+            kept += replacement or [pattern]
         else:
             kept.append(pattern)
     patterns = list(dict.fromkeys(target_patterns(kept, receiving)))
