@@ -12,7 +12,9 @@ The findings are those of tests/test_score_s18_partial.py (lab scenarios s13t-on
 
 from __future__ import annotations
 
+import csv
 import html as htmllib
+import io
 import re
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
@@ -136,6 +138,20 @@ class PartialListTestCase(BaseTestCase):
         }
         self.assertNotIn(-1, at.values(), at)
         self.assertEqual(sorted(at, key=at.__getitem__)[-1], "example.org", at)
+
+    def test_the_csv_export_says_how_much_of_a_partial_score_was_checked(self) -> None:
+        store(self.domain, MX_ADDR_SERVFAIL)
+        text = b"".join(self.client.get("/domains/export.csv").streaming_content).decode(
+            "utf-8-sig"
+        )
+        [row] = list(csv.DictReader(io.StringIO(text)))
+        self.assertEqual((row["score_points_checked"], row["score_points_of"]), ("30", "100"))
+        store(self.domain, WHOLE)
+        text = b"".join(self.client.get("/domains/export.csv").streaming_content).decode(
+            "utf-8-sig"
+        )
+        [row] = list(csv.DictReader(io.StringIO(text)))
+        self.assertEqual((row["score_points_checked"], row["score_points_of"]), ("", ""))
 
     def test_a_whole_score_and_an_error_outside_the_score_read_as_before(self) -> None:
         store(self.domain, WHOLE)

@@ -26,7 +26,7 @@ from typing import Any
 from checks.findings import Mechanism
 from mailsec.accounts.models import Team
 from mailsec.csvsafe import cell
-from mailsec.domains.models import display_name, name_sort_key
+from mailsec.domains.models import display_name, name_sort_key, stored_coverage
 from mailsec.scoring.explain import NOT_DEPLOYED, is_not_deployed, verdict_label
 
 # Excel takes a CSV for UTF-8 only when it begins with this (see the module's docstring).
@@ -45,6 +45,10 @@ COLUMNS = [
     "worst_finding_summary",
     "last_checked_utc",
     "receives_no_mail",
+    # A partial score (some checks could not be made) says how much of it was checked, as
+    # the list does (blank for a whole score): score_points_checked of score_points_of.
+    "score_points_checked",
+    "score_points_of",
 ]
 CHUNK = 500
 
@@ -101,6 +105,7 @@ def _row(row: tuple[Any, ...]) -> list[Any]:
     worst = (worst or {}) if checked else {}
     statuses = (mechanisms or {}) if checked else {}
     categories = ((detail or {}).get("categories") or {}) if checked else {}
+    coverage = stored_coverage(worst)
     return [
         cell(display_name(name)),
         cell(name),
@@ -116,6 +121,7 @@ def _row(row: tuple[Any, ...]) -> list[Any]:
         cell(str(worst.get("summary", ""))),
         checked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if checked else "",
         ("yes" if worst.get("no_mail") else "no") if checked else "",
+        *(("", "") if coverage.complete else (coverage.checked, coverage.of)),
     ]
 
 
