@@ -802,7 +802,7 @@ def _addressless_words(ctx: CheckContext, host: Any, state: TlsaState) -> tuple[
 
     if host.addresses or host.lookup_failed or host.bogus:
         return "", ""
-    meant = mx.doubled_suffix_target(host.name, ctx.domain)
+    meant = mx.doubled_suffix_target(host.name, ctx.domain, ctx.config.extra_public_suffixes)
     if meant:
         return (
             f" It has no address either: it looks like {meant} written without its final dot "

@@ -15,6 +15,7 @@ from typing import Any
 from checks import net
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, servfail_is_bogus
+from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 
 MECHANISM = Mechanism.MX
@@ -444,18 +445,22 @@ def _undotted_note(mx: MxSet, undotted: dict[str, tuple[str, list[str]]]) -> str
     return f" {which} like {what} final dot in the zone file (see MX-06)."
 
 
-def doubled_suffix_target(name: str, domain: str) -> str | None:
+def doubled_suffix_target(name: str, domain: str, suffixes: tuple[str, ...] = ()) -> str | None:
     """The MX target meant, when `name` is it with the zone's name appended once more
     ("mx1.example.com.example.com"), else None.
 
     A zone file name without a final dot is relative to the zone's origin (RFC 1035 §5.1), so
     "MX 10 mx1.example.com" in the zone example.com becomes mx1.example.com.example.com. The
-    zone is the domain or one of its ancestors (the MX is published in it); a single-label
-    ancestor (a TLD) is nobody's zone file, and "x.com.com" is a name someone may own.
+    zone is the domain or one of its ancestors up to its organisational domain (the MX is
+    published in it); a public suffix (com, co.uk; `suffixes` adds the configured ones) is
+    nobody's zone file, and "x.com.com" or "mx.co.uk.co.uk" is a name someone may own.
     """
+    org = organizational_domain(domain, suffixes)
     labels = domain.split(".")
     for start in range(len(labels) - 1):
         zone = ".".join(labels[start:])
+        if len(zone) < len(org):
+            break
         twice = f"{zone}.{zone}"
         if name == twice or name.endswith("." + twice):
             return name[: -len(zone) - 1]
@@ -469,7 +474,7 @@ async def _undotted_targets(ctx: CheckContext, mx: MxSet) -> dict[str, tuple[str
         h.name: target
         for h in mx.hosts
         if not h.addresses and not h.is_ip_literal and not h.lookup_failed and not h.bogus
-        if (target := doubled_suffix_target(h.name, ctx.domain))
+        if (target := doubled_suffix_target(h.name, ctx.domain, ctx.config.extra_public_suffixes))
     }
     looked_up = await asyncio.gather(*(ctx.dns.addresses(t) for t in meant.values()))
     return {

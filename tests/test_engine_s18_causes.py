@@ -273,3 +273,14 @@ def test_dkim06_follows_dkim02_for_a_key_split_over_two_records() -> None:
     assert "Copy the public key" not in dkim06.fix
     assert "DKIM-02" in dkim06.fix and "DKIM-02" in dkim06.summary
     assert "only the start of the key" in dkim06.summary
+
+
+def test_a_public_suffix_is_no_zone_a_target_was_written_in() -> None:
+    # "mx.co.uk.co.uk" for example.co.uk is a name someone may own, not a lost final dot: the
+    # zone is the domain or an ancestor up to its organisational domain (review s18rv).
+    assert mx.doubled_suffix_target("mx.co.uk.co.uk", "example.co.uk") is None
+    assert mx.doubled_suffix_target("mx.lab.test.lab.test", "a.lab.test", ("lab.test",)) is None
+    assert (
+        mx.doubled_suffix_target("mx.example.co.uk.example.co.uk", "example.co.uk")
+        == "mx.example.co.uk"
+    )
