@@ -62,8 +62,13 @@ def client_hash(request: HttpRequest) -> str:
             network = str(ipaddress.ip_network(f"{address}/64", strict=False))
         else:
             network = str(address.ipv4_mapped or address) if address.version == 6 else str(address)
+    return _keyed("freecheck-client", network)
+
+
+def _keyed(kind: str, network: str) -> str:
+    """A keyed hash of a client network: the counters' key, stored instead of the address."""
     key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"freecheck-client:{network}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{kind}:{network}".encode(), hashlib.sha256).hexdigest()
 
 
 def wide_hash(request: HttpRequest) -> str:
@@ -76,9 +81,7 @@ def wide_hash(request: HttpRequest) -> str:
         return ""
     if not isinstance(address, ipaddress.IPv6Address) or address.ipv4_mapped is not None:
         return ""
-    network = str(ipaddress.ip_network(f"{address}/48", strict=False))
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"freecheck-wide:{network}".encode(), hashlib.sha256).hexdigest()
+    return _keyed("freecheck-wide", str(ipaddress.ip_network(f"{address}/48", strict=False)))
 
 
 # A /48 may ask for this many times one client network's checks per window.
