@@ -36,8 +36,8 @@ SINK_ADDR = "127.0.62.2"
 TSIG_NAME = "labupdate"
 
 PLACEHOLDER = re.compile(r"\{tlsa_([0-3])_([01])_([0-2]):([^}]+)\}")
-KNOT_SIGNED = {"signed", "ds-mismatch"}
-PRESIGNED = {"expired-signatures", "tampered"}
+KNOT_SIGNED = {"signed", "ds-mismatch", "ds-wrong"}
+PRESIGNED = {"expired-signatures", "tampered", "future-signatures", "presigned"}
 
 
 @dataclass
@@ -113,10 +113,33 @@ def _presign(z: Zone, now: dt.datetime) -> str:
     dnskey = dns.dnssec.make_dnskey(
         key.public_key(), dns.dnssec.Algorithm.ECDSAP256SHA256, flags=257
     )
+    expired = (now - dt.timedelta(days=2), now - dt.timedelta(hours=1))
     if z.mode == "expired-signatures":
-        inception, expiration = now - dt.timedelta(days=2), now - dt.timedelta(hours=1)
+        inception, expiration = expired
+    elif z.mode == "future-signatures":
+        # a signer whose clock runs a day ahead: not yet valid (RFC 4035 §5.3.1)
+        inception, expiration = now + dt.timedelta(days=1), now + dt.timedelta(days=30)
     else:
         inception, expiration = now - dt.timedelta(hours=1), now + dt.timedelta(days=30)
+    # "presigned": the RRsets at these owner names keep signatures that already expired
+    stale = {
+        dns.name.from_text(n, origin=dns.name.from_text(z.origin)) if n != "@" else zone.origin
+        for n in z.signing.expired_names
+    }
+
+    def signer(txn: Any, rrset: dns.rrset.RRset) -> None:
+        start, end = expired if rrset.name in stale else (inception, expiration)
+        dns.dnssec.default_rrset_signer(
+            txn,
+            rrset,
+            signer=zone.origin,
+            ksks=[(key, dnskey)],
+            zsks=[(key, dnskey)],
+            inception=start,
+            expiration=end,
+            origin=zone.origin,
+        )
+
     with zone.writer() as txn:
         dns.dnssec.sign_zone(
             zone,
@@ -125,6 +148,7 @@ def _presign(z: Zone, now: dt.datetime) -> str:
             dnskey_ttl=300,
             inception=inception,
             expiration=expiration,
+            rrset_signer=signer,
         )
     if z.mode == "tampered":
         # change the apex MX data after signing: its RRSIG no longer verifies (EDE 6)
@@ -319,15 +343,22 @@ def ds_records(
     keys: str = "sep",
 ) -> list[str]:
     """A DS in each digest for each key with the SEP bit (knot's CSK or KSK carries flags 257),
-    or with keys="all" for every zone key (a ZSK's DS: the registrar was sent every DNSKEY)."""
+    or with keys="all" for every zone key (a ZSK's DS: the registrar was sent every DNSKEY), or
+    with keys="zsk" for the keys without it only (the registrar was sent the wrong key)."""
     # validating=True: dnspython's policy refuses to *create* a SHA-1 DS (RFC 8624 §3.3), which
     # is exactly the registrar's mistake a scenario with ds_digests = ["sha1"] reproduces.
     return [
         dns.dnssec.make_ds(origin, k, d.upper(), validating=True).to_text()
         for k in dnskeys
-        if k.flags & 0x1 or keys == "all"
+        if (not k.flags & 0x1 if keys == "zsk" else k.flags & 0x1 or keys == "all")
         for d in digests
     ]
+
+
+def relabel_ds(text: str, algorithm: int) -> str:
+    """The same DS with another algorithm field (key tag and digest still the key's)."""
+    tag, _alg, dtype, digest = text.split()
+    return f"{tag} {algorithm} {dtype} {digest}"
 
 
 def corrupt_ds(text: str) -> str:

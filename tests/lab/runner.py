@@ -341,6 +341,8 @@ def _up(extra_dirs: Iterable[str], delay_ms: int | None) -> dict[str, Any]:
             )
             if z.mode == "ds-mismatch":
                 ds = [dnslab.corrupt_ds(d) for d in ds]
+            if z.signing.ds_algorithm is not None:
+                ds = [dnslab.relabel_ds(d, z.signing.ds_algorithm) for d in ds]
             parent = dnslab.parent_of(z.name, zones)
             by_parent.setdefault(parent, []).extend((z.origin, 300, "DS", d) for d in ds)
         for parent, adds in by_parent.items():

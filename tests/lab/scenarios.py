@@ -19,7 +19,20 @@ from pathlib import Path
 BUILTIN_DIR = Path(__file__).resolve().parent / "scenarios"
 ENV_DIRS = "MAILSEC_LAB_SCENARIOS"
 
-DNSSEC_MODES = {"signed", "unsigned", "expired-signatures", "ds-mismatch", "tampered"}
+DNSSEC_MODES = {
+    "signed",
+    "unsigned",
+    "expired-signatures",
+    "ds-mismatch",
+    "tampered",
+    # s19n: knot signs, the parent's DS is what [signing] declares (`ds_keys = "zsk"`,
+    # `ds_algorithm`): a DS that leads nowhere a validator can follow
+    "ds-wrong",
+    # s19n: signed offline, every signature's inception a day after T0 (a signer's clock ahead)
+    "future-signatures",
+    # s19n: signed offline with a healthy window, except the RRsets at `[signing] expired_names`
+    "presigned",
+}
 CERT_KINDS = {"valid", "expired", "not-yet-valid", "self-signed", "rogue", "expiring"}
 # What a server sends after its leaf. full: Lab Issuing CA 1; leaf: nothing. The
 # *-intermediate values issue the leaf from a CA of its own whose certificate is outside its
@@ -111,8 +124,15 @@ class SigningSpec:
     rrsig_lifetime: str | None = None  # knot TIME ("2d"); knot's 14d when None
     rrsig_refresh: str | None = None
     ds_digests: tuple[str, ...] = ("sha256",)  # the DS records `up` puts in the parent
-    # "sep": a DS for the CSK or KSK only; "all": also for the ZSK (a registrar sent every DNSKEY)
+    # "sep": a DS for the CSK or KSK only; "all": also for the ZSK (a registrar sent every DNSKEY);
+    # "zsk": for the ZSK only (the wrong key was pasted into the registrar's form; s19n)
     ds_keys: str = "sep"
+    # The algorithm field of the parent's DS when not the key's own (a registrar form's
+    # drop-down left at another value; s19n); the digest is still the key's
+    ds_algorithm: int | None = None
+    # dnssec = "presigned" only: owner names (relative, "@" for the apex) whose RRsets are
+    # signed with a window that ended at T0 - 1 h while the rest of the zone is current (s19n)
+    expired_names: tuple[str, ...] = ()
 
     @property
     def knot_policy(self) -> bool:
@@ -122,7 +142,13 @@ class SigningSpec:
     @property
     def knot_part(self) -> SigningSpec:
         """This table without what only the parent's DS depends on (one knot policy per value)."""
-        return replace(self, ds_digests=SigningSpec.ds_digests, ds_keys=SigningSpec.ds_keys)
+        return replace(
+            self,
+            ds_digests=SigningSpec.ds_digests,
+            ds_keys=SigningSpec.ds_keys,
+            ds_algorithm=SigningSpec.ds_algorithm,
+            expired_names=SigningSpec.expired_names,
+        )
 
 
 @dataclass(frozen=True)
@@ -349,6 +375,8 @@ def _tls_range(path: Path, text: str) -> tuple[str, str]:
 
 
 def _signing(path: Path, dnssec: str, raw: object) -> SigningSpec:
+    if raw is None and dnssec in {"ds-wrong", "presigned"}:
+        raise _fail(path, f"dnssec = {dnssec!r} needs a [signing] table saying what is wrong")
     if raw is None:
         return SigningSpec()
     if not isinstance(raw, dict):
@@ -373,9 +401,19 @@ def _signing(path: Path, dnssec: str, raw: object) -> SigningSpec:
         rrsig_refresh=str(raw["rrsig_refresh"]) if "rrsig_refresh" in raw else None,
         ds_digests=digests,
         ds_keys=str(raw.get("ds_keys", "sep")),
+        ds_algorithm=int(raw["ds_algorithm"]) if "ds_algorithm" in raw else None,
+        expired_names=_strs(path, raw, "expired_names") if "expired_names" in raw else (),
     )
-    if spec.ds_keys not in {"sep", "all"}:
-        raise _fail(path, f"ds_keys = {spec.ds_keys!r}, expected 'sep' or 'all'")
+    if spec.ds_keys not in {"sep", "all", "zsk"}:
+        raise _fail(path, f"ds_keys = {spec.ds_keys!r}, expected 'sep', 'all' or 'zsk'")
+    if spec.ds_keys == "zsk" and not spec.split_keys:
+        raise _fail(path, "ds_keys = 'zsk' needs split_keys = true (a CSK is no ZSK)")
+    if spec.ds_algorithm is not None and not 0 <= spec.ds_algorithm <= 255:
+        raise _fail(path, "ds_algorithm must be 0..255")
+    if (spec.ds_keys == "zsk" or spec.ds_algorithm is not None) != (dnssec == "ds-wrong"):
+        raise _fail(path, "ds_keys = 'zsk' and ds_algorithm go with dnssec = 'ds-wrong' (only)")
+    if bool(spec.expired_names) != (dnssec == "presigned"):
+        raise _fail(path, "expired_names goes with dnssec = 'presigned' (and it needs some)")
     if spec.algorithm not in SIGNING_ALGORITHMS:
         raise _fail(
             path, f"algorithm = {spec.algorithm!r}, expected one of {sorted(SIGNING_ALGORITHMS)}"
@@ -389,7 +427,8 @@ def _signing(path: Path, dnssec: str, raw: object) -> SigningSpec:
         if value is not None and not KNOT_TIME.fullmatch(value):
             raise _fail(path, f"{key} = {value!r}, expected a knot TIME such as '2d' or '12h'")
     # Only knot's zones take a policy; offline-signed ones take the DS digests, unsigned nothing.
-    if dnssec == "unsigned" or (spec.knot_policy and dnssec not in {"signed", "ds-mismatch"}):
+    knot_signs = {"signed", "ds-mismatch", "ds-wrong"}
+    if dnssec == "unsigned" or (spec.knot_policy and dnssec not in knot_signs):
         raise _fail(path, f"[signing] does not apply to dnssec = {dnssec!r}")
     return spec
 
