@@ -24,7 +24,14 @@ from reports.mail import (
     tokens_from_headers,
 )
 from reports.models import RawReport, ReportAddress
-from reports.parse import report_members, sniff, what_it_is
+from reports.parse import (
+    MAX_ZIP_FILES,
+    report_members,
+    sniff,
+    too_many_zip_files,
+    what_it_is,
+    zip_file_count,
+)
 
 
 class IntakeError(Exception):
@@ -105,7 +112,10 @@ def accept_https(
     the same limits apply as to a mail: at most MAX_REPORTS_PER_MESSAGE reports, copies of
     at most MAX_COPIES_BYTES_FACTOR times the body cap (413 beyond). A body that is not
     gzip, zip or JSON at all is stored, marked rejected and reported back as 400 at once
-    (the sender learns now, the bytes are kept)."""
+    (the sender learns now, the bytes are kept). A zip of more than MAX_ZIP_FILES files is
+    refused (413) before anything is stored: its parse could read none of it."""
+    if (files := zip_file_count(body)) is not None and files > MAX_ZIP_FILES:
+        raise IntakeError(too_many_zip_files(files), 413)
     count = len(report_members(body))
     cap = conf.max_body_bytes()
     if count > MAX_REPORTS_PER_MESSAGE:

@@ -27,7 +27,16 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
-from reports.parse import ReportRejected, a_labels, report_members, sniff, what_it_is
+from reports.parse import (
+    MAX_ZIP_FILES,
+    ReportRejected,
+    a_labels,
+    report_members,
+    sniff,
+    too_many_zip_files,
+    what_it_is,
+    zip_file_count,
+)
 
 log = logging.getLogger(__name__)
 
@@ -576,6 +585,13 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
             f"message carries {len(own) + len(later)} reports; at most {limit} are "
             "read from one message (send them in separate messages, RFC 8460 §5.3)"
         )
+    if limit is not None:
+        # A zip the parse could read nothing of (more than MAX_ZIP_FILES files) is refused
+        # at intake with its reason, not taken and then rejected with all its reports.
+        for payload, _, filename, _, _ in own + later:
+            if (files := zip_file_count(payload)) is not None and files > MAX_ZIP_FILES:
+                named = f" {filename[:200]!r}" if filename else ""
+                raise TooManyReports(f"zip attachment{named}: {too_many_zip_files(files)}")
     entries = _places(own) + _places(later)
     if limit is not None and len(entries) > limit:
         raise TooManyReports(
