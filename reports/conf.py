@@ -94,6 +94,18 @@ def daily_reports_per_address() -> int:
     )
 
 
+def daily_bytes_total() -> int:
+    """Site-wide bound: bytes all report addresses together may store over a rolling 24
+    hours. Every token is public in DNS, so the per-address quota alone lets one sender fill
+    the disk through many addresses (100 MiB a day each); 0 turns it off."""
+    return int(
+        _setting(  # type: ignore[call-overload]
+            "TLSRPT_DAILY_BYTES_TOTAL",
+            env_int("TLSRPT_DAILY_BYTES_TOTAL", 10 * 1024 * 1024 * 1024, minimum=0),
+        )
+    )
+
+
 def alert_failure_rate() -> float:
     """A day's share of failed sessions above which an alert goes out (reports/alerts.py): a
     share from 0 up to (not including) 1, so 0.05 is 5 %. Refused loudly otherwise: "5" meant

@@ -6,11 +6,12 @@ The rule for every channel: the raw bytes are committed before the sender is tol
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, F, Min, Sum
 from django.utils import timezone
 
 from reports import conf
@@ -32,6 +33,8 @@ from reports.parse import (
     what_it_is,
     zip_file_count,
 )
+
+log = logging.getLogger(__name__)
 
 
 class IntakeError(Exception):
@@ -59,12 +62,24 @@ _RETRY_MIN, _RETRY_MAX = 60, 3600
 
 def check_quota(address: ReportAddress, incoming: int) -> None:
     """Refuse `incoming` more bytes for `address` when they, or one more report, would take
-    it over its rolling-24-hour quota (TLSRPT_DAILY_BYTES/REPORTS_PER_ADDRESS; 0 = no limit).
+    it over its rolling-24-hour quota (TLSRPT_DAILY_BYTES/REPORTS_PER_ADDRESS; 0 = no limit),
+    or the service over its site-wide bound (TLSRPT_DAILY_BYTES_TOTAL, _check_site_quota).
 
     Counts every raw report the address stored in the window, whatever its channel or parse
     status; one aggregate over the (address, received_at) index. Call it before reading an
     HTTPS body (with its Content-Length) and again before storing a body not stored yet.
     """
+    _check_address_quota(address, incoming)
+    _check_site_quota(incoming)
+
+
+def _retry_after(oldest: datetime | None, now: datetime) -> int:
+    """Seconds until the oldest report of the window leaves it, within the bounds."""
+    frees = (oldest + QUOTA_WINDOW - now).total_seconds() if oldest else 0
+    return min(_RETRY_MAX, max(_RETRY_MIN, math.ceil(frees)))
+
+
+def _check_address_quota(address: ReportAddress, incoming: int) -> None:
     max_bytes, max_reports = conf.daily_bytes_per_address(), conf.daily_reports_per_address()
     if not max_bytes and not max_reports:
         return
@@ -82,13 +97,52 @@ def check_quota(address: ReportAddress, incoming: int) -> None:
     over_bytes = bool(max_bytes) and size + incoming > max_bytes
     if not (over_reports or over_bytes):
         return
-    frees = (usage["oldest"] + QUOTA_WINDOW - now).total_seconds() if usage["oldest"] else 0
-    retry_after = min(_RETRY_MAX, max(_RETRY_MIN, math.ceil(frees)))
+    retry_after = _retry_after(usage["oldest"], now)
     limit = f"{max_reports} reports" if over_reports else f"{max_bytes} bytes"
     raise QuotaExceeded(
         f"daily quota reached: this report address stored {reports} reports ({size} bytes) "
         f"in the last 24 hours and takes at most {limit} a day; retry in {retry_after} "
         "seconds (RFC 8460 section 5.5)",
+        retry_after,
+    )
+
+
+def _check_site_quota(incoming: int) -> None:
+    """TLSRPT_DAILY_BYTES_TOTAL: all addresses together. A sender can reach every token (each
+    is public in DNS), so the per-address quota alone bounds nothing site-wide. Answered as
+    the address quota is (429 + Retry-After, 452, exit 75): senders retry (RFC 8460 §5.5) and
+    nothing stored is touched. Rows stored by an import (ingest_many: stored and parsed in
+    the same instant) do not count: an operator's import of history must not hold back every
+    address's live reports for a day."""
+    max_total = conf.daily_bytes_total()
+    if not max_total:
+        return
+    if incoming > max_total:
+        raise IntakeError(
+            f"report of {incoming} bytes is over the daily intake limit of {max_total} bytes",
+            413,
+        )
+    now = timezone.now()
+    usage = (
+        RawReport.objects.filter(received_at__gt=now - QUOTA_WINDOW)
+        .exclude(processed_at=F("received_at"))
+        .aggregate(size=Sum("size"), oldest=Min("received_at"))
+    )
+    size = usage["size"] or 0
+    if size + incoming <= max_total:
+        return
+    retry_after = _retry_after(usage["oldest"], now)
+    log.warning(
+        "TLS-RPT intake over TLSRPT_DAILY_BYTES_TOTAL: %d bytes stored in 24 hours, limit %d; "
+        "deferring reports for %d s",
+        size,
+        max_total,
+        retry_after,
+    )
+    raise QuotaExceeded(
+        f"daily intake limit reached: this service stored {size} bytes of reports in the "
+        f"last 24 hours and takes at most {max_total} bytes a day for all report addresses "
+        f"together; retry in {retry_after} seconds (RFC 8460 section 5.5)",
         retry_after,
     )
 
