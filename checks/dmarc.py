@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, a_label_mailbox, normalize, txt_fix
+from checks.dns import DnsAnswer, a_label_mailbox, normalize, quote_txt, txt_fix
 from checks.domainname import is_public_suffix, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 
@@ -1399,6 +1399,27 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 fix=txt_fix(f"_dmarc.{name}", merged_record(name, look.records)),
             )
         for text in look.near:
+            if len(look.records) == 1:
+                # A valid record stands at the same name: receivers discard this one (RFC 7489
+                # §6.6.3 step 3; RFC 9989 §4.10 step 2) and apply that one, so DMARC works. The
+                # harm is a receiver that compares the version without case and then sees two
+                # records (none applies): a risk, not a broken policy. A repaired copy would be
+                # a second valid record (DMARC-02), so the fix is to delete this one.
+                out.add(
+                    "DMARC-03",
+                    Status.WARN,
+                    f"_dmarc.{name} also holds a record that does not start with exactly "
+                    f"'v=DMARC1' (upper case, first tag): '{text}'. Receivers ignore it and "
+                    f"apply the other record, '{look.records[0]}', but one that reads the "
+                    "version without regard to case would see two DMARC records and apply "
+                    "neither. Delete this record; if it says something you meant, write that "
+                    "into the one that applies.",
+                    subject=f"_dmarc.{name}",
+                    evidence={"dns": look.answer.evidence(), "applies": look.records[0]},
+                    fix=f"Delete the TXT record {quote_txt(text)} at _dmarc.{name}. "
+                    f"Keep: {txt_fix(f'_dmarc.{name}', look.records[0])}",
+                )
+                continue
             out.add(
                 "DMARC-03",
                 Status.FAIL,
