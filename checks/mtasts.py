@@ -2398,17 +2398,36 @@ class MxValidation:
     unprobed: list[tuple[str, str]] = field(default_factory=list)
     # MX hosts without an address to probe (none resolved, or an IP literal as the name).
     no_address: list[str] = field(default_factory=list)
+    # The (host, address) pairs that greet with 521 (RFC 7504 §3): no mail goes there with or
+    # without a policy, so enforce cannot refuse any there. They neither pass nor hold back
+    # enforce.
+    no_mail: list[tuple[str, str]] = field(default_factory=list)
     # Some probed address definitely fails validation (not merely "could not check").
     failed: bool = False
-    # Every address of every MX host was probed and passes: the only state in which
-    # enforce cannot refuse an MX (RFC 8461 §5) as far as this run can tell.
+    # Every address of every MX host was probed and passes, but for those no mail goes to
+    # (above), and at least one passes: the only state in which enforce cannot refuse an MX
+    # (RFC 8461 §5) as far as this run can tell.
     ok: bool = False
 
 
+# The evidence key of an MTASTS-32 note about an MX address no mail goes to, with or without a
+# policy ("521": the host says it accepts no mail, RFC 7504): such a note is no reason to hold
+# back enforce (_advise_enforce).
+NO_MAIL = "no_mail"
+
+
+def _about_no_mail(finding: Finding) -> bool:
+    return finding.status == Status.INFO and bool(finding.evidence.get(NO_MAIL))
+
+
 def _probe_verdict(probe: object) -> str:
-    """ok | error (could not check) | fail, for one probe as MTASTS-32/36 judge it."""
+    """ok | error (could not check) | fail | no-mail (a 521 greeting: the host accepts no mail
+    from anyone, so no policy changes what happens there), for one probe as MTASTS-32/36
+    judge it."""
     if isinstance(probe, BaseException):
         return "error"
+    if getattr(probe, "accepts_no_mail", False):
+        return "no-mail"
     kind = getattr(probe, "error_kind", None)
     if kind and kind != "tls-handshake":
         return "error"
@@ -2442,12 +2461,13 @@ async def _build_validation(ctx: CheckContext, mxset: mx.MxSet) -> MxValidation:
     for (name, addr), res in zip(pairs, answers, strict=True):
         result.probes[name].append((addr, res))
     verdicts = [_probe_verdict(res) for res in answers]
+    result.no_mail = [pair for pair, v in zip(pairs, verdicts, strict=True) if v == "no-mail"]
     result.failed = "fail" in verdicts
     result.ok = (
-        bool(pairs)
+        "ok" in verdicts
         and not result.unprobed
         and not result.no_address
-        and all(v == "ok" for v in verdicts)
+        and all(v in {"ok", "no-mail"} for v in verdicts)
     )
     return result
 
@@ -2525,7 +2545,9 @@ def _advise_enforce(
     with MTASTS-30/32/36 not passing would lose mail. A second policy change next to the
     run's combined one would reuse its id (see PolicyTarget): enforce comes after it."""
     mx_checks = [f for f in out.findings if f.id in {"MTASTS-30", "MTASTS-32", "MTASTS-36"}]
-    blockers = [f for f in mx_checks if f.status != Status.PASS]
+    # A note on an MX address no mail goes to (a 521 greeting) holds nothing back: enforce
+    # cannot refuse mail that is not sent there in the first place.
+    blockers = [f for f in mx_checks if f.status != Status.PASS and not _about_no_mail(f)]
     if blockers:
         ids = ", ".join(sorted({f.id for f in blockers}))
         testing.summary = (
@@ -2544,9 +2566,12 @@ def _advise_enforce(
             "after that, once TLS reports show that senders validate every MX host under the "
             "new policy."
         )
-    elif {"MTASTS-30", "MTASTS-32"} <= {f.id for f in mx_checks}:
-        # Only the mode changes: the patterns already cover every MX (MTASTS-30 passed) and
-        # nothing else in the file needs changing.
+    elif "MTASTS-30" in {f.id for f in mx_checks} and any(
+        f.id == "MTASTS-32" and f.status == Status.PASS for f in mx_checks
+    ):
+        # Only the mode changes: the patterns already cover every MX (MTASTS-30 passed), every
+        # address that takes mail validates (MTASTS-32 passed), and nothing else in the file
+        # needs changing.
         testing.fix = policy_change_fix(
             ctx.domain,
             "enforce",
@@ -2844,6 +2869,7 @@ async def _validation_findings(
         is_matched = host.name in matched_names
         for address, probe in probes.get(host.name, []):
             subject = f"{host.name} ({address})"
+            where = f"{host.name} at {address}"
             if isinstance(probe, BaseException):
                 out.add(
                     "MTASTS-32",
@@ -2854,6 +2880,20 @@ async def _validation_findings(
                 continue
             kind = getattr(probe, "error_kind", None)
             problem = str(getattr(probe, "problem", "") or "")
+            if getattr(probe, "accepts_no_mail", False):
+                # A 521 greeting (RFC 7504 §3) is the server's definite answer, not an outage
+                # (SMTP-02 fails it): no sender delivers there, with or without the policy,
+                # so MTA-STS has nothing to validate and enforce loses nothing there.
+                out.add(
+                    "MTASTS-32",
+                    Status.INFO,
+                    f"{where} accepts no mail at all: it greets with 521 (RFC 7504; see "
+                    "SMTP-02). No sender delivers there, with or without the policy, so there "
+                    "is no TLS to validate.",
+                    subject=subject,
+                    evidence={NO_MAIL: "521", "banner": str(getattr(probe, "banner", ""))},
+                )
+                continue
             # A broken TLS handshake after STARTTLS is what a sender would meet too: a real
             # failure. Timeouts, refusals, 421 and the SSRF guard only mean "could not check".
             if kind and kind != "tls-handshake":
@@ -2954,10 +2994,14 @@ async def _validation_findings(
             subject=name,
         )
     if validation.ok:
+        skipped = [f"{n} at {a}" for n, a in validation.no_mail]
         out.add(
             "MTASTS-32",
             Status.PASS,
-            "Every address of every MX host offers STARTTLS with a valid certificate for its name.",
+            "Every address of every MX host offers STARTTLS with a valid certificate for its name."
+            if not skipped
+            else "Every MX address that receives mail offers STARTTLS with a valid certificate "
+            f"for its host name (no mail goes to {', '.join(skipped)}: see above).",
             subject=ctx.domain,
         )
         out.add(

@@ -157,6 +157,12 @@ class SmtpProbe:
         return f"{self.host} [{self.address}]" if self.address else self.host
 
     @property
+    def accepts_no_mail(self) -> bool:
+        """The server greeted with 521 (RFC 7504 §3): it says it accepts no mail at all, from
+        any client. A definite answer, not an outage, and one the MTA-STS mode cannot change."""
+        return self.connected and self.banner_code == 521
+
+    @property
     def signature_hash(self) -> str:
         return self.leaf.signature_hash if self.leaf else ""
 
@@ -1657,6 +1663,15 @@ def _per_probe(
             "deliver mail to this address.",
             subject=subj,
             evidence=ev,
+            # RFC 7504 §3: a host that takes no mail has no place among the MX hosts; a
+            # domain that takes none publishes a null MX (RFC 7505).
+            fix=(
+                f"If {p.host} is meant to receive mail, make it greet with 220; if not, remove "
+                "it from the MX records (a domain that receives no mail publishes a null MX, "
+                "RFC 7505)."
+            )
+            if p.accepts_no_mail
+            else "",
         )
         return
     else:
