@@ -2868,13 +2868,17 @@ async def _validation_findings(
     for host in mxset.hosts:
         is_matched = host.name in matched_names
         for address, probe in probes.get(host.name, []):
+            # The subject stays "host (address)" (alerts and hosting read it so); the text
+            # says "host at address", as the STARTTLS findings do, and for a host with
+            # several addresses which of the others pass: one server behind one address is
+            # then what to look at.
             subject = f"{host.name} ({address})"
             where = f"{host.name} at {address}"
             if isinstance(probe, BaseException):
                 out.add(
                     "MTASTS-32",
                     Status.ERROR,
-                    f"Could not probe {subject}: {type(probe).__name__}.",
+                    f"Could not check {where}: the probe failed ({type(probe).__name__}).",
                     subject=subject,
                 )
                 continue
@@ -2900,20 +2904,22 @@ async def _validation_findings(
                 out.add(
                     "MTASTS-32",
                     Status.ERROR,
-                    f"Could not check {subject} ({kind}{': ' + problem if problem else ''}).",
+                    f"Could not check {where} this time: {problem or kind}.",
                     subject=subject,
                 )
                 continue
+            others = _passing_elsewhere(probes.get(host.name, []), address)
             too_old = _tls_too_old(probe)
             if too_old:
                 status = Status.FAIL if is_matched else Status.WARN
                 out.add(
                     "MTASTS-36",
                     status,
-                    f"{subject} cannot negotiate TLS 1.2 or newer; MTA-STS senders require "
-                    "it (RFC 8461 §7.2), so they will not deliver there.",
+                    f"{where} cannot negotiate TLS 1.2 or newer; MTA-STS senders require "
+                    f"it (RFC 8461 §7.2), so they will not deliver there.{others}",
                     subject=subject,
-                    fix=f"Enable TLS 1.2 and 1.3 on {host.name}.",
+                    fix=f"Enable TLS 1.2 and 1.3 on {host.name}"
+                    + (f" at {address}." if others else "."),
                 )
                 continue
             if getattr(probe, "anon_cert", "") == "untested":
@@ -2943,15 +2949,16 @@ async def _validation_findings(
             if is_matched:
                 status = hard
                 text = (
-                    f"{subject} does not pass MTA-STS validation: "
+                    f"{where} does not pass MTA-STS validation: "
                     f"{reason or 'STARTTLS with a valid certificate for the MX name is required'}"
                     f". {'Senders will not deliver there.' if hard == Status.FAIL else ''}"
+                    f"{others}"
                 )
             else:
                 status = Status.WARN
                 text = (
-                    f"{subject} (not in the policy) would also fail MTA-STS validation: "
-                    f"{reason or 'no valid certificate for the MX name'}."
+                    f"{where} (not in the policy) would also fail MTA-STS validation: "
+                    f"{reason or 'no valid certificate for the MX name'}.{others}"
                 )
             fix = (session.fix if session else why.fix) or (
                 f"Install on {host.name} a certificate valid for {host.name} from a public CA "
@@ -2986,13 +2993,22 @@ async def _validation_findings(
     for name in validation.no_address:
         # A failed lookup is "could not check"; a host that has no address is known, and
         # MX-06 already fails it: here it is only named.
-        out.add(
-            "MTASTS-32",
-            Status.ERROR if name in lookup_failed else Status.INFO,
-            f"{name} has no address to connect to (see the MX findings), so it could not "
-            "be checked.",
-            subject=name,
-        )
+        if name in lookup_failed:
+            out.add(
+                "MTASTS-32",
+                Status.ERROR,
+                f"Could not look up the addresses of {name} (see the MX findings), so it could "
+                "not be checked.",
+                subject=name,
+            )
+        else:
+            out.add(
+                "MTASTS-32",
+                Status.INFO,
+                f"{name} has no address to connect to (see the MX findings), so it could not "
+                "be checked.",
+                subject=name,
+            )
     if validation.ok:
         skipped = [f"{n} at {a}" for n, a in validation.no_mail]
         out.add(
@@ -3007,6 +3023,18 @@ async def _validation_findings(
         out.add(
             "MTASTS-36", Status.PASS, "The MX hosts negotiate TLS 1.2 or newer.", subject=ctx.domain
         )
+
+
+def _passing_elsewhere(probed: list[tuple[str, object]], address: str) -> str:
+    """For an MX address failing MTA-STS validation: the sentence naming the host's other
+    addresses that pass, when some do (the server behind this address is then the one to
+    fix), or ''."""
+    passing = [a for a, p in probed if a != address and _probe_verdict(p) == "ok"]
+    if not passing:
+        return ""
+    if len(passing) == 1:
+        return f" Its other address {passing[0]} passes."
+    return f" Its other addresses {', '.join(passing)} pass."
 
 
 def _tlsrpt_finding(
