@@ -99,6 +99,12 @@ class _StrayLines:
 
     lines: list[tuple[int, bytes]]  # (line number in the header block, from 1; the line)
     skipped: bool  # read past (dropped from the reading), or left where they stand
+    # One stray line right above the blank line that ends the header block, read past: the
+    # other reading, where it is the first line of a body written without the blank line
+    # before it (what an MTA that ends the header block there hands a signer), as bytes
+    # with that blank line put in (DKIM tries it when the message does not verify read past
+    # it); None otherwise.
+    as_body: bytes | None = None
 
 
 def _read_headers(message: bytes) -> tuple[bytes, _StrayLines]:
@@ -110,7 +116,14 @@ def _read_headers(message: bytes) -> tuple[bytes, _StrayLines]:
     rest = message[len(head) :]
     if _OBSOLETE_FIELD_NAME.search(head):
         head = _OBSOLETE_FIELD_NAME.sub(rb"\1:", head)
-    stray = _stray_header_lines(head)
+    stray = _stray_header_lines(head, ended=end is not None)
+    if stray.skipped and stray.lines[-1][0] == _last_field(head):
+        # The stray line stands right above the blank line (_stray_header_lines): the
+        # other reading puts the blank line before it.
+        lines = head.splitlines(keepends=True)
+        number = stray.lines[-1][0]
+        eol = b"\r\n" if lines[number - 2].endswith(b"\r\n") else b"\n"
+        stray.as_body = b"".join(lines[: number - 1]) + eol + b"".join(lines[number - 1 :]) + rest
     if stray.skipped:
         kept = head.splitlines(keepends=True)
         for number, _ in reversed(stray.lines):
@@ -118,7 +131,11 @@ def _read_headers(message: bytes) -> tuple[bytes, _StrayLines]:
             # The continuation lines that follow the stray line belong to it.
             while number - 1 < len(kept) and kept[number - 1][:1] in (b" ", b"\t"):
                 del kept[number - 1]
-        head = b"".join(kept)  # never ends with a dropped line: a field follows each
+        head = b"".join(kept)
+        if stray.as_body is not None:
+            # The last line was dropped: the line above it ends the block, without its own
+            # line break (the blank line's match in `rest` holds the breaks).
+            head = head.removesuffix(b"\n").removesuffix(b"\r")
     return head + rest, stray
 
 
@@ -132,20 +149,58 @@ def _part_headers_read(message: bytes) -> bytes:
     own: "Content-Type : application/tlsrpt+gzip" (blanks before the colon, RFC 5322 §4.5.3)
     ended the part's header block for the email package, so the part lost its type and
     encoding and the report was rejected. Only for reading the MIME structure: the bytes a
-    DKIM body hash covers are not these, and the stored bytes keep the blanks."""
-    if not _OBSOLETE_FIELD_NAME.search(message):
-        return message
+    DKIM body hash covers are not these, and the stored bytes keep the blanks. See
+    _read_part_headers for the lines with no colon it reads past."""
+    return _read_part_headers(message)[0]
+
+
+# A boundary parameter's value (RFC 2046 §5.1.1), quoted or not.
+_BOUNDARY_PARAM = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]+)"|([^\s;"]+))', re.IGNORECASE)
+
+
+def _read_part_headers(message: bytes) -> tuple[bytes, list[bytes]]:
+    """_part_headers_read, and the lines of parts' header blocks it read past: a line with
+    no colon that is no continuation (a broken mailer's stray line, RFC 5322 §2.2) in the
+    header block of a part that follows a delimiter of one of the message's own boundaries.
+    The email package ended the part's header block there, so the part lost its
+    Content-Transfer-Encoding (or type) and the report was rejected as "not gzip, zip or
+    JSON". A part's body begins after a blank line (RFC 2046 §5.1.1), so such a line, also
+    right above that blank line, is read as no part of the body. The message's own header
+    block is readable()'s."""
+    boundaries = {a or b for a, b in _BOUNDARY_PARAM.findall(message)}
+    obsolete = bool(_OBSOLETE_FIELD_NAME.search(message))
+    if not obsolete and not boundaries:
+        return message, []
+    delimiters = {b"--" + b for b in boundaries}
     lines = message.splitlines(keepends=True)
-    in_part_head = False
+    dropped: list[bytes] = []
+    in_part_head = known_part = False
+    stray_run = False  # dropping a stray line and the continuation lines after it
     for n, line in enumerate(lines):
         if in_part_head:
             if not line.strip():
                 in_part_head = False
-            else:
-                lines[n] = _OBSOLETE_FIELD_NAME.sub(rb"\1:", line)
+                continue
+            if stray_run and line[:1] in (b" ", b"\t"):
+                lines[n] = b""
+                continue
+            stray_run = False
+            if obsolete:
+                line = lines[n] = _OBSOLETE_FIELD_NAME.sub(rb"\1:", line)
+            if known_part and not (
+                line[:1] in (b" ", b"\t") or _FIELD_LINE.match(line) or line.startswith(b"--")
+            ):
+                dropped.append(line.rstrip(b"\r\n"))
+                lines[n] = b""
+                stray_run = True
         elif _DELIMITER_LINE.fullmatch(line):
             in_part_head = True
-    return b"".join(lines)
+            # Stray lines are read past only after a delimiter of the message's own
+            # boundaries: a "--" line in a text body is no part boundary.
+            known_part = line.rstrip(b" \t\r\n") in delimiters
+    if not dropped and not obsolete:
+        return message, []
+    return b"".join(lines), dropped
 
 
 # A header field line (RFC 5322 §2.2, §3.6.8): a field name of printable characters other
@@ -153,7 +208,13 @@ def _part_headers_read(message: bytes) -> bytes:
 _FIELD_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")
 
 
-def _stray_header_lines(head: bytes) -> _StrayLines:
+def _last_field(head: bytes) -> int:
+    """The number (from 1) of the last line of `head` that is no continuation line."""
+    lines = head.splitlines()
+    return max((n + 1 for n, x in enumerate(lines) if x[:1] not in (b" ", b"\t")), default=0)
+
+
+def _stray_header_lines(head: bytes, *, ended: bool = True) -> _StrayLines:
     """The lines of the header block `head` that are no header field: no colon after a field
     name, no continuation (RFC 5322 §2.2), not the mbox "From " line a delivery may put
     first. The email package ends the header block at such a line: Content-Type and all
@@ -164,10 +225,18 @@ def _stray_header_lines(head: bytes) -> _StrayLines:
     without the blank line before it (the other way such a line comes) goes on with more
     lines that are no field, or with a boundary line ("--"), and is left as the email
     package reads it. A stray line is no field, so no DKIM signature covers it (RFC 6376
-    §5.4 signs fields by name): skipping it changes no signed byte."""
+    §5.4 signs fields by name): skipping it changes no signed byte.
+
+    One stray line right above the blank line that ends the header block (`ended`: there is
+    one), below fields and not a boundary line, is read past too: a relay's stray line added
+    there made the signature fail ("Unexpected characters in RFC822 header") and the report
+    was rejected. It may instead be the first line of a body written without its blank line,
+    so DKIM tries that reading too (_StrayLines.as_body); the MIME structure reads the same
+    either way (a multipart body's first lines before its first boundary are its preamble)."""
     lines = head.splitlines()
     stray: list[tuple[int, bytes]] = []
     safe = True
+    last_alone = False
     for n, line in enumerate(lines):
         if (
             not line
@@ -178,8 +247,12 @@ def _stray_header_lines(head: bytes) -> _StrayLines:
             continue
         stray.append((n + 1, line))
         after = next((x for x in lines[n + 1 :] if x[:1] not in (b" ", b"\t")), None)
-        if line.startswith(b"--") or after is None or not _FIELD_LINE.match(after):
+        if after is None and ended and not line.startswith(b"--") and n > 0:
+            last_alone = True
+        elif line.startswith(b"--") or after is None or not _FIELD_LINE.match(after):
             safe = False
+    if last_alone and len(stray) > 1:
+        safe = False  # two or more: a body begun without its blank line, as before
     return _StrayLines(stray, bool(stray) and safe)
 
 
@@ -503,8 +576,9 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
     # hundred thousand parts, and the intake reads a message while the sender waits.
     parts = _boundary_lines(message)
     _refuse_too_many_parts(parts)
+    in_parts, part_stray = _read_part_headers(message)
     try:
-        msg: Any = BytesParser(policy=_READING).parsebytes(_part_headers_read(message))
+        msg: Any = BytesParser(policy=_READING).parsebytes(in_parts)
     except Exception as e:  # the email package can raise on odd input; say so, never crash
         raise ReportRejected(f"message could not be read as MIME ({type(e).__name__})") from None
     leaves = [(part, owner, False) for part, owner in _leaves(msg)]
@@ -617,6 +691,11 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
                 "(RFC 5322 §2.2); read past it"
                 for number, line in stray.lines[:3]
             ]
+        warnings += [
+            f"a MIME part's header line {_shown(line)} has no colon and is no header field "
+            "(RFC 5322 §2.2); read past it"
+            for line in part_stray[:3]
+        ]
         if ignored:
             warnings.append(
                 f"message has {ignored} other part(s) that look like JSON but are not declared "
@@ -885,8 +964,10 @@ def verify_dkim(
     verified, and its outcome stands if it passes for the reporter, or if the forward has no
     passing signature.
     """
-    message = readable(message)
+    message, stray = _read_headers(message)
     outcome = _verify_message(message, dnsfunc, submitter)
+    if stray.skipped:
+        outcome = _stray_line_outcome(outcome, stray, dnsfunc, submitter)
     extra = _extra_suffixes() if submitter else ()
     if outcome.result == "pass" and (
         not submitter or same_or_parent(outcome.domain, submitter, extra)
@@ -907,6 +988,39 @@ def verify_dkim(
         inner.detail = f"{note}; {inner.detail}"[:2000] if inner.detail else note
         return inner
     return outcome
+
+
+def _stray_line_outcome(
+    outcome: DkimOutcome, stray: _StrayLines, dnsfunc: DnsFunc, submitter: str | None
+) -> DkimOutcome:
+    """The DKIM outcome of a message whose header block holds a line with no colon that was
+    read past (_stray_header_lines), saying so: a verdict that names the line. A line right
+    above the blank line may be the first line of the body instead (as_body): when the
+    message does not verify read past it, that reading is tried, and a pass there stands."""
+    number, line = stray.lines[0]
+    what = f"header line {number} {_shown(line)} has no colon (RFC 5322 §2.2)"
+    if outcome.result != "pass" and stray.as_body is not None:
+        other = _verify_message(stray.as_body, dnsfunc, submitter)
+        if other.result == "pass":
+            other.detail = _joined(f"{what}: verified reading it as the first line of the body")
+            return other
+        if other.result == "temperror" and outcome.result != "temperror":
+            outcome = other  # a key lookup that failed may pass later: could not check
+        outcome.detail = _joined(
+            f"{what}: did not verify reading it as a stray header line nor as the first "
+            f"line of the body; {outcome.detail}"
+        )
+        return outcome
+    read = "verified" if outcome.result == "pass" else "checked"
+    outcome.detail = _joined(
+        f"{what}: {read} reading it as a stray header line (no signature covers it)"
+        + (f"; {outcome.detail}" if outcome.detail else "")
+    )
+    return outcome
+
+
+def _joined(text: str) -> str:
+    return storable(text)[:2000]
 
 
 def _forwarded_original(message: bytes, report_index: int = 0) -> bytes | None:
