@@ -1621,7 +1621,9 @@ async def _announce_is_safe(ctx: CheckContext, state: MtaStsState, mxset: mx.MxS
     assert policy is not None
     if policy.mode not in {"enforce", "testing"}:
         return True
-    names = [h.name for h in mxset.hosts]
+    # An MX host without an address (MX-06) needs no mx line: no mail goes there.
+    gone = addressless(mxset)
+    names = [h.name for h in mxset.hosts if h.name not in gone]
     covered = not mxset.failed and all(
         any(policy_matches(p, name) for p in policy.mx) for name in names
     )
@@ -2398,9 +2400,10 @@ class MxValidation:
     unprobed: list[tuple[str, str]] = field(default_factory=list)
     # MX hosts without an address to probe (none resolved, or an IP literal as the name).
     no_address: list[str] = field(default_factory=list)
-    # The (host, address) pairs that greet with 521 (RFC 7504 §3): no mail goes there with or
-    # without a policy, so enforce cannot refuse any there. They neither pass nor hold back
-    # enforce.
+    # Where no mail goes with or without a policy, so enforce cannot refuse any there: the MX
+    # hosts known to have no address (addressless, MX-06) and the (host, address) pairs that
+    # greet with 521 (RFC 7504 §3). They neither pass nor hold back enforce.
+    addressless: list[str] = field(default_factory=list)
     no_mail: list[tuple[str, str]] = field(default_factory=list)
     # Some probed address definitely fails validation (not merely "could not check").
     failed: bool = False
@@ -2410,9 +2413,9 @@ class MxValidation:
     ok: bool = False
 
 
-# The evidence key of an MTASTS-32 note about an MX address no mail goes to, with or without a
-# policy ("521": the host says it accepts no mail, RFC 7504): such a note is no reason to hold
-# back enforce (_advise_enforce).
+# The evidence key of an MTASTS-30/32 note about MX hosts or addresses no mail goes to, with or
+# without a policy ("no address": MX-06; "521": the host says it accepts no mail, RFC 7504):
+# such a note is no reason to hold back enforce (_advise_enforce).
 NO_MAIL = "no_mail"
 
 
@@ -2448,6 +2451,7 @@ async def _build_validation(ctx: CheckContext, mxset: mx.MxSet) -> MxValidation:
         return result
     hosts = [h for h in mxset.hosts if h.addresses and not h.is_ip_literal]
     result.no_address = [h.name for h in mxset.hosts if h not in hosts]
+    result.addressless = addressless(mxset)
     pairs = [(h.name, a) for h in hosts for a in h.addresses]
     # Only the pairs the STARTTLS check probes (bounded per run, in preference order); the
     # rest are reported as not checked, never counted as passing (checklist §0).
@@ -2466,7 +2470,7 @@ async def _build_validation(ctx: CheckContext, mxset: mx.MxSet) -> MxValidation:
     result.ok = (
         "ok" in verdicts
         and not result.unprobed
-        and not result.no_address
+        and set(result.no_address) <= set(result.addressless)
         and all(v in {"ok", "no-mail"} for v in verdicts)
     )
     return result
@@ -2545,8 +2549,8 @@ def _advise_enforce(
     with MTASTS-30/32/36 not passing would lose mail. A second policy change next to the
     run's combined one would reuse its id (see PolicyTarget): enforce comes after it."""
     mx_checks = [f for f in out.findings if f.id in {"MTASTS-30", "MTASTS-32", "MTASTS-36"}]
-    # A note on an MX address no mail goes to (a 521 greeting) holds nothing back: enforce
-    # cannot refuse mail that is not sent there in the first place.
+    # A note on MX hosts no mail goes to (no address, a 521 greeting) holds nothing back:
+    # enforce cannot refuse mail that is not sent there in the first place.
     blockers = [f for f in mx_checks if f.status != Status.PASS and not _about_no_mail(f)]
     if blockers:
         ids = ", ".join(sorted({f.id for f in blockers}))
@@ -2569,9 +2573,9 @@ def _advise_enforce(
     elif "MTASTS-30" in {f.id for f in mx_checks} and any(
         f.id == "MTASTS-32" and f.status == Status.PASS for f in mx_checks
     ):
-        # Only the mode changes: the patterns already cover every MX (MTASTS-30 passed), every
-        # address that takes mail validates (MTASTS-32 passed), and nothing else in the file
-        # needs changing.
+        # Only the mode changes: the patterns already cover every MX that receives mail
+        # (MTASTS-30 passed, or noted only hosts without an address), every address that
+        # takes mail validates (MTASTS-32 passed), and nothing else in the file needs changing.
         testing.fix = policy_change_fix(
             ctx.domain,
             "enforce",
@@ -2647,13 +2651,17 @@ async def _mx_findings(
             fix=cover,
         )
     elif unmatched:
+        # Uncovered hosts that all lack an address (MX-06, which fails them) lose no mail
+        # under enforce: senders skip an MX without an address with or without a policy
+        # (RFC 5321 §5.1). A note, and no reason to hold back enforce (_advise_enforce).
+        no_mail = all(h.name in gone for h in unmatched)
         out.add(
             "MTASTS-30",
-            Status.WARN,
+            Status.INFO if no_mail else Status.WARN,
             f"MX host(s) {', '.join(h.name for h in unmatched)} match no mx pattern; "
             f"{_uncovered_effect(mxset, matched, unmatched, gone)}",
             subject=ctx.domain,
-            evidence=ev,
+            evidence=ev | {NO_MAIL: "no address"} if no_mail else ev,
             fix=cover,
         )
     else:
@@ -2992,7 +3000,8 @@ async def _validation_findings(
     lookup_failed = {h.name for h in mxset.hosts if h.lookup_failed}
     for name in validation.no_address:
         # A failed lookup is "could not check"; a host that has no address is known, and
-        # MX-06 already fails it: here it is only named.
+        # MX-06 already fails it: here it is only named, and holds nothing back (no mail
+        # goes there, with or without the policy).
         if name in lookup_failed:
             out.add(
                 "MTASTS-32",
@@ -3000,6 +3009,15 @@ async def _validation_findings(
                 f"Could not look up the addresses of {name} (see the MX findings), so it could "
                 "not be checked.",
                 subject=name,
+            )
+        elif name in validation.addressless:
+            out.add(
+                "MTASTS-32",
+                Status.INFO,
+                f"{name} has no address (see MX-06): no sender connects to it, with or without "
+                "the policy, so there is nothing to validate.",
+                subject=name,
+                evidence={NO_MAIL: "no address"},
             )
         else:
             out.add(
@@ -3010,7 +3028,12 @@ async def _validation_findings(
                 subject=name,
             )
     if validation.ok:
-        skipped = [f"{n} at {a}" for n, a in validation.no_mail]
+        skipped = list(
+            dict.fromkeys(
+                [n for n in validation.no_address if n in validation.addressless]
+                + [f"{n} at {a}" for n, a in validation.no_mail]
+            )
+        )
         out.add(
             "MTASTS-32",
             Status.PASS,
