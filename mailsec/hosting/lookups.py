@@ -75,6 +75,18 @@ async def _aliases(dns: DnsClient, found: MxLookup) -> None:
             found.aliases[host] = answer.cnames[-1]
 
 
+async def resolver_answers(dns: DnsClient) -> bool:
+    """Does our resolver answer at all? A lookup of our own policy host (NXDOMAIN is an
+    answer too). When it fails as well, a customer's failing MX lookups are most likely our
+    resolver's outage, not their name servers: nothing to tell them about. (A policy host
+    the client answers without asking, as the all-numeric default of a development machine,
+    says nothing either way: it counts as answering.)"""
+    ours = normalize(settings.MAILSEC_POLICY_HOST)
+    if not ours:
+        return True  # nothing of ours to ask about: the customer's failure stands alone
+    return not (await dns.query(ours, "A")).failed
+
+
 # The detail points_at_us gives when its lookup failed: "could not check", not "missing".
 LOOKUP_FAILED = "could not look up"
 

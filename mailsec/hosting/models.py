@@ -62,6 +62,17 @@ def answers_in_words(answers: tuple[str, ...]) -> str:
 # The mx-flapping email's last word, which the hosting page's notice repeats.
 FLAP_UNDONE = "If you changed the MX records and changed them back, nothing needs doing."
 
+# How long every MX lookup must have failed (SERVFAIL, a timeout: could not check) before the
+# team is told that the policy no longer follows its MX. A day: 288 syncs in a row with no
+# answer is no blip (a DNS provider's outage of a few hours, a night's maintenance), twice
+# MX_STABLE_AFTER (after which failures already count as meaningful for a flap), and no longer
+# than the shortest max_age a policy may have (policy.MIN_MAX_AGE), so the owner hears within
+# one policy lifetime that an MX change they make is not being followed. A module constant, as
+# MX_STABLE_AFTER and the certificate watch's thresholds are.
+MX_FAILING_TELL_AFTER = timedelta(hours=24)
+# last_sync_error's prefix while the MX lookups fail (service.sync_told writes it).
+MX_LOOKUP_FAILED = "MX lookup failed: "
+
 
 class HostedPolicyQuerySet(models.QuerySet["HostedPolicy"]):
     def servable(self) -> HostedPolicyQuerySet:
@@ -127,6 +138,10 @@ class HostedPolicy(models.Model):
     # The first of the MX lookups in a row that failed (NULL once one answers): a failed
     # lookup neither continues nor ends a flap, and the page says since when none answered.
     mx_failed_since = models.DateTimeField(null=True, blank=True)
+    # The team was told that no MX lookup has answered for MX_FAILING_TELL_AFTER (mx-failing);
+    # cleared, with one notice (mx-answering), by the first lookup that answers. Set and
+    # cleared under the row lock, so concurrent or retried syncs tell each change once.
+    mx_failing_told = models.BooleanField(default=False)
     # What the last answer that was no usable MX said ("a null MX", "NXDOMAIN"); "" while MX
     # are followed. Told once when it starts and once when the MX records are back.
     mx_unusable = models.CharField(max_length=40, blank=True)
@@ -363,12 +378,65 @@ class HostedPolicy(models.Model):
         if self.mx_unstable_since is None or self.mx_failed_since is None:
             return ""
         since = self.mx_failed_since  # UTC, as stored
-        detail = self.last_sync_error.removeprefix("MX lookup failed: ")
+        detail = self.last_sync_error.removeprefix(MX_LOOKUP_FAILED)
         return (
             f"No MX lookup has answered since {since.day} {since:%b %Y, %H:%M} UTC (the latest: "
             f"{detail}): whether the answers still differ is not known. Should none answer "
             f"for {MX_STABLE_HOURS} hours, the {MX_STABLE_HOURS} hours an answer must hold "
             "count from the first answer after that."
+        )
+
+    def lookups_failing_for(self, now: datetime) -> timedelta | None:
+        """How long no MX lookup has answered (None while the last one did)."""
+        return None if self.mx_failed_since is None else now - self.mx_failed_since
+
+    def failing_message(self) -> str:
+        """No MX lookup has answered for MX_FAILING_TELL_AFTER or more: the mx-failing email,
+        and the hosting page's notice while it lasts, in the same words. What failed (our
+        resolver's answer to the latest lookup, from last_sync_error), since when, what we keep
+        serving, and what to check. Could not check, never a verdict on the domain."""
+        assert self.mx_failed_since is not None
+        since = f"{self.mx_failed_since:%Y-%m-%d %H:%M} UTC"
+        # The sync's own record of the latest failure (a zone error written since is not it).
+        error = self.last_sync_error
+        latest = error.removeprefix(MX_LOOKUP_FAILED) if error.startswith(MX_LOOKUP_FAILED) else ""
+        said = [
+            f"No MX lookup for {self.name} has answered since {since}.",
+            f"Our resolver's answer to the latest: {latest or 'not recorded'}.",
+            "Without an answer we cannot tell which MX hosts you have, so the policy is kept "
+            f"as it was: we keep serving mode {self.served_mode} with mx "
+            f"{', '.join(self.patterns())} (id {self.policy_id}), and an MX you add or remove "
+            "meanwhile is not followed until a lookup answers.",
+        ]
+        # Hosts due to leave: only a lookup that answers may take them out (drop_due_removals).
+        leaving = [
+            h
+            for h, _ in self.removal_times()
+            if h not in self.mx_extra and rules.pattern_problem(h) is None
+        ]
+        if leaving:
+            one = len(leaving) == 1
+            said.append(
+                f"{', '.join(leaving)} stay{'s' if one else ''} listed until a lookup "
+                f"confirms {'it has' if one else 'they have'} left."
+            )
+        said.append(
+            f"Check that every name server of {self.name} (its NS records, and the delegation "
+            "at the parent) answers for it, and, if the domain is signed, that its DNSSEC "
+            "validates (a DS record at the parent matching its DNSKEY, signatures not "
+            "expired): senders whose lookups fail the same way cannot find your MX either. "
+            "One email says when a lookup answers again."
+        )
+        return " ".join(said)
+
+    def answering_again_message(self, since: datetime, answer: str, followed: bool) -> str:
+        """The first MX lookup answering after the team was told none did (mx-answering):
+        `answer` in words, `followed`: whether the policy follows it (not a null MX or
+        NXDOMAIN, whose own step says why)."""
+        return (
+            f"MX lookups for {self.name} answer again (none had since "
+            f"{since:%Y-%m-%d %H:%M} UTC): {answer}."
+            + (" The policy follows the MX records again." if followed else "")
         )
 
     def settled_message(self) -> str:
@@ -541,6 +609,7 @@ class HostedPolicy(models.Model):
             self.mx_flap_answers = []
             self.mx_earlier = []
             self.mx_failed_since = None
+            self.mx_failing_told = False
             self.mx_unusable = ""
         else:
             # Still winding down: senders may hold copies listing departed hosts, which stay

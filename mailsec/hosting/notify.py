@@ -26,6 +26,10 @@ EMAILED = {
     "mx-unusable",
     "mx-alias",  # an MX target is a CNAME (or no longer is): senders may refuse it
     "mx-recovered",  # MX records back after a null MX or NXDOMAIN: followed again
+    # No MX lookup has answered for MX_FAILING_TELL_AFTER (SERVFAIL, timeouts): the policy is
+    # kept as it was and no MX change is followed; said once, and once when one answers again.
+    "mx-failing",
+    "mx-answering",
     # The MX answers differ between lookups (name servers out of sync): said once, and the
     # hosts leaving and coming back are only recorded until an answer holds (mx-stable).
     "mx-flapping",

@@ -22,7 +22,13 @@ from checks.tasks import engine_config
 from mailsec.domains.models import Domain
 from mailsec.hosting import lookups
 from mailsec.hosting import policy as rules
-from mailsec.hosting.models import MX_FLAP_ANSWERS, MX_STABLE_AFTER, HostedPolicy
+from mailsec.hosting.models import (
+    MX_FAILING_TELL_AFTER,
+    MX_FLAP_ANSWERS,
+    MX_LOOKUP_FAILED,
+    MX_STABLE_AFTER,
+    HostedPolicy,
+)
 from mailsec.hosting.notify import tell, tell_all
 from mailsec.hosting.zone import PolicyZone, ZoneError
 
@@ -325,6 +331,12 @@ def sync_told(
 
     looked_up_id = policy.policy_id
     found, record = asyncio.run(look())
+    # Telling the team that no MX lookup answers is due (by the row as read; decided again
+    # under the lock): first make sure our resolver answers at all, or an outage of ours
+    # would email every team about their name servers.
+    ours_answers = (
+        found.failed and failing_due(policy, now) and asyncio.run(lookups.resolver_answers(dns))
+    )
     said: list[tuple[str, str]] = []
     with transaction.atomic():
         # The lookups took a while, and `policy` may have been read long before them (sync_all
@@ -350,11 +362,15 @@ def sync_told(
         if found.failed:
             # Never act on a failed lookup: it says nothing about which hosts left, nor
             # whether a host due for removal is still gone.
-            policy.last_sync_error = f"MX lookup failed: {found.detail}"[:500]
+            policy.last_sync_error = f"{MX_LOOKUP_FAILED}{found.detail}"[:500]
             # Nor does it continue or end a flap: the hosting page says since when no lookup
             # answered, and after MX_STABLE_AFTER of them the first answer starts the hours an
             # answer must hold afresh (follow_mx).
             policy.mx_failed_since = policy.mx_failed_since or now
+            if ours_answers and failing_due(policy, now):
+                # Once, under the row lock: a concurrent or retried turn finds it told.
+                policy.mx_failing_told = True
+                said.append(("mx-failing", policy.failing_message()))
         else:
             followed, quiet = follow_mx(policy, found, now)
             said += followed
@@ -382,6 +398,19 @@ def sync_told(
     tell_all(policy, said, f" New policy id {policy.policy_id}." if changed else "", quiet=quiet)
     publish(policy)  # the new id, or one owed from an earlier failure
     return changed, said
+
+
+def failing_due(policy: HostedPolicy, now: datetime) -> bool:
+    """Must the team be told now that no MX lookup has answered (the current one failed
+    too)? After MX_FAILING_TELL_AFTER of failures in a row, once, while hosting is on: winding
+    down, mode none is served and no MX needs following."""
+    failing_for = policy.lookups_failing_for(now)
+    return (
+        policy.state == HostedPolicy.State.ACTIVE
+        and not policy.mx_failing_told
+        and failing_for is not None
+        and failing_for >= MX_FAILING_TELL_AFTER
+    )
 
 
 # Kinds only recorded on the page while the MX answers differ between lookups: what makes them
@@ -417,6 +446,18 @@ def follow_mx(
     cancels that removal."""
     said: list[tuple[str, str]] = []
     if policy.mx_failed_since is not None:
+        if policy.mx_failing_told:
+            # The team was told none answered: once, that one does, whatever it says.
+            policy.mx_failing_told = False
+            answer = unusable_label(found) if found.unusable else ", ".join(found.hosts)
+            said.append(
+                (
+                    "mx-answering",
+                    policy.answering_again_message(
+                        policy.mx_failed_since, answer, followed=not found.unusable
+                    ),
+                )
+            )
         failed_for = now - policy.mx_failed_since
         if policy.mx_unstable_since is not None and failed_for >= MX_STABLE_AFTER:
             # Lookups that failed say nothing of the answers meanwhile: days of them are not
@@ -530,6 +571,7 @@ SYNC_FIELDS = [
     "mx_flap_answers",
     "mx_earlier",
     "mx_failed_since",
+    "mx_failing_told",
     "mx_unusable",
     "mx_aliases",
     "pending_removals",
