@@ -160,8 +160,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     # SOA with DO tells us the zone apex and carries the RRSIGs; CD keeps it working when bogus.
     soa = await ctx.dns.query(domain, "SOA", want_dnssec=True, cd=status.status == "bogus")
     apex = _zone_apex(soa, domain)
-    _dnssec01(out, status)
     if status.status == "indeterminate":
+        _dnssec01(out, status)
         return out.findings
     cd = status.status == "bogus"
     ds, dnskey, nsec3 = await asyncio.gather(
@@ -169,12 +169,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         ctx.dns.query(apex, "DNSKEY", want_dnssec=True, cd=cd),
         ctx.dns.query(apex, "NSEC3PARAM", cd=cd),
     )
+    _dnssec01(out, status, ds, dnskey)
     signed = dnskey.exists or (ds.exists and not ds.failed)
     if status.status == "insecure" and not ds.exists and not dnskey.exists:
         for check_id in ("DNSSEC-02", "DNSSEC-03", "DNSSEC-04", "DNSSEC-05", "DNSSEC-06"):
             out.add(check_id, Status.NA, f"{apex} is not signed; nothing to check.", subject=apex)
     elif signed:
-        _zone_material(out, apex, soa, ds, dnskey, nsec3)
+        _zone_material(out, apex, soa, ds, dnskey, nsec3, status.status)
     iterations = None
     if nsec3.exists and not nsec3.failed:
         iterations = int(nsec3.records[0].iterations)
@@ -190,9 +191,10 @@ def _zone_material(
     ds: DnsAnswer,
     dnskey: DnsAnswer,
     nsec3: DnsAnswer,
+    validation: str = "secure",
 ) -> None:
     """DNSSEC-02..06 for a zone with a DS at its parent or DNSKEYs of its own."""
-    _dnssec02(out, apex, ds, dnskey)
+    _dnssec02(out, apex, ds, dnskey, validation)
     if ds.exists and not ds.failed and not dnskey.failed and not dnskey.exists:
         # The parent vouches for the zone with a DS, but the zone publishes no DNSKEY: it is
         # served unsigned (moved to a DNS host without DNSSEC, signing switched off) and is
@@ -214,7 +216,9 @@ def _zone_material(
     _dnssec06(out, apex, nsec3)
 
 
-def _dnssec01(out: Collector, v: Validation) -> None:
+def _dnssec01(
+    out: Collector, v: Validation, ds: DnsAnswer | None = None, dnskey: DnsAnswer | None = None
+) -> None:
     subject = v.name
     if v.status == "secure":
         out.add(
@@ -225,15 +229,36 @@ def _dnssec01(out: Collector, v: Validation) -> None:
             evidence=v.evidence(),
         )
     elif v.status == "insecure":
+        has_keys = dnskey is not None and dnskey.exists and not dnskey.failed
+        has_ds = ds is not None and ds.exists and not ds.failed
+        if has_keys and has_ds:
+            # Signed, with a DS validators cannot use (an algorithm they do not implement,
+            # RFC 4035 §5.2): "not signed, enable signing" would send the owner the wrong way.
+            what = (
+                f"{v.name} is signed and its parent publishes a DS record, but validating "
+                "resolvers cannot use that DS (see DNSSEC-02), so they treat the zone as "
+                "unsigned (insecure)"
+            )
+            fix = "Replace the DS record at your registrar with the one DNSSEC-02 gives."
+        elif has_keys:
+            what = (
+                f"{v.name} is signed (it publishes DNSKEY records) but its parent has no DS "
+                "record for it, so validating resolvers treat it as unsigned (insecure)"
+            )
+            fix = "Publish the DS record at your registrar (see DNSSEC-02)."
+        else:
+            what = f"{v.name} is not DNSSEC-signed (insecure)"
+            fix = (
+                f"Enable DNSSEC signing for {v.name} at your DNS host and publish the DS "
+                "record at your registrar."
+            )
         out.add(
             "DNSSEC-01",
             Status.INFO,
-            f"{v.name} is not DNSSEC-signed (insecure): lookups cannot be authenticated and "
-            "DANE is not possible for names in it.",
+            f"{what}: lookups cannot be authenticated and DANE is not possible for names in it.",
             subject=subject,
             evidence=v.evidence(),
-            fix=f"Enable DNSSEC signing for {v.name} at your DNS host and publish the DS "
-            "record at your registrar.",
+            fix=fix,
         )
     elif v.status == "bogus":
         why = "; ".join(v.reasons) or "validation failed"
@@ -262,7 +287,26 @@ def _dnskeys(dnskey: DnsAnswer) -> list[Any]:
     return list(dnskey.records)
 
 
-def _dnssec02(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> None:
+def _alg_name(number: int) -> str:
+    name = ALG_NAMES.get(number)
+    return f"{number} ({name})" if name else str(number)
+
+
+def _unused_ds_consequence(validation: str) -> str:
+    """What validators make of a zone whose DS matches no key, as the resolver found it."""
+    if validation == "insecure":
+        # RFC 4035 §5.2: a DS RRset with no algorithm the validator implements is treated as
+        # proof that the zone is unsigned: no SERVFAIL, but no protection either.
+        return (
+            "validating resolvers ignore it and treat the zone as unsigned (insecure), so its "
+            "signatures protect nothing"
+        )
+    return "validating resolvers treat the zone as bogus"
+
+
+def _dnssec02(
+    out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer, validation: str = "bogus"
+) -> None:
     # RFC 4035 §5.2: a DS must match a DNSKEY (with SEP/zone bit) that signs the DNSKEY RRset.
     ev = {"ds": ds.evidence(), "dnskey": dnskey.evidence()}
     if ds.failed or dnskey.failed:
@@ -347,14 +391,31 @@ def _dnssec02(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> No
             f"{apex}. IN DS {dns.dnssec.make_ds(name, key, 'SHA256').to_text()}",
         )
     elif matched:
+        record, key = matched[0]
+        role = "a zone-signing key (flags 256)" if not key.flags & 0x0001 else "a key"
+        # The key the parent should name: one that signs the DNSKEY RRset, SEP first.
+        anchors = sorted(
+            (k for k in keys if dns.dnssec.key_id(k) in signing_tags),
+            key=lambda k: not k.flags & 0x0001,
+        )
+        if anchors:
+            anchor = anchors[0]
+            fix = (
+                f"Replace the DS record at the registrar with {apex}. IN DS "
+                f"{dns.dnssec.make_ds(name, anchor, 'SHA256').to_text()} (DNSKEY "
+                f"{dns.dnssec.key_id(anchor)}, flags {anchor.flags}, which signs the key set)."
+            )
+        else:
+            fix = "Sign the DNSKEY RRset with the key the DS points to, or update the DS."
         out.add(
             "DNSSEC-02",
             Status.FAIL,
-            f"The DS record of {apex} matches a DNSKEY that does not sign the DNSKEY set: "
-            "the chain of trust is broken.",
+            f"The DS record of {apex} matches DNSKEY {record.key_tag}, {role} that does not "
+            "sign the DNSKEY set: the chain of trust is broken (RFC 4035 §5.2), "
+            f"{_unused_ds_consequence(validation)}.",
             subject=apex,
             evidence=ev,
-            fix="Sign the DNSKEY RRset with the key the DS points to, or update the DS.",
+            fix=fix,
         )
     else:
         tags = ", ".join(str(r.key_tag) for r in ds.records)
@@ -365,20 +426,46 @@ def _dnssec02(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> No
                 fix = f"{apex}. IN DS {dns.dnssec.make_ds(name, key, 'SHA256').to_text()}"
                 break
         same_tag = {r.key_tag for r in ds.records} & {dns.dnssec.key_id(k) for k in keys}
-        detail = (
-            "its digest does not match the DNSKEY with the same key tag"
-            if same_tag
-            else f"it names key tag(s) {tags}, the zone publishes {have}"
-        )
+        relabelled = _wrong_algorithm_field(name, ds, keys)
+        if relabelled is not None:
+            # The digest covers the DNSKEY (its algorithm included), not the DS's own
+            # algorithm field: a digest that matches under the key's algorithm means only
+            # that field is wrong, as a registrar form's algorithm choice makes it.
+            record, key = relabelled
+            detail = (
+                f"it says algorithm {_alg_name(int(record.algorithm))}, but DNSKEY "
+                f"{record.key_tag} is algorithm {_alg_name(int(key.algorithm))}; its key tag "
+                "and digest are right, only the algorithm field is wrong"
+            )
+        elif same_tag:
+            detail = "its digest does not match the DNSKEY with the same key tag"
+        else:
+            detail = f"it names key tag(s) {tags}, the zone publishes {have}"
         out.add(
             "DNSSEC-02",
             Status.FAIL,
-            f"The DS record of {apex} matches no published DNSKEY ({detail}): validating "
-            "resolvers treat the zone as bogus.",
+            f"The DS record of {apex} matches no published DNSKEY ({detail}): "
+            f"{_unused_ds_consequence(validation)}.",
             subject=apex,
             evidence=ev,
             fix=fix,
         )
+
+
+def _wrong_algorithm_field(name: dns.name.Name, ds: DnsAnswer, keys: list[Any]) -> Any | None:
+    """(DS record, DNSKEY) when a DS names a published key by tag and digest but with another
+    algorithm number; None otherwise."""
+    for record in ds.records:
+        for key in keys:
+            if dns.dnssec.key_id(key) != record.key_tag or key.algorithm == record.algorithm:
+                continue
+            try:
+                computed = dns.dnssec.make_ds(name, key, record.digest_type, validating=True)
+            except (dns.dnssec.UnsupportedAlgorithm, ValueError, dns.exception.DNSException):
+                continue
+            if computed.digest == record.digest:
+                return record, key
+    return None
 
 
 def _dnssec03(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> None:
@@ -518,8 +605,27 @@ def _dnssec05(out: Collector, apex: str, answers: list[DnsAnswer]) -> None:
     soon = [item for last, items in lasts if last < now + SIG_WARN_SECONDS for item in items]
     if broken:
         windowed = [(o, s) for o, s in broken if not s.inception <= now <= s.expiration]
-        if windowed:
-            what = f"outside their validity window: {describe(windowed)}"
+        early = [(o, s) for o, s in windowed if s.inception > now]
+        fix = (
+            "Re-sign the zone and make sure automatic re-signing runs (check the "
+            "signer's clock and its cron/daemon)."
+        )
+        if early and len(early) == len(windowed):
+            # Every failing signature starts in the future: re-signing with the same clock
+            # makes the same signatures (RFC 4035 §5.3.1).
+            what = (
+                f"outside their validity window: {describe(early)}, not valid yet (their "
+                "inception is in the future, so the signer's clock is probably ahead)"
+            )
+            fix = (
+                "Set the signing server's clock right (NTP), then re-sign the zone: "
+                "signatures dated in the future validate nowhere until that date."
+            )
+        elif windowed:
+            expired = [(o, s) for o, s in windowed if s.inception <= now]
+            what = f"outside their validity window: {describe(expired)}"
+            if early:
+                what += f"; not valid yet: {describe(early)}"
         else:
             what = f"made by keys the zone no longer publishes: {describe(broken)}"
         out.add(
@@ -528,8 +634,7 @@ def _dnssec05(out: Collector, apex: str, answers: list[DnsAnswer]) -> None:
             f"Signatures in {apex} are {what}. Validating resolvers reject them.",
             subject=apex,
             evidence=ev,
-            fix="Re-sign the zone and make sure automatic re-signing runs (check the "
-            "signer's clock and its cron/daemon).",
+            fix=fix,
         )
     elif soon:
         out.add(
