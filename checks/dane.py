@@ -446,12 +446,24 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     # either: DANE senders defer to it (RFC 7672 §2.2) and DANE-02 already fails it.
     unknown = [h.name for h, st in zip(hosts, states, strict=True) if st.failed and not st.bogus]
     bogus = [h.name for h, st in zip(hosts, states, strict=True) if st.bogus]
-    missing = [h.name for h in hosts if h.name not in with_tlsa + unknown + bogus]
+    # An MX host without an address (MX-06: deleted, or never created) receives no mail at
+    # all: senders skip it (RFC 5321 §5.1), so it is no host mail reaches unauthenticated.
+    addressless = [
+        h.name
+        for h in hosts
+        if h.name not in with_tlsa + unknown + bogus
+        and not h.addresses
+        and not h.lookup_failed
+        and not h.bogus
+    ]
+    missing = [h.name for h in hosts if h.name not in with_tlsa + unknown + bogus + addressless]
     evidence: dict[str, Any] = {"with_tlsa": with_tlsa, "without": missing}
     if unknown:
         evidence["unknown"] = unknown
     if bogus:
         evidence["bogus"] = bogus
+    if addressless:
+        evidence["no_address"] = addressless
     if with_tlsa and missing:
         caveats = ""
         if unknown:
@@ -491,10 +503,17 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             evidence=evidence,
         )
     elif with_tlsa:
+        skipped = (
+            f" ({', '.join(addressless)} {'has' if len(addressless) == 1 else 'have'} no "
+            "address and receives no mail, see MX-06)"
+            if addressless
+            else ""
+        )
         out.add(
             "DANE-11",
             Status.PASS,
-            "Every MX host has secure, usable TLSA records.",
+            f"Every MX host {'with an address ' if addressless else ''}has secure, usable "
+            f"TLSA records{skipped}.",
             subject=ctx.domain,
             evidence=evidence,
         )
@@ -612,10 +631,11 @@ def _host_findings(
                     f"if it is not yours), or point {state.qname} at TLSA records in a zone "
                     "that validates."
                 )
+            why = _bogus_reason(state.answer)
             out.add(
                 "DANE-02",
                 Status.FAIL,
-                f"The TLSA records of {host.name} fail DNSSEC validation (bogus): DANE "
+                f"The TLSA records of {host.name} fail DNSSEC validation (bogus{why}): DANE "
                 f"senders will defer mail to this host.{where}{zone}",
                 subject=subj,
                 evidence=ev,
@@ -633,6 +653,20 @@ def _host_findings(
         return False
     if not state.present:
         summary, fix = _addressless_words(ctx, host, state)
+        if not summary and state.answer is not None and state.answer.cnames:
+            # The TLSA name is an alias whose target holds no TLSA records (a provider that
+            # stopped publishing them): a TLSA record cannot sit beside the CNAME (RFC 1034
+            # §3.6.2), so the bare record to publish would be refused by the zone.
+            target = state.answer.cnames[-1]
+            gone = "does not exist" if state.answer.rcode == "NXDOMAIN" else "has no TLSA records"
+            summary = (
+                f" {state.qname} is an alias (CNAME) for {target}, which {gone}: the alias is "
+                "left over, and DANE senders find no TLSA records through it."
+            )
+            absent = _absent_fix(ctx, state, probes, mxset)
+            fix = f"Remove the CNAME at {state.qname} (it leads to {target}, which {gone})" + (
+                f", then: {absent}" if absent else "."
+            )
         out.add(
             "DANE-01",
             Status.INFO,
@@ -791,6 +825,17 @@ def _host_findings(
 
     _probe_findings(out, host, state, probes, known)
     return True
+
+
+def _bogus_reason(answer: DnsAnswer | None) -> str:
+    """', <the resolver's extended error>' (RFC 8914) for a bogus answer, or ''. "Bogus" alone
+    does not tell the owner whether a signature expired or a key is missing."""
+    from checks.dnssec import EDE_DNSSEC
+
+    for code, _text in answer.ede if answer is not None else []:
+        if code in EDE_DNSSEC:
+            return f": {EDE_DNSSEC[code].lower()}"
+    return ""
 
 
 def _addressless_words(ctx: CheckContext, host: Any, state: TlsaState) -> tuple[str, str]:
@@ -1199,17 +1244,29 @@ def _mismatch(
         # names none of them. Sending more certificates would not help: no usable record
         # matches the chain (RFC 7671 §4.1, RFC 7672 §3.2), a DANE-07 failure, not DANE-09's
         # "the anchor is not sent" (RFC 7671 §5.2.2).
+        issuer = _sent_issuer(p.chain_der)
+        if issuer is not None:
+            # The CA that now issues the leaf (a renewed certificate from another
+            # intermediate): its own '2 1 1' keeps the owner on DANE-TA (RFC 7671 §5.2.2: it
+            # is sent, so a digest of its key can match).
+            name, der = issuer
+            issued_by = f" Its certificate is now issued by {name}."
+            ta_record = f"{state.qname}. IN TLSA {certs.tlsa_record_text(der, 2, 1, 1)}"
+            alternative = f"{ta_record} (for {name}, which the server sends)"
+        else:
+            issued_by = ""
+            alternative = "a '2 1 1' record for the CA that issues this certificate"
         out.add(
             "DANE-07",
             Status.FAIL,
             f"{who} presents a chain that no TLSA record at {state.qname} matches: the DANE-TA "
             "record names no certificate the server sends, nor any CA that issued them (the "
             f"chain leads to the root {root}), so {senders} will defer mail to this "
-            "address.",
+            f"address.{issued_by}",
             subject=subj,
             evidence={**ev, "tlsa": [r.text for r in state.records]},
-            fix=f"Publish {recommended_record(state, p.chain_der)}, or a '2 1 1' record for "
-            "the CA that issues this certificate, in place of the stale DANE-TA record.",
+            fix=f"Publish {recommended_record(state, p.chain_der)}, or {alternative}, in "
+            "place of the stale DANE-TA record.",
         )
     elif match.ta_problem is not None:
         # DANE-09 explains the failure: do not also report it as a mismatch.
@@ -1256,15 +1313,60 @@ def _mismatch(
             f"records (for the {label} key), or remove the {label} certificate from the server.",
         )
     else:
+        mixup = _mixed_up_parameters(state, p.chain_der)
+        hint, fix = "", recommended_record(state, p.chain_der)
+        if mixup is not None:
+            record, meant = mixup
+            hint = (
+                f" The record '{record.text[:40]}…' holds what a '{meant[:5]}' record would "
+                f"(selector {meant[2]}: {SELECTOR_WORDS[int(meant[2])]}, matching type "
+                f"{meant[4]}), so its selector or matching type is wrong."
+            )
+            fix = (
+                f"Publish {fix} (or correct the record to {state.qname}. IN TLSA {meant}) in "
+                f"place of '{record.text[:40]}…'."
+            )
         out.add(
             "DANE-07",
             Status.FAIL,
             f"{subj} presents a key that matches none of the TLSA records at "
-            f"{state.qname}: DANE senders will defer mail to this address.",
+            f"{state.qname}: DANE senders will defer mail to this address.{hint}",
             subject=subj,
             evidence={**ev, "tlsa": [r.text for r in state.records]},
-            fix=recommended_record(state, p.chain_der),
+            fix=fix,
         )
+
+
+SELECTOR_WORDS = {0: "the whole certificate", 1: "the public key (SubjectPublicKeyInfo)"}
+
+
+def _mixed_up_parameters(state: TlsaState, chain: Sequence[bytes]) -> tuple[TlsaRecord, str] | None:
+    """(record, the record text it was meant as) when a usable record's data is the digest or
+    content of a presented certificate under another selector or matching type: the SHA-256 of
+    the whole certificate published as '3 1 1' (what 'sha256sum' of the DER file gives) is a
+    '3 0 1' record. RFC 6698 §2.1.2/§2.1.3: the data means nothing under other parameters."""
+    for record in state.usable_records:
+        candidates = chain[:1] if record.usage == 3 else chain[1:]
+        for der in candidates:
+            for selector in (0, 1):
+                for mtype in (0, 1, 2):
+                    if (selector, mtype) == (record.selector, record.mtype):
+                        continue
+                    if certs.tlsa_matches(der, selector, mtype, record.data):
+                        return record, certs.tlsa_record_text(der, record.usage, selector, mtype)
+    return None
+
+
+def _sent_issuer(chain: Sequence[bytes]) -> tuple[str, bytes] | None:
+    """(subject, DER) of a sent certificate that issued the leaf, if the server sends one."""
+    loaded = [certs.load_der(d) for d in chain]
+    leaf = loaded[0] if loaded else None
+    if leaf is None:
+        return None
+    for der, cert in zip(chain[1:], loaded[1:], strict=True):
+        if cert is not None and cert.subject == leaf.issuer:
+            return cert.subject.rfc4514_string(), der
+    return None
 
 
 def _outranked_match(state: TlsaState, probe: Any) -> tuple[TlsaRecord, int, str] | None:
