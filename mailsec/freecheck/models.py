@@ -505,7 +505,21 @@ class FreeCheck(models.Model):
         )
 
     def signup_url(self) -> str:
-        return signup_url(self.domain)
+        """ "Monitor … — sign up free" for the mail domain the page suggests (monitor_domain),
+        not a host name such as www.example.com, which is seldom where the mail goes."""
+        return signup_url(self.monitor_domain)
+
+    @property
+    def monitor_domain(self) -> str:
+        """The domain the page offers to monitor: the mail domain a host name such as
+        www.example.com or mta-sts.example.com looks like a host of (the one the page's
+        "check that instead" button checks), else the domain checked."""
+        return self.looks_like_host_of or self.domain
+
+    @property
+    def display_monitor_domain(self) -> str:
+        """monitor_domain as people write it (U-labels)."""
+        return self.display_host_of or self.display_domain
 
     # --- How old the answer is, and what a new one would see -------------------------------
 
