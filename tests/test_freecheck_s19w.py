@@ -2,14 +2,25 @@
 
 a) A host name's report (www.example.org, mta-sts.example.org) offers to monitor the mail
    domain its notice suggests, with the button that checks that domain, not the host name.
+b) A domain whose MTA-STS mailsec hosts, hosting on: the free check's engine is not told (the
+   time hosting was turned on is account data, and the engine's hosted advice says it), so
+   its advice starts with "turn on hosting". The page says that step is done, without saying
+   when or by whom. The lab case runs the real engine on tests/lab/scenarios/s16h_norecord.toml.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, timedelta
 from typing import Any
 from unittest.mock import patch
 
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from checks.mtasts import CERT_ISSUE_MINUTES
 from mailsec.freecheck.models import FreeCheck, signup_url
 from tests.test_freecheck import DELAY, FreeCheckTestCase, done_check
 
@@ -78,3 +89,77 @@ class HostNameOfferTestCase(FreeCheckTestCase):
         self.client.force_login(self.alice)
         r = self.client.get(f"/domains/?add={check.monitor_domain}")
         self.assertContains(r, 'value="example.org"')
+
+
+OURS = "mta-sts-host.s16hedge.test"
+NAME = "s16h-norecord.lab.test"
+NOTICE = "hosting is on.</strong>"
+
+
+@pytest.mark.lab
+@pytest.mark.django_db
+def test_a_hosted_domain_s_free_check_says_hosting_is_on_and_not_since_when(
+    lab: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mailsec.accounts.models import Team
+    from mailsec.domains.models import Domain
+    from mailsec.hosting.models import HostedPolicy
+
+    for key, value in lab.env.items():
+        monkeypatch.setenv(key, value)
+    settings.MAILSEC_ENGINE = {**settings.MAILSEC_ENGINE, "allow_private_targets": True}
+    settings.MAILSEC_POLICY_HOST = OURS
+    owner = User.objects.create_user("s19w-owner", "s19w-owner@example.net")
+    domain = Domain.objects.create(
+        team=Team.create_for(owner), name=NAME, verified_at=timezone.now()
+    )
+    policy = HostedPolicy.objects.create(domain=domain, name=NAME)
+    # Turned on three minutes ago: the monitored check says that time, and "check again
+    # after" ten minutes later (checks.mtasts.CERT_ISSUE_MINUTES).
+    enabled = policy.events.create(kind="enabled")
+    since = timezone.now() - timedelta(minutes=3)
+    type(enabled).objects.filter(pk=enabled.pk).update(created=since)
+
+    check = FreeCheck.objects.create(domain=NAME)
+    check.run()
+    check.refresh_from_db()
+    mtasts01 = next(f for f in check.report["findings"] if f["id"] == "MTASTS-01")
+    assert f"1. Turn on hosting for {NAME}" in mtasts01["fix"]  # the engine's advice, as is
+
+    page = text(Client().get(check.get_absolute_url()))
+    assert f"mailsec hosts the MTA-STS policy of {NAME}: {NOTICE}" in page
+    # Also in the partial a page watching the run swaps in when it ends.
+    assert NOTICE in text(Client().get(f"/check/{check.code}/results"))
+    assert "that step is done" in page
+    # Nothing of the account: not when hosting was turned on, nor whose it is.
+    for moment in (since, since + timedelta(minutes=CERT_ISSUE_MINUTES)):
+        assert f"{moment.astimezone(UTC):%H:%M}" not in page
+    assert owner.email not in page and domain.team.name not in page
+
+    # Not while hosting is off or winding down, nor once the domain is no longer verified.
+    for state, verified in (
+        (HostedPolicy.State.DISABLING, True),
+        (HostedPolicy.State.OFF, True),
+        (HostedPolicy.State.ACTIVE, False),
+    ):
+        HostedPolicy.objects.filter(pk=policy.pk).update(state=state)
+        Domain.objects.filter(pk=domain.pk).update(verified_at=timezone.now() if verified else None)
+        assert NOTICE not in text(Client().get(check.get_absolute_url())), (state, verified)
+
+
+@pytest.mark.django_db
+def test_hosting_on_alone_adds_no_notice_to_other_advice(settings: Any) -> None:
+    """The notice answers the engine's "turn on hosting" only: a report without it (the
+    policy served, or another host) gets none, hosting on or not."""
+    from mailsec.accounts.models import Team
+    from mailsec.domains.models import Domain
+    from mailsec.hosting.models import HostedPolicy
+
+    owner = User.objects.create_user("owner", "owner@example.org")
+    domain = Domain.objects.create(
+        team=Team.create_for(owner), name="example.org", verified_at=timezone.now()
+    )
+    HostedPolicy.objects.create(domain=domain, name="example.org")
+    check = done_check("example.org")
+    assert check.hosting_is_on
+    assert NOTICE not in text(Client().get(check.get_absolute_url()))

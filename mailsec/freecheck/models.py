@@ -537,6 +537,37 @@ class FreeCheck(models.Model):
         return display_name(parent) if parent else ""
 
     @property
+    def hosting_is_on(self) -> bool:
+        """mailsec hosts this domain's MTA-STS policy now (hosting on for a verified domain,
+        not winding down), as the monitored check learns it (domains.tasks._hosting_on_since).
+        Public already: mta-sts.<domain> points at our policy host, and anyone asking it gets
+        the certificate issued and the policy served. When it was turned on, and by which
+        team, is account data the public page never says."""
+        from mailsec.hosting.models import HostedPolicy
+
+        servable = HostedPolicy.objects.servable()
+        return servable.filter(name=self.domain, state=HostedPolicy.State.ACTIVE).exists()
+
+    @property
+    def hosted_but_told_to_turn_on(self) -> bool:
+        """The engine found mta-sts.<domain> leading to our hosted MTA-STS without a policy
+        from it (its hosted advice names our policy host, checks.mtasts.hosted_fix and
+        _hosted_setup_fix, "turn on hosting for <domain>") while hosting is on: the free
+        check's engine is not told that hosting is on (free_check_config: the time it was
+        turned on is in that advice), so it starts with a step that is done. The page says
+        so above the findings."""
+        if self.status != self.State.DONE:
+            return False
+        ours, step = f"({settings.MAILSEC_POLICY_HOST})", f"urn on hosting for {self.domain}"
+        told = any(
+            f.get("mechanism") == str(Mechanism.MTASTS)
+            and ours in (f.get("fix") or "")
+            and step in (f.get("fix") or "")
+            for f in self._final_findings()
+        )
+        return told and self.hosting_is_on
+
+    @property
     def age(self) -> timedelta:
         """Since the run finished (its answers are that old)."""
         return max(timedelta(0), timezone.now() - (self.finished or self.created))
