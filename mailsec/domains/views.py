@@ -168,17 +168,27 @@ def _lookup_turn(wanted: bool) -> Iterator[bool]:
         concurrency.VERIFY.release(slot)
 
 
+# The mark of _list.html's empty state for a team without any domain.
+NO_DOMAINS_YET = 'id="no-domains-yet"'
+
+
 def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> HttpResponse:
     team = current_team(request)
     shown = _list_form(request)
     # Pages of listing.PAGE_SIZE: a team with a thousand domains gets a page it can read, and
     # one that costs the same to make as a team with fifty.
     list_html, _ = _list_html(team, shown, request.GET.get("page"))
+    no_domains_yet = NO_DOMAINS_YET in list_html
     ctx = {
         "page": "domains",
         "team": team,
         "list_form": shown,
         "list_html": list_html,
+        # No filter bar on the empty list of a team without domains: there is nothing to
+        # filter (index.html). A filter the URL asks for stays shown, to be changed. The list
+        # says when the team has no domain at all (_list.html, from the count it is made with
+        # and cached with), so this costs no query of its own.
+        "show_filter": not (no_domains_yet and shown.is_default),
         "form": form,
     }
     return render(request, "domains/index.html", ctx, status=status)
