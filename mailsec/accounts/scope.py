@@ -6,6 +6,7 @@ exists.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db import connection
@@ -13,6 +14,9 @@ from django.http import Http404, HttpRequest
 
 from mailsec.accounts.models import Membership, Profile, Team
 from mailsec.domains.models import CheckRun, Domain
+
+if TYPE_CHECKING:
+    from mailsec.alerts.models import TeamAlertAddress
 
 # The two questions every signed-in page asks, written out once: the ORM would build the same
 # SQL again on each request, which cost half a millisecond each, as much as the rest of a
@@ -93,4 +97,17 @@ def get_membership_or_404(request: HttpRequest, code: UUID) -> Membership:
             code=code, team__memberships__user=request.user
         )
     except Membership.DoesNotExist:
+        raise Http404 from None
+
+
+def get_alert_address_or_404(request: HttpRequest, code: UUID) -> TeamAlertAddress:
+    """A team's extra alert address (mailsec.alerts) in one of the user's teams (the caller
+    checks they may change it: the team's owner)."""
+    from mailsec.alerts.models import TeamAlertAddress
+
+    try:
+        return TeamAlertAddress.objects.select_related("team").get(
+            code=code, team__memberships__user=request.user
+        )
+    except TeamAlertAddress.DoesNotExist:
         raise Http404 from None

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from mailsec.alerts.models import AlertSetting, AlertState, Change, Notification
+from mailsec.alerts.models import AlertSetting, AlertState, Change, Notification, TeamAlertAddress
 
 
 @admin.register(Change)
@@ -13,9 +13,16 @@ class ChangeAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["user", "domain", "kind", "status", "attempts", "created", "sent_at"]
+    list_display = ["user", "to_address", "domain", "kind", "status", "attempts", "created"]
     list_filter = ["status", "kind"]
-    raw_id_fields = ["user", "domain", "changes"]
+    raw_id_fields = ["user", "team_address", "domain", "changes"]
+
+
+@admin.register(TeamAlertAddress)
+class TeamAlertAddressAdmin(admin.ModelAdmin):
+    list_display = ["email", "team", "mode", "confirmed_at", "unsubscribed_at"]
+    search_fields = ["email", "team__name"]
+    raw_id_fields = ["team", "added_by", "muted_domains"]
 
 
 @admin.register(AlertSetting)

@@ -9,7 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -18,6 +20,7 @@ from mailsec.alerts.models import (
     AlertRecipient,
     Change,
     Notification,
+    TeamAlertAddress,
     changes_context,
 )
 from mailsec.domains.models import Domain
@@ -62,6 +65,39 @@ def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
 def unsubscribe_url(user: User, domain: Domain | None, scope: str = "") -> str:
     token = unsubscribe_token(user, domain, scope)
     return settings.SITE_ROOT + reverse("alerts:unsubscribe", args=[token])
+
+
+def address_unsubscribe_token(address: TeamAlertAddress, domain: Domain | None) -> str:
+    """unsubscribe_token for a team's extra address: it names the address (by its random
+    code) and a domain, or "*" for all of them. Signed with the same salt, never expiring."""
+    scope = str(domain.code) if domain else ALL_DOMAINS
+    return signing.dumps({"a": str(address.code), "d": scope}, salt=UNSUBSCRIBE_SALT)
+
+
+def read_address_unsubscribe_token(token: str) -> tuple[TeamAlertAddress, str] | None:
+    """The team's extra address and the scope an address_unsubscribe_token names; None when
+    it is not such a token, or the address was removed since."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("a"), str):
+        return None
+    try:
+        address = TeamAlertAddress.objects.select_related("team").filter(code=data["a"]).first()
+    except ValidationError:
+        return None
+    return (address, str(data.get("d", ""))) if address is not None else None
+
+
+def recipient_unsubscribe_url(n: Notification) -> str:
+    """The one-click unsubscribe of an alert or digest: its domain (all domains for a
+    digest), for its person or its team address only."""
+    if n.team_address is not None:
+        token = address_unsubscribe_token(n.team_address, n.domain)
+        return settings.SITE_ROOT + reverse("alerts:unsubscribe", args=[token])
+    assert n.user is not None
+    return unsubscribe_url(n.user, n.domain)
 
 
 def domain_url(domain: Domain) -> str:
@@ -124,7 +160,7 @@ def _still_open(n: Notification, changes: list[Change]) -> list[Change]:
         .exclude(pk__in=[c.pk for c in changes])
         .order_by("created", "pk")
     )
-    told = Notification.told(n.user, confirmed)
+    told = Notification.told(n.recipient, confirmed)
     return [c for c in confirmed if c.pk in told][:10]
 
 
@@ -134,19 +170,31 @@ def _digest_still_open(n: Notification, changes: list[Change]) -> list[Change]:
     Only domains the person still may see and that are still monitored, as the digest's own
     changes; at most 10, oldest first."""
     confirmed = list(
-        Change.objects.filter(
-            domain__in={c.domain_id for c in changes},
-            domain__team__memberships__user=n.user,
-            domain__verified_at__isnull=False,
-            state=Change.State.CONFIRMED,
+        _readable(
+            Change.objects.filter(
+                domain__in={c.domain_id for c in changes},
+                domain__verified_at__isnull=False,
+                state=Change.State.CONFIRMED,
+            ),
+            n,
         )
         .exclude(pk__in=[c.pk for c in changes])
         .select_related("domain")
         .distinct()
         .order_by("created", "pk")
     )
-    told = Notification.told(n.user, confirmed)
+    told = Notification.told(n.recipient, confirmed)
     return [c for c in confirmed if c.pk in told][:10]
+
+
+def _readable(changes: QuerySet[Change], n: Notification) -> QuerySet[Change]:
+    """Of `changes`, those about domains the digest's reader may still hear of: a person's
+    teams' (they may have left one since), or a team address's own team's, not muted."""
+    if n.team_address is not None:
+        return changes.filter(domain__team_id=n.team_address.team_id).exclude(
+            domain__in=n.team_address.muted_domains.all()
+        )
+    return changes.filter(domain__team__memberships__user=n.user)
 
 
 def _later(delta: timedelta) -> str:
@@ -194,16 +242,14 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
     if n.kind == Notification.Kind.DIGEST:
         # Only the domains the person still may see (they may have left a team since) and
         # still monitored (control of a name may have been lost since the digest was made).
-        changes = changes.filter(
-            domain__team__memberships__user=n.user, domain__verified_at__isnull=False
-        ).distinct()
+        changes = _readable(changes.filter(domain__verified_at__isnull=False), n).distinct()
     changes = list(changes)
     ctx: dict[str, Any] = {
         "notification": n,
         "user": n.user,
         "site_root": settings.SITE_ROOT,
         "settings_url": settings.SITE_ROOT + reverse("alerts:settings"),
-        "unsubscribe_url": unsubscribe_url(n.user, n.domain),
+        "unsubscribe_url": recipient_unsubscribe_url(n),
         # Recovered changes whose failures go on: "back to the senders' usual failure rate",
         # not "no longer reported" (the templates test `c.pk in going_on`).
         "going_on": {c.pk for c in changes if c.recovered_at and failures_go_on(c)},

@@ -1,5 +1,5 @@
-"""The alerts page's forms: a mode for every domain of a team or for domains added later, and
-the GET filter of its domain list."""
+"""The alerts page's forms: a mode for every domain of a team or for domains added later, the
+GET filter of its domain list, and the team's extra alert addresses."""
 
 from __future__ import annotations
 
@@ -9,12 +9,39 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from mailsec.accounts.models import Team
-from mailsec.alerts.models import AlertSetting
+from mailsec.alerts.models import AlertSetting, TeamAlertAddress
 from mailsec.domains.models import Domain, display_name
 
 
 class ModeForm(forms.Form):
     mode = forms.ChoiceField(choices=AlertSetting.Mode.choices)
+
+
+class TeamAddressForm(forms.Form):
+    """An address the team's alerts go to besides its members (the owner adds it)."""
+
+    # 254: the longest address SMTP can carry (RFC 5321 §4.5.3.1.3), and the column's size.
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter the address the team's alerts should go to.",
+            "invalid": "%(value)s is not an email address we can send to: check it.",
+            "max_length": "With %(show_value)d characters, this is not an email address we can "
+            "send to (SMTP carries at most %(limit_value)d).",
+        },
+    )
+    mode = forms.ChoiceField(
+        label="What it gets", choices=TeamAlertAddress.Mode.choices, initial="immediate"
+    )
+
+    def clean_email(self) -> str:
+        # One row per address and team, whatever the case it was typed in.
+        return str(self.cleaned_data["email"]).lower()
+
+
+class TeamAddressModeForm(forms.Form):
+    mode = forms.ChoiceField(choices=TeamAlertAddress.Mode.choices)
 
 
 class FilterForm(forms.Form):

@@ -280,6 +280,129 @@ class AlertRecipient(models.Model):
         return row.public_id
 
 
+# Extra addresses a team's alerts go to (an MSP's ticketing system, a shared mailbox): at most
+# this many per team, pending and unsubscribed ones included (the owner removes one to add
+# another), and a confirmation link that works for this long after it was sent.
+MAX_TEAM_ADDRESSES = 5
+ADDRESS_CONFIRM_VALIDITY = timedelta(days=7)
+
+
+def _confirm_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class TeamAlertAddress(models.Model):
+    """An address that is nobody's account and gets a team's alerts: per-domain alert emails
+    (with their recoveries) or the daily digest, for every verified domain of the team. The
+    team's owner adds it; it gets nothing until someone at that mailbox follows the one
+    confirmation link we mail it (no account needed). Its one-click unsubscribe mutes a domain
+    (an alert's link) or the whole address (a digest's link), for this address only; to hear
+    again, the owner adds it again and the mailbox confirms again.
+
+    No weekly summary: it is a person's read of scores and TLS-report totals with nothing to
+    act on most weeks, and in a ticketing system it would be a ticket every Monday."""
+
+    class Mode(models.TextChoices):
+        IMMEDIATE = AlertSetting.Mode.IMMEDIATE.value, "Email at once"
+        DIGEST = AlertSetting.Mode.DIGEST.value, "Daily digest"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, models.CASCADE, related_name="alert_addresses")
+    # 254: the longest address SMTP carries; stored lower-case (one row per address and team).
+    email = models.EmailField(max_length=254)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.IMMEDIATE)
+    # The secret of the emailed confirmation link (shown as a button: a link scanner fetching
+    # it confirms nothing).
+    token = models.CharField(max_length=64, unique=True, default=_confirm_token, editable=False)
+    added_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Its digest's "stop all alert emails": nothing more to this address.
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # An alert's "stop alert emails for <domain>": nothing more about these domains.
+    muted_domains = models.ManyToManyField(Domain, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "email"], name="one_alert_address_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} for {self.team}"
+
+    @property
+    def state(self) -> str:
+        """What the alerts page says of it: pending, confirmed or unsubscribed."""
+        if self.unsubscribed_at is not None:
+            return "unsubscribed"
+        return "confirmed" if self.confirmed_at is not None else "pending"
+
+    def link_usable(self, now: datetime | None = None) -> bool:
+        """Whether the confirmation link still confirms (it is kept after, to say "done")."""
+        now = timezone.now() if now is None else now
+        sent = self.confirmation_sent_at or self.created
+        return self.confirmed_at is None and now <= sent + ADDRESS_CONFIRM_VALIDITY
+
+    def confirm(self) -> None:
+        self.confirmed_at = timezone.now()
+        self.save(update_fields=["confirmed_at"])
+
+    def restart(self) -> None:
+        """Added again after it unsubscribed: it must be confirmed again, with a new link, and
+        starts with no domain muted."""
+        self.token, self.confirmed_at, self.unsubscribed_at = _confirm_token(), None, None
+        self.save(update_fields=["token", "confirmed_at", "unsubscribed_at"])
+        self.muted_domains.clear()
+
+    @classmethod
+    def receiving(cls, domain: Domain, mode: str) -> list[TeamAlertAddress]:
+        """The team's confirmed addresses that get `mode` emails about `domain`: not
+        unsubscribed, the domain not muted, and not the address of one of the team's
+        members, whose own settings decide what their mailbox gets (one email per address)."""
+        if not domain.is_verified:
+            return []
+        members = member_addresses(domain.team_id)
+        rows = (
+            cls.objects.filter(
+                team_id=domain.team_id,
+                mode=mode,
+                confirmed_at__isnull=False,
+                unsubscribed_at__isnull=True,
+            )
+            .exclude(muted_domains=domain)
+            .order_by("pk")
+        )
+        return [row for row in rows if row.email.lower() not in members]
+
+    def digest_domains(self) -> list[Domain]:
+        """The verified domains of the team this address's digest is about (none unless its
+        mode is the digest, it is confirmed and not unsubscribed)."""
+        if (
+            self.mode != self.Mode.DIGEST
+            or self.confirmed_at is None
+            or self.unsubscribed_at is not None
+            or self.email.lower() in member_addresses(self.team_id)
+        ):
+            return []
+        return list(
+            Domain.objects.filter(team_id=self.team_id, verified_at__isnull=False)
+            .exclude(pk__in=self.muted_domains.values("pk"))
+            .only("id", "team_id")
+        )
+
+
+def member_addresses(team_id: int) -> set[str]:
+    """The addresses (lower-case) of the team's active members: an extra address that is one
+    of them gets nothing as such, its person's settings decide."""
+    return {
+        email.lower()
+        for email in User.objects.filter(memberships__team_id=team_id, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    }
+
+
 def recipients(domain: Domain, mode: str) -> list[User]:
     """Team members of a verified domain who chose `mode` for it and have an address."""
     if not domain.is_verified:
@@ -746,8 +869,17 @@ class AlertState(models.Model):
         change.save()
 
 
+def addressed_to(recipient: User | TeamAlertAddress, prefix: str = "") -> dict[str, Any]:
+    """The Notification field naming `recipient` (a person or a team's extra address), as
+    keyword arguments for a create or a filter; `prefix` for a lookup through a relation."""
+    if isinstance(recipient, TeamAlertAddress):
+        return {f"{prefix}team_address": recipient}
+    return {f"{prefix}user": recipient}
+
+
 class Notification(models.Model):
-    """One email to one person, and what became of it."""
+    """One email to one person, or to one of a team's extra addresses (TeamAlertAddress),
+    and what became of it."""
 
     class Kind(models.TextChoices):
         ALERT = "alert", "Alert"
@@ -763,7 +895,13 @@ class Notification(models.Model):
         SKIPPED = "skipped", "Skipped"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.ForeignKey(User, models.CASCADE, related_name="alert_notifications")
+    # Exactly one of the two: a person, or a team's extra address.
+    user = models.ForeignKey(
+        User, models.CASCADE, null=True, blank=True, related_name="alert_notifications"
+    )
+    team_address = models.ForeignKey(
+        TeamAlertAddress, models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
     domain = models.ForeignKey(
         Domain, models.CASCADE, null=True, blank=True, related_name="notifications"
     )  # empty for a digest, which may cover several domains
@@ -799,37 +937,62 @@ class Notification(models.Model):
                 condition=models.Q(kind="weekly"),
                 name="one_weekly_summary_per_user_per_week",
             ),
+            models.UniqueConstraint(
+                fields=["team_address", "digest_day"],
+                condition=models.Q(kind="digest"),
+                name="one_digest_per_team_address_per_day",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, team_address__isnull=True)
+                | models.Q(user__isnull=True, team_address__isnull=False),
+                name="notification_to_a_person_or_a_team_address",
+            ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
-        return f"{self.kind} to {self.user} ({self.status})"
+        return f"{self.kind} to {self.user or self.to_address} ({self.status})"
+
+    @property
+    def recipient(self) -> User | TeamAlertAddress:
+        """Whom it is for: the person, or the team's extra address."""
+        recipient = self.user or self.team_address
+        assert recipient is not None  # a constraint: exactly one of them
+        return recipient
 
     @classmethod
     def queue(cls, domain: Domain, changes: Iterable[Change], kind: str) -> list[Notification]:
-        """One email per person who wants immediate alerts for `domain`, sent after commit."""
+        """One email per person who wants immediate alerts for `domain`, and per extra
+        address of its team that does (TeamAlertAddress.receiving), sent after commit."""
         from mailsec.alerts.tasks import enqueue_send
 
         changes = list(changes)
         out = []
-        for user in recipients(domain, AlertSetting.Mode.IMMEDIATE):
+        immediate = AlertSetting.Mode.IMMEDIATE
+        everyone: list[User | TeamAlertAddress] = [
+            *recipients(domain, immediate),
+            *TeamAlertAddress.receiving(domain, immediate),
+        ]
+        for recipient in everyone:
             mine = changes
             if kind == cls.Kind.RECOVERY:
                 # "Fixed" only to whoever was told of the problem: not to someone who had alerts
                 # off then, joined the team since, or whose domain was not verified then.
-                told = cls.told(user, changes)
+                told = cls.told(recipient, changes)
                 mine = [c for c in changes if c.pk in told]
                 if not mine:
                     continue
-            n = cls.objects.create(user=user, domain=domain, kind=kind, to_address=user.email)
+            n = cls.objects.create(
+                **addressed_to(recipient), domain=domain, kind=kind, to_address=recipient.email
+            )
             n.changes.set(mine)
             out.append(n)
             transaction.on_commit(lambda n=n: enqueue_send(n))
         return out
 
     @classmethod
-    def told(cls, user: User, changes: Iterable[Change]) -> set[int]:
-        """The ids of `changes` that `user` was told of as problems: in an alert email, or in a
+    def told(cls, user: User | TeamAlertAddress, changes: Iterable[Change]) -> set[int]:
+        """The ids of `changes` that `user` (or a team's extra address) was told of as problems: in an alert email, or in a
         digest made before the change recovered (a later digest names it only as fixed).
         An email skipped because it was no longer wanted told nothing, nor did one given up
         before the mail server had it (make_digest reads such a digest so too); one given up
@@ -838,7 +1001,7 @@ class Notification(models.Model):
         rows = (
             through.objects.filter(
                 change_id__in=[c.pk for c in changes],
-                notification__user=user,
+                **addressed_to(user, "notification__"),
                 notification__kind__in=[cls.Kind.ALERT, cls.Kind.DIGEST],
             )
             .exclude(notification__status=cls.Status.SKIPPED)
@@ -866,17 +1029,21 @@ class Notification(models.Model):
 
     @classmethod
     def digest_events(
-        cls, user: User, since: datetime, until: datetime
+        cls, user: User | TeamAlertAddress, since: datetime, until: datetime
     ) -> tuple[list[Change], list[Change]]:
-        """(confirmed, recovered) changes in (since, until] of the user's digest domains."""
-        # The mode the page shows, the per-team default included (AlertSetting.modes_for).
-        domains = list(
-            Domain.objects.filter(team__memberships__user=user, verified_at__isnull=False)
-            .distinct()
-            .only("id", "team_id")
-        )
-        modes = AlertSetting.modes_for(user, domains)
-        digest = [d.pk for d in domains if modes[d.pk] == AlertSetting.Mode.DIGEST]
+        """(confirmed, recovered) changes in (since, until] of the user's digest domains (a
+        team's extra address: its team's, TeamAlertAddress.digest_domains)."""
+        if isinstance(user, TeamAlertAddress):
+            digest = [d.pk for d in user.digest_domains()]
+        else:
+            # The mode the page shows, the per-team default included (AlertSetting.modes_for).
+            domains = list(
+                Domain.objects.filter(team__memberships__user=user, verified_at__isnull=False)
+                .distinct()
+                .only("id", "team_id")
+            )
+            modes = AlertSetting.modes_for(user, domains)
+            digest = [d.pk for d in domains if modes[d.pk] == AlertSetting.Mode.DIGEST]
         base = Change.objects.filter(domain_id__in=digest).select_related("domain")
         confirmed = base.filter(confirmed_at__gt=since, confirmed_at__lte=until)
         # Problems seen in TLS reports too: one that reports stopped showing is told as
@@ -887,13 +1054,16 @@ class Notification(models.Model):
         )
 
     @classmethod
-    def make_digest(cls, user: User, now: datetime) -> Notification | None:
-        """Today's digest for `user`, or None when there is nothing to tell or it exists."""
+    def make_digest(cls, user: User | TeamAlertAddress, now: datetime) -> Notification | None:
+        """Today's digest for `user` (or a team's extra address), or None when there is
+        nothing to tell or it exists."""
         # From the last digest that was told (sent) or was not to be (skipped: digests turned
         # off): one given up after failed sends told nothing, so its changes are told again.
         # Earlier digests are settled by now (every retry falls within the day). With none
         # told yet, from where the first digest began (a day before it), else a day back.
-        digests = cls.objects.filter(user=user, kind=cls.Kind.DIGEST, covers_until__isnull=False)
+        digests = cls.objects.filter(
+            **addressed_to(user), kind=cls.Kind.DIGEST, covers_until__isnull=False
+        )
         told = (
             digests.filter(status__in=[cls.Status.SENT, cls.Status.SKIPPED])
             .order_by("-covers_until")
@@ -923,7 +1093,7 @@ class Notification(models.Model):
         try:
             with transaction.atomic():
                 n = cls.objects.create(
-                    user=user,
+                    **addressed_to(user),
                     kind=cls.Kind.DIGEST,
                     to_address=user.email,
                     digest_day=day,
@@ -953,6 +1123,8 @@ class Notification(models.Model):
 
     def still_wanted(self) -> str:
         """Why this email should no longer go out ("" when it should)."""
+        if self.team_address is not None:
+            return self._still_wanted_by_address(self.team_address)
         if self.kind == self.Kind.DIGEST:
             if not AlertSetting.objects.filter(
                 user=self.user,
@@ -976,6 +1148,22 @@ class Notification(models.Model):
             return "the person left the team"
         if AlertSetting.mode_for(self.user, self.domain) != AlertSetting.Mode.IMMEDIATE:
             return "alerts for this domain were turned off or set to the daily digest"
+        return ""
+
+    def _still_wanted_by_address(self, address: TeamAlertAddress) -> str:
+        """still_wanted for a team's extra address: what TeamAlertAddress.receiving and
+        digest_domains ask, asked again at sending time (it may have unsubscribed, been
+        switched to the other mode, or become a member's address meanwhile)."""
+        if address.unsubscribed_at is not None:
+            return "the address unsubscribed"
+        if self.kind == self.Kind.DIGEST:
+            wanted = {d.pk for d in address.digest_domains()}
+            if not self.changes.filter(domain_id__in=wanted).exists():
+                return "the address no longer gets a daily digest of these domains"
+            return ""
+        assert self.domain is not None
+        if address not in TeamAlertAddress.receiving(self.domain, AlertSetting.Mode.IMMEDIATE):
+            return "the address no longer gets this domain's alerts at once"
         return ""
 
     def hand_over(self) -> bool:

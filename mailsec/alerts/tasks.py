@@ -11,7 +11,13 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 
-from mailsec.alerts.models import AlertSetting, AlertState, Change, Notification
+from mailsec.alerts.models import (
+    AlertSetting,
+    AlertState,
+    Change,
+    Notification,
+    TeamAlertAddress,
+)
 from mailsec.domains.models import CheckRun
 
 log = logging.getLogger(__name__)
@@ -91,7 +97,11 @@ def send_notification(self: object, code: str, sent_subject: str = "", attempt: 
             n.attempts = attempt
             n.mark_sent(sent_subject)
         return "sent"
-    n = Notification.objects.select_related("user", "domain__team").filter(code=code).first()
+    n = (
+        Notification.objects.select_related("user", "team_address", "domain__team")
+        .filter(code=code)
+        .first()
+    )
     if n is None or not n.claim():
         return "skipped"  # sent, being sent, or given up
     reason = n.still_wanted()
@@ -168,8 +178,9 @@ def sweep() -> dict[str, int]:
 
 @shared_task(name="mailsec.alerts.tasks.send_digests")
 def send_digests() -> int:
-    """Once a day: one email per person with digest domains, listing what was confirmed or
-    fixed since their last digest. Nothing to tell, no email."""
+    """Once a day: one email per person with digest domains, and per team's extra address
+    set to the digest, listing what was confirmed or fixed since their last digest. Nothing
+    to tell, no email."""
     from django.conf import settings
 
     now = timezone.now()
@@ -184,9 +195,12 @@ def send_digests() -> int:
         .filter(Q(alert_settings__mode=digest) | Q(alert_defaults__mode=digest))
         .distinct()
     )
+    addresses = TeamAlertAddress.objects.filter(
+        mode=digest, confirmed_at__isnull=False, unsubscribed_at__isnull=True
+    ).order_by("pk")
     made = 0
-    for user in users:
-        n = Notification.make_digest(user, now)
+    for recipient in [*users, *addresses]:
+        n = Notification.make_digest(recipient, now)
         if n is not None:
             enqueue_send(n)
             made += 1

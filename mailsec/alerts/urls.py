@@ -12,4 +12,8 @@ urlpatterns = [
     path("team/<uuid:code>/all/", views.set_all, name="set_all"),
     path("team/<uuid:code>/later/", views.set_default, name="set_default"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("team/<uuid:code>/addresses/", views.add_address, name="add_address"),
+    path("addresses/<uuid:code>/remove/", views.remove_address, name="remove_address"),
+    path("addresses/<uuid:code>/mode/", views.set_address_mode, name="set_address_mode"),
+    path("address/<str:token>/", views.confirm_address, name="confirm_address"),
 ]

@@ -1,15 +1,19 @@
-"""Alert settings per domain and for all of a team's, and the one-click unsubscribe page."""
+"""Alert settings per domain and for all of a team's, the team's extra alert addresses (added
+by its owner, confirmed by a link mailed to them), and the one-click unsubscribe page."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 from uuid import UUID
 
+from allauth.core import ratelimit
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,17 +21,33 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mailsec.accounts.scope import current_team, get_domain_or_404, get_team_or_404
-from mailsec.alerts.emails import ALL_DOMAINS, WEEKLY, read_unsubscribe_token
-from mailsec.alerts.forms import FilterForm, ModeForm
+from mailsec.accounts.models import Team
+from mailsec.accounts.scope import (
+    current_team,
+    get_alert_address_or_404,
+    get_domain_or_404,
+    get_team_or_404,
+)
+from mailsec.alerts.emails import (
+    ALL_DOMAINS,
+    WEEKLY,
+    read_address_unsubscribe_token,
+    read_unsubscribe_token,
+)
+from mailsec.alerts.forms import FilterForm, ModeForm, TeamAddressForm, TeamAddressModeForm
 from mailsec.alerts.models import (
+    ADDRESS_CONFIRM_VALIDITY,
+    MAX_TEAM_ADDRESSES,
     AlertDefault,
     AlertRecipient,
     AlertSetting,
     Change,
     Notification,
+    TeamAlertAddress,
+    member_addresses,
 )
 from mailsec.domains.models import Domain
+from mailsec.mail import send_templated
 
 Mode = AlertSetting.Mode
 # How the domain list counts each mode: "180 in the daily digest, 20 emailed at once".
@@ -94,6 +114,14 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         "failed": Notification.objects.filter(
             user=request.user, status=Notification.Status.FAILED
         ).order_by("-created")[:5],
+        # The team's extra addresses: every member sees them, the owner changes them.
+        "is_owner": team.is_owner(user),
+        "team_addresses": team.alert_addresses.prefetch_related("muted_domains").order_by(
+            "created", "pk"
+        ),
+        "address_form": TeamAddressForm(),
+        "address_modes": TeamAlertAddress.Mode.choices,
+        "max_addresses": MAX_TEAM_ADDRESSES,
     }
     return render(request, "alerts/settings.html", ctx)
 
@@ -196,6 +224,9 @@ def resubscribe(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    address = read_address_unsubscribe_token(token)
+    if address is not None:
+        return _unsubscribe_address(request, *address)
     decoded = read_unsubscribe_token(token)
     if decoded is None:
         return render(request, "alerts/unsubscribe.html", {"invalid": True}, status=400)
@@ -232,3 +263,178 @@ def _turn_off(user: User, domains: list[Domain]) -> None:
     AlertSetting.objects.bulk_create(
         [AlertSetting(user=user, domain=d, mode=off) for d in domains], ignore_conflicts=True
     )
+
+
+def _unsubscribe_address(
+    request: HttpRequest, address: TeamAlertAddress, scope: str
+) -> HttpResponse:
+    """One-click unsubscribe for a team's extra address: a domain's link mutes that domain,
+    a digest's ("*") the whole address. This address only: the team's members and its other
+    addresses keep their emails."""
+    domains = list(address.team.domains.order_by("name").only("code", "name"))
+    if scope != ALL_DOMAINS:
+        domains = [d for d in domains if str(d.code) == scope]
+    done = request.method == "POST"
+    if done:
+        if scope == ALL_DOMAINS:
+            TeamAlertAddress.objects.filter(pk=address.pk, unsubscribed_at=None).update(
+                unsubscribed_at=timezone.now()
+            )
+        else:
+            address.muted_domains.add(*domains)
+    ctx = {
+        "domains": domains,
+        "done": done,
+        "all": scope == ALL_DOMAINS,
+        "email": address.email,
+        "team_address": address,
+    }
+    return render(request, "alerts/unsubscribe.html", ctx)
+
+
+# --- the team's extra addresses --------------------------------------------------------------
+
+
+def _owned_team_or_404(request: HttpRequest, code: UUID) -> Team:
+    """The team, when the signed-in person is its owner (who changes the team's settings, as
+    on the team page); 404 for its other members as for outsiders."""
+    team = get_team_or_404(request, code)
+    if not team.is_owner(request.user):  # type: ignore[arg-type]
+        raise Http404
+    return team
+
+
+def _consume_mail_limits(request: HttpRequest, email: str) -> bool:
+    """Whether this confirmation mail is within the limits of the account page's "add an
+    address" (ACCOUNT_RATE_LIMITS, allauth's counters, shared with it): "manage_email" per
+    person, "confirm_email" per address. Shared on purpose: a stranger's mailbox gets at most
+    that many of our codes and links, whichever form asks."""
+    return ratelimit.consume(
+        request, action="manage_email", user=request.user
+    ) and ratelimit.consume(request, action="confirm_email", key=email.lower())
+
+
+def send_address_confirmation(request: HttpRequest, address: TeamAlertAddress) -> None:
+    ctx = {
+        "address": address,
+        "team": address.team,
+        "adder": request.user,
+        "confirm_url": settings.SITE_ROOT + reverse("alerts:confirm_address", args=[address.token]),
+        "valid_days": ADDRESS_CONFIRM_VALIDITY.days,
+    }
+    # A reply ("what is this?") goes to the owner who added it, not to our no-reply From.
+    email = getattr(request.user, "email", "")
+    headers = {"Reply-To": email} if email else None
+    send_templated("emails/alert-address-confirm", ctx, [address.email], headers=headers)
+
+
+@login_required
+@require_POST
+def add_address(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The owner adds an address for the team's alerts; it gets one confirmation link and
+    nothing else until someone there follows it. Added again while pending, the same link is
+    sent again (a lost mail); added again after it unsubscribed, it must confirm anew."""
+    team = _owned_team_or_404(request, code)
+    form = TeamAddressForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("email", [])) or "Check the address.")
+        return redirect(_addresses_anchor())
+    email, mode = form.cleaned_data["email"], form.cleaned_data["mode"]
+    if email in member_addresses(team.pk):
+        messages.info(
+            request,
+            f"{email} is a member of {team.name}: its alerts follow that person's own "
+            "settings on this page.",
+        )
+        return redirect(_addresses_anchor())
+    with transaction.atomic():
+        # One add at a time per team (PostgreSQL row lock; SQLite serialises writers), so
+        # two at once cannot pass the cap together.
+        Team.objects.select_for_update().filter(pk=team.pk).first()
+        address = team.alert_addresses.filter(email=email).first()
+        if address is not None and address.state == "confirmed":
+            messages.info(request, f"{email} already gets the team's alerts.")
+            return redirect(_addresses_anchor())
+        if address is None and team.alert_addresses.count() >= MAX_TEAM_ADDRESSES:
+            messages.error(
+                request,
+                f"{team.name} has {MAX_TEAM_ADDRESSES} alert addresses, the most a team may "
+                "have: remove one before adding another.",
+            )
+            return redirect(_addresses_anchor())
+        if not _consume_mail_limits(request, email):
+            messages.error(
+                request,
+                f"Too many confirmation emails have been sent (to {email}, or by you) "
+                "lately: try again later.",
+            )
+            return redirect(_addresses_anchor())
+        now = timezone.now()
+        if address is None:
+            address = TeamAlertAddress.objects.create(
+                team=team, email=email, mode=mode, added_by=request.user
+            )
+        elif address.state == "unsubscribed":
+            address.restart()
+        address.mode, address.confirmation_sent_at = mode, now
+        address.save(update_fields=["mode", "confirmation_sent_at"])
+    send_address_confirmation(request, address)
+    messages.success(
+        request,
+        f"We sent a confirmation link to {email}. It gets no alerts until someone there "
+        "follows it.",
+    )
+    return redirect(_addresses_anchor())
+
+
+def _addresses_anchor() -> str:
+    return reverse("alerts:settings") + "#team-addresses"
+
+
+@login_required
+@require_POST
+def remove_address(request: HttpRequest, code: UUID) -> HttpResponse:
+    if not TeamAlertAddress.objects.filter(code=code).exists():
+        # Removed by the first click of a double click (or in another tab): say so rather
+        # than "not found". One that is gone tells outsiders nothing.
+        messages.info(request, "That address no longer gets the team's alerts.")
+        return redirect(_addresses_anchor())
+    address = get_alert_address_or_404(request, code)
+    _owned_team_or_404(request, address.team.code)
+    address.delete()  # its queued emails go with it
+    messages.success(request, f"{address.email} no longer gets the team's alerts.")
+    return redirect(_addresses_anchor())
+
+
+@login_required
+@require_POST
+def set_address_mode(request: HttpRequest, code: UUID) -> HttpResponse:
+    address = get_alert_address_or_404(request, code)
+    _owned_team_or_404(request, address.team.code)
+    form = TeamAddressModeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the offered options.")
+        return redirect(_addresses_anchor())
+    address.mode = form.cleaned_data["mode"]
+    address.save(update_fields=["mode"])
+    label = TeamAlertAddress.Mode(address.mode).label.lower()
+    messages.success(request, f"{address.email}: {label}.")
+    return redirect(_addresses_anchor())
+
+
+# No login: whoever reads the mailbox confirms, and has no account. The token in the link is
+# the authorisation; a GET only shows a button (mail scanners fetch every link).
+@require_http_methods(["GET", "POST"])
+def confirm_address(request: HttpRequest, token: str) -> HttpResponse:
+    address = TeamAlertAddress.objects.select_related("team").filter(token=token).first()
+    if address is None or address.unsubscribed_at is not None:
+        return render(request, "alerts/confirm_address.html", {"invalid": True}, status=404)
+    ctx = {"address": address, "team": address.team}
+    if address.confirmed_at is not None:
+        return render(request, "alerts/confirm_address.html", {**ctx, "done": True})
+    if not address.link_usable():
+        return render(request, "alerts/confirm_address.html", {**ctx, "expired": True}, status=404)
+    if request.method == "POST":
+        address.confirm()
+        return render(request, "alerts/confirm_address.html", {**ctx, "done": True})
+    return render(request, "alerts/confirm_address.html", ctx)
