@@ -28,7 +28,7 @@ from django.utils import timezone
 import checks.engine
 from mailsec.accounts.models import Invite, Membership
 from mailsec.alerts.emails import unsubscribe_token
-from mailsec.alerts.models import AlertSetting, Change
+from mailsec.alerts.models import AlertSetting, Change, TeamAlertAddress
 from mailsec.alerts.tasks import confirm_change
 from mailsec.domains.models import CheckRun, Domain
 from mailsec.domains.tasks import run_check, tick
@@ -73,6 +73,7 @@ PUBLIC_BY_TOKEN = {
     "reports:receive_slash": "the same intake with a trailing slash (a URI published with one)",
     "alerts:unsubscribe": "one-click unsubscribe (RFC 8058): a signed token",
     "accounts:invite": "an invitation link: POST needs the invited address's account",
+    "alerts:confirm_address": "a team's extra alert address confirms by the token mailed to it",
 }
 
 # Signed in, no object id: the view works on the signed-in person's current team.
@@ -113,6 +114,7 @@ class OwnedObjects:
     policy: HostedPolicy
     invite: Invite
     bobs_membership: Membership
+    team_address: TeamAlertAddress
 
 
 def domain_code(o: OwnedObjects) -> dict[str, Any]:
@@ -155,6 +157,10 @@ OWNED: dict[str, Owned] = {
     "accounts:invite_revoke": Owned(("post",), lambda o: {"token": o.invite.token}),
     "accounts:member_remove": Owned(("post",), lambda o: {"code": o.bobs_membership.code}),
     "accounts:switch_team": Owned(("post",), lambda o: {"code": o.domain.team.code}),
+    # The team's extra alert addresses: its owner adds, removes and sets them.
+    "alerts:add_address": Owned(("post",), lambda o: {"code": o.domain.team.code}),
+    "alerts:remove_address": Owned(("post",), lambda o: {"code": o.team_address.code}),
+    "alerts:set_address_mode": Owned(("post",), lambda o: {"code": o.team_address.code}),
 }
 # Query strings naming a second object, tried as well: a run of the domain, compared runs.
 OWNED_VARIANTS: dict[str, Callable[[OwnedObjects], str]] = {
@@ -311,6 +317,7 @@ class SweepCase(BaseTestCase):
             policy=policy,
             invite=cls.team.invite("dana@example.org", cls.alice),
             bobs_membership=Membership.objects.get(team=cls.team, user=cls.bob),
+            team_address=TeamAlertAddress.objects.create(team=cls.team, email="t@example.net"),
         )
 
     def setUp(self) -> None:
