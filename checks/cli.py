@@ -18,6 +18,7 @@ from checks.config import CheckConfig, ConfigError, parse_hostport
 from checks.domainname import DomainNameError, host_name_parent, to_ascii_domain
 from checks.engine import check_domain
 from checks.findings import MECHANISM_TITLES, DomainReport, Finding, Mechanism, Status
+from checks.vantage import ResolverAnswer, VantageTargets, Verdict, check_resolvers
 
 EXIT_OK, EXIT_FAIL, EXIT_NOT_CHECKED = 0, 1, 2
 # sysexits.h EX_USAGE: a bad command line or configuration is not "could not check" (2), which
@@ -330,6 +331,43 @@ async def run_checks(
     return list(await asyncio.gather(*(one(d) for d in domains)))
 
 
+# Once the checks are done, the resolver self-check (checks.vantage) gets at most this much
+# longer. It asks the same resolver two questions, so it is done by then in practice; a resolver
+# that never answers about the self-check's names must not hold a finished run up for a whole
+# timeout. Unfinished, it says nothing: "could not tell" is no warning.
+VANTAGE_GRACE_SECONDS = 2.0
+
+
+def resolver_warning(answers: Sequence[ResolverAnswer]) -> str:
+    """The one line to print when a resolver does not validate DNSSEC as the checks need
+    (checks.vantage.check_resolver); "" when none is known not to."""
+    broken = [a for a in answers if a.verdict == Verdict.BROKEN]
+    if not broken:
+        return ""
+    said = "; ".join(f"DNS resolver {a.resolver} {a.detail}" for a in broken)
+    return f"warning: {_safe(said)}; DNSSEC and DANE results are unreliable"
+
+
+async def run_checks_and_vantage(
+    domains: Sequence[str], config: CheckConfig, concurrency: int, targets: VantageTargets
+) -> tuple[list[DomainReport], str]:
+    """The reports, and the resolver warning (resolver_warning), both asked at once. Names all
+    refused before any lookup (an IP address, .local) ask the resolver nothing, so no
+    self-check either."""
+    if all(_refusal(domain, config) is not None for domain in domains):
+        return await run_checks(domains, config, concurrency), ""
+    probe = asyncio.create_task(check_resolvers(config, targets))
+    reports = await run_checks(domains, config, concurrency)
+    done, _ = await asyncio.wait({probe}, timeout=VANTAGE_GRACE_SECONDS)
+    if not done:
+        probe.cancel()
+        return reports, ""
+    if probe.exception() is not None:
+        # The self-check is a caveat on the reports, never a reason to lose them.
+        return reports, ""
+    return reports, resolver_warning(probe.result())
+
+
 def exit_status(reports: Sequence[DomainReport]) -> int:
     if any(r.any_fail for r in reports):
         return EXIT_FAIL
@@ -366,9 +404,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = make_config(args)
+        targets = VantageTargets.from_env()
     except ConfigError as exc:
         parser.error(str(exc))
-    reports = asyncio.run(run_checks(args.domains, config, args.concurrency))
+    reports, warning = asyncio.run(
+        run_checks_and_vantage(args.domains, config, args.concurrency, targets)
+    )
+    if warning:
+        # stderr: the --json lines on stdout stay one object per domain.
+        sys.stderr.write(warning + "\n")
+        sys.stderr.flush()
     try:
         _write_reports(reports, args.json, config.extra_public_suffixes)
     except BrokenPipeError:

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from checks.config import ConfigError
+from checks.vantage import VantageTargets
 from mailsec.env import (
     SECRET_KEY_HOW_TO_MAKE,
     SECRET_KEY_MIN_LENGTH,
@@ -187,6 +189,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mailsec.views.site_context",
+                # the vantage self-check's banner on result pages (mailsec.tasks.check_vantage)
+                "mailsec.tasks.vantage_banner",
             ],
         },
     },
@@ -279,6 +283,8 @@ CELERY_TASK_ROUTES = {
     "checks.tasks.*": {"queue": "probes"},
     # network-bound: probes a stranger's domain
     "mailsec.freecheck.tasks.run_free_check": {"queue": "probes"},
+    # the self-check of the probes' vantage point must run where the probes run
+    "mailsec.tasks.check_vantage": {"queue": "probes"},
 }
 # Defaults; tasks that need more or less set soft_time_limit/time_limit on their decorator.
 CELERY_TASK_SOFT_TIME_LIMIT = 120
@@ -288,6 +294,8 @@ CELERY_BEAT_SCHEDULE = {
     # Proves beat → broker → worker → database every minute (Ping row "beat").
     "heartbeat": {"task": "mailsec.tasks.ping", "schedule": 60.0, "args": ["beat"]},
     "prune-pings": {"task": "mailsec.tasks.prune_pings", "schedule": timedelta(hours=6)},
+    # Does our resolver validate DNSSEC, can we reach port 25? Result pages say so when not.
+    "vantage": {"task": "mailsec.tasks.check_vantage", "schedule": timedelta(minutes=10)},
     # Free checks whose task was lost are given up; spent rate-limit counters deleted.
     "sweep-free-checks": {"task": "mailsec.freecheck.tasks.sweep_free_checks", "schedule": 60.0},
     # Claim due domains and enqueue their checks (on the probes queue).
@@ -354,6 +362,17 @@ if MAILSEC_ENGINE["ca_bundle"] and not Path(MAILSEC_ENGINE["ca_bundle"]).is_file
     raise ImproperlyConfigured(
         f"MAILSEC_CA_BUNDLE={MAILSEC_ENGINE['ca_bundle']!r} is not a readable file."
     )
+# The self-check of the checker's own vantage point (checks/vantage.py): a signed zone and a
+# deliberately bogus one to ask the resolver about, and mail servers known to listen on port 25
+# (none: port 25 is not tested).
+try:
+    MAILSEC_VANTAGE = VantageTargets.parse(
+        env_str("MAILSEC_VANTAGE_SIGNED_NAME"),
+        env_str("MAILSEC_VANTAGE_BOGUS_NAME"),
+        env_list("MAILSEC_VANTAGE_SMTP_HOSTS"),
+    )
+except ConfigError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 MAILSEC_CHECK_INTERVAL = timedelta(
     seconds=env_float("MAILSEC_CHECK_INTERVAL", default=6 * 3600, minimum=60)
 )

@@ -1,15 +1,30 @@
-"""Plumbing tasks: a round trip through broker, worker and database."""
+"""Plumbing tasks: a round trip through broker, worker and database; the self-check of the
+checker's vantage point (checks/vantage.py) and the banner it puts on result pages."""
 
 from __future__ import annotations
 
+import functools
+import logging
 import secrets
 import time
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
 from django.utils import timezone
 
+from checks.vantage import VantageResult, check_vantage_sync
 from mailsec.models import Ping
+
+logger = logging.getLogger(__name__)
+
+VANTAGE_CACHE_KEY = "vantage:latest"
+# Six beat intervals: a result no worker has renewed for an hour (beat or every probes worker
+# stopped) stops being shown, rather than telling of an old fault for ever.
+VANTAGE_CACHE_SECONDS = 3600
 
 
 @shared_task(soft_time_limit=10, time_limit=15)
@@ -44,3 +59,54 @@ def round_trip(timeout: float = 30.0) -> tuple[Ping, float]:
             return row, time.monotonic() - start
         time.sleep(0.05)
     raise TimeoutError(f"no worker ran the ping task within {timeout:.0f} s")
+
+
+def run_vantage_check() -> VantageResult:
+    """The self-check, run here, with the engine's configuration (MAILSEC_RESOLVER…)."""
+    from checks.tasks import engine_config
+
+    return check_vantage_sync(engine_config(), settings.MAILSEC_VANTAGE)
+
+
+@shared_task(soft_time_limit=90, time_limit=120)
+def check_vantage() -> dict[str, Any]:
+    """Check this worker's vantage point and keep the result for the pages' banner (routed to
+    the probes queue: the answer is about the machines that probe). Returns the result."""
+    result = run_vantage_check()
+    data = result.to_dict()
+    cache.set(VANTAGE_CACHE_KEY, data, VANTAGE_CACHE_SECONDS)
+    if result.broken:
+        logger.warning("vantage self-check: %s", " | ".join(result.lines()))
+    return data
+
+
+def latest_vantage() -> VantageResult | None:
+    """The last result check_vantage kept, if any is less than VANTAGE_CACHE_SECONDS old."""
+    data = cache.get(VANTAGE_CACHE_KEY)
+    if not data:
+        return None
+    try:
+        return VantageResult.from_dict(data)
+    except (KeyError, TypeError, ValueError):  # kept by another release in another shape
+        return None
+
+
+def vantage_banner(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: `vantage_problems`, the sentences base.html shows above the content
+    of the pages with findings (the domain pages, the free check) while the vantage point is
+    known to be broken. Not on other pages: a signed-in person's account page has nothing to
+    be unreliable about."""
+    match = request.resolver_match  # None on a 404
+    if match is None or not (
+        match.namespace == "domains" or (match.url_name or "").startswith("freecheck")
+    ):
+        return {}
+
+    # A callable, read once: the template calls it only where it shows the banner, so the
+    # htmx partials these pages poll cost no cache read.
+    @functools.cache
+    def problems() -> list[str]:
+        result = latest_vantage()
+        return result.problems() if result is not None else []
+
+    return {"vantage_problems": problems}

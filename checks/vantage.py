@@ -1,0 +1,373 @@
+"""The checker's own vantage point: can this machine see what a sending MTA sees? No Django.
+
+Two deployment faults make every domain's verdict wrong, and no domain's findings can show it:
+
+- a resolver that does not validate DNSSEC never sets the AD bit, so every signed zone reads as
+  unsigned (DNSSEC-*, and DANE, which needs a secure TLSA RRset); a resolver in permissive mode
+  sets AD but hands bogus data back instead of SERVFAIL, so bogus zones read as insecure;
+- outbound TCP port 25 blocked (AWS, GCP and Azure block it by default): every MX reads "did
+  not answer on port 25" (an error, rightly never a fail) and STARTTLS is never scored.
+
+`check_vantage` answers both, with a verdict per question: ok, broken, unknown (could not tell:
+the probe's own lookups failed, or the names configured do not fit) or not tested (port 25 with
+no host configured). Only "broken" is a fault to show people; "unknown" is never a fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import dns.exception
+import dns.name
+
+from checks import net
+from checks.config import CheckConfig, ConfigError
+from checks.dns import EDE_VALIDATION_FAILED, DnsAnswer, DnsClient, normalize
+
+# A zone signed since 2009 whose keys chain to the root, and Comcast's zone published with a
+# DS that matches none of its keys (bogus on purpose, for this very test). Both are zone
+# apexes, so each has a DNSKEY RRset to ask for. The lab points these at its own zones.
+DEFAULT_SIGNED_NAME = "isc.org"
+DEFAULT_BOGUS_NAME = "dnssec-failed.org"
+
+SIGNED_NAME_VARIABLE = "MAILSEC_VANTAGE_SIGNED_NAME"
+BOGUS_NAME_VARIABLE = "MAILSEC_VANTAGE_BOGUS_NAME"
+SMTP_HOSTS_VARIABLE = "MAILSEC_VANTAGE_SMTP_HOSTS"
+
+# Hosts tried for port 25, and addresses per host: enough to tell "blocked" from "one host
+# down" without a long wait.
+MAX_SMTP_HOSTS = 4
+ADDRESSES_PER_HOST = 2
+
+# What the pages and the CLI say when a question's answer is "broken".
+RESOLVER_PROBLEM = (
+    "Our DNS resolver does not validate DNSSEC, so DNSSEC and DANE results are unreliable "
+    "until the operator fixes it."
+)
+PORT25_PROBLEM = "This server cannot reach port 25; STARTTLS could not be checked."
+
+
+class Verdict(StrEnum):
+    OK = "ok"
+    BROKEN = "broken"
+    UNKNOWN = "unknown"
+    NOT_TESTED = "not tested"
+
+
+# Worst first: several resolvers, or several hosts, add up to the worst of them.
+_SEVERITY = [Verdict.BROKEN, Verdict.UNKNOWN, Verdict.NOT_TESTED, Verdict.OK]
+
+
+def worst(verdicts: Iterable[Verdict]) -> Verdict:
+    found = set(verdicts)
+    return next((v for v in _SEVERITY if v in found), Verdict.NOT_TESTED)
+
+
+def _zone_name(variable: str, value: str) -> str:
+    name = normalize(value)
+    try:
+        parsed = dns.name.from_text(name)
+    except dns.exception.DNSException as exc:
+        raise ConfigError(f"{variable}={value!r} is not a DNS name: {exc}") from None
+    if not name:  # "." (the default is taken for an empty value, as every variable does)
+        raise ConfigError(f"{variable}={value!r} must name a zone such as {DEFAULT_SIGNED_NAME}")
+    return parsed.to_text(omit_final_dot=True).lower()
+
+
+_HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)+")
+
+
+def _smtp_host(value: str) -> str:
+    host = value.strip().strip("[]")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    name = normalize(host)
+    if not _HOST_NAME.fullmatch(name) or len(name) > 253:
+        raise ConfigError(
+            f"{SMTP_HOSTS_VARIABLE}: {value!r} is neither a host name nor an IP address "
+            "(no port: port 25 is the port tested)"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class VantageTargets:
+    """What the self-check asks about. Names are lower case without the final dot."""
+
+    signed_name: str = DEFAULT_SIGNED_NAME
+    bogus_name: str = DEFAULT_BOGUS_NAME
+    # Hosts known to accept connections on port 25; none: port 25 is not tested.
+    smtp_hosts: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(
+        cls, signed_name: str | None, bogus_name: str | None, smtp_hosts: Iterable[str]
+    ) -> VantageTargets:
+        """From the variables' values (None or "" for a default); ConfigError names the
+        variable with a value it cannot use."""
+        hosts = tuple(_smtp_host(h) for h in smtp_hosts if h.strip())
+        if len(hosts) > MAX_SMTP_HOSTS:
+            raise ConfigError(f"{SMTP_HOSTS_VARIABLE}: at most {MAX_SMTP_HOSTS} hosts")
+        return cls(
+            signed_name=_zone_name(SIGNED_NAME_VARIABLE, signed_name or DEFAULT_SIGNED_NAME),
+            bogus_name=_zone_name(BOGUS_NAME_VARIABLE, bogus_name or DEFAULT_BOGUS_NAME),
+            smtp_hosts=hosts,
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> VantageTargets:
+        env = os.environ if environ is None else environ
+        return cls.parse(
+            env.get(SIGNED_NAME_VARIABLE, "").strip(),
+            env.get(BOGUS_NAME_VARIABLE, "").strip(),
+            env.get(SMTP_HOSTS_VARIABLE, "").split(","),
+        )
+
+
+@dataclass
+class Answer:
+    """One question's answer: the verdict, in words, and what was seen."""
+
+    verdict: Verdict
+    detail: str
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ResolverAnswer(Answer):
+    resolver: str = ""  # "127.0.53.2:53"
+
+
+@dataclass
+class VantageResult:
+    checked_at: str
+    resolvers: list[ResolverAnswer]
+    port25: Answer
+
+    @property
+    def resolver_verdict(self) -> Verdict:
+        return worst(r.verdict for r in self.resolvers)
+
+    @property
+    def broken(self) -> bool:
+        return Verdict.BROKEN in (self.resolver_verdict, self.port25.verdict)
+
+    def problems(self) -> list[str]:
+        """The sentences to show on result pages: one per broken question."""
+        found = []
+        if self.resolver_verdict == Verdict.BROKEN:
+            found.append(RESOLVER_PROBLEM)
+        if self.port25.verdict == Verdict.BROKEN:
+            found.append(PORT25_PROBLEM)
+        return found
+
+    def lines(self) -> list[str]:
+        """One line per resolver and one for port 25, for an operator's terminal."""
+        out = [f"DNSSEC validation, {r.resolver}: {r.verdict} — {r.detail}" for r in self.resolvers]
+        out.append(f"outbound port 25: {self.port25.verdict} — {self.port25.detail}")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> VantageResult:
+        def answer(item: Mapping[str, Any]) -> dict[str, Any]:
+            return {**item, "verdict": Verdict(item["verdict"])}
+
+        return cls(
+            checked_at=str(data["checked_at"]),
+            resolvers=[ResolverAnswer(**answer(r)) for r in data["resolvers"]],
+            port25=Answer(**answer(data["port25"])),
+        )
+
+
+def _label(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+async def check_resolver(config: CheckConfig, targets: VantageTargets) -> ResolverAnswer:
+    """Whether the one resolver of `config` validates, as the checks need it to.
+
+    The signed zone's DNSKEY RRset must come back with AD: the RRset exists only in a signed
+    zone, so an answer with keys and without AD is a resolver that did not validate (RFC 4035
+    §3.2.3). The bogus zone must then come back SERVFAIL: a resolver that sets AD yet answers
+    bogus data (unbound's val-permissive-mode, a negative trust anchor) makes a bogus zone read
+    as insecure. Lookups that fail say nothing about validation: "unknown".
+    """
+    client = DnsClient(config)
+    host, port = client.resolvers[0]
+    label = _label(host, port)
+    signed, bogus = await asyncio.gather(
+        client.query(targets.signed_name, "DNSKEY", want_dnssec=True),
+        client.query(targets.bogus_name, "DNSKEY"),
+    )
+    evidence = [signed.evidence(), bogus.evidence()]
+
+    def verdict(value: Verdict, detail: str) -> ResolverAnswer:
+        return ResolverAnswer(value, detail, evidence, resolver=label)
+
+    asked = f"{targets.signed_name} DNSKEY"
+    if signed.failed:
+        return verdict(Verdict.UNKNOWN, f"could not tell: {signed.describe_failure()}")
+    if not signed.ad:
+        if not signed.exists:
+            return verdict(
+                Verdict.UNKNOWN,
+                f"could not tell: {targets.signed_name} has no DNSKEY records here, so it is no "
+                f"signed zone to test with (set {SIGNED_NAME_VARIABLE})",
+            )
+        return verdict(
+            Verdict.BROKEN,
+            f"does not validate DNSSEC: {asked} came back without the AD bit",
+        )
+    return _bogus_verdict(bogus, targets, verdict)
+
+
+def _bogus_verdict(
+    bogus: DnsAnswer, targets: VantageTargets, verdict: Callable[[Verdict, str], ResolverAnswer]
+) -> ResolverAnswer:
+    name = targets.bogus_name
+    if bogus.rcode == "SERVFAIL":
+        explained = {code for code, _ in bogus.ede}
+        if explained and not explained & EDE_VALIDATION_FAILED:
+            # RFC 8914: the resolver says why, and it is trouble on the way, not validation.
+            return verdict(
+                Verdict.UNKNOWN,
+                f"sets AD for {targets.signed_name}, but {bogus.describe_failure()} is no "
+                "validation failure",
+            )
+        return verdict(
+            Verdict.OK,
+            f"validates DNSSEC: AD for {targets.signed_name}, SERVFAIL for the bogus {name}",
+        )
+    if bogus.failed:
+        return verdict(
+            Verdict.UNKNOWN,
+            f"sets AD for {targets.signed_name}, but could not tell how it treats bogus data: "
+            f"{bogus.describe_failure()}",
+        )
+    if bogus.ad:
+        return verdict(
+            Verdict.UNKNOWN,
+            f"sets AD for {targets.signed_name}; {name} validated, so it is no bogus zone to "
+            f"test with (set {BOGUS_NAME_VARIABLE})",
+        )
+    if not bogus.exists:
+        return verdict(
+            Verdict.UNKNOWN,
+            f"sets AD for {targets.signed_name}; {name} has no DNSKEY records, so it is no "
+            f"bogus zone to test with (set {BOGUS_NAME_VARIABLE})",
+        )
+    return verdict(
+        Verdict.BROKEN,
+        f"accepts data that fails DNSSEC validation: {name} DNSKEY was answered instead of "
+        "SERVFAIL (permissive mode or a negative trust anchor?)",
+    )
+
+
+async def check_resolvers(config: CheckConfig, targets: VantageTargets) -> list[ResolverAnswer]:
+    """Each configured resolver (or the system's) on its own: the engine asks them in turn,
+    so one that does not validate among several changes verdicts now and then."""
+    resolvers = DnsClient(config).resolvers
+    if not resolvers:
+        return [
+            ResolverAnswer(Verdict.UNKNOWN, "could not tell: no resolver configured", resolver="-")
+        ]
+    return list(
+        await asyncio.gather(
+            *(check_resolver(replace(config, resolvers=(r,)), targets) for r in resolvers)
+        )
+    )
+
+
+async def _try_host(config: CheckConfig, host: str) -> tuple[Verdict, str]:
+    """(OK, "connected ...") when some address of `host` took a connection on port 25;
+    BROKEN when the connection could be tried and failed; UNKNOWN when it could not be tried
+    (the name did not resolve, or the SSRF guard refused every address)."""
+    port = config.smtp_port
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        found, answers = await DnsClient(config).addresses(host)
+        addresses = found[:ADDRESSES_PER_HOST]
+        if not addresses:
+            failed = [a.describe_failure() for a in answers if a.failed]
+            why = "; ".join(failed) if failed else "it has no address"
+            return Verdict.UNKNOWN, f"{host}: could not look it up ({why})"
+    failures = []
+    for address in addresses:
+        where = f"{host} [{address}]" if address != host else host
+        try:
+            reader, writer = await net.open_connection(address, port, config)
+        except net.TargetRefused as exc:
+            failures.append((Verdict.UNKNOWN, f"{where}: not tried: {exc}"))
+            continue
+        except (TimeoutError, OSError) as exc:
+            why = (
+                f"no answer within {config.timeout:g} s"
+                if isinstance(exc, TimeoutError)
+                else net.os_error_text(exc)
+            )
+            failures.append((Verdict.BROKEN, f"{where}: {why}"))
+            continue
+        greeting = ""
+        try:
+            async with asyncio.timeout(min(config.timeout, 5.0)):
+                greeting = (await reader.readline()).decode("ascii", "replace").strip()
+            writer.write(b"QUIT\r\n")
+            await writer.drain()
+        except (TimeoutError, OSError):
+            pass  # connected: that is the question; the greeting is only evidence
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError, TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await writer.wait_closed()
+        said = f" ({greeting[:80]})" if greeting else ""
+        return Verdict.OK, f"connected to {where} port {port}{said}"
+    return worst(v for v, _ in failures), "; ".join(text for _, text in failures)
+
+
+async def check_port25(config: CheckConfig, targets: VantageTargets) -> Answer:
+    """Whether this machine can open a connection to port 25 of any configured host."""
+    if not targets.smtp_hosts:
+        return Answer(
+            Verdict.NOT_TESTED,
+            f"no host to try: set {SMTP_HOSTS_VARIABLE} to mail servers known to listen",
+        )
+    tried = await asyncio.gather(*(_try_host(config, host) for host in targets.smtp_hosts))
+    reached = [text for v, text in tried if v == Verdict.OK]
+    if reached:
+        return Answer(Verdict.OK, reached[0], [{"host": text} for _, text in tried])
+    verdict = worst(v for v, _ in tried)
+    texts = "; ".join(text for _, text in tried)
+    if verdict == Verdict.BROKEN:
+        texts = (
+            f"no connection to port {config.smtp_port} of any host tried ({texts}): "
+            "outbound port 25 is probably blocked"
+        )
+    return Answer(verdict, texts, [{"host": text} for _, text in tried])
+
+
+async def check_vantage(config: CheckConfig, targets: VantageTargets) -> VantageResult:
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    resolvers, port25 = await asyncio.gather(
+        check_resolvers(config, targets), check_port25(config, targets)
+    )
+    return VantageResult(checked_at=started, resolvers=resolvers, port25=port25)
+
+
+def check_vantage_sync(config: CheckConfig, targets: VantageTargets) -> VantageResult:
+    return asyncio.run(check_vantage(config, targets))
