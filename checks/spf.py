@@ -28,6 +28,8 @@ MECHANISMS = {"all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"}
 LOOKUP_TERMS = {"include", "a", "mx", "ptr", "exists", "redirect"}
 LOOKUP_LIMIT = 10
 VOID_LIMIT = 2
+# The address families a sender connects over, in the order DnsClient.addresses() answers.
+FAMILIES = ("IPv4", "IPv6")
 MX_FANOUT_LIMIT = 10
 # RFC 7208 §3.4: keep the answer small enough for a 512-octet UDP response.
 SIZE_LIMIT = 450
@@ -705,6 +707,10 @@ class SpfNode:
     children: list[SpfNode] = field(default_factory=list)
     own_lookups: int = 0
     voids: list[str] = field(default_factory=list)
+    # Names an `a` term looks up that have addresses of one family only: void lookups for a
+    # sender of the other family (RFC 7208 §5.3 asks for the connection's family), keyed by
+    # that family ("IPv4": names with only AAAA records).
+    family_voids: dict[str, list[str]] = field(default_factory=dict)
     mx_fanout: dict[str, int] = field(default_factory=dict)
     failures: list[DnsAnswer] = field(default_factory=list)
     unresolvable: list[str] = field(default_factory=list)  # macro terms we cannot follow
@@ -732,6 +738,8 @@ class SpfNode:
         }
         if self.voids:
             data["void_lookups"] = self.voids
+        if self.family_voids:
+            data["void_lookups_for"] = self.family_voids
         if self.mx_fanout:
             data["mx_hosts"] = self.mx_fanout
         if self.unresolvable:
@@ -814,6 +822,10 @@ async def _expand(
         elif term.name == "a":
             addrs, answers = await ctx.dns.addresses(target)
             _note(node, target, answers, void=not addrs)
+            if addrs and not any(a.failed for a in answers):
+                for family, answer in zip(FAMILIES, answers, strict=True):
+                    if answer.empty:
+                        node.family_voids.setdefault(family, []).append(target)
         elif term.name == "exists":
             a = await ctx.dns.query(target, "A")
             _note(node, target, [a], void=a.empty)
@@ -838,6 +850,30 @@ async def _expand(
     # Keep the evidence in record order although the lookups finished in any order.
     order = {normalize(names[id(t)] or ""): i for i, t in enumerate(terms)}
     node.children.sort(key=lambda c: order.get(c.domain, 99))
+
+
+def family_void_lookups(tree: SpfNode) -> dict[str, list[str]]:
+    """The void lookups (RFC 7208 §4.6.4) a sender of each address family meets when the record
+    matches nothing, by family: the names without any address (and `mx` names without MX
+    records) count for both, an `a` name with addresses of one family only for the other.
+
+    An MX host with addresses of one family only is not counted: a host's empty answer for
+    the other family makes no term void (§4.6.4 limits terms whose lookups come back empty,
+    and the `mx` term's MX lookup answered), and most MX hosts have IPv4 addresses only, so
+    counting them would call ordinary records a permanent error for every IPv6 sender.
+    """
+    return {
+        family: [v for n in tree.walk() for v in (*n.voids, *n.family_voids.get(family, []))]
+        for family in FAMILIES
+    }
+
+
+def over_void_limit(tree: SpfNode) -> bool:
+    """SPF-06 fails: an IPv4 sender meets more than VOID_LIMIT void lookups (names without
+    any address, `a` names with IPv6 addresses only). IPv4 is the family every sending server
+    has; the same count for IPv6 senders, made of `a` names with IPv4 addresses only, is the
+    ordinary state of most records and is only noted (_family_voids_finding)."""
+    return len(family_void_lookups(tree)["IPv4"]) > VOID_LIMIT
 
 
 def _note(node: SpfNode, name: str, answers: list[DnsAnswer], *, void: bool) -> None:
@@ -1325,6 +1361,14 @@ async def _vetted_fix(
             f"or have no addresses ({', '.join(voids)}), more than the {VOID_LIMIT} allowed, and "
             "fail with a permanent error (SPF-06): remove the stale names while fixing it."
         )
+    if over_void_limit(node):
+        names = family_void_lookups(node)["IPv4"]
+        return "", (
+            f" {lead}, the record would look up {len(names)} names with no IPv4 address "
+            f"({', '.join(names)}), more than the {VOID_LIMIT} allowed, and fail with a "
+            "permanent error for mail from IPv4 servers (SPF-06): list the IPv6-only hosts "
+            "with ip6: and remove the stale names while fixing it."
+        )
     wide = [t for n in node.walk() for t, c in n.mx_fanout.items() if c > MX_FANOUT_LIMIT]
     if wide:
         return "", (
@@ -1693,6 +1737,8 @@ def _tree_findings(
             subject=domain,
             evidence={**evidence, "void_lookups": voids},
         )
+    elif over_void_limit(tree):
+        _family_voids_finding(out, domain, tree, "IPv4", own_org, extra, evidence)
     elif voids:
         out.add(
             "SPF-06",
@@ -1719,6 +1765,12 @@ def _tree_findings(
         out.add(
             "SPF-06", Status.PASS, "Every name the SPF record refers to exists.", subject=domain
         )
+    if (
+        len(voids) <= VOID_LIMIT
+        and not over_void_limit(tree)
+        and len(family_void_lookups(tree)["IPv6"]) > VOID_LIMIT
+    ):
+        _family_voids_finding(out, domain, tree, "IPv6", own_org, extra, evidence)
 
     for node in nodes:
         theirs = organizational_domain(node.domain, extra) != own_org
@@ -1863,6 +1915,72 @@ def _tree_findings(
     # Root problems other than SPF-11/19 are reported by evaluate(); the root's SPF-11/19 too.
 
 
+def _family_voids_finding(
+    out: Collector,
+    domain: str,
+    tree: SpfNode,
+    family: str,
+    own_org: str,
+    extra: tuple[str, ...],
+    evidence: dict[str, Any],
+) -> None:
+    """SPF-06 for void lookups that only senders of `family` meet: `a` names with addresses
+    of the other family only (RFC 7208 §5.3 looks up the sender's family), beside any names
+    without addresses at all. Past the limit of two, receivers return permerror for mail from
+    servers of that family that the record has not matched by then (§4.6.4).
+
+    For IPv4 senders that is a fail: every sending server has IPv4 and most mail arrives over
+    it. For IPv6 senders it is a note (info, not scored): names with IPv4 addresses only are
+    what most records list (an `a` for an IPv4-only web host, `a:` for IPv4-only relays), and
+    failing them would call ordinary records broken; a domain whose mail leaves over IPv6 is
+    told what receivers that count per family do with it.
+    """
+    other = FAMILIES[1 - FAMILIES.index(family)]
+    names = family_void_lookups(tree)[family]
+    one_family = [v for n in tree.walk() for v in n.family_voids.get(family, [])]
+    nodes = [n for n in tree.walk() if n.voids or n.family_voids.get(family)]
+    foreign = [n for n in nodes if organizational_domain(n.domain, extra) != own_org]
+    mine = any(n not in foreign for n in nodes)
+    one = len(one_family) == 1
+    todo = (
+        f" In your own records, list the {other} addresses of "
+        f"{'that name' if one else 'those names'} with {'ip6' if other == 'IPv6' else 'ip4'}: "
+        f"instead of a:, or give {'it' if one else 'them'} {family} addresses "
+        f"({'A' if family == 'IPv4' else 'AAAA'} records), and remove names that no longer send."
+        if mine
+        else ""
+    )
+    elsewhere = "".join(
+        f" {', '.join([*n.voids, *n.family_voids.get(family, [])])} "
+        f"{'is' if len(n.voids) + len(n.family_voids.get(family, [])) == 1 else 'are'} named in "
+        f"the SPF record of {n.domain} (reached through {n.via}), which only its owner can change."
+        for n in foreign
+    )
+    gone = [v for v in names if v not in one_family]
+    which = f"{', '.join(one_family)} {'has' if one else 'have'} {other} addresses only" + (
+        f", and {', '.join(gone)} {'has' if len(gone) == 1 else 'have'} no address at all"
+        if gone
+        else ""
+    )
+    note = (
+        " Names with IPv4 addresses only are common and most mail arrives over IPv4, so this "
+        "is a note: it matters if mail as your domain leaves over IPv6."
+        if family == "IPv6"
+        else ""
+    )
+    out.add(
+        "SPF-06",
+        Status.FAIL if family == "IPv4" else Status.INFO,
+        f"For mail from {family} servers, {len(names)} names used by the SPF record have no "
+        f"{family} address: {which}. An 'a' mechanism looks up only the address family the "
+        "sending server connects over, so each is an empty (void) lookup for these senders, "
+        f"and after {VOID_LIMIT} receivers return a permanent error for every {family} sender "
+        "the record has not matched by then." + note + todo + elsewhere,
+        subject=domain,
+        evidence={**evidence, "void_lookups": names, "family": family},
+    )
+
+
 def _provider_advisories(out: Collector, node: SpfNode, problems: list[SpfProblem]) -> None:
     """SPF-11/19 found in a third party's record: shown, but at info and never scored.
 
@@ -1960,7 +2078,7 @@ def tree_permerror(tree: SpfNode) -> str | None:
             for problem in node.parsed.problems:
                 if problem.check_id in PERMERROR_IDS and not problem.meant:
                     return problem.check_id
-    if sum(len(n.voids) for n in tree.walk()) > VOID_LIMIT:
+    if over_void_limit(tree):
         return "SPF-06"
     if any(c > MX_FANOUT_LIMIT for n in tree.walk() for c in n.mx_fanout.values()):
         return "SPF-07"

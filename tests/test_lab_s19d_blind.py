@@ -377,13 +377,6 @@ BLIND: list[Blind] = [
 # right answer, and the test below is a strict xfail: the day the engine gives it, the mark and
 # the entry here must go.
 ENGINE_GAPS: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {
-    "v6onlyvoid": (
-        "a: counts a name as void only without A and AAAA; RFC 7208 §5.3 looks up the sender's "
-        "family only, so AAAA-only names are void lookups for IPv4 senders (SPF-06 passes "
-        "'Every name ... exists')",
-        frozenset(),
-        frozenset(),
-    ),
     "spfnodot": (
         "SPF-01 does not look for the record at <domain>.<domain> (owner without its final dot) "
         "and proposes 'v=spf1 mx ~all' instead of moving the owner's record",

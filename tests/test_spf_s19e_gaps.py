@@ -1,0 +1,83 @@
+"""SPF gaps the s19d blind round found (s19e), checked against the fake resolver.
+
+v6onlyvoid: an `a` mechanism looks up the sending server's address family only (RFC 7208
+§5.3), so a name with addresses of one family is a void lookup (§4.6.4) for senders of the
+other; more than two are a permanent error for those senders. For IPv4 senders (every server
+has IPv4) SPF-06 fails; for IPv6 senders, met by ordinary records of IPv4-only names, it is a
+note. MX hosts of one family are not counted (they make no term void, and most MX hosts are
+IPv4 only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.findings import Finding, Status
+from tests.test_spf import D, flagged, spf_run, statuses
+
+NAMES = [f"out{i}.{D}" for i in (1, 2, 3)]
+THREE_A = "v=spf1 " + " ".join(f"a:{n}" for n in NAMES)
+
+
+def only(family: str, names: list[str]) -> dict[Any, Any]:
+    """Each name with one address of `family` and nothing of the other."""
+    if family == "IPv6":
+        return {(n, "AAAA"): [f"2001:db8:141::{i}"] for i, n in enumerate(names, 1)}
+    return {(n, "A"): [f"192.0.2.{i}"] for i, n in enumerate(names, 1)}
+
+
+def one(found: list[Finding], check_id: str) -> Finding:
+    [finding] = [f for f in found if f.id == check_id]
+    return finding
+
+
+def test_three_ipv6_only_a_names_are_a_permanent_error_for_ipv4_senders() -> None:
+    found = spf_run(f"{THREE_A} -all", zone=only("IPv6", NAMES))
+    assert flagged(found) == {"fail": {"SPF-06"}, "warn": set(), "error": set()}
+    finding = one(found, "SPF-06")
+    assert finding.summary.startswith("For mail from IPv4 servers, 3 names")
+    assert all(n in finding.summary for n in NAMES)
+    assert "IPv6 addresses only" in finding.summary
+    assert "with ip6: instead of a:" in finding.summary
+    assert finding.evidence["family"] == "IPv4"
+    assert finding.evidence["void_lookups"] == NAMES
+
+
+def test_three_ipv4_only_a_names_are_a_note_for_ipv6_senders() -> None:
+    # IPv4-only names are the ordinary case: receivers that count per family return permerror
+    # for IPv6 senders, which the owner is told, but the record is not scored as broken.
+    found = spf_run(f"{THREE_A} -all", zone=only("IPv4", NAMES))
+    assert flagged(found) == {"fail": set(), "warn": set(), "error": set()}
+    note = [f for f in found if f.id == "SPF-06" and f.status == Status.INFO]
+    assert len(note) == 1
+    assert note[0].summary.startswith("For mail from IPv6 servers, 3 names")
+    assert "with ip4: instead of a:" in note[0].summary
+    assert "this is a note" in note[0].summary
+
+
+def test_a_name_without_any_address_counts_for_both_families() -> None:
+    zone = only("IPv6", NAMES[:2])  # out3 has no address at all
+    finding = one(spf_run(f"{THREE_A} -all", zone=zone), "SPF-06")
+    assert finding.status == Status.FAIL
+    assert "For mail from IPv4 servers" in finding.summary
+    assert f"and {NAMES[2]} has no address at all" in finding.summary
+
+
+def test_two_one_family_names_stay_within_the_limit() -> None:
+    # Two void lookups are allowed, and an IPv4-only `a` name is the ordinary case.
+    found = spf_run(f"v=spf1 a:{NAMES[0]} a:{NAMES[1]} -all", zone=only("IPv4", NAMES[:2]))
+    assert statuses(found, "SPF-06") == [Status.PASS]
+
+
+def test_ipv4_only_mx_hosts_are_no_void_lookups_for_ipv6_senders() -> None:
+    hosts = [f"mx{i}.{D}" for i in (1, 2, 3)]
+    zone = {(D, "MX"): [f"{10 * i} {h}." for i, h in enumerate(hosts, 1)], **only("IPv4", hosts)}
+    found = spf_run(f"v=spf1 mx a:{NAMES[0]} -all", zone={**zone, **only("IPv4", NAMES[:1])})
+    assert statuses(found, "SPF-06") == [Status.PASS]
+
+
+def test_no_ending_is_offered_while_one_family_is_over_the_limit() -> None:
+    # A record with a new ending keeps the three lookups: the permanent error stays.
+    finding = one(spf_run(f"{THREE_A} ?all", zone=only("IPv6", NAMES)), "SPF-09")
+    assert finding.fix == ""
+    assert "Fix the permanent error first (SPF-06)" in finding.summary
