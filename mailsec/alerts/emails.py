@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from mailsec.accounts.models import Membership
 from mailsec.alerts.models import (
     REPORTS_KIND_PREFIX,
     AlertRecipient,
@@ -90,14 +91,39 @@ def read_address_unsubscribe_token(token: str) -> tuple[TeamAlertAddress, str] |
     return (address, str(data.get("d", ""))) if address is not None else None
 
 
+def address_unsubscribe_url(address: TeamAlertAddress, domain: Domain | None) -> str:
+    token = address_unsubscribe_token(address, domain)
+    return settings.SITE_ROOT + reverse("alerts:unsubscribe", args=[token])
+
+
 def recipient_unsubscribe_url(n: Notification) -> str:
     """The one-click unsubscribe of an alert or digest: its domain (all domains for a
     digest), for its person or its team address only."""
     if n.team_address is not None:
-        token = address_unsubscribe_token(n.team_address, n.domain)
-        return settings.SITE_ROOT + reverse("alerts:unsubscribe", args=[token])
+        return address_unsubscribe_url(n.team_address, n.domain)
     assert n.user is not None
     return unsubscribe_url(n.user, n.domain)
+
+
+def team_address_context(address: TeamAlertAddress) -> dict[str, Any]:
+    """What an email to a team's extra address says of itself, in place of a person's "you
+    monitor" and "Alert settings" link (its reader may have no account, and a ticketing
+    system's agents would not know why it came): the team that added it, and who can remove
+    it, the team's owners (the only ones who may; views.remove_address)."""
+    owners = sorted(
+        User.objects.filter(
+            memberships__team_id=address.team_id, memberships__role=Membership.Role.OWNER
+        )
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if not owners:
+        removers = "the team's owner"
+    elif len(owners) == 1:
+        removers = f"its owner {owners[0]}"
+    else:
+        removers = f"its owners {', '.join(owners[:-1])} and {owners[-1]}"
+    return {"team_address": address, "address_team": address.team, "address_removers": removers}
 
 
 def domain_url(domain: Domain) -> str:
@@ -250,6 +276,9 @@ def build_message(n: Notification) -> EmailMultiAlternatives:
         "site_root": settings.SITE_ROOT,
         "settings_url": settings.SITE_ROOT + reverse("alerts:settings"),
         "unsubscribe_url": recipient_unsubscribe_url(n),
+        # Empty for a person's email; for a team's extra address, the footer's "who added
+        # this address and who removes it" (the templates test `team_address`).
+        **(team_address_context(n.team_address) if n.team_address is not None else {}),
         # Recovered changes whose failures go on: "back to the senders' usual failure rate",
         # not "no longer reported" (the templates test `c.pk in going_on`).
         "going_on": {c.pk for c in changes if c.recovered_at and failures_go_on(c)},

@@ -1,0 +1,154 @@
+"""What a team's extra alert address (08bf234, TeamAlertAddress) reads, s19b: a shared mailbox
+or a ticketing system has no account, so its alerts and digests say which team added it and
+who can remove it, with no "Alert settings" link; it hears that a domain left the team's
+monitoring ("control lost"), with its own one-click unsubscribe; and a pending address whose
+link expired is shown so on the Alerts page, with a button that mails a new link."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from mailsec.alerts.models import (
+    AlertState,
+    Notification,
+    TeamAlertAddress,
+)
+from mailsec.alerts.tasks import send_digests, send_notification
+from mailsec.domains.models import CheckRun, Domain
+from tests.conftest import BaseTestCase
+from tests.test_alerts import good_result, mta_sts_record_gone
+from tests.test_domains import LOCMEM, stub_dns
+
+SITE = "https://mailsec.example"
+TICKETS = "tickets@msp.example"
+SETTINGS_PATH = "/alerts/"
+
+
+def html_of(message: Any) -> str:
+    return str(message.alternatives[0][0])
+
+
+@override_settings(
+    ALERT_CONFIRM_DELAY=0,
+    ALERT_DIGEST_HOUR=0,
+    CACHES=LOCMEM,
+    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    SITE_ROOT=SITE,
+)
+class TeamAddressEmailsTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()  # the rate-limit counters
+        self.team.name = "Acme MSP"
+        self.team.save(update_fields=["name"])
+        self.domain = Domain.objects.create(
+            team=self.team, name="a.test", verified_at=timezone.now()
+        )
+        self.clock = timezone.now() - timedelta(hours=1)
+        self.client.force_login(self.alice)
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def add(self, email: str, mode: str = "immediate") -> Any:
+        return self.client.post(
+            reverse("alerts:add_address", args=[self.team.code]),
+            {"email": email, "mode": mode},
+            follow=True,
+        )
+
+    def confirm_link(self, email: str) -> str:
+        """The confirmation link of the last mail to `email`, as a path on our site."""
+        sent = self.sent_to(email)
+        self.assertTrue(sent, f"no mail to {email}")
+        url = re.search(r"https://mailsec\.example(/alerts/address/\S+/)", sent[-1].body)
+        assert url is not None
+        return url.group(1)
+
+    def add_and_confirm(self, email: str = TICKETS, mode: str = "immediate") -> TeamAlertAddress:
+        self.add(email, mode)
+        Client().post(self.confirm_link(email))  # no account, no session
+        mail.outbox.clear()
+        cache.clear()
+        return TeamAlertAddress.objects.get(email=email)
+
+    def check_run(self, result: dict[str, Any], kind: str = "scheduled") -> None:
+        """Store a run, observe it, and send whatever it queued (as the worker would)."""
+        self.clock += timedelta(minutes=1)
+        run = CheckRun.objects.create(
+            domain=self.domain,
+            kind=kind,
+            status=CheckRun.Status.DONE,
+            created=self.clock,
+            score=result["score"],
+            mechanisms=result["mechanisms"],
+            findings=result["findings"],
+        )
+        with self.captureOnCommitCallbacks(execute=False):
+            AlertState.observe(run)
+        self.send_pending()
+
+    def send_pending(self) -> None:
+        for n in Notification.objects.filter(status=Notification.Status.PENDING):
+            send_notification.apply(args=[str(n.code)])
+
+    def regress(self) -> None:
+        """The MTA-STS record disappears, and a re-check confirms it: one alert."""
+        self.check_run(good_result())
+        self.check_run(mta_sts_record_gone())
+        self.check_run(mta_sts_record_gone(), kind="confirm")
+
+    def sent_to(self, email: str) -> list[Any]:
+        return [m for m in mail.outbox if email in m.to]
+
+    def lose_control(self) -> None:
+        """charlie's team verifies a.test while alice's team's value is no longer published."""
+        rival = Domain.objects.create(team=self.charlies_team, name="a.test")
+        with stub_dns({"_mailsec-challenge.a.test": [rival.challenge_value]}):
+            self.assertTrue(rival.verify())
+        self.domain.refresh_from_db()
+        self.assertIsNone(self.domain.verified_at)
+
+    # --- 1. alerts and digests say why a shared mailbox gets them ---------------------------
+
+    def assert_reads_as_the_teams_address(self, message: Any) -> None:
+        for body in (message.body, html_of(message)):
+            flat = " ".join(body.split())
+            self.assertIn("Acme MSP added this address", flat)
+            self.assertIn("alice@example.org", flat)  # the owner, who can remove it
+            self.assertIn("can remove it", flat)
+            # No link to a page that is a person's own settings: the mailbox has no account.
+            self.assertNotIn(SITE + SETTINGS_PATH + "\n", body)
+            self.assertNotIn(f'href="{SITE}{SETTINGS_PATH}"', body)
+            self.assertNotIn("Alert settings", body)
+            self.assertNotIn("because you", flat)
+        # Its own one-click unsubscribe is still in the footer.
+        self.assertIn(message.extra_headers["List-Unsubscribe"].strip("<>"), message.body)
+
+    def test_an_alert_to_the_address_says_which_team_added_it_and_who_removes_it(self) -> None:
+        self.add_and_confirm()
+        self.regress()
+        (alert,) = self.sent_to(TICKETS)
+        self.assert_reads_as_the_teams_address(alert)
+        # A member's email keeps the person's own wording and settings link.
+        (alices,) = self.sent_to("alice@example.org")
+        self.assertIn("Alert settings", alices.body)
+        self.assertIn("because you monitor a.test", alices.body)
+        self.assertNotIn("added this address", alices.body)
+
+    def test_a_digest_to_the_address_says_which_team_added_it(self) -> None:
+        self.add_and_confirm(mode="digest")
+        self.regress()
+        self.assertEqual(send_digests.apply().get(), 1)
+        self.send_pending()
+        (digest,) = self.sent_to(TICKETS)
+        self.assert_reads_as_the_teams_address(digest)
+        self.assertIn("on Acme MSP's domains", digest.body)
+        self.assertNotIn("your domains", digest.body)
