@@ -703,6 +703,8 @@ class SpfNode:
     via: str  # "record", "include" or "redirect"
     status: str = "ok"  # ok, none, multiple, permerror, temperror, loop, truncated
     record: str | None = None
+    # The record's character-strings as published (RFC 7208 §3.3 joins them without a space).
+    strings: list[bytes] = field(default_factory=list)
     parsed: ParsedSpf | None = None
     children: list[SpfNode] = field(default_factory=list)
     own_lookups: int = 0
@@ -785,6 +787,7 @@ async def _walk(
         node.status = "multiple"
         return node
     node.record = selection.records[0]
+    node.strings = selection.strings[0]
     node.parsed = parse_spf(node.record)
     if node.parsed.permerror:
         node.status = "permerror"
@@ -866,6 +869,20 @@ def family_void_lookups(tree: SpfNode) -> dict[str, list[str]]:
         family: [v for n in tree.walk() for v in (*n.voids, *n.family_voids.get(family, []))]
         for family in FAMILIES
     }
+
+
+def broken_fusions(node: SpfNode) -> list[Fusion]:
+    """The terms of `node`'s record that are invalid only because two of its strings were
+    joined without a space between them (SPF-03), e.g. "ip4:192.0.2.0/29" "include:x" read
+    as 'ip4:192.0.2.0/29include:x'."""
+    if len(node.strings) < 2:
+        return []
+    return [f for f in fusions(node.strings)[1] if f.broken]
+
+
+def _fused(problem: SpfProblem, found: list[Fusion]) -> bool:
+    """Whether the parser's `problem` is about a term fused across strings (SPF-03 says it)."""
+    return bool(problem.term) and any(problem.term in f.term for f in found)
 
 
 def over_void_limit(tree: SpfNode) -> bool:
@@ -1843,8 +1860,13 @@ def _tree_findings(
                 evidence={**evidence, **({"dns": node.answer.evidence()} if node.answer else {})},
             )
         elif node.status == "permerror" and node.parsed is not None:
+            fused_here = broken_fusions(node)
+            if fused_here:
+                _included_fusion(out, node, fused_here, own_org, extra)
             for problem in node.parsed.problems:
                 if problem.check_id in PERMERROR_IDS and not problem.meant:
+                    if _fused(problem, fused_here):
+                        continue  # SPF-03 above names the cause
                     out.add(
                         problem.check_id,
                         Status.FAIL,
@@ -1981,6 +2003,53 @@ def _family_voids_finding(
     )
 
 
+def _included_fusion(
+    out: Collector, node: SpfNode, found: list[Fusion], own_org: str, extra: tuple[str, ...]
+) -> None:
+    """SPF-03 for a record reached through include or redirect whose strings join into an
+    invalid term (RFC 7208 §3.3: no space is added between them): the include or redirect
+    is a permerror (§5.2, §6.1), and so is the check of the owner's domain. The finding
+    points at the string boundary as SPF-03 does for the domain's own record; the owner's
+    own record gets the record with the space restored, a provider's is its owner's to fix."""
+    strings = [s.decode("utf-8", errors="replace") for s in node.strings]
+    first = found[0]
+    # The string that ends where the fused term's first cut is: the space goes after it.
+    ends: list[str] = []
+    offset = 0
+    for text in strings[:-1]:
+        offset += len(text)
+        if offset in first.cuts:
+            ends.append(text)
+    where = (
+        f'no space separates the string "{ends[0]}" from the next one'
+        if ends
+        else "no space separates two of its strings"
+    )
+    mine = organizational_domain(node.domain, extra) == own_org
+    fixed = unfused(node.strings, found)
+    todo = (
+        "Add a space at the end of that string (or at the start of the next)."
+        if mine
+        else "Only the owner of that record can add the missing space: ask them to, or "
+        f"replace the {node.via} {'of' if node.via == 'include' else 'to'} {node.domain} "
+        "in your own record until they do."
+    )
+    out.add(
+        "SPF-03",
+        Status.FAIL,
+        f"The SPF record of {node.domain} (reached through {node.via}) is split into several "
+        f"strings and {where}, so receivers read the broken term '{first.term}' and SPF fails "
+        f"with a permanent error. {todo}",
+        subject=node.domain,
+        evidence={
+            "strings": strings,
+            "joined": node.record,
+            "fused": [f.term for f in found],
+        },
+        fix=txt_fix(node.domain, fixed) if mine and not parse_spf(fixed).permerror else "",
+    )
+
+
 def _provider_advisories(out: Collector, node: SpfNode, problems: list[SpfProblem]) -> None:
     """SPF-11/19 found in a third party's record: shown, but at info and never scored.
 
@@ -2075,9 +2144,10 @@ def tree_permerror(tree: SpfNode) -> str | None:
         return "SPF-08"
     for node in below:
         if node.status == "permerror" and node.parsed is not None:
+            fused_here = broken_fusions(node)
             for problem in node.parsed.problems:
                 if problem.check_id in PERMERROR_IDS and not problem.meant:
-                    return problem.check_id
+                    return "SPF-03" if _fused(problem, fused_here) else problem.check_id
     if over_void_limit(tree):
         return "SPF-06"
     if any(c > MX_FANOUT_LIMIT for n in tree.walk() for c in n.mx_fanout.values()):

@@ -389,12 +389,6 @@ ENGINE_GAPS: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {
         frozenset(),
         frozenset(),
     ),
-    "incfused": (
-        "a missing space between the strings of an included record reads SPF-04 ('prefix "
-        "length must be a number'), not SPF-03 naming the string boundary",
-        frozenset({"SPF-04"}),
-        frozenset(),
-    ),
     "ruanullmx": (
         "DMARC-12 passes a mailto rua whose host publishes a null MX (RFC 7505): no report can "
         "be delivered",

@@ -6,6 +6,9 @@ other; more than two are a permanent error for those senders. For IPv4 senders (
 has IPv4) SPF-06 fails; for IPv6 senders, met by ordinary records of IPv4-only names, it is a
 note. MX hosts of one family are not counted (they make no term void, and most MX hosts are
 IPv4 only).
+
+incfused: strings of an included record joined without a space into an invalid term are
+SPF-03, pointing at the string boundary (they read SPF-04, "prefix length must be a number").
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.findings import Finding, Status
-from tests.test_spf import D, flagged, spf_run, statuses
+from tests.test_spf import D, flagged, published, spf_run, statuses
 
 NAMES = [f"out{i}.{D}" for i in (1, 2, 3)]
 THREE_A = "v=spf1 " + " ".join(f"a:{n}" for n in NAMES)
@@ -81,3 +84,46 @@ def test_no_ending_is_offered_while_one_family_is_over_the_limit() -> None:
     finding = one(spf_run(f"{THREE_A} ?all", zone=only("IPv6", NAMES)), "SPF-09")
     assert finding.fix == ""
     assert "Fix the permanent error first (SPF-06)" in finding.summary
+
+
+# incfused: an included record whose strings join without a space into an invalid term is
+# SPF-03 (the missing space), as for the domain's own record, not SPF-04 (the term's syntax).
+ESP = "_spf.esp.example.net"
+FUSED = ["v=spf1 ip4:192.0.2.232/29", "include:_x.esp.example.net -all"]
+X = {("_x.esp.example.net", "TXT"): ["v=spf1 ip4:192.0.2.240/29 -all"]}
+
+
+def test_fused_strings_in_a_providers_record_point_at_the_missing_space() -> None:
+    found = spf_run(f"v=spf1 mx include:{ESP} -all", zone={(ESP, "TXT"): [FUSED], **X})
+    assert flagged(found) == {"fail": {"SPF-03"}, "warn": set(), "error": set()}
+    finding = one(found, "SPF-03")
+    assert finding.subject == ESP
+    assert f'no space separates the string "{FUSED[0]}" from the next one' in finding.summary
+    assert "'ip4:192.0.2.232/29include:_x.esp.example.net'" in finding.summary
+    assert "Only the owner of that record can add the missing space" in finding.summary
+    assert finding.evidence["strings"] == FUSED
+    assert finding.fix == ""  # not the owner's record to publish
+
+
+def test_fused_strings_in_the_owners_own_included_record_get_the_record_with_the_space() -> None:
+    own = f"_spf.{D}"
+    found = spf_run(f"v=spf1 mx include:{own} -all", zone={(own, "TXT"): [FUSED], **X})
+    finding = one(found, "SPF-03")
+    assert "Add a space at the end of that string" in finding.summary
+    name, record = published(finding.fix)
+    assert (name, record) == (own, " ".join(FUSED))
+    # published so, the include is whole again
+    after = spf_run(f"v=spf1 mx include:{own} -all", zone={(own, "TXT"): [record], **X})
+    assert flagged(after) == {"fail": set(), "warn": set(), "error": set()}
+
+
+def test_an_ending_fix_waits_for_the_fused_include() -> None:
+    found = spf_run(f"v=spf1 mx include:{ESP} ?all", zone={(ESP, "TXT"): [FUSED], **X})
+    finding = one(found, "SPF-09")
+    assert "Fix the permanent error first (SPF-03)" in finding.summary
+
+
+def test_a_broken_term_in_one_string_of_an_included_record_stays_spf04() -> None:
+    broken = ["v=spf1 ip4:192.0.2.0/33", " -all"]
+    found = spf_run(f"v=spf1 mx include:{ESP} -all", zone={(ESP, "TXT"): [broken]})
+    assert flagged(found)["fail"] == {"SPF-04"}
