@@ -10,12 +10,14 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from mailsec.accounts.models import Membership
 from mailsec.alerts.models import (
     AlertState,
     Notification,
@@ -152,3 +154,53 @@ class TeamAddressEmailsTestCase(BaseTestCase):
         self.assert_reads_as_the_teams_address(digest)
         self.assertIn("on Acme MSP's domains", digest.body)
         self.assertNotIn("your domains", digest.body)
+
+    # --- 2. "control lost" reaches the team's addresses -------------------------------------
+
+    def test_control_lost_reaches_the_teams_confirmed_addresses(self) -> None:
+        tickets = self.add_and_confirm()
+        digest = self.add_and_confirm("digest@msp.example", mode="digest")
+        self.add("pending@msp.example")  # never confirmed: hears nothing
+        muted = self.add_and_confirm("muted@msp.example")
+        muted.muted_domains.add(self.domain)
+        gone = self.add_and_confirm("gone@msp.example")
+        TeamAlertAddress.objects.filter(pk=gone.pk).update(unsubscribed_at=timezone.now())
+        mail.outbox.clear()
+
+        self.lose_control()
+
+        # The members, in one email as before; each confirmed address in its own.
+        members = [m for m in mail.outbox if "alice@example.org" in m.to]
+        self.assertEqual(len(members), 1)
+        self.assertEqual(members[0].to, ["alice@example.org", "bob@example.org"])
+        self.assertEqual(self.sent_to("pending@msp.example"), [])
+        self.assertEqual(self.sent_to("muted@msp.example"), [])
+        self.assertEqual(self.sent_to("gone@msp.example"), [])
+        for address in (tickets, digest):
+            (message,) = self.sent_to(address.email)
+            self.assertEqual(message.to, [address.email])
+            self.assertIn("a.test is no longer verified for Acme MSP", message.subject)
+            self.assertIn("Another team proved control of a.test", message.body)
+            self.assertIn("Acme MSP added this address", " ".join(message.body.split()))
+            self.assertIn("Acme MSP added this address", " ".join(html_of(message).split()))
+            self.assertNotIn("your team", message.body)
+            # Its own one-click unsubscribe, which stops that domain for this address only.
+            link = message.extra_headers["List-Unsubscribe"].strip("<>")
+            self.assertEqual(
+                message.extra_headers["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click"
+            )
+            self.assertIn(link, message.body)
+            r = Client(enforce_csrf_checks=True).post(
+                link.removeprefix(SITE), {"List-Unsubscribe": "One-Click"}
+            )
+            self.assertContains(r, "Unsubscribed")
+            self.assertEqual(list(address.muted_domains.all()), [self.domain])
+        self.assertEqual(len(mail.outbox), 3)
+
+    def test_control_lost_goes_to_a_members_address_once(self) -> None:
+        self.add_and_confirm()
+        dave = User.objects.create_user("dave", TICKETS)
+        Membership.objects.create(team=self.team, user=dave)
+        self.lose_control()
+        (message,) = self.sent_to(TICKETS)
+        self.assertIn("alice@example.org", message.to)  # the members' email, as a person

@@ -362,15 +362,30 @@ class TeamAlertAddress(models.Model):
         members, whose own settings decide what their mailbox gets (one email per address)."""
         if not domain.is_verified:
             return []
+        return cls._hearing_of(domain, cls.objects.filter(mode=mode))
+
+    @classmethod
+    def told_at_once(cls, domain: Domain) -> list[TeamAlertAddress]:
+        """The team's confirmed addresses told of a one-off notice about `domain` at once,
+        whatever their mode, verified or not: that the domain left the team's monitoring
+        (another team proved control, Domain.recheck_control). A digest is made of changes
+        and this is none (nor does the domain appear in one again), and an MSP's ticketing
+        system should hear that a customer's domain left its monitoring. Not unsubscribed,
+        the domain not muted, not a member's address (the members' own email reaches it)."""
+        return cls._hearing_of(domain, cls.objects.all())
+
+    @classmethod
+    def _hearing_of(
+        cls, domain: Domain, rows: models.QuerySet[TeamAlertAddress]
+    ) -> list[TeamAlertAddress]:
+        """Of `rows`, the addresses of the domain's team that hear about it."""
         members = member_addresses(domain.team_id)
         rows = (
-            cls.objects.filter(
-                team_id=domain.team_id,
-                mode=mode,
-                confirmed_at__isnull=False,
-                unsubscribed_at__isnull=True,
+            rows.filter(
+                team_id=domain.team_id, confirmed_at__isnull=False, unsubscribed_at__isnull=True
             )
             .exclude(muted_domains=domain)
+            .select_related("team")
             .order_by("pk")
         )
         return [row for row in rows if row.email.lower() not in members]

@@ -426,21 +426,36 @@ class Domain(models.Model):
         return True, hosting_until
 
     def _tell_control_lost(self, proved: datetime, hosting_until: datetime | None) -> None:
+        """One email to the team's members, and one to each of the team's confirmed extra
+        alert addresses (TeamAlertAddress.told_at_once: an MSP's ticketing system should hear
+        that a customer's domain left its monitoring), with its own one-click unsubscribe."""
+        from mailsec.alerts.emails import address_unsubscribe_url, team_address_context
+        from mailsec.alerts.models import TeamAlertAddress
+
         recipients = sorted(
             {m.user.email for m in self.team.memberships.select_related("user") if m.user.email}
         )
-        if not recipients:
-            return
         ctx = {
             "domain": self,
             "proved": proved,
             "hosting_until": hosting_until,
             "url": settings.SITE_ROOT + reverse("domains:details", args=[self.code]),
         }
-        try:
-            send_templated("emails/control-lost", ctx, recipients)
-        except Exception:  # a mail outage must not undo the outcome; the page shows it
-            log.exception("could not email %s about losing %s", recipients, self.name)
+        if recipients:
+            try:
+                send_templated("emails/control-lost", ctx, recipients)
+            except Exception:  # a mail outage must not undo the outcome; the page shows it
+                log.exception("could not email %s about losing %s", recipients, self.name)
+        for address in TeamAlertAddress.told_at_once(self):
+            # Its link stops emails about this domain to this address, as an alert's does.
+            unsubscribe = address_unsubscribe_url(address, self)
+            address_ctx = ctx | team_address_context(address) | {"unsubscribe_url": unsubscribe}
+            try:
+                send_templated(
+                    "emails/control-lost", address_ctx, [address.email], unsubscribe=unsubscribe
+                )
+            except Exception:
+                log.exception("could not email %s about losing %s", address.email, self.name)
 
     # --- Scheduling ---------------------------------------------------------------------
 
