@@ -1535,6 +1535,38 @@ async def _not_found(
         return
     if any(look.records or look.near for look in policy.lookups.values()):
         return  # DMARC-02/03 already explain why no record is usable
+    from checks.spf import find_undotted  # at run time, as _alignment imports spf
+
+    # The owner's record written as "_dmarc.example.com" without the final dot sits at
+    # _dmarc.example.com.example.com: moving it is the fix, not a new p=none record of ours.
+    undotted = await find_undotted(
+        ctx, f"_dmarc.{domain}", lambda a: [t for t in a.texts() if parse_dmarc(t).is_dmarc]
+    )
+    if undotted is not None:
+        name, records, found = undotted
+        what = (
+            f"the DMARC record '{records[0]}' sits at {name}"
+            if len(records) == 1
+            else f"{len(records)} DMARC records ({'; '.join(records)}) sit at {name}"
+        )
+        out.add(
+            "DMARC-04",
+            Status.FAIL,
+            f"{domain} has no DMARC policy that receivers find: {what}, where receivers never "
+            "look. It looks like the owner name was written without its final dot in the zone "
+            "file, so the zone's name was added to it a second time. Move it to "
+            f"_dmarc.{domain} (write the owner with its final dot: '_dmarc.{domain}.'), and "
+            f"delete the record at {name}."
+            + (
+                " Publish one record there: receivers ignore every one of several."
+                if records[1:]
+                else ""
+            ),
+            subject=f"_dmarc.{domain}",
+            evidence={"walk": walk_evidence, "found_at": name, "found": found.evidence()},
+            fix=txt_fix(f"_dmarc.{domain}", records[0]) if len(records) == 1 else "",
+        )
+        return
     suggestion = (
         "v=DMARC1; p=reject"
         if null_mx

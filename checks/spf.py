@@ -681,6 +681,38 @@ class SpfRecord:
         return bool(self.selection and self.selection.records)
 
 
+def undotted_owners(owner: str, domain: str, suffixes: tuple[str, ...] = ()) -> list[str]:
+    """Where a record meant for `owner` lands when its owner name is written in a zone file
+    without the final dot: relative to the zone's origin (RFC 1035 §5.1), "example.com" in
+    the zone example.com is example.com.example.com. The zone is `domain` or one of its
+    ancestors up to its organisational domain, as for MX targets (mx.doubled_suffix_target):
+    a public suffix is nobody's zone file. Nearest zone first."""
+    org = organizational_domain(domain, suffixes)
+    labels = domain.split(".")
+    names: list[str] = []
+    for start in range(len(labels) - 1):
+        zone = ".".join(labels[start:])
+        if len(zone) < len(org):
+            break
+        names.append(f"{owner}.{zone}")
+    return names
+
+
+async def find_undotted(
+    ctx: CheckContext, owner: str, select: Any
+) -> tuple[str, list[str], DnsAnswer] | None:
+    """The first of undotted_owners(owner, ...) where `select(answer)` finds records: (that
+    name, the records, the answer), else None. One TXT lookup per candidate zone, concurrently
+    (one for an organisational domain); a failed lookup finds nothing."""
+    names = undotted_owners(owner, normalize(ctx.domain), ctx.config.extra_public_suffixes)
+    answers = await asyncio.gather(*(ctx.dns.query(n, "TXT") for n in names))
+    for name, answer in zip(names, answers, strict=True):
+        records = [] if answer.failed else select(answer)
+        if records:
+            return name, records, answer
+    return None
+
+
 async def get_record(ctx: CheckContext) -> SpfRecord:
     async def load() -> SpfRecord:
         answer = await ctx.dns.query(ctx.domain, "TXT")
@@ -1132,6 +1164,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             if selection.near_misses
             else ("", "")
         )
+        if not selection.near_misses:
+            # The owner's record may sit at <domain>.<zone>: the owner name written without its
+            # final dot. Moving it is the fix, not a new record of ours.
+            undotted = await find_undotted(ctx, domain, lambda a: select_records(a).records)
+            if undotted is not None:
+                await _undotted_record(out, ctx, answer, mx, null_mx, *undotted)
+                return out.findings
         _no_record(out, domain, answer, selection, mx, null_mx, repair)
         return out.findings
     if len(selection.records) > 1:
@@ -1507,6 +1546,44 @@ def _near_misses_beside(
         evidence={"dns": answer.evidence(), "near_misses": list(lost)},
         fix=f"Move the senders these records name into the SPF record of {domain} (if they "
         "send its mail), then remove them.",
+    )
+
+
+async def _undotted_record(
+    out: Collector,
+    ctx: CheckContext,
+    answer: DnsAnswer,
+    mx: DnsAnswer,
+    null_mx: bool,
+    name: str,
+    records: list[str],
+    found: DnsAnswer,
+) -> None:
+    """SPF-01 when the domain has no SPF record but its owner's sits at `name`, the domain
+    written without the final dot: receivers never look there, so they get 'none' (RFC 7208
+    §4.5). Warn for a domain that receives mail, info otherwise (checklist SPF-01), with the
+    owner's record as the fix at the right name, vetted as any fix we offer."""
+    domain = ctx.domain
+    fix, note = "", ""
+    if len(records) == 1:
+        fix, note = await _vetted_fix(ctx, records[0], f"Published at {domain}")
+        what = f'The SPF record "{records[0]}" sits at {name}'
+        move = f"Move it: publish it at {domain}"
+    else:
+        what = f"{len(records)} SPF records ({'; '.join(records)}) sit at {name}"
+        move = f"Move them as one record (merged: SPF-01 allows one) to {domain}"
+    sends = not null_mx and not (mx.empty and not mx.failed)
+    out.add(
+        "SPF-01",
+        Status.WARN if sends else Status.INFO,
+        f"{domain} publishes no SPF record, so receivers get no SPF result for its mail. {what}, "
+        "where receivers never look: it looks like the owner name was written without its "
+        "final dot in the zone file, so the zone's name was added to it a second time. "
+        f"{move} (write the owner with its final dot: '{domain}.'), and delete the record "
+        f"at {name}." + note,
+        subject=domain,
+        evidence={"dns": answer.evidence(), "found_at": name, "found": found.evidence()},
+        fix=fix,
     )
 
 

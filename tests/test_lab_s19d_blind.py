@@ -377,18 +377,6 @@ BLIND: list[Blind] = [
 # right answer, and the test below is a strict xfail: the day the engine gives it, the mark and
 # the entry here must go.
 ENGINE_GAPS: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {
-    "spfnodot": (
-        "SPF-01 does not look for the record at <domain>.<domain> (owner without its final dot) "
-        "and proposes 'v=spf1 mx ~all' instead of moving the owner's record",
-        frozenset(),
-        frozenset({"SPF-01"}),
-    ),
-    "dmarcnodot": (
-        "no DMARC-04 for a record at _dmarc.<domain>.<domain>: DMARC-01 info proposes a new "
-        "p=none record instead of moving the owner's p=reject record",
-        frozenset(),
-        frozenset(),
-    ),
     "ruanullmx": (
         "DMARC-12 passes a mailto rua whose host publishes a null MX (RFC 7505): no report can "
         "be delivered",

@@ -9,14 +9,20 @@ IPv4 only).
 
 incfused: strings of an included record joined without a space into an invalid term are
 SPF-03, pointing at the string boundary (they read SPF-04, "prefix length must be a number").
+
+spfnodot / dmarcnodot: an SPF record at example.com.example.com or a DMARC record at
+_dmarc.example.com.example.com (the owner written without its final dot) is found when the
+domain has none, and the finding moves that record instead of proposing a new one.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from checks import dmarc, spf
 from checks.findings import Finding, Status
-from tests.test_spf import D, flagged, published, spf_run, statuses
+from tests.test_spf import MX, D, flagged, make_ctx, published, run, spf_run, statuses
 
 NAMES = [f"out{i}.{D}" for i in (1, 2, 3)]
 THREE_A = "v=spf1 " + " ".join(f"a:{n}" for n in NAMES)
@@ -127,3 +133,49 @@ def test_a_broken_term_in_one_string_of_an_included_record_stays_spf04() -> None
     broken = ["v=spf1 ip4:192.0.2.0/33", " -all"]
     found = spf_run(f"v=spf1 mx include:{ESP} -all", zone={(ESP, "TXT"): [broken]})
     assert flagged(found)["fail"] == {"SPF-04"}
+
+
+# spfnodot / dmarcnodot: a record whose owner was written in the zone file without the final
+# dot sits at <owner>.<zone>; the finding says so and moves the owner's own record.
+def test_an_spf_record_at_the_doubled_name_is_moved_not_replaced() -> None:
+    doubled = f"{D}.{D}"
+    zone = {(D, "TXT"): ["google-site-verification=x"], (doubled, "TXT"): ["v=spf1 mx -all"]}
+    found = spf_run([], zone=zone)
+    assert flagged(found) == {"fail": set(), "warn": {"SPF-01"}, "error": set()}
+    finding = one(found, "SPF-01")
+    assert f'"v=spf1 mx -all" sits at {doubled}' in finding.summary
+    assert f"delete the record at {doubled}" in finding.summary
+    assert published(finding.fix) == (D, "v=spf1 mx -all")
+
+
+def test_a_moved_spf_record_that_would_fail_is_not_offered() -> None:
+    zone = {(f"{D}.{D}", "TXT"): ["v=spf1 include:gone.example.net -all"]}
+    finding = one(spf_run([], zone=zone), "SPF-01")
+    assert finding.fix == ""
+    assert "gone.example.net, which has no usable SPF record" in finding.summary
+
+
+def test_the_doubled_name_is_looked_for_up_to_the_organisational_domain() -> None:
+    sub = f"mail.{D}"
+    zone = {(sub, "MX"): [f"10 mx1.{D}."], (f"{sub}.{D}", "TXT"): ["v=spf1 mx -all"]}
+    ctx = make_ctx(sub, zone)
+    found = asyncio.run(spf.evaluate(ctx))
+    assert f"sits at {sub}.{D}" in one(found, "SPF-01").summary
+    asked = {name for name, rtype in ctx.dns.asked if rtype == "TXT"}  # type: ignore[attr-defined]
+    assert f"{sub}.{sub}" in asked and f"{sub}.com" not in asked
+
+
+def test_a_published_spf_record_costs_no_lookup_of_the_doubled_name() -> None:
+    ctx = make_ctx(D, {(D, "TXT"): ["v=spf1 mx -all"], **MX})
+    asyncio.run(spf.evaluate(ctx))
+    assert (f"{D}.{D}", "TXT") not in ctx.dns.asked  # type: ignore[attr-defined]
+
+
+def test_a_dmarc_record_at_the_doubled_name_is_dmarc04_with_the_owners_record() -> None:
+    record = f"v=DMARC1; p=reject; rua=mailto:dmarc@{D}"
+    found = run(dmarc, D, {**MX, (f"_dmarc.{D}.{D}", "TXT"): [record]})
+    assert "DMARC-04" in flagged(found)["fail"]
+    assert statuses(found, "DMARC-01") == []  # no new p=none record proposed
+    finding = one(found, "DMARC-04")
+    assert f"'{record}' sits at _dmarc.{D}.{D}" in finding.summary
+    assert published(finding.fix) == (f"_dmarc.{D}", record)
