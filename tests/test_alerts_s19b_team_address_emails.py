@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from mailsec.accounts.models import Membership
 from mailsec.alerts.models import (
+    MAX_TEAM_ADDRESSES,
     AlertState,
     Notification,
     TeamAlertAddress,
@@ -204,3 +205,69 @@ class TeamAddressEmailsTestCase(BaseTestCase):
         self.lose_control()
         (message,) = self.sent_to(TICKETS)
         self.assertIn("alice@example.org", message.to)  # the members' email, as a person
+
+    # --- 3. a pending address whose link expired --------------------------------------------
+
+    def expire(self, email: str) -> None:
+        TeamAlertAddress.objects.filter(email=email).update(
+            confirmation_sent_at=timezone.now() - timedelta(days=8)
+        )
+
+    def resend_form(self, page: str, address: TeamAlertAddress) -> dict[str, str]:
+        """The fields of the address's "Send a new link" form on the Alerts page."""
+        action = reverse("alerts:add_address", args=[self.team.code])
+        for form in re.findall(r"<form\b.*?</form>", page, re.S):
+            if f'action="{action}"' in form and "Send a new link" in form and address.email in form:
+                return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+        self.fail(f"no 'Send a new link' form for {address.email}")
+
+    def test_an_expired_link_is_shown_and_a_new_one_can_be_sent(self) -> None:
+        self.add(TICKETS, mode="digest")
+        old_link = self.confirm_link(TICKETS)
+        self.expire(TICKETS)
+        cache.clear()
+        address = TeamAlertAddress.objects.get(email=TICKETS)
+        page = self.client.get(reverse("alerts:settings")).content.decode()
+        self.assertIn("link expired", page)
+        fields = self.resend_form(page, address)
+        self.assertEqual(fields["email"], TICKETS)
+        self.assertEqual(fields["mode"], "digest")  # as it was added
+        # A teammate sees the state, not the button.
+        bob = Client()
+        bob.force_login(self.bob)
+        bobs_page = bob.get(reverse("alerts:settings")).content.decode()
+        self.assertIn("link expired", bobs_page)
+        self.assertNotIn("Send a new link", bobs_page)
+
+        mail.outbox.clear()
+        r = self.client.post(
+            reverse("alerts:add_address", args=[self.team.code]), fields, follow=True
+        )
+        self.assertContains(r, "We sent a new confirmation link to tickets@msp.example")
+        new_link = self.confirm_link(TICKETS)
+        self.assertNotEqual(new_link, old_link)  # a new link, not the dead one revived
+        self.assertEqual(Client().post(old_link).status_code, 404)
+        self.assertContains(Client().post(new_link), "Confirmed")
+        address.refresh_from_db()
+        self.assertIsNotNone(address.confirmed_at)
+        self.assertEqual(address.mode, "digest")
+
+    def test_a_new_link_stays_within_the_rate_limits(self) -> None:
+        self.add(TICKETS)
+        self.expire(TICKETS)
+        mail.outbox.clear()
+        # ACCOUNT_RATE_LIMITS "confirm_email": one link per 10 s per address, whichever form.
+        r = self.add(TICKETS)
+        self.assertContains(r, "Too many confirmation emails")
+        self.assertEqual(mail.outbox, [])
+
+    def test_the_cap_says_which_addresses_never_confirmed(self) -> None:
+        for n in range(MAX_TEAM_ADDRESSES):
+            self.add(f"box{n}@msp.example")
+        self.expire("box1@msp.example")
+        self.expire("box3@msp.example")
+        r = self.add("one-more@msp.example")
+        self.assertContains(r, "remove one before adding another")
+        self.assertContains(
+            r, "box1@msp.example and box3@msp.example never confirmed: their links expired"
+        )

@@ -344,9 +344,23 @@ class TeamAlertAddress(models.Model):
         sent = self.confirmation_sent_at or self.created
         return self.confirmed_at is None and now <= sent + ADDRESS_CONFIRM_VALIDITY
 
+    @property
+    def link_expired(self) -> bool:
+        """Pending with a link that no longer confirms: the Alerts page says so and offers
+        its owner a new link. Kept, not pruned: it counts toward the cap until the owner sends
+        a new link or removes it, since an address that never confirmed (a typo, a filter
+        that ate our mail) is something the owner should see, not a row that vanishes."""
+        return self.state == "pending" and not self.link_usable()
+
     def confirm(self) -> None:
         self.confirmed_at = timezone.now()
         self.save(update_fields=["confirmed_at"])
+
+    def renew_link(self) -> None:
+        """A new confirmation link in place of an expired one: the old mail's link stays
+        dead rather than coming back to life when the new one is sent."""
+        self.token = _confirm_token()
+        self.save(update_fields=["token"])
 
     def restart(self) -> None:
         """Added again after it unsubscribed: it must be confirmed again, with a new link, and

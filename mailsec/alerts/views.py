@@ -122,6 +122,7 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         "address_form": TeamAddressForm(),
         "address_modes": TeamAlertAddress.Mode.choices,
         "max_addresses": MAX_TEAM_ADDRESSES,
+        "link_valid_days": ADDRESS_CONFIRM_VALIDITY.days,
     }
     return render(request, "alerts/settings.html", ctx)
 
@@ -359,7 +360,7 @@ def add_address(request: HttpRequest, code: UUID) -> HttpResponse:
             messages.error(
                 request,
                 f"{team.name} has {MAX_TEAM_ADDRESSES} alert addresses, the most a team may "
-                "have: remove one before adding another.",
+                f"have: remove one before adding another.{_never_confirmed(team)}",
             )
             return redirect(_addresses_anchor())
         if not _consume_mail_limits(request, email):
@@ -370,21 +371,37 @@ def add_address(request: HttpRequest, code: UUID) -> HttpResponse:
             )
             return redirect(_addresses_anchor())
         now = timezone.now()
+        # The Alerts page's "Send a new link" of an expired one posts here too.
+        renewed = address is not None and address.link_expired
         if address is None:
             address = TeamAlertAddress.objects.create(
                 team=team, email=email, mode=mode, added_by=request.user
             )
         elif address.state == "unsubscribed":
             address.restart()
+        elif renewed:
+            address.renew_link()
         address.mode, address.confirmation_sent_at = mode, now
         address.save(update_fields=["mode", "confirmation_sent_at"])
     send_address_confirmation(request, address)
+    link = "a new confirmation link" if renewed else "a confirmation link"
+    old_link = " (the old one no longer works)" if renewed else ""
     messages.success(
         request,
-        f"We sent a confirmation link to {email}. It gets no alerts until someone there "
-        "follows it.",
+        f"We sent {link} to {email}{old_link}. It gets no alerts until someone there follows it.",
     )
     return redirect(_addresses_anchor())
+
+
+def _never_confirmed(team: Team) -> str:
+    """For the cap's message: which of the team's addresses never confirmed and whose link
+    expired (the owner may send a new link or remove one); "" when none."""
+    expired = [a.email for a in team.alert_addresses.order_by("created", "pk") if a.link_expired]
+    if not expired:
+        return ""
+    names = expired[0] if len(expired) == 1 else f"{', '.join(expired[:-1])} and {expired[-1]}"
+    their = "its link" if len(expired) == 1 else "their links"
+    return f" {names} never confirmed: {their} expired."
 
 
 def _addresses_anchor() -> str:
