@@ -189,8 +189,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mailsec.views.site_context",
-                # the vantage self-check's banner on result pages (mailsec.tasks.check_vantage)
-                "mailsec.tasks.vantage_banner",
             ],
         },
     },

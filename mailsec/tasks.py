@@ -3,7 +3,6 @@ checker's vantage point (checks/vantage.py) and the banner it puts on result pag
 
 from __future__ import annotations
 
-import functools
 import logging
 import secrets
 import time
@@ -13,7 +12,6 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
 from django.utils import timezone
 
 from checks.vantage import VantageResult, check_vantage_sync
@@ -89,24 +87,3 @@ def latest_vantage() -> VantageResult | None:
         return VantageResult.from_dict(data)
     except (KeyError, TypeError, ValueError):  # kept by another release in another shape
         return None
-
-
-def vantage_banner(request: HttpRequest) -> dict[str, Any]:
-    """Context processor: `vantage_problems`, the sentences base.html shows above the content
-    of the pages with findings (the domain pages, the free check) while the vantage point is
-    known to be broken. Not on other pages: a signed-in person's account page has nothing to
-    be unreliable about."""
-    match = request.resolver_match  # None on a 404
-    if match is None or not (
-        match.namespace == "domains" or (match.url_name or "").startswith("freecheck")
-    ):
-        return {}
-
-    # A callable, read once: the template calls it only where it shows the banner, so the
-    # htmx partials these pages poll cost no cache read.
-    @functools.cache
-    def problems() -> list[str]:
-        result = latest_vantage()
-        return result.problems() if result is not None else []
-
-    return {"vantage_problems": problems}

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from mailsec.accounts.models import Team
 from mailsec.accounts.scope import CURRENT_TEAM_SQL
 from mailsec.celery import app as celery_app
+from mailsec.tasks import latest_vantage
 
 # allauth's pages of the account (reached from the Account page): base.html marks "Account" as
 # the current page on them, as on the Account page itself. allauth's views set no `page`.
@@ -50,7 +51,20 @@ def site_context(request: HttpRequest) -> dict[str, Any]:
         # functools.cache: made on the first call only (a template may read it twice).
         context["in_many_teams"] = functools.cache(lambda: _team_count(request, user) > 1)
         context["header_team"] = functools.cache(lambda: _current_team_or_none(user))
+    if match is not None and (
+        match.namespace == "domains" or (match.url_name or "").startswith("freecheck")
+    ):
+        # The vantage self-check's banner (mailsec.tasks.check_vantage: our resolver does not
+        # validate, or port 25 is blocked), only on the pages with findings: an account page
+        # has nothing to be unreliable about. A callable, so the htmx partials these pages
+        # poll cost no cache read.
+        context["vantage_problems"] = functools.cache(_vantage_problems)
     return context
+
+
+def _vantage_problems() -> list[str]:
+    result = latest_vantage()
+    return result.problems() if result is not None else []
 
 
 def _team_count(request: HttpRequest, user: User) -> int:
