@@ -112,7 +112,9 @@ async def points_at_us(dns: DnsClient, name: str) -> tuple[bool, str]:
 @dataclass
 class RecordState:
     """The customer's _mta-sts record: `cname` (into our zone), `txt` (plain, current id),
-    `stale` (plain, another id), `missing`, `other` (something else) or `error`."""
+    `stale` (plain, another id), `own` (one plain record while we have no id: hosting is not
+    on, so it is the record of the owner's own policy), `missing`, `other` (something else)
+    or `error`."""
 
     state: str
     detail: str
@@ -139,11 +141,22 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
         return RecordState("missing", f"{name} has no MTA-STS record")
     if len(ids) > 1:
         # RFC 8461 §3.1: not exactly one record, no policy at all; the current id in one of
-        # them helps nothing, and "update the id" would be the wrong advice.
+        # them helps nothing, and "update the id" would be the wrong advice. Before hosting
+        # is on there is no id of ours to name: the one to keep is the owner's own.
+        keep = f"Keep one: v=STSv1; id={policy_id};" if policy_id else "Keep one of them."
         return RecordState(
             "other",
             f"{name} has {len(ids)} MTA-STS records (id={', '.join(ids)}): senders ignore "
-            f"them all and apply no policy (RFC 8461 §3.1). Keep one: v=STSv1; id={policy_id};",
+            f"them all and apply no policy (RFC 8461 §3.1). {keep}",
+        )
+    if not policy_id:
+        # Hosting is not on yet: this is the record of the policy the domain serves itself,
+        # valid as it stands, not a stale copy of ours. It is replaced once hosting is on.
+        return RecordState(
+            "own",
+            f"{name} has your own MTA-STS record (id={ids[0]}), for the policy you serve now. "
+            "Keep it until hosting is on, then replace it with the record above.",
+            ids[0],
         )
     if ids[0] == policy_id:
         return RecordState("txt", f"{name} has a plain TXT with the current id", ids[0])
