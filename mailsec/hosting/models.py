@@ -598,7 +598,9 @@ class HostedPolicy(models.Model):
         if self.state == self.State.OFF:
             # Released: every copy senders held has expired, so this is a new start, in
             # testing as the page promises (an old enforce would apply at once), with only
-            # the live MX and the readiness evidence counted from now.
+            # the live MX and the readiness evidence counted from now; unless the domain
+            # serves a policy of its own again, which the start then follows
+            # (service.begin_from).
             self.mode = self.Mode.TESTING
             self.testing_since = now
             self.mx_live = sorted(dict.fromkeys(h.rstrip(".").lower() for h in live))

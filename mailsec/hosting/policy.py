@@ -225,3 +225,72 @@ def suggestions(live: list[str], present: list[str]) -> list[Suggestion]:
 def uncovered(hosts: list[str], patterns: list[str]) -> list[str]:
     """The hosts no pattern matches: a sender in enforce mode would refuse them."""
     return [h for h in hosts if not any(policy_matches(p, h) for p in patterns)]
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where hosting starts when the domain already serves a testing/enforce policy: its mode
+    and max_age, its patterns that still cover a live MX host, and what differs (start_from)."""
+
+    mode: str
+    max_age: int
+    # Served patterns kept as the owner's extra patterns, each with the live hosts it covers
+    # (a provider wildcard keeps covering the provider's next host name).
+    kept: tuple[tuple[str, tuple[str, ...]], ...]
+    # Served patterns left out, each with why.
+    dropped: tuple[tuple[str, str], ...]
+    # Live MX hosts the served policy does not cover: listed from the start.
+    added: tuple[str, ...]
+    # The served max_age when it had to be moved into MIN_MAX_AGE..MAX_MAX_AGE, else None.
+    served_max_age: int | None = None
+
+    @property
+    def extra(self) -> list[str]:
+        return [pattern for pattern, _ in self.kept]
+
+
+def start_from(
+    mode: str,
+    max_age: int,
+    patterns: list[str],
+    live: list[str],
+    extra_public_suffixes: tuple[str, ...] = (),
+) -> Start:
+    """The start of a hosted policy replacing a served one in mode `mode` (testing or enforce)
+    with `max_age` and mx `patterns`, for the live MX hosts `live`. Never weaker than what
+    senders hold (RFC 8461 §3.3, §10): the same mode, and max_age never lower (only raised to
+    MIN_MAX_AGE, or brought down to RFC 8461's own ceiling, MAX_MAX_AGE). A pattern covering a
+    live host is kept, except an exact host name, which the live MX list already holds; one
+    covering none is dropped (listing it would let any host it matches with a valid
+    certificate act as the MX, RFC 8461 §10.4), and so is one no policy may hold."""
+    hosts = sorted({h.rstrip(".").lower() for h in live})
+    kept: list[tuple[str, tuple[str, ...]]] = []
+    dropped: list[tuple[str, str]] = []
+    for raw in dict.fromkeys(p.strip().rstrip(".").lower() for p in patterns):
+        try:
+            pattern = normalize_pattern(raw, extra_public_suffixes)
+        except InvalidPattern as exc:
+            dropped.append((raw, str(exc)))
+            continue
+        covers = tuple(h for h in hosts if policy_matches(pattern, h))
+        if not covers:
+            dropped.append(
+                (
+                    pattern,
+                    f"it matches none of your MX hosts ({', '.join(hosts)}), so no sender needs it"
+                    if hosts
+                    else "it matches no MX host known of yours",
+                )
+            )
+        elif pattern.startswith("*."):
+            kept.append((pattern, covers))
+    kept_max_age = min(max(max_age, MIN_MAX_AGE), MAX_MAX_AGE)
+    return Start(
+        mode=mode,
+        max_age=kept_max_age,
+        kept=tuple(kept),
+        dropped=tuple(dropped),
+        # Only hosts a policy can name (new_mx_message says why the others are left out).
+        added=tuple(h for h in uncovered(hosts, patterns) if pattern_problem(h) is None),
+        served_max_age=max_age if kept_max_age != max_age else None,
+    )

@@ -298,6 +298,9 @@ class SeenPolicy:
     # probes the domain's own name (RFC 5321 §5.1), and MX-01 has no answers.
     mx: list[str] = field(default_factory=list)
     mx_unread: str = ""  # the MX lookup could not be made
+    # The policy text the check fetched when it was valid (MTASTS-20 passed), else "": what
+    # Host MTA-STS starts from (service.starting_point).
+    text: str = ""
 
 
 def seen_policy(run: CheckRun | None) -> SeenPolicy | None:
@@ -329,6 +332,7 @@ def seen_policy(run: CheckRun | None) -> SeenPolicy | None:
     if text:
         parsed = parse_policy(str(text))
         seen.mode, seen.patterns, seen.max_age = parsed.mode, parsed.mx, parsed.max_age
+        seen.text = str(text)
         seen.complete = len(str(text).splitlines()) < KEPT_POLICY_LINES
     for finding in by_id.get("MTASTS-33", []):
         evidence = finding.get("evidence") or {}

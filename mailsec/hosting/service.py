@@ -6,6 +6,7 @@ changed."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -30,6 +31,7 @@ from mailsec.hosting.models import (
     HostedPolicy,
 )
 from mailsec.hosting.notify import tell, tell_all
+from mailsec.hosting.readiness import SeenPolicy, seen_policy
 from mailsec.hosting.zone import PolicyZone, ZoneError
 
 log = logging.getLogger(__name__)
@@ -90,16 +92,124 @@ def lock_fresh(policy: HostedPolicy) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class StartingPoint:
+    """What Host MTA-STS starts from: the policy the domain serves, as its latest finished
+    check fetched it. A testing/enforce policy there is what senders hold (each copy for its
+    max_age, RFC 8461 §3.3, §5.1) and new senders fetch: starting in testing with a week's
+    max_age would silently weaken it for every sender that fetches ours (RFC 8461 §10), so
+    hosting starts from its mode and max_age (`start`). Nothing valid served (no check yet, no
+    policy, mode none, an invalid text): the usual start, testing for a week. `unread`: the
+    check could not read the policy (a timeout, SERVFAIL): the usual start, but not unsaid."""
+
+    name: str
+    seen: SeenPolicy | None = None
+    checked_at: datetime | None = None
+    start: rules.Start | None = None
+    unread: str = ""
+
+    @property
+    def basis(self) -> str:
+        """What the owner confirms (the enable form carries it back): the served policy this
+        start comes from, "" for the usual start. A check finishing in between with another
+        policy makes the confirmation stale (enable_told)."""
+        if self.start is not None and self.seen is not None:
+            served = (
+                f"{self.seen.mode}\n{self.seen.max_age}\n{' '.join(sorted(self.seen.patterns))}"
+            )
+            return hashlib.sha256(served.encode()).hexdigest()[:16]
+        return "unread" if self.unread else ""
+
+    @property
+    def source(self) -> str:
+        """Where the served policy was read, in words."""
+        if self.checked_at is None:
+            return "the latest check"
+        return f"the check of {self.checked_at:%Y-%m-%d %H:%M} UTC"
+
+    def served_words(self) -> str:
+        assert self.seen is not None
+        return (
+            f"mode {self.seen.mode}, max_age {self.seen.max_age}, mx "
+            f"{', '.join(self.seen.patterns) or '(none)'}"
+        )
+
+    def differences(self) -> list[str]:
+        """How the start differs from the served policy, each with why ([] when it does not)."""
+        if self.start is None:
+            return []
+        start = self.start
+        said = [
+            f"keeps {pattern} (it covers {', '.join(covers)})" for pattern, covers in start.kept
+        ]
+        said += [f"drops {pattern}: {why}" for pattern, why in start.dropped]
+        said += [
+            f"adds {host}: it is in your MX records but the policy you serve does not cover it"
+            for host in start.added
+        ]
+        if start.served_max_age is not None:
+            said.append(
+                f"max_age {start.served_max_age} becomes {start.max_age}: we serve "
+                f"{rules.MIN_MAX_AGE} to {rules.MAX_MAX_AGE} seconds"
+            )
+        return said
+
+    def told(self) -> str:
+        """The start, for the owner (the enabled event and the page's message); "" for the
+        usual start from nothing served."""
+        if self.start is not None:
+            differences = self.differences()
+            return (
+                f"Started from the policy mta-sts.{self.name} served at {self.source} "
+                f"({self.served_words()}): mode {self.start.mode} and max_age "
+                f"{self.start.max_age} kept, so no sender gets a weaker policy."
+                + (f" It {'; it '.join(differences)}." if differences else "")
+            )
+        if self.unread:
+            return (
+                f"Started in mode testing: {self.source} could not read the policy "
+                f"mta-sts.{self.name} serves ({self.unread}). If it is in mode enforce, "
+                "choose enforce under Settings."
+            )
+        return ""
+
+
+def starting_point(domain: Domain, live: list[str]) -> StartingPoint:
+    """Where hosting `domain` starts, for the live MX hosts `live` (the page's preview gives
+    the MX hosts its latest check saw): read from that check, never from the network, so the
+    page can show it at once and Host MTA-STS starts from what the page showed."""
+    run = domain.last_run
+    seen = seen_policy(run)
+    point = StartingPoint(domain.name, seen, run.finished or run.created if run else None)
+    if seen is None:
+        return point
+    if seen.text and seen.mode in ("testing", "enforce") and seen.max_age is not None:
+        suffixes = engine_config().extra_public_suffixes
+        start = rules.start_from(seen.mode, seen.max_age, seen.patterns, live, suffixes)
+        return replace(point, start=start)
+    if seen.mode is None and seen.unread:
+        return replace(point, unread=seen.unread)
+    return point
+
+
 def enable(domain: Domain, now: datetime | None = None) -> HostedPolicy:
     return enable_told(domain, now)[0]
 
 
 def enable_told(
-    domain: Domain, now: datetime | None = None
+    domain: Domain, now: datetime | None = None, confirmed: str | None = None
 ) -> tuple[HostedPolicy, list[tuple[str, str]]]:
     """enable, and the steps it told the owner (for the page of "Keep hosting", which with a
-    plain `_mta-sts` TXT must give the record to publish: record_to_publish)."""
+    plain `_mta-sts` TXT must give the record to publish: record_to_publish).
+
+    A new start (not Keep hosting) begins from the policy the domain serves (starting_point).
+    `confirmed`: the basis the owner saw on the page (StartingPoint.basis); when the start
+    now comes from another served policy, nothing is done and HostingRefused says to look
+    again. None (not from the page): no confirmation is asked. The steps returned begin
+    with a `start` step saying where a new start came from, when it came from a served
+    policy or the check could not read one (told on the page, not emailed)."""
     now = now or timezone.now()
+    started = ""
     if not domain.is_verified:
         raise HostingRefused("Verify the domain first: only verified domains can be hosted.")
     taken = HostedPolicy.objects.filter(name=domain.name).exclude(domain=domain)
@@ -137,6 +247,16 @@ def enable_told(
             f"No MX host of {domain.name} is a host name a policy may list ({why}): point "
             "the MX records at host names (in A-labels, xn--…, for a name in Unicode)."
         )
+    current = HostedPolicy.objects.filter(domain=domain).first()
+    point: StartingPoint | None = None
+    if current is None or current.state == HostedPolicy.State.OFF:
+        point = starting_point(domain, found.hosts)
+        if confirmed is not None and confirmed != point.basis:
+            raise HostingRefused(
+                f"Nothing was changed: the policy hosting would start from is no longer the "
+                f"one the page showed (a check has read mta-sts.{domain.name} since). Look at "
+                "the starting policy below, then press Host MTA-STS again."
+            )
     with transaction.atomic():
         # Only now, with the new policy certain: a retiring one removed before a refusal would
         # leave senders with nothing to fetch. Locked against its release withdrawing our TXT.
@@ -167,7 +287,12 @@ def enable_told(
             policy.mx_changed_at = now
             said = [policy.new_mx_message(h) for h in policy.unlistable_mx()]
         else:  # re-enabled: while winding down ("Keep hosting"), or after release
+            fresh = policy.state == HostedPolicy.State.OFF
             said = policy.resume(found.hosts, now)
+            if not fresh:
+                point = None  # Keep hosting: our own policy goes on as it was
+        if point is not None and point.start is not None and point.seen is not None:
+            begin_from(policy, point, now)
         aliases = policy.note_aliases(found.aliases, found.alias_unknown)
         policy.last_sync_at = now
         steps = [(mx_event_kind(m), m) for m in said] + [("mx-alias", m) for m in aliases]
@@ -194,15 +319,35 @@ def enable_told(
                 ),
             )
         else:
+            started = point.told() if point is not None else ""
             tell(
                 policy,
                 "enabled",
-                f"Hosting on: mode {policy.mode}, mx {mx}, id {policy.policy_id}.",
+                f"Hosting on: mode {policy.mode}, max_age {policy.max_age}, mx {mx}, id "
+                f"{policy.policy_id}." + (f" {started}" if started else ""),
                 email=False,
             )
         tell_all(policy, steps)
     publish(policy)
+    if not kept and started:
+        # For the page's message only: the enabled event records it, and the person who
+        # pressed the button reads it there (not emailed, as the enabled event is not).
+        steps = [("start", started), *steps]
     return policy, steps
+
+
+def begin_from(policy: HostedPolicy, point: StartingPoint, now: datetime) -> None:
+    """Start `policy` (new, or anew after a release) from the served policy `point` read:
+    its mode and max_age, and its patterns that still cover a live MX host (beside any extra
+    patterns kept from an earlier hosting). Senders may apply the served copy for its own
+    max_age from now: mode none must be served at least that long should hosting stop
+    (strict_until, begin_disable), as for a text of ours."""
+    assert point.start is not None and point.seen is not None and point.seen.max_age
+    policy.mode = point.start.mode
+    policy.max_age = point.start.max_age
+    policy.mx_extra = list(dict.fromkeys([*policy.mx_extra, *point.start.extra]))
+    served_until = now + timedelta(seconds=point.seen.max_age)
+    policy.strict_until = max(policy.strict_until or served_until, served_until)
 
 
 def contest(domain: Domain, held: HostedPolicy, now: datetime) -> None:

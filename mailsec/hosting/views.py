@@ -25,7 +25,7 @@ from mailsec.hosting import lookups, service
 from mailsec.hosting import policy as rules
 from mailsec.hosting.forms import PolicySettingsForm, SuggestionForm
 from mailsec.hosting.models import FLAP_UNDONE, MX_STABLE_HOURS, HostedPolicy, HostingEvent
-from mailsec.hosting.readiness import enforce_readiness
+from mailsec.hosting.readiness import enforce_readiness, seen_policy
 from mailsec.hosting.zone import PolicyZone
 from reports.models import ReportAddress
 from reports.templatetags.reports_tags import published_record
@@ -274,6 +274,8 @@ def _page(
     # Only a CNAME of _mta-sts into our zone lets us change the policy id ourselves.
     ctx["zone"] = PolicyZone.from_settings() is not None
     ctx.update(_records_context(domain, policy, live))
+    if domain.is_verified and (policy is None or policy.state == HostedPolicy.State.OFF):
+        ctx["start"] = _start_preview(domain)
     if policy is not None and policy.state != HostedPolicy.State.OFF:
         now = timezone.now()
         ctx["suggestions"] = rules.suggestions(policy.mx_live, policy.patterns())
@@ -309,6 +311,34 @@ def _page(
         # A flap records a step or two at each sync: the whole list stays one link away.
         ctx["events_total"] = policy.events.count()
     return render(request, "hosting/page.html", ctx, status=status)
+
+
+@dataclass
+class StartPreview:
+    """What Host MTA-STS would start from, for the page to show before it is pressed."""
+
+    point: service.StartingPoint
+    text: str  # the policy we would serve, for the MX hosts the latest check saw
+    served: str  # the policy the domain serves, as that check fetched it
+    differences: list[str]
+
+
+def _start_preview(domain: Domain) -> StartPreview:
+    """The start from the latest check, for the MX hosts it saw (no lookup: the page never
+    waits for DNS). Host MTA-STS applies it to the MX hosts it then looks up; a check
+    finishing in between with another policy asks for a second look (service.enable_told)."""
+    seen = seen_policy(domain.last_run)
+    hosts = seen.mx if seen is not None else []
+    point = service.starting_point(domain, hosts)
+    text = ""
+    if point.start is not None:
+        patterns = sorted({*hosts, *point.start.extra})
+        try:
+            text = rules.policy_text(point.start.mode, patterns, point.start.max_age)
+        except rules.EmptyPolicy:
+            text = ""  # no MX a policy can list: Host MTA-STS says so
+    served = point.seen.text if point.seen is not None and point.start is not None else ""
+    return StartPreview(point, text, served, point.differences())
 
 
 @login_required
@@ -361,12 +391,16 @@ def with_record(done: str, told: list[tuple[str, str]]) -> str:
 def enable(request: HttpRequest, code: UUID) -> HttpResponse:
     domain = get_domain_or_404(request, code)
     try:
-        _, told = service.enable_told(domain)
+        # The start the page showed (StartingPoint.basis): a form without it confirmed the
+        # usual start, in testing.
+        _, told = service.enable_told(domain, confirmed=request.POST.get("start", ""))
     except service.HostingRefused as exc:
         messages.error(request, str(exc))
     else:
         # Keep hosting gives the policy a new id, which a plain `_mta-sts` TXT must name.
-        messages.success(request, with_record("Hosting is on. Publish the records below.", told))
+        started = " ".join(message for kind, message in told if kind == "start")
+        done = "Hosting is on. Publish the records below." + (f" {started}" if started else "")
+        messages.success(request, with_record(done, told))
     return redirect("hosting:page", domain.code)
 
 
