@@ -27,6 +27,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from checks.mtasts import (
     KEPT_POLICY_LINES,
+    NO_MAIL,
     delegated,
     parse_policy,
     policy_change_fix,
@@ -89,7 +90,8 @@ class MxEvidence:
     result_types: set[str] = field(default_factory=set)
     domain: str = ""  # for the explanations' mta-sts.<domain>
     # What the domain's latest check saw of this MX host, as an MTA-STS sender validates it:
-    # "pass", "fail" (fail or warn), "error" (could not check), "" (no result for it).
+    # "pass", "fail" (fail or warn), "error" (could not check), "no-mail" (no address, or
+    # a 521 greeting: no sender delivers there), "" (no result for it).
     check: str = ""
     check_text: str = ""
 
@@ -199,6 +201,10 @@ def _check_per_mx(run: CheckRun, hosts: list[str], per_mx: dict[str, MxEvidence]
     probes every MX."""
     passed: set[str] = set()
     bad: dict[str, dict[str, Any]] = {}
+    # Hosts (and the engine's words) the check found no mail goes to, and hosts with an
+    # address past its probe limit: one of those is unknown, whatever the others said.
+    no_mail: dict[str, str] = {}
+    unprobed: set[str] = set()
 
     def worse(host: str, finding: dict[str, Any]) -> None:
         held = bad.get(host)
@@ -208,6 +214,16 @@ def _check_per_mx(run: CheckRun, hosts: list[str], per_mx: dict[str, MxEvidence]
 
     for finding in run.findings or []:
         check_id, status = finding.get("id"), finding.get("status")
+        facts = finding.get("evidence") or {}
+        if check_id == "MTASTS-32" and status == "info":
+            # The engine's per-host notes: no mail goes there, with or without a policy
+            # (checks.mtasts.NO_MAIL: no address, MX-06, or a 521 greeting, RFC 7504), so
+            # enforce refuses none there and its own advice (MTASTS-33) is not held back;
+            # or addresses past its probe limit, which stay unknown.
+            if facts.get(NO_MAIL):
+                no_mail.setdefault(mx_of(finding.get("subject", "")), finding.get("summary", ""))
+            unprobed |= {str(pair).split(" ", 1)[0].lower() for pair in facts.get("unprobed", [])}
+            continue
         if check_id in TLS_VERSION_CHECKS and status == "fail":
             worse(mx_of(finding.get("subject", "")), finding)
             continue
@@ -235,6 +251,11 @@ def _check_per_mx(run: CheckRun, hosts: list[str], per_mx: dict[str, MxEvidence]
                     f"{host}: the last check ({when}) {_SAW[finding['status']]} this MX: {said}",
                 )
             )
+        elif host not in passed and host in no_mail and host not in unprobed:
+            # Every address of it the check reached takes no mail (none at all, or a 521
+            # greeting): no sender delivers there, so nothing is lost under enforce.
+            evidence.check = "no-mail"
+            evidence.check_text = no_mail[host] or "no mail goes to this MX host"
         elif host not in passed:
             evidence.check_text = "no TLS result"
             reasons.append(
