@@ -1538,7 +1538,21 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 fix = await _announce_fix(ctx, state, mxset)
             # mta-sts.<domain> already leads to our hosted MTA-STS: hosting is turned on (or
             # the record published) in mailsec, the policy is not the owner's to write.
-            fix = await _hosted_setup_fix(ctx, state, mxset, served) or fix
+            hosted = await _hosted_setup_fix(ctx, state, mxset, served)
+            no_mail = None if served or hosted else await mx.implicit_takes_no_mail(ctx)
+            if hosted:
+                fix = hosted
+            elif no_mail is not None:
+                # No MX, and the domain's own address takes no mail (a website, a parked
+                # name): a policy naming the web server protects nothing. The null MX comes
+                # first, or the MX of the server that should receive its mail.
+                fix = (
+                    f"{ctx.domain} looks like a domain that receives no mail (see MX-01: "
+                    f"{no_mail.words}), and MTA-STS protects mail on its way to a domain's "
+                    "mail servers. If it receives no mail, publish the null MX MX-01 gives "
+                    "instead. If it should receive mail, publish an MX record naming the "
+                    "server that receives it first, then set up MTA-STS for that server."
+                )
         summary = (
             f"{ctx.domain} has no MTA-STS record, so senders do not protect mail to it "
             "against TLS downgrade."

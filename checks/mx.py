@@ -183,6 +183,80 @@ async def get_mx(ctx: CheckContext) -> MxSet:
     return await ctx.once("mx", lambda: _build(ctx))
 
 
+@dataclass(frozen=True)
+class NoMailAnswer:
+    """How the domain's own address, where senders deliver when there is no MX (RFC 5321
+    §5.1), said it takes no mail: every address probed refused the connection on the SMTP port
+    or greeted 521 (RFC 7504). Both are the server's own definite answers; a timeout, a 4xx or
+    a 554 (which may be meant for our checker alone) are not, and give no NoMailAnswer."""
+
+    answers: tuple[str, ...]  # "127.0.0.1 refused the connection on port 25", one per address
+
+    @property
+    def words(self) -> str:
+        return "; ".join(self.answers)
+
+
+async def implicit_takes_no_mail(ctx: CheckContext) -> NoMailAnswer | None:
+    """The NoMailAnswer of a domain with no MX whose own address takes no mail (a website or a
+    parked name), else None. The probes are STARTTLS's own (starttls.probe_mx, once per run),
+    so asking opens no connection of its own."""
+    from checks import starttls
+
+    mx = await get_mx(ctx)
+    if not mx.implicit or not mx.hosts or not mx.hosts[0].addresses:
+        return None
+    planned, _ = await starttls.probe_plan(ctx)
+    if not planned:
+        return None
+    probes = await asyncio.gather(*(starttls.probe_mx(ctx, h, a) for h, a in planned))
+    answers: list[str] = []
+    for probe in probes:
+        if probe.error_kind == "refused":
+            answers.append(f"{probe.address} refused the connection on port {probe.port}")
+        elif probe.error_kind == "protocol" and probe.accepts_no_mail:
+            answers.append(f"{probe.address} greets with 521 (it accepts no mail)")
+        else:
+            return None
+    return NoMailAnswer(tuple(answers))
+
+
+async def no_mail_records(ctx: CheckContext) -> list[str]:
+    """The records a domain that sends and receives no mail needs (RFC 7505 §3 and §4.2): a
+    null MX, SPF that authorises nobody, DMARC p=reject; an SPF record or DMARC policy already
+    doing so is said to be, not proposed again."""
+    from checks import dmarc, spf
+
+    domain = ctx.domain
+    lines = [f"{domain}. MX 0 ."]
+    try:
+        parsed = (await spf.get_record(ctx)).parsed
+        spf_done = (
+            parsed is not None
+            and parsed.all_term is not None
+            and parsed.all_term.qualifier == "-"
+            and all(t is parsed.all_term for t in parsed.terms)
+        )
+    except Exception:  # the SPF module reports its own failures; here it is only a hint
+        spf_done = False
+    try:
+        policy = await dmarc.get_policy(ctx)
+        dmarc_done = policy.effective_9989 == "reject" and policy.effective_7489 == "reject"
+    except Exception:  # as above: DMARC's own findings say what went wrong
+        dmarc_done = False
+    if not spf_done:
+        lines.append(f'{domain}. TXT "v=spf1 -all"   ; in place of any other SPF record')
+    if not dmarc_done:
+        lines.append(f'_dmarc.{domain}. TXT "v=DMARC1; p=reject"')
+    done = [
+        *(["its SPF record already refuses every sender"] if spf_done else []),
+        *(["DMARC p=reject already applies to it"] if dmarc_done else []),
+    ]
+    if done:
+        lines.append(f"({' and '.join(done)}.)")
+    return lines
+
+
 async def _sending_signs(ctx: CheckContext) -> tuple[list[str], list[str]]:
     """Evidence that a null-MX domain sends mail anyway (DKIM keys, an SPF record authorising
     senders, a BIMI record), and the names of the DKIM and BIMI records among it."""
@@ -327,7 +401,34 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 evidence=record,
             )
             return out.findings
-        if host.addresses:
+        no_mail = await implicit_takes_no_mail(ctx) if host.addresses else None
+        if no_mail is not None:
+            # A website or a parked name: mail has nowhere to go, and "MX 10 <the domain>"
+            # would only name the web server that refuses it. What it lacks is saying that it
+            # takes no mail (RFC 7505), so senders give up at once; its address stays (the
+            # website needs it).
+            records = "\n".join(await no_mail_records(ctx))
+            out.add(
+                "MX-01",
+                Status.WARN,
+                f"{ctx.domain} has no MX record, so senders try its own address (RFC 5321 "
+                f"§5.1), and that takes no mail ({no_mail.words}): {ctx.domain} looks like "
+                "a domain that receives no mail (a website or a parked name). Say so with a "
+                "null MX (RFC 7505), and keep its address records: they are the website's.",
+                subject=subject,
+                evidence={
+                    "mx": record,
+                    "implicit_mx": host.evidence(),
+                    "takes_no_mail": list(no_mail.answers),
+                },
+                fix="If the domain sends and receives no mail, publish this (a null MX, with "
+                "SPF and DMARC that refuse every sender):\n"
+                f"{records}\n"
+                "If it should receive mail, publish instead an MX record naming the server "
+                "that receives it (then set up MTA-STS and TLS-RPT for that server):\n"
+                f"{ctx.domain}. MX 10 <your mail server's host name>.",
+            )
+        elif host.addresses:
             out.add(
                 "MX-01",
                 Status.WARN,

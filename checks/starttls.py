@@ -1513,8 +1513,7 @@ def _reachability(
                 + ("" if reached else " No MX address could be reached at all."),
                 subject=p.subject,
                 evidence=ev,
-                fix=f"Open TCP port {p.port} on {p.address} for inbound mail, or remove the "
-                "address from DNS.",
+                fix=_refused_fix(p, mxset, reached=bool(reached)),
             )
         elif p.error_kind == "timeout" and not p.connected:
             # A silent port 25 might be their filter or our network: only a warning when other
@@ -1573,6 +1572,31 @@ def _reachability(
             subject=", ".join(p.subject for p in good),
             evidence={"reached": [p.subject for p in good]},
         )
+
+
+def _refused_fix(p: SmtpProbe, mxset: Any, *, reached: bool) -> str:
+    """SMTP-01's fix for an address that refused the connection. Without an MX the address is
+    the domain's own (RFC 5321 §5.1), most often its website's: removing it from DNS would take
+    the website down and still leave the domain's mail nowhere to go. When no address took the
+    connection, the domain looks like one that receives no mail, and MX-01 gives its records."""
+    if mxset is None or not mxset.implicit:
+        return (
+            f"Open TCP port {p.port} on {p.address} for inbound mail, or remove the address "
+            "from DNS."
+        )
+    domain = mxset.answer.name
+    keep = f"Keep the address {p.address} in DNS: without an MX it is {domain}'s own address."
+    if reached:
+        return (
+            f"{keep} Open TCP port {p.port} on {p.address} for inbound mail, or publish an MX "
+            f"record naming the server that receives {domain}'s mail (see MX-01)."
+        )
+    return (
+        f"{keep} {domain} looks like a domain that receives no mail: if so, publish a null MX "
+        f"({domain}. MX 0 .) with the SPF and DMARC records MX-01 gives. If it should "
+        f"receive mail, publish an MX record naming the server that receives it (see MX-01), "
+        f"or open TCP port {p.port} on {p.address} for inbound mail."
+    )
 
 
 def _unfinished_in_tls(p: SmtpProbe) -> bool:
