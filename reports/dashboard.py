@@ -340,14 +340,15 @@ class ReadinessCard:
     @property
     def mx_untested(self) -> list[str]:
         """MX hosts the latest check saw but could not show valid, and nobody reported a
-        failure at: neither a pass nor a failure."""
+        failure at: neither a pass nor a failure. A host that takes no mail (no address, or a
+        521 greeting: readiness's "no-mail") is not one: nothing is sent there to protect."""
         if self.readiness is None or self.seen is None:
             return []
         failing = set(self.mx_failing)
         return [
             e.mx
             for e in self.readiness.per_mx
-            if e.mx in self.seen.mx and e.check != "pass" and e.mx not in failing
+            if e.mx in self.seen.mx and e.check not in ("pass", "no-mail") and e.mx not in failing
         ]
 
 
