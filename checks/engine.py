@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
+import math
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable
@@ -14,7 +16,7 @@ from checks import scoring
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.domainname import DomainNameError, to_ascii_domain
-from checks.findings import DomainReport, Finding, Mechanism, Status
+from checks.findings import MECHANISM_TITLES, DomainReport, Finding, Mechanism, Status
 
 # One module per mechanism; each has `MECHANISM` and `async def evaluate(ctx) -> list[Finding]`.
 MECHANISM_MODULES = (
@@ -39,6 +41,21 @@ ProgressCallback = Callable[[Mechanism, list[Finding]], Awaitable[None] | None]
 MECHANISM_TIMEOUTS = 10
 # …and never more than this, whatever the timeout: the free check gives a whole run 90 s.
 MECHANISM_MAX_SECONDS = 80.0
+
+
+# The check that says whether each mechanism is there at all: for a name that does not exist,
+# the one note that says nothing was checked (MX-01 itself says the name does not exist).
+FIRST_CHECK: dict[Mechanism, str] = {
+    Mechanism.MTASTS: "MTASTS-01",
+    Mechanism.TLSRPT: "TLSRPT-01",
+    Mechanism.SMTP: "SMTP-01",
+    Mechanism.SPF: "SPF-01",
+    Mechanism.DKIM: "DKIM-01",
+    Mechanism.DMARC: "DMARC-01",
+    Mechanism.DNSSEC: "DNSSEC-01",
+    Mechanism.DANE: "DANE-01",
+    Mechanism.BIMI: "BIMI-01",
+}
 
 
 def mechanism_modules() -> list[ModuleType]:
@@ -89,6 +106,47 @@ async def _run_one(
     return findings
 
 
+# How long the mechanisms wait for the MX answer that says whether the name exists before
+# they start anyway. A resolver answers in milliseconds; one that does not must not hold up
+# SPF, DKIM or DMARC, which do not need that answer, for a whole timeout.
+EXISTENCE_WAIT_SECONDS = 2.0
+
+
+async def _does_not_exist(ctx: CheckContext) -> bool:
+    """The name itself is not in the DNS: its MX lookup answers NXDOMAIN with no alias on the
+    way (an alias to a missing name is the alias's problem, MX-01 says which). The answer is
+    the one checks.mx.get_mx asks for (the run's DNS cache shares it), so this costs one round
+    trip before the mechanisms start, inside the MX → address → SMTP chain every run has
+    (capped: EXISTENCE_WAIT_SECONDS)."""
+    answer = await ctx.dns.query(ctx.domain, "MX")
+    return answer.nxdomain and not answer.cnames
+
+
+async def _not_checked(
+    module: ModuleType, ctx: CheckContext, on_progress: ProgressCallback | None
+) -> list[Finding]:
+    """A mechanism's one note for a name that does not exist: records to publish, a DNSSEC
+    chain to sign, servers to probe all need a name that exists (checks.scoring.does_not_exist
+    then gives no score)."""
+    mechanism: Mechanism = module.MECHANISM
+    findings = [
+        Finding(
+            id=FIRST_CHECK[mechanism],
+            status=Status.NA,
+            mechanism=mechanism,
+            summary=f"{ctx.domain} does not exist in DNS (NXDOMAIN), so "
+            f"{MECHANISM_TITLES[mechanism]} was not checked.",
+            subject=ctx.domain,
+            evidence={scoring.DOES_NOT_EXIST: True},
+        )
+    ]
+    if on_progress is not None:
+        result = on_progress(mechanism, findings)
+        if asyncio.iscoroutine(result):
+            await result
+    return findings
+
+
 async def check_domain(
     domain: str,
     config: CheckConfig,
@@ -115,12 +173,33 @@ async def check_domain(
     ctx = CheckContext(name, config)
     wanted = set(mechanisms) or set(config.mechanisms)
     modules = [m for m in mechanism_modules() if not wanted or str(m.MECHANISM) in wanted]
+    # Only when MX-01 runs, to say so; the others wait for the answer at most this long.
+    lookup: asyncio.Task[bool] | None = None
+    missing = False
+    if any(m.MECHANISM == Mechanism.MX for m in modules):
+        lookup = asyncio.ensure_future(_does_not_exist(ctx))
+        cap = min(ctx.config.timeout, EXISTENCE_WAIT_SECONDS, deadline_seconds or math.inf)
+        waited = time.monotonic()
+        done, _ = await asyncio.wait({lookup}, timeout=cap)
+        missing = bool(done) and lookup.exception() is None and lookup.result()
+        if deadline_seconds is not None:  # the caller's deadline counts the wait too
+            deadline_seconds = max(0.0, deadline_seconds - (time.monotonic() - waited))
     async with asyncio.TaskGroup() as group:
         tasks = [
-            group.create_task(_run_one(m, ctx, on_progress, deadline_seconds)) for m in modules
+            group.create_task(
+                _not_checked(m, ctx, on_progress)
+                if missing and m.MECHANISM != Mechanism.MX
+                else _run_one(m, ctx, on_progress, deadline_seconds)
+            )
+            for m in modules
         ]
     for task in tasks:
         report.findings.extend(task.result())
+    if lookup is not None and not lookup.done():
+        # Still waiting on a resolver that did not answer (the MX mechanism has reported it).
+        lookup.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await lookup
     report.query_log = ctx.dns.log
     report.duration_ms = int((time.monotonic() - started) * 1000)
     scoring.apply(report)

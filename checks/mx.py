@@ -17,6 +17,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, servfail_is_bogus
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
+from checks.scoring import DOES_NOT_EXIST
 
 MECHANISM = Mechanism.MX
 
@@ -392,13 +393,27 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         pass  # reported under MX-03
     elif mx.implicit:
         host = mx.hosts[0]
-        if mx.answer.nxdomain:
+        if mx.answer.nxdomain and mx.answer.cnames:
             out.add(
                 "MX-01",
                 Status.FAIL,
-                f"{ctx.domain} does not exist in DNS (NXDOMAIN), so it cannot receive mail.",
+                f"{ctx.domain} is an alias (CNAME) for {mx.answer.cnames[-1]}, which does not "
+                "exist in DNS (NXDOMAIN), so it cannot receive mail.",
                 subject=subject,
                 evidence=record,
+            )
+            return out.findings
+        if mx.answer.nxdomain:
+            # The name itself is not in the DNS: the engine checks nothing else and the score
+            # says it has none (scoring.does_not_exist), not 0/100.
+            out.add(
+                "MX-01",
+                Status.FAIL,
+                f"{ctx.domain} does not exist in DNS (NXDOMAIN): check the spelling. A name "
+                "that does not exist receives no mail and has nothing to secure, so nothing "
+                "else was checked.",
+                subject=subject,
+                evidence={**record, DOES_NOT_EXIST: True},
             )
             return out.findings
         no_mail = await implicit_takes_no_mail(ctx) if host.addresses else None

@@ -66,6 +66,17 @@ NOT_SCORED_WHEN_ABSENT = {
     Mechanism.DKIM: {"DKIM-01"},
 }
 
+# The evidence key of the findings about a name that is not in the DNS at all (NXDOMAIN at the
+# name itself; MX-01 and the engine's "not checked" notes): such a run has no score.
+DOES_NOT_EXIST = "does_not_exist"
+
+
+def does_not_exist(findings: Iterable[Finding]) -> bool:
+    """The checked name is not in the DNS (NXDOMAIN): there is nothing to rate, so no score,
+    neither 0/100 (which reads as a domain with everything missing) nor anything else."""
+    return any((f.evidence or {}).get(DOES_NOT_EXIST) for f in findings)
+
+
 WARN_COST = 0.25
 WARN_FLOOR = 0.25
 
@@ -125,6 +136,22 @@ def score_category(mechanism: Mechanism, findings: list[Finding]) -> CategorySco
 
 
 def compute(findings: list[Finding]) -> tuple[int | None, dict[str, Any]]:
+    if does_not_exist(findings):
+        # Nothing is rated: every category is left out, and the detail says why.
+        errors = sorted({f.id for f in findings if f.status == Status.ERROR})
+        return None, {
+            "version": SCORE_VERSION,
+            "categories": {
+                str(m): CategoryScore(
+                    m, WEIGHTS[m], False, 0.0, "domain does not exist", []
+                ).to_dict()
+                for m in Mechanism
+            },
+            "partial": bool(errors),
+            "not_checked": [],
+            "errors": errors,
+            DOES_NOT_EXIST: True,
+        }
     grouped: dict[Mechanism, list[Finding]] = {m: [] for m in Mechanism}
     for finding in findings:
         grouped[finding.mechanism].append(finding)
