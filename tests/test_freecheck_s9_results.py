@@ -91,7 +91,8 @@ class ResultPageTestCase(FreeCheckTestCase):
         self.assertIn("DNSSEC 0 / 10 not deployed DNSSEC-01 −25 points", text)
 
         # Every cost is shown, and together they are what the score lost.
-        gone = engine_report("gone.example.org", FakeDns({}))
+        # A name that exists with nothing set up (NXDOMAIN has no score since s19z).
+        gone = engine_report("gone.example.org", FakeDns({("gone.example.org", "TXT"): ['"x"']}))
         text = self.show(gone)
         lost = [float(n) for n in re.findall(r"−([\d.]+) points?", text)]
         costs = [
