@@ -94,11 +94,22 @@ class CheckConfig:
     # record. Empty: no zone, and hosting customers publish a plain TXT with the id their
     # hosting page gives (the engine does not know it).
     hosted_policy_zone: str = ""
+    # Hosting is on in mailsec for the domain checked (its policy is ours to serve), as the app
+    # knows it, without saying since when: the free check, whose public page never says when
+    # hosting was turned on (or for which team). False: not hosted or not known (the CLI).
+    # hosting_on_since implies it; read both through hosting_is_on.
+    hosting_on: bool = False
     # When hosting was last turned on in mailsec for the domain checked (timezone-aware),
-    # given by the app for a domain whose policy it serves. None: not hosted or not known (the
-    # CLI, the free check). With it, a policy host of ours without a certificate yet is told
-    # as a certificate being issued, not as hosting to turn on.
+    # given by the app for a domain whose policy it serves (the monitored check). None: not
+    # hosted or not known (the CLI, the free check, which gives hosting_on alone). With it, a
+    # policy host of ours without a certificate yet is told as a certificate being issued,
+    # with the time to check again, not as hosting to turn on.
     hosting_on_since: datetime | None = None
+
+    @property
+    def hosting_is_on(self) -> bool:
+        """Whether the app said hosting is on for the domain checked, with its time or not."""
+        return self.hosting_on or self.hosting_on_since is not None
 
     @classmethod
     def from_env(cls, **overrides: object) -> CheckConfig:

@@ -1983,10 +1983,14 @@ CERT_ISSUE_MINUTES = 10
 def _hosting_on(ctx: CheckContext) -> tuple[str, str] | None:
     """When hosting was turned on for the domain (CheckConfig.hosting_on_since), as UTC text,
     and the time to check again if its certificate is still being issued ('' once the first
-    minutes are over); None when the app did not say hosting is on."""
+    minutes are over); ('', '') when the app said hosting is on without a time
+    (CheckConfig.hosting_on: the free check, whose public page never says when); None when
+    the app did not say hosting is on."""
+    if not ctx.config.hosting_is_on:
+        return None
     since = ctx.config.hosting_on_since
     if since is None:
-        return None
+        return "", ""
     since = since.astimezone(UTC)
     due = since + timedelta(minutes=CERT_ISSUE_MINUTES)
     recheck = f"{due:%H:%M} UTC" if datetime.now(UTC) < due else ""
@@ -2015,7 +2019,7 @@ def hosted_fix(ctx: CheckContext, result: https.HttpsResult, leads: bool | None 
     (CheckConfig.hosted_policy_host; `leads` as leads_to_hosting found, or else the CNAME chain
     alone decides) and gave no policy for want of a certificate or with a 404: the owner turns
     hosting on, nothing else, and no provider is to be asked; with hosting on already
-    (CheckConfig.hosting_on_since), when to check again. '' when the name is not ours, not
+    (CheckConfig.hosting_is_on), when to check again. '' when the name is not ours, not
     known, or the failure is another (_hosting_off)."""
     ours = ctx.config.hosted_policy_host
     off = _hosting_off(ctx, result)
@@ -2040,23 +2044,35 @@ def _hosting_on_fix(
 ) -> str:
     """hosted_fix when hosting is on: nothing to turn on; the certificate is issued at the
     first request to the name (in the first minutes: being issued, check again at a time),
-    which also comes only once the name points to our host."""
+    which also comes only once the name points to our host. Without the time hosting was
+    turned on (the free check) no time is said: check again in a few minutes."""
     host, domain, ours = result.host, ctx.domain, ctx.config.hosted_policy_host
     since, recheck = on
-    if recheck and result.error_kind in ("tls-cert", "tls"):
+    cert = result.error_kind in ("tls-cert", "tls")
+    if recheck and cert:
         return (
             f"Hosting for {domain} was turned on in mailsec at {since}: the certificate for "
             f"{host} is being issued (automatically, at the first request to it). Check again "
             f"after {recheck}. Nothing needs changing in DNS for {host}."
         )
-    issued = (
-        f" The certificate is issued automatically at the first request once {host} points "
-        f"to {ours}: if it was pointed there only recently, check again in a few minutes."
-        if result.error_kind in ("tls-cert", "tls")
-        else " Check again in a few minutes."
-    )
+    if cert and since:
+        issued = (
+            f" The certificate is issued automatically at the first request once {host} "
+            f"points to {ours}: if it was pointed there only recently, check again in a few "
+            "minutes."
+        )
+    elif cert:
+        # Not known since when: it may have been turned on a moment ago, and this check's
+        # request to the name (which points to us) is a first request.
+        issued = (
+            f" The certificate is issued automatically at the first request to {host}: check "
+            "again in a few minutes."
+        )
+    else:
+        issued = " Check again in a few minutes."
+    on_since = f" (since {since})" if since else ""
     return (
-        f"Hosting for {domain} is on in mailsec (since {since}), but mailsec's hosted MTA-STS "
+        f"Hosting for {domain} is on in mailsec{on_since}, but mailsec's hosted MTA-STS "
         f"({ours}) {state}.{issued} Nothing needs changing in DNS for {host}. If it stays so, "
         "mailsec's certificate watch (twice a day) emails the team."
     )
@@ -2122,14 +2138,16 @@ async def _hosted_setup_fix(
     on = _hosting_on(ctx)
     if on is not None:
         # Hosting is on: step 1 is done, and the record waits for the policy to be served.
+        # Without the time it was turned on (the free check), none is said.
         since, recheck = on
+        on_since = f" (since {since})" if since else ""
         cert = result.error_kind in ("tls-cert", "tls")
         when = (
             f"check again after {recheck}" if recheck and cert else "check again in a few minutes"
         )
         issued = f"; it is issued automatically at the first request to {host}" if cert else ""
         return (
-            f"Hosting for {domain} is on in mailsec (since {since}); mailsec's hosted MTA-STS "
+            f"Hosting for {domain} is on in mailsec{on_since}; mailsec's hosted MTA-STS "
             f"({ours}) {said}{issued}: {when}. Once the policy is served there, publish "
             f"{record} {domain}'s page in mailsec (Hosted MTA-STS){kinds}. It tells senders "
             f"to fetch the policy, so it comes last. Nothing needs changing in DNS for {host}."
