@@ -71,16 +71,22 @@ STATUS_LABELS = {
 }
 
 
-def free_check_config() -> CheckConfig:
+def free_check_config(hosting_on: bool = False) -> CheckConfig:
     """The engine configuration of a free check.
 
     Anyone can point a free check at a name that resolves to our own network, so private
     targets stay refused unless the operator allowed them for the whole site (the lab does),
     and one check opens only a few connections at a time.
+
+    `hosting_on`: mailsec hosts the checked domain's MTA-STS policy now (FreeCheck.hosting_is_on),
+    so the engine's hosted advice says so instead of "turn on hosting". Only that: the time it
+    was turned on (CheckConfig.hosting_on_since, which the monitored check gives) is account
+    data, and the engine would put it in the public report.
     """
     return engine_config(
         allow_private_targets=bool(settings.MAILSEC_ENGINE["allow_private_targets"]),
         max_connections=settings.MAILSEC_FREE_CHECK_MAX_CONNECTIONS,
+        hosting_on=hosting_on,
     )
 
 
@@ -301,7 +307,7 @@ class FreeCheck(models.Model):
         """
         if not self.claim():
             return
-        config = config or free_check_config()
+        config = config or free_check_config(hosting_on=self.hosting_is_on)
         progress: queue.Queue[tuple[Mechanism, list[Finding]]] = queue.Queue()
         outcome: dict[str, Any] = {}
 
@@ -539,33 +545,15 @@ class FreeCheck(models.Model):
     @property
     def hosting_is_on(self) -> bool:
         """mailsec hosts this domain's MTA-STS policy now (hosting on for a verified domain,
-        not winding down), as the monitored check learns it (domains.tasks._hosting_on_since).
-        Public already: mta-sts.<domain> points at our policy host, and anyone asking it gets
-        the certificate issued and the policy served. When it was turned on, and by which
-        team, is account data the public page never says."""
+        not winding down), as the monitored check learns it (domains.tasks._hosting_on_since);
+        run() tells the engine (free_check_config). Public already: mta-sts.<domain> points at
+        our policy host, and anyone asking it gets the certificate issued and the policy
+        served. When it was turned on, and by which team, is account data the public page
+        never says."""
         from mailsec.hosting.models import HostedPolicy
 
         servable = HostedPolicy.objects.servable()
         return servable.filter(name=self.domain, state=HostedPolicy.State.ACTIVE).exists()
-
-    @property
-    def hosted_but_told_to_turn_on(self) -> bool:
-        """The engine found mta-sts.<domain> leading to our hosted MTA-STS without a policy
-        from it (its hosted advice names our policy host, checks.mtasts.hosted_fix and
-        _hosted_setup_fix, "turn on hosting for <domain>") while hosting is on: the free
-        check's engine is not told that hosting is on (free_check_config: the time it was
-        turned on is in that advice), so it starts with a step that is done. The page says
-        so above the findings."""
-        if self.status != self.State.DONE:
-            return False
-        ours, step = f"({settings.MAILSEC_POLICY_HOST})", f"urn on hosting for {self.domain}"
-        told = any(
-            f.get("mechanism") == str(Mechanism.MTASTS)
-            and ours in (f.get("fix") or "")
-            and step in (f.get("fix") or "")
-            for f in self._final_findings()
-        )
-        return told and self.hosting_is_on
 
     @property
     def age(self) -> timedelta:
