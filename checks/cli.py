@@ -163,6 +163,8 @@ _WORTH_A_WORD = {"failing", "weaknesses", "could not be checked"}
 def _rubric_lines(detail: dict[str, Any]) -> list[str]:
     """What each category cost on the 0-100 score (docs/scoring.md), costliest first, then
     the categories left out of it and why."""
+    if detail.get(scoring.DOES_NOT_EXIST):
+        return []  # the headline says why there is no score; nine "not counted" say no more
     categories: dict[str, dict[str, Any]] = detail.get("categories", {})
     lost = sorted(
         (
@@ -202,6 +204,9 @@ def headline(report: DomainReport, no_mail: bool = False) -> str:
     that could not be checked leaves the score (docs/scoring.md rule 4), so "100/100" on DKIM,
     DMARC and TLS-RPT alone must not read as a clean 100."""
     detail = report.score_detail
+    if detail.get(scoring.DOES_NOT_EXIST):
+        # Nothing to rate (NXDOMAIN at the name): not "n/a" as if something were left out.
+        return "no score: the domain does not exist"
     partial = detail.get("partial")
     cover = scoring.coverage(detail)
     if report.score is None or no_mail:
