@@ -569,6 +569,12 @@ class Change(models.Model):
         return first_sentence(self.summary)
 
     @property
+    def recovered_line(self) -> str:
+        """How a recovery email names it: "Fixed: <headline>", or "<name> exists in DNS
+        again" for a name that had left the DNS (rules.recovered_line)."""
+        return rules.recovered_line(self.kind, self.key, self.subject, self.headline)
+
+    @property
     def fix_lines(self) -> list[str]:
         return self.fix.splitlines()
 

@@ -21,7 +21,7 @@ import dns.exception
 import dns.rdata
 
 from checks.findings import MECHANISM_TITLES, Mechanism
-from checks.scoring import NOT_SCORED_WHEN_ABSENT, is_absence
+from checks.scoring import DOES_NOT_EXIST, NOT_SCORED_WHEN_ABSENT, is_absence
 
 # Certificate expiry warnings, in days; one alert per threshold crossed (tightest first wins).
 CERT_THRESHOLDS = (2, 7, 21)
@@ -53,6 +53,12 @@ SPECIFIC_FINDINGS = {*RECORD_FINDINGS.values(), MX_COVERAGE_FINDING}
 # says so (evidence "rsa_certificate": "untested") and knows nothing of that certificate.
 SECOND_CERTIFICATE = "second_certificate"
 MX_VALIDATION_FINDING = "MTASTS-32"
+# The domain's name itself left the DNS (NXDOMAIN at the name: checks.scoring.DOES_NOT_EXIST,
+# its registration lapsed or its delegation went): a record gone, the one change such a run
+# raises, keyed "record-gone:name". Every other mechanism is then one "not checked" note, which
+# neither confirms nor fixes nor closes anything.
+NAME_RECORD = "name"
+NAME_FINDING = "MX-01"
 
 
 class Kind(enum.StrEnum):
@@ -61,7 +67,7 @@ class Kind(enum.StrEnum):
     SCORE = "score"  # the score dropped by at least ALERT_SCORE_DROP
     CERT_EXPIRY = "cert-expiry"  # a policy host or MX certificate expires within 21/7/2 days
     MX_COVERAGE = "mx-coverage"  # the MX set no longer matches the MTA-STS policy
-    RECORD_GONE = "record-gone"  # the MTA-STS or TLS-RPT record disappeared
+    RECORD_GONE = "record-gone"  # the MTA-STS or TLS-RPT record, or the name, disappeared
 
 
 class Verdict(enum.StrEnum):
@@ -162,6 +168,11 @@ class Snapshot:
 
     def verdict(self, mechanism: str) -> str:
         return self.mechanisms.get(mechanism, "na")
+
+    @property
+    def does_not_exist(self) -> bool:
+        """The run found the name not in the DNS (NXDOMAIN): nothing but MX was checked."""
+        return any((f.get("evidence") or {}).get(DOES_NOT_EXIST) for f in self.findings)
 
     def errored(self, mechanism: str) -> bool:
         """True when anything in this mechanism could not be checked: its other findings may
@@ -314,7 +325,13 @@ def detect(
 ) -> list[Observation]:
     """Every regression of `current` against the confirmed `baseline`; the score against
     `score_reference` when given (the best recent full score: a slow slide of a few points a
-    check adds up), else the baseline's."""
+    check adds up), else the baseline's. A name that left the DNS is that one change, not
+    every mechanism "now failing" or "not applicable"; from a baseline that did not exist
+    nothing is a regression (the run that finds the name again becomes the reference)."""
+    if current.does_not_exist:
+        return [] if baseline.does_not_exist else [_name_gone_observation(baseline, current)]
+    if baseline.does_not_exist:
+        return []
     found: list[Observation] = []
     found += _mechanisms(baseline, current)
     found += _fail_findings(baseline, current)
@@ -510,6 +527,35 @@ def _record_observation(mech: str, old: dict[str, Any] | None, new: dict[str, An
     )
 
 
+def _name_gone_observation(baseline: Snapshot | None, current: Snapshot) -> Observation:
+    old = baseline.first(NAME_FINDING) if baseline is not None else None
+    new = current.first(NAME_FINDING) or {}
+    name = new.get("subject", "") or (old or {}).get("subject", "")
+    return Observation(
+        kind=Kind.RECORD_GONE,
+        key=f"{Kind.RECORD_GONE}:{NAME_RECORD}",
+        subject=name,
+        mechanism=str(Mechanism.MX),
+        check_id=NAME_FINDING,
+        before="exists",
+        after="NXDOMAIN",
+        summary=f"{name} no longer exists in DNS (NXDOMAIN). Mail to it bounces, and nothing "
+        "else can be checked until it exists again.",
+        fix=f"Renew the registration of {name} with its registrar, or restore its delegation "
+        "(its NS records in the parent zone). If the domain was given up on purpose, remove it "
+        "from mailsec.",
+        evidence={"before": _dns_evidence(old), "now": _dns_evidence(new)},
+    )
+
+
+def recovered_line(kind: str, key: str, subject: str, headline: str) -> str:
+    """What a recovery email says of a change that recovered: "Fixed: <its headline>", but a
+    name back in the DNS was not "fixed" of "no longer exists"."""
+    if kind == Kind.RECORD_GONE and key == f"{Kind.RECORD_GONE}:{NAME_RECORD}":
+        return f"{subject} exists in DNS again"
+    return f"Fixed: {headline}"
+
+
 def _records_gone(
     baseline: Snapshot, current: Snapshot, only: str | None = None
 ) -> list[Observation]:
@@ -682,6 +728,17 @@ def evaluate(
     """Does the change `key` still hold in `current`? With fresh evidence when it does.
     `evidence` is the change's own (a score change says which categories its score left out)."""
     ref = key.split(":", 1)[1] if ":" in key else ""
+    if kind == Kind.RECORD_GONE and ref == NAME_RECORD:
+        if current.does_not_exist:
+            return Verdict.HOLDS, _name_gone_observation(None, current)
+        answer = current.first(NAME_FINDING)
+        if answer is None or answer.get("status") == "error":
+            return Verdict.UNKNOWN, None  # SERVFAIL or a timeout says nothing either way
+        return Verdict.CLEAR, None
+    if current.does_not_exist:
+        # Nothing but MX was checked: a problem of the name is neither still there, nor
+        # fixed, nor moot (it is found again, or fixed, once the name is back).
+        return Verdict.UNKNOWN, None
     if kind == Kind.MECHANISM:
         after = current.verdict(ref)
         if after == "error":
@@ -808,6 +865,9 @@ def seen_fixed(kind: str, key: str, current: Snapshot) -> bool:
         host, not_after, _threshold = ref.rsplit("|", 2)
         seen = current.certificates().get(host_subject(host))
         return seen is not None and not_after not in seen
+    if kind == Kind.RECORD_GONE and ref == NAME_RECORD:
+        answer = current.first(NAME_FINDING)
+        return not current.does_not_exist and answer is not None and answer.get("status") != "error"
     if kind == Kind.RECORD_GONE:
         new = current.first(RECORD_FINDINGS.get(ref, ""))
         return new is not None and new.get("status") == "pass"
