@@ -336,17 +336,28 @@ def example_address(domain: str) -> str:
     return f"tls-reports@{domain}"
 
 
-def record_fix(domain: str, records: list[TlsRptRecord] | None = None) -> str:
+def record_fix(
+    domain: str, records: list[TlsRptRecord] | None = None, *, takes_no_mail: bool = False
+) -> str:
     """The record to publish. With `records` (what is published now), it keeps the owner's
     report addresses, repaired where the repair is certain, and extension fields; the example
     mailbox only when none is usable, since replacing a real address with an invented one
-    loses the reports."""
+    loses the reports.
+
+    With `takes_no_mail` (the domain looks like one that receives no mail, see
+    mx.implicit_takes_no_mail), a mailbox at the domain itself can receive no report: the
+    owner's addresses there are left out and no example is made up there; with no address
+    left, '' (there is no record to propose)."""
     addresses: list[str] = []
     for record in records or []:
         for uri in record.uris or _salvaged_uris(record):
+            if takes_no_mail and _mailbox_at(uri, domain):
+                continue
             fixed = _repaired_uri(uri)
             if fixed and fixed not in addresses:
                 addresses.append(fixed)
+    if not addresses and takes_no_mail:
+        return ""
     rua = ",".join(addresses) or f"mailto:{example_address(domain)}"
     # Extension fields are the owner's (a vendor's marker, a note): senders ignore them
     # (RFC 8460 §3), so keeping them is harmless, and which one matters is not ours to guess.
@@ -360,6 +371,52 @@ def record_fix(domain: str, records: list[TlsRptRecord] | None = None) -> str:
     fields = [f"rua={rua}", *(f"{name}={value}" for name, value in extensions.items())]
     # Several addresses can pass 255 octets: split as zone files and DNS panels need.
     return txt_fix(f"_smtp._tls.{domain}", "v=TLSRPTv1; " + "; ".join(fields))
+
+
+def _mailbox_at(uri: ReportUri, domain: str) -> bool:
+    """Whether `uri` names a mailbox at `domain` itself (a bare address written without its
+    mailto: scheme, or a domain written with its final dot, included)."""
+    if uri.scheme not in ("mailto", ""):
+        return False
+    address = uri.uri.partition(":")[2] if uri.scheme else uri.uri
+    mail_domain = address.split("?", 1)[0].rpartition("@")[2]
+    mail_domain = re.sub(r"!\d*[kmgtKMGT]?$", "", mail_domain).rstrip(".").lower()
+    return mail_domain == domain.rstrip(".").lower()
+
+
+def _no_mail_note(domain: str, no_mail: mx.NoMailAnswer | None) -> str:
+    """What TLSRPT-01 adds to its summary for a domain that looks like it receives no mail."""
+    if no_mail is None:
+        return ""
+    return (
+        f" {domain} looks like a domain that receives no mail (see MX-01), so TLS-RPT matters "
+        "only if it is meant to receive mail."
+    )
+
+
+def no_mail_fix(domain: str, no_mail: mx.NoMailAnswer, record: str = "") -> str:
+    """The fix of a TLS-RPT finding for a domain with no MX whose own address takes no mail
+    (MX-01 says it looks like a domain that receives no mail). TLS-RPT reports are about mail
+    delivered to the domain: with a null MX it does not apply (TLSRPT-01 'na'), and a report
+    mailbox at the domain itself could receive nothing. `record`: the TLS-RPT record to
+    publish if the domain is meant to receive mail, when its owner's addresses elsewhere make
+    one ('' when none does: no mailbox is made up at the domain)."""
+    head = (
+        f"{domain} looks like a domain that receives no mail (see MX-01: {no_mail.words}), "
+        "and TLS-RPT reports are about mail delivered to it: TLS-RPT matters only if "
+        f"{domain} is meant to receive mail. If it receives no mail, publish the null MX that "
+        "MX-01 gives; TLS-RPT then does not apply."
+    )
+    if record:
+        return (
+            f"{head} If it should receive mail, publish an MX record naming the server that "
+            f"receives it first (see MX-01), and this TLS-RPT record:\n{record}"
+        )
+    return (
+        f"{head} If it should receive mail, publish an MX record naming the server that "
+        "receives it first (see MX-01), then a TLS-RPT record naming a mailbox that someone "
+        "reads."
+    )
 
 
 # A rua field however it is misspelt: "RUA=", "rua =", or after a "v=TLSRPTv1," that a comma
@@ -446,10 +503,21 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=subject,
         )
         return out.findings
-    state, deployed = await asyncio.gather(
-        get_record(ctx), _transport_security_deployed(ctx, mxset)
+    # No MX, and the domain's own address takes no mail (a website, a parked name): MX-01
+    # says it looks like a domain that receives no mail. Not a null MX, so the findings keep
+    # their statuses, but no fix names a report mailbox at the domain.
+    state, deployed, no_mail = await asyncio.gather(
+        get_record(ctx),
+        _transport_security_deployed(ctx, mxset),
+        mx.implicit_takes_no_mail(ctx),
     )
     ev = state.answer.evidence()
+
+    def fix_for(records: list[TlsRptRecord] | None = None) -> str:
+        if no_mail is None:
+            return record_fix(ctx.domain, records)
+        return no_mail_fix(ctx.domain, no_mail, record_fix(ctx.domain, records, takes_no_mail=True))
+
     if state.status == "error":
         out.add(
             "TLSRPT-01",
@@ -466,19 +534,21 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 Status.WARN,
                 f"No TLS-RPT record, although {' and '.join(deployed)} "
                 f"{'are' if len(deployed) > 1 else 'is'} deployed: you "
-                "will not learn when senders fail to deliver securely (RFC 8460).",
+                "will not learn when senders fail to deliver securely (RFC 8460)."
+                + _no_mail_note(ctx.domain, no_mail),
                 subject=subject,
                 evidence=ev,
-                fix=record_fix(ctx.domain),
+                fix=fix_for(),
             )
         else:
             out.add(
                 "TLSRPT-01",
                 Status.INFO,
-                "No TLS-RPT record: senders do not send you reports about TLS problems.",
+                "No TLS-RPT record: senders do not send you reports about TLS problems."
+                + _no_mail_note(ctx.domain, no_mail),
                 subject=subject,
                 evidence=ev,
-                fix=record_fix(ctx.domain),
+                fix=fix_for(),
             )
         return out.findings
     out.add(
@@ -511,7 +581,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=subject,
             evidence=ev,
             # One record listing every address the published ones name.
-            fix=record_fix(ctx.domain, state.candidates),
+            fix=fix_for(state.candidates),
         )
     elif state.status == "valid":
         out.add(
@@ -526,11 +596,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     # not the domain's failures (as for MTA-STS, MTASTS-04).
     strays = [r for r in state.candidates if r is not state.record] if state.usable else []
     used = [r for r in state.candidates if r not in strays]
-    out.add_record_problems(
-        used, subject=subject, evidence=ev, fix=record_fix(ctx.domain, state.candidates)
-    )
+    out.add_record_problems(used, subject=subject, evidence=ev, fix=fix_for(state.candidates))
     for stray in strays:
-        _stray_finding(ctx.domain, state, stray, out)
+        _stray_finding(ctx.domain, state, stray, out, no_mail)
     if state.status == "valid" and state.record is not None:
         out.add(
             "TLSRPT-05",
@@ -539,9 +607,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=subject,
             evidence=ev,
         )
-        without = await _endpoint_findings(ctx, state.record, out)
-        if without and without != record_fix(ctx.domain, state.candidates) and not strays:
-            _one_record(out.findings, record_fix(ctx.domain, state.candidates), without)
+        without = await _endpoint_findings(ctx, state.record, out, no_mail)
+        proposed = record_fix(ctx.domain, state.candidates, takes_no_mail=no_mail is not None)
+        if without and without != proposed and not strays:
+            _one_record(out.findings, fix_for(state.candidates), without, ctx.domain, no_mail)
     # TLSRPT-11: a short TTL on an unsigned zone makes the record easy to suppress (RFC 8460 §7).
     await _ttl_note(ctx, state.answer, subject, ev, out)
     return out.findings
@@ -576,7 +645,13 @@ async def _ttl_note(
     )
 
 
-def _stray_finding(domain: str, state: TlsRptState, stray: TlsRptRecord, out: Collector) -> None:
+def _stray_finding(
+    domain: str,
+    state: TlsRptState,
+    stray: TlsRptRecord,
+    out: Collector,
+    no_mail: mx.NoMailAnswer | None = None,
+) -> None:
     """TLSRPT-04 warn for a record senders discard beside the valid one. Reports never reach
     the addresses it names, and a sender reading the version loosely would count two records
     and report nowhere (TLSRPT-02). The fix deletes it: a corrected copy kept beside the valid
@@ -584,8 +659,13 @@ def _stray_finding(domain: str, state: TlsRptState, stray: TlsRptRecord, out: Co
     assert state.record is not None
     subject = f"_smtp._tls.{domain}"
     delete = f"Delete this record: {txt_fix(subject, stray.raw)}"
-    merged = record_fix(domain, [state.record, stray])
-    if merged == record_fix(domain, [state.record]):
+    # A domain that takes no mail: no mailbox at it is proposed (record_fix's takes_no_mail).
+    takes_no_mail = no_mail is not None
+    merged = record_fix(domain, [state.record, stray], takes_no_mail=takes_no_mail)
+    if not merged:
+        # Every address either record names is at the domain, which takes no mail (TLSRPT-10).
+        fix = delete
+    elif merged == record_fix(domain, [state.record], takes_no_mail=takes_no_mail):
         fix = f"{delete}\n(Keep the valid record; it already lists the addresses this one names.)"
     else:
         fix = (
@@ -605,10 +685,18 @@ def _stray_finding(domain: str, state: TlsRptState, stray: TlsRptRecord, out: Co
     )
 
 
-async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Collector) -> str:
+async def _endpoint_findings(
+    ctx: CheckContext,
+    record: TlsRptRecord,
+    out: Collector,
+    no_mail: mx.NoMailAnswer | None = None,
+) -> str:
     """TLSRPT-10: do the report addresses look deliverable? (No report is sent.) Returns the
     record without the addresses at null-MX domains, when others remain ('' for none): the
-    record's other fixes offer it (_one_record)."""
+    record's other fixes offer it (_one_record). With `no_mail` (the checked domain has no MX
+    and its own address takes no mail, mx.implicit_takes_no_mail), a mailbox at the domain
+    itself is as undeliverable as one at a null-MX domain: the domain's own SMTP answers
+    (the STARTTLS probes, no connection of its own) say so."""
     checks: list[tuple[ReportUri, Any]] = []
     literals: list[ReportUri] = []
     for uri in record.uris:
@@ -699,6 +787,27 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
                 )
             elif not answer.exists:
                 addrs, addr_answers = await ctx.dns.addresses(uri.target)
+                if addrs and no_mail is not None and _mailbox_at(uri, ctx.domain):
+                    all_ok = False
+                    refused.append(uri.uri)
+                    remedies[uri.uri] = (
+                        "Change the address to a mailbox at a domain that receives mail, or, "
+                        f"if {uri.target} should receive mail, publish an MX record naming "
+                        "the server that receives it (see MX-01)."
+                    )
+                    out.add(
+                        "TLSRPT-10",
+                        Status.WARN,
+                        f"Reports to {uri.uri} cannot be delivered: {uri.target} has no MX "
+                        f"and its own address takes no mail ({no_mail.words}); it looks like "
+                        "a domain that receives no mail (see MX-01).",
+                        subject=uri.uri,
+                        evidence={
+                            "lookups": [answer.evidence()] + [a.evidence() for a in addr_answers],
+                            "takes_no_mail": list(no_mail.answers),
+                        },
+                    )
+                    continue
                 if not addrs:
                     all_ok = False
                     # A SERVFAIL/timeout on A/AAAA says nothing about deliverability.
@@ -749,12 +858,12 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
                     subject=uri.uri,
                     evidence={"lookups": [a.evidence() for a in answers]},
                 )
-    _endpoint_fixes(ctx.domain, record, out.findings[first:], remedies)
+    _endpoint_fixes(ctx.domain, record, out.findings[first:], remedies, no_mail is not None)
     # The record without the addresses at null-MX domains (RFC 7505: certain to refuse mail;
     # a host that does not resolve may be fixed sooner than the record), when others remain.
     kept = [u for u in record.uris if u.uri not in refused]
     without = (
-        record_fix(ctx.domain, [replace(record, uris=kept)])
+        record_fix(ctx.domain, [replace(record, uris=kept)], takes_no_mail=no_mail is not None)
         if refused and any(_repaired_uri(u) for u in kept)
         else ""
     )
@@ -780,7 +889,11 @@ async def _endpoint_findings(ctx: CheckContext, record: TlsRptRecord, out: Colle
 
 
 def _endpoint_fixes(
-    domain: str, record: TlsRptRecord, findings: list[Finding], remedies: dict[str, str]
+    domain: str,
+    record: TlsRptRecord,
+    findings: list[Finding],
+    remedies: dict[str, str],
+    takes_no_mail: bool = False,
 ) -> None:
     """The fix of each TLSRPT-10 warn: what to change so the address receives reports and,
     when the record names addresses that work, the record without the undeliverable ones
@@ -788,8 +901,14 @@ def _endpoint_fixes(
     left, the record is not offered: an invented mailbox in its place would lose the reports
     as surely."""
     kept = [u for u in record.uris if u.uri not in remedies]
-    working = [u for u in kept if _repaired_uri(u)]
-    without = record_fix(domain, [replace(record, uris=kept)]) if working else ""
+    working = [
+        u for u in kept if _repaired_uri(u) and not (takes_no_mail and _mailbox_at(u, domain))
+    ]
+    without = (
+        record_fix(domain, [replace(record, uris=kept)], takes_no_mail=takes_no_mail)
+        if working
+        else ""
+    )
     for finding in findings:
         remedy = remedies.get(finding.subject)
         if finding.id != "TLSRPT-10" or finding.status != Status.WARN or not remedy:
@@ -802,7 +921,13 @@ def _endpoint_fixes(
             )
 
 
-def _one_record(findings: list[Finding], fix: str, without: str) -> None:
+def _one_record(
+    findings: list[Finding],
+    fix: str,
+    without: str,
+    domain: str = "",
+    no_mail: mx.NoMailAnswer | None = None,
+) -> None:
     """The record fixes of the record's own problems (TLSRPT-07's address without its '!10m')
     made the record TLSRPT-10 offers, without the undeliverable addresses and with every
     repair record_fix makes: built apart, TLSRPT-07's kept the address TLSRPT-10's removed,
@@ -810,10 +935,12 @@ def _one_record(findings: list[Finding], fix: str, without: str) -> None:
     other remedy, making it receive mail, is TLSRPT-10's to offer."""
     for finding in findings:
         if finding.fix == fix and finding.id != "TLSRPT-10":
-            finding.fix = (
+            leaves_out = (
                 "This record also leaves out the report addresses at domains that accept no "
                 f"mail (null MX, see TLSRPT-10):\n{without}"
             )
+            # A domain that takes no mail: the record is only for the case it should.
+            finding.fix = leaves_out if no_mail is None else no_mail_fix(domain, no_mail, without)
 
 
 def _is_ip_literal(host: str) -> bool:
