@@ -139,6 +139,10 @@ class MechanismView:
 def no_score_reason(score_detail: dict[str, Any], receives_no_mail: bool) -> str:
     """Why a finished check without a score has none, in words, for the free check and the
     domain page alike: "no score" (or "nothing cost points") alone reads as a verdict."""
+    if score_detail.get(scoring.DOES_NOT_EXIST):
+        # NXDOMAIN at the name (checks.scoring.does_not_exist): nothing to rate, and nothing
+        # to enable either, so not "nothing the score rates was checked".
+        return "No score: the domain does not exist."
     if score_detail.get("not_checked"):
         return (
             "No score: none of the scored checks could be made this time (DNS lookups or "
