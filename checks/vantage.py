@@ -292,10 +292,11 @@ async def check_resolvers(config: CheckConfig, targets: VantageTargets) -> list[
     )
 
 
-async def _try_host(config: CheckConfig, host: str) -> tuple[Verdict, str]:
-    """(OK, "connected ...") when some address of `host` took a connection on port 25;
-    BROKEN when the connection could be tried and failed; UNKNOWN when it could not be tried
-    (the name did not resolve, or the SSRF guard refused every address)."""
+async def _try_host(config: CheckConfig, host: str) -> tuple[Verdict, str, bool]:
+    """(OK, "connected ...", False) when some address of `host` took a connection on port 25;
+    BROKEN when the connection could be tried and failed (the flag: every try was refused);
+    UNKNOWN when it could not be tried (the name did not resolve, or the SSRF guard refused
+    every address)."""
     port = config.smtp_port
     try:
         addresses = [str(ipaddress.ip_address(host))]
@@ -305,8 +306,9 @@ async def _try_host(config: CheckConfig, host: str) -> tuple[Verdict, str]:
         if not addresses:
             failed = [a.describe_failure() for a in answers if a.failed]
             why = "; ".join(failed) if failed else "it has no address"
-            return Verdict.UNKNOWN, f"{host}: could not look it up ({why})"
+            return Verdict.UNKNOWN, f"{host}: could not look it up ({why})", False
     failures = []
+    refused = True
     for address in addresses:
         where = f"{host} [{address}]" if address != host else host
         try:
@@ -320,6 +322,7 @@ async def _try_host(config: CheckConfig, host: str) -> tuple[Verdict, str]:
                 if isinstance(exc, TimeoutError)
                 else net.os_error_text(exc)
             )
+            refused = refused and isinstance(exc, ConnectionRefusedError)
             failures.append((Verdict.BROKEN, f"{where}: {why}"))
             continue
         greeting = ""
@@ -336,8 +339,14 @@ async def _try_host(config: CheckConfig, host: str) -> tuple[Verdict, str]:
                 async with asyncio.timeout(1.0):
                     await writer.wait_closed()
         said = f" ({greeting[:80]})" if greeting else ""
-        return Verdict.OK, f"connected to {where} port {port}{said}"
-    return worst(v for v, _ in failures), "; ".join(text for _, text in failures)
+        return Verdict.OK, f"connected to {where} port {port}{said}", False
+    verdict = worst(v for v, _ in failures)
+    return verdict, "; ".join(text for _, text in failures), verdict == Verdict.BROKEN and refused
+
+
+# Refused by this many different hosts (and reached by none), port 25 is blocked on our side
+# (a firewall that rejects); refused by one, that host may just be down.
+REFUSALS_FOR_BLOCKED = 2
 
 
 async def check_port25(config: CheckConfig, targets: VantageTargets) -> Answer:
@@ -348,17 +357,28 @@ async def check_port25(config: CheckConfig, targets: VantageTargets) -> Answer:
             f"no host to try: set {SMTP_HOSTS_VARIABLE} to mail servers known to listen",
         )
     tried = await asyncio.gather(*(_try_host(config, host) for host in targets.smtp_hosts))
-    reached = [text for v, text in tried if v == Verdict.OK]
+    evidence = [{"host": text} for _, text, _ in tried]
+    reached = [text for v, text, _ in tried if v == Verdict.OK]
     if reached:
-        return Answer(Verdict.OK, reached[0], [{"host": text} for _, text in tried])
-    verdict = worst(v for v, _ in tried)
-    texts = "; ".join(text for _, text in tried)
+        return Answer(Verdict.OK, reached[0], evidence)
+    verdict = worst(v for v, _, _ in tried)
+    texts = "; ".join(text for _, text, _ in tried)
+    broken = [refused for v, _, refused in tried if v == Verdict.BROKEN]
+    if broken and all(broken) and len(broken) < REFUSALS_FOR_BLOCKED:
+        # One host refusing is most likely that host down: the blocks of cloud providers drop
+        # the packets (no answer) rather than refuse. A banner on every page needs more.
+        return Answer(
+            Verdict.UNKNOWN,
+            f"{texts}: that host may be down; a block of outbound port 25 usually gives no "
+            f"answer at all. Name a second host in {SMTP_HOSTS_VARIABLE} to tell them apart",
+            evidence,
+        )
     if verdict == Verdict.BROKEN:
         texts = (
             f"no connection to port {config.smtp_port} of any host tried ({texts}): "
             "outbound port 25 is probably blocked"
         )
-    return Answer(verdict, texts, [{"host": text} for _, text in tried])
+    return Answer(verdict, texts, evidence)
 
 
 async def check_vantage(config: CheckConfig, targets: VantageTargets) -> VantageResult:

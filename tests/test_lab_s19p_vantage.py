@@ -57,6 +57,7 @@ KNOT = ("127.0.53.1", 53)
 PERMISSIVE = ("127.0.142.2", 53)
 NOBODY = ("127.0.142.3", 53)  # no DNS server there
 DEAD_SMTP = "127.0.142.1"  # nothing listens on port 25 there
+DEAD_SMTP_2 = "127.0.142.3"  # nor there: two hosts refusing is a block on our side
 
 # f01 is signed and secure; f49's parent DS matches none of its keys, f48's signatures expired.
 LAB_TARGETS = VantageTargets.parse("f01.lab.test", "f49.lab.test", [])
@@ -180,10 +181,20 @@ def test_port_25_reached(lab: Lab) -> None:
 
 
 def test_port_25_blocked(lab: Lab) -> None:
-    answer = _port25(lab, [DEAD_SMTP])
+    answer = _port25(lab, [DEAD_SMTP, DEAD_SMTP_2])
     assert answer.verdict == Verdict.BROKEN
     assert "127.0.142.1: Connection refused" in answer.detail
+    assert "127.0.142.3: Connection refused" in answer.detail
     assert "outbound port 25 is probably blocked" in answer.detail
+
+
+def test_one_host_refusing_is_no_block(lab: Lab) -> None:
+    # That host is most likely down (cloud blocks drop the packets): no banner on every page.
+    answer = _port25(lab, [DEAD_SMTP])
+    assert answer.verdict == Verdict.UNKNOWN
+    assert "127.0.142.1: Connection refused" in answer.detail
+    assert "that host may be down" in answer.detail
+    assert "Name a second host in MAILSEC_VANTAGE_SMTP_HOSTS" in answer.detail
 
 
 def test_one_host_reached_is_enough(lab: Lab) -> None:
@@ -204,7 +215,7 @@ def test_port_25_not_tried_is_never_broken(lab: Lab) -> None:
 
 
 def test_the_problems_are_the_pages_words(lab: Lab) -> None:
-    targets = replace(LAB_TARGETS, smtp_hosts=(DEAD_SMTP,))
+    targets = replace(LAB_TARGETS, smtp_hosts=(DEAD_SMTP, DEAD_SMTP_2))
     broken = check_vantage_sync(_config(lab, KNOT), targets)
     assert broken.problems() == [RESOLVER_PROBLEM, PORT25_PROBLEM]
     fine = check_vantage_sync(_config(lab, VALIDATING), replace(targets, smtp_hosts=()))
@@ -283,7 +294,9 @@ def test_the_worker_records_a_broken_vantage_and_result_pages_say_so(
     monkeypatch.setenv("MAILSEC_CHECK_TIMEOUT", "2")
     cache.delete(VANTAGE_CACHE_KEY)
     try:
-        with override_settings(MAILSEC_VANTAGE=replace(LAB_TARGETS, smtp_hosts=(DEAD_SMTP,))):
+        with override_settings(
+            MAILSEC_VANTAGE=replace(LAB_TARGETS, smtp_hosts=(DEAD_SMTP, DEAD_SMTP_2))
+        ):
             # Through the broker to a worker consuming `probes`, as beat sends it.
             data = check_vantage.delay().get(timeout=60)
         assert data["resolvers"][0]["verdict"] == "broken"
