@@ -49,13 +49,20 @@ COLUMNS = [
     # the list does (blank for a whole score): score_points_checked of score_points_of.
     "score_points_checked",
     "score_points_of",
+    # yes when the last check found the name not in the DNS (NXDOMAIN): no score, and each
+    # mechanism but MX "Not checked".
+    "does_not_exist",
 ]
 CHUNK = 500
+# The reason checks.scoring.compute gives every category of a name not in the DNS.
+DOES_NOT_EXIST_REASON = "domain does not exist"
 
 
 def status_words(status: str, category: dict[str, Any]) -> str:
     """A mechanism's status as its panel on the domain page says it (views.Panel.verdict):
     "Not deployed" when the score counts it so, "Good" for passes with a note among them."""
+    if status == "na" and category.get("reason") == DOES_NOT_EXIST_REASON:
+        return "Not checked"  # a name not in the DNS: nothing was checked, not "Does not apply"
     if status == "info" and category.get("reason") == "good":
         status = "pass"
     return NOT_DEPLOYED if is_not_deployed(status, category) else verdict_label(status)
@@ -122,6 +129,7 @@ def _row(row: tuple[Any, ...]) -> list[Any]:
         checked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if checked else "",
         ("yes" if worst.get("no_mail") else "no") if checked else "",
         *(("", "") if coverage.complete else (coverage.checked, coverage.of)),
+        ("yes" if worst.get("does_not_exist") else "no") if checked else "",
     ]
 
 

@@ -45,7 +45,7 @@ ROW_FIELDS = (
     "last_failed_at",
 )
 # Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
-ROW_VERSION = 10
+ROW_VERSION = 11
 ROW_CACHE_SECONDS = 86400
 # Pages beyond this are made every time, not cached: the page number is in the cache key.
 CACHED_PAGES = 1000
@@ -70,6 +70,8 @@ class DomainRow(NamedTuple):
     no_mail: bool = False
     # The last run has no score because none of the scored checks could be made.
     none_checked: bool = False
+    # The last run found the name not in the DNS (NXDOMAIN): no score, "does not exist".
+    does_not_exist: bool = False
     # How much of the score could be checked (models.row_coverage, as the domain page says
     # it): complete for a whole score.
     coverage: Coverage = Coverage(0, 0, ())
@@ -107,6 +109,7 @@ def _row(values: dict[str, Any], now: datetime) -> DomainRow:
         not_deployed=tuple(_title(m) for m in worst.get("not_deployed") or ()),
         no_mail=bool(worst.get("no_mail")),
         none_checked=bool(worst.get("none_checked")),
+        does_not_exist=bool(worst.get("does_not_exist")),
         coverage=stored_coverage(worst),
     )
 

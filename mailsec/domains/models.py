@@ -599,7 +599,8 @@ def row_worst(
     worst: dict[str, Any] | None, score_detail: dict[str, Any] | None, no_mail: bool = False
 ) -> dict[str, Any]:
     """Domain.last_worst: the worst finding, what is not deployed when anything is, whether
-    the domain receives no mail, and how much of a partial score was checked."""
+    the domain receives no mail or does not exist, and how much of a partial score was
+    checked."""
     row = dict(worst or {})
     if (score_detail or {}).get("not_checked") and not scoring.counted_categories(
         score_detail or {}
@@ -607,6 +608,10 @@ def row_worst(
         # No score because none of the scored checks could be made (timeouts, SERVFAIL): the
         # list says so in words, as the page does, not a bare "n/a" that reads as a verdict.
         row["none_checked"] = True
+    if (score_detail or {}).get(scoring.DOES_NOT_EXIST):
+        # NXDOMAIN at the name (checks.scoring.does_not_exist): the row says "does not exist",
+        # not "n/a, no score", as the page and the free check do.
+        row["does_not_exist"] = True
     missing = not_deployed(score_detail)
     if missing:
         row["not_deployed"] = missing
