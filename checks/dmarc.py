@@ -2023,6 +2023,55 @@ def _authorises(answer: DnsAnswer) -> bool:
     return any(parse_dmarc(text).is_dmarc for text in answer.texts())
 
 
+async def _null_mx_hosts(ctx: CheckContext, parsed: ParsedDmarc) -> dict[str, DnsAnswer]:
+    """The mail domains of the record's report addresses that publish a null MX (RFC 7505:
+    'MX 0 .' alone, the domain accepts no mail), with their MX answer. One MX lookup per
+    domain; a failed lookup finds nothing (it says nothing about deliverability)."""
+    hosts = list(
+        dict.fromkeys(
+            u.host
+            for tag in ("rua", "ruf")
+            if tag in parsed.tags
+            for u in parsed.uris(tag)
+            if u.valid and u.host
+        )
+    )
+    answers = await asyncio.gather(*(ctx.dns.query(h, "MX") for h in hosts))
+    return {
+        host: answer
+        for host, answer in zip(hosts, answers, strict=True)
+        if not answer.failed
+        and answer.records
+        and all(getattr(r, "exchange", None) is not None for r in answer.records)
+        and all(r.exchange.to_text() == "." for r in answer.records)  # type: ignore[attr-defined]
+    }
+
+
+def _null_mx_address(
+    out: Collector, subject: str, parsed: ParsedDmarc, tag: str, uri: ReportUri, mx: DnsAnswer
+) -> None:
+    """DMARC-12 warn for a report address at a domain with a null MX, in TLSRPT-10's words:
+    receivers send the reports, and the mail is refused (RFC 7505 §3), so none arrive."""
+    kind = "aggregate" if tag == "rua" else "failure"
+    others = [u.uri for u in parsed.uris(tag) if u.valid and u.host != uri.host]
+    out.add(
+        "DMARC-12",
+        Status.WARN,
+        f"{kind.capitalize()} reports to {uri.uri} cannot be delivered: {uri.host} declares "
+        "it accepts no mail (null MX)."
+        + (
+            f" Reports still go to {', '.join(others)}."
+            if others
+            else f" No {kind} reports reach you."
+        ),
+        subject=subject,
+        evidence={"uri": uri.uri, "mx": mx.evidence()},
+        fix=f"Change the address to a mailbox at a domain that receives mail, or, if "
+        f"{uri.host} should receive mail, replace its null MX with MX records naming its mail "
+        "servers.",
+    )
+
+
 async def _reporting(
     out: Collector,
     ctx: CheckContext,
@@ -2099,11 +2148,17 @@ async def _reporting(
         for uri in valid:
             if organizational_domain(uri.host, suffixes) != policy_org:
                 external.setdefault(uri.host, uri)
+    refused = await _null_mx_hosts(ctx, parsed)
+    for tag in ("rua", "ruf"):
+        for uri in parsed.uris(tag) if tag in parsed.tags else []:
+            if uri.valid and uri.host in refused:
+                _null_mx_address(out, subject, parsed, tag, uri, refused[uri.host])
     if (
         "rua" in parsed.tags
         and any(u.valid for u in parsed.uris("rua"))
         and not any(not u.valid for u in parsed.uris("rua"))
         and not parsed.strays.get("rua")
+        and not any(u.host in refused for u in parsed.uris("rua"))
     ):
         out.add("DMARC-12", Status.PASS, "The aggregate report address is valid.", subject=subject)
 

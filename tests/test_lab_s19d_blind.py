@@ -376,14 +376,7 @@ BLIND: list[Blind] = [
 # (tests/test_engine_lab.py, tests/test_spf.py read them); the blind expectation above stays the
 # right answer, and the test below is a strict xfail: the day the engine gives it, the mark and
 # the entry here must go.
-ENGINE_GAPS: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {
-    "ruanullmx": (
-        "DMARC-12 passes a mailto rua whose host publishes a null MX (RFC 7505): no report can "
-        "be delivered",
-        frozenset(),
-        frozenset(),
-    ),
-}
+ENGINE_GAPS: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {}
 
 
 # ------------------------------------------------------------------ scenario files from the data

@@ -13,6 +13,9 @@ SPF-03, pointing at the string boundary (they read SPF-04, "prefix length must b
 spfnodot / dmarcnodot: an SPF record at example.com.example.com or a DMARC record at
 _dmarc.example.com.example.com (the owner written without its final dot) is found when the
 domain has none, and the finding moves that record instead of proposing a new one.
+
+ruanullmx: a DMARC report address whose domain publishes a null MX (RFC 7505) warns DMARC-12,
+as TLSRPT-10 does for TLS-RPT: the reports are refused.
 """
 
 from __future__ import annotations
@@ -179,3 +182,48 @@ def test_a_dmarc_record_at_the_doubled_name_is_dmarc04_with_the_owners_record() 
     finding = one(found, "DMARC-04")
     assert f"'{record}' sits at _dmarc.{D}.{D}" in finding.summary
     assert published(finding.fix) == (f"_dmarc.{D}", record)
+
+
+# ruanullmx: a report address at a domain with a null MX (RFC 7505) receives no reports.
+REPORTS = f"reports.{D}"
+NULL_MX = {(REPORTS, "MX"): ["0 ."]}
+
+
+def dmarc_run(record: str, zone: dict[Any, Any] | None = None) -> list[Finding]:
+    spf_record = {(D, "TXT"): ["v=spf1 mx -all"]}  # so DMARC-18 (alignment) has nothing to say
+    served = {**MX, **spf_record, (f"_dmarc.{D}", "TXT"): [record], **NULL_MX, **(zone or {})}
+    return run(dmarc, D, served)
+
+
+def test_a_rua_at_a_null_mx_domain_warns_as_tlsrpt10_does() -> None:
+    found = dmarc_run(f"v=DMARC1; p=reject; rua=mailto:dmarc@{REPORTS}")
+    assert flagged(found) == {"fail": set(), "warn": {"DMARC-12"}, "error": set()}
+    assert statuses(found, "DMARC-12") == [Status.WARN]  # and no "address is valid" pass
+    finding = one(found, "DMARC-12")
+    assert finding.summary.startswith(
+        f"Aggregate reports to mailto:dmarc@{REPORTS} cannot be delivered: {REPORTS} declares "
+        "it accepts no mail (null MX)."
+    )
+    assert "No aggregate reports reach you." in finding.summary
+    assert f"if {REPORTS} should receive mail, replace its null MX" in finding.fix
+
+
+def test_the_other_report_address_is_named_when_there_is_one() -> None:
+    found = dmarc_run(f"v=DMARC1; p=reject; rua=mailto:dmarc@{REPORTS},mailto:dmarc@{D}")
+    finding = one(found, "DMARC-12")
+    assert finding.status == Status.WARN
+    assert f"Reports still go to mailto:dmarc@{D}." in finding.summary
+
+
+def test_a_ruf_at_a_null_mx_domain_warns_too() -> None:
+    found = dmarc_run(f"v=DMARC1; p=reject; rua=mailto:dmarc@{D}; ruf=mailto:f@{REPORTS}")
+    warn = [f for f in found if f.id == "DMARC-12" and f.status == Status.WARN]
+    assert len(warn) == 1 and warn[0].summary.startswith("Failure reports to")
+    assert Status.PASS in statuses(found, "DMARC-12")  # the rua is fine
+
+
+def test_a_failed_mx_lookup_is_no_null_mx() -> None:
+    found = dmarc_run(
+        f"v=DMARC1; p=reject; rua=mailto:dmarc@{REPORTS}", {(REPORTS, "MX"): "SERVFAIL"}
+    )
+    assert statuses(found, "DMARC-12") == [Status.PASS]
