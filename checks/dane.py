@@ -157,6 +157,9 @@ class TlsaState:
     # leads and the zone signing the records there, the zone to re-sign (not qname's own).
     alias_target: str = ""
     alias_zone: str = ""
+    # Signed TLSA records that came back without AD from a resolver that validates nothing:
+    # neither secure nor insecure as far as we know, so DANE is not judged (RFC 7672 §2.2).
+    unvalidated: bool = False
 
     @property
     def present(self) -> bool:
@@ -354,8 +357,23 @@ async def _resolve_state(ctx: CheckContext, host: str) -> TlsaState:
                 return state
             if insecure is None:
                 # The same `tried` list: the later lookup at the original name is shown too.
-                insecure = replace(state, records=records, tried=state.tried)
+                insecure = replace(
+                    state,
+                    records=records,
+                    tried=state.tried,
+                    unvalidated=await _signed_but_unvalidated(ctx, qname),
+                )
     return insecure or state
+
+
+async def _signed_but_unvalidated(ctx: CheckContext, qname: str) -> bool:
+    """TLSA records without AD are insecure only if a validating resolver said so: from one
+    that validates nothing, records that carry signatures are of unknown standing."""
+    from checks import dnssec
+
+    if (await dnssec.resolver_validation(ctx)).validates is not False:
+        return False
+    return (await ctx.dns.query(qname, "TLSA", want_dnssec=True)).signed
 
 
 async def _locate_bogus_alias(ctx: CheckContext, state: TlsaState, retry: DnsAnswer) -> None:
@@ -437,14 +455,29 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 
     await _policy_domain_tlsa(out, ctx, [h.name for h in hosts])
     known = _known_certificates(ctx, probes)
+    # DANE-01's advice for a host without TLSA says "sign the zone" from a missing AD bit,
+    # which means nothing from a resolver that validates nothing.
+    unsigned_looking = not (mxset.implicit or mxset.answer.ad) or any(
+        st.answer is not None and not st.answer.ad for st in states
+    )
+    validates: bool | None = True
+    if unsigned_looking and any(not st.present and not st.failed for st in states):
+        from checks import dnssec
+
+        validates = (await dnssec.resolver_validation(ctx)).validates
     with_tlsa = []
     for host, state in zip(hosts, states, strict=True):
-        if _host_findings(out, ctx, host, state, by_host.get(host.name, []), mxset, known):
+        host_probes = by_host.get(host.name, [])
+        if _host_findings(out, ctx, host, state, host_probes, mxset, known, validates):
             with_tlsa.append(host.name)
     # DANE-11: coverage across MX hosts. A host whose TLSA lookup failed is unknown, not
     # "without TLSA" (checklist §0); a bogus one is not reachable without authentication
     # either: DANE senders defer to it (RFC 7672 §2.2) and DANE-02 already fails it.
-    unknown = [h.name for h, st in zip(hosts, states, strict=True) if st.failed and not st.bogus]
+    unknown = [
+        h.name
+        for h, st in zip(hosts, states, strict=True)
+        if (st.failed and not st.bogus) or st.unvalidated
+    ]
     bogus = [h.name for h, st in zip(hosts, states, strict=True) if st.bogus]
     # An MX host without an address (MX-06: deleted, or never created) receives no mail at
     # all: senders skip it (RFC 5321 §5.1), so it is no host mail reaches unauthenticated.
@@ -597,6 +630,7 @@ def _host_findings(
     probes: list[Any],
     mxset: Any,
     known: Sequence[bytes] = (),
+    resolver_validates: bool | None = True,
 ) -> bool:
     """Findings for one MX host; returns True when the host has secure usable TLSA."""
     subj = state.qname
@@ -663,7 +697,7 @@ def _host_findings(
                 f" {state.qname} is an alias (CNAME) for {target}, which {gone}: the alias is "
                 "left over, and DANE senders find no TLSA records through it."
             )
-            absent = _absent_fix(ctx, state, probes, mxset)
+            absent = _absent_fix(ctx, state, probes, mxset, resolver_validates)
             fix = f"Remove the CNAME at {state.qname} (it leads to {target}, which {gone})" + (
                 f", then: {absent}" if absent else "."
             )
@@ -674,7 +708,7 @@ def _host_findings(
             f"{summary}",
             subject=subj,
             evidence=ev,
-            fix=fix if summary else _absent_fix(ctx, state, probes, mxset),
+            fix=fix if summary else _absent_fix(ctx, state, probes, mxset, resolver_validates),
         )
         return False
     out.add(
@@ -684,6 +718,20 @@ def _host_findings(
         subject=subj,
         evidence=ev,
     )
+    if state.unvalidated:
+        from checks.dnssec import RESOLVER_DOES_NOT_VALIDATE
+
+        out.add(
+            "DANE-02",
+            Status.ERROR,
+            f"Whether the TLSA records of {host.name} are DNSSEC-secure could not be checked: "
+            f"{RESOLVER_DOES_NOT_VALIDATE}. They are signed, but DANE senders use only TLSA "
+            "records their resolver validated (RFC 7672 §2.2), so DANE is not judged on them "
+            "here.",
+            subject=subj,
+            evidence=ev,
+        )
+        return False
     if not state.secure:
         out.add(
             "DANE-02",
@@ -862,7 +910,13 @@ def _addressless_words(ctx: CheckContext, host: Any, state: TlsaState) -> tuple[
     )
 
 
-def _absent_fix(ctx: CheckContext, state: TlsaState, probes: list[Any], mxset: Any) -> str:
+def _absent_fix(
+    ctx: CheckContext,
+    state: TlsaState,
+    probes: list[Any],
+    mxset: Any,
+    resolver_validates: bool | None = True,
+) -> str:
     """How to start DANE for an MX host without TLSA records (DANE-01).
 
     The bare record is right only where it would take effect: TLSA in an unsigned zone is
@@ -871,6 +925,8 @@ def _absent_fix(ctx: CheckContext, state: TlsaState, probes: list[Any], mxset: A
     organisation's zone (a mail provider's MX) is not the domain owner's to publish for.
     Nor is any of it a first step while the host's TLS does not work for DANE senders
     (_tls_first): published records would make them stop delivering there (DANE-10, DANE-07)."""
+    from checks.dnssec import RESOLVER_DOES_NOT_VALIDATE
+
     record = _fix_for(state, probes)
     first = _tls_first(state, probes)
     mx_secure = bool(mxset.implicit or mxset.answer.ad)
@@ -888,16 +944,34 @@ def _absent_fix(ctx: CheckContext, state: TlsaState, probes: list[Any], mxset: A
         if not mx_secure:
             text += (
                 f" For DANE senders to use them, {ctx.domain} must also be DNSSEC-signed "
-                "(RFC 7672 §2.2.1)."
+                "(RFC 7672 §2.2.1)"
+                + (
+                    f", which was not checked here: {RESOLVER_DOES_NOT_VALIDATE}."
+                    if resolver_validates is False
+                    else "."
+                )
             )
         return text
     steps = []
-    if not mx_secure:
+    if resolver_validates is False and not (mx_secure and zone_secure):
+        # No AD bit from a resolver that validates nothing: "sign the zone" would be a guess,
+        # and a wrong one for a signed zone.
+        steps.append(
+            f"Make sure {ctx.domain} and the zone holding {state.qname} are DNSSEC-signed, "
+            "with their DS records at the registrar: DANE senders use TLSA records only when "
+            "they validate (RFC 7672 §2.2, §2.2.1). Not checked here: "
+            f"{RESOLVER_DOES_NOT_VALIDATE}."
+        )
+    elif not mx_secure:
         steps.append(
             f"Sign {ctx.domain} with DNSSEC and publish its DS record at your registrar: DANE "
             "senders use TLSA records only behind DNSSEC-secure MX records (RFC 7672 §2.2.1)."
         )
-    if not zone_secure and (mx_secure or not _is_at_or_below(state.qname, ctx.domain)):
+    if (
+        resolver_validates is not False
+        and not zone_secure
+        and (mx_secure or not _is_at_or_below(state.qname, ctx.domain))
+    ):
         steps.append(
             f"Sign the zone holding {state.qname} with DNSSEC: TLSA records in an unsigned "
             "zone are ignored (RFC 7672 §2.2)."

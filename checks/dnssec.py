@@ -4,7 +4,9 @@ The validation verdict comes from the configured validating resolver: the AD bit
 RFC 6840 §5.7) and, for SERVFAIL, a retry with CD (checking disabled) that tells "bogus" (the data
 is there but does not validate) from "could not check". RFC 8914 extended errors say why. The
 zone's own material (DS, DNSKEY, RRSIG, NSEC3PARAM) is fetched with DO, and with CD when the zone
-is bogus, so the report can name the broken part.
+is bogus, so the report can name the broken part. A resolver that validates nothing sets no AD
+bit on anything: a zone with a DS then reads "unvalidated" (could not check, naming that
+cause), never "not signed" (resolver_validation tells the two apart).
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ MECHANISM = Mechanism.DNSSEC
 # RFC 8624 §3.1 (signing column; IANA registry per RFC 9904).
 ALG_MUST_NOT = {1: "RSAMD5", 3: "DSA", 6: "DSA-NSEC3-SHA1", 12: "ECC-GOST"}
 ALG_NOT_RECOMMENDED = {5: "RSASHA1", 7: "RSASHA1-NSEC3-SHA1", 10: "RSASHA512"}
+# RFC 8624 §3.1 (validation column): algorithms validators MUST NOT implement, so a DS naming
+# only these makes a zone insecure (RFC 4035 §5.2), not bogus.
+ALG_VALIDATION_MUST_NOT = {1, 3, 6}
 ALG_NAMES = {
     **ALG_MUST_NOT,
     **ALG_NOT_RECOMMENDED,
@@ -74,7 +79,7 @@ SIG_WARN_SECONDS = 3 * 86400
 @dataclass
 class Validation:
     name: str
-    status: str  # 'secure' | 'insecure' | 'bogus' | 'indeterminate'
+    status: str  # 'secure' | 'insecure' | 'bogus' | 'indeterminate' | 'unvalidated'
     answer: DnsAnswer
     retry: DnsAnswer | None = None
     reasons: list[str] = field(default_factory=list)
@@ -128,6 +133,54 @@ async def get_status(ctx: CheckContext) -> Validation:
     return await ctx.once("dnssec:status", lambda: _domain_status(ctx))
 
 
+# What DNSSEC-01 and DANE-02 name as the cause when our own resolver gave no verdict.
+RESOLVER_DOES_NOT_VALIDATE = "our resolver does not validate DNSSEC"
+
+
+@dataclass
+class ResolverValidation:
+    """Whether the resolver this run asks validates DNSSEC: True, False, or None (no telling)."""
+
+    validates: bool | None
+    detail: str
+    lookups: list[dict[str, Any]] = field(default_factory=list)
+
+    def evidence(self) -> dict[str, Any]:
+        return {
+            "resolver_validates": self.validates,
+            "detail": self.detail,
+            "lookups": self.lookups,
+        }
+
+
+async def _resolver_validation(ctx: CheckContext) -> ResolverValidation:
+    # The DNSKEY sets of the zones above the domain, up to the root: a validating resolver
+    # sets AD on its trust anchor's keys and on every secure zone below it (RFC 4035 §3.2.3),
+    # so no AD on any of them while they come back signed means nothing was validated, not
+    # that the zone is unsigned (a cloud or laptop resolver; an authoritative server).
+    labels = ctx.domain.split(".")
+    names = [".".join(labels[i:]) for i in range(1, len(labels))] + [""]
+    answers = await asyncio.gather(*(ctx.dns.query(n, "DNSKEY", want_dnssec=True) for n in names))
+    lookups = [a.evidence() for a in answers]
+    authenticated = [a for a in answers if a.ad]
+    if authenticated:
+        zone = authenticated[0].name or "."
+        return ResolverValidation(True, f"{zone} DNSKEY came back with the AD bit", lookups)
+    signed = [a for a in answers if a.exists and a.signed]
+    if signed:
+        zone = signed[0].name or "."
+        return ResolverValidation(
+            False, f"{zone} DNSKEY came back signed but without the AD bit", lookups
+        )
+    return ResolverValidation(None, "no signed zone above the domain answered", lookups)
+
+
+async def resolver_validation(ctx: CheckContext) -> ResolverValidation:
+    """Whether the resolver validates, once per run. Ask only when an answer lacked AD: a
+    validated answer already says so."""
+    return await ctx.once("dnssec:resolver-validates", lambda: _resolver_validation(ctx))
+
+
 def _rrsigs(answer: DnsAnswer, covered: str | None = None) -> list[Any]:
     message = answer.message
     if message is None:
@@ -169,7 +222,16 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         ctx.dns.query(apex, "DNSKEY", want_dnssec=True, cd=cd),
         ctx.dns.query(apex, "NSEC3PARAM", cd=cd),
     )
-    _dnssec01(out, status, ds, dnskey)
+    resolver: ResolverValidation | None = None
+    if status.status == "insecure" and ds.exists and not ds.failed:
+        # The parent vouches for the zone, yet the answer was not authenticated: either
+        # validators cannot use the DS (DNSSEC-02 says which) or nobody validated it.
+        resolver = await resolver_validation(ctx)
+        if resolver.validates is False:
+            status = Validation(
+                status.name, "unvalidated", status.answer, status.retry, status.reasons
+            )
+    _dnssec01(out, status, ds, dnskey, resolver)
     signed = dnskey.exists or (ds.exists and not ds.failed)
     if status.status == "insecure" and not ds.exists and not dnskey.exists:
         for check_id in ("DNSSEC-02", "DNSSEC-03", "DNSSEC-04", "DNSSEC-05", "DNSSEC-06"):
@@ -217,9 +279,27 @@ def _zone_material(
 
 
 def _dnssec01(
-    out: Collector, v: Validation, ds: DnsAnswer | None = None, dnskey: DnsAnswer | None = None
+    out: Collector,
+    v: Validation,
+    ds: DnsAnswer | None = None,
+    dnskey: DnsAnswer | None = None,
+    resolver: ResolverValidation | None = None,
 ) -> None:
     subject = v.name
+    if v.status == "unvalidated" and resolver is not None:
+        # Checklist §0: could not check, never "not signed" (it has a DS and, most often,
+        # keys our own checks accept) and never a failure held against the domain.
+        keys = " and DNSKEY records" if dnskey is not None and dnskey.exists else ""
+        out.add(
+            "DNSSEC-01",
+            Status.ERROR,
+            f"Whether {v.name} validates could not be checked: {RESOLVER_DOES_NOT_VALIDATE} "
+            f"({resolver.detail}). The zone has a DS record at its parent{keys}; DNSSEC-02 to "
+            "DNSSEC-06 judge them from the records themselves.",
+            subject=subject,
+            evidence={**v.evidence(), "resolver": resolver.evidence()},
+        )
+        return
     if v.status == "secure":
         out.add(
             "DNSSEC-01",
@@ -292,8 +372,14 @@ def _alg_name(number: int) -> str:
     return f"{number} ({name})" if name else str(number)
 
 
-def _unused_ds_consequence(validation: str) -> str:
-    """What validators make of a zone whose DS matches no key, as the resolver found it."""
+def _unused_ds_consequence(validation: str, ds: DnsAnswer | None = None) -> str:
+    """What validators make of a zone whose DS matches no key, as the resolver found it (or,
+    when it does not validate, as the DS algorithms say)."""
+    if validation == "unvalidated" and ds is not None:
+        unimplemented = ds.records and all(
+            int(r.algorithm) in ALG_VALIDATION_MUST_NOT for r in ds.records
+        )
+        validation = "insecure" if unimplemented else "bogus"
     if validation == "insecure":
         # RFC 4035 §5.2: a DS RRset with no algorithm the validator implements is treated as
         # proof that the zone is unsigned: no SERVFAIL, but no protection either.
@@ -412,7 +498,7 @@ def _dnssec02(
             Status.FAIL,
             f"The DS record of {apex} matches DNSKEY {record.key_tag}, {role} that does not "
             "sign the DNSKEY set: the chain of trust is broken (RFC 4035 §5.2), "
-            f"{_unused_ds_consequence(validation)}.",
+            f"{_unused_ds_consequence(validation, ds)}.",
             subject=apex,
             evidence=ev,
             fix=fix,
@@ -445,7 +531,7 @@ def _dnssec02(
             "DNSSEC-02",
             Status.FAIL,
             f"The DS record of {apex} matches no published DNSKEY ({detail}): "
-            f"{_unused_ds_consequence(validation)}.",
+            f"{_unused_ds_consequence(validation, ds)}.",
             subject=apex,
             evidence=ev,
             fix=fix,
@@ -806,6 +892,15 @@ async def _mail_names(
                 evidence=mxset.answer.evidence(),
                 fix=f"Sign {ctx.domain} with DNSSEC.",
             )
+        elif status.status == "unvalidated":
+            out.add(
+                "DNSSEC-08",
+                Status.ERROR,
+                f"Whether the MX records of {ctx.domain} are DNSSEC-secure could not be "
+                f"checked: {RESOLVER_DOES_NOT_VALIDATE} (see DNSSEC-01).",
+                subject=ctx.domain,
+                evidence=mxset.answer.evidence(),
+            )
         elif status.status != "bogus":
             out.add(
                 "DNSSEC-08",
@@ -817,7 +912,20 @@ async def _mail_names(
     if status.status == "bogus":
         return
     for host, tlsa in zip(hosts, tlsa_states, strict=True):
-        _dnssec09(out, host, tlsa)
+        unvalidated = await _signed_but_unvalidated(ctx, host)
+        _dnssec09(out, host, tlsa, unvalidated=unvalidated)
+
+
+async def _signed_but_unvalidated(ctx: CheckContext, host: Any) -> bool:
+    """An MX host's address records came back without AD from a resolver that validates
+    nothing, and carry signatures: whether they are secure is unknown, not "no"."""
+    unauthenticated = [a for a in host.answers if a.exists and not a.ad]
+    if host.bogus or not unauthenticated:
+        return False
+    if (await resolver_validation(ctx)).validates is not False:
+        return False
+    first = unauthenticated[0]
+    return (await ctx.dns.query(first.name, first.rdtype, want_dnssec=True)).signed
 
 
 def _bogus_mail_name(out: Collector, name: str, answer: DnsAnswer, retry: DnsAnswer) -> None:
@@ -848,7 +956,7 @@ def _bogus_mail_name(out: Collector, name: str, answer: DnsAnswer, retry: DnsAns
     )
 
 
-def _dnssec09(out: Collector, host: Any, tlsa: Any) -> None:
+def _dnssec09(out: Collector, host: Any, tlsa: Any, unvalidated: bool = False) -> None:
     """DNSSEC-09 for one MX host (an mx.MxHost): are its address records secure?
 
     `tlsa` is the host's dane.TlsaState: an alias into an unsigned zone still has secure TLSA
@@ -890,6 +998,15 @@ def _dnssec09(out: Collector, host: Any, tlsa: Any) -> None:
             Status.PASS,
             f"The address records of {host.name} are DNSSEC-secure.",
             subject=host.name,
+        )
+    elif unvalidated:
+        out.add(
+            "DNSSEC-09",
+            Status.ERROR,
+            f"Whether the address records of {host.name} are DNSSEC-secure could not be "
+            f"checked: {RESOLVER_DOES_NOT_VALIDATE}.",
+            subject=host.name,
+            evidence={"lookups": [a.evidence() for a in answers]},
         )
     elif tlsa.applies:
         # A secure name aliased into an unsigned zone: the addresses can be forged, but the
