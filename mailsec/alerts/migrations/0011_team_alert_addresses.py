@@ -1,6 +1,9 @@
 """Extra alert addresses per team (TeamAlertAddress: an MSP's ticketing system, a shared
 mailbox), and notifications to them (Notification.team_address; user becomes nullable, one of
-the two is set). Adds a table and columns; no stored row changes."""
+the two is set). Adds a table and columns; no stored row changes.
+
+Reversed (`migrate alerts 0010`), the notifications of team addresses are deleted first: their
+user is NULL, which the restored NOT NULL column cannot hold, and the table they name goes."""
 
 import uuid
 
@@ -8,8 +11,24 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 import mailsec.alerts.models
+
+
+def delete_team_address_notifications(
+    apps: StateApps, schema_editor: BaseDatabaseSchemaEditor
+) -> None:
+    """Reverse only: the emails to team addresses (user NULL, team_address set) go before
+    their column, their addresses' table and the nullable user do."""
+    Notification = apps.get_model("alerts", "Notification")
+    Notification.objects.using(schema_editor.connection.alias).filter(user__isnull=True).delete()
+    if schema_editor.connection.vendor == "postgresql":
+        # The delete queued the deferred foreign-key checks of the rows that referenced them
+        # (alerts_notification_changes); PostgreSQL refuses to ALTER a table with pending
+        # trigger events, and the next steps alter alerts_notification.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
@@ -124,4 +143,6 @@ class Migration(migrations.Migration):
                 fields=("team", "email"), name="one_alert_address_per_team"
             ),
         ),
+        # Last, so that reversed it runs first, while the rows' team_address still exists.
+        migrations.RunPython(migrations.RunPython.noop, delete_team_address_notifications),
     ]
