@@ -302,7 +302,7 @@ def test_no_answer_to_the_handshake_without_anonymous_suites_is_not_tested(
 
 def _dane_01_fix(probe: starttls.SmtpProbe, *, signed: bool) -> str:
     ctx = CheckContext("example.test", CheckConfig())
-    answer = SimpleNamespace(ad=signed, evidence=lambda: {})
+    answer = SimpleNamespace(ad=signed, cnames=[], rcode="NOERROR", evidence=lambda: {})
     state = dane.TlsaState(host=HOST, base=HOST, qname=f"_25._tcp.{HOST}", answer=answer)  # type: ignore[arg-type]
     mxset = SimpleNamespace(implicit=False, answer=SimpleNamespace(ad=signed))
     out = Collector(Mechanism.DANE)
