@@ -13,6 +13,7 @@ import asyncio
 import ipaddress
 import itertools
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -698,18 +699,41 @@ def undotted_owners(owner: str, domain: str, suffixes: tuple[str, ...] = ()) -> 
     return names
 
 
+def wildcard_probe_name(name: str) -> str:
+    """A name beside `name` that nobody publishes: `name` with its first label replaced by a
+    random one. A wildcard that answers `name` answers it too (RFC 4592 §3.3.1: both have
+    the same closest encloser), while a record published at `name` itself does not: its
+    parent then exists, and a wildcard above it no longer applies below it."""
+    return f"mailsec-probe-{secrets.token_hex(6)}.{name.partition('.')[2]}"
+
+
 async def find_undotted(
     ctx: CheckContext, owner: str, select: Any
 ) -> tuple[str, list[str], DnsAnswer] | None:
-    """The first of undotted_owners(owner, ...) where `select(answer)` finds records: (that
-    name, the records, the answer), else None. One TXT lookup per candidate zone, concurrently
-    (one for an organisational domain); a failed lookup finds nothing."""
+    """The first of undotted_owners(owner, ...) where `select(answer)` finds records that no
+    wildcard made: (that name, the records, the answer), else None. One TXT lookup per
+    candidate zone, concurrently (one for an organisational domain); a failed lookup finds
+    nothing.
+
+    A wildcard ('*.example.org TXT "v=spf1 -all"', protecting subdomains) answers
+    example.org.example.org too, and is no record written without its final dot: telling
+    the owner to move it to the domain and delete it would undo it. So for each name that
+    finds records, one more TXT lookup asks wildcard_probe_name(name): the same records
+    there are the wildcard's. A failed probe cannot tell, and claims nothing either."""
     names = undotted_owners(owner, normalize(ctx.domain), ctx.config.extra_public_suffixes)
     answers = await asyncio.gather(*(ctx.dns.query(n, "TXT") for n in names))
-    for name, answer in zip(names, answers, strict=True):
-        records = [] if answer.failed else select(answer)
-        if records:
-            return name, records, answer
+    found = [
+        (name, records, answer)
+        for name, answer in zip(names, answers, strict=True)
+        if (records := [] if answer.failed else select(answer))
+    ]
+    probes = await asyncio.gather(
+        *(ctx.dns.query(wildcard_probe_name(name), "TXT") for name, _, _ in found)
+    )
+    for (name, records, answer), probe in zip(found, probes, strict=True):
+        if probe.failed or sorted(select(probe)) == sorted(records):
+            continue
+        return name, records, answer
     return None
 
 
