@@ -297,7 +297,9 @@ class TeamAlertAddress(models.Model):
     team's owner adds it; it gets nothing until someone at that mailbox follows the one
     confirmation link we mail it (no account needed). Its one-click unsubscribe mutes a domain
     (an alert's link) or the whole address (a digest's link), for this address only; to hear
-    again, the owner adds it again and the mailbox confirms again.
+    again, the owner adds it again and the mailbox follows the link we then mail it: a new
+    confirmation after it stopped everything, a link that resumes its stopped domains after it
+    stopped some (its other domains keep coming meanwhile; it opted out, so it opts back in).
 
     No weekly summary: it is a person's read of scores and TLS-report totals with nothing to
     act on most weeks, and in a ticketing system it would be a ticket every Monday."""
@@ -361,6 +363,33 @@ class TeamAlertAddress(models.Model):
         dead rather than coming back to life when the new one is sent."""
         self.token = _confirm_token()
         self.save(update_fields=["token"])
+
+    def resume_link_sent(self) -> bool:
+        """Whether the owner asked this confirmed address to hear again about the domains it
+        stopped (add_address mailed it its link; confirmation_sent_at is only set after
+        confirmed_at then) and it has not followed the link since."""
+        return (
+            self.state == "confirmed"
+            and self.confirmation_sent_at is not None
+            and self.confirmed_at is not None
+            and self.confirmation_sent_at > self.confirmed_at
+        )
+
+    def resume_link_usable(self, now: datetime | None = None) -> bool:
+        """Whether its link resumes the stopped domains now (for as long as a confirmation
+        link confirms)."""
+        now = timezone.now() if now is None else now
+        sent = self.confirmation_sent_at
+        return (
+            self.resume_link_sent() and sent is not None and now <= sent + ADDRESS_CONFIRM_VALIDITY
+        )
+
+    def resume(self) -> None:
+        """The mailbox followed the owner's link: no domain muted any more. Confirmed again
+        now, so the link resumes once; a domain stopped again later needs a new request."""
+        self.confirmed_at = timezone.now()
+        self.save(update_fields=["confirmed_at"])
+        self.muted_domains.clear()
 
     def restart(self) -> None:
         """Added again after it unsubscribed: it must be confirmed again, with a new link, and

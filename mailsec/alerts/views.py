@@ -329,12 +329,39 @@ def send_address_confirmation(request: HttpRequest, address: TeamAlertAddress) -
     send_templated("emails/alert-address-confirm", ctx, [address.email], headers=headers)
 
 
+def send_address_resume(
+    request: HttpRequest, address: TeamAlertAddress, stopped: list[Domain]
+) -> None:
+    """The owner's request to a confirmed address that stopped `stopped`: one link that
+    resumes them (the confirmation link's page, confirm_address)."""
+    ctx = {
+        "address": address,
+        "team": address.team,
+        "adder": request.user,
+        "stopped": stopped,
+        "resume_url": settings.SITE_ROOT + reverse("alerts:confirm_address", args=[address.token]),
+        "valid_days": ADDRESS_CONFIRM_VALIDITY.days,
+    }
+    email = getattr(request.user, "email", "")
+    headers = {"Reply-To": email} if email else None
+    send_templated("emails/alert-address-resume", ctx, [address.email], headers=headers)
+
+
+def _names(domains: list[Domain]) -> str:
+    """ "a.test", "a.test and b.test", "a.test, b.test and c.test"."""
+    shown = [d.display_name for d in domains]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
 @login_required
 @require_POST
 def add_address(request: HttpRequest, code: UUID) -> HttpResponse:
     """The owner adds an address for the team's alerts; it gets one confirmation link and
     nothing else until someone there follows it. Added again while pending, the same link is
-    sent again (a lost mail); added again after it unsubscribed, it must confirm anew."""
+    sent again (a lost mail); added again after it unsubscribed, it must confirm anew. Added
+    again while confirmed but with domains it stopped (an alert's unsubscribe link), it is
+    mailed a link that resumes them: the mailbox opted out, so the mailbox opts back in, and
+    its other domains keep coming meanwhile."""
     team = _owned_team_or_404(request, code)
     form = TeamAddressForm(request.POST)
     if not form.is_valid():
@@ -353,9 +380,12 @@ def add_address(request: HttpRequest, code: UUID) -> HttpResponse:
         # two at once cannot pass the cap together.
         Team.objects.select_for_update().filter(pk=team.pk).first()
         address = team.alert_addresses.filter(email=email).first()
+        stopped: list[Domain] = []
         if address is not None and address.state == "confirmed":
-            messages.info(request, f"{email} already gets the team's alerts.")
-            return redirect(_addresses_anchor())
+            stopped = list(address.muted_domains.order_by("name").only("name"))
+            if not stopped:
+                messages.info(request, f"{email} already gets the team's alerts.")
+                return redirect(_addresses_anchor())
         if address is None and team.alert_addresses.count() >= MAX_TEAM_ADDRESSES:
             messages.error(
                 request,
@@ -381,8 +411,20 @@ def add_address(request: HttpRequest, code: UUID) -> HttpResponse:
             address.restart()
         elif renewed:
             address.renew_link()
-        address.mode, address.confirmation_sent_at = mode, now
+        if not stopped:
+            address.mode = mode
+        # A confirmed address keeps its mode (the owner's Save changes it): only its resume
+        # link's window starts (TeamAlertAddress.resume_link_usable).
+        address.confirmation_sent_at = now
         address.save(update_fields=["mode", "confirmation_sent_at"])
+    if stopped:
+        send_address_resume(request, address, stopped)
+        messages.success(
+            request,
+            f"We sent {email} a link to get the alerts about {_names(stopped)} again. Until "
+            "someone there follows it, those stay stopped; the other domains' alerts go on.",
+        )
+        return redirect(_addresses_anchor())
     send_address_confirmation(request, address)
     link = "a new confirmation link" if renewed else "a confirmation link"
     old_link = " (the old one no longer works)" if renewed else ""
@@ -447,6 +489,9 @@ def confirm_address(request: HttpRequest, token: str) -> HttpResponse:
     if address is None or address.unsubscribed_at is not None:
         return render(request, "alerts/confirm_address.html", {"invalid": True}, status=404)
     ctx = {"address": address, "team": address.team}
+    if address.resume_link_sent():
+        # The owner's request to hear again about the domains this address stopped.
+        return _resume_address(request, address, ctx)
     if address.confirmed_at is not None:
         return render(request, "alerts/confirm_address.html", {**ctx, "done": True})
     if not address.link_usable():
@@ -455,3 +500,21 @@ def confirm_address(request: HttpRequest, token: str) -> HttpResponse:
         address.confirm()
         return render(request, "alerts/confirm_address.html", {**ctx, "done": True})
     return render(request, "alerts/confirm_address.html", ctx)
+
+
+def _resume_address(
+    request: HttpRequest, address: TeamAlertAddress, ctx: dict[str, object]
+) -> HttpResponse:
+    """The link add_address mailed a confirmed address with stopped domains: a button that
+    resumes them (a GET changes nothing, mail scanners fetch links), once, while it is fresh."""
+    stopped = list(address.muted_domains.order_by("name").only("name"))
+    ctx = {**ctx, "stopped": stopped, "stopped_names": _names(stopped) if stopped else ""}
+    if not stopped:  # resumed since by a link of its own, or the domains are gone
+        return render(request, "alerts/confirm_address.html", {**ctx, "done": True})
+    if not address.resume_link_usable():
+        ctx = {**ctx, "expired": True, "resume": True}
+        return render(request, "alerts/confirm_address.html", ctx, status=404)
+    if request.method == "POST":
+        address.resume()
+        return render(request, "alerts/confirm_address.html", {**ctx, "resumed": True})
+    return render(request, "alerts/confirm_address.html", {**ctx, "resume": True})
