@@ -1402,22 +1402,47 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             if len(look.records) == 1:
                 # A valid record stands at the same name: receivers discard this one (RFC 7489
                 # §6.6.3 step 3; RFC 9989 §4.10 step 2) and apply that one, so DMARC works. The
-                # harm is a receiver that compares the version without case and then sees two
-                # records (none applies): a risk, not a broken policy. A repaired copy would be
-                # a second valid record (DMARC-02), so the fix is to delete this one.
+                # harm is a receiver reading it more leniently than the RFCs (the version
+                # without case, or anywhere in the record) and then seeing two records (none
+                # applies): a risk, not a broken policy. A repaired copy would be a second
+                # valid record (DMARC-02), so the fix is to delete this one, unless its
+                # stricter policy is the one meant.
+                applied = parse_dmarc(look.records[0])
+                meant = suggested_record(name, parse_dmarc(_repair_v(text)), promote=KNOWN_TAGS)
+                stricter = _strictness(parse_dmarc(meant)) > _strictness(applied)
+                keep = txt_fix(f"_dmarc.{name}", look.records[0])
+                # Its policy in one record with the applied one's report addresses as well.
+                replace_both = txt_fix(f"_dmarc.{name}", merged_record(name, [applied.text, meant]))
                 out.add(
                     "DMARC-03",
                     Status.WARN,
                     f"_dmarc.{name} also holds a record that does not start with exactly "
                     f"'v=DMARC1' (upper case, first tag): '{text}'. Receivers ignore it and "
-                    f"apply the other record, '{look.records[0]}', but one that reads the "
-                    "version without regard to case would see two DMARC records and apply "
-                    "neither. Delete this record; if it says something you meant, write that "
-                    "into the one that applies.",
+                    f"apply the other record, '{look.records[0]}', but "
+                    + _lenient_reader(text)
+                    + (
+                        f" Yet it is stricter ({_policy_written(parse_dmarc(meant))}) than the "
+                        f"record that applies ({_policy_written(applied)}): if its policy is "
+                        "the one you meant, publish it in one valid record in place of both "
+                        "(the fix keeps the report addresses of both), rather than deleting "
+                        "it. Otherwise delete it."
+                        if stricter
+                        else " Delete this record; if it says something you meant, write "
+                        "that into the one that applies."
+                    ),
                     subject=f"_dmarc.{name}",
                     evidence={"dns": look.answer.evidence(), "applies": look.records[0]},
-                    fix=f"Delete the TXT record {quote_txt(text)} at _dmarc.{name}. "
-                    f"Keep: {txt_fix(f'_dmarc.{name}', look.records[0])}",
+                    fix=(
+                        f"If the stricter policy is the one you meant, delete both TXT records "
+                        f"at _dmarc.{name} ({quote_txt(text)} and "
+                        f"{quote_txt(look.records[0])}) and publish: "
+                        f"{replace_both}\n"
+                        f"Otherwise delete the TXT record {quote_txt(text)} at _dmarc.{name}. "
+                        f"Keep: {keep}"
+                        if stricter
+                        else f"Delete the TXT record {quote_txt(text)} at _dmarc.{name}. "
+                        f"Keep: {keep}"
+                    ),
                 )
                 continue
             out.add(
@@ -1482,6 +1507,33 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 _VERSION_RE = re.compile(r"^\s*v\s*=\s*dmarc1[0-9.]*[\s;,]*", re.I)
 # The whole record between a pair of quotes, as typed: "...", '...' or an escaped \"...\".
 _QUOTED_RE = re.compile(r"""^\s*(\\?["'])(.*?)\1\s*;?\s*$""", re.S)
+
+
+def _lenient_reader(text: str) -> str:
+    """How a receiver reading a record more leniently than RFC 7489 §6.3 and RFC 9989 §4.7
+    would take `text` for a second DMARC record (DMARC-03 beside a valid one): the version in
+    another case ('v=dmarc1') is read by one that ignores case, a 'v=DMARC1' after another
+    tag by one that accepts the version anywhere."""
+    elements = [part.partition("=") for part in text.split(";")]
+    first_name, _, first_value = elements[0]
+    if (
+        text[:1] in ("v", "V")
+        and first_name.strip().lower() == "v"
+        and first_value.strip(" \t\r\n").lower() == "dmarc1"
+    ):
+        return (
+            "one that reads the version without regard to case would see two DMARC records "
+            "and apply neither."
+        )
+    if any(
+        name.strip(" \t\r\n").lower() == "v" and value.strip(" \t\r\n").lower() == "dmarc1"
+        for name, _, value in elements[1:]
+    ):
+        return (
+            "its 'v=DMARC1' is not its first tag, and one that accepts the version anywhere "
+            "in the record would see two DMARC records and apply neither."
+        )
+    return "one that reads DMARC records less strictly would see two of them and apply neither."
 
 
 def _repair_v(text: str) -> str:
