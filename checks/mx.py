@@ -198,10 +198,20 @@ class NoMailAnswer:
         return "; ".join(self.answers)
 
 
-async def implicit_takes_no_mail(ctx: CheckContext) -> NoMailAnswer | None:
+# How long MX-01 waits for the port-25 probes of a domain's own address before it gives the
+# advice of a domain that receives mail. A refusal or a 521 greeting arrives in milliseconds;
+# a silent or slowly greeting server must not hold MX-01 for a whole probe (the probe may take
+# longer than the run's deadline, which would lose the MX category, MX-01 included).
+NO_MAIL_WAIT_SECONDS = 1.0
+
+
+async def implicit_takes_no_mail(
+    ctx: CheckContext, *, wait_seconds: float | None = None
+) -> NoMailAnswer | None:
     """The NoMailAnswer of a domain with no MX whose own address takes no mail (a website or a
     parked name), else None. The probes are STARTTLS's own (starttls.probe_mx, once per run),
-    so asking opens no connection of its own."""
+    so asking opens no connection of its own. With `wait_seconds`, probes not finished by then
+    prove nothing (None); they go on for STARTTLS, which reports them."""
     from checks import starttls
 
     mx = await get_mx(ctx)
@@ -210,7 +220,12 @@ async def implicit_takes_no_mail(ctx: CheckContext) -> NoMailAnswer | None:
     planned, _ = await starttls.probe_plan(ctx)
     if not planned:
         return None
-    probes = await asyncio.gather(*(starttls.probe_mx(ctx, h, a) for h, a in planned))
+    probing = asyncio.gather(*(starttls.probe_mx(ctx, h, a) for h, a in planned))
+    try:
+        # Giving up cancels only this wait: ctx.once shields the probes themselves.
+        probes = await asyncio.wait_for(probing, wait_seconds)
+    except TimeoutError:
+        return None
     answers: list[str] = []
     for probe in probes:
         if probe.error_kind == "refused":
@@ -416,7 +431,11 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 evidence={**record, DOES_NOT_EXIST: True},
             )
             return out.findings
-        no_mail = await implicit_takes_no_mail(ctx) if host.addresses else None
+        no_mail = (
+            await implicit_takes_no_mail(ctx, wait_seconds=NO_MAIL_WAIT_SECONDS)
+            if host.addresses
+            else None
+        )
         if no_mail is not None:
             # A website or a parked name: mail has nowhere to go, and "MX 10 <the domain>"
             # would only name the web server that refuses it. What it lacks is saying that it
