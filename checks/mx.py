@@ -436,7 +436,39 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             if host.addresses
             else None
         )
-        if no_mail is not None:
+        signs = (await _sending_signs(ctx))[0] if no_mail is not None else []
+        if no_mail is not None and signs:
+            # Its own address takes no mail, yet the domain sends (SPF authorising senders,
+            # DKIM keys, BIMI): a null MX would say it takes none, and receivers may reject
+            # mail from such a domain (RFC 7505 §4.2). What it lacks is a server for replies
+            # and bounces, so the MX naming one is the advice, and the no-mail records are not.
+            out.add(
+                "MX-01",
+                Status.WARN,
+                f"{ctx.domain} has no MX record, so senders try its own address (RFC 5321 "
+                f"§5.1), and that takes no mail ({no_mail.words}). Yet {ctx.domain} sends "
+                f"mail ({'; '.join(signs)}): replies and bounces to it have nowhere to go. "
+                "Publish an MX record naming the server that should receive them; a null MX "
+                "does not suit a domain that sends mail, as receivers may reject its mail "
+                "(RFC 7505 §4.2).",
+                subject=subject,
+                evidence={
+                    "mx": record,
+                    "implicit_mx": host.evidence(),
+                    "takes_no_mail": list(no_mail.answers),
+                    "sending_signs": signs,
+                },
+                fix="Publish an MX record naming the server that receives the domain's mail "
+                "(then set up MTA-STS and TLS-RPT for that server), and keep its address "
+                "records: they are the website's:\n"
+                f"{ctx.domain}. MX 10 <your mail server's host name>.\n"
+                f"Not a null MX ({ctx.domain}. MX 0 .): {ctx.domain} sends mail, and "
+                "receivers may reject mail from a domain that says it receives none (RFC "
+                f"7505 §4.2). Only if {ctx.domain} no longer sends mail, remove what shows "
+                f"it does ({'; '.join(signs)}); MX-01 then gives the records of a domain "
+                "that sends and receives no mail.",
+            )
+        elif no_mail is not None:
             # A website or a parked name: mail has nowhere to go, and "MX 10 <the domain>"
             # would only name the web server that refuses it. What it lacks is saying that it
             # takes no mail (RFC 7505), so senders give up at once; its address stays (the
