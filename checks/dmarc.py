@@ -14,12 +14,15 @@ import asyncio
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, a_label_mailbox, normalize, quote_txt, txt_fix
 from checks.domainname import is_public_suffix, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
+
+if TYPE_CHECKING:
+    from checks.mx import NoMailAnswer
 
 MECHANISM = Mechanism.DMARC
 
@@ -1619,6 +1622,30 @@ async def _not_found(
             fix=txt_fix(f"_dmarc.{domain}", records[0]) if len(records) == 1 else "",
         )
         return
+    no_mail = None if null_mx else await _takes_no_mail(ctx)
+    if no_mail is not None:
+        # No MX and its own address takes no mail (a website, a parked name): MX-01 offers the
+        # records of a domain that sends and receives no mail, DMARC p=reject among them. A
+        # p=none record with reports to a mailbox at the domain, where no report can arrive,
+        # would contradict it (as TLS-RPT's fixes no longer propose one, 90c6b1f).
+        out.add(
+            "DMARC-01",
+            Status.INFO,
+            f"{domain} has no DMARC policy, so receivers do not know what to do with mail "
+            f"that fails SPF and DKIM. {domain} looks like a domain that receives no mail "
+            f"(see MX-01: {no_mail.words}): if it sends none either, publish p=reject, with "
+            "the null MX that MX-01 gives, so that receivers reject mail forged in its name. "
+            f"If it should receive mail, publish an MX record first (see MX-01), then start "
+            "with p=none and reports to a mailbox that someone reads.",
+            subject=f"_dmarc.{domain}",
+            evidence={
+                "walk": walk_evidence,
+                "views": policy.views(),
+                "takes_no_mail": list(no_mail.answers),
+            },
+            fix=txt_fix(f"_dmarc.{domain}", "v=DMARC1; p=reject"),
+        )
+        return
     suggestion = (
         "v=DMARC1; p=reject"
         if null_mx
@@ -1634,6 +1661,25 @@ async def _not_found(
         evidence={"walk": walk_evidence, "views": policy.views()},
         fix=txt_fix(f"_dmarc.{domain}", suggestion),
     )
+
+
+# How long DMARC-01 waits for the port-25 probes of a domain's own address before it gives the
+# advice of a domain that receives mail, as MX-01 does. A refusal or a 521 greeting arrives in
+# milliseconds; a silent server must not hold DMARC for a whole probe (which may outlast the
+# run's deadline and lose the DMARC category).
+NO_MAIL_WAIT_SECONDS = 1.0
+
+
+async def _takes_no_mail(ctx: CheckContext) -> NoMailAnswer | None:
+    """mx.implicit_takes_no_mail within NO_MAIL_WAIT_SECONDS: probes not finished by then
+    prove nothing (None). They are STARTTLS's own and shielded (CheckContext.once): giving up
+    cancels only this wait, and opens no connection of its own."""
+    from checks import mx  # here: in _not_found, `mx` is the MX answer
+
+    try:
+        return await asyncio.wait_for(mx.implicit_takes_no_mail(ctx), NO_MAIL_WAIT_SECONDS)
+    except TimeoutError:
+        return None
 
 
 async def _tags(
