@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from types import ModuleType
 
-from checks import scoring
+from checks import mx, scoring
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.domainname import DomainNameError, to_ascii_domain
@@ -113,13 +113,13 @@ EXISTENCE_WAIT_SECONDS = 2.0
 
 
 async def _does_not_exist(ctx: CheckContext) -> bool:
-    """The name itself is not in the DNS: its MX lookup answers NXDOMAIN with no alias on the
-    way (an alias to a missing name is the alias's problem, MX-01 says which). The answer is
-    the one checks.mx.get_mx asks for (the run's DNS cache shares it), so this costs one round
-    trip before the mechanisms start, inside the MX → address → SMTP chain every run has
-    (capped: EXISTENCE_WAIT_SECONDS)."""
-    answer = await ctx.dns.query(ctx.domain, "MX")
-    return answer.nxdomain and not answer.cnames
+    """The name itself is not in the DNS (checks.mx.name_is_missing): NXDOMAIN for its MX
+    question, with no alias on the way, confirmed by its A question, since some servers answer
+    NXDOMAIN to the MX question alone. The answers are those checks.mx.get_mx asks for (the
+    run's DNS cache shares them), so this costs one round trip before the mechanisms start
+    (two for an NXDOMAIN), inside the MX → address → SMTP chain every run has (capped:
+    EXISTENCE_WAIT_SECONDS)."""
+    return await mx.name_is_missing(ctx)
 
 
 async def _not_checked(

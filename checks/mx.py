@@ -184,6 +184,20 @@ async def get_mx(ctx: CheckContext) -> MxSet:
     return await ctx.once("mx", lambda: _build(ctx))
 
 
+async def name_is_missing(ctx: CheckContext) -> bool:
+    """The name itself is not in the DNS: its MX question is answered NXDOMAIN with no alias on
+    the way (an alias to a missing name is the alias's problem, MX-01 says which), and so is
+    its A question. Some servers (load balancers, GSLBs) answer NXDOMAIN to the MX question
+    alone, for a name that exists: any other answer to A, data or none (NODATA), says it
+    exists. A failed A lookup proves nothing, and the MX answer stands. Both answers are the
+    ones get_mx asks for (the run's DNS cache shares them): no query of its own."""
+    answer = await ctx.dns.query(ctx.domain, "MX")
+    if not answer.nxdomain or answer.cnames:
+        return False
+    address = await ctx.dns.query(ctx.domain, "A")
+    return not (address.rcode == "NOERROR" or address.cnames)
+
+
 @dataclass(frozen=True)
 class NoMailAnswer:
     """How the domain's own address, where senders deliver when there is no MX (RFC 5321
@@ -354,6 +368,14 @@ def _describe_keys(result: object) -> list[str] | None:
     return found
 
 
+def _exists_words(host: MxHost) -> str:
+    """How the domain's own name showed it exists, for MX-01 when its MX question alone was
+    answered NXDOMAIN: its addresses, or that its A question was answered."""
+    if host.addresses:
+        return f"it has the address {', '.join(host.addresses)}"
+    return "its A question is answered NOERROR"
+
+
 def _ip_literal_fix(mx: MxSet, host: MxHost) -> str:
     """MX-05: a host name for the address, the MX pointed at it, then the IP-literal MX
     removed. The name is the first mxN not already an MX host; any unused name will do."""
@@ -416,6 +438,26 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "exist in DNS (NXDOMAIN), so it cannot receive mail.",
                 subject=subject,
                 evidence=record,
+            )
+            return out.findings
+        if mx.answer.nxdomain and not await name_is_missing(ctx):
+            # NXDOMAIN to the MX question alone: the name answers its A question, so it
+            # exists and its DNS server is broken. Senders asking for its MX are told the
+            # domain does not exist and bounce its mail (a fail), but every other check runs.
+            out.add(
+                "MX-01",
+                Status.FAIL,
+                f"The DNS server of {ctx.domain} answers NXDOMAIN ('no such name') to its MX "
+                f"question, yet the name exists ({_exists_words(host)}): a broken DNS "
+                "server. Senders asking where to deliver its mail are told the domain does "
+                "not exist, and bounce the mail. Fix the server so that it answers the MX "
+                "question as it answers the others: with the domain's MX records, or with no "
+                "record (NODATA), never NXDOMAIN.",
+                subject=subject,
+                evidence={**record, "implicit_mx": host.evidence()},
+                fix=f"Have the DNS server answer the MX question for {ctx.domain} with its MX "
+                f"record (NOERROR), for example:\n{ctx.domain}. MX 10 <your mail server's "
+                "host name>.",
             )
             return out.findings
         if mx.answer.nxdomain:
