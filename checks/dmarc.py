@@ -1663,23 +1663,21 @@ async def _not_found(
     )
 
 
-# How long DMARC-01 waits for the port-25 probes of a domain's own address before it gives the
-# advice of a domain that receives mail, as MX-01 does. A refusal or a 521 greeting arrives in
-# milliseconds; a silent server must not hold DMARC for a whole probe (which may outlast the
-# run's deadline and lose the DMARC category).
-NO_MAIL_WAIT_SECONDS = 1.0
-
-
 async def _takes_no_mail(ctx: CheckContext) -> NoMailAnswer | None:
-    """mx.implicit_takes_no_mail within NO_MAIL_WAIT_SECONDS: probes not finished by then
-    prove nothing (None). They are STARTTLS's own and shielded (CheckContext.once): giving up
-    cancels only this wait, and opens no connection of its own."""
+    """The NoMailAnswer of a domain MX-01 gives the records of a domain that sends and receives
+    no mail (DMARC p=reject among them), by MX-01's own predicate: no MX, its own address takes
+    no mail (mx.implicit_takes_no_mail, waiting as MX-01 waits), and nothing says it sends
+    (mx._sending_signs: SPF authorising senders, DKIM keys, BIMI). Else None: a domain that
+    sends is told by MX-01 to publish an MX, and a probe not finished in time proves nothing,
+    so DMARC-01 keeps the advice of a domain that receives mail."""
     from checks import mx  # here: in _not_found, `mx` is the MX answer
 
-    try:
-        return await asyncio.wait_for(mx.implicit_takes_no_mail(ctx), NO_MAIL_WAIT_SECONDS)
-    except TimeoutError:
+    no_mail = await mx.implicit_takes_no_mail(ctx, wait_seconds=mx.NO_MAIL_WAIT_SECONDS)
+    if no_mail is None:
         return None
+    # MX-01's own reading of the signs (private to mx; its lookups are the run's cached ones).
+    sending, _ = await mx._sending_signs(ctx)
+    return None if sending else no_mail
 
 
 async def _tags(

@@ -59,3 +59,20 @@ def test_dmarc01_keeps_its_advice_for_a_domain_whose_address_takes_mail() -> Non
     report = check(PARKED, web_only(address), port, server=greeter)
     dmarc01 = one(report, "DMARC-01")
     assert f"rua=mailto:dmarc-reports@{PARKED}" in dmarc01.fix
+
+
+def test_dmarc01_agrees_with_mx01_for_a_domain_that_sends_mail() -> None:
+    # Its address refuses port 25, but its SPF record authorises senders: MX-01 tells it to
+    # publish an MX for its replies (90e8e44), not the no-mail records, so DMARC-01 proposes
+    # no p=reject either.
+    address = "127.0.147.3"
+    zone = web_only(address)
+    zone[(PARKED, "TXT")] = ['"v=spf1 include:sendgrid.net -all"']
+    zone[("sendgrid.net", "TXT")] = ['"v=spf1 ip4:167.89.0.0/17 -all"']
+    report = check(PARKED, zone, free_port(address))
+
+    mx01 = one(report, "MX-01")
+    assert "sending_signs" in mx01.evidence and "p=reject" not in mx01.fix
+    dmarc01 = one(report, "DMARC-01")
+    assert "p=reject" not in dmarc01.fix
+    assert "looks like a domain that receives no mail" not in dmarc01.summary
