@@ -35,7 +35,15 @@ class FakeDns:
         self.zone = {(normalize(n), t.upper()): v for (n, t), v in zone.items()}
         self.asked: list[tuple[str, str]] = []
 
-    async def query(self, name: str, rdtype: str, *, cd: bool = False) -> DnsAnswer:
+    async def query(
+        self,
+        name: str,
+        rdtype: str,
+        *,
+        cd: bool = False,
+        want_dnssec: bool = False,  # the zone here carries no DNSSEC records either way
+        fresh: bool = False,
+    ) -> DnsAnswer:
         key = (normalize(name), rdtype.upper())
         self.asked.append(key)
         value = self.zone.get(key)
