@@ -38,7 +38,11 @@ MECHANISM = Mechanism.SMTP
 
 # Replies longer than this are not SMTP (RFC 5321 §4.5.3.1.5 allows 512 octets per reply line).
 _MAX_LINE = 4096
-_MAX_REPLY_LINES = 200
+# One reply (greeting, EHLO, STARTTLS) longer than this is a broken or hostile server, not a
+# chatty one: real EHLO replies have a dozen or two lines. Reading stops there ("could not
+# check"), so a server streaming "220-" lines cannot hold the probe or fill our memory.
+_MAX_REPLY_LINES = 100
+_MAX_REPLY_BYTES = 64 * 1024
 
 TLS_ORDER = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
 LEGACY_TLS = {"SSLv3", "TLSv1", "TLSv1.1"}
@@ -301,11 +305,16 @@ class _TooSlow(TimeoutError):
     """The session ran past its overall deadline (see SESSION_TIMEOUTS)."""
 
 
-# One SMTP session may take at most this many times the configured timeout. The timeout is per
-# line, and a reply may have up to _MAX_REPLY_LINES lines: a server answering each command
-# just under the timeout, or dribbling "220-" lines, would otherwise hold a probe for minutes
-# and the whole report with it. A normal session (banner, EHLO, STARTTLS, handshake, EHLO,
-# QUIT) needs a few round trips.
+class _UnfinishedReply(_TooSlow):
+    """The server kept sending continuation lines ("220-") past the reply's time, line or byte
+    bound (_Conn.reply): the reply never ended, so nothing was learnt ("could not check", as a
+    timeout is, never a protocol failure)."""
+
+
+# One SMTP session may take at most this many times the configured timeout. Each reply, all its
+# lines together, has the timeout (_Conn.reply), but a server answering each command just under
+# it would otherwise hold a probe for minutes and the whole report with it. A normal session
+# (banner, EHLO, STARTTLS, handshake, EHLO, QUIT) needs a few round trips.
 SESSION_TIMEOUTS = 3
 # The TLS-1.2-only question (SMTP-07) is optional: asked only while this probe has spent less
 # than this many timeouts, so a slow server (a postscreen-style greeting delay on every
@@ -329,19 +338,40 @@ class _Conn:
             f"the server answered too slowly (the SMTP session took over {self.budget:g}s)"
         )
 
-    def _wait(self) -> float:
-        """Seconds the next read may take: the per-line timeout, cut to the session's end."""
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise self._too_slow()
-        return min(self.timeout, left)
+    async def reply(self, what: str = "its reply") -> tuple[int, list[str]]:
+        """One SMTP reply, multi-line aware (RFC 5321 §4.2.1: 'ddd-' continues, 'ddd ' ends).
 
-    async def reply(self) -> tuple[int, list[str]]:
-        """One SMTP reply, multi-line aware (RFC 5321 §4.2.1: 'ddd-' continues, 'ddd ' ends)."""
+        The whole reply, not each line, has the timeout (cut to the session's end), and at most
+        _MAX_REPLY_LINES lines and _MAX_REPLY_BYTES bytes: a server dribbling "220-" lines
+        would otherwise hold the probe for the whole session and past a caller's deadline.
+        `what` names the reply for the problem text ("its greeting", "its reply to our EHLO").
+        """
+        started = time.monotonic()
+        reply_deadline = started + self.timeout
         lines: list[str] = []
+        size = 0
         code = -1
-        for _ in range(_MAX_REPLY_LINES):
-            wait = self._wait()
+
+        def unfinished(beyond: str) -> _UnfinishedReply:
+            return _UnfinishedReply(
+                f"the server sent {code}- lines {beyond} without finishing {what}"
+            )
+
+        def out_of_time() -> TimeoutError:
+            if lines:  # it answered, but its reply never ended
+                took = round(time.monotonic() - started, 1)
+                return _UnfinishedReply(
+                    f"the server answered too slowly (it sent {code}- lines for {took:g} s "
+                    f"without finishing {what})"
+                )
+            if self.deadline < reply_deadline:  # the session's end, not this reply's timeout
+                return self._too_slow()
+            return TimeoutError()
+
+        while True:
+            wait = min(reply_deadline, self.deadline) - time.monotonic()
+            if wait <= 0:
+                raise out_of_time()
             try:
                 raw = await asyncio.wait_for(self.reader.readline(), wait)
             except ValueError as exc:
@@ -349,9 +379,7 @@ class _Conn:
                 # same protocol error as any over-long line, never an engine crash.
                 raise _ProtocolError("reply line too long") from exc
             except TimeoutError:
-                if wait < self.timeout:  # the session's deadline, not the per-line timeout
-                    raise self._too_slow() from None
-                raise
+                raise out_of_time() from None
             if not raw:
                 raise _Closed("connection closed by the server")
             if len(raw) > _MAX_LINE:
@@ -364,11 +392,15 @@ class _Conn:
                 raise _ProtocolError("inconsistent codes in a multi-line reply")
             code = line_code
             lines.append(line[4:])
+            size += len(raw)
             if len(line) == 3 or line[3] == " ":
                 return code, lines
             if line[3] != "-":
                 raise _ProtocolError(f"malformed reply line: {line[:80]!r}")
-        raise _ProtocolError("reply has too many lines")
+            if len(lines) >= _MAX_REPLY_LINES:
+                raise unfinished(f"beyond {_MAX_REPLY_LINES} lines")
+            if size > _MAX_REPLY_BYTES:
+                raise unfinished(f"beyond {_MAX_REPLY_BYTES // 1024} KiB")
 
     async def send(self, command: str) -> None:
         self.writer.write(command.encode("ascii") + b"\r\n")
@@ -384,7 +416,7 @@ class _Conn:
 
     async def command(self, command: str) -> tuple[int, list[str]]:
         await self.send(command)
-        return await self.reply()
+        return await self.reply(f"its reply to our {command.split()[0]}")
 
     async def start_tls(self, context: ssl.SSLContext, server_hostname: str | None) -> None:
         await asyncio.wait_for(
@@ -470,7 +502,7 @@ class _Session:
         return _Conn(reader, writer, self.config.timeout)
 
     async def greet(self, conn: _Conn) -> tuple[int, list[str]]:
-        code, lines = await conn.reply()
+        code, lines = await conn.reply("its greeting")
         if code != 220:
             return code, lines
         return await conn.command(f"EHLO {self.config.ehlo_name}")
@@ -509,7 +541,7 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
     # Where the dialogue stands, for "the server closed the connection <step>".
     step = "before sending its greeting"
     try:
-        code, lines = await conn.reply()
+        code, lines = await conn.reply("its greeting")
         probe.banner_code = code
         probe.banner = " / ".join(lines)[:500]
         if code != 220:
@@ -808,7 +840,7 @@ async def _side_session(
             # discarded, not executed inside TLS (RFC 3207 §4.2).
             conn.writer.write(b"STARTTLS\r\nNOOP\r\n")
             await asyncio.wait_for(conn.writer.drain(), conn.timeout)
-            code, _ = await conn.reply()
+            code, _ = await conn.reply("its reply to our STARTTLS")
             if 500 <= code < 600:
                 # RFC 2920 §3.1: STARTTLS must end a pipelined group. Postfix >= 3.9 and Exim
                 # refuse the violation (and hang up): protected against the injection, and
@@ -846,7 +878,7 @@ async def _side_session(
             # A vulnerable server answers the injected NOOP too: count replies until QUIT's 221.
             with contextlib.suppress(Exception):
                 await conn.send(f"EHLO {ctx.config.ehlo_name}")
-                await conn.reply()
+                await conn.reply("its reply to our EHLO")
                 await conn.send("QUIT")
                 extra = 0
                 for _ in range(3):
