@@ -1622,7 +1622,7 @@ async def _not_found(
             fix=txt_fix(f"_dmarc.{domain}", records[0]) if len(records) == 1 else "",
         )
         return
-    no_mail = None if null_mx else await _takes_no_mail(ctx)
+    no_mail = None if null_mx else await _advises_no_mail(ctx)
     if no_mail is not None:
         # No MX and its own address takes no mail (a website, a parked name): MX-01 offers the
         # records of a domain that sends and receives no mail, DMARC p=reject among them. A
@@ -1663,21 +1663,13 @@ async def _not_found(
     )
 
 
-async def _takes_no_mail(ctx: CheckContext) -> NoMailAnswer | None:
-    """The NoMailAnswer of a domain MX-01 gives the records of a domain that sends and receives
-    no mail (DMARC p=reject among them), by MX-01's own predicate: no MX, its own address takes
-    no mail (mx.implicit_takes_no_mail, waiting as MX-01 waits), and nothing says it sends
-    (mx._sending_signs: SPF authorising senders, DKIM keys, BIMI). Else None: a domain that
-    sends is told by MX-01 to publish an MX, and a probe not finished in time proves nothing,
-    so DMARC-01 keeps the advice of a domain that receives mail."""
+async def _advises_no_mail(ctx: CheckContext) -> NoMailAnswer | None:
+    """mx.advises_no_mail: MX-01 offers the records of a domain that sends and receives no
+    mail (DMARC p=reject among them), once per run and within MX-01's wait; None for a domain
+    that sends, or whose port-25 answer did not come in time (the usual advice)."""
     from checks import mx  # here: in _not_found, `mx` is the MX answer
 
-    no_mail = await mx.implicit_takes_no_mail(ctx, wait_seconds=mx.NO_MAIL_WAIT_SECONDS)
-    if no_mail is None:
-        return None
-    # MX-01's own reading of the signs (private to mx; its lookups are the run's cached ones).
-    sending, _ = await mx._sending_signs(ctx)
-    return None if sending else no_mail
+    return await mx.advises_no_mail(ctx)
 
 
 async def _tags(
@@ -1791,7 +1783,10 @@ async def _tags(
 
     # DMARC-06: monitoring only, judged on the policy that applies to the checked domain: an
     # inherited record gives it sp= (RFC 7489 §6.3, §6.6.3), so p=none; sp=reject protects it.
-    _monitoring(out, policy, repairs, views_evidence=evidence["views"])
+    # A domain MX-01 offers the no-mail records to (mx.advises_no_mail) gets no report mailbox
+    # made up at it, where no report can arrive. Asked only when a mailbox would be made up.
+    no_mail = None if parsed.valid_rua() else await _advises_no_mail(ctx)
+    _monitoring(out, policy, repairs, views_evidence=evidence["views"], no_mail=no_mail)
 
     # DMARC-07: sp and np. sp on a record below the organisational domain is ignored by
     # receivers of both RFCs (RFC 7489 §6.3, RFC 9989 §4.7; checklist DMARC-07).
@@ -1997,7 +1992,7 @@ async def _tags(
             )
 
     # DMARC-12 / DMARC-13: report addresses.
-    await _reporting(out, ctx, at, parsed, evidence, repairs)
+    await _reporting(out, ctx, at, parsed, evidence, repairs, no_mail)
 
     # DMARC-14 / DMARC-15: fo and ruf.
     if "fo" in parsed.tags:
@@ -2175,9 +2170,13 @@ async def _reporting(
     parsed: ParsedDmarc,
     evidence: dict[str, Any],
     repairs: RecordRepairs,
+    no_mail: NoMailAnswer | None = None,
 ) -> None:
+    """DMARC-12 / DMARC-13. With `no_mail` (mx.advises_no_mail), a record at the checked
+    domain itself gets no report mailbox made up there."""
     subject = f"_dmarc.{at}"
     suffixes = ctx.config.extra_public_suffixes
+    invent_rua = no_mail is None or at != normalize(ctx.domain)
     policy_org = organizational_domain(at, suffixes)
     external: dict[str, ReportUri] = {}
     for tag in ("rua", "ruf"):
@@ -2196,11 +2195,11 @@ async def _reporting(
                     "sent. Use 'mailto:' followed by an address.",
                     subject=subject,
                     evidence=evidence,
-                    fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed, add_rua=True)),
+                    fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed, add_rua=invent_rua)),
                 ),
                 at,
                 parsed,
-                add_rua=True,
+                add_rua=invent_rua,
             )
         else:
             for uri in uris:
@@ -2339,9 +2338,16 @@ def _chosen(parsed: ParsedDmarc, at_author: bool, exists: bool = True) -> tuple[
 
 
 def _monitoring(
-    out: Collector, policy: DmarcPolicy, repairs: RecordRepairs, *, views_evidence: dict[str, Any]
+    out: Collector,
+    policy: DmarcPolicy,
+    repairs: RecordRepairs,
+    *,
+    views_evidence: dict[str, Any],
+    no_mail: NoMailAnswer | None = None,
 ) -> None:
-    """DMARC-06 for the policy the checked domain gets, in each view that found a record."""
+    """DMARC-06 for the policy the checked domain gets, in each view that found a record.
+    With `no_mail` (mx.advises_no_mail), a record at the domain itself is not given a report
+    mailbox there, where no report can arrive: MX-01's p=reject is offered instead."""
     domain = policy.domain
     legacy, bis = _comparable(policy)
     found = [
@@ -2416,7 +2422,25 @@ def _monitoring(
         record,
         choice=choice,
     )
-    if not reports:
+    if not reports and no_mail is not None and at == domain:
+        # No MX and its own address takes no mail, nothing says it sends: MX-01 offers the
+        # records of a domain without mail, DMARC p=reject among them (as DMARC-01 does).
+        out.add(
+            "DMARC-06",
+            Status.WARN,
+            f"The policy is {tag}=none and no report address (rua) is set: it neither protects "
+            f"{domain} nor tells you who sends mail as it. {domain} looks like a domain that "
+            f"receives no mail (see MX-01: {no_mail.words}), so a report mailbox there would "
+            "receive no report.",
+            subject=name,
+            evidence={**evidence, "takes_no_mail": list(no_mail.answers)},
+            fix=f"If {domain} sends no mail either, publish p=reject, with the null MX that "
+            "MX-01 gives, so that receivers reject mail forged in its name:\n"
+            + txt_fix(name, suggested_record(at, record, "reject"))
+            + "\nIf it should receive mail, publish an MX record first (see MX-01), then add "
+            "reports (rua) to a mailbox that someone reads.",
+        )
+    elif not reports:
         repairs.offer(
             out.add(
                 "DMARC-06",

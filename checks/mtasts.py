@@ -1539,9 +1539,24 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             # mta-sts.<domain> already leads to our hosted MTA-STS: hosting is turned on (or
             # the record published) in mailsec, the policy is not the owner's to write.
             hosted = await _hosted_setup_fix(ctx, state, mxset, served)
-            no_mail = None if served or hosted else await mx.implicit_takes_no_mail(ctx)
+            # MX-01's reading (mx.no_mail_reading, shared and within its wait): the null MX
+            # only for a domain that sends no mail either, a real MX first for one that does.
+            reading = None if served or hosted else await mx.no_mail_reading(ctx)
+            no_mail = reading.advice if reading is not None else None
             if hosted:
                 fix = hosted
+            elif (
+                reading is not None and reading.takes_no_mail is not None and reading.sending_signs
+            ):
+                # Its own address takes no mail, yet it sends: MX-01 tells it to publish the
+                # MX of a server for its mail; a policy naming the web server protects nothing.
+                fix = (
+                    f"{ctx.domain} has no MX record and its own address takes no mail (see "
+                    f"MX-01: {reading.takes_no_mail.words}), and MTA-STS protects mail on its "
+                    "way to a domain's mail servers. Publish an MX record naming the server "
+                    "that receives its mail first (see MX-01), then set up MTA-STS for that "
+                    "server."
+                )
             elif no_mail is not None:
                 # No MX, and the domain's own address takes no mail (a website, a parked
                 # name): a policy naming the web server protects nothing. The null MX comes
@@ -2522,7 +2537,10 @@ async def _consistency_findings(
 ) -> None:
     policy = state.policy
     mode = state.mode
-    _tlsrpt_finding(ctx, state, await tlsrpt.get_record(ctx), out)
+    report_state = await tlsrpt.get_record(ctx)
+    # TLSRPT-01's own fix for a missing record (no mailbox at a domain that takes no mail).
+    absent_fix = await tlsrpt.new_record_fix(ctx) if report_state.status == "absent" else ""
+    _tlsrpt_finding(ctx, state, report_state, out, absent_fix)
     testing: Finding | None = None
 
     if mode is not None and policy is not None:
@@ -3093,9 +3111,15 @@ def _passing_elsewhere(probed: list[tuple[str, object]], address: str) -> str:
 
 
 def _tlsrpt_finding(
-    ctx: CheckContext, sts: MtaStsState, state: tlsrpt.TlsRptState, out: Collector
+    ctx: CheckContext,
+    sts: MtaStsState,
+    state: tlsrpt.TlsRptState,
+    out: Collector,
+    absent_fix: str = "",
 ) -> None:
-    """MTASTS-34: MTA-STS is meant to be used with TLS reporting (RFC 8461 §6)."""
+    """MTASTS-34: MTA-STS is meant to be used with TLS reporting (RFC 8461 §6). `absent_fix`:
+    the fix for a missing record (tlsrpt.new_record_fix, as TLSRPT-01 gives it)."""
+    absent_fix = absent_fix or tlsrpt.record_fix(ctx.domain)
     subject = f"_smtp._tls.{ctx.domain}"
     answer = state.answer
     if state.status == "error":
@@ -3137,7 +3161,7 @@ def _tlsrpt_finding(
             "(RFC 8461 §6).",
             subject=subject,
             evidence=answer.evidence(),
-            fix=tlsrpt.record_fix(ctx.domain),
+            fix=absent_fix,
         )
     else:
         out.add(
@@ -3147,7 +3171,7 @@ def _tlsrpt_finding(
             "that fail to deliver (RFC 8461 §6).",
             subject=subject,
             evidence=answer.evidence(),
-            fix=tlsrpt.record_fix(ctx.domain),
+            fix=absent_fix,
         )
 
 

@@ -220,12 +220,13 @@ NO_MAIL_WAIT_SECONDS = 1.0
 
 
 async def implicit_takes_no_mail(
-    ctx: CheckContext, *, wait_seconds: float | None = None
+    ctx: CheckContext, *, wait_seconds: float | None = NO_MAIL_WAIT_SECONDS
 ) -> NoMailAnswer | None:
     """The NoMailAnswer of a domain with no MX whose own address takes no mail (a website or a
     parked name), else None. The probes are STARTTLS's own (starttls.probe_mx, once per run),
     so asking opens no connection of its own. With `wait_seconds`, probes not finished by then
-    prove nothing (None); they go on for STARTTLS, which reports them."""
+    prove nothing (None); they go on for STARTTLS, which reports them. Findings advising on
+    a domain that takes no mail read advises_no_mail (or no_mail_reading), not this."""
     from checks import starttls
 
     mx = await get_mx(ctx)
@@ -249,6 +250,50 @@ async def implicit_takes_no_mail(
         else:
             return None
     return NoMailAnswer(tuple(answers))
+
+
+@dataclass(frozen=True)
+class NoMailReading:
+    """What MX-01 reads about a domain with no MX whose own address may take no mail: the
+    address's answer (within NO_MAIL_WAIT_SECONDS) and the signs that the domain sends."""
+
+    takes_no_mail: NoMailAnswer | None
+    sending_signs: tuple[str, ...] = ()
+
+    @property
+    def advice(self) -> NoMailAnswer | None:
+        """The answer MX-01 gives the records of a domain that sends and receives no mail
+        for (null MX, v=spf1 -all, DMARC p=reject); None when it does not."""
+        return None if self.sending_signs else self.takes_no_mail
+
+
+async def _read_no_mail(ctx: CheckContext) -> NoMailReading:
+    mx = await get_mx(ctx)
+    if mx.answer.nxdomain:
+        # MX-01 reports a missing name, or a server answering NXDOMAIN to MX alone: it
+        # offers no records of a domain without mail there.
+        return NoMailReading(None)
+    no_mail = await implicit_takes_no_mail(ctx, wait_seconds=NO_MAIL_WAIT_SECONDS)
+    if no_mail is None:
+        return NoMailReading(None)
+    signs, _ = await _sending_signs(ctx)
+    return NoMailReading(no_mail, tuple(signs))
+
+
+async def no_mail_reading(ctx: CheckContext) -> NoMailReading:
+    """MX-01's reading of a domain that may take no mail, once per run: every finding that
+    advises on it (MX-01, DMARC, TLS-RPT, MTA-STS, SMTP-01) reads this one, so they never
+    disagree, and none waits longer than NO_MAIL_WAIT_SECONDS for the port-25 probes."""
+    return await ctx.once("mx:no-mail", lambda: _read_no_mail(ctx))
+
+
+async def advises_no_mail(ctx: CheckContext) -> NoMailAnswer | None:
+    """How the domain's own address said it takes no mail when MX-01 offers the records of a
+    domain that sends and receives no mail (no MX, its own address refused port 25 or greeted
+    521 within NO_MAIL_WAIT_SECONDS, and nothing says it sends: no SPF record authorising
+    senders, no DKIM key, no BIMI record); else None, and every finding gives the advice of a
+    domain that receives mail (a domain that sends is told to publish a real MX first)."""
+    return (await no_mail_reading(ctx)).advice
 
 
 async def no_mail_records(ctx: CheckContext) -> list[str]:
@@ -473,12 +518,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 evidence={**record, DOES_NOT_EXIST: True},
             )
             return out.findings
-        no_mail = (
-            await implicit_takes_no_mail(ctx, wait_seconds=NO_MAIL_WAIT_SECONDS)
-            if host.addresses
-            else None
-        )
-        signs = (await _sending_signs(ctx))[0] if no_mail is not None else []
+        reading = await no_mail_reading(ctx)
+        no_mail, signs = reading.takes_no_mail, list(reading.sending_signs)
         if no_mail is not None and signs:
             # Its own address takes no mail, yet the domain sends (SPF authorising senders,
             # DKIM keys, BIMI): a null MX would say it takes none, and receivers may reject

@@ -1454,7 +1454,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         # a null MX earns (RFC 7505); otherwise a dead MX would score better than a live one.
         _no_address(out, ctx, mxset)
     tlsa = {h.name: await dane.get_tlsa(ctx, h.name) for h in hosts}
-    _reachability(out, probes, ctx, mxset)
+    # MX-01's reading of a domain whose own address takes no mail (every probe has finished,
+    # so its wait costs nothing here): SMTP-01's advice agrees with MX-01's.
+    reading = await mx.no_mail_reading(ctx) if mxset.implicit else None
+    _reachability(out, probes, ctx, mxset, reading)
     for host, probe in probes:
         if (probe.connected and not probe.could_not_check) or probe.ehlo_ok:
             _per_probe(out, host, probe, policy, tlsa.get(host.name), ctx)
@@ -1492,7 +1495,11 @@ def _no_address(out: Collector, ctx: CheckContext, mxset: Any) -> None:
 
 
 def _reachability(
-    out: Collector, probes: list[tuple[Any, SmtpProbe]], ctx: CheckContext, mxset: Any = None
+    out: Collector,
+    probes: list[tuple[Any, SmtpProbe]],
+    ctx: CheckContext,
+    mxset: Any = None,
+    reading: Any = None,
 ) -> None:
     reached = [p for _, p in probes if p.connected]
     # The guard refuses non-public addresses (production): no sender on the internet can reach
@@ -1545,7 +1552,7 @@ def _reachability(
                 + ("" if reached else " No MX address could be reached at all."),
                 subject=p.subject,
                 evidence=ev,
-                fix=_refused_fix(p, mxset, reached=bool(reached)),
+                fix=_refused_fix(p, mxset, reached=bool(reached), reading=reading),
             )
         elif p.error_kind == "timeout" and not p.connected:
             # A silent port 25 might be their filter or our network: only a warning when other
@@ -1606,11 +1613,13 @@ def _reachability(
         )
 
 
-def _refused_fix(p: SmtpProbe, mxset: Any, *, reached: bool) -> str:
+def _refused_fix(p: SmtpProbe, mxset: Any, *, reached: bool, reading: Any = None) -> str:
     """SMTP-01's fix for an address that refused the connection. Without an MX the address is
     the domain's own (RFC 5321 §5.1), most often its website's: removing it from DNS would take
-    the website down and still leave the domain's mail nowhere to go. When no address took the
-    connection, the domain looks like one that receives no mail, and MX-01 gives its records."""
+    the website down and still leave the domain's mail nowhere to go. The null MX is offered
+    only when MX-01 offers it (`reading`, an mx.NoMailReading whose advice is set: no address
+    took mail and nothing says the domain sends); a domain that sends is told, as MX-01 tells
+    it, to publish the MX of a server receiving its mail."""
     if mxset is None or not mxset.implicit:
         return (
             f"Open TCP port {p.port} on {p.address} for inbound mail, or remove the address "
@@ -1618,7 +1627,7 @@ def _refused_fix(p: SmtpProbe, mxset: Any, *, reached: bool) -> str:
         )
     domain = mxset.answer.name
     keep = f"Keep the address {p.address} in DNS: without an MX it is {domain}'s own address."
-    if reached:
+    if reached or reading is None or reading.advice is None:
         return (
             f"{keep} Open TCP port {p.port} on {p.address} for inbound mail, or publish an MX "
             f"record naming the server that receives {domain}'s mail (see MX-01)."

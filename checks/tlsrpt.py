@@ -345,7 +345,7 @@ def record_fix(
     loses the reports.
 
     With `takes_no_mail` (the domain looks like one that receives no mail, see
-    mx.implicit_takes_no_mail), a mailbox at the domain itself can receive no report: the
+    mx.advises_no_mail), a mailbox at the domain itself can receive no report: the
     owner's addresses there are left out and no example is made up there; with no address
     left, '' (there is no record to propose)."""
     addresses: list[str] = []
@@ -371,6 +371,16 @@ def record_fix(
     fields = [f"rua={rua}", *(f"{name}={value}" for name, value in extensions.items())]
     # Several addresses can pass 255 octets: split as zone files and DNS panels need.
     return txt_fix(f"_smtp._tls.{domain}", "v=TLSRPTv1; " + "; ".join(fields))
+
+
+async def new_record_fix(ctx: CheckContext) -> str:
+    """The fix for a domain that publishes no TLS-RPT record, as TLSRPT-01 gives it (and
+    MTASTS-34 repeats): for a domain MX-01 offers the no-mail records to (mx.advises_no_mail),
+    the null MX first and no report mailbox made up at the domain; else the usual record."""
+    no_mail = await mx.advises_no_mail(ctx)
+    if no_mail is None:
+        return record_fix(ctx.domain)
+    return no_mail_fix(ctx.domain, no_mail, record_fix(ctx.domain, takes_no_mail=True))
 
 
 def _mailbox_at(uri: ReportUri, domain: str) -> bool:
@@ -503,14 +513,17 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=subject,
         )
         return out.findings
-    # No MX, and the domain's own address takes no mail (a website, a parked name): MX-01
-    # says it looks like a domain that receives no mail. Not a null MX, so the findings keep
-    # their statuses, but no fix names a report mailbox at the domain.
-    state, deployed, no_mail = await asyncio.gather(
+    # No MX, its own address takes no mail (a website, a parked name), and nothing says it
+    # sends: MX-01 offers the records of a domain that receives no mail (mx.advises_no_mail,
+    # its reading shared, within its wait). Not a null MX, so the findings keep their
+    # statuses, but no fix names a report mailbox at the domain. A domain that sends keeps
+    # the usual advice, as MX-01 tells it to publish a real MX.
+    state, deployed, reading = await asyncio.gather(
         get_record(ctx),
         _transport_security_deployed(ctx, mxset),
-        mx.implicit_takes_no_mail(ctx),
+        mx.no_mail_reading(ctx),
     )
+    no_mail = reading.advice
     ev = state.answer.evidence()
 
     def fix_for(records: list[TlsRptRecord] | None = None) -> str:
@@ -607,7 +620,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=subject,
             evidence=ev,
         )
-        without = await _endpoint_findings(ctx, state.record, out, no_mail)
+        without = await _endpoint_findings(ctx, state.record, out, reading)
         proposed = record_fix(ctx.domain, state.candidates, takes_no_mail=no_mail is not None)
         if without and without != proposed and not strays:
             _one_record(out.findings, fix_for(state.candidates), without, ctx.domain, no_mail)
@@ -689,14 +702,18 @@ async def _endpoint_findings(
     ctx: CheckContext,
     record: TlsRptRecord,
     out: Collector,
-    no_mail: mx.NoMailAnswer | None = None,
+    reading: mx.NoMailReading | None = None,
 ) -> str:
     """TLSRPT-10: do the report addresses look deliverable? (No report is sent.) Returns the
     record without the addresses at null-MX domains, when others remain ('' for none): the
-    record's other fixes offer it (_one_record). With `no_mail` (the checked domain has no MX
-    and its own address takes no mail, mx.implicit_takes_no_mail), a mailbox at the domain
-    itself is as undeliverable as one at a null-MX domain: the domain's own SMTP answers
-    (the STARTTLS probes, no connection of its own) say so."""
+    record's other fixes offer it (_one_record). With `reading` (mx.no_mail_reading: the
+    checked domain has no MX and its own address took no mail within MX-01's wait), a mailbox
+    at the domain itself is as undeliverable as one at a null-MX domain: the domain's own SMTP
+    answers (the STARTTLS probes, no connection of its own) say so. The remedy is MX-01's:
+    for a domain that sends mail (reading.advice None), a real MX, and the record's other
+    fixes keep the address."""
+    takes_no_mail = reading.takes_no_mail if reading is not None else None
+    no_mail = reading.advice if reading is not None else None
     checks: list[tuple[ReportUri, Any]] = []
     literals: list[ReportUri] = []
     for uri in record.uris:
@@ -787,24 +804,34 @@ async def _endpoint_findings(
                 )
             elif not answer.exists:
                 addrs, addr_answers = await ctx.dns.addresses(uri.target)
-                if addrs and no_mail is not None and _mailbox_at(uri, ctx.domain):
+                if addrs and takes_no_mail is not None and _mailbox_at(uri, ctx.domain):
                     all_ok = False
-                    refused.append(uri.uri)
-                    remedies[uri.uri] = (
-                        "Change the address to a mailbox at a domain that receives mail, or, "
-                        f"if {uri.target} should receive mail, publish an MX record naming "
-                        "the server that receives it (see MX-01)."
-                    )
+                    if no_mail is not None:
+                        refused.append(uri.uri)
+                        remedies[uri.uri] = (
+                            "Change the address to a mailbox at a domain that receives mail, "
+                            f"or, if {uri.target} should receive mail, publish an MX record "
+                            "naming the server that receives it (see MX-01)."
+                        )
+                        looks = "it looks like a domain that receives no mail (see MX-01)."
+                    else:
+                        # It sends mail (MX-01 names the signs): what it lacks is the MX of
+                        # a server receiving its mail, the reports among it.
+                        remedies[uri.uri] = (
+                            f"Publish an MX record naming the server that receives "
+                            f"{uri.target}'s mail (see MX-01), or change the address to a "
+                            "mailbox at a domain that receives mail."
+                        )
+                        looks = "it needs an MX record naming a server for its mail (see MX-01)."
                     out.add(
                         "TLSRPT-10",
                         Status.WARN,
                         f"Reports to {uri.uri} cannot be delivered: {uri.target} has no MX "
-                        f"and its own address takes no mail ({no_mail.words}); it looks like "
-                        "a domain that receives no mail (see MX-01).",
+                        f"and its own address takes no mail ({takes_no_mail.words}); {looks}",
                         subject=uri.uri,
                         evidence={
                             "lookups": [answer.evidence()] + [a.evidence() for a in addr_answers],
-                            "takes_no_mail": list(no_mail.answers),
+                            "takes_no_mail": list(takes_no_mail.answers),
                         },
                     )
                     continue
