@@ -57,7 +57,11 @@ KEEP_FOR = timedelta(days=30)
 
 # checks/net.py words every SSRF-guard refusal as "<address> is a private, loopback, link-local
 # or reserved address; refused", and the probes carry that text into their findings' evidence.
-_REFUSED = re.compile(r"([0-9A-Fa-f:.]+) is a private, loopback, link-local or reserved address")
+_REFUSED_WORDS = " is a private, loopback, link-local or reserved address"
+# Anchored at the start of a run of address characters and bounded (an IPv6 address is at most
+# 45): unanchored, a finding holding a long run of hex letters (a 64 KiB policy line of "aaa…")
+# cost a try at every position, each running to the end of the run — 50 s for one page.
+_REFUSED = re.compile(r"(?<![0-9A-Fa-f:.])([0-9A-Fa-f:.]{1,45})" + re.escape(_REFUSED_WORDS))
 
 _SEVERITY_RANK = {status: rank for rank, status in enumerate(SEVERITY_ORDER)}
 # "error" means we could not find out: the page must never read it as a failure.
@@ -493,7 +497,10 @@ class FreeCheck(models.Model):
         found: dict[str, None] = {}
         for findings in self._findings_by_mechanism().values():
             for finding in findings:
-                for address in _REFUSED.findall(json.dumps(finding)):
+                text = json.dumps(finding)
+                if _REFUSED_WORDS not in text:
+                    continue
+                for address in _REFUSED.findall(text):
                     found[address] = None
         return list(found)
 
