@@ -207,6 +207,9 @@ class CarriedNullMx(QuietCase):
     def before_0007(self, policy: HostedPolicy, *steps: tuple[str, str]) -> None:
         """The policy as the old code left it after these (kind, message) events, the last
         sync's error being `last_error`."""
+        # Enabled at T0 (its event is stamped with the clock's time, which passed T0 on the
+        # day T0 names: the steps below must come after it whatever today's date).
+        HostingEvent.objects.filter(policy=policy).update(created=T0)
         for n, (kind, message) in enumerate(steps, start=1):
             HostingEvent.objects.create(
                 policy=policy, kind=kind, message=message, created=T0 + n * HOUR
