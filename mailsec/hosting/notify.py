@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from datetime import datetime
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from mailsec.alerts.emails import address_unsubscribe_url, team_address_context, unsubscribe_url
 from mailsec.alerts.models import AlertSetting, TeamAlertAddress
@@ -45,9 +47,22 @@ EMAILED = {
 }
 
 
-def tell(policy: HostedPolicy, kind: str, message: str, email: bool | None = None) -> HostingEvent:
+def tell(
+    policy: HostedPolicy,
+    kind: str,
+    message: str,
+    email: bool | None = None,
+    now: datetime | None = None,
+) -> HostingEvent:
+    """One event on the domain's hosting page (emailed if its kind is). `now` is the time of
+    the step that caused it (the sync's, the button's, the certificate reading's): the event
+    is stamped with the time the step saved in the policy's state, whatever the clock says."""
     event = HostingEvent.objects.create(
-        policy=policy, kind=kind, message=message, served_id=policy.policy_id
+        policy=policy,
+        kind=kind,
+        message=message,
+        served_id=policy.policy_id,
+        created=now or timezone.now(),
     )
     # A detached policy (its domain was deleted) has no team left to email.
     if policy.domain is not None and (email if email is not None else kind in EMAILED):
@@ -60,6 +75,7 @@ def tell_all(
     said: list[tuple[str, str]],
     suffix: str = "",
     quiet: Collection[str] = (),
+    now: datetime | None = None,
 ) -> None:
     """What one step did, as `(kind, message)`s: an event each on the page, but one email for
     them all. A move to another provider is one MX added and every old one leaving; an email
@@ -70,7 +86,7 @@ def tell_all(
     that one of the same step's messages causes: the record to publish after a change of mode
     must say which change, for the teammates who did not make it. So do `quiet` kinds: those
     the team already heard will keep coming (service.QUIET_WHILE_UNSTABLE)."""
-    events = [tell(policy, kind, message + suffix, email=False) for kind, message in said]
+    events = [tell(policy, kind, message + suffix, email=False, now=now) for kind, message in said]
     emailed = [(kind, message) for kind, message in said if kind in EMAILED - set(quiet)]
     if policy.domain is None or not emailed:
         return

@@ -52,7 +52,7 @@ class HostingRefused(Exception):
     """Hosting cannot start; the message says why, for the owner."""
 
 
-def publish(policy: HostedPolicy) -> None:
+def publish(policy: HostedPolicy, now: datetime | None = None) -> None:
     """Write the current id to our zone if it is owed. A failure is kept as owed (published_id
     stays behind) and retried by the next sync; the owner hears about it once.
 
@@ -74,6 +74,7 @@ def publish(policy: HostedPolicy) -> None:
                     policy,
                     "zone",
                     f"Could not publish the new id in our zone yet ({exc}); retrying.",
+                    now=now,
                 )
             policy.last_sync_error = f"zone: {exc}"[:500]
             policy.save(update_fields=["last_sync_error"])
@@ -326,9 +327,10 @@ def enable_told(
                 f"Hosting on: mode {policy.mode}, max_age {policy.max_age}, mx {mx}, id "
                 f"{policy.policy_id}." + (f" {started}" if started else ""),
                 email=False,
+                now=now,
             )
-        tell_all(policy, steps)
-    publish(policy)
+        tell_all(policy, steps, now=now)
+    publish(policy, now)
     if not kept and started:
         # For the page's message only: the enabled event records it, and the person who
         # pressed the button reads it there (not emailed, as the enabled event is not).
@@ -430,8 +432,8 @@ def save_changes(
         said = said + plain_txt_told(policy)
     policy.save()
     if changed:
-        publish(policy)
-    tell_all(policy, said, f" New policy id {policy.policy_id}." if changed else "")
+        publish(policy, now)
+    tell_all(policy, said, f" New policy id {policy.policy_id}." if changed else "", now=now)
     return said
 
 
@@ -462,7 +464,7 @@ def sync_told(
         # to our zone until the release. Stamped all the same: sync_all goes round the
         # least recently synced first, and this one must not stay first in line.
         HostedPolicy.objects.filter(pk=policy.pk).update(last_sync_at=now)
-        publish(policy)
+        publish(policy, now)
         return False, []
     dns = lookups.client()
     zone = PolicyZone.from_settings()
@@ -540,8 +542,14 @@ def sync_told(
             said += plain_txt_told(policy)
         # Only what the MX loop owns: mode, max_age, patterns and state are the owner's.
         policy.save(update_fields=SYNC_FIELDS)
-    tell_all(policy, said, f" New policy id {policy.policy_id}." if changed else "", quiet=quiet)
-    publish(policy)  # the new id, or one owed from an earlier failure
+    tell_all(
+        policy,
+        said,
+        f" New policy id {policy.policy_id}." if changed else "",
+        quiet=quiet,
+        now=now,
+    )
+    publish(policy, now)  # the new id, or one owed from an earlier failure
     return changed, said
 
 
@@ -771,9 +779,10 @@ def detach(policy: HostedPolicy, now: datetime, why: str = "The domain was delet
         f"{why}: mode none is served until {policy.release_at:%Y-%m-%d %H:%M} "
         "UTC (when every testing/enforce copy senders may hold has expired), so senders drop "
         "the old policy before we stop answering.",
+        now=now,
     )
     # robust: the domain is deleted by then, and the next sync retries an id still owed
-    transaction.on_commit(lambda: publish(policy), robust=True)
+    transaction.on_commit(lambda: publish(policy, now), robust=True)
 
 
 def release(policy: HostedPolicy, now: datetime) -> None:
@@ -811,6 +820,7 @@ def release(policy: HostedPolicy, now: datetime) -> None:
         "released",
         f"Hosting is off for {policy.name}: we no longer serve its policy. Remove the "
         f"mta-sts.{policy.name} and _mta-sts.{policy.name} records from your DNS.",
+        now=now,
     )
 
 
@@ -909,6 +919,7 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
             f"The certificate of mta-sts.{policy.name} expires in {days} days "
             f"({reading.not_after:%Y-%m-%d}) and has not been renewed yet. Check that "
             f"mta-sts.{policy.name} still points at us and that our TLS front end can reach the ACME CA.",
+            now=now,
         )
     policy.save(
         update_fields=[
@@ -949,6 +960,7 @@ def tell_cert_state(policy: HostedPolicy, reading: CertReading, now: datetime) -
             f"Senders cannot fetch your policy: {host} gives no valid certificate "
             f"({reading.error}). Check that {host} is still a CNAME to "
             f"{settings.MAILSEC_POLICY_HOST}; our TLS front end gets the certificate once it is.",
+            now=now,
         )
     elif not reading.error and policy.cert_alerted:
         policy.cert_alerted = False
@@ -958,4 +970,5 @@ def tell_cert_state(policy: HostedPolicy, reading: CertReading, now: datetime) -
             f"{host} serves a valid certificate again"
             + (f" (until {reading.not_after:%Y-%m-%d})" if reading.not_after else "")
             + ": senders can fetch your policy.",
+            now=now,
         )
