@@ -1135,7 +1135,7 @@ def _not_enforcing(parsed: ParsedDmarc, of: str, *, inherited: bool) -> list[str
     return reasons
 
 
-def _enforcing_record(domain: str, parsed: ParsedDmarc | None) -> str:
+def _enforcing_record(domain: str, parsed: ParsedDmarc | None, add_rua: bool = True) -> str:
     """The smallest change to `parsed` that meets BIMI's bar, with reports.
 
     An enforcing p is kept (reject is never weakened); p=none, absent or invalid becomes
@@ -1144,23 +1144,27 @@ def _enforcing_record(domain: str, parsed: ParsedDmarc | None) -> str:
     pct below 100 goes where quarantine applies (checklist BIMI-08); every other choice is
     kept (suggested_record), np=none too, which BIMI does not judge. A report address is
     kept or added: enforcing blind is how legitimate mail gets lost without anyone noticing.
+    No address is made up at a domain that cannot receive reports (`add_rua` False, from
+    dmarc.no_mailbox_reason).
     """
     from checks import dmarc  # at run time, so the modules cannot import-cycle
 
     p = parsed.policy("p") if parsed is not None else None
     policy = p if p in ("quarantine", "reject") else "quarantine"
     if parsed is None:
-        return dmarc.suggested_record(domain, parsed, policy, add_rua=True)
+        return dmarc.suggested_record(domain, parsed, policy, add_rua=add_rua)
     raised = ("sp",) if dmarc.intended_policy(parsed, "sp") == "none" else ()
     drop = ("t",) if parsed.testing else ()
-    record = dmarc.suggested_record(domain, parsed, policy, add_rua=True, raised=raised, drop=drop)
+    record = dmarc.suggested_record(
+        domain, parsed, policy, add_rua=add_rua, raised=raised, drop=drop
+    )
     fixed = dmarc.parse_dmarc(record)
     # A sampled quarantine, as the record now applies it to the domain or its subdomains.
     applied = (fixed.policy("p"), fixed.policy("sp") or fixed.policy("p"))
     if fixed.pct not in (None, 100) and "quarantine" in applied:
         drop = (*drop, "pct")
         record = dmarc.suggested_record(
-            domain, parsed, policy, add_rua=True, raised=raised, drop=drop
+            domain, parsed, policy, add_rua=add_rua, raised=raised, drop=drop
         )
     return record
 
@@ -1208,6 +1212,11 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
                 reasons += theirs
                 faults.append((org, org_parsed))
     if reasons:
+        # A report mailbox is made up only where it can receive, as DMARC-01/-06/-12 do.
+        rewrites = []
+        for name, record in faults:
+            why = await dmarc.no_mailbox_reason(ctx, name)
+            rewrites.append((name, _enforcing_record(name, record, add_rua=not why), why))
         monitoring = any(
             record is None or record.policy("p") not in ("quarantine", "reject")
             for _, record in faults
@@ -1230,8 +1239,13 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
                 "views": policy.views(),
             },
             fix="\n".join(
-                txt_fix(f"_dmarc.{name}", _enforcing_record(name, record))
-                for name, record in faults
+                [txt_fix(f"_dmarc.{name}", text) for name, text, _ in rewrites]
+                + [
+                    f"No report address is made up at {name}: {why}. For reports, add "
+                    "rua=mailto:<a mailbox at a domain that receives mail>."
+                    for name, text, why in rewrites
+                    if why and not dmarc.parse_dmarc(text).valid_rua()
+                ]
             ),
         )
     else:

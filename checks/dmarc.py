@@ -1672,6 +1672,37 @@ async def _advises_no_mail(ctx: CheckContext) -> NoMailAnswer | None:
     return await mx.advises_no_mail(ctx)
 
 
+def is_null_mx(answer: DnsAnswer) -> bool:
+    """The MX answer is a null MX: 'MX 0 .' alone, the domain accepts no mail (RFC 7505 §3)."""
+    return (
+        not answer.failed
+        and bool(answer.records)
+        and all(
+            getattr(r, "exchange", None) is not None and r.exchange.to_text() == "."  # type: ignore[attr-defined]
+            for r in answer.records
+        )
+    )
+
+
+async def publishes_null_mx(ctx: CheckContext, name: str) -> bool:
+    """`name` publishes a null MX (the run's DNS cache answers the checked domain's MX)."""
+    return is_null_mx(await ctx.dns.query(name, "MX"))
+
+
+async def no_mailbox_reason(ctx: CheckContext, at: str) -> str:
+    """Why a suggested record at _dmarc.<at> makes up no report mailbox at `at`
+    (example_address), as DMARC-01, DMARC-06 and DMARC-12 decline to: `at` publishes a null MX,
+    or it is the checked domain and MX-01 offers it the records of a domain that sends and
+    receives no mail (mx.advises_no_mail). '' when a mailbox there can receive reports."""
+    if await publishes_null_mx(ctx, at):
+        return f"{at} publishes a null MX (it accepts no mail)"
+    if normalize(at) == normalize(ctx.domain):
+        no_mail = await _advises_no_mail(ctx)
+        if no_mail is not None:
+            return f"{at} looks like a domain that receives no mail (see MX-01: {no_mail.words})"
+    return ""
+
+
 async def _tags(
     out: Collector,
     ctx: CheckContext,
@@ -1786,7 +1817,20 @@ async def _tags(
     # A domain MX-01 offers the no-mail records to (mx.advises_no_mail) gets no report mailbox
     # made up at it, where no report can arrive. Asked only when a mailbox would be made up.
     no_mail = None if parsed.valid_rua() else await _advises_no_mail(ctx)
-    _monitoring(out, policy, repairs, views_evidence=evidence["views"], no_mail=no_mail)
+    # Nor at a domain publishing a null MX (as DMARC-01): the records DMARC-06 may rewrite.
+    refused: set[str] = set()
+    if not parsed.valid_rua():
+        for name in {policy.record_domain, policy.legacy_domain} - {None}:
+            if name is not None and await publishes_null_mx(ctx, name):
+                refused.add(name)
+    _monitoring(
+        out,
+        policy,
+        repairs,
+        views_evidence=evidence["views"],
+        no_mail=no_mail,
+        null_mx=frozenset(refused),
+    )
 
     # DMARC-07: sp and np. sp on a record below the organisational domain is ignored by
     # receivers of both RFCs (RFC 7489 §6.3, RFC 9989 §4.7; checklist DMARC-07).
@@ -2177,6 +2221,9 @@ async def _reporting(
     subject = f"_dmarc.{at}"
     suffixes = ctx.config.extra_public_suffixes
     invent_rua = no_mail is None or at != normalize(ctx.domain)
+    if invent_rua and "rua" in parsed.tags and not parsed.valid_rua():
+        # Nor at a domain that publishes a null MX (as DMARC-01): reports would be refused.
+        invent_rua = not await publishes_null_mx(ctx, at)
     policy_org = organizational_domain(at, suffixes)
     external: dict[str, ReportUri] = {}
     for tag in ("rua", "ruf"):
@@ -2344,10 +2391,12 @@ def _monitoring(
     *,
     views_evidence: dict[str, Any],
     no_mail: NoMailAnswer | None = None,
+    null_mx: frozenset[str] = frozenset(),
 ) -> None:
     """DMARC-06 for the policy the checked domain gets, in each view that found a record.
     With `no_mail` (mx.advises_no_mail), a record at the domain itself is not given a report
-    mailbox there, where no report can arrive: MX-01's p=reject is offered instead."""
+    mailbox there, where no report can arrive: MX-01's p=reject is offered instead. Nor is a
+    record at a domain in `null_mx` (it publishes a null MX), as DMARC-01 declines to."""
     domain = policy.domain
     legacy, bis = _comparable(policy)
     found = [
@@ -2439,6 +2488,23 @@ def _monitoring(
             + txt_fix(name, suggested_record(at, record, "reject"))
             + "\nIf it should receive mail, publish an MX record first (see MX-01), then add "
             "reports (rua) to a mailbox that someone reads.",
+        )
+    elif not reports and at in null_mx:
+        # The domain says it accepts no mail (RFC 7505): reports to a mailbox there would be
+        # refused. p=reject suits a domain without mail; one that sends needs reports elsewhere.
+        out.add(
+            "DMARC-06",
+            Status.WARN,
+            f"The policy is {tag}=none and no report address (rua) is set: it neither protects "
+            f"{domain} nor tells you who sends mail as it. {at} publishes a null MX (it accepts "
+            "no mail), so a report mailbox there would receive no report.",
+            subject=name,
+            evidence=evidence,
+            fix=f"If {at} sends no mail, publish p=reject, so that receivers reject mail forged "
+            "in its name:\n"
+            + txt_fix(name, suggested_record(at, record, "reject"))
+            + "\nIf it does send mail, add reports (rua) to a mailbox at a domain that receives "
+            "mail.",
         )
     elif not reports:
         repairs.offer(

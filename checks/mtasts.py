@@ -1483,6 +1483,30 @@ def setup_fix(domain: str, hosts: list[str]) -> str:
     )
 
 
+def no_mail_fix(domain: str, reading: mx.NoMailReading | None, *, then: str, if_none: str) -> str:
+    """The MTA-STS advice for a domain with no MX whose own address takes no mail (MX-01's
+    reading, mx.no_mail_reading): a policy naming that address protects nothing. A domain that
+    sends is told, as MX-01 tells it, to publish a real MX first; one that sends no mail either
+    gets `if_none` (beside MX-01's null MX) first. `then`: the MTA-STS step once an MX names a
+    mail server. '' when MX-01 says nothing of the kind."""
+    if reading is None or reading.takes_no_mail is None:
+        return ""
+    words = reading.takes_no_mail.words
+    if reading.advice is None:
+        # Its own address takes no mail, yet it sends (mx._sending_signs).
+        return (
+            f"{domain} has no MX record and its own address takes no mail (see MX-01: {words}), "
+            "and MTA-STS protects mail on its way to a domain's mail servers. Publish an MX "
+            f"record naming the server that receives its mail first (see MX-01), then {then}."
+        )
+    return (
+        f"{domain} looks like a domain that receives no mail (see MX-01: {words}), and MTA-STS "
+        f"protects mail on its way to a domain's mail servers. If it receives no mail, "
+        f"{if_none}. If it should receive mail, publish an MX record naming the server that "
+        f"receives it first, then {then}."
+    )
+
+
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     mxset = await mx.get_mx(ctx)
@@ -1542,32 +1566,15 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             # MX-01's reading (mx.no_mail_reading, shared and within its wait): the null MX
             # only for a domain that sends no mail either, a real MX first for one that does.
             reading = None if served or hosted else await mx.no_mail_reading(ctx)
-            no_mail = reading.advice if reading is not None else None
-            if hosted:
-                fix = hosted
-            elif (
-                reading is not None and reading.takes_no_mail is not None and reading.sending_signs
-            ):
-                # Its own address takes no mail, yet it sends: MX-01 tells it to publish the
-                # MX of a server for its mail; a policy naming the web server protects nothing.
-                fix = (
-                    f"{ctx.domain} has no MX record and its own address takes no mail (see "
-                    f"MX-01: {reading.takes_no_mail.words}), and MTA-STS protects mail on its "
-                    "way to a domain's mail servers. Publish an MX record naming the server "
-                    "that receives its mail first (see MX-01), then set up MTA-STS for that "
-                    "server."
+            fix = hosted or (
+                no_mail_fix(
+                    ctx.domain,
+                    reading,
+                    then="set up MTA-STS for that server",
+                    if_none="publish the null MX MX-01 gives instead",
                 )
-            elif no_mail is not None:
-                # No MX, and the domain's own address takes no mail (a website, a parked
-                # name): a policy naming the web server protects nothing. The null MX comes
-                # first, or the MX of the server that should receive its mail.
-                fix = (
-                    f"{ctx.domain} looks like a domain that receives no mail (see MX-01: "
-                    f"{no_mail.words}), and MTA-STS protects mail on its way to a domain's "
-                    "mail servers. If it receives no mail, publish the null MX MX-01 gives "
-                    "instead. If it should receive mail, publish an MX record naming the "
-                    "server that receives it first, then set up MTA-STS for that server."
-                )
+                or fix
+            )
         summary = (
             f"{ctx.domain} has no MTA-STS record, so senders do not protect mail to it "
             "against TLS downgrade."
@@ -1606,7 +1613,15 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             record_extensions(state.candidates),
         )
     _record_findings(ctx, state, out, txt_ev, target)
-    _fetch_findings(ctx, state, out, fetch_ev, mxset, await _fetch_hosted_fix(ctx, state.fetch))
+    _fetch_findings(
+        ctx,
+        state,
+        out,
+        fetch_ev,
+        mxset,
+        await _fetch_hosted_fix(ctx, state.fetch),
+        await _no_mail_fetch_fix(ctx, state, mxset),
+    )
     if target is not None:
         _policy_findings(ctx, state, out, fetch_ev, target)
     await _consistency_findings(ctx, state, mxset, out, target)
@@ -1614,6 +1629,25 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         for finding in out.findings:
             finding.fix = delegated(finding.fix, ctx.domain, answer.cnames[-1])
     return out.findings
+
+
+async def _no_mail_fetch_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> str:
+    """MTASTS-10's fix for a policy nobody serves at a domain with no MX whose own address
+    takes no mail (no_mail_fix, as MTASTS-01's): a policy file naming that address, as
+    _serve_fix would write, protects nothing. '' otherwise. Asked only when the policy was not
+    fetched, so a domain with MX records or a served policy waits for no port-25 probe."""
+    result = state.fetch
+    if not mxset.implicit or result is None or (result.ok and result.status == 200):
+        return ""
+    url = policy_url(ctx.domain)
+    return no_mail_fix(
+        ctx.domain,
+        await mx.no_mail_reading(ctx),
+        then=f"serve the policy file at {url} for that server and change the id in the record",
+        if_none=f"publish the null MX MX-01 gives, and delete the record _mta-sts.{ctx.domain} "
+        f"(and the policy host mta-sts.{ctx.domain}, if it serves nothing else): it announces "
+        "MTA-STS for mail the domain does not receive",
+    )
 
 
 async def _announce_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> str:
@@ -2185,8 +2219,11 @@ def _fetch_findings(
     fetch_ev: dict[str, Any],
     mxset: mx.MxSet,
     hosted: str = "",
+    no_mail: str = "",
 ) -> None:
-    """`hosted`: hosted_fix for this fetch (_fetch_hosted_fix), '' when it is not ours."""
+    """`hosted`: hosted_fix for this fetch (_fetch_hosted_fix), '' when it is not ours.
+    `no_mail`: MTASTS-10's fix for a domain whose own address takes no mail
+    (_no_mail_fetch_fix), '' otherwise."""
     result = state.fetch
     if result is None:
         return
@@ -2197,12 +2234,21 @@ def _fetch_findings(
     # Wording only: senders get no policy either way, so every status stays as it is. The
     # steps are given once, by the finding that names the cause; MTASTS-10 points there.
     hosted_by = ""
+    fetched = result.ok and result.status == 200
+    errors_only = all(p.status == Status.ERROR for p in problems if p.invalidates)
     for problem in problems:
         is_bad = problem.status in (Status.FAIL, Status.WARN)
         fix = _fetch_fix(ctx.domain, result, problem, org) if is_bad else ""
         if is_bad and hosted and problem.check_id in _HOSTED_REFUSALS:
             fix = hosted_pointer(ctx, result, hosted_by) if hosted_by else hosted
             hosted_by = hosted_by or problem.check_id
+        elif is_bad and no_mail and not fetched and not errors_only:
+            # Setting up the policy host comes after an MX, if at all (the domain's own
+            # address takes no mail): MTASTS-10 says so, and these point there.
+            fix = (
+                f"{ctx.domain} has no MX record and its own address takes no mail (see MX-01): "
+                "the fix of MTASTS-10 says what comes first."
+            )
         out.add(
             problem.check_id,
             problem.status,
@@ -2211,8 +2257,6 @@ def _fetch_findings(
             evidence=fetch_ev,
             fix=fix,
         )
-    fetched = result.ok and result.status == 200
-    errors_only = all(p.status == Status.ERROR for p in problems if p.invalidates)
     if not fetched and not errors_only:
         # MTASTS-10: a record announces a policy that senders cannot get (RFC 8461 §3.3).
         out.add(
@@ -2223,7 +2267,10 @@ def _fetch_findings(
             subject=url,
             evidence=fetch_ev,
             # Serving the file is mailsec's part once hosting is on, the id too.
+            # Serving a file for the domain's own address, which takes no mail, protects
+            # nothing: MX-01's reading says what comes first (no_mail).
             fix=(hosted_pointer(ctx, result, hosted_by) if hosted_by else hosted)
+            or no_mail
             or _serve_fix(ctx.domain, mxset, record_extensions(state.candidates)),
         )
     if result.error_kind is None:

@@ -1452,7 +1452,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         # No MX host has an address to connect to (and no lookup merely failed): the domain
         # cannot receive mail at all. That is SMTP-01's fail, not "does not apply", which only
         # a null MX earns (RFC 7505); otherwise a dead MX would score better than a live one.
-        _no_address(out, ctx, mxset)
+        # MX-03's signs that the domain sends: a null MX does not suit a domain that does.
+        signs, _ = await mx._sending_signs(ctx)
+        _no_address(out, ctx, mxset, signs)
     tlsa = {h.name: await dane.get_tlsa(ctx, h.name) for h in hosts}
     # MX-01's reading of a domain whose own address takes no mail (every probe has finished,
     # so its wait costs nothing here): SMTP-01's advice agrees with MX-01's.
@@ -1465,8 +1467,14 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     return out.findings
 
 
-def _no_address(out: Collector, ctx: CheckContext, mxset: Any) -> None:
-    """SMTP-01 fail: port 25 is reachable nowhere, because no MX host has an address."""
+def _no_address(
+    out: Collector, ctx: CheckContext, mxset: Any, sending_signs: list[str] | None = None
+) -> None:
+    """SMTP-01 fail: port 25 is reachable nowhere, because no MX host has an address. The null
+    MX is offered only to a domain with no sign that it sends (`sending_signs`, mx's: DKIM
+    keys, SPF authorising senders, BIMI): receivers may reject mail from a domain that says it
+    receives none (RFC 7505 §4.2), and MX-01 and MX-03 tell such a domain to publish a real
+    MX."""
     why = []
     for host in mxset.hosts:
         if host.is_ip_literal:
@@ -1489,8 +1497,18 @@ def _no_address(out: Collector, ctx: CheckContext, mxset: Any) -> None:
         f"{lead} {'; '.join(why)}. There is no mail server to deliver to.",
         subject=", ".join(f"{h.name} [no address]" for h in mxset.hosts),
         evidence={"hosts": [h.evidence() for h in mxset.hosts]},
-        fix="Publish an MX record naming a mail server with an A/AAAA record (see MX-01, "
-        "MX-06), or a null MX (MX 0 .) if the domain should receive no mail.",
+        fix=_no_address_fix(ctx.domain, sending_signs or []),
+    )
+
+
+def _no_address_fix(domain: str, sending_signs: list[str]) -> str:
+    publish = "Publish an MX record naming a mail server with an A/AAAA record (see MX-01, MX-06)"
+    if not sending_signs:
+        return f"{publish}, or a null MX (MX 0 .) if the domain should receive no mail."
+    return (
+        f"{publish}. Not a null MX ({domain}. MX 0 .): {domain} sends mail "
+        f"({'; '.join(sending_signs)}), and receivers may reject mail from a domain that says "
+        "it receives none (RFC 7505 §4.2)."
     )
 
 
