@@ -1221,17 +1221,28 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
             record is None or record.policy("p") not in ("quarantine", "reject")
             for _, record in faults
         )
+        # The records proposed without a report address: no report can reach a mailbox there,
+        # so the summary does not wait on reports the fix does not ask for.
+        blind = [
+            name for name, text, why in rewrites if why and not dmarc.parse_dmarc(text).valid_rua()
+        ]
+        if monitoring and blind:
+            caution = (
+                " Move to quarantine only once you know your own mail passes DMARC: no report "
+                f"address is proposed at {', '.join(blind)} (see the fix), so add one at a "
+                "domain that receives mail and read its reports first."
+            )
+        elif monitoring:
+            caution = " Move to quarantine only once DMARC reports show your own mail passes DMARC."
+        else:
+            caution = ""
         out.add(
             "BIMI-08",
             Status.FAIL,
             "Mailbox providers will not show the logo because "
             + " and ".join(reasons)
             + "; BIMI needs p=quarantine (pct=100) or p=reject."
-            + (
-                " Move to quarantine only once DMARC reports show your own mail passes DMARC."
-                if monitoring
-                else ""
-            ),
+            + caution,
             subject=f"_dmarc.{faults[0][0]}",
             evidence={
                 "dmarc": parsed.text if parsed else None,
@@ -1243,8 +1254,8 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
                 + [
                     f"No report address is made up at {name}: {why}. For reports, add "
                     "rua=mailto:<a mailbox at a domain that receives mail>."
-                    for name, text, why in rewrites
-                    if why and not dmarc.parse_dmarc(text).valid_rua()
+                    for name, _, why in rewrites
+                    if name in blind
                 ]
             ),
         )

@@ -2456,13 +2456,33 @@ def _monitoring(
         choice = {"p": step}
         fix = txt_fix(name, suggested_record(at, record, step))
     evidence = {"record": record.text, "record_at": name, "tag": tag, "views": views_evidence}
+    # Where the finding below offers no report mailbox (a domain that takes no mail), this
+    # one does not send the owner to add one there either.
+    if reports:
+        advice = "Move to quarantine, then reject, once reports look clean."
+    elif no_mail is not None and at == domain:
+        advice = (
+            f"{domain} looks like a domain that receives no mail (see MX-01): if it sends "
+            "none either, publish p=reject now; if it should receive mail, first publish an MX "
+            "record, then add reports (see below)."
+        )
+    elif at in null_mx:
+        advice = (
+            f"{at} publishes a null MX, so no report can reach a mailbox there: if it sends no "
+            "mail, publish p=reject now; if it does, first add reports to a mailbox at a domain "
+            "that receives mail (see below)."
+        )
+    else:
+        advice = (
+            "Move to quarantine, then reject, once reports look clean (first add a report "
+            "address, see below)."
+        )
     repairs.offer(
         out.add(
             "DMARC-06",
             Status.WARN,
             f"{head} (monitoring only){scope}: mail that fails authentication is delivered as "
-            "usual. Move to quarantine, then reject, once reports look clean"
-            + ("." if reports else " (first add a report address, see below)."),
+            f"usual. {advice}",
             subject=name,
             evidence=evidence,
             fix=fix,

@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -851,6 +851,14 @@ def _duration(seconds: float) -> str:
     return f"{count} second{'s' if count != 1 else ''}"
 
 
+def _unresolved_host(result: https.HttpsResult, *, advise: bool = True) -> str:
+    """MTASTS-11's summary for a policy host that does not resolve. `advise` False: without
+    the step, where the fix says that something else comes first (a domain that takes no
+    mail, _fetch_findings), so the summary does not contradict it."""
+    text = f"The policy host {result.host} does not resolve ({result.error})"
+    return f"{text}; publish A/AAAA records for it." if advise else f"{text}."
+
+
 def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
     """MTASTS-10..18 from one fetch; `invalidates` = a sender would have no policy."""
     out: list[Problem] = []
@@ -867,15 +875,7 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
                 )
             )
         else:
-            out.append(
-                Problem(
-                    "MTASTS-11",
-                    Status.FAIL,
-                    f"The policy host {host} does not resolve ({result.error}); "
-                    "publish A/AAAA records for it.",
-                    True,
-                )
-            )
+            out.append(Problem("MTASTS-11", Status.FAIL, _unresolved_host(result), True))
     elif kind in https.COULD_NOT_CHECK:
         # Timeout, our SSRF guard, or no route from this checker (an IPv6-only host seen from
         # a checker without IPv6): nothing is known about the host (checklist §0).
@@ -1379,6 +1379,9 @@ class PolicyTarget:
     fix: str
     # The owner's extension fields of the published record, kept in every record it offers.
     extensions: dict[str, str] = field(default_factory=dict)
+    # The domain has no MX and its own address takes no mail (MX-01): `fix` is not a policy
+    # but no_mail_fix's advice, as MTASTS-10 gives it (_no_mail_record_fix).
+    no_mail: bool = False
 
 
 def policy_target(
@@ -1507,6 +1510,23 @@ def no_mail_fix(domain: str, reading: mx.NoMailReading | None, *, then: str, if_
     )
 
 
+def no_mail_pointer(domain: str, check_id: str) -> str:
+    """The fix of a finding whose cause is no_mail_fix's, given in full by `check_id`."""
+    return (
+        f"{domain} has no MX record and its own address takes no mail (see MX-01): the fix of "
+        f"{check_id} says what comes first."
+    )
+
+
+def _withdraw_words(domain: str) -> str:
+    """no_mail_fix's `if_none` where a _mta-sts record is published: MTA-STS goes."""
+    return (
+        f"publish the null MX MX-01 gives, and delete the record _mta-sts.{domain} (and the "
+        f"policy host mta-sts.{domain}, if it serves nothing else): it announces MTA-STS for "
+        "mail the domain does not receive"
+    )
+
+
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     mxset = await mx.get_mx(ctx)
@@ -1565,16 +1585,23 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             hosted = await _hosted_setup_fix(ctx, state, mxset, served)
             # MX-01's reading (mx.no_mail_reading, shared and within its wait): the null MX
             # only for a domain that sends no mail either, a real MX first for one that does.
-            reading = None if served or hosted else await mx.no_mail_reading(ctx)
-            fix = hosted or (
-                no_mail_fix(
-                    ctx.domain,
-                    reading,
-                    then="set up MTA-STS for that server",
-                    if_none="publish the null MX MX-01 gives instead",
+            # A served policy is not to be announced then: it would name no mail server.
+            reading = None if hosted else await mx.no_mail_reading(ctx)
+            url = policy_url(ctx.domain)
+            if served:
+                then = (
+                    f"list that server in the policy file at {url} and publish the record that "
+                    "announces it"
                 )
-                or fix
-            )
+                if_none = (
+                    f"publish the null MX MX-01 gives instead, and leave the policy file at {url} "
+                    "unannounced (or stop serving it): it names no server that receives the "
+                    "domain's mail"
+                )
+            else:
+                then = "set up MTA-STS for that server"
+                if_none = "publish the null MX MX-01 gives instead"
+            fix = hosted or no_mail_fix(ctx.domain, reading, then=then, if_none=if_none) or fix
         summary = (
             f"{ctx.domain} has no MTA-STS record, so senders do not protect mail to it "
             "against TLS downgrade."
@@ -1602,6 +1629,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         subject=txt_subject,
         evidence=txt_ev,
     )
+    # A domain with no MX whose own address takes no mail (MX-01): a policy, or a repaired
+    # record, for that address protects nothing. Every finding that would offer one offers
+    # this instead (as MTASTS-01 would), given once in full (_point_to_no_mail).
+    no_mail = await _no_mail_record_fix(ctx, state, mxset)
     target = None
     if state.policy is not None:
         # Once per run: every finding that changes the policy offers this one file and id.
@@ -1612,42 +1643,56 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             await _fix_mode(ctx, state, mxset),
             record_extensions(state.candidates),
         )
-    _record_findings(ctx, state, out, txt_ev, target)
+        if no_mail:
+            target = replace(target, fix=no_mail, no_mail=True)
+    _record_findings(ctx, state, out, txt_ev, target, no_mail)
     _fetch_findings(
-        ctx,
-        state,
-        out,
-        fetch_ev,
-        mxset,
-        await _fetch_hosted_fix(ctx, state.fetch),
-        await _no_mail_fetch_fix(ctx, state, mxset),
+        ctx, state, out, fetch_ev, mxset, await _fetch_hosted_fix(ctx, state.fetch), no_mail
     )
     if target is not None:
         _policy_findings(ctx, state, out, fetch_ev, target)
     await _consistency_findings(ctx, state, mxset, out, target)
+    if no_mail:
+        _point_to_no_mail(ctx.domain, out, no_mail)
     if answer.cnames:
         for finding in out.findings:
             finding.fix = delegated(finding.fix, ctx.domain, answer.cnames[-1])
     return out.findings
 
 
-async def _no_mail_fetch_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> str:
-    """MTASTS-10's fix for a policy nobody serves at a domain with no MX whose own address
-    takes no mail (no_mail_fix, as MTASTS-01's): a policy file naming that address, as
-    _serve_fix would write, protects nothing. '' otherwise. Asked only when the policy was not
-    fetched, so a domain with MX records or a served policy waits for no port-25 probe."""
+async def _no_mail_record_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> str:
+    """The fix for a published MTA-STS record at a domain with no MX whose own address takes
+    no mail (no_mail_fix, as MTASTS-01's): a policy file naming that address, as _serve_fix or
+    policy_target would write, protects nothing. MTASTS-10 gives it when no policy is served,
+    else the first finding that would change the policy or the record. '' otherwise. Asked
+    only without MX records, so a domain with them waits for no port-25 probe (MX-01 waits
+    for this same reading, once per run)."""
     result = state.fetch
-    if not mxset.implicit or result is None or (result.ok and result.status == 200):
+    if not mxset.implicit or result is None:
         return ""
     url = policy_url(ctx.domain)
+    served = result.ok and result.status == 200
     return no_mail_fix(
         ctx.domain,
         await mx.no_mail_reading(ctx),
-        then=f"serve the policy file at {url} for that server and change the id in the record",
-        if_none=f"publish the null MX MX-01 gives, and delete the record _mta-sts.{ctx.domain} "
-        f"(and the policy host mta-sts.{ctx.domain}, if it serves nothing else): it announces "
-        "MTA-STS for mail the domain does not receive",
+        then=f"list that server in the policy file at {url} and change the id in the record"
+        if served
+        else f"serve the policy file at {url} for that server and change the id in the record",
+        if_none=_withdraw_words(ctx.domain),
     )
+
+
+def _point_to_no_mail(domain: str, out: Collector, no_mail: str) -> None:
+    """_no_mail_record_fix's text once in full, by MTASTS-10 when it gives it (the fetch
+    findings already point there), else by the first finding that does; the others point to
+    that finding rather than repeat it."""
+    carrying = [f for f in out.findings if no_mail in f.fix]
+    if not carrying:
+        return
+    first = next((f for f in carrying if f.id == "MTASTS-10"), carrying[0])
+    for finding in carrying:
+        if finding is not first:
+            finding.fix = finding.fix.replace(no_mail, no_mail_pointer(domain, first.id))
 
 
 async def _announce_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> str:
@@ -1714,13 +1759,16 @@ def _record_findings(
     out: Collector,
     txt_ev: dict[str, Any],
     target: PolicyTarget | None,
+    no_mail: str = "",
 ) -> None:
+    """`no_mail`: _no_mail_record_fix's text, offered in place of a repaired record."""
     subject = f"_mta-sts.{ctx.domain}"
     # A repaired record makes senders apply the served policy. When the run changes that
     # policy (a mode that would lose mail under enforce, an uncovered MX...), the record goes
     # with the changed file: the same id in two fixes applied in turn would change the file
-    # under an id senders already cached it with.
-    new_record = (
+    # under an id senders already cached it with. At a domain that takes no mail, the record
+    # goes (no_mail).
+    new_record = no_mail or (
         target.fix
         if target is not None and target.changes
         else record_fix(ctx.domain, record_extensions(state.candidates))
@@ -2223,7 +2271,7 @@ def _fetch_findings(
 ) -> None:
     """`hosted`: hosted_fix for this fetch (_fetch_hosted_fix), '' when it is not ours.
     `no_mail`: MTASTS-10's fix for a domain whose own address takes no mail
-    (_no_mail_fetch_fix), '' otherwise."""
+    (_no_mail_record_fix), '' otherwise."""
     result = state.fetch
     if result is None:
         return
@@ -2239,20 +2287,22 @@ def _fetch_findings(
     for problem in problems:
         is_bad = problem.status in (Status.FAIL, Status.WARN)
         fix = _fetch_fix(ctx.domain, result, problem, org) if is_bad else ""
+        message = problem.message
         if is_bad and hosted and problem.check_id in _HOSTED_REFUSALS:
             fix = hosted_pointer(ctx, result, hosted_by) if hosted_by else hosted
             hosted_by = hosted_by or problem.check_id
-        elif is_bad and no_mail and not fetched and not errors_only:
+        elif is_bad and no_mail and not errors_only:
             # Setting up the policy host comes after an MX, if at all (the domain's own
-            # address takes no mail): MTASTS-10 says so, and these point there.
-            fix = (
-                f"{ctx.domain} has no MX record and its own address takes no mail (see MX-01): "
-                "the fix of MTASTS-10 says what comes first."
-            )
+            # address takes no mail): MTASTS-10 says so, and these point there (a served
+            # file's findings carry it, _point_to_no_mail). Nor does the summary ask for the
+            # host's address records.
+            fix = no_mail if fetched else no_mail_pointer(ctx.domain, "MTASTS-10")
+            if problem.check_id == "MTASTS-11" and result.error_kind == "dns":
+                message = _unresolved_host(result, advise=False)
         out.add(
             problem.check_id,
             problem.status,
-            problem.message,
+            message,
             subject=url,
             evidence=fetch_ev,
             fix=fix,
@@ -2645,6 +2695,16 @@ def _advise_enforce(
     to validate. Under enforce senders refuse an MX that fails (RFC 8461 §5), so a switch
     with MTASTS-30/32/36 not passing would lose mail. A second policy change next to the
     run's combined one would reuse its id (see PolicyTarget): enforce comes after it."""
+    if target.no_mail:
+        # No MX, and the domain's own address takes no mail (MX-01): no mode protects mail
+        # there, and the step is _no_mail_record_fix's, not enforce.
+        testing.summary = (
+            "Mode testing: failures are only reported, so there is no downgrade protection "
+            f"yet. But {ctx.domain} has no MX record and its own address takes no mail (see "
+            "MX-01): in any mode, the policy protects no mail to it."
+        )
+        testing.fix = target.fix
+        return
     mx_checks = [f for f in out.findings if f.id in {"MTASTS-30", "MTASTS-32", "MTASTS-36"}]
     # A note on MX hosts no mail goes to (no address, a 521 greeting) holds nothing back:
     # enforce cannot refuse mail that is not sent there in the first place.
@@ -2786,8 +2846,9 @@ async def _mx_findings(
                 "MTASTS-31",
                 Status.WARN,
                 f"The pattern {pattern} lets any host directly below {pattern[2:]} with a "
-                "valid certificate act as your MX (RFC 8461 §10.4); list the MX hosts "
-                "by name.",
+                "valid certificate act as your MX (RFC 8461 §10.4)"
+                # Not at a domain that takes no mail: the fix says what comes first.
+                + ("." if target.no_mail else "; list the MX hosts by name."),
                 subject=pattern,
                 evidence=ev,
                 fix=target.fix,

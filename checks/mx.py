@@ -610,15 +610,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "MX record naming your mail server.",
             )
         else:
-            out.add(
-                "MX-01",
-                Status.FAIL,
-                f"{ctx.domain} has no MX record and no address, so it cannot receive mail. If "
-                "that is intended, publish a null MX (RFC 7505).",
-                subject=subject,
-                evidence={"mx": record, "implicit_mx": host.evidence()},
-                fix=f"{ctx.domain}. MX 0 .   ; only if the domain should receive no mail",
-            )
+            await _no_address(out, ctx, record, host)
         return out.findings
     else:
         undotted = await _undotted_targets(ctx, mx)
@@ -678,6 +670,46 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 
     _host_rules(mx, out, ctx.config.allow_private_targets, undotted)
     return out.findings
+
+
+async def _no_address(
+    out: Collector, ctx: CheckContext, record: dict[str, Any], host: MxHost
+) -> None:
+    """MX-01 fail: no MX and no address, so no mail can be delivered. The null MX is offered
+    only to a domain with no sign that it sends (_sending_signs, as SMTP-01 does): receivers
+    may reject mail from a domain that says it receives none (RFC 7505 §4.2), and MX-03
+    would then warn about the very record offered here."""
+    signs, _ = await _sending_signs(ctx)
+    evidence: dict[str, Any] = {"mx": record, "implicit_mx": host.evidence()}
+    if not signs:
+        out.add(
+            "MX-01",
+            Status.FAIL,
+            f"{ctx.domain} has no MX record and no address, so it cannot receive mail. If "
+            "that is intended, publish a null MX (RFC 7505).",
+            subject=ctx.domain,
+            evidence=evidence,
+            fix=f"{ctx.domain}. MX 0 .   ; only if the domain should receive no mail",
+        )
+        return
+    out.add(
+        "MX-01",
+        Status.FAIL,
+        f"{ctx.domain} has no MX record and no address, so it cannot receive mail. Yet "
+        f"{ctx.domain} sends mail ({'; '.join(signs)}): replies and bounces to it have nowhere "
+        "to go. Publish an MX record naming the server that should receive them; a null MX "
+        "does not suit a domain that sends mail, as receivers may reject its mail (RFC 7505 "
+        "§4.2).",
+        subject=ctx.domain,
+        evidence={**evidence, "sending_signs": signs},
+        fix="Publish an MX record naming the server that receives the domain's mail (then set "
+        "up MTA-STS and TLS-RPT for that server):\n"
+        f"{ctx.domain}. MX 10 <your mail server's host name>.\n"
+        f"Not a null MX ({ctx.domain}. MX 0 .): {ctx.domain} sends mail, and receivers may "
+        "reject mail from a domain that says it receives none (RFC 7505 §4.2). Only if "
+        f"{ctx.domain} no longer sends mail, remove what shows it does ({'; '.join(signs)}); "
+        "MX-01 then offers the null MX.",
+    )
 
 
 def _undotted_note(mx: MxSet, undotted: dict[str, tuple[str, list[str]]]) -> str:
