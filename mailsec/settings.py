@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "mailsec.freecheck",
     "mailsec.alerts",
     "mailsec.hosting",
+    "mailsec.api",
     "reports",
 ]
 

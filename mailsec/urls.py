@@ -14,6 +14,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("mailsec.freecheck.urls")),  # /check… and /api/v1/check
+    path("", include("mailsec.api.urls")),  # /api/v1/domains…, by team API key; /team/api-keys/
     path("", include("mailsec.scoring.urls")),  # /scoring/, the public rubric
     path("admin/", admin.site.urls),
     # Before allauth's own view at this URL (and under its name): it says when the code

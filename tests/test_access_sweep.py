@@ -30,6 +30,7 @@ from mailsec.accounts.models import Invite, Membership
 from mailsec.alerts.emails import unsubscribe_token
 from mailsec.alerts.models import AlertSetting, Change, TeamAlertAddress
 from mailsec.alerts.tasks import confirm_change
+from mailsec.api.models import ApiKey
 from mailsec.domains.models import CheckRun, Domain
 from mailsec.domains.tasks import run_check, tick
 from mailsec.hosting import lookups, service
@@ -90,6 +91,18 @@ SIGNED_IN = {
     "accounts:team": ("get",),
     "accounts:invite_create": ("post",),
     "accounts:team_rename": ("post",),
+    # A new API key of the current team: its owner only (mailsec.api.views.key_create).
+    "api:key_create": ("post",),
+}
+
+# The team API (mailsec.api): no session, no cookie; a team's API key in the Authorization
+# (or X-Api-Key) header is the authorisation, and it reaches its own team's domains only. The
+# name in the URL is looked up in the key's team alone: another team's is a 404 like a name
+# that does not exist (ApiKeyUrlsTestCase below; tests/test_api_s20.py for the rest).
+BY_API_KEY = {
+    "api:domains": "the key's team's domains",
+    "api:domain": "one of the key's team's domains, by name",
+    "api:history": "the score history of one of the key's team's domains, by name",
 }
 
 
@@ -115,6 +128,7 @@ class OwnedObjects:
     invite: Invite
     bobs_membership: Membership
     team_address: TeamAlertAddress
+    api_key: ApiKey
 
 
 def domain_code(o: OwnedObjects) -> dict[str, Any]:
@@ -161,6 +175,8 @@ OWNED: dict[str, Owned] = {
     "alerts:add_address": Owned(("post",), lambda o: {"code": o.domain.team.code}),
     "alerts:remove_address": Owned(("post",), lambda o: {"code": o.team_address.code}),
     "alerts:set_address_mode": Owned(("post",), lambda o: {"code": o.team_address.code}),
+    # The team's API keys: its owner revokes them.
+    "api:key_revoke": Owned(("post",), lambda o: {"code": o.api_key.code}),
 }
 # Query strings naming a second object, tried as well: a run of the domain, compared runs.
 OWNED_VARIANTS: dict[str, Callable[[OwnedObjects], str]] = {
@@ -223,6 +239,8 @@ def classification(p: Pattern) -> str:
         return "signed in"
     if p.name in OWNED:
         return "owned"
+    if p.name in BY_API_KEY:
+        return "api key"
     return ""
 
 
@@ -318,6 +336,7 @@ class SweepCase(BaseTestCase):
             invite=cls.team.invite("dana@example.org", cls.alice),
             bobs_membership=Membership.objects.get(team=cls.team, user=cls.bob),
             team_address=TeamAlertAddress.objects.create(team=cls.team, email="t@example.net"),
+            api_key=ApiKey.create_for(cls.team, "sweep", cls.alice)[0],
         )
 
     def setUp(self) -> None:
@@ -350,14 +369,20 @@ class ClassificationTestCase(SweepCase):
 
     def test_only_owned_and_token_urls_take_an_identifier(self) -> None:
         # Public and signed-in pages work on no object named in the URL; anything that takes
-        # an id must be checked against its owner's team (OWNED) or be a token (tested below).
+        # an id must be checked against its owner's team (OWNED), be a token (tested below) or
+        # be looked up in the team of the request's API key (BY_API_KEY).
         for p in url_patterns():
-            if p.params and classification(p) not in ("owned", "public by token", "admin"):
+            if p.params and classification(p) not in (
+                "owned",
+                "public by token",
+                "api key",
+                "admin",
+            ):
                 self.fail(f"{p.name} ({p.route}) takes {p.params} but is {classification(p)}")
 
     def test_the_classification_names_only_urls_that_exist(self) -> None:
         names = {p.name for p in url_patterns()}
-        listed = {*PUBLIC, *PUBLIC_BY_TOKEN, *SIGNED_IN, *OWNED, *ADMIN_PUBLIC}
+        listed = {*PUBLIC, *PUBLIC_BY_TOKEN, *SIGNED_IN, *OWNED, *BY_API_KEY, *ADMIN_PUBLIC}
         self.assertEqual(listed - names, set())
 
 
@@ -449,6 +474,40 @@ class OwnedUrlsTestCase(SweepCase):
                 self.assertEqual(r.status_code, 200, name)
                 for secret in ("acme.test", str(self.o.domain.code), "bob@example.org"):
                     self.assertNotContains(r, secret, msg_prefix=name)
+
+
+@override_settings(CACHES=LOCMEM)
+class ApiKeyUrlsTestCase(SweepCase):
+    def api_urls(self) -> dict[str, str]:
+        urls = {}
+        for name in BY_API_KEY:
+            kwargs = {"name": self.o.domain.name} if name != "api:domains" else {}
+            urls[name] = reverse(name, kwargs=kwargs)
+        return urls
+
+    def test_a_session_is_no_key_and_an_outsiders_key_reaches_nothing(self) -> None:
+        alices = ApiKey.create_for(self.team, "alice's", None)[1]
+        charlies = ApiKey.create_for(self.charlies_team, "charlie's", None)[1]
+        urls = self.api_urls()
+        self.assertEqual(set(urls), set(BY_API_KEY))
+        for name, url in urls.items():
+            with self.subTest(name=name):
+                # Her own key reaches it, so the answers below are the scope's.
+                self.assertContains(
+                    self.client.get(url, HTTP_AUTHORIZATION=f"Bearer {alices}"), "acme.test"
+                )
+                for who in (None, self.alice, self.charlie):
+                    if who is None:
+                        self.client.logout()
+                    else:
+                        self.client.force_login(who)
+                    r = self.client.get(url)
+                    self.assertEqual(r.status_code, 401, who)
+                    self.assertNotContains(r, "acme.test", status_code=401)
+                r = self.client.get(url, HTTP_AUTHORIZATION=f"Bearer {charlies}")
+                self.assertEqual(r.status_code, 200 if name == "api:domains" else 404)
+                self.assertNotContains(r, "acme.test", status_code=r.status_code)
+                self.assertNotContains(r, str(self.o.domain.code), status_code=r.status_code)
 
 
 class _Undo(Exception):

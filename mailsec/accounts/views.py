@@ -26,6 +26,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mailsec.accounts.forms import SIGN_IN_STATE_KEY, InviteForm, TeamNameForm
 from mailsec.accounts.models import Invite, Membership, Profile, Team
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
+from mailsec.api.forms import ApiKeyForm
+from mailsec.api.models import MAX_KEYS, RATE, WINDOW, ApiKey
 from mailsec.freecheck import ratelimit
 from mailsec.mail import send_templated
 
@@ -73,25 +75,37 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def team(request: HttpRequest) -> HttpResponse:
-    return _team_page(request, InviteForm())
+    return team_page(request, InviteForm())
 
 
-def _team_page(
+def team_page(
     request: HttpRequest,
     form: InviteForm,
     status: int = 200,
     name_form: TeamNameForm | None = None,
+    api_form: ApiKeyForm | None = None,
+    new_key: tuple[ApiKey, str] | None = None,
 ) -> HttpResponse:
-    """The team page; `form`: the invitation form, `name_form`: the rename form, each as
-    posted when it was refused."""
+    """The team page; `form`: the invitation form, `name_form`: the rename form, `api_form`:
+    the new API key's, each as posted when it was refused; `new_key`: a key just created
+    (its row and the key itself), shown this once (mailsec.api.views.key_create)."""
     team = current_team(request)
+    is_owner = team.is_owner(request.user)
     ctx = {
         "page": "team",
         "team": team,
-        "is_owner": team.is_owner(request.user),
+        "is_owner": is_owner,
         "members": team.memberships.select_related("user").order_by("created"),
         "form": form,
         "name_form": name_form or TeamNameForm(initial={"name": team.name}),
+        # Every member sees the team's keys (what reads its data); only the owner changes them.
+        "api_keys": list(
+            ApiKey.active().filter(team=team).select_related("created_by").order_by("created")
+        ),
+        "api_form": api_form or ApiKeyForm(),
+        "api_max_keys": MAX_KEYS,
+        "api_rate": f"{RATE} requests in {WINDOW} seconds",
+        "new_key": new_key,
     }
     if ctx["is_owner"]:
         # Only the links that still work are listed: an expired one is as good as gone (and
@@ -114,7 +128,7 @@ def invite(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         # The page again with the address as typed, to correct, and the form's error beside
         # the field: one error, in one place (a banner as well said the same thing twice).
-        return _team_page(request, form, status=400)
+        return team_page(request, form, status=400)
     email = form.cleaned_data["email"]
     if team.memberships.filter(user__email__iexact=email).exists():
         messages.info(request, f"{email} is already in this team.")
@@ -155,7 +169,7 @@ def rename_team(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = TeamNameForm(request.POST)
     if not form.is_valid():
-        return _team_page(request, InviteForm(), status=400, name_form=form)
+        return team_page(request, InviteForm(), status=400, name_form=form)
     team.name = form.cleaned_data["name"]
     team.save(update_fields=["name"])
     messages.success(request, f"The team is now called {team.name}.")

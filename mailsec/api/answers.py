@@ -1,0 +1,232 @@
+"""What the API says of a domain: the JSON objects of /api/v1/domains and its pages.
+
+The score is the one the domain list shows as a number (templates/domains/_row.html, and its
+sort, mailsec.domains.forms): read from the domain's row (last_score, last_worst), never
+worked out again; null where the list shows n/a or nothing, with the reason in score_note and
+score_status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.urls import reverse
+
+from checks.findings import Status as FindingStatus
+from mailsec.domains.models import CheckRun, Domain
+from mailsec.hosting.models import HostedPolicy
+
+# The columns a list entry reads of a domain (and, annotated, its last run's rubric version).
+DOMAIN_FIELDS = (
+    "pk",
+    "code",
+    "team_id",
+    "name",
+    "verified_at",
+    "last_run_id",
+    "last_score",
+    "last_checked_at",
+    "last_worst",
+    "last_failed_at",
+)
+HOSTING_FIELDS = (
+    "domain_id",
+    "state",
+    "mode",
+    "last_sync_at",
+    "last_sync_error",
+    "cert_not_after",
+    "cert_error",
+)
+# A finished run's findings never change: their counts are kept this long in the cache, so a
+# dashboard polling the list does not read tens of kB of findings per domain each time.
+COUNTS_CACHE_SECONDS = 7 * 86400
+STATUSES = [str(s) for s in FindingStatus]
+VERIFY_HOW = (
+    "Publish this TXT record in the domain's DNS, then press Verify on the domain's page "
+    "(a domain just added is also looked for in the background for a week). Nothing is "
+    "checked, and the API shows no results, until the domain is verified."
+)
+
+
+def iso(when: datetime | None) -> str | None:
+    """ISO 8601 in UTC, to the second, with Z: '2026-12-01T14:05:09Z'."""
+    if when is None:
+        return None
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Score:
+    value: int | None
+    status: str  # scored, partial, not_enough_checked, no_score, could_not_check, ...
+    note: str
+
+
+def score_of(domain: Domain) -> Score:
+    """The score as the domain list shows it, in the order its row decides (_row.html)."""
+    if not domain.is_verified:
+        return Score(None, "not_verified", "No score: the domain is not verified.")
+    if domain.last_run_id is None or domain.last_checked_at is None:
+        # Never checked, or its last run deleted (the list says "not checked" then too).
+        return Score(None, "never_checked", "No score yet: the domain has not been checked.")
+    worst = domain.last_worst or {}
+    score = domain.last_score
+    cover = domain.score_coverage
+    if worst.get("no_mail"):
+        applies = f" {score}/100 for what applies." if score is not None else ""
+        return Score(
+            None,
+            "receives_no_mail",
+            "Not applicable: the domain receives no mail (a null MX), so the transport "
+            f"checks do not apply.{applies}",
+        )
+    if worst.get("does_not_exist"):
+        return Score(None, "does_not_exist", "No score: the domain does not exist.")
+    if score is None:
+        if worst.get("none_checked"):
+            return Score(
+                None,
+                "could_not_check",
+                "No score: none of the scored checks could be made this time (DNS lookups "
+                "or connections timed out or failed). That says nothing bad about the domain.",
+            )
+        return Score(None, "no_score", "No score: nothing the score rates was checked.")
+    if not cover.enough:
+        return Score(
+            None,
+            "not_enough_checked",
+            f"Not enough could be checked for a score: {score}/100 {cover.for_words}. "
+            f"{cover.missing_words[:1].upper()}{cover.missing_words[1:]} (DNS lookups or "
+            "connections timed out or failed).",
+        )
+    if not cover.complete:
+        return Score(
+            score,
+            "partial",
+            f"Partial: {score}/100 {cover.for_words}; {cover.missing_words} (DNS lookups or "
+            "connections timed out or failed). It does not compare with a whole score.",
+        )
+    return Score(score, "scored", "")
+
+
+def finding_counts(run_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Per finished run, how many of its findings have each status (all six, 0 or more)."""
+    ids = list(run_ids)
+    keys = {run_id: f"api:counts:{run_id}" for run_id in ids}
+    kept = cache.get_many(list(keys.values()))
+    counts = {run_id: kept[key] for run_id, key in keys.items() if key in kept}
+    missing = [run_id for run_id in ids if run_id not in counts]
+    if missing:
+        fresh = {}
+        for run_id, findings in CheckRun.objects.filter(pk__in=missing).values_list(
+            "pk", "findings"
+        ):
+            tally = dict.fromkeys(STATUSES, 0)
+            for finding in findings or []:
+                status = str(finding.get("status", ""))
+                if status in tally:
+                    tally[status] += 1
+            counts[run_id] = tally
+            fresh[keys[run_id]] = tally
+        cache.set_many(fresh, COUNTS_CACHE_SECONDS)
+    return counts
+
+
+def hosting_of(policy: HostedPolicy | None) -> dict[str, Any] | None:
+    if policy is None:
+        return None
+    return {
+        "state": policy.state,
+        "mode": policy.mode,
+        # What senders are served now: mode none while a disable winds down.
+        "served_mode": policy.served_mode,
+        "last_sync": iso(policy.last_sync_at),
+        "last_sync_error": policy.last_sync_error or None,
+        "certificate_not_after": iso(policy.cert_not_after),
+        "certificate_error": policy.cert_error or None,
+    }
+
+
+def page_url(request: HttpRequest, domain: Domain) -> str:
+    return request.build_absolute_uri(reverse("domains:details", args=[domain.code]))
+
+
+def unverified(request: HttpRequest, domain: Domain) -> dict[str, Any]:
+    """All the API says of a domain not verified (yet, or any more): its name and how to
+    verify it. Results, even older ones, are its team's only while it proves control."""
+    return {
+        "name": domain.name,
+        "display_name": domain.display_name,
+        "verified": False,
+        "url": page_url(request, domain),
+        "verify": {
+            "type": "TXT",
+            "name": domain.challenge_name,
+            "value": domain.challenge_value,
+            "how": VERIFY_HOW,
+            "last_error": domain.verify_error or None,
+        },
+    }
+
+
+def summary(
+    request: HttpRequest,
+    domain: Domain,
+    score_version: int | None,
+    counts: dict[str, int] | None,
+    policy: HostedPolicy | None,
+) -> dict[str, Any]:
+    """A domain as /api/v1/domains lists it. An unverified one has the same keys, null."""
+    score = score_of(domain)
+    verified = domain.is_verified
+    checked = verified and domain.last_run_id is not None and domain.last_checked_at is not None
+    return {
+        "name": domain.name,
+        "display_name": domain.display_name,
+        "verified": verified,
+        "score": score.value,
+        "score_status": score.status,
+        "score_note": score.note,
+        "score_version": score_version if checked else None,
+        "last_checked": iso(domain.last_checked_at) if checked else None,
+        # A check newer than last_checked could not complete: the results are older.
+        "last_check_failed": iso(domain.last_failed_at) if verified else None,
+        "findings_by_status": counts if checked else None,
+        "hosting": hosting_of(policy) if verified else None,
+        "url": page_url(request, domain),
+    }
+
+
+def details(request: HttpRequest, domain: Domain, policy: HostedPolicy | None) -> dict[str, Any]:
+    """One domain: the list's entry, with its last run's findings and score_detail; of an
+    unverified one, its name and how to verify it only."""
+    if not domain.is_verified:
+        return unverified(request, domain)
+    run = domain.last_run if domain.last_checked_at is not None else None
+    counts = None
+    if run is not None:
+        counts = dict.fromkeys(STATUSES, 0)
+        for finding in run.findings:
+            status = str(finding.get("status", ""))
+            if status in counts:
+                counts[status] += 1
+    answer = summary(request, domain, run.score_version if run else None, counts, policy)
+    answer["findings"] = [
+        {
+            "id": f.get("id", ""),
+            "status": f.get("status", ""),
+            "mechanism": f.get("mechanism", ""),
+            "subject": f.get("subject", ""),
+            "summary": f.get("summary", ""),
+            "fix": f.get("fix", ""),
+        }
+        for f in (run.findings if run else [])
+    ]
+    answer["score_detail"] = (run.score_detail or {}) if run else None
+    return answer

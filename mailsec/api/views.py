@@ -1,0 +1,332 @@
+"""The team API (GET /api/v1/domains…, by API key) and the team page's key buttons.
+
+The API reads a key from `Authorization: Bearer <key>` or `X-Api-Key`, never a session or a
+cookie: csrf_exempt (nothing here changes anything, and a POST gets the JSON 405, not CSRF's
+page) and request.user is never read. Every answer is JSON, `{"error": …}` for a refusal, as
+the free check's API answers (mailsec.freecheck.views.api_check), and never stored by a cache
+in between (never_cache: Cache-Control: no-store).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+from uuid import UUID
+
+import idna
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from mailsec.accounts.forms import InviteForm
+from mailsec.accounts.models import Team
+from mailsec.accounts.scope import current_team
+from mailsec.accounts.views import team_page
+from mailsec.api import answers
+from mailsec.api.forms import ApiKeyForm
+from mailsec.api.models import KEY_PREFIX, KEY_SHAPE, MAX_KEYS, RATE, WINDOW, ApiKey
+from mailsec.domains.models import CheckRun, Domain
+from mailsec.freecheck import ratelimit
+from mailsec.hosting.models import HostedPolicy
+
+PAGE_SIZE = 100  # domains per page of /api/v1/domains
+HISTORY_DAYS = 30
+HISTORY_MAX_DAYS = 365
+
+ApiView = Callable[..., JsonResponse]
+
+
+def _json_error(message: str, status: int, retry_after: int | None = None) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _unauthorised(message: str, invalid: bool = True) -> JsonResponse:
+    response = _json_error(message, 401)
+    # RFC 6750 §3: the scheme, and invalid_token for a key that was given but is no good.
+    error = ', error="invalid_token"' if invalid else ""
+    response["WWW-Authenticate"] = f'Bearer realm="mailsec"{error}'
+    return response
+
+
+def _given_key(request: HttpRequest) -> str | JsonResponse:
+    """The key the request carries, or the 401 that says what is wrong with it."""
+    header = request.META.get("HTTP_AUTHORIZATION", "").strip()
+    given = request.META.get("HTTP_X_API_KEY", "").strip()
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            return _unauthorised("The Authorization header must be 'Bearer <API key>'.")
+        value = value.strip()
+        if given and given != value:
+            return _unauthorised("The request carries two different keys; send one.")
+        given = value
+    if not given:
+        return _unauthorised(
+            "No API key: send it as 'Authorization: Bearer <key>' (or in X-Api-Key). The "
+            "team's owner creates keys on the Team page.",
+            invalid=False,
+        )
+    if not KEY_SHAPE.fullmatch(given):
+        return _unauthorised(
+            f"That is not a mailsec API key: keys start with {KEY_PREFIX} and are "
+            f"{len(KEY_PREFIX) + 43} characters long."
+        )
+    return given
+
+
+def _authenticate(request: HttpRequest) -> ApiKey | JsonResponse:
+    given = _given_key(request)
+    if isinstance(given, JsonResponse):
+        return given
+    key = ApiKey.for_key(given)
+    if key is None:
+        return _unauthorised("This API key is not valid: it is mistyped, or not one of ours.")
+    if key.revoked_at is not None:
+        return _unauthorised(
+            f"This API key was revoked on {key.revoked_at:%Y-%m-%d %H:%M} UTC; the team's "
+            "owner can create a new one on the Team page."
+        )
+    return key
+
+
+def _with_allowance(response: JsonResponse, bucket: str, now: float) -> JsonResponse:
+    """The key's allowance beside every answer, as the free check's API says its own
+    (RateLimit-Limit, -Remaining, -Reset in seconds), so a script can pace itself."""
+    start = int(now // WINDOW) * WINDOW
+    response["RateLimit-Limit"] = str(RATE)
+    response["RateLimit-Remaining"] = str(max(0, RATE - ratelimit.used(bucket, WINDOW, now)))
+    response["RateLimit-Reset"] = str(max(1, math.ceil(start + WINDOW - now)))
+    return response
+
+
+def key_required(view: ApiView) -> Callable[..., JsonResponse]:
+    """GET only, with a valid key, within the key's rate: `view(request, key, …)`."""
+
+    @csrf_exempt
+    @never_cache
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        if request.method != "GET":
+            response = _json_error("The API only reads: use GET.", 405)
+            response["Allow"] = "GET"
+            return response
+        key = _authenticate(request)
+        if isinstance(key, JsonResponse):
+            return key
+        key.note_use()
+        bucket, now = f"api:key:{key.pk}", time.time()
+        retry_after = ratelimit.hit(bucket, RATE, WINDOW, now)
+        if retry_after is not None:
+            response = _json_error(
+                f"This key has made {RATE} requests in the last {WINDOW} seconds, the API's "
+                f"limit; try again in {retry_after} seconds.",
+                429,
+                retry_after,
+            )
+        else:
+            response = view(request, key, *args, **kwargs)
+        return _with_allowance(response, bucket, now)
+
+    return wrapper
+
+
+def _not_found() -> JsonResponse:
+    # The same answer for a name that is nowhere and for one in another team.
+    return _json_error("This key's team has no domain by that name.", 404)
+
+
+def _whole_number(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None
+
+
+def _team_domain(key: ApiKey, name: str) -> Domain | None:
+    """The key's team's domain called `name` (A-label or U-label, any case, a trailing dot
+    or not), else None: another team's domain of that name is never looked at."""
+    name = name.strip().rstrip(".").lower()
+    if not name or len(name) > 253:
+        return None
+    if not name.isascii():
+        try:
+            name = idna.encode(name, uts46=True).decode()
+        except (idna.IDNAError, UnicodeError):
+            return None
+    return Domain.objects.select_related("last_run").filter(team_id=key.team_id, name=name).first()
+
+
+@key_required
+def domains(request: HttpRequest, key: ApiKey) -> JsonResponse:
+    """GET /api/v1/domains[?page=N]: the key's team's domains, by name, PAGE_SIZE a page."""
+    page = _whole_number(request.GET.get("page", "1"))
+    if page is None or page < 1:
+        return _json_error("page must be a whole number, 1 or more.", 400)
+    listed = Domain.objects.filter(team_id=key.team_id)
+    count = listed.count()
+    rows = list(
+        listed.order_by("name", "pk")
+        .only(*answers.DOMAIN_FIELDS)
+        .annotate(score_version=F("last_run__score_version"))[
+            (page - 1) * PAGE_SIZE : page * PAGE_SIZE
+        ]
+    )
+    checked = [d for d in rows if d.is_verified and d.last_run_id and d.last_checked_at]
+    counts = answers.finding_counts(d.last_run_id for d in checked if d.last_run_id)
+    verified_ids = [d.pk for d in rows if d.is_verified]
+    policies = {
+        p.domain_id: p
+        for p in HostedPolicy.objects.filter(domain_id__in=verified_ids).only(
+            *answers.HOSTING_FIELDS
+        )
+    }
+    more = page * PAGE_SIZE < count
+    next_url = f"{reverse('api:domains')}?page={page + 1}"
+    return JsonResponse(
+        {
+            "team": key.team.name,
+            "count": count,
+            "page": page,
+            "pages": max(1, math.ceil(count / PAGE_SIZE)),
+            "next": request.build_absolute_uri(next_url) if more else None,
+            "domains": [
+                answers.summary(
+                    request,
+                    d,
+                    d.score_version,  # type: ignore[attr-defined]
+                    counts.get(d.last_run_id) if d.last_run_id else None,
+                    policies.get(d.pk),
+                )
+                for d in rows
+            ],
+        }
+    )
+
+
+@key_required
+def domain(request: HttpRequest, key: ApiKey, name: str) -> JsonResponse:
+    """GET /api/v1/domains/<name>: one domain, with its last run's findings."""
+    found = _team_domain(key, name)
+    if found is None:
+        return _not_found()
+    if not found.is_verified:
+        return JsonResponse(answers.unverified(request, found))
+    policy = HostedPolicy.objects.filter(domain=found).only(*answers.HOSTING_FIELDS).first()
+    return JsonResponse(answers.details(request, found, policy))
+
+
+@key_required
+def history(request: HttpRequest, key: ApiKey, name: str) -> JsonResponse:
+    """GET /api/v1/domains/<name>/history[?days=N]: the score of each finished run."""
+    days = _whole_number(request.GET.get("days", str(HISTORY_DAYS)))
+    if days is None or not 1 <= days <= HISTORY_MAX_DAYS:
+        return _json_error(f"days must be a whole number from 1 to {HISTORY_MAX_DAYS}.", 400)
+    found = _team_domain(key, name)
+    if found is None:
+        return _not_found()
+    if not found.is_verified:
+        return JsonResponse(answers.unverified(request, found))
+    runs = (
+        found.runs.filter(
+            status=CheckRun.Status.DONE, created__gte=timezone.now() - timedelta(days=days)
+        )
+        # Only this key of score_detail, as the page's chart reads it: a partial score
+        # leaves out what could not be checked.
+        .only("domain_id", "created", "finished", "score", "score_version")
+        .annotate(not_checked=F("score_detail__not_checked"))
+        .order_by("created", "pk")
+    )
+    return JsonResponse(
+        {
+            "name": found.name,
+            "display_name": found.display_name,
+            "verified": True,
+            "days": days,
+            "runs": [
+                {
+                    "time": answers.iso(run.finished or run.created),
+                    "score": run.score,
+                    "score_version": run.score_version,
+                    "partial": bool(run.not_checked),  # type: ignore[attr-defined]
+                }
+                for run in runs
+            ],
+        }
+    )
+
+
+# --- The team page's keys panel (signed in; the owner creates and revokes) ----------------
+
+
+def _keys_anchor() -> str:
+    return reverse("accounts:team") + "#api-keys"
+
+
+@login_required
+@require_POST
+@never_cache  # the answer shows the new key
+def key_create(request: HttpRequest) -> HttpResponse:
+    """The owner creates a key: the team page shows it once, in this answer (never in a
+    redirect's session or a message, where it would be stored); only its hash is kept."""
+    team = current_team(request)
+    if not team.is_owner(request.user):
+        raise Http404
+    form = ApiKeyForm(request.POST)
+    if form.is_valid():
+        # Counted and added under the team's row lock, so two presses at once with room
+        # for one add one (as domains are added: mailsec.domains.bulk.adding).
+        with transaction.atomic():
+            Team.objects.select_for_update().filter(pk=team.pk).values_list("pk").first()
+            if ApiKey.active().filter(team=team).count() >= MAX_KEYS:
+                form.add_error(
+                    "label",
+                    f"The team has {MAX_KEYS} keys, the most it may hold: revoke one it "
+                    "no longer uses first.",
+                )
+            else:
+                row, key = ApiKey.create_for(
+                    team,
+                    form.cleaned_data["label"],
+                    request.user,  # type: ignore[arg-type]
+                )
+                return team_page(request, InviteForm(), new_key=(row, key))
+    return team_page(request, InviteForm(), status=400, api_form=form)
+
+
+@login_required
+@require_POST
+def key_revoke(request: HttpRequest, code: UUID) -> HttpResponse:
+    try:
+        key = ApiKey.objects.select_related("team").get(
+            code=code, team__memberships__user=request.user
+        )
+    except ApiKey.DoesNotExist:
+        raise Http404 from None
+    if not key.team.is_owner(request.user):
+        raise Http404
+    if key.revoked_at is not None:
+        # The second click of a double click, or another tab: not a failure.
+        messages.info(request, f"The key {key.label} ({key.prefix}…) was already revoked.")
+        return redirect(_keys_anchor())
+    ApiKey.objects.filter(pk=key.pk, revoked_at=None).update(
+        revoked_at=timezone.now(), revoked_by=request.user
+    )
+    messages.success(
+        request,
+        f"The key {key.label} ({key.prefix}…) is revoked: requests with it are refused "
+        "from now on.",
+    )
+    return redirect(_keys_anchor())
