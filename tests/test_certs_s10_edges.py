@@ -5,7 +5,7 @@ Certificates are minted here; `now` is passed explicitly so the clock is the tes
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from cryptography import x509
@@ -17,6 +17,11 @@ from checks import certs
 from tests.test_certs import Issued, Pki
 
 HOST = "mx1.example.com"
+
+# A notBefore with seconds, a month back: the test CAs (tests/test_certs.make_ca) are valid from
+# a year before the clock, so a fixed date would fall before them a year on (it broke on
+# 2027-03-01 with 2026-03-01 here).
+START = datetime.combine(datetime.now(UTC).date() - timedelta(days=30), time(12, 0, 30), UTC)
 
 
 def mint(
@@ -87,7 +92,7 @@ def bundle(pki: Pki, tmp_path: object) -> str:
 def test_a_leaf_starting_within_the_skew_validates(pki: Pki, bundle: str, ahead: timedelta) -> None:
     # Issued and installed at once by a CA that does not backdate notBefore, checked by a
     # clock a little behind the CA's: valid, flagged, and not "not yet valid".
-    start = datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)
+    start = START
     assert pki.inter is not None
     leaf = mint(pki.inter, not_before=start)
     result = certs.verify_chain([leaf.der, pki.inter.der], HOST, bundle, now=start - ahead)
@@ -98,7 +103,7 @@ def test_a_leaf_starting_within_the_skew_validates(pki: Pki, bundle: str, ahead:
 def test_a_leaf_starting_past_the_skew_is_not_yet_valid_to_the_second(
     pki: Pki, bundle: str
 ) -> None:
-    start = datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)
+    start = START
     assert pki.inter is not None
     leaf = mint(pki.inter, not_before=start)
     late = start - certs.NOT_BEFORE_SKEW - timedelta(seconds=1)
@@ -106,12 +111,12 @@ def test_a_leaf_starting_past_the_skew_is_not_yet_valid_to_the_second(
     assert not result.ok and result.error == "not-yet-valid"
     assert not result.starts_within_skew
     # The time, in UTC, not only the date: "not valid before <today>" says nothing useful.
-    assert result.detail == "not valid before 2026-03-01 12:00:30 UTC"
+    assert result.detail == f"not valid before {start:%Y-%m-%d} 12:00:30 UTC"
 
 
 def test_no_grace_after_not_after(pki: Pki, bundle: str) -> None:
     # The skew is for notBefore only: a certificate a minute past its notAfter has expired.
-    start = datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)
+    start = START
     assert pki.inter is not None
     leaf = mint(pki.inter, not_before=start, days=10)
     after = leaf.cert.not_valid_after_utc + timedelta(minutes=1)
@@ -120,7 +125,7 @@ def test_no_grace_after_not_after(pki: Pki, bundle: str) -> None:
 
 
 def test_a_leaf_already_valid_is_not_flagged(pki: Pki, bundle: str) -> None:
-    start = datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)
+    start = START
     assert pki.inter is not None
     leaf = mint(pki.inter, not_before=start)
     result = certs.verify_chain(
