@@ -58,6 +58,7 @@ PUBLIC = {
     "healthz": "the load balancer's probe",
     "freecheck": "the free check's form",
     "freecheck-api": "the free check's API, by domain name; no stored object of a team",
+    "api:no_such_endpoint": "the team API's JSON 404 for any other path under /api/v1/",
     "scoring-rubric": "the public scoring rubric",
     "accounts:confirm_code": "sign-up and sign-in codes (allauth's flow)",
 }

@@ -8,7 +8,7 @@ score_status.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,8 +17,9 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import reverse
 
+from checks import scoring
 from checks.findings import Status as FindingStatus
-from mailsec.domains.models import CheckRun, Domain
+from mailsec.domains.models import CheckRun, Domain, row_worst, stored_coverage
 from mailsec.hosting.models import HostedPolicy
 
 # The columns a list entry reads of a domain (and, annotated, its last run's rubric version).
@@ -75,9 +76,13 @@ def score_of(domain: Domain) -> Score:
     if domain.last_run_id is None or domain.last_checked_at is None:
         # Never checked, or its last run deleted (the list says "not checked" then too).
         return Score(None, "never_checked", "No score yet: the domain has not been checked.")
-    worst = domain.last_worst or {}
-    score = domain.last_score
-    cover = domain.score_coverage
+    return _checked_score(domain.last_score, domain.last_worst or {})
+
+
+def _checked_score(score: int | None, worst: dict[str, Any]) -> Score:
+    """The score of a finished run, from what the domain's row keeps of it (row_worst: the
+    flags and the coverage), as the list reads it."""
+    cover = stored_coverage(worst)
     if worst.get("no_mail"):
         applies = f" {score}/100 for what applies." if score is not None else ""
         return Score(
@@ -115,10 +120,43 @@ def score_of(domain: Domain) -> Score:
     return Score(score, "scored", "")
 
 
-def finding_counts(run_ids: Iterable[int]) -> dict[int, dict[str, int]]:
-    """Per finished run, how many of its findings have each status (all six, 0 or more)."""
-    ids = list(run_ids)
-    keys = {run_id: f"api:counts:{run_id}" for run_id in ids}
+def run_statuses(runs: Sequence[CheckRun]) -> dict[int, str]:
+    """Per finished run (loaded with its score_detail, not its findings), its score_status
+    by the list's rules (score_of), from what the row would keep of it (row_worst). Only a
+    run whose transport categories all did not apply may be a null MX (MX-03): those runs'
+    findings are read to tell, few and small (a domain that receives no mail has no
+    transport findings)."""
+    maybe_no_mail = [
+        run.pk
+        for run in runs
+        if all(
+            (run.score_detail or {}).get("categories", {}).get(str(m), {}).get("reason")
+            == "does not apply"
+            for m in scoring.TRANSPORT
+        )
+    ]
+    no_mail = {
+        pk
+        for pk, findings in CheckRun.objects.filter(pk__in=maybe_no_mail).values_list(
+            "pk", "findings"
+        )
+        if any(f.get("id") == "MX-03" for f in findings or [])
+    }
+    return {
+        run.pk: _checked_score(
+            run.score, row_worst(None, run.score_detail, no_mail=run.pk in no_mail)
+        ).status
+        for run in runs
+    }
+
+
+def finding_counts(runs: Iterable[tuple[int, Any]]) -> dict[int, dict[str, int]]:
+    """Per finished run, by (pk, code), how many of its findings have each status (all six, 0
+    or more). Cached by the run's code, never reused, where a pk may be (SQLite gives a
+    deleted last row's pk to the next row)."""
+    pairs = list(runs)
+    ids = [run_id for run_id, _ in pairs]
+    keys = {run_id: f"api:counts:{code}" for run_id, code in pairs}
     kept = cache.get_many(list(keys.values()))
     counts = {run_id: kept[key] for run_id, key in keys.items() if key in kept}
     missing = [run_id for run_id in ids if run_id not in counts]

@@ -7,3 +7,6 @@ class ApiConfig(AppConfig):
     name = "mailsec.api"
     label = "api"
     verbose_name = "team API"
+
+    def ready(self) -> None:
+        from mailsec.api import signals  # noqa: F401

@@ -33,6 +33,13 @@ WINDOW = 60  # seconds
 # last_used_at is written at most this often per key: a script polling every second costs
 # one UPDATE a minute, not one a request.
 LAST_USED_EVERY = timedelta(minutes=1)
+# Failed key attempts (no key, not a key, unknown, revoked) a client network may make per
+# window before every request from it is refused for the rest of the window: keys are not
+# guessable, but nobody gets to try millions of them, nor to make us look them up.
+FAILED_RATE = 20
+# How long the team page still lists a key revoked because its creator left the team, so the
+# owner learns why a dashboard stopped.
+LEFT_SHOWN = timedelta(days=30)
 
 
 def key_hash(key: str) -> str:
@@ -40,6 +47,14 @@ def key_hash(key: str) -> str:
 
 
 class ApiKey(models.Model):
+    class Revoked(models.TextChoices):
+        # Blank: by the owner's Revoke button (revoked_by), as every key revoked before 0002.
+        BY_OWNER = "", "revoked"
+        # Its creator's membership ended (removed, left, account deleted): a key is the
+        # team's, but whoever created it knew it, and the team should not depend on the
+        # departing person remembering to hand it over (mailsec.api.signals).
+        CREATOR_LEFT = "creator_left", "revoked: its creator left the team"
+
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, models.CASCADE, related_name="api_keys")
     label = models.CharField(max_length=LABEL_MAX)
@@ -53,6 +68,7 @@ class ApiKey(models.Model):
     # "unknown": whoever runs the script learns why it stopped.
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    revoked_why = models.CharField(max_length=20, choices=Revoked.choices, blank=True, default="")
 
     def __str__(self) -> str:
         return f"API key {self.prefix}… ({self.label}) of {self.team}"
@@ -81,6 +97,15 @@ class ApiKey(models.Model):
         database compares hashes, so how long the comparison takes says nothing about the
         key, and the table holds nothing that would let anyone use one."""
         return cls.objects.select_related("team").filter(key_hash=key_hash(key)).first()
+
+    @classmethod
+    def revoke_created_by(cls, user_id: int, team_id: int | None = None) -> int:
+        """Revoke the active keys `user_id` created (of `team_id` only, if given) because they
+        left the team: how many."""
+        keys = cls.active().filter(created_by_id=user_id)
+        if team_id is not None:
+            keys = keys.filter(team_id=team_id)
+        return keys.update(revoked_at=timezone.now(), revoked_why=cls.Revoked.CREATOR_LEFT)
 
     def note_use(self) -> None:
         """Stamp last_used_at, at most once per LAST_USED_EVERY: most requests write nothing,

@@ -10,6 +10,7 @@ in between (never_cache: Cache-Control: no-store).
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -36,7 +37,15 @@ from mailsec.accounts.scope import current_team
 from mailsec.accounts.views import team_page
 from mailsec.api import answers
 from mailsec.api.forms import ApiKeyForm
-from mailsec.api.models import KEY_PREFIX, KEY_SHAPE, MAX_KEYS, RATE, WINDOW, ApiKey
+from mailsec.api.models import (
+    FAILED_RATE,
+    KEY_PREFIX,
+    KEY_SHAPE,
+    MAX_KEYS,
+    RATE,
+    WINDOW,
+    ApiKey,
+)
 from mailsec.domains.models import CheckRun, Domain
 from mailsec.freecheck import ratelimit
 from mailsec.hosting.models import HostedPolicy
@@ -67,8 +76,12 @@ def _given_key(request: HttpRequest) -> str | JsonResponse:
     """The key the request carries, or the 401 that says what is wrong with it."""
     header = request.META.get("HTTP_AUTHORIZATION", "").strip()
     given = request.META.get("HTTP_X_API_KEY", "").strip()
+    scheme, _, value = header.partition(" ")
+    if header and scheme.lower() != "bearer" and given:
+        # Another scheme (a proxy's Basic credentials, say) beside X-Api-Key: the
+        # Authorization header is not meant for us, the key is in X-Api-Key.
+        header = ""
     if header:
-        scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             return _unauthorised("The Authorization header must be 'Bearer <API key>'.")
         value = value.strip()
@@ -89,7 +102,33 @@ def _given_key(request: HttpRequest) -> str | JsonResponse:
     return given
 
 
+def _too_many_failures(retry_after: int) -> JsonResponse:
+    return _json_error(
+        f"Too many requests from your network without a valid API key ({FAILED_RATE} in "
+        f"this minute); try again in {retry_after} seconds.",
+        429,
+        retry_after,
+    )
+
+
 def _authenticate(request: HttpRequest) -> ApiKey | JsonResponse:
+    """The request's key, or the answer refusing it. Failed attempts are counted per client
+    network (as the free check counts its checks: ratelimit.client_hash); past FAILED_RATE
+    in a window every request from that network is refused until the window ends, a valid
+    key too, unlooked-up: otherwise the limit would not stop anyone trying keys."""
+    bucket, now = f"api:failed:{ratelimit.client_hash(request)}", time.time()
+    if ratelimit.used(bucket, WINDOW, now) >= FAILED_RATE:
+        start = int(now // WINDOW) * WINDOW
+        return _too_many_failures(max(1, math.ceil(start + WINDOW - now)))
+    refusal = _key_or_refusal(request)
+    if isinstance(refusal, ApiKey):
+        return refusal
+    retry_after = ratelimit.hit(bucket, FAILED_RATE, WINDOW, now)
+    return refusal if retry_after is None else _too_many_failures(retry_after)
+
+
+def _key_or_refusal(request: HttpRequest) -> ApiKey | JsonResponse:
+    """The request's valid key, or the 401 saying what is wrong with it."""
     given = _given_key(request)
     if isinstance(given, JsonResponse):
         return given
@@ -97,9 +136,14 @@ def _authenticate(request: HttpRequest) -> ApiKey | JsonResponse:
     if key is None:
         return _unauthorised("This API key is not valid: it is mistyped, or not one of ours.")
     if key.revoked_at is not None:
+        why = (
+            " because the person who created it left the team"
+            if key.revoked_why == ApiKey.Revoked.CREATOR_LEFT
+            else ""
+        )
         return _unauthorised(
-            f"This API key was revoked on {key.revoked_at:%Y-%m-%d %H:%M} UTC; the team's "
-            "owner can create a new one on the Team page."
+            f"This API key was revoked on {key.revoked_at:%Y-%m-%d %H:%M} UTC{why}; the "
+            "team's owner can create a new one on the Team page."
         )
     return key
 
@@ -133,8 +177,10 @@ def key_required(view: ApiView) -> Callable[..., JsonResponse]:
         retry_after = ratelimit.hit(bucket, RATE, WINDOW, now)
         if retry_after is not None:
             response = _json_error(
-                f"This key has made {RATE} requests in the last {WINDOW} seconds, the API's "
-                f"limit; try again in {retry_after} seconds.",
+                # Fixed windows (ratelimit.hit): the count starts again at the next
+                # minute, not 60 seconds after the first request.
+                f"This key has made {RATE} requests in this minute, the API's limit; try "
+                f"again in {retry_after} seconds, when the next minute starts.",
                 429,
                 retry_after,
             )
@@ -150,15 +196,31 @@ def _not_found() -> JsonResponse:
     return _json_error("This key's team has no domain by that name.", 404)
 
 
+@csrf_exempt  # a POST gets this JSON 404, not CSRF's page
+@never_cache
+def no_such_endpoint(request: HttpRequest) -> JsonResponse:
+    """Any other path under /api/v1/ (a trailing slash, a typo): JSON, as every answer of
+    the API is, not the site's HTML 404. No key needed: it says nothing of any team."""
+    return _json_error(
+        "No such API endpoint. The API answers GET /api/v1/domains, "
+        "/api/v1/domains/<name> and /api/v1/domains/<name>/history, without a trailing "
+        "slash.",
+        404,
+    )
+
+
 def _whole_number(text: str) -> int | None:
     text = text.strip()
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None
 
 
-def _team_domain(key: ApiKey, name: str) -> Domain | None:
+def _team_domain(key: ApiKey, name: str, with_run: bool = True) -> Domain | None:
     """The key's team's domain called `name` (A-label or U-label, any case, a trailing dot
-    or not), else None: another team's domain of that name is never looked at."""
-    name = name.strip().rstrip(".").lower()
+    or not), else None: another team's domain of that name is never looked at. With its last
+    run (tens of kB of findings) only `with_run`."""
+    # The other dots IDNA reads as label separators, also as the trailing dot, as
+    # checks.domainname.to_ascii_domain reads them: "。" typed by a Japanese input method.
+    name = re.sub("[\u3002\uff0e\uff61]", ".", name.strip()).rstrip(".").lower()
     if not name or len(name) > 253:
         return None
     if not name.isascii():
@@ -166,7 +228,10 @@ def _team_domain(key: ApiKey, name: str) -> Domain | None:
             name = idna.encode(name, uts46=True).decode()
         except (idna.IDNAError, UnicodeError):
             return None
-    return Domain.objects.select_related("last_run").filter(team_id=key.team_id, name=name).first()
+    found = Domain.objects.filter(team_id=key.team_id, name=name)
+    if with_run:
+        found = found.select_related("last_run")
+    return found.first()
 
 
 @key_required
@@ -180,12 +245,16 @@ def domains(request: HttpRequest, key: ApiKey) -> JsonResponse:
     rows = list(
         listed.order_by("name", "pk")
         .only(*answers.DOMAIN_FIELDS)
-        .annotate(score_version=F("last_run__score_version"))[
+        .annotate(score_version=F("last_run__score_version"), last_run_code=F("last_run__code"))[
             (page - 1) * PAGE_SIZE : page * PAGE_SIZE
         ]
     )
     checked = [d for d in rows if d.is_verified and d.last_run_id and d.last_checked_at]
-    counts = answers.finding_counts(d.last_run_id for d in checked if d.last_run_id)
+    counts = answers.finding_counts(
+        (d.last_run_id, d.last_run_code)  # type: ignore[attr-defined]
+        for d in checked
+        if d.last_run_id
+    )
     verified_ids = [d.pk for d in rows if d.is_verified]
     policies = {
         p.domain_id: p
@@ -234,21 +303,22 @@ def history(request: HttpRequest, key: ApiKey, name: str) -> JsonResponse:
     days = _whole_number(request.GET.get("days", str(HISTORY_DAYS)))
     if days is None or not 1 <= days <= HISTORY_MAX_DAYS:
         return _json_error(f"days must be a whole number from 1 to {HISTORY_MAX_DAYS}.", 400)
-    found = _team_domain(key, name)
+    # History reads the runs below, not the last run's findings.
+    found = _team_domain(key, name, with_run=False)
     if found is None:
         return _not_found()
     if not found.is_verified:
         return JsonResponse(answers.unverified(request, found))
-    runs = (
+    runs = list(
         found.runs.filter(
             status=CheckRun.Status.DONE, created__gte=timezone.now() - timedelta(days=days)
         )
-        # Only this key of score_detail, as the page's chart reads it: a partial score
-        # leaves out what could not be checked.
-        .only("domain_id", "created", "finished", "score", "score_version")
-        .annotate(not_checked=F("score_detail__not_checked"))
+        # Not the findings: score_detail (a few hundred bytes) says what score_status
+        # needs, but for a null MX (answers.run_statuses).
+        .only("domain_id", "created", "finished", "score", "score_version", "score_detail")
         .order_by("created", "pk")
     )
+    statuses = answers.run_statuses(runs)
     return JsonResponse(
         {
             "name": found.name,
@@ -259,8 +329,9 @@ def history(request: HttpRequest, key: ApiKey, name: str) -> JsonResponse:
                 {
                     "time": answers.iso(run.finished or run.created),
                     "score": run.score,
+                    "score_status": statuses[run.pk],
                     "score_version": run.score_version,
-                    "partial": bool(run.not_checked),  # type: ignore[attr-defined]
+                    "partial": bool((run.score_detail or {}).get("not_checked")),
                 }
                 for run in runs
             ],
@@ -288,6 +359,7 @@ def key_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         # Counted and added under the team's row lock, so two presses at once with room
         # for one add one (as domains are added: mailsec.domains.bulk.adding).
+        new_key = None
         with transaction.atomic():
             Team.objects.select_for_update().filter(pk=team.pk).values_list("pk").first()
             if ApiKey.active().filter(team=team).count() >= MAX_KEYS:
@@ -297,12 +369,15 @@ def key_create(request: HttpRequest) -> HttpResponse:
                     "no longer uses first.",
                 )
             else:
-                row, key = ApiKey.create_for(
+                new_key = ApiKey.create_for(
                     team,
                     form.cleaned_data["label"],
                     request.user,  # type: ignore[arg-type]
                 )
-                return team_page(request, InviteForm(), new_key=(row, key))
+        # Rendered after the commit: the team's row lock is held for the count and the
+        # insert only, not while the page's queries and template run.
+        if new_key is not None:
+            return team_page(request, InviteForm(), new_key=new_key)
     return team_page(request, InviteForm(), status=400, api_form=form)
 
 
