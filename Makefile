@@ -9,7 +9,7 @@ test:
 	scripts/venv.sh test
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/pytest
+	scripts/test.sh
 
 lint:
 	.venv/bin/ruff check .

@@ -52,6 +52,9 @@ from tests.lab import dnslab
 from tests.lab.control import Lab
 from tests.test_engine_lab import lab_config
 
+pytestmark = pytest.mark.lab
+
+
 VALIDATING = ("127.0.53.2", 53)
 KNOT = ("127.0.53.1", 53)
 PERMISSIVE = ("127.0.142.2", 53)

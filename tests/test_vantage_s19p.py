@@ -235,11 +235,19 @@ def test_the_warning_names_every_resolver_that_does_not_validate() -> None:
 def counting_resolver() -> Iterator[tuple[str, socket.socket]]:
     """A UDP 'resolver' that answers nothing and keeps what it was sent, with a TCP listener
     on the same port that takes connections and never answers either."""
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind(("127.0.0.1", 0))
-    port = udp.getsockname()[1]
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.bind(("127.0.0.1", port))
+    for _ in range(50):
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("127.0.0.1", 0))
+        port = udp.getsockname()[1]
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            tcp.bind(("127.0.0.1", port))  # taken for TCP by another test process: another
+            break
+        except OSError:
+            udp.close()
+            tcp.close()
+    else:
+        pytest.fail("no port free for both UDP and TCP", pytrace=False)
     tcp.listen(16)
     udp.setblocking(False)
     yield f"127.0.0.1:{port}", udp

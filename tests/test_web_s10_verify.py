@@ -37,13 +37,22 @@ def private_cache(settings: Any) -> None:
 def silent_resolver() -> Iterator[None]:
     """A resolver that never answers: every lookup lasts the whole DNS timeout, as a
     challenge name whose servers stall would."""
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind(("127.0.0.1", 0))  # bound and silent
-    port = udp.getsockname()[1]
-    # TCP on the same port takes the connection (the kernel's backlog) and never answers
-    # either: a refused connection would end the lookup early.
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.bind(("127.0.0.1", port))
+    # TCP on the same port as UDP takes the connection (the kernel's backlog) and never
+    # answers either: a refused connection would end the lookup early. The port UDP gets may
+    # be taken for TCP (another test process): try another.
+    for _ in range(50):
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("127.0.0.1", 0))  # bound and silent
+        port = udp.getsockname()[1]
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            tcp.bind(("127.0.0.1", port))
+            break
+        except OSError:
+            udp.close()
+            tcp.close()
+    else:
+        pytest.fail("no port free for both UDP and TCP", pytrace=False)
     tcp.listen(16)
     env = {"MAILSEC_RESOLVER": f"127.0.0.1:{port}", "MAILSEC_CHECK_TIMEOUT": str(LOOKUP_SECONDS)}
     with mock.patch.dict(os.environ, env):

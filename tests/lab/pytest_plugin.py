@@ -21,6 +21,14 @@ from tests.lab.scenarios import ScenarioError
 
 @pytest.fixture(scope="session")
 def lab() -> Iterator[Lab]:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # The lab's servers listen on fixed loopback addresses and its logs are shared: two
+        # worker processes would each start one on the same addresses. scripts/test.sh runs
+        # the lab tests in a process of their own, beside the workers running `-m "not lab"`
+        # (pytest_itemcollected below marks every test that asks for the lab).
+        pytest.fail(
+            "the lab cannot run under pytest-xdist: run lab tests without -n", pytrace=False
+        )
     run = os.environ.get("MAILSEC_LAB_RUN")
     if not run:
         # a lab started by hand with `python -m tests.lab up` is reused, and left running
@@ -46,6 +54,14 @@ def lab() -> Iterator[Lab]:
         yield Lab(state)
     finally:
         down(Path(state["run_dir"]))
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Every test that asks for the lab (directly or through another fixture) is marked `lab`
+    as it is collected, so `-m "not lab"` (the parallel part of scripts/test.sh) never gets
+    one whose module forgot the mark."""
+    if "lab" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("lab"):
+        item.add_marker(pytest.mark.lab)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

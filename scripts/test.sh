@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole pytest suite in two parts at once (`make test` calls this after ruff):
+#   - the lab tests (marked `lab`; every test asking for the lab is, tests/lab/pytest_plugin.py)
+#     in one process with one lab, since the lab's servers listen on fixed loopback addresses;
+#   - the rest in TEST_WORKERS processes (pytest-xdist, a file at a time), each with its own
+#     test database and, with REDIS_URL, its own Redis database (tests/xdist_env.py).
+# The lab tests mostly wait (timeouts, servers that stall on purpose), so the two parts share
+# the CPUs well. TEST_WORKERS=0 runs the whole suite in one process, as plain `pytest` does.
+# Arguments go to both pytest runs. Fails if either part fails (or collects no test).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+workers=${TEST_WORKERS:-2}
+if [ "$workers" = 0 ]; then
+    exec .venv/bin/python -m pytest "$@"
+fi
+
+rest_log=$(mktemp)
+trap 'rm -f "$rest_log"' EXIT
+echo "scripts/test.sh: lab tests here; the others in $workers processes, their output after"
+.venv/bin/python -m pytest -p tests.xdist_env -n "$workers" --dist loadfile -m "not lab" "$@" \
+    > "$rest_log" 2>&1 &
+rest=$!
+.venv/bin/python -m pytest -m lab "$@"
+lab_rc=$?
+wait "$rest"
+rest_rc=$?
+echo
+echo "=== the tests that do not use the lab ($workers processes) ==="
+cat "$rest_log"
+echo
+echo "scripts/test.sh: lab tests exit $lab_rc, the others exit $rest_rc"
+[ "$lab_rc" = 0 ] && [ "$rest_rc" = 0 ]
