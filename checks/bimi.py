@@ -1212,10 +1212,13 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
                 reasons += theirs
                 faults.append((org, org_parsed))
     if reasons:
-        # A report mailbox is made up only where it can receive, as DMARC-01/-06/-12 do.
+        # A report mailbox is made up only where it can receive, as DMARC-01/-06/-12 do. A
+        # record that keeps its own report address makes none up: asking would only wait on
+        # MX-01's port-25 reading for nothing.
         rewrites = []
         for name, record in faults:
-            why = await dmarc.no_mailbox_reason(ctx, name)
+            kept = record is not None and bool(dmarc.kept_uris(record, "rua"))
+            why = "" if kept else await dmarc.no_mailbox_reason(ctx, name)
             rewrites.append((name, _enforcing_record(name, record, add_rua=not why), why))
         monitoring = any(
             record is None or record.policy("p") not in ("quarantine", "reject")
@@ -1253,7 +1256,7 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
                 [txt_fix(f"_dmarc.{name}", text) for name, text, _ in rewrites]
                 + [
                     f"No report address is made up at {name}: {why}. For reports, add "
-                    "rua=mailto:<a mailbox at a domain that receives mail>."
+                    f"{dmarc.OTHER_MAILBOX}."
                     for name, _, why in rewrites
                     if name in blind
                 ]

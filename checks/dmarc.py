@@ -1574,9 +1574,7 @@ async def _not_found(
 ) -> None:
     apex, mx = await asyncio.gather(ctx.dns.query(domain, "TXT"), ctx.dns.query(domain, "MX"))
     misplaced = [t for t in apex.texts() if parse_dmarc(t).is_dmarc] if not apex.failed else []
-    null_mx = bool(mx.records) and all(
-        getattr(r, "exchange", None) is not None and r.exchange.to_text() == "." for r in mx.records
-    )
+    null_mx = is_null_mx(mx)
     if misplaced:
         out.add(
             "DMARC-04",
@@ -1646,11 +1644,20 @@ async def _not_found(
             fix=txt_fix(f"_dmarc.{domain}", "v=DMARC1; p=reject"),
         )
         return
-    suggestion = (
-        "v=DMARC1; p=reject"
-        if null_mx
-        else f"v=DMARC1; p=none; rua=mailto:{example_address(domain)}"
-    )
+    # A domain that sends, with no MX and an own address that takes no mail: p=none, and
+    # reports at a mailbox elsewhere, since none made up at the domain would receive any.
+    why = "" if null_mx else await no_mailbox_reason(ctx, domain)
+    if null_mx:
+        suggestion = "v=DMARC1; p=reject"
+    elif why:
+        suggestion = "v=DMARC1; p=none"
+    else:
+        suggestion = f"v=DMARC1; p=none; rua=mailto:{example_address(domain)}"
+    fix = txt_fix(f"_dmarc.{domain}", suggestion)
+    if why:
+        fix += (
+            f"\nNo report address is made up at {domain}: {why}. For reports, add {OTHER_MAILBOX}."
+        )
     out.add(
         "DMARC-01",
         Status.INFO,
@@ -1659,7 +1666,7 @@ async def _not_found(
         + ("" if null_mx else " Start with p=none and reports, then move to quarantine/reject."),
         subject=f"_dmarc.{domain}",
         evidence={"walk": walk_evidence, "views": policy.views()},
-        fix=txt_fix(f"_dmarc.{domain}", suggestion),
+        fix=fix,
     )
 
 
@@ -1692,15 +1699,30 @@ async def publishes_null_mx(ctx: CheckContext, name: str) -> bool:
 async def no_mailbox_reason(ctx: CheckContext, at: str) -> str:
     """Why a suggested record at _dmarc.<at> makes up no report mailbox at `at`
     (example_address), as DMARC-01, DMARC-06 and DMARC-12 decline to: `at` publishes a null MX,
-    or it is the checked domain and MX-01 offers it the records of a domain that sends and
-    receives no mail (mx.advises_no_mail). '' when a mailbox there can receive reports."""
+    or it is the checked domain, it has no MX and its own address takes no mail (MX-01's
+    reading, mx.no_mail_reading). Whether the domain sends does not matter here: a mailbox
+    that cannot receive mail receives no report either way. '' when a mailbox there can
+    receive reports."""
+    from checks import mx
+
     if await publishes_null_mx(ctx, at):
         return f"{at} publishes a null MX (it accepts no mail)"
     if normalize(at) == normalize(ctx.domain):
-        no_mail = await _advises_no_mail(ctx)
-        if no_mail is not None:
-            return f"{at} looks like a domain that receives no mail (see MX-01: {no_mail.words})"
+        reading = await mx.no_mail_reading(ctx)
+        answer = reading.takes_no_mail
+        if answer is not None and reading.advice is not None:
+            # MX-01 gives it the records of a domain that sends and receives no mail.
+            return f"{at} looks like a domain that receives no mail (see MX-01: {answer.words})"
+        if answer is not None:
+            return (
+                f"{at} has no MX record and its own address takes no mail (see MX-01: "
+                f"{answer.words})"
+            )
     return ""
+
+
+# How a fix asks for a report address it cannot make up (BIMI-08 words it the same).
+OTHER_MAILBOX = "rua=mailto:<a mailbox at a domain that receives mail>"
 
 
 async def _tags(
@@ -1815,21 +1837,28 @@ async def _tags(
     # DMARC-06: monitoring only, judged on the policy that applies to the checked domain: an
     # inherited record gives it sp= (RFC 7489 §6.3, §6.6.3), so p=none; sp=reject protects it.
     # A domain MX-01 offers the no-mail records to (mx.advises_no_mail) gets no report mailbox
-    # made up at it, where no report can arrive. Asked only when a mailbox would be made up.
-    no_mail = None if parsed.valid_rua() else await _advises_no_mail(ctx)
-    # Nor at a domain publishing a null MX (as DMARC-01): the records DMARC-06 may rewrite.
-    refused: set[str] = set()
+    # made up at it, where no report can arrive; nor does any owner of the records DMARC-06 may
+    # rewrite that takes no mail (no_mailbox_reason: a null MX, as DMARC-01, or the checked
+    # domain's own address refusing it). Asked only when a mailbox would be made up.
+    no_mail = None
+    no_mailbox: dict[str, str] = {}
+    null_mx: set[str] = set()
     if not parsed.valid_rua():
-        for name in {policy.record_domain, policy.legacy_domain} - {None}:
-            if name is not None and await publishes_null_mx(ctx, name):
-                refused.add(name)
+        no_mail = await _advises_no_mail(ctx)
+        owners = {d for d in (policy.record_domain, policy.legacy_domain) if d is not None}
+        for owner in owners:
+            if why := await no_mailbox_reason(ctx, owner):
+                no_mailbox[owner] = why
+            if await publishes_null_mx(ctx, owner):
+                null_mx.add(owner)
     _monitoring(
         out,
         policy,
         repairs,
         views_evidence=evidence["views"],
         no_mail=no_mail,
-        null_mx=frozenset(refused),
+        null_mx=frozenset(null_mx),
+        no_mailbox=no_mailbox,
     )
 
     # DMARC-07: sp and np. sp on a record below the organisational domain is ignored by
@@ -2036,7 +2065,7 @@ async def _tags(
             )
 
     # DMARC-12 / DMARC-13: report addresses.
-    await _reporting(out, ctx, at, parsed, evidence, repairs, no_mail)
+    await _reporting(out, ctx, at, parsed, evidence, repairs)
 
     # DMARC-14 / DMARC-15: fo and ruf.
     if "fo" in parsed.tags:
@@ -2214,16 +2243,15 @@ async def _reporting(
     parsed: ParsedDmarc,
     evidence: dict[str, Any],
     repairs: RecordRepairs,
-    no_mail: NoMailAnswer | None = None,
 ) -> None:
-    """DMARC-12 / DMARC-13. With `no_mail` (mx.advises_no_mail), a record at the checked
-    domain itself gets no report mailbox made up there."""
+    """DMARC-12 / DMARC-13."""
     subject = f"_dmarc.{at}"
     suffixes = ctx.config.extra_public_suffixes
-    invent_rua = no_mail is None or at != normalize(ctx.domain)
-    if invent_rua and "rua" in parsed.tags and not parsed.valid_rua():
-        # Nor at a domain that publishes a null MX (as DMARC-01): reports would be refused.
-        invent_rua = not await publishes_null_mx(ctx, at)
+    invent_rua = True
+    if "rua" in parsed.tags and not parsed.valid_rua():
+        # No report mailbox is made up where it cannot receive (no_mailbox_reason: a null
+        # MX, or the checked domain's own address taking no mail), as DMARC-01 declines to.
+        invent_rua = not await no_mailbox_reason(ctx, at)
     policy_org = organizational_domain(at, suffixes)
     external: dict[str, ReportUri] = {}
     for tag in ("rua", "ruf"):
@@ -2392,11 +2420,16 @@ def _monitoring(
     views_evidence: dict[str, Any],
     no_mail: NoMailAnswer | None = None,
     null_mx: frozenset[str] = frozenset(),
+    no_mailbox: Mapping[str, str] | None = None,
 ) -> None:
     """DMARC-06 for the policy the checked domain gets, in each view that found a record.
     With `no_mail` (mx.advises_no_mail), a record at the domain itself is not given a report
-    mailbox there, where no report can arrive: MX-01's p=reject is offered instead. Nor is a
-    record at a domain in `null_mx` (it publishes a null MX), as DMARC-01 declines to."""
+    mailbox there, where no report can arrive: MX-01's p=reject is offered instead, and so it
+    is when the domain itself is in `null_mx` (it publishes a null MX), as DMARC-01 does.
+    Any other record at an owner in `no_mailbox` (no_mailbox_reason, by owner) keeps its
+    policy and is asked for reports at a mailbox elsewhere: a null MX at the organisational
+    domain says nothing about whether the checked domain sends."""
+    no_mailbox = no_mailbox or {}
     domain = policy.domain
     legacy, bis = _comparable(policy)
     found = [
@@ -2466,11 +2499,17 @@ def _monitoring(
             "none either, publish p=reject now; if it should receive mail, first publish an MX "
             "record, then add reports (see below)."
         )
-    elif at in null_mx:
+    elif at in null_mx and at == domain:
         advice = (
             f"{at} publishes a null MX, so no report can reach a mailbox there: if it sends no "
             "mail, publish p=reject now; if it does, first add reports to a mailbox at a domain "
             "that receives mail (see below)."
+        )
+    elif at in no_mailbox:
+        advice = (
+            f"{no_mailbox[at]}, so no report can reach a mailbox there: first add reports to "
+            "a mailbox at a domain that receives mail (see below), then move to quarantine, "
+            "then reject, once reports look clean."
         )
     else:
         advice = (
@@ -2509,7 +2548,7 @@ def _monitoring(
             + "\nIf it should receive mail, publish an MX record first (see MX-01), then add "
             "reports (rua) to a mailbox that someone reads.",
         )
-    elif not reports and at in null_mx:
+    elif not reports and at in null_mx and at == domain:
         # The domain says it accepts no mail (RFC 7505): reports to a mailbox there would be
         # refused. p=reject suits a domain without mail; one that sends needs reports elsewhere.
         out.add(
@@ -2525,6 +2564,22 @@ def _monitoring(
             + txt_fix(name, suggested_record(at, record, "reject"))
             + "\nIf it does send mail, add reports (rua) to a mailbox at a domain that receives "
             "mail.",
+        )
+    elif not reports and at in no_mailbox:
+        # The owner of the record takes no mail, yet the checked domain may send (a subdomain
+        # under an organisational domain's null MX, or a domain MX-01 tells to publish a real
+        # MX): its policy stays, and the reports go to a mailbox that can receive them.
+        out.add(
+            "DMARC-06",
+            Status.WARN,
+            f"The policy is {tag}=none and no report address (rua) is set: it neither protects "
+            f"{domain} nor tells you who sends mail as it. {no_mailbox[at]}, so a report "
+            "mailbox there would receive no report.",
+            subject=name,
+            evidence=evidence,
+            fix=f"Add reports to the record at {name}, keeping its policy: {OTHER_MAILBOX}. "
+            f"Once the reports show that {domain}'s own mail passes DMARC, move to quarantine, "
+            "then reject.",
         )
     elif not reports:
         repairs.offer(

@@ -1496,7 +1496,7 @@ def no_mail_fix(domain: str, reading: mx.NoMailReading | None, *, then: str, if_
         return ""
     words = reading.takes_no_mail.words
     if reading.advice is None:
-        # Its own address takes no mail, yet it sends (mx._sending_signs).
+        # Its own address takes no mail, yet it sends (mx.sending_signs).
         return (
             f"{domain} has no MX record and its own address takes no mail (see MX-01: {words}), "
             "and MTA-STS protects mail on its way to a domain's mail servers. Publish an MX "
@@ -1803,12 +1803,19 @@ def _record_findings(
     if kept and spaced:
         delete_spaced = "\n".join(delete_record_fix(subject, r) for r in spaced)
     if state.record_status == "multiple":
+        # At a domain that takes no mail the fix is no_mail's (delete the record, or an MX
+        # first): the summary does not ask to keep one record ahead of it.
+        keep = (
+            f"{ctx.domain} has no MX record and its own address takes no mail (see MX-01): "
+            "the fix says what comes before keeping one."
+            if no_mail and not delete_spaced
+            else "Keep one."
+        )
         out.add(
             "MTASTS-02",
             Status.FAIL,
             f"There are {sum(r.is_sts for r in state.candidates)} MTA-STS records; senders "
-            "need exactly one and otherwise assume there is no policy (RFC 8461 §3.1). "
-            "Keep one.",
+            f"need exactly one and otherwise assume there is no policy (RFC 8461 §3.1). {keep}",
             subject=subject,
             evidence=txt_ev,
             fix=delete_spaced or new_record,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -276,7 +277,7 @@ async def _read_no_mail(ctx: CheckContext) -> NoMailReading:
     no_mail = await implicit_takes_no_mail(ctx, wait_seconds=NO_MAIL_WAIT_SECONDS)
     if no_mail is None:
         return NoMailReading(None)
-    signs, _ = await _sending_signs(ctx)
+    signs, _ = await sending_signs(ctx)
     return NoMailReading(no_mail, tuple(signs))
 
 
@@ -332,7 +333,7 @@ async def no_mail_records(ctx: CheckContext) -> list[str]:
     return lines
 
 
-async def _sending_signs(ctx: CheckContext) -> tuple[list[str], list[str]]:
+async def sending_signs(ctx: CheckContext) -> tuple[list[str], list[str]]:
     """Evidence that a null-MX domain sends mail anyway (DKIM keys, an SPF record authorising
     senders, a BIMI record), and the names of the DKIM and BIMI records among it."""
     from checks import dkim
@@ -348,6 +349,17 @@ async def _sending_signs(ctx: CheckContext) -> tuple[list[str], list[str]]:
         signs.append(f"BIMI record at default._bimi.{ctx.domain}")
         published.append(f"default._bimi.{ctx.domain}")
     return signs, published
+
+
+def not_a_null_mx(domain: str, signs: Sequence[str] = ()) -> str:
+    """Why a domain that sends is offered no null MX (MX-01, SMTP-01): receivers may reject
+    mail from a domain that says it receives none (RFC 7505 §4.2). `signs` (sending_signs)
+    are named when the finding has not named them already."""
+    sends = f"{domain} sends mail" + (f" ({'; '.join(signs)})" if signs else "")
+    return (
+        f"Not a null MX ({domain}. MX 0 .): {sends}, and receivers may reject mail from a "
+        "domain that says it receives none (RFC 7505 §4.2)."
+    )
 
 
 def _null_mx_sender_fix(domain: str, published: list[str]) -> str:
@@ -545,11 +557,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "(then set up MTA-STS and TLS-RPT for that server), and keep its address "
                 "records: they are the website's:\n"
                 f"{ctx.domain}. MX 10 <your mail server's host name>.\n"
-                f"Not a null MX ({ctx.domain}. MX 0 .): {ctx.domain} sends mail, and "
-                "receivers may reject mail from a domain that says it receives none (RFC "
-                f"7505 §4.2). Only if {ctx.domain} no longer sends mail, remove what shows "
-                f"it does ({'; '.join(signs)}); MX-01 then gives the records of a domain "
-                "that sends and receives no mail.",
+                f"{not_a_null_mx(ctx.domain)} Only if {ctx.domain} no longer sends mail, "
+                f"remove what shows it does ({'; '.join(signs)}); MX-01 then gives the "
+                "records of a domain that sends and receives no mail.",
             )
         elif no_mail is not None:
             # A website or a parked name: mail has nowhere to go, and "MX 10 <the domain>"
@@ -645,7 +655,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 
     # MX-03: null-MX domain posture.
     if mx.null_mx:
-        signs, published = await _sending_signs(ctx)
+        signs, published = await sending_signs(ctx)
         if signs:
             out.add(
                 "MX-03",
@@ -676,10 +686,10 @@ async def _no_address(
     out: Collector, ctx: CheckContext, record: dict[str, Any], host: MxHost
 ) -> None:
     """MX-01 fail: no MX and no address, so no mail can be delivered. The null MX is offered
-    only to a domain with no sign that it sends (_sending_signs, as SMTP-01 does): receivers
+    only to a domain with no sign that it sends (sending_signs, as SMTP-01 does): receivers
     may reject mail from a domain that says it receives none (RFC 7505 §4.2), and MX-03
     would then warn about the very record offered here."""
-    signs, _ = await _sending_signs(ctx)
+    signs, _ = await sending_signs(ctx)
     evidence: dict[str, Any] = {"mx": record, "implicit_mx": host.evidence()}
     if not signs:
         out.add(
@@ -705,10 +715,8 @@ async def _no_address(
         fix="Publish an MX record naming the server that receives the domain's mail (then set "
         "up MTA-STS and TLS-RPT for that server):\n"
         f"{ctx.domain}. MX 10 <your mail server's host name>.\n"
-        f"Not a null MX ({ctx.domain}. MX 0 .): {ctx.domain} sends mail, and receivers may "
-        "reject mail from a domain that says it receives none (RFC 7505 §4.2). Only if "
-        f"{ctx.domain} no longer sends mail, remove what shows it does ({'; '.join(signs)}); "
-        "MX-01 then offers the null MX.",
+        f"{not_a_null_mx(ctx.domain)} Only if {ctx.domain} no longer sends mail, remove what "
+        f"shows it does ({'; '.join(signs)}); MX-01 then offers the null MX.",
     )
 
 

@@ -26,13 +26,16 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from checks import certs, net
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.dns import normalize
 from checks.findings import Collector, Finding, Mechanism, Status
+
+if TYPE_CHECKING:
+    from checks.mx import MxSet
 
 MECHANISM = Mechanism.SMTP
 
@@ -1453,7 +1456,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         # cannot receive mail at all. That is SMTP-01's fail, not "does not apply", which only
         # a null MX earns (RFC 7505); otherwise a dead MX would score better than a live one.
         # MX-03's signs that the domain sends: a null MX does not suit a domain that does.
-        signs, _ = await mx._sending_signs(ctx)
+        signs, _ = await mx.sending_signs(ctx)
         _no_address(out, ctx, mxset, signs)
     tlsa = {h.name: await dane.get_tlsa(ctx, h.name) for h in hosts}
     # MX-01's reading of a domain whose own address takes no mail (every probe has finished,
@@ -1468,7 +1471,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 
 
 def _no_address(
-    out: Collector, ctx: CheckContext, mxset: Any, sending_signs: list[str] | None = None
+    out: Collector, ctx: CheckContext, mxset: MxSet, sending_signs: list[str] | None = None
 ) -> None:
     """SMTP-01 fail: port 25 is reachable nowhere, because no MX host has an address. The null
     MX is offered only to a domain with no sign that it sends (`sending_signs`, mx's: DKIM
@@ -1502,14 +1505,12 @@ def _no_address(
 
 
 def _no_address_fix(domain: str, sending_signs: list[str]) -> str:
+    from checks import mx  # at run time, as evaluate does: mx imports starttls
+
     publish = "Publish an MX record naming a mail server with an A/AAAA record (see MX-01, MX-06)"
     if not sending_signs:
         return f"{publish}, or a null MX (MX 0 .) if the domain should receive no mail."
-    return (
-        f"{publish}. Not a null MX ({domain}. MX 0 .): {domain} sends mail "
-        f"({'; '.join(sending_signs)}), and receivers may reject mail from a domain that says "
-        "it receives none (RFC 7505 §4.2)."
-    )
+    return f"{publish}. {mx.not_a_null_mx(domain, sending_signs)}"
 
 
 def _reachability(
