@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +99,75 @@ def _ede_reasons(answer: DnsAnswer) -> list[str]:
         f"EDE {code} ({EDE_DNSSEC.get(code, 'other')}){': ' + text if text else ''}"
         for code, text in answer.ede
     ]
+
+
+def bogus_advice(
+    answers: Iterable[DnsAnswer], zone: str, generic: str, *, unsigned: bool = False
+) -> tuple[str, str]:
+    """(cause, remedy) for a bogus verdict, from the RFC 8914 codes the resolver gave with it.
+
+    A mail admin needs the one remedy that fits: expired signatures want the signer looked at,
+    future ones its clock, a DS without its key the registrar. `zone` names the zone to act on
+    ("the zone holding mx.example.net"); `generic` is the caller's remedy when the codes do not
+    tell (none, 5 or 6, or several at once). `unsigned`: the zone is known to publish no
+    DNSKEY at all, so "DNSKEY Missing" means it is served unsigned, not a rollover half done.
+    """
+    codes = sorted({code for answer in answers for code, _ in answer.ede if code in EDE_DNSSEC})
+    named = ", ".join(f"EDE {code} ({EDE_DNSSEC[code]})" for code in codes)
+    code = codes[0] if len(codes) == 1 else None
+    if code == 7:
+        return (
+            f"The resolver says {named}: the signatures have expired, so the signer stopped "
+            "re-signing the zone",
+            f"Re-sign {zone} and find out why re-signing stopped (automatic signing switched "
+            "off, a cron job that no longer runs, or a hidden primary that is down)",
+        )
+    if code == 8:
+        # The same remedy DNSSEC-05 gives: re-signing with a clock still ahead makes the same
+        # signatures (RFC 4035 §5.3.1).
+        return (
+            f"The resolver says {named}: the signatures start in the future, so the signer's "
+            "clock is ahead, and they validate nowhere until that date",
+            f"Set the signing server's clock right (NTP), then re-sign {zone}",
+        )
+    if code == 9 and unsigned:
+        return (
+            f"The resolver says {named}: the zone publishes no DNSKEY at all (it is served "
+            "unsigned) while its parent has a DS record for it",
+            f"Sign {zone} (all its records) at its DNS host, or remove the DS record at the "
+            "registrar",
+        )
+    if code == 9:
+        return (
+            f"The resolver says {named}: the DS record at the parent matches no DNSKEY the "
+            "zone publishes, as when a key rollover finished at the zone but not at the "
+            "registrar, or the reverse",
+            f"Publish at the registrar the DS record of the current KSK of {zone} (the key "
+            "that signs its DNSKEY set), or publish again the key the DS names",
+        )
+    if code == 10:
+        return (
+            f"The resolver says {named}: records come without signatures while the DS record "
+            "at the parent says the zone is signed",
+            f"Sign {zone} (all its records) at its DNS host, or remove the DS record at the "
+            "registrar",
+        )
+    if codes:
+        return f"The resolver says {named}", generic
+    return "The resolver gave no reason (no RFC 8914 extended error)", generic
+
+
+def bogus_fix(
+    answers: Iterable[DnsAnswer],
+    zone: str,
+    generic: str,
+    *,
+    alternative: str = "",
+    unsigned: bool = False,
+) -> str:
+    """The fix text of a bogus finding: the remedy (and `alternative`), then its cause."""
+    cause, remedy = bogus_advice(answers, zone, generic, unsigned=unsigned)
+    return f"{remedy}{alternative}. {cause}."
 
 
 async def validation_status(ctx: CheckContext, name: str, rdtype: str = "SOA") -> Validation:
@@ -311,7 +381,29 @@ def _dnssec01(
     elif v.status == "insecure":
         has_keys = dnskey is not None and dnskey.exists and not dnskey.failed
         has_ds = ds is not None and ds.exists and not ds.failed
-        if has_keys and has_ds:
+        tail = "lookups cannot be authenticated and DANE is not possible for names in it."
+        fix: str | None
+        if has_keys and has_ds and ds is not None and _unexplained_insecure(ds, resolver):
+            # The DS names an algorithm validators implement, so nothing in the records says
+            # why the answers came back without AD: "validators cannot use that DS" and its
+            # fix would contradict a passing DNSSEC-02.
+            assert resolver is not None
+            if resolver.validates is None:
+                what = (
+                    f"{v.name} is signed and its parent publishes a DS record (see DNSSEC-02), "
+                    "but its answers came back without the AD bit and whether our resolver "
+                    f"validates could not be told ({resolver.detail})"
+                )
+                tail = "whether validating resolvers authenticate its lookups was not checked."
+            else:
+                what = (
+                    f"{v.name} is signed and its parent publishes a DS record (see DNSSEC-02), "
+                    "but that DS came back unauthenticated too, so a zone above it is not "
+                    "signed or not validated and validating resolvers treat the zone as "
+                    "unsigned (insecure)"
+                )
+            fix = None
+        elif has_keys and has_ds:
             # Signed, with a DS validators cannot use (an algorithm they do not implement,
             # RFC 4035 §5.2): "not signed, enable signing" would send the owner the wrong way.
             what = (
@@ -335,7 +427,7 @@ def _dnssec01(
         out.add(
             "DNSSEC-01",
             Status.INFO,
-            f"{what}: lookups cannot be authenticated and DANE is not possible for names in it.",
+            f"{what}: {tail}",
             subject=subject,
             evidence=v.evidence(),
             fix=fix,
@@ -349,8 +441,18 @@ def _dnssec01(
             "SERVFAIL, so mail, MTA-STS and DMARC lookups for it all fail.",
             subject=subject,
             evidence=v.evidence(),
-            fix="Re-sign the zone (expired or broken signatures) or fix the DS record at the "
-            "registrar so it matches a current DNSKEY.",
+            fix=bogus_fix(
+                [v.answer],
+                "the zone",
+                "Re-sign the zone (expired or broken signatures) or fix the DS record at the "
+                "registrar so it matches a current DNSKEY",
+                # A DS over a zone with no keys: "DNSKEY Missing" has no KSK to publish.
+                unsigned=ds is not None
+                and ds.exists
+                and dnskey is not None
+                and not dnskey.failed
+                and not dnskey.exists,
+            ),
         )
     else:
         out.add(
@@ -361,6 +463,17 @@ def _dnssec01(
             subject=subject,
             evidence=v.evidence(),
         )
+
+
+def _unexplained_insecure(ds: DnsAnswer, resolver: ResolverValidation | None) -> bool:
+    """A zone with keys and a DS reads insecure, yet its DS names an algorithm validators
+    implement (RFC 8624 §3.1) and either our resolver's validating could not be told or the
+    DS itself came back without AD: the DS is not what makes it insecure."""
+    if resolver is None or resolver.validates is False:
+        return False
+    if all(int(r.algorithm) in ALG_VALIDATION_MUST_NOT for r in ds.records):
+        return False
+    return resolver.validates is None or not ds.ad
 
 
 def _dnskeys(dnskey: DnsAnswer) -> list[Any]:
@@ -852,7 +965,11 @@ async def _mail_names(
                             "lookup": answer.evidence(),
                             "checking_disabled": retry.evidence(),
                         },
-                        fix="Re-sign the zone so that its NSEC/NSEC3 records are valid.",
+                        fix=bogus_fix(
+                            [answer],
+                            f"the zone holding {name}",
+                            "Re-sign the zone so that its NSEC/NSEC3 records are valid",
+                        ),
                     )
             elif answer.empty and status.status == "secure" and _within(name, ctx.domain):
                 if answer.ad:
@@ -951,8 +1068,12 @@ def _bogus_mail_name(out: Collector, name: str, answer: DnsAnswer, retry: DnsAns
         "at all.",
         subject=name,
         evidence={"lookup": answer.evidence(), "checking_disabled_retry": retry.evidence()},
-        fix=f"Re-sign the zone holding {name} (or the zone its CNAME leads to) so that the "
-        "record validates.",
+        fix=bogus_fix(
+            [answer],
+            f"the zone holding {name} (or the zone its CNAME leads to)",
+            f"Re-sign the zone holding {name} (or the zone its CNAME leads to) so that the "
+            "record validates",
+        ),
     )
 
 
@@ -966,6 +1087,9 @@ def _dnssec09(out: Collector, host: Any, tlsa: Any, unvalidated: bool = False) -
         # SERVFAIL, and the retry with CD answers signed data: the records fail validation. Validating
         # senders cannot resolve them (checklist §0: bogus is a failure, not "could not check").
         types = "/".join(a.rdtype for a in bogus)
+        # The codes ride on the SERVFAILs, not on the CD retries that proved them bogus.
+        kinds = {a.rdtype for a in bogus}
+        failed = [a for a in host.answers if a.rdtype in kinds and a.failed]
         out.add(
             "DNSSEC-09",
             Status.FAIL,
@@ -977,8 +1101,13 @@ def _dnssec09(out: Collector, host: Any, tlsa: Any, unvalidated: bool = False) -
                 "lookups": [a.evidence() for a in host.answers],
                 "checking_disabled_retries": [a.evidence() for a in host.cd_answers],
             },
-            fix=f"Re-sign the zone holding {host.name} (expired signatures, or a DS that "
-            "matches no DNSKEY), or point the MX at a host in a zone that validates.",
+            fix=bogus_fix(
+                failed,
+                f"the zone holding {host.name}",
+                f"Re-sign the zone holding {host.name} (expired signatures, or a DS that "
+                "matches no DNSKEY)",
+                alternative=", or point the MX at a host in a zone that validates",
+            ),
         )
         return
     answers = [a for a in host.answers if a.exists]
