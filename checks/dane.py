@@ -650,7 +650,14 @@ def _host_findings(
                 else ""
             )
             where = ""
-            fix = f"Re-sign the zone holding {state.qname} or remove the broken records."
+            from checks import dnssec
+
+            # The remedy the resolver's RFC 8914 code points to, as DNSSEC-01/07/09 give it.
+            answers = [state.answer] if state.answer is not None else []
+            target = f"the zone holding {state.qname}"
+            # Removing the TLSA records helps only when the rest of the zone validates; a
+            # DS without its key or a zone served unsigned fails every record in it.
+            alternative = "" if _zone_wide(state.answer) else ", or remove the broken records"
             if state.alias_target:
                 other = state.alias_zone or f"the zone holding {state.alias_target}"
                 where = (
@@ -660,11 +667,12 @@ def _host_findings(
                 ev = {**ev, "alias_target": state.alias_target}
                 if state.alias_zone:
                     ev["alias_zone"] = state.alias_zone
-                fix = (
-                    f"Re-sign {other} (where the alias {state.qname} leads; ask its operator "
-                    f"if it is not yours), or point {state.qname} at TLSA records in a zone "
-                    "that validates."
+                target = (
+                    f"{other} (where the alias {state.qname} leads; ask its operator if it is "
+                    "not yours)"
                 )
+                alternative = f", or point {state.qname} at TLSA records in a zone that validates"
+            fix = dnssec.bogus_fix(answers, target, f"Re-sign {target}", alternative=alternative)
             why = _bogus_reason(state.answer)
             out.add(
                 "DANE-02",
@@ -873,6 +881,15 @@ def _host_findings(
 
     _probe_findings(out, host, state, probes, known)
     return True
+
+
+def _zone_wide(answer: DnsAnswer | None) -> bool:
+    """The resolver's one DNSSEC code says the whole zone fails: 9 (the DS matches no DNSKEY)
+    or 10 (no signatures where the DS says there must be), not just this RRset."""
+    from checks.dnssec import EDE_DNSSEC
+
+    codes = {code for code, _ in (answer.ede if answer is not None else []) if code in EDE_DNSSEC}
+    return len(codes) == 1 and codes <= {9, 10}
 
 
 def _bogus_reason(answer: DnsAnswer | None) -> str:
