@@ -102,6 +102,7 @@ def team_page(
         "api_keys": list(
             ApiKey.active().filter(team=team).select_related("created_by").order_by("created")
         ),
+        "api_keys_left": list(ApiKey.creator_left_lately(team)),
         "api_form": api_form or ApiKeyForm(),
         "api_max_keys": MAX_KEYS,
         "api_rate": f"{RATE} requests in {WINDOW} seconds",

@@ -78,6 +78,17 @@ class ApiKey(models.Model):
         return cls.objects.filter(revoked_at=None)
 
     @classmethod
+    def creator_left_lately(cls, team: Team) -> models.QuerySet[ApiKey]:
+        """The team's keys revoked in the last LEFT_SHOWN because their creator left the team,
+        newest first: the team page lists them so the owner learns why a script stopped (a
+        key the owner revoked is known)."""
+        return cls.objects.filter(
+            team=team,
+            revoked_why=cls.Revoked.CREATOR_LEFT,
+            revoked_at__gte=timezone.now() - LEFT_SHOWN,
+        ).order_by("-revoked_at", "-pk")
+
+    @classmethod
     def create_for(cls, team: Team, label: str, user: User | None) -> tuple[ApiKey, str]:
         """A new key of `team`: the row, and the key itself, which is nowhere else after this
         (the caller shows it once). The caller holds the team's row (see views.key_create)."""
