@@ -10,7 +10,6 @@ in between (never_cache: Cache-Control: no-store).
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -18,7 +17,6 @@ from functools import wraps
 from typing import Any
 from uuid import UUID
 
-import idna
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -31,6 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from checks.domainname import DomainNameError, to_ascii_domain
 from mailsec.accounts.forms import InviteForm
 from mailsec.accounts.models import Team
 from mailsec.accounts.scope import current_team
@@ -218,16 +217,11 @@ def _team_domain(key: ApiKey, name: str, with_run: bool = True) -> Domain | None
     """The key's team's domain called `name` (A-label or U-label, any case, a trailing dot
     or not), else None: another team's domain of that name is never looked at. With its last
     run (tens of kB of findings) only `with_run`."""
-    # The other dots IDNA reads as label separators, also as the trailing dot, as
-    # checks.domainname.to_ascii_domain reads them: "。" typed by a Japanese input method.
-    name = re.sub("[\u3002\uff0e\uff61]", ".", name.strip()).rstrip(".").lower()
-    if not name or len(name) > 253:
+    try:
+        # As the Domains page reads a typed name (it stored the name this way).
+        name = to_ascii_domain(name)
+    except DomainNameError:
         return None
-    if not name.isascii():
-        try:
-            name = idna.encode(name, uts46=True).decode()
-        except (idna.IDNAError, UnicodeError):
-            return None
     found = Domain.objects.filter(team_id=key.team_id, name=name)
     if with_run:
         found = found.select_related("last_run")
