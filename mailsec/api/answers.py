@@ -126,21 +126,17 @@ def run_statuses(runs: Sequence[CheckRun]) -> dict[int, str]:
     run whose transport categories all did not apply may be a null MX (MX-03): those runs'
     findings are read to tell, few and small (a domain that receives no mail has no
     transport findings)."""
+    # Its categories alone rule a run out (scoring.receives_no_mail's other half, as if
+    # MX-03 were there); the findings of those left say whether MX-03 is.
     maybe_no_mail = [
-        run.pk
-        for run in runs
-        if all(
-            (run.score_detail or {}).get("categories", {}).get(str(m), {}).get("reason")
-            == "does not apply"
-            for m in scoring.TRANSPORT
-        )
+        run.pk for run in runs if scoring.receives_no_mail(run.score_detail or {}, ["MX-03"])
     ]
     no_mail = {
         pk
-        for pk, findings in CheckRun.objects.filter(pk__in=maybe_no_mail).values_list(
-            "pk", "findings"
+        for pk, detail, findings in CheckRun.objects.filter(pk__in=maybe_no_mail).values_list(
+            "pk", "score_detail", "findings"
         )
-        if any(f.get("id") == "MX-03" for f in findings or [])
+        if scoring.receives_no_mail(detail or {}, (f.get("id", "") for f in findings or []))
     }
     return {
         run.pk: _checked_score(
@@ -165,15 +161,21 @@ def finding_counts(runs: Iterable[tuple[int, Any]]) -> dict[int, dict[str, int]]
         for run_id, findings in CheckRun.objects.filter(pk__in=missing).values_list(
             "pk", "findings"
         ):
-            tally = dict.fromkeys(STATUSES, 0)
-            for finding in findings or []:
-                status = str(finding.get("status", ""))
-                if status in tally:
-                    tally[status] += 1
+            tally = _tally(findings or [])
             counts[run_id] = tally
             fresh[keys[run_id]] = tally
         cache.set_many(fresh, COUNTS_CACHE_SECONDS)
     return counts
+
+
+def _tally(findings: list[dict[str, Any]]) -> dict[str, int]:
+    """How many of `findings` have each status (all six, 0 or more)."""
+    tally = dict.fromkeys(STATUSES, 0)
+    for finding in findings:
+        status = str(finding.get("status", ""))
+        if status in tally:
+            tally[status] += 1
+    return tally
 
 
 def hosting_of(policy: HostedPolicy | None) -> dict[str, Any] | None:
@@ -247,13 +249,7 @@ def details(request: HttpRequest, domain: Domain, policy: HostedPolicy | None) -
     if not domain.is_verified:
         return unverified(request, domain)
     run = domain.last_run if domain.last_checked_at is not None else None
-    counts = None
-    if run is not None:
-        counts = dict.fromkeys(STATUSES, 0)
-        for finding in run.findings:
-            status = str(finding.get("status", ""))
-            if status in counts:
-                counts[status] += 1
+    counts = _tally(run.findings) if run is not None else None
     answer = summary(request, domain, run.score_version if run else None, counts, policy)
     answer["findings"] = [
         {
