@@ -10,13 +10,11 @@ workers uses. Nothing happens without xdist or without REDIS_URL."""
 from __future__ import annotations
 
 import os
-import re
+from urllib.parse import urlsplit, urlunsplit
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 _url = os.environ.get("REDIS_URL", "")
 if _worker.startswith("gw") and _url.startswith(("redis://", "rediss://")):
+    # redis://host:port[/db][?query]: the path is the database number.
     _db = int(_worker[2:]) + 1
-    # redis://host:port[/db][?query]: replace or add the database number.
-    _base, _, _query = _url.partition("?")
-    _base = re.sub(r"/\d*$", "", _base.rstrip("/")) if _base.count("/") > 2 else _base
-    os.environ["REDIS_URL"] = f"{_base}/{_db}" + (f"?{_query}" if _query else "")
+    os.environ["REDIS_URL"] = urlunsplit(urlsplit(_url)._replace(path=f"/{_db}"))
