@@ -2201,14 +2201,7 @@ async def _null_mx_hosts(ctx: CheckContext, parsed: ParsedDmarc) -> dict[str, Dn
         )
     )
     answers = await asyncio.gather(*(ctx.dns.query(h, "MX") for h in hosts))
-    return {
-        host: answer
-        for host, answer in zip(hosts, answers, strict=True)
-        if not answer.failed
-        and answer.records
-        and all(getattr(r, "exchange", None) is not None for r in answer.records)
-        and all(r.exchange.to_text() == "." for r in answer.records)  # type: ignore[attr-defined]
-    }
+    return {host: answer for host, answer in zip(hosts, answers, strict=True) if is_null_mx(answer)}
 
 
 def _null_mx_address(
