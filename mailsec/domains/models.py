@@ -6,7 +6,9 @@ import asyncio
 import logging
 import re
 import secrets
+import time
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -50,6 +52,29 @@ def check_interval() -> timedelta:
 
 
 VERIFY_ERROR_LENGTH = 300  # what verify() and recheck_control() may write to verify_error
+
+# A person pressing Verify waits for its lookups inside the web request, which gunicorn kills at
+# 30 s (deploy/systemd/mailsec-web.service), while MAILSEC_CHECK_TIMEOUT may be set to anything:
+# all of a press's lookups (the challenge, then the hints, then the rivals' re-checks of a
+# domain newly verified) end by VERIFY_WEB_BUDGET seconds, leaving time to save and answer.
+# The challenge lookup may use all of it; no later lookup is started with less than
+# VERIFY_MIN_LOOKUP seconds left (a resolver that answers at all answers well within it).
+VERIFY_WEB_BUDGET = 20.0
+VERIFY_MIN_LOOKUP = 2.0
+# When the press under way must be answered by (time.monotonic()), None outside one. A context
+# variable, not an argument: the rivals' re-checks run on other Domain objects, deep inside
+# verify(), and each challenge lookup reads it where it sets its timeout.
+_press_deadline: ContextVar[float | None] = ContextVar("verify_press_deadline", default=None)
+
+
+def _lookup_timeout(timeout: float) -> float:
+    """A lookup's timeout: the engine's, or less in a press of Verify near its deadline (0:
+    too little left to start one)."""
+    deadline = _press_deadline.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    return min(timeout, left) if left >= VERIFY_MIN_LOOKUP else 0.0
 
 
 def _shortened(text: str, length: int = 60) -> str:
@@ -228,11 +253,16 @@ class Domain(models.Model):
 
     def _look_up_challenge(self) -> DnsAnswer:
         """The challenge name's TXT answer, through the engine's
-        resolver (never the system's: in the lab and in production they differ)."""
-        from checks.dns import DnsClient
+        resolver (never the system's: in the lab and in production they differ). Within a
+        press of Verify, in what is left of its budget: a TIMEOUT, unasked, when too little is."""
+        from checks.dns import DnsAnswer, DnsClient
         from checks.tasks import engine_config
 
-        client = DnsClient(engine_config())
+        config = engine_config()
+        timeout = _lookup_timeout(config.timeout)
+        if not timeout:
+            return DnsAnswer(self.challenge_name, "TXT", "TIMEOUT", detail="no time left to ask")
+        client = DnsClient(engine_config(timeout=timeout))
         return asyncio.run(client.txt(self.challenge_name))
 
     def publishes_challenge(self, answer: DnsAnswer) -> bool:
@@ -249,13 +279,16 @@ class Domain(models.Model):
         name with the zone once more (a DNS panel that appends the zone to the host typed) or
         at the domain itself; with the zone appended ("" for the domain itself). None when it
         is at neither or the lookups fail. Only a hint for the message: the proof is the
-        record at challenge_name."""
+        record at challenge_name. Not looked for when the press has too little time left."""
         from checks.dns import DnsClient
         from checks.domainname import organizational_domain
         from checks.tasks import engine_config
 
         config = engine_config()
-        client = DnsClient(config)
+        timeout = _lookup_timeout(config.timeout)
+        if not timeout:
+            return None
+        client = DnsClient(engine_config(timeout=timeout))
         # The panel's zone is the domain itself or, for a subdomain, usually the registered
         # domain above it (mail.example.com in example.com's zone).
         zones = {self.name, organizational_domain(self.name, config.extra_public_suffixes)}
@@ -272,8 +305,18 @@ class Domain(models.Model):
     def verify(self, hints: bool = True) -> bool:
         """Look for the challenge TXT. Records the outcome; True when verified. A domain
         verified here for the first time contests the same name verified by other teams.
-        `hints`: look for the value at likely wrong names too, to say where it is (for a
-        person pressing Verify; the background task does not)."""
+        `hints`, for a person pressing Verify (the background task passes False): look for
+        the value at likely wrong names too, to say where it is, and end all the lookups
+        within VERIFY_WEB_BUDGET, as the person waits for them in a web request. Without,
+        each lookup gets the engine's timeout (the background task keeps its own budget)."""
+        deadline = time.monotonic() + VERIFY_WEB_BUDGET if hints else None
+        token = _press_deadline.set(deadline)
+        try:
+            return self._verify(hints)
+        finally:
+            _press_deadline.reset(token)
+
+    def _verify(self, hints: bool) -> bool:
         answer = self._look_up_challenge()
         now = timezone.now()
         self.verify_checked_at = now
