@@ -267,6 +267,13 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
             continue
         if uri.why:
             why = uri.why
+        elif _REPEATED_RUA.match(uri.uri):
+            # "rua=mailto:a@x,rua=https://r/": the tag written again inside the list, so the
+            # URI senders read begins "rua=" and they drop it.
+            why = (
+                "repeats the tag name 'rua=' inside the list, so senders read no URI there; "
+                "list the addresses after one rua=, separated by commas"
+            )
         elif any(c in uri.uri for c in _WSP):
             why = "contains whitespace, which a URI cannot hold (separate addresses with ',')"
         elif uri.scheme in {"mailto", "https"}:
@@ -447,6 +454,9 @@ def _salvaged_uris(record: TlsRptRecord) -> list[ReportUri]:
     return uris
 
 
+# A URI in a rua list that begins with the tag again: "rua=mailto:a@x,rua=https://r/".
+_REPEATED_RUA = re.compile(r"rua[ \t]*=[ \t]*", re.IGNORECASE)
+
 # An RFC 5322 dot-atom local part limited to characters a mailto: URI carries unencoded
 # (RFC 6068 §2); "!" is left out: in a rua list it reads as a DMARC size limit (TLSRPT-07).
 _MAILTO_LOCAL = re.compile(r"[A-Za-z0-9$'*+_~-]+(?:\.[A-Za-z0-9$'*+_~-]+)*")
@@ -454,7 +464,11 @@ _MAILTO_LOCAL = re.compile(r"[A-Za-z0-9$'*+_~-]+(?:\.[A-Za-z0-9$'*+_~-]+)*")
 
 def _repaired_uri(uri: ReportUri) -> str:
     """A report URI senders can use: as published, or a bare address given its mailto:
-    scheme. '' when the intent is not certain (an http: URL, a broken address)."""
+    scheme, or one written with the tag again in front ("rua=https://…"). '' when the intent
+    is not certain (an http: URL, a broken address)."""
+    if not uri.usable and (repeated := _REPEATED_RUA.match(uri.uri)):
+        again = _parse_uri(uri.uri[repeated.end() :], [])
+        return _repaired_uri(again) if again.scheme else ""
     if uri.usable:
         if uri.scheme == "mailto":
             # "!10m" is DMARC's size limit, not part of a TLS-RPT address (TLSRPT-07); a '!'
@@ -626,7 +640,24 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             _one_record(out.findings, fix_for(state.candidates), without, ctx.domain, no_mail)
     # TLSRPT-11: a short TTL on an unsigned zone makes the record easy to suppress (RFC 8460 §7).
     await _ttl_note(ctx, state.answer, subject, ev, out)
+    if state.answer.cnames:
+        for finding in out.findings:
+            finding.fix = _at_alias_target(finding.fix, ctx.domain, state.answer.cnames[-1])
     return out.findings
+
+
+def _at_alias_target(fix: str, domain: str, target: str) -> str:
+    """A fix for a domain whose _smtp._tls name is an alias (a CNAME to a provider or an MSP's
+    shared name): a TXT cannot sit next to a CNAME (RFC 1034 §3.6.2), so the records are
+    changed at the target, by whoever runs it, as MTA-STS's `delegated` says for _mta-sts."""
+    record = f"_smtp._tls.{domain}. TXT "
+    if record not in fix:
+        return fix
+    return (
+        fix.replace(record, f"{target}. TXT ")
+        + f"\n(_smtp._tls.{domain} is an alias of {target}: its TXT records are changed "
+        "there, by whoever runs it, or the alias is replaced by the record above.)"
+    )
 
 
 async def _ttl_note(
