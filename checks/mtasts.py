@@ -2799,6 +2799,25 @@ async def _mx_findings(
             "public CA: point the MX record at such a host name instead (see the MX findings)."
         )
     cover = "\n".join(covers)
+    # An MX name that is an alias (MX-04) of a host the policy names: senders match the name in
+    # the MX record, not where it points (RFC 8461 §4.1), so the policy misses it. Pointing the
+    # MX at that host makes the policy match as written, with no mode lowered meanwhile.
+    aliased = [
+        h
+        for h in unmatched
+        if h.cname_target and any(policy_matches(p, h.cname_target) for p in patterns)
+    ]
+    alias_note = "".join(
+        f" {h.name} is an alias (CNAME) of {h.cname_target}, which the policy names, but "
+        "senders match the name in the MX record, not where it points (RFC 8461 §4.1)."
+        for h in aliased
+    )
+    if aliased:
+        cover = "Point the MX record at the host the policy names (see MX-04):\n" + "\n".join(
+            f"{mxset.answer.name}. MX {h.preference} {h.cname_target}." for h in aliased
+        )
+        if covers:
+            cover += "\nOr keep the alias and change the policy:\n" + "\n".join(covers)
     unreached = [h.name for h in unmatched if h.name in gone]
     if not matched:
         also = ""
@@ -2809,7 +2828,8 @@ async def _mx_findings(
             "MTASTS-30",
             hard,
             f"No MX host ({', '.join(mxset.names)}) matches the policy's mx patterns "
-            f"({', '.join(patterns)}); senders enforcing the policy cannot deliver.{also}",
+            f"({', '.join(patterns)}); senders enforcing the policy cannot deliver."
+            f"{alias_note}{also}",
             subject=ctx.domain,
             evidence=ev,
             fix=cover,
@@ -2823,7 +2843,7 @@ async def _mx_findings(
             "MTASTS-30",
             Status.INFO if no_mail else Status.WARN,
             f"MX host(s) {', '.join(h.name for h in unmatched)} match no mx pattern; "
-            f"{_uncovered_effect(mxset, matched, unmatched, gone)}",
+            f"{_uncovered_effect(mxset, matched, unmatched, gone)}{alias_note}",
             subject=ctx.domain,
             evidence=ev | {NO_MAIL: "no address"} if no_mail else ev,
             fix=cover,
