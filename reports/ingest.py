@@ -53,6 +53,7 @@ from reports.models import (
     TlsReport,
     copy_outcome,
     insert_details,
+    keep_own_policies,
     policy_fields,
     report_fields,
 )
@@ -182,8 +183,11 @@ def _parse(chunk: list[_Item], max_bytes: int) -> tuple[list[_File], int]:
             parsed: ParsedReport | None = None
             status, error = RawReport.PARSED, ""
             try:
-                parsed = parse_report(
-                    body, report_domain=address.domain_name, max_bytes=max_bytes, member=member
+                parsed = keep_own_policies(
+                    parse_report(
+                        body, report_domain=address.domain_name, max_bytes=max_bytes, member=member
+                    ),
+                    address.domain_name,
                 )
             except ReportRejected as e:
                 status, error = RawReport.REJECTED, e.reason

@@ -461,7 +461,7 @@ class RawReport(models.Model):
                 f"contact-info ({parsed.contact_domain}) (RFC 8460 §5.3 MUST)"
             )
         parsed.warnings[:0] = warnings
-        return parsed
+        return keep_own_policies(parsed, self.address.domain_name)
 
     def _https_member(self, body: bytes) -> int | None:
         """The report file of an HTTPS zip body holding several that this row is (the
@@ -1109,6 +1109,50 @@ def foreign_domain_warning(about: str, domain: str) -> str:
         f"is kept here, but left out of {domain}'s totals, charts and alerts; give {about} a "
         "report address of its own to follow it."
     )
+
+
+def _foreign_policy(policy: ParsedPolicy, domain: str) -> bool:
+    """An `sts` or `no-policy-found` result about a domain that is neither `domain` nor below
+    it. A `tlsa` result is about an MX host, which may be anyone's (RFC 8460 §1.1)."""
+    return (
+        policy.policy_type in ("sts", "no-policy-found")
+        and bool(policy.policy_domain)
+        and not is_same_or_subdomain(policy.policy_domain, domain)
+    )
+
+
+def keep_own_policies(parsed: ParsedReport, domain: str) -> ParsedReport:
+    """A report whose policies are about `domain` (the address's) and about other domains as
+    well keeps only the part about `domain`, with a warning naming the rest and its figures.
+    A sender reports every policy domain whose record names this address in one report when
+    the record is shared (RFC 8460 §4.4 makes one `policies` entry per policy); counting
+    the others would put their sessions and failures in `domain`'s totals and alerts, and
+    leaving the whole report out (it was, when another domain's entry came first) would lose
+    `domain`'s own. The raw report keeps every byte. A report about other domains only is
+    left whole: report_fields marks it not counted."""
+    foreign = [p for p in parsed.policies if _foreign_policy(p, domain)]
+    own = [
+        p
+        for p in parsed.policies
+        if p.policy_type in ("sts", "no-policy-found")
+        and p.policy_domain
+        and is_same_or_subdomain(p.policy_domain, domain)
+    ]
+    if not foreign or not own:
+        return parsed
+    names = ", ".join(dict.fromkeys(a_labels(p.policy_domain) for p in foreign))
+    ok, failed = sum(p.successful for p in foreign), sum(p.failed for p in foreign)
+    parsed.policies = [p for p in parsed.policies if not _foreign_policy(p, domain)]
+    are = "is" if len(foreign) == 1 else "are"
+    parsed.warnings.append(
+        f"This report also covers {names}: {len(foreign)} of its policies ({ok} successful "
+        f"and {failed} failed sessions) {are} about {names}, not {domain}. Left out of "
+        f"{domain}'s totals, charts and alerts, and not stored with this report (its raw JSON "
+        "keeps them). Senders send a domain's reports to the addresses in its own _smtp._tls "
+        f"record, so the record of {names} names this address: give it a report address of "
+        "its own to follow it."
+    )
+    return parsed
 
 
 def report_fields(address: ReportAddress, parsed: ParsedReport) -> dict[str, Any]:

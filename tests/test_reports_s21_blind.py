@@ -119,6 +119,8 @@ def check(case: dict[str, Any], report: ParsedReport | TlsReport) -> None:
     if "additional_information_len" in case:
         assert len(details[0].additional_information or "") == case["additional_information_len"]
     if isinstance(report, TlsReport):
+        if "warning_stored" in case:
+            assert any(case["warning_stored"] in w for w in warnings), warnings
         if "counted" in case:
             assert report.counted is case["counted"]
         if "policy_domain" in case:
