@@ -105,6 +105,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: on mta-sts.<customer> hosts only the policy is served (mailsec/hosting).
     "mailsec.hosting.middleware.PolicyHostMiddleware",
+    # Around all the rest: a server error under /api/v1/ answers JSON, not the HTML page.
+    "mailsec.api.middleware.ApiServerErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "mailsec.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -399,6 +401,9 @@ MAILSEC_FREE_CHECK_API_CONCURRENCY = env_int("MAILSEC_FREE_CHECK_API_CONCURRENCY
 # (its own slots: anonymous API callers must not make customers' Verify busy); beyond it the
 # press is asked to try again in a moment (the background task looks for the record anyway).
 MAILSEC_VERIFY_CONCURRENCY = env_int("MAILSEC_VERIFY_CONCURRENCY", 1, minimum=1)
+# Requests each team API key may make a minute (mailsec/api, docs/api.md; fixed windows
+# counted across every web process).
+MAILSEC_API_RATE_PER_MINUTE = env_int("MAILSEC_API_RATE_PER_MINUTE", 60, minimum=1)
 # Proxies whose X-Forwarded-For names the client (Caddy on the same host in production).
 MAILSEC_TRUSTED_PROXIES = env_list("MAILSEC_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 

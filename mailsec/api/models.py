@@ -8,6 +8,7 @@ import secrets
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q
@@ -27,8 +28,9 @@ SHOWN_LENGTH = len(KEY_PREFIX) + 8
 MAX_KEYS = 10
 LABEL_MAX = 100
 # Requests a key may make per window (mailsec.freecheck.ratelimit's fixed windows, counted
-# across every web process).
-RATE = 60
+# across every web process): MAILSEC_API_RATE_PER_MINUTE, as the process started. The answers
+# and the team page (mailsec.accounts.views) read it here.
+RATE: int = settings.MAILSEC_API_RATE_PER_MINUTE
 WINDOW = 60  # seconds
 # last_used_at is written at most this often per key: a script polling every second costs
 # one UPDATE a minute, not one a request.
