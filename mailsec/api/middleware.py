@@ -16,9 +16,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
 API_PREFIX = "/api/v1/"
+# In the shape of every other refusal of the APIs: {"error": "<what is wrong, in words>"}.
 SERVER_ERROR = {
-    "error": "server_error",
-    "message": "Something went wrong on our side while answering this request. It has been "
+    "error": "Something went wrong on our side while answering this request. It has been "
     "logged for us to look into; try again later.",
 }
 
