@@ -34,6 +34,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
+from checks.mx import is_null_mx
 
 if TYPE_CHECKING:
     from checks.dmarc import ParsedDmarc
@@ -849,12 +850,6 @@ def _lookup(name: str, answer: DnsAnswer) -> BimiLookup:
     return BimiLookup(name, answer, records, near)
 
 
-def _null_mx(mx: DnsAnswer) -> bool:
-    return bool(mx.records) and all(
-        getattr(r, "exchange", None) is not None and r.exchange.to_text() == "." for r in mx.records
-    )
-
-
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     domain = normalize(ctx.domain)
@@ -898,7 +893,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     if chosen is None and discarded:
         return out.findings
     if chosen is None:
-        null = _null_mx(mx)
+        null = is_null_mx(mx)
         # Only the default selector is asked: selectors cannot be listed from DNS, and there is
         # no message whose BIMI-Selector header would name another. A record at brand._bimi
         # alone is not "no BIMI": say which names were asked, and that others were not.

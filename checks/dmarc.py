@@ -20,6 +20,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, a_label_mailbox, normalize, quote_txt, txt_fix
 from checks.domainname import is_public_suffix, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
+from checks.mx import is_null_mx
 
 if TYPE_CHECKING:
     from checks.mx import NoMailAnswer
@@ -1677,18 +1678,6 @@ async def _advises_no_mail(ctx: CheckContext) -> NoMailAnswer | None:
     from checks import mx  # here: in _not_found, `mx` is the MX answer
 
     return await mx.advises_no_mail(ctx)
-
-
-def is_null_mx(answer: DnsAnswer) -> bool:
-    """The MX answer is a null MX: 'MX 0 .' alone, the domain accepts no mail (RFC 7505 §3)."""
-    return (
-        not answer.failed
-        and bool(answer.records)
-        and all(
-            getattr(r, "exchange", None) is not None and r.exchange.to_text() == "."  # type: ignore[attr-defined]
-            for r in answer.records
-        )
-    )
 
 
 async def publishes_null_mx(ctx: CheckContext, name: str) -> bool:

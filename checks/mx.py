@@ -351,6 +351,20 @@ async def sending_signs(ctx: CheckContext) -> tuple[list[str], list[str]]:
     return signs, published
 
 
+def is_null_mx(answer: DnsAnswer) -> bool:
+    """The MX answer is a null MX: 'MX 0 .' alone, the domain accepts no mail (RFC 7505 §3).
+    The one test of it: MX-01/02 read the same from the MX set below, which also keeps the
+    real hosts of a null MX published beside them (MX-02)."""
+    return (
+        not answer.failed
+        and bool(answer.records)
+        and all(
+            getattr(r, "exchange", None) is not None and r.exchange.to_text() == "."  # type: ignore[attr-defined]
+            for r in answer.records
+        )
+    )
+
+
 def not_a_null_mx(domain: str, signs: Sequence[str] = ()) -> str:
     """Why a domain that sends is offered no null MX (MX-01, SMTP-01): receivers may reject
     mail from a domain that says it receives none (RFC 7505 §4.2). `signs` (sending_signs)

@@ -21,6 +21,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
+from checks.mx import is_null_mx
 
 MECHANISM = Mechanism.SPF
 
@@ -1171,9 +1172,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         )
         return out.findings
 
-    null_mx = bool(mx.records) and all(
-        getattr(r, "exchange", None) is not None and r.exchange.to_text() == "." for r in mx.records
-    )
+    null_mx = is_null_mx(mx)
     selection = record.selection or SpfSelection([], [], [], [])
     _type99(out, domain, type99, has_txt=bool(selection.records))
 
