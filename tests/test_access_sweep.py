@@ -3,12 +3,17 @@ one that names an object of a team is requested by an outsider (404, nothing cha
 started) and by someone signed out (sent to sign in). A new URL that is not classified fails
 test_every_url_pattern_is_classified: whoever adds it decides who may reach it.
 
+A viewer of the team (read-only) gets every page a member gets, and every team-scoped POST
+is refused them with nothing changed and no probe started, except the few that are their own
+(VIEWER_MAY_POST); their pages show no form posting to a refused URL.
+
 Also: an unverified domain is not checked, hosted, nor are its reports shown; a teammate
 removed from the team loses access at once."""
 
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +22,7 @@ from typing import Any
 from unittest import mock
 
 from django.apps import apps
+from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import transaction
@@ -26,7 +32,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 import checks.engine
-from mailsec.accounts.models import Invite, Membership
+from mailsec.accounts.models import Invite, Membership, Profile
 from mailsec.alerts.emails import unsubscribe_token
 from mailsec.alerts.models import AlertSetting, Change, TeamAlertAddress
 from mailsec.alerts.tasks import confirm_change
@@ -171,6 +177,8 @@ OWNED: dict[str, Owned] = {
     "reports:export_csv": Owned(("get",), token),
     "accounts:invite_revoke": Owned(("post",), lambda o: {"token": o.invite.token}),
     "accounts:member_remove": Owned(("post",), lambda o: {"code": o.bobs_membership.code}),
+    # A teammate made a member or a viewer: the team's owner only.
+    "accounts:member_role": Owned(("post",), lambda o: {"code": o.bobs_membership.code}),
     "accounts:switch_team": Owned(("post",), lambda o: {"code": o.domain.team.code}),
     # The team's extra alert addresses: its owner adds, removes and sets them.
     "alerts:add_address": Owned(("post",), lambda o: {"code": o.domain.team.code}),
@@ -191,6 +199,33 @@ FORM_DATA = {
     "pattern": "*.example.net",
     "max_age": "86400",
     "extra": "",
+    "role": "viewer",
+}
+# What a viewer of the team may post: their own alert emails (per domain, for all of the
+# team's, for domains added later, the weekly summary, undoing "unsubscribe from all") and
+# switching teams. Leaving the team (member_remove of their own membership) is theirs too
+# (ViewerTestCase); the sweep's member_remove names bob's, which only the owner removes.
+VIEWER_MAY_POST = {
+    "alerts:set_mode",
+    "alerts:set_all",
+    "alerts:set_default",
+    "alerts:set_weekly",
+    "alerts:resubscribe",
+    "accounts:switch_team",
+}
+# The owner's own changes: refused to anyone else in the team, a viewer as a member, with the
+# 404 they always answered (the viewer's 403 is for changes a member may make).
+OWNER_ONLY = {
+    "accounts:invite_create",
+    "accounts:team_rename",
+    "accounts:invite_revoke",
+    "accounts:member_remove",
+    "accounts:member_role",
+    "alerts:add_address",
+    "alerts:remove_address",
+    "alerts:set_address_mode",
+    "api:key_create",
+    "api:key_revoke",
 }
 # Deliberately not 404: htmx keeps polling through a 404, so the progress partial answers a
 # run that is gone or not the person's with 286 (stop polling) and a sentence that names
@@ -301,13 +336,18 @@ def probes_recorded() -> Iterator[list[str]]:
 
 class SweepCase(BaseTestCase):
     """alice's team monitors acme.test (verified, checked, hosted, with a TLS report) and has
-    invited dana; bob is her teammate, charlie an outsider."""
+    invited dana; bob is her teammate, vera a viewer of the team (read-only), charlie an
+    outsider."""
 
     o: OwnedObjects
+    vera: User
 
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
+        cls.vera = User.objects.create_user("vera", "vera@example.org")
+        Membership.objects.create(team=cls.team, user=cls.vera, role=Membership.Role.VIEWER)
+        Profile.objects.create(user=cls.vera, current_team=cls.team)
         now = timezone.now()
         domain = Domain.objects.create(team=cls.team, name="acme.test", verified_at=now)
         run = CheckRun.objects.create(
@@ -475,6 +515,101 @@ class OwnedUrlsTestCase(SweepCase):
                 self.assertEqual(r.status_code, 200, name)
                 for secret in ("acme.test", str(self.o.domain.code), "bob@example.org"):
                     self.assertNotContains(r, secret, msg_prefix=name)
+
+
+def form_targets(r: HttpResponse) -> set[str]:
+    """Where the page's forms and htmx requests post to."""
+    body = b"".join(r.streaming_content) if r.streaming else r.content  # type: ignore[attr-defined]
+    return set(re.findall(r'(?:action|hx-post)="([^"]+)"', body.decode()))
+
+
+@override_settings(CACHES=LOCMEM)
+class ViewerTestCase(SweepCase):
+    def refused_posts(self) -> list[tuple[str, str, bool]]:
+        """(name, URL, htmx) of every POST the sweep knows but the viewer's own ones."""
+        posts = []
+        for name, owned in OWNED.items():
+            if "post" in owned.methods and name not in VIEWER_MAY_POST:
+                for url in self.owned_urls(name):
+                    for htmx in (False, True) if owned.htmx else (False,):
+                        posts.append((name, url, htmx))
+        for name, methods in SIGNED_IN.items():
+            if "post" in methods and name not in VIEWER_MAY_POST:
+                posts.append((name, reverse(name), False))
+        return posts
+
+    def test_the_lists_name_post_urls_that_exist(self) -> None:
+        posts = {n for n, o in OWNED.items() if "post" in o.methods}
+        posts |= {n for n, methods in SIGNED_IN.items() if "post" in methods}
+        self.assertEqual((VIEWER_MAY_POST | OWNER_ONLY) - posts, set())
+        self.assertEqual(VIEWER_MAY_POST & OWNER_ONLY, set())
+
+    def test_a_viewer_changes_nothing_of_the_team(self) -> None:
+        self.client.force_login(self.vera)
+        before = snapshot()  # after signing in, which stamps last_login
+        refused = self.refused_posts()
+        self.assertGreater(len(refused), 20)
+        with probes_recorded() as probes, self.captureOnCommitCallbacks() as queued:
+            for name, url, htmx in refused:
+                with self.subTest(name=name, url=url, htmx=htmx):
+                    r = self.request("post", url, htmx=htmx)
+                    if name in OWNER_ONLY:
+                        self.assertEqual(r.status_code, 404)
+                    else:
+                        self.assertContains(r, "read-only access to this team", status_code=403)
+        self.assertEqual(probes, [])
+        self.assertEqual(queued, [])
+        self.assertEqual(snapshot(), before)
+
+    def test_a_viewer_gets_every_page_without_forms_that_change_the_team(self) -> None:
+        refused = {url for _, url, _ in self.refused_posts()}
+        # As bob, a member, the same pages post to these: the check below can see them.
+        self.client.force_login(self.bob)
+        with probes_recorded():
+            seen = form_targets(self.client.get(self.owned_urls("domains:details")[0]))
+            seen |= form_targets(self.client.get(self.owned_urls("hosting:page")[0]))
+            seen |= form_targets(self.client.get(reverse("domains:index")))
+        for name in ("domains:check", "domains:remove", "domains:selectors", "hosting:sync"):
+            self.assertIn(self.owned_urls(name)[0], seen, name)
+        self.assertIn(reverse("domains:add"), seen)
+        self.client.force_login(self.vera)
+        pages = [
+            (name, url, htmx)
+            for name, owned in OWNED.items()
+            if "get" in owned.methods
+            for url in self.owned_urls(name)
+            for htmx in ((False, True) if owned.htmx else (False,))
+        ]
+        pages += [(name, reverse(name), False) for name, m in SIGNED_IN.items() if "get" in m]
+        with probes_recorded():
+            for name, url, htmx in pages:
+                with self.subTest(name=name, url=url, htmx=htmx):
+                    r = self.request("get", url, htmx=htmx)
+                    self.assertEqual(r.status_code, 200)
+                    self.assertEqual(form_targets(r) & refused, set())
+        r = self.client.get(self.owned_urls("domains:details")[0])
+        self.assertContains(r, "You have read-only access to this team.")
+        self.assertContains(r, "acme.test")
+
+    def test_a_viewers_own_things_stay_theirs(self) -> None:
+        self.client.force_login(self.vera)
+        with probes_recorded() as probes:
+            for name in sorted(VIEWER_MAY_POST):
+                url = reverse(name, kwargs=OWNED[name].kwargs(self.o)) if name in OWNED else None
+                with self.subTest(name=name):
+                    try:
+                        with transaction.atomic():
+                            r = self.request("post", url or reverse(name))
+                            raise _Undo
+                    except _Undo:
+                        pass
+                    self.assertEqual(r.status_code, 302, name)
+        self.assertEqual(probes, [])
+        # Leaving the team is theirs too.
+        own = Membership.objects.get(team=self.team, user=self.vera)
+        r = self.client.post(reverse("accounts:member_remove", args=[own.code]))
+        self.assertEqual(r.status_code, 302)
+        self.assertIsNone(self.team.role_of(self.vera))
 
 
 @override_settings(CACHES=LOCMEM)

@@ -34,7 +34,7 @@ from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from mailsec.accounts.models import Invite, Profile, Team
+from mailsec.accounts.models import Invite, Membership, Profile, Team
 
 
 class LoginForm(AllauthLoginForm):
@@ -281,6 +281,23 @@ class InviteForm(forms.Form):
             "send to (SMTP carries at most %(limit_value)d).",
         },
     )
+    # Left out (a page loaded before roles existed, a script): a member, as before.
+    role = forms.ChoiceField(
+        label="Joins as",
+        choices=[(role.value, role.label) for role in Membership.GIVEN_ROLES],
+        initial=Membership.Role.MEMBER,
+        required=False,
+        error_messages={"invalid_choice": "Choose member or viewer (read-only)."},
+    )
+
+    def clean_role(self) -> str:
+        return self.cleaned_data["role"] or Membership.Role.MEMBER
+
+
+class RoleForm(forms.Form):
+    """An owner makes a teammate a member or a viewer (Membership.set_role)."""
+
+    role = forms.ChoiceField(choices=[(role.value, role.label) for role in Membership.GIVEN_ROLES])
 
 
 class TeamNameForm(forms.Form):

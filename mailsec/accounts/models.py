@@ -1,4 +1,4 @@
-"""Teams own domains; people belong to teams as owners or members."""
+"""Teams own domains; people belong to teams as owners, members or viewers (read-only)."""
 
 from __future__ import annotations
 
@@ -43,13 +43,22 @@ class Team(models.Model):
         return team
 
     def role_of(self, user: User) -> str | None:
+        # Read with the team by scope.current_team, for the person the request is of.
+        known: dict[int, str] = getattr(self, "known_roles", {})
+        if user.pk in known:
+            return known[user.pk]
         m = self.memberships.filter(user=user).first()
         return m.role if m else None
 
     def is_owner(self, user: User) -> bool:
         return self.role_of(user) == Membership.Role.OWNER
 
-    def invite(self, email: str, invited_by: User) -> Invite:
+    def can_edit(self, user: User) -> bool:
+        """Whether `user` may change what the team has (add, verify, check, remove domains,
+        host policies...): its owners and members. A viewer only looks; an outsider neither."""
+        return Membership.role_can_edit(self.role_of(user))
+
+    def invite(self, email: str, invited_by: User, role: str = "member") -> Invite:
         """The invite to send to `email`. Sent again while the first one is still open (a
         double-clicked button, or the first mail lost in a spam folder), it is the same link,
         valid for a week from now: the person may open either mail. An expired one is
@@ -63,9 +72,12 @@ class Team(models.Model):
             )
             pending.exclude(pk=current.pk if current else None).delete()
             if current is None:
-                return Invite.objects.create(team=self, email=email, invited_by=invited_by)
-            current.created, current.invited_by = now, invited_by
-            current.save(update_fields=["created", "invited_by"])
+                return Invite.objects.create(
+                    team=self, email=email, invited_by=invited_by, role=role
+                )
+            # Sent again with another role: the link stays, and joins with the role chosen last.
+            current.created, current.invited_by, current.role = now, invited_by, role
+            current.save(update_fields=["created", "invited_by", "role"])
             return current
 
 
@@ -73,6 +85,9 @@ class Membership(models.Model):
     class Role(models.TextChoices):
         OWNER = "owner", "Owner"
         MEMBER = "member", "Member"
+        # Sees everything a member sees of the team, changes nothing of it: an MSP's client,
+        # an auditor. Their own things (account, alert emails, leaving) stay theirs.
+        VIEWER = "viewer", "Viewer (read-only)"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, models.CASCADE, related_name="memberships")
@@ -87,6 +102,25 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.role})"
+
+    # The roles an owner gives by inviting, or sets on the team page (an owner stays one).
+    GIVEN_ROLES = (Role.MEMBER, Role.VIEWER)
+
+    @staticmethod
+    def role_can_edit(role: str | None) -> bool:
+        """Whether someone of `role` (None: not in the team) may change the team's things."""
+        return role in (Membership.Role.OWNER, Membership.Role.MEMBER)
+
+    def set_role(self, role: str) -> bool:
+        """Make this member a member or a viewer; whether that changed anything. An owner
+        stays an owner, and nobody becomes one here, so a team always keeps its owner."""
+        if role not in self.GIVEN_ROLES or self.role == Membership.Role.OWNER:
+            raise ValueError(f"cannot make {self} a {role}")
+        if self.role == role:
+            return False
+        self.role = role
+        self.save(update_fields=["role"])
+        return True
 
 
 class Profile(models.Model):
@@ -122,6 +156,10 @@ class Invite(models.Model):
     invited_by = models.ForeignKey(User, models.SET_NULL, null=True, related_name="+")
     created = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # The role the person joins with: member or viewer (Membership.GIVEN_ROLES).
+    role = models.CharField(
+        max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+    )
 
     def __str__(self) -> str:
         return f"invite of {self.email} to {self.team}"
@@ -151,7 +189,7 @@ class Invite(models.Model):
     def accept(self, user: User) -> Membership:
         with transaction.atomic():
             membership, _ = Membership.objects.get_or_create(
-                team=self.team, user=user, defaults={"role": Membership.Role.MEMBER}
+                team=self.team, user=user, defaults={"role": self.role}
             )
             self.accepted_at = timezone.now()
             self.save(update_fields=["accepted_at"])

@@ -1,7 +1,8 @@
 """The one place where views find objects: always through the signed-in user's teams.
 
 Anything outside them is a 404, never a 403, so outsiders can't even learn that a public id
-exists.
+exists. A viewer (Membership.Role.VIEWER) finds the team's objects as a member does, and is
+refused a change to them with a 403 (require_editor): they can see what they would change.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest
 
@@ -28,15 +30,31 @@ _tables = {
     "domain": Domain._meta.db_table,
 }
 CURRENT_TEAM_SQL = (
-    "SELECT t.id, t.code, t.name, t.created FROM {team} t"
+    "SELECT t.id, t.code, t.name, t.created, m.role AS user_role FROM {team} t"
     " JOIN {profile} p ON p.current_team_id = t.id"
     " JOIN {membership} m ON m.team_id = t.id AND m.user_id = p.user_id"
     " WHERE p.user_id = %s"
 ).format(**_tables)
 OWNED_DOMAIN_SQL = (
-    "SELECT d.id FROM {domain} d JOIN {membership} m ON m.team_id = d.team_id"
+    "SELECT d.id, m.role FROM {domain} d JOIN {membership} m ON m.team_id = d.team_id"
     " WHERE d.code = %s AND m.user_id = %s"
 ).format(**_tables)
+
+
+# What the 403 page says to a viewer who posts a change (a form from before their role
+# changed, or a script): the pages show them no such buttons.
+READ_ONLY = (
+    "You have read-only access to this team: you can see its domains, reports and settings, "
+    "but not change them. Ask the team's owner if you need more."
+)
+
+
+def require_editor(request: HttpRequest, team: Team) -> None:
+    """Refuse (403, with READ_ONLY) a change to `team`'s things by someone who may only look
+    at them. The one check every team-scoped change makes (the owner's own ones refuse
+    anyone but the owner, as before)."""
+    if not team.can_edit(request.user):  # type: ignore[arg-type]
+        raise PermissionDenied(READ_ONLY)
 
 
 def current_team(request: HttpRequest) -> Team:
@@ -44,6 +62,8 @@ def current_team(request: HttpRequest) -> Team:
     # One query when the profile points at a team the user is still in; the slow path (no
     # profile yet, team left or deleted) repairs the profile.
     for team in Team.objects.raw(CURRENT_TEAM_SQL, [user.pk]):
+        # Their role came with the team: the page's can_edit/is_owner ask no query of it.
+        team.known_roles = {user.pk: team.user_role}  # type: ignore[attr-defined]
         return team
     return Profile.for_user(user).team()  # type: ignore[arg-type,return-value]
 
@@ -69,8 +89,19 @@ def get_domain_or_404(
         raise Http404 from None
 
 
-def get_domain_pk_or_404(request: HttpRequest, code: UUID) -> int:
-    """The ownership check alone, for a page whose content comes from the cache."""
+def get_domain_to_change_or_404(
+    request: HttpRequest, code: UUID, *, related: tuple[str, ...] = ()
+) -> Domain:
+    """get_domain_or_404 for a view that changes the domain or starts work on it: a viewer
+    of its team is refused (require_editor) before anything is done."""
+    domain = get_domain_or_404(request, code, related=related)
+    require_editor(request, domain.team)
+    return domain
+
+
+def get_domain_pk_and_role_or_404(request: HttpRequest, code: UUID) -> tuple[int, str]:
+    """The ownership check alone, for a page whose content comes from the cache, and the
+    user's role in the domain's team (which of its contents they see), in one query."""
     # The code as the column stores it (a uuid in PostgreSQL, 32 hex digits in SQLite).
     value = Domain._meta.get_field("code").get_db_prep_value(code, connection)
     with connection.cursor() as cursor:
@@ -78,7 +109,7 @@ def get_domain_pk_or_404(request: HttpRequest, code: UUID) -> int:
         row = cursor.fetchone()
     if row is None:
         raise Http404
-    return row[0]
+    return row[0], row[1]
 
 
 def get_run_or_404(request: HttpRequest, domain_code: UUID, run_code: UUID) -> CheckRun:

@@ -35,7 +35,10 @@ def settle_owned_teams(sender: type[User], instance: User, **kwargs: Any) -> Non
     for team in Team.objects.filter(pk__in=getattr(instance, "_mailsec_owned_teams", [])):
         if team.memberships.filter(role=Membership.Role.OWNER).exists():
             continue
-        heir = team.memberships.order_by("created", "pk").first()
+        # A member before a viewer (read-only: a client, an auditor), who becomes the owner
+        # only when nobody else is left: a team always has one.
+        heirs = team.memberships.order_by("created", "pk")
+        heir = heirs.filter(role=Membership.Role.MEMBER).first() or heirs.first()
         if heir is None:
             # Its domains go as if removed one by one: a hosted policy senders may have
             # cached is served as mode none until it may end (mailsec.hosting.signals).

@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mailsec.accounts.forms import SIGN_IN_STATE_KEY, InviteForm, TeamNameForm
+from mailsec.accounts.forms import SIGN_IN_STATE_KEY, InviteForm, RoleForm, TeamNameForm
 from mailsec.accounts.models import Invite, Membership, Profile, Team
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
 from mailsec.api.forms import ApiKeyForm
@@ -95,7 +95,9 @@ def team_page(
         "page": "team",
         "team": team,
         "is_owner": is_owner,
+        "can_edit": team.can_edit(request.user),  # type: ignore[arg-type]
         "members": team.memberships.select_related("user").order_by("created"),
+        "given_roles": [(role.value, role.label) for role in Membership.GIVEN_ROLES],
         "form": form,
         "name_form": name_form or TeamNameForm(initial={"name": team.name}),
         # Every member sees the team's keys (what reads its data); only the owner changes them.
@@ -130,7 +132,7 @@ def invite(request: HttpRequest) -> HttpResponse:
         # The page again with the address as typed, to correct, and the form's error beside
         # the field: one error, in one place (a banner as well said the same thing twice).
         return team_page(request, form, status=400)
-    email = form.cleaned_data["email"]
+    email, role = form.cleaned_data["email"], form.cleaned_data["role"]
     if team.memberships.filter(user__email__iexact=email).exists():
         messages.info(request, f"{email} is already in this team.")
         return redirect("accounts:team")
@@ -154,8 +156,9 @@ def invite(request: HttpRequest) -> HttpResponse:
             "some, or wait for them to be accepted or to expire, before sending more.",
         )
         return redirect("accounts:team")
-    send_invite_email(request, team.invite(email, request.user))
-    messages.success(request, f"Invitation sent to {email}.")
+    send_invite_email(request, team.invite(email, request.user, role))
+    as_what = " as a viewer (read-only)" if role == Membership.Role.VIEWER else ""
+    messages.success(request, f"Invitation sent to {email}{as_what}.")
     return redirect("accounts:team")
 
 
@@ -220,6 +223,34 @@ def remove_member(request: HttpRequest, code: UUID) -> HttpResponse:
         messages.success(request, f"You left {team.name}.")
     else:
         messages.success(request, f"{membership.user.email} was removed from the team.")
+    return redirect("accounts:team")
+
+
+@login_required
+@require_POST
+def set_member_role(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The owner makes a teammate a member or a viewer (read-only). Teammates who are not
+    owners can't: 404, as for removing someone. The owner stays the owner."""
+    membership = get_membership_or_404(request, code)
+    team = membership.team
+    if not team.is_owner(request.user):
+        raise Http404
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose member or viewer (read-only).")
+        return redirect("accounts:team")
+    if membership.role == Membership.Role.OWNER:
+        messages.error(request, "The team's owner stays its owner.")
+        return redirect("accounts:team")
+    role = form.cleaned_data["role"]
+    if membership.set_role(role):
+        label = Membership.Role(role).label
+        messages.success(request, f"{membership.user.email} is now a {label.lower()}.")
+    else:
+        messages.info(
+            request,
+            f"{membership.user.email} was a {membership.get_role_display().lower()} already.",
+        )
     return redirect("accounts:team")
 
 

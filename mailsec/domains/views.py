@@ -34,12 +34,14 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from checks.dns import txt_fix
 from checks.domainname import host_name_parent
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Mechanism
-from mailsec.accounts.models import Team
+from mailsec.accounts.models import Membership, Team
 from mailsec.accounts.scope import (
     current_team,
     get_domain_or_404,
-    get_domain_pk_or_404,
+    get_domain_pk_and_role_or_404,
+    get_domain_to_change_or_404,
     get_run_or_404,
+    require_editor,
 )
 from mailsec.domains import bulk, export, listing, pagecache
 from mailsec.domains.forms import (
@@ -190,6 +192,8 @@ def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> 
         # and cached with), so this costs no query of its own.
         "show_filter": not (no_domains_yet and shown.is_default),
         "form": form,
+        # A viewer gets no add form (the list's rows link to pages they may read).
+        "can_edit": team.can_edit(request.user),  # type: ignore[arg-type]
     }
     return render(request, "domains/index.html", ctx, status=status)
 
@@ -397,6 +401,7 @@ def _list_team_changed(request: HttpRequest, team: Team) -> bool:
 @require_POST
 def add(request: HttpRequest) -> HttpResponse:
     team = current_team(request)
+    require_editor(request, team)
     form = AddDomainForm(request.POST)
     if _team_changed(request, team, form, "name"):
         return _list_page(request, form, status=400)
@@ -800,7 +805,9 @@ class RunDetails:
 @require_GET
 def details(request: HttpRequest, code: UUID) -> HttpResponse:
     run_code = _parse_uuid(request.GET.get("run"))
-    domain_pk = get_domain_pk_or_404(request, code)  # the ownership check, on every request
+    # The ownership check, on every request; a viewer's page is the same without its forms.
+    domain_pk, role = get_domain_pk_and_role_or_404(request, code)
+    can_edit = Membership.role_can_edit(role)
 
     def make() -> tuple[str, str, str]:
         # The last run's findings (tens of kB) are read only when its panels are not cached.
@@ -810,12 +817,13 @@ def details(request: HttpRequest, code: UUID) -> HttpResponse:
             related=("hosted_policy",),
             defer=("last_run__findings", "last_run__mechanisms"),
         )
-        return page_content(domain, get_run_or_404(request, code, run_code) if run_code else None)
+        run = get_run_or_404(request, code, run_code) if run_code else None
+        return page_content(domain, run, can_edit=can_edit)
 
     # Made again when the domain, one of its runs or its hosted policy changes, or the hour
     # does (pagecache); the worker makes it when a run finishes (warm_page_cache).
     title, html, token_mark = pagecache.cached(
-        "domain", domain_pk, _content_name(run_code), PAGE_PERIOD, make
+        "domain", domain_pk, _content_name(run_code, can_edit), PAGE_PERIOD, make
     )
     return _details_page(request, title, html, token_mark)
 
@@ -830,16 +838,21 @@ def _details_page(
     return render(request, "domains/details.html", ctx, status=status)
 
 
-def _content_name(run_code: UUID | None) -> str:
-    return f"page:{PANELS_VERSION}:{run_code or ''}"
+def _content_name(run_code: UUID | None, can_edit: bool = True) -> str:
+    # A viewer's page (no forms) is cached apart from the one with them.
+    return f"page:{PANELS_VERSION}:{run_code or ''}" + ("" if can_edit else ":read-only")
 
 
 def page_content(
-    domain: Domain, run: CheckRun | None = None, selectors_form: SelectorsForm | None = None
+    domain: Domain,
+    run: CheckRun | None = None,
+    selectors_form: SelectorsForm | None = None,
+    can_edit: bool = True,
 ) -> tuple[str, str, str]:
     """The domain page's content showing `run` (the last run by default): (title, HTML, the
     stand-in for the CSRF token in its forms). `selectors_form`: the DKIM selectors form as
-    posted, with its errors (that content is for one response, never cached)."""
+    posted, with its errors (that content is for one response, never cached). `can_edit`:
+    false for a viewer of the team, whose page shows no buttons that change anything."""
     # The latest state, on the default view only: a past run's page is about that run.
     failed_run = domain.failure_since_last_run() if run is None and domain.is_verified else None
     # A null MX makes the score "not applicable" for transport. The last run's findings are
@@ -863,6 +876,7 @@ def page_content(
         # Only a verified domain's page shows them.
         "fragments": page_fragments(domain, run) if domain.is_verified else {},
         "csrf_token": token_mark,
+        "can_edit": can_edit,
         # verify_pending looks for the challenge only this long after the domain was added.
         "titles": TITLES,  # for the progress of an active run
         "verify_days": VERIFY_IN_BACKGROUND_FOR_DAYS,
@@ -876,7 +890,7 @@ def page_content(
 @login_required
 @require_POST
 def verify(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain = get_domain_or_404(request, code)
+    domain = get_domain_to_change_or_404(request, code)
     if domain.is_verified:
         # Nothing to prove again, and no check to start: a check from here would bypass
         # Check now's limits (CHECK_NOW_LIMITS). A second tab or a double click lands here.
@@ -919,7 +933,7 @@ def verify(request: HttpRequest, code: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def remove(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain = get_domain_or_404(request, code, related=("hosted_policy",))
+    domain = get_domain_to_change_or_404(request, code, related=("hosted_policy",))
     # Read before the deletion: a hosted policy that outlives its domain says until when.
     policy = getattr(domain, "hosted_policy", None)
     notice = policy.deletion_notice if policy else ""
@@ -935,7 +949,7 @@ def remove(request: HttpRequest, code: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def selectors(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain = get_domain_or_404(request, code)
+    domain = get_domain_to_change_or_404(request, code)
     form = SelectorsForm(request.POST, domain_name=domain.name)
     if form.is_valid():
         domain.dkim_selectors = form.cleaned_data["selectors"]
@@ -965,7 +979,7 @@ def _refused(request: HttpRequest, domain: Domain, message: str) -> HttpResponse
 @htmx_login_required
 @require_POST
 def check_now(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain = get_domain_or_404(request, code)
+    domain = get_domain_to_change_or_404(request, code)
     if not domain.is_verified:
         return _refused(request, domain, CHECK_REFUSED["unverified"])
     run = domain.active_run()
@@ -1039,7 +1053,15 @@ def add_many(request: HttpRequest) -> HttpResponse:
     and limits one (bulk.add_names). The outcome is shown, not redirected to: posting the same
     names again adds nothing twice (they are then "already in your team")."""
     team = current_team(request)
-    ctx: dict[str, Any] = {"page": "domains", "team": team, "summary": None, "outcomes": []}
+    if request.method == "POST":
+        require_editor(request, team)
+    ctx: dict[str, Any] = {
+        "page": "domains",
+        "team": team,
+        "summary": None,
+        "outcomes": [],
+        "can_edit": team.can_edit(request.user),  # type: ignore[arg-type]
+    }
     if request.method == "GET":
         form = bulk.BulkAddForm()
         return render(request, "domains/bulk.html", {**ctx, "bulk_form": form, **_room(team)})

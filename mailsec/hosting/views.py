@@ -1,5 +1,5 @@
 """Hosted MTA-STS views: the policy server and Caddy's `ask` (reached through the host-dispatch
-middleware), and the owner's hosting page with its POST actions."""
+middleware), and the team's hosting page with its POST actions (not a viewer's)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from mailsec.accounts.scope import get_domain_or_404
+from mailsec.accounts.scope import get_domain_or_404, get_domain_to_change_or_404
 from mailsec.domains.models import Domain
 from mailsec.hosting import lookups, service
 from mailsec.hosting import policy as rules
@@ -270,7 +270,13 @@ def _page(
     records with their state looked up in this request (the records view without htmx);
     otherwise the page looks nothing up and the records partial brings the state."""
     policy = HostedPolicy.objects.filter(domain=domain).first()
-    ctx: dict[str, Any] = {"page": "domains", "domain": domain, "policy": policy}
+    ctx: dict[str, Any] = {
+        "page": "domains",
+        "domain": domain,
+        "policy": policy,
+        # A viewer of the team sees the page without its buttons.
+        "can_edit": domain.team.can_edit(request.user),  # type: ignore[arg-type]
+    }
     # Only a CNAME of _mta-sts into our zone lets us change the policy id ourselves.
     ctx["zone"] = PolicyZone.from_settings() is not None
     ctx.update(_records_context(domain, policy, live))
@@ -361,8 +367,9 @@ def _live_policy(
     """The domain's policy unless released. lock (inside a transaction): the row stays locked
     until the owner's change is saved, so an MX sync in between (it locks too) cannot be lost
     under a copy read before it, nor the other way round. active: None (with a message) while
-    it winds down too, for changes of mode and settings: the page offers them only before."""
-    domain = get_domain_or_404(request, code)
+    it winds down too, for changes of mode and settings: the page offers them only before.
+    A viewer of the team is refused (403) before anything is read or said."""
+    domain = get_domain_to_change_or_404(request, code)
     policies = HostedPolicy.objects.filter(domain=domain).exclude(state=HostedPolicy.State.OFF)
     policy = (policies.select_for_update() if lock else policies).first()
     if policy is None:
@@ -389,7 +396,7 @@ def with_record(done: str, told: list[tuple[str, str]]) -> str:
 @login_required
 @require_POST
 def enable(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain = get_domain_or_404(request, code)
+    domain = get_domain_to_change_or_404(request, code)
     try:
         # The start the page showed (StartingPoint.basis): a form without it confirmed the
         # usual start, in testing.
