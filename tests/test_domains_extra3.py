@@ -309,8 +309,8 @@ class VerifyRemovedTestCase(BaseTestCase):
         domain = Domain.objects.create(team=self.team, name="example.org")
         real_look_up = Domain._look_up_challenge
 
-        def removed_meanwhile(self: Domain) -> object:
-            answer = real_look_up(self)
+        def removed_meanwhile(self: Domain, timeout: float | None = None) -> object:
+            answer = real_look_up(self, timeout)
             Domain.objects.filter(pk=self.pk).delete()
             return answer
 

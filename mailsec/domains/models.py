@@ -8,7 +8,6 @@ import re
 import secrets
 import time
 import uuid
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -55,26 +54,13 @@ VERIFY_ERROR_LENGTH = 300  # what verify() and recheck_control() may write to ve
 
 # A person pressing Verify waits for its lookups inside the web request, which gunicorn kills at
 # 30 s (deploy/systemd/mailsec-web.service), while MAILSEC_CHECK_TIMEOUT may be set to anything:
-# all of a press's lookups (the challenge, then the hints, then the rivals' re-checks of a
-# domain newly verified) end by VERIFY_WEB_BUDGET seconds, leaving time to save and answer.
-# The challenge lookup may use all of it; no later lookup is started with less than
-# VERIFY_MIN_LOOKUP seconds left (a resolver that answers at all answers well within it).
+# a press's lookups (the challenge, then the hints) end by VERIFY_WEB_BUDGET seconds, leaving
+# time to save and answer. The challenge lookup may use all of it; the hints are not looked
+# for with less than VERIFY_MIN_LOOKUP seconds left (a resolver that answers at all answers
+# well within it). The rivals' re-checks of a domain newly verified look nothing up: they read
+# the challenge's answer (the same name).
 VERIFY_WEB_BUDGET = 20.0
 VERIFY_MIN_LOOKUP = 2.0
-# When the press under way must be answered by (time.monotonic()), None outside one. A context
-# variable, not an argument: the rivals' re-checks run on other Domain objects, deep inside
-# verify(), and each challenge lookup reads it where it sets its timeout.
-_press_deadline: ContextVar[float | None] = ContextVar("verify_press_deadline", default=None)
-
-
-def _lookup_timeout(timeout: float) -> float:
-    """A lookup's timeout: the engine's, or less in a press of Verify near its deadline (0:
-    too little left to start one)."""
-    deadline = _press_deadline.get()
-    if deadline is None:
-        return timeout
-    left = deadline - time.monotonic()
-    return min(timeout, left) if left >= VERIFY_MIN_LOOKUP else 0.0
 
 
 def _shortened(text: str, length: int = 60) -> str:
@@ -251,19 +237,17 @@ class Domain(models.Model):
     def is_verified(self) -> bool:
         return self.verified_at is not None
 
-    def _look_up_challenge(self) -> DnsAnswer:
-        """The challenge name's TXT answer, through the engine's
-        resolver (never the system's: in the lab and in production they differ). Within a
-        press of Verify, in what is left of its budget: a TIMEOUT, unasked, when too little is."""
-        from checks.dns import DnsAnswer, DnsClient
+    def _look_up_challenge(self, timeout: float | None = None) -> DnsAnswer:
+        """The challenge name's TXT answer, through the engine's resolver (never the system's:
+        in the lab and in production they differ), within the engine's timeout or `timeout`
+        seconds if that is shorter (a press of Verify)."""
+        from checks.dns import DnsClient
         from checks.tasks import engine_config
 
         config = engine_config()
-        timeout = _lookup_timeout(config.timeout)
-        if not timeout:
-            return DnsAnswer(self.challenge_name, "TXT", "TIMEOUT", detail="no time left to ask")
-        client = DnsClient(engine_config(timeout=timeout))
-        return asyncio.run(client.txt(self.challenge_name))
+        if timeout is not None and timeout < config.timeout:
+            config = engine_config(timeout=timeout)
+        return asyncio.run(DnsClient(config).txt(self.challenge_name))
 
     def publishes_challenge(self, answer: DnsAnswer) -> bool:
         """Whether one of the answer's TXT records is this domain's challenge value.
@@ -274,21 +258,22 @@ class Domain(models.Model):
         Such a record still shows the secret at the challenge name, which is the proof."""
         return any(_unwrapped(text) == self.challenge_value for text in answer.texts())
 
-    def _misplaced_challenge(self) -> tuple[str, str] | None:
+    def _misplaced_challenge(self, deadline: float) -> tuple[str, str] | None:
         """Where the value is published instead, when it is not at the challenge name: at the
         name with the zone once more (a DNS panel that appends the zone to the host typed) or
         at the domain itself; with the zone appended ("" for the domain itself). None when it
         is at neither or the lookups fail. Only a hint for the message: the proof is the
-        record at challenge_name. Not looked for when the press has too little time left."""
+        record at challenge_name. The lookups end by `deadline` (time.monotonic(), the press's);
+        none is started with less than VERIFY_MIN_LOOKUP seconds left."""
         from checks.dns import DnsClient
         from checks.domainname import organizational_domain
         from checks.tasks import engine_config
 
         config = engine_config()
-        timeout = _lookup_timeout(config.timeout)
-        if not timeout:
+        left = deadline - time.monotonic()
+        if left < VERIFY_MIN_LOOKUP:
             return None
-        client = DnsClient(engine_config(timeout=timeout))
+        client = DnsClient(engine_config(timeout=min(config.timeout, left)))
         # The panel's zone is the domain itself or, for a subdomain, usually the registered
         # domain above it (mail.example.com in example.com's zone).
         zones = {self.name, organizational_domain(self.name, config.extra_public_suffixes)}
@@ -306,18 +291,11 @@ class Domain(models.Model):
         """Look for the challenge TXT. Records the outcome; True when verified. A domain
         verified here for the first time contests the same name verified by other teams.
         `hints`, for a person pressing Verify (the background task passes False): look for
-        the value at likely wrong names too, to say where it is, and end all the lookups
-        within VERIFY_WEB_BUDGET, as the person waits for them in a web request. Without,
-        each lookup gets the engine's timeout (the background task keeps its own budget)."""
-        deadline = time.monotonic() + VERIFY_WEB_BUDGET if hints else None
-        token = _press_deadline.set(deadline)
-        try:
-            return self._verify(hints)
-        finally:
-            _press_deadline.reset(token)
-
-    def _verify(self, hints: bool) -> bool:
-        answer = self._look_up_challenge()
+        the value at likely wrong names too, to say where it is, and end the lookups within
+        VERIFY_WEB_BUDGET, as the person waits for them in a web request. Without, the lookup
+        gets the engine's timeout (the background task keeps its own budget)."""
+        deadline = time.monotonic() + VERIFY_WEB_BUDGET
+        answer = self._look_up_challenge(VERIFY_WEB_BUDGET if hints else None)
         now = timezone.now()
         self.verify_checked_at = now
         newly_verified = False
@@ -336,7 +314,7 @@ class Domain(models.Model):
                 self.contested_at = self.control_lost_at = None
         elif answer.empty:
             # The hint costs lookups of names the user typed: only when a person asks.
-            misplaced = self._misplaced_challenge() if hints else None
+            misplaced = self._misplaced_challenge(deadline) if hints else None
             if not hints and self.verify_error.startswith(MISPLACED):
                 pass  # the hint a person was given stays until they press Verify again
             elif misplaced is None:
@@ -376,10 +354,12 @@ class Domain(models.Model):
             return False
         if newly_verified:
             # Only on the way from unverified to verified: a team that verifies again, or
-            # a lookup of a domain already verified, contests nothing.
+            # a lookup of a domain already verified, contests nothing. Every rival's
+            # challenge name is ours (the same domain name): the answer just looked up is
+            # theirs too, so nothing is looked up again, and a press stays within its budget.
             for rival in self.rivals():
                 try:
-                    rival.recheck_control(now)
+                    rival.recheck_control(now, answer)
                 except Exception:
                     # The rival stays contested (contested_at) and verify_pending retries;
                     # this team's verification stands whatever happened to that lookup.
@@ -394,8 +374,9 @@ class Domain(models.Model):
             team_id=self.team_id
         )
 
-    def recheck_control(self, now: datetime | None = None) -> str:
-        """Another team proved control of this name: look our challenge up again.
+    def recheck_control(self, now: datetime | None = None, answer: DnsAnswer | None = None) -> str:
+        """Another team proved control of this name: look our challenge up again (or read
+        `answer`, the challenge name's answer that team just looked up: the same name).
 
         "kept": our value is still published; nothing changes (both teams may monitor the
         name, e.g. a provider and the owner; hosting stays where it is). "failed": the
@@ -415,7 +396,8 @@ class Domain(models.Model):
             self.contested_at = None
             self.save(update_fields=["contested_at"])
             return "moot"
-        answer = self._look_up_challenge()
+        if answer is None:
+            answer = self._look_up_challenge()
         self.verify_checked_at = timezone.now()
         if answer.failed:
             self.save(update_fields=["verify_checked_at"])
