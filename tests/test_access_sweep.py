@@ -315,7 +315,7 @@ def probes_recorded() -> Iterator[list[str]]:
         calls.append(f"tlsrpt_record {domain}")
         return []
 
-    def look_up_challenge(domain: Domain) -> Any:
+    def look_up_challenge(domain: Domain, *_: Any) -> Any:
         calls.append(f"challenge {domain.name}")
         raise ProbeCalled(f"the challenge of {domain.name} was looked up")
 
