@@ -37,8 +37,8 @@ from reports.mail import (
     submitter_domain,
     verify_dkim,
 )
-from reports.parse import FailureDetail as ParsedDetail
 from reports.parse import (
+    _TLSA_OWNER_RE,
     ParsedReport,
     ReportRejected,
     _ip_text,
@@ -48,6 +48,7 @@ from reports.parse import (
     parse_report,
     report_members,
 )
+from reports.parse import FailureDetail as ParsedDetail
 from reports.parse import PolicyResult as ParsedPolicy
 
 if TYPE_CHECKING:
@@ -390,10 +391,15 @@ class RawReport(models.Model):
 
                         report_pk = raw.report_id
                         transaction.on_commit(lambda: alert_on_report.delay(report_pk), robust=True)
-                        if raw.took_over:
+                        if raw.took_over or raw.counts_changed:
                             # The report's other copies were judged against the one set aside
-                            # ("a resend of the copy counted"): judged again against this one.
-                            others = raw.report.raw_reports.filter(parse_status=self.DUPLICATE)
+                            # ("a resend of the copy counted"), or against the figures this
+                            # copy had before a reparse (a duplicate's "other counts: … in the
+                            # stored copy"): judged again against this one as it is now.
+                            again = [self.DUPLICATE]
+                            if raw.counts_changed:
+                                again.append(self.SUPERSEDED)  # its reason quotes the figures
+                            others = raw.report.raw_reports.filter(parse_status__in=again)
                             for other in others.exclude(pk=raw.pk).defer("body"):
                                 other.process(force=True)
         except DatabaseError:
@@ -554,6 +560,8 @@ class RawReport(models.Model):
 
     # Set by a parse that took the place of the copy counted before (see _save_parsed).
     took_over = False
+    # Set by a parse of the copy counted whose totals differ from the report's stored ones.
+    counts_changed = False
 
     def signed_by(self, contact_info: str | None) -> str:
         """The DKIM domain that vouches for this copy of a report whose contact-info is
@@ -572,7 +580,7 @@ class RawReport(models.Model):
         return self.dkim_domain if claimed and same_or_parent(self.dkim_domain, claimed) else ""
 
     def _save_parsed(self, parsed: ParsedReport, *, first_try: bool = True) -> None:
-        self.took_over = False
+        self.took_over = self.counts_changed = False
         submitter = parsed.organization_name.casefold()
         # Locked: two copies parsed at once must not both decide to replace the stored one.
         same = lock_report(self.address, submitter, parsed.report_id)
@@ -616,6 +624,8 @@ class RawReport(models.Model):
             # only that is told. The same report in the form the parser writes now (A-labels
             # where U-labels were stored) tells nothing more: nothing is sent.
             told = AlertFacts.told(same)
+            counts = (parsed.total_successful, parsed.total_failed)
+            self.counts_changed = counts != (same.total_successful, same.total_failed)
         if told is not None and same is not None:
             # Kept with the report, which store() rewrites: a report evaluated before the
             # facts were kept has them from its rows, about to be replaced.
@@ -1111,14 +1121,90 @@ def foreign_domain_warning(about: str, domain: str) -> str:
     )
 
 
-def _foreign_policy(policy: ParsedPolicy, domain: str) -> bool:
-    """An `sts` or `no-policy-found` result about a domain that is neither `domain` nor below
-    it. A `tlsa` result is about an MX host, which may be anyone's (RFC 8460 §1.1)."""
-    return (
-        policy.policy_type in ("sts", "no-policy-found")
-        and bool(policy.policy_domain)
-        and not is_same_or_subdomain(policy.policy_domain, domain)
-    )
+# Policy types whose policy-domain is the policy domain a report is about (RFC 8460 §4.4);
+# a `tlsa` policy's is the TLSA base domain, an MX host (§1.1).
+DOMAIN_POLICY_TYPES = ("sts", "no-policy-found")
+# How many other domains the warning of keep_own_policies names, and at most how many
+# characters of names: a report may cover 10,000 policy domains.
+NAMED_DOMAINS = 5
+NAMED_CHARS = 300
+
+
+def _names_up(name: str) -> list[str]:
+    """`name` and every name above it: mx1.example.net, example.net, net."""
+    labels = name.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels))]
+
+
+def _at_or_below(name: str, domains: set[str]) -> bool:
+    """`name` is one of `domains` (A-labels) or below one of them."""
+    return any(up in domains for up in _names_up(name))
+
+
+def _mx_names(policy: ParsedPolicy) -> set[str]:
+    """The MX host names of a policy's mx-host lines in A-labels; a pattern *.mx.example.net
+    as the name it covers the hosts below of (mx.example.net)."""
+    return {a_labels(host.removeprefix("*.")) for host in policy.mx_hosts if host.strip("*.")}
+
+
+def policy_owners(policies: list[ParsedPolicy], domain: str) -> list[bool | None]:
+    """Whose each policy is, for the report address of `domain`: True for the address's
+    own, False for another domain's, None for one that says neither (kept with the report,
+    but not enough to make it the address's).
+
+    An `sts` / `no-policy-found` policy is the address's when its policy-domain is `domain`
+    or below it, another's otherwise. A `tlsa` policy's policy-domain is an MX host (the
+    TLSA base domain). Whose it is, first by what the policies name in mx-host, then by
+    the host's name: the address's when it is (or is below) an MX host of the address's own
+    `sts` policies; another's when it is one of another domain's (parked.example.net's
+    policy naming mx1.example.com: the sessions are parked.example.net's mail, whoever's
+    name the host has); the address's when it is at or below `domain`; another's when it is
+    at or below the other domain; else None. A host that says neither stays with the
+    address: a domain's MX hosts are often at its provider (mx.provider.net for
+    example.com), and without a policy naming it nothing says whose it is, while leaving it
+    out would lose the address's own DANE sessions; but alone it does not make a report
+    about another domain the address's (its MX host may be anyone's)."""
+    domain = a_labels(domain)
+    own_mx: set[str] = set()
+    foreign_domains: set[str] = set()
+    foreign_mx: set[str] = set()
+    for p in policies:
+        if p.policy_type in DOMAIN_POLICY_TYPES and p.policy_domain:
+            name = a_labels(p.policy_domain)
+            if _at_or_below(name, {domain}):
+                own_mx |= _mx_names(p)
+            else:
+                foreign_domains.add(name)
+                foreign_mx |= _mx_names(p)
+    owners: list[bool | None] = []
+    for p in policies:
+        owner: bool | None = None
+        if p.policy_domain and p.policy_type in DOMAIN_POLICY_TYPES:
+            owner = a_labels(p.policy_domain) not in foreign_domains
+        elif p.policy_domain and p.policy_type == "tlsa":
+            # A row stored before the parser read _25._tcp.<host> as <host>.
+            name = a_labels(p.policy_domain)
+            name = owner_match[1] if (owner_match := _TLSA_OWNER_RE.match(name)) else name
+            if _at_or_below(name, own_mx):
+                owner = True
+            elif _at_or_below(name, foreign_mx):
+                owner = False
+            elif _at_or_below(name, {domain}):
+                owner = True
+            elif _at_or_below(name, foreign_domains):
+                owner = False
+        owners.append(owner)
+    return owners
+
+
+def _named(names: list[str]) -> str:
+    """At most NAMED_DOMAINS of `names` (and NAMED_CHARS characters, one name at least),
+    then how many more."""
+    shown = names[:NAMED_DOMAINS]
+    while len(shown) > 1 and len(", ".join(shown)) > NAMED_CHARS:
+        shown.pop()
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
 
 
 def keep_own_policies(parsed: ParsedReport, domain: str) -> ParsedReport:
@@ -1128,29 +1214,37 @@ def keep_own_policies(parsed: ParsedReport, domain: str) -> ParsedReport:
     the record is shared (RFC 8460 §4.4 makes one `policies` entry per policy); counting
     the others would put their sessions and failures in `domain`'s totals and alerts, and
     leaving the whole report out (it was, when another domain's entry came first) would lose
-    `domain`'s own. The raw report keeps every byte. A report about other domains only is
-    left whole: report_fields marks it not counted."""
-    foreign = [p for p in parsed.policies if _foreign_policy(p, domain)]
-    own = [
-        p
-        for p in parsed.policies
-        if p.policy_type in ("sts", "no-policy-found")
-        and p.policy_domain
-        and is_same_or_subdomain(p.policy_domain, domain)
-    ]
-    if not foreign or not own:
+    `domain`'s own. Whose each policy is: policy_owners. The raw report keeps every byte.
+    A report about other domains only is left whole: report_fields marks it not counted."""
+    owners = policy_owners(parsed.policies, domain)
+    if False not in owners or True not in owners:
         return parsed
-    names = ", ".join(dict.fromkeys(a_labels(p.policy_domain) for p in foreign))
+    foreign = [p for p, owner in zip(parsed.policies, owners, strict=True) if owner is False]
+    parsed.policies = [
+        p for p, owner in zip(parsed.policies, owners, strict=True) if owner is not False
+    ]
+    if parsed.envelope_domain and not is_same_or_subdomain(parsed.envelope_domain, domain):
+        # TLS-Report-Domain names the other domain: what is kept is the address's.
+        parsed.envelope_domain = None
+    names = list(
+        dict.fromkeys(
+            a_labels(p.policy_domain) for p in foreign if p.policy_type in DOMAIN_POLICY_TYPES
+        )
+    )
     ok, failed = sum(p.successful for p in foreign), sum(p.failed for p in foreign)
-    parsed.policies = [p for p in parsed.policies if not _foreign_policy(p, domain)]
     are = "is" if len(foreign) == 1 else "are"
+    if len(names) == 1:
+        covers, them, records, give = names[0], "it", "its _smtp._tls record names", "it"
+    else:
+        covers = f"{len(names)} other domains ({_named(names)})"
+        them, records, give = "them", "their _smtp._tls records name", "each"
     parsed.warnings.append(
-        f"This report also covers {names}: {len(foreign)} of its policies ({ok} successful "
-        f"and {failed} failed sessions) {are} about {names}, not {domain}. Left out of "
+        f"This report also covers {covers}: {len(foreign)} of its policies ({ok} successful "
+        f"and {failed} failed sessions) {are} about {them}, not {domain}. Left out of "
         f"{domain}'s totals, charts and alerts, and not stored with this report (its raw JSON "
-        "keeps them). Senders send a domain's reports to the addresses in its own _smtp._tls "
-        f"record, so the record of {names} names this address: give it a report address of "
-        "its own to follow it."
+        "keeps everything). Senders send a domain's reports to the addresses in its own "
+        f"_smtp._tls record, so {records} this address: give {give} a report address of its "
+        f"own to follow {them}."
     )
     return parsed
 
