@@ -1,5 +1,6 @@
-"""manage.py reparse: run parsing again on stored raw reports (after a parser fix), and store
-the reports of a stored body that have no raw report of their own (--split-zips)."""
+"""manage.py reparse: run parsing again on stored raw reports (after a parser fix), store
+the reports of a stored body that have no raw report of their own (--split-zips), and read
+again the reports stored whole although they cover another domain too (--mixed-domains)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.db.models import BinaryField, F, Q, Value
+from django.db.models import BinaryField, Count, F, Q, Value
 from django.db.models.functions import Substr
 from django.utils import timezone
 
 from reports.ingest import Split, split_stored
-from reports.models import RawReport, TlsReport
+from reports.models import PolicyResult, RawReport, TlsReport, counted_copy, policy_owners
 from reports.parse import ZIP_MAGIC
+from reports.parse import PolicyResult as ParsedPolicy
 
 # Rows --split-zips lists at once (ids and sizes, by id); bodies it reads at once (each is
 # read whole: a zip or a message), and a cap on their bytes: messages may be megabytes each.
@@ -25,12 +27,16 @@ SPLIT_CHUNK_BYTES = 32 * 1024 * 1024
 # Outcomes of a row's parse that fail --split-zips: the parse raised (the database refused
 # it, "failed"), or ended as an error of ours; a rejected report is the report's outcome.
 _NOT_PARSED = ("failed", RawReport.ERROR)
+# Stored reports --mixed-domains looks at a page (by id); their policy rows are counted by
+# the database, and read only for a report whose rows name more than one policy domain.
+MIXED_PAGE = 1000
 
 
 class Command(BaseCommand):
     help = (
         "Parse stored raw TLS reports again: --all-failed (rejected + error), --pending, or --id;"
-        " --split-zips stores the further reports of a zip stored as one."
+        " --split-zips stores the further reports of a zip stored as one; --mixed-domains reads"
+        " again the reports stored with another domain's policies."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -56,17 +62,29 @@ class Command(BaseCommand):
             "as a raw report of its own (same bytes) and parse it; one line per body; running "
             "it again adds nothing",
         )
+        parser.add_argument(
+            "--mixed-domains",
+            action="store_true",
+            help="read again every stored report whose policies are about the address's domain "
+            "and another domain too (stored whole before s21r: the other's sessions counted as "
+            "the domain's, or the domain's left out): its counted copy is parsed again, which "
+            "keeps the address's part, then its other copies are judged against it; running it "
+            "again changes nothing",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         selected = options["all_failed"] or options["pending"] or options["id"]
-        if not (selected or options["split_zips"]):
+        if not (selected or options["split_zips"] or options["mixed_domains"]):
             raise CommandError(
-                "say which reports: --all-failed, --pending or --id UUID (or --split-zips)"
+                "say which reports: --all-failed, --pending or --id UUID (or --split-zips, "
+                "--mixed-domains)"
             )
         if selected:
             self._reparse(options)
         if options["split_zips"]:
             self._split(options)
+        if options["mixed_domains"]:
+            self._mixed(options)
 
     def _reparse(self, options: dict[str, Any]) -> None:
         rows = RawReport.objects.none()
@@ -89,6 +107,28 @@ class Command(BaseCommand):
                 self.stdout.write(f"{raw.public_id}: {status} {raw.error}")
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to do"
         self.stdout.write(summary)
+
+    def _mixed(self, options: dict[str, Any]) -> None:
+        """Parse again the counted copy of each stored report that is about the address's
+        domain and another domain too (policy_owners, on its stored policy rows): parsing
+        keeps the address's part now (keep_own_policies), and the report's duplicates and
+        copies set aside are judged again against it (RawReport.process). A report stored
+        since keeps only its own policies, so is not read again."""
+        counts: Counter[str] = Counter()
+        for report in _mixed_reports():
+            raw = counted_copy(report)
+            if raw is None:
+                status = "no copy counted"  # still pending: its parse does this
+            else:
+                status = self._parse(raw, options["queue"], force=True)
+            counts[status] += 1
+            if options["verbosity"] >= 2:
+                self.stdout.write(f"{report.public_id} ({report.report_id}): {status}")
+        if counts:
+            said = f"{_count(sum(counts.values()), 'report')} read again ({_statuses(counts)})"
+        else:
+            said = "no report covers another domain too"
+        self.stdout.write("mixed-domains: " + said)
 
     def _parse(self, raw: RawReport, queue: bool, *, force: bool) -> str:
         """Parse one row here (its new status) or send it to the workers ("queued")."""
@@ -266,6 +306,34 @@ def _candidates() -> Iterator[list[int]]:
     while page := list(rows.filter(pk__gt=last).values_list("pk", "size")[:SPLIT_PAGE]):
         last = page[-1][0]
         yield from _chunks(page)
+
+
+def _mixed_reports() -> Iterator[TlsReport]:
+    """The stored reports whose policy rows are about the address's domain and another
+    domain too (policy_owners: one of each), in id order. A page of report ids at a time;
+    the database names those of a page whose rows hold more than one policy domain, and
+    only their rows are read."""
+    last = 0
+    ids = TlsReport.objects.order_by("pk").values_list("pk", flat=True)
+    while page := list(ids.filter(pk__gt=last)[:MIXED_PAGE]):
+        last = page[-1]
+        several = (
+            PolicyResult.objects.filter(report_id__in=page)
+            .order_by()
+            .values("report_id")
+            .annotate(domains=Count("policy_domain", distinct=True))
+            .filter(domains__gt=1)
+            .values_list("report_id", flat=True)
+        )
+        found = TlsReport.objects.filter(pk__in=list(several)).order_by("pk")
+        for report in found.select_related("address"):
+            rows = report.policies.order_by("pk").values_list(
+                "policy_type", "policy_domain", "mx_hosts"
+            )
+            policies = [ParsedPolicy(t, d, [], mx or [], 0, 0) for t, d, mx in rows.iterator()]
+            owners = policy_owners(policies, report.address.domain_name)
+            if True in owners and False in owners:
+                yield report
 
 
 def _chunks(rows: list[tuple[int, int]]) -> list[list[int]]:
