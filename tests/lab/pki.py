@@ -155,6 +155,7 @@ class LabPKI:
         key: ec.EllipticCurvePrivateKey | None = None,
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
+        path_length: int | None = 0,
     ) -> Issued:
         key = key or ec.generate_private_key(ec.SECP256R1())
         subject = _name(cn)
@@ -167,7 +168,7 @@ class LabPKI:
             .not_valid_before(not_before or self.now - dt.timedelta(days=30))
             .not_valid_after(not_after or self.now + dt.timedelta(days=3650))
             .add_extension(
-                x509.BasicConstraints(ca=True, path_length=None if parent is None else 0),
+                x509.BasicConstraints(ca=True, path_length=None if parent is None else path_length),
                 critical=True,
             )
             .add_extension(
@@ -228,6 +229,22 @@ class LabPKI:
         issued = Issued(key, ca.cert, sent)
         self.stale[ref] = issued
         return issued
+
+    def cross_signed_root(self) -> x509.Certificate:
+        """Lab Root R1 (its subject and key) certified by "Lab Legacy Root", a root that expired
+        two days ago and that nobody trusts; the cross certificate itself is current. Minted
+        once, on first use (chain = "cross-expired-root")."""
+        if "cross-root" not in self.stale:
+            legacy = self._ca(
+                "Lab Legacy Root",
+                None,
+                not_before=self.now - dt.timedelta(days=3650),
+                not_after=self.now - dt.timedelta(days=2),
+            )
+            cross = self._ca("Lab Root R1", legacy, key=self.root.key, path_length=None)
+            self.stale["cross-root"] = cross
+            self.stale["legacy-root"] = legacy
+        return self.stale["cross-root"].cert
 
     def leaf(self, ref: str, host: str, spec: CertSpec) -> Issued:
         """Mint (once per ref) the certificate a server presents; ref is usually the host name."""
@@ -290,6 +307,10 @@ class LabPKI:
             chain = [self.root.cert, self.issuing.cert]
         elif spec.chain == "extra-unrelated" and issuer is self.issuing:
             chain = [self.issuing.cert, self.rogue.cert]
+        elif spec.chain == "with-root" and issuer is self.issuing:
+            chain = [self.issuing.cert, self.root.cert]
+        elif spec.chain == "cross-expired-root" and issuer is self.issuing:
+            chain = [self.issuing.cert, self.cross_signed_root()]
         elif spec.chain == "full" and issuer is self.rogue:
             chain = [self.rogue.cert]
         elif stale is not None:

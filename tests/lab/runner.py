@@ -164,6 +164,12 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
             row["cert"], row["key"] = map(
                 str, pki.write_server(issued, certs, f"smtp-{h.host}-{h.ip}")
             )
+            if h.nosni_sans:
+                # The default certificate a ClientHello without SNI gets (s21s)
+                default = pki.leaf(f"{h.cert_ref}#nosni", h.host, CertSpec(sans=h.nosni_sans))
+                row["nosni_cert"], row["nosni_key"] = map(
+                    str, pki.write_server(default, certs, f"smtp-{h.host}-{h.ip}-nosni")
+                )
             smtp_rows.append(row)
         for w in s.https:
             issued = pki.leaf(w.host, w.host, w.cert)

@@ -50,6 +50,11 @@ CHAINS = {
     # with an unrelated certificate after the intermediate (leaf, CA 1, Rogue Root X).
     "root-first",
     "extra-unrelated",
+    # s21s: the whole chain in order with the root at the end (leaf, Lab Issuing CA 1, Lab Root
+    # R1), and leaf, CA 1, then Lab Root R1 cross-signed by an expired, untrusted "Lab Legacy
+    # Root" (Let's Encrypt's ISRG Root X1 cross-signed by DST Root CA X3 after September 2021).
+    "with-root",
+    "cross-expired-root",
 }
 # s18s: the leaf's key (ECDSA P-256 by default) and the hash its issuer signs it with.
 CERT_KEYS = {"ecdsa-p256", "ecdsa-p384", "rsa-1024", "rsa-2048"}
@@ -59,7 +64,7 @@ SMTP_KEYS = {
     "host", "ip", "port", "starttls", "tls", "cert", "sans", "cn", "chain", "banner_delay",
     "max_connections", "window", "reoffer_starttls", "starttls_reply", "greeting", "ehlo_reply",
     "require_sni", "ciphers", "close_after_starttls", "tls_alert", "own_cert",
-    "key", "signature", "validity", "ehlo_delay", "starttls_keyword",
+    "key", "signature", "validity", "ehlo_delay", "starttls_keyword", "nosni_sans",
 }  # fmt: skip
 TLS_ALERTS = {a.name for a in ssl.AlertDescription}
 MTASTS_VALUES = {"valid", "invalid", "none"}
@@ -181,6 +186,10 @@ class SmtpHost:
     ehlo_delay: float = 0.0  # seconds before each EHLO reply (before and after TLS)
     # How the EHLO reply spells the STARTTLS line ("starttls", "STARTTLS X-PARAM"), before TLS
     starttls_keyword: str = "STARTTLS"
+    # s21s: a ClientHello without SNI gets another certificate (its own key, these SANs, same
+    # issuer): a server's default certificate, while SNI picks the MX's own. TLSA placeholders
+    # name it `<cert_ref>#nosni`.
+    nosni_sans: tuple[str, ...] = ()
 
     @property
     def cert_ref(self) -> str:
@@ -353,8 +362,12 @@ def _cert(path: Path, row: dict[str, object]) -> CertSpec:
         if not isinstance(raw_validity, list) or len(raw_validity) != 2:
             raise _fail(path, "validity = [from_days, to_days] (days from now, e.g. [-30, 0.25])")
         validity = (float(raw_validity[0]), float(raw_validity[1]))
-        if validity[0] >= validity[1] or kind != "valid":
-            raise _fail(path, "validity needs from < to and cert = 'valid'")
+        # s21s: also a private CA's or a self-signed leaf (a 5-year certificate from a
+        # company CA); the other kinds are defined by their dates.
+        if validity[0] >= validity[1] or kind not in ("valid", "rogue", "self-signed"):
+            raise _fail(
+                path, "validity needs from < to and cert = 'valid', 'rogue' or 'self-signed'"
+            )
     return CertSpec(
         kind=kind,
         sans=tuple(sans) if isinstance(sans, list) else (str(row["host"]),),
@@ -453,6 +466,18 @@ def _starttls_keyword(path: Path, row: dict[str, object]) -> str:
     if not re.fullmatch(r"(?i)starttls( [!-~]+)*", text):
         raise _fail(path, f"starttls_keyword = {text!r}, expected 'starttls' or 'STARTTLS X'")
     return text
+
+
+def _nosni_sans(path: Path, row: dict[str, object]) -> tuple[str, ...]:
+    raw = row.get("nosni_sans")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw or not all(isinstance(n, str) for n in raw):
+        raise _fail(path, "nosni_sans = [names], e.g. ['default.hoster.test']")
+    if row.get("require_sni") or row.get("tls_alert") or not row.get("starttls", True):
+        # Those refuse the handshake without SNI, or have none: no certificate to pick.
+        raise _fail(path, "nosni_sans needs a TLS host that answers without SNI")
+    return tuple(str(n).lower() for n in raw)
 
 
 def _reply(path: Path, key: str, text: str, *, code: str = "[2-5]") -> list[str]:
@@ -569,6 +594,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                 own_cert=bool(row.get("own_cert", False)),
                 ehlo_delay=float(row.get("ehlo_delay", 0.0)),
                 starttls_keyword=_starttls_keyword(path, row),
+                nosni_sans=_nosni_sans(path, row),
                 **_smtp_behaviour(path, row),  # type: ignore[arg-type]
             )
         )

@@ -89,6 +89,25 @@ def refuse_handshakes(ctx: ssl.SSLContext, row: dict[str, Any], events: JsonLog)
     ctx.sni_callback = pick
 
 
+def answer_without_sni(ctx: ssl.SSLContext, row: dict[str, Any], events: JsonLog) -> None:
+    """`nosni_sans` (s21s): a ClientHello without SNI gets the default certificate (another
+    context with the same versions and suites), one with any SNI the host's own."""
+    default = server_context(
+        row["nosni_cert"],
+        row["nosni_key"],
+        row.get("tls_min", "1.2"),
+        row.get("tls_max", "1.3"),
+        row.get("ciphers"),
+    )
+
+    def pick(sslobj: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
+        events.write(event="tls", ip=row["ip"], sni=name)
+        if name is None:
+            sslobj.context = default
+
+    ctx.sni_callback = pick
+
+
 # ---------------------------------------------------------------- SMTP
 class AlertingSSLProtocol(asyncio.sslproto.SSLProtocol):
     """asyncio drops the alert OpenSSL writes when a server-side handshake fails (it aborts
@@ -275,6 +294,8 @@ async def start_smtp(
                 bool(row.get("weak_cert")),
             )
             refuse_handshakes(ctx, row, events)
+            if row.get("nosni_cert"):
+                answer_without_sni(ctx, row, events)
         history: list[float] = []
 
         def factory(
