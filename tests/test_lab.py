@@ -174,7 +174,15 @@ def should_verify(kind: str, chain: str, host: str, sans: tuple[str, ...]) -> bo
     # current one); alone, an expired or not-yet-valid intermediate breaks it.
     return (
         kind in ("valid", "expiring")
-        and chain in ("full", "expired-and-valid-intermediate", "root-first", "extra-unrelated")
+        and chain
+        in (
+            "full",
+            "expired-and-valid-intermediate",
+            "root-first",
+            "extra-unrelated",
+            "with-root",
+            "cross-expired-root",
+        )
         and name_matches(host, sans)
     )
 
