@@ -172,6 +172,19 @@ def _private_embedded_state(tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Every test starts with an empty cache. Cached pages, fragments and rate-limit counters
+    are keyed by ids that come round again after each test's rollback (the first team of every
+    test is team 1), so without this a test could pass, or fail, on what an earlier test left
+    behind, and the parallel run's order would decide. With Redis this empties the run's own
+    Redis database, the broker's keys included: no Celery worker outlives a test, and an
+    autouse fixture is set up before the test's own (its worker declares its queues anew)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def _forget_rate_counters() -> None:
     """Rate-limit counters an earlier session left in Redis: each test session starts with a
     new database whose ids (teams, users) repeat, and counters keyed by them would carry

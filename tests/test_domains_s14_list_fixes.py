@@ -202,6 +202,7 @@ class ListFixesTestCase(BaseTestCase):
         )
 
     def test_typing_replaces_the_address_and_choosing_pushes_it(self) -> None:
+        make(self.team, "shop.example")  # the filter is shown only on a team with a domain
         r = self.get()
         body = r.content.decode()
         form = re.search(r'<form class="list-filter".*?</form>', body, re.S)
