@@ -68,7 +68,12 @@ EXPECT: dict[str, list[tuple[str, Status, tuple[str, ...]]]] = {
         ("SMTP-10", P, (_h("mx1", "privlong"),)),
     ],
     "tls13only": [
-        ("SMTP-07", P, (_h("mx1", "tls13only"),)),
+        # Corrected after the blind run: a TLS 1.3-only MX meets RFC 8461 §7.2 ("1.2 or
+        # higher": MTASTS-36 passes) but refuses senders without TLS 1.3, and §7.2 defers to
+        # BCP 195, which requires TLS 1.2 support (RFC 9325 §3.1.1): warn, an interop hazard
+        # (checklist §0), as docs/scoring.md records. The finding says which senders lose TLS.
+        ("SMTP-07", W, (_h("mx1", "tls13only"), "TLS 1.2")),
+        ("MTASTS-36", P, ()),
         ("DANE-07", P, (_h("mx1", "tls13only"),)),
     ],
     "tls11backup": [
@@ -133,8 +138,25 @@ def _run(lab: Any, name: str) -> DomainReport:
     return asyncio.run(check_domain(scenario.domain, config))
 
 
+# Mismatches whose fix belongs to a file another engineer holds: checks/mtasts.py gives
+# MTASTS-36 fail under mode testing too ("so they will not deliver there"), while RFC 8461 §5
+# has testing senders report and still deliver (MTASTS-32 already takes the mode's severity).
+# strict: the test says so as soon as the engine is fixed.
+PENDING = {
+    "tls11backup": "MTASTS-36 fails under mode testing (checks/mtasts.py, not this round's file)",
+}
+
+
 @pytest.mark.lab
-@pytest.mark.parametrize("name", sorted(EXPECT))
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=PENDING[n]))
+        if n in PENDING
+        else n
+        for n in sorted(EXPECT)
+    ],
+)
 def test_s21s_scenario_reads_as_expected(lab: Any, name: str) -> None:
     scenario = SCENARIOS[name]
     report = _run(lab, name)
