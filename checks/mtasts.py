@@ -2801,11 +2801,15 @@ async def _mx_findings(
     cover = "\n".join(covers)
     # An MX name that is an alias (MX-04) of a host the policy names: senders match the name in
     # the MX record, not where it points (RFC 8461 §4.1), so the policy misses it. Pointing the
-    # MX at that host makes the policy match as written, with no mode lowered meanwhile.
+    # MX at that host makes the policy match as written, with no mode lowered meanwhile. Not
+    # a dangling alias (its target does not exist or has no address, MX-04/MX-06): an MX
+    # pointed there would reach no server either.
     aliased = [
         h
         for h in unmatched
-        if h.cname_target and any(policy_matches(p, h.cname_target) for p in patterns)
+        if h.cname_target
+        and h.addresses
+        and any(policy_matches(p, h.cname_target) for p in patterns)
     ]
     alias_note = "".join(
         f" {h.name} is an alias (CNAME) of {h.cname_target}, which the policy names, but "
@@ -2816,6 +2820,13 @@ async def _mx_findings(
         cover = "Point the MX record at the host the policy names (see MX-04):\n" + "\n".join(
             f"{mxset.answer.name}. MX {h.preference} {h.cname_target}." for h in aliased
         )
+        # The other uncovered hosts that receive mail still need their mx line: pointing the
+        # aliases alone would leave them failing under enforce.
+        plain = [h for h in unmatched if h not in aliased and h.name in added]
+        if plain:
+            cover += "\nand add to the policy file, then give the record a new id:\n" + "\n".join(
+                f"mx: {h.name}" for h in plain
+            )
         if covers:
             cover += "\nOr keep the alias and change the policy:\n" + "\n".join(covers)
     unreached = [h.name for h in unmatched if h.name in gone]
