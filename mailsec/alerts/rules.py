@@ -499,10 +499,26 @@ def _published_record(mech: str, answers: list[str]) -> str:
     return next((a for a in answers if _txt_value(a).startswith(version)), "")
 
 
+def _alias_target(old: dict[str, Any] | None, new: dict[str, Any]) -> str:
+    """Where the record's name points, if it is an alias (the last name of its CNAME chain):
+    as the latest lookup found it, else as the one that saw the record (a run that kept no
+    DNS evidence says nothing of the alias). "" when it is no alias."""
+    now = _dns_evidence(new)
+    chain = now.get("cnames") if "query" in now else _dns_evidence(old).get("cnames")
+    return chain[-1] if chain else ""
+
+
 def _record_observation(mech: str, old: dict[str, Any] | None, new: dict[str, Any]) -> Observation:
     record = _published_record(mech, _dns_evidence(old).get("answers") or [])
     subject = new.get("subject", "") or (old or {}).get("subject", "")
     fix = f"Publish it again: {subject}. TXT {record}" if record and subject else ""
+    if fix and (target := _alias_target(old, new)):
+        # A TXT record cannot sit beside a CNAME (RFC 1034 §3.6.2): the record lived at the
+        # alias target (an MSP's or a provider's shared name), and goes back there.
+        fix = (
+            f"{subject} is an alias (CNAME) of {target}: publish it again there, by whoever "
+            f"runs it: {target}. TXT {record}"
+        )
     if not fix and old is not None:
         fix = new.get("fix", "")  # no copy of the old record: the engine's suggestion
     if fix and mech == "mta-sts":
