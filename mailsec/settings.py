@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "mailsec",
     "mailsec.accounts",
     "mailsec.domains",
@@ -176,6 +177,18 @@ ACCOUNT_FORMS = {
 # ...and lands on the same code page, at the same URL, as a new sign-up.
 ACCOUNT_ADAPTER = "mailsec.accounts.adapter.AccountAdapter"
 ALLAUTH_USER_CODE_FORMAT = {"length": 6, "numeric": True, "dashed": False}
+# Two-factor sign-in (allauth.mfa): an authenticator app's code, or one of the recovery codes
+# made when it is turned on. Asked after the password or the emailed code, whichever signed
+# in (allauth's AuthenticateStage runs after both). No security keys (WebAuthn): fido2 is
+# installed only because allauth.mfa imports it in any case. Wrong codes count
+# against allauth's "login_failed" limit for the account (5 in 5 minutes, 10 a minute an IP).
+# The recovery codes are shown once, on the page that follows turning it on or making new
+# ones (templates/mfa/recovery_codes/index.html offers them as a text file there), then never
+# again: lost, they are replaced. Changing any of it asks to confirm who you are first
+# (allauth's reauthentication). The issuer is the name the app lists the account under.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "mailsec"
+MFA_RECOVERY_CODES_SHOW_ONCE = True
 
 ROOT_URLCONF = "mailsec.urls"
 WSGI_APPLICATION = "mailsec.wsgi.application"
