@@ -5,17 +5,59 @@ customer's change."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 
-from checks.dns import DnsClient, normalize
+from checks.config import CheckConfig
+from checks.dns import DnsAnswer, DnsClient, normalize
 from checks.mtasts import parse_sts_record
 from checks.tasks import engine_config
+from mailsec.domains.models import VERIFY_MIN_LOOKUP
+
+# What a lookup not asked for want of time answers (a TIMEOUT: could not look up).
+NO_TIME_LEFT = "the press ran out of time before asking"
 
 
 def client() -> DnsClient:
     return DnsClient(engine_config())
+
+
+class PressClient(DnsClient):
+    """The engine's resolver for a person pressing a hosting button, who waits for its lookups
+    inside the web request: every lookup ends by `deadline` (time.monotonic()), getting the
+    engine's timeout or what is left if that is less, and none is asked with less than
+    VERIFY_MIN_LOOKUP seconds left (a TIMEOUT, unasked). The deadline rides on the client,
+    the argument each lookup here already takes: live_mx's address lookups after its MX
+    lookup get what the MX lookup left, not another whole timeout."""
+
+    def __init__(self, config: CheckConfig, deadline: float) -> None:
+        super().__init__(config)
+        self.deadline = deadline
+
+    async def query(
+        self,
+        name: str,
+        rdtype: str,
+        *,
+        cd: bool = False,
+        want_dnssec: bool = False,
+        fresh: bool = False,
+    ) -> DnsAnswer:
+        left = self.deadline - time.monotonic()
+        if left < VERIFY_MIN_LOOKUP:
+            return DnsAnswer(normalize(name), rdtype.upper(), "TIMEOUT", detail=NO_TIME_LEFT)
+        if left < self.config.timeout:
+            # A lookup's timeout is its client's: one of its own, shorter (past this cache).
+            shorter = DnsClient(replace(self.config, timeout=left))
+            return await shorter.query(name, rdtype, cd=cd, want_dnssec=want_dnssec, fresh=fresh)
+        return await super().query(name, rdtype, cd=cd, want_dnssec=want_dnssec, fresh=fresh)
+
+
+def press_client(budget: float) -> PressClient:
+    """client(), for a press whose lookups must all end within `budget` seconds from now."""
+    return PressClient(client().config, time.monotonic() + budget)
 
 
 @dataclass

@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from checks import certs, https
 from checks.context import CheckContext
+from checks.dns import DnsClient
 from checks.mtasts import policy_url
 from checks.tasks import engine_config
-from mailsec.domains.models import Domain
+from mailsec.domains.models import VERIFY_WEB_BUDGET, Domain
 from mailsec.hosting import lookups
 from mailsec.hosting import policy as rules
 from mailsec.hosting.models import (
@@ -46,6 +47,14 @@ CERT_CONFIRM_AFTER = timedelta(hours=1)
 # whose clock ran fast), not from a turn started meanwhile: believing it would leave the
 # policy unsynced until that time came.
 SYNC_CLOCK_SLACK = timedelta(minutes=1)
+# A person pressing Host MTA-STS (or Keep hosting), or Compare with MX now, waits for its
+# lookups inside the web request, which gunicorn kills at 30 s, as for Verify; and
+# MAILSEC_CHECK_TIMEOUT may be set to anything. All of a press's lookups (the other team's
+# challenge, the MX records, their hosts' addresses, the _mta-sts record) end by this many
+# seconds (lookups.PressClient): Verify's budget less our zone's UPDATE, which may follow
+# them (publish, PolicyZone.timeout). A press that runs out says it could not look up and
+# changes nothing. The background sync keeps the engine's timeout for each lookup.
+HOSTING_WEB_BUDGET = VERIFY_WEB_BUDGET - PolicyZone.timeout
 
 
 class HostingRefused(Exception):
@@ -208,8 +217,10 @@ def enable_told(
     now comes from another served policy, nothing is done and HostingRefused says to look
     again. None (not from the page): no confirmation is asked. The steps returned begin
     with a `start` step saying where a new start came from, when it came from a served
-    policy or the check could not read one (told on the page, not emailed)."""
+    policy or the check could not read one (told on the page, not emailed). For the page:
+    the lookups end within HOSTING_WEB_BUDGET."""
     now = now or timezone.now()
+    dns = lookups.press_client(HOSTING_WEB_BUDGET)
     started = ""
     if not domain.is_verified:
         raise HostingRefused("Verify the domain first: only verified domains can be hosted.")
@@ -220,7 +231,7 @@ def enable_told(
     held = taken.filter(domain__isnull=False).exclude(state=HostedPolicy.State.OFF)
     holder = held.select_related("domain").first()
     if holder is not None:
-        contest(domain, holder, now)
+        contest(domain, holder, now, dns)
     zone = PolicyZone.from_settings()
     problem = zone.record_problem(domain.name) if zone is not None else None
     if problem is not None:
@@ -229,7 +240,7 @@ def enable_told(
             f"{domain.name} cannot be hosted: {problem}, so there is no room for it under "
             "our policy zone."
         )
-    found = asyncio.run(lookups.live_mx(lookups.client(), domain.name))
+    found = asyncio.run(lookups.live_mx(dns, domain.name))
     if found.failed:
         raise HostingRefused(f"Could not look up the MX records ({found.detail}). Try again.")
     if found.nxdomain:
@@ -352,14 +363,17 @@ def begin_from(policy: HostedPolicy, point: StartingPoint, now: datetime) -> Non
     policy.strict_until = max(policy.strict_until or served_until, served_until)
 
 
-def contest(domain: Domain, held: HostedPolicy, now: datetime) -> None:
+def contest(domain: Domain, held: HostedPolicy, now: datetime, dns: DnsClient) -> None:
     """`domain` is verified and its name is hosted for another team. That team's challenge
-    is looked up again: when its value is gone, its policy gives way (Domain.recheck_control,
-    lose_control) and this returns; otherwise HostingRefused says why, and until when if the
-    other team is already turning hosting off. Nothing about that team is said beyond that."""
+    is looked up again, through `dns` (the press's): when its value is gone, its policy gives
+    way (Domain.recheck_control, lose_control) and this returns; otherwise HostingRefused says
+    why, and until when if the other team is already turning hosting off. Nothing about that
+    team is said beyond that."""
     assert held.domain is not None
     name = domain.name
-    outcome = held.domain.recheck_control(now)
+    # Its challenge name is ours (the same domain name).
+    answer = asyncio.run(dns.txt(held.domain.challenge_name))
+    outcome = held.domain.recheck_control(now, answer)
     if outcome == "lost":
         return
     if held.state == HostedPolicy.State.DISABLING and held.release_at is not None:
@@ -444,14 +458,23 @@ def record_to_publish(told: list[tuple[str, str]]) -> str:
 
 
 def sync(policy: HostedPolicy, now: datetime | None = None) -> bool:
-    """One turn of the MX loop for one policy. True when the policy text changed."""
-    return sync_told(policy, now)[0]
+    """One turn of the MX loop for one policy (the background task's: each lookup gets the
+    engine's timeout). True when the policy text changed."""
+    return sync_through(policy, lookups.client(), now)[0]
 
 
 def sync_told(
     policy: HostedPolicy, now: datetime | None = None
 ) -> tuple[bool, list[tuple[str, str]]]:
-    """sync, and the steps it told the owner (for the page of "Compare with MX now")."""
+    """sync, and the steps it told the owner, for the page of "Compare with MX now": the
+    lookups end within HOSTING_WEB_BUDGET."""
+    return sync_through(policy, lookups.press_client(HOSTING_WEB_BUDGET), now)
+
+
+def sync_through(
+    policy: HostedPolicy, dns: DnsClient, now: datetime | None = None
+) -> tuple[bool, list[tuple[str, str]]]:
+    """sync, looking up through `dns`; the steps told."""
     now = now or timezone.now()
     started = time.monotonic()
     if policy.state == HostedPolicy.State.OFF:
@@ -466,7 +489,6 @@ def sync_told(
         HostedPolicy.objects.filter(pk=policy.pk).update(last_sync_at=now)
         publish(policy, now)
         return False, []
-    dns = lookups.client()
     zone = PolicyZone.from_settings()
     zone_name = zone.record_name(policy.name) if zone else ""
 
@@ -480,7 +502,8 @@ def sync_told(
     found, record = asyncio.run(look())
     # Telling the team that no MX lookup answers is due (by the row as read; decided again
     # under the lock): first make sure our resolver answers at all, or an outage of ours
-    # would email every team about their name servers.
+    # would email every team about their name servers. (A press left with too little time
+    # to ask counts as not answering: the next background turn tells, if it is still due.)
     ours_answers = (
         found.failed and failing_due(policy, now) and asyncio.run(lookups.resolver_answers(dns))
     )
