@@ -5,7 +5,9 @@ test_every_url_pattern_is_classified: whoever adds it decides who may reach it.
 
 A viewer of the team (read-only) gets every page a member gets, and every team-scoped POST
 is refused them with nothing changed and no probe started, except the few that are their own
-(VIEWER_MAY_POST); their pages show no form posting to a refused URL.
+(VIEWER_MAY_POST); their pages show no form posting to a refused URL. An htmx POST (Check now
+pressed on a page opened before they were made a viewer) is refused with a fragment saying so
+(200: htmx 2 swaps no 4xx answer), a plain one with the 403 page.
 
 Also: an unverified domain is not checked, hosted, nor are its reports shown; a teammate
 removed from the team loses access at once."""
@@ -557,6 +559,10 @@ class ViewerTestCase(SweepCase):
                     r = self.request("post", url, htmx=htmx)
                     if name in OWNER_ONLY:
                         self.assertEqual(r.status_code, 404)
+                    elif htmx:
+                        # Swapped into the page where the answer would show: a fragment.
+                        self.assertContains(r, "read-only access to this team")
+                        self.assertNotContains(r, "<html")
                     else:
                         self.assertContains(r, "read-only access to this team", status_code=403)
         self.assertEqual(probes, [])

@@ -116,6 +116,8 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         ).order_by("-created")[:5],
         # The team's extra addresses: every member sees them, the owner changes them.
         "is_owner": team.is_owner(user),
+        # A viewer of the team is not told to add a domain (read with the team: no query).
+        "can_edit": team.can_edit(user),
         "team_addresses": team.alert_addresses.prefetch_related("muted_domains").order_by(
             "created", "pk"
         ),

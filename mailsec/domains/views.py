@@ -36,6 +36,7 @@ from checks.domainname import host_name_parent
 from checks.findings import MECHANISM_TITLES, SEVERITY_ORDER, Mechanism
 from mailsec.accounts.models import Membership, Team
 from mailsec.accounts.scope import (
+    READ_ONLY,
     current_team,
     get_domain_or_404,
     get_domain_pk_and_role_or_404,
@@ -191,6 +192,9 @@ def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> 
         # says when the team has no domain at all (_list.html, from the count it is made with
         # and cached with), so this costs no query of its own.
         "show_filter": not (no_domains_yet and shown.is_default),
+        # What to do next, under the empty list: the list is cached for the whole team, the
+        # words depend on the person's role (index.html).
+        "no_domains_yet": no_domains_yet,
         "form": form,
         # A viewer gets no add form (the list's rows link to pages they may read).
         "can_edit": team.can_edit(request.user),  # type: ignore[arg-type]
@@ -323,7 +327,11 @@ def _team_changed(request: HttpRequest, team: Team, form: Any, field: str) -> bo
     """Whether the add form was loaded for another team than the current one: the person
     switched teams in another tab since, and the names would land in a team they did not see
     on the page. Then the form's only error says so, and nothing is added. A post without the
-    form's team code (a script) adds to the current team, as before."""
+    form's team code (a script) adds to the current team, as before.
+
+    Asked before require_editor (it reads only the POST): a viewer of the new current team
+    who pressed Add on a page of a team they may change is told what happened, not refused
+    as read-only. They get no add form to show the error in: it is a message."""
     posted = request.POST.get("team", "")
     if not posted:
         return False
@@ -332,6 +340,14 @@ def _team_changed(request: HttpRequest, team: Team, form: Any, field: str) -> bo
             return False
     except ValueError:
         pass  # not a code of ours: not the current team's either
+    if not team.can_edit(request.user):  # type: ignore[arg-type]
+        messages.error(
+            request,
+            f"Your current team changed since this page was loaded: it is now {team.name}, "
+            "where you have read-only access. Nothing was added. Switch back to the team you "
+            "meant (on your account page) to add there.",
+        )
+        return True
     form.is_valid()
     form.errors[field] = form.error_class(
         [
@@ -401,10 +417,10 @@ def _list_team_changed(request: HttpRequest, team: Team) -> bool:
 @require_POST
 def add(request: HttpRequest) -> HttpResponse:
     team = current_team(request)
-    require_editor(request, team)
     form = AddDomainForm(request.POST)
     if _team_changed(request, team, form, "name"):
         return _list_page(request, form, status=400)
+    require_editor(request, team)
     if form.is_valid():
         name = form.cleaned_data["name"]
         full, wait, added = False, None, False
@@ -979,7 +995,14 @@ def _refused(request: HttpRequest, domain: Domain, message: str) -> HttpResponse
 @htmx_login_required
 @require_POST
 def check_now(request: HttpRequest, code: UUID) -> HttpResponse:
-    domain = get_domain_to_change_or_404(request, code)
+    domain = get_domain_or_404(request, code)
+    if not domain.team.can_edit(request.user):  # type: ignore[arg-type]
+        # Someone made a viewer while the page was open. htmx 2 swaps no 4xx answer, so the
+        # 403 page would never show and the button would seem dead: htmx gets the refusal in
+        # the progress slot (nothing started), a plain form post the 403 (require_editor).
+        if request.htmx:
+            return _refused(request, domain, READ_ONLY)
+        require_editor(request, domain.team)
     if not domain.is_verified:
         return _refused(request, domain, CHECK_REFUSED["unverified"])
     run = domain.active_run()
@@ -1053,8 +1076,6 @@ def add_many(request: HttpRequest) -> HttpResponse:
     and limits one (bulk.add_names). The outcome is shown, not redirected to: posting the same
     names again adds nothing twice (they are then "already in your team")."""
     team = current_team(request)
-    if request.method == "POST":
-        require_editor(request, team)
     ctx: dict[str, Any] = {
         "page": "domains",
         "team": team,
@@ -1066,7 +1087,11 @@ def add_many(request: HttpRequest) -> HttpResponse:
         form = bulk.BulkAddForm()
         return render(request, "domains/bulk.html", {**ctx, "bulk_form": form, **_room(team)})
     form = bulk.BulkAddForm(request.POST)
-    if _team_changed(request, team, form, "names") or not form.is_valid():
+    if _team_changed(request, team, form, "names"):
+        ctx.update(bulk_form=form, **_room(team))
+        return render(request, "domains/bulk.html", ctx, status=400)
+    require_editor(request, team)
+    if not form.is_valid():
         ctx.update(bulk_form=form, **_room(team))
         return render(request, "domains/bulk.html", ctx, status=400)
     limits = bulk.Limits(max_unverified=MAX_UNVERIFIED, adds_per_day=ADDS_PER_DAY)
