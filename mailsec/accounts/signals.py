@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import Any
 
 from allauth.account.signals import user_signed_up
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
+from django.urls import reverse
 
 from mailsec.accounts.models import Membership, Profile, Team
+from mailsec.mail import send_templated
+
+log = logging.getLogger(__name__)
 
 
 @receiver(user_signed_up)
@@ -44,5 +52,27 @@ def settle_owned_teams(sender: type[User], instance: User, **kwargs: Any) -> Non
             # cached is served as mode none until it may end (mailsec.hosting.signals).
             team.delete()
         else:
+            was = heir.role
             heir.role = Membership.Role.OWNER
             heir.save(update_fields=["role"])
+            # Owning a team is more than they had (a viewer could only look): they are told,
+            # once the deletion is committed, rather than find out.
+            transaction.on_commit(partial(tell_new_owner, heir, was, instance.email))
+
+
+def tell_new_owner(heir: Membership, was: str, former_owner: str) -> None:
+    """Email `heir`, who was a `was` of the team, that its owner's account (`former_owner`)
+    was deleted and the team is now theirs."""
+    if not heir.user.email:
+        return
+    ctx = {
+        "team": heir.team,
+        "was_viewer": was == Membership.Role.VIEWER,
+        "former_owner": former_owner,
+        # The team page shows the current team: the account page lists them all, to switch.
+        "account_url": settings.SITE_ROOT + reverse("accounts:account"),
+    }
+    try:
+        send_templated("emails/team-owner", ctx, [heir.user.email])
+    except Exception:  # after the commit: a mail outage must not make the deletion a 500
+        log.exception("could not tell %s they own %s", heir.user.email, heir.team)
