@@ -62,7 +62,12 @@ class Team(models.Model):
         """The invite to send to `email`. Sent again while the first one is still open (a
         double-clicked button, or the first mail lost in a spam folder), it is the same link,
         valid for a week from now: the person may open either mail. An expired one is
-        replaced by a new link; a withdrawn one is gone, so its link never comes back."""
+        replaced by a new link; a withdrawn one is gone, so its link never comes back.
+        `role`: member or viewer (Membership.GIVEN_ROLES); nobody is invited to own a team."""
+        if role not in Membership.GIVEN_ROLES:
+            # InviteForm offers only these; a caller passing another (an owner invite would
+            # make a second owner on accepting) is a bug, not a choice.
+            raise ValueError(f"cannot invite {email} as {role!r}")
         email = email.lower()
         now = timezone.now()
         with transaction.atomic():
