@@ -53,3 +53,35 @@ def test_a_viewer_sees_the_domain_page_without_its_buttons(
     expect(page.get_by_role("link", name="example.com")).to_be_visible()
     expect(page.get_by_role("button", name="Add domain")).to_have_count(0)
     assert csp_violations(page) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_member_made_a_viewer_while_the_page_is_open_is_told_on_check_now(
+    browser: Browser, live_server: Any
+) -> None:
+    # htmx 2 swaps no 4xx answer: a 403 left the button doing nothing at all.
+    from django.utils import timezone
+
+    _, team = person("alice")
+    bob = User.objects.create_user("bob", "bob@example.org")
+    Membership.objects.create(team=team, user=bob, role=Membership.Role.MEMBER)
+    Profile.objects.create(user=bob, current_team=team)
+    now = timezone.now()
+    domain = Domain.objects.create(team=team, name="example.com", verified_at=now)
+    run = CheckRun.objects.create(
+        domain=domain,
+        status=CheckRun.Status.DONE,
+        score=80,
+        score_version=1,
+        mechanisms={"mx": "pass"},
+        findings=[{"id": "MX-01", "status": "pass", "mechanism": "mx", "summary": "MX ok"}],
+        finished=now,
+    )
+    domain.set_last_run(run)
+    page = signed_in(browser, Server(live_server.url), bob).new_page()
+    page.goto(f"{live_server.url}/domains/{domain.code}/")
+    Membership.objects.filter(team=team, user=bob).update(role=Membership.Role.VIEWER)
+    page.get_by_role("button", name="Check now").click()
+    expect(page.locator("#progress-slot")).to_contain_text("You have read-only access to this team")
+    assert domain.runs.count() == 1
+    assert csp_violations(page) == []
