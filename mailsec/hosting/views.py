@@ -98,10 +98,11 @@ class RecordRow:
 
 
 def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[RecordRow]:
-    """The records to publish. `live`: with their state, from three DNS lookups that may each
-    take up to MAILSEC_CHECK_TIMEOUT when the resolver does not answer; without it, the values
-    alone (no lookup) in state "pending", for the page to give at once (the records partial
-    brings the state)."""
+    """The records to publish. `live`: with their state, from DNS lookups that end within
+    service.HOSTING_WEB_BUDGET together (the policy host's takes up to three in a row, and the
+    web server kills a request at 30 s whatever MAILSEC_CHECK_TIMEOUT is); without it, the
+    values alone (no lookup) in state "pending", for the page to give at once (the records
+    partial brings the state)."""
     zone = PolicyZone.from_settings()
     zone_name = zone.record_name(domain.name) if zone else ""
     policy_id = policy.policy_id if policy else ""
@@ -110,7 +111,7 @@ def _records(domain: Domain, policy: HostedPolicy | None, live: bool) -> list[Re
     host_detail = sts_detail = ""
     tlsrpt: list[str] | lookups.LookupFailure | None = None
     if live:
-        dns = lookups.client()
+        dns = lookups.press_client(service.HOSTING_WEB_BUDGET)
 
         async def look() -> tuple[tuple[bool, str], lookups.RecordState, list[str] | None]:
             return await asyncio.gather(
