@@ -332,6 +332,16 @@ async def _build(ctx: CheckContext) -> TlsRptState:
     return state
 
 
+def merge_order(state: TlsRptState) -> list[TlsRptRecord]:
+    """The published records in the order a merged record lists their addresses: the one
+    senders use first (when they use one), then the others by their text. Not the order of the
+    DNS answer, which resolvers rotate: the proposed record, and an open alert's fix with it,
+    would change between two lookups of the same records."""
+    first = [state.record] if state.usable and state.record is not None else []
+    others = sorted((r for r in state.candidates if r not in first), key=lambda r: r.raw)
+    return [*first, *others]
+
+
 async def get_record(ctx: CheckContext) -> TlsRptState:
     """The domain's TLS-RPT record as a reporting sender sees it; once per run."""
     return await ctx.once("tlsrpt", lambda: _build(ctx))
@@ -383,11 +393,14 @@ def record_fix(
 async def new_record_fix(ctx: CheckContext) -> str:
     """The fix for a domain that publishes no TLS-RPT record, as TLSRPT-01 gives it (and
     MTASTS-34 repeats): for a domain MX-01 offers the no-mail records to (mx.advises_no_mail),
-    the null MX first and no report mailbox made up at the domain; else the usual record."""
+    the null MX first and no report mailbox made up at the domain; else the usual record.
+    With _smtp._tls an alias to a name that holds no record, where it can go (_behind_alias)."""
     no_mail = await mx.advises_no_mail(ctx)
     if no_mail is None:
-        return record_fix(ctx.domain)
-    return no_mail_fix(ctx.domain, no_mail, record_fix(ctx.domain, takes_no_mail=True))
+        fix = record_fix(ctx.domain)
+    else:
+        fix = no_mail_fix(ctx.domain, no_mail, record_fix(ctx.domain, takes_no_mail=True))
+    return _behind_alias(fix, ctx.domain, (await get_record(ctx)).answer)
 
 
 def _mailbox_at(uri: ReportUri, domain: str) -> bool:
@@ -467,8 +480,9 @@ def _repaired_uri(uri: ReportUri) -> str:
     scheme, or one written with the tag again in front ("rua=https://…"). '' when the intent
     is not certain (an http: URL, a broken address)."""
     if not uri.usable and (repeated := _REPEATED_RUA.match(uri.uri)):
-        again = _parse_uri(uri.uri[repeated.end() :], [])
-        return _repaired_uri(again) if again.scheme else ""
+        # What follows the tag is judged as any URI: a bare address gets its scheme, a tag
+        # written twice ("rua=rua=https://…") loses both, an http: URL is still refused.
+        return _repaired_uri(_parse_uri(uri.uri[repeated.end() :], []))
     if uri.usable:
         if uri.scheme == "mailto":
             # "!10m" is DMARC's size limit, not part of a TLS-RPT address (TLSRPT-07); a '!'
@@ -555,6 +569,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         )
         return out.findings
     if state.status == "absent":
+        alias = _alias_note(ctx.domain, state.answer)
+        fix = _behind_alias(fix_for(), ctx.domain, state.answer)
         if deployed:
             out.add(
                 "TLSRPT-01",
@@ -562,20 +578,22 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 f"No TLS-RPT record, although {' and '.join(deployed)} "
                 f"{'are' if len(deployed) > 1 else 'is'} deployed: you "
                 "will not learn when senders fail to deliver securely (RFC 8460)."
+                + alias
                 + _no_mail_note(ctx.domain, no_mail),
                 subject=subject,
                 evidence=ev,
-                fix=fix_for(),
+                fix=fix,
             )
         else:
             out.add(
                 "TLSRPT-01",
                 Status.INFO,
                 "No TLS-RPT record: senders do not send you reports about TLS problems."
+                + alias
                 + _no_mail_note(ctx.domain, no_mail),
                 subject=subject,
                 evidence=ev,
-                fix=fix_for(),
+                fix=fix,
             )
         return out.findings
     out.add(
@@ -604,11 +622,11 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "TLSRPT-02",
             Status.FAIL,
             "There is more than one TLS-RPT record; senders then assume you do not use "
-            "TLS-RPT (RFC 8460 §3). Keep exactly one.",
+            "TLS-RPT (RFC 8460 §3). Merge them into one.",
             subject=subject,
             evidence=ev,
             # One record listing every address the published ones name.
-            fix=fix_for(state.candidates),
+            fix=fix_for(merge_order(state)),
         )
     elif state.status == "valid":
         out.add(
@@ -623,7 +641,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     # not the domain's failures (as for MTA-STS, MTASTS-04).
     strays = [r for r in state.candidates if r is not state.record] if state.usable else []
     used = [r for r in state.candidates if r not in strays]
-    out.add_record_problems(used, subject=subject, evidence=ev, fix=fix_for(state.candidates))
+    out.add_record_problems(used, subject=subject, evidence=ev, fix=fix_for(merge_order(state)))
     for stray in strays:
         _stray_finding(ctx.domain, state, stray, out, no_mail)
     if state.status == "valid" and state.record is not None:
@@ -635,15 +653,43 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             evidence=ev,
         )
         without = await _endpoint_findings(ctx, state.record, out, reading)
-        proposed = record_fix(ctx.domain, state.candidates, takes_no_mail=no_mail is not None)
+        proposed = record_fix(ctx.domain, merge_order(state), takes_no_mail=no_mail is not None)
         if without and without != proposed and not strays:
-            _one_record(out.findings, fix_for(state.candidates), without, ctx.domain, no_mail)
+            _one_record(out.findings, fix_for(merge_order(state)), without, ctx.domain, no_mail)
     # TLSRPT-11: a short TTL on an unsigned zone makes the record easy to suppress (RFC 8460 §7).
     await _ttl_note(ctx, state.answer, subject, ev, out)
     if state.answer.cnames:
         for finding in out.findings:
             finding.fix = _at_alias_target(finding.fix, ctx.domain, state.answer.cnames[-1])
     return out.findings
+
+
+def _alias_note(domain: str, answer: DnsAnswer) -> str:
+    """What TLSRPT-01 adds for a missing record when _smtp._tls is an alias: senders follow
+    it (RFC 8460 §3 asks for the TXT record, and a CNAME answers for it) and find nothing."""
+    if not answer.cnames:
+        return ""
+    where = "which does not exist" if answer.nxdomain else "where no TLS-RPT record is published"
+    return f" _smtp._tls.{domain} is an alias (CNAME) of {answer.cnames[-1]}, {where}."
+
+
+def _behind_alias(fix: str, domain: str, answer: DnsAnswer) -> str:
+    """The fix for a missing record when _smtp._tls is an alias whose target holds none (or
+    does not exist): a TXT record cannot sit beside the CNAME (RFC 1034 §3.6.2), so it goes
+    at the target, by whoever runs it, or the alias is deleted and the record published at
+    the name itself. Which one is the owner's call: an MSP's shared name may be meant."""
+    record = f"_smtp._tls.{domain}. TXT "
+    if not answer.cnames or record not in fix:
+        return fix
+    target = answer.cnames[-1]
+    here = "\n".join(line for line in fix.splitlines() if record in line)
+    return (
+        f"{_alias_note(domain, answer).strip()} A TXT record cannot sit beside the alias: "
+        f"publish the record at {target} (whoever runs it does), or delete the alias and "
+        f"publish it at _smtp._tls.{domain}.\n"
+        + fix.replace(record, f"{target}. TXT ")
+        + f"\nOr, with the alias deleted:\n{here}"
+    )
 
 
 def _at_alias_target(fix: str, domain: str, target: str) -> str:
