@@ -119,6 +119,16 @@ class InviteWithRoleTestCase(ViewerCase):
         invite.accept(self.charlie)
         self.assertEqual(self.team.role_of(self.charlie), Role.MEMBER)
 
+    def test_a_viewer_invited_as_a_member_becomes_one_and_a_member_stays_one(self) -> None:
+        Membership.objects.create(team=self.team, user=self.charlie, role=Role.VIEWER)
+        self.team.invite("charlie@example.org", self.alice, Role.MEMBER).accept(self.charlie)
+        self.assertEqual(self.team.role_of(self.charlie), Role.MEMBER)
+        # Never the other way: a member (or the owner) invited as a viewer keeps their role.
+        self.team.invite("charlie@example.org", self.alice, Role.VIEWER).accept(self.charlie)
+        self.assertEqual(self.team.role_of(self.charlie), Role.MEMBER)
+        self.team.invite("alice@example.org", self.alice, Role.VIEWER).accept(self.alice)
+        self.assertEqual(self.team.role_of(self.alice), Role.OWNER)
+
     def test_sent_again_with_another_role_the_link_joins_with_the_last_one(self) -> None:
         first = self.team.invite("dana@example.org", self.alice, Role.MEMBER)
         again = self.team.invite("dana@example.org", self.alice, Role.VIEWER)

@@ -196,6 +196,11 @@ class Invite(models.Model):
             membership, _ = Membership.objects.get_or_create(
                 team=self.team, user=user, defaults={"role": self.role}
             )
+            # A viewer invited as a member was invited to be one (the owner's way to give
+            # more access); nobody is made a viewer, nor an owner anything else, this way.
+            if membership.role == Membership.Role.VIEWER and self.role == Membership.Role.MEMBER:
+                membership.role = Membership.Role.MEMBER
+                membership.save(update_fields=["role"])
             self.accepted_at = timezone.now()
             self.save(update_fields=["accepted_at"])
             profile = Profile.for_user(user)
