@@ -186,7 +186,14 @@ ALLAUTH_USER_CODE_FORMAT = {"length": 6, "numeric": True, "dashed": False}
 # ones (templates/mfa/recovery_codes/index.html offers them as a text file there), then never
 # again: lost, they are replaced. Changing any of it asks to confirm who you are first
 # (allauth's reauthentication). The issuer is the name the app lists the account under.
+# Confirming it's you takes the password or an emailed code as well, which a stolen session
+# and the mailbox can give: turning it off and making new recovery codes also ask for the
+# app's code or an unused recovery code (mailsec.accounts.mfa_forms).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_FORMS = {
+    "deactivate_totp": "mailsec.accounts.mfa_forms.DeactivateTOTPWithCodeForm",
+    "generate_recovery_codes": "mailsec.accounts.mfa_forms.GenerateRecoveryCodesWithCodeForm",
+}
 MFA_TOTP_ISSUER = "mailsec"
 MFA_RECOVERY_CODES_SHOW_ONCE = True
 

@@ -123,7 +123,9 @@ class TurningItOnAndOffTestCase(TwoFactorCase):
         Authenticator.objects.filter(type="recovery_codes").delete()
         r = self.client.get("/accounts/2fa/recovery-codes/generate/")  # reauthenticated above
         self.assertEqual(r.status_code, 200)
-        r = self.client.post("/accounts/2fa/recovery-codes/generate/", follow=True)
+        r = self.client.post(
+            "/accounts/2fa/recovery-codes/generate/", {"code": self.next_code()}, follow=True
+        )
         codes = Authenticator.objects.get(type="recovery_codes").wrap().get_unused_codes()
         self.assertContains(r, 'download="mailsec-recovery-codes.txt"')
         self.assertContains(r, f'href="data:text/plain;charset=utf-8,{"%0A".join(codes)}%0A"')
@@ -150,7 +152,8 @@ class TurningItOnAndOffTestCase(TwoFactorCase):
         self.assertContains(r, "Incorrect code.")
         client.post("/accounts/2fa/reauthenticate/", {"code": self.next_code()})
         self.assertContains(client.get("/accounts/2fa/totp/deactivate/"), "Turn off")
-        r = client.post("/accounts/2fa/totp/deactivate/")
+        # And the app's code once more (tests/test_accounts_s21_mfa_hardening.py).
+        r = client.post("/accounts/2fa/totp/deactivate/", {"code": self.next_code()})
         self.assertRedirects(r, "/accounts/2fa/", fetch_redirect_response=False)
         # The recovery codes go with the app.
         self.assertFalse(Authenticator.objects.filter(user=self.alice).exists())
