@@ -3115,12 +3115,20 @@ async def _validation_findings(
             others = _passing_elsewhere(probes.get(host.name, []), address)
             too_old = _tls_too_old(probe)
             if too_old:
-                status = Status.FAIL if is_matched else Status.WARN
+                # As MTASTS-32: under testing senders report the failure and still deliver
+                # (RFC 8461 §5); only enforce keeps mail away.
+                status = hard if is_matched else Status.WARN
+                consequence = (
+                    "so they will not deliver there"
+                    if status == Status.FAIL
+                    else "so under mode enforce they would not deliver there (in testing they "
+                    "report the failure and still deliver)"
+                )
                 out.add(
                     "MTASTS-36",
                     status,
                     f"{where} cannot negotiate TLS 1.2 or newer; MTA-STS senders require "
-                    f"it (RFC 8461 §7.2), so they will not deliver there.{others}",
+                    f"it (RFC 8461 §7.2), {consequence}.{others}",
                     subject=subject,
                     fix=f"Enable TLS 1.2 and 1.3 on {host.name}"
                     + (f" at {address}." if others else "."),

@@ -138,24 +138,10 @@ def _run(lab: Any, name: str) -> DomainReport:
     return asyncio.run(check_domain(scenario.domain, config))
 
 
-# Mismatches whose fix belongs to a file another engineer holds: checks/mtasts.py gives
-# MTASTS-36 fail under mode testing too ("so they will not deliver there"), while RFC 8461 §5
-# has testing senders report and still deliver (MTASTS-32 already takes the mode's severity).
-# strict: the test says so as soon as the engine is fixed.
-PENDING = {
-    "tls11backup": "MTASTS-36 fails under mode testing (checks/mtasts.py, not this round's file)",
-}
-
-
 @pytest.mark.lab
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=PENDING[n]))
-        if n in PENDING
-        else n
-        for n in sorted(EXPECT)
-    ],
+    sorted(EXPECT),
 )
 def test_s21s_scenario_reads_as_expected(lab: Any, name: str) -> None:
     scenario = SCENARIOS[name]
