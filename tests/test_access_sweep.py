@@ -183,6 +183,9 @@ OWNED: dict[str, Owned] = {
     "accounts:member_remove": Owned(("post",), lambda o: {"code": o.bobs_membership.code}),
     # A teammate made a member or a viewer: the team's owner only.
     "accounts:member_role": Owned(("post",), lambda o: {"code": o.bobs_membership.code}),
+    # A teammate made the team's owner (the owner becomes a member): the owner only. The
+    # sweep's post has no confirm, so the owner gets the question and nothing changes.
+    "accounts:hand_over": Owned(("post",), lambda o: {"code": o.bobs_membership.code}),
     "accounts:switch_team": Owned(("post",), lambda o: {"code": o.domain.team.code}),
     # The team's extra alert addresses: its owner adds, removes and sets them.
     "alerts:add_address": Owned(("post",), lambda o: {"code": o.domain.team.code}),
@@ -225,6 +228,7 @@ OWNER_ONLY = {
     "accounts:invite_revoke",
     "accounts:member_remove",
     "accounts:member_role",
+    "accounts:hand_over",
     "alerts:add_address",
     "alerts:remove_address",
     "alerts:set_address_mode",

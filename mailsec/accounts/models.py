@@ -58,6 +58,31 @@ class Team(models.Model):
         host policies...): its owners and members. A viewer only looks; an outsider neither."""
         return Membership.role_can_edit(self.role_of(user))
 
+    def hand_over(self, to: Membership, by: User) -> str | None:
+        """Make the teammate `to` the team's owner and its owner `by` a member, at once; the
+        role `to` had (member or viewer), or None when nothing was done: `by` is not the
+        owner (any more), or `to` is not in the team (any more) or owns it already.
+
+        The team's memberships are locked and read again first: two hand-overs at once (a
+        double click, two tabs) run one after the other, and the second, whose `by` owns
+        nothing by then, does nothing. A team keeps exactly one owner."""
+        with transaction.atomic():
+            # Every membership of the team, in one order: whatever else locks some of them
+            # (a role change, a removal) waits, and two of these cannot deadlock.
+            rows = list(self.memberships.select_for_update().order_by("pk"))
+            old = next((m for m in rows if m.user_id == by.pk), None)
+            new = next((m for m in rows if m.pk == to.pk), None)
+            if old is None or old.role != Membership.Role.OWNER:
+                return None
+            if new is None or new.role == Membership.Role.OWNER:
+                return None
+            was = new.role
+            old.role, new.role = Membership.Role.MEMBER, Membership.Role.OWNER
+            old.save(update_fields=["role"])
+            new.save(update_fields=["role"])
+            to.role = new.role
+        return was
+
     def invite(self, email: str, invited_by: User, role: str = "member") -> Invite:
         """The invite to send to `email`. Sent again while the first one is still open (a
         double-clicked button, or the first mail lost in a spam folder), it is the same link,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("team/invites/<str:token>/revoke/", views.revoke_invite, name="invite_revoke"),
     path("team/members/<uuid:code>/remove/", views.remove_member, name="member_remove"),
     path("team/members/<uuid:code>/role/", views.set_member_role, name="member_role"),
+    path("team/members/<uuid:code>/owner/", views.hand_over, name="hand_over"),
     path("team/<uuid:code>/switch/", views.switch_team, name="switch_team"),
     path("invite/<str:token>/", views.accept_invite, name="invite"),
 ]

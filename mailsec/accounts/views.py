@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -30,6 +32,8 @@ from mailsec.api.forms import ApiKeyForm
 from mailsec.api.models import MAX_KEYS, RATE, WINDOW, ApiKey
 from mailsec.freecheck import ratelimit
 from mailsec.mail import send_templated
+
+log = logging.getLogger(__name__)
 
 # Invitation mails a person may send in an hour.
 INVITE_LIMIT = 30
@@ -252,6 +256,58 @@ def set_member_role(request: HttpRequest, code: UUID) -> HttpResponse:
             f"{membership.user.email} was a {membership.get_role_display().lower()} already.",
         )
     return redirect("accounts:team")
+
+
+@login_required
+@require_POST
+def hand_over(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The owner makes a teammate (a member or a viewer) the team's owner, and becomes a
+    member. Teammates who are not owners can't: 404, as for the owner's other actions. The
+    first POST (the team page's button) only asks; the answer's POST, with confirm, does it.
+    No password asked again: none of the owner's actions asks one (removing everyone,
+    creating API keys), and the new owner must already be in the team."""
+    membership = get_membership_or_404(request, code)
+    team = membership.team
+    if not team.is_owner(request.user):
+        raise Http404
+    if membership.role == Membership.Role.OWNER:
+        messages.info(request, f"{membership.user.email} is the team's owner already.")
+        return redirect("accounts:team")
+    if request.POST.get("confirm") != "yes":
+        return render(
+            request,
+            "accounts/hand_over.html",
+            {"page": "team", "team": team, "membership": membership},
+        )
+    was = team.hand_over(membership, request.user)  # type: ignore[arg-type]
+    if was is None:
+        # Another tab or a double click handed it over first, or they left meanwhile.
+        messages.error(request, "The team changed meanwhile: nothing was done. Look again.")
+        return redirect("accounts:team")
+    transaction.on_commit(partial(tell_new_owner, membership, was, request.user.email))
+    messages.success(
+        request,
+        f"{membership.user.email} is now the owner of {team.name}. You are a member.",
+    )
+    return redirect("accounts:team")
+
+
+def tell_new_owner(membership: Membership, was: str, former_owner: str) -> None:
+    """Email the teammate `membership` (who was a `was`) that `former_owner` handed them the
+    team: the mail of a team inherited from a deleted account, saying why this time."""
+    if not membership.user.email:
+        return
+    ctx = {
+        "team": membership.team,
+        "was_viewer": was == Membership.Role.VIEWER,
+        "former_owner": former_owner,
+        "handed_over": True,
+        "account_url": settings.SITE_ROOT + reverse("accounts:account"),
+    }
+    try:
+        send_templated("emails/team-owner", ctx, [membership.user.email])
+    except Exception:  # after the commit: a mail outage must not make it a 500
+        log.exception("could not tell %s they own %s", membership.user.email, membership.team)
 
 
 @login_required
