@@ -148,6 +148,12 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[mailsec] "
+# Security notices: the account is emailed when its password is changed, set or reset, an
+# address is removed or becomes the main one (to the address it moved from), and two-factor
+# sign-in is turned on or off or new recovery codes are made; each says what to do if it was
+# not them (templates/account/email/base_notification.txt). allauth 65.22 has no notice for an
+# address added: the new address gets its code.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Per address ("key") by the hour too, not only by the minute: anyone may ask us to mail any
 # address, registered or not (a stranger's gets "No account for this address"), and 3 or 5 a
 # minute were thousands of mails a day to one victim. The invitations form stops at 3 an hour.

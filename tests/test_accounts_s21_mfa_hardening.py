@@ -6,11 +6,17 @@ change, saying what to do if it was not them."""
 
 from __future__ import annotations
 
-from allauth.mfa.models import Authenticator
-from django.core import mail
-from django.test import Client
+from collections.abc import Callable
 
-from tests.test_accounts_s21_mfa import TwoFactorCase, code_in
+from allauth.account.models import EmailAddress
+from allauth.core import context
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.core import mail
+from django.http import HttpResponse
+from django.test import Client, override_settings
+
+from tests.test_accounts_s21_mfa import PASSWORD, TwoFactorCase, code_in
 
 DEACTIVATE = "/accounts/2fa/totp/deactivate/"
 GENERATE = "/accounts/2fa/recovery-codes/generate/"
@@ -114,3 +120,132 @@ class NewRecoveryCodesTestCase(SecondFactorCase):
         self.assertEqual(self.password_sign_in(client), "/accounts/2fa/authenticate/")
         r = client.post("/accounts/2fa/authenticate/", {"code": self.recovery_codes[1]})
         self.assertContains(r, "Incorrect code.")
+
+
+NEW_PASSWORD = "another long password nobody guesses"
+
+
+class SecurityNoticesTestCase(TwoFactorCase):
+    """Each change mails the account one notice in our words (ACCOUNT_EMAIL_NOTIFICATIONS)."""
+
+    def assert_notice(self, subject: str, words: str, to: str = "alice@example.org") -> None:
+        notices = [m for m in mail.outbox if "If it was not you" in m.body]
+        self.assertEqual(len(notices), 1, [m.subject for m in mail.outbox])
+        notice = notices[0]
+        self.assertEqual(notice.subject, f"[mailsec] {subject}")
+        self.assertEqual(notice.to, [to])
+        self.assertIn(words, notice.body)
+        self.assertIn("If it was you, there is nothing to do.", notice.body)
+        # What to do: sign in with a code sent to the address, and where to look then.
+        self.assertIn(f"{settings.SITE_ROOT}/accounts/login/code/", notice.body)
+        self.assertIn("set a new password and check your addresses and two-factor", notice.body)
+        self.assertIn("When: ", notice.body)
+        self.assertIn("From the IP address: 127.0.0.1", notice.body)
+        self.assertNotIn("{{", notice.body)
+        self.assertNotIn("&#", notice.body)  # not HTML-escaped
+
+    def test_password_changed(self) -> None:
+        self.client.force_login(self.alice)
+        mail.outbox.clear()
+        r = self.client.post(
+            "/accounts/password/change/",
+            {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        )
+        self.assertEqual(r.status_code, 302)
+        self.assert_notice(
+            "Your password was changed",
+            "The password of your mailsec account at 127.0.0.1:8000 was changed.",
+        )
+
+    def test_password_set(self) -> None:
+        self.alice.set_unusable_password()
+        self.alice.save()
+        self.client.force_login(self.alice)
+        mail.outbox.clear()
+        r = self.client.post(
+            "/accounts/password/set/", {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        )
+        self.assertEqual(r.status_code, 302)
+        self.assert_notice(
+            "A password was set on your account",
+            "A password was set on your mailsec account at 127.0.0.1:8000",
+        )
+
+    def test_password_reset(self) -> None:
+        client = Client()
+        client.post("/accounts/password/reset/", {"email": "alice@example.org"})
+        client.post("/accounts/password/reset/confirm/", {"code": code_in(mail.outbox[-1])})
+        mail.outbox.clear()
+        r = client.post(
+            "/accounts/password/reset/complete/",
+            {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        )
+        self.assertEqual(r["Location"], "/accounts/password/reset/done/")
+        self.assert_notice(
+            "Your password was reset",
+            "The password of your mailsec account at 127.0.0.1:8000 was reset with a code",
+        )
+
+    def test_main_address_changed_tells_the_old_one(self) -> None:
+        EmailAddress.objects.create(user=self.alice, email="new@example.org", verified=True)
+        self.client.force_login(self.alice)
+        mail.outbox.clear()
+        self.client.post("/accounts/email/", {"email": "new@example.org", "action_primary": ""})
+        self.assertTrue(EmailAddress.objects.get(email="new@example.org").primary)
+        self.assert_notice(
+            "Your account's address was changed",
+            "changed from alice@example.org to new@example.org. Emails from mailsec now go "
+            "to new@example.org.",
+        )
+
+    def test_address_removed(self) -> None:
+        EmailAddress.objects.create(user=self.alice, email="old@example.org", verified=True)
+        self.client.force_login(self.alice)
+        mail.outbox.clear()
+        self.client.post("/accounts/email/", {"email": "old@example.org", "action_remove": ""})
+        self.assertFalse(EmailAddress.objects.filter(email="old@example.org").exists())
+        self.assert_notice(
+            "An address was removed from your account",
+            "The address old@example.org was removed from your mailsec account at 127.0.0.1:8000.",
+        )
+
+    def run_after_commit(self, callbacks: list[Callable[[], None]], r: HttpResponse) -> None:
+        """allauth sends these once the change is committed, within the request; a TestCase
+        commits nothing, so they are run here, as within the request `r` answered."""
+        with context.request_context(r.wsgi_request):  # type: ignore[attr-defined]
+            for callback in callbacks:
+                callback()
+
+    def test_two_factor_on_new_codes_and_off(self) -> None:
+        self.client.force_login(self.alice)
+        mail.outbox.clear()
+        with self.captureOnCommitCallbacks() as callbacks:
+            self.turn_on()
+        self.run_after_commit(callbacks, self.client.get("/accounts/2fa/"))
+        self.assert_notice(
+            "Two-factor sign-in was turned on",
+            "Two-factor sign-in was turned on for your mailsec account at 127.0.0.1:8000",
+        )
+        mail.outbox.clear()
+        with self.captureOnCommitCallbacks() as callbacks:
+            r = self.client.post(GENERATE, {"code": self.next_code()})
+        self.run_after_commit(callbacks, r)
+        self.assert_notice("New recovery codes were made", "The old ones no longer work.")
+        mail.outbox.clear()
+        self.client.post(DEACTIVATE, {"code": self.next_code()})
+        self.assertFalse(Authenticator.objects.filter(user=self.alice).exists())
+        self.assert_notice(
+            "Two-factor sign-in was turned off",
+            "signing in now takes only the password or a code we email",
+        )
+
+    def test_not_sent_with_the_setting_off(self) -> None:
+        # The notices are allauth's to send: this setting alone turns them off.
+        with override_settings(ACCOUNT_EMAIL_NOTIFICATIONS=False):
+            self.client.force_login(self.alice)
+            mail.outbox.clear()
+            self.client.post(
+                "/accounts/password/change/",
+                {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+            )
+        self.assertEqual(mail.outbox, [])
