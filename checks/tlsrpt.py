@@ -353,6 +353,20 @@ def example_address(domain: str) -> str:
     return f"tls-reports@{domain}"
 
 
+def usable_rua(text: str) -> list[str]:
+    """The report addresses of a published record (`text`) as record_fix keeps them: usable
+    ones as written, the others repaired where the repair is certain (a repeated 'rua=', a
+    bare address, a final dot, a U-label mail domain), the rest left out. For callers that
+    build their own record from the owner's (the domain page adds its report addresses)."""
+    record = parse_tlsrpt_record(text)
+    addresses: list[str] = []
+    for uri in record.uris or _salvaged_uris(record):
+        fixed = _repaired_uri(uri)
+        if fixed and fixed not in addresses:
+            addresses.append(fixed)
+    return addresses
+
+
 def record_fix(
     domain: str, records: list[TlsRptRecord] | None = None, *, takes_no_mail: bool = False
 ) -> str:

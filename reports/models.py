@@ -152,23 +152,17 @@ class ReportAddress(models.Model):
 
     def rua_record(self, existing: str | None = None) -> str:
         """The `_smtp._tls` TXT record to publish (RFC 8460 §3), keeping the owner's own rua."""
+        from checks.tlsrpt import usable_rua
+
         # RFC 8460 §3 allows only https: for web delivery: a plain-http site (development)
         # offers the mail address alone.
         ours = [f"mailto:{self.mailto}"]
         if self.https_url.startswith("https://"):
             ours.append(self.https_url)
-        theirs: list[str] = []
-        for part in (existing or "").split(";"):
-            key, _, value = part.strip().partition("=")
-            if key.strip().lower() == "rua":
-                # Only addresses senders can use (RFC 8460 §3: mailto: or https:, no blanks):
-                # the record we suggest must not repeat a fault the check reported.
-                theirs += [
-                    u.strip()
-                    for u in value.split(",")
-                    if u.strip().lower().startswith(("mailto:", "https://"))
-                    and not any(c.isspace() for c in u.strip())
-                ]
+        # Only addresses senders can use, repaired as the check's own fix repairs them ("rua="
+        # written again, a bare address, a final dot): the record we suggest must not repeat
+        # a fault the check reported, nor drop an address its fix keeps.
+        theirs = usable_rua(existing) if existing else []
         # Another of our report addresses (another team's, for a domain that changed hands)
         # is dropped: kept, it would send this owner's reports to that team.
         theirs = [u for u in theirs if u in ours or not self._is_ours(u)]
