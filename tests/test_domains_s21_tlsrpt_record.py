@@ -147,3 +147,65 @@ def test_the_page_keeps_an_address_written_after_a_repeated_tag(
         '_smtp._tls.example.org. TXT "v=TLSRPTv1; '
         f'rua=mailto:a@y.example,https://rpt.example.net/v1,{ours(token)}"'
     )
+
+
+# 2. _smtp._tls an alias: our record at the target --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},  # the target does not exist
+        {(TARGET, "TXT"): ['"v=spf1 -all"']},  # it exists, with no TLS-RPT record
+    ],
+)
+def test_with_nothing_behind_the_alias_our_record_goes_at_the_target_or_the_name(
+    monkeypatch: pytest.MonkeyPatch, extra: dict[tuple[str, str], list[str]]
+) -> None:
+    findings = engine_findings(monkeypatch, {**ZONE, **extra}, ALIAS)
+    shown, token = page_fixes(findings)
+    record = f'"v=TLSRPTv1; rua={ours(token)}"'
+    for check_id in ("TLSRPT-01", "MTASTS-34"):
+        [engine] = [f["fix"] for f in findings if f["id"] == check_id]
+        lines = shown[check_id].splitlines()
+        # The engine's words (publish at the target, whoever runs it, or delete the alias)...
+        assert lines[0] == engine.splitlines()[0]
+        assert f"publish the record at {TARGET} (whoever runs it does)" in lines[0]
+        assert "delete the alias" in lines[0]
+        # ...with our record in place of the example mailbox, at each name it offers.
+        assert lines[1:] == [
+            f"{TARGET}. TXT {record}",
+            "Or, with the alias deleted:",
+            f"_smtp._tls.example.org. TXT {record}",
+        ]
+        assert "tls-reports@" not in shown[check_id]
+
+
+def test_the_owners_record_at_the_alias_target_gets_ours_there(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The owner's record at the target, with a fault of its own (a stray comma, TLSRPT-07).
+    at_target = "v=TLSRPTv1; rua=mailto:tls@msp.example,,https://rpt.example.net/v1"
+    zone = {**ZONE, (TARGET, "TXT"): [f'"{at_target}"']}
+    findings = engine_findings(monkeypatch, zone, ALIAS)
+    shown, token = page_fixes(findings)
+    [engine] = [f["fix"] for f in findings if f["id"] == "TLSRPT-07"]
+    assert engine.startswith(f"{TARGET}. TXT ")
+    lines = shown["TLSRPT-07"].splitlines()
+    assert lines[0] == (
+        f'{TARGET}. TXT "v=TLSRPTv1; '
+        f'rua=mailto:tls@msp.example,https://rpt.example.net/v1,{ours(token)}"'
+    )
+    # The engine's note on where the record is changed stays.
+    assert lines[1:] == engine.splitlines()[1:]
+    assert "whoever runs it" in lines[1]
+    assert "_smtp._tls.example.org. TXT" not in shown["TLSRPT-07"]
+
+
+def test_without_an_alias_the_record_is_swapped_at_the_name_as_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shown, token = page_fixes(engine_findings(monkeypatch, ZONE))
+    record = f'"v=TLSRPTv1; rua={ours(token)}"'
+    assert shown["TLSRPT-01"] == f"_smtp._tls.example.org. TXT {record}"
+    assert shown["MTASTS-34"] == f"_smtp._tls.example.org. TXT {record}"

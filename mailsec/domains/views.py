@@ -517,9 +517,10 @@ class Panel:
 
 
 def _our_tlsrpt_fix(run: CheckRun) -> tuple[str, str] | None:
-    """(record name, the `_smtp._tls` record to publish) naming this domain's report address:
-    the engine, which knows no mailsec, suggests a mailbox at the domain itself, and the page
-    must not offer two different records for one name."""
+    """(record name, the text of the `_smtp._tls` record to publish) naming this domain's
+    report address and the owner's addresses the latest check found (at the alias target,
+    when the name is an alias): the engine, which knows no mailsec, suggests a mailbox at the
+    domain itself, and the page must not offer two different records for one name."""
     if run.domain_id is None:
         return None
     from reports.models import ReportAddress
@@ -531,7 +532,39 @@ def _our_tlsrpt_fix(run: CheckRun) -> tuple[str, str] | None:
     if address is None:
         return None
     name = f"_smtp._tls.{address.domain_name}"
-    return name, txt_fix(name, address.rua_record(published_record(run)))
+    return name, address.rua_record(published_record(run))
+
+
+def _tlsrpt_alias_target(run: CheckRun) -> str:
+    """The name `_smtp._tls.<domain>` is an alias (CNAME) of, as TLSRPT-01's lookup followed
+    it ('' for none). The engine writes every TLS-RPT record there: a TXT record cannot sit
+    beside a CNAME (RFC 1034 §3.6.2)."""
+    for finding in run.findings or []:
+        if finding.get("id") == "TLSRPT-01":
+            cnames = (finding.get("evidence") or {}).get("cnames") or []
+            return str(cnames[-1]) if cnames else ""
+    return ""
+
+
+def _with_our_tlsrpt(fix: str, name: str, record: str, target: str) -> str:
+    """`fix` with the engine's `_smtp._tls` record replaced by ours (`record`). Without an
+    alias, a fix that is the record at `name`. With `name` an alias of `target`, a fix whose
+    record the engine put at the target (the record at the target, or the alias note offering
+    the target or, with the alias deleted, `name`): each record line becomes ours at the same
+    name, the engine's words around them kept. Any other fix is left as it is."""
+    if fix.startswith(name + "."):
+        return txt_fix(name, record)
+    at_target = f"{target}. TXT "
+    if not target or not fix.startswith((at_target, f"{name} is an alias")):
+        return fix
+    lines = []
+    for line in fix.splitlines():
+        if line.startswith(at_target):
+            line = txt_fix(target, record)
+        elif line.startswith(f"{name}. TXT "):
+            line = txt_fix(name, record)
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _shown_status(run: CheckRun, mechanism: str) -> str:
@@ -637,13 +670,16 @@ def _panels(run: CheckRun) -> list[Panel]:
     order = {str(s): i for i, s in enumerate(SEVERITY_ORDER)}
     categories = run.score_detail.get("categories", {})
     ours = _our_tlsrpt_fix(run)
+    alias_target = _tlsrpt_alias_target(run) if ours is not None else ""
     name = run.domain.display_name if run.domain_id else ""
     panels = []
     for mech in Mechanism:
         found = [f for f in run.findings if f.get("mechanism") == str(mech)]
         if ours is not None:
             found = [
-                {**f, "fix": ours[1]} if (f.get("fix") or "").startswith(ours[0] + ".") else f
+                {**f, "fix": _with_our_tlsrpt(f.get("fix") or "", *ours, alias_target)}
+                if f.get("fix")
+                else f
                 for f in found
             ]
         if not found and str(mech) not in run.mechanisms:
