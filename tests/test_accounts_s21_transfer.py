@@ -166,6 +166,30 @@ class HandOverTestCase(BaseTestCase):
         self.assertContains(r, "The team changed meanwhile: nothing was done.")
         self.assertEqual(owners(self.team), ["bob"])
 
+    def test_a_role_change_read_before_a_hand_over_leaves_the_owner(self) -> None:
+        # set_member_role read bob as a member; the hand-over commits; then it writes.
+        read_before = Membership.objects.get(pk=self.bobs.pk)
+        self.team.hand_over(self.bobs, self.alice)
+        self.assertFalse(read_before.set_role(Role.VIEWER))
+        self.assertEqual(read_before.role, Role.OWNER)
+        self.assertEqual(owners(self.team), ["bob"])
+
+    def test_a_removal_read_before_a_hand_over_leaves_the_owner(self) -> None:
+        self.client.force_login(self.alice)
+        read_before = Membership.objects.get(pk=self.bobs.pk)
+        handed = Membership.objects.get(pk=self.bobs.pk)
+        with mock.patch("mailsec.accounts.views.get_membership_or_404") as found:
+            # The view's read, then the hand-over in another request, then the removal.
+            def read_then_hand_over(*args: Any) -> Membership:
+                self.team.hand_over(handed, self.alice)
+                return read_before
+
+            found.side_effect = read_then_hand_over
+            with mock.patch.object(Team, "is_owner", return_value=True):
+                r = self.client.post(reverse("accounts:member_remove", args=[self.bobs.code]))
+        self.assertEqual(r.status_code, 302)
+        self.assertEqual(owners(self.team), ["bob"])
+
 
 @unittest.skipUnless(connection.vendor == "postgresql", "row locks: PostgreSQL only")
 class ConcurrentHandOverTestCase(TransactionTestCase):

@@ -146,10 +146,19 @@ class Membership(models.Model):
         stays an owner, and nobody becomes one here, so a team always keeps its owner."""
         if role not in self.GIVEN_ROLES or self.role == Membership.Role.OWNER:
             raise ValueError(f"cannot make {self} a {role}")
-        if self.role == role:
-            return False
-        self.role = role
-        self.save(update_fields=["role"])
+        with transaction.atomic():
+            # Read again, locked: this row may have been read before a hand-over made them
+            # the owner (Team.hand_over), and writing the old read over it would leave the
+            # team with none. Gone or the owner now: nothing changes (self.role says which).
+            locked = Membership.objects.select_for_update().filter(pk=self.pk)
+            now = locked.values_list("role", flat=True).first()
+            if now is None:
+                return False
+            self.role = now
+            if now in (Membership.Role.OWNER, role):
+                return False
+            self.role = role
+            self.save(update_fields=["role"])
         return True
 
 

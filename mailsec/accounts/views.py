@@ -217,10 +217,13 @@ def remove_member(request: HttpRequest, code: UUID) -> HttpResponse:
     leaving = membership.user_id == request.user.pk
     if not leaving and not team.is_owner(request.user):
         raise Http404
-    if membership.role == Membership.Role.OWNER:
-        messages.error(request, "The team's owner can't be removed.")
-        return redirect("accounts:team")
     with transaction.atomic():
+        # Read again, locked: a hand-over (Team.hand_over) may have made them the owner since
+        # the read above, and deleting them then would leave the team with no owner.
+        locked = Membership.objects.select_for_update().filter(pk=membership.pk)
+        if locked.values_list("role", flat=True).first() == Membership.Role.OWNER:
+            messages.error(request, "The team's owner can't be removed.")
+            return redirect("accounts:team")
         # What they chose for the team's alerts ends with it (alerts.models._membership_ended).
         membership.delete()
     if leaving:
@@ -250,6 +253,8 @@ def set_member_role(request: HttpRequest, code: UUID) -> HttpResponse:
     if membership.set_role(role):
         label = Membership.Role(role).label
         messages.success(request, f"{membership.user.email} is now a {label.lower()}.")
+    elif membership.role == Membership.Role.OWNER:  # made the owner meanwhile (hand_over)
+        messages.error(request, f"{membership.user.email} is the team's owner now.")
     else:
         messages.info(
             request,
