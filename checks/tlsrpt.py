@@ -14,6 +14,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+import dns.exception
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+from dns.rdtypes.ANY.TXT import TXT
+
 from checks import mx
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, a_label_mailbox, published_ttl, txt_fix
@@ -306,7 +312,10 @@ class TlsRptState:
 
 
 async def _build(ctx: CheckContext) -> TlsRptState:
-    answer = await ctx.dns.query(f"_smtp._tls.{ctx.domain}", "TXT")
+    return _read(await ctx.dns.query(f"_smtp._tls.{ctx.domain}", "TXT"))
+
+
+def _read(answer: DnsAnswer) -> TlsRptState:
     state = TlsRptState(answer=answer)
     if answer.failed:
         state.status = "error"
@@ -340,6 +349,33 @@ def merge_order(state: TlsRptState) -> list[TlsRptRecord]:
     first = [state.record] if state.usable and state.record is not None else []
     others = sorted((r for r in state.candidates if r not in first), key=lambda r: r.raw)
     return [*first, *others]
+
+
+def stored_reading(evidence: dict[str, Any]) -> TlsRptState:
+    """The TLS-RPT records as TLSRPT-01's stored evidence shows them (its lookup: `answers` in
+    presentation form, `cnames` the alias chain it followed), read as the check read them.
+    For pages that offer a record from a stored run: they keep the owner's addresses as the
+    check's fix does (merge_order, usable_rua) and put the record where it does (the alias
+    target, answer.cnames[-1]), with no second copy of the rules."""
+    records: list[dns.rdata.Rdata] = []
+    for text in map(str, evidence.get("answers") or []):
+        if '"' not in text:
+            # Not presentation form (where ';' would start a comment): the record's text itself.
+            records.append(TXT(dns.rdataclass.IN, dns.rdatatype.TXT, [text.encode()]))
+            continue
+        try:
+            records.append(dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.TXT, text))
+        except (dns.exception.DNSException, ValueError):
+            continue  # not a TXT record's text: nothing the check read either
+    name, _, _ = str(evidence.get("query") or "").partition(" ")
+    answer = DnsAnswer(
+        name=name,
+        rdtype="TXT",
+        rcode=str(evidence.get("rcode") or "NOERROR"),
+        records=records,
+        cnames=[str(c) for c in evidence.get("cnames") or []],
+    )
+    return _read(answer)
 
 
 async def get_record(ctx: CheckContext) -> TlsRptState:

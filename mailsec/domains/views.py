@@ -535,17 +535,6 @@ def _our_tlsrpt_fix(run: CheckRun) -> tuple[str, str] | None:
     return name, address.rua_record(published_record(run))
 
 
-def _tlsrpt_alias_target(run: CheckRun) -> str:
-    """The name `_smtp._tls.<domain>` is an alias (CNAME) of, as TLSRPT-01's lookup followed
-    it ('' for none). The engine writes every TLS-RPT record there: a TXT record cannot sit
-    beside a CNAME (RFC 1034 §3.6.2)."""
-    for finding in run.findings or []:
-        if finding.get("id") == "TLSRPT-01":
-            cnames = (finding.get("evidence") or {}).get("cnames") or []
-            return str(cnames[-1]) if cnames else ""
-    return ""
-
-
 def _with_our_tlsrpt(fix: str, name: str, record: str, target: str) -> str:
     """`fix` with the engine's `_smtp._tls` record replaced by ours (`record`). Without an
     alias, a fix that is the record at `name`. With `name` an alias of `target`, a fix whose
@@ -670,7 +659,10 @@ def _panels(run: CheckRun) -> list[Panel]:
     order = {str(s): i for i, s in enumerate(SEVERITY_ORDER)}
     categories = run.score_detail.get("categories", {})
     ours = _our_tlsrpt_fix(run)
-    alias_target = _tlsrpt_alias_target(run) if ours is not None else ""
+    from reports.templatetags.reports_tags import tlsrpt_alias_target
+
+    # Where the engine puts the record when _smtp._tls is an alias, as the TLS reports card says.
+    alias_target = tlsrpt_alias_target(run) if ours is not None else ""
     name = run.domain.display_name if run.domain_id else ""
     panels = []
     for mech in Mechanism:

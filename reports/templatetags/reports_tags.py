@@ -3,53 +3,58 @@ with our report addresses added to any rua the owner already has, and the dashbo
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from checks import tlsrpt
+from checks.tlsrpt import TlsRptState
 from reports.explain import ResultType
 from reports.models import ReportAddress
 
 register = template.Library()
 
-_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+def tlsrpt_reading(run: Any) -> TlsRptState | None:
+    """The owner's TLS-RPT records as the latest check read them (TLSRPT-01's evidence, read
+    by the engine's own rules: tlsrpt.stored_reading); None before any check."""
+    if run is None:
+        return None
+    for finding in run.findings or []:
+        if finding.get("id") == "TLSRPT-01":
+            return tlsrpt.stored_reading(finding.get("evidence") or {})
+    return None
 
 
 def published_records(run: Any) -> list[str]:
-    """Every TLS-RPT record the latest check found (TLSRPT-01 evidence, presentation form:
-    one or more quoted strings, concatenated as RFC 8460 §3 says)."""
-    if run is None:
-        return []
-    records: list[str] = []
-    for finding in run.findings or []:
-        if finding.get("id") != "TLSRPT-01":
-            continue
-        for answer in (finding.get("evidence") or {}).get("answers") or []:
-            parts = _QUOTED.findall(answer)
-            text = "".join(p.replace('\\"', '"').replace("\\\\", "\\") for p in parts) or answer
-            if text.startswith("v=TLSRPTv1"):
-                records.append(text)
-        break
-    return records
+    """Every TLS-RPT record the latest check found, in the order the engine merges them
+    (tlsrpt.merge_order: the one senders use first, then by their text), not the DNS
+    answer's, which resolvers rotate."""
+    state = tlsrpt_reading(run)
+    return [record.raw for record in tlsrpt.merge_order(state)] if state else []
 
 
 def published_record(run: Any) -> str | None:
     """The owner's TLS-RPT record whose addresses the record to publish keeps: the one the
-    latest check found or, when there are several (TLSRPT-02: senders then ignore them all),
-    one naming every address they name."""
+    latest check found or, when there are several, one naming every address they name, as
+    the engine's fix merges them (its order, its reading of each: tlsrpt.usable_rua)."""
     records = published_records(run)
     if len(records) <= 1:
         return records[0] if records else None
     uris: list[str] = []
     for record in records:
-        for part in record.split(";"):
-            key, _, value = part.strip().partition("=")
-            if key.strip().lower() == "rua":
-                uris += [u.strip() for u in value.split(",") if u.strip() not in uris]
+        uris += [uri for uri in tlsrpt.usable_rua(record) if uri not in uris]
     return f"v=TLSRPTv1; rua={','.join(uris)}"
+
+
+def tlsrpt_alias_target(run: Any) -> str:
+    """The name `_smtp._tls.<domain>` is an alias (CNAME) of, as TLSRPT-01's lookup followed
+    it ('' for none). The engine writes every TLS-RPT record there: a TXT record cannot sit
+    beside a CNAME (RFC 1034 §3.6.2)."""
+    state = tlsrpt_reading(run)
+    return state.answer.cnames[-1] if state and state.answer.cnames else ""
 
 
 def receives_no_mail(run: Any) -> bool:
@@ -66,18 +71,27 @@ def record_context(address: ReportAddress, run: Any) -> dict[str, Any]:
     publish (ours added to the owner's addresses), and whether senders use ours already —
     only with exactly one record: with several, senders ignore them all (RFC 8460 §3). For a
     domain that receives no mail (null MX), `no_mail`: there is nothing to publish."""
+    state = tlsrpt_reading(run)
     records = published_records(run)
     existing = published_record(run)
     ours = [f"mailto:{address.mailto}", address.https_url]
+    used = state.record if state is not None and state.usable else None
+    name = f"_smtp._tls.{address.domain_name}"
+    alias_target = tlsrpt_alias_target(run)
     return {
         "address": address,
         "no_mail": receives_no_mail(run),
-        "name": f"_smtp._tls.{address.domain_name}",
+        "name": name,
+        # With the name an alias, the record goes at its target (or the alias is deleted).
+        "alias_target": alias_target,
+        "record_at": alias_target or name,
         "records": records,
-        "several": len(records) > 1,
+        # Several records senders count (TLSRPT-02): they ignore them all. A record that does
+        # not begin with "v=TLSRPTv1;" beside a valid one is discarded, the valid one used.
+        "several": state is not None and state.status == "multiple",
         "existing": existing,
         "record": address.rua_record(existing),
-        "published": len(records) == 1 and all(uri in records[0] for uri in ours),
+        "published": used is not None and all(uri in used.raw for uri in ours),
     }
 
 
