@@ -117,10 +117,11 @@ def test_two_records_are_not_published_even_when_the_first_names_us(settings) ->
     assert "Senders send their TLS reports (RFC 8460) to us" not in html
     assert "There are 2 TLS-RPT records at <code>_smtp._tls.example.com</code>" in html
     assert "senders ignore them all" in html
-    # The one to keep: ours and the owner's address from the other record.
+    # The one to keep: ours and the owner's address from the other record, merged in the
+    # engine's order (tlsrpt.merge_order: by the records' text, not the DNS answer's order).
     keep = (
-        f"v=TLSRPTv1; rua=mailto:tlsrpt+{address.token}@in.mailsec.example,"
-        f"https://mailsec.example/tlsrpt/{address.token},mailto:tls@example.com"
+        f"v=TLSRPTv1; rua=mailto:tls@example.com,mailto:tlsrpt+{address.token}@in.mailsec.example,"
+        f"https://mailsec.example/tlsrpt/{address.token}"
     )
     assert f'id="tlsrpt-record">{keep}</pre>' in html
     # The dashboard says the same.
