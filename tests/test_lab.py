@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from tests.lab.control import Lab
 from tests.lab.markers import exclusive
 from tests.lab.pki import STALE_CAS
-from tests.lab.runner import POINTER, REPO, _pid_alive, is_alive, read_pointer
+from tests.lab.runner import POINTER, REPO, _pid_alive, is_alive, read_pointer, start_timeout
 from tests.lab.scenarios import (
     HttpsHost,
     Scenario,
@@ -303,7 +303,8 @@ def test_two_ups_at_the_same_instant_start_one_lab() -> None:
     ]
     winner: str | None = None
     try:
-        outs = [p.communicate(timeout=120) for p in ups]
+        # The winner may take the whole start timeout, and the other waits as long for it.
+        outs = [p.communicate(timeout=start_timeout() + 60) for p in ups]
         codes = sorted(p.returncode for p in ups)
         assert codes == [0, 1], outs
         (loser_err,) = [err for p, (_, err) in zip(ups, outs, strict=True) if p.returncode]

@@ -108,7 +108,7 @@ def test_the_start_timeout_comes_from_the_environment(monkeypatch: pytest.Monkey
     monkeypatch.setenv(START_TIMEOUT_ENV, "150")
     assert start_timeout() == 150.0
     monkeypatch.delenv(START_TIMEOUT_ENV)
-    assert start_timeout() == 60.0
+    assert start_timeout() == 180.0
     for bad in ("soon", "0", "-5"):
         monkeypatch.setenv(START_TIMEOUT_ENV, bad)
         with pytest.raises(LabError, match=START_TIMEOUT_ENV):
