@@ -31,6 +31,7 @@ from django.urls import URLResolver, get_resolver
 
 from tests.conftest import BaseTestCase
 from tests.test_accounts import code_in
+from tests.test_accounts_s21_security import confirm_its_you
 
 # A private cache, so rate-limit counters don't leak between tests or test runs.
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -61,7 +62,13 @@ class SignupEnumerationTestCase(BaseTestCase):
         EmailAddress.objects.create(user=known, email=KNOWN, verified=True, primary=True)
         # Someone else's account: where a stranger adds the address on their own account.
         self.other = Client()
+        # Their own address verified, as every account's is after signing up: confirming
+        # it's you, which adding an address asks first, takes a code sent to it.
+        EmailAddress.objects.create(
+            user=self.charlie, email=self.charlie.email, verified=True, primary=True
+        )
         self.other.force_login(self.charlie)
+        confirm_its_you(self.other, self.charlie)
 
     def answers(self, steps: list[Step]) -> dict[str, list[tuple[int, str, str]]]:
         """Each step's answer (status, redirect, page) for the known and the new address,

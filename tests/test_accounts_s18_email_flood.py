@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from tests.conftest import BaseTestCase
+from tests.test_accounts_s21_security import confirm_its_you
 from tests.test_domains import LOCMEM
 
 
@@ -26,6 +27,7 @@ class AddressFloodTestCase(BaseTestCase):
             user=self.charlie, email="charlie@example.org", verified=True, primary=True
         )
         self.client.force_login(self.charlie)
+        confirm_its_you(self.client, self.charlie)
 
     def add_for_an_hour(self, addresses: list[str]) -> None:
         # One add every 10.1 s for just under an hour (356 adds), on allauth's rate-limit clock.

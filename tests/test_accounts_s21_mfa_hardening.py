@@ -144,6 +144,19 @@ class SecurityNoticesTestCase(TwoFactorCase):
         self.assertNotIn("{{", notice.body)
         self.assertNotIn("&#", notice.body)  # not HTML-escaped
 
+    def confirm_its_you(self) -> None:
+        # Managing addresses and setting a password ask for it first
+        # (ACCOUNT_REAUTHENTICATION_REQUIRED), right after signing in too.
+        r = self.client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+        self.assertEqual(r.status_code, 302)
+
+    def confirm_its_you_by_code(self) -> None:
+        self.client.post("/accounts/reauthenticate/code/", {"recipient": "alice@example.org"})
+        r = self.client.post(
+            "/accounts/reauthenticate/code/confirm/", {"code": code_in(mail.outbox[-1])}
+        )
+        self.assertEqual(r.status_code, 302)
+
     def test_password_changed(self) -> None:
         self.client.force_login(self.alice)
         mail.outbox.clear()
@@ -161,6 +174,7 @@ class SecurityNoticesTestCase(TwoFactorCase):
         self.alice.set_unusable_password()
         self.alice.save()
         self.client.force_login(self.alice)
+        self.confirm_its_you_by_code()
         mail.outbox.clear()
         r = self.client.post(
             "/accounts/password/set/", {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
@@ -189,6 +203,7 @@ class SecurityNoticesTestCase(TwoFactorCase):
     def test_main_address_changed_tells_the_old_one(self) -> None:
         EmailAddress.objects.create(user=self.alice, email="new@example.org", verified=True)
         self.client.force_login(self.alice)
+        self.confirm_its_you()
         mail.outbox.clear()
         self.client.post("/accounts/email/", {"email": "new@example.org", "action_primary": ""})
         self.assertTrue(EmailAddress.objects.get(email="new@example.org").primary)
@@ -201,9 +216,13 @@ class SecurityNoticesTestCase(TwoFactorCase):
     def test_address_removed(self) -> None:
         EmailAddress.objects.create(user=self.alice, email="old@example.org", verified=True)
         self.client.force_login(self.alice)
+        self.confirm_its_you()
         mail.outbox.clear()
         self.client.post("/accounts/email/", {"email": "old@example.org", "action_remove": ""})
         self.assertFalse(EmailAddress.objects.filter(email="old@example.org").exists())
+        # The removed address is told too (tests/test_accounts_s21_security.py).
+        [told] = [m for m in mail.outbox if m.to == ["old@example.org"]]
+        mail.outbox.remove(told)
         self.assert_notice(
             "An address was removed from your account",
             "The address old@example.org was removed from your mailsec account at 127.0.0.1:8000.",

@@ -28,10 +28,12 @@ from django.core import mail
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.test import Client
 from django.urls import include, path
 from playwright.sync_api import Browser, Page, expect
 
 from tests import test_browser_s11_readiness
+from tests.test_accounts_s21_security import confirm_its_you
 from tests.test_browser_s11_readiness import csp_violations, shot, signed_in
 from tests.test_browser_s12_a11y import Server, anonymous, serious_violations
 from tests.test_browser_s14_list import ROWS, msp
@@ -100,11 +102,25 @@ def with_password(alice: User) -> User:
 Opener = Callable[[Browser, str, User], Page]
 
 
-def visit(path: str, *, signed: bool = True, password: bool = False) -> Opener:
+def visit(
+    path: str, *, signed: bool = True, password: bool = False, confirmed: bool = False
+) -> Opener:
+    """`confirmed`: as if alice had just confirmed it's her, which the pages that change
+    addresses or set a password ask first (ACCOUNT_REAUTHENTICATION_REQUIRED)."""
+
     def open_(browser: Browser, url: str, alice: User) -> Page:
         if password:
             with_password(alice)  # before signing in: it changes the session's hash
-        page = signed_in(browser, Server(url), alice).new_page() if signed else anonymous(browser)
+        if not signed:
+            page = anonymous(browser)
+        else:
+            context = signed_in(browser, Server(url), alice)
+            if confirmed:
+                client = Client()
+                [key] = [c["value"] for c in context.cookies() if c["name"] == "sessionid"]
+                client.cookies["sessionid"] = key
+                confirm_its_you(client, alice)
+            page = context.new_page()
         page.goto(url + path)
         return page
 
@@ -187,7 +203,7 @@ def email_two_addresses(browser: Browser, url: str, alice: User) -> Page:
 
 
 def add_email(browser: Browser, url: str, alice: User, address: str) -> Page:
-    page = visit("/accounts/email/")(browser, url, alice)
+    page = visit("/accounts/email/", confirmed=True)(browser, url, alice)
     page.get_by_label("Email address").fill(address)
     page.get_by_role("button", name="Add address").click()
     return page
@@ -250,7 +266,7 @@ PAGES: dict[str, Opener] = {
     "password-reset-done": reset_done,
     "password-change": visit("/accounts/password/change/", password=True),
     "password-change-refused": change_password_refused,
-    "password-set": visit("/accounts/password/set/"),
+    "password-set": visit("/accounts/password/set/", confirmed=True),
     "email": visit("/accounts/email/"),
     "email-two-addresses": email_two_addresses,
     "email-add-refused": add_email_refused,

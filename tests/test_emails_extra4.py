@@ -21,6 +21,7 @@ from mailsec.hosting import service
 from mailsec.hosting.models import HostedPolicy
 from mailsec.hosting.notify import tell
 from tests.conftest import BaseTestCase
+from tests.test_accounts_s21_security import confirm_its_you
 from tests.test_emails_extra3 import LONG
 from tests.test_hosting import T0, fake_dns
 
@@ -111,6 +112,7 @@ class AccountEmailTestCase(BaseTestCase):
 
     def test_the_code_to_add_an_address_names_the_account_by_its_address(self) -> None:
         self.client.force_login(self.alice)
+        confirm_its_you(self.client, self.alice)
         self.client.post("/accounts/email/", {"action_add": "", "email": "al@example.net"})
         [message] = mail.outbox
         body = self.assert_ours(message)

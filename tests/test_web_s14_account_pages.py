@@ -23,6 +23,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.conftest import BaseTestCase
+from tests.test_accounts_s21_security import confirm_its_you
 
 ALLAUTH_TEMPLATES = str(Path(allauth.__file__).parent / "templates")
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -129,6 +130,7 @@ class SweepTests(BaseTestCase):
     def test_every_account_page_is_the_sites_signed_in_or_out(self) -> None:
         signed_in = Client()
         signed_in.force_login(self.alice)
+        confirm_its_you(signed_in, self.alice)
         seen = set()
         for client in (Client(), signed_in):
             for path in account_paths():
@@ -262,6 +264,7 @@ class ManagePageTests(BaseTestCase):
         # reauthentication codes) ran out the allowance these pages use.
         cache.clear()
         self.client.force_login(self.alice)
+        confirm_its_you(self.client, self.alice)
 
     def test_it_lays_out_the_sign_out_question(self) -> None:
         main = assert_site_page(self.client.get("/accounts/logout/"), "Sign out")

@@ -23,6 +23,7 @@ from django.test import Client, override_settings
 from django.urls import include, path
 
 from tests.conftest import BaseTestCase
+from tests.test_accounts_s21_security import confirm_its_you
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 HEADER = "Content-Security-Policy"
@@ -209,6 +210,7 @@ class PasswordWordsTests(BaseTestCase):
 
     def test_setting_a_password_says_it_in_the_sites_words(self) -> None:
         self.client.force_login(self.alice)
+        confirm_its_you(self.client, self.alice)
         response = self.client.get("/accounts/password/set/")
         assert response.status_code == 200
         assert placeholders(response) == {
@@ -293,6 +295,7 @@ class AccountNavTests(BaseTestCase):
             assert CURRENT.findall(response.content.decode()) == [("/account/", "Account")], url
 
     def test_it_marks_it_on_setting_a_first_password(self) -> None:
+        confirm_its_you(self.client, self.alice)
         response = self.client.get("/accounts/password/set/")
         assert CURRENT.findall(response.content.decode()) == [("/account/", "Account")]
 

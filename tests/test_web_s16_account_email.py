@@ -16,6 +16,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from tests.conftest import BaseTestCase
+from tests.test_accounts_s21_security import confirm_its_you
 from tests.test_domains import LOCMEM
 
 URL = "/accounts/email/"
@@ -66,6 +67,7 @@ class AddressActionsTestCase(BaseTestCase):
         # allauth's rate limits count in the cache, which outlives a test.
         cache.clear()
         self.client.force_login(self.alice)
+        confirm_its_you(self.client, self.alice)
         EmailAddress.objects.create(user=self.alice, email=PRIMARY, verified=True, primary=True)
 
     def offered(self) -> dict[str, set[str]]:

@@ -7,6 +7,7 @@ whoever submitted the form: same URL, same page, same message. Only the mailbox 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 
 from mailsec.mail import notice_headers
+
+log = logging.getLogger(__name__)
 
 
 def _code_lifetimes() -> dict[str, int]:
@@ -57,6 +60,23 @@ class AccountAdapter(DefaultAccountAdapter):
             ctx["signup_url"] = settings.SITE_ROOT + reverse("account_signup")
         ctx["login_url"] = settings.SITE_ROOT + reverse("account_request_login_code")
         super().send_mail(template_prefix, email, {**context, **ctx})
+
+    def send_notification_mail(
+        self,
+        template_prefix: str,
+        user: Any,
+        context: dict[str, Any] | None = None,
+        email: str | None = None,
+    ) -> None:
+        """A security notice (ACCOUNT_EMAIL_NOTIFICATIONS) is sent after the change it tells
+        of was made: a mail server that is down must not turn that change into an error page
+        (and, after a password change, sign the person out: the new session hash is not
+        saved on a 5xx). Logged, not raised. Mails the person waits for, sign-in and
+        verification codes, go through send_mail and still fail loudly."""
+        try:
+            super().send_notification_mail(template_prefix, user, context, email)
+        except Exception:
+            log.exception("could not send the security notice %s to %s", template_prefix, user)
 
     def render_mail(
         self,

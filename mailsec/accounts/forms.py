@@ -300,6 +300,10 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=[(role.value, role.label) for role in Membership.GIVEN_ROLES])
 
 
+NAME_REFUSED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
+NAME_ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}  # zero-width non-joiner, joiner
+
+
 class TeamNameForm(forms.Form):
     # Team.name's size. Stripped: a name of spaces is no name.
     name = forms.CharField(
@@ -314,8 +318,17 @@ class TeamNameForm(forms.Form):
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"]
-        # The name goes into invitation subjects, where a line break cannot go (a mail header),
-        # and onto every page: no control characters, no line breaks.
-        if any(unicodedata.category(char) == "Cc" for char in name):
-            raise forms.ValidationError("Use a name on one line, without control characters.")
+        # The name goes into invitation subjects sent to outsiders, where a line break cannot
+        # go (a mail header), and onto every page: no control characters, no line or paragraph
+        # separators (U+2028, U+2029), no invisible formatting (Cf: U+202E and the other bidi
+        # overrides show text in another order than it is written). Except the
+        # zero-width joiner and non-joiner, which Persian, Indic scripts and emoji need.
+        if any(
+            unicodedata.category(char) in NAME_REFUSED_CATEGORIES
+            and char not in NAME_ALLOWED_FORMAT_CHARS
+            for char in name
+        ):
+            raise forms.ValidationError(
+                "Use a name on one line, without control or invisible formatting characters."
+            )
         return name

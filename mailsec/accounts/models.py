@@ -20,6 +20,11 @@ def invite_token() -> str:
 TEAM_NAME_MAX = 100
 
 
+class DeactivatedAccount(Exception):
+    """Team.hand_over to someone whose account is deactivated: they could not sign in to use
+    the team, and nobody could then invite or remove anyone."""
+
+
 class Team(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=TEAM_NAME_MAX)
@@ -62,6 +67,7 @@ class Team(models.Model):
         """Make the teammate `to` the team's owner and its owner `by` a member, at once; the
         role `to` had (member or viewer), or None when nothing was done: `by` is not the
         owner (any more), or `to` is not in the team (any more) or owns it already.
+        DeactivatedAccount, nothing done, when `to`'s account is deactivated.
 
         The team's memberships are locked and read again first: two hand-overs at once (a
         double click, two tabs) run one after the other, and the second, whose `by` owns
@@ -69,13 +75,17 @@ class Team(models.Model):
         with transaction.atomic():
             # Every membership of the team, in one order: whatever else locks some of them
             # (a role change, a removal) waits, and two of these cannot deadlock.
-            rows = list(self.memberships.select_for_update().order_by("pk"))
+            # Their users are read (and on PostgreSQL locked) with them: an account
+            # deactivated meanwhile is seen here, not after.
+            rows = list(self.memberships.select_for_update().select_related("user").order_by("pk"))
             old = next((m for m in rows if m.user_id == by.pk), None)
             new = next((m for m in rows if m.pk == to.pk), None)
             if old is None or old.role != Membership.Role.OWNER:
                 return None
             if new is None or new.role == Membership.Role.OWNER:
                 return None
+            if not new.user.is_active:
+                raise DeactivatedAccount(new.user.email)
             was = new.role
             old.role, new.role = Membership.Role.MEMBER, Membership.Role.OWNER
             old.save(update_fields=["role"])

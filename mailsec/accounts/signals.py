@@ -4,7 +4,9 @@ import logging
 from functools import partial
 from typing import Any
 
-from allauth.account.signals import user_signed_up
+from allauth.account.adapter import get_adapter
+from allauth.account.models import EmailAddress
+from allauth.account.signals import email_removed, user_signed_up
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -21,6 +23,24 @@ log = logging.getLogger(__name__)
 @receiver(user_signed_up)
 def give_new_user_a_team(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     Profile.for_user(user).team()
+
+
+@receiver(email_removed)
+def tell_removed_address(
+    sender: Any, request: Any, user: Any, email_address: EmailAddress, **kwargs: Any
+) -> None:
+    """The notice of an address removed goes, from allauth, to the account's main address,
+    which may be one added a minute ago: a stolen session that adds its own address, makes it
+    the main one and removes the owner's would tell only itself. The removed address is told
+    too, when it was verified (an address never proved is nobody's to mail)."""
+    if not email_address.verified:
+        return
+    get_adapter(request).send_notification_mail(
+        "account/email/email_deleted",
+        user,
+        {"deleted_email": email_address.email, "to_removed": True},
+        email=email_address.email,
+    )
 
 
 # Deleting a person (in the admin: there is no self-service deletion) takes their memberships
@@ -43,10 +63,16 @@ def settle_owned_teams(sender: type[User], instance: User, **kwargs: Any) -> Non
     for team in Team.objects.filter(pk__in=getattr(instance, "_mailsec_owned_teams", [])):
         if team.memberships.filter(role=Membership.Role.OWNER).exists():
             continue
-        # A member before a viewer (read-only: a client, an auditor), who becomes the owner
-        # only when nobody else is left: a team always has one.
-        heirs = team.memberships.order_by("created", "pk")
-        heir = heirs.filter(role=Membership.Role.MEMBER).first() or heirs.first()
+        # Someone who can sign in before a deactivated account, then a member before a
+        # viewer (read-only: a client, an auditor), the earliest first: a team always has an
+        # owner. A deactivated one only when nobody active is left: the team and its domains
+        # are kept (reactivating the account gives them back) rather than deleted.
+        heirs = team.memberships.select_related("user").order_by("created", "pk")
+        heir = min(
+            heirs,
+            key=lambda m: (not m.user.is_active, m.role != Membership.Role.MEMBER),
+            default=None,
+        )
         if heir is None:
             # Its domains go as if removed one by one: a hosted policy senders may have
             # cached is served as mode none until it may end (mailsec.hosting.signals).
@@ -55,6 +81,9 @@ def settle_owned_teams(sender: type[User], instance: User, **kwargs: Any) -> Non
             was = heir.role
             heir.role = Membership.Role.OWNER
             heir.save(update_fields=["role"])
+            if not heir.user.is_active:
+                log.warning("%s is owned by a deactivated account now (%s)", team, heir.user)
+                continue
             # Owning a team is more than they had (a viewer could only look): they are told,
             # once the deletion is committed, rather than find out.
             transaction.on_commit(partial(tell_new_owner, heir, was, instance.email))

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mailsec.accounts.forms import SIGN_IN_STATE_KEY, InviteForm, RoleForm, TeamNameForm
-from mailsec.accounts.models import Invite, Membership, Profile, Team
+from mailsec.accounts.models import DeactivatedAccount, Invite, Membership, Profile, Team
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
 from mailsec.api.forms import ApiKeyForm
 from mailsec.api.models import MAX_KEYS, RATE, WINDOW, ApiKey
@@ -278,13 +278,21 @@ def hand_over(request: HttpRequest, code: UUID) -> HttpResponse:
     if membership.role == Membership.Role.OWNER:
         messages.info(request, f"{membership.user.email} is the team's owner already.")
         return redirect("accounts:team")
+    deactivated = f"{membership.user.email}'s account is deactivated: they can't own the team."
+    if not membership.user.is_active:
+        messages.error(request, deactivated)
+        return redirect("accounts:team")
     if request.POST.get("confirm") != "yes":
         return render(
             request,
             "accounts/hand_over.html",
             {"page": "team", "team": team, "membership": membership},
         )
-    was = team.hand_over(membership, request.user)  # type: ignore[arg-type]
+    try:
+        was = team.hand_over(membership, request.user)  # type: ignore[arg-type]
+    except DeactivatedAccount:  # deactivated since the read above
+        messages.error(request, deactivated)
+        return redirect("accounts:team")
     if was is None:
         # Another tab or a double click handed it over first, or they left meanwhile.
         messages.error(request, "The team changed meanwhile: nothing was done. Look again.")
