@@ -1748,7 +1748,7 @@ _FOLLOWS_RE = re.compile(r"^(?:[+\-~?]?include:|redirect=)", re.I)
 def _tree_findings(
     out: Collector, ctx: CheckContext, tree: SpfNode, fused: set[str] | None = None
 ) -> None:
-    """SPF-05..08, 11, 19, 20 from the tree. `fused` names the root's include/redirect
+    """SPF-05..08, 10, 11, 19, 20 from the tree. `fused` names the root's include/redirect
     targets that are terms fused across strings (SPF-03 reports them)."""
     domain = ctx.domain
     nodes = tree.walk()
@@ -1994,6 +1994,8 @@ def _tree_findings(
                     subject=node.domain,
                     evidence={"record": node.record, "term": problem.term},
                 )
+            if node.parsed.ignored and not node.parsed.permerror:
+                _included_ignored(out, node, organizational_domain(node.domain, extra) == own_org)
             advisory = [p for p in node.parsed.problems if p.check_id in ("SPF-11", "SPF-19")]
             if organizational_domain(node.domain, extra) == own_org:
                 for problem in advisory:
@@ -2147,6 +2149,25 @@ def _included_fusion(
             "fused": [f.term for f in found],
         },
         fix=txt_fix(node.domain, fixed) if mine and not parse_spf(fixed).permerror else "",
+    )
+
+
+def _included_ignored(out: Collector, node: SpfNode, ours: bool) -> None:
+    """SPF-10 in a record reached through include or redirect: the terms after its `all`, or
+    its `redirect` beside an `all`, are never used (RFC 7208 §5.1, §6.1), so the senders they
+    name are not authorised for the domain that includes it, as in its own record."""
+    assert node.parsed is not None
+    ignored = [t.text for t in node.parsed.ignored]
+    out.add(
+        "SPF-10",
+        Status.WARN,
+        f"The SPF record of {node.domain} (reached through {node.via}) has terms receivers "
+        "never use, as they stop at 'all' and ignore 'redirect' when 'all' is present: "
+        f"{', '.join(ignored)}; the senders they name are not authorised."
+        + ("" if ours else " Only the owner of that record can fix it."),
+        subject=node.domain,
+        evidence={"ignored": ignored, "record": node.record, "via": node.via},
+        fix=txt_fix(node.domain, _without_ignored(node.parsed)) if ours else "",
     )
 
 
