@@ -465,12 +465,20 @@ def parse_spf(text: str) -> ParsedSpf:
         parsed.ignored.append(parsed.redirect)
     for term in parsed.terms:
         if term.valid and term.name == "ptr" and term.kind == "mechanism":
+            host = _ptr_host(term)
             parsed.problems.append(
                 SpfProblem(
                     "SPF-11",
                     Status.WARN,
-                    "The 'ptr' mechanism is slow and unreliable, RFC 7208 says it should not "
-                    "be published; list the addresses or hosts instead.",
+                    f"The '{term.text}' mechanism is slow and unreliable, RFC 7208 says it "
+                    "should not be published; "
+                    + (
+                        # ptr:<host> passes the addresses whose reverse name is that host: a:
+                        # names the same host's addresses, with the same one lookup.
+                        f"name the host with 'a:{host}' instead."
+                        if host
+                        else "list the addresses or hosts instead."
+                    ),
                     term.text,
                 )
             )
@@ -1472,6 +1480,27 @@ async def _vetted_fix(
     return txt_fix(ctx.domain, text), ""
 
 
+def _ptr_host(term: SpfTerm) -> str | None:
+    """The host a `ptr:<host>` names, when it is a plain name (no macro): `a:<host>` replaces
+    it. A bare `ptr` stands for every host under the domain, which no term can list."""
+    if term.name != "ptr" or term.target is None or term.has_macro:
+        return None
+    return term.target
+
+
+def _without_ptr(parsed: ParsedSpf) -> str:
+    """The record with each `ptr:<host>` written `a:<host>` (qualifier kept)."""
+    terms = []
+    for t in parsed.terms:
+        host = _ptr_host(t) if t.valid and t.kind == "mechanism" else None
+        if host:
+            qualifier = t.text[0] if t.text[:1] in ("+", "-", "~", "?") else ""
+            terms.append(f"{qualifier}a:{host}")
+        else:
+            terms.append(t.text)
+    return " ".join(["v=spf1", *terms])
+
+
 def _without_ignored(parsed: ParsedSpf) -> str:
     ignored = {id(t) for t in parsed.ignored}
     return " ".join(["v=spf1", *(t.text for t in parsed.terms if id(t) not in ignored)])
@@ -1506,6 +1535,13 @@ def _problem(
             f"The SPF record of {domain} is invalid, so receivers treat SPF as a permanent error: "
             f"{detail}."
         )
+    elif (
+        problem.check_id == "SPF-11"
+        and not parsed.permerror
+        and not parsed.misspelt
+        and any(t.text == problem.term and _ptr_host(t) for t in parsed.terms)
+    ):
+        fix = txt_fix(domain, _without_ptr(parsed))
     out.add(
         problem.check_id,
         problem.status,
