@@ -821,12 +821,16 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         _judge(out, result, taken)
     usable = [r for r in found if r.parsed is not None and r.parsed.usable]
     if usable and all(r.parsed is not None and r.parsed.key_type == "ed25519" for r in usable):
+        # Named, so the owner knows which signer to give an RSA key beside it.
+        selectors = [r.selector for r in usable]
         out.add(
             "DKIM-08",
             Status.INFO,
-            "Only Ed25519 keys were found; many receivers cannot verify Ed25519 yet, so also "
-            "sign with an RSA key (RFC 8463 §6).",
+            f"Only Ed25519 keys were found (selector{'s' if len(selectors) > 1 else ''} "
+            f"{', '.join(selectors)}); many receivers "
+            "cannot verify Ed25519 yet, so also sign with an RSA key (RFC 8463 §6).",
             subject=ctx.domain,
+            evidence={"ed25519_selectors": selectors},
         )
     return out.findings
 
