@@ -58,10 +58,16 @@ def server(
         cwd=Path(__file__).resolve().parent.parent,
     )
     try:
-        deadline = time.monotonic() + 30
+        # Ready once a request is answered: the socket listens before the worker has loaded
+        # Django, and on a loaded machine the first test's request (10 s timeout) then waited
+        # out the worker's start and timed out.
+        deadline = time.monotonic() + 60
         while True:
             try:
-                socket.create_connection(("127.0.0.1", port), 1).close()
+                ready = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                ready.request("GET", "/healthz")
+                ready.getresponse().read()
+                ready.close()
                 break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
