@@ -89,19 +89,22 @@ def settle_owned_teams(sender: type[User], instance: User, **kwargs: Any) -> Non
             transaction.on_commit(partial(tell_new_owner, heir, was, instance.email))
 
 
-def tell_new_owner(heir: Membership, was: str, former_owner: str) -> None:
-    """Email `heir`, who was a `was` of the team, that its owner's account (`former_owner`)
-    was deleted and the team is now theirs."""
+def tell_new_owner(
+    heir: Membership, was: str, former_owner: str, *, handed_over: bool = False
+) -> None:
+    """Email `heir`, who was a `was` of the team, that the team is now theirs: its owner's
+    account (`former_owner`) was deleted or, `handed_over`, that owner made them the owner."""
     if not heir.user.email:
         return
     ctx = {
         "team": heir.team,
         "was_viewer": was == Membership.Role.VIEWER,
         "former_owner": former_owner,
+        "handed_over": handed_over,
         # The team page shows the current team: the account page lists them all, to switch.
         "account_url": settings.SITE_ROOT + reverse("accounts:account"),
     }
     try:
         send_templated("emails/team-owner", ctx, [heir.user.email])
-    except Exception:  # after the commit: a mail outage must not make the deletion a 500
+    except Exception:  # after the commit: a mail outage must not make the change a 500
         log.exception("could not tell %s they own %s", heir.user.email, heir.team)

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mailsec.accounts.forms import SIGN_IN_STATE_KEY, InviteForm, RoleForm, TeamNameForm
 from mailsec.accounts.models import DeactivatedAccount, Invite, Membership, Profile, Team
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
+from mailsec.accounts.signals import tell_new_owner
 from mailsec.api.forms import ApiKeyForm
 from mailsec.api.models import MAX_KEYS, RATE, WINDOW, ApiKey
 from mailsec.freecheck import ratelimit
@@ -297,30 +298,14 @@ def hand_over(request: HttpRequest, code: UUID) -> HttpResponse:
         # Another tab or a double click handed it over first, or they left meanwhile.
         messages.error(request, "The team changed meanwhile: nothing was done. Look again.")
         return redirect("accounts:team")
-    transaction.on_commit(partial(tell_new_owner, membership, was, request.user.email))
+    transaction.on_commit(
+        partial(tell_new_owner, membership, was, request.user.email, handed_over=True)
+    )
     messages.success(
         request,
         f"{membership.user.email} is now the owner of {team.name}. You are a member.",
     )
     return redirect("accounts:team")
-
-
-def tell_new_owner(membership: Membership, was: str, former_owner: str) -> None:
-    """Email the teammate `membership` (who was a `was`) that `former_owner` handed them the
-    team: the mail of a team inherited from a deleted account, saying why this time."""
-    if not membership.user.email:
-        return
-    ctx = {
-        "team": membership.team,
-        "was_viewer": was == Membership.Role.VIEWER,
-        "former_owner": former_owner,
-        "handed_over": True,
-        "account_url": settings.SITE_ROOT + reverse("accounts:account"),
-    }
-    try:
-        send_templated("emails/team-owner", ctx, [membership.user.email])
-    except Exception:  # after the commit: a mail outage must not make it a 500
-        log.exception("could not tell %s they own %s", membership.user.email, membership.team)
 
 
 @login_required
