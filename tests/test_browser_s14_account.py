@@ -96,6 +96,16 @@ def test_the_account_pages_of_a_signed_in_person(browser: Browser, live_server: 
 
     page.goto(f"{live_server.url}/account/")
     page.get_by_role("link", name="Set a password").click()
+    # Setting a password asks to confirm it's you first (ACCOUNT_REAUTHENTICATION_REQUIRED);
+    # with no password yet, by a code mailed to the address.
+    assert_sites_page(page, "Confirm it's you")
+    mail.outbox.clear()
+    page.get_by_role("button", name="Email me a code").click()
+    expect(page.get_by_label("Code")).to_be_visible()
+    mailed = re.search(r"^\s*(\d{6})\s*$", mail.outbox[-1].body, re.MULTILINE)
+    assert mailed, mail.outbox[-1].body
+    page.get_by_label("Code").fill(mailed[1])
+    page.get_by_role("button", name="Confirm").click()
     assert_sites_page(page, "Set a password")
     page.get_by_label("New password", exact=True).fill(PASSWORD)
     page.get_by_label("New password, again").fill(PASSWORD)
