@@ -1165,7 +1165,7 @@ def policy_owners(policies: list[ParsedPolicy], domain: str) -> list[bool | None
     for p in policies:
         if p.policy_type in DOMAIN_POLICY_TYPES and p.policy_domain:
             name = a_labels(p.policy_domain)
-            if _at_or_below(name, {domain}):
+            if is_same_or_subdomain(name, domain):
                 own_mx |= _mx_names(p)
             else:
                 foreign_domains.add(name)
@@ -1183,7 +1183,7 @@ def policy_owners(policies: list[ParsedPolicy], domain: str) -> list[bool | None
                 owner = True
             elif _at_or_below(name, foreign_mx):
                 owner = False
-            elif _at_or_below(name, {domain}):
+            elif is_same_or_subdomain(name, domain):
                 owner = True
             elif _at_or_below(name, foreign_domains):
                 owner = False

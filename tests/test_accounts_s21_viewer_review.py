@@ -213,12 +213,12 @@ class InheritedTeamTestCase(ViewerReviewCase):
         self.assertEqual(message.subject, f"You now own {self.team.name} on mailsec")
         body = " ".join(message.body.split())
         self.assertIn("The account of alice@example.org, who owned the team", body)
-        self.assertIn("nobody in it but viewers was left", body)
+        self.assertIn("no member with an active account was left", body)
         self.assertIn("Until now you could only look at the team (read-only).", body)
         self.assertIn("create and revoke its API keys", body)
         self.assertIn(reverse("accounts:account"), body)
         html_body = message.alternatives[0][0]  # type: ignore[index]
-        self.assertIn("nobody in it but viewers was left", " ".join(html_body.split()))
+        self.assertIn("no member with an active account was left", " ".join(html_body.split()))
 
     def test_a_member_who_inherits_the_team_is_told(self) -> None:
         mail.outbox.clear()
@@ -229,7 +229,7 @@ class InheritedTeamTestCase(ViewerReviewCase):
         [message] = mail.outbox
         self.assertEqual(message.to, ["bob@example.org"])
         body = " ".join(message.body.split())
-        self.assertIn("you are its member who joined first", body)
+        self.assertIn("you joined it first of its members with an active account", body)
         self.assertNotIn("read-only", body)
 
     def test_nobody_is_told_when_the_deletion_is_undone(self) -> None:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import logging
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -33,8 +32,6 @@ from mailsec.api.forms import ApiKeyForm
 from mailsec.api.models import MAX_KEYS, RATE, WINDOW, ApiKey
 from mailsec.freecheck import ratelimit
 from mailsec.mail import send_templated
-
-log = logging.getLogger(__name__)
 
 # Invitation mails a person may send in an hour.
 INVITE_LIMIT = 30
