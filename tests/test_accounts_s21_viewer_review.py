@@ -255,3 +255,28 @@ class InviteRoleTestCase(ViewerReviewCase):
         self.assertFalse(self.team.invites.exists())
         for role in (Role.MEMBER, Role.VIEWER, "viewer"):
             self.assertEqual(self.team.invite("dana@example.org", self.alice, role).role, role)
+
+
+class RoleFromTheOwnershipCheckTestCase(ViewerReviewCase):
+    """The hosting page (and every view finding a domain through get_domain_or_404) learns the
+    person's role from the membership row its ownership check joins: asking can_edit costs no
+    query of its own (it was one more query on every such page and POST)."""
+
+    def test_the_hosting_page_asks_no_membership_query_of_its_own(self) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        for user, editable in ((self.alice, True), (self.vera, False)):
+            self.client.force_login(user)
+            with CaptureQueriesContext(connection) as ctx:
+                r = self.client.get(reverse("hosting:page", args=[self.domain.code]))
+            self.assertEqual(r.status_code, 200)
+            # The role's own query: the person's membership row of this team, read again.
+            own = [
+                q["sql"]
+                for q in ctx
+                if 'FROM "accounts_membership"' in q["sql"]
+                and '"accounts_membership"."team_id" =' in q["sql"]
+            ]
+            self.assertEqual(own, [], own)
+            self.assertEqual("read-only access" in r.content.decode(), not editable)
