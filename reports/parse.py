@@ -130,6 +130,8 @@ _ADDR_SPEC_UTF8_RE = re.compile(r"\A[^@\s<>()\[\],;:\"]+@([^@\s<>()\[\],;:\"]+)\
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 _HOSTNAME_RE = re.compile(rf"\A(\*\.)?(?:{_LABEL}\.)*{_LABEL}\.?\Z")
 _DIGITS_RE = re.compile(r"\A[0-9]{1,16}\Z")
+# C0 and C1 control characters and DEL (Unicode category Cc).
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # A TLSA record name, _<port>._tcp.<base domain> (RFC 6698 §3; RFC 7672 §2.2.3).
 _TLSA_OWNER_RE = re.compile(r"\A_[0-9]{1,5}\._tcp\.(.+)\Z")
 
@@ -223,6 +225,30 @@ def _rfc3339(value: str) -> datetime | None | bool:
     return parsed
 
 
+def _local_day(start: str, end: str) -> date | None:
+    """The date of the day a date-range covers when it is a whole day at the sender's
+    offset(s): from 00:00:00 to 23:59:59 (any fraction, or the leap second :60) of the same
+    date, or to 00:00:00 of the next; None for any other range. Both values are RFC 3339
+    date-times already read (_rfc3339), so the date is real; the offsets may differ (a day
+    across a DST change, 00:00+02:00 to 23:59:59+01:00)."""
+    first, last = _DATETIME_RE.match(start), _DATETIME_RE.match(end)
+    if first is None or last is None:
+        return None
+
+    def midnight(m: re.Match[str]) -> bool:
+        return m.group(4, 5, 6) == ("00", "00", "00") and not (m.group(7) or "").strip(".0")
+
+    if not midnight(first):
+        return None
+    day = date(int(first[1]), int(first[2]), int(first[3]))
+    last_date = date(int(last[1]), int(last[2]), int(last[3]))
+    if last_date == day and last.group(4, 5) == ("23", "59") and last[6] in ("59", "60"):
+        return day
+    if last_date == day + timedelta(days=1) and midnight(last):
+        return day
+    return None
+
+
 class ReportRejected(Exception):
     """The bytes are not a usable TLS report; `reason` says why, in words."""
 
@@ -268,6 +294,8 @@ class ParsedReport:
     # The TLS-Report-Domain header of the e-mail the report came in (RFC 8460 §5.3), set by
     # the caller; None over HTTPS or when the header was missing or no domain name.
     envelope_domain: str | None = None
+    # The date of the sender's day when the range is one (see _local_day); None otherwise.
+    local_day: date | None = None
 
     @property
     def about_domain(self) -> str | None:
@@ -282,10 +310,16 @@ class ParsedReport:
 
     @property
     def day(self) -> date:
-        """The UTC day the report covers (RFC 8460 §4.1 expects one UTC day): the day of the
-        middle of its range. A report from 00:00+03:00 to 23:59:59+03:00 is mostly the UTC
-        day of its date, not the day before (where its start falls); Z-aligned reports get
-        their own day with either end (23:59:59Z or the next 00:00:00Z, RPT-03)."""
+        """The UTC day the report covers (RFC 8460 §4.1 expects one UTC day). A sender's
+        own day, 00:00 to 23:59:59 or the next 00:00 at its offset, is the UTC day of its
+        date: Z-aligned reports get their own day with either end (RPT-03), and one from
+        00:00+03:00 to 23:59:59+03:00 is mostly that day, not the day before (where its
+        start falls). Any other range counts on the day of its middle."""
+        if self.local_day is not None:
+            # Not the middle: from +12:00 on, the middle of 00:00 to 23:59:59 falls on the
+            # day before (2026-05-31T23:59:59.5Z for 1 June at +12:00), while the same day
+            # ending at the next 00:00 had its own; a sender's day is one day either way.
+            return self.local_day
         return (self.start + (self.end - self.start) / 2).astimezone(UTC).date()
 
     @property
@@ -378,7 +412,27 @@ def what_it_is(data: bytes) -> str:
     blanks = _LEADING_BLANKS.match(data, start)
     if data[blanks.end() if blanks else start :][:1] == b"[":
         return ": it is a JSON array; a report is one JSON object (RFC 8460 §4), send each alone"
+    if _is_zlib(data):
+        return (
+            ": it is a zlib stream (RFC 1950, as zlib's compress() writes), not gzip; "
+            "RFC 8460 §5.2 asks for gzip (RFC 1952)"
+        )
     return ""
+
+
+def _is_zlib(data: bytes) -> bool:
+    """A zlib stream's header (RFC 1950 §2.2): deflate with a window of at most 32K, no
+    preset dictionary, and a check value making CMF·256 + FLG a multiple of 31; and what
+    follows inflates."""
+    if len(data) < 3 or data[0] & 0x0F != 8 or data[0] >> 4 > 7 or data[1] & 0x20:
+        return False
+    if (data[0] << 8 | data[1]) % 31:
+        return False
+    try:
+        zlib.decompressobj().decompress(data[:4096], 16)
+    except zlib.error:
+        return False
+    return True
 
 
 def _gunzip_chunks(data: bytes, max_bytes: int) -> Iterator[bytes]:
@@ -975,6 +1029,21 @@ class _Checker:
         value = self.text(value, f"{where}: {key}", limit)
         return value or None
 
+    def cut_text(self, obj: dict[str, Any], key: str, where: str, limit: int) -> str | None:
+        """An optional free text of which the start says the most (an OpenSSL error, then
+        its context): over `limit`, its first `limit` characters are kept, with a warning
+        saying it was cut. Dropping it whole (as a host name or a URI must be: a cut one is
+        another name, a broken link) would keep nothing of what the sender saw."""
+        value = obj.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            self.warn(
+                f"{where}: {key} is longer than {limit} characters; ignored past its first "
+                f"{limit} (cut; the raw report holds it whole)"
+            )
+            value = self.text(value[:limit], f"{where}: {key}", limit)
+            return value or None
+        return self.optional_text(obj, key, where, limit)
+
     def datetime(self, value: Any, where: str) -> datetime:
         if not isinstance(value, str):
             raise ReportRejected(
@@ -1157,7 +1226,7 @@ def _failure_detail(ck: _Checker, raw: Any, where: str) -> FailureDetail | None:
         info = ck.optional_text(raw, "additional-information", where, MAX_URI_CHARS)
     code = get("failure-reason-code")
     if code is not None:
-        code = ck.optional_text(raw, "failure-reason-code", where, MAX_NAME_CHARS)
+        code = ck.cut_text(raw, "failure-reason-code", where, MAX_NAME_CHARS)
     if ck.share:
         shared = ck.shared
         result_type, sending, hostname = shared(result_type), shared(sending), shared(hostname)
@@ -1216,6 +1285,12 @@ def _policy(
         MAX_POLICY_LINE_CHARS,
         MAX_POLICY_LINES,
     )
+    if any(line.endswith(("\r", "\n")) for line in policy_strings):
+        # A policy file served with CRLF line ends (RFC 8461 §3.2 allows both) and split on
+        # LF leaves a CR on every line: the line end, not part of the line ("mode: testing\r"
+        # would not read as mode testing).
+        ck.note(f"{where}: policy-string lines end in a line break; read without it")
+        policy_strings = [line.rstrip("\r\n") for line in policy_strings]
 
     domain = pol.get("policy-domain", _MISSING)
     if isinstance(domain, str) and domain.strip():
@@ -1383,12 +1458,24 @@ def _read_policy(
         return None
 
 
-def _header(ck: _Checker, obj: dict[str, Any]) -> tuple[str, str, str | None, datetime, datetime]:
-    """organization-name, report-id, contact-info and date-range (RFC 8460 §4.4)."""
+def _header(
+    ck: _Checker, obj: dict[str, Any]
+) -> tuple[str, str, str | None, datetime, datetime, date | None]:
+    """organization-name, report-id, contact-info and date-range (RFC 8460 §4.4), and the
+    sender's day when the range is one (_local_day)."""
     org = obj.get("organization-name", _MISSING)
     if not isinstance(org, str) or not org.strip():
         raise ReportRejected(_not_a_name("organization-name", org))
     org = ck.text(org, "organization-name", MAX_NAME_CHARS).strip()
+    controls = sorted(set(_CONTROL_RE.findall(org)))
+    if controls:
+        # Valid JSON (escaped), and the name is half the report's identity, so it is kept as
+        # sent; but a name with line breaks is no sender's name, and it is shown on pages, in
+        # the CSV and in the log: said, naming the characters.
+        ck.warn(
+            f"organization-name {org[:80]!r} holds control characters "
+            f"({', '.join(f'U+{ord(c):04X}' for c in controls)}); kept as sent"
+        )
 
     report_id = obj.get("report-id", _MISSING)
     if not isinstance(report_id, str) or not report_id.strip():
@@ -1446,7 +1533,12 @@ def _header(ck: _Checker, obj: dict[str, Any]) -> tuple[str, str, str | None, da
     # Both ends of a day are in use (RPT-03): 23:59:59 (Google, Microsoft) and next 00:00.
     elif end.time() != datetime.min.time() and end.time().replace(microsecond=0) != _LAST_SECOND:
         ck.note("date-range does not end at the end of a UTC day (RFC 8460 §4.1)")
-    return org, report_id, contact_info, start, end
+    local_day = None
+    if timedelta(hours=22) < end - start <= timedelta(hours=25):
+        # Only a day long (23 to 25 hours across a DST change): offsets that differ by more
+        # make no sender's day of 00:00 and 23:59:59 of one date.
+        local_day = _local_day(date_range["start-datetime"], date_range["end-datetime"])
+    return org, report_id, contact_info, start, end, local_day
 
 
 def _not_a_name(key: str, value: Any) -> str:
@@ -1509,7 +1601,7 @@ def _finish(
     policies: list[PolicyResult],
     json_warnings: list[str],
 ) -> ParsedReport:
-    org, report_id, contact_info, start, end = _header(header_ck, header)
+    org, report_id, contact_info, start, end, local_day = _header(header_ck, header)
     if not has_policies:
         raise ReportRejected("policies is missing (RFC 8460 §4.4)")
     if not seen_policies:
@@ -1541,6 +1633,7 @@ def _finish(
         policies=policies,
         warnings=warnings,
         notes=header_ck.notes + [n for n in policy_ck.notes if n not in header_ck.notes],
+        local_day=local_day,
     )
 
 
