@@ -1851,8 +1851,17 @@ async def _tags(
     )
 
     # DMARC-07: sp and np. sp on a record below the organisational domain is ignored by
-    # receivers of both RFCs (RFC 7489 §6.3, RFC 9989 §4.7; checklist DMARC-07).
+    # receivers of both RFCs (RFC 7489 §6.3, RFC 9989 §4.7; checklist DMARC-07). np exists only
+    # in RFC 9989, which applies it from the Organizational Domain's record or a PSD's and
+    # ignores it on any other (§4.7, §4.10.1): a name below a subdomain's own record takes the
+    # Organizational Domain's record, never this one (s22m-subsp).
     below_org = at != policy.org_7489 and at != policy.org_9989
+    np_ignored = at != policy.org_9989 and parsed.tags.get("psd", "").strip().lower() != "y"
+    ignored = [
+        tag
+        for tag, unused in (("sp", below_org), ("np", np_ignored))
+        if unused and tag in parsed.tags and parsed.policy(tag) is not None
+    ]
     for tag, meaning in (("sp", "subdomains"), ("np", "non-existent subdomains")):
         if tag not in parsed.tags:
             continue
@@ -1871,7 +1880,7 @@ async def _tags(
                 at,
                 parsed,
             )
-        elif tag == "sp" and below_org:
+        elif tag in ignored:
             continue  # ignored here: the info below says so
         elif parsed.policy(tag) == "none" and p in ("quarantine", "reject"):
             repairs.offer(
@@ -1890,12 +1899,22 @@ async def _tags(
                 # Protecting subdomains is the owner's policy to set: this fix's alone.
                 choice={"raised": (tag,)},
             )
-    if "sp" in parsed.tags and below_org and parsed.policy("sp") is not None:
+    if "sp" in ignored:
         out.add(
             "DMARC-07",
             Status.INFO,
             f"sp= has no effect here: _dmarc.{at} is below the organisational domain "
             f"{policy.org_7489}, where receivers ignore sp (RFC 7489 §6.3, RFC 9989 §4.7).",
+            subject=subject,
+        )
+    if "np" in ignored:
+        out.add(
+            "DMARC-07",
+            Status.INFO,
+            f"np= has no effect here: RFC 9989 receivers apply np only from the organisational "
+            f"domain's record (_dmarc.{policy.org_9989}) or a public suffix domain's, so "
+            f"non-existent names below {at} get that record's policy (RFC 9989 §4.7, §4.10.1); "
+            "RFC 7489 receivers do not know np.",
             subject=subject,
         )
 

@@ -12,8 +12,8 @@ name served by a wildcard. The expectations below were written from checklist §
 §6 and §9, RFC 7208, 7489, 9989, 8460, 5321, 7505 and 4592 before the engine ran on any of them;
 each file's note gives the reasoning, and says where a row was corrected after the blind run.
 
-For each scenario: the check IDs at fail and at warn are exactly `fail` and `warn`, nothing reads
-"could not check", and every row of `rows` names a finding with that check id and status whose
+For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
+`fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status whose
 subject, summary, evidence or fix contains each of the given words.
 """
 
@@ -29,7 +29,7 @@ import pytest
 from checks.findings import DomainReport, Finding, Status
 from tests.lab.scenarios import Scenario, load_scenarios
 
-P, INFO, W, F = Status.PASS, Status.INFO, Status.WARN, Status.FAIL
+P, INFO, W, F, E = Status.PASS, Status.INFO, Status.WARN, Status.FAIL, Status.ERROR
 
 Row = tuple[str, Status, tuple[str, ...]]
 
@@ -41,6 +41,7 @@ class Blind:
     label: str
     fail: frozenset[str] = frozenset()
     warn: frozenset[str] = frozenset()
+    error: frozenset[str] = frozenset()
     rows: tuple[Row, ...] = ()
 
     @property
@@ -66,7 +67,13 @@ BLIND: list[Blind] = [
         fail=frozenset({"SPF-05"}),
         rows=(("SPF-05", F, ("11", "_spf.s22mesp-b.test")),),
     ),
-    Blind("spf10ver", fail=frozenset({"SPF-02"}), rows=(("SPF-02", F, ("v=spf10",)),)),
+    Blind(
+        "spf10ver",
+        # Corrected after the blind run (engine right): warn, not fail. The one SPF record works;
+        # the near miss beside it costs the senders it names (docs/scoring.md v7, SPF-02).
+        warn=frozenset({"SPF-02"}),
+        rows=(("SPF-02", W, ("v=spf10", "include:_spf.s22mesp-d.test")),),
+    ),
     Blind("mxaddrs"),
     Blind(
         "redirnoall",
@@ -80,7 +87,8 @@ BLIND: list[Blind] = [
     ),
     # ------------------------------------------------- DMARC (RFC 7489/9989, checklist §6)
     Blind("spnonenp", warn=frozenset({"DMARC-07"}), rows=(("DMARC-07", W, ("sp=none",)),)),
-    Blind("subsp"),
+    # The blind run found DMARC-07 warning np=none on this subdomain record (fixed: ignored).
+    Blind("subsp", rows=(("DMARC-07", INFO, ("np=",)),)),
     Blind("dmarccomma", fail=frozenset({"DMARC-03"}), rows=(("DMARC-03", F, ("v=DMARC1,",)),)),
     # ------------------------------------------------------- TLS-RPT (RFC 8460, checklist §3)
     Blind(
@@ -103,7 +111,13 @@ BLIND: list[Blind] = [
     Blind(
         "mxv6only",
         warn=frozenset({"SMTP-01"}),
-        rows=(("SMTP-01", W, (f"mx2.{_d('mxv6only')}",)),),
+        # Corrected after the blind run (engine right): an MX the checker cannot reach is
+        # neither validated nor failed under MTA-STS (as s16o-mxrefused, s12t-greet554).
+        error=frozenset({"MTASTS-32"}),
+        rows=(
+            ("SMTP-01", W, (f"mx2.{_d('mxv6only')}",)),
+            ("MTASTS-32", E, (f"mx2.{_d('mxv6only')}",)),
+        ),
     ),
     Blind("mxwild"),
 ]
@@ -136,6 +150,7 @@ def test_the_set_is_complete_and_loads() -> None:
         _, fail_now, warn_now = ENGINE_GAPS.get(blind.label, ("", blind.fail, blind.warn))
         assert scenario.expect_fail == set(fail_now)
         assert scenario.expect_warn == set(warn_now)
+        assert scenario.expect_error == set(blind.error)
 
 
 # ------------------------------------------------------------------ the blind run
@@ -170,8 +185,7 @@ def test_s22m_scenario_reads_as_expected(lab: Any, label: str) -> None:
     found = {(f.id, f.status) for f in report.findings}
     assert {i for i, s in found if s == F} == blind.fail, describe(report)
     assert {i for i, s in found if s == W} == blind.warn, describe(report)
-    errors = [f for f in report.findings if f.status == Status.ERROR]
-    assert not errors, describe(report)
+    assert {i for i, s in found if s == E} == blind.error, describe(report)
     for check_id, status, words in blind.rows:
         hits = [
             f
