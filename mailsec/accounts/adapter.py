@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
@@ -59,6 +60,11 @@ class AccountAdapter(DefaultAccountAdapter):
         if "signup_url" in context:
             ctx["signup_url"] = settings.SITE_ROOT + reverse("account_signup")
         ctx["login_url"] = settings.SITE_ROOT + reverse("account_request_login_code")
+        if allauth_context.request is None:
+            # Outside a request (a notice sent from a shell: mailsec.accounts.signals) allauth's
+            # send_mail would name the site from the request there is not; ours name it above.
+            self.render_mail(template_prefix, email, {"email": email, **context, **ctx}).send()
+            return
         super().send_mail(template_prefix, email, {**context, **ctx})
 
     def send_notification_mail(

@@ -12,26 +12,48 @@ codes counted against the sign-in limit for the account ("login_failed": 5 in 5 
 from __future__ import annotations
 
 from allauth.core import context
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.base.forms import ReauthenticateForm
+from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.forms import GenerateRecoveryCodesForm
 from allauth.mfa.recovery_codes.internal.flows import can_generate_recovery_codes
 from allauth.mfa.totp.forms import DeactivateTOTPForm
+from allauth.mfa.totp.internal.auth import validate_totp_code
+from allauth.mfa.utils import decrypt
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
 
 CODE_LABEL = "Authenticator or recovery code"
 CODE_MISSING = "Enter the code your authenticator app shows, or an unused recovery code."
+CODE_JUST_USED = (
+    "This code was just used. Wait for your authenticator app to show the next one (a new code "
+    "comes every {seconds} seconds) and enter that, or enter an unused recovery code."
+)
+
+
+def _is_current_app_code(user: AbstractBaseUser, code: str) -> bool:
+    """Whether `code` is the app's code of this moment, without counting it as used."""
+    totp = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).first()
+    return totp is not None and validate_totp_code(decrypt(totp.data["secret"]), code)
 
 
 def check_second_factor(user: AbstractBaseUser, code: str) -> str:
     """The code if it is the app's current one or an unused recovery code of `user` (which it
     then spends); else a ValidationError with allauth's words ("Incorrect code.", or too many
-    attempts). A success counts as a use of the factor, as on allauth's confirm-it's-you page."""
+    attempts), or CODE_JUST_USED for the app's current code used once already. A success
+    counts as a use of the factor, as on allauth's confirm-it's-you page."""
     if not code:
         raise forms.ValidationError(CODE_MISSING, code="required")
     check = ReauthenticateForm({"code": code}, user=user)
     if not check.is_valid():
-        raise forms.ValidationError(check.errors["code"])
+        refusal = check.errors.as_data()["code"]
+        # The app's current code refused as "Incorrect code.": allauth takes each code once
+        # (a replay), and this one was spent a moment ago, mostly on the confirm-it's-you page
+        # just before this form. Right code, wrong moment: say so, not "incorrect".
+        if refusal[0].code == "incorrect_code" and _is_current_app_code(user, code):
+            words = CODE_JUST_USED.format(seconds=mfa_settings.TOTP_PERIOD)
+            raise forms.ValidationError(words, code="code_just_used")
+        raise forms.ValidationError(refusal)
     check.save()
     return code
 

@@ -5,14 +5,22 @@ from functools import partial
 from typing import Any
 
 from allauth.account.adapter import get_adapter
+from allauth.account.authentication import (
+    AUTHENTICATION_METHODS_SESSION_KEY,
+    get_authentication_records,
+)
 from allauth.account.models import EmailAddress
-from allauth.account.signals import email_removed, user_signed_up
+from allauth.account.signals import email_removed, user_logged_in, user_signed_up
+from allauth.core import context as allauth_context
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
+from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 
 from mailsec.accounts.models import Membership, Profile, Team
 from mailsec.mail import send_templated
@@ -23,6 +31,25 @@ log = logging.getLogger(__name__)
 @receiver(user_signed_up)
 def give_new_user_a_team(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     Profile.for_user(user).team()
+
+
+@receiver(user_logged_in)
+def count_sign_in_as_confirming(
+    sender: Any, request: HttpRequest, user: User, **kwargs: Any
+) -> None:
+    """Signing in proves who it is as much as confirming it's you does (the password, or a
+    code to the address, and the app's code when two-factor sign-in is on): the pages that ask
+    to confirm (ACCOUNT_REAUTHENTICATION_REQUIRED, and two-factor sign-in's) open without
+    asking again for ACCOUNT_REAUTHENTICATION_TIMEOUT after it. allauth 65.22 counts only
+    the records its confirm-it's-you pages mark: the sign-in's last step, just recorded in the
+    session, is marked the same way. Its time is kept, so a session signed in long ago is asked
+    as before; a session with no sign-in recorded in it (force_login, an admin's) has nothing
+    to mark."""
+    records = get_authentication_records(request, user)
+    if not records:
+        return
+    records[-1] = {**records[-1], "reauthenticated": True}
+    request.session[AUTHENTICATION_METHODS_SESSION_KEY] = records
 
 
 @receiver(email_removed)
@@ -41,6 +68,49 @@ def tell_removed_address(
         {"deleted_email": email_address.email, "to_removed": True},
         email=email_address.email,
     )
+
+
+# Two-factor sign-in removed by whoever runs mailsec (the admin's Authenticator pages, a shell):
+# the account is told, as allauth tells it when its owner turns it off
+# (ACCOUNT_EMAIL_NOTIFICATIONS), so that an operator's mistake, or someone with an operator's
+# access, does not go unseen. What the owner does in their own session, allauth's pages tell
+# them of already: turning it off, making new recovery codes (which deletes the old ones).
+
+
+@receiver(post_delete, sender=Authenticator)
+def note_authenticator_removed(
+    sender: type[Authenticator], instance: Authenticator, **kwargs: Any
+) -> None:
+    user = getattr(allauth_context.request, "user", None)
+    if user is not None and user.pk == instance.user_id:
+        return  # their own session: allauth's notice (an operator's own, in the admin, too)
+    # Once committed: a deletion rolled back is not news.
+    transaction.on_commit(partial(tell_authenticator_removed, instance.user_id, instance.type))
+
+
+def tell_authenticator_removed(user_id: int, kind: str) -> None:
+    """Email the account that its authenticator of type `kind` was removed by someone else."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:  # an account deleted takes its authenticators along: nobody to tell
+        return
+    # Without the app two-factor sign-in is off (recovery codes alone are not asked at sign-in).
+    app_left = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    if kind == Authenticator.Type.RECOVERY_CODES and not app_left:
+        # With the app (deleted together, in the admin's bulk delete) or after it: the app's
+        # notice says two-factor sign-in is off, which tells all. One notice, not two.
+        return
+    email = EmailAddress.objects.get_primary_email(user)
+    if not email:
+        return
+    ctx = {
+        "timestamp": timezone.now(),
+        "turned_off": not app_left,
+        "two_factor_url": settings.SITE_ROOT + reverse("mfa_index"),
+    }
+    try:
+        get_adapter().send_mail("mfa/email/removed_by_operator", email, ctx)
+    except Exception:  # after the commit: a mail outage must not make the change a 500
+        log.exception("could not tell %s their two-factor sign-in was removed", user)
 
 
 # Deleting a person (in the admin: there is no self-service deletion) takes their memberships
