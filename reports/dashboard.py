@@ -392,4 +392,5 @@ def _reported_in_testing(address: ReportAddress) -> bool:
         .values_list("policy_strings", flat=True)
         .first()
     )
-    return any(str(line).replace(" ", "").lower() == "mode:testing" for line in lines or [])
+    # RFC 8461 §3.2: any WSP (space or tab) may follow the colon
+    return any("".join(str(line).split()).lower() == "mode:testing" for line in lines or [])

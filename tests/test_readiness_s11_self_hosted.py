@@ -260,6 +260,34 @@ class CouldNotCheckTestCase(SelfHostedCase):
         )
         assert "Ready:" not in text and "Not yet" not in text
 
+    def test_a_testing_policy_reported_with_a_tab_after_the_colon_is_testing(self) -> None:
+        # RFC 8461 §3.2 allows any WSP after "mode:"; a sender copies the policy as served.
+        findings = [
+            f
+            for f in engine_findings()
+            if not f["id"].startswith("MTASTS-")
+            or f["id"] in ("MTASTS-01", "MTASTS-02", "MTASTS-05")
+        ]
+        findings.append(
+            {
+                "id": "MTASTS-11",
+                "status": "error",
+                "mechanism": "mta-sts",
+                "subject": "mta-sts.example.com",
+                "summary": "Could not connect to mta-sts.example.com:443 (timed out).",
+                "evidence": {},
+                "fix": "",
+            }
+        )
+        self.check(findings)
+        TESTING_POLICY[1] = "mode:\ttesting"
+        try:
+            self.days_of_reports(8)
+        finally:
+            TESTING_POLICY[1] = "mode: testing"
+        _, text = self.page()
+        assert CARD in text and "Cannot tell yet:" in text
+
 
 class NoCardTestCase(SelfHostedCase):
     def test_an_enforce_policy_shows_no_card(self) -> None:
