@@ -154,12 +154,14 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[mailsec] "
 # two-factor sign-in is turned on or off or new recovery codes are made; each says what to do
 # if it was not them (templates/account/email/base_notification.txt). allauth 65.22 has no
 # notice for an address added: the new address gets its code. A notice that cannot be sent is
-# logged, the change stands (mailsec.accounts.adapter).
+# logged, the change stands (mailsec.accounts.adapter). An operator deleting someone's
+# authenticators in the admin gets them a notice too (mailsec.accounts.signals).
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Adding, removing or making main an address and setting a first password ask to confirm it's
-# you first (the password, or a code to a verified address), right after signing in too: a
-# stolen session alone cannot add its own address, make it the main one and remove the
-# owner's. Changing a password asks for the current one anyway. (Two-factor pages always ask.)
+# you first (the password, or a code to a verified address); signing in counts as that for
+# ACCOUNT_REAUTHENTICATION_TIMEOUT (mailsec.accounts.signals), a session that did not sign in
+# itself (a stolen cookie) is asked: it alone cannot add its own address, make it the main
+# one and remove the owner's. Changing a password asks for the current one anyway. (Two-factor pages always ask.)
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 # Per address ("key") by the hour too, not only by the minute: anyone may ask us to mail any
 # address, registered or not (a stranger's gets "No account for this address"), and 3 or 5 a

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from unittest import mock
 
+from allauth.account import app_settings as account_settings
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
@@ -131,13 +133,19 @@ class TurningItOnAndOffTestCase(TwoFactorCase):
         self.assertContains(r, f'href="data:text/plain;charset=utf-8,{"%0A".join(codes)}%0A"')
 
     def test_turning_it_off_needs_confirming_its_you(self) -> None:
+        self.client.force_login(self.alice)
         self.turn_on()
         client = Client()
         self.assertEqual(self.password_sign_in(client), AUTHENTICATE)
         client.post(AUTHENTICATE, {"code": self.next_code()})
         self.assertTrue(signed_in(client))
-        # Signed in, but not a moment ago confirmed: the page and the form both send to
-        # confirming it's you, and nothing is turned off.
+        # Signed in, but longer ago than ACCOUNT_REAUTHENTICATION_TIMEOUT (a sign-in counts as
+        # confirming it's you until then: tests/test_accounts_s22_security.py): the page and
+        # the form both send to confirming it's you, and nothing is turned off.
+        session = client.session
+        for record in session[AUTHENTICATION_METHODS_SESSION_KEY]:
+            record["at"] -= account_settings.REAUTHENTICATION_TIMEOUT + 1
+        session.save()
         r = client.get("/accounts/2fa/totp/deactivate/")
         self.assertEqual(r.status_code, 302)
         self.assertTrue(r["Location"].startswith("/accounts/reauthenticate/"), r["Location"])
