@@ -672,13 +672,24 @@ def _host_findings(
                     "not yours)"
                 )
                 alternative = f", or point {state.qname} at TLSA records in a zone that validates"
-            fix = dnssec.bogus_fix(answers, target, f"Re-sign {target}", alternative=alternative)
             why = _bogus_reason(state.answer)
+            if state.present or state.alias_target:
+                what = f"The TLSA records of {host.name} fail DNSSEC validation (bogus{why})"
+            else:
+                # The retry with CD found no TLSA records: what fails is the proof that there
+                # are none (DNSSEC-07 names it). DANE senders still cannot tell "no TLSA" from
+                # an attack, so they treat the host as unusable (RFC 7672 §2.1.1) (s22n).
+                what = (
+                    f"{host.name} has no TLSA records, but the proof that {state.qname} does "
+                    f"not exist fails DNSSEC validation (bogus{why}; see DNSSEC-07), so DANE "
+                    "senders cannot tell that DANE is not in use here"
+                )
+                alternative = ""
+            fix = dnssec.bogus_fix(answers, target, f"Re-sign {target}", alternative=alternative)
             out.add(
                 "DANE-02",
                 Status.FAIL,
-                f"The TLSA records of {host.name} fail DNSSEC validation (bogus{why}): DANE "
-                f"senders will defer mail to this host.{where}{zone}",
+                f"{what}: DANE senders will defer mail to this host.{where}{zone}",
                 subject=subj,
                 evidence=ev,
                 fix=fix,

@@ -945,6 +945,7 @@ async def _mail_names(
     if status.status == "bogus":
         pass  # every name fails with the zone: DNSSEC-01 already says so
     else:
+        await _bogus_policy_host(out, ctx)
         for name, answer in checks:
             if answer.failed and answer.rcode == "SERVFAIL":
                 retry = await ctx.dns.query(name, answer.rdtype, cd=True)
@@ -1045,27 +1046,42 @@ async def _signed_but_unvalidated(ctx: CheckContext, host: Any) -> bool:
     return (await ctx.dns.query(first.name, first.rdtype, want_dnssec=True)).signed
 
 
+async def _bogus_policy_host(out: Collector, ctx: CheckContext) -> None:
+    """DNSSEC-01 for the MTA-STS policy host's address records when they exist but fail
+    validation: validating senders then cannot fetch the policy, and MTASTS-11 can only say
+    the lookup failed. Only the bogus case: an absent or unsigned policy host is MTA-STS's
+    concern (MTASTS-11), not a DNSSEC finding (s22n-polhostexp)."""
+    name = f"mta-sts.{ctx.domain}"
+    answer = await ctx.dns.query(name, "A")
+    if not (answer.failed and answer.rcode == "SERVFAIL"):
+        return
+    retry = await ctx.dns.query(name, "A", cd=True)
+    if retry.exists and await servfail_is_bogus(ctx.dns, answer, retry):
+        _bogus_mail_name(out, name, answer, retry)
+
+
 def _bogus_mail_name(out: Collector, name: str, answer: DnsAnswer, retry: DnsAnswer) -> None:
     """DNSSEC-01 for one mail name whose record is bogus while the domain's apex validates.
 
     This is the validation status of the policy domain's names (checklist DNSSEC-01: bogus
     makes validating resolvers SERVFAIL, so "MTA-STS TXT, DMARC all break"), as for a bogus MX
     RRset (F50). DNSSEC-07 is about proofs of absence, and this record exists."""
-    what = "the record"
+    effect = "receivers that validate do not see the record at all"
     for prefix, text in (
         ("_dmarc.", "the DMARC policy"),
         ("_mta-sts.", "the MTA-STS record"),
         ("_smtp._tls.", "the TLS-RPT record"),
     ):
         if name.startswith(prefix):
-            what = text
+            effect = f"receivers that validate do not see {text} at all"
+    if name.startswith("mta-sts."):
+        effect = "senders that validate cannot reach the MTA-STS policy host and fetch no policy"
     why = "; ".join(_ede_reasons(answer)) or "validation failed"
     out.add(
         "DNSSEC-01",
         Status.FAIL,
         f"The {answer.rdtype} record at {name} fails DNSSEC validation (bogus: {why}): "
-        f"validating resolvers answer SERVFAIL, so receivers that validate do not see {what} "
-        "at all.",
+        f"validating resolvers answer SERVFAIL, so {effect}.",
         subject=name,
         evidence={"lookup": answer.evidence(), "checking_disabled_retry": retry.evidence()},
         fix=bogus_fix(

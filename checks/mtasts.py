@@ -387,6 +387,20 @@ def _split_lines(text: str) -> tuple[list[str], bool]:
     return lines, bare_cr
 
 
+def _stray_cr_blanks(text: str, lines: list[str]) -> set[int]:
+    """Numbers of the empty lines (as `_split_lines` counts them with a bare CR) that a stray
+    CR before CRLF or LF made: in CR CR LF the first CR ends a line only for senders that
+    split at any CR, and they find an empty line that the file does not have (the grammar
+    joins it to the line before). Not blank lines to report (MTASTS-29); MTASTS-19 says it.
+    An empty line between two bare CRs is a real one in a CR-only file, so it stays."""
+    ends = [m.group() for m in re.finditer(r"\r\n|\n|\r", text)]
+    return {
+        number
+        for number in range(2, min(len(lines), len(ends)) + 1)
+        if lines[number - 1] == "" and ends[number - 2] == "\r" and ends[number - 1] != "\r"
+    }
+
+
 def _bare_cr_problem(text: str, lines: list[str]) -> Problem:
     """MTASTS-19 for a body with a bare CR, saying what each kind of sender makes of it.
 
@@ -414,6 +428,22 @@ def _bare_cr_problem(text: str, lines: list[str]) -> Problem:
         "Some senders (postfix-mta-sts-resolver) split lines at a CR anyway; senders that "
         "follow the grammar drop the policy."
     )
+    if not re.search(r"\r(?!\r?\n)", text):
+        # Every bare CR sits right before a CRLF: lines end CR CR LF, a CRLF file given CRLF
+        # line ends again (unix2dos twice, an FTP ASCII upload). The admin's editor shows
+        # the lines as they are, so number them as LF ends them (s22n-crcrlf).
+        numbers = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"\r\r\n", text)]
+        shown = ", ".join(map(str, numbers[:5])) + (", …" if len(numbers) > 5 else "")
+        return Problem(
+            "MTASTS-19",
+            Status.FAIL,
+            f"Line{'s' if len(numbers) > 1 else ''} {shown} end{'' if len(numbers) > 1 else 's'} "
+            "with CR CR LF (a file with CRLF line ends converted to CRLF again): only LF or "
+            "CRLF end a line (RFC 8461 §3.2), so to a parser that follows the grammar each "
+            f"value ends in a stray CR and the policy is invalid. {advice} Save the file "
+            "with LF or CRLF line ends (one CR at most before each LF).",
+            True,
+        )
     if "\n" not in text:
         return Problem(
             "MTASTS-19",
@@ -485,9 +515,12 @@ def parse_policy(body: bytes | str) -> Policy:
     policy.lines = lines
     if bare_cr:
         add(_bare_cr_problem(text, lines))
+    phantom = _stray_cr_blanks(text, lines) if bare_cr else set()
     seen: dict[str, str] = {}
     recognised = False
     for number, line in enumerate(lines, start=1):
+        if number in phantom:
+            continue  # MTASTS-19 already says what this "line" is: half of CR CR LF
         if line.strip(_WSP) == "":
             add(
                 Problem(
