@@ -1453,7 +1453,12 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "DMARC-03",
                 Status.FAIL,
                 f"The record at _dmarc.{name} does not start with exactly 'v=DMARC1' (upper "
-                f"case, first tag), so receivers ignore it: '{text}'.",
+                f"case, first tag), so receivers ignore it: '{text}'."
+                + (
+                    " Its tags are separated with ',' where DMARC needs ';'."
+                    if _COMMA_TAG_RE.search(text)
+                    else ""
+                ),
                 subject=f"_dmarc.{name}",
                 evidence={"dns": look.answer.evidence()},
                 fix=txt_fix(
@@ -1509,6 +1514,12 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 # A version tag as people mistype it, with whatever glues the next tag to it: "v=dmarc1;",
 # "v=DMARC1 p=reject" (no ';'), "v = DMARC1.0,".
 _VERSION_RE = re.compile(r"^\s*v\s*=\s*dmarc1[0-9.]*[\s;,]*", re.I)
+# A ',' written where ';' belongs, before a DMARC tag ("v=DMARC1, p=reject, rua=mailto:..."):
+# the commas inside a rua/ruf list come before a URI, never before "tag=".
+_COMMA_TAG_RE = re.compile(
+    r"\s*,\s*(?=(?:" + "|".join(sorted(KNOWN_TAGS - {"v"}, key=len, reverse=True)) + r")\s*=)",
+    re.I,
+)
 # The whole record between a pair of quotes, as typed: "...", '...' or an escaped \"...\".
 _QUOTED_RE = re.compile(r"""^\s*(\\?["'])(.*?)\1\s*;?\s*$""", re.S)
 
@@ -1556,6 +1567,9 @@ def _repair_v(text: str) -> str:
     match = _VERSION_RE.match(text)
     if match:
         text = "v=DMARC1; " + text[match.end() :]
+    # Tags separated by commas (s22m-dmarccomma): read as the ';' meant, or the fix would
+    # offer p=none and drop the owner's p=reject and report addresses.
+    text = _COMMA_TAG_RE.sub("; ", text)
     # Every other element is kept as written, in its place: a tag written with ':', a repeated
     # tag and a report address cut off from rua are read from it as from any record.
     rest = [

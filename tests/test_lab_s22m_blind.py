@@ -89,7 +89,16 @@ BLIND: list[Blind] = [
     Blind("spnonenp", warn=frozenset({"DMARC-07"}), rows=(("DMARC-07", W, ("sp=none",)),)),
     # The blind run found DMARC-07 warning np=none on this subdomain record (fixed: ignored).
     Blind("subsp", rows=(("DMARC-07", INFO, ("np=",)),)),
-    Blind("dmarccomma", fail=frozenset({"DMARC-03"}), rows=(("DMARC-03", F, ("v=DMARC1,",)),)),
+    Blind(
+        "dmarccomma",
+        fail=frozenset({"DMARC-03"}),
+        rows=(
+            # The fix row was added after the blind run: the fix offered "v=DMARC1; p=none",
+            # dropping p=reject and the report address (fixed).
+            ("DMARC-03", F, ("v=DMARC1,", "separated with ','")),
+            ("DMARC-03", F, (f"v=DMARC1; p=reject; rua=mailto:dmarc@{_d('dmarccomma')}",)),
+        ),
+    ),
     # ------------------------------------------------------- TLS-RPT (RFC 8460, checklist §3)
     Blind(
         "rptsemi",
