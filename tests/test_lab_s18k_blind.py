@@ -9,7 +9,6 @@ finding that carries the verdict must contain, so a right status for the wrong r
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -51,11 +50,9 @@ WORDS: dict[str, list[tuple[str, Status, tuple[str, ...]]]] = {
 
 
 def _run(lab: Any, scenario: Scenario) -> DomainReport:
-    from checks.engine import check_domain
-    from tests.test_engine_lab import lab_config
+    from tests.test_engine_lab import scenario_report
 
-    config = lab_config(lab, dkim_selectors=tuple(scenario.selectors))
-    report = asyncio.run(check_domain(scenario.domain, config))
+    report = scenario_report(lab, scenario)
     assert not report.error, report.error
     return report
 

@@ -18,7 +18,6 @@ status whose subject, summary, evidence or fix contains each of the given words.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import ssl
@@ -26,10 +25,9 @@ from typing import Any
 
 import pytest
 
-from checks.engine import check_domain
 from checks.findings import DomainReport, Finding, Status
 from tests.lab.scenarios import load_scenarios
-from tests.test_engine_lab import describe, lab_config
+from tests.test_engine_lab import describe, scenario_report
 
 P, W, F = Status.PASS, Status.WARN, Status.FAIL
 
@@ -103,8 +101,7 @@ def _text(f: Finding) -> str:
 
 def _run(lab: Any, name: str) -> DomainReport:
     scenario = SCENARIOS[name]
-    config = lab_config(lab, dkim_selectors=tuple(scenario.selectors))
-    return asyncio.run(check_domain(scenario.domain, config))
+    return scenario_report(lab, scenario)
 
 
 @pytest.mark.lab

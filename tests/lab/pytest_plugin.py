@@ -16,7 +16,7 @@ import pytest
 
 from tests.lab.control import Lab
 from tests.lab.runner import LabError, down, is_alive, load_state, up
-from tests.lab.scenarios import ScenarioError
+from tests.lab.scenarios import Scenario, ScenarioError
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +69,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(
         key=lambda item: 0 if getattr(getattr(item, "obj", None), "lab_exclusive", False) else 1
     )
+
+
+# The scenarios the session's selected tests check by parameter (tests/test_engine_lab.py's
+# test per scenario; a module parametrized by Scenario objects): checked together once, up
+# front, by tests.test_engine_lab.scenario_report.
+SELECTED_SCENARIOS: list[Scenario] = []
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    seen: set[str] = set()
+    SELECTED_SCENARIOS.clear()
+    for item in session.items:
+        callspec = getattr(item, "callspec", None)
+        for value in callspec.params.values() if callspec else ():
+            if isinstance(value, Scenario) and value.domain not in seen:
+                seen.add(value.domain)
+                SELECTED_SCENARIOS.append(value)
