@@ -24,16 +24,14 @@ the scenario files' notes say why.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 import pytest
 
-from checks.engine import check_domain
 from checks.findings import DomainReport, Finding, Status
 from tests.lab.scenarios import Scenario, load_scenarios
-from tests.test_engine_lab import describe, lab_config
+from tests.test_engine_lab import describe, scenario_report
 
 P, N, W, F = Status.PASS, Status.INFO, Status.WARN, Status.FAIL  # N: info (a note)
 
@@ -138,8 +136,7 @@ def _text(f: Finding) -> str:
 
 def _run(lab: Any, name: str) -> DomainReport:
     scenario = SCENARIOS[name]
-    config = lab_config(lab, dkim_selectors=tuple(scenario.selectors))
-    return asyncio.run(check_domain(scenario.domain, config))
+    return scenario_report(lab, scenario)
 
 
 @pytest.mark.lab
