@@ -88,6 +88,26 @@ def note_authenticator_removed(
     transaction.on_commit(partial(tell_authenticator_removed, instance.user_id, instance.type))
 
 
+@receiver(post_delete, sender=Authenticator)
+def remove_dangling_recovery_codes(
+    sender: type[Authenticator], instance: Authenticator, **kwargs: Any
+) -> None:
+    """The app deleted outside allauth's turn-off (the admin, a shell) takes the recovery codes
+    with it, in the same transaction, as allauth's turn-off does (delete_dangling_recovery_codes):
+    without the app, sign-in asks for no second factor, yet codes left behind would still
+    confirm it's you, and the two-factor page would show them under an app that is off. Off is
+    off, as the one notice (tell_authenticator_removed) says."""
+    if instance.type != Authenticator.Type.TOTP:
+        return
+    match = getattr(allauth_context.request, "resolver_match", None)
+    if match is not None and match.url_name == "mfa_deactivate_totp":
+        return  # allauth's turn-off: it deletes them itself right after, and signals it
+    left = Authenticator.objects.filter(user_id=instance.user_id)
+    if left.exclude(type=Authenticator.Type.RECOVERY_CODES).exists():
+        return  # codes back up another authenticator (allauth keeps them then too)
+    left.delete()
+
+
 def tell_authenticator_removed(user_id: int, kind: str) -> None:
     """Email the account that its authenticator of type `kind` was removed by someone else."""
     user = User.objects.filter(pk=user_id).first()
