@@ -9,6 +9,7 @@ team's domains."""
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
@@ -60,6 +61,11 @@ SORTS = ("name", "score", "checked")
 
 # --- The list as it was made before (frozen copy, do not "fix") ------------------------------
 
+# display_name and name_sort_key of a name, each worked out once: pure functions of the name,
+# whose IDNA decoding was a third of the time of 240 filters and orders over 266 domains.
+_display_name = functools.cache(display_name)
+_name_sort_key = functools.cache(name_sort_key)
+
 
 def _checked_at(values: dict[str, Any]) -> datetime | None:
     return values["last_checked_at"] if values["last_run_id"] else None
@@ -93,14 +99,14 @@ def _row_statuses(values: dict[str, Any]) -> set[str]:
 def _keeps(values: dict[str, Any], needle: str, status: str) -> bool:
     if needle:
         name = values["name"]
-        shown = display_name(name).casefold() if "xn--" in name else name
+        shown = _display_name(name).casefold() if "xn--" in name else name
         if needle not in shown and needle not in name:
             return False
     return not status or status in _row_statuses(values)
 
 
 def _sort_key(values: dict[str, Any], sort: str) -> tuple[Any, ...]:
-    name = name_sort_key(values["name"])
+    name = _name_sort_key(values["name"])
     if sort == "score":
         score = _shown_score(values)
         return (score is None, score or 0, name)
@@ -110,13 +116,17 @@ def _sort_key(values: dict[str, Any], sort: str) -> tuple[Any, ...]:
     return (name,)
 
 
-def reference(team: Team, q: str, status: str, sort: str) -> tuple[list[str], int]:
-    """The names the list showed, in order over all its pages, and the team's count."""
-    everything = list(team.domains.values(*listing.ROW_FIELDS))
+def reference(
+    team: Team, q: str, status: str, sort: str, everything: list[dict[str, Any]] | None = None
+) -> tuple[list[str], int]:
+    """The names the list showed, in order over all its pages, and the team's count;
+    `everything`, the team's rows as read here, when they were read already."""
+    if everything is None:
+        everything = list(team.domains.values(*listing.ROW_FIELDS))
     needle = unicodedata.normalize("NFC", q.strip()).rstrip(".").casefold()
     kept = [v for v in everything if _keeps(v, needle, status)]
     kept.sort(key=lambda values: _sort_key(values, sort))
-    return [display_name(v["name"]) for v in kept], len(everything)
+    return [_display_name(v["name"]) for v in kept], len(everything)
 
 
 # --- Helpers -----------------------------------------------------------------------------------
@@ -171,16 +181,20 @@ class ListInSqlTestCase(BaseTestCase):
         return shown, kept, total
 
     def test_every_filter_and_order_shows_what_the_python_filter_showed(self) -> None:
+        # Read once: no request of the list writes to the team's domains.
+        everything = list(self.team.domains.values(*listing.ROW_FIELDS))
         for q, status, sort in itertools.product(NEEDLES, STATUSES, SORTS):
             params = {"q": q, "status": status, "sort": sort}
             with self.subTest(**params):
-                expected, total = reference(self.team, q, status, sort)
+                expected, total = reference(self.team, q, status, sort, everything)
                 shown, kept, counted = self.shown(params)
                 self.assertEqual(shown, expected)
                 if expected:
                     self.assertEqual(kept, len(expected))
                     if q.strip(" .") or status:
                         self.assertEqual(counted, total)
+        # As read once above: the list's requests changed no row the reference reads.
+        self.assertCountEqual(self.team.domains.values(*listing.ROW_FIELDS), everything)
 
     def test_a_page_out_of_range_is_the_last_page_as_before(self) -> None:
         for sort in SORTS:
