@@ -153,7 +153,15 @@ def make_msp(label: str, n_domains: int, history_days: int, members: int) -> Msp
             history.append(run(busy, when, (hour // 200) % 3, lean=True))
         hour += 1
     CheckRun.objects.bulk_create(history, batch_size=500)
-    set_last_runs(domains)
+    # What set_last_runs reads back, each domain's latest finished run, taken from the runs
+    # just made (all finished, no two of a domain at the same time): 310 queries fewer.
+    latest: dict[int, CheckRun] = {}
+    for r in runs + history:
+        assert r.pk is not None  # bulk_create gave it its id
+        if r.domain_id not in latest or r.created > latest[r.domain_id].created:
+            latest[r.domain_id] = r
+    for d in domains:
+        Domain.objects.filter(pk=d.pk).update(**Domain.last_run_fields(latest[d.pk]))
     changes = []
     for d in domains:
         for state in (Change.State.CONFIRMED, Change.State.RECOVERED):
