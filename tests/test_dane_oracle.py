@@ -44,9 +44,9 @@ import pytest
 
 from checks import dane, mx
 from checks.context import CheckContext
-from checks.findings import Finding, Status
+from checks.findings import Finding, Mechanism, Status
 from tests.lab.scenarios import Scenario, load_scenarios
-from tests.test_engine_lab import lab_config
+from tests.test_engine_lab import lab_config, scenario_report
 
 pytestmark = pytest.mark.lab
 
@@ -121,6 +121,18 @@ def has_tlsa(scenario: Scenario) -> bool:
     return any(TLSA_IN_RECORD.search(f" {r} ") for r in records)
 
 
+# mailsec's side is the DANE findings of the engine's report on each scenario, the one
+# tests/test_engine_lab.py checks (same configuration): checked together up front with the
+# session's other scenarios (tests.lab.pytest_plugin reads this list).
+SCENARIO_REPORTS = [s for s in load_scenarios() if has_tlsa(s)]
+
+
+def waits(scenario: Scenario) -> bool:
+    """Whether the scenario declares a server that makes every client wait (a slow greeting or
+    EHLO, a silent listener): its posttls-finger runs go first, not last, in the pool."""
+    return bool(scenario.tcp) or any(h.banner_delay or h.ehlo_delay for h in scenario.smtp)
+
+
 # -- Postfix ---------------------------------------------------------------------------------
 
 
@@ -183,12 +195,19 @@ def postfix_verdict(output: str) -> FingerView:
 FAILING = {"DANE-07", "DANE-09", "DANE-10"}
 
 
-async def mailsec_views(lab: Any, scenario: Scenario) -> tuple[list[HostView], bool]:
-    """mailsec's verdict for each MX host, and whether it warns that TLSA records sit behind
-    an insecure MX RRset (DANE-03)."""
+def dane_findings(lab: Any, scenario: Scenario) -> list[Finding]:
+    """mailsec's DANE findings on the scenario: those of dane.evaluate, as the engine reports
+    them (the shared report, tests.test_engine_lab.scenario_report)."""
+    return [f for f in scenario_report(lab, scenario).findings if f.mechanism == Mechanism.DANE]
+
+
+async def mailsec_views(
+    lab: Any, scenario: Scenario, findings: list[Finding]
+) -> tuple[list[HostView], bool]:
+    """mailsec's verdict for each MX host, from its DANE `findings` on the scenario, and
+    whether it warns that TLSA records sit behind an insecure MX RRset (DANE-03)."""
     config = lab_config(lab, dkim_selectors=tuple(scenario.selectors))
     ctx = CheckContext(scenario.domain, config)
-    findings = await dane.evaluate(ctx)
     mxset = await mx.get_mx(ctx)
     views = []
     for host in mxset.hosts:
@@ -248,14 +267,15 @@ def test_posttls_finger_agrees_on_every_tlsa_host(lab: Any, tmp_path: Path) -> N
     config_dir.mkdir()
     (config_dir / "main.cf").write_text(MAIN_CF)
 
-    scenarios = [s for s in load_scenarios() if has_tlsa(s)]
+    scenarios = SCENARIO_REPORTS
+    findings = {s.domain: dane_findings(lab, s) for s in scenarios}
 
     async def all_views() -> list[tuple[list[HostView], bool]]:
         limit = asyncio.Semaphore(8)
 
         async def one(s: Scenario) -> tuple[list[HostView], bool]:
             async with limit:
-                return await mailsec_views(lab, s)
+                return await mailsec_views(lab, s, findings[s.domain])
 
         return await asyncio.gather(*(one(s) for s in scenarios))
 
@@ -267,6 +287,10 @@ def test_posttls_finger_agrees_on_every_tlsa_host(lab: Any, tmp_path: Path) -> N
         s.domain: vs for s, (vs, insecure) in zip(scenarios, results, strict=True) if insecure
     }
     destinations = [f"[{h}]" for h in hosts] + sorted(behind_insecure_mx)
+    # A silent server holds a run for its 15 s timeout: started last, it would end the test.
+    slow = {v.host for s, (vs, _) in zip(scenarios, results, strict=True) if waits(s) for v in vs}
+    slow |= {s.domain for s in scenarios if waits(s)}
+    destinations.sort(key=lambda d: d.strip("[]") not in slow)
     with ThreadPoolExecutor(max_workers=12) as pool:
         outputs = dict(
             zip(

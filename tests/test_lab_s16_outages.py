@@ -28,10 +28,9 @@ import pytest
 
 from checks import https, mtasts
 from checks.context import CheckContext
-from checks.engine import check_domain
 from checks.findings import DomainReport, Finding, Status
 from tests.lab.scenarios import load_scenarios
-from tests.test_engine_lab import describe, lab_config
+from tests.test_engine_lab import describe, scenario_report
 from tests.test_https import StubDns
 from tests.test_mtasts import evaluate
 
@@ -97,6 +96,9 @@ EXPECT: dict[str, list[tuple[str, Status, tuple[str, ...]]]] = {
 SCENARIOS = {
     s.name.removeprefix("s16o-"): s for s in load_scenarios() if s.name.startswith("s16o-")
 }
+# Checked together up front with the session's other scenarios (tests.lab.pytest_plugin):
+# tests/test_engine_lab.py checks the same ones with the same configuration.
+SCENARIO_REPORTS = list(SCENARIOS.values())
 
 
 def test_every_s16o_scenario_has_expectations() -> None:
@@ -108,9 +110,9 @@ def _names(f: Finding) -> str:
 
 
 def _run(lab: Any, name: str) -> DomainReport:
-    scenario = SCENARIOS[name]
-    config = lab_config(lab, dkim_selectors=tuple(scenario.selectors))
-    return asyncio.run(check_domain(scenario.domain, config))
+    # The engine's report as check_domain gives it with the scenario's selectors, shared with
+    # tests/test_engine_lab.py (policytimeout alone waits 11 s on its policy host).
+    return scenario_report(lab, SCENARIOS[name])
 
 
 OUTAGES = sorted(EXPECT)

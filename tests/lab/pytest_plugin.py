@@ -86,3 +86,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             if isinstance(value, Scenario) and value.domain not in seen:
                 seen.add(value.domain)
                 SELECTED_SCENARIOS.append(value)
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_finish")
+def pytest_collection_finish_scenario_reports(session: pytest.Session) -> None:
+    """A module whose tests read the shared reports (scenario_report) of scenarios they are not
+    parametrized by (tests/test_dane_oracle.py's one test over every scenario with TLSA
+    records) names them in a module-level SCENARIO_REPORTS: they are checked together up front
+    with the others, not one at a time as each is read. Runs after the hook above fills the
+    list, and adds only scenarios it does not have."""
+    seen = {s.domain for s in SELECTED_SCENARIOS}
+    modules = {id(m): m for item in session.items if (m := getattr(item, "module", None))}
+    for module in modules.values():
+        for scenario in getattr(module, "SCENARIO_REPORTS", ()):
+            if scenario.domain not in seen:
+                seen.add(scenario.domain)
+                SELECTED_SCENARIOS.append(scenario)
