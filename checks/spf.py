@@ -778,6 +778,13 @@ class SpfNode:
     # sender of the other family (RFC 7208 §5.3 asks for the connection's family), keyed by
     # that family ("IPv4": names with only AAAA records).
     family_voids: dict[str, list[str]] = field(default_factory=dict)
+    # Why each void name came back empty, for the text: "nxdomain" (the name does not exist),
+    # "nodata" (it exists without the record asked for), "exists" (an exists: name without an
+    # A record), "mx" (a name without MX records); and the alias chain a name ended in.
+    void_kinds: dict[str, str] = field(default_factory=dict)
+    void_cnames: dict[str, list[str]] = field(default_factory=dict)
+    # What an exists: name without an A record does hold ("TXT", "AAAA"): §5.7 asks for A only.
+    exists_holds: dict[str, list[str]] = field(default_factory=dict)
     mx_fanout: dict[str, int] = field(default_factory=dict)
     failures: list[DnsAnswer] = field(default_factory=list)
     unresolvable: list[str] = field(default_factory=list)  # macro terms we cannot follow
@@ -805,6 +812,12 @@ class SpfNode:
         }
         if self.voids:
             data["void_lookups"] = self.voids
+            # NXDOMAIN or NODATA (and what an exists: name holds instead of an A record).
+            data["void_answers"] = {
+                v: self.void_kinds.get(v, "nodata")
+                + (f" ({', '.join(self.exists_holds[v])})" if self.exists_holds.get(v) else "")
+                for v in self.voids
+            }
         if self.family_voids:
             data["void_lookups_for"] = self.family_voids
         if self.mx_fanout:
@@ -897,6 +910,12 @@ async def _expand(
         elif term.name == "exists":
             a = await ctx.dns.query(target, "A")
             _note(node, target, [a], void=a.empty)
+            if a.empty and not a.nxdomain:
+                node.void_kinds[target] = "exists"
+                # The name is there without an A record: say what it holds instead (a TXT
+                # flag, an AAAA for IPv6 senders), since exists: asks for A only (§5.7).
+                held = await asyncio.gather(*(ctx.dns.query(target, t) for t in ("TXT", "AAAA")))
+                node.exists_holds[target] = [h.rdtype for h in held if h.exists]
         elif term.name == "mx":
             mx = await ctx.dns.query(target, "MX")
             if mx.failed:
@@ -907,6 +926,9 @@ async def _expand(
             node.mx_fanout[target] = len(hosts)
             if mx.empty:
                 node.voids.append(f"{target} MX")
+                node.void_kinds[f"{target} MX"] = "nxdomain" if mx.nxdomain else "mx"
+                if mx.cnames:
+                    node.void_cnames[f"{target} MX"] = mx.cnames
                 return
             if len(hosts) > MX_FANOUT_LIMIT:
                 return
@@ -918,6 +940,9 @@ async def _expand(
     # Keep the evidence in record order although the lookups finished in any order.
     order = {normalize(names[id(t)] or ""): i for i, t in enumerate(terms)}
     node.children.sort(key=lambda c: order.get(c.domain, 99))
+    # The void names too, so the text names them as the record lists them, run after run (an
+    # exists: name's extra questions make it finish later). MX hosts keep their order, last.
+    node.voids.sort(key=lambda v: order.get(v.removesuffix(" MX"), 99))
 
 
 def family_void_lookups(tree: SpfNode) -> dict[str, list[str]]:
@@ -964,6 +989,10 @@ def _note(node: SpfNode, name: str, answers: list[DnsAnswer], *, void: bool) -> 
         node.failures.extend(failed)
     elif void:
         node.voids.append(name)
+        node.void_kinds[name] = "nxdomain" if any(a.nxdomain for a in answers) else "nodata"
+        cnames = next((a.cnames for a in answers if a.cnames), [])
+        if cnames:
+            node.void_cnames[name] = cnames
 
 
 async def get_tree(ctx: CheckContext) -> SpfNode | None:
@@ -1339,7 +1368,28 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     tree = await get_tree(ctx)
     if tree is None:  # unreachable: a single record always gives a tree
         return out.findings
-    _tree_findings(out, ctx, tree, fused_names)
+    # Lookups evaluated twice are named where SPF-05 warns or fails (a loop or a tree too deep
+    # to follow has its own text); the count without the owner's copies is then exact.
+    dedup = (
+        duplicate_lookups(tree)
+        if tree.total_lookups >= LOOKUP_LIMIT - 1
+        and not any(n.status in ("loop", "truncated") for n in tree.walk())
+        else None
+    )
+    if dedup is not None and not dedup.found:
+        dedup = None
+    if (
+        dedup is not None
+        and dedup.record is not None
+        and dedup.lookups <= LOOKUP_LIMIT
+        # Offered as the record to publish only as the other fixes are: a record written with
+        # a fused or misspelt term is fixed by SPF-03/04 first, and the copy's removal must
+        # leave no other permanent error (void names, a missing include) behind.
+        and not fused_terms
+        and not parsed.misspelt
+    ):
+        dedup.fix, dedup.note = await _vetted_fix(ctx, dedup.record, "Without the copies")
+    _tree_findings(out, ctx, tree, fused_names, dedup)
     # A record with a mechanism written with '=' is fixed by SPF-04 first: a corrected record
     # built from it would keep the skipped term (and respelling it changes the lookup count).
     # When the fusion swallowed the `all` ("...google.com" "-all"), the record does end with
@@ -1781,11 +1831,369 @@ def _type99(out: Collector, domain: str, type99: DnsAnswer, *, has_txt: bool) ->
 _FOLLOWS_RE = re.compile(r"^(?:[+\-~?]?include:|redirect=)", re.I)
 
 
+# ---------------------------------------------------------------------------------------------
+# DNS-querying terms evaluated more than once (SPF-05)
+
+
+@dataclass
+class DuplicateLookup:
+    """A DNS-querying term a receiver may evaluate more than once: RFC 7208 §4.6.4 counts
+    every evaluation, though a copy of the same term (any qualifier) can never match where the
+    first did not, as it asks the same question again."""
+
+    term: str  # the first copy as written, "include:_spf.esp.example"
+    times: int
+    cost: int  # lookups each further evaluation costs: 1, plus an include's whole record
+    # The record listing it `times` times, or None when the same include or redirect target is
+    # reached through the records of several others (`via`, their domains).
+    holder: SpfNode | None = None
+    via: list[str] = field(default_factory=list)
+    # The owner's own copies that can go without changing any result, and the owner's term
+    # through which another copy is reached when that copy is an include deeper down.
+    drop: list[SpfTerm] = field(default_factory=list)
+    kept: str = ""
+
+
+@dataclass
+class Dedup:
+    """The duplicates of a tree, and the owner's record without the copies it can drop."""
+
+    found: list[DuplicateLookup]
+    record: str | None = None
+    lookups: int = 0
+    fix: str = ""
+    note: str = ""
+
+
+def _lookup_key(node: SpfNode, term: SpfTerm) -> tuple[str, str, int | None, int | None]:
+    """What a term asks DNS: `a` and `a:<this domain>` are one question, `a:x/24` another."""
+    if term.has_macro:
+        spec = (term.target or "").lower()
+    else:
+        spec = normalize(term.lookup_name or node.domain)
+    return term.name, spec, term.cidr4, term.cidr6
+
+
+def _term_cost(node: SpfNode, term: SpfTerm) -> int:
+    if term.name in ("include", "redirect") and not term.has_macro and term.lookup_name:
+        target = normalize(term.lookup_name)
+        return 1 + next(
+            (c.total_lookups for c in node.children if c.via == term.name and c.domain == target),
+            0,
+        )
+    return 1
+
+
+def _leading_term(node: SpfNode, child: SpfNode) -> SpfTerm | None:
+    """The term of `node`'s record that reaches `child` (its first include or its redirect)."""
+    if node.parsed is None:
+        return None
+    return next(
+        (
+            t
+            for t in node.parsed.lookup_terms
+            if t.name == child.via
+            and not t.has_macro
+            and t.lookup_name
+            and normalize(t.lookup_name) == child.domain
+        ),
+        None,
+    )
+
+
+def _passes_through(node: SpfNode, term: SpfTerm, after: SpfTerm | None = None) -> bool:
+    """Whether nothing in `node`'s record between `after` (or its start) and `term` can end
+    evaluation with anything but pass, and `term` itself passes what it matches: the
+    mechanisms there are all '+' (a match of theirs is the pass the copy would give)."""
+    assert node.parsed is not None
+    terms = node.parsed.evaluated
+    end = _position(terms, term)
+    start = 0 if after is None else _position(terms, after) + 1
+    return term.qualifier == "+" and all(t.qualifier == "+" for t in terms[start:end])
+
+
+def _position(terms: list[SpfTerm], term: SpfTerm) -> int:
+    """Where `term` itself (not an equal copy) is in `terms`; past the end if it is not there
+    (a redirect is evaluated after every mechanism)."""
+    return next((i for i, t in enumerate(terms) if t is term), len(terms))
+
+
+def _reaches_with_pass(tree: SpfNode, copy: SpfNode, parent: dict[int, SpfNode]) -> SpfTerm | None:
+    """The term of the owner's record through which `copy`, deeper in the tree, is reached
+    such that a sender its record passes is passed by the owner's record (every record on the
+    way includes onward with '+' and nothing before that in it is anything but '+'); None if
+    it is reached otherwise."""
+    node = copy
+    while True:
+        holder = parent.get(id(node))
+        if holder is None or holder.parsed is None:
+            return None
+        term = _leading_term(holder, node)
+        if term is None or term.qualifier != "+":
+            return None
+        if holder is tree:
+            return term
+        if not _passes_through(holder, term):
+            return None
+        node = holder
+
+
+def duplicate_lookups(tree: SpfNode) -> Dedup:
+    """DNS-querying terms the tree evaluates more than once: the same term listed twice in one
+    record, and the same include (or redirect) target reached through several records."""
+    nodes = tree.walk()
+    parent = {id(c): n for n in nodes for c in n.children}
+    found: list[DuplicateLookup] = []
+    seen: set[str] = set()
+    for node in nodes:
+        # A record included twice lists its own duplicates twice: named once. A broken record
+        # is reported as such, not for its copies.
+        if node.parsed is None or node.status != "ok" or node.domain in seen:
+            continue
+        seen.add(node.domain)
+        groups: dict[tuple[str, str, int | None, int | None], list[SpfTerm]] = {}
+        for term in node.parsed.lookup_terms:
+            groups.setdefault(_lookup_key(node, term), []).append(term)
+        for terms in groups.values():
+            if len(terms) > 1:
+                found.append(
+                    DuplicateLookup(
+                        terms[0].text,
+                        len(terms),
+                        _term_cost(node, terms[0]),
+                        holder=node,
+                        drop=terms[1:] if node is tree else [],
+                    )
+                )
+    reached: dict[str, list[SpfNode]] = {}
+    for node in nodes:
+        if node is not tree and node.via in ("include", "redirect"):
+            reached.setdefault(node.domain, []).append(node)
+    for domain, copies in reached.items():
+        via = list(dict.fromkeys(parent[id(c)].domain for c in copies))
+        if len(via) < 2:
+            continue  # listed twice in one record (above), or below such copies
+        dup = DuplicateLookup(
+            f"{copies[0].via}{'=' if copies[0].via == 'redirect' else ':'}{domain}",
+            len(copies),
+            1 + copies[0].total_lookups,
+            via=via,
+        )
+        direct = [c for c in copies if parent[id(c)] is tree]
+        own = _leading_term(tree, direct[0]) if len(direct) == 1 else None
+        if own is not None and own.name == "include" and own.qualifier == "+":
+            # The owner's own include can go if another copy is reached through a '+' include
+            # of theirs with nothing on the way, nor between the two in their record, that
+            # could end evaluation otherwise (the copy deeper down then passes the same).
+            for other in copies:
+                # By identity: copies of one record compare equal as dataclasses.
+                if any(other is d for d in direct):
+                    continue
+                top = _reaches_with_pass(tree, other, parent)
+                if top is None:
+                    continue
+                order = tree.parsed.evaluated if tree.parsed else []
+                if _position(order, own) == len(order) or _position(order, top) == len(order):
+                    continue
+                if _position(order, top) < _position(order, own) or _passes_through(
+                    tree, top, after=own
+                ):
+                    dup.drop, dup.kept = [own], top.text
+                    break
+        found.append(dup)
+    dedup = Dedup(found)
+    drop = [t for d in found for t in d.drop]
+    if drop and tree.parsed is not None:
+        gone = {id(t) for t in drop}
+        dedup.record = " ".join(
+            ["v=spf1", *(t.text for t in tree.parsed.terms if id(t) not in gone)]
+        )
+        dedup.lookups = tree.total_lookups - sum(_term_cost(tree, t) for t in drop)
+    return dedup
+
+
+def _listed(names: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _kinds(node: SpfNode) -> list[str]:
+    return [node.void_kinds.get(v, "nodata") for v in node.voids]
+
+
+def _void_details(nodes: list[SpfNode]) -> str:
+    """How each void name came back empty (RFC 7208 §4.6.4), NXDOMAIN apart from NODATA:
+    'a.example does not exist (NXDOMAIN); b.example exists but has no A record (NODATA; it
+    has a TXT record)'. Names alike are named together."""
+    groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    single: list[str] = []
+    for node in nodes:
+        for name in node.voids:
+            kind = node.void_kinds.get(name, "nodata")
+            host = name.removesuffix(" MX") if kind in ("mx", "nxdomain") else name
+            chain = node.void_cnames.get(name)
+            if chain:
+                single.append(
+                    f"{host} is an alias (CNAME) of {chain[-1]}, which "
+                    + (
+                        "does not exist (NXDOMAIN)"
+                        if kind == "nxdomain"
+                        else f"has no {_ASKED[kind]} record (NODATA)"
+                    )
+                )
+                continue
+            groups.setdefault((kind, tuple(node.exists_holds.get(name, ()))), []).append(host)
+    parts: list[str] = []
+    for (kind, holds), names in groups.items():
+        one = len(names) == 1
+        listed = _listed(names)
+        if kind == "nxdomain":
+            parts.append(f"{listed} {'does' if one else 'do'} not exist (NXDOMAIN)")
+            continue
+        asked = _ASKED[kind]
+        what = (
+            f"{'has' if one else 'have'} no {asked} records (NODATA)"
+            if kind == "mx"
+            else f"{'exists' if one else 'exist'} but {'has' if one else 'have'} no {asked} "
+            "record (NODATA"
+            + (
+                (
+                    f"; it has {'an' if holds[0] == 'AAAA' else 'a'} {holds[0]} record)"
+                    if one and len(holds) == 1
+                    else f"; {'it has' if one else 'they have'} {' and '.join(holds)} records)"
+                )
+                if holds
+                else ")"
+            )
+        )
+        parts.append(f"{listed} {what}")
+    return "; ".join(parts + single)
+
+
+# The record each kind of void lookup asked for (SpfNode.void_kinds).
+_ASKED = {"nodata": "A or AAAA", "exists": "A", "mx": "MX"}
+
+
+def _exists_advice(nodes: list[SpfNode], own_org: str, extra: tuple[str, ...]) -> str:
+    """For exists: names that are there without an A record: exists: asks for A only
+    (RFC 7208 §5.7), so a flag published as TXT (or AAAA) never matches; in the owner's own
+    records the fix is usually an A record there, unless the flag is stale."""
+    # In record order (node.voids), not in the order the lookups finished (void_kinds).
+    names = [v for node in nodes for v in node.voids if node.void_kinds.get(v) == "exists"]
+    if not names:
+        return ""
+    mine = [
+        v
+        for node in nodes
+        if organizational_domain(node.domain, extra) == own_org
+        for v in node.voids
+        if node.void_kinds.get(v) == "exists"
+    ]
+    one = len(mine) == 1
+    return (
+        " An exists: mechanism matches only when its name has an A record, whatever the "
+        "sender's address family (RFC 7208 §5.7); other records there do not count."
+        + (
+            f" Publish an A record at {_listed(mine)} (any address will do, such as 127.0.0.2) if "
+            f"{'it is' if one else 'they are'} meant to match, or remove the exists: "
+            f"{'mechanism' if one else 'mechanisms'} if stale."
+            if mine
+            else ""
+        )
+    )
+
+
+def _dup_evidence(dedup: Dedup | None) -> dict[str, Any]:
+    if not dedup:
+        return {}
+    data: dict[str, Any] = {
+        "duplicates": [
+            {
+                "term": d.term,
+                "times": d.times,
+                "lookups_each": d.cost,
+                **({"in": d.holder.domain} if d.holder is not None else {"through": d.via}),
+            }
+            for d in dedup.found
+        ]
+    }
+    if dedup.record is not None:
+        data["without_copies"] = {"record": dedup.record, "lookups": dedup.lookups}
+    return data
+
+
+def _times(n: int) -> str:
+    return "twice" if n == 2 else f"{n} times"
+
+
+def _duplicates_text(dedup: Dedup, tree: SpfNode, own_org: str, extra: tuple[str, ...]) -> str:
+    """Sentences naming each duplicate lookup (SPF-05), whose record it is in and what removing
+    the owner's copies saves."""
+    text = ""
+    for dup in dedup.found:
+        each = f"{dup.cost} lookup{'' if dup.cost == 1 else 's'} each"
+        if dup.holder is not None:
+            holder = dup.holder
+            where = (
+                "the SPF record"
+                if holder.via == "record"
+                else f"the SPF record of {holder.domain} (reached through {holder.via})"
+            )
+            text += (
+                f" {dup.term} is listed {_times(dup.times)} in {where}, and receivers count "
+                f"every copy ({each}, RFC 7208 §4.6.4), though a copy can never match where "
+                "the first did not."
+            )
+            if holder.via != "record":
+                text += (
+                    " Remove the copy there."
+                    if organizational_domain(holder.domain, extra) == own_org
+                    else " Only that record's owner can remove the copy."
+                )
+            continue
+        others = [d for d in dup.via if d != tree.domain]
+        where = ["your record"] * (len(others) < len(dup.via)) + [
+            f"the record{'s' if len(others) > 1 else ''} of {_listed(others)}"
+        ]
+        text += (
+            f" {dup.term.split(':', 1)[-1].split('=', 1)[-1]} is reached {_times(dup.times)}, "
+            f"through {' and '.join(where)}, and receivers count it every time ({each}, "
+            "RFC 7208 §4.6.4)."
+        )
+        if dup.drop:
+            text += (
+                f" Your record's own {dup.drop[0].text} can go: your {dup.kept} already reaches it."
+            )
+        elif any(organizational_domain(d, extra) == own_org for d in dup.via):
+            text += " Removing one of the includes that reach it saves those lookups."
+        else:
+            text += " Those records are not yours: only their owners can change them."
+    if dedup.record is not None:
+        copies = "copy" if sum(len(d.drop) for d in dedup.found) == 1 else "copies"
+        within = dedup.lookups <= LOOKUP_LIMIT
+        text += (
+            f" Without the {copies} your record needs {dedup.lookups} DNS lookups, "
+            + (f"within the limit of {LOOKUP_LIMIT}" if within else f"still over {LOOKUP_LIMIT}")
+            + (
+                f": the suggestion is your record without {'it' if copies == 'copy' else 'them'}."
+                if within and dedup.fix
+                else "."
+            )
+            + dedup.note
+        )
+    return text
+
+
 def _tree_findings(
-    out: Collector, ctx: CheckContext, tree: SpfNode, fused: set[str] | None = None
+    out: Collector,
+    ctx: CheckContext,
+    tree: SpfNode,
+    fused: set[str] | None = None,
+    dedup: Dedup | None = None,
 ) -> None:
     """SPF-05..08, 10, 11, 19, 20 from the tree. `fused` names the root's include/redirect
-    targets that are terms fused across strings (SPF-03 reports them)."""
+    targets that are terms fused across strings (SPF-03 reports them); `dedup` the lookups it
+    evaluates more than once, with the owner's record without its copies (SPF-05)."""
     domain = ctx.domain
     nodes = tree.walk()
     evidence = {"tree": tree.to_evidence()}
@@ -1816,24 +2224,35 @@ def _tree_findings(
             evidence=evidence,
         )
     elif truncated or total > LOOKUP_LIMIT:
+        # A copy whose removal brings the record within the limit is the one-line fix; the
+        # general advice stays for what the copies alone do not cure.
+        cured = bool(dedup and dedup.record is not None and dedup.lookups <= LOOKUP_LIMIT)
         out.add(
             "SPF-05",
             Status.FAIL,
             f"Checking the SPF record can take {'more than ' if truncated else ''}{total} DNS "
             f"lookups (includes, a, mx, ptr, exists, redirect) in the worst case; above "
-            f"{LOOKUP_LIMIT} receivers return a permanent error and SPF fails. Replace includes "
-            "with ip4/ip6 ranges or drop senders you no longer use.",
+            f"{LOOKUP_LIMIT} receivers return a permanent error and SPF fails."
+            + (_duplicates_text(dedup, tree, own_org, extra) if dedup else "")
+            + (
+                ""
+                if cured
+                else " Replace includes with ip4/ip6 ranges or drop senders you no longer use."
+            ),
             subject=domain,
-            evidence={**evidence, "lookups": total, "per_branch": branches},
+            evidence={**evidence, "lookups": total, "per_branch": branches, **_dup_evidence(dedup)},
+            fix=dedup.fix if dedup and cured else "",
         )
     elif total >= LOOKUP_LIMIT - 1:
         out.add(
             "SPF-05",
             Status.WARN,
             f"Checking the SPF record takes {total} of the allowed {LOOKUP_LIMIT} DNS lookups in "
-            "the worst case; one more include by a provider will break SPF.",
+            "the worst case; one more include by a provider will break SPF."
+            + (_duplicates_text(dedup, tree, own_org, extra) if dedup else ""),
             subject=domain,
-            evidence={**evidence, "lookups": total, "per_branch": branches},
+            evidence={**evidence, "lookups": total, "per_branch": branches, **_dup_evidence(dedup)},
+            fix=dedup.fix if dedup else "",
         )
     elif unknown:
         out.add(
@@ -1873,8 +2292,24 @@ def _tree_findings(
     # A void name in a record reached through an include or redirect of someone else's (a
     # provider's) is not the owner's to remove: the text says whose record names it.
     foreign = [n for n in nodes if n.voids and organizational_domain(n.domain, extra) != own_org]
-    mine = any(n.voids for n in nodes if n not in foreign)
-    remove = " Remove the stale entries" + (" from your own records." if foreign else ".")
+    # An exists: name without an A record is there, only not as exists: asks: its advice is
+    # _exists_advice's, not "remove the stale entries".
+    stale = [
+        v
+        for n in nodes
+        if n not in foreign
+        for v, k in zip(n.voids, _kinds(n), strict=True)
+        if k != "exists"
+    ]
+    mine = bool(stale)
+    exists_advice = _exists_advice([n for n in nodes if n.voids], own_org, extra)
+    # Beside the exists: advice, "the stale entries" would read as covering those names too.
+    remove = (
+        f" Remove the stale {'entry' if len(stale) == 1 else 'entries'} for {_listed(stale)}"
+        if exists_advice and stale
+        else " Remove the stale entries"
+    ) + (" from your own records." if foreign else ".")
+    details = _void_details(nodes)
     elsewhere = "".join(
         f" {', '.join(n.voids)} {'is' if len(n.voids) == 1 else 'are'} named in the SPF record "
         f"of {n.domain} (reached through {n.via}), which only its owner can change."
@@ -1884,9 +2319,9 @@ def _tree_findings(
         out.add(
             "SPF-06",
             Status.FAIL,
-            f"{len(voids)} names used by the SPF record do not exist or have no addresses "
-            f"({', '.join(voids)}); after {VOID_LIMIT} such empty lookups receivers return a "
-            "permanent error." + (remove if mine else "") + elsewhere,
+            f"{len(voids)} names used by the SPF record come back empty (void lookups): "
+            f"{details}. After {VOID_LIMIT} such empty lookups receivers return a "
+            "permanent error." + exists_advice + (remove if mine else "") + elsewhere,
             subject=domain,
             evidence={**evidence, "void_lookups": voids},
         )
@@ -1896,8 +2331,11 @@ def _tree_findings(
         out.add(
             "SPF-06",
             Status.WARN,
-            f"The SPF record refers to names with no addresses ({', '.join(voids)}); these are "
-            "wasted lookups, and a third would break SPF." + (remove if mine else "") + elsewhere,
+            f"The SPF record refers to names that come back empty (void lookups): {details}. "
+            "These are wasted lookups, and a third would break SPF."
+            + exists_advice
+            + (remove if mine else "")
+            + elsewhere,
             subject=domain,
             evidence={**evidence, "void_lookups": voids},
         )
