@@ -19,7 +19,6 @@ subject, summary, evidence or fix contains each of the given words.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -207,11 +206,9 @@ def _text(f: Finding) -> str:
 
 
 def _run(lab: Any, scenario: Scenario) -> DomainReport:
-    from checks.engine import check_domain
-    from tests.test_engine_lab import lab_config
+    from tests.test_engine_lab import scenario_report
 
-    config = lab_config(lab, dkim_selectors=tuple(scenario.selectors))
-    return asyncio.run(check_domain(scenario.domain, config))
+    return scenario_report(lab, scenario)
 
 
 @pytest.mark.lab
