@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,7 +50,9 @@ def lab() -> Iterator[Lab]:
     except (LabError, ScenarioError) as e:
         pytest.fail(f"the lab could not start: {e}", pytrace=False)
     except Exception as e:  # knotd/unbound exit codes, busy ports: all mean "no lab", loudly
-        pytest.fail(f"the lab could not start: {type(e).__name__}: {e}", pytrace=False)
+        # where it happened: an unexpected exception's message alone did not say (a BadResponse)
+        where = "".join(traceback.format_tb(e.__traceback__)[-3:])
+        pytest.fail(f"the lab could not start: {type(e).__name__}: {e}\n{where}", pytrace=False)
     try:
         yield Lab(state)
     finally:

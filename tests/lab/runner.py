@@ -104,9 +104,10 @@ def _wait_dns(addr: str, deadline: float, what: str) -> None:
     q = dns.message.make_query("test.", "SOA")
     while True:
         try:
-            dns.query.udp(q, addr, port=53, timeout=0.2)
+            # ignore_errors: skip a stray datagram (see dnslab.query_knot) instead of failing
+            dns.query.udp(q, addr, port=53, timeout=0.2, ignore_errors=True)
             return
-        except (dns.exception.Timeout, OSError) as e:
+        except (dns.exception.Timeout, dns.query.BadResponse, OSError) as e:
             if time.monotonic() > deadline:
                 raise LabError(f"{what} on {addr}:53 does not answer: {e!r}") from e
             time.sleep(0.01)
