@@ -4,16 +4,15 @@
 #     in one process with one lab, since the lab's servers listen on fixed loopback addresses;
 #   - the rest in TEST_WORKERS processes (pytest-xdist, a file at a time), each with its own
 #     test database and, with REDIS_URL, its own Redis database (tests/xdist_env.py).
-# The lab tests mostly wait (timeouts, servers that stall on purpose), and so do many of the
-# others (browsers, servers started per file), so three workers beside them keep a 2-CPU
-# machine busy: with two, the other part ran 21 of the suite's 22 minutes, the lab's 12. TEST_WORKERS=0 runs the whole suite in one process, as plain `pytest` does.
+# The lab tests mostly wait (timeouts, servers that stall on purpose), so the two parts share
+# the CPUs well. TEST_WORKERS=0 runs the whole suite in one process, as plain `pytest` does.
 # Arguments (and PYTEST_ADDOPTS) go to both pytest runs: an option naming an output file, such
 # as --junitxml, would have both write it. Fails if either part fails, or collects no test
 # (with arguments, as `scripts/test.sh tests/test_hosting.py`: if neither part does).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-workers=${TEST_WORKERS:-3}
+workers=${TEST_WORKERS:-2}
 if [ "$workers" = 0 ]; then
     exec .venv/bin/python -m pytest "$@"
 fi
