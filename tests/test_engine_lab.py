@@ -7,6 +7,8 @@ checklist's "Expect" lists: exactly those check IDs at fail and warn, nothing el
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 
 from checks.config import CheckConfig
 from checks.engine import check_domain
-from checks.findings import DomainReport, Status
+from checks.findings import DomainReport, Finding, Status
 from tests.lab.scenarios import Scenario, load_scenarios
 
 pytestmark = pytest.mark.lab
@@ -48,6 +50,34 @@ def describe(report: DomainReport) -> str:
         for f in report.findings
         if f.status in (Status.FAIL, Status.WARN, Status.ERROR)
     )
+
+
+def finding_text(f: Finding) -> str:
+    """All of a finding (subject, summary, evidence, fix) as lower-case text, for word rows."""
+    return json.dumps(f.to_dict(), default=str).lower()
+
+
+def readable_text(f: Finding) -> str:
+    """What a mail admin reads of a finding: the subject, the sentence and the fix (not the
+    evidence), as lower-case text."""
+    data = f.to_dict()
+    return json.dumps([data.get(k) for k in ("subject", "summary", "fix")], default=str).lower()
+
+
+def assert_rows(
+    report: DomainReport,
+    rows: Iterable[tuple[str, Status, Iterable[str]]],
+    text: Callable[[Finding], str] = finding_text,
+) -> None:
+    """Each row (check id, status, words) names a finding of `report` with that id and status
+    whose text holds every word: the blind rounds' way of saying what a finding must tell."""
+    for check_id, status, words in rows:
+        hits = [
+            f
+            for f in report.findings
+            if f.id == check_id and f.status == status and all(w.lower() in text(f) for w in words)
+        ]
+        assert hits, (check_id, status, words, describe(report))
 
 
 def run(lab: Any, scenario: Scenario) -> DomainReport:

@@ -116,13 +116,9 @@ def test_s18p_scenario_reads_as_expected(lab: Any, name: str) -> None:
     errors = [f for f in report.findings if f.status == Status.ERROR]
     assert not errors, describe(report)
     assert scenario.present <= {i for i, _ in found}, describe(report)
-    for check_id, status, words in EXPECT[name]:
-        hits = [
-            f
-            for f in report.findings
-            if f.id == check_id and f.status == status and all(w.lower() in _text(f) for w in words)
-        ]
-        assert hits, (check_id, status, words, describe(report))
+    from tests.test_engine_lab import assert_rows
+
+    assert_rows(report, EXPECT[name], _text)
 
 
 @pytest.mark.lab
