@@ -80,6 +80,27 @@ def sts(ok: int, failed: int = 0, details: list[dict[str, Any]] | None = None) -
     return out
 
 
+def policy_fetch_timed_out() -> list[dict[str, Any]]:
+    """The engine's findings when the policy fetch timed out: the record seen, no policy read."""
+    findings = [
+        f
+        for f in engine_findings()
+        if not f["id"].startswith("MTASTS-") or f["id"] in ("MTASTS-01", "MTASTS-02", "MTASTS-05")
+    ]
+    findings.append(
+        {
+            "id": "MTASTS-11",
+            "status": "error",
+            "mechanism": "mta-sts",
+            "subject": "mta-sts.example.com",
+            "summary": "Could not connect to mta-sts.example.com:443 (timed out).",
+            "evidence": {},
+            "fix": "",
+        }
+    )
+    return findings
+
+
 class SelfHostedCase(BaseTestCase):
     domain: Domain
     address: ReportAddress
@@ -233,24 +254,7 @@ class CouldNotCheckTestCase(SelfHostedCase):
     def test_a_policy_the_last_check_could_not_read_is_not_judged(self) -> None:
         # The fetch timed out: the mode is unknown to the check; the latest report says
         # senders applied a testing policy, so the question stays open, unanswered.
-        findings = [
-            f
-            for f in engine_findings()
-            if not f["id"].startswith("MTASTS-")
-            or f["id"] in ("MTASTS-01", "MTASTS-02", "MTASTS-05")
-        ]
-        findings.append(
-            {
-                "id": "MTASTS-11",
-                "status": "error",
-                "mechanism": "mta-sts",
-                "subject": "mta-sts.example.com",
-                "summary": "Could not connect to mta-sts.example.com:443 (timed out).",
-                "evidence": {},
-                "fix": "",
-            }
-        )
-        self.check(findings)
+        self.check(policy_fetch_timed_out())
         self.days_of_reports(8)
         _, text = self.page()
         assert CARD in text and "Cannot tell yet:" in text
@@ -262,24 +266,7 @@ class CouldNotCheckTestCase(SelfHostedCase):
 
     def test_a_testing_policy_reported_with_a_tab_after_the_colon_is_testing(self) -> None:
         # RFC 8461 §3.2 allows any WSP after "mode:"; a sender copies the policy as served.
-        findings = [
-            f
-            for f in engine_findings()
-            if not f["id"].startswith("MTASTS-")
-            or f["id"] in ("MTASTS-01", "MTASTS-02", "MTASTS-05")
-        ]
-        findings.append(
-            {
-                "id": "MTASTS-11",
-                "status": "error",
-                "mechanism": "mta-sts",
-                "subject": "mta-sts.example.com",
-                "summary": "Could not connect to mta-sts.example.com:443 (timed out).",
-                "evidence": {},
-                "fix": "",
-            }
-        )
-        self.check(findings)
+        self.check(policy_fetch_timed_out())
         TESTING_POLICY[1] = "mode:\ttesting"
         try:
             self.days_of_reports(8)
