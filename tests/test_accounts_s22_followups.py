@@ -5,7 +5,6 @@ with it, leaving two-factor sign-in off as allauth's own turn-off does."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -20,13 +19,13 @@ from django.core import mail
 from django.db import transaction
 from django.test import Client
 from django.test.client import RequestFactory
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser
 
 from tests import test_browser_s11_readiness
 from tests.test_accounts_s21_mfa import PASSWORD, TwoFactorCase, code_in, signed_in
 from tests.test_accounts_s22_security import SECRET, TwoFactorOnCase, asks_to_confirm, later
 from tests.test_browser_s11_readiness import WATCH_CSP, csp_violations
-from tests.test_browser_s14_account import assert_sites_page
+from tests.test_browser_s22_account import enter_code_then_set_a_password
 
 NEW = "newcomer@example.net"
 SET_PASSWORD = "/accounts/password/set/"
@@ -221,18 +220,6 @@ def test_a_newcomer_sets_a_password_at_once(browser: Browser, live_server: Any) 
     page.get_by_label("Email").fill(NEW)
     page.get_by_role("button", name="Sign Up").click()
     page.wait_for_url("**/accounts/code/")
-    mailed = re.search(r"^\s*(\d{6})\s*$", mail.outbox[-1].body, re.MULTILINE)
-    assert mailed, mail.outbox[-1].body
-    page.get_by_label("Code").fill(mailed[1])
-    page.get_by_role("button", name="Confirm").click()
-    page.wait_for_url("**/domains/")
-
-    page.goto(f"{live_server.url}/account/")
-    page.get_by_role("link", name="Set a password").click()
-    assert_sites_page(page, "Set a password")
-    page.get_by_label("New password", exact=True).fill(PASSWORD)
-    page.get_by_label("New password, again").fill(PASSWORD)
-    page.get_by_role("button", name="Set password").click()
-    expect(page.get_by_role("status")).to_contain_text("Password set.")
+    enter_code_then_set_a_password(page, live_server.url)
     assert csp_violations(page) == []
     context.close()
