@@ -39,6 +39,16 @@ MTYPE_NAMES = {0: "Full", 1: "SHA2-256", 2: "SHA2-512"}
 DIGEST_STRENGTH = {1: 1, 2: 2}
 
 
+def _preference(record: TlsaRecord) -> tuple[int, int, int, bytes]:
+    """Sort key of a usable record, strongest match first. DANE-EE (3) before DANE-TA (2): it
+    pins the server's own key, the usual primary record of RFC 7671 §5.1 and RFC 7672 §3.1
+    (DANE-TA is the companion that survives a key change, §5.2). Then the matching type, a
+    full value (0) before SHA2-512 before SHA2-256 (RFC 7671 §9), then SPKI (1) before the
+    whole certificate (0), the recommended "3 1 1" form (§5.1), and the data as the tie-break."""
+    digest = 3 if record.mtype == 0 else DIGEST_STRENGTH.get(record.mtype, 0)
+    return (-record.usage, -digest, -record.selector, record.data)
+
+
 @dataclass
 class TlsaRecord:
     usage: int
@@ -167,7 +177,10 @@ class TlsaState:
 
     @property
     def usable_records(self) -> list[TlsaRecord]:
-        return [r for r in self.records if r.usable]
+        """The usable records, strongest first (_preference), not in DNS answer order: when
+        several match, the one a finding names (DANE-07, DANE-08 or DANE-09, DANE-12) must not
+        depend on how a resolver happened to order the RRset (RFC 1034 §3.6: unordered)."""
+        return sorted((r for r in self.records if r.usable), key=_preference)
 
     @property
     def agile_records(self) -> list[TlsaRecord]:

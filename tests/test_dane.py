@@ -436,6 +436,39 @@ def test_dane_12_a_matching_dane_ta_record_needs_no_next_key_record(pki: Pki) ->
     assert [f.status for f in found] == ["info"] and "no record for a next key" in found[0].summary
 
 
+def test_the_record_named_when_several_match_does_not_depend_on_answer_order(pki: Pki) -> None:
+    # An RRset is unordered (RFC 1034 §3.6) and resolvers rotate it: with "3 1 1 <leaf>",
+    # "3 0 1 <leaf>", "2 1 1 <issuing CA>" and "2 1 1 <root>" all matching, each answer order
+    # must give the same findings, naming the DANE-EE "3 1 1" record (RFC 7671 §5.1: the
+    # primary record; DANE-TA the companion for a key change, §5.2) and DANE-08, not DANE-09.
+    import itertools
+
+    assert pki.inter is not None
+    leaf = make_leaf(pki.inter, [MX1], days=200)
+    chain = [leaf.der, pki.inter.der, pki.root.der]
+    ee = certs.tlsa_record_text(leaf.der, 3, 1, 1)
+    records = [
+        ee,
+        certs.tlsa_record_text(leaf.der, 3, 0, 1),
+        certs.tlsa_record_text(pki.inter.der, 2, 1, 1),
+        certs.tlsa_record_text(pki.root.der, 2, 1, 1),
+    ]
+    zone, _ = _mx_zone(pki, MX1)
+    outcomes = set()
+    for order in itertools.permutations(records):
+        zone[(f"_25._tcp.{MX1}", "TLSA")] = list(order)
+        found = _evaluate(zone, _good_probe({MX1: chain}))
+        named = [f for f in found if f.id in {"DANE-07", "DANE-08", "DANE-09"}]
+        assert [(f.id, f.status) for f in named] == [("DANE-07", "pass"), ("DANE-08", "pass")]
+        assert named[0].evidence["record"] == ee.lower()
+        outcomes.add(tuple((f.id, f.status, f.summary, f.fix) for f in found))
+    assert len(outcomes) == 1
+    # Only DANE-TA records, both anchors in the chain: the same one is named either way.
+    tas = records[2:]
+    named_ta = {_state(*order).match(FakeProbe(chain)).record.text for order in (tas, tas[::-1])}  # type: ignore[union-attr]
+    assert len(named_ta) == 1
+
+
 def test_a_one_off_tlsa_servfail_in_a_signed_zone_is_not_bogus() -> None:
     # The CD retry answers with signatures, but the plain lookup asked again answers: an
     # authority that timed out once, not bogus data (the same rule as DNSSEC's and MX's).
