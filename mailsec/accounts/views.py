@@ -14,7 +14,6 @@ from allauth.account.internal.flows.login_by_code import LoginCodeVerificationPr
 from allauth.account.stages import (
     EmailVerificationStage,
     LoginByCodeStage,
-    LoginStage,
     LoginStageController,
 )
 from allauth.account.utils import filter_users_by_email
@@ -372,16 +371,18 @@ class _ConfirmSignupCodeHere(ConfirmEmailVerificationCodeView):
     """allauth's email verification by code, which every sign-up waits in (see
     mailsec.accounts.forms.SignupForm), except that the right code of a sign-up whose address
     has an account signs that account in: allauth's would end the sign-in (its address is
-    verified already, so there is nothing to verify), and that the right code of a new
-    address counts as a sign-in by code. Everything else, a wrong code, too many, a late one,
-    is allauth's, the same as for a new address."""
+    verified already, so there is nothing to verify). Everything else, a new address's right
+    code (which counts as a sign-in by code on allauth's page as well: signals), a wrong code,
+    too many, a late one, is allauth's, the same as for a new address."""
 
     def _verify_form_valid(self, form: Any) -> HttpResponse:
         process = self._process
         if not self.stage:
             return super()._verify_form_valid(form)  # an address added on the account page
         if not process.state.get(SIGN_IN_STATE_KEY):
-            return self._sign_up_verified(self.stage)
+            # A new address: allauth's, which counts as a sign-in by code
+            # (mailsec.accounts.signals.count_sign_up_code_as_sign_in), as on its own page.
+            return super()._verify_form_valid(form)
         user = process.user
         self.request.session.pop(EMAIL_VERIFICATION_CODE_SESSION_KEY, None)
         # Asked again now, as allauth's own sign-in asks at its start: the account may have
@@ -397,21 +398,6 @@ class _ConfirmSignupCodeHere(ConfirmEmailVerificationCodeView):
         # A sign-in, not a sign-up: where it goes after is the sign-in's page.
         self.stage.login.signup = False
         return self.stage.exit()
-
-    def _sign_up_verified(self, stage: LoginStage) -> HttpResponse:
-        """allauth's ending of a sign-up's verification (its _verify_form_valid with a stage),
-        with the step noted as its sign-in by code notes it: the code mailed to the address,
-        typed in this session, proves the same. allauth 65.22 records nothing for it, so a
-        first password set right after signing up asked for another code to confirm it's you
-        (mailsec.accounts.signals.count_sign_in_as_confirming marks the record on sign-in).
-        Only for an address verified now: a code refused, or an address taken meanwhile,
-        ends the sign-up as allauth ends it, with nothing recorded."""
-        process = self._process
-        email_address = process.finish()
-        if not email_address:
-            return stage.abort()
-        record_authentication(self.request, process.user, method="code", email=process.email)
-        return stage.exit()
 
 
 _confirm_signup_code_here = _ConfirmSignupCodeHere.as_view()

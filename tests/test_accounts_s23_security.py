@@ -1,0 +1,81 @@
+"""Account security items left from s22 (tests/test_accounts_s22_security.py, _followups.py): a
+sign-up whose code is entered at allauth's own /accounts/confirm-email/ counts as a fresh
+sign-in as one entered at /accounts/code/ does; the app's code used a moment ago reads "wait
+for the next one" on allauth's two-factor sign-in and confirm-it's-you pages too, as on the
+turn-off and new-codes forms; an operator deleting their own authenticators in the admin is
+told, as anyone whose second factor goes is."""
+
+from __future__ import annotations
+
+from allauth.account import app_settings as account_settings
+from django.contrib.auth.models import User
+from django.core import mail
+from django.test import Client
+
+from tests.test_accounts_s21_mfa import PASSWORD, TwoFactorCase, code_in, signed_in
+from tests.test_accounts_s22_followups import NEW, SET_PASSWORD, records
+from tests.test_accounts_s22_security import asks_to_confirm, later
+
+ALLAUTHS_CODE_PAGE = "/accounts/confirm-email/"
+OUR_CODE_PAGE = "/accounts/code/"
+REAUTHENTICATE = "/accounts/2fa/reauthenticate/"
+WAIT = "This code was just used. Wait for your authenticator app to show the next one"
+
+
+class SignUpOnAllauthsCodePageTestCase(TwoFactorCase):
+    """allauth's sign-in and sign-up pages send a pending sign-up to its own code page,
+    /accounts/confirm-email/ (our template posts from there to /accounts/code/, but the URL
+    takes the code itself as well): the same fresh sign-in either way."""
+
+    def sign_up(self, client: Client, email: str = NEW) -> str:
+        r = client.post("/accounts/signup/", {"email": email})
+        self.assertEqual(r["Location"], OUR_CODE_PAGE)
+        return code_in(mail.outbox[-1])
+
+    def test_a_first_password_is_set_at_once(self) -> None:
+        r = self.client.post(ALLAUTHS_CODE_PAGE, {"code": self.sign_up(self.client)})
+        self.assertEqual(r.status_code, 302)
+        self.assertTrue(signed_in(self.client))
+        newcomer = User.objects.get(email=NEW)
+        [record] = records(self.client, newcomer)
+        self.assertEqual(record["method"], "code")
+        self.assertEqual(record["email"], NEW)
+        self.assertTrue(record["reauthenticated"])
+        r = self.client.post(SET_PASSWORD, {"password1": PASSWORD, "password2": PASSWORD})
+        self.assertEqual(r.status_code, 302)
+        self.assertFalse(asks_to_confirm(r))
+        newcomer.refresh_from_db()
+        self.assertTrue(newcomer.check_password(PASSWORD))
+
+    def test_both_code_pages_record_the_same(self) -> None:
+        seen = {}
+        for url, email in ((OUR_CODE_PAGE, NEW), (ALLAUTHS_CODE_PAGE, "other@example.net")):
+            with self.subTest(url=url):
+                client = Client()
+                r = client.post(url, {"code": self.sign_up(client, email)})
+                self.assertEqual(r["Location"], "/domains/")
+                [record] = records(client, User.objects.get(email=email))
+                seen[url] = {k: v for k, v in record.items() if k not in ("at", "email")}
+                self.assertEqual(record["email"], email)
+                self.assertEqual(client.get(SET_PASSWORD).status_code, 200)
+                with later(account_settings.REAUTHENTICATION_TIMEOUT + 1):
+                    self.assertTrue(asks_to_confirm(client.get(SET_PASSWORD)))
+        self.assertEqual(seen[OUR_CODE_PAGE], seen[ALLAUTHS_CODE_PAGE])
+
+    def test_a_wrong_code_there_does_not_count(self) -> None:
+        code = self.sign_up(self.client)
+        wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+        self.client.post(ALLAUTHS_CODE_PAGE, {"code": wrong})
+        self.assertFalse(signed_in(self.client))
+        self.assertEqual(records(self.client, User.objects.get(email=NEW)), [])
+
+    def test_a_sign_in_by_code_is_still_one_record(self) -> None:
+        # Its code verifies an unverified address too (allauth's verify_email_indirectly):
+        # that is the sign-in's step, not a second one.
+        self.alice.emailaddress_set.update(verified=False)
+        r = self.client.post("/accounts/login/code/", {"email": self.alice.email})
+        r = self.client.post(r["Location"], {"code": code_in(mail.outbox[-1])})
+        self.assertEqual(r["Location"], "/domains/")
+        self.assertTrue(self.alice.emailaddress_set.get().verified)
+        [record] = records(self.client, self.alice)
+        self.assertEqual(record["method"], "code")
