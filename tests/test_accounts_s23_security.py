@@ -8,13 +8,16 @@ told, as anyone whose second factor goes is."""
 from __future__ import annotations
 
 from allauth.account import app_settings as account_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 
 from tests.test_accounts_s21_mfa import PASSWORD, TwoFactorCase, code_in, signed_in
 from tests.test_accounts_s22_followups import NEW, SET_PASSWORD, records
-from tests.test_accounts_s22_security import asks_to_confirm, later
+from tests.test_accounts_s22_security import SECRET, TwoFactorOnCase, asks_to_confirm, later
 
 ALLAUTHS_CODE_PAGE = "/accounts/confirm-email/"
 OUR_CODE_PAGE = "/accounts/code/"
@@ -79,3 +82,63 @@ class SignUpOnAllauthsCodePageTestCase(TwoFactorCase):
         self.assertTrue(self.alice.emailaddress_set.get().verified)
         [record] = records(self.client, self.alice)
         self.assertEqual(record["method"], "code")
+
+
+class OperatorRemovesTheirOwnTestCase(TwoFactorOnCase):
+    """An operator deleting their own authenticators in the admin is told as anyone else is:
+    a session of theirs taken over could do it, and it is not allauth's turn-off, which
+    tells them itself."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.root = User.objects.create_superuser("root", "root@example.net", PASSWORD)
+        self.root.emailaddress_set.create(email=self.root.email, verified=True, primary=True)
+        self.roots_app = TOTP.activate(self.root, SECRET).instance
+        self.roots_codes = RecoveryCodes.activate(self.root).instance
+        self.admin = Client()
+        self.admin.force_login(self.root)
+        mail.outbox.clear()
+
+    def notices(self) -> list[mail.EmailMessage]:
+        return [m for m in mail.outbox if m.to == [self.root.email]]
+
+    def test_the_app(self) -> None:
+        with self.captureOnCommitCallbacks(execute=True):
+            r = self.admin.post(
+                f"/admin/mfa/authenticator/{self.roots_app.pk}/delete/", {"post": "yes"}
+            )
+        self.assertEqual(r.status_code, 302)
+        self.assertFalse(Authenticator.objects.filter(user=self.root).exists())
+        [notice] = self.notices()
+        self.assertEqual(notice.subject, "[mailsec] Two-factor sign-in was turned off")
+        # Not "by whoever runs mailsec, not from your account": it was, in the admin.
+        self.assertIn("in mailsec's admin pages, signed in as you", notice.body)
+        self.assertNotIn("not from your account", notice.body)
+        self.assertIn("If it was not you", notice.body)
+
+    def test_both_at_once_is_one_notice(self) -> None:
+        data = {
+            "action": "delete_selected",
+            "_selected_action": [self.roots_app.pk, self.roots_codes.pk],
+            "post": "yes",
+        }
+        with self.captureOnCommitCallbacks(execute=True):
+            self.admin.post("/admin/mfa/authenticator/", data)
+        [notice] = self.notices()
+        self.assertEqual(notice.subject, "[mailsec] Two-factor sign-in was turned off")
+
+    def test_only_the_recovery_codes(self) -> None:
+        url = f"/admin/mfa/authenticator/{self.roots_codes.pk}/delete/"
+        with self.captureOnCommitCallbacks(execute=True):
+            self.admin.post(url, {"post": "yes"})
+        [notice] = self.notices()
+        self.assertEqual(notice.subject, "[mailsec] Your recovery codes were removed")
+        self.assertIn("in mailsec's admin pages, signed in as you", notice.body)
+
+    def test_someone_elses_still_reads_as_the_operators(self) -> None:
+        alices = Authenticator.objects.get(user=self.alice, type=Authenticator.Type.TOTP)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.admin.post(f"/admin/mfa/authenticator/{alices.pk}/delete/", {"post": "yes"})
+        self.assertEqual(self.notices(), [])
+        [notice] = [m for m in mail.outbox if m.to == [self.alice.email]]
+        self.assertIn("by whoever runs mailsec, not from your account", notice.body)

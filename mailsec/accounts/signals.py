@@ -107,22 +107,30 @@ def tell_removed_address(
     )
 
 
-# Two-factor sign-in removed by whoever runs mailsec (the admin's Authenticator pages, a shell):
-# the account is told, as allauth tells it when its owner turns it off
+# Two-factor sign-in removed outside allauth's own pages (the admin's Authenticator pages, a
+# shell): the account is told, as allauth tells it when its owner turns it off
 # (ACCOUNT_EMAIL_NOTIFICATIONS), so that an operator's mistake, or someone with an operator's
-# access, does not go unseen. What the owner does in their own session, allauth's pages tell
-# them of already: turning it off, making new recovery codes (which deletes the old ones).
+# access, does not go unseen. An operator's own, deleted in the admin, too: a session of
+# theirs taken over could do it, and that is what the notice is for. Only allauth's pages,
+# which the owner uses in their own session and which tell them themselves, are left out:
+# turning it off, making new recovery codes (which deletes the old ones).
+ALLAUTH_REMOVING_PAGES = {"mfa_deactivate_totp", "mfa_generate_recovery_codes"}
 
 
 @receiver(post_delete, sender=Authenticator)
 def note_authenticator_removed(
     sender: type[Authenticator], instance: Authenticator, **kwargs: Any
 ) -> None:
-    user = getattr(allauth_context.request, "user", None)
-    if user is not None and user.pk == instance.user_id:
-        return  # their own session: allauth's notice (an operator's own, in the admin, too)
+    request = allauth_context.request
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.url_name in ALLAUTH_REMOVING_PAGES:
+        return  # allauth's own notice
+    user = getattr(request, "user", None)
+    by_self = user is not None and user.pk == instance.user_id
     # Once committed: a deletion rolled back is not news.
-    transaction.on_commit(partial(tell_authenticator_removed, instance.user_id, instance.type))
+    transaction.on_commit(
+        partial(tell_authenticator_removed, instance.user_id, instance.type, by_self=by_self)
+    )
 
 
 @receiver(post_delete, sender=Authenticator)
@@ -145,8 +153,9 @@ def remove_dangling_recovery_codes(
     left.delete()
 
 
-def tell_authenticator_removed(user_id: int, kind: str) -> None:
-    """Email the account that its authenticator of type `kind` was removed by someone else."""
+def tell_authenticator_removed(user_id: int, kind: str, *, by_self: bool = False) -> None:
+    """Email the account that its authenticator of type `kind` was removed outside allauth's
+    pages: by whoever runs mailsec or, `by_self`, in the admin signed in as that account."""
     user = User.objects.filter(pk=user_id).first()
     if user is None:  # an account deleted takes its authenticators along: nobody to tell
         return
@@ -162,6 +171,7 @@ def tell_authenticator_removed(user_id: int, kind: str) -> None:
     ctx = {
         "timestamp": timezone.now(),
         "turned_off": not app_left,
+        "by_self": by_self,
         "two_factor_url": settings.SITE_ROOT + reverse("mfa_index"),
     }
     try:
