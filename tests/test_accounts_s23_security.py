@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 
-from tests.test_accounts_s21_mfa import PASSWORD, TwoFactorCase, code_in, signed_in
+from tests.test_accounts_s21_mfa import AUTHENTICATE, PASSWORD, TwoFactorCase, code_in, signed_in
 from tests.test_accounts_s22_followups import NEW, SET_PASSWORD, records
 from tests.test_accounts_s22_security import SECRET, TwoFactorOnCase, asks_to_confirm, later
 
@@ -82,6 +82,60 @@ class SignUpOnAllauthsCodePageTestCase(TwoFactorCase):
         self.assertTrue(self.alice.emailaddress_set.get().verified)
         [record] = records(self.client, self.alice)
         self.assertEqual(record["method"], "code")
+
+
+class CodeJustUsedOnAllauthsPagesTestCase(TwoFactorOnCase):
+    """The app's code of this moment, entered a second time (another tab, a second device,
+    the sign-in just before): refused as a replay, in the words the turn-off form uses."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.clock.now += 30
+        self.code = self.current_code()
+
+    def test_two_factor_sign_in(self) -> None:
+        first = Client()
+        self.assertEqual(self.password_sign_in(first), AUTHENTICATE)
+        self.assertEqual(first.post(AUTHENTICATE, {"code": self.code})["Location"], "/domains/")
+        self.assertEqual(self.password_sign_in(self.client), AUTHENTICATE)
+        r = self.client.post(AUTHENTICATE, {"code": self.code})
+        self.assertContains(r, WAIT)
+        self.assertContains(r, "a new code comes every 30 seconds")
+        self.assertNotContains(r, "Incorrect code.")
+        self.assertContains(r, 'aria-invalid="true"')
+        self.assertFalse(signed_in(self.client))
+        # The next code signs in, as before.
+        self.clock.now += 30
+        r = self.client.post(AUTHENTICATE, {"code": self.current_code()})
+        self.assertEqual(r["Location"], "/domains/")
+
+    def test_confirming_its_you(self) -> None:
+        self.client.force_login(self.alice)
+        r = self.client.post(REAUTHENTICATE, {"code": self.code})
+        self.assertEqual(r.status_code, 302)
+        r = self.client.post(REAUTHENTICATE, {"code": self.code})
+        self.assertContains(r, WAIT)
+        self.assertNotContains(r, "Incorrect code.")
+
+    def test_a_wrong_code_is_still_incorrect(self) -> None:
+        wrong = f"{(int(self.code) + 1) % 1_000_000:06d}"
+        self.assertEqual(self.password_sign_in(self.client), AUTHENTICATE)
+        r = self.client.post(AUTHENTICATE, {"code": wrong})
+        self.assertContains(r, "Incorrect code.")
+        self.assertNotContains(r, WAIT)
+        self.client.force_login(self.alice)
+        r = self.client.post(REAUTHENTICATE, {"code": wrong})
+        self.assertContains(r, "Incorrect code.")
+        self.assertNotContains(r, WAIT)
+
+    def test_a_recovery_code_used_once_is_still_incorrect(self) -> None:
+        # Spent for good, not a code of the moment: nothing to wait for.
+        code = self.codes.get_unused_codes()[0]
+        self.client.force_login(self.alice)
+        self.assertEqual(self.client.post(REAUTHENTICATE, {"code": code}).status_code, 302)
+        r = self.client.post(REAUTHENTICATE, {"code": code})
+        self.assertContains(r, "Incorrect code.")
+        self.assertNotContains(r, WAIT)
 
 
 class OperatorRemovesTheirOwnTestCase(TwoFactorOnCase):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from allauth.core import context
 from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.base.forms import ReauthenticateForm
+from allauth.mfa.base.forms import BaseAuthenticateForm, ReauthenticateForm
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.forms import GenerateRecoveryCodesForm
 from allauth.mfa.recovery_codes.internal.flows import can_generate_recovery_codes
@@ -37,6 +37,19 @@ def _is_current_app_code(user: AbstractBaseUser, code: str) -> bool:
     return totp is not None and validate_totp_code(decrypt(totp.data["secret"]), code)
 
 
+def _just_used(
+    user: AbstractBaseUser, code: str, refusal: list[forms.ValidationError]
+) -> forms.ValidationError | None:
+    """CODE_JUST_USED, for allauth's `refusal` of `code` as "Incorrect code." when it is the
+    app's current code: allauth takes each code once (a replay), and this one was spent a
+    moment ago (the confirm-it's-you page just before, another tab, a second device). Right
+    code, wrong moment: say so, not "incorrect". None for any other refusal."""
+    if not refusal or refusal[0].code != "incorrect_code" or not _is_current_app_code(user, code):
+        return None
+    words = CODE_JUST_USED.format(seconds=mfa_settings.TOTP_PERIOD)
+    return forms.ValidationError(words, code="code_just_used")
+
+
 def check_second_factor(user: AbstractBaseUser, code: str) -> str:
     """The code if it is the app's current one or an unused recovery code of `user` (which it
     then spends); else a ValidationError with allauth's words ("Incorrect code.", or too many
@@ -47,13 +60,8 @@ def check_second_factor(user: AbstractBaseUser, code: str) -> str:
     check = ReauthenticateForm({"code": code}, user=user)
     if not check.is_valid():
         refusal = check.errors.as_data()["code"]
-        # The app's current code refused as "Incorrect code.": allauth takes each code once
-        # (a replay), and this one was spent a moment ago, mostly on the confirm-it's-you page
-        # just before this form. Right code, wrong moment: say so, not "incorrect".
-        if refusal[0].code == "incorrect_code" and _is_current_app_code(user, code):
-            words = CODE_JUST_USED.format(seconds=mfa_settings.TOTP_PERIOD)
-            raise forms.ValidationError(words, code="code_just_used")
-        raise forms.ValidationError(refusal)
+        # Mostly spent on the confirm-it's-you page just before this form.
+        raise _just_used(user, code, refusal) or forms.ValidationError(refusal)
     check.save()
     return code
 
@@ -80,3 +88,17 @@ class GenerateRecoveryCodesWithCodeForm(GenerateRecoveryCodesForm):
             # would only count against the sign-in limit.
             return code
         return check_second_factor(self.user, code)
+
+
+def code_errors_shown(form: forms.Form, name: str = "code") -> list[str]:
+    """The refusals of `form`'s code (its field `name`) as its page shows them. For allauth's own two-factor
+    forms (the second step of signing in, confirming it's you with the app: MFA_FORMS does
+    not replace these) the app's current code used a moment ago reads CODE_JUST_USED, as on
+    the forms above, where allauth says "Incorrect code."; what allauth decided (refused,
+    counted against the sign-in limit) is unchanged. Any other form's, as they are."""
+    refusal = form.errors.as_data().get(name, [])
+    if isinstance(form, BaseAuthenticateForm):
+        code = str(form.data.get(form.add_prefix(name)) or "").strip()
+        if just_used := _just_used(form.user, code, refusal):
+            refusal = [just_used]
+    return [message for error in refusal for message in error.messages]
