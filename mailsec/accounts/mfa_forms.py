@@ -91,11 +91,12 @@ class GenerateRecoveryCodesWithCodeForm(GenerateRecoveryCodesForm):
 
 
 def code_errors_shown(form: forms.Form, name: str = "code") -> list[str]:
-    """The refusals of `form`'s code (its field `name`) as its page shows them. For allauth's own two-factor
-    forms (the second step of signing in, confirming it's you with the app: MFA_FORMS does
-    not replace these) the app's current code used a moment ago reads CODE_JUST_USED, as on
-    the forms above, where allauth says "Incorrect code."; what allauth decided (refused,
-    counted against the sign-in limit) is unchanged. Any other form's, as they are."""
+    """The refusals of `form`'s code (its field `name`) as its page shows them. For allauth's
+    own two-factor forms (the second step of signing in, confirming it's you with the app:
+    MFA_FORMS does not replace these) the app's current code used a moment ago reads
+    CODE_JUST_USED, as on the forms above, where allauth says "Incorrect code."; what allauth
+    decided (refused, counted against the sign-in limit) is unchanged. Any other form's, as
+    they are."""
     refusal = form.errors.as_data().get(name, [])
     if isinstance(form, BaseAuthenticateForm):
         code = str(form.data.get(form.add_prefix(name)) or "").strip()
