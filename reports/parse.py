@@ -417,6 +417,12 @@ def what_it_is(data: bytes) -> str:
             ": it is a zlib stream (RFC 1950, as zlib's compress() writes), not gzip; "
             "RFC 8460 §5.2 asks for gzip (RFC 1952)"
         )
+    if data[257:262] == b"ustar":
+        # POSIX ustar (and GNU tar's 'ustar  ') magic at offset 257 of the first header block.
+        return (
+            ": it is a tar archive (as tar czf writes); RFC 8460 §5.2 asks for the JSON "
+            "report itself, gzipped alone"
+        )
     return ""
 
 
@@ -481,7 +487,14 @@ def _gunzip_chunks(data: bytes, max_bytes: int) -> Iterator[bytes]:
         if bytes(tail[:2]) != GZIP_MAGIC:
             if not bytes(tail).strip(b"\x00 \t\r\n"):
                 return  # padding after the last member: zeros (tape tools) or a newline
-            raise ReportRejected("unexpected bytes after the end of the gzip stream")
+            # The members before were whole and passed their CRC: say what follows them,
+            # so a sender (or the gateway that appended a footer to the attachment) can
+            # tell it from a broken file.
+            raise ReportRejected(
+                f"unexpected bytes after the end of the gzip stream ({len(tail)} bytes that "
+                f"start no gzip member, first bytes {bytes(tail[:8])!r}; the gzip before "
+                "them is whole: something was appended to the file)"
+            )
 
 
 def _gunzip(data: bytes, max_bytes: int) -> bytes:

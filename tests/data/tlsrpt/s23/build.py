@@ -6,8 +6,8 @@ rewrites the same bytes.
 
 * `<id>.json` — a report body as a sender writes it (doors "body", "cross" and "resend").
 * `<id>.bin` — a container as it is delivered (door "container").
-* `<id>.eml` — a report mail, unsigned (doors "email" and "forward"); the test replaces
-  @@MAILTO@@ with the report address and signs it as sender.example (DKIM).
+* `<id>.eml` — a report mail, unsigned (doors "email", "forward" and "forward_first"); the
+  test replaces @@MAILTO@@ with the report address and signs it as sender.example (DKIM).
 """
 
 from __future__ import annotations
@@ -508,6 +508,9 @@ def mails() -> dict[str, bytes]:
     # F16 (forward) the signed report mail of this file is forwarded as an attachment by the
     # domain's admin, who also attached the .json.gz file itself (the test wraps it).
     m["F16"] = report_mail([gz_part(gzip.compress(BASE, mtime=0))])
+    # F21 (added after the first run, from F16) the same, the admin's attachment placed
+    # before the forwarded message instead of after it.
+    m["F21"] = m["F16"]
     # F17 the sender's outbound gateway appended its text inside the base64 part, after the
     # report's base64 (a gzip of a length divisible by 3: no '=' padding ends the base64).
     for n in range(30):
