@@ -154,8 +154,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[mailsec] "
 # two-factor sign-in is turned on or off or new recovery codes are made; each says what to do
 # if it was not them (templates/account/email/base_notification.txt). allauth 65.22 has no
 # notice for an address added: the new address gets its code. A notice that cannot be sent is
-# logged, the change stands (mailsec.accounts.adapter). An operator deleting someone's
-# authenticators in the admin gets them a notice too (mailsec.accounts.signals).
+# logged, the change stands (mailsec.accounts.adapter). Authenticators deleted in the admin
+# or a shell, someone else's or the operator's own, get their account a notice too
+# (mailsec.accounts.signals).
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Adding, removing or making main an address and setting a first password ask to confirm it's
 # you first (the password, or a code to a verified address); signing in counts as that for

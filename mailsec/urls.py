@@ -24,6 +24,14 @@ urlpatterns = [
         account_views.confirm_login_code,
         name="account_confirm_login_code",
     ),
+    # allauth's own code page for a sign-up (and an added address) takes a posted code as
+    # well: ours, under its name, so a sign-up code is judged by one view whichever URL it
+    # is posted to (allauth's signed in an account whose address had been removed since).
+    path(
+        "accounts/confirm-email/",
+        account_views.confirm_code,
+        name="account_email_verification_sent",
+    ),
     path("accounts/", include("allauth.urls")),
     path("domains/", include("mailsec.domains.urls")),
     path("alerts/", include("mailsec.alerts.urls")),

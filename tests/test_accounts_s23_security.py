@@ -13,6 +13,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 
 from tests.test_accounts_s21_mfa import AUTHENTICATE, PASSWORD, TwoFactorCase, code_in, signed_in
@@ -196,3 +197,35 @@ class OperatorRemovesTheirOwnTestCase(TwoFactorOnCase):
         self.assertEqual(self.notices(), [])
         [notice] = [m for m in mail.outbox if m.to == [self.alice.email]]
         self.assertIn("by whoever runs mailsec, not from your account", notice.body)
+
+
+class RemovedAddressOnAllauthsCodePageTestCase(TwoFactorCase):
+    """A sign-up with an address that has an account gets a sign-in code; if the owner
+    removes that address before the code is entered, the code opens nothing, on allauth's
+    own code page as on ours (it put the address back, verified, and signed the account in)."""
+
+    def test_the_code_opens_nothing_on_either_page(self) -> None:
+        for url in (OUR_CODE_PAGE, ALLAUTHS_CODE_PAGE):
+            with self.subTest(url=url):
+                cache.clear()  # the per-address limit of one code mail per 10 s
+                self.alice.emailaddress_set.all().delete()
+                self.alice.emailaddress_set.create(
+                    email="alice@example.org", verified=True, primary=True
+                )
+                User.objects.filter(pk=self.alice.pk).update(email="alice@example.org")
+                client = Client()
+                r = client.post("/accounts/signup/", {"email": "alice@example.org"})
+                self.assertEqual(r.get("Location"), OUR_CODE_PAGE, r.content.decode()[-1500:])
+                code = code_in(mail.outbox[-1])
+                # Alice moves to another address and removes this one.
+                self.alice.emailaddress_set.all().delete()
+                self.alice.emailaddress_set.create(
+                    email="alice@new.example", verified=True, primary=True
+                )
+                User.objects.filter(pk=self.alice.pk).update(email="alice@new.example")
+                client.post(url, {"code": code})
+                self.assertFalse(signed_in(client))
+                self.assertEqual(
+                    list(self.alice.emailaddress_set.values_list("email", flat=True)),
+                    ["alice@new.example"],
+                )
