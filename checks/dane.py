@@ -1594,11 +1594,23 @@ def _rollover(
             subject=state.qname,
         )
     elif days is not None and days < 30:
+        # days_left is whole days rounded down: below 0 the certificate has expired (SMTP-10
+        # gives the time), 0 is within a day. It still matches a DANE-EE record here (a
+        # DANE-TA one would not authenticate it), and renewing it with a new key, as certbot
+        # does by default, leaves the records matching nothing unless the next key's record
+        # is published first (RFC 7671 §8.1).
+        if days < 0:
+            when = "has expired (see SMTP-10)"
+        elif days == 0:
+            when = "expires within a day"
+        else:
+            when = f"expires in {days} day{'s' if days != 1 else ''}"
         out.add(
             "DANE-12",
             Status.INFO,
-            f"The certificate of {host.name} expires in {days} days and {state.qname} has "
-            "no record for a next key: publish it at least two TTLs before the renewal.",
+            f"The certificate of {host.name} {when} and {state.qname} has no record for a "
+            "next key: if the renewed certificate gets a new key, publish the new key's "
+            "record at least two TTLs before installing it, or renew with the same key.",
             subject=state.qname,
         )
     else:

@@ -3030,6 +3030,46 @@ def _certificate_failures(probe: object, host: str) -> CertificateFailures:
     )
 
 
+def _alias_certificate_fix(
+    mxset: mx.MxSet, host: mx.MxHost, probe: object, patterns: list[str]
+) -> str:
+    """The fix for an MX name that is an alias (MX-04) of a server whose certificate names
+    the alias's target and not the MX name (a hoster's shared server): senders check the
+    name in the MX record (RFC 8461 §4.1, §4.2), and a certificate for the owner's name is
+    seldom the owner's to install there. Pointing the MX at the server's own name (and
+    listing it in the policy) makes the certificate it has valid; '' when that is not the
+    case (the certificate fails for another reason too, or names neither)."""
+    from checks import starttls
+
+    target = host.cname_target
+    if (
+        not target
+        or host.cname_dangling
+        or not isinstance(probe, starttls.SmtpProbe)
+        or probe.verify_error != "name-mismatch"
+        or not probe.chain_der
+        or not certs.san_matches(probe.chain_der[0], target)
+    ):
+        return ""
+    fix = (
+        f"{host.name} is an alias (CNAME) of {target}, whose certificate names {target}: "
+        "senders check the name in the MX record (RFC 8461 §4.2). Use the server's own name"
+    )
+    record = f"{mxset.answer.name}. MX {host.preference} {target}."
+    if any(policy_matches(p, target) for p in patterns):
+        fix += f", which the policy's mx patterns already cover:\n{record}"
+    else:
+        fix += (
+            f": add to the policy file, then give the record a new id:\nmx: {target}\n"
+            f"then point the MX at it:\n{record}\n(the policy's line for {host.name} can go "
+            "after that)."
+        )
+    return (
+        f"{fix}\nOr have the operator of {target} install a certificate that also names "
+        f"{host.name}."
+    )
+
+
 @dataclass
 class SessionFailure:
     """Why an MX fails MTA-STS validation before any certificate is judged: no STARTTLS, or
@@ -3209,6 +3249,8 @@ async def _validation_findings(
                 f"Install on {host.name} a certificate valid for {host.name} from a public CA "
                 "(renew it if it expired), offered after STARTTLS on each of its addresses."
             )
+            if not session:
+                fix = _alias_certificate_fix(mxset, host, probe, state.patterns) or fix
             if status == Status.FAIL and target.mode == "testing":
                 # Under enforce the MX gets no mail until then; testing lets senders deliver
                 # meanwhile, and only a new id makes them drop the cached enforce policy. A
