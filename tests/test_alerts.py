@@ -35,7 +35,11 @@ from reports.models import ReportAddress
 from tests.conftest import BaseTestCase
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-NOT_AFTER = "2027-01-28T11:15:16+00:00"  # 60 days after NOW
+# The healthy domain's certificates: 60 days after NOW, or after today once today is later.
+# RulesTestCase judges them at NOW, but LifeCycleTestCase and the team-address tests
+# (test_alerts_s19a/b) at the real clock, some 15 days on: a fixed date would enter the 21-day
+# warning in January 2027 and every one of those runs would raise a cert-expiry alert.
+NOT_AFTER = (max(NOW, datetime.now(UTC)) + timedelta(days=60)).replace(microsecond=0).isoformat()
 
 
 def finding(check_id: str, status: str, mechanism: str, subject: str = "", **kw: Any) -> dict:
