@@ -1027,12 +1027,13 @@ def _forwarded_original(message: bytes, report_index: int = 0) -> bytes | None:
     """The bytes of the forwarded message the report at `report_index` was read from (see
     extract_reports), or None when the report is not in one. The report must be a part of
     that very message: a genuine signed message attached next to a forged report vouches
-    for nothing."""
+    for nothing. A part of the forward itself holding the same bytes as a part of the
+    forwarded message is that part (extract_reports keeps one of the two, the first in the
+    message's order): the forwarder attached the report file too, before the forwarded
+    message (s23 F21; after it, the forwarded copy is the one kept)."""
     try:
         report = extract_report(message, report_index)
     except ReportRejected:
-        return None
-    if not report.forwarded:
         return None
     for original in embedded_messages(message):
         try:

@@ -5,6 +5,8 @@ a report is no report."""
 
 from __future__ import annotations
 
+import gzip
+import json
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -13,6 +15,7 @@ import pytest
 from reports.mail import embedded_messages
 from reports.models import RawReport, ReportAddress, TlsReport
 from tests.test_reports_email import (  # noqa: F401 (fixtures)
+    SAMPLE,
     address,
     dns_stub,
     eager,
@@ -107,7 +110,11 @@ def test_a_genuine_signed_message_attached_next_to_a_forged_report_vouches_for_n
 ) -> None:
     # The forged report is read (the first declared report part); the signature of the
     # attached genuine message covers another report, not this one.
-    forged = make_message(address)  # unsigned
+    # Unsigned, and not the genuine report's bytes (a count changed): a part holding the very
+    # bytes of the signed message's report is vouched for by it (s23 F21).
+    report = json.loads(SAMPLE)
+    report["policies"][0]["summary"]["total-failure-session-count"] += 1000
+    forged = make_message(address, body=gzip.compress(json.dumps(report).encode()))
     genuine = signed_original(address, signer)
     outer = EmailMessage()
     outer["From"] = "noreply-smtp-tls-reporting@sender.example"
@@ -126,9 +133,14 @@ def test_a_genuine_signed_message_attached_next_to_a_forged_report_vouches_for_n
     )
     outer.add_attachment(message_from_bytes(genuine, policy=policy.SMTP))
     assert ingest(outer.as_bytes(policy=policy.SMTP)) == 0
-    raw = RawReport.objects.get()
-    assert raw.parse_status == RawReport.REJECTED
-    assert "unsigned reports MUST be ignored" in raw.error
+    # Two reports: the forged one rejected, the genuine one (the attached message's own)
+    # parsed. (Before the forged report's count differed, both were one set of bytes in the
+    # same second, and this test saw only the one row.)
+    forged_row, genuine_row = RawReport.objects.order_by("pk")
+    assert forged_row.parse_status == RawReport.REJECTED
+    assert "unsigned reports MUST be ignored" in forged_row.error
+    assert genuine_row.parse_status == RawReport.PARSED, genuine_row.error
+    assert TlsReport.objects.count() == 1
 
 
 def test_a_bounce_quoting_a_report_is_not_a_report(address, signer, eager) -> None:
