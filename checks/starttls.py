@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import ssl
 import time
@@ -834,6 +835,8 @@ async def _side_session(
         conn = await session.open()
     except (OSError, TimeoutError, net.TargetRefused):
         return out
+    finally:
+        _connected()
     try:
         code, _ = await session.greet(conn)
         if code != 250:
@@ -939,6 +942,44 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+# Set by a part of _staggered while it runs: called once its first connection is open (or failed
+# to open), which lets the next part begin.
+_on_connected: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "_on_connected", default=None
+)
+
+
+def _connected() -> None:
+    """Tell _staggered that the running part's connection is open (or will not be)."""
+    signal = _on_connected.get()
+    if signal is not None:
+        signal()
+
+
+async def _staggered(parts: list[Callable[[], Awaitable[None]]]) -> None:
+    """Run `parts` at once, but begin each only after the one before it has opened its first
+    connection (or finished without one, its answer shared from an earlier name on the same
+    address): they wait for their greetings together, while the server sees our connections
+    arrive in the order of `parts`, as when they ran one after another. One raising cancels
+    the others, and its exception is raised as it is (not in an ExceptionGroup)."""
+
+    async def run(part: Callable[[], Awaitable[None]], opened: asyncio.Event) -> None:
+        _on_connected.set(opened.set)  # this task's own context (a copy)
+        try:
+            await part()
+        finally:
+            opened.set()
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for part in parts:
+                opened = asyncio.Event()
+                group.create_task(run(part, opened))
+                await opened.wait()
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+
+
 async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
     started = time.monotonic()
     probe = SmtpProbe(host=host, address=address, port=ctx.config.smtp_port)
@@ -978,20 +1019,31 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
         _analyse_chain(ctx.config, probe)
         probe.max_tls_version = probe.tls_version
         accepted = {probe.tls_version}
-        # Without SNI, the server must still complete the handshake (RFC 8461 §7.1).
-        side = await _no_sni_side(ctx, probe)
-        probe.no_sni_ok = side.ok
-        # Anonymous again without SNI (no certificate either way): nothing to compare.
-        probe.no_sni_same_cert = (
-            (side.chain[:1] == probe.chain_der[:1]) if side.ok and side.chain else None
-        )
-        probe.injection_vulnerable = side.injected
-        probe.injection_refused = side.refused_pipelining
-        # Only worth a connection when the server prefers a modern version anyway.
-        if probe.tls_version in LEGACY_TLS:
-            probe.legacy_checked = True
-        else:
-            sni = None if certs.is_ip_literal(host) else host
+        sni = None if certs.is_ip_literal(host) else host
+        # The extra handshakes (without SNI, old TLS, TLS 1.2 alone, then RSA alone) do not
+        # depend on each other's answers, save the RSA one on the TLS 1.2 one: they run at
+        # once, each opening its connection after the one before it has connected (_staggered),
+        # so a server that makes every client wait for its greeting (a postscreen-style delay)
+        # costs one wait for them, not four, and one counting our connections (f34: 421 after
+        # two) still sees them in the order it always did. Each is asked only when it was
+        # before, and as often: no connection more.
+
+        async def no_sni_part() -> None:
+            # Without SNI, the server must still complete the handshake (RFC 8461 §7.1).
+            side = await _no_sni_side(ctx, probe)
+            probe.no_sni_ok = side.ok
+            # Anonymous again without SNI (no certificate either way): nothing to compare.
+            probe.no_sni_same_cert = (
+                (side.chain[:1] == probe.chain_der[:1]) if side.ok and side.chain else None
+            )
+            probe.injection_vulnerable = side.injected
+            probe.injection_refused = side.refused_pipelining
+
+        async def legacy_part() -> None:
+            # Only worth a connection when the server prefers a modern version anyway.
+            if probe.tls_version in LEGACY_TLS:
+                probe.legacy_checked = True
+                return
 
             async def legacy_session() -> _Side:
                 async with ctx.connections:
@@ -1004,33 +1056,41 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
             if legacy.ok and legacy.version:
                 accepted.add(legacy.version)
                 probe.legacy_cipher = legacy.cipher
-        spent = time.monotonic() - started
-        if probe.tls_version == "TLSv1.3" and spent < TLS12_QUESTION_WITHIN * ctx.config.timeout:
-            # RFC 8461 §7.2 asks for "TLS version 1.2 or higher", so TLS 1.3 alone meets it; but
-            # it says to follow BCP 195, whose "MUST support TLS 1.2" (RFC 7525 and RFC 9325
-            # §3.1.1) is what lets senders without TLS 1.3 (OpenSSL 1.0.2, Schannel before
-            # Windows Server 2022) use TLS at all. A server that picked 1.3 says nothing of 1.2,
-            # hence this one handshake, only then, once per address and run like the others.
-            sni12 = None if certs.is_ip_literal(host) else host
 
-            async def tls12_session() -> _Side:
-                async with ctx.connections:
-                    return await _side_session(
-                        ctx, probe, sni=sni12, legacy=False, inject=False, tls12=True
-                    )
+        async def tls12_then_rsa_part() -> None:
+            spent = time.monotonic() - started
+            if (
+                probe.tls_version == "TLSv1.3"
+                and spent < TLS12_QUESTION_WITHIN * ctx.config.timeout
+            ):
+                # RFC 8461 §7.2 asks for "TLS version 1.2 or higher", so TLS 1.3 alone meets
+                # it; but it says to follow BCP 195, whose "MUST support TLS 1.2" (RFC 7525
+                # and RFC 9325 §3.1.1) is what lets senders without TLS 1.3 (OpenSSL 1.0.2,
+                # Schannel before Windows Server 2022) use TLS at all. A server that picked
+                # 1.3 says nothing of 1.2, hence this one handshake, only then, once per
+                # address and run like the others.
 
-            async def tls12_twice() -> _Side:
-                # A hang-up or reset is not a refusal unless it happens again: only a TLS
-                # alert (or two dropped handshakes) says TLS 1.2 is refused.
-                return await _again_if_dropped(tls12_session)
+                async def tls12_session() -> _Side:
+                    async with ctx.connections:
+                        return await _side_session(
+                            ctx, probe, sni=sni, legacy=False, inject=False, tls12=True
+                        )
 
-            tls12 = await ctx.once(f"smtp-side:tls12:{address}:{probe.port}", tls12_twice)
-            # ok is None when the handshake was never reached or did not finish in time.
-            probe.tls12_accepted = None if tls12.ok is None else tls12.version == "TLSv1.2"
-            if probe.tls12_accepted:
-                accepted.add("TLSv1.2")  # the evidence lists every version a handshake showed
-        # Last, as the optional questions are: the RSA handshake is asked in TLS 1.2.
-        await _rsa_certificate(ctx, probe, started)
+                async def tls12_twice() -> _Side:
+                    # A hang-up or reset is not a refusal unless it happens again: only a TLS
+                    # alert (or two dropped handshakes) says TLS 1.2 is refused.
+                    return await _again_if_dropped(tls12_session)
+
+                tls12 = await ctx.once(f"smtp-side:tls12:{address}:{probe.port}", tls12_twice)
+                # ok is None when the handshake was never reached or did not finish in time.
+                probe.tls12_accepted = None if tls12.ok is None else tls12.version == "TLSv1.2"
+                if probe.tls12_accepted:
+                    accepted.add("TLSv1.2")  # the evidence lists every version a handshake showed
+            # Last, as the optional questions are: the RSA handshake is asked in TLS 1.2,
+            # and not at all when the server refused TLS 1.2 (SmtpProbe.refuses_tls12).
+            await _rsa_certificate(ctx, probe, started)
+
+        await _staggered([no_sni_part, legacy_part, tls12_then_rsa_part])
         if probe.rsa_cert in {"same", "other"}:
             accepted.add("TLSv1.2")
         probe.tls_versions_accepted = sorted(accepted, key=_version_rank)
@@ -1230,8 +1290,8 @@ _UNCACHED = {"timeout", "temp-unavailable", "network", "no-route", "rejected", "
 class SharedProbes(Protocol):
     """Probe results and turns at each server shared by every process that checks (the
     Celery workers install one, mailsec/celery.py): without it the cache and the
-    one-connection-per-server rule hold within one process only, and N worker processes
-    checking domains of one provider open N connections to its MX at once."""
+    one-probe-per-server rule hold within one process only, and N worker processes
+    checking domains of one provider probe its MX N times at once."""
 
     def get(self, key: str) -> SmtpProbe | None: ...
 
@@ -1295,8 +1355,9 @@ async def _shared_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe
     cached = _cache_get(key, ttl) if ttl > 0 else None
     if cached is not None:
         return _as_cached(cached)
-    # One connection at a time per server (the address we connect to): a provider MX serving
-    # many of our customers must not see a burst of parallel probes from us.
+    # One probe at a time per server (the address we connect to): a provider MX serving many
+    # of our customers must not see a burst of parallel probes from us. Within the probe, the
+    # main session goes alone, then at most three extra handshakes at once (_staggered).
     async with _lock_for(address):
         cached = _cache_get(key, ttl) if ttl > 0 else None
         if cached is not None:
