@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, normalize, txt_fix
+from checks.dns import DnsAnswer, normalize, servfail_is_bogus, txt_fix, validation_failed
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 from checks.mx import is_null_mx
@@ -787,6 +787,9 @@ class SpfNode:
     exists_holds: dict[str, list[str]] = field(default_factory=dict)
     mx_fanout: dict[str, int] = field(default_factory=dict)
     failures: list[DnsAnswer] = field(default_factory=list)
+    # (name, type) of the failures that are DNSSEC validation failures (_mark_bogus): every
+    # validating receiver gets the same SERVFAIL, so the temperror does not go away.
+    bogus: set[tuple[str, str]] = field(default_factory=set)
     unresolvable: list[str] = field(default_factory=list)  # macro terms we cannot follow
     answer: DnsAnswer | None = None
 
@@ -1000,9 +1003,60 @@ async def get_tree(ctx: CheckContext) -> SpfNode | None:
         record = await get_record(ctx)
         if record.failed or record.record is None:
             return None
-        return await _walk(ctx, ctx.domain, "record", (), _WalkState(), answer=record.answer)
+        tree = await _walk(ctx, ctx.domain, "record", (), _WalkState(), answer=record.answer)
+        await _mark_bogus(ctx, tree)
+        return tree
 
     return await ctx.once("spf:tree", load)
+
+
+async def is_bogus(ctx: CheckContext, answer: DnsAnswer) -> bool:
+    """Whether a failed lookup is a DNSSEC validation failure (bogus data), as the MX checks
+    tell it (mx.MxHost.bogus_answers): an RFC 8914 code saying so ("DNSSEC Bogus", "Signature
+    Expired"...) decides at once; without one, the lookup asked again with CD does
+    (dns.servfail_is_bogus). Only a SERVFAIL can be bogus; a timeout says nothing."""
+    if answer.rcode != "SERVFAIL":
+        return False
+    if answer.ede:
+        return validation_failed(answer, answer)  # the codes decide, the retry is not read
+    retry = await ctx.dns.query(answer.name, answer.rdtype, cd=True)
+    return await servfail_is_bogus(ctx.dns, answer, retry)
+
+
+async def _mark_bogus(ctx: CheckContext, tree: SpfNode) -> None:
+    """Note in each node which of its failed lookups are bogus (SpfNode.bogus)."""
+    failures = [(node, f) for node in tree.walk() for f in node.failures]
+    verdicts = await asyncio.gather(*(is_bogus(ctx, f) for _, f in failures))
+    for (node, failed), bogus in zip(failures, verdicts, strict=True):
+        if bogus:
+            node.bogus.add((failed.name, failed.rdtype))
+
+
+def _bogus_words(answer: DnsAnswer, done: str, *, own_record: bool = False) -> tuple[str, str]:
+    """SPF-20's summary and fix for a lookup that fails DNSSEC validation, worded as MX-06
+    words a bogus MX host: not a temporary error, whatever receivers call it (RFC 7208 §2.6.6
+    temperror: "a transient (generally DNS) error"), since every validating resolver answers
+    SERVFAIL until the zone is re-signed. `done` says what could not be checked; `own_record`:
+    the lookup is the domain's SPF record itself, not a name a term refers to."""
+    what = {
+        "A": "The address records (A)",
+        "AAAA": "The address records (AAAA)",
+        "MX": "The MX records",
+        "TXT": "The TXT records",
+    }.get(answer.rdtype, f"The {answer.rdtype} records")
+    summary = (
+        f"{what} of {answer.name}"
+        + ("" if own_record else ", which SPF looks up,")
+        + " fail DNSSEC validation (bogus): validating receivers get SERVFAIL every time, so "
+        "SPF ends in temperror there, and this error is not temporary: it lasts until the "
+        f"zone's signatures are fixed. {done}"
+    )
+    fix = (
+        f"Fix the DNSSEC signatures of the zone holding {answer.name} (expired signatures or a "
+        "DS that matches no DNSKEY)"
+        + ("." if own_record else ", or stop referring to that name in SPF.")
+    )
+    return summary, fix
 
 
 def effective_all(node: SpfNode) -> str | None:
@@ -1199,6 +1253,25 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=domain,
             evidence={"dns": answer.evidence()},
         )
+        if await is_bogus(ctx, answer):
+            summary, fix = _bogus_words(
+                answer,
+                "SPF was not checked (this is not the same as having no SPF record).",
+                own_record=True,
+            )
+            out.add(
+                "SPF-20",
+                Status.ERROR,
+                summary,
+                subject=domain,
+                evidence={
+                    "dns": answer.evidence(),
+                    "failure": answer.describe_failure(),
+                    "bogus": True,
+                },
+                fix=fix,
+            )
+            return out.findings
         out.add(
             "SPF-20",
             Status.ERROR,
@@ -2494,6 +2567,17 @@ def _tree_findings(
 
     for node in nodes:
         for failed in node.failures:
+            if (failed.name, failed.rdtype) in node.bogus:
+                summary, fix = _bogus_words(failed, "This part of SPF could not be checked.")
+                out.add(
+                    "SPF-20",
+                    Status.ERROR,
+                    summary,
+                    subject=failed.name,
+                    evidence={"dns": failed.evidence(), "bogus": True},
+                    fix=fix,
+                )
+                continue
             out.add(
                 "SPF-20",
                 Status.ERROR,
