@@ -15,7 +15,8 @@ import base64
 import binascii
 import itertools
 import re
-from dataclasses import dataclass, field
+import secrets
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
@@ -60,6 +61,12 @@ COMMON_SELECTORS = (
 # Guessed selectors (not the owner's) asked in one check, all at once: a bound on the queries
 # a free check can make anyone's resolver send.
 MAX_GUESSED_SELECTORS = 30
+# One more name is asked beside them, a selector nobody signs with (this prefix and a random
+# part): a key record there comes from a wildcard (`*._domainkey`, RFC 4592), and the guessed
+# selectors answering that same record are the wildcard too, said once rather than once per
+# name. A parked domain's `*._domainkey TXT "v=DKIM1; p="` (every selector revoked, RFC 6376
+# §3.6.1, as M3AAWG advises for domains that send no mail) read as 23 keys found.
+WILDCARD_PROBE_PREFIX = "mailsec-probe-"
 
 
 @dataclass(frozen=True)
@@ -571,10 +578,20 @@ class SelectorResult:
     parsed: ParsedKey | None = None
     # The other TXT records at the name: §3.6.2.2 leaves an RRset of several records undefined.
     others: list[str] = field(default_factory=list)
+    # A guessed selector answered by the wildcard (DkimKeys.wildcard): same records, same
+    # aliases. Never set for a selector the owner gave, which is judged as theirs.
+    from_wildcard: bool = False
 
     @property
     def found(self) -> bool:
         return bool(self.records)
+
+    def same_answer(self, other: SelectorResult) -> bool:
+        return (
+            sorted(self.records) == sorted(other.records)
+            and sorted(self.others) == sorted(other.others)
+            and self.answer.cnames == other.answer.cnames
+        )
 
 
 @dataclass
@@ -583,6 +600,8 @@ class DkimKeys:
     results: list[SelectorResult]
     # Providers named by the MX hosts or SPF includes, whose selectors were tried first.
     providers: list[str] = field(default_factory=list)
+    # The key record(s) a selector nobody uses answers (WILDCARD_PROBE_PREFIX): a wildcard.
+    wildcard: SelectorResult | None = None
 
     @property
     def found(self) -> bool:
@@ -670,27 +689,43 @@ async def get_keys(ctx: CheckContext) -> DkimKeys:
         def name_of(selector: str) -> str:
             return f"{selector}._domainkey.{ctx.domain}"
 
-        # The common names are asked at once, while the MX and SPF answers that may add a
-        # provider's selectors come in: a hinted provider costs one more round trip only
-        # for names not already asked, and none when it names no provider.
-        early = asyncio.gather(*(ctx.dns.query(name_of(s), "TXT") for s in selectors_for(ctx)))
-        try:
-            providers = await _providers(ctx)
-        finally:
-            await early
-        selectors = selectors_for(ctx, providers)
-        names = [name_of(s) for s in selectors]
-        answers = await asyncio.gather(*(ctx.dns.query(n, "TXT") for n in names))
-        results = []
-        for selector, name, answer in zip(selectors, names, answers, strict=True):
+        def result_of(selector: str, name: str, answer: DnsAnswer) -> SelectorResult:
             texts = [] if answer.failed else answer.texts()
             records = [t for t in texts if looks_like_key_record(t)]
             others = [t for t in texts if t not in records]
             result = SelectorResult(selector, name, answer, records, others=others)
             if len(records) == 1:
                 result.parsed = parse_key_record(records[0])
-            results.append(result)
-        return DkimKeys(selectors, results, [p.name for p in providers])
+            return result
+
+        # The common names (and the wildcard probe) are asked at once, while the MX and SPF
+        # answers that may add a provider's selectors come in: a hinted provider costs one
+        # more round trip only for names not already asked, and none when it names no provider.
+        probe = WILDCARD_PROBE_PREFIX + secrets.token_hex(4)
+        early = asyncio.gather(
+            ctx.dns.query(name_of(probe), "TXT"),
+            *(ctx.dns.query(name_of(s), "TXT") for s in selectors_for(ctx)),
+        )
+        try:
+            providers = await _providers(ctx)
+        finally:
+            probe_answer, *_ = await early
+        selectors = selectors_for(ctx, providers)
+        names = [name_of(s) for s in selectors]
+        answers = await asyncio.gather(*(ctx.dns.query(n, "TXT") for n in names))
+        results = [
+            result_of(selector, name, answer)
+            for selector, name, answer in zip(selectors, names, answers, strict=True)
+        ]
+        wildcard = result_of(probe, name_of(probe), probe_answer)
+        if not wildcard.found:
+            return DkimKeys(selectors, results, [p.name for p in providers])
+        given = set(given_selectors(ctx))
+        for result in results:
+            result.from_wildcard = (
+                result.found and result.selector not in given and result.same_answer(wildcard)
+            )
+        return DkimKeys(selectors, results, [p.name for p in providers], wildcard)
 
     return await ctx.once("dkim:keys", load)
 
@@ -732,7 +767,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     tried = few(keys.selectors)
     # The same selectors as were looked up, so "the selector you gave" names them.
     given = set(given_selectors(ctx))
-    found = [r for r in keys.results if r.found]
+    # The selectors a wildcard answers are said once (_wildcard_words), not as keys of their own.
+    wild = [r for r in keys.results if r.from_wildcard]
+    found = [r for r in keys.results if r.found and not r.from_wildcard]
     for result in keys.failed:
         out.add(
             "DKIM-01",
@@ -742,6 +779,16 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=result.name,
             evidence={"dns": result.answer.evidence()},
         )
+    if not found and wild and keys.wildcard is not None:
+        out.add(
+            "DKIM-01",
+            Status.INFO,
+            _wildcard_words(ctx.domain, keys, wild, []),
+            subject=f"*._domainkey.{ctx.domain}",
+            evidence=_wildcard_evidence(keys, wild),
+        )
+        _judge_wildcard(out, keys.wildcard, ctx.domain, {r.selector for r in wild})
+        return out.findings
     if not found:
         # A failed lookup (the errors above) says nothing about absence: speak only of the
         # selectors that were answered, and not at all when none was.
@@ -792,19 +839,25 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 },
             )
         return out.findings
-    out.add(
-        "DKIM-01",
-        Status.INFO,
+    summary = (
         f"DKIM keys found for selector(s) {', '.join(r.selector for r in found)} "
-        f"({len(keys.selectors)} tried: {tried}).",
-        subject=ctx.domain,
-        evidence={
-            "selectors_tried": keys.selectors,
-            "found": [r.name for r in found],
-            "providers": keys.providers,
-        },
+        f"({len(keys.selectors)} tried: {tried})."
     )
+    evidence: dict[str, Any] = {
+        "selectors_tried": keys.selectors,
+        "found": [r.name for r in found],
+        "providers": keys.providers,
+    }
+    if wild and keys.wildcard is not None:
+        signers = [r.selector for r in found]
+        summary += " " + _wildcard_words(ctx.domain, keys, wild, signers)
+        evidence |= _wildcard_evidence(keys, wild)
+    out.add("DKIM-01", Status.INFO, summary, subject=ctx.domain, evidence=evidence)
+    if wild and keys.wildcard is not None:
+        _judge_wildcard(out, keys.wildcard, ctx.domain, {r.selector for r in keys.results})
     for result in keys.results:
+        if result.from_wildcard:
+            continue
         if not result.found:
             if result.selector in given and not result.answer.failed:
                 out.add(
@@ -833,6 +886,69 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             evidence={"ed25519_selectors": selectors},
         )
     return out.findings
+
+
+def _wildcard_words(
+    domain: str, keys: DkimKeys, wild: list[SelectorResult], signers: list[str]
+) -> str:
+    """DKIM-01's words for the selectors the wildcard (keys.wildcard) answers; `signers`: the
+    selectors with a record of their own."""
+    wildcard = keys.wildcard
+    assert wildcard is not None
+    name = f"*._domainkey.{domain}"
+    record = wildcard.records[0] if len(wildcard.records) == 1 else "several records"
+    shown = record if len(record) <= 60 else record[:57] + "..."
+    count, tried = len(wild), len(keys.selectors)
+    rest = tried - len(signers)
+    if count == rest:
+        which = (
+            (f"All {count} selectors tried" if count > 1 else "The selector tried")
+            if not signers
+            else (f"The other {count} selectors tried" if count > 1 else "The other selector tried")
+        )
+    else:  # some could not be looked up, or answered something else (said apart)
+        which = f"{count} of the {tried} selectors tried"
+    head = (
+        f"{which} ({few([r.selector for r in wild])}) answer{'' if count > 1 else 's'} the "
+        f"same record, '{shown}', "
+        f"published as a wildcard at {name} (a selector name nobody uses, "
+        f"{wildcard.selector}, answers it too)"
+    )
+    parsed = wildcard.parsed
+    if parsed is not None and parsed.revoked:
+        if not signers:
+            return (
+                f"{head}. With its empty p= every selector is revoked (RFC 6376 §3.6.1): no "
+                f"DKIM signature of {domain} can verify, which is right for a domain that "
+                "sends no mail."
+            )
+        return (
+            f"{head}: with its empty p= every selector without a record of its own is revoked "
+            f"(RFC 6376 §3.6.1), which leaves {', '.join(signers)} to sign."
+        )
+    return f"{head}: every selector name gets this one record, judged once as selector '*'."
+
+
+def _wildcard_evidence(keys: DkimKeys, wild: list[SelectorResult]) -> dict[str, Any]:
+    assert keys.wildcard is not None
+    return {
+        "selectors_tried": keys.selectors,
+        "answered_by_wildcard": [r.selector for r in wild],
+        "wildcard_probe": keys.wildcard.name,
+        "wildcard_record": "; ".join(keys.wildcard.records),
+        "dns": keys.wildcard.answer.evidence(),
+    }
+
+
+def _judge_wildcard(out: Collector, wildcard: SelectorResult, domain: str, taken: set[str]) -> None:
+    """The wildcard's record judged once, as selector '*', unless it only revokes (DKIM-01
+    said so): a broken or weak record there is every guessed selector's problem."""
+    parsed = wildcard.parsed
+    if parsed is not None and parsed.revoked and len(parsed.problems) == 1:
+        return
+    name = f"*._domainkey.{domain}"
+    as_star = replace(wildcard, selector="*", name=name)
+    _judge(out, as_star, taken)
 
 
 def _judge(out: Collector, result: SelectorResult, taken: set[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import importlib
 import math
 import time
@@ -12,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from types import ModuleType
 
-from checks import mx, scoring
+from checks import mtasts, mx, scoring
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.domainname import DomainNameError, to_ascii_domain
@@ -147,6 +148,26 @@ async def _not_checked(
     return findings
 
 
+async def _with_policy(ctx: CheckContext, findings: list[Finding]) -> list[Finding]:
+    """`findings` with the fixes that need another mechanism's facts: MX-04's record pointing
+    an aliased MX at its target, under an MTA-STS policy that does not list that target,
+    first adds it to the policy (mtasts.alias_fix_under_policy), as senders match the name
+    in the MX record (RFC 8461 §4.1). checks.mx does not fetch the policy for it; the MTA-STS
+    check has, once per run (mtasts.get_policy): only when it ran to its end (no ENGINE-01),
+    so the policy is known and nothing is asked again."""
+    aliased = [f for f in findings if f.id == "MX-04" and f.evidence.get("cname_target")]
+    ran = [f for f in findings if f.mechanism == Mechanism.MTASTS]
+    if not aliased or not ran or any(f.id == "ENGINE-01" for f in ran):
+        return findings
+    state = await mtasts.get_policy(ctx)
+    fixes = {id(f): mtasts.alias_fix_under_policy(f, state, ctx.domain) for f in aliased}
+    # New findings, not changed ones: the progress callback may still be reading the old.
+    return [
+        dataclasses.replace(f, fix=fixes[id(f)]) if fixes.get(id(f), f.fix) != f.fix else f
+        for f in findings
+    ]
+
+
 async def check_domain(
     domain: str,
     config: CheckConfig,
@@ -195,6 +216,8 @@ async def check_domain(
         ]
     for task in tasks:
         report.findings.extend(task.result())
+    if not missing:
+        report.findings = await _with_policy(ctx, report.findings)
     if lookup is not None and not lookup.done():
         # Still waiting on a resolver that did not answer (the MX mechanism has reported it).
         lookup.cancel()

@@ -1564,12 +1564,20 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     mxset = await mx.get_mx(ctx)
     if mxset.null_mx:
-        out.add(
-            "MTASTS-01",
-            Status.NA,
-            f"{ctx.domain} accepts no mail (null MX), so MTA-STS does not apply.",
-            subject=ctx.domain,
-        )
+        summary = f"{ctx.domain} accepts no mail (null MX), so MTA-STS does not apply."
+        left = await _left_over(ctx)
+        if left is None:
+            out.add("MTASTS-01", Status.NA, summary, subject=ctx.domain)
+        else:  # still "does not apply": the null MX domain is not scored on MTA-STS
+            words, fix, evidence = left
+            out.add(
+                "MTASTS-01",
+                Status.NA,
+                f"{summary} {words}",
+                subject=ctx.domain,
+                evidence=evidence,
+                fix=fix,
+            )
         return out.findings
     state = await get_policy(ctx)
     answer = state.answer
@@ -1691,6 +1699,75 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         for finding in out.findings:
             finding.fix = delegated(finding.fix, ctx.domain, answer.cnames[-1])
     return out.findings
+
+
+async def _left_over(ctx: CheckContext) -> tuple[str, str, dict[str, Any]] | None:
+    """For a null-MX domain (MTASTS-01 "does not apply"): the words, fix and evidence about an
+    MTA-STS record (and the policy it announces) still published, left over from when the
+    domain took mail; None when no such record is published (the policy is then not fetched:
+    nothing announces it).
+
+    Deleting both is the fix. RFC 8461 §8.3's retirement (a policy in mode none under a new
+    id, served for the old max_age) keeps mail flowing while senders drop a cached enforce
+    policy; with a null MX no sender delivers (RFC 7505 §3), so none applies a cached policy
+    either, and the mode none step only matters if the domain may take mail again before
+    the old policy's max_age has run out."""
+    answer = await ctx.dns.query(f"_mta-sts.{ctx.domain}", "TXT")
+    records = [] if answer.failed else [parse_sts_record(raw) for raw in answer.raw_texts()]
+    if not any(r.is_sts or looks_like_sts(r.raw) for r in records):
+        return None
+    state = await get_policy(ctx)
+    domain, url = ctx.domain, policy_url(ctx.domain)
+    name = f"_mta-sts.{domain}"
+    policy = state.policy
+    served = policy is not None and policy.valid
+    evidence: dict[str, Any] = {"txt": answer.evidence()}
+    if state.fetch is not None:
+        evidence["policy"] = state.fetch.evidence()
+    if served and policy is not None:
+        listed = f", mx: {', '.join(policy.mx)}" if policy.mx else ""
+        words = (
+            f"Its MTA-STS record ({name}) and the policy at {url} (mode {policy.mode}{listed}) "
+            "are left over from when it took mail: no sender applies them while the null MX "
+            "stands (RFC 7505 §3), so both can be deleted."
+        )
+    else:
+        words = (
+            f"Its MTA-STS record ({name}) is left over from when it took mail (no valid policy "
+            f"is served at {url}): no sender applies it while the null MX stands (RFC 7505 "
+            "§3), so it can be deleted."
+        )
+    max_age = policy.max_age if served and policy is not None else None
+    age = f" ({max_age} s)" if max_age else ""
+    host = f"mta-sts.{domain}"
+    if _hosting_on(ctx) is not None:
+        fix = (
+            f"mailsec hosts this policy: Stop hosting on the domain's page in mailsec (it "
+            f"serves mode none until senders have dropped the policy, then releases {host}), "
+            f"and delete the record {name}."
+        )
+    elif served and policy is not None and policy.mode == "none":
+        fix = (
+            f"Delete the TXT record {name} and stop serving {url} (the name {host} can go "
+            "too, if it serves nothing else): the policy already says mode: none, the way to "
+            "withdraw MTA-STS (RFC 8461 §8.3), and with the null MX no sender delivers mail to "
+            f"{domain} anyway."
+        )
+    else:
+        fix = (
+            f"Delete the TXT record {name} and stop serving {url} (the name {host} can go "
+            "too, if it serves nothing else). With the null MX no sender delivers mail to "
+            f"{domain}, so no cached policy is in the way: the mode: none step of RFC 8461 "
+            "§8.3 is for a domain that keeps receiving mail. Only if it may take mail again "
+            f"before the policy's max_age{age} has passed since the null MX was published, "
+            "first serve the policy with mode: none under a new id, and delete both after that."
+        )
+    if answer.cnames:
+        fix += (
+            f"\n({name} is an alias of {answer.cnames[-1]}: delete the alias, and tell whoever "
+            "runs the target that it is no longer needed.)"
+        )
+    return words, fix, evidence
 
 
 async def _no_mail_record_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> str:
@@ -3030,15 +3107,17 @@ def _certificate_failures(probe: object, host: str) -> CertificateFailures:
     )
 
 
-def _alias_certificate_fix(
-    mxset: mx.MxSet, host: mx.MxHost, probe: object, patterns: list[str]
+def alias_certificate_fix(
+    mxset: mx.MxSet, host: mx.MxHost, probe: object, patterns: list[str] | None
 ) -> str:
     """The fix for an MX name that is an alias (MX-04) of a server whose certificate names
     the alias's target and not the MX name (a hoster's shared server): senders check the
     name in the MX record (RFC 8461 §4.1, §4.2), and a certificate for the owner's name is
     seldom the owner's to install there. Pointing the MX at the server's own name (and
     listing it in the policy) makes the certificate it has valid; '' when that is not the
-    case (the certificate fails for another reason too, or names neither)."""
+    case (the certificate fails for another reason too, or names neither). `patterns` are
+    the policy's mx patterns, None when no MTA-STS policy applies (STARTTLS's SMTP-11 for a
+    domain without one: only the MX record changes). MTASTS-32 and SMTP-11 share it."""
     from checks import starttls
 
     target = host.cname_target
@@ -3056,7 +3135,9 @@ def _alias_certificate_fix(
         "senders check the name in the MX record (RFC 8461 §4.2). Use the server's own name"
     )
     record = f"{mxset.answer.name}. MX {host.preference} {target}."
-    if any(policy_matches(p, target) for p in patterns):
+    if patterns is None:
+        fix += f": point the MX at it:\n{record}"
+    elif any(policy_matches(p, target) for p in patterns):
         fix += f", which the policy's mx patterns already cover:\n{record}"
     else:
         fix += (
@@ -3068,6 +3149,47 @@ def _alias_certificate_fix(
         f"{fix}\nOr have the operator of {target} install a certificate that also names "
         f"{host.name}."
     )
+
+
+def alias_fix_under_policy(finding: Finding, state: MtaStsState, domain: str) -> str:
+    """MX-04's fix (the MX record pointed at the alias's target) for a domain whose MTA-STS
+    policy senders apply (usable, mode testing or enforce) and whose mx patterns do not match
+    that target: followed alone, the MX would match no pattern, and senders match the name in
+    the MX record (RFC 8461 §4.1), so under enforce they would refuse it (MTASTS-30). The
+    target goes into the policy file first, under a new id, then the MX record. checks.mx
+    cannot see the policy: the engine passes MX-04 through here once both have run
+    (checks.engine._with_policy). The fix as it was otherwise."""
+    target = str(finding.evidence.get("cname_target") or "")
+    if (
+        finding.id != "MX-04"
+        or not target
+        or f" {target}." not in finding.fix  # a dangling alias: no record to point at it
+        or not state.usable
+        or state.mode not in {"enforce", "testing"}
+        or any(policy_matches(p, target) for p in state.patterns)
+    ):
+        return finding.fix
+    host = str(finding.evidence.get("host") or finding.subject)
+    refuse = (
+        "refuse to deliver to it"
+        if state.mode == "enforce"
+        else "report every delivery there as failed"
+    )
+    fix = (
+        f"First list {target} in the MTA-STS policy (mode {state.mode}): senders match the "
+        f"name in the MX record against its mx patterns ({', '.join(state.patterns)}), and "
+        f"none matches {target}, so with this fix alone they would {refuse} (MTASTS-30).\n"
+        f"1. Add this line to the policy file at {policy_url(domain)}:\nmx: {target}\n"
+        "2. Then, once that file is served, give the record a new id, so senders fetch it:\n"
+        f"{record_fix(domain, record_extensions(state.candidates))}\n"
+        f"3. Then, once senders can see the new id (allow for the record's TTL), point the MX "
+        f"at {target}:\n"
+        f"{finding.fix}\n"
+        f"(The policy's line for {host} can go after that, with another new id.)"
+    )
+    if state.answer is not None and state.answer.cnames:
+        fix = delegated(fix, domain, state.answer.cnames[-1])
+    return fix
 
 
 @dataclass
@@ -3250,7 +3372,7 @@ async def _validation_findings(
                 "(renew it if it expired), offered after STARTTLS on each of its addresses."
             )
             if not session:
-                fix = _alias_certificate_fix(mxset, host, probe, state.patterns) or fix
+                fix = alias_certificate_fix(mxset, host, probe, state.patterns) or fix
             if status == Status.FAIL and target.mode == "testing":
                 # Under enforce the MX gets no mail until then; testing lets senders deliver
                 # meanwhile, and only a new id makes them drop the cached enforce policy. A
