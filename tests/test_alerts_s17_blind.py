@@ -168,7 +168,7 @@ def result_for(domain: str, world: dict[str, Any], now: datetime) -> dict[str, A
             matched = [h for h in hosts if h.name in patterns]
             await mtasts._validation_findings(
                 ctx,
-                None,  # type: ignore[arg-type]
+                mtasts.MtaStsState(patterns=list(patterns)),
                 mxset,
                 matched,
                 Status.FAIL,
