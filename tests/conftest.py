@@ -20,6 +20,7 @@ from celery.worker import WorkController
 from django.contrib.auth.models import User
 from django.test import TestCase
 from hypothesis import settings as hypothesis_settings
+from playwright.sync_api import Browser, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from tests.lab import acme
@@ -41,6 +42,8 @@ hypothesis_settings.load_profile(
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run"]
 
 
 class BaseTestCase(TestCase):
@@ -84,6 +87,24 @@ def django_db_modify_db_settings(
         # One test database per run: two runs on one server (engineers beside CI) would
         # otherwise share test_<name>, and the second's set-up drops the first's tables.
         db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_{os.getpid()}"
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """Debian's chromium driven by Playwright, one per test module: starting Playwright's
+    driver and the browser took about a second of CPU before every browser test when each had
+    its own (some 200 of them). Each test still gets fresh contexts (cookies, storage, cache)
+    and closes them (tests.test_browser_s11_readiness.browser)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-system-deps.sh", pytrace=False)
+    with pytest.MonkeyPatch.context() as env:
+        # sync_playwright keeps an event loop running in this thread while it is open; the
+        # ORM calls the module's tests make are plain synchronous code all the same.
+        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
 
 
 @pytest.fixture(scope="session")

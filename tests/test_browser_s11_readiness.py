@@ -20,7 +20,7 @@ from django.contrib.auth.models import User
 from django.db import connections
 from django.test import Client
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from mailsec.accounts.models import Profile, Team
 from mailsec.domains.models import CheckRun, Domain
@@ -33,8 +33,6 @@ pytestmark = [pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "browser"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run"]
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PHONE = {"width": 375, "height": 812}
 # Every securitypolicyviolation the page raises, kept where the test can read it.
@@ -57,18 +55,19 @@ WIDER_THAN_WINDOW = """() => {
 
 
 @pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-system-deps.sh", pytrace=False)
-    # sync_playwright keeps an event loop running in this thread; the ORM calls made here
-    # are plain synchronous code all the same.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.CACHES = LOCMEM  # sessions and page caches private to this test
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        connections.close_all()  # see tests/test_browser_webapp.py
+def browser(chromium: Browser, settings: Any) -> Iterator[Browser]:
+    """The module's chromium (tests/conftest.py), with sessions and page caches private to
+    this test; what the test left open is closed after it, so no page of it polls the next
+    test's server."""
+    settings.CACHES = LOCMEM
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
+    # Inside Playwright's block the test ran in the contextvars context its greenlets left
+    # it in, so Django's connections (context-local) were fresh ones: close what the test
+    # opened, or the orphaned connection outlives the session and the test database cannot
+    # be dropped ("being accessed by other users").
+    connections.close_all()
 
 
 def shot(page: Page, name: str) -> None:
