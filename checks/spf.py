@@ -14,6 +14,7 @@ import ipaddress
 import itertools
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1625,8 +1626,14 @@ def _without_ptr(parsed: ParsedSpf) -> str:
 
 
 def _without_ignored(parsed: ParsedSpf) -> str:
-    ignored = {id(t) for t in parsed.ignored}
-    return " ".join(["v=spf1", *(t.text for t in parsed.terms if id(t) not in ignored)])
+    return _record_without(parsed, parsed.ignored)
+
+
+def _record_without(parsed: ParsedSpf, drop: Iterable[SpfTerm]) -> str:
+    """The record as written, less the terms `drop` (by identity: a copy listed twice is
+    dropped only where it is named); every other term keeps its place and spelling."""
+    gone = {id(t) for t in drop}
+    return " ".join(["v=spf1", *(t.text for t in parsed.terms if id(t) not in gone)])
 
 
 def _problem(
@@ -2077,10 +2084,7 @@ def duplicate_lookups(tree: SpfNode) -> Dedup:
     dedup = Dedup(found)
     drop = [t for d in found for t in d.drop]
     if drop and tree.parsed is not None:
-        gone = {id(t) for t in drop}
-        dedup.record = " ".join(
-            ["v=spf1", *(t.text for t in tree.parsed.terms if id(t) not in gone)]
-        )
+        dedup.record = _record_without(tree.parsed, drop)
         dedup.lookups = tree.total_lookups - sum(_term_cost(tree, t) for t in drop)
     return dedup
 
@@ -2904,12 +2908,23 @@ def _terminal(
     if chain:
         # The include may be in a redirect target's record rather than the owner's own.
         holder = next((n for n in [tree, *hops] if _includes_open(n, chain[0])), tree)
+        open_fix = ""
         if holder is tree:
             text = (
                 f"The SPF record includes {' → '.join(chain)}, whose record ends in '+all': "
                 "every server on the Internet passes SPF as your domain, whatever your own "
                 "record's end says. Remove that include or have its owner fix it."
             )
+            # The owner's record as written, less that include (as SPF-05 offers the record
+            # less its copies). The servers the included record lists stop passing with it,
+            # which the note says: the service may send for the domain.
+            if not blocked and fixable:
+                open_fix = (
+                    txt_fix(domain, _record_without(parsed, _open_terms(parsed, chain[0])))
+                    + f"\n(Servers that only {chain[0]} lists then fail SPF: if that service "
+                    "sends mail as your domain, ask it for a record that ends in '-all' or "
+                    "'~all' and include that.)"
+                )
         else:
             upto = hops[: hops.index(holder) + 1]
             text = (
@@ -2926,6 +2941,7 @@ def _terminal(
             text,
             subject=domain,
             evidence={**evidence, "open_include": chain},
+            fix=open_fix,
         )
     elif qualifier == "+":
         # An include of a '+all' record opens the record just the same: ending it in -all alone
@@ -3026,16 +3042,20 @@ def _terminal(
 
 def _includes_open(node: SpfNode, name: str) -> bool:
     """True when `node`'s own record has a '+' include of `name` (see open_include)."""
-    if node.parsed is None:
-        return False
-    return any(
-        t.name == "include"
+    return node.parsed is not None and bool(_open_terms(node.parsed, name))
+
+
+def _open_terms(parsed: ParsedSpf, name: str) -> list[SpfTerm]:
+    """The '+' includes of `name` in the record that receivers evaluate (see open_include)."""
+    return [
+        t
+        for t in parsed.terms
+        if t.name == "include"
         and t.qualifier == "+"
         and t.target
-        and t not in node.parsed.ignored
+        and t not in parsed.ignored
         and normalize(t.target) == normalize(name)
-        for t in node.parsed.terms
-    )
+    ]
 
 
 async def _helo(out: Collector, ctx: CheckContext, mx: DnsAnswer) -> None:
