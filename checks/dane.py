@@ -875,10 +875,14 @@ def _host_findings(
             subject=ctx.domain,
         )
 
-    # DANE-06: recommended form (RFC 7671 §5.1, §5.2.1).
+    # DANE-06: recommended form (RFC 7671 §5.1, §5.2.1). A '2 1 1' beside a '3 1 1' is the
+    # usual rollover pair, not a departure from it: the DANE-TA record for the CA keeps a
+    # certificate renewed with a new key authenticated until that key's '3 1 1' is published
+    # (RFC 7671 §8.1). It is said as such, not as a form to move away from.
     usable = state.usable_records
     full = [r for r in usable if r.mtype == 0]
-    other = [r for r in usable if r.combo != (3, 1, 1)]
+    pair = {(3, 1, 1), (2, 1, 1)} <= {r.combo for r in usable}
+    other = [r for r in usable if r.combo != (3, 1, 1) and not (pair and r.combo == (2, 1, 1))]
     if full:
         out.add(
             "DANE-06",
@@ -898,6 +902,17 @@ def _host_findings(
             subject=subj,
             evidence=ev,
         )
+    elif pair:
+        out.add(
+            "DANE-06",
+            Status.INFO,
+            f"{host.name} publishes the recommended '3 1 1' (RFC 7671 §5.1) with a '2 1 1' "
+            "(DANE-TA) record beside it: the usual rollover pair, which keeps a certificate "
+            "renewed with a new key from the same CA authenticated until the new key's "
+            "'3 1 1' is published (RFC 7671 §8.1).",
+            subject=subj,
+            evidence=ev,
+        )
     else:
         out.add(
             "DANE-06", Status.PASS, f"{host.name} uses the recommended '3 1 1' form.", subject=subj
@@ -905,6 +920,21 @@ def _host_findings(
 
     _probe_findings(out, host, state, probes, known)
     return True
+
+
+def _lapsed_for(p: Any, name: str) -> str:
+    """What DANE-EE lets pass in the certificate `p` presents (DANE-08): 'has expired (see
+    SMTP-10)', 'is not valid for <name> (see SMTP-11)', both, or '' when neither applies.
+    DANE-EE(3) authentication ignores the certificate's names and dates (RFC 7671 §5.1,
+    RFC 7672 §3.1.1); the finding says which of the two other senders will trip over."""
+    expired = p.days_left is not None and p.days_left < 0
+    if expired and not p.name_ok:
+        return f"has expired and is not valid for {name} (see SMTP-10 and SMTP-11)"
+    if expired:
+        return "has expired (see SMTP-10)"
+    if not p.name_ok:
+        return f"is not valid for {name} (see SMTP-11)"
+    return ""
 
 
 def _zone_wide(answer: DnsAnswer | None) -> bool:
@@ -1215,13 +1245,13 @@ def _probe_findings(
             )
             if match.record.usage == 3:
                 # DANE-08: names and dates do not matter for DANE-EE.
-                if not p.name_ok or (p.days_left is not None and p.days_left < 0):
+                lapsed = _lapsed_for(p, host.name)
+                if lapsed:
                     out.add(
                         "DANE-08",
                         Status.INFO,
-                        f"{subj}: the certificate is expired or not valid for {host.name}, "
-                        "which DANE-EE senders ignore (RFC 7671 §5.1); other senders may "
-                        "not (see SMTP-10/SMTP-11).",
+                        f"{subj}: the certificate {lapsed}, which DANE-EE senders ignore "
+                        "(RFC 7671 §5.1); other senders may not.",
                         subject=subj,
                         evidence=ev,
                     )
