@@ -1,9 +1,9 @@
 """STARTTLS on every MX address: the shared SMTP probe and the SMTP-xx findings (checklist §9).
 
 `probe_mx(ctx, host, address)` is the one place that talks SMTP. MTA-STS (MTASTS-32..36) and DANE
-reuse its result, so each MX address is probed once per run, one connection at a time per server,
-and results are kept for a few minutes across runs because many customer domains share the same
-provider MX.
+reuse its result, so each MX address is probed once per run, one probe at a time per server (up
+to three connections at once within a probe: _staggered), and results are kept for a few minutes
+across runs because many customer domains share the same provider MX.
 
 A probe speaks SMTP itself over asyncio streams (RFC 5321 §4.1.1.1 EHLO, RFC 3207 STARTTLS), with
 SNI = the MX host name, and hands the presented chain to `checks.certs` for PKIX validation against
@@ -1276,7 +1276,7 @@ def _analyse_chain(config: CheckConfig, probe: SmtpProbe) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Sharing: once per run, one connection at a time per server, a short cross-domain cache
+# Sharing: once per run, one probe at a time per server, a short cross-domain cache
 
 _CACHE_MAX = 2048
 _cache: OrderedDict[tuple[Any, ...], tuple[float, SmtpProbe]] = OrderedDict()
@@ -1451,6 +1451,20 @@ async def _policy_context(ctx: CheckContext, hosts: list[str]) -> _Context:
     return out
 
 
+def _alias_fix(mxset: MxSet | None, host: Any, p: SmtpProbe | None, policy: _Context) -> str:
+    """SMTP-11's fix when the MX name is an alias (MX-04) of a server whose certificate names
+    the alias's target (a hoster's shared server): the MX pointed at that name, listed in the
+    policy first when senders apply one, as MTASTS-32 says it (mtasts.alias_certificate_fix);
+    '' otherwise. Under mode none no sender matches the policy's mx patterns (RFC 8461 §5),
+    so only the MX record changes."""
+    from checks import mtasts
+
+    if p is None or mxset is None or not getattr(host, "cname_target", None):
+        return ""
+    applies = policy.sts_usable and policy.sts_mode in {"enforce", "testing"}
+    return mtasts.alias_certificate_fix(mxset, host, p, policy.patterns if applies else None)
+
+
 def _pattern_matches(pattern: str, host: str) -> bool:
     from checks import mtasts
 
@@ -1526,7 +1540,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     _reachability(out, probes, ctx, mxset, reading)
     for host, probe in probes:
         if (probe.connected and not probe.could_not_check) or probe.ehlo_ok:
-            _per_probe(out, host, probe, policy, tlsa.get(host.name), ctx)
+            _per_probe(out, host, probe, policy, tlsa.get(host.name), ctx, mxset)
     _sts_patterns(out, hosts, policy)
     return out.findings
 
@@ -1771,6 +1785,7 @@ def _per_probe(
     policy: _Context,
     dane_state: Any,
     ctx: CheckContext,
+    mxset: MxSet | None = None,
 ) -> None:
     subj = p.subject
     ev = p.facts()
@@ -2021,8 +2036,13 @@ def _per_probe(
             evidence={"cipher": p.cipher, "legacy_cipher": p.legacy_cipher},
         )
 
-    certificate_findings(out, p, subj, ev, policy.enforce, dane_ok, testing=policy.testing)
-    _second_certificate(out, p, subj, policy, dane_state, ctx)
+    name_fix = _alias_fix(mxset, host, p, policy)
+    certificate_findings(
+        out, p, subj, ev, policy.enforce, dane_ok, testing=policy.testing, name_fix=name_fix
+    )
+    _second_certificate(
+        out, p, subj, policy, dane_state, ctx, _alias_fix(mxset, host, p.rsa_variant, policy)
+    )
 
     # SMTP-13: no SNI (RFC 8461 §7.1: servers MUST NOT require SNI).
     if p.no_sni_ok is False:
@@ -2193,11 +2213,13 @@ def certificate_findings(
     dane_ok: bool,
     testing: bool = False,
     label: str = "",
+    name_fix: str = "",
 ) -> None:
     """`under_sts`: an MTA-STS policy in enforce mode applies, so senders refuse delivery on
     a failed validation; `testing`: the policy is in testing mode instead. `label` names the
     key type of a server's second certificate (SmtpProbe.rsa_variant): its findings say which
-    certificate they are about.
+    certificate they are about. `name_fix`: SMTP-11's fix for a name mismatch when it is not
+    a certificate to install (_alias_fix).
 
     Only enforce makes MTA-STS senders refuse delivery (RFC 8461 §5). Under testing they report
     the failure and deliver as if there were none, so a certificate problem weighs as it does for
@@ -2475,7 +2497,8 @@ def certificate_findings(
             + sts_note,
             subject=subj,
             evidence=ev,
-            fix=f"Install {'an ' + cert_word if label else 'a certificate'} whose "
+            fix=name_fix
+            or f"Install {'an ' + cert_word if label else 'a certificate'} whose "
             f"subjectAltName includes {p.host} (a wildcard covers only one label).",
         )
     else:
@@ -2606,6 +2629,7 @@ def _second_certificate(
     policy: _Context,
     dane_state: Any,
     ctx: CheckContext,
+    name_fix: str = "",
 ) -> None:
     """SMTP-09/10/11/14/16 on the certificate a sender offering only RSA gets, when it is not
     the one the first handshake got (SmtpProbe.rsa_variant): by the same rules, saying which
@@ -2624,6 +2648,7 @@ def _second_certificate(
         _dane_ok(ctx, variant, dane_state),
         testing=policy.testing,
         label=label,
+        name_fix=name_fix,
     )
     # Marked as the second certificate's (alerts/rules.py: a later run whose RSA handshake was
     # not tested neither confirms nor clears what was seen on that certificate).
