@@ -22,8 +22,9 @@ app.autodiscover_tasks(["checks"])
 @signals.celeryd_init.connect
 def share_probes(**kwargs: object) -> None:
     """In a worker (`celery worker`, before its pool forks): STARTTLS probe results and the
-    one-connection-per-server rule are shared by every worker process, on every machine with
-    Redis (checks.tasks.SharedProbes). The CLI, the web app and tests keep them per process."""
+    one-probe-at-a-time-per-server rule (up to three connections at once within a probe) are
+    shared by every worker process, on every machine with Redis (checks.tasks.SharedProbes).
+    The CLI, the web app and tests keep them per process."""
     from checks import starttls
     from checks.tasks import SharedProbes
 
