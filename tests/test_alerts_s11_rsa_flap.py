@@ -148,7 +148,8 @@ def result_of(server: Server, now: datetime, score_version: int = scoring.SCORE_
 
         await ctx.once("mtasts:validation", known)
         target = SimpleNamespace(mode="enforce", fix="")
-        await mtasts._validation_findings(ctx, None, mxset, [host], Status.FAIL, sts, target)  # type: ignore[arg-type]
+        state = mtasts.MtaStsState(patterns=[HOST])
+        await mtasts._validation_findings(ctx, state, mxset, [host], Status.FAIL, sts, target)  # type: ignore[arg-type]
 
     asyncio.run(validate())
     findings = [

@@ -135,7 +135,8 @@ def test_mtasts_32_cannot_check_an_address_whose_question_got_no_answer(
 
             await ctx.once("mx", known)  # the MX set, as mx.get_mx would have found it
             target = SimpleNamespace(mode="enforce", fix="")
-            await mtasts._validation_findings(ctx, None, mxset, [host], Status.FAIL, out, target)  # type: ignore[arg-type]
+            state = mtasts.MtaStsState(patterns=[HOST])
+            await mtasts._validation_findings(ctx, state, mxset, [host], Status.FAIL, out, target)  # type: ignore[arg-type]
             (probe,) = [p for _, p in (await mtasts.get_validation(ctx, mxset)).probes[HOST]]
             assert isinstance(probe, starttls.SmtpProbe) and probe.anon_cert == "untested"
         finally:
