@@ -225,6 +225,18 @@ def _private_embedded_state(tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Passwords in tests hash with MD5: the production hasher (PBKDF2, a million rounds) is
+    slow on purpose, 0.3–0.7 s a password on this machine, paid at every set_password and
+    password sign-in of the account tests. What is tested is what the forms and flows do with a
+    password, not the hasher; production settings keep PBKDF2 (mailsec/settings.py)."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Every test starts with an empty cache. Cached pages, fragments and rate-limit counters
