@@ -620,9 +620,16 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
                     + what_it_is(payload)
                 )
             continue
-        if any(payload == f[0] for f in found):
-            continue  # the same bytes attached twice (a client's copy, a forward of a forward)
-        found.append((payload, part.get_content_type(), part.get_filename(), owner, decoded))
+        entry = (payload, part.get_content_type(), part.get_filename(), owner, decoded)
+        same = next((i for i, f in enumerate(found) if f[0] == payload), None)
+        if same is None:
+            found.append(entry)
+        elif found[same][3] is None and owner is not None and not decoded:
+            # The same bytes attached twice (a client's copy, a forward of a forward) count
+            # once; when one copy is in a forwarded message, that copy is the one read, in
+            # the first one's place: its message's headers and DKIM signature are the
+            # reporter's (s23 F21: the forwarder attached the file before the message).
+            found[same] = entry
     if not found and dmarc:
         raise ReportRejected(
             "message holds a DMARC aggregate report (XML <feedback>, RFC 7489 §7.2), not a TLS "
@@ -1027,13 +1034,13 @@ def _forwarded_original(message: bytes, report_index: int = 0) -> bytes | None:
     """The bytes of the forwarded message the report at `report_index` was read from (see
     extract_reports), or None when the report is not in one. The report must be a part of
     that very message: a genuine signed message attached next to a forged report vouches
-    for nothing. A part of the forward itself holding the same bytes as a part of the
-    forwarded message is that part (extract_reports keeps one of the two, the first in the
-    message's order): the forwarder attached the report file too, before the forwarded
-    message (s23 F21; after it, the forwarded copy is the one kept)."""
+    for nothing. (A copy the forwarder attached too is not read: extract_reports reads the
+    forwarded message's copy of the same bytes.)"""
     try:
         report = extract_report(message, report_index)
     except ReportRejected:
+        return None
+    if not report.forwarded:
         return None
     for original in embedded_messages(message):
         try:

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from reports.mail import embedded_messages
+from reports.mail import embedded_messages, extract_reports
 from reports.models import RawReport, ReportAddress, TlsReport
 from tests.test_reports_email import (  # noqa: F401 (fixtures)
     SAMPLE,
@@ -208,3 +208,31 @@ def test_a_report_forwarded_twice_counts_by_its_reporters_signature(address, sig
     raw = RawReport.objects.get()
     assert raw.parse_status == RawReport.PARSED, raw.error
     assert raw.dkim_domain == "sender.example"
+
+
+def test_a_copy_attached_before_the_forwarded_message_reads_the_forwarded_one(
+    address, signer
+) -> None:
+    # s23 F21: the admin attached the report file and then the reporter's message. The same
+    # bytes count once, and the copy read is the forwarded message's: its headers, not the
+    # forwarder's, say who submitted it and for which domain.
+    genuine = signed_original(address, signer)
+    inner = message_from_bytes(genuine, policy=policy.SMTP)
+    report_part = next(p for p in inner.walk() if p.get_content_type().endswith("+gzip"))
+    outer = EmailMessage()
+    outer["From"] = "postmaster@example.com"
+    outer["To"] = address.mailto
+    outer["Subject"] = "Fwd: report"
+    outer["TLS-Report-Domain"] = "other.example"
+    outer["TLS-Report-Submitter"] = "mail.sender.example"
+    outer.set_content("see attached")
+    outer.add_attachment(
+        report_part.get_payload(decode=True),
+        maintype="application",
+        subtype="tlsrpt+gzip",
+        filename="report.json.gz",
+    )
+    outer.add_attachment(inner)
+    [report] = extract_reports(outer.as_bytes(policy=policy.SMTP))
+    assert report.forwarded
+    assert (report.report_domain, report.submitter) == ("example.com", "sender.example")
