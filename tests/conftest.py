@@ -126,7 +126,12 @@ def chromium() -> Iterator[Browser]:
     """Debian's chromium driven by Playwright, one per test module: starting Playwright's
     driver and the browser took about a second of CPU before every browser test when each had
     its own (some 200 of them). Each test still gets fresh contexts (cookies, storage, cache)
-    and closes them (tests.test_browser_s11_readiness.browser)."""
+    and closes them (tests.test_browser_s11_readiness.browser).
+
+    While it is open, Playwright's event loop runs in the test thread until the module ends:
+    a test of the same module that runs after a browser test and calls asyncio.run or
+    async_to_sync would meet a running loop. None does today: pytest-django runs a module's
+    plain database tests before its transactional ones (every browser test is one)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/install-system-deps.sh", pytrace=False)
     with pytest.MonkeyPatch.context() as env:
