@@ -769,6 +769,21 @@ class AlertState(models.Model):
                     )
                     change.save()
                     outcome.confirmed.append(change)
+            elif (
+                verdict == rules.Verdict.HOLDS
+                and change.recovery_seen_at is None
+                and domain.verified_at is not None
+                and change.confirmed_at is not None
+                and change.confirmed_at <= domain.verified_at
+            ):
+                # Confirmed while the domain was not verified (a run under way when control
+                # was lost): told to nobody, and never raised again while open. Still there
+                # now that it is monitored again: confirmed anew by this run, so it is told
+                # (at once, or in the digest, which reads confirmed_at).
+                change.refresh_from(obs)
+                change.confirmed_run, change.confirmed_at = run, now
+                change.save()
+                outcome.confirmed.append(change)
             elif self._follow_fix(change, verdict, run, now):
                 if change.state == Change.State.RECOVERED:
                     outcome.recovered.append(change)

@@ -255,6 +255,24 @@ class Snapshot:
         a host a second one to senders offering only RSA)."""
         return self._certificates(second=True)
 
+    def lifetime(self, host: str, not_after: str) -> float | None:
+        """Days from notBefore to notAfter of the certificate of `host` ending at `not_after`,
+        None when no finding of this run says when it began."""
+        for f in self.findings:
+            if f.get("id") not in ("MTASTS-11", "MTASTS-12", "SMTP-10"):
+                continue
+            if host_subject(f.get("subject", "")) != host:
+                continue
+            ev = f.get("evidence") or {}
+            for part in (ev, ev.get("leaf") or {}, ev.get("certificate") or {}):
+                if part.get("not_after") == not_after and part.get("not_before"):
+                    try:
+                        begins = datetime.fromisoformat(str(part["not_before"]))
+                        return _days_left(not_after, begins)
+                    except (TypeError, ValueError):
+                        continue
+        return None
+
     def first_certificates(self) -> dict[str, set[str]]:
         """certificates() without the second certificates (those only senders offering only
         RSA get)."""
@@ -306,12 +324,18 @@ def _days_left(not_after: str, now: datetime) -> float:
     return (datetime.fromisoformat(not_after) - now).total_seconds() / 86400
 
 
-def cert_threshold(days_left: float) -> int | None:
+def cert_threshold(days_left: float, lifetime: float | None = None) -> int | None:
     """The tightest warning threshold a certificate with this much time left has crossed.
-    An expired certificate is not an expiry warning: it is a fail finding of its own."""
+    An expired certificate is not an expiry warning: it is a fail finding of its own. With the
+    certificate's `lifetime` (days from notBefore to notAfter) known, a threshold in the first
+    half of that life is none: a short-lived certificate (6 days, 30 days) is within it from
+    issue or soon after, and is renewed on schedule after it (about half its life), so a
+    warning there would come with every renewal, about nothing."""
     if days_left < 0:
         return None
     for threshold in CERT_THRESHOLDS:
+        if lifetime is not None and 2 * threshold >= lifetime:
+            continue
         if days_left <= threshold:
             return threshold
     return None
@@ -653,7 +677,7 @@ def expiring_certificates(current: Snapshot) -> list[Observation]:
     first = current.first_certificates()
     for host, not_after in pairs:
         days = _days_left(not_after, current.taken_at)
-        threshold = cert_threshold(days)
+        threshold = cert_threshold(days, current.lifetime(host, not_after))
         if threshold is None:
             continue
         # Only the second certificate has this date: say which, as its findings do.
