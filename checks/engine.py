@@ -148,18 +148,22 @@ async def _not_checked(
     return findings
 
 
-async def _with_policy(ctx: CheckContext, findings: list[Finding]) -> list[Finding]:
+def _with_policy(ctx: CheckContext, findings: list[Finding]) -> list[Finding]:
     """`findings` with the fixes that need another mechanism's facts: MX-04's record pointing
     an aliased MX at its target, under an MTA-STS policy that does not list that target,
     first adds it to the policy (mtasts.alias_fix_under_policy), as senders match the name
     in the MX record (RFC 8461 §4.1). checks.mx does not fetch the policy for it; the MTA-STS
-    check has, once per run (mtasts.get_policy): only when it ran to its end (no ENGINE-01),
-    so the policy is known and nothing is asked again."""
+    check has, once per run (mtasts.get_policy). This runs after every mechanism, outside any
+    time limit, so it takes only a policy the run already has (mtasts.known_policy) and only
+    when the MTA-STS check ran to its end (no ENGINE-01): it never starts a fetch or waits for
+    one still running (a check that timed out leaves its fetch going, shielded in ctx.once)."""
     aliased = [f for f in findings if f.id == "MX-04" and f.evidence.get("cname_target")]
     ran = [f for f in findings if f.mechanism == Mechanism.MTASTS]
     if not aliased or not ran or any(f.id == "ENGINE-01" for f in ran):
         return findings
-    state = await mtasts.get_policy(ctx)
+    state = mtasts.known_policy(ctx)
+    if state is None:
+        return findings
     fixes = {id(f): mtasts.alias_fix_under_policy(f, state, ctx.domain) for f in aliased}
     # New findings, not changed ones: the progress callback may still be reading the old.
     return [
@@ -217,7 +221,7 @@ async def check_domain(
     for task in tasks:
         report.findings.extend(task.result())
     if not missing:
-        report.findings = await _with_policy(ctx, report.findings)
+        report.findings = _with_policy(ctx, report.findings)
     if lookup is not None and not lookup.done():
         # Still waiting on a resolver that did not answer (the MX mechanism has reported it).
         lookup.cancel()

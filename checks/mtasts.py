@@ -1234,7 +1234,22 @@ def policy_applied(state: MtaStsState) -> bool:
 
 async def get_policy(ctx: CheckContext) -> MtaStsState:
     """The domain's MTA-STS state as an RFC 8461 sender would see it; once per run."""
-    return await ctx.once("mtasts", lambda: _build_state(ctx))
+    return await ctx.once(_POLICY_KEY, lambda: _build_state(ctx))
+
+
+_POLICY_KEY = "mtasts"
+
+
+def known_policy(ctx: CheckContext) -> MtaStsState | None:
+    """The run's MTA-STS state if get_policy has built it already (without an error), else
+    None: starts no fetch and waits for none. For code that runs after the mechanisms, outside
+    their time limits (checks.engine._with_policy). CheckContext has no public way to look
+    into its once() cache without filling it, hence the private read."""
+    future = ctx._memo.get(_POLICY_KEY)
+    if future is None or not future.done() or future.cancelled() or future.exception():
+        return None
+    state = future.result()
+    return state if isinstance(state, MtaStsState) else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -3163,7 +3178,7 @@ def alias_fix_under_policy(finding: Finding, state: MtaStsState, domain: str) ->
     if (
         finding.id != "MX-04"
         or not target
-        or f" {target}." not in finding.fix  # a dangling alias: no record to point at it
+        or finding.evidence.get("cname_dangling")  # no record can point the MX at it
         or not state.usable
         or state.mode not in {"enforce", "testing"}
         or any(policy_matches(p, target) for p in state.patterns)

@@ -870,7 +870,8 @@ def _host_rules(
                 "which does not exist (a dangling alias); RFC 2181 §10.3 forbids aliases as MX "
                 "targets. Point the MX directly at the real mail server's host name.",
                 subject=host.name,
-                evidence=ev,
+                # No record can point the MX at the target (mtasts.alias_fix_under_policy).
+                evidence={**ev, "cname_dangling": True},
                 fix=f"{mx.answer.name}. MX {host.preference} <your mail server's host name>.",
             )
         elif host.cname_target:

@@ -584,12 +584,20 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     mxset = await mx.get_mx(ctx)
     subject = f"_smtp._tls.{ctx.domain}"
     if mxset.null_mx:
-        out.add(
-            "TLSRPT-01",
-            Status.NA,
-            f"{ctx.domain} accepts no mail (null MX), so TLS reporting does not apply.",
-            subject=subject,
-        )
+        summary = f"{ctx.domain} accepts no mail (null MX), so TLS reporting does not apply."
+        left = await _left_over(ctx)
+        if left is None:
+            out.add("TLSRPT-01", Status.NA, summary, subject=subject)
+        else:  # still "does not apply", as MTASTS-01 for its leftovers: not scored
+            words, fix, evidence = left
+            out.add(
+                "TLSRPT-01",
+                Status.NA,
+                f"{summary} {words}",
+                subject=subject,
+                evidence=evidence,
+                fix=fix,
+            )
         return out.findings
     # No MX, its own address takes no mail (a website, a parked name), and nothing says it
     # sends: MX-01 offers the records of a domain that receives no mail (mx.advises_no_mail,
@@ -712,6 +720,45 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         for finding in out.findings:
             finding.fix = _at_alias_target(finding.fix, ctx.domain, state.answer.cnames[-1])
     return out.findings
+
+
+async def _left_over(ctx: CheckContext) -> tuple[str, str, dict[str, Any]] | None:
+    """For a null-MX domain (TLSRPT-01 "does not apply"): the words, fix and evidence about a
+    TLS-RPT record still published at _smtp._tls, left over from when the domain took mail;
+    None when none is (or the lookup failed: nothing to say then either).
+
+    Deleting it is the whole fix. TLS-RPT reports are about the TLS sessions senders open to
+    deliver mail to the domain (RFC 8460 §3, §4); with a null MX no sender delivers (RFC 7505
+    §3), so none has anything to report, and no policy is cached that a withdrawal must wait
+    out, unlike MTA-STS's (MTASTS-01)."""
+    state = await get_record(ctx)
+    if state.status in {"absent", "error"} or not state.candidates:
+        return None
+    name = f"_smtp._tls.{ctx.domain}"
+    several = len(state.candidates) > 1
+    record = f"TLS-RPT records ({name}) are" if several else f"TLS-RPT record ({name}) is"
+    words = (
+        f"Its {record} left over from when it took mail: TLS reports are about mail "
+        "delivered to the domain (RFC 8460), and while the null MX stands no sender delivers "
+        f"any (RFC 7505 §3), so none sends a report; {'they' if several else 'it'} can be "
+        "deleted."
+    )
+    s = "s" if several else ""
+    tail = (
+        "No sender reports TLS for a domain that takes no mail, so no report is lost; if the "
+        "domain takes mail again, publish a TLS-RPT record again with its MX records."
+    )
+    if state.answer.cnames:  # the records are the alias target's: the alias is what goes
+        target = state.answer.cnames[-1]
+        listed = "\n".join(txt_fix(target, r.raw) for r in state.candidates)
+        fix = (
+            f"Delete the alias {name} (a CNAME to {target}), and tell whoever runs {target} "
+            f"that {ctx.domain} no longer needs the record{s} there:\n{listed}\n{tail}"
+        )
+    else:
+        listed = "\n".join(txt_fix(name, r.raw) for r in state.candidates)
+        fix = f"Delete the TLS-RPT record{s} at {name}:\n{listed}\n{tail}"
+    return words, fix, state.answer.evidence()
 
 
 def _alias_note(domain: str, answer: DnsAnswer) -> str:
