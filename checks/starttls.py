@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import contextvars
 import hashlib
+import math
 import ssl
 import time
 import warnings
@@ -505,12 +506,6 @@ class _Session:
         self.probe.connections += 1
         return _Conn(reader, writer, self.config.timeout)
 
-    async def greet(self, conn: _Conn) -> tuple[int, list[str]]:
-        code, lines = await conn.reply("its greeting")
-        if code != 220:
-            return code, lines
-        return await conn.command(f"EHLO {self.config.ehlo_name}")
-
 
 async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
     config = ctx.config
@@ -773,6 +768,13 @@ class _Side:
     # The server answered our ClientHello with a ServerHello (in this handshake or the one
     # _again_if_dropped tried before it): a hang-up after that is no refusal of what we offered.
     server_hello: bool = False
+    # Turned away before the greeting: a 421 greeting, or the connection refused, reset or
+    # closed before one (a server's limit on connections per client), while another of the
+    # probe's extra handshakes had a connection open, or had just closed one (_Crowd.crowded):
+    # tried once more alone (_retried_alone).
+    crowded: bool = False
+    # Turned away so (whether or not another connection was open): see `crowded`.
+    turned_away: bool = False
 
     @property
     def dropped(self) -> bool:
@@ -831,14 +833,28 @@ async def _side_session(
     anonymous suites (`no_anon`, the certificate of a server preferring them)."""
     out = _Side()
     session = _Session(probe, ctx.config, ctx)
+    crowd = _crowd.get()
     try:
         conn = await session.open()
-    except (OSError, TimeoutError, net.TargetRefused):
+    except (OSError, TimeoutError, net.TargetRefused) as exc:
+        if isinstance(exc, ConnectionError) and crowd is not None:
+            out.turned_away, out.crowded = True, crowd.crowded()
         return out
     finally:
         _connected()
+    mine = crowd.opening() if crowd is not None else None
     try:
-        code, _ = await session.greet(conn)
+        try:
+            code, _ = await conn.reply("its greeting")
+        except ConnectionError:  # closed or reset before any greeting (_Closed too)
+            code = 421
+        if code == 421:
+            out.turned_away = True
+            out.crowded = crowd is not None and mine is not None and crowd.had_company(mine)
+            return out
+        if code != 220:
+            return out
+        code, _ = await conn.command(f"EHLO {ctx.config.ehlo_name}")
         if code != 250:
             return out
         if inject:
@@ -900,7 +916,11 @@ async def _side_session(
     except (TimeoutError, ConnectionError, OSError, _ProtocolError):
         return out
     finally:
-        await conn.close()
+        try:
+            await conn.close()
+        finally:
+            if crowd is not None:
+                crowd.closed()
 
 
 def _handshake_timed_out(exc: BaseException) -> bool:
@@ -956,25 +976,136 @@ def _connected() -> None:
         signal()
 
 
-async def _staggered(parts: list[Callable[[], Awaitable[None]]]) -> None:
+# A server counts a connection of ours until it has noticed the end of it (Postfix's anvil is
+# told by the smtpd process, Exim's daemon when it reaps the child): one closed less than this
+# long before another opened may still have been counted against it (_Crowd.had_company), and a
+# retry alone waits until this long after the last close (_retried_alone).
+_SETTLE_SECONDS = 0.25
+
+
+class _Crowd:
+    """The parts of one _staggered run: how many of their connections are open, and which
+    parts are still running (`busy`), so that a handshake a server turned away because of
+    the others (a cap on connections per client at once: Postfix
+    smtpd_client_connection_count_limit, Exim smtp_accept_max_per_host) is tried once more
+    alone, after them (_retried_alone)."""
+
+    def __init__(self, parts: int, until: float) -> None:
+        self.busy = parts  # parts neither finished nor waiting for their turn alone
+        self.open = 0
+        self.opened = 0
+        self.last_closed = -math.inf  # when a connection of ours last closed (monotonic)
+        self.until = until  # the probe's budget for optional questions ends (monotonic)
+        # A retry alone was turned away too: the server refuses us, not our crowd.
+        self.refused_alone = False
+        self._waiting: set[int] = set()  # the parts waiting for their turn alone
+        self._changed = asyncio.Event()
+
+    def crowded(self) -> bool:
+        """Another connection of ours is open, or closed too lately to be sure the server
+        has noticed."""
+        return self.open > 0 or time.monotonic() - self.last_closed < _SETTLE_SECONDS
+
+    def opening(self) -> tuple[bool, int]:
+        """A part's connection opened: whether it was crowded then, and its number."""
+        crowded = self.crowded()
+        self.open += 1
+        self.opened += 1
+        return crowded, self.opened
+
+    def had_company(self, mine: tuple[bool, int]) -> bool:
+        """This connection was crowded when it opened, or another opened since."""
+        crowded, number = mine
+        return crowded or self.opened > number
+
+    def closed(self) -> None:
+        self.open -= 1
+        self.last_closed = time.monotonic()
+
+    def done(self) -> None:
+        self.busy -= 1
+        self._changed.set()
+
+    async def wait_alone(self, part: int) -> None:
+        """Wait until every other part has finished or waits as well, then go, in the order
+        of the parts (the order the server first saw them in), one at a time: the others
+        wait until this part has finished."""
+        self.done()
+        self._waiting.add(part)
+        try:
+            while self.busy or min(self._waiting) != part:
+                self._changed.clear()
+                await self._changed.wait()
+        finally:
+            self._waiting.discard(part)
+            self.busy += 1
+
+
+# Set by each part of _staggered while it runs: its run's _Crowd and its place among the parts.
+_crowd: contextvars.ContextVar[_Crowd | None] = contextvars.ContextVar("_crowd", default=None)
+_part: contextvars.ContextVar[int] = contextvars.ContextVar("_part", default=0)
+
+
+def _retried_alone(
+    session: Callable[[], Awaitable[_Side]],
+) -> Callable[[], Awaitable[_Side]]:
+    """`session` (one extra handshake), tried once more if the server turned it away before
+    its greeting while another of the probe's handshakes was connected (_Side.crowded): after
+    the other parts of _staggered have finished, alone, and only within the probe's budget for
+    optional questions (TLS12_QUESTION_WITHIN), which also cuts the retry short: an answer
+    not in by then is "not tested", as before, never a refusal. No retry once a retry alone
+    was turned away as well (the server then refuses us whatever else is open: lab f34); so a
+    server that never turns a handshake away sees no connection more."""
+
+    async def attempt() -> _Side:
+        side = await session()
+        crowd = _crowd.get()
+        if crowd is None or not side.crowded or crowd.refused_alone:
+            return side
+        left = crowd.until - time.monotonic()
+        if left <= 0:
+            return side
+        try:
+            async with asyncio.timeout(left):
+                await crowd.wait_alone(_part.get())
+                if crowd.refused_alone:  # an earlier part's retry alone was refused
+                    return side
+                await asyncio.sleep(crowd.last_closed + _SETTLE_SECONDS - time.monotonic())
+                again = await session()
+        except TimeoutError:
+            return side
+        if again.turned_away:
+            crowd.refused_alone = True
+        return again
+
+    return attempt
+
+
+async def _staggered(parts: list[Callable[[], Awaitable[None]]], until: float) -> None:
     """Run `parts` at once, but begin each only after the one before it has opened its first
     connection (or finished without one, its answer shared from an earlier name on the same
     address): they wait for their greetings together, while the server sees our connections
-    arrive in the order of `parts`, as when they ran one after another. One raising cancels
-    the others, and its exception is raised as it is (not in an ExceptionGroup)."""
+    arrive in the order of `parts`, as when they ran one after another. A handshake turned
+    away because of the others is tried once more alone before `until` (_retried_alone).
+    One raising cancels the others, and its exception is raised as it is (not in an
+    ExceptionGroup)."""
+    crowd = _Crowd(len(parts), until)
 
-    async def run(part: Callable[[], Awaitable[None]], opened: asyncio.Event) -> None:
+    async def run(index: int, part: Callable[[], Awaitable[None]], opened: asyncio.Event) -> None:
         _on_connected.set(opened.set)  # this task's own context (a copy)
+        _crowd.set(crowd)
+        _part.set(index)
         try:
             await part()
         finally:
             opened.set()
+            crowd.done()
 
     try:
         async with asyncio.TaskGroup() as group:
-            for part in parts:
+            for index, part in enumerate(parts):
                 opened = asyncio.Event()
-                group.create_task(run(part, opened))
+                group.create_task(run(index, part, opened))
                 await opened.wait()
     except BaseExceptionGroup as failed:
         raise failed.exceptions[0] from None
@@ -1026,7 +1157,9 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
         # so a server that makes every client wait for its greeting (a postscreen-style delay)
         # costs one wait for them, not four, and one counting our connections (f34: 421 after
         # two) still sees them in the order it always did. Each is asked only when it was
-        # before, and as often: no connection more.
+        # before, and as often: no connection more, save that one a server turned away
+        # because of the others (a cap on connections at once) is tried once more alone
+        # after them, within the probe's budget (_retried_alone).
 
         async def no_sni_part() -> None:
             # Without SNI, the server must still complete the handshake (RFC 8461 §7.1).
@@ -1051,7 +1184,9 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
 
             # Which protocol versions a server accepts is a property of the server (address),
             # not of the name we reached it by: once per address and run.
-            legacy = await ctx.once(f"smtp-side:legacy:{address}:{probe.port}", legacy_session)
+            legacy = await ctx.once(
+                f"smtp-side:legacy:{address}:{probe.port}", _retried_alone(legacy_session)
+            )
             probe.legacy_checked = legacy.ok is not None
             if legacy.ok and legacy.version:
                 accepted.add(legacy.version)
@@ -1079,7 +1214,7 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
                 async def tls12_twice() -> _Side:
                     # A hang-up or reset is not a refusal unless it happens again: only a TLS
                     # alert (or two dropped handshakes) says TLS 1.2 is refused.
-                    return await _again_if_dropped(tls12_session)
+                    return await _again_if_dropped(_retried_alone(tls12_session))
 
                 tls12 = await ctx.once(f"smtp-side:tls12:{address}:{probe.port}", tls12_twice)
                 # ok is None when the handshake was never reached or did not finish in time.
@@ -1090,7 +1225,8 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
             # and not at all when the server refused TLS 1.2 (SmtpProbe.refuses_tls12).
             await _rsa_certificate(ctx, probe, started)
 
-        await _staggered([no_sni_part, legacy_part, tls12_then_rsa_part])
+        until = started + TLS12_QUESTION_WITHIN * ctx.config.timeout
+        await _staggered([no_sni_part, legacy_part, tls12_then_rsa_part], until)
         if probe.rsa_cert in {"same", "other"}:
             accepted.add("TLSv1.2")
         probe.tls_versions_accepted = sorted(accepted, key=_version_rank)
@@ -1104,19 +1240,25 @@ async def _no_sni_side(ctx: CheckContext, probe: SmtpProbe) -> _Side:
     is done once per address and run: 20 MX names on one server cost one such connection.
     The certificate question uses it as its control (_certificate_question)."""
 
-    async def no_sni() -> _Side:
+    async def injecting() -> _Side:
         async with ctx.connections:
-            side = await _side_session(ctx, probe, sni=None, legacy=False, inject=True)
-            if side.ok is False or side.refused_pipelining:
-                # The injection probe may have upset the server, or it refused the
-                # pipelined STARTTLS outright: retry plainly once, keeping what the
-                # injection probe learnt.
-                refused = side.refused_pipelining
-                side = await _side_session(ctx, probe, sni=None, legacy=False, inject=False)
-                # The 5xx was about the pipelining only if STARTTLS alone was taken: a
-                # server refusing every STARTTLS now (out of sessions) proved nothing.
-                if refused and side.ok is not None:
-                    side.injected, side.refused_pipelining = False, True
+            return await _side_session(ctx, probe, sni=None, legacy=False, inject=True)
+
+    async def plainly() -> _Side:
+        async with ctx.connections:
+            return await _side_session(ctx, probe, sni=None, legacy=False, inject=False)
+
+    async def no_sni() -> _Side:
+        side = await _retried_alone(injecting)()
+        if side.ok is False or side.refused_pipelining:
+            # The injection probe may have upset the server, or it refused the pipelined
+            # STARTTLS outright: retry plainly once, keeping what the injection probe learnt.
+            refused = side.refused_pipelining
+            side = await _retried_alone(plainly)()
+            # The 5xx was about the pipelining only if STARTTLS alone was taken: a server
+            # refusing every STARTTLS now (out of sessions) proved nothing.
+            if refused and side.ok is not None:
+                side.injected, side.refused_pipelining = False, True
         return side
 
     return await ctx.once(f"smtp-side:nosni:{probe.address}:{probe.port}", no_sni)
@@ -1204,7 +1346,7 @@ async def _rsa_certificate(ctx: CheckContext, probe: SmtpProbe, started: float) 
 
     async def rsa_twice() -> _Side:
         # As for the TLS 1.2 question: a hang-up is asked once more before it counts.
-        return await _again_if_dropped(rsa_session)
+        return await _again_if_dropped(_retried_alone(rsa_session))
 
     # A server may choose its certificates by SNI, so each name could have an RSA certificate
     # of its own; but names whose first handshake got the very same leaf are served by key
