@@ -2326,6 +2326,17 @@ def _versions(
         )
 
 
+def _expiry_threshold(leaf: certs.CertFacts, days: int, part: int) -> float:
+    """SMTP-10's "expires soon" line: `days`, or 1/`part` of the certificate's life when that
+    is less. A six-day certificate (Let's Encrypt's short-lived profile), renewed every few
+    days, always has under 14 days left: it is warned about under a third of its life left
+    and told as info under half, while a 90-day one reads as before (14 and 30 days)."""
+    starts, ends = _parse_time(leaf.not_before), _parse_time(leaf.not_after)
+    if starts is None or ends is None or ends <= starts:
+        return days
+    return min(days, (ends - starts).total_seconds() / 86400 / part)
+
+
 def _parse_time(text: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
@@ -2572,7 +2583,7 @@ def certificate_findings(
             subject=subj,
             evidence={"not_before": leaf.not_before, "not_after": leaf.not_after},
         )
-    elif days is not None and days < 14:
+    elif days is not None and days < _expiry_threshold(leaf, 14, 3):
         out.add(
             "SMTP-10",
             Status.WARN,
@@ -2581,7 +2592,7 @@ def certificate_findings(
             evidence=ev,
             fix=f"Renew the {cert_word} of {p.host} now.",
         )
-    elif days is not None and days < 30:
+    elif days is not None and days < _expiry_threshold(leaf, 30, 2):
         out.add(
             "SMTP-10",
             Status.INFO,
