@@ -2606,7 +2606,9 @@ def certificate_findings(
             Status.PASS,
             f"The certificate of {subj} is valid for {days} more days.",
             subject=subj,
-            evidence={"not_after": leaf.not_after},
+            # notBefore too: the alert rules read the certificate's life from it (a
+            # short-lived one passes here with under 14 days left).
+            evidence={"not_before": leaf.not_before, "not_after": leaf.not_after},
         )
 
     # SMTP-11: SAN DNS-ID for the MX name (RFC 8461 §4.2, RFC 9525).
