@@ -151,7 +151,11 @@ class AlertSetting(models.Model):
 
     @classmethod
     def set_mode(cls, user: User, domain: Domain, mode: str) -> None:
-        cls.objects.update_or_create(user=user, domain=domain, defaults={"mode": mode})
+        with transaction.atomic():
+            before = cls.mode_for(user, domain)
+            cls.objects.update_or_create(user=user, domain=domain, defaults={"mode": mode})
+            if before == cls.Mode.DIGEST and mode == cls.Mode.IMMEDIATE:
+                Notification.tell_what_the_digest_owed(user, [domain])
 
     @classmethod
     def set_mode_for_team(cls, user: User, team: Team, mode: str) -> int:
@@ -160,10 +164,18 @@ class AlertSetting(models.Model):
         domains the team has (an MSP's hundreds were three queries each)."""
         with transaction.atomic():
             before = cls.default_mode(user, team)
+            if mode == cls.Mode.IMMEDIATE:
+                domains = list(Domain.objects.filter(team=team, verified_at__isnull=False))
+                modes = cls.modes_for(user, domains)
+                leaving_digest = [d for d in domains if modes[d.pk] == cls.Mode.DIGEST]
+            else:
+                leaving_digest = []
             mine = cls.objects.filter(user=user, domain__team=team)
             # update() leaves auto_now alone; one UPDATE … WHERE id IN (SELECT …).
             updated = mine.exclude(mode=mode).update(mode=mode, updated=timezone.now())
             created = cls._add_missing(user, team, mode)
+            if leaving_digest:
+                Notification.tell_what_the_digest_owed(user, leaving_digest)
         # A domain without a row had the default: it changed only if that differs.
         return updated + (created if before != mode else 0)
 
@@ -1133,13 +1145,12 @@ class Notification(models.Model):
         )
 
     @classmethod
-    def make_digest(cls, user: User | TeamAlertAddress, now: datetime) -> Notification | None:
-        """Today's digest for `user` (or a team's extra address), or None when there is
-        nothing to tell or it exists."""
-        # From the last digest that was told (sent) or was not to be (skipped: digests turned
-        # off): one given up after failed sends told nothing, so its changes are told again.
-        # Earlier digests are settled by now (every retry falls within the day). With none
-        # told yet, from where the first digest began (a day before it), else a day back.
+    def _digest_since(cls, user: User | TeamAlertAddress, now: datetime) -> datetime:
+        """Where `user`'s next digest starts: from the last digest that was told (sent) or was
+        not to be (skipped: digests turned off): one given up after failed sends told nothing,
+        so its changes are told again. Earlier digests are settled by now (every retry falls
+        within the day). With none told yet, from where the first digest began (a day before
+        it), else a day back; never more than a week back."""
         digests = cls.objects.filter(
             **addressed_to(user), kind=cls.Kind.DIGEST, covers_until__isnull=False
         )
@@ -1155,7 +1166,50 @@ class Notification(models.Model):
             since = (first.covers_until if first and first.covers_until else now) - timedelta(
                 days=1
             )
-        since = max(since, now - timedelta(days=7))  # never a month of news in one email
+        return max(since, now - timedelta(days=7))  # never a month of news in one email
+
+    @classmethod
+    def tell_what_the_digest_owed(cls, user: User, domains: list[Domain]) -> list[Notification]:
+        """`user` switched `domains` from the daily digest to "email me at once": the problems
+        confirmed since their last digest and still open were due in the next digest, which
+        now leaves these domains out, and no alert told them (they were on the digest then).
+        One alert email per domain tells them now, sent after commit (s23a T11: a problem
+        confirmed at 06:33, a switch before the 07:00 digest, and nobody told that person)."""
+        from mailsec.alerts.tasks import enqueue_send
+
+        if not user.email:
+            return []
+        now = timezone.now()
+        since = cls._digest_since(user, now)
+        owed = Change.objects.filter(
+            domain__in=[d for d in domains if d.is_verified],
+            confirmed_at__gt=since,
+            confirmed_at__lte=now,
+            recovered_at__isnull=True,
+        ).order_by("domain_id", "confirmed_at")
+        told = cls.told(user, owed)
+        by_domain: dict[int, list[Change]] = {}
+        for change in owed:
+            if change.pk not in told:
+                by_domain.setdefault(change.domain_id, []).append(change)
+        out = []
+        for domain in domains:
+            mine = by_domain.get(domain.pk)
+            if not mine:
+                continue
+            n = cls.objects.create(
+                **addressed_to(user), domain=domain, kind=cls.Kind.ALERT, to_address=user.email
+            )
+            n.changes.set(mine)
+            out.append(n)
+            transaction.on_commit(lambda n=n: enqueue_send(n))
+        return out
+
+    @classmethod
+    def make_digest(cls, user: User | TeamAlertAddress, now: datetime) -> Notification | None:
+        """Today's digest for `user` (or a team's extra address), or None when there is
+        nothing to tell or it exists."""
+        since = cls._digest_since(user, now)
         confirmed, recovered = cls.digest_events(user, since, now)
         # A problem confirmed and fixed since the last digest leaves nothing to do: it is
         # neither new nor "fixed" (no email told of it). One confirmed before that is "fixed"
