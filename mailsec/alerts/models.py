@@ -1055,7 +1055,6 @@ class Notification(models.Model):
     def queue(cls, domain: Domain, changes: Iterable[Change], kind: str) -> list[Notification]:
         """One email per person who wants immediate alerts for `domain`, and per extra
         address of its team that does (TeamAlertAddress.receiving), sent after commit."""
-        from mailsec.alerts.tasks import enqueue_send
 
         changes = list(changes)
         out = []
@@ -1073,13 +1072,22 @@ class Notification(models.Model):
                 mine = [c for c in changes if c.pk in told]
                 if not mine:
                     continue
-            n = cls.objects.create(
-                **addressed_to(recipient), domain=domain, kind=kind, to_address=recipient.email
-            )
-            n.changes.set(mine)
-            out.append(n)
-            transaction.on_commit(lambda n=n: enqueue_send(n))
+            out.append(cls._queue_one(recipient, domain, kind, mine))
         return out
+
+    @classmethod
+    def _queue_one(
+        cls, recipient: User | TeamAlertAddress, domain: Domain, kind: str, changes: list[Change]
+    ) -> Notification:
+        """One email about `changes` of `domain` to `recipient`, sent after commit."""
+        from mailsec.alerts.tasks import enqueue_send
+
+        n = cls.objects.create(
+            **addressed_to(recipient), domain=domain, kind=kind, to_address=recipient.email
+        )
+        n.changes.set(changes)
+        transaction.on_commit(lambda: enqueue_send(n))
+        return n
 
     @classmethod
     def told(cls, user: User | TeamAlertAddress, changes: Iterable[Change]) -> set[int]:
@@ -1175,7 +1183,6 @@ class Notification(models.Model):
         now leaves these domains out, and no alert told them (they were on the digest then).
         One alert email per domain tells them now, sent after commit (s23a T11: a problem
         confirmed at 06:33, a switch before the 07:00 digest, and nobody told that person)."""
-        from mailsec.alerts.tasks import enqueue_send
 
         if not user.email:
             return []
@@ -1197,12 +1204,7 @@ class Notification(models.Model):
             mine = by_domain.get(domain.pk)
             if not mine:
                 continue
-            n = cls.objects.create(
-                **addressed_to(user), domain=domain, kind=cls.Kind.ALERT, to_address=user.email
-            )
-            n.changes.set(mine)
-            out.append(n)
-            transaction.on_commit(lambda n=n: enqueue_send(n))
+            out.append(cls._queue_one(user, domain, cls.Kind.ALERT, mine))
         return out
 
     @classmethod
