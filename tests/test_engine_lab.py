@@ -80,6 +80,36 @@ def assert_rows(
         assert hits, (check_id, status, words, describe(report))
 
 
+def blind_params(labels: Iterable[str], gaps: dict[str, tuple[str, ...]]) -> list[Any]:
+    """A blind round's scenario labels as test parameters: one the engine still reads
+    otherwise (`gaps`: label -> (why, …)) runs as a strict xfail naming why, so it turns into
+    a failure the day it is fixed."""
+    return [
+        pytest.param(label, marks=pytest.mark.xfail(strict=True, reason=gaps[label][0]))
+        if label in gaps
+        else label
+        for label in labels
+    ]
+
+
+def assert_blind_reading(
+    report: DomainReport,
+    *,
+    fail: Iterable[str],
+    warn: Iterable[str],
+    error: Iterable[str] = (),
+    rows: Iterable[tuple[str, Status, Iterable[str]]] = (),
+) -> None:
+    """A blind round's expectation of one scenario: exactly these ids fail, warn and could
+    not be checked, and each row names a finding that says what it must."""
+    assert not report.error, report.error
+    found = {(f.id, f.status) for f in report.findings}
+    assert {i for i, s in found if s == Status.FAIL} == set(fail), describe(report)
+    assert {i for i, s in found if s == Status.WARN} == set(warn), describe(report)
+    assert {i for i, s in found if s == Status.ERROR} == set(error), describe(report)
+    assert_rows(report, rows)
+
+
 def run(lab: Any, scenario: Scenario) -> DomainReport:
     config = lab_config(lab, dkim_selectors=tuple(scenario.selectors))
     return asyncio.run(check_domain(scenario.domain, config))

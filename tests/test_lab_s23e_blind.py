@@ -30,6 +30,7 @@ import pytest
 
 from checks.findings import DomainReport, Status
 from tests.lab.scenarios import Scenario, load_scenarios
+from tests.test_engine_lab import assert_blind_reading, blind_params
 
 P, INFO, W, F, E = Status.PASS, Status.INFO, Status.WARN, Status.FAIL, Status.ERROR
 
@@ -204,23 +205,13 @@ def _run(lab: Any, scenario: Scenario) -> DomainReport:
 
 
 @pytest.mark.lab
-@pytest.mark.parametrize(
-    "label",
-    [
-        pytest.param(label, marks=pytest.mark.xfail(strict=True, reason=ENGINE_GAPS[label][0]))
-        if label in ENGINE_GAPS
-        else label
-        for label in BY_LABEL
-    ],
-)
+@pytest.mark.parametrize("label", blind_params(BY_LABEL, ENGINE_GAPS))
 def test_s23e_scenario_reads_as_expected(lab: Any, label: str) -> None:
-    from tests.test_engine_lab import assert_rows, describe
-
     blind = BY_LABEL[label]
-    report = _run(lab, SCENARIOS[label])
-    assert not report.error, report.error
-    found = {(f.id, f.status) for f in report.findings}
-    assert {i for i, s in found if s == F} == blind.fail, describe(report)
-    assert {i for i, s in found if s == W} == blind.warn, describe(report)
-    assert {i for i, s in found if s == E} == blind.error, describe(report)
-    assert_rows(report, blind.rows)
+    assert_blind_reading(
+        _run(lab, SCENARIOS[label]),
+        fail=blind.fail,
+        warn=blind.warn,
+        error=blind.error,
+        rows=blind.rows,
+    )
