@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -119,12 +120,23 @@ def _record(check_id: str, mech: Mechanism, name: str, state: str, value: str) -
     return Finding(check_id, Status.INFO, mech, f"{name} has no record.", name, ev)
 
 
-def result_for(domain: str, world: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """A stored run's data for `domain` as `world` describes it (see the JSON's worlds)."""
+def result_for(
+    domain: str,
+    world: dict[str, Any],
+    now: datetime,
+    probe: Callable[[str, str, str, datetime], starttls.SmtpProbe] | None = None,
+    *,
+    mode_finding: bool = False,
+) -> dict[str, Any]:
+    """A stored run's data for `domain` as `world` describes it (see the JSON's worlds): MTA-STS
+    in mode enforce (sts "pass") or testing (sts "testing", round s23a), the probes from
+    `probe` (this module's probe_of unless given) and, with `mode_finding`, MTASTS-33."""
+    probe = probe or probe_of
     version = scoring.SCORE_VERSION + int(world.get("version", 0))
     hosts_spec = world.get("mx", {"mx1": {"v4": "good"}})
     patterns = [f"{p}.{domain}" for p in world.get("patterns", ["mx1"])]
     sts, rpt = world.get("sts", "pass"), world.get("rpt", "pass")
+    mode = {"pass": "enforce", "testing": "testing"}.get(sts)
     ctx = CheckContext(domain, CheckConfig(allow_private_targets=True))
     hosts, probes = [], []
     for i, (short, addresses) in enumerate(sorted(hosts_spec.items()), start=1):
@@ -133,13 +145,12 @@ def result_for(domain: str, world: dict[str, Any], now: datetime) -> dict[str, A
         for family, state in sorted(addresses.items()):
             address = f"192.0.2.{i}" if family == "v4" else f"2001:db8::{i}"
             addrs.append(address)
-            probes.append((SimpleNamespace(name=name), probe_of(name, address, state, now)))
+            probes.append((SimpleNamespace(name=name), probe(name, address, state, now)))
         hosts.append(mx.MxHost(name=name, preference=10 * i, addresses=addrs))
     mxset = mx.MxSet(answer=None, hosts=hosts)  # type: ignore[arg-type]
-    under_sts = sts == "pass"
     policy = (
-        starttls._Context(sts_mode="enforce", sts_usable=True, patterns=patterns)
-        if under_sts
+        starttls._Context(sts_mode=mode, sts_usable=True, patterns=patterns)
+        if mode
         else starttls._Context()
     )
     smtp = Collector(Mechanism.SMTP)
@@ -148,8 +159,9 @@ def result_for(domain: str, world: dict[str, Any], now: datetime) -> dict[str, A
         if (probe.connected and not probe.could_not_check) or probe.ehlo_ok:
             starttls._per_probe(smtp, host, probe, policy, None, ctx)
 
+    severity = Status.FAIL if mode == "enforce" else Status.WARN
     sts_findings = Collector(Mechanism.MTASTS)
-    if under_sts:
+    if mode:
         by_host: dict[str, list[tuple[str, Any]]] = {}
         for host, probe in probes:
             by_host.setdefault(host.name, []).append((probe.address, probe))
@@ -164,14 +176,14 @@ def result_for(domain: str, world: dict[str, Any], now: datetime) -> dict[str, A
                 return validation
 
             await ctx.once("mtasts:validation", known)
-            target = SimpleNamespace(mode="enforce", fix="")
+            target = SimpleNamespace(mode=mode, fix="")
             matched = [h for h in hosts if h.name in patterns]
             await mtasts._validation_findings(
                 ctx,
                 mtasts.MtaStsState(patterns=list(patterns)),
                 mxset,
                 matched,
-                Status.FAIL,
+                severity,
                 sts_findings,
                 target,  # type: ignore[arg-type]
             )
@@ -182,26 +194,43 @@ def result_for(domain: str, world: dict[str, Any], now: datetime) -> dict[str, A
     findings = [
         Finding("MX-01", Status.PASS, Mechanism.MX, f"{domain} has MX.", domain,
                 {"answers": [f"{h.preference} {h.name}." for h in hosts], "query": f"{domain} MX"}),
-        _record("MTASTS-01", Mechanism.MTASTS, f"_mta-sts.{domain}", sts, "v=STSv1; id=1"),
+        _record("MTASTS-01", Mechanism.MTASTS, f"_mta-sts.{domain}",
+                    "pass" if mode else sts, "v=STSv1; id=1"),
         _record("TLSRPT-01", Mechanism.TLSRPT, f"_smtp._tls.{domain}", rpt,
-                f"v=TLSRPTv1; rua=mailto:tlsrpt@{domain}"),
+                    f"v=TLSRPTv1; rua=mailto:tlsrpt@{domain}"),
         *smtp.findings,
     ]  # fmt: skip
-    if under_sts:
+    if mode and mode_finding:
+        policy_url = f"https://mta-sts.{domain}/.well-known/mta-sts.txt"
+        findings.append(
+            Finding(
+                "MTASTS-33",
+                Status.PASS if mode == "enforce" else Status.INFO,
+                Mechanism.MTASTS,
+                "Mode enforce: senders refuse to deliver over unauthenticated TLS."
+                if mode == "enforce"
+                else "Mode testing: failures are only reported, so there is no downgrade "
+                "protection yet. Switch to enforce once reports are clean.",
+                policy_url,
+                {},
+            )
+        )
+    if mode:
+        enforce = mode == "enforce"
         findings.append(
             Finding(
                 "MTASTS-30",
-                Status.FAIL if uncovered else Status.PASS,
+                severity if uncovered else Status.PASS,
                 Mechanism.MTASTS,
-                f"{', '.join(uncovered)} is not covered by the MTA-STS policy of {domain}: "
-                "senders applying it refuse to deliver there."
+                f"{', '.join(uncovered)} is not covered by the MTA-STS policy of {domain}"
+                + (": senders applying it refuse to deliver there." if enforce else ".")
                 if uncovered
                 else f"Every MX host of {domain} is covered by its MTA-STS policy.",
                 domain,
                 {"mx": names, "patterns": patterns},
                 fix="Serve the policy with a line 'mx: <host>' for every MX host and give "
                 "the record a new id."
-                if uncovered
+                if uncovered and enforce
                 else "",
             )
         )

@@ -10,21 +10,16 @@ makes them under testing), and the probe states "no-starttls" (EHLO without STAR
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from django.core import mail
 from django.test import override_settings
 
 import tests.test_alerts_s17_blind as s17
-from checks import mtasts, mx, scoring, starttls
-from checks.config import CheckConfig
-from checks.context import CheckContext
-from checks.findings import Collector, DomainReport, Finding, Mechanism, Status
+from checks import starttls
 from mailsec.alerts.models import AlertState
 
 DATA = json.loads((Path(__file__).parent / "data" / "alerts" / "s23a.json").read_text())
@@ -54,111 +49,6 @@ def probe_of(host: str, address: str, state: str, now: datetime) -> starttls.Smt
     return s17.probe_of(host, address, state, now)
 
 
-def result_for(domain: str, world: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """s17.result_for with MTA-STS in mode enforce (sts "pass") or testing, and MTASTS-33."""
-    version = scoring.SCORE_VERSION + int(world.get("version", 0))
-    hosts_spec = world.get("mx", {"mx1": {"v4": "good"}})
-    patterns = [f"{p}.{domain}" for p in world.get("patterns", ["mx1"])]
-    sts, rpt = world.get("sts", "pass"), world.get("rpt", "pass")
-    mode = {"pass": "enforce", "testing": "testing"}.get(sts)
-    ctx = CheckContext(domain, CheckConfig(allow_private_targets=True))
-    hosts, probes = [], []
-    for i, (short, addresses) in enumerate(sorted(hosts_spec.items()), start=1):
-        name = f"{short}.{domain}"
-        addrs = []
-        for family, state in sorted(addresses.items()):
-            address = f"192.0.2.{i}" if family == "v4" else f"2001:db8::{i}"
-            addrs.append(address)
-            probes.append((SimpleNamespace(name=name), probe_of(name, address, state, now)))
-        hosts.append(mx.MxHost(name=name, preference=10 * i, addresses=addrs))
-    mxset = mx.MxSet(answer=None, hosts=hosts)  # type: ignore[arg-type]
-    policy = (
-        starttls._Context(sts_mode=mode, sts_usable=True, patterns=patterns)
-        if mode
-        else starttls._Context()
-    )
-    smtp = Collector(Mechanism.SMTP)
-    starttls._reachability(smtp, probes, ctx, mxset)
-    for host, probe in probes:
-        if (probe.connected and not probe.could_not_check) or probe.ehlo_ok:
-            starttls._per_probe(smtp, host, probe, policy, None, ctx)
-
-    severity = Status.FAIL if mode == "enforce" else Status.WARN
-    sts_findings = Collector(Mechanism.MTASTS)
-    if mode:
-        by_host: dict[str, list[tuple[str, Any]]] = {}
-        for host, probe in probes:
-            by_host.setdefault(host.name, []).append((probe.address, probe))
-        verdicts = [mtasts._probe_verdict(p) for _, p in probes]
-
-        async def validate() -> None:
-            validation = mtasts.MxValidation(
-                probes=by_host, ok="fail" not in verdicts, failed="fail" in verdicts
-            )
-
-            async def known() -> mtasts.MxValidation:
-                return validation
-
-            await ctx.once("mtasts:validation", known)
-            target = SimpleNamespace(mode=mode, fix="")
-            matched = [h for h in hosts if h.name in patterns]
-            await mtasts._validation_findings(
-                ctx,
-                mtasts.MtaStsState(patterns=list(patterns)),
-                mxset,
-                matched,
-                severity,
-                sts_findings,
-                target,  # type: ignore[arg-type]
-            )
-
-        asyncio.run(validate())
-    names = [h.name for h in hosts]
-    uncovered = [n for n in names if n not in patterns]
-    findings = [
-        Finding("MX-01", Status.PASS, Mechanism.MX, f"{domain} has MX.", domain,
-                {"answers": [f"{h.preference} {h.name}." for h in hosts], "query": f"{domain} MX"}),
-        s17._record("MTASTS-01", Mechanism.MTASTS, f"_mta-sts.{domain}",
-                    "pass" if mode else sts, "v=STSv1; id=1"),
-        s17._record("TLSRPT-01", Mechanism.TLSRPT, f"_smtp._tls.{domain}", rpt,
-                    f"v=TLSRPTv1; rua=mailto:tlsrpt@{domain}"),
-        *smtp.findings,
-    ]  # fmt: skip
-    if mode:
-        policy_url = f"https://mta-sts.{domain}/.well-known/mta-sts.txt"
-        findings.append(
-            Finding(
-                "MTASTS-33",
-                Status.PASS if mode == "enforce" else Status.INFO,
-                Mechanism.MTASTS,
-                "Mode enforce: senders refuse to deliver over unauthenticated TLS."
-                if mode == "enforce"
-                else "Mode testing: failures are only reported, so there is no downgrade "
-                "protection yet. Switch to enforce once reports are clean.",
-                policy_url,
-                {},
-            )
-        )
-        findings.append(
-            Finding(
-                "MTASTS-30",
-                severity if uncovered else Status.PASS,
-                Mechanism.MTASTS,
-                f"{', '.join(uncovered)} is not covered by the MTA-STS policy of {domain}."
-                if uncovered
-                else f"Every MX host of {domain} is covered by its MTA-STS policy.",
-                domain,
-                {"mx": names, "patterns": patterns},
-            )
-        )
-        findings += sts_findings.findings
-    report = DomainReport(domain=domain, findings=findings)
-    scoring.apply(report)
-    data = report.to_dict()
-    data["score_version"] = version
-    return data
-
-
 @override_settings(
     ALERT_CONFIRM_DELAY=600,
     ALERT_SCORE_DROP=10,
@@ -177,7 +67,7 @@ class S23aBlindSequencesTestCase(s17.BlindSequencesTestCase):
         domain = self.domains[rest[0] if rest else "a.test"]
         spec = DATA["worlds"][world] if isinstance(world, str) else world
         self.clock += timedelta(minutes=11)
-        result = result_for(domain.name, spec, self.clock)
+        result = s17.result_for(domain.name, spec, self.clock, probe_of, mode_finding=True)
         run = s17.store_run(domain, result, "confirm" if kind == "c" else "scheduled", self.clock)
         with self.captureOnCommitCallbacks(execute=False):
             AlertState.observe(run)
