@@ -274,7 +274,12 @@ def kind_of(subject: str) -> str:
     SITE_ROOT="https://mailsec.example",
 )
 class BlindSequencesTestCase(BaseTestCase):
-    """Plays one sequence of the JSON file and returns what was emailed."""
+    """Plays one sequence of the JSON file and returns what was emailed. A later round
+    subclasses it with its own file (DATA), probe states (probe) and MTASTS-33 findings."""
+
+    DATA: dict[str, Any] = DATA
+    probe = staticmethod(probe_of)
+    mode_finding = False
 
     def play(self, seq: dict[str, Any]) -> list[tuple[str, str, str, datetime]]:
         first = seq["steps"][0]
@@ -310,9 +315,11 @@ class BlindSequencesTestCase(BaseTestCase):
         if what == "run":
             world, kind = args[0], args[1]
             domain = self.domains[args[2] if len(args) > 2 else "a.test"]
-            spec = DATA["worlds"][world] if isinstance(world, str) else world
+            spec = self.DATA["worlds"][world] if isinstance(world, str) else world
             self.clock += timedelta(minutes=11)
-            result = result_for(domain.name, spec, self.clock)
+            result = result_for(
+                domain.name, spec, self.clock, self.probe, mode_finding=self.mode_finding
+            )
             run = store_run(domain, result, "confirm" if kind == "c" else "scheduled", self.clock)
             with self.captureOnCommitCallbacks(execute=False):
                 AlertState.observe(run)
@@ -373,7 +380,7 @@ class BlindSequencesTestCase(BaseTestCase):
         from django.db import transaction
 
         mismatches = []
-        for seq in DATA["sequences"]:
+        for seq in self.DATA["sequences"]:
             mail.outbox.clear()
             sid = transaction.savepoint()
             try:
