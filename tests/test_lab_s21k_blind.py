@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
-from checks.findings import DomainReport, Status
+from checks.findings import Status
 from tests.lab.scenarios import Scenario, load_scenarios
-from tests.test_engine_lab import assert_blind_reading, blind_params
+from tests.test_engine_lab import assert_blind_reading, blind_params, scenario_report
 
 P, INFO, W, F = Status.PASS, Status.INFO, Status.WARN, Status.FAIL
 
@@ -178,18 +178,12 @@ def test_the_set_is_complete_and_loads() -> None:
 
 
 # ------------------------------------------------------------------ the blind run
-def _run(lab: Any, scenario: Scenario) -> DomainReport:
-    from tests.test_engine_lab import scenario_report
-
-    return scenario_report(lab, scenario)
-
-
 @pytest.mark.lab
 @pytest.mark.parametrize("label", blind_params(BY_LABEL, ENGINE_GAPS))
 def test_s21k_scenario_reads_as_expected(lab: Any, label: str) -> None:
     blind = BY_LABEL[label]
     assert_blind_reading(
-        _run(lab, SCENARIOS[label]),
+        scenario_report(lab, SCENARIOS[label]),
         fail=blind.fail,
         warn=blind.warn,
         rows=blind.rows,
