@@ -76,11 +76,14 @@ def handler(state: dict[str, Any]) -> Callable[..., Reply | None]:
 
 
 @contextmanager
-def wire(state: dict[str, Any]) -> Iterator[None]:
-    """s12's wire_mx with this round's server; the challenge lookups (Domain.verify and
-    recheck_control build their own client from engine_config) ask it too."""
+def wire(
+    state: dict[str, Any], make_handler: Callable[..., Callable[..., Reply | None]] = handler
+) -> Iterator[None]:
+    """s12's wire_mx with this round's server (or the one `make_handler` builds, a later
+    round's); the challenge lookups (Domain.verify and recheck_control build their own client
+    from engine_config) ask it too."""
     original = checks.tasks.engine_config
-    with s12.wire_mx(state, handler(state)):
+    with s12.wire_mx(state, make_handler(state)):
         server_config = lookups.client().config
 
         def engine_config() -> Any:
