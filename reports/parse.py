@@ -782,6 +782,23 @@ def _nests_deeper(text: str | bytes, levels: int, start: int = 0, end: int | Non
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+# A \u escape of a UTF-16 surrogate (D800-DFFF): an escaped pair is one character, an unpaired
+# one decodes to a lone surrogate. (An escaped backslash before "ud800" matches too; the
+# decoded value tells.)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE_IGNORED = (
+    "report holds a lone surrogate (an unpaired \\ud800-\\udfff escape) in a member it does "
+    "not read, which I-JSON forbids (RFC 7493 §2.1); that member is ignored"
+)
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether a decoded JSON value holds a lone surrogate, in a member name or a string."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 class _JsonStream:
@@ -810,6 +827,9 @@ class _JsonStream:
         # whole, as the whole-document reader does (its JSON errors come first).
         self._depth = 0
         self.too_deep = False
+        # A lone surrogate was seen (told once, in warnings): the strings we keep refuse one
+        # (_Checker.text); in a member we do not read it is an I-JSON fault worth a warning.
+        self.lone_surrogate = False
 
     # --- reading text ---------------------------------------------------------------------
 
@@ -909,6 +929,13 @@ class _JsonStream:
             room = MAX_DEPTH - self._depth
             if _nests_deeper(self._buf, room, self._pos, end):
                 self.too_deep = True
+            if (
+                not self.lone_surrogate
+                and _SURROGATE_ESCAPE.search(self._buf, self._pos, end)
+                and _has_lone_surrogate(obj)
+            ):
+                self.lone_surrogate = True
+                self.warnings.append(_LONE_SURROGATE_IGNORED)
             self._pos = end
             return obj
 
@@ -1716,6 +1743,8 @@ def _loads_small(body: bytes) -> tuple[Any, list[str]]:
         raise ReportRejected(_LONG_NUMBER) from None
     if _nests_deeper(body, MAX_DEPTH):
         raise ReportRejected(_TOO_DEEP)
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(obj):
+        warnings.append(_LONE_SURROGATE_IGNORED)  # as _JsonStream.value tells it
     return obj, warnings
 
 
