@@ -16,15 +16,20 @@ may be lost and no report counted twice.
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from mailsec.domains.models import Domain
+from reports.alerts import evaluate_report
 from reports.models import RawReport, ReportAddress, TlsReport
 from reports.parse import ParsedReport
+from tests.conftest import BaseTestCase
 from tests.test_reports_email import (  # noqa: F401 (fixtures)
     _free_port,
     address,
@@ -40,6 +45,7 @@ from tests.test_reports_s12_blind import (
     sign_any,
 )
 from tests.test_reports_s13_blind import parse_pending
+from tests.test_reports_s18_dashboard_blind import dated
 from tests.test_reports_s18_mail_blind import (  # noqa: F401 (the fixture `known`)
     _deliver,
     as_received,
@@ -243,8 +249,61 @@ def test_every_case_has_its_input_and_a_door() -> None:
         "pair": ["a.json", "b.json"],
         "https": [".bin"],
         "email": [".eml"],
+        "dashboard": [],
     }
-    assert len(CASES) == 21
+    assert len(CASES) == 23
     for case_id, case in CASES.items():
         for suffix in suffixes[case["door"]]:
             assert (INPUTS / f"{case_id}{suffix}").exists(), case_id
+
+
+# --- Added after the first run: counts whose sums pass 64 bits (door "dashboard") -------------
+
+
+def _build_module() -> Any:
+    spec = importlib.util.spec_from_file_location("s24_build", INPUTS / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class TestSumsPastSixtyFourBits(BaseTestCase):
+    """alice owns example.com (verified); the reports go in through the HTTPS view, are
+    parsed and their alerts evaluated as the tasks do, then alice opens the dashboard."""
+
+    def play(self, case_id: str) -> None:
+        case = CASES[case_id]
+        domain = Domain.objects.create(
+            team=self.team, name="example.com", verified_at=timezone.now()
+        )
+        address = ReportAddress.for_domain(domain)
+        templates = _build_module().templates()
+        names = sorted(n for n in templates if n.rstrip("ab") == case_id)
+        codes = []
+        for name in names:
+            body = gzip.compress(dated(templates[name].decode()).encode(), mtime=0)
+            codes.append(_post(Client(), address.token, body).status_code)
+        assert codes == case["http"]
+        for raw in RawReport.objects.filter(parse_status=RawReport.PENDING).order_by("pk"):
+            raw.process()
+        rows = list(RawReport.objects.order_by("pk"))
+        assert [r.parse_status for r in rows] == [STATUS[s] for s in case["statuses"]], [
+            r.error for r in rows
+        ]
+        if "reason" in case:
+            assert case["reason"] in rows[-1].error, rows[-1].error
+        assert TlsReport.objects.count() == case["reports"]
+        if case.get("alerts_evaluated"):
+            for report in TlsReport.objects.order_by("pk"):
+                evaluate_report(report)
+        client = Client()
+        client.force_login(self.alice)
+        response = client.get(f"/tlsrpt/{address.token}/dashboard/")
+        assert response.status_code == case["dashboard"]
+
+    def test_it_keeps_g22_two_reports_whose_sums_pass_64_bits_readable(self) -> None:
+        self.play("G22")
+
+    def test_it_rejects_g23_failure_details_adding_up_past_64_bits(self) -> None:
+        self.play("G23")

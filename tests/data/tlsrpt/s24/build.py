@@ -10,6 +10,9 @@ rewrites the same bytes.
 * `<id>.bin` — an HTTPS body as it is POSTed (door "https").
 * `<id>.eml` — a report mail, unsigned (door "email"); the test replaces @@MAILTO@@ with the
   report address and signs it as sender.example (DKIM).
+* door "dashboard" (added after the first run): reports of a recent day, 176-189 KB of
+  repetitive JSON each, are not written out; the test calls `templates()` here, writes
+  yesterday's date for `{D-1}`, POSTs them and opens the dashboard.
 """
 
 from __future__ import annotations
@@ -380,6 +383,48 @@ def mails() -> dict[str, bytes]:
         ],
     )
     return m
+
+
+# --- Added after the first run: session counts whose sums pass 64 bits ----------------------
+
+MAX_SAFE = 2**53 - 1
+
+
+def big_day(report_id: str) -> bytes:
+    """A report of {D-1} (the test writes yesterday's date) with 600 sts entries for
+    example.com of 2^53-1 successful and 2^53-1 failed sessions each: every count an I-JSON
+    integer, each total 600 x (2^53-1), under 2^63 (C07/C08's rule)."""
+    entry = sts(MAX_SAFE, MAX_SAFE)
+    r = report(
+        [entry] * 600,
+        report_id=report_id,
+        start="{D-1}T00:00:00Z",
+        end="{D-1}T23:59:59Z",
+    )
+    return json.dumps(r, separators=(",", ":")).encode()
+
+
+def templates() -> dict[str, bytes]:
+    t: dict[str, bytes] = {}
+    # G22 two such reports of one day, from one organisation, two report-ids.
+    t["G22a"] = big_day("{D-1}_example.com_a")
+    t["G22b"] = big_day("{D-1}_example.com_b")
+    # G23 one report whose one entry lists 1,025 failure details of 2^53-1 sessions each
+    # (their sum passes 2^63 - 1), its summary 2^53-1 failed.
+    details = [
+        detail("certificate-expired", MAX_SAFE, **{"sending-mta-ip": f"203.0.113.{i % 250 + 1}"})
+        for i in range(1025)
+    ]
+    t["G23"] = json.dumps(
+        report(
+            [sts(10, MAX_SAFE, details)],
+            report_id="{D-1}_example.com_details",
+            start="{D-1}T00:00:00Z",
+            end="{D-1}T23:59:59Z",
+        ),
+        separators=(",", ":"),
+    ).encode()
+    return t
 
 
 def main() -> None:
