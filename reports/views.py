@@ -109,6 +109,7 @@ def dashboard(request: HttpRequest, token: str) -> HttpResponse:
     run = address.domain.last_run if address.domain is not None else None
     ctx = {
         **record_context(address, run),
+        "page": "domains",  # a domain's pages: the header marks Domains as the section
         "summary": summary,
         # Nothing ever received (not even a report we could not read): one empty state in
         # place of an empty chart and empty tables.
@@ -132,6 +133,7 @@ def report_detail(request: HttpRequest, token: str, report_id: uuid.UUID) -> Htt
     policies = report.policies.prefetch_related("failure_details")
     raws = list(report.raw_reports.defer("body"))
     ctx = {
+        "page": "domains",
         "address": address,
         "report": report,
         "policies": policies,

@@ -45,7 +45,7 @@ ROW_FIELDS = (
     "last_failed_at",
 )
 # Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
-ROW_VERSION = 11
+ROW_VERSION = 12
 ROW_CACHE_SECONDS = 86400
 # Pages beyond this are made every time, not cached: the page number is in the cache key.
 CACHED_PAGES = 1000

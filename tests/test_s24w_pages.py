@@ -1,0 +1,80 @@
+"""What the s24w walkthrough (an MSP admin, 28 domains) found on pages that need no browser:
+
+- the TLS reports pages (a domain's dashboard, one report) belong to the domain, yet the
+  header's "Domains" was not marked as the current section there, as it is on the domain's
+  own page and its hosting page;
+- a domain not verified yet showed a row of dashes in the domain list: after a bulk add of 25
+  domains nothing on the list said what comes next for them. Its "Worst finding" cell now
+  says that its checks start once its TXT record is published and verified.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from django.utils import timezone
+
+from mailsec.domains.models import Domain
+from reports.models import ReportAddress, TlsReport
+from tests.conftest import BaseTestCase
+from tests.test_reports_dash_s8_figures import post
+
+SAMPLE = json.loads((Path(__file__).parent / "data" / "tlsrpt" / "sample.json").read_text())
+CURRENT = re.compile(r'<a href="/domains/" aria-current="page">Domains</a>')
+
+
+class TlsReportPagesTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        domain = Domain.objects.create(
+            team=self.team, name="example.com", verified_at=timezone.now()
+        )
+        self.address = ReportAddress.for_domain(domain)
+        raw = post(self.address, SAMPLE)
+        assert raw.parse_status == "parsed", raw.error
+        self.report = TlsReport.objects.get(address=self.address)
+        self.client.force_login(self.bob)
+
+    def test_it_marks_domains_current_on_the_dashboard(self) -> None:
+        r = self.client.get(f"/tlsrpt/{self.address.token}/dashboard/")
+        self.assertEqual(r.status_code, 200)
+        self.assertRegex(r.content.decode(), CURRENT)
+
+    def test_it_marks_domains_current_on_a_report(self) -> None:
+        r = self.client.get(f"/tlsrpt/{self.address.token}/reports/{self.report.public_id}/")
+        self.assertEqual(r.status_code, 200)
+        self.assertRegex(r.content.decode(), CURRENT)
+
+    def test_it_checks_ownership(self) -> None:
+        self.client.force_login(self.charlie)
+        r = self.client.get(f"/tlsrpt/{self.address.token}/dashboard/")
+        self.assertEqual(r.status_code, 404)
+        r = self.client.get(f"/tlsrpt/{self.address.token}/reports/{self.report.public_id}/")
+        self.assertEqual(r.status_code, 404)
+
+
+class UnverifiedRowTestCase(BaseTestCase):
+    NEXT = "Checks start once its TXT record is published and verified."
+
+    def test_it_says_what_comes_next_for_an_unverified_domain(self) -> None:
+        Domain.objects.create(team=self.team, name="acme-dental.com")
+        Domain.objects.create(team=self.team, name="zulu-zoo.org", verified_at=timezone.now())
+        self.client.force_login(self.alice)
+        for url in ("/domains/", "/domains/?sort=score", "/domains/?status=unverified"):
+            html = self.client.get(url).content.decode()
+            rows = re.findall(r"<tr>.*?</tr>", html, re.S)
+            unverified = [row for row in rows if "acme-dental.com" in row]
+            self.assertEqual(len(unverified), 1, url)
+            self.assertIn(self.NEXT, unverified[0], url)
+            # Not on a verified domain's row (waiting for its first check).
+            self.assertNotIn(self.NEXT, "".join(r for r in rows if "zulu-zoo.org" in r), url)
+
+    def test_it_says_the_same_to_a_viewer(self) -> None:
+        from mailsec.accounts.models import Membership
+
+        Membership.objects.filter(team=self.team, user=self.bob).update(role=Membership.Role.VIEWER)
+        Domain.objects.create(team=self.team, name="acme-dental.com")
+        self.client.force_login(self.bob)
+        self.assertContains(self.client.get("/domains/"), self.NEXT)
