@@ -837,6 +837,10 @@ class BimiLookup:
     near: list[str]
 
 
+# 'v=BIMI1' written with other case or spaces around '=' (a record BIMI-02 discards).
+_MEANT_VERSION_RE = re.compile(r"[ \t]*v[ \t]*=[ \t]*bimi1(?=[ \t]*(;|$))", re.IGNORECASE)
+
+
 def _lookup(name: str, answer: DnsAnswer) -> BimiLookup:
     records: list[str] = []
     near: list[str] = []
@@ -882,13 +886,17 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         if look.near:
             discarded.append(look)
     for look in discarded:
+        # The record as meant: a version tag that is 'v=BIMI1' but for case or spacing ("v=bimi1",
+        # " v = BIMI1") written exactly; any other version ("v=BIMI2") is not ours to guess.
+        version = _MEANT_VERSION_RE.match(look.near[0])
         out.add(
             "BIMI-02",
             Status.FAIL,
             f"The record at {look.name} does not start with exactly 'v=BIMI1', so mail receivers "
-            "ignore it (they must not fix capitalisation): " + look.near[0],
+            f"ignore it (they must not fix capitalisation): '{look.near[0]}'.",
             subject=look.name,
             evidence={"dns": look.answer.evidence()},
+            fix=txt_fix(look.name, "v=BIMI1" + look.near[0][version.end() :]) if version else "",
         )
     if chosen is None and discarded:
         return out.findings
