@@ -26,6 +26,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
+from checks.lookalike import lookalikes
 
 MECHANISM = Mechanism.DKIM
 
@@ -163,6 +164,15 @@ def parse_tag_list(text: str) -> tuple[dict[str, str], list[str], list[str]]:
         name = name.strip(" \t\r\n")
         value = value.strip(" \t\r\n")
         if not sep or not _TAG_NAME_RE.match(name):
+            pasted = lookalikes(part, before=";".join(parts[:index]) + ";")
+            if pasted is not None and "=" in pasted.cleaned:
+                # The owner sees a pair: say which character they cannot see.
+                errors.append(
+                    f"'{pasted.cleaned.strip()}' holds {pasted.describe()}, which looks like "
+                    f"{pasted.looks_like} but is no whitespace to verifiers (RFC 6376 §3.2), "
+                    "so it is not a 'tag=value' pair: retype it by hand"
+                )
+                continue
             errors.append(f"'{part.strip()}' is not a 'tag=value' pair")
             continue
         if not _TAG_VALUE_RE.match(value):

@@ -20,6 +20,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, a_label_mailbox, normalize, quote_txt, txt_fix
 from checks.domainname import is_public_suffix, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
+from checks.lookalike import lookalikes
 from checks.mx import is_null_mx
 
 if TYPE_CHECKING:
@@ -119,6 +120,10 @@ class ParsedDmarc:
     # A DMARC tag written with ':' ("p:reject"), by tag, as written (the first one): receivers
     # ignore it (DMARC-17), but what the owner chose is plain, and the fixes write it with '='.
     mistyped: dict[str, str] = field(default_factory=dict)
+    # A DMARC tag behind a character pasted with it ("\u00a0p=reject", a no-break space after
+    # the ';'): receivers ignore the element as they do "p:reject", so it is kept in `mistyped`
+    # (written with ':' there, as the fixes read it) and here, by tag, what the character is.
+    pasted: dict[str, str] = field(default_factory=dict)
 
     def policy(self, tag: str) -> str | None:
         """A policy tag's value when valid, else None (absent or invalid)."""
@@ -197,6 +202,28 @@ def parse_dmarc(text: str) -> ParsedDmarc:
                 parsed.strays.setdefault(last_tag, []).append(part.strip(" \t\r\n"))
                 continue
             last_tag = ""
+            pasted = lookalikes(part, before=";".join(parts[:index]) + ";")
+            meant, eq, meant_value = pasted.cleaned.partition("=") if pasted else ("", "", "")
+            meant = meant.strip(" \t\r\n").lower()
+            meant_value = meant_value.strip(" \t\r\n")
+            if pasted and eq and meant in KNOWN_TAGS and meant not in parsed.mistyped:
+                # Read as written it is "not a tag=value pair"; the owner sees one. Say what
+                # the pasted character is; the fixes write the tag as meant (as 'p:reject').
+                description = pasted.describe()
+                written = f"{meant}={meant_value}"
+                parsed.problems.append(
+                    DmarcProblem(
+                        "DMARC-17",
+                        Status.WARN,
+                        f"'{written}' holds {description}: it looks like "
+                        f"{pasted.looks_like} but is not whitespace to receivers, so they do "
+                        f"not read it as the {meant} tag and ignore it. Retype it by hand.",
+                        mistyped=meant,
+                    )
+                )
+                parsed.mistyped[meant] = f"{meant}:{meant_value}"
+                parsed.pasted[meant] = description
+                continue
             problem = DmarcProblem("DMARC-17", Status.WARN, _not_a_pair(part))
             parsed.problems.append(problem)
             typed, colon, _ = part.partition(":")
@@ -1775,12 +1802,19 @@ async def _tags(
     elif "p" not in parsed.tags:
         # 'p:reject' (DMARC-17 says how to write it) is no policy to receivers, but the fix
         # publishes the policy the owner chose rather than p=none (suggested_record).
-        typed = (
-            f": the record's '{parsed.mistyped['p']}' is not read as a policy (a tag and its "
-            "value are joined by '='), so RFC 9989 receivers treat the record as p=none"
-            if "p" in parsed.mistyped
-            else ": RFC 9989 receivers treat that as p=none"
-        )
+        if "p" in parsed.pasted:
+            typed = (
+                f" receivers can read: the record's 'p={parsed.written('p')}' holds "
+                f"{parsed.pasted['p']} (see DMARC-17), so RFC 9989 receivers treat the record "
+                "as p=none"
+            )
+        elif "p" in parsed.mistyped:
+            typed = (
+                f": the record's '{parsed.mistyped['p']}' is not read as a policy (a tag and "
+                "its value are joined by '='), so RFC 9989 receivers treat the record as p=none"
+            )
+        else:
+            typed = ": RFC 9989 receivers treat that as p=none"
         repairs.offer(
             out.add(
                 "DMARC-05",

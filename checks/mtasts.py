@@ -21,6 +21,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, txt_fix
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
+from checks.lookalike import lookalikes
 
 MECHANISM = Mechanism.MTASTS
 
@@ -79,28 +80,45 @@ def looks_like_sts(text: str) -> bool:
 def parse_sts_record(raw: bytes | str) -> StsRecord:
     """Parse one `_mta-sts` TXT record (character-strings already joined). Never raises."""
     problems: list[Problem] = []
-    if isinstance(raw, bytes | bytearray):
-        if not all(b < 0x80 for b in raw):
-            problems.append(
-                Problem(
-                    "MTASTS-08",
-                    Status.FAIL,
-                    "The record contains non-ASCII bytes; RFC 8461 §3.1 requires US-ASCII.",
-                    True,
-                )
+    text = (
+        bytes(raw).decode("utf-8", errors="replace")
+        if isinstance(raw, bytes | bytearray)
+        else str(raw)
+    )
+    pasted = lookalikes(text)
+    if pasted is not None:
+        # One fault, named as what it is: read as written, the field holding the character
+        # is "not name=value" and the record "has no id", which the owner cannot see.
+        problems.append(
+            Problem(
+                "MTASTS-08",
+                Status.FAIL,
+                f"The record contains {pasted.describe()}: it looks like "
+                f"{pasted.looks_like} "
+                "but is not ASCII, and RFC 8461 §3.1 requires US-ASCII, so senders that follow "
+                "the grammar discard the record and apply no policy. Retype the record by "
+                f"hand: {pasted.cleaned.strip(_WSP)!r}.",
+                True,
             )
-        text = bytes(raw).decode("utf-8", errors="replace")
-    else:
-        text = str(raw)
-        if not text.isascii():
-            problems.append(
-                Problem(
-                    "MTASTS-08",
-                    Status.FAIL,
-                    "The record contains non-ASCII characters; RFC 8461 §3.1 requires US-ASCII.",
-                    True,
-                )
+        )
+    elif isinstance(raw, bytes | bytearray) and not all(b < 0x80 for b in raw):
+        problems.append(
+            Problem(
+                "MTASTS-08",
+                Status.FAIL,
+                "The record contains non-ASCII bytes; RFC 8461 §3.1 requires US-ASCII.",
+                True,
             )
+        )
+    elif not text.isascii():
+        problems.append(
+            Problem(
+                "MTASTS-08",
+                Status.FAIL,
+                "The record contains non-ASCII characters; RFC 8461 §3.1 requires US-ASCII.",
+                True,
+            )
+        )
     record = StsRecord(raw=text, problems=problems)
     record.strict_prefix = text.startswith("v=STSv1;")
     parts = text.split(";")
@@ -149,7 +167,9 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
         # Senders discard such a record outright; its other fields do not matter.
         return record
     seen_id = False
-    fields = parts[1:]
+    # After MTASTS-08 for pasted characters, the fields are read as the owner meant them (the
+    # discovery prefix above stays the published text's: senders key on that).
+    fields = (pasted.cleaned if pasted is not None else text).split(";")[1:]
     # A final ";" is allowed (`[sts-field-delim]`): drop the empty tail.
     if fields and fields[-1].strip(_WSP) == "":
         fields = fields[:-1]

@@ -22,6 +22,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, servfail_is_bogus, txt_fix, validation_failed
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
+from checks.lookalike import lookalikes
 from checks.mx import is_null_mx
 
 MECHANISM = Mechanism.SPF
@@ -415,7 +416,20 @@ def parse_spf(text: str) -> ParsedSpf:
     if not isinstance(text, str):
         parsed.problems.append(SpfProblem("SPF-04", Status.FAIL, "The record is not text."))
         return parsed
-    if not text.isascii():
+    pasted = lookalikes(text)
+    if pasted is not None:
+        # Named as what it is: read as written, the term holding it is "not a valid
+        # mechanism", which the owner cannot see. The terms are then read as meant.
+        parsed.problems.append(
+            SpfProblem(
+                "SPF-15",
+                Status.FAIL,
+                f"The record contains {pasted.describe()}: it looks like {pasted.looks_like} "
+                "but is not ASCII, and SPF records must be US-ASCII (RFC 7208 §3.1). Retype "
+                f"the record by hand: '{pasted.cleaned.strip()}'.",
+            )
+        )
+    elif not text.isascii():
         parsed.problems.append(
             SpfProblem(
                 "SPF-15",
@@ -435,7 +449,7 @@ def parse_spf(text: str) -> ParsedSpf:
         return parsed
     seen: dict[str, int] = {}
     after_all = False
-    for raw in text[6:].split(" "):
+    for raw in (pasted.cleaned if pasted is not None else text)[6:].split(" "):
         if not raw:
             continue
         term = _parse_term(raw, parsed.problems)

@@ -24,6 +24,7 @@ from checks import mx
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, a_label_mailbox, published_ttl, txt_fix
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
+from checks.lookalike import lookalikes
 
 MECHANISM = Mechanism.TLSRPT
 
@@ -136,6 +137,48 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
         text = bytes(raw).decode("utf-8", errors="replace")
     else:
         text = str(raw)
+    record = _parse_tlsrpt(text, text)
+    pasted = lookalikes(text)
+    if pasted is None or record.valid:
+        # A pasted character in one of several report addresses leaves the others usable:
+        # TLSRPT-06 says that address is unusable, as for any other malformed address.
+        return record
+    if any(p.check_id == "TLSRPT-04" and p.invalidates for p in record.problems):
+        # Before the version (a byte order mark): senders discard the record, as TLSRPT-04
+        # says; it names the character, which the owner cannot see.
+        record.problems = [
+            replace(
+                p,
+                message=f"{p.message} It contains {pasted.describe()}; retype it by hand: "
+                f"{pasted.cleaned.strip(_WSP)!r}.",
+            )
+            if p.check_id == "TLSRPT-04"
+            else p
+            for p in record.problems
+        ]
+        return record
+    # One fault, named as what it is: read as written, the field holding the character is
+    # "not a valid name=value field" and the record "has no rua=", which the owner cannot see.
+    # The fields are then read as the owner meant them; the record stays invalid.
+    meant = _parse_tlsrpt(text, pasted.cleaned)
+    meant.problems.insert(
+        0,
+        Problem(
+            "TLSRPT-09",
+            Status.FAIL,
+            f"The record contains {pasted.describe()}: it looks like {pasted.looks_like} but "
+            "is not ASCII, which the grammar of RFC 8460 §3 does not allow there, so senders "
+            "that follow it find the record invalid and send no reports. Retype the record "
+            f"by hand: {pasted.cleaned.strip(_WSP)!r}.",
+            True,
+        ),
+    )
+    return meant
+
+
+def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
+    """`text` as published (its prefix is what senders key on); the fields read from
+    `fields_text` (the same text, or with pasted characters retyped)."""
     record = TlsRptRecord(raw=text)
     problems = record.problems
     record.strict_prefix = text.startswith("v=TLSRPTv1;")
@@ -168,7 +211,7 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
                 )
             )
             return record
-    fields = parts[1:]
+    fields = fields_text.split(";")[1:]
     empty_rua = 0
     if fields and fields[-1].strip(_WSP) == "":
         fields = fields[:-1]

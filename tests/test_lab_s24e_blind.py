@@ -1,6 +1,6 @@
 """Blind round s24e: the engine on parser and evaluation corners no earlier round listed.
 
-Thirteen scenarios (tests/lab/scenarios/s24e_*.toml, MX hosts on 127.0.114.x, SPF ranges on
+Thirteen blind scenarios (tests/lab/scenarios/s24e_*.toml, MX hosts on 127.0.114.x, SPF ranges on
 127.0.116.x, policy hosts on 127.0.61.1), each the baseline domain (signed, two MX under MTA-STS
 enforce, TLS-RPT, SPF, DKIM, DMARC p=reject) with the corner written in: look-alike version tags
 beside the real records (v=STSv10, v=TLSRPTv10, v=DMARC10, Sender ID's spf2.0/pra); every TXT
@@ -15,7 +15,9 @@ includes itself, SPF with trailing-dot names and RFC 6652 modifiers, SPF 'a' at 
 an address; a no-break space pasted into the _mta-sts record; 'v=bimi1'; one MX host listed
 twice beside a backup that re-offers STARTTLS. The expectations below were written from checklist
 §0-§10 and the RFCs before the engine ran on any of them; each file's note gives the reasoning,
-and says where a row was corrected after the blind run.
+and says where a row was corrected after the blind run. A fourteenth, s24e-pasted, was added after
+the run (not blind) for the texts the no-break-space finding led to in the TLS-RPT, DMARC and
+DKIM records.
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -64,15 +66,48 @@ def _mx(host: str, label: str) -> str:
 BLIND: list[Blind] = [
     # ------------------------------------------------------------------ TXT record parsing
     # Look-alike version tags are discarded before counting: one record of each survives.
-    Blind("verprefix"),
+    # Corrected after the run: each stray record is warned about (a reader testing the version
+    # as a prefix counts two records and applies none), with the record to delete.
+    Blind(
+        "verprefix",
+        warn=frozenset({"MTASTS-04", "TLSRPT-04", "DMARC-03"}),
+        rows=(
+            ("MTASTS-04", W, ("v=stsv10; id=20250101t0000", "delete")),
+            ("TLSRPT-04", W, ("v=tlsrptv10",)),
+            ("DMARC-03", W, ("v=dmarc10; p=none",)),
+        ),
+    ),
     # Strings concatenated without spaces; 32-character id; TTL 60 in an unsigned zone.
     Blind("splitall", rows=(("DNSSEC-01", INFO, ()), ("TLSRPT-11", INFO, ()))),
     # *WSP around ',' is allowed in both URI lists; URI schemes are case-insensitive.
     Blind("listspaces"),
     # A no-break space is not US-ASCII: the record is invalid, senders see no policy.
-    Blind("nbsp", fail=frozenset({"MTASTS-08"}), rows=(("MTASTS-08", F, ()),)),
+    Blind(
+        "nbsp",
+        fail=frozenset({"MTASTS-08"}),
+        rows=(
+            ("MTASTS-08", F, ()),
+            # Added after the blind run (status right): MTASTS-05 ("no id field") and MTASTS-07
+            # failed beside it for the one character; now it is named, and the record retyped.
+            (
+                "MTASTS-08",
+                F,
+                ("a no-break space (u+00a0) after 'v=stsv1;'", "'v=stsv1; id=20261230t0600'"),
+            ),
+        ),
+    ),
     # 'v=bimi1' is discarded; receivers must not fix capitalisation.
-    Blind("bimicase", fail=frozenset({"BIMI-02"}), rows=(("BIMI-02", F, ("v=bimi1",)),)),
+    Blind(
+        "bimicase",
+        fail=frozenset({"BIMI-02"}),
+        rows=(
+            ("BIMI-02", F, ("v=bimi1",)),
+            # Added after the blind run (status right): the summary ended with the record, no
+            # closing punctuation (tests/test_fix_texts.py), and offered no fix; it now quotes
+            # the record and offers it with the version written 'v=BIMI1'.
+            ("BIMI-02", F, ("logo.svg;'.", "default._bimi.s24e-bimicase.lab.test. txt")),
+        ),
+    ),
     # -------------------------------------------------------------------- MTA-STS policy body
     # 1*10 DIGIT max_age with leading zeros, trailing WSP, no final newline, UTF-8 ext value.
     Blind("maxagepad", rows=(("MTASTS-28", INFO, ("comment",)),)),
@@ -87,13 +122,23 @@ BLIND: list[Blind] = [
     ),
     # ------------------------------------------------------------------------------ DMARC
     # Ten labels: the tree walk jumps to seven and finds the organisation's record; sp=none.
-    Blind("deep", warn=frozenset({"DMARC-07"}), rows=(("DMARC-07", W, ("sp=none",)),)),
+    # Corrected after the run: sp=none is this domain's policy, monitoring only: DMARC-06 too.
+    Blind(
+        "deep",
+        warn=frozenset({"DMARC-06", "DMARC-07"}),
+        rows=(
+            ("DMARC-07", W, ("sp=none",)),
+            ("DMARC-06", W, (f"{DEEP} gets from _dmarc.s24e-deep.lab.test is sp=none",)),
+        ),
+    ),
     # ------------------------------------------------------------------------------- DKIM
+    # Corrected after the run: the Ed25519 key without k=ed25519 is a key-type fault (DKIM-08,
+    # whose fix adds k=ed25519), not a key that does not decode (DKIM-06).
     Blind(
         "dkimnok",
-        fail=frozenset({"DKIM-06"}),
+        fail=frozenset({"DKIM-08"}),
         warn=frozenset({"DKIM-09"}),
-        rows=(("DKIM-06", F, ("edraw",)), ("DKIM-09", W, ("hmix",))),
+        rows=(("DKIM-08", F, ("edraw", "k=ed25519")), ("DKIM-09", W, ("hmix",))),
     ),
     # -------------------------------------------------------------------------------- SPF
     Blind("spfloop", fail=frozenset({"SPF-05"})),
@@ -104,6 +149,19 @@ BLIND: list[Blind] = [
         "mxdupe",
         warn=frozenset({"SMTP-05"}),
         rows=(("SMTP-05", W, (_mx("mx2", "mxdupe"),)),),
+    ),
+    # ------------------------------------------------------- added after the run (not blind)
+    # The texts s24e-nbsp led to, for the other records a no-break space can be pasted into.
+    Blind(
+        "pasted",
+        fail=frozenset({"TLSRPT-09", "DKIM-03"}),
+        warn=frozenset({"DMARC-05", "DMARC-06", "DMARC-17"}),
+        rows=(
+            ("TLSRPT-09", F, ("a no-break space (u+00a0) after 'v=tlsrptv1;'",)),
+            ("DMARC-17", W, ("'p=reject' holds a no-break space (u+00a0) after 'v=dmarc1;'",)),
+            ("DMARC-05", W, ("no p= tag receivers can read", "see dmarc-17")),
+            ("DKIM-03", F, ("pasted", "'k=rsa' holds a no-break space (u+00a0)")),
+        ),
     ),
 ]
 
@@ -125,7 +183,7 @@ SCENARIOS: dict[str, Scenario] = {
 
 
 def test_the_set_is_complete_and_loads() -> None:
-    assert len(BLIND) == 13 and len(BY_LABEL) == len(BLIND)
+    assert len(BLIND) == 14 and len(BY_LABEL) == len(BLIND)
     assert set(SCENARIOS) == set(BY_LABEL)
     ips = [h.ip for s in SCENARIOS.values() for h in s.smtp]
     assert ips and all(ip.startswith(("127.0.114.", "127.0.115.")) for ip in ips)
