@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from reports import conf
@@ -60,6 +60,7 @@ from reports.models import (
     TlsReport,
     reported_until,
 )
+from reports.sums import SessionSum
 
 if TYPE_CHECKING:
     from mailsec.alerts.models import Change
@@ -334,7 +335,7 @@ def evaluate_report(report: TlsReport) -> list[Change]:
     compared = False  # a change opened that the dashboard reads next to our latest check
     for result_type in sorted(new_types - set(unknown)):
         rows = _spelled(details.filter(report__day=day), result_type)
-        sessions = rows.aggregate(n=Sum("failed_session_count"))["n"] or 0
+        sessions = rows.aggregate(n=SessionSum("failed_session_count"))["n"] or 0
         reported = set(
             rows.exclude(receiving_mx_hostname="").values_list("receiving_mx_hostname", flat=True)
         )
@@ -438,7 +439,7 @@ def _reporters(rows: QuerySet[FailureDetail]) -> Reporters:
     per_report = dict(
         rows.order_by()
         .values("report_id")
-        .annotate(n=Sum("failed_session_count"))
+        .annotate(n=SessionSum("failed_session_count"))
         .values_list("report_id", "n")
     )
     signed: set[int] = set()
@@ -553,7 +554,7 @@ def day_rates(address: ReportAddress, days: list[date], threshold: float) -> dic
             day__lte=max(days),
         )
         .values("day", "submitter")
-        .annotate(ok=Sum("total_successful"), failed=Sum("total_failed"))
+        .annotate(ok=SessionSum("total_successful"), failed=SessionSum("total_failed"))
         .order_by()
     )
     # (ok, failed) per day and organisation, and per day.
@@ -649,7 +650,7 @@ def _judge_failure_rate(
     judged = list(
         TlsReport.objects.filter(address=address, counted=True, day__lte=day)
         .values("day")
-        .annotate(n=Sum("total_successful") + Sum("total_failed"))
+        .annotate(n=SessionSum("total_successful") + SessionSum("total_failed"))
         .filter(n__gte=min_sessions)
         .order_by("-day")
         .values_list("day", flat=True)[:QUIET_DAYS]
@@ -709,7 +710,7 @@ def _sessions(address: ReportAddress, first: date, last: date) -> tuple[int, int
     """(successful, failed) sessions of the counted reports of days `first` to `last`."""
     sums = TlsReport.objects.filter(
         address=address, counted=True, day__gte=first, day__lte=last
-    ).aggregate(ok=Sum("total_successful"), failed=Sum("total_failed"))
+    ).aggregate(ok=SessionSum("total_successful"), failed=SessionSum("total_failed"))
     return sums["ok"] or 0, sums["failed"] or 0
 
 

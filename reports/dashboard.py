@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Value, When
 from django.utils import timezone
 
 from mailsec.hosting.models import HostedPolicy
@@ -31,6 +31,7 @@ from reports.models import (
     reported_until,
 )
 from reports.parse import a_labels
+from reports.sums import SessionSum
 
 CHART_HEIGHT = 120
 BAR_WIDTH = 14
@@ -157,7 +158,7 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
     per_day = {
         row["day"]: row
         for row in reports.values("day").annotate(
-            ok=Sum("total_successful"), failed=Sum("total_failed")
+            ok=SessionSum("total_successful"), failed=SessionSum("total_failed")
         )
     }
     day_rows = []
@@ -182,7 +183,7 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         (defined_type(t) or t, n)
         for t, n in listed_details.filter(policy__failed=0, failed_session_count__gt=0)
         .values_list("result_type")
-        .annotate(n=Sum("failed_session_count"))
+        .annotate(n=SessionSum("failed_session_count"))
         .order_by("-n", "result_type")
     ]
     # A defined type in odd letters (Certificate-Expired) is that type: one row with the
@@ -207,7 +208,7 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
     spellings: dict[str, set[str]] = {}
     for row in (
         details.values("result_type", "policy__policy_type", "policy__policy_domain")
-        .annotate(sessions=Sum("failed_session_count"), until=Max(reported_until()))
+        .annotate(sessions=SessionSum("failed_session_count"), until=Max(reported_until()))
         .order_by()
     ):
         other = row["policy__policy_domain"]
@@ -255,7 +256,7 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
             output_field=CharField(),
         )
     receivers = details.values("receiving_mx_hostname", "receiving_ip", kind=as_type)
-    busiest = receivers.annotate(sessions=Sum("failed_session_count")).order_by("-sessions")
+    busiest = receivers.annotate(sessions=SessionSum("failed_session_count")).order_by("-sessions")
     by_receiver = [
         {
             "receiving_mx_hostname": row["receiving_mx_hostname"],
@@ -267,7 +268,11 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
     ]
     by_org = list(
         reports.values("organization_name")
-        .annotate(reports=Count("id"), ok=Sum("total_successful"), failed=Sum("total_failed"))
+        .annotate(
+            reports=Count("id"),
+            ok=SessionSum("total_successful"),
+            failed=SessionSum("total_failed"),
+        )
         .order_by("-failed", "-ok")
     )
     for row in by_org:

@@ -1659,6 +1659,15 @@ def _finish(
                 f"the policies' {name} session counts add up to {total}, more than a "
                 f"64-bit count holds ({MAX_TOTAL_SESSIONS})"
             )
+    # The same for the failure details, which may add up to more than the summary (failure
+    # types overlap, RFC 8460 §4), but not to more sessions than any sender saw: the
+    # dashboard and the alerts add them up by type and receiver.
+    listed = sum(d.failed_session_count for p in policies for d in p.failure_details)
+    if listed > MAX_TOTAL_SESSIONS:
+        raise ReportRejected(
+            f"the failure details' session counts add up to {listed}, more than a 64-bit "
+            f"count holds ({MAX_TOTAL_SESSIONS})"
+        )
 
     warnings = json_warnings + header_ck.warnings
     warnings += [w for w in policy_ck.warnings if w not in warnings]

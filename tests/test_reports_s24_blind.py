@@ -22,13 +22,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.db.models import Q
 from django.test import Client
 from django.utils import timezone
 
 from mailsec.domains.models import Domain
 from reports.alerts import evaluate_report
-from reports.models import RawReport, ReportAddress, TlsReport
+from reports.models import PolicyResult, RawReport, ReportAddress, TlsReport
 from reports.parse import ParsedReport
+from reports.sums import SessionSum
 from tests.conftest import BaseTestCase
 from tests.test_reports_email import (  # noqa: F401 (fixtures)
     _free_port,
@@ -307,3 +310,24 @@ class TestSumsPastSixtyFourBits(BaseTestCase):
 
     def test_it_rejects_g23_failure_details_adding_up_past_64_bits(self) -> None:
         self.play("G23")
+
+    def test_it_sums_session_counts_past_64_bits_without_failing(self) -> None:
+        """reports.sums.SessionSum, which the dashboard, the alerts, the weekly summary and
+        the readiness card sum session counts with: exact below 2^53, no error past 2^63 - 1
+        (PostgreSQL: the exact sum; SQLite: capped at its largest INTEGER), None over no
+        rows, as Sum; a filter applies."""
+        self.play("G22")
+        reports = TlsReport.objects.all()
+        totals = reports.aggregate(
+            ok=SessionSum("total_successful"),
+            none=SessionSum("total_successful", filter=Q(total_successful__lt=0)),
+        )
+        exact = 2 * 600 * (2**53 - 1)
+        assert totals["ok"] == (2**63 - 1 if connection.vendor == "sqlite" else exact)
+        assert totals["none"] is None
+        per_policy = PolicyResult.objects.aggregate(n=SessionSum("successful"))["n"]
+        assert per_policy == totals["ok"]
+        one = reports.order_by("pk").first()
+        assert one is not None
+        small = PolicyResult.objects.filter(report=one)[:3].aggregate(n=SessionSum("successful"))
+        assert small["n"] == 3 * (2**53 - 1)  # exact: a float sum would round 3 x (2^53 - 1)

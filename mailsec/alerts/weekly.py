@@ -16,13 +16,14 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 
 from mailsec.alerts.models import AlertRecipient, AlertSetting, Change, Notification
 from mailsec.domains.models import Domain
 from reports.alerts import failed_rows
 from reports.explain import explain
 from reports.models import FailureDetail, TlsReport
+from reports.sums import SessionSum
 
 WEEK = timedelta(days=7)
 TOP_FAILURES = 3
@@ -112,8 +113,8 @@ def summarise(user: User, now: datetime) -> list[DomainWeek]:
             address__domain=domain, counted=True, day__gte=first, day__lte=last
         )
         totals = reports.aggregate(
-            ok=Sum("total_successful"),
-            bad=Sum("total_failed"),
+            ok=SessionSum("total_successful"),
+            bad=SessionSum("total_failed"),
             reporters=Count(
                 "submitter", distinct=True, filter=Q(total_successful__gt=0) | Q(total_failed__gt=0)
             ),
@@ -127,7 +128,7 @@ def summarise(user: User, now: datetime) -> list[DomainWeek]:
             top = (
                 failed_rows(FailureDetail.objects.filter(report__in=reports))
                 .values("result_type")
-                .annotate(sessions=Sum("failed_session_count"))
+                .annotate(sessions=SessionSum("failed_session_count"))
                 .order_by("-sessions", "result_type")[:TOP_FAILURES]
             )
             week.top_failures = [

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
 from checks.mtasts import (
     KEPT_POLICY_LINES,
@@ -39,6 +39,7 @@ from mailsec.hosting.models import HostedPolicy
 from reports.explain import explain
 from reports.join import mx_hosts_seen
 from reports.parse import a_labels
+from reports.sums import SessionSum
 
 if TYPE_CHECKING:
     from mailsec.domains.models import CheckRun, Domain
@@ -449,7 +450,7 @@ def judge(
     with_sessions = results.filter(Q(successful__gt=0) | Q(failed__gt=0))
     days = with_sessions.values("report__day").distinct().count()
     reporters = with_sessions.values("report__submitter").distinct().count()
-    totals = results.aggregate(ok=Sum("successful"), bad=Sum("failed"))
+    totals = results.aggregate(ok=SessionSum("successful"), bad=SessionSum("failed"))
     successful, failed = totals["ok"] or 0, totals["bad"] or 0
     by_mx = {h: MxEvidence(h, domain=domain.name) for h in mx_hosts}
     # One row per MX name and type, however many reports: the page reads no more rows for a
@@ -459,7 +460,7 @@ def judge(
     details = (
         failed_rows(FailureDetail.objects.filter(policy__in=results))
         .values("receiving_mx_hostname", "result_type")
-        .annotate(sessions=Sum("failed_session_count"))
+        .annotate(sessions=SessionSum("failed_session_count"))
         .order_by()
     )
     for row in details:
