@@ -254,7 +254,7 @@ def test_every_case_has_its_input_and_a_door() -> None:
         "email": [".eml"],
         "dashboard": [],
     }
-    assert len(CASES) == 23
+    assert len(CASES) == 25
     for case_id, case in CASES.items():
         for suffix in suffixes[case["door"]]:
             assert (INPUTS / f"{case_id}{suffix}").exists(), case_id
@@ -310,6 +310,12 @@ class TestSumsPastSixtyFourBits(BaseTestCase):
 
     def test_it_rejects_g23_failure_details_adding_up_past_64_bits(self) -> None:
         self.play("G23")
+
+    def test_it_lists_g24_a_report_of_the_year_1(self) -> None:
+        self.play("G24")
+
+    def test_it_lists_g25_a_report_of_9999_12_31(self) -> None:
+        self.play("G25")
 
     def test_it_sums_session_counts_past_64_bits_without_failing(self) -> None:
         """reports.sums.SessionSum, which the dashboard, the alerts, the weekly summary and

@@ -424,6 +424,17 @@ def templates() -> dict[str, bytes]:
         ),
         separators=(",", ":"),
     ).encode()
+    # G24, G25 (a third batch): the first and the last day a date-time of four-digit year
+    # names, each with a failure, through the alerts and the dashboard.
+    for name, day in (("G24", "0001-01-01"), ("G25", "9999-12-31")):
+        t[name] = dumps(
+            report(
+                [sts(90, 10, [detail("certificate-expired", 10)])],
+                report_id=f"{day}_example.com",
+                start=f"{day}T00:00:00Z",
+                end=f"{day}T23:59:59Z",
+            )
+        )
     return t
 
 
