@@ -17,7 +17,9 @@ twice beside a backup that re-offers STARTTLS. The expectations below were writt
 §0-§10 and the RFCs before the engine ran on any of them; each file's note gives the reasoning,
 and says where a row was corrected after the blind run. A fourteenth, s24e-pasted, was added after
 the run (not blind) for the texts the no-break-space finding led to in the TLS-RPT, DMARC and
-DKIM records.
+DKIM records. A second blind batch of three, written after the first had run and before the
+engine ran on them: an MX typed without its final dot, a one-label mx pattern, an MX at the apex
+under a '*.<domain>' pattern.
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -150,6 +152,26 @@ BLIND: list[Blind] = [
         warn=frozenset({"SMTP-05"}),
         rows=(("SMTP-05", W, (_mx("mx2", "mxdupe"),)),),
     ),
+    # ------------------------------------------- second blind batch (after the first ran)
+    # An MX typed without its final dot: mx1.<d>.<d> does not exist, and no pattern matches it.
+    Blind(
+        "mxnodot",
+        fail=frozenset({"MX-06", "MTASTS-30"}),
+        rows=(("MX-06", F, (_mx("mx1", "mxnodot") + ".s24e-mxnodot.lab.test",)),),
+    ),
+    # A one-label mx pattern is valid syntax but matches no MX name: the primary is skipped.
+    Blind(
+        "stsshort",
+        warn=frozenset({"MTASTS-30"}),
+        rows=(("MTASTS-30", W, (_mx("mx1", "stsshort"),)),),
+    ),
+    # The MX is the apex itself: '*.<d>' does not match <d>, and it is over-broad.
+    Blind(
+        "apexmx",
+        fail=frozenset({"MTASTS-30"}),
+        warn=frozenset({"MTASTS-31"}),
+        rows=(("DANE-07", P, (_d("apexmx"),)), ("SMTP-11", P, (_d("apexmx"),))),
+    ),
     # ------------------------------------------------------- added after the run (not blind)
     # The texts s24e-nbsp led to, for the other records a no-break space can be pasted into.
     Blind(
@@ -183,7 +205,7 @@ SCENARIOS: dict[str, Scenario] = {
 
 
 def test_the_set_is_complete_and_loads() -> None:
-    assert len(BLIND) == 14 and len(BY_LABEL) == len(BLIND)
+    assert len(BLIND) == 17 and len(BY_LABEL) == len(BLIND)
     assert set(SCENARIOS) == set(BY_LABEL)
     ips = [h.ip for s in SCENARIOS.values() for h in s.smtp]
     assert ips and all(ip.startswith(("127.0.114.", "127.0.115.")) for ip in ips)
