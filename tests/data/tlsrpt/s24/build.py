@@ -17,6 +17,7 @@ rewrites the same bytes.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import quopri
@@ -382,7 +383,34 @@ def mails() -> dict[str, bytes]:
             ),
         ],
     )
+    # G26, G27 (a fourth batch): whose signature counts when the headers say little.
+    # G26 no TLS-Report-Submitter; contact-info a name-addr around sender.example's address.
+    named = dict(report([sts(60)]))
+    named["contact-info"] = "TLS Reports <smtp-tls-reporting@sender.example>"
+    m["G26"] = header(**{"TLS-Report-Submitter": None}) + multi(
+        'multipart/report; report-type="tlsrpt"',
+        "b24",
+        [TEXT, attachment(gzip.compress(dumps(named), mtime=0))],
+    )
+    # G27 TLS-Report-Submitter present with an empty value (a template's unset variable).
+    m["G27"] = header(**{"TLS-Report-Submitter": ""}) + multi(
+        'multipart/report; report-type="tlsrpt"',
+        "b24",
+        [TEXT, attachment(gzip.compress(dumps(report([sts(70)])), mtime=0))],
+    )
     return m
+
+
+def attachment(data: bytes) -> bytes:
+    text = base64.b64encode(data)
+    return part(
+        [
+            f"Content-Type: {GZ}",
+            "Content-Transfer-Encoding: base64",
+            f'Content-Disposition: attachment; filename="{FILENAME}"',
+        ],
+        b"\r\n".join(text[i : i + 76] for i in range(0, len(text), 76)),
+    )
 
 
 # --- Added after the first run: session counts whose sums pass 64 bits ----------------------
