@@ -78,3 +78,62 @@ class UnverifiedRowTestCase(BaseTestCase):
         Domain.objects.create(team=self.team, name="acme-dental.com")
         self.client.force_login(self.bob)
         self.assertContains(self.client.get("/domains/"), self.NEXT)
+
+
+class ListSummaryTestCase(BaseTestCase):
+    """The list of every domain says, above its table, how many need looking at and where:
+    an MSP's 28 domains by name had their 4 failing ones scattered among the rest."""
+
+    def domain(self, name: str, status: str | None, verified: bool = True) -> Domain:
+        from tests.test_domains import finished_run
+
+        domain = Domain.objects.create(
+            team=self.team, name=name, verified_at=timezone.now() if verified else None
+        )
+        if status is not None:
+            run = finished_run(domain)
+            run.worst = {"status": status, "summary": f"Something is {status}."}
+            run.save()
+            domain.set_last_run(run)
+        return domain
+
+    def test_it_counts_what_to_look_at_with_links_to_each(self) -> None:
+        self.domain("a-fail.example", "fail")
+        self.domain("b-fail.example", "fail")
+        self.domain("c-warn.example", "warn")
+        self.domain("c-warn2.example", "warn")
+        self.domain("d-error.example", "error")
+        self.domain("e-good.example", None)
+        self.domain("f-new.example", None, verified=False)
+        self.client.force_login(self.alice)
+        html = self.client.get("/domains/").content.decode()
+        summary = re.search(r'<p class="list-statuses">(.*?)</p>', html, re.S)
+        assert summary, html
+        links = re.findall(r'<a href="\?status=(\w+)">([^<]*)</a>', summary.group(1))
+        self.assertEqual(
+            links,
+            [
+                ("failing", "2 failing"),
+                ("attention", "2 need attention"),
+                ("error", "1 could not be checked"),
+                ("unverified", "1 not verified"),
+            ],
+        )
+        # Each link's list holds as many as its link says.
+        self.assertContains(self.client.get("/domains/?status=failing"), "2 of 7 domains")
+
+    def test_it_leaves_out_what_none_is(self) -> None:
+        self.domain("a-fail.example", "fail")
+        self.domain("c-warn.example", "warn")
+        self.domain("e-good.example", None)
+        self.client.force_login(self.alice)
+        html = self.client.get("/domains/").content.decode()
+        self.assertIn('<a href="?status=failing">1 failing</a>', html)
+        self.assertIn('<a href="?status=attention">1 needs attention</a>', html)
+        for status in ("error", "unverified"):
+            self.assertNotIn(f"?status={status}", html)
+
+    def test_nothing_to_look_at_says_nothing(self) -> None:
+        self.domain("e-good.example", None)
+        self.client.force_login(self.alice)
+        self.assertNotContains(self.client.get("/domains/"), "list-statuses")

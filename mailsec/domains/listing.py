@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
+from django.db.models import BooleanField, ExpressionWrapper
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -45,7 +46,7 @@ ROW_FIELDS = (
     "last_failed_at",
 )
 # Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
-ROW_VERSION = 12
+ROW_VERSION = 13
 ROW_CACHE_SECONDS = 86400
 # Pages beyond this are made every time, not cached: the page number is in the cache key.
 CACHED_PAGES = 1000
@@ -121,19 +122,61 @@ def _title(mechanism: str) -> str:
         return mechanism
 
 
+# How a count of the list's statuses reads ("1 needs attention", "4 need attention"), in the
+# words of the filter's summary (forms.DomainListForm.STATUS_PHRASES).
+STATUS_WORDS = {
+    "failing": ("failing", "failing"),
+    "attention": ("needs attention", "need attention"),
+    "error": ("could not be checked", "could not be checked"),
+    "unverified": ("not verified", "not verified"),
+}
+
+
+class StatusCount(NamedTuple):
+    """How many of the team's domains a status of the list's filter keeps, for the line
+    above the list of every domain that says what to look at (_list.html)."""
+
+    status: str  # DomainListForm's value: failing, attention, error, unverified
+    count: int
+    words: str  # "2 failing", "1 needs attention"
+
+
 def page_of_rows(team: Team, page: str | None) -> tuple[Page, list[DomainRow]]:
     """One page of the team's domains, in natural order of the names shown (name_sort_key),
     as rows: the domain table alone (the last run's summary is kept on it,
     Domain.last_run_fields), in two queries whatever the team's size: every id and name, sorted
     here (no database collation orders digit runs as numbers or U-labels by their letters),
     then the one page's rows."""
-    names = sorted(team.domains.values_list("pk", "name"), key=lambda row: name_sort_key(row[1]))
-    listing = Paginator([pk for pk, _ in names], PAGE_SIZE).get_page(page)
+    listing, rows, _ = _page_and_statuses(team, page)
+    return listing, rows
+
+
+def _page_and_statuses(
+    team: Team, page: str | None
+) -> tuple[Page, list[DomainRow], list[StatusCount]]:
+    """page_of_rows, and how many domains each status of the filter keeps: the first query
+    reads, with every id and name, whether the domain is in each (the filter's own SQL,
+    forms.STATUS_WHERE), so the count costs no query of its own."""
+    from mailsec.domains.forms import STATUS_WHERE
+
+    flags = {
+        f"is_{status}": ExpressionWrapper(where, output_field=BooleanField())
+        for status, where in STATUS_WHERE.items()
+    }
+    found = list(team.domains.annotate(**flags).values_list("pk", "name", *flags))
+    names = sorted(found, key=lambda row: name_sort_key(row[1]))
+    listing = Paginator([row[0] for row in names], PAGE_SIZE).get_page(page)
     wanted = list(listing.object_list)
     rows = team.domains.filter(pk__in=wanted).values(*ROW_FIELDS)
     by_pk = {values["pk"]: values for values in rows}
     now = timezone.now()
-    return listing, [_row(by_pk[pk], now) for pk in wanted if pk in by_pk]
+    statuses = []
+    for i, status in enumerate(STATUS_WHERE, start=2):
+        count = sum(1 for row in found if row[i])
+        if count:
+            one, many = STATUS_WORDS[status]
+            statuses.append(StatusCount(status, count, f"{count} {one if count == 1 else many}"))
+    return listing, [_row(by_pk[pk], now) for pk in wanted if pk in by_pk], statuses
 
 
 def rendered(rows: list[DomainRow]) -> SafeString:
@@ -162,5 +205,7 @@ def page_html(team: Team, page: str | None) -> SafeString:
 
 
 def _make_page(team: Team, page: str | None) -> str:
-    listing, rows = page_of_rows(team, page)
-    return render_to_string("domains/_list.html", {"rows": rendered(rows), "listing": listing})
+    listing, rows, statuses = _page_and_statuses(team, page)
+    return render_to_string(
+        "domains/_list.html", {"rows": rendered(rows), "listing": listing, "statuses": statuses}
+    )
