@@ -64,7 +64,8 @@ def expand_hosts(spec: Any) -> Any:
 
 def mx_handler(state: dict[str, Any]) -> Callable[..., Reply | None]:
     """Answers example.org MX from state["mx"] (a list of exchanges, or null/nodata/nxdomain/
-    servfail/timeout); every other name is NXDOMAIN (no MX host is an alias here)."""
+    servfail/timeout; with nodata example.org has an address); every other name is NXDOMAIN
+    (no MX host is an alias here)."""
 
     def handle(query: dns.message.Message, transport: str) -> Reply | None:
         name = query.question[0].name.to_text().lower()
@@ -78,6 +79,10 @@ def mx_handler(state: dict[str, Any]) -> Callable[..., Reply | None]:
             return Reply(answer(query, rcode=dns.rcode.SERVFAIL))
         if mx == "nxdomain":
             return Reply(answer(query, rcode=dns.rcode.NXDOMAIN, authority=(records(SOA),)))
+        if mx == "nodata" and rdtype == "A":
+            # No MX records: the domain's own address is the implicit MX (RFC 5321 §5.1
+            # needs one; round 24 plays a domain without).
+            return Reply(answer(query, records("example.org. 300 A 192.0.2.10")))
         if rdtype != "MX" or mx == "nodata":
             return Reply(answer(query, authority=(records(SOA),)))
         exchanges = ["."] if mx == "null" else mx

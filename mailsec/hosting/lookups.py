@@ -68,10 +68,17 @@ class MxLookup:
     detail: str = ""
     # NXDOMAIN: the domain does not exist, or a resolver said so for a moment
     nxdomain: bool = False
+    # No MX records and no address (A or AAAA) at the domain either: no implicit MX (RFC 5321
+    # §5.1 takes the domain's address as one only "if an A RR is found"), so no host receives
+    # its mail, as with a null MX.
+    no_address: bool = False
     # MX hosts that are aliases (CNAME), with the name the chain ends at (the engine's MX-04),
     # and the hosts whose address lookup got no answer: whether they are is not known.
     aliases: dict[str, str] = field(default_factory=dict)
     alias_unknown: set[str] = field(default_factory=set)
+    # Of `aliases`, those whose chain ends at a name that does not exist (NXDOMAIN): a
+    # dangling alias, which no sender can deliver to (the engine's MX-04 cname_dangling).
+    dangling: set[str] = field(default_factory=set)
 
     @property
     def unusable(self) -> str:
@@ -83,6 +90,11 @@ class MxLookup:
             return f"the MX lookup failed ({self.detail})"
         if self.nxdomain:
             return f"the MX lookup answered NXDOMAIN ({self.detail}): the domain does not exist"
+        if self.no_address:
+            return (
+                "the domain has no MX records and no address (A or AAAA) to deliver to "
+                "instead (RFC 5321 §5.1): it receives no mail"
+            )
         if not self.hosts:
             return "the domain publishes a null MX (MX 0 .): it says it receives no mail"
         return ""
@@ -96,8 +108,17 @@ async def live_mx(dns: DnsClient, domain: str) -> MxLookup:
         # Not RFC 5321's implicit MX: that is for a name that exists without MX records.
         return MxLookup([], nxdomain=True, detail=f"NXDOMAIN for {domain} MX")
     if not answer.exists:
-        # RFC 5321 §5.1: no MX means the domain itself receives the mail
-        return MxLookup([domain])
+        # RFC 5321 §5.1: no MX means the domain itself receives the mail, at its address "if
+        # an A RR is found" (or AAAA). Without one no host receives it: read as a null MX is
+        # (the last good policy stays), not as an MX host named after the domain that would
+        # start the real hosts' removal. A failed address lookup tells neither.
+        a, aaaa = await asyncio.gather(dns.query(domain, "A"), dns.query(domain, "AAAA"))
+        if a.records or aaaa.records:
+            return MxLookup([domain])
+        failed = [x for x in (a, aaaa) if x.failed or x.rcode not in ("NOERROR", "NXDOMAIN")]
+        if failed:
+            return MxLookup([], failed=True, detail=failed[0].describe_failure())
+        return MxLookup([], no_address=True, detail=f"no MX, A or AAAA records for {domain}")
     hosts = [normalize(r.exchange.to_text()) for r in answer.records]  # type: ignore[attr-defined]
     found = MxLookup(sorted({h for h in hosts if h}))  # a null MX ("." -> "") is no host
     await _aliases(dns, found)
@@ -115,6 +136,8 @@ async def _aliases(dns: DnsClient, found: MxLookup) -> None:
             found.alias_unknown.add(host)
         elif answer.cnames:
             found.aliases[host] = answer.cnames[-1]
+            if answer.nxdomain:
+                found.dangling.add(host)
 
 
 async def resolver_answers(dns: DnsClient) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.db import models
@@ -117,6 +118,9 @@ class HostedPolicy(models.Model):
     # lookup found them: the page says so while it lasts, and each change is told once. A
     # departed host keeps its entry while its removal is pending (note_aliases).
     mx_aliases = models.JSONField(default=dict, blank=True)
+    # Of those, the hosts whose alias leads to a name that does not exist (a dangling alias:
+    # no sender can deliver there), as the last lookup that answered found them.
+    mx_alias_dangling = models.JSONField(default=list, blank=True)
     # When the MX answer last changed (the hosts a lookup gave, or a null MX / NXDOMAIN coming
     # or going): how long an answer has held is what tells flapping from a change.
     mx_changed_at = models.DateTimeField(null=True, blank=True)
@@ -267,6 +271,17 @@ class HostedPolicy(models.Model):
                     said.append(
                         f"{host} left the MX records. It stays in the policy as one of your "
                         "extra patterns; take it out under Settings if it no longer takes mail."
+                    )
+                    continue
+                covering = self.covering_extra(host)
+                if covering is not None:
+                    # Its own line goes after max_age, but the owner's wildcard keeps
+                    # matching it (§4.1): senders go on accepting it, so say so.
+                    said.append(
+                        f"{host} left the MX records. Its own line stays in the policy until "
+                        f"{not_before:%Y-%m-%d %H:%M} UTC (max_age); after that your extra "
+                        f"pattern {covering} still covers it, so senders keep accepting it. "
+                        "Take that pattern out under Settings if no host under it takes mail."
                     )
                     continue
                 said.append(
@@ -452,9 +467,16 @@ class HostedPolicy(models.Model):
         for host, when in self.removal_times():
             if rules.pattern_problem(host) is not None:
                 continue  # never in the text
+            covering = self.covering_extra(host)
             if host in self.mx_extra:
                 said.append(
                     f"{host} is not in them; it stays listed as one of your extra patterns."
+                )
+            elif covering is not None:
+                said.append(
+                    f"{host} is not in them: its own line stays in the policy until "
+                    f"{when:%Y-%m-%d %H:%M} UTC (max_age), and your extra pattern {covering} "
+                    "still covers it."
                 )
             else:
                 said.append(
@@ -481,50 +503,78 @@ class HostedPolicy(models.Model):
             return f"New MX {host}: added to the policy at once (your pattern already covered it)."
         return f"New MX {host}: added to the policy at once."
 
-    def note_aliases(self, aliases: dict[str, str], unknown: set[str]) -> list[str]:
+    def note_aliases(
+        self, aliases: dict[str, str], unknown: set[str], dangling: Collection[str] = ()
+    ) -> list[str]:
         """Record which live MX hosts are aliases (`aliases`, from the MX lookup just made;
-        `unknown`: hosts whose alias lookup got no answer, left as they were); what changed,
-        in words for the owner: a host newly seen as an alias (or aliased elsewhere), and one
-        that no longer is. The policy is not changed: it lists the MX record's name."""
+        `unknown`: hosts whose alias lookup got no answer, left as they were; `dangling`: the
+        aliases whose chain ends at a name that does not exist); what changed, in words for
+        the owner: a host newly seen as an alias (or aliased elsewhere, or its target coming
+        into or going out of existence: the advice differs), and one that no longer is. The
+        policy is not changed: it lists the MX record's name."""
         said = []
         before = self.mx_aliases
+        dangled = set(self.mx_alias_dangling)
         # A host that left but is still listed keeps its entry: when it comes back (MX
         # answers flapping between two name servers) it is no news to tell again.
         now = {h: t for h, t in before.items() if h in self.pending_removals}
+        now_dangling = {h for h in dangled if h in now}
         for host in self.mx_live:
             if host in unknown:
                 if host in before:
                     now[host] = before[host]
+                    if host in dangled:
+                        now_dangling.add(host)
                 continue
             target = aliases.get(host)
             if target:
                 now[host] = target
-                if before.get(host) != target:
-                    said.append(self.alias_message(host, target))
+                if host in dangling:
+                    now_dangling.add(host)
+                if before.get(host) != target or (host in dangled) != (host in dangling):
+                    said.append(self.alias_message(host, target, host in dangling))
             elif host in before:
                 said.append(
                     f"The MX target {host} is no longer an alias (CNAME): senders deliver to "
                     "it as to any MX host."
                 )
         self.mx_aliases = now
+        self.mx_alias_dangling = sorted(now_dangling)
         return said
 
-    def alias_message(self, host: str, target: str) -> str:
+    def alias_message(self, host: str, target: str, dangling: bool = False) -> str:
         """What an MX target that is an alias means, in words for the owner (the event and
-        the page; the engine's MX-04 says the same of a check)."""
+        the page; the engine's MX-04 says the same of a check). `dangling`: `target` does not
+        exist, so no record can point there and no sender can deliver to `host`."""
+        if dangling:
+            return (
+                f"The MX target {host} is an alias (CNAME) for {target}, which does not exist "
+                f"(a dangling alias): no sender can deliver to {host}. An MX record must name "
+                "the mail server's own host name, not an alias (RFC 2181 §10.3; RFC 5321 §5.1). "
+                f"The policy lists {host}, the name in your MX record, which MTA-STS senders "
+                f"match. Point the MX record at your mail server's own host name, or remove it "
+                f"(the policy follows: a new MX is added at once, {host} stays listed for "
+                "max_age)."
+            )
+        # A target listed already (the MX was just renamed to an alias of a host that is
+        # still listed while its removal is pending) is not added again: it stays.
+        follows = (
+            f"{target} stays listed" if target in self.patterns() else f"{target} is added at once"
+        )
         return (
             f"The MX target {host} is an alias (CNAME) for {target}. An MX record must name "
             "the mail server's own host name, not an alias (RFC 2181 §10.3; RFC 5321 §5.1 "
             "puts one outside the standard), so senders may refuse to deliver to it. The policy "
             f"lists {host}, the name in your MX record, which MTA-STS senders match: its "
             f"certificate must be valid for {host}. Point the MX record at {target} (the "
-            f"policy follows: {target} is added at once, {host} stays listed for max_age)."
+            f"policy follows: {follows}, {host} stays listed for max_age)."
         )
 
     def alias_warnings(self) -> list[str]:
         """The page's word on each live MX host that is an alias, as the last lookup found."""
+        dangling = set(self.mx_alias_dangling)
         return [
-            self.alias_message(h, t)
+            self.alias_message(h, t, h in dangling)
             for h, t in sorted(self.mx_aliases.items())
             if h in self.mx_live
         ]
@@ -558,10 +608,25 @@ class HostedPolicy(models.Model):
                 del self.pending_removals[host]
                 if host in self.mx_extra:
                     continue  # still listed as the owner's pattern: nothing left the policy
+                covering = self.covering_extra(host)
+                if covering is not None:
+                    said.append(
+                        f"{host} left the MX records more than max_age ago: its own line is "
+                        f"removed from the policy; your extra pattern {covering} still covers it."
+                    )
+                    continue
                 said.append(
                     f"{host} left the MX records more than max_age ago: removed from the policy."
                 )
         return said
+
+    def covering_extra(self, host: str) -> str | None:
+        """The owner's extra pattern (a wildcard) that matches `host` besides its own line,
+        if any: senders accept the host through it whatever happens to that line."""
+        for pattern in sorted(self.mx_extra):
+            if pattern != host and not rules.uncovered([host], [pattern]):
+                return pattern
+        return None
 
     def removal_times(self) -> list[tuple[str, datetime]]:
         return [(h, datetime.fromisoformat(w)) for h, w in sorted(self.pending_removals.items())]
@@ -606,6 +671,7 @@ class HostedPolicy(models.Model):
             self.mx_live = sorted(dict.fromkeys(h.rstrip(".").lower() for h in live))
             self.pending_removals = {}
             self.mx_aliases = {}  # told afresh (note_aliases), as to a new customer
+            self.mx_alias_dangling = []
             self.mx_changed_at = now
             self.mx_unstable_since = None
             self.mx_flap_answers = []

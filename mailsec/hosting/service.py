@@ -247,6 +247,12 @@ def enable_told(
         raise HostingRefused(
             f"{domain.name} does not exist in DNS ({found.detail}). Check its delegation and try again."
         )
+    if found.no_address:
+        raise HostingRefused(
+            f"{domain.name} has no MX records and no address (A or AAAA) to receive mail at "
+            "instead (RFC 5321 §5.1): it receives no mail, so MTA-STS has nothing to protect. "
+            "Publish its MX records first."
+        )
     if not found.hosts:
         raise HostingRefused(
             f"{domain.name} has a null MX: it receives no mail, so MTA-STS has nothing to protect."
@@ -305,7 +311,7 @@ def enable_told(
                 point = None  # Keep hosting: our own policy goes on as it was
         if point is not None and point.start is not None and point.seen is not None:
             begin_from(policy, point, now)
-        aliases = policy.note_aliases(found.aliases, found.alias_unknown)
+        aliases = policy.note_aliases(found.aliases, found.alias_unknown, found.dangling)
         policy.last_sync_at = now
         steps = [(mx_event_kind(m), m) for m in said] + [("mx-alias", m) for m in aliases]
         record_told: list[tuple[str, str]] = []
@@ -595,8 +601,11 @@ QUIET_WHILE_UNSTABLE = frozenset({"mx-back", "mx-leaving", "mx-unusable", "mx-re
 
 
 def unusable_label(found: lookups.MxLookup) -> str:
-    """A null MX or NXDOMAIN answer in a few words (flapping_message names it)."""
-    return "NXDOMAIN" if found.nxdomain else "a null MX (MX 0 .)"
+    """A null MX, NXDOMAIN or no-MX-no-address answer in a few words (flapping_message
+    names it)."""
+    if found.nxdomain:
+        return "NXDOMAIN"
+    return "no MX and no address" if found.no_address else "a null MX (MX 0 .)"
 
 
 def follow_mx(
@@ -685,7 +694,10 @@ def follow_mx(
         # Only now: this lookup confirms the hosts due for removal are still gone.
         steps += [("mx-removed", m) for m in policy.drop_due_removals(now, found.hosts)]
         # Told, never acted on: the policy lists the MX record's name either way.
-        steps += [("mx-alias", m) for m in policy.note_aliases(found.aliases, found.alias_unknown)]
+        steps += [
+            ("mx-alias", m)
+            for m in policy.note_aliases(found.aliases, found.alias_unknown, found.dangling)
+        ]
     after = policy.mx_answer()
     quiet: frozenset[str] = frozenset()
     if after != before:
@@ -750,6 +762,7 @@ SYNC_FIELDS = [
     "mx_failing_told",
     "mx_unusable",
     "mx_aliases",
+    "mx_alias_dangling",
     "pending_removals",
     "last_sync_at",
     "last_sync_error",
