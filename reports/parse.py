@@ -124,6 +124,8 @@ _DATETIME_RE = re.compile(
 _ADDR_SPEC_RE = re.compile(r"\A[^@\s<>()\[\],;:\"]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?)\Z")
 # The same with a domain of any characters, for an address whose domain is in U-labels
 # (RFC 6532 lets an address carry UTF-8); contact_domain reads it as its A-labels.
+# RFC 5322 name-addr: a display name (or none) and the address in angle brackets.
+_NAME_ADDR_RE = re.compile(r"\A[^<>]*<([^<>]+)>\s*\Z")
 _ADDR_SPEC_UTF8_RE = re.compile(r"\A[^@\s<>()\[\],;:\"]+@([^@\s<>()\[\],;:\"]+)\Z")
 # Every label, the last too, is 1-63 characters and neither begins nor ends with a hyphen
 # (RFC 1035 §2.3.1, RFC 1123 §2.1); "_" is kept for the service labels some MTAs report.
@@ -341,10 +343,14 @@ def contact_domain(contact_info: str | None) -> str | None:
     """The domain of a contact-info that is an e-mail address, in lower-case A-labels
     without a trailing dot (as TLS-Report-Submitter is read, to compare the two, RFC 8460
     §5.3); None otherwise. A mailto: URI is read for its address (RFC 6068: the scheme in any
-    case, the address percent-encoded, header fields after a "?")."""
+    case, the address percent-encoded, header fields after a "?"), and so is a name-addr."""
     address = contact_info or ""
     if address[:7].lower() == "mailto:":
         address = unquote(address[7:].split("?", 1)[0], errors="replace")
+    elif name_addr := _NAME_ADDR_RE.match(address):
+        # RFC 5322 name-addr, "TLS Reports <tlsrpt@sender.example>": the address is the one
+        # in angle brackets, as any mail reader takes it.
+        address = name_addr.group(1)
     match = _ADDR_SPEC_RE.match(address)
     if match:
         return match.group(1).rstrip(".").lower()
@@ -1542,6 +1548,12 @@ def _header(
         if contact_domain(contact_info) is None:
             ck.warn(
                 f"contact-info {contact_info[:80]!r} is not an e-mail address (RFC 5322 addr-spec)"
+            )
+        elif _NAME_ADDR_RE.match(contact_info) and contact_info[:7].lower() != "mailto:":
+            ck.warn(
+                f"contact-info {contact_info[:80]!r} is not an e-mail address alone but a name "
+                "and an address (RFC 5322 name-addr; RFC 8460 §4.4 asks for the addr-spec); the "
+                "address in angle brackets was read"
             )
         elif contact_info[:7].lower() == "mailto:":
             # RFC 8460 §4.4 asks for the address itself (RFC 5322 addr-spec), not a URI; a

@@ -644,7 +644,10 @@ def test_a_quoted_count_beyond_2_53_drops_the_entry() -> None:
     [
         ("tls@sender.example", "sender.example"),
         ("mailto:tls@Sender.Example.", "sender.example"),
-        ("TLS Team <tls@sender.example>", None),
+        # A name-addr's address is the one in angle brackets (RFC 5322 §3.4; s24 G26: a
+        # signed mail without TLS-Report-Submitter was rejected for want of a domain).
+        ("TLS Team <tls@sender.example>", "sender.example"),
+        ("TLS Team <https://sender.example/contact>", None),
         ("a@x.example, b@y.example", None),
         ("https://sender.example/contact", None),
     ],
