@@ -154,10 +154,16 @@ BLIND: list[Blind] = [
     ),
     # ------------------------------------------- second blind batch (after the first ran)
     # An MX typed without its final dot: mx1.<d>.<d> does not exist, and no pattern matches it.
+    # Corrected after the run: SMTP-01 fails too (no address reachable, as s13-mxnodot), and
+    # TLSRPT-10 warns (the report mailbox is at this domain, whose MX has no address).
     Blind(
         "mxnodot",
-        fail=frozenset({"MX-06", "MTASTS-30"}),
-        rows=(("MX-06", F, (_mx("mx1", "mxnodot") + ".s24e-mxnodot.lab.test",)),),
+        fail=frozenset({"MX-06", "MTASTS-30", "SMTP-01"}),
+        warn=frozenset({"TLSRPT-10"}),
+        rows=(
+            ("MX-06", F, (_mx("mx1", "mxnodot") + ".s24e-mxnodot.lab.test", "final dot")),
+            ("TLSRPT-10", W, ("tlsrpt@s24e-mxnodot.lab.test",)),
+        ),
     ),
     # A one-label mx pattern is valid syntax but matches no MX name: the primary is skipped.
     Blind(
