@@ -254,7 +254,7 @@ def test_every_case_has_its_input_and_a_door() -> None:
         "email": [".eml"],
         "dashboard": [],
     }
-    assert len(CASES) == 27
+    assert len(CASES) == 29
     for case_id, case in CASES.items():
         for suffix in suffixes[case["door"]]:
             assert (INPUTS / f"{case_id}{suffix}").exists(), case_id

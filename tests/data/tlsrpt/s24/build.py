@@ -398,6 +398,19 @@ def mails() -> dict[str, bytes]:
         "b24",
         [TEXT, attachment(gzip.compress(dumps(report([sts(70)])), mtime=0))],
     )
+    # G28, G29 (a fifth batch): TLS-Report-Submitter written otherwise than as a bare domain.
+    # G28 the reporter's address in place of its domain.
+    m["G28"] = header(**{"TLS-Report-Submitter": "smtp-tls-reporting@sender.example"}) + multi(
+        'multipart/report; report-type="tlsrpt"',
+        "b24",
+        [TEXT, attachment(gzip.compress(dumps(report([sts(80)])), mtime=0))],
+    )
+    # G29 the domain in mixed case with the root's trailing dot.
+    m["G29"] = header(**{"TLS-Report-Submitter": "Sender.Example."}) + multi(
+        'multipart/report; report-type="tlsrpt"',
+        "b24",
+        [TEXT, attachment(gzip.compress(dumps(report([sts(90)])), mtime=0))],
+    )
     return m
 
 
