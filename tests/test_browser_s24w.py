@@ -16,6 +16,7 @@ connection) in front of the real live server; everything else is the real app.""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from tests import test_browser_s11_readiness
 from tests.test_browser_s11_readiness import csp_violations, owner, shot, signed_in
 from tests.test_page_queries import run
 from tests.test_reports_dash_s8_figures import post
+from tests.test_web_s13_domains_polish import store, unreachable_report
 
 pytestmark = [pytest.mark.browser]
 
@@ -188,3 +190,38 @@ def test_the_dashboard_s_sections_keep_apart(
     assert record is not None and heading is not None
     assert heading["y"] - (record["y"] + record["height"]) >= 16, (record, heading)
     shot(page, f"s24w-dashboard-{width}.png")
+
+
+# The score box's parts: the score itself (pill and words) and the first line of what each
+# category cost or why it was not counted.
+SCORE_BOX = """() => {
+  const box = el => { const r = el.getBoundingClientRect();
+    return {x: r.x, y: r.y, bottom: r.bottom}; };
+  return {block: box(document.querySelector('.score-block')),
+          pill: box(document.querySelector('.score-big')),
+          first: box(document.querySelector('.score-costs li'))};
+}"""
+
+
+@SIZES
+@pytest.mark.django_db(transaction=True)
+def test_what_was_not_counted_stays_with_the_score(
+    browser: Browser, live_server: Any, width: int
+) -> None:
+    """A check that could make none of the scored lookups: "n/a", why, and the list of what
+    was not counted. That list sat some 70 px under the score, indented 40 px past it, a gap
+    that read as the end of the box (the list's own margins and padding)."""
+    alice = owner()
+    domain = Domain.objects.create(
+        team=team_of(alice), name="example.org", verified_at=timezone.now()
+    )
+    # The engine in a thread of its own: Playwright's event loop runs in this one.
+    with ThreadPoolExecutor(1) as pool:
+        store(domain, pool.submit(unreachable_report, "example.org").result())
+    page = signed_in(browser, live_server, alice, {"width": width, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/domains/{domain.code}/")
+    expect(page.locator(".score-costs li").first).to_contain_text("not counted")
+    parts = page.evaluate(SCORE_BOX)
+    shot(page, f"s24w-no-score-{width}.png")
+    assert parts["first"]["y"] - parts["block"]["bottom"] <= 30, parts
+    assert parts["first"]["x"] - parts["pill"]["x"] <= 24, parts
