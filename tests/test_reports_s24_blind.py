@@ -254,7 +254,7 @@ def test_every_case_has_its_input_and_a_door() -> None:
         "email": [".eml"],
         "dashboard": [],
     }
-    assert len(CASES) == 29
+    assert len(CASES) == 32
     for case_id, case in CASES.items():
         for suffix in suffixes[case["door"]]:
             assert (INPUTS / f"{case_id}{suffix}").exists(), case_id
@@ -316,6 +316,15 @@ class TestSumsPastSixtyFourBits(BaseTestCase):
 
     def test_it_lists_g25_a_report_of_9999_12_31(self) -> None:
         self.play("G25")
+
+    def test_it_shows_g30_a_day_without_sessions(self) -> None:
+        self.play("G30")
+
+    def test_it_shows_g31_details_listed_under_no_failed_session(self) -> None:
+        self.play("G31")
+
+    def test_it_shows_g32_a_day_whose_every_session_failed(self) -> None:
+        self.play("G32")
 
     def test_it_sums_session_counts_past_64_bits_without_failing(self) -> None:
         """reports.sums.SessionSum, which the dashboard, the alerts, the weekly summary and

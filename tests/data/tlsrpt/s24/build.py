@@ -476,6 +476,15 @@ def templates() -> dict[str, bytes]:
                 end=f"{day}T23:59:59Z",
             )
         )
+    # G30-G32 (a sixth batch): days with no session, or no successful one, through the alerts
+    # and the dashboard.
+    day = {"start": "{D-1}T00:00:00Z", "end": "{D-1}T23:59:59Z"}
+    t["G30a"] = dumps(report([sts(0, 0)], report_id="{D-1}_zero", **day))
+    t["G30b"] = dumps(report([], org="Another Sender", report_id="{D-1}_empty", **day))
+    t["G31"] = dumps(
+        report([sts(0, 0, [detail("certificate-expired", 4)])], report_id="{D-1}_listed", **day)
+    )
+    t["G32"] = dumps(report([sts(0, 3)], report_id="{D-1}_all_failed", **day))
     return t
 
 
