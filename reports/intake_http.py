@@ -37,6 +37,10 @@ ACCEPTED_TYPES: dict[str, str | None] = {
     # A zip of reports (RFC 8460 §6.3 archives) labelled as what it is.
     "application/zip": _instead("application/zip", "application/tlsrpt+gzip"),
     "application/x-gzip": _instead("application/x-gzip", "application/tlsrpt+gzip"),
+    # The registered names misspelt with a hyphen for the '+' (a mail attachment so labelled is
+    # read by its bytes too); the sender meant a report, and a 415 would lose it (§5.5).
+    "application/tlsrpt-gzip": _instead("application/tlsrpt-gzip", "application/tlsrpt+gzip"),
+    "application/tlsrpt-json": _instead("application/tlsrpt-json", "application/tlsrpt+json"),
     "application/octet-stream": _instead(
         "application/octet-stream", "application/tlsrpt+gzip or application/tlsrpt+json"
     ),

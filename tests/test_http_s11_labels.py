@@ -21,8 +21,15 @@ address, eager, send = urls_case.address, urls_case.eager, urls_case.send
 
 @pytest.mark.parametrize(
     "content_type",
-    ["application/gzip", "application/x-gzip", "application/octet-stream", None],
-    ids=["gzip", "x-gzip", "octet-stream", "none"],
+    [
+        "application/gzip",
+        "application/x-gzip",
+        "application/octet-stream",
+        "application/tlsrpt-gzip",
+        "application/tlsrpt-json",
+        None,
+    ],
+    ids=["gzip", "x-gzip", "octet-stream", "hyphen-gzip", "hyphen-json", "none"],
 )
 def test_a_gzip_report_under_a_generic_label_is_stored_with_a_warning(
     send: Callable[..., Any], content_type: str | None
