@@ -1,4 +1,6 @@
-"""Content-Security-Policy on every answer of the web app (settings.CONTENT_SECURITY_POLICY).
+"""The web app's own middleware: the Content-Security-Policy, and each person's time zone.
+
+Content-Security-Policy on every answer of the web app (settings.CONTENT_SECURITY_POLICY).
 
 Scripts run only from our static files: no inline script, no handler attribute (onsubmit=…),
 no eval, so markup that an attacker slips into a page (a name, a record, a report field) runs
@@ -17,11 +19,14 @@ page included (settings.CSRF_FAILURE_VIEW is ours, in the site's layout, with DE
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils import timezone
 
 HEADER = "Content-Security-Policy"
 # In the <head> of technical_404.html and technical_500.html (Django 5.2); csrf_403.html has
@@ -76,3 +81,72 @@ def is_debug_page(response: HttpResponseBase) -> bool:
         and response.get("Content-Type", "").startswith("text/html")
         and DEBUG_PAGE_MARK in response.content[:1000]
     )
+
+
+# The signed-in person's time zone, kept in their session: [user id, IANA name, when read].
+# Read again from their profile once it is this old (seconds), so a zone chosen in another
+# browser shows there within minutes, and most requests ask the database nothing more.
+TIME_ZONE_SESSION_KEY = "mailsec_time_zone"
+TIME_ZONE_READ_EVERY = 600
+
+
+class TimeZoneMiddleware:
+    """Activates the signed-in person's time zone (Profile.time_zone) for the request, so
+    `{{ value|date }}` and `naturaltime` on every page show their local time; UTC for
+    everyone else (signed out, the API, report intake). After AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        from mailsec.accounts.models import zone
+
+        name = time_zone_name(request)
+        if name:
+            timezone.activate(zone(name))
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()  # the thread serves someone else next
+
+
+def time_zone_name(request: HttpRequest) -> str:
+    """The IANA name of the signed-in person's zone; "" when nobody is signed in, and under
+    the API, which a key (not a session) opens and which answers in UTC (ISO 8601 with Z,
+    docs/api.md). There, and without a session cookie, neither the session nor the user is
+    looked at: the answer does not vary on cookies."""
+    from mailsec.api.middleware import API_PREFIX
+
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return ""
+    if request.path_info.startswith(API_PREFIX):
+        return ""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ""
+    kept = request.session.get(TIME_ZONE_SESSION_KEY)
+    now = time.time()
+    if (
+        isinstance(kept, list)
+        and len(kept) == 3
+        and kept[0] == user.pk
+        and isinstance(kept[1], str)
+        and isinstance(kept[2], int | float)
+        and 0 <= now - kept[2] < TIME_ZONE_READ_EVERY
+    ):
+        return kept[1]
+    from mailsec.accounts.models import Profile
+
+    name = Profile.objects.filter(user=user).values_list("time_zone", flat=True).first()
+    remember_time_zone(request, name or "UTC")
+    return name or "UTC"
+
+
+def remember_time_zone(request: HttpRequest, name: str, user: Any = None) -> None:
+    """Keep `name` as the zone of the person signed in (`user`, else request.user) in this
+    session: on signing in (mailsec.accounts.models), when they choose one on the account
+    page, and here when it was read again."""
+    pk = (user if user is not None else request.user).pk
+    request.session[TIME_ZONE_SESSION_KEY] = [pk, name, time.time()]

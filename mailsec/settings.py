@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in person's time zone for the pages (Profile.time_zone).
+    "mailsec.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -470,7 +472,8 @@ ALERT_SCORE_DROP = env_int("ALERT_SCORE_DROP", 10, minimum=1)
 # The score is compared with the best full score of this many days (a slow slide adds up
 # within it; a level held longer is the new normal, and a score alert open as long closes).
 ALERT_SCORE_WINDOW_DAYS = env_int("ALERT_SCORE_WINDOW_DAYS", 14, minimum=1)
-# Hour of the day (UTC) from which daily digests are sent.
+# Hour of the day from which daily digests are sent, in each person's time zone (weekly
+# summaries: on Mondays, UTC).
 ALERT_DIGEST_HOUR = env_int("ALERT_DIGEST_HOUR", 7, minimum=0)
 if ALERT_DIGEST_HOUR > 23:
     raise ImproperlyConfigured(

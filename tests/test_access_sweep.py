@@ -99,6 +99,8 @@ SIGNED_IN = {
     "alerts:set_weekly": ("post",),
     "alerts:resubscribe": ("post",),
     "accounts:account": ("get",),
+    # The person's own time zone (Profile.time_zone); nothing of the team.
+    "accounts:time_zone": ("post",),
     "accounts:team": ("get",),
     "accounts:invite_create": ("post",),
     "accounts:team_rename": ("post",),
@@ -207,6 +209,7 @@ FORM_DATA = {
     "max_age": "86400",
     "extra": "",
     "role": "viewer",
+    "time_zone": "Europe/Berlin",
 }
 # What a viewer of the team may post: their own alert emails (per domain, for all of the
 # team's, for domains added later, the weekly summary, undoing "unsubscribe from all") and
@@ -219,6 +222,7 @@ VIEWER_MAY_POST = {
     "alerts:set_weekly",
     "alerts:resubscribe",
     "accounts:switch_team",
+    "accounts:time_zone",
 }
 # The owner's own changes: refused to anyone else in the team, a viewer as a member, with the
 # 404 they always answered (the viewer's 403 is for changes a member may make).

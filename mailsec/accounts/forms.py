@@ -34,7 +34,13 @@ from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from mailsec.accounts.models import Invite, Membership, Profile, Team
+from mailsec.accounts.models import (
+    Invite,
+    Membership,
+    Profile,
+    Team,
+    time_zone_names,
+)
 
 
 class LoginForm(AllauthLoginForm):
@@ -332,3 +338,22 @@ class TeamNameForm(forms.Form):
                 "Use a name on one line, without control or invisible formatting characters."
             )
         return name
+
+
+class TimeZoneForm(forms.Form):
+    """The time zone the person's pages and emails show times in (Profile.time_zone); their
+    daily digest goes at ALERT_DIGEST_HOUR in it. A plain list of the IANA names."""
+
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        error_messages={
+            "required": "Choose a time zone.",
+            "invalid_choice": "%(value)s is not a time zone we know: choose one from the list.",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(name, name.replace("_", " ")) for name in time_zone_names()]

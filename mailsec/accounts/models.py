@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime, timedelta
+import zoneinfo
+from datetime import datetime, timedelta, tzinfo
+from functools import cache
+from typing import Any
 
 from django.contrib.auth.models import User
+from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
 INVITE_VALIDITY = timedelta(days=7)
@@ -172,10 +178,58 @@ class Membership(models.Model):
         return True
 
 
+DEFAULT_TIME_ZONE = "UTC"
+# IANA names of the zone database that name no place: the machine's own zone (Debian lists
+# /etc/localtime) and tzdata's placeholders.
+NOT_PLACES = {"localtime", "posixrules", "Factory"}
+
+
+@cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA time zones a person may choose (zoneinfo.available_timezones(), sorted), the
+    account page's list. Read once per process: the zone database changes with a package
+    upgrade, which restarts the processes."""
+    return tuple(sorted(zoneinfo.available_timezones() - NOT_PLACES))
+
+
+def validate_time_zone(name: str) -> None:
+    if name not in time_zone_names():
+        raise ValidationError(
+            "%(name)s is not a time zone we know: choose one from the list.",
+            params={"name": name[:64]},
+        )
+
+
+def zone(name: str | None) -> tzinfo:
+    """The zone `name` names; UTC for an empty or unknown name (one removed from the zone
+    database since it was chosen): times are then labelled UTC, never shown in a zone
+    that is not said."""
+    if name and name in time_zone_names():
+        return zoneinfo.ZoneInfo(name)
+    return zoneinfo.ZoneInfo(DEFAULT_TIME_ZONE)
+
+
+def zone_of(user: User | None) -> tzinfo:
+    """The time zone `user` chose on the account page (UTC when none): their pages and
+    emails show times in it, and their daily digest goes at ALERT_DIGEST_HOUR in it.
+    Anyone else (a team's extra address, no person at all): UTC."""
+    if user is None or user.pk is None:
+        return zone(None)
+    name = Profile.objects.filter(user=user).values_list("time_zone", flat=True).first()
+    return zone(name)
+
+
 class Profile(models.Model):
     user = models.OneToOneField(User, models.CASCADE, related_name="profile")
     # The team whose domains the pages show; a person can belong to several.
     current_team = models.ForeignKey(Team, models.SET_NULL, null=True, blank=True)
+    # An IANA name (time_zone_names()); pages and emails show this person's times in it.
+    time_zone = models.CharField(
+        max_length=64, default=DEFAULT_TIME_ZONE, validators=[validate_time_zone]
+    )
+    # When they last chose one on the account page; until then the page may suggest the
+    # browser's own zone (never saved without their pressing Save).
+    time_zone_chosen_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
@@ -251,3 +305,15 @@ class Invite(models.Model):
             profile.current_team = self.team
             profile.save(update_fields=["current_team"])
         return membership
+
+
+@receiver(user_logged_in)
+def _keep_time_zone_in_session(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
+    """On signing in, the person's zone goes into the new session
+    (mailsec.middleware.TimeZoneMiddleware), so their first page asks the database nothing
+    more than any other."""
+    from mailsec.middleware import remember_time_zone
+
+    if request is not None and hasattr(request, "session"):
+        name = Profile.objects.filter(user=user).values_list("time_zone", flat=True).first()
+        remember_time_zone(request, name or DEFAULT_TIME_ZONE, user)

@@ -8,6 +8,7 @@ urlpatterns = [
     # Under allauth's prefix, but not one of its URLs: see views.confirm_code.
     path("accounts/code/", views.confirm_code, name="confirm_code"),
     path("account/", views.account, name="account"),
+    path("account/time-zone/", views.set_time_zone, name="time_zone"),
     path("team/", views.team, name="team"),
     path("team/rename/", views.rename_team, name="team_rename"),
     path("team/invite/", views.invite, name="invite_create"),

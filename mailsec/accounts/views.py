@@ -26,9 +26,16 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mailsec.accounts.forms import SIGN_IN_STATE_KEY, InviteForm, RoleForm, TeamNameForm
+from mailsec.accounts.forms import (
+    SIGN_IN_STATE_KEY,
+    InviteForm,
+    RoleForm,
+    TeamNameForm,
+    TimeZoneForm,
+)
 from mailsec.accounts.models import DeactivatedAccount, Invite, Membership, Profile, Team
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
 from mailsec.accounts.signals import tell_new_owner
@@ -36,6 +43,7 @@ from mailsec.api.forms import ApiKeyForm
 from mailsec.api.models import MAX_KEYS, RATE, WINDOW, ApiKey
 from mailsec.freecheck import ratelimit
 from mailsec.mail import send_templated
+from mailsec.middleware import remember_time_zone
 
 # Invitation mails a person may send in an hour.
 INVITE_LIMIT = 30
@@ -68,14 +76,47 @@ def send_invite_email(request: HttpRequest, invite: Invite) -> None:
 @login_required
 @require_GET
 def account(request: HttpRequest) -> HttpResponse:
+    return account_page(request)
+
+
+def account_page(
+    request: HttpRequest, zone_form: TimeZoneForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The account page; `zone_form`: the time zone form as posted when it was refused."""
     memberships = request.user.memberships.select_related("team").order_by("created")
+    profile = Profile.for_user(request.user)  # type: ignore[arg-type]
+    if zone_form is None:
+        zone_form = TimeZoneForm(initial={"time_zone": profile.time_zone})
     ctx = {
         "page": "account",
         "memberships": memberships,
         "team": current_team(request),
         "has_password": request.user.has_usable_password(),
+        "zone_form": zone_form,
+        # Never chosen: static/js/timezone.js may preselect the browser's zone (not saved).
+        "suggest_browser_zone": profile.time_zone_chosen_at is None,
+        "digest_hour": settings.ALERT_DIGEST_HOUR,
     }
-    return render(request, "accounts/account.html", ctx)
+    return render(request, "accounts/account.html", ctx, status=status)
+
+
+@login_required
+@require_POST
+def set_time_zone(request: HttpRequest) -> HttpResponse:
+    """The person chooses the time zone their pages and emails show times in, and their
+    daily digest goes by (Profile.time_zone). Their own: a viewer chooses theirs too."""
+    form = TimeZoneForm(request.POST)
+    if not form.is_valid():
+        return account_page(request, zone_form=form, status=400)
+    name = form.cleaned_data["time_zone"]
+    profile = Profile.for_user(request.user)  # type: ignore[arg-type]
+    profile.time_zone, profile.time_zone_chosen_at = name, timezone.now()
+    profile.save(update_fields=["time_zone", "time_zone_chosen_at"])
+    remember_time_zone(request, name)
+    timezone.activate(name)  # the message below, and the page after, in the new zone
+    now = timezone.localtime()
+    messages.success(request, f"Times are now shown in {name} (it is {now:%H:%M} there now).")
+    return redirect("accounts:account")
 
 
 @login_required
