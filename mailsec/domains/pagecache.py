@@ -25,6 +25,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +64,15 @@ def _delete(keys: list[str]) -> None:
 
 
 def cached(kind: str, pk: int, name: str, period: int, make: Callable[[], Any]) -> Any:
-    """The entry `name` of the team's or domain's pages: from the cache when it was made under
-    the current version in the current period (of `period` seconds), else made by `make()`
-    (which reads the database) and stored."""
+    """The entry `name` of the team's or domain's pages, in the active time zone: from the
+    cache when it was made under the current version in the current period (of `period`
+    seconds), else made by `make()` (which reads the database) and stored."""
     version_key = _version_key(kind, pk)
     entry_key = f"page:{kind}:{pk}:{name}"
+    # One entry per time zone: the pages show times in the reader's (Profile.time_zone).
+    zone = timezone.get_current_timezone_name()
+    if zone != "UTC":
+        entry_key += f"@{zone}"
     stamp = int(time.time() // period)
     found = cache.get_many([version_key, entry_key])
     version = found.get(version_key)

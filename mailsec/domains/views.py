@@ -715,13 +715,18 @@ def page_fragments(domain: Domain, run: CheckRun | None) -> dict[str, SafeString
     panels with that run. From the cache in one round trip; the missing ones are rendered
     and stored."""
     page = {"domain": domain, "history": History(domain)}
+    zone = timezone.get_current_timezone_name()  # times shown in the reader's zone
     parts = {
-        "history": (f"domain-page:history:{chart_key(domain)}", "domains/_history.html", page),
-        "tlsrpt": (f"domain-page:tlsrpt:{chart_key(domain)}", "domains/_tlsrpt.html", page),
+        "history": (
+            f"domain-page:history:{zone}:{chart_key(domain)}",
+            "domains/_history.html",
+            page,
+        ),
+        "tlsrpt": (f"domain-page:tlsrpt:{zone}:{chart_key(domain)}", "domains/_tlsrpt.html", page),
     }
     if run is not None and run.status == CheckRun.Status.DONE:
         details = {"details": RunDetails(run), "titles": TITLES}
-        parts["run"] = (f"domain-page:run:{panels_key(run)}", "domains/_run.html", details)
+        parts["run"] = (f"domain-page:run:{zone}:{panels_key(run)}", "domains/_run.html", details)
     found = cache.get_many([key for key, _, _ in parts.values()])
     missing = {}
     fragments = {}

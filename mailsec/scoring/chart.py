@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from django.utils import timezone
+
 from checks.findings import MECHANISM_TITLES, Mechanism
 from checks.scoring import WEIGHTS
 
@@ -262,7 +264,8 @@ def _draw(scored: list[RunLike], changes: list[bool]) -> Chart:
     for i in range(n):
         when = start + (end - start) * (i / max(n - 1, 1))
         anchor = "middle" if 0 < i < n - 1 or n == 1 else ("start" if i == 0 else "end")
-        tick = (x_of(when), when.strftime(fmt), anchor)
+        # In the reader's zone, as the points' own titles (|date) on the page.
+        tick = (x_of(when), timezone.localtime(when).strftime(fmt), anchor)
         if chart.ticks and chart.ticks[-1][1] == tick[1]:
             # A short span: the same minute five times says nothing. Keep the right edge's
             # label rather than an inner one, unless only the left edge's is left.
