@@ -1,9 +1,11 @@
 """Building alert emails: a subject/text/HTML template triple, List-Unsubscribe (RFC 2369) with
-one-click unsubscribe (RFC 8058), sent through Django's configured email backend."""
+one-click unsubscribe (RFC 8058), sent through Django's configured email backend. Each one is
+rendered in its reader's time zone (Profile.time_zone; a team's extra address: UTC), with the
+zone said after each time."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -14,8 +16,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
-from mailsec.accounts.models import Membership
+from mailsec.accounts.models import Membership, zone, zone_of
+from mailsec.accounts.templatetags.zones import zone_label
 from mailsec.alerts.models import (
     REPORTS_KIND_PREFIX,
     AlertRecipient,
@@ -253,15 +257,30 @@ def confirmation(changes: list[Change]) -> str:
     if len(waits) == 1:
         return f"{who} {waits.pop()}"
     # First seen at different times: the confirming check's own time says it for all.
-    return f"{who} at {_utc(at)}"
+    return f"{who} at {_local(at)}"
 
 
-def _utc(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
-    return f"{moment.day} {moment:%b %Y %H:%M} UTC"
+def _local(moment: datetime) -> str:
+    """A time in the zone the email is rendered in, saying which ("2 Dec 2026 08:00
+    (Europe/Berlin)", "2 Dec 2026 07:00 UTC")."""
+    moment = timezone.localtime(moment)
+    return f"{moment.day} {moment:%b %Y %H:%M} {zone_label()}"
+
+
+def reader_zone(n: Notification) -> tzinfo:
+    """The time zone `n` is read in: its person's (Profile.time_zone); UTC for a team's
+    extra address, which may be read by anyone anywhere (a ticketing system, a list)."""
+    return zone_of(n.user) if n.team_address is None else zone(None)
 
 
 def build_message(n: Notification) -> EmailMultiAlternatives:
+    """The email `n` is, rendered in its reader's time zone (reader_zone): each person of a
+    team gets their own email, each with their own times."""
+    with timezone.override(reader_zone(n)):
+        return _build_message(n)
+
+
+def _build_message(n: Notification) -> EmailMultiAlternatives:
     if n.kind == Notification.Kind.WEEKLY:
         return _weekly_message(n)
     changes = n.changes.select_related("domain", "confirmed_run")

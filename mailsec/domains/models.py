@@ -454,34 +454,36 @@ class Domain(models.Model):
         return True, hosting_until
 
     def _tell_control_lost(self, proved: datetime, hosting_until: datetime | None) -> None:
-        """One email to the team's members, and one to each of the team's confirmed extra
-        alert addresses (TeamAlertAddress.told_at_once: an MSP's ticketing system should hear
-        that a customer's domain left its monitoring), with its own one-click unsubscribe."""
+        """One email to each of the team's members, in their own time zone (Profile.time_zone),
+        and one to each of the team's confirmed extra alert addresses, in UTC
+        (TeamAlertAddress.told_at_once: an MSP's ticketing system should hear that a
+        customer's domain left its monitoring), with its own one-click unsubscribe."""
+        from mailsec.accounts.models import zone, zone_of
         from mailsec.alerts.emails import address_unsubscribe_url, team_address_context
         from mailsec.alerts.models import TeamAlertAddress
 
-        recipients = sorted(
-            {m.user.email for m in self.team.memberships.select_related("user") if m.user.email}
-        )
+        people = {m.user.email: m.user for m in self.team.memberships.select_related("user")}
         ctx = {
             "domain": self,
             "proved": proved,
             "hosting_until": hosting_until,
             "url": settings.SITE_ROOT + reverse("domains:details", args=[self.code]),
         }
-        if recipients:
+        for email in sorted(e for e in people if e):
             try:
-                send_templated("emails/control-lost", ctx, recipients)
+                with timezone.override(zone_of(people[email])):
+                    send_templated("emails/control-lost", ctx, [email])
             except Exception:  # a mail outage must not undo the outcome; the page shows it
-                log.exception("could not email %s about losing %s", recipients, self.name)
+                log.exception("could not email %s about losing %s", email, self.name)
         for address in TeamAlertAddress.told_at_once(self):
             # Its link stops emails about this domain to this address, as an alert's does.
             unsubscribe = address_unsubscribe_url(address, self)
             address_ctx = ctx | team_address_context(address) | {"unsubscribe_url": unsubscribe}
             try:
-                send_templated(
-                    "emails/control-lost", address_ctx, [address.email], unsubscribe=unsubscribe
-                )
+                with timezone.override(zone(None)):
+                    send_templated(
+                        "emails/control-lost", address_ctx, [address.email], unsubscribe=unsubscribe
+                    )
             except Exception:
                 log.exception("could not email %s about losing %s", address.email, self.name)
 
