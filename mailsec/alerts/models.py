@@ -1011,8 +1011,9 @@ class Notification(models.Model):
     handed_over_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    # Digests: the day (UTC) they are for, and the end of the period they cover. Weekly
-    # summaries: the Monday of their week, and when they were made.
+    # Digests: the day they are for (the reader's local day: make_digest's `now` is in
+    # their zone, tasks.send_digests), and the end of the period they cover. Weekly
+    # summaries: the Monday (UTC) of their week, and when they were made.
     digest_day = models.DateField(null=True, blank=True)
     covers_until = models.DateTimeField(null=True, blank=True)
 

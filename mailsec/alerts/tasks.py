@@ -4,19 +4,23 @@ the beat sweep re-drives whatever a lost task left undone."""
 from __future__ import annotations
 
 import logging
-import time
+import time as clock
+from datetime import date, datetime, time, tzinfo
 
 from celery import shared_task
 from django.contrib.auth.models import User
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.utils import timezone
 
+from mailsec.accounts.models import zone
 from mailsec.alerts.models import (
     AlertSetting,
     AlertState,
     Change,
     Notification,
     TeamAlertAddress,
+    addressed_to,
 )
 from mailsec.domains.models import CheckRun
 
@@ -143,7 +147,7 @@ def _record_sent(task: object, n: Notification, subject: str) -> str:
         except Exception as exc:
             error = exc
             if pause is not None:
-                time.sleep(pause)
+                clock.sleep(pause)
     log.error("alerts: sent %s but could not record it yet: %s", n.code, error)
     if task.request.is_eager:  # type: ignore[attr-defined]
         return "sent"
@@ -178,14 +182,11 @@ def sweep() -> dict[str, int]:
 
 @shared_task(name="mailsec.alerts.tasks.send_digests")
 def send_digests() -> int:
-    """Once a day: one email per person with digest domains, and per team's extra address
-    set to the digest, listing what was confirmed or fixed since their last digest. Nothing
-    to tell, no email."""
-    from django.conf import settings
-
+    """Hourly: one email a day per person with digest domains, and per team's extra address
+    set to the digest, listing what was confirmed or fixed since their last digest, from
+    ALERT_DIGEST_HOUR in each one's own time zone (Profile.time_zone; an address: UTC).
+    Nothing to tell, no email."""
     now = timezone.now()
-    if now.hour < settings.ALERT_DIGEST_HOUR:
-        return 0  # runs hourly; one digest per person per day (a constraint), from this hour
     # Whoever may have a digest domain: one chosen, or a team's default for domains with no
     # row of their own (make_digest reads each domain's mode as the page shows it, and makes
     # nothing for a person with none). "Unsubscribe from all" turned every chosen one off.
@@ -194,17 +195,62 @@ def send_digests() -> int:
         User.objects.filter(is_active=True)
         .filter(Q(alert_settings__mode=digest) | Q(alert_defaults__mode=digest))
         .distinct()
+        .select_related("profile")
     )
     addresses = TeamAlertAddress.objects.filter(
         mode=digest, confirmed_at__isnull=False, unsubscribed_at__isnull=True
     ).order_by("pk")
     made = 0
     for recipient in [*users, *addresses]:
-        n = Notification.make_digest(recipient, now)
+        local = digest_due(recipient, now)
+        if local is None:
+            continue
+        # `local` is now in the recipient's zone: the digest's day (make_digest's
+        # digest_day, one a day by a constraint) is their local day.
+        n = Notification.make_digest(recipient, local)
         if n is not None:
             enqueue_send(n)
             made += 1
     return made
+
+
+def recipient_zone(recipient: User | TeamAlertAddress) -> tzinfo:
+    """The zone a digest's reader lives by: a person's own (Profile.time_zone, read with
+    them), UTC for a team's extra address."""
+    if isinstance(recipient, TeamAlertAddress):
+        return zone(None)
+    try:
+        return zone(recipient.profile.time_zone)
+    except ObjectDoesNotExist:  # no profile yet: never chose one
+        return zone(None)
+
+
+def digest_hour_of(day: date, tz: tzinfo) -> datetime:
+    """When `day`'s digest is due in `tz`: ALERT_DIGEST_HOUR o'clock there. On a day that
+    skips that hour (a DST change at it) the moment is the wall time read with the offset
+    before the change (zoneinfo's fold=0), which falls within the skipped hour's place:
+    the first hour after it."""
+    from django.conf import settings
+
+    return datetime.combine(day, time(settings.ALERT_DIGEST_HOUR), tzinfo=tz)
+
+
+def digest_due(recipient: User | TeamAlertAddress, now: datetime) -> datetime | None:
+    """`now` in the recipient's zone when their digest of today (their local day) is due:
+    ALERT_DIGEST_HOUR there has passed, and no digest went out since (one made before they
+    moved their zone westwards is today's). None otherwise. A beat that was down sends at
+    its next run of the same local day; a day it missed whole is covered by the next
+    digest, which tells everything since the last one. make_digest's constraint (one per
+    local day) keeps two beats, or an hour that comes twice when clocks go back, to one."""
+    tz = recipient_zone(recipient)
+    local = now.astimezone(tz)
+    due = digest_hour_of(local.date(), tz)
+    if now < due:
+        return None
+    made = Notification.objects.filter(
+        **addressed_to(recipient), kind=Notification.Kind.DIGEST, covers_until__gte=due
+    )
+    return None if made.exists() else local
 
 
 @shared_task(name="mailsec.alerts.tasks.send_weekly_summaries")
