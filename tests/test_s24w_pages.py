@@ -137,3 +137,23 @@ class ListSummaryTestCase(BaseTestCase):
         self.domain("e-good.example", None)
         self.client.force_login(self.alice)
         self.assertNotContains(self.client.get("/domains/"), "list-statuses")
+
+
+class HostingRecordsTestCase(BaseTestCase):
+    def test_a_stacked_record_s_state_is_led_by_a_plain_label(self) -> None:
+        """On a phone each cell of the records table is led by its column's name: "In place?:
+        could not check" read as a question answered by a colon."""
+        import os
+        from unittest import mock
+
+        domain = Domain.objects.create(
+            team=self.team, name="acme-dental.com", verified_at=timezone.now()
+        )
+        self.client.force_login(self.alice)
+        with mock.patch.dict(os.environ, {"MAILSEC_CHECK_TIMEOUT": "0.5"}):
+            r = self.client.get(f"/hosting/{domain.code}/records/")
+        self.assertEqual(r.status_code, 200)
+        html = r.content.decode()
+        self.assertIn('<th scope="col">In place?</th>', html)  # the column's head asks
+        self.assertIn('data-label="In place"', html)
+        self.assertNotIn('data-label="In place?"', html)
