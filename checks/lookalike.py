@@ -45,7 +45,7 @@ INVISIBLE = {
     "\u2060": "a word joiner",
     "\ufeff": "a byte order mark",
 }
-_CONTEXT = 12  # characters of the record quoted before a pasted character
+_CONTEXT = 40  # at most this many characters of the record quoted before a pasted character
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,10 @@ def lookalikes(text: str, before: str = "") -> Lookalikes | None:
     for index, char in enumerate(text):
         if char in SPACES or char in INVISIBLE:
             name = SPACES.get(char) or INVISIBLE[char]
-            seen = (ahead + "".join(c for c in text[:index] if c.isascii()))[-_CONTEXT:]
-            seen = seen.lstrip()
+            seen = (ahead + "".join(c for c in text[:index] if c.isascii())).rstrip()
+            # The word before it: back to the space, ';' or ':' ahead of that word.
+            start = max(seen[:-1].rfind(d) for d in " ;:") + 1
+            seen = seen[start:][-_CONTEXT:]
             where = f"after {seen!r}" if seen else "at the start"
             places.append(f"{name} (U+{ord(char):04X}) {where}")
             cleaned.append(" " if char in SPACES else "")

@@ -337,6 +337,19 @@ def check_mx_value(value: str) -> tuple[str | None, list[Problem]]:
                 "names (RFC 8461 §3.2), so senders cannot match it.",
             )
         ]
+    pasted = lookalikes(value, before="mx: ")
+    if pasted is not None:
+        # "mx: mx1.example.com\u00a0": the name is ASCII; an A-label is not the fix.
+        return None, [
+            Problem(
+                "MTASTS-25",
+                Status.FAIL,
+                f"The mx line for {pasted.cleaned.strip()} holds {pasted.describe()}: it looks "
+                f"like {pasted.looks_like} but is not the whitespace RFC 8461 §3.2 allows "
+                "around a value, so senders that follow the grammar read a name no MX has. "
+                "Retype the line by hand.",
+            )
+        ]
     if not value.isascii():
         return None, [
             Problem(
@@ -701,6 +714,18 @@ def parse_policy(body: bytes | str) -> Policy:
     return policy
 
 
+def _pasted_note(value: str) -> str:
+    """For a field value holding a pasted look-alike character ("\u00a0enforce"): which one,
+    since the value as shown looks right (checks/lookalike.py)."""
+    pasted = lookalikes(value)
+    if pasted is None:
+        return ""
+    return (
+        f" It holds {pasted.describe()}, which looks like {pasted.looks_like} but is not the "
+        "whitespace RFC 8461 §3.2 allows around a value: retype the line by hand."
+    )
+
+
 def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
     add = policy.problems.append
     version = seen.get("version")
@@ -719,7 +744,7 @@ def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
             Problem(
                 "MTASTS-21",
                 Status.FAIL,
-                f'version is {version!r}; it must be exactly "STSv1".',
+                f'version is {version!r}; it must be exactly "STSv1".{_pasted_note(version)}',
                 True,
             )
         )
@@ -742,7 +767,7 @@ def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
                 "MTASTS-22",
                 Status.FAIL,
                 f"mode is {mode!r}; it must be exactly enforce, testing or none "
-                f"(lower case){hint}.",
+                f"(lower case){hint}.{_pasted_note(mode)}",
                 True,
             )
         )
@@ -757,7 +782,14 @@ def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
             if max_age.isascii() and max_age.isdigit()
             else "is not a number of seconds (digits only)"
         )
-        add(Problem("MTASTS-23", Status.FAIL, f"max_age {max_age!r} {why}.", True))
+        add(
+            Problem(
+                "MTASTS-23",
+                Status.FAIL,
+                f"max_age {max_age!r} {why}.{_pasted_note(max_age)}",
+                True,
+            )
+        )
     elif int(max_age) > MAX_AGE_LIMIT:
         add(
             Problem(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from checks.dkim import parse_tag_list
 from checks.dmarc import parse_dmarc
 from checks.findings import Status
-from checks.mtasts import parse_sts_record
+from checks.mtasts import parse_policy, parse_sts_record
 from checks.spf import parse_spf
 from checks.tlsrpt import parse_tlsrpt_record
 
@@ -56,6 +56,22 @@ def test_a_byte_order_mark_before_the_version_is_still_discarded() -> None:
     assert not record.is_sts
 
 
+def test_it_names_pasted_characters_in_policy_lines_instead_of_asking_for_an_a_label() -> None:
+    policy = parse_policy(
+        f"version: STSv1\r\nmode:{NBSP}enforce\r\nmx: mx1.example.com{NBSP}\r\n"
+        "max_age: 604800\r\n".encode()
+    )
+    mx_line = next(p for p in policy.problems if p.check_id == "MTASTS-25")
+    assert mx_line.status == Status.FAIL
+    assert "The mx line for mx1.example.com holds a no-break space (U+00A0) after " in (
+        mx_line.message
+    )
+    assert "A-label" not in mx_line.message
+    mode = next(p for p in policy.problems if p.check_id == "MTASTS-22")
+    assert mode.status == Status.FAIL
+    assert "It holds a no-break space (U+00A0) at the start" in mode.message
+
+
 def test_it_names_a_no_break_space_in_the_tls_rpt_record_once() -> None:
     record = parse_tlsrpt_record(f"v=TLSRPTv1;{NBSP}rua=mailto:tls@example.com".encode())
     assert _ids(record.problems) == [("TLSRPT-09", Status.FAIL)]
@@ -93,7 +109,7 @@ def test_it_names_a_no_break_space_before_the_dmarc_policy() -> None:
 def test_it_names_a_no_break_space_in_the_spf_record_and_reads_the_terms_as_meant() -> None:
     parsed = parse_spf(f"v=spf1 mx{NBSP}-all")
     assert [(p.check_id, p.status) for p in parsed.problems] == [("SPF-15", Status.FAIL)]
-    assert "a no-break space (U+00A0) after 'v=spf1 mx'" in parsed.problems[0].message
+    assert "a no-break space (U+00A0) after 'mx'" in parsed.problems[0].message
     assert [t.text for t in parsed.terms] == ["mx", "-all"]
     assert parsed.permerror
 
