@@ -19,7 +19,8 @@ and says where a row was corrected after the blind run. A fourteenth, s24e-paste
 the run (not blind) for the texts the no-break-space finding led to in the TLS-RPT, DMARC and
 DKIM records. A second blind batch of three, written after the first had run and before the
 engine ran on them: an MX typed without its final dot, a one-label mx pattern, an MX at the apex
-under a '*.<domain>' pattern.
+under a '*.<domain>' pattern. A third blind batch of two: empty character-strings inside every
+TXT record, and two MX names on one address.
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -178,6 +179,17 @@ BLIND: list[Blind] = [
         warn=frozenset({"MTASTS-31"}),
         rows=(("DANE-07", P, (_d("apexmx"),)), ("SMTP-11", P, (_d("apexmx"),))),
     ),
+    # --------------------------------------------------------------- third blind batch
+    # Empty character-strings add nothing: every record reads as the baseline's.
+    Blind("emptystr"),
+    # Two MX names on one address, one certificate naming both.
+    Blind(
+        "sameip",
+        rows=(
+            ("MTASTS-32", P, (_mx("mx1", "sameip"),)),
+            ("MTASTS-32", P, (_mx("mx2", "sameip"),)),
+        ),
+    ),
     # ------------------------------------------------------- added after the run (not blind)
     # The texts s24e-nbsp led to, for the other records a no-break space can be pasted into.
     Blind(
@@ -211,7 +223,7 @@ SCENARIOS: dict[str, Scenario] = {
 
 
 def test_the_set_is_complete_and_loads() -> None:
-    assert len(BLIND) == 17 and len(BY_LABEL) == len(BLIND)
+    assert len(BLIND) == 19 and len(BY_LABEL) == len(BLIND)
     assert set(SCENARIOS) == set(BY_LABEL)
     ips = [h.ip for s in SCENARIOS.values() for h in s.smtp]
     assert ips and all(ip.startswith(("127.0.114.", "127.0.115.")) for ip in ips)
