@@ -225,3 +225,25 @@ def test_what_was_not_counted_stays_with_the_score(
     shot(page, f"s24w-no-score-{width}.png")
     assert parts["first"]["y"] - parts["block"]["bottom"] <= 30, parts
     assert parts["first"]["x"] - parts["pill"]["x"] <= 24, parts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_compare_form_is_one_line_on_a_desktop(browser: Browser, live_server: Any) -> None:
+    """'What changed' between two checks: its two checks and Compare wrapped onto two lines
+    at 1280 px, in a form kept to 32rem as if it were a narrow sign-in form."""
+    alice = owner()
+    (domain,) = checked_domains(team_of(alice), ["juliet-vet.com"])
+    earlier = run(domain, timezone.now() - timedelta(days=1))
+    earlier.save()
+    page = signed_in(browser, live_server, alice, {"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/domains/{domain.code}/compare/")
+    tops = {
+        round(box["y"] + box["height"] / 2)
+        for box in (
+            page.locator(selector).bounding_box()
+            for selector in ("#cmp-from", "#cmp-to", ".compare-form button")
+        )
+        if box is not None
+    }
+    shot(page, "s24w-compare-1280.png")
+    assert len(tops) == 1, tops
