@@ -34,6 +34,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
+from checks.lookalike import lookalikes
 from checks.mx import is_null_mx
 
 if TYPE_CHECKING:
@@ -77,6 +78,15 @@ def parse_bimi(text: str) -> ParsedBimi:
         name, sep, value = part.partition("=")
         name, value = name.strip(" \t\r\n"), value.strip(" \t\r\n")
         if not sep or not _TAG_NAME_RE.match(name):
+            pasted = lookalikes(part, before=";".join(parts[:index]) + ";")
+            if pasted is not None and "=" in pasted.cleaned:
+                # The owner sees a pair: say which character they cannot see.
+                parsed.errors.append(
+                    f"'{pasted.cleaned.strip()}' holds {pasted.describe()}, which looks like "
+                    f"{pasted.looks_like} but is no whitespace to mail receivers, so it is not a "
+                    "'tag=value' pair: retype it by hand"
+                )
+                continue
             parsed.errors.append(f"'{part.strip()}' is not a 'tag=value' pair")
             continue
         if index == 0:

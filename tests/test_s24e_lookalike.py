@@ -11,6 +11,7 @@ MTASTS-08 for a record with one no-break space).
 
 from __future__ import annotations
 
+from checks.bimi import parse_bimi
 from checks.dkim import parse_tag_list
 from checks.dmarc import parse_dmarc
 from checks.findings import Status
@@ -121,6 +122,16 @@ def test_it_names_a_no_break_space_in_a_dkim_tag_list() -> None:
         "'k=rsa' holds a no-break space (U+00A0) after 'v=DKIM1;', which looks like a space "
         "but is no whitespace to verifiers (RFC 6376 §3.2), so it is not a 'tag=value' pair: "
         "retype it by hand"
+    ]
+
+
+def test_it_names_a_no_break_space_in_a_bimi_record() -> None:
+    parsed = parse_bimi(f"v=BIMI1;{NBSP}l=https://bimi.example.com/logo.svg; a=")
+    assert "l" not in parsed.tags
+    assert parsed.errors == [
+        "'l=https://bimi.example.com/logo.svg' holds a no-break space (U+00A0) after "
+        "'v=BIMI1;', which looks like a space but is no whitespace to mail receivers, so it "
+        "is not a 'tag=value' pair: retype it by hand"
     ]
 
 
