@@ -157,3 +157,20 @@ class HostingRecordsTestCase(BaseTestCase):
         self.assertIn('<th scope="col">In place?</th>', html)  # the column's head asks
         self.assertIn('data-label="In place"', html)
         self.assertNotIn('data-label="In place?"', html)
+
+
+class HomeTestCase(BaseTestCase):
+    def test_it_names_every_mechanism_checked(self) -> None:
+        """The home page's list of what is checked left out DANE and BIMI, which every check
+        makes and scores (DANE) or reports (BIMI), as the README says."""
+        html = self.client.get("/").content.decode()
+        lead = re.search(r'<p class="lead">(.*?)</p>', html, re.S)
+        assert lead
+        words = " ".join(lead.group(1).split())
+        for name in ("MTA-STS", "TLS-RPT", "STARTTLS", "SPF", "DKIM", "DMARC", "DNSSEC"):
+            self.assertIn(name, words)
+        self.assertIn("DANE", words)
+        self.assertIn("BIMI", words)
+        description = re.search(r'<meta name="description" content="([^"]*)"', html)
+        assert description
+        self.assertIn("DANE", description.group(1))
