@@ -138,7 +138,9 @@ class S24aBlindSequencesTestCase(s17.BlindSequencesTestCase):
         self.send_pending()
 
     def compare(self, seq: dict[str, Any], got: list[tuple[str, str, str, datetime]]) -> str:
-        problem = super().compare(seq, got)
+        # s17's comparison reads [to, kind, subject words]; the body's words are read here.
+        emails = [e[:3] for e in seq["emails"]]
+        problem = super().compare({**seq, "emails": emails}, got)
         if problem:
             return problem
         for to, kind, _, *body in seq["emails"]:
