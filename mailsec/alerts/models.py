@@ -787,11 +787,14 @@ class AlertState(models.Model):
                 and domain.verified_at is not None
                 and change.confirmed_at is not None
                 and change.confirmed_at <= domain.verified_at
+                and not Notification.told_anyone(change)
             ):
                 # Confirmed while the domain was not verified (a run under way when control
-                # was lost): told to nobody, and never raised again while open. Still there
-                # now that it is monitored again: confirmed anew by this run, so it is told
-                # (at once, or in the digest, which reads confirmed_at).
+                # was lost), or just before it was lost with its emails skipped since: told
+                # to nobody, and never raised again while open. Still there now that it is
+                # monitored again: confirmed anew by this run, so it is told (at once, or in
+                # the digest, which reads confirmed_at). One told before the lapse is no news
+                # (s24a U09: a second alert for the same open problem after re-verifying).
                 change.refresh_from(obs)
                 change.confirmed_run, change.confirmed_at = run, now
                 change.save()
@@ -1124,6 +1127,22 @@ class Notification(models.Model):
             or recovered_at is None
             or (covers_until is not None and covers_until < recovered_at)
         }
+
+    @classmethod
+    def told_anyone(cls, change: Change) -> bool:
+        """Whether anyone (a person, a team's extra address) was told of `change` as a problem:
+        an alert or a digest naming it that was not skipped, nor given up before the mail
+        server had it (what told() counts, for any recipient)."""
+        return (
+            cls.objects.filter(changes=change, kind__in=[cls.Kind.ALERT, cls.Kind.DIGEST])
+            .exclude(status=cls.Status.SKIPPED)
+            .exclude(
+                status=cls.Status.FAILED,
+                next_attempt_at__isnull=True,
+                handed_over_at__isnull=True,
+            )
+            .exists()
+        )
 
     # --- digests --------------------------------------------------------------------------
 
