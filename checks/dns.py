@@ -40,7 +40,16 @@ dns.rdtypes.tlsabase.TLSABase._cert_length_by_mtype = {}
 
 # rcodes that mean "we could not find out", as opposed to an answer. Not the whole list: every
 # rcode but NOERROR and NXDOMAIN is one (see ANSWERED).
-UNANSWERED = {"SERVFAIL", "REFUSED", "TIMEOUT", "FORMERR", "NOTIMP", "NETWORK", "BADNAME"}
+UNANSWERED = {
+    "SERVFAIL",
+    "REFUSED",
+    "TIMEOUT",
+    "FORMERR",
+    "NOTIMP",
+    "NETWORK",
+    "BADNAME",
+    "NOTASKED",
+}
 # The only rcodes that say something about the name (RFC 1035 §4.1.1, RFC 2308). BADVERS (RFC
 # 6891 §6.1.3), YXDOMAIN (a DNAME substitution too long, RFC 6672 §2.2), NOTAUTH, NOTZONE, an
 # rcode we have no name for: none of them says the records are absent.
@@ -51,6 +60,16 @@ ANSWERED = frozenset({"NOERROR", "NXDOMAIN"})
 # stopped following it (RFC 1034 §5.3.3: the client then asks for the last name itself). At
 # most this many such questions per lookup, all within the lookup's timeout.
 CHAIN_REQUERIES = 8
+
+# At most this many questions go to the resolvers from one client (one check run). Records are
+# anyone's to write and the free check runs for anonymous visitors: an MX RRset of 1,000 hosts,
+# a DMARC rua or an SPF record listing hundreds of names made one check ask 3-5 questions per
+# name (5,000 and more), each sent on by our resolver to the servers of the zone the names are
+# in: a random-subdomain flood of someone else's name servers for the price of one free check.
+# A large real domain (five MX hosts, ten SPF includes, 50 DKIM selectors, DMARC and TLS-RPT
+# report addresses) asks about 110, one with 60 MX hosts about 225. Past the budget a lookup
+# answers the pseudo-rcode NOTASKED, a "could not check" like a timeout, saying why.
+MAX_QUESTIONS = 500
 
 # RFC 8914 codes that say DNSSEC validation failed (the data is there but bogus).
 EDE_VALIDATION_FAILED = frozenset({6, 7, 8, 9, 10, 11, 12})
@@ -278,6 +297,7 @@ class DnsClient:
         self.resolvers = config.resolvers or _system_resolvers()
         self._cache: dict[tuple[str, str, bool, bool], asyncio.Future[DnsAnswer]] = {}
         self.log: list[dict[str, Any]] = []
+        self.questions = 0  # sent to the resolvers so far (MAX_QUESTIONS)
 
     async def query(
         self,
@@ -359,7 +379,16 @@ class DnsClient:
     async def _ask(
         self, name: str, rdtype: str, cd: bool, want_dnssec: bool, deadline: float
     ) -> DnsAnswer:
-        """One question to the resolvers by `deadline`, logged."""
+        """One question to the resolvers by `deadline`, logged; none past MAX_QUESTIONS."""
+        if self.questions >= MAX_QUESTIONS:
+            return DnsAnswer(
+                name,
+                rdtype,
+                "NOTASKED",
+                detail=f"not asked: mailsec asks at most {MAX_QUESTIONS} DNS questions in one "
+                "check, and this domain's records named more names than that",
+            )
+        self.questions += 1
         started = time.monotonic()
         answer = await self._exchange(name, rdtype, cd, want_dnssec, deadline)
         answer.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
