@@ -77,6 +77,15 @@ class TargetRefused(Exception):
     """The address is not a public unicast address and private targets are not allowed."""
 
 
+def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 host an IPv6 form leads to: IPv4-mapped (::ffff:a.b.c.d), 6to4 (2002:…, RFC
+    3056) and the well-known NAT64 prefix (64:ff9b::/96, RFC 6052); None for any other."""
+    mapped = ip.ipv4_mapped or ip.sixtofour
+    if mapped is None and ip in _NAT64_WELL_KNOWN:
+        mapped = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return mapped
+
+
 def is_public_address(address: str) -> bool:
     try:
         ip = ipaddress.ip_address(address)
@@ -85,9 +94,7 @@ def is_public_address(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address):
         # IPv6 forms that carry an IPv4 address reach that IPv4 host: judge the embedded one
         # (::ffff:127.0.0.1, 2002:7f00:1::, 64:ff9b::10.0.0.1 all lead to private targets).
-        mapped = ip.ipv4_mapped or ip.sixtofour
-        if mapped is None and ip in _NAT64_WELL_KNOWN:
-            mapped = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        mapped = _carried_ipv4(ip)
         if mapped is not None:
             return is_public_address(str(mapped))
         if ip.teredo is not None or ip in _NAT64_LOCAL:
@@ -124,8 +131,10 @@ def non_public_kind(address: str) -> str | None:
         return None
     if is_public_address(address):
         return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and (carried := _carried_ipv4(ip)) is not None:
+        # Named by the host it leads to, as is_public_address judges it: 64:ff9b::7f00:1 and
+        # 2002:7f00:1:: are the loopback address 127.0.0.1 reached through NAT64 or 6to4.
+        ip = carried
     if ip.is_loopback:
         return "loopback"
     if ip.is_link_local:
