@@ -11,7 +11,8 @@ The player is s17's (tests/test_alerts_s17_blind.py) with s23a's probe states, a
 steps of its own: "zone" (a person's time zone), "join" (a new teammate, member or viewer),
 "remove_domain"/"add_domain", "team_mode" (one mode for every domain of the team),
 "address"/"mute" (a team's extra address, and an alert's unsubscribe of one domain for it),
-"report_on" (a TLS report for a day some days back, from a named sender). A world may say
+"report_on" (a TLS report for a day some days back, from a named sender; for a removed
+domain, to the address its team keeps). A world may say
 "reword": its findings' sentences are worded differently, the facts the same. Emails are
 [to, kind, words in the subject] and, optionally, words of the text body; TLS-report
 subjects are kind "report" (a failure-rate one too) and their closing "fixed"."""
@@ -130,7 +131,10 @@ class S24aBlindSequencesTestCase(s17.BlindSequencesTestCase):
             day = (self.clock - timedelta(days=back)).date().isoformat()
             raw = tls_report(day, failed=failed, types=tuple(types), mx=f"mx1.{domain}", org=org)
             body = raw.replace(b"example.com", domain.encode())
-            address = ReportAddress.for_domain(self.domains[domain])
+            if domain in self.domains:
+                address = ReportAddress.for_domain(self.domains[domain])
+            else:  # removed: its address is kept for the team, with no domain
+                address = ReportAddress.objects.get(team=self.team, domain=None, domain_name=domain)
             evaluate_report(TlsReport.objects.store(address, parse_report(body)))
         else:
             super().step(step)
