@@ -83,8 +83,8 @@ def parse_bimi(text: str) -> ParsedBimi:
                 # The owner sees a pair: say which character they cannot see.
                 parsed.errors.append(
                     f"'{pasted.cleaned.strip()}' holds {pasted.describe()}, which looks like "
-                    f"{pasted.looks_like} but is no whitespace to mail receivers, so it is not a "
-                    "'tag=value' pair: retype it by hand"
+                    f"{pasted.looks_like} but is not ASCII, so mail receivers read no "
+                    "'tag=value' pair there: retype it by hand"
                 )
                 continue
             parsed.errors.append(f"'{part.strip()}' is not a 'tag=value' pair")

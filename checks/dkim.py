@@ -169,8 +169,8 @@ def parse_tag_list(text: str) -> tuple[dict[str, str], list[str], list[str]]:
                 # The owner sees a pair: say which character they cannot see.
                 errors.append(
                     f"'{pasted.cleaned.strip()}' holds {pasted.describe()}, which looks like "
-                    f"{pasted.looks_like} but is no whitespace to verifiers (RFC 6376 §3.2), "
-                    "so it is not a 'tag=value' pair: retype it by hand"
+                    f"{pasted.looks_like} but is not ASCII, so verifiers read no 'tag=value' "
+                    "pair there (RFC 6376 §3.2): retype it by hand"
                 )
                 continue
             errors.append(f"'{part.strip()}' is not a 'tag=value' pair")

@@ -216,8 +216,8 @@ def parse_dmarc(text: str) -> ParsedDmarc:
                         "DMARC-17",
                         Status.WARN,
                         f"'{written}' holds {description}: it looks like "
-                        f"{pasted.looks_like} but is not whitespace to receivers, so they do "
-                        f"not read it as the {meant} tag and ignore it. Retype it by hand.",
+                        f"{pasted.looks_like} but is not ASCII, so receivers do not read it as "
+                        f"the {meant} tag and ignore it. Retype it by hand.",
                         mistyped=meant,
                     )
                 )

@@ -1,16 +1,17 @@
-"""Characters pasted into a TXT record that look like ASCII spaces, or like nothing, but are not.
+"""Characters pasted into a TXT record that look like ASCII spaces or hyphens, or like nothing,
+but are not.
 
 A record copied from a web page, a PDF or a word processor brings no-break spaces (U+00A0),
-narrow or typographic spaces and invisible characters (zero-width space, word joiner, a byte
-order mark) along with it. The records of RFC 8461 §3.1 and RFC 8460 §3 are US-ASCII: such a
+narrow or typographic spaces, dashes a word processor made of '-' ("–all", U+2013) and invisible
+characters (zero-width space, word joiner, a byte order mark) along with it. The records of RFC 8461 §3.1 and RFC 8460 §3 are US-ASCII: such a
 character is no whitespace to their grammars, so the field it stands in is not a field, and
 strict senders drop the whole record. Named as "a field that is not name=value" and "no id/rua
 field", the owner looks at a record that visibly has both; named as the character it is, with
 where it sits and the record retyped, the fix is obvious.
 
 `lookalikes(text)` says whether every non-ASCII character of `text` is such a character and, if
-so, where they are and what the text reads as once they are retyped (spaces as ' ', invisible
-ones left out), so a parser can read the fields the owner meant after reporting the one fault.
+so, where they are and what the text reads as once they are retyped (spaces as ' ', dashes as
+'-', invisible ones left out), so a parser can read the fields the owner meant after reporting the one fault.
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ SPACES = {
     "\u205f": "a medium mathematical space",
     "\u3000": "an ideographic space",
 }
+# Dashes shown where '-' was typed (a word processor's autocorrection): retyped as '-'.
+DASHES = {
+    "\u2010": "a hyphen",
+    "\u2011": "a non-breaking hyphen",
+    "\u2012": "a figure dash",
+    "\u2013": "an en dash",
+    "\u2014": "an em dash",
+    "\u2212": "a minus sign",
+    "\ufe63": "a small hyphen-minus",
+    "\uff0d": "a fullwidth hyphen-minus",
+}
 # Characters shown as nothing at all: retyped by leaving them out.
 INVISIBLE = {
     "\u00ad": "a soft hyphen",
@@ -54,11 +66,7 @@ class Lookalikes:
 
     cleaned: str
     places: tuple[str, ...]  # "a no-break space (U+00A0) after 'v=STSv1;'", in order
-    shows_space: bool  # one of them is shown as a space (the others as nothing)
-
-    @property
-    def looks_like(self) -> str:
-        return "a space" if self.shows_space else "nothing"
+    looks_like: str  # what they look like: "a space", "'-'", "a space or '-'", "nothing"
 
     def describe(self) -> str:
         shown = list(dict.fromkeys(self.places))
@@ -73,20 +81,26 @@ def lookalikes(text: str, before: str = "") -> Lookalikes | None:
     record's text ahead of `text` when `text` is one element of it, to say where a character
     sits in the whole record."""
     ahead = "".join(c for c in before if c.isascii())
-    if text.isascii() or any(c not in SPACES and c not in INVISIBLE for c in text if ord(c) > 0x7F):
+    known = SPACES.keys() | DASHES.keys() | INVISIBLE.keys()
+    if text.isascii() or any(c not in known for c in text if ord(c) > 0x7F):
         return None
     cleaned: list[str] = []
     places: list[str] = []
     for index, char in enumerate(text):
-        if char in SPACES or char in INVISIBLE:
-            name = SPACES.get(char) or INVISIBLE[char]
+        if char in known:
+            name = SPACES.get(char) or DASHES.get(char) or INVISIBLE[char]
             seen = (ahead + "".join(c for c in text[:index] if c.isascii())).rstrip()
             # The word before it: back to the space, ';' or ':' ahead of that word.
             start = max(seen[:-1].rfind(d) for d in " ;:") + 1
             seen = seen[start:][-_CONTEXT:]
             where = f"after {seen!r}" if seen else "at the start"
             places.append(f"{name} (U+{ord(char):04X}) {where}")
-            cleaned.append(" " if char in SPACES else "")
+            cleaned.append(" " if char in SPACES else "-" if char in DASHES else "")
         else:
             cleaned.append(char)
-    return Lookalikes("".join(cleaned), tuple(places), any(c in SPACES for c in text))
+    shown = [
+        look
+        for look, chars in (("a space", SPACES), ("'-'", DASHES))
+        if any(c in chars for c in text)
+    ]
+    return Lookalikes("".join(cleaned), tuple(places), " or ".join(shown) or "nothing")

@@ -345,9 +345,8 @@ def check_mx_value(value: str) -> tuple[str | None, list[Problem]]:
                 "MTASTS-25",
                 Status.FAIL,
                 f"The mx line for {pasted.cleaned.strip()} holds {pasted.describe()}: it looks "
-                f"like {pasted.looks_like} but is not the whitespace RFC 8461 §3.2 allows "
-                "around a value, so senders that follow the grammar read a name no MX has. "
-                "Retype the line by hand.",
+                f"like {pasted.looks_like} but is not ASCII (RFC 8461 §3.2), so senders that "
+                "follow the grammar read a name no MX has. Retype the line by hand.",
             )
         ]
     if not value.isascii():
@@ -721,8 +720,8 @@ def _pasted_note(value: str) -> str:
     if pasted is None:
         return ""
     return (
-        f" It holds {pasted.describe()}, which looks like {pasted.looks_like} but is not the "
-        "whitespace RFC 8461 §3.2 allows around a value: retype the line by hand."
+        f" It holds {pasted.describe()}, which looks like {pasted.looks_like} but is not ASCII "
+        "(RFC 8461 §3.2): retype the line by hand."
     )
 
 

@@ -120,7 +120,7 @@ def test_it_names_a_no_break_space_in_a_dkim_tag_list() -> None:
     assert "k" not in tags
     assert errors == [
         "'k=rsa' holds a no-break space (U+00A0) after 'v=DKIM1;', which looks like a space "
-        "but is no whitespace to verifiers (RFC 6376 §3.2), so it is not a 'tag=value' pair: "
+        "but is not ASCII, so verifiers read no 'tag=value' pair there (RFC 6376 §3.2): "
         "retype it by hand"
     ]
 
@@ -130,9 +130,19 @@ def test_it_names_a_no_break_space_in_a_bimi_record() -> None:
     assert "l" not in parsed.tags
     assert parsed.errors == [
         "'l=https://bimi.example.com/logo.svg' holds a no-break space (U+00A0) after "
-        "'v=BIMI1;', which looks like a space but is no whitespace to mail receivers, so it "
-        "is not a 'tag=value' pair: retype it by hand"
+        "'v=BIMI1;', which looks like a space but is not ASCII, so mail receivers read no "
+        "'tag=value' pair there: retype it by hand"
     ]
+
+
+def test_it_names_an_en_dash_a_word_processor_made_of_minus_all() -> None:
+    parsed = parse_spf("v=spf1 mx \u2013all")
+    assert [(p.check_id, p.status) for p in parsed.problems] == [("SPF-15", Status.FAIL)]
+    message = parsed.problems[0].message
+    assert "an en dash (U+2013) after 'mx'" in message
+    assert "it looks like '-' but is not ASCII" in message
+    assert "'v=spf1 mx -all'" in message
+    assert [t.text for t in parsed.terms] == ["mx", "-all"]
 
 
 def test_ascii_records_read_as_before() -> None:
