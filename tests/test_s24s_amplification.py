@@ -1,12 +1,13 @@
 """Round s24s: one check asks a bounded number of DNS questions, whatever the records list.
 
 A record is anyone's to write, and the free check runs for anonymous visitors: an MX RRset of
-300 hosts, a DMARC rua of 300 addresses or an SPF record of 300 a: terms made one check ask
-the resolver 3-5 questions per entry (1,500 here, 5,000 for 1,000 MX hosts), each a query
-that our resolver sends on to the servers of whatever zone the names are in (a random-
-subdomain flood of someone else's name servers, paid for with one free check). The engine's
-DNS client now asks at most dns.MAX_QUESTIONS per check; what is left unasked is "could not
-check", saying why, never a failure of the domain. Real DNS client, in-process DNS server.
+300 hosts, a DMARC rua of 300 addresses and an SPF record of 300 a: terms made one check ask
+the resolver 2,229 distinct questions (mechanisms timed out before asking the rest; about
+5,000 for 1,000 MX hosts), each a query our resolver sends on to the servers of whatever zone
+the names are in: a random-subdomain flood of someone else's name servers, paid for with one
+free check. The engine's DNS client now asks at most dns.MAX_QUESTIONS per check; what is left
+unasked is "could not check", saying why, never a failure of the domain. Real DNS client,
+in-process DNS server.
 """
 
 from __future__ import annotations
@@ -60,10 +61,11 @@ def _hostile(query: dns.message.Message, transport: str) -> Reply:
 
 def test_it_asks_at_most_the_budget_for_a_domain_whose_records_list_hundreds_of_names() -> None:
     with fake_dns(_hostile) as server:
-        config = CheckConfig(resolvers=(server.address,), timeout=3.0)
+        config = CheckConfig(resolvers=(server.address,), timeout=5.0)
         report = asyncio.run(engine.check_domain(DOMAIN, config))
-        asked = len(server.asked)
-    assert asked <= engine_dns.MAX_QUESTIONS
+        # Questions, not datagrams: a question tried again after a lost answer is one.
+        asked = {(name, rdtype) for _, name, rdtype in server.asked}
+    assert len(asked) <= engine_dns.MAX_QUESTIONS
     # Only the unasked are "could not check", with the reason in words; no host is said to
     # have no address on the strength of a question never asked.
     unasked = [f for f in report.findings if "not asked" in f.summary]
@@ -84,10 +86,10 @@ def test_questions_past_the_budget_are_not_sent_and_read_as_could_not_check() ->
         return list(first)
 
     with fake_dns(nxdomain) as server:
-        client = DnsClient(CheckConfig(resolvers=(server.address,), timeout=3.0))
+        client = DnsClient(CheckConfig(resolvers=(server.address,), timeout=10.0))
         answers = asyncio.run(go(client))
-        asked = len(server.asked)
-    assert asked == engine_dns.MAX_QUESTIONS
+        asked = {name for _, name, _ in server.asked}
+    assert len(asked) == engine_dns.MAX_QUESTIONS
     answered = [a for a in answers if not a.failed]
     refused = [a for a in answers if a.failed]
     assert len(answered) == engine_dns.MAX_QUESTIONS
