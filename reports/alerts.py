@@ -301,8 +301,17 @@ def evaluate_report(report: TlsReport) -> list[Change]:
         # the next is nothing new (the open change of the first suppresses it). What counts
         # as told already is read by _told_earlier, so spellings told as "not in RFC 8460"
         # before the deploy of 4404d01 do not hide the type they are.
+        # Only reports that arrived while the domain was monitored as it is now count: one
+        # stored before its current verification (while it was not verified, or removed and
+        # not added again yet) was evaluated for nobody, so a type first reported then is
+        # still news (s24a U19, U20: a failure that began meanwhile was never told). A type
+        # told before such a gap still has its change open, which suppresses it.
         earlier = _told_earlier(
-            details.filter(report__day__lt=day, report__day__gte=day - timedelta(days=QUIET_DAYS))
+            details.filter(
+                report__day__lt=day,
+                report__day__gte=day - timedelta(days=QUIET_DAYS),
+                report__created__gt=domain.verified_at,
+            )
         )
         new_types = {
             failure_type(t)
