@@ -133,6 +133,24 @@ class ListSummaryTestCase(BaseTestCase):
         for status in ("error", "unverified"):
             self.assertNotIn(f"?status={status}", html)
 
+    def test_a_sorted_list_says_it_too_and_its_links_keep_the_order(self) -> None:
+        self.domain("a-fail.example", "fail")
+        self.domain("c-warn.example", "warn")
+        self.domain("e-good.example", None)
+        self.client.force_login(self.alice)
+        self.client.get("/domains/?sort=score")  # the user's session and team, as a reload
+        # User, team, the count (with the statuses' counts: no query more), the page's
+        # order keys and rank, its rows.
+        with self.assertNumQueries(6):
+            html = self.client.get("/domains/?sort=score").content.decode()
+        self.assertIn('<a href="?status=failing&amp;sort=score">1 failing</a>', html)
+        self.assertIn('<a href="?status=attention&amp;sort=score">1 needs attention</a>', html)
+        # A filtered list says what it keeps instead ("1 of 3 domains: failing").
+        html = self.client.get("/domains/?status=failing&sort=score").content.decode()
+        self.assertNotIn("list-statuses", html)
+        self.assertIn("1 of 3 domains", html)
+        self.assertNotIn("list-statuses", self.client.get("/domains/?q=fail").content.decode())
+
     def test_nothing_to_look_at_says_nothing(self) -> None:
         self.domain("e-good.example", None)
         self.client.force_login(self.alice)

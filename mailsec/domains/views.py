@@ -281,9 +281,14 @@ def _list_html(
         return html, _list_words(shown, total, total, "")
     domains = team.domains.all()
     where = shown.where(domains)
+    found: list[listing.StatusCount] = []
     if where is None:
-        total = kept_count = domains.count()
+        # Sorted, nothing left out: the total, and what to look at (listing.statuses) as
+        # the list of every domain says it, in the same query.
+        counts = domains.aggregate(total=Count("pk"), **listing.status_counts())
+        total = kept_count = counts["total"]
         kept = domains
+        found = listing.statuses(counts)
     else:
         counts = domains.aggregate(total=Count("pk"), kept=Count("pk", filter=where))
         total, kept_count = counts["total"], counts["kept"]
@@ -302,6 +307,9 @@ def _list_html(
         "filtered": shown.filtered,
         "summary": summary,
         "query": shown.query(),
+        "statuses": found,
+        # Its links keep the order chosen.
+        "status_sort": "" if shown.choice["sort"] == "name" else f"&sort={shown.choice['sort']}",
         # Clearing the filter keeps the order chosen.
         "clear_url": reverse("domains:index") + (f"?{clear}" if clear else ""),
     }
