@@ -36,7 +36,14 @@ from mailsec.accounts.forms import (
     TeamNameForm,
     TimeZoneForm,
 )
-from mailsec.accounts.models import DeactivatedAccount, Invite, Membership, Profile, Team
+from mailsec.accounts.models import (
+    DeactivatedAccount,
+    Invite,
+    Membership,
+    Profile,
+    Team,
+    zone,
+)
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
 from mailsec.accounts.signals import tell_new_owner
 from mailsec.api.forms import ApiKeyForm
@@ -87,6 +94,13 @@ def account_page(
     profile = Profile.for_user(request.user)  # type: ignore[arg-type]
     if zone_form is None:
         zone_form = TimeZoneForm(initial={"time_zone": profile.time_zone})
+    chosen = zone(profile.time_zone)
+    if timezone.get_current_timezone_name() != str(chosen):
+        # Chosen in another browser since this session last read it (TimeZoneMiddleware reads
+        # it again only every few minutes): the page says the setting it shows, which emails
+        # already follow, and this browser's next pages follow it too.
+        remember_time_zone(request, str(chosen))
+        timezone.activate(chosen)
     ctx = {
         "page": "account",
         "memberships": memberships,
