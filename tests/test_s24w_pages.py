@@ -192,3 +192,42 @@ class HomeTestCase(BaseTestCase):
         description = re.search(r'<meta name="description" content="([^"]*)"', html)
         assert description
         self.assertIn("DANE", description.group(1))
+
+
+class EmptyChartTestCase(BaseTestCase):
+    def test_it_says_why_checks_made_no_chart(self) -> None:
+        """A domain checked twice, neither check able to make a score: its page said "The
+        history chart appears after the first check." under a check it had just shown."""
+        from tests.test_web_s13_domains_polish import store, unreachable_report
+
+        domain = Domain.objects.create(
+            team=self.team, name="example.org", verified_at=timezone.now()
+        )
+        self.client.force_login(self.alice)
+        self.assertContains(
+            self.client.get(f"/domains/{domain.code}/"),
+            "The history chart appears after the first check.",
+        )
+        report = unreachable_report("example.org")
+        assert report["score"] is None
+        store(domain, report)
+        store(domain, report)
+        r = self.client.get(f"/domains/{domain.code}/")
+        self.assertNotContains(r, "appears after the first check")
+        self.assertContains(
+            r,
+            "No check so far could make a score (lookups or connections timed out or failed): "
+            "the chart starts with the first that does.",
+        )
+
+    def test_it_says_when_the_checks_are_older_than_the_chart(self) -> None:
+        from tests.test_domains import finished_run
+
+        domain = Domain.objects.create(
+            team=self.team, name="example.org", verified_at=timezone.now()
+        )
+        domain.set_last_run(finished_run(domain, days_ago=100))
+        self.client.force_login(self.alice)
+        r = self.client.get(f"/domains/{domain.code}/")
+        self.assertNotContains(r, "appears after the first check")
+        self.assertContains(r, "No check in the last 90 days: the chart shows them.")

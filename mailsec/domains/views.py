@@ -63,7 +63,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 21
+PANELS_VERSION = 22
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -832,6 +832,15 @@ class History:
                 "domain_id", "code", "created", "score", "score_version", "kind"
             )[:30]
         )
+
+    days = HISTORY_DAYS
+
+    @property
+    def none_scored(self) -> bool:
+        """Checks were made, none of them able to make a score (every scored lookup timed out
+        or failed): why an empty chart is empty, said in place of "after the first check"."""
+        runs = self.recent_runs
+        return bool(runs) and all(run.score is None for run in runs)
 
 
 def _differs(field: str, neighbour: str) -> Q:
