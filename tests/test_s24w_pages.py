@@ -47,6 +47,26 @@ class TlsReportPagesTestCase(BaseTestCase):
         self.assertEqual(r.status_code, 200)
         self.assertRegex(r.content.decode(), CURRENT)
 
+    def test_a_report_s_numbers_and_times_read_as_the_dashboard_s(self) -> None:
+        """A report's page wrote '48210 successful' where the dashboard writes '48,210', and
+        the time it was received with no zone, where every other page says which."""
+        from django.core.cache import cache
+
+        from mailsec.accounts.models import Profile
+
+        html = self.client.get(
+            f"/tlsrpt/{self.address.token}/reports/{self.report.public_id}/"
+        ).content.decode()
+        self.assertIn("48,210 successful, 17 failed sessions.", html)
+        received = self.report.raw_reports.get().received_at
+        self.assertIn(f"{received:%Y-%m-%d %H:%M} UTC by HTTPS", html)
+        Profile.objects.filter(user=self.bob).update(time_zone="Europe/Berlin")
+        cache.clear()  # the zone a person reads in is kept there a while (middleware)
+        html = self.client.get(
+            f"/tlsrpt/{self.address.token}/reports/{self.report.public_id}/"
+        ).content.decode()
+        self.assertIn("(Europe/Berlin) by HTTPS", html)
+
     def test_it_checks_ownership(self) -> None:
         self.client.force_login(self.charlie)
         r = self.client.get(f"/tlsrpt/{self.address.token}/dashboard/")
