@@ -64,6 +64,47 @@ _REFUSED_WORDS = " is a private, loopback, link-local or reserved address"
 _REFUSED = re.compile(r"(?<![0-9A-Fa-f:.])([0-9A-Fa-f:.]{1,45})" + re.escape(_REFUSED_WORDS))
 
 _SEVERITY_RANK = {status: rank for rank, status in enumerate(SEVERITY_ORDER)}
+
+# A stored free-check report keeps at most this many findings of one check ID (s24s). Records
+# are anyone's to write: an MX RRset of 1,000 hosts, a DMARC rua and an SPF record of 1,000
+# entries gave one anonymous check 7,321 findings, a 4.7 MB report kept 30 days, written again
+# with each mechanism's progress and scanned whole at every view of the page. A real domain
+# has a handful of one ID (one per MX host or address); past the cap the rest are counted in
+# one finding of that ID, with the worst status among them and its summary.
+MAX_FINDINGS_PER_CHECK = 40
+
+
+def bounded_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`findings` (Finding.to_dict()s) with at most MAX_FINDINGS_PER_CHECK of each check ID,
+    in their order, and for an ID with more, one finding after them that counts the rest."""
+    kept: list[dict[str, Any]] = []
+    rest: dict[str, list[dict[str, Any]]] = {}
+    seen: dict[str, int] = {}
+    for finding in findings:
+        check_id = str(finding.get("id", ""))
+        if seen.get(check_id, 0) < MAX_FINDINGS_PER_CHECK:
+            seen[check_id] = seen.get(check_id, 0) + 1
+            kept.append(finding)
+        else:
+            rest.setdefault(check_id, []).append(finding)
+    for check_id, left in rest.items():
+        worst = min(left, key=lambda f: _SEVERITY_RANK.get(Status(f["status"]), 99))
+        kept.append(
+            {
+                "id": check_id,
+                "status": worst["status"],
+                "mechanism": worst["mechanism"],
+                "summary": f"{len(left)} more {check_id} findings are not shown: a free check "
+                f"keeps at most {MAX_FINDINGS_PER_CHECK} of one check. The worst of them: "
+                f"{worst.get('summary', '')}",
+                "subject": "",
+                "evidence": {"not_shown": len(left)},
+                "fix": "",
+            }
+        )
+    return kept
+
+
 # "error" means we could not find out: the page must never read it as a failure.
 STATUS_LABELS = {
     "pass": "pass",
@@ -301,7 +342,7 @@ class FreeCheck(models.Model):
         return bool(claimed)
 
     def record_progress(self, mechanism: Mechanism, findings: list[Finding]) -> None:
-        self.partial[str(mechanism)] = [f.to_dict() for f in findings]
+        self.partial[str(mechanism)] = bounded_findings([f.to_dict() for f in findings])
         # Only while running: a run the sweep gave up stays given up.
         FreeCheck.objects.filter(pk=self.pk, status=self.State.RUNNING).update(partial=self.partial)
 
@@ -349,6 +390,7 @@ class FreeCheck(models.Model):
         if "report" in outcome:
             self.status = self.State.DONE
             self.report = outcome["report"].to_dict()
+            self.report["findings"] = bounded_findings(self.report["findings"])
             self.partial = {}
         else:
             exc = outcome.get("exception")
