@@ -34,7 +34,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
-from checks.lookalike import lookalikes
+from checks.lookalike import lookalikes, retyped, unquoted
 from checks.mx import is_null_mx
 
 if TYPE_CHECKING:
@@ -78,12 +78,12 @@ def parse_bimi(text: str) -> ParsedBimi:
         name, sep, value = part.partition("=")
         name, value = name.strip(" \t\r\n"), value.strip(" \t\r\n")
         if not sep or not _TAG_NAME_RE.match(name):
-            pasted = lookalikes(part, before=";".join(parts[:index]) + ";")
+            pasted = lookalikes(part, before=";".join(parts[:index]) + ";" if index else "")
             if pasted is not None and "=" in pasted.cleaned:
                 # The owner sees a pair: say which character they cannot see.
                 parsed.errors.append(
-                    f"'{pasted.cleaned.strip()}' holds {pasted.describe()}, which looks like "
-                    f"{pasted.looks_like} but is not ASCII, so mail receivers read no "
+                    f"'{pasted.cleaned.strip()}' holds {pasted.describe()}, which "
+                    f"{pasted.fault}, so mail receivers read no "
                     "'tag=value' pair there: retype it by hand"
                 )
                 continue
@@ -93,6 +93,15 @@ def parse_bimi(text: str) -> ParsedBimi:
             # Receivers MUST NOT fix capitalisation errors: exactly "v=BIMI1", and nothing
             # before it (the ABNF starts the record with %x76).
             parsed.is_bimi = name == "v" and value == "BIMI1" and text[:1] == "v"
+        pasted = lookalikes(value, before=f"{name}=")
+        if pasted is not None and pasted.quotes:
+            # A typographic quote pasted with the value ('l=https://…/logo.svg”'): receivers
+            # do not repair it (BIMI-02), and no URI holds it. Named; the value read as meant.
+            parsed.errors.append(
+                f"'{name}={value}' holds {pasted.describe()}, which {pasted.fault}: retype it "
+                f"as '{name}={pasted.cleaned.strip()}'"
+            )
+            value = pasted.cleaned.strip(" \t\r\n")
         # Tag names are case-sensitive (the ABNF spells them as %x.. bytes): 'L=' is not 'l='.
         if name in parsed.tags:
             parsed.errors.append(f"the tag '{name}' appears more than once")
@@ -899,14 +908,25 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         # The record as meant: a version tag that is 'v=BIMI1' but for case or spacing ("v=bimi1",
         # " v = BIMI1") written exactly; any other version ("v=BIMI2") is not ours to guess.
         version = _MEANT_VERSION_RE.match(look.near[0])
+        fix = txt_fix(look.name, "v=BIMI1" + look.near[0][version.end() :]) if version else ""
+        note = ""
+        around = unquoted(look.near[0])
+        if around is not None and around.leading and around.text.startswith("v=BIMI1"):
+            # '"v=BIMI1; l=…"', or typographic quotes from a document: named as such.
+            meant = retyped(around.text).strip()
+            note = (
+                f" It is {around.describe()}: {around.whose}, so its first character is a "
+                f"quote. Retype it without them: '{meant}'."
+            )
+            fix = txt_fix(look.name, meant)
         out.add(
             "BIMI-02",
             Status.FAIL,
             f"The record at {look.name} does not start with exactly 'v=BIMI1', so mail receivers "
-            f"ignore it (they must not fix capitalisation): '{look.near[0]}'.",
+            f"ignore it (they must not fix capitalisation): '{look.near[0]}'." + note,
             subject=look.name,
             evidence={"dns": look.answer.evidence()},
-            fix=txt_fix(look.name, "v=BIMI1" + look.near[0][version.end() :]) if version else "",
+            fix=fix,
         )
     if chosen is None and discarded:
         return out.findings

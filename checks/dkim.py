@@ -164,19 +164,31 @@ def parse_tag_list(text: str) -> tuple[dict[str, str], list[str], list[str]]:
         name = name.strip(" \t\r\n")
         value = value.strip(" \t\r\n")
         if not sep or not _TAG_NAME_RE.match(name):
-            pasted = lookalikes(part, before=";".join(parts[:index]) + ";")
+            pasted = lookalikes(part, before=";".join(parts[:index]) + ";" if index else "")
             if pasted is not None and "=" in pasted.cleaned:
                 # The owner sees a pair: say which character they cannot see.
                 errors.append(
-                    f"'{pasted.cleaned.strip()}' holds {pasted.describe()}, which looks like "
-                    f"{pasted.looks_like} but is not ASCII, so verifiers read no 'tag=value' "
+                    f"'{pasted.cleaned.strip()}' holds {pasted.describe()}, which "
+                    f"{pasted.fault}, so verifiers read no 'tag=value' "
                     "pair there (RFC 6376 §3.2): retype it by hand"
                 )
                 continue
             errors.append(f"'{part.strip()}' is not a 'tag=value' pair")
             continue
         if not _TAG_VALUE_RE.match(value):
-            errors.append(f"the value of '{name}' contains characters not allowed in a tag value")
+            pasted = lookalikes(value, before=f"{name}=")
+            if pasted is not None and pasted.quotes and _TAG_VALUE_RE.match(pasted.cleaned):
+                # A typographic quote pasted with the value ('p=MIGf...”'): named, and the
+                # value read as meant; the tag-list stays invalid.
+                errors.append(
+                    f"the value of '{name}' holds {pasted.describe()}, which {pasted.fault}: "
+                    "retype it without it"
+                )
+                value = pasted.cleaned.strip(" \t\r\n")
+            else:
+                errors.append(
+                    f"the value of '{name}' contains characters not allowed in a tag value"
+                )
         if name in tags:
             # §3.2: a repeated tag name makes the entire tag-list invalid.
             errors.append(f"the tag '{name}' appears more than once")

@@ -20,7 +20,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, a_label_mailbox, normalize, quote_txt, txt_fix
 from checks.domainname import is_public_suffix, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
-from checks.lookalike import lookalikes
+from checks.lookalike import QUOTES, lookalikes, unquoted
 from checks.mx import is_null_mx
 
 if TYPE_CHECKING:
@@ -202,7 +202,7 @@ def parse_dmarc(text: str) -> ParsedDmarc:
                 parsed.strays.setdefault(last_tag, []).append(part.strip(" \t\r\n"))
                 continue
             last_tag = ""
-            pasted = lookalikes(part, before=";".join(parts[:index]) + ";")
+            pasted = lookalikes(part, before=";".join(parts[:index]) + ";" if index else "")
             meant, eq, meant_value = pasted.cleaned.partition("=") if pasted else ("", "", "")
             meant = meant.strip(" \t\r\n").lower()
             meant_value = meant_value.strip(" \t\r\n")
@@ -215,8 +215,8 @@ def parse_dmarc(text: str) -> ParsedDmarc:
                     DmarcProblem(
                         "DMARC-17",
                         Status.WARN,
-                        f"'{written}' holds {description}: it looks like "
-                        f"{pasted.looks_like} but is not ASCII, so receivers do not read it as "
+                        f"'{written}' holds {description}: it {pasted.fault}, "
+                        "so receivers do not read it as "
                         f"the {meant} tag and ignore it. Retype it by hand.",
                         mistyped=meant,
                     )
@@ -693,11 +693,12 @@ def _repaired_uri(uri: ReportUri) -> ReportUri | None:
     a record pasted with its quotes; the quote is no part of an address, RFC 6068 §2 would
     have it percent-encoded), and one whose domain is written in U-labels, given its A-labels
     (a_label_mailbox). None when the intent is not certain."""
-    text = uri.text.strip(" \t\r\n\"'\\")
+    text = uri.text.strip(_STRAY_QUOTES)
     # Zone-file quotes (escaped or not) inside it too ('mailto:"d@example.com"', the quotes
-    # typed around the address): no address holds one unencoded, and parse_uris below
-    # accepts the rest only if it is a valid address.
+    # typed around the address), typographic ones as well: no address holds one unencoded,
+    # and parse_uris below accepts the rest only if it is a valid address.
     text = text.replace('\\"', "").replace('"', "")
+    text = "".join(c for c in text if c not in QUOTES)
     if not text:
         return None
     if not _SCHEME_RE.match(text):
@@ -736,9 +737,20 @@ def intended_policy(parsed: ParsedDmarc, tag: str) -> str | None:
     value = parsed.written(tag)
     if value is None:
         return None
-    value = value.strip(" \t\r\n\"'\\=:").lower()
+    value = value.strip(_STRAY_QUOTES + "=:").lower()
     # A tag given twice, one value invalid: the valid one (ParsedDmarc.meant).
     return value if value in POLICIES else parsed.meant.get(tag)
+
+
+def _pasted_value_note(parsed: ParsedDmarc, tag: str) -> str:
+    """For a policy value spoilt by a pasted character ('p=reject”', a typographic quote):
+    which one and where, and the value as meant."""
+    value = parsed.tags.get(tag, "")
+    pasted = lookalikes(value, before=f"{tag}=")
+    meant = intended_policy(parsed, tag)
+    if pasted is None or meant is None:
+        return ""
+    return f" It holds {pasted.describe()}, which {pasted.fault}: write {tag}={meant}."
 
 
 def _policy_now(parsed: ParsedDmarc, tag: str) -> str:
@@ -774,7 +786,7 @@ def _lowers_protection(parsed: ParsedDmarc, tag: str) -> bool:
     or psd=n, which move the Organizational Domain the tree walk finds (DMARC-10)."""
     if tag in parsed.tags or tag not in parsed.mistyped:
         return False
-    value = (parsed.written(tag) or "").strip(" \t\r\n\"'\\=:").lower()
+    value = (parsed.written(tag) or "").strip(_STRAY_QUOTES + "=:").lower()
     if tag in ("p", "sp", "np"):
         return value in POLICIES and _STRENGTH[value] < _STRENGTH[_policy_now(parsed, tag)]
     if tag == "pct":
@@ -792,7 +804,7 @@ def _promotion_note(parsed: ParsedDmarc, tag: str) -> str:
     (_lowers_protection): what receivers do now, and what the record written with '=' does."""
     if not _lowers_protection(parsed, tag):
         return ""
-    value = (parsed.written(tag) or "").strip(" \t\r\n\"'\\=:").lower()
+    value = (parsed.written(tag) or "").strip(_STRAY_QUOTES + "=:").lower()
     if tag in ("sp", "np"):
         meaning = "subdomains" if tag == "sp" else "non-existent subdomains"
         now = _policy_now(parsed, tag)
@@ -1481,6 +1493,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 Status.FAIL,
                 f"The record at _dmarc.{name} does not start with exactly 'v=DMARC1' (upper "
                 f"case, first tag), so receivers ignore it: '{text}'."
+                + _quotes_note(text)
                 + (
                     " Its tags are separated with ',' where DMARC needs ';'."
                     if _COMMA_TAG_RE.search(text)
@@ -1549,6 +1562,9 @@ _COMMA_TAG_RE = re.compile(
 )
 # The whole record between a pair of quotes, as typed: "...", '...' or an escaped \"...\".
 _QUOTED_RE = re.compile(r"""^\s*(\\?["'])(.*?)\1\s*;?\s*$""", re.S)
+# Quotes around a value that are no part of it: zone-file ones (escaped or not) and typographic
+# ones a word processor made of them ('p=reject”'), with the whitespace around them.
+_STRAY_QUOTES = " \t\r\n\"'\\" + "".join(QUOTES)
 
 
 def _lenient_reader(text: str) -> str:
@@ -1578,6 +1594,18 @@ def _lenient_reader(text: str) -> str:
     return "one that reads DMARC records less strictly would see two of them and apply neither."
 
 
+def _quotes_note(text: str) -> str:
+    """For a record published between quotes ('"v=DMARC1; p=reject"', typographic ones from a
+    document): that the quotes are its first character, and what to publish without them."""
+    around = unquoted(text)
+    if around is None or not around.leading or not around.text.startswith("v=DMARC1"):
+        return ""
+    return (
+        f" It is {around.describe()}: {around.whose}, so its first character is a quote. "
+        f"Retype it without them: '{_repair_v(text)}'."
+    )
+
+
 def _repair_v(text: str) -> str:
     """The near-miss record with "v=DMARC1" as its first tag, every other tag kept.
 
@@ -1591,6 +1619,9 @@ def _repair_v(text: str) -> str:
     quoted = _QUOTED_RE.match(text)
     if quoted:
         text = quoted.group(2)
+    elif (around := unquoted(text)) is not None and _VERSION_RE.match(around.text):
+        # Typographic quotes ('“v=DMARC1; p=reject”'), or a quote at one end only.
+        text = around.text
     match = _VERSION_RE.match(text)
     if match:
         text = "v=DMARC1; " + text[match.end() :]
@@ -1786,7 +1817,7 @@ async def _tags(
                 "DMARC-05",
                 Status.FAIL,
                 f"p={parsed.tags['p']} is not a valid policy (none, quarantine or reject); "
-                f"{consequence}.",
+                f"{consequence}." + _pasted_value_note(parsed, "p"),
                 subject=subject,
                 evidence=evidence,
                 # The owner's own policy when only stray quotes spoil it, else quarantine.

@@ -1,17 +1,21 @@
 """Characters pasted into a TXT record that look like ASCII spaces or hyphens, or like nothing,
-but are not.
+but are not; and typographic quotes pasted with it.
 
 A record copied from a web page, a PDF or a word processor brings no-break spaces (U+00A0),
 narrow or typographic spaces, dashes a word processor made of '-' ("–all", U+2013) and invisible
-characters (zero-width space, word joiner, a byte order mark) along with it. The records of RFC 8461 §3.1 and RFC 8460 §3 are US-ASCII: such a
-character is no whitespace to their grammars, so the field it stands in is not a field, and
-strict senders drop the whole record. Named as "a field that is not name=value" and "no id/rua
-field", the owner looks at a record that visibly has both; named as the character it is, with
-where it sits and the record retyped, the fix is obvious.
+characters (zero-width space, word joiner, a byte order mark) along with it, and a word
+processor turns quotes typed around a record into typographic ones ("“v=DMARC1; p=reject”").
+The records of RFC 8461 §3.1 and RFC 8460 §3 are US-ASCII: such a character is no whitespace
+to their grammars, so the field it stands in is not a field, and strict senders drop the whole
+record. Named as "a field that is not name=value" and "no id/rua field", the owner looks at a
+record that visibly has both; named as the character it is, with where it sits and the record
+retyped, the fix is obvious.
 
 `lookalikes(text)` says whether every non-ASCII character of `text` is such a character and, if
 so, where they are and what the text reads as once they are retyped (spaces as ' ', dashes as
-'-', invisible ones left out), so a parser can read the fields the owner meant after reporting the one fault.
+'-', invisible ones and quotation marks left out), so a parser can read the fields the owner meant
+after reporting the one fault. `unquoted(text)` says whether a whole record was published between
+quotes, ASCII ones a DNS panel kept as text or typographic ones, and what it reads as without them.
 """
 
 from __future__ import annotations
@@ -57,6 +61,26 @@ INVISIBLE = {
     "\u2060": "a word joiner",
     "\ufeff": "a byte order mark",
 }
+# Typographic quotation marks (and the primes and low quotes a keyboard layout gives): no part
+# of any record's syntax, pasted around a record or a value from a document. Retyped by leaving
+# them out.
+QUOTES = {
+    "\u2018": "a left single quotation mark",
+    "\u2019": "a right single quotation mark",
+    "\u201a": "a single low quotation mark",
+    "\u201b": "a reversed single quotation mark",
+    "\u201c": "a left double quotation mark",
+    "\u201d": "a right double quotation mark",
+    "\u201e": "a double low quotation mark",
+    "\u201f": "a reversed double quotation mark",
+    "\u2032": "a prime",
+    "\u2033": "a double prime",
+    "\u00ab": "a left-pointing guillemet",
+    "\u00bb": "a right-pointing guillemet",
+}
+# What may stand around a whole record as its quotes: the ASCII ones (a zone-file line pasted
+# into a DNS panel, which stores them as text, escaped or not) and the typographic ones.
+_WRAPPING = ('\\"', '"', "'", *QUOTES)
 _CONTEXT = 40  # at most this many characters of the record quoted before a pasted character
 
 
@@ -66,7 +90,19 @@ class Lookalikes:
 
     cleaned: str
     places: tuple[str, ...]  # "a no-break space (U+00A0) after 'v=STSv1;'", in order
-    looks_like: str  # what they look like: "a space", "'-'", "a space or '-'", "nothing"
+    looks_like: str  # what they look like: "a space", "'-'", "a space or '-'", "nothing", ""
+    quotes: bool = False  # some of them are typographic quotation marks
+
+    @property
+    def fault(self) -> str:
+        """What is wrong with them, to follow "which" or "it": "looks like a space but is not
+        ASCII"; for quotation marks, that they are no part of the record."""
+        quote = "a typographic quotation mark (not ASCII, and no part of the record)"
+        if not self.quotes:
+            return f"looks like {self.looks_like} but is not ASCII"
+        if not self.looks_like:
+            return f"is {quote}"
+        return f"looks like {self.looks_like} but is not ASCII, or is {quote}"
 
     def describe(self) -> str:
         shown = list(dict.fromkeys(self.places))
@@ -76,19 +112,18 @@ class Lookalikes:
 
 
 def lookalikes(text: str, before: str = "") -> Lookalikes | None:
-    """None when `text` is ASCII or holds a non-ASCII character of another kind (a letter, a
-    typographic quote: a fault of its own, which the caller reports as before). `before`: the
-    record's text ahead of `text` when `text` is one element of it, to say where a character
-    sits in the whole record."""
+    """None when `text` is ASCII or holds a non-ASCII character of another kind (a letter: a
+    fault of its own, which the caller reports as before). `before`: the record's text ahead
+    of `text` when `text` is one element of it, to say where a character sits in the record."""
     ahead = "".join(c for c in before if c.isascii())
-    known = SPACES.keys() | DASHES.keys() | INVISIBLE.keys()
+    known = SPACES.keys() | DASHES.keys() | INVISIBLE.keys() | QUOTES.keys()
     if text.isascii() or any(c not in known for c in text if ord(c) > 0x7F):
         return None
     cleaned: list[str] = []
     places: list[str] = []
     for index, char in enumerate(text):
         if char in known:
-            name = SPACES.get(char) or DASHES.get(char) or INVISIBLE[char]
+            name = SPACES.get(char) or DASHES.get(char) or INVISIBLE.get(char) or QUOTES[char]
             seen = (ahead + "".join(c for c in text[:index] if c.isascii())).rstrip()
             # The word before it: back to the space, ';' or ':' ahead of that word.
             start = max(seen[:-1].rfind(d) for d in " ;:") + 1
@@ -100,7 +135,63 @@ def lookalikes(text: str, before: str = "") -> Lookalikes | None:
             cleaned.append(char)
     shown = [
         look
-        for look, chars in (("a space", SPACES), ("'-'", DASHES))
+        for look, chars in (("a space", SPACES), ("'-'", DASHES), ("nothing", INVISIBLE))
         if any(c in chars for c in text)
     ]
-    return Lookalikes("".join(cleaned), tuple(places), " or ".join(shown) or "nothing")
+    quotes = any(c in QUOTES for c in text)
+    looks_like = " or ".join(look for look in shown if look != "nothing" or len(shown) == 1)
+    return Lookalikes("".join(cleaned), tuple(places), looks_like, quotes)
+
+
+def retyped(text: str) -> str:
+    """`text` with its pasted look-alike characters retyped, when it has any (else as is)."""
+    pasted = lookalikes(text)
+    return pasted.cleaned if pasted is not None else text
+
+
+@dataclass(frozen=True)
+class Unquoted:
+    """A whole record published between quotes, and the record without them."""
+
+    text: str  # the record without its quotes
+    quotes: str  # "'\"' at the start and '\"' at the end", the typographic ones named
+    typographic: bool  # a quote is a typographic one (a word processor's)
+    both: bool  # quotes at both ends
+    leading: bool  # a quote at the start: the record's first character is a quote
+
+    def describe(self) -> str:
+        """How it is written: "written between quotes (...)", "written with a quote (...)"."""
+        return f"written {'between quotes' if self.both else 'with a quote'} ({self.quotes})"
+
+    @property
+    def whose(self) -> str:
+        """Where such quotes come from."""
+        if self.typographic:
+            return "a word processor's typographic quotes, which no record has"
+        return "quotes typed with the record, which the DNS panel kept as part of its text"
+
+
+def unquoted(text: str) -> Unquoted | None:
+    """The record `text` without the quotes it was published between, when it begins or ends
+    with one ('"v=DMARC1; p=reject"', '\\"v=spf1 -all\\"', '“v=STSv1; id=1”', '”v=spf1 -all',
+    one quote only too). None when it has none. Whitespace outside the quotes goes with them."""
+    inner = text.strip(" \t")
+    head: list[str] = []
+    tail: list[str] = []
+    while quote := next((q for q in _WRAPPING if inner.startswith(q)), ""):
+        head.append(quote)
+        inner = inner[len(quote) :].lstrip(" \t")
+    while quote := next((q for q in _WRAPPING if inner.endswith(q)), ""):
+        tail.insert(0, quote)
+        inner = inner[: -len(quote)].rstrip(" \t")
+    if not head and not tail:
+        return None
+
+    def named(quotes: list[str]) -> str:
+        return " ".join(
+            f"{QUOTES[q]} (U+{ord(q):04X})" if q in QUOTES else f"'{q}'" for q in quotes
+        )
+
+    shown = [f"{named(q)} at the {where}" for q, where in ((head, "start"), (tail, "end")) if q]
+    typographic = any(q in QUOTES for q in head + tail)
+    return Unquoted(inner, " and ".join(shown), typographic, bool(head and tail), bool(head))

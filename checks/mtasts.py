@@ -21,7 +21,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, txt_fix
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
-from checks.lookalike import lookalikes
+from checks.lookalike import lookalikes, retyped, unquoted
 
 MECHANISM = Mechanism.MTASTS
 
@@ -86,16 +86,20 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
         else str(raw)
     )
     pasted = lookalikes(text)
-    if pasted is not None:
+    around = unquoted(text)
+    if around is None or not around.leading or not around.text.startswith("v=STSv1"):
+        around = None
+    if around is not None and around.text.isascii():
+        pass  # Only the quotes around it, which MTASTS-04 names below.
+    elif pasted is not None:
         # One fault, named as what it is: read as written, the field holding the character
         # is "not name=value" and the record "has no id", which the owner cannot see.
         problems.append(
             Problem(
                 "MTASTS-08",
                 Status.FAIL,
-                f"The record contains {pasted.describe()}: it looks like "
-                f"{pasted.looks_like} "
-                "but is not ASCII, and RFC 8461 §3.1 requires US-ASCII, so senders that follow "
+                f"The record contains {pasted.describe()}: it {pasted.fault}, "
+                "and RFC 8461 §3.1 requires US-ASCII, so senders that follow "
                 "the grammar discard the record and apply no policy. Retype the record by "
                 f"hand: {pasted.cleaned.strip(_WSP)!r}.",
                 True,
@@ -150,6 +154,13 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
             msg = (
                 f"The record {text.strip()!r} has no ';' after \"v=STSv1\" and so no id field; "
                 'it must begin with "v=STSv1;" (RFC 8461 §3.1), so senders discard it.'
+            )
+        elif around is not None:
+            # '"v=STSv1; id=1"', or typographic quotes from a document: named as such.
+            msg = (
+                f"The record is {around.describe()}: {around.whose}, so it does not begin "
+                'with "v=STSv1;" (RFC 8461 §3.1) and senders discard it. Retype it without '
+                f"them: {retyped(around.text).strip(_WSP)!r}."
             )
         elif first.strip(_WSP).lower() == "v=stsv1":
             msg = (
@@ -720,7 +731,7 @@ def _pasted_note(value: str) -> str:
     if pasted is None:
         return ""
     return (
-        f" It holds {pasted.describe()}, which looks like {pasted.looks_like} but is not ASCII "
+        f" It holds {pasted.describe()}, which {pasted.fault} "
         "(RFC 8461 §3.2): retype the line by hand."
     )
 

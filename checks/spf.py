@@ -22,7 +22,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, servfail_is_bogus, txt_fix, validation_failed
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
-from checks.lookalike import lookalikes
+from checks.lookalike import QUOTES, lookalikes, unquoted
 from checks.mx import is_null_mx
 
 MECHANISM = Mechanism.SPF
@@ -424,8 +424,8 @@ def parse_spf(text: str) -> ParsedSpf:
             SpfProblem(
                 "SPF-15",
                 Status.FAIL,
-                f"The record contains {pasted.describe()}: it looks like {pasted.looks_like} "
-                "but is not ASCII, and SPF records must be US-ASCII (RFC 7208 §3.1). Retype "
+                f"The record contains {pasted.describe()}: it {pasted.fault}, "
+                "and SPF records must be US-ASCII (RFC 7208 §3.1). Retype "
                 f"the record by hand: '{pasted.cleaned.strip()}'.",
             )
         )
@@ -570,10 +570,11 @@ def select_records(answer: DnsAnswer) -> SpfSelection:
 
 
 # What a record pasted into a DNS panel often starts with: its own quotes (the panel adds
-# another pair, so they become part of the text), an escaped quote, or a space. Receivers
-# ignore such a record (RFC 7208 §4.5); the owner meant it as their SPF record.
-_PASTED_RE = re.compile(r"^[\s\\\"']+")
-_PASTED_END_RE = re.compile(r"[\s\\\"']+$")
+# another pair, so they become part of the text), an escaped quote, typographic quotes a word
+# processor made of them, or a space. Receivers ignore such a record (RFC 7208 §4.5); the owner
+# meant it as their SPF record.
+_PASTED_RE = re.compile(r"^[\s\\\"'" + "".join(QUOTES) + "]+")
+_PASTED_END_RE = re.compile(r"[\s\\\"'" + "".join(QUOTES) + "]+$")
 
 
 # The start of a term written out in full: a qualified or argument-taking mechanism, or a
@@ -1717,6 +1718,18 @@ def repaired_version(text: str) -> str:
     return " ".join(["v=spf1", *terms])
 
 
+def _quotes_note(text: str) -> str:
+    """For a record published between quotes ('"v=spf1 mx -all"', typographic ones from a
+    document): that its first character is a quote, and the record to publish without them."""
+    around = unquoted(text)
+    if around is None or not around.leading or not is_spf_record(around.text):
+        return ""
+    return (
+        f". It is {around.describe()}: {around.whose}, so its first character is a quote; "
+        f"retype it without them: '{repaired_version(text)}'"
+    )
+
+
 def _near_misses_beside(
     out: Collector, domain: str, answer: DnsAnswer, record: str, near_misses: list[str]
 ) -> None:
@@ -1808,6 +1821,7 @@ def _no_record(
             f"{domain} has a TXT record that looks like SPF but does not start with exactly "
             "'v=spf1 ', so receivers ignore it: "
             + selection.near_misses[0]
+            + _quotes_note(selection.near_misses[0])
             + (f".{repair[1]}" if repair[1] else ""),
             subject=domain,
             evidence={"dns": answer.evidence()},

@@ -24,7 +24,7 @@ from checks import mx
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, a_label_mailbox, published_ttl, txt_fix
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
-from checks.lookalike import lookalikes
+from checks.lookalike import QUOTES, lookalikes, retyped, unquoted
 
 MECHANISM = Mechanism.TLSRPT
 
@@ -143,6 +143,14 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
         # A pasted character in one of several report addresses leaves the others usable:
         # TLSRPT-06 says that address is unusable, as for any other malformed address.
         return record
+    around = unquoted(text)
+    if (
+        around is not None
+        and around.leading
+        and around.text.startswith("v=TLSRPTv1")
+        and lookalikes(around.text) is None
+    ):
+        return record  # Only its quotes, which TLSRPT-04 names already.
     if any(p.check_id == "TLSRPT-04" and p.invalidates for p in record.problems):
         # Before the version (a byte order mark): senders discard the record, as TLSRPT-04
         # says; it names the character, which the owner cannot see.
@@ -166,8 +174,8 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
         Problem(
             "TLSRPT-09",
             Status.FAIL,
-            f"The record contains {pasted.describe()}: it looks like {pasted.looks_like} but "
-            "is not ASCII, which the grammar of RFC 8460 §3 does not allow there, so senders "
+            f"The record contains {pasted.describe()}: it {pasted.fault}, "
+            "which the grammar of RFC 8460 §3 does not allow there, so senders "
             "that follow it find the record invalid and send no reports. Retype the record "
             f"by hand: {pasted.cleaned.strip(_WSP)!r}.",
             True,
@@ -199,6 +207,23 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
                     'next to another TXT record it is discarded. Write "v=TLSRPTv1;".',
                 )
             )
+        elif (
+            (around := unquoted(text)) is not None
+            and around.leading
+            and around.text.startswith("v=TLSRPTv1")
+        ):
+            # '"v=TLSRPTv1; rua=..."', or typographic quotes from a document: named as such.
+            problems.append(
+                Problem(
+                    "TLSRPT-04",
+                    Status.FAIL,
+                    f"The record is {around.describe()}: {around.whose}, so it does not "
+                    'begin with "v=TLSRPTv1;" (RFC 8460 §3) and senders discard it. Retype it '
+                    f"without them: {retyped(around.text).strip(_WSP)!r}.",
+                    True,
+                )
+            )
+            return record
         else:
             problems.append(
                 Problem(
@@ -553,8 +578,9 @@ def _salvaged_uris(record: TlsRptRecord) -> list[ReportUri]:
     owner's mailboxes, and the fix must not trade them for an invented one."""
     uris: list[ReportUri] = []
     for match in _ANY_RUA_FIELD.finditer(record.raw):
-        # Quotes too: a DNS panel that stores the quotes typed around the record.
-        for text in (u.strip(_WSP + '"') for u in match.group(1).split(",")):
+        # Quotes too: a DNS panel that stores the quotes typed around the record, or the
+        # typographic ones a document made of them.
+        for text in (u.strip(_WSP + '"' + "".join(QUOTES)) for u in match.group(1).split(",")):
             if text:
                 uris.append(_parse_uri(text, []))
     return uris
