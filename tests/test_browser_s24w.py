@@ -16,6 +16,7 @@ connection) in front of the real live server; everything else is the real app.""
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -247,3 +248,25 @@ def test_the_compare_form_is_one_line_on_a_desktop(browser: Browser, live_server
     }
     shot(page, "s24w-compare-1280.png")
     assert len(tops) == 1, tops
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_served_policy_keeps_off_the_host_button(
+    browser: Browser, live_server: Any, unanswered_lookups_end_soon: None
+) -> None:
+    """The hosting page's offer: 'The policy you serve now' (a fold) sat against the button
+    under it, the two reading as one control."""
+    from tests.test_browser_s18_walkthrough import report_for
+
+    alice = owner()
+    domain = Domain.objects.create(
+        team=team_of(alice), name="acme-dental.com", verified_at=timezone.now()
+    )
+    store(domain, report_for("acme-dental.com"))
+    page = signed_in(browser, live_server, alice, {"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/hosting/{domain.code}/")
+    fold = page.get_by_text("The policy you serve now").bounding_box()
+    button = page.get_by_role("button", name=re.compile("^Host MTA-STS for")).bounding_box()
+    assert fold is not None and button is not None
+    shot(page, "s24w-hosting-offer-1280.png")
+    assert button["y"] - (fold["y"] + fold["height"]) >= 12, (fold, button)
