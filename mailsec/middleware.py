@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
@@ -83,11 +84,17 @@ def is_debug_page(response: HttpResponseBase) -> bool:
     )
 
 
-# The signed-in person's time zone, kept in their session: [user id, IANA name, when read].
-# Read again from their profile once it is this old (seconds), so a zone chosen in another
-# browser shows there within minutes, and most requests ask the database nothing more.
-TIME_ZONE_SESSION_KEY = "mailsec_time_zone"
+# The signed-in person's time zone, kept in the cache per person: [IANA name, when read]. Read
+# again from their profile once it is this old (seconds); choosing one writes it at once, so
+# every browser of theirs shows it on its next page, and most requests ask the database nothing
+# more. Not in the session: written back there at each reading, it saved the session every 10
+# minutes, and each save gives the session cookie a fresh SESSION_COOKIE_AGE, so a session in
+# use never expired (it ends SESSION_COOKIE_AGE after signing in).
 TIME_ZONE_READ_EVERY = 600
+
+
+def _time_zone_key(user_pk: Any) -> str:
+    return f"time-zone:{user_pk}"
 
 
 class TimeZoneMiddleware:
@@ -116,7 +123,7 @@ def time_zone_name(request: HttpRequest) -> str:
     """The IANA name of the signed-in person's zone; "" when nobody is signed in, and under
     the API, which a key (not a session) opens and which answers in UTC (ISO 8601 with Z,
     docs/api.md). There, and without a session cookie, neither the session nor the user is
-    looked at: the answer does not vary on cookies."""
+    looked at: the answer does not vary on cookies. Nothing is written to the session."""
     from mailsec.api.middleware import API_PREFIX
 
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
@@ -126,17 +133,15 @@ def time_zone_name(request: HttpRequest) -> str:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return ""
-    kept = request.session.get(TIME_ZONE_SESSION_KEY)
-    now = time.time()
+    kept = cache.get(_time_zone_key(user.pk))
     if (
         isinstance(kept, list)
-        and len(kept) == 3
-        and kept[0] == user.pk
-        and isinstance(kept[1], str)
-        and isinstance(kept[2], int | float)
-        and 0 <= now - kept[2] < TIME_ZONE_READ_EVERY
+        and len(kept) == 2
+        and isinstance(kept[0], str)
+        and isinstance(kept[1], int | float)
+        and 0 <= time.time() - kept[1] < TIME_ZONE_READ_EVERY
     ):
-        return kept[1]
+        return kept[0]
     from mailsec.accounts.models import Profile
 
     name = Profile.objects.filter(user=user).values_list("time_zone", flat=True).first()
@@ -145,8 +150,8 @@ def time_zone_name(request: HttpRequest) -> str:
 
 
 def remember_time_zone(request: HttpRequest, name: str, user: Any = None) -> None:
-    """Keep `name` as the zone of the person signed in (`user`, else request.user) in this
-    session: on signing in (mailsec.accounts.models), when they choose one on the account
-    page, and here when it was read again."""
+    """Keep `name` as the zone of the person signed in (`user`, else request.user), for every
+    browser of theirs: on signing in (mailsec.accounts.models), when they choose one on the
+    account page, and here when it was read again."""
     pk = (user if user is not None else request.user).pk
-    request.session[TIME_ZONE_SESSION_KEY] = [pk, name, time.time()]
+    cache.set(_time_zone_key(pk), [name, time.time()], TIME_ZONE_READ_EVERY)

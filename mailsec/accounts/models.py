@@ -308,8 +308,8 @@ class Invite(models.Model):
 
 
 @receiver(user_logged_in)
-def _keep_time_zone_in_session(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
-    """On signing in, the person's zone goes into the new session
+def _keep_time_zone(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
+    """On signing in, the person's zone is kept for their pages
     (mailsec.middleware.TimeZoneMiddleware), so their first page asks the database nothing
     more than any other."""
     from mailsec.middleware import remember_time_zone

@@ -96,9 +96,9 @@ def account_page(
         zone_form = TimeZoneForm(initial={"time_zone": profile.time_zone})
     chosen = zone(profile.time_zone)
     if timezone.get_current_timezone_name() != str(chosen):
-        # Chosen in another browser since this session last read it (TimeZoneMiddleware reads
-        # it again only every few minutes): the page says the setting it shows, which emails
-        # already follow, and this browser's next pages follow it too.
+        # Changed since the pages last read it, other than through this page (the admin):
+        # TimeZoneMiddleware reads it again only every few minutes. The page says the
+        # setting it shows, which emails already follow, and the next pages follow it too.
         remember_time_zone(request, str(chosen))
         timezone.activate(chosen)
     ctx = {
