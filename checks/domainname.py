@@ -278,6 +278,21 @@ def to_ascii_domain(
             f"{ascii_name} is not on the internet: {reason}, so nobody on the internet can "
             "look it up or send mail to it. Enter a domain registered in the public DNS."
         )
+    # A top-level domain the root zone does not hold (.corp, .home, .lan, .localdomain, a
+    # typo such as .con): no registry, so no one on the internet can resolve it; a resolver
+    # with a private view answers it from our own network, if at all. The Public Suffix
+    # List's ICANN section lists every delegated TLD; a TLD newer than the installed list
+    # waits for its update (publicsuffixlist is released as the list changes).
+    if (
+        not allow_special_use
+        and not _is_at_or_under(ascii_name, extra_public_suffixes)
+        and _icann_psl().publicsuffix(ascii_name, accept_unknown=False) is None
+    ):
+        raise DomainNameError(
+            f"{ascii_name} is not on the internet: .{labels[-1]} is not a top-level domain "
+            "of the public DNS, so nobody on the internet can look it up or send mail to it. "
+            "Enter a domain registered in the public DNS."
+        )
     # Only the list's ICANN section: a private-section suffix (dyndns.org, github.io) is a
     # domain its company registered and may monitor, like the names its customers hold below.
     if is_public_suffix(ascii_name, extra_public_suffixes, icann_only=True):

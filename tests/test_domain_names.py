@@ -57,6 +57,33 @@ class SpecialUseNameTestCase(BaseTestCase):
             "f01.lab.test",
         )
 
+    def test_a_top_level_domain_the_root_does_not_hold_is_refused(self) -> None:
+        # .corp, .home, .lan were never delegated: only a resolver with a private view answers
+        # them, from our own network. Delegated TLDs, old and new, stay accepted.
+        for name in ("mail.corp", "nas.home", "router.lan", "host.localdomain", "example.con"):
+            with self.assertRaises(DomainNameError, msg=name) as refused:
+                to_ascii_domain(name, allow_special_use=False)
+            tld = name.rsplit(".", 1)[1]
+            self.assertIn(
+                f"{name} is not on the internet: .{tld} is not a top-level", str(refused.exception)
+            )
+        for name in (
+            "example.com",
+            "example.co.uk",
+            "example.bank",
+            "example.xn--p1ai",
+            "пример.рф",
+        ):
+            self.assertTrue(to_ascii_domain(name, allow_special_use=False))
+        # The lab (private targets allowed) and its declared suffixes keep their names.
+        self.assertEqual(to_ascii_domain("mail.corp", allow_special_use=True), "mail.corp")
+        self.assertEqual(
+            to_ascii_domain(
+                "a.lab.corp", extra_public_suffixes=("lab.corp",), allow_special_use=False
+            ),
+            "a.lab.corp",
+        )
+
     def test_adding_one_is_refused_with_the_reason(self) -> None:
         self.client.force_login(self.alice)
         with mock.patch.dict(os.environ, {"MAILSEC_ALLOW_PRIVATE_TARGETS": ""}):
