@@ -2492,6 +2492,28 @@ def _chosen(parsed: ParsedDmarc, at_author: bool, exists: bool = True) -> tuple[
     return tag, parsed.policy(tag)
 
 
+def _lost_policy(parsed: ParsedDmarc) -> tuple[str, str] | None:
+    """The enforcing p the owner wrote that receivers do not read, and why: a character pasted
+    with the tag ('\u00a0p=reject') or the tag written with ':' ('p:reject'). None when the
+    record's p is read as written, or is invalid (DMARC-05 says what receivers then do)."""
+    meant = intended_policy(parsed, "p")
+    if meant not in ("quarantine", "reject"):
+        return None
+    if "p" in parsed.pasted:
+        why = (
+            f"its 'p={parsed.written('p')}' holds {parsed.pasted['p']}, so receivers do not "
+            "read it as the p tag (see DMARC-17)"
+        )
+    elif "p" not in parsed.tags and "p" in parsed.mistyped:
+        why = (
+            f"its '{parsed.mistyped['p']}' joins the tag and its value with ':', so receivers "
+            "do not read it as the p tag (see DMARC-17)"
+        )
+    else:
+        return None
+    return meant, why
+
+
 def _monitoring(
     out: Collector,
     policy: DmarcPolicy,
@@ -2549,6 +2571,11 @@ def _monitoring(
             f" for {label} receivers ({other_label} receivers apply {other or 'no DMARC'}, "
             "see DMARC-19)"
         )
+    # An enforcing p the owner wrote that receivers cannot read (a pasted character before it,
+    # 'p:reject'): say what they read and why, rather than a p=none the record does not show.
+    lost = _lost_policy(record) if tag == "p" else None
+    if lost is not None and at == domain:
+        head = "The DMARC policy receivers read is p=none"
     reports = record.valid_rua()
     # Enforcing blind would quarantine the owner's own unaligned mail unseen: without a report
     # address the only fix offered is the one below that adds it, at p=none.
@@ -2596,12 +2623,22 @@ def _monitoring(
             "Move to quarantine, then reject, once reports look clean (first add a report "
             "address, see below)."
         )
+    because = ""
+    if lost is not None:
+        meant, why = lost
+        because = (
+            f", not the p={meant} the record was written with: {why}, and a record without a "
+            "p receivers can read is p=none to them (see DMARC-05)"
+        )
+        advice = f"Retype the record as the fix gives it, and receivers apply p={meant}." + (
+            "" if reports else " First add a report address (see below) to see who fails."
+        )
     repairs.offer(
         out.add(
             "DMARC-06",
             Status.WARN,
-            f"{head} (monitoring only){scope}: mail that fails authentication is delivered as "
-            f"usual. {advice}",
+            f"{head} (monitoring only){scope}{because}: mail that fails authentication is "
+            f"delivered as usual. {advice}",
             subject=name,
             evidence=evidence,
             fix=fix,
