@@ -251,3 +251,23 @@ class EmptyChartTestCase(BaseTestCase):
         r = self.client.get(f"/domains/{domain.code}/")
         self.assertNotContains(r, "appears after the first check")
         self.assertContains(r, "No check in the last 90 days: the chart shows them.")
+
+
+class RemoveWordsTestCase(BaseTestCase):
+    def test_a_domain_never_checked_has_no_history_to_lose(self) -> None:
+        """An unverified domain's page said 'Stops monitoring and deletes its check history'
+        (and asked 'Remove … and its check history?') of a domain never monitored."""
+        from tests.test_domains import finished_run
+
+        domain = Domain.objects.create(team=self.team, name="acme-dental.com")
+        self.client.force_login(self.alice)
+        r = self.client.get(f"/domains/{domain.code}/")
+        self.assertNotContains(r, "check history")
+        self.assertContains(r, "It has not been checked: there is no history to lose.")
+        self.assertContains(r, 'data-confirm="Remove acme-dental.com?"')
+        domain.verified_at = timezone.now()
+        domain.save()
+        domain.set_last_run(finished_run(domain))
+        r = self.client.get(f"/domains/{domain.code}/")
+        self.assertContains(r, "Stops monitoring and deletes its check history.")
+        self.assertContains(r, 'data-confirm="Remove acme-dental.com and its check history?"')
