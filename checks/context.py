@@ -32,3 +32,12 @@ class CheckContext:
             future = asyncio.ensure_future(factory())
             self._memo[key] = future
         return await asyncio.shield(future)
+
+    def known(self, key: str) -> Any | None:
+        """What `once(key, ...)` has computed already, without an error; else None. Starts no
+        work and waits for none: for code that runs after the mechanisms, outside their time
+        limits (checks.engine._with_policy through mtasts.known_policy)."""
+        future = self._memo.get(key)
+        if future is None or not future.done() or future.cancelled() or future.exception():
+            return None
+        return future.result()

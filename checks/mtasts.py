@@ -1305,12 +1305,8 @@ _POLICY_KEY = "mtasts"
 def known_policy(ctx: CheckContext) -> MtaStsState | None:
     """The run's MTA-STS state if get_policy has built it already (without an error), else
     None: starts no fetch and waits for none. For code that runs after the mechanisms, outside
-    their time limits (checks.engine._with_policy). CheckContext has no public way to look
-    into its once() cache without filling it, hence the private read."""
-    future = ctx._memo.get(_POLICY_KEY)
-    if future is None or not future.done() or future.cancelled() or future.exception():
-        return None
-    state = future.result()
+    their time limits (checks.engine._with_policy)."""
+    state = ctx.known(_POLICY_KEY)
     return state if isinstance(state, MtaStsState) else None
 
 

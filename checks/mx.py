@@ -160,10 +160,10 @@ async def _build(ctx: CheckContext) -> MxSet:
     real: list[tuple[int, str]] = []
     has_null = False
     for record in answer.records:
-        target = normalize(record.exchange.to_text())  # type: ignore[attr-defined]
-        if target == "":
+        if _is_null_exchange(record):
             has_null = True
         else:
+            target = normalize(record.exchange.to_text())  # type: ignore[attr-defined]
             real.append((int(record.preference), target))  # type: ignore[attr-defined]
     real.sort()
     if has_null and not real:
@@ -351,17 +351,21 @@ async def sending_signs(ctx: CheckContext) -> tuple[list[str], list[str]]:
     return signs, published
 
 
+def _is_null_exchange(record: object) -> bool:
+    """One MX record naming the root, '.' (RFC 7505 §3: the null MX's target)."""
+    exchange = getattr(record, "exchange", None)
+    return exchange is not None and exchange.to_text() == "."
+
+
 def is_null_mx(answer: DnsAnswer) -> bool:
     """The MX answer is a null MX: 'MX 0 .' alone, the domain accepts no mail (RFC 7505 §3).
-    The one test of it: MX-01/02 read the same from the MX set below, which also keeps the
-    real hosts of a null MX published beside them (MX-02)."""
+    The one test of it, read by DMARC, SPF and BIMI; the MX set (get_mx, MX-01/02) reads its
+    records with the same _is_null_exchange, and also keeps the real hosts of a null MX
+    published beside them (MX-02)."""
     return (
         not answer.failed
         and bool(answer.records)
-        and all(
-            getattr(r, "exchange", None) is not None and r.exchange.to_text() == "."  # type: ignore[attr-defined]
-            for r in answer.records
-        )
+        and all(_is_null_exchange(r) for r in answer.records)
     )
 
 

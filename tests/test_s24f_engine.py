@@ -3,11 +3,17 @@ the context's public memo lookup."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
+
 from checks import dmarc
+from checks.config import CheckConfig
+from checks.context import CheckContext
 from checks.findings import Finding, Status
-from tests.test_spf import run
+from checks.mx import get_mx, is_null_mx
+from tests.test_spf import make_ctx, run
 
 D = "example.com"
 ZONE: dict[Any, Any] = {
@@ -47,3 +53,47 @@ def test_dmarc_06_reads_as_before_for_a_record_without_p_or_with_p_none() -> Non
     ):
         (finding, *_) = monitoring(record)
         assert finding.summary.startswith("The DMARC policy is p=none (monitoring only): ")
+
+
+def test_the_context_tells_a_computed_fact_without_starting_or_waiting_for_one() -> None:
+    async def go() -> None:
+        ctx = CheckContext(D, CheckConfig())
+        started: list[str] = []
+
+        async def fact() -> str:
+            started.append("fact")
+            await asyncio.sleep(0.01)
+            return "value"
+
+        async def broken() -> str:
+            raise RuntimeError("no")
+
+        assert ctx.known("fact") is None and started == []  # nothing started by asking
+        task = asyncio.ensure_future(ctx.once("fact", fact))
+        await asyncio.sleep(0)
+        assert ctx.known("fact") is None  # running: not waited for
+        assert await task == "value" and ctx.known("fact") == "value"
+        with pytest.raises(RuntimeError):
+            await ctx.once("broken", broken)
+        assert ctx.known("broken") is None
+        assert started == ["fact"]
+
+    asyncio.run(go())
+
+
+def test_the_mx_set_and_is_null_mx_read_a_null_mx_alike() -> None:
+    cases = {
+        ("0 .",): True,
+        ("0 .", "0 ."): True,
+        ("0 .", "10 mx.example.com."): False,  # MX-02: a null MX beside real hosts
+        ("10 mx.example.com.",): False,
+    }
+    for records, null in cases.items():
+        zone = {(D, "MX"): list(records), ("mx.example.com", "A"): ["192.0.2.10"]}
+
+        async def go(zone: dict[Any, Any] = zone) -> tuple[bool, bool, bool]:
+            ctx = make_ctx(D, zone)
+            mx = await get_mx(ctx)
+            return mx.null_mx, mx.null_mixed, is_null_mx(await ctx.dns.query(D, "MX"))
+
+        assert asyncio.run(go()) == (null, not null and "0 ." in records, null), records
