@@ -1,7 +1,8 @@
 """Writes the round-21 report inputs (tests/test_reports_s21_blind.py) into this folder.
 
-Run from anywhere: `python tests/data/tlsrpt/s21/build.py`. Standard library only, and
-deterministic (gzip mtime 0, zip dates fixed), so running it again rewrites the same bytes.
+Run from anywhere: `python tests/data/tlsrpt/s21/build.py`. Standard library only (and
+../blind_build.py, the pieces every round's build.py shares), and deterministic (gzip mtime 0,
+zip dates fixed), so running it again rewrites the same bytes.
 
 * `<id>.json` — a report body as a sender writes it (doors "body" and "cross").
 * `<id>.bin` — a container as it is delivered (door "container": gzip or zip variants).
@@ -18,80 +19,15 @@ import io
 import json
 import quopri
 import struct
+import sys
 import zipfile
-import zlib
 from pathlib import Path
-from typing import Any
 
 HERE = Path(__file__).parent
-GZ = "application/tlsrpt+gzip"
-JS = "application/tlsrpt+json"
-FILENAME = "sender.example!example.com!1780272000!1780358399!001.json.gz"
-SUBJECT = (
-    "Report Domain: example.com Submitter: sender.example "
-    "Report-ID: <2026-06-01T00:00:00Z_example.com@sender.example>"
-)
-
-
-def sts(domain: str = "example.com", ok: int = 120, failed: int = 0, **extra: Any) -> dict:
-    entry: dict[str, Any] = {
-        "policy": {
-            "policy-type": "sts",
-            "policy-string": [
-                "version: STSv1",
-                "mode: enforce",
-                f"mx: mx1.{domain}",
-                "max_age: 604800",
-            ],
-            "policy-domain": domain,
-            "mx-host": [f"mx1.{domain}"],
-        },
-        "summary": {
-            "total-successful-session-count": ok,
-            "total-failure-session-count": failed,
-        },
-    }
-    entry.update(extra)
-    return entry
-
-
-def report(org: str, report_id: str, policies: list[dict], **top: Any) -> dict:
-    r: dict[str, Any] = {
-        "organization-name": org,
-        "date-range": {
-            "start-datetime": "2026-06-01T00:00:00Z",
-            "end-datetime": "2026-06-01T23:59:59Z",
-        },
-        "contact-info": "smtp-tls-reporting@sender.example",
-        "report-id": report_id,
-        "policies": policies,
-    }
-    r.update(top)
-    return r
-
-
-def detail(result_type: str, count: int, **fields: Any) -> dict:
-    d = {
-        "result-type": result_type,
-        "sending-mta-ip": "203.0.113.9",
-        "receiving-mx-hostname": "mx1.example.com",
-        "receiving-ip": "198.51.100.25",
-        "failed-session-count": count,
-    }
-    d.update(fields)
-    return d
-
-
-def dumps(r: dict, **kw: Any) -> bytes:
-    return json.dumps(
-        r, indent=kw.pop("indent", 2), ensure_ascii=kw.pop("ascii", True), **kw
-    ).encode()
-
-
-def dates(r: dict, start: str, end: str) -> dict:
-    r["date-range"] = {"start-datetime": start, "end-datetime": end}
-    return r
-
+if str(HERE.parent) not in sys.path:  # tests/data/tlsrpt, for blind_build
+    sys.path.insert(0, str(HERE.parent))
+import blind_build as shared  # noqa: E402
+from blind_build import FILENAME, JS, b64, dates, detail, dumps, part, report, sts  # noqa: E402
 
 # --- Report bodies -----------------------------------------------------------------------------
 
@@ -281,19 +217,6 @@ def bodies() -> dict[str, bytes]:
 BASE = dumps(report("Sender Example", "container-2026-06-01", [sts(ok=120)]))
 
 
-def gzip_member(data: bytes, *, extra: bytes | None = None, name: bytes | None = None) -> bytes:
-    """One gzip member (RFC 1952) with optional FEXTRA and FNAME."""
-    flags = (4 if extra is not None else 0) | (8 if name is not None else 0)
-    out = b"\x1f\x8b\x08" + bytes([flags]) + struct.pack("<I", 0) + b"\x00\xff"
-    if extra is not None:
-        out += struct.pack("<H", len(extra)) + extra
-    if name is not None:
-        out += name + b"\x00"
-    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
-    out += raw.compress(data) + raw.flush()
-    return out + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
-
-
 def zip_of(entries: list[tuple[str, bytes]]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -310,9 +233,9 @@ def containers() -> dict[str, bytes]:
     c: dict[str, bytes] = {}
     # C19 gzip with a maximal FEXTRA field (XLEN 65,535: subfields 'AP' of filler) and an FNAME.
     subfield = b"AP" + struct.pack("<H", 65531) + b"\x00" * 65531
-    c["C19"] = gzip_member(BASE, extra=subfield, name=FILENAME[:-3].encode())
+    c["C19"] = shared.gzip_member(BASE, extra=subfield, name=FILENAME[:-3].encode())
     # C20 the report's gzip member followed by a gzip member of nothing (a writer's final flush).
-    c["C20"] = gzip_member(BASE, name=b"report.json") + gzip_member(b"")
+    c["C20"] = shared.gzip_member(BASE, name=b"report.json") + shared.gzip_member(b"")
     # C21 a zip whose report (a gzip) sits three folders down, each folder with its own entry.
     c["C21"] = zip_of(
         [
@@ -329,47 +252,11 @@ def containers() -> dict[str, bytes]:
 
 
 def headers(**replace: str | None) -> bytes:
-    fields = {
-        "From": "noreply-smtp-tls-reporting@sender.example",
-        "To": "@@MAILTO@@",
-        "Subject": SUBJECT,
-        "Date": "Tue, 02 Jun 2026 03:12:40 +0000",
-        "Message-ID": "<20260602031240.tlsrpt.s21@sender.example>",
-        "TLS-Report-Domain": "example.com",
-        "TLS-Report-Submitter": "sender.example",
-        "MIME-Version": "1.0",
-    }
-    fields.update(replace)
-    return b"".join(f"{k}: {v}\r\n".encode() for k, v in fields.items() if v is not None)
+    return shared.mail_headers("s21", **replace)
 
 
-def part(head: list[str] | list[bytes], body: bytes) -> bytes:
-    lines = [h if isinstance(h, bytes) else h.encode() for h in head]
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body + b"\r\n"
-
-
-TEXT = part(["Content-Type: text/plain; charset=us-ascii"], b"This is an aggregate TLS report.")
-
-
-def multi(ctype: str, boundary: str, parts: list[bytes]) -> bytes:
-    b = boundary.encode()
-    body = b"".join(b"--" + b + b"\r\n" + p for p in parts)
-    return (
-        f'Content-Type: {ctype}; boundary="{boundary}"\r\n\r\n'.encode()
-        + body
-        + b"--"
-        + b
-        + b"--\r\n"
-    )
-
-
-def report_mail(parts: list[bytes], **h: str | None) -> bytes:
-    return headers(**h) + multi('multipart/report; report-type="tlsrpt"', "b1", [TEXT, *parts])
-
-
-def b64(data: bytes, width: int = 76) -> bytes:
-    text = base64.b64encode(data)
-    return b"\r\n".join(text[i : i + width] for i in range(0, len(text), width))
+def report_mail(parts: list[bytes], **replace: str | None) -> bytes:
+    return headers(**replace) + shared.multi(shared.REPORT_TYPE, "b1", [shared.TEXT, *parts])
 
 
 def mails() -> dict[str, bytes]:
@@ -377,20 +264,8 @@ def mails() -> dict[str, bytes]:
     gz = gzip.compress(BASE, mtime=0)
     # C15 the original report mail, to the domain's admin; the test signs it and a user
     # forwards it as an attachment to a colleague, who forwards that to the report address.
-    m["C15"] = headers(To="tls-admin@example.com") + multi(
-        'multipart/report; report-type="tlsrpt"',
-        "orig1",
-        [
-            TEXT,
-            part(
-                [
-                    f"Content-Type: {GZ}",
-                    "Content-Transfer-Encoding: base64",
-                    f'Content-Disposition: attachment; filename="{FILENAME}"',
-                ],
-                b64(gz),
-            ),
-        ],
+    m["C15"] = headers(To="tls-admin@example.com") + shared.multi(
+        shared.REPORT_TYPE, "orig1", [shared.TEXT, shared.gz_attachment(gz)]
     )
     # C16 Outlook relabelled the attachment application/octet-stream, named it ATT00001.bin,
     # inline, and wrapped the base64 in 996-character lines (a stored gzip of a report with
@@ -482,12 +357,7 @@ def mails() -> dict[str, bytes]:
 
 
 def main() -> None:
-    for name, data in bodies().items():
-        (HERE / f"{name}.json").write_bytes(data)
-    for name, data in containers().items():
-        (HERE / f"{name}.bin").write_bytes(data)
-    for name, data in mails().items():
-        (HERE / f"{name}.eml").write_bytes(data)
+    shared.write(HERE, {".json": bodies(), ".bin": containers(), ".eml": mails()})
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Writes the round-22 report inputs (tests/test_reports_s22_blind.py) into this folder.
 
-Run from anywhere: `python tests/data/tlsrpt/s22/build.py`. Standard library only, and
-deterministic (gzip mtime 0, zip dates fixed), so running it again rewrites the same bytes.
+Run from anywhere: `python tests/data/tlsrpt/s22/build.py`. Standard library only (and
+../blind_build.py, the pieces every round's build.py shares), and deterministic (gzip mtime 0,
+zip dates fixed), so running it again rewrites the same bytes.
 
 * `<id>.json` — a report body as a sender writes it (doors "body" and "cross").
 * `<id>.bin` — a container as it is delivered (door "container": gzip, zip or zlib variants).
@@ -16,101 +17,21 @@ import gzip
 import io
 import json
 import struct
+import sys
 import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent
-GZ = "application/tlsrpt+gzip"
-FILENAME = "sender.example!example.com!1780272000!1780358399!001.json.gz"
-SUBJECT = (
-    "Report Domain: example.com Submitter: sender.example "
-    "Report-ID: <2026-06-01T00:00:00Z_example.com@sender.example>"
-)
-
-
-def sts(domain: str = "example.com", ok: int = 120, failed: int = 0, **extra: Any) -> dict:
-    entry: dict[str, Any] = {
-        "policy": {
-            "policy-type": "sts",
-            "policy-string": [
-                "version: STSv1",
-                "mode: enforce",
-                f"mx: mx1.{domain}",
-                "max_age: 604800",
-            ],
-            "policy-domain": domain,
-            "mx-host": [f"mx1.{domain}"],
-        },
-        "summary": {
-            "total-successful-session-count": ok,
-            "total-failure-session-count": failed,
-        },
-    }
-    entry.update(extra)
-    return entry
+if str(HERE.parent) not in sys.path:  # tests/data/tlsrpt, for blind_build
+    sys.path.insert(0, str(HERE.parent))
+import blind_build as shared  # noqa: E402
+from blind_build import FILENAME, GZ, b64, dates, detail, dumps, part, report, sts, swap  # noqa: E402
 
 
 def tlsa(host: str, ok: int, failed: int = 0, **extra: Any) -> dict:
-    entry: dict[str, Any] = {
-        "policy": {
-            "policy-type": "tlsa",
-            "policy-string": ["3 1 1 " + "3a" * 32],
-            "policy-domain": host,
-            "mx-host": [host],
-        },
-        "summary": {
-            "total-successful-session-count": ok,
-            "total-failure-session-count": failed,
-        },
-    }
-    entry.update(extra)
-    return entry
-
-
-def report(org: str, report_id: str, policies: list[dict], **top: Any) -> dict:
-    r: dict[str, Any] = {
-        "organization-name": org,
-        "date-range": {
-            "start-datetime": "2026-06-01T00:00:00Z",
-            "end-datetime": "2026-06-01T23:59:59Z",
-        },
-        "contact-info": "smtp-tls-reporting@sender.example",
-        "report-id": report_id,
-        "policies": policies,
-    }
-    r.update(top)
-    return r
-
-
-def detail(result_type: str, count: int, **fields: Any) -> dict:
-    d = {
-        "result-type": result_type,
-        "sending-mta-ip": "203.0.113.9",
-        "receiving-mx-hostname": "mx1.example.com",
-        "receiving-ip": "198.51.100.25",
-        "failed-session-count": count,
-    }
-    d.update(fields)
-    return d
-
-
-def dumps(r: dict, **kw: Any) -> bytes:
-    return json.dumps(
-        r, indent=kw.pop("indent", 2), ensure_ascii=kw.pop("ascii", True), **kw
-    ).encode()
-
-
-def dates(r: dict, start: str, end: str) -> dict:
-    r["date-range"] = {"start-datetime": start, "end-datetime": end}
-    return r
-
-
-def swap(data: bytes, old: bytes, new: bytes) -> bytes:
-    """Replace exactly one occurrence: a text-level edit json.dumps cannot write."""
-    assert data.count(old) == 1, old
-    return data.replace(old, new)
+    return shared.tlsa(host, ok, failed, digest="3a", mx_host=True, **extra)
 
 
 # --- Report bodies -----------------------------------------------------------------------------
@@ -323,19 +244,6 @@ def zip_of(entries: list[tuple[str, bytes]], *, zip64: bool = False) -> bytes:
     return out.getvalue()
 
 
-def gzip_member(data: bytes, *, name: bytes | None = None, comment: bytes | None = None) -> bytes:
-    """One gzip member (RFC 1952) with optional FNAME and FCOMMENT (ISO 8859-1 bytes)."""
-    flags = (8 if name is not None else 0) | (16 if comment is not None else 0)
-    out = b"\x1f\x8b\x08" + bytes([flags]) + struct.pack("<I", 0) + b"\x00\x0b"
-    if name is not None:
-        out += name + b"\x00"
-    if comment is not None:
-        out += comment + b"\x00"
-    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
-    out += raw.compress(data) + raw.flush()
-    return out + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
-
-
 def containers() -> dict[str, bytes]:
     c: dict[str, bytes] = {}
     # D17 a zip written to a pipe (Go archive/zip, Java ZipOutputStream): data descriptors,
@@ -351,10 +259,11 @@ def containers() -> dict[str, bytes]:
     # D20 a zip holding the same report twice: as JSON and as its gzip.
     c["D20"] = zip_of([(FILENAME[:-3], BASE), (FILENAME, gzip.compress(BASE, mtime=0))])
     # D21 gzip with an FNAME and an FCOMMENT in ISO 8859-1 (RFC 1952 §2.3.1), not UTF-8.
-    c["D21"] = gzip_member(
+    c["D21"] = shared.gzip_member(
         BASE,
         name="rapport-soci\u00e9t\u00e9.json".encode("latin-1"),
         comment="Rapport TLS \u00e9mis par Soci\u00e9t\u00e9".encode("latin-1"),
+        os_byte=0x0B,  # NTFS
     )
     return c
 
@@ -363,56 +272,18 @@ def containers() -> dict[str, bytes]:
 
 
 def headers(**replace: str | None) -> bytes:
-    fields = {
-        "From": "noreply-smtp-tls-reporting@sender.example",
-        "To": "@@MAILTO@@",
-        "Subject": SUBJECT,
-        "Date": "Tue, 02 Jun 2026 03:12:40 +0000",
-        "Message-ID": "<20260602031240.tlsrpt.s22@sender.example>",
-        "TLS-Report-Domain": "example.com",
-        "TLS-Report-Submitter": "sender.example",
-        "MIME-Version": "1.0",
-    }
-    fields.update(replace)
-    return b"".join(f"{k}: {v}\r\n".encode() for k, v in fields.items() if v is not None)
-
-
-def part(head: list[str], body: bytes) -> bytes:
-    return "\r\n".join(head).encode() + b"\r\n\r\n" + body + b"\r\n"
-
-
-TEXT = part(["Content-Type: text/plain; charset=us-ascii"], b"This is an aggregate TLS report.")
-
-
-def multi(ctype: str, boundary: str, parts: list[bytes]) -> bytes:
-    """A multipart entity's Content-Type line and body (also a nested part, as is)."""
-    b = boundary.encode()
-    body = b"".join(b"--" + b + b"\r\n" + p for p in parts)
-    head = f'Content-Type: {ctype}; boundary="{boundary}"\r\n\r\n'.encode()
-    return head + body + b"--" + b + b"--\r\n"
-
-
-def b64(data: bytes, width: int = 76) -> bytes:
-    text = base64.b64encode(data)
-    return b"\r\n".join(text[i : i + width] for i in range(0, len(text), width))
+    return shared.mail_headers("s22", **replace)
 
 
 def mails() -> dict[str, bytes]:
     m: dict[str, bytes] = {}
     gz = gzip.compress(BASE, mtime=0)
-    report_part = part(
-        [
-            f"Content-Type: {GZ}",
-            "Content-Transfer-Encoding: base64",
-            f'Content-Disposition: attachment; filename="{FILENAME}"',
-        ],
-        b64(gz),
-    )
+    report_part = shared.gz_attachment(gz)
     # D22 a gateway that names a nested multipart's boundary after the outer one: the inner
     # boundary begins with the outer boundary's text (RFC 2046 §5.1.1 allows it: a delimiter
     # is the boundary followed by blanks and the line end only).
-    inner = multi("multipart/mixed", "=_mx1_part", [TEXT, report_part])
-    m["D22"] = headers() + multi('multipart/report; report-type="tlsrpt"', "=_mx1", [TEXT, inner])
+    inner = shared.multi("multipart/mixed", "=_mx1_part", [shared.TEXT, report_part])
+    m["D22"] = headers() + shared.multi(shared.REPORT_TYPE, "=_mx1", [shared.TEXT, inner])
     # D23 Mail.ru / Outlook style: the file name written as an RFC 2047 encoded-word inside
     # the name and filename parameters (RFC 2047 §5 forbids it; RFC 2231 is the standard).
     word = (
@@ -420,11 +291,11 @@ def mails() -> dict[str, bytes]:
         + base64.b64encode(("\u043e\u0442\u0447\u0451\u0442-" + FILENAME).encode()).decode()
         + "?="
     )
-    m["D23"] = headers() + multi(
-        'multipart/report; report-type="tlsrpt"',
+    m["D23"] = headers() + shared.multi(
+        shared.REPORT_TYPE,
         "b1",
         [
-            TEXT,
+            shared.TEXT,
             part(
                 [
                     f'Content-Type: {GZ}; name="{word}"',
@@ -439,12 +310,7 @@ def mails() -> dict[str, bytes]:
 
 
 def main() -> None:
-    for name, data in bodies().items():
-        (HERE / f"{name}.json").write_bytes(data)
-    for name, data in containers().items():
-        (HERE / f"{name}.bin").write_bytes(data)
-    for name, data in mails().items():
-        (HERE / f"{name}.eml").write_bytes(data)
+    shared.write(HERE, {".json": bodies(), ".bin": containers(), ".eml": mails()})
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Writes the round-23 report inputs (tests/test_reports_s23_blind.py) into this folder.
 
-Run from anywhere: `python tests/data/tlsrpt/s23/build.py`. Standard library only, and
-deterministic (gzip mtime fixed, zip and tar dates fixed, no randomness), so running it again
-rewrites the same bytes.
+Run from anywhere: `python tests/data/tlsrpt/s23/build.py`. Standard library only (and
+../blind_build.py, the pieces every round's build.py shares), and deterministic (gzip mtime
+fixed, zip and tar dates fixed, no randomness), so running it again rewrites the same bytes.
 
 * `<id>.json` — a report body as a sender writes it (doors "body", "cross" and "resend").
 * `<id>.bin` — a container as it is delivered (door "container").
@@ -12,106 +12,19 @@ rewrites the same bytes.
 
 from __future__ import annotations
 
-import base64
 import gzip
 import io
-import json
 import struct
+import sys
 import tarfile
 import zlib
 from pathlib import Path
-from typing import Any
 
 HERE = Path(__file__).parent
-GZ = "application/tlsrpt+gzip"
-FILENAME = "sender.example!example.com!1780272000!1780358399!001.json.gz"
-SUBJECT = (
-    "Report Domain: example.com Submitter: sender.example "
-    "Report-ID: <2026-06-01T00:00:00Z_example.com@sender.example>"
-)
-
-
-def sts(domain: str = "example.com", ok: int = 120, failed: int = 0, **extra: Any) -> dict:
-    entry: dict[str, Any] = {
-        "policy": {
-            "policy-type": "sts",
-            "policy-string": [
-                "version: STSv1",
-                "mode: enforce",
-                f"mx: mx1.{domain}",
-                "max_age: 604800",
-            ],
-            "policy-domain": domain,
-            "mx-host": [f"mx1.{domain}"],
-        },
-        "summary": {
-            "total-successful-session-count": ok,
-            "total-failure-session-count": failed,
-        },
-    }
-    entry.update(extra)
-    return entry
-
-
-def tlsa(host: str, ok: Any, failed: Any = 0, **extra: Any) -> dict:
-    entry: dict[str, Any] = {
-        "policy": {
-            "policy-type": "tlsa",
-            "policy-string": ["3 1 1 " + "5c" * 32],
-            "policy-domain": host,
-        },
-        "summary": {
-            "total-successful-session-count": ok,
-            "total-failure-session-count": failed,
-        },
-    }
-    entry.update(extra)
-    return entry
-
-
-def report(org: str, report_id: str, policies: list[dict], **top: Any) -> dict:
-    r: dict[str, Any] = {
-        "organization-name": org,
-        "date-range": {
-            "start-datetime": "2026-06-01T00:00:00Z",
-            "end-datetime": "2026-06-01T23:59:59Z",
-        },
-        "contact-info": "smtp-tls-reporting@sender.example",
-        "report-id": report_id,
-        "policies": policies,
-    }
-    r.update(top)
-    return r
-
-
-def detail(result_type: str, count: Any, **fields: Any) -> dict:
-    d = {
-        "result-type": result_type,
-        "sending-mta-ip": "203.0.113.9",
-        "receiving-mx-hostname": "mx1.example.com",
-        "receiving-ip": "198.51.100.25",
-        "failed-session-count": count,
-    }
-    d.update(fields)
-    return d
-
-
-def dumps(r: dict, **kw: Any) -> bytes:
-    return json.dumps(
-        r, indent=kw.pop("indent", 2), ensure_ascii=kw.pop("ascii", True), **kw
-    ).encode()
-
-
-def dates(r: dict, start: str, end: str) -> dict:
-    r["date-range"] = {"start-datetime": start, "end-datetime": end}
-    return r
-
-
-def swap(data: bytes, old: bytes, new: bytes) -> bytes:
-    """Replace exactly one occurrence: a text-level edit json.dumps cannot write."""
-    assert data.count(old) == 1, old
-    return data.replace(old, new)
-
+if str(HERE.parent) not in sys.path:  # tests/data/tlsrpt, for blind_build
+    sys.path.insert(0, str(HERE.parent))
+import blind_build as shared  # noqa: E402
+from blind_build import FILENAME, GZ, b64, dates, detail, dumps, part, report, sts, swap, tlsa  # noqa: E402
 
 BASE = dumps(report("Sender Example", "2026-06-01T00:00:00Z_example.com", [sts()]))
 
@@ -415,40 +328,6 @@ def containers() -> dict[str, bytes]:
 # --- Mails -------------------------------------------------------------------------------------
 
 
-def headers(**replace: str | None) -> bytes:
-    fields = {
-        "From": "noreply-smtp-tls-reporting@sender.example",
-        "To": "@@MAILTO@@",
-        "Subject": SUBJECT,
-        "Date": "Tue, 02 Jun 2026 03:12:40 +0000",
-        "Message-ID": "<20260602031240.tlsrpt.s23@sender.example>",
-        "TLS-Report-Domain": "example.com",
-        "TLS-Report-Submitter": "sender.example",
-        "MIME-Version": "1.0",
-    }
-    fields.update(replace)
-    return b"".join(f"{k}: {v}\r\n".encode() for k, v in fields.items() if v is not None)
-
-
-def part(head: list[str], body: bytes) -> bytes:
-    return "\r\n".join(head).encode() + b"\r\n\r\n" + body + b"\r\n"
-
-
-TEXT = part(["Content-Type: text/plain; charset=us-ascii"], b"This is an aggregate TLS report.")
-
-
-def multi(ctype: str, boundary: str, parts: list[bytes]) -> bytes:
-    b = boundary.encode()
-    body = b"".join(b"--" + b + b"\r\n" + p for p in parts)
-    head = f'Content-Type: {ctype}; boundary="{boundary}"\r\n\r\n'.encode()
-    return head + body + b"--" + b + b"--\r\n"
-
-
-def b64(data: bytes, width: int = 76) -> bytes:
-    text = base64.b64encode(data)
-    return b"\r\n".join(text[i : i + width] for i in range(0, len(text), width))
-
-
 def gz_part(data: bytes, *, name: str = FILENAME, cte: str = "base64") -> bytes:
     body = b64(data) if cte == "base64" else data
     return part(
@@ -461,12 +340,6 @@ def gz_part(data: bytes, *, name: str = FILENAME, cte: str = "base64") -> bytes:
     )
 
 
-def report_mail(parts: list[bytes], **replace: str | None) -> bytes:
-    return headers(**replace) + multi(
-        'multipart/report; report-type="tlsrpt"', "b1", [TEXT, *parts]
-    )
-
-
 def lf_gzip() -> bytes:
     """A gzip of a report whose bytes hold line feeds but no carriage return (so only the LF
     to CRLF conversion changes it, and SMTP's line ends change nothing more)."""
@@ -476,6 +349,14 @@ def lf_gzip() -> bytes:
         if b"\r" not in gz and gz.count(b"\n") >= 2:
             return gz
     raise AssertionError("no such gzip")
+
+
+def headers(**replace: str | None) -> bytes:
+    return shared.mail_headers("s23", **replace)
+
+
+def report_mail(parts: list[bytes], **replace: str | None) -> bytes:
+    return headers(**replace) + shared.multi(shared.REPORT_TYPE, "b1", [shared.TEXT, *parts])
 
 
 def mails() -> dict[str, bytes]:
@@ -536,12 +417,7 @@ def mails() -> dict[str, bytes]:
 
 
 def main() -> None:
-    for name, data in bodies().items():
-        (HERE / f"{name}.json").write_bytes(data)
-    for name, data in containers().items():
-        (HERE / f"{name}.bin").write_bytes(data)
-    for name, data in mails().items():
-        (HERE / f"{name}.eml").write_bytes(data)
+    shared.write(HERE, {".json": bodies(), ".bin": containers(), ".eml": mails()})
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Writes the round-24 report inputs (tests/test_reports_s24_blind.py) into this folder.
 
-Run from anywhere: `python tests/data/tlsrpt/s24/build.py`. Standard library only, and
-deterministic (gzip mtime fixed, MIME boundaries fixed, no randomness), so running it again
-rewrites the same bytes.
+Run from anywhere: `python tests/data/tlsrpt/s24/build.py`. Standard library only (and
+../blind_build.py, the pieces every round's build.py shares), and deterministic (gzip mtime
+fixed, MIME boundaries fixed, no randomness), so running it again rewrites the same bytes.
 
 * `<id>.json` — a report body as a sender writes it (doors "body", "cross", "mail_then_post");
   `<id>a.json` and `<id>b.json` — the two bodies of door "pair" (and `<id>b.json` the HTTPS copy
@@ -17,67 +17,28 @@ rewrites the same bytes.
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import quopri
+import sys
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent
-GZ = "application/tlsrpt+gzip"
-FILENAME = "sender.example!example.com!1780272000!1780358399!001.json.gz"
-SUBJECT = (
-    "Report Domain: example.com Submitter: sender.example "
-    "Report-ID: <2026-06-01T00:00:00Z_example.com@sender.example>"
-)
+if str(HERE.parent) not in sys.path:  # tests/data/tlsrpt, for blind_build
+    sys.path.insert(0, str(HERE.parent))
+import blind_build as shared  # noqa: E402
+from blind_build import FILENAME, REPORT_TYPE, detail, dumps, multi, part, swap, tlsa  # noqa: E402
+
 STS_LINES = ["version: STSv1", "mode: enforce", "mx: mx1.example.com", "max_age: 604800"]
 
 
 def sts(ok: Any = 120, failed: Any = 0, details: list | None = None) -> dict:
-    entry: dict[str, Any] = {
-        "policy": {
-            "policy-type": "sts",
-            "policy-string": STS_LINES,
-            "policy-domain": "example.com",
-            "mx-host": ["mx1.example.com"],
-        },
-        "summary": {
-            "total-successful-session-count": ok,
-            "total-failure-session-count": failed,
-        },
-    }
-    if details is not None:
-        entry["failure-details"] = details
-    return entry
-
-
-def tlsa(host: str, ok: Any, failed: Any = 0) -> dict:
-    return {
-        "policy": {
-            "policy-type": "tlsa",
-            "policy-string": ["3 1 1 " + "5c" * 32],
-            "policy-domain": host,
-        },
-        "summary": {
-            "total-successful-session-count": ok,
-            "total-failure-session-count": failed,
-        },
-    }
-
-
-def detail(result_type: str, count: Any, **fields: Any) -> dict:
-    d = {
-        "result-type": result_type,
-        "sending-mta-ip": "203.0.113.9",
-        "receiving-mx-hostname": "mx1.example.com",
-        "receiving-ip": "198.51.100.25",
-        "failed-session-count": count,
-    }
-    d.update(fields)
-    return d
+    """example.com's sts entry, its failure details if any."""
+    extra = {} if details is None else {"failure-details": details}
+    return shared.sts("example.com", ok, failed, **extra)
 
 
 def report(
@@ -87,23 +48,7 @@ def report(
     start: str = "2026-06-01T00:00:00Z",
     end: str = "2026-06-01T23:59:59Z",
 ) -> dict:
-    return {
-        "organization-name": org,
-        "date-range": {"start-datetime": start, "end-datetime": end},
-        "contact-info": "smtp-tls-reporting@sender.example",
-        "report-id": report_id,
-        "policies": policies,
-    }
-
-
-def dumps(r: dict, **kw: Any) -> bytes:
-    return json.dumps(r, indent=kw.pop("indent", 2), **kw).encode()
-
-
-def swap(data: bytes, old: bytes, new: bytes) -> bytes:
-    """Replace exactly one occurrence: a text-level edit json.dumps cannot write."""
-    assert data.count(old) == 1, old
-    return data.replace(old, new)
+    return shared.dates(shared.report(org, report_id, policies), start, end)
 
 
 BASE = dumps(report([sts()]))
@@ -272,7 +217,7 @@ def https_bodies() -> dict[str, bytes]:
     b: dict[str, bytes] = {}
     # G20 JSON in ISO 8859-1, labelled so: organization-name "Société" with the byte 0xE9.
     b["G20"] = (
-        dumps(report([sts()], org="Soci\u00e9t\u00e9 Mail"), ensure_ascii=False)
+        dumps(report([sts()], org="Soci\u00e9t\u00e9 Mail"), ascii=False)
         .decode("utf-8")
         .encode("latin-1")
     )
@@ -285,35 +230,13 @@ def https_bodies() -> dict[str, bytes]:
 
 
 def header(**replace: str | None) -> bytes:
-    fields: dict[str, str | None] = {
-        "From": "noreply-smtp-tls-reporting@sender.example",
-        "To": "@@MAILTO@@",
-        "Subject": SUBJECT,
-        "Date": "Tue, 02 Jun 2026 03:12:40 +0000",
-        "Message-ID": "<20260602031240.tlsrpt.s24@sender.example>",
-        "TLS-Report-Domain": "example.com",
-        "TLS-Report-Submitter": "sender.example",
-        "MIME-Version": "1.0",
-    }
-    fields.update(replace)
-    return b"".join(f"{k}: {v}\r\n".encode() for k, v in fields.items() if v is not None)
-
-
-def part(head: list[str], body: bytes) -> bytes:
-    return "\r\n".join(head).encode() + b"\r\n\r\n" + body + b"\r\n"
+    return shared.mail_headers("s24", **replace)
 
 
 TEXT = part(
     ["Content-Type: text/plain; charset=us-ascii"],
     b"This is an aggregate TLS report from sender.example",
 )
-
-
-def multi(ctype: str, boundary: str, parts: list[bytes]) -> bytes:
-    b = boundary.encode()
-    body = b"".join(b"--" + b + b"\r\n" + p for p in parts)
-    head = f'Content-Type: {ctype}; boundary="{boundary}"\r\n\r\n'.encode()
-    return head + body + b"--" + b + b"--\r\n"
 
 
 def sys4_mail() -> bytes:
@@ -354,7 +277,7 @@ def mails() -> dict[str, bytes]:
     m["G17"] = sys4_mail()
     # G18 multipart/report whose report is a second text/plain part, the JSON inline (7bit).
     m["G18"] = header() + multi(
-        'multipart/report; report-type="tlsrpt"',
+        REPORT_TYPE,
         "b24",
         [
             TEXT,
@@ -366,10 +289,10 @@ def mails() -> dict[str, bytes]:
     )
     # G19 application/octet-stream named .json.gz, holding plain JSON (organization-name
     # "Société Mail" in UTF-8), quoted-printable.
-    plain = dumps(report([sts(75)], org="Soci\u00e9t\u00e9 Mail"), ensure_ascii=False)
+    plain = dumps(report([sts(75)], org="Soci\u00e9t\u00e9 Mail"), ascii=False)
     qp = quopri.encodestring(plain).replace(b"\n", b"\r\n")
     m["G19"] = header() + multi(
-        'multipart/report; report-type="tlsrpt"',
+        REPORT_TYPE,
         "b24",
         [
             TEXT,
@@ -388,42 +311,30 @@ def mails() -> dict[str, bytes]:
     named = dict(report([sts(60)]))
     named["contact-info"] = "TLS Reports <smtp-tls-reporting@sender.example>"
     m["G26"] = header(**{"TLS-Report-Submitter": None}) + multi(
-        'multipart/report; report-type="tlsrpt"',
+        REPORT_TYPE,
         "b24",
-        [TEXT, attachment(gzip.compress(dumps(named), mtime=0))],
+        [TEXT, shared.gz_attachment(gzip.compress(dumps(named), mtime=0))],
     )
     # G27 TLS-Report-Submitter present with an empty value (a template's unset variable).
     m["G27"] = header(**{"TLS-Report-Submitter": ""}) + multi(
-        'multipart/report; report-type="tlsrpt"',
+        REPORT_TYPE,
         "b24",
-        [TEXT, attachment(gzip.compress(dumps(report([sts(70)])), mtime=0))],
+        [TEXT, shared.gz_attachment(gzip.compress(dumps(report([sts(70)])), mtime=0))],
     )
     # G28, G29 (a fifth batch): TLS-Report-Submitter written otherwise than as a bare domain.
     # G28 the reporter's address in place of its domain.
     m["G28"] = header(**{"TLS-Report-Submitter": "smtp-tls-reporting@sender.example"}) + multi(
-        'multipart/report; report-type="tlsrpt"',
+        REPORT_TYPE,
         "b24",
-        [TEXT, attachment(gzip.compress(dumps(report([sts(80)])), mtime=0))],
+        [TEXT, shared.gz_attachment(gzip.compress(dumps(report([sts(80)])), mtime=0))],
     )
     # G29 the domain in mixed case with the root's trailing dot.
     m["G29"] = header(**{"TLS-Report-Submitter": "Sender.Example."}) + multi(
-        'multipart/report; report-type="tlsrpt"',
+        REPORT_TYPE,
         "b24",
-        [TEXT, attachment(gzip.compress(dumps(report([sts(90)])), mtime=0))],
+        [TEXT, shared.gz_attachment(gzip.compress(dumps(report([sts(90)])), mtime=0))],
     )
     return m
-
-
-def attachment(data: bytes) -> bytes:
-    text = base64.b64encode(data)
-    return part(
-        [
-            f"Content-Type: {GZ}",
-            "Content-Transfer-Encoding: base64",
-            f'Content-Disposition: attachment; filename="{FILENAME}"',
-        ],
-        b"\r\n".join(text[i : i + 76] for i in range(0, len(text), 76)),
-    )
 
 
 # --- Added after the first run: session counts whose sums pass 64 bits ----------------------
@@ -489,12 +400,7 @@ def templates() -> dict[str, bytes]:
 
 
 def main() -> None:
-    for name, data in bodies().items():
-        (HERE / f"{name}.json").write_bytes(data)
-    for name, data in https_bodies().items():
-        (HERE / f"{name}.bin").write_bytes(data)
-    for name, data in mails().items():
-        (HERE / f"{name}.eml").write_bytes(data)
+    shared.write(HERE, {".json": bodies(), ".bin": https_bodies(), ".eml": mails()})
 
 
 if __name__ == "__main__":
