@@ -29,7 +29,13 @@ from mailsec.alerts.models import (
     Notification,
     recipients,
 )
-from mailsec.alerts.tasks import confirm_change, send_digests, send_notification, sweep
+from mailsec.alerts.tasks import (
+    confirm_change,
+    digest_hour_of,
+    send_digests,
+    send_notification,
+    sweep,
+)
 from mailsec.domains.models import CheckRun, Domain
 from reports.models import ReportAddress
 from tests.conftest import BaseTestCase
@@ -1120,6 +1126,22 @@ class UnsubscribeTestCase(BaseTestCase):
         self.assertFalse(AlertSetting.objects.exists())
 
 
+def todays_digest_hour() -> datetime:
+    """Today's ALERT_DIGEST_HOUR in UTC (a team's extra address's zone, and a person's who
+    chose none). A digest tells what was confirmed or fixed up to its hour: a change before
+    it is in today's digest, one after it (as one confirmed at the real clock's now) in
+    tomorrow's (send_digests_tomorrow)."""
+    return digest_hour_of(timezone.now().date(), UTC)
+
+
+def send_digests_tomorrow() -> int:
+    """The hourly digest task run at 17 past tomorrow's ALERT_DIGEST_HOUR (UTC): the digest
+    that tells what was confirmed today after the hour."""
+    at = digest_hour_of(timezone.now().date() + timedelta(days=1), UTC) + timedelta(minutes=17)
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        return send_digests.apply().get()
+
+
 @override_settings(
     EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     SITE_ROOT="https://mailsec.example",
@@ -1149,7 +1171,7 @@ class DigestTestCase(BaseTestCase):
         b = Domain.objects.create(team=self.team, name="b.test", verified_at=timezone.now())
         AlertSetting.set_mode(self.alice, a, AlertSetting.Mode.DIGEST)
         AlertSetting.set_mode(self.alice, b, AlertSetting.Mode.DIGEST)
-        now = timezone.now()
+        hour = todays_digest_hour()  # what came before it is in today's digest
         Change.objects.create(
             domain=a,
             kind="record-gone",
@@ -1157,7 +1179,7 @@ class DigestTestCase(BaseTestCase):
             summary="The TLS-RPT record _smtp._tls.a.test has disappeared.",
             fix='Publish it again:\n_smtp._tls.a.test. TXT "v=TLSRPTv1; rua=mailto:r@a.test"',
             state=Change.State.CONFIRMED,
-            confirmed_at=now - timedelta(hours=3),
+            confirmed_at=hour - timedelta(hours=3),
         )
         fixed = Change.objects.create(
             domain=b,
@@ -1165,8 +1187,8 @@ class DigestTestCase(BaseTestCase):
             key="score:",
             summary="The score dropped from 90 to 60.",
             state=Change.State.RECOVERED,
-            confirmed_at=now - timedelta(days=3),
-            recovered_at=now - timedelta(hours=2),
+            confirmed_at=hour - timedelta(days=3),
+            recovered_at=hour - timedelta(hours=2),
         )
         # Alice was told of it (an alert then): only that makes it "fixed" for her.
         alert = Notification.objects.create(user=self.alice, domain=b, kind="alert", status="sent")
@@ -1206,7 +1228,7 @@ class DigestTestCase(BaseTestCase):
             key="score:",
             summary="The score dropped from 90 to 60.",
             state=Change.State.CONFIRMED,
-            confirmed_at=timezone.now() - timedelta(hours=1),
+            confirmed_at=todays_digest_hour() - timedelta(hours=1),
         )
         b = Domain.objects.create(team=self.team, name="b.test", verified_at=timezone.now())
         AlertSetting.set_mode(self.alice, b, AlertSetting.Mode.DIGEST)  # still on digest
@@ -1233,7 +1255,7 @@ class DigestTestCase(BaseTestCase):
                 key="score:",
                 summary=f"The score of {domain.name} dropped from 90 to 60.",
                 state=Change.State.CONFIRMED,
-                confirmed_at=timezone.now() - timedelta(hours=1),
+                confirmed_at=todays_digest_hour() - timedelta(hours=1),
             )
         self.assertEqual(send_digests.apply().get(), 1)
         self.charlies_team.memberships.filter(user=self.bob).delete()  # bob leaves c.test's team
@@ -1253,7 +1275,7 @@ class DigestTestCase(BaseTestCase):
             key="score:",
             summary="The score dropped from 90 to 60.",
             state=Change.State.CONFIRMED,
-            confirmed_at=timezone.now() - timedelta(hours=1),
+            confirmed_at=todays_digest_hour() - timedelta(hours=1),
         )
         self.assertEqual(send_digests.apply().get(), 1)
         self.team.memberships.filter(user=self.bob).delete()  # bob is removed
@@ -1273,7 +1295,7 @@ class DigestTestCase(BaseTestCase):
                 key="score:",
                 summary=f"The score of {domain.name} dropped from 90 to 60.",
                 state=Change.State.CONFIRMED,
-                confirmed_at=timezone.now() - timedelta(hours=1),
+                confirmed_at=todays_digest_hour() - timedelta(hours=1),
             )
         self.assertEqual(send_digests.apply().get(), 1)
         Domain.objects.filter(pk=lost.pk).update(verified_at=None)  # control lost since
@@ -1295,7 +1317,8 @@ class DigestTestCase(BaseTestCase):
             key="score:",
             summary="The score dropped from 90 to 60.",
             state=Change.State.CONFIRMED,
-            confirmed_at=yesterday - timedelta(hours=1),
+            # Before yesterday's digest hour: yesterday's digest tells it.
+            confirmed_at=todays_digest_hour() - timedelta(days=1, hours=1),
         )
         with mock.patch("django.utils.timezone.now", return_value=yesterday):
             self.assertEqual(send_digests.apply().get(), 1)
@@ -1330,7 +1353,7 @@ class ReportsDigestTestCase(BaseTestCase):
             summary="New TLS failure reported for a.test: certificate-expired.",
             fix="Certificate renewal failed.",
             state=Change.State.CONFIRMED,
-            confirmed_at=timezone.now() - timedelta(hours=3),
+            confirmed_at=todays_digest_hour() - timedelta(hours=3),
         )
         self.assertEqual(send_digests.apply().get(), 1)
         for n in Notification.objects.filter(kind="digest", status="pending"):

@@ -4,7 +4,12 @@ and UTC-11, and when the reader moves their zone after today's digest.
 
 The beat runs send_digests hourly (settings.CELERY_BEAT_SCHEDULE, an interval, so at any
 minute past the hour): these tests drive it at :17 past each hour, with something new to tell
-before each run, and look at which runs made a digest and for which day."""
+before the hour of each run (a digest tells what came up to its hour: s24d), and look at which
+runs made a digest and for which day.
+
+s24d: a digest tells what was confirmed or fixed up to the day's hour; what comes after it
+waits for the next day's digest (s24a U14, U15: when nothing was to tell at 07:00, the day's
+first change after it went out within the hour), also when the beat was down at the hour."""
 
 from __future__ import annotations
 
@@ -36,18 +41,25 @@ class DigestTimingTestCase(BaseTestCase):
     def set_zone(self, name: str) -> None:
         Profile.objects.filter(user=self.alice).update(time_zone=name)
 
-    def beat(self, at: datetime) -> int:
-        """One run of the hourly task at `at`, after a change confirmed a minute before."""
+    def confirm(self, at: datetime) -> Change:
+        """A change confirmed at `at`."""
         self.beats += 1
-        Change.objects.create(
+        return Change.objects.create(
             domain=self.domain,
             kind="score",
             key=f"score:{self.beats}",
             summary="The score dropped.",
             state=Change.State.CONFIRMED,
             created=at - timedelta(minutes=15),
-            confirmed_at=at - timedelta(minutes=1),
+            confirmed_at=at,
         )
+
+    def beat(self, at: datetime, change: bool = True) -> int:
+        """One run of the hourly task at `at` (:17 past an hour), after a change confirmed
+        20 minutes before: before the hour this run falls in, so a digest due at that hour
+        tells it (one confirmed after the hour waits for the next day's)."""
+        if change:
+            self.confirm(at - timedelta(minutes=20))
         with (
             mock.patch("django.utils.timezone.now", return_value=at),
             mock.patch("mailsec.alerts.tasks.enqueue_send"),
@@ -100,7 +112,8 @@ class DigestTimingTestCase(BaseTestCase):
     def test_each_reader_goes_by_their_own_zone(self) -> None:
         AlertSetting.set_mode(self.bob, self.domain, AlertSetting.Mode.DIGEST)  # bob: UTC
         self.set_zone("Asia/Tokyo")  # UTC+9: 07:00 there is 22:00 UTC the day before
-        self.assertEqual(self.beat(utc(2026, 12, 1, 21, 17)), 1)  # bob's of 1 Dec
+        self.confirm(utc(2026, 12, 1, 6))  # before bob's 07:00 of 1 Dec
+        self.assertEqual(self.beat(utc(2026, 12, 1, 21, 17)), 1)  # bob's of 1 Dec, late
         self.assertEqual(self.beat(utc(2026, 12, 1, 22, 17)), 1)  # alice's of 2 Dec
         self.assertEqual(self.beat(utc(2026, 12, 2, 6, 17)), 0)
         self.assertEqual(self.beat(utc(2026, 12, 2, 7, 17)), 1)  # bob's of 2 Dec
@@ -174,7 +187,17 @@ class DigestTimingTestCase(BaseTestCase):
         # Beats down from 21:17 UTC on 1 Dec to 02:17 UTC on 2 Dec (06:17 to 11:17 there).
         made = self.run_hourly(utc(2026, 12, 1, 16), 20, skip=range(5, 11))
         self.assertEqual(made, [utc(2026, 12, 2, 3, 17)])  # 12:17 there, once
-        self.assertEqual(self.digests()[0][0], date(2026, 12, 2))
+        # It tells what came up to 07:00 there (22:00 UTC), as the 07:17 run would have: the
+        # five changes before it, not the one of 02:57 UTC (11:57 there), which waits for
+        # tomorrow's digest with the later ones.
+        late = Notification.objects.get(user=self.alice, kind="digest")
+        self.assertEqual(self.digests(), [(date(2026, 12, 2), utc(2026, 12, 1, 22))])
+        self.assertEqual(late.changes.count(), 5)
+        after = Change.objects.get(confirmed_at=utc(2026, 12, 2, 2, 57))
+        self.assertEqual(self.beat(utc(2026, 12, 2, 22, 17)), 1)  # 3 Dec 07:17 there
+        tomorrow = Notification.objects.filter(user=self.alice, kind="digest").latest("created")
+        self.assertIn(after, tomorrow.changes.all())
+        self.assertEqual(tomorrow.changes.count(), 10)  # 02:57 to 21:57 UTC, 2 Dec
 
     def test_a_local_day_the_beat_missed_whole_is_told_in_the_next_digest(self) -> None:
         self.set_zone("Europe/Berlin")
@@ -195,3 +218,49 @@ class DigestTimingTestCase(BaseTestCase):
         # 2 Dec's digest there would be on a day that had one already (the constraint): the
         # day of a move westwards may pass without one; the next tells all since.
         self.assertEqual(self.beat(utc(2026, 12, 3, 18, 17)), 1)
+
+    # --- what a digest tells: up to its hour (s24d) -------------------------------------------
+
+    def test_a_change_after_the_hour_goes_in_the_next_days_digest(self) -> None:
+        # s24a U15: nothing to tell at 07:00, a problem confirmed at 10:33. The digest is the
+        # next day's at 07:00, not one at 11:17.
+        change = self.confirm(utc(2026, 12, 1, 10, 33))
+        made = [
+            at
+            for i in range(25)
+            if self.beat(at := utc(2026, 12, 1, 7, 17) + timedelta(hours=i), change=False)
+        ]
+        self.assertEqual(made, [utc(2026, 12, 2, 7, 17)])
+        digest = Notification.objects.get(user=self.alice, kind="digest")
+        self.assertEqual(list(digest.changes.all()), [change])
+        self.assertEqual(
+            (digest.digest_day, digest.covers_until), (date(2026, 12, 2), utc(2026, 12, 2, 7))
+        )
+        # After a digest that told something: the same, and nothing is told twice.
+        later = self.confirm(utc(2026, 12, 2, 7, 30))
+        self.assertEqual(self.beat(utc(2026, 12, 2, 8, 17), change=False), 0)
+        self.assertEqual(self.beat(utc(2026, 12, 3, 7, 17), change=False), 1)
+        last = Notification.objects.filter(user=self.alice, kind="digest").latest("created")
+        self.assertEqual(list(last.changes.all()), [later])
+
+    def test_a_change_between_the_hour_and_the_beat_is_not_lost(self) -> None:
+        # Confirmed at 07:10, after the hour and before the 07:17 run, for a reader with no
+        # digest yet: the next digest starts from the hour a day before its own, not from a
+        # day before the run that made it (which left 07:00 to 07:17 out).
+        change = self.confirm(utc(2026, 12, 1, 7, 10))
+        self.assertEqual(self.beat(utc(2026, 12, 1, 7, 17), change=False), 0)
+        self.assertEqual(self.beat(utc(2026, 12, 2, 7, 17), change=False), 1)
+        digest = Notification.objects.get(user=self.alice, kind="digest")
+        self.assertEqual(list(digest.changes.all()), [change])
+
+    def test_a_late_first_digest_tells_the_day_before_from_its_hour(self) -> None:
+        # The same with the beat down from 07:00 to 11:00 on 2 Dec: the run at 11:17 makes
+        # 2 Dec's digest, telling 1 Dec's change of 08:00 (a day back from the run would
+        # begin at 11:17 on 1 Dec and leave it out, and the next digest starts at 07:00 on
+        # 2 Dec: never told).
+        change = self.confirm(utc(2026, 12, 1, 8))
+        self.assertEqual(self.beat(utc(2026, 12, 1, 8, 17), change=False), 0)
+        self.assertEqual(self.beat(utc(2026, 12, 2, 11, 17), change=False), 1)
+        digest = Notification.objects.get(user=self.alice, kind="digest")
+        self.assertEqual(list(digest.changes.all()), [change])
+        self.assertEqual(digest.covers_until, utc(2026, 12, 2, 7))

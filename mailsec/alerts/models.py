@@ -1178,7 +1178,8 @@ class Notification(models.Model):
         not to be (skipped: digests turned off): one given up after failed sends told nothing,
         so its changes are told again. Earlier digests are settled by now (every retry falls
         within the day). With none told yet, from where the first digest began (a day before
-        it), else a day back; never more than a week back."""
+        it), else a day back from `now` (make_digest: the digest's hour); never more than a
+        week back."""
         digests = cls.objects.filter(
             **addressed_to(user), kind=cls.Kind.DIGEST, covers_until__isnull=False
         )
@@ -1228,11 +1229,20 @@ class Notification(models.Model):
         return out
 
     @classmethod
-    def make_digest(cls, user: User | TeamAlertAddress, now: datetime) -> Notification | None:
+    def make_digest(
+        cls, user: User | TeamAlertAddress, now: datetime, until: datetime | None = None
+    ) -> Notification | None:
         """Today's digest for `user` (or a team's extra address), or None when there is
-        nothing to tell or it exists."""
-        since = cls._digest_since(user, now)
-        confirmed, recovered = cls.digest_events(user, since, now)
+        nothing to tell or it exists. It tells what was confirmed or fixed since the last
+        digest up to `until` (the day's ALERT_DIGEST_HOUR where its reader is: the hourly
+        task's cut, tasks.send_digests; `now` without one): what comes after the hour waits
+        for the next day's digest, so one made late (after a beat outage) tells the same
+        but for a problem fixed meanwhile, which it leaves out (nothing is left to do)."""
+        until = now if until is None else min(until, now)
+        # From the hour, not from when the task ran: a first digest begins a day before its
+        # hour, so a change between yesterday's hour and a late or :17 run is not left out.
+        since = cls._digest_since(user, until)
+        confirmed, recovered = cls.digest_events(user, since, until)
         # A problem confirmed and fixed since the last digest leaves nothing to do: it is
         # neither new nor "fixed" (no email told of it). One confirmed before that is "fixed"
         # only when this person was told of it (an alert email, an earlier digest): not when
@@ -1252,7 +1262,7 @@ class Notification(models.Model):
                     kind=cls.Kind.DIGEST,
                     to_address=user.email,
                     digest_day=day,
-                    covers_until=now,
+                    covers_until=until,
                 )
                 n.changes.set([*confirmed, *recovered])
         except IntegrityError:

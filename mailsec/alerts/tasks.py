@@ -183,9 +183,9 @@ def sweep() -> dict[str, int]:
 @shared_task(name="mailsec.alerts.tasks.send_digests")
 def send_digests() -> int:
     """Hourly: one email a day per person with digest domains, and per team's extra address
-    set to the digest, listing what was confirmed or fixed since their last digest, from
-    ALERT_DIGEST_HOUR in each one's own time zone (Profile.time_zone; an address: UTC).
-    Nothing to tell, no email."""
+    set to the digest, at ALERT_DIGEST_HOUR in each one's own time zone (Profile.time_zone;
+    an address: UTC), listing what was confirmed or fixed since their last digest up to that
+    hour (a change after it is in the next day's). Nothing to tell, no email."""
     now = timezone.now()
     # Whoever may have a digest domain: one chosen, or a team's default for domains with no
     # row of their own (make_digest reads each domain's mode as the page shows it, and makes
@@ -202,12 +202,15 @@ def send_digests() -> int:
     ).order_by("pk")
     made = 0
     for recipient in [*users, *addresses]:
-        local = digest_due(recipient, now)
-        if local is None:
+        due = digest_due(recipient, now)
+        if due is None:
             continue
-        # `local` is now in the recipient's zone: the digest's day (make_digest's
-        # digest_day, one a day by a constraint) is their local day.
-        n = Notification.make_digest(recipient, local)
+        # Now in the recipient's zone: the digest's day (make_digest's digest_day, one a day
+        # by a constraint) is their local day. It tells what came up to the day's hour there
+        # (due): a change confirmed after it waits for tomorrow's digest, not one an hour
+        # later (s24a U14, U15: a 'daily digest at 7' went at 21:33 at UTC+14 and at 11:33
+        # for someone on UTC whenever nothing was to tell at 7).
+        n = Notification.make_digest(recipient, now.astimezone(due.tzinfo), until=due)
         if n is not None:
             enqueue_send(n)
             made += 1
@@ -236,12 +239,14 @@ def digest_hour_of(day: date, tz: tzinfo) -> datetime:
 
 
 def digest_due(recipient: User | TeamAlertAddress, now: datetime) -> datetime | None:
-    """`now` in the recipient's zone when their digest of today (their local day) is due:
-    ALERT_DIGEST_HOUR there has passed, and no digest went out since (one made before they
-    moved their zone westwards is today's). None otherwise. A beat that was down sends at
-    its next run of the same local day; a day it missed whole is covered by the next
-    digest, which tells everything since the last one. make_digest's constraint (one per
-    local day) keeps two beats, or an hour that comes twice when clocks go back, to one."""
+    """The moment the recipient's digest of today (their local day) was due, in their zone,
+    when it is to be made now: ALERT_DIGEST_HOUR there has passed, and no digest went out
+    since (one made before they moved their zone westwards is today's). None otherwise.
+    The digest tells what came up to that moment (make_digest's `until`). A beat that was
+    down sends at its next run of the same local day, telling the same; a day it missed
+    whole is covered by the next digest, which tells everything since the last one.
+    make_digest's constraint (one per local day) keeps two beats, or an hour that comes
+    twice when clocks go back, to one."""
     tz = recipient_zone(recipient)
     local = now.astimezone(tz)
     due = digest_hour_of(local.date(), tz)
@@ -250,7 +255,7 @@ def digest_due(recipient: User | TeamAlertAddress, now: datetime) -> datetime | 
     made = Notification.objects.filter(
         **addressed_to(recipient), kind=Notification.Kind.DIGEST, covers_until__gte=due
     )
-    return None if made.exists() else local
+    return None if made.exists() else due
 
 
 @shared_task(name="mailsec.alerts.tasks.send_weekly_summaries")
