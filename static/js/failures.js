@@ -3,7 +3,8 @@
 // showing what it showed before, silently: the domain list under a filter that said "Failing"
 // kept listing every domain, and "Check now" seemed to do nothing. Here such a failure is said
 // in a message just before the part of the page that was not updated, read out at once
-// (role="alert"), and taken away as soon as a request for that part succeeds.
+// (role="alert"), and taken away as soon as a request for that part succeeds. The same failure
+// again leaves the note as it is, so it is read out once, not at every poll.
 
 let unnamedTargets = 0;
 
@@ -24,6 +25,10 @@ function clearFailure(key) {
 function showFailure(target, text) {
   if (!target || !target.isConnected) return;
   const key = targetKey(target);
+  // The same failure again (a poll failing every second): the note already says it. Inserted
+  // anew, a role="alert" is read out again each time.
+  const shown = target.previousElementSibling;
+  if (shown && shown.dataset.failureFor === key && shown.textContent === text) return;
   clearFailure(key);
   const note = document.createElement("p");
   note.className = "message message-error htmx-failure";
