@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from checks import certs, https, mx, tlsrpt
+from checks import certs, https, mx, net, tlsrpt
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, txt_fix
 from checks.domainname import organizational_domain
@@ -2567,7 +2567,14 @@ def _fetch_findings(
     def family(a: str) -> str:
         return "IPv6" if ":" in a else "IPv4"
 
+    def unpublic(o: https.AddressOutcome) -> bool:
+        # The SSRF guard refused it (checks.net.guard): never connected to, and no sender on
+        # the internet can reach it either.
+        return o.error_kind == "refused-target" and net.non_public_kind(o.address) is not None
+
     def why(o: https.AddressOutcome) -> str:
+        if unpublic(o):
+            return f"not a public address ({net.non_public_kind(o.address)}), not connected to"
         return o.error if not o.ok else f"HTTP {o.status} instead of 200"
 
     # An address family this checker has no route to is simply not tested when another
@@ -2584,23 +2591,49 @@ def _fetch_findings(
         )
     if good and bad:
         good_f = sorted({family(o.address) for o in good})
-        bad_text = "; ".join(f"{o.address}: {why(o)}" for o in bad)
         # Only "could not check" outcomes (timeout, our guard, our network) make it an error.
         only_errors = all(not o.ok and o.error_kind in https.COULD_NOT_CHECK for o in bad)
         # The fix names only the addresses that answered wrongly: a timeout is not known bad.
         definite = [o for o in bad if o.ok or o.error_kind not in https.COULD_NOT_CHECK]
+        # A private, loopback, link-local or reserved address was never tried: say so, not
+        # that it failed to serve the policy.
+        hidden = [o.address for o in bad if unpublic(o)]
+        tried = [o for o in bad if not unpublic(o)]
+        summary = f"The policy host serves the policy over {' and '.join(good_f)}"
+        if tried:
+            summary += (
+                " but not on every address ("
+                + "; ".join(f"{o.address}: {why(o)}" for o in tried)
+                + "); senders using the failing address get no policy."
+            )
+        if hidden:
+            they, them = ("they are", "them") if len(hidden) > 1 else ("it is", "it")
+            public = "public addresses" if len(hidden) > 1 else "a public address"
+            summary += (
+                f"{' It also' if tried else ', and it'} resolves to "
+                f"{net.describe_non_public(hidden)}: {they} not {public}, so mailsec "
+                f"did not connect to {them}, and no sender on the internet can reach {them} "
+                "either."
+            )
+        fixes = []
+        if definite:
+            fixes.append(
+                f"Make {', '.join(o.address for o in definite)} serve the policy file at {url} "
+                f"as the other addresses of {host} do, or remove them from the A/AAAA records "
+                f"of {host}."
+            )
+        if hidden:
+            fixes.append(
+                f"Remove {', '.join(hidden)} from the A/AAAA records of {host}: senders on the "
+                "internet need a public address."
+            )
         out.add(
             "MTASTS-17",
             Status.ERROR if only_errors else Status.WARN,
-            f"The policy host serves the policy over {' and '.join(good_f)} but not on every "
-            f"address ({bad_text}); senders using the failing address get no policy.",
+            summary,
             subject=host,
             evidence=evidence,
-            fix=""
-            if only_errors
-            else f"Make {', '.join(o.address for o in definite)} serve the policy file at {url} "
-            f"as the other addresses of {host} do, or remove them from the A/AAAA records of "
-            f"{host}.",
+            fix="" if only_errors and not hidden else " ".join(fixes),
         )
     elif not good and len({why(o) for o in bad}) > 1:
         # No address served it. MTASTS-11..14 report the most definite failure; say what each
