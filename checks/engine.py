@@ -17,7 +17,14 @@ from checks import mtasts, mx, scoring
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.domainname import DomainNameError, to_ascii_domain
-from checks.findings import MECHANISM_TITLES, DomainReport, Finding, Mechanism, Status
+from checks.findings import (
+    MECHANISM_TITLES,
+    DomainReport,
+    Finding,
+    Mechanism,
+    Status,
+    for_people,
+)
 
 # One module per mechanism; each has `MECHANISM` and `async def evaluate(ctx) -> list[Finding]`.
 MECHANISM_MODULES = (
@@ -100,6 +107,9 @@ async def _run_one(
                 evidence=evidence,
             )
         ]
+    # An internationalised domain named as its owner knows it (müller-bäckerei.de), before
+    # the findings are shown or stored.
+    findings = for_people(findings, ctx.domain)
     if on_progress is not None:
         result = on_progress(mechanism, findings)
         if asyncio.iscoroutine(result):
@@ -141,6 +151,9 @@ async def _not_checked(
             evidence={scoring.DOES_NOT_EXIST: True},
         )
     ]
+    # An internationalised domain named as its owner knows it (müller-bäckerei.de), before
+    # the findings are shown or stored.
+    findings = for_people(findings, ctx.domain)
     if on_progress is not None:
         result = on_progress(mechanism, findings)
         if asyncio.iscoroutine(result):
@@ -221,7 +234,7 @@ async def check_domain(
     for task in tasks:
         report.findings.extend(task.result())
     if not missing:
-        report.findings = _with_policy(ctx, report.findings)
+        report.findings = for_people(_with_policy(ctx, report.findings), ctx.domain)
     if lookup is not None and not lookup.done():
         # Still waiting on a resolver that did not answer (the MX mechanism has reported it).
         lookup.cancel()

@@ -6,10 +6,14 @@ the checklist's check ID (e.g. ``MTASTS-30``), so the code, the fixtures and the
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
+
+from checks.domainname import _to_u_label
 
 
 class Status(enum.StrEnum):
@@ -242,3 +246,81 @@ class Collector:
                     evidence={**evidence, "record": record.raw},
                     fix=fix if problem.status in {Status.FAIL, Status.WARN} else "",
                 )
+
+
+# --------------------------------------------------------------------------------------------
+# An internationalised domain, named for people
+
+# A line of a fix that is a record or a policy line to publish as written: a zone-file record
+# ("_dmarc.xn--bcher-kva.example. TXT ...") or an MTA-STS policy line ("mx: mx1.xn--...").
+_AS_WRITTEN = re.compile(
+    r"^\s*(?:\S+\s+(?:\d+\s+)?(?:IN\s+)?(?:TXT|MX|A|AAAA|TLSA|DS|CNAME|CAA|NS)\s"
+    r"|(?:version|mode|mx|max_age):)"
+)
+
+
+def u_labels(name: str) -> str:
+    """`name` in U-labels ("xn--bcher-kva.example" → "bücher.example"); as it is when it holds
+    no A-label or one that does not decode."""
+    if "xn--" not in name.lower():
+        return name
+    try:
+        return ".".join(label if label == "*" else _to_u_label(label) for label in name.split("."))
+    except UnicodeError:
+        return name
+
+
+def _named(domain: str) -> re.Pattern[str]:
+    """The domain, or a name under it, as a whole name in prose: not inside an address
+    (d@...), a URL (https://...), a tag or mechanism value (rua=, include:), a quoted record
+    or a longer name."""
+    return re.compile(
+        r"(?<![\w.@/=:'\"\u201c\u2018-])((?:[\w-]+\.)*?)" + re.escape(domain) + r"(?![\w-]|\.\w)",
+        re.I,
+    )
+
+
+def for_people(findings: list[Finding], domain: str) -> list[Finding]:
+    """`findings` of the A-label `domain` with the domain named as its owner knows it when it
+    is internationalised: "müller-bäckerei.de has a DMARC policy", not
+    "xn--mller-bckerei-hfb76a.de has ...". Names under it too (_dmarc.müller-bäckerei.de).
+
+    Summaries take the U-labels. A fix names both in its prose, the U-labels and then the
+    A-labels a DNS panel or zone file may need ("müller-bäckerei.de (xn--...)"), and keeps
+    its records and policy lines as they are to be published. Subjects and evidence keep the
+    A-labels: a subject is the DNS name a finding is about, which alerts key findings by and
+    build records from. The one place texts turn a domain's name into people's form
+    (checks.engine, before a mechanism's findings are shown or stored)."""
+    shown = u_labels(domain)
+    if shown == domain:
+        return findings
+    named = _named(domain)
+
+    def twice(match: re.Match[str], people: str) -> bool:
+        """Named both ways already: "mx1.xn--... (mx1.bücher...)" (checks.certs.readable_name)
+        or, in a fix made of another fix, "mx1.bücher... (mx1.xn--...)"."""
+        text = match.string
+        return text.startswith(f" ({people})", match.end()) or text[: match.start()].endswith(
+            f"{people} ("
+        )
+
+    def short(match: re.Match[str]) -> str:
+        people = match.group(1) + shown
+        return match.group(0) if twice(match, people) else people
+
+    def both(match: re.Match[str]) -> str:
+        people = match.group(1) + shown
+        return match.group(0) if twice(match, people) else f"{people} ({match.group(0)})"
+
+    def fix_text(fix: str) -> str:
+        return "\n".join(
+            line if _AS_WRITTEN.match(line) else named.sub(both, line) for line in fix.split("\n")
+        )
+
+    out = []
+    for f in findings:
+        summary, fix = named.sub(short, f.summary), fix_text(f.fix)
+        changed = summary != f.summary or fix != f.fix
+        # New findings, not changed ones: a progress callback may still hold the old.
+        out.append(dataclasses.replace(f, summary=summary, fix=fix) if changed else f)
+    return out

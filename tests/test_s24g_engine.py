@@ -7,12 +7,16 @@ in its U-label form in summaries.
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 
-from checks import https, net
+from checks import dkim, dmarc, engine, https, mx, net, spf
 from checks.config import CheckConfig
-from checks.findings import Finding, Status
+from checks.findings import Finding, Mechanism, Status, for_people
 from tests.test_mtasts import _failed, _outcome, _served, evaluate
+from tests.test_spf import make_ctx
 
 
 def _refused(address: str) -> https.AddressOutcome:
@@ -54,3 +58,78 @@ def test_mtasts17_keeps_the_failing_address_apart_from_the_refused_one(
     assert "It also resolves to the loopback address ::1" in finding.summary
     assert "Make 2001:db8::13 serve the policy file" in finding.fix
     assert "Remove ::1 from the A/AAAA records" in finding.fix
+
+
+# --- 2. an internationalised domain named as its owner knows it -----------------------------
+
+IDN = "xn--mller-bckerei-hfb76a.de"
+IDN_ZONE = {
+    (IDN, "MX"): [f"10 mx1.{IDN}."],
+    (f"mx1.{IDN}", "A"): ["192.0.2.11"],
+    (IDN, "TXT"): [f"v=spf1 include:_spf.{IDN} -all"],
+    (f"_spf.{IDN}", "TXT"): ["v=spf1 ip4:192.0.2.11 -all"],
+    (f"_dmarc.{IDN}", "TXT"): ["v=DMARC1; p=none"],
+    (f"s1._domainkey.{IDN}", "TXT"): ["v=DKIM1; k=rsa; p"],
+}
+
+
+def _engine_findings(domain: str, zone: dict[Any, Any]) -> list[Finding]:
+    """The findings of MX, SPF, DKIM and DMARC as checks.engine passes them on (to the
+    progress callback and the report), on the in-memory DNS of tests/test_spf.py."""
+    shown: list[Finding] = []
+
+    def progress(mechanism: Any, findings: list[Finding]) -> None:
+        shown.extend(findings)
+
+    async def go() -> list[Finding]:
+        ctx = make_ctx(domain, zone, dkim_selectors=("s1",))
+        found: list[Finding] = []
+        for module in (mx, spf, dkim, dmarc):
+            found += await engine._run_one(module, ctx, progress, None)
+        return found
+
+    found = asyncio.run(go())
+    assert found == shown  # the same texts are shown while the check runs and stored
+    return found
+
+
+def test_an_idn_is_named_in_u_labels_in_summaries() -> None:
+    findings = _engine_findings(IDN, IDN_ZONE)
+    assert _one(findings, "DMARC-01").summary == "müller-bäckerei.de has a DMARC policy."
+    assert _one(findings, "MX-01").summary == (
+        "müller-bäckerei.de publishes 1 MX host(s): mx1.müller-bäckerei.de."
+    )
+    assert not [f.summary for f in findings if IDN in f.summary]
+    # Subjects stay the DNS names: alerts key findings by them and build records from them.
+    assert _one(findings, "DMARC-01").subject == f"_dmarc.{IDN}"
+
+
+def test_an_idn_fix_names_both_and_keeps_its_records_as_published() -> None:
+    findings = _engine_findings(IDN, IDN_ZONE)
+    dkim_fix = next(f.fix for f in findings if f.id == "DKIM-03")
+    assert f"at s1._domainkey.müller-bäckerei.de (s1._domainkey.{IDN})" in dkim_fix
+    (report,) = [f for f in findings if f.id == "DMARC-06" and f.fix]
+    # The record a zone file or DNS panel takes, A-labels in its name and its address.
+    assert report.fix == (f'_dmarc.{IDN}. TXT "v=DMARC1; p=none; rua=mailto:dmarc-reports@{IDN}"')
+    assert "it neither protects müller-bäckerei.de nor" in report.summary
+
+
+def test_an_ascii_domain_is_left_as_it_is() -> None:
+    zone = {(k[0].replace(IDN, "example.org"), k[1]): v for k, v in IDN_ZONE.items()}
+    zone = {k: [x.replace(IDN, "example.org") for x in v] for k, v in zone.items()}
+    findings = _engine_findings("example.org", zone)
+    assert _one(findings, "DMARC-01").summary == "example.org has a DMARC policy."
+    assert for_people(findings, "example.org") is findings
+
+
+def test_names_written_both_ways_are_not_written_again() -> None:
+    finding = Finding("SMTP-09", Status.FAIL, Mechanism.SMTP, "", fix="")
+    host = f"mx1.{IDN}"
+    finding.summary = f"The certificate is not valid for {host} (mx1.müller-bäckerei.de)."
+    finding.fix = f"Get a certificate for mx1.müller-bäckerei.de ({host})."
+    (again,) = for_people([finding], IDN)
+    assert again.summary == finding.summary and again.fix == finding.fix
+    # Values inside records and addresses keep the A-labels.
+    finding.summary = f"rua=mailto:d@{IDN} and include:_spf.{IDN} and https://mta-sts.{IDN}/"
+    (kept,) = for_people([finding], IDN)
+    assert kept.summary == finding.summary
