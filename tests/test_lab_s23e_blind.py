@@ -23,29 +23,7 @@ whose subject, summary, evidence or fix contains each of the given words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-import pytest
-
-from checks.findings import Status
-from tests.lab.scenarios import Scenario, load_scenarios
-from tests.test_engine_lab import assert_blind_reading, blind_params, scenario_report
-
-P, INFO, W, F, E = Status.PASS, Status.INFO, Status.WARN, Status.FAIL, Status.ERROR
-
-Row = tuple[str, Status, tuple[str, ...]]
-
-
-@dataclass(frozen=True)
-class Blind:
-    """What the engine must say about tests/lab/scenarios/s23e_<label>.toml."""
-
-    label: str
-    fail: frozenset[str] = frozenset()
-    warn: frozenset[str] = frozenset()
-    error: frozenset[str] = frozenset()
-    rows: tuple[Row, ...] = ()
+from tests.blind_lab import INFO, Blind, F, LabRound, P, W
 
 
 def _d(label: str) -> str:
@@ -175,37 +153,13 @@ BLIND: list[Blind] = [
 # go, and the file's [expect] takes the blind IDs.
 ENGINE_GAPS: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {}
 
-BY_LABEL = {b.label: b for b in BLIND}
-SCENARIOS: dict[str, Scenario] = {
-    s.path.stem.removeprefix("s23e_"): s
-    for s in load_scenarios()
-    if s.path.name.startswith("s23e_")
-}
+ROUND = LabRound("s23e", BLIND, ENGINE_GAPS)
 
 
 def test_the_set_is_complete_and_loads() -> None:
-    assert len(BLIND) == 16 and len(BY_LABEL) == len(BLIND)
-    assert set(SCENARIOS) == set(BY_LABEL)
-    ips = [h.ip for s in SCENARIOS.values() for h in s.smtp]
-    assert ips and all(ip.startswith(("127.0.110.", "127.0.111.")) for ip in ips)
-    for blind in BLIND:
-        scenario = SCENARIOS[blind.label]
-        assert scenario.domain == _d(blind.label)
-        _, fail_now, warn_now = ENGINE_GAPS.get(blind.label, ("", blind.fail, blind.warn))
-        assert scenario.expect_fail == set(fail_now)
-        assert scenario.expect_warn == set(warn_now)
-        assert scenario.expect_error == set(blind.error)
+    assert len(BLIND) == 16
+    ROUND.assert_complete(_d, ("127.0.110.", "127.0.111."))
 
 
 # ------------------------------------------------------------------ the blind run
-@pytest.mark.lab
-@pytest.mark.parametrize("label", blind_params(BY_LABEL, ENGINE_GAPS))
-def test_s23e_scenario_reads_as_expected(lab: Any, label: str) -> None:
-    blind = BY_LABEL[label]
-    assert_blind_reading(
-        scenario_report(lab, SCENARIOS[label]),
-        fail=blind.fail,
-        warn=blind.warn,
-        error=blind.error,
-        rows=blind.rows,
-    )
+test_s23e_scenario_reads_as_expected = ROUND.reading_test()
