@@ -95,6 +95,9 @@ class ReportUri:
     # invalid p, sp or np is acted on as p=none.
     syntactic: bool = False
     problem: str = ""
+    # The problem is quotes around or inside the address ('mailto:“d@example.com”'): the
+    # problem names them, and the address is usable without them.
+    quoted: bool = False
 
 
 @dataclass
@@ -422,7 +425,37 @@ def parse_uris(value: str) -> list[ReportUri]:
             item.syntactic = bool(_URI_REST_RE.match(rest))
             item.problem = f"'{item.text}': the '{item.scheme}:' scheme is not supported"
         out.append(item)
+    for item in out:
+        if not item.valid and (named := _quotes_named(item.text)):
+            item.problem, item.quoted = named, True
     return out
+
+
+def _quotes_named(text: str) -> str:
+    """For a report address spoilt only by quotes typed or pasted with it
+    ('mailto:“d@example.com”', 'mailto:"d@example.com"', '“mailto:d@example.com”'): which
+    quotes, where, and the address without them; '' for any other address. Named as the
+    record's other pasted characters are (checks.lookalike), not as "not a valid address"."""
+    ascii_quotes = text.count('"')
+    meant = text.replace('\\"', "").replace('"', "")
+    pasted = lookalikes(meant)
+    if pasted is not None and pasted.quotes and not pasted.looks_like:
+        meant = pasted.cleaned
+    elif pasted is not None or not ascii_quotes:
+        return ""
+    again = parse_uris(meant)
+    if len(again) != 1 or not again[0].valid:
+        return ""
+    held = []
+    if ascii_quotes:
+        count = {1: "a", 2: "two"}.get(ascii_quotes, str(ascii_quotes))
+        held.append(f"{count} double quote{'s' if ascii_quotes > 1 else ''} ('\"')")
+    if pasted is not None:
+        held.append(pasted.describe())
+    return (
+        f"'{text}' holds {' and '.join(held)}: quotes are no part of an address, so receivers "
+        f"cannot send to it; write it as '{meant}'"
+    )
 
 
 def walk_names(domain: str) -> list[str]:
@@ -2347,7 +2380,11 @@ async def _reporting(
                     "DMARC-12",
                     Status.FAIL,
                     f"{tag}={parsed.tags[tag]} contains no usable report address, so no reports are "
-                    "sent. Use 'mailto:' followed by an address.",
+                    + (
+                        "sent: " + "; ".join(u.problem for u in uris) + "."
+                        if all(u.quoted for u in uris)
+                        else "sent. Use 'mailto:' followed by an address."
+                    ),
                     subject=subject,
                     evidence=evidence,
                     fix=txt_fix(f"_dmarc.{at}", suggested_record(at, parsed, add_rua=invent_rua)),

@@ -15,6 +15,7 @@ import pytest
 from checks import dkim, dmarc, engine, https, mx, net, spf
 from checks.config import CheckConfig
 from checks.findings import Finding, Mechanism, Status, for_people
+from tests.test_fix_texts import BASE, SERVED, D, findings_for
 from tests.test_mtasts import _failed, _outcome, _served, evaluate
 from tests.test_spf import make_ctx
 
@@ -133,3 +134,46 @@ def test_names_written_both_ways_are_not_written_again() -> None:
     finding.summary = f"rua=mailto:d@{IDN} and include:_spf.{IDN} and https://mta-sts.{IDN}/"
     (kept,) = for_people([finding], IDN)
     assert kept.summary == finding.summary
+
+
+# --- 3. DMARC-12: the quotes around a report address named --------------------------------
+
+
+def _dmarc_findings(record: str) -> list[Finding]:
+    zone = {**BASE, (f"_dmarc.{D}", "TXT"): [record]}
+    return findings_for(D, zone, SERVED, modules=(dmarc,))
+
+
+@pytest.mark.parametrize(
+    ("rua", "named"),
+    [
+        (
+            "mailto:\u201cd@example.org\u201d",
+            "a left double quotation mark (U+201C) after 'mailto:' and a right double "
+            "quotation mark (U+201D) after 'd@example.org'",
+        ),
+        ('mailto:"d@example.org"', "two double quotes ('\"')"),
+        ("\u201cmailto:d@example.org\u201d", "a left double quotation mark (U+201C) at the start"),
+    ],
+)
+def test_dmarc12_names_the_quotes_of_the_only_report_address(rua: str, named: str) -> None:
+    finding = _one(_dmarc_findings(f"v=DMARC1; p=reject; rua={rua}"), "DMARC-12")
+    assert finding.status == Status.FAIL  # as before
+    assert named in finding.summary
+    assert "write it as 'mailto:d@example.org'" in finding.summary
+    assert "Use 'mailto:' followed by an address" not in finding.summary
+    assert "has no scheme" not in finding.summary  # it has one, inside the quotes
+    assert finding.fix == f'_dmarc.{D}. TXT "v=DMARC1; p=reject; rua=mailto:d@example.org"'
+
+
+def test_dmarc12_a_quoted_address_beside_a_good_one_is_named_too() -> None:
+    record = "v=DMARC1; p=reject; rua=mailto:a@example.org,\u201cmailto:d@example.org\u201d"
+    finding = _one(_dmarc_findings(record), "DMARC-12")
+    assert finding.status == Status.WARN  # as before
+    assert "a left double quotation mark (U+201C) at the start" in finding.summary
+    assert "mailto:\u201cmailto:" not in finding.summary  # was: "write it as 'mailto:“mailto:…'"
+
+
+def test_dmarc12_keeps_its_words_for_an_address_without_quotes() -> None:
+    finding = _one(_dmarc_findings("v=DMARC1; p=reject; rua=d-at-example.org"), "DMARC-12")
+    assert "Use 'mailto:' followed by an address" in finding.summary
