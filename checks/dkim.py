@@ -26,7 +26,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
-from checks.lookalike import lookalikes
+from checks.lookalike import lookalikes, unquoted
 
 MECHANISM = Mechanism.DKIM
 
@@ -250,9 +250,23 @@ def parse_key_record(text: str) -> ParsedKey:
         return parsed
     tags, order, errors = parse_tag_list(text)
     parsed.tags, parsed.order = tags, order
+    around = unquoted(text)
+    if errors and around is not None and not around.typographic:
+        # Between ASCII quotes a DNS panel kept as text ('"v=DKIM1; ..."'): named as such,
+        # as typographic ones are (parse_tag_list, through checks.lookalike), not as a first
+        # element that is "not a 'tag=value' pair".
+        first = text.split(";", 1)[0].strip(" \t\r\n")
+        parsed.add(
+            "DKIM-03",
+            Status.FAIL,
+            f"The key record is {around.describe()}: {around.whose}, so verifiers read "
+            f"'{first}' as no 'tag=value' pair (RFC 6376 §3.2) and cannot use the key. Retype "
+            "it without them.",
+        )
+        errors = parse_tag_list(around.text)[2]
     for error in errors:
         parsed.add("DKIM-03", Status.FAIL, f"The key record's syntax is invalid: {error}.")
-    if errors:
+    if errors or any(p.check_id == "DKIM-03" for p in parsed.problems):
         return parsed
 
     # DKIM-04: v= optional, but first and exactly DKIM1 when present (§3.6.1).
@@ -509,6 +523,8 @@ def repaired_record(text: str, *, drop_testing: bool = False) -> str | None:
     not plain (a tag given twice with different values, an element that is no tag=value pair).
     """
     tags: dict[str, str] = {}
+    if (around := unquoted(text)) is not None:
+        text = around.text  # the quotes it was published between are no part of it (DKIM-03)
     for part in text.split(";"):
         if not part.strip(_FWS):
             continue  # an empty element ("; ;") carries nothing

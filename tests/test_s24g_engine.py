@@ -177,3 +177,36 @@ def test_dmarc12_a_quoted_address_beside_a_good_one_is_named_too() -> None:
 def test_dmarc12_keeps_its_words_for_an_address_without_quotes() -> None:
     finding = _one(_dmarc_findings("v=DMARC1; p=reject; rua=d-at-example.org"), "DMARC-12")
     assert "Use 'mailto:' followed by an address" in finding.summary
+
+
+# --- 4. DKIM-03: a key record between ASCII quotes --------------------------------------------
+
+ED25519 = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+
+
+def _dkim_findings(record: str) -> list[Finding]:
+    zone = {**BASE, (f"s1._domainkey.{D}", "TXT"): [record]}
+    return findings_for(D, zone, SERVED, selectors=("s1",), modules=(dkim,))
+
+
+@pytest.mark.parametrize(
+    ("record", "quotes"),
+    [
+        (f'"v=DKIM1; k=ed25519; p={ED25519}"', "('\"' at the start and '\"' at the end)"),
+        (f'\\"v=DKIM1; k=ed25519; p={ED25519}\\"', "('\\\"' at the start and '\\\"' at the end)"),
+    ],
+)
+def test_dkim03_names_the_ascii_quotes_around_the_record(record: str, quotes: str) -> None:
+    (finding,) = [f for f in _dkim_findings(record) if f.id == "DKIM-03"]
+    assert finding.status == Status.FAIL  # as before
+    assert f"The key record is written between quotes {quotes}" in finding.summary
+    assert "which the DNS panel kept as part of its text" in finding.summary
+    assert "is not a 'tag=value' pair" not in finding.summary
+    # The record without them, as typographic quotes get.
+    assert finding.fix == f's1._domainkey.{D}. TXT "v=DKIM1; k=ed25519; p={ED25519}"'
+
+
+def test_dkim03_curly_quotes_are_named_as_before() -> None:
+    findings = _dkim_findings(f"\u201cv=DKIM1; k=ed25519; p={ED25519}\u201d")
+    summaries = " ".join(f.summary for f in findings if f.id == "DKIM-03")
+    assert "a left double quotation mark (U+201C) at the start" in summaries
