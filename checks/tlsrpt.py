@@ -24,7 +24,7 @@ from checks import mx
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, a_label_mailbox, published_ttl, txt_fix
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
-from checks.lookalike import QUOTES, lookalikes, retyped, unquoted
+from checks.lookalike import INVISIBLE, QUOTES, SPACES, lookalikes, retyped, unquoted
 
 MECHANISM = Mechanism.TLSRPT
 
@@ -154,14 +154,17 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
     if any(p.check_id == "TLSRPT-04" and p.invalidates for p in record.problems):
         # Before the version (a byte order mark): senders discard the record, as TLSRPT-04
         # says; it names the character, which the owner cannot see.
+        note = (
+            f" It contains {pasted.describe()}; retype it by hand: {pasted.cleaned.strip(_WSP)!r}."
+        )
+        quoted = around is not None and around.leading and around.text.startswith("v=TLSRPTv1")
+        inside = lookalikes(around.text) if around is not None and quoted else None
+        if inside is not None:
+            # Quoted: TLSRPT-04 names the quotes and gives the record retyped without them
+            # and without these; name only what else was pasted with it.
+            note = f" It also contains {inside.describe()}, which {inside.fault}."
         record.problems = [
-            replace(
-                p,
-                message=f"{p.message} It contains {pasted.describe()}; retype it by hand: "
-                f"{pasted.cleaned.strip(_WSP)!r}.",
-            )
-            if p.check_id == "TLSRPT-04"
-            else p
+            replace(p, message=p.message + note) if p.check_id == "TLSRPT-04" else p
             for p in record.problems
         ]
         return record
@@ -569,7 +572,12 @@ def no_mail_fix(domain: str, no_mail: mx.NoMailAnswer, record: str = "") -> str:
 
 # A rua field however it is misspelt: "RUA=", "rua =", or after a "v=TLSRPTv1," that a comma
 # instead of a ';' ends.
-_ANY_RUA_FIELD = re.compile(r"(?:^|[;,])[ \t]*rua[ \t]*=([^;]*)", re.IGNORECASE)
+# Blanks pasted from a document count as blanks here: a no-break space before "rua=" (the
+# record's TLSRPT-09) hides no address of the owner's.
+_PASTED_BLANKS = "".join(SPACES) + "".join(INVISIBLE)
+_ANY_RUA_FIELD = re.compile(
+    rf"(?:^|[;,])[ \t{_PASTED_BLANKS}]*rua[ \t{_PASTED_BLANKS}]*=([^;]*)", re.IGNORECASE
+)
 
 
 def _salvaged_uris(record: TlsRptRecord) -> list[ReportUri]:
@@ -580,7 +588,8 @@ def _salvaged_uris(record: TlsRptRecord) -> list[ReportUri]:
     for match in _ANY_RUA_FIELD.finditer(record.raw):
         # Quotes too: a DNS panel that stores the quotes typed around the record, or the
         # typographic ones a document made of them.
-        for text in (u.strip(_WSP + '"' + "".join(QUOTES)) for u in match.group(1).split(",")):
+        stray = _WSP + _PASTED_BLANKS + '"' + "".join(QUOTES)
+        for text in (u.strip(stray) for u in match.group(1).split(",")):
             if text:
                 uris.append(_parse_uri(text, []))
     return uris

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from checks import dkim, dmarc, engine, https, mx, net, spf
+from checks import dkim, dmarc, engine, https, mx, net, spf, tlsrpt
 from checks.config import CheckConfig
 from checks.findings import Finding, Mechanism, Status, for_people
 from tests.test_fix_texts import BASE, SERVED, D, findings_for
@@ -210,3 +210,31 @@ def test_dkim03_curly_quotes_are_named_as_before() -> None:
     findings = _dkim_findings(f"\u201cv=DKIM1; k=ed25519; p={ED25519}\u201d")
     summaries = " ".join(f.summary for f in findings if f.id == "DKIM-03")
     assert "a left double quotation mark (U+201C) at the start" in summaries
+
+
+# --- 5. TLS-RPT: a quoted record with a no-break space keeps its report address --------------
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        "\u201cv=TLSRPTv1;\u00a0rua=mailto:tls@example.org\u201d",
+        '"v=TLSRPTv1;\u00a0rua=mailto:tls@example.org"',
+        '"v=TLSRPTv1;\u00a0rua=mailto:tls@example.org,\u00a0mailto:b@example.org"',
+    ],
+)
+def test_tlsrpt_quoted_record_with_a_no_break_space_keeps_the_owners_address(
+    record: str,
+) -> None:
+    zone = {**BASE, (f"_smtp._tls.{D}", "TXT"): [record]}
+    findings = findings_for(D, zone, SERVED, modules=(tlsrpt,))
+    assert {(f.id, f.status) for f in findings if f.status != Status.PASS} == {
+        ("TLSRPT-04", Status.FAIL)  # as before
+    }
+    finding = _one(findings, "TLSRPT-04")
+    assert "tls-reports@" not in finding.fix  # no invented mailbox
+    assert "rua=mailto:tls@example.org" in finding.fix
+    assert "mailto:b@example.org" in finding.fix or "b@example.org" not in record
+    # Named once, and never retyped with the quotes still around it.
+    assert "a no-break space (U+00A0) after 'v=TLSRPTv1;'" in finding.summary
+    assert "retype it by hand: '\"" not in finding.summary
