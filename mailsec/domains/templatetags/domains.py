@@ -80,15 +80,36 @@ def fix_heading(fix: str) -> str:
     return "Fix"
 
 
+_SPACE = re.compile(r"\s")
+
+
 @register.filter
 def keep_ends(value: str, sizes: str) -> str:
     """`value` with its middle cut out when it is longer than "head,tail" allow (plus the
-    ellipsis): a long domain name or sentence in a subject keeps how it starts and ends."""
+    ellipsis): a long domain name or sentence in a subject keeps how it starts and ends.
+
+    A sentence is cut where a word ends and resumes where one starts ("does not pass …
+    expired on"), not inside words ("does not pass MT…ertificate"); the spaces around the
+    ellipsis come out of the same bound. An end that is one long word (a domain name, or a
+    sentence whose first or last word takes more than half its share) keeps its characters
+    as before, the ellipsis against it."""
     head, tail = (int(n) for n in sizes.split(","))
     text = str(value)
     if len(text) <= head + tail + 1:
         return text
-    return f"{text[:head]}…{text[-tail:]}"
+    start = text[:head]
+    # The last space up to the head's bound: the words before it are whole (a space just at
+    # the bound takes one character of the tail's share).
+    spaces = [m.start() for m in _SPACE.finditer(text, 0, head + 1)]
+    if spaces and spaces[-1] >= head // 2 and text[: spaces[-1]].rstrip():
+        start = text[: spaces[-1]].rstrip() + " "
+        tail -= max(0, len(start) - head)
+    end = text[-tail:]
+    # The first space after the tail's bound: the words after it are whole.
+    found = _SPACE.search(text, len(text) - tail)
+    if found and len(text) - found.end() >= tail // 2 and text[found.end() :].lstrip():
+        end = " " + text[found.end() :].lstrip()
+    return f"{start}…{end}"
 
 
 # A label longer than this has no place of its own to break in a column of names.
