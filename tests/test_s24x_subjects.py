@@ -49,7 +49,7 @@ def test_one_long_word_keeps_its_ends_by_characters() -> None:
 
 def test_the_cut_keeps_within_its_bound() -> None:
     words = " ".join(f"w{i:03d}" + "x" * (i % 7) for i in range(80))
-    for head, tail in ((40, 59), (40, 19), (30, 29)):
+    for head, tail in ((40, 59), (40, 19), (30, 29), (4, 1), (5, 0)):
         cut = keep_ends(words, f"{head},{tail}")
         assert len(cut) <= head + tail + 1, (head, tail, cut)
         start, end = cut.split("…")

@@ -104,7 +104,7 @@ def keep_ends(value: str, sizes: str) -> str:
     if spaces and spaces[-1] >= head // 2 and text[: spaces[-1]].rstrip():
         start = text[: spaces[-1]].rstrip() + " "
         tail -= max(0, len(start) - head)
-    end = text[-tail:]
+    end = text[len(text) - tail :]  # not text[-tail:]: a share of 0 keeps nothing
     # The first space after the tail's bound: the words after it are whole.
     found = _SPACE.search(text, len(text) - tail)
     if found and len(text) - found.end() >= tail // 2 and text[found.end() :].lstrip():
