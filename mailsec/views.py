@@ -67,14 +67,24 @@ def _vantage_problems() -> list[str]:
     return result.problems() if result is not None else []
 
 
-def _team_count(request: HttpRequest, user: User) -> int:
+def _team_key(request: HttpRequest) -> str:
     # Per session: signing in counts afresh, and so does a test (whose user ids repeat).
-    key = f"nav:teams:{request.session.session_key}"
+    return f"nav:teams:{request.session.session_key}"
+
+
+def _team_count(request: HttpRequest, user: User) -> int:
+    key = _team_key(request)
     count = cache.get(key)
     if count is None:
         count = user.memberships.count()
         cache.set(key, count, TEAM_COUNT_SECONDS)
     return count
+
+
+def forget_team_count(request: HttpRequest) -> None:
+    """Count the person's teams afresh on their next page: they have just made one, and the
+    header names the current team as soon as they are in two."""
+    cache.delete(_team_key(request))
 
 
 def _current_team_or_none(user: User) -> Team | None:

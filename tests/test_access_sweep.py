@@ -104,6 +104,8 @@ SIGNED_IN = {
     "accounts:team": ("get",),
     "accounts:invite_create": ("post",),
     "accounts:team_rename": ("post",),
+    # A new team of the person's own (the form, and making it): nothing of the current team's.
+    "accounts:team_create": ("get", "post"),
     # A new API key of the current team: its owner only (mailsec.api.views.key_create).
     "api:key_create": ("post",),
 }
@@ -210,11 +212,13 @@ FORM_DATA = {
     "extra": "",
     "role": "viewer",
     "time_zone": "Europe/Berlin",
+    "name": "Client team",
 }
 # What a viewer of the team may post: their own alert emails (per domain, for all of the
-# team's, for domains added later, the weekly summary, undoing "unsubscribe from all") and
-# switching teams. Leaving the team (member_remove of their own membership) is theirs too
-# (ViewerTestCase); the sweep's member_remove names bob's, which only the owner removes.
+# team's, for domains added later, the weekly summary, undoing "unsubscribe from all"),
+# switching teams and making a team of their own. Leaving the team (member_remove of their
+# own membership) is theirs too (ViewerTestCase); the sweep's member_remove names bob's,
+# which only the owner removes.
 VIEWER_MAY_POST = {
     "alerts:set_mode",
     "alerts:set_all",
@@ -223,6 +227,7 @@ VIEWER_MAY_POST = {
     "alerts:resubscribe",
     "accounts:switch_team",
     "accounts:time_zone",
+    "accounts:team_create",
 }
 # The owner's own changes: refused to anyone else in the team, a viewer as a member, with the
 # 404 they always answered (the viewer's 403 is for changes a member may make).

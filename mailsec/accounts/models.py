@@ -25,6 +25,19 @@ def invite_token() -> str:
 
 TEAM_NAME_MAX = 100
 
+# The teams one person may own. Each team has its own caps on domains waiting to be verified
+# and on domains added a day (mailsec.domains.views MAX_UNVERIFIED, ADDS_PER_DAY: each new
+# domain is looked up at once): teams without number would multiply those caps by as many
+# teams as a script cares to make. An MSP with more clients than this asks us.
+MAX_OWNED_TEAMS = 20
+# A team of the same name made by the same person this recently is the same form sent twice
+# (a double click, a reload of the answer to it), not a second team: Team.create_named.
+SAME_TEAM_WINDOW = timedelta(minutes=1)
+
+
+class TooManyTeams(Exception):
+    """Team.create_named for someone who owns MAX_OWNED_TEAMS teams already."""
+
 
 class DeactivatedAccount(Exception):
     """Team.hand_over to someone whose account is deactivated: they could not sign in to use
@@ -52,6 +65,35 @@ class Team(models.Model):
             team = cls.objects.create(name=name)
             Membership.objects.create(team=team, user=user, role=Membership.Role.OWNER)
         return team
+
+    @classmethod
+    def create_named(cls, user: User, name: str) -> tuple[Team, bool]:
+        """A new team called `name` owned by `user`, and True (an MSP's team per client).
+        The team of that name `user` made within SAME_TEAM_WINDOW, and False, when there is
+        one: the same form sent twice makes one team. TooManyTeams, nothing made, when
+        `user` owns MAX_OWNED_TEAMS teams already.
+
+        The person's row is locked first (PostgreSQL; SQLite takes its write lock at the
+        start of the transaction): two posts at once run one after the other, and the
+        second finds the first's team, and counts it."""
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=user.pk).exists()
+            owned = cls.objects.filter(
+                memberships__user=user, memberships__role=Membership.Role.OWNER
+            )
+            now = timezone.now()
+            just_made = (
+                owned.filter(name=name, created__gte=now - SAME_TEAM_WINDOW)
+                .order_by("-created")
+                .first()
+            )
+            if just_made is not None:
+                return just_made, False
+            if owned.count() >= MAX_OWNED_TEAMS:
+                raise TooManyTeams(user.pk)
+            team = cls.objects.create(name=name, created=now)
+            Membership.objects.create(team=team, user=user, role=Membership.Role.OWNER)
+        return team, True
 
     def role_of(self, user: User) -> str | None:
         # Read with the team by scope.current_team, for the person the request is of.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/time-zone/", views.set_time_zone, name="time_zone"),
     path("team/", views.team, name="team"),
+    path("team/new/", views.create_team, name="team_create"),
     path("team/rename/", views.rename_team, name="team_rename"),
     path("team/invite/", views.invite, name="invite_create"),
     path("team/invites/<str:token>/revoke/", views.revoke_invite, name="invite_revoke"),

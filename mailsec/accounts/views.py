@@ -37,11 +37,13 @@ from mailsec.accounts.forms import (
     TimeZoneForm,
 )
 from mailsec.accounts.models import (
+    MAX_OWNED_TEAMS,
     DeactivatedAccount,
     Invite,
     Membership,
     Profile,
     Team,
+    TooManyTeams,
     zone,
 )
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
@@ -51,6 +53,7 @@ from mailsec.api.models import MAX_KEYS, RATE, WINDOW, ApiKey
 from mailsec.freecheck import ratelimit
 from mailsec.mail import send_templated
 from mailsec.middleware import remember_time_zone
+from mailsec.views import forget_team_count
 
 # Invitation mails a person may send in an hour.
 INVITE_LIMIT = 30
@@ -239,6 +242,49 @@ def rename_team(request: HttpRequest) -> HttpResponse:
     team.save(update_fields=["name"])
     messages.success(request, f"The team is now called {team.name}.")
     return redirect("accounts:team")
+
+
+# Said on the new team's page to someone who owns MAX_OWNED_TEAMS teams, instead of its form.
+TOO_MANY_TEAMS = (
+    f"You own {MAX_OWNED_TEAMS} teams, the most one person may own, so you can't create "
+    "another. Make someone else the owner of one (Make owner, on its Team page) first."
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create_team(request: HttpRequest) -> HttpResponse:
+    """Anyone signed in makes a team of their own, which becomes their current one: an MSP's
+    team per client, whose domains that client sees as a viewer and no other client's. Their
+    own action, as switching is: a viewer of their current team may too. At most
+    MAX_OWNED_TEAMS teams a person (models.MAX_OWNED_TEAMS says why)."""
+    form = TeamNameForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            team, made = Team.create_named(request.user, form.cleaned_data["name"])  # type: ignore[arg-type]
+        except TooManyTeams:
+            return new_team_page(request, form, at_limit=True)
+        switch_to(request, team)
+        forget_team_count(request)
+        if made:
+            messages.success(
+                request, f"You created {team.name}. Add its domains, then invite people."
+            )
+        else:
+            # The form sent twice (a double click, the answer reloaded): one team.
+            messages.info(
+                request, f"You created {team.name} a moment ago: it is your current team."
+            )
+        return redirect("domains:index")
+    owned = request.user.memberships.filter(role=Membership.Role.OWNER).count()
+    return new_team_page(request, form, at_limit=owned >= MAX_OWNED_TEAMS)
+
+
+def new_team_page(request: HttpRequest, form: TeamNameForm, at_limit: bool) -> HttpResponse:
+    """The new team's form (`form` as posted when it was refused), or, for someone who owns
+    MAX_OWNED_TEAMS teams, TOO_MANY_TEAMS in its place."""
+    ctx = {"page": "team", "form": form, "at_limit": at_limit, "too_many": TOO_MANY_TEAMS}
+    return render(request, "accounts/team_new.html", ctx, status=400 if form.is_bound else 200)
 
 
 @login_required
