@@ -14,8 +14,6 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from django.test import override_settings
-
 import tests.test_alerts_s17_blind as s17
 from checks import starttls
 
@@ -46,15 +44,9 @@ def probe_of(host: str, address: str, state: str, now: datetime) -> starttls.Smt
     return s17.probe_of(host, address, state, now)
 
 
-@override_settings(
-    ALERT_CONFIRM_DELAY=600,
-    ALERT_SCORE_DROP=10,
-    ALERT_DIGEST_HOUR=7,
-    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-    SITE_ROOT="https://mailsec.example",
-)
 class S23aBlindSequencesTestCase(s17.BlindSequencesTestCase):
-    """s17's player with this round's worlds, sequences and probe states."""
+    """s17's player (and its settings, which override_settings on a class passes to subclasses)
+    with this round's worlds, sequences and probe states."""
 
     DATA = DATA
     probe = staticmethod(probe_of)

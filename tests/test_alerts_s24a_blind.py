@@ -26,7 +26,6 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core import mail
-from django.test import override_settings
 
 import tests.test_alerts_s17_blind as s17
 import tests.test_alerts_s23a_blind as s23a
@@ -55,15 +54,9 @@ def kind_of(subject: str) -> str:
     return "alert"
 
 
-@override_settings(
-    ALERT_CONFIRM_DELAY=600,
-    ALERT_SCORE_DROP=10,
-    ALERT_DIGEST_HOUR=7,
-    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-    SITE_ROOT="https://mailsec.example",
-)
 class S24aBlindSequencesTestCase(s17.BlindSequencesTestCase):
-    """s17's player with s23a's probe states and this round's steps."""
+    """s17's player (and its settings, inherited) with s23a's probe states and this round's
+    steps."""
 
     DATA = DATA
     probe = staticmethod(s23a.probe_of)
