@@ -17,7 +17,7 @@ from checks import scoring
 from checks.config import CheckConfig, ConfigError, parse_hostport
 from checks.domainname import DomainNameError, host_name_parent, to_ascii_domain
 from checks.engine import check_domain
-from checks.findings import MECHANISM_TITLES, DomainReport, Finding, Mechanism, Status
+from checks.findings import MECHANISM_TITLES, DomainReport, Finding, Mechanism, Status, both_ways
 from checks.vantage import ResolverAnswer, VantageTargets, Verdict, check_resolvers
 
 EXIT_OK, EXIT_FAIL, EXIT_NOT_CHECKED = 0, 1, 2
@@ -249,7 +249,11 @@ def render_text(
         out.write(f"{domain}: could not check: {_safe(report.error)}\n\n")
         return
     no_mail = receives_no_mail(report)
-    out.write(f"{domain}  {headline(report, no_mail)}  [score v{report.score_version}]\n")
+    # An internationalised domain as its owner knows it, then as the DNS holds it.
+    out.write(
+        f"{_safe(both_ways(report.domain))}  {headline(report, no_mail)}"
+        f"  [score v{report.score_version}]\n"
+    )
     # mta-sts.example.com reads _mta-sts.mta-sts.example.com, which nobody publishes: the
     # findings below are true of the name, and rarely what was meant.
     parent = looks_like_host_of(report, extra_public_suffixes)

@@ -270,6 +270,35 @@ def u_labels(name: str) -> str:
         return name
 
 
+# A DNS name holding an A-label, as a whole token of a subject ("mx1.xn--bcher-kva.example",
+# "https://mta-sts.xn--bcher-kva.example/.well-known/mta-sts.txt", "_dmarc.xn--...").
+_A_LABEL_NAME = re.compile(r"(?<![\w-])(?:[\w*-]+\.)*xn--[\w-]+(?:\.[\w-]+)*", re.I)
+
+
+def both_ways(text: str) -> str:
+    """A subject, or a domain's name, as people read it and as the DNS holds it, when it names
+    an internationalised domain: "müller-bäckerei.de (xn--mller-bckerei-hfb76a.de)",
+    "mx1.bücher.example (mx1.xn--bcher-kva.example)". As it is otherwise (an ASCII name, an
+    IP address, an A-label that does not decode). Subjects stay A-labels where they are kept
+    (alerts key on them); this is for where they are shown."""
+    if "xn--" not in text.lower():
+        return text
+    shown = _A_LABEL_NAME.sub(lambda m: _decoded(m.group(0)), text)
+    return text if shown == text else f"{shown} ({text})"
+
+
+def _decoded(name: str) -> str:
+    """`name` with each A-label decoded, the others ("_25", "_tcp", "*") as they are; as it is
+    when an A-label does not decode."""
+    try:
+        return ".".join(
+            _to_u_label(label) if label.lower().startswith("xn--") else label
+            for label in name.split(".")
+        )
+    except UnicodeError:
+        return name
+
+
 def _named(domain: str) -> re.Pattern[str]:
     """The domain, or a name under it, as a whole name in prose: not inside an address
     (d@...), a URL (https://...), a tag or mechanism value (rua=, include:), a quoted record

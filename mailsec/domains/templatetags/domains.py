@@ -9,7 +9,7 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from checks.findings import MECHANISM_TITLES
+from checks.findings import MECHANISM_TITLES, both_ways
 from checks.scoring import WEIGHTS
 from mailsec.scoring.explain import verdict_label
 
@@ -110,6 +110,14 @@ def keep_ends(value: str, sizes: str) -> str:
     if found and len(text) - found.end() >= tail // 2 and text[found.end() :].lstrip():
         end = " " + text[found.end() :].lstrip()
     return f"{start}…{end}"
+
+
+@register.filter
+def readable_subject(subject: str) -> str:
+    """A finding's subject as people read it, and as the DNS holds it, when it names an
+    internationalised domain: "mx1.bücher.example (mx1.xn--bcher-kva.example)"
+    (checks.findings.both_ways). Stored subjects keep the A-labels."""
+    return both_ways(subject)
 
 
 # A label longer than this has no place of its own to break in a column of names.
