@@ -263,8 +263,20 @@ def _case_test(case: dict[str, Any]) -> Callable[[BlindHistories], None]:
     return test
 
 
-for _case in TABLE["cases"]:
-    setattr(BlindHistories, f"test_it_{_case['id']}", _case_test(_case))
+def add_round_tests(
+    cls: type[BlindHistories], cases: list[dict[str, Any]], earlier: type | None = None
+) -> None:
+    """One test_it_<id> on `cls` per history of its round; a later round's class (a subclass
+    of an earlier round's) leaves the earlier round's tests to that round's own file."""
+    if earlier is not None:
+        for name in dir(earlier):
+            if name.startswith("test_"):
+                setattr(cls, name, None)
+    for case in cases:
+        setattr(cls, f"test_it_{case['id']}", _case_test(case))
+
+
+add_round_tests(BlindHistories, TABLE["cases"])
 
 
 class UnlistableMxLeaving(HostingCase):

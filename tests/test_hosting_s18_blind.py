@@ -194,21 +194,7 @@ class S18Histories(s12.BlindHistories):
             self.run_step_checked(step | {"do": "enable"}, state, ids, where)
 
 
-for _name in dir(s12.BlindHistories):
-    if _name.startswith("test_"):
-        setattr(S18Histories, _name, None)  # round 12's own histories run in their file
-
-
-def _case_test(case: dict[str, Any]) -> Callable[[S18Histories], None]:
-    def test(self: S18Histories) -> None:
-        self.play(case)
-
-    test.__doc__ = case["why"]
-    return test
-
-
-for _case in TABLE["cases"]:
-    setattr(S18Histories, f"test_it_{_case['id']}", _case_test(_case))
+s12.add_round_tests(S18Histories, TABLE["cases"], earlier=s12.BlindHistories)
 
 
 class UnlistableOnlyRefusal(HostingCase):

@@ -81,21 +81,7 @@ class S24Histories(s18.S18Histories):
                 self.run_s18_step(step, state, ids, where)
 
 
-for _name in dir(s18.S18Histories):
-    if _name.startswith("test_"):
-        setattr(S24Histories, _name, None)  # rounds 12 and 18 run in their own files
-
-
-def _case_test(case: dict[str, Any]) -> Callable[[S24Histories], None]:
-    def test(self: S24Histories) -> None:
-        self.play(case)
-
-    test.__doc__ = case["why"]
-    return test
-
-
-for _case in TABLE["cases"]:
-    setattr(S24Histories, f"test_it_{_case['id']}", _case_test(_case))
+s12.add_round_tests(S24Histories, TABLE["cases"], earlier=s18.S18Histories)
 
 
 class NoMxNoAddress(HostingCase):
