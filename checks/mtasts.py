@@ -954,6 +954,29 @@ def _unresolved_host(result: https.HttpsResult, *, advise: bool = True) -> str:
     return f"{text}; publish A/AAAA records for it." if advise else f"{text}."
 
 
+def _unchecked_host(result: https.HttpsResult) -> str:
+    """MTASTS-11's summary for a policy host that could not be checked. When the SSRF guard
+    refused every address (private, loopback, link-local or reserved: checks.net.guard), it
+    names them and their kind and says what that means beyond this checker, as MTASTS-17 says
+    it of one such address beside public ones: no sender on the internet can reach them
+    either. The status stays `error`: what the host serves is not known."""
+    text = f"Could not check the policy host {result.host}"
+    addresses = [o.address for o in result.per_address]
+    unpublic = bool(addresses) and all(
+        o.error_kind == "refused-target" and net.non_public_kind(o.address) is not None
+        for o in result.per_address
+    )
+    if not unpublic:
+        return f"{text}: {result.error}."
+    they, them = ("they are", "them") if len(addresses) > 1 else ("it is", "it")
+    public = "public addresses" if len(addresses) > 1 else "a public address"
+    return (
+        f"{text}: it resolves only to {net.describe_non_public(addresses)}; {they} not "
+        f"{public}, so mailsec did not connect to {them}, and no sender on the internet can "
+        f"reach {them} either."
+    )
+
+
 def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
     """MTASTS-10..18 from one fetch; `invalidates` = a sender would have no policy."""
     out: list[Problem] = []
@@ -974,14 +997,7 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
     elif kind in https.COULD_NOT_CHECK:
         # Timeout, our SSRF guard, or no route from this checker (an IPv6-only host seen from
         # a checker without IPv6): nothing is known about the host (checklist §0).
-        out.append(
-            Problem(
-                "MTASTS-11",
-                Status.ERROR,
-                f"Could not check the policy host {host}: {result.error}.",
-                True,
-            )
-        )
+        out.append(Problem("MTASTS-11", Status.ERROR, _unchecked_host(result), True))
     elif kind == "connect":
         out.append(
             Problem(

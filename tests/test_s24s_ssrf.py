@@ -128,7 +128,12 @@ def test_nothing_is_sent_to_a_non_public_address_whatever_the_records_say() -> N
     refused = [
         f
         for f in report.findings
-        if f.id.startswith(("MTASTS-", "BIMI-")) and "reserved address; refused" in f.summary
+        if f.id.startswith(("MTASTS-", "BIMI-"))
+        and (
+            "reserved address; refused" in f.summary
+            # MTASTS-11 names them and their kind when every address was refused (s24i).
+            or "so mailsec did not connect to them" in f.summary
+        )
     ]
     assert {f.id for f in refused} >= {"MTASTS-11", "BIMI-09", "BIMI-10"}
     assert all(f.status in (Status.ERROR, Status.INFO) for f in refused), [
