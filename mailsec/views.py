@@ -82,8 +82,9 @@ def _team_count(request: HttpRequest, user: User) -> int:
 
 
 def forget_team_count(request: HttpRequest) -> None:
-    """Count the person's teams afresh on their next page: they have just made one, and the
-    header names the current team as soon as they are in two."""
+    """Count the person's teams afresh on their next page: they have just made, joined or
+    left one, and the header names the current team (the switcher) only while they are in
+    two or more. Per session: someone removed by the owner sees it within TEAM_COUNT_SECONDS."""
     cache.delete(_team_key(request))
 
 

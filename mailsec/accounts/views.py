@@ -330,6 +330,8 @@ def remove_member(request: HttpRequest, code: UUID) -> HttpResponse:
         # What they chose for the team's alerts ends with it (alerts.models._membership_ended).
         membership.delete()
     if leaving:
+        # The header's team switcher goes on the next page when one team is left.
+        forget_team_count(request)
         messages.success(request, f"You left {team.name}.")
     else:
         messages.success(request, f"{membership.user.email} was removed from the team.")
@@ -439,6 +441,7 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
         # link followed again later. "This invitation can't be used" would read as if joining
         # had failed. Someone removed since is no member and gets that page, as anyone else.
         switch_to(request, invite.team)
+        forget_team_count(request)
         messages.info(request, f"You are in {invite.team.name}.")
         return redirect("domains:index")
     if invite is None or not invite.is_usable():
@@ -451,6 +454,8 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
         if not matches:
             raise Http404
         invite.accept(request.user)
+        # The header's team switcher shows on the next page, not up to a minute later.
+        forget_team_count(request)
         messages.success(request, f"You joined {invite.team.name}.")
         return redirect("domains:index")
     return render(request, "accounts/invite.html", {"invite": invite, "matches": matches})
