@@ -17,7 +17,15 @@ from checks import scoring
 from checks.config import CheckConfig, ConfigError, parse_hostport
 from checks.domainname import DomainNameError, host_name_parent, to_ascii_domain
 from checks.engine import check_domain
-from checks.findings import MECHANISM_TITLES, DomainReport, Finding, Mechanism, Status, both_ways
+from checks.findings import (
+    MECHANISM_TITLES,
+    DomainReport,
+    Finding,
+    Mechanism,
+    Status,
+    both_ways,
+    u_labels,
+)
 from checks.vantage import ResolverAnswer, VantageTargets, Verdict, check_resolvers
 
 EXIT_OK, EXIT_FAIL, EXIT_NOT_CHECKED = 0, 1, 2
@@ -244,21 +252,20 @@ def render_text(
     colour: bool,
     extra_public_suffixes: tuple[str, ...] = (),
 ) -> None:
-    domain = _safe(report.domain)
+    # An internationalised domain as its owner knows it, then as the DNS holds it, on every
+    # line that names it.
+    domain = _safe(both_ways(report.domain))
     if report.error:
         out.write(f"{domain}: could not check: {_safe(report.error)}\n\n")
         return
     no_mail = receives_no_mail(report)
-    # An internationalised domain as its owner knows it, then as the DNS holds it.
-    out.write(
-        f"{_safe(both_ways(report.domain))}  {headline(report, no_mail)}"
-        f"  [score v{report.score_version}]\n"
-    )
+    out.write(f"{domain}  {headline(report, no_mail)}  [score v{report.score_version}]\n")
     # mta-sts.example.com reads _mta-sts.mta-sts.example.com, which nobody publishes: the
     # findings below are true of the name, and rarely what was meant.
     parent = looks_like_host_of(report, extra_public_suffixes)
     if parent:
-        out.write(f"  note: {host_name_note(domain, parent)}\n")
+        # The parent's A-labels are already in brackets after the name it ends.
+        out.write(f"  note: {host_name_note(domain, _safe(u_labels(parent)))}\n")
     if no_mail:
         counted = [MECHANISM_TITLES[m] for m in scoring.counted_categories(report.score_detail)]
         rated = (
