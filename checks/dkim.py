@@ -244,6 +244,34 @@ def _load_rsa(der: bytes) -> rsa.RSAPublicKey | None:
 
 def parse_key_record(text: str) -> ParsedKey:
     """Parse and judge one DKIM key record. Never raises; problems are in `problems`."""
+    parsed = _judged(text)
+    around = unquoted(text) if isinstance(text, str) else None
+    if around is None or around.leading or around.typographic or not parsed.order:
+        return parsed  # quotes at the start, or typographic ones, are DKIM-03's already
+    # A quote at the end only ('v=DKIM1; k=rsa; p=MIIB...AQAB"'): the closing quote of a
+    # zone-file line a DNS panel kept as text. Tag values may hold a quote (RFC 6376 §3.2), so
+    # it reads as the end of the last value: p= no base64 (DKIM-06), k= no key type (DKIM-08).
+    # Named as quotes around a whole record are, when it spoils what the record without it
+    # passes; a quote ending a value receivers ignore (an unknown t= flag) adds no fail.
+    failing = {p.check_id for p in parsed.problems if p.status == Status.FAIL}
+    if not failing - {p.check_id for p in _judged(around.text).problems if p.status == Status.FAIL}:
+        return parsed
+    last = parsed.order[-1]
+    value = parsed.tags.get(last, "")
+    shown = value if len(value) <= 16 else "..." + value[-16:]
+    stray = ParsedKey(text=text, tags=parsed.tags, order=parsed.order)
+    stray.add(
+        "DKIM-03",
+        Status.FAIL,
+        f"The key record ends with a quote ({around.quotes}): a quote typed with the record, "
+        f"which the DNS panel kept as part of its text, so verifiers read it as the end of "
+        f"{last}= ('{shown}') and cannot use the key. Retype the record without it.",
+    )
+    return stray
+
+
+def _judged(text: str) -> ParsedKey:
+    """parse_key_record, but for a quote at the end only, which is judged as the value it ends."""
     parsed = ParsedKey(text=text if isinstance(text, str) else "")
     if not isinstance(text, str):
         parsed.add("DKIM-03", Status.FAIL, "The record is not text.")
