@@ -280,6 +280,8 @@ class BlindSequencesTestCase(BaseTestCase):
     DATA: dict[str, Any] = DATA
     probe = staticmethod(probe_of)
     mode_finding = False
+    # How an email's subject is told apart: "alert", "fixed", "digest", "report".
+    kind_of = staticmethod(kind_of)
 
     def play(self, seq: dict[str, Any]) -> list[tuple[str, str, str, datetime]]:
         first = seq["steps"][0]
@@ -288,6 +290,7 @@ class BlindSequencesTestCase(BaseTestCase):
         self.clock = START if first[0] != "at" else datetime.fromisoformat(first[1])
         self.held = False
         self.sent: list[tuple[str, str, str, datetime]] = []
+        self.bodies: list[str] = []  # each sent email's text, its whitespace folded
         self.domains = {
             name: Domain.objects.create(team=self.team, name=name, verified_at=START)
             for name in ("a.test", "b.test")
@@ -308,7 +311,8 @@ class BlindSequencesTestCase(BaseTestCase):
             send_notification.apply(args=[str(n.code)])
             for m in mail.outbox[before:]:
                 (to,) = m.to
-                self.sent.append((to.split("@")[0], kind_of(m.subject), m.subject, self.clock))
+                self.sent.append((to.split("@")[0], self.kind_of(m.subject), m.subject, self.clock))
+                self.bodies.append(" ".join(str(m.body).split()))
 
     def step(self, step: list[Any]) -> None:
         what, *args = step
