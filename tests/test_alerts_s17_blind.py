@@ -324,6 +324,9 @@ class BlindSequencesTestCase(BaseTestCase):
             result = result_for(
                 domain.name, spec, self.clock, self.probe, mode_finding=self.mode_finding
             )
+            if spec.get("reword"):  # the same facts in other words (a later round's worlds)
+                for f in result["findings"]:
+                    f["summary"] = "In other words: " + f.get("summary", "")
             run = store_run(domain, result, "confirm" if kind == "c" else "scheduled", self.clock)
             with self.captureOnCommitCallbacks(execute=False):
                 AlertState.observe(run)

@@ -29,7 +29,7 @@ from django.contrib.auth.models import User
 import tests.test_alerts_s17_blind as s17
 import tests.test_alerts_s23a_blind as s23a
 from mailsec.accounts.models import Membership, Profile
-from mailsec.alerts.models import AlertSetting, AlertState, TeamAlertAddress
+from mailsec.alerts.models import AlertSetting, TeamAlertAddress
 from mailsec.domains.models import Domain
 from reports.alerts import evaluate_report
 from reports.models import ReportAddress, TlsReport
@@ -63,23 +63,7 @@ class S24aBlindSequencesTestCase(s17.BlindSequencesTestCase):
 
     def step(self, step: list[Any]) -> None:
         what, *args = step
-        if what == "run":
-            world, kind = args[0], args[1]
-            domain = self.domains[args[2] if len(args) > 2 else "a.test"]
-            spec = self.DATA["worlds"][world] if isinstance(world, str) else world
-            self.clock += timedelta(minutes=11)
-            result = s17.result_for(
-                domain.name, spec, self.clock, self.probe, mode_finding=self.mode_finding
-            )
-            if spec.get("reword"):
-                for f in result["findings"]:
-                    f["summary"] = "In other words: " + f.get("summary", "")
-            run = s17.store_run(
-                domain, result, "confirm" if kind == "c" else "scheduled", self.clock
-            )
-            with self.captureOnCommitCallbacks(execute=False):
-                AlertState.observe(run)
-        elif what == "zone":
+        if what == "zone":
             Profile.objects.filter(user=self.users[args[0]]).update(time_zone=args[1])
         elif what == "join":
             name, role = args
