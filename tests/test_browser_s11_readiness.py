@@ -20,7 +20,7 @@ from django.contrib.auth.models import User
 from django.db import connections
 from django.test import Client
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from mailsec.accounts.models import Profile, Team
 from mailsec.domains.models import CheckRun, Domain
@@ -68,6 +68,13 @@ def browser(chromium: Browser, settings: Any) -> Iterator[Browser]:
     # opened, or the orphaned connection outlives the session and the test database cannot
     # be dropped ("being accessed by other users").
     connections.close_all()
+
+
+def box(locator: Locator) -> dict[str, float]:
+    """The element's bounding box (x, y, width, height in CSS pixels); it must be shown."""
+    found = locator.bounding_box()
+    assert found is not None
+    return found
 
 
 def shot(page: Page, name: str) -> None:

@@ -8,22 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, expect
+from playwright.sync_api import Browser, expect
 
 from tests import test_browser_s11_readiness
-from tests.test_browser_s11_readiness import csp_violations, owner, shot, signed_in
+from tests.test_browser_s11_readiness import box, csp_violations, owner, shot, signed_in
 
 pytestmark = [pytest.mark.browser]
 
 browser = test_browser_s11_readiness.browser
 
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def box(locator: Locator) -> dict[str, float]:
-    found = locator.bounding_box()
-    assert found is not None
-    return found
 
 
 @pytest.mark.django_db(transaction=True)
