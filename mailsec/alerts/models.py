@@ -1205,10 +1205,16 @@ class Notification(models.Model):
         One alert email per domain tells them now, sent after commit (s23a T11: a problem
         confirmed at 06:33, a switch before the 07:00 digest, and nobody told that person)."""
 
+        from mailsec.alerts.tasks import next_digest_cut
+
         if not user.email:
             return []
         now = timezone.now()
-        since = cls._digest_since(user, now)
+        # The window of the digest that owed them (make_digest's since for the hourly task's
+        # until), in the person's zone: not 24 hours back from the switch, which left out a
+        # problem of just after yesterday's hour before today's run, and took in one of the
+        # evening before that no digest owed (the domain had "No emails" then).
+        since = cls._digest_since(user, next_digest_cut(user, now))
         owed = Change.objects.filter(
             domain__in=[d for d in domains if d.is_verified],
             confirmed_at__gt=since,

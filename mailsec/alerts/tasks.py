@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time as clock
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from celery import shared_task
 from django.contrib.auth.models import User
@@ -256,6 +256,22 @@ def digest_due(recipient: User | TeamAlertAddress, now: datetime) -> datetime | 
         **addressed_to(recipient), kind=Notification.Kind.DIGEST, covers_until__gte=due
     )
     return None if made.exists() else due
+
+
+def next_digest_cut(recipient: User | TeamAlertAddress, now: datetime) -> datetime:
+    """The `until` of the next digest the hourly task would make for `recipient`: today's
+    hour where they are when it has passed and today's digest is not made yet (the run of
+    :17, or a beat outage, is still to come), else the next hour to come (today's, or
+    tomorrow's). make_digest's window ends there and begins at _digest_since(until), which is
+    the window tell_what_the_digest_owed reads (s25n: it counted back 24 hours from the
+    switch, a day too little or too far)."""
+    due = digest_due(recipient, now)
+    if due is not None:
+        return due
+    tz = recipient_zone(recipient)
+    local = now.astimezone(tz)
+    today = digest_hour_of(local.date(), tz)
+    return today if now < today else digest_hour_of(local.date() + timedelta(days=1), tz)
 
 
 @shared_task(name="mailsec.alerts.tasks.send_weekly_summaries")
