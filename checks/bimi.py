@@ -916,7 +916,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             meant = retyped(around.text).strip()
             note = (
                 f" It is {around.describe()}: {around.whose}, so its first character is a "
-                f"quote. Retype it without them: '{meant}'."
+                f"quote. Retype it without {around.them}: '{meant}'."
             )
             fix = txt_fix(look.name, meant)
         out.add(

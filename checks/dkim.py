@@ -26,7 +26,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
-from checks.lookalike import lookalikes, unquoted
+from checks.lookalike import Unquoted, lookalikes, unquoted
 
 MECHANISM = Mechanism.DKIM
 
@@ -246,28 +246,82 @@ def parse_key_record(text: str) -> ParsedKey:
     """Parse and judge one DKIM key record. Never raises; problems are in `problems`."""
     parsed = _judged(text)
     around = unquoted(text) if isinstance(text, str) else None
-    if around is None or around.leading or around.typographic or not parsed.order:
-        return parsed  # quotes at the start, or typographic ones, are DKIM-03's already
-    # A quote at the end only ('v=DKIM1; k=rsa; p=MIIB...AQAB"'): the closing quote of a
-    # zone-file line a DNS panel kept as text. Tag values may hold a quote (RFC 6376 §3.2), so
-    # it reads as the end of the last value: p= no base64 (DKIM-06), k= no key type (DKIM-08).
-    # Named as quotes around a whole record are, when it spoils what the record without it
-    # passes; a quote ending a value receivers ignore (an unknown t= flag) adds no fail.
-    failing = {p.check_id for p in parsed.problems if p.status == Status.FAIL}
-    if not failing - {p.check_id for p in _judged(around.text).problems if p.status == Status.FAIL}:
+    if not isinstance(text, str) or not parsed.order:
         return parsed
-    last = parsed.order[-1]
-    value = parsed.tags.get(last, "")
+    if around is not None and (around.leading or around.typographic):
+        return parsed  # quotes at the start, or typographic ones, are DKIM-03's already
+    stray = _stray_quote(text, parsed)
+    if stray is None:
+        return parsed
+    # An ASCII quote ending a value, most often the closing quote of a zone-file line a DNS
+    # panel kept as text ('v=DKIM1; k=rsa; p=MIIB...AQAB"', also before a last ';'). Tag values
+    # may hold a quote (RFC 6376 §3.2), so it reads as part of the value: p= no base64
+    # (DKIM-06), k= no key type (DKIM-08). Named as quotes around a whole record are.
+    value = parsed.tags.get(stray.tag, "")
     shown = value if len(value) <= 16 else "..." + value[-16:]
-    stray = ParsedKey(text=text, tags=parsed.tags, order=parsed.order)
-    stray.add(
-        "DKIM-03",
-        Status.FAIL,
-        f"The key record ends with a quote ({around.quotes}): a quote typed with the record, "
-        f"which the DNS panel kept as part of its text, so verifiers read it as the end of "
-        f"{last}= ('{shown}') and cannot use the key. Retype the record without it.",
-    )
-    return stray
+    if stray.quotes.leading and len(value) > 16:
+        shown = value[:8] + "..." + value[-8:]  # both ends: where each quote sits
+    named = ParsedKey(text=text, tags=parsed.tags, order=parsed.order)
+    if stray.at_end and not stray.quotes.leading:
+        before = ", before its last ';'" if stray.semicolon else ""
+        message = (
+            f"The key record ends with a quote ({stray.quotes.quotes}{before}): a quote typed "
+            "with the record, which the DNS panel kept as part of its text, so verifiers read "
+            f"it as the end of {stray.tag}= ('{shown}') and cannot use the key. Retype the "
+            "record without it."
+        )
+    else:
+        # Inside the record ('p="MIIB...AQAB"; t=s'): quotes typed around a value, which no
+        # DKIM tag value is written with.
+        are = "quotes are" if stray.quotes.count > 1 else "a quote is"
+        message = (
+            f"The value of {stray.tag}= is {stray.quotes.describe()}, and {are} no part of "
+            f"it: verifiers read {stray.tag}= as '{shown}' and cannot use the key. Retype the "
+            f"record without {stray.quotes.them}."
+        )
+    named.add("DKIM-03", Status.FAIL, message)
+    return named
+
+
+@dataclass(frozen=True)
+class _StrayQuote:
+    """ASCII quotes around (or at one end of) one tag value of a key record."""
+
+    text: str  # the record without them
+    tag: str  # the tag whose value they are in
+    quotes: Unquoted  # which quotes, where
+    at_end: bool  # the value is the record's last (only white space and ';' after it)
+    semicolon: bool  # a ';' follows the value
+
+
+def _stray_quote(text: str, parsed: ParsedKey | None = None) -> _StrayQuote | None:
+    """The ASCII quotes at the ends of a tag value that spoil what the record without them
+    passes; None when there are none, or when leaving them out clears no fail (a quote ending
+    a value receivers ignore, an unknown t= flag or a note in n=, adds no fail)."""
+    parsed = parsed if parsed is not None else _judged(text)
+    failing = {p.check_id for p in parsed.problems if p.status == Status.FAIL}
+    if not failing:
+        return None
+    parts = text.split(";")
+    for index, part in enumerate(parts):
+        name, sep, value = part.partition("=")
+        quotes = unquoted(value) if sep else None
+        if quotes is None or quotes.typographic or not quotes.text:
+            continue  # typographic quotes in a value are parse_tag_list's (checks.lookalike)
+        lead = value[: len(value) - len(value.lstrip(_FWS))]
+        trail = value[len(value.rstrip(_FWS)) :]
+        cleaned = [*parts[:index], f"{name}={lead}{quotes.text}{trail}", *parts[index + 1 :]]
+        without = ";".join(cleaned)
+        if failing - {p.check_id for p in _judged(without).problems if p.status == Status.FAIL}:
+            rest = ";".join(parts[index + 1 :])
+            return _StrayQuote(
+                without,
+                name.strip(_FWS),
+                quotes,
+                at_end=not rest.strip(_FWS + ";"),
+                semicolon=index + 1 < len(parts),
+            )
+    return None
 
 
 def _judged(text: str) -> ParsedKey:
@@ -289,7 +343,7 @@ def _judged(text: str) -> ParsedKey:
             Status.FAIL,
             f"The key record is {around.describe()}: {around.whose}, so verifiers read "
             f"'{first}' as no 'tag=value' pair (RFC 6376 §3.2) and cannot use the key. Retype "
-            "it without them.",
+            f"it without {around.them}.",
         )
         errors = parse_tag_list(around.text)[2]
     for error in errors:
@@ -553,6 +607,8 @@ def repaired_record(text: str, *, drop_testing: bool = False) -> str | None:
     tags: dict[str, str] = {}
     if (around := unquoted(text)) is not None:
         text = around.text  # the quotes it was published between are no part of it (DKIM-03)
+    if (stray := _stray_quote(text)) is not None:
+        text = stray.text  # nor are quotes at the ends of a value (a kept closing quote)
     for part in text.split(";"):
         if not part.strip(_FWS):
             continue  # an empty element ("; ;") carries nothing

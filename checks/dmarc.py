@@ -1635,7 +1635,7 @@ def _quotes_note(text: str) -> str:
         return ""
     return (
         f" It is {around.describe()}: {around.whose}, so its first character is a quote. "
-        f"Retype it without them: '{_repair_v(text)}'."
+        f"Retype it without {around.them}: '{_repair_v(text)}'."
     )
 
 

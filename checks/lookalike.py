@@ -158,6 +158,7 @@ class Unquoted:
     typographic: bool  # a quote is a typographic one (a word processor's)
     both: bool  # quotes at both ends
     leading: bool  # a quote at the start: the record's first character is a quote
+    count: int = 2  # how many quotes there are ('\\"' is one): the words for one are singular
 
     def describe(self) -> str:
         """How it is written: "written between quotes (...)", "written with a quote (...)"."""
@@ -165,10 +166,19 @@ class Unquoted:
 
     @property
     def whose(self) -> str:
-        """Where such quotes come from."""
+        """Where such quotes come from ("a quote typed ..." when there is one)."""
         if self.typographic:
+            if self.count == 1:
+                return "a word processor's typographic quote, which no record has"
             return "a word processor's typographic quotes, which no record has"
+        if self.count == 1:
+            return "a quote typed with the record, which the DNS panel kept as part of its text"
         return "quotes typed with the record, which the DNS panel kept as part of its text"
+
+    @property
+    def them(self) -> str:
+        """The quotes, to follow "retype it without": "them", or "the quote" for one."""
+        return "the quote" if self.count == 1 else "them"
 
 
 def unquoted(text: str) -> Unquoted | None:
@@ -187,11 +197,17 @@ def unquoted(text: str) -> Unquoted | None:
     if not head and not tail:
         return None
 
-    def named(quotes: list[str]) -> str:
-        return " ".join(
-            f"{QUOTES[q]} (U+{ord(q):04X})" if q in QUOTES else f"'{q}'" for q in quotes
-        )
+    def named(quote: str) -> str:
+        if quote in QUOTES:
+            return f"{QUOTES[quote]} (U+{ord(quote):04X})"
+        # An apostrophe shown between apostrophes reads as three of them: shown between "".
+        return f'"{quote}"' if quote == "'" else f"'{quote}'"
 
-    shown = [f"{named(q)} at the {where}" for q, where in ((head, "start"), (tail, "end")) if q]
+    shown = [
+        f"{' '.join(named(q) for q in quotes)} at the {where}"
+        for quotes, where in ((head, "start"), (tail, "end"))
+        if quotes
+    ]
     typographic = any(q in QUOTES for q in head + tail)
-    return Unquoted(inner, " and ".join(shown), typographic, bool(head and tail), bool(head))
+    both = bool(head and tail)
+    return Unquoted(inner, " and ".join(shown), typographic, both, bool(head), len(head + tail))

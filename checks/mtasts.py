@@ -160,7 +160,7 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
             msg = (
                 f"The record is {around.describe()}: {around.whose}, so it does not begin "
                 'with "v=STSv1;" (RFC 8461 §3.1) and senders discard it. Retype it without '
-                f"them: {retyped(around.text).strip(_WSP)!r}."
+                f"{around.them}: {retyped(around.text).strip(_WSP)!r}."
             )
         elif first.strip(_WSP).lower() == "v=stsv1":
             msg = (

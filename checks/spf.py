@@ -1726,7 +1726,7 @@ def _quotes_note(text: str) -> str:
         return ""
     return (
         f". It is {around.describe()}: {around.whose}, so its first character is a quote; "
-        f"retype it without them: '{repaired_version(text)}'"
+        f"retype it without {around.them}: '{repaired_version(text)}'"
     )
 
 

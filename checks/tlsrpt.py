@@ -222,7 +222,7 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
                     Status.FAIL,
                     f"The record is {around.describe()}: {around.whose}, so it does not "
                     'begin with "v=TLSRPTv1;" (RFC 8460 §3) and senders discard it. Retype it '
-                    f"without them: {retyped(around.text).strip(_WSP)!r}.",
+                    f"without {around.them}: {retyped(around.text).strip(_WSP)!r}.",
                     True,
                 )
             )

@@ -38,7 +38,7 @@ def _bad(findings: list[Finding]) -> list[Finding]:
     [
         (f'v=DKIM1; k=rsa; p={RSA_KEY}"', "'\"' at the end"),
         (f'v=DKIM1; k=rsa; p={RSA_KEY}\\"', "'\\\"' at the end"),
-        (f"v=DKIM1; k=rsa; p={RSA_KEY}'", "''' at the end"),
+        (f"v=DKIM1; k=rsa; p={RSA_KEY}'", '"\'" at the end'),
     ],
 )
 def test_a_stray_closing_quote_after_the_key_is_named(record: str, quote: str) -> None:
