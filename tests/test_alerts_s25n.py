@@ -147,3 +147,96 @@ class DigestOwedTestCase(BaseTestCase):
         self.beat(utc(2026, 12, 1, 18, 17))
         self.switch(utc(2026, 12, 2, 3), IMMEDIATE)
         self.assertEqual(self.told_at_once(), ["Problem 2."])
+
+
+# --- 1. the weekly summary in the reader's zone -----------------------------------------------
+
+
+@override_settings(ALERT_DIGEST_HOUR=7)
+class WeeklyInTheReadersZoneTestCase(BaseTestCase):
+    """Monday 30 Nov 2026. alice reads Asia/Tokyo (UTC+9), bob UTC, charlie Pacific/Honolulu
+    (UTC-10); each has a verified domain and last week's summary (23 Nov) made already."""
+
+    def setUp(self) -> None:
+        User.objects.update(date_joined=utc(2026, 9, 1))
+        self.domain = Domain.objects.create(
+            team=self.team, name="a.test", verified_at=utc(2026, 9, 1), last_score=90
+        )
+        Domain.objects.create(
+            team=self.charlies_team, name="c.test", verified_at=utc(2026, 9, 1), last_score=90
+        )
+        Profile.objects.filter(user=self.alice).update(time_zone="Asia/Tokyo")
+        Profile.objects.filter(user=self.charlie).update(time_zone="Pacific/Honolulu")
+        for user in (self.alice, self.bob, self.charlie):
+            Notification.objects.create(
+                user=user,
+                kind="weekly",
+                status="sent",
+                to_address=user.email,
+                digest_day=datetime(2026, 11, 23).date(),
+                covers_until=utc(2026, 11, 23, 7),
+            )
+
+    def beats(self, start: datetime, hours: int) -> list[tuple[str, datetime]]:
+        """Hourly runs at :17 from `start`: who got a summary made at which run."""
+        from mailsec.alerts.tasks import send_weekly_summaries
+
+        made = []
+        for i in range(hours):
+            moment = start + timedelta(hours=i, minutes=17)
+            before = set(Notification.objects.filter(kind="weekly").values_list("pk", flat=True))
+            with at(moment), mock.patch("mailsec.alerts.tasks.enqueue_send"):
+                send_weekly_summaries.apply().get()
+            for n in Notification.objects.filter(kind="weekly").exclude(pk__in=before):
+                made.append((n.user.username, moment))
+        return made
+
+    def test_each_gets_it_at_7_on_their_own_monday(self) -> None:
+        made = self.beats(utc(2026, 11, 29, 0), 48)
+        self.assertEqual(
+            made,
+            [
+                ("alice", utc(2026, 11, 29, 22, 17)),  # Mon 07:17 in Tokyo
+                ("bob", utc(2026, 11, 30, 7, 17)),
+                ("charlie", utc(2026, 11, 30, 17, 17)),  # Mon 07:17 in Honolulu
+            ],
+        )
+        days = set(Notification.objects.filter(kind="weekly").values_list("digest_day", flat=True))
+        self.assertEqual(days, {datetime(2026, 11, 23).date(), datetime(2026, 11, 30).date()})
+
+    def test_moving_west_after_it_sends_no_second_one(self) -> None:
+        self.beats(utc(2026, 11, 29, 22), 1)  # alice's, in Tokyo
+        Profile.objects.filter(user=self.alice).update(time_zone="Pacific/Honolulu")
+        made = self.beats(utc(2026, 11, 29, 23), 48)
+        self.assertEqual([who for who, _ in made], ["bob", "charlie"])
+
+    def test_its_week_is_the_readers_week_of_report_days_that_have_ended(self) -> None:
+        from mailsec.alerts import emails
+        from reports.models import ReportAddress, TlsReport
+
+        address = ReportAddress.objects.create(domain=self.domain, domain_name="a.test")
+        for day, sessions in ((22, 1), (23, 10), (29, 100), (30, 1000)):
+            start = utc(2026, 11, day)
+            TlsReport.objects.create(
+                address=address,
+                organization_name="Google",
+                submitter="google.com",
+                report_id=f"r{day}",
+                start=start,
+                end=start + timedelta(days=1),
+                day=start.date(),
+                total_successful=sessions,
+                total_failed=0,
+            )
+        Profile.objects.filter(user=self.bob).update(time_zone="Pacific/Honolulu")
+        self.beats(utc(2026, 11, 29, 22), 20)  # alice's (Tokyo), then bob's (Honolulu)
+        bodies = {}
+        for n in Notification.objects.filter(kind="weekly", digest_day__day=30):
+            bodies[n.user.username] = str(emails.build_message(n).body)
+        # At 07:00 on Monday in Tokyo, Sunday 29 Nov has not ended in UTC: no report of it
+        # can exist yet, so her week of report days is the last seven that have ended.
+        self.assertIn("last week (Sun 22 Nov to Sat 28 Nov 2026, UTC)", bodies["alice"])
+        self.assertIn("11 sessions", bodies["alice"])
+        # In Honolulu, Monday 07:00 is 17:00 UTC: his Monday to Sunday.
+        self.assertIn("last week (Mon 23 Nov to Sun 29 Nov 2026, UTC)", bodies["bob"])
+        self.assertIn("110 sessions", bodies["bob"])

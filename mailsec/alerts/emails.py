@@ -365,7 +365,8 @@ def _reports_subject_line(headline: Change | None, ctx: dict[str, Any]) -> str:
 def _weekly_message(n: Notification) -> EmailMultiAlternatives:
     from mailsec.alerts.weekly import last_week, summarise
 
-    now = n.covers_until or n.created
+    # In the reader's zone (build_message): their week, as `due` and `make` read it.
+    now = timezone.localtime(n.covers_until or n.created)
     weeks = summarise(n.user, now)
     first, last = last_week(now)
     for week in weeks:

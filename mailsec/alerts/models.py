@@ -1016,7 +1016,8 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     # Digests: the day they are for (the reader's local day: make_digest's `now` is in
     # their zone, tasks.send_digests), and the end of the period they cover. Weekly
-    # summaries: the Monday (UTC) of their week, and when they were made.
+    # summaries: the Monday of their week where the reader is (weekly.due), and when they
+    # were made.
     digest_day = models.DateField(null=True, blank=True)
     covers_until = models.DateTimeField(null=True, blank=True)
 

@@ -4,16 +4,16 @@ senders' TLS reports said over the week. Reports come daily and rarely need acti
 so this is where most people read them; a week with nothing wrong says so in one line.
 
 Each person gets at most one per week (a constraint on the Monday of the week), sent from
-ALERT_DIGEST_HOUR on Monday or, after a beat outage, at the next run in that week. It is on
+ALERT_DIGEST_HOUR on Monday in their own time zone (Profile.time_zone, as the daily digest) or,
+after a beat outage, at the next run in that week; its week is their local week. It is on
 unless turned off on the alerts page or by its own unsubscribe link ("unsubscribe from all"
 turns it off too); "No emails" on every domain leaves nothing to summarise."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -30,7 +30,8 @@ TOP_FAILURES = 3
 
 
 def week_start(now: datetime) -> datetime:
-    """Monday 00:00 UTC of the week `now` falls in."""
+    """Monday 00:00 of the week `now` falls in, in `now`'s own zone (the reader's: due,
+    make)."""
     monday = now.date() - timedelta(days=now.weekday())
     return datetime.combine(monday, time(), tzinfo=now.tzinfo)
 
@@ -92,15 +93,22 @@ def summary_wanted(user: User) -> str:
 
 
 def last_week(now: datetime) -> tuple[date, date]:
-    """The first and last UTC day of the calendar week (Monday to Sunday) before `now`'s."""
+    """The TLS reports' days the summary made at `now` (in its reader's zone) tells of: the
+    days of the reader's last week, Monday to Sunday. Report days are UTC days (RFC 8460), so
+    where Monday's hour comes before Sunday has ended in UTC (east of UTC+7 at 07:00), no
+    report of that Sunday can exist yet: the week is then the last seven UTC days that have
+    ended, Sunday to Saturday, and the email says those dates."""
     monday = week_start(now).date() - WEEK
-    return monday, monday + timedelta(days=6)
+    ended = now.astimezone(UTC).date() - timedelta(days=1)
+    last = min(monday + timedelta(days=6), ended)
+    return last - timedelta(days=6), last
 
 
 def summarise(user: User, now: datetime) -> list[DomainWeek]:
     """Per domain the person gets emails for: the score and open problems as they are now,
-    and the TLS reports of last week (whole days, Monday to Sunday)."""
-    first, last = last_week(now)
+    and the TLS reports of last week (last_week: whole UTC days, Monday to Sunday of the
+    reader's week)."""
+    first, last = last_week(now.astimezone(reader_zone(user)))
     weeks = []
     for domain in domains_for(user):
         week = DomainWeek(domain)
@@ -139,25 +147,52 @@ def summarise(user: User, now: datetime) -> list[DomainWeek]:
     return weeks
 
 
+def reader_zone(user: User) -> tzinfo:
+    """The zone the person's week is in: theirs (Profile.time_zone), UTC until chosen."""
+    from mailsec.alerts.tasks import recipient_zone
+
+    return recipient_zone(user)
+
+
+def local_week_start(user: User, now: datetime) -> datetime:
+    """Monday 00:00 of the person's current week, where they are."""
+    return week_start(now.astimezone(reader_zone(user)))
+
+
 def due(now: datetime) -> list[User]:
     """People whose summary for this week is due and not made yet: from ALERT_DIGEST_HOUR on
-    Monday, for people who had an account before the week began (a summary the day someone
-    signs up would have nothing in it)."""
-    start = week_start(now)
-    if now < start + timedelta(hours=settings.ALERT_DIGEST_HOUR):
-        return []
-    made = Notification.objects.filter(
-        kind=Notification.Kind.WEEKLY, digest_day=start.date()
-    ).values("user_id")
-    return list(
-        User.objects.filter(is_active=True, date_joined__lt=start)
+    Monday where they are (as their daily digest: s25n, it went at that hour UTC, in the
+    middle of a Sunday night at UTC-10 and Monday afternoon in Asia), for people who had an
+    account before their week began (a summary the day someone signs up would have nothing
+    in it)."""
+    from mailsec.alerts.tasks import digest_hour_of
+
+    # A week's row is on the reader's local Monday: within a day of the UTC one.
+    made = set(
+        Notification.objects.filter(
+            kind=Notification.Kind.WEEKLY,
+            digest_day__gte=now.astimezone(UTC).date() - timedelta(days=8),
+        ).values_list("user_id", "digest_day")
+    )
+    candidates = (
+        User.objects.filter(is_active=True)
         .exclude(email="")
         .exclude(alert_recipient__weekly_summary=False)
-        .exclude(pk__in=made)
         .filter(memberships__team__domains__verified_at__isnull=False)
         .distinct()
+        .select_related("profile")
         .order_by("pk")
     )
+    out = []
+    for user in candidates:
+        tz = reader_zone(user)
+        start = week_start(now.astimezone(tz))
+        # The hour as the daily digest reads it (a DST change at it: the first hour after).
+        if now < digest_hour_of(start.date(), tz) or user.date_joined >= start:
+            continue
+        if (user.pk, start.date()) not in made:
+            out.append(user)
+    return out
 
 
 def make(user: User, now: datetime) -> Notification | None:
@@ -171,7 +206,7 @@ def make(user: User, now: datetime) -> Notification | None:
                 user=user,
                 kind=Notification.Kind.WEEKLY,
                 to_address=user.email,
-                digest_day=week_start(now).date(),
+                digest_day=local_week_start(user, now).date(),
                 covers_until=now,
                 status=Notification.Status.SKIPPED if reason else Notification.Status.PENDING,
                 error=reason,
