@@ -961,19 +961,31 @@ def _unchecked_host(result: https.HttpsResult) -> str:
     it of one such address beside public ones: no sender on the internet can reach them
     either. The status stays `error`: what the host serves is not known."""
     text = f"Could not check the policy host {result.host}"
-    addresses = [o.address for o in result.per_address]
-    unpublic = bool(addresses) and all(
-        o.error_kind == "refused-target" and net.non_public_kind(o.address) is not None
+    hidden = [
+        o.address
         for o in result.per_address
-    )
-    if not unpublic:
+        if o.error_kind == "refused-target" and net.non_public_kind(o.address) is not None
+    ]
+    tried = [o for o in result.per_address if o.address not in hidden]
+    if not hidden:
+        if len({o.error for o in tried}) > 1:
+            # A timeout on one address and no route to another: each said, not the first only.
+            return f"{text} ({'; '.join(f'{o.address}: {o.error}' for o in tried)})."
         return f"{text}: {result.error}."
-    they, them = ("they are", "them") if len(addresses) > 1 else ("it is", "it")
-    public = "public addresses" if len(addresses) > 1 else "a public address"
+    they, them = ("they are", "them") if len(hidden) > 1 else ("it is", "it")
+    public = "public addresses" if len(hidden) > 1 else "a public address"
+    refused = (
+        f"{net.describe_non_public(hidden)}; {they} not {public}, so mailsec did not connect "
+        f"to {them}, and no sender on the internet can reach {them} either."
+    )
+    if not tried:
+        return f"{text}: it resolves only to {refused}"
+    # Beside an address that was tried and timed out (or could not be reached from here): what
+    # happened there, and that the non-public one was never tried, as MTASTS-17 says it. The
+    # result describes the first address only, which is either of them.
     return (
-        f"{text}: it resolves only to {net.describe_non_public(addresses)}; {they} not "
-        f"{public}, so mailsec did not connect to {them}, and no sender on the internet can "
-        f"reach {them} either."
+        f"{text} ({'; '.join(f'{o.address}: {o.error}' for o in tried)}). It also resolves "
+        f"to {refused}"
     )
 
 

@@ -7,6 +7,10 @@
 2. A record with one quote ("'v=spf1 ...", "'v=DMARC1; ..."): named in the singular ("a quote
    typed with the record", "retype it without the quote"), and an apostrophe shown as "'"
    rather than "'''".
+3. MTASTS-11 (could not check) for a policy host with one address the SSRF guard refused and one
+   that timed out: it gave the first address's error only ("10.1.2.3 is a private, loopback,
+   link-local or reserved address; refused", or the timeout without the private address); it now
+   says what happened at each. Status unchanged (error).
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from checks import bimi, dkim, dmarc, mtasts, spf, tlsrpt
+from checks import bimi, dkim, dmarc, https, mtasts, net, spf, tlsrpt
+from checks.config import CheckConfig
 from checks.findings import Finding, Status
 from checks.lookalike import unquoted
 from tests.test_fix_texts import BASE, SERVED, D, findings_for
+from tests.test_mtasts import URL, evaluate
 
 ED25519 = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
 RSA_KEY = base64.b64encode(
@@ -162,3 +168,83 @@ def test_a_record_between_two_quotes_keeps_the_plural() -> None:
         finding.summary
     )
     assert "retype it without them" in finding.summary
+
+
+# --- 3. MTASTS-11: one address refused by the SSRF guard, another timed out ------------------
+
+
+def _refused(address: str) -> https.AddressOutcome:
+    """What https.fetch records for an address the SSRF guard refuses (no connection made)."""
+    with pytest.raises(net.TargetRefused) as refused:
+        net.guard(address, CheckConfig())
+    return https.AddressOutcome(address, False, str(refused.value), "refused-target")
+
+
+def _timed_out(address: str) -> https.AddressOutcome:
+    return https.AddressOutcome(address, False, "no complete answer within 10 s", "timeout")
+
+
+def _fetched(per: list[https.AddressOutcome]) -> https.HttpsResult:
+    """The failed fetch https.fetch builds: it describes the address https._choose picks."""
+    chosen = per[https._choose(per)]
+    return https.HttpsResult(
+        url=URL,
+        host="mta-sts.example.org",
+        per_address=per,
+        error_kind=chosen.error_kind,
+        error=chosen.error,
+    )
+
+
+@pytest.mark.parametrize(
+    "per",
+    [
+        [_refused("10.1.2.3"), _timed_out("192.0.2.13")],
+        [_timed_out("192.0.2.13"), _refused("10.1.2.3")],
+    ],
+)
+def test_mtasts11_says_which_address_timed_out_and_which_was_not_tried(
+    monkeypatch: pytest.MonkeyPatch, per: list[https.AddressOutcome]
+) -> None:
+    (finding,) = [f for f in evaluate(monkeypatch, fetched=_fetched(per)) if f.id == "MTASTS-11"]
+    assert finding.status == Status.ERROR  # could not check, as before
+    assert finding.summary.startswith(
+        "Could not check the policy host mta-sts.example.org (192.0.2.13: no complete answer "
+        "within 10 s). It also resolves to the private address 10.1.2.3; it is not a public "
+        "address, so mailsec did not connect to it, and no sender on the internet can reach it "
+        "either."
+    )
+    assert "private, loopback, link-local or reserved address; refused" not in finding.summary
+
+
+def test_mtasts11_names_each_failure_and_keeps_the_texts_of_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    no_route = https.AddressOutcome(
+        "2001:db8::13", False, "this checker has no IPv6 route (unreachable)", "no-route"
+    )
+    per = [_timed_out("192.0.2.13"), no_route, _refused("::1")]
+    (finding,) = [f for f in evaluate(monkeypatch, fetched=_fetched(per)) if f.id == "MTASTS-11"]
+    assert finding.status == Status.ERROR
+    assert (
+        "(192.0.2.13: no complete answer within 10 s; 2001:db8::13: this checker has no IPv6 "
+        "route (unreachable)). It also resolves to the loopback address ::1;"
+    ) in finding.summary
+    # Two addresses that failed alike, or one only: the words of before.
+    (same,) = [
+        f
+        for f in evaluate(monkeypatch, fetched=_fetched([_timed_out("192.0.2.13")]))
+        if f.id == "MTASTS-11"
+    ]
+    assert same.summary == (
+        "Could not check the policy host mta-sts.example.org: no complete answer within 10 s."
+    )
+    (private,) = [
+        f
+        for f in evaluate(monkeypatch, fetched=_fetched([_refused("10.1.2.3")]))
+        if f.id == "MTASTS-11"
+    ]
+    assert private.summary.endswith(
+        "it resolves only to the private address 10.1.2.3; it is not a public address, so "
+        "mailsec did not connect to it, and no sender on the internet can reach it either."
+    )
