@@ -1377,7 +1377,14 @@ def _redirect_text(
         said += f" (a redirect) without a Location header, instead of serving the {file}"
     else:
         said += f" with a redirect to {redirect.target} instead of serving the {file}"
-    said += "; mailbox providers do not follow redirects for BIMI files."
+    # Not "receivers do not follow redirects": the draft is silent (receivers fetch "the URI
+    # specified in the l= tag"), and some follow them (Mail::BIMI's HTTP::Tiny follows up to
+    # five). A receiver that does not is still compliant, and finds no file: still a fail.
+    said += (
+        f"; the BIMI draft has receivers fetch the {file} from the URL in {tag} and does not "
+        f"ask them to follow redirects, and receivers that do not follow redirects find no "
+        f"{file} there."
+    )
     if redirect.problem:
         if redirect.location:
             said += f" The redirect target cannot be put in {tag}: {redirect.problem}."

@@ -25,6 +25,8 @@ from checks import bimi, dkim, dmarc, https, mtasts, net, spf, tlsrpt
 from checks.config import CheckConfig
 from checks.findings import Finding, Status
 from checks.lookalike import unquoted
+from tests.test_bimi import CERT, LOGO
+from tests.test_bimi_s12_wording import NEW_CERT, NEW_LOGO, moved, only, run
 from tests.test_fix_texts import BASE, SERVED, D, findings_for
 from tests.test_mtasts import URL, evaluate
 
@@ -248,3 +250,25 @@ def test_mtasts11_names_each_failure_and_keeps_the_texts_of_one(
         "it resolves only to the private address 10.1.2.3; it is not a public address, so "
         "mailsec did not connect to it, and no sender on the internet can reach it either."
     )
+
+
+# --- 5. BIMI: a redirecting logo or mark certificate URL -------------------------------------
+
+
+@pytest.mark.parametrize(("tag", "file"), [("l=", "SVG file"), ("a=", "PEM file")])
+def test_a_bimi_redirect_says_what_the_draft_says_not_what_every_receiver_does(
+    tag: str, file: str
+) -> None:
+    # Checklist §10 and the BIMI draft say nothing of redirects; Mail::BIMI follows them. A
+    # receiver that does not is still compliant and finds no file: fail, as before.
+    url = LOGO if tag == "l=" else CERT
+    target = NEW_LOGO if tag == "l=" else NEW_CERT
+    found = run(f"v=BIMI1; l={LOGO}; a={CERT}", {url: moved(301, target)})
+    finding = only(found, "BIMI-09" if tag == "l=" else "BIMI-10")
+    assert "mailbox providers do not follow redirects" not in finding.summary
+    assert (
+        f"the BIMI draft has receivers fetch the {file} from the URL in {tag} and does not ask "
+        f"them to follow redirects, and receivers that do not follow redirects find no {file} "
+        "there."
+    ) in finding.summary
+    assert f"{tag[0]}={target}" in finding.fix  # the record naming the target, as before
