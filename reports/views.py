@@ -177,6 +177,10 @@ CSV_COLUMNS = [
     "receiving_ip",
     "detail_failed_sessions",
     "failure_reason_code",
+    # RFC 8460 §4.4's other two detail members, added in s25 after the columns spreadsheets
+    # already read by position.
+    "receiving_mx_helo",
+    "additional_information",
 ]
 
 
@@ -214,9 +218,11 @@ def export_csv(request: HttpRequest, token: str) -> HttpResponse:
                         _cell(d.receiving_ip),
                         d.failed_session_count,
                         _cell(d.failure_reason_code),
+                        _cell(d.receiving_mx_helo),
+                        _cell(d.additional_information),
                     ]
                     if d
-                    else [""] * 6
+                    else [""] * 8
                 )
                 writer.writerow(base + extra)
     return response
