@@ -807,6 +807,73 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+# The members RFC 8460 §4.4 defines, per object (with mx-host-pattern, a name parsedmarc
+# reads, checklist RPT-07): what a report reads. Any other member is an extension the report
+# keeps only in its raw bytes.
+_REPORT_MEMBERS = frozenset(
+    {"organization-name", "date-range", "contact-info", "report-id", "policies"}
+)
+_DATE_RANGE_MEMBERS = frozenset({"start-datetime", "end-datetime"})
+_ENTRY_MEMBERS = frozenset({"policy", "summary", "failure-details"})
+_POLICY_MEMBERS = frozenset(
+    {"policy-type", "policy-string", "policy-domain", "mx-host", "mx-host-pattern"}
+)
+_SUMMARY_MEMBERS = frozenset({"total-successful-session-count", "total-failure-session-count"})
+_DETAIL_MEMBERS = frozenset(
+    {
+        "result-type",
+        "sending-mta-ip",
+        "receiving-mx-hostname",
+        "receiving-mx-helo",
+        "receiving-ip",
+        "failed-session-count",
+        "additional-information",
+        "failure-reason-code",
+    }
+)
+
+
+def _unsafe_integer(value: Any, path: str = "") -> str | None:
+    """Where `value` holds an integer past I-JSON's ±(2^53 - 1) (RFC 7493 §2.2): the path
+    to it below `value` ('' for the value itself, '.bytes', '[2]'), or None. The decoder
+    bounds the nesting (MAX_DEPTH), so the recursion is bounded too."""
+    if value.__class__ is int:
+        return path if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER else None
+    if isinstance(value, dict):
+        for name, item in value.items():
+            found = _unsafe_integer(item, f"{path}.{name}")
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _unsafe_integer(item, f"{path}[{i}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _extension_integers(
+    ck: _Checker, obj: dict[str, Any], known: frozenset[str], where: str
+) -> None:
+    """Warn of an integer past 2^53 in a member of `obj` RFC 8460 does not define. The known
+    members' numbers are counts, checked (and warned about or refused) where they are read;
+    an extension's went unsaid before s25, though I-JSON forbids them all alike (checklist
+    RPT-01: warn on I-JSON violations that still parse). Nothing is kept of the member, so
+    the report stands."""
+    if known.issuperset(obj):
+        return  # the common case: a dict of known members only, decided without a walk
+    for name, value in obj.items():
+        if name in known:
+            continue
+        path = _unsafe_integer(value)
+        if path is not None:
+            ck.warn(
+                f"{where}{name}{path} holds an integer past I-JSON's ±(2^53 - 1) (RFC 7493 "
+                "§2.2), which not every reader holds exactly; a member RFC 8460 does not "
+                "define, so it is ignored"
+            )
+
+
 class _JsonStream:
     """Strict JSON (RFC 8259 + I-JSON) read from an iterator of byte pieces, a value at a time.
 
@@ -1236,6 +1303,7 @@ def _failure_detail(ck: _Checker, raw: Any, where: str) -> FailureDetail | None:
     if not isinstance(raw, dict):
         ck.warn(f"{where} is {_kind(raw)}, not an object; dropped")
         return None
+    _extension_integers(ck, raw, _DETAIL_MEMBERS, f"{where}: ")
     get = raw.get
     result_type = get("result-type", _MISSING)
     # Known values are short ASCII: text() could not object to them.
@@ -1304,10 +1372,12 @@ def _policy(
     """One entry of `policies`. `details` are its failure details, already read and checked
     one by one while streaming; None when `failure-details` was absent or not an array (then
     `raw` holds whatever it was)."""
+    _extension_integers(ck, raw, _ENTRY_MEMBERS, f"{where}: ")
     pol = raw.get("policy", _MISSING)
     if not isinstance(pol, dict):
         ck.warn(f"{where}: {_found('policy', pol, 'an object')}; dropped")
         return None
+    _extension_integers(ck, pol, _POLICY_MEMBERS, f"{where}: policy.")
     policy_type = pol.get("policy-type", _MISSING)
     if not isinstance(policy_type, str) or not policy_type:
         ck.warn(f"{where}: {_found('policy-type', policy_type)}; kept as empty")
@@ -1392,6 +1462,7 @@ def _policy(
     if not isinstance(summary, dict):
         ck.warn(f"{where}: {_found('summary', summary, 'an object')}; policy entry dropped")
         return None
+    _extension_integers(ck, summary, _SUMMARY_MEMBERS, f"{where}: summary.")
     counts = []
     for key in ("total-successful-session-count", "total-failure-session-count"):
         if key not in summary:
@@ -1509,6 +1580,7 @@ def _header(
 ) -> tuple[str, str, str | None, datetime, datetime, date | None]:
     """organization-name, report-id, contact-info and date-range (RFC 8460 §4.4), and the
     sender's day when the range is one (_local_day)."""
+    _extension_integers(ck, obj, _REPORT_MEMBERS, "")
     org = obj.get("organization-name", _MISSING)
     if not isinstance(org, str) or not org.strip():
         raise ReportRejected(_not_a_name("organization-name", org))
@@ -1572,6 +1644,7 @@ def _header(
     for key in ("start-datetime", "end-datetime"):
         if key not in date_range:
             raise ReportRejected(f"date-range has no {key}")
+    _extension_integers(ck, date_range, _DATE_RANGE_MEMBERS, "date-range.")
     start = ck.datetime(date_range["start-datetime"], "start-datetime")
     end = ck.datetime(date_range["end-datetime"], "end-datetime")
     if end < start:
