@@ -234,8 +234,26 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
                 )
                 continue
             seen_id = True
+            quoted = unquoted(value)
             if _STS_ID.fullmatch(value):
                 record.id = value
+            elif quoted is not None and _STS_ID.fullmatch(quoted.text):
+                # 'v=STSv1; id=20260601T0000"' (also before a last ';'): the closing quote of a
+                # zone-file line the DNS panel kept as text, or quotes typed around the id.
+                # Named as the quotes around a whole record are (MTASTS-04); still invalid.
+                # The record to publish is the fix's: the same one with a new id, as for any
+                # change of the record (senders fetch the policy again).
+                problems.append(
+                    Problem(
+                        "MTASTS-05",
+                        Status.FAIL,
+                        f"The id {value!r} is {quoted.describe()}: {quoted.whose}, so it is "
+                        "not only letters and digits (RFC 8461 §3.1 allows 1 to 32 letters "
+                        "and digits only) and senders discard the record. Retype the record "
+                        f"without {quoted.them}.",
+                        True,
+                    )
+                )
             else:
                 why = (
                     "longer than 32 characters"

@@ -272,3 +272,36 @@ def test_a_bimi_redirect_says_what_the_draft_says_not_what_every_receiver_does(
         "there."
     ) in finding.summary
     assert f"{tag[0]}={target}" in finding.fix  # the record naming the target, as before
+
+
+# --- 1b. MTA-STS: the same stray quote after the id -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("record", "how"),
+    [
+        ('v=STSv1; id=20260601T0000"', "written with a quote ('\"' at the end): a quote typed"),
+        ('v=STSv1; id=20260601T0000";', "written with a quote ('\"' at the end): a quote typed"),
+        ("v=STSv1; id=20260601T0000' ;", 'written with a quote ("\'" at the end): a quote typed'),
+        ('v=STSv1; id="20260601T0000"', "written between quotes ('\"' at the start and"),
+    ],
+)
+def test_a_quote_around_the_mta_sts_id_is_named(record: str, how: str) -> None:
+    parsed = mtasts.parse_sts_record(record.encode())
+    (problem,) = parsed.problems
+    assert (problem.check_id, problem.status) == ("MTASTS-05", Status.FAIL)  # as before
+    assert "is not only letters and digits; RFC" not in problem.message
+    assert how in problem.message
+    assert "senders discard the record. Retype the record without" in problem.message
+    assert parsed.id is None and not parsed.valid  # still discarded
+    zone = {**BASE, (f"_mta-sts.{D}", "TXT"): [record]}
+    (finding,) = [
+        f for f in findings_for(D, zone, SERVED, modules=(mtasts,)) if f.id == "MTASTS-05"
+    ]
+    assert finding.summary == problem.message
+    assert _published(finding.fix).startswith("v=STSv1; id=")  # a record with a valid id
+
+
+def test_an_id_that_is_wrong_without_its_quote_too_reads_as_before() -> None:
+    (problem,) = mtasts.parse_sts_record(b'v=STSv1; id=2026-06-01"').problems
+    assert problem.message.startswith("The id '2026-06-01\"' is not only letters and digits;")
