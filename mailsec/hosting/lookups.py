@@ -79,6 +79,9 @@ class MxLookup:
     # Of `aliases`, those whose chain ends at a name that does not exist (NXDOMAIN): a
     # dangling alias, which no sender can deliver to (the engine's MX-04 cname_dangling).
     dangling: set[str] = field(default_factory=set)
+    # A null MX (`MX 0 .`) published beside real MX records (the engine's MX-02 fail, RFC 7505
+    # §3): senders still deliver to `hosts`, which the policy follows; the null MX is no host.
+    null_beside: bool = False
 
     @property
     def unusable(self) -> str:
@@ -121,6 +124,7 @@ async def live_mx(dns: DnsClient, domain: str) -> MxLookup:
         return MxLookup([], no_address=True, detail=f"no MX, A or AAAA records for {domain}")
     hosts = [normalize(r.exchange.to_text()) for r in answer.records]  # type: ignore[attr-defined]
     found = MxLookup(sorted({h for h in hosts if h}))  # a null MX ("." -> "") is no host
+    found.null_beside = bool(found.hosts) and "" in hosts
     await _aliases(dns, found)
     return found
 

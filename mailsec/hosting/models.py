@@ -149,6 +149,9 @@ class HostedPolicy(models.Model):
     # What the last answer that was no usable MX said ("a null MX", "NXDOMAIN"); "" while MX
     # are followed. Told once when it starts and once when the MX records are back.
     mx_unusable = models.CharField(max_length=40, blank=True)
+    # The last usable MX answer had a null MX (`MX 0 .`) beside its real MX records: told once
+    # when it appears and once when it goes (note_null_beside), shown on the page meanwhile.
+    mx_null_beside = models.BooleanField(default=False)
     policy_id = models.CharField(max_length=rules.ID_MAX_LENGTH, blank=True)
     text = models.TextField(blank=True)
     # The id last written to our zone; differs from policy_id while an UPDATE is owed.
@@ -579,6 +582,31 @@ class HostedPolicy(models.Model):
             if h in self.mx_live
         ]
 
+    def note_null_beside(self, beside: bool) -> list[str]:
+        """Record whether the MX answer just applied (a usable one: real hosts) has a null MX
+        beside them; what changed, in words for the owner. The policy is not changed: senders
+        deliver to the real hosts, and a null MX is no host a policy could list."""
+        if beside == self.mx_null_beside:
+            return []
+        self.mx_null_beside = beside
+        if beside:
+            return [self.null_beside_message()]
+        return [
+            f"{self.name} no longer publishes a null MX beside its MX records: senders deliver "
+            f"to {', '.join(self.mx_live)} as the policy lists them."
+        ]
+
+    def null_beside_message(self) -> str:
+        """What a null MX beside real MX records means (the event, the email and the page)."""
+        return (
+            f"{self.name} publishes a null MX (MX 0 .) beside its MX records "
+            f"({', '.join(self.mx_live)}). RFC 7505 §3 forbids that: a null MX says the domain "
+            "receives no mail, and a sender that reads it so refuses to deliver at all, whatever "
+            "the policy says. The policy lists your real MX hosts (a null MX is no host, so it "
+            f"is never listed). Remove the record {self.name}. MX 0 . (or, if the domain "
+            "really receives no mail, the other MX records, then stop hosting)."
+        )
+
     def unlistable_mx(self) -> list[str]:
         """Live MX hosts no mx line can name (see new_mx_message)."""
         return [h for h in self.mx_live if rules.pattern_problem(h) is not None]
@@ -679,6 +707,7 @@ class HostedPolicy(models.Model):
             self.mx_failed_since = None
             self.mx_failing_told = False
             self.mx_unusable = ""
+            self.mx_null_beside = False  # told afresh, as the aliases are
         else:
             # Still winding down: senders may hold copies listing departed hosts, which stay
             # until their max_age has passed, as if hosting had never been stopped.

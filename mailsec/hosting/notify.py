@@ -28,6 +28,8 @@ EMAILED = {
     "mx-unusable",
     "mx-alias",  # an MX target is a CNAME (or no longer is): senders may refuse it
     "mx-recovered",  # MX records back after a null MX or NXDOMAIN: followed again
+    # A null MX published beside the real MX records (RFC 7505 §3), and its end.
+    "mx-null-mixed",
     # No MX lookup has answered for MX_FAILING_TELL_AFTER (SERVFAIL, timeouts): the policy is
     # kept as it was and no MX change is followed; said once, and once when one answers again.
     "mx-failing",

@@ -312,8 +312,10 @@ def enable_told(
         if point is not None and point.start is not None and point.seen is not None:
             begin_from(policy, point, now)
         aliases = policy.note_aliases(found.aliases, found.alias_unknown, found.dangling)
+        beside = policy.note_null_beside(found.null_beside)
         policy.last_sync_at = now
         steps = [(mx_event_kind(m), m) for m in said] + [("mx-alias", m) for m in aliases]
+        steps += [("mx-null-mixed", m) for m in beside]
         record_told: list[tuple[str, str]] = []
         if policy.refresh_text(now) and not created:
             # Keep hosting: the text leaves mode none with a new id, which a plain TXT must
@@ -597,7 +599,9 @@ def failing_due(policy: HostedPolicy, now: datetime) -> bool:
 
 # Kinds only recorded on the page while the MX answers differ between lookups: what makes them
 # is the next lookup asking the other name server, not a change the team must hear of.
-QUIET_WHILE_UNSTABLE = frozenset({"mx-back", "mx-leaving", "mx-unusable", "mx-recovered"})
+QUIET_WHILE_UNSTABLE = frozenset(
+    {"mx-back", "mx-leaving", "mx-unusable", "mx-recovered", "mx-null-mixed"}
+)
 
 
 def unusable_label(found: lookups.MxLookup) -> str:
@@ -675,6 +679,9 @@ def follow_mx(
                 )
             )
         policy.mx_unusable = unusable_label(found)
+        # Whatever came before, this answer names no host: a null MX beside the real ones
+        # that comes back with them is told afresh.
+        policy.mx_null_beside = False
     else:
         policy.last_sync_error = ""
         recovered = bool(policy.mx_unusable)
@@ -698,6 +705,8 @@ def follow_mx(
             ("mx-alias", m)
             for m in policy.note_aliases(found.aliases, found.alias_unknown, found.dangling)
         ]
+        # Told, never acted on: senders deliver to the real hosts beside it.
+        steps += [("mx-null-mixed", m) for m in policy.note_null_beside(found.null_beside)]
     after = policy.mx_answer()
     quiet: frozenset[str] = frozenset()
     if after != before:
@@ -761,6 +770,7 @@ SYNC_FIELDS = [
     "mx_failed_since",
     "mx_failing_told",
     "mx_unusable",
+    "mx_null_beside",
     "mx_aliases",
     "mx_alias_dangling",
     "pending_removals",
