@@ -4,6 +4,8 @@
    quotes around one value ('p="KEY"'): it read as DKIM-06 "p= is not valid base64 (a truncated
    or mangled key?)"; the quote is now named (DKIM-03, fail as before) and the fix is the record
    without it. s24j named only a quote that was the record's very last character.
+1b. The same quote after an MTA-STS id ('v=STSv1; id=20260601T0000"'): MTASTS-05 said only "is
+   not only letters and digits"; it names the quote (fail as before).
 2. A record with one quote ("'v=spf1 ...", "'v=DMARC1; ..."): named in the singular ("a quote
    typed with the record", "retype it without the quote"), and an apostrophe shown as "'"
    rather than "'''".
@@ -11,6 +13,10 @@
    that timed out: it gave the first address's error only ("10.1.2.3 is a private, loopback,
    link-local or reserved address; refused", or the timeout without the private address); it now
    says what happened at each. Status unchanged (error).
+5. BIMI-09/BIMI-10 for a redirecting l= or a= URL said "mailbox providers do not follow
+   redirects for BIMI files", which neither checklist §10 nor the BIMI draft says (Mail::BIMI
+   follows them); it says what the draft says. Status unchanged (fail).
+(4, MTASTS-18: the engine matches the checklist's rule, info only; nothing changed.)
 """
 
 from __future__ import annotations
