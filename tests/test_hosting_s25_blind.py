@@ -10,7 +10,8 @@ Beyond round 24 this round also watches:
   `_mta-sts` TXT id we publish changed (`zone`: "new", exactly one UPDATE naming the new id;
   "none"; "withdrawn"); the customer's `_mta-sts` CNAME leads there on the wire;
 * a plain `_mta-sts` TXT the owner keeps by hand (`sts`: "current" is the owner publishing the
-  id the policy has at that moment, before the step runs; a list is the TXT values), through
+  id the policy has at that moment, before the step runs; "old_and_current" adds it beside the
+  record already there; a list is the TXT values), through
   the real `lookups.sts_record`;
 * what the emails say (`email_says`, `email_not_says`, `subject_says`; "{id}" is the policy id
   after the step) and what the hosting page and the domain page say (`page_says`,
@@ -581,6 +582,61 @@ CASES: list[dict[str, Any]] = [
                         "page_not_says": ["Records to remove"]}},
         ],
     },
+    # Second batch, written (and committed) after the first 17 ran and the product was fixed,
+    # before these ran.
+    {
+        "id": "null_mx_beside_flaps_between_name_servers",
+        "zone": True,
+        "why": "The owner adds a null MX beside mx1 by mistake and removes it an hour later, but "
+               "a secondary lags and the answers alternate (with, without). Docs' flap rule "
+               "applies to this as to any MX answer: the change and the first return told as "
+               "they happen, the second return is a flap (mx-flapping, one email with the "
+               "step), then recorded only until one answer holds 12 hours (mx-stable). The "
+               "policy never changes: same id, no zone UPDATE.",
+        "steps": [
+            {"at": "0", "dns": ["mx1.example.org."], "sts": "cname", "do": "enable", "reason": "start",
+             "expect": {"id": "new", "zone": "new"}},
+            {"at": "1h", "dns": [".", "mx1.example.org."], "do": "sync", "reason": "null MX beside: told",
+             "expect": {"id": "same", "zone": "none", "events": ["mx-null-mixed"], "emails": 1}},
+            {"at": "2h", "dns": ["mx1.example.org."], "do": "sync", "reason": "removed: told",
+             "expect": {"id": "same", "zone": "none", "events": ["mx-null-mixed"], "emails": 1}},
+            {"at": "2h+5m", "dns": [".", "mx1.example.org."], "do": "sync",
+             "reason": "lagging secondary: first return, told",
+             "expect": {"id": "same", "zone": "none", "events": ["mx-null-mixed"], "emails": 1}},
+            {"at": "2h+10m", "dns": ["mx1.example.org."], "do": "sync", "reason": "second return: a flap",
+             "expect": {"id": "same", "zone": "none", "events": ["mx-flapping", "mx-null-mixed"],
+                        "emails": 1, "says": ["differ between lookups"]}},
+            {"at": "2h+15m", "dns": [".", "mx1.example.org."], "do": "sync", "reason": "recorded only",
+             "expect": {"id": "same", "zone": "none", "events": ["mx-null-mixed"], "emails": 0}},
+            {"at": "2h+20m", "dns": ["mx1.example.org."], "do": "sync", "reason": "recorded only",
+             "expect": {"id": "same", "zone": "none", "events": ["mx-null-mixed"], "emails": 0}},
+            {"at": "14h+25m", "do": "sync", "reason": "held 12 hours: stable, told",
+             "expect": {"served": served("testing", ["mx1.example.org"]), "id": "same", "zone": "none",
+                        "events": ["mx-stable"], "emails": 1}},
+        ],
+    },
+    {
+        "id": "plain_txt_owner_adds_the_new_record_beside_the_old",
+        "why": "With a plain TXT, the owner told of a new id adds the new record beside the old "
+               "one instead of replacing it: two v=STSv1 records, which senders ignore "
+               "altogether (RFC 8461 §3.1): docs say that is told as that, once, and the "
+               "record to keep given. Removing the old one leaves the current id: nothing more "
+               "to tell.",
+        "steps": [
+            {"at": "0", "dns": ["mx1.example.org."], "do": "enable", "reason": "start", "expect": {"id": "new"}},
+            {"at": "5m", "sts": "current", "do": "sync", "reason": "in place", "expect": {"events": [], "emails": 0}},
+            {"at": "1d", "dns": ["mx1.example.org.", "mx2.example.org."], "do": "sync",
+             "reason": "new MX: new id, record emailed",
+             "expect": {"id": "new", "events": ["mx-added", "record"], "emails": 1}},
+            {"at": "1d+1h", "sts": "old_and_current", "do": "sync",
+             "reason": "two records: senders apply no policy; told once",
+             "expect": {"id": "same", "events": ["record"], "emails": 1,
+                        "email_says": ["2 MTA-STS records", "v=STSv1; id={id};"]}},
+            {"at": "1d+1h+5m", "do": "sync", "reason": "not told again", "expect": {"events": [], "emails": 0}},
+            {"at": "1d+2h", "sts": "current", "do": "sync", "reason": "the old one removed: nothing to tell",
+             "expect": {"id": "same", "events": [], "emails": 0}},
+        ],
+    },
     {
         "id": "id_moves_when_and_only_when_the_text_moves",
         "zone": True,
@@ -764,10 +820,12 @@ class S25Histories(s24.S24Histories):
         if "challenge" in step:
             state["challenge"] = self.challenge_values(step["challenge"])
         if "sts" in step:
-            if step["sts"] == "current":
+            if step["sts"] in ("current", "old_and_current"):
                 policy = self.policy()
                 assert policy is not None, f"{where}: no policy to publish the id of"
-                state["sts"] = [f"v=STSv1; id={policy.policy_id};"]
+                current = f"v=STSv1; id={policy.policy_id};"
+                kept = state.get("sts") if step["sts"] == "old_and_current" else []
+                state["sts"] = [*(kept or []), current]
             else:
                 state["sts"] = step["sts"]
         updates = len(self.zone.updates) if self.zone else 0
