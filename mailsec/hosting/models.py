@@ -299,11 +299,15 @@ class HostedPolicy(models.Model):
         return said
 
     def mx_answer(self) -> str:
-        """The last usable-or-not MX answer, in words: its hosts, or "a null MX"/"NXDOMAIN"."""
+        """The last usable-or-not MX answer, in words: its hosts (and a null MX beside them),
+        or "a null MX"/"NXDOMAIN"."""
         if self.mx_unusable or not self.mx_live:
             return self.mx_unusable or "no MX"
         *rest, last = self.mx_live
-        return f"{', '.join(rest)} and {last}" if rest else last
+        hosts = f"{', '.join(rest)} and {last}" if rest else last
+        # A null MX coming and going beside the same hosts is an answer of its own: name
+        # servers out of sync over it flap as over a host (follow_mx), not email each change.
+        return f"{hosts} beside a null MX" if self.mx_null_beside else hosts
 
     def mx_answer_held(self, now: datetime) -> bool:
         """Has the last answer held MX_STABLE_AFTER (no lookup since gave another)? Rows from
