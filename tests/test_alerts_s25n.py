@@ -240,3 +240,152 @@ class WeeklyInTheReadersZoneTestCase(BaseTestCase):
         # In Honolulu, Monday 07:00 is 17:00 UTC: his Monday to Sunday.
         self.assertIn("last week (Mon 23 Nov to Sun 29 Nov 2026, UTC)", bodies["bob"])
         self.assertIn("110 sessions", bodies["bob"])
+
+
+# --- 3. a domain removed and added again ------------------------------------------------------
+
+
+@override_settings(
+    ALERT_CONFIRM_DELAY=600,
+    ALERT_SCORE_DROP=10,
+    ALERT_DIGEST_HOUR=0,
+    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    SITE_ROOT="https://mailsec.example",
+)
+class RemovedAndAddedAgainTestCase(BaseTestCase):
+    """a.test loses its MTA-STS record; alice and bob are told. Then a.test is removed from
+    the team and added (and verified) again."""
+
+    def setUp(self) -> None:
+        from tests.test_alerts_s9_model import START, World
+
+        self.domain = self.add()
+        self.clock = START
+        self.world = World()
+        self.observe()
+        self.observe(mta="gone")
+        self.assertTrue(self.observe("confirm").confirmed)
+        self.assertEqual(sorted(m.to[0] for m in self.problem_emails()), self.told)
+
+    told = ["alice@example.org", "bob@example.org"]
+
+    def add(self) -> Domain:
+        from django.utils import timezone
+
+        return Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
+
+    def observe(self, kind: str = "scheduled", **changes: object) -> object:
+        from mailsec.alerts.models import AlertState
+        from mailsec.alerts.tasks import send_notification
+        from tests.test_alerts_s9_model import store_run
+
+        for name, value in changes.items():
+            setattr(self.world, name, value)
+        self.clock += timedelta(minutes=11)
+        run = store_run(self.domain, self.world.result(), kind, self.clock)
+        with self.captureOnCommitCallbacks(execute=False):
+            outcome = AlertState.observe(run)
+        for n in Notification.objects.filter(status=Notification.Status.PENDING):
+            send_notification.apply(args=[str(n.code)])
+        return outcome
+
+    def problem_emails(self) -> list[object]:
+        from django.core import mail
+
+        return [m for m in mail.outbox if "fixed" not in m.subject.lower()]
+
+    def fixed_emails(self) -> list[object]:
+        from django.core import mail
+
+        return [m for m in mail.outbox if ": fixed: " in m.subject]
+
+    def remove_and_add_again(self) -> None:
+        from django.core import mail
+
+        self.domain.delete()
+        mail.outbox.clear()
+        self.domain = self.add()
+
+    def test_still_broken_when_added_again_then_fixed(self) -> None:
+        self.remove_and_add_again()
+        self.observe()  # the first run of the domain added again: the problem is still there
+        self.observe()
+        self.assertEqual(self.problem_emails(), [])  # no second problem alert
+        self.observe(mta="pass")
+        self.assertTrue(self.observe("confirm").recovered)
+        self.assertEqual(sorted(m.to[0] for m in self.fixed_emails()), self.told)
+        self.observe()
+        self.observe(mta="gone")  # it breaking again is news again, once
+        self.observe("confirm")
+        self.assertEqual(sorted(m.to[0] for m in self.problem_emails()), self.told)
+
+    def test_fixed_while_it_was_away(self) -> None:
+        self.remove_and_add_again()
+        self.world.mta = "pass"
+        self.observe()  # the first run sees it fixed: told once a re-check agrees
+        self.assertEqual(self.fixed_emails(), [])
+        self.assertTrue(self.observe("confirm").recovered)
+        self.assertEqual(sorted(m.to[0] for m in self.fixed_emails()), self.told)
+        self.observe()
+        self.assertEqual(len(self.fixed_emails()), 2)
+        self.assertEqual(self.problem_emails(), [])
+
+    def test_only_to_whoever_was_told(self) -> None:
+        from mailsec.accounts.models import Membership
+
+        self.domain.delete()
+        Membership.objects.filter(team=self.team, user=self.bob).delete()
+        Membership.objects.create(team=self.team, user=self.charlie)  # never told
+        self.domain = self.add()
+        self.world.mta = "pass"
+        self.observe()
+        self.observe("confirm")
+        self.assertEqual([m.to[0] for m in self.fixed_emails()], ["alice@example.org"])
+
+    def test_not_when_another_team_adds_it(self) -> None:
+        from django.utils import timezone
+
+        self.domain.delete()
+        self.domain = Domain.objects.create(
+            team=self.charlies_team, name="a.test", verified_at=timezone.now()
+        )
+        self.world.mta = "pass"
+        self.observe()
+        self.observe("confirm")
+        self.assertEqual(self.fixed_emails(), [])
+
+    def test_removed_twice(self) -> None:
+        self.remove_and_add_again()
+        self.observe()
+        self.remove_and_add_again()
+        self.world.mta = "pass"
+        self.observe()
+        self.observe("confirm")
+        self.assertEqual(sorted(m.to[0] for m in self.fixed_emails()), self.told)
+        self.assertEqual(self.problem_emails(), [])
+
+    def test_a_teams_address_that_was_told(self) -> None:
+        from django.core import mail
+
+        from mailsec.alerts.models import TeamAlertAddress
+
+        address = TeamAlertAddress.objects.create(
+            team=self.team, email="tickets@msp.example", confirmed_at=self.clock
+        )
+        self.observe(mta="pass")
+        self.observe("confirm")
+        self.observe(mta="gone")
+        self.observe("confirm")  # told to the address too
+        self.remove_and_add_again()
+        self.world.mta = "pass"
+        self.observe()
+        self.observe("confirm")
+        fixed = sorted(m.to[0] for m in self.fixed_emails())
+        self.assertEqual(fixed, sorted([*self.told, address.email]))
+        self.assertEqual(len(mail.outbox), 3)
+
+    def test_deleting_the_team_keeps_nothing(self) -> None:
+        from mailsec.alerts.models import RemovedProblem
+
+        self.team.delete()
+        self.assertFalse(RemovedProblem.objects.exists())

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models.functions import Coalesce
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -549,6 +549,11 @@ class Change(models.Model):
     recovery_seen_at = models.DateTimeField(null=True, blank=True)
     dismissed_at = models.DateTimeField(null=True, blank=True)
     reprobe_requested_at = models.DateTimeField(null=True, blank=True)
+    # A problem the domain had when its team removed it, carried over to the domain added
+    # again (AlertState._carry_over): whoever was told of it then was told of this one.
+    carried_from = models.ForeignKey(
+        "RemovedProblem", models.SET_NULL, null=True, blank=True, related_name="carried"
+    )
 
     class Meta:
         constraints = [
@@ -670,6 +675,120 @@ def _certificate_lines(ev: dict[str, Any]) -> list[str]:
     return lines
 
 
+# A problem of a removed domain that its team never adds again is forgotten after this long.
+KEEP_REMOVED_PROBLEMS = timedelta(days=400)
+
+
+class RemovedProblem(models.Model):
+    """A problem a domain still had when its team removed it, that someone was told of (an
+    alert, a digest). Removing a domain deletes its changes and their emails; kept here with
+    the team and the name, it is carried over to the domain when the team adds it again
+    (AlertState._carry_over, at its first run), so its fix is told, once, to whoever was told
+    of the problem, and the problem still there is not told again (s25n). Nothing else of
+    the removed domain is kept."""
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="+")
+    name = models.CharField(max_length=253)  # the domain's A-label
+    kind = models.CharField(max_length=20)
+    key = models.CharField(max_length=400)
+    subject = models.CharField(max_length=300, blank=True)
+    mechanism = models.CharField(max_length=20, blank=True)
+    check_id = models.CharField(max_length=20, blank=True)
+    before = models.CharField(max_length=100, blank=True)
+    after = models.CharField(max_length=100, blank=True)
+    summary = models.TextField(blank=True)
+    fix = models.TextField(blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The rubric of the removed domain's last confirmed state: a finding the checks of a later
+    # release no longer make is no fix (as AlertState._observe reads a new score version).
+    score_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    removed_at = models.DateTimeField(default=timezone.now)
+    told_users = models.ManyToManyField(User, blank=True, related_name="+")
+    told_addresses = models.ManyToManyField(TeamAlertAddress, blank=True, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "name"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} (removed): {self.kind} {self.subject}"
+
+    @classmethod
+    def keep(cls, domain: Domain) -> list[RemovedProblem]:
+        """Before `domain` is deleted: its open problems that someone was told of."""
+        now = timezone.now()
+        cls.objects.filter(removed_at__lt=now - KEEP_REMOVED_PROBLEMS, carried=None).delete()
+        open_changes = list(domain.changes.filter(state=Change.State.CONFIRMED))
+        if not open_changes:
+            return []
+        users: dict[int, set[int]] = {}
+        addresses: dict[int, set[int]] = {}
+        for change_id, user_id, address_id in Notification.telling(open_changes).values_list(
+            "change_id", "notification__user_id", "notification__team_address_id"
+        ):
+            if user_id is not None:
+                users.setdefault(change_id, set()).add(user_id)
+            if address_id is not None:
+                addresses.setdefault(change_id, set()).add(address_id)
+        for change in open_changes:  # told before an earlier removal
+            if change.carried_from is not None:
+                users.setdefault(change.pk, set()).update(
+                    change.carried_from.told_users.values_list("pk", flat=True)
+                )
+                addresses.setdefault(change.pk, set()).update(
+                    change.carried_from.told_addresses.values_list("pk", flat=True)
+                )
+        baseline = (
+            AlertState.objects.filter(domain=domain).values_list("baseline", flat=True).first()
+        )
+        version = (baseline or {}).get("score_version")
+        kept = []
+        for change in open_changes:
+            if not users.get(change.pk) and not addresses.get(change.pk):
+                continue  # told to nobody: nobody waits for its fix
+            problem = cls.objects.create(
+                team_id=domain.team_id,
+                name=domain.name,
+                removed_at=now,
+                score_version=version if isinstance(version, int) else None,
+                **{
+                    f: getattr(change, f)
+                    for f in (
+                        "kind",
+                        "key",
+                        "subject",
+                        "mechanism",
+                        "check_id",
+                        "before",
+                        "after",
+                        "summary",
+                        "fix",
+                        "evidence",
+                        "created",
+                        "confirmed_at",
+                    )
+                },
+            )
+            problem.told_users.set(users.get(change.pk, set()))
+            problem.told_addresses.set(addresses.get(change.pk, set()))
+            kept.append(problem)
+        # What earlier removals kept of these problems is in the new rows now.
+        cls.objects.filter(carried__domain=domain).delete()
+        return kept
+
+
+@receiver(pre_delete, sender=Domain, dispatch_uid="alerts.keep_removed_problems")
+def _domain_removed(sender: type[Domain], instance: Domain, **kw: Any) -> None:
+    # Only a domain removed as such (the page's Remove, the admin, a queryset of domains): not
+    # one going with its team, whose problems nobody can add again.
+    origin = kw.get("origin")
+    if isinstance(origin, Domain) or (
+        isinstance(origin, models.QuerySet) and origin.model is Domain
+    ):
+        RemovedProblem.keep(instance)
+
+
 @dataclass
 class Outcome:
     confirmed: list[Change] = field(default_factory=list)
@@ -724,6 +843,7 @@ class AlertState(models.Model):
             # The first run is the reference; nothing to compare it with.
             self._move_baseline(run, current, outcome)
             self.save()
+            self._carry_over(run, current)
             return
         baseline = rules.Snapshot.from_dict(self.baseline)
         # A release changed the checks (the score version moves with them, docs/scoring.md):
@@ -857,6 +977,65 @@ class AlertState(models.Model):
             Notification.queue(domain, outcome.confirmed, Notification.Kind.ALERT)
         if outcome.recovered:
             Notification.queue(domain, outcome.recovered, Notification.Kind.RECOVERY)
+
+    def _carry_over(self, run: CheckRun, current: rules.Snapshot) -> list[Change]:
+        """The first run of a domain its team removed and added again: the problems it had
+        then that someone was told of (RemovedProblem) become its open changes again, so a
+        fix is told to them once, and the problem still there is no news (this run, the
+        reference, holds it). One still there, or that this run could not check, is open as
+        it was; one this run sees fixed is followed as any fix (a re-check must agree before
+        the "fixed" email); one that no longer applies (null MX) is gone without a word, as
+        is one the checks of a later release no longer report."""
+        domain = self.domain
+        drop = settings.ALERT_SCORE_DROP
+        open_keys = set(domain.changes.filter(state__in=Change.OPEN).values_list("key", flat=True))
+        carried: list[Change] = []
+        for problem in RemovedProblem.objects.filter(
+            team_id=domain.team_id, name=domain.name, carried=None
+        ).order_by("removed_at", "pk"):
+            if problem.key in open_keys:
+                continue  # raised anew meanwhile (a TLS report): that one is told
+            verdict, _ = rules.evaluate(
+                problem.kind, problem.key, problem.before, current, drop, problem.evidence
+            )
+            if verdict == rules.Verdict.MOOT:
+                continue
+            fixed = verdict == rules.Verdict.CLEAR
+            new_checks = problem.score_version not in (None, current.score_version)
+            if fixed and new_checks and not rules.seen_fixed(problem.kind, problem.key, current):
+                continue
+            open_keys.add(problem.key)
+            carried.append(
+                Change.objects.create(
+                    domain=domain,
+                    carried_from=problem,
+                    state=Change.State.CONFIRMED,
+                    recovery_seen_at=run.created if fixed else None,
+                    **{
+                        f: getattr(problem, f)
+                        for f in (
+                            "kind",
+                            "key",
+                            "subject",
+                            "mechanism",
+                            "check_id",
+                            "before",
+                            "after",
+                            "summary",
+                            "fix",
+                            "evidence",
+                            "created",
+                            "confirmed_at",
+                        )
+                    },
+                )
+            )
+        recheck = [c for c in carried if c.recovery_seen_at is not None]
+        if recheck:
+            from mailsec.alerts.tasks import schedule_confirmation
+
+            transaction.on_commit(lambda: schedule_confirmation(recheck[0]))
+        return carried
 
     @staticmethod
     def _follow_fix(change: Change, verdict: str, run: CheckRun, now: datetime) -> bool:
@@ -1101,11 +1280,43 @@ class Notification(models.Model):
         An email skipped because it was no longer wanted told nothing, nor did one given up
         before the mail server had it (make_digest reads such a digest so too); one given up
         because it may have been sent (release_stuck) counts."""
-        through = cls.changes.through
+        changes = list(changes)
         rows = (
-            through.objects.filter(
+            cls.telling(changes)
+            .filter(**addressed_to(user, "notification__"))
+            .values_list(
+                "change_id",
+                "notification__kind",
+                "notification__covers_until",
+                "change__recovered_at",
+            )
+        )
+        # A problem carried over from before its domain was removed (RemovedProblem): told
+        # to whoever its alerts and digests then told.
+        carried = [c.pk for c in changes if c.carried_from_id is not None]
+        told_then = "told_addresses" if isinstance(user, TeamAlertAddress) else "told_users"
+        return {
+            change_id
+            for change_id, kind, covers_until, recovered_at in rows
+            if kind == cls.Kind.ALERT
+            or recovered_at is None
+            or (covers_until is not None and covers_until < recovered_at)
+        } | set(
+            Change.objects.filter(
+                pk__in=carried, **{f"carried_from__{told_then}": user}
+            ).values_list("pk", flat=True)
+            if carried
+            else []
+        )
+
+    @classmethod
+    def telling(cls, changes: Iterable[Change]) -> models.QuerySet[Any]:
+        """The links of emails to `changes` that told them as problems (told() reads them per
+        reader): alerts and digests, not skipped, nor given up before the mail server had
+        them."""
+        return (
+            cls.changes.through.objects.filter(
                 change_id__in=[c.pk for c in changes],
-                **addressed_to(user, "notification__"),
                 notification__kind__in=[cls.Kind.ALERT, cls.Kind.DIGEST],
             )
             .exclude(notification__status=cls.Status.SKIPPED)
@@ -1114,26 +1325,17 @@ class Notification(models.Model):
                 notification__next_attempt_at__isnull=True,
                 notification__handed_over_at__isnull=True,
             )
-            .values_list(
-                "change_id",
-                "notification__kind",
-                "notification__covers_until",
-                "change__recovered_at",
-            )
         )
-        return {
-            change_id
-            for change_id, kind, covers_until, recovered_at in rows
-            if kind == cls.Kind.ALERT
-            or recovered_at is None
-            or (covers_until is not None and covers_until < recovered_at)
-        }
 
     @classmethod
     def told_anyone(cls, change: Change) -> bool:
         """Whether anyone (a person, a team's extra address) was told of `change` as a problem:
         an alert or a digest naming it that was not skipped, nor given up before the mail
-        server had it (what told() counts, for any recipient)."""
+        server had it (what told() counts, for any recipient), or told before its domain was
+        removed and added again (RemovedProblem)."""
+        problem = change.carried_from
+        if problem is not None and (problem.told_users.exists() or problem.told_addresses.exists()):
+            return True
         return (
             cls.objects.filter(changes=change, kind__in=[cls.Kind.ALERT, cls.Kind.DIGEST])
             .exclude(status=cls.Status.SKIPPED)
