@@ -162,6 +162,10 @@ def _unquoted(text: str) -> str:
     return text
 
 
+# What separates the names of a list pasted from a spreadsheet, a message or a ticket.
+_LIST_SEPARATORS = re.compile(r"[\s,;]+")
+
+
 def to_ascii_domain(
     text: str, *, extra_public_suffixes: tuple[str, ...] = (), allow_special_use: bool = True
 ) -> str:
@@ -171,7 +175,57 @@ def to_ascii_domain(
     With allow_special_use off, names under .local, .test, .onion and the other special-use
     names are refused too, unless they sit under one of the extra public suffixes (the lab
     declares "test" for its own names).
+
+    A pasted list of domains ("example.com, example.org", one a line) is refused as a list,
+    naming one of its domains to enter: "it contains a space" said nothing of what to do.
     """
+    try:
+        return _to_ascii_domain(text, extra_public_suffixes, allow_special_use)
+    except DomainNameError as refused:
+        names = _pasted_list(text, extra_public_suffixes, allow_special_use)
+        if not names:
+            raise refused from None
+    raise DomainNameError(
+        f"{quoted(text.strip())} holds {len(names)} domain names; enter one domain at a time, "
+        f"such as {_u_labels(names[0])}."
+    )
+
+
+def _pasted_list(
+    text: str, extra_public_suffixes: tuple[str, ...], allow_special_use: bool
+) -> list[str]:
+    """The names of `text` read as a list of two or more domains, or [] when it is not one
+    ("exa mple.com", "Alice Smith"): then the reason the input as a whole was refused stands.
+    Asked only once the whole was refused, so no input accepted as one name is read as a list.
+    """
+    if len(text) > MAX_INPUT_CHARS:  # refused unread, and said so
+        return []
+    parts = [part for part in _LIST_SEPARATORS.split(_unquoted(text)) if part]
+    if len(parts) < 2:
+        return []
+    names = []
+    for part in parts:
+        try:
+            names.append(_to_ascii_domain(part, extra_public_suffixes, allow_special_use))
+        except DomainNameError:
+            return []
+    return names
+
+
+def _u_labels(name: str) -> str:
+    """The A-label `name` as people write it (bücher.de), for a message to name."""
+    try:
+        return ".".join(
+            _to_u_label(label) if label.startswith("xn--") else label for label in name.split(".")
+        )
+    except UnicodeError:  # pragma: no cover - an accepted name's labels decode
+        return name
+
+
+def _to_ascii_domain(
+    text: str, extra_public_suffixes: tuple[str, ...], allow_special_use: bool
+) -> str:
+    """to_ascii_domain of one name."""
     if len(text) > MAX_INPUT_CHARS:
         raise DomainNameError(
             f"{quoted(text.strip(), 40)} is not a domain name: it is {len(text):,} characters "

@@ -36,6 +36,7 @@ from django.test import Client
 
 from checks import engine
 from checks.config import CheckConfig
+from checks.domainname import DomainNameError, to_ascii_domain
 from mailsec.freecheck import ratelimit
 from mailsec.freecheck.models import FreeCheck
 from mailsec.freecheck.tasks import run_free_check
@@ -175,8 +176,15 @@ def under(name: str, domain: str) -> bool:
     return name == domain or name.endswith("." + domain)
 
 
-def org_of(name: str) -> str:
-    return ".".join(name.split(".")[-2:])
+def asked_about(asked: str, checked: str) -> bool:
+    """Whether a question the engine asked is about the checked name: a name under its
+    organizational domain, or one of its parents (DNSSEC's chain up to the root, DMARC's
+    tree walk, _dmarc.com), never a name taken from elsewhere in the input."""
+    org = ".".join(checked.split(".")[-2:])
+    bare = asked.rstrip(".").lower()
+    while bare.startswith("_"):
+        bare = bare.partition(".")[2]
+    return under(bare, org) or bare == "" or under(checked, bare)
 
 
 @pytest.mark.parametrize("key", list(CASES))
@@ -213,7 +221,7 @@ def test_what_a_stranger_types(harness: Harness, key: str) -> None:
     assert run.status == FreeCheck.State.DONE, run.error
     asked = {name for name, _ in harness.stub.questions}
     assert f"{expected.checks}." in asked, asked
-    assert all(under(name, org_of(expected.checks)) for name in asked), asked
+    assert all(asked_about(name, expected.checks) for name in asked), sorted(asked)
     # The guard held: the stub's private address was never connected to.
     assert harness.listener.connections == 0
     page = page_text(harness.client.get(run.get_absolute_url()))
@@ -241,3 +249,48 @@ def test_an_idn_and_its_punycode_share_one_result(harness: Harness) -> None:
         assert again["Location"] == f"{run.get_absolute_url()}?reused=1", typed
     assert FreeCheck.objects.count() == 1
     assert len(harness.stub.questions) == asked
+
+
+# --- Found by this round (B26, B27): a pasted list said only "it contains a space" ---------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "example.com,example.org",
+        "example.com; example.org",
+        "example.com\nexample.org\n",
+        '"example.com, example.org"',
+    ],
+)
+def test_a_pasted_list_is_refused_as_a_list(typed: str) -> None:
+    with pytest.raises(DomainNameError) as refused:
+        to_ascii_domain(typed)
+    assert "holds 2 domain names; enter one domain at a time, such as example.com." in str(
+        refused.value
+    )
+
+
+def test_a_listed_idn_is_named_as_people_write_it() -> None:
+    with pytest.raises(DomainNameError, match=r"such as bücher\.de\.$"):
+        to_ascii_domain("xn--bcher-kva.de\texample.com")
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        # Not lists of domains: the reason the whole was refused stands.
+        ("exa mple.com", "it contains a space or a line break"),
+        ("example.com and example.org", "it contains a space or a line break"),
+        ("example.com, foo.local", "it contains a space or a line break"),
+        ("example.com,", "may hold only letters, digits, hyphens and dots"),
+    ],
+)
+def test_what_is_no_list_keeps_its_reason(typed: str, reason: str) -> None:
+    with pytest.raises(DomainNameError, match=re.escape(reason)):
+        to_ascii_domain(typed, allow_special_use=False)
+
+
+def test_what_was_one_name_stays_one_name() -> None:
+    # Read as a whole first: blanks inside an address with its display name are no list.
+    assert to_ascii_domain("Alice Smith <alice@example.com>") == "example.com"
