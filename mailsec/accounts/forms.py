@@ -357,3 +357,31 @@ class TimeZoneForm(forms.Form):
         field = self.fields["time_zone"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(name, name.replace("_", " ")) for name in time_zone_names()]
+
+
+class DeleteTeamForm(forms.Form):
+    """The team's name, typed to confirm deleting it: a slip of the mouse on the wrong team's
+    page deletes nothing. Compared as the rename form stores names (stripped), and without
+    regard to case: the point is that the person read which team it is, not their typing."""
+
+    name = forms.CharField(
+        label="Type the team's name to confirm",
+        max_length=Team._meta.get_field("name").max_length,
+        strip=True,
+        error_messages={"required": "Type the team's name to confirm."},
+    )
+
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.team = team
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"]
+        if unicodedata.normalize("NFC", name).casefold() != (
+            unicodedata.normalize("NFC", self.team.name.strip()).casefold()
+        ):
+            raise forms.ValidationError(
+                "That is not the team's name: type %(name)s exactly as shown to delete it.",
+                params={"name": self.team.name},
+            )
+        return name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 import zoneinfo
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any
@@ -42,6 +43,26 @@ class TooManyTeams(Exception):
 class DeactivatedAccount(Exception):
     """Team.hand_over to someone whose account is deactivated: they could not sign in to use
     the team, and nobody could then invite or remove anyone."""
+
+
+class KeepsOneTeam(Exception):
+    """Team.delete_by of the only team its owner is in: a person always keeps a team (the
+    pages show their current team's domains), so they create another first."""
+
+
+@dataclass
+class TeamDeletion:
+    """What deleting a team takes with it (Team.deletion_summary)."""
+
+    domains: int
+    verified: int
+    # Each hosted policy that is served as mode none for a while after its domain goes, in
+    # the words of the domain's own Remove (HostedPolicy.deletion_notice).
+    hosting_notices: list[str]
+    hosted: int
+    report_addresses: int
+    # The members and viewers who lose access, and are emailed.
+    others: list[Membership] = field(default_factory=list)
 
 
 class Team(models.Model):
@@ -140,6 +161,47 @@ class Team(models.Model):
             new.save(update_fields=["role"])
             to.role = new.role
         return was
+
+    def deletion_summary(self) -> TeamDeletion:
+        """What deleting the team takes with it, for the page that asks to confirm it."""
+        from mailsec.hosting.models import HostedPolicy
+        from reports.models import ReportAddress
+
+        policies = HostedPolicy.objects.filter(domain__team=self).select_related("domain")
+        return TeamDeletion(
+            domains=self.domains.count(),
+            verified=self.domains.filter(verified_at__isnull=False).count(),
+            # Only hosting that outlives its domain needs a word: the rest goes with it.
+            hosting_notices=sorted(n for p in policies if (n := p.deletion_notice)),
+            hosted=policies.count(),
+            report_addresses=ReportAddress.objects.filter(domain__team=self).count(),
+            others=list(
+                self.memberships.exclude(role=Membership.Role.OWNER)
+                .select_related("user")
+                .order_by("created")
+            ),
+        )
+
+    def delete_by(self, owner: User) -> list[str] | None:
+        """Delete the team, as `owner`: its domains as if each were removed (a hosted policy
+        senders may have cached is served as mode none until it may end, through
+        mailsec.hosting.signals; the rest goes with them), its memberships, invitations, API
+        keys and alert settings. The addresses of its other people to tell, or None when
+        nothing was done: `owner` does not own it (any more: a hand-over in another tab), or
+        it is the only team they are in (KeepsOneTeam).
+
+        The team's memberships are locked first, in the order Team.hand_over locks them: a
+        hand-over at the same moment runs before or after, never half of each."""
+        with transaction.atomic():
+            rows = list(self.memberships.select_for_update().select_related("user").order_by("pk"))
+            mine = next((m for m in rows if m.user_id == owner.pk), None)
+            if mine is None or mine.role != Membership.Role.OWNER:
+                return None
+            if not Membership.objects.filter(user=owner).exclude(team=self).exists():
+                raise KeepsOneTeam(self.pk)
+            told = [m.user.email for m in rows if m.user_id != owner.pk and m.user.email]
+            self.delete()
+        return told
 
     def invite(self, email: str, invited_by: User, role: str = "member") -> Invite:
         """The invite to send to `email`. Sent again while the first one is still open (a

@@ -18,5 +18,6 @@ urlpatterns = [
     path("team/members/<uuid:code>/role/", views.set_member_role, name="member_role"),
     path("team/members/<uuid:code>/owner/", views.hand_over, name="hand_over"),
     path("team/<uuid:code>/switch/", views.switch_team, name="switch_team"),
+    path("team/<uuid:code>/delete/", views.delete_team, name="team_delete"),
     path("invite/<str:token>/", views.accept_invite, name="invite"),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -31,6 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mailsec.accounts.forms import (
     SIGN_IN_STATE_KEY,
+    DeleteTeamForm,
     InviteForm,
     RoleForm,
     TeamNameForm,
@@ -40,6 +42,7 @@ from mailsec.accounts.models import (
     MAX_OWNED_TEAMS,
     DeactivatedAccount,
     Invite,
+    KeepsOneTeam,
     Membership,
     Profile,
     Team,
@@ -54,6 +57,8 @@ from mailsec.freecheck import ratelimit
 from mailsec.mail import send_templated
 from mailsec.middleware import remember_time_zone
 from mailsec.views import forget_team_count
+
+log = logging.getLogger(__name__)
 
 # Invitation mails a person may send in an hour.
 INVITE_LIMIT = 30
@@ -410,6 +415,76 @@ def hand_over(request: HttpRequest, code: UUID) -> HttpResponse:
         f"{membership.user.email} is now the owner of {team.name}. You are a member.",
     )
     return redirect("accounts:team")
+
+
+# Said instead of the delete form to an owner whose only team it is.
+ONLY_TEAM = (
+    "This is the only team you are in, and everyone keeps at least one: create another team "
+    "first (New team), or remove this team's domains instead."
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_team(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The owner deletes a team, after reading what goes with it and typing its name. The
+    team is named in the URL, not taken as the current one: a switch of team in another tab
+    cannot make the form delete another team than the page showed. Teammates who are not
+    owners get 404, as for the owner's other actions; outsiders too."""
+    team = get_team_or_404(request, code)
+    if not team.is_owner(request.user):
+        raise Http404
+    form = DeleteTeamForm(request.POST if request.method == "POST" else None, team=team)
+    only_team = not request.user.memberships.exclude(team=team).exists()
+    if request.method == "POST" and not only_team and form.is_valid():
+        try:
+            told = team.delete_by(request.user)  # type: ignore[arg-type]
+        except KeepsOneTeam:  # left their other teams meanwhile
+            told, only_team = None, True
+        if told is not None:
+            name, by = team.name, request.user.email
+            transaction.on_commit(partial(tell_team_deleted, name, by, told))
+            # Their earliest other team becomes the current one (the pages show one).
+            other = request.user.memberships.select_related("team").order_by("created").first()
+            if other is not None:
+                switch_to(request, other.team)
+            forget_team_count(request)
+            said = f"You deleted {name}."
+            if told:
+                who = "person was" if len(told) == 1 else "people were"
+                said += f" {len(told)} other {who} emailed that they no longer have access."
+            messages.success(request, said)
+            return redirect("domains:index")
+        if not only_team:
+            # A hand-over in another tab (or a double click): not theirs to delete any more.
+            messages.error(request, "The team changed meanwhile: nothing was deleted. Look again.")
+            return redirect("accounts:team")
+    ctx = {
+        "page": "team",
+        "team": team,
+        "form": form,
+        "only_team": only_team,
+        "only_team_words": ONLY_TEAM,
+        "gone": team.deletion_summary(),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/delete_team.html", ctx, status=status)
+
+
+def tell_team_deleted(name: str, by: str, addresses: list[str]) -> None:
+    """Email each member and viewer of the team `name` that its owner `by` deleted it: they
+    lose access without having done anything, and would otherwise find out from a page that
+    shows another team. One email each (no one sees who else was in it)."""
+    ctx = {
+        "team_name": name,
+        "by": by,
+        "account_url": settings.SITE_ROOT + reverse("accounts:account"),
+    }
+    for address in addresses:
+        try:
+            send_templated("emails/team-deleted", ctx, [address])
+        except Exception:  # after the commit: a mail outage must not make the deletion a 500
+            log.exception("could not tell %s that %s was deleted", address, name)
 
 
 @login_required
