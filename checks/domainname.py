@@ -243,6 +243,11 @@ def _to_ascii_domain(
     scheme = _SCHEME_AUTHORITY_RE.match(name)
     if scheme:
         name = name[scheme.end() :]
+    elif name.startswith("//"):
+        # A URL without its scheme (RFC 3986 §4.2, "//example.com/path", as a page's source
+        # writes links): the host follows. Split at the first "/" below, it left nothing, and
+        # the person who typed a domain was told to enter one.
+        name = name[2:]
     for prefix in _OPAQUE_SCHEMES:
         if name.startswith(prefix):
             name = name[len(prefix) :]

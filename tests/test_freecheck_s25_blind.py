@@ -302,3 +302,16 @@ def test_what_is_no_list_keeps_its_reason(typed: str, reason: str) -> None:
 def test_what_was_one_name_stays_one_name() -> None:
     # Read as a whole first: blanks inside an address with its display name are no list.
     assert to_ascii_domain("Alice Smith <alice@example.com>") == "example.com"
+
+
+# --- Found after the round (not blind): a URL without its scheme ---------------------------
+
+
+def test_a_url_without_its_scheme_gives_its_host() -> None:
+    """'//example.com/path' (a link as a page's source writes it) said "Enter a domain name",
+    as if nothing had been typed."""
+    assert to_ascii_domain("//Example.com/contact?x=1") == "example.com"
+    with pytest.raises(DomainNameError, match="is an IP address"):
+        to_ascii_domain("//[2001:db8::1]:8443/")
+    with pytest.raises(DomainNameError, match="Enter a domain name"):
+        to_ascii_domain("//")
