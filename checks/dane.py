@@ -718,7 +718,7 @@ def _host_findings(
             )
         return False
     if not state.present:
-        summary, fix = _addressless_words(ctx, host, state)
+        summary, fix = _addressless_words(ctx, host, state, implicit=mxset.implicit)
         if not summary and state.answer is not None and state.answer.cnames:
             # The TLSA name is an alias whose target holds no TLSA records (a provider that
             # stopped publishing them): a TLSA record cannot sit beside the CNAME (RFC 1034
@@ -957,15 +957,25 @@ def _bogus_reason(answer: DnsAnswer | None) -> str:
     return ""
 
 
-def _addressless_words(ctx: CheckContext, host: Any, state: TlsaState) -> tuple[str, str]:
+def _addressless_words(
+    ctx: CheckContext, host: Any, state: TlsaState, *, implicit: bool = False
+) -> tuple[str, str]:
     """DANE-01's added sentence and fix for an MX host without an address (MX-06), or ('', '')
     for any other. No sender connects to such a host, so TLSA records for it protect nothing;
     for a target written without its final dot (mx1.example.com.example.com) they would sit
-    under a name MX-06 says to correct, not to build on."""
+    under a name MX-06 says to correct, not to build on. With no MX record at all (`implicit`:
+    the host is the domain itself) MX-01 says so, not MX-06, which is not reported then."""
     from checks import mx
 
     if host.addresses or host.lookup_failed or host.bogus:
         return "", ""
+    if implicit:
+        return (
+            f" {host.name} has no MX record and no address either, so no sender connects to "
+            "it (see MX-01).",
+            f"Publish an MX record for {host.name} first (see MX-01): TLSA records matter only "
+            "for an MX host senders can connect to.",
+        )
     meant = mx.doubled_suffix_target(host.name, ctx.domain, ctx.config.extra_public_suffixes)
     if meant:
         return (

@@ -2224,7 +2224,9 @@ async def _tags(
             out.add(
                 "DMARC-14",
                 Status.INFO,
-                "fo= has no effect without a ruf= address for failure reports.",
+                # The value as written, as DMARC-08 and DMARC-11 name theirs.
+                f"fo={parsed.tags['fo']} has no effect without a ruf= address for failure "
+                "reports; it can be deleted.",
                 subject=subject,
             )
     if "ruf" in parsed.tags:
@@ -2850,6 +2852,20 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         return
     # Up to 30 selectors are tried (dkim.selectors_for): a few named, all in the evidence.
     tried = dkim.few(keys.selectors)
+    if await publishes_null_mx(ctx, ctx.domain):
+        # A null MX says the domain takes no mail, and such a domain SHOULD NOT send any
+        # (RFC 7505 §4.2): that none of its mail can pass DMARC is what it wants, not a fault.
+        # Advising SPF for "the servers that send its mail" would contradict SPF-18's -all.
+        out.add(
+            "DMARC-18",
+            Status.INFO,
+            f"{ctx.domain} has no SPF record and no DKIM key was found ({len(keys.selectors)} "
+            f"selectors tried: {tried}), so no mail from it can pass DMARC: as it should be for "
+            "a domain that publishes a null MX and sends no mail.",
+            subject=ctx.domain,
+            evidence={"dkim_selectors_tried": keys.selectors},
+        )
+        return
     out.add(
         "DMARC-18",
         Status.WARN,

@@ -1714,8 +1714,10 @@ def repaired_version(text: str) -> str:
     text = _PASTED_END_RE.sub("", _PASTED_RE.sub("", text))
     match = _VERSION_RE.match(text)
     rest = text[match.end() :] if match else text
-    terms = _GLUE_RE.sub("", rest).split()
-    return " ".join(["v=spf1", *terms])
+    # A ';' or ',' ending a term is a separator written as DMARC's ("v=spf1; mx; -all"): no
+    # term of RFC 7208 §12 can end in one (a domain-end is a label or a macro), so it goes.
+    terms = [t.rstrip(";,") for t in _GLUE_RE.sub("", rest).split()]
+    return " ".join(["v=spf1", *(t for t in terms if t)])
 
 
 def _quotes_note(text: str) -> str:
@@ -1727,6 +1729,18 @@ def _quotes_note(text: str) -> str:
     return (
         f". It is {around.describe()}: {around.whose}, so its first character is a quote; "
         f"retype it without {around.them}: '{repaired_version(text)}'"
+    )
+
+
+def _separator_note(text: str) -> str:
+    """For a near miss whose terms end in ';' ("v=spf1; mx; include:...; -all", written as a
+    DMARC record is): that SPF separates terms with spaces only, which repaired_version does."""
+    terms = text.split()
+    if sum(1 for term in terms if term.endswith(";")) < 2:
+        return ""
+    return (
+        ". Its terms are separated by ';' as in a DMARC record, but SPF separates them with "
+        "spaces only (RFC 7208 §4.6.1)"
     )
 
 
@@ -1822,7 +1836,8 @@ def _no_record(
             "'v=spf1 ', so receivers ignore it: "
             + selection.near_misses[0]
             + _quotes_note(selection.near_misses[0])
-            + (f".{repair[1]}" if repair[1] else ""),
+            + (separators := _separator_note(selection.near_misses[0]))
+            + (f".{repair[1]}" if repair[1] else "." if separators else ""),
             subject=domain,
             evidence={"dns": answer.evidence()},
             fix=repair[0],
