@@ -389,3 +389,150 @@ class RemovedAndAddedAgainTestCase(BaseTestCase):
 
         self.team.delete()
         self.assertFalse(RemovedProblem.objects.exists())
+
+
+# --- 4. one address, two teams: one digest -----------------------------------------------------
+
+
+@override_settings(
+    ALERT_DIGEST_HOUR=7,
+    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    SITE_ROOT="https://mailsec.example",
+)
+class OneMailboxTwoTeamsTestCase(BaseTestCase):
+    """alice's team "Acme" and charlie's team "Beta" each added tickets@msp.example for a daily
+    digest; each has a domain with a problem confirmed before 07:00 UTC."""
+
+    TICKETS = "tickets@msp.example"
+
+    def setUp(self) -> None:
+        from mailsec.alerts.models import TeamAlertAddress
+
+        self.team.name, self.charlies_team.name = "Acme", "Beta"
+        self.team.save()
+        self.charlies_team.save()
+        self.rows = {}
+        self.domains = {}
+        for team, name in ((self.team, "a.test"), (self.charlies_team, "b.test")):
+            domain = Domain.objects.create(team=team, name=name, verified_at=utc(2026, 1, 1))
+            self.domains[name] = domain
+            self.rows[team.name] = TeamAlertAddress.objects.create(
+                team=team, email=self.TICKETS, mode=DIGEST, confirmed_at=utc(2026, 1, 1)
+            )
+            for user in team.memberships.values_list("user", flat=True):
+                AlertSetting.set_mode(User.objects.get(pk=user), domain, OFF)
+        self.problem(self.domains["a.test"], "a.test lost its MTA-STS record.")
+        self.problem(self.domains["b.test"], "b.test lost its TLS-RPT record.")
+
+    def problem(self, domain: Domain, summary: str, moment: datetime | None = None) -> Change:
+        moment = moment or utc(2026, 12, 1, 6)
+        return Change.objects.create(
+            domain=domain,
+            kind="score",
+            key=f"score:{summary}",
+            summary=summary,
+            state=Change.State.CONFIRMED,
+            created=moment - timedelta(minutes=15),
+            confirmed_at=moment,
+        )
+
+    def run_digests(self, moment: datetime) -> list[object]:
+        from django.core import mail
+
+        from mailsec.alerts.tasks import send_notification
+
+        mail.outbox.clear()
+        with at(moment), self.captureOnCommitCallbacks(execute=True):
+            send_digests.apply().get()
+        for n in Notification.objects.filter(status="pending"):
+            send_notification.apply(args=[str(n.code)])
+        return [m for m in mail.outbox if m.to == [self.TICKETS]]
+
+    def test_one_digest_a_day_by_team(self) -> None:
+        sent = self.run_digests(utc(2026, 12, 1, 7, 17))
+        self.assertEqual(len(sent), 1)
+        body = str(sent[0].body)
+        # Sectioned by team, each with its own domains and who added the address.
+        self.assertIn("changed on the domains of Acme and Beta, team by team,", body)
+        acme, beta = body.index("== Acme =="), body.index("== Beta ==")
+        self.assertLess(acme, body.index("a.test lost its MTA-STS record."))
+        self.assertLess(body.index("a.test lost its MTA-STS record."), beta)
+        self.assertLess(beta, body.index("b.test lost its TLS-RPT record."))
+        self.assertIn("Acme added this address", body)
+        self.assertIn("Beta added this address", body)
+        html = str(sent[0].alternatives[0][0])  # type: ignore[attr-defined]
+        self.assertIn("Beta", html)
+        self.assertIn("b.test lost its TLS-RPT record.", html)
+        # The next run of the day makes nothing more; tomorrow's tells what came since.
+        self.assertEqual(self.run_digests(utc(2026, 12, 1, 8, 17)), [])
+        self.problem(self.domains["b.test"], "b.test lost DMARC.", utc(2026, 12, 1, 9))
+        sent = self.run_digests(utc(2026, 12, 2, 7, 17))
+        self.assertEqual(len(sent), 1)
+        self.assertIn("b.test lost DMARC.", str(sent[0].body))
+        self.assertNotIn("MTA-STS record.", str(sent[0].body).split("Not fixed yet")[0])
+
+    def test_a_fix_is_told_in_it_to_the_mailbox_that_was_told(self) -> None:
+        self.run_digests(utc(2026, 12, 1, 7, 17))
+        Change.objects.filter(domain=self.domains["b.test"]).update(
+            state=Change.State.RECOVERED, recovered_at=utc(2026, 12, 1, 12)
+        )
+        sent = self.run_digests(utc(2026, 12, 2, 7, 17))
+        self.assertEqual(len(sent), 1)
+        body = str(sent[0].body)
+        self.assertIn("Fixed", body)
+        self.assertIn("b.test", body)
+
+    def test_its_one_click_stops_both_and_each_team_can_be_stopped_alone(self) -> None:
+        from django.test import Client
+
+        sent = self.run_digests(utc(2026, 12, 1, 7, 17))
+        one_click = sent[0].extra_headers["List-Unsubscribe"].strip("<>")  # type: ignore[attr-defined]
+        links = [line for line in str(sent[0].body).splitlines() if "/unsubscribe/" in line]
+        self.assertEqual(len(links), 3)  # a link per team, and one for both
+        self.assertIn(one_click, links[-1])
+        beta_only = [line for line in links if "Stop Beta's" in line][0].split(": ")[-1]
+        Client().post(beta_only.replace("https://mailsec.example", ""))
+        for row in self.rows.values():
+            row.refresh_from_db()
+        self.assertIsNone(self.rows["Acme"].unsubscribed_at)
+        self.assertIsNotNone(self.rows["Beta"].unsubscribed_at)
+        Client().post(one_click.replace("https://mailsec.example", ""))
+        self.rows["Acme"].refresh_from_db()
+        self.assertIsNotNone(self.rows["Acme"].unsubscribed_at)
+
+    def test_a_team_muting_a_domain_or_leaving_the_digest_keeps_to_its_own(self) -> None:
+        from mailsec.alerts.models import TeamAlertAddress
+
+        self.rows["Beta"].muted_domains.add(self.domains["b.test"])
+        sent = self.run_digests(utc(2026, 12, 1, 7, 17))
+        self.assertEqual(len(sent), 1)
+        self.assertNotIn("b.test", str(sent[0].body))
+        self.assertNotIn("Beta", str(sent[0].body))
+        TeamAlertAddress.objects.filter(pk=self.rows["Acme"].pk).update(mode=IMMEDIATE)
+        self.rows["Beta"].muted_domains.clear()
+        self.problem(self.domains["a.test"], "a.test: another.", utc(2026, 12, 1, 9))
+        self.problem(self.domains["b.test"], "b.test: another.", utc(2026, 12, 1, 9))
+        sent = self.run_digests(utc(2026, 12, 2, 7, 17))
+        self.assertEqual(len(sent), 1)
+        self.assertIn("b.test: another.", str(sent[0].body))
+        self.assertNotIn("a.test", str(sent[0].body))
+
+    def test_one_team_stopping_before_it_is_sent_leaves_the_others_news(self) -> None:
+        from django.core import mail
+
+        from mailsec.alerts.models import TeamAlertAddress
+        from mailsec.alerts.tasks import send_notification
+
+        with at(utc(2026, 12, 1, 7, 17)), mock.patch("mailsec.alerts.tasks.enqueue_send"):
+            send_digests.apply().get()
+        n = Notification.objects.get(kind="digest")
+        TeamAlertAddress.objects.filter(pk=n.team_address_id).update(
+            unsubscribed_at=utc(2026, 12, 1, 7, 18)
+        )
+        send_notification.apply(args=[str(n.code)])
+        [sent] = [m for m in mail.outbox if m.to == [self.TICKETS]]
+        body = str(sent.body)
+        stopped = "Acme" if n.team_address_id == self.rows["Acme"].pk else "Beta"
+        kept = "Beta" if stopped == "Acme" else "Acme"
+        self.assertIn(f"{kept} added this address", body)
+        self.assertNotIn(stopped, body)

@@ -34,6 +34,9 @@ from mailsec.mail import notice_headers
 UNSUBSCRIBE_SALT = "mailsec.alerts.unsubscribe"
 ALL_DOMAINS = "*"
 WEEKLY = "weekly"  # the scope of the weekly summary's link: that email only
+# The scope of the one-click link of a digest to an address several teams added: every
+# team's digest to that mailbox (it is one email).
+MAILBOX = "digests"
 
 
 def unsubscribe_token(user: User, domain: Domain | None, scope: str = "") -> str:
@@ -72,10 +75,13 @@ def unsubscribe_url(user: User, domain: Domain | None, scope: str = "") -> str:
     return settings.SITE_ROOT + reverse("alerts:unsubscribe", args=[token])
 
 
-def address_unsubscribe_token(address: TeamAlertAddress, domain: Domain | None) -> str:
+def address_unsubscribe_token(
+    address: TeamAlertAddress, domain: Domain | None, scope: str = ""
+) -> str:
     """unsubscribe_token for a team's extra address: it names the address (by its random
-    code) and a domain, or "*" for all of them. Signed with the same salt, never expiring."""
-    scope = str(domain.code) if domain else ALL_DOMAINS
+    code) and a domain, or "*" for all of them, or MAILBOX (the digest every team that added
+    it sends, in one email). Signed with the same salt, never expiring."""
+    scope = scope or (str(domain.code) if domain else ALL_DOMAINS)
     return signing.dumps({"a": str(address.code), "d": scope}, salt=UNSUBSCRIBE_SALT)
 
 
@@ -95,8 +101,10 @@ def read_address_unsubscribe_token(token: str) -> tuple[TeamAlertAddress, str] |
     return (address, str(data.get("d", ""))) if address is not None else None
 
 
-def address_unsubscribe_url(address: TeamAlertAddress, domain: Domain | None) -> str:
-    token = address_unsubscribe_token(address, domain)
+def address_unsubscribe_url(
+    address: TeamAlertAddress, domain: Domain | None, scope: str = ""
+) -> str:
+    token = address_unsubscribe_token(address, domain, scope)
     return settings.SITE_ROOT + reverse("alerts:unsubscribe", args=[token])
 
 
@@ -219,11 +227,11 @@ def _digest_still_open(n: Notification, changes: list[Change]) -> list[Change]:
 
 def _readable(changes: QuerySet[Change], n: Notification) -> QuerySet[Change]:
     """Of `changes`, those about domains the digest's reader may still hear of: a person's
-    teams' (they may have left one since), or a team address's own team's, not muted."""
+    teams' (they may have left one since), or, for a team's extra address, the domains its
+    mailbox gets the digest of (TeamAlertAddress.digest_domains: each team that added it for
+    the digest, its domains not muted)."""
     if n.team_address is not None:
-        return changes.filter(domain__team_id=n.team_address.team_id).exclude(
-            domain__in=n.team_address.muted_domains.all()
-        )
+        return changes.filter(domain__in=[d.pk for d in n.team_address.digest_domains()])
     return changes.filter(domain__team__memberships__user=n.user)
 
 
@@ -317,14 +325,13 @@ def _build_message(n: Notification) -> EmailMultiAlternatives:
         # while failures go on at the senders' usual rate is no fix, so it is listed with the
         # problems told before that are still open, not under "Fixed".
         going = [c for c in recovered if c.pk in ctx["going_on"]]
-        ctx |= {
-            "new_groups": _group_by_domain(confirmed),
-            "new_from_checks": any(not from_reports(c) for c in confirmed),
-            "new_from_reports": any(from_reports(c) for c in confirmed),
-            "fixed_groups": _group_by_domain([c for c in recovered if c not in going]),
-            "not_fixed_groups": _group_by_domain(going + _digest_still_open(n, changes)),
-            "count": len(changes),
-        }
+        parts = (
+            confirmed,
+            [c for c in recovered if c not in going],
+            going + _digest_still_open(n, changes),
+        )
+        ctx |= _digest_section(*parts) | {"count": len(changes)}
+        ctx |= _digest_sections(n, *parts)
         names = ("emails/alert_digest_subject.txt", "emails/alert_digest_body.txt")
         html_name = "emails/alert_digest_body.html"
     else:
@@ -350,6 +357,70 @@ def _build_message(n: Notification) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(subject, text, to=[n.to_address], headers=headers)
     message.attach_alternative(html, "text/html")
     return message
+
+
+def _digest_section(
+    confirmed: list[Change], fixed: list[Change], not_fixed: list[Change]
+) -> dict[str, Any]:
+    """A digest's three lists (or one team's part of them), grouped by domain."""
+    return {
+        "new_groups": _group_by_domain(confirmed),
+        "new_from_checks": any(not from_reports(c) for c in confirmed),
+        "new_from_reports": any(from_reports(c) for c in confirmed),
+        "fixed_groups": _group_by_domain(fixed),
+        "not_fixed_groups": _group_by_domain(not_fixed),
+    }
+
+
+def _digest_sections(
+    n: Notification, confirmed: list[Change], fixed: list[Change], not_fixed: list[Change]
+) -> dict[str, Any]:
+    """The digest's sections: one, untitled, for a person (their teams' domains, as
+    always) or an address one team added; for an address several teams added for their
+    digest (one mailbox, one digest a day: s25n), one per team with something in it, by the
+    team's name, each saying who added the address, who removes it, and with a link that
+    stops that team's emails to it; the one-click unsubscribe then stops the mailbox's
+    digests of every team."""
+    whole = _digest_section(confirmed, fixed, not_fixed)
+    if n.team_address is None:
+        return {"sections": [whole], "by_team": False, "block_tag": "h2"}
+    rows = {row.team_id: row for row in n.team_address.digest_rows()}
+    told = {c.domain.team_id for c in (*confirmed, *fixed, *not_fixed)}
+    mine = sorted((r for t, r in rows.items() if t in told), key=lambda r: r.team.name.lower())
+    if len(mine) < 2:
+        # One team's news: the email of that team's address, as before two teams shared it.
+        row = mine[0] if mine else n.team_address
+        return {
+            "sections": [whole],
+            "by_team": False,
+            "block_tag": "h2",
+            "footer_rows": [_footer_row(row)],
+            **team_address_context(row),
+            "unsubscribe_url": address_unsubscribe_url(row, None),
+        }
+    sections = []
+    for row in mine:
+        parts = [
+            [c for c in part if c.domain.team_id == row.team_id]
+            for part in (confirmed, fixed, not_fixed)
+        ]
+        sections.append({"team": row.team, **_digest_section(*parts)})
+    return {
+        "sections": sections,
+        "by_team": True,
+        "block_tag": "h3",  # under each team's h2
+        "footer_rows": [_footer_row(row) for row in mine],
+        "teams": [row.team for row in mine],
+        "unsubscribe_url": address_unsubscribe_url(n.team_address, None, MAILBOX),
+    }
+
+
+def _footer_row(row: TeamAlertAddress) -> dict[str, Any]:
+    """What a digest to a team's extra address says of one team that added it."""
+    return {
+        **team_address_context(row),
+        "stop_url": address_unsubscribe_url(row, None),
+    }
 
 
 def _reports_subject_line(headline: Change | None, ctx: dict[str, Any]) -> str:

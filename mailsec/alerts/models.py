@@ -445,8 +445,29 @@ class TeamAlertAddress(models.Model):
         )
         return [row for row in rows if row.email.lower() not in members]
 
+    def digest_rows(self) -> list[TeamAlertAddress]:
+        """The rows of this address's mailbox (the same address, added by any team) that get
+        the daily digest: confirmed, not unsubscribed, oldest first. Their digests are one
+        email a day (s25n: an address two teams added got two), made on the first of them
+        (tasks.send_digests) and sectioned by team (emails.build_message)."""
+        return list(
+            TeamAlertAddress.objects.filter(
+                email=self.email,
+                mode=self.Mode.DIGEST,
+                confirmed_at__isnull=False,
+                unsubscribed_at__isnull=True,
+            )
+            .select_related("team")
+            .order_by("pk")
+        )
+
     def digest_domains(self) -> list[Domain]:
-        """The verified domains of the team this address's digest is about (none unless its
+        """The verified domains this address's mailbox gets a digest of: of each team that
+        added it for the digest (digest_rows), each row's own (_own_digest_domains)."""
+        return [d for row in self.digest_rows() for d in row._own_digest_domains()]
+
+    def _own_digest_domains(self) -> list[Domain]:
+        """The verified domains of the team this row's digest is about (none unless its
         mode is the digest, it is confirmed and not unsubscribed)."""
         if (
             self.mode != self.Mode.DIGEST
@@ -1142,6 +1163,15 @@ class AlertState(models.Model):
         change.save()
 
 
+def sent_to(recipient: User | TeamAlertAddress, prefix: str = "") -> dict[str, Any]:
+    """The Notification lookup for what reached `recipient`'s mailbox: a person's, or every
+    row of a team's extra address (one mailbox two teams added hears once: a digest made on
+    one row told the other team's changes too), as filter keyword arguments."""
+    if isinstance(recipient, TeamAlertAddress):
+        return {f"{prefix}team_address__email": recipient.email}
+    return {f"{prefix}user": recipient}
+
+
 def addressed_to(recipient: User | TeamAlertAddress, prefix: str = "") -> dict[str, Any]:
     """The Notification field naming `recipient` (a person or a team's extra address), as
     keyword arguments for a create or a filter; `prefix` for a lookup through a relation."""
@@ -1283,7 +1313,7 @@ class Notification(models.Model):
         changes = list(changes)
         rows = (
             cls.telling(changes)
-            .filter(**addressed_to(user, "notification__"))
+            .filter(**sent_to(user, "notification__"))
             .values_list(
                 "change_id",
                 "notification__kind",
@@ -1294,7 +1324,8 @@ class Notification(models.Model):
         # A problem carried over from before its domain was removed (RemovedProblem): told
         # to whoever its alerts and digests then told.
         carried = [c.pk for c in changes if c.carried_from_id is not None]
-        told_then = "told_addresses" if isinstance(user, TeamAlertAddress) else "told_users"
+        told_then = "told_addresses__email" if isinstance(user, TeamAlertAddress) else "told_users"
+        whom = user.email if isinstance(user, TeamAlertAddress) else user
         return {
             change_id
             for change_id, kind, covers_until, recovered_at in rows
@@ -1303,7 +1334,7 @@ class Notification(models.Model):
             or (covers_until is not None and covers_until < recovered_at)
         } | set(
             Change.objects.filter(
-                pk__in=carried, **{f"carried_from__{told_then}": user}
+                pk__in=carried, **{f"carried_from__{told_then}": whom}
             ).values_list("pk", flat=True)
             if carried
             else []
@@ -1384,7 +1415,7 @@ class Notification(models.Model):
         it), else a day back from `now` (make_digest: the digest's hour); never more than a
         week back."""
         digests = cls.objects.filter(
-            **addressed_to(user), kind=cls.Kind.DIGEST, covers_until__isnull=False
+            **sent_to(user), kind=cls.Kind.DIGEST, covers_until__isnull=False
         )
         told = (
             digests.filter(status__in=[cls.Status.SENT, cls.Status.SKIPPED])
@@ -1528,13 +1559,18 @@ class Notification(models.Model):
         """still_wanted for a team's extra address: what TeamAlertAddress.receiving and
         digest_domains ask, asked again at sending time (it may have unsubscribed, been
         switched to the other mode, or become a member's address meanwhile)."""
-        if address.unsubscribed_at is not None:
-            return "the address unsubscribed"
         if self.kind == self.Kind.DIGEST:
+            # The mailbox's digest (every team's row that gets it: digest_domains), so one
+            # team stopping its emails since leaves the other teams' news to tell; the email
+            # then leaves out that team's (emails._readable).
             wanted = {d.pk for d in address.digest_domains()}
             if not self.changes.filter(domain_id__in=wanted).exists():
+                if address.unsubscribed_at is not None:
+                    return "the address unsubscribed"
                 return "the address no longer gets a daily digest of these domains"
             return ""
+        if address.unsubscribed_at is not None:
+            return "the address unsubscribed"
         assert self.domain is not None
         if address not in TeamAlertAddress.receiving(self.domain, AlertSetting.Mode.IMMEDIATE):
             return "the address no longer gets this domain's alerts at once"

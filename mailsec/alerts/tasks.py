@@ -20,7 +20,7 @@ from mailsec.alerts.models import (
     Change,
     Notification,
     TeamAlertAddress,
-    addressed_to,
+    sent_to,
 )
 from mailsec.domains.models import CheckRun
 
@@ -201,7 +201,14 @@ def send_digests() -> int:
         mode=digest, confirmed_at__isnull=False, unsubscribed_at__isnull=True
     ).order_by("pk")
     made = 0
+    mailboxes: set[str] = set()
     for recipient in [*users, *addresses]:
+        if isinstance(recipient, TeamAlertAddress):
+            # One digest a day per mailbox, however many teams added it (s25n): made on its
+            # first row, about the domains of every team's row (digest_domains).
+            if recipient.email in mailboxes:
+                continue
+            mailboxes.add(recipient.email)
         due = digest_due(recipient, now)
         if due is None:
             continue
@@ -253,7 +260,7 @@ def digest_due(recipient: User | TeamAlertAddress, now: datetime) -> datetime | 
     if now < due:
         return None
     made = Notification.objects.filter(
-        **addressed_to(recipient), kind=Notification.Kind.DIGEST, covers_until__gte=due
+        **sent_to(recipient), kind=Notification.Kind.DIGEST, covers_until__gte=due
     )
     return None if made.exists() else due
 

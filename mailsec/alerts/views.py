@@ -30,6 +30,7 @@ from mailsec.accounts.scope import (
 )
 from mailsec.alerts.emails import (
     ALL_DOMAINS,
+    MAILBOX,
     WEEKLY,
     read_address_unsubscribe_token,
     read_unsubscribe_token,
@@ -274,6 +275,8 @@ def _unsubscribe_address(
     """One-click unsubscribe for a team's extra address: a domain's link mutes that domain,
     a digest's ("*") the whole address. This address only: the team's members and its other
     addresses keep their emails."""
+    if scope == MAILBOX:
+        return _unsubscribe_mailbox(request, address)
     domains = list(address.team.domains.order_by("name").only("code", "name"))
     if scope != ALL_DOMAINS:
         domains = [d for d in domains if str(d.code) == scope]
@@ -291,6 +294,28 @@ def _unsubscribe_address(
         "all": scope == ALL_DOMAINS,
         "email": address.email,
         "team_address": address,
+    }
+    return render(request, "alerts/unsubscribe.html", ctx)
+
+
+def _unsubscribe_mailbox(request: HttpRequest, address: TeamAlertAddress) -> HttpResponse:
+    """The one-click unsubscribe of a digest that several teams' rows of one address made
+    together (emails._digest_sections): the mailbox stops that digest, so every team's row
+    that gets it is unsubscribed, as each team's own link would; the teams' members and
+    other addresses keep theirs."""
+    rows = [address, *(r for r in address.digest_rows() if r.pk != address.pk)]
+    done = request.method == "POST"
+    if done:
+        TeamAlertAddress.objects.filter(pk__in=[r.pk for r in rows], unsubscribed_at=None).update(
+            unsubscribed_at=timezone.now()
+        )
+    ctx = {
+        "domains": [],
+        "done": done,
+        "all": True,
+        "email": address.email,
+        "team_address": address,
+        "teams": sorted({r.team.name for r in rows}, key=str.lower),
     }
     return render(request, "alerts/unsubscribe.html", ctx)
 
