@@ -536,3 +536,50 @@ class OneMailboxTwoTeamsTestCase(BaseTestCase):
         kept = "Beta" if stopped == "Acme" else "Acme"
         self.assertIn(f"{kept} added this address", body)
         self.assertNotIn(stopped, body)
+
+
+# --- 5. TLS-RPT alerts: the same controls as any alert -----------------------------------------
+
+
+@override_settings(
+    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    SITE_ROOT="https://mailsec.example",
+)
+class ReportAlertControlsTestCase(BaseTestCase):
+    """There is no per-problem dismiss or mute on the alerts page for any alert (it lists
+    recent changes, and mutes by domain); a TLS-RPT problem is listed and muted as the
+    others are."""
+
+    def test_listed_and_stopped_by_domain_as_any_alert(self) -> None:
+        from django.core import mail
+        from django.test import Client
+        from django.utils import timezone
+
+        from mailsec.alerts import emails
+        from mailsec.alerts.tasks import send_notification
+        from reports.alerts import KIND_NEW_TYPE
+
+        domain = Domain.objects.create(team=self.team, name="a.test", verified_at=timezone.now())
+        change = Change.objects.create(
+            domain=domain,
+            kind=KIND_NEW_TYPE,
+            key="tlsrpt-new-type:certificate-expired",
+            summary="Senders report certificate-expired.",
+            state=Change.State.CONFIRMED,
+            confirmed_at=timezone.now(),
+        )
+        self.client.force_login(self.alice)
+        page = self.client.get("/alerts/").content.decode()
+        self.assertIn("Senders report certificate-expired.", page)
+        with self.captureOnCommitCallbacks(execute=False):
+            [n, _] = Notification.queue(domain, [change], Notification.Kind.ALERT)
+        self.assertEqual(n.user, self.alice)
+        message = emails.build_message(n)
+        one_click = message.extra_headers["List-Unsubscribe"].strip("<>")
+        Client().post(one_click.replace("https://mailsec.example", ""))
+        self.assertEqual(AlertSetting.mode_for(self.alice, domain), OFF)
+        send_notification.apply(args=[str(n.code)])
+        self.assertEqual([m.to for m in mail.outbox], [])  # stopped before it went
+        with self.captureOnCommitCallbacks(execute=False):
+            later = Notification.queue(domain, [change], Notification.Kind.ALERT)
+        self.assertEqual([x.user for x in later], [self.bob])
