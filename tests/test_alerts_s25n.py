@@ -583,3 +583,35 @@ class ReportAlertControlsTestCase(BaseTestCase):
         with self.captureOnCommitCallbacks(execute=False):
             later = Notification.queue(domain, [change], Notification.Kind.ALERT)
         self.assertEqual([x.user for x in later], [self.bob])
+
+
+# --- noticed on the way: taking the digest after an alert -------------------------------------
+
+
+@override_settings(ALERT_DIGEST_HOUR=7)
+class DigestAfterAnAlertTestCase(BaseTestCase):
+    def test_the_digest_does_not_tell_again_what_an_alert_told(self) -> None:
+        # Alice is emailed at once about a problem at 10:00, takes the digest at 12:00: the
+        # next digest (from yesterday's 07:00) told it again as a new problem.
+        domain = Domain.objects.create(team=self.team, name="a.test", verified_at=utc(2026, 1, 1))
+        told, later = (
+            Change.objects.create(
+                domain=domain,
+                kind="score",
+                key=f"score:{i}",
+                summary=f"Problem {i}.",
+                state=Change.State.CONFIRMED,
+                created=moment - timedelta(minutes=15),
+                confirmed_at=moment,
+            )
+            for i, moment in ((1, utc(2026, 12, 1, 10)), (2, utc(2026, 12, 1, 13)))
+        )
+        with self.captureOnCommitCallbacks(execute=False):
+            alerts = Notification.queue(domain, [told], Notification.Kind.ALERT)
+        Notification.objects.filter(pk__in=[n.pk for n in alerts]).update(status="sent")
+        with at(utc(2026, 12, 1, 12)):
+            AlertSetting.set_mode(self.alice, domain, DIGEST)
+        with at(utc(2026, 12, 2, 7, 17)), mock.patch("mailsec.alerts.tasks.enqueue_send"):
+            send_digests.apply().get()
+        digest = Notification.objects.get(user=self.alice, kind="digest")
+        self.assertEqual(list(digest.changes.all()), [later])

@@ -1490,6 +1490,11 @@ class Notification(models.Model):
         # Notifications are kept as long as their changes (nothing prunes them; both go with
         # their domain or person), so told() always knows.
         confirmed = [c for c in confirmed if c.recovered_at is None or c.recovered_at > now]
+        # Nor is a problem its reader was told of already new: an alert told it before they
+        # took the digest (s25n: the next digest told it again, as a new problem); it is
+        # among "Not fixed yet" when the digest has other news of its domain.
+        already = cls.told(user, confirmed)
+        confirmed = [c for c in confirmed if c.pk not in already]
         told = cls.told(user, recovered)
         recovered = [c for c in recovered if c.pk in told]
         if not confirmed and not recovered or not user.email:
