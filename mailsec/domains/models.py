@@ -290,15 +290,18 @@ class Domain(models.Model):
                 return place
         return None
 
-    def verify(self, hints: bool = True) -> bool:
+    def verify(self, hints: bool = True, answer: DnsAnswer | None = None) -> bool:
         """Look for the challenge TXT. Records the outcome; True when verified. A domain
         verified here for the first time contests the same name verified by other teams.
         `hints`, for a person pressing Verify (the background task passes False): look for
         the value at likely wrong names too, to say where it is, and end the lookups within
         VERIFY_WEB_BUDGET, as the person waits for them in a web request. Without, the lookup
-        gets the engine's timeout (the background task keeps its own budget)."""
+        gets the engine's timeout (the background task keeps its own budget). `answer`: the
+        challenge name's answer, looked up already (Verify all looks a team's names up
+        together, domains.views.verify_all): read instead of looking it up again."""
         deadline = time.monotonic() + VERIFY_WEB_BUDGET
-        answer = self._look_up_challenge(VERIFY_WEB_BUDGET if hints else None)
+        if answer is None:
+            answer = self._look_up_challenge(VERIFY_WEB_BUDGET if hints else None)
         now = timezone.now()
         self.verify_checked_at = now
         newly_verified = False

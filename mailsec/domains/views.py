@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import asyncio
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property, wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -52,11 +54,20 @@ from mailsec.domains.forms import (
     host_name_words,
     taken_from,
 )
-from mailsec.domains.models import CheckRun, Domain, display_name, name_sort_key
+from mailsec.domains.models import (
+    VERIFY_MIN_LOOKUP,
+    CheckRun,
+    Domain,
+    display_name,
+    name_sort_key,
+)
 from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
 from mailsec.freecheck import concurrency, ratelimit
 from mailsec.scoring.chart import MAX_POINTS, Chart, build_chart, sparse_chart
 from mailsec.scoring.explain import NOT_DEPLOYED, cost_text, explain, is_not_deployed, verdict_label
+
+if TYPE_CHECKING:
+    from checks.dns import DnsAnswer
 
 HISTORY_DAYS = 90
 # Part of the cache keys of the domain page's cached parts (page_fragments) and of its whole
@@ -180,7 +191,7 @@ def _list_page(request: HttpRequest, form: AddDomainForm, status: int = 200) -> 
     shown = _list_form(request)
     # Pages of listing.PAGE_SIZE: a team with a thousand domains gets a page it can read, and
     # one that costs the same to make as a team with fifty.
-    list_html, _ = _list_html(team, shown, request.GET.get("page"))
+    list_html, _ = _list_html(team, shown, request.GET.get("page"), request=request)
     no_domains_yet = NO_DOMAINS_YET in list_html
     ctx = {
         "page": "domains",
@@ -261,7 +272,11 @@ class _ListOrder:
 
 
 def _list_html(
-    team: Team, shown: DomainListForm, page: str | None, fresh: bool = False
+    team: Team,
+    shown: DomainListForm,
+    page: str | None,
+    fresh: bool = False,
+    request: HttpRequest | None = None,
 ) -> tuple[SafeString, str]:
     """One page of the team's list as `shown` asks (table, count and pager, or why it is
     empty), and in words what it holds, for the live region an htmx swap updates (only when
@@ -272,7 +287,12 @@ def _list_html(
     team's rows). Filtered or sorted otherwise, the database keeps, counts and pages the
     team's domains (DomainListForm.where, _ListOrder); then the page's rows are read, all
     that listing._row shows of them. The number of queries does not depend on the team's
-    size."""
+    size.
+
+    The list of the domains not verified (and nothing else kept out) offers Verify all
+    (verify_all) to whoever may press it, the signed-in person of `request`: its count is
+    the list's own, so the button costs no query, and it comes and goes with the filter
+    when htmx swaps the list alone."""
     if shown.is_default:
         html = listing.page_html(team, page)
         if not fresh:
@@ -313,6 +333,14 @@ def _list_html(
         # Clearing the filter keeps the order chosen.
         "clear_url": reverse("domains:index") + (f"?{clear}" if clear else ""),
     }
+    if (
+        request is not None
+        and kept_count
+        and shown.choice["status"] == "unverified"
+        and not shown.choice["q"]
+        and team.can_edit(request.user)  # type: ignore[arg-type]
+    ):
+        ctx.update(verify_all=kept_count, team_code=team.code, csrf_token=get_token(request))
     words = _list_words(shown, kept_count, total, summary)
     return mark_safe(render_to_string("domains/_list.html", ctx)), words  # our template
 
@@ -384,7 +412,7 @@ def index(request: HttpRequest) -> HttpResponse:
             messages.info(request, f"Your current team changed: this is {team.name}'s list.")
             return HttpResponseClientRedirect(request.get_full_path())
         shown = _list_form(request)
-        html, words = _list_html(team, shown, request.GET.get("page"), True)
+        html, words = _list_html(team, shown, request.GET.get("page"), True, request=request)
         live = format_html('<p id="list-live" hx-swap-oob="innerHTML">{}</p>', words)
         return HttpResponse(html + live)
     # ?add= comes from the free check's "Monitor … — sign up free" (freecheck.signup_url):
@@ -996,6 +1024,149 @@ def verify(request: HttpRequest, code: UUID) -> HttpResponse:
     return redirect("domains:details", domain.code)
 
 
+# "Verify all" (verify_all): an MSP that added 40 domains and published their records looks
+# them all up with one press instead of 40. The lookups run inside the request, as Verify's
+# do, but together: VERIFY_ALL_PARALLEL at a time (an MSP's whole list is 50 names at most,
+# MAX_UNVERIFIED), none started after VERIFY_ALL_BUDGET seconds, so the press holds a web
+# thread about as long as one Verify does. It takes the same slots as Verify (one lookup of a
+# person's at a time, one of Verify's turns across everyone), and each name counts against its
+# own Verify allowance (VERIFY_DOMAIN_LIMIT): pressing both never looks a name up more often.
+# A team presses it once a minute, and a person a few times in 10 minutes: a refused press
+# loses nothing, as the background task looks for the records every few minutes.
+VERIFY_ALL_MAX = MAX_UNVERIFIED
+VERIFY_ALL_PARALLEL = 10
+VERIFY_ALL_BUDGET = 15.0
+VERIFY_ALL_TEAM_LIMIT = (1, 60)
+VERIFY_ALL_USER_LIMIT = (5, 600)
+VERIFY_ALL_REFUSED = {
+    "team": "Verify all was pressed for this team less than a minute ago; try again in a minute.",
+    "user": "You have pressed Verify all many times in the last 10 minutes; try again later "
+    "(until the domains are verified we also look for their records every few minutes).",
+}
+# Why a name was not looked up by a press of Verify all (VerifyOutcome.why).
+NOT_LOOKED_UP = {
+    "domain": "Not looked up this time: Verify was pressed for it many times in the last "
+    "minute. Try again in a minute.",
+    "time": "Not looked up this time: the other lookups took all the time a press has. "
+    "Press Verify all again.",
+}
+
+
+@dataclass
+class VerifyOutcome:
+    """What a press of Verify all found for one domain: verified, or why not (the reason its
+    page gives beside the record, or why it was not looked up)."""
+
+    domain: Domain
+    verified: bool = False
+    why: str = ""
+    looked_up: bool = True
+
+
+def _challenge_answers(domains: list[Domain], deadline: float) -> list[DnsAnswer | None]:
+    """Each domain's challenge TXT answer, VERIFY_ALL_PARALLEL lookups at a time through the
+    engine's resolver, each within what is left until `deadline` (time.monotonic()); None for
+    a name whose lookup would have started with less than VERIFY_MIN_LOOKUP seconds left."""
+    from checks.dns import DnsClient
+    from checks.tasks import engine_config
+
+    timeout = engine_config().timeout
+    turns = asyncio.Semaphore(VERIFY_ALL_PARALLEL)
+
+    async def one(name: str) -> DnsAnswer | None:
+        async with turns:
+            left = deadline - time.monotonic()
+            if left < VERIFY_MIN_LOOKUP:
+                return None
+            # A client each: one client's question budget is for one check of one domain.
+            return await DnsClient(engine_config(timeout=min(timeout, left))).txt(name)
+
+    async def every() -> list[DnsAnswer | None]:
+        return list(await asyncio.gather(*(one(d.challenge_name) for d in domains)))
+
+    return asyncio.run(every())
+
+
+def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome]:
+    """Look up `domains`' challenge records together and record each outcome as Verify does
+    (Domain.verify, given the answer: no hints, which cost lookups of their own; a domain's
+    page gives them on its own Verify). A domain newly verified gets its first check."""
+    outcomes = [VerifyOutcome(d) for d in domains]
+    asked = []
+    for outcome in outcomes:
+        if _over_limit(f"verify:{outcome.domain.pk}", *VERIFY_DOMAIN_LIMIT):
+            outcome.looked_up, outcome.why = False, NOT_LOOKED_UP["domain"]
+        else:
+            asked.append(outcome)
+    answers = _challenge_answers([o.domain for o in asked], deadline)
+    for outcome, answer in zip(asked, answers, strict=True):
+        domain = outcome.domain
+        if answer is None:
+            outcome.looked_up, outcome.why = False, NOT_LOOKED_UP["time"]
+        elif domain.verify(hints=False, answer=answer):
+            outcome.verified = True
+            domain.request_check(kind="scheduled")
+        elif not Domain.objects.filter(pk=domain.pk).exists():
+            outcome.why = "Removed from your team meanwhile."
+        else:
+            outcome.why = domain.verify_error
+    return outcomes
+
+
+@login_required
+@require_POST
+def verify_all(request: HttpRequest) -> HttpResponse:
+    """Verify every domain of the current team that is not verified yet, in one press: the
+    page answers with how many were verified and, for each one still not, why (the press is
+    shown, not redirected to, as the bulk add's outcome is: pressing again is harmless)."""
+    team = current_team(request)
+    posted = request.POST.get("team", "")
+    if posted and posted != str(team.code):
+        messages.error(
+            request,
+            f"Your current team changed since this page was loaded: it is now {team.name}. "
+            "Nothing was looked up. Press Verify all again to verify its domains.",
+        )
+        return redirect("domains:index")
+    require_editor(request, team)
+    pending = team.domains.filter(verified_at=None)
+    domains = list(
+        pending.order_by(F("verify_checked_at").asc(nulls_first=True), "pk")[:VERIFY_ALL_MAX]
+    )
+    if not domains:
+        messages.info(request, f"Every domain of {team.name} is verified already.")
+        return redirect("domains:index")
+    with (
+        _one_at_a_time(f"verify-slot:{request.user.pk}", VERIFY_HOLD_SECONDS) as ours,
+        _lookup_turn(ours) as turn,
+    ):
+        refused = ""
+        if not ours:
+            refused = VERIFY_REFUSED["running"]
+        elif not turn:
+            refused = VERIFY_REFUSED["busy"]
+        elif _over_limit(f"verify-all:team:{team.pk}", *VERIFY_ALL_TEAM_LIMIT):
+            refused = VERIFY_ALL_REFUSED["team"]
+        elif _over_limit(f"verify-all:user:{request.user.pk}", *VERIFY_ALL_USER_LIMIT):
+            refused = VERIFY_ALL_REFUSED["user"]
+        if refused:
+            messages.error(request, refused)
+            return redirect("domains:index")
+        outcomes = verify_domains(domains, time.monotonic() + VERIFY_ALL_BUDGET)
+    verified = [o for o in outcomes if o.verified]
+    ctx = {
+        "page": "domains",
+        "team": team,
+        "verified": verified,
+        "not_verified": [o for o in outcomes if not o.verified],
+        "tried": len(outcomes),
+        # Beyond VERIFY_ALL_MAX (domains that lost verification are not capped): the next
+        # press takes them first, being the least recently looked at.
+        "left_over": pending.exclude(pk__in=[o.domain.pk for o in outcomes]).count(),
+    }
+    return render(request, "domains/verify_all.html", ctx)
+
+
 @login_required
 @require_POST
 def remove(request: HttpRequest, code: UUID) -> HttpResponse:
@@ -1150,10 +1321,19 @@ def add_many(request: HttpRequest) -> HttpResponse:
     return render(request, "domains/bulk.html", {**ctx, **_room(team)})
 
 
-def _room(team: Team) -> dict[str, int]:
-    """How many of the team's domains wait to be verified, and how many more may be added."""
-    waiting = team.domains.filter(verified_at=None).count()
-    return {"waiting": waiting, "room": max(0, MAX_UNVERIFIED - waiting), "per_day": ADDS_PER_DAY}
+def _room(team: Team) -> dict[str, int | bool]:
+    """How many of the team's domains wait to be verified, and how many more may be added;
+    and whether it has none at all (no CSV export link then: _bulk.html)."""
+    counts = team.domains.aggregate(
+        total=Count("pk"), waiting=Count("pk", filter=Q(verified_at=None))
+    )
+    waiting = counts["waiting"]
+    return {
+        "waiting": waiting,
+        "room": max(0, MAX_UNVERIFIED - waiting),
+        "per_day": ADDS_PER_DAY,
+        "no_domains_yet": not counts["total"],
+    }
 
 
 @login_required
