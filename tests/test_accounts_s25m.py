@@ -79,8 +79,8 @@ class DeleteTeamTestCase(HostingCase):
         address.refresh_from_db()
         assert address.domain_id is None and address.team_id is None
         # alice is on her other team now; the page says so and who was told.
-        assert Profile.objects.get(user=self.alice).current_team == self.others
         r = self.client.get(reverse("domains:index"))
+        assert Profile.objects.get(user=self.alice).current_team == self.others
         self.assertContains(r, "You deleted")
         self.assertContains(r, "1 other person was emailed that they no longer have access.")
         # bob is told, by email, once; alice is not (she did it).
@@ -88,6 +88,15 @@ class DeleteTeamTestCase(HostingCase):
         assert [m.to for m in told] == [["bob@example.org"]]
         assert "alice@example.org deleted the team" in told[0].subject
         assert "You no longer have access" in told[0].body
+
+    def test_deleting_a_team_that_is_not_the_current_one_keeps_the_current_one(self) -> None:
+        # alice's teams: this one, others (her earliest other one), third (her current one).
+        third, _ = Team.create_named(self.alice, "Third")
+        Profile.objects.filter(user=self.alice).update(current_team=third)
+        self.delete()
+        assert not Team.objects.filter(pk=self.team.pk).exists()
+        self.client.get(reverse("domains:index"))
+        assert Profile.objects.get(user=self.alice).current_team == third
 
     def test_bob_loses_access_and_keeps_a_team(self) -> None:
         self.delete()

@@ -444,10 +444,8 @@ def delete_team(request: HttpRequest, code: UUID) -> HttpResponse:
         if told is not None:
             name, by = team.name, request.user.email
             transaction.on_commit(partial(tell_team_deleted, name, by, told))
-            # Their earliest other team becomes the current one (the pages show one).
-            other = request.user.memberships.select_related("team").order_by("created").first()
-            if other is not None:
-                switch_to(request, other.team)
+            # Their current team stays so unless it was this one: then the next page takes
+            # their earliest other one (Profile.team, as for anyone whose team went).
             forget_team_count(request)
             said = f"You deleted {name}."
             if told:
