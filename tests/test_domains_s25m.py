@@ -146,6 +146,23 @@ class VerifyAllTestCase(BaseTestCase):
         self.assertContains(r, "the other lookups took all the time a press has", count=3)
         assert not Domain.objects.filter(verify_checked_at__isnull=False).exists()
 
+    def test_a_lookup_that_crashes_loses_only_its_own_answer(self) -> None:
+        from checks.dns import DnsClient
+
+        real = DnsClient.txt
+
+        async def txt(client: DnsClient, name: str) -> object:
+            if name == self.wrong.challenge_name:
+                raise RuntimeError("a bug")
+            return await real(client, name)
+
+        with mock.patch.object(DnsClient, "txt", txt), self.assertLogs(views.log, "ERROR"):
+            r = self.press()
+        self.assertContains(r, "Verified 1 of 3")
+        self.assertContains(r, "the lookup failed on our side")
+        self.wrong.refresh_from_db()
+        assert self.wrong.verify_checked_at is None
+
     def test_more_than_a_press_takes_are_left_for_the_next(self) -> None:
         with mock.patch.object(views, "VERIFY_ALL_MAX", 2):
             r = self.press()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -68,6 +69,8 @@ from mailsec.scoring.explain import NOT_DEPLOYED, cost_text, explain, is_not_dep
 
 if TYPE_CHECKING:
     from checks.dns import DnsAnswer
+
+log = logging.getLogger(__name__)
 
 HISTORY_DAYS = 90
 # Part of the cache keys of the domain page's cached parts (page_fragments) and of its whole
@@ -1049,6 +1052,7 @@ NOT_LOOKED_UP = {
     "minute. Try again in a minute.",
     "time": "Not looked up this time: the other lookups took all the time a press has. "
     "Press Verify all again.",
+    "crash": "Not looked up this time: the lookup failed on our side. Press Verify all again.",
 }
 
 
@@ -1063,10 +1067,13 @@ class VerifyOutcome:
     looked_up: bool = True
 
 
-def _challenge_answers(domains: list[Domain], deadline: float) -> list[DnsAnswer | None]:
+def _challenge_answers(
+    domains: list[Domain], deadline: float
+) -> list[DnsAnswer | BaseException | None]:
     """Each domain's challenge TXT answer, VERIFY_ALL_PARALLEL lookups at a time through the
     engine's resolver, each within what is left until `deadline` (time.monotonic()); None for
-    a name whose lookup would have started with less than VERIFY_MIN_LOOKUP seconds left."""
+    a name whose lookup would have started with less than VERIFY_MIN_LOOKUP seconds left; the
+    exception of a lookup that crashed (one name's bug must not lose the others' answers)."""
     from checks.dns import DnsClient
     from checks.tasks import engine_config
 
@@ -1081,8 +1088,9 @@ def _challenge_answers(domains: list[Domain], deadline: float) -> list[DnsAnswer
             # A client each: one client's question budget is for one check of one domain.
             return await DnsClient(engine_config(timeout=min(timeout, left))).txt(name)
 
-    async def every() -> list[DnsAnswer | None]:
-        return list(await asyncio.gather(*(one(d.challenge_name) for d in domains)))
+    async def every() -> list[DnsAnswer | BaseException | None]:
+        names = (d.challenge_name for d in domains)
+        return list(await asyncio.gather(*(one(n) for n in names), return_exceptions=True))
 
     return asyncio.run(every())
 
@@ -1103,6 +1111,9 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
         domain = outcome.domain
         if answer is None:
             outcome.looked_up, outcome.why = False, NOT_LOOKED_UP["time"]
+        elif isinstance(answer, BaseException):
+            log.error("Verify all: looking up %s failed", domain.name, exc_info=answer)
+            outcome.looked_up, outcome.why = False, NOT_LOOKED_UP["crash"]
         elif domain.verify(hints=False, answer=answer):
             outcome.verified = True
             domain.request_check(kind="scheduled")
