@@ -68,6 +68,9 @@ SUFFIXES: dict[str, list[str]] = {
     "forward": [".eml"],
     "forward_first": [".eml"],
     "dashboard": [],
+    # Round s25t: a mail through both mail doors, and an SMTP conversation (its mail).
+    "mail": [".eml"],
+    "session": [".eml"],
 }
 # Doors whose case sends one report more than once: the readers see its first copy, which
 # parses unless the report itself is rejected.
