@@ -129,8 +129,9 @@ def result_for(
     mode_finding: bool = False,
 ) -> dict[str, Any]:
     """A stored run's data for `domain` as `world` describes it (see the JSON's worlds): MTA-STS
-    in mode enforce (sts "pass") or testing (sts "testing", round s23a), the probes from
-    `probe` (this module's probe_of unless given) and, with `mode_finding`, MTASTS-33."""
+    in mode enforce (sts "pass") or testing (sts "testing", round s23a), its record's id
+    (sts_id, 1 unless given: round s25a), the probes from `probe` (this module's probe_of
+    unless given) and, with `mode_finding`, MTASTS-33."""
     probe = probe or probe_of
     version = scoring.SCORE_VERSION + int(world.get("version", 0))
     hosts_spec = world.get("mx", {"mx1": {"v4": "good"}})
@@ -195,7 +196,7 @@ def result_for(
         Finding("MX-01", Status.PASS, Mechanism.MX, f"{domain} has MX.", domain,
                 {"answers": [f"{h.preference} {h.name}." for h in hosts], "query": f"{domain} MX"}),
         _record("MTASTS-01", Mechanism.MTASTS, f"_mta-sts.{domain}",
-                    "pass" if mode else sts, "v=STSv1; id=1"),
+                    "pass" if mode else sts, f"v=STSv1; id={world.get('sts_id', 1)}"),
         _record("TLSRPT-01", Mechanism.TLSRPT, f"_smtp._tls.{domain}", rpt,
                     f"v=TLSRPTv1; rua=mailto:tlsrpt@{domain}"),
         *smtp.findings,

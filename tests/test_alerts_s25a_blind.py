@@ -1,0 +1,126 @@
+"""Round s25a blind sequences (tests/data/alerts/s25a.json, written before any was run): what
+rounds s17, s23a and s24a covered least, with this session's changes (the weekly summary at
+the reader's local Monday hour, the digest-switch window, a removed and re-added domain's told
+problems, one digest sectioned by team for an address two teams added, problems told at once
+not repeated in a digest) and false-alarm traps: a 421 or a timeout on one probe, an hour of
+SERVFAIL, a certificate renewed early or late, a new MTA-STS id with the same policy, a new
+score version whose first check could not look, an MX host added without a policy update,
+TLS-report failure rates just above (and at) the threshold for one day or several, digest
+readers in UTC+13 and UTC-10 on a DST change day, weekly summaries in Tokyo and Honolulu.
+
+The player is s24a's (tests/test_alerts_s24a_blind.py, itself s17's with s23a's probe
+states), with these steps of its own: "report_n" (a TLS report with its own successful and
+failed counts, for a day some days back or an ISO day), "weekly_hourly" (the weekly summary
+task each hour), "joined" (when alice and bob signed up: weekly.due skips the week someone
+signs up, and the machine's clock must not decide that), "team_domain" (a domain of
+charlie's team), "address_in" (an extra address of charlie's team); the probe states
+"injectable" and "injectable-expired" (SMTP-06: commands pipelined with STARTTLS are run, a
+warning); a world's "sts_id" is s17's. Emails are [to, kind, subject words, optional body
+words]; kinds as s24a's, and "weekly" for the weekly summary; "weekly_hours" lists the UTC
+hours the weekly summaries went at, as s17's "digest_hours" does the digests'."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import User
+
+import tests.test_alerts_s23a_blind as s23a
+import tests.test_alerts_s24a_blind as s24a
+from checks import starttls
+from mailsec.alerts.models import TeamAlertAddress
+from mailsec.alerts.tasks import send_weekly_summaries
+from mailsec.domains.models import Domain
+from reports.alerts import evaluate_report
+from reports.models import ReportAddress, TlsReport
+from reports.parse import parse_report
+from tests.test_reports_alerts import report as tls_report
+
+DATA = json.loads((Path(__file__).parent / "data" / "alerts" / "s25a.json").read_text())
+
+
+def probe_of(host: str, address: str, state: str, now: datetime) -> starttls.SmtpProbe:
+    """s23a's probe states, and "injectable" (a good server that runs commands pipelined
+    with STARTTLS: SMTP-06 warns) and "injectable-expired" (the same with an expired
+    certificate)."""
+    if state in ("injectable", "injectable-expired"):
+        probe = s23a.probe_of(host, address, "good" if state == "injectable" else "expired", now)
+        probe.injection_vulnerable = True
+        return probe
+    return s23a.probe_of(host, address, state, now)
+
+
+def kind_of(subject: str) -> str:
+    """s24a's kinds, and "weekly" for the weekly summary."""
+    if subject.startswith("[mailsec] Your week"):
+        return "weekly"
+    return s24a.kind_of(subject)
+
+
+class S25aBlindSequencesTestCase(s24a.S24aBlindSequencesTestCase):
+    """s24a's player with this round's data, probe states and steps."""
+
+    DATA = DATA
+    probe = staticmethod(probe_of)
+    kind_of = staticmethod(kind_of)
+
+    def step(self, step: list[Any]) -> None:
+        what, *args = step
+        if what == "report_n":
+            # [domain, types, successful, failed, days back or an ISO day, sender]
+            name, types, ok, failed, when, org = args
+            day = (
+                date.fromisoformat(when)
+                if isinstance(when, str)
+                else (self.clock - timedelta(days=when)).date()
+            )
+            domain = self.domains[name]
+            raw = tls_report(
+                day.isoformat(), ok=ok, failed=failed, types=tuple(types), mx=f"mx1.{name}", org=org
+            )
+            body = raw.replace(b"example.com", name.encode())
+            report = TlsReport.objects.store(ReportAddress.for_domain(domain), parse_report(body))
+            # Stored at the sequence's moment (as s24a's report_on).
+            TlsReport.objects.filter(pk=report.pk).update(created=self.clock)
+            report.created = self.clock
+            evaluate_report(report)
+        elif what == "weekly_hourly":
+            for _ in range(args[0]):
+                self.clock += timedelta(hours=1)
+                send_weekly_summaries.apply()
+                self.send_pending()
+        elif what == "joined":
+            User.objects.filter(pk__in=[u.pk for u in self.users.values()]).update(
+                date_joined=datetime.fromisoformat(args[0])
+            )
+        elif what == "team_domain":
+            owner, name = args
+            self.users[owner] = self.charlie
+            assert owner == "charlie", step  # the one other team of BaseTestCase
+            self.domains[name] = Domain.objects.create(
+                team=self.charlies_team, name=name, verified_at=self.clock
+            )
+        elif what == "address_in":
+            owner, email, mode = args
+            assert owner == "charlie", step
+            TeamAlertAddress.objects.create(
+                team=self.charlies_team, email=email, mode=mode, confirmed_at=self.clock
+            )
+        else:
+            super().step(step)
+            return
+        self.send_pending()
+
+    def compare(self, seq: dict[str, Any], got: list[tuple[str, str, str, datetime]]) -> str:
+        problem = super().compare(seq, got)
+        if problem:
+            return problem
+        hours = seq.get("weekly_hours")
+        if hours is not None:
+            sent_hours = sorted(at.hour for _, kind, _, at in got if kind == "weekly")
+            if sent_hours != hours:
+                return f"weekly summaries at hours {sent_hours}, expected {hours}"
+        return ""
