@@ -18,7 +18,7 @@ from typing import Any
 
 from checks import certs, https, mx, net, tlsrpt
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, txt_fix
+from checks.dns import DnsAnswer, quote_txt, txt_fix
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
 from checks.lookalike import lookalikes, retyped, unquoted
@@ -2032,19 +2032,26 @@ def _record_findings(
     if kept and spaced:
         delete_spaced = "\n".join(delete_record_fix(subject, r) for r in spaced)
     if state.record_status == "multiple":
-        # At a domain that takes no mail the fix is no_mail's (delete the record, or an MX
-        # first): the summary does not ask to keep one record ahead of it.
-        keep = (
-            f"{ctx.domain} has no MX record and its own address takes no mail (see MX-01): "
-            "the fix says what comes before keeping one."
-            if no_mail and not delete_spaced
-            else "Keep one."
-        )
+        counted = [r for r in state.candidates if r.is_sts]
+        keep, replacing = _several_records(subject, counted, target, new_record)
+        if no_mail and not delete_spaced:
+            # At a domain that takes no mail the fix is no_mail's (delete the record, or an MX
+            # first): the summary does not ask to keep one record ahead of it.
+            keep = (
+                f"{ctx.domain} has no MX record and its own address takes no mail (see MX-01): "
+                "the fix says what comes before keeping one."
+            )
+        elif delete_spaced:
+            keep = "Keep one."
+        else:
+            # Repairing one of them (MTASTS-05's new id...) leaves the others: every fix of a
+            # record here is this one record in place of them all.
+            new_record = replacing
         out.add(
             "MTASTS-02",
             Status.FAIL,
-            f"There are {sum(r.is_sts for r in state.candidates)} MTA-STS records; senders "
-            f"need exactly one and otherwise assume there is no policy (RFC 8461 §3.1). {keep}",
+            f"There are {len(counted)} MTA-STS records; senders need exactly one and otherwise "
+            f"assume there is no policy (RFC 8461 §3.1). {keep}",
             subject=subject,
             evidence=txt_ev,
             fix=delete_spaced or new_record,
@@ -2092,6 +2099,46 @@ def _record_findings(
     if previous and state.record_status == "valid" and state.record and state.policy is not None:
         history = {"id": previous[0], "policy_sha256": previous[1]}
         _history_finding(ctx, state, history, out, new_record)
+
+
+def _several_records(
+    subject: str, counted: list[StsRecord], target: PolicyTarget | None, new_record: str
+) -> tuple[str, str]:
+    """MTASTS-02's advice for several v=STSv1 records, none of them only discarded (the
+    spaced ones beside one valid record are deleted instead): (the summary's last words, the
+    fix). Exactly one record must remain (RFC 8461 §3.1).
+
+    Copies of one valid record (the same id and fields, a record added twice) are simply kept
+    once: the id goes with the policy it went with before. Records with different ids get one
+    record with a new id in their place: nothing tells which id the policy served now was
+    published under (the owner often adds the new record beside the old instead of replacing
+    it), senders that cached a policy under one of them keep it as long as that id stays
+    (§5.1), and a new id costs only one fetch of the policy. Keeping either id risks a sender
+    applying an old policy until its max_age runs out."""
+    first = counted[0]
+    copies = all(r.valid and r.id == first.id and r.extensions == first.extensions for r in counted)
+    if copies and not (target is not None and target.changes):
+        extra = len(counted) - 1
+        return (
+            f"They are {'two copies' if extra == 1 else f'{len(counted)} copies'} of one "
+            f"record (id {first.id}): delete {'one' if extra == 1 else f'{extra} of them'} "
+            "and keep the other.",
+            f"Delete {'one' if extra == 1 else f'{extra}'} of the {len(counted)} identical "
+            f"records at {subject}, keeping one:\n{txt_fix(subject, first.raw)}",
+        )
+    quoted = [quote_txt(r.raw) for r in counted]
+    listed = ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    both = "both" if len(counted) == 2 else f"all {len(counted)}"
+    if target is not None and target.changes:
+        how = f"Replace {both} with the one record in step 2"
+    else:
+        how = f"Delete {both} and publish this one record in their place"
+    return (
+        f"Replace {both} with one record with a new id: nothing tells which of their ids "
+        "the policy served now goes with, and a new id makes senders that cached a policy "
+        f"under {'either' if len(counted) == 2 else 'any of them'} fetch the one served now.",
+        f"{how} (records at {subject} now: {listed}):\n{new_record}",
+    )
 
 
 def _history_finding(
