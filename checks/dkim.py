@@ -883,6 +883,34 @@ def _evidence(result: SelectorResult) -> dict[str, Any]:
     return data
 
 
+async def _sends_no_mail(ctx: CheckContext) -> str:
+    """Why a domain without a DKIM key needs none, for DKIM-01: it publishes a null MX, so it
+    takes no mail and SHOULD NOT send any (RFC 7505 §4.2), and nothing says it sends anyway
+    (mx.sending_signs: no SPF record authorising senders, no BIMI record). Asking such a
+    domain to find the selector its mail provider signs with would contradict SPF-18's
+    'v=spf1 -all' and DMARC-18's info (7c11109). '' otherwise, and when its SPF lookup failed
+    or it publishes several SPF records (nothing then says whom it authorises)."""
+    from checks import mx, spf  # at run time: mx reads this module's keys
+
+    if not mx.is_null_mx(await ctx.dns.query(ctx.domain, "MX")):
+        return ""
+    record = await spf.get_record(ctx)
+    if record.failed or (record.exists and record.record is None):
+        return ""
+    signs, _ = await mx.sending_signs(ctx)
+    if signs:
+        return ""
+    spf_words = (
+        f"its SPF record authorises no sender ('{record.record}')"
+        if record.record is not None
+        else "it has no SPF record"
+    )
+    return (
+        f"{ctx.domain} publishes a null MX and {spf_words}: a domain that takes no mail "
+        "should send none (RFC 7505 §4.2), and one that sends no mail needs no DKIM key."
+    )
+
+
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     keys = await get_keys(ctx)
@@ -945,19 +973,25 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                     },
                 )
                 return out.findings
+            parked = await _sends_no_mail(ctx)
             out.add(
                 "DKIM-01",
                 Status.INFO,
-                f"No DKIM key was found at {where}. DKIM keys cannot be listed from DNS, so this "
-                "does not mean DKIM is missing: your mail provider may sign with a selector of "
-                "its own. Find it as the s= value in the DKIM-Signature header of a message you "
-                "sent; if you monitor this domain in mailsec, add it under 'DKIM selectors' on "
-                "the domain's page and the next check looks it up.",
+                f"No DKIM key was found at {where}. "
+                + (
+                    parked
+                    or "DKIM keys cannot be listed from DNS, so this does not mean DKIM is "
+                    "missing: your mail provider may sign with a selector of its own. Find it "
+                    "as the s= value in the DKIM-Signature header of a message you sent; if you "
+                    "monitor this domain in mailsec, add it under 'DKIM selectors' on the "
+                    "domain's page and the next check looks it up."
+                ),
                 subject=ctx.domain,
                 evidence={
                     "selectors_tried": keys.selectors,
                     "selectors_answered": checked,
                     "providers": keys.providers,
+                    **({"sends_no_mail": True} if parked else {}),
                 },
             )
         return out.findings

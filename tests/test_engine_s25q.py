@@ -21,8 +21,10 @@ import re
 
 import pytest
 
+from checks import dkim
 from checks.findings import Finding, Status
 from tests.test_mtasts import ZONE, evaluate
+from tests.test_spf import run
 
 BAD = (Status.FAIL, Status.WARN)
 
@@ -107,3 +109,52 @@ def test_three_records_and_a_policy_change_name_step_2(monkeypatch: pytest.Monke
         '"v=STSv1; id=A1", "v=STSv1; id=B2" and "v=STSv1; id=A1"):\n1. Replace the policy file'
     )
     assert "mx: mx2.example.org" in two.fix
+
+
+# --- 2. DKIM-01 on a parked domain --------------------------------------------------------------
+
+P = "parked.example"
+NOT_MISSING = "does not mean DKIM is missing"
+
+
+def _dkim_01(zone: dict[tuple[str, str], object]) -> Finding:
+    return _only(run(dkim, P, {(P, "MX"): ["0 ."], **zone}), "DKIM-01")
+
+
+def test_a_parked_domain_is_told_it_needs_no_key() -> None:
+    finding = _dkim_01({(P, "TXT"): ["v=spf1 -all"]})
+    assert finding.status == Status.INFO  # unchanged
+    assert NOT_MISSING not in finding.summary and "selector of its own" not in finding.summary
+    assert finding.summary.endswith(
+        "parked.example publishes a null MX and its SPF record authorises no sender "
+        "('v=spf1 -all'): a domain that takes no mail should send none (RFC 7505 §4.2), and one "
+        "that sends no mail needs no DKIM key."
+    )
+    assert finding.evidence["sends_no_mail"] is True
+
+
+def test_a_null_mx_without_spf_is_parked_too_as_dmarc_18_has_it() -> None:
+    finding = _dkim_01({(P, "TXT"): "NOERROR"})
+    assert "parked.example publishes a null MX and it has no SPF record:" in finding.summary
+    assert NOT_MISSING not in finding.summary
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        # A null MX, but an SPF record that authorises senders: it sends mail.
+        {(P, "TXT"): ["v=spf1 include:_spf.example.net -all"]},
+        # A BIMI record says it sends mail too.
+        {
+            (P, "TXT"): ["v=spf1 -all"],
+            (f"default._bimi.{P}", "TXT"): ["v=BIMI1; l=https://x/l.svg"],
+        },
+        # Real MX records: it takes mail, and may well send it.
+        {(P, "MX"): ["10 mx.parked.example."], (P, "TXT"): ["v=spf1 -all"]},
+    ],
+)
+def test_a_domain_that_may_send_is_told_to_find_its_selector(
+    zone: dict[tuple[str, str], object],
+) -> None:
+    finding = _dkim_01(zone)
+    assert NOT_MISSING in finding.summary and "sends_no_mail" not in finding.evidence
