@@ -960,10 +960,15 @@ def make_dnsfunc(resolvers: tuple[tuple[str, int], ...], timeout: float = 5.0) -
 
 
 def verify_dkim(
-    message: bytes, dnsfunc: DnsFunc, submitter: str | None = None, report_index: int = 0
+    message: bytes,
+    dnsfunc: DnsFunc,
+    submitter: str | None = None,
+    report_index: int = 0,
+    at: float | None = None,
 ) -> DkimOutcome:
     """The DKIM outcome of a report e-mail (RFC 8460 §3) for its report at `report_index`,
-    see `_verify_message`.
+    see `_verify_message`; `at` is when the message was received (Unix time; now if None),
+    the time its signatures' t= and x= are judged at (_ReceivedDKIM).
 
     A report forwarded as an attachment (message/rfc822) is vouched for by the signature of
     the forwarded message, which holds it byte for byte, not by the forwarder's: when the
@@ -972,9 +977,9 @@ def verify_dkim(
     passing signature.
     """
     message, stray = _read_headers(message)
-    outcome = _verify_message(message, dnsfunc, submitter)
+    outcome = _verify_message(message, dnsfunc, submitter, at)
     if stray.skipped:
-        outcome = _stray_line_outcome(outcome, stray, dnsfunc, submitter)
+        outcome = _stray_line_outcome(outcome, stray, dnsfunc, submitter, at)
     extra = _extra_suffixes() if submitter else ()
     if outcome.result == "pass" and (
         not submitter or same_or_parent(outcome.domain, submitter, extra)
@@ -983,7 +988,7 @@ def verify_dkim(
     original = _forwarded_original(message, report_index)
     if original is None:
         return outcome
-    inner = _verify_message(readable(original), dnsfunc, submitter)
+    inner = _verify_message(readable(original), dnsfunc, submitter, at)
     inner_aligned = not submitter or same_or_parent(inner.domain, submitter, extra)
     # The forwarded message's outcome is the report's own: it stands when it passes for the
     # reporter, and whenever the forward has no passing signature (so a broken original says
@@ -998,7 +1003,11 @@ def verify_dkim(
 
 
 def _stray_line_outcome(
-    outcome: DkimOutcome, stray: _StrayLines, dnsfunc: DnsFunc, submitter: str | None
+    outcome: DkimOutcome,
+    stray: _StrayLines,
+    dnsfunc: DnsFunc,
+    submitter: str | None,
+    at: float | None = None,
 ) -> DkimOutcome:
     """The DKIM outcome of a message whose header block holds a line with no colon that was
     read past (_stray_header_lines), saying so: a verdict that names the line. A line right
@@ -1007,7 +1016,7 @@ def _stray_line_outcome(
     number, line = stray.lines[0]
     what = f"header line {number} {_shown(line)} has no colon (RFC 5322 §2.2)"
     if outcome.result != "pass" and stray.as_body is not None:
-        other = _verify_message(stray.as_body, dnsfunc, submitter)
+        other = _verify_message(stray.as_body, dnsfunc, submitter, at)
         if other.result == "pass":
             other.detail = _joined(f"{what}: verified reading it as the first line of the body")
             return other
@@ -1055,7 +1064,9 @@ def _forwarded_original(message: bytes, report_index: int = 0) -> bytes | None:
     return None
 
 
-def _verify_message(message: bytes, dnsfunc: DnsFunc, submitter: str | None = None) -> DkimOutcome:
+def _verify_message(
+    message: bytes, dnsfunc: DnsFunc, submitter: str | None = None, at: float | None = None
+) -> DkimOutcome:
     """Verify every DKIM signature with dkimpy in its RFC 8460 mode; one that verifies counts.
 
     RFC 6376 §4/§6.1: a message may carry several signatures (a relay or mailing list adds its
@@ -1087,7 +1098,7 @@ def _verify_message(message: bytes, dnsfunc: DnsFunc, submitter: str | None = No
     ]
     outcomes = []
     for idx in order:
-        outcome, trouble = _verify_one(message, dnsfunc, idx)
+        outcome, trouble = _verify_one(message, dnsfunc, idx, at)
         outcomes.append((outcome, trouble))
         if outcome.result == "pass" and aligned(outcome.domain):
             break
@@ -1131,7 +1142,9 @@ def _signing_domain(header: bytes) -> str:
     return found.group(1).decode("ascii", "replace").lower() if found else ""
 
 
-def _verify_one(message: bytes, dnsfunc: DnsFunc, idx: int) -> tuple[DkimOutcome, str]:
+def _verify_one(
+    message: bytes, dnsfunc: DnsFunc, idx: int, at: float | None = None
+) -> tuple[DkimOutcome, str]:
     """The outcome of signature `idx` (0: topmost), and the DNS trouble met ("" for none).
     A fresh dkimpy object each time: it keeps per-signature state (the key's s=tlsrpt)."""
     dns_trouble: list[str] = []
@@ -1144,7 +1157,7 @@ def _verify_one(message: bytes, dnsfunc: DnsFunc, idx: int) -> tuple[DkimOutcome
             raise
         return None if record is None else _one_service(record)
 
-    signer = dkim.DKIM(message, tlsrpt=True, logger=log)
+    signer = _ReceivedDKIM(message, tlsrpt=True, logger=log, at=at)
     try:
         ok = signer.verify(idx=idx, dnsfunc=tracking)
     except dkim.DKIMException as e:
@@ -1164,6 +1177,65 @@ def _verify_one(message: bytes, dnsfunc: DnsFunc, idx: int) -> tuple[DkimOutcome
     if not ok and not detail:
         outcome.detail = "signature did not verify (body or signed headers changed, or no key)"
     return outcome, "" if ok or not dns_trouble else dns_trouble[-1]
+
+
+# dkimpy's leeway for senders' clocks, around t= and x= alike (dkim.validate_signature_fields).
+_CLOCK_SLOP = 36000
+
+
+class _ReceivedDKIM(dkim.DKIM):
+    """dkimpy's verifier judging t= and x= at the time the message was received, not now.
+
+    RFC 6376 §3.5 (x=): "The verification time should be the time that the message was first
+    received at the administrative domain of the Verifier if that time is reliably
+    available". dkimpy reads the clock when it verifies, and we verify when the report is
+    parsed: a parse delayed past x= (a worker outage, the sweep's retries after DNS trouble,
+    `reparse --recheck-dkim` later) rejected a report whose signature was valid when it came.
+    The stored received_at is that time. Every other check of the fields is dkimpy's own."""
+
+    def __init__(self, message: bytes, *, at: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.at = at
+
+    def verify_headerprep(self, idx: int = 0) -> Any:
+        if self.at is None:
+            return super().verify_headerprep(idx)
+        sigheaders = [(x, y) for x, y in self.headers if x.lower() == b"dkim-signature"]
+        if len(sigheaders) <= idx:
+            return False
+        try:
+            sig = dkim.parse_tag_value(sigheaders[idx][1])
+            self.signature_fields = sig
+        except dkim.InvalidTagValueList as e:
+            raise dkim.MessageFormatError(e) from None
+        dkim.validate_signature_fields({k: v for k, v in sig.items() if k not in (b"t", b"x")})
+        _check_times(sig, int(self.at))
+        self.domain = sig[b"d"]
+        self.selector = sig[b"s"]
+        include_headers = [x.lower() for x in re.split(rb"\s*:\s*", sig[b"h"])]
+        self.include_headers = tuple(include_headers)
+        return sig, include_headers, sigheaders
+
+
+def _check_times(sig: dict[bytes, bytes], at: int) -> None:
+    """dkimpy's t= and x= checks (same texts, same leeway), at `at` instead of now."""
+    t_sign = None
+    if b"t" in sig:
+        if re.match(rb"\d+$", sig[b"t"]) is None:
+            raise dkim.ValidationError(f"t= value is not a decimal integer ({sig[b't']!r})")
+        t_sign = int(sig[b"t"])
+        if t_sign > at + _CLOCK_SLOP:
+            raise dkim.ValidationError(f"t= value is in the future ({sig[b't']!r})")
+    if b"x" in sig:
+        if re.match(rb"\d+$", sig[b"x"]) is None:
+            raise dkim.ValidationError(f"x= value is not a decimal integer ({sig[b'x']!r})")
+        x_sign = int(sig[b"x"])
+        if x_sign < at - _CLOCK_SLOP:
+            raise dkim.ValidationError(f"x= value is past ({sig[b'x']!r}) when it was received")
+        if t_sign and x_sign < t_sign:
+            raise dkim.ValidationError(
+                f"x= value is less than t= value (x={sig[b'x']!r} t={sig[b't']!r})"
+            )
 
 
 def same_or_parent(signer: str, domain: str, extra: tuple[str, ...] | None = None) -> bool:

@@ -485,6 +485,14 @@ class RawReport(models.Model):
             problem = "no DKIM signature: RFC 8460 §3 says unsigned reports MUST be ignored"
         elif self.dkim_result == "temperror":
             problem = f"DKIM could not be checked: {self.dkim_detail}"
+        elif self.dkim_result != "pass" and self.dkim_length_tag:
+            # dkimpy's RFC 8460 mode hashes the whole body whatever l= says, so a list's
+            # footer after the signed length reads "body hash mismatch": name the cause.
+            problem = (
+                f"DKIM signature did not verify ({self.dkim_detail}); it uses l= (RFC 8460 §3 "
+                "MUST NOT), so the whole body is verified and content added after its signed "
+                "length breaks it"
+            )
         elif self.dkim_result != "pass":
             problem = f"DKIM signature did not verify ({self.dkim_detail}); RFC 8460 §3"
         elif self.dkim_length_tag:
@@ -509,7 +517,11 @@ class RawReport(models.Model):
         from checks.config import CheckConfig
 
         resolvers = CheckConfig.from_env().resolvers
-        return verify_dkim(bytes(self.body), make_dnsfunc(resolvers), submitter, self.report_index)
+        # Judged at the time the message came (RFC 6376 §3.5), not when the parse runs.
+        at = self.received_at.timestamp() if self.received_at else None
+        return verify_dkim(
+            bytes(self.body), make_dnsfunc(resolvers), submitter, self.report_index, at=at
+        )
 
     def _check_dkim_domain(self, submitter: str | None, contact_domain: str | None) -> list[str]:
         """RFC 8460 §3: the signature must be the reporting domain's. A valid signature of any

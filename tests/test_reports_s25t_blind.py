@@ -32,11 +32,22 @@ The inputs are tests/data/tlsrpt/s25t/<id>.eml (its build.py writes them) and th
 outcomes tests/data/tlsrpt/s25t_expectations.json, committed before any input was run; a
 case whose expectation was later found wrong says so there (`corrected`), one the product
 still gets wrong is a strict xfail naming why (`open`).
+
+First run: 22 of 24 cases as written, through every door; no expectation was wrong. T16 and
+T18 were product defects, fixed with the tests at the end of this module: a signature's x=
+was judged when the parse ran, not when the message came (RFC 6376 §3.5), so a parse delayed
+past x= (or `reparse --recheck-dkim` later) rejected a report valid on arrival; and a
+signature with l= broken by a footer was rejected as a bare "body hash mismatch", the l=
+RFC 8460 §3 forbids unnamed (dkimpy's RFC 8460 mode hashes the whole body). T24 (the client
+closes right after the final dot) ends either way, by the race RFC 5321 §6.1 allows: stored
+before the close was seen (the resend is "already stored") or not stored (the resend stores
+it); one row and one report each time.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import smtplib
 import time
 from datetime import timedelta
@@ -54,10 +65,12 @@ from tests.test_reports_email import (  # noqa: F401 (fixtures)
     SIGNED_HEADERS,
     DnsStub,
     _free_port,
+    address,
     dns_stub,
     ingest,
     signer,
 )
+from tests.test_reports_s13_blind import parse_pending
 from tests.test_reports_s18_mail_blind import _deliver, as_received
 
 ROUND = ReportsRound("s25t")
@@ -306,3 +319,72 @@ def test_an_smtp_conversation_ends_as_expected(
 
 
 test_every_case_has_its_inputs = ROUND.inputs_test(24)
+
+
+# --- The fixes this round found (each fails without its fix) ------------------------------------
+
+DAY = 86400
+
+
+def _timed(address: ReportAddress, signer: Any, t: int, x: int) -> bytes:
+    """The plain report mail to `address`, signed with t= and x= these seconds from now."""
+    return signed(ROUND.eml("T11", address), signer, {"t": t, "x": x})
+
+
+def test_a_signature_is_judged_at_the_time_the_message_came(
+    address: ReportAddress, signer: Any, dns_stub: DnsStub
+) -> None:
+    """RFC 6376 §3.5 x=: the verification time should be the time the message was received.
+    T16 found the parse judging it at the time the parse ran."""
+    from reports.mail import make_dnsfunc, verify_dkim
+
+    dnsfunc = make_dnsfunc((("127.0.0.1", dns_stub.port),))
+    message = _timed(address, signer, t=-2 * DAY - 3600, x=-DAY)
+    now = time.time()
+    assert verify_dkim(message, dnsfunc, "sender.example", at=now - 2 * DAY).result == "pass"
+    late = verify_dkim(message, dnsfunc, "sender.example", at=now)
+    assert late.result == "fail" and "x= value is past" in late.detail, late.detail
+    # Without a time of arrival, now (as before).
+    assert verify_dkim(message, dnsfunc, "sender.example").result == "fail"
+
+
+def test_a_signature_from_the_future_of_its_arrival_is_still_refused(
+    address: ReportAddress, signer: Any, dns_stub: DnsStub
+) -> None:
+    """Judging at the arrival time keeps dkimpy's checks: a t= more than its 10 hours of
+    clock leeway after the message came is refused, though it is past now."""
+    from reports.mail import make_dnsfunc, verify_dkim
+
+    dnsfunc = make_dnsfunc((("127.0.0.1", dns_stub.port),))
+    message = _timed(address, signer, t=-DAY, x=DAY)
+    outcome = verify_dkim(message, dnsfunc, "sender.example", at=time.time() - 2 * DAY)
+    assert outcome.result == "fail" and "t= value is in the future" in outcome.detail
+
+
+def test_reparse_rechecking_dkim_later_keeps_a_signature_valid_when_it_came(
+    address: ReportAddress, signer: Any, dns_stub: DnsStub
+) -> None:
+    """`reparse --recheck-dkim` months after a report came: its x= has long passed, but the
+    signature was valid on arrival (RFC 6376 §3.5), so the report stands."""
+    from django.core.management import call_command
+
+    assert ingest(_timed(address, signer, t=-40 * DAY, x=-30 * DAY)) == 0
+    RawReport.objects.update(received_at=timezone.now() - timedelta(days=40))
+    call_command("reparse", "--pending", "--recheck-dkim", stdout=io.StringIO())
+    raw = RawReport.objects.get()
+    assert (raw.dkim_result, raw.parse_status) == ("pass", RawReport.PARSED), raw.error
+    call_command("reparse", "--id", str(raw.public_id), "--recheck-dkim", stdout=io.StringIO())
+    assert RawReport.objects.get().parse_status == RawReport.PARSED
+
+
+def test_a_failing_signature_with_l_says_l_is_the_cause(
+    address: ReportAddress, signer: Any, dns_stub: DnsStub
+) -> None:
+    """T18: a signature with l= broken by a footer after the signed length was rejected as a
+    bare 'body hash mismatch'; RFC 8460 §3 forbids l=, and the rejection now says so."""
+    message = relayed(signed(ROUND.eml("T18", address), signer, {"length": True}), "footer")
+    assert ingest(message) == 0
+    parse_pending()
+    raw = RawReport.objects.get()
+    assert raw.parse_status == RawReport.REJECTED
+    assert "body hash mismatch" in raw.error and "uses l= (RFC 8460 §3 MUST NOT)" in raw.error
