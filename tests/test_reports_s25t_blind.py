@@ -41,7 +41,9 @@ signature with l= broken by a footer was rejected as a bare "body hash mismatch"
 RFC 8460 §3 forbids unnamed (dkimpy's RFC 8460 mode hashes the whole body). T24 (the client
 closes right after the final dot) ends either way, by the race RFC 5321 §6.1 allows: stored
 before the close was seen (the resend is "already stored") or not stored (the resend stores
-it); one row and one report each time.
+it); one row and one report each time. Eight planted wrong expectations (a warning's label,
+example.net counted, one row for two addresses, SIZE accepted, a key not in DNS parsed, the
+organisation's accents, RSET's discarded address, two ids in one reply) all fail.
 """
 
 from __future__ import annotations
