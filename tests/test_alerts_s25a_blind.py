@@ -31,7 +31,7 @@ from django.contrib.auth.models import User
 import tests.test_alerts_s23a_blind as s23a
 import tests.test_alerts_s24a_blind as s24a
 from checks import starttls
-from mailsec.alerts.models import TeamAlertAddress
+from mailsec.alerts.models import RemovedProblem, TeamAlertAddress
 from mailsec.alerts.tasks import send_weekly_summaries
 from mailsec.domains.models import Domain
 from reports.alerts import evaluate_report
@@ -124,3 +124,18 @@ class S25aBlindSequencesTestCase(s24a.S24aBlindSequencesTestCase):
             if sent_hours != hours:
                 return f"weekly summaries at hours {sent_hours}, expected {hours}"
         return ""
+
+    def test_a_fix_told_after_the_domain_came_back_is_not_carried_again(self) -> None:
+        """V15's defect, on its own: a told problem, the domain removed, fixed meanwhile, added
+        again (its fix told once), then removed once more: nothing of it is kept, so adding
+        the domain again tells nobody a second time that it was fixed. RemovedProblem.keep
+        left the row behind when the domain had no open problem; the second re-add took it
+        back as open and told its fix again."""
+        steps = [
+            ["run", "good", "s"], ["run", "bad", "s"], ["run", "bad", "c"],
+            ["remove_domain", "a.test"], ["add_domain", "a.test"],
+            ["run", "good", "s"], ["run", "good", "c"], ["remove_domain", "a.test"],
+        ]  # fmt: skip
+        got = self.play({"steps": steps})
+        self.assertEqual(sorted(to for to, kind, _, _ in got if kind == "fixed"), ["alice", "bob"])
+        self.assertFalse(RemovedProblem.objects.filter(team=self.team, name="a.test").exists())

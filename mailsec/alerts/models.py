@@ -742,6 +742,10 @@ class RemovedProblem(models.Model):
         cls.objects.filter(removed_at__lt=now - KEEP_REMOVED_PROBLEMS, carried=None).delete()
         open_changes = list(domain.changes.filter(state=Change.State.CONFIRMED))
         if not open_changes:
+            # What an earlier removal kept and this domain took back is done with too: told
+            # fixed, or closed, it must not be carried over once more (s25a V15: a fix told
+            # after the domain came back was told again when it was removed and added again).
+            cls.objects.filter(carried__domain=domain).delete()
             return []
         users: dict[int, set[int]] = {}
         addresses: dict[int, set[int]] = {}
