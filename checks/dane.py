@@ -801,14 +801,28 @@ def _host_findings(
             fix=_fix_for(state, probes),
         )
         return False
-    if any(r.usage in (0, 1) for r in state.records):
+    pkix = [r for r in state.records if r.usage in (0, 1)]
+    if pkix:
+        # Name the records to delete, as a TLSA generator that offers every usage leaves the
+        # owner with lines that look alike (s25g-danemixed: 3 1 1 and 1 1 1 of one key).
+        kinds = " and ".join(f"{USAGE_NAMES[u]}({u})" for u in sorted({r.usage for r in pkix}))
+        shown = ", ".join(f"'{r.text[:40]}'" for r in pkix[:4])
+        one = len(pkix) == 1
         out.add(
             "DANE-04",
             Status.WARN,
-            f"The TLSA records of {host.name} mix PKIX usages (0/1), which SMTP senders "
-            "ignore, with DANE usages.",
+            f"The TLSA records of {host.name} mix {kinds} "
+            f"{'record' if one else 'records'} ({shown}) with DANE ones: SMTP senders treat "
+            f"{'it' if one else 'them'} as unusable (RFC 7672 §3.1.3; RFC 7671 §4.1: PKIX usages "
+            "SHOULD NOT be used for opportunistic TLS) and rely on the DANE-TA(2)/DANE-EE(3) "
+            "records alone.",
             subject=subj,
             evidence=ev,
+            fix=(
+                f"Delete {'this TLSA record' if one else 'these TLSA records'} at "
+                f"{state.qname} (the DANE-TA/DANE-EE records stay):\n"
+                + "\n".join(f"{state.qname}. TLSA {r.text}" for r in pkix)
+            ),
         )
     else:
         out.add(

@@ -1320,7 +1320,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             if undotted is not None:
                 await _undotted_record(out, ctx, answer, mx, null_mx, *undotted)
                 return out.findings
-        _no_record(out, domain, answer, selection, mx, null_mx, repair)
+        _no_record(
+            out, domain, answer, selection, mx, null_mx, repair, type99=_type99_texts(type99)
+        )
         return out.findings
     if len(selection.records) > 1:
         endings = await record_endings(ctx, selection.records)
@@ -1825,9 +1827,12 @@ def _no_record(
     mx: DnsAnswer,
     null_mx: bool,
     repair: tuple[str, str] = ("", ""),
+    *,
+    type99: list[str] | None = None,
 ) -> None:
     """SPF-01/02/18 for a domain without an SPF record. `repair` is the vetted (fix, note) for
-    the first near-miss record with its version written right (SPF-02)."""
+    the first near-miss record with its version written right (SPF-02). `type99` holds the
+    SPF policies published only as the obsolete type 99 record (SPF-14 fail)."""
     if selection.near_misses:
         out.add(
             "SPF-02",
@@ -1860,6 +1865,23 @@ def _no_record(
             f"{domain} publishes no SPF record.",
             subject=domain,
             evidence={"dns": answer.evidence()},
+        )
+        return
+    policies = [p for p in type99 or [] if p.split(" ", 1)[0].lower() == "v=spf1"]
+    if policies:
+        # The owner wrote a policy, in the record type receivers stopped reading (SPF-14): the
+        # fix is that policy as TXT, as SPF-14 says, not a new ~all starting record of ours
+        # that would contradict it (s25g-spf99only).
+        out.add(
+            "SPF-01",
+            Status.WARN,
+            f"{domain} publishes no SPF record as TXT, the only type receivers read (RFC 7208 "
+            f"§3.1), so they cannot tell which servers may send its mail: its policy "
+            f"'{policies[0]}' sits in an obsolete type 99 record (see SPF-14). Publish the same "
+            "policy as a TXT record.",
+            subject=domain,
+            evidence={"dns": answer.evidence(), "type99": policies},
+            fix=txt_fix(domain, policies[0]),
         )
         return
     record, providers = starting_record(mx)
@@ -1922,6 +1944,17 @@ def starting_record(mx: DnsAnswer) -> tuple[str, list[str]]:
     return " ".join(["v=spf1", *terms, "~all"]), names
 
 
+def _type99_texts(type99: DnsAnswer) -> list[str]:
+    """The texts of the type 99 (SPF) records, each one's strings joined (RFC 7208 §3.3)."""
+    if type99.failed:
+        return []
+    return [
+        b"".join(r.strings).decode("utf-8", "replace")
+        for r in type99.records
+        if hasattr(r, "strings")
+    ]
+
+
 def _type99(out: Collector, domain: str, type99: DnsAnswer, *, has_txt: bool) -> None:
     if type99.failed or not type99.records:
         return
@@ -1935,11 +1968,7 @@ def _type99(out: Collector, domain: str, type99: DnsAnswer, *, has_txt: bool) ->
             evidence={"dns": type99.evidence()},
         )
     else:
-        texts = [
-            b"".join(r.strings).decode("utf-8", "replace")
-            for r in type99.records
-            if hasattr(r, "strings")
-        ]
+        texts = _type99_texts(type99)
         out.add(
             "SPF-14",
             Status.FAIL,

@@ -136,7 +136,9 @@ def scenario_zone(scenario: Any) -> Zone:
                     continue
                 key = (normalize(name.to_text()), rtype)
                 for rdata in rdataset:
-                    if rtype == "TXT":
+                    # SPF (type 99) has TXT's rdata: its strings, not their quoted text, or
+                    # FakeDns quotes them again (s25g-spf99only's SPF-14 fix read '"v=spf1 …"').
+                    if rtype in ("TXT", "SPF"):
                         zone.setdefault(key, []).append(  # type: ignore[arg-type]
                             [s.decode("utf-8", "replace") for s in rdata.strings]
                         )
