@@ -17,7 +17,15 @@ charlie's team), "address_in" (an extra address of charlie's team); the probe st
 "injectable" and "injectable-expired" (SMTP-06: commands pipelined with STARTTLS are run, a
 warning); a world's "sts_id" is s17's. Emails are [to, kind, subject words, optional body
 words]; kinds as s24a's, and "weekly" for the weekly summary; "weekly_hours" lists the UTC
-hours the weekly summaries went at, as s17's "digest_hours" does the digests'."""
+hours the weekly summaries went at, as s17's "digest_hours" does the digests'. Each expected
+email is matched to one sent email of its own, subject and body words alike (_one_to_one).
+
+First run: 14 of 17 as written. V15 was the product (a 'fixed' told again when the domain was
+removed and added a second time; fixed in 6c327af, and the test below fails without it); V09
+(the alert carries MTASTS-30's fix, a placeholder in s17's harness) and V13 (a sign-up weeks
+before the first weekly run meant a missed week, sent at the first run as documented) were
+expectations about the harness, corrected with why in the data. Twelve planted wrong
+expectations all fail."""
 
 from __future__ import annotations
 
@@ -115,7 +123,7 @@ class S25aBlindSequencesTestCase(s24a.S24aBlindSequencesTestCase):
         self.send_pending()
 
     def compare(self, seq: dict[str, Any], got: list[tuple[str, str, str, datetime]]) -> str:
-        problem = super().compare(seq, got)
+        problem = super().compare(seq, got) or self._one_to_one(seq, got)
         if problem:
             return problem
         hours = seq.get("weekly_hours")
@@ -123,6 +131,30 @@ class S25aBlindSequencesTestCase(s24a.S24aBlindSequencesTestCase):
             sent_hours = sorted(at.hour for _, kind, _, at in got if kind == "weekly")
             if sent_hours != hours:
                 return f"weekly summaries at hours {sent_hours}, expected {hours}"
+        return ""
+
+    def _one_to_one(self, seq: dict[str, Any], got: list[tuple[str, str, str, datetime]]) -> str:
+        """Each expected email matched to an email of its own, subject and body words alike
+        (s24a's compare finds body words in any email of that reader and kind: two digests to
+        one address, one sectioned by team and one not, could not be told apart)."""
+        texts = list(zip(got, self.bodies, strict=True))
+
+        def fits(want: list[Any], i: int) -> bool:
+            (to, kind, subject, _), body = texts[i]
+            words = want[3] if len(want) > 3 else []
+            return (
+                (to, kind) == tuple(want[:2])
+                and all(w in subject for w in want[2])
+                and all(w in body for w in words)
+            )
+
+        def assign(wanted: list[list[Any]], free: set[int]) -> bool:
+            if not wanted:
+                return True
+            return any(fits(wanted[0], i) and assign(wanted[1:], free - {i}) for i in sorted(free))
+
+        if not assign(seq["emails"], set(range(len(got)))):
+            return "no email of its own for each expected email (subject and text words)"
         return ""
 
     def test_a_fix_told_after_the_domain_came_back_is_not_carried_again(self) -> None:
