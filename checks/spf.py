@@ -111,6 +111,8 @@ class SpfProblem:
     # The term as the author meant it, when only its spelling is wrong ("include=" for
     # "include:"): receivers skip such a term rather than fail on it (RFC 7208 §6).
     meant: str = ""
+    # The record without the stray quote at its end that this problem names (_stray_quote).
+    unquoted: str = ""
 
 
 @dataclass
@@ -412,6 +414,55 @@ def is_spf_record(text: str) -> bool:
 
 def parse_spf(text: str) -> ParsedSpf:
     """Parse one SPF record. Never raises: every problem is returned in `problems`."""
+    return _stray_quote(text, _parsed(text))
+
+
+def _stray_quote(text: str, parsed: ParsedSpf) -> ParsedSpf:
+    """`parsed` with a stray ASCII quote at the record's end named, when it alone spoils the
+    last term: 'v=spf1 mx -all"', also before a last ';' ('-all";'), the closing quote of a
+    zone-file line that a DNS panel kept as text. Read as written, the last term is '-all";'
+    and the finding was "'all' takes no argument", which the owner cannot see; it now names
+    the quote (SPF-04 fail, a permanent error as before) and carries the record without it.
+    Quotes at the start are SPF-02's (_quotes_note), typographic ones SPF-15's."""
+    if not isinstance(text, str) or not parsed.terms:
+        return parsed
+    around = unquoted(text.rstrip(" ;"))
+    if around is None or around.leading or around.typographic or not text.startswith(around.text):
+        return parsed
+    last = parsed.terms[-1].text
+    spoilt = [p for p in parsed.problems if p.status == Status.FAIL and p.term == last]
+    without = _parsed(around.text)
+    if not spoilt or not without.terms:
+        return parsed
+    if any(p.status == Status.FAIL and p.term == without.terms[-1].text for p in without.problems):
+        return parsed  # the last term is broken without the quote too: said as it is
+    semicolon = text.rstrip(" ").endswith(";")
+    quote = "a quote" if around.count == 1 else "quotes"
+    what = f"{quote} and a ';'" if semicolon else quote
+    where = f"{around.quotes}, then ';'" if semicolon else around.quotes
+    source = (
+        f"{around.whose}, and a ';', which SPF does not use (terms are separated by spaces, "
+        "RFC 7208 §4.6.1)"
+        if semicolon
+        else around.whose
+    )
+    them = "them" if semicolon or around.count > 1 else "it"
+    named = SpfProblem(
+        "SPF-04",
+        Status.FAIL,
+        f"The record ends with {what} ({where}): {source}, so receivers read '{last}' as its "
+        f"last term, which is not valid. Retype the record without {them}: '{around.text}'",
+        last,
+        unquoted=around.text,
+    )
+    # The last term's other fails are the same quote's: named once.
+    rest = {id(p) for p in spoilt[1:]}
+    parsed.problems = [named if p is spoilt[0] else p for p in parsed.problems if id(p) not in rest]
+    return parsed
+
+
+def _parsed(text: str) -> ParsedSpf:
+    """parse_spf's reading of the record as written."""
     parsed = ParsedSpf(text=text)
     if not isinstance(text, str):
         parsed.problems.append(SpfProblem("SPF-04", Status.FAIL, "The record is not text."))
@@ -1444,7 +1495,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     for problem in parsed.problems:
         if problem.check_id == "SPF-04" and any(f.term in problem.term for f in fused_terms):
             continue
-        _problem(out, domain, problem, parsed, respelt=respelt)
+        # A stray quote at the end (_stray_quote): the record without it, once it passes.
+        unquoted_fix = (
+            await _vetted_fix(ctx, problem.unquoted, "Without the quote")
+            if problem.unquoted
+            else ("", "")
+        )
+        _problem(out, domain, problem, parsed, respelt=respelt, unquoted_fix=unquoted_fix)
     if parsed.permerror:
         return out.findings
     if not any(p.check_id in PERMERROR_IDS for p in parsed.problems):
@@ -1660,9 +1717,11 @@ def _problem(
     parsed: ParsedSpf,
     *,
     respelt: tuple[str, str] = ("", ""),
+    unquoted_fix: tuple[str, str] = ("", ""),
 ) -> None:
     """One parser problem as a finding. `respelt` is (fix, note) for a mechanism written with
-    '=', already checked (syntax and lookups) by the caller."""
+    '=', already checked (syntax and lookups) by the caller; `unquoted_fix` likewise for the
+    record without a stray quote at its end (SpfProblem.unquoted)."""
     summary = problem.message
     # The parser's message as the tail of a sentence: no full stop of its own, and a
     # capitalised first word ("The 'redirect' modifier ...") lower-cased after the colon.
@@ -1680,8 +1739,9 @@ def _problem(
     elif problem.status == Status.FAIL and problem.check_id in PERMERROR_IDS:
         summary = (
             f"The SPF record of {domain} is invalid, so receivers treat SPF as a permanent error: "
-            f"{detail}."
+            f"{detail}." + unquoted_fix[1]
         )
+        fix = unquoted_fix[0]
     elif (
         problem.check_id == "SPF-11"
         and not parsed.permerror

@@ -44,6 +44,8 @@ class ReportUri:
     usable: bool  # mailto with an address, or https with a host
     target: str = ""  # mail domain (mailto) or host (https)
     why: str = ""  # why it is not usable, when the scheme and whitespace do not say it
+    # The usable URI meant, when only a stray quote at its ends spoils it (record_fix's).
+    meant: str = ""
 
 
 @dataclass
@@ -73,6 +75,21 @@ _SIZE_SUFFIX = re.compile(r"@[^@!?]*!\d*[kmgtKMGT]?(?=\?|$)")
 def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
     scheme, colon, rest = text.partition(":")
     scheme = scheme.lower() if colon and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else ""
+    around = unquoted(text)
+    if around is not None and not around.typographic and around.text:
+        # An ASCII quote at an end of the address ('rua=mailto:tls@example.org";': the closing
+        # quote of a zone-file line a DNS panel kept as text), or quotes around it: named as
+        # such (not "no usable address" and "characters that must be percent-encoded"), and
+        # the address without them is the one meant, which record_fix keeps. Typographic ones
+        # are the record's pasted characters (TLSRPT-09, checks.lookalike).
+        meant = _parse_uri(around.text, problems)
+        if meant.usable:
+            why = (
+                f"is {around.describe()}: {around.whose}. "
+                f"{'A quote is' if around.count == 1 else 'Quotes are'} no part of an address, "
+                f"so senders cannot send reports to it; write it as {meant.uri!r}"
+            )
+            return ReportUri(text, scheme, False, why=why, meant=meant.uri)
     if _SIZE_SUFFIX.search(text):
         problems.append(
             Problem(
@@ -607,6 +624,8 @@ def _repaired_uri(uri: ReportUri) -> str:
     """A report URI senders can use: as published, or a bare address given its mailto:
     scheme, or one written with the tag again in front ("rua=https://…"). '' when the intent
     is not certain (an http: URL, a broken address)."""
+    if uri.meant:
+        return _repaired_uri(_parse_uri(uri.meant, []))
     if not uri.usable and (repeated := _REPEATED_RUA.match(uri.uri)):
         # What follows the tag is judged as any URI: a bare address gets its scheme, a tag
         # written twice ("rua=rua=https://…") loses both, an http: URL is still refused.

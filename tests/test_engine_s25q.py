@@ -21,7 +21,7 @@ import re
 
 import pytest
 
-from checks import dkim
+from checks import dkim, spf, tlsrpt
 from checks.findings import Finding, Status
 from tests.test_mtasts import ZONE, evaluate
 from tests.test_spf import run
@@ -158,3 +158,107 @@ def test_a_domain_that_may_send_is_told_to_find_its_selector(
 ) -> None:
     finding = _dkim_01(zone)
     assert NOT_MISSING in finding.summary and "sends_no_mail" not in finding.evidence
+
+
+# --- 3. A stray quote at the end: TLS-RPT and SPF name it -----------------------------------
+
+D = "example.org"
+TLS = f"_smtp._tls.{D}"
+
+
+def _tlsrpt(record: str) -> list[Finding]:
+    zone = {
+        (D, "MX"): ["10 mx1.example.org."],
+        ("mx1.example.org", "A"): ["192.0.2.11"],
+        (TLS, "TXT"): [record],
+    }
+    return [f for f in run(tlsrpt, D, zone) if f.status in BAD]
+
+
+@pytest.mark.parametrize(
+    ("record", "address"),
+    [
+        (f'v=TLSRPTv1; rua=mailto:tls@{D}";', f"mailto:tls@{D}"),
+        (f'v=TLSRPTv1; rua=mailto:tls@{D}"', f"mailto:tls@{D}"),
+        ('v=TLSRPTv1; rua=https://reports.example.net/tls\\";', "https://reports.example.net/tls"),
+    ],
+)
+def test_a_quote_ending_a_report_address_is_named(record: str, address: str) -> None:
+    (finding,) = _tlsrpt(record)  # and no TLSRPT-07 "must be percent-encoded"
+    assert finding.id == "TLSRPT-06" and finding.status == Status.FAIL  # unchanged
+    assert "has no usable address" not in finding.summary
+    assert "is written with a quote (" in finding.summary
+    assert "a quote typed with the record, which the DNS panel kept as part of its text. " in (
+        finding.summary
+    )
+    assert "A quote is no part of an address, so senders cannot send reports to it; " in (
+        finding.summary
+    )
+    assert finding.summary.endswith(f"write it as '{address}' (RFC 8460 §3).")
+    # The owner's address without the quote, not the example mailbox.
+    assert _record_lines(finding.fix) == [f"v=TLSRPTv1; rua={address}"]
+
+
+def test_quotes_around_a_report_address_beside_a_good_one() -> None:
+    (finding,) = _tlsrpt(f'v=TLSRPTv1; rua=mailto:a@{D},"mailto:tls@{D}"')
+    assert finding.id == "TLSRPT-06" and finding.status == Status.WARN  # one address works
+    assert "is written between quotes (" in finding.summary
+    assert "Quotes are no part of an address" in finding.summary
+    assert _record_lines(finding.fix) == [f"v=TLSRPTv1; rua=mailto:a@{D},mailto:tls@{D}"]
+
+
+def test_a_broken_address_without_its_quote_keeps_its_words() -> None:
+    # No address without the quote either: as before (and TLSRPT-07 on the quote).
+    finding = _only(_tlsrpt('v=TLSRPTv1; rua=mailto:nobody";'), "TLSRPT-06")
+    assert "has no usable address" in finding.summary
+    assert "tls-reports@example.org" in finding.fix
+
+
+def _spf(record: str) -> list[Finding]:
+    zone = {(D, "MX"): ["10 mx1.example.org."], ("mx1.example.org", "A"): ["192.0.2.11"]}
+    return [f for f in run(spf, D, {**zone, (D, "TXT"): [record]}) if f.status in BAD]
+
+
+@pytest.mark.parametrize(
+    ("record", "named", "meant"),
+    [
+        (
+            'v=spf1 mx -all";',
+            "the record ends with a quote and a ';' ('\"' at the end, then ';'): a quote typed "
+            "with the record, which the DNS panel kept as part of its text, and a ';', which SPF "
+            "does not use (terms are separated by spaces, RFC 7208 §4.6.1), so receivers read "
+            "'-all\";' as its last term, which is not valid. Retype the record without them: "
+            "'v=spf1 mx -all'.",
+            "v=spf1 mx -all",
+        ),
+        (
+            'v=spf1 mx -all"',
+            "the record ends with a quote ('\"' at the end): a quote typed with the record, "
+            "which the DNS panel kept as part of its text, so receivers read '-all\"' as its "
+            "last term, which is not valid. Retype the record without it: 'v=spf1 mx -all'.",
+            "v=spf1 mx -all",
+        ),
+        (
+            "v=spf1 mx ~all' ",
+            'the record ends with a quote ("\'" at the end): a quote typed with the record, '
+            "which the DNS panel kept as part of its text, so receivers read '~all'' as its "
+            "last term, which is not valid. Retype the record without it: 'v=spf1 mx ~all'.",
+            "v=spf1 mx ~all",
+        ),
+    ],
+)
+def test_a_quote_ending_an_spf_record_is_named(record: str, named: str, meant: str) -> None:
+    (finding,) = _spf(record)
+    assert finding.id == "SPF-04" and finding.status == Status.FAIL  # a permanent error still
+    assert "takes no argument" not in finding.summary
+    assert finding.summary == (
+        "The SPF record of example.org is invalid, so receivers treat SPF as a permanent "
+        f"error: {named}"
+    )
+    assert finding.fix == f'example.org. TXT "{meant}"'  # it had none
+
+
+def test_an_spf_record_broken_without_its_quote_too_is_said_as_before() -> None:
+    (finding,) = _spf('v=spf1 mx -all:x"')
+    assert "takes no argument" in finding.summary and "quote" not in finding.summary
+    assert finding.fix == ""
