@@ -171,3 +171,26 @@ class S25aBlindSequencesTestCase(s24a.S24aBlindSequencesTestCase):
         got = self.play({"steps": steps})
         self.assertEqual(sorted(to for to, kind, _, _ in got if kind == "fixed"), ["alice", "bob"])
         self.assertFalse(RemovedProblem.objects.filter(team=self.team, name="a.test").exists())
+
+    def test_a_problem_raised_anew_after_coming_back_is_not_carried_later(self) -> None:
+        """Found after the round, not blind: a TLS-report failure type told, the domain
+        removed and added again, the type reported again before the domain's first run (told
+        anew: that change is the one followed), then no longer reported (told once). Removed
+        and added once more, the kept problem the first run had passed over was carried then,
+        and 'no longer reported' was told a second time. The first run's carry-over now drops
+        what it does not take back."""
+        sender = "Sender Example Mail Ltd."
+        calm = ["digest_hourly", 24], ["report_n", "a.test", [], 1000, 0, 1, sender]
+        failing = ["report_n", "a.test", ["certificate-expired"], 1000, 5, 1, sender]
+        steps = [
+            ["run", "good", "s"], ["report_n", "a.test", [], 1000, 0, 1, sender],
+            ["digest_hourly", 24], failing,
+            ["remove_domain", "a.test"], ["add_domain", "a.test"],
+            ["digest_hourly", 24], failing, ["run", "good", "s"], ["repeat", 8, calm],
+            ["remove_domain", "a.test"], ["add_domain", "a.test"], ["run", "good", "s"],
+            ["repeat", 8, calm],
+        ]  # fmt: skip
+        got = self.play({"steps": steps})
+        told = sorted((to, kind) for to, kind, _, _ in got)
+        self.assertEqual(told, [("alice", "fixed"), ("alice", "report"), ("alice", "report"),
+                                ("bob", "fixed"), ("bob", "report"), ("bob", "report")])  # fmt: skip

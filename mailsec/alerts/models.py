@@ -1015,19 +1015,26 @@ class AlertState(models.Model):
         drop = settings.ALERT_SCORE_DROP
         open_keys = set(domain.changes.filter(state__in=Change.OPEN).values_list("key", flat=True))
         carried: list[Change] = []
+        # Those not carried over are done with, not kept for a later re-add: removed and added
+        # again, the domain took a problem raised anew meanwhile back as open and told its
+        # fix a second time (s25a, a TLS-report type told "no longer reported" twice).
+        done: list[int] = []
         for problem in RemovedProblem.objects.filter(
             team_id=domain.team_id, name=domain.name, carried=None
         ).order_by("removed_at", "pk"):
             if problem.key in open_keys:
+                done.append(problem.pk)
                 continue  # raised anew meanwhile (a TLS report): that one is told
             verdict, _ = rules.evaluate(
                 problem.kind, problem.key, problem.before, current, drop, problem.evidence
             )
             if verdict == rules.Verdict.MOOT:
+                done.append(problem.pk)
                 continue
             fixed = verdict == rules.Verdict.CLEAR
             new_checks = problem.score_version not in (None, current.score_version)
             if fixed and new_checks and not rules.seen_fixed(problem.kind, problem.key, current):
+                done.append(problem.pk)
                 continue
             open_keys.add(problem.key)
             carried.append(
@@ -1055,6 +1062,7 @@ class AlertState(models.Model):
                     },
                 )
             )
+        RemovedProblem.objects.filter(pk__in=done).delete()
         recheck = [c for c in carried if c.recovery_seen_at is not None]
         if recheck:
             from mailsec.alerts.tasks import schedule_confirmation
