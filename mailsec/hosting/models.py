@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from checks.findings import both_ways, u_labels
 from mailsec.domains.models import Domain
 from mailsec.hosting import policy as rules
 
@@ -789,6 +790,44 @@ class HostedPolicy(models.Model):
         )
 
 
+# A DNS name holding an A-label, a whole word of prose: not inside a URL ("https://mta-sts.
+# xn--.../"), an address ("tls@xn--...") or a longer name, and not cut short before a dot.
+_A_LABEL_WORD = re.compile(
+    r"(?<![\w@/.:-])(?:[\w*-]+\.)*xn--[\w-]+(?:\.[\w-]+)*(?![\w@/-]|\.[\w-])", re.I
+)
+# A record line (its owner a dotted name: "New MX ..." is words) or a policy line, to publish
+# as written.
+_AS_WRITTEN = re.compile(
+    r"^\s*(?:\S*\.\S*\s+(?:\d+\s+)?(?:IN\s+)?(?:TXT|MX|A|AAAA|CNAME)\s"
+    r"|(?:version|mode|mx|max_age):)"
+)
+# After a record's owner name in prose: 'Publish _mta-sts.xn--... TXT "v=STSv1; ..."'.
+_RECORD_AFTER = re.compile(r"\s+(?:TXT|MX|A|AAAA|CNAME)\s")
+
+
+def for_people(text: str) -> str:
+    """Hosting words (an event, a warning, a host) with each internationalised name as people
+    read it and as the DNS holds it, "mx3.müller-bäckerei.de (mx3.xn--mller-bckerei-hfb76a.de)",
+    as findings name them (checks.findings.both_ways, for_people). Stored words keep the
+    A-labels the DNS gave; this is for where they are shown (the hosting page, the emails).
+    A record or policy line, a record's name before its type, a URL and an address stay as
+    written: they are copied, or read by software."""
+
+    def shown(match: re.Match[str]) -> str:
+        name, line = match.group(0), match.string
+        if _RECORD_AFTER.match(line, match.end()):
+            return name
+        # Named both ways already ("mx3.müller-bäckerei.de (mx3.xn--...)").
+        if line[: match.start()].endswith(f"{u_labels(name)} ("):
+            return name
+        return both_ways(name)
+
+    return "\n".join(
+        line if _AS_WRITTEN.match(line) else _A_LABEL_WORD.sub(shown, line)
+        for line in text.split("\n")
+    )
+
+
 class HostingEvent(models.Model):
     """What happened to a hosted policy, in words for the owner (the page shows the latest)."""
 
@@ -803,3 +842,8 @@ class HostingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy.name}: {self.message[:60]}"
+
+    @property
+    def shown(self) -> str:
+        """The message as the page and the emails show it (for_people)."""
+        return for_people(self.message)

@@ -120,7 +120,9 @@ def _email(policy: HostedPolicy, event: HostingEvent) -> None:
     ctx = {
         "policy": policy,
         "event": event,
-        "headline": first_sentence(event.message),
+        # MX hosts named as the subject names the domain (HostingEvent.shown, for_people).
+        "message": event.shown,
+        "headline": first_sentence(event.shown),
         "url": settings.SITE_ROOT + reverse("hosting:page", args=[domain.code]),
         "settings_url": settings.SITE_ROOT + reverse("alerts:settings"),
     }
