@@ -24,8 +24,10 @@ First run: 14 of 17 as written. V15 was the product (a 'fixed' told again when t
 removed and added a second time; fixed in 6c327af, and the test below fails without it); V09
 (the alert carries MTASTS-30's fix, a placeholder in s17's harness) and V13 (a sign-up weeks
 before the first weekly run meant a missed week, sent at the first run as documented) were
-expectations about the harness, corrected with why in the data. Twelve planted wrong
-expectations all fail."""
+expectations about the harness, corrected with why in the data. Second batch (V18-V20: a
+reader in Auckland on its DST end day, an address one team added 'at once' and another for
+the digest, weekly summaries either side of a fix), blind too: 3 of 3. Fifteen planted wrong
+expectations across both batches all fail."""
 
 from __future__ import annotations
 
