@@ -1073,7 +1073,8 @@ def _verify_message(
     own on top), and one that fails does not spoil another that verifies. Of the passing ones,
     one whose d= is the submitter's domain or a parent of it is preferred (the one RFC 8460 §3
     asks for), then one without l=, then one whose key has s=tlsrpt. With none passing, the
-    answer is "temperror" when a key lookup failed (it may pass later), else "fail".
+    answer is "temperror" when one could not be checked here (a key lookup failed, or an
+    ed25519-sha256 signature without PyNaCl: it may pass later), else "fail".
     """
     try:
         headers = _signature_headers(message)
@@ -1100,7 +1101,15 @@ def _verify_message(
     for idx in order:
         outcome, trouble = _verify_one(message, dnsfunc, idx, at)
         outcomes.append((outcome, trouble))
-        if outcome.result == "pass" and aligned(outcome.domain):
+        # The reporter's own, without l= and with a key for s=tlsrpt, is as good as any can
+        # be: stop there. Another of theirs may be better (RFC 8463 §4: a reporter signing
+        # with Ed25519 and RSA, only one key carrying s=tlsrpt), so go on otherwise.
+        if (
+            outcome.result == "pass"
+            and aligned(outcome.domain)
+            and not outcome.has_length_tag
+            and outcome.key_is_tlsrpt
+        ):
             break
     passed = [o for o, _ in outcomes if o.result == "pass"]
     if passed:
@@ -1109,14 +1118,19 @@ def _verify_message(
             return (aligned(o.domain), not o.has_length_tag, o.key_is_tlsrpt)
 
         return max(passed, key=rank)  # max keeps the topmost of equals
-    first = outcomes[0][0]
-    trouble = [t for _, t in outcomes if t]
-    if trouble:
-        first.result = "temperror"
-        first.detail = f"DNS lookup of the key failed: {trouble[-1]}"
+    troubled = [(o, t) for o, t in outcomes if t]
+    if troubled:
+        # A signature that could not be checked here (its key lookup failed, or it is Ed25519
+        # and PyNaCl is missing) may pass later: "temperror" keeps the report to be checked
+        # again instead of rejecting it. Its own outcome is the one told.
+        chosen, why = troubled[-1]
+        chosen.result, chosen.detail = "temperror", why
+    else:
+        chosen = outcomes[0][0]
     if count > 1:
-        first.detail += f" (none of {count} signatures verified; this is the first)"
-    return first
+        which = "this one could not be checked" if troubled else "this is the first"
+        chosen.detail += f" (none of {count} signatures verified; {which})"
+    return chosen
 
 
 def _extra_suffixes() -> tuple[str, ...]:
@@ -1145,7 +1159,8 @@ def _signing_domain(header: bytes) -> str:
 def _verify_one(
     message: bytes, dnsfunc: DnsFunc, idx: int, at: float | None = None
 ) -> tuple[DkimOutcome, str]:
-    """The outcome of signature `idx` (0: topmost), and the DNS trouble met ("" for none).
+    """The outcome of signature `idx` (0: topmost), and why it could not be checked here ("" if
+    it could): the key's DNS lookup failed, or it is Ed25519 and PyNaCl is missing.
     A fresh dkimpy object each time: it keeps per-signature state (the key's s=tlsrpt)."""
     dns_trouble: list[str] = []
 
@@ -1158,8 +1173,12 @@ def _verify_one(
         return None if record is None else _one_service(record)
 
     signer = _ReceivedDKIM(message, tlsrpt=True, logger=log, at=at)
+    unchecked = ""
     try:
         ok = signer.verify(idx=idx, dnsfunc=tracking)
+    except _CannotVerify as e:
+        ok = False
+        detail = unchecked = str(e)
     except dkim.DKIMException as e:
         ok = False
         detail = str(e)
@@ -1176,7 +1195,29 @@ def _verify_one(
     )
     if not ok and not detail:
         outcome.detail = "signature did not verify (body or signed headers changed, or no key)"
-    return outcome, "" if ok or not dns_trouble else dns_trouble[-1]
+    if ok:
+        return outcome, ""
+    if dns_trouble:
+        return outcome, f"DNS lookup of the key failed: {dns_trouble[-1]}"
+    return outcome, unchecked
+
+
+def ed25519_verifiable() -> bool:
+    """Whether ed25519-sha256 signatures (RFC 8463) can be verified here: dkimpy does it only
+    with PyNaCl (a dependency, the dkimpy[ed25519] extra), which it imports if it can."""
+    return hasattr(dkim, "nacl")
+
+
+class _CannotVerify(dkim.DKIMException):
+    """A signature this installation cannot check (Ed25519 without PyNaCl). RFC 6376 §6.1
+    has a verifier ignore what it does not implement; a report resting on it is kept to be
+    checked again ("temperror"), not rejected: a genuine report must not be lost for want of
+    a library."""
+
+
+# RFC 8410 §4: the DER prefix of an Ed25519 SubjectPublicKeyInfo; a key published so is 44
+# bytes where RFC 8463 §4.2 wants the raw 32.
+_ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
 
 
 # dkimpy's leeway for senders' clocks, around t= and x= alike (dkim.validate_signature_fields).
@@ -1197,6 +1238,55 @@ class _ReceivedDKIM(dkim.DKIM):
         super().__init__(message, **kw)
         self.at = at
 
+    def verify_sig(
+        self, sig: dict[bytes, bytes], include_headers: Any, sig_header: Any, dnsfunc: DnsFunc
+    ) -> bool:
+        """dkimpy's, saying why a key is unusable (dkimpy only logs it and answers False),
+        refusing a key of another type than the signature's a= (RFC 6376 §6.1.2), and never
+        letting PyNaCl's ValueError out: a b= that is no 64-byte Ed25519 signature (or an RSA
+        signature checked against an Ed25519 key) raised it through dkimpy, and a report with
+        a good RSA signature beside such a one ended as a parse error."""
+        name = sig[b"s"] + b"._domainkey." + sig[b"d"] + b"."
+        where = name.decode("ascii", "replace").rstrip(".")
+        try:
+            record = dnsfunc(name, timeout=self.timeout)
+        except dkim.DnsTimeoutError:
+            return False  # _verify_one's dnsfunc noted it: the outcome is "temperror"
+        if not record:
+            raise dkim.KeyFormatError(f"no DKIM key at {where}")
+        _check_key_record(record, where)
+        try:
+            self.pk, self.keysize, self.ktag, self.seqtlsrpt = dkim.evaluate_pk(name, record)
+        except dkim.NaClNotFoundError:
+            raise _CannotVerify(
+                f"the Ed25519 signature (key {where}, RFC 8463) cannot be verified here: "
+                "PyNaCl, which dkimpy needs for it, is not installed (dkimpy[ed25519]); "
+                "checked again once it is"
+            ) from None
+        except (dkim.KeyFormatError, binascii.Error) as e:
+            raise dkim.KeyFormatError(f"key {where} is unusable: {e}") from None
+        algorithm = sig.get(b"a", b"")
+        wanted = b"ed25519" if algorithm == b"ed25519-sha256" else b"rsa"
+        if self.ktag != wanted:
+            raise dkim.ValidationError(
+                f"a={_text(algorithm)} signature, but key {where} is "
+                f"k={_text(self.ktag or b'')}: inappropriate key algorithm (RFC 6376 §6.1.2)"
+            )
+        if self.ktag == b"ed25519":
+            try:
+                size = len(base64.b64decode(re.sub(rb"\s+", b"", sig.get(b"b", b""))))
+            except binascii.Error:
+                size = -1
+            if size != 64:
+                shown = "not base64" if size < 0 else f"{size} bytes"
+                raise dkim.ValidationError(
+                    f"b= is no Ed25519 signature ({shown}; RFC 8032 §5.1.6: 64 bytes)"
+                )
+        try:
+            return bool(self.verify_sig_process(sig, include_headers, sig_header, dnsfunc))
+        except ValueError as e:  # PyNaCl's, or binascii's for a b= that is not base64
+            raise dkim.ValidationError(f"signature could not be read: {e}") from None
+
     def verify_headerprep(self, idx: int = 0) -> Any:
         if self.at is None:
             return super().verify_headerprep(idx)
@@ -1215,6 +1305,42 @@ class _ReceivedDKIM(dkim.DKIM):
         include_headers = [x.lower() for x in re.split(rb"\s*:\s*", sig[b"h"])]
         self.include_headers = tuple(include_headers)
         return sig, include_headers, sigheaders
+
+
+def _check_key_record(record: bytes, where: str) -> None:
+    """Refuse, saying why, a key record dkimpy would only call unparsable: an empty p= (RFC
+    6376 §3.6.1: the key is revoked), a k=ed25519 key that is not the raw 32 bytes of RFC
+    8463 §4.2 (an SPKI-wrapped one is the usual mistake), or a 32-byte key without
+    k=ed25519 (k= defaults to rsa). Checked before dkimpy reads the key, so a bad Ed25519 key
+    is a plain failure with or without PyNaCl (without it, a good one is "temperror")."""
+    try:
+        tags = dkim.parse_tag_value(record)
+    except dkim.InvalidTagValueList:
+        return  # dkimpy refuses it, saying why
+    if b"p" not in tags:
+        return  # dkimpy says so
+    unusable = f"key {where} is unusable"
+    p = re.sub(rb"\s+", b"", tags[b"p"])
+    if not p:
+        raise dkim.KeyFormatError(f"key {where} is revoked (empty p=, RFC 6376 §3.6.1)")
+    try:
+        key = base64.b64decode(p)  # as dkimpy and PyNaCl read it: other characters skipped
+    except binascii.Error:
+        raise dkim.KeyFormatError(f"{unusable}: p= is not base64") from None
+    k = tags.get(b"k", b"rsa")
+    if k == b"rsa" and len(key) == 32:
+        raise dkim.KeyFormatError(
+            f"{unusable}: p= is 32 bytes, an Ed25519 key, but the record has no k=ed25519 "
+            "(k= defaults to rsa)"
+        )
+    if k != b"ed25519" or len(key) == 32:
+        return
+    wrapped = " (a SubjectPublicKeyInfo wrapping: publish only its last 32 bytes)"
+    raise dkim.KeyFormatError(
+        f"{unusable}: an Ed25519 key must be the raw 32 bytes (RFC 8463 §4.2), "
+        f"this p= is {len(key)} bytes"
+        + (wrapped if len(key) == 44 and key.startswith(_ED25519_SPKI_PREFIX) else "")
+    )
 
 
 def _check_times(sig: dict[bytes, bytes], at: int) -> None:
