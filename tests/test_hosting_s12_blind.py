@@ -112,7 +112,7 @@ def wire_mx(
         return lookups.RecordState("cname", "stub cname")
 
     with fake_dns(handler or mx_handler(state)) as server:  # type: ignore[arg-type]
-        config = CheckConfig(resolvers=(server.address,), timeout=0.5)
+        config = CheckConfig(resolvers=(server.address,), timeout=2.0)
         with (
             mock.patch.object(lookups, "client", lambda: DnsClient(config)),
             mock.patch.object(lookups, "sts_record", sts_record),

@@ -87,7 +87,7 @@ def wire(
         server_config = lookups.client().config
 
         def engine_config() -> Any:
-            return replace(original(), resolvers=server_config.resolvers, timeout=0.5)
+            return replace(original(), resolvers=server_config.resolvers, timeout=2.0)
 
         with (
             mock.patch.object(checks.tasks, "engine_config", engine_config),
