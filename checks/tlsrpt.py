@@ -82,8 +82,12 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
         # such (not "no usable address" and "characters that must be percent-encoded"), and
         # the address without them is the one meant, which record_fix keeps. Typographic ones
         # are the record's pasted characters (TLSRPT-09, checks.lookalike).
-        meant = _parse_uri(around.text, problems)
+        # Its problems are kept only when it is the address meant: otherwise the address as
+        # published is judged below, and they would be said twice.
+        trial: list[Problem] = []
+        meant = _parse_uri(around.text, trial)
         if meant.usable:
+            problems.extend(trial)
             why = (
                 f"is {around.describe()}: {around.whose}. "
                 f"{'A quote is' if around.count == 1 else 'Quotes are'} no part of an address, "
