@@ -1316,22 +1316,27 @@ class Notification(models.Model):
         return n
 
     @classmethod
-    def told(cls, user: User | TeamAlertAddress, changes: Iterable[Change]) -> set[int]:
+    def told(
+        cls, user: User | TeamAlertAddress, changes: Iterable[Change], reached: bool = False
+    ) -> set[int]:
         """The ids of `changes` that `user` (or a team's extra address) was told of as problems: in an alert email, or in a
         digest made before the change recovered (a later digest names it only as fixed).
         An email skipped because it was no longer wanted told nothing, nor did one given up
         before the mail server had it (make_digest reads such a digest so too); one given up
-        because it may have been sent (release_stuck) counts."""
+        because it may have been sent (release_stuck) counts. `reached`: only emails the mail
+        server has (or may have) had, not one still waiting to be sent or retried."""
         changes = list(changes)
-        rows = (
-            cls.telling(changes)
-            .filter(**sent_to(user, "notification__"))
-            .values_list(
-                "change_id",
-                "notification__kind",
-                "notification__covers_until",
-                "change__recovered_at",
+        rows = cls.telling(changes).filter(**sent_to(user, "notification__"))
+        if reached:
+            rows = rows.filter(
+                models.Q(notification__status=cls.Status.SENT)
+                | models.Q(notification__handed_over_at__isnull=False)
             )
+        rows = rows.values_list(
+            "change_id",
+            "notification__kind",
+            "notification__covers_until",
+            "change__recovered_at",
         )
         # A problem carried over from before its domain was removed (RemovedProblem): told
         # to whoever its alerts and digests then told.
@@ -1504,8 +1509,10 @@ class Notification(models.Model):
         confirmed = [c for c in confirmed if c.recovered_at is None or c.recovered_at > now]
         # Nor is a problem its reader was told of already new: an alert told it before they
         # took the digest (s25n: the next digest told it again, as a new problem); it is
-        # among "Not fixed yet" when the digest has other news of its domain.
-        already = cls.told(user, confirmed)
+        # among "Not fixed yet" when the digest has other news of its domain. Only an alert the
+        # mail server had: one still waiting or being retried is skipped when it is sent (they
+        # no longer get it at once: still_wanted), and it told nothing (s25v1).
+        already = cls.told(user, confirmed, reached=True)
         confirmed = [c for c in confirmed if c.pk not in already]
         told = cls.told(user, recovered)
         recovered = [c for c in recovered if c.pk in told]
