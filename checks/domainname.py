@@ -180,11 +180,18 @@ def to_ascii_domain(
     naming one of its domains to enter: "it contains a space" said nothing of what to do.
     """
     try:
-        return _to_ascii_domain(text, extra_public_suffixes, allow_special_use)
+        name = _to_ascii_domain(text, extra_public_suffixes, allow_special_use)
     except DomainNameError as refused:
         names = _pasted_list(text, extra_public_suffixes, allow_special_use)
         if not names:
             raise refused from None
+    else:
+        # An address is read as the name after its last '@', so a pasted list of addresses
+        # ("a@example.com, b@example.org") passed as one whose local part held the others,
+        # and the last domain was checked. Such an input is a list when every part is a name.
+        names = _pasted_list(text, extra_public_suffixes, allow_special_use) if "@" in text else []
+        if not names:
+            return name
     raise DomainNameError(
         f"{quoted(text.strip())} holds {len(names)} domain names; enter one domain at a time, "
         f"such as {_u_labels(names[0])}."
@@ -196,7 +203,8 @@ def _pasted_list(
 ) -> list[str]:
     """The names of `text` read as a list of two or more domains, or [] when it is not one
     ("exa mple.com", "Alice Smith"): then the reason the input as a whole was refused stands.
-    Asked only once the whole was refused, so no input accepted as one name is read as a list.
+    Asked once the whole was refused, or for an accepted input holding an '@' (to_ascii_domain):
+    no other input accepted as one name is read as a list.
     """
     if len(text) > MAX_INPUT_CHARS:  # refused unread, and said so
         return []

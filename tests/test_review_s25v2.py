@@ -7,7 +7,10 @@ be kept beside the ones of the address as published (they doubled TLSRPT-07 for 
 
 from __future__ import annotations
 
+import pytest
+
 from checks import tlsrpt
+from checks.domainname import DomainNameError, to_ascii_domain
 
 
 def test_unusable_quoted_address_is_judged_once() -> None:
@@ -29,3 +32,36 @@ def test_usable_quoted_address_keeps_its_own_warning() -> None:
     ids = sorted(p.check_id for p in record.problems)
     assert ids == ["TLSRPT-06", "TLSRPT-07"]
     assert any("'mailto:tls@example.org!10m' contains '!'" in p.message for p in record.problems)
+
+
+# --- checks.domainname (901ffa5) ------------------------------------------------------------
+# A pasted list of addresses was read as one address whose local part held the others
+# ("a@example.com, b@example.org": everything before the last '@' was dropped), so the free
+# check silently checked the last domain of the list, not refused it as a list.
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "alice@example.com, bob@example.org",
+        "alice@example.com; bob@example.org",
+        "alice@example.com\nbob@example.org",
+        "example.com, postmaster@example.org",
+    ],
+)
+def test_pasted_list_of_addresses_is_refused_as_a_list(typed: str) -> None:
+    with pytest.raises(DomainNameError, match="holds 2 domain names; enter one domain at a time"):
+        to_ascii_domain(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "domain"),
+    [
+        ("Alice Smith <alice@example.com>", "example.com"),
+        ("alice@example.com", "example.com"),
+        ("mailto:postmaster@example.org?cc=bob@example.com", "example.org"),
+        ("https://Example.com/contact/us?utm_source=news&from=a@b.org#top", "example.com"),
+    ],
+)
+def test_one_address_is_still_read(typed: str, domain: str) -> None:
+    assert to_ascii_domain(typed) == domain
