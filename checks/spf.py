@@ -1351,7 +1351,20 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 
     null_mx = is_null_mx(mx)
     selection = record.selection or SpfSelection([], [], [], [])
-    _type99(out, domain, type99, has_txt=bool(selection.records))
+    # The policy of a type 99 record stands alone is offered as TXT (SPF-14, SPF-01) only once
+    # it passes what SPF-04..09 demand: copied as it is, 'v=spf1 +all' would let every server
+    # pass SPF as the domain, and a broken one would turn "no SPF" into a permanent error.
+    policy99 = (
+        next((t for t in _type99_texts(type99) if t.split(" ", 1)[0].lower() == "v=spf1"), "")
+        if not selection.records
+        else ""
+    )
+    vetted99 = (
+        await _vetted_fix(ctx, policy99, "Copied to TXT as it is", open_end=True)
+        if policy99
+        else None
+    )
+    _type99(out, domain, type99, has_txt=bool(selection.records), vetted=vetted99)
 
     if not selection.records:
         repair = (
@@ -1372,7 +1385,15 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 await _undotted_record(out, ctx, answer, mx, null_mx, *undotted)
                 return out.findings
         _no_record(
-            out, domain, answer, selection, mx, null_mx, repair, type99=_type99_texts(type99)
+            out,
+            domain,
+            answer,
+            selection,
+            mx,
+            null_mx,
+            repair,
+            type99=_type99_texts(type99),
+            type99_fix=vetted99,
         )
         return out.findings
     if len(selection.records) > 1:
@@ -1889,10 +1910,12 @@ def _no_record(
     repair: tuple[str, str] = ("", ""),
     *,
     type99: list[str] | None = None,
+    type99_fix: tuple[str, str] | None = None,
 ) -> None:
     """SPF-01/02/18 for a domain without an SPF record. `repair` is the vetted (fix, note) for
     the first near-miss record with its version written right (SPF-02). `type99` holds the
-    SPF policies published only as the obsolete type 99 record (SPF-14 fail)."""
+    SPF policies published only as the obsolete type 99 record (SPF-14 fail), `type99_fix`
+    the vetted (fix, note) for the first of them as TXT (_vetted_fix)."""
     if selection.near_misses:
         out.add(
             "SPF-02",
@@ -1937,11 +1960,11 @@ def _no_record(
             Status.WARN,
             f"{domain} publishes no SPF record as TXT, the only type receivers read (RFC 7208 "
             f"§3.1), so they cannot tell which servers may send its mail: its policy "
-            f"'{policies[0]}' sits in an obsolete type 99 record (see SPF-14). Publish the same "
-            "policy as a TXT record.",
+            f"'{policies[0]}' sits in an obsolete type 99 record (see SPF-14). "
+            + _type99_advice(type99_fix),
             subject=domain,
             evidence={"dns": answer.evidence(), "type99": policies},
-            fix=txt_fix(domain, policies[0]),
+            fix=type99_fix[0] if type99_fix is not None else txt_fix(domain, policies[0]),
         )
         return
     record, providers = starting_record(mx)
@@ -2015,7 +2038,24 @@ def _type99_texts(type99: DnsAnswer) -> list[str]:
     ]
 
 
-def _type99(out: Collector, domain: str, type99: DnsAnswer, *, has_txt: bool) -> None:
+def _type99_advice(vetted: tuple[str, str] | None) -> str:
+    """What SPF-01 and SPF-14 ask of a policy published only as type 99: to publish it as TXT,
+    or, when it would be wrong as it is (_vetted_fix's note), to correct it first."""
+    if vetted is None or vetted[0] or not vetted[1]:
+        return "Publish the same policy as a TXT record."
+    return f"Correct it before publishing it as a TXT record:{vetted[1]}"
+
+
+def _type99(
+    out: Collector,
+    domain: str,
+    type99: DnsAnswer,
+    *,
+    has_txt: bool,
+    vetted: tuple[str, str] | None = None,
+) -> None:
+    """SPF-14. `vetted` is the (fix, note) for the type 99 policy as TXT when no TXT record
+    stands (_vetted_fix); None when there is none to vet."""
     if type99.failed or not type99.records:
         return
     if has_txt:
@@ -2032,11 +2072,15 @@ def _type99(out: Collector, domain: str, type99: DnsAnswer, *, has_txt: bool) ->
         out.add(
             "SPF-14",
             Status.FAIL,
-            f"{domain} publishes SPF only as the obsolete type 99 record, which receivers ignore; "
-            "publish it as a TXT record.",
+            f"{domain} publishes SPF only as the obsolete type 99 record, which receivers ignore"
+            + (
+                "; publish it as a TXT record."
+                if vetted is None or vetted[0] or not vetted[1]
+                else f".{vetted[1]}"
+            ),
             subject=domain,
             evidence={"dns": type99.evidence()},
-            fix=txt_fix(domain, texts[0]) if texts else "",
+            fix=vetted[0] if vetted is not None else txt_fix(domain, texts[0]) if texts else "",
         )
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from checks import tlsrpt
+from checks import spf, tlsrpt
 from checks.domainname import DomainNameError, to_ascii_domain
+from checks.findings import Finding, Status
+from tests.test_spf import run as run_spf
 
 
 def test_unusable_quoted_address_is_judged_once() -> None:
@@ -65,3 +67,41 @@ def test_pasted_list_of_addresses_is_refused_as_a_list(typed: str) -> None:
 )
 def test_one_address_is_still_read(typed: str, domain: str) -> None:
     assert to_ascii_domain(typed) == domain
+
+
+# --- SPF-01 / SPF-14 for a policy only in a type 99 record (f8e671e) ------------------------
+# Both offered the type 99 policy copied to TXT as it is, unvetted: 'v=spf1 +all' (every
+# server on the Internet passing SPF as the domain) or a broken record (a permanent error
+# where receivers now find no SPF). Now vetted as SPF-02's repaired record is (_vetted_fix).
+
+SPF_DOMAIN = "old.example"
+SPF_MX = {
+    (SPF_DOMAIN, "MX"): [f"10 mx1.{SPF_DOMAIN}."],
+    (f"mx1.{SPF_DOMAIN}", "A"): ["192.0.2.25"],
+}
+
+
+def _type99_findings(policy: str) -> dict[str, Finding]:
+    findings = run_spf(spf, SPF_DOMAIN, {**SPF_MX, (SPF_DOMAIN, "SPF"): [policy]})
+    return {f.id: f for f in findings if f.id in ("SPF-01", "SPF-14")}
+
+
+@pytest.mark.parametrize(
+    ("policy", "why"),
+    [
+        ("v=spf1 +all", "let every server on the Internet pass SPF"),
+        ("v=spf1 mx -al", "the record would still be wrong"),
+        ("v=spf1 include:gone.example -all", "it would include gone.example"),
+    ],
+)
+def test_type99_policy_is_not_offered_as_txt_when_wrong(policy: str, why: str) -> None:
+    found = _type99_findings(policy)
+    assert (found["SPF-01"].status, found["SPF-14"].status) == (Status.WARN, Status.FAIL)
+    for finding in found.values():
+        assert finding.fix == "", finding.fix
+        assert why in finding.summary
+
+
+def test_type99_policy_that_passes_is_still_offered() -> None:
+    found = _type99_findings("v=spf1 mx -all")
+    assert found["SPF-01"].fix == found["SPF-14"].fix == f'{SPF_DOMAIN}. TXT "v=spf1 mx -all"'
