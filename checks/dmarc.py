@@ -2843,7 +2843,7 @@ def _views_agree(policy: DmarcPolicy) -> Callable[[str], bool]:
 
 async def _alignment(out: Collector, ctx: CheckContext) -> None:
     """DMARC-18: DMARC can only pass with an SPF record or a DKIM key to align with."""
-    from checks import dkim, spf  # at run time, so the modules cannot import-cycle
+    from checks import dkim, mx, spf  # at run time, so the modules cannot import-cycle
 
     record, keys = await asyncio.gather(spf.get_record(ctx), dkim.get_keys(ctx))
     if record.failed or keys.failed:
@@ -2852,10 +2852,12 @@ async def _alignment(out: Collector, ctx: CheckContext) -> None:
         return
     # Up to 30 selectors are tried (dkim.selectors_for): a few named, all in the evidence.
     tried = dkim.few(keys.selectors)
-    if await publishes_null_mx(ctx, ctx.domain):
+    if await publishes_null_mx(ctx, ctx.domain) and not (await mx.sending_signs(ctx))[0]:
         # A null MX says the domain takes no mail, and such a domain SHOULD NOT send any
         # (RFC 7505 §4.2): that none of its mail can pass DMARC is what it wants, not a fault.
         # Advising SPF for "the servers that send its mail" would contradict SPF-18's -all.
+        # Not when a BIMI record says it sends anyway (MX-03 warns, DKIM-01 asks for the
+        # selector): then it warns as any domain does.
         out.add(
             "DMARC-18",
             Status.INFO,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks import spf, tlsrpt
+from checks import dmarc, spf, tlsrpt
 from checks.domainname import DomainNameError, to_ascii_domain
 from checks.findings import Finding, Status
 from tests.test_spf import run as run_spf
@@ -105,3 +105,27 @@ def test_type99_policy_is_not_offered_as_txt_when_wrong(policy: str, why: str) -
 def test_type99_policy_that_passes_is_still_offered() -> None:
     found = _type99_findings("v=spf1 mx -all")
     assert found["SPF-01"].fix == found["SPF-14"].fix == f'{SPF_DOMAIN}. TXT "v=spf1 mx -all"'
+
+
+# --- DMARC-18 on a null-MX domain (7c11109) ---------------------------------------------------
+# Info "as it should be for a domain that ... sends no mail" even beside a BIMI record, which
+# MX-03 and DKIM-01 (69f9b26) read as the domain sending mail after all; it warns then.
+
+PARKED = "parked.example"
+PARKED_ZONE = {(PARKED, "MX"): ["0 ."], (f"_dmarc.{PARKED}", "TXT"): ["v=DMARC1; p=reject"]}
+
+
+def _dmarc18(zone: dict[tuple[str, str], list[str]]) -> Finding:
+    [finding] = [f for f in run_spf(dmarc, PARKED, zone) if f.id == "DMARC-18"]
+    return finding
+
+
+def test_parked_domain_with_bimi_record_warns() -> None:
+    bimi = {(f"default._bimi.{PARKED}", "TXT"): [f"v=BIMI1; l=https://{PARKED}/logo.svg"]}
+    finding = _dmarc18({**PARKED_ZONE, **bimi})
+    assert finding.status == Status.WARN
+    assert "sends no mail" not in finding.summary
+
+
+def test_parked_domain_without_bimi_record_stays_info() -> None:
+    assert _dmarc18(PARKED_ZONE).status == Status.INFO
