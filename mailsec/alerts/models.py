@@ -1192,6 +1192,42 @@ def addressed_to(recipient: User | TeamAlertAddress, prefix: str = "") -> dict[s
     return {f"{prefix}user": recipient}
 
 
+def _digests_stay_with_the_mailbox(
+    collector: Any, field: Any, sub_objs: Iterable[Notification], using: str
+) -> None:
+    """on_delete of Notification.team_address. An address several teams added for their
+    digest gets one digest a day, made on its first row (tasks.send_digests), and those
+    digests are the mailbox's history (sent_to: when its last digest went, what it was told).
+    When that row goes (its team removes the address, or is deleted), they move to the
+    mailbox's next row rather than going with it: otherwise the other teams' problems told
+    in them were never told fixed, and a second digest went the same day (s25v1). Everything
+    else of the row goes with it (CASCADE)."""
+    going = {row.pk for row in collector.data.get(TeamAlertAddress, ())}
+    heirs: dict[str, TeamAlertAddress | None] = {}
+    moved: dict[int, list[Notification]] = {}
+    rest: list[Notification] = []
+    for n in sub_objs:
+        heir = None
+        if n.kind == Notification.Kind.DIGEST and n.to_address:
+            if n.to_address not in heirs:
+                heirs[n.to_address] = (
+                    TeamAlertAddress.objects.filter(email=n.to_address.lower())
+                    .exclude(pk__in=going)
+                    .order_by("pk")
+                    .first()
+                )
+            heir = heirs[n.to_address]
+        if heir is None:
+            rest.append(n)
+        else:
+            moved.setdefault(heir.pk, []).append(n)
+    for heir_pk, notifications in moved.items():
+        heir_row = next(h for h in heirs.values() if h is not None and h.pk == heir_pk)
+        collector.add_field_update(field, heir_row, notifications)
+    if rest:
+        models.CASCADE(collector, field, rest, using)
+
+
 class Notification(models.Model):
     """One email to one person, or to one of a team's extra addresses (TeamAlertAddress),
     and what became of it."""
@@ -1215,7 +1251,11 @@ class Notification(models.Model):
         User, models.CASCADE, null=True, blank=True, related_name="alert_notifications"
     )
     team_address = models.ForeignKey(
-        TeamAlertAddress, models.CASCADE, null=True, blank=True, related_name="notifications"
+        TeamAlertAddress,
+        _digests_stay_with_the_mailbox,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
     domain = models.ForeignKey(
         Domain, models.CASCADE, null=True, blank=True, related_name="notifications"
