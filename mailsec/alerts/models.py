@@ -698,6 +698,21 @@ def _certificate_lines(ev: dict[str, Any]) -> list[str]:
 
 # A problem of a removed domain that its team never adds again is forgotten after this long.
 KEEP_REMOVED_PROBLEMS = timedelta(days=400)
+# What a removed domain's problem keeps of its Change, and gives the Change it is carried to.
+CARRIED_FIELDS = (
+    "kind",
+    "key",
+    "subject",
+    "mechanism",
+    "check_id",
+    "before",
+    "after",
+    "summary",
+    "fix",
+    "evidence",
+    "created",
+    "confirmed_at",
+)
 
 
 class RemovedProblem(models.Model):
@@ -777,23 +792,7 @@ class RemovedProblem(models.Model):
                 name=domain.name,
                 removed_at=now,
                 score_version=version if isinstance(version, int) else None,
-                **{
-                    f: getattr(change, f)
-                    for f in (
-                        "kind",
-                        "key",
-                        "subject",
-                        "mechanism",
-                        "check_id",
-                        "before",
-                        "after",
-                        "summary",
-                        "fix",
-                        "evidence",
-                        "created",
-                        "confirmed_at",
-                    )
-                },
+                **{f: getattr(change, f) for f in CARRIED_FIELDS},
             )
             problem.told_users.set(users.get(change.pk, set()))
             problem.told_addresses.set(addresses.get(change.pk, set()))
@@ -1043,23 +1042,7 @@ class AlertState(models.Model):
                     carried_from=problem,
                     state=Change.State.CONFIRMED,
                     recovery_seen_at=run.created if fixed else None,
-                    **{
-                        f: getattr(problem, f)
-                        for f in (
-                            "kind",
-                            "key",
-                            "subject",
-                            "mechanism",
-                            "check_id",
-                            "before",
-                            "after",
-                            "summary",
-                            "fix",
-                            "evidence",
-                            "created",
-                            "confirmed_at",
-                        )
-                    },
+                    **{f: getattr(problem, f) for f in CARRIED_FIELDS},
                 )
             )
         RemovedProblem.objects.filter(pk__in=done).delete()
