@@ -1182,6 +1182,14 @@ def _verify_one(
     except dkim.DKIMException as e:
         ok = False
         detail = str(e)
+    except Exception as e:
+        # dkimpy can raise on odd fields (an i= no longer than d= is an IndexError in its
+        # validate_signature_fields): that signature fails, and another one (the reporter's,
+        # verified before it) still counts. The loop above goes on past a pass whose key lacks
+        # s=tlsrpt, so a relay's such signature below a genuine one ended the parse as error.
+        log.warning("DKIM signature %d could not be read: %r", idx, e)
+        ok = False
+        detail = f"signature could not be read ({type(e).__name__}: {e})"
     else:
         detail = ""
     fields = signer.signature_fields or {}

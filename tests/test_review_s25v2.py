@@ -7,6 +7,8 @@ be kept beside the ones of the address as published (they doubled TLSRPT-07 for 
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from checks import dmarc, spf, tlsrpt
@@ -129,3 +131,50 @@ def test_parked_domain_with_bimi_record_warns() -> None:
 
 def test_parked_domain_without_bimi_record_stays_info() -> None:
     assert _dmarc18(PARKED_ZONE).status == Status.INFO
+
+
+# --- TLS-RPT by mail: one unreadable signature beside the reporter's (fe9008f) ---------------
+# The loop over signatures goes on past the reporter's pass when its key lacks s=tlsrpt (most
+# keys), so a relay's signature dkimpy raises on (i= no longer than d=: an IndexError in
+# dkim.validate_signature_fields) was verified too, and its error ended the whole check: the
+# genuine report was not read. That signature now fails alone.
+
+MAIL = (
+    b"From: reports@sender.example\r\nTo: tls@example.org\r\n"
+    b"Subject: Report Domain: example.org Submitter: sender.example\r\n"
+    b"TLS-Report-Domain: example.org\r\nTLS-Report-Submitter: sender.example\r\n"
+    b"Date: Wed, 2 Dec 2026 09:00:00 +0000\r\nMessage-ID: <1@sender.example>\r\n\r\nbody\r\n"
+)
+
+
+def test_unreadable_relay_signature_does_not_spoil_the_reporters() -> None:
+    import dkim
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from reports.mail import verify_dkim
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    public = base64.b64encode(
+        key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    ).decode()
+    record = f"v=DKIM1; k=rsa; p={public}".encode()  # no s=tlsrpt, as most keys
+    keys = {b"s1._domainkey.sender.example.": record, b"r1._domainkey.relay.example.": record}
+    own = dkim.sign(MAIL, b"s1", b"sender.example", private, include_headers=[b"from", b"to"])
+    relay = dkim.sign(MAIL, b"r1", b"relay.example", private, include_headers=[b"from"])
+    relay = relay.replace(b"i=@relay.example", b"i=relay.example")  # no '@', as long as d=
+    assert b"i=relay.example;" in relay
+
+    def dnsfunc(name: bytes, timeout: float = 5) -> bytes | None:
+        return keys.get(name)
+
+    for message in (relay + own + MAIL, own + relay + MAIL):
+        outcome = verify_dkim(message, dnsfunc, "sender.example")
+        assert (outcome.result, outcome.domain) == ("pass", "sender.example")
