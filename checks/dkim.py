@@ -294,6 +294,10 @@ class _StrayQuote:
     semicolon: bool  # a ';' follows the value
 
 
+# The tags of a key record (RFC 6376 §3.6.1; g= of RFC 4871, which verifiers may still read).
+_KEY_TAGS = frozenset({"v", "g", "h", "k", "n", "p", "s", "t"})
+
+
 def _stray_quote(text: str, parsed: ParsedKey | None = None) -> _StrayQuote | None:
     """The ASCII quotes at the ends of a tag value that spoil what the record without them
     passes; None when there are none, or when leaving them out clears no fail (a quote ending
@@ -303,8 +307,16 @@ def _stray_quote(text: str, parsed: ParsedKey | None = None) -> _StrayQuote | No
     if not failing:
         return None
     parts = text.split(";")
+    tried: set[str] = set()
     for index, part in enumerate(parts):
         name, sep, value = part.partition("=")
+        # Only the first value of a tag a key record defines: verifiers ignore the others
+        # (RFC 6376 §3.2, §3.6.1), so quotes there spoil nothing, and trying every value of a
+        # record of thousands of 'x="y";' cost a parse of the whole record each (seconds).
+        tag = name.strip(_FWS)
+        if tag not in _KEY_TAGS or tag in tried:
+            continue
+        tried.add(tag)
         quotes = unquoted(value) if sep else None
         if quotes is None or quotes.typographic or not quotes.text:
             continue  # typographic quotes in a value are parse_tag_list's (checks.lookalike)

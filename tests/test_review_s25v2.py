@@ -8,10 +8,11 @@ be kept beside the ones of the address as published (they doubled TLSRPT-07 for 
 from __future__ import annotations
 
 import base64
+import time
 
 import pytest
 
-from checks import dmarc, spf, tlsrpt
+from checks import dkim, dmarc, spf, tlsrpt
 from checks.domainname import DomainNameError, to_ascii_domain
 from checks.findings import Finding, Status
 from tests.test_spf import run as run_spf
@@ -178,3 +179,32 @@ def test_unreadable_relay_signature_does_not_spoil_the_reporters() -> None:
     for message in (relay + own + MAIL, own + relay + MAIL):
         outcome = verify_dkim(message, dnsfunc, "sender.example")
         assert (outcome.result, outcome.domain) == ("pass", "sender.example")
+
+
+# --- DKIM key record with quoted values (c02599c) ---------------------------------------------
+# _stray_quote tried every quoted value, each trial a parse of the whole record: a key record
+# of 2,000 'aN="b";' tags beside a broken p= took about 10 s to judge (and as long again for
+# the fix), 64 kB of TXT minutes. Only the first value of each key-record tag is tried now.
+
+KEY = (
+    "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDwIRP/UC3SBsEmGqZ9ZJW3/DkMoGeLnQg1fWn7/zYtIxN2SnFC"
+    "jxOCKG9v3b4jYfcTNh5ijSsq631uBItLa7od+v/RtdC2UzJ1lWT947qR+Rcac2gbto/NMqJ0fzfVjH4OuKhitdY9"
+    "tf6mcwGjaNBcWToIMmPSPDdQPNUYckcQ2QIDAQAB"
+)
+NOISE = "".join(f'a{i}="b";' for i in range(2000))
+
+
+def test_many_quoted_unknown_tags_are_judged_quickly() -> None:
+    started = time.monotonic()
+    parsed = dkim.parse_key_record(f"v=DKIM1; p=!!!; {NOISE}")
+    dkim.repaired_record(f"v=DKIM1; p=!!!; {NOISE}")
+    assert time.monotonic() - started < 3  # 20 s before; milliseconds now
+    assert [p.check_id for p in parsed.problems if p.status == Status.FAIL] == ["DKIM-06"]
+
+
+def test_quoted_key_after_many_unknown_tags_is_still_named() -> None:
+    parsed = dkim.parse_key_record(f'v=DKIM1; k=rsa; {NOISE} p="{KEY}"')
+    [problem] = [p for p in parsed.problems if p.status == Status.FAIL]
+    assert problem.check_id == "DKIM-03"
+    assert "The value of p= is written between quotes" in problem.message
+    assert dkim.repaired_record(f'v=DKIM1; k=rsa; {NOISE} p="{KEY}"').endswith(f"p={KEY}")
