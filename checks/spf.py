@@ -429,11 +429,17 @@ def _stray_quote(text: str, parsed: ParsedSpf) -> ParsedSpf:
     around = unquoted(text.rstrip(" ;"))
     if around is None or around.leading or around.typographic or not text.startswith(around.text):
         return parsed
-    last = parsed.terms[-1].text
-    spoilt = [p for p in parsed.problems if p.status == Status.FAIL and p.term == last]
     without = _parsed(around.text)
-    if not spoilt or not without.terms:
+    if not without.terms:
         return parsed
+    # The terms the quote (and ';') spoil: the last one, and the one before when they were
+    # typed apart ('-all" ;' is the terms '-all"' and ';'), named once together.
+    failed = {p.term for p in parsed.problems if p.status == Status.FAIL}
+    spoilt_terms = [t.text for t in parsed.terms[len(without.terms) - 1 :] if t.text in failed]
+    if not spoilt_terms:
+        return parsed
+    last = spoilt_terms[-1]
+    spoilt = [p for p in parsed.problems if p.status == Status.FAIL and p.term in spoilt_terms]
     if any(p.status == Status.FAIL and p.term == without.terms[-1].text for p in without.problems):
         return parsed  # the last term is broken without the quote too: said as it is
     semicolon = text.rstrip(" ").endswith(";")
@@ -450,8 +456,14 @@ def _stray_quote(text: str, parsed: ParsedSpf) -> ParsedSpf:
     named = SpfProblem(
         "SPF-04",
         Status.FAIL,
-        f"The record ends with {what} ({where}): {source}, so receivers read '{last}' as its "
-        f"last term, which is not valid. Retype the record without {them}: '{around.text}'",
+        f"The record ends with {what} ({where}): {source}, so receivers read "
+        + (
+            f"'{last}' as its last term, which is not valid"
+            if len(spoilt_terms) == 1
+            else " and ".join(f"'{t}'" for t in spoilt_terms) + " as its last terms, which "
+            "are not valid"
+        )
+        + f". Retype the record without {them}: '{around.text}'",
         last,
         unquoted=around.text,
     )

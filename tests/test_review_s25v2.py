@@ -208,3 +208,21 @@ def test_quoted_key_after_many_unknown_tags_is_still_named() -> None:
     assert problem.check_id == "DKIM-03"
     assert "The value of p= is written between quotes" in problem.message
     assert dkim.repaired_record(f'v=DKIM1; k=rsa; {NOISE} p="{KEY}"').endswith(f"p={KEY}")
+
+
+# --- SPF record ending in a quote, then ' ;' (d9edb31) ---------------------------------------
+# 'v=spf1 mx -all" ;' read two SPF-04 fails for one quote: "'-all\"': 'all' takes no argument"
+# and the quote's, which named ';' alone as the term receivers read last.
+
+
+def test_quote_then_spaced_semicolon_is_one_problem() -> None:
+    parsed = spf.parse_spf('v=spf1 mx -all" ;')
+    [problem] = parsed.problems
+    assert problem.check_id == "SPF-04"
+    assert "receivers read '-all\"' and ';' as its last terms" in problem.message
+    assert problem.unquoted == "v=spf1 mx -all"
+
+
+def test_quote_alone_after_the_last_term_is_named_alone() -> None:
+    [problem] = spf.parse_spf('v=spf1 mx ~all "').problems
+    assert "receivers read '\"' as its last term" in problem.message
