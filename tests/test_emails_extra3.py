@@ -61,13 +61,14 @@ class HostingEmailTestCase(BaseTestCase):
         tell(policy, "mx-added", f"New MX mx2.{IDN}: added to the policy.")
         sent = mail.outbox[0]
         html = sent.alternatives[0][0]
-        # As on the hosting page and in alert emails: the U-label for people; the record
-        # names in the message itself stay as DNS has them.
+        # As on the hosting page and in alert emails: the U-label for people, with the A-label
+        # beside a host name in the message (9244a00); the policy text stays as DNS has it.
         self.assertTrue(sent.subject.startswith("[mailsec] MTA-STS for bücher.example: "))
         self.assertTrue(sent.body.startswith("Hosted MTA-STS for bücher.example\n"))
         self.assertIn("Stop emails for bücher.example:", sent.body)
         self.assertIn("Hosted MTA-STS for bücher.example</strong>", html)
-        self.assertIn(f"New MX mx2.{IDN}", sent.body)
+        self.assertIn(f"New MX mx2.bücher.example (mx2.{IDN})", sent.body)
+        self.assertIn(f"mx: mx1.{IDN}\r\n", sent.body)
 
 
 # 253 characters, the longest a domain name can be: four labels with no space to wrap at.
