@@ -163,6 +163,11 @@ def _over_limit(key: str, limit: int, period: int) -> bool:
     return ratelimit.hit(f"domains:{key}", limit, period) is not None
 
 
+def _used_up(key: str, limit: int, period: int) -> bool:
+    """Whether `_over_limit(key, ...)` would refuse now, counting nothing."""
+    return ratelimit.used(f"domains:{key}", period) >= limit
+
+
 @contextmanager
 def _one_at_a_time(key: str, hold: int) -> Iterator[bool]:
     """Whether this request got the slot `key` (shared by every process, ratelimit.take_slot);
@@ -1102,7 +1107,7 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
     outcomes = [VerifyOutcome(d) for d in domains]
     asked = []
     for outcome in outcomes:
-        if _over_limit(f"verify:{outcome.domain.pk}", *VERIFY_DOMAIN_LIMIT):
+        if _used_up(f"verify:{outcome.domain.pk}", *VERIFY_DOMAIN_LIMIT):
             outcome.looked_up, outcome.why = False, NOT_LOOKED_UP["domain"]
         else:
             asked.append(outcome)
@@ -1110,8 +1115,14 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
     for outcome, answer in zip(asked, answers, strict=True):
         domain = outcome.domain
         if answer is None:
+            # Never started (the press ran out of time): its Verify allowance is untouched.
             outcome.looked_up, outcome.why = False, NOT_LOOKED_UP["time"]
-        elif isinstance(answer, BaseException):
+            continue
+        # A lookup that started (crashed ones too) counts against the name's allowance, as
+        # a press of its Verify does. Counted once started, not before: the lookups run in
+        # the event loop, where the counter (the database without Redis) cannot be reached.
+        _over_limit(f"verify:{domain.pk}", *VERIFY_DOMAIN_LIMIT)
+        if isinstance(answer, BaseException):
             log.error("Verify all: looking up %s failed", domain.name, exc_info=answer)
             outcome.looked_up, outcome.why = False, NOT_LOOKED_UP["crash"]
         elif domain.verify(hints=False, answer=answer):
@@ -1156,6 +1167,11 @@ def verify_all(request: HttpRequest) -> HttpResponse:
             refused = VERIFY_REFUSED["running"]
         elif not turn:
             refused = VERIFY_REFUSED["busy"]
+        # The person's own allowance is looked at before the team's press is used up: a
+        # person over their limit must not block their team for a minute. Counted after the
+        # team's, so a press the team limit refuses costs the person nothing either.
+        elif _used_up(f"verify-all:user:{request.user.pk}", *VERIFY_ALL_USER_LIMIT):
+            refused = VERIFY_ALL_REFUSED["user"]
         elif _over_limit(f"verify-all:team:{team.pk}", *VERIFY_ALL_TEAM_LIMIT):
             refused = VERIFY_ALL_REFUSED["team"]
         elif _over_limit(f"verify-all:user:{request.user.pk}", *VERIFY_ALL_USER_LIMIT):
