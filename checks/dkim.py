@@ -538,7 +538,7 @@ def _judged(text: str) -> ParsedKey:
                 "DKIM-08",
                 Status.FAIL,
                 f"An Ed25519 key must be exactly 32 bytes (44 base64 characters); this "
-                f"one is {len(der)} bytes.",
+                f"one is {len(der)} byte{'' if len(der) == 1 else 's'}.",
             )
             return parsed
         try:

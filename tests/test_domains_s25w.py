@@ -1,4 +1,4 @@
-"""s25w: Verify all's limits (61d8149 review).
+"""s25w: Verify all's limits (61d8149 review) and DKIM-08's byte count.
 
 Verify all: a person over their own press limit no longer uses up their team's press of the
 minute, and a name whose lookup a press never started (out of time) keeps its Verify allowance.
@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 
+from checks.dkim import parse_key_record
 from mailsec.domains import views
 from mailsec.domains.models import Domain
 from mailsec.freecheck import ratelimit
@@ -87,3 +88,10 @@ class VerifyAllLimitsTestCase(BaseTestCase):
         self.good.refresh_from_db()
         assert not self.good.is_verified and self.good.verify_checked_at is None
 
+
+def test_dkim08_says_one_byte_in_the_singular() -> None:
+    (problem,) = parse_key_record("v=DKIM1; k=ed25519; p=AA==").problems
+    assert problem.check_id == "DKIM-08"
+    assert "this one is 1 byte." in problem.message
+    (problem,) = parse_key_record("v=DKIM1; k=ed25519; p=AAA=").problems
+    assert "this one is 2 bytes." in problem.message
