@@ -764,7 +764,11 @@ class RemovedProblem(models.Model):
             return []
         users: dict[int, set[int]] = {}
         addresses: dict[int, set[int]] = {}
-        for change_id, user_id, address_id in Notification.telling(open_changes).values_list(
+        # Only emails that reached their reader (told(reached=True)): an alert still waiting
+        # or being retried goes with the domain (Notification.domain, CASCADE) and is never
+        # sent, so its reader was not told and must hear no "fixed" once it is added again.
+        told = Notification.telling(open_changes, reached=True)
+        for change_id, user_id, address_id in told.values_list(
             "change_id", "notification__user_id", "notification__team_address_id"
         ):
             if user_id is not None:
@@ -1349,12 +1353,7 @@ class Notification(models.Model):
         because it may have been sent (release_stuck) counts. `reached`: only emails the mail
         server has (or may have) had, not one still waiting to be sent or retried."""
         changes = list(changes)
-        rows = cls.telling(changes).filter(**sent_to(user, "notification__"))
-        if reached:
-            rows = rows.filter(
-                models.Q(notification__status=cls.Status.SENT)
-                | models.Q(notification__handed_over_at__isnull=False)
-            )
+        rows = cls.telling(changes, reached=reached).filter(**sent_to(user, "notification__"))
         rows = rows.values_list(
             "change_id",
             "notification__kind",
@@ -1381,11 +1380,11 @@ class Notification(models.Model):
         )
 
     @classmethod
-    def telling(cls, changes: Iterable[Change]) -> models.QuerySet[Any]:
+    def telling(cls, changes: Iterable[Change], reached: bool = False) -> models.QuerySet[Any]:
         """The links of emails to `changes` that told them as problems (told() reads them per
         reader): alerts and digests, not skipped, nor given up before the mail server had
-        them."""
-        return (
+        them. `reached`: only those the mail server has (or may have) had (told())."""
+        rows = (
             cls.changes.through.objects.filter(
                 change_id__in=[c.pk for c in changes],
                 notification__kind__in=[cls.Kind.ALERT, cls.Kind.DIGEST],
@@ -1397,6 +1396,12 @@ class Notification(models.Model):
                 notification__handed_over_at__isnull=True,
             )
         )
+        if reached:
+            rows = rows.filter(
+                models.Q(notification__status=cls.Status.SENT)
+                | models.Q(notification__handed_over_at__isnull=False)
+            )
+        return rows
 
     @classmethod
     def told_anyone(cls, change: Change) -> bool:
