@@ -6,7 +6,9 @@ MTA-STS can report "IPv4 works, IPv6 does not"), never follow redirects, never c
 §3.3), stop reading at a size cap and keep the certificate facts as evidence even when
 verification fails. TCP goes through `checks.net.open_connection` (the guarded layer), TLS is
 negotiated on that stream with SNI = the URL host and RFC 6125 DNS-ID checking by `ssl`, and the
-HTTP/1.1 exchange is parsed by h11.
+HTTP/1.1 exchange is parsed by h11. The same exchange, as a POST (`PostProbe`), is TLSRPT-10's
+probe of an https report URL: one empty POST, so whether the URL takes reports is learnt
+without sending one.
 """
 
 from __future__ import annotations
@@ -296,8 +298,22 @@ def cert_info(der: bytes | None, verify_error: str = "") -> CertInfo | None:
     return CertInfo(**facts_of(cert).to_dict(), verify_error=verify_error)
 
 
+@dataclass(frozen=True)
+class PostProbe:
+    """A POST instead of the GET (fetch's `post`): what a TLS-RPT reporter sends to an https
+    rua (RFC 8460 §5.4), here with the body given (empty: no report is invented), to learn
+    whether the URL takes POSTs without delivering anything its owner would read as a report."""
+
+    content_type: str
+    body: bytes = b""
+    # False: post as a reporter ignoring certificate errors does (RFC 8460 §3 allows it), to
+    # learn whether a host whose certificate is refused takes POSTs at all.
+    verify: bool = True
+    user_agent: str = "mailsec-checker/1 (+TLS-RPT endpoint check; empty body, not a report)"
+
+
 class _Fetch:
-    """A GET to one address; fills an AddressOutcome and, on success, the response parts."""
+    """A GET (or a PostProbe's POST) to one address; fills an AddressOutcome and, on success, the response parts."""
 
     def __init__(
         self,
@@ -307,8 +323,10 @@ class _Fetch:
         target: str,
         max_bytes: int,
         meaning: Callable[[bytes], str] | None = None,
+        post: PostProbe | None = None,
     ):
         self.ctx = ctx
+        self.post = post
         self.host = host
         self.port = port
         self.target = target
@@ -502,8 +520,12 @@ class _Fetch:
         self.stage = "tls"
         try:
             try:
+                verifying = self.post is None or self.post.verify
                 await writer.start_tls(
-                    _verifying_context(self.ctx.config.ca_bundle), server_hostname=self.host
+                    _verifying_context(self.ctx.config.ca_bundle)
+                    if verifying
+                    else _capturing_context(),
+                    server_hostname=self.host,
                 )
             except ConnectionResetError as exc:
                 # A TCP reset, not an alert: the handshake says nothing about the server's TLS.
@@ -530,23 +552,41 @@ class _Fetch:
     async def _http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = h11.Connection(h11.CLIENT)
         host_header = self.host if self.port == 443 else f"{self.host}:{self.port}"
-        request = h11.Request(
-            method="GET",
-            target=self.target,
-            headers=[
-                ("Host", host_header),
-                ("User-Agent", USER_AGENT),
-                ("Accept", "*/*"),
-                # A policy is a few hundred bytes: ask for it as is. A server that compresses
-                # anyway is decoded below, as senders' HTTP clients (aiohttp) do.
-                ("Accept-Encoding", "identity"),
-                # RFC 8461 §3.3: HTTP caching MUST NOT be used; ask intermediaries too.
-                ("Cache-Control", "no-cache"),
-                ("Connection", "close"),
-            ],
-        )
+        if self.post is None:
+            request = h11.Request(
+                method="GET",
+                target=self.target,
+                headers=[
+                    ("Host", host_header),
+                    ("User-Agent", USER_AGENT),
+                    ("Accept", "*/*"),
+                    # A policy is a few hundred bytes: ask for it as is. A server that compresses
+                    # anyway is decoded below, as senders' HTTP clients (aiohttp) do.
+                    ("Accept-Encoding", "identity"),
+                    # RFC 8461 §3.3: HTTP caching MUST NOT be used; ask intermediaries too.
+                    ("Cache-Control", "no-cache"),
+                    ("Connection", "close"),
+                ],
+            )
+        else:
+            request = h11.Request(
+                method="POST",
+                target=self.target,
+                headers=[
+                    ("Host", host_header),
+                    ("User-Agent", self.post.user_agent),
+                    ("Accept", "*/*"),
+                    ("Accept-Encoding", "identity"),
+                    ("Content-Type", self.post.content_type),
+                    ("Content-Length", str(len(self.post.body))),
+                    ("Connection", "close"),
+                ],
+            )
         self.answered = False
-        writer.write(conn.send(request) + (conn.send(h11.EndOfMessage()) or b""))
+        sent = conn.send(request)
+        if self.post is not None and self.post.body:
+            sent += conn.send(h11.Data(data=self.post.body)) or b""
+        writer.write(sent + (conn.send(h11.EndOfMessage()) or b""))
         try:
             await writer.drain()
         except ConnectionError:
@@ -1030,8 +1070,10 @@ async def fetch(
     max_bytes: int = 65536,
     timeout: float | None = None,
     meaning: Callable[[bytes], str] | None = None,
+    post: PostProbe | None = None,
 ) -> HttpsResult:
-    """GET `url` over HTTPS from every address of its host; never follows redirects.
+    """GET `url` over HTTPS from every address of its host; never follows redirects. With
+    `post`, a POST of its body instead (the TLS-RPT endpoint probe), everything else the same.
 
     The returned result describes the first address (A before AAAA) that answered, else the
     first definite failure (see `_choose`); every address's outcome is in `per_address`.
@@ -1102,7 +1144,7 @@ async def fetch(
 
     addresses, result.not_tried = _addresses_to_try(addresses)
     limit = timeout if timeout is not None else max(ctx.config.timeout * 2, 1.0)
-    fetches = [_Fetch(ctx, host, port, target, max_bytes, meaning) for _ in addresses]
+    fetches = [_Fetch(ctx, host, port, target, max_bytes, meaning, post) for _ in addresses]
     outcomes = await asyncio.gather(
         *(f.run(addr, limit) for f, addr in zip(fetches, addresses, strict=True))
     )

@@ -20,7 +20,7 @@ import dns.rdataclass
 import dns.rdatatype
 from dns.rdtypes.ANY.TXT import TXT
 
-from checks import mx
+from checks import https, mx
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, a_label_mailbox, published_ttl, txt_fix
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
@@ -1004,6 +1004,7 @@ async def _endpoint_findings(
         else:
             checks.append((uri, ctx.dns.addresses(uri.target)))
     results = await asyncio.gather(*(c for _, c in checks))
+    reachable: list[ReportUri] = []  # https report hosts that resolve: probed below
     all_ok = True
     # What to change for each address found undeliverable (TLSRPT-10 warn), by URI.
     remedies: dict[str, str] = {}
@@ -1143,6 +1144,8 @@ async def _endpoint_findings(
                     )
         else:
             addrs, answers = result
+            if addrs:
+                reachable.append(uri)
             if not addrs:
                 all_ok = False
                 failed = any(a.failed for a in answers)
@@ -1160,6 +1163,14 @@ async def _endpoint_findings(
                     subject=uri.uri,
                     evidence={"lookups": [a.evidence() for a in answers]},
                 )
+    probed = reachable[:MAX_HTTPS_PROBES]
+    outcomes = await asyncio.gather(*(_post_probe(ctx, uri) for uri in probed))
+    for uri, said in zip(probed, outcomes, strict=True):
+        for status, text, evidence, fix in said:
+            all_ok = False
+            if status == Status.WARN:
+                remedies[uri.uri] = fix
+            out.add("TLSRPT-10", status, text, subject=uri.uri, evidence=evidence, fix=fix)
     _endpoint_fixes(ctx.domain, record, out.findings[first:], remedies, no_mail is not None)
     # The record without the addresses at null-MX domains (RFC 7505: certain to refuse mail;
     # a host that does not resolve may be fixed sooner than the record), when others remain.
@@ -1175,6 +1186,18 @@ async def _endpoint_findings(
             parts.append(
                 "The report addresses resolve (mail domains have an MX, HTTPS hosts an address)."
             )
+        if probed:
+            parts.append(
+                f"{', '.join(u.uri for u in probed)} "
+                f"{'takes' if len(probed) == 1 else 'take'} POSTs over HTTPS with a valid "
+                "certificate (an empty POST, not a report, was sent to see)."
+            )
+        if len(reachable) > len(probed):
+            parts.append(
+                f"Only the first {MAX_HTTPS_PROBES} HTTPS report URLs were tried; "
+                f"{', '.join(u.uri for u in reachable[len(probed) :])} "
+                f"{'was' if len(reachable) - len(probed) == 1 else 'were'} not."
+            )
         if literals:
             parts.append(
                 f"{', '.join(u.uri for u in literals)} "
@@ -1188,6 +1211,106 @@ async def _endpoint_findings(
             subject=", ".join([u.uri for u, _ in checks] + [u.uri for u in literals]),
         )
     return without
+
+
+# TLSRPT-10 connects to at most this many https report URLs of a record: each is a host of
+# anyone's choosing, and a record listing dozens must not make one check POST to each.
+MAX_HTTPS_PROBES = 3
+# The probe: a POST as a reporter sends one (RFC 8460 §5.4: Content-Type
+# application/tlsrpt+gzip) with an empty body, so no report is invented. A collector answers
+# it 2xx or, for the missing report, 400 or another 4xx: either shows the URL takes POSTs.
+_PROBE = https.PostProbe(content_type="application/tlsrpt+gzip")
+# Answers to a POST saying that the URL takes none: no such resource, the method not allowed,
+# or not implemented (RFC 9110 §15.5.5, §15.5.6, §15.6.2).
+REFUSES_POST = frozenset({404, 405, 501})
+_PROBE_WORDS = "an empty POST (Content-Type application/tlsrpt+gzip, no report in it)"
+
+
+async def _post_probe(
+    ctx: CheckContext, uri: ReportUri
+) -> list[tuple[Status, str, dict[str, Any], str]]:
+    """TLSRPT-10 for an https report URL whose host resolves: (status, summary, evidence,
+    fix) of each thing found wrong, [] when it takes POSTs over a valid certificate. Only the
+    probe's own refusals warn (a refused connection, a failed handshake, 404/405/501); a
+    timeout, an unreachable network or an address the SSRF guard refuses is "could not
+    check"; a 5xx or a garbled answer says nothing either way (info)."""
+    result = await https.fetch(ctx, uri.uri, max_bytes=4096, post=_PROBE)
+    host = result.host or uri.target
+    said: list[tuple[Status, str, dict[str, Any], str]] = []
+    if result.error_kind == "tls-cert":
+        said.append(
+            (
+                Status.INFO,
+                f"The HTTPS report host {host} presents a certificate "
+                f"{https.refusal_text(result)}. Reporters may ignore certificate errors on an "
+                "HTTPS report endpoint (RFC 8460 §3), but some will not deliver reports to "
+                f"{uri.uri} while it is so.",
+                _probe_evidence(result),
+                f"Install a certificate for {host} from a public CA, valid for that name and "
+                "current, sent with its intermediate certificates (and renew it before it "
+                "expires).",
+            )
+        )
+        # What a reporter ignoring the certificate meets: does the URL take POSTs at all?
+        result = await https.fetch(ctx, uri.uri, max_bytes=4096, post=replace(_PROBE, verify=False))
+    answer = f"answered {_PROBE_WORDS} with HTTP {result.status}"
+    if result.ok and result.status in REFUSES_POST:
+        said.append(
+            (
+                Status.WARN,
+                f"Reports to {uri.uri} cannot be delivered: {host} {answer}, so the URL does "
+                "not take the POSTs reporters send reports as (RFC 8460 §5.4).",
+                _probe_evidence(result),
+                f"Publish the URL your report collector receives POSTs at, or make {host} "
+                f"accept POSTs of application/tlsrpt+gzip at {urlsplit(uri.uri).path or '/'}.",
+            )
+        )
+    elif result.ok and result.status is not None and result.status >= 500:
+        said.append(
+            (
+                Status.INFO,
+                f"Could not tell whether {uri.uri} takes reports: {host} {answer}, a server "
+                "error, which a real report may not meet.",
+                _probe_evidence(result),
+                "",
+            )
+        )
+    elif result.ok:
+        pass  # 2xx, or a 4xx for the empty body: it takes POSTs
+    elif result.error_kind in ("connect", "tls"):
+        said.append(
+            (
+                Status.WARN,
+                f"Reports to {uri.uri} cannot be delivered: {result.error} ({host}).",
+                _probe_evidence(result),
+                f"Make {host} accept HTTPS connections on port 443 and POSTs at "
+                f"{urlsplit(uri.uri).path or '/'}, or publish the URL your report collector "
+                "receives them at.",
+            )
+        )
+    elif result.error_kind in https.COULD_NOT_CHECK or result.error_kind == "dns":
+        said.append(
+            (
+                Status.ERROR,
+                f"Could not check whether {uri.uri} takes reports: {result.error} ({host}).",
+                _probe_evidence(result),
+                "",
+            )
+        )
+    elif result.error_kind is not None:  # 'http': a garbled answer, a port other than 443
+        said.append(
+            (
+                Status.INFO,
+                f"Could not tell whether {uri.uri} takes reports: {result.error}.",
+                _probe_evidence(result),
+                "",
+            )
+        )
+    return said
+
+
+def _probe_evidence(result: https.HttpsResult) -> dict[str, Any]:
+    return {"probe": f"POST, {_PROBE_WORDS}", **result.evidence()}
 
 
 def _endpoint_fixes(

@@ -18,8 +18,9 @@ zone's 300 s TLS-RPT record split in two strings (TLSRPT-11, TLSRPT-03 info). Th
 below were written from checklist §0-§10 and the RFCs before the engine ran on any of them;
 each file's note gives the reasoning. Fifteen read as written on the first run. s25g-dmarcfo's
 expectation wanted the record's '0:1' quoted (corrected: DMARC-14 names 'fo=0 and fo=1');
-s25g-danemixed found DANE-04 naming no record and offering no fix (mended); s25g-rptcert is a
-gap (ENGINE_GAPS): TLSRPT-10 does not connect to HTTPS report endpoints. Reading the texts
+s25g-danemixed found DANE-04 naming no record and offering no fix (mended); s25g-rptcert was a
+gap: TLSRPT-10 did not connect to HTTPS report endpoints (mended in s25p, which reads the
+certificate and sends one empty POST; tests/test_engine_s25p.py). Reading the texts
 found SPF-01's fix on s25g-spf99only contradicting SPF-14's (mended, row added); see
 tests/test_engine_s25g.py.
 
@@ -69,11 +70,11 @@ BLIND: list[Blind] = [
         "smallbiz",
         rows=(("DMARC-01", INFO, ()), ("MTASTS-01", INFO, ()), ("TLSRPT-01", INFO, ())),
     ),
-    # The run found TLSRPT-10 pass ('the report addresses resolve'): the engine does not
-    # connect to an HTTPS report endpoint, so its certificate is never read (ENGINE_GAPS).
+    # The run found TLSRPT-10 pass ('the report addresses resolve'): the engine did not
+    # connect to an HTTPS report endpoint, so its certificate was never read (mended, s25p).
     Blind(
         "rptcert",
-        rows=(("TLSRPT-10", INFO, ("tlsrpt." + _d("rptcert"), "certificate")),),
+        rows=(("TLSRPT-10", INFO, ("tlsrpt." + _d("rptcert"), "certificate", "expired")),),
     ),
     Blind("rptlower", fail=frozenset({"TLSRPT-04"}), rows=(("TLSRPT-04", F, ("v=TLSRPTv1",)),)),
     Blind(
@@ -125,15 +126,8 @@ BLIND: list[Blind] = [
 
 
 # Where the blind run found the engine wrong and the fix is not made yet: the reason, and the
-# check IDs at fail and at warn the engine gives today (see tests/blind_lab.py).
-ENGINE_GAPS: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {
-    "rptcert": (
-        "TLSRPT-10 does not connect to an HTTPS report endpoint: an expired certificate there "
-        "(info, checklist §3 10, RFC 8460 §3) goes unsaid and the check passes on DNS alone",
-        frozenset(),
-        frozenset(),
-    ),
-}
+# check IDs at fail and at warn the engine gives today (see tests/blind_lab.py). None left.
+ENGINE_GAPS: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {}
 
 ROUND = LabRound("s25g", BLIND, ENGINE_GAPS)
 
