@@ -330,17 +330,28 @@ def _build_message(n: Notification) -> EmailMultiAlternatives:
             [c for c in recovered if c not in going],
             going + _digest_still_open(n, changes),
         )
-        ctx |= _digest_section(*parts) | {"count": len(changes)}
+        whole = _digest_section(*parts)
+        # A change told under the one it follows from (changes_context) is no change more.
+        told_under = sum(len(c.consequences) for g in whole["new_groups"] for c in g["items"])
+        ctx |= whole | {"count": len(changes) - told_under}
         ctx |= _digest_sections(n, *parts)
         names = ("emails/alert_digest_subject.txt", "emails/alert_digest_body.txt")
         html_name = "emails/alert_digest_body.html"
     else:
         assert n.domain is not None
-        ctx |= changes_context(changes) | {
+        recovery = n.kind == Notification.Kind.RECOVERY
+        ctx |= changes_context(changes)
+        # A problem alert tells each change that follows from another under that one (its
+        # consequences): its items, and the subject's "+N more", are the leads. A "fixed"
+        # email names each change fixed.
+        items = ctx["changes"] if recovery else ctx["leads"]
+        ctx |= {
             "domain": n.domain,
             "domain_url": domain_url(n.domain),
-            "recovery": n.kind == Notification.Kind.RECOVERY,
+            "recovery": recovery,
+            "items": items,
             "more": len(changes) - 1,
+            "others": len(items) - 1,
             "still_open": _still_open(n, changes),
             "confirmed_by": confirmation(changes),
             # Only TLS-report changes: "senders' reports show", not "a re-check confirmed".
@@ -362,9 +373,14 @@ def _build_message(n: Notification) -> EmailMultiAlternatives:
 def _digest_section(
     confirmed: list[Change], fixed: list[Change], not_fixed: list[Change]
 ) -> dict[str, Any]:
-    """A digest's three lists (or one team's part of them), grouped by domain."""
+    """A digest's three lists (or one team's part of them), grouped by domain. A domain's
+    new problems are told as an alert tells them: its `items`, each change that follows from
+    another under that one (changes_context)."""
+    new_groups = _group_by_domain(confirmed)
+    for g in new_groups:
+        g["items"] = changes_context(g["changes"])["leads"]
     return {
-        "new_groups": _group_by_domain(confirmed),
+        "new_groups": new_groups,
         "new_from_checks": any(not from_reports(c) for c in confirmed),
         "new_from_reports": any(from_reports(c) for c in confirmed),
         "fixed_groups": _group_by_domain(fixed),

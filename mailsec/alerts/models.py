@@ -536,6 +536,8 @@ class Change(models.Model):
         RECOVERED = "recovered", "Recovered"
 
     OPEN = (State.SUSPECTED, State.CONFIRMED)
+    # Set by changes_context for an alert's templates: the changes that follow from this one.
+    consequences: list[Change]
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     domain = models.ForeignKey(Domain, models.CASCADE, related_name="changes")
@@ -634,6 +636,15 @@ class Change(models.Model):
     def headline(self) -> str:
         """The first sentence of the summary: short enough for a subject line."""
         return first_sentence(self.summary)
+
+    @property
+    def consequence_line(self) -> str:
+        """How an alert names it under the change it follows from (changes_context): its
+        headline without the reason after a colon, which is that change's own sentence
+        ("mx1.example.com at 192.0.2.1 does not pass MTA-STS validation"). A name alone
+        before the colon ("mta-sts.example.com: ...") says nothing: the whole headline then."""
+        before = self.headline.split(": ")[0]
+        return before if " " in before else self.headline
 
     @property
     def recovered_line(self) -> str:
@@ -1714,16 +1725,62 @@ class Notification(models.Model):
         return maybe_sent + given_up + retried
 
 
+# How an alert orders its changes: the most specific cause first. A fail finding names what
+# broke (the certificate of mx1 expired); a mechanism's "was good and now failing" is that
+# finding rolled up, so it comes after the findings it rolls up, not before them.
+CHANGE_ORDER = {
+    rules.Kind.RECORD_GONE: 0,
+    rules.Kind.MX_COVERAGE: 1,
+    rules.Kind.FINDING: 2,
+    rules.Kind.MECHANISM: 3,
+    rules.Kind.CERT_EXPIRY: 4,
+    rules.Kind.SCORE: 5,
+}
+# Changes that can follow from another one of the same alert (_follows_from).
+CAUSES = {
+    rules.Kind.RECORD_GONE,
+    rules.Kind.MX_COVERAGE,
+    rules.Kind.FINDING,
+    rules.Kind.CERT_EXPIRY,
+}
+CONSEQUENCES = {rules.Kind.MECHANISM, rules.Kind.FINDING}
+
+
+def _change_rank(c: Change) -> tuple[int, int, str]:
+    # An MX host failing MTA-STS validation is a consequence of what its own (SMTP)
+    # findings say of it: the host's certificate, its name. It comes after them.
+    return (
+        CHANGE_ORDER.get(c.kind, 9),  # other apps' kinds (reports/alerts.py): last
+        int(c.check_id == rules.MX_VALIDATION_FINDING),
+        c.subject,
+    )
+
+
+def _follows_from(c: Change, cause: Change) -> bool:
+    """Whether `c` says again what `cause` says: the same fix (a mechanism's change takes
+    its worst finding's), and for a finding, about the cause's host. One expired certificate
+    is one SMTP-10 finding, an MTASTS-32 finding (that MX fails MTA-STS validation), and
+    two mechanisms now failing: told as one problem with what follows from it."""
+    fix = c.fix.strip()
+    if c.kind not in CONSEQUENCES or cause.kind not in CAUSES or fix != cause.fix.strip():
+        return False
+    return bool(fix) and (
+        c.kind == rules.Kind.MECHANISM or rules.host_subject(cause.subject) in c.summary
+    )
+
+
 def changes_context(changes: Iterable[Change]) -> dict[str, Any]:
-    """Group changes for the templates: most serious first."""
-    order = {
-        rules.Kind.RECORD_GONE: 0,
-        rules.Kind.MX_COVERAGE: 1,
-        rules.Kind.MECHANISM: 2,
-        rules.Kind.FINDING: 3,
-        rules.Kind.CERT_EXPIRY: 4,
-        rules.Kind.SCORE: 5,
-    }
-    # Other apps (reports/alerts.py) raise changes of their own kinds: they render too, last.
-    ordered = sorted(changes, key=lambda c: (order.get(c.kind, 9), c.subject))
-    return {"changes": ordered, "headline": ordered[0] if ordered else None}
+    """Order and group changes for the alert templates: `changes` most specific first, and
+    `leads`, those not following from an earlier one, each with its `consequences` (the
+    changes that follow from it, told in a line each under it, not again in full). The
+    headline, the subject's, is the first lead."""
+    ordered = sorted(changes, key=_change_rank)
+    leads: list[Change] = []
+    for c in ordered:
+        c.consequences = []
+        cause = next((lead for lead in leads if _follows_from(c, lead)), None)
+        if cause is None:
+            leads.append(c)
+        else:
+            cause.consequences.append(c)
+    return {"changes": ordered, "leads": leads, "headline": ordered[0] if ordered else None}
