@@ -136,12 +136,18 @@ class OneExpiredCertificateTestCase(RunsTestCase):
         for line in CONSEQUENCES:
             self.assertIn(f"<li>{line}</li>", page)
 
-    def test_the_fixed_email_names_each_change_fixed(self) -> None:
+    def test_the_fixed_email_tells_it_so_too(self) -> None:
         self.told_and_confirmed(Server(first="expired", rsa="none"))
         self.observe(Server(rsa="none"))
         self.observe(Server(rsa="none"), kind="confirm")
         (fixed,) = self.fixed()
-        self.assertEqual(fixed.subject, f"[mailsec] a.test: fixed: {EXPIRED} (+4 more)")
+        self.assertEqual(fixed.subject, f"[mailsec] a.test: fixed: {EXPIRED} (+1 more)")
+        self.assertEqual(fixed.body.count("expired on 2026-11-28"), 1, fixed.body)
+        lines = [line.rstrip() for line in fixed.body.splitlines()]
+        start = lines.index(f"* Fixed: {EXPIRED}.")
+        self.assertEqual(lines[start + 1], "  Fixed with it:")
+        self.assertEqual([x.strip()[2:] for x in lines[start + 2 : start + 5]], CONSEQUENCES)
+        self.assertIn("* Fixed: The score dropped from 100 to 20.", lines)
 
     def test_a_digest_tells_it_so_too(self) -> None:
         AlertSetting.set_mode(self.alice, self.domain, AlertSetting.Mode.DIGEST)

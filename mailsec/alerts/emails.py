@@ -341,10 +341,10 @@ def _build_message(n: Notification) -> EmailMultiAlternatives:
         assert n.domain is not None
         recovery = n.kind == Notification.Kind.RECOVERY
         ctx |= changes_context(changes)
-        # A problem alert tells each change that follows from another under that one (its
-        # consequences): its items, and the subject's "+N more", are the leads. A "fixed"
-        # email names each change fixed.
-        items = ctx["changes"] if recovery else ctx["leads"]
+        # Each change that follows from another is told under that one (its consequences),
+        # in the problem alert and in its "fixed" email alike: the items, and the subject's
+        # "+N more", are the leads.
+        items = ctx["leads"]
         ctx |= {
             "domain": n.domain,
             "domain_url": domain_url(n.domain),
