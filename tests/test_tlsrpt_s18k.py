@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from checks import tlsrpt
 from checks.findings import Finding, Status
 from tests.test_mx import FakeDns, bad, make_ctx, statuses
+
+# Autouse: the https report host sits at a documentation address; its POST probe is stubbed.
+from tests.test_tlsrpt_record import _endpoints_take_posts  # noqa: F401
 
 RECORD = '"v=TLSRPTv1; rua=mailto:tls@in.vendor.test,https://rpt.example.net/v1"'
 BASE: dict[tuple[str, str], list[str] | str] = {
@@ -18,19 +19,6 @@ BASE: dict[tuple[str, str], list[str] | str] = {
     ("rpt.example.net", "A"): ["198.51.100.1"],
     ("_smtp._tls.example.org", "TXT"): [RECORD],
 }
-
-
-@pytest.fixture(autouse=True)
-def _endpoints_take_posts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The https report host here is at a documentation address with private targets allowed:
-    TLSRPT-10's POST probe would reach the network (tests/test_engine_s25p.py tests it against
-    a local server). These tests are about the record and the mailto addresses, so the probe
-    is stubbed at its boundary as finding nothing wrong (the URL takes POSTs)."""
-
-    async def takes_posts(ctx: object, uri: object) -> list[object]:
-        return []
-
-    monkeypatch.setattr(tlsrpt, "_post_probe", takes_posts)
 
 
 def run(zone: dict[tuple[str, str], list[str] | str]) -> list[Finding]:
