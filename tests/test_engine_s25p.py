@@ -58,6 +58,15 @@ def serve(tmp: Path, response: bytes, **kw: object) -> TlsServer:
     return TlsServer(tmp, HOST, response, **kw)  # type: ignore[arg-type]
 
 
+def probed(server: TlsServer, *urls: str, trusted: bool = True, **kw: object) -> list[Finding]:
+    """The engine's TLS-RPT findings with `server` as the report endpoint (its test root
+    trusted, or the system store only), the server closed after."""
+    try:
+        return evaluate(server.port, server.ca_bundle if trusted else None, *urls, **kw)
+    finally:
+        server.close()
+
+
 @pytest.mark.parametrize(
     ("status", "reason"), [(200, "OK"), (201, "Created"), (400, "Bad Request"), (415, "No")]
 )
@@ -65,10 +74,7 @@ def test_an_endpoint_that_takes_posts_passes_and_gets_an_empty_post(
     tmp: Path, status: int, reason: str
 ) -> None:
     server = serve(tmp, answer(status, reason))
-    try:
-        findings = evaluate(server.port, server.ca_bundle)
-    finally:
-        server.close()
+    findings = probed(server)
     [finding] = tlsrpt10(findings)
     assert finding.status == Status.PASS, finding.summary
     assert URL in finding.summary and "takes POSTs" in finding.summary
@@ -85,10 +91,7 @@ def test_an_endpoint_that_takes_posts_passes_and_gets_an_empty_post(
 )
 def test_a_url_that_refuses_posts_warns(tmp: Path, status: int, reason: str) -> None:
     server = serve(tmp, answer(status, reason))
-    try:
-        findings = evaluate(server.port, server.ca_bundle)
-    finally:
-        server.close()
+    findings = probed(server)
     [finding] = tlsrpt10(findings)
     assert finding.status == Status.WARN
     assert f"HTTP {status}" in finding.summary and "cannot be delivered" in finding.summary
@@ -100,10 +103,7 @@ def test_a_url_that_refuses_posts_warns(tmp: Path, status: int, reason: str) -> 
 
 def test_a_server_error_is_no_warn(tmp: Path) -> None:
     server = serve(tmp, answer(503, "Service Unavailable"))
-    try:
-        findings = evaluate(server.port, server.ca_bundle)
-    finally:
-        server.close()
+    findings = probed(server)
     [finding] = tlsrpt10(findings)
     assert finding.status == Status.INFO
     assert "Could not tell" in finding.summary and "503" in finding.summary
@@ -111,10 +111,7 @@ def test_a_server_error_is_no_warn(tmp: Path) -> None:
 
 def test_an_expired_certificate_is_info_naming_it(tmp: Path) -> None:
     server = serve(tmp, answer(200), expired=True)
-    try:
-        findings = evaluate(server.port, server.ca_bundle)
-    finally:
-        server.close()
+    findings = probed(server)
     [finding] = tlsrpt10(findings)
     assert finding.status == Status.INFO
     assert HOST in finding.summary and "expired on" in finding.summary
@@ -127,10 +124,7 @@ def test_an_expired_certificate_is_info_naming_it(tmp: Path) -> None:
 
 def test_a_certificate_for_other_names_is_info_naming_them(tmp: Path) -> None:
     server = serve(tmp, answer(200), sans=["collector.example.com"])
-    try:
-        findings = evaluate(server.port, server.ca_bundle)
-    finally:
-        server.close()
+    findings = probed(server)
     [finding] = tlsrpt10(findings)
     assert finding.status == Status.INFO
     assert f"not valid for {HOST}" in finding.summary
@@ -139,10 +133,7 @@ def test_a_certificate_for_other_names_is_info_naming_them(tmp: Path) -> None:
 
 def test_an_untrusted_certificate_is_info(tmp: Path) -> None:
     server = serve(tmp, answer(200))
-    try:
-        findings = evaluate(server.port, None)  # the system store: the test root is unknown
-    finally:
-        server.close()
+    findings = probed(server, trusted=False)  # the system store: the test root is unknown
     [finding] = tlsrpt10(findings)
     assert finding.status == Status.INFO
     assert "not trusted" in finding.summary
@@ -150,10 +141,7 @@ def test_an_untrusted_certificate_is_info(tmp: Path) -> None:
 
 def test_a_bad_certificate_and_a_refused_post_say_both(tmp: Path) -> None:
     server = serve(tmp, answer(405, "Method Not Allowed"), expired=True)
-    try:
-        findings = evaluate(server.port, server.ca_bundle)
-    finally:
-        server.close()
+    findings = probed(server)
     assert sorted(f.status for f in tlsrpt10(findings)) == sorted([Status.INFO, Status.WARN])
 
 
@@ -185,10 +173,7 @@ def test_a_timeout_is_could_not_check_never_a_warn(silent: int) -> None:
 
 def test_the_ssrf_guard_refuses_a_private_report_host(tmp: Path) -> None:
     server = serve(tmp, answer(200))
-    try:
-        findings = evaluate(server.port, server.ca_bundle, allow_private_targets=False)
-    finally:
-        server.close()
+    findings = probed(server, allow_private_targets=False)
     assert server.requests == []
     [finding] = tlsrpt10(findings)
     assert finding.status == Status.ERROR and "refused" in finding.summary
@@ -197,10 +182,7 @@ def test_the_ssrf_guard_refuses_a_private_report_host(tmp: Path) -> None:
 def test_at_most_three_urls_are_probed(tmp: Path) -> None:
     server = serve(tmp, answer(200), sans=[f"r{i}.example.net" for i in range(5)])
     urls = [f"https://r{i}.example.net/v1" for i in range(5)]
-    try:
-        findings = evaluate(server.port, server.ca_bundle, *urls)
-    finally:
-        server.close()
+    findings = probed(server, *urls)
     assert len(server.requests) == tlsrpt.MAX_HTTPS_PROBES == 3
     [finding] = tlsrpt10(findings)
     assert finding.status == Status.PASS
