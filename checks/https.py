@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import functools
 import hashlib
+import ipaddress
 import ssl
 import string
 import time
@@ -31,6 +32,7 @@ from urllib.parse import quote, urlsplit
 import dns.exception
 import dns.name
 import h11
+from cryptography import x509
 
 from checks.certs import (
     NOT_BEFORE_SKEW,
@@ -111,11 +113,21 @@ class CertInfo(CertFacts):
     # chain would fail too, so the findings name it and fix it first.
     stale_ca_too: str = ""
     stale_ca_too_state: str = ""
+    # The leaf's IP address entries (subjectAltName iPAddress): what a client posting to an
+    # IP-literal URL (TLSRPT-10's https://192.0.2.1/...) matches the certificate against.
+    ip_sans: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         # The evidence of every other certificate stays as it was: these only when noted.
         data = super().to_dict()
-        for noted_text in ("stale_ca", "stale_ca_state", "stale_ca_too", "stale_ca_too_state"):
+        noted_texts = (
+            "stale_ca",
+            "stale_ca_state",
+            "stale_ca_too",
+            "stale_ca_too_state",
+            "ip_sans",
+        )
+        for noted_text in noted_texts:
             if not data.get(noted_text):
                 data.pop(noted_text, None)
         for noted in ("starts_in", "verify_code"):
@@ -128,6 +140,9 @@ class CertInfo(CertFacts):
 CERT_NOT_YET_VALID = 9
 CERT_HAS_EXPIRED = 10
 HOSTNAME_MISMATCH = 62
+# The URL's host is an IP address (X509_V_ERR_IP_ADDRESS_MISMATCH): no iPAddress entry of the
+# certificate is that address (ssl matches an IP-literal server_hostname only against those).
+IP_ADDRESS_MISMATCH = 64
 # No path to a trusted root: an unknown issuer (2, 20, 21), a self-signed leaf (18) or an
 # untrusted root sent in the chain (19), a root not trusted for TLS servers (27).
 UNTRUSTED = frozenset({2, 18, 19, 20, 21, 27})
@@ -295,7 +310,24 @@ def cert_info(der: bytes | None, verify_error: str = "") -> CertInfo | None:
     cert = load_der(der)
     if cert is None:
         return CertInfo(verify_error=verify_error or "unparsable certificate")
-    return CertInfo(**facts_of(cert).to_dict(), verify_error=verify_error)
+    return CertInfo(**facts_of(cert).to_dict(), verify_error=verify_error, ip_sans=_ip_sans(cert))
+
+
+def _ip_sans(cert: Any) -> list[str]:
+    """The iPAddress entries of a certificate's subjectAltName, as text ([] without any)."""
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        return [str(ip) for ip in ext.value.get_values_for_type(x509.IPAddress)]
+    except (x509.ExtensionNotFound, ValueError):
+        return []
+
+
+def ip_literal(host: str) -> str | None:
+    """`host` (a URL's host, without brackets) as an IP address's text when it is one."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -551,7 +583,9 @@ class _Fetch:
 
     async def _http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = h11.Connection(h11.CLIENT)
-        host_header = self.host if self.port == 443 else f"{self.host}:{self.port}"
+        # An IPv6 literal is written in brackets in a Host header, as in the URL (RFC 9110 §7.2).
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        host_header = shown if self.port == 443 else f"{shown}:{self.port}"
         if self.post is None:
             request = h11.Request(
                 method="GET",
@@ -682,7 +716,8 @@ class _Fetch:
         validity on the captured chain's path and which way ('expired' or 'not-yet-valid'):
         as stale_ca when the leaf is current, as stale_ca_too when the leaf is outside its
         own dates as well."""
-        if len(self.chain_der) < 2:
+        if len(self.chain_der) < 2 or ip_literal(self.host) is not None:
+            # verify_chain judges DNS-IDs only: an IP-literal host's chain is not re-judged.
             return
         result = verify_chain(self.chain_der, self.host, self.ctx.config.ca_bundle)
         if result.expired_ca:
@@ -734,9 +769,13 @@ def refusal_text(result: HttpsResult) -> str:
         return f"that is not valid until {starts}"
     ends = _leaf_expired(cert)
     expired = f"that expired on {utc_text(ends)}" if ends is not None else ""
-    if cert is not None and code == HOSTNAME_MISMATCH:
+    if cert is not None and code in (HOSTNAME_MISMATCH, IP_ADDRESS_MISMATCH):
         # OpenSSL checks the name before the dates: an expired leaf for other names is 62.
         also = f"; it also expired on {utc_text(ends)}" if ends is not None else ""
+        if ip_literal(result.host) is not None:
+            return (
+                f"that is not valid for the address {result.host} ({_addresses_text(cert)}){also}"
+            )
         return f"that is not valid for {result.host} ({_names_text(cert)}){also}"
     if expired and code == CERT_NOT_YET_VALID:
         return f"{expired}, and a CA certificate in its chain is not yet valid ({reason})"
@@ -792,6 +831,21 @@ def _names_text(cert: CertInfo) -> str:
     if cert.sans:
         return f"its names: {', '.join(cert.sans)}"
     return "it has no DNS name in its subjectAltName, and the CN in its subject is not used"
+
+
+def _addresses_text(cert: CertInfo) -> str:
+    """What a leaf refused for an IP-literal host carries instead: its IP address entries
+    (for a URL naming an address, "the iPAddress subjectAltName must be present in the
+    certificate and must exactly match the IP in the URI", RFC 2818 §3.1), then its DNS
+    names, which do not count for an address."""
+    held = (
+        f"its IP addresses: {', '.join(cert.ip_sans)}"
+        if cert.ip_sans
+        else "it has no IP address in its subjectAltName"
+    )
+    if cert.sans:
+        held += f"; its names, which do not count for an address: {', '.join(cert.sans)}"
+    return held
 
 
 def _wildcard_note(host: str, sans: list[str]) -> str:
@@ -1099,49 +1153,24 @@ async def fetch(
         result.error = f"{url} names port {port}; mailsec fetches only from port 443"
         return result
     host = parts.hostname.rstrip(".").lower()
-    if not host.isascii():
-        # An IDN host (a BIMI l= in UTF-8): its A-label is what DNS, SNI, the certificate's
-        # DNS-ID and the Host header carry, as in any HTTP client.
-        try:
-            host = _to_a_labels(host)
-        except UnicodeError as exc:
-            result.error_kind = "http"
-            result.error = f"{url}: the host name is not a valid internationalised name ({exc})"
+    literal = ip_literal(host)
+    if literal is not None:
+        # An IP-literal URL (RFC 3986 §3.2.2; TLSRPT-10's rua=https://192.0.2.1/...): that
+        # address, nothing to look up. It passes the SSRF guard like any looked-up address, and
+        # TLS matches the certificate's iPAddress entries against it (ssl does so for an IP
+        # server_hostname, and sends no SNI, which holds host names only: RFC 6066 §3).
+        host, addresses = literal, [literal]
+        result.host = host
+    else:
+        looked_up = await _look_up(ctx, url, host, result)
+        if looked_up is None:
+            result.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
             return result
-    result.host = host
-    try:
-        if not host:
-            raise dns.name.EmptyLabel
-        dns.name.from_text(host)
-    except dns.exception.DNSException as exc:
-        # A typo in the published URL ("logo..example.com", a 64-character label): the URL's
-        # fault, not a lookup that could not be done, so never "could not check".
-        result.error_kind = "http"
-        result.error = f"{url}: {host or '(empty)'} is not a valid host name ({exc})"
-        return result
+        host, addresses = looked_up
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     # HTTP/1.1 sends the request-target as printable ASCII: percent-encode the UTF-8 of anything
     # else (a space, "ö"), as HTTP clients do; existing %XX escapes and delimiters stay.
     target = quote(target, safe=string.punctuation)
-    addresses, answers = await ctx.dns.addresses(host)
-    result.dns = answers
-    if not addresses:
-        result.error_kind = "dns"
-        if any(a.failed for a in answers):
-            result.dns_failed = True
-            result.error = (
-                "could not look up "
-                + host
-                + ": "
-                + "; ".join(a.describe_failure() for a in answers if a.failed)
-            )
-        elif any(a.nxdomain for a in answers):
-            result.error = f"{host} does not exist in DNS (NXDOMAIN)"
-        else:
-            result.error = f"{host} has no IPv4 or IPv6 address"
-        result.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
-        return result
-
     addresses, result.not_tried = _addresses_to_try(addresses)
     limit = timeout if timeout is not None else max(ctx.config.timeout * 2, 1.0)
     fetches = [_Fetch(ctx, host, port, target, max_bytes, meaning, post) for _ in addresses]
@@ -1165,6 +1194,51 @@ async def fetch(
     result.address_ms = outcome.elapsed_ms
     result.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
     return result
+
+
+async def _look_up(
+    ctx: CheckContext, url: str, host: str, result: HttpsResult
+) -> tuple[str, list[str]] | None:
+    """The host name of `url` (A-labels) and its addresses, noted on `result` (host, dns);
+    None, with result's error, when the name is invalid or has no address."""
+    if not host.isascii():
+        # An IDN host (a BIMI l= in UTF-8): its A-label is what DNS, SNI, the certificate's
+        # DNS-ID and the Host header carry, as in any HTTP client.
+        try:
+            host = _to_a_labels(host)
+        except UnicodeError as exc:
+            result.error_kind = "http"
+            result.error = f"{url}: the host name is not a valid internationalised name ({exc})"
+            return None
+    result.host = host
+    try:
+        if not host:
+            raise dns.name.EmptyLabel
+        dns.name.from_text(host)
+    except dns.exception.DNSException as exc:
+        # A typo in the published URL ("logo..example.com", a 64-character label): the URL's
+        # fault, not a lookup that could not be done, so never "could not check".
+        result.error_kind = "http"
+        result.error = f"{url}: {host or '(empty)'} is not a valid host name ({exc})"
+        return None
+    addresses, answers = await ctx.dns.addresses(host)
+    result.dns = answers
+    if not addresses:
+        result.error_kind = "dns"
+        if any(a.failed for a in answers):
+            result.dns_failed = True
+            result.error = (
+                "could not look up "
+                + host
+                + ": "
+                + "; ".join(a.describe_failure() for a in answers if a.failed)
+            )
+        elif any(a.nxdomain for a in answers):
+            result.error = f"{host} does not exist in DNS (NXDOMAIN)"
+        else:
+            result.error = f"{host} has no IPv4 or IPv6 address"
+        return None
+    return host, addresses
 
 
 def aliased_to(result: HttpsResult, name: str) -> bool:

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import dns.exception
 import dns.rdata
@@ -998,8 +998,8 @@ async def _endpoint_findings(
             checks.append((uri, ctx.dns.query(uri.target, "MX")))
         elif _is_ip_literal(uri.target):
             # https://198.51.100.7/… or https://[2001:db8::7]/…: nothing to look up, the
-            # sender posts to that address. (Nothing connects here; anything that did would
-            # still go through the SSRF guard.)
+            # sender posts to that address; probed below as a name's addresses are (the SSRF
+            # guard refusing a non-public one: could not check).
             literals.append(uri)
         else:
             checks.append((uri, ctx.dns.addresses(uri.target)))
@@ -1163,6 +1163,9 @@ async def _endpoint_findings(
                     subject=uri.uri,
                     evidence={"lookups": [a.evidence() for a in answers]},
                 )
+    # In the record's order, each URL once: the hosts that resolve and the IP literals.
+    to_probe = {u.uri for u in reachable} | {u.uri for u in literals}
+    reachable = list({u.uri: u for u in record.uris if u.uri in to_probe}.values())
     probed = reachable[:MAX_HTTPS_PROBES]
     outcomes = await asyncio.gather(*(_post_probe(ctx, uri) for uri in probed))
     for uri, said in zip(probed, outcomes, strict=True):
@@ -1246,9 +1249,7 @@ async def _post_probe(
                 "HTTPS report endpoint (RFC 8460 §3), but some will not deliver reports to "
                 f"{uri.uri} while it is so.",
                 _probe_evidence(result),
-                f"Install a certificate for {host} from a public CA, valid for that name and "
-                "current, sent with its intermediate certificates (and renew it before it "
-                "expires).",
+                _certificate_fix(host),
             )
         )
         # What a reporter ignoring the certificate meets: does the URL take POSTs at all?
@@ -1275,6 +1276,8 @@ async def _post_probe(
                 "",
             )
         )
+    elif result.ok and result.status is not None and 300 <= result.status < 400:
+        said.append(_redirected(uri, host, result, answer))
     elif result.ok:
         pass  # 2xx, or a 4xx for the empty body: it takes POSTs
     elif result.error_kind in ("connect", "tls"):
@@ -1307,6 +1310,76 @@ async def _post_probe(
             )
         )
     return said
+
+
+def _certificate_fix(host: str) -> str:
+    """What to install on a report host whose certificate was refused: for an IP-literal URL,
+    a certificate holding that address (clients match an address against iPAddress entries
+    only, RFC 2818 §3.1), or a URL naming a host instead."""
+    if https.ip_literal(host) is not None:
+        return (
+            f"Install on {host} a certificate holding the IP address {host} in its "
+            "subjectAltName (an iPAddress entry; a DNS name does not count for an address), "
+            "from a public CA that issues certificates for IP addresses, current and sent with "
+            "its intermediate certificates; or publish an https URL naming a host name with a "
+            "certificate for it."
+        )
+    return (
+        f"Install a certificate for {host} from a public CA, valid for that name and current, "
+        "sent with its intermediate certificates (and renew it before it expires)."
+    )
+
+
+# 3xx answers that HTTP clients following them may repeat as a GET without the body: 301 and
+# 302 "for historical reasons" (RFC 9110 §15.4.2, §15.4.3), 303 always (§15.4.4). 307 and 308
+# keep the method and body for a client that follows (§15.4.8, §15.4.9).
+POST_BECOMES_GET = frozenset({301, 302, 303})
+KEEPS_POST = frozenset({307, 308})
+
+
+def _redirected(
+    uri: ReportUri, host: str, result: https.HttpsResult, answer: str
+) -> tuple[Status, str, dict[str, Any], str]:
+    """TLSRPT-10 warn for a 3xx answer to the probe's POST: a reporter needs a 2xx to count
+    the report delivered (RFC 8460 §5.4), and whether one arrives after a redirect depends on
+    the reporter's HTTP client (many follow none for a POST; a 301/302/303 followed turns it
+    into a GET without the report). mailsec names where it leads and never follows it: it
+    may point anywhere (another host, a private address)."""
+    status = result.status
+    location = (result.first_header("location") or "").strip()
+    leads = urljoin(uri.uri, location) if location else ""
+    where = f"to {leads}" if leads else "with no Location header saying where to"
+    if status in POST_BECOMES_GET:
+        why = (
+            "an HTTP client that follows it sends a GET there without the report (RFC 9110 "
+            "§15.4.2-§15.4.4: after a 301 or 302 it may, after a 303 it does), and one that "
+            "does not follow it counts the report as not delivered"
+        )
+    elif status in KEEPS_POST:
+        why = (
+            "only reporters whose HTTP client follows a redirect of a POST send the report "
+            "on (307 and 308 keep the method, RFC 9110 §15.4.8, §15.4.9); many do not follow "
+            "one and count the report as not delivered"
+        )
+    else:  # 300, 304…: no redirect a client would follow with the report either
+        why = "a reporter counts the report as not delivered"
+    path = urlsplit(uri.uri).path or "/"
+    answer_here = (
+        f"make {host} answer POSTs at {path} with a 2xx (200 or 201) instead of a redirect"
+    )
+    fix = (
+        f"Publish rua={leads} in place of {uri.uri}, if that is where your report collector "
+        f"takes reports, or {answer_here}."
+        if leads.lower().startswith("https://")
+        else f"{answer_here[0].upper()}{answer_here[1:]}."
+    )
+    return (
+        Status.WARN,
+        f"Reports to {uri.uri} may be lost: {host} {answer} {where}, not the 2xx reporters "
+        f"need (RFC 8460 §5.4); {why}. mailsec did not follow it.",
+        _probe_evidence(result),
+        fix,
+    )
 
 
 def _probe_evidence(result: https.HttpsResult) -> dict[str, Any]:
