@@ -164,6 +164,12 @@ def _unquoted(text: str) -> str:
 
 # What separates the names of a list pasted from a spreadsheet, a message or a ticket.
 _LIST_SEPARATORS = re.compile(r"[\s,;]+")
+# "Name <address>" of a To or From line (RFC 5322 §3.4), the name plain or quoted (a quoted
+# one may hold a comma): group 1 is the address.
+_DISPLAY_NAME_RE = re.compile(r'(?:"[^"]*"|[^<>",;\n])*<([^<>]*)>')
+# Schemes whose URLs browsers parse as "special" (WHATWG URL Standard): there a "\" ends the
+# host as a "/" does, so http://example.com\@evil.org/ is a URL of example.com.
+_SPECIAL_SCHEMES = ("http://", "https://", "ws://", "wss://", "ftp://")
 
 
 def to_ascii_domain(
@@ -188,8 +194,15 @@ def to_ascii_domain(
     else:
         # An address is read as the name after its last '@', so a pasted list of addresses
         # ("a@example.com, b@example.org") passed as one whose local part held the others,
-        # and the last domain was checked. Such an input is a list when every part is a name.
-        names = _pasted_list(text, extra_public_suffixes, allow_special_use) if "@" in text else []
+        # and the last domain was checked. A URL's host ends at its path, so two URLs pasted
+        # with a blank between ("https://a.example/ https://b.example/") passed as the first,
+        # and so did two named addresses ("Alice <a@…>, Bob <b@…>") as the first bracket's.
+        # Such an input is a list when every part is a name.
+        names = (
+            _pasted_list(text, extra_public_suffixes, allow_special_use)
+            if "@" in text or re.search(r"\s", _unquoted(text))
+            else []
+        )
         if not names:
             return name
     raise DomainNameError(
@@ -208,6 +221,9 @@ def _pasted_list(
     """
     if len(text) > MAX_INPUT_CHARS:  # refused unread, and said so
         return []
+    # A mail client's To line: each "Name <address>" stands for its address alone, so the
+    # blanks and commas of display names ("Smith, Alice") split nothing.
+    text = _DISPLAY_NAME_RE.sub(r" \1 ", text)
     parts = [part for part in _LIST_SEPARATORS.split(_unquoted(text)) if part]
     if len(parts) < 2:
         return []
@@ -218,6 +234,14 @@ def _pasted_list(
         except DomainNameError:
             return []
     return names
+
+
+def _suggested(text: str, extra_public_suffixes: tuple[str, ...], allow_special_use: bool) -> str:
+    """`text` as people write it when it is a domain we may check, else example.com."""
+    try:
+        return _u_labels(_to_ascii_domain(text, extra_public_suffixes, allow_special_use))
+    except DomainNameError:
+        return "example.com"
 
 
 def _u_labels(name: str) -> str:
@@ -249,6 +273,10 @@ def _to_ascii_domain(
     # Any URL's scheme (ftp://, smtp://, not only https://): the host follows it; read as a
     # name, "ftp" would be checked instead.
     scheme = _SCHEME_AUTHORITY_RE.match(name)
+    # Where the host ends: at "/", "?" or "#", and at "\" too as browsers read a URL of theirs
+    # (or an address bar's "example.com\…", which they complete to http://); a URL of another
+    # scheme (smtp://…) and an address keep "\" as URL parsers do.
+    host_ends = r"[/?#\\]" if scheme is None or name.startswith(_SPECIAL_SCHEMES) else r"[/?#]"
     if scheme:
         name = name[scheme.end() :]
     elif name.startswith("//"):
@@ -259,16 +287,27 @@ def _to_ascii_domain(
     for prefix in _OPAQUE_SCHEMES:
         if name.startswith(prefix):
             name = name[len(prefix) :]
+            host_ends = r"[/?#]"
             break
     # What people paste: a URL with a path, query or port, an address, a trailing dot.
-    name = re.split(r"[/?#]", name, maxsplit=1)[0].rsplit("@", 1)[-1]
+    name = re.split(host_ends, name, maxsplit=1)[0].rsplit("@", 1)[-1]
     # An address literal in brackets (a URL's [2001:db8::1]:8443, RFC 5321's [IPv6:…]): its
     # colons are no port separator, and what it holds is an address, refused as such below.
     literal = re.fullmatch(r"\[(?:ipv6:)?([0-9a-f:.]+)\](?::\d*)?", name)
     if literal:
         name = literal.group(1)
     elif name.count(":") == 1:
-        name = name.split(":", 1)[0]
+        # A port after the name (example.com:25, https://example.com:443/) is read past: the
+        # checks use the standard ports whatever was typed. Anything else after the colon
+        # (example.com:abc) is no port, so the input is no host and port either (a URL parser
+        # refuses it too, WHATWG URL "port" state).
+        name, port = name.split(":", 1)
+        if port and not (re.fullmatch(r"[0-9]{1,5}", port) and int(port) <= 65535):
+            raise DomainNameError(
+                f"{typed} is not a domain name: {quoted(port, 20)} after the colon is not a "
+                "port number (0 to 65535). Enter the domain alone, for example "
+                f"{_suggested(name, extra_public_suffixes, allow_special_use)}."
+            )
     # The other dots IDNA reads as label separators (RFC 3490 §3.1): an input method for
     # Chinese or Japanese types "。" or "．", also as the trailing dot.
     name = re.sub("[\u3002\uff0e\uff61]", ".", name).rstrip(".")
