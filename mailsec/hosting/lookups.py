@@ -188,6 +188,8 @@ class RecordState:
     state: str
     detail: str
     found_id: str = ""
+    # Where the name is an alias to (not into our zone), for the record to publish instead.
+    cname: str = ""
 
 
 async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str) -> RecordState:
@@ -202,11 +204,19 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
         if raw.startswith(b"v=STSv1"):
             record = parse_sts_record(raw)
             ids.append(record.id or "")
+    if answer.cnames and ((zone_name and policy_id) or not ids):
+        # Hosting on, an alias elsewhere (another provider's zone, say): whatever id its
+        # target holds, none of ours ever reaches senders, and no TXT can be published beside
+        # a CNAME (RFC 1034 §3.6.2). Without a zone of ours, a CNAME to the owner's own TXT
+        # with our id is the plain-TXT setup, and before hosting it is the owner's own
+        # policy's record: both read as such below.
+        found = f" (id={', '.join(ids)})" if ids else ""
+        return RecordState(
+            "other",
+            f"{name} is a CNAME to {answer.cnames[-1]}{found}, not to our zone",
+            cname=answer.cnames[-1],
+        )
     if not ids:
-        if answer.cnames:
-            return RecordState(
-                "other", f"{name} is a CNAME to {answer.cnames[-1]}, not to our zone"
-            )
         return RecordState("missing", f"{name} has no MTA-STS record")
     if len(ids) > 1:
         # RFC 8461 §3.1: not exactly one record, no policy at all; the current id in one of

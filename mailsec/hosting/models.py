@@ -168,6 +168,12 @@ class HostedPolicy(models.Model):
     last_sync_error = models.CharField(max_length=500, blank=True)
     # What the customer's _mta-sts record looked like at the last sync (cname/txt/stale/...).
     record_state = models.CharField(max_length=20, blank=True)
+    # Where mta-sts.<name> led at the last sync that could tell: "ours", "elsewhere" (another
+    # host: senders fetch its policy, not ours) or "missing"; told when it leaves "ours".
+    policy_host_state = models.CharField(max_length=20, blank=True)
+    # Our zone refused the owed id and the team was told; cleared by the next UPDATE that
+    # succeeds, so one outage is one notice, not one per sync.
+    zone_failing_told = models.BooleanField(default=False)
     cert_not_after = models.DateTimeField(null=True, blank=True)
     cert_checked_at = models.DateTimeField(null=True, blank=True)
     cert_error = models.CharField(max_length=300, blank=True)

@@ -61,9 +61,13 @@ class HostingRefused(Exception):
     """Hosting cannot start; the message says why, for the owner."""
 
 
-def publish(policy: HostedPolicy, now: datetime | None = None) -> None:
+def publish(
+    policy: HostedPolicy, now: datetime | None = None, said: list[tuple[str, str]] | None = None
+) -> None:
     """Write the current id to our zone if it is owed. A failure is kept as owed (published_id
-    stays behind) and retried by the next sync; the owner hears about it once.
+    stays behind) and retried by the next sync; the owner hears about it once per outage
+    (zone_failing_told, cleared by the next UPDATE that succeeds), in `said` when given (the
+    sync's own email) or in an email of its own.
 
     The row is locked and read again first: a change or a release made since `policy` was
     read must not have an older id (or a withdrawn record) written over it, and the UPDATE and
@@ -78,18 +82,21 @@ def publish(policy: HostedPolicy, now: datetime | None = None) -> None:
         try:
             zone.publish(policy.name, policy.policy_id)
         except ZoneError as exc:
-            if "zone" not in policy.last_sync_error:
-                tell(
-                    policy,
-                    "zone",
-                    f"Could not publish the new id in our zone yet ({exc}); retrying.",
-                    now=now,
-                )
+            if not policy.zone_failing_told:
+                # Once per outage: each sync retries (and clears last_sync_error with its
+                # own result), and an email every five minutes about our zone helps nobody.
+                policy.zone_failing_told = True
+                step = ("zone", f"Could not publish the new id in our zone yet ({exc}); retrying.")
+                if said is not None:
+                    said.append(step)
+                else:
+                    tell(policy, *step, now=now)
             policy.last_sync_error = f"zone: {exc}"[:500]
-            policy.save(update_fields=["last_sync_error"])
+            policy.save(update_fields=["last_sync_error", "zone_failing_told"])
             return
         policy.published_id = policy.policy_id
-        policy.save(update_fields=["published_id"])
+        policy.zone_failing_told = False
+        policy.save(update_fields=["published_id", "zone_failing_told"])
 
 
 def lock_fresh(policy: HostedPolicy) -> bool:
@@ -500,14 +507,15 @@ def sync_through(
     zone = PolicyZone.from_settings()
     zone_name = zone.record_name(policy.name) if zone else ""
 
-    async def look() -> tuple[lookups.MxLookup, lookups.RecordState]:
+    async def look() -> tuple[lookups.MxLookup, lookups.RecordState, tuple[bool, str]]:
         return await asyncio.gather(
             lookups.live_mx(dns, policy.name),
             lookups.sts_record(dns, policy.name, policy.policy_id, zone_name),
+            lookups.points_at_us(dns, f"mta-sts.{policy.name}"),
         )
 
     looked_up_id = policy.policy_id
-    found, record = asyncio.run(look())
+    found, record, leads = asyncio.run(look())
     # Telling the team that no MX lookup answers is due (by the row as read; decided again
     # under the lock): first make sure our resolver answers at all, or an outage of ours
     # would email every team about their name servers. (A press left with too little time
@@ -562,8 +570,9 @@ def sync_through(
             ):
                 # Told once per change of state: a stale plain TXT keeps senders on an old
                 # policy.
-                said.append(("record", record.detail))
+                said.append(("record", record_told(policy, record, zone_name)))
             policy.record_state = record.state
+        said += policy_host_told(policy, *leads)
         changed = policy.refresh_text(now)
         if changed:
             # A plain TXT names the id the owner typed, never the new one: said in this sync's
@@ -573,6 +582,9 @@ def sync_through(
             said += plain_txt_told(policy)
         # Only what the MX loop owns: mode, max_age, patterns and state are the owner's.
         policy.save(update_fields=SYNC_FIELDS)
+    # The new id, or one owed from an earlier failure; should our zone refuse it, that is
+    # said in this turn's email, not in one of its own.
+    publish(policy, now, said)
     tell_all(
         policy,
         said,
@@ -580,8 +592,68 @@ def sync_through(
         quiet=quiet,
         now=now,
     )
-    publish(policy, now)  # the new id, or one owed from an earlier failure
     return changed, said
+
+
+def record_told(policy: HostedPolicy, record: lookups.RecordState, zone_name: str) -> str:
+    """What a sync tells of the owner's `_mta-sts` record once it is stale, missing or
+    something else: what was found, and the exact record to publish in its place (the CNAME
+    into our zone when we have one, else the plain TXT with the current id). Two v=STSv1
+    records already say which one to keep."""
+    name = f"_mta-sts.{policy.name}"
+    txt = f'{name} TXT "v=STSv1; id={policy.policy_id};"'
+    cname = f"{name}. CNAME {zone_name}." if zone_name else ""
+    if record.state == "stale":
+        instead = f" (or {cname}: then we change the id for you)" if cname else ""
+        return f"{record.detail} Publish {txt} in place of it{instead}."
+    if record.state == "other" and not record.cname:
+        return record.detail
+    fix = (
+        f"Publish {cname} (we change the id there whenever the policy changes)"
+        if cname
+        else f"Publish {txt}"
+    )
+    if record.state == "missing":
+        return (
+            f"{record.detail}: senders that hold the policy keep it until it expires, and "
+            f"others apply none (RFC 8461 §3.1, §5.1). {fix}."
+        )
+    return f"{record.detail}: senders never see our policy id there. {fix} in place of it."
+
+
+def policy_host_told(policy: HostedPolicy, ours: bool, detail: str) -> list[tuple[str, str]]:
+    """Where mta-sts.<name> leads, told when it stops leading to our policy host for another
+    host (and once when it leads to us again). Senders then fetch the policy served there,
+    with a valid certificate of its own perhaps, so the certificate watch sees nothing amiss
+    while the MX we follow reach no sender. A name that leads nowhere is the certificate
+    watch's to tell (NXDOMAIN); a failed lookup says nothing; only a change from leading to
+    us is told (a name never pointed at us is what the hosting page's records list shows);
+    while hosting winds down it is only recorded (a new provider may serve the policy)."""
+    if detail.startswith(lookups.LOOKUP_FAILED):
+        return []
+    state = "ours" if ours else "missing" if "does not exist" in detail else "elsewhere"
+    before, policy.policy_host_state = policy.policy_host_state, state
+    if policy.state != HostedPolicy.State.ACTIVE or before == state:
+        return []
+    host = f"mta-sts.{policy.name}"
+    if before == "ours" and state == "elsewhere":
+        return [
+            (
+                "policy-host",
+                f"{host} no longer leads to us: {detail}. Senders fetch the policy served "
+                "there, not the one we host, so the MX changes we follow reach no sender. "
+                "If another provider serves your policy now, stop hosting here; otherwise "
+                f"publish {host}. CNAME {settings.MAILSEC_POLICY_HOST}. in its place.",
+            )
+        ]
+    if before == "elsewhere" and state == "ours":
+        return [
+            (
+                "policy-host",
+                f"{host} leads to us again ({detail}): senders fetch the policy we host.",
+            )
+        ]
+    return []
 
 
 def failing_due(policy: HostedPolicy, now: datetime) -> bool:
@@ -777,6 +849,7 @@ SYNC_FIELDS = [
     "last_sync_at",
     "last_sync_error",
     "record_state",
+    "policy_host_state",
     "text",
     "policy_id",
     "strict_until",
