@@ -331,8 +331,13 @@ def _build_message(n: Notification) -> EmailMultiAlternatives:
             going + _digest_still_open(n, changes),
         )
         whole = _digest_section(*parts)
-        # A change told under the one it follows from (changes_context) is no change more.
-        told_under = sum(len(c.consequences) for g in whole["new_groups"] for c in g["items"])
+        # A change told under the one it follows from (changes_context), new or fixed, is
+        # no change more: the count is the entries the digest lists.
+        told_under = sum(
+            len(c.consequences)
+            for g in (*whole["new_groups"], *whole["fixed_groups"])
+            for c in g["items"]
+        )
         ctx |= whole | {"count": len(changes) - told_under}
         ctx |= _digest_sections(n, *parts)
         names = ("emails/alert_digest_subject.txt", "emails/alert_digest_body.txt")
@@ -350,7 +355,9 @@ def _build_message(n: Notification) -> EmailMultiAlternatives:
             "domain_url": domain_url(n.domain),
             "recovery": recovery,
             "items": items,
-            "more": len(changes) - 1,
+            # The intro counts the entries as the subject's "+N more" does (s26a: "found 5
+            # changes" above 2 entries, the other 3 told under the first).
+            "more": len(items) - 1,
             "others": len(items) - 1,
             "still_open": _still_open(n, changes),
             "confirmed_by": confirmation(changes),
@@ -374,16 +381,19 @@ def _digest_section(
     confirmed: list[Change], fixed: list[Change], not_fixed: list[Change]
 ) -> dict[str, Any]:
     """A digest's three lists (or one team's part of them), grouped by domain. A domain's
-    new problems are told as an alert tells them: its `items`, each change that follows from
-    another under that one (changes_context)."""
+    new problems and its fixes are told as an alert and its "fixed" email tell them: its
+    `items`, each change that follows from another under that one (changes_context)."""
     new_groups = _group_by_domain(confirmed)
-    for g in new_groups:
+    fixed_groups = _group_by_domain(fixed)
+    # Fixed ones so too, as the "fixed" email tells them ("Fixed with it:"): a renewed
+    # certificate is one fix, not its consequences each a fix of its own (s26a).
+    for g in (*new_groups, *fixed_groups):
         g["items"] = changes_context(g["changes"])["leads"]
     return {
         "new_groups": new_groups,
         "new_from_checks": any(not from_reports(c) for c in confirmed),
         "new_from_reports": any(from_reports(c) for c in confirmed),
-        "fixed_groups": _group_by_domain(fixed),
+        "fixed_groups": fixed_groups,
         "not_fixed_groups": _group_by_domain(not_fixed),
     }
 

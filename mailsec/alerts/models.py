@@ -445,6 +445,11 @@ class TeamAlertAddress(models.Model):
         )
         return [row for row in rows if row.email.lower() not in members]
 
+    def is_members(self) -> bool:
+        """Whether the address is one of its team's active members' own: it then gets nothing
+        as such, its person's settings decide (receiving, _own_digest_domains)."""
+        return self.email.lower() in member_addresses(self.team_id)
+
     def digest_rows(self) -> list[TeamAlertAddress]:
         """The rows of this address's mailbox (the same address, added by any team) that get
         the daily digest: confirmed, not unsubscribed, oldest first. Their digests are one
@@ -473,7 +478,7 @@ class TeamAlertAddress(models.Model):
             self.mode != self.Mode.DIGEST
             or self.confirmed_at is None
             or self.unsubscribed_at is not None
-            or self.email.lower() in member_addresses(self.team_id)
+            or self.is_members()
         ):
             return []
         return list(
@@ -1173,13 +1178,21 @@ class AlertState(models.Model):
         change.save()
 
 
-def sent_to(recipient: User | TeamAlertAddress, prefix: str = "") -> dict[str, Any]:
+def sent_to(recipient: User | TeamAlertAddress, prefix: str = "") -> models.Q:
     """The Notification lookup for what reached `recipient`'s mailbox: a person's, or every
     row of a team's extra address (one mailbox two teams added hears once: a digest made on
-    one row told the other team's changes too), as filter keyword arguments."""
+    one row told the other team's changes too) and what reached it through a row removed
+    since (_digests_stay_with_the_mailbox keeps those, with no row: s26a, an address removed
+    and added again was told again what it had been told, and never told its fix)."""
     if isinstance(recipient, TeamAlertAddress):
-        return {f"{prefix}team_address__email": recipient.email}
-    return {f"{prefix}user": recipient}
+        return models.Q(**{f"{prefix}team_address__email": recipient.email}) | models.Q(
+            **{
+                f"{prefix}team_address__isnull": True,
+                f"{prefix}user__isnull": True,
+                f"{prefix}to_address": recipient.email,
+            }
+        )
+    return models.Q(**{f"{prefix}user": recipient})
 
 
 def addressed_to(recipient: User | TeamAlertAddress, prefix: str = "") -> dict[str, Any]:
@@ -1198,9 +1211,20 @@ def _digests_stay_with_the_mailbox(
     digests are the mailbox's history (sent_to: when its last digest went, what it was told).
     When that row goes (its team removes the address, or is deleted), they move to the
     mailbox's next row rather than going with it: otherwise the other teams' problems told
-    in them were never told fixed, and a second digest went the same day (s25v1). Everything
-    else of the row goes with it (CASCADE)."""
-    going = {row.pk for row in collector.data.get(TeamAlertAddress, ())}
+    in them were never told fixed, and a second digest went the same day (s25v1).
+
+    An alert or digest that reached the mailbox (sent, or handed to the mail server: what
+    told(reached=True) counts) with no other row to move to is kept with no row at all, its
+    to_address naming the mailbox (sent_to reads it): added again, the address is not told
+    again as new what it was told, and hears the fix of what it was told (s26a). Not when the
+    row goes with its team, whose domains go too. Everything else of the row goes with it
+    (CASCADE): an email still waiting or being retried is never sent."""
+    rows = list(collector.data.get(TeamAlertAddress, ()))
+    going = {row.pk for row in rows}
+    teams_going = {team.pk for team in collector.data.get(Team, ())}
+    row_team = {row.pk: row.team_id for row in rows}
+    told = (Notification.Kind.ALERT, Notification.Kind.DIGEST)
+    kept: list[Notification] = []
     heirs: dict[str, TeamAlertAddress | None] = {}
     moved: dict[int, list[Notification]] = {}
     rest: list[Notification] = []
@@ -1215,13 +1239,21 @@ def _digests_stay_with_the_mailbox(
                     .first()
                 )
             heir = heirs[n.to_address]
-        if heir is None:
-            rest.append(n)
-        else:
+        if heir is not None:
             moved.setdefault(heir.pk, []).append(n)
+        elif (
+            n.kind in told
+            and (n.status == Notification.Status.SENT or n.handed_over_at is not None)
+            and row_team.get(n.team_address_id) not in teams_going
+        ):
+            kept.append(n)
+        else:
+            rest.append(n)
     for heir_pk, notifications in moved.items():
         heir_row = next(h for h in heirs.values() if h is not None and h.pk == heir_pk)
         collector.add_field_update(field, heir_row, notifications)
+    if kept:
+        collector.add_field_update(field, None, kept)
     if rest:
         models.CASCADE(collector, field, rest, using)
 
@@ -1297,10 +1329,16 @@ class Notification(models.Model):
                 condition=models.Q(kind="digest"),
                 name="one_digest_per_team_address_per_day",
             ),
+            # A person's, or a team's extra address's; or neither: what reached an address
+            # removed since, kept as its mailbox's (to_address) history.
             models.CheckConstraint(
                 condition=models.Q(user__isnull=False, team_address__isnull=True)
-                | models.Q(user__isnull=True, team_address__isnull=False),
-                name="notification_to_a_person_or_a_team_address",
+                | models.Q(user__isnull=True, team_address__isnull=False)
+                | (
+                    models.Q(user__isnull=True, team_address__isnull=True)
+                    & ~models.Q(to_address="")
+                ),
+                name="notification_to_a_person_an_address_or_a_removed_one",
             ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
@@ -1312,7 +1350,7 @@ class Notification(models.Model):
     def recipient(self) -> User | TeamAlertAddress:
         """Whom it is for: the person, or the team's extra address."""
         recipient = self.user or self.team_address
-        assert recipient is not None  # a constraint: exactly one of them
+        assert recipient is not None  # none only for a removed address's, never sent again
         return recipient
 
     @classmethod
@@ -1364,7 +1402,7 @@ class Notification(models.Model):
         because it may have been sent (release_stuck) counts. `reached`: only emails the mail
         server has (or may have) had, not one still waiting to be sent or retried."""
         changes = list(changes)
-        rows = cls.telling(changes, reached=reached).filter(**sent_to(user, "notification__"))
+        rows = cls.telling(changes, reached=reached).filter(sent_to(user, "notification__"))
         rows = rows.values_list(
             "change_id",
             "notification__kind",
@@ -1471,7 +1509,7 @@ class Notification(models.Model):
         it), else a day back from `now` (make_digest: the digest's hour); never more than a
         week back."""
         digests = cls.objects.filter(
-            **sent_to(user), kind=cls.Kind.DIGEST, covers_until__isnull=False
+            sent_to(user), kind=cls.Kind.DIGEST, covers_until__isnull=False
         )
         told = (
             digests.filter(status__in=[cls.Status.SENT, cls.Status.SKIPPED])
@@ -1591,6 +1629,10 @@ class Notification(models.Model):
 
     def still_wanted(self) -> str:
         """Why this email should no longer go out ("" when it should)."""
+        if self.user is None and self.team_address is None:
+            # What a removed address had been handed, kept (_digests_stay_with_the_mailbox)
+            # should its send fail after the hand-over: not to be retried.
+            return "the address was removed"
         if self.team_address is not None:
             return self._still_wanted_by_address(self.team_address)
         if self.kind == self.Kind.DIGEST:

@@ -260,7 +260,7 @@ def digest_due(recipient: User | TeamAlertAddress, now: datetime) -> datetime | 
     if now < due:
         return None
     made = Notification.objects.filter(
-        **sent_to(recipient), kind=Notification.Kind.DIGEST, covers_until__gte=due
+        sent_to(recipient), kind=Notification.Kind.DIGEST, covers_until__gte=due
     )
     return None if made.exists() else due
 

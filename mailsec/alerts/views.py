@@ -302,8 +302,15 @@ def _unsubscribe_mailbox(request: HttpRequest, address: TeamAlertAddress) -> Htt
     """The one-click unsubscribe of a digest that several teams' rows of one address made
     together (emails._digest_sections): the mailbox stops that digest, so every team's row
     that gets it is unsubscribed, as each team's own link would; the teams' members and
-    other addresses keep theirs."""
-    rows = [address, *(r for r in address.digest_rows() if r.pk != address.pk)]
+    other addresses keep theirs. Not a row whose address is one of its team's members' now
+    (s26a): its digests were never in the email (that person's own settings decide what the
+    mailbox gets), and should they leave the team, the row's digests are that team's to
+    stop, not this link's."""
+    rows = [
+        r
+        for r in [address, *(r for r in address.digest_rows() if r.pk != address.pk)]
+        if not r.is_members()
+    ]
     done = request.method == "POST"
     if done:
         TeamAlertAddress.objects.filter(pk__in=[r.pk for r in rows], unsubscribed_at=None).update(

@@ -164,35 +164,56 @@ def due(now: datetime) -> list[User]:
     Monday where they are (as their daily digest: s25n, it went at that hour UTC, in the
     middle of a Sunday night at UTC-10 and Monday afternoon in Asia), for people who had an
     account before their week began (a summary the day someone signs up would have nothing
-    in it)."""
+    in it).
+
+    Two queries however many people there are, and only the people it is due for read
+    (s26a: every person with a verified domain was read every hour, the week's summary made
+    or not): the zones people chose (a few hundred at most), each read here for its week and
+    whether Monday's hour has passed there, then the people of those zones with no summary
+    of that week."""
+    from django.db.models import Exists, OuterRef
+
+    from mailsec.accounts.models import Profile, zone
     from mailsec.alerts.tasks import digest_hour_of
 
-    # A week's row is on the reader's local Monday: within a day of the UTC one.
-    made = set(
-        Notification.objects.filter(
-            kind=Notification.Kind.WEEKLY,
-            digest_day__gte=now.astimezone(UTC).date() - timedelta(days=8),
-        ).values_list("user_id", "digest_day")
-    )
-    candidates = (
+    # Per week (its Monday where the person is), per start of that week (an instant, which
+    # differs with the zone's offset): the zones whose Monday hour has passed. None stands for
+    # people with no profile (UTC, as for an unknown name: accounts.models.zone).
+    weeks: dict[date, dict[datetime, list[str | None]]] = {}
+    for name in [*Profile.objects.values_list("time_zone", flat=True).distinct(), None]:
+        tz = zone(name)
+        start = week_start(now.astimezone(tz))
+        # The hour as the daily digest reads it (a DST change at it: the first hour after).
+        if now < digest_hour_of(start.date(), tz):
+            continue
+        weeks.setdefault(start.date(), {}).setdefault(start, []).append(name)
+    if not weeks:
+        return []
+    wanted = Q()
+    for monday, starts in weeks.items():
+        made = Notification.objects.filter(
+            user=OuterRef("pk"), kind=Notification.Kind.WEEKLY, digest_day=monday
+        )
+        joined_before = Q()
+        for start, names in starts.items():
+            zones = Q(profile__time_zone__in=[n for n in names if n is not None])
+            if None in names:
+                zones |= Q(profile__isnull=True)
+            joined_before |= zones & Q(date_joined__lt=start)
+        wanted |= joined_before & ~Exists(made)
+    return list(
         User.objects.filter(is_active=True)
         .exclude(email="")
         .exclude(alert_recipient__weekly_summary=False)
-        .filter(memberships__team__domains__verified_at__isnull=False)
-        .distinct()
+        .filter(wanted)
+        .filter(
+            pk__in=User.objects.filter(
+                memberships__team__domains__verified_at__isnull=False
+            ).values("pk")
+        )
         .select_related("profile")
         .order_by("pk")
     )
-    out = []
-    for user in candidates:
-        tz = reader_zone(user)
-        start = week_start(now.astimezone(tz))
-        # The hour as the daily digest reads it (a DST change at it: the first hour after).
-        if now < digest_hour_of(start.date(), tz) or user.date_joined >= start:
-            continue
-        if (user.pk, start.date()) not in made:
-            out.append(user)
-    return out
 
 
 def make(user: User, now: datetime) -> Notification | None:
