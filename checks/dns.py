@@ -74,6 +74,48 @@ MAX_QUESTIONS = 500
 # RFC 8914 codes that say DNSSEC validation failed (the data is there but bogus).
 EDE_VALIDATION_FAILED = frozenset({6, 7, 8, 9, 10, 11, 12})
 
+# The names of the Extended DNS Error codes (RFC 8914 §4 and the IANA registry), so that a
+# resolver's bare "EDE 6" reaches people as "EDE 6 (DNSSEC Bogus)".
+EDE_NAMES = {
+    0: "Other Error",
+    1: "Unsupported DNSKEY Algorithm",
+    2: "Unsupported DS Digest Type",
+    3: "Stale Answer",
+    4: "Forged Answer",
+    5: "DNSSEC Indeterminate",
+    6: "DNSSEC Bogus",
+    7: "Signature Expired",
+    8: "Signature Not Yet Valid",
+    9: "DNSKEY Missing",
+    10: "RRSIGs Missing",
+    11: "No Zone Key Bit Set",
+    12: "NSEC Missing",
+    13: "Cached Error",
+    14: "Not Ready",
+    15: "Blocked",
+    16: "Censored",
+    17: "Filtered",
+    18: "Prohibited",
+    19: "Stale NXDOMAIN Answer",
+    20: "Not Authoritative",
+    21: "Not Supported",
+    22: "No Reachable Authority",
+    23: "Network Error",
+    24: "Invalid Data",
+    25: "Signature Expired before Valid",
+    26: "Too Early",
+    27: "Unsupported NSEC3 Iterations Value",
+    28: "Unable to conform to policy",
+    29: "Synthesized",
+}
+
+
+def describe_ede(code: int, text: str) -> str:
+    """One RFC 8914 explanation as people read it: 'EDE 7 (Signature Expired): <text>'."""
+    name = EDE_NAMES.get(code)
+    head = f"EDE {code} ({name})" if name else f"EDE {code}"
+    return f"{head}: {text}" if text else head
+
 
 def validation_failed(servfail: DnsAnswer, cd_retry: DnsAnswer) -> bool:
     """Whether a SERVFAIL may be a DNSSEC validation failure (bogus) rather than trouble on
@@ -195,7 +237,7 @@ class DnsAnswer:
     def describe_failure(self) -> str:
         text = f"{self.rcode} for {self.name} {self.rdtype}"
         if self.ede:
-            text += " (" + "; ".join(f"EDE {code}: {msg}".strip() for code, msg in self.ede) + ")"
+            text += " (" + "; ".join(describe_ede(code, msg) for code, msg in self.ede) + ")"
         elif self.detail:
             text += f" ({self.detail})"
         return text

@@ -29,7 +29,7 @@ import dns.rrset
 
 from checks import net
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, normalize, servfail_is_bogus
+from checks.dns import EDE_NAMES, DnsAnswer, normalize, servfail_is_bogus
 from checks.findings import Collector, Finding, Mechanism, Status
 
 MECHANISM = Mechanism.DNSSEC
@@ -60,19 +60,7 @@ DIGEST_NAMES = {
 }
 DS_DIGEST_MUST_NOT = {1, 3}
 # RFC 8914 codes that explain a bogus answer.
-EDE_DNSSEC = {
-    1: "Unsupported DNSKEY Algorithm",
-    2: "Unsupported DS Digest Type",
-    5: "DNSSEC Indeterminate",
-    6: "DNSSEC Bogus",
-    7: "Signature Expired",
-    8: "Signature Not Yet Valid",
-    9: "DNSKEY Missing",
-    10: "RRSIGs Missing",
-    11: "No Zone Key Bit Set",
-    12: "NSEC Missing",
-    27: "Unsupported NSEC3 Iterations Value",
-}
+EDE_DNSSEC = {code: EDE_NAMES[code] for code in (1, 2, 5, 6, 7, 8, 9, 10, 11, 12, 27)}
 NSEC3_ITERATIONS_FAIL = 100  # heuristic threshold (checklist DNSSEC-06)
 SIG_WARN_SECONDS = 3 * 86400
 

@@ -326,13 +326,11 @@ CASES: list[dict[str, Any]] = [
             {"at": "1d+1h", "do": "sync", "reason": "a day: told once",
              "expect": {"served": served("testing", ["mx1.example.org"]), "id": "same",
                         "zone": "none", "events": ["mx-failing"], "emails": 1,
-                        "corrected": "said 'DNSSEC Bogus' (RFC 8914's name for code 6): the "
-                                     "extended error is given as docs promise, as its code and "
-                                     "the resolver's text ('EDE 6: validation failure <...>'), "
-                                     "and the advice names DNSSEC validation; the code's name "
-                                     "comes from the engine's describe_failure (checks/dns.py), "
-                                     "not hosting's to change",
-                        "says": ["SERVFAIL", "EDE 6: validation failure"],
+                        "corrected": "said 'DNSSEC Bogus' (RFC 8914's name for code 6), "
+                                     "the engine gave the bare code ('EDE 6: validation "
+                                     "failure <...>'); checks/dns.py describe_failure now "
+                                     "names every code, so the blind words stand",
+                        "says": ["SERVFAIL", "EDE 6 (DNSSEC Bogus): validation failure"],
                         "email_says": ["DNSSEC validates"]}},
             {"at": "1d+2h", "do": "sync", "reason": "not again",
              "expect": {"id": "same", "events": [], "emails": 0}},
