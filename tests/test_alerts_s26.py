@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from unittest import mock
 
 from django.contrib.auth.models import User
@@ -24,6 +25,8 @@ from django.db.models.signals import post_init
 from django.test import Client, override_settings
 from django.utils import timezone
 
+import tests.test_alerts_s17_blind as s17
+import tests.test_alerts_s26_blind as s26_blind
 from mailsec.accounts.models import Profile
 from mailsec.alerts.emails import build_message
 from mailsec.alerts.models import AlertSetting, Change, Notification, TeamAlertAddress
@@ -329,3 +332,51 @@ class WeeklyDueIsBoundedTestCase(BaseTestCase):
 
         with self.assertNumQueries(2):
             due(moment)
+
+
+# --- 5. a release whose first check finds a record gone (blind round W03) --------------------
+
+
+def _tls_rpt_judged(status: str) -> Any:
+    """s17's result_for, with TLSRPT-01 judged `status` though its lookup still answers with
+    the record (a release whose checks read the same record differently)."""
+
+    result_for = s17.result_for
+
+    def wrapper(domain: str, world: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        result = result_for(domain, world, *args, **kwargs)
+        if world.get("judged"):
+            for f in result["findings"]:
+                if f["id"] == "TLSRPT-01":
+                    f["status"] = status
+        return result
+
+    return wrapper
+
+
+class ReleaseWithARecordGoneTestCase(s26_blind.S26aBlindSequencesTestCase):
+    """The round's player (tests/test_alerts_s26_blind.py): a release (a new score version)
+    whose first check is also the first to see the TLS-RPT record gone."""
+
+    test_the_blind_sequences = None  # type: ignore[assignment]
+
+    def told(self, steps: list[list[Any]]) -> list[tuple[str, str]]:
+        return sorted((to, kind) for to, kind, _, _ in self.play({"steps": steps}))
+
+    def test_the_record_gone_is_told(self) -> None:
+        old, gone = ["run", "old-good", "s"], {"rpt": "gone"}
+        steps = [old, old, ["run", gone, "s"], ["run", gone, "c"], ["run", gone, "s"]]
+        got = self.play({"steps": steps})
+        self.assertEqual(
+            sorted((to, kind) for to, kind, _, _ in got), [("alice", "alert"), ("bob", "alert")]
+        )
+        self.assertTrue(all("TLS-RPT record" in subject for _, _, subject, _ in got), got)
+
+    def test_a_record_the_new_checks_judge_otherwise_is_not(self) -> None:
+        # The record is still in the DNS; the new release's checks fail it: no alert of the
+        # release's own (docs/scoring.md), then the reference.
+
+        old, judged = ["run", "old-good", "s"], {"judged": True}
+        steps = [old, old, ["run", judged, "s"], ["run", judged, "c"], ["run", judged, "s"]]
+        with mock.patch.object(s17, "result_for", _tls_rpt_judged("fail")):
+            self.assertEqual(self.told(steps), [])

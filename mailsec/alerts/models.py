@@ -892,8 +892,8 @@ class AlertState(models.Model):
         baseline = rules.Snapshot.from_dict(self.baseline)
         # A release changed the checks (the score version moves with them, docs/scoring.md):
         # what this run sees differently may be the checks, not the domain. Open changes that
-        # still hold are followed; nothing new is raised, nothing is called fixed, and this run
-        # becomes the reference.
+        # still hold are followed; nothing new is raised but a record the DNS no longer has
+        # (rules.gone_from_dns), nothing is called fixed, and this run becomes the reference.
         new_checks = not baseline.same_rubric(current)
         drop = settings.ALERT_SCORE_DROP
         now = timezone.now()
@@ -971,7 +971,7 @@ class AlertState(models.Model):
 
         open_keys = set(domain.changes.filter(state__in=Change.OPEN).values_list("key", flat=True))
         found = (
-            []
+            rules.gone_from_dns(baseline, current)
             if new_checks
             else rules.detect(baseline, current, drop, self._best_recent_score(current, window))
         )

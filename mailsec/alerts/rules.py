@@ -610,6 +610,32 @@ def _records_gone(
     return out
 
 
+def gone_from_dns(baseline: Snapshot, current: Snapshot) -> list[Observation]:
+    """The regressions a run made with other checks than the baseline's (a release: a new
+    score version) still tells: a record the DNS itself no longer has. The MTA-STS or
+    TLS-RPT record that the baseline's lookup answered with and that this run's lookup (one
+    that answered, no SERVFAIL) no longer holds is gone whatever the checks make of it; one
+    still there that the new checks judge otherwise is the release's, not the domain's
+    (docs/scoring.md). Taken as the new reference untold, a removal at the release was never
+    told (s26a W03)."""
+    out = []
+    for mech, check_id in RECORD_FINDINGS.items():
+        old, new = baseline.first(check_id), current.first(check_id)
+        if not old or old.get("status") != "pass" or not new:
+            continue
+        if new.get("status") not in BAD | {"info"}:
+            continue  # "na": no mail any more (null MX), not a missing record
+        before, now = _dns_evidence(old), _dns_evidence(new)
+        answers = now.get("answers")
+        if not isinstance(answers, list) or now.get("rcode") not in (None, "NOERROR", "NXDOMAIN"):
+            continue  # the lookup did not answer: nothing is known
+        if _published_record(mech, list(map(str, before.get("answers") or []))) and not (
+            _published_record(mech, list(map(str, answers)))
+        ):
+            out.append(_record_observation(mech, old, new))
+    return out
+
+
 def _mx_names(snap: Snapshot) -> list[str]:
     f = snap.first("MX-01")
     answers = ((f or {}).get("evidence") or {}).get("answers") or []
