@@ -31,6 +31,7 @@ from reports.parse import (
     MAX_ZIP_FILES,
     ReportRejected,
     a_labels,
+    other_compression,
     report_members,
     sniff,
     too_many_zip_files,
@@ -469,11 +470,14 @@ def _embedded(message: bytes, depth: int = 0) -> list[tuple[bytes, bool]]:
         head, body = message[: blank.start()], message[blank.end() :]
     headers = BytesHeaderParser(policy=_READING_COMPAT32).parsebytes(head)
     ctype = headers.get_content_type()
-    if ctype in _MESSAGE_TYPES:
+    saved = _saved_message_file(headers)
+    if ctype in _MESSAGE_TYPES or saved:
         undone = _undo_transfer_encoding(body, headers.get("content-transfer-encoding"))
         if undone is None:
             return []
         original, decoded = undone
+        # A saved .eml is a file to the email package, never read as a message: read apart.
+        decoded = decoded or saved
         return [(original, decoded), *_embedded(original, depth + 1)][:_MAX_EMBEDDED]
     boundary = headers.get_boundary() if headers.get_content_maintype() == "multipart" else None
     if not boundary:
@@ -492,6 +496,21 @@ def _embedded(message: bytes, depth: int = 0) -> list[tuple[bytes, bool]]:
         if len(found) >= _MAX_EMBEDDED:
             break
     return found[:_MAX_EMBEDDED]
+
+
+def _saved_message_file(headers: Message) -> bool:
+    """A part that is a saved message attached as a file: named *.eml (RFC 5322 text, as mail
+    clients save a message) and declared as some other single-part type than message/rfc822
+    (application/octet-stream, text/plain), as a person attaches the report mail they saved
+    or a client without the .eml type attaches it. Read as a forward is (the report is judged
+    by the saved message's own DKIM signature)."""
+    if headers.get_content_maintype() not in ("application", "text"):
+        return False
+    try:
+        name = headers.get_filename()
+    except Exception:  # a malformed RFC 2231 parameter: no name to go by
+        return False
+    return isinstance(name, str) and name.strip().lower().endswith(".eml")
 
 
 # The first line of a header block, as the email package tells one (email.feedparser's
@@ -599,6 +618,9 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
     # message, that is the reason a person needs ("no gzip, zip or JSON part" would deny the
     # part they can see).
     unreadable: str | None = None
+    # An attachment of no declared report type in another compressor's format (a .json.xz)
+    # or base64 text: named when nothing else explains why no report was found.
+    compressed_otherwise: str | None = None
     for part, owner, decoded in leaves:
         try:
             payload = part.get_payload(decode=True)
@@ -618,6 +640,13 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
                     else f"the {ctype} part is not gzip, zip or JSON once its transfer "
                     f"encoding is undone (first bytes: {payload[:8]!r}; RFC 8460 §5.3)"
                     + what_it_is(payload)
+                )
+            elif compressed_otherwise is None and (other := other_compression(payload)):
+                named = part.get_filename()
+                compressed_otherwise = (
+                    "message has no gzip, zip or JSON part (RFC 8460 §5.3); the "
+                    f"{ctype} part{f' {named[:200]!r}' if named else ''} (first bytes: "
+                    f"{payload[:8]!r}){other}"
                 )
             continue
         entry = (payload, part.get_content_type(), part.get_filename(), owner, decoded)
@@ -639,6 +668,7 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
     if not found:
         raise ReportRejected(
             unreadable
+            or compressed_otherwise
             or _stray_reason(stray)
             or "message has no gzip, zip or JSON part (RFC 8460 §5.3)"
         )
@@ -707,6 +737,12 @@ def extract_reports(message: bytes, *, limit: int | None = None) -> list[MailRep
             warnings.append(
                 f"message has {ignored} other part(s) that look like JSON but are not declared "
                 "as a report; not read"
+            )
+        if dmarc:
+            warnings.append(
+                "message also holds a DMARC aggregate report (XML <feedback>, RFC 7489 §7.2), "
+                "not read: this address takes TLS-RPT reports (the rua of _smtp._tls, RFC "
+                "8460); DMARC reports go to the rua of _dmarc"
             )
         report = _mail_report(msg, payload, ctype, filename, owner, warnings)
         report.member = member

@@ -585,11 +585,41 @@ class RawReport(models.Model):
         claimed = submitter or contact_domain(contact_info)
         return self.dkim_domain if claimed and same_or_parent(self.dkim_domain, claimed) else ""
 
+    def _another_reporters_key(self, parsed: ParsedReport, same: TlsReport) -> str | None:
+        """The de-duplication key of this copy when it is another reporter's report than
+        `same`, stored under the same organisation name and report-id; None when it is a
+        copy of `same` (RFC 8460 §4.4: the report-id is unique per submitter, and the
+        submitter is the reporting domain, §5.3; small reporters share default names and
+        day-based report-ids).
+
+        It is another reporter's when the two contact-info domains belong to two
+        organisations (Public Suffix List) and this copy is DKIM-signed by its own: that
+        signature proves whose report it is, so it cannot be a forgery hiding `same`, nor
+        `same` one hiding it. A copy not signed so proves nothing: it is read as a copy of
+        `same` (a signed copy still beats it, copy_outcome), unless its reporter's report was
+        split off already, which it then joins."""
+        mine = contact_domain(parsed.contact_info)
+        theirs = contact_domain(same.contact_info)
+        if not mine or not theirs or same_or_parent(mine, theirs) or same_or_parent(theirs, mine):
+            return None
+        key = reporter_key(parsed.organization_name, mine)
+        if self.signed_by(parsed.contact_info):
+            return key
+        found = TlsReport.objects.filter(
+            address=self.address, submitter=key, report_id=parsed.report_id
+        )
+        return key if found.exists() else None
+
     def _save_parsed(self, parsed: ParsedReport, *, first_try: bool = True) -> None:
         self.took_over = self.counts_changed = False
         submitter = parsed.organization_name.casefold()
         # Locked: two copies parsed at once must not both decide to replace the stored one.
         same = lock_report(self.address, submitter, parsed.report_id)
+        if same is not None and (split := self._another_reporters_key(parsed, same)):
+            # Another reporter's report under the same organisation name and report-id: its
+            # own report, never a copy of the one stored (locked after it, in that order).
+            submitter = split
+            same = lock_report(self.address, submitter, parsed.report_id)
         # The copy counted now, if another raw report carries it (a resend over the other
         # channel, say): this one is a duplicate, also when it is reparsed while pointing at
         # that report already.
@@ -640,7 +670,9 @@ class RawReport(models.Model):
             with transaction.atomic():
                 if replaced is not None:
                     replaced.save(update_fields=["parse_status", "error"])
-                self.report = TlsReport.objects.store(self.address, parsed, replace=same)
+                self.report = TlsReport.objects.store(
+                    self.address, parsed, replace=same, submitter=submitter
+                )
                 if told is not None and AlertFacts.of(self.report).tells_more(told):
                     self.report.alerts_evaluated_at = None
                     TlsReport.objects.filter(pk=self.report.pk).update(alerts_evaluated_at=None)
@@ -904,6 +936,14 @@ def lock_copies(report_pk: int, *also: int) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def reporter_key(organization_name: str, domain: str) -> str:
+    """The de-duplication key of a report whose organisation name and report-id another
+    reporter's report took first (RawReport._another_reporters_key): the name, case-folded,
+    with the reporter's contact domain, within the column's 1,024 characters."""
+    suffix = f" <{domain}>"
+    return organization_name.casefold()[: 1024 - len(suffix)] + suffix
 
 
 def lock_report(address: ReportAddress, submitter: str, report_id: str) -> TlsReport | None:
@@ -1298,10 +1338,18 @@ def policy_fields(policy: ParsedPolicy) -> dict[str, Any]:
 
 class TlsReportQuerySet(models.QuerySet["TlsReport"]):
     def store(
-        self, address: ReportAddress, parsed: ParsedReport, replace: TlsReport | None = None
+        self,
+        address: ReportAddress,
+        parsed: ParsedReport,
+        replace: TlsReport | None = None,
+        submitter: str | None = None,
     ) -> TlsReport:
-        """Create (or, on reparse, rewrite) a report with its policies and failure details."""
+        """Create (or, on reparse, rewrite) a report with its policies and failure details;
+        `submitter` the de-duplication key when it is not the organisation's name alone
+        (another_reporters_key)."""
         fields = report_fields(address, parsed)
+        if submitter is not None:
+            fields["submitter"] = submitter
         if replace is None:
             report = self.create(address=address, **fields)
         else:

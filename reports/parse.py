@@ -29,6 +29,7 @@ and the strict rules (RFC 8259, I-JSON RFC 7493 §2.3 duplicate names) hold at e
 
 from __future__ import annotations
 
+import base64
 import codecs
 import functools
 import io
@@ -429,6 +430,47 @@ def what_it_is(data: bytes) -> str:
             ": it is a tar archive (as tar czf writes); RFC 8460 §5.2 asks for the JSON "
             "report itself, gzipped alone"
         )
+    return other_compression(data)
+
+
+# Other compressors' magic numbers (bzip2's "BZh", a block size digit and its block magic;
+# xz's stream header, XZ format §2.1.1.1; zstd's frame magic, RFC 8878 §3.1.1), by the name
+# a sender knows them by.
+_OTHER_COMPRESSIONS = (
+    (re.compile(rb"\ABZh[1-9]1AY&SY"), "bzip2"),
+    (re.compile(rb"\A\xfd7zXZ\x00"), "xz"),
+    (re.compile(rb"\A\x28\xb5\x2f\xfd"), "zstd (Zstandard)"),
+)
+# The base64 text of gzip (1f 8b 08 encodes as "H4sI") or of a zip ("PK\x03\x04": "UEsDB").
+_BASE64_OF = ((b"H4sI", "gzip"), (b"UEsDB", "zip"))
+
+
+def other_compression(data: bytes) -> str:
+    """For bytes that are no gzip, zip or JSON: a clause naming another compressor's output
+    or the base64 text of a gzip or zip, which senders (or a script between them and us)
+    send now and then; "" for anything else. RFC 8460 §5.2 asks for gzip (RFC 1952), and
+    over HTTPS (§5.4) and in a MIME part once its transfer encoding is undone (§5.3) for the
+    gzip's own bytes."""
+    for magic, name in _OTHER_COMPRESSIONS:
+        if magic.match(data):
+            return (
+                f": it is {name}-compressed; RFC 8460 §5.2 asks for gzip (RFC 1952), "
+                "or the JSON uncompressed"
+            )
+    text = data.lstrip(b" \t\r\n")
+    for start, name in _BASE64_OF:
+        if text.startswith(start):
+            head = re.sub(rb"[\r\n]", b"", text[:96])
+            head = head[: len(head) // 4 * 4]
+            try:
+                decoded = base64.b64decode(head, validate=True)
+            except ValueError:
+                continue
+            if sniff(decoded) == name:
+                return (
+                    f": it is the base64 text of a {name} (encoded once more than it should "
+                    f"be); send the {name}'s own bytes (RFC 8460 §5.2, §5.4)"
+                )
     return ""
 
 
