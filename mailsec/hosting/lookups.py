@@ -169,10 +169,16 @@ async def points_at_us(dns: DnsClient, name: str) -> tuple[bool, str]:
         return False, f"{LOOKUP_FAILED} {name}: {answer.describe_failure()}"
     if ours_name in answer.cnames:
         return True, f"{name} is a CNAME to {ours_name}"
-    theirs, _ = await dns.addresses(name)
-    ours, _ = await dns.addresses(ours_name)
+    theirs, their_answers = await dns.addresses(name)
+    ours, our_answers = await dns.addresses(ours_name)
     if theirs and ours and set(theirs) <= set(ours):
         return True, f"{name} has our addresses ({', '.join(theirs)})"
+    # Addresses compared with ours that could not all be looked up prove nothing: a timeout
+    # of our own name (or of the name's other family, when it has none of this one) read as
+    # "points elsewhere" or "does not exist" told the team their name had left us.
+    unknown = [a for a in (our_answers if theirs else their_answers) if a.failed]
+    if unknown:
+        return False, f"{LOOKUP_FAILED} {unknown[0].name}: {unknown[0].describe_failure()}"
     if not theirs:
         return False, f"{name} does not exist yet"
     return False, f"{name} points elsewhere ({', '.join(answer.cnames + theirs)})"

@@ -169,7 +169,8 @@ class HostedPolicy(models.Model):
     # What the customer's _mta-sts record looked like at the last sync (cname/txt/stale/...).
     record_state = models.CharField(max_length=20, blank=True)
     # Where mta-sts.<name> led at the last sync that could tell: "ours", "elsewhere" (another
-    # host: senders fetch its policy, not ours) or "missing"; told when it leaves "ours".
+    # host: senders fetch its policy, not ours) or "missing" (led nowhere since first seen: a
+    # spell without the name keeps the state before it); told when it leaves "ours".
     policy_host_state = models.CharField(max_length=20, blank=True)
     # Our zone refused the owed id and the team was told; cleared by the next UPDATE that
     # succeeds, so one outage is one notice, not one per sync.

@@ -632,7 +632,13 @@ def policy_host_told(policy: HostedPolicy, ours: bool, detail: str) -> list[tupl
     if detail.startswith(lookups.LOOKUP_FAILED):
         return []
     state = "ours" if ours else "missing" if "does not exist" in detail else "elsewhere"
-    before, policy.policy_host_state = policy.policy_host_state, state
+    before = policy.policy_host_state
+    if state == "missing" and before in ("ours", "elsewhere"):
+        # A spell without the name (deleted, then pointed at another provider; NXDOMAIN for
+        # a while) is the certificate watch's to tell, and keeps where it led last: a move
+        # from us through it is told as any, and so is one back.
+        state = before
+    policy.policy_host_state = state
     if policy.state != HostedPolicy.State.ACTIVE or before == state:
         return []
     host = f"mta-sts.{policy.name}"

@@ -1,0 +1,121 @@
+"""s26v1: review of 74d1d87 (TLSRPT-10 probe follow-ups), 6a28674 (free-check input) and
+0bd617e (hosting: policy-host, _mta-sts record told, zone outage once). Each test here failed
+before its fix.
+
+* Hosting: points_at_us read a failed lookup of our own policy host's addresses as "points
+  elsewhere", so a domain whose mta-sts name holds our addresses (A records, not a CNAME) was
+  told "mta-sts.<d> no longer leads to us" on one timeout of our own name, and "leads to us
+  again" at the next sync: two emails about nothing (and Caddy's ask refused the name).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from unittest import mock
+
+import dns.message
+import dns.rcode
+import dns.rdatatype
+from django.conf import settings
+from django.core import mail
+from django.test import override_settings
+
+from mailsec.hosting import lookups, service
+from mailsec.hosting.models import HostedPolicy
+from mailsec.hosting.zone import PolicyZone
+from tests import test_hosting_s12_blind as s12
+from tests import test_hosting_s18_blind as s18
+from tests import test_hosting_s25_blind as s25
+from tests import test_hosting_s26_blind as s26
+from tests.test_dns_s9_server import Reply, answer, records
+from tests.test_hosting import T0, HostingCase
+
+OUR_ADDRESS = "192.0.2.80"  # the s26 round's address of our policy host
+
+
+def handler(state: dict[str, Any], zone: Any) -> Any:
+    """s26's server, where mta-sts.example.org holds our policy host's address itself (an A
+    record, no CNAME: points_at_us compares the addresses), and where our policy host's own
+    lookup fails while state["ours_fail"] is set."""
+    base = s26.handler({"example.org": state}, zone)
+    policy_host = f"{settings.MAILSEC_POLICY_HOST}."
+
+    def handle(query: dns.message.Message, transport: str) -> Reply | None:
+        name = query.question[0].name.to_text().lower()
+        rdtype = dns.rdatatype.to_text(query.question[0].rdtype)
+        if name == policy_host and state.get("ours_fail"):
+            return Reply(answer(query, rcode=dns.rcode.SERVFAIL))
+        if name == "mta-sts.example.org." and state.get("mta_sts") == "gone":
+            soa = records(
+                "example.org. 300 SOA ns.example.org. h.example.org. 1 7200 900 86400 300"
+            )
+            return Reply(answer(query, rcode=dns.rcode.NXDOMAIN, authority=(soa,)))
+        if name == "mta-sts.example.org." and state.get("mta_sts") == "our_address":
+            if rdtype != "A":
+                return Reply(answer(query))
+            return Reply(answer(query, records(f"{name} 300 A {OUR_ADDRESS}")))
+        return base(query, transport)
+
+    return handle
+
+
+@override_settings(MAILSEC_POLICY_HOST="mta-sts-host.mailsec.example")
+class PolicyHostLookupFailure(HostingCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.zone = s26.FailingZone(s25.OUR_ZONE, ("127.0.0.1", 9), "mailsec-policy", "c2VjcmV0")
+        self.state: dict[str, Any] = {
+            "mx": ["mx1.example.org."],
+            "sts": "cname",
+            "mta_sts": "our_address",
+        }
+        patches = [
+            s18.wire(self.state, lambda state: handler(state, self.zone)),
+            mock.patch.object(lookups, "sts_record", s25.REAL_STS_RECORD),
+            mock.patch.object(PolicyZone, "from_settings", lambda: self.zone),
+        ]
+        for patch in patches:
+            patch.__enter__()
+            self.addCleanup(patch.__exit__, None, None, None)
+
+    def sync(self, policy: HostedPolicy, at: str) -> list[str]:
+        before = len(mail.outbox)
+        service.sync(policy, now=T0 + s12.offset(at))
+        policy.refresh_from_db()
+        return [m.body for m in mail.outbox[before:] if m.to == [self.alice.email]]
+
+    def test_a_failed_lookup_of_our_own_host_tells_nothing(self) -> None:
+        policy, _ = service.enable_told(self.domain, now=T0)
+        self.sync(policy, "5m")
+        assert policy.policy_host_state == "ours"
+        self.state["ours_fail"] = True
+        assert self.sync(policy, "1d") == []
+        assert policy.policy_host_state == "ours"
+        self.state["ours_fail"] = False
+        assert self.sync(policy, "1d+5m") == []
+        assert not policy.events.filter(kind="policy-host").exists()
+
+    def test_the_lookup_failure_is_could_not_look_up(self) -> None:
+        self.state["ours_fail"] = True
+        ours, detail = asyncio.run(lookups.points_at_us(lookups.client(), "mta-sts.example.org"))
+        assert not ours and detail.startswith(lookups.LOOKUP_FAILED), detail
+
+    def test_a_spell_without_the_name_does_not_hide_its_move_elsewhere(self) -> None:
+        # The owner deletes mta-sts.<d> and, a sync later, points it at another provider:
+        # it left us all the same.
+        self.state["mta_sts"] = "ours"
+        policy, _ = service.enable_told(self.domain, now=T0)
+        self.sync(policy, "5m")
+        assert policy.policy_host_state == "ours"
+        self.state["mta_sts"] = "gone"
+        self.sync(policy, "1d")
+        self.state["mta_sts"] = "elsewhere"
+        bodies = self.sync(policy, "1d+5m")
+        assert any("mta-sts.example.org no longer leads to us" in b for b in bodies), bodies
+        self.state["mta_sts"] = "gone"
+        self.sync(policy, "2d")
+        self.state["mta_sts"] = "ours"
+        bodies = self.sync(policy, "2d+5m")
+        assert any("mta-sts.example.org leads to us again" in b for b in bodies), bodies
+        assert policy.events.filter(kind="policy-host").count() == 2
