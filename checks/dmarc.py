@@ -1432,9 +1432,53 @@ def merged_record(domain: str, records: list[str]) -> str:
 
 
 async def evaluate(ctx: CheckContext) -> list[Finding]:
+    policy = await get_policy(ctx)
+    findings = await _evaluate(ctx, policy)
+    _through_aliases(findings, policy)
+    return findings
+
+
+def _through_aliases(findings: list[Finding], policy: DmarcPolicy) -> None:
+    """A `_dmarc` name that is an alias (a CNAME, as DMARC management services ask for) holds
+    no TXT record of its own, and cannot be given one beside the alias (RFC 1034 §3.6.2, RFC
+    2181 §10.1): a fix publishing `_dmarc.<name>. TXT` there is changed at the alias's target,
+    by whoever runs it; an alias leading to no record is said, and deleting it comes first."""
+    for name, look in policy.lookups.items():
+        answer = look.answer
+        if not answer.cnames or answer.failed:
+            continue
+        owner, target = f"_dmarc.{name}", answer.cnames[-1]
+        published = re.compile(rf"(?<![\w.-]){re.escape(owner)}\. TXT ")
+        if answer.records:
+            note = (
+                f"\n({owner} is an alias (CNAME) of {target}: the record is changed there, by "
+                f"whoever runs it; or delete the alias and publish the record at {owner}.)"
+            )
+            for finding in findings:
+                if published.search(finding.fix):
+                    finding.fix = published.sub(f"{target}. TXT ", finding.fix) + note
+            continue
+        leads = "does not exist" if answer.nxdomain else "holds no DMARC record"
+        said = f"{owner} is an alias (CNAME) of {target}, which {leads}."
+        for finding in findings:
+            if (
+                finding.id == "DMARC-01"
+                and finding.subject == owner
+                and said not in finding.summary
+            ):
+                # Right after "<domain> has no DMARC policy ...": the reason comes first.
+                head, dot, rest = finding.summary.partition(". ")
+                finding.summary = f"{head}. {said} {rest}" if dot else f"{head} {said}"
+            if published.search(finding.fix):
+                finding.fix = (
+                    f"Delete the CNAME record at {owner} (it leads to {target}, which {leads}; "
+                    f"a TXT record cannot stand beside it), then publish:\n{finding.fix}"
+                )
+
+
+async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
     out = Collector(MECHANISM)
     domain = normalize(ctx.domain)
-    policy = await get_policy(ctx)
     first = policy.lookups[domain]
     if first.answer.failed:
         out.add(
@@ -2778,14 +2822,15 @@ def _views(
                 f"apply different policies to {domain}: {legacy or 'no DMARC'} versus "
                 f"{bis or 'no DMARC'}"
             )
+        fix = _views_fix(policy)
         finding = out.add(
             "DMARC-19",
             Status.WARN,
-            f"Receivers following RFC 7489 and those following RFC 9989 {apply}. Publish an "
-            "explicit record without pct so both agree.",
+            f"Receivers following RFC 7489 and those following RFC 9989 {apply}. "
+            + _views_advice(policy, bool(fix)),
             subject=domain,
             evidence={**evidence, "views": policy.views()},
-            fix=_views_fix(policy),
+            fix=fix,
         )
         record, at = policy.record, policy.record_domain
         if finding.fix.startswith(f"_dmarc.{at}. TXT ") and record is not None and at:
@@ -2800,6 +2845,20 @@ def _views(
             subject=domain,
             evidence={"views": policy.views()},
         )
+
+
+def _views_advice(policy: DmarcPolicy, fixed: bool) -> str:
+    """DMARC-19's advice, for what makes the views differ: pct (RFC 9989 removed it) only when
+    the record has one; a record only one view reads (the tree walk's, or the PSL's) is cured
+    by the domain's own record, which both read first."""
+    record, at = policy.record, policy.record_domain
+    if record is None or at is None or at != policy.legacy_domain:
+        return f"Publish a DMARC record at _dmarc.{policy.domain} itself so both read the same one."
+    if "pct" in record.tags:
+        return "Publish an explicit record without pct so both agree."
+    if fixed:
+        return "Publish the record as the fix writes it so both read it alike."
+    return "Correct the record so both read it alike."
 
 
 def _views_fix(policy: DmarcPolicy) -> str:

@@ -2277,6 +2277,12 @@ def duplicate_lookups(tree: SpfNode) -> Dedup:
     return dedup
 
 
+def _loop_words(node: SpfNode) -> str:
+    """How the chain of records comes back to `node.domain`: by an include or a redirect."""
+    term = "redirect=" if node.via == "redirect" else "include:"
+    return f"'{term}{node.domain}' leads back to {node.domain}, whose record is already being read"
+
+
 def _listed(names: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -2483,8 +2489,8 @@ def _tree_findings(
         out.add(
             "SPF-05",
             Status.FAIL,
-            f"The SPF includes loop back to {loop[0].domain}, so evaluation exceeds the limit of "
-            f"{LOOKUP_LIMIT} DNS lookups and SPF fails with a permanent error.",
+            f"The SPF record loops: {_loop_words(loop[0])}, so evaluation exceeds the limit "
+            f"of {LOOKUP_LIMIT} DNS lookups and SPF fails with a permanent error.",
             subject=domain,
             evidence=evidence,
         )

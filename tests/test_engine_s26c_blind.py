@@ -7,6 +7,11 @@ authorisation across organisational domains found with the PSL, the tree walk, C
 lookup failures). The expectations were written from the RFCs and the checklist
 (/work/shared/standards/checklist.md §4, §6) before the engine ran on any of them.
 
+Result of the first run: the 3 planted wrong expectations failed (then removed); of the 50
+cases, 49 held and one (dmarc-cname-dangling) showed an engine defect, fixed. Texts read while
+judging the run showed two more (DMARC-19 told to drop a pct the record did not have; a redirect
+loop told as "includes"), fixed too; tests/test_engine_s26c.py covers all three.
+
 Each case names the module it runs (checks.spf or checks.dmarc) against an in-memory resolver
 and lists:
   expect: (check ID, status or statuses, words the finding's summary or fix must contain);
@@ -135,7 +140,8 @@ CASES: list[Case] = [
             **PROVIDERS,
         },
         # mx 1 + Google 4 (its include and three netblocks) + five includes = 10 (§4.6.4).
-        expect=[E("SPF-05", "fail", "10")],  # PLANTED: wrong on purpose (10 is warn)
+        expect=[E("SPF-05", "warn", "10")],
+        never=[N("SPF-05", "fail")],
     ),
     Case(
         "spf-saas-stack-eleven",
@@ -470,7 +476,7 @@ CASES: list[Case] = [
             ],
             **mx_hosts("explainer.example", ["mx.explainer.example"]),
         },
-        expect=[E("SPF-12", "pass")],  # PLANTED: wrong on purpose (exp twice is fail)
+        expect=[E("SPF-12", "fail", "exp")],
     ),
     Case(
         "spf-reporting-modifiers-after-all",
@@ -620,7 +626,7 @@ CASES: list[Case] = [
             ],
         },
         # co.uk is a public suffix: reports-hub.co.uk is another organisation, unauthorised.
-        expect=[E("DMARC-13", "pass")],  # PLANTED: wrong on purpose (unauthorised is fail)
+        expect=[E("DMARC-13", "fail", "bakery.co.uk._report._dmarc.reports-hub.co.uk")],
     ),
     Case(
         "dmarc-rua-psl-same-org",
@@ -719,6 +725,8 @@ CASES: list[Case] = [
             ("oldbrand.example", "MX"): ["10 mx.oldbrand.example."],
         },
         # The alias leads nowhere: no record, DMARC not deployed; say where the CNAME points.
+        # Run: failed (engine wrong: a plain "has no DMARC policy" and a TXT to publish beside
+        # the CNAME); fixed in checks/dmarc.py, tests/test_engine_s26c.py.
         expect=[E("DMARC-01", "info", "gone-vendor.example")],
         no_fail=True,
     ),
