@@ -12,7 +12,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import dns.exception
 import dns.rdata
@@ -1346,9 +1346,18 @@ def _redirected(
     into a GET without the report). mailsec names where it leads and never follows it: it
     may point anywhere (another host, a private address)."""
     status = result.status
-    location = (result.first_header("location") or "").strip()
-    leads = urljoin(uri.uri, location) if location else ""
-    where = f"to {leads}" if leads else "with no Location header saying where to"
+    location = _as_sent(result.first_header("location") or "").strip()
+    try:
+        leads = urljoin(uri.uri, location) if location else ""
+    except ValueError:  # "https://[::1/x": no URL, named as it came
+        leads = location
+    if not leads:
+        where = "with no Location header saying where to"
+    elif _same_url(leads, uri.uri):
+        where = f"to {leads}, the URL itself"
+    else:
+        where = f"to {leads}"
+    offered = "" if _same_url(leads, uri.uri) else _offered_rua(leads)
     if status in POST_BECOMES_GET:
         why = (
             "an HTTP client that follows it sends a GET there without the report (RFC 9110 "
@@ -1368,9 +1377,9 @@ def _redirected(
         f"make {host} answer POSTs at {path} with a 2xx (200 or 201) instead of a redirect"
     )
     fix = (
-        f"Publish rua={leads} in place of {uri.uri}, if that is where your report collector "
+        f"Publish rua={offered} in place of {uri.uri}, if that is where your report collector "
         f"takes reports, or {answer_here}."
-        if leads.lower().startswith("https://")
+        if offered
         else f"{answer_here[0].upper()}{answer_here[1:]}."
     )
     return (
@@ -1380,6 +1389,55 @@ def _redirected(
         _probe_evidence(result),
         fix,
     )
+
+
+def _as_sent(header: str) -> str:
+    """A header value read as Latin-1 (https.py), as the UTF-8 it was sent in when it is that
+    ("/ö" arrives as two bytes, not "/Ã¶")."""
+    try:
+        return header.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return header
+
+
+def _same_url(a: str, b: str) -> bool:
+    """Do two https URLs name the same resource (scheme and host in any case, default port)?"""
+    try:
+        one, two = urlsplit(a), urlsplit(b)
+        return (one.scheme.lower(), one.hostname, one.port or 443, one.path or "/", one.query) == (
+            two.scheme.lower(),
+            two.hostname,
+            two.port or 443,
+            two.path or "/",
+            two.query,
+        )
+    except ValueError:
+        return False
+
+
+# What a redirect's URL keeps as it is in a rua value: RFC 3986's reserved characters and '%'
+# (its escapes stay), but ',' and '!', which RFC 8460 §3 has encoded in a rua list (a ',' would
+# split it, a '!' read as a size), and ';', which ends the field.
+_RUA_SAFE = ":/?#[]@$&'()*+=%"
+
+
+def _offered_rua(leads: str) -> str:
+    """Where a redirect leads, as a rua value to publish: an https URL reporters can post to,
+    percent-encoded as a rua list needs (a blank, a non-ASCII character, ',', '!', ';'),
+    without a fragment (never sent) or user name (RFC 9110 §4.2.4); '' when it is none."""
+    try:
+        parts = urlsplit(leads)
+        ok = parts.scheme.lower() == "https" and bool(parts.hostname) and parts.port != 0
+        # A user name has no place there; a non-ASCII host would need its A-label.
+        ok = ok and parts.username is None and parts.netloc.isascii()
+    except ValueError:
+        return ""
+    if not ok:
+        return ""
+    text = quote(parts._replace(scheme="https", fragment="").geturl(), safe=_RUA_SAFE)
+    problems: list[Problem] = []
+    offered = _parse_uri(text, problems)
+    return text if offered.usable and not problems else ""
 
 
 def _probe_evidence(result: https.HttpsResult) -> dict[str, Any]:

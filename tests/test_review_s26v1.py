@@ -6,21 +6,33 @@ before its fix.
   elsewhere", so a domain whose mta-sts name holds our addresses (A records, not a CNAME) was
   told "mta-sts.<d> no longer leads to us" on one timeout of our own name, and "leads to us
   again" at the next sync: two emails about nothing (and Caddy's ask refused the name).
+  And a spell without mta-sts.<d> (NXDOMAIN) between leading to us and leading elsewhere hid
+  the move: "missing" replaced "ours".
+* TLSRPT-10: a report host answering the probe's POST with a 3xx whose Location is no URL
+  ("https://[::1/x") made tlsrpt.evaluate raise (urljoin's ValueError): any rua host could
+  break the domain's TLS-RPT check. The fix offered "rua=<Location>" as it came: a ',' in it
+  splits the rua list and a '!' reads as a size (RFC 8460 §3 has both percent-encoded), a
+  blank or raw UTF-8 is no URI, and a redirect to the URL itself was offered "in place of"
+  itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import dns.message
 import dns.rcode
 import dns.rdatatype
+import pytest
 from django.conf import settings
 from django.core import mail
 from django.test import override_settings
 
+from checks import tlsrpt
+from checks.findings import Status
 from mailsec.hosting import lookups, service
 from mailsec.hosting.models import HostedPolicy
 from mailsec.hosting.zone import PolicyZone
@@ -29,6 +41,8 @@ from tests import test_hosting_s18_blind as s18
 from tests import test_hosting_s25_blind as s25
 from tests import test_hosting_s26_blind as s26
 from tests.test_dns_s9_server import Reply, answer, records
+from tests.test_engine_s25p import URL, probed, serve, tlsrpt10
+from tests.test_engine_s26p import redirect
 from tests.test_hosting import T0, HostingCase
 
 OUR_ADDRESS = "192.0.2.80"  # the s26 round's address of our policy host
@@ -119,3 +133,54 @@ class PolicyHostLookupFailure(HostingCase):
         bodies = self.sync(policy, "2d+5m")
         assert any("mta-sts.example.org leads to us again" in b for b in bodies), bodies
         assert policy.events.filter(kind="policy-host").count() == 2
+
+
+# ---------------------------------------------------------------- TLSRPT-10 redirects
+
+
+@pytest.mark.parametrize("location", ["https://[::1/x", "http://[x]/"])
+def test_a_location_that_is_no_url_warns_and_breaks_nothing(tmp_path: Path, location: str) -> None:
+    server = serve(tmp_path, redirect(302, "Found", location))
+    [finding] = tlsrpt10(probed(server))
+    assert finding.status == Status.WARN
+    assert f"HTTP 302 to {location}" in finding.summary
+    assert "rua=" not in finding.fix.split("\n")[0]
+
+
+@pytest.mark.parametrize(
+    ("location", "offered"),
+    [
+        ("https://c.example.com/r?a=1,b=2", "https://c.example.com/r?a=1%2Cb=2"),
+        ("https://c.example.com/a!b;c", "https://c.example.com/a%21b%3Bc"),
+        ("https://c.example.com/a b", "https://c.example.com/a%20b"),
+        ("https://c.example.com/x#top", "https://c.example.com/x"),
+    ],
+)
+def test_the_rua_offered_is_one_a_record_can_hold(
+    tmp_path: Path, location: str, offered: str
+) -> None:
+    server = serve(tmp_path, redirect(308, "Permanent Redirect", location))
+    [finding] = tlsrpt10(probed(server))
+    assert f"Publish rua={offered} in place of {URL}" in finding.fix, finding.fix
+    record = tlsrpt.parse_tlsrpt_record(f"v=TLSRPTv1; rua={offered}")
+    assert [u.uri for u in record.uris] == [offered]
+
+
+def test_raw_utf8_in_a_location_is_named_as_sent_and_offered_encoded(tmp_path: Path) -> None:
+    response = redirect(308, "Permanent Redirect", "https://c.example.com/ö")
+    server = serve(tmp_path, response.replace("ö".encode("latin-1"), "ö".encode()))
+    [finding] = tlsrpt10(probed(server))
+    assert "to https://c.example.com/ö," in finding.summary, finding.summary
+    assert "Publish rua=https://c.example.com/%C3%B6 in place" in finding.fix
+
+
+@pytest.mark.parametrize(
+    "location", [URL, "https://RPT.example.net:443/v1/report", "https://u:p@c.example.com/x"]
+)
+def test_no_rua_is_offered_for_the_url_itself_or_with_a_user_name(
+    tmp_path: Path, location: str
+) -> None:
+    server = serve(tmp_path, redirect(301, "Moved Permanently", location))
+    [finding] = tlsrpt10(probed(server))
+    assert "Publish rua=" not in finding.fix, finding.fix
+    assert finding.fix.startswith("Make rpt.example.net answer POSTs at /v1/report")
