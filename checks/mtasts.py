@@ -19,7 +19,7 @@ from typing import Any
 from checks import certs, https, mx, net, tlsrpt
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, quote_txt, txt_fix
-from checks.domainname import organizational_domain
+from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
 from checks.lookalike import lookalikes, retyped, unquoted
 
@@ -328,6 +328,18 @@ class Policy:
         return not any(p.invalidates for p in self.problems)
 
 
+def mx_a_label(value: str) -> str | None:
+    """An mx value written in Unicode ("mx2.müller.example", "*.müller.example") as its
+    A-labels, lower case, without a trailing dot; None when a label does not encode."""
+    try:
+        return ".".join(
+            label if label.isascii() else _to_a_labels(label)
+            for label in value.strip().rstrip(".").split(".")
+        ).lower()
+    except UnicodeError:
+        return None
+
+
 def check_mx_value(value: str) -> tuple[str | None, list[Problem]]:
     """Validate one `mx:` value (RFC 8461 §3.2 `["*."] Domain`, A-labels). Never raises."""
     problems: list[Problem] = []
@@ -379,12 +391,15 @@ def check_mx_value(value: str) -> tuple[str | None, list[Problem]]:
             )
         ]
     if not value.isascii():
+        a_label = mx_a_label(value)
         return None, [
             Problem(
                 "MTASTS-25",
                 Status.FAIL,
-                f"mx: {value} is not ASCII; write the name as an A-label "
-                "(xn--...) as RFC 8461 §3.2 requires.",
+                f"mx: {value} is not ASCII; write the name as its A-label "
+                + (f"'{a_label}'" if a_label else "(xn--...)")
+                + " as RFC 8461 §3.2 requires: senders compare A-labels, so they match no "
+                "MX with this line.",
             )
         ]
     name = value
@@ -3138,6 +3153,22 @@ async def _mx_findings(
             )
         if covers:
             cover += "\nOr keep the alias and change the policy:\n" + "\n".join(covers)
+    # An MX named by an mx line written in Unicode (MTASTS-25): the summary shows the host to
+    # people in that same form (checks.findings.for_people), so it says why it does not match.
+    unicode_lines = {
+        h.name: e.value
+        for h in unmatched
+        for e in (state.policy.mx_entries if state.policy else [])
+        if e.pattern is None
+        and not e.value.isascii()
+        and (a_label := mx_a_label(e.value))
+        and policy_matches(a_label, h.name)
+    }
+    alias_note += "".join(
+        f" The policy's line 'mx: {line}' writes this host's name in Unicode form; senders "
+        f"compare its A-label '{h}', so the line matches nothing (see MTASTS-25)."
+        for h, line in unicode_lines.items()
+    )
     unreached = [h.name for h in unmatched if h.name in gone]
     if not matched:
         also = ""

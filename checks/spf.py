@@ -20,7 +20,7 @@ from typing import Any
 
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, servfail_is_bogus, txt_fix, validation_failed
-from checks.domainname import organizational_domain
+from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 from checks.lookalike import QUOTES, lookalikes, unquoted
 from checks.mx import is_null_mx
@@ -113,6 +113,8 @@ class SpfProblem:
     meant: str = ""
     # The record without the stray quote at its end that this problem names (_stray_quote).
     unquoted: str = ""
+    # The record with the domain names it wrote in Unicode as their A-labels (_a_labelled).
+    ascii: str = ""
 
 
 @dataclass
@@ -473,6 +475,37 @@ def _stray_quote(text: str, parsed: ParsedSpf) -> ParsedSpf:
     return parsed
 
 
+# The terms whose argument is a domain-spec (RFC 7208 §5, §6).
+_NAMED_TERMS = frozenset({"a", "mx", "ptr", "include", "exists", "redirect", "exp"})
+
+
+def _a_labelled(text: str) -> tuple[str, list[str]] | None:
+    """(`text` with each domain name written in Unicode as its A-labels, those names) when its
+    only non-ASCII characters are in the domain names of terms ("a:mail.müller.example/28",
+    "include:_spf.müller.example", "redirect=_spf.müller.example"); None otherwise."""
+    names: list[str] = []
+
+    def labelled(token: str) -> str:
+        if token.isascii():
+            return token
+        at = min((i for i in (token.find(":"), token.find("=")) if i > 0), default=-1)
+        head, spec = token[: at + 1], token[at + 1 :]
+        name, slash, cidr = spec.partition("/")
+        term = head[:-1].lstrip("+-~?").lower()
+        if term not in _NAMED_TERMS or not cidr.isascii() or "%" in name:
+            raise UnicodeError(token)
+        names.append(name)
+        # Label by label: "_spf" is no IDNA label, and needs none.
+        labels = [label if label.isascii() else _to_a_labels(label) for label in name.split(".")]
+        return head + ".".join(labels) + slash + cidr
+
+    try:
+        out = re.sub(r"\S+", lambda m: labelled(m.group(0)), text)
+    except UnicodeError:
+        return None
+    return (out, names) if out.isascii() else None
+
+
 def _parsed(text: str) -> ParsedSpf:
     """parse_spf's reading of the record as written."""
     parsed = ParsedSpf(text=text)
@@ -490,6 +523,23 @@ def _parsed(text: str) -> ParsedSpf:
                 f"The record contains {pasted.describe()}: it {pasted.fault}, "
                 "and SPF records must be US-ASCII (RFC 7208 §3.1). Retype "
                 f"the record by hand: '{pasted.cleaned.strip()}'.",
+            )
+        )
+    elif not text.isascii() and (labelled := _a_labelled(text)) is not None:
+        # Names written as people read them ("a:mail.müller.example"): one problem, the
+        # names, and the record with their A-labels, whose terms are then read as meant
+        # (read as written, each such term is also "not allowed", the same problem twice).
+        ascii_text, names = labelled
+        parsed.problems.append(
+            SpfProblem(
+                "SPF-15",
+                Status.FAIL,
+                "The record names "
+                + " and ".join(f"'{n}'" for n in names)
+                + " in Unicode form; SPF records must be US-ASCII (RFC 7208 §3.1), with "
+                "internationalised names written as their A-labels. Write it as "
+                f"'{ascii_text}'.",
+                ascii=ascii_text,
             )
         )
     elif not text.isascii():
@@ -512,7 +562,10 @@ def _parsed(text: str) -> ParsedSpf:
         return parsed
     seen: dict[str, int] = {}
     after_all = False
-    for raw in (pasted.cleaned if pasted is not None else text)[6:].split(" "):
+    meant = pasted.cleaned if pasted is not None else text
+    if pasted is None and not text.isascii():
+        meant = next((p.ascii for p in parsed.problems if p.ascii), text)
+    for raw in meant[6:].split(" "):
         if not raw:
             continue
         term = _parse_term(raw, parsed.problems)
@@ -1532,6 +1585,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         unquoted_fix = (
             await _vetted_fix(ctx, problem.unquoted, "Without the quote")
             if problem.unquoted
+            else await _vetted_fix(ctx, problem.ascii, "With the names as A-labels")
+            if problem.ascii
             else ("", "")
         )
         _problem(out, domain, problem, parsed, respelt=respelt, unquoted_fix=unquoted_fix)

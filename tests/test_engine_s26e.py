@@ -1,0 +1,127 @@
+"""s26e: what blind round s26e (tests/test_lab_s26e_blind.py) found the engine saying wrong.
+
+Its s26e-idn domain (s26e-müller.lab.test) is run by an owner who typed the name as written, in
+Unicode (its U-labels), where the DNS and the protocols want its A-labels:
+
+1. SPF 'v=spf1 mx a:mail.müller.example -all' read two fails for the one 'ü': SPF-15 ("the
+   record contains non-ASCII characters ... write internationalised names in their xn-- form",
+   no record to publish) and SPF-04 ("the character 'ü' is not allowed"). A character pasted
+   from a word processor (an en dash, a no-break space) was already named once, by SPF-15, with
+   the record retyped. Now a record whose only non-ASCII characters sit in domain names is
+   SPF-15 alone, naming the names, and its fix is the record with their A-labels (once it
+   passes what SPF-04..09 demand). SPF-04's fail for it is gone (SPF-15 still fails: the
+   record is a permanent error either way).
+2. MTA-STS 'mx: mx2.müller.example' for the MX mx2.xn--mller-kva.example: MTASTS-25 said to
+   write the name "as an A-label (xn--...)" without saying which, and MTASTS-30 that the MX
+   host (shown to people as mx2.müller.example) "matches no mx pattern" while the policy shows
+   exactly that name. MTASTS-25 now names the A-label, and MTASTS-30 says the policy names the
+   host in Unicode form, which senders cannot match. Statuses unchanged.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from checks import spf
+from checks.findings import Finding, Status
+from tests.test_mtasts import POLICY, ZONE, evaluate
+from tests.test_spf import published, run
+
+D = "example.org"
+BAD = (Status.FAIL, Status.WARN)
+
+
+def _only(findings: list[Finding], check_id: str) -> Finding:
+    (finding,) = [f for f in findings if f.id == check_id]
+    return finding
+
+
+# --- 1. SPF: a U-label in a domain name is one problem, with the A-label record as the fix ----
+
+
+def _spf(record: str) -> list[Finding]:
+    zone = {
+        (D, "MX"): ["10 mx1.example.org."],
+        ("mx1.example.org", "A"): ["192.0.2.11"],
+        ("mail.xn--mller-kva.example", "A"): ["192.0.2.25"],
+        ("_spf.xn--mller-kva.example", "TXT"): ["v=spf1 ip4:192.0.2.0/28 -all"],
+        (D, "TXT"): [record],
+    }
+    return [f for f in run(spf, D, zone) if f.status in BAD]
+
+
+def test_a_u_label_in_an_spf_term_is_named_once_with_the_a_label_record() -> None:
+    (finding,) = _spf("v=spf1 mx a:mail.müller.example -all")  # no SPF-04 beside it
+    assert finding.id == "SPF-15" and finding.status == Status.FAIL
+    assert "'mail.müller.example'" in finding.summary
+    assert "in Unicode form" in finding.summary
+    assert "'v=spf1 mx a:mail.xn--mller-kva.example -all'" in finding.summary
+    assert published(finding.fix) == (D, "v=spf1 mx a:mail.xn--mller-kva.example -all")
+
+
+def test_each_name_and_a_cidr_keep_their_place() -> None:
+    (finding,) = _spf("v=spf1 include:_spf.müller.example a:mail.müller.example/28 -all")
+    assert finding.id == "SPF-15"
+    assert "'_spf.müller.example' and 'mail.müller.example'" in finding.summary
+    assert published(finding.fix)[1] == (
+        "v=spf1 include:_spf.xn--mller-kva.example a:mail.xn--mller-kva.example/28 -all"
+    )
+
+
+def test_the_a_label_record_is_offered_only_once_it_passes() -> None:
+    # The include names a domain without SPF once written as its A-label: no fix, and why.
+    (finding,) = _spf("v=spf1 include:_spf.bücher.example -all")
+    assert finding.id == "SPF-15" and finding.fix == ""
+    assert finding.summary.endswith(
+        " With the names as A-labels, it would include _spf.xn--bcher-kva.example, which has no "
+        "usable SPF record, and fail with a permanent error: check the name."
+    )
+
+
+def test_non_ascii_outside_a_name_reads_as_before() -> None:
+    # Not a name: nothing to write as an A-label, and the term is as broken as it was.
+    ids = {(f.id, f.status) for f in _spf("v=spf1 mx -äll")}
+    assert ("SPF-15", Status.FAIL) in ids
+    finding = _only(_spf("v=spf1 mx -äll"), "SPF-15")
+    assert "write internationalised names in their xn-- form" in finding.summary
+
+
+def test_the_parser_reads_the_terms_as_meant() -> None:
+    parsed = spf.parse_spf("v=spf1 mx a:mail.müller.example -all")
+    assert [p.check_id for p in parsed.problems] == ["SPF-15"]
+    assert [t.text for t in parsed.terms] == ["mx", "a:mail.xn--mller-kva.example", "-all"]
+
+
+# --- 2. MTA-STS: an mx line in U-labels ------------------------------------------------------
+
+IDN_ZONE = {
+    **ZONE,
+    ("example.org", "MX"): ["10 mx1.example.org.", "20 mx2.xn--mller-kva.example."],
+    ("mx2.xn--mller-kva.example", "A"): ["192.0.2.12"],
+}
+IDN_POLICY = POLICY.replace("mx: mx2.example.org", "mx: mx2.müller.example")
+
+
+def test_the_u_label_mx_line_is_given_its_a_label(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = evaluate(monkeypatch, IDN_ZONE, body=IDN_POLICY)
+    line = _only(findings, "MTASTS-25")
+    assert line.status == Status.FAIL  # unchanged
+    assert "(xn--...)" not in line.summary
+    assert "'mx2.xn--mller-kva.example'" in line.summary
+    assert "mx: mx2.xn--mller-kva.example" in line.fix
+
+
+def test_the_uncovered_mx_says_the_policy_names_it_in_unicode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    findings = evaluate(monkeypatch, IDN_ZONE, body=IDN_POLICY)
+    cover = _only(findings, "MTASTS-30")
+    assert cover.status == Status.WARN  # unchanged: mx1 is covered
+    assert "'mx: mx2.müller.example'" in cover.summary
+    assert "Unicode form" in cover.summary and "see MTASTS-25" in cover.summary
+    assert "mx: mx2.xn--mller-kva.example" in cover.fix
+
+
+def test_an_address_is_not_a_name_to_write_as_an_a_label() -> None:
+    finding = _only(_spf("v=spf1 ip4:192.0.2.1\u00e4 a:mail.müller.example -all"), "SPF-15")
+    assert "write internationalised names in their xn-- form" in finding.summary
