@@ -53,8 +53,9 @@ def describe(report: DomainReport) -> str:
 
 
 def finding_text(f: Finding) -> str:
-    """All of a finding (subject, summary, evidence, fix) as lower-case text, for word rows."""
-    return json.dumps(f.to_dict(), default=str).lower()
+    """All of a finding (subject, summary, evidence, fix) as lower-case text, for word rows
+    (non-ASCII as it is: a row's 'müller' is not the JSON escape 'm\\u00fcller')."""
+    return json.dumps(f.to_dict(), default=str, ensure_ascii=False).lower()
 
 
 def readable_text(f: Finding) -> str:

@@ -20,7 +20,11 @@ half-finished provider move, AAAA records where IPv6 is firewalled, a TLS-RPT co
 vendor's certificate, typographic quotes in _mta-sts, six MX under 'mx: *.<domain>', BIMI
 'avp=logo' and a DKIM record with k= before v=. The expectations below were written from
 checklist §0-§10 and the RFCs before the engine ran on any of them; each file's note gives the
-reasoning.
+reasoning. Three planted wrong expectations (SMTP-07 warn on s26e-tls12, BIMI-03 fail on
+s26e-bimidecl, no MTASTS-31 warn on s26e-manymx) failed the first run and were removed.
+Fourteen read as written. Four expectations were wrong and are corrected below with the reason
+(s26e-selfsign, -stsquote, -mixedv6, -dkimrot); s26e-idn found the engine saying one U-label
+twice in SPF and not naming the A-label in MTASTS-25/30 (mended: tests/test_engine_s26e.py).
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -41,6 +45,11 @@ def _d(label: str) -> str:
 
 BLIND: list[Blind] = [
     # ----------------------------------------------------------------------- MTA-STS
+    # The run found SPF-04 failing beside SPF-15 for the one U-label ("the character 'ü' is not
+    # allowed"), MTASTS-25 saying "(xn--...)" for the A-label, and MTASTS-30 showing the
+    # uncovered MX by the very name the policy lists; mended (tests/test_engine_s26e.py) and
+    # the last three rows added after the run to hold the texts. MTASTS-32's pass is one finding
+    # for the domain, naming no host: its row wanted 'mx1.<domain>' (corrected).
     Blind(
         "idn",
         fail=frozenset({"MTASTS-25", "SPF-15"}),
@@ -49,7 +58,10 @@ BLIND: list[Blind] = [
             ("MTASTS-25", F, (f"mx2.{IDN_U}", f"mx: mx2.{IDN_A}")),
             ("MTASTS-30", W, (f"mx2.{IDN_A}",)),
             ("SPF-15", F, (f"mail.{IDN_U}",)),
-            ("MTASTS-32", P, (f"mx1.{IDN_A}",)),
+            ("MTASTS-32", P, ("every mx host",)),
+            ("MTASTS-25", F, (f"'mx2.{IDN_A}'",)),
+            ("MTASTS-30", W, (f"'mx: mx2.{IDN_U}'", "unicode form", f"'mx2.{IDN_A}'")),
+            ("SPF-15", F, (f"'mail.{IDN_U}'", f"v=spf1 mx a:mail.{IDN_A} -all")),
         ),
     ),
     Blind(
@@ -70,10 +82,14 @@ BLIND: list[Blind] = [
             ("MTASTS-30", P, ()),
         ),
     ),
+    # Corrected after the run (engine right): the blind text wanted MTASTS-08 beside MTASTS-04.
+    # One cause, one finding: the quotes are why the record does not begin with 'v=STSv1' and
+    # is discarded (MTASTS-04), and MTASTS-04 names them (U+201C, U+201D) and gives the record
+    # retyped without them; s24e-nbsp names its no-break space once too (MTASTS-08 there).
     Blind(
         "stsquote",
-        fail=frozenset({"MTASTS-08", "MTASTS-04"}),
-        rows=(("MTASTS-08", F, ("v=STSv1; id=20261204",)),),
+        fail=frozenset({"MTASTS-04"}),
+        rows=(("MTASTS-04", F, ("u+201c", "u+201d", "'v=STSv1; id=20261204'")),),
     ),
     Blind(
         "manymx",
@@ -88,16 +104,29 @@ BLIND: list[Blind] = [
             ("MTASTS-31", INFO, ("*.s26eprov-c.test",)),
         ),
     ),
+    # Corrected after the run (engine right): MTASTS-32 is "could not check" for mx1 at ::1,
+    # whose certificate cannot be read through a refused connection (SMTP-01 warns the refusal;
+    # s22m-mxv6only reads the same); on IPv4 mx1's certificate names it (SMTP-11 pass).
     Blind(
         "mixedv6",
         warn=frozenset({"SMTP-01", "MTASTS-17"}),
-        rows=(("SMTP-01", W, ("::1", "mx1." + _d("mixedv6"))), ("MTASTS-17", W, ("::1",))),
+        error=frozenset({"MTASTS-32"}),
+        rows=(
+            ("SMTP-01", W, ("::1", "mx1." + _d("mixedv6"))),
+            ("MTASTS-17", W, ("::1",)),
+            ("SMTP-11", P, ("mx1." + _d("mixedv6"), "127.0.135.32")),
+        ),
     ),
     # ------------------------------------------------------------------- SMTP and DANE
+    # Corrected after the run (engine right): the blind reading let SMTP-16's info stand for
+    # the self-signed certificate alone; checklist SMTP-09 (chain validity) is "fail under
+    # MTA-STS, warn otherwise" and a self-signed certificate chains to no trusted root, so it
+    # warns too, as in s11d-selfsignee; SMTP-16 adds that opportunistic TLS still works.
     Blind(
         "selfsign",
-        warn=frozenset({"DMARC-06"}),
+        warn=frozenset({"DMARC-06", "SMTP-09"}),
         rows=(
+            ("SMTP-09", W, ("self-signed",)),
             ("SMTP-16", INFO, ("mail." + _d("selfsign"),)),
             ("MTASTS-01", INFO, ()),
             ("TLSRPT-01", INFO, ()),
@@ -135,7 +164,14 @@ BLIND: list[Blind] = [
     # ------------------------------------------------------------------ DKIM and DMARC
     Blind(
         "dkimrot",
-        rows=(("DKIM-05", INFO, ("k1",)), ("DKIM-08", INFO, ("ed",)), ("DKIM-07", P, ("k2",))),
+        # Corrected after the run (engine right): DKIM-08's info is the advice to dual-sign an
+        # Ed25519-only domain with RSA (RFC 8463 §6); k2 publishes the RSA key, so there is
+        # nothing to advise, and 'ed' reads as a valid Ed25519 key.
+        rows=(
+            ("DKIM-05", INFO, ("k1",)),
+            ("DKIM-06", P, ("'ed'", "ed25519")),
+            ("DKIM-07", P, ("k2",)),
+        ),
     ),
     Blind("dkimvfirst", fail=frozenset({"DKIM-04"}), rows=(("DKIM-04", F, ("panel", "v=DKIM1")),)),
     Blind("psdy", warn=frozenset({"DMARC-10"}), rows=(("DMARC-10", W, ("psd=y",)),)),
