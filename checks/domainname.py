@@ -200,7 +200,7 @@ def to_ascii_domain(
         # Such an input is a list when every part is a name.
         names = (
             _pasted_list(text, extra_public_suffixes, allow_special_use)
-            if "@" in text or re.search(r"\s", _unquoted(text))
+            if "@" in text or (re.search(r"\s", _unquoted(text)) and not _blank_inside_url(text))
             else []
         )
         if not names:
@@ -208,6 +208,25 @@ def to_ascii_domain(
     raise DomainNameError(
         f"{quoted(text.strip())} holds {len(names)} domain names; enter one domain at a time, "
         f"such as {_u_labels(names[0])}."
+    )
+
+
+# A URL whose host is followed by a path, query or fragment not ending in "/", "," or ";":
+# https://example.com/Annual, https://example.com/?q=a.
+_URL_WITH_PATH_RE = re.compile(r"[a-z][a-z0-9+.\-]*://[^/?#\\\s]*[/?#\\]\S*[^/\s,;]", re.IGNORECASE)
+
+
+def _blank_inside_url(text: str) -> bool:
+    """Does the input begin with a URL whose path or query a blank continues, as a document
+    shows a link ("https://example.com/Annual Report.pdf", "…/?q=mail example.org")? Browsers
+    read that as one URL (the blank as %20), so "Report.pdf" is no second domain. Two URLs
+    pasted together begin each with its scheme, and a URL ending at "/" or a comma ends there.
+    """
+    first, *rest = _unquoted(text).split()
+    return bool(
+        rest
+        and _URL_WITH_PATH_RE.fullmatch(first)
+        and not any(_SCHEME_AUTHORITY_RE.match(word.lower()) for word in rest)
     )
 
 

@@ -14,6 +14,10 @@ before its fix.
   splits the rua list and a '!' reads as a size (RFC 8460 §3 has both percent-encoded), a
   blank or raw UTF-8 is no URI, and a redirect to the URL itself was offered "in place of"
   itself.
+* Free-check input: a link with a blank in its path or query, as a document shows one
+  ("https://example.com/docs/Annual Report.pdf", "…/?q=mail example.org"), was refused as
+  "holds 2 domain names" ("Report.pdf" read as a domain); it was accepted before 6a28674 and
+  browsers read it as one URL (the blank as %20).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from django.core import mail
 from django.test import override_settings
 
 from checks import tlsrpt
+from checks.domainname import DomainNameError, to_ascii_domain
 from checks.findings import Status
 from mailsec.hosting import lookups, service
 from mailsec.hosting.models import HostedPolicy
@@ -184,3 +189,35 @@ def test_no_rua_is_offered_for_the_url_itself_or_with_a_user_name(
     [finding] = tlsrpt10(probed(server))
     assert "Publish rua=" not in finding.fix, finding.fix
     assert finding.fix.startswith("Make rpt.example.net answer POSTs at /v1/report")
+
+
+# ---------------------------------------------------------------- free-check input
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://example.com/docs/Annual Report.pdf",
+        "https://example.com/a b.html",
+        "https://example.com/?q=mail example.org",
+        "https://example.com/search?q=mta sts example.org\n",
+        "https://example.com/docs/report 2024.zip",
+    ],
+)
+def test_a_link_with_a_blank_in_its_path_is_one_url(text: str) -> None:
+    assert to_ascii_domain(text) == "example.com"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://example.com/ https://example.org/",
+        "https://example.com/x https://example.org/y",
+        "https://example.com/x, example.org",
+        "https://example.com/ example.org",
+        "example.com/x example.org",
+    ],
+)
+def test_urls_or_names_pasted_together_are_still_a_list(text: str) -> None:
+    with pytest.raises(DomainNameError, match="holds 2 domain names"):
+        to_ascii_domain(text)
