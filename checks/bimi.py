@@ -1026,7 +1026,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             evidence=evidence,
         )
         return out.findings
-    _optional_tags(out, subject, tags)
+    _optional_tags(out, subject, tags, chosen.records[0])
     await _dmarc_prerequisites(out, ctx, domain)
 
     cert_url = ""
@@ -1106,21 +1106,27 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     return out.findings
 
 
-def _optional_tags(out: Collector, subject: str, tags: dict[str, str]) -> None:
+def _optional_tags(out: Collector, subject: str, tags: dict[str, str], record: str) -> None:
     # The ABNF spells the values %s"personal" / %s"brand" (case-sensitive), and receivers must
     # not fix capitalisation: "avp=Personal" is ignored, so the brand logo shows after all.
     if "avp" in tags and tags["avp"] not in ("brand", "personal"):
-        hint = (
-            f" (values are case-sensitive: write avp={tags['avp'].lower()})"
-            if tags["avp"].lower() in ("brand", "personal")
-            else ""
+        meant = tags["avp"].lower() in ("brand", "personal")
+        hint = f" (values are case-sensitive: write avp={tags['avp'].lower()})" if meant else ""
+        # The record as it should read: the value in lower case where only its case is wrong,
+        # else without the tag (brand, what receivers use now, is the default).
+        fixed = (
+            with_tags(record, {"avp": tags["avp"].lower()})
+            if meant
+            else _without_tag(record, "avp")
         )
         out.add(
             "BIMI-06",
             Status.WARN,
             f"avp={tags['avp']} is not valid (brand or personal){hint}; receivers ignore it "
-            "and use 'brand'.",
+            "and use 'brand'."
+            + ("" if meant else " Remove the tag, or write avp=personal if that is meant."),
             subject=subject,
+            fix=txt_fix(subject, fixed),
         )
     if "lps" in tags:
         bad = [p for p in tags["lps"].split(",") if not _LPS_RE.match(p.strip())]
@@ -1352,6 +1358,13 @@ def redirect_of(url: str, result: Any, *, svg: bool) -> Redirect | None:
     if not problem and ";" in target:
         problem = "it contains ';', which ends a tag in a BIMI record"
     return Redirect(location, target, problem)
+
+
+def _without_tag(text: str, tag: str) -> str:
+    """The record `text` without the tag `tag`, everything else exactly as published."""
+    return ";".join(
+        part for part in text.split(";") if part.partition("=")[0].strip(" \t\r\n") != tag
+    )
 
 
 def with_tags(text: str, values: dict[str, str]) -> str:

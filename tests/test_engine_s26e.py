@@ -16,6 +16,10 @@ Unicode (its U-labels), where the DNS and the protocols want its A-labels:
    host (shown to people as mx2.müller.example) "matches no mx pattern" while the policy shows
    exactly that name. MTASTS-25 now names the A-label, and MTASTS-30 says the policy names the
    host in Unicode form, which senders cannot match. Statuses unchanged.
+3. BIMI 'avp=logo' (s26e-bimiavp): BIMI-06 warned "avp=logo is not valid (brand or personal);
+   receivers ignore it and use 'brand'" with no record to publish. Its fix is now the record
+   without the tag (brand is the default), or with the value in lower case where only its case
+   was wrong. Status unchanged (warn).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import pytest
 
 from checks import spf
 from checks.findings import Finding, Status
+from tests.test_bimi import CERT, LOGO, bimi_run
+from tests.test_bimi import D as BIMI_D
 from tests.test_mtasts import POLICY, ZONE, evaluate
 from tests.test_spf import published, run
 
@@ -125,3 +131,29 @@ def test_the_uncovered_mx_says_the_policy_names_it_in_unicode(
 def test_an_address_is_not_a_name_to_write_as_an_a_label() -> None:
     finding = _only(_spf("v=spf1 ip4:192.0.2.1\u00e4 a:mail.müller.example -all"), "SPF-15")
     assert "write internationalised names in their xn-- form" in finding.summary
+
+
+# --- 3. BIMI-06: the record to publish ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("record", "published_record"),
+    [
+        (
+            f"v=BIMI1; l={LOGO}; a={CERT}; avp=logo",
+            f"v=BIMI1; l={LOGO}; a={CERT}",
+        ),
+        (
+            f"v=BIMI1; avp=logo; l={LOGO}; a={CERT};",
+            f"v=BIMI1; l={LOGO}; a={CERT};",
+        ),
+        (
+            f"v=BIMI1; l={LOGO}; a={CERT}; avp=Personal",
+            f"v=BIMI1; l={LOGO}; a={CERT}; avp=personal",
+        ),
+    ],
+)
+def test_an_invalid_avp_gets_the_record_to_publish(record: str, published_record: str) -> None:
+    finding = _only(bimi_run(record), "BIMI-06")
+    assert finding.status == Status.WARN  # unchanged
+    assert published(finding.fix) == (f"default._bimi.{BIMI_D}", published_record)
