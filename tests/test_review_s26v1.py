@@ -23,6 +23,7 @@ before its fix.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -80,7 +81,7 @@ def handler(state: dict[str, Any], zone: Any) -> Any:
 
 
 @override_settings(MAILSEC_POLICY_HOST="mta-sts-host.mailsec.example")
-class PolicyHostLookupFailure(HostingCase):
+class PolicyHostCase(HostingCase):
     def setUp(self) -> None:
         super().setUp()
         self.zone = s26.FailingZone(s25.OUR_ZONE, ("127.0.0.1", 9), "mailsec-policy", "c2VjcmV0")
@@ -104,6 +105,8 @@ class PolicyHostLookupFailure(HostingCase):
         policy.refresh_from_db()
         return [m.body for m in mail.outbox[before:] if m.to == [self.alice.email]]
 
+
+class PolicyHostLookupFailure(PolicyHostCase):
     def test_a_failed_lookup_of_our_own_host_tells_nothing(self) -> None:
         policy, _ = service.enable_told(self.domain, now=T0)
         self.sync(policy, "5m")
@@ -221,3 +224,26 @@ def test_a_link_with_a_blank_in_its_path_is_one_url(text: str) -> None:
 def test_urls_or_names_pasted_together_are_still_a_list(text: str) -> None:
     with pytest.raises(DomainNameError, match="holds 2 domain names"):
         to_ascii_domain(text)
+
+
+class PolicyHostAfterRelease(PolicyHostCase):
+    def test_a_later_hosting_starts_without_the_released_ones_reading(self) -> None:
+        # Hosted with mta-sts.<d> leading to us, turned off and released; the name then
+        # served by another provider. Hosting again: the records list says where to point the
+        # name, and the first sync must not say it "no longer leads to us" (it never did, in
+        # this hosting).
+        self.state["mta_sts"] = "ours"
+        policy, _ = service.enable_told(self.domain, now=T0)
+        self.sync(policy, "5m")
+        service.disable(policy, now=T0 + s12.offset("1h"))
+        policy.refresh_from_db()
+        assert policy.release_at is not None
+        service.sync(policy, now=policy.release_at + timedelta(minutes=1))
+        policy.refresh_from_db()
+        assert policy.state == HostedPolicy.State.OFF
+        released = (policy.policy_host_state, policy.zone_failing_told)
+        self.state["mta_sts"] = "elsewhere"
+        policy, _ = service.enable_told(self.domain, now=T0 + timedelta(days=400))
+        bodies = self.sync(policy, "400d+5m")
+        assert not any("no longer leads to us" in b for b in bodies), bodies
+        assert released == ("", False)

@@ -932,8 +932,12 @@ def release(policy: HostedPolicy, now: datetime) -> None:
         policy.release_at = None
         policy.published_id = ""
         # No sync looks at the _mta-sts record any more (the owner is told to remove it): what
-        # the last one saw must not pass for the record of a later hosting.
+        # the last one saw must not pass for the record of a later hosting, nor where
+        # mta-sts.<name> led (a later hosting's first sync read "ours" → "elsewhere" as a move
+        # away from us), nor an outage of our zone told (the withdrawal just went through).
         policy.record_state = ""
+        policy.policy_host_state = ""
+        policy.zone_failing_told = False
         if policy.is_detached:
             # Its domain is gone: nobody is left to read its history or be told.
             log.info("hosting: released %s (its domain was deleted)", policy.name)
