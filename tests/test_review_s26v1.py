@@ -66,6 +66,13 @@ def handler(state: dict[str, Any], zone: Any) -> Any:
         rdtype = dns.rdatatype.to_text(query.question[0].rdtype)
         if name == policy_host and state.get("ours_fail"):
             return Reply(answer(query, rcode=dns.rcode.SERVFAIL))
+        if name == "_mta-sts.example.org." and state.get("sts") == "cname_to_current_id":
+            target = "_mta-sts.records.example.net."
+            cname = records(f"{name} 300 CNAME {target}")
+            if rdtype != "TXT":
+                return Reply(answer(query, cname))
+            txt = records(f'{target} 300 TXT "v=STSv1; id={state["their_id"]};"')
+            return Reply(answer(query, cname, txt))
         if name == "mta-sts.example.org." and state.get("mta_sts") == "gone":
             soa = records(
                 "example.org. 300 SOA ns.example.org. h.example.org. 1 7200 900 86400 300"
@@ -247,3 +254,20 @@ class PolicyHostAfterRelease(PolicyHostCase):
         bodies = self.sync(policy, "400d+5m")
         assert not any("no longer leads to us" in b for b in bodies), bodies
         assert released == ("", False)
+
+
+class RecordCnamedElsewhere(PolicyHostCase):
+    def test_a_cname_to_a_txt_with_the_current_id_is_not_said_to_hide_it(self) -> None:
+        # The owner CNAMEd _mta-sts to a zone of theirs holding the plain TXT the records
+        # list offered, with the current id: senders get that id now. What is true is that
+        # we cannot change it there.
+        self.state["mta_sts"] = "ours"
+        policy, _ = service.enable_told(self.domain, now=T0)
+        self.sync(policy, "5m")
+        self.state["sts"] = "cname_to_current_id"
+        self.state["their_id"] = policy.policy_id
+        [body] = self.sync(policy, "1d")
+        assert "senders never see our policy id there" not in body, body
+        assert f"(id={policy.policy_id})" in body
+        assert "next policy change" in body
+        assert "_mta-sts.example.org. CNAME example.org." in body

@@ -220,6 +220,7 @@ async def sts_record(dns: DnsClient, domain: str, policy_id: str, zone_name: str
         return RecordState(
             "other",
             f"{name} is a CNAME to {answer.cnames[-1]}{found}, not to our zone",
+            ids[0] if len(ids) == 1 else "",
             cname=answer.cnames[-1],
         )
     if not ids:

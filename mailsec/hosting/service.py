@@ -618,6 +618,14 @@ def record_told(policy: HostedPolicy, record: lookups.RecordState, zone_name: st
             f"{record.detail}: senders that hold the policy keep it until it expires, and "
             f"others apply none (RFC 8461 §3.1, §5.1). {fix}."
         )
+    if record.found_id and record.found_id == policy.policy_id:
+        # The plain TXT the records list offers, behind the owner's own alias: senders get
+        # the current id now, but no change of ours reaches that record.
+        return (
+            f"{record.detail}: senders get the current id through it for now, but we cannot "
+            "change it there, so the next policy change will not reach them. "
+            f"{fix} in place of it."
+        )
     return f"{record.detail}: senders never see our policy id there. {fix} in place of it."
 
 
