@@ -255,12 +255,17 @@ def _pasted_list(
     return names
 
 
-def _suggested(text: str, extra_public_suffixes: tuple[str, ...], allow_special_use: bool) -> str:
-    """`text` as people write it when it is a domain we may check, else example.com."""
+def _suggested(
+    text: str,
+    extra_public_suffixes: tuple[str, ...],
+    allow_special_use: bool,
+    otherwise: str = "example.com",
+) -> str:
+    """`text` as people write it when it is a domain we may check, else `otherwise`."""
     try:
         return _u_labels(_to_ascii_domain(text, extra_public_suffixes, allow_special_use))
     except DomainNameError:
-        return "example.com"
+        return otherwise
 
 
 def _u_labels(name: str) -> str:
@@ -322,10 +327,13 @@ def _to_ascii_domain(
         # refuses it too, WHATWG URL "port" state).
         name, port = name.split(":", 1)
         if port and not (re.fullmatch(r"[0-9]{1,5}", port) and int(port) <= 65535):
+            # A label copied with its value ("Domain: mail.example.org", "Re: …"): the name
+            # after the colon is the one to suggest, not the label before it.
+            after = _suggested(port.strip(), extra_public_suffixes, allow_special_use, "")
             raise DomainNameError(
-                f"{typed} is not a domain name: {quoted(port, 20)} after the colon is not a "
-                "port number (0 to 65535). Enter the domain alone, for example "
-                f"{_suggested(name, extra_public_suffixes, allow_special_use)}."
+                f"{typed} is not a domain name: {quoted(port.strip(), 20)} after the colon is "
+                "not a port number (0 to 65535). Enter the domain alone, for example "
+                f"{after or _suggested(name, extra_public_suffixes, allow_special_use)}."
             )
     # The other dots IDNA reads as label separators (RFC 3490 §3.1): an input method for
     # Chinese or Japanese types "。" or "．", also as the trailing dot.

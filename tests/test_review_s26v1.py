@@ -17,7 +17,9 @@ before its fix.
 * Free-check input: a link with a blank in its path or query, as a document shows one
   ("https://example.com/docs/Annual Report.pdf", "…/?q=mail example.org"), was refused as
   "holds 2 domain names" ("Report.pdf" read as a domain); it was accepted before 6a28674 and
-  browsers read it as one URL (the blank as %20).
+  browsers read it as one URL (the blank as %20). A label pasted with its value ("Domain:
+  mail.example.org") was told "  mail.example.org after the colon is not a port number …, for
+  example example.com": the name to enter was the one after the colon.
 """
 
 from __future__ import annotations
@@ -271,3 +273,15 @@ class RecordCnamedElsewhere(PolicyHostCase):
         assert f"(id={policy.policy_id})" in body
         assert "next policy change" in body
         assert "_mta-sts.example.org. CNAME example.org." in body
+
+
+@pytest.mark.parametrize(
+    ("text", "suggested"),
+    [("Domain: mail.example.org", "mail.example.org"), ("re:bücher.de", "bücher.de")],
+)
+def test_a_label_pasted_with_its_value_suggests_the_value(text: str, suggested: str) -> None:
+    with pytest.raises(DomainNameError) as refused:
+        to_ascii_domain(text)
+    said = str(refused.value)
+    assert f": {suggested} after the colon is not a port number" in said, said
+    assert said.endswith(f"Enter the domain alone, for example {suggested}.")
