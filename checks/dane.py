@@ -908,13 +908,30 @@ def _host_findings(
             fix=_fix_for(state, probes),
         )
     elif other:
+        # A DANE-EE record in another form: the '3 1 1' of the certificate presented, to publish
+        # beside it before the old one goes (RFC 7671 §8.1). A certificate hash (selector 0)
+        # breaks at every renewal, a key hash only when the key changes.
+        ee_only = all(r.combo[0] == 3 for r in other)
+        record = _fix_for(state, probes) if ee_only else ""
+        why = (
+            ": a '3 1 1' record names the key, so a certificate renewed with the same key "
+            "still matches, while a certificate hash changes at every renewal"
+            if any(r.combo[1] == 0 for r in other)
+            else ""
+        )
         out.add(
             "DANE-06",
             Status.INFO,
             f"{host.name} uses {', '.join(sorted({' '.join(map(str, r.combo)) for r in other}))}"
-            "; the recommended form is '3 1 1' (RFC 7671 §5.1).",
+            f"; the recommended form is '3 1 1' (RFC 7671 §5.1){why}.",
             subject=subj,
             evidence=ev,
+            fix=(
+                "Publish this record beside the present one, and delete the old one once two "
+                f"TTLs have passed (RFC 7671 §8.1):\n{record}"
+                if record
+                else ""
+            ),
         )
     elif pair:
         out.add(

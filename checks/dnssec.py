@@ -724,6 +724,10 @@ def _dnssec04(out: Collector, apex: str, ds: DnsAnswer) -> None:
             fix="Publish a SHA-256 (digest type 2) DS record at the registrar.",
         )
     elif others:
+        # The records as the registrar lists them: which to remove, and which to keep.
+        weak = [r for r in ds.records if int(r.digest_type) not in (2, 4)]
+        kept = [r for r in ds.records if int(r.digest_type) in (2, 4)]
+        these = "this DS record" if len(weak) == 1 else "these DS records"
         out.add(
             "DNSSEC-04",
             Status.INFO,
@@ -731,6 +735,10 @@ def _dnssec04(out: Collector, apex: str, ds: DnsAnswer) -> None:
             f"{'one' if len(others) == 1 else 'ones'} can be removed.",
             subject=apex,
             evidence=ds.evidence(),
+            fix=f"At your registrar, remove {these}:\n"
+            + "\n".join(f"{apex}. IN DS {r.to_text()}" for r in weak)
+            + "\nKeep:\n"
+            + "\n".join(f"{apex}. IN DS {r.to_text()}" for r in kept),
         )
     else:
         out.add("DNSSEC-04", Status.PASS, f"The DS records of {apex} use {names}.", subject=apex)

@@ -20,16 +20,27 @@ Unicode (its U-labels), where the DNS and the protocols want its A-labels:
    receivers ignore it and use 'brand'" with no record to publish. Its fix is now the record
    without the tag (brand is the default), or with the value in lower case where only its case
    was wrong. Status unchanged (warn).
+4. DANE '3 0 1' (s26e-dane301): DANE-06 said "uses 3 0 1; the recommended form is '3 1 1'"
+   with no record, while its Full(0) warn gives one. The info now says why (a '3 1 1' record
+   names the key, so a certificate renewed with the same key still matches) and its fix is the
+   '3 1 1' record of the certificate presented, published beside the old record, which goes
+   once two TTLs have passed (RFC 7671 §8.1). Status unchanged (info).
+5. A SHA-1 DS beside a SHA-256 one (s26e-dssha1): DNSSEC-04 said "the SHA-1 one can be removed"
+   without saying which record; its fix now names the DS records to remove at the registrar,
+   as published, and the one that stays. Status unchanged (info).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from checks import spf
+from checks import certs, spf
 from checks.findings import Finding, Status
 from tests.test_bimi import CERT, LOGO, bimi_run
 from tests.test_bimi import D as BIMI_D
+from tests.test_certs import Pki
+from tests.test_dane_extra2 import MX1, pki  # noqa: F401 (the module's Pki fixture)
+from tests.test_dane_extra2 import _run as dane_run
 from tests.test_mtasts import POLICY, ZONE, evaluate
 from tests.test_spf import published, run
 
@@ -157,3 +168,41 @@ def test_an_invalid_avp_gets_the_record_to_publish(record: str, published_record
     finding = _only(bimi_run(record), "BIMI-06")
     assert finding.status == Status.WARN  # unchanged
     assert published(finding.fix) == (f"default._bimi.{BIMI_D}", published_record)
+
+
+# --- 4. DANE-06: the '3 1 1' record beside another form -------------------------------------
+
+
+def test_a_3_0_1_record_gets_the_3_1_1_record_to_publish(pki: Pki) -> None:  # noqa: F811
+    leaf = pki.leaf([MX1])
+    found = dane_run(pki, [certs.tlsa_record_text(leaf.der, 3, 0, 1)], [leaf.der])
+    (form,) = [f for f in found if f.id == "DANE-06"]
+    assert form.status == Status.INFO  # unchanged
+    assert "a certificate renewed with the same key" in form.summary
+    record = f"_25._tcp.{MX1}. IN TLSA {certs.tlsa_record_text(leaf.der, 3, 1, 1)}"
+    assert form.fix.endswith("\n" + record)
+    assert "two TTLs" in form.fix
+
+
+# --- 5. DNSSEC-04: the DS record to remove ---------------------------------------------------
+
+
+def test_the_sha1_ds_to_remove_is_named() -> None:
+    import dns.dnssec
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from checks import dnssec
+    from checks.dns import DnsAnswer
+    from checks.findings import Collector, Mechanism
+    from tests.test_dnssec import _ds
+
+    key = dns.dnssec.make_dnskey(ec.generate_private_key(ec.SECP256R1()).public_key(), 13, 257)
+    sha1, sha256 = _ds(key, 1), _ds(key, 2)
+    out = Collector(Mechanism.DNSSEC)
+    answer = DnsAnswer("example.test", "DS", "NOERROR", records=[sha1, sha256])
+    dnssec._dnssec04(out, "example.test", answer)
+    (finding,) = out.findings
+    assert finding.status == Status.INFO  # unchanged
+    assert finding.fix.startswith("At your registrar, remove this DS record")
+    assert f"example.test. IN DS {sha1.to_text()}" in finding.fix
+    assert f"example.test. IN DS {sha256.to_text()}" in finding.fix.split("Keep")[1]
