@@ -25,6 +25,8 @@ s26e-bimidecl, no MTASTS-31 warn on s26e-manymx) failed the first run and were r
 Fourteen read as written. Four expectations were wrong and are corrected below with the reason
 (s26e-selfsign, -stsquote, -mixedv6, -dkimrot); s26e-idn found the engine saying one U-label
 twice in SPF and not naming the A-label in MTASTS-25/30 (mended: tests/test_engine_s26e.py).
+Reading the texts then gave BIMI-06 (bimiavp), DANE-06 (dane301) and DNSSEC-04 (dssha1) the
+record to publish or remove (rows added after the run).
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
