@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from mailsec.domains.models import Domain
-from reports.dashboard import percent_text
+from reports.dashboard import percent_text, summarise
 from reports.models import RawReport, ReportAddress
 from tests.conftest import BaseTestCase
 from tests.test_reports_s18_dashboard_blind import read_page
@@ -107,3 +107,71 @@ class DashboardRateTest(BaseTestCase):
             ["Google Inc.", "1", "3,180", "20", "0.63 %"],
             ["Rounding Ltd", "1", "799", "1", "0.13 %"],
         ]
+
+
+class TiesTest(BaseTestCase):
+    """Rows with the same figures were left in whatever order the database grouped them: on
+    PostgreSQL (hash aggregation) a different order from SQLite's, and, the receiver table being
+    cut at 50, a different choice of which rows of a tie are shown (blind round s26d, H14).
+    Ties are now by name: organisations by name; receivers by MX host, IP, result type."""
+
+    def test_it_breaks_ties_by_name_in_the_organisation_and_receiver_tables(self) -> None:
+        domain = Domain.objects.create(
+            team=self.team, name="example.com", verified_at=timezone.now()
+        )
+        address = ReportAddress.for_domain(domain)
+        day = timezone.now().date().isoformat()
+        for k in range(120):
+            body = {
+                "organization-name": f"Org {(k * 37) % 120:03d}",
+                "date-range": {
+                    "start-datetime": f"{day}T00:00:00Z",
+                    "end-datetime": f"{day}T23:59:59Z",
+                },
+                "contact-info": "tlsrpt@sender.example",
+                "report-id": f"r{k:03d}",
+                "policies": [
+                    {
+                        "policy": {
+                            "policy-type": "no-policy-found",
+                            "policy-domain": "example.com",
+                        },
+                        "summary": {
+                            "total-successful-session-count": 100,
+                            "total-failure-session-count": 1 + k % 2,
+                        },
+                        "failure-details": [
+                            {
+                                "result-type": "starttls-not-supported",
+                                "failed-session-count": 1 + k % 2,
+                                "receiving-mx-hostname": f"mx{k % 7}.example.com",
+                                "receiving-ip": f"192.0.2.{k}",
+                            }
+                        ],
+                    }
+                ],
+            }
+            response = Client().post(
+                f"/tlsrpt/{address.token}",
+                data=gzip.compress(json.dumps(body).encode()),
+                content_type="application/tlsrpt+gzip",
+            )
+            assert response.status_code == 201
+        for raw in RawReport.objects.filter(parse_status=RawReport.PENDING):
+            raw.process()
+        summary = summarise(address)
+        orgs = [(-r["failed"], -r["ok"], r["organization_name"]) for r in summary.by_organisation]
+        assert len(orgs) == 120
+        assert orgs == sorted(orgs)
+        shown = [
+            (-r["sessions"], r["receiving_mx_hostname"], r["receiving_ip"], r["result_type"])
+            for r in summary.by_receiver
+        ]
+        every = sorted(
+            (-(1 + k % 2), f"mx{k % 7}.example.com", f"192.0.2.{k}", "starttls-not-supported")
+            for k in range(120)
+        )
+        # The 50 shown are the first 50 of them all, in that order (the database's collation
+        # orders the names: plain ASCII here, the same everywhere).
+        assert shown == every[:50]
+        assert summary.receivers_total == 120
