@@ -1275,3 +1275,143 @@ def test_h14_a_busy_month_cuts_the_lists_at_50_and_says_of_how_many(world: World
         (d(-29), "Beta Relay", "1"),
         (d(-28), "Alpha Relay", "29"),
     ]
+
+
+# --- Third batch (written and committed before it ran, after the second had run) -----------
+
+
+def test_h15_a_domain_removed_and_added_again_gets_its_history_back(world: World) -> None:
+    """Reports keep arriving while the domain is removed (senders still use the record); the
+    same team adding it again gets the address back with every report (docs "Addresses")."""
+    world.https(google(-5, sts(300, 0)))
+    Domain.objects.get(pk=world.domain.pk).delete()
+    world.https(
+        google(-4, sts(200, 2, det("certificate-expired", 2, "mx1.example.com", "192.0.2.1")))
+    )
+    world.mail(daily("Sender Ops", -4, sts(40, 0)))
+    world.domain = Domain.objects.create(
+        team=world.address.team, name="example.com", verified_at=now()
+    )
+    assert ReportAddress.for_domain(world.domain) == world.address
+    finish(
+        world,
+        {
+            # 2 / 542 = 0.369 %
+            "summary": (540, 2, "0.37 %"),
+            "days": {-5: (300, 0), -4: (240, 2)},
+            "by_org": [
+                ("Google Inc.", 2, 500, 2, "0.40 %"),
+                ("Sender Ops", 1, 40, 0, "0.00 %"),
+            ],
+            "by_type": [("certificate-expired (TLS negotiation)", 2)],
+            "by_type_sight": [
+                "certificate-expired reported for mx1.example.com — no check of example.com "
+                "has finished yet to compare with."
+            ],
+            "by_receiver": [("mx1.example.com", "192.0.2.1", "certificate-expired", 2)],
+            "reports": [
+                (-4, "Google Inc.", 200, 2),
+                (-4, "Sender Ops", 40, 0),
+                (-5, "Google Inc.", 300, 0),
+            ],
+        },
+    )
+
+
+def test_h16_two_teams_monitoring_one_domain_each_count_their_own_copy(world: World) -> None:
+    """charlie's team monitors example.com too (its own address, both in the rua list): the
+    same Google report reaches both, each counts it once; a report writing the policy domain
+    in capitals with a root dot is example.com's."""
+    theirs = Domain.objects.create(
+        team=world.other_domain.team, name="example.com", verified_at=now()
+    )
+    their_address = ReportAddress.for_domain(theirs)
+    assert their_address != world.address
+    g = google(
+        -3, sts(1000, 10, det("starttls-not-supported", 10, "mx2.example.com", "2001:db8::2"))
+    )
+    world.https(g)
+    world.https(g, to=their_address)
+    world.https(daily("Upper Case", -3, sts(25, 0, domain="EXAMPLE.COM.")))
+    finish(
+        world,
+        {
+            # 10 / 1,035 = 0.966 %
+            "summary": (1025, 10, "0.97 %"),
+            "days": {-3: (1025, 10)},
+            "by_org": [
+                ("Google Inc.", 1, 1000, 10, "0.99 %"),
+                ("Upper Case", 1, 25, 0, "0.00 %"),
+            ],
+            "by_receiver": [("mx2.example.com", "2001:db8::2", "starttls-not-supported", 10)],
+            "reports": [(-3, "Google Inc.", 1000, 10), (-3, "Upper Case", 25, 0)],
+            "csv": [
+                "-3|Google Inc.|sts|example.com|1000|10|starttls-not-supported|mx2.example.com|2001:db8::2|10",
+                "-3|Upper Case|sts|example.com|25|0||||",
+            ],
+        },
+    )
+    response = world.client(world.charlie).get(f"/tlsrpt/{their_address.token}/dashboard/")
+    plain = read_page(response.content).plain
+    assert "1,000 successful and 10 failed TLS sessions reported — failure rate 0.99 %." in plain
+
+
+def test_h17_a_signed_correction_with_another_day_and_overlapping_types(world: World) -> None:
+    """Sender Ops posts a report of today-3 unsigned, then mails the signed correction of the
+    same report-id, its range moved to today-2 and other counts: the signed copy counts, on
+    its own day. Overlap Co counts one failed session under two types (RFC 8460 §4): the
+    by-type column adds up to more than the failed total, and the page says so."""
+    world.https(daily("Sender Ops", -3, sts(50, 5, det("sts-policy-invalid", 5)), rid="ops-7"))
+    world.mail(daily("Sender Ops", -2, sts(52, 3, det("sts-policy-invalid", 3)), rid="ops-7"))
+    world.https(
+        daily(
+            "Overlap Co",
+            -4,
+            sts(
+                10,
+                2,
+                det("certificate-expired", 2, "mx1.example.com", "192.0.2.1"),
+                det("certificate-host-mismatch", 2, "mx1.example.com", "192.0.2.1"),
+            ),
+        )
+    )
+    finish(
+        world,
+        {
+            # 5 / 67 = 7.463 %
+            "summary": (62, 5, "7.46 %"),
+            "days": {-2: (52, 3), -4: (10, 2)},
+            "by_org": [
+                ("Sender Ops", 1, 52, 3, "5.45 %"),
+                ("Overlap Co", 1, 10, 2, "16.67 %"),
+            ],
+            "by_type": [
+                ("sts-policy-invalid (MTA-STS)", 3),
+                ("certificate-expired (TLS negotiation)", 2),
+                ("certificate-host-mismatch (TLS negotiation)", 2),
+            ],
+            "by_receiver": [
+                ("(not reported)", "(not reported)", "sts-policy-invalid", 3),
+                ("mx1.example.com", "192.0.2.1", "certificate-expired", 2),
+                ("mx1.example.com", "192.0.2.1", "certificate-host-mismatch", 2),
+            ],
+            "reports": [
+                (
+                    -2,
+                    "Sender Ops (signed copy counted; a differing unsigned copy set aside)",
+                    52,
+                    3,
+                ),
+                (-4, "Overlap Co", 10, 2),
+            ],
+            "page_contains": [
+                "These add up to more than the 5 failed sessions above: a sender may count one "
+                "failed session under several result types (RFC 8460 §4)."
+            ],
+            "csv": [
+                "-4|Overlap Co|sts|example.com|10|2|certificate-expired|mx1.example.com|192.0.2.1|2",
+                "-4|Overlap Co|sts|example.com|10|2|certificate-host-mismatch|mx1.example.com|192.0.2.1|2",
+                "-2|Sender Ops|sts|example.com|52|3|sts-policy-invalid|||3",
+            ],
+        },
+    )
