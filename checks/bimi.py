@@ -1129,14 +1129,29 @@ def _optional_tags(out: Collector, subject: str, tags: dict[str, str], record: s
             fix=txt_fix(subject, fixed),
         )
     if "lps" in tags:
-        bad = [p for p in tags["lps"].split(",") if not _LPS_RE.match(p.strip())]
+        listed = tags["lps"].split(",")
+        bad = [p for p in listed if not _LPS_RE.match(p.strip())]
         if bad:
+            # The record to publish: the valid prefixes, in their order, or no lps= at all
+            # when none is (a selector list with nothing valid in it selects nothing).
+            good = [p.strip() for p in listed if _LPS_RE.match(p.strip())]
+            fixed = (
+                with_tags(record, {"lps": ",".join(good)}) if good else _without_tag(record, "lps")
+            )
+            shown = ", ".join(f"'{p.strip()}'" if p.strip() else "an empty one" for p in bad)
             out.add(
                 "BIMI-07",
                 Status.WARN,
                 "lps= must list local-part prefixes of letters, digits and '-' (1-63 "
-                f"characters) separated by commas; invalid: {', '.join(bad)}.",
+                f"characters) separated by commas; not valid: {shown}. "
+                + (
+                    "The record suggested keeps only the valid prefixes; a local part with "
+                    "other characters needs a prefix of its first letters, digits and '-'."
+                    if good
+                    else "No prefix in it is valid: the record suggested is without lps=."
+                ),
                 subject=subject,
+                fix=txt_fix(subject, fixed),
             )
 
 

@@ -786,6 +786,31 @@ def _pasted_value_note(parsed: ParsedDmarc, tag: str) -> str:
     return f" It holds {pasted.describe()}, which {pasted.fault}: write {tag}={meant}."
 
 
+def _bad_pct_text(value: str) -> str:
+    """DMARC-08's fail for a pct that is not an integer from 0 to 100 ("100%", "150", "abc").
+
+    RFC 7489 §6.3: syntax errors outside v and p "SHOULD be discarded in favor of default
+    values (if any) or ignored outright", and pct's default is 100 (§6.3): receivers apply the
+    policy to all failing mail, whatever part was meant. RFC 9989 ignores pct (§9.3). Neither
+    lets the tag do anything, so the fix is the record without it.
+    """
+    digits = value.strip().rstrip("%").strip()
+    meant = int(digits) if re.fullmatch(r"[0-9]{1,3}", digits) else None
+    part = (
+        f" (not {meant}% of it, as written)"
+        if meant is not None and meant < 100 and value.strip() != digits
+        else ""
+    )
+    return (
+        f"pct={value} is not a number from 0 to 100"
+        + (" (digits only, no '%')" if "%" in value else "")
+        + ", so the record is not valid as written. RFC 7489 asks receivers to discard such a value and use the "
+        f"default, 100: they apply the policy to all failing mail{part}. RFC 9989 receivers "
+        "ignore pct in any case. Delete the tag (the record suggested)"
+        + ("; for a trial run, RFC 9989 has t=y (the next weaker policy)." if part else ".")
+    )
+
+
 def _policy_now(parsed: ParsedDmarc, tag: str) -> str:
     """The policy receivers apply now under `tag` (p, sp or np), the tags written with ':'
     ignored as receivers ignore them: np falls back to sp, sp to p, and a missing p is none
@@ -2082,8 +2107,7 @@ async def _tags(
                 out.add(
                     "DMARC-08",
                     Status.FAIL,
-                    f"pct={parsed.tags['pct']} is not a number from 0 to 100; RFC 7489 receivers "
-                    "ignore it. RFC 9989 removed pct: delete the tag.",
+                    _bad_pct_text(parsed.tags["pct"]),
                     subject=subject,
                     evidence=evidence,
                     fix=txt_fix(name, suggested_record(at, parsed, drop=("pct",))),

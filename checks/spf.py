@@ -115,6 +115,8 @@ class SpfProblem:
     unquoted: str = ""
     # The record with the domain names it wrote in Unicode as their A-labels (_a_labelled).
     ascii: str = ""
+    # The record without the terms that pass every address of a family (family_cover).
+    opened: str = ""
 
 
 @dataclass
@@ -594,6 +596,9 @@ def _parsed(text: str) -> ParsedSpf:
             after_all = True
     if parsed.all_term is not None and parsed.redirect is not None:
         parsed.ignored.append(parsed.redirect)
+    # Terms that pass every address of a family (SPF-19): what the record is without them.
+    cover = family_cover(parsed)
+    opened = _without_cover(parsed, cover) if any(cover.values()) else ""
     for term in parsed.terms:
         if term.valid and term.name == "ptr" and term.kind == "mechanism":
             host = _ptr_host(term)
@@ -625,7 +630,24 @@ def _parsed(text: str) -> ParsedSpf:
         if term.valid and term.name in ("ip4", "ip6"):
             prefix = term.cidr4 if term.name == "ip4" else term.cidr6
             floor = MIN_PREFIX4 if term.name == "ip4" else MIN_PREFIX6
-            if prefix is not None and prefix < floor:
+            family = FAMILIES[0] if term.name == "ip4" else FAMILIES[1]
+            if prefix is not None and prefix < floor and any(t is term for t in cover[family]):
+                others = [t.text for t in cover[family] if t is not term]
+                parsed.problems.append(
+                    SpfProblem(
+                        "SPF-19",
+                        Status.WARN,
+                        f"'{term.text}' "
+                        + (f"(with {', '.join(repr(o) for o in others)}) " if others else "")
+                        + f"covers every {family} address: every {family} server on the "
+                        "Internet passes SPF as your domain, as with '+all'. "
+                        + ("Remove them" if others else "Remove it")
+                        + " and list only the networks that really send your mail.",
+                        term.text,
+                        opened=opened,
+                    )
+                )
+            elif prefix is not None and prefix < floor:
                 parsed.problems.append(
                     SpfProblem(
                         "SPF-19",
@@ -643,7 +665,25 @@ def _parsed(text: str) -> ParsedSpf:
                 for v, p, floor in ((4, term.cidr4, MIN_PREFIX4), (6, term.cidr6, MIN_PREFIX6))
                 if p is not None and p < floor
             ]
-            if short:
+            whole = [f for f in FAMILIES if any(t is term for t in cover[f])]
+            if whole:
+                fams = " and ".join(whole)
+                around = "each mail server's address" if term.name == "mx" else "the host's address"
+                own = "mail servers'" if term.name == "mx" else "host's"
+                parsed.problems.append(
+                    SpfProblem(
+                        "SPF-19",
+                        Status.WARN,
+                        f"'{term.text}' matches the /0 network around {around}, that is "
+                        f"every {fams} address: as soon as it has one, every {fams} "
+                        "server on the Internet passes SPF as your domain, as with '+all'. Write "
+                        f"it '{_without_zero_prefix(term)}' (the {own} own addresses) and list "
+                        "only the networks that really send your mail.",
+                        term.text,
+                        opened=opened,
+                    )
+                )
+            elif short:
                 parsed.problems.append(
                     SpfProblem(
                         "SPF-19",
@@ -1587,6 +1627,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             if problem.unquoted
             else await _vetted_fix(ctx, problem.ascii, "With the names as A-labels")
             if problem.ascii
+            else await _opened_fix(ctx, problem.opened, parsed)
+            if problem.opened
             else ("", "")
         )
         _problem(out, domain, problem, parsed, respelt=respelt, unquoted_fix=unquoted_fix)
@@ -1625,7 +1667,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         and not parsed.misspelt
     ):
         dedup.fix, dedup.note = await _vetted_fix(ctx, dedup.record, "Without the copies")
-    _tree_findings(out, ctx, tree, fused_names, dedup)
+    dead = {} if fused_terms or parsed.misspelt else await _dead_end_fixes(ctx, tree, parsed)
+    _tree_findings(out, ctx, tree, fused_names, dedup, dead)
     # A record with a mechanism written with '=' is fixed by SPF-04 first: a corrected record
     # built from it would keep the skipped term (and respelling it changes the lookup count).
     # When the fusion swallowed the `all` ("...google.com" "-all"), the record does end with
@@ -1798,6 +1841,139 @@ def _record_without(parsed: ParsedSpf, drop: Iterable[SpfTerm]) -> str:
     return " ".join(["v=spf1", *(t.text for t in parsed.terms if id(t) not in gone)])
 
 
+def family_cover(parsed: ParsedSpf) -> dict[str, list[SpfTerm]]:
+    """For each family, the terms receivers evaluate that pass every address of it, or [].
+
+    An 'ip4:0.0.0.0/0' (or '0.0.0.0/1' with '128.0.0.0/1', RFC 7208 §5.6) and an 'a/0' or
+    'mx/0' (the /0 network around the host's address, §5.3, §5.4) match every client of the
+    family, so the record's 'all' is never reached by one: as open as '+all' (SPF-09).
+    Only '+' terms before 'all' count: '-ip4:0.0.0.0/0' refuses, terms after 'all' are ignored.
+    """
+    ignored = {id(t) for t in parsed.ignored}
+    live = [
+        t
+        for t in parsed.terms
+        if t.valid
+        and t.kind == "mechanism"
+        and t.qualifier == "+"
+        and id(t) not in ignored
+        and not t.has_macro
+    ]
+    cover: dict[str, list[SpfTerm]] = {}
+    for family, name, floor, prefix_of in (
+        (FAMILIES[0], "ip4", MIN_PREFIX4, lambda t: t.cidr4),
+        (FAMILIES[1], "ip6", MIN_PREFIX6, lambda t: t.cidr6),
+    ):
+        whole = [t for t in live if t.name in (name, "a", "mx") and prefix_of(t) == 0]
+        if whole:
+            cover[family] = whole
+            continue
+        ranges = []
+        for t in live:
+            if t.name == name and t.network:
+                try:
+                    ranges.append((t, ipaddress.ip_network(t.network, strict=False)))
+                except ValueError:
+                    continue
+        wide = [(t, n) for t, n in ranges if n.prefixlen < floor]
+        cover[family] = []
+        for group in (wide, ranges):
+            nets = list(ipaddress.collapse_addresses(n for _, n in group))  # type: ignore[misc]
+            if len(nets) == 1 and nets[0].prefixlen == 0:
+                cover[family] = [t for t, _ in wide] or [t for t, _ in ranges]
+                break
+    return cover
+
+
+async def _dead_end_fixes(
+    ctx: CheckContext, tree: SpfNode, parsed: ParsedSpf
+) -> dict[str, tuple[str, str]]:
+    """SPF-08's (fix, note) for each name the owner's own record includes or redirects to that
+    publishes no SPF record (or several), keyed "include:<name>" / "redirect:<name>".
+
+    An include: the record without it (every other term as written), vetted (_vetted_fix):
+    another dead include or the lookup limit would still fail it. A redirect: the record
+    without it, ending in '-all' (the redirect stood for the ending, RFC 7208 §6.1), offered
+    only when the record names senders of its own: 'v=spf1 -all' would say the domain sends
+    no mail, which the text leaves to the owner.
+    """
+    fixes: dict[str, tuple[str, str]] = {}
+    dead = [n for n in tree.children if n.status in ("none", "multiple")]
+    # Every dead include at once: the record without one still fails on the next.
+    names = {n.domain.lower().rstrip(".") for n in dead if n.via == "include"}
+    drop = [
+        t
+        for t in parsed.terms
+        if t.name == "include" and (t.lookup_name or "").lower().rstrip(".") in names
+    ]
+    if drop:
+        text = _record_without(parsed, drop)
+        fix, note = await _vetted_fix(ctx, text, "Without it")
+        if fix and not any(
+            t.kind == "mechanism" and t.name != "all" for t in parse_spf(text).terms
+        ):
+            fix += (
+                "\n(This record lists no server that may send: if a service sends your mail, "
+                "add the include it now documents.)"
+            )
+        for node in dead:
+            if node.via == "include":
+                fixes[f"include:{node.domain}"] = (fix, note)
+    for node in dead:
+        if node.via == "redirect" and parsed.redirect is not None and parsed.all_term is None:
+            rest = [
+                t
+                for t in parsed.terms
+                if t is not parsed.redirect and t.kind == "mechanism" and t.qualifier == "+"
+            ]
+            if rest:
+                fixes[f"redirect:{node.domain}"] = await _vetted_fix(
+                    ctx,
+                    _record_without(parsed, [parsed.redirect]) + " -all",
+                    "Without the redirect",
+                )
+    return fixes
+
+
+async def _opened_fix(ctx: CheckContext, text: str, parsed: ParsedSpf) -> tuple[str, str]:
+    """SPF-19's (fix, note) for a record with terms that pass a whole family: the record
+    without them (_without_cover), vetted, and a reminder that the real senders go in its place
+    (nothing else lists them). None while the record is a permanent error for another reason."""
+    if parsed.permerror or parsed.misspelt:
+        return "", ""
+    fix, note = await _vetted_fix(ctx, text, "Even without it")
+    if not fix:
+        return "", note
+    return (
+        fix + "\n(Add the networks that really send your mail to it, as ip4:/ip6: ranges or "
+        "include: of your providers: without them, their mail fails SPF.)",
+        note,
+    )
+
+
+def _without_zero_prefix(term: SpfTerm) -> str:
+    """An 'a' or 'mx' term without its /0 (or //0) prefix: the host's own addresses."""
+    text = term.text
+    if term.cidr6 == 0:
+        text = re.sub(r"//0$", "", text)
+    if term.cidr4 == 0:
+        text = re.sub(r"/0(?=//|$)", "", text)
+    return text
+
+
+def _without_cover(parsed: ParsedSpf, cover: dict[str, list[SpfTerm]]) -> str:
+    """The record without the terms that pass a whole family (family_cover): ip4/ip6 ranges
+    dropped, an 'a/0' or 'mx/0' written without its /0; every other term as written."""
+    gone = {id(t) for terms in cover.values() for t in terms}
+    kept = []
+    for t in parsed.terms:
+        if id(t) not in gone:
+            kept.append(t.text)
+        elif t.name in ("a", "mx"):
+            kept.append(_without_zero_prefix(t))
+    return " ".join(["v=spf1", *kept])
+
+
 def _problem(
     out: Collector,
     domain: str,
@@ -1829,6 +2005,9 @@ def _problem(
             f"The SPF record of {domain} is invalid, so receivers treat SPF as a permanent error: "
             f"{detail}." + unquoted_fix[1]
         )
+        fix = unquoted_fix[0]
+    elif problem.opened:
+        summary += unquoted_fix[1]
         fix = unquoted_fix[0]
     elif (
         problem.check_id == "SPF-11"
@@ -2516,10 +2695,13 @@ def _tree_findings(
     tree: SpfNode,
     fused: set[str] | None = None,
     dedup: Dedup | None = None,
+    dead: dict[str, tuple[str, str]] | None = None,
 ) -> None:
     """SPF-05..08, 10, 11, 19, 20 from the tree. `fused` names the root's include/redirect
     targets that are terms fused across strings (SPF-03 reports them); `dedup` the lookups it
-    evaluates more than once, with the owner's record without its copies (SPF-05)."""
+    evaluates more than once, with the owner's record without its copies (SPF-05); `dead` the
+    (fix, note) for each name the owner's record includes or redirects to without SPF (SPF-08,
+    _dead_end_fixes)."""
     domain = ctx.domain
     nodes = tree.walk()
     evidence = {"tree": tree.to_evidence()}
@@ -2736,9 +2918,34 @@ def _tree_findings(
             top = node
             while parent.get(id(top), tree) is not tree:
                 top = parent[id(top)]
+            dead_fix = ""
             if holder is tree:
                 where = f"The SPF record {names} {node.domain}"
                 todo = f"Remove or replace that {term}."
+                dead_fix, note = (dead or {}).get(f"{term}:{node.domain}", ("", ""))
+                if term == "redirect":
+                    todo = (
+                        f"Publish an SPF record at {node.domain} listing the servers that send "
+                        "your mail, or "
+                        + (
+                            "publish the record suggested, which lists only the senders your "
+                            "own record names and ends in '-all'."
+                            if dead_fix
+                            else "replace the redirect in your own record with those servers "
+                            "and end it with '-all' ('v=spf1 -all' alone if the domain sends "
+                            "no mail)."
+                        )
+                    )
+                elif dead_fix:
+                    both = sum(k.startswith("include:") for k in (dead or {})) > 1
+                    todo = "Remove " + (
+                        "the includes of names without SPF (the record suggested), or "
+                        "replace each with the include its service now documents."
+                        if both
+                        else "that include (the record suggested), or replace it with the "
+                        "include the service now documents."
+                    )
+                todo += note
             else:
                 where = (
                     f"The SPF record of {holder.domain} (reached through {holder.via}) "
@@ -2758,6 +2965,7 @@ def _tree_findings(
                 f"fails. {todo}",
                 subject=node.domain,
                 evidence={**evidence, **({"dns": node.answer.evidence()} if node.answer else {})},
+                fix=dead_fix,
             )
         elif node.status == "permerror" and node.parsed is not None:
             fused_here = broken_fusions(node)
@@ -3148,9 +3356,24 @@ def _terminal(
     # corrected_record keeps every lookup term (a redirect becomes an include): when SPF-05
     # fails, it would too, so no record is offered, only the order of work.
     blocked = tree_permerror(tree)
-    fix = "" if blocked or not fixable else txt_fix(domain, corrected_record(parsed))
+    # Terms that pass a whole family before the ending (SPF-19): the ending never applies to
+    # that family, so the texts say so, and the fix is the record without them (as SPF-19's).
+    opened = _open_families(tree, hops)
+    own_cover = family_cover(parsed)
+    base = parse_spf(_without_cover(parsed, own_cover)) if any(own_cover.values()) else parsed
+    fix = "" if blocked or not fixable else txt_fix(domain, corrected_record(base))
     later = error_first(blocked)
     evidence: dict[str, Any] = {"record": parsed.text, "terminal": qualifier and f"{qualifier}all"}
+    if opened:
+        evidence["open_terms"] = opened
+        later = _open_note(opened, qualifier) + later
+        if fix and base is not parsed and qualifier != "-":
+            hosts = any(t.name in ("a", "mx") for ts in own_cover.values() for t in ts)
+            later += (
+                " The record suggested "
+                + ("writes them without the /0" if hosts else "leaves them out")
+                + " (SPF-19): add the networks that really send your mail to it."
+            )
     if hops:
         evidence["terminal_from"] = hops[-1].domain
     chain = open_include(tree) if qualifier != "+" else None
@@ -3276,6 +3499,21 @@ def _terminal(
             evidence=evidence,
             fix=fix,
         )
+    elif opened:
+        # The ending is '-all', as SPF-09 asks (pass), but not every server reaches it.
+        out.add(
+            "SPF-09",
+            Status.PASS,
+            (
+                f"The SPF record {_redirects_to(hops)}, whose record ends in '-all'"
+                if hops
+                else "The SPF record ends in '-all'"
+            )
+            + "."
+            + later,
+            subject=domain,
+            evidence=evidence,
+        )
     else:
         out.add(
             "SPF-09",
@@ -3287,6 +3525,44 @@ def _terminal(
             subject=domain,
             evidence=evidence,
         )
+
+
+def _open_families(tree: SpfNode, hops: list[SpfNode]) -> dict[str, list[str]]:
+    """The terms of the owner's record (or of the records its redirects lead to) that pass
+    every address of a family (family_cover), by family. An 'a/0' or 'mx/0' whose name has no
+    address of that family (a void lookup) matches nothing, so it does not count."""
+    found: dict[str, list[str]] = {}
+    for node in [tree, *hops]:
+        if node.parsed is None:
+            continue
+        for family, terms in family_cover(node.parsed).items():
+            for t in terms:
+                name = (t.lookup_name or node.domain).lower().rstrip(".")
+                empty = {v.lower().rstrip(".") for v in node.voids}
+                empty |= {v.lower().rstrip(".") for v in node.family_voids.get(family, [])}
+                if t.name in ("a", "mx") and name in empty:
+                    continue
+                found.setdefault(family, []).append(t.text)
+    return found
+
+
+def _open_note(opened: dict[str, list[str]], qualifier: str | None) -> str:
+    """SPF-09's sentence on terms that pass a whole family before the ending (_open_families)."""
+    terms = [t for f in FAMILIES for t in opened.get(f, [])]
+    named = ", ".join(f"'{t}'" for t in dict.fromkeys(terms))
+    fams = [f for f in FAMILIES if opened.get(f)]
+    ending = f"'{qualifier}all'" if qualifier else "the default (neutral)"
+    if len(fams) == len(FAMILIES):
+        return (
+            f" But {named} before it already pass every server on the Internet, IPv4 and "
+            f"IPv6, as '+all' would (SPF-19): no server reaches {ending}, so none is refused."
+        )
+    other = next(f for f in FAMILIES if f not in fams)
+    return (
+        f" But {named} before it already {'passes' if len(terms) == 1 else 'pass'} every "
+        f"{fams[0]} server on the Internet, as '+all' would (SPF-19): only {other} servers "
+        f"that are not listed reach {ending}."
+    )
 
 
 def _includes_open(node: SpfNode, name: str) -> bool:
