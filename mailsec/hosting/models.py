@@ -172,6 +172,16 @@ class HostedPolicy(models.Model):
     # host: senders fetch its policy, not ours) or "missing" (led nowhere since first seen: a
     # spell without the name keeps the state before it); told when it leaves "ours".
     policy_host_state = models.CharField(max_length=20, blank=True)
+    # Damping a name whose name servers disagree (one answers with our policy host, another
+    # with another host), as answers going back and forth are damped for the MX
+    # (note_answer, MX_STABLE_AFTER): when the reading last changed between "ours" and
+    # "elsewhere"; when a change last came back to the reading before it within
+    # MX_STABLE_AFTER (a return: one round trip is told as it happens); and, set at a second
+    # return within MX_STABLE_AFTER, since when the changes are only recorded (told once),
+    # until a reading has held MX_STABLE_AFTER (told once again). service.policy_host_told.
+    policy_host_changed_at = models.DateTimeField(null=True, blank=True)
+    policy_host_back_at = models.DateTimeField(null=True, blank=True)
+    policy_host_unstable_since = models.DateTimeField(null=True, blank=True)
     # Our zone refused the owed id and the team was told; cleared by the next UPDATE that
     # succeeds, so one outage is one notice, not one per sync.
     zone_failing_told = models.BooleanField(default=False)

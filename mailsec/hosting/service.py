@@ -29,6 +29,7 @@ from mailsec.hosting.models import (
     MX_FLAP_ANSWERS,
     MX_LOOKUP_FAILED,
     MX_STABLE_AFTER,
+    MX_STABLE_HOURS,
     HostedPolicy,
 )
 from mailsec.hosting.notify import tell, tell_all
@@ -572,7 +573,7 @@ def sync_through(
                 # policy.
                 said.append(("record", record_told(policy, record, zone_name)))
             policy.record_state = record.state
-        said += policy_host_told(policy, *leads)
+        said += policy_host_told(policy, *leads, now)
         changed = policy.refresh_text(now)
         if changed:
             # A plain TXT names the id the owner typed, never the new one: said in this sync's
@@ -629,16 +630,25 @@ def record_told(policy: HostedPolicy, record: lookups.RecordState, zone_name: st
     return f"{record.detail}: senders never see our policy id there. {fix} in place of it."
 
 
-def policy_host_told(policy: HostedPolicy, ours: bool, detail: str) -> list[tuple[str, str]]:
+def policy_host_told(
+    policy: HostedPolicy, ours: bool, detail: str, now: datetime
+) -> list[tuple[str, str]]:
     """Where mta-sts.<name> leads, told when it stops leading to our policy host for another
     host (and once when it leads to us again). Senders then fetch the policy served there,
     with a valid certificate of its own perhaps, so the certificate watch sees nothing amiss
     while the MX we follow reach no sender. A name that leads nowhere is the certificate
     watch's to tell (NXDOMAIN); a failed lookup says nothing; only a change from leading to
     us is told (a name never pointed at us is what the hosting page's records list shows);
-    while hosting winds down it is only recorded (a new provider may serve the policy)."""
+    while hosting winds down it is only recorded (a new provider may serve the policy).
+
+    Name servers that disagree (one gives our policy host, another the other host) flip the
+    reading from sync to sync. That is damped as MX answers going back and forth are
+    (HostedPolicy.note_answer, follow_mx): a change and its undoing are told as they happen
+    (the owner fixed a mistake), but a second return within MX_STABLE_AFTER is told once
+    (the name servers disagree), the changes after it are only recorded, and once a reading
+    has held MX_STABLE_AFTER the team hears where the name leads then."""
     if detail.startswith(lookups.LOOKUP_FAILED):
-        return []
+        return []  # neither continues nor ends a flap
     state = "ours" if ours else "missing" if "does not exist" in detail else "elsewhere"
     before = policy.policy_host_state
     if state == "missing" and before in ("ours", "elsewhere"):
@@ -647,27 +657,77 @@ def policy_host_told(policy: HostedPolicy, ours: bool, detail: str) -> list[tupl
         # from us through it is told as any, and so is one back.
         state = before
     policy.policy_host_state = state
-    if policy.state != HostedPolicy.State.ACTIVE or before == state:
-        return []
     host = f"mta-sts.{policy.name}"
-    if before == "ours" and state == "elsewhere":
+    window = now - MX_STABLE_AFTER
+
+    def recent(when: datetime | None) -> bool:
+        return when is not None and when > window
+
+    said: list[tuple[str, str]] = []
+    if before == state:
+        if policy.policy_host_unstable_since is not None and not recent(
+            policy.policy_host_changed_at
+        ):
+            # The reading has held MX_STABLE_AFTER: the flap is over, told once.
+            policy.policy_host_unstable_since = None
+            policy.policy_host_back_at = None
+            if policy.state == HostedPolicy.State.ACTIVE:
+                said.append(("policy-host", policy_host_settled(policy, host, detail)))
+        return said
+    if before not in ("ours", "elsewhere") or state not in ("ours", "elsewhere"):
+        return []  # a first reading: nothing was told, nothing to damp
+    # A change between ours and elsewhere. It returns to the reading before the last change
+    # when that one is recent (with two readings, every change back is a return); a second
+    # return within MX_STABLE_AFTER is a flap.
+    back = recent(policy.policy_host_changed_at)
+    flapping = back and recent(policy.policy_host_back_at)
+    policy.policy_host_changed_at = now
+    if back:
+        policy.policy_host_back_at = now
+    if policy.state != HostedPolicy.State.ACTIVE:
+        return []
+    if policy.policy_host_unstable_since is not None:
+        return []  # told once that the answers disagree; recorded only meanwhile
+    if flapping:
+        policy.policy_host_unstable_since = now
         return [
             (
                 "policy-host",
-                f"{host} no longer leads to us: {detail}. Senders fetch the policy served "
-                "there, not the one we host, so the MX changes we follow reach no sender. "
-                "If another provider serves your policy now, stop hosting here; otherwise "
-                f"publish {host}. CNAME {settings.MAILSEC_POLICY_HOST}. in its place.",
+                f"{host} leads to us at one lookup and elsewhere at the next (now: {detail}): "
+                "most likely its name servers disagree (one still gives an old record), so "
+                "senders asking the other one fetch the policy served there, not ours. Make "
+                f"every name server of {policy.name} give {host}. CNAME "
+                f"{settings.MAILSEC_POLICY_HOST}. (if another provider serves your policy now, "
+                f"stop hosting here). We tell you once the answer has held {MX_STABLE_HOURS} "
+                "hours.",
             )
         ]
-    if before == "elsewhere" and state == "ours":
-        return [
-            (
-                "policy-host",
-                f"{host} leads to us again ({detail}): senders fetch the policy we host.",
-            )
-        ]
-    return []
+    if state == "elsewhere":
+        return [("policy-host", policy_host_left(host, detail))]
+    return [
+        (
+            "policy-host",
+            f"{host} leads to us again ({detail}): senders fetch the policy we host.",
+        )
+    ]
+
+
+def policy_host_left(host: str, detail: str) -> str:
+    """The policy-host words for mta-sts.<name> leading to another host."""
+    return (
+        f"{host} no longer leads to us: {detail}. Senders fetch the policy served "
+        "there, not the one we host, so the MX changes we follow reach no sender. "
+        "If another provider serves your policy now, stop hosting here; otherwise "
+        f"publish {host}. CNAME {settings.MAILSEC_POLICY_HOST}. in its place."
+    )
+
+
+def policy_host_settled(policy: HostedPolicy, host: str, detail: str) -> str:
+    """The end of a flap of mta-sts.<name>: where it has led for MX_STABLE_AFTER."""
+    held = f"The lookups of {host} have given one answer for {MX_STABLE_HOURS} hours"
+    if policy.policy_host_state == "ours":
+        return f"{held}: {host} leads to us ({detail}): senders fetch the policy we host."
+    return f"{held}. {policy_host_left(host, detail)}"
 
 
 def failing_due(policy: HostedPolicy, now: datetime) -> bool:
@@ -864,6 +924,9 @@ SYNC_FIELDS = [
     "last_sync_error",
     "record_state",
     "policy_host_state",
+    "policy_host_changed_at",
+    "policy_host_back_at",
+    "policy_host_unstable_since",
     "text",
     "policy_id",
     "strict_until",
@@ -945,6 +1008,9 @@ def release(policy: HostedPolicy, now: datetime) -> None:
         # away from us), nor an outage of our zone told (the withdrawal just went through).
         policy.record_state = ""
         policy.policy_host_state = ""
+        policy.policy_host_changed_at = None
+        policy.policy_host_back_at = None
+        policy.policy_host_unstable_since = None
         policy.zone_failing_told = False
         if policy.is_detached:
             # Its domain is gone: nobody is left to read its history or be told.
