@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from unittest import mock
 
@@ -34,20 +34,7 @@ from mailsec.alerts.tasks import send_digests, send_notification
 from mailsec.domains.models import Domain
 from tests.conftest import BaseTestCase
 from tests.test_alerts_s11_rsa_flap import RunsTestCase, Server
-
-DIGEST, IMMEDIATE, OFF = (
-    AlertSetting.Mode.DIGEST,
-    AlertSetting.Mode.IMMEDIATE,
-    AlertSetting.Mode.OFF,
-)
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
-
-
-def at(moment: datetime) -> mock._patch:  # type: ignore[type-arg]
-    return mock.patch("django.utils.timezone.now", return_value=moment)
+from tests.test_alerts_s25n import DIGEST, IMMEDIATE, OFF, at, utc
 
 
 def intro(text: str) -> str:
