@@ -114,8 +114,8 @@ def percent_text(failed: int, total: int) -> str:
     "nothing got through" may be shown when it is not so.
 
     Rounded half up on the exact quotient, as a person rounds the figure worked out from the
-    counts beside it: 1 of 800 (0.125 %) is 0.13 %. (Before s26d the float was formatted, half
-    to even on its binary value: 0.12 %, and 20 of 3,200 0.62 %.)"""
+    counts beside it: 1 of 800 (0.125 %) is 0.13 %, not the 0.12 % that formatting the float
+    (half to even on its binary value) shows."""
     if total <= 0:
         return ""
     # Hundredths of a percent, in integers: exact for any count (sums may pass 2^53).
