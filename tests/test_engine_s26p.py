@@ -17,18 +17,14 @@ Against local HTTPS servers (the probe follows CheckConfig.https_port), never th
 from __future__ import annotations
 
 import asyncio
-import datetime
-import ipaddress
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from checks import tlsrpt
 from checks.findings import Finding, Status
+from tests.lab.pki import LabPKI
+from tests.lab.scenarios import CertSpec
 from tests.test_engine_s25p import HOST, URL, answer, probed, serve, tlsrpt10
 from tests.test_https import TlsServer
 from tests.test_mx import make_ctx
@@ -126,59 +122,15 @@ def test_a_good_endpoint_gets_one_post(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- IP literals
 
 
-def _ip_cert(tmp: Path, *, ips: list[str], names: list[str]) -> tuple[str, str, str]:
-    """A test root and a leaf for `ips` (IP SANs) and `names` (DNS SANs): (ca, leaf, key)."""
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "s26p Test Root")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=60))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), True
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    sans: list[x509.GeneralName] = [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
-    sans += [x509.DNSName(n) for n in names]
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "s26p leaf")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=60))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName(sans), False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    paths = (tmp / "ipca.pem", tmp / "ipleaf.pem", tmp / "ipkey.pem")
-    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    paths[1].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    paths[2].write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return str(paths[0]), str(paths[1]), str(paths[2])
-
-
 def serve_ip(tmp: Path, response: bytes, *, ips: list[str], names: list[str]) -> TlsServer:
-    """A TlsServer on 127.0.0.1 presenting a leaf for `ips` and `names` under its own root."""
+    """A TlsServer on 127.0.0.1 presenting a lab leaf (Lab Issuing CA 1, sent with it) whose
+    SANs are `ips` (IP addresses) and `names` (DNS names); the lab root is the trusted bundle."""
     server = TlsServer(tmp, HOST, response)
-    ca, leaf, key = _ip_cert(tmp, ips=ips, names=names)
-    server.ctx.load_cert_chain(leaf, key)  # replaces the DNS-name leaf before any connection
-    server.ca_bundle = ca
+    pki = LabPKI()
+    leaf = pki.leaf("s26p-ip-leaf", HOST, CertSpec(sans=(*ips, *names)))
+    cert, key = pki.write_server(leaf, tmp / "lab", "ip-leaf")
+    server.ctx.load_cert_chain(cert, key)  # replaces the DNS-name leaf before any connection
+    server.ca_bundle = str(pki.write_cas(tmp / "lab"))
     return server
 
 
