@@ -170,6 +170,13 @@ _DISPLAY_NAME_RE = re.compile(r'(?:"[^"]*"|[^<>",;\n])*<([^<>]*)>')
 # Schemes whose URLs browsers parse as "special" (WHATWG URL Standard): there a "\" ends the
 # host as a "/" does, so http://example.com\@evil.org/ is a URL of example.com.
 _SPECIAL_SCHEMES = ("http://", "https://", "ws://", "wss://", "ftp://")
+# A mailbox typed without a scheme: a local part, then '@' and the domain. The local part may be
+# a quoted string, which can hold '/', '?', '#', '@' or a blank, or carry quoted-pairs ('a\b',
+# '"a\"b"'): RFC 5321 §4.1.2. An unquoted one holds no '/', '?' or '#', so
+# "example.com/a@b.org" stays a URL whose host is example.com.
+_MAILBOX_RE = re.compile(
+    r'(?:"(?:[^"\\]|\\.)*"|(?:[^\s"@/?#\\]|\\.)+)@(?P<domain>[^@\s]*)', re.DOTALL
+)
 
 
 def to_ascii_domain(
@@ -303,6 +310,10 @@ def _to_ascii_domain(
     host_ends = r"[/?#\\]" if scheme is None or name.startswith(_SPECIAL_SCHEMES) else r"[/?#]"
     if scheme:
         name = name[scheme.end() :]
+    elif mailbox := _MAILBOX_RE.fullmatch(name):
+        # Only the domain of an address is checked: its local part, quoted or escaped, may
+        # hold '\\' (or '/', '?', '#' between quotes), where a URL's host would end.
+        name = mailbox.group("domain")
     elif name.startswith("//"):
         # A URL without its scheme (RFC 3986 §4.2, "//example.com/path", as a page's source
         # writes links): the host follows. Split at the first "/" below, it left nothing, and
