@@ -905,12 +905,31 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         if look.near:
             discarded.append(look)
     for look in discarded:
+        record = look.near[0]
+        # A character the owner cannot see or tell apart ahead of the tag (a byte order mark
+        # from a text editor, a zero-width or no-break space): named, and the record retyped.
+        pasted = lookalikes(record)
+        meant_text = pasted.cleaned if pasted is not None else record
         # The record as meant: a version tag that is 'v=BIMI1' but for case or spacing ("v=bimi1",
         # " v = BIMI1") written exactly; any other version ("v=BIMI2") is not ours to guess.
-        version = _MEANT_VERSION_RE.match(look.near[0])
-        fix = txt_fix(look.name, "v=BIMI1" + look.near[0][version.end() :]) if version else ""
-        note = ""
-        around = unquoted(look.near[0])
+        version = _MEANT_VERSION_RE.match(meant_text)
+        fix = txt_fix(look.name, "v=BIMI1" + meant_text[version.end() :]) if version else ""
+        # Why it is discarded, in the owner's terms: the draft's ABNF starts the record with
+        # %x76 and "BIMI1" is matched exactly, and receivers MUST NOT fix either.
+        written = version.group(0).strip(" \t").replace(" ", "") if version else ""
+        notes = []
+        if pasted is not None and version:
+            notes.append(f"It contains {pasted.describe()}, which {pasted.fault}.")
+        if version and meant_text[:1] in " \t":
+            notes.append("It starts with a space before 'v=': receivers do not skip it.")
+        if version and written != "v=BIMI1":
+            notes.append(
+                f"Its version tag is written '{written}': receivers must not fix capitalisation."
+            )
+        if pasted is not None and version:
+            notes.append(f"Retype it by hand: '{'v=BIMI1' + meant_text[version.end() :]}'.")
+        note = "".join(f" {n}" for n in notes)
+        around = unquoted(record)
         if around is not None and around.leading and around.text.startswith("v=BIMI1"):
             # '"v=BIMI1; l=…"', or typographic quotes from a document: named as such.
             meant = retyped(around.text).strip()
@@ -923,7 +942,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "BIMI-02",
             Status.FAIL,
             f"The record at {look.name} does not start with exactly 'v=BIMI1', so mail receivers "
-            f"ignore it (they must not fix capitalisation): '{look.near[0]}'." + note,
+            f"ignore it: '{record}'." + note,
             subject=look.name,
             evidence={"dns": look.answer.evidence()},
             fix=fix,

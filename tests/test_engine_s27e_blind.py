@@ -590,3 +590,40 @@ def test_blind_case(case: Case) -> None:
     if case.no_fail and any(s == "fail" for _, s, _ in seen):
         problems.append("a fail where none was expected")
     assert not problems, f"{case.name}: {problems}\nfindings:\n{shown}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Read from the run's texts: a record discarded for a character before its version tag.
+
+
+def _bimi02(case: Case) -> Finding:
+    (found,) = [f for f in run_case(case) if f.id == "BIMI-02"]
+    return found
+
+
+def test_it_names_a_byte_order_mark_before_the_version_and_gives_the_record() -> None:
+    # utf8-bom read "does not start with exactly 'v=BIMI1' ... (they must not fix
+    # capitalisation)" with the invisible character quoted and no record: nothing the owner
+    # could see or do. MTASTS-08 and TLSRPT-04 name such a character and give the record.
+    record = "v=BIMI1; l=https://bimi.mistral-cycles.fr/logo.svg; a="
+    for char, name in (("\ufeff", "byte order mark"), ("\u200b", "zero-width space")):
+        found = _bimi02(Case("bom", "mistral-cycles.fr", site("mistral-cycles.fr", char + record)))
+        assert str(found.status) == "fail"
+        assert f"{name} (U+{ord(char):04X}) at the start" in found.summary
+        assert "capitalisation" not in found.summary
+        assert found.fix == f'default._bimi.mistral-cycles.fr. TXT "{record}"'
+
+
+def test_it_says_a_leading_space_is_the_fault_not_capitalisation() -> None:
+    found = _bimi02(CASES[[c.name for c in CASES].index("leading-space")])
+    assert "starts with a space" in found.summary
+    assert "capitalisation" not in found.summary
+    assert found.fix.endswith('TXT "v=BIMI1; l=https://bimi.redfern-legal.com.au/logo.svg"')
+
+
+def test_it_says_capitalisation_only_where_the_case_is_wrong() -> None:
+    lower = _bimi02(CASES[[c.name for c in CASES].index("lowercase-version")])
+    assert "capitalisation" in lower.summary and "'v=bimi1'" in lower.summary
+    other = Case("v2", "quantaloop.io", site("quantaloop.io", "v=BIMI2; l=https://q.io/l.svg"))
+    found = _bimi02(other)
+    assert "capitalisation" not in found.summary and found.fix == ""
