@@ -1024,6 +1024,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             + (" (tag names are case-sensitive: 'L=' is not 'l=')." if "L" in tags else "."),
             subject=subject,
             evidence=evidence,
+            fix=_lower_l_fix(subject, chosen.records[0]) if "L" in tags else "",
         )
     elif logo == "" and cert:
         # An empty l= is only a declination together with an empty a= (Declination to
@@ -1399,6 +1400,24 @@ def _without_tag(text: str, tag: str) -> str:
     return ";".join(
         part for part in text.split(";") if part.partition("=")[0].strip(" \t\r\n") != tag
     )
+
+
+def _lower_l_fix(subject: str, record: str) -> str:
+    """BIMI-03's fix for an 'L=' without 'l=': the record meant, its 'L=' written 'l=' and every
+    other tag as published; '' when that record is still not valid (another fault of its own)."""
+    meant = _renamed_tag(record, "L", "l")
+    parsed = parse_bimi(meant)
+    return txt_fix(subject, meant) if parsed.is_bimi and not parsed.errors else ""
+
+
+def _renamed_tag(text: str, old: str, new: str) -> str:
+    """The record `text` with the tag named `old` named `new`, everything else as published."""
+    parts = text.split(";")
+    for index, part in enumerate(parts):
+        name, sep, value = part.partition("=")
+        if sep and name.strip(" \t\r\n") == old:
+            parts[index] = name.replace(old, new, 1) + sep + value
+    return ";".join(parts)
 
 
 def with_tags(text: str, values: dict[str, str]) -> str:

@@ -627,3 +627,14 @@ def test_it_says_capitalisation_only_where_the_case_is_wrong() -> None:
     other = Case("v2", "quantaloop.io", site("quantaloop.io", "v=BIMI2; l=https://q.io/l.svg"))
     found = _bimi02(other)
     assert "capitalisation" not in found.summary and found.fix == ""
+
+
+def test_it_gives_the_record_with_l_for_a_capital_L() -> None:
+    # capital-L read "(tag names are case-sensitive: 'L=' is not 'l=')" with no record, while
+    # the record meant is plain: the same tags, 'L' written 'l', the rest as published.
+    (found,) = [
+        f for f in run_case(CASES[[c.name for c in CASES].index("capital-L")]) if f.id == "BIMI-03"
+    ]
+    assert found.fix == (
+        'default._bimi.bluefin-sushi.com. TXT "v=BIMI1; l=https://bimi.bluefin-sushi.com/logo.svg; a="'
+    )
