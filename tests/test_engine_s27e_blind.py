@@ -17,6 +17,13 @@ The expectations were written from the BIMI draft (Assertion Record, Declination
 Supported Image Formats, Assertion Record Discovery steps 4-8, Authentication Requirements
 steps 6-8, Indicator Discovery) and the checklist before the engine ran on any of them.
 
+Result of the first run: the 3 planted wrong expectations (plain-vmc BIMI-05 warn, declination
+BIMI-08 pass, reject-pct-10 BIMI-08 fail) failed and were removed; the 40 cases held as written,
+no expectation corrected. Reading the run's texts showed two defects of wording and fix, fixed
+in checks/bimi.py with the tests at the end of this file: utf8-bom's BIMI-02 quoted the
+invisible byte order mark, blamed capitalisation and gave no record (leading-space blamed
+capitalisation too); capital-L's BIMI-03 gave no record.
+
 Each case runs checks.bimi.evaluate against an in-memory resolver; the HTTPS fetches of l= and
 a= answer from memory (the tiny-ps logo, or the case's own file, and a mark certificate for the
 domain embedding that logo, minted by tests.lab.pki). A case lists:
