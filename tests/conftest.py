@@ -77,7 +77,8 @@ def django_db_modify_db_settings(
 ) -> None:
     """On SQLite, test in a file rather than in memory: the in-memory database is shared
     between threads in SQLite's shared-cache mode, whose table locks fail at once instead of
-    waiting, so the test worker's writes would collide with the test's reads."""
+    waiting, so the test worker's writes would collide with the test's reads. On PostgreSQL,
+    one test database per run, whose commits do not wait for the disk."""
     from django.conf import settings
 
     db = settings.DATABASES["default"]
@@ -87,6 +88,13 @@ def django_db_modify_db_settings(
         # One test database per run: two runs on one server (engineers beside CI) would
         # otherwise share test_<name>, and the second's set-up drops the first's tables.
         db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_{os.getpid()}"
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        # A test database is thrown away: its commits need not wait for the disk. On this
+        # kind of machine a commit's WAL flush costs ~4.7 ms against ~0.08 ms without, and
+        # transactional tests (live server, workers, threads) commit every save. The order of
+        # what the product does — store, commit, then answer — is the same either way.
+        options = db.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
 
 
 # Rows that migrations and the post_migrate signal write once (content types, permissions)
