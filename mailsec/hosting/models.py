@@ -72,6 +72,12 @@ FLAP_UNDONE = "If you changed the MX records and changed them back, nothing need
 # one policy lifetime that an MX change they make is not being followed. A module constant, as
 # MX_STABLE_AFTER and the certificate watch's thresholds are.
 MX_FAILING_TELL_AFTER = timedelta(hours=24)
+# How often a sighting of mta-sts.<name> here (HostedPolicy.policy_host_seen_at) is written:
+# Caddy asks at every TLS handshake with the name until it holds a certificate (an ACME
+# failure or its rate limit: every sender's connection), and a sighting a few minutes old
+# says the same as a fresh one (the name led to us since hosting began).
+SEEN_STAMP_EVERY = timedelta(minutes=10)
+
 # last_sync_error's prefix while the MX lookups fail (service.sync_told writes it).
 MX_LOOKUP_FAILED = "MX lookup failed: "
 
@@ -182,6 +188,14 @@ class HostedPolicy(models.Model):
     policy_host_changed_at = models.DateTimeField(null=True, blank=True)
     policy_host_back_at = models.DateTimeField(null=True, blank=True)
     policy_host_unstable_since = models.DateTimeField(null=True, blank=True)
+    # When someone last reached us under mta-sts.<name> while we host it: Caddy's `ask`
+    # said yes (a TLS handshake with that name arrived here, and the name led to our policy
+    # host at the lookup). Evidence that the name led to us since hosting began for a row
+    # whose readings never found it ours (hosted before policy_host_state existed, or moved
+    # between two syncs): service.policy_host_told. A policy request with that Host is no
+    # such evidence (views.serve_policy). Written at most every SEEN_STAMP_EVERY
+    # (note_seen); cleared at the release.
+    policy_host_seen_at = models.DateTimeField(null=True, blank=True)
     # Our zone refused the owed id and the team was told; cleared by the next UPDATE that
     # succeeds, so one outage is one notice, not one per sync.
     zone_failing_told = models.BooleanField(default=False)
@@ -798,6 +812,18 @@ class HostedPolicy(models.Model):
         over it, and withdrawing it meanwhile would send senders back to cached copies."""
         self.published_id = ""  # the record is the new policy's now (signals skips it)
         self.delete()
+
+    def note_seen(self, now: datetime) -> None:
+        """Someone reached us under mta-sts.<name> (policy_host_seen_at): written unless the
+        sighting stored is less than SEEN_STAMP_EVERY old, so `ask` repeated at every
+        handshake writes once in a while. Only while we serve the name: an ask racing the
+        release must not leave a sighting for a later hosting."""
+        seen = self.policy_host_seen_at
+        if seen is not None and seen <= now < seen + SEEN_STAMP_EVERY:
+            return
+        HostedPolicy.objects.filter(
+            pk=self.pk, state__in=[self.State.ACTIVE, self.State.DISABLING]
+        ).update(policy_host_seen_at=now)
 
     def release_due(self, now: datetime) -> bool:
         return (

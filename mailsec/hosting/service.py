@@ -638,8 +638,11 @@ def policy_host_told(
     with a valid certificate of its own perhaps, so the certificate watch sees nothing amiss
     while the MX we follow reach no sender. A name that leads nowhere is the certificate
     watch's to tell (NXDOMAIN); a failed lookup says nothing; only a change from leading to
-    us is told (a name never pointed at us is what the hosting page's records list shows);
-    while hosting winds down it is only recorded (a new provider may serve the policy).
+    us is told (a name never pointed at us is what the hosting page's records list shows,
+    and its first move to us is not told: nothing is left for the owner to do); while
+    hosting winds down it is only recorded (a new provider may serve the policy). A name no
+    reading found ours but someone reached us under since hosting began
+    (policy_host_seen_at) has led to us: it is told once when found elsewhere.
 
     Name servers that disagree (one gives our policy host, another the other host) flip the
     reading from sync to sync. That is damped as MX answers going back and forth are
@@ -656,6 +659,15 @@ def policy_host_told(
         # a while) is the certificate watch's to tell, and keeps where it led last: a move
         # from us through it is told as any, and so is one back.
         state = before
+    # No reading has found the name ours during this hosting (first read elsewhere: hosted
+    # before policy_host_state existed, or moved between enable and the first sync). Someone
+    # reaching us under it since hosting began (policy_host_seen_at: Caddy's `ask` said yes
+    # to a handshake with the name) shows it led to us all the same: leading
+    # elsewhere now is then a move away from us, told once (the move sets changed_at). A name
+    # never seen here stays what the records list shows.
+    never_ours = before != "ours" and policy.policy_host_changed_at is None
+    if state == "elsewhere" and never_ours and policy.policy_host_seen_at is not None:
+        before = "ours"
     policy.policy_host_state = state
     host = f"mta-sts.{policy.name}"
     window = now - MX_STABLE_AFTER
@@ -704,6 +716,11 @@ def policy_host_told(
         ]
     if state == "elsewhere":
         return [("policy-host", policy_host_left(host, detail))]
+    if never_ours:
+        # Leading to us for the first time is the owner doing what the records list asks
+        # (that list shows it done): nothing to act on, and "again" would be untrue. Recorded
+        # (changed_at), so a move away from here on is told.
+        return []
     return [
         (
             "policy-host",
@@ -1011,6 +1028,7 @@ def release(policy: HostedPolicy, now: datetime) -> None:
         policy.policy_host_changed_at = None
         policy.policy_host_back_at = None
         policy.policy_host_unstable_since = None
+        policy.policy_host_seen_at = None
         policy.zone_failing_told = False
         if policy.is_detached:
             # Its domain is gone: nobody is left to read its history or be told.

@@ -42,6 +42,10 @@ def serve_policy(request: HttpRequest, domain: str) -> HttpResponse:
     or `curl -I` that the policy is missing while senders fetch it fine."""
     if request.method not in ("GET", "HEAD") or request.path_info != rules.POLICY_PATH:
         return not_found()
+    # Not evidence that mta-sts.<domain> leads here (HostedPolicy.policy_host_seen_at): any
+    # client reaching our public site over TLS may send this Host (Caddy's catch-all site
+    # proxies every Host, and does not hold it to the handshake's name), so it would let
+    # anyone have a name never ours told as having left us. Caddy's `ask` checks the name.
     policy = HostedPolicy.objects.servable().filter(name=domain).only("text").first()
     if policy is None or not policy.text:
         return not_found()
@@ -65,11 +69,15 @@ def ask(request: HttpRequest) -> HttpResponse:
     if not name.startswith("mta-sts."):
         return HttpResponse(b"not a policy host\n", status=403, content_type="text/plain")
     domain = name.removeprefix("mta-sts.")
-    if not HostedPolicy.objects.servable().filter(name=domain).exists():
+    policy = HostedPolicy.objects.servable().filter(name=domain).only("policy_host_seen_at").first()
+    if policy is None:
         return HttpResponse(b"not hosted\n", status=403, content_type="text/plain")
     ok, detail = asyncio.run(lookups.points_at_us(lookups.client(), name))
     if not ok:
         return HttpResponse(detail.encode() + b"\n", status=403, content_type="text/plain")
+    # A TLS handshake with this name arrived here while it leads to our policy host: the
+    # name led to us since hosting began (service.policy_host_told).
+    policy.note_seen(timezone.now())
     return HttpResponse(b"ok\n", content_type="text/plain")
 
 
