@@ -1153,6 +1153,12 @@ async def fetch(
         result.error = f"{url} names port {port}; mailsec fetches only from port 443"
         return result
     host = parts.hostname.rstrip(".").lower()
+    if ":" in host and "%" in host:
+        # An IPv6 literal with a zone id ("[fe80::1%25eth0]", RFC 6874): an interface of the
+        # host that wrote the URL, meaningless to us; a published URL must not pick ours.
+        result.error_kind = "http"
+        result.error = f"{url} names an IPv6 address with a zone id, which mailsec does not fetch"
+        return result
     literal = ip_literal(host)
     if literal is not None:
         # An IP-literal URL (RFC 3986 §3.2.2; TLSRPT-10's rua=https://192.0.2.1/...): that

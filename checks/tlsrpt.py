@@ -148,6 +148,21 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
         if port == 0 and parts.netloc.rpartition("]")[2].rpartition(":")[2]:
             # ":443x", ":99999" or ":0": senders cannot connect to it.
             return ReportUri(text, scheme, False, why="has an invalid port")
+        if ":" in host and "%" in host:
+            # "[fe80::1%25eth0]": a zone id names a link of the host that wrote it (RFC 6874
+            # §1), which a reporter on the internet does not share; RFC 3986's IP-literal, the
+            # URI syntax RFC 8460 §3 takes, has none. Not probed: the link would be ours.
+            zone = host.partition("%")[2]
+            return ReportUri(
+                text,
+                scheme,
+                False,
+                why=(
+                    f"names an IPv6 address with a zone id ('%{zone}'), which only means an "
+                    "interface on the host that wrote it (RFC 6874), so reporters on the "
+                    "internet cannot post to it; the URIs of a rua list (RFC 3986) hold none"
+                ),
+            )
         return ReportUri(text, scheme, bool(host), host.rstrip(".").lower())
     return ReportUri(text, scheme, False)
 
@@ -1238,23 +1253,38 @@ async def _post_probe(
     timeout, an unreachable network or an address the SSRF guard refuses is "could not
     check"; a 5xx or a garbled answer says nothing either way (info)."""
     result = await https.fetch(ctx, uri.uri, max_bytes=4096, post=_PROBE)
+    verified = result
     host = result.host or uri.target
     said: list[tuple[Status, str, dict[str, Any], str]] = []
-    if result.error_kind == "tls-cert":
+    # The addresses whose certificate was refused: the one the result describes, or another
+    # of the host's (a refusal on the first address must not hide a certificate on the next).
+    cert_refused = [o for o in result.per_address if o.error_kind == "tls-cert"]
+    several = len(result.per_address) > 1
+    refusal = ""
+    if result.error_kind == "tls-cert" or cert_refused:
+        refusal = (
+            https.refusal_text(result)
+            if result.error_kind == "tls-cert"
+            else "that is not accepted "
+            f"({cert_refused[0].error.removeprefix('certificate not accepted: ')})"
+        )
+        where = f" at {', '.join(o.address for o in cert_refused)}" if several else ""
         said.append(
             (
                 Status.INFO,
-                f"The HTTPS report host {host} presents a certificate "
-                f"{https.refusal_text(result)}. Reporters may ignore certificate errors on an "
-                "HTTPS report endpoint (RFC 8460 §3), but some will not deliver reports to "
-                f"{uri.uri} while it is so.",
+                f"The HTTPS report host {host} presents{where} a certificate {refusal}. "
+                "Reporters may ignore certificate errors on an HTTPS report endpoint (RFC 8460 "
+                f"§3), but some will not deliver reports to {uri.uri} while it is so.",
                 _probe_evidence(result),
                 _certificate_fix(host),
             )
         )
         # What a reporter ignoring the certificate meets: does the URL take POSTs at all?
         result = await https.fetch(ctx, uri.uri, max_bytes=4096, post=replace(_PROBE, verify=False))
-    answer = f"answered {_PROBE_WORDS} with HTTP {result.status}"
+    # An answer to the retry is one to a reporter ignoring the certificate: said so, with why
+    # the certificate was refused, so a warn read alone does not pass for the whole story.
+    sent = f", sent again without verifying its certificate ({refusal})," if refusal else ""
+    answer = f"answered {_PROBE_WORDS}{sent} with HTTP {result.status}"
     if result.ok and result.status in REFUSES_POST:
         said.append(
             (
@@ -1309,7 +1339,72 @@ async def _post_probe(
                 "",
             )
         )
+    if several:
+        said.extend(_each_address(uri, host, verified, result if refusal else None))
     return said
+
+
+def _each_address(
+    uri: ReportUri, host: str, verified: https.HttpsResult, unverified: https.HttpsResult | None
+) -> list[tuple[Status, str, dict[str, Any], str]]:
+    """TLSRPT-10 for a report host whose addresses answer the probe differently: the verdict
+    the result describes is one address's, and a reporter may connect to any of them. Each
+    address is named with what it answered (after a refused certificate, what it answered
+    without verifying it); a warn when one refuses the POST or the connection while another
+    takes it, as MTASTS-17 warns for a policy host. Addresses that could not be checked (a
+    timeout, no route from here) are left out: nothing is known of them."""
+    retried = {o.address: o for o in (unverified.per_address if unverified else [])}
+    verdicts: list[tuple[str, str, https.AddressOutcome]] = []
+    for o in verified.per_address:
+        final = retried.get(o.address, o) if o.error_kind == "tls-cert" else o
+        if final.error_kind in https.COULD_NOT_CHECK:
+            continue
+        said = f"HTTP {final.status}" if final.ok else final.error
+        if final is not o:
+            said = f"{o.error}, and without verifying it, {said}"
+        verdicts.append((o.address, said, final))
+    if len({said for _, said, _ in verdicts}) < 2:
+        return []
+
+    def refuses(o: https.AddressOutcome) -> bool:
+        return (o.ok and o.status in REFUSES_POST) or o.error_kind in ("connect", "tls")
+
+    def takes(o: https.AddressOutcome) -> bool:
+        # A 2xx, or a 4xx for the empty body (_post_probe): not a redirect or a server error.
+        status = o.status or 0
+        return o.ok and status < 500 and not 300 <= status < 400 and status not in REFUSES_POST
+
+    failing = [a for a, _, o in verdicts if refuses(o)]
+    taking = [a for a, _, o in verdicts if takes(o)]
+    each = "; ".join(f"{address}: {said}" for address, said, _ in verdicts)
+    evidence: dict[str, Any] = {
+        "probe": f"POST, {_PROBE_WORDS}",
+        "addresses": [o.to_dict() for o in verified.per_address],
+    }
+    if retried:
+        evidence["addresses_without_verifying"] = [o.to_dict() for o in retried.values()]
+    if failing and taking:
+        them = "it" if len(failing) == 1 else "them"
+        return [
+            (
+                Status.WARN,
+                f"Reports to {uri.uri} may be lost: the addresses of {host} answer "
+                f"{_PROBE_WORDS} differently ({each}), and a reporter connecting to "
+                f"{', '.join(failing)} cannot deliver there.",
+                evidence,
+                f"Make {', '.join(failing)} take POSTs at {urlsplit(uri.uri).path or '/'} as "
+                f"{', '.join(taking)} {'does' if len(taking) == 1 else 'do'}, or remove {them} "
+                f"from the A/AAAA records of {host}.",
+            )
+        ]
+    return [
+        (
+            Status.INFO,
+            f"The addresses of {host} answer {_PROBE_WORDS} differently: {each}.",
+            evidence,
+            "",
+        )
+    ]
 
 
 def _certificate_fix(host: str) -> str:
@@ -1469,7 +1564,8 @@ def _endpoint_fixes(
         remedy = remedies.get(finding.subject)
         if finding.id != "TLSRPT-10" or finding.status != Status.WARN or not remedy:
             continue
-        finding.fix = remedy
+        # An https warn brings its own fix (two of one URL: each keeps its own).
+        finding.fix = finding.fix or remedy
         if without:
             finding.fix += (
                 "\nOr send no more reports there: publish this record, which keeps the other "
