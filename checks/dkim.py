@@ -207,12 +207,16 @@ def looks_like_key_record(text: str) -> bool:
     what is wrong with them. A record that does not begin with v= is a key when it carries
     p= or k=, or a v=DKIM… placed later (v= is optional; where it stands is DKIM-04's business).
     """
+    # Tag names in capitals ('V=DKIM1; K=rsa; P=...') are meant as a key too: receivers read
+    # no p= in them (RFC 6376 §3.2, case-sensitive), which DKIM-05 says, rather than "no key".
     name, sep, value = text.split(";", 1)[0].partition("=")
-    if sep and name.strip(" \t\r\n") == "v":
+    if sep and name.strip(" \t\r\n").lower() == "v":
         return value.strip(" \t\r\n").upper().startswith("DKIM")
     tags, _, _ = parse_tag_list(text)
-    later_v = tags.get("v", "").strip(" \t\r\n").upper().startswith("DKIM")
-    return later_v or bool({"p", "k"} & set(tags))
+    later_v = any(
+        n.lower() == "v" and v.strip(" \t\r\n").upper().startswith("DKIM") for n, v in tags.items()
+    )
+    return later_v or bool({"p", "k"} & {n.lower() for n in tags})
 
 
 def _decode_base64(value: str) -> bytes | None:
@@ -493,10 +497,19 @@ def _judged(text: str) -> ParsedKey:
 
     # DKIM-05 / DKIM-06 / DKIM-07 / DKIM-08: the key itself.
     if "p" not in tags:
+        # 'P=' is not 'p=' (§3.2): the key is there, in a tag receivers do not read.
+        capitals = [n for n in order if n != n.lower() and n.lower() in _KEY_TAGS]
+        named = ", ".join(f"'{n}='" for n in capitals)
+        why = (
+            f" It writes {named} in capitals, and tag names are case-sensitive (RFC 6376 "
+            "§3.2): receivers read none of them. Write them in lower case."
+            if capitals
+            else ""
+        )
         parsed.add(
             "DKIM-05",
             Status.FAIL,
-            "The key record has no p= tag, so no signature can be verified with it.",
+            f"The key record has no p= tag, so no signature can be verified with it.{why}",
         )
         return parsed
     p = tags["p"]
@@ -628,6 +641,8 @@ def repaired_record(text: str, *, drop_testing: bool = False) -> str | None:
         name, value = name.strip(_FWS), value.strip(_FWS)
         if not sep or not _TAG_NAME_RE.match(name) or not _TAG_VALUE_RE.match(value):
             return None
+        if name not in _KEY_TAGS and name.lower() in _KEY_TAGS:
+            name = name.lower()  # 'P=' meant p= (DKIM-05 says tag names are case-sensitive)
         if name == "p":
             value = re.sub(r"[ \t\r\n]", "", _PEM_ARMOUR.sub("", value))
         if tags.setdefault(name, value) != value:
@@ -971,12 +986,19 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 # The owner told us they sign with these: no key means every signature fails.
                 # Info, as the checklist has it for every DKIM-01; the score reads
                 # `given_without_key` and counts DKIM as not deployed (docs/scoring.md).
+                # What stands at those names instead (a verification token, another TXT) is
+                # said as when another selector has a key (_not_a_key).
+                standing = "".join(
+                    (f" '{r.selector}':" if len(named) > 1 else "") + _not_a_key(r)
+                    for r in keys.results
+                    if r.selector in named and r.others
+                )
                 out.add(
                     "DKIM-01",
                     Status.INFO,
                     f"No DKIM key is published for the selector(s) you gave ({', '.join(named)})"
                     ", so receivers cannot verify mail signed with them. Publish the key your "
-                    "mail provider gives you, or correct the selector.",
+                    "mail provider gives you, or correct the selector." + standing,
                     subject=ctx.domain,
                     evidence={
                         "selectors_tried": keys.selectors,

@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from checks import dkim
 from checks.findings import Finding
 from tests.test_engine_s26c_blind import CnameDns
-from tests.test_spf import make_ctx
+from tests.test_spf import make_ctx, published
 
 
 def _der(key: rsa.RSAPublicKey, *, pkcs1: bool = False) -> str:
@@ -610,3 +610,40 @@ def test_blind_case(case: Case) -> None:
     if case.no_fail and any(s == "fail" for _, s, _ in seen):
         problems.append("a fail where none was expected")
     assert not problems, f"{case.name}: {problems}\nfindings:\n{shown}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the product disagreed with the round, decided with RFC 6376.
+
+
+def _case(name: str) -> Case:
+    return CASES[[c.name for c in CASES].index(name)]
+
+
+def test_it_reads_upper_case_tag_names_as_a_key_without_p() -> None:
+    # upper-case-tags read "No DKIM key is published for the selector(s) you gave" (info):
+    # the record was not taken for a key record at all. §3.2: tag names are case-sensitive,
+    # so a verifier reads no p= in 'V=DKIM1; K=rsa; P=...' and the signature PERMFAILs
+    # (§6.1.2); the owner published a key and must hear why it does not count.
+    findings = run_case(_case("upper-case-tags"))
+    (missing,) = [f for f in findings if f.id == "DKIM-05"]
+    assert str(missing.status) == "fail"
+    assert "'P='" in missing.summary and "case-sensitive" in missing.summary
+    # The fix is the record with its tag names in lower case, every value as published.
+    assert published(missing.fix) == (
+        "s1._domainkey.granite-roofing.com",
+        f"v=DKIM1; k=rsa; p={K2048}",
+    )
+    assert not any("No DKIM key is published" in f.summary for f in findings)
+    assert dkim.looks_like_key_record(f"V=DKIM1; K=rsa; P={K2048}")
+    assert not dkim.looks_like_key_record("V=spf1 -all")
+
+
+def test_it_says_what_stands_at_a_given_selector_when_no_key_is_found() -> None:
+    # non-dkim-txt: the selector the owner gave holds a verification token, and the only
+    # finding said "no key is published ... or correct the selector" without naming it;
+    # when another selector had a key, the same name did get _not_a_key's words.
+    findings = run_case(_case("non-dkim-txt"))
+    (info,) = [f for f in findings if f.id == "DKIM-01"]
+    assert "google-site-verification=Xq3k9Lw0aZ7nT2bV5mR8cY1dF4gH6jK" in info.summary
+    assert "not a DKIM key" in info.summary
