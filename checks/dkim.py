@@ -882,9 +882,18 @@ async def get_keys(ctx: CheckContext) -> DkimKeys:
 def _not_a_key(result: SelectorResult) -> str:
     """What stands at a given selector's name when it is not a key: a selector CNAMEd to the
     wrong name of a provider (its SPF record, its verification token) reads 'no key' by RFC
-    6376 §3.6.1, and without this the owner is left looking for a record that is missing."""
+    6376 §3.6.1, and without this the owner is left looking for a record that is missing.
+    Or the name is an alias of a provider's name that holds nothing (Microsoft 365 publishes
+    selector2's key only at the first rotation): the owner's CNAME may be right."""
     if not result.others:
-        return ""
+        if not result.answer.cnames or not result.answer.empty:
+            return ""
+        return (
+            f" Its name is an alias of {result.answer.cnames[-1]}, which holds no TXT record: "
+            "if that is the name your mail provider gave, the provider has not published the "
+            "key there yet (turn DKIM signing on in its settings); otherwise point the alias "
+            "at the name it gives."
+        )
     text = result.others[0]
     shown = text if len(text) <= 60 else text[:57] + "..."
     alias = f" (an alias of {result.answer.cnames[-1]})" if result.answer.cnames else ""
@@ -986,12 +995,12 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 # The owner told us they sign with these: no key means every signature fails.
                 # Info, as the checklist has it for every DKIM-01; the score reads
                 # `given_without_key` and counts DKIM as not deployed (docs/scoring.md).
-                # What stands at those names instead (a verification token, another TXT) is
-                # said as when another selector has a key (_not_a_key).
+                # What stands at those names instead (a verification token, another TXT, an
+                # alias of an empty name) is said as when another selector has a key.
                 standing = "".join(
-                    (f" '{r.selector}':" if len(named) > 1 else "") + _not_a_key(r)
+                    (f" '{r.selector}':" if len(named) > 1 else "") + words
                     for r in keys.results
-                    if r.selector in named and r.others
+                    if r.selector in named and (words := _not_a_key(r))
                 )
                 out.add(
                     "DKIM-01",

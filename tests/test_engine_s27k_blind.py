@@ -647,3 +647,14 @@ def test_it_says_what_stands_at_a_given_selector_when_no_key_is_found() -> None:
     (info,) = [f for f in findings if f.id == "DKIM-01"]
     assert "google-site-verification=Xq3k9Lw0aZ7nT2bV5mR8cY1dF4gH6jK" in info.summary
     assert "not a DKIM key" in info.summary
+
+
+def test_it_names_the_alias_a_given_selector_points_at_when_nothing_is_there() -> None:
+    # cname-dangling read "No DKIM key is published for the selector(s) you gave (selector2)
+    # ... or correct the selector": the owner's CNAME is right and the provider's name is
+    # empty (Microsoft 365 publishes selector2's key at rotation), which it did not say.
+    target = "selector2-tallpine-realty-com._domainkey.tallpinerealty.onmicrosoft.com"
+    findings = run_case(_case("cname-dangling"))
+    (info,) = [f for f in findings if f.id == "DKIM-01"]
+    assert str(info.status) == "info"
+    assert f"alias of {target}" in info.summary and "no TXT record" in info.summary
