@@ -14,7 +14,18 @@ non-DKIM TXT; two key records, and a key beside another TXT, at one selector; SE
 timeout.
 
 The expectations were written from RFC 6376 §3.2, §3.6.1, §3.6.2.2 (and erratum 3017), RFC
-8301 §3.1-3.2, RFC 8463 §4.2 and §6 and checklist §5 before the engine ran on any of them.
+8301 §3.1-3.2, RFC 8463 §4.2 and §6 and checklist §5 before the engine ran on any of them
+(785252a).
+
+Result of the first run: the 3 planted wrong expectations (rsa-1024-google-legacy DKIM-07
+pass, p-empty-revoked DKIM-05 fail, t-s DKIM-11 warn) failed and were removed; 38 cases held
+as written, no expectation corrected. Two disagreed, and RFC 6376 sided with the round:
+upper-case-tags ('V=DKIM1; K=rsa; P=...') was taken for no key record and read "No DKIM key
+is published" (info), where §3.2 makes 'P=' no p=, so receivers PERMFAIL: it now fails
+DKIM-05 naming the capitals, with the lower-case record as the fix; non-dkim-txt did not name
+the verification token standing at the owner's selector when no selector had a key. Reading
+the texts, cname-dangling did not name the empty provider name its CNAME points at. All three
+fixed in checks/dkim.py with the tests at the end of this file (bc9cb1a, 461d7c3).
 
 Each case runs checks.dkim.evaluate against an in-memory resolver (tests.test_spf.FakeDns,
 with CNAMEs followed as in tests/test_engine_s26c_blind.py). A case lists:
