@@ -879,17 +879,31 @@ async def get_keys(ctx: CheckContext) -> DkimKeys:
     return await ctx.once("dkim:keys", load)
 
 
-def _not_a_key(result: SelectorResult) -> str:
+def _not_a_key(result: SelectorResult, keyed: list[str] | None = None) -> str:
     """What stands at a given selector's name when it is not a key: a selector CNAMEd to the
     wrong name of a provider (its SPF record, its verification token) reads 'no key' by RFC
     6376 §3.6.1, and without this the owner is left looking for a record that is missing.
     Or the name is an alias of a provider's name that holds nothing (Microsoft 365 publishes
-    selector2's key only at the first rotation): the owner's CNAME may be right."""
+    selector2's key only at the first rotation): the owner's CNAME may be right. `keyed`:
+    the selectors that hold a key, where signing is evidently on already."""
     if not result.others:
         if not result.answer.cnames or not result.answer.empty:
             return ""
+        target = result.answer.cnames[-1]
+        if keyed:
+            # Signing is on (another selector holds a key): "turn it on" would send the owner
+            # after a setting that is already right, for a name that fills at a rotation.
+            return (
+                f" Its name is an alias of {target}, which holds no TXT record: if that is "
+                "the name your mail provider gave, it has not published a key there yet. "
+                "Providers that sign with two selectors in turn may publish the second key "
+                "only when they rotate keys (Microsoft 365 does so for selector2), so while "
+                f"{', '.join(f'{s!r}' for s in keyed)} {'holds' if len(keyed) == 1 else 'hold'} "
+                "your key there is nothing to do; "
+                "otherwise point the alias at the name it gives."
+            )
         return (
-            f" Its name is an alias of {result.answer.cnames[-1]}, which holds no TXT record: "
+            f" Its name is an alias of {target}, which holds no TXT record: "
             "if that is the name your mail provider gave, the provider has not published the "
             "key there yet (turn DKIM signing on in its settings); otherwise point the alias "
             "at the name it gives."
@@ -1063,7 +1077,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                     "DKIM-01",
                     Status.INFO,
                     f"No DKIM key is published for the selector '{result.selector}' you gave."
-                    + _not_a_key(result),
+                    + _not_a_key(
+                        result,
+                        [r.selector for r in found if r.parsed is not None and r.parsed.usable],
+                    ),
                     subject=result.name,
                     evidence={"dns": result.answer.evidence()},
                 )

@@ -1,0 +1,57 @@
+"""Review s27v of the session's product changes (8935f18..9c6bae1): defects found by running
+the changed checks on inputs their commits did not try, each fixed with the test here."""
+
+from __future__ import annotations
+
+import asyncio
+
+from checks import dkim
+from checks.findings import Finding
+from tests.test_engine_s26c_blind import CnameDns
+from tests.test_engine_s27k_blind import rsa_key
+from tests.test_spf import make_ctx
+
+DOMAIN = "tallpine-realty.com"
+TENANT = "tallpinerealty.onmicrosoft.com"
+
+
+def _dkim(zone: dict, selectors: tuple[str, ...]) -> list[Finding]:
+    ctx = make_ctx(DOMAIN, zone, dkim_selectors=selectors)
+    ctx.dns = CnameDns(zone)  # type: ignore[assignment]
+    return asyncio.run(dkim.evaluate(ctx))
+
+
+def _microsoft_365(selector2_target: str | list[str]) -> dict:
+    """Microsoft 365's two selector CNAMEs: selector1's key published, selector2's name as
+    given (NXDOMAIN until the first rotation publishes a key there)."""
+    one = f"selector1-tallpine-realty-com._domainkey.{TENANT}"
+    two = f"selector2-tallpine-realty-com._domainkey.{TENANT}"
+    return {
+        (DOMAIN, "MX"): [f"10 {DOMAIN.replace('.', '-')}.mail.protection.outlook.com."],
+        (f"selector1._domainkey.{DOMAIN}", "CNAME"): [f"{one}."],
+        (one, "TXT"): [f"v=DKIM1; k=rsa; p={rsa_key(2048)}"],
+        (f"selector2._domainkey.{DOMAIN}", "CNAME"): [f"{two}."],
+        (two, "TXT"): selector2_target,
+    }
+
+
+def test_an_empty_second_selector_beside_a_key_is_not_told_to_turn_signing_on() -> None:
+    # 461d7c3 gave an alias of an empty name "the provider has not published the key there
+    # yet (turn DKIM signing on in its settings)", also when another given selector holds a
+    # key. Microsoft 365 signs with selector1 and publishes selector2's key at the first
+    # rotation: signing is on, and the owner has nothing to do.
+    findings = _dkim(_microsoft_365("NXDOMAIN"), ("selector1", "selector2"))
+    (empty,) = [f for f in findings if f.id == "DKIM-01" and f.subject.startswith("selector2.")]
+    assert str(empty.status) == "info"
+    assert "turn DKIM signing on" not in empty.summary
+    assert "selector2-tallpine-realty-com._domainkey." in empty.summary
+    assert "'selector1'" in empty.summary and "rotat" in empty.summary
+    assert not empty.fix
+
+
+def test_an_empty_alias_with_no_key_anywhere_still_says_to_turn_signing_on() -> None:
+    zone = _microsoft_365("NXDOMAIN")
+    del zone[(f"selector1._domainkey.{DOMAIN}", "CNAME")]
+    findings = _dkim(zone, ("selector2",))
+    (info,) = [f for f in findings if f.id == "DKIM-01"]
+    assert "turn DKIM signing on" in info.summary
