@@ -913,7 +913,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         # The record as meant: a version tag that is 'v=BIMI1' but for case or spacing ("v=bimi1",
         # " v = BIMI1") written exactly; any other version ("v=BIMI2") is not ours to guess.
         version = _MEANT_VERSION_RE.match(meant_text)
-        fix = txt_fix(look.name, "v=BIMI1" + meant_text[version.end() :]) if version else ""
+        # Its 'L=' written 'l=' too ('V=BIMI1; L=…'): the version alone retyped would be a
+        # record BIMI-03 then fails for having no l=.
+        retyped_record = _with_lower_l("v=BIMI1" + meant_text[version.end() :]) if version else ""
+        fix = txt_fix(look.name, retyped_record) if version else ""
         # Why it is discarded, in the owner's terms: the draft's ABNF starts the record with
         # %x76 and "BIMI1" is matched exactly, and receivers MUST NOT fix either.
         written = version.group(0).strip(" \t").replace(" ", "") if version else ""
@@ -926,8 +929,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             notes.append(
                 f"Its version tag is written '{written}': receivers must not fix capitalisation."
             )
+        if version and retyped_record != "v=BIMI1" + meant_text[version.end() :]:
+            notes.append("Its 'L=' must be written 'l=' too: tag names are case-sensitive.")
         if pasted is not None and version:
-            notes.append(f"Retype it by hand: '{'v=BIMI1' + meant_text[version.end() :]}'.")
+            notes.append(f"Retype it by hand: '{retyped_record}'.")
         note = "".join(f" {n}" for n in notes)
         around = unquoted(record)
         if around is not None and around.leading and around.text.startswith("v=BIMI1"):
@@ -1408,6 +1413,17 @@ def _lower_l_fix(subject: str, record: str) -> str:
     meant = _renamed_tag(record, "L", "l")
     parsed = parse_bimi(meant)
     return txt_fix(subject, meant) if parsed.is_bimi and not parsed.errors else ""
+
+
+def _with_lower_l(record: str) -> str:
+    """`record` with an 'L=' written 'l=' when it has no 'l=' and the result is a valid record
+    (as BIMI-03's fix reads it); otherwise `record` as it is."""
+    tags = parse_bimi(record).tags
+    if "L" not in tags or "l" in tags:
+        return record
+    meant = _renamed_tag(record, "L", "l")
+    parsed = parse_bimi(meant)
+    return meant if parsed.is_bimi and not parsed.errors else record
 
 
 def _renamed_tag(text: str, old: str, new: str) -> str:

@@ -8,8 +8,12 @@ import asyncio
 from checks import dkim
 from checks.findings import Finding
 from tests.test_engine_s26c_blind import CnameDns
+from tests.test_engine_s27e_blind import Case as BimiCase
+from tests.test_engine_s27e_blind import logo
+from tests.test_engine_s27e_blind import run_case as run_bimi
+from tests.test_engine_s27e_blind import site as bimi_site
 from tests.test_engine_s27k_blind import rsa_key
-from tests.test_spf import make_ctx
+from tests.test_spf import make_ctx, published
 
 DOMAIN = "tallpine-realty.com"
 TENANT = "tallpinerealty.onmicrosoft.com"
@@ -55,3 +59,19 @@ def test_an_empty_alias_with_no_key_anywhere_still_says_to_turn_signing_on() -> 
     findings = _dkim(zone, ("selector2",))
     (info,) = [f for f in findings if f.id == "DKIM-01"]
     assert "turn DKIM signing on" in info.summary
+
+
+def test_bimi02_fix_for_capital_version_and_capital_l_writes_both_in_lower_case() -> None:
+    # 'V=BIMI1; L=<url>' is discarded (BIMI-02); its fix rewrote only the version tag and
+    # offered 'v=BIMI1; L=<url>', a record BIMI-03 then fails for having no l= (dee8e0c gave
+    # BIMI-03's own fix the 'l=', not this one).
+    domain = "tallpine-realty.com"
+    record = f"V=BIMI1; L={logo(domain)}"
+    findings = run_bimi(BimiCase("capital-v-and-l", domain, bimi_site(domain, record)))
+    (discarded,) = [f for f in findings if f.id == "BIMI-02"]
+    assert str(discarded.status) == "fail"
+    assert "'L=' must be written 'l='" in discarded.summary
+    assert published(discarded.fix) == (
+        f"default._bimi.{domain}",
+        f"v=BIMI1; l={logo(domain)}",
+    )
