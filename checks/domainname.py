@@ -177,6 +177,11 @@ _SPECIAL_SCHEMES = ("http://", "https://", "ws://", "wss://", "ftp://")
 _MAILBOX_RE = re.compile(
     r'(?:"(?:[^"\\]|\\.)*"|(?:[^\s"@/?#\\]|\\.)+)@(?P<domain>[^@\s]*)', re.DOTALL
 )
+# An address whose unquoted local part holds '/', '?' or '#': atext (RFC 5322 §3.2.3), so valid
+# in a Dot-string (RFC 5321 §4.1.2; word characters for RFC 6531's UTF-8). Read so only when
+# the input read as a URL names no domain ('a/b@example.com' would be the host 'a'), so
+# "example.com/a@b.org" stays example.com.
+_ATEXT_MAILBOX_RE = re.compile(r"[\w!#$%&'*+\-/=?^`{|}~.]+@(?P<domain>[^@\s/?#\\]+)")
 
 
 def to_ascii_domain(
@@ -195,6 +200,14 @@ def to_ascii_domain(
     try:
         name = _to_ascii_domain(text, extra_public_suffixes, allow_special_use)
     except DomainNameError as refused:
+        address = _ATEXT_MAILBOX_RE.fullmatch(text.strip())
+        if address is not None:
+            try:
+                return _to_ascii_domain(
+                    address.group("domain"), extra_public_suffixes, allow_special_use
+                )
+            except DomainNameError:
+                pass  # the domain is refused: the input's own refusal says why
         names = _pasted_list(text, extra_public_suffixes, allow_special_use)
         if not names:
             raise refused from None

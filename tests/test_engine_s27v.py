@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from checks import dkim
+from checks.domainname import DomainNameError, to_ascii_domain
 from checks.findings import Finding
 from tests.test_engine_s26c_blind import CnameDns
 from tests.test_engine_s27e_blind import Case as BimiCase
@@ -75,3 +78,34 @@ def test_bimi02_fix_for_capital_version_and_capital_l_writes_both_in_lower_case(
         f"default._bimi.{domain}",
         f"v=BIMI1; l={logo(domain)}",
     )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["a/b@example.com", "a?b@example.com", "a#b@example.com", "sales/eu#2@example.com"],
+)
+def test_an_address_with_slash_question_mark_or_hash_in_its_local_part_is_its_domain(
+    typed: str,
+) -> None:
+    # RFC 5321 §4.1.2: a Dot-string local part is atext (RFC 5322 §3.2.3), which holds '/',
+    # '?' and '#'. 6173727 read quoted and escaped local parts but left these to the URL
+    # reading, which cut the host at them and refused 'a/b@example.com' with "a ... has no
+    # dot, so it is a top-level domain": untrue, and the address is valid.
+    assert to_ascii_domain(typed) == "example.com"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("example.com/a@b.org", "example.com"),  # a URL of example.com: its reading holds
+        ("https://example.com/a?b@evil.example/", "example.com"),
+    ],
+)
+def test_a_url_whose_path_holds_an_at_sign_stays_its_host(typed: str, expected: str) -> None:
+    assert to_ascii_domain(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["a/b@localhost", "a/b@exa\\mple.com", "a/b@", "a/b@com"])
+def test_an_address_reading_still_checks_the_domain(typed: str) -> None:
+    with pytest.raises(DomainNameError):
+        to_ascii_domain(typed)
