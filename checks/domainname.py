@@ -200,14 +200,11 @@ def to_ascii_domain(
     try:
         name = _to_ascii_domain(text, extra_public_suffixes, allow_special_use)
     except DomainNameError as refused:
-        address = _ATEXT_MAILBOX_RE.fullmatch(text.strip())
-        if address is not None:
-            try:
-                return _to_ascii_domain(
-                    address.group("domain"), extra_public_suffixes, allow_special_use
-                )
-            except DomainNameError:
-                pass  # the domain is refused: the input's own refusal says why
+        domain = _atext_address_domain(text)
+        if domain is not None:
+            # Its domain's refusal names the fault ("co.uk is a public suffix"); the URL
+            # reading's ("a/b@co.uk ... has no dot") would be untrue of it.
+            return _to_ascii_domain(domain, extra_public_suffixes, allow_special_use)
         names = _pasted_list(text, extra_public_suffixes, allow_special_use)
         if not names:
             raise refused from None
@@ -296,6 +293,20 @@ def _u_labels(name: str) -> str:
         )
     except UnicodeError:  # pragma: no cover - an accepted name's labels decode
         return name
+
+
+def _atext_address_domain(text: str) -> str | None:
+    """The domain of `text` read as one address with '/', '?' or '#' in its unquoted local
+    part (_ATEXT_MAILBOX_RE), as typed, in a mailto: link or between a To line's brackets;
+    None when it is no such address."""
+    typed = text.strip()
+    named = _DISPLAY_NAME_RE.fullmatch(typed)
+    if named is not None:
+        typed = named.group(1).strip()
+    if typed[:7].lower() == "mailto:":
+        typed = typed[7:]
+    address = _ATEXT_MAILBOX_RE.fullmatch(typed)
+    return address.group("domain") if address is not None else None
 
 
 def _to_ascii_domain(

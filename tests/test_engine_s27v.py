@@ -82,7 +82,15 @@ def test_bimi02_fix_for_capital_version_and_capital_l_writes_both_in_lower_case(
 
 @pytest.mark.parametrize(
     "typed",
-    ["a/b@example.com", "a?b@example.com", "a#b@example.com", "sales/eu#2@example.com"],
+    [
+        "a/b@example.com",
+        "a?b@example.com",
+        "a#b@example.com",
+        "sales/eu#2@example.com",
+        "mailto:a/b@example.com",
+        "<a/b@example.com>",
+        "Alice <a?b@example.com>",
+    ],
 )
 def test_an_address_with_slash_question_mark_or_hash_in_its_local_part_is_its_domain(
     typed: str,
@@ -109,3 +117,10 @@ def test_a_url_whose_path_holds_an_at_sign_stays_its_host(typed: str, expected: 
 def test_an_address_reading_still_checks_the_domain(typed: str) -> None:
     with pytest.raises(DomainNameError):
         to_ascii_domain(typed)
+
+
+def test_an_address_reading_names_its_domains_fault() -> None:
+    # 'a/b@co.uk' was refused with the URL reading's words, "has no dot": untrue of co.uk.
+    with pytest.raises(DomainNameError) as refused:
+        to_ascii_domain("a/b@co.uk")
+    assert "no dot" not in str(refused.value) and "co.uk" in str(refused.value)
