@@ -31,6 +31,7 @@ import pytest
 from checks import dmarc, spf
 from checks.dns import DnsAnswer, normalize
 from checks.findings import Finding
+from tests.blind_engine import reading_problems
 from tests.test_spf import FakeDns, make_ctx
 
 
@@ -835,25 +836,8 @@ def test_round_size_and_names() -> None:
     assert len({c.name for c in CASES}) == len(CASES)
 
 
-def _statuses(status: str | tuple[str, ...]) -> tuple[str, ...]:
-    return (status,) if isinstance(status, str) else status
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_blind_case(case: Case) -> None:
     findings = run_case(MODULES[case.module], case.domain, case.zone)
-    seen = [(f.id, str(f.status), f"{f.summary} {f.fix}".lower()) for f in findings]
-    shown = "\n".join(f"  {i} {s}: {t[:300]}" for i, s, t in seen)
-    problems = []
-    for check, status, words in case.expect:
-        hits = [t for i, s, t in seen if (check == "*" or i == check) and s in _statuses(status)]
-        if not hits:
-            problems.append(f"missing {check} {status}")
-        elif not any(all(w.lower() in t for w in words) for t in hits):
-            problems.append(f"{check} {status} lacks words {words}")
-    for check, status in case.never:
-        if any((check == "*" or i == check) and s in _statuses(status) for i, s, _ in seen):
-            problems.append(f"unexpected {check} {status}")
-    if case.no_fail and any(s == "fail" for _, s, _ in seen):
-        problems.append("a fail where none was expected")
+    problems, shown = reading_problems(findings, case.expect, case.never, no_fail=case.no_fail)
     assert not problems, f"{case.name}: {problems}\nfindings:\n{shown}"

@@ -50,6 +50,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from checks import dkim
 from checks.findings import Finding
+from tests.blind_engine import reading_problems
 from tests.test_engine_s26c_blind import CnameDns
 from tests.test_spf import make_ctx, published
 
@@ -596,30 +597,12 @@ def test_round_size_and_names() -> None:
     assert len({c.name for c in CASES}) == len(CASES)
 
 
-def _statuses(status: str | tuple[str, ...]) -> tuple[str, ...]:
-    return (status,) if isinstance(status, str) else status
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_blind_case(case: Case) -> None:
     findings = run_case(case)
-    seen = [(f.id, str(f.status), f"{f.summary} {f.fix}".lower()) for f in findings]
-    shown = "\n".join(f"  {i} {s}: {t[:300]}" for i, s, t in seen)
-    problems = []
-    for check, status, words in case.expect:
-        hits = [t for i, s, t in seen if (check == "*" or i == check) and s in _statuses(status)]
-        if not hits:
-            problems.append(f"missing {check} {status}")
-        elif not any(all(w.lower() in t for w in words) for t in hits):
-            problems.append(f"{check} {status} lacks words {words}")
-    for check, status in case.never:
-        if any((check == "*" or i == check) and s in _statuses(status) for i, s, _ in seen):
-            problems.append(f"unexpected {check} {status}")
-    for words in case.never_words:
-        if any(words.lower() in t for _, _, t in seen):
-            problems.append(f"says {words!r}")
-    if case.no_fail and any(s == "fail" for _, s, _ in seen):
-        problems.append("a fail where none was expected")
+    problems, shown = reading_problems(
+        findings, case.expect, case.never, never_words=case.never_words, no_fail=case.no_fail
+    )
     assert not problems, f"{case.name}: {problems}\nfindings:\n{shown}"
 
 
