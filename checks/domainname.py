@@ -200,6 +200,9 @@ def to_ascii_domain(
     try:
         name = _to_ascii_domain(text, extra_public_suffixes, allow_special_use)
     except DomainNameError as refused:
+        if len(text) > MAX_INPUT_CHARS:
+            # Refused for its length: no other reading of megabytes is tried.
+            raise refused from None
         domain = _atext_address_domain(text)
         if domain is not None:
             # Its domain's refusal names the fault ("co.uk is a public suffix"); the URL
