@@ -17,6 +17,16 @@ from checks.findings import Finding
 Statuses = str | tuple[str, ...]
 
 
+def E(check: str, status: Statuses, *words: str) -> tuple[str, Statuses, tuple[str, ...]]:
+    """An `expect` row: a finding `check` at `status` saying every one of `words`."""
+    return (check, status, words)
+
+
+def N(check: str, status: Statuses) -> tuple[str, Statuses]:
+    """A `never` row: no finding `check` at `status`."""
+    return (check, status)
+
+
 def _statuses(status: Statuses) -> tuple[str, ...]:
     return (status,) if isinstance(status, str) else status
 

@@ -31,7 +31,7 @@ import pytest
 from checks import dmarc, spf
 from checks.dns import DnsAnswer, normalize
 from checks.findings import Finding
-from tests.blind_engine import reading_problems
+from tests.blind_engine import E, N, reading_problems
 from tests.test_spf import FakeDns, make_ctx
 
 
@@ -71,14 +71,6 @@ class Case:
     never: list[tuple[str, str | tuple[str, ...]]] = field(default_factory=list)
     no_fail: bool = False
     why: str = ""
-
-
-def E(check: str, status: str | tuple[str, ...], *words: str) -> Any:
-    return (check, status, words)
-
-
-def N(check: str, status: str | tuple[str, ...]) -> Any:
-    return (check, status)
 
 
 def txt(*records: Any) -> list[Any]:

@@ -45,7 +45,7 @@ import pytest
 from checks import bimi, https
 from checks.findings import Finding
 from checks.https import HttpsResult
-from tests.blind_engine import reading_problems
+from tests.blind_engine import E, N, reading_problems
 from tests.lab.pki import LabPKI, pem_chain
 from tests.test_engine_s26c_blind import CnameDns
 from tests.test_spf import make_ctx
@@ -91,14 +91,6 @@ class Case:
     no_fail: bool = False
     files: dict[str, bytes] = field(default_factory=dict)  # URL -> body served there
     why: str = ""
-
-
-def E(check: str, status: str | tuple[str, ...], *words: str) -> Any:
-    return (check, status, words)
-
-
-def N(check: str, status: str | tuple[str, ...]) -> Any:
-    return (check, status)
 
 
 def site(

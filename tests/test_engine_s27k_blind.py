@@ -50,7 +50,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from checks import dkim
 from checks.findings import Finding
-from tests.blind_engine import reading_problems
+from tests.blind_engine import E, N, reading_problems
 from tests.test_engine_s26c_blind import CnameDns
 from tests.test_spf import make_ctx, published
 
@@ -103,14 +103,6 @@ class Case:
     never_words: tuple[str, ...] = ()
     no_fail: bool = False
     why: str = ""
-
-
-def E(check: str, status: str | tuple[str, ...], *words: str) -> Any:
-    return (check, status, words)
-
-
-def N(check: str, status: str | tuple[str, ...]) -> Any:
-    return (check, status)
 
 
 def site(domain: str, selector: str, record: Any = None, **extra: Any) -> dict[Any, Any]:
