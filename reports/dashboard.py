@@ -20,6 +20,7 @@ from mailsec.hosting.readiness import (
     seen_policy,
     self_hosted_readiness,
 )
+from mailsec.ordering import CodePointOrder, by_name
 from reports.explain import ResultType, defined_type, explain
 from reports.join import ABOUT_POLICY_HOST, CheckSight, sight
 from reports.models import (
@@ -284,8 +285,9 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
             ok=SessionSum("total_successful"),
             failed=SessionSum("total_failed"),
         )
-        # Ties by name, as for receivers: not in whatever order the database grouped them.
-        .order_by("-failed", "-ok", "organization_name")
+        # Ties by name, as for receivers: not in whatever order the database grouped them,
+        # and by name the same way on every database (s28n).
+        .order_by("-failed", "-ok", *by_name("organization_name"))
     )
     for row in by_org:
         total = (row["ok"] or 0) + (row["failed"] or 0)
@@ -303,7 +305,8 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         # A total order: a sender's several reports of a day (and two submitters' reports
         # with one name and report-id) came in the database's order, another on PostgreSQL
         # than on SQLite, and the 50 shown were another choice of them (s27x).
-        .order_by("-day", "organization_name", "report_id", "id")[:50]
+        # The names ordered the same way on every database, not by its collation (s28n).
+        .order_by("-day", *by_name("organization_name"), CodePointOrder(F("report_id")), "id")[:50]
     )
     for report in recent:
         # Listed with its counts but in no figure until its day comes: the list says why.
