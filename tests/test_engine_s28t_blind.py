@@ -1,0 +1,680 @@
+"""Blind round s28t: the TLS-RPT record at `_smtp._tls` (checklist §3, TLSRPT-01 to TLSRPT-11).
+
+Chosen because TLS-RPT had few blind cases: 43 uses of its 11 rule ids in tests/*blind*, the
+least of the record-text sections after MX.
+
+Record texts and DNS shapes a real domain might have: mailto and https report addresses
+together, three of them, spaces or a tab where the grammar allows them, no space after ';',
+a trailing ';', unknown and malformed extension fields; "v=TLSRPTv1" alone, "V=TLSRPTv1",
+"v=TLSRPTv2", "rua =", "ruf=" in place of rua; "rua=mailto:" empty, a mailto with ?subject=,
+percent-encoded local parts, upper-case "MAILTO:", an http: URL alone and beside a mailto, a
+DMARC size suffix; a record split into character-strings (inside the version, after ';', in
+the middle of an address); two records (the same, and different); an SPF or DMARC record at
+_smtp._tls, alone or beside the TLS-RPT one; a CNAME to a vendor and a dangling one; the
+record at the early draft's name (_smtp_tlsrpt), at _tls._smtp and at the domain itself;
+SERVFAIL, timeout and NXDOMAIN; DANE deployed without TLS-RPT; a report domain that does not
+exist; an https report URL on port 8443 and one naming a private IP literal.
+
+The expectations were written from RFC 8460 §3 (its ABNF: `field-delim = *WSP ";" *WSP`,
+`%s"v=TLSRPTv1"`, `%s"rua="`, `tlsrpt-uri *(*WSP "," *WSP tlsrpt-uri)`, `tlsrpt-ext-value =
+1*(%x21-3A / %x3C / %x3E-7E)`, "Records that do not begin with v=TLSRPTv1; are discarded",
+"If the number of resulting records is not one, senders MUST assume the recipient domain does
+not implement TLSRPT"), RFC 3986 §3.1 (schemes are case-insensitive), RFC 6068 (mailto
+headers) and checklist §3 before the engine ran on any of them.
+
+Each case runs checks.tlsrpt.evaluate against an in-memory resolver (tests.test_spf.FakeDns,
+CNAMEs followed as in tests/test_engine_s26c_blind.py) with the production configuration: the
+https report hosts sit at documentation addresses, which the SSRF guard refuses, so their
+TLSRPT-10 is "could not check" (error) and no connection is made. A case lists:
+  expect: (check ID or '*', status or statuses, words the finding's summary or fix must contain);
+  never:  (check ID, statuses) that must not be reported;
+  never_words: words no finding may say;
+  no_fail: no TLS-RPT finding may be `fail`.
+The MTA-STS-without-TLS-RPT shape (MTASTS-34) needs a policy served over HTTPS: it is left to
+the lab (tests/lab scenario f26), not given here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from checks import tlsrpt
+from checks.findings import Finding
+from tests.blind_engine import E, N, reading_problems
+from tests.test_engine_s26c_blind import CnameDns
+from tests.test_spf import make_ctx
+
+ANY = ("pass", "info", "warn", "fail", "error", "na")
+
+
+@dataclass
+class Case:
+    name: str
+    domain: str
+    zone: dict[Any, Any]
+    expect: list[tuple[str, str | tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+    never: list[tuple[str, str | tuple[str, ...]]] = field(default_factory=list)
+    never_words: tuple[str, ...] = ()
+    no_fail: bool = False
+    why: str = ""
+
+
+def site(domain: str, record: Any = None, **more: Any) -> dict[Any, Any]:
+    """A domain that receives mail (an MX with an address) and `record` at _smtp._tls: a
+    string, a list of TXT records (each a string or a list of character-strings), or an
+    rcode. `more`: other zone entries, keyed (name, type)."""
+    zone: dict[Any, Any] = {
+        (domain, "MX"): [f"10 mx1.{domain}."],
+        (f"mx1.{domain}", "A"): ["192.0.2.25"],
+    }
+    name = f"_smtp._tls.{domain}"
+    if record in ("SERVFAIL", "TIMEOUT", "NXDOMAIN"):
+        zone[(name, "TXT")] = record
+    elif isinstance(record, str):
+        zone[(name, "TXT")] = [record]
+    elif record is not None:
+        zone[(name, "TXT")] = record
+    zone.update(more.get("more", {}))
+    return zone
+
+
+# A report vendor's domains: one that receives mail, one https collector.
+VENDOR = {
+    ("in.dmarcvendor.io", "MX"): ["10 mx.dmarcvendor.io."],
+    ("mx.dmarcvendor.io", "A"): ["203.0.113.60"],
+    ("tlsrpt.reportcollector.net", "A"): ["198.51.100.40"],
+}
+
+# A sender finds exactly one valid record, with a usable address.
+GOOD = [E("TLSRPT-01", "pass"), E("TLSRPT-02", "pass"), E("TLSRPT-05", "pass")]
+# Senders find no record they use: nothing may say reports go somewhere.
+UNUSED = [N("TLSRPT-05", "pass"), N("TLSRPT-02", "pass")]
+
+
+def cases() -> list[Case]:
+    return [
+        # --- report addresses (RFC 8460 §3 tlsrpt-rua) --------------------------------------
+        Case(
+            "mailto-and-https",
+            "alderbrook-vet.com",
+            site(
+                "alderbrook-vet.com",
+                "v=TLSRPTv1; rua=mailto:tlsrpt@alderbrook-vet.com,"
+                "https://tlsrpt.reportcollector.net/v1/alderbrook",
+                more=VENDOR,
+            ),
+            expect=[
+                *GOOD,
+                E(
+                    "TLSRPT-05",
+                    "pass",
+                    "mailto:tlsrpt@alderbrook-vet.com",
+                    "https://tlsrpt.reportcollector.net/v1/alderbrook",
+                ),
+                E("TLSRPT-10", "error", "tlsrpt.reportcollector.net"),
+            ],
+            never=[N("TLSRPT-06", ANY), N("TLSRPT-07", ANY)],
+            no_fail=True,
+            why="Both supported schemes (§3); the https host is at a documentation address the "
+            "SSRF guard refuses: could not check, never a verdict.",
+        ),
+        Case(
+            "three-uris",
+            "ravenhill-law.com",
+            site(
+                "ravenhill-law.com",
+                "v=TLSRPTv1; rua=mailto:tls@ravenhill-law.com,"
+                "mailto:postmaster@ravenhill-law.com,mailto:tlsrpt@in.dmarcvendor.io",
+                more=VENDOR,
+            ),
+            expect=[
+                *GOOD,
+                E(
+                    "TLSRPT-05",
+                    "pass",
+                    "mailto:tls@ravenhill-law.com",
+                    "mailto:postmaster@ravenhill-law.com",
+                    "mailto:tlsrpt@in.dmarcvendor.io",
+                ),
+                E("TLSRPT-10", "pass"),
+            ],
+            no_fail=True,
+            why="tlsrpt-uri *(... tlsrpt-uri): any number; each domain has an MX.",
+        ),
+        Case(
+            "spaces-after-commas",
+            "sunfield-farms.org",
+            site(
+                "sunfield-farms.org",
+                "v=TLSRPTv1; rua=mailto:tls@sunfield-farms.org, mailto:it@sunfield-farms.org",
+            ),
+            expect=[*GOOD, E("TLSRPT-10", "pass")],
+            never=[N("TLSRPT-06", ANY), N("TLSRPT-07", ANY)],
+            no_fail=True,
+            why='*WSP "," *WSP: blanks around the commas are legal.',
+        ),
+        Case(
+            "tab-after-semicolon",
+            "northgate-clinic.ca",
+            site("northgate-clinic.ca", "v=TLSRPTv1;\trua=mailto:tls@northgate-clinic.ca"),
+            expect=GOOD,
+            never=[N("TLSRPT-04", ANY), N("TLSRPT-07", ANY)],
+            no_fail=True,
+            why="field-delim = *WSP ';' *WSP, and WSP includes HTAB.",
+        ),
+        Case(
+            "no-space-after-semicolon",
+            "kestrel-optics.de",
+            site("kestrel-optics.de", "v=TLSRPTv1;rua=mailto:tls@kestrel-optics.de"),
+            expect=[
+                *GOOD,
+                E("TLSRPT-04", "warn"),
+            ],  # PLANTED wrong expectation: must fail (removed after the first run)
+            never=[N("TLSRPT-04", ANY)],
+            no_fail=True,
+            why="Begins with the literal 'v=TLSRPTv1;'; no blank is needed after it.",
+        ),
+        Case(
+            "trailing-semicolon",
+            "bramblecourt-hoa.org",
+            site("bramblecourt-hoa.org", "v=TLSRPTv1; rua=mailto:tls@bramblecourt-hoa.org;"),
+            expect=[
+                *GOOD,
+                E("TLSRPT-09", "warn"),
+            ],  # PLANTED wrong expectation: must fail (removed after the first run)
+            never=[N("TLSRPT-09", ANY)],
+            no_fail=True,
+            why="tlsrpt-record ends with [field-delim].",
+        ),
+        Case(
+            "trailing-semicolon-and-space",
+            "copperline-electric.com",
+            site(
+                "copperline-electric.com",
+                "v=TLSRPTv1; rua=mailto:tls@copperline-electric.com; ",
+            ),
+            expect=GOOD,
+            never=[N("TLSRPT-09", ANY)],
+            no_fail=True,
+            why="field-delim allows *WSP after the final ';'.",
+        ),
+        Case(
+            "mailto-with-subject",
+            "harborview-inn.com",
+            site(
+                "harborview-inn.com",
+                "v=TLSRPTv1; rua=mailto:tlsrpt@harborview-inn.com?subject=TLS%20report",
+            ),
+            expect=[*GOOD, E("TLSRPT-10", "pass")],
+            never=[N("TLSRPT-06", ANY), N("TLSRPT-07", ANY)],
+            no_fail=True,
+            why="RFC 6068 hfields are part of a mailto URI; the mail domain is harborview-inn.com.",
+        ),
+        Case(
+            "percent-encoded-plus",
+            "tidewater-rowing.org",
+            site(
+                "tidewater-rowing.org", "v=TLSRPTv1; rua=mailto:tls%2Breports@tidewater-rowing.org"
+            ),
+            expect=[
+                *GOOD,
+                E("TLSRPT-10", "pass"),
+                E("TLSRPT-07", "warn"),
+            ],  # PLANTED wrong expectation: must fail (removed after the first run)
+            never=[N("TLSRPT-06", ANY), N("TLSRPT-07", ANY)],
+            no_fail=True,
+            why="A percent-encoded '+' is a valid URI character sequence.",
+        ),
+        Case(
+            "percent-encoded-bang",
+            "quillfeather-press.com",
+            site(
+                "quillfeather-press.com", "v=TLSRPTv1; rua=mailto:it%21ops@quillfeather-press.com"
+            ),
+            expect=GOOD,
+            never=[N("TLSRPT-06", ANY), N("TLSRPT-07", ANY)],
+            no_fail=True,
+            why="'!' MUST be encoded in a rua list, and here it is (%21).",
+        ),
+        Case(
+            "uppercase-scheme",
+            "oakmont-dental.com",
+            site("oakmont-dental.com", "v=TLSRPTv1; rua=MAILTO:TLS@OAKMONT-DENTAL.COM"),
+            expect=[*GOOD, E("TLSRPT-10", "pass")],
+            never=[N("TLSRPT-06", ANY)],
+            no_fail=True,
+            why="RFC 3986 §3.1: schemes are case-insensitive; domain names too.",
+        ),
+        Case(
+            "rua-mailto-empty",
+            "pebblecreek-golf.com",
+            site("pebblecreek-golf.com", "v=TLSRPTv1; rua=mailto:"),
+            expect=[E("TLSRPT-06", "fail", "rua=mailto:")],
+            never=UNUSED,
+            why="Checklist TLSRPT-06 Bad example: no address, nothing else usable.",
+        ),
+        Case(
+            "http-only",
+            "cobaltmetrics.io",
+            site("cobaltmetrics.io", "v=TLSRPTv1; rua=http://reports.cobaltmetrics.io/tlsrpt"),
+            expect=[E("TLSRPT-06", "fail", "http")],
+            never=UNUSED,
+            why="Only mailto and https are supported (§3); fail when none is usable.",
+        ),
+        Case(
+            "http-beside-mailto",
+            "lumen-architects.com",
+            site(
+                "lumen-architects.com",
+                "v=TLSRPTv1; rua=mailto:tls@lumen-architects.com,"
+                "http://reports.lumen-architects.com/tlsrpt",
+            ),
+            expect=[
+                E("TLSRPT-06", "warn", "http", 'rua=mailto:tls@lumen-architects.com"'),
+                E("TLSRPT-02", "pass"),
+            ],
+            never=[N("TLSRPT-06", "fail")],
+            no_fail=True,
+            why="Warn per unsupported URI when another is usable; the fix keeps the mailto.",
+        ),
+        Case(
+            "size-suffix",
+            "fernhill-school.org.uk",
+            site(
+                "fernhill-school.org.uk", "v=TLSRPTv1; rua=mailto:tlsrpt@fernhill-school.org.uk!10m"
+            ),
+            expect=[E("TLSRPT-07", "warn", "!10m", 'rua=mailto:tlsrpt@fernhill-school.org.uk"')],
+            no_fail=True,
+            why="Checklist TLSRPT-07 Bad example: DMARC's size habit; the fix drops it.",
+        ),
+        Case(
+            "mailto-domain-does-not-exist",
+            "granitepeak-outfitters.com",
+            site(
+                "granitepeak-outfitters.com",
+                "v=TLSRPTv1; rua=mailto:tls@reports.tlsrpt-colector.com",
+            ),
+            expect=[E("TLSRPT-10", "warn", "reports.tlsrpt-colector.com")],
+            never=[N("TLSRPT-10", "pass")],
+            no_fail=True,
+            why="Checklist TLSRPT-10: warn when the mailto domain has no usable MX.",
+        ),
+        Case(
+            "https-port-8443",
+            "bluefinch-analytics.com",
+            site(
+                "bluefinch-analytics.com",
+                "v=TLSRPTv1; rua=https://reports.bluefinch-analytics.com:8443/tlsrpt",
+                more={("reports.bluefinch-analytics.com", "A"): ["198.51.100.77"]},
+            ),
+            expect=[*GOOD, E("TLSRPT-10", ("info", "error"), "8443")],
+            never=[N("TLSRPT-10", ("pass", "warn")), N("TLSRPT-06", ANY)],
+            no_fail=True,
+            why="Any https URI is legal (§3); mailsec probes port 443 only, so not checked.",
+        ),
+        Case(
+            "https-private-ip-literal",
+            "westmere-logistics.com",
+            site("westmere-logistics.com", "v=TLSRPTv1; rua=https://10.20.0.5/tlsrpt"),
+            expect=[*GOOD, E("TLSRPT-10", "warn", "10.20.0.5", "private")],
+            never=[N("TLSRPT-10", "pass")],
+            no_fail=True,
+            why="RFC 1918 addresses are not reachable from the internet, where reporters post "
+            "from: certain not to be delivered (as an MX at a private address, MX-06); not "
+            "probed (the SSRF guard).",
+        ),
+        # --- fields (RFC 8460 §3 tlsrpt-field, tlsrpt-extension) -----------------------------
+        Case(
+            "unknown-extension",
+            "silverlake-pharmacy.com",
+            site(
+                "silverlake-pharmacy.com",
+                "v=TLSRPTv1; rua=mailto:tls@silverlake-pharmacy.com; x-ms-tenant=contoso42",
+            ),
+            expect=[*GOOD, E("TLSRPT-09", "info", "x-ms-tenant")],
+            never=[N("TLSRPT-09", "fail")],
+            no_fail=True,
+            why="Unknown fields SHALL be ignored: info.",
+        ),
+        Case(
+            "extension-value-with-spaces",
+            "marigold-events.com",
+            site(
+                "marigold-events.com",
+                "v=TLSRPTv1; rua=mailto:smtp-tls@marigold-events.com; note=managed by IT",
+            ),
+            expect=[E("TLSRPT-09", "fail", "rua=mailto:smtp-tls@marigold-events.com")],
+            never=[N("TLSRPT-05", "pass")],
+            why="tlsrpt-ext-value is 1*(%x21-3A / %x3C / %x3E-7E): no blank. Malformed: fail; "
+            "the fix keeps the owner's address.",
+        ),
+        Case(
+            "version-only-no-semicolon",
+            "ashgrove-cycles.com",
+            site("ashgrove-cycles.com", "v=TLSRPTv1"),
+            expect=[E("TLSRPT-05", "fail", "rua=mailto:")],
+            never=UNUSED,
+            why="1*(field-delim tlsrpt-field): no rua, no field at all; the fix is a full record.",
+        ),
+        Case(
+            "capital-V",
+            "marlowe-bakery.co.uk",
+            site("marlowe-bakery.co.uk", "V=TLSRPTv1; rua=mailto:smtp-tls@marlowe-bakery.co.uk"),
+            expect=[E("TLSRPT-04", "fail", "v=TLSRPTv1; rua=mailto:smtp-tls@marlowe-bakery.co.uk")],
+            never=UNUSED,
+            why='%s"v=TLSRPTv1": case-sensitive, discarded; the fix keeps the address.',
+        ),
+        Case(
+            "version-2",
+            "orchardview-ortho.com",
+            site("orchardview-ortho.com", "v=TLSRPTv2; rua=mailto:smtp-tls@orchardview-ortho.com"),
+            expect=[
+                E("*", "fail", "TLSRPTv2", "v=TLSRPTv1; rua=mailto:smtp-tls@orchardview-ortho.com")
+            ],
+            never=[*UNUSED, N("TLSRPT-01", "pass")],
+            why="There is no version 2: senders discard a record not beginning 'v=TLSRPTv1;', "
+            "and the owner must hear that the record they published is why.",
+        ),
+        Case(
+            "spaces-around-equals",
+            "redwood-chiro.com",
+            site("redwood-chiro.com", "v=TLSRPTv1; rua = mailto:smtp-tls@redwood-chiro.com"),
+            expect=[E("*", "fail", 'rua=mailto:smtp-tls@redwood-chiro.com"')],
+            never=UNUSED,
+            why='%s"rua=": "rua " is no rua field, so no rua (and a malformed field name).',
+        ),
+        Case(
+            "ruf-instead-of-rua",
+            "stonebridge-cpa.com",
+            site("stonebridge-cpa.com", "v=TLSRPTv1; ruf=mailto:smtp-tls@stonebridge-cpa.com"),
+            expect=[E("TLSRPT-05", "fail", "rua=mailto:smtp-tls@stonebridge-cpa.com")],
+            never=UNUSED,
+            why="A DMARC tag name: an unknown extension, and no rua; the address meant is the "
+            "owner's, so the fix names it as rua.",
+        ),
+        # --- character-strings (§3: concatenated without spaces) ------------------------------
+        Case(
+            "split-mid-uri",
+            "lakeshore-yacht.club",
+            site(
+                "lakeshore-yacht.club",
+                [["v=TLSRPTv1; rua=mailto:tls-rep", "orts@lakeshore-yacht.club"]],
+            ),
+            expect=[
+                *GOOD,
+                E("TLSRPT-03", "info"),
+                E("TLSRPT-05", "pass", "mailto:tls-reports@lakeshore-yacht.club"),
+            ],
+            no_fail=True,
+            why="Strings are joined with nothing between them.",
+        ),
+        Case(
+            "split-after-semicolon",
+            "pinewood-vets.com",
+            site("pinewood-vets.com", [["v=TLSRPTv1;", "rua=mailto:tls@pinewood-vets.com"]]),
+            expect=[*GOOD, E("TLSRPT-03", "info")],
+            never=[N("TLSRPT-04", ANY)],
+            no_fail=True,
+            why="Joined: 'v=TLSRPTv1;rua=...', valid.",
+        ),
+        Case(
+            "split-inside-version",
+            "crescent-moon-yoga.com",
+            site(
+                "crescent-moon-yoga.com",
+                [["v=TLSRP", "Tv1; rua=mailto:tls@crescent-moon-yoga.com"]],
+            ),
+            expect=[*GOOD, E("TLSRPT-03", "info")],
+            no_fail=True,
+            why="The version is read from the joined text.",
+        ),
+        # --- how many records (§3 discovery) ---------------------------------------------------
+        Case(
+            "two-records-different",
+            "meadowbrook-dairy.com",
+            site(
+                "meadowbrook-dairy.com",
+                [
+                    "v=TLSRPTv1; rua=mailto:smtp-tls@meadowbrook-dairy.com",
+                    "v=TLSRPTv1; rua=https://tlsrpt.reportcollector.net/v1/meadowbrook",
+                ],
+                more=VENDOR,
+            ),
+            expect=[
+                E(
+                    "TLSRPT-02",
+                    "fail",
+                    "mailto:smtp-tls@meadowbrook-dairy.com",
+                    "https://tlsrpt.reportcollector.net/v1/meadowbrook",
+                )
+            ],
+            never=UNUSED,
+            why="Not one record: senders assume no TLSRPT; the fix merges both addresses.",
+        ),
+        Case(
+            "two-records-identical",
+            "hollowtree-books.com",
+            site(
+                "hollowtree-books.com",
+                [
+                    "v=TLSRPTv1; rua=mailto:smtp-tls@hollowtree-books.com",
+                    "v=TLSRPTv1; rua=mailto:smtp-tls@hollowtree-books.com;",
+                ],
+            ),
+            expect=[E("TLSRPT-02", "fail", 'rua=mailto:smtp-tls@hollowtree-books.com"')],
+            never=UNUSED,
+            why="Two records (one with a trailing ';') are two: the fix lists the address once.",
+        ),
+        Case(
+            "spf-beside-valid",
+            "gullwing-marine.com",
+            site(
+                "gullwing-marine.com",
+                ["v=spf1 -all", "v=TLSRPTv1; rua=mailto:tls@gullwing-marine.com"],
+            ),
+            expect=GOOD,
+            never=[N("TLSRPT-02", "fail")],
+            no_fail=True,
+            why="Records not beginning 'v=TLSRPTv1;' are discarded before counting.",
+        ),
+        Case(
+            "spf-alone",
+            "ironclad-roofing.com",
+            site("ironclad-roofing.com", "v=spf1 -all"),
+            expect=[E("TLSRPT-01", "info")],
+            never=[N("TLSRPT-01", "pass"), N("TLSRPT-02", ANY)],
+            no_fail=True,
+            why="No TLS-RPT record after discarding: absent, info (no MTA-STS/DANE here).",
+        ),
+        Case(
+            "dmarc-at-smtp-tls",
+            "willowbend-school.org",
+            site(
+                "willowbend-school.org", "v=DMARC1; p=none; rua=mailto:dmarc@willowbend-school.org"
+            ),
+            expect=[E("TLSRPT-01", "info")],
+            never=[N("TLSRPT-01", "pass"), N("TLSRPT-05", "pass")],
+            no_fail=True,
+            why="A DMARC record is no TLS-RPT record: absent.",
+        ),
+        # --- where the record is (§3: _smtp._tls.<domain>) ------------------------------------
+        Case(
+            "cname-to-vendor",
+            "foxglove-studio.com",
+            site(
+                "foxglove-studio.com",
+                more={
+                    ("_smtp._tls.foxglove-studio.com", "CNAME"): [
+                        "foxglove-studio-com.tlsrpt.in.dmarcvendor.io."
+                    ],
+                    ("foxglove-studio-com.tlsrpt.in.dmarcvendor.io", "TXT"): [
+                        "v=TLSRPTv1; rua=mailto:tlsrpt@in.dmarcvendor.io"
+                    ],
+                    **VENDOR,
+                },
+            ),
+            expect=[*GOOD, E("TLSRPT-10", "pass")],
+            no_fail=True,
+            why="The TXT query follows the CNAME, as resolvers do.",
+        ),
+        Case(
+            "cname-dangling",
+            "bellhaven-realty.com",
+            site(
+                "bellhaven-realty.com",
+                more={
+                    ("_smtp._tls.bellhaven-realty.com", "CNAME"): [
+                        "bellhaven-realty-com.tlsrpt.gone-vendor.net."
+                    ],
+                },
+            ),
+            expect=[E("TLSRPT-01", "info", "bellhaven-realty-com.tlsrpt.gone-vendor.net")],
+            never=[N("TLSRPT-01", "pass")],
+            no_fail=True,
+            why="Nothing at the alias target: absent, and the owner must hear where it points.",
+        ),
+        Case(
+            "old-draft-name",
+            "cedarpoint-vet.com",
+            site(
+                "cedarpoint-vet.com",
+                more={
+                    ("_smtp_tlsrpt.cedarpoint-vet.com", "TXT"): [
+                        "v=TLSRPTv1; rua=mailto:smtp-tls@cedarpoint-vet.com"
+                    ]
+                },
+            ),
+            expect=[
+                E(
+                    "TLSRPT-01",
+                    "info",
+                    "_smtp_tlsrpt.cedarpoint-vet.com",
+                    "_smtp._tls.cedarpoint-vet.com. TXT",
+                    "rua=mailto:smtp-tls@cedarpoint-vet.com",
+                )
+            ],
+            never=[N("TLSRPT-01", "pass")],
+            no_fail=True,
+            why="Checklist TLSRPT-01 Bad example (an early draft's name): senders ask "
+            "_smtp._tls only; the owner's record moved there is the fix.",
+        ),
+        Case(
+            "labels-swapped",
+            "brightwater-pools.com",
+            site(
+                "brightwater-pools.com",
+                more={
+                    ("_tls._smtp.brightwater-pools.com", "TXT"): [
+                        "v=TLSRPTv1; rua=mailto:smtp-tls@brightwater-pools.com"
+                    ]
+                },
+            ),
+            expect=[
+                E(
+                    "TLSRPT-01",
+                    "info",
+                    "_tls._smtp.brightwater-pools.com",
+                    "rua=mailto:smtp-tls@brightwater-pools.com",
+                )
+            ],
+            never=[N("TLSRPT-01", "pass")],
+            no_fail=True,
+            why="Checklist TLSRPT-01 Bad example (_tls._smtp).",
+        ),
+        Case(
+            "at-the-domain-itself",
+            "juniper-cafe.com",
+            site(
+                "juniper-cafe.com",
+                more={
+                    ("juniper-cafe.com", "TXT"): [
+                        "v=spf1 mx -all",
+                        "v=TLSRPTv1; rua=mailto:smtp-tls@juniper-cafe.com",
+                    ]
+                },
+            ),
+            expect=[
+                E(
+                    "TLSRPT-01",
+                    "info",
+                    "_smtp._tls.juniper-cafe.com. TXT",
+                    "rua=mailto:smtp-tls@juniper-cafe.com",
+                )
+            ],
+            never=[N("TLSRPT-01", "pass")],
+            no_fail=True,
+            why="Published at the apex, where senders never look; the fix moves it.",
+        ),
+        # --- lookups that fail, and absence ----------------------------------------------------
+        Case(
+            "servfail",
+            "thornbury-legal.com",
+            site("thornbury-legal.com", "SERVFAIL"),
+            expect=[E("TLSRPT-01", "error")],
+            never=[N("TLSRPT-01", ("info", "warn", "pass"))],
+            never_words=("no tls-rpt record",),
+            no_fail=True,
+            why="Could not check is never absence or fail.",
+        ),
+        Case(
+            "timeout",
+            "slowbrook-hosting.net",
+            site("slowbrook-hosting.net", "TIMEOUT"),
+            expect=[E("TLSRPT-01", "error")],
+            never=[N("TLSRPT-01", ("info", "warn", "pass"))],
+            never_words=("no tls-rpt record",),
+            no_fail=True,
+            why="Could not check is never absence or fail.",
+        ),
+        Case(
+            "nxdomain",
+            "elmstead-florist.com",
+            site("elmstead-florist.com", "NXDOMAIN"),
+            expect=[E("TLSRPT-01", "info", "v=TLSRPTv1; rua=mailto:")],
+            never=[N("TLSRPT-01", ("pass", "warn", "error"))],
+            no_fail=True,
+            why="No record and no MTA-STS/DANE: info, with a record to publish.",
+        ),
+        Case(
+            "dane-without-tlsrpt",
+            "fortress-it.nl",
+            site(
+                "fortress-it.nl",
+                more={
+                    ("_25._tcp.mx1.fortress-it.nl", "TLSA"): [
+                        "3 1 1 04151484B717C2A475533F576460E147FEDE8196506D14E04D36BBEE2120C36A"
+                    ]
+                },
+            ),
+            expect=[E("TLSRPT-01", "warn", "DANE", "v=TLSRPTv1; rua=mailto:")],
+            no_fail=True,
+            why="Checklist TLSRPT-01: warn if absent while DANE is deployed.",
+        ),
+    ]
+
+
+CASES = cases()
+
+
+def run_case(case: Case) -> list[Finding]:
+    ctx = make_ctx(case.domain, case.zone)
+    ctx.dns = CnameDns(case.zone)  # type: ignore[assignment]
+    return asyncio.run(tlsrpt.evaluate(ctx))
+
+
+def test_round_size_and_names() -> None:
+    assert 30 <= len(CASES) <= 45, len(CASES)
+    assert len({c.name for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_blind_case(case: Case) -> None:
+    findings = run_case(case)
+    problems, shown = reading_problems(
+        findings, case.expect, case.never, never_words=case.never_words, no_fail=case.no_fail
+    )
+    assert not problems, f"{case.name}: {problems}\nfindings:\n{shown}"
