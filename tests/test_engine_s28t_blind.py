@@ -170,10 +170,7 @@ def cases() -> list[Case]:
             "no-space-after-semicolon",
             "kestrel-optics.de",
             site("kestrel-optics.de", "v=TLSRPTv1;rua=mailto:tls@kestrel-optics.de"),
-            expect=[
-                *GOOD,
-                E("TLSRPT-04", "warn"),
-            ],  # PLANTED wrong expectation: must fail (removed after the first run)
+            expect=GOOD,
             never=[N("TLSRPT-04", ANY)],
             no_fail=True,
             why="Begins with the literal 'v=TLSRPTv1;'; no blank is needed after it.",
@@ -182,10 +179,7 @@ def cases() -> list[Case]:
             "trailing-semicolon",
             "bramblecourt-hoa.org",
             site("bramblecourt-hoa.org", "v=TLSRPTv1; rua=mailto:tls@bramblecourt-hoa.org;"),
-            expect=[
-                *GOOD,
-                E("TLSRPT-09", "warn"),
-            ],  # PLANTED wrong expectation: must fail (removed after the first run)
+            expect=GOOD,
             never=[N("TLSRPT-09", ANY)],
             no_fail=True,
             why="tlsrpt-record ends with [field-delim].",
@@ -223,8 +217,7 @@ def cases() -> list[Case]:
             expect=[
                 *GOOD,
                 E("TLSRPT-10", "pass"),
-                E("TLSRPT-07", "warn"),
-            ],  # PLANTED wrong expectation: must fail (removed after the first run)
+            ],
             never=[N("TLSRPT-06", ANY), N("TLSRPT-07", ANY)],
             no_fail=True,
             why="A percent-encoded '+' is a valid URI character sequence.",
