@@ -614,7 +614,9 @@ _PEM_ARMOUR = re.compile(r"-----(?:BEGIN|END)[A-Z0-9 ]*-----")
 _FWS = " \t\r\n"
 
 
-def repaired_record(text: str, *, drop_testing: bool = False) -> str | None:
+def repaired_record(
+    text: str, *, drop_testing: bool = False, new_key: str | None = None
+) -> str | None:
     """The key record `text` with each defect whose repair is certain repaired, and every
     other choice kept as written (tag order, flags, notes): v=DKIM1 first and exact; PEM armour
     and white space out of p=; an Ed25519 key unwrapped from its SubjectPublicKeyInfo or given
@@ -624,6 +626,8 @@ def repaired_record(text: str, *, drop_testing: bool = False) -> str | None:
     receivers use for mail, or several, left out (dkimpy compares a whole s= value as one string, so
     s=email:tlsrpt verifies nothing there, and a TLS-report key is better kept apart,
     tlsrpt_note). t=y (testing) stays unless `drop_testing` (DKIM-11 warns) removes it.
+    With `new_key` (a placeholder for a key to copy again), p= is that, in the place of a missing
+    or mangled key, and only the other tags are repaired.
 
     None when no record can be derived: the key must be replaced (it does not decode, is of a
     type receivers do not know, or is still refused, e.g. a 512-bit RSA key), or the intent is
@@ -652,14 +656,19 @@ def repaired_record(text: str, *, drop_testing: bool = False) -> str | None:
         # (looks_like_key_record), and DKIM1 is the only version there is.
         tags["v"] = "DKIM1"
     key_type = tags.get("k", "rsa").lower()
-    der = _decode_base64(tags.get("p", ""))
-    if key_type not in ("rsa", "ed25519") or not der:
+    if key_type not in ("rsa", "ed25519"):
         return None
-    if der.startswith(_ED25519_SPKI_PREFIX) and len(der) == 44:
-        key_type, der = "ed25519", der[len(_ED25519_SPKI_PREFIX) :]
-    elif key_type == "rsa" and len(der) == 32 and _load_rsa(der) is None:
-        key_type = "ed25519"  # k= defaults to (or says) rsa, the key is plainly Ed25519
-    tags["p"] = base64.b64encode(der).decode()
+    if new_key is not None:
+        tags["p"] = new_key  # where the owner wrote p=, else last
+    else:
+        der = _decode_base64(tags.get("p", ""))
+        if not der:
+            return None
+        if der.startswith(_ED25519_SPKI_PREFIX) and len(der) == 44:
+            key_type, der = "ed25519", der[len(_ED25519_SPKI_PREFIX) :]
+        elif key_type == "rsa" and len(der) == 32 and _load_rsa(der) is None:
+            key_type = "ed25519"  # k= defaults to (or says) rsa, the key is plainly Ed25519
+        tags["p"] = base64.b64encode(der).decode()
     # v= first (RFC 6376 §3.6.1), the other tags where the owner wrote them; a k= the record
     # lacked right after v=.
     order = [n for n in ("v",) if n in tags]
@@ -687,7 +696,10 @@ def repaired_record(text: str, *, drop_testing: bool = False) -> str | None:
         else:
             del tags["t"]
     record = "; ".join(f"{n}={tags[n]}" for n in order if n in tags)
-    if any(p.status == Status.FAIL for p in parse_key_record(record).problems):
+    # A placeholder is no base64 (DKIM-06): every other tag must still be one receivers take.
+    placeholder = {"DKIM-06"} if new_key is not None else set()
+    problems = parse_key_record(record).problems
+    if any(p.status == Status.FAIL and p.check_id not in placeholder for p in problems):
         return None
     return record
 
@@ -1371,11 +1383,17 @@ def _copy_key_fix(result: SelectorResult) -> str:
             f"{result.name} is an alias of {target}, where your mail provider publishes the "
             "key: ask them to republish it whole."
         )
-    key_type = result.parsed.key_type
+    parsed = result.parsed
+    # The owner's other tags (t=s, s=email, a note) stay, repaired as for a record with a key.
+    testing = any(p.check_id == "DKIM-11" and p.status == Status.WARN for p in parsed.problems)
+    record = repaired_record(parsed.text, drop_testing=testing, new_key="<the public key>")
+    if record is None:
+        record = f"v=DKIM1; k={parsed.key_type}; p=<the public key>"
     return (
         "Copy the public key from your mail service's DKIM settings again: only the base64 "
         "text, all of it, without '-----BEGIN' and '-----END' lines. Then publish:\n"
-        + txt_fix(result.name, f"v=DKIM1; k={key_type}; p=<the public key>")
+        + txt_fix(result.name, record)
+        + tlsrpt_note(parsed)
     )
 
 
