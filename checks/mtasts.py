@@ -180,7 +180,8 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
     seen_id = False
     # After MTASTS-08 for pasted characters, the fields are read as the owner meant them (the
     # discovery prefix above stays the published text's: senders key on that).
-    fields = (pasted.cleaned if pasted is not None else text).split(";")[1:]
+    source = pasted.cleaned if pasted is not None else text
+    fields = source.split(";")[1:]
     # A final ";" is allowed (`[sts-field-delim]`): drop the empty tail.
     if fields and fields[-1].strip(_WSP) == "":
         fields = fields[:-1]
@@ -213,6 +214,30 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
             )
             continue
         name, eq, value = item.partition("=")
+        spaced_id = value.strip(_WSP)
+        if (
+            not seen_id
+            and name.rstrip(_WSP) == "id"
+            and (name != "id" or value != spaced_id)
+            and _STS_ID.fullmatch(spaced_id)
+        ):
+            # 'id = 20261202': the id field with spaces around '=', one slip, not an invalid
+            # extension beside a missing id. sts-id = %s"id=" 1*32(ALPHA / DIGIT) has nothing
+            # between them (RFC 8461 §3.1), so senders find no id (postfix-mta-sts-resolver
+            # reads the key 'id ') and discard the record.
+            seen_id = True
+            retyped_record = source.replace(item, f"id={spaced_id}", 1).strip(_WSP)
+            problems.append(
+                Problem(
+                    "MTASTS-05",
+                    Status.FAIL,
+                    f"The id field {item!r} has spaces around '='; RFC 8461 §3.1 writes it "
+                    "'id=' directly followed by 1 to 32 letters and digits, so senders find no "
+                    f"id and discard the record. Write it {retyped_record!r}.",
+                    True,
+                )
+            )
+            continue
         if name == "id":
             if seen_id:
                 if not (_STS_ID.fullmatch(value) or _EXT_VALUE.fullmatch(value)):
