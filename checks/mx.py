@@ -653,14 +653,22 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
 
     # MX-02: a null MX must stand alone (RFC 7505 §3).
     if mx.null_mixed:
+        # Named as published: a null MX typed 'MX 10 .' is the record the owner must find.
+        nulls = [
+            f"MX {int(r.preference)} ."  # type: ignore[attr-defined]
+            for r in mx.answer.records
+            if _is_null_exchange(r)
+        ]
         out.add(
             "MX-02",
             Status.FAIL,
-            f'{ctx.domain} publishes a null MX ("MX 0 .", meaning no mail accepted) together '
-            "with real MX records; RFC 7505 §3 forbids this. Remove one or the other.",
+            f'{ctx.domain} publishes a null MX ("{nulls[0]}", meaning no mail accepted) '
+            "together with real MX records; RFC 7505 §3 forbids this. Remove one or the other.",
             subject=subject,
             evidence=record,
-            fix=f"Remove the record {ctx.domain}. MX 0 .  (or remove the other MX records)",
+            fix="Remove the record "
+            + " and ".join(f"{ctx.domain}. {n}" for n in nulls)
+            + "  (or remove the other MX records)",
         )
     elif mx.null_mx:
         out.add(
