@@ -451,11 +451,13 @@ def _exists_words(host: MxHost) -> str:
     return "its A question is answered NOERROR"
 
 
-def _ip_literal_fix(mx: MxSet, host: MxHost) -> str:
+def _ip_literal_fix(mx: MxSet, host: MxHost, literal: str | None = None) -> str:
     """MX-05: a host name for the address, the MX pointed at it, then the IP-literal MX
-    removed. The name is the first mxN not already an MX host; any unused name will do."""
+    removed. The name is the first mxN not already an MX host; any unused name will do.
+    `literal`: the address meant, when the MX target is not the address itself (one written
+    without its final dot, ip_with_zone_appended)."""
     domain = mx.answer.name
-    literal = host.name.strip("[]")
+    literal = literal or host.name.strip("[]")
     try:
         version = ipaddress.ip_address(literal).version
     except ValueError:  # four numbers that are no address ("300.1.2.3"): the owner knows it
@@ -470,6 +472,33 @@ def _ip_literal_fix(mx: MxSet, host: MxHost) -> str:
         f"{domain}. MX {host.preference} {name}.\n"
         f"Then remove the record {domain}. MX {host.preference} {host.name}."
     )
+
+
+_IPV4_TEXT = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+
+
+def ip_with_zone_appended(name: str, domain: str, suffixes: tuple[str, ...] = ()) -> str | None:
+    """The IPv4 address meant, when the MX target `name` is one with the zone's name appended
+    ("192.0.2.25.example.com"), else None.
+
+    An MX target typed as an IP address without a final dot in the zone file is relative to
+    the zone's origin (RFC 1035 §5.1), as doubled_suffix_target reads a host name typed so. The
+    zone is the domain or one of its ancestors up to its organisational domain; the caller asks
+    only about a target without an address, since such a name with one is a working host name
+    (its last label is not all digits, RFC 1123 §2.1)."""
+    org = organizational_domain(domain, suffixes)
+    labels = domain.split(".")
+    for start in range(len(labels) - 1):
+        zone = ".".join(labels[start:])
+        if len(zone) < len(org):
+            break
+        head = name.removesuffix("." + zone)
+        if head != name and _IPV4_TEXT.fullmatch(head):
+            try:
+                return str(ipaddress.IPv4Address(head))
+            except ValueError:
+                return None
+    return None
 
 
 def _a_label_problem(name: str) -> str:
@@ -642,6 +671,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         return out.findings
     else:
         undotted = await _undotted_targets(ctx, mx)
+        appended = _ips_with_zone_appended(ctx, mx)
         out.add(
             "MX-01",
             Status.PASS,
@@ -704,7 +734,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             )
         return out.findings
 
-    _host_rules(mx, out, ctx.config.allow_private_targets, undotted)
+    _host_rules(mx, out, ctx.config.allow_private_targets, undotted, appended)
     return out.findings
 
 
@@ -744,6 +774,17 @@ async def _no_address(
         f"{not_a_null_mx(ctx.domain)} Only if {ctx.domain} no longer sends mail, remove what "
         f"shows it does ({'; '.join(signs)}); MX-01 then offers the null MX.",
     )
+
+
+def _ips_with_zone_appended(ctx: CheckContext, mx: MxSet) -> dict[str, str]:
+    """For each MX host without an address whose name is an IP address with the zone's name
+    appended (ip_with_zone_appended): the address meant."""
+    return {
+        h.name: ip
+        for h in mx.hosts
+        if not h.addresses and not h.is_ip_literal and not h.lookup_failed and not h.bogus
+        if (ip := ip_with_zone_appended(h.name, ctx.domain, ctx.config.extra_public_suffixes))
+    }
 
 
 def _undotted_note(mx: MxSet, undotted: dict[str, tuple[str, list[str]]]) -> str:
@@ -800,12 +841,23 @@ async def _undotted_targets(ctx: CheckContext, mx: MxSet) -> dict[str, tuple[str
 
 
 def _missing_address_words(
-    mx: MxSet, host: MxHost, undotted: dict[str, tuple[str, list[str]]]
+    mx: MxSet,
+    host: MxHost,
+    undotted: dict[str, tuple[str, list[str]]],
+    appended: dict[str, str] | None = None,
 ) -> tuple[str, str]:
     """MX-06's sentence (up to where the status adds its tail) and fix for a host without an
     address, saying the cause where we can see it."""
     domain = mx.answer.name
     record = f"{domain}. MX {host.preference} {host.name}."
+    if appended and host.name in appended:
+        return (
+            f"The MX host {host.name} has no address: it is the IP address "
+            f"{appended[host.name]} with the zone's name appended (see MX-05), so senders "
+            "skip it",
+            f"The fix is MX-05's: give the server at {appended[host.name]} a host name and "
+            "point the MX at that name.",
+        )
     if host.is_ip_literal:
         # MX-05 already gives the records to publish: repeating them here said the same twice.
         return (
@@ -852,11 +904,14 @@ def _host_rules(
     out: Collector,
     allow_private: bool = False,
     undotted: dict[str, tuple[str, list[str]]] | None = None,
+    appended: dict[str, str] | None = None,
 ) -> None:
     """MX-04..07 for each MX host. allow_private (the lab) counts private addresses as
     reachable; otherwise a host with only private, loopback or link-local addresses is as
     unusable to senders on the internet as one without an address. undotted: the hosts that
-    look like a target written without its final dot (_undotted_targets)."""
+    look like a target written without its final dot (_undotted_targets); appended: the hosts
+    that are an IP address so written (_ips_with_zone_appended), by the address meant."""
+    appended = appended or {}
     resolving = 0
     unresolved: list[MxHost] = []
     private: list[MxHost] = []  # addresses, but none a sender on the internet can reach
@@ -872,6 +927,18 @@ def _host_rules(
                 subject=host.name,
                 evidence=ev,
                 fix=_ip_literal_fix(mx, host),
+            )
+        elif host.name in appended:
+            ip = appended[host.name]
+            out.add(
+                "MX-05",
+                Status.FAIL,
+                f"The MX target {host.name} is the IP address {ip} written without its final "
+                "dot in the zone file, so the zone's name was added to it; an MX must name a "
+                f"host (RFC 5321 §5.1), and {host.name} has no address.",
+                subject=host.name,
+                evidence={**ev, "meant_address": ip},
+                fix=_ip_literal_fix(mx, host, ip),
             )
         # MX-04: MX targets must not be aliases (RFC 2181 §10.3).
         if host.cname_target and host.cname_dangling:
@@ -958,7 +1025,7 @@ def _host_rules(
                     "zone that validates.",
                 )
                 continue
-            sentence, fix = _missing_address_words(mx, host, undotted or {})
+            sentence, fix = _missing_address_words(mx, host, undotted or {}, appended)
             evidence = host.evidence()
             if undotted and host.name in undotted:
                 evidence["meant"], evidence["meant_addresses"] = undotted[host.name]

@@ -29,3 +29,36 @@ def test_mx02_keeps_naming_mx_0_when_that_is_how_it_was_published() -> None:
     zone = {("ex.com", "MX"): ["0 .", "10 mx1.ex.com."], ("mx1.ex.com", "A"): ["192.0.2.1"]}
     finding = _one(run_eval(mx, make_ctx("ex.com", zone)), "MX-02", Status.FAIL)
     assert "ex.com. MX 0 ." in finding.fix
+
+
+# ------------------------------------- MX-05: an IP address with the zone's name appended
+IPREL = {("ex.com", "MX"): ["10 192.0.2.25.ex.com."]}
+
+
+def test_mx05_fails_for_an_ip_address_written_without_its_final_dot() -> None:
+    # s28x-iprel: 'MX 10 192.0.2.25' in the zone file of ex.com is 192.0.2.25.ex.com, which does
+    # not exist. The MX data was meant as an IP address (RFC 5321 §5.1: it must be a name).
+    findings = run_eval(mx, make_ctx("ex.com", IPREL))
+    finding = _one(findings, "MX-05", Status.FAIL)
+    assert "192.0.2.25" in finding.summary and "final dot" in finding.summary
+    assert "A 192.0.2.25" in finding.fix
+    assert "ex.com. MX 10 192.0.2.25.ex.com." in finding.fix
+    assert _one(findings, "MX-06", Status.FAIL).fix.startswith("The fix is MX-05's")
+
+
+def test_a_name_of_digits_under_the_zone_that_has_an_address_is_a_host_name() -> None:
+    # 192.0.2.25.ex.com with an address is a working host name (its last label is a letter one,
+    # RFC 1123 §2.1): nothing to say about it.
+    zone = {**IPREL, ("192.0.2.25.ex.com", "A"): ["192.0.2.25"]}
+    findings = run_eval(mx, make_ctx("ex.com", zone))
+    assert not [f for f in findings if f.id == "MX-05"]
+    assert [f.status for f in findings if f.id == "MX-06"] == [Status.PASS]
+
+
+def test_digits_under_another_zone_are_not_read_as_an_ip_address() -> None:
+    # Only the zone the MX is published in (the domain, or an ancestor up to its organisational
+    # domain) is appended to a name written without its final dot.
+    zone = {("ex.com", "MX"): ["10 192.0.2.25.provider.example."]}
+    findings = run_eval(mx, make_ctx("ex.com", zone))
+    assert not [f for f in findings if f.id == "MX-05"]
+    assert [f.status for f in findings if f.id == "MX-06"] == [Status.FAIL]
