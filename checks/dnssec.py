@@ -927,7 +927,7 @@ def _unauthenticated_denial_reason(answer: DnsAnswer, nsec3_iterations: int | No
 async def _mail_names(
     out: Collector, ctx: CheckContext, status: Validation, nsec3_iterations: int | None = None
 ) -> None:
-    from checks import dane, mx
+    from checks import dane, dkim, mx
 
     mxset = await mx.get_mx(ctx)
     names = [f"_mta-sts.{ctx.domain}", f"_smtp._tls.{ctx.domain}", f"_dmarc.{ctx.domain}"]
@@ -985,6 +985,7 @@ async def _mail_names(
                         subject=name,
                         evidence=answer.evidence(),
                     )
+        await _bogus_dkim_keys(out, ctx, dkim.given_selectors(ctx))
     # DNSSEC-08: MX RRset security matters once TLSA is in force (RFC 7672 §2.2.1).
     secure_tlsa = [st for st in tlsa_states if st.applies]
     if not mxset.failed and not mxset.null_mx and not mxset.implicit:
@@ -1056,6 +1057,22 @@ async def _bogus_policy_host(out: Collector, ctx: CheckContext) -> None:
         _bogus_mail_name(out, name, answer, retry)
 
 
+async def _bogus_dkim_keys(out: Collector, ctx: CheckContext, selectors: list[str]) -> None:
+    """DNSSEC-01 for the key record of each selector the owner gave that exists but fails
+    validation: validating receivers get SERVFAIL for it and cannot verify the signatures made
+    with it (a temporary failure, RFC 6376 §6.1.2), and DKIM-01 can only say the lookup
+    failed. Guessed selectors are left out: a bogus denial of a name nobody uses is not the
+    owner's key."""
+    for selector in selectors:
+        name = f"{selector}._domainkey.{ctx.domain}"
+        answer = await ctx.dns.query(name, "TXT")
+        if not (answer.failed and answer.rcode == "SERVFAIL"):
+            continue
+        retry = await ctx.dns.query(name, "TXT", cd=True)
+        if retry.exists and await servfail_is_bogus(ctx.dns, answer, retry):
+            _bogus_mail_name(out, name, answer, retry)
+
+
 def _bogus_mail_name(out: Collector, name: str, answer: DnsAnswer, retry: DnsAnswer) -> None:
     """DNSSEC-01 for one mail name whose record is bogus while the domain's apex validates.
 
@@ -1070,6 +1087,12 @@ def _bogus_mail_name(out: Collector, name: str, answer: DnsAnswer, retry: DnsAns
     ):
         if name.startswith(prefix):
             effect = f"receivers that validate do not see {text} at all"
+    if "._domainkey." in name:
+        selector = name.split("._domainkey.")[0]
+        effect = (
+            "receivers that validate cannot fetch this DKIM key, and cannot verify the "
+            f"signatures made with selector '{selector}'"
+        )
     if name.startswith("mta-sts."):
         effect = "senders that validate cannot reach the MTA-STS policy host and fetch no policy"
     why = "; ".join(_ede_reasons(answer)) or "validation failed"

@@ -3,8 +3,11 @@ records and DNSSEC, pinned without the lab (tests.test_mx's fake DNS)."""
 
 from __future__ import annotations
 
-from checks import mx
-from checks.findings import Finding, Status
+import asyncio
+
+from checks import dnssec, mx
+from checks.dns import DnsAnswer
+from checks.findings import Collector, Finding, Mechanism, Status
 from tests.test_mx import make_ctx, run_eval
 
 
@@ -62,3 +65,36 @@ def test_digits_under_another_zone_are_not_read_as_an_ip_address() -> None:
     findings = run_eval(mx, make_ctx("ex.com", zone))
     assert not [f for f in findings if f.id == "MX-05"]
     assert [f.status for f in findings if f.id == "MX-06"] == [Status.FAIL]
+
+
+# ---------------------------------------- DNSSEC-01: a given DKIM selector's key is bogus
+def _mail_names(zone: dict, cdzone: dict, selectors: tuple[str, ...]) -> list[Finding]:  # type: ignore[type-arg]
+    ctx = make_ctx("ex.com", zone, cdzone=cdzone, dkim_selectors=selectors)
+    soa = DnsAnswer("ex.com", "SOA", "NOERROR", records=[object()], ad=True)  # type: ignore[list-item]
+    out = Collector(Mechanism.DNSSEC)
+    asyncio.run(dnssec._mail_names(out, ctx, dnssec.Validation("ex.com", "secure", soa)))
+    return out.findings
+
+
+DKIM_ZONE = {
+    ("ex.com", "MX"): ["10 mx.ex.com."],
+    ("mx.ex.com", "A"): ["192.0.2.1"],
+    ("s1._domainkey.ex.com", "TXT"): "SERVFAIL",
+}
+
+
+def test_a_bogus_key_record_of_a_given_selector_fails_dnssec01() -> None:
+    # s28x-dkimexp: the key's RRSIG expired. Validating receivers get SERVFAIL for it and
+    # cannot verify the domain's signatures; DKIM-01 can only say the lookup failed.
+    cd = {("s1._domainkey.ex.com", "TXT"): ['"v=DKIM1; k=rsa; p=MIIB"']}
+    findings = _mail_names(DKIM_ZONE, cd, ("s1",))
+    finding = _one(findings, "DNSSEC-01", Status.FAIL)
+    assert finding.subject == "s1._domainkey.ex.com"
+    assert "dkim key" in finding.summary.lower()
+
+
+def test_a_selector_not_given_and_a_lookup_that_is_not_bogus_are_no_dnssec01() -> None:
+    cd = {("s1._domainkey.ex.com", "TXT"): ['"v=DKIM1; k=rsa; p=MIIB"']}
+    assert not [f for f in _mail_names(DKIM_ZONE, cd, ()) if f.status == Status.FAIL]
+    failing = {("s1._domainkey.ex.com", "TXT"): "SERVFAIL"}  # the CD retry fails too
+    assert not [f for f in _mail_names(DKIM_ZONE, failing, ("s1",)) if f.status == Status.FAIL]
