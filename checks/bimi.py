@@ -64,6 +64,8 @@ class ParsedBimi:
     order: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     is_bimi: bool = False  # v=BIMI1 is the first tag, exactly
+    # Tags written more than once, with every value given (RFC 6376 §3.2: the record is invalid).
+    repeated: dict[str, list[str]] = field(default_factory=dict)
 
 
 def parse_bimi(text: str) -> ParsedBimi:
@@ -104,7 +106,10 @@ def parse_bimi(text: str) -> ParsedBimi:
             value = pasted.cleaned.strip(" \t\r\n")
         # Tag names are case-sensitive (the ABNF spells them as %x.. bytes): 'L=' is not 'l='.
         if name in parsed.tags:
-            parsed.errors.append(f"the tag '{name}' appears more than once")
+            if name not in parsed.repeated:
+                parsed.errors.append(f"the tag '{name}' appears more than once")
+                parsed.repeated[name] = [parsed.tags[name]]
+            parsed.repeated[name].append(value)
             continue
         parsed.tags[name] = value
         parsed.order.append(name)
@@ -994,6 +999,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "them. Keep exactly one.",
             subject=subject,
             evidence=evidence,
+            fix=_one_record_fix(subject, chosen.records),
         )
         return out.findings
     parsed = parse_bimi(chosen.records[0])
@@ -1005,6 +1011,26 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         subject=subject,
         evidence=evidence,
     )
+    if parsed.repeated:
+        # RFC 6376 §3.2, whose tag-value syntax the draft takes: a tag given twice makes the
+        # whole record invalid, and receivers must not fix it. So no value of it is judged
+        # as if the record applied (before s28n the first one was, logo and all).
+        out.add(
+            "BIMI-02",
+            Status.FAIL,
+            "The BIMI record is invalid, so receivers ignore it: "
+            + "; ".join(
+                [
+                    *(_repetition(name, values) for name, values in parsed.repeated.items()),
+                    *(e for e in parsed.errors if not _is_repetition(e)),
+                ]
+            )
+            + ". Give each tag once.",
+            subject=subject,
+            evidence=evidence,
+            fix=_once_fix(subject, parsed),
+        )
+        return out.findings
     if parsed.errors:
         out.add(
             "BIMI-02",
@@ -1129,6 +1155,56 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             org,
         )
     return out.findings
+
+
+def _is_repetition(error: str) -> bool:
+    return error.startswith("the tag '") and error.endswith("' appears more than once")
+
+
+def _repetition(name: str, values: list[str]) -> str:
+    distinct = list(dict.fromkeys(values))
+    if len(distinct) == 1:
+        return f"the tag '{name}' appears more than once, each time as '{name}={distinct[0]}'"
+    given = ", ".join(f"'{name}={v}'" for v in distinct)
+    return f"the tag '{name}' appears more than once, with different values: {given}"
+
+
+def _once_fix(subject: str, parsed: ParsedBimi) -> str:
+    """The record with each repeated tag once, when every repetition repeats one value and
+    nothing else is wrong; which of two values is meant is the owner's to say."""
+    if any(len(set(values)) > 1 for values in parsed.repeated.values()):
+        return ""
+    record = "; ".join(f"{name}={parsed.tags[name]}" for name in parsed.order)
+    again = parse_bimi(record)
+    return txt_fix(subject, record) if again.is_bimi and not again.errors else ""
+
+
+def _usable(record: str) -> bool:
+    """A record a receiver could act on: valid syntax, an https logo URL (or a declination),
+    and an a= that is empty or an https URL."""
+    parsed = parse_bimi(record)
+    logo, cert = parsed.tags.get("l"), parsed.tags.get("a", "")
+    if not parsed.is_bimi or parsed.errors or logo is None:
+        return False
+    if logo == "":
+        return cert == ""  # a declination, not a missing logo
+    return not check_https_uri(logo, svg=True) and not (cert and check_https_uri(cert, svg=False))
+
+
+def _one_record_fix(subject: str, records: list[str]) -> str:
+    """BIMI-02 for several records at one name: the one to keep when that is certain (copies
+    of one record, or only one a receiver could use); else the usable ones to choose from."""
+    distinct = list(dict.fromkeys(records))
+    usable = [r for r in distinct if _usable(r)]
+    if len(distinct) == 1:
+        return txt_fix(subject, distinct[0])
+    if len(usable) == 1:
+        return f"Keep this record and delete the others:\n{txt_fix(subject, usable[0])}"
+    if not usable:
+        return ""
+    return "Keep one of these, the one naming the logo you mean, and delete the others:\n" + (
+        "\n".join(txt_fix(subject, r) for r in usable)
+    )
 
 
 def _optional_tags(out: Collector, subject: str, tags: dict[str, str], record: str) -> None:
