@@ -98,3 +98,34 @@ def test_a_selector_not_given_and_a_lookup_that_is_not_bogus_are_no_dnssec01() -
     assert not [f for f in _mail_names(DKIM_ZONE, cd, ()) if f.status == Status.FAIL]
     failing = {("s1._domainkey.ex.com", "TXT"): "SERVFAIL"}  # the CD retry fails too
     assert not [f for f in _mail_names(DKIM_ZONE, failing, ("s1",)) if f.status == Status.FAIL]
+
+
+# ------------------------------------------------------ DNSSEC-06: the words of its verdicts
+def _dnssec06(params: str) -> Finding:
+    import dns.rdata
+    import dns.rdataclass
+    import dns.rdatatype
+
+    record = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.NSEC3PARAM, params)
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec06(out, "ex.com", DnsAnswer("ex.com", "NSEC3PARAM", "NOERROR", records=[record]))
+    (finding,) = out.findings
+    return finding
+
+
+def test_dnssec06_says_one_iteration_in_the_singular() -> None:
+    # s28x-nsec3one read "uses NSEC3 with 1 iterations".
+    finding = _dnssec06("1 0 1 -")
+    assert finding.status == Status.WARN
+    assert "with 1 iteration;" in finding.summary
+
+
+def test_dnssec06_fail_says_resolvers_may_degrade_not_that_they_do() -> None:
+    # s28x-nsec3at101: 101 iterations fails (checklist heuristic above 100), but the lab's
+    # Unbound (limit 150) validated its denials: RFC 9276 §3.2 lets validators treat such
+    # answers as insecure or refuse them, above limits of their own.
+    finding = _dnssec06("1 0 101 -")
+    assert finding.status == Status.FAIL
+    assert "101 iterations" in finding.summary
+    assert "may treat" in finding.summary
+    assert "resolvers treat such zones" not in finding.summary
