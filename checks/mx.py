@@ -13,10 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import dns.exception
+import dns.name
+
 from checks import net
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, servfail_is_bogus
-from checks.domainname import organizational_domain
+from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 from checks.scoring import DOES_NOT_EXIST
 
@@ -501,6 +504,57 @@ def ip_with_zone_appended(name: str, domain: str, suffixes: tuple[str, ...] = ()
     return None
 
 
+def _raw_u_label(label: bytes) -> tuple[str, str] | None:
+    """(U-label, A-label) when a label's bytes are a U-label stored as raw UTF-8 (a panel
+    that kept what was typed, 'münchen', where the A-label belongs), else None."""
+    if label.isascii():
+        return None
+    try:
+        text = label.decode("utf-8")
+        return text, _to_a_labels(text)
+    except UnicodeError:
+        return None
+
+
+def _a_label_words(mx: MxSet, host: MxHost) -> tuple[str, str | None] | None:
+    """MX-07's sentence and fix for an MX name that is not a plain A-label name, else None."""
+    problem = _a_label_problem(host.name)
+    if not problem:
+        return None
+    domain = mx.answer.name
+    record = f"{domain}. MX {host.preference} {host.name}."
+    try:
+        labels = [bytes(b) for b in dns.name.from_text(host.name).labels if b]
+    except dns.exception.DNSException:
+        labels = []
+    raw = [(label, _raw_u_label(label)) for label in labels]
+    if any(read for _, read in raw):
+        typed = [read for _, read in raw if read]
+        meant = ".".join(read[1] if read else label.decode("ascii") for label, read in raw)
+        return (
+            f"The MX name {host.name} holds {', '.join(repr(u) for u, _ in typed)} as raw "
+            "UTF-8 bytes: a U-label typed where its A-label belongs. Senders look up those "
+            "bytes as they are, and an MTA-STS policy or a certificate can name the host only "
+            f"by its A-label ({', '.join(a for _, a in typed)}; RFC 8461 §3.2, RFC 5890).",
+            f"Publish the MX with the A-label, and the host's address records under that "
+            f"name:\n{domain}. MX {host.preference} {meant}.\nin place of the record {record}",
+        )
+    if "_" in host.name:
+        label = next(label for label in host.name.split(".") if "_" in label)
+        return (
+            f"The MX name {host.name} has the label '{label}', with '_', which a host name may "
+            "not hold (letters, digits and hyphens, RFC 5321 §4.1.2): senders can deliver to "
+            "such a name, but an MTA-STS policy cannot list it (RFC 8461 §3.2) and public CAs "
+            "issue no certificate for it.",
+            "Give the server a name of letters, digits and hyphens, with its address records, "
+            f"and point the MX at it:\n{domain}. MX {host.preference} "
+            f"{host.name.replace('_', '-')}.\nin place of the record {record}",
+        )
+    if problem.startswith("label "):
+        return f"The MX name {host.name}: its {problem}.", None
+    return f"The MX name {host.name} {problem}.", None
+
+
 def _a_label_problem(name: str) -> str:
     """Why a host name is not a plain A-label name, or '' when it is (MX-07)."""
     if not name.isascii():
@@ -975,15 +1029,10 @@ def _host_rules(
                 evidence=ev,
             )
         # MX-07: names are compared as A-labels, case-insensitively.
-        problem = _a_label_problem(host.name)
-        if problem:
-            out.add(
-                "MX-07",
-                Status.INFO,
-                f"The MX name {host.name} {problem}.",
-                subject=host.name,
-                evidence=ev,
-            )
+        words = _a_label_words(mx, host)
+        if words:
+            summary, fix = words
+            out.add("MX-07", Status.INFO, summary, subject=host.name, evidence=ev, fix=fix)
         if not host.addresses:
             unresolved.append(host)
         elif allow_private or any(net.is_public_address(a) for a in host.addresses):

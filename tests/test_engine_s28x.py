@@ -129,3 +129,26 @@ def test_dnssec06_fail_says_resolvers_may_degrade_not_that_they_do() -> None:
     assert "101 iterations" in finding.summary
     assert "may treat" in finding.summary
     assert "resolvers treat such zones" not in finding.summary
+
+
+# ------------------------------------------------------------ MX-07: what is wrong, and the fix
+def test_mx07_reads_a_u_label_typed_as_raw_utf8_and_gives_its_a_label() -> None:
+    # s28x-utf8mx: 'MX 20 backup-münchen' stored as the UTF-8 bytes read "The MX name
+    # backup-m\195\188nchen.ex.com label 'backup-m\\\\195\\\\188nchen' is not letters, digits and
+    # hyphens", with no fix.
+    zone = {
+        ("ex.com", "MX"): ["10 mx1.ex.com.", "20 backup-m\\195\\188nchen.ex.com."],
+        ("mx1.ex.com", "A"): ["192.0.2.1"],
+    }
+    finding = _one(run_eval(mx, make_ctx("ex.com", zone)), "MX-07", Status.INFO)
+    assert "'backup-münchen'" in finding.summary
+    assert "xn--backup-mnchen-3ob.ex.com" in finding.fix
+    assert "ex.com. MX 20 xn--backup-mnchen-3ob.ex.com." in finding.fix
+    assert "\\\\" not in finding.summary
+
+
+def test_mx07_says_why_an_underscore_matters_and_offers_a_hyphen() -> None:
+    zone = {("ex.com", "MX"): ["10 mail_in.ex.com."], ("mail_in.ex.com", "A"): ["192.0.2.1"]}
+    finding = _one(run_eval(mx, make_ctx("ex.com", zone)), "MX-07", Status.INFO)
+    assert "'_'" in finding.summary and "MTA-STS" in finding.summary
+    assert "ex.com. MX 10 mail-in.ex.com." in finding.fix
