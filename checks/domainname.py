@@ -180,8 +180,9 @@ _MAILBOX_RE = re.compile(
 # An address whose unquoted local part holds '/', '?' or '#': atext (RFC 5322 §3.2.3), so valid
 # in a Dot-string (RFC 5321 §4.1.2; word characters for RFC 6531's UTF-8). Read so only when
 # the input read as a URL names no domain ('a/b@example.com' would be the host 'a'), so
-# "example.com/a@b.org" stays example.com.
-_ATEXT_MAILBOX_RE = re.compile(r"[\w!#$%&'*+\-/=?^`{|}~.]+@(?P<domain>[^@\s/?#\\]+)")
+# "example.com/a@b.org" stays example.com. A '\' just before the '@' is Markdown's escape of
+# it ('a\@example.com' in a page or a ticket shows a@example.com), not the end of a host 'a'.
+_ATEXT_MAILBOX_RE = re.compile(r"[\w!#$%&'*+\-/=?^`{|}~.]+\\?@(?P<domain>[^@\s/?#\\]+)")
 
 
 def to_ascii_domain(
@@ -271,7 +272,16 @@ def _pasted_list(
         try:
             names.append(_to_ascii_domain(part, extra_public_suffixes, allow_special_use))
         except DomainNameError:
-            return []
+            # An item that is an address with '/', '?', '#' or an escaped '@' before its
+            # domain is read as to_ascii_domain reads it alone (before s28n such a list was
+            # refused as "has no dot", for the URL reading's host 'a' of 'a/b@example.com').
+            domain = _atext_address_domain(part)
+            if domain is None:
+                return []
+            try:
+                names.append(_to_ascii_domain(domain, extra_public_suffixes, allow_special_use))
+            except DomainNameError:
+                return []
     return names
 
 
