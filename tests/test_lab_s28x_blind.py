@@ -18,7 +18,18 @@ address or on a hand-added DKIM key (whose NSEC proves _mta-sts and _smtp._tls a
 
 The expectations below were written from checklist §0, §1 and §7 and the RFCs (RFC 5321 §5.1,
 RFC 7505, RFC 2181 §10.3, RFC 1035 §3.3.9, RFC 9276, RFC 8624, RFC 4035) before the engine ran
-on any of them; each file's note gives the reasoning.
+on any of them; each file's note gives the reasoning. Three planted wrong expectations (an
+MX-01 warn on s28x-mxapex, a DNSSEC-03 warn on s28x-rsansec, MX-07 at warn on
+s28x-underscore) failed the first run and were removed. Twenty-two read as written. Two
+expectations were wrong and are corrected below with the reason (s28x-lameonly: the failed
+TLSA lookup is DANE-02's; s28x-dmarcexp: the expired NSEC at _dmarc also denies the guessed
+DKIM selectors). Three were the engine's fault and are mended (tests/test_engine_s28x.py):
+MX-02 named 'MX 0 .' for a null MX published as 'MX 10 .' (s28x-nullpref10), an IP address
+typed as MX target without its final dot got no MX-05 (s28x-iprel), and a given DKIM
+selector's bogus key record got no DNSSEC-01 (s28x-dkimexp). Reading the texts then mended
+MX-07 (the U-label typed as raw UTF-8 and '_': a reason and the MX to publish) and DNSSEC-06
+('1 iterations'; a fail above 100 iterations claiming resolvers do what RFC 9276 says they
+may); rows added after the run hold those words.
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -37,7 +48,7 @@ def _d(label: str) -> str:
 BLIND: list[Blind] = [
     # ---------------------------------------------------------------------------- MX
     # The fix must name the null MX as published ('MX 10 .'), or the owner looks for a record
-    # that is not there.
+    # that is not there. The run found it naming 'MX 0 .' (mended, tests/test_engine_s28x.py).
     Blind(
         "nullpref10",
         fail=frozenset({"MX-02"}),
@@ -49,6 +60,7 @@ BLIND: list[Blind] = [
         rows=(("MX-03", W, ("s2048._domainkey." + _d("nullbimi"), "default._bimi")),),
     ),
     # The exchange is '127.0.173.12.<domain>': an IP address with the zone's name appended.
+    # The run found no MX-05, only MX-06 'has no address' (mended, tests/test_engine_s28x.py).
     Blind(
         "iprel",
         fail=frozenset({"MX-05", "MX-06", "SMTP-01"}),
@@ -86,9 +98,11 @@ BLIND: list[Blind] = [
             ("MX-06", F, ("mail2." + _d("allnx"),)),
         ),
     ),
+    # Corrected after the run (engine right): the TLSA lookup that fails is DANE-02's "could
+    # not check" (checklist §8 2: TLSA RRset security, bogus or indeterminate), not DANE-01's.
     Blind(
         "lameonly",
-        error=frozenset({"MX-04", "MX-06", "SMTP-01", "DANE-01", "DNSSEC-09"}),
+        error=frozenset({"MX-04", "MX-06", "SMTP-01", "DANE-02", "DNSSEC-09"}),
         rows=(("MX-06", E, ("mx.s28xlame-d.test",)),),
     ),
     Blind(
@@ -109,12 +123,24 @@ BLIND: list[Blind] = [
     ),
     Blind(
         "underscore",
-        rows=(("MX-07", INFO, ("mail_in." + _d("underscore"),)), ("MX-06", P, ())),
+        rows=(
+            ("MX-07", INFO, ("mail_in." + _d("underscore"),)),
+            ("MX-06", P, ()),
+            # Added after the run: MX-07 read "The MX name <name> label 'mail_in' is not ...",
+            # with no reason and no fix (mended, tests/test_engine_s28x.py).
+            ("MX-07", INFO, ("'_'", "mta-sts", "mx 10 mail-in." + _d("underscore") + ".")),
+        ),
     ),
     Blind(
         "utf8mx",
         warn=frozenset({"MX-06"}),
-        rows=(("MX-07", INFO, ("backup-m",)), ("MX-06", W, ("backup-m",))),
+        rows=(
+            ("MX-07", INFO, ("backup-m",)),
+            ("MX-06", W, ("backup-m",)),
+            # Added after the run: MX-07 showed the escaped bytes twice over and no fix
+            # (mended: it names the U-label and gives the MX with its A-label).
+            ("MX-07", INFO, ("'backup-münchen'", "mx 20 xn--backup-mnchen-3ob." + _d("utf8mx"))),
+        ),
     ),
     Blind(
         "mxapexcname",
@@ -133,7 +159,8 @@ BLIND: list[Blind] = [
     Blind(
         "nsec3one",
         warn=frozenset({"DNSSEC-06"}),
-        rows=(("DNSSEC-06", W, ("nsec3param 1 0 0 -",)),),
+        # The second row was added after the run: it read "with 1 iterations" (mended).
+        rows=(("DNSSEC-06", W, ("nsec3param 1 0 0 -",)), ("DNSSEC-06", W, ("1 iteration;",))),
     ),
     Blind(
         "nsec3at100",
@@ -146,6 +173,9 @@ BLIND: list[Blind] = [
         rows=(
             ("DNSSEC-06", F, ("101 iterations", "nsec3param 1 0 0 -")),
             ("DNSSEC-07", P, ()),
+            # Added after the run: the fail said resolvers "treat such zones as insecure or
+            # bogus" while the lab's validated its denials; RFC 9276 §3.2 says they may (mended).
+            ("DNSSEC-06", F, ("may treat",)),
         ),
     ),
     Blind(
@@ -181,10 +211,14 @@ BLIND: list[Blind] = [
         warn=frozenset({"DNSSEC-04"}),
         rows=(("MX-03", INFO, ()), ("DNSSEC-04", W, ("sha-1",))),
     ),
+    # Corrected after the run (engine right): the expired NSEC at _dmarc also proves that no
+    # wildcard '*._domainkey' exists (it sorts between _dmarc and s2048._domainkey), so every
+    # common selector the engine tries besides the given one gets a bogus denial: DKIM-01
+    # "could not look up" for those (the given s2048 key validates and passes).
     Blind(
         "dmarcexp",
         fail=frozenset({"DNSSEC-01"}),
-        error=frozenset({"DMARC-01"}),
+        error=frozenset({"DMARC-01", "DKIM-01"}),
         rows=(("DNSSEC-01", F, ("_dmarc." + _d("dmarcexp"),)),),
     ),
     Blind(
@@ -195,6 +229,8 @@ BLIND: list[Blind] = [
             ("DNSSEC-09", F, ("mx1." + _d("mxaddrexp"),)),
         ),
     ),
+    # The run found no DNSSEC-01 for the bogus key (only DKIM-01 "could not look up"); mended
+    # (tests/test_engine_s28x.py), the last row added for its words.
     Blind(
         "dkimexp",
         fail=frozenset({"DNSSEC-01", "DNSSEC-07"}),
@@ -203,6 +239,7 @@ BLIND: list[Blind] = [
             ("DNSSEC-01", F, ("s2048._domainkey." + _d("dkimexp"),)),
             ("DNSSEC-07", F, ("_mta-sts." + _d("dkimexp"),)),
             ("DNSSEC-07", F, ("_smtp._tls." + _d("dkimexp"),)),
+            ("DNSSEC-01", F, ("dkim key", "selector 's2048'")),
         ),
     ),
 ]
