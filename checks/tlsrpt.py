@@ -63,7 +63,13 @@ class TlsRptRecord:
 
 
 def looks_like_tlsrpt(text: str) -> bool:
-    return "v=tlsrptv1" in text.lower()
+    # Any version ("v=TLSRPTv2", "V=TLSRPTv1"): the owner meant a TLS-RPT record, and must hear
+    # why senders discard it (TLSRPT-04), not that none is published.
+    return "v=tlsrptv" in text.lower()
+
+
+# A version other than the one RFC 8460 defines: "v=TLSRPTv2", "v=TLSRPTv1.0".
+_OTHER_VERSION = re.compile(r"v=TLSRPTv[0-9][0-9.]*")
 
 
 # DMARC's size limit after an address ("!" 1*DIGIT [unit], RFC 7489 §6.4), a habit carried
@@ -259,6 +265,19 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
                     f"The record is {around.describe()}: {around.whose}, so it does not "
                     'begin with "v=TLSRPTv1;" (RFC 8460 §3) and senders discard it. Retype it '
                     f"without {around.them}: {retyped(around.text).strip(_WSP)!r}.",
+                    True,
+                )
+            )
+            return record
+        elif (version := _OTHER_VERSION.fullmatch(parts[0].rstrip(_WSP))) is not None:
+            problems.append(
+                Problem(
+                    "TLSRPT-04",
+                    Status.FAIL,
+                    f"The record begins with {version[0]!r}: RFC 8460 §3 defines only "
+                    '"v=TLSRPTv1", and senders discard a record that does not begin with '
+                    '"v=TLSRPTv1;", so they send no reports. Write the version as '
+                    '"v=TLSRPTv1".',
                     True,
                 )
             )
