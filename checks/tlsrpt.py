@@ -556,10 +556,12 @@ def record_fix(
     # (RFC 8460 §3), so keeping them is harmless, and which one matters is not ours to guess.
     # Kept as written, the first value of a name; a misspelt rua ("RUA=") is not one of them,
     # its addresses are salvaged into rua above.
+    # A ruf= whose address became the rua (_ruf_for_rua) is not kept beside it.
     extensions: dict[str, str] = {}
     for record in records or []:
+        moved = ("ruf",) if _ruf_for_rua(record) else ()
         for name, value in record.extensions.items():
-            if name.lower() not in ("rua", "v"):
+            if name.lower() not in ("rua", "v", *moved):
                 extensions.setdefault(name, value)
     fields = [f"rua={rua}", *(f"{name}={value}" for name, value in extensions.items())]
     # Several addresses can pass 255 octets: split as zone files and DNS panels need.
@@ -635,12 +637,25 @@ _ANY_RUA_FIELD = re.compile(
 )
 
 
+# DMARC's failure-report tag, written in a TLS-RPT record for its rua (RFC 8460 §3 has no ruf).
+_RUF_FIELD = re.compile(
+    rf"(?:^|[;,])[ \t{_PASTED_BLANKS}]*ruf[ \t{_PASTED_BLANKS}]*=([^;]*)", re.IGNORECASE
+)
+
+
+def _ruf_for_rua(record: TlsRptRecord) -> bool:
+    """A record with a ruf= and no rua field at all: the address in ruf= is the one meant for
+    reports (senders ignore ruf= and find no rua), so record_fix moves it to rua."""
+    return not _ANY_RUA_FIELD.search(record.raw) and bool(_RUF_FIELD.search(record.raw))
+
+
 def _salvaged_uris(record: TlsRptRecord) -> list[ReportUri]:
     """The report addresses of a record the parser read none from: senders discard it (version
     not first, "V=TLSRPTv1", quoted) or find no rua= in it ("RUA="), yet its addresses are the
     owner's mailboxes, and the fix must not trade them for an invented one."""
     uris: list[ReportUri] = []
-    for match in _ANY_RUA_FIELD.finditer(record.raw):
+    fields = _RUF_FIELD if _ruf_for_rua(record) else _ANY_RUA_FIELD
+    for match in fields.finditer(record.raw):
         # Quotes too: a DNS panel that stores the quotes typed around the record, or the
         # typographic ones a document made of them.
         stray = _WSP + _PASTED_BLANKS + '"' + "".join(QUOTES)

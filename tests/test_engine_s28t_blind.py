@@ -718,3 +718,21 @@ def test_it_names_a_record_of_another_version_and_keeps_its_addresses() -> None:
     assert not any("No TLS-RPT record" in f.summary for f in findings)
     assert tlsrpt.looks_like_tlsrpt("v=TLSRPTv2; rua=mailto:a@example.org")
     assert not tlsrpt.looks_like_tlsrpt("v=spf1 -all")
+
+
+def test_it_keeps_the_address_of_a_ruf_written_for_rua() -> None:
+    # ruf-instead-of-rua offered 'rua=mailto:tls-reports@stonebridge-cpa.com;
+    # ruf=mailto:smtp-tls@stonebridge-cpa.com': a made-up mailbox to report to, and the owner's
+    # address left where senders ignore it (DMARC's failure-report tag, unknown to RFC 8460).
+    # With no rua, the address in ruf= is the one meant: it becomes the rua, and ruf= goes.
+    findings = run_case(_case("ruf-instead-of-rua"))
+    (missing,) = [f for f in findings if f.id == "TLSRPT-05"]
+    assert published(missing.fix) == (
+        "_smtp._tls.stonebridge-cpa.com",
+        "v=TLSRPTv1; rua=mailto:smtp-tls@stonebridge-cpa.com",
+    )
+    # Beside a rua, a ruf= is an unknown field senders ignore, kept as the owner's (info).
+    record = tlsrpt.parse_tlsrpt_record("v=TLSRPTv1; rua=mailto:a@ex.com; ruf=mailto:b@ex.com")
+    assert tlsrpt.record_fix("ex.com", [record]) == (
+        '_smtp._tls.ex.com. TXT "v=TLSRPTv1; rua=mailto:a@ex.com; ruf=mailto:b@ex.com"'
+    )
