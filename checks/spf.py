@@ -647,6 +647,13 @@ def _parsed(text: str) -> ParsedSpf:
                         opened=opened,
                     )
                 )
+            elif prefix is not None and prefix < floor and term.qualifier != "+":
+                scope = f"{family} address" if prefix == 0 else f"address of its /{prefix} range"
+                parsed.problems.append(
+                    SpfProblem(
+                        "SPF-19", Status.WARN, _refusing_range(parsed, term, scope), term.text
+                    )
+                )
             elif prefix is not None and prefix < floor:
                 parsed.problems.append(
                     SpfProblem(
@@ -681,6 +688,14 @@ def _parsed(text: str) -> ParsedSpf:
                         "only the networks that really send your mail.",
                         term.text,
                         opened=opened,
+                    )
+                )
+            elif short and term.qualifier != "+":
+                around = "each mail server's address" if term.name == "mx" else "the host's address"
+                scope = f"address in the {' and '.join(short)} network around {around}"
+                parsed.problems.append(
+                    SpfProblem(
+                        "SPF-19", Status.WARN, _refusing_range(parsed, term, scope), term.text
                     )
                 )
             elif short:
@@ -1839,6 +1854,35 @@ def _record_without(parsed: ParsedSpf, drop: Iterable[SpfTerm]) -> str:
     dropped only where it is named); every other term keeps its place and spelling."""
     gone = {id(t) for t in drop}
     return " ".join(["v=spf1", *(t.text for t in parsed.terms if id(t) not in gone)])
+
+
+# What a matching term gives a sender, by its qualifier (RFC 7208 §4.6.2).
+_QUALIFIER_RESULT = {"+": "pass", "-": "fail", "~": "softfail", "?": "neutral"}
+
+
+def _refusing_range(parsed: ParsedSpf, term: SpfTerm, scope: str) -> str:
+    """SPF-19's words for a very large range whose qualifier is not '+' ('-ip4:0.0.0.0/0'):
+    it authorises no one (before s28n it was said to), but the first matching term decides
+    (RFC 7208 §4.6.2), so the terms after it never apply to those addresses."""
+    at = next(i for i, t in enumerate(parsed.terms) if t is term)
+    after = [
+        t.text
+        for t in parsed.terms[at + 1 :]
+        if t.valid and t.kind == "mechanism" and not any(t is i for i in parsed.ignored)
+    ]
+    return (
+        f"'{term.text}' authorises no one: it gives '{_QUALIFIER_RESULT[term.qualifier]}' to "
+        f"every {scope} that no term before it passes"
+        + (f", so those addresses never reach {_either(after)}" if after else "")
+        + ". If you meant to refuse the servers you do not list, remove it and end the record "
+        "with '-all', after the terms that list your senders."
+    )
+
+
+def _either(texts: list[str]) -> str:
+    """'a', or 'a' or 'b', or 'a', 'b' or 'c': the terms quoted."""
+    quoted = [repr(t) for t in texts]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 def family_cover(parsed: ParsedSpf) -> dict[str, list[SpfTerm]]:
