@@ -574,11 +574,62 @@ async def new_record_fix(ctx: CheckContext) -> str:
     the null MX first and no report mailbox made up at the domain; else the usual record.
     With _smtp._tls an alias to a name that holds no record, where it can go (_behind_alias)."""
     no_mail = await mx.advises_no_mail(ctx)
+    misplaced = await misplaced_records(ctx)
+    moved = [record for _, record in misplaced] or None
     if no_mail is None:
-        fix = record_fix(ctx.domain)
+        fix = record_fix(ctx.domain, moved)
     else:
-        fix = no_mail_fix(ctx.domain, no_mail, record_fix(ctx.domain, takes_no_mail=True))
-    return _behind_alias(fix, ctx.domain, (await get_record(ctx)).answer)
+        fix = no_mail_fix(ctx.domain, no_mail, record_fix(ctx.domain, moved, takes_no_mail=True))
+    return _behind_alias(_moved_fix(fix, misplaced), ctx.domain, (await get_record(ctx)).answer)
+
+
+# Where TLS-RPT records are published by mistake (checklist TLSRPT-01): the early draft's name
+# and the two labels swapped. Senders look up _smtp._tls.<domain> alone (RFC 8460 §3).
+MISPLACED_LABELS = ("_smtp_tlsrpt", "_tls._smtp")
+
+
+async def misplaced_records(ctx: CheckContext) -> list[tuple[str, TlsRptRecord]]:
+    """The TLS-RPT records published at MISPLACED_LABELS under the domain, by name: asked only
+    when _smtp._tls holds none, once per check. A failed lookup says nothing (no record)."""
+
+    async def lookup() -> list[tuple[str, TlsRptRecord]]:
+        names = [f"{label}.{ctx.domain}" for label in MISPLACED_LABELS]
+        answers = await asyncio.gather(*(ctx.dns.query(name, "TXT") for name in names))
+        found = []
+        for name, answer in zip(names, answers, strict=True):
+            if answer.failed:
+                continue
+            for raw in answer.raw_texts():
+                record = parse_tlsrpt_record(raw)
+                if looks_like_tlsrpt(record.raw):
+                    found.append((name, record))
+        return found
+
+    return await ctx.once(f"tlsrpt-misplaced:{ctx.domain}", lookup)
+
+
+def _misplaced_note(domain: str, misplaced: list[tuple[str, TlsRptRecord]]) -> str:
+    """What TLSRPT-01 adds for a missing record when one stands at a misplaced name."""
+    if not misplaced:
+        return ""
+    names = " and ".join(dict.fromkeys(name for name, _ in misplaced))
+    listed = "; ".join(f"{name} holds {record.raw!r}" for name, record in misplaced)
+    return (
+        f" A TLS-RPT record is published at {names}, where senders never look ({listed}): "
+        f"RFC 8460 §3 puts it at _smtp._tls.{domain}, so move it there."
+    )
+
+
+def _moved_fix(fix: str, misplaced: list[tuple[str, TlsRptRecord]]) -> str:
+    """The fix for a missing record beside misplaced ones: the record to publish (their
+    addresses kept, record_fix), then each misplaced record to delete."""
+    if not misplaced:
+        return fix
+    deletes = "\n".join(
+        f"Delete the record at {name}, where senders never look: {txt_fix(name, record.raw)}"
+        for name, record in misplaced
+    )
+    return f"{fix}\n{deletes}"
 
 
 def _mailbox_at(uri: ReportUri, domain: str) -> bool:
@@ -777,8 +828,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         )
         return out.findings
     if state.status == "absent":
-        alias = _alias_note(ctx.domain, state.answer)
-        fix = _behind_alias(fix_for(), ctx.domain, state.answer)
+        misplaced = await misplaced_records(ctx)
+        alias = _alias_note(ctx.domain, state.answer) + _misplaced_note(ctx.domain, misplaced)
+        moved = [record for _, record in misplaced] or None
+        fix = _behind_alias(_moved_fix(fix_for(moved), misplaced), ctx.domain, state.answer)
         if deployed:
             out.add(
                 "TLSRPT-01",
