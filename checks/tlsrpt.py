@@ -296,6 +296,7 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
             return record
     fields = fields_text.split(";")[1:]
     empty_rua = 0
+    spaced_rua: list[str] = []  # "rua = …" fields
     if fields and fields[-1].strip(_WSP) == "":
         fields = fields[:-1]
     for part in fields:
@@ -343,6 +344,12 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
                     continue
                 record.uris.append(_parse_uri(uri, problems))
             continue
+        if eq and name.rstrip(_WSP) == "rua":
+            # "rua = mailto:…": %s"rua=" has nothing between (RFC 8460 §3), so senders that
+            # follow the grammar find no rua. One slip: TLSRPT-05 names it below, not also as a
+            # malformed field here.
+            spaced_rua.append(item)
+            continue
         if not eq or not _EXT_NAME.fullmatch(name) or not _EXT_VALUE.fullmatch(value):
             problems.append(
                 Problem(
@@ -357,6 +364,28 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
         problems.append(
             Problem(
                 "TLSRPT-09", Status.INFO, f"Unknown field {name}={value} is ignored by senders."
+            )
+        )
+    if record.rua_fields == 0 and spaced_rua:
+        problems.append(
+            Problem(
+                "TLSRPT-05",
+                Status.FAIL,
+                f"The field {spaced_rua[0]!r} has spaces around '=': RFC 8460 §3 writes the "
+                'field "rua=" with nothing between, so senders that follow it find no rua= '
+                "field and send no reports. Remove the spaces.",
+                True,
+            )
+        )
+        return record
+    for item in spaced_rua:
+        # Beside a rua= field: a malformed one, as any other (the rua= one is used).
+        problems.append(
+            Problem(
+                "TLSRPT-09",
+                Status.FAIL,
+                f"The field {item!r} is not a valid name=value field (RFC 8460 §3).",
+                True,
             )
         )
     if record.rua_fields == 0:

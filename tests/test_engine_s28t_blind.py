@@ -736,3 +736,22 @@ def test_it_keeps_the_address_of_a_ruf_written_for_rua() -> None:
     assert tlsrpt.record_fix("ex.com", [record]) == (
         '_smtp._tls.ex.com. TXT "v=TLSRPTv1; rua=mailto:a@ex.com; ruf=mailto:b@ex.com"'
     )
+
+
+def test_spaces_around_the_equals_sign_of_rua_are_one_fail_that_names_them() -> None:
+    # spaces-around-equals failed twice for one slip: TLSRPT-09 "The field 'rua = mailto:...'
+    # is not a valid name=value field" and TLSRPT-05 "The record has no rua= field", neither
+    # saying what is wrong. %s"rua=" has nothing between (RFC 8460 §3), so senders that follow
+    # the grammar find no rua: TLSRPT-05 fail stays, naming the spaces; TLSRPT-09 goes.
+    findings = run_case(_case("spaces-around-equals"))
+    failing = [f for f in findings if str(f.status) == "fail"]
+    assert [f.id for f in failing] == ["TLSRPT-05"], [f.summary for f in failing]
+    assert "'rua = mailto:smtp-tls@redwood-chiro.com'" in failing[0].summary
+    assert "spaces around '='" in failing[0].summary
+    assert published(failing[0].fix) == (
+        "_smtp._tls.redwood-chiro.com",
+        "v=TLSRPTv1; rua=mailto:smtp-tls@redwood-chiro.com",
+    )
+    # Only whitespace around '=' is read so: another name is still a malformed field.
+    record = tlsrpt.parse_tlsrpt_record("v=TLSRPTv1; rua=mailto:a@ex.com; note = x")
+    assert ("TLSRPT-09", "fail") in [(p.check_id, str(p.status)) for p in record.problems]
