@@ -613,16 +613,18 @@ async def new_record_fix(ctx: CheckContext) -> str:
 
 
 # Where TLS-RPT records are published by mistake (checklist TLSRPT-01): the early draft's name
-# and the two labels swapped. Senders look up _smtp._tls.<domain> alone (RFC 8460 §3).
+# and the two labels swapped, and the domain itself (pasted beside SPF). Senders look up
+# _smtp._tls.<domain> alone (RFC 8460 §3).
 MISPLACED_LABELS = ("_smtp_tlsrpt", "_tls._smtp")
 
 
 async def misplaced_records(ctx: CheckContext) -> list[tuple[str, TlsRptRecord]]:
-    """The TLS-RPT records published at MISPLACED_LABELS under the domain, by name: asked only
-    when _smtp._tls holds none, once per check. A failed lookup says nothing (no record)."""
+    """The TLS-RPT records published at MISPLACED_LABELS under the domain or at the domain
+    itself, by name: asked only when _smtp._tls holds none, once per check. A failed lookup
+    says nothing (no record)."""
 
     async def lookup() -> list[tuple[str, TlsRptRecord]]:
-        names = [f"{label}.{ctx.domain}" for label in MISPLACED_LABELS]
+        names = [f"{label}.{ctx.domain}" for label in MISPLACED_LABELS] + [ctx.domain]
         answers = await asyncio.gather(*(ctx.dns.query(name, "TXT") for name in names))
         found = []
         for name, answer in zip(names, answers, strict=True):

@@ -720,6 +720,26 @@ def test_it_names_a_record_of_another_version_and_keeps_its_addresses() -> None:
     assert not tlsrpt.looks_like_tlsrpt("v=spf1 -all")
 
 
+def test_it_names_a_record_published_at_the_domain_itself() -> None:
+    # at-the-domain-itself read "No TLS-RPT record" with the made-up tls-reports@ mailbox in
+    # the fix: the owner had published the record at the apex, beside SPF, where senders never
+    # look (RFC 8460 §3 names _smtp._tls.<domain> alone), and was not told; their address was
+    # traded for one that may not exist. As for the early draft's name and the swapped labels
+    # (s28s): named, moved with its addresses, and the misplaced record deleted.
+    findings = run_case(_case("at-the-domain-itself"))
+    (absent,) = [f for f in findings if f.id == "TLSRPT-01"]
+    assert str(absent.status) == "info"
+    record = "v=TLSRPTv1; rua=mailto:smtp-tls@juniper-cafe.com"
+    assert f"juniper-cafe.com holds {record!r}" in absent.summary
+    first, *rest = absent.fix.splitlines()
+    assert published(first) == ("_smtp._tls.juniper-cafe.com", record)
+    assert (
+        f'Delete the record at juniper-cafe.com, where senders never look: juniper-cafe.com. TXT "{record}"'
+        in rest
+    )
+    assert "v=spf1" not in absent.fix  # the SPF record beside it stays
+
+
 def test_it_keeps_the_address_of_a_ruf_written_for_rua() -> None:
     # ruf-instead-of-rua offered 'rua=mailto:tls-reports@stonebridge-cpa.com;
     # ruf=mailto:smtp-tls@stonebridge-cpa.com': a made-up mailbox to report to, and the owner's
