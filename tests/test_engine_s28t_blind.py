@@ -20,7 +20,20 @@ The expectations were written from RFC 8460 §3 (its ABNF: `field-delim = *WSP "
 1*(%x21-3A / %x3C / %x3E-7E)`, "Records that do not begin with v=TLSRPTv1; are discarded",
 "If the number of resulting records is not one, senders MUST assume the recipient domain does
 not implement TLSRPT"), RFC 3986 §3.1 (schemes are case-insensitive), RFC 6068 (mailto
-headers) and checklist §3 before the engine ran on any of them.
+headers) and checklist §3 before the engine ran on any of them (34ae344).
+
+Result of the first run (959cee3): the 3 planted wrong expectations (trailing-semicolon
+TLSRPT-09 warn, no-space-after-semicolon TLSRPT-04 warn, percent-encoded-plus TLSRPT-07 warn)
+failed and were removed; 36 of 42 cases held as written. Of the 6 that disagreed, RFC 8460
+sided with the round in 5: version-2 ('v=TLSRPTv2') was taken for no record at all, now TLSRPT-04
+fail naming the version (892bb38; its 'never TLSRPT-01 pass' row corrected to the engine's
+convention, a record is present, as for capital-V); ruf-instead-of-rua offered a made-up
+mailbox beside the owner's ruf= address, now the address is the rua (57e544d); old-draft-name
+and labels-swapped were fixed by s28s meanwhile (84c6d2d), at-the-domain-itself here
+(5f50144). https-private-ip-literal stays a recorded gap (GAPS below): the product's "could not
+check" for a URL the SSRF guard refuses is a decision of s26p. Reading the texts,
+spaces-around-equals failed twice for one slip; now one TLSRPT-05 fail naming the spaces
+(51b27d5). The tests at the end of this file pin each fix.
 
 Each case runs checks.tlsrpt.evaluate against an in-memory resolver (tests.test_spf.FakeDns,
 CNAMEs followed as in tests/test_engine_s26c_blind.py) with the production configuration: the
