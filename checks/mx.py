@@ -541,14 +541,35 @@ def _a_label_words(mx: MxSet, host: MxHost) -> tuple[str, str | None] | None:
         )
     if "_" in host.name:
         label = next(label for label in host.name.split(".") if "_" in label)
-        return (
+        summary = (
             f"The MX name {host.name} has the label '{label}', with '_', which a host name may "
             "not hold (letters, digits and hyphens, RFC 5321 §4.1.2): senders can deliver to "
             "such a name, but an MTA-STS policy cannot list it (RFC 8461 §3.2) and public CAs "
-            "issue no certificate for it.",
-            "Give the server a name of letters, digits and hyphens, with its address records, "
-            f"and point the MX at it:\n{domain}. MX {host.preference} "
-            f"{host.name.replace('_', '-')}.\nin place of the record {record}",
+            "issue no certificate for it."
+        )
+        # '_' to '-', with no '-' left at a label's ends ('_mx' is 'mx', not '-mx', a label
+        # MX-07 flags again). Offered only below the owner's organisational domain: a '_' in
+        # a provider's name ('mx.my_provider.net') made 'my-provider.net', another domain.
+        renamed = ".".join(part.replace("_", "-").strip("-") for part in host.name.split("."))
+        org = organizational_domain(domain)
+        if host.name.endswith("." + org) and "_" not in org:
+            if _a_label_problem(renamed):  # another fault too ('m\195\188n_chen')
+                return (
+                    summary,
+                    "Give the server a name of letters, digits and hyphens, with its address "
+                    f"records, and point the MX at it in place of the record {record}",
+                )
+            return (
+                summary,
+                "Give the server a name of letters, digits and hyphens, with its address "
+                f"records, and point the MX at it:\n{domain}. MX {host.preference} "
+                f"{renamed}.\nin place of the record {record}",
+            )
+        return (
+            summary,
+            f"{host.name} is a name in {organizational_domain(host.name)}: ask whoever runs "
+            "that domain for the server's name of letters, digits and hyphens, and point the "
+            f"MX at it in place of the record {record}",
         )
     if problem.startswith("label "):
         return f"The MX name {host.name}: its {problem}.", None
