@@ -1864,6 +1864,12 @@ def _refusing_range(parsed: ParsedSpf, term: SpfTerm, scope: str) -> str:
     """SPF-19's words for a very large range whose qualifier is not '+' ('-ip4:0.0.0.0/0'):
     it authorises no one (before s28n it was said to), but the first matching term decides
     (RFC 7208 §4.6.2), so the terms after it never apply to those addresses."""
+    if any(term is t for t in parsed.ignored) and parsed.all_term is not None:
+        # After 'all' it gives nothing to anyone: receivers stop at 'all' (SPF-10 lists it).
+        return (
+            f"'{term.text}' authorises no one, and receivers never reach it: they stop at "
+            f"'{parsed.all_term.text}' before it. Remove it."
+        )
     at = next(i for i, t in enumerate(parsed.terms) if t is term)
     after = [
         t.text
@@ -1872,7 +1878,7 @@ def _refusing_range(parsed: ParsedSpf, term: SpfTerm, scope: str) -> str:
     ]
     return (
         f"'{term.text}' authorises no one: it gives '{_QUALIFIER_RESULT[term.qualifier]}' to "
-        f"every {scope} that no term before it passes"
+        f"every {scope} that no term before it matches"
         + (f", so those addresses never reach {_either(after)}" if after else "")
         + ". If you meant to refuse the servers you do not list, remove it and end the record "
         "with '-all', after the terms that list your senders."

@@ -54,3 +54,34 @@ def test_mx07_names_no_other_owner_for_a_name_in_the_domain_it_cannot_rename() -
     finding = _mx07({("ex.com", "MX"): [f"10 {target}."], (target, "A"): ["192.0.2.1"]})
     assert "ask whoever runs" not in finding.fix
     assert f"in place of the record ex.com. MX 10 {target}." in finding.fix
+
+
+# --------------------------------------------------------------- SPF-19 (5dba1d5's words)
+def _spf19(record: str) -> Finding:
+    from checks import spf
+    from tests.test_spf import run
+
+    zone = {
+        ("ex.com", "TXT"): [record],
+        ("ex.com", "MX"): ["10 mx.ex.com."],
+        ("mx.ex.com", "A"): ["192.0.2.1"],
+    }
+    [finding] = [f for f in run(spf, "ex.com", zone) if f.id == "SPF-19"]
+    assert finding.status == Status.WARN
+    return finding
+
+
+def test_spf19_range_after_all_is_not_said_to_give_a_result() -> None:
+    # Receivers stop at '~all' (RFC 7208 §4.6.2, §5.1): '-ip4:0.0.0.0/0' after it gives
+    # nothing to anyone, yet read "it gives 'fail' to every IPv4 address that no term before
+    # it passes".
+    finding = _spf19("v=spf1 mx ~all -ip4:0.0.0.0/0")
+    assert "gives 'fail'" not in finding.summary
+    assert "never" in finding.summary and "'~all'" in finding.summary
+
+
+def test_spf19_range_gives_its_result_to_the_addresses_no_earlier_term_matches() -> None:
+    # An earlier '-mx' decides for the MX's address (fail), so '~ip4:0.0.0.0/0' gives softfail
+    # to the addresses no term before it matches, not to those none passes.
+    finding = _spf19("v=spf1 -mx ~ip4:0.0.0.0/0")
+    assert "no term before it matches" in finding.summary
