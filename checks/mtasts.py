@@ -3194,6 +3194,20 @@ async def _mx_findings(
         f"compare its A-label '{h}', so the line matches nothing (see MTASTS-25)."
         for h, line in unicode_lines.items()
     )
+    # A wildcard the owner took for wider than it is (s28s): '*.example.org' matches one label
+    # below example.org only, not 'a.b.example.org' nor 'example.org' itself (RFC 8461 §4.1).
+    for h in unmatched:
+        name = h.name.rstrip(".").lower()
+        near = [
+            p
+            for p in patterns
+            if p.startswith("*.") and (name == p[2:] or name.endswith("." + p[2:]))
+        ]
+        if near:
+            alias_note += (
+                f" The pattern {near[0]} covers names one label below {near[0][2:]} only, so "
+                f"not {h.name} (RFC 8461 §4.1)."
+            )
     unreached = [h.name for h in unmatched if h.name in gone]
     if not matched:
         also = ""

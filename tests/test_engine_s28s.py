@@ -9,6 +9,7 @@ import pytest
 from checks import tlsrpt
 from checks.findings import Status
 from checks.mtasts import parse_sts_record
+from tests.test_mtasts import ZONE, evaluate
 from tests.test_mx import make_ctx
 
 
@@ -67,3 +68,43 @@ def test_tlsrpt01_without_a_misplaced_record_reads_as_before() -> None:
     (found,) = [f for f in asyncio.run(tlsrpt.evaluate(ctx)) if f.id == "TLSRPT-01"]
     assert found.summary.startswith("No TLS-RPT record: senders do not send you reports")
     assert "_smtp_tlsrpt" not in found.summary + found.fix
+
+
+# s28s-deepwild and s28s-wildbelow: an MX a wildcard pattern seems to cover but does not read
+# only "match no mx pattern", leaving the owner to find out why. RFC 8461 §4.1: '*.example.org'
+# matches one label below example.org, not 'a.b.example.org' nor 'example.org' itself.
+def test_mtasts30_says_a_wildcard_covers_one_label_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = {
+        **ZONE,
+        ("example.org", "MX"): ["10 mx1.example.org.", "20 a.b.example.org."],
+        ("a.b.example.org", "A"): ["192.0.2.12"],
+    }
+    body = "version: STSv1\r\nmode: enforce\r\nmx: *.example.org\r\nmax_age: 604800\r\n"
+    (found,) = [f for f in evaluate(monkeypatch, zone, body=body) if f.id == "MTASTS-30"]
+    assert found.status == Status.WARN
+    assert (
+        "The pattern *.example.org covers names one label below example.org only, so not "
+        "a.b.example.org (RFC 8461 §4.1)." in found.summary
+    )
+
+
+def test_mtasts30_says_a_wildcard_does_not_cover_its_own_base(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    zone = {**ZONE, ("example.org", "MX"): ["10 mail.example.org."]}
+    zone[("mail.example.org", "A")] = ["192.0.2.11"]
+    body = "version: STSv1\r\nmode: enforce\r\nmx: *.mail.example.org\r\nmax_age: 604800\r\n"
+    (found,) = [f for f in evaluate(monkeypatch, zone, body=body) if f.id == "MTASTS-30"]
+    assert found.status == Status.FAIL
+    assert (
+        "The pattern *.mail.example.org covers names one label below mail.example.org only, "
+        "so not mail.example.org (RFC 8461 §4.1)." in found.summary
+    )
+
+
+def test_mtasts30_adds_nothing_for_a_host_no_wildcard_is_near(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmax_age: 604800\r\n"
+    (found,) = [f for f in evaluate(monkeypatch, ZONE, body=body) if f.id == "MTASTS-30"]
+    assert "one label below" not in found.summary
