@@ -860,7 +860,11 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         return out.findings
     if state.status == "absent":
         misplaced = await misplaced_records(ctx)
-        alias = _alias_note(ctx.domain, state.answer) + _misplaced_note(ctx.domain, misplaced)
+        alias = (
+            _not_tlsrpt_note(ctx.domain, state.answer)
+            + _alias_note(ctx.domain, state.answer)
+            + _misplaced_note(ctx.domain, misplaced)
+        )
         moved = [record for _, record in misplaced] or None
         fix = _behind_alias(_moved_fix(fix_for(moved), misplaced), ctx.domain, state.answer)
         if deployed:
@@ -993,6 +997,23 @@ async def _left_over(ctx: CheckContext) -> tuple[str, str, dict[str, Any]] | Non
         listed = "\n".join(txt_fix(name, r.raw) for r in state.candidates)
         fix = f"Delete the TLS-RPT record{s} at {name}:\n{listed}\n{tail}"
     return words, fix, state.answer.evidence()
+
+
+def _not_tlsrpt_note(domain: str, answer: DnsAnswer) -> str:
+    """What TLSRPT-01 adds for a missing record when _smtp._tls holds other TXT records (a DMARC
+    or SPF record pasted at the wrong name): the owner sees something there and must hear that
+    it does not count, or publishes the fix beside it never knowing why."""
+    texts = answer.texts()
+    if not texts:
+        return ""
+    # A long one (a wildcard's verification token) is named by its start.
+    held = " and ".join(repr(t if len(t) <= 120 else t[:120] + "…") for t in texts)
+    one = len(texts) == 1
+    what = "is not a TLS-RPT record" if one else "are not TLS-RPT records"
+    return (
+        f' _smtp._tls.{domain} holds {held}, which {what} (one begins "v=TLSRPTv1;", RFC '
+        f"8460 §3), so senders ignore {'it' if one else 'them'}."
+    )
 
 
 def _alias_note(domain: str, answer: DnsAnswer) -> str:

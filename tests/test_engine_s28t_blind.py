@@ -788,3 +788,21 @@ def test_spaces_around_the_equals_sign_of_rua_are_one_fail_that_names_them() -> 
     # Only whitespace around '=' is read so: another name is still a malformed field.
     record = tlsrpt.parse_tlsrpt_record("v=TLSRPTv1; rua=mailto:a@ex.com; note = x")
     assert ("TLSRPT-09", "fail") in [(p.check_id, str(p.status)) for p in record.problems]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("dmarc-at-smtp-tls", "v=DMARC1; p=none; rua=mailto:dmarc@willowbend-school.org"),
+        ("spf-alone", "v=spf1 -all"),
+    ],
+)
+def test_it_says_what_stands_at_smtp_tls_when_it_is_no_tls_rpt_record(name: str, text: str) -> None:
+    # dmarc-at-smtp-tls and spf-alone read "No TLS-RPT record" and nothing of the record the
+    # owner put at _smtp._tls (a DMARC record pasted at the wrong name): they would publish the
+    # fix beside it, never knowing why theirs did not count.
+    findings = run_case(_case(name))
+    (absent,) = [f for f in findings if f.id == "TLSRPT-01"]
+    assert str(absent.status) == "info"
+    assert f"holds {text!r}" in absent.summary
+    assert "not a TLS-RPT record" in absent.summary
