@@ -85,3 +85,30 @@ def test_spf19_range_gives_its_result_to_the_addresses_no_earlier_term_matches()
     # to the addresses no term before it matches, not to those none passes.
     finding = _spf19("v=spf1 -mx ~ip4:0.0.0.0/0")
     assert "no term before it matches" in finding.summary
+
+
+# ------------------------------------------- TLS-RPT: the fix keeps the owner's address
+# A gap, not mended here: checks/tlsrpt.py held another helper's uncommitted work when this
+# was found (the salvage regex _ANY_RUA_FIELD would take a rua after white space too).
+@pytest.mark.xfail(strict=True, reason="gap: salvage reads rua only after ';' or ','")
+@pytest.mark.parametrize(
+    "record", ["v=TLSRPTv1 rua=mailto:tls@ex.com", "v=TLSRPTv2 rua=mailto:tls@ex.com"]
+)
+def test_tlsrpt04_fix_keeps_the_address_of_a_record_without_its_semicolon(record: str) -> None:
+    # The ';' after the version left out: senders discard the record (RFC 8460 §3), and the
+    # fix offered a made-up tls-reports@ mailbox in place of the owner's tls@ (the salvage read
+    # a rua only after ';' or ',', as in 'v=TLSRPTv1, rua=...').
+    import asyncio
+
+    from checks import tlsrpt
+    from tests.test_engine_s26c_blind import CnameDns
+    from tests.test_engine_s28t_blind import site
+    from tests.test_spf import make_ctx
+
+    zone = site("ex.com", record)
+    ctx = make_ctx("ex.com", zone)
+    ctx.dns = CnameDns(zone)  # type: ignore[assignment]
+    found = asyncio.run(tlsrpt.evaluate(ctx))
+    [finding] = [f for f in found if f.id == "TLSRPT-04" and f.status == Status.FAIL]
+    assert '"v=TLSRPTv1; rua=mailto:tls@ex.com"' in finding.fix
+    assert "tls-reports@" not in finding.fix
