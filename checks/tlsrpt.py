@@ -173,6 +173,22 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
     return ReportUri(text, scheme, False)
 
 
+def _field_fault(name: str, eq: str, value: str) -> str:
+    """Why `name=value` is no tlsrpt-extension (RFC 8460 §3), in words."""
+    if not eq:
+        return "it has no '='"
+    if not _EXT_NAME.fullmatch(name):
+        return (
+            f"its name {name!r} is not 1 to 32 letters, digits, '_', '-' or '.', beginning with "
+            "a letter or digit"
+        )
+    if not value:
+        return "its value is empty"
+    if any(c in value for c in _WSP):
+        return "its value holds a blank"
+    return "its value holds a character other than printable ASCII without '=' and ';'"
+
+
 def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
     """Parse one `_smtp._tls` TXT record (strings joined without spaces). Never raises."""
     if isinstance(raw, bytes | bytearray):
@@ -355,7 +371,10 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
                 Problem(
                     "TLSRPT-09",
                     Status.FAIL,
-                    f"The field {item!r} is not a valid name=value field (RFC 8460 §3).",
+                    f"The field {item!r} is not a valid name=value field "
+                    f"({_field_fault(name, eq, value)}); the grammar of RFC 8460 §3 has no such "
+                    "field, so senders that follow it treat the record as invalid and send no "
+                    "reports. Remove the field or correct it.",
                     True,
                 )
             )

@@ -806,3 +806,16 @@ def test_it_says_what_stands_at_smtp_tls_when_it_is_no_tls_rpt_record(name: str,
     assert str(absent.status) == "info"
     assert f"holds {text!r}" in absent.summary
     assert "not a TLS-RPT record" in absent.summary
+
+
+def test_a_malformed_extension_field_says_what_is_wrong_with_it() -> None:
+    # extension-value-with-spaces read "The field 'note=managed by IT' is not a valid
+    # name=value field (RFC 8460 §3)": not what is wrong, nor that senders then send nothing.
+    findings = run_case(_case("extension-value-with-spaces"))
+    (bad,) = [f for f in findings if f.id == "TLSRPT-09"]
+    assert str(bad.status) == "fail"
+    assert "'note=managed by IT'" in bad.summary and "blank" in bad.summary
+    assert "send no reports" in bad.summary
+    record = tlsrpt.parse_tlsrpt_record("v=TLSRPTv1; rua=mailto:a@ex.com; junk")
+    (fault,) = [p.message for p in record.problems if p.check_id == "TLSRPT-09"]
+    assert "has no '='" in fault
