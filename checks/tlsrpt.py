@@ -733,8 +733,11 @@ def no_mail_fix(domain: str, no_mail: mx.NoMailAnswer, record: str = "") -> str:
 # Blanks pasted from a document count as blanks here: a no-break space before "rua=" (the
 # record's TLSRPT-09) hides no address of the owner's.
 _PASTED_BLANKS = "".join(SPACES) + "".join(INVISIBLE)
+# After a blank too: 'v=TLSRPTv1 rua=mailto:...' (the ';' left out) still names the owner's
+# address, which the offered record keeps.
 _ANY_RUA_FIELD = re.compile(
-    rf"(?:^|[;,])[ \t{_PASTED_BLANKS}]*rua[ \t{_PASTED_BLANKS}]*=([^;]*)", re.IGNORECASE
+    rf"(?:^|[;,]|(?<=[ \t{_PASTED_BLANKS}]))[ \t{_PASTED_BLANKS}]*rua[ \t{_PASTED_BLANKS}]*=([^;]*)",
+    re.IGNORECASE,
 )
 
 
