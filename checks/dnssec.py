@@ -1052,13 +1052,7 @@ async def _bogus_policy_host(out: Collector, ctx: CheckContext) -> None:
     validation: validating senders then cannot fetch the policy, and MTASTS-11 can only say
     the lookup failed. Only the bogus case: an absent or unsigned policy host is MTA-STS's
     concern (MTASTS-11), not a DNSSEC finding (s22n-polhostexp)."""
-    name = f"mta-sts.{ctx.domain}"
-    answer = await ctx.dns.query(name, "A")
-    if not (answer.failed and answer.rcode == "SERVFAIL"):
-        return
-    retry = await ctx.dns.query(name, "A", cd=True)
-    if retry.exists and await servfail_is_bogus(ctx.dns, answer, retry):
-        _bogus_mail_name(out, name, answer, retry)
+    await _bogus_mail_name_if_so(out, ctx, f"mta-sts.{ctx.domain}", "A")
 
 
 async def _bogus_dkim_keys(out: Collector, ctx: CheckContext, selectors: list[str]) -> None:
@@ -1068,13 +1062,18 @@ async def _bogus_dkim_keys(out: Collector, ctx: CheckContext, selectors: list[st
     failed. Guessed selectors are left out: a bogus denial of a name nobody uses is not the
     owner's key."""
     for selector in selectors:
-        name = f"{selector}._domainkey.{ctx.domain}"
-        answer = await ctx.dns.query(name, "TXT")
-        if not (answer.failed and answer.rcode == "SERVFAIL"):
-            continue
-        retry = await ctx.dns.query(name, "TXT", cd=True)
-        if retry.exists and await servfail_is_bogus(ctx.dns, answer, retry):
-            _bogus_mail_name(out, name, answer, retry)
+        await _bogus_mail_name_if_so(out, ctx, f"{selector}._domainkey.{ctx.domain}", "TXT")
+
+
+async def _bogus_mail_name_if_so(out: Collector, ctx: CheckContext, name: str, rdtype: str) -> None:
+    """DNSSEC-01 for `name` when its `rdtype` records exist (a checking-disabled query finds
+    them) but the validating lookup gets SERVFAIL because they fail validation."""
+    answer = await ctx.dns.query(name, rdtype)
+    if not (answer.failed and answer.rcode == "SERVFAIL"):
+        return
+    retry = await ctx.dns.query(name, rdtype, cd=True)
+    if retry.exists and await servfail_is_bogus(ctx.dns, answer, retry):
+        _bogus_mail_name(out, name, answer, retry)
 
 
 def _bogus_mail_name(out: Collector, name: str, answer: DnsAnswer, retry: DnsAnswer) -> None:

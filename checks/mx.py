@@ -480,6 +480,15 @@ def _ip_literal_fix(mx: MxSet, host: MxHost, literal: str | None = None) -> str:
 _IPV4_TEXT = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
 
 
+def _possible_zones(domain: str, suffixes: tuple[str, ...]) -> list[str]:
+    """The zones the domain's MX may be published in: the domain and its ancestors up to its
+    organisational domain, longest first (a public suffix is nobody's zone file)."""
+    org = organizational_domain(domain, suffixes)
+    labels = domain.split(".")
+    zones = (".".join(labels[start:]) for start in range(len(labels) - 1))
+    return [zone for zone in zones if len(zone) >= len(org)]
+
+
 def ip_with_zone_appended(name: str, domain: str, suffixes: tuple[str, ...] = ()) -> str | None:
     """The IPv4 address meant, when the MX target `name` is one with the zone's name appended
     ("192.0.2.25.example.com"), else None.
@@ -489,12 +498,7 @@ def ip_with_zone_appended(name: str, domain: str, suffixes: tuple[str, ...] = ()
     zone is the domain or one of its ancestors up to its organisational domain; the caller asks
     only about a target without an address, since such a name with one is a working host name
     (its last label is not all digits, RFC 1123 §2.1)."""
-    org = organizational_domain(domain, suffixes)
-    labels = domain.split(".")
-    for start in range(len(labels) - 1):
-        zone = ".".join(labels[start:])
-        if len(zone) < len(org):
-            break
+    for zone in _possible_zones(domain, suffixes):
         head = name.removesuffix("." + zone)
         if head != name and _IPV4_TEXT.fullmatch(head):
             try:
@@ -887,12 +891,7 @@ def doubled_suffix_target(name: str, domain: str, suffixes: tuple[str, ...] = ()
     published in it); a public suffix (com, co.uk; `suffixes` adds the configured ones) is
     nobody's zone file, and "x.com.com" or "mx.co.uk.co.uk" is a name someone may own.
     """
-    org = organizational_domain(domain, suffixes)
-    labels = domain.split(".")
-    for start in range(len(labels) - 1):
-        zone = ".".join(labels[start:])
-        if len(zone) < len(org):
-            break
+    for zone in _possible_zones(domain, suffixes):
         twice = f"{zone}.{zone}"
         if name == twice or name.endswith("." + twice):
             return name[: -len(zone) - 1]
