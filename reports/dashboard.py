@@ -265,9 +265,14 @@ def summarise(address: ReportAddress, days: int = 30) -> Summary:
         )
     receivers = details.values("receiving_mx_hostname", "receiving_ip", kind=as_type)
     # Ties by MX host, IP and type: left to the grouping, PostgreSQL's order differed from
-    # SQLite's, and so did which rows of a tie made the 50 (s26d).
+    # SQLite's, and so did which rows of a tie made the 50 (s26d). The host names ordered as
+    # organisation names are, IP and type by code point: not by the database's collation,
+    # which put "MX2" before "mx1" on SQLite and after it under a language collation (s28y).
     busiest = receivers.annotate(sessions=SessionSum("failed_session_count")).order_by(
-        "-sessions", "receiving_mx_hostname", "receiving_ip", "kind"
+        "-sessions",
+        *by_name("receiving_mx_hostname"),
+        CodePointOrder(F("receiving_ip")),
+        CodePointOrder(F("kind")),
     )
     by_receiver = [
         {
