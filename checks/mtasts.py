@@ -132,12 +132,16 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
     )
     if record.spaced_prefix:
         # Not invalidating: the ABNF accepts it and so does postfix-mta-sts-resolver; senders
-        # that always key on the literal prefix disagree (checklist MTASTS-06: warn).
+        # that always key on the literal prefix disagree (checklist MTASTS-06: warn). The
+        # quote shows what was published: a tab is invisible in a quote, so it is named.
+        gap = first[len("v=STSv1") :]
+        what = {" ": "A space", "\t": "A tab"}.get(gap, "Whitespace")
+        shown = "v=STSv1" + gap.replace("\t", "<tab>") + ";"
         problems.append(
             Problem(
                 "MTASTS-06",
                 Status.WARN,
-                "Whitespace before the first ';' (\"v=STSv1 ;\"): the grammar allows it "
+                f"{what} before the first ';' (\"{shown}\"): the grammar allows it "
                 '(RFC 8461 §3.1), but the discovery rule names the literal "v=STSv1;" '
                 "(erratum 6285): senders that always look for it ignore the record, and next "
                 'to another TXT record it is discarded. Write "v=STSv1;".',
@@ -574,6 +578,20 @@ def _bare_cr_problem(text: str, lines: list[str]) -> Problem:
     )
 
 
+# The check that judges each single-valued policy field's value (RFC 8461 §3.2).
+_FIELD_CHECK = {"version": "MTASTS-21", "mode": "MTASTS-22", "max_age": "MTASTS-23"}
+
+
+def _valid_policy_value(key: str, value: str) -> bool:
+    """Whether a version, mode or max_age value is one senders accept (as parse_policy's
+    MTASTS-21/22/23 rules decide it)."""
+    if key == "version":
+        return value == "STSv1"
+    if key == "mode":
+        return value in MODES
+    return bool(re.fullmatch(r"[0-9]{1,10}", value)) and int(value) <= MAX_AGE_LIMIT
+
+
 def parse_policy(body: bytes | str) -> Policy:
     """Parse an MTA-STS policy body. Never raises; problems are returned as data."""
     policy = Policy()
@@ -695,14 +713,22 @@ def parse_policy(body: bytes | str) -> Policy:
         if key in KNOWN_POLICY_KEYS:
             recognised = True
             if key in seen:
-                add(
-                    Problem(
-                        "MTASTS-27",
-                        Status.WARN,
-                        f"{key} appears more than once; senders use the first value "
-                        f"({seen[key]!r}) and ignore {value!r} (RFC 8461 §3.2).",
+                first = seen[key]
+                if not _valid_policy_value(key, first):
+                    # A bad first value voids the policy (MTASTS-21/22/23), whatever follows:
+                    # senders discard it, they do not "use" the value.
+                    said = (
+                        f"{key} appears more than once; the first value ({first!r}) is not "
+                        "valid, so senders discard the whole policy (see "
+                        f"{_FIELD_CHECK[key]}) and the repeated line changes nothing. Keep "
+                        f"one {key} line with a valid value."
                     )
-                )
+                else:
+                    said = (
+                        f"{key} appears more than once; senders use the first value "
+                        f"({first!r}) and ignore {value!r} (RFC 8461 §3.2)."
+                    )
+                add(Problem("MTASTS-27", Status.WARN, said))
                 continue
             seen[key] = value
             if key == "version" and number != 1:
