@@ -298,6 +298,27 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
                 )
             )
             return record
+        elif (got := parts[0].rstrip(_WSP)).lower() == "v=tlsrptv1":
+            # "V=TLSRPTv1" or "v=tlsrptv1": the one slip is the case, which the owner cannot
+            # see from the generic text. RFC 8460 §3 writes %s"v=" and %s"TLSRPTv1"
+            # (case-sensitive), and the discovery rule keys on the literal "v=TLSRPTv1;".
+            tag, value = got.split("=", 1)
+            wrong = (
+                "the capital 'V': the version tag is a lower-case 'v'"
+                if tag != "v"
+                else f"the version written {value!r}: it is exactly 'TLSRPTv1'"
+            )
+            problems.append(
+                Problem(
+                    "TLSRPT-04",
+                    Status.FAIL,
+                    f"The record begins with {got!r}; what is wrong is {wrong} (RFC 8460 §3, "
+                    "read case-sensitively), so senders discard the record and send no "
+                    f"reports. Publish it as {'v=TLSRPTv1' + text[len(parts[0]) :]!r}.",
+                    True,
+                )
+            )
+            return record
         else:
             problems.append(
                 Problem(
