@@ -454,17 +454,29 @@ def _exists_words(host: MxHost) -> str:
     return "its A question is answered NOERROR"
 
 
-def _ip_literal_fix(mx: MxSet, host: MxHost, literal: str | None = None) -> str:
+def _ip_literal_fix(
+    mx: MxSet, host: MxHost, literal: str | None = None, allow_private: bool = False
+) -> str:
     """MX-05: a host name for the address, the MX pointed at it, then the IP-literal MX
     removed. The name is the first mxN not already an MX host; any unused name will do.
     `literal`: the address meant, when the MX target is not the address itself (one written
-    without its final dot, ip_with_zone_appended)."""
+    without its final dot, ip_with_zone_appended). A private address (not allow_private, the
+    lab's setting) gets no A record: a host name for it is one MX-06 calls unreachable."""
     domain = mx.answer.name
     literal = literal or host.name.strip("[]")
     try:
         version = ipaddress.ip_address(literal).version
     except ValueError:  # four numbers that are no address ("300.1.2.3"): the owner knows it
         version, literal = 4, "<the server's IPv4 address>"
+    else:
+        if not allow_private and not net.is_public_address(literal):
+            return (
+                f"{literal} is a private address, which senders on the internet cannot reach "
+                "even under a host name. Point the MX at the host name of a mail server "
+                "reachable from the internet:\n"
+                f"{domain}. MX {host.preference} <your mail server's host name>.\n"
+                f"Then remove the record {domain}. MX {host.preference} {host.name}."
+            )
     taken = set(mx.names)
     name = next(
         f"mx{n}.{domain}" for n in range(1, len(taken) + 2) if f"mx{n}.{domain}" not in taken
@@ -1000,7 +1012,7 @@ def _host_rules(
                 "(RFC 5321 §5.1), so senders look it up as a name and fail.",
                 subject=host.name,
                 evidence=ev,
-                fix=_ip_literal_fix(mx, host),
+                fix=_ip_literal_fix(mx, host, allow_private=allow_private),
             )
         elif host.name in appended:
             ip = appended[host.name]
@@ -1012,7 +1024,7 @@ def _host_rules(
                 f"host (RFC 5321 §5.1), and {host.name} has no address.",
                 subject=host.name,
                 evidence={**ev, "meant_address": ip},
-                fix=_ip_literal_fix(mx, host, ip),
+                fix=_ip_literal_fix(mx, host, ip, allow_private),
             )
         # MX-04: MX targets must not be aliases (RFC 2181 §10.3).
         if host.cname_target and host.cname_dangling:
