@@ -1920,6 +1920,22 @@ def _unreachable_address(
     )
 
 
+def _handshake_fix(problem: str) -> str:
+    """SMTP-04's fix for a handshake that failed. An alert that names cipher suites
+    (handshake_failure, insufficient_security; "no shared cipher" in the server's log, e.g. a
+    server left with NULL-encryption suites only) says to look at the suites too."""
+    if "cipher" in problem.lower():
+        return (
+            "Check the server's TLS configuration (certificate, key, protocol versions and "
+            "cipher suites: enable the usual ECDHE suites with AES-GCM or ChaCha20, not only "
+            "NULL or export ones) so that a STARTTLS handshake completes."
+        )
+    return (
+        "Check the server's TLS configuration (certificate, key, protocol versions) so that a "
+        "STARTTLS handshake completes."
+    )
+
+
 def _per_probe(
     out: Collector,
     host: Any,
@@ -2063,8 +2079,7 @@ def _per_probe(
                 f"{subj} offers STARTTLS but the TLS session could not be set up: {p.problem}.",
                 subject=subj,
                 evidence=ev,
-                fix="Check the server's TLS configuration (certificate, key, protocol "
-                "versions) so that a STARTTLS handshake completes.",
+                fix=_handshake_fix(p.problem),
             )
         return
     out.add(

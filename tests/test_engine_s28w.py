@@ -115,3 +115,40 @@ def test_mx05_keeps_the_a_record_where_private_targets_are_allowed() -> None:
     ctx = make_ctx("ex.com", zone, allow_private_targets=True)
     (f05,) = [f for f in run_eval(mx, ctx) if f.id == "MX-05"]
     assert "mx1.ex.com. A 10.0.0.5" in f05.fix
+
+
+# ------------------------------------------------------------------ SMTP-04 (item 7)
+def _smtp04(problem: str) -> object:
+    from types import SimpleNamespace
+
+    from checks import starttls
+    from checks.config import CheckConfig
+    from checks.context import CheckContext
+    from checks.findings import Collector, Mechanism
+
+    probe = starttls.SmtpProbe(host="mx.example.test", address="192.0.2.25", port=25)
+    probe.banner, probe.banner_code, probe.ehlo_ok = "220 mx ESMTP", 220, True
+    probe.extensions, probe.starttls_offered = ["STARTTLS"], True
+    probe.error_kind, probe.problem = "tls-handshake", problem
+    out = Collector(Mechanism.SMTP)
+    ctx = CheckContext("example.test", CheckConfig(allow_private_targets=True))
+    host = SimpleNamespace(name=probe.host)
+    starttls._per_probe(out, host, probe, starttls._Context(), None, ctx)
+    (found,) = [f for f in out.findings if f.id == "SMTP-04"]
+    assert found.status == Status.FAIL
+    return found
+
+
+def test_smtp04_fix_names_cipher_suites_when_none_is_shared() -> None:
+    # A server offering only NULL-encryption suites answers handshake_failure ("no shared
+    # cipher" in its log); the fix spoke of certificate, key and protocol versions only.
+    found = _smtp04(
+        "the TLS handshake failed: the server sent the TLS alert handshake_failure (no TLS "
+        "version or cipher suite in common, or no certificate to present)"
+    )
+    assert "cipher suites" in found.fix  # type: ignore[attr-defined]
+
+
+def test_smtp04_fix_without_a_cipher_cause_reads_as_before() -> None:
+    found = _smtp04("the TLS handshake failed: the server hung up")
+    assert "cipher" not in found.fix  # type: ignore[attr-defined]
