@@ -152,3 +152,21 @@ def test_smtp04_fix_names_cipher_suites_when_none_is_shared() -> None:
 def test_smtp04_fix_without_a_cipher_cause_reads_as_before() -> None:
     found = _smtp04("the TLS handshake failed: the server hung up")
     assert "cipher" not in found.fix  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------ MTASTS-30 (item 1)
+def test_mtasts30_wildcard_note_for_a_pattern_in_capitals(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not a defect (it passed before this round): check_mx_value lower-cases each pattern, so
+    # '*.Example.org' gets the note '*.example.org' gets (RFC 8461 §4.1). Pinned here.
+    from tests.test_mtasts import ZONE, evaluate
+
+    zone = {
+        **ZONE,
+        ("example.org", "MX"): ["10 mx1.example.org.", "20 a.b.example.org."],
+        ("a.b.example.org", "A"): ["192.0.2.12"],
+    }
+    body = "version: STSv1\r\nmode: enforce\r\nmx: *.Example.org\r\nmax_age: 604800\r\n"
+    (found,) = [f for f in evaluate(monkeypatch, zone, body=body) if f.id == "MTASTS-30"]
+    assert "covers names one label below example.org only, so not a.b.example.org" in (
+        found.summary
+    )
