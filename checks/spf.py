@@ -3427,6 +3427,12 @@ def _terminal(
     if hops:
         evidence["terminal_from"] = hops[-1].domain
     chain = open_include(tree) if qualifier != "+" else None
+    # A '?' or '~' range of a whole family before a stronger ending decides that family first
+    # (RFC 7208 §4.6.2): its qualifier is the ending those servers get, judged as one (s28y).
+    weaker = _weaker_ranges(tree, hops, qualifier) if not opened else {}
+    if weaker and not chain:
+        _decided_before_ending(out, domain, hops, qualifier, weaker, evidence, later)
+        return
     if chain:
         # The include may be in a redirect target's record rather than the owner's own.
         holder = next((n for n in [tree, *hops] if _includes_open(n, chain[0])), tree)
@@ -3575,6 +3581,78 @@ def _terminal(
             subject=domain,
             evidence=evidence,
         )
+
+
+# How much an ending refuses: '-all' most, then '~all', then '?all' or none (SPF-09's order).
+_STRENGTH = {"-": 3, "~": 2, "?": 1, None: 1}
+
+
+def _weaker_ranges(tree: SpfNode, hops: list[SpfNode], ending: str | None) -> dict[str, SpfTerm]:
+    """By family, the 'ip4:0.0.0.0/0' or 'ip6:::/0' term that decides every address of it
+    before the ending (the first such term receivers evaluate, §4.6.2; §5.6: /0 matches every
+    address), when its qualifier refuses less than the ending does ('?ip4:0.0.0.0/0 -all').
+    An 'a/0' or 'mx/0' is left out: it matches only when its host has an address."""
+    if ending not in ("-", "~"):
+        return {}
+    first: dict[str, SpfTerm] = {}
+    for node in [tree, *hops]:
+        if node.parsed is None:
+            continue
+        ignored = {id(t) for t in node.parsed.ignored}
+        for t in node.parsed.terms:
+            if not t.valid or t.kind != "mechanism" or id(t) in ignored or t.has_macro:
+                continue
+            if t.name == "ip4" and t.cidr4 == 0:
+                first.setdefault(FAMILIES[0], t)
+            elif t.name == "ip6" and t.cidr6 == 0:
+                first.setdefault(FAMILIES[1], t)
+    return {
+        family: t
+        for family, t in first.items()
+        if t.qualifier != "+" and _STRENGTH[t.qualifier] < _STRENGTH[ending]
+    }
+
+
+def _decided_before_ending(
+    out: Collector,
+    domain: str,
+    hops: list[SpfNode],
+    ending: str | None,
+    weaker: dict[str, SpfTerm],
+    evidence: dict[str, Any],
+    later: str,
+) -> None:
+    """SPF-09 when '?' or '~' ranges decide whole families before the ending (_weaker_ranges):
+    judged by the weakest qualifier any unlisted server gets, as an ending is ('?' warn, '~'
+    info). The words are SPF-19's for the same term, so the two findings agree."""
+    weakest = min((t.qualifier for t in weaker.values()), key=lambda q: _STRENGTH[q])
+    head = (
+        f"The SPF record {_redirects_to(hops)}, whose record ends in '{ending}all'"
+        if hops
+        else f"The SPF record ends in '{ending}all'"
+    )
+    meaning = {"?": "neither authorised nor rejected", "~": "usually accepted but marked"}
+    said = [
+        f"'{t.text}' before it gives '{_QUALIFIER_RESULT[t.qualifier]}' to every {family} "
+        "address that no term before it matches (SPF-19), so mail from unlisted "
+        f"{family} servers is {meaning[t.qualifier]}"
+        for family, t in weaker.items()
+    ]
+    others = [f for f in FAMILIES if f not in weaker]
+    reach = (
+        f"only {others[0]} servers that are not listed reach '{ending}all'"
+        if others
+        else f"no server that is not listed reaches '{ending}all'"
+    )
+    terms = " and ".join(f"'{t.text}'" for t in weaker.values())
+    out.add(
+        "SPF-09",
+        Status.WARN if weakest == "?" else Status.INFO,
+        f"{head}, but {'; and '.join(said)}: {reach}. Once every sender is listed, remove "
+        f"{terms} so that unlisted servers get '{ending}all'." + later,
+        subject=domain,
+        evidence={**evidence, "decided_by": {f: t.text for f, t in weaker.items()}},
+    )
 
 
 def _open_families(tree: SpfNode, hops: list[SpfNode]) -> dict[str, list[str]]:
