@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
 from mailsec.domains.models import Domain
 from reports.dashboard import summarise
-from reports.models import PolicyResult, ReportAddress, TlsReport
+from reports.models import ReportAddress
 from tests.conftest import BaseTestCase
+from tests.report_rows import day_report
 
 # (organisation, report-id, submitter) of the reports on each day, in the order they are stored.
 # 60 of Acme's on one day (more than the list shows) in a scrambled report-id order, and two
@@ -54,25 +55,8 @@ class ReportOrderTest(BaseTestCase):
     @classmethod
     def store(cls, day: date, org: str, report_id: str, submitter: str) -> None:
         n = len(cls.stored)
-        start = datetime.combine(day, time(0), UTC)
-        report = TlsReport.objects.create(
-            address=cls.address,
-            organization_name=org,
-            submitter=f"{submitter} {day}",  # a report-id is unique per submitter
-            report_id=report_id,
-            start=start,
-            end=start + timedelta(days=1, seconds=-1),
-            day=day,
-            policy_domain="example.com",
-            total_successful=n,
-        )
-        PolicyResult.objects.create(
-            report=report,
-            policy_type="sts",
-            policy_domain="example.com",
-            successful=n,
-            failed=0,
-        )
+        # a report-id is unique per submitter
+        day_report(cls.address, day, org, f"{submitter} {day}", report_id, successful=n)
         cls.stored.append((day, org, report_id, submitter, n))
 
     def test_it_lists_reports_by_day_organisation_report_id_then_storing_order(self) -> None:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
 
 from mailsec.domains.models import Domain
 from reports.dashboard import summarise
-from reports.models import PolicyResult, ReportAddress, TlsReport
+from reports.models import ReportAddress
 from tests.conftest import BaseTestCase
+from tests.report_rows import day_report
 
 # Stored in an order that is not the wanted one.
 STORED = ["Charlie", "bravo", "acme", "ab", "Bravo", "a-c"]
@@ -37,26 +38,9 @@ class OrganisationOrderTest(BaseTestCase):
         )
         cls.address = ReportAddress.for_domain(domain)
         day = timezone.now().date() - timedelta(days=1)
-        start = datetime.combine(day, time(0), UTC)
         for n, org in enumerate(STORED):
-            report = TlsReport.objects.create(
-                address=cls.address,
-                organization_name=org,
-                submitter=f"submitter-{n}",
-                report_id="r-1",  # one report-id for all: only the name orders them
-                start=start,
-                end=start + timedelta(days=1, seconds=-1),
-                day=day,
-                policy_domain="example.com",
-                total_successful=5,
-            )
-            PolicyResult.objects.create(
-                report=report,
-                policy_type="sts",
-                policy_domain="example.com",
-                successful=5,
-                failed=0,
-            )
+            # one report-id for all: only the name orders them
+            day_report(cls.address, day, org, f"submitter-{n}", "r-1")
 
     def test_it_orders_the_organisation_table_by_name_ignoring_case(self) -> None:
         table = summarise(self.address).by_organisation

@@ -9,14 +9,15 @@ and type by code point: a total order of the rows on both."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
 
 from mailsec.domains.models import Domain
 from reports.dashboard import summarise
-from reports.models import FailureDetail, PolicyResult, ReportAddress, TlsReport
+from reports.models import FailureDetail, ReportAddress
 from tests.conftest import BaseTestCase
+from tests.report_rows import day_report
 
 # (MX host, IP, result type), stored in an order that is not the wanted one; every row has
 # the same sessions, so only the names order them.
@@ -50,25 +51,8 @@ class ReceiverOrderTest(BaseTestCase):
         )
         cls.address = ReportAddress.for_domain(domain)
         day = timezone.now().date() - timedelta(days=1)
-        start = datetime.combine(day, time(0), UTC)
-        report = TlsReport.objects.create(
-            address=cls.address,
-            organization_name="Sender",
-            submitter="submitter",
-            report_id="r-1",
-            start=start,
-            end=start + timedelta(days=1, seconds=-1),
-            day=day,
-            policy_domain="example.com",
-            total_successful=5,
-            total_failed=3 * len(STORED),
-        )
-        policy = PolicyResult.objects.create(
-            report=report,
-            policy_type="sts",
-            policy_domain="example.com",
-            successful=5,
-            failed=3 * len(STORED),
+        report, policy = day_report(
+            cls.address, day, "Sender", "submitter", "r-1", failed=3 * len(STORED)
         )
         for mx, ip, result_type in STORED:
             FailureDetail.objects.create(
