@@ -258,11 +258,16 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
         if parts[0].rstrip(_WSP) == "v=TLSRPTv1":
             # Legal per the ABNF (`field-delim = *WSP ";" *WSP`): a lone record is valid; the
             # literal "v=TLSRPTv1;" discard rule applies when several TXT records are returned.
+            # The quote shows what was published: a tab is invisible in a quote, so it is
+            # named (as MTASTS-06 does).
+            gap = parts[0][len("v=TLSRPTv1") :]
+            what = {" ": "A space", "\t": "A tab"}.get(gap, "Whitespace")
+            shown = "v=TLSRPTv1" + gap.replace("\t", "<tab>") + ";"
             problems.append(
                 Problem(
                     "TLSRPT-04",
                     Status.WARN,
-                    "Whitespace before the first ';' (\"v=TLSRPTv1 ;\"): the grammar allows "
+                    f"{what} before the first ';' (\"{shown}\"): the grammar allows "
                     "it (RFC 8460 §3), but the discovery rule names the literal "
                     '"v=TLSRPTv1;": senders that always look for it ignore the record, and '
                     'next to another TXT record it is discarded. Write "v=TLSRPTv1;".',
