@@ -1695,10 +1695,22 @@ def _no_address(
     keys, SPF authorising senders, BIMI): receivers may reject mail from a domain that says it
     receives none (RFC 7505 §4.2), and MX-01 and MX-03 tell such a domain to publish a real
     MX."""
+    from checks import mx  # at run time, as evaluate does: mx imports starttls
+
     why = []
+    # An IP address as MX target is MX-05's finding, which gives the records to publish.
+    typed_ip = False
     for host in mxset.hosts:
+        meant = mx.ip_with_zone_appended(host.name, ctx.domain, ctx.config.extra_public_suffixes)
         if host.is_ip_literal:
+            typed_ip = True
             why.append(f"{host.name} is an IP address, not a host name (MX-05)")
+        elif meant:
+            typed_ip = True
+            why.append(
+                f"{host.name} is the IP address {meant} with the zone's name appended, not a "
+                "host name (MX-05)"
+            )
         elif host.bogus:
             why.append(
                 f"the address records of {host.name} fail DNSSEC validation, so validating "
@@ -1717,14 +1729,19 @@ def _no_address(
         f"{lead} {'; '.join(why)}. There is no mail server to deliver to.",
         subject=", ".join(f"{h.name} [no address]" for h in mxset.hosts),
         evidence={"hosts": [h.evidence() for h in mxset.hosts]},
-        fix=_no_address_fix(ctx.domain, sending_signs or []),
+        fix=_no_address_fix(ctx.domain, sending_signs or [], "MX-05" if typed_ip else ""),
     )
 
 
-def _no_address_fix(domain: str, sending_signs: list[str]) -> str:
+def _no_address_fix(domain: str, sending_signs: list[str], see: str = "") -> str:
+    """`see`: the finding that explains why no MX host has an address, when one does (MX-05
+    for an IP address as MX target); otherwise MX-01 and MX-06."""
     from checks import mx  # at run time, as evaluate does: mx imports starttls
 
-    publish = "Publish an MX record naming a mail server with an A/AAAA record (see MX-01, MX-06)"
+    publish = (
+        "Publish an MX record naming a mail server with an A/AAAA record "
+        f"(see {see or 'MX-01, MX-06'})"
+    )
     if not sending_signs:
         return f"{publish}, or a null MX (MX 0 .) if the domain should receive no mail."
     return f"{publish}. {mx.not_a_null_mx(domain, sending_signs)}"

@@ -29,3 +29,36 @@ def test_tlsrpt04_quotes_the_whitespace_that_was_published(
     assert problem.message.startswith(f"{what} before the first ';' ({quoted})")
     if "\t" in raw:
         assert '"v=TLSRPTv1 ;"' not in problem.message
+
+
+# ------------------------------------------------------------------ SMTP-01 (item 2)
+def _smtp01(mx_data: str) -> object:
+    import asyncio
+
+    from checks import starttls
+    from tests.test_mx import make_ctx
+
+    zone = {
+        ("example.org", "MX"): [mx_data],
+        ("example.org", "TXT"): ['"v=spf1 ip4:192.0.2.12 -all"'],
+    }
+    findings = asyncio.run(starttls.evaluate(make_ctx("example.org", zone)))
+    (smtp01,) = [f for f in findings if f.id == "SMTP-01"]
+    return smtp01
+
+
+@pytest.mark.parametrize("mx_data", ["10 192.0.2.12.example.org.", "10 192.0.2.12."])
+def test_smtp01_for_an_ip_as_mx_target_points_at_mx05(mx_data: str) -> None:
+    # 'MX 10 192.0.2.12' without its final dot becomes 192.0.2.12.example.org: MX-05 explains
+    # it and gives the records to publish; SMTP-01's fix said 'see MX-01, MX-06'.
+    smtp01 = _smtp01(mx_data)
+    assert smtp01.status == Status.FAIL  # type: ignore[attr-defined]
+    assert "(see MX-05)" in smtp01.fix  # type: ignore[attr-defined]
+    assert "MX-01" not in smtp01.fix  # type: ignore[attr-defined]
+    assert "192.0.2.12" in smtp01.summary  # type: ignore[attr-defined]
+    assert "(MX-05)" in smtp01.summary  # type: ignore[attr-defined]
+
+
+def test_smtp01_for_a_host_without_address_still_points_at_mx01_and_mx06() -> None:
+    smtp01 = _smtp01("10 mx1.example.org.")
+    assert "(see MX-01, MX-06)" in smtp01.fix  # type: ignore[attr-defined]
