@@ -160,6 +160,7 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
                 "tls_alert": h.tls_alert,
                 "ehlo_delay": h.ehlo_delay,
                 "starttls_keyword": h.starttls_keyword,
+                "tls_ehlo_keywords": list(h.tls_ehlo_keywords),
                 "weak_cert": h.cert.weak,
             }
             issued = pki.leaf(h.cert_ref, h.host, h.cert)

@@ -65,6 +65,7 @@ SMTP_KEYS = {
     "max_connections", "window", "reoffer_starttls", "starttls_reply", "greeting", "ehlo_reply",
     "require_sni", "ciphers", "close_after_starttls", "tls_alert", "own_cert",
     "key", "signature", "validity", "ehlo_delay", "starttls_keyword", "nosni_sans",
+    "tls_ehlo_keywords",
 }  # fmt: skip
 TLS_ALERTS = {a.name for a in ssl.AlertDescription}
 MTASTS_VALUES = {"valid", "invalid", "none"}
@@ -190,6 +191,9 @@ class SmtpHost:
     # issuer): a server's default certificate, while SNI picks the MX's own. TLSA placeholders
     # name it `<cert_ref>#nosni`.
     nosni_sans: tuple[str, ...] = ()
+    # s29m: EHLO keywords listed only inside TLS, as servers offering REQUIRETLS (RFC 8689)
+    # do (Exim advertises it "only once a TLS connection is achieved").
+    tls_ehlo_keywords: tuple[str, ...] = ()
 
     @property
     def cert_ref(self) -> str:
@@ -509,6 +513,19 @@ def _greeting(path: Path, row: dict[str, object]) -> str | None:
     return text
 
 
+def _tls_ehlo_keywords(path: Path, row: dict[str, object]) -> tuple[str, ...]:
+    raw = row.get("tls_ehlo_keywords", [])
+    if not isinstance(raw, list) or not all(
+        isinstance(k, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*( [^\r\n]+)?", k) for k in raw
+    ):
+        raise _fail(
+            path, f"tls_ehlo_keywords = {raw!r}, expected EHLO keywords such as 'REQUIRETLS'"
+        )
+    if raw and not row.get("starttls", True):
+        raise _fail(path, "tls_ehlo_keywords need starttls = true")
+    return tuple(raw)
+
+
 def _smtp_behaviour(path: Path, row: dict[str, object]) -> dict[str, object]:
     """The keys for MX behaviours beyond a plain STARTTLS server (see SmtpHost)."""
     ehlo = row.get("ehlo_reply")
@@ -597,6 +614,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                 ehlo_delay=float(row.get("ehlo_delay", 0.0)),
                 starttls_keyword=_starttls_keyword(path, row),
                 nosni_sans=_nosni_sans(path, row),
+                tls_ehlo_keywords=_tls_ehlo_keywords(path, row),
                 **_smtp_behaviour(path, row),  # type: ignore[arg-type]
             )
         )

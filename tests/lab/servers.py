@@ -226,6 +226,11 @@ class LabSMTP(SMTP):
         keyword = self.row.get("starttls_keyword") or "STARTTLS"
         if status == "250-STARTTLS" and keyword != "STARTTLS":
             status = "250-" + keyword
+        if status == "250 HELP" and self.session is not None and self.session.ssl is not None:
+            # aiosmtpd ends every EHLO reply with "250 HELP"; inside TLS the keywords a
+            # REQUIRETLS server adds come before it (s29m).
+            for extra in self.row.get("tls_ehlo_keywords") or []:
+                await super().push("250-" + extra)
         await super().push(status)
 
     def _close(self) -> None:
