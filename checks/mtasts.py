@@ -2760,11 +2760,20 @@ def _fetch_findings(
         tried = [o for o in bad if not unpublic(o)]
         summary = f"The policy host serves the policy over {' and '.join(good_f)}"
         if tried:
-            summary += (
-                " but not on every address ("
-                + "; ".join(f"{o.address}: {why(o)}" for o in tried)
-                + "); senders using the failing address get no policy."
-            )
+            # A family none of whose addresses serves it is what the check is about (both
+            # families, checklist §2b 17): name it rather than "not on every address".
+            bad_f = sorted({family(o.address) for o in tried} - set(good_f))
+            reasons = "; ".join(f"{o.address}: {why(o)}" for o in tried)
+            if bad_f and all(family(o.address) in bad_f for o in tried):
+                summary += (
+                    f" but not over {' and '.join(bad_f)} ({reasons}); senders connecting over "
+                    f"{' or '.join(bad_f)} get no policy."
+                )
+            else:
+                summary += (
+                    f" but not on every address ({reasons}); senders using the failing "
+                    "address get no policy."
+                )
         if hidden:
             they, them = ("they are", "them") if len(hidden) > 1 else ("it is", "it")
             public = "public addresses" if len(hidden) > 1 else "a public address"

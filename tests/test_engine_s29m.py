@@ -1,0 +1,43 @@
+"""Engine changes from blind round s29m (tests/test_lab_s29m_blind.py), no lab needed.
+
+MTASTS-17 names the address family that fails (s29m-stsv6dead): a policy host whose IPv4
+address serves the policy while its IPv6 address refuses read "serves the policy over IPv4 but
+not on every address (::1: ...)", which left the reader to work out that the whole of IPv6 was
+without a policy, the very thing the check is about (checklist §2b 17: both address families).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from checks.findings import Finding, Status
+from tests.test_mtasts import _failed, _outcome, _served, evaluate
+
+
+def _one(findings: list[Finding], check_id: str) -> Finding:
+    (found,) = [f for f in findings if f.id == check_id]
+    return found
+
+
+def test_mtasts17_names_the_family_without_a_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    refused = _failed(
+        "2001:db8::13", "connect", "could not connect to port 443: Connection refused"
+    )
+    per = [_outcome("192.0.2.13", 200), refused]
+    finding = _one(evaluate(monkeypatch, fetched=_served(per)), "MTASTS-17")
+    assert finding.status == Status.WARN  # unchanged
+    assert finding.summary.startswith(
+        "The policy host serves the policy over IPv4 but not over IPv6 (2001:db8::13: could not"
+    )
+    assert "senders connecting over IPv6 get no policy" in finding.summary
+
+
+def test_mtasts17_keeps_every_address_when_the_family_also_works(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two IPv4 addresses, one serving: IPv4 senders mostly get it; no family is without it.
+    per = [_outcome("192.0.2.13", 200), _outcome("192.0.2.14", 404)]
+    finding = _one(evaluate(monkeypatch, fetched=_served(per)), "MTASTS-17")
+    assert finding.status == Status.WARN
+    assert "but not on every address (192.0.2.14: HTTP 404 instead of 200)" in finding.summary
+    assert "senders using the failing address get no policy" in finding.summary
