@@ -43,6 +43,8 @@ class MxHost:
     # again (dns.servfail_is_bogus). An unsigned zone cannot be bogus (RFC 4035 §4.3).
     bogus_answers: list[DnsAnswer] = field(default_factory=list)
     cname_target: str | None = None  # where the name is aliased to (MX-04), if it is
+    # Every alias senders follow from the name to cname_target (the last of them), in order.
+    cname_chain: list[str] = field(default_factory=list)
     cname_dangling: bool = False  # the alias points to a name that does not exist
     is_ip_literal: bool = False  # the MX data is an IP address written as a name (MX-05)
 
@@ -88,6 +90,7 @@ class MxHost:
                 else {}
             ),
             **({"cname_target": self.cname_target} if self.cname_target else {}),
+            **({"cname_chain": self.cname_chain} if len(self.cname_chain) > 1 else {}),
         }
 
 
@@ -144,6 +147,7 @@ async def _resolve_host(ctx: CheckContext, name: str, preference: int) -> MxHost
     for answer in answers + host.cd_answers:
         if answer.cnames and not answer.failed:
             host.cname_target = answer.cnames[-1]
+            host.cname_chain = list(answer.cnames)
             host.cname_dangling = answer.nxdomain
             break
     return host
@@ -1026,12 +1030,20 @@ def _host_rules(
                 evidence={**ev, "meant_address": ip},
                 fix=_ip_literal_fix(mx, host, ip, allow_private),
             )
-        # MX-04: MX targets must not be aliases (RFC 2181 §10.3).
+        # MX-04: MX targets must not be aliases (RFC 2181 §10.3). A chain of aliases is shown
+        # whole: each step is one senders follow, and each name is one the owner may meet.
+        alias_for = host.cname_target
+        if len(host.cname_chain) > 1:
+            arrows = " → ".join([host.name, *host.cname_chain])
+            alias_for = (
+                f"{host.cname_chain[0]}, itself an alias: a chain of {len(host.cname_chain)} "
+                f"aliases ({arrows}) that ends at {host.cname_target}"
+            )
         if host.cname_target and host.cname_dangling:
             out.add(
                 "MX-04",
                 Status.WARN,
-                f"The MX target {host.name} is an alias (CNAME) for {host.cname_target}, "
+                f"The MX target {host.name} is an alias (CNAME) for {alias_for}, "
                 "which does not exist (a dangling alias); RFC 2181 §10.3 forbids aliases as MX "
                 "targets. Point the MX directly at the real mail server's host name.",
                 subject=host.name,
@@ -1043,7 +1055,7 @@ def _host_rules(
             out.add(
                 "MX-04",
                 Status.WARN,
-                f"The MX target {host.name} is an alias (CNAME) for {host.cname_target}; "
+                f"The MX target {host.name} is an alias (CNAME) for {alias_for}; "
                 "RFC 2181 §10.3 forbids this and it changes which names MTA-STS and DANE must "
                 "match. Point the MX directly at the real host name.",
                 subject=host.name,

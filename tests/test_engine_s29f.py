@@ -62,3 +62,51 @@ def test_smtp01_for_an_ip_as_mx_target_points_at_mx05(mx_data: str) -> None:
 def test_smtp01_for_a_host_without_address_still_points_at_mx01_and_mx06() -> None:
     smtp01 = _smtp01("10 mx1.example.org.")
     assert "(see MX-01, MX-06)" in smtp01.fix  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------ MX-04 (item 3)
+def _mx04(cnames: dict[str, str], zone_extra: dict[tuple[str, str], list[str]]) -> object:
+    import asyncio
+
+    from checks import mx
+    from tests.test_mx import make_ctx
+
+    zone = {("example.org", "MX"): ["10 mail.example.org."], **zone_extra}
+    findings = asyncio.run(mx.evaluate(make_ctx("example.org", zone, cnames=cnames)))
+    (mx04,) = [f for f in findings if f.id == "MX-04"]
+    return mx04
+
+
+def test_mx04_shows_the_whole_alias_chain() -> None:
+    # 'mail CNAME relay', 'relay CNAME mx1': the text named only mx1 (RFC 5321 §5.1, RFC 2181
+    # §10.3: the MX must name mx1 itself; both steps are aliases senders have to follow).
+    mx04 = _mx04(
+        {"mail.example.org": "relay.example.org", "relay.example.org": "mx1.example.org"},
+        {("mx1.example.org", "A"): ["192.0.2.11"]},
+    )
+    assert mx04.status == Status.WARN  # type: ignore[attr-defined]
+    chain = "mail.example.org → relay.example.org → mx1.example.org"
+    assert chain in mx04.summary  # type: ignore[attr-defined]
+    assert "a chain of 2 aliases" in mx04.summary  # type: ignore[attr-defined]
+    assert mx04.evidence["cname_chain"] == [  # type: ignore[attr-defined]
+        "relay.example.org",
+        "mx1.example.org",
+    ]
+    assert mx04.fix == "example.org. MX 10 mx1.example.org."  # type: ignore[attr-defined]
+
+
+def test_mx04_for_a_dangling_chain_shows_it_too() -> None:
+    mx04 = _mx04(
+        {"mail.example.org": "relay.example.org", "relay.example.org": "gone.example.org"}, {}
+    )
+    assert "mail.example.org → relay.example.org → gone.example.org" in mx04.summary  # type: ignore[attr-defined]
+    assert "dangling" in mx04.summary  # type: ignore[attr-defined]
+
+
+def test_mx04_for_one_alias_reads_as_before() -> None:
+    mx04 = _mx04(
+        {"mail.example.org": "mx1.example.org"}, {("mx1.example.org", "A"): ["192.0.2.11"]}
+    )
+    assert mx04.summary.startswith(  # type: ignore[attr-defined]
+        "The MX target mail.example.org is an alias (CNAME) for mx1.example.org; RFC 2181"
+    )
