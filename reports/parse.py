@@ -1177,6 +1177,11 @@ class _Checker:
         if not isinstance(value, str):
             self.warn(f"{where}: {_found(key, value)}; ignored")
             return None
+        if not self.plain and "\x00" in value:
+            # Valid JSON and I-JSON, but PostgreSQL text cannot hold U+0000; the value goes,
+            # not the report (RPT-09). The raw report keeps it.
+            self.warn(f"{where}: {key} contains a NUL character; ignored")
+            return None
         if len(value) > limit:
             # Optional fields never cost the report (RPT-09): the value goes, with a word.
             self.warn(f"{where}: {key} is longer than {limit} characters; ignored")
@@ -1190,7 +1195,7 @@ class _Checker:
         saying it was cut. Dropping it whole (as a host name or a URI must be: a cut one is
         another name, a broken link) would keep nothing of what the sender saw."""
         value = obj.get(key)
-        if isinstance(value, str) and len(value) > limit:
+        if isinstance(value, str) and len(value) > limit and "\x00" not in value[:limit]:
             self.warn(
                 f"{where}: {key} is longer than {limit} characters; ignored past its first "
                 f"{limit} (cut; the raw report holds it whole)"
@@ -1436,6 +1441,15 @@ def _policy(
         policy_string = _MISSING
     elif "policy-string" not in pol:
         ck.note(f"{where}: no policy-string (as Microsoft and mail.ru send)")
+    elif isinstance(policy_string, str) and "\n" in policy_string.rstrip("\r\n"):
+        # The whole policy file in one string: its lines are the policy-string (RFC 8460
+        # §4.4, RFC 8461 §3.2), else 'mode: testing' would be no line of it.
+        lines = policy_string.rstrip("\r\n").split("\n")
+        ck.warn(
+            f"{where}: policy-string is a string, not an array of strings; read as the "
+            f"{len(lines)} lines of the policy it holds"
+        )
+        policy_string = lines
     policy_strings = _strings(
         ck,
         policy_string,
