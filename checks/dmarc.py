@@ -1795,6 +1795,8 @@ async def _not_found(
             fix=txt_fix(f"_dmarc.{domain}", records[0]) if len(records) == 1 else "",
         )
         return
+    if await _without_underscore(out, ctx, domain, walk_evidence):
+        return
     no_mail = None if null_mx else await _advises_no_mail(ctx)
     if no_mail is not None:
         # No MX and its own address takes no mail (a website, a parked name): MX-01 offers the
@@ -1843,6 +1845,56 @@ async def _not_found(
         evidence={"walk": walk_evidence, "views": policy.views()},
         fix=fix,
     )
+
+
+async def _without_underscore(
+    out: Collector, ctx: CheckContext, domain: str, walk_evidence: list[dict[str, Any]]
+) -> bool:
+    """DMARC-04 for a DMARC record published at dmarc.<domain>, the '_' of '_dmarc' left out
+    (typed so, or stripped by a DNS panel): receivers look at _dmarc.<domain> alone (RFC 7489
+    §6.1, RFC 9989 §4.5), so the owner's record is moved there, not replaced by a new p=none
+    one. A record a wildcard gives (the same at a name beside it) is not the owner's, and a
+    failed lookup claims nothing, as for the undotted names. True when reported."""
+    from checks.spf import wildcard_probe_name  # at run time, as _alignment imports spf
+
+    name = f"dmarc.{domain}"
+    answer = await ctx.dns.query(name, "TXT")
+    records = [] if answer.failed else [t for t in answer.texts() if parse_dmarc(t).is_dmarc]
+    if not records:
+        return False
+    probe = await ctx.dns.query(wildcard_probe_name(name), "TXT")
+    if probe.failed or sorted(t for t in probe.texts() if parse_dmarc(t).is_dmarc) == sorted(
+        records
+    ):
+        return False
+    where = f"{name}. TXT"
+    out.add(
+        "DMARC-04",
+        Status.FAIL,
+        f"{domain} has no DMARC policy that receivers find: "
+        + (
+            f"the DMARC record '{records[0]}' sits at {name}"
+            if len(records) == 1
+            else f"{len(records)} DMARC records ({'; '.join(records)}) sit at {name}"
+        )
+        + f", without the underscore of '_dmarc'. Receivers look only at _dmarc.{domain}: "
+        f"publish the record there and delete the one at {name}."
+        + (
+            " Publish one record there: receivers ignore every one of several."
+            if records[1:]
+            else ""
+        ),
+        subject=f"_dmarc.{domain}",
+        evidence={"walk": walk_evidence, "found_at": name, "found": answer.evidence()},
+        fix="\n".join(
+            ([txt_fix(f"_dmarc.{domain}", records[0])] if len(records) == 1 else [])
+            + [
+                f"Delete the record at {name}, where receivers never look: {where} {quote_txt(r)}"
+                for r in records
+            ]
+        ),
+    )
+    return True
 
 
 async def _advises_no_mail(ctx: CheckContext) -> NoMailAnswer | None:

@@ -1,0 +1,68 @@
+"""Defects blind round s29s found (tests/test_engine_s29s_blind.py), each decided with the RFC
+or the checklist and pinned here: written failing, before the fix."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from checks import dmarc
+from checks.findings import Finding
+from tests.test_engine_s26c_blind import CnameDns
+from tests.test_engine_s29s_blind import CASES, run_case
+from tests.test_spf import make_ctx, published
+
+
+def _case(name: str) -> Any:
+    return CASES[[c.name for c in CASES].index(name)]
+
+
+def _dmarc(domain: str, zone: dict[Any, Any]) -> list[Finding]:
+    ctx = make_ctx(domain, zone)
+    ctx.dns = CnameDns(zone)  # type: ignore[assignment]
+    return asyncio.run(dmarc.evaluate(ctx))
+
+
+OWN = "v=DMARC1; p=quarantine; rua=mailto:dmarc@westmoor-plumbing.com"
+
+
+def test_a_record_at_dmarc_without_the_underscore_is_a_misplaced_record() -> None:
+    # dmarc-without-underscore read "westmoor-plumbing.com has no DMARC policy ... Start with
+    # p=none" and offered p=none with a made-up mailbox: the owner's p=quarantine record at
+    # 'dmarc.' (the '_' left out, or stripped by a panel) was never named, though receivers
+    # look at _dmarc.<domain> alone (RFC 7489 §6.1, RFC 9989 §4.5; checklist DMARC-04: fail,
+    # and tell the user where it should go).
+    findings, _ = run_case(_case("dmarc-without-underscore"))
+    (misplaced,) = [f for f in findings if f.id == "DMARC-04"]
+    assert str(misplaced.status) == "fail"
+    assert "dmarc.westmoor-plumbing.com" in misplaced.summary
+    assert "'_dmarc'" in misplaced.summary and "underscore" in misplaced.summary
+    first, *rest = misplaced.fix.splitlines()
+    assert published(first) == ("_dmarc.westmoor-plumbing.com", OWN)
+    assert any("dmarc.westmoor-plumbing.com" in line and "Delete" in line for line in rest)
+    assert not [f for f in findings if f.id == "DMARC-01" and "p=none" in f.fix]
+
+
+def test_a_wildcard_or_a_failed_lookup_at_dmarc_is_no_misplaced_record() -> None:
+    # A wildcard answers 'dmarc.<d>' as it answers any name beside it: that is no record the
+    # owner put there (as s19k decided for the undotted names). Here the probe beside it gets
+    # the same record, as a wildcard gives it.
+    domain = "westmoor-plumbing.com"
+    zone = _case("dmarc-without-underscore").zone
+
+    class WildcardDns(CnameDns):
+        async def query(self, name: str, rdtype: str, **kw: Any) -> Any:
+            if name.startswith("mailsec-probe-") and name.endswith("." + domain):
+                name = f"dmarc.{domain}"
+            return await super().query(name, rdtype, **kw)
+
+    ctx = make_ctx(domain, zone)
+    ctx.dns = WildcardDns(zone)  # type: ignore[assignment]
+    findings = asyncio.run(dmarc.evaluate(ctx))
+    assert not [f for f in findings if f.id == "DMARC-04"]
+    assert [str(f.status) for f in findings if f.id == "DMARC-01"] == ["info"]
+
+    failed = {**zone, (f"dmarc.{domain}", "TXT"): "SERVFAIL"}
+    findings = _dmarc(domain, failed)
+    assert not [f for f in findings if f.id == "DMARC-04"]
+    assert [str(f.status) for f in findings if f.id == "DMARC-01"] == ["info"]
