@@ -371,6 +371,9 @@ def _not_a_pair(part: str) -> str:
             f"'{text}' is not a 'tag=value' pair, so receivers ignore it: a tag and its value "
             f"are joined by '=' ({name.strip().lower()}={value.strip()})."
         )
+    if not _is_report_address(text):
+        # '-all', 'junk': no address, so no word of how a second one is written.
+        return f"'{text}' is not a 'tag=value' pair; receivers ignore it."
     return (
         f"'{text}' is not a 'tag=value' pair; receivers ignore it "
         "(a second report address must be separated by ',' not ';')."

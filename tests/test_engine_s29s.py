@@ -66,3 +66,21 @@ def test_a_wildcard_or_a_failed_lookup_at_dmarc_is_no_misplaced_record() -> None
     findings = _dmarc(domain, failed)
     assert not [f for f in findings if f.id == "DMARC-04"]
     assert [str(f.status) for f in findings if f.id == "DMARC-01"] == ["info"]
+
+
+def test_a_stray_element_that_is_no_address_is_not_called_a_second_report_address() -> None:
+    # dmarc-spf-term-pasted read "'-all' is not a 'tag=value' pair; receivers ignore it (a
+    # second report address must be separated by ',' not ';')": '-all' is no report address,
+    # so the advice in brackets sent the owner looking for a second address that is not there.
+    findings, _ = run_case(_case("dmarc-spf-term-pasted"))
+    (stray,) = [f for f in findings if f.id == "DMARC-17"]
+    assert stray.summary.startswith("'-all' is not a 'tag=value' pair")
+    assert "report address" not in stray.summary
+    for element in ("junk", "reject", "~all"):
+        record = f"v=DMARC1; p=reject; {element}; rua=mailto:d@example.com"
+        (problem,) = [p for p in dmarc.parse_dmarc(record).problems if p.check_id == "DMARC-17"]
+        assert "report address" not in problem.message, element
+    # An address after another tag than rua/ruf is still told how a second one is written.
+    record = "v=DMARC1; rua=mailto:a@example.com; p=reject; mailto:b@example.com"
+    (problem,) = [p for p in dmarc.parse_dmarc(record).problems if p.check_id == "DMARC-17"]
+    assert "separated by ',' not ';'" in problem.message
