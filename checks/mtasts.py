@@ -345,6 +345,7 @@ class MxEntry:
 class Policy:
     version: str | None = None
     mode: str | None = None
+    mode_written: str | None = None  # the first mode line's value as published, valid or not
     max_age: int | None = None
     mx: list[str] = field(default_factory=list)  # usable patterns, lower case, no trailing dot
     mx_entries: list[MxEntry] = field(default_factory=list)
@@ -845,6 +846,7 @@ def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
     else:
         policy.version = version
     mode = seen.get("mode")
+    policy.mode_written = mode
     if mode is None:
         add(
             Problem(
@@ -2039,7 +2041,11 @@ async def _fix_mode(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> s
     that cannot lose mail, the same gate as the testing -> enforce suggestion. A policy
     senders already apply keeps enforce unless an MX definitely fails; one they do not apply
     yet (a bad id, max_age, no mx line...) only once every MX address was probed and passed."""
-    mode = state.mode if state.mode in MODES else "testing"
+    # A mode only in the wrong case ('Enforce') says what the owner meant: it goes through
+    # the same gate as a valid one. Anything else ('report', a draft value) becomes testing.
+    written = state.mode or (state.policy.mode_written if state.policy else None)
+    meant = (written or "").lower()
+    mode = meant if meant in MODES else "testing"
     if mode != "enforce":
         return mode
     validation = await get_validation(ctx, mxset)

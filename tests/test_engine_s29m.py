@@ -1,5 +1,7 @@
 """Engine changes from blind round s29m (tests/test_lab_s29m_blind.py), no lab needed.
 
+MTASTS-22's fix keeps enforce for 'mode: Enforce' (s29m-modecaps), below.
+
 MTASTS-17 names the address family that fails (s29m-stsv6dead): a policy host whose IPv4
 address serves the policy while its IPv6 address refuses read "serves the policy over IPv4 but
 not on every address (::1: ...)", which left the reader to work out that the whole of IPv6 was
@@ -11,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from checks.findings import Finding, Status
+from tests.test_fix_texts import BASE, GOOD_POLICY, POLICY_URL, SERVED, D, findings_for
 from tests.test_mtasts import _failed, _outcome, _served, evaluate
 
 
@@ -41,3 +44,24 @@ def test_mtasts17_keeps_every_address_when_the_family_also_works(
     assert finding.status == Status.WARN
     assert "but not on every address (192.0.2.14: HTTP 404 instead of 200)" in finding.summary
     assert "senders using the failing address get no policy" in finding.summary
+
+
+# MTASTS-22's fix keeps the mode the owner meant when only its case is wrong (s29m-modecaps):
+# 'mode: Enforce' was offered a policy with 'mode: testing', a downgrade nobody asked for, while
+# every MX passed validation; 'report' (a pre-RFC draft value) still becomes testing.
+
+
+def _mode_fix(published: bytes) -> str:
+    policy = GOOD_POLICY.replace(b"mode: enforce", b"mode: " + published)
+    findings = findings_for(D, BASE, {POLICY_URL: (200, SERVED[POLICY_URL][1], policy)})
+    return next(f.fix for f in findings if f.id == "MTASTS-22")
+
+
+def test_mtasts22_fix_keeps_enforce_written_in_capitals() -> None:
+    fix = _mode_fix(b"Enforce")
+    assert "mode: enforce\n" in fix
+    assert "mode: testing" not in fix
+
+
+def test_mtasts22_fix_turns_the_draft_report_mode_into_testing() -> None:
+    assert "mode: testing\n" in _mode_fix(b"report")
