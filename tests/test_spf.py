@@ -214,15 +214,25 @@ def _scenario_findings(scenario: Any) -> list[Finding]:
 
 
 BOGUS_FIXTURES = ("f48.lab.test", "f49.lab.test", "f50.lab.test")
+_MX_TARGET = re.compile(r"\sMX\s+\d+\s+(\S+)\.$")  # an MX record's exchange, fully qualified
 
 
 def _needs_real_resolver(scenario: Any, domains: set[str]) -> bool:
     """FakeDns follows no CNAME, cannot fail validation, cannot answer SERVFAIL for a lame
     delegation, synthesises no wildcard answer and serves one scenario's zone only, so
     scenarios with CNAMEs, bogus zones, NS delegations, wildcard owners or a sub-zone of their
-    own (another scenario file) run only in the lab."""
+    own (another scenario file), or an MX host in another scenario's zone (s29d-provinsec:
+    its `mx` term has nothing to resolve offline), run only in the lab."""
     lines = [*scenario.records, *(r for rs in scenario.other_zones.values() for r in rs)]
     if any(domain.endswith("." + scenario.domain) for domain in domains):
+        return True
+    exchanges = [m.group(1).lower() for r in scenario.records if (m := _MX_TARGET.search(r))]
+    if any(
+        x == d or x.endswith("." + d)
+        for x in exchanges
+        for d in domains
+        if d != scenario.domain and not scenario.domain.endswith("." + d)
+    ):
         return True
     return any(
         " CNAME " in line
