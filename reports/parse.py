@@ -1336,6 +1336,11 @@ def _strings(ck: _Checker, value: Any, where: str, limit: int, max_items: int) -
     out: list[str] = []
     for item in value:
         if isinstance(item, str):
+            if not ck.plain and "\x00" in item:
+                # PostgreSQL text cannot hold U+0000; a policy line or mx-host is worth a
+                # warning at most (RPT-05, RPT-07), so the element goes, not the report.
+                ck.warn(f"{where} holds a string with a NUL character; that element is ignored")
+                continue
             out.append(ck.text(item, where, limit))
         else:
             ck.warn(f"{where} holds {_kind(item)}; that element is ignored")

@@ -128,3 +128,29 @@ def test_a_one_line_policy_string_stays_one_element(monkeypatch: pytest.MonkeyPa
     assert status == "parsed", report
     assert list(report.policies[0].policy_strings) == ["version: STSv1"]
     assert any("read as one element" in w for w in report.warnings), report.warnings
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [
+        ("policy-string", ["version: STSv1", "mode: testing\u0000", "max_age: 86400"]),
+        ("mx-host", ["mx1.example.com", "mx2\u0000.example.com"]),
+    ],
+)
+def test_a_nul_in_a_policy_line_or_mx_host_costs_that_element(
+    member: str, value: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RPT-05 and RPT-07 warn at most: the element with the NUL goes, the report stays.
+    data = json.loads(_report())
+    data["policies"][0]["policy"][member] = value
+    status, report = both_readers(json.dumps(data).encode(), monkeypatch)
+    assert status == "parsed", report
+    assert report.total_successful == 100
+    kept = (
+        report.policies[0].policy_strings
+        if member == "policy-string"
+        else report.policies[0].mx_hosts
+    )
+    assert len(kept) == len(value) - 1
+    assert not any("\x00" in text for text in kept)
+    assert any(member in w and "NUL" in w for w in report.warnings), report.warnings
