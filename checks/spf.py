@@ -3721,9 +3721,10 @@ async def _helo(out: Collector, ctx: CheckContext, mx: DnsAnswer) -> None:
             if hasattr(r, "exchange") and r.exchange.to_text() != "."
         }
     )
-    own = [h for h in hosts if organizational_domain(h, ctx.config.extra_public_suffixes) == org][
-        :10
-    ]
+    ours = [h for h in hosts if organizational_domain(h, ctx.config.extra_public_suffixes) == org]
+    # At most ten lookups; the hosts past them are named as not checked, so that one never
+    # goes unmentioned once the first ten have their records.
+    own, unchecked = ours[:10], ours[10:]
     if not own:
         return
     answers = await asyncio.gather(*(ctx.dns.query(h, "TXT") for h in own))
@@ -3757,10 +3758,20 @@ async def _helo(out: Collector, ctx: CheckContext, mx: DnsAnswer) -> None:
             "These mail servers have no SPF record for their own name (used to check the HELO "
             "name): "
             + ", ".join(h if t == h else f"{h} (an alias of {t})" for h, t in missing.items())
-            + ".",
+            + "."
+            + _helo_unchecked(unchecked),
             subject=ctx.domain,
-            evidence={"hosts": list(missing)},
+            evidence={"hosts": list(missing), "not_checked": unchecked},
             fix="\n".join(txt_fix(t, "v=spf1 a -all") for t in dict.fromkeys(missing.values())),
+        )
+    elif unchecked:
+        out.add(
+            "SPF-17",
+            Status.INFO,
+            "Of the domain's mail servers, the first 10 were checked for an SPF record for "
+            "their own name (used to check the HELO name)." + _helo_unchecked(unchecked),
+            subject=ctx.domain,
+            evidence={"not_checked": unchecked},
         )
     if doubled:
         _helo_doubled(out, ctx.domain, doubled)
@@ -3777,6 +3788,16 @@ async def _helo(out: Collector, ctx: CheckContext, mx: DnsAnswer) -> None:
             subject=ctx.domain,
             evidence={"hosts": list(unknown), "dns": [a.evidence() for a in unknown.values()]},
         )
+
+
+def _helo_unchecked(unchecked: list[str]) -> str:
+    """SPF-17's words for the MX hosts past the ten it looks up."""
+    if not unchecked:
+        return ""
+    return (
+        f" {len(unchecked)} more of the domain's mail servers were not checked "
+        f"({', '.join(unchecked)}): check that each has one too ('v=spf1 a -all' at its name)."
+    )
 
 
 def _helo_doubled(out: Collector, domain: str, doubled: dict[str, tuple[str, list[str]]]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from checks import dmarc
+from checks import dmarc, spf
 from checks.findings import Finding
 from tests.test_engine_s26c_blind import CnameDns
 from tests.test_engine_s29s_blind import CASES, run_case
@@ -84,3 +84,40 @@ def test_a_stray_element_that_is_no_address_is_not_called_a_second_report_addres
     record = "v=DMARC1; rua=mailto:a@example.com; p=reject; mailto:b@example.com"
     (problem,) = [p for p in dmarc.parse_dmarc(record).problems if p.check_id == "DMARC-17"]
     assert "separated by ',' not ';'" in problem.message
+
+
+def _spf17(name: str) -> list[Finding]:
+    findings, _ = run_case(_case(name))
+    return [f for f in findings if f.id == "SPF-17"]
+
+
+def test_helo_names_the_mail_servers_past_the_tenth_that_were_not_checked() -> None:
+    # spf-mx-eleven-hosts listed mx01..mx10 as lacking a HELO record, with ten records to
+    # publish, and said nothing of mx11: the check looks at ten hosts, so after the owner
+    # published those ten the eleventh would never be named at all.
+    (note,) = _spf17("spf-mx-eleven-hosts")
+    assert str(note.status) == "info"
+    assert "mx10.ashgrove-logistics.com" in note.summary
+    assert "mx11.ashgrove-logistics.com" in note.summary and "not checked" in note.summary
+    assert "mx11.ashgrove-logistics.com" not in note.fix  # not looked up: no record claimed
+    # Ten hosts: all checked, no such words.
+    (ten,) = _spf17("spf-mx-ten-hosts")
+    assert "not checked" not in ten.summary
+
+
+def test_helo_says_which_servers_were_not_checked_when_the_first_ten_have_records() -> None:
+    hosts_ = [f"mx{i:02d}.ashgrove-logistics.com" for i in range(1, 13)]
+    zone = dict(_case("spf-mx-eleven-hosts").zone)
+    for h in hosts_[:10]:
+        zone[(h, "TXT")] = ["v=spf1 a -all"]
+    zone.update(
+        {("ashgrove-logistics.com", "MX"): [f"{10 * (i + 1)} {h}." for i, h in enumerate(hosts_)]}
+    )
+    zone[(hosts_[10], "A")] = ["198.51.100.200"]
+    zone[(hosts_[11], "A")] = ["198.51.100.201"]
+    ctx = make_ctx("ashgrove-logistics.com", zone)
+    ctx.dns = CnameDns(zone)  # type: ignore[assignment]
+    (note,) = [f for f in asyncio.run(spf.evaluate(ctx)) if f.id == "SPF-17"]
+    assert str(note.status) == "info"
+    assert "mx11.ashgrove-logistics.com, mx12.ashgrove-logistics.com" in note.summary
+    assert "not checked" in note.summary and not note.fix
