@@ -20,7 +20,19 @@ RFC 7489 §6.3-§6.4 (and RFC 5234 §2.3: ABNF strings are case-insensitive), RF
 §4.10 (the DNS tree walk: at most 8 queries, a name of more than 8 labels goes to its 7-label
 suffix after the first query), RFC 6376 §3.2, §3.6.1, §3.6.2.2, RFC 8301 §3.1-3.2, the BIMI
 draft (Assertion Record Definition, lps=) and checklist §4, §5, §6 and §10 before the engine
-ran on any of them.
+ran on any of them (41175da).
+
+Result of the first run: the 3 planted wrong expectations (spf-mx-ten-hosts SPF-07 fail,
+dkim-rsa-2048-split DKIM-07 warn, dmarc-psd-n DMARC-10 warn) failed and were removed; 50 of
+the 51 cases held as written. The one that disagreed, dmarc-without-underscore, was decided
+for the round by RFC 7489 §6.1 and checklist DMARC-04: the owner's record at 'dmarc.<domain>'
+was never named and a new p=none record with a made-up mailbox was offered; it now fails
+DMARC-04 with the record moved to _dmarc.<domain> (1ef7489). The walk cases query at most 8 `_dmarc`
+names (10 labels: 8, with the TLD asked for the Organizational Domain) and never the names a
+long name skips. Reading the texts found two more, fixed with tests/test_engine_s29s.py:
+dmarc-spf-term-pasted's DMARC-17 told the owner of '-all' how to separate "a second report
+address" (0334f33); spf-mx-eleven-hosts' SPF-17 listed ten hosts and never named the eleventh,
+which it does not look up (3d46979).
 
 Each case runs one module's evaluate against an in-memory resolver (tests.test_spf.FakeDns,
 CNAMEs followed as in tests/test_engine_s26c_blind.py), with the production configuration; the
@@ -193,8 +205,9 @@ def cases() -> list[Case]:
             "spf",
             "fernvale-dental.com",
             site("fernvale-dental.com", mx=hosts("fernvale-dental.com", TEN)),
-            expect=[E("SPF-09", "pass"), E("SPF-07", "fail")],
-            never=[N("SPF-05", "fail")],
+            expect=[E("SPF-09", "pass")],
+            never=[N("SPF-07", "fail"), N("SPF-05", "fail")],
+            no_fail=True,
             why="Exactly 10 address lookups is within §4.6.4's limit.",
         ),
         Case(
@@ -531,7 +544,8 @@ def cases() -> list[Case]:
                 "hollowell-gardens.com",
                 dmarc_record=f"v=DMARC1; p=reject; psd=n; {rua('hollowell-gardens.com')}",
             ),
-            expect=[E("DMARC-10", "warn")],
+            expect=[E("DMARC-10", "info")],
+            never=[N("DMARC-10", ("warn", "fail"))],
             no_fail=True,
             why="psd=n declares an Org Domain: info.",
         ),
@@ -656,7 +670,7 @@ def cases() -> list[Case]:
                 ],
             ),
             selectors=("google",),
-            expect=[E("DKIM-07", "warn"), E("DKIM-06", "pass")],
+            expect=[E("DKIM-07", "pass"), E("DKIM-06", "pass")],
             no_fail=True,
             why="§3.6.2.2: strings join without spaces into one 2048-bit key.",
         ),
