@@ -1032,17 +1032,21 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         )
         return out.findings
     if parsed.errors:
+        # The same for any other syntax error (a part without '=', pasted characters): the
+        # draft's receivers "MUST NOT attempt to fix syntactical ... errors" and report
+        # bimi=fail, so nothing read from the record is judged as if it applied.
         out.add(
             "BIMI-02",
             Status.FAIL,
-            "The BIMI record's syntax is invalid: " + "; ".join(parsed.errors) + ".",
+            "The BIMI record's syntax is invalid: "
+            + "; ".join(parsed.errors)
+            + ". Receivers must not repair a record, so they ignore it; its logo and "
+            "certificate are not checked until it is fixed.",
             subject=subject,
             evidence=evidence,
         )
-    else:
-        out.add(
-            "BIMI-02", Status.PASS, "Exactly one valid BIMI record is published.", subject=subject
-        )
+        return out.findings
+    out.add("BIMI-02", Status.PASS, "Exactly one valid BIMI record is published.", subject=subject)
 
     tags = parsed.tags
     logo = tags.get("l")

@@ -110,3 +110,33 @@ def test_mx04_for_one_alias_reads_as_before() -> None:
     assert mx04.summary.startswith(  # type: ignore[attr-defined]
         "The MX target mail.example.org is an alias (CNAME) for mx1.example.org; RFC 2181"
     )
+
+
+# ------------------------------------------------------------------ BIMI-02 (item 5)
+# The draft (Assertion Record Definition): "Mail receivers MUST NOT attempt to fix syntactical
+# or capitalization errors"; the record follows DKIM's tag-value syntax (RFC 6376 §3.2), so a
+# record that does not parse is invalid (Authentication-Results bimi=fail, "syntax error in the
+# BIMI record"). As for a repeated tag (s28n), nothing in it is judged as if it applied.
+@pytest.mark.parametrize(
+    "tail",
+    ["; junk", "; (managed by IT)", "; l2 https://bimi.example.com/other.svg", "; =x"],
+)
+def test_a_bimi_record_with_a_syntax_error_ends_at_bimi02(tail: str) -> None:
+    from tests.test_bimi import CERT, LOGO, bimi_run
+
+    found = bimi_run(f"v=BIMI1; l={LOGO}; a={CERT}{tail}")
+    [verdict] = [f for f in found if f.id == "BIMI-02"]
+    assert verdict.status == Status.FAIL
+    assert "not a 'tag=value' pair" in verdict.summary
+    assert "ignore" in verdict.summary
+    # No logo URL, certificate or logo judged from a record receivers do not use.
+    assert {f.id for f in found} <= {"BIMI-01", "BIMI-02"}
+
+
+def test_a_bimi_record_with_an_unknown_tag_is_still_judged() -> None:
+    # Unknown tags MUST be ignored (draft §4.3): no syntax error, the record applies.
+    from tests.test_bimi import CERT, LOGO, bimi_run
+
+    found = bimi_run(f"v=BIMI1; l={LOGO}; a={CERT}; x=y")
+    assert [f.status for f in found if f.id == "BIMI-02"] == [Status.PASS]
+    assert [f.status for f in found if f.id == "BIMI-09"] == [Status.PASS]
