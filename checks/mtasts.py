@@ -3534,7 +3534,7 @@ def _session_failure(probe: object, host: str) -> SessionFailure | None:
             "SMTP-02",
             f"it refuses EHLO and speaks only plain SMTP ({probe.problem}), so it offers no "
             "STARTTLS",
-            f"Enable ESMTP (EHLO) and STARTTLS on {host}, with a certificate valid for that name.",
+            starttls.helo_only_fix(host, probe.problem),
         )
     if probe.ehlo_ok and not probe.starttls_offered:
         return SessionFailure(

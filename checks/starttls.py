@@ -729,6 +729,26 @@ async def _greet_after_tls(conn: _Conn, probe: SmtpProbe, config: CheckConfig) -
         await conn.command("QUIT")
 
 
+# What a mail server answers when a firewall's SMTP fixup (Cisco PIX/ASA "fixup protocol smtp",
+# mailguard) has overwritten a command it does not know, EHLO among them, with X characters:
+# '500 5.5.1 Command unrecognized: "XXXX mailsec.example"'.
+_REWRITTEN_EHLO = "XXXX"
+
+
+def helo_only_fix(host: str, problem: str) -> str:
+    """The fix for an MX that refuses EHLO and takes HELO (`problem` quotes its EHLO reply).
+    Where the reply shows the EHLO was overwritten on the way, the firewall needs the change,
+    not the mail server, which may well speak ESMTP."""
+    if _REWRITTEN_EHLO in problem:
+        return (
+            f"A firewall in front of {host} overwrote our EHLO with 'XXXX' before the mail "
+            "server saw it, the mark of an SMTP fixup such as Cisco PIX/ASA 'fixup protocol "
+            "smtp' (mailguard): turn that SMTP inspection off for port 25, or let it pass EHLO "
+            f"and STARTTLS. Then {host} needs STARTTLS with a certificate valid for that name."
+        )
+    return f"Enable ESMTP (EHLO) and STARTTLS on {host}, with a certificate valid for that name."
+
+
 async def _helo_fallback(
     conn: _Conn, probe: SmtpProbe, config: CheckConfig, ehlo_reply: str
 ) -> None:
@@ -1986,8 +2006,7 @@ def _per_probe(
             "offers no extensions, so no STARTTLS, and mail to it travels unencrypted.",
             subject=subj,
             evidence=ev,
-            fix=f"Enable ESMTP (EHLO) and STARTTLS on {p.host}, with a certificate valid "
-            "for that name.",
+            fix=helo_only_fix(p.host, p.problem),
         )
         return
     elif p.error_kind == "protocol":

@@ -65,3 +65,53 @@ def test_mtasts22_fix_keeps_enforce_written_in_capitals() -> None:
 
 def test_mtasts22_fix_turns_the_draft_report_mode_into_testing() -> None:
     assert "mode: testing\n" in _mode_fix(b"report")
+
+
+# SMTP-02 and MTASTS-32 name the firewall when EHLO reached the server as 'XXXX'
+# (s29m-heloenf, read from the texts): a Cisco PIX/ASA SMTP fixup overwrites commands it does
+# not know, EHLO among them, so the MTA answers '500 Command unrecognized: "XXXX ..."'. The fix
+# said "Enable ESMTP (EHLO) and STARTTLS on <host>", sending the owner to an MTA that does both.
+
+PIX = 'EHLO was answered 500 5.5.1 Command unrecognized: "XXXX mailsec.example"; only HELO was accepted'
+
+
+def _helo_only(problem: str) -> list[Finding]:
+    from types import SimpleNamespace
+
+    from checks import starttls
+    from checks.config import CheckConfig
+    from checks.context import CheckContext
+    from checks.findings import Collector, Mechanism
+
+    probe = starttls.SmtpProbe(host="mx2.example.test", address="192.0.2.26", port=25)
+    probe.banner, probe.banner_code, probe.connected = "220 mx2 ESMTP", 220, True
+    probe.helo_only, probe.problem = True, problem
+    out = Collector(Mechanism.SMTP)
+    ctx = CheckContext("example.test", CheckConfig(allow_private_targets=True))
+    starttls._per_probe(
+        out, SimpleNamespace(name=probe.host), probe, starttls._Context(), None, ctx
+    )
+    return out.findings
+
+
+def test_smtp02_fix_names_the_firewall_that_rewrote_ehlo() -> None:
+    (found,) = [f for f in _helo_only(PIX) if f.id == "SMTP-02"]
+    assert found.status == Status.FAIL  # unchanged
+    assert "firewall" in found.fix and "fixup protocol smtp" in found.fix
+    assert "Enable ESMTP" not in found.fix
+
+
+def test_mtasts32_reason_names_the_firewall_that_rewrote_ehlo() -> None:
+    from checks import mtasts, starttls
+
+    probe = starttls.SmtpProbe(host="mx2.example.test", address="192.0.2.26", port=25)
+    probe.connected, probe.helo_only, probe.problem = True, True, PIX
+    failure = mtasts._session_failure(probe, "mx2.example.test")
+    assert failure is not None and failure.check == "SMTP-02"
+    assert "fixup protocol smtp" in failure.fix
+
+
+def test_helo_only_without_the_signature_keeps_its_fix() -> None:
+    plain = "EHLO was answered 502 5.5.2 Error: command not recognized; only HELO was accepted"
+    (found,) = [f for f in _helo_only(plain) if f.id == "SMTP-02"]
+    assert found.fix.startswith("Enable ESMTP (EHLO) and STARTTLS on mx2.example.test")
