@@ -3570,6 +3570,25 @@ def _terminal(
             subject=domain,
             evidence=evidence,
         )
+    elif blocked:
+        # The ending is '-all' (pass), but a server not listed meets the permanent error on its
+        # way to it, and a permerror is no 'fail' (RFC 7208 §2.6.7, §4.6.4, §8.7):
+        # "servers not listed are not allowed to send" would be untrue until it is fixed.
+        out.add(
+            "SPF-09",
+            Status.PASS,
+            (
+                f"The SPF record {_redirects_to(hops)}, whose record ends in '-all'"
+                if hops
+                else "The SPF record ends in '-all'"
+            )
+            + ", but a server that is not listed never reaches it: checking it stops first "
+            f"with a permanent error ({blocked}), not the 'fail' that '-all' gives, and what "
+            "receivers do with an error is up to each of them. Once that error is fixed, "
+            "'-all' refuses servers not listed.",
+            subject=domain,
+            evidence={**evidence, "permerror": blocked},
+        )
     else:
         out.add(
             "SPF-09",
