@@ -331,7 +331,7 @@ def _zone_material(
         out.add("DNSSEC-06", Status.NA, f"{unsigned}: no NSEC3 parameters.", subject=apex)
         return
     _dnssec03(out, apex, ds, dnskey)
-    _dnssec04(out, apex, ds)
+    _dnssec04(out, apex, ds, dnskey)
     _dnssec05(out, apex, [soa, dnskey])
     _dnssec06(out, apex, nsec3)
 
@@ -566,12 +566,26 @@ def _dnssec02(
         )
     elif signing:
         record, key = signing[0]
+        if validation == "secure":
+            # RFC 4509 §3 is a SHOULD: a validator that does not follow it (Unbound with its
+            # default harden-algo-downgrade: no) accepts the SHA-1 DS, as the resolver behind
+            # DNSSEC-01 just did. The zone is bogus for the others, not for every sender.
+            consequence = (
+                "validators that follow RFC 4509 §3 ignore SHA-1 DS records when SHA-256 ones "
+                "are present and treat the zone as bogus; the validating resolver used for this "
+                "check accepted the SHA-1 record (see DNSSEC-01), so whether mail to the domain "
+                "fails depends on each sender's resolver"
+            )
+        else:
+            consequence = (
+                "validators ignore SHA-1 DS records when SHA-256 ones are present (RFC 4509 "
+                "§3), so they treat the zone as bogus"
+            )
         out.add(
             "DNSSEC-02",
             Status.FAIL,
             f"Only the SHA-1 DS record of {apex} matches DNSKEY {record.key_tag}; the SHA-256 "
-            "DS record beside it matches no key, and validators ignore SHA-1 DS records when "
-            "SHA-256 ones are present (RFC 4509 §3), so they treat the zone as bogus.",
+            f"DS record beside it matches no key, and {consequence}.",
             subject=apex,
             evidence=ev,
             fix=f"Replace the SHA-256 DS record at the registrar with "
@@ -700,11 +714,27 @@ def _dnssec03(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer) -> No
         )
 
 
-def _dnssec04(out: Collector, apex: str, ds: DnsAnswer) -> None:
+def _matches_a_key(apex: str, record: Any, keys: list[Any]) -> bool:
+    """Whether DS `record` is the digest of one of `keys` (its tag, algorithm and digest)."""
+    for key in keys:
+        if dns.dnssec.key_id(key) != record.key_tag or key.algorithm != record.algorithm:
+            continue
+        try:
+            computed = dns.dnssec.make_ds(
+                dns.name.from_text(apex), key, record.digest_type, validating=True
+            )
+        except (dns.dnssec.UnsupportedAlgorithm, ValueError, dns.exception.DNSException):
+            continue
+        if computed.digest == record.digest:
+            return True
+    return False
+
+
+def _dnssec04(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer | None = None) -> None:
     types = sorted({int(r.digest_type) for r in ds.records})
     if not types:
         return
-    names = ", ".join(DIGEST_NAMES.get(t, str(t)) for t in types)
+    names = ", ".join(DIGEST_NAMES.get(t, f"digest type {t}") for t in types)
     strong = [t for t in types if t in (2, 4)]
     # Name what is actually weak: a SHA-256 + GOST pair has no SHA-1 to remove.
     others = [DIGEST_NAMES.get(t, f"digest type {t}") for t in types if t not in (2, 4)]
@@ -722,6 +752,33 @@ def _dnssec04(out: Collector, apex: str, ds: DnsAnswer) -> None:
             subject=apex,
             evidence=ds.evidence(),
             fix="Publish a SHA-256 (digest type 2) DS record at the registrar.",
+        )
+    elif others and _only_weak_ds_match(apex, ds, dnskey):
+        # The SHA-256/384 DS records name no published key (a retired one) and a SHA-1 one is
+        # what still matches: removing it, as below, would leave nothing that matches and the
+        # zone bogus for every validator. The strong DS for the key goes in first.
+        weak = [r for r in ds.records if int(r.digest_type) not in (2, 4)]
+        stale = [r for r in ds.records if int(r.digest_type) in (2, 4)]
+        keys = _dnskeys(dnskey) if dnskey is not None else []
+        matching = [k for k in keys if any(_matches_a_key(apex, r, [k]) for r in weak)]
+        publish = [
+            f"{apex}. IN DS {dns.dnssec.make_ds(dns.name.from_text(apex), k, 'SHA256').to_text()}"
+            for k in matching
+        ]
+        out.add(
+            "DNSSEC-04",
+            Status.INFO,
+            f"The DS records of {apex} use {names}; only the SHA-1 one matches a DNSKEY, so it "
+            "cannot be removed before a SHA-256 DS record that matches is published (see "
+            "DNSSEC-02).",
+            subject=apex,
+            evidence=ds.evidence(),
+            fix="At your registrar, first publish:\n"
+            + "\n".join(publish)
+            + "\nin place of:\n"
+            + "\n".join(f"{apex}. IN DS {r.to_text()}" for r in stale)
+            + "\nThen, once validators see it, remove:\n"
+            + "\n".join(f"{apex}. IN DS {r.to_text()}" for r in weak),
         )
     elif others:
         # The records as the registrar lists them: which to remove, and which to keep.
@@ -742,6 +799,18 @@ def _dnssec04(out: Collector, apex: str, ds: DnsAnswer) -> None:
         )
     else:
         out.add("DNSSEC-04", Status.PASS, f"The DS records of {apex} use {names}.", subject=apex)
+
+
+def _only_weak_ds_match(apex: str, ds: DnsAnswer, dnskey: DnsAnswer | None) -> bool:
+    """A weak (SHA-1, GOST) DS matches a published key while no SHA-256/384 one does."""
+    if dnskey is None or dnskey.failed or not dnskey.exists:
+        return False
+    keys = _dnskeys(dnskey)
+    strong = [r for r in ds.records if int(r.digest_type) in (2, 4)]
+    weak = [r for r in ds.records if int(r.digest_type) not in (2, 4)]
+    return not any(_matches_a_key(apex, r, keys) for r in strong) and any(
+        _matches_a_key(apex, r, keys) for r in weak
+    )
 
 
 def _dnssec05(out: Collector, apex: str, answers: list[DnsAnswer]) -> None:

@@ -1,0 +1,112 @@
+"""Engine defects found by blind round s29d (tests/test_lab_s29d_blind.py), each pinned without
+the lab.
+
+s29d-dssha1stale256: the parent holds the current key's DS as SHA-1 only, beside a SHA-256 DS
+of a key the zone no longer publishes. DNSSEC-04 told the owner to remove the SHA-1 DS and keep
+the SHA-256 one: the one record that still matches a key would go, leaving the zone bogus for
+every validator. And DNSSEC-02 said validators "treat the zone as bogus" while the lab's
+validating resolver (Unbound, harden-algo-downgrade off by default) had just validated it
+(DNSSEC-01 pass): RFC 4509 §3 asks validators to ignore the SHA-1 DS there (SHOULD), and
+those that follow it do.
+"""
+
+from __future__ import annotations
+
+import dns.dnssec
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from checks import dnssec
+from checks.dns import DnsAnswer
+from checks.findings import Collector, Mechanism, Status
+
+APEX = "example.test"
+STALE = "20777 13 2 3f1c2e8d9a4b3c5d6e7f80912a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d"
+
+
+def _key() -> object:
+    return dns.dnssec.make_dnskey(ec.generate_private_key(ec.SECP256R1()).public_key(), 13, 257)
+
+
+def _stale_ds() -> object:
+    return dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DS, STALE)
+
+
+def _answers(key: object, ds_records: list[object]) -> tuple[DnsAnswer, DnsAnswer]:
+    return (
+        DnsAnswer(APEX, "DS", "NOERROR", records=ds_records),  # type: ignore[arg-type]
+        DnsAnswer(APEX, "DNSKEY", "NOERROR", records=[key]),  # type: ignore[arg-type]
+    )
+
+
+def _sha1_only_matches() -> tuple[object, object, DnsAnswer, DnsAnswer]:
+    key = _key()
+    sha1 = dns.dnssec.make_ds(f"{APEX}.", key, 1, validating=True)  # type: ignore[arg-type]
+    ds, dnskey = _answers(key, [sha1, _stale_ds()])
+    return key, sha1, ds, dnskey
+
+
+def test_dnssec04_does_not_ask_to_remove_the_only_ds_that_matches() -> None:
+    key, sha1, ds, dnskey = _sha1_only_matches()
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec04(out, APEX, ds, dnskey)
+    (finding,) = out.findings
+    assert finding.status == Status.INFO  # status unchanged: SHA-1 beside SHA-256
+    assert "only the SHA-1 one matches a DNSKEY" in finding.summary
+    good = dns.dnssec.make_ds(f"{APEX}.", key, "SHA256").to_text()  # type: ignore[arg-type]
+    # The fix publishes the SHA-256 DS of the key first, and removes the stale one and, only
+    # then, the SHA-1 one: never "Keep:" the record that matches nothing.
+    assert f"{APEX}. IN DS {good}" in finding.fix
+    assert "Keep:" not in finding.fix
+    assert finding.fix.index(good) < finding.fix.index(sha1.to_text())  # type: ignore[attr-defined]
+    assert f"{APEX}. IN DS {STALE}" in finding.fix
+
+
+def test_dnssec04_still_offers_to_remove_sha1_beside_a_matching_sha256() -> None:
+    # Control: a SHA-256 DS that matches the key, beside the SHA-1 one: remove SHA-1, keep it.
+    key = _key()
+    sha1 = dns.dnssec.make_ds(f"{APEX}.", key, 1, validating=True)  # type: ignore[arg-type]
+    sha256 = dns.dnssec.make_ds(f"{APEX}.", key, 2)  # type: ignore[arg-type]
+    ds, dnskey = _answers(key, [sha1, sha256])
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec04(out, APEX, ds, dnskey)
+    (finding,) = out.findings
+    assert finding.status == Status.INFO
+    assert "the SHA-1 one can be removed" in finding.summary
+    assert finding.fix.endswith(f"Keep:\n{APEX}. IN DS {sha256.to_text()}")
+
+
+def test_dnssec02_sha1_rescue_is_not_called_bogus_where_the_resolver_validated() -> None:
+    _, _, ds, dnskey = _sha1_only_matches()
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec02(out, APEX, ds, dnskey, "secure")
+    (finding,) = out.findings
+    assert finding.status == Status.FAIL  # status unchanged
+    assert "validators that follow RFC 4509 §3" in finding.summary
+    assert "the validating resolver used for this check accepted" in finding.summary
+    assert "so they treat the zone as bogus" not in finding.summary
+
+
+def test_dnssec02_sha1_rescue_says_bogus_where_the_resolver_found_it_so() -> None:
+    # Control: where the resolver itself found the zone bogus, that is what happens.
+    _, _, ds, dnskey = _sha1_only_matches()
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec02(out, APEX, ds, dnskey, "bogus")
+    (finding,) = out.findings
+    assert finding.status == Status.FAIL
+    assert "so they treat the zone as bogus" in finding.summary
+
+
+def test_dnssec04_names_an_unassigned_digest_type_as_such() -> None:
+    # s29d-dsunknowndigest: 'use SHA-256, 200' read as if 200 were a count.
+    key = _key()
+    sha256 = dns.dnssec.make_ds(f"{APEX}.", key, 2)  # type: ignore[arg-type]
+    odd = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DS, f"40001 13 200 {'9e' * 32}")
+    ds, dnskey = _answers(key, [sha256, odd])
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec04(out, APEX, ds, dnskey)
+    (finding,) = out.findings
+    assert finding.status == Status.INFO
+    assert "use SHA-256, digest type 200;" in finding.summary
