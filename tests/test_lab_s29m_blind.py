@@ -27,7 +27,9 @@ refused (heloenf); an mx line holding two names leaves no MX, MTASTS-24 (mxspace
 wrong in form in reofferenf, rpttwo and rptttl3600 (MTASTS-32 passes the domain, not each
 host; TLSRPT-11 has no pass).
 One text was the engine's fault and is mended: MTASTS-17 did not name the family without a
-policy (stsv6dead, 4a0278b). The REQUIRETLS server is the lab knob `tls_ehlo_keywords`
+policy (stsv6dead, 4a0278b). Reading the texts then mended two fixes: MTASTS-22 offered
+'mode: testing' for 'mode: Enforce' (modecaps, dd7b6f8), and SMTP-02/MTASTS-32 told the owner
+of a server behind a PIX fixup to enable ESMTP (heloenf, 84ab765). The REQUIRETLS server is the lab knob `tls_ehlo_keywords`
 (tests/test_lab_s29m_knobs.py).
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
@@ -98,6 +100,10 @@ BLIND: list[Blind] = [
         rows=(
             ("SMTP-02", F, ("mx2." + _d("heloenf"), "EHLO", "HELO")),
             ("MTASTS-32", F, ("mx2." + _d("heloenf"), "STARTTLS")),
+            # Added after reading the texts: the fix names the firewall that wrote 'XXXX'
+            # (84ab765); it sent the owner to enable ESMTP on an MTA that speaks it.
+            ("SMTP-02", F, ("mx2." + _d("heloenf"), "firewall", "fixup protocol smtp")),
+            ("MTASTS-32", F, ("mx2." + _d("heloenf"), "fixup protocol smtp")),
         ),
     ),
     Blind(
@@ -148,7 +154,12 @@ BLIND: list[Blind] = [
     ),
     # ----------------------------------------------------------------------- MTASTS-22
     Blind("modereport", fail=frozenset({"MTASTS-22"}), rows=(("MTASTS-22", F, ("report",)),)),
-    Blind("modecaps", fail=frozenset({"MTASTS-22"}), rows=(("MTASTS-22", F, ("Enforce",)),)),
+    # The fix row was added after reading the texts: it offered 'mode: testing' (dd7b6f8).
+    Blind(
+        "modecaps",
+        fail=frozenset({"MTASTS-22"}),
+        rows=(("MTASTS-22", F, ("Enforce", "mode: enforce")),),
+    ),
     # ------------------------------------------------------------ MTASTS-29, -19, -21, -03
     Blind(
         "commentfirst",
