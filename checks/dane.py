@@ -1200,13 +1200,30 @@ def _probe_findings(
             # A server that refuses EHLO but takes HELO has answered too: plain SMTP, no
             # STARTTLS, which DANE senders (TLS mandatory) do not deliver over.
             if p.ehlo_ok or p.starttls_offered or p.helo_only:
-                why = (
-                    f"accepts only HELO, so offers no STARTTLS ({p.problem})"
-                    if p.helo_only
-                    else "does not offer STARTTLS"
-                    if not p.starttls_offered
-                    else f"fails the TLS handshake ({p.problem})"
-                )
+                withdraw = f"or withdraw {state.qname} TLSA first"
+                refused = p.starttls_offered and p.starttls_reply[:1] in {"4", "5"}
+                if p.helo_only or not p.starttls_offered:
+                    why = (
+                        f"accepts only HELO, so offers no STARTTLS ({p.problem})"
+                        if p.helo_only
+                        else "does not offer STARTTLS"
+                    )
+                    fix = f"Enable STARTTLS on {host.name}, {withdraw}."
+                elif refused:
+                    # STARTTLS is on; the server turns it down (a 454 for a key file it cannot
+                    # read): "Enable STARTTLS" would send the owner to a setting already right.
+                    why = f"offers STARTTLS but refuses it ({p.problem})"
+                    fix = (
+                        f"Make {host.name} accept STARTTLS (it answers "
+                        f"'{p.starttls_reply[:80]}'; its mail log says why, often a certificate "
+                        f"or key file it cannot read), {withdraw}."
+                    )
+                else:
+                    why = f"fails the TLS handshake ({p.problem})"
+                    fix = (
+                        f"Make the TLS handshake of {host.name} complete after STARTTLS (its "
+                        f"certificate, key and TLS versions; its mail log says why), {withdraw}."
+                    )
                 out.add(
                     "DANE-10",
                     Status.FAIL,
@@ -1214,7 +1231,7 @@ def _probe_findings(
                     "will not deliver to it.",
                     subject=subj,
                     evidence=ev,
-                    fix=f"Enable STARTTLS on {host.name}, or withdraw {state.qname} TLSA first.",
+                    fix=fix,
                 )
             else:
                 # The session ended before EHLO or HELO was accepted (a 554 greeting, both

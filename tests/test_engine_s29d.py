@@ -99,6 +99,74 @@ def test_dnssec02_sha1_rescue_says_bogus_where_the_resolver_found_it_so() -> Non
     assert "so they treat the zone as bogus" in finding.summary
 
 
+# s29d-danetls454: an MX with usable TLSA that offers STARTTLS and answers it 454 every time
+# was told "Enable STARTTLS on <host>", which is on; and a handshake that fails got the same.
+
+
+def _dane10(probe: object) -> object:
+    from types import SimpleNamespace
+
+    from checks import dane
+
+    host = "mx1.example.test"
+    parsed = dane.parse_tlsa_text("3 1 1 " + "ab" * 32).record
+    assert parsed is not None
+    state = dane.TlsaState(
+        host=host, base=host, qname=f"_25._tcp.{host}", records=[parsed], secure=True
+    )
+    out = Collector(Mechanism.DANE)
+    dane._probe_findings(out, SimpleNamespace(name=host), state, [probe])
+    (finding,) = [f for f in out.findings if f.id == "DANE-10"]
+    return finding
+
+
+def _probe(**kw: object) -> object:
+    from checks.starttls import SmtpProbe
+
+    base: dict[str, object] = {
+        "host": "mx1.example.test",
+        "address": "192.0.2.25",
+        "connected": True,
+        "banner_code": 220,
+        "ehlo_ok": True,
+        "starttls_offered": True,
+    }
+    return SmtpProbe(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def test_dane10_a_refused_starttls_is_not_told_to_enable_it() -> None:
+    reply = "454 4.7.0 TLS not available due to local problem"
+    finding = _dane10(
+        _probe(starttls_reply=reply, problem=f"STARTTLS was answered {reply} (twice in a row)")
+    )
+    assert finding.status == Status.FAIL  # type: ignore[attr-defined]
+    assert "offers STARTTLS but refuses it" in finding.summary  # type: ignore[attr-defined]
+    assert "Enable STARTTLS" not in finding.fix  # type: ignore[attr-defined]
+    assert "accept STARTTLS" in finding.fix  # type: ignore[attr-defined]
+    assert "454" in finding.fix  # type: ignore[attr-defined]
+
+
+def test_dane10_a_failed_handshake_is_told_to_make_it_complete() -> None:
+    finding = _dane10(
+        _probe(
+            starttls_reply="220 2.0.0 Ready to start TLS",
+            error_kind="tls",
+            problem="TLS handshake failed: tlsv1 alert internal error",
+        )
+    )
+    assert finding.status == Status.FAIL  # type: ignore[attr-defined]
+    assert "fails the TLS handshake" in finding.summary  # type: ignore[attr-defined]
+    assert "Enable STARTTLS" not in finding.fix  # type: ignore[attr-defined]
+    assert "handshake" in finding.fix  # type: ignore[attr-defined]
+
+
+def test_dane10_no_starttls_is_still_told_to_enable_it() -> None:
+    # Control: the server does not offer STARTTLS at all.
+    finding = _dane10(_probe(starttls_offered=False))
+    assert finding.status == Status.FAIL  # type: ignore[attr-defined]
+    assert finding.fix.startswith("Enable STARTTLS on mx1.example.test")  # type: ignore[attr-defined]
+
+
 def test_dnssec04_names_an_unassigned_digest_type_as_such() -> None:
     # s29d-dsunknowndigest: 'use SHA-256, 200' read as if 200 were a count.
     key = _key()
