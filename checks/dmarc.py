@@ -1644,11 +1644,19 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
     await _tags(out, ctx, at, parsed, policy, evidence, repairs)
     _views(out, domain, policy, evidence, repairs)
     repairs.apply()
+    # The author domain's own record is the policy from the first answer (RFC 9989 §4.10.1);
+    # the walk goes on up only to find the Organizational Domain (§4.10.2), so "finding the
+    # policy takes N queries" would be untrue there.
+    own_first = policy.record_domain == domain and policy.queries > 1
     out.add(
         "DMARC-20",
         Status.INFO,
-        f"Finding the policy with the RFC 9989 DNS tree walk takes {policy.queries} of at most "
-        f"{MAX_WALK} queries.",
+        f"The RFC 9989 DNS tree walk finds the policy with its first query (_dmarc.{domain}) "
+        f"and takes {policy.queries} of at most {MAX_WALK} queries in all: the rest find the "
+        "Organizational Domain, which relaxed alignment is judged against."
+        if own_first
+        else f"Finding the policy with the RFC 9989 DNS tree walk takes {policy.queries} of at "
+        f"most {MAX_WALK} queries.",
         subject=domain,
         evidence={"walk": walk_names(domain), "queries": policy.queries},
     )

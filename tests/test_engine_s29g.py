@@ -96,3 +96,38 @@ def test_spf09_without_a_permanent_error_still_says_unlisted_servers_are_refused
         "The SPF record ends in '-all': servers not listed are not allowed to send."
     )
     assert "permerror" not in ending.evidence
+
+
+# ------------------------------------------------------------------ DMARC-20's words
+
+
+def _dmarc20(name: str) -> Finding:
+    findings, _ = run_case(_case(name))
+    (walk,) = [f for f in findings if f.id == "DMARC-20"]
+    return walk
+
+
+def test_dmarc20_says_the_own_policy_took_one_query_and_the_rest_found_the_org_domain() -> None:
+    # dmarc-rf-ri-legacy (the record at _dmarc.halcyon-travel.com, no psd=) read "Finding the
+    # policy with the RFC 9989 DNS tree walk takes 2 of at most 8 queries": the policy is the
+    # author domain's own record, the first answer; the walk asks _dmarc.com only to find the
+    # Organizational Domain (RFC 9989 §4.10, §4.10.1-§4.10.2).
+    walk = _dmarc20("dmarc-rf-ri-legacy")
+    assert str(walk.status) == "info"
+    assert walk.evidence["queries"] == 2
+    assert "Finding the policy with the RFC 9989 DNS tree walk takes 2" not in walk.summary
+    assert "first query" in walk.summary and "Organizational Domain" in walk.summary
+    assert "2 of at most 8 queries" in walk.summary
+
+
+def test_dmarc20_counts_the_whole_walk_for_an_inherited_policy_or_a_single_query() -> None:
+    # An inherited policy is the Organizational Domain's record: finding it takes the walk.
+    walk = _dmarc20("walk-ten-labels-org-record")
+    assert walk.summary == (
+        "Finding the policy with the RFC 9989 DNS tree walk takes 8 of at most 8 queries."
+    )
+    # psd=n at the author domain ends the walk at its first query.
+    walk = _dmarc20("dmarc-psd-n")
+    assert walk.summary == (
+        "Finding the policy with the RFC 9989 DNS tree walk takes 1 of at most 8 queries."
+    )
