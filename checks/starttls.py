@@ -127,6 +127,14 @@ class SmtpProbe:
     # still completes): anonymous TLS only; 'untested' no answer in time, a refusal before
     # the handshake, hang-ups without that control, or no time left in the budget.
     anon_cert: str = ""
+    # The first handshake failed as it does when no suite we offer is shared (the alert
+    # handshake_failure or insufficient_security, or a hang-up without an alert, as asyncio
+    # servers such as aiosmtpd answer "no shared cipher"): _null_question may ask once more.
+    suites_refused: bool = False
+    # A handshake offering NULL-encryption suites alone (which OpenSSL's 'ALL' leaves out)
+    # completed after that failure: the suite the server took (SMTP-08). '' not asked, or
+    # refused too.
+    null_cipher: str = ""
     # The suite and version of the handshake that brought the certificate ('other').
     cert_cipher: str = ""
     cert_version: str = ""
@@ -269,6 +277,8 @@ class SmtpProbe:
             }
         if self.rsa_cert:
             data["rsa_certificate"] = self.rsa_cert
+        if self.null_cipher:
+            data["null_cipher_only"] = self.null_cipher
         variant = self.rsa_variant
         if variant is not None:
             data["rsa_handshake"] = {
@@ -447,6 +457,7 @@ def _client_context(
     tls12_only: bool = False,
     rsa_only: bool = False,
     no_anon: bool = False,
+    null_only: bool = False,
 ) -> ssl.SSLContext:
     """A handshake context that accepts whatever is presented; verification happens afterwards.
 
@@ -458,6 +469,8 @@ def _client_context(
     one. (TLS 1.3 picks the certificate by signature_algorithms, which Python's ssl cannot
     narrow; TLS 1.2's cipher suite names the key type.) `no_anon` offers every suite but the
     anonymous (aNULL) ones, as senders that authenticate do (SmtpProbe.anon_cert).
+    `null_only` offers TLS 1.0-1.2 with the NULL-encryption suites alone, which 'ALL' leaves
+    out (SmtpProbe.null_cipher); TLS 1.3 is not offered, as its suites all encrypt.
     """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
@@ -472,12 +485,16 @@ def _client_context(
     if tls12_only or rsa_only:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.maximum_version = ssl.TLSVersion.TLSv1_2
+    if null_only:
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
     with contextlib.suppress(ssl.SSLError):
         context.set_ciphers(
             "aRSA:@SECLEVEL=0"
             if rsa_only
             else "ALL:!aNULL:@SECLEVEL=0"
             if no_anon
+            else "eNULL:@SECLEVEL=0"
+            if null_only
             else "ALL:@SECLEVEL=0"
         )
     return context
@@ -619,6 +636,9 @@ async def _main_session(ctx: CheckContext, probe: SmtpProbe) -> None:
             # with an alert is the server's considered answer. A close and a reset are one
             # fault, told alike (which one a client sees depends on timing).
             probe.retry_handshake = _no_alert(exc)
+            probe.suites_refused = probe.retry_handshake or (
+                isinstance(exc, ssl.SSLError) and net.tls_alert_name(exc) in _NO_SHARED_SUITE
+            )
             why = _HUNG_UP if probe.retry_handshake else _describe(exc)
             probe.problem = f"the TLS handshake failed: {why}"
             return
@@ -846,11 +866,13 @@ async def _side_session(
     tls12: bool = False,
     rsa_only: bool = False,
     no_anon: bool = False,
+    null_only: bool = False,
 ) -> _Side:
     """An extra handshake: without SNI (SMTP-13, carrying the SMTP-06 injection probe), with
     only TLS 1.0/1.1 (`legacy`) or only TLS 1.2 (`tls12`) allowed (SMTP-07), with only
     RSA-authenticated TLS 1.2 suites (`rsa_only`, a server's second certificate), or without
-    anonymous suites (`no_anon`, the certificate of a server preferring them)."""
+    anonymous suites (`no_anon`, the certificate of a server preferring them), or with
+    NULL-encryption suites alone (`null_only`, a server that refused every other suite)."""
     out = _Side()
     session = _Session(probe, ctx.config, ctx)
     crowd = _crowd.get()
@@ -894,7 +916,11 @@ async def _side_session(
         if code != 220:
             return out
         context = _client_context(
-            legacy_only=legacy, tls12_only=tls12, rsa_only=rsa_only, no_anon=no_anon
+            legacy_only=legacy,
+            tls12_only=tls12,
+            rsa_only=rsa_only,
+            no_anon=no_anon,
+            null_only=null_only,
         )
         _watch_server_hello(context, out)
         try:
@@ -1163,6 +1189,9 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
             else:
                 again.connections += probe.connections
                 probe = again
+    if not probe.tls_ok and probe.error_kind == "tls-handshake" and probe.suites_refused:
+        # No suite of ours was taken: NULL encryption may be all the server offers.
+        await _null_question(ctx, probe, started)
     if probe.tls_ok and not probe.chain_der:
         # An anonymous suite: ask as senders that authenticate do, before the chain is judged.
         await _certificate_question(ctx, probe, started)
@@ -1341,6 +1370,30 @@ async def _certificate_question(ctx: CheckContext, probe: SmtpProbe, started: fl
     if hung_up:
         hung_up = (await _no_sni_side(ctx, probe)).ok is True
     probe.anon_cert = "none" if refused or hung_up else "untested"
+
+
+async def _null_question(ctx: CheckContext, probe: SmtpProbe, started: float) -> None:
+    """The handshake failed as it does when no suite is shared (SmtpProbe.suites_refused):
+    ask once more offering the NULL-encryption suites alone, which our first offer ('ALL')
+    leaves out, so that SMTP-08 can say the server takes only suites that do not encrypt
+    (RFC 9325 §4.1: they MUST NOT be negotiated). Which suites a server takes is a property
+    of the address: once per address and run, within the probe's TLS12_QUESTION_WITHIN
+    budget, through ctx.connections and the SSRF guard as every probe. No answer, a refusal
+    or a suite that is not a NULL one leaves null_cipher empty: SMTP-04's failure stands
+    alone, as before."""
+    if time.monotonic() - started >= TLS12_QUESTION_WITHIN * ctx.config.timeout:
+        return
+    sni = None if certs.is_ip_literal(probe.host) else probe.host
+
+    async def session() -> _Side:
+        async with ctx.connections:
+            return await _side_session(
+                ctx, probe, sni=sni, legacy=False, inject=False, null_only=True
+            )
+
+    side = await ctx.once(f"smtp-side:null:{probe.address}:{probe.port}", session)
+    if side.ok and "NULL" in side.cipher.upper():
+        probe.null_cipher = side.cipher
 
 
 async def _rsa_certificate(ctx: CheckContext, probe: SmtpProbe, started: float) -> None:
@@ -1957,11 +2010,12 @@ def _unreachable_address(
     )
 
 
-def _handshake_fix(problem: str) -> str:
+def _handshake_fix(problem: str, *, suites: bool = False) -> str:
     """SMTP-04's fix for a handshake that failed. An alert that names cipher suites
     (handshake_failure, insufficient_security; "no shared cipher" in the server's log, e.g. a
-    server left with NULL-encryption suites only) says to look at the suites too."""
-    if "cipher" in problem.lower():
+    server left with NULL-encryption suites only), or `suites` (a handshake offering NULL
+    suites alone completed, SmtpProbe.null_cipher), says to look at the suites too."""
+    if suites or "cipher" in problem.lower():
         return (
             "Check the server's TLS configuration (certificate, key, protocol versions and "
             "cipher suites: enable the usual ECDHE suites with AES-GCM or ChaCha20, not only "
@@ -2112,11 +2166,33 @@ def _per_probe(
             out.add(
                 "SMTP-04",
                 Status.FAIL,
-                f"{subj} offers STARTTLS but the TLS session could not be set up: {p.problem}.",
+                f"{subj} offers STARTTLS but the TLS session could not be set up: {p.problem}."
+                + (
+                    f" A handshake offering only NULL-encryption suites completed ({p.null_cipher}):"
+                    " see SMTP-08."
+                    if p.null_cipher
+                    else ""
+                ),
                 subject=subj,
                 evidence=ev,
-                fix=_handshake_fix(p.problem),
+                fix=_handshake_fix(p.problem, suites=bool(p.null_cipher)),
             )
+            if p.null_cipher:
+                # Checklist SMTP-08 (warn: NULL offered); RFC 9325 §4.1: implementations MUST
+                # NOT negotiate NULL encryption. Senders offer none, so they get no TLS here.
+                out.add(
+                    "SMTP-08",
+                    Status.WARN,
+                    f"{subj} offers only NULL (unencrypted) cipher suites: a handshake offering "
+                    "the usual suites failed, and one offering NULL-encryption suites alone "
+                    f"completed with {p.null_cipher}, which protects nothing (RFC 9325 §4.1: "
+                    "implementations must not negotiate NULL encryption). Senders offer no NULL "
+                    "suites, so none of them gets TLS here.",
+                    subject=subj,
+                    evidence=ev,
+                    fix="Enable the usual ECDHE suites with AES-GCM or ChaCha20 and disable "
+                    "the NULL, RC4, 3DES, EXPORT and anonymous ones (RFC 9325 §4).",
+                )
         return
     out.add(
         "SMTP-04",

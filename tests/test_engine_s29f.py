@@ -112,6 +112,63 @@ def test_mx04_for_one_alias_reads_as_before() -> None:
     )
 
 
+# ------------------------------------------------------------------ SMTP-08 (item 1)
+# The probe itself runs in the lab (tests/test_lab_s28s_blind.py, s28s-nullonly); here the
+# findings given a probe that learnt it, and the offer that asks.
+def _smtp_findings(null_cipher: str) -> list:  # type: ignore[type-arg]
+    from types import SimpleNamespace
+
+    from checks import starttls
+    from checks.config import CheckConfig
+    from checks.context import CheckContext
+    from checks.findings import Collector, Mechanism
+
+    probe = starttls.SmtpProbe(host="mx2.example.test", address="192.0.2.25", port=25)
+    probe.banner, probe.banner_code, probe.ehlo_ok = "220 mx2 ESMTP", 220, True
+    probe.extensions, probe.starttls_offered = ["STARTTLS"], True
+    probe.error_kind = "tls-handshake"
+    probe.problem = (
+        "the TLS handshake failed: the server closed the connection without a TLS alert "
+        "(twice in a row)"
+    )
+    probe.suites_refused, probe.null_cipher = True, null_cipher
+    out = Collector(Mechanism.SMTP)
+    ctx = CheckContext("example.test", CheckConfig(allow_private_targets=True))
+    starttls._per_probe(
+        out, SimpleNamespace(name=probe.host), probe, starttls._Context(), None, ctx
+    )
+    return out.findings
+
+
+def test_smtp08_warns_of_a_server_that_takes_only_null_suites() -> None:
+    findings = _smtp_findings("ECDHE-ECDSA-NULL-SHA")
+    (smtp04,) = [f for f in findings if f.id == "SMTP-04"]
+    assert smtp04.status == Status.FAIL
+    assert "cipher suites" in smtp04.fix
+    (smtp08,) = [f for f in findings if f.id == "SMTP-08"]
+    assert smtp08.status == Status.WARN
+    assert "only NULL (unencrypted) cipher suites" in smtp08.summary
+    assert "ECDHE-ECDSA-NULL-SHA" in smtp08.summary
+    assert smtp08.evidence["null_cipher_only"] == "ECDHE-ECDSA-NULL-SHA"
+
+
+def test_smtp08_says_nothing_when_the_null_question_was_not_answered() -> None:
+    findings = _smtp_findings("")
+    assert [f.status for f in findings if f.id == "SMTP-04"] == [Status.FAIL]
+    assert not [f for f in findings if f.id == "SMTP-08"]
+
+
+def test_the_null_question_offers_null_encryption_suites_alone() -> None:
+    import ssl
+
+    from checks import starttls
+
+    context = starttls._client_context(null_only=True)
+    names = [c["name"] for c in context.get_ciphers() if c["protocol"] != "TLSv1.3"]
+    assert names and all("NULL" in name for name in names)
+    assert context.maximum_version == ssl.TLSVersion.TLSv1_2
+
+
 # ------------------------------------------------------------------ BIMI-02 (item 5)
 # The draft (Assertion Record Definition): "Mail receivers MUST NOT attempt to fix syntactical
 # or capitalization errors"; the record follows DKIM's tag-value syntax (RFC 6376 §3.2), so a
