@@ -1084,6 +1084,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     _optional_tags(out, subject, tags, chosen.records[0])
     await _dmarc_prerequisites(out, ctx, domain)
 
+    # The https:// form of each URL that fails only as written ('http://', raw characters):
+    # BIMI-04's and BIMI-05's fixes offer one record with all of them, so publishing one fix
+    # does not leave (or bring back) the other's failure.
+    rewritten = _rewritten_urls(logo, cert)
     cert_url = ""
     if cert is None or cert == "":
         out.add(
@@ -1103,6 +1107,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 f"The certificate URL a={cert} is invalid: {problem}.",
                 subject=subject,
                 evidence=evidence,
+                fix=_urls_fix(subject, chosen.records[0], rewritten) if "a" in rewritten else "",
             )
         else:
             out.add(
@@ -1123,7 +1128,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 f"The logo URL l={logo} is invalid: {problem}.",
                 subject=subject,
                 evidence=evidence,
-                fix=_logo_url_fix(subject, chosen.records[0], logo),
+                fix=_urls_fix(subject, chosen.records[0], rewritten)
+                if "l" in rewritten
+                else _logo_url_fix(subject, logo),
             )
         else:
             logo_url = logo
@@ -1737,14 +1744,35 @@ def _logo(
     return bytes(result.body)
 
 
-def _logo_url_fix(subject: str, record: str, logo: str) -> str:
-    """BIMI-04's fix for an l= that is no usable URL: the record with the URL written right
-    where that is known (https:// for http://, a URI for raw characters), else what to do."""
-    better = _as_uri(logo)
-    if better and not check_https_uri(better, svg=True):
-        return f"Serve the logo at {better} and publish the record with that URL:\n" + txt_fix(
-            subject, with_tags(record, {"l": better})
-        )
+def _rewritten_urls(logo: str | None, cert: str | None) -> dict[str, str]:
+    """{tag: URL} for l= and a= when the published URL is invalid and its URI form
+    (_as_uri: https:// for http://, the host as A-labels, raw characters percent-encoded)
+    is valid; a URL whose right form is unknown (another port, a list) is left out."""
+    rewritten: dict[str, str] = {}
+    for tag, url, svg in (("l", logo, True), ("a", cert, False)):
+        if url and check_https_uri(url, svg=svg):
+            better = _as_uri(url)
+            if better and not check_https_uri(better, svg=svg):
+                rewritten[tag] = better
+    return rewritten
+
+
+def _urls_fix(subject: str, record: str, rewritten: dict[str, str]) -> str:
+    """BIMI-04's or BIMI-05's fix: the record with the URLs of `rewritten`, every other tag
+    as published (with_tags), after where to serve the files."""
+    files = {"l": "the logo", "a": "the mark certificate"}
+    serve = " and ".join(f"{files[tag]} at {url}" for tag, url in rewritten.items())
+    those = (
+        ", and publish the record with those URLs"
+        if len(rewritten) > 1
+        else " and publish the record with that URL"
+    )
+    return f"Serve {serve}{those}:\n" + txt_fix(subject, with_tags(record, rewritten))
+
+
+def _logo_url_fix(subject: str, logo: str) -> str:
+    """BIMI-04's fix for an l= that is no usable URL and has no URI form to offer
+    (_rewritten_urls): what to do."""
     if check_https_uri(logo.replace("http://", "https://", 1), svg=False) == "":
         # A non-SVG file: there is no URL to copy yet, only the work.
         return (

@@ -10,8 +10,8 @@ import pytest
 from checks import spf
 from checks.findings import Finding
 from tests.test_engine_s29s import _case
-from tests.test_engine_s29s_blind import run_case
-from tests.test_spf import run
+from tests.test_engine_s29s_blind import Case, bimi_site, run_case
+from tests.test_spf import published, run
 
 # ------------------------------------------------------------------ SPF-09 next to a permerror
 
@@ -131,3 +131,59 @@ def test_dmarc20_counts_the_whole_walk_for_an_inherited_policy_or_a_single_query
     assert walk.summary == (
         "Finding the policy with the RFC 9989 DNS tree walk takes 1 of at most 8 queries."
     )
+
+
+# ------------------------------------------------------------------ BIMI-04/05 fixes for http://
+
+BIMI_DOMAIN = "silverbirch-spa.com"
+BIMI_AT = f"default._bimi.{BIMI_DOMAIN}"
+HTTPS_LOGO = f"https://bimi.{BIMI_DOMAIN}/logo.svg"
+HTTPS_MARK = f"https://bimi.{BIMI_DOMAIN}/vmc.pem"
+
+
+def _bimi(record: str) -> dict[str, Finding]:
+    case = Case("http", "bimi", BIMI_DOMAIN, bimi_site(BIMI_DOMAIN, record))
+    findings, _ = run_case(case)
+    return {f.id: f for f in findings if f.id in ("BIMI-04", "BIMI-05")}
+
+
+def _record_in(fix: str) -> tuple[str, str]:
+    """The TXT record a fix offers (its last line)."""
+    return published(fix.splitlines()[-1])
+
+
+def test_bimi05_offers_the_record_with_an_https_mark_certificate_url() -> None:
+    # bimi-mark-http: a=http://... fails BIMI-05 ("it must be an https:// URL", the BIMI
+    # draft's Assertion Record Definition) with no record to publish, where BIMI-04 offers one
+    # for an http:// l=. The fix is the record with https://, every other tag as published.
+    findings, _ = run_case(_case("bimi-mark-http"))
+    (mark_url,) = [f for f in findings if f.id == "BIMI-05"]
+    assert str(mark_url.status) == "fail"
+    assert HTTPS_MARK in mark_url.fix.splitlines()[0]
+    assert _record_in(mark_url.fix) == (BIMI_AT, f"v=BIMI1; l={HTTPS_LOGO}; a={HTTPS_MARK}")
+    # The scheme in capitals is the same URL; spacing and other tags stay as published.
+    found = _bimi(f"v=BIMI1;  l={HTTPS_LOGO};a=HTTP://bimi.{BIMI_DOMAIN}/vmc.pem; avp=brand")
+    assert str(found["BIMI-05"].status) == "fail"
+    assert _record_in(found["BIMI-05"].fix) == (
+        BIMI_AT,
+        f"v=BIMI1;  l={HTTPS_LOGO};a={HTTPS_MARK}; avp=brand",
+    )
+
+
+def test_bimi04_and_bimi05_offer_one_record_when_both_urls_are_http() -> None:
+    # Each fix fixing only its own URL would offer a record the other check still fails, and
+    # publishing the second would undo the first: both offer the record with both in https.
+    found = _bimi(
+        f"v=BIMI1;l=http://bimi.{BIMI_DOMAIN}/logo.svg;a=http://bimi.{BIMI_DOMAIN}/vmc.pem"
+    )
+    assert {str(f.status) for f in found.values()} == {"fail"}
+    want = (BIMI_AT, f"v=BIMI1;l={HTTPS_LOGO};a={HTTPS_MARK}")
+    assert _record_in(found["BIMI-04"].fix) == want
+    assert _record_in(found["BIMI-05"].fix) == want
+
+
+def test_bimi05_offers_no_record_when_no_https_url_is_known() -> None:
+    # On another port the https:// URL would be a guess: nothing is offered, as before.
+    found = _bimi(f"v=BIMI1; l={HTTPS_LOGO}; a=http://bimi.{BIMI_DOMAIN}:8080/vmc.pem")
+    assert str(found["BIMI-05"].status) == "fail"
+    assert found["BIMI-05"].fix == ""
