@@ -522,7 +522,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "DANE-11",
             Status.WARN,
             f"Only some MX hosts have secure, usable TLSA records ({', '.join(missing)} "
-            "have none): DANE senders authenticate only the covered hosts, so mail can "
+            f"{'has' if len(missing) == 1 else 'have'} none): DANE senders authenticate only "
+            "the covered hosts, so mail can "
             f"still reach the others without authentication.{caveats}",
             subject=ctx.domain,
             evidence=evidence,
@@ -847,6 +848,7 @@ def _host_findings(
         )
         return False
     if broken:
+        one = len(broken) == 1
         out.add(
             "DANE-05",
             Status.WARN,
@@ -855,6 +857,13 @@ def _host_findings(
             + ".",
             subject=subj,
             evidence=ev,
+            # Senders skip unusable records (RFC 7671 §9); the usable ones authenticate the host,
+            # so deleting the broken ones changes nothing for them and stops the confusion.
+            fix=(
+                f"Delete {'this TLSA record' if one else 'these TLSA records'} at "
+                f"{state.qname} (the usable records stay):\n"
+                + "\n".join(f"{state.qname}. TLSA {r.text}" for r in broken)
+            ),
         )
     else:
         out.add(
@@ -1333,9 +1342,12 @@ def _probe_findings(
             out.add(
                 "DANE-13",
                 Status.WARN,
-                f"{subj} fails the handshake without SNI.",
+                f"{subj} fails the handshake without SNI. DANE senders send SNI (RFC 7672 "
+                "§8.1) and are not affected, but a mail server must not require it (RFC 8461 "
+                "§7.1): senders that send none get no TLS here.",
                 subject=subj,
                 evidence=ev,
+                fix=f"Configure a default certificate on {host.name} for handshakes without SNI.",
             )
         elif p.no_sni_ok:
             out.add(

@@ -381,7 +381,7 @@ def test_dane_11_a_bogus_host_is_not_called_reachable_without_authentication(pki
     zone[(f"_25._tcp.{MX2}", "TLSA")] = "SERVFAIL"
     coverage = [f for f in _evaluate(zone, probe, cdzone=bogus_tlsa) if f.id == "DANE-11"]
     assert [f.status for f in coverage] == ["warn"]
-    assert "(mx3.ex.com have none)" in coverage[0].summary
+    assert "(mx3.ex.com has none)" in coverage[0].summary
     assert coverage[0].evidence["without"] == ["mx3.ex.com"]
     assert coverage[0].evidence["bogus"] == [MX2]
 

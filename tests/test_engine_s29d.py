@@ -178,3 +178,47 @@ def test_dnssec04_names_an_unassigned_digest_type_as_such() -> None:
     (finding,) = out.findings
     assert finding.status == Status.INFO
     assert "use SHA-256, digest type 200;" in finding.summary
+
+
+# Reading the texts of s29d: DANE-05's warning gave no fix (badselector, sha256asmt2), DANE-13's
+# warning neither why nor a fix (danerequiresni), and DANE-11 said "mx1 ... have none" of one host.
+
+
+def _dane_findings(extra_tlsa: list[str] | None = None, *, names: int = 1, **probe_kw: object):  # type: ignore[no-untyped-def]
+    from tests.test_dane import MX1, MX2, Pki, _evaluate, _mx_zone
+
+    pki = Pki()
+    hosts = (MX1, MX2)[:names] if names > 1 else (MX1,)
+    zone, good = _mx_zone(pki, *hosts)
+    if extra_tlsa:
+        zone[(f"_25._tcp.{MX1}", "TLSA")] += extra_tlsa
+
+    def probe(host: str, address: str) -> object:
+        p = good(host, address)
+        for k, v in probe_kw.items():
+            setattr(p, k, v)
+        return p
+
+    return _evaluate(zone, probe)
+
+
+def test_dane05_warning_names_the_records_to_delete() -> None:
+    bad = "3 2 1 " + "ab" * 32
+    (finding,) = [f for f in _dane_findings([bad]) if f.id == "DANE-05" and f.status == Status.WARN]
+    assert finding.fix.startswith("Delete this TLSA record at _25._tcp.mx1.ex.com")
+    assert f"_25._tcp.mx1.ex.com. TLSA {bad}" in finding.fix
+
+
+def test_dane13_warning_says_why_and_what_to_do() -> None:
+    (finding,) = [
+        f for f in _dane_findings(no_sni_ok=False) if f.id == "DANE-13" and f.status == Status.WARN
+    ]
+    assert "DANE senders send SNI" in finding.summary
+    assert "RFC 8461 §7.1" in finding.summary
+    assert "default certificate" in finding.fix
+
+
+def test_dane11_one_uncovered_host_has_none() -> None:
+    (finding,) = [f for f in _dane_findings(names=2) if f.id == "DANE-11"]
+    assert finding.status == Status.WARN
+    assert "(mx2.ex.com has none)" in finding.summary
