@@ -1709,20 +1709,56 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             else txt_fix(domain, _without_ignored(parsed)),
         )
     if null_mx:
-        out.add(
-            "SPF-18",
-            Status.PASS if effective_all(tree) == "-" else Status.INFO,
-            f"{domain} does not receive mail (null MX)"
-            + (
-                " and its SPF record rejects all senders, as it should."
-                if effective_all(tree) == "-"
-                else "; if it sends no mail either, publish 'v=spf1 -all'."
-            ),
-            subject=domain,
-            fix="" if effective_all(tree) == "-" else txt_fix(domain, "v=spf1 -all"),
-        )
+        _parked(out, domain, tree)
     await _helo(out, ctx, mx)
     return out.findings
+
+
+def _parked(out: Collector, domain: str, tree: SpfNode) -> None:
+    """SPF-18 for a domain that takes no mail (null MX, RFC 7505 §4.2): 'v=spf1 -all' asked."""
+    dash_all = effective_all(tree) == "-"
+    blocked = tree_permerror(tree) if dash_all else None
+    if dash_all and not blocked:
+        out.add(
+            "SPF-18",
+            Status.PASS,
+            f"{domain} does not receive mail (null MX) and its SPF record rejects all senders, "
+            "as it should.",
+            subject=domain,
+        )
+    elif blocked:
+        # '-all' is never reached by a server not listed: it meets the permanent error first,
+        # and a permerror is no 'fail' (RFC 7208 §2.6.7, §4.6.4), so the record rejects no
+        # one as SPF-18 asks (checklist SPF-18: info). 'v=spf1 -all' makes no lookup, so it
+        # has none of the errors.
+        hops = redirect_hops(tree)
+        ending = (
+            f"Its SPF record {_redirects_to(hops)}, whose record ends in '-all'"
+            if hops
+            else "Its SPF record ends in '-all'"
+        )
+        out.add(
+            "SPF-18",
+            Status.INFO,
+            f"{domain} does not receive mail (null MX). {ending}, but a server that is not "
+            f"listed never reaches it: checking it stops first with a permanent error "
+            f"({blocked}), not the 'fail' that '-all' gives, so the record does not reject "
+            "senders as it is meant to (what receivers do with an error is up to each of "
+            "them). If the domain sends no mail either, publish 'v=spf1 -all', which needs no "
+            "DNS lookups and so cannot fail that way; if it does, fix the permanent error.",
+            subject=domain,
+            evidence={"permerror": blocked},
+            fix=txt_fix(domain, "v=spf1 -all"),
+        )
+    else:
+        out.add(
+            "SPF-18",
+            Status.INFO,
+            f"{domain} does not receive mail (null MX); if it sends no mail either, publish "
+            "'v=spf1 -all'.",
+            subject=domain,
+            fix=txt_fix(domain, "v=spf1 -all"),
+        )
 
 
 async def _respelt_fix(ctx: CheckContext, parsed: ParsedSpf) -> tuple[str, str]:
