@@ -3574,8 +3574,19 @@ async def _validation_findings(
     validation = await get_validation(ctx, mxset)
     probes = validation.probes
     matched_names = {h.name for h in matched}
+    # The pass below comes only when every address passes: a finding about one host that
+    # fails or could not be checked names the policy's hosts that do validate, so the owner
+    # sees whether one server or the whole set needs work (no finding of their own: noise).
+    validated = [
+        (h.name, a)
+        for h in mxset.hosts
+        if h.name in matched_names
+        for a, p in probes.get(h.name, [])
+        if _probe_verdict(p) == "ok"
+    ]
     for host in mxset.hosts:
         is_matched = host.name in matched_names
+        elsewhere, elsewhere_evidence = _validated_elsewhere(validated, host.name)
         for address, probe in probes.get(host.name, []):
             # The subject stays "host (address)" (alerts and hosting read it so); the text
             # says "host at address", as the STARTTLS findings do, and for a host with
@@ -3587,8 +3598,10 @@ async def _validation_findings(
                 out.add(
                     "MTASTS-32",
                     Status.ERROR,
-                    f"Could not check {where}: the probe failed ({type(probe).__name__}).",
+                    f"Could not check {where}: the probe failed ({type(probe).__name__})."
+                    f"{elsewhere}",
                     subject=subject,
+                    evidence=elsewhere_evidence,
                 )
                 continue
             kind = getattr(probe, "error_kind", None)
@@ -3613,8 +3626,9 @@ async def _validation_findings(
                 out.add(
                     "MTASTS-32",
                     Status.ERROR,
-                    f"Could not check {where} this time: {problem or kind}.",
+                    f"Could not check {where} this time: {problem or kind}.{elsewhere}",
                     subject=subject,
+                    evidence=elsewhere_evidence,
                 )
                 continue
             others = _passing_elsewhere(probes.get(host.name, []), address)
@@ -3633,8 +3647,9 @@ async def _validation_findings(
                     "MTASTS-36",
                     status,
                     f"{where} cannot negotiate TLS 1.2 or newer; MTA-STS senders require "
-                    f"it (RFC 8461 §7.2), {consequence}.{others}",
+                    f"it (RFC 8461 §7.2), {consequence}.{others}{elsewhere}",
                     subject=subject,
+                    evidence=elsewhere_evidence,
                     fix=f"Enable TLS 1.2 and 1.3 on {host.name}"
                     + (f" at {address}." if others else "."),
                 )
@@ -3649,8 +3664,9 @@ async def _validation_findings(
                     Status.ERROR,
                     f"Could not check {subject}: it chose the anonymous cipher suite {cipher} "
                     "and sent no certificate, and the handshake offering no anonymous suite, "
-                    "as MTA-STS senders do, got no answer this time.",
+                    f"as MTA-STS senders do, got no answer this time.{elsewhere}",
                     subject=subject,
+                    evidence=elsewhere_evidence,
                 )
                 continue
             if getattr(probe, "mta_sts_ok", False):
@@ -3669,13 +3685,13 @@ async def _validation_findings(
                     f"{where} does not pass MTA-STS validation: "
                     f"{reason or 'STARTTLS with a valid certificate for the MX name is required'}"
                     f". {'Senders will not deliver there.' if hard == Status.FAIL else ''}"
-                    f"{others}"
+                    f"{others}{elsewhere}"
                 )
             else:
                 status = Status.WARN
                 text = (
                     f"{where} (not in the policy) would also fail MTA-STS validation: "
-                    f"{reason or 'no valid certificate for the MX name'}.{others}"
+                    f"{reason or 'no valid certificate for the MX name'}.{others}{elsewhere}"
                 )
             fix = (session.fix if session else why.fix) or (
                 f"Install on {host.name} a certificate valid for {host.name} from a public CA "
@@ -3692,7 +3708,8 @@ async def _validation_findings(
             # Only the second certificate fails: say so, as the STARTTLS findings on it do
             # (alerts: a later run whose RSA handshake got no answer neither confirms nor
             # clears it).
-            evidence = {"second_certificate": why.second} if why.second else {}
+            evidence: dict[str, Any] = {"second_certificate": why.second} if why.second else {}
+            evidence |= elsewhere_evidence
             out.add("MTASTS-32", status, text.strip(), subject=subject, evidence=evidence, fix=fix)
     # Addresses past the probe limit are known to be unknown: a note, not "could not check"
     # (which would leave MTA-STS out of the score on every run of a domain with many MX
@@ -3714,12 +3731,14 @@ async def _validation_findings(
         # MX-06 already fails it: here it is only named, and holds nothing back (no mail
         # goes there, with or without the policy).
         if name in lookup_failed:
+            elsewhere, elsewhere_evidence = _validated_elsewhere(validated, name)
             out.add(
                 "MTASTS-32",
                 Status.ERROR,
                 f"Could not look up the addresses of {name} (see the MX findings), so it could "
-                "not be checked.",
+                f"not be checked.{elsewhere}",
                 subject=name,
+                evidence=elsewhere_evidence,
             )
         elif name in validation.addressless:
             out.add(
@@ -3757,6 +3776,23 @@ async def _validation_findings(
         out.add(
             "MTASTS-36", Status.PASS, "The MX hosts negotiate TLS 1.2 or newer.", subject=ctx.domain
         )
+
+
+def _validated_elsewhere(
+    validated: list[tuple[str, str]], host: str
+) -> tuple[str, dict[str, list[str]]]:
+    """For a finding about `host` failing or not checked: the sentence naming the policy's
+    other MX hosts whose addresses pass MTA-STS validation, and the same for the evidence
+    ({"validated": ["host address", ...]}), or ('', {}) when none does. The host's own other
+    addresses are named by _passing_elsewhere."""
+    passing = [(name, address) for name, address in validated if name != host]
+    if not passing:
+        return "", {}
+    named = [f"{name} at {address}" for name, address in passing]
+    verb = "passes" if len(named) == 1 else "pass"
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    sentence = f" {listed} {verb} MTA-STS validation."
+    return sentence, {"validated": [f"{name} {address}" for name, address in passing]}
 
 
 def _passing_elsewhere(probed: list[tuple[str, object]], address: str) -> str:

@@ -73,7 +73,10 @@ def test_it_names_the_failing_address_and_the_ones_that_pass(
         "mx1.example.org at 2001:db8::11 does not pass MTA-STS validation: it does not offer "
         "STARTTLS"
     )
-    assert failed.summary.endswith("Its other addresses 192.0.2.11, 192.0.2.21 pass.")
+    assert failed.summary.endswith(
+        "Its other addresses 192.0.2.11, 192.0.2.21 pass. mx2.example.org at 192.0.2.12 passes "
+        "MTA-STS validation."
+    )
 
 
 def test_a_host_failing_everywhere_names_no_passing_address(
@@ -94,7 +97,7 @@ def test_could_not_check_says_where_and_what_happened(monkeypatch: pytest.Monkey
     assert unknown.status == Status.ERROR
     assert unknown.summary == (
         "Could not check mx1.example.org at 192.0.2.21 this time: no TCP connection to port 25 "
-        "within 10s."
+        "within 10s. mx2.example.org at 192.0.2.12 passes MTA-STS validation."
     )
 
 
@@ -104,7 +107,10 @@ def test_old_tls_on_one_address_is_fixed_at_that_address(monkeypatch: pytest.Mon
     too_old = _about(found, "MTASTS-36", "192.0.2.21")
     assert too_old.status == Status.FAIL
     assert too_old.summary.startswith("mx1.example.org at 192.0.2.21 cannot negotiate TLS 1.2")
-    assert too_old.summary.endswith("Its other addresses 192.0.2.11, 2001:db8::11 pass.")
+    assert too_old.summary.endswith(
+        "Its other addresses 192.0.2.11, 2001:db8::11 pass. mx2.example.org at 192.0.2.12 "
+        "passes MTA-STS validation."
+    )
     assert too_old.fix == "Enable TLS 1.2 and 1.3 on mx1.example.org at 192.0.2.21."
 
 
