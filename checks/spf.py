@@ -3541,54 +3541,51 @@ def _terminal(
             },
             fix="" if also or via else fix,
         )
-    elif qualifier == "?":
-        out.add(
-            "SPF-09",
-            Status.WARN,
-            (
-                f"{route}, whose record ends in '?all' (neutral), so mail from other servers is "
-                f"neither authorised nor rejected. To fix it in your own record, {swap} "
-                "(or '~all')."
-                if redirect is not None
-                else "The SPF record ends in '?all' (neutral), so mail from other servers is "
-                "neither authorised nor rejected. End it with '-all' (or '~all')."
-            )
-            + later,
-            subject=domain,
-            evidence=evidence,
-            fix=fix,
+    elif qualifier in ("?", "~", None):
+        # A permanent error met before the ending is what a server not listed gets, not the
+        # ending's result (RFC 7208 §4.6.4, §2.6.7): the first sentence says so, and what the
+        # ending gives comes after it, for once the error is fixed. The status is the ending's.
+        head = (
+            f"{route}, whose record ends in" if redirect is not None else "The SPF record ends in"
         )
-    elif qualifier is None:
+        if qualifier == "?":
+            words = _ending_words(
+                f"{head} '?all' (neutral)",
+                ", so ",
+                "mail from other servers is neither authorised nor rejected",
+                f"To fix it in your own record, {swap} (or '~all')."
+                if redirect is not None
+                else "End it with '-all' (or '~all').",
+                blocked,
+            )
+        elif qualifier is None:
+            words = _ending_words(
+                f"{route}, whose record has no 'all' either"
+                if redirect is not None
+                else "The SPF record has no 'all' at the end",
+                ", so ",
+                "servers not listed get a neutral result instead of a failure",
+                f"To fix it in your own record, {swap}."
+                if redirect is not None
+                else "End it with '-all'.",
+                blocked,
+                end="its end" if redirect is not None else "the end",
+            )
+        else:
+            words = _ending_words(
+                f"{head} '~all' (soft fail)",
+                ": ",
+                "mail from unlisted servers is usually accepted but marked",
+                "Once every sender is listed, '-all' is stricter"
+                + (f": to get it in your own record, {swap}." if redirect is not None else "."),
+                blocked,
+            )
         out.add(
             "SPF-09",
-            Status.WARN,
-            (
-                f"{route}, whose record has no 'all' either, so servers not listed get a "
-                f"neutral result instead of a failure. To fix it in your own record, {swap}."
-                if redirect is not None
-                else "The SPF record has no 'all' at the end, so servers not listed get a "
-                "neutral result instead of a failure. End it with '-all'."
-            )
-            + later,
+            Status.INFO if qualifier == "~" else Status.WARN,
+            words + later,
             subject=domain,
-            evidence=evidence,
-            fix=fix,
-        )
-    elif qualifier == "~":
-        out.add(
-            "SPF-09",
-            Status.INFO,
-            (
-                f"{route}, whose record ends in '~all' (soft fail): mail from unlisted servers "
-                "is usually accepted but marked. Once every sender is listed, '-all' is "
-                f"stricter: to get it in your own record, {swap}."
-                if redirect is not None
-                else "The SPF record ends in '~all' (soft fail): mail from unlisted servers is "
-                "usually accepted but marked. Once every sender is listed, '-all' is stricter."
-            )
-            + later,
-            subject=domain,
-            evidence=evidence,
+            evidence={**evidence, "permerror": blocked} if blocked else evidence,
             fix=fix,
         )
     elif opened:
@@ -3636,6 +3633,22 @@ def _terminal(
             subject=domain,
             evidence=evidence,
         )
+
+
+def _ending_words(
+    ending: str, joiner: str, result: str, advice: str, blocked: str | None, *, end: str = "it"
+) -> str:
+    """SPF-09's words for an ending that is not '-all': `ending` ("The SPF record ends in
+    '~all' (soft fail)"), the `result` it gives a server not listed, then `advice`. With a
+    permanent error (`blocked`, tree_permerror) such a server never reaches `end`: the error
+    is what it gets, and the result holds only once the error is fixed."""
+    if not blocked:
+        return f"{ending}{joiner}{result}. {advice}"
+    return (
+        f"{ending}, but a server that is not listed never reaches {end}: checking it stops "
+        f"first with a permanent error ({blocked}), and what receivers do with an error is up "
+        f"to each of them. Once that error is fixed, {result}. {advice}"
+    )
 
 
 # How much an ending refuses: '-all' most, then '~all', then '?all' or none (SPF-09's order).

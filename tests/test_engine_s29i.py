@@ -6,7 +6,7 @@ import pytest
 
 from checks import spf
 from checks.findings import Finding
-from tests.test_engine_s29g import PERMERRORS, POOL
+from tests.test_engine_s29g import MX, PERMERRORS, POOL
 from tests.test_spf import run
 
 D = "example.com"
@@ -59,3 +59,94 @@ def test_spf18_still_passes_a_dash_all_without_a_permanent_error(record: str) ->
     assert str(parked.status) == "pass"
     assert parked.fix == ""
     assert "permerror" not in parked.evidence
+
+
+# ------------------------------------------------------------------ SPF-09's other endings
+
+
+ENDINGS = {"~all": "info", "?all": "warn", "": "warn"}
+# What each ending's first sentence says a server not listed gets: true only without an error.
+ENDING_WORDS = {
+    "~all": "usually accepted but marked",
+    "?all": "neither authorised nor rejected",
+    "": "neutral result",
+}
+
+
+def _ending(record: str, ending: str) -> str:
+    """`record`, written to end in '-all', ending in `ending` instead ('' for none)."""
+    assert record.endswith(" -all")
+    return record.removesuffix(" -all") + (f" {ending}" if ending else "")
+
+
+def _first_sentence(summary: str) -> str:
+    return summary.split(". ", 1)[0]
+
+
+@pytest.mark.parametrize("ending", sorted(ENDINGS))
+@pytest.mark.parametrize("name", sorted(PERMERRORS))
+def test_spf09_other_endings_say_first_that_the_permanent_error_comes_first(
+    name: str, ending: str
+) -> None:
+    # '~all', '?all' or no 'all' behind a permanent error: the first sentence said what the
+    # ending gives ("usually accepted but marked", "neutral"), but a server not listed gets
+    # the permerror before it (RFC 7208 §4.6.4, §2.6.7). The status stays the ending's
+    # (checklist SPF-09), the words come true.
+    check_id, zone = PERMERRORS[name]
+    own = _ending(zone[(D, "TXT")][0], ending)
+    findings = run(spf, D, {**MX, **zone, (D, "TXT"): [own]})
+    assert check_id in {f.id for f in findings if str(f.status) == "fail"}
+    found = _one(findings, "SPF-09")
+    assert str(found.status) == ENDINGS[ending]
+    first = _first_sentence(found.summary)
+    assert f"permanent error ({check_id})" in first
+    assert ENDING_WORDS[ending] not in first
+    # What the ending does once the error is gone is still said, after it.
+    assert ENDING_WORDS[ending] in found.summary
+    assert found.evidence["permerror"] == check_id
+    assert found.fix == ""
+
+
+@pytest.mark.parametrize("ending", sorted(ENDINGS))
+def test_spf09_other_endings_behind_a_redirect_say_the_permanent_error_first(
+    ending: str,
+) -> None:
+    zone = {
+        (D, "TXT"): ["v=spf1 redirect=_spf.example.net"],
+        ("_spf.example.net", "TXT"): [_ending("v=spf1 mx:pool.example.net -all", ending)],
+        **POOL,
+    }
+    found = _one(run(spf, D, {**MX, **zone}), "SPF-09")
+    assert str(found.status) == ENDINGS[ending]
+    first = _first_sentence(found.summary)
+    assert first.startswith("The SPF record has no 'all' of its own: it redirects to ")
+    assert "permanent error (SPF-07)" in first
+    assert "include:_spf.example.net" in found.summary  # the swap is still told
+
+
+@pytest.mark.parametrize(
+    ("record", "summary"),
+    [
+        (
+            "v=spf1 mx ~all",
+            "The SPF record ends in '~all' (soft fail): mail from unlisted servers is usually "
+            "accepted but marked. Once every sender is listed, '-all' is stricter.",
+        ),
+        (
+            "v=spf1 mx ?all",
+            "The SPF record ends in '?all' (neutral), so mail from other servers is neither "
+            "authorised nor rejected. End it with '-all' (or '~all').",
+        ),
+        (
+            "v=spf1 mx",
+            "The SPF record has no 'all' at the end, so servers not listed get a neutral "
+            "result instead of a failure. End it with '-all'.",
+        ),
+    ],
+)
+def test_spf09_other_endings_without_a_permanent_error_keep_their_words(
+    record: str, summary: str
+) -> None:
+    found = _one(run(spf, D, {**MX, (D, "TXT"): [record]}), "SPF-09")
+    assert found.summary == summary
+    assert "permerror" not in found.evidence
