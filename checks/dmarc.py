@@ -1769,7 +1769,7 @@ async def _not_found(
             f"it must be published at _dmarc.{domain}.",
             subject=domain,
             evidence={"dns": apex.evidence()},
-            fix=txt_fix(f"_dmarc.{domain}", misplaced[0]),
+            fix=_moved_fix(domain, misplaced[0]),
         )
         return
     if any(look.records or look.near for look in policy.lookups.values()):
@@ -1803,7 +1803,7 @@ async def _not_found(
             ),
             subject=f"_dmarc.{domain}",
             evidence={"walk": walk_evidence, "found_at": name, "found": found.evidence()},
-            fix=txt_fix(f"_dmarc.{domain}", records[0]) if len(records) == 1 else "",
+            fix=_moved_fix(domain, records[0]) if len(records) == 1 else "",
         )
         return
     if await _without_underscore(out, ctx, domain, walk_evidence):
@@ -1858,6 +1858,24 @@ async def _not_found(
     )
 
 
+def _moved_fix(domain: str, record: str) -> str:
+    """DMARC-04's fix for the owner's record found where receivers never look (the domain
+    itself, an owner name without its final dot, dmarc.<domain>): that record at
+    _dmarc.<domain>. Receivers ignore it whole where it is, as they ignore a record DMARC-03
+    fails, so it is offered as DMARC-03 offers one (suggested_record, every valid choice
+    kept): moved verbatim, a bare report mailbox in it failed DMARC-12 at its new place."""
+    offered = suggested_record(domain, parse_dmarc(record), promote=KNOWN_TAGS)
+    # Only spacing or a final ';' told apart: the owner's text, as they wrote it.
+    as_written = "; ".join(p.strip(" \t") for p in record.split(";") if p.strip(" \t"))
+    if offered == as_written:
+        return txt_fix(f"_dmarc.{domain}", record)
+    return (
+        txt_fix(f"_dmarc.{domain}", offered)
+        + "\n(The record as published, with what receivers would ignore in it written right "
+        "or left out.)"
+    )
+
+
 async def _without_underscore(
     out: Collector, ctx: CheckContext, domain: str, walk_evidence: list[dict[str, Any]]
 ) -> bool:
@@ -1898,7 +1916,7 @@ async def _without_underscore(
         subject=f"_dmarc.{domain}",
         evidence={"walk": walk_evidence, "found_at": name, "found": answer.evidence()},
         fix="\n".join(
-            ([txt_fix(f"_dmarc.{domain}", records[0])] if len(records) == 1 else [])
+            ([_moved_fix(domain, records[0])] if len(records) == 1 else [])
             + [
                 f"Delete the record at {name}, where receivers never look: {where} {quote_txt(r)}"
                 for r in records
