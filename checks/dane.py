@@ -512,6 +512,20 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         evidence["no_address"] = addressless
     if with_tlsa and missing:
         caveats = ""
+        # A host whose secure TLSA records are all unusable is uncovered too (RFC 7672 §2.2:
+        # unauthenticated TLS), though the owner sees records there: say so, or "has none"
+        # contradicts what is published.
+        unusable = [
+            h.name
+            for h, st in zip(hosts, states, strict=True)
+            if h.name in missing and st.secure and st.records and not st.usable_records
+        ]
+        if unusable:
+            one = len(unusable) == 1
+            caveats += (
+                f" {', '.join(unusable)} {'publishes' if one else 'publish'} TLSA records, but "
+                "none is usable (see DANE-05)."
+            )
         if unknown:
             caveats += f" The TLSA lookup for {', '.join(unknown)} could not be completed."
         if bogus:

@@ -222,3 +222,16 @@ def test_dane11_one_uncovered_host_has_none() -> None:
     (finding,) = [f for f in _dane_findings(names=2) if f.id == "DANE-11"]
     assert finding.status == Status.WARN
     assert "(mx2.ex.com has none)" in finding.summary
+
+
+def test_dane11_names_a_host_whose_tlsa_records_are_all_unusable() -> None:
+    # s29d-onlyshort: mx1's only record is one byte short. DANE-11 counted it uncovered (right:
+    # RFC 7672 §2.2, unauthenticated TLS there) but said only "has none", which the owner, who
+    # sees a TLSA record at _25._tcp.mx1, cannot square with what is published.
+    from tests.test_dane import MX1, MX2, Pki, _evaluate, _mx_zone
+
+    zone, probe = _mx_zone(Pki(), MX1, MX2)
+    zone[(f"_25._tcp.{MX2}", "TLSA")] = ["3 1 1 " + "ab" * 31]
+    (finding,) = [f for f in _evaluate(zone, probe) if f.id == "DANE-11"]
+    assert finding.status == Status.WARN
+    assert f"{MX2} publishes TLSA records, but none is usable (see DANE-05)" in finding.summary

@@ -161,6 +161,7 @@ BLIND: list[Blind] = [
             ("DANE-05", F, ("mx1." + _d("onlyshort"),)),
             # Added after the run: DANE-11 read "(mx1.<domain> have none)" (mended).
             ("DANE-11", W, ("mx1." + _d("onlyshort") + " has none",)),
+            ("DANE-11", W, ("publishes tlsa records, but none is usable (see dane-05)",)),
         ),
     ),
     # ------------------------------------------------------------------------ DANE-10
