@@ -540,7 +540,9 @@ def _dnssec02(
                 matched.append((record, key))
     signing = [(d, k) for d, k in matched if not signing_tags or d.key_tag in signing_tags]
     # RFC 4509 §3: validators SHOULD ignore SHA-1 DS records when the DS RRset has SHA-256 ones
-    # (Unbound and BIND do), so a matching SHA-1 DS does not rescue a wrong SHA-256 one.
+    # (BIND and the PowerDNS Recursor do; the lab's Unbound 1.17, harden-algo-downgrade at its
+    # default 'no', does not: s29d-dssha1stale256), so for those a matching SHA-1 DS does not
+    # rescue a wrong SHA-256 one. DNSSEC-02 fails it and says which validators are affected.
     has_sha256 = any(int(r.digest_type) == 2 for r in ds.records)
     useful = [(d, k) for d, k in signing if not (has_sha256 and int(d.digest_type) == 1)]
     if useful:
