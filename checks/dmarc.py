@@ -1651,9 +1651,11 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
     out.add(
         "DMARC-20",
         Status.INFO,
-        f"The RFC 9989 DNS tree walk finds the policy with its first query (_dmarc.{domain}) "
-        f"and takes {policy.queries} of at most {MAX_WALK} queries in all: the rest find the "
-        "Organizational Domain, which relaxed alignment is judged against."
+        _walk_words(policy)
+        if policy.record is None
+        else f"The RFC 9989 DNS tree walk finds the policy with its first query "
+        f"(_dmarc.{domain}) and takes {policy.queries} of at most {MAX_WALK} queries in all: "
+        "the rest find the Organizational Domain, which relaxed alignment is judged against."
         if own_first
         else f"Finding the policy with the RFC 9989 DNS tree walk takes {policy.queries} of at "
         f"most {MAX_WALK} queries.",
@@ -1662,6 +1664,30 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
     )
     await _alignment(out, ctx)
     return out.findings
+
+
+def _walk_words(policy: DmarcPolicy) -> str:
+    """DMARC-20 when only the RFC 7489 view finds a policy: the tree walk found none. Its
+    query for a name between the author domain and the PSL's Organizational Domain failed (the
+    walk goes no further; RFC 7489 §6.6.3 asks only those two names), or it never asked at
+    that domain (the >8-label jump of RFC 9989 §4.10 passed it)."""
+    names = walk_names(policy.domain)
+    last = policy.lookups[names[policy.queries - 1]].answer
+    found = f"the RFC 7489 view finds it at _dmarc.{policy.legacy_domain}" + (
+        ", the Organizational Domain by the Public Suffix List."
+        if policy.legacy_domain != policy.domain
+        else "."
+    )
+    if last.failed:
+        return (
+            f"The RFC 9989 DNS tree walk finds no policy: its query {policy.queries} of at most "
+            f"{MAX_WALK} failed ({last.describe_failure()}), so it could not go on (see "
+            f"DMARC-01); {found}"
+        )
+    return (
+        f"The RFC 9989 DNS tree walk finds no policy in {policy.queries} of at most {MAX_WALK} "
+        f"queries; {found}"
+    )
 
 
 # A version tag as people mistype it, with whatever glues the next tag to it: "v=dmarc1;",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from checks import spf
+from checks import dmarc, spf
 from checks.findings import Finding
 from tests.test_engine_s29g import MX, PERMERRORS, POOL
 from tests.test_spf import run
@@ -150,3 +152,52 @@ def test_spf09_other_endings_without_a_permanent_error_keep_their_words(
     found = _one(run(spf, D, {**MX, (D, "TXT"): [record]}), "SPF-09")
     assert found.summary == summary
     assert "permerror" not in found.evidence
+
+
+# ------------------------------------------------------------------ DMARC-20 without a walk policy
+
+ORG_RECORD = "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"
+AUTHOR = f"a.b.{D}"
+
+
+def _dmarc_findings(domain: str, zone: dict[Any, Any], **config: Any) -> list[Finding]:
+    return run(dmarc, domain, {(D, "MX"): ["10 mx.example.com."], **zone}, **config)
+
+
+def test_dmarc20_says_the_walk_found_no_policy_when_a_query_on_the_way_failed() -> None:
+    # _dmarc.b.example.com SERVFAILs: the RFC 9989 walk stops at its 2nd query and finds no
+    # policy; the RFC 7489 view asks the author domain and then the PSL's Organizational
+    # Domain (RFC 7489 §6.6.3), skipping b.example.com, and finds _dmarc.example.com. DMARC-20
+    # read "Finding the policy with the RFC 9989 DNS tree walk takes 2 of at most 8 queries".
+    zone = {(f"_dmarc.b.{D}", "TXT"): "SERVFAIL", (f"_dmarc.{D}", "TXT"): [ORG_RECORD]}
+    findings = _dmarc_findings(AUTHOR, zone)
+    assert f"inherited from _dmarc.{D}" in _one_of(findings, "DMARC-01", "pass").summary
+    walk = _one(findings, "DMARC-20")
+    assert str(walk.status) == "info"  # checklist DMARC-20: info
+    assert walk.evidence["queries"] == 2
+    assert "Finding the policy" not in walk.summary
+    assert walk.summary.startswith("The RFC 9989 DNS tree walk finds no policy")
+    assert f"_dmarc.b.{D}" in walk.summary and "SERVFAIL" in walk.summary
+    assert f"RFC 7489 view finds it at _dmarc.{D}" in walk.summary
+
+
+def test_dmarc20_says_the_walk_found_no_policy_when_it_skips_the_psl_org_domain() -> None:
+    # A public suffix of 8 labels (given as an extra suffix) puts the RFC 7489 Organizational
+    # Domain at 9 labels; the walk from a 10-label name jumps to 7 labels after its first
+    # query (RFC 9989 §4.10) and never asks there.
+    suffix = "s.t.u.v.w.x." + D
+    org = f"o.{suffix}"
+    author = f"n.{org}"
+    findings = _dmarc_findings(
+        author, {(f"_dmarc.{org}", "TXT"): [ORG_RECORD]}, extra_public_suffixes=(suffix,)
+    )
+    walk = _one(findings, "DMARC-20")
+    assert walk.summary == (
+        "The RFC 9989 DNS tree walk finds no policy in 8 of at most 8 queries; the RFC 7489 "
+        f"view finds it at _dmarc.{org}, the Organizational Domain by the Public Suffix List."
+    )
+
+
+def _one_of(findings: list[Finding], check_id: str, status: str) -> Finding:
+    (found,) = [f for f in findings if f.id == check_id and str(f.status) == status]
+    return found
