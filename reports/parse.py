@@ -1449,7 +1449,14 @@ def _policy(
     elif isinstance(policy_string, str) and "\n" in policy_string.rstrip("\r\n"):
         # The whole policy file in one string: its lines are the policy-string (RFC 8460
         # §4.4, RFC 8461 §3.2), else 'mode: testing' would be no line of it.
-        lines = policy_string.rstrip("\r\n").split("\n")
+        text = policy_string.rstrip("\r\n")
+        if text.count("\n") >= MAX_POLICY_LINES:
+            # Refused as an array that long is, before the split: a 4 MB string of a million
+            # short lines would be a million string objects first (issue 7).
+            raise ReportRejected(
+                f"{where}: policy-string has more than {MAX_POLICY_LINES} elements (lines)"
+            )
+        lines = text.split("\n")
         ck.warn(
             f"{where}: policy-string is a string, not an array of strings; read as the "
             f"{len(lines)} lines of the policy it holds"
