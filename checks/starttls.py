@@ -1756,8 +1756,52 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     for host, probe in probes:
         if (probe.connected and not probe.could_not_check) or probe.ehlo_ok:
             _per_probe(out, host, probe, policy, tlsa.get(host.name), ctx, mxset)
+    _requiretls(out, ctx, [probe for _, probe in probes if probe.ehlo_ok])
     _sts_patterns(out, hosts, policy)
     return out.findings
+
+
+def _requiretls(out: Collector, ctx: CheckContext, greeted: list[SmtpProbe]) -> None:
+    """SMTP-18 (info, checklist SMTP-18; RFC 8689): one line for the domain, over the MX
+    addresses that accepted EHLO. Once per address it was true and said nothing to act on; the
+    hosts that advertise it are what is worth reading. A host is named by its name, or by each
+    address where its addresses differ."""
+    if not greeted:
+        return
+    by_host: dict[str, list[SmtpProbe]] = {}
+    for probe in greeted:
+        by_host.setdefault(probe.host, []).append(probe)
+    advertised: list[str] = []
+    not_advertised: list[str] = []
+    for host, host_probes in by_host.items():
+        if len({p.requiretls for p in host_probes}) == 1:
+            (advertised if host_probes[0].requiretls else not_advertised).append(host)
+            continue
+        for p in host_probes:
+            (advertised if p.requiretls else not_advertised).append(f"{host} at {p.address}")
+    if advertised and not_advertised:
+        summary = (
+            f"REQUIRETLS (RFC 8689) is advertised by {_listed(advertised, 'and')}; not by "
+            f"{_listed(not_advertised, 'or')}."
+        )
+    elif advertised:
+        summary = f"REQUIRETLS (RFC 8689) is advertised by {_listed(advertised, 'and')}."
+    else:
+        summary = f"REQUIRETLS (RFC 8689) is not advertised by {_listed(not_advertised, 'or')}."
+    out.add(
+        "SMTP-18",
+        Status.INFO,
+        summary,
+        subject=ctx.domain,
+        evidence={"advertised": advertised, "not_advertised": not_advertised},
+    )
+
+
+def _listed(names: list[str], conjunction: str) -> str:
+    """'a', 'a and b', 'a, b and c' (or 'or')."""
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
 def _no_address(
@@ -2085,14 +2129,7 @@ def _per_probe(
     else:
         return
 
-    # SMTP-18 / SMTP-17: informational.
-    out.add(
-        "SMTP-18",
-        Status.INFO,
-        f"{subj} {'advertises' if p.requiretls else 'does not advertise'} REQUIRETLS (RFC 8689).",
-        subject=subj,
-        evidence={"extensions": p.extensions},
-    )
+    # SMTP-17: informational (SMTP-18 is the domain's, _requiretls).
     banner_name = p.banner.split()[0].lower().rstrip(".") if p.banner.split() else ""
     if banner_name == p.host:
         out.add(

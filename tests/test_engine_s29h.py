@@ -66,3 +66,98 @@ def test_mtasts32_failed_address_lookup_names_the_host_that_validates(
     assert unknown.summary.endswith(
         "so it could not be checked. mx1.example.org at 192.0.2.11 passes MTA-STS validation."
     )
+
+
+# SMTP-18 is one line for the domain (s29h item 2): "mx1 ... does not advertise REQUIRETLS
+# (RFC 8689)" on every address of every MX host was true and said nothing anyone acts on, once
+# per address. Info as before (checklist SMTP-18); it names the hosts that do advertise it, and
+# an address only where a host's addresses differ.
+
+SMTP_ZONE: dict[tuple[str, str], list[str] | str] = {
+    ("example.org", "MX"): ["10 mx1.example.org.", "20 mx2.example.org."],
+    ("mx1.example.org", "A"): ["192.0.2.11"],
+    ("mx2.example.org", "A"): ["192.0.2.12"],
+}
+
+
+def _smtp_findings(monkeypatch: pytest.MonkeyPatch, advertising: set[str]) -> list[Finding]:
+    import asyncio
+
+    from checks import starttls
+    from tests.test_mx import make_ctx
+
+    async def probe_mx(ctx: object, host: str, address: str) -> starttls.SmtpProbe:
+        keywords = ["PIPELINING", "SIZE 10240000"]
+        if host in advertising:
+            keywords.append("REQUIRETLS")
+        return starttls.SmtpProbe(
+            host=host,
+            address=address,
+            connected=True,
+            banner_code=220,
+            banner=f"{host} ESMTP",
+            ehlo_ok=True,
+            extensions=keywords,
+            requiretls=host in advertising,
+        )
+
+    monkeypatch.setattr(starttls, "probe_mx", probe_mx)
+    return asyncio.run(starttls.evaluate(make_ctx("example.org", SMTP_ZONE)))
+
+
+def test_smtp18_is_one_line_for_the_domain(monkeypatch: pytest.MonkeyPatch) -> None:
+    [found] = [f for f in _smtp_findings(monkeypatch, set()) if f.id == "SMTP-18"]
+    assert found.status == Status.INFO
+    assert found.subject == "example.org"
+    assert found.summary == (
+        "REQUIRETLS (RFC 8689) is not advertised by mx1.example.org or mx2.example.org."
+    )
+
+
+def test_smtp18_names_the_hosts_that_advertise_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = _smtp_findings(monkeypatch, {"mx1.example.org"})
+    [found] = [f for f in findings if f.id == "SMTP-18"]
+    assert found.status == Status.INFO
+    assert found.summary == (
+        "REQUIRETLS (RFC 8689) is advertised by mx1.example.org; not by mx2.example.org."
+    )
+    assert found.evidence == {
+        "advertised": ["mx1.example.org"],
+        "not_advertised": ["mx2.example.org"],
+    }
+
+
+def test_smtp18_when_every_host_advertises_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = _smtp_findings(monkeypatch, {"mx1.example.org", "mx2.example.org"})
+    [found] = [f for f in findings if f.id == "SMTP-18"]
+    assert found.summary == (
+        "REQUIRETLS (RFC 8689) is advertised by mx1.example.org and mx2.example.org."
+    )
+
+
+def test_smtp18_names_the_address_where_a_host_differs(monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = SMTP_ZONE | {("mx1.example.org", "AAAA"): ["2001:db8::11"]}
+    import asyncio
+
+    from checks import starttls
+    from tests.test_mx import make_ctx
+
+    async def probe_mx(ctx: object, host: str, address: str) -> starttls.SmtpProbe:
+        advertises = address == "192.0.2.11"
+        return starttls.SmtpProbe(
+            host=host,
+            address=address,
+            connected=True,
+            banner_code=220,
+            ehlo_ok=True,
+            extensions=["REQUIRETLS"] if advertises else [],
+            requiretls=advertises,
+        )
+
+    monkeypatch.setattr(starttls, "probe_mx", probe_mx)
+    findings = asyncio.run(starttls.evaluate(make_ctx("example.org", zone)))
+    [found] = [f for f in findings if f.id == "SMTP-18"]
+    assert found.summary == (
+        "REQUIRETLS (RFC 8689) is advertised by mx1.example.org at 192.0.2.11; not by "
+        "mx1.example.org at 2001:db8::11 or mx2.example.org."
+    )
