@@ -2937,6 +2937,28 @@ def _views(
     repairs: RecordRepairs,
 ) -> None:
     legacy, bis = _comparable(policy)
+    unknown = _unknown_view(policy)
+    if unknown is not None:
+        # One view found no policy because a lookup on its way failed: its policy is unknown,
+        # not "no DMARC", and a difference claimed from it would be a finding from a failed
+        # lookup. Could not check, as DMARC-01 says of that lookup.
+        view, answer = unknown
+        other, applied = (
+            ("RFC 7489", policy.effective_7489)
+            if view == "RFC 9989"
+            else ("RFC 9989", policy.effective_9989)
+        )
+        out.add(
+            "DMARC-19",
+            Status.ERROR,
+            f"Could not compare what RFC 7489 and RFC 9989 receivers apply to {domain}: a "
+            f"lookup {view} receivers make failed ({answer.describe_failure()}), so their "
+            f"policy is unknown (see DMARC-01). {other} receivers apply "
+            f"{applied or 'no DMARC'}.",
+            subject=domain,
+            evidence={"views": policy.views(), "failure": answer.describe_failure()},
+        )
+        return
     differs = bis != legacy or policy.record_domain != policy.legacy_domain
     if differs:
         # The views are compared without t=y (DMARC-09's), but the words say what RFC 9989
@@ -2976,6 +2998,24 @@ def _views(
             subject=domain,
             evidence={"views": policy.views()},
         )
+
+
+def _unknown_view(policy: DmarcPolicy) -> tuple[str, DnsAnswer] | None:
+    """("RFC 9989" or "RFC 7489", the failed answer) when that view found no policy because a
+    lookup on its way failed: the tree walk stops at a failed query (get_policy), and RFC 7489
+    asks the author domain, then the PSL's Organizational Domain (§6.6.3)."""
+    if policy.record is None:
+        last = policy.lookups[walk_names(policy.domain)[policy.queries - 1]].answer
+        if last.failed:
+            return "RFC 9989", last
+    if policy.legacy_record is None:
+        for name in dict.fromkeys([policy.domain, policy.org_7489]):
+            look = policy.lookups[name]
+            if look.answer.failed:
+                return "RFC 7489", look.answer
+            if look.records:
+                break
+    return None
 
 
 def _views_advice(policy: DmarcPolicy, fixed: bool) -> str:

@@ -201,3 +201,44 @@ def test_dmarc20_says_the_walk_found_no_policy_when_it_skips_the_psl_org_domain(
 def _one_of(findings: list[Finding], check_id: str, status: str) -> Finding:
     (found,) = [f for f in findings if f.id == check_id and str(f.status) == status]
     return found
+
+
+# ------------------------------------------------------------------ DMARC-19 after a failed lookup
+
+
+def test_dmarc19_cannot_compare_when_the_tree_walk_failed_on_the_way() -> None:
+    # The same zone: RFC 9989 receivers' policy is unknown (their walk's query failed), not
+    # "no DMARC". DMARC-19 warned "reject versus no DMARC" and told the owner to publish a
+    # record at the author domain, from a failed lookup. Could not check is never a finding
+    # against the domain: error, naming the failed query and what RFC 7489 receivers apply.
+    zone = {(f"_dmarc.b.{D}", "TXT"): "SERVFAIL", (f"_dmarc.{D}", "TXT"): [ORG_RECORD]}
+    views = _one(_dmarc_findings(AUTHOR, zone), "DMARC-19")
+    assert str(views.status) == "error"
+    assert "no DMARC" not in views.summary
+    assert f"_dmarc.b.{D}" in views.summary and "SERVFAIL" in views.summary
+    assert "RFC 7489 receivers apply reject" in views.summary
+    assert views.fix == ""
+
+
+def test_dmarc19_cannot_compare_when_the_psl_org_domain_lookup_failed() -> None:
+    # The other way round: psd=n at b.example.com ends the walk there (RFC 9989 §4.10), so
+    # RFC 9989 receivers apply its policy; RFC 7489 receivers ask _dmarc.example.com, which
+    # fails. Their policy is unknown, not "no DMARC".
+    zone = {
+        (f"_dmarc.b.{D}", "TXT"): ["v=DMARC1; p=quarantine; psd=n"],
+        (f"_dmarc.{D}", "TXT"): "SERVFAIL",
+    }
+    views = _one(_dmarc_findings(AUTHOR, zone), "DMARC-19")
+    assert str(views.status) == "error"
+    assert "no DMARC" not in views.summary
+    assert f"_dmarc.{D}" in views.summary and "SERVFAIL" in views.summary
+    assert "RFC 9989 receivers apply quarantine" in views.summary
+
+
+def test_dmarc19_still_warns_when_both_views_are_known_and_differ() -> None:
+    # With no record at example.com the walk takes b.example.com's (its Organizational
+    # Domain, RFC 9989 §4.10.2); RFC 7489 never asks b.example.com and finds none.
+    zone = {(f"_dmarc.b.{D}", "TXT"): ["v=DMARC1; p=quarantine"]}
+    views = _one(_dmarc_findings(AUTHOR, zone), "DMARC-19")
+    assert str(views.status) == "warn"
+    assert "no DMARC versus quarantine" in views.summary
