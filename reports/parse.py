@@ -1363,6 +1363,11 @@ def _failure_detail(ck: _Checker, raw: Any, where: str) -> FailureDetail | None:
         if not isinstance(result_type, str) or not result_type:
             ck.warn(f"{where}: {_found('result-type', result_type)}; dropped")
             return None
+        if not ck.plain and "\x00" in result_type:
+            # PostgreSQL text cannot hold U+0000: the detail goes, as one without a usable
+            # result-type does, not the report (RPT-09). The raw report keeps it.
+            ck.warn(f"{where}: result-type contains a NUL character; dropped")
+            return None
         result_type = ck.text(result_type, f"{where}: result-type", MAX_NAME_CHARS)
         # RFC 8460 §4.3: the list is expected to grow, keep the value as sent (M20).
         ck.warn(f"unknown result-type {result_type!r} (not in RFC 8460 §4.3); kept as sent")
@@ -1433,6 +1438,11 @@ def _policy(
     policy_type = pol.get("policy-type", _MISSING)
     if not isinstance(policy_type, str) or not policy_type:
         ck.warn(f"{where}: {_found('policy-type', policy_type)}; kept as empty")
+        policy_type = ""
+    elif not ck.plain and "\x00" in policy_type:
+        # PostgreSQL text cannot hold U+0000: kept as a missing policy-type is, with the
+        # policy's counts (RPT-09). The raw report keeps it.
+        ck.warn(f"{where}: policy-type contains a NUL character; kept as empty")
         policy_type = ""
     else:
         policy_type = ck.text(policy_type, f"{where}: policy-type", MAX_NAME_CHARS)
@@ -1683,6 +1693,10 @@ def _header(
     contact_info: str | None = None
     if not isinstance(contact, str) or not contact.strip():
         ck.warn(f"{_found('contact-info', contact)} (RFC 8460 §4.4)")
+    elif not ck.plain and "\x00" in contact:
+        # PostgreSQL text cannot hold U+0000: read as a missing contact-info is, not the
+        # report's end (RPT-09). The raw report keeps it.
+        ck.warn("contact-info contains a NUL character; ignored (RFC 8460 §4.4)")
     else:
         contact_info = ck.text(contact, "contact-info", MAX_NAME_CHARS).strip()
         if contact_domain(contact_info) is None:
