@@ -1232,6 +1232,12 @@ def _probe_findings(
                         else "does not offer STARTTLS"
                     )
                     fix = f"Enable STARTTLS on {host.name}, {withdraw}."
+                    from checks import starttls  # at run time, as evaluate imports it
+
+                    if p.helo_only and starttls.ehlo_rewritten(p.problem):
+                        # EHLO reached the MTA as 'XXXX' (a PIX/ASA SMTP fixup): the firewall
+                        # is to mend, as SMTP-02 says, not a mail server that may offer TLS.
+                        fix = f"{starttls.helo_only_fix(host.name, p.problem)[:-1]}, {withdraw}."
                 elif refused:
                     # STARTTLS is on; the server turns it down (a 454 for a key file it cannot
                     # read): "Enable STARTTLS" would send the owner to a setting already right.

@@ -755,11 +755,16 @@ async def _greet_after_tls(conn: _Conn, probe: SmtpProbe, config: CheckConfig) -
 _REWRITTEN_EHLO = "XXXX"
 
 
+def ehlo_rewritten(problem: str) -> bool:
+    """Whether the EHLO reply `problem` quotes shows a firewall overwrote our EHLO."""
+    return _REWRITTEN_EHLO in problem
+
+
 def helo_only_fix(host: str, problem: str) -> str:
     """The fix for an MX that refuses EHLO and takes HELO (`problem` quotes its EHLO reply).
     Where the reply shows the EHLO was overwritten on the way, the firewall needs the change,
     not the mail server, which may well speak ESMTP."""
-    if _REWRITTEN_EHLO in problem:
+    if ehlo_rewritten(problem):
         return (
             f"A firewall in front of {host} overwrote our EHLO with 'XXXX' before the mail "
             "server saw it, the mark of an SMTP fixup such as Cisco PIX/ASA 'fixup protocol "

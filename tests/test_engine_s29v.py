@@ -71,3 +71,48 @@ def test_a_valid_misplaced_record_keeps_its_spacing(record: str) -> None:
     (moved,) = [f for f in findings if f.id == "DMARC-04"]
     assert published(moved.fix.splitlines()[0]) == (f"_dmarc.{DOMAIN}", record)
     assert "written right" not in moved.fix
+
+
+# 84ab765 named the firewall in SMTP-02's and MTASTS-32's fix when EHLO reached the MTA as
+# 'XXXX' (a Cisco PIX/ASA SMTP fixup); DANE-10, for the same MX with usable TLSA records, still
+# said "Enable STARTTLS on <host>", sending the owner to a mail server that may offer it.
+PIX = (
+    'EHLO was answered 500 5.5.1 Command unrecognized: "XXXX mailsec.example"; only HELO was '
+    "accepted"
+)
+
+
+def _dane10(problem: str) -> Finding:
+    from types import SimpleNamespace
+
+    from checks import dane
+    from checks.findings import Collector, Mechanism
+    from checks.starttls import SmtpProbe
+
+    host = "mx.example.com"
+    parsed = dane.parse_tlsa_text("3 1 1 " + "ab" * 32)
+    assert parsed.record is not None
+    state = dane.TlsaState(
+        host=host, base=host, qname=f"_25._tcp.{host}", records=[parsed.record], secure=True
+    )
+    probe = SmtpProbe(host=host, address="192.0.2.25", connected=True, banner_code=220)
+    probe.helo_only, probe.problem = True, problem
+    out = Collector(Mechanism.DANE)
+    dane._probe_findings(out, SimpleNamespace(name=host), state, [probe])
+    (found,) = [f for f in out.findings if f.id == "DANE-10"]
+    return found
+
+
+def test_dane10_fix_names_the_firewall_that_rewrote_ehlo() -> None:
+    found = _dane10(PIX)
+    assert str(found.status) == "fail"  # unchanged
+    assert "firewall" in found.fix and "fixup protocol smtp" in found.fix
+    assert "withdraw _25._tcp.mx.example.com TLSA" in found.fix
+    assert not found.fix.startswith("Enable STARTTLS")
+
+
+def test_dane10_fix_for_a_plain_helo_only_server_is_unchanged() -> None:
+    found = _dane10("EHLO was answered 502 5.5.2 Error: command not recognized")
+    assert found.fix == (
+        "Enable STARTTLS on mx.example.com, or withdraw _25._tcp.mx.example.com TLSA first."
+    )
