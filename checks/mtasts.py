@@ -3537,11 +3537,13 @@ def _session_failure(probe: object, host: str) -> SessionFailure | None:
             starttls.helo_only_fix(host, probe.problem),
         )
     if probe.ehlo_ok and not probe.starttls_offered:
+        masked = starttls.no_starttls_text(probe.extensions)
         return SessionFailure(
             "SMTP-03",
-            "it does not offer STARTTLS, so there is no TLS session to validate",
-            "Enable STARTTLS on the mail server with a certificate valid for "
-            f"{host} (e.g. Postfix: smtpd_tls_security_level = may).",
+            "it does not offer STARTTLS"
+            + (f" ({masked})" if masked else "")
+            + ", so there is no TLS session to validate",
+            starttls.no_starttls_fix(host, probe.extensions),
         )
     if probe.error_kind != "tls-handshake" or probe.tls_ok:
         return None

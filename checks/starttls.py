@@ -774,6 +774,47 @@ def helo_only_fix(host: str, problem: str) -> str:
     return f"Enable ESMTP (EHLO) and STARTTLS on {host}, with a certificate valid for that name."
 
 
+# What a Cisco ASA's ESMTP inspection ('inspect esmtp', in its default global policy) makes of
+# the STARTTLS line of the EHLO reply when it does not allow TLS: '250-XXXXXXXA'. The mail
+# server offers STARTTLS; the firewall hides it (and mangles the STARTTLS command).
+_MASKED_STARTTLS = "XXXXXXXA"
+
+
+def starttls_masked(extensions: list[str]) -> bool:
+    """Whether the EHLO keywords show STARTTLS masked by a firewall (Cisco ASA)."""
+    return _MASKED_STARTTLS in extensions
+
+
+def no_starttls_text(extensions: list[str]) -> str:
+    """Why STARTTLS is not offered, as SMTP-03 and MTASTS-32 say it: '' unless a firewall
+    hides it, else the sentence naming the masked keyword."""
+    if not starttls_masked(extensions):
+        return ""
+    return (
+        f"its EHLO reply lists '{_MASKED_STARTTLS}' where a mail server lists STARTTLS, the mark "
+        "of a firewall hiding it (Cisco ASA ESMTP inspection)"
+    )
+
+
+def no_starttls_fix(host: str, extensions: list[str]) -> str:
+    """The fix for an MX whose EHLO reply offers no STARTTLS (SMTP-03; MTASTS-32 repeats it).
+    Where the keyword was masked on the way, the firewall needs the change, not the mail
+    server, which offers STARTTLS already."""
+    if starttls_masked(extensions):
+        return (
+            f"A firewall in front of {host} hid STARTTLS: the EHLO reply lists "
+            f"'{_MASKED_STARTTLS}' in its place, the mark of Cisco ASA ESMTP inspection. Turn "
+            "that inspection off for port 25 ('no inspect esmtp' under 'class "
+            "inspection_default' of 'policy-map global_policy'), or let it pass TLS ('allow-tls' "
+            "under 'parameters' of the 'policy-map type inspect esmtp' it uses). Then check "
+            f"that {host} offers STARTTLS with a certificate valid for that name."
+        )
+    return (
+        f"Enable STARTTLS on the mail server with a certificate valid for {host} (e.g. "
+        "Postfix: smtpd_tls_security_level = may)."
+    )
+
+
 async def _helo_fallback(
     conn: _Conn, probe: SmtpProbe, config: CheckConfig, ehlo_reply: str
 ) -> None:
@@ -2162,10 +2203,13 @@ def _per_probe(
             why.append("the MTA-STS policy is in enforce mode")
         if dane_applies:
             why.append("DANE TLSA records are published for it")
+        masked = no_starttls_text(p.extensions)
         out.add(
             "SMTP-03",
             Status.FAIL if strict else Status.WARN,
-            f"{subj} does not offer STARTTLS, so mail to it travels unencrypted"
+            f"{subj} does not offer STARTTLS"
+            + (f" ({masked})" if masked else "")
+            + ", so mail to it travels unencrypted"
             + (
                 f"; because {' and '.join(why)}, senders that honour it will not deliver."
                 if strict
@@ -2173,8 +2217,7 @@ def _per_probe(
             ),
             subject=subj,
             evidence=ev,
-            fix="Enable STARTTLS on the mail server with a certificate valid for "
-            f"{p.host} (e.g. Postfix: smtpd_tls_security_level = may).",
+            fix=no_starttls_fix(p.host, p.extensions),
         )
         return
     out.add(

@@ -161,3 +161,54 @@ def test_smtp18_names_the_address_where_a_host_differs(monkeypatch: pytest.Monke
         "REQUIRETLS (RFC 8689) is advertised by mx1.example.org at 192.0.2.11; not by "
         "mx1.example.org at 2001:db8::11 or mx2.example.org."
     )
+
+
+# SMTP-03 names the firewall that hides STARTTLS (s29h item 3): Cisco ASA 'inspect esmtp'
+# masks the keyword in the EHLO reply as '250-XXXXXXXA'. The fix said "Enable STARTTLS on the
+# mail server", sending the owner to an MTA that offers it already.
+
+ASA_KEYWORDS = ["PIPELINING", "SIZE 10240000", "XXXXXXXA", "8BITMIME"]
+
+
+def _no_starttls(keywords: list[str]) -> list[Finding]:
+    from types import SimpleNamespace
+
+    from checks import starttls
+    from checks.config import CheckConfig
+    from checks.context import CheckContext
+    from checks.findings import Collector, Mechanism
+
+    probe = starttls.SmtpProbe(host="mx1.example.test", address="192.0.2.31", port=25)
+    probe.banner, probe.banner_code, probe.connected = "mx1.example.test ESMTP", 220, True
+    probe.ehlo_ok, probe.extensions = True, keywords
+    out = Collector(Mechanism.SMTP)
+    ctx = CheckContext("example.test", CheckConfig(allow_private_targets=True))
+    starttls._per_probe(
+        out, SimpleNamespace(name=probe.host), probe, starttls._Context(), None, ctx
+    )
+    return out.findings
+
+
+def test_smtp03_names_the_firewall_that_masks_starttls() -> None:
+    (found,) = [f for f in _no_starttls(ASA_KEYWORDS) if f.id == "SMTP-03"]
+    assert found.status == Status.WARN  # unchanged: senders see no STARTTLS
+    assert "XXXXXXXA" in found.summary and "firewall" in found.summary
+    assert "no inspect esmtp" in found.fix and "allow-tls" in found.fix
+    assert "Enable STARTTLS on the mail server" not in found.fix
+
+
+def test_smtp03_without_the_mask_keeps_its_fix() -> None:
+    (found,) = [f for f in _no_starttls(["PIPELINING", "8BITMIME"]) if f.id == "SMTP-03"]
+    assert "firewall" not in found.summary
+    assert found.fix.startswith("Enable STARTTLS on the mail server")
+
+
+def test_mtasts32_reason_names_the_firewall_that_masks_starttls() -> None:
+    from checks import mtasts, starttls
+
+    probe = starttls.SmtpProbe(host="mx1.example.test", address="192.0.2.31", port=25)
+    probe.connected, probe.ehlo_ok, probe.extensions = True, True, ASA_KEYWORDS
+    failure = mtasts._session_failure(probe, "mx1.example.test")
+    assert failure is not None and failure.check == "SMTP-03"
+    assert "XXXXXXXA" in failure.what
+    assert "no inspect esmtp" in failure.fix
