@@ -65,7 +65,7 @@ SMTP_KEYS = {
     "max_connections", "window", "reoffer_starttls", "starttls_reply", "greeting", "ehlo_reply",
     "require_sni", "ciphers", "close_after_starttls", "tls_alert", "own_cert",
     "key", "signature", "validity", "ehlo_delay", "starttls_keyword", "nosni_sans",
-    "tls_ehlo_keywords",
+    "tls_ehlo_keywords", "starttls_masked",
 }  # fmt: skip
 TLS_ALERTS = {a.name for a in ssl.AlertDescription}
 MTASTS_VALUES = {"valid", "invalid", "none"}
@@ -194,6 +194,9 @@ class SmtpHost:
     # s29m: EHLO keywords listed only inside TLS, as servers offering REQUIRETLS (RFC 8689)
     # do (Exim advertises it "only once a TLS connection is achieved").
     tls_ehlo_keywords: tuple[str, ...] = ()
+    # s29h: behind a Cisco ASA whose ESMTP inspection hides STARTTLS: the EHLO reply lists
+    # 'XXXXXXXA' in its place, and a STARTTLS sent anyway reaches the server as 'XXXXXXXX'.
+    starttls_masked: bool = False
 
     @property
     def cert_ref(self) -> str:
@@ -214,6 +217,7 @@ class SmtpHost:
             or self.close_after_starttls
             or self.tls_alert
             or self.nosni_sans
+            or self.starttls_masked
         )
 
 
@@ -526,6 +530,25 @@ def _tls_ehlo_keywords(path: Path, row: dict[str, object]) -> tuple[str, ...]:
     return tuple(raw)
 
 
+def _starttls_masked(path: Path, row: dict[str, object]) -> bool:
+    raw = row.get("starttls_masked", False)
+    if not isinstance(raw, bool):
+        raise _fail(path, f"starttls_masked = {raw!r}, expected true or false")
+    if raw and (
+        not row.get("starttls", True)
+        or row.get("starttls_reply") is not None
+        or row.get("starttls_keyword") is not None
+        or row.get("ehlo_reply") is not None
+    ):
+        # The mask replaces the server's own STARTTLS line: it needs one, spelt as usual.
+        raise _fail(
+            path,
+            "starttls_masked needs starttls = true, and no starttls_reply, starttls_keyword "
+            "or ehlo_reply",
+        )
+    return raw
+
+
 def _smtp_behaviour(path: Path, row: dict[str, object]) -> dict[str, object]:
     """The keys for MX behaviours beyond a plain STARTTLS server (see SmtpHost)."""
     ehlo = row.get("ehlo_reply")
@@ -615,6 +638,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                 starttls_keyword=_starttls_keyword(path, row),
                 nosni_sans=_nosni_sans(path, row),
                 tls_ehlo_keywords=_tls_ehlo_keywords(path, row),
+                starttls_masked=_starttls_masked(path, row),
                 **_smtp_behaviour(path, row),  # type: ignore[arg-type]
             )
         )

@@ -192,6 +192,10 @@ class LabSMTP(SMTP):
     async def smtp_STARTTLS(self, arg: str) -> None:
         # STARTTLS is offered (EHLO lists it) but refused every time, as Postfix answers
         # "454 4.7.0 TLS not available due to local problem" while it cannot load its key.
+        if self.row.get("starttls_masked") and not arg:
+            # A Cisco ASA that hides STARTTLS masks the command too: the MTA gets X's (s29h).
+            await self.push('500 5.5.1 Command unrecognized: "XXXXXXXX"')
+            return
         reply = self.row.get("starttls_reply")
         if reply and not arg:
             self.events.write(event="starttls-refused", host=self.row["host"], reply=reply)
@@ -226,6 +230,9 @@ class LabSMTP(SMTP):
         keyword = self.row.get("starttls_keyword") or "STARTTLS"
         if status == "250-STARTTLS" and keyword != "STARTTLS":
             status = "250-" + keyword
+        if status == "250-STARTTLS" and self.row.get("starttls_masked"):
+            # Cisco ASA 'inspect esmtp' without allow-tls masks the keyword (s29h).
+            status = "250-XXXXXXXA"
         if status == "250 HELP" and self.session is not None and self.session.ssl is not None:
             # aiosmtpd ends every EHLO reply with "250 HELP"; inside TLS the keywords a
             # REQUIRETLS server adds come before it (s29m).
