@@ -1238,6 +1238,13 @@ def _probe_findings(
                         # EHLO reached the MTA as 'XXXX' (a PIX/ASA SMTP fixup): the firewall
                         # is to mend, as SMTP-02 says, not a mail server that may offer TLS.
                         fix = f"{starttls.helo_only_fix(host.name, p.problem)[:-1]}, {withdraw}."
+                    elif not p.helo_only and starttls.starttls_masked(p.extensions):
+                        # A Cisco ASA's ESMTP inspection hid STARTTLS ('XXXXXXXA'), as SMTP-03
+                        # says: the firewall is to mend, not a mail server that offers it.
+                        why += f" ({starttls.no_starttls_text(p.extensions)})"
+                        fix = (
+                            f"{starttls.no_starttls_fix(host.name, p.extensions)[:-1]}, {withdraw}."
+                        )
                 elif refused:
                     # STARTTLS is on; the server turns it down (a 454 for a key file it cannot
                     # read): "Enable STARTTLS" would send the owner to a setting already right.

@@ -791,8 +791,8 @@ def no_starttls_text(extensions: list[str]) -> str:
     if not starttls_masked(extensions):
         return ""
     return (
-        f"its EHLO reply lists '{_MASKED_STARTTLS}' where a mail server lists STARTTLS, the mark "
-        "of a firewall hiding it (Cisco ASA ESMTP inspection)"
+        f"its EHLO reply lists '{_MASKED_STARTTLS}' where a mail server lists STARTTLS: a "
+        "firewall hides it, as Cisco ASA ESMTP inspection does"
     )
 
 

@@ -212,3 +212,28 @@ def test_mtasts32_reason_names_the_firewall_that_masks_starttls() -> None:
     assert failure is not None and failure.check == "SMTP-03"
     assert "XXXXXXXA" in failure.what
     assert "no inspect esmtp" in failure.fix
+
+
+def test_dane10_names_the_firewall_that_masks_starttls() -> None:
+    # DANE-10 for the same MX with usable TLSA records said "Enable STARTTLS on <host>".
+    from types import SimpleNamespace
+
+    from checks import dane
+    from checks.findings import Collector, Mechanism
+    from checks.starttls import SmtpProbe
+
+    host = "mx.example.com"
+    parsed = dane.parse_tlsa_text("3 1 1 " + "ab" * 32)
+    assert parsed.record is not None
+    state = dane.TlsaState(
+        host=host, base=host, qname=f"_25._tcp.{host}", records=[parsed.record], secure=True
+    )
+    probe = SmtpProbe(host=host, address="192.0.2.25", connected=True, banner_code=220)
+    probe.ehlo_ok, probe.extensions = True, ASA_KEYWORDS
+    out = Collector(Mechanism.DANE)
+    dane._probe_findings(out, SimpleNamespace(name=host), state, [probe])
+    (found,) = [f for f in out.findings if f.id == "DANE-10"]
+    assert found.status == Status.FAIL  # unchanged
+    assert "XXXXXXXA" in found.summary
+    assert "no inspect esmtp" in found.fix
+    assert found.fix.endswith(", or withdraw _25._tcp.mx.example.com TLSA first.")
