@@ -156,7 +156,9 @@ def test_zone_is_signed_as_declared(lab: Lab, s: Scenario) -> None:
 
     # the parent (lab.test) has a DS in each declared digest for the key with the SEP bit
     # (for every key with ds_keys = "all": a registrar sent every DNSKEY, s17d-dszsk)
-    ds = rrset(knot(origin, "DS"), origin, "DS")
+    # a DS for a key the zone no longer has is hand-written in [other_zones] (s29d-dssha1stale256)
+    tags = {dns.dnssec.key_id(k) for k in keys}
+    ds = [d for d in rrset(knot(origin, "DS"), origin, "DS") if d.key_tag in tags]
     assert {int(d.digest_type) for d in ds} == {DS_DIGESTS[d] for d in spec.ds_digests}
     sep = [k for k in keys if k.flags & 0x1 or spec.ds_keys == "all"]
     for d in ds:
