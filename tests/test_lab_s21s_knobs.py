@@ -17,25 +17,8 @@ from cryptography import x509
 from cryptography.x509.verification import PolicyBuilder, Store
 
 from tests.lab.pki import LabPKI
-from tests.lab.scenarios import CertSpec, ScenarioError, load_file
+from tests.lab.scenarios import CertSpec, ScenarioError, load_one_host
 from tests.lab.servers import JsonLog, answer_without_sni, server_context
-
-ROW = """
-domain = "knob.lab.test"
-records = []
-[[smtp]]
-host = "mx1.knob.lab.test"
-ip = "127.0.99.1"
-{extra}
-[expect]
-mtasts = "none"
-"""
-
-
-def _load(tmp_path: Path, extra: str):  # type: ignore[no-untyped-def]
-    path = tmp_path / "knob.toml"
-    path.write_text(ROW.format(extra=extra))
-    return load_file(path).smtp[0]
 
 
 def _subjects(chain: list[x509.Certificate]) -> list[str]:
@@ -73,25 +56,25 @@ def test_cross_expired_root_is_the_root_key_under_an_expired_untrusted_root() ->
 
 
 def test_validity_applies_to_a_private_ca_leaf(tmp_path: Path) -> None:
-    row = _load(tmp_path, 'cert = "rogue"\nvalidity = [-30, 1795]')
+    row = load_one_host(tmp_path, 'cert = "rogue"\nvalidity = [-30, 1795]')
     pki = LabPKI()
     issued = pki.leaf(row.cert_ref, row.host, row.cert)
     assert (issued.cert.not_valid_after_utc - issued.cert.not_valid_before_utc).days == 1825
     assert "Rogue Root X" in issued.cert.issuer.rfc4514_string()
     with pytest.raises(ScenarioError):
-        _load(tmp_path, 'cert = "expired"\nvalidity = [-30, 5]')
+        load_one_host(tmp_path, 'cert = "expired"\nvalidity = [-30, 5]')
 
 
 def test_nosni_sans_parses_and_refuses_hosts_that_cannot_answer_without_sni(
     tmp_path: Path,
 ) -> None:
-    assert _load(tmp_path, 'nosni_sans = ["Default.Hoster.test"]').nosni_sans == (
+    assert load_one_host(tmp_path, 'nosni_sans = ["Default.Hoster.test"]').nosni_sans == (
         "default.hoster.test",
     )
-    assert _load(tmp_path, "").nosni_sans == ()
+    assert load_one_host(tmp_path, "").nosni_sans == ()
     for extra in ("require_sni = true", "starttls = false", 'tls_alert = "internal_error"'):
         with pytest.raises(ScenarioError, match="nosni_sans"):
-            _load(tmp_path, f'nosni_sans = ["d.hoster.test"]\n{extra}')
+            load_one_host(tmp_path, f'nosni_sans = ["d.hoster.test"]\n{extra}')
 
 
 def _served_name(port: int, ca: Path, sni: str | None) -> str:

@@ -12,36 +12,19 @@ from typing import Any
 import pytest
 
 from checks.findings import Status
-from tests.lab.scenarios import ScenarioError, load_file
+from tests.lab.scenarios import ScenarioError, load_one_host
 from tests.test_engine_lab import scenario_report
-
-ROW = """
-domain = "knob.lab.test"
-records = []
-[[smtp]]
-host = "mx1.knob.lab.test"
-ip = "127.0.99.1"
-{extra}
-[expect]
-mtasts = "none"
-"""
-
-
-def _load(tmp_path: Path, extra: str):  # type: ignore[no-untyped-def]
-    path = tmp_path / "knob.toml"
-    path.write_text(ROW.format(extra=extra))
-    return load_file(path).smtp[0]
 
 
 def test_starttls_masked_is_read_and_checked(tmp_path: Path) -> None:
-    assert _load(tmp_path, "starttls_masked = true").starttls_masked is True
-    assert _load(tmp_path, "").starttls_masked is False
+    assert load_one_host(tmp_path, "starttls_masked = true").starttls_masked is True
+    assert load_one_host(tmp_path, "").starttls_masked is False
     with pytest.raises(ScenarioError, match="starttls_masked"):
-        _load(tmp_path, 'starttls_masked = "yes"')
+        load_one_host(tmp_path, 'starttls_masked = "yes"')
     with pytest.raises(ScenarioError, match="starttls_masked needs"):
-        _load(tmp_path, "starttls = false\nstarttls_masked = true")
+        load_one_host(tmp_path, "starttls = false\nstarttls_masked = true")
     with pytest.raises(ScenarioError, match="starttls_masked needs"):
-        _load(tmp_path, 'starttls_masked = true\nstarttls_keyword = "starttls"')
+        load_one_host(tmp_path, 'starttls_masked = true\nstarttls_keyword = "starttls"')
 
 
 @pytest.mark.lab

@@ -11,37 +11,20 @@ from typing import Any
 
 import pytest
 
-from tests.lab.scenarios import ScenarioError, load_file
-
-ROW = """
-domain = "knob.lab.test"
-records = []
-[[smtp]]
-host = "mx1.knob.lab.test"
-ip = "127.0.99.1"
-{extra}
-[expect]
-mtasts = "none"
-"""
-
-
-def _load(tmp_path: Path, extra: str):  # type: ignore[no-untyped-def]
-    path = tmp_path / "knob.toml"
-    path.write_text(ROW.format(extra=extra))
-    return load_file(path).smtp[0]
+from tests.lab.scenarios import ScenarioError, load_one_host
 
 
 def test_tls_ehlo_keywords_are_read_and_checked(tmp_path: Path) -> None:
-    assert _load(tmp_path, 'tls_ehlo_keywords = ["REQUIRETLS"]').tls_ehlo_keywords == (
+    assert load_one_host(tmp_path, 'tls_ehlo_keywords = ["REQUIRETLS"]').tls_ehlo_keywords == (
         "REQUIRETLS",
     )
-    assert _load(tmp_path, "").tls_ehlo_keywords == ()
+    assert load_one_host(tmp_path, "").tls_ehlo_keywords == ()
     with pytest.raises(ScenarioError, match="tls_ehlo_keywords"):
-        _load(tmp_path, 'tls_ehlo_keywords = ["-REQUIRETLS"]')
+        load_one_host(tmp_path, 'tls_ehlo_keywords = ["-REQUIRETLS"]')
     with pytest.raises(ScenarioError, match="tls_ehlo_keywords"):
-        _load(tmp_path, 'tls_ehlo_keywords = "REQUIRETLS"')
+        load_one_host(tmp_path, 'tls_ehlo_keywords = "REQUIRETLS"')
     with pytest.raises(ScenarioError, match="starttls = true"):
-        _load(tmp_path, 'starttls = false\ntls_ehlo_keywords = ["REQUIRETLS"]')
+        load_one_host(tmp_path, 'starttls = false\ntls_ehlo_keywords = ["REQUIRETLS"]')
 
 
 def _features(ip: str, ca_bundle: str) -> tuple[set[str], set[str]]:

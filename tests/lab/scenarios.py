@@ -329,6 +329,27 @@ def load_file(path: Path) -> Scenario:
         raise ScenarioError(f"{path}: {type(e).__name__}: {e}") from e
 
 
+# One MX host and nothing else: what the loader makes of an [[smtp]] key, without the lab.
+ONE_HOST = """
+domain = "knob.lab.test"
+records = []
+[[smtp]]
+host = "mx1.knob.lab.test"
+ip = "127.0.99.1"
+{extra}
+[expect]
+mtasts = "none"
+"""
+
+
+def load_one_host(folder: Path, extra: str) -> SmtpHost:
+    """The MX host of a one-host scenario whose [[smtp]] row adds `extra` (TOML lines),
+    written to `folder`/knob.toml (ScenarioError naming that file when the loader refuses it)."""
+    path = folder / "knob.toml"
+    path.write_text(ONE_HOST.format(extra=extra))
+    return load_file(path).smtp[0]
+
+
 def _fail(path: Path, msg: str) -> ScenarioError:
     return ScenarioError(f"{path}: {msg}")
 
