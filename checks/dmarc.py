@@ -1785,14 +1785,14 @@ async def _not_found(
     walk_evidence: list[dict[str, Any]],
 ) -> None:
     apex, mx = await asyncio.gather(ctx.dns.query(domain, "TXT"), ctx.dns.query(domain, "MX"))
-    misplaced = [t for t in apex.texts() if parse_dmarc(t).is_dmarc] if not apex.failed else []
+    misplaced = _meant_as_dmarc(apex) if not apex.failed else []
     null_mx = is_null_mx(mx)
     if misplaced:
         out.add(
             "DMARC-04",
             Status.FAIL,
             f"The DMARC record is published at {domain} itself, where receivers never look; "
-            f"it must be published at _dmarc.{domain}.",
+            f"it must be published at _dmarc.{domain}." + _version_note(domain, misplaced[0]),
             subject=domain,
             evidence={"dns": apex.evidence()},
             fix=_moved_fix(domain, misplaced[0]),
@@ -1804,9 +1804,7 @@ async def _not_found(
 
     # The owner's record written as "_dmarc.example.com" without the final dot sits at
     # _dmarc.example.com.example.com: moving it is the fix, not a new p=none record of ours.
-    undotted = await find_undotted(
-        ctx, f"_dmarc.{domain}", lambda a: [t for t in a.texts() if parse_dmarc(t).is_dmarc]
-    )
+    undotted = await find_undotted(ctx, f"_dmarc.{domain}", _meant_as_dmarc)
     if undotted is not None:
         name, records, found = undotted
         what = (
@@ -1825,7 +1823,7 @@ async def _not_found(
             + (
                 " Publish one record there: receivers ignore every one of several."
                 if records[1:]
-                else ""
+                else _version_note(domain, records[0])
             ),
             subject=f"_dmarc.{domain}",
             evidence={"walk": walk_evidence, "found_at": name, "found": found.evidence()},
@@ -1884,13 +1882,43 @@ async def _not_found(
     )
 
 
+def _meant_as_dmarc(answer: DnsAnswer) -> list[str]:
+    """The DMARC records of a TXT answer where receivers never look (the domain itself, an
+    owner name without its final dot, dmarc.<domain>): those with an exact 'v=DMARC1' first
+    tag, else those meant as DMARC with the version written otherwise ('v=dmarc1', as
+    DMARC-03 finds them at _dmarc.<domain>). The owner's record all the same: it is moved,
+    not replaced by a new p=none one."""
+    texts = answer.texts()
+    return [t for t in texts if parse_dmarc(t).is_dmarc] or [
+        t for t in texts if looks_like_dmarc(t)
+    ]
+
+
+def _version_note(domain: str, record: str) -> str:
+    """For a misplaced record whose version receivers do not accept (_meant_as_dmarc): that
+    moving it is not enough. RFC 7489 §6.4 and RFC 9989 §4.7 read 'DMARC1' case-sensitively,
+    and as the first tag."""
+    if parse_dmarc(record).is_dmarc:
+        return ""
+    return (
+        " It also does not start with exactly 'v=DMARC1' (upper case, first tag), so "
+        f"receivers would ignore it at _dmarc.{domain} too (as DMARC-03 says of such a "
+        "record): the record offered writes it so."
+    )
+
+
 def _moved_fix(domain: str, record: str) -> str:
     """DMARC-04's fix for the owner's record found where receivers never look (the domain
     itself, an owner name without its final dot, dmarc.<domain>): that record at
     _dmarc.<domain>. Receivers ignore it whole where it is, as they ignore a record DMARC-03
     fails, so it is offered as DMARC-03 offers one (suggested_record, every valid choice
     kept): moved verbatim, a bare report mailbox in it failed DMARC-12 at its new place."""
-    offered = suggested_record(domain, parse_dmarc(record), promote=KNOWN_TAGS)
+    parsed = parse_dmarc(record)
+    if not parsed.is_dmarc:
+        # Its version as receivers read it (_meant_as_dmarc): moved as written, it would be
+        # ignored at _dmarc.<domain> too (DMARC-03).
+        parsed = parse_dmarc(_repair_v(record))
+    offered = suggested_record(domain, parsed, promote=KNOWN_TAGS)
     # Only spacing or a final ';' told apart: the owner's text, as they wrote it.
     as_written = "; ".join(p.strip(" \t") for p in record.split(";") if p.strip(" \t"))
     if offered == as_written:
@@ -1914,13 +1942,11 @@ async def _without_underscore(
 
     name = f"dmarc.{domain}"
     answer = await ctx.dns.query(name, "TXT")
-    records = [] if answer.failed else [t for t in answer.texts() if parse_dmarc(t).is_dmarc]
+    records = [] if answer.failed else _meant_as_dmarc(answer)
     if not records:
         return False
     probe = await ctx.dns.query(wildcard_probe_name(name), "TXT")
-    if probe.failed or sorted(t for t in probe.texts() if parse_dmarc(t).is_dmarc) == sorted(
-        records
-    ):
+    if probe.failed or sorted(_meant_as_dmarc(probe)) == sorted(records):
         return False
     where = f"{name}. TXT"
     out.add(
@@ -1937,7 +1963,7 @@ async def _without_underscore(
         + (
             " Publish one record there: receivers ignore every one of several."
             if records[1:]
-            else ""
+            else _version_note(domain, records[0])
         ),
         subject=f"_dmarc.{domain}",
         evidence={"walk": walk_evidence, "found_at": name, "found": answer.evidence()},

@@ -1,0 +1,84 @@
+"""SPF and DMARC follow-ups from s29i's notes (task s30f), each written failing before its fix."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from checks import dmarc
+from checks.findings import Finding
+from tests.test_engine_s26c_blind import CnameDns
+from tests.test_spf import make_ctx, published
+
+D = "example.com"
+BASE: dict[Any, Any] = {
+    (D, "MX"): [f"10 mx.{D}."],
+    (f"mx.{D}", "A"): ["192.0.2.1"],
+    (D, "TXT"): ["v=spf1 mx -all"],
+}
+
+
+def _one(findings: list[Finding], check_id: str) -> Finding:
+    (found,) = [f for f in findings if f.id == check_id]
+    return found
+
+
+def _dmarc(zone: dict[Any, Any]) -> list[Finding]:
+    ctx = make_ctx(D, zone)
+    ctx.dns = CnameDns(zone)  # type: ignore[assignment]
+    return asyncio.run(dmarc.evaluate(ctx))
+
+
+# ------------------------------------------------- DMARC-04 for a misplaced near-miss record
+
+# Where an owner's record sits that receivers never look at (DMARC-04 moves it).
+MISPLACED = {
+    "without the underscore": f"dmarc.{D}",
+    "owner without its final dot": f"_dmarc.{D}.{D}",
+    "at the domain itself": D,
+}
+# Records meant as DMARC whose version receivers do not accept (RFC 7489 §6.4: "v=" then
+# %x44 %x4d %x41 %x52 %x43 %x31, 'DMARC1' in upper case, the first tag; RFC 9989 §4.7).
+NEAR = {
+    "v=dmarc1; p=reject": "v=DMARC1; p=reject",
+    "v=Dmarc1; p=quarantine; rua=mailto:d@example.com": (
+        "v=DMARC1; p=quarantine; rua=mailto:d@example.com"
+    ),
+    "p=reject; v=DMARC1": "v=DMARC1; p=reject",
+}
+
+
+@pytest.mark.parametrize("where", MISPLACED.values(), ids=list(MISPLACED))
+@pytest.mark.parametrize("record", NEAR)
+def test_a_misplaced_record_with_a_wrong_version_is_moved_and_its_version_fixed(
+    where: str, record: str
+) -> None:
+    # 'v=dmarc1; p=reject' at dmarc.<domain> read "has no DMARC policy ... Start with p=none"
+    # with a made-up mailbox: the moved-record paths took only an exact 'v=DMARC1' first
+    # tag. The owner's p=reject is meant as DMARC; moved as written it would still be
+    # ignored at _dmarc.<domain> (DMARC-03), so the fix writes the version as receivers read it.
+    findings = _dmarc({**BASE, (where, "TXT"): [record]})
+    moved = _one(findings, "DMARC-04")
+    assert str(moved.status) == "fail"
+    assert where in moved.summary
+    assert "'v=DMARC1'" in moved.summary and "upper case" in moved.summary
+    assert published(moved.fix.splitlines()[0]) == (f"_dmarc.{D}", NEAR[record])
+    assert not [f for f in findings if f.id == "DMARC-01"]
+    # The record offered passes where it is moved to.
+    after = _dmarc({**BASE, (f"_dmarc.{D}", "TXT"): [NEAR[record]]})
+    assert [f.id for f in after if str(f.status) == "fail"] == []
+
+
+@pytest.mark.parametrize("where", MISPLACED.values(), ids=list(MISPLACED))
+def test_a_misplaced_valid_record_says_nothing_of_its_version(where: str) -> None:
+    moved = _one(_dmarc({**BASE, (where, "TXT"): ["v=DMARC1; p=reject"]}), "DMARC-04")
+    assert "upper case" not in moved.summary
+    assert published(moved.fix.splitlines()[0]) == (f"_dmarc.{D}", "v=DMARC1; p=reject")
+
+
+def test_a_valid_record_beside_a_near_miss_at_dmarc_is_the_one_moved() -> None:
+    zone = {**BASE, (f"dmarc.{D}", "TXT"): ["v=dmarc1; p=none", "v=DMARC1; p=reject"]}
+    moved = _one(_dmarc(zone), "DMARC-04")
+    assert published(moved.fix.splitlines()[0]) == (f"_dmarc.{D}", "v=DMARC1; p=reject")
