@@ -468,6 +468,29 @@ def _dnskeys(dnskey: DnsAnswer) -> list[Any]:
     return list(dnskey.records)
 
 
+def _key_set_signers(dnskey: DnsAnswer) -> list[Any]:
+    """The DNSKEYs whose RRSIG (by key tag and algorithm) covers the DNSKEY RRset: the only
+    keys a parent's DS carries the chain of trust through (RFC 4035 §5.2). Every key when the
+    answer holds no such RRSIG (signatures not fetched): nothing then tells them apart."""
+    made = {(int(sig.key_tag), int(sig.algorithm)) for _, sig in _rrsigs(dnskey, "DNSKEY")}
+    keys = _dnskeys(dnskey)
+    if not made:
+        return keys
+    return [k for k in keys if (dns.dnssec.key_id(k), int(k.algorithm)) in made]
+
+
+def _idle_role(key: Any) -> str:
+    """What a published key that does not sign the DNSKEY set is, for the owner."""
+    if key.flags & 0x0001:
+        # A KSK published ahead of a rollover (RFC 7583 §3.3.2), or one retired but left in.
+        return f"a key-signing key (flags {key.flags}) that does not sign the DNSKEY set"
+    return f"a zone-signing key (flags {key.flags}) that does not sign the DNSKEY set"
+
+
+def _ds_line(apex: str, key: Any, digest: str = "SHA256") -> str:
+    return f"{apex}. IN DS {dns.dnssec.make_ds(dns.name.from_text(apex), key, digest).to_text()}"
+
+
 def _alg_name(number: int) -> str:
     name = ALG_NAMES.get(number)
     return f"{number} ({name})" if name else str(number)
@@ -519,7 +542,7 @@ def _dnssec02(
         return
     name = dns.name.from_text(apex)
     keys = _dnskeys(dnskey)
-    signing_tags = {sig.key_tag for _, sig in _rrsigs(dnskey, "DNSKEY")}
+    signers = _key_set_signers(dnskey)
     matched = []
     # DS records naming a published key in a digest this checker cannot compute (GOST R
     # 34.11-94 or -2012, SM3: digest types 3, 5 and 6): whether they match is unknown, not "no".
@@ -538,7 +561,7 @@ def _dnssec02(
                 continue
             if computed.digest == record.digest:
                 matched.append((record, key))
-    signing = [(d, k) for d, k in matched if not signing_tags or d.key_tag in signing_tags]
+    signing = [(d, k) for d, k in matched if k in signers]
     # RFC 4509 §3: validators SHOULD ignore SHA-1 DS records when the DS RRset has SHA-256 ones
     # (BIND and the PowerDNS Recursor do; the lab's Unbound 1.17, harden-algo-downgrade at its
     # default 'no', does not: s29d-dssha1stale256), so for those a matching SHA-1 DS does not
@@ -583,29 +606,50 @@ def _dnssec02(
                 "validators ignore SHA-1 DS records when SHA-256 ones are present (RFC 4509 "
                 "§3), so they treat the zone as bogus"
             )
+        # The SHA-256 DS validators do use may match a key that signs no DNSKEY set: a KSK
+        # published ahead of a rollover (its DS can stay) or a ZSK (its DS cannot help).
+        idle = [k for d, k in matched if int(d.digest_type) == 2]
+        if idle:
+            beside = (
+                f"the SHA-256 DS record beside it is for DNSKEY {dns.dnssec.key_id(idle[0])}, "
+                f"{_idle_role(idle[0])}"
+            )
+        else:
+            beside = "the SHA-256 DS record beside it matches no key"
+        if idle and idle[0].flags & 0x0001:
+            fix = (
+                f"Add at the registrar {_ds_line(apex, key)} (the SHA-256 DS of DNSKEY "
+                f"{record.key_tag}, which signs the key set); the DS of DNSKEY "
+                f"{dns.dnssec.key_id(idle[0])} can stay for its rollover."
+            )
+        else:
+            fix = f"Replace the SHA-256 DS record at the registrar with {_ds_line(apex, key)}"
         out.add(
             "DNSSEC-02",
             Status.FAIL,
-            f"Only the SHA-1 DS record of {apex} matches DNSKEY {record.key_tag}; the SHA-256 "
-            f"DS record beside it matches no key, and {consequence}.",
+            f"Only the SHA-1 DS record of {apex} matches DNSKEY {record.key_tag}; {beside}, "
+            f"and {consequence}.",
             subject=apex,
             evidence=ev,
-            fix=f"Replace the SHA-256 DS record at the registrar with "
-            f"{apex}. IN DS {dns.dnssec.make_ds(name, key, 'SHA256').to_text()}",
+            fix=fix,
         )
     elif matched:
         record, key = matched[0]
-        role = "a zone-signing key (flags 256)" if not key.flags & 0x0001 else "a key"
         # The key the parent should name: one that signs the DNSKEY RRset, SEP first.
-        anchors = sorted(
-            (k for k in keys if dns.dnssec.key_id(k) in signing_tags),
-            key=lambda k: not k.flags & 0x0001,
-        )
-        if anchors:
+        anchors = sorted(signers, key=lambda k: not k.flags & 0x0001)
+        if anchors and key.flags & 0x0001:
+            # A KSK published ahead of a rollover whose DS went in and the old DS out too
+            # early: the signing key's DS goes back in; the new one can stay for the rollover.
             anchor = anchors[0]
             fix = (
-                f"Replace the DS record at the registrar with {apex}. IN DS "
-                f"{dns.dnssec.make_ds(name, anchor, 'SHA256').to_text()} (DNSKEY "
+                f"Add at the registrar {_ds_line(apex, anchor)} (DNSKEY "
+                f"{dns.dnssec.key_id(anchor)}, flags {anchor.flags}, which signs the key set); "
+                f"the DS of DNSKEY {record.key_tag} can stay for its rollover."
+            )
+        elif anchors:
+            anchor = anchors[0]
+            fix = (
+                f"Replace the DS record at the registrar with {_ds_line(apex, anchor)} (DNSKEY "
                 f"{dns.dnssec.key_id(anchor)}, flags {anchor.flags}, which signs the key set)."
             )
         else:
@@ -613,8 +657,8 @@ def _dnssec02(
         out.add(
             "DNSSEC-02",
             Status.FAIL,
-            f"The DS record of {apex} matches DNSKEY {record.key_tag}, {role} that does not "
-            "sign the DNSKEY set: the chain of trust is broken (RFC 4035 §5.2), "
+            f"The DS record of {apex} matches DNSKEY {record.key_tag}, {_idle_role(key)}: "
+            "the chain of trust is broken (RFC 4035 §5.2), "
             f"{_unused_ds_consequence(validation, ds)}.",
             subject=apex,
             evidence=ev,
@@ -755,63 +799,100 @@ def _dnssec04(out: Collector, apex: str, ds: DnsAnswer, dnskey: DnsAnswer | None
             evidence=ds.evidence(),
             fix="Publish a SHA-256 (digest type 2) DS record at the registrar.",
         )
-    elif others and _only_weak_ds_match(apex, ds, dnskey):
-        # The SHA-256/384 DS records name no published key (a retired one) and a SHA-1 one is
-        # what still matches: removing it, as below, would leave nothing that matches and the
-        # zone bogus for every validator. The strong DS for the key goes in first.
-        weak = [r for r in ds.records if int(r.digest_type) not in (2, 4)]
-        stale = [r for r in ds.records if int(r.digest_type) in (2, 4)]
-        keys = _dnskeys(dnskey) if dnskey is not None else []
-        matching = [k for k in keys if any(_matches_a_key(apex, r, [k]) for r in weak)]
-        publish = [
-            f"{apex}. IN DS {dns.dnssec.make_ds(dns.name.from_text(apex), k, 'SHA256').to_text()}"
-            for k in matching
-        ]
-        out.add(
-            "DNSSEC-04",
-            Status.INFO,
-            f"The DS records of {apex} use {names}; only the SHA-1 one matches a DNSKEY, so it "
-            "cannot be removed before a SHA-256 DS record that matches is published (see "
-            "DNSSEC-02).",
-            subject=apex,
-            evidence=ds.evidence(),
-            fix="At your registrar, first publish:\n"
-            + "\n".join(publish)
-            + "\nin place of:\n"
-            + "\n".join(f"{apex}. IN DS {r.to_text()}" for r in stale)
-            + "\nThen, once validators see it, remove:\n"
-            + "\n".join(f"{apex}. IN DS {r.to_text()}" for r in weak),
-        )
     elif others:
-        # The records as the registrar lists them: which to remove, and which to keep.
-        weak = [r for r in ds.records if int(r.digest_type) not in (2, 4)]
-        kept = [r for r in ds.records if int(r.digest_type) in (2, 4)]
-        these = "this DS record" if len(weak) == 1 else "these DS records"
-        out.add(
-            "DNSSEC-04",
-            Status.INFO,
-            f"The DS records of {apex} use {names}; the {', '.join(others)} "
-            f"{'one' if len(others) == 1 else 'ones'} can be removed.",
-            subject=apex,
-            evidence=ds.evidence(),
-            fix=f"At your registrar, remove {these}:\n"
-            + "\n".join(f"{apex}. IN DS {r.to_text()}" for r in weak)
-            + "\nKeep:\n"
-            + "\n".join(f"{apex}. IN DS {r.to_text()}" for r in kept),
-        )
+        _dnssec04_mixed(out, apex, ds, dnskey, names, others)
     else:
         out.add("DNSSEC-04", Status.PASS, f"The DS records of {apex} use {names}.", subject=apex)
 
 
-def _only_weak_ds_match(apex: str, ds: DnsAnswer, dnskey: DnsAnswer | None) -> bool:
-    """A weak (SHA-1, GOST) DS matches a published key while no SHA-256/384 one does."""
-    if dnskey is None or dnskey.failed or not dnskey.exists:
-        return False
-    keys = _dnskeys(dnskey)
-    strong = [r for r in ds.records if int(r.digest_type) in (2, 4)]
+def _dnssec04_mixed(
+    out: Collector,
+    apex: str,
+    ds: DnsAnswer,
+    dnskey: DnsAnswer | None,
+    names: str,
+    others: list[str],
+) -> None:
+    """DNSSEC-04 for weak (SHA-1, GOST) DS records beside SHA-256/384 ones: which to remove,
+    which to keep. Only a DS of a key that signs the DNSKEY set carries the chain of trust
+    (RFC 4035 §5.2); one of a key that signs nothing of it (a KSK published ahead of a
+    rollover, a ZSK) is never the one to keep in place of a working one."""
     weak = [r for r in ds.records if int(r.digest_type) not in (2, 4)]
-    return not any(_matches_a_key(apex, r, keys) for r in strong) and any(
-        _matches_a_key(apex, r, keys) for r in weak
+    strong = [r for r in ds.records if int(r.digest_type) in (2, 4)]
+    judged = dnskey is not None and not dnskey.failed and dnskey.exists
+    keys = _dnskeys(dnskey) if dnskey is not None and judged else []
+    signers = _key_set_signers(dnskey) if dnskey is not None and judged else []
+    # DS records of a published key-signing key that does not sign the DNSKEY set yet.
+    pending = {
+        id(r): k
+        for r in strong
+        for k in keys
+        if k.flags & 0x0001 and k not in signers and _matches_a_key(apex, r, [k])
+    }
+
+    def line(record: Any) -> str:
+        return f"{apex}. IN DS {record.to_text()}"
+
+    def pending_note() -> str:
+        return "".join(
+            f"\nThe DS of DNSKEY {dns.dnssec.key_id(k)} ({line(r)}) is for a key-signing key "
+            "that does not sign the DNSKEY set: it carries no chain of trust until that key "
+            "does (keep it only for its rollover)."
+            for r in strong
+            if (k := pending.get(id(r))) is not None
+        )
+
+    carrying = [r for r in strong if not judged or _matches_a_key(apex, r, signers)]
+    weak_carrying = [r for r in weak if judged and _matches_a_key(apex, r, signers)]
+    if not carrying and weak_carrying:
+        # The SHA-256/384 DS records name no key that signs the key set (a retired key, a
+        # ZSK, a KSK not active yet) and a SHA-1 one is what still carries the chain:
+        # removing it would leave nothing validators can follow and the zone bogus for all.
+        # The strong DS for the signing key goes in first.
+        publish = [
+            _ds_line(apex, k) for k in signers if any(_matches_a_key(apex, r, [k]) for r in weak)
+        ]
+        stale = [r for r in strong if id(r) not in pending]
+        fix = "At your registrar, first publish:\n" + "\n".join(publish)
+        if stale:
+            fix += "\nin place of:\n" + "\n".join(line(r) for r in stale)
+        fix += "\nThen, once validators see it, remove:\n" + "\n".join(line(r) for r in weak)
+        out.add(
+            "DNSSEC-04",
+            Status.INFO,
+            f"The DS records of {apex} use {names}; only the SHA-1 one matches a DNSKEY that "
+            "signs the DNSKEY set, so it cannot be removed before a SHA-256 DS record that "
+            "matches is published (see DNSSEC-02).",
+            subject=apex,
+            evidence=ds.evidence(),
+            fix=fix + pending_note(),
+        )
+        return
+    # The records as the registrar lists them: which to remove, and which to keep.
+    these = "this DS record" if len(weak) == 1 else "these DS records"
+    fix = f"At your registrar, remove {these}:\n" + "\n".join(line(r) for r in weak)
+    if carrying:
+        fix += "\nKeep:\n" + "\n".join(line(r) for r in carrying)
+    else:
+        fix += (
+            "\nNo DS record matches a key that signs the DNSKEY set: publish first the one "
+            "DNSSEC-02 gives."
+        )
+    dead = [r for r in strong if r not in carrying and id(r) not in pending]
+    if dead and carrying:
+        # A DS may go in ahead of its key (double-DS rollover, RFC 7583 §3.3.2): not "remove".
+        fix += (
+            "\nThese match no key that signs the DNSKEY set; keep them only for a key about "
+            "to be rolled in:\n" + "\n".join(line(r) for r in dead)
+        )
+    out.add(
+        "DNSSEC-04",
+        Status.INFO,
+        f"The DS records of {apex} use {names}; the {', '.join(others)} "
+        f"{'one' if len(others) == 1 else 'ones'} can be removed.",
+        subject=apex,
+        evidence=ds.evidence(),
+        fix=fix + pending_note(),
     )
 
 
