@@ -140,7 +140,15 @@ def _presign(z: Zone, now: dt.datetime) -> str:
             origin=zone.origin,
         )
 
+    # A KSK published ahead of a rollover: in the DNSKEY set, signing nothing (s30k).
+    next_dnskey = dns.dnssec.make_dnskey(
+        ec.generate_private_key(ec.SECP256R1()).public_key(),
+        dns.dnssec.Algorithm.ECDSAP256SHA256,
+        flags=257,
+    )
     with zone.writer() as txn:
+        if z.signing.prepublished_ksk:
+            txn.add(zone.origin, 300, next_dnskey)
         dns.dnssec.sign_zone(
             zone,
             txn,
@@ -159,6 +167,8 @@ def _presign(z: Zone, now: dt.datetime) -> str:
         for r in new:
             rds.add(r)
     z.presigned_ds = ds_records(z.origin, [dnskey], z.signing.ds_digests)
+    if z.signing.prepublished_ksk:
+        z.presigned_ds += ds_records(z.origin, [next_dnskey], z.signing.prepublished_ds_digests)
     return zone.to_text(relativize=False)
 
 

@@ -139,6 +139,12 @@ class SigningSpec:
     # dnssec = "presigned" only: owner names (relative, "@" for the apex) whose RRsets are
     # signed with a window that ended at T0 - 1 h while the rest of the zone is current (s19n)
     expired_names: tuple[str, ...] = ()
+    # dnssec = "presigned" only: the apex also publishes a second KSK (flags 257) that signs
+    # nothing, as one published ahead of a rollover (s30k); the parent gets a DS in each of
+    # `prepublished_ds_digests` for it. With these, ds_digests = [] leaves the signing key
+    # without a DS (its DS removed before the new key signs).
+    prepublished_ksk: bool = False
+    prepublished_ds_digests: tuple[str, ...] = ()
 
     @property
     def knot_policy(self) -> bool:
@@ -154,6 +160,8 @@ class SigningSpec:
             ds_keys=SigningSpec.ds_keys,
             ds_algorithm=SigningSpec.ds_algorithm,
             expired_names=SigningSpec.expired_names,
+            prepublished_ksk=SigningSpec.prepublished_ksk,
+            prepublished_ds_digests=SigningSpec.prepublished_ds_digests,
         )
 
 
@@ -430,8 +438,15 @@ def _signing(path: Path, dnssec: str, raw: object) -> SigningSpec:
     if unknown:
         raise _fail(path, f"unknown keys in [signing]: {sorted(unknown)}")
     digests = _strs(path, raw, "ds_digests") if "ds_digests" in raw else ("sha256",)
-    bad = [d for d in digests if d not in DS_DIGESTS]
-    if bad or not digests:
+    next_digests = (
+        _strs(path, raw, "prepublished_ds_digests") if "prepublished_ds_digests" in raw else ()
+    )
+    prepublished = raw.get("prepublished_ksk", False)
+    if not isinstance(prepublished, bool):
+        raise _fail(path, "prepublished_ksk must be true or false")
+    bad = [d for d in (*digests, *next_digests) if d not in DS_DIGESTS]
+    # No DS at all for the signing key only when the pre-published key has one (s30k).
+    if bad or not (digests or next_digests):
         raise _fail(path, f"ds_digests = {list(digests)!r}, expected some of {sorted(DS_DIGESTS)}")
     spec = SigningSpec(
         algorithm=str(raw.get("algorithm", "ecdsap256sha256")),
@@ -447,6 +462,8 @@ def _signing(path: Path, dnssec: str, raw: object) -> SigningSpec:
         ds_keys=str(raw.get("ds_keys", "sep")),
         ds_algorithm=int(raw["ds_algorithm"]) if "ds_algorithm" in raw else None,
         expired_names=_strs(path, raw, "expired_names") if "expired_names" in raw else (),
+        prepublished_ksk=prepublished,
+        prepublished_ds_digests=next_digests,
     )
     if spec.ds_keys not in {"sep", "all", "zsk"}:
         raise _fail(path, f"ds_keys = {spec.ds_keys!r}, expected 'sep', 'all' or 'zsk'")
@@ -456,8 +473,12 @@ def _signing(path: Path, dnssec: str, raw: object) -> SigningSpec:
         raise _fail(path, "ds_algorithm must be 0..255")
     if (spec.ds_keys == "zsk" or spec.ds_algorithm is not None) != (dnssec == "ds-wrong"):
         raise _fail(path, "ds_keys = 'zsk' and ds_algorithm go with dnssec = 'ds-wrong' (only)")
-    if bool(spec.expired_names) != (dnssec == "presigned"):
-        raise _fail(path, "expired_names goes with dnssec = 'presigned' (and it needs some)")
+    if (spec.prepublished_ds_digests or not spec.ds_digests) and not spec.prepublished_ksk:
+        raise _fail(path, "prepublished_ds_digests and ds_digests = [] need prepublished_ksk")
+    if (spec.expired_names or spec.prepublished_ksk) and dnssec != "presigned":
+        raise _fail(path, "expired_names and prepublished_ksk go with dnssec = 'presigned'")
+    if dnssec == "presigned" and not (spec.expired_names or spec.prepublished_ksk):
+        raise _fail(path, "dnssec = 'presigned' needs expired_names or prepublished_ksk")
     if spec.algorithm not in SIGNING_ALGORITHMS:
         raise _fail(
             path, f"algorithm = {spec.algorithm!r}, expected one of {sorted(SIGNING_ALGORITHMS)}"
