@@ -1553,6 +1553,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             },
             fix=fix,
         )
+        if null_mx:
+            _parked_unusable(
+                out, domain, "SPF-01", f"it publishes {len(selection.records)} SPF records"
+            )
         return out.findings
     out.add(
         "SPF-01",
@@ -1648,6 +1652,12 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         )
         _problem(out, domain, problem, parsed, respelt=respelt, unquoted_fix=unquoted_fix)
     if parsed.permerror:
+        if null_mx:
+            cause = next(
+                (f.id for f in out.findings if f.status == Status.FAIL and f.id in PERMERROR_IDS),
+                "SPF-04",
+            )
+            _parked_unusable(out, domain, cause, "its SPF record is invalid")
         return out.findings
     if not any(p.check_id in PERMERROR_IDS for p in parsed.problems):
         out.add(
@@ -1712,6 +1722,27 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         _parked(out, domain, tree)
     await _helo(out, ctx, mx)
     return out.findings
+
+
+def _parked_unusable(
+    out: Collector, domain: str, cause: str, why: str, *, no_record: bool = False
+) -> None:
+    """SPF-18 for a domain that takes no mail (null MX) whose SPF record receivers cannot use:
+    `why` says in a few words what `cause`'s finding explains (`no_record`: receivers find
+    none). No sender gets the 'fail' that 'v=spf1 -all' gives (a permanent error is no
+    'fail', RFC 7208 §2.6.7; no record gives 'none', §4.5), so the record RFC 7505 §4.2 asks
+    for is not there (checklist SPF-18: info)."""
+    result = "they get no SPF result" if no_record else "checking it ends in a permanent error"
+    out.add(
+        "SPF-18",
+        Status.INFO,
+        f"{domain} does not receive mail (null MX), and {why} ({cause}), so {result}, not the "
+        "'fail' that 'v=spf1 -all' gives every server sending as it. If the domain sends no "
+        "mail either, publish 'v=spf1 -all' as its one SPF record.",
+        subject=domain,
+        evidence={"cause": cause},
+        fix=txt_fix(domain, "v=spf1 -all"),
+    )
 
 
 def _parked(out: Collector, domain: str, tree: SpfNode) -> None:
@@ -2230,6 +2261,14 @@ async def _undotted_record(
         evidence={"dns": answer.evidence(), "found_at": name, "found": found.evidence()},
         fix=fix,
     )
+    if null_mx:
+        _parked_unusable(
+            out,
+            domain,
+            "SPF-01",
+            f"receivers find no SPF record at it: its record sits at {name}",
+            no_record=True,
+        )
 
 
 def _no_record(
@@ -2262,6 +2301,15 @@ def _no_record(
             evidence={"dns": answer.evidence()},
             fix=repair[0],
         )
+        if null_mx:
+            _parked_unusable(
+                out,
+                domain,
+                "SPF-02",
+                "receivers find no SPF record at it: the one published does not start with "
+                "exactly 'v=spf1 '",
+                no_record=True,
+            )
         return
     if null_mx or (mx.empty and not mx.failed):
         out.add(

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from checks import dmarc
+from checks import dmarc, spf
 from checks.findings import Finding
 from tests.test_engine_s26c_blind import CnameDns
-from tests.test_spf import make_ctx, published
+from tests.test_spf import make_ctx, published, run
 
 D = "example.com"
 BASE: dict[Any, Any] = {
@@ -82,3 +82,53 @@ def test_a_valid_record_beside_a_near_miss_at_dmarc_is_the_one_moved() -> None:
     zone = {**BASE, (f"dmarc.{D}", "TXT"): ["v=dmarc1; p=none", "v=DMARC1; p=reject"]}
     moved = _one(_dmarc(zone), "DMARC-04")
     assert published(moved.fix.splitlines()[0]) == (f"_dmarc.{D}", "v=DMARC1; p=reject")
+
+
+# ------------------------------------------- SPF-18 for a null-MX domain with no usable record
+
+NULL_MX: dict[Any, Any] = {(D, "MX"): ["0 ."]}
+# Records receivers get no SPF 'fail' from (the check that says why): checking them ends in a
+# permanent error (RFC 7208 §4.5 for two records, §4.6 for a syntax error), or receivers find
+# no SPF record at all (§4.5: a TXT record not starting with exactly 'v=spf1').
+UNUSABLE = {
+    "two records": (["v=spf1 -all", "v=spf1 mx -all"], "SPF-01"),
+    "two '-all' records": (["v=spf1 -all", "v=spf1 -all"], "SPF-01"),
+    "syntax error": (["v=spf1 ip4:192.0.2.300 -all"], "SPF-04"),
+    "unknown mechanism": (["v=spf1 ip:192.0.2.1 -all"], "SPF-04"),
+    "version near-miss": (["v=spf1;-all"], "SPF-02"),
+}
+
+
+@pytest.mark.parametrize("name", UNUSABLE)
+def test_spf18_is_given_for_a_null_mx_domain_whose_record_is_unusable(name: str) -> None:
+    # SPF-18 was absent for these: the two-record, invalid-record and near-miss paths
+    # returned before it. A domain that takes no mail (null MX) is asked for 'v=spf1 -all'
+    # (RFC 7505 §4.2, checklist SPF-18: info); with these records no sender gets that 'fail'.
+    # The other check's finding stays the one that explains the record's fault.
+    records, cause = UNUSABLE[name]
+    findings = run(spf, D, {**NULL_MX, (D, "TXT"): records})
+    parked = _one(findings, "SPF-18")
+    assert str(parked.status) == "info"
+    assert "null MX" in parked.summary and f"({cause})" in parked.summary
+    assert "'v=spf1 -all'" in parked.summary
+    assert parked.fix == spf.txt_fix(D, "v=spf1 -all")
+    assert parked.evidence["cause"] == cause
+    assert str(_one(findings, cause).status) == "fail"
+
+
+def test_spf18_is_given_for_a_null_mx_domain_whose_record_sits_at_an_undotted_name() -> None:
+    # The owner name written without its final dot: receivers find no record (SPF-01 info).
+    zone = {**NULL_MX, (D, "TXT"): [], (f"{D}.{D}", "TXT"): ["v=spf1 -all"]}
+    findings = run(spf, D, zone)
+    parked = _one(findings, "SPF-18")
+    assert str(parked.status) == "info"
+    assert f"sits at {D}.{D} (SPF-01)" in parked.summary
+    assert parked.fix == spf.txt_fix(D, "v=spf1 -all")
+    assert f"{D}.{D}" in _one(findings, "SPF-01").summary
+
+
+@pytest.mark.parametrize("name", UNUSABLE)
+def test_no_spf18_for_an_unusable_record_of_a_domain_that_takes_mail(name: str) -> None:
+    records, _ = UNUSABLE[name]
+    findings = run(spf, D, {**BASE, (D, "TXT"): records})
+    assert not [f for f in findings if f.id == "SPF-18"]
