@@ -68,15 +68,12 @@ BLIND: list[Blind] = [
     ),
     Blind(
         "idmd5",
-        rows=(
-            ("MTASTS-05", P, ("d41d8cd98f00b204e9800998ecf8427e",)),
-            ("MTASTS-05", F, ()),
-        ),
+        rows=(("MTASTS-05", P, ("d41d8cd98f00b204e9800998ecf8427e",)),),
     ),
     # ------------------------------------------------------------------------ MTASTS-03
     Blind(
         "txtdblspace",
-        rows=(("MTASTS-03", INFO, ()), ("MTASTS-05", P, ()), ("MTASTS-06", W, ())),
+        rows=(("MTASTS-03", INFO, ()), ("MTASTS-05", P, ())),
     ),
     Blind(
         "txt3ext",
@@ -92,7 +89,7 @@ BLIND: list[Blind] = [
     # ------------------------------------------------------------------ MTASTS-28, -26, -29
     Blind(
         "polgenerator",
-        rows=(("MTASTS-28", INFO, ("generated-by",)), ("MTASTS-28", F, ())),
+        rows=(("MTASTS-28", INFO, ("generated-by",)),),
     ),
     Blind(
         "extlongname",
