@@ -1724,6 +1724,34 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     return out.findings
 
 
+def _listed_senders(tree: SpfNode) -> list[str]:
+    """The terms of the owner's record (and of the records its redirects lead to) that can
+    pass a server: '+' mechanisms receivers evaluate before the ending. An 'a' or 'mx' that
+    names no address (a void lookup; 'mx' of a null MX) passes no one and is left out."""
+    listed: list[str] = []
+    for node in [tree, *redirect_hops(tree)]:
+        if node.parsed is None:
+            continue
+        ignored = {id(t) for t in node.parsed.ignored}
+        voids = {v.lower().rstrip(".") for v in node.voids}
+        for t in node.parsed.terms:
+            if (
+                not t.valid
+                or t.kind != "mechanism"
+                or t.name == "all"
+                or t.qualifier != "+"
+                or id(t) in ignored
+            ):
+                continue
+            name = normalize(t.lookup_name or node.domain) if not t.has_macro else ""
+            if t.name == "a" and name in voids:
+                continue
+            if t.name == "mx" and (f"{name} MX" in voids or node.mx_fanout.get(name) == 0):
+                continue
+            listed.append(t.text)
+    return listed
+
+
 def _parked_unusable(
     out: Collector, domain: str, cause: str, why: str, *, no_record: bool = False
 ) -> None:
@@ -1749,7 +1777,23 @@ def _parked(out: Collector, domain: str, tree: SpfNode) -> None:
     """SPF-18 for a domain that takes no mail (null MX, RFC 7505 §4.2): 'v=spf1 -all' asked."""
     dash_all = effective_all(tree) == "-"
     blocked = tree_permerror(tree) if dash_all else None
-    if dash_all and not blocked:
+    listed = _listed_senders(tree) if dash_all else []
+    if dash_all and not blocked and listed:
+        # '-all' refuses every server the record does not list, as SPF-18 asks; the servers it
+        # does list pass (RFC 7208 §4.6.2), so "rejects all senders" would be untrue.
+        named = ", ".join(f"'{t}'" for t in listed)
+        out.add(
+            "SPF-18",
+            Status.PASS,
+            f"{domain} does not receive mail (null MX) and its SPF record ends in '-all', so "
+            f"servers it does not list may not send as it. It does list senders ({named}), "
+            "whose mail passes SPF; if the domain sends no mail, 'v=spf1 -all' alone refuses "
+            "every server. If it does, note that receivers may refuse mail from a domain with "
+            "a null MX (RFC 7505 §4.2).",
+            subject=domain,
+            evidence={"listed": listed},
+        )
+    elif dash_all and not blocked:
         out.add(
             "SPF-18",
             Status.PASS,

@@ -132,3 +132,37 @@ def test_no_spf18_for_an_unusable_record_of_a_domain_that_takes_mail(name: str) 
     records, _ = UNUSABLE[name]
     findings = run(spf, D, {**BASE, (D, "TXT"): records})
     assert not [f for f in findings if f.id == "SPF-18"]
+
+
+# -------------------------------------------------- SPF-18's pass words for a listing record
+
+
+def test_spf18_pass_does_not_say_a_record_listing_senders_rejects_all() -> None:
+    # 'v=spf1 ip4:192.0.2.1 -all' read "its SPF record rejects all senders, as it should":
+    # 192.0.2.1 passes SPF (RFC 7208 §5.6). Its '-all' refuses the others, as SPF-18 asks.
+    zone = {**NULL_MX, (D, "TXT"): ["v=spf1 ip4:192.0.2.1 include:_spf.example.net -all"]}
+    zone[("_spf.example.net", "TXT")] = ["v=spf1 ip4:198.51.100.0/24 -all"]
+    parked = _one(run(spf, D, zone), "SPF-18")
+    assert str(parked.status) == "pass"
+    assert "rejects all senders" not in parked.summary
+    assert "'ip4:192.0.2.1'" in parked.summary and "'include:_spf.example.net'" in parked.summary
+    assert parked.evidence["listed"] == ["ip4:192.0.2.1", "include:_spf.example.net"]
+
+
+def test_spf18_pass_names_the_senders_a_redirect_lists() -> None:
+    zone = {**NULL_MX, (D, "TXT"): ["v=spf1 redirect=_spf.example.net"]}
+    zone[("_spf.example.net", "TXT")] = ["v=spf1 ip4:198.51.100.0/24 -all"]
+    parked = _one(run(spf, D, zone), "SPF-18")
+    assert str(parked.status) == "pass"
+    assert "rejects all senders" not in parked.summary
+    assert "'ip4:198.51.100.0/24'" in parked.summary
+
+
+@pytest.mark.parametrize(
+    "record", ["v=spf1 -all", "v=spf1 -ip4:192.0.2.0/24 -all", "v=spf1 mx -all"]
+)
+def test_spf18_pass_keeps_its_words_for_a_record_that_lets_no_one_pass(record: str) -> None:
+    # '-ip4' refuses; 'mx' of a null-MX domain names no host (RFC 7505 §3), so it matches none.
+    parked = _one(run(spf, D, {**NULL_MX, (D, "TXT"): [record]}), "SPF-18")
+    assert str(parked.status) == "pass"
+    assert "rejects all senders, as it should" in parked.summary
