@@ -90,7 +90,12 @@ def _ede_reasons(answer: DnsAnswer) -> list[str]:
 
 
 def bogus_advice(
-    answers: Iterable[DnsAnswer], zone: str, generic: str, *, unsigned: bool = False
+    answers: Iterable[DnsAnswer],
+    zone: str,
+    generic: str,
+    *,
+    unsigned: bool = False,
+    idle_key: str = "",
 ) -> tuple[str, str]:
     """(cause, remedy) for a bogus verdict, from the RFC 8914 codes the resolver gave with it.
 
@@ -99,10 +104,23 @@ def bogus_advice(
     ("the zone holding mx.example.net"); `generic` is the caller's remedy when the codes do not
     tell (none, 5 or 6, or several at once). `unsigned`: the zone is known to publish no
     DNSKEY at all, so "DNSKEY Missing" means it is served unsigned, not a rollover half done.
+    `idle_key`: the DS records match only this published key ("DNSKEY 4711, a key-signing key
+    (flags 257)"), which does not sign the DNSKEY set.
     """
     codes = sorted({code for answer in answers for code, _ in answer.ede if code in EDE_DNSSEC})
     named = ", ".join(f"EDE {code} ({EDE_DNSSEC[code]})" for code in codes)
     code = codes[0] if len(codes) == 1 else None
+    if idle_key and code not in (7, 8):
+        # The resolver finds no signature over the DNSKEY set by the DS's key: Unbound says
+        # "RRSIGs Missing" (10) or "DNSKEY Missing" (9), yet the zone is signed and the key is
+        # published. The DS is what to change (RFC 4035 §5.2), not the signing.
+        said = f"The resolver says {named}: " if codes else ""
+        return (
+            f"{said}the DS record at the parent is for {idle_key}, which does not sign the "
+            "DNSKEY set, so no chain of trust reaches the zone (see DNSSEC-02)",
+            f"Publish at the registrar the DS record of the key that signs the DNSKEY set of "
+            f"{zone} (DNSSEC-02 gives it)",
+        )
     if code == 7:
         return (
             f"The resolver says {named}: the signatures have expired, so the signer stopped "
@@ -152,9 +170,10 @@ def bogus_fix(
     *,
     alternative: str = "",
     unsigned: bool = False,
+    idle_key: str = "",
 ) -> str:
     """The fix text of a bogus finding: the remedy (and `alternative`), then its cause."""
-    cause, remedy = bogus_advice(answers, zone, generic, unsigned=unsigned)
+    cause, remedy = bogus_advice(answers, zone, generic, unsigned=unsigned, idle_key=idle_key)
     return f"{remedy}{alternative}. {cause}."
 
 
@@ -440,6 +459,7 @@ def _dnssec01(
                 and dnskey is not None
                 and not dnskey.failed
                 and not dnskey.exists,
+                idle_key=_idle_ds_key(ds, dnskey),
             ),
         )
     else:
@@ -479,12 +499,27 @@ def _key_set_signers(dnskey: DnsAnswer) -> list[Any]:
     return [k for k in keys if (dns.dnssec.key_id(k), int(k.algorithm)) in made]
 
 
-def _idle_role(key: Any) -> str:
-    """What a published key that does not sign the DNSKEY set is, for the owner."""
+def _idle_ds_key(ds: DnsAnswer | None, dnskey: DnsAnswer | None) -> str:
+    """'DNSKEY <tag>, <role>' when the DS records match published keys but none of them signs
+    the DNSKEY set; '' otherwise (no DS, no keys, or a DS that carries the chain)."""
+    if ds is None or dnskey is None or not ds.exists or not dnskey.exists or dnskey.failed:
+        return ""
+    signers = _key_set_signers(dnskey)
+    matched = [
+        k for k in _dnskeys(dnskey) if any(_matches_a_key(ds.name, r, [k]) for r in ds.records)
+    ]
+    if not matched or any(k in signers for k in matched):
+        return ""
+    key = matched[0]
+    return f"DNSKEY {dns.dnssec.key_id(key)}, {_key_role(key)}"
+
+
+def _key_role(key: Any) -> str:
+    """What a DNSKEY is, for the owner, by its SEP flag. One that does not sign the DNSKEY set
+    is a KSK published ahead of a rollover (RFC 7583 §3.3.2) or retired but left in, or a ZSK."""
     if key.flags & 0x0001:
-        # A KSK published ahead of a rollover (RFC 7583 §3.3.2), or one retired but left in.
-        return f"a key-signing key (flags {key.flags}) that does not sign the DNSKEY set"
-    return f"a zone-signing key (flags {key.flags}) that does not sign the DNSKEY set"
+        return f"a key-signing key (flags {key.flags})"
+    return f"a zone-signing key (flags {key.flags})"
 
 
 def _ds_line(apex: str, key: Any, digest: str = "SHA256") -> str:
@@ -612,7 +647,7 @@ def _dnssec02(
         if idle:
             beside = (
                 f"the SHA-256 DS record beside it is for DNSKEY {dns.dnssec.key_id(idle[0])}, "
-                f"{_idle_role(idle[0])}"
+                f"{_key_role(idle[0])} that does not sign the DNSKEY set"
             )
         else:
             beside = "the SHA-256 DS record beside it matches no key"
@@ -657,7 +692,8 @@ def _dnssec02(
         out.add(
             "DNSSEC-02",
             Status.FAIL,
-            f"The DS record of {apex} matches DNSKEY {record.key_tag}, {_idle_role(key)}: "
+            f"The DS record of {apex} matches DNSKEY {record.key_tag}, {_key_role(key)} that "
+            "does not sign the DNSKEY set: "
             "the chain of trust is broken (RFC 4035 §5.2), "
             f"{_unused_ds_consequence(validation, ds)}.",
             subject=apex,

@@ -17,6 +17,7 @@ from typing import Any
 import dns.dnssec
 import dns.message
 import dns.name
+import dns.rdata
 import dns.rrset
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -141,3 +142,35 @@ def test_double_ds_rollover_passes() -> None:
     assert found["DNSSEC-02"].status == Status.PASS
     assert f"DNSKEY {zone.tag(zone.active)}" in found["DNSSEC-02"].summary
     assert found["DNSSEC-04"].status == Status.PASS
+
+
+def _dnssec01_bogus(zone: Zone, ds_records: list[Any], ede: int) -> Finding:
+    answer = DnsAnswer(APEX, "SOA", "SERVFAIL", ede=[(ede, "signature missing")])
+    status = dnssec.Validation(APEX, "bogus", answer)
+    ds = DnsAnswer(APEX, "DS", "NOERROR", records=ds_records)
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec01(out, status, ds, zone.dnskey_answer())
+    (found,) = out.findings
+    return found
+
+
+def test_dnssec01_names_the_ds_of_a_key_that_signs_nothing_as_the_cause() -> None:
+    # s30k-prepubonly: Unbound says EDE 10 (RRSIGs Missing), finding no signature by the DS's
+    # key over the DNSKEY set. "Sign the zone (all its records) ... or remove the DS" sent the
+    # owner to a zone that is signed, or to switching DNSSEC off.
+    for flags in (257, 256):
+        zone = Zone(flags)
+        found = _dnssec01_bogus(zone, [zone.ds(zone.other, 2)], 10)
+        assert found.status == Status.FAIL
+        assert "Sign the zone" not in found.fix
+        assert f"DNSKEY {zone.tag(zone.other)}" in found.fix
+        assert "does not sign the DNSKEY set" in found.fix
+        assert "DNSSEC-02" in found.fix
+
+
+def test_dnssec01_keeps_its_words_for_records_without_signatures() -> None:
+    # Control: a DS matching no published key keeps the resolver's reading.
+    zone = Zone(257)
+    stale = dns.rdata.from_text("IN", "DS", f"4711 13 2 {'cd' * 32}")
+    found = _dnssec01_bogus(zone, [stale], 10)
+    assert "Sign the zone" in found.fix
