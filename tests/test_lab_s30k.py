@@ -44,9 +44,19 @@ BLIND: list[Blind] = [
     Blind(
         "prepubonly",
         fail=frozenset({"DNSSEC-01", "DNSSEC-02"}),
-        error=frozenset({"DMARC-01", "MTASTS-01", "SPF-01", "TLSRPT-01"}),
+        # Corrected after the run (expectation wrong): every lookup of a bogus zone is could
+        # not check (checklist §0), the MX and with it SMTP and DANE, DKIM's guessed selectors,
+        # BIMI and SPF-20's temperror too; the list copied s19n-dszsk's, which its harness
+        # reads as a subset.
+        error=frozenset(
+            {
+                *("BIMI-01", "DANE-01", "DKIM-01", "DMARC-01", "MTASTS-01", "MX-01"),
+                *("SMTP-01", "SPF-01", "SPF-20", "TLSRPT-01"),
+            }
+        ),
         rows=(
-            ("DNSSEC-01", F, (_d("prepubonly"),)),
+            # Added after the run: the fix said "Sign the zone (all its records)" (mended).
+            ("DNSSEC-01", F, (_d("prepubonly"), "does not sign the DNSKEY set", "DNSSEC-02")),
             ("DNSSEC-02", F, (KSK_ROLE, "bogus", "Add at the registrar", "for its rollover")),
             ("DNSSEC-04", P, ("SHA-256",)),
         ),
