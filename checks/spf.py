@@ -3607,16 +3607,27 @@ def _terminal(
         # corrected record would include that record, which passes every sender, so it stays
         # open; what to change is the redirect.
         via = hops[-1].domain if hops else None
+        head = (
+            f"The SPF record {_redirects_to(hops)}, whose record ends in '+all'"
+            if via
+            else "The SPF record ends in '+all'"
+        )
+        opens = "authorises every server on the Internet to send mail as your domain"
+        advice = (
+            "Replace the redirect with the senders you use and end the record with '-all'."
+            if via
+            else "End it with '-all'."
+        )
         out.add(
             "SPF-09",
             Status.FAIL,
+            # Behind a permanent error a server not listed never gets 'pass' from '+all' (RFC
+            # 7208 §4.6.4, §2.6.7): the error comes first, the opening once it is fixed. The
+            # status stays the ending's, as for '~all' and '?all'.
             (
-                f"The SPF record {_redirects_to(hops)}, whose record ends in '+all', which "
-                "authorises every server on the Internet to send mail as your domain. Replace "
-                "the redirect with the senders you use and end the record with '-all'."
-                if via
-                else "The SPF record ends in '+all', which authorises every server on the "
-                "Internet to send mail as your domain. End it with '-all'."
+                _ending_words(head, ", which ", f"'+all' {opens}", advice, blocked)
+                if blocked
+                else f"{head}, which {opens}. {advice}"
             )
             + (
                 f" It also includes {' → '.join(also)}, whose record ends in '+all' and lets "
@@ -3630,6 +3641,7 @@ def _terminal(
                 **evidence,
                 **({"open_include": also} if also else {}),
                 **({"redirect": via} if via else {}),
+                **({"permerror": blocked} if blocked else {}),
             },
             fix="" if also or via else fix,
         )

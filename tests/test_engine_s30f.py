@@ -10,6 +10,7 @@ import pytest
 from checks import dmarc, spf
 from checks.findings import Finding
 from tests.test_engine_s26c_blind import CnameDns
+from tests.test_engine_s29g import MX, PERMERRORS
 from tests.test_spf import make_ctx, published, run
 
 D = "example.com"
@@ -166,3 +167,52 @@ def test_spf18_pass_keeps_its_words_for_a_record_that_lets_no_one_pass(record: s
     parked = _one(run(spf, D, {**NULL_MX, (D, "TXT"): [record]}), "SPF-18")
     assert str(parked.status) == "pass"
     assert "rejects all senders, as it should" in parked.summary
+
+
+# ------------------------------------------------------ SPF-09 for '+all' behind a permerror
+
+
+def _plus(record: str) -> str:
+    assert record.endswith(" -all")
+    return record.removesuffix(" -all") + " +all"
+
+
+@pytest.mark.parametrize("name", sorted(PERMERRORS))
+def test_spf09_plus_all_behind_a_permanent_error_says_the_error_comes_first(name: str) -> None:
+    # 'v=spf1 include:gone.example.net +all' read "ends in '+all', which authorises every
+    # server on the Internet": a server not listed meets the permanent error before '+all'
+    # (RFC 7208 §4.6.4, §2.6.7), so receivers never give it 'pass' from it. The status stays
+    # the ending's (checklist SPF-09: fail for '+all'): once the error is fixed it is open.
+    check_id, zone = PERMERRORS[name]
+    findings = run(spf, D, {**MX, **zone, (D, "TXT"): [_plus(zone[(D, "TXT")][0])]})
+    found = _one(findings, "SPF-09")
+    assert str(found.status) == "fail"
+    first = found.summary.split(". ", 1)[0]
+    assert f"permanent error ({check_id})" in first
+    assert "authorises every server" not in first
+    assert "Once that error is fixed, '+all' authorises every server" in found.summary
+    assert "End it with '-all'" in found.summary
+    assert found.evidence["permerror"] == check_id
+    assert found.fix == ""
+
+
+def test_spf09_plus_all_behind_a_redirect_and_a_permanent_error() -> None:
+    zone = {
+        (D, "TXT"): ["v=spf1 include:gone.example.net redirect=_spf.example.net"],
+        ("_spf.example.net", "TXT"): ["v=spf1 +all"],
+    }
+    found = _one(run(spf, D, {**MX, **zone}), "SPF-09")
+    assert str(found.status) == "fail"
+    first = found.summary.split(". ", 1)[0]
+    assert first.startswith("The SPF record redirects to _spf.example.net")
+    assert "permanent error (SPF-08)" in first
+    assert "Once that error is fixed, '+all' authorises every server" in found.summary
+
+
+def test_spf09_plus_all_without_an_error_keeps_its_words() -> None:
+    found = _one(run(spf, D, {**MX, (D, "TXT"): ["v=spf1 mx +all"]}), "SPF-09")
+    assert found.summary == (
+        "The SPF record ends in '+all', which authorises every server on the Internet to send "
+        "mail as your domain. End it with '-all'."
+    )
+    assert "permerror" not in found.evidence
