@@ -457,8 +457,12 @@ def _decoded_forwards(message: bytes) -> list[bytes]:
     return [original for original, decoded in _embedded(message) if decoded]
 
 
-def _embedded(message: bytes, depth: int = 0) -> list[tuple[bytes, bool]]:
-    """embedded_messages, each with whether its bytes were decoded from the part's body."""
+def _embedded(
+    message: bytes, depth: int = 0, default_type: str = "text/plain"
+) -> list[tuple[bytes, bool]]:
+    """embedded_messages, each with whether its bytes were decoded from the part's body.
+    `default_type`: a part's type when it has no Content-Type (message/rfc822 in a
+    multipart/digest, RFC 2046 §5.1.5, as the email package reads it in _leaves)."""
     if depth > _MAX_DEPTH:
         return []
     if message[:1] in (b"\n", b"\r"):
@@ -469,6 +473,7 @@ def _embedded(message: bytes, depth: int = 0) -> list[tuple[bytes, bool]]:
             return []
         head, body = message[: blank.start()], message[blank.end() :]
     headers = BytesHeaderParser(policy=_READING_COMPAT32).parsebytes(head)
+    headers.set_default_type(default_type)
     ctype = headers.get_content_type()
     saved = _saved_message_file(headers)
     if ctype in _MESSAGE_TYPES or saved:
@@ -489,10 +494,11 @@ def _embedded(message: bytes, depth: int = 0) -> list[tuple[bytes, bool]]:
     )
     found: list[tuple[bytes, bool]] = []
     marks = list(delimiter.finditer(body))
+    inner = "message/rfc822" if headers.get_content_subtype() == "digest" else "text/plain"
     for mark, after in zip(marks, marks[1:], strict=False):
         if mark.group(1):
             break  # the close delimiter: what follows is the epilogue
-        found += _embedded(body[mark.end() : after.start()], depth + 1)
+        found += _embedded(body[mark.end() : after.start()], depth + 1, inner)
         if len(found) >= _MAX_EMBEDDED:
             break
     return found[:_MAX_EMBEDDED]
