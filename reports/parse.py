@@ -705,7 +705,16 @@ def decode_chunks(
             # A +gzip body sent with Content-Encoding: gzip as well; the outer layer is
             # already capped, the inner one is capped again.
             inner = first + b"".join(chunks)
-            return _json_only(_gunzip_chunks(inner, max_bytes)), [
+            inner_chunks = _gunzip_chunks(inner, max_bytes)
+            second = next(inner_chunks, b"")
+            if second.startswith(GZIP_MAGIC):
+                # No sender's software writes a third layer: refused, saying what it is.
+                raise ReportRejected(
+                    "report is gzip inside gzip inside gzip (compressed three times or "
+                    "more); RFC 8460 §5.2 asks for the JSON report gzipped once (a "
+                    "Content-Encoding: gzip on top is read too)"
+                )
+            return _json_only(_chain([second], inner_chunks)), [
                 "report is gzip inside gzip (compressed twice); read"
             ]
         return _json_only(_chain([first], chunks)), []

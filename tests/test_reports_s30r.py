@@ -6,17 +6,24 @@
   it so (the report was found, as a forwarded message's), but the forwarded messages cut out
   for DKIM (reports.mail.embedded_messages) took the part as text/plain, so the report's own
   signature was never checked and it was rejected as unsigned.
+* X41: a report gzipped three times was rejected as "gzip content is not a JSON object":
+  it is a gzip. Twice is read (Content-Encoding: gzip on a +gzip body); a third layer no
+  sender writes is still refused, saying what it is.
 """
 
 from __future__ import annotations
 
+import pytest
+
 from reports.mail import embedded_messages
 from reports.models import RawReport, TlsReport
 from tests.test_reports_email import dns_stub, ingest, signer  # noqa: F401 (fixtures)
+from tests.test_reports_s12_blind import both_readers
 from tests.test_reports_s13_blind import parse_pending
 from tests.test_reports_s30r_blind import (
     _addresses,
     digest,
+    gz,
     gz_part,
     js,
     owner,  # noqa: F401 (fixture)
@@ -48,3 +55,16 @@ def test_a_signed_report_forwarded_in_a_digest_is_read_on_its_signature(owner, s
     assert raw.parse_status == RawReport.PARSED, raw.error
     assert raw.dkim_result == "pass"
     assert TlsReport.objects.get().total_successful == 120
+
+
+def test_a_report_gzipped_three_times_is_refused_saying_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    status, reason = both_readers(gz(gz(gz(js(report())))), monkeypatch)
+    assert status == "rejected"
+    assert "compressed three times" in reason, reason
+
+
+def test_a_report_gzipped_twice_is_still_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    status, _ = both_readers(gz(gz(js(report()))), monkeypatch)
+    assert status == "parsed"

@@ -752,10 +752,16 @@ CASES: dict[str, dict[str, Any]] = {
     "X41": {
         "who": "gzip of gzip of gzip of the report, labelled +gzip",
         "codes": [201],
-        "statuses": ["parsed"],
-        "reports": 1,
-        "stored": {"successful": 120, "warning": "compressed"},
-        "why": "as twice (s29r V23): each layer under the cap, nothing lost: read with a warning",
+        "statuses": ["rejected"],
+        "reasons": ["compressed three times"],
+        "reports": 0,
+        "why": "RFC 8460 §5.2: a +gzip body is the JSON gzipped once; docs read a second "
+        "layer (Content-Encoding: gzip on top); a third has no such cause",
+        "corrected": "was parsed with a warning, as twice. The product reads two layers and "
+        "no more (RPT-15 bounds what untrusted input makes us unpack; no sender writes "
+        "three), raw kept: right as it is. Its reason was wrong, 'gzip content is not a "
+        "JSON object' for a gzip; it now says 'compressed three times or more' "
+        "(tests/test_reports_s30r.py)",
     },
     "X42": {
         "who": "a zip of 65 files: 64 README texts and one report",
