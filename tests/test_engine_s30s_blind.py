@@ -339,7 +339,7 @@ def cases() -> list[Case]:
                 spf_record="v=spf1 ip4:54.0.0.0/8 include:sendgrid.net -all",
                 more=SENDGRID,
             ),
-            expect=[E("SPF-19", "warn", "54.0.0.0/8"), E("SPF-19", "fail")],
+            expect=[E("SPF-19", "warn", "54.0.0.0/8")],
             why="Checklist SPF-19: an ip4 prefix shorter than /16 authorises a whole cloud.",
         ),
         Case(
@@ -512,7 +512,7 @@ def cases() -> list[Case]:
                     ],
                 },
             ),
-            expect=[E("DMARC-15", "info"), E("DMARC-15", "warn")],
+            expect=[E("DMARC-15", "info")],
             never=[N("DMARC-13", ("warn", "fail")), N("DMARC-15", ("warn", "fail"))],
             no_fail=True,
             why="The vendor authorises every domain (the wildcard, as a resolver answers it); "
@@ -739,7 +739,6 @@ def cases() -> list[Case]:
             "lowmoor-quarry.com",
             key_site("lowmoor-quarry.com", "s1", f"k=rsa; p={K2048}"),
             selectors=("s1",),
-            expect=[E("DKIM-04", "warn")],
             never=[N("DKIM-04", ("warn", "fail"))],
             no_fail=True,
             why="RFC 6376 §3.6.1: v= is RECOMMENDED, default DKIM1; leaving it out is valid.",
@@ -870,11 +869,12 @@ def cases() -> list[Case]:
             expect=[
                 E("TLSRPT-05", "pass", "mailto:tls-reports@moorcroft-pottery.com"),
                 E("TLSRPT-03", "info"),
-                E("TLSRPT-11", "info"),
             ],
             no_fail=True,
-            why="§3: strings join without a space; the 300 s TTL of an unsigned zone is "
-            "TLSRPT-11's info.",
+            why="§3: strings join without a space. (Written first with a TLSRPT-11 info for the "
+            "300 s TTL the resolver gives; corrected: TLSRPT-11 reads the TTL the zone's own "
+            "servers publish, as a cached TTL is only a lower bound, and says nothing when "
+            "none answers, as here.)",
         ),
         # ======================================================================== BIMI-06
         Case(
@@ -915,9 +915,9 @@ def run_case(case: Case) -> tuple[list[Finding], list[tuple[str, str]]]:
     resolver = CnameDns(case.zone)
     ctx.dns = resolver  # type: ignore[assignment]
 
-    async def fetch(
-        ctx: Any, url: str, *, max_bytes: int = 65536, timeout: Any = None
-    ) -> HttpsResult:
+    async def fetch(ctx: Any, url: str, *, max_bytes: int = 65536, **kw: Any) -> HttpsResult:
+        if url.startswith("https://mta-sts."):  # TLS-RPT asks whether MTA-STS is deployed
+            return HttpsResult(url=url, status=404, body=b"Not Found")
         if url in case.files:
             return case.files[url]
         if url.endswith(".pem"):
