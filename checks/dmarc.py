@@ -46,6 +46,9 @@ KNOWN_TAGS = {
     "t",
     "psd",
 }
+# The known tags an unknown one may be a misspelling of (_misspelling_of): of two letters
+# ('sp', 'fo', 'ri'), one letter off is too many other words to guess from.
+_SPELLED_TAGS = sorted(tag for tag in KNOWN_TAGS if len(tag) >= 3)
 # RFC 9989 §4.10: at most 8 queries; longer names jump to their 7-label ancestor.
 MAX_WALK = 8
 _TAG_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -127,6 +130,10 @@ class ParsedDmarc:
     # the ';'): receivers ignore the element as they do "p:reject", so it is kept in `mistyped`
     # (written with ':' there, as the fixes read it) and here, by tag, what the character is.
     pasted: dict[str, str] = field(default_factory=dict)
+    # An unknown tag that is a known one misspelt ('rau=mailto:…'), lower-cased, and the tag
+    # it was meant to be: its value is kept in `mistyped` as that tag's ('rua:mailto:…'), so
+    # the suggested records write it right, and leave the misspelt one out.
+    misspelt: dict[str, str] = field(default_factory=dict)
 
     def policy(self, tag: str) -> str | None:
         """A policy tag's value when valid, else None (absent or invalid)."""
@@ -188,6 +195,7 @@ def parse_dmarc(text: str) -> ParsedDmarc:
     # once every value is known (_repeated), and for an invalid policy value it says what
     # receivers then do, which depends on a rua that may come later in the record.
     repeated: dict[str, DmarcProblem] = {}
+    unknown: dict[str, DmarcProblem] = {}  # tags unknown to DMARC, lower-cased
     for index, part in enumerate(parts):
         if not part.strip():
             if index != len(parts) - 1 and index != 0:
@@ -253,17 +261,49 @@ def parse_dmarc(text: str) -> ParsedDmarc:
         parsed.order.append(lname)
         last_tag = lname
         if lname not in KNOWN_TAGS:
-            parsed.problems.append(
-                DmarcProblem(
-                    "DMARC-17",
-                    Status.WARN,
-                    f"The tag '{name}' is not a DMARC tag; receivers ignore it.",
-                )
+            unknown[lname] = DmarcProblem(
+                "DMARC-17",
+                Status.WARN,
+                f"The tag '{name}' is not a DMARC tag; receivers ignore it.",
             )
+            parsed.problems.append(unknown[lname])
+    for lname, problem in unknown.items():
+        # Once every tag is read: a misspelling of a tag the record also has is no guess.
+        meant = _misspelling_of(lname)
+        if meant and meant not in parsed.tags and meant not in parsed.mistyped:
+            # Receivers ignore it as they ignore 'rua:…'; what the owner meant is plain.
+            parsed.misspelt[lname] = meant
+            parsed.mistyped[meant] = f"{meant}:{parsed.tags[lname]}"
+            problem.mistyped = meant
+            problem.message += f" It looks like '{meant}' misspelt"
+            lost = {"rua": "aggregate", "ruf": "failure"}
+            if meant in lost:
+                problem.message += f": as it is, receivers send no {lost[meant]} reports"
+            problem.message += "."
     invalid = [tag for tag, problem in repeated.items() if _repeated(parsed, tag, problem)]
     for tag in invalid:
         repeated[tag].message += _invalid_repeat_outcome(parsed, tag)
     return parsed
+
+
+def _misspelling_of(name: str) -> str | None:
+    """The known tag (of three letters or more) `name` is one slip away from: a letter
+    changed, added or left out, or two neighbours swapped ('rau' for rua, 'adkmi' for adkim).
+    None when no tag or more than one is ('ruz': rua or ruf)."""
+
+    def one_slip(a: str, b: str) -> bool:
+        if len(a) == len(b):
+            differ = [i for i in range(len(a)) if a[i] != b[i]]
+            if len(differ) == 1:
+                return True
+            i = differ[0] if len(differ) == 2 else -1
+            return i >= 0 and differ[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+        if len(a) < len(b):
+            a, b = b, a
+        return len(a) == len(b) + 1 and any(a[:i] + a[i + 1 :] == b for i in range(len(a)))
+
+    meant = [tag for tag in _SPELLED_TAGS if one_slip(name, tag)]
+    return meant[0] if len(meant) == 1 else None
 
 
 def _repeated(parsed: ParsedDmarc, tag: str, problem: DmarcProblem) -> bool:
@@ -1009,7 +1049,8 @@ def suggested_record(
             # would move the RFC 9989 Organizational Domain of every name below (§4.10.2).
             tags.append(f"{tag}={value}")
     for tag, value in parsed.tags.items():
-        if tag not in _SUGGESTED and tag not in drop:
+        # A misspelt tag's value is written under the tag meant (ParsedDmarc.misspelt).
+        if tag not in _SUGGESTED and tag not in drop and tag not in parsed.misspelt:
             spelling = tag if tag in KNOWN_TAGS else parsed.names.get(tag, tag)
             tags.append(f"{spelling}={value}")
     return "; ".join(tags)
