@@ -1383,6 +1383,22 @@ def _probe_findings(
         # DANE-14: anonymous suites (RFC 7672 §8.2).
         if anonymous:
             _anonymous_suite(out, subj, p, ev)
+        elif tls12_suite := _tls12_anonymous(p):
+            # TLS 1.3 has no anonymous suites: the first handshake got the certificate, and
+            # only a sender without TLS 1.3 meets the preference.
+            out.add(
+                "DANE-14",
+                Status.WARN,
+                f"{subj} selects the anonymous cipher suite {tls12_suite} over TLS 1.2 when "
+                "suites with a certificate are offered too (RFC 7672 §8.2: servers should "
+                "not); over TLS 1.3 it authenticates with its certificate. DANE senders offer "
+                "no anonymous suite and get the certificate; opportunistic senders without "
+                "TLS 1.3 get none.",
+                subject=subj,
+                evidence=ev,
+                fix="Disable anonymous (aNULL) cipher suites, or prefer the authenticated ones "
+                "(for Postfix: smtpd_tls_exclude_ciphers = aNULL).",
+            )
         else:
             out.add(
                 "DANE-14",
@@ -1395,6 +1411,14 @@ def _probe_findings(
 
 
 _ANON_MARKERS = ("ADH", "AECDH", "ANON")
+
+
+def _tls12_anonymous(p: Any) -> str:
+    """starttls.tls12_anonymous: the anonymous suite TLS 1.2 senders get from a server whose
+    TLS 1.3 handshake brought a certificate ('' if none)."""
+    from checks import starttls
+
+    return starttls.tls12_anonymous(p)
 
 
 def _anonymous_suite(out: Collector, subj: str, p: Any, ev: dict[str, Any]) -> None:

@@ -101,6 +101,9 @@ class SmtpProbe:
     # A server that negotiated TLS 1.3 is asked once more with TLS 1.2 only (SMTP-07): True
     # accepted, False refused, None not asked (it did not negotiate 1.3) or no answer in time.
     tls12_accepted: bool | None = None
+    # The suite that TLS 1.2 handshake took, offering every suite (aNULL too): a server listing
+    # anonymous suites first gives them to senders without TLS 1.3 (tls12_anonymous).
+    tls12_cipher: str = ""
     legacy_cipher: str = ""
     no_sni_ok: bool | None = None
     no_sni_same_cert: bool | None = None
@@ -279,6 +282,8 @@ class SmtpProbe:
             data["rsa_certificate"] = self.rsa_cert
         if self.null_cipher:
             data["null_cipher_only"] = self.null_cipher
+        if tls12_anonymous(self):
+            data["tls12_anonymous_suite"] = self.tls12_cipher
         variant = self.rsa_variant
         if variant is not None:
             data["rsa_handshake"] = {
@@ -1316,6 +1321,7 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
                 probe.tls12_accepted = None if tls12.ok is None else tls12.version == "TLSv1.2"
                 if probe.tls12_accepted:
                     accepted.add("TLSv1.2")  # the evidence lists every version a handshake showed
+                    probe.tls12_cipher = tls12.cipher
             # Last, as the optional questions are: the RSA handshake is asked in TLS 1.2,
             # and not at all when the server refused TLS 1.2 (SmtpProbe.refuses_tls12).
             await _rsa_certificate(ctx, probe, started)
@@ -1675,6 +1681,18 @@ def unresolved_probe(host: str, problem: str, port: int = 25) -> SmtpProbe:
 # SMTP-01..18 (checklist §9)
 
 _WEAK_CIPHER_MARKERS = ("RC4", "DES-CBC3", "3DES", "NULL", "EXP", "ADH", "AECDH", "MD5")
+_ANONYMOUS_MARKERS = ("ADH", "AECDH", "ANON")
+
+
+def tls12_anonymous(p: SmtpProbe) -> str:
+    """The anonymous suite a server gave our TLS 1.2 handshake, offering every suite, when its
+    first handshake (TLS 1.3, which has no anonymous suites) brought a certificate: senders
+    without TLS 1.3 that offer both kinds get no certificate (RFC 7672 §8.2: a server should
+    not select an anonymous suite when the client offers authenticated ones). '' otherwise."""
+    anonymous = any(m in p.tls12_cipher.upper() for m in _ANONYMOUS_MARKERS)
+    return p.tls12_cipher if anonymous and p.chain_der and p.tls_version == "TLSv1.3" else ""
+
+
 _WEAK_SIG_HASHES = {"sha1", "md5"}
 
 
@@ -2355,7 +2373,12 @@ def _per_probe(
     # SMTP-08: cipher suites (RFC 7465, RFC 9325 §4).
     weak = [
         c
-        for c in (p.cipher, p.legacy_cipher, p.rsa_variant.cipher if p.rsa_variant else "")
+        for c in (
+            p.cipher,
+            p.legacy_cipher,
+            p.rsa_variant.cipher if p.rsa_variant else "",
+            tls12_anonymous(p),
+        )
         if c and any(m in c.upper() for m in _WEAK_CIPHER_MARKERS)
     ]
     if weak:
@@ -2365,6 +2388,11 @@ def _per_probe(
             "offered beside it (RFC 7672 §8.2: it should not); senders offering no anonymous "
             f"suite, as MTA-STS and DANE senders do, get {p.cert_cipher} and its certificate."
             if p.anon_cert == "other"
+            else f" Over TLS 1.2 it chooses the anonymous suite {tls12_anonymous(p)} (no "
+            "certificate) from suites offered beside ones with a certificate (RFC 7672 §8.2: "
+            "it should not); senders with TLS 1.3 get its certificate, senders without it that "
+            "offer anonymous suites do not."
+            if tls12_anonymous(p)
             else ""
         )
         out.add(

@@ -1,0 +1,78 @@
+"""Engine defects found by blind round s30l (tests/test_lab_s30l_blind.py).
+
+- A server that lists anonymous (aNULL) suites first but also speaks TLS 1.3 (s30l-anontls13)
+  was read as authenticating: the probe's first handshake is TLS 1.3, which has no anonymous
+  suites, so it got the certificate. A sender speaking TLS 1.2 at most and offering both kinds
+  of suite gets the anonymous one (RFC 7672 §8.2: servers should not select one when the
+  client offers authenticated suites; checklist DANE-14 warn, SMTP-08 warn). The TLS 1.2
+  handshake the probe already makes (SMTP-07) shows it; SMTP-08 and DANE-14 now warn.
+
+Real aiosmtpd servers on 127.0.0.1 (tests/test_starttls.py); no lab.
+"""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import pytest
+
+from checks.findings import Status
+from tests.test_certs import Issued, Pki
+from tests.test_engine_s12_review2 import BOTH, _dane, _state
+from tests.test_starttls import HOST, aiosmtpd_server, run_probe
+from tests.test_starttls_s11_dual_certs import _all
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return Pki()
+
+
+def _tls(tmp: Path, pki: Pki, ciphers: str, leaf: Issued) -> ssl.SSLContext:
+    """TLS 1.2 and 1.3, the server's order of `ciphers` (TLS 1.2 suites) preferred."""
+    assert pki.inter is not None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    cert, key = tmp / "leaf.pem", tmp / "leaf.key"
+    cert.write_bytes(leaf.pem + pki.inter.pem)
+    key.write_bytes(leaf.key_pem)
+    context.load_cert_chain(str(cert), str(key))
+    context.set_ciphers(ciphers)
+    context.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
+    return context
+
+
+def test_anonymous_suites_first_on_a_tls13_server_warn_for_tls12_senders(
+    pki: Pki, tmp_path: Path
+) -> None:
+    leaf = pki.leaf([HOST])
+    probe = run_probe(
+        aiosmtpd_server(_tls(tmp_path, pki, BOTH, leaf)), pki.bundle(str(tmp_path / "ca.pem"))
+    )
+    # The first handshake is TLS 1.3 with the certificate; TLS 1.2 got the anonymous suite.
+    assert probe.tls_ok and probe.tls_version == "TLSv1.3" and probe.chain_der
+    assert probe.tls12_accepted is True
+    found = _all(probe, under_sts=False)
+    (smtp08,) = [f for f in found if f.id == "SMTP-08"]
+    assert smtp08.status == Status.WARN
+    assert "AECDH-AES256-SHA" in smtp08.summary
+    assert "TLS 1.2" in smtp08.summary
+    by_id = {f.id: f for f in _dane(probe, _state(leaf.der))}
+    assert by_id["DANE-07"].status == Status.PASS
+    assert by_id["DANE-14"].status == Status.WARN
+    assert "AECDH-AES256-SHA" in by_id["DANE-14"].summary
+    assert "TLS 1.2" in by_id["DANE-14"].summary
+    assert by_id["DANE-14"].fix
+
+
+def test_a_tls13_server_without_anonymous_suites_still_passes(pki: Pki, tmp_path: Path) -> None:
+    leaf = pki.leaf([HOST])
+    ciphers = "ECDHE-ECDSA-AES256-GCM-SHA384:@SECLEVEL=0"
+    probe = run_probe(
+        aiosmtpd_server(_tls(tmp_path, pki, ciphers, leaf)), pki.bundle(str(tmp_path / "ca.pem"))
+    )
+    assert probe.tls_version == "TLSv1.3" and probe.tls12_accepted is True
+    (smtp08,) = [f for f in _all(probe, under_sts=False) if f.id == "SMTP-08"]
+    assert smtp08.status == Status.INFO
+    by_id = {f.id: f for f in _dane(probe, _state(leaf.der))}
+    assert by_id["DANE-14"].status == Status.PASS
