@@ -973,6 +973,9 @@ class SpfNode:
     # What an exists: name without an A record does hold ("TXT", "AAAA"): §5.7 asks for A only.
     exists_holds: dict[str, list[str]] = field(default_factory=dict)
     mx_fanout: dict[str, int] = field(default_factory=dict)
+    # The families an `a` or `mx` term's lookups found addresses of, keyed (term name, name
+    # queried): an 'a/0' matches every address of a family only when its host has one of it.
+    address_families: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     failures: list[DnsAnswer] = field(default_factory=list)
     # (name, type) of the failures that are DNSSEC validation failures (_mark_bogus): every
     # validating receiver gets the same SERVFAIL, so the temperror does not go away.
@@ -1093,6 +1096,7 @@ async def _expand(
         elif term.name == "a":
             addrs, answers = await ctx.dns.addresses(target)
             _note(node, target, answers, void=not addrs)
+            node.address_families[("a", target)] = _families_found(answers)
             if addrs and not any(a.failed for a in answers):
                 for family, answer in zip(FAMILIES, answers, strict=True):
                     if answer.empty:
@@ -1125,6 +1129,9 @@ async def _expand(
             results = await asyncio.gather(*(ctx.dns.addresses(h) for h in hosts))
             for host, (addrs, answers) in zip(hosts, results, strict=True):
                 _note(node, host, answers, void=not addrs)
+            node.address_families[("mx", target)] = set().union(
+                *(_families_found(answers) for _, answers in results)
+            )
 
     await asyncio.gather(*(follow(t) for t in terms))
     # Keep the evidence in record order although the lookups finished in any order.
@@ -1133,6 +1140,11 @@ async def _expand(
     # The void names too, so the text names them as the record lists them, run after run (an
     # exists: name's extra questions make it finish later). MX hosts keep their order, last.
     node.voids.sort(key=lambda v: order.get(v.removesuffix(" MX"), 99))
+
+
+def _families_found(answers: list[DnsAnswer]) -> set[str]:
+    """The families (FAMILIES order: A, AAAA) of which the answers hold addresses."""
+    return {family for family, answer in zip(FAMILIES, answers, strict=True) if answer.records}
 
 
 def family_void_lookups(tree: SpfNode) -> dict[str, list[str]]:
@@ -3545,11 +3557,12 @@ def _terminal(
     if opened:
         evidence["open_terms"] = opened
         later = _open_note(opened, qualifier) + later
-        if fix and base is not parsed and qualifier != "-":
+        if fix and base is not parsed:
             hosts = any(t.name in ("a", "mx") for ts in own_cover.values() for t in ts)
+            them = "them" if len({id(t) for ts in own_cover.values() for t in ts}) > 1 else "it"
             later += (
                 " The record suggested "
-                + ("writes them without the /0" if hosts else "leaves them out")
+                + (f"writes {them} without the /0" if hosts else f"leaves {them} out")
                 + " (SPF-19): add the networks that really send your mail to it."
             )
     if hops:
@@ -3645,6 +3658,30 @@ def _terminal(
             },
             fix="" if also or via else fix,
         )
+    elif opened:
+        # Terms that pass every address of a family come before the ending: that family gets
+        # 'pass' from them and never reaches it (RFC 7208 §4.6.2), as from '+all' (checklist
+        # SPF-09: fail). A '?' or '~' one is judged as its qualifier (_decided_before_ending).
+        if qualifier is None:
+            ends = (
+                f"{route}, whose record has no 'all' either"
+                if redirect is not None
+                else "The SPF record has no 'all' at the end"
+            )
+        else:
+            ends = (
+                f"The SPF record {_redirects_to(hops)}, whose record ends in '{qualifier}all'"
+                if hops
+                else f"The SPF record ends in '{qualifier}all'"
+            )
+        out.add(
+            "SPF-09",
+            Status.FAIL,
+            ends + "." + later,
+            subject=domain,
+            evidence=evidence,
+            fix=fix,
+        )
     elif qualifier in ("?", "~", None):
         # A permanent error met before the ending is what a server not listed gets, not the
         # ending's result (RFC 7208 §4.6.4, §2.6.7): the first sentence says so, and what the
@@ -3691,21 +3728,6 @@ def _terminal(
             subject=domain,
             evidence={**evidence, "permerror": blocked} if blocked else evidence,
             fix=fix,
-        )
-    elif opened:
-        # The ending is '-all', as SPF-09 asks (pass), but not every server reaches it.
-        out.add(
-            "SPF-09",
-            Status.PASS,
-            (
-                f"The SPF record {_redirects_to(hops)}, whose record ends in '-all'"
-                if hops
-                else "The SPF record ends in '-all'"
-            )
-            + "."
-            + later,
-            subject=domain,
-            evidence=evidence,
         )
     elif blocked:
         # The ending is '-all' (pass), but a server not listed meets the permanent error on its
@@ -3763,7 +3785,7 @@ def _weaker_ranges(tree: SpfNode, hops: list[SpfNode], ending: str | None) -> di
     """By family, the 'ip4:0.0.0.0/0' or 'ip6:::/0' term that decides every address of it
     before the ending (the first such term receivers evaluate, §4.6.2; §5.6: /0 matches every
     address), when its qualifier refuses less than the ending does ('?ip4:0.0.0.0/0 -all').
-    An 'a/0' or 'mx/0' is left out: it matches only when its host has an address."""
+    An 'a/0' or 'mx/0' counts once its host has an address of the family (_matches_family)."""
     if ending not in ("-", "~"):
         return {}
     first: dict[str, SpfTerm] = {}
@@ -3774,10 +3796,12 @@ def _weaker_ranges(tree: SpfNode, hops: list[SpfNode], ending: str | None) -> di
         for t in node.parsed.terms:
             if not t.valid or t.kind != "mechanism" or id(t) in ignored or t.has_macro:
                 continue
-            if t.name == "ip4" and t.cidr4 == 0:
-                first.setdefault(FAMILIES[0], t)
-            elif t.name == "ip6" and t.cidr6 == 0:
-                first.setdefault(FAMILIES[1], t)
+            for family, ip, prefix in (
+                (FAMILIES[0], "ip4", t.cidr4),
+                (FAMILIES[1], "ip6", t.cidr6),
+            ):
+                if t.name in (ip, "a", "mx") and prefix == 0 and _matches_family(node, t, family):
+                    first.setdefault(family, t)
     return {
         family: t
         for family, t in first.items()
@@ -3837,13 +3861,20 @@ def _open_families(tree: SpfNode, hops: list[SpfNode]) -> dict[str, list[str]]:
             continue
         for family, terms in family_cover(node.parsed).items():
             for t in terms:
-                name = (t.lookup_name or node.domain).lower().rstrip(".")
-                empty = {v.lower().rstrip(".") for v in node.voids}
-                empty |= {v.lower().rstrip(".") for v in node.family_voids.get(family, [])}
-                if t.name in ("a", "mx") and name in empty:
-                    continue
-                found.setdefault(family, []).append(t.text)
+                if _matches_family(node, t, family):
+                    found.setdefault(family, []).append(t.text)
     return found
+
+
+def _matches_family(node: SpfNode, term: SpfTerm, family: str) -> bool:
+    """Whether `term`, an ip4/ip6 range or an 'a'/'mx' with a /0 prefix for `family`, matches
+    every address of it: a range always; an 'a' or 'mx' once its host has an address of that
+    family (RFC 7208 §5.3, §5.4: the /0 network around it). A void or failed lookup, or a host
+    with addresses of the other family only, matches no such client."""
+    if term.name not in ("a", "mx"):
+        return True
+    name = normalize(term.lookup_name or node.domain)
+    return family in node.address_families.get((term.name, name), set())
 
 
 def _open_note(opened: dict[str, list[str]], qualifier: str | None) -> str:

@@ -216,3 +216,78 @@ def test_spf09_plus_all_without_an_error_keeps_its_words() -> None:
         "mail as your domain. End it with '-all'."
     )
     assert "permerror" not in found.evidence
+
+
+# --------------------------------------- SPF-09 for a range that decides a whole family first
+
+HOST_A: dict[Any, Any] = {(D, "A"): ["192.0.2.10"]}
+HOST_AAAA: dict[Any, Any] = {(D, "AAAA"): ["2001:db8::10"]}
+
+
+def _spf09_19(record: str, zone: dict[Any, Any] | None = None) -> tuple[Finding, list[Finding]]:
+    findings = run(spf, D, {**MX, **(zone or {}), (D, "TXT"): [record]})
+    return _one(findings, "SPF-09"), [f for f in findings if f.id == "SPF-19"]
+
+
+@pytest.mark.parametrize(
+    ("record", "zone", "family"),
+    [
+        ("v=spf1 +ip4:0.0.0.0/0 -all", {}, "IPv4"),
+        ("v=spf1 mx ip4:0.0.0.0/0 -all", {}, "IPv4"),
+        ("v=spf1 mx ip6:::/0 ~all", {}, "IPv6"),
+        ("v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 ~all", {}, "IPv4"),
+        ("v=spf1 mx +a/0 -all", HOST_A, "IPv4"),
+        ("v=spf1 mx/0 ?all", {}, "IPv4"),
+    ],
+)
+def test_spf09_fails_a_range_that_passes_a_whole_family_as_plus_all(
+    record: str, zone: dict[Any, Any], family: str
+) -> None:
+    # '+ip4:0.0.0.0/0 -all' passed SPF-09 ('ends in -all'), while '?ip4:0.0.0.0/0 -all' warns
+    # (s28y): the range decides every address of the family first (RFC 7208 §4.6.2, §5.6),
+    # so its qualifier is the ending those servers get. A '+' one gives every one of them
+    # 'pass', as '+all' does (checklist SPF-09: fail, it authorises the Internet), and the
+    # more open record must not score better than the neutral one.
+    found, ranges = _spf09_19(record, zone)
+    assert str(found.status) == "fail"
+    assert f"every {family} server on the Internet, as '+all' would" in found.summary
+    assert found.evidence["open_terms"]
+    # The fix leaves the range out, as SPF-19's does, and ends in '-all'.
+    assert published(found.fix.splitlines()[0])[1].endswith(" -all")
+    assert ranges and all(str(f.status) == "warn" for f in ranges)
+
+
+@pytest.mark.parametrize(
+    ("record", "zone", "status", "result"),
+    [
+        ("v=spf1 ?a/0 -all", HOST_A, "warn", "neutral"),
+        ("v=spf1 mx ~a/0 -all", HOST_A, "info", "softfail"),
+        ("v=spf1 ?mx/0 -all", {}, "warn", "neutral"),
+        ("v=spf1 ?a//0 -all", HOST_AAAA, "warn", "neutral"),
+    ],
+)
+def test_spf09_judges_a_neutral_a_or_mx_slash_zero_as_its_qualifier(
+    record: str, zone: dict[Any, Any], status: str, result: str
+) -> None:
+    # 'a/0' matches every IPv4 address once its host has one (RFC 7208 §5.3, §5.6): with the
+    # host's address known, '?a/0 -all' is '?ip4:0.0.0.0/0 -all' (s28y: warn, like '?all').
+    found, _ = _spf09_19(record, zone)
+    assert str(found.status) == status
+    assert f"gives '{result}' to every" in found.summary
+    assert found.evidence["decided_by"]
+
+
+@pytest.mark.parametrize(
+    ("record", "zone"),
+    [
+        ("v=spf1 mx ?a/0 -all", {}),  # the domain has no address: a/0 matches no one
+        ("v=spf1 mx ?a//0 -all", HOST_A),  # no IPv6 address: IPv6 servers reach '-all'
+        ("v=spf1 mx +a/0 -all", HOST_AAAA),  # an IPv6 address only: a/0 matches no IPv4
+        ("v=spf1 ?mx:nomx.example.net/0 mx -all", {("nomx.example.net", "A"): ["192.0.2.9"]}),
+    ],
+)
+def test_spf09_still_passes_an_a_or_mx_slash_zero_that_matches_no_one(
+    record: str, zone: dict[Any, Any]
+) -> None:
+    found, _ = _spf09_19(record, zone)
+    assert str(found.status) == "pass"

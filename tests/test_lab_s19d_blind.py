@@ -51,7 +51,13 @@ BLIND: list[Blind] = [
         ),
     ),
     Blind("trailsemi", fail=frozenset({"SPF-04"}), rows=(("SPF-04", F, ("-all;",)),)),
-    Blind("ipzero", warn=frozenset({"SPF-19"}), rows=(("SPF-19", W, ("0.0.0.0/0",)),)),
+    # SPF-09 fails as for '+all' since s30f (written pass here first, as s26f decided).
+    Blind(
+        "ipzero",
+        fail=frozenset({"SPF-09"}),
+        warn=frozenset({"SPF-19"}),
+        rows=(("SPF-19", W, ("0.0.0.0/0",)), ("SPF-09", F, ("ip4:0.0.0.0/0", "'+all'"))),
+    ),
     Blind("hostbits"),
     Blind(
         "spfnodot",
