@@ -821,6 +821,22 @@ def _pasted_note(value: str) -> str:
     )
 
 
+def _commented(key: str, value: str, valid: str) -> str:
+    """For a value that is a valid one (matching the pattern `valid`) followed by a '#' comment
+    ('enforce   # since 2026-11'): the summary saying so, without the value's run of blanks;
+    '' otherwise. The policy format has no comments (RFC 8461 §3.2), so the whole rest of the
+    line is read as the value."""
+    before, hash_sign, after = value.partition("#")
+    if not hash_sign or not re.fullmatch(valid, before.rstrip(_WSP)):
+        return ""
+    comment = " ".join(f"#{after}".split())
+    return (
+        f"{key} is {before.rstrip(_WSP)!r} followed by the comment {comment!r}, which senders "
+        f"read as part of the value: the policy format has no comments (RFC 8461 §3.2). Write "
+        f"'{key}: {before.rstrip(_WSP)}' alone on its line."
+    )
+
+
 def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
     add = policy.problems.append
     version = seen.get("version")
@@ -862,7 +878,8 @@ def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
             Problem(
                 "MTASTS-22",
                 Status.FAIL,
-                f"mode is {mode!r}; it must be exactly enforce, testing or none "
+                _commented("mode", mode, "enforce|testing|none")
+                or f"mode is {mode!r}; it must be exactly enforce, testing or none "
                 f"(lower case){hint}.{_pasted_note(mode)}",
                 True,
             )
@@ -882,7 +899,8 @@ def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
             Problem(
                 "MTASTS-23",
                 Status.FAIL,
-                f"max_age {max_age!r} {why}.{_pasted_note(max_age)}",
+                _commented("max_age", max_age, "[0-9]{1,10}")
+                or f"max_age {max_age!r} {why}.{_pasted_note(max_age)}",
                 True,
             )
         )

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from checks import mtasts
 from checks.findings import Status
 from tests.test_certs import Issued, Pki
 from tests.test_engine_s12_review2 import BOTH, _dane, _state
@@ -76,3 +77,31 @@ def test_a_tls13_server_without_anonymous_suites_still_passes(pki: Pki, tmp_path
     assert smtp08.status == Status.INFO
     by_id = {f.id: f for f in _dane(probe, _state(leaf.der))}
     assert by_id["DANE-14"].status == Status.PASS
+
+
+# ---- MTASTS-22/23: a comment written after a field's value -----------------------------------
+
+
+def _problems(body: str, check_id: str) -> list[str]:
+    policy = mtasts.parse_policy(body.encode())
+    return [p.message for p in policy.problems if p.check_id == check_id]
+
+
+@pytest.mark.parametrize(
+    ("line", "check_id", "fixed"),
+    [
+        ("mode: enforce   # since 2026-11", "MTASTS-22", "mode: enforce"),
+        ("max_age: 604800 # one week", "MTASTS-23", "max_age: 604800"),
+    ],
+)
+def test_a_comment_after_a_value_is_named_as_such(line: str, check_id: str, fixed: str) -> None:
+    """s30l-modecomment: 'mode: enforce   # since 2026-11' read "mode is 'enforce   # since
+    2026-11'; it must be exactly enforce, testing or none (lower case).", which does not say
+    that the comment is the fault (the policy format has no comments, RFC 8461 §3.2)."""
+    lines = ["version: STSv1", "mode: enforce", "mx: mx1.example.org", "max_age: 604800"]
+    key = line.split(":")[0]
+    body = "\r\n".join(line if x.startswith(key + ":") else x for x in lines) + "\r\n"
+    (message,) = _problems(body, check_id)
+    assert "comment" in message
+    assert f"'{fixed}'" in message
+    assert "  " not in message
