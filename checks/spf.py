@@ -117,6 +117,8 @@ class SpfProblem:
     ascii: str = ""
     # The record without the terms that pass every address of a family (family_cover).
     opened: str = ""
+    # The record with only the first of several exp= modifiers (SPF-12).
+    one_exp: str = ""
 
 
 @dataclass
@@ -575,13 +577,21 @@ def _parsed(text: str) -> ParsedSpf:
         if term.kind == "modifier":
             seen[term.name] = seen.get(term.name, 0) + 1
             if term.name in ("redirect", "exp") and seen[term.name] == 2:
+                # exp= only names the text a rejected sender is shown (RFC 7208 §6.2), so
+                # keeping the first is safe; which redirect lists the senders is no guess.
+                keep = (
+                    "Keep only the first: exp= just names the text a rejected sender is shown."
+                    if term.name == "exp"
+                    else "Keep only the redirect to the domain whose record lists your senders."
+                )
                 parsed.problems.append(
                     SpfProblem(
                         "SPF-12",
                         Status.FAIL,
                         f"The '{term.name}' modifier appears more than once; receivers "
-                        "treat the whole record as broken.",
+                        f"treat the whole record as broken. {keep}",
                         raw,
+                        one_exp=_one_exp(meant) if term.name == "exp" else "",
                     )
                 )
             if term.valid and term.name == "redirect" and parsed.redirect is None:
@@ -1660,6 +1670,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             if problem.ascii
             else await _opened_fix(ctx, problem.opened, parsed)
             if problem.opened
+            else await _vetted_fix(ctx, problem.one_exp, "With one exp=")
+            if problem.one_exp
             else ("", "")
         )
         _problem(out, domain, problem, parsed, respelt=respelt, unquoted_fix=unquoted_fix)
@@ -2203,6 +2215,13 @@ def _problem(
 _VERSION_RE = re.compile(r"^v=spf[0-9.]*(?:/[A-Za-z,]+)?", re.I)
 # What may glue the first term to it: "v=spf1;include:", "v=spf1,include:", a tab.
 _GLUE_RE = re.compile(r"^[^A-Za-z0-9+\-~?]+")
+
+
+def _one_exp(text: str) -> str:
+    """The record `text` with only its first exp= modifier (SPF-12 fix)."""
+    terms = text.split()
+    exps = [i for i, t in enumerate(terms) if t.lower().startswith("exp=")]
+    return " ".join(t for i, t in enumerate(terms) if i not in exps[1:])
 
 
 def repaired_version(text: str) -> str:

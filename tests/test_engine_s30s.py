@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from checks import dmarc
+from checks import dmarc, spf
 from checks.findings import Finding
 from tests.test_engine_s26c_blind import CnameDns
 from tests.test_spf import make_ctx, published
@@ -76,3 +76,53 @@ def test_a_misspelling_of_a_tag_already_there_is_no_guess() -> None:
                 "rau="
             )[0]
         )
+
+
+def _spf(domain: str, record: str, more: dict[Any, Any] | None = None) -> list[Finding]:
+    zone: dict[Any, Any] = {
+        (domain, "MX"): [f"10 mx1.{domain}."],
+        (f"mx1.{domain}", "A"): ["198.51.100.1"],
+        (domain, "TXT"): [record],
+        **(more or {}),
+    }
+    ctx = make_ctx(domain, zone)
+    ctx.dns = CnameDns(zone)  # type: ignore[assignment]
+    return asyncio.run(spf.evaluate(ctx))
+
+
+def test_two_exp_modifiers_get_the_record_with_the_first() -> None:
+    # spf12-two-exp-after-all: SPF-12 failed 'the exp modifier appears more than once;
+    # receivers treat the whole record as broken' with nothing to publish. exp= only names the
+    # text a rejected sender is shown (RFC 7208 §6.2): keeping the first one is safe.
+    (finding,) = [
+        f
+        for f in _spf(
+            "larkspur-legal.com",
+            "v=spf1 mx -all exp=explain.larkspur-legal.com exp=reject-notice.larkspur-legal.com",
+        )
+        if f.id == "SPF-12"
+    ]
+    assert str(finding.status) == "fail"
+    assert "keep only the first" in finding.summary.lower()
+    assert published(finding.fix) == (
+        "larkspur-legal.com",
+        "v=spf1 mx -all exp=explain.larkspur-legal.com",
+    )
+
+
+def test_two_redirects_say_to_keep_one_without_a_guess() -> None:
+    # Which redirect lists the senders is the owner's to say: no record, but what to do.
+    (finding,) = [
+        f
+        for f in _spf(
+            "wrenholt-cafe.com",
+            "v=spf1 redirect=_spf.wrenholt-cafe.com redirect=_spf.oldhost-mail.com",
+            {
+                ("_spf.wrenholt-cafe.com", "TXT"): ["v=spf1 ip4:203.0.113.5 -all"],
+                ("_spf.oldhost-mail.com", "TXT"): ["v=spf1 ip4:198.51.100.0/24 -all"],
+            },
+        )
+        if f.id == "SPF-12"
+    ]
+    assert str(finding.status) == "fail"
+    assert "keep only" in finding.summary.lower() and not finding.fix
