@@ -1802,7 +1802,38 @@ def _parked(out: Collector, domain: str, tree: SpfNode) -> None:
     dash_all = effective_all(tree) == "-"
     blocked = tree_permerror(tree) if dash_all else None
     listed = _listed_senders(tree) if dash_all else []
-    if dash_all and not blocked and listed:
+    # Terms deciding every address of a family before '-all' (SPF-09, SPF-19): those servers
+    # get 'pass', 'neutral' or 'softfail' from them and never reach it (RFC 7208 §4.6.2).
+    hops = redirect_hops(tree)
+    opened = _open_families(tree, hops) if dash_all and not blocked else {}
+    weaker = _weaker_ranges(tree, hops, "-") if dash_all and not blocked and not opened else {}
+    if opened or weaker:
+        if opened:
+            unreached = _open_note(opened, "-")
+        else:
+            said = [
+                f"'{t.text}' before it gives '{_QUALIFIER_RESULT[t.qualifier]}' to every "
+                f"{family} address that no term before it matches (SPF-19)"
+                for family, t in weaker.items()
+            ]
+            others = [f for f in FAMILIES if f not in weaker]
+            unreached = f" But {'; and '.join(said)}: " + (
+                f"only {others[0]} servers that are not listed reach '-all'."
+                if others
+                else "no server that is not listed reaches '-all'."
+            )
+        out.add(
+            "SPF-18",
+            Status.INFO,
+            f"{domain} does not receive mail (null MX) and its SPF record ends in '-all'."
+            + unreached
+            + " If the domain sends no mail either, publish 'v=spf1 -all', which refuses "
+            "every server.",
+            subject=domain,
+            evidence={"decided_by": opened or {f: t.text for f, t in weaker.items()}},
+            fix=txt_fix(domain, "v=spf1 -all"),
+        )
+    elif dash_all and not blocked and listed:
         # '-all' refuses every server the record does not list, as SPF-18 asks; the servers it
         # does list pass (RFC 7208 §4.6.2), so "rejects all senders" would be untrue.
         named = ", ".join(f"'{t}'" for t in listed)

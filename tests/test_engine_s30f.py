@@ -291,3 +291,27 @@ def test_spf09_still_passes_an_a_or_mx_slash_zero_that_matches_no_one(
 ) -> None:
     found, _ = _spf09_19(record, zone)
     assert str(found.status) == "pass"
+
+
+@pytest.mark.parametrize(
+    ("record", "zone", "term"),
+    [
+        ("v=spf1 ?ip4:0.0.0.0/0 -all", {}, "?ip4:0.0.0.0/0"),
+        ("v=spf1 ~ip6:::/0 -all", {}, "~ip6:::/0"),
+        ("v=spf1 ip4:0.0.0.0/0 -all", {}, "ip4:0.0.0.0/0"),
+        ("v=spf1 ?a/0 -all", HOST_A, "?a/0"),
+    ],
+)
+def test_spf18_is_info_when_a_whole_family_never_reaches_the_dash_all(
+    record: str, zone: dict[Any, Any], term: str
+) -> None:
+    # A null-MX domain with '?ip4:0.0.0.0/0 -all' read "its SPF record rejects all senders,
+    # as it should", yet every IPv4 server gets 'neutral' from the range and never reaches
+    # '-all' (RFC 7208 §4.6.2); with 'ip4:0.0.0.0/0' every one gets 'pass'. The record does
+    # not refuse senders as RFC 7505 §4.2 asks: SPF-18 is the checklist's info, as for '~all'.
+    findings = run(spf, D, {**NULL_MX, **zone, (D, "TXT"): [record]})
+    parked = _one(findings, "SPF-18")
+    assert str(parked.status) == "info"
+    assert "rejects all senders" not in parked.summary
+    assert f"'{term}'" in parked.summary
+    assert parked.fix == spf.txt_fix(D, "v=spf1 -all")
