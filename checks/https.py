@@ -37,10 +37,12 @@ from cryptography import x509
 from checks.certs import (
     NOT_BEFORE_SKEW,
     CertFacts,
+    cn_matches,
     facts_of,
     load_der,
     peer_chain,
     renew_under_stale_ca_fix,
+    san_matches,
     stale_ca_fix,
     utc_text,
     verify_chain,
@@ -116,6 +118,11 @@ class CertInfo(CertFacts):
     # The leaf's IP address entries (subjectAltName iPAddress): what a client posting to an
     # IP-literal URL (TLSRPT-10's https://192.0.2.1/...) matches the certificate against.
     ip_sans: list[str] = field(default_factory=list)
+    # For a leaf whose names do not cover the host, when the fetch asked once more without
+    # SNI (fetch's ask_without_sni): True when that handshake got the same leaf, so the server
+    # ignored the name asked for and presented its default certificate; False when it got
+    # another. None when not asked, or that handshake gave no certificate in time.
+    same_without_sni: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # The evidence of every other certificate stays as it was: these only when noted.
@@ -130,7 +137,7 @@ class CertInfo(CertFacts):
         for noted_text in noted_texts:
             if not data.get(noted_text):
                 data.pop(noted_text, None)
-        for noted in ("starts_in", "verify_code"):
+        for noted in ("starts_in", "verify_code", "same_without_sni"):
             if data.get(noted) is None:
                 data.pop(noted, None)
         return data
@@ -356,9 +363,11 @@ class _Fetch:
         max_bytes: int,
         meaning: Callable[[bytes], str] | None = None,
         post: PostProbe | None = None,
+        ask_without_sni: bool = False,
     ):
         self.ctx = ctx
         self.post = post
+        self.ask_without_sni = ask_without_sni
         self.host = host
         self.port = port
         self.target = target
@@ -371,6 +380,8 @@ class _Fetch:
         self.cert: CertInfo | None = None
         # What the server sent, leaf first, when a refused certificate was captured.
         self.chain_der: list[bytes] = []
+        self.leaf_der = b""  # the refused leaf, when captured
+        self.deadline = 0.0  # monotonic end of the address's time budget (run)
         self.encoding = ""  # the Content-Encoding the body was decoded from
         self.header_values: dict[str, list[str]] = {}  # every value of each header, in order
         # How far the exchange got, so an OSError is read right: before "tls" it is a connect
@@ -383,6 +394,7 @@ class _Fetch:
 
     async def run(self, address: str, limit: float) -> AddressOutcome:
         started = time.monotonic()
+        self.deadline = started + limit
         outcome = await self._run(address, limit)
         outcome.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
         return outcome
@@ -426,6 +438,8 @@ class _Fetch:
                 self.cert.verify_code = exc.verify_code
                 if exc.verify_code in (CERT_HAS_EXPIRED, CERT_NOT_YET_VALID):
                     self._note_stale_ca(self.cert)
+                if self.ask_without_sni and self._names_miss():
+                    self.cert.same_without_sni = await self._same_without_sni(address)
             if exc.verify_code == CERT_NOT_YET_VALID:
                 message += _start_text(self.cert)
             return AddressOutcome(
@@ -709,7 +723,42 @@ class _Fetch:
                     writer.close()
         except (OSError, TimeoutError, ssl.SSLError, TargetRefused):
             return CertInfo(verify_error=message)
+        self.leaf_der = der or b""
         return cert_info(der, message) or CertInfo(verify_error=message)
+
+    def _names_miss(self) -> bool:
+        """The captured leaf is for other names than the host (a host name, not an address):
+        no DNS-ID covers it, nor was it made for the host with the name in the wrong place
+        (only its CN, or a wildcard that does not cover it), which MTASTS-12 explains."""
+        if not self.leaf_der or ip_literal(self.host) is not None:
+            return False
+        if san_matches(self.leaf_der, self.host) or cn_matches(self.leaf_der, self.host):
+            return False
+        cert = self.cert
+        return not (cert is not None and _wildcard_note(self.host, cert.sans))
+
+    async def _same_without_sni(self, address: str) -> bool | None:
+        """Whether a handshake without SNI gets the leaf the host's name got (CertInfo's
+        same_without_sni): one more short connection, through the SSRF guard and the run's
+        connection cap like any other, within what is left of the address's time budget.
+        None when no certificate came back in that time (a refusal without SNI is the
+        server's right, and says nothing about the name)."""
+        left = min(self.deadline - time.monotonic(), self.ctx.config.timeout)
+        if left <= 0:
+            return None
+        der = None
+        try:
+            async with self.ctx.connections, asyncio.timeout(left):
+                _, writer = await open_connection(address, self.port, self.ctx.config)
+                try:
+                    await writer.start_tls(_capturing_context(), server_hostname=None)
+                    ssl_object = writer.get_extra_info("ssl_object")
+                    der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
+                finally:
+                    writer.close()
+        except (OSError, TimeoutError, ssl.SSLError, TargetRefused, ValueError):
+            return None
+        return der == self.leaf_der if der else None
 
     def _note_stale_ca(self, cert: CertInfo) -> None:
         """Note on `cert` certs.verify_chain's account of a CA certificate outside its
@@ -799,6 +848,24 @@ def refusal_text(result: HttpsResult) -> str:
     if code in UNTRUSTED:
         return f"that is not trusted: it does not chain to a public root ({reason})"
     return f"that is not accepted ({reason})"
+
+
+def default_certificate_text(result: HttpsResult) -> str:
+    """What a leaf presented for the host though not valid for it says of itself (a server's
+    default certificate, CertInfo.same_without_sni): its names, then its other faults
+    (expired, not trusted), as '(its names: …; it also expired on …)'."""
+    cert = result.cert
+    if cert is None:
+        return ""
+    parts = [_names_text(cert)]
+    ends = _leaf_expired(cert)
+    if ends is not None:
+        parts.append(f"it also expired on {utc_text(ends)}")
+    if cert.verify_code in UNTRUSTED:
+        parts.append(
+            "it is self-signed" if cert.self_signed else "it does not chain to a public root"
+        )
+    return f"({'; '.join(parts)})"
 
 
 def _cert_time(text: str) -> datetime | None:
@@ -1125,9 +1192,12 @@ async def fetch(
     timeout: float | None = None,
     meaning: Callable[[bytes], str] | None = None,
     post: PostProbe | None = None,
+    ask_without_sni: bool = False,
 ) -> HttpsResult:
     """GET `url` over HTTPS from every address of its host; never follows redirects. With
     `post`, a POST of its body instead (the TLS-RPT endpoint probe), everything else the same.
+    With `ask_without_sni` (the MTA-STS policy fetch), an address presenting a certificate not
+    valid for the host is asked once more without SNI (CertInfo.same_without_sni).
 
     The returned result describes the first address (A before AAAA) that answered, else the
     first definite failure (see `_choose`); every address's outcome is in `per_address`.
@@ -1179,7 +1249,10 @@ async def fetch(
     target = quote(target, safe=string.punctuation)
     addresses, result.not_tried = _addresses_to_try(addresses)
     limit = timeout if timeout is not None else max(ctx.config.timeout * 2, 1.0)
-    fetches = [_Fetch(ctx, host, port, target, max_bytes, meaning, post) for _ in addresses]
+    fetches = [
+        _Fetch(ctx, host, port, target, max_bytes, meaning, post, ask_without_sni)
+        for _ in addresses
+    ]
     outcomes = await asyncio.gather(
         *(f.run(addr, limit) for f, addr in zip(fetches, addresses, strict=True))
     )

@@ -1123,6 +1123,11 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
                 True,
             )
         )
+    elif kind == "tls-cert" and result.cert is not None and result.cert.same_without_sni:
+        # The name asked for (SNI) got the certificate a handshake without SNI gets: the
+        # server has none of its own for the host (checklist MTASTS-13, the default vhost of
+        # shared hosting or a CDN). One finding for the one cause, not MTASTS-12 beside it.
+        out.append(Problem("MTASTS-13", Status.FAIL, _default_vhost_text(result), True))
     elif (
         kind == "tls-cert"
         and result.cert is not None
@@ -1395,7 +1400,13 @@ async def _build_state(ctx: CheckContext) -> MtaStsState:
     # (F08: a policy that is served but not announced).
     if state.record_status != "error":
         state.fetch = await https.fetch(
-            ctx, policy_url(ctx.domain), max_bytes=MAX_POLICY_BYTES, meaning=policy_meaning
+            ctx,
+            policy_url(ctx.domain),
+            max_bytes=MAX_POLICY_BYTES,
+            meaning=policy_meaning,
+            # A certificate not valid for the host: asked once more without SNI, to tell a
+            # server's default certificate (MTASTS-13) from one installed for the name.
+            ask_without_sni=True,
         )
         state.fetch_problems = _fetch_problems(state.fetch)
         if state.fetch.ok and state.fetch.status == 200 and not state.fetch.truncated:
@@ -2296,6 +2307,20 @@ def policy_digest(state: MtaStsState) -> str:
     return hashlib.sha256(meaning.encode()).hexdigest()
 
 
+def _default_vhost_text(result: https.HttpsResult) -> str:
+    """MTASTS-13's summary for a policy host answering its name with its default
+    certificate (https.CertInfo.same_without_sni)."""
+    host = result.host
+    return (
+        f"The policy host {host} answers a TLS handshake for {host} (SNI) with the same "
+        f"certificate it presents without SNI, its default certificate "
+        f"{https.default_certificate_text(result)}: the server has no certificate of its own "
+        f"for {host}, as a shared web server or CDN does when it has no site for the name. Senders get "
+        "no policy from it: a server must present a certificate valid for the policy host's "
+        "name or abort the handshake (RFC 8461 §7.1, §3.3)."
+    )
+
+
 def _tls_failure_text(result: https.HttpsResult) -> str:
     """MTASTS-13's summary: the SNI rule for a failed handshake; for a host that demands a
     client certificate (or closed the connection right after the handshake as such hosts
@@ -2325,11 +2350,15 @@ def _tls_failure_text(result: https.HttpsResult) -> str:
     )
 
 
-def _fetch_fix(domain: str, result: https.HttpsResult, problem: Problem, org: str = "") -> str:
+def _fetch_fix(
+    domain: str, result: https.HttpsResult, problem: Problem, org: str = "", ours: str = ""
+) -> str:
     """What the owner does about one of _fetch_problems' verdicts, naming the host, the URL and
     what it answered; '' where the summary's words are all there is to say. `org`: the
     domain's organisational domain, whose names a policy host certificate may carry (one for
-    www.example.com is the owner's own when sub.example.com is checked; https.refusal_fix)."""
+    www.example.com is the owner's own when sub.example.com is checked; https.refusal_fix).
+    `ours`: mailsec's hosted MTA-STS host (CheckConfig.hosted_policy_host), offered where the
+    owner's server has no site for the name; '' when mailsec hosts no policies."""
     host, url = result.host, policy_url(domain)
     status = result.status
     if problem.check_id == "MTASTS-11" and result.error_kind == "connect":
@@ -2344,6 +2373,8 @@ def _fetch_fix(domain: str, result: https.HttpsResult, problem: Problem, org: st
         return host_fix(domain)
     if problem.check_id == "MTASTS-12":
         return https.refusal_fix(result, org or domain)
+    if problem.check_id == "MTASTS-13" and result.cert is not None and result.cert.same_without_sni:
+        return _default_vhost_fix(domain, result, ours)
     if problem.check_id == "MTASTS-13" and result.client_cert:
         likely = (
             "If it demands client certificates (the likely cause of a silent close right "
@@ -2394,6 +2425,29 @@ def _fetch_fix(domain: str, result: https.HttpsResult, problem: Problem, org: st
             "answered for every path."
         )
     return ""
+
+
+def _default_vhost_fix(domain: str, result: https.HttpsResult, ours: str) -> str:
+    """MTASTS-13's fix for a server answering the policy host's name with its default
+    certificate: a site for the name on that server, or the policy served elsewhere."""
+    host, url = result.host, policy_url(domain)
+    addresses = ", ".join(o.address for o in result.per_address if o.error_kind == "tls-cert")
+    at = f" at {addresses}" if addresses else ""
+    cert = result.cert
+    names = f" (for {', '.join(cert.sans)})" if cert is not None and cert.sans else ""
+    fix = (
+        f"Add a site (virtual host) for {host} to the web server{at}, with a certificate valid "
+        f"for {host} from a public CA (an ACME client such as certbot issues one for free), "
+        f"serving the policy file at {url}: that server now answers the name with its default "
+        f"certificate{names}. If a provider runs that server, ask them to add {host} as a "
+        f"domain of your site there, or point {host} to a server of your own that has one."
+    )
+    if ours:
+        fix += (
+            f" Or let mailsec host the policy: turn on hosting for {domain} on its page in "
+            f"mailsec (Hosted MTA-STS) and point {host} to {ours} (CNAME), as that page lists."
+        )
+    return fix
 
 
 # The fetch failures mailsec's own policy host gives a name it does not serve (yet): no
@@ -2659,7 +2713,8 @@ def _fetch_findings(
     errors_only = all(p.status == Status.ERROR for p in problems if p.invalidates)
     for problem in problems:
         is_bad = problem.status in (Status.FAIL, Status.WARN)
-        fix = _fetch_fix(ctx.domain, result, problem, org) if is_bad else ""
+        ours = ctx.config.hosted_policy_host
+        fix = _fetch_fix(ctx.domain, result, problem, org, ours) if is_bad else ""
         message = problem.message
         if is_bad and hosted and problem.check_id in _HOSTED_REFUSALS:
             fix = hosted_pointer(ctx, result, hosted_by) if hosted_by else hosted

@@ -40,6 +40,20 @@ def pki() -> Pki:
     return Pki()
 
 
+def picked_by_sni(context: ssl.SSLContext, other: ssl.SSLContext) -> ssl.SSLContext:
+    """`context` as the certificate a server installed for the name asked for (SNI), with
+    `other`'s for a handshake without SNI: a server that honours SNI, whose certificate for
+    the name is the fault (MTASTS-12). One presenting it without SNI too is answering with its
+    default certificate, MTASTS-13's case (tests/test_https_s30n_default_vhost.py)."""
+
+    def pick(sslobj: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
+        if name is None:
+            sslobj.context = other
+
+    context.sni_callback = pick
+    return context
+
+
 def policy_findings(pki: Pki, tmp: Path, served: Served) -> list[Finding]:
     """mtasts.evaluate with the policy host presenting `served` (leaf and chain sent)."""
     (tmp / "served.pem").write_bytes(served.leaf.pem + b"".join(c.pem for c in served.chain))
@@ -47,7 +61,7 @@ def policy_findings(pki: Pki, tmp: Path, served: Served) -> list[Finding]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tmp / "served.pem", tmp / "served.key")
     server = TlsServer(tmp, POLICY_HOST, OK)
-    server.ctx = context
+    server.ctx = picked_by_sni(context, server.ctx)
     ctx = make_ctx(
         D,
         ZONE,

@@ -24,7 +24,7 @@ from checks.findings import Finding
 from tests.test_bimi_s11_logo_tls import OK, Served, now
 from tests.test_certs import Issued, Pki, _name, _ski, make_leaf
 from tests.test_certs_s10_edges import mint
-from tests.test_fix_s14_cert_fixes import POLICY_HOST, one, policy_findings
+from tests.test_fix_s14_cert_fixes import POLICY_HOST, one, picked_by_sni, policy_findings
 from tests.test_https import TlsServer
 from tests.test_spf import make_ctx
 
@@ -110,7 +110,7 @@ def sub_policy_findings(pki: Pki, tmp: Path, domain: str, served: Served) -> lis
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tmp / "served.pem", tmp / "served.key")
     server = TlsServer(tmp, host, OK)
-    server.ctx = context
+    server.ctx = picked_by_sni(context, server.ctx)
     zone = {
         (domain, "MX"): [f"10 mx1.{domain}."],
         (f"mx1.{domain}", "A"): ["192.0.2.11"],
