@@ -1179,12 +1179,23 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
         )
         return out
     if result.truncated:
+        # Senders that drop the file keep a policy they cached (RFC 8461 §3.3, §5.1): a
+        # 'mode: none' file, the way MTA-STS is withdrawn (§8.3), then withdraws nothing.
+        withdrawing = re.search(rb"^mode:[ \t]*none[ \t]*\r?$", result.body, re.M)
         out.append(
             Problem(
                 "MTASTS-16",
                 Status.FAIL,
                 f"The policy is larger than {MAX_POLICY_BYTES} bytes; senders stop "
-                "reading at 64 KiB and drop it (RFC 8461 §3.3).",
+                "reading at 64 KiB and drop it (RFC 8461 §3.3). "
+                + (
+                    "It is a 'mode: none' file, meant to withdraw MTA-STS, but senders that "
+                    "cached the earlier policy keep applying it until its max_age runs out, "
+                    "so the withdrawal reaches none of them."
+                    if withdrawing
+                    else "Senders that cached an earlier policy keep applying it until its "
+                    "max_age runs out; the others deliver as if there were no policy."
+                ),
                 True,
             )
         )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from checks import mtasts
+from checks import https, mtasts
 from checks.findings import Status
 from tests.test_certs import Issued, Pki
 from tests.test_engine_s12_review2 import BOTH, _dane, _state
@@ -105,3 +105,40 @@ def test_a_comment_after_a_value_is_named_as_such(line: str, check_id: str, fixe
     assert "comment" in message
     assert f"'{fixed}'" in message
     assert "  " not in message
+
+
+# ---- MTASTS-16: an oversize policy, and senders' cached copies -------------------------------
+
+
+def _oversize(first_lines: str) -> str:
+    body = first_lines.encode() + b"x-lab-padding: " + b"a" * 70_000 + b"\r\n"
+    result = https.HttpsResult(
+        url="https://mta-sts.example.org/.well-known/mta-sts.txt",
+        host="mta-sts.example.org",
+        status=200,
+        headers={"content-type": "text/plain"},
+        body=body[: mtasts.MAX_POLICY_BYTES],
+        truncated=True,
+    )
+    (problem,) = [p for p in mtasts._fetch_problems(result) if p.check_id == "MTASTS-16"]
+    assert problem.status == Status.FAIL
+    return problem.message
+
+
+def test_an_oversize_policy_says_senders_keep_the_policy_they_cached() -> None:
+    """s30l-stsnonebig: 'senders stop reading at 64 KiB and drop it' left out what dropping it
+    means (RFC 8461 §3.3): a sender with a cached policy keeps applying it until max_age runs
+    out; one without delivers as if there were none."""
+    message = _oversize("version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\n")
+    assert "cached" in message
+    assert "max_age" in message
+    assert "withdraw" not in message
+
+
+def test_an_oversize_mode_none_policy_says_the_withdrawal_does_not_happen() -> None:
+    """A 'mode: none' file is how MTA-STS is withdrawn (RFC 8461 §8.3); over 64 KiB, senders
+    drop it and keep the enforce or testing policy they cached."""
+    message = _oversize("version: STSv1\r\nmode: none\r\nmax_age: 86400\r\n")
+    assert "mode: none" in message
+    assert "withdraw" in message
+    assert "cached" in message
