@@ -119,6 +119,8 @@ class SpfProblem:
     opened: str = ""
     # The record with only the first of several exp= modifiers (SPF-12).
     one_exp: str = ""
+    # The record with each macro written without braces ('%d') given them ('%{d}', SPF-16).
+    braced: str = ""
 
 
 @dataclass
@@ -211,7 +213,10 @@ def _check_macro_string(text: str) -> tuple[list[str], bool]:
                 i += 2
                 continue
             if nxt != "{":
-                errors.append(f"'%{nxt}' is not a macro (use %{{x}}, %%, %_ or %-)")
+                if nxt.lower() in "slodiphv":  # a macro letter without its braces
+                    errors.append(f"'%{nxt}' is not a macro: a macro is written '%{{{nxt}}}'")
+                else:
+                    errors.append(f"'%{nxt}' is not a macro (use %{{x}}, %%, %_ or %-)")
                 i += 2
                 continue
             end = text.find("}", i + 2)
@@ -606,6 +611,10 @@ def _parsed(text: str) -> ParsedSpf:
             after_all = True
     if parsed.all_term is not None and parsed.redirect is not None:
         parsed.ignored.append(parsed.redirect)
+    braced = _braced(meant)
+    for problem in parsed.problems:
+        if problem.check_id == "SPF-16" and "is not a macro" in problem.message and braced:
+            problem.braced = braced
     # Terms that pass every address of a family (SPF-19): what the record is without them.
     cover = family_cover(parsed)
     opened = _without_cover(parsed, cover) if any(cover.values()) else ""
@@ -1672,6 +1681,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             if problem.opened
             else await _vetted_fix(ctx, problem.one_exp, "With one exp=")
             if problem.one_exp
+            else await _vetted_fix(ctx, problem.braced, "With the macros in braces")
+            if problem.braced
             else ("", "")
         )
         _problem(out, domain, problem, parsed, respelt=respelt, unquoted_fix=unquoted_fix)
@@ -2246,6 +2257,19 @@ def _problem(
 _VERSION_RE = re.compile(r"^v=spf[0-9.]*(?:/[A-Za-z,]+)?", re.I)
 # What may glue the first term to it: "v=spf1;include:", "v=spf1,include:", a tab.
 _GLUE_RE = re.compile(r"^[^A-Za-z0-9+\-~?]+")
+
+
+# A macro letter written after '%' without its braces ('%d'): a syntax error (RFC 7208 §7.1)
+# whose meaning is plain. Pairs '%%', '%_', '%-' and braced macros are matched to be skipped;
+# c, r and t are left out: only explanation text may use them.
+_UNBRACED_RE = re.compile(r"%(?:[%_\-]|\{[^}]*\}|([slodiphvSLODIPHV]))")
+
+
+def _braced(text: str) -> str:
+    """The record `text` with every unbraced macro letter braced ('%d' to '%{d}'), or ''
+    when it has none."""
+    braced = _UNBRACED_RE.sub(lambda m: "%{" + m[1] + "}" if m[1] else m[0], text)
+    return braced if braced != text else ""
 
 
 def _one_exp(text: str) -> str:

@@ -126,3 +126,32 @@ def test_two_redirects_say_to_keep_one_without_a_guess() -> None:
     ]
     assert str(finding.status) == "fail"
     assert "keep only" in finding.summary.lower() and not finding.fix
+
+
+def test_a_macro_without_braces_gets_the_record_with_them() -> None:
+    # spf16-bare-percent-d: "'%d' is not a macro (use %{x}, %%, %_ or %-)" came with no
+    # record, though '%d' plainly means the macro %{d} (RFC 7208 §7.1: a '%' not followed by
+    # '{', '%', '_' or '-' is a syntax error, so receivers fail the whole record).
+    (finding,) = [
+        f
+        for f in _spf(
+            "ironbark-timber.com.au", "v=spf1 mx exists:%d.spf.ironbark-timber.com.au -all"
+        )
+        if f.id == "SPF-16"
+    ]
+    assert str(finding.status) == "fail"
+    assert "%{d}" in finding.summary
+    assert published(finding.fix) == (
+        "ironbark-timber.com.au",
+        "v=spf1 mx exists:%{d}.spf.ironbark-timber.com.au -all",
+    )
+
+
+def test_a_percent_sign_before_no_macro_letter_gets_no_guess() -> None:
+    # '%x' names no macro: what was meant is not plain. A literal '%%d' is left alone.
+    for record in (
+        "v=spf1 mx exists:%x.spf.ironbark-timber.com.au -all",
+        "v=spf1 mx exists:%%d.%q.spf.ironbark-timber.com.au -all",
+    ):
+        (finding,) = [f for f in _spf("ironbark-timber.com.au", record) if f.id == "SPF-16"]
+        assert str(finding.status) == "fail" and not finding.fix
