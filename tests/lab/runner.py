@@ -199,6 +199,7 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
                     "cert": str(cert),
                     "key": str(key),
                     "files": files,
+                    "default": w.default,
                 }
             )
     # report sinks (checklist §11.0): an HTTPS receiver and an SMTP sink for *.lab.test

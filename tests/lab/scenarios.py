@@ -262,6 +262,10 @@ class HttpsHost:
     port: int = 443
     cert: CertSpec = field(default_factory=CertSpec)
     files: tuple[HttpFile, ...] = ()
+    # s30n: this site's certificate is the address's default, presented to a handshake
+    # without SNI and to one naming a host with no site there (a web server whose one site
+    # answers every name), instead of the lab's default.lab.invalid.
+    default: bool = False
 
 
 @dataclass(frozen=True)
@@ -572,6 +576,13 @@ def _tls_ehlo_keywords(path: Path, row: dict[str, object]) -> tuple[str, ...]:
     return tuple(raw)
 
 
+def _https_default(path: Path, row: dict[str, object]) -> bool:
+    raw = row.get("default", False)
+    if not isinstance(raw, bool):
+        raise _fail(path, f"default = {raw!r}, expected true or false")
+    return raw
+
+
 def _starttls_masked(path: Path, row: dict[str, object]) -> bool:
     raw = row.get("starttls_masked", False)
     if not isinstance(raw, bool):
@@ -726,6 +737,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                 port=int(row.get("port", 443)),
                 cert=_cert(path, row),
                 files=tuple(files),
+                default=_https_default(path, row),
             )
         )
 
@@ -788,6 +800,7 @@ def check_consistency(scenarios: Sequence[Scenario]) -> None:
     smtp_sockets: dict[tuple[str, int], Path] = {}
     https_names: dict[str, Path] = {}
     https_ips: dict[str, Path] = {}
+    https_defaults: dict[tuple[str, int], str] = {}
     for s in scenarios:
         if s.domain in seen_domain:
             raise ScenarioError(
@@ -808,6 +821,13 @@ def check_consistency(scenarios: Sequence[Scenario]) -> None:
                 )
             https_names[w.host] = s.path
             https_ips.setdefault(w.ip, s.path)
+            if w.default:
+                # One certificate answers a handshake without SNI on an address.
+                other = https_defaults.setdefault((w.ip, w.port), w.host)
+                if other != w.host:
+                    raise ScenarioError(
+                        f"{s.path}: {w.ip}:{w.port} has two default sites, {other} and {w.host}"
+                    )
         for t in s.tcp:
             key = (t.ip, t.port)
             if key in smtp_sockets:

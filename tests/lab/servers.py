@@ -431,7 +431,14 @@ async def start_https(run: Path, conf: dict[str, Any], events: JsonLog) -> web.A
         by_ip.setdefault((v["ip"], v.get("port", 443)), []).append(v)
     for (ip, port), vs in by_ip.items():
         per = {v["host"]: server_context(v["cert"], v["key"]) for v in vs}
-        default = server_context(conf["default_cert"], conf["default_key"])
+        # The address's default site (s30n), else the lab's default.lab.invalid: what a
+        # handshake without SNI, or naming no site here, gets.
+        own = next((v for v in vs if v.get("default")), None)
+        default = (
+            server_context(own["cert"], own["key"])
+            if own
+            else server_context(conf["default_cert"], conf["default_key"])
+        )
 
         def pick(
             sslobj: ssl.SSLObject,
