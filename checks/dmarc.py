@@ -2418,13 +2418,7 @@ async def _tags(
     # DMARC-11: rf / ri.
     for tag in ("rf", "ri"):
         if tag in parsed.tags:
-            out.add(
-                "DMARC-11",
-                Status.INFO,
-                f"{tag}={parsed.tags[tag]} is historic: RFC 9989 removed it and receivers ignore "
-                "it; it can be deleted.",
-                subject=subject,
-            )
+            out.add("DMARC-11", Status.INFO, _historic(tag, parsed.tags[tag]), subject=subject)
 
     # DMARC-12 / DMARC-13: report addresses.
     await _reporting(out, ctx, at, parsed, evidence, repairs)
@@ -2530,6 +2524,31 @@ async def _tags(
         )
         if fix:
             repairs.offer(finding, at, parsed, choice=promote)
+
+
+def _historic(tag: str, value: str) -> str:
+    """DMARC-11's words for rf or ri: RFC 9989 removed both (§9.3, App. C.5.2); RFC 7489
+    receivers read ri as a best-effort request for a report interval in seconds (§6.3), and
+    know one rf format, afrf, the default."""
+    written = f"{tag}={value}"
+    value = value.strip()
+    if tag == "ri":
+        if not (value.isascii() and value.isdigit()):
+            return (
+                f"{written} is not a number of seconds, so RFC 7489 receivers ignore it, and "
+                "RFC 9989 removed ri: it can be deleted."
+            )
+        if int(value) == 86400:
+            return f"{written} is the default (a report a day) and RFC 9989 removed ri: it can be deleted."
+        return (
+            f"{written} is historic: RFC 9989 removed it. RFC 7489 receivers may take it as a "
+            f"request for a report every {int(value)} seconds, on a best-effort basis (most "
+            "send one a day)."
+        )
+    return (
+        f"{written} is historic: RFC 9989 removed it, and RFC 7489 receivers know only afrf, "
+        "the default: it can be deleted."
+    )
 
 
 def _readers(parsed: ParsedDmarc, tag: str) -> str:

@@ -155,3 +155,28 @@ def test_a_percent_sign_before_no_macro_letter_gets_no_guess() -> None:
     ):
         (finding,) = [f for f in _spf("ironbark-timber.com.au", record) if f.id == "SPF-16"]
         assert str(finding.status) == "fail" and not finding.fix
+
+
+def _historic(domain: str, record: str) -> list[str]:
+    found = [f for f in _dmarc(domain, record) if f.id == "DMARC-11"]
+    assert found and all(str(f.status) == "info" for f in found)
+    return [f.summary for f in found]
+
+
+def test_ri_that_is_no_number_is_called_so() -> None:
+    # dmarc11-ri-with-unit: 'ri=1h' read 'is historic: RFC 9989 removed it and receivers
+    # ignore it', as a valid ri does; RFC 7489 ri is 1*DIGIT seconds (§6.3), so '1h' is
+    # no value any receiver reads.
+    (summary,) = _historic(
+        "copperleaf-studio.com", "v=DMARC1; p=reject; rua=mailto:d@copperleaf-studio.com; ri=1h"
+    )
+    assert "not a number of seconds" in summary and "can be deleted" in summary
+
+
+def test_a_valid_ri_says_which_receivers_may_read_it() -> None:
+    # 'receivers ignore it' is RFC 9989's receivers; RFC 7489 ones may take it as a request.
+    (summary,) = _historic(
+        "redfern-analytics.com",
+        "v=DMARC1; p=reject; rua=mailto:d@redfern-analytics.com; ri=3600",
+    )
+    assert "RFC 7489 receivers" in summary and "3600" in summary
