@@ -860,7 +860,7 @@ def _dnssec04_mixed(
     signers = _key_set_signers(dnskey) if dnskey is not None and judged else []
     # DS records of a published key-signing key that does not sign the DNSKEY set yet.
     pending = {
-        id(r): k
+        r: k
         for r in strong
         for k in keys
         if k.flags & 0x0001 and k not in signers and _matches_a_key(apex, r, [k])
@@ -875,7 +875,7 @@ def _dnssec04_mixed(
             "that does not sign the DNSKEY set: it carries no chain of trust until that key "
             "does (keep it only for its rollover)."
             for r in strong
-            if (k := pending.get(id(r))) is not None
+            if (k := pending.get(r)) is not None
         )
 
     carrying = [r for r in strong if not judged or _matches_a_key(apex, r, signers)]
@@ -888,7 +888,7 @@ def _dnssec04_mixed(
         publish = [
             _ds_line(apex, k) for k in signers if any(_matches_a_key(apex, r, [k]) for r in weak)
         ]
-        stale = [r for r in strong if id(r) not in pending]
+        stale = [r for r in strong if r not in pending]
         fix = "At your registrar, first publish:\n" + "\n".join(publish)
         if stale:
             fix += "\nin place of:\n" + "\n".join(line(r) for r in stale)
@@ -914,7 +914,7 @@ def _dnssec04_mixed(
             "\nNo DS record matches a key that signs the DNSKEY set: publish first the one "
             "DNSSEC-02 gives."
         )
-    dead = [r for r in strong if r not in carrying and id(r) not in pending]
+    dead = [r for r in strong if r not in carrying and r not in pending]
     if dead and carrying:
         # A DS may go in ahead of its key (double-DS rollover, RFC 7583 §3.3.2): not "remove".
         fix += (

@@ -174,3 +174,21 @@ def test_dnssec01_keeps_its_words_for_records_without_signatures() -> None:
     stale = dns.rdata.from_text("IN", "DS", f"4711 13 2 {'cd' * 32}")
     found = _dnssec01_bogus(zone, [stale], 10)
     assert "Sign the zone" in found.fix
+
+
+def test_dnssec04_does_not_keep_a_zsk_ds_beside_the_working_one() -> None:
+    zone = Zone(256)
+    sha1, sha256, zsk_ds = zone.ds(zone.active, 1), zone.ds(zone.active, 2), zone.ds(zone.other, 2)
+    fix = zone.findings([sha1, sha256, zsk_ds])["DNSSEC-04"].fix
+    keep, rest = fix.split("Keep:\n", 1)[1].split("\n", 1)
+    assert keep == zone.line(sha256)
+    assert "match no key that signs the DNSKEY set" in rest and zone.line(zsk_ds) in rest
+
+
+def test_dnssec04_keeps_nothing_when_no_ds_carries_the_chain() -> None:
+    # Both digests name the ZSK: DNSSEC-02 fails and gives the DS; DNSSEC-04 keeps none.
+    zone = Zone(256)
+    found = zone.findings([zone.ds(zone.other, 1), zone.ds(zone.other, 2)])
+    assert found["DNSSEC-02"].status == Status.FAIL
+    assert "Keep:" not in found["DNSSEC-04"].fix
+    assert "publish first the one DNSSEC-02 gives" in found["DNSSEC-04"].fix
