@@ -805,8 +805,10 @@ def test_smtp_sink_accepts_mail_for_lab_test(lab: Lab) -> None:
 class LabHTTPS(http.client.HTTPSConnection):
     """Connect to the lab address but speak TLS and HTTP for the real name."""
 
-    def __init__(self, host: str, ip: str, ctx: ssl.SSLContext, sni: str | None = None) -> None:
-        super().__init__(host, 443, context=ctx, timeout=10)
+    def __init__(
+        self, host: str, ip: str, ctx: ssl.SSLContext, sni: str | None = None, port: int = 443
+    ) -> None:
+        super().__init__(host, port, context=ctx, timeout=10)
         self.ip, self.sni = ip, sni or host
 
     def connect(self) -> None:
@@ -816,7 +818,8 @@ class LabHTTPS(http.client.HTTPSConnection):
 
 @pytest.mark.parametrize(("s", "w"), HTTPS_ROWS, ids=[w.host for _, w in HTTPS_ROWS])
 def test_https_host_serves_exact_bytes(lab: Lab, s: Scenario, w: HttpsHost) -> None:
-    conn = LabHTTPS(w.host, w.ip, strict_context(lab))
+    # The vhost's own port: s30l-stsport8443's policy host listens on 8443 only.
+    conn = LabHTTPS(w.host, w.ip, strict_context(lab), port=w.port)
     if should_verify(w.cert.kind, w.cert.chain, w.host, w.cert.sans):
         conn.connect()
     else:
@@ -824,7 +827,7 @@ def test_https_host_serves_exact_bytes(lab: Lab, s: Scenario, w: HttpsHost) -> N
             conn.connect()
     conn.close()
     for f in w.files:
-        conn = LabHTTPS(w.host, w.ip, loose_context())
+        conn = LabHTTPS(w.host, w.ip, loose_context(), port=w.port)
         conn.request("GET", f.path)
         resp = conn.getresponse()
         body = resp.read()
