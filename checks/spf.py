@@ -1737,26 +1737,48 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     if not swallowed:
         _terminal(out, domain, tree, parsed, fixable=not fused_terms and not parsed.misspelt)
     if parsed.ignored:
+        # Ignored terms are never looked up: without them the record keeps every lookup and
+        # so every permanent error of its tree (SPF-05/06/07/08).
+        fixable = not (tree_permerror(tree) or fused_terms or parsed.misspelt)
         out.add(
             "SPF-10",
             Status.WARN,
             "Some terms of the SPF record are never used: receivers stop at 'all' and ignore "
             "'redirect' when 'all' is present: "
             + ", ".join(t.text for t in parsed.ignored)
-            + "."
-            + error_first(tree_permerror(tree)),
+            + "; no sender is authorised by them."
+            + error_first(tree_permerror(tree))
+            + _ignored_advice(parsed, fixable),
             subject=domain,
             evidence={"ignored": [t.text for t in parsed.ignored], "record": parsed.text},
-            # Ignored terms are never looked up: without them the record keeps every lookup and
-            # so every permanent error of its tree (SPF-05/06/07/08).
-            fix=""
-            if tree_permerror(tree) or fused_terms or parsed.misspelt
-            else txt_fix(domain, _without_ignored(parsed)),
+            fix=txt_fix(domain, _without_ignored(parsed)) if fixable else "",
         )
     if null_mx:
         _parked(out, domain, tree)
     await _helo(out, ctx, mx)
     return out.findings
+
+
+def _ignored_advice(parsed: ParsedSpf, fixable: bool) -> str:
+    """What SPF-10 tells the owner to do with the terms receivers ignore: the record below
+    drops them (what receivers do now), or, if those senders are meant, the other way: the
+    mechanisms moved before 'all', or 'all' removed so the redirect applies (RFC 7208 §5.1,
+    §6.1)."""
+    assert parsed.all_term is not None
+    ending = parsed.all_term.text
+    words = " The record below leaves them out, as receivers read it now." if fixable else ""
+    after = [t.text for t in parsed.ignored if t.kind == "mechanism"]
+    if after:
+        words += (
+            f" If those senders do send your mail, move {', '.join(after)} before "
+            f"'{ending}' instead."
+        )
+    if parsed.redirect is not None and parsed.redirect in parsed.ignored:
+        words += (
+            f" If the record at {parsed.redirect.target} is the one meant, remove '{ending}' "
+            "instead, and the redirect applies."
+        )
+    return words
 
 
 def _listed_senders(tree: SpfNode) -> list[str]:

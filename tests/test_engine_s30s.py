@@ -8,7 +8,7 @@ from typing import Any
 
 from checks import dmarc, spf
 from checks.findings import Finding
-from tests.test_engine_s26c_blind import CnameDns
+from tests.test_engine_s26c_blind import GOOGLE, CnameDns
 from tests.test_spf import make_ctx, published
 
 
@@ -180,3 +180,34 @@ def test_a_valid_ri_says_which_receivers_may_read_it() -> None:
         "v=DMARC1; p=reject; rua=mailto:d@redfern-analytics.com; ri=3600",
     )
     assert "RFC 7489 receivers" in summary and "3600" in summary
+
+
+def _ignored(domain: str, record: str, more: dict[Any, Any]) -> Finding:
+    (finding,) = [f for f in _spf(domain, record, more) if f.id == "SPF-10"]
+    assert str(finding.status) == "warn"
+    return finding
+
+
+def test_an_include_after_all_says_its_senders_are_not_authorised() -> None:
+    # spf10-include-after-all-flattened: SPF-10 said the include is 'never used' and offered
+    # the record without it, but not what that means (servers only it lists fail SPF)
+    # nor the other way out, which the included record's SPF-10 says ('the senders they name
+    # are not authorised').
+    finding = _ignored(
+        "meadowlark-bakery.com",
+        "v=spf1 ip4:35.190.247.0/24 -all include:_spf.google.com",
+        GOOGLE,
+    )
+    assert "no sender is authorised by them" in finding.summary
+    assert "move include:_spf.google.com before '-all'" in finding.summary
+    assert published(finding.fix) == ("meadowlark-bakery.com", "v=spf1 ip4:35.190.247.0/24 -all")
+
+
+def test_a_redirect_beside_all_says_how_to_use_it() -> None:
+    finding = _ignored(
+        "foxglove-pharmacy.com",
+        "v=spf1 ip4:203.0.113.9 redirect=_spf.foxglove-group.com ~all",
+        {("_spf.foxglove-group.com", "TXT"): ["v=spf1 ip4:203.0.113.0/25 -all"]},
+    )
+    assert "no sender is authorised by them" in finding.summary
+    assert "remove '~all'" in finding.summary
