@@ -3313,6 +3313,9 @@ def _tree_findings(
         )
 
     for node in nodes:
+        # One finding per name and failure: an a/mx name whose A and AAAA lookups fail alike
+        # is one failure to the owner ("SERVFAIL for relay.example.com A and AAAA").
+        alike: dict[tuple[str, str, str], list[DnsAnswer]] = {}
         for failed in node.failures:
             if (failed.name, failed.rdtype) in node.bogus:
                 summary, fix = _bogus_words(failed, "This part of SPF could not be checked.")
@@ -3325,13 +3328,23 @@ def _tree_findings(
                     fix=fix,
                 )
                 continue
+            why = failed.describe_failure().removeprefix(
+                f"{failed.rcode} for {failed.name} {failed.rdtype}"
+            )
+            alike.setdefault((failed.name, failed.rcode, why), []).append(failed)
+        for (name, rcode, why), answers in alike.items():
+            types = " and ".join(a.rdtype for a in answers)
+            evidence: dict[str, Any] = {"dns": answers[0].evidence()}
+            if len(answers) > 1:
+                evidence["also"] = [a.evidence() for a in answers[1:]]
             out.add(
                 "SPF-20",
                 Status.ERROR,
-                f"A DNS lookup needed by SPF failed ({failed.describe_failure()}); receivers "
-                "would return a temporary error, and this part of SPF could not be checked.",
-                subject=failed.name,
-                evidence={"dns": failed.evidence()},
+                f"A DNS lookup needed by SPF failed ({rcode} for {name} {types}{why}); "
+                "receivers would return a temporary error, and this part of SPF could not be "
+                "checked.",
+                subject=name,
+                evidence=evidence,
             )
         if node.status == "temperror" and not node.failures and node.answer is not None:
             out.add(

@@ -211,3 +211,38 @@ def test_a_redirect_beside_all_says_how_to_use_it() -> None:
     )
     assert "no sender is authorised by them" in finding.summary
     assert "remove '~all'" in finding.summary
+
+
+def test_one_name_failing_for_both_address_types_is_one_finding() -> None:
+    # spf20-a-host-servfail: 'a:relay…' whose A and AAAA both SERVFAIL gave two SPF-20
+    # findings that differed in the type alone: one lookup failure to the owner.
+    failed = [
+        f
+        for f in _spf(
+            "northgate-freight.com",
+            "v=spf1 a:relay.northgate-freight.com mx -all",
+            {
+                ("relay.northgate-freight.com", "A"): "SERVFAIL",
+                ("relay.northgate-freight.com", "AAAA"): "SERVFAIL",
+            },
+        )
+        if f.id == "SPF-20"
+    ]
+    assert len(failed) == 1, [f.summary for f in failed]
+    assert "SERVFAIL for relay.northgate-freight.com A and AAAA" in failed[0].summary
+
+
+def test_different_failures_of_one_name_stay_apart() -> None:
+    failed = [
+        f
+        for f in _spf(
+            "northgate-freight.com",
+            "v=spf1 a:relay.northgate-freight.com mx -all",
+            {
+                ("relay.northgate-freight.com", "A"): "SERVFAIL",
+                ("relay.northgate-freight.com", "AAAA"): "TIMEOUT",
+            },
+        )
+        if f.id == "SPF-20"
+    ]
+    assert len(failed) == 2, [f.summary for f in failed]
