@@ -34,11 +34,12 @@ ours to correct: tlsrpt03-split-inside-address expected TLSRPT-11 info from the 
 resolver returned, but TLSRPT-11 reads the TTL the zone's own servers publish and says nothing
 when none answers. The other, dmarc17-rau-typo, was the engine's: DMARC-17 said only that
 'rau' is no DMARC tag; it now names rua misspelt and offers the record with rua= (4258730).
-Reading the texts found four more, fixed with tests/test_engine_s30s.py: SPF-12 for two exp=
+Reading the texts found five more, fixed with tests/test_engine_s30s.py: SPF-12 for two exp=
 gave nothing to publish (now the record with the first, 8556438; two redirect= say to keep
 one), SPF-16 for '%d' gave no record though it means %{d} (c9f8190), DMARC-11 told the owner
 of 'ri=1h' that it is merely historic, not that it is no number (5c9b632), and SPF-10 never
-said that the include left after '-all' authorises no one, nor how to keep it (8505f8f).
+said that the include left after '-all' authorises no one, nor how to keep it (8505f8f);
+SPF-20 gave two findings for one name whose A and AAAA lookups both failed (b0145ed).
 
 Each case runs one module's evaluate against an in-memory resolver (tests.test_spf.FakeDns,
 CNAMEs followed), with the production configuration, as in tests/test_engine_s29s_blind.py,
