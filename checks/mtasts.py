@@ -347,6 +347,9 @@ class Policy:
     mode: str | None = None
     mode_written: str | None = None  # the first mode line's value as published, valid or not
     max_age: int | None = None
+    # A valid max_age written with a comment after it ('2592000 # thirty days'): what the owner
+    # meant, which a fix keeps (senders read no value at all; MTASTS-23).
+    max_age_meant: int | None = None
     mx: list[str] = field(default_factory=list)  # usable patterns, lower case, no trailing dot
     mx_entries: list[MxEntry] = field(default_factory=list)
     extensions: dict[str, str] = field(default_factory=dict)
@@ -646,8 +649,9 @@ def parse_policy(body: bytes | str) -> Policy:
                 Problem(
                     "MTASTS-29",
                     Status.WARN,
-                    f"Line {number} is empty; the policy grammar has no blank lines (most "
-                    "senders skip them).",
+                    f"Line {number} "
+                    + ("is empty" if line == "" else "holds only blanks")
+                    + "; the policy grammar has no blank lines (most senders skip them).",
                 )
             )
             continue
@@ -676,11 +680,18 @@ def parse_policy(body: bytes | str) -> Policy:
                     )
                 )
             else:
+                long_name = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9_.-]{32,}):.*", line)
                 add(
                     Problem(
                         "MTASTS-28",
                         Status.FAIL,
-                        f'Line {number} ({_short(line)}) is not a "key: value" line, so '
+                        # A well-formed field but for its name's length (sts-policy-ext-name).
+                        f"Line {number} ({_short(line)}): the field name has "
+                        f"{len(long_name.group(1))} characters; a field other than version, "
+                        "mode, mx and max_age may have a name of at most 32 (RFC 8461 §3.2), "
+                        "so the policy is invalid. Shorten the name or delete the line."
+                        if long_name
+                        else f'Line {number} ({_short(line)}) is not a "key: value" line, so '
                         "the policy is invalid.",
                         True,
                     )
@@ -821,14 +832,22 @@ def _pasted_note(value: str) -> str:
     )
 
 
+def _before_comment(value: str, valid: str) -> str | None:
+    """The value written before a '#' comment ('enforce   # since 2026-11' -> 'enforce') when
+    it matches the pattern `valid`; None otherwise (no comment, or no valid value before it)."""
+    before, hash_sign, _ = value.partition("#")
+    before = before.rstrip(_WSP)
+    return before if hash_sign and re.fullmatch(valid, before) else None
+
+
 def _commented(key: str, value: str, valid: str) -> str:
     """For a value that is a valid one (matching the pattern `valid`) followed by a '#' comment
     ('enforce   # since 2026-11'): the summary saying so, without the value's run of blanks;
     '' otherwise. The policy format has no comments (RFC 8461 §3.2), so the whole rest of the
     line is read as the value."""
-    before, hash_sign, after = value.partition("#")
-    if not hash_sign or not re.fullmatch(valid, before.rstrip(_WSP)):
+    if _before_comment(value, valid) is None:
         return ""
+    before, _, after = value.partition("#")
     comment = " ".join(f"#{after}".split())
     return (
         f"{key} is {before.rstrip(_WSP)!r} followed by the comment {comment!r}, which senders "
@@ -890,6 +909,8 @@ def _field_rules(policy: Policy, seen: dict[str, str]) -> None:
     if max_age is None:
         add(Problem("MTASTS-23", Status.FAIL, 'The policy has no "max_age:" line.', True))
     elif not re.fullmatch(r"[0-9]{1,10}", max_age):
+        meant = _before_comment(max_age, "[0-9]{1,10}")
+        policy.max_age_meant = int(meant) if meant is not None else None
         why = (
             "has more than the 10 digits RFC 8461 §3.2 allows"
             if max_age.isascii() and max_age.isdigit()
@@ -1677,12 +1698,14 @@ def policy_target(
     # Under mode none senders ignore the mx lines: they alone call for no change.
     mx_changed = policy.mode in {"enforce", "testing"} and set(patterns) != set(policy.mx)
     changes = repairs or mode != policy.mode or mx_changed
+    # The owner's max_age, also one written with a comment after it.
+    max_age = policy.max_age if policy.max_age is not None else policy.max_age_meant
     return PolicyTarget(
         mode=mode,
-        max_age=fix_max_age(policy.max_age),
+        max_age=fix_max_age(max_age),
         mx=patterns,
         changes=changes,
-        fix=policy_change_fix(domain, mode, policy.max_age, patterns, extensions=extensions)
+        fix=policy_change_fix(domain, mode, max_age, patterns, extensions=extensions)
         + (f"\n{left_out(omitted)}" if omitted else ""),
         extensions=dict(extensions or {}),
     )
@@ -2083,8 +2106,9 @@ async def _fix_mode(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> s
     yet (a bad id, max_age, no mx line...) only once every MX address was probed and passed."""
     # A mode only in the wrong case ('Enforce') says what the owner meant: it goes through
     # the same gate as a valid one. Anything else ('report', a draft value) becomes testing.
+    # So does a mode with a comment after it ('enforce   # since 2026-11').
     written = state.mode or (state.policy.mode_written if state.policy else None)
-    meant = (written or "").lower()
+    meant = (written or "").partition("#")[0].strip(_WSP).lower()
     mode = meant if meant in MODES else "testing"
     if mode != "enforce":
         return mode
@@ -3770,7 +3794,7 @@ async def _validation_findings(
                 text = (
                     f"{where} does not pass MTA-STS validation: "
                     f"{reason or 'STARTTLS with a valid certificate for the MX name is required'}"
-                    f". {'Senders will not deliver there.' if hard == Status.FAIL else ''}"
+                    f".{' Senders will not deliver there.' if hard == Status.FAIL else ''}"
                     f"{others}{elsewhere}"
                 )
             else:

@@ -19,8 +19,11 @@ import pytest
 
 from checks import https, mtasts
 from checks.findings import Status
+from tests import test_mtasts_s19x_addresses as s19x
 from tests.test_certs import Issued, Pki
 from tests.test_engine_s12_review2 import BOTH, _dane, _state
+from tests.test_fix_texts import BASE, GOOD_POLICY, POLICY_URL, SERVED, D, findings_for
+from tests.test_mtasts import ZONE, FakeProbe
 from tests.test_starttls import HOST, aiosmtpd_server, run_probe
 from tests.test_starttls_s11_dual_certs import _all
 
@@ -142,3 +145,67 @@ def test_an_oversize_mode_none_policy_says_the_withdrawal_does_not_happen() -> N
     assert "mode: none" in message
     assert "withdraw" in message
     assert "cached" in message
+
+
+# ---- The fix keeps what the owner meant before the comment -----------------------------------
+
+
+def _fix_of(check_id: str, old: bytes, new: bytes) -> str:
+    policy = GOOD_POLICY.replace(old, new)
+    assert policy != GOOD_POLICY
+    findings = findings_for(D, BASE, {POLICY_URL: (200, SERVED[POLICY_URL][1], policy)})
+    return next(f.fix for f in findings if f.id == check_id)
+
+
+def test_mtasts22_fix_keeps_enforce_written_with_a_comment() -> None:
+    """s30l-modecomment: the summary said "Write 'mode: enforce' alone on its line" while the
+    fix offered a policy file with 'mode: testing', a downgrade nobody asked for (as
+    'mode: Enforce' was, dd7b6f8)."""
+    fix = _fix_of("MTASTS-22", b"mode: enforce", b"mode: enforce   # since 2026-11")
+    assert "mode: enforce\n" in fix
+    assert "mode: testing" not in fix
+
+
+def test_mtasts23_fix_keeps_the_max_age_written_with_a_comment() -> None:
+    fix = _fix_of("MTASTS-23", b"max_age: 604800", b"max_age: 2592000 # thirty days")
+    assert "max_age: 2592000" in fix
+
+
+# ---- MTASTS-28 and MTASTS-29 words -----------------------------------------------------------
+
+
+def test_a_field_name_over_32_characters_is_named_as_too_long() -> None:
+    """s30l-extlongname: 'last-modified-by-deployment-pipeline: 20261201' read 'is not a "key:
+    value" line', which it is: the fault is the name's length (an extension field's name has
+    at most 32 characters, RFC 8461 §3.2)."""
+    body = "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmax_age: 604800\r\n"
+    (message,) = _problems(body + "last-modified-by-deployment-pipeline: 20261201\r\n", "MTASTS-28")
+    assert "not a" not in message
+    assert "36 characters" in message
+    assert "at most 32" in message
+
+
+def test_a_line_of_blanks_is_not_called_empty() -> None:
+    """s30l-blankws: a line of three blanks read 'Line 3 is empty'."""
+    body = "version: STSv1\r\nmode: enforce\r\n   \r\nmx: mx1.example.org\r\nmax_age: 604800\r\n"
+    (message,) = _problems(body, "MTASTS-29")
+    assert "only blanks" in message
+    (empty,) = _problems(body.replace("   \r\n", "\r\n"), "MTASTS-29")
+    assert "Line 3 is empty" in empty
+
+
+# ---- MTASTS-32 under testing: one space between the sentences --------------------------------
+
+
+def test_mtasts32_under_testing_reads_without_a_double_space(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """s30l-eeexptesting, -roguetesting, -sha1backup: under testing the sentence 'Senders will
+    not deliver there.' is left out, and its space was not: '... UTC.  mx2... passes'."""
+    monkeypatch.setattr(s19x, "POLICY", s19x.POLICY.replace("mode: enforce", "mode: testing"))
+    broken = FakeProbe(mta_sts_ok=False, error_kind="tls-handshake", problem="no shared cipher")
+    found = s19x._per_address(monkeypatch, {("mx2.example.org", "192.0.2.12"): broken}, ZONE)
+    (failed,) = [f for f in found if f.id == "MTASTS-32" and f.subject.startswith("mx2.")]
+    assert failed.status == Status.WARN
+    assert "mx1.example.org at 192.0.2.11 passes MTA-STS validation." in failed.summary
+    assert "  " not in failed.summary
