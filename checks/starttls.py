@@ -2705,6 +2705,10 @@ def certificate_findings(
             # publicly trusted CA" would send the reader to the CA they already use.
             what = f"presents a certificate that does not validate: {p.verify_detail}"
             fix = _chain_fix(["keys"], cert_word, leaf_weak=bool(certs.short_keys(p.chain[:1])))
+        elif sha1_fix := _weak_signature_fix(p, cert_word):
+            # A SHA-1 signature: the CA that made it is to sign again, not to be replaced.
+            what = f"presents a certificate that does not validate: {p.verify_detail}"
+            fix = sha1_fix
         elif p.verify_error == "self-signed":
             what = "presents a self-signed certificate"
             fix = f"Install a certificate for {p.host} from a publicly trusted CA."
@@ -3002,6 +3006,26 @@ def _no_certificate(
         fix=f"Disable anonymous (aNULL) cipher suites on {p.host} and present a certificate "
         f"valid for {p.host} from a publicly trusted CA, with its full chain.",
     )
+
+
+def _weak_signature_fix(p: SmtpProbe, cert_word: str) -> str:
+    """SMTP-09's fix for a path that fails on a SHA-1 (or MD5) signature (certs.verify_chain):
+    the leaf reissued with SHA-256, in SMTP-14's words (MTASTS-32 then gives it once), and/or
+    a chain whose CA certificates are signed with SHA-256. '' for any other failure: "from a
+    publicly trusted CA" would send the owner to the CA they may already use."""
+    if p.verify_error != "invalid" or p.leaf is None:
+        return ""
+    leaf_weak = p.leaf.signature_hash in _WEAK_SIG_HASHES
+    ca_weak = any(c.signature_hash in _WEAK_SIG_HASHES and not c.self_signed for c in p.chain[1:])
+    fixes = []
+    if leaf_weak:
+        fixes.append(
+            f"Reissue the {cert_word} with a SHA-256 signature and an ECDSA P-256 or "
+            f"RSA >= {certs.MIN_RSA_BITS}-bit key."
+        )
+    if ca_weak:
+        fixes.append(_chain_fix(["signatures"], cert_word, leaf_weak=leaf_weak))
+    return "\n".join(fixes)
 
 
 def _chain_fix(ca_needs: list[str], cert_word: str, leaf_weak: bool) -> str:

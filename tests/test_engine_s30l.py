@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from checks import https, mtasts
-from checks.findings import Status
+from checks import certs, https, mtasts, starttls
+from checks.findings import Collector, Mechanism, Status
 from tests import test_mtasts_s19x_addresses as s19x
 from tests.test_certs import Issued, Pki
 from tests.test_engine_s12_review2 import BOTH, _dane, _state
@@ -209,3 +209,65 @@ def test_mtasts32_under_testing_reads_without_a_double_space(
     assert failed.status == Status.WARN
     assert "mx1.example.org at 192.0.2.11 passes MTA-STS validation." in failed.summary
     assert "  " not in failed.summary
+
+
+# ---- SMTP-09 (and MTASTS-32) for a SHA-1 signature: what to ask of the CA --------------------
+
+
+def _sha1_probe(leaf_hash: str, ca_hash: str) -> starttls.SmtpProbe:
+    # This cryptography signs nothing with SHA-1, so facts stand in for such a chain (as
+    # tests/test_certs_s11v_keys.py does); the path fails on the SHA-1 signature.
+    leaf = certs.CertFacts(
+        subject="CN=mx2.example.org",
+        issuer="CN=Lab Issuing CA 1",
+        key_type="EC secp256r1",
+        key_size=256,
+        signature_hash=leaf_hash,
+    )
+    ca = certs.CertFacts(
+        subject="CN=Lab Issuing CA 1",
+        issuer="CN=Root",
+        key_type="EC secp256r1",
+        key_size=256,
+        signature_hash=ca_hash,
+        is_ca=True,
+    )
+    weak = "CN=mx2.example.org" if leaf_hash == "sha1" else "CN=Lab Issuing CA 1"
+    return starttls.SmtpProbe(
+        host="mx2.example.org",
+        address="192.0.2.12",
+        tls_ok=True,
+        tls_version="TLSv1.3",
+        leaf=leaf,
+        chain=[leaf, ca],
+        verify_ok=False,
+        verify_error="invalid",
+        verify_detail=f"the certificate '{weak}' is signed with SHA-1, which senders no longer "
+        "accept",
+        name_ok=True,
+    )
+
+
+def _smtp09_fix(probe: starttls.SmtpProbe) -> str:
+    out = Collector(Mechanism.SMTP)
+    starttls.certificate_findings(
+        out, probe, probe.subject, {}, under_sts=False, dane_ok=False, testing=True
+    )
+    (smtp09,) = [f for f in out.findings if f.id == "SMTP-09"]
+    assert smtp09.status == Status.WARN
+    return smtp09.fix
+
+
+def test_a_sha1_signed_leaf_is_to_be_reissued_not_replaced_by_a_public_ca() -> None:
+    """s30l-sha1backup: the leaf, from a trusted CA, is signed with SHA-1; SMTP-09 (and the
+    MTASTS-32 fix built from it) said 'Install a certificate ... from a publicly trusted CA,
+    full chain', which the owner has already."""
+    fix = _smtp09_fix(_sha1_probe("sha1", "sha256"))
+    assert "publicly trusted CA" not in fix
+    assert "SHA-256" in fix
+
+
+def test_a_sha1_signed_intermediate_asks_for_another_chain_in_smtp09_too() -> None:
+    fix = _smtp09_fix(_sha1_probe("sha256", "sha1"))
+    assert "publicly trusted CA" not in fix
+    assert "chain" in fix and "SHA-256" in fix

@@ -168,6 +168,10 @@ BLIND: list[Blind] = [
         warn=frozenset({"SMTP-09", "MTASTS-32"}),
         rows=(
             ("SMTP-14", F, ("mx2." + _d("sha1backup"),)),
+            # Added after reading the texts: SMTP-09 and MTASTS-32 told the owner to install a
+            # certificate from a publicly trusted CA, which it is; the CA is to sign it with
+            # SHA-256 (mended, tests/test_engine_s30l.py).
+            ("SMTP-09", W, ("mx2." + _d("sha1backup"), "reissue the certificate with a sha-256")),
             ("MTASTS-32", W, ("mx2." + _d("sha1backup"),)),
             ("MTASTS-33", INFO, ("testing",)),
         ),
