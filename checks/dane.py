@@ -532,6 +532,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             caveats += (
                 f" DANE senders defer mail to {', '.join(bogus)} (bogus TLSA records, DANE-02)."
             )
+        # The records to publish for each host without any: DANE-01's, for the certificate it
+        # presents (a host with unusable records is DANE-05's to mend).
+        fixes = [
+            _absent_fix(ctx, st, by_host.get(h.name, []), mxset, validates)
+            for h, st in zip(hosts, states, strict=True)
+            if h.name in missing and h.name not in unusable
+        ]
         out.add(
             "DANE-11",
             Status.WARN,
@@ -541,6 +548,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             f"still reach the others without authentication.{caveats}",
             subject=ctx.domain,
             evidence=evidence,
+            fix="\n".join(f for f in fixes if f),
         )
     elif with_tlsa and unknown:
         out.add(

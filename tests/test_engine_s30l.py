@@ -6,6 +6,11 @@
   of suite gets the anonymous one (RFC 7672 §8.2: servers should not select one when the
   client offers authenticated suites; checklist DANE-14 warn, SMTP-08 warn). The TLS 1.2
   handshake the probe already makes (SMTP-07) shows it; SMTP-08 and DANE-14 now warn.
+- Texts and fixes read from the round: a comment after the mode or max_age (MTASTS-22/23:
+  named, and the fix keeps the value meant), an oversize policy and senders' cached copies
+  (MTASTS-16), a field name over 32 characters (MTASTS-28), a line of blanks (MTASTS-29), a
+  double space under testing (MTASTS-32), a SHA-1 signature sent to a public CA (SMTP-09), and
+  DANE-11 without the records to publish.
 
 Real aiosmtpd servers on 127.0.0.1 (tests/test_starttls.py); no lab.
 """
@@ -271,3 +276,19 @@ def test_a_sha1_signed_intermediate_asks_for_another_chain_in_smtp09_too() -> No
     fix = _smtp09_fix(_sha1_probe("sha256", "sha1"))
     assert "publicly trusted CA" not in fix
     assert "chain" in fix and "SHA-256" in fix
+
+
+# ---- DANE-11: the records to publish for the uncovered hosts ---------------------------------
+
+
+def test_dane11_gives_the_tlsa_record_for_the_uncovered_host() -> None:
+    """s30l-danebackupsts: DANE-11 warned that mx1 has no TLSA records and offered no fix,
+    while DANE-01 (info) on that host gives the record for the certificate it presents."""
+    from tests.test_engine_s29d import _dane_findings
+
+    found = _dane_findings(names=2)
+    (finding,) = [f for f in found if f.id == "DANE-11"]
+    assert finding.status == Status.WARN
+    (dane01,) = [f for f in found if f.id == "DANE-01" and f.subject == "_25._tcp.mx2.ex.com"]
+    assert dane01.fix and dane01.fix in finding.fix
+    assert "_25._tcp.mx2.ex.com. IN TLSA 3 1 1" in finding.fix
