@@ -259,7 +259,7 @@ class Snapshot:
         """Days from notBefore to notAfter of the certificate of `host` ending at `not_after`,
         None when no finding of this run says when it began."""
         for f in self.findings:
-            if f.get("id") not in ("MTASTS-11", "MTASTS-12", "SMTP-10"):
+            if f.get("id") not in ("MTASTS-11", "MTASTS-12", "MTASTS-13", "SMTP-10"):
                 continue
             if host_subject(f.get("subject", "")) != host:
                 continue
@@ -284,7 +284,9 @@ class Snapshot:
             ev = f.get("evidence") or {}
             if not second and ev.get(SECOND_CERTIFICATE):
                 continue
-            if f.get("id") in ("MTASTS-11", "MTASTS-12"):
+            # MTASTS-13 too: a policy host answering its name with its default certificate
+            # (checks/mtasts.py, 09fb40b) carries the presented leaf as MTASTS-12 did.
+            if f.get("id") in ("MTASTS-11", "MTASTS-12", "MTASTS-13"):
                 not_after = (ev.get("certificate") or {}).get("not_after")
             elif f.get("id") == "SMTP-10":
                 not_after = ev.get("not_after") or (ev.get("leaf") or {}).get("not_after")

@@ -1,0 +1,60 @@
+"""Review s30v of the day's changes: what a second pair of eyes found wrong in them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from mailsec.alerts import rules
+
+NOW = datetime(2026, 12, 3, tzinfo=UTC)
+URL = "https://mta-sts.a.test/.well-known/mta-sts.txt"
+# Five days left: inside the 7-day threshold.
+NOT_AFTER = "2026-12-08T00:00:00+00:00"
+
+
+def _policy_host_run(check_id: str, not_after: str = NOT_AFTER) -> rules.Snapshot:
+    """A run whose policy host presented a certificate not valid for it, reported as
+    `check_id` with the fetch's evidence (checks/mtasts.py _fetch_findings: evidence=fetch_ev,
+    whose 'certificate' is the presented leaf)."""
+    findings: list[dict[str, Any]] = [
+        {"id": "MTASTS-01", "status": "pass", "mechanism": "mta-sts", "subject": "a.test"},
+        {
+            "id": check_id,
+            "status": "fail",
+            "mechanism": "mta-sts",
+            "subject": URL,
+            "summary": f"{check_id} is fail.",
+            "evidence": {
+                "error_kind": "tls-cert",
+                "certificate": {
+                    "sans": ["www.a.test"],
+                    "not_before": "2026-09-09T00:00:00+00:00",
+                    "not_after": not_after,
+                },
+            },
+            "fix": "",
+        },
+        {"id": "MTASTS-10", "status": "fail", "mechanism": "mta-sts", "subject": URL},
+    ]
+    return rules.Snapshot({"mta-sts": "fail"}, findings, 50, NOW, score_version=7)
+
+
+def test_the_default_certificate_of_mtasts13_is_still_the_policy_hosts_certificate() -> None:
+    # 09fb40b8 reports a policy host answering its name with its default certificate as
+    # MTASTS-13, where it was MTASTS-12, with the same fetch evidence. The alerts read the
+    # policy host's certificate from MTASTS-11/12 only: an open expiry change of that
+    # certificate read as fixed ('clear': a "renewed" email) though nothing was renewed.
+    key = f"cert-expiry:{URL}|{NOT_AFTER}|7"
+    before = _policy_host_run("MTASTS-12")
+    now = _policy_host_run("MTASTS-13")
+    assert rules.evaluate("cert-expiry", key, "7", before, 10)[0] == rules.Verdict.HOLDS
+    assert rules.evaluate("cert-expiry", key, "7", now, 10)[0] == rules.Verdict.HOLDS
+    assert now.certificates() == {URL: {NOT_AFTER}}
+    assert now.lifetime(URL, NOT_AFTER) == 90.0
+
+
+def test_a_renewed_default_certificate_still_clears_the_expiry_change() -> None:
+    key = f"cert-expiry:{URL}|{NOT_AFTER}|7"
+    renewed = _policy_host_run("MTASTS-13", not_after="2027-03-01T00:00:00+00:00")
+    assert rules.evaluate("cert-expiry", key, "7", renewed, 10)[0] == rules.Verdict.CLEAR
