@@ -3965,14 +3965,44 @@ def _open_families(tree: SpfNode, hops: list[SpfNode]) -> dict[str, list[str]]:
     every address of a family (family_cover), by family. An 'a/0' or 'mx/0' whose name has no
     address of that family (a void lookup) matches nothing, so it does not count."""
     found: dict[str, list[str]] = {}
+    # A '-', '~' or '?' term deciding every address of a family ('-ip4:0.0.0.0/0') decides it
+    # first (RFC 7208 §4.6.2): '+' terms after it are never reached for that family.
+    decided: set[str] = set()
     for node in [tree, *hops]:
         if node.parsed is None:
             continue
-        for family, terms in family_cover(node.parsed).items():
-            for t in terms:
-                if _matches_family(node, t, family):
+        cover = {
+            family: [t for t in terms if _matches_family(node, t, family)]
+            for family, terms in family_cover(node.parsed).items()
+        }
+        ignored = {id(t) for t in node.parsed.ignored}
+        for t in node.parsed.terms:
+            if not t.valid or t.kind != "mechanism" or id(t) in ignored or t.has_macro:
+                continue
+            for family in FAMILIES:
+                if family in decided:
+                    continue
+                if t in cover.get(family, []):
                     found.setdefault(family, []).append(t.text)
+                elif t.qualifier != "+" and _decides_family(node, t, family):
+                    decided.add(family)
+                    # Halves counted before it and after it: the later ones are not reached.
+                    if any(u not in _reached(node, t) for u in cover.get(family, [])):
+                        found.pop(family, None)
     return found
+
+
+def _decides_family(node: SpfNode, term: SpfTerm, family: str) -> bool:
+    """Whether `term` matches every address of `family` (an ip4/ip6 /0, or an 'a'/'mx' /0
+    whose host has an address of it: _matches_family)."""
+    ip, prefix = ("ip4", term.cidr4) if family == FAMILIES[0] else ("ip6", term.cidr6)
+    return term.name in (ip, "a", "mx") and prefix == 0 and _matches_family(node, term, family)
+
+
+def _reached(node: SpfNode, term: SpfTerm) -> list[SpfTerm]:
+    """The terms of `node`'s record before `term`."""
+    terms = node.parsed.terms if node.parsed is not None else []
+    return terms[: next((i for i, t in enumerate(terms) if t is term), len(terms))]
 
 
 def _matches_family(node: SpfNode, term: SpfTerm, family: str) -> bool:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from checks import spf
 from mailsec.alerts import rules
+from tests.test_engine_s29g import MX
+from tests.test_spf import run
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 URL = "https://mta-sts.a.test/.well-known/mta-sts.txt"
@@ -58,3 +63,38 @@ def test_a_renewed_default_certificate_still_clears_the_expiry_change() -> None:
     key = f"cert-expiry:{URL}|{NOT_AFTER}|7"
     renewed = _policy_host_run("MTASTS-13", not_after="2027-03-01T00:00:00+00:00")
     assert rules.evaluate("cert-expiry", key, "7", renewed, 10)[0] == rules.Verdict.CLEAR
+
+
+# ------------------------------------------- SPF-09: a '+' range a stronger term shadows (db8643a)
+
+SPF_D = "example.com"
+
+
+def _spf09(record: str) -> Any:
+    (found,) = [f for f in run(spf, SPF_D, {**MX, (SPF_D, "TXT"): [record]}) if f.id == "SPF-09"]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("record", "status"),
+    [
+        ("v=spf1 mx -ip4:0.0.0.0/0 ip4:0.0.0.0/0 -all", "pass"),
+        ("v=spf1 mx ?ip4:0.0.0.0/0 ip4:0.0.0.0/0 -all", "warn"),
+        ("v=spf1 mx ip4:0.0.0.0/1 -ip4:0.0.0.0/0 ip4:128.0.0.0/1 -all", "pass"),
+    ],
+)
+def test_spf09_does_not_count_a_range_a_whole_family_term_before_it_shadows(
+    record: str, status: str
+) -> None:
+    # The first term that matches decides (RFC 7208 §4.6.2): after '-ip4:0.0.0.0/0' no IPv4
+    # server reaches 'ip4:0.0.0.0/0', so it passes none of them; db8643a failed SPF-09 saying
+    # it 'already passes every IPv4 server on the Internet, as '+all' would'.
+    found = _spf09(record)
+    assert str(found.status) == status
+    assert "as '+all' would" not in found.summary
+
+
+def test_spf09_still_fails_a_plus_range_before_a_stronger_one() -> None:
+    found = _spf09("v=spf1 mx ip4:0.0.0.0/0 -ip4:0.0.0.0/0 -all")
+    assert str(found.status) == "fail"
+    assert "every IPv4 server on the Internet, as '+all' would" in found.summary
