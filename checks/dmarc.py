@@ -1930,9 +1930,14 @@ def _meant_as_dmarc(answer: DnsAnswer) -> list[str]:
     DMARC-03 finds them at _dmarc.<domain>). The owner's record all the same: it is moved,
     not replaced by a new p=none one."""
     texts = answer.texts()
+    # A 'v' tag reading DMARC1 in any case, not 'dmarc1' anywhere (looks_like_dmarc): the
+    # domain's own TXT records are SPF and verification tokens, which may name a dmarc1 host.
     return [t for t in texts if parse_dmarc(t).is_dmarc] or [
-        t for t in texts if looks_like_dmarc(t)
+        t for t in texts if _DMARC1_TAG.search(t)
     ]
+
+
+_DMARC1_TAG = re.compile(r"(?:^|;)\s*v\s*=\s*dmarc1\s*(?:;|$)", re.IGNORECASE)
 
 
 def _version_note(domain: str, record: str) -> str:

@@ -10,6 +10,8 @@ import pytest
 from checks import spf
 from mailsec.alerts import rules
 from tests.test_engine_s29g import MX
+from tests.test_engine_s30f import BASE as DMARC_BASE
+from tests.test_engine_s30f import _dmarc
 from tests.test_spf import run
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
@@ -98,3 +100,33 @@ def test_spf09_still_fails_a_plus_range_before_a_stronger_one() -> None:
     found = _spf09("v=spf1 mx ip4:0.0.0.0/0 -ip4:0.0.0.0/0 -all")
     assert str(found.status) == "fail"
     assert "every IPv4 server on the Internet, as '+all' would" in found.summary
+
+
+# ------------------------- DMARC-04: a domain's own TXT record that merely mentions dmarc1 (ed8ffbf)
+
+
+@pytest.mark.parametrize(
+    "apex",
+    [
+        "v=spf1 include:spf.dmarc1.example.net -all",
+        "site-verification=dmarc1-4f7a2c",
+    ],
+)
+def test_dmarc04_does_not_move_a_domain_txt_record_that_only_mentions_dmarc1(apex: str) -> None:
+    # ed8ffbf took any TXT record at the domain containing 'dmarc1' for a misplaced DMARC
+    # record: an SPF record including a host named dmarc1 failed DMARC-04 ('The DMARC record
+    # is published at example.com itself') with that SPF text moved to _dmarc as the fix. A
+    # record meant as DMARC has a 'v' tag reading DMARC1 in some case ('v=dmarc1; p=reject').
+    findings = _dmarc({**DMARC_BASE, (SPF_D, "TXT"): [apex]})
+    assert [f for f in findings if f.id == "DMARC-04"] == []
+    # As for a domain with no DMARC record at all.
+    plain = _dmarc({**DMARC_BASE, (SPF_D, "TXT"): ["v=spf1 mx -all"]})
+    assert [(f.id, f.status) for f in findings if f.id.startswith("DMARC-0")] == [
+        (f.id, f.status) for f in plain if f.id.startswith("DMARC-0")
+    ]
+
+
+def test_dmarc04_still_moves_a_domain_txt_record_meant_as_dmarc() -> None:
+    findings = _dmarc({**DMARC_BASE, (SPF_D, "TXT"): ["v=spf1 mx -all", "p=reject; v=dmarc1"]})
+    (moved,) = [f for f in findings if f.id == "DMARC-04"]
+    assert "v=DMARC1; p=reject" in moved.fix
