@@ -780,6 +780,9 @@ def test_cipher_hosts_negotiate_only_their_suites(lab: Lab) -> None:
         # eNULL offered too: 'ALL' leaves it out, and s28s-nullonly's host takes nothing else.
         client = loose_context()
         client.set_ciphers("ALL:eNULL:@SECLEVEL=0")
+        # The list governs TLS 1.2 and below; a host that also speaks TLS 1.3 (s30l-anontls13)
+        # would otherwise answer with a TLS 1.3 suite, which no cipher list restricts.
+        client.maximum_version = ssl.TLSVersion.TLSv1_2
         got = _after_starttls(h, h.host, client)
         assert isinstance(got, tuple), got
         name, leaf = got
