@@ -46,6 +46,12 @@ RECORD_TITLES = {"mta-sts": "MTA-STS record", "tls-rpt": "TLS-RPT record"}
 # 8461 §3.1, RFC 8460 §3), so they are not the record to publish again.
 RECORD_VERSIONS = {"mta-sts": "v=STSv1", "tls-rpt": "v=TLSRPTv1"}
 MX_COVERAGE_FINDING = "MTASTS-30"
+# One fault told two ways: a policy host whose answer to mta-sts.<domain> senders cannot use is
+# MTASTS-12 (its certificate) or MTASTS-13 (the TLS handshake; its default certificate, when a
+# second handshake without SNI shows the same one: checks/mtasts.py, 09fb40b). That handshake
+# is best effort, so one fault can move between the two ids from run to run, and it moved
+# between them under one score version: a move is no new failure and no fix.
+SAME_FAULT = {"MTASTS-13": "MTASTS-12"}
 SPECIFIC_FINDINGS = {*RECORD_FINDINGS.values(), MX_COVERAGE_FINDING}
 # An MX host with a non-RSA first certificate is asked once more as a sender offering only RSA
 # (checks/starttls.py). The findings on the certificate that comes back say which one they are
@@ -214,6 +220,15 @@ class Snapshot:
             if f.get("id") == check_id and (subject is None or f.get("subject", "") == subject)
         ]
 
+    def of_fault(self, check_id: str, host: str) -> list[dict[str, Any]]:
+        """The findings on `host` that tell the fault of `check_id` (SAME_FAULT)."""
+        fault = fault_id(check_id)
+        return [
+            f
+            for f in self.findings
+            if fault_id(f.get("id", "")) == fault and host_subject(f.get("subject", "")) == host
+        ]
+
     def first(self, check_id: str) -> dict[str, Any] | None:
         found = self.find(check_id)
         return found[0] if found else None
@@ -315,6 +330,14 @@ class Observation:
 
 def _finding_key(f: dict[str, Any]) -> str:
     return f"{f.get('id', '')}|{host_subject(f.get('subject', ''))}"
+
+
+def fault_id(check_id: str) -> str:
+    return SAME_FAULT.get(check_id, check_id)
+
+
+def _fault_key(f: dict[str, Any], subject: str) -> str:
+    return f"{fault_id(f.get('id', ''))}|{subject}"
 
 
 # Which of a host's addresses speaks for it in the baseline: a fail is already known; a judged
@@ -463,12 +486,10 @@ def _finding_observation(f: dict[str, Any], before: str, snap: Snapshot) -> Obse
 
 
 def _fail_findings(baseline: Snapshot, current: Snapshot) -> list[Observation]:
-    exact = {
-        f"{f.get('id', '')}|{f.get('subject', '')}": f.get("status", "") for f in baseline.findings
-    }
+    exact = {_fault_key(f, f.get("subject", "")): f.get("status", "") for f in baseline.findings}
     by_host: dict[str, str] = {}
     for f in baseline.findings:
-        key, status = _finding_key(f), f.get("status", "")
+        key, status = _fault_key(f, host_subject(f.get("subject", ""))), f.get("status", "")
         if key not in by_host or _BASELINE_RANK.get(status, 2) > _BASELINE_RANK.get(
             by_host[key], 2
         ):
@@ -478,10 +499,10 @@ def _fail_findings(baseline: Snapshot, current: Snapshot) -> list[Observation]:
         if f.get("status") != "fail" or f.get("id") in SPECIFIC_FINDINGS:
             continue
         mechanism = f.get("mechanism", "")
-        host_was = by_host.get(_finding_key(f), "")
+        host_was = by_host.get(_fault_key(f, host_subject(f.get("subject", ""))), "")
         if host_was == "fail":
             continue  # already failing on this host (another address, or renumbered)
-        was = exact.get(f"{f.get('id', '')}|{f.get('subject', '')}", "")
+        was = exact.get(_fault_key(f, f.get("subject", "")), "")
         if not was:
             # This address was not judged by the baseline: when the host (or, with no sign of
             # the host, the mechanism) could not be checked then, the baseline cannot tell.
@@ -831,7 +852,7 @@ def evaluate(
     if kind == Kind.FINDING:
         check_id, _, subject = ref.partition("|")
         host = host_subject(subject)
-        found = [f for f in current.find(check_id) if host_subject(f.get("subject", "")) == host]
+        found = current.of_fault(check_id, host)
         failing = [f for f in found if f.get("status") == "fail"]
         if failing:
             # The certificate the change is about first, when both of the host's fail.
@@ -927,7 +948,7 @@ def seen_fixed(kind: str, key: str, current: Snapshot) -> bool:
     if kind == Kind.FINDING:
         check_id, _, subject = ref.partition("|")
         host = host_subject(subject)
-        found = [f for f in current.find(check_id) if host_subject(f.get("subject", "")) == host]
+        found = current.of_fault(check_id, host)
         return bool(found) and all(f.get("status") in GOOD for f in found)
     if kind == Kind.CERT_EXPIRY:
         host, not_after, _threshold = ref.rsplit("|", 2)
