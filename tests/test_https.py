@@ -257,6 +257,10 @@ class TlsServer:
         self.ctx.load_cert_chain(tmp / "leaf.pem", tmp / "key.pem")
         self.response = response
         self.requests: list[bytes] = []
+        self._listen()
+
+    def _listen(self) -> None:
+        """Answer on a free port of 127.0.0.1 with self.ctx and self.response."""
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)

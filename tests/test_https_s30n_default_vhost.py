@@ -11,9 +11,7 @@ Real TLS on 127.0.0.1 as in test_https; no lab."""
 
 from __future__ import annotations
 
-import socket
 import ssl
-import threading
 import time
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from checks import https, mtasts
 from checks.context import CheckContext
 from checks.findings import Status
 from checks.https import HttpsResult
-from tests.test_https import POLICY, StubDns, _cert, run
+from tests.test_https import POLICY, StubDns, TlsServer, _cert, run
 
 HOST = "mta-sts.example.org"
 RESPONSE = (
@@ -31,7 +29,7 @@ RESPONSE = (
 ) + POLICY
 
 
-class SniServer:
+class SniServer(TlsServer):
     """An HTTPS server choosing its certificate by SNI, as a shared web server does: `sites`
     maps a name to the SANs of its certificate; any other name, and a handshake without SNI,
     gets the default certificate (`default` SANs), or the alert unrecognized_name when
@@ -71,36 +69,9 @@ class SniServer:
             return None
 
         self.ctx.sni_callback = pick
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self._stop = False
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while not self._stop:
-            try:
-                raw, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            raw.settimeout(2)
-            try:
-                conn = self.ctx.wrap_socket(raw, server_side=True)
-                data = b""
-                while b"\r\n\r\n" not in data and (chunk := conn.recv(4096)):
-                    data += chunk
-                conn.sendall(RESPONSE)
-                conn.close()
-            except (OSError, ssl.SSLError):
-                raw.close()
-
-    def close(self) -> None:
-        self._stop = True
-        self.sock.close()
+        self.response = RESPONSE
+        self.requests: list[bytes] = []
+        self._listen()
 
 
 def fetch_from(server: SniServer, *, ask_without_sni: bool = True) -> HttpsResult:
