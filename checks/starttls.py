@@ -476,6 +476,10 @@ def _client_context(
     anonymous (aNULL) ones, as senders that authenticate do (SmtpProbe.anon_cert).
     `null_only` offers TLS 1.0-1.2 with the NULL-encryption suites alone, which 'ALL' leaves
     out (SmtpProbe.null_cipher); TLS 1.3 is not offered, as its suites all encrypt.
+    Otherwise the anonymous suites are offered last ('+aNULL'; 'ALL' puts ADH-AES256-GCM before
+    every AES128 suite): a server that follows the sender's order, as OpenSSL and Postfix do by
+    default, then picks an anonymous suite only when it has nothing else in common with us, so
+    an anonymous choice (SMTP-08, DANE-14) is the server's, not the probe's.
     """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
@@ -500,7 +504,7 @@ def _client_context(
             if no_anon
             else "eNULL:@SECLEVEL=0"
             if null_only
-            else "ALL:@SECLEVEL=0"
+            else "ALL:+aNULL:@SECLEVEL=0"
         )
     return context
 

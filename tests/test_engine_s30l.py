@@ -292,3 +292,38 @@ def test_dane11_gives_the_tlsa_record_for_the_uncovered_host() -> None:
     (dane01,) = [f for f in found if f.id == "DANE-01" and f.subject == "_25._tcp.mx2.ex.com"]
     assert dane01.fix and dane01.fix in finding.fix
     assert "_25._tcp.mx2.ex.com. IN TLSA 3 1 1" in finding.fix
+
+
+def test_a_server_following_the_senders_order_is_not_read_as_preferring_anonymous_suites(
+    pki: Pki, tmp_path: Path
+) -> None:
+    """Review s30v of 0ab9884: a server that follows the client's order of suites (OpenSSL's
+    default, and Postfix's: tls_preempt_cipherlist = no) and also enables aNULL got the
+    probe's TLS 1.2 handshake an anonymous suite, because 'ALL' orders ADH-AES256-GCM-SHA384
+    before every AES128 suite; the anonymous choice was the probe's, not the server's. The
+    probe offers the anonymous suites last ('+aNULL'), as a sender wanting a certificate does."""
+    leaf = pki.leaf([HOST])
+    context = _tls(tmp_path, pki, "ECDHE-ECDSA-AES128-GCM-SHA256:aNULL:@SECLEVEL=0", leaf)
+    context.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
+    # Finite-field DH parameters (RFC 7919 ffdhe2048), as Postfix has built in: without them
+    # OpenSSL offers no ADH suite, only AECDH ones, which 'ALL' orders after AES128-GCM.
+    (tmp_path / "dh.pem").write_text(FFDHE2048)
+    context.load_dh_params(str(tmp_path / "dh.pem"))
+    probe = run_probe(aiosmtpd_server(context), pki.bundle(str(tmp_path / "ca.pem")))
+    assert probe.tls_version == "TLSv1.3" and probe.tls12_accepted is True
+    (smtp08,) = [f for f in _all(probe, under_sts=False) if f.id == "SMTP-08"]
+    assert smtp08.status == Status.INFO, smtp08.summary
+    by_id = {f.id: f for f in _dane(probe, _state(leaf.der))}
+    assert by_id["DANE-14"].status == Status.PASS, by_id["DANE-14"].summary
+
+
+FFDHE2048 = """\
+-----BEGIN DH PARAMETERS-----
+MIIBCAKCAQEA//////////+t+FRYortKmq/cViAnPTzx2LnFg84tNpWp4TZBFGQz
++8yTnc4kmz75fS/jY2MMddj2gbICrsRhetPfHtXV/WVhJDP1H18GbtCFY2VVPe0a
+87VXE15/V8k1mE8McODmi3fipona8+/och3xWKE2rec1MKzKT0g6eXq8CrGCsyT7
+YdEIqUuyyOP7uWrat2DX9GgdT0Kj3jlN9K5W7edjcrsZCwenyO4KbXCeAvzhzffi
+7MA0BM0oNC9hkXL+nOmFg/+OTxIy7vKBg8P+OxtMb61zO7X8vC7CIAXFjvGDfRaD
+ssbzSibBsu/6iGtCOGEoXJf//////////wIBAg==
+-----END DH PARAMETERS-----
+"""
