@@ -1478,6 +1478,15 @@ def _same_key_fix(result: SelectorResult, usable: list[ParsedKey]) -> str:
         return sum(p.status == Status.WARN for p in parsed.problems)
 
     keep = min(usable, key=lambda p: (warnings(p), len(p.text), p.text))
+    others = "s" if len(usable) > 2 else ""
+    if not differ:
+        # Written twice (by a panel and by hand): no tag to name, only the spelling differs.
+        head = (
+            f"The {len(usable)} records hold the same key with the same tags and differ only "
+            f"in spacing or the order of the tags, so they work the same: keep one and delete "
+            f"the other{others}."
+        )
+        return _delete(result, [p.text for p in usable if p is not keep], head)
     shown = "; ".join(f"{n}) {tags_of(p)}" for n, p in enumerate(usable, start=1))
     why = (
         "without the warnings of the other" + ("s" if len(usable) > 2 else "")
