@@ -1193,6 +1193,8 @@ def _ta_fix(problem: str, detail: str, state: TlsaState, probe: Any) -> str:
 def _probe_findings(
     out: Collector, host: Any, state: TlsaState, probes: list[Any], known: Sequence[bytes] = ()
 ) -> None:
+    from checks import starttls  # at run time, as evaluate imports it
+
     if not probes:
         out.add(
             "DANE-07",
@@ -1240,8 +1242,6 @@ def _probe_findings(
                         else "does not offer STARTTLS"
                     )
                     fix = f"Enable STARTTLS on {host.name}, {withdraw}."
-                    from checks import starttls  # at run time, as evaluate imports it
-
                     if p.helo_only and starttls.ehlo_rewritten(p.problem):
                         # EHLO reached the MTA as 'XXXX' (a PIX/ASA SMTP fixup): the firewall
                         # is to mend, as SMTP-02 says, not a mail server that may offer TLS.
@@ -1295,7 +1295,7 @@ def _probe_findings(
             f"{subj} offers STARTTLS, as its TLSA records require.",
             subject=subj,
         )
-        anonymous = not p.chain_der or any(m in p.cipher.upper() for m in _ANON_MARKERS)
+        anonymous = not p.chain_der or starttls.is_anonymous_suite(p.cipher)
         if not p.chain_der and getattr(p, "anon_cert", "") == "untested":
             # It chose an anonymous suite, and the handshake asking as DANE senders do (no
             # aNULL offered, starttls.SmtpProbe.anon_cert) got no answer: which certificate
@@ -1416,9 +1416,6 @@ def _probe_findings(
             )
     if tested:
         _rollover(out, host, state, probes, matched_combos, any_match)
-
-
-_ANON_MARKERS = ("ADH", "AECDH", "ANON")
 
 
 def _tls12_anonymous(p: Any) -> str:

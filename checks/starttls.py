@@ -309,6 +309,41 @@ def _version_rank(version: str) -> int:
     return TLS_ORDER.index(version) if version in TLS_ORDER else -1
 
 
+_VERSION_NAMES = {
+    "SSLv3": "SSL 3.0",
+    "TLSv1": "TLS 1.0",
+    "TLSv1.1": "TLS 1.1",
+    "TLSv1.2": "TLS 1.2",
+    "TLSv1.3": "TLS 1.3",
+}
+_SSL_VERSIONS = {
+    ssl.TLSVersion.SSLv3: "SSLv3",
+    ssl.TLSVersion.TLSv1: "TLSv1",
+    ssl.TLSVersion.TLSv1_1: "TLSv1.1",
+    ssl.TLSVersion.TLSv1_2: "TLSv1.2",
+    ssl.TLSVersion.TLSv1_3: "TLSv1.3",
+}
+
+
+def _offered(legacy_only: bool = False) -> list[str]:
+    """The protocol versions a handshake of ours offers ('TLSv1', ...): the first handshake
+    (every version this OpenSSL allows, down to TLS 1.0) or the legacy one (TLS 1.0/1.1 at
+    most). Read from the context itself, so SMTP-07 says what was offered on this host."""
+    context = _client_context(legacy_only=legacy_only)
+    low = _SSL_VERSIONS.get(context.minimum_version, "TLSv1")
+    high = _SSL_VERSIONS.get(context.maximum_version, "TLSv1.3")
+    return TLS_ORDER[_version_rank(low) : _version_rank(high) + 1]
+
+
+def _versions_text(versions: list[str]) -> str:
+    """'TLS 1.0 and 1.1', 'TLS 1.0 to 1.3', 'TLS 1.1'."""
+    names = [_VERSION_NAMES.get(v, v) for v in versions]
+    if len(names) < 2:
+        return "".join(names)
+    last = names[-1].removeprefix("TLS ") if names[0].startswith("TLS ") else names[-1]
+    return f"{names[0]} {'and' if len(names) == 2 else 'to'} {last}"
+
+
 # --------------------------------------------------------------------------------------------
 # SMTP over asyncio streams
 
@@ -1685,7 +1720,15 @@ def unresolved_probe(host: str, problem: str, port: int = 25) -> SmtpProbe:
 # SMTP-01..18 (checklist §9)
 
 _WEAK_CIPHER_MARKERS = ("RC4", "DES-CBC3", "3DES", "NULL", "EXP", "ADH", "AECDH", "MD5")
+# What an anonymous (aNULL) suite's name holds, in OpenSSL's names (ADH-AES256-GCM-SHA384,
+# AECDH-AES128-SHA) and the IANA ones (TLS_DH_anon_WITH_AES_128_CBC_SHA). SMTP-08 and DANE-14
+# both read suites by it.
 _ANONYMOUS_MARKERS = ("ADH", "AECDH", "ANON")
+
+
+def is_anonymous_suite(cipher: str) -> bool:
+    """The suite authenticates no server: no certificate comes with it (RFC 5246 §7.4.2)."""
+    return any(m in cipher.upper() for m in _ANONYMOUS_MARKERS)
 
 
 def tls12_anonymous(p: SmtpProbe) -> str:
@@ -1693,7 +1736,7 @@ def tls12_anonymous(p: SmtpProbe) -> str:
     first handshake (TLS 1.3, which has no anonymous suites) brought a certificate: senders
     without TLS 1.3 that offer both kinds get no certificate (RFC 7672 §8.2: a server should
     not select an anonymous suite when the client offers authenticated ones). '' otherwise."""
-    anonymous = any(m in p.tls12_cipher.upper() for m in _ANONYMOUS_MARKERS)
+    anonymous = is_anonymous_suite(p.tls12_cipher)
     return p.tls12_cipher if anonymous and p.chain_der and p.tls_version == "TLSv1.3" else ""
 
 
@@ -2502,22 +2545,34 @@ def _versions(
         evidence["tls12_accepted"] = p.tls12_accepted
     no_tls12 = tls13 and p.tls12_accepted is False
     if rank < _version_rank("TLSv1.2"):
+        # The first handshake offers every version we can; the server takes its highest.
+        highest = names.get(p.max_tls_version, p.max_tls_version)
         out.add(
             "SMTP-07",
             Status.FAIL,
-            f"{subj} speaks at most {names.get(p.max_tls_version, p.max_tls_version)}; "
-            "MTA-STS senders require TLS 1.2 or later and TLS 1.0/1.1 are deprecated "
-            "(RFC 8996)." + (_DANE_NEEDS_TLS12 if dane_applies else ""),
+            f"{subj} speaks at most {highest}: offered {_versions_text(_offered())}, it chose "
+            f"{highest}. MTA-STS senders require TLS 1.2 or later and TLS 1.0/1.1 are "
+            "deprecated (RFC 8996)." + (_DANE_NEEDS_TLS12 if dane_applies else ""),
             subject=subj,
             evidence=evidence,
             fix="Enable TLS 1.2 and TLS 1.3 on the mail server and disable TLS 1.0/1.1.",
         )
     elif legacy:
+        # One handshake offered the old versions together (_client_context(legacy_only)) and
+        # the server took one of them, its highest: the older ones offered were not tried.
+        offered = _offered(legacy_only=True)
+        chosen = legacy[-1]
+        below = [v for v in offered if _version_rank(v) < _version_rank(chosen)]
+        evidence["legacy_offered"] = offered
+        untried = (
+            f"; whether it also accepts {_versions_text(below)} was not tested" if below else ""
+        )
         out.add(
             "SMTP-07",
             Status.WARN,
-            f"{subj} still accepts {', '.join(names.get(v, v) for v in legacy)}, "
-            "deprecated by RFC 8996"
+            f"{subj} still accepts {names.get(chosen, chosen)}, deprecated by RFC 8996 (a "
+            f"handshake offering only {_versions_text(offered)} got "
+            f"{names.get(chosen, chosen)}{untried})"
             + (f", yet refuses TLS 1.2. {_TLS13_ONLY}" if no_tls12 else "."),
             subject=subj,
             evidence=evidence,
