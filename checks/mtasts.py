@@ -2350,7 +2350,8 @@ def _default_vhost_text(result: https.HttpsResult) -> str:
         f"The policy host {host} answers a TLS handshake for {host} (SNI) with the same "
         f"certificate it presents without SNI, its default certificate "
         f"{https.default_certificate_text(result)}: the server has no certificate of its own "
-        f"for {host}, as a shared web server or CDN does when it has no site for the name. Senders get "
+        f"for {host}, as a shared web server or CDN does when it has no site for the name, or "
+        "a server whose one certificate does not name it. Senders get "
         "no policy from it: a server must present a certificate valid for the policy host's "
         "name or abort the handshake (RFC 8461 §7.1, §3.3)."
     )
@@ -2470,12 +2471,19 @@ def _default_vhost_fix(domain: str, result: https.HttpsResult, ours: str) -> str
     at = f" at {addresses}" if addresses else ""
     cert = result.cert
     names = f" (for {', '.join(cert.sans)})" if cert is not None and cert.sans else ""
+    # Two servers look alike from outside: one with no site for the host (its default
+    # certificate answers the name) and one whose only certificate lacks the name (it
+    # answers every name with it, its site for the host included). Both fixes are given.
     fix = (
         f"Add a site (virtual host) for {host} to the web server{at}, with a certificate valid "
         f"for {host} from a public CA (an ACME client such as certbot issues one for free), "
         f"serving the policy file at {url}: that server now answers the name with its default "
-        f"certificate{names}. If a provider runs that server, ask them to add {host} as a "
-        f"domain of your site there, or point {host} to a server of your own that has one."
+        f"certificate{names}, the one it presents without SNI. If it already has a site for "
+        f"{host}, that site's certificate does not name it (a server with one certificate "
+        f"gives it to every name): add {host} to that certificate, or install one for "
+        f"{host} on the site; from outside the two cases look the same. If a provider runs "
+        f"that server, ask them to add {host} as a domain of your site there, or point {host} "
+        "to a server of your own that has one."
     )
     if ours:
         fix += (

@@ -3,12 +3,17 @@
 - One home for the names of anonymous suites (SMTP-08 and DANE-14 read them alike).
 - SMTP-07 says which versions a handshake offered and which the server took: the legacy
   handshake offers TLS 1.0 and 1.1 together, so a server taking 1.1 says nothing of 1.0.
+- MTASTS-13's fix covers both servers that answer the policy host with the certificate they
+  give without SNI: one without a site for the name, one whose only certificate lacks it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from checks import dane, starttls
 from checks.findings import Collector, Finding, Status
+from tests.test_https_s30n_default_vhost import HOST, SniServer, fetch_from, problems
 
 SUBJ = "mx.example.test"
 
@@ -93,3 +98,21 @@ def test_smtp07_a_legacy_only_server_is_told_what_the_first_handshake_offered() 
     assert found.summary.startswith(
         f"{SUBJ} speaks at most TLS 1.1: offered TLS 1.0 to 1.3, it chose TLS 1.1."
     )
+
+
+# --- MTASTS-13: a default certificate or a site's one certificate, told alike -----------------
+
+
+def test_mtasts13_fix_covers_a_site_whose_one_certificate_lacks_the_name(tmp_path: Path) -> None:
+    # The owner's web server with one certificate (example.org, www.example.org) that it gives
+    # every name: it may well have a site for mta-sts.example.org already, and the handshake
+    # without SNI cannot tell. "Add a site" alone would send that owner the wrong way.
+    server = SniServer(tmp_path, {}, default=["example.org", "www.example.org"])
+    found = problems(fetch_from(server))
+    status, summary, fix = found["MTASTS-13"]
+    assert status == Status.FAIL
+    assert "a server whose one certificate does not name it" in summary
+    assert f"Add a site (virtual host) for {HOST} to the web server at 127.0.0.1" in fix
+    assert f"If it already has a site for {HOST}, that site's certificate does not name it" in fix
+    assert f"add {HOST} to that certificate" in fix
+    assert "from outside the two cases look the same" in fix
