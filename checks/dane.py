@@ -167,6 +167,10 @@ class TlsaState:
     # leads and the zone signing the records there, the zone to re-sign (not qname's own).
     alias_target: str = ""
     alias_zone: str = ""
+    # For bogus records in a zone whose DS is for a key that does not sign its DNSKEY set
+    # (dnssec.idle_ds_of_zone): that key, and the DS record of the key that does.
+    idle_key: str = ""
+    idle_ds_record: str = ""
     # Signed TLSA records that came back without AD from a resolver that validates nothing:
     # neither secure nor insecure as far as we know, so DANE is not judged (RFC 7672 §2.2).
     unvalidated: bool = False
@@ -362,6 +366,14 @@ async def _resolve_state(ctx: CheckContext, host: str) -> TlsaState:
                     state.records = [_from_rdata(r) for r in retry.records]
                 if state.bogus and retry.cnames:
                     await _locate_bogus_alias(ctx, state, retry)
+                if state.bogus:
+                    from checks import dnssec
+
+                    # The zone the failing records are in: where the alias leads when the
+                    # alias itself validates (_locate_bogus_alias), else the name's own.
+                    state.idle_key, state.idle_ds_record = await dnssec.idle_ds_of_zone(
+                        ctx, state.alias_target or qname
+                    )
             return state
         if answer.exists:
             records = [_from_rdata(r) for r in answer.records]
@@ -721,7 +733,17 @@ def _host_findings(
                     "senders cannot tell that DANE is not in use here"
                 )
                 alternative = ""
-            fix = dnssec.bogus_fix(answers, target, f"Re-sign {target}", alternative=alternative)
+            if state.idle_key and not state.alias_target:
+                # A DS for a key that does not sign fails every record of the zone.
+                alternative = ""
+            fix = dnssec.bogus_fix(
+                answers,
+                target,
+                f"Re-sign {target}",
+                alternative=alternative,
+                idle_key=state.idle_key,
+                ds_record=state.idle_ds_record,
+            )
             out.add(
                 "DANE-02",
                 Status.FAIL,

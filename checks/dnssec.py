@@ -96,6 +96,7 @@ def bogus_advice(
     *,
     unsigned: bool = False,
     idle_key: str = "",
+    ds_record: str = "",
 ) -> tuple[str, str]:
     """(cause, remedy) for a bogus verdict, from the RFC 8914 codes the resolver gave with it.
 
@@ -105,19 +106,29 @@ def bogus_advice(
     tell (none, 5 or 6, or several at once). `unsigned`: the zone is known to publish no
     DNSKEY at all, so "DNSKEY Missing" means it is served unsigned, not a rollover half done.
     `idle_key`: the DS records match only this published key ("DNSKEY 4711, a key-signing key
-    (flags 257)"), which does not sign the DNSKEY set.
+    (flags 257)"), which does not sign the DNSKEY set. `ds_record`: the DS record to publish
+    instead, for a zone DNSSEC-02 does not judge (an MX host's); bogus_fix adds it at the end.
     """
-    codes = sorted({code for answer in answers for code, _ in answer.ede if code in EDE_DNSSEC})
+    codes = _dnssec_codes(answers)
     named = ", ".join(f"EDE {code} ({EDE_DNSSEC[code]})" for code in codes)
     code = codes[0] if len(codes) == 1 else None
-    if idle_key and code not in (7, 8):
+    if _names_idle_key(codes, idle_key):
         # The resolver finds no signature over the DNSKEY set by the DS's key: Unbound says
         # "RRSIGs Missing" (10) or "DNSKEY Missing" (9), yet the zone is signed and the key is
         # published. The DS is what to change (RFC 4035 §5.2), not the signing.
         said = f"The resolver says {named}: " if codes else ""
-        return (
+        cause = (
             f"{said}the DS record at the parent is for {idle_key}, which does not sign the "
-            "DNSKEY set, so no chain of trust reaches the zone (see DNSSEC-02)",
+            "DNSKEY set, so no chain of trust reaches the zone"
+        )
+        if ds_record:
+            return (
+                cause,
+                "Publish at the registrar the DS record given below, of the key that signs "
+                f"the DNSKEY set of {zone}",
+            )
+        return (
+            f"{cause} (see DNSSEC-02)",
             f"Publish at the registrar the DS record of the key that signs the DNSKEY set of "
             f"{zone} (DNSSEC-02 gives it)",
         )
@@ -171,10 +182,54 @@ def bogus_fix(
     alternative: str = "",
     unsigned: bool = False,
     idle_key: str = "",
+    ds_record: str = "",
 ) -> str:
-    """The fix text of a bogus finding: the remedy (and `alternative`), then its cause."""
-    cause, remedy = bogus_advice(answers, zone, generic, unsigned=unsigned, idle_key=idle_key)
-    return f"{remedy}{alternative}. {cause}."
+    """The fix text of a bogus finding: the remedy (and `alternative`), then its cause, then
+    the DS record to publish when the DS names a key that does not sign (`ds_record`)."""
+    answers = list(answers)
+    cause, remedy = bogus_advice(
+        answers, zone, generic, unsigned=unsigned, idle_key=idle_key, ds_record=ds_record
+    )
+    fix = f"{remedy}{alternative}. {cause}."
+    if ds_record and _names_idle_key(_dnssec_codes(answers), idle_key):
+        fix += f" The DS record to publish:\n{ds_record}"
+    return fix
+
+
+def _dnssec_codes(answers: Iterable[DnsAnswer]) -> list[int]:
+    return sorted({code for answer in answers for code, _ in answer.ede if code in EDE_DNSSEC})
+
+
+def _names_idle_key(codes: list[int], idle_key: str) -> bool:
+    """Whether the advice is about a DS of a key that does not sign the DNSKEY set: known,
+    and no single code points elsewhere (7 expired and 8 future signatures have their own)."""
+    code = codes[0] if len(codes) == 1 else None
+    return bool(idle_key) and code not in (7, 8)
+
+
+async def idle_ds_of_zone(ctx: CheckContext, name: str) -> tuple[str, str]:
+    """For the zone holding `name`, whose answers fail validation: (the key its DS records
+    match that does not sign the DNSKEY set, as _idle_ds_key names it; the SHA-256 DS record
+    of a key that does), or ('', '') when that is not the fault. Read with CD, as the DNSKEY
+    set of a bogus zone only comes that way; once per zone and run."""
+    soa = await ctx.dns.query(name, "SOA", cd=True, want_dnssec=True)
+    apex = _zone_apex(soa, "")
+    if not apex:
+        return "", ""
+
+    async def read() -> tuple[str, str]:
+        ds, dnskey = await asyncio.gather(
+            ctx.dns.query(apex, "DS", want_dnssec=True),
+            ctx.dns.query(apex, "DNSKEY", want_dnssec=True, cd=True),
+        )
+        idle = _idle_ds_key(ds, dnskey)
+        # A key-signing key (SEP flag) first, the usual holder of the DS.
+        signers = sorted(_key_set_signers(dnskey), key=lambda k: not k.flags & 0x0001)
+        if not idle or not signers:
+            return "", ""
+        return idle, _ds_line(apex, signers[0])
+
+    return await ctx.once(f"dnssec:idle-ds:{apex}", read)
 
 
 async def validation_status(ctx: CheckContext, name: str, rdtype: str = "SOA") -> Validation:
@@ -1220,7 +1275,8 @@ async def _mail_names(
         return
     for host, tlsa in zip(hosts, tlsa_states, strict=True):
         unvalidated = await _signed_but_unvalidated(ctx, host)
-        _dnssec09(out, host, tlsa, unvalidated=unvalidated)
+        idle = await idle_ds_of_zone(ctx, host.name) if host.bogus_answers else ("", "")
+        _dnssec09(out, host, tlsa, unvalidated=unvalidated, idle=idle)
 
 
 async def _signed_but_unvalidated(ctx: CheckContext, host: Any) -> bool:
@@ -1303,11 +1359,18 @@ def _bogus_mail_name(out: Collector, name: str, answer: DnsAnswer, retry: DnsAns
     )
 
 
-def _dnssec09(out: Collector, host: Any, tlsa: Any, unvalidated: bool = False) -> None:
+def _dnssec09(
+    out: Collector,
+    host: Any,
+    tlsa: Any,
+    unvalidated: bool = False,
+    idle: tuple[str, str] = ("", ""),
+) -> None:
     """DNSSEC-09 for one MX host (an mx.MxHost): are its address records secure?
 
     `tlsa` is the host's dane.TlsaState: an alias into an unsigned zone still has secure TLSA
-    records at its own (signed) name, which DANE senders use (RFC 7672 §2.2.3)."""
+    records at its own (signed) name, which DANE senders use (RFC 7672 §2.2.3). `idle`: for
+    bogus records, what idle_ds_of_zone found in their zone."""
     bogus = host.bogus_answers
     if bogus:
         # SERVFAIL, and the retry with CD answers signed data: the records fail validation. Validating
@@ -1333,6 +1396,8 @@ def _dnssec09(out: Collector, host: Any, tlsa: Any, unvalidated: bool = False) -
                 f"Re-sign the zone holding {host.name} (expired signatures, or a DS that "
                 "matches no DNSKEY)",
                 alternative=", or point the MX at a host in a zone that validates",
+                idle_key=idle[0],
+                ds_record=idle[1],
             ),
         )
         return

@@ -5,14 +5,31 @@
   handshake offers TLS 1.0 and 1.1 together, so a server taking 1.1 says nothing of 1.0.
 - MTASTS-13's fix covers both servers that answer the policy host with the certificate they
   give without SNI: one without a site for the name, one whose only certificate lacks it.
+- DANE-02 (and DNSSEC-09, for the host's addresses) name a DS for a key that does not sign the
+  DNSKEY set of the MX host's zone (a KSK pre-published for a rollover, or a ZSK) as DNSSEC-01
+  does for the policy domain's zone, and give the DS record to publish, which DNSSEC-02 (the
+  policy domain's zone only) does not.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
-from checks import dane, starttls
+import dns.message
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
+from checks import dane, dnssec, mx, starttls
+from checks.config import CheckConfig
+from checks.context import CheckContext
+from checks.dns import DnsAnswer
 from checks.findings import Collector, Finding, Status
+from tests.test_engine_s30k import APEX, Zone
 from tests.test_https_s30n_default_vhost import HOST, SniServer, fetch_from, problems
 
 SUBJ = "mx.example.test"
@@ -116,3 +133,125 @@ def test_mtasts13_fix_covers_a_site_whose_one_certificate_lacks_the_name(tmp_pat
     assert f"If it already has a site for {HOST}, that site's certificate does not name it" in fix
     assert f"add {HOST} to that certificate" in fix
     assert "from outside the two cases look the same" in fix
+
+
+# --- DANE-02: a DS for a key that does not sign, in the MX host's zone ------------------------
+
+
+class IdleDsDns:
+    """A validating resolver's view of an MX host in example.test, whose parent holds the DS of
+    `ds_keys` while only `zone.active` signs the DNSKEY set (s30k's shape): the TLSA lookup
+    SERVFAILs with `code`, the lookups with CD answer, the SOA names the zone."""
+
+    def __init__(self, zone: Zone, ds_keys: list[Any], code: int) -> None:
+        self.zone, self.ds_keys, self.code = zone, ds_keys, code
+
+    async def query(
+        self,
+        name: str,
+        rdtype: str,
+        *,
+        cd: bool = False,
+        want_dnssec: bool = False,
+        fresh: bool = False,
+    ) -> DnsAnswer:
+        if rdtype == "A":
+            return DnsAnswer(name, rdtype, "NOERROR", ad=True)
+        if rdtype == "TLSA" and not cd:
+            return DnsAnswer(name, rdtype, "SERVFAIL", ede=[(self.code, "")])
+        if rdtype == "TLSA":
+            return DnsAnswer(name, rdtype, "NOERROR", records=[TLSA], signed=True)
+        if rdtype == "SOA":
+            soa = dns.rrset.from_text(
+                APEX + ".", 300, "IN", "SOA", f"ns.{APEX}. host.{APEX}. 1 7200 3600 86400 300"
+            )
+            message = dns.message.make_response(dns.message.make_query(name, rdtype))
+            message.authority.append(soa)
+            return DnsAnswer(name, rdtype, "NOERROR", message=message)
+        if rdtype == "DS" and name == APEX:
+            records = [self.zone.ds(k, 2) for k in self.ds_keys]
+            return DnsAnswer(name, rdtype, "NOERROR", records=records, ad=True)
+        if rdtype == "DNSKEY" and name == APEX and cd:
+            return self.zone.dnskey_answer()
+        return DnsAnswer(name, rdtype, "SERVFAIL")
+
+
+MX = f"mx.{APEX}"
+TLSA = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.TLSA, "3 1 1 " + "ab" * 32)
+
+
+def _dane02(dns_view: IdleDsDns) -> Finding:
+    ctx = CheckContext("example.org", CheckConfig(), dns=dns_view)  # type: ignore[arg-type]
+    state = asyncio.run(dane._resolve_state(ctx, MX))
+    assert state.bogus
+    out = Collector(dane.MECHANISM)
+    host = SimpleNamespace(name=MX, bogus=False, addresses=["192.0.2.1"])
+    mxset = SimpleNamespace(implicit=False, answer=SimpleNamespace(ad=True, evidence=dict))
+    dane._host_findings(out, ctx, host, state, [], mxset)
+    (found,) = [f for f in out.findings if f.id == "DANE-02"]
+    assert found.status == Status.FAIL
+    assert found.fix is not None
+    return found
+
+
+def test_dane02_names_the_ds_of_a_prepublished_ksk_and_gives_the_ds_to_publish() -> None:
+    # Only the pre-published KSK's DS at the parent (s30k-prepubonly's shape, here the MX
+    # host's zone): Unbound says EDE 10, and "Sign the zone (all its records) or remove the
+    # DS" sent the owner to a zone that is signed. DNSSEC-02 judges only the policy domain's
+    # zone, so the DS record to publish is given here.
+    zone = Zone(257)
+    fix = _dane02(IdleDsDns(zone, [zone.other], 10)).fix
+    assert fix.startswith(
+        "Publish at the registrar the DS record given below, of the key that signs the DNSKEY "
+        f"set of the zone holding _25._tcp.{MX}."
+    ), fix
+    assert (
+        f"the DS record at the parent is for DNSKEY {zone.tag(zone.other)}, a key-signing key"
+    ) in fix
+    assert "does not sign the DNSKEY set" in fix and "EDE 10 (RRSIGs Missing)" in fix
+    assert "Sign the zone" not in fix and "DNSSEC-02" not in fix
+    assert "remove the broken records" not in fix
+    assert fix.endswith(f"The DS record to publish:\n{zone.line(zone.ds(zone.active, 2))}")
+
+
+def test_dane02_a_zsk_ds_is_named_so_too() -> None:
+    zone = Zone(256)
+    fix = _dane02(IdleDsDns(zone, [zone.other], 9)).fix
+    assert f"DNSKEY {zone.tag(zone.other)}, a zone-signing key (flags 256)" in fix
+    assert zone.line(zone.ds(zone.active, 2)) in fix
+
+
+def test_dane02_keeps_the_resolvers_reading_when_the_ds_is_not_the_fault() -> None:
+    # Control: the DS carries the chain (the signing key's beside the next one's), so the
+    # records' own signatures are at fault: EDE 10 keeps "Sign the zone", no DS is given.
+    zone = Zone(257)
+    fix = _dane02(IdleDsDns(zone, [zone.active, zone.other], 10)).fix
+    assert fix.startswith(f"Sign the zone holding _25._tcp.{MX} (all its records)"), fix
+    assert "The DS record to publish" not in fix
+    # And expired signatures stay the signer's fault whatever the DS.
+    fix = _dane02(IdleDsDns(zone, [zone.other], 7)).fix
+    assert "find out why re-signing stopped" in fix and "The DS record to publish" not in fix
+
+
+def test_dnssec09_of_the_same_zone_gives_the_same_advice() -> None:
+    # The MX host's address records fail with its zone: DNSSEC-09 gave "Sign the zone holding
+    # mx... (all its records)" beside DANE-02's DS advice. Both now name the DS.
+    zone = Zone(257)
+    ctx = CheckContext("example.org", CheckConfig(), dns=IdleDsDns(zone, [zone.other], 10))  # type: ignore[arg-type]
+    idle = asyncio.run(dnssec.idle_ds_of_zone(ctx, MX))
+    assert idle == (
+        f"DNSKEY {zone.tag(zone.other)}, a key-signing key (flags 257)",
+        zone.line(zone.ds(zone.active, 2)),
+    )
+    failed = DnsAnswer(MX, "A", "SERVFAIL", ede=[(10, "")])
+    retry = DnsAnswer(MX, "A", "NOERROR", records=[], signed=True)
+    host = mx.MxHost(MX, 10, answers=[failed], cd_answers=[retry], bogus_answers=[retry])
+    out = Collector(dnssec.MECHANISM)
+    dnssec._dnssec09(out, host, None, idle=idle)
+    (found,) = out.findings
+    assert found.status == Status.FAIL and found.fix is not None
+    assert found.fix.startswith("Publish at the registrar the DS record given below"), found.fix
+    assert found.fix.endswith(zone.line(zone.ds(zone.active, 2)))
+    # The control: a zone whose DS carries the chain has nothing to name.
+    ctx = CheckContext("example.org", CheckConfig(), dns=IdleDsDns(zone, [zone.active], 10))  # type: ignore[arg-type]
+    assert asyncio.run(dnssec.idle_ds_of_zone(ctx, MX)) == ("", "")
