@@ -2338,8 +2338,22 @@ def policy_digest(state: MtaStsState) -> str:
     if policy is None:
         assert state.fetch is not None
         return hashlib.sha256(state.fetch.body).hexdigest()
+    return _meaning_digest(policy)
+
+
+def _meaning_digest(policy: Policy) -> str:
     meaning = f"{policy.mode}\n{policy.max_age}\n" + "\n".join(sorted(set(policy.mx)))
     return hashlib.sha256(meaning.encode()).hexdigest()
+
+
+def kept_policy_digest(kept: str) -> str | None:
+    """policy_digest of a policy from the text a run kept of it (MTASTS-20's evidence
+    "policy": its lines, joined by LF, at most KEPT_POLICY_LINES), or None when the text may
+    have been cut there. Runs before policy_digest stored a digest of the bytes as served
+    (CRLF or LF, in their order), which only this text can turn into what they meant."""
+    if not kept or kept.count("\n") + 1 >= KEPT_POLICY_LINES:
+        return None
+    return _meaning_digest(parse_policy(kept))
 
 
 def _default_vhost_text(result: https.HttpsResult) -> str:

@@ -9,11 +9,14 @@
   DNSKEY set of the MX host's zone (a KSK pre-published for a rollover, or a ZSK) as DNSSEC-01
   does for the policy domain's zone, and give the DS record to publish, which DNSSEC-02 (the
   policy domain's zone only) does not.
+- MTASTS-09 compares a digest stored before the meaning digest (of the bytes as served) by
+  what the run kept of that policy's text, so a new line ending alone is no change.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -23,14 +26,21 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
+import pytest
+from django.utils import timezone
 
-from checks import dane, dnssec, mx, starttls
+from checks import dane, dnssec, mtasts, mx, starttls
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
 from checks.findings import Collector, Finding, Status
+from mailsec.domains.models import CheckRun, Domain
+from tests.conftest import BaseTestCase
 from tests.test_engine_s30k import APEX, Zone
 from tests.test_https_s30n_default_vhost import HOST, SniServer, fetch_from, problems
+from tests.test_mtasts import POLICY, evaluate
+from tests.test_mx import statuses
+from tests.test_scheduling_mtasts_history import ID
 
 SUBJ = "mx.example.test"
 
@@ -255,3 +265,47 @@ def test_dnssec09_of_the_same_zone_gives_the_same_advice() -> None:
     # The control: a zone whose DS carries the chain has nothing to name.
     ctx = CheckContext("example.org", CheckConfig(), dns=IdleDsDns(zone, [zone.active], 10))  # type: ignore[arg-type]
     assert asyncio.run(dnssec.idle_ds_of_zone(ctx, MX)) == ("", "")
+
+
+# --- MTASTS-09 against a digest stored before the meaning digest ------------------------------
+
+LEGACY_SHA = hashlib.sha256(POLICY.encode()).hexdigest()  # the bytes as served (CRLF)
+
+
+class LegacyHistoryTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        now = timezone.now()
+        self.domain = Domain.objects.create(
+            team=self.team, name="example.org", verified_at=now, next_check_at=now
+        )
+
+    def stored_run(self, evidence: dict[str, Any]) -> None:
+        finding = {"id": "MTASTS-20", "mechanism": "mta-sts", "status": "pass"}
+        CheckRun.objects.create(
+            domain=self.domain,
+            status=CheckRun.Status.DONE,
+            findings=[{**finding, "evidence": evidence}],
+            mtasts_id=evidence["record_id"],
+            mtasts_policy_sha256=evidence["policy_sha256"],
+        )
+
+    def mtasts09(self, body: str) -> list[Status]:
+        previous = self.domain.mtasts_previous()
+        with pytest.MonkeyPatch.context() as patch:
+            return statuses(evaluate(patch, body=body, previous=previous), "MTASTS-09")
+
+    def test_a_line_ending_change_against_a_bytes_digest_is_no_change(self) -> None:
+        # A run before 5274937 stored the digest of the CRLF body and kept its lines; the
+        # policy is now served with LF. Same id, same meaning: nothing to warn about.
+        kept = "\n".join(mtasts.parse_policy(POLICY).lines[: mtasts.KEPT_POLICY_LINES])
+        self.stored_run({"record_id": ID, "policy_sha256": LEGACY_SHA, "policy": kept})
+        self.assertEqual(self.mtasts09(POLICY.replace("\r\n", "\n")), [])
+        # A change of meaning under the same id still warns.
+        changed = POLICY.replace("max_age: 604800", "max_age: 1209600")
+        self.assertEqual(self.mtasts09(changed), [Status.WARN])
+
+    def test_without_the_kept_text_the_stored_digest_is_compared_as_before(self) -> None:
+        self.stored_run({"record_id": ID, "policy_sha256": LEGACY_SHA})
+        self.assertEqual(self.domain.mtasts_previous(), (ID, LEGACY_SHA))
+        self.assertEqual(self.mtasts09(POLICY), [])

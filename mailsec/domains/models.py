@@ -571,10 +571,16 @@ class Domain(models.Model):
         row = (
             self.done_runs()
             .exclude(mtasts_policy_sha256="")
-            .values_list("mtasts_id", "mtasts_policy_sha256")
+            .values_list("mtasts_id", "mtasts_policy_sha256", "findings")
             .first()
         )
-        return (row[0], row[1]) if row else None
+        if row is None:
+            return None
+        record_id, digest, findings = row
+        # Compared by what the policy meant, read again from the text the run kept: a run
+        # from before the engine's meaning digest stored the digest of the bytes, and a new
+        # line ending alone would read as a changed policy under the same id.
+        return record_id, _kept_policy_digest(findings or []) or digest
 
 
 @dataclass
@@ -691,6 +697,19 @@ def _mtasts_version(findings: list[dict[str, Any]]) -> tuple[str, str]:
         if f.get("mechanism") == "mta-sts" and ev.get("record_id") and ev.get("policy_sha256"):
             return str(ev["record_id"])[:32], str(ev["policy_sha256"])[:64]
     return "", ""
+
+
+def _kept_policy_digest(findings: list[dict[str, Any]]) -> str | None:
+    """checks.mtasts.kept_policy_digest of the policy text in the findings _mtasts_version
+    read, or None when there is none (or it may be cut)."""
+    from checks.mtasts import kept_policy_digest
+
+    for f in findings:
+        ev = f.get("evidence") or {}
+        if f.get("mechanism") == "mta-sts" and ev.get("record_id") and ev.get("policy_sha256"):
+            kept = ev.get("policy")
+            return kept_policy_digest(kept) if isinstance(kept, str) else None
+    return None
 
 
 def _finding_key(f: dict[str, Any]) -> tuple[str, str]:
