@@ -1670,7 +1670,7 @@ def _header(
     _extension_integers(ck, obj, _REPORT_MEMBERS, "")
     org = obj.get("organization-name", _MISSING)
     if not isinstance(org, str) or not org.strip():
-        raise ReportRejected(_not_a_name("organization-name", org))
+        raise ReportRejected(_not_a_name("organization-name", org, obj))
     org = ck.text(org, "organization-name", MAX_NAME_CHARS).strip()
     controls = sorted(set(_CONTROL_RE.findall(org)))
     if controls:
@@ -1684,7 +1684,7 @@ def _header(
 
     report_id = obj.get("report-id", _MISSING)
     if not isinstance(report_id, str) or not report_id.strip():
-        raise ReportRejected(_not_a_name("report-id", report_id))
+        raise ReportRejected(_not_a_name("report-id", report_id, obj))
     report_id = ck.text(report_id, "report-id", MAX_NAME_CHARS).strip()
     # The de-duplication key: case-folding may lengthen a name ("ß" → "ss"), and UTF-8 may take
     # four bytes a character; no real reporter comes near this.
@@ -1729,7 +1729,7 @@ def _header(
 
     date_range = obj.get("date-range", _MISSING)
     if date_range is _MISSING:
-        raise ReportRejected("date-range is missing (RFC 8460 §4.4)")
+        raise ReportRejected(_missing("date-range", obj))
     if not isinstance(date_range, dict):
         raise ReportRejected(f"date-range is {_kind(date_range)}, not an object (RFC 8460 §4.4)")
     for key in ("start-datetime", "end-datetime"):
@@ -1757,10 +1757,32 @@ def _header(
     return org, report_id, contact_info, start, end, local_day
 
 
-def _not_a_name(key: str, value: Any) -> str:
+def _not_a_name(key: str, value: Any, obj: dict[str, Any]) -> str:
     """Why a required string of the header (organization-name, report-id) is unusable, in
     the words that fit what was sent."""
-    return f"{_found(key, value)} (RFC 8460 §4.4)"
+    return f"{_found(key, value)} (RFC 8460 §4.4){_other_letters(key, value, obj)}"
+
+
+def _missing(key: str, obj: dict[str, Any]) -> str:
+    """Why a required member of the report is missing, naming it when it is there in other
+    letters."""
+    return f"{key} is missing (RFC 8460 §4.4){_other_letters(key, _MISSING, obj)}"
+
+
+def _other_letters(key: str, value: Any, obj: dict[str, Any]) -> str:
+    """For a member that is missing: the member of `obj` of its name in other letters
+    ('Organization-Name', a PascalCase writer's), which is no RFC 8460 member (RFC 8259 §8.3
+    compares names code unit by code unit), so the sender is not told of a member it sent
+    as simply missing."""
+    if value is not _MISSING:
+        return ""
+    for name in obj:
+        if name.lower() == key:
+            return (
+                f"; the report has {name[:80]!r}, but member names are case-sensitive "
+                "(RFC 8259 §8.3)"
+            )
+    return ""
 
 
 def _read_report(stream: _JsonStream, report_domain: str | None) -> ParsedReport:
@@ -1819,7 +1841,7 @@ def _finish(
 ) -> ParsedReport:
     org, report_id, contact_info, start, end, local_day = _header(header_ck, header)
     if not has_policies:
-        raise ReportRejected("policies is missing (RFC 8460 §4.4)")
+        raise ReportRejected(_missing("policies", header))
     if not seen_policies:
         header_ck.warn("policies is empty: the report says nothing about any session")
     if seen_policies and not policies:
