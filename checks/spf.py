@@ -593,8 +593,8 @@ def _parsed(text: str) -> ParsedSpf:
                     SpfProblem(
                         "SPF-12",
                         Status.FAIL,
-                        f"The '{term.name}' modifier appears more than once; receivers "
-                        f"treat the whole record as broken. {keep}",
+                        f"The '{term.name}' modifier appears more than once, and RFC 7208 "
+                        f"§6 allows it once. {keep}",
                         raw,
                         one_exp=_one_exp(meant) if term.name == "exp" else "",
                     )
@@ -671,6 +671,19 @@ def _parsed(text: str) -> ParsedSpf:
                 parsed.problems.append(
                     SpfProblem(
                         "SPF-19", Status.WARN, _refusing_range(parsed, term, scope), term.text
+                    )
+                )
+            elif prefix is not None and prefix < floor and _shadowed_range(parsed, term, family):
+                # Every address of it is matched by a term before it ('-ip4:128.0.0.0/1
+                # ip4:128.0.0.0/1'): the first match decides (RFC 7208 §4.6.2).
+                parsed.problems.append(
+                    SpfProblem(
+                        "SPF-19",
+                        Status.WARN,
+                        f"'{term.text}' authorises no one: the terms before it already match "
+                        "every address of its range, and the first term that matches decides. "
+                        "Remove it, and list only the networks that really send your mail.",
+                        term.text,
                     )
                 )
             elif prefix is not None and prefix < floor:
@@ -1672,16 +1685,23 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         if problem.check_id == "SPF-04" and any(f.term in problem.term for f in fused_terms):
             continue
         # A stray quote at the end (_stray_quote): the record without it, once it passes.
+        # _problem says a permanent error once for these; the note need not say it again.
+        said = problem.check_id in PERMERROR_IDS and problem.status == Status.FAIL
+        said = said and not problem.meant
         unquoted_fix = (
-            await _vetted_fix(ctx, problem.unquoted, "Without the quote")
+            await _vetted_fix(ctx, problem.unquoted, "Without the quote", error_said=said)
             if problem.unquoted
-            else await _vetted_fix(ctx, problem.ascii, "With the names as A-labels")
+            else await _vetted_fix(
+                ctx, problem.ascii, "With the names as A-labels", error_said=said
+            )
             if problem.ascii
             else await _opened_fix(ctx, problem.opened, parsed)
             if problem.opened
-            else await _vetted_fix(ctx, problem.one_exp, "With one exp=")
+            else await _vetted_fix(ctx, problem.one_exp, "With one exp=", error_said=said)
             if problem.one_exp
-            else await _vetted_fix(ctx, problem.braced, "With the macros in braces")
+            else await _vetted_fix(
+                ctx, problem.braced, "With the macros in braces", error_said=said
+            )
             if problem.braced
             else ("", "")
         )
@@ -1784,28 +1804,53 @@ def _ignored_advice(parsed: ParsedSpf, fixable: bool) -> str:
 def _listed_senders(tree: SpfNode) -> list[str]:
     """The terms of the owner's record (and of the records its redirects lead to) that can
     pass a server: '+' mechanisms receivers evaluate before the ending. An 'a' or 'mx' that
-    names no address (a void lookup; 'mx' of a null MX) passes no one and is left out."""
+    names no address (a void lookup; 'mx' of a null MX) passes no one and is left out, and so
+    is a term that earlier terms leave no address to match (RFC 7208 §4.6.2: the first match
+    decides): a range inside the ranges before it, any term once every address of the
+    families it can match is decided."""
     listed: list[str] = []
-    for node in [tree, *redirect_hops(tree)]:
-        if node.parsed is None:
+    evaluated = [
+        (node, t)
+        for node in [tree, *redirect_hops(tree)]
+        if node.parsed is not None
+        for t in node.parsed.terms
+        if t.valid
+        and t.kind == "mechanism"
+        and t.name != "all"
+        and not any(t is i for i in node.parsed.ignored)
+    ]
+    # By family: how many addresses each term is the first to match, and whether the family
+    # was all decided before it.
+    reach = {
+        family: _first_matches(
+            [
+                None if t.has_macro else _term_range(t, family, _matches_family(node, t, family))
+                for node, t in evaluated
+            ],
+            family,
+        )
+        for family in FAMILIES
+    }
+    for i, (node, t) in enumerate(evaluated):
+        if t.qualifier != "+":
             continue
-        ignored = {id(t) for t in node.parsed.ignored}
         voids = {v.lower().rstrip(".") for v in node.voids}
-        for t in node.parsed.terms:
-            if (
-                not t.valid
-                or t.kind != "mechanism"
-                or t.name == "all"
-                or t.qualifier != "+"
-                or id(t) in ignored
-            ):
+        name = normalize(t.lookup_name or node.domain) if not t.has_macro else ""
+        if t.name == "a" and name in voids:
+            continue
+        if t.name == "mx" and (f"{name} MX" in voids or node.mx_fanout.get(name) == 0):
+            continue
+        if t.name in ("ip4", "ip6"):
+            family = FAMILIES[0] if t.name == "ip4" else FAMILIES[1]
+            if not reach[family][0][i]:
                 continue
-            name = normalize(t.lookup_name or node.domain) if not t.has_macro else ""
-            if t.name == "a" and name in voids:
+        else:
+            # An 'a' or 'mx' matches the families its host has addresses of; any other term
+            # (include, exists, ptr) either.
+            known = node.address_families.get((t.name, name)) if t.name in ("a", "mx") else None
+            if all(reach[f][1][i] for f in known or FAMILIES):
                 continue
-            if t.name == "mx" and (f"{name} MX" in voids or node.mx_fanout.get(name) == 0):
-                continue
-            listed.append(t.text)
+        listed.append(t.text)
     return listed
 
 
@@ -1946,7 +1991,13 @@ async def _respelt_fix(ctx: CheckContext, parsed: ParsedSpf) -> tuple[str, str]:
 
 
 async def _vetted_fix(
-    ctx: CheckContext, text: str, lead: str, *, open_end: bool = False, misspelt_ok: bool = False
+    ctx: CheckContext,
+    text: str,
+    lead: str,
+    *,
+    open_end: bool = False,
+    misspelt_ok: bool = False,
+    error_said: bool = False,
 ) -> tuple[str, str]:
     """(fix, note): `text` as the fix for ctx.domain if it passes what SPF-04..09 demand.
 
@@ -1955,7 +2006,10 @@ async def _vetted_fix(
     ending in '+all' (or, with `open_end`, ending in '+all' itself) would open it to
     everyone. Then no fix is offered and the note, starting with `lead`, says why.
     `misspelt_ok` lets an "include=" through: SPF-04 offers its own fix for it.
+    `error_said`: the finding already says the record is a permanent error, so the note says
+    the fixed one would "still fail" rather than say it again.
     """
+    fails = "still fail" if error_said else "fail with a permanent error"
     fixed = parse_spf(text)
     wrong = [
         p
@@ -1970,7 +2024,7 @@ async def _vetted_fix(
     if over_lookup_limit(node):
         return "", (
             f" {lead}, the record would need {node.total_lookups} DNS lookups, more "
-            f"than the {LOOKUP_LIMIT} allowed, and fail with a permanent error: drop senders "
+            f"than the {LOOKUP_LIMIT} allowed, and {fails}: drop senders "
             "you no longer use (or replace includes with ip4/ip6 ranges) while fixing it."
         )
     # At any depth: a provider's include of a vanished name fails the whole record too.
@@ -1982,28 +2036,28 @@ async def _vetted_fix(
     if broken:
         return "", (
             f" {lead}, it would include {', '.join(broken)}, which has no usable SPF "
-            "record, and fail with a permanent error: check the name."
+            f"record, and {fails}: check the name."
         )
     voids = [v for n in node.walk() for v in n.voids]
     if len(voids) > VOID_LIMIT:
         return "", (
             f" {lead}, the record would look up {len(voids)} names that do not exist "
             f"or have no addresses ({', '.join(voids)}), more than the {VOID_LIMIT} allowed, and "
-            "fail with a permanent error (SPF-06): remove the stale names while fixing it."
+            f"{fails} (SPF-06): remove the stale names while fixing it."
         )
     if over_void_limit(node):
         names = family_void_lookups(node)["IPv4"]
         return "", (
             f" {lead}, the record would look up {len(names)} names with no IPv4 address "
-            f"({', '.join(names)}), more than the {VOID_LIMIT} allowed, and fail with a "
-            "permanent error for mail from IPv4 servers (SPF-06): list the IPv6-only hosts "
+            f"({', '.join(names)}), more than the {VOID_LIMIT} allowed, and {fails} for "
+            "mail from IPv4 servers (SPF-06): list the IPv6-only hosts "
             "with ip6: and remove the stale names while fixing it."
         )
     wide = [t for n in node.walk() for t, c in n.mx_fanout.items() if c > MX_FANOUT_LIMIT]
     if wide:
         return "", (
             f" {lead}, its 'mx' for {wide[0]} would need more than {MX_FANOUT_LIMIT} host "
-            "lookups and fail with a permanent error (SPF-07): list those servers with ip4/ip6 "
+            f"lookups and {fails} (SPF-07): list those servers with ip4/ip6 "
             "while fixing it."
         )
     chain = open_include(node)
@@ -2091,47 +2145,143 @@ def _either(texts: list[str]) -> str:
 
 
 def family_cover(parsed: ParsedSpf) -> dict[str, list[SpfTerm]]:
-    """For each family, the terms receivers evaluate that pass every address of it, or [].
+    """For each family, the '+' terms receivers evaluate that together pass every address of
+    it, or [] (_family_cover).
 
     An 'ip4:0.0.0.0/0' (or '0.0.0.0/1' with '128.0.0.0/1', RFC 7208 §5.6) and an 'a/0' or
     'mx/0' (the /0 network around the host's address, §5.3, §5.4) match every client of the
     family, so the record's 'all' is never reached by one: as open as '+all' (SPF-09).
-    Only '+' terms before 'all' count: '-ip4:0.0.0.0/0' refuses, terms after 'all' are ignored.
+    Terms after 'all' are ignored. Read without DNS, an 'a/0' or 'mx/0' is taken to match
+    (_open_families asks whether its host has an address of the family).
     """
+    live = _live_terms(parsed)
+    return {
+        family: _family_cover([(t, _term_range(t, family, True)) for t in live], family)
+        for family in FAMILIES
+    }
+
+
+def _shadowed_range(parsed: ParsedSpf, term: SpfTerm, family: str) -> bool:
+    """Whether the terms receivers evaluate before `term` (an ip4/ip6 range of `family`)
+    match every address of it, so that it decides none (_first_matches)."""
+    live = _live_terms(parsed)
+    at = next((i for i, t in enumerate(live) if t is term), None)
+    if at is None:
+        return False  # after 'all': SPF-10 and _refusing_range say it
+    # An 'a/0' or 'mx/0' before it is not counted: without DNS, its host may have no address.
+    counts, _ = _first_matches([_term_range(t, family, False) for t in live[: at + 1]], family)
+    return counts[-1] == 0
+
+
+def _live_terms(parsed: ParsedSpf) -> list[SpfTerm]:
+    """The mechanisms receivers evaluate before 'all' whose matches need no macro."""
     ignored = {id(t) for t in parsed.ignored}
-    live = [
+    return [
         t
         for t in parsed.terms
         if t.valid
         and t.kind == "mechanism"
-        and t.qualifier == "+"
+        and t.name != "all"
         and id(t) not in ignored
         and not t.has_macro
     ]
-    cover: dict[str, list[SpfTerm]] = {}
-    for family, name, floor, prefix_of in (
-        (FAMILIES[0], "ip4", MIN_PREFIX4, lambda t: t.cidr4),
-        (FAMILIES[1], "ip6", MIN_PREFIX6, lambda t: t.cidr6),
-    ):
-        whole = [t for t in live if t.name in (name, "a", "mx") and prefix_of(t) == 0]
-        if whole:
-            cover[family] = whole
-            continue
-        ranges = []
-        for t in live:
-            if t.name == name and t.network:
-                try:
-                    ranges.append((t, ipaddress.ip_network(t.network, strict=False)))
-                except ValueError:
-                    continue
-        wide = [(t, n) for t, n in ranges if n.prefixlen < floor]
-        cover[family] = []
-        for group in (wide, ranges):
-            nets = list(ipaddress.collapse_addresses(n for _, n in group))  # type: ignore[misc]
-            if len(nets) == 1 and nets[0].prefixlen == 0:
-                cover[family] = [t for t, _ in wide] or [t for t, _ in ranges]
-                break
-    return cover
+
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_WHOLE = {FAMILIES[0]: ipaddress.ip_network("0.0.0.0/0"), FAMILIES[1]: ipaddress.ip_network("::/0")}
+_FLOOR = {FAMILIES[0]: MIN_PREFIX4, FAMILIES[1]: MIN_PREFIX6}
+
+
+def _term_range(term: SpfTerm, family: str, host_has: bool) -> IpNetwork | None:
+    """The addresses of `family` that `term` matches whatever the message: an ip4/ip6 term's
+    network, every address for an 'a' or 'mx' /0 whose host has one of the family
+    (`host_has`, RFC 7208 §5.3, §5.4); None for any other term (its matches depend on DNS)."""
+    if term.name in ("a", "mx"):
+        prefix = term.cidr4 if family == FAMILIES[0] else term.cidr6
+        return _WHOLE[family] if prefix == 0 and host_has else None
+    if term.name != ("ip4" if family == FAMILIES[0] else "ip6") or not term.network:
+        return None
+    try:
+        return ipaddress.ip_network(term.network, strict=False)
+    except ValueError:
+        return None
+
+
+def _unmatched(net: IpNetwork, taken: list[IpNetwork]) -> list[IpNetwork]:
+    """The parts of `net` outside every network of `taken` (CIDR blocks that overlap nest)."""
+    parts = [net]
+    for other in taken:
+        rest: list[IpNetwork] = []
+        for part in parts:
+            if not part.overlaps(other):
+                rest.append(part)
+            elif not part.subnet_of(other):  # type: ignore[arg-type]
+                rest.extend(part.address_exclude(other))  # type: ignore[arg-type]
+        parts = rest
+        if not parts:
+            break
+    return parts
+
+
+def _first_matches(ranges: list[IpNetwork | None], family: str) -> tuple[list[int], list[bool]]:
+    """For each range in evaluation order, the number of addresses of `family` it is the
+    first to match (the first matching term decides, RFC 7208 §4.6.2), and whether every
+    address of the family was decided before it. A term without a range (None) decides none."""
+    total = _WHOLE[family].num_addresses
+    taken: list[IpNetwork] = []
+    decided = 0
+    counts: list[int] = []
+    full: list[bool] = []
+    for net in ranges:
+        full.append(decided == total)
+        parts = _unmatched(net, taken) if net is not None and decided < total else []
+        counts.append(sum(p.num_addresses for p in parts))
+        decided += counts[-1]
+        taken.extend(parts)
+    return counts, full
+
+
+def _family_cover(entries: list[tuple[SpfTerm, IpNetwork | None]], family: str) -> list[SpfTerm]:
+    """The '+' terms of `entries` (in evaluation order, with their ranges: _term_range) that
+    pass every address of `family` the terms before them leave, when together they pass the
+    whole family but for listed refusals (a '-', '~' or '?' range of /16 or longer, /32 for
+    IPv6): those are exceptions, as '-ip4:192.0.2.1 +all' is still '+all'. A wider such range
+    decides its part first ('-ip4:128.0.0.0/1 ip4:0.0.0.0/0' passes half the family), so
+    does not count. Named are the wide terms alone when they do it without the narrow '+'
+    ones (the owner's senders, kept in the fix); else []."""
+    total = _WHOLE[family].num_addresses
+
+    def listed_refusal(term: SpfTerm, net: IpNetwork | None) -> bool:
+        return term.qualifier != "+" and net is not None and net.prefixlen >= _FLOOR[family]
+
+    # The common record lists a few networks: too few addresses to cover a family, no walk.
+    room = sum(
+        net.num_addresses
+        for t, net in entries
+        if net is not None and (t.qualifier == "+" or listed_refusal(t, net))
+    )
+    if room < total:
+        return []
+
+    def passing(chosen: list[tuple[SpfTerm, IpNetwork | None]]) -> list[SpfTerm]:
+        counts, _ = _first_matches([net for _, net in chosen], family)
+        passed = sum(n for (t, _), n in zip(chosen, counts, strict=True) if t.qualifier == "+")
+        excepted = sum(
+            n for (t, net), n in zip(chosen, counts, strict=True) if listed_refusal(t, net)
+        )
+        if passed + excepted < total:
+            return []
+        return [t for (t, _), n in zip(chosen, counts, strict=True) if n and t.qualifier == "+"]
+
+    cover = passing(entries)
+    if not cover:
+        return []
+    wide = [
+        (t, net)
+        for t, net in entries
+        if t.qualifier != "+" or net is None or net.prefixlen < _FLOOR[family]
+    ]
+    return passing(wide) or cover
 
 
 async def _dead_end_fixes(
@@ -3261,12 +3411,14 @@ def _tree_findings(
                 if problem.check_id in PERMERROR_IDS and not problem.meant:
                     if _fused(problem, fused_here):
                         continue  # SPF-03 above names the cause
+                    detail = problem.message.rstrip(". ")
+                    if detail[:1].isupper() and detail[1:2].islower():
+                        detail = detail[0].lower() + detail[1:]  # as _problem writes it
                     out.add(
                         problem.check_id,
                         Status.FAIL,
                         f"The SPF record of {node.domain} (reached through {node.via}) is "
-                        "invalid, so SPF fails with a permanent error: "
-                        f"{problem.message.rstrip('. ')}.",
+                        f"invalid, so SPF fails with a permanent error: {detail}.",
                         subject=node.domain,
                         evidence={"record": node.record, "term": problem.term},
                     )
@@ -3560,6 +3712,92 @@ def open_include(node: SpfNode) -> list[str] | None:
     return None
 
 
+class _Evaluation:
+    """What a receiver has spent so far evaluating a record for one server (_first_stop)."""
+
+    def __init__(self) -> None:
+        self.lookups = 0
+        self.voids = 0
+
+
+def _first_stop(tree: SpfNode) -> str | None:
+    """For an IPv4 server the record lists nowhere, what stops its evaluation first: "open"
+    when it reaches an include of a record passing every server ('+all', open_include), or
+    the check finding the permanent error it meets before (tree_permerror's ids); None when
+    neither, or when it cannot be told (a macro, a failed lookup).
+
+    Receivers evaluate the terms left to right and stop at the first that matches or errs
+    (RFC 7208 §4.6.2); the limits on lookups and void lookups count those made on the way
+    (§4.6.4), not every term of the record.
+    """
+    stop = _stop_in(tree, _Evaluation())
+    return None if stop in ("", "unknown") else stop
+
+
+def _stop_in(node: SpfNode, run: _Evaluation) -> str:
+    """_first_stop for `node`'s record: "open", "matched" (a term decided, not with a pass
+    for every server), "unknown", a check id, or "" (nothing matched)."""
+    if node.status in ("none", "multiple"):
+        return "SPF-08"
+    if node.status in ("loop", "truncated"):
+        return "SPF-05"
+    if node.status == "permerror" and node.parsed is not None:
+        fused_here = broken_fusions(node)
+        for problem in node.parsed.problems:
+            if problem.check_id in PERMERROR_IDS and not problem.meant:
+                return "SPF-03" if _fused(problem, fused_here) else problem.check_id
+        return "SPF-04"
+    if node.status != "ok" or node.parsed is None:
+        return "unknown"
+    parsed = node.parsed
+    terms = list(parsed.evaluated)
+    if parsed.all_term is None and parsed.redirect is not None and parsed.redirect.valid:
+        terms.append(parsed.redirect)  # evaluated after every mechanism (§6.1)
+    # The void lookups (for an IPv4 server) of each term: an 'a' or 'exists' name, an 'mx'
+    # name's MX answer, and the MX hosts without an address, given to the first 'mx'.
+    voids = family_void_lookups(node)["IPv4"] if node.voids or node.family_voids else []
+    first_mx = next((t for t in terms if t.name == "mx" and not t.has_macro), None)
+    own = {
+        normalize(t.lookup_name or node.domain) + (" MX" if t.name == "mx" else "")
+        for t in terms
+        if t.name in ("a", "mx", "exists") and not t.has_macro
+    }
+    for term in terms:
+        if term.name == "all":
+            return "open" if term.qualifier == "+" else "matched"
+        if term.name not in LOOKUP_TERMS:
+            continue
+        run.lookups += 1
+        if run.lookups > LOOKUP_LIMIT:
+            return "SPF-05"
+        name = normalize(term.lookup_name or node.domain)
+        if term.name in ("include", "redirect"):
+            child = next(
+                (c for c in node.children if c.via == term.name and c.domain == name), None
+            )
+            if term.has_macro or child is None:
+                return "unknown"
+            stop = _stop_in(child, run)
+            if term.name == "redirect":
+                return stop  # the redirect's result is the record's (§6.1)
+            if stop == "open":
+                return "open" if term.qualifier == "+" else "matched"
+            if stop not in ("", "matched"):
+                return stop  # an error in the included record stops it all (§5.2)
+            continue  # the include matches only on its record's pass
+        if term.has_macro:
+            continue  # what it asks depends on the message: taken as matching nothing
+        if term.name == "mx" and node.mx_fanout.get(name, 0) > MX_FANOUT_LIMIT:
+            return "SPF-07"
+        asked = f"{name} MX" if term.name == "mx" else name
+        run.voids += asked in voids
+        if term is first_mx:
+            run.voids += sum(v not in own for v in voids)
+        if run.voids > VOID_LIMIT:
+            return "SPF-06"
+    return ""
+
+
 def over_lookup_limit(tree: SpfNode) -> bool:
     """SPF-05 fails: evaluation can exceed 10 lookups (or loops, or is too deep to follow)."""
     return tree.total_lookups > LOOKUP_LIMIT or any(
@@ -3686,13 +3924,18 @@ def _terminal(
     if chain:
         # The include may be in a redirect target's record rather than the owner's own.
         holder = next((n for n in [tree, *hops] if _includes_open(n, chain[0])), tree)
+        # With a permanent error in the tree too, which a server not listed meets first
+        # depends on the order of the terms (RFC 7208 §4.6.2, §4.6.4): _first_stop.
+        first = _first_stop(tree) if blocked else None
+        met = first if first not in (None, "open") else None
         open_fix = ""
         if holder is tree:
-            text = (
-                f"The SPF record includes {' → '.join(chain)}, whose record ends in '+all': "
+            ending = f"The SPF record includes {' → '.join(chain)}, whose record ends in '+all'"
+            result = (
                 "every server on the Internet passes SPF as your domain, whatever your own "
-                "record's end says. Remove that include or have its owner fix it."
+                "record's end says"
             )
+            advice = "Remove that include or have its owner fix it."
             # The owner's record as written, less that include (as SPF-05 offers the record
             # less its copies). The servers the included record lists stop passing with it,
             # which the note says: the service may send for the domain.
@@ -3705,20 +3948,38 @@ def _terminal(
                 )
         else:
             upto = hops[: hops.index(holder) + 1]
-            text = (
+            ending = (
                 f"The SPF record {_redirects_to(upto)}, whose record includes "
-                f"{' → '.join(chain)}, whose record ends in '+all': every server on the "
-                "Internet passes SPF as your domain. That include is in the record of "
-                f"{holder.domain}, not in yours: have its owner remove it, or replace "
+                f"{' → '.join(chain)}, whose record ends in '+all'"
+            )
+            result = "every server on the Internet passes SPF as your domain"
+            advice = (
+                f"That include is in the record of {holder.domain}, not in yours: have its "
+                "owner remove it, or replace "
                 f"'{parsed.redirect.text if parsed.redirect else 'redirect'}' in your own "
                 "record with the senders you use."
             )
+        if met:
+            text = _ending_words(ending, ": ", result, advice, met)
+        else:
+            text = f"{ending}: {result}. {advice}"
+            if first == "open":
+                # The error comes after the include: it stops no one until the include goes.
+                text += (
+                    " Checking reaches that include before the permanent error later in the "
+                    f"record ({blocked}), so the error changes nothing for now: fix it too "
+                    "when you remove the include."
+                )
         out.add(
             "SPF-09",
             Status.FAIL,
             text,
             subject=domain,
-            evidence={**evidence, "open_include": chain},
+            evidence={
+                **evidence,
+                "open_include": chain,
+                **({"permerror": met or blocked} if blocked else {}),
+            },
             fix=open_fix,
         )
     elif qualifier == "+":
@@ -3961,48 +4222,23 @@ def _decided_before_ending(
 
 
 def _open_families(tree: SpfNode, hops: list[SpfNode]) -> dict[str, list[str]]:
-    """The terms of the owner's record (or of the records its redirects lead to) that pass
-    every address of a family (family_cover), by family. An 'a/0' or 'mx/0' whose name has no
-    address of that family (a void lookup) matches nothing, so it does not count."""
+    """The terms of the owner's record and of the records its redirects lead to, evaluated in
+    that order, that pass every address of a family (_family_cover), by family. An 'a/0' or
+    'mx/0' whose name has no address of that family (a void lookup) matches nothing, and a
+    '-', '~' or '?' term deciding part of a family first ('-ip4:0.0.0.0/0', a /1 half) leaves
+    the '+' terms after it none of that part (RFC 7208 §4.6.2)."""
     found: dict[str, list[str]] = {}
-    # A '-', '~' or '?' term deciding every address of a family ('-ip4:0.0.0.0/0') decides it
-    # first (RFC 7208 §4.6.2): '+' terms after it are never reached for that family.
-    decided: set[str] = set()
-    for node in [tree, *hops]:
-        if node.parsed is None:
-            continue
-        cover = {
-            family: [t for t in terms if _matches_family(node, t, family)]
-            for family, terms in family_cover(node.parsed).items()
-        }
-        ignored = {id(t) for t in node.parsed.ignored}
-        for t in node.parsed.terms:
-            if not t.valid or t.kind != "mechanism" or id(t) in ignored or t.has_macro:
-                continue
-            for family in FAMILIES:
-                if family in decided:
-                    continue
-                if t in cover.get(family, []):
-                    found.setdefault(family, []).append(t.text)
-                elif t.qualifier != "+" and _decides_family(node, t, family):
-                    decided.add(family)
-                    # Halves counted before it and after it: the later ones are not reached.
-                    if any(u not in _reached(node, t) for u in cover.get(family, [])):
-                        found.pop(family, None)
+    for family in FAMILIES:
+        entries = [
+            (t, _term_range(t, family, _matches_family(node, t, family)))
+            for node in [tree, *hops]
+            if node.parsed is not None
+            for t in _live_terms(node.parsed)
+        ]
+        cover = _family_cover(entries, family)
+        if cover:
+            found[family] = [t.text for t in cover]
     return found
-
-
-def _decides_family(node: SpfNode, term: SpfTerm, family: str) -> bool:
-    """Whether `term` matches every address of `family` (an ip4/ip6 /0, or an 'a'/'mx' /0
-    whose host has an address of it: _matches_family)."""
-    ip, prefix = ("ip4", term.cidr4) if family == FAMILIES[0] else ("ip6", term.cidr6)
-    return term.name in (ip, "a", "mx") and prefix == 0 and _matches_family(node, term, family)
-
-
-def _reached(node: SpfNode, term: SpfTerm) -> list[SpfTerm]:
-    """The terms of `node`'s record before `term`."""
-    terms = node.parsed.terms if node.parsed is not None else []
-    return terms[: next((i for i, t in enumerate(terms) if t is term), len(terms))]
 
 
 def _matches_family(node: SpfNode, term: SpfTerm, family: str) -> bool:

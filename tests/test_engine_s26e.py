@@ -91,7 +91,7 @@ def test_the_a_label_record_is_offered_only_once_it_passes() -> None:
     assert finding.id == "SPF-15" and finding.fix == ""
     assert finding.summary.endswith(
         " With the names as A-labels, it would include _spf.xn--bcher-kva.example, which has no "
-        "usable SPF record, and fail with a permanent error: check the name."
+        "usable SPF record, and still fail: check the name."
     )
 
 

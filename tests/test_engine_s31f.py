@@ -1,0 +1,167 @@
+"""SPF and DMARC-17 follow-ups left by s30 (task s31f), each written failing before its fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from checks import spf
+from checks.findings import Finding
+from tests.test_engine_s29g import MX
+from tests.test_spf import run
+
+D = "example.com"
+NULL_MX: dict[Any, Any] = {(D, "MX"): ["0 ."]}
+OPEN = {("open.example.net", "TXT"): ["v=spf1 +all"]}
+# Eleven includes that each cost one lookup: with any other lookup the record is over 10.
+EACH = {(f"i{i}.example.net", "TXT"): [f"v=spf1 ip4:192.0.2.{i} -all"] for i in range(11)}
+
+
+def _includes(n: int) -> str:
+    return " ".join(f"include:i{i}.example.net" for i in range(n))
+
+
+def _one(findings: list[Finding], check_id: str) -> Finding:
+    (found,) = [f for f in findings if f.id == check_id]
+    return found
+
+
+def _spf(record: str, zone: dict[Any, Any] | None = None, mx: dict[Any, Any] = MX) -> list[Finding]:
+    return run(spf, D, {**mx, (D, "TXT"): [record], **OPEN, **EACH, **(zone or {})})
+
+
+# --------------------------- 1. SPF-09: an include of a '+all' record beside a permanent error
+
+# Receivers evaluate the terms left to right and stop at the first that matches or errs
+# (RFC 7208 §4.6.2); the lookup limit counts the lookups made on the way (§4.6.4).
+OPEN_FIRST = {
+    "dead include after it": "v=spf1 include:open.example.net include:gone.example.net -all",
+    "lookup limit after it": f"v=spf1 {_includes(9)} include:open.example.net {_includes(11)} -all",
+}
+ERROR_FIRST = {
+    "dead include before it": (
+        "v=spf1 include:gone.example.net include:open.example.net -all",
+        "SPF-08",
+    ),
+    "its lookup is the 11th": (f"v=spf1 {_includes(10)} include:open.example.net -all", "SPF-05"),
+}
+
+
+@pytest.mark.parametrize("record", OPEN_FIRST.values(), ids=OPEN_FIRST.keys())
+def test_spf09_says_an_open_include_reached_before_the_error_passes_everyone(record: str) -> None:
+    found = _one(_spf(record), "SPF-09")
+    assert str(found.status) == "fail"
+    assert "every server on the Internet passes SPF as your domain" in found.summary
+    assert "never reaches" not in found.summary
+    # The error behind it is said, as what comes once the include is removed.
+    assert found.evidence["permerror"] in found.summary
+    assert "before the permanent error" in found.summary
+
+
+@pytest.mark.parametrize(("record", "cause"), ERROR_FIRST.values(), ids=ERROR_FIRST.keys())
+def test_spf09_says_a_permanent_error_before_the_open_include_comes_first(
+    record: str, cause: str
+) -> None:
+    found = _one(_spf(record), "SPF-09")
+    assert str(found.status) == "fail"
+    assert f"never reaches it: checking it stops first with a permanent error ({cause})" in (
+        found.summary
+    )
+    assert "Once that error is fixed, every server on the Internet passes SPF" in found.summary
+
+
+# ------------------------------------ 2. SPF-09: whole-family cover by ranges split in halves
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        # The upper half is refused first: the later '+' upper half passes no one.
+        "v=spf1 mx ip4:0.0.0.0/1 -ip4:128.0.0.0/1 ip4:128.0.0.0/1 -all",
+        # The lower half is refused first: the '+' lower half after it passes no one.
+        "v=spf1 mx -ip4:0.0.0.0/1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all",
+        # A /0 after a refused half passes the other half only.
+        "v=spf1 mx -ip4:0.0.0.0/1 ip4:0.0.0.0/0 -all",
+        "v=spf1 mx ?ip6:8000::/1 ip6:::/1 ip6:8000::/1 -all",
+    ],
+)
+def test_spf09_does_not_count_a_half_an_earlier_term_decides(record: str) -> None:
+    findings = _spf(record)
+    found = _one(findings, "SPF-09")
+    assert str(found.status) == "pass"
+    assert "open_terms" not in found.evidence
+    assert not [f for f in findings if f.id == "SPF-19" and "covers every" in f.summary]
+
+
+@pytest.mark.parametrize(
+    ("record", "terms"),
+    [
+        ("v=spf1 mx ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all", ["ip4:0.0.0.0/1", "ip4:128.0.0.0/1"]),
+        # A listed refusal before an open range is an exception to it, as before '+all'.
+        ("v=spf1 mx -ip4:192.0.2.0/24 ip4:0.0.0.0/0 -all", ["ip4:0.0.0.0/0"]),
+        (
+            "v=spf1 mx ip4:0.0.0.0/1 -ip4:192.0.2.0/24 ip4:128.0.0.0/1 -all",
+            ["ip4:0.0.0.0/1", "ip4:128.0.0.0/1"],
+        ),
+        # A half both terms pass: the first does it, the second still passes the other half.
+        (
+            "v=spf1 mx ip4:0.0.0.0/1 ip4:0.0.0.0/0 -all",
+            ["ip4:0.0.0.0/1", "ip4:0.0.0.0/0"],
+        ),
+    ],
+)
+def test_spf09_still_fails_halves_that_pass_a_whole_family(record: str, terms: list[str]) -> None:
+    found = _one(_spf(record), "SPF-09")
+    assert str(found.status) == "fail"
+    assert found.evidence["open_terms"] == {"IPv4": terms}
+
+
+def test_spf09_carries_a_decided_half_into_the_redirect_target() -> None:
+    zone = {("_spf.example.net", "TXT"): ["v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all"]}
+    found = _one(_spf("v=spf1 -ip4:128.0.0.0/1 redirect=_spf.example.net", zone), "SPF-09")
+    assert str(found.status) == "pass"
+    control = _one(_spf("v=spf1 redirect=_spf.example.net", zone), "SPF-09")
+    assert str(control.status) == "fail"
+
+
+# ----------------------------------------- 3. SPF-18: a shadowed '+' term is no listed sender
+
+
+def test_spf18_does_not_list_a_term_an_earlier_one_shadows() -> None:
+    record = "v=spf1 -ip4:0.0.0.0/0 ip4:0.0.0.0/0 -ip4:198.51.100.0/24 ip4:198.51.100.7 -all"
+    found = _one(_spf(record, mx=NULL_MX), "SPF-18")
+    assert str(found.status) == "pass"
+    assert "ip4:0.0.0.0/0'" not in found.summary and "198.51.100.7" not in found.summary
+    assert "rejects all senders" in found.summary
+
+
+def test_spf18_lists_only_the_terms_that_can_pass() -> None:
+    record = "v=spf1 -ip4:198.51.100.0/24 ip4:198.51.100.7 ip6:2001:db8::1 -all"
+    found = _one(_spf(record, mx=NULL_MX), "SPF-18")
+    assert found.evidence["listed"] == ["ip6:2001:db8::1"]
+    assert "198.51.100.7" not in found.summary
+
+
+# ------------------------------------------- 4. SPF-12 / SPF-16: the permanent error said once
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        "v=spf1 mx redirect=a.example.net redirect=b.example.net",
+        "v=spf1 mx exp=a.example.net exp=b.example.net -all",
+        "v=spf1 exists:%d.example.net include:gone.example.net -all",
+        f"v=spf1 exists:%d.example.net {_includes(11)} -all",
+    ],
+)
+@pytest.mark.parametrize("included", [False, True])
+def test_spf12_and_spf16_say_the_permanent_error_once(record: str, included: bool) -> None:
+    zone = {("inc.example.net", "TXT"): [record]}
+    own = "v=spf1 include:inc.example.net -all" if included else record
+    findings = _spf(own, zone)
+    (found,) = [f for f in findings if f.id in ("SPF-12", "SPF-16")]
+    assert found.summary.count("permanent error") == 1, found.summary
+    assert "broken" not in found.summary
+    # A sentence after the colon starts in lower case, as the owner's does.
+    assert ": The " not in found.summary
