@@ -801,6 +801,40 @@ def _unique_uris(uris: list[str]) -> list[str]:
 
 
 _ALIGNMENT_WORDS = {"strict": "s", "relaxed": "r"}
+_FO_OPTIONS = ("0", "1", "d", "s")
+
+
+def _fo_options(value: str) -> tuple[list[str], bool]:
+    """fo's options as written (lower case: ABNF literals are case-insensitive, RFC 5234 §2.3),
+    and whether ',' or blanks stand where RFC 7489 §6.3 separates options with ':'. Such a
+    piece ('1,d') is read as the options it lists when each of them is one: the owner's
+    choice is plain, though receivers read no option in it."""
+    options: list[str] = []
+    resplit = False
+    for part in value.split(":"):
+        part = part.strip().lower()
+        pieces = [p for p in re.split(r"[,\s]+", part) if p]
+        if part not in _FO_OPTIONS and len(pieces) > 1 and all(p in _FO_OPTIONS for p in pieces):
+            options += pieces
+            resplit = True
+        else:
+            options.append(part)
+    return options, resplit
+
+
+def _fo_kept(value: str) -> list[str]:
+    """The valid fo options the suggested record keeps, once each. fo=0:1 asks for a report
+    when all mechanisms fail and when any fails, which is when any fails (RFC 7489 §6.3):
+    fo=1, the one of the pair RFC 9989 (which makes them exclusive) is left with."""
+    kept = [v for v in dict.fromkeys(_fo_options(value)[0]) if v in _FO_OPTIONS]
+    if "0" in kept and "1" in kept:
+        kept.remove("0")
+    return kept
+
+
+# A policy written as its word's past participle ('p=rejected'): invalid to receivers
+# (DMARC-05), but the owner's choice is plain and a fix must not weaken it.
+_POLICY_FORMS = {"rejected": "reject", "quarantined": "quarantine"}
 
 
 def intended_policy(parsed: ParsedDmarc, tag: str) -> str | None:
@@ -809,11 +843,14 @@ def intended_policy(parsed: ParsedDmarc, tag: str) -> str | None:
     invalid value 'reject"', which receivers do not read as reject (DMARC-05 says so), but
     the fix must keep reject rather than offer a weaker policy in its place. So does a stray
     '=' or ':' ('p==reject', 'p=:reject'), and the tag written with ':' ('p:reject', which
-    receivers do not read at all) when the record has no such tag."""
+    receivers do not read at all) when the record has no such tag, and a past participle
+    ('p=rejected', _POLICY_FORMS)."""
     value = parsed.written(tag)
     if value is None:
         return None
     value = value.strip(_STRAY_QUOTES + "=:").lower()
+    if value in _POLICY_FORMS:
+        return _POLICY_FORMS[value]
     # A tag given twice, one value invalid: the valid one (ParsedDmarc.meant).
     return value if value in POLICIES else parsed.meant.get(tag)
 
@@ -1019,13 +1056,9 @@ def suggested_record(
             tags.append(f"{tag}=" + ",".join(kept))
     # fo chooses when failure reports are sent, and is kept without ruf too (it then does
     # nothing, DMARC-14 says so; but it is a choice). Its valid options are kept, the invalid
-    # ones left out (receivers ignore them, DMARC-14). fo=0:1 asks for a report when all
-    # mechanisms fail and when any fails, which is when any fails (RFC 7489 §6.3): fo=1, the
-    # one of the pair RFC 9989 (which makes them exclusive) is left with.
-    fo = [v.strip().lower() for v in (parsed.written("fo") or "").split(":")]
-    fo = [v for v in dict.fromkeys(fo) if v in ("0", "1", "d", "s")]
-    if "0" in fo and "1" in fo:
-        fo.remove("0")
+    # ones left out (receivers ignore them, DMARC-14), options written with ',' get ':'
+    # (_fo_options), and fo=0:1 becomes fo=1 (_fo_kept).
+    fo = _fo_kept(parsed.written("fo") or "")
     if fo:
         tags.append("fo=" + ":".join(fo))
     for tag in ("adkim", "aspf"):
@@ -2430,16 +2463,30 @@ async def _tags(
 
     # DMARC-14 / DMARC-15: fo and ruf.
     if "fo" in parsed.tags:
-        # ABNF literals are case-insensitive (RFC 5234 §2.3): fo=D is fo=d.
-        values = [v.strip().lower() for v in parsed.tags["fo"].split(":")]
-        bad = [v for v in values if v not in ("0", "1", "d", "s")]
-        if bad:
+        values, resplit = _fo_options(parsed.tags["fo"])
+        bad = [v for v in values if v not in _FO_OPTIONS]
+        if resplit:
+            # 'fo=1,d': the options are plain, only the separator is not (RFC 7489 §6.3); a
+            # receiver discards the tag for its default (§6.6.3), so the choice is lost.
+            by = "','" if "," in parsed.tags["fo"] else "blanks"
+            text = (
+                f"fo={parsed.tags['fo']} separates its options with {by}, where DMARC uses "
+                "':', so receivers read no option in it and use the default, fo=0: write "
+                f"fo={':'.join(_fo_kept(parsed.tags['fo']))}."
+            )
+            if bad:
+                text += f" Not an option in any spelling: {', '.join(bad)}."
+        else:
+            text = (
+                f"fo={parsed.tags['fo']} contains invalid options ({', '.join(bad)}); valid are "
+                "0, 1, d and s separated by ':'."
+            )
+        if bad or resplit:
             repairs.offer(
                 out.add(
                     "DMARC-14",
                     Status.WARN,
-                    f"fo={parsed.tags['fo']} contains invalid options ({', '.join(bad)}); valid are "
-                    "0, 1, d and s separated by ':'.",
+                    text,
                     subject=subject,
                     # The valid options kept (suggested_record), as receivers read them now.
                     fix=txt_fix(name, suggested_record(at, parsed)),

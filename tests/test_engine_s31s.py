@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from checks import dkim
+from checks import dkim, dmarc
 from checks.findings import Finding
 from tests.test_engine_s26c_blind import CnameDns
 from tests.test_engine_s27k_blind import rsa_key
-from tests.test_spf import make_ctx
+from tests.test_spf import make_ctx, published
 
 K2048 = rsa_key(2048)
 
@@ -58,3 +58,79 @@ def test_one_key_with_other_tags_still_names_them() -> None:
         if f.id == "DKIM-02"
     ]
     assert "differ only in t=" in finding.fix
+
+
+def _dmarc(domain: str, record: str) -> list[Finding]:
+    zone: dict[Any, Any] = {
+        (domain, "MX"): [f"10 mx1.{domain}."],
+        (f"mx1.{domain}", "A"): ["198.51.100.1"],
+        (domain, "TXT"): ["v=spf1 mx -all"],
+        (f"_dmarc.{domain}", "TXT"): [record],
+    }
+    ctx = make_ctx(domain, zone)
+    ctx.dns = CnameDns(zone)  # type: ignore[assignment]
+    return asyncio.run(dmarc.evaluate(ctx))
+
+
+def _fo_warning(domain: str, record: str) -> Finding:
+    (finding,) = [
+        f for f in _dmarc(domain, record) if f.id == "DMARC-14" and str(f.status) == "warn"
+    ]
+    return finding
+
+
+def test_fo_options_separated_by_commas_are_kept_with_colons() -> None:
+    # dmarc14-fo-comma: 'fo=1,d' read "contains invalid options (1,d)" and the record offered
+    # had no fo= at all, though the owner plainly asked for reports on any failure (1) and on
+    # DKIM failures (d) and only used ',' where RFC 7489 §6.3 separates options with ':'.
+    finding = _fo_warning(
+        "elmstead-garage.com",
+        "v=DMARC1; p=reject; rua=mailto:dmarc@elmstead-garage.com; "
+        "ruf=mailto:forensic@elmstead-garage.com; fo=1,d",
+    )
+    assert "','" in finding.summary and "fo=1:d" in finding.summary
+    assert "fo=0" in finding.summary  # what receivers use now
+    name, record = published(finding.fix)
+    assert name == "_dmarc.elmstead-garage.com"
+    assert record.endswith("; fo=1:d"), record
+
+
+def test_an_unknown_fo_option_is_still_left_out() -> None:
+    # The control: 'x' is no option in any spelling; the valid '1' is kept, as before.
+    finding = _fo_warning(
+        "elmstead-garage.com",
+        "v=DMARC1; p=reject; rua=mailto:dmarc@elmstead-garage.com; "
+        "ruf=mailto:forensic@elmstead-garage.com; fo=1:x",
+    )
+    assert "(x)" in finding.summary
+    _, record = published(finding.fix)
+    assert record.endswith("; fo=1"), record
+
+
+def _invalid_policy_fix(domain: str, value: str) -> str:
+    (finding,) = [
+        f
+        for f in _dmarc(domain, f"v=DMARC1; p={value}; rua=mailto:dmarc@{domain}")
+        if f.id == "DMARC-05" and str(f.status) == "fail"
+    ]
+    return published(finding.fix)[1]
+
+
+def test_p_rejected_is_repaired_to_reject_not_weakened() -> None:
+    # dmarc05-p-rejected: receivers read 'p=rejected' as no policy (p=none with a rua, RFC 7489
+    # §6.6.3 step 6), and DMARC-05 said so, but the record offered had p=quarantine where the
+    # owner plainly chose reject: publishing the fix would weaken the owner's policy, as
+    # intended_policy already avoids for a stray quote ('p=reject"').
+    assert _invalid_policy_fix("ferncliff-academy.org", "rejected").startswith(
+        "v=DMARC1; p=reject;"
+    )
+    assert _invalid_policy_fix("ferncliff-academy.org", "Quarantined").startswith(
+        "v=DMARC1; p=quarantine;"
+    )
+
+
+def test_a_policy_word_of_no_plain_meaning_still_gets_quarantine() -> None:
+    # The control: 'block' is no form of a policy; the fix offers quarantine, as before.
+    assert _invalid_policy_fix("ferncliff-academy.org", "block").startswith(
+        "v=DMARC1; p=quarantine;"
+    )

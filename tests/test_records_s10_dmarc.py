@@ -93,6 +93,8 @@ def test_a_stray_quote_keeps_the_owners_policy_in_the_fix(policy: str, spoilt: s
     assert [str(f.fix).count(f'p={policy}"') for f in bad] == [1]
 
 
-def test_a_misspelt_policy_still_gets_quarantine() -> None:
-    found = run(dmarc, "example.com", zone_with("example.com", "v=DMARC1; p=rejected"))
+def test_a_policy_of_no_plain_meaning_still_gets_quarantine() -> None:
+    # 'p=rejected' was this control until s31s: its meaning is plain (intended_policy), and
+    # its fix keeps reject (tests/test_engine_s31s.py).
+    found = run(dmarc, "example.com", zone_with("example.com", "v=DMARC1; p=block"))
     assert fixes(found, "DMARC-05") == ['_dmarc.example.com. TXT "v=DMARC1; p=quarantine"']
