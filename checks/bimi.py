@@ -878,6 +878,17 @@ def _lookup(name: str, answer: DnsAnswer) -> BimiLookup:
     return BimiLookup(name, answer, records, near)
 
 
+async def _without_selector(ctx: CheckContext, domain: str) -> str:
+    """A BIMI record at _bimi.<domain>, the selector label left out (a panel's field filled
+    with '_bimi' alone): receivers never ask that name (Assertion Record Discovery), so an
+    owner told only "no record" would not know why. '' when there is none, or the lookup
+    fails (this is only a hint)."""
+    answer = await ctx.dns.query(f"_bimi.{domain}", "TXT")
+    if answer.failed:
+        return ""
+    return next((t for t in answer.texts() if parse_bimi(t).is_bimi), "")
+
+
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     domain = normalize(ctx.domain)
@@ -961,6 +972,25 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         return out.findings
     if chosen is None:
         null = is_null_mx(mx)
+        if not null and (misplaced := await _without_selector(ctx, domain)):
+            out.add(
+                "BIMI-01",
+                Status.INFO,
+                f"No BIMI record at {lookups[0].name}: the BIMI record '{misplaced}' sits at "
+                f"_bimi.{domain}, where receivers never look. They ask "
+                f"<selector>._bimi.{domain}, '{SELECTOR}' unless a message's BIMI-Selector "
+                f"header names another. Publish it at {lookups[0].name} and delete the record "
+                f"at _bimi.{domain}.",
+                subject=lookups[0].name,
+                evidence={
+                    "dns": [look.answer.evidence() for look in lookups],
+                    "published": False,
+                    "misplaced_at": f"_bimi.{domain}",
+                    "selectors_checked": [SELECTOR],
+                },
+                fix=txt_fix(lookups[0].name, misplaced),
+            )
+            return out.findings
         # Only the default selector is asked: selectors cannot be listed from DNS, and there is
         # no message whose BIMI-Selector header would name another. A record at brand._bimi
         # alone is not "no BIMI": say which names were asked, and that others were not.
@@ -1740,7 +1770,12 @@ def _logo(
             evidence=evidence,
         )
     for warning in svg.warnings:
-        out.add("BIMI-09", Status.WARN, f"The logo: {warning}.", subject=url, evidence=evidence)
+        # 'the logo is 42 KB; ...' is a sentence of its own; other warnings name their part.
+        if warning.startswith("the logo "):
+            text = warning[0].upper() + warning[1:] + "."
+        else:
+            text = f"The logo: {warning}."
+        out.add("BIMI-09", Status.WARN, text, subject=url, evidence=evidence)
     return bytes(result.body)
 
 

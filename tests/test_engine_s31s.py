@@ -134,3 +134,43 @@ def test_a_policy_word_of_no_plain_meaning_still_gets_quarantine() -> None:
     assert _invalid_policy_fix("ferncliff-academy.org", "block").startswith(
         "v=DMARC1; p=quarantine;"
     )
+
+
+def test_a_large_logo_is_named_once() -> None:
+    # bimi09-over-32kb: the warning read "The logo: the logo is 42 KB; keep it under 32 KB,
+    # larger files may be ignored." (checklist BIMI-09: over 32 KB is warn).
+    from tests.test_engine_s31s_blind import CASES, run_case
+
+    (case,) = [c for c in CASES if c.name == "bimi09-over-32kb"]
+    (finding,) = [f for f in run_case(case)[0] if f.id == "BIMI-09" and str(f.status) == "warn"]
+    assert finding.summary.startswith("The logo is 4"), finding.summary
+    assert "the logo is" not in finding.summary
+
+
+def test_a_bimi_record_without_its_selector_label_is_named() -> None:
+    # bimi01-no-selector-label: a record at _bimi.<domain> (the 'default.' label left out)
+    # read "No BIMI record at default._bimi.kestrel-optics.com; BIMI is optional ...", as if
+    # the owner had published nothing. Receivers ask <selector>._bimi.<domain> only (draft,
+    # Assertion Record Discovery), so the record is never read: the finding says where it is
+    # and gives it at default._bimi.
+    from tests.test_engine_s31s_blind import CASES, run_case
+
+    (case,) = [c for c in CASES if c.name == "bimi01-no-selector-label"]
+    (finding,) = [f for f in run_case(case)[0] if f.id == "BIMI-01"]
+    assert str(finding.status) == "info"
+    assert "_bimi.kestrel-optics.com, where receivers never look" in finding.summary
+    name, record = published(finding.fix)
+    assert name == "default._bimi.kestrel-optics.com"
+    assert record.startswith("v=BIMI1; l=https://bimi.kestrel-optics.com/logo.svg")
+
+
+def test_no_bimi_record_anywhere_is_still_plain_absence() -> None:
+    # The control: nothing at _bimi.<domain> either: the absence text, no fix, as before.
+    from tests.test_engine_s31s_blind import CASES, Case, run_case
+
+    (base,) = [c for c in CASES if c.name == "bimi01-no-selector-label"]
+    zone = {k: v for k, v in base.zone.items() if k[0] != "_bimi.kestrel-optics.com"}
+    case = Case("absent", "bimi", base.domain, zone)
+    (finding,) = [f for f in run_case(case)[0] if f.id == "BIMI-01"]
+    assert finding.summary.startswith("No BIMI record at default._bimi.kestrel-optics.com;")
+    assert finding.fix == ""
