@@ -1248,7 +1248,6 @@ async def _staggered(parts: list[Callable[[], Awaitable[None]]], until: float) -
 
 
 async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
-    started = time.monotonic()
     probe = SmtpProbe(host=host, address=address, port=ctx.config.smtp_port)
     try:
         net.guard(address, ctx.config)
@@ -1256,6 +1255,10 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
         probe.error_kind, probe.problem = "guard", str(exc)
         return probe
     async with ctx.connections:
+        # The probe's clock starts once it holds a slot under the run's connection cap: the
+        # wait for one is our own queue, and counted against the optional questions' budget
+        # (TLS12_QUESTION_WITHIN) it left them "could not be tested" in a busy batch.
+        started = time.monotonic()
         await _main_session(ctx, probe)
         if probe.retry_handshake:
             # Once more before taking it as the answer: a server that hangs up on every

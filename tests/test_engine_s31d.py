@@ -11,6 +11,8 @@
   policy domain's zone only) does not.
 - MTASTS-09 compares a digest stored before the meaning digest (of the bytes as served) by
   what the run kept of that policy's text, so a new line ending alone is no change.
+- The STARTTLS and HTTPS probes start an address's clock once they hold a slot under the
+  run's connection cap: the wait is our queue, not the server's time.
 """
 
 from __future__ import annotations
@@ -29,18 +31,22 @@ import dns.rrset
 import pytest
 from django.utils import timezone
 
-from checks import dane, dnssec, mtasts, mx, starttls
+from checks import dane, dnssec, https, mtasts, mx, starttls
 from checks.config import CheckConfig
 from checks.context import CheckContext
 from checks.dns import DnsAnswer
 from checks.findings import Collector, Finding, Status
 from mailsec.domains.models import CheckRun, Domain
 from tests.conftest import BaseTestCase
+from tests.test_certs import Pki
 from tests.test_engine_s30k import APEX, Zone
+from tests.test_https import StubDns
 from tests.test_https_s30n_default_vhost import HOST, SniServer, fetch_from, problems
 from tests.test_mtasts import POLICY, evaluate
 from tests.test_mx import statuses
 from tests.test_scheduling_mtasts_history import ID
+from tests.test_starttls import ADDR, _config, _port, _server_context, aiosmtpd_server
+from tests.test_starttls import HOST as SMTP_HOST
 
 SUBJ = "mx.example.test"
 
@@ -309,3 +315,79 @@ class LegacyHistoryTestCase(BaseTestCase):
         self.stored_run({"record_id": ID, "policy_sha256": LEGACY_SHA})
         self.assertEqual(self.domain.mtasts_previous(), (ID, LEGACY_SHA))
         self.assertEqual(self.mtasts09(POLICY), [])
+
+
+# --- the wait for a slot under the connection cap is not the server's time --------------------
+
+
+async def _held(ctx: CheckContext, seconds: float) -> asyncio.Task[None]:
+    """Every slot of the run's cap (max_connections=1) taken for `seconds` by another probe,
+    as in a busy batch."""
+    taken = asyncio.Event()
+
+    async def hold() -> None:
+        async with ctx.connections:
+            taken.set()
+            await asyncio.sleep(seconds)
+
+    task = asyncio.create_task(hold())
+    await taken.wait()
+    return task
+
+
+def test_a_starttls_probe_waiting_for_a_slot_still_asks_its_optional_questions(
+    tmp_path: Path,
+) -> None:
+    # The TLS 1.2 question is asked while the probe has spent less than 4 timeouts (2 s
+    # here). Waiting 2.5 s for a slot left it out ("could not be tested this time").
+    pki = Pki()
+    tls = _server_context(tmp_path, [pki.leaf([SMTP_HOST]), pki.inter])
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+
+    async def main() -> starttls.SmtpProbe:
+        server = await aiosmtpd_server(tls)()
+        try:
+            config = _config(_port(server), bundle, timeout=0.5, max_connections=1)
+            ctx = CheckContext("example.test", config)
+            holder = await _held(ctx, 2.5)
+            probe = await starttls.probe_mx(ctx, SMTP_HOST, ADDR)
+            await holder
+            return probe
+        finally:
+            server.close()
+
+    probe = asyncio.run(main())
+    assert probe.tls_version == "TLSv1.3"
+    assert probe.tls12_accepted is True
+    assert probe.elapsed_ms < 2500  # the probe's own time, not the queue's
+
+
+def test_an_https_fetch_waiting_for_a_slot_keeps_its_whole_time_budget(tmp_path: Path) -> None:
+    # The policy host answers every name with its one certificate: the question without SNI
+    # (MTASTS-13) is asked within what is left of the address's budget (1 s here). Waiting
+    # 1.5 s for a slot had spent it: no question, MTASTS-12, and a fetch "taking" 1.5 s.
+    server = SniServer(tmp_path, {}, default=["example.org", "www.example.org"])
+    stub = StubDns({HOST: ["127.0.0.1"]})
+
+    async def main() -> https.HttpsResult:
+        config = stub.config(
+            allow_private_targets=True,
+            https_port=server.port,
+            ca_bundle=server.ca_bundle,
+            timeout=0.5,
+            max_connections=1,
+        )
+        ctx = CheckContext("example.org", config)
+        holder = await _held(ctx, 1.5)
+        result = await https.fetch(ctx, mtasts.policy_url("example.org"), ask_without_sni=True)
+        await holder
+        return result
+
+    try:
+        result = asyncio.run(main())
+    finally:
+        stub.close()
+        server.close()
+    assert result.cert is not None and result.cert.same_without_sni is True
+    assert "MTASTS-13" in problems(result) and "MTASTS-12" not in problems(result)
+    assert result.address_ms < 1500
