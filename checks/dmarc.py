@@ -83,6 +83,9 @@ class DmarcProblem:
     # The DMARC tag an element written with ':' ("sp:none") is, when this element is the one
     # ParsedDmarc.mistyped keeps: the finding offers the record with it written with '='.
     mistyped: str = ""
+    # A tag unknown to DMARC (lower-cased) that is no misspelling: receivers ignore it (RFC
+    # 7489 §6.3), and the finding offers the record without it.
+    unknown: str = ""
 
 
 @dataclass
@@ -265,6 +268,7 @@ def parse_dmarc(text: str) -> ParsedDmarc:
                 "DMARC-17",
                 Status.WARN,
                 f"The tag '{name}' is not a DMARC tag; receivers ignore it.",
+                unknown=lname,
             )
             parsed.problems.append(unknown[lname])
     for lname, problem in unknown.items():
@@ -275,6 +279,7 @@ def parse_dmarc(text: str) -> ParsedDmarc:
             parsed.misspelt[lname] = meant
             parsed.mistyped[meant] = f"{meant}:{parsed.tags[lname]}"
             problem.mistyped = meant
+            problem.unknown = ""
             problem.message += f" It looks like '{meant}' misspelt"
             lost = {"rua": "aggregate", "ruf": "failure"}
             if meant in lost:
@@ -2566,12 +2571,20 @@ async def _tags(
             message += _promotion_note(parsed, tag)
             promote = {"promote": (tag,)}
             fix = txt_fix(name, suggested_record(at, parsed, promote=(tag,)))
+        elif problem.unknown:
+            # Receivers MUST ignore it (RFC 7489 §6.3): it does nothing for them, so the clean
+            # record is the one without it. Removing it is this finding's choice: other fixes
+            # keep it as written (a vendor's tool may read it; RecordRepairs).
+            message += " It does nothing, so it can go: the record below leaves it out."
+            promote = {"drop": (problem.unknown,)}
+            fix = txt_fix(name, suggested_record(at, parsed, drop=(problem.unknown,)))
         finding = out.add(
             problem.check_id,
             problem.status,
             message,
             subject=subject,
-            evidence={"record": parsed.text},
+            evidence={"record": parsed.text}
+            | ({"unknown_tag": problem.unknown} if problem.unknown else {}),
             fix=fix,
         )
         if fix:

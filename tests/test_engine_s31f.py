@@ -9,7 +9,9 @@ import pytest
 from checks import spf
 from checks.findings import Finding
 from tests.test_engine_s29g import MX
-from tests.test_spf import run
+from tests.test_engine_s30f import BASE as DMARC_BASE
+from tests.test_engine_s30f import _dmarc
+from tests.test_spf import published, run
 
 D = "example.com"
 NULL_MX: dict[Any, Any] = {(D, "MX"): ["0 ."]}
@@ -165,3 +167,39 @@ def test_spf12_and_spf16_say_the_permanent_error_once(record: str, included: boo
     assert "broken" not in found.summary
     # A sentence after the colon starts in lower case, as the owner's does.
     assert ": The " not in found.summary
+
+
+# ------------------------------------------------- 5. DMARC-17: a tag unknown to DMARC
+
+
+def _dmarc_run(record: str) -> list[Finding]:
+    return _dmarc({**DMARC_BASE, (f"_dmarc.{D}", "TXT"): [record]})
+
+
+def test_dmarc17_offers_the_record_without_an_unknown_tag() -> None:
+    # RFC 7489 §6.3: unknown tags MUST be ignored, so the tag does nothing; the record without
+    # it, every other tag as written, is a clean-up the owner can publish as it is.
+    record = "v=DMARC1; p=reject; rua=mailto:d@example.com; report=weekly; adkim=s"
+    found = _one(_dmarc_run(record), "DMARC-17")
+    assert str(found.status) == "warn"
+    assert "'report'" in found.summary and "leaves it out" in found.summary
+    assert published(found.fix) == (
+        f"_dmarc.{D}",
+        "v=DMARC1; p=reject; rua=mailto:d@example.com; adkim=s",
+    )
+
+
+def test_dmarc17_leaving_an_unknown_tag_out_is_its_own_choice() -> None:
+    # Other fixes keep the tag as written (a vendor's tool may read it, s13): leaving it out
+    # is DMARC-17's choice, made on top of the repairs every fix carries (RecordRepairs).
+    findings = _dmarc_run("v=DMARC1; p=none; X_Vendor=AbC")
+    fixes = {f.id: published(f.fix)[1] for f in findings if f.fix}
+    assert fixes == {
+        "DMARC-06": "v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com; X_Vendor=AbC",
+        "DMARC-17": "v=DMARC1; p=none",
+    }
+
+
+def test_dmarc17_misspelt_tag_keeps_its_own_fix() -> None:
+    found = _one(_dmarc_run("v=DMARC1; p=reject; rau=mailto:d@example.com"), "DMARC-17")
+    assert published(found.fix)[1] == "v=DMARC1; p=reject; rua=mailto:d@example.com"
