@@ -50,6 +50,8 @@ ACCEPTED_TYPES: dict[str, str | None] = {
 # Content codings we decode (the parser unwraps a gzip layer over the report's own).
 ACCEPTED_ENCODINGS = ("identity", "gzip", "x-gzip", "")
 _READ_CHUNK = 64 * 1024
+# JSON's insignificant whitespace (RFC 8259 §2).
+_JSON_BLANKS = b" \t\r\n"
 
 
 class UnsupportedEncoding(IntakeError):
@@ -136,5 +138,15 @@ def read_body(request: HttpRequest, cap: int, declared: int = 0) -> bytes:
         # sender not to retry a report we do not have (RFC 8460 §5.5: it retries on errors).
         raise IntakeError(
             f"report body ended after {len(body)} of the {declared} bytes declared", 400
+        )
+    if not body.strip(_JSON_BLANKS):
+        # Blanks and line ends only: no JSON text (RFC 8259 §2 needs a value between the
+        # blanks), no gzip or zip, nothing a report could be read from or a person could look
+        # at. Like an empty body it is no report and is not stored: the 400 says so at once.
+        size = f"{len(body)} byte" + ("" if len(body) == 1 else "s")
+        raise IntakeError(
+            f"empty body: only blanks and line ends ({size}), no report; POST the report "
+            "(RFC 8460 §5.4)",
+            400,
         )
     return body

@@ -726,10 +726,13 @@ CASES: dict[str, dict[str, Any]] = {
     "X34": {
         "who": "a body of blanks and line ends only, labelled +json",
         "codes": [400],
-        "statuses": ["rejected"],
+        "statuses": [],
         "reports": 0,
-        "why": "docs: garbage that is not gzip, zip or JSON is stored and answered 400 at once "
-        "(it is not empty: bytes came)",
+        "why": "docs: a body of blanks and line ends only holds no more than an empty one "
+        "(RFC 8259 §2: no JSON value; no gzip or zip magic): 400 'empty body', nothing stored",
+        "corrected": "was stored and rejected, answered 400 'body is not a JSON object, gzip or "
+        "zip'. s31d made it an empty body: a row of blanks helps no one and counted against "
+        "the address's quota (tests/test_reports_s31d.py)",
     },
     "X35": {
         "who": "Content-Type application/tlsrpt (no +gzip / +json suffix), gzip body",
