@@ -2255,6 +2255,19 @@ def _several_records(
     copies = all(r.valid and r.id == first.id and r.extensions == first.extensions for r in counted)
     if copies and not (target is not None and target.changes):
         extra = len(counted) - 1
+        others = [r.raw for r in counted[1:] if r.raw != first.raw]
+        if others:
+            # One record in several spellings ('id=1' and 'id=1;'): the owner's panel shows
+            # different texts, so they are named, not called identical.
+            named = " and ".join(f"'{raw}'" for raw in others)
+            deleted = " and ".join(f"{subject}. TXT {quote_txt(raw)}" for raw in others)
+            return (
+                f"They say the same (id {first.id}) written {len(others) + 1} ways, "
+                f"'{first.raw}' and {named}: keep the first and delete "
+                f"{'the other' if len(others) == 1 else 'the others'}.",
+                f"Delete the record{'s' if len(others) > 1 else ''} {deleted} and keep the "
+                f"other, written as it is:\n{txt_fix(subject, first.raw)}",
+            )
         return (
             f"They are {'two copies' if extra == 1 else f'{len(counted)} copies'} of one "
             f"record (id {first.id}): delete {'one' if extra == 1 else f'{extra} of them'} "

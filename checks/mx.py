@@ -795,6 +795,29 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             + " and ".join(f"{ctx.domain}. {n}" for n in nulls)
             + "  (or remove the other MX records)",
         )
+    elif mx.null_mx and len(mx.answer.records) > 1:
+        # Several records naming '.' ('MX 0 .' and 'MX 10 .'): RFC 7505 §3 allows the null MX
+        # only as the one MX record, preference 0. Mail is refused either way, but a sender
+        # that looks for that one record may try the others as hosts named '.'.
+        prefs = sorted(int(r.preference) for r in mx.answer.records)  # type: ignore[attr-defined]
+        extra = [p for p in prefs if p != 0] if 0 in prefs else prefs
+        published = ", ".join(f'"MX {p} ."' for p in prefs)
+        remove = " and ".join(f"{ctx.domain}. MX {p} ." for p in extra)
+        out.add(
+            "MX-02",
+            Status.FAIL,
+            f"{ctx.domain} publishes {len(prefs)} null MX records ({published}); RFC 7505 §3 "
+            "allows the null MX only as the one MX record, 'MX 0 .'. Mail is refused either "
+            "way, but a sender that looks for that one record may treat the others as hosts "
+            "named '.'.",
+            subject=subject,
+            evidence=record,
+            fix=(
+                f"Remove the record {remove} and keep {ctx.domain}. MX 0 ."
+                if 0 in prefs
+                else f"Replace the records {remove} with the one record {ctx.domain}. MX 0 ."
+            ),
+        )
     elif mx.null_mx:
         out.add(
             "MX-02",
