@@ -533,11 +533,22 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             if h.name in missing and st.secure and st.records and not st.usable_records
         ]
         if unusable:
-            one = len(unusable) == 1
-            caveats += (
-                f" {', '.join(unusable)} {'publishes' if one else 'publish'} TLSA records, but "
-                "none is usable (see DANE-05)."
-            )
+            # Why none is usable: no DANE usage at all is DANE-04's (PKIX records from a
+            # web-server guide), broken fields DANE-05's (RFC 7672 §3.1.3; RFC 7671 §9).
+            state_of = {h.name: st for h, st in zip(hosts, states, strict=True)}
+            for check_id in ("DANE-04", "DANE-05"):
+                names = [
+                    n
+                    for n in unusable
+                    if (check_id == "DANE-04")
+                    == (not any(r.dane_usage for r in state_of[n].records))
+                ]
+                if names:
+                    one = len(names) == 1
+                    caveats += (
+                        f" {', '.join(names)} {'publishes' if one else 'publish'} TLSA "
+                        f"records, but none is usable (see {check_id})."
+                    )
         if unknown:
             caveats += f" The TLSA lookup for {', '.join(unknown)} could not be completed."
         if bogus:
@@ -985,6 +996,27 @@ def _host_findings(
                 if record
                 else ""
             ),
+        )
+    elif pair and not any(
+        r.combo == (2, 1, 1)
+        and any(
+            certs.tlsa_matches(d, r.selector, r.mtype, r.data)
+            for p in probes
+            for d in p.chain_der or ()
+        )
+        for r in usable
+    ):
+        # A '2 1 1' for a CA that signs none of the certificates presented (one the owner
+        # plans to move to, or left): it keeps no renewal from the present CA authenticated.
+        out.add(
+            "DANE-06",
+            Status.INFO,
+            f"{host.name} publishes the recommended '3 1 1' (RFC 7671 §5.1); the '2 1 1' "
+            "(DANE-TA) record beside it names a CA that signs none of the certificates it "
+            "presents now (see DANE-12), so it is no rollover pair for the present "
+            "certificate.",
+            subject=subj,
+            evidence=ev,
         )
     elif pair:
         out.add(

@@ -61,3 +61,57 @@ def test_mtasts02_two_spellings_of_one_record_are_named_not_called_identical(
         "other, written as it is:\n"
         '_mta-sts.example.org. TXT "v=STSv1; id=20261203"'
     )
+
+
+# ------------------------------------- DANE-11: which check says why a host's records are unusable
+def test_dane11_sends_pkix_only_records_to_dane04() -> None:
+    # s31l-pkixonprimary: mx1's only TLSA record is PKIX-EE '1 1 1' (a web-server guide), mx2 has
+    # 3 1 1. DANE-11 said "none is usable (see DANE-05)", but DANE-05 (field validity) passes
+    # such a record; DANE-04 is the finding that fails it and gives the 3 1 1 to publish.
+    from tests.test_dane import MX1, MX2, Pki, _evaluate, _mx_zone
+
+    zone, probe = _mx_zone(Pki(), MX1, MX2)
+    zone[(f"_25._tcp.{MX2}", "TLSA")] = ["1 1 1 " + "ab" * 32]
+    (finding,) = [f for f in _evaluate(zone, probe) if f.id == "DANE-11"]
+    assert f"{MX2} publishes TLSA records, but none is usable (see DANE-04)" in finding.summary
+    assert "DANE-05" not in finding.summary
+
+
+# ------------------------------------- DANE-06: a '2 1 1' beside the '3 1 1' that anchors nothing
+def _ta_zone(ta_der: bytes) -> tuple[dict, object, bytes]:  # type: ignore[type-arg]
+    from checks import certs
+    from tests.test_certs import Pki
+    from tests.test_dane import MX1, _good_probe
+
+    pki = Pki()
+    leaf = pki.leaf([MX1])
+    zone: dict = {("ex.com", "MX"): [f"10 {MX1}."], (MX1, "A"): ["192.0.2.1"]}  # type: ignore[type-arg]
+    zone[(f"_25._tcp.{MX1}", "TLSA")] = [
+        certs.tlsa_record_text(leaf.der, 3, 1, 1),
+        certs.tlsa_record_text(ta_der or pki.inter.der, 2, 1, 1),
+    ]
+    return zone, _good_probe({MX1: [leaf.der, pki.inter.der]}), pki.inter.der
+
+
+def test_dane06_does_not_call_a_ta_record_for_another_ca_the_rollover_pair() -> None:
+    # s31l-ta211future: '3 1 1' of the key and a '2 1 1' for the CA the owner plans to move to.
+    # DANE-06 said "the usual rollover pair, which keeps a certificate renewed with a new key
+    # from the same CA authenticated", while that record matches no CA in the chain (DANE-12
+    # warns): a certificate renewed from the present CA would match nothing.
+    from tests.test_certs import Pki
+    from tests.test_dane import _evaluate
+
+    other_ca = Pki().inter.der  # a CA of another PKI: signs nothing presented
+    zone, probe, _ = _ta_zone(other_ca)
+    (finding,) = [f for f in _evaluate(zone, probe) if f.id == "DANE-06"]
+    assert "usual rollover pair" not in finding.summary
+    assert "same ca" not in finding.summary.lower()
+    assert "DANE-12" in finding.summary
+
+
+def test_dane06_calls_a_ta_record_for_the_present_ca_the_rollover_pair() -> None:
+    from tests.test_dane import _evaluate
+
+    zone, probe, _ = _ta_zone(b"")
+    (finding,) = [f for f in _evaluate(zone, probe) if f.id == "DANE-06"]
+    assert "usual rollover pair" in finding.summary
