@@ -1889,11 +1889,7 @@ def _parked(out: Collector, domain: str, tree: SpfNode) -> None:
         if opened:
             unreached = _open_note(opened, "-")
         else:
-            said = [
-                f"'{t.text}' before it gives '{_QUALIFIER_RESULT[t.qualifier]}' to every "
-                f"{family} address that no term before it matches (SPF-19)"
-                for family, t in weaker.items()
-            ]
+            said = [_weaker_words(family, terms) + " (SPF-19)" for family, terms in weaker.items()]
             others = [f for f in FAMILIES if f not in weaker]
             unreached = f" But {'; and '.join(said)}: " + (
                 f"only {others[0]} servers that are not listed reach '-all'."
@@ -1908,7 +1904,7 @@ def _parked(out: Collector, domain: str, tree: SpfNode) -> None:
             + " If the domain sends no mail either, publish 'v=spf1 -all', which refuses "
             "every server.",
             subject=domain,
-            evidence={"decided_by": opened or {f: t.text for f, t in weaker.items()}},
+            evidence={"decided_by": opened or _decided_by(weaker)},
             fix=txt_fix(domain, "v=spf1 -all"),
         )
     elif dash_all and not blocked and listed:
@@ -4151,32 +4147,66 @@ def _ending_words(
 _STRENGTH = {"-": 3, "~": 2, "?": 1, None: 1}
 
 
-def _weaker_ranges(tree: SpfNode, hops: list[SpfNode], ending: str | None) -> dict[str, SpfTerm]:
-    """By family, the 'ip4:0.0.0.0/0' or 'ip6:::/0' term that decides every address of it
-    before the ending (the first such term receivers evaluate, §4.6.2; §5.6: /0 matches every
-    address), when its qualifier refuses less than the ending does ('?ip4:0.0.0.0/0 -all').
-    An 'a/0' or 'mx/0' counts once its host has an address of the family (_matches_family)."""
+def _weaker_ranges(
+    tree: SpfNode, hops: list[SpfNode], ending: str | None
+) -> dict[str, list[SpfTerm]]:
+    """By family, the '?' or '~' ranges that give unlisted servers of it a weaker result than
+    the ending ('?ip4:0.0.0.0/0 -all', or both halves '?ip4:0.0.0.0/1 ?ip4:128.0.0.0/1'),
+    when the terms before the ending decide every address of the family, so that none
+    reaches it (the first matching term decides, RFC 7208 §4.6.2; _first_matches). Counted
+    are the wide ranges (under /16, /32 for IPv6: SPF-19's) that are the first to match some
+    addresses; an 'a/0' or 'mx/0' counts once its host has an address of the family."""
     if ending not in ("-", "~"):
         return {}
-    first: dict[str, SpfTerm] = {}
-    for node in [tree, *hops]:
-        if node.parsed is None:
-            continue
-        ignored = {id(t) for t in node.parsed.ignored}
-        for t in node.parsed.terms:
-            if not t.valid or t.kind != "mechanism" or id(t) in ignored or t.has_macro:
-                continue
-            for family, ip, prefix in (
-                (FAMILIES[0], "ip4", t.cidr4),
-                (FAMILIES[1], "ip6", t.cidr6),
-            ):
-                if t.name in (ip, "a", "mx") and prefix == 0 and _matches_family(node, t, family):
-                    first.setdefault(family, t)
-    return {
-        family: t
-        for family, t in first.items()
-        if t.qualifier != "+" and _STRENGTH[t.qualifier] < _STRENGTH[ending]
-    }
+    weaker: dict[str, list[SpfTerm]] = {}
+    for family in FAMILIES:
+        entries = [
+            (t, _term_range(t, family, _matches_family(node, t, family)))
+            for node in [tree, *hops]
+            if node.parsed is not None
+            for t in _live_terms(node.parsed)
+        ]
+        wide = [
+            (t, net) for t, net in entries if net is not None and net.prefixlen < _FLOOR[family]
+        ]
+        if not any(t.qualifier != "+" for t, _ in wide):
+            continue  # the common record: no wide refusing range, nothing to walk
+        counts, _ = _first_matches([net for _, net in entries], family)
+        if sum(counts) < _WHOLE[family].num_addresses:
+            continue  # some addresses reach the ending
+        found = [
+            t
+            for (t, net), n in zip(entries, counts, strict=True)
+            if n
+            and net is not None
+            and net.prefixlen < _FLOOR[family]
+            and t.qualifier != "+"
+            and _STRENGTH[t.qualifier] < _STRENGTH[ending]
+        ]
+        if found:
+            weaker[family] = found
+    return weaker
+
+
+def _weaker_words(family: str, terms: list[SpfTerm]) -> str:
+    """ "'?ip4:0.0.0.0/0' before it gives 'neutral' to every IPv4 address that no term before
+    it matches", for one range or several (_weaker_ranges)."""
+    named = " and ".join(f"'{t.text}'" for t in terms)
+    results = "' or '".join(dict.fromkeys(_QUALIFIER_RESULT[t.qualifier] for t in terms))
+    if len(terms) == 1:
+        return (
+            f"{named} before it gives '{results}' to every {family} address that no term "
+            "before it matches"
+        )
+    return (
+        f"{named} before it give '{results}' to every {family} address that no term before "
+        "them matches"
+    )
+
+
+def _decided_by(weaker: dict[str, list[SpfTerm]]) -> dict[str, str]:
+    """The evidence of _weaker_ranges: by family, its ranges' texts."""
+    return {family: ", ".join(t.text for t in terms) for family, terms in weaker.items()}
 
 
 def _decided_before_ending(
@@ -4184,14 +4214,15 @@ def _decided_before_ending(
     domain: str,
     hops: list[SpfNode],
     ending: str | None,
-    weaker: dict[str, SpfTerm],
+    weaker: dict[str, list[SpfTerm]],
     evidence: dict[str, Any],
     later: str,
 ) -> None:
     """SPF-09 when '?' or '~' ranges decide whole families before the ending (_weaker_ranges):
     judged by the weakest qualifier any unlisted server gets, as an ending is ('?' warn, '~'
     info). The words are SPF-19's for the same term, so the two findings agree."""
-    weakest = min((t.qualifier for t in weaker.values()), key=lambda q: _STRENGTH[q])
+    every = [t for terms in weaker.values() for t in terms]
+    weakest = min((t.qualifier for t in every), key=lambda q: _STRENGTH[q])
     head = (
         f"The SPF record {_redirects_to(hops)}, whose record ends in '{ending}all'"
         if hops
@@ -4199,10 +4230,10 @@ def _decided_before_ending(
     )
     meaning = {"?": "neither authorised nor rejected", "~": "usually accepted but marked"}
     said = [
-        f"'{t.text}' before it gives '{_QUALIFIER_RESULT[t.qualifier]}' to every {family} "
-        "address that no term before it matches (SPF-19), so mail from unlisted "
-        f"{family} servers is {meaning[t.qualifier]}"
-        for family, t in weaker.items()
+        _weaker_words(family, terms) + " (SPF-19), so mail from unlisted "
+        f"{family} servers is "
+        + meaning[min((t.qualifier for t in terms), key=lambda q: _STRENGTH[q])]
+        for family, terms in weaker.items()
     ]
     others = [f for f in FAMILIES if f not in weaker]
     reach = (
@@ -4210,14 +4241,14 @@ def _decided_before_ending(
         if others
         else f"no server that is not listed reaches '{ending}all'"
     )
-    terms = " and ".join(f"'{t.text}'" for t in weaker.values())
+    terms = " and ".join(f"'{t.text}'" for t in every)
     out.add(
         "SPF-09",
         Status.WARN if weakest == "?" else Status.INFO,
         f"{head}, but {'; and '.join(said)}: {reach}. Once every sender is listed, remove "
         f"{terms} so that unlisted servers get '{ending}all'." + later,
         subject=domain,
-        evidence={**evidence, "decided_by": {f: t.text for f, t in weaker.items()}},
+        evidence={**evidence, "decided_by": _decided_by(weaker)},
     )
 
 

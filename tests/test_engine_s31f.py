@@ -85,7 +85,7 @@ def test_spf09_says_a_permanent_error_before_the_open_include_comes_first(
         "v=spf1 mx -ip4:0.0.0.0/1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all",
         # A /0 after a refused half passes the other half only.
         "v=spf1 mx -ip4:0.0.0.0/1 ip4:0.0.0.0/0 -all",
-        "v=spf1 mx ?ip6:8000::/1 ip6:::/1 ip6:8000::/1 -all",
+        "v=spf1 mx -ip6:8000::/1 ip6:::/1 ip6:8000::/1 -all",
     ],
 )
 def test_spf09_does_not_count_a_half_an_earlier_term_decides(record: str) -> None:
@@ -203,3 +203,45 @@ def test_dmarc17_leaving_an_unknown_tag_out_is_its_own_choice() -> None:
 def test_dmarc17_misspelt_tag_keeps_its_own_fix() -> None:
     found = _one(_dmarc_run("v=DMARC1; p=reject; rau=mailto:d@example.com"), "DMARC-17")
     assert published(found.fix)[1] == "v=DMARC1; p=reject; rua=mailto:d@example.com"
+
+
+# ----------------------- 2b. SPF-09: halves that decide a family before a stronger ending
+
+
+@pytest.mark.parametrize(
+    ("record", "status", "terms"),
+    [
+        # Every IPv4 server gets 'neutral' from one half or the other: '?all' for IPv4.
+        (
+            "v=spf1 mx ?ip4:0.0.0.0/1 ?ip4:128.0.0.0/1 -all",
+            "warn",
+            ["?ip4:0.0.0.0/1", "?ip4:128.0.0.0/1"],
+        ),
+        # Half pass (SPF-19 warns), half neutral: no IPv4 server reaches '-all'.
+        ("v=spf1 mx ip4:0.0.0.0/1 ?ip4:128.0.0.0/1 -all", "warn", ["?ip4:128.0.0.0/1"]),
+        (
+            "v=spf1 mx ~ip4:0.0.0.0/1 ~ip4:128.0.0.0/1 -all",
+            "info",
+            ["~ip4:0.0.0.0/1", "~ip4:128.0.0.0/1"],
+        ),
+    ],
+)
+def test_spf09_judges_halves_that_decide_a_family_as_their_qualifier(
+    record: str, status: str, terms: list[str]
+) -> None:
+    found = _one(_spf(record), "SPF-09")
+    assert str(found.status) == status
+    assert found.evidence["decided_by"] == {"IPv4": ", ".join(terms)}
+    assert "only IPv6 servers that are not listed reach '-all'" in found.summary
+
+
+def test_spf09_still_passes_a_wide_weaker_range_that_leaves_part_of_the_family() -> None:
+    # Half of IPv4 still reaches '-all' (SPF-19 warns on the /1, as before).
+    found = _one(_spf("v=spf1 mx ?ip4:0.0.0.0/1 -all"), "SPF-09")
+    assert str(found.status) == "pass"
+
+
+def test_spf18_names_halves_that_decide_a_family_before_dash_all() -> None:
+    found = _one(_spf("v=spf1 ?ip4:0.0.0.0/1 ?ip4:128.0.0.0/1 -all", mx=NULL_MX), "SPF-18")
+    assert str(found.status) == "info"
+    assert "'?ip4:0.0.0.0/1' and '?ip4:128.0.0.0/1' before it give 'neutral'" in found.summary
