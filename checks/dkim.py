@@ -530,6 +530,16 @@ def _judged(text: str) -> ParsedKey:
         )
         return parsed
     der = _decode_base64(p)
+    if der is None and _STRING_BREAK.search(p) and _decode_base64(_STRING_BREAK.sub("", p)):
+        parsed.add(
+            "DKIM-06",
+            Status.FAIL,
+            "p= holds '\" \"' inside the key: the quotes between two strings of a zone-file "
+            "line, pasted into one text field, where they are part of the value, so receivers "
+            "cannot decode the key. Without them the key is whole: the record below leaves "
+            "them out.",
+        )
+        return parsed
     if der is None:
         parsed.add(
             "DKIM-06",
@@ -611,6 +621,9 @@ def _judged(text: str) -> ParsedKey:
 
 # PEM armour around a key pasted whole ("-----BEGIN PUBLIC KEY-----" ... "-----END ...-----").
 _PEM_ARMOUR = re.compile(r"-----(?:BEGIN|END)[A-Z0-9 ]*-----")
+# Where one character-string of a zone-file line ends and the next begins ('..." "...'): a
+# provider's two-string key pasted whole into one text field keeps it inside p=.
+_STRING_BREAK = re.compile(r'"[ \t\r\n]*"')
 _FWS = " \t\r\n"
 
 
@@ -648,7 +661,7 @@ def repaired_record(
         if name not in _KEY_TAGS and name.lower() in _KEY_TAGS:
             name = name.lower()  # 'P=' meant p= (DKIM-05 says tag names are case-sensitive)
         if name == "p":
-            value = re.sub(r"[ \t\r\n]", "", _PEM_ARMOUR.sub("", value))
+            value = re.sub(r"[ \t\r\n]", "", _STRING_BREAK.sub("", _PEM_ARMOUR.sub("", value)))
         if tags.setdefault(name, value) != value:
             return None  # which value the owner meant is theirs to say (DKIM-03)
     if "v" in tags:

@@ -174,3 +174,27 @@ def test_no_bimi_record_anywhere_is_still_plain_absence() -> None:
     (finding,) = [f for f in run_case(case)[0] if f.id == "BIMI-01"]
     assert finding.summary.startswith("No BIMI record at default._bimi.kestrel-optics.com;")
     assert finding.fix == ""
+
+
+def test_a_key_pasted_with_the_string_quotes_is_named_and_joined() -> None:
+    # dkim06-panel-quotes-inside: a provider shows a 2048-bit key as a zone-file line of two
+    # quoted strings; pasted whole into a panel's one text field, '" "' sits inside p=, where
+    # it is part of the value (RFC 6376 §3.2 allows '"' in a tag value), so the key does not
+    # decode. DKIM-06 said only "not valid base64 (a truncated or mangled key?)" and offered
+    # 'p=<the public key>' to copy again, though the key is all there.
+    record = f'v=DKIM1; k=rsa; p={K2048[:250]}" "{K2048[250:]}'
+    (finding,) = [f for f in _dkim("gorsemoor-dental.com", "dkim", [record]) if f.id == "DKIM-06"]
+    assert str(finding.status) == "fail"
+    assert "'\" \"'" in finding.summary and "two strings" in finding.summary
+    name, text = published(finding.fix)
+    assert (name, text) == ("dkim._domainkey.gorsemoor-dental.com", f"v=DKIM1; k=rsa; p={K2048}")
+
+
+def test_a_mangled_key_still_asks_for_a_fresh_copy() -> None:
+    # The control: a key cut short decodes to nothing with or without quotes: copy it again.
+    (finding,) = [
+        f
+        for f in _dkim("gorsemoor-dental.com", "dkim", [f"v=DKIM1; k=rsa; p={K2048[:101]}"])
+        if f.id == "DKIM-06"
+    ]
+    assert "<the public key>" in finding.fix
