@@ -172,6 +172,7 @@ class DomainListForm(forms.Form):
         ("", "All domains"),
         ("failing", "Failing"),
         ("attention", "Needs attention"),
+        ("undeployed", "Not deployed"),
         ("error", "Could not check"),
         ("unverified", "Not verified"),
     ]
@@ -184,6 +185,7 @@ class DomainListForm(forms.Form):
     STATUS_PHRASES = {
         "failing": "failing",
         "attention": "needs attention",
+        "undeployed": "with a mechanism not deployed",
         "error": "could not be checked",
         "unverified": "not verified",
     }
@@ -316,12 +318,16 @@ class DomainListForm(forms.Form):
 NOT_CHECKED = Q(last_run__isnull=True) | Q(last_checked_at__isnull=True)
 CHECKED = ~NOT_CHECKED
 # The statuses of DomainListForm.STATUSES as the row shows them (_row.html): its worst
-# finding's verdict (Failing, Needs attention, Could not check), "last check failed",
+# finding's verdict (Failing, Needs attention, Could not check), "Not deployed" (the
+# mechanisms the score counts as missing, each costing points, whatever the worst finding
+# is: no MTA-STS is 20 points and no finding worse than a note), "last check failed",
 # "could not be checked" for a score no check could make, "not verified". last_worst holds
-# True for none_checked and no_mail when set (models.row_worst).
+# True for none_checked and no_mail when set, and not_deployed only when something is
+# (models.row_worst).
 STATUS_WHERE = {
     "failing": CHECKED & Q(last_worst__status="fail"),
     "attention": CHECKED & Q(last_worst__status="warn"),
+    "undeployed": CHECKED & Q(last_worst__has_key="not_deployed"),
     "error": (CHECKED & (Q(last_worst__status="error") | Q(last_worst__none_checked=True)))
     | Q(last_failed_at__isnull=False),
     "unverified": Q(verified_at__isnull=True),

@@ -128,6 +128,7 @@ def _title(mechanism: str) -> str:
 STATUS_WORDS = {
     "failing": ("failing", "failing"),
     "attention": ("needs attention", "need attention"),
+    "undeployed": ("with a mechanism not deployed", "with a mechanism not deployed"),
     "error": ("could not be checked", "could not be checked"),
     "unverified": ("not verified", "not verified"),
 }
@@ -137,7 +138,7 @@ class StatusCount(NamedTuple):
     """How many of the team's domains a status of the list's filter keeps, for the line
     above the list of every domain that says what to look at (_list.html)."""
 
-    status: str  # DomainListForm's value: failing, attention, error, unverified
+    status: str  # DomainListForm's value: failing, attention, undeployed, error, unverified
     count: int
     words: str  # "2 failing", "1 needs attention"
 

@@ -1,0 +1,118 @@
+"""s31w: the web app walked as an owner and as an MSP with 50 domains, against the product
+lessons (/work/shared/notes/product-lessons.md). What the walk found and what was fixed:
+
+1. The domain list's "To look at" line and its Show filter left out every domain whose only
+   fault is a mechanism not deployed: a client domain without MTA-STS (20 points) or DMARC
+   (15) scored lowest of the team yet was in no count and no filter, while a p=none warning
+   was. Such a domain now counts as "with a mechanism not deployed" (Show: Not deployed).
+
+The runs are the engine's f01 lab report moved to each domain and scored by checks.scoring,
+stored through CheckRun.finish as a worker stores them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from checks import scoring
+from checks.findings import DomainReport
+from mailsec.domains.models import CheckRun, Domain
+from tests.conftest import BaseTestCase
+from tests.test_page_queries import F01
+
+Findings = list[dict[str, Any]]
+
+
+def without_mtasts(name: str, findings: Findings) -> None:
+    """No MTA-STS record at all: MTASTS-01 says so (info), the category is not deployed."""
+    findings[:] = [f for f in findings if f["mechanism"] != "mta-sts"]
+    findings.append(
+        {
+            "id": "MTASTS-01",
+            "status": "info",
+            "mechanism": "mta-sts",
+            "summary": f"{name} publishes no MTA-STS record.",
+            "subject": f"_mta-sts.{name}",
+            "evidence": {},
+            "fix": "",
+        }
+    )
+
+
+def dmarc_none(name: str, findings: Findings) -> None:
+    for f in findings:
+        if f["id"] == "DMARC-05":
+            f["status"], f["summary"] = "warn", "The policy is p=none."
+
+
+def dmarc_failing(name: str, findings: Findings) -> None:
+    for f in findings:
+        if f["id"] == "DMARC-05":
+            f["status"], f["summary"] = "fail", "The DMARC record is invalid."
+
+
+def checked(domain: Domain, *changes: Callable[[str, Findings], None]) -> Domain:
+    """`domain`, verified, with one finished run of f01's report moved to its name and
+    changed by `changes`, scored as the engine scores it."""
+    data = json.loads(json.dumps(F01).replace("f01.lab.test", domain.name))
+    for change in changes:
+        change(domain.name, data["findings"])
+    report = DomainReport.from_dict(data)
+    scoring.apply(report)
+    Domain.objects.filter(pk=domain.pk).update(verified_at=timezone.now())
+    run = CheckRun.objects.create(domain=domain)
+    assert run.claim()
+    assert run.finish(report.to_dict())
+    return domain
+
+
+class NotDeployedInTheListTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        self.client.force_login(self.alice)
+        add = lambda name: Domain.objects.create(team=self.team, name=name)  # noqa: E731
+        self.good = checked(add("good.com"))
+        self.no_sts = checked(add("no-sts.com"), without_mtasts)
+        self.warned = checked(add("warned.com"), dmarc_none)
+        self.both = checked(add("both.com"), dmarc_none, without_mtasts)
+        self.failing = checked(add("failing.com"), dmarc_failing)
+
+    def names(self, url: str) -> list[str]:
+        response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        rows = response.content.decode().split('<th scope="row">')[1:]
+        return [row.split("</a>")[0].rsplit(">", 1)[1] for row in rows]
+
+    def test_it_counts_domains_with_a_mechanism_not_deployed(self) -> None:
+        page = self.client.get("/domains/").content.decode()
+        # The lowest score of the team (no MTA-STS: 20 points) is something to look at.
+        self.assertIn('<a href="?status=undeployed">2 with a mechanism not deployed</a>', page)
+        self.assertIn('<a href="?status=failing">1 failing</a>', page)
+        self.assertIn('<a href="?status=attention">2 need attention</a>', page)
+
+    def test_it_filters_the_domains_with_a_mechanism_not_deployed(self) -> None:
+        # Those whose worst finding is a warning too (both.com: "Not deployed: MTA-STS"
+        # under it).
+        self.assertEqual(self.names("/domains/?status=undeployed"), ["both.com", "no-sts.com"])
+        page = self.client.get("/domains/?status=undeployed&sort=score").content.decode()
+        self.assertIn("2 of 5 domains</strong>: with a mechanism not deployed.", page)
+        self.assertIn('<option value="undeployed" selected>Not deployed</option>', page)
+
+    def test_its_filter_costs_no_more_queries_than_the_others(self) -> None:
+        self.client.get("/domains/")  # the header's count of teams, cached for a minute
+        counts = []
+        for status in ("failing", "undeployed"):
+            with CaptureQueriesContext(connection) as queries:
+                self.client.get(f"/domains/?status={status}")
+            counts.append(len(queries))
+        self.assertEqual(counts[0], counts[1])
+
+    def test_it_says_why_the_filter_keeps_nothing(self) -> None:
+        Domain.objects.filter(pk__in=[self.no_sts.pk, self.both.pk]).delete()
+        page = self.client.get("/domains/?status=undeployed").content.decode()
+        self.assertIn("No domain matches the filter: with a mechanism not deployed.", page)
