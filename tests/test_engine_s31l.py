@@ -115,3 +115,33 @@ def test_dane06_calls_a_ta_record_for_the_present_ca_the_rollover_pair() -> None
     zone, probe, _ = _ta_zone(b"")
     (finding,) = [f for f in _evaluate(zone, probe) if f.id == "DANE-06"]
     assert "usual rollover pair" in finding.summary
+
+
+# ------------------------------------- DNSSEC-05: the pass says which signatures it read
+def test_dnssec05_pass_names_the_records_whose_signatures_it_read() -> None:
+    # s31l-tlsrptsigexp: one RRset's signature (_smtp._tls) expired an hour ago, DNSSEC-01
+    # fails it; DNSSEC-05 reads the apex's SOA and DNSKEY signatures only, yet passed saying
+    # "The signatures of <zone> are valid", of the whole zone.
+    import time
+
+    import dns.message
+    import dns.rrset
+
+    from checks import dnssec
+    from checks.dns import DnsAnswer
+    from checks.findings import Collector, Mechanism
+
+    def signed(rdtype: str) -> DnsAnswer:
+        now = int(time.time())
+        start = time.strftime("%Y%m%d%H%M%S", time.gmtime(now - 3600))
+        end = time.strftime("%Y%m%d%H%M%S", time.gmtime(now + 20 * 86400))
+        sig = f"{rdtype} 13 2 300 {end} {start} 12345 ex.com. " + "A" * 88
+        message = dns.message.make_response(dns.message.make_query("ex.com", rdtype))
+        message.answer.append(dns.rrset.from_text("ex.com.", 300, "IN", "RRSIG", sig))
+        return DnsAnswer("ex.com", rdtype, "NOERROR", records=[], ad=True, message=message)
+
+    out = Collector(Mechanism.DNSSEC)
+    dnssec._dnssec05(out, "ex.com", [signed("SOA"), signed("DNSKEY")])
+    (finding,) = out.findings
+    assert finding.status == Status.PASS
+    assert "SOA and DNSKEY" in finding.summary
