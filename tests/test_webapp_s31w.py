@@ -5,6 +5,10 @@ lessons (/work/shared/notes/product-lessons.md). What the walk found and what wa
    fault is a mechanism not deployed: a client domain without MTA-STS (20 points) or DMARC
    (15) scored lowest of the team yet was in no count and no filter, while a p=none warning
    was. Such a domain now counts as "with a mechanism not deployed" (Show: Not deployed).
+2. The alerts page listed the team's domains in SQL's order of the A-labels (client1,
+   client10, client11 … client2; bücher.de after www.), where the domain list puts them in
+   the order people read them (client2 before client10, bücher.de among the b's). It now
+   pages the same order as the list.
 
 The runs are the engine's f01 lab report moved to each domain and scored by checks.scoring,
 stored through CheckRun.finish as a worker stores them.
@@ -116,3 +120,36 @@ class NotDeployedInTheListTestCase(BaseTestCase):
         Domain.objects.filter(pk__in=[self.no_sts.pk, self.both.pk]).delete()
         page = self.client.get("/domains/?status=undeployed").content.decode()
         self.assertIn("No domain matches the filter: with a mechanism not deployed.", page)
+
+
+class AlertsPageOrderTestCase(BaseTestCase):
+    NAMES = ["client10.example.com", "client2.example.com", "xn--bcher-kva.de", "www.zoo.com"]
+
+    def setUp(self) -> None:
+        self.client.force_login(self.alice)
+        for name in self.NAMES:
+            Domain.objects.create(team=self.team, name=name, verified_at=timezone.now())
+
+    def shown(self, url: str) -> list[str]:
+        """The names as the page lists them (each row links to the domain's page)."""
+        page = self.client.get(url).content.decode()
+        shown = ["client10.example.com", "client2.example.com", "bücher.de", "www.zoo.com"]
+        return [n for _, n in sorted((page.index(f">{n}</a>"), n) for n in shown)]
+
+    def test_it_lists_the_domains_as_the_domain_list_does(self) -> None:
+        expected = ["bücher.de", "client2.example.com", "client10.example.com", "www.zoo.com"]
+        self.assertEqual(self.shown("/alerts/"), expected)
+        self.assertEqual(self.shown("/domains/"), expected)  # the list's order, for reference
+
+    def test_it_pages_in_that_order(self) -> None:
+        for i in range(50):
+            Domain.objects.create(team=self.team, name=f"client{i + 20}.example.com")
+        page = self.client.get("/alerts/?page=2").content.decode()
+        # 54 domains, 50 a page: bücher.de, client2, client10, client20 … client66 first;
+        # client67, client68, client69 and www.zoo.com on the second page.
+        for name in ("client2.example.com", "client66.example.com", "bücher.de"):
+            with self.subTest(name=name):
+                self.assertNotIn(f">{name}</a>", page)
+        for name in ("client67.example.com", "client69.example.com", "www.zoo.com"):
+            with self.subTest(name=name):
+                self.assertIn(f">{name}</a>", page)
