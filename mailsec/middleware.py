@@ -1,4 +1,5 @@
-"""The web app's own middleware: the Content-Security-Policy, and each person's time zone.
+"""The web app's own middleware: the Content-Security-Policy, each person's time zone, and
+the way back to a form's page after signing in again (BackAfterSignInMiddleware).
 
 Content-Security-Policy on every answer of the web app (settings.CONTENT_SECURITY_POLICY).
 
@@ -22,12 +23,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import resolve_url
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 HEADER = "Content-Security-Policy"
 # In the <head> of technical_404.html and technical_500.html (Django 5.2); csrf_403.html has
@@ -155,3 +161,64 @@ def remember_time_zone(request: HttpRequest, name: str, user: Any = None) -> Non
     account page, and here when it was read again."""
     pk = (user if user is not None else request.user).pk
     cache.set(_time_zone_key(pk), [name, time.time()], TIME_ZONE_READ_EVERY)
+
+
+# A view's own page to come back to after signing in (back_after_sign_in), kept on the request
+# by BackAfterSignInMiddleware.process_view.
+BACK_ATTRIBUTE = "back_after_sign_in"
+
+
+def back_after_sign_in(
+    where: Callable[[HttpRequest], str | None],
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Where a form of this view, sent signed out, leads after signing in: `where(request)`
+    (None: the page the form was on, as for every form). The Add form's own page with the
+    name typed in its field, say."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        setattr(view, BACK_ATTRIBUTE, where)
+        return view
+
+    return decorate
+
+
+class BackAfterSignInMiddleware:
+    """A form sent by someone whose session ended (it expired, or they signed out in another
+    tab) meets login_required, which sends them to sign in and then to the form's own URL:
+    a GET there answers 405 with an empty page, and what they typed is lost. The sign-in leads
+    instead to the page the form was on (the Referer, on this site only; the domain list
+    without one), or where the view says (back_after_sign_in). Nothing sent is acted on: the
+    person sends the form again, signed in. GETs are left as they are: the page asked for is
+    the one to come back to."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if request.method in ("GET", "HEAD") or response.status_code != 302:
+            return response
+        to = urlsplit(response["Location"])
+        asked = parse_qs(to.query).get(REDIRECT_FIELD_NAME)
+        if to.path != resolve_url(settings.LOGIN_URL) or asked != [request.get_full_path()]:
+            return response  # not login_required's answer to this request
+        where = getattr(request, "_back_after_sign_in", None)
+        back = (where(request) if where else None) or page_of_form(request)
+        return redirect_to_login(back)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> None:
+        request._back_after_sign_in = getattr(view, BACK_ATTRIBUTE, None)  # type: ignore[attr-defined]
+
+
+def page_of_form(request: HttpRequest) -> str:
+    """The page a form was sent from, as a path on this site: the Referer when it is ours
+    (browsers send it to the same origin: SECURE_REFERRER_POLICY), else the domain list."""
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        page = urlsplit(referer)
+        return page.path + (f"?{page.query}" if page.query else "")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)

@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A form sent after the session ended: signing in leads back to the form's page.
+    "mailsec.middleware.BackAfterSignInMiddleware",
     # The signed-in person's time zone for the pages (Profile.time_zone).
     "mailsec.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -9,6 +9,10 @@ lessons (/work/shared/notes/product-lessons.md). What the walk found and what wa
    client10, client11 … client2; bücher.de after www.), where the domain list puts them in
    the order people read them (client2 before client10, bücher.de among the b's). It now
    pages the same order as the list.
+3. A form sent from a page whose session had ended (expired, or signed out in another tab)
+   went through the sign-in to the form's own URL: a GET there answers 405 with an empty
+   page, and the name typed into Add was lost. The sign-in now leads back to the page the
+   form was on, and the Add form keeps the name typed.
 
 The runs are the engine's f01 lab report moved to each domain and scored by checks.scoring,
 stored through CheckRun.finish as a worker stores them.
@@ -19,9 +23,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from checks import scoring
@@ -153,3 +159,52 @@ class AlertsPageOrderTestCase(BaseTestCase):
         for name in ("client67.example.com", "client69.example.com", "www.zoo.com"):
             with self.subTest(name=name):
                 self.assertIn(f">{name}</a>", page)
+
+
+class FormSentAfterTheSessionEndedTestCase(BaseTestCase):
+    """The Domains page open in a tab whose session ended (it expired, or the person signed
+    out in another tab): pressing Add led to the sign-in page and, once signed in, to the
+    form's own URL, which answers a GET with 405 and an empty page; the name typed was lost.
+    Now the sign-in leads back to the page the form was on (the Add form: with the name in
+    its field)."""
+
+    def next_after_sign_in(self, url: str, data: dict[str, str], referer: str | None) -> str:
+        headers = {"Referer": referer} if referer else {}
+        response = self.client.post(url, data, headers=headers)
+        self.assertEqual(response.status_code, 302)
+        location = urlsplit(response["Location"])
+        self.assertEqual(location.path, reverse("account_login"))
+        return parse_qs(location.query)["next"][0]
+
+    def test_it_brings_the_name_typed_back_to_the_add_form(self) -> None:
+        back = self.next_after_sign_in(
+            "/domains/add/", {"name": "shop.example.com"}, "http://testserver/domains/?page=2"
+        )
+        self.assertEqual(back, "/domains/?add=shop.example.com")
+        self.client.force_login(self.alice)
+        page = self.client.get(back)
+        self.assertEqual(page.status_code, 200)
+        self.assertContains(page, 'value="shop.example.com"')
+        self.assertFalse(Domain.objects.filter(name="shop.example.com").exists())
+
+    def test_it_leads_back_to_the_page_the_form_was_on(self) -> None:
+        self.assertEqual(
+            self.next_after_sign_in("/alerts/weekly/", {}, "http://testserver/alerts/?page=2"),
+            "/alerts/?page=2",
+        )
+        domain = Domain.objects.create(team=self.team, name="a.example.com")
+        page = f"http://testserver/domains/{domain.code}/"
+        back = self.next_after_sign_in(f"/domains/{domain.code}/verify/", {}, page)
+        self.assertEqual(back, f"/domains/{domain.code}/")
+        self.client.force_login(self.alice)
+        self.assertEqual(self.client.get(back).status_code, 200)
+
+    def test_it_never_leads_to_another_site(self) -> None:
+        for referer in ("https://evil.example.net/domains/", None):
+            with self.subTest(referer=referer):
+                back = self.next_after_sign_in("/alerts/weekly/", {}, referer)
+                self.assertEqual(back, reverse("domains:index"))
+
+    def test_a_page_asked_for_signed_out_is_still_the_one_after_sign_in(self) -> None:
+        response = self.client.get("/alerts/?page=2")
+        self.assertEqual(response["Location"], "/accounts/login/?next=/alerts/%3Fpage%3D2")

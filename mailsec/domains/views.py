@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property, wraps
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
@@ -64,6 +65,7 @@ from mailsec.domains.models import (
 )
 from mailsec.domains.tasks import VERIFY_IN_BACKGROUND_FOR_DAYS
 from mailsec.freecheck import concurrency, ratelimit
+from mailsec.middleware import back_after_sign_in
 from mailsec.scoring.chart import MAX_POINTS, Chart, build_chart, sparse_chart
 from mailsec.scoring.explain import NOT_DEPLOYED, cost_text, explain, is_not_deployed, verdict_label
 
@@ -457,6 +459,14 @@ def _list_team_changed(request: HttpRequest, team: Team) -> bool:
         return True  # not a code of ours: not the current team's either
 
 
+def _add_form_again(request: HttpRequest) -> str | None:
+    """After signing in again (the session ended while the page was open): the domain list
+    with the name typed in its add field, for the person to press Add (never added then)."""
+    name = request.POST.get("name", "").strip()[:ADD_PREFILL_LENGTH]
+    return f"{reverse('domains:index')}?{urlencode({'add': name})}" if name else None
+
+
+@back_after_sign_in(_add_form_again)
 @login_required
 @require_POST
 def add(request: HttpRequest) -> HttpResponse:
