@@ -3390,11 +3390,19 @@ def _tree_findings(
                     f"{top.via} {'of' if top.via == 'include' else 'to'} {top.domain} in your "
                     "own record."
                 )
+            # Behind an include passing every server, reached first, no server meets the
+            # error (RFC 7208 §4.6.2): "SPF fails" would be untrue until that include goes.
+            chain = open_include(tree) if _first_stop(tree) == "open" else None
+            outcome = (
+                "a server that reaches it gets a permanent error, but none does for now: every "
+                f"server passes first at the include of {chain[0]} (SPF-09)"
+                if chain
+                else "receivers treat this as a permanent error and SPF fails"
+            )
             out.add(
                 "SPF-08",
                 Status.FAIL,
-                f"{where}, which {problem}; receivers treat this as a permanent error and SPF "
-                f"fails. {todo}",
+                f"{where}, which {problem}; {outcome}. {todo}",
                 subject=node.domain,
                 evidence={**evidence, **({"dns": node.answer.evidence()} if node.answer else {})},
                 fix=dead_fix,

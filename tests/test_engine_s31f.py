@@ -245,3 +245,14 @@ def test_spf18_names_halves_that_decide_a_family_before_dash_all() -> None:
     found = _one(_spf("v=spf1 ?ip4:0.0.0.0/1 ?ip4:128.0.0.0/1 -all", mx=NULL_MX), "SPF-18")
     assert str(found.status) == "info"
     assert "'?ip4:0.0.0.0/1' and '?ip4:128.0.0.0/1' before it give 'neutral'" in found.summary
+
+
+def test_spf08_says_no_server_meets_a_dead_include_behind_an_open_one() -> None:
+    # Every server passes at the include of the '+all' record before the dead include is
+    # evaluated (RFC 7208 §4.6.2): 'SPF fails' was untrue. Status stays fail (the fault is).
+    found = _one(_spf(OPEN_FIRST["dead include after it"]), "SPF-08")
+    assert str(found.status) == "fail"
+    assert "SPF fails" not in found.summary
+    assert "every server passes first at the include of open.example.net" in found.summary
+    control = _one(_spf(ERROR_FIRST["dead include before it"][0]), "SPF-08")
+    assert "receivers treat this as a permanent error and SPF fails" in control.summary
