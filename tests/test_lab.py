@@ -838,6 +838,9 @@ def test_https_host_serves_exact_bytes(lab: Lab, s: Scenario, w: HttpsHost) -> N
         assert resp.status == f.status
         if f.content_type:
             assert resp.getheader("Content-Type") == f.content_type
+        elif not any(k.lower() == "content-type" for k, _ in f.headers):
+            # content_type = "": no media type at all (aiohttp's own default would name one).
+            assert resp.getheader("Content-Type") is None
         for k in dict.fromkeys(k for k, _ in f.headers):
             # A header declared with several values is sent once per value, in order.
             assert resp.headers.get_all(k) == [v for n, v in f.headers if n == k]

@@ -364,6 +364,20 @@ async def start_tcp(rows: list[dict[str, Any]], events: JsonLog) -> list[asyncio
 
 
 # ---------------------------------------------------------------- HTTPS
+class _UntypedStreamResponse(web.StreamResponse):
+    """A response that names no media type: aiohttp adds 'Content-Type: application/octet-stream'
+    to a response with a body that declares none (RFC 9110 §8.3 lets a sender leave it out, as a
+    NAS's or an embedded web server does)."""
+
+    async def _prepare_headers(self) -> None:
+        await super()._prepare_headers()
+        self._headers.popall("Content-Type", None)
+
+
+class _UntypedResponse(_UntypedStreamResponse, web.Response):
+    pass
+
+
 async def start_https(run: Path, conf: dict[str, Any], events: JsonLog) -> web.AppRunner:
     vhosts: dict[str, dict[str, Any]] = {v["host"]: v for v in conf["vhosts"]}
     reports = run / "reports"
@@ -398,17 +412,22 @@ async def start_https(run: Path, conf: dict[str, Any], events: JsonLog) -> web.A
                 headers = CIMultiDict(tuple(h) for h in f.get("headers", []))
                 if f.get("content_type"):
                     headers["Content-Type"] = f["content_type"]
+                # content_type = "" and none among the headers: no media type at all (s31l-ctnone),
+                # where aiohttp would name application/octet-stream.
+                untyped = "Content-Type" not in headers
                 body = base64.b64decode(f["body_b64"])
                 framing = f.get("framing", "length")
                 if framing == "length":
-                    return web.Response(status=f["status"], body=body, headers=headers)
+                    kind = _UntypedResponse if untyped else web.Response
+                    return kind(status=f["status"], body=body, headers=headers)
                 if framing == "http10-close":
                     # Answer as an HTTP/1.0 server does: aiohttp writes the request's version in
                     # the status line and, for 1.0 without a length, ends the body by closing.
                     # (Request.version is a cached property over _version.)
                     request._version = HttpVersion10
                     request._cache.pop("version", None)
-                response = web.StreamResponse(status=f["status"], headers=headers)
+                stream = _UntypedStreamResponse if untyped else web.StreamResponse
+                response = stream(status=f["status"], headers=headers)
                 if framing == "chunked":
                     response.enable_chunked_encoding()
                 else:
