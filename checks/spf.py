@@ -10,6 +10,7 @@ the worst case (every term evaluated, as for a sender that matches nothing), voi
 from __future__ import annotations
 
 import asyncio
+import bisect
 import ipaddress
 import itertools
 import re
@@ -617,6 +618,14 @@ def _parsed(text: str) -> ParsedSpf:
             problem.braced = braced
     # Terms that pass every address of a family (SPF-19): what the record is without them.
     cover = family_cover(parsed)
+    # SPF-19's ranges that earlier terms leave no address to match, by family, read once.
+    shadowed_by_family: dict[str, list[SpfTerm]] = {}
+
+    def shadowed(family: str) -> list[SpfTerm]:
+        if family not in shadowed_by_family:
+            shadowed_by_family[family] = _shadowed_ranges(parsed, family)
+        return shadowed_by_family[family]
+
     opened = _without_cover(parsed, cover) if any(cover.values()) else ""
     for term in parsed.terms:
         if term.valid and term.name == "ptr" and term.kind == "mechanism":
@@ -673,7 +682,7 @@ def _parsed(text: str) -> ParsedSpf:
                         "SPF-19", Status.WARN, _refusing_range(parsed, term, scope), term.text
                     )
                 )
-            elif prefix is not None and prefix < floor and _shadowed_range(parsed, term, family):
+            elif prefix is not None and prefix < floor and any(t is term for t in shadowed(family)):
                 # Every address of it is matched by a term before it ('-ip4:128.0.0.0/1
                 # ip4:128.0.0.0/1'): the first match decides (RFC 7208 §4.6.2).
                 parsed.problems.append(
@@ -2157,16 +2166,14 @@ def family_cover(parsed: ParsedSpf) -> dict[str, list[SpfTerm]]:
     }
 
 
-def _shadowed_range(parsed: ParsedSpf, term: SpfTerm, family: str) -> bool:
-    """Whether the terms receivers evaluate before `term` (an ip4/ip6 range of `family`)
-    match every address of it, so that it decides none (_first_matches)."""
+def _shadowed_ranges(parsed: ParsedSpf, family: str) -> list[SpfTerm]:
+    """The terms receivers evaluate (_live_terms) that match no address of `family` the
+    terms before them leave (_first_matches): for an ip4/ip6 range, one that decides none.
+    Each term's count depends on the terms before it only, so one walk answers for all."""
     live = _live_terms(parsed)
-    at = next((i for i, t in enumerate(live) if t is term), None)
-    if at is None:
-        return False  # after 'all': SPF-10 and _refusing_range say it
     # An 'a/0' or 'mx/0' before it is not counted: without DNS, its host may have no address.
-    counts, _ = _first_matches([_term_range(t, family, False) for t in live[: at + 1]], family)
-    return counts[-1] == 0
+    counts, _ = _first_matches([_term_range(t, family, False) for t in live], family)
+    return [t for t, n in zip(live, counts, strict=True) if n == 0]
 
 
 def _live_terms(parsed: ParsedSpf) -> list[SpfTerm]:
@@ -2203,37 +2210,38 @@ def _term_range(term: SpfTerm, family: str, host_has: bool) -> IpNetwork | None:
         return None
 
 
-def _unmatched(net: IpNetwork, taken: list[IpNetwork]) -> list[IpNetwork]:
-    """The parts of `net` outside every network of `taken` (CIDR blocks that overlap nest)."""
-    parts = [net]
-    for other in taken:
-        rest: list[IpNetwork] = []
-        for part in parts:
-            if not part.overlaps(other):
-                rest.append(part)
-            elif not part.subnet_of(other):  # type: ignore[arg-type]
-                rest.extend(part.address_exclude(other))  # type: ignore[arg-type]
-        parts = rest
-        if not parts:
-            break
-    return parts
-
-
 def _first_matches(ranges: list[IpNetwork | None], family: str) -> tuple[list[int], list[bool]]:
     """For each range in evaluation order, the number of addresses of `family` it is the
     first to match (the first matching term decides, RFC 7208 §4.6.2), and whether every
-    address of the family was decided before it. A term without a range (None) decides none."""
+    address of the family was decided before it. A term without a range (None) decides none.
+
+    The addresses decided so far are kept as sorted, disjoint spans of integers, so a range
+    costs a search and the spans it overlaps: a long record of single hosts and wide ranges
+    stays quick to read (this runs on the event loop, where no timeout can stop it)."""
     total = _WHOLE[family].num_addresses
-    taken: list[IpNetwork] = []
+    starts: list[int] = []  # first address of each decided span, in order
+    ends: list[int] = []  # last address of each, the same order
     decided = 0
     counts: list[int] = []
     full: list[bool] = []
     for net in ranges:
         full.append(decided == total)
-        parts = _unmatched(net, taken) if net is not None and decided < total else []
-        counts.append(sum(p.num_addresses for p in parts))
+        if net is None or decided == total:
+            counts.append(0)
+            continue
+        low, high = int(net.network_address), int(net.broadcast_address)
+        first = bisect.bisect_left(ends, low)  # the first span that does not end before it
+        last = first
+        taken = 0
+        while last < len(starts) and starts[last] <= high:
+            taken += min(ends[last], high) - max(starts[last], low) + 1
+            last += 1
+        if last > first:  # the spans it overlaps become one with it
+            low, high = min(low, starts[first]), max(high, ends[last - 1])
+        starts[first:last] = [low]
+        ends[first:last] = [high]
+        counts.append(net.num_addresses - taken)
         decided += counts[-1]
-        taken.extend(parts)
     return counts, full
 
 
