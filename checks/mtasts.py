@@ -2359,12 +2359,22 @@ def _meaning_digest(policy: Policy) -> str:
     return hashlib.sha256(meaning.encode()).hexdigest()
 
 
-def kept_policy_digest(kept: str) -> str | None:
+def kept_policy_digest(kept: str, stored: str) -> str | None:
     """policy_digest of a policy from the text a run kept of it (MTASTS-20's evidence
-    "policy": its lines, joined by LF, at most KEPT_POLICY_LINES), or None when the text may
-    have been cut there. Runs before policy_digest stored a digest of the bytes as served
-    (CRLF or LF, in their order), which only this text can turn into what they meant."""
+    "policy": its lines, joined by LF, at most KEPT_POLICY_LINES), when that run's `stored`
+    digest is of the bytes as served, as runs before policy_digest stored them (CRLF or LF,
+    in their order), which only this text can turn into what they meant.
+
+    None when the text may have been cut there, or when `stored` is not the digest of the
+    text with LF or CRLF line ends (with or without one after the last line): it is then a
+    meaning digest already, or one the text cannot explain, and is compared as it is. Read
+    again, the lines need not mean what the engine read in the bytes: a policy saved as
+    UTF-16 has no field for senders (MTASTS-28), while its lines, decoded, have them all."""
     if not kept or kept.count("\n") + 1 >= KEPT_POLICY_LINES:
+        return None
+    lines = kept.split("\n")
+    served = {end.join(lines) + last for end in ("\r\n", "\n") for last in (end, "")}
+    if stored not in {hashlib.sha256(body.encode()).hexdigest() for body in served}:
         return None
     return _meaning_digest(parse_policy(kept))
 

@@ -580,7 +580,7 @@ class Domain(models.Model):
         # Compared by what the policy meant, read again from the text the run kept: a run
         # from before the engine's meaning digest stored the digest of the bytes, and a new
         # line ending alone would read as a changed policy under the same id.
-        return record_id, _kept_policy_digest(findings or []) or digest
+        return record_id, _kept_policy_digest(findings or [], digest) or digest
 
 
 @dataclass
@@ -699,16 +699,17 @@ def _mtasts_version(findings: list[dict[str, Any]]) -> tuple[str, str]:
     return "", ""
 
 
-def _kept_policy_digest(findings: list[dict[str, Any]]) -> str | None:
+def _kept_policy_digest(findings: list[dict[str, Any]], stored: str) -> str | None:
     """checks.mtasts.kept_policy_digest of the policy text in the findings _mtasts_version
-    read, or None when there is none (or it may be cut)."""
+    read, or None when there is none (or it may be cut, or `stored`, the run's digest, is
+    not one of its bytes)."""
     from checks.mtasts import kept_policy_digest
 
     for f in findings:
         ev = f.get("evidence") or {}
         if f.get("mechanism") == "mta-sts" and ev.get("record_id") and ev.get("policy_sha256"):
             kept = ev.get("policy")
-            return kept_policy_digest(kept) if isinstance(kept, str) else None
+            return kept_policy_digest(kept, stored) if isinstance(kept, str) else None
     return None
 
 
