@@ -47,7 +47,7 @@ from checks.certs import (
     utc_text,
     verify_chain,
 )
-from checks.context import CheckContext
+from checks.context import CheckContext, clock_start
 from checks.dns import DnsAnswer
 from checks.domainname import _to_a_labels
 from checks.net import (
@@ -381,7 +381,8 @@ class _Fetch:
         # What the server sent, leaf first, when a refused certificate was captured.
         self.chain_der: list[bytes] = []
         self.leaf_der = b""  # the refused leaf, when captured
-        # When the address's time budget began (a slot under the cap held: _slot) and ends.
+        # When the address's fetch began (a slot under the cap held: _slot), and when its
+        # time budget ends (from context.clock_start, which forgives a wait up to a bound).
         self.started = 0.0
         self.deadline = 0.0
         self.encoding = ""  # the Content-Encoding the body was decoded from
@@ -395,23 +396,26 @@ class _Fetch:
         self.answered = False  # a byte of the HTTP answer came (a later hang-up cuts it)
 
     async def run(self, address: str, limit: float) -> AddressOutcome:
-        self._start_clock(limit)
+        began = time.monotonic()
+        self._start_clock(began, limit)
         outcome = await self._run(address, limit)
         outcome.elapsed_ms = round((time.monotonic() - self.started) * 1000, 1)
         return outcome
 
-    def _start_clock(self, limit: float) -> None:
+    def _start_clock(self, began_waiting: float, limit: float) -> None:
         self.started = time.monotonic()
-        self.deadline = self.started + limit
+        self.deadline = clock_start(began_waiting, self.ctx.config.timeout) + limit
 
     @contextlib.asynccontextmanager
     async def _slot(self, limit: float) -> AsyncIterator[None]:
         """A slot under the run's connection cap, the address's clock started once it is held.
         The wait for one is our own queue (a batch of checks sharing the cap), not the
         server's slowness: counted, it made the fetch time MTASTS-16 judges, and the time left
-        for the question without SNI (_same_without_sni), depend on how busy we were."""
+        for the question without SNI (_same_without_sni), depend on how busy we were. The
+        budget forgives the wait only up to a bound (clock_start); the fetch's time is its own."""
+        began = time.monotonic()
         async with self.ctx.connections:
-            self._start_clock(limit)
+            self._start_clock(began, limit)
             yield
 
     async def _run(self, address: str, limit: float) -> AddressOutcome:

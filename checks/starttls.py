@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from checks import certs, net
 from checks.config import CheckConfig
-from checks.context import CheckContext
+from checks.context import CheckContext, clock_start
 from checks.dns import normalize
 from checks.findings import Collector, Finding, Mechanism, Status
 
@@ -1254,11 +1254,14 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
     except (net.TargetRefused, ValueError) as exc:
         probe.error_kind, probe.problem = "guard", str(exc)
         return probe
+    began_waiting = time.monotonic()
     async with ctx.connections:
         # The probe's clock starts once it holds a slot under the run's connection cap: the
         # wait for one is our own queue, and counted against the optional questions' budget
-        # (TLS12_QUESTION_WITHIN) it left them "could not be tested" in a busy batch.
-        started = time.monotonic()
+        # (TLS12_QUESTION_WITHIN) it left them "could not be tested" in a busy batch. Only
+        # up to a bound (clock_start), so a long wait cannot carry the mechanism past its limit.
+        held = time.monotonic()
+        started = clock_start(began_waiting, ctx.config.timeout)
         await _main_session(ctx, probe)
         if probe.retry_handshake:
             # Once more before taking it as the answer: a server that hangs up on every
@@ -1373,7 +1376,7 @@ async def _run_probe(ctx: CheckContext, host: str, address: str) -> SmtpProbe:
         if probe.rsa_cert in {"same", "other"}:
             accepted.add("TLSv1.2")
         probe.tls_versions_accepted = sorted(accepted, key=_version_rank)
-    probe.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+    probe.elapsed_ms = round((time.monotonic() - held) * 1000, 1)  # the probe's own time
     return probe
 
 

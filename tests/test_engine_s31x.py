@@ -1,0 +1,86 @@
+"""Task s31x: three follow-ups from the review of s31d and s31l.
+
+- A probe's clock forgives at most FORGIVEN_WAIT_TIMEOUTS timeouts of waiting for a slot under
+  the run's connection cap: it starts at min(slot held, began waiting + 3 timeouts). b79acc4
+  forgave the whole wait, so in a busy run a probe that waited long still took its full budget
+  of optional questions after the slot, and the mechanism could run into its own time limit
+  (ENGINE-01, "a server answered too slowly") because of our queue. The fetch's own time
+  (address_ms, which MTASTS-16 judges) is still counted from the slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from checks import https, mtasts, starttls
+from checks.context import CheckContext
+from tests.test_certs import Pki
+from tests.test_engine_s31d import _held
+from tests.test_https import StubDns
+from tests.test_https_s30n_default_vhost import HOST, SniServer, problems
+from tests.test_starttls import ADDR, _config, _port, _server_context, aiosmtpd_server
+from tests.test_starttls import HOST as SMTP_HOST
+
+# --- a long wait for a slot is forgiven up to 3 timeouts ---------------------------------------
+
+
+def test_a_starttls_probe_that_waited_long_for_a_slot_leaves_its_optional_questions_out(
+    tmp_path: Path,
+) -> None:
+    # Timeout 0.5 s: 1.5 s of waiting is forgiven and the optional questions have 2 s from
+    # the clock's start. A wait of 4 s leaves 2.5 s counted: the TLS 1.2 question is not
+    # asked ("could not be tested this time"), and the probe ends after its main session.
+    pki = Pki()
+    tls = _server_context(tmp_path, [pki.leaf([SMTP_HOST]), pki.inter])
+    bundle = pki.bundle(str(tmp_path / "ca.pem"))
+
+    async def main() -> starttls.SmtpProbe:
+        server = await aiosmtpd_server(tls)()
+        try:
+            config = _config(_port(server), bundle, timeout=0.5, max_connections=1)
+            ctx = CheckContext("example.test", config)
+            holder = await _held(ctx, 4.0)
+            probe = await starttls.probe_mx(ctx, SMTP_HOST, ADDR)
+            await holder
+            return probe
+        finally:
+            server.close()
+
+    probe = asyncio.run(main())
+    assert probe.tls_version == "TLSv1.3"
+    assert probe.tls12_accepted is None
+    assert probe.elapsed_ms < 2500  # the probe's own time from the slot, not the queue's
+
+
+def test_an_https_fetch_that_waited_long_for_a_slot_has_no_time_left_for_the_question_without_sni(
+    tmp_path: Path,
+) -> None:
+    # Timeout 0.5 s: 1.5 s of waiting is forgiven, and the address's budget is 0.5 s from the
+    # clock's start. A wait of 3 s has spent it: the question without SNI is not asked
+    # (MTASTS-12, as before b79acc4), while the fetch's own time is still its own.
+    server = SniServer(tmp_path, {}, default=["example.org", "www.example.org"])
+    stub = StubDns({HOST: ["127.0.0.1"]})
+
+    async def main() -> https.HttpsResult:
+        config = stub.config(
+            allow_private_targets=True,
+            https_port=server.port,
+            ca_bundle=server.ca_bundle,
+            timeout=0.5,
+            max_connections=1,
+        )
+        ctx = CheckContext("example.org", config)
+        holder = await _held(ctx, 3.0)
+        result = await https.fetch(ctx, mtasts.policy_url("example.org"), ask_without_sni=True)
+        await holder
+        return result
+
+    try:
+        result = asyncio.run(main())
+    finally:
+        stub.close()
+        server.close()
+    assert result.cert is not None and result.cert.same_without_sni is None
+    assert "MTASTS-12" in problems(result) and "MTASTS-13" not in problems(result)
+    assert result.address_ms < 1500
