@@ -20,6 +20,13 @@ from checks.findings import MECHANISM_TITLES, DomainReport, Finding, Mechanism, 
 # keeps the version it was scored with, so history charts can mark the change.
 SCORE_VERSION = 7
 
+# The release of the checks: the day of the last change that makes a check judge something
+# otherwise (a status, an id) under the same score version. Bump it with any such change and
+# say what changed in docs/scoring.md. Every run stores it (score_detail["checks_release"]), and
+# the alerts read a run made by another release as they read a new score version: what it sees
+# differently may be the checks, not the domain, so it is no "new failure" and no "fixed".
+CHECKS_RELEASE = "2026-12-03"
+
 WEIGHTS: dict[Mechanism, int] = {
     Mechanism.MTASTS: 20,
     Mechanism.SMTP: 20,
@@ -184,6 +191,7 @@ def compute(findings: list[Finding]) -> tuple[int | None, dict[str, Any]]:
 
 def apply(report: DomainReport) -> None:
     report.score, report.score_detail = compute(report.findings)
+    report.score_detail["checks_release"] = CHECKS_RELEASE
     report.score_version = SCORE_VERSION
 
 

@@ -1167,6 +1167,7 @@ class AlertState(models.Model):
                     taken_at=current.taken_at,
                     score_version=current.score_version,
                     not_checked=rules.not_checked_of(detail),
+                    checks_release=(detail or {}).get("checks_release"),
                 )
             )
         ]

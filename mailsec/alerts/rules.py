@@ -123,6 +123,9 @@ class Snapshot:
     # Scored categories that could not be checked (score_detail.not_checked; None when the
     # run did not say): two scores are comparable only with the same denominator.
     not_checked: tuple[str, ...] | None = None
+    # The release of the checks that made the run (checks.scoring.CHECKS_RELEASE; None for
+    # runs stored before releases were named).
+    checks_release: str | None = None
 
     @classmethod
     def from_run(cls, run: Any) -> Snapshot:
@@ -133,6 +136,7 @@ class Snapshot:
             taken_at=run.created,
             score_version=run.score_version,
             not_checked=not_checked_of(run.score_detail),
+            checks_release=(run.score_detail or {}).get("checks_release"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -142,6 +146,7 @@ class Snapshot:
             "score": self.score,
             "score_version": self.score_version,
             "not_checked": self.not_checked,
+            "checks_release": self.checks_release,
             "taken_at": self.taken_at.isoformat(),
         }
 
@@ -154,10 +159,15 @@ class Snapshot:
             taken_at=datetime.fromisoformat(data["taken_at"]),
             score_version=data.get("score_version"),
             not_checked=not_checked_of(data),
+            checks_release=data.get("checks_release"),
         )
 
     def same_rubric(self, other: Snapshot) -> bool:
-        """Scores made with two versions of the rubric are not comparable (docs/scoring.md)."""
+        """Scores and findings made with two versions of the rubric, or by two releases of the
+        checks, are not comparable (docs/scoring.md). A run stored before releases were named
+        is another release than one that names it: the first run after that deploy is one."""
+        if self.checks_release != other.checks_release:
+            return False
         return None in (self.score_version, other.score_version) or (
             self.score_version == other.score_version
         )
