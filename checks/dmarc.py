@@ -827,6 +827,24 @@ def _fo_options(value: str) -> tuple[list[str], bool]:
     return options, resplit
 
 
+def _fo_read(value: str) -> tuple[list[str], list[str]]:
+    """The valid options receivers read in fo's value (those between ':'), and those they do
+    not read because ',' or blanks join them into one piece ('d,s' in 'fo=1:d,s')."""
+    read: list[str] = []
+    unread: list[str] = []
+    for part in value.split(":"):
+        part = part.strip().lower()
+        if part in _FO_OPTIONS:
+            read.append(part)
+        elif len(pieces := [p for p in re.split(r"[,\s]+", part) if p]) > 1:
+            unread += [p for p in pieces if p in _FO_OPTIONS]
+    return read, unread
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _fo_kept(value: str) -> list[str]:
     """The valid fo options the suggested record keeps, once each. fo=0:1 asks for a report
     when all mechanisms fail and when any fails, which is when any fails (RFC 7489 §6.3):
@@ -2472,13 +2490,23 @@ async def _tags(
         bad = [v for v in values if v not in _FO_OPTIONS]
         if resplit:
             # 'fo=1,d': the options are plain, only the separator is not (RFC 7489 §6.3); a
-            # receiver discards the tag for its default (§6.6.3), so the choice is lost.
+            # receiver reads no option in a piece joined so, and with none read it takes the
+            # default (§6.6.3), so the choice is lost.
             by = "','" if "," in parsed.tags["fo"] else "blanks"
-            text = (
-                f"fo={parsed.tags['fo']} separates its options with {by}, where DMARC uses "
-                "':', so receivers read no option in it and use the default, fo=0: write "
-                f"fo={':'.join(_fo_kept(parsed.tags['fo']))}."
-            )
+            kept = ":".join(_fo_kept(parsed.tags["fo"]))
+            read, unread = _fo_read(parsed.tags["fo"])
+            if read:
+                # 'fo=1:d,s': the option before ':' is read (as in fo=1:x), the piece is not.
+                text = (
+                    f"fo={parsed.tags['fo']} separates {_and(unread)} with {by}, where DMARC "
+                    f"uses ':', so receivers read fo={':'.join(read)} only: write fo={kept}."
+                )
+            else:
+                text = (
+                    f"fo={parsed.tags['fo']} separates its options with {by}, where DMARC uses "
+                    f"':', so receivers read no option in it and use the default, fo=0: write "
+                    f"fo={kept}."
+                )
             if bad:
                 text += f" Not an option in any spelling: {', '.join(bad)}."
         else:

@@ -6,6 +6,8 @@
   of optional questions after the slot, and the mechanism could run into its own time limit
   (ENGINE-01, "a server answered too slowly") because of our queue. The fetch's own time
   (address_ms, which MTASTS-16 judges) is still counted from the slot.
+- DMARC-14 on 'fo=1:d,s' says receivers read fo=1 only (not d and s), where it said they read
+  no option and use the default.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from checks import https, mtasts, starttls
 from checks.context import CheckContext
 from tests.test_certs import Pki
 from tests.test_engine_s31d import _held
+from tests.test_engine_s31s import _fo_warning
 from tests.test_https import StubDns
 from tests.test_https_s30n_default_vhost import HOST, SniServer, problems
+from tests.test_spf import published
 from tests.test_starttls import ADDR, _config, _port, _server_context, aiosmtpd_server
 from tests.test_starttls import HOST as SMTP_HOST
 
@@ -84,3 +88,32 @@ def test_an_https_fetch_that_waited_long_for_a_slot_has_no_time_left_for_the_que
     assert result.cert is not None and result.cert.same_without_sni is None
     assert "MTASTS-12" in problems(result) and "MTASTS-13" not in problems(result)
     assert result.address_ms < 1500
+
+
+# --- DMARC-14: options split by ',' beside one split by ':' ------------------------------------
+
+
+def test_dmarc14_says_which_fo_options_receivers_read_when_only_some_use_commas() -> None:
+    # 'fo=1:d,s': receivers read the option before ':' (1) and not the piece 'd,s' (RFC 7489
+    # §6.3 separates options with ':'), as they read fo=1:x. DMARC-14 said "receivers read no
+    # option in it and use the default, fo=0".
+    finding = _fo_warning(
+        "elmstead-garage.com",
+        "v=DMARC1; p=reject; rua=mailto:dmarc@elmstead-garage.com; "
+        "ruf=mailto:forensic@elmstead-garage.com; fo=1:d,s",
+    )
+    assert "read no option" not in finding.summary and "fo=0" not in finding.summary
+    assert "receivers read fo=1 only" in finding.summary, finding.summary
+    assert "d and s" in finding.summary and "fo=1:d:s" in finding.summary
+    _, record = published(finding.fix)
+    assert record.endswith("; fo=1:d:s"), record
+
+
+def test_dmarc14_fo_with_commas_only_still_says_the_default_is_used() -> None:
+    # The control: in 'fo=1,d' receivers read no option; the default fo=0 applies.
+    finding = _fo_warning(
+        "elmstead-garage.com",
+        "v=DMARC1; p=reject; rua=mailto:dmarc@elmstead-garage.com; "
+        "ruf=mailto:forensic@elmstead-garage.com; fo=1,d",
+    )
+    assert "read no option" in finding.summary and "fo=0" in finding.summary
