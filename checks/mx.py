@@ -791,9 +791,12 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "together with real MX records; RFC 7505 §3 forbids this. Remove one or the other.",
             subject=subject,
             evidence=record,
-            fix="Remove the record "
-            + " and ".join(f"{ctx.domain}. {n}" for n in nulls)
-            + "  (or remove the other MX records)",
+            # One record a line, as the owner finds them in the zone.
+            fix=(
+                f"Delete {'this null MX record' if len(nulls) == 1 else 'these null MX records'}"
+                " (or, if the domain takes no mail, the other MX records):\n"
+                + "\n".join(f"{ctx.domain}. {n}" for n in nulls)
+            ),
         )
     elif mx.null_mx and len(mx.answer.records) > 1:
         # Several records naming '.' ('MX 0 .' and 'MX 10 .'): RFC 7505 §3 allows the null MX
@@ -802,7 +805,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         prefs = sorted(int(r.preference) for r in mx.answer.records)  # type: ignore[attr-defined]
         extra = [p for p in prefs if p != 0] if 0 in prefs else prefs
         published = ", ".join(f'"MX {p} ."' for p in prefs)
-        remove = " and ".join(f"{ctx.domain}. MX {p} ." for p in extra)
+        remove = "\n".join(f"{ctx.domain}. MX {p} ." for p in extra)
+        these = "this MX record" if len(extra) == 1 else "these MX records"
         out.add(
             "MX-02",
             Status.FAIL,
@@ -812,10 +816,12 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             "named '.'.",
             subject=subject,
             evidence=record,
+            # One record a line: "Remove the record A and keep B" read as two to remove.
             fix=(
-                f"Remove the record {remove} and keep {ctx.domain}. MX 0 ."
+                f"Delete {these} (keep {ctx.domain}. MX 0 ., the null MX):\n{remove}"
                 if 0 in prefs
-                else f"Replace the records {remove} with the one record {ctx.domain}. MX 0 ."
+                else f"Delete {these} and publish the one record {ctx.domain}. MX 0 . in their "
+                f"place:\n{remove}"
             ),
         )
     elif mx.null_mx:

@@ -8,6 +8,7 @@
   (address_ms, which MTASTS-16 judges) is still counted from the slot.
 - DMARC-14 on 'fo=1:d,s' says receivers read fo=1 only (not d and s), where it said they read
   no option and use the default.
+- MX-02's fix names each null MX record to delete on its own line.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from checks import https, mtasts, starttls
+from checks import https, mtasts, mx, starttls
 from checks.context import CheckContext
+from checks.findings import Status
 from tests.test_certs import Pki
 from tests.test_engine_s31d import _held
 from tests.test_engine_s31s import _fo_warning
 from tests.test_https import StubDns
 from tests.test_https_s30n_default_vhost import HOST, SniServer, problems
+from tests.test_mx import make_ctx, run_eval
 from tests.test_spf import published
 from tests.test_starttls import ADDR, _config, _port, _server_context, aiosmtpd_server
 from tests.test_starttls import HOST as SMTP_HOST
@@ -117,3 +120,35 @@ def test_dmarc14_fo_with_commas_only_still_says_the_default_is_used() -> None:
         "ruf=mailto:forensic@elmstead-garage.com; fo=1,d",
     )
     assert "read no option" in finding.summary and "fo=0" in finding.summary
+
+
+# --- MX-02: the null MX records to delete, one a line ------------------------------------------
+
+
+def _mx02_fix(records: list[str]) -> list[str]:
+    zone = {("ex.com", "MX"): records, ("mail.ex.com", "A"): ["192.0.2.1"]}
+    (finding,) = [f for f in run_eval(mx, make_ctx("ex.com", zone)) if f.id == "MX-02"]
+    assert finding.status == Status.FAIL
+    return finding.fix.splitlines()
+
+
+def test_mx02_names_the_one_null_mx_record_to_delete() -> None:
+    # 'MX 0 .' and 'MX 10 .': the fix read "Remove the record ex.com. MX 10 . and keep ex.com.
+    # MX 0 .", which reads as two records to remove. It names the one, on its own line.
+    head, *records = _mx02_fix(["0 .", "10 ."])
+    assert records == ["ex.com. MX 10 ."]
+    assert "this" in head and "keep ex.com. MX 0 ." in head
+
+
+def test_mx02_names_each_null_mx_record_to_delete() -> None:
+    head, *records = _mx02_fix(["0 .", "10 .", "20 ."])
+    assert records == ["ex.com. MX 10 .", "ex.com. MX 20 ."]
+    assert "these" in head and "keep ex.com. MX 0 ." in head
+
+
+def test_mx02_names_the_null_mx_records_beside_real_hosts_one_a_line() -> None:
+    # Beside a real host both null records go (or the host does): "Remove the record
+    # ex.com. MX 0 . and ex.com. MX 10 .  (or ...)" named two records as one.
+    head, *records = _mx02_fix(["0 .", "10 .", "10 mail.ex.com."])
+    assert records == ["ex.com. MX 0 .", "ex.com. MX 10 ."]
+    assert "these" in head and "the record" not in head
