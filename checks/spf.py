@@ -4176,12 +4176,7 @@ def _weaker_ranges(
         return {}
     weaker: dict[str, list[SpfTerm]] = {}
     for family in FAMILIES:
-        entries = [
-            (t, _term_range(t, family, _matches_family(node, t, family)))
-            for node in [tree, *hops]
-            if node.parsed is not None
-            for t in _live_terms(node.parsed)
-        ]
+        entries = _family_entries(tree, hops, family)
         wide = [
             (t, net) for t, net in entries if net is not None and net.prefixlen < _FLOOR[family]
         ]
@@ -4268,6 +4263,19 @@ def _decided_before_ending(
     )
 
 
+def _family_entries(
+    tree: SpfNode, hops: list[SpfNode], family: str
+) -> list[tuple[SpfTerm, IpNetwork | None]]:
+    """Every live term of the owner's record and of the records its redirects lead to, in
+    the order receivers evaluate them, with the addresses of the family it matches."""
+    return [
+        (t, _term_range(t, family, _matches_family(node, t, family)))
+        for node in [tree, *hops]
+        if node.parsed is not None
+        for t in _live_terms(node.parsed)
+    ]
+
+
 def _open_families(tree: SpfNode, hops: list[SpfNode]) -> dict[str, list[str]]:
     """The terms of the owner's record and of the records its redirects lead to, evaluated in
     that order, that pass every address of a family (_family_cover), by family. An 'a/0' or
@@ -4276,12 +4284,7 @@ def _open_families(tree: SpfNode, hops: list[SpfNode]) -> dict[str, list[str]]:
     the '+' terms after it none of that part (RFC 7208 §4.6.2)."""
     found: dict[str, list[str]] = {}
     for family in FAMILIES:
-        entries = [
-            (t, _term_range(t, family, _matches_family(node, t, family)))
-            for node in [tree, *hops]
-            if node.parsed is not None
-            for t in _live_terms(node.parsed)
-        ]
+        entries = _family_entries(tree, hops, family)
         cover = _family_cover(entries, family)
         if cover:
             found[family] = [t.text for t in cover]
