@@ -383,7 +383,9 @@ class RulesTestCase(BaseTestCase):
     EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     SITE_ROOT="https://mailsec.example",
 )
-class LifeCycleTestCase(BaseTestCase):
+class AlertRunsTestCase(BaseTestCase):
+    """Runs of one verified domain, observed as the worker observes them."""
+
     def setUp(self) -> None:
         self.domain = Domain.objects.create(
             team=self.team, name="a.test", verified_at=timezone.now()
@@ -412,6 +414,14 @@ class LifeCycleTestCase(BaseTestCase):
             send_notification.apply(args=[str(n.code)])
         return outcome
 
+
+@override_settings(
+    ALERT_CONFIRM_DELAY=0,
+    ALERT_SCORE_DROP=10,
+    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    SITE_ROOT="https://mailsec.example",
+)
+class LifeCycleTestCase(AlertRunsTestCase):
     def scored(self, score: int, version: int = 1) -> dict[str, Any]:
         result = good_result()
         result["score"], result["score_version"] = score, version

@@ -6,7 +6,6 @@ or a "fixed" for what only the checks changed, as a new score version never did.
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
 from typing import Any
 
 from django.core import mail
@@ -15,11 +14,9 @@ from django.utils import timezone
 
 from checks import scoring
 from mailsec.alerts import rules
-from mailsec.alerts.models import AlertState, Change, Notification
-from mailsec.alerts.tasks import send_notification
-from mailsec.domains.models import CheckRun, Domain
-from tests.conftest import BaseTestCase
-from tests.test_alerts import finding, good_result
+from mailsec.alerts.models import Change
+from mailsec.domains.models import CheckRun
+from tests.test_alerts import AlertRunsTestCase, finding, good_result
 
 OLD_RELEASE = "2026-11-30"
 
@@ -46,32 +43,7 @@ def with_fail(result: dict[str, Any]) -> dict[str, Any]:
     EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     SITE_ROOT="https://mailsec.example",
 )
-class ChecksReleaseTestCase(BaseTestCase):
-    def setUp(self) -> None:
-        self.domain = Domain.objects.create(
-            team=self.team, name="a.test", verified_at=timezone.now()
-        )
-        self.clock = timezone.now() - timedelta(hours=1)
-
-    def observe(self, result: dict[str, Any], kind: str = "scheduled") -> Any:
-        self.clock += timedelta(minutes=1)
-        run = CheckRun.objects.create(
-            domain=self.domain,
-            kind=kind,
-            status=CheckRun.Status.DONE,
-            created=self.clock,
-            score=result["score"],
-            score_version=result.get("score_version"),
-            score_detail=result.get("score_detail", {}),
-            mechanisms=result["mechanisms"],
-            findings=result["findings"],
-        )
-        with self.captureOnCommitCallbacks(execute=False):
-            outcome = AlertState.observe(run)
-        for n in Notification.objects.filter(status=Notification.Status.PENDING):
-            send_notification.apply(args=[str(n.code)])
-        return outcome
-
+class ChecksReleaseTestCase(AlertRunsTestCase):
     def test_a_release_that_fails_what_passed_raises_nothing(self) -> None:
         self.observe(released(good_result(), OLD_RELEASE))
         outcome = self.observe(released(with_fail(good_result()), scoring.CHECKS_RELEASE))

@@ -335,11 +335,9 @@ async def _held(ctx: CheckContext, seconds: float) -> asyncio.Task[None]:
     return task
 
 
-def test_a_starttls_probe_waiting_for_a_slot_still_asks_its_optional_questions(
-    tmp_path: Path,
-) -> None:
-    # The TLS 1.2 question is asked while the probe has spent less than 4 timeouts (2 s
-    # here). Waiting 2.5 s for a slot left it out ("could not be tested this time").
+def probe_after_waiting(tmp_path: Path, wait: float) -> starttls.SmtpProbe:
+    """Probe an MX (timeout 0.5 s, one connection at a time) after waiting `wait` seconds
+    for the run's only slot."""
     pki = Pki()
     tls = _server_context(tmp_path, [pki.leaf([SMTP_HOST]), pki.inter])
     bundle = pki.bundle(str(tmp_path / "ca.pem"))
@@ -349,14 +347,22 @@ def test_a_starttls_probe_waiting_for_a_slot_still_asks_its_optional_questions(
         try:
             config = _config(_port(server), bundle, timeout=0.5, max_connections=1)
             ctx = CheckContext("example.test", config)
-            holder = await _held(ctx, 2.5)
+            holder = await _held(ctx, wait)
             probe = await starttls.probe_mx(ctx, SMTP_HOST, ADDR)
             await holder
             return probe
         finally:
             server.close()
 
-    probe = asyncio.run(main())
+    return asyncio.run(main())
+
+
+def test_a_starttls_probe_waiting_for_a_slot_still_asks_its_optional_questions(
+    tmp_path: Path,
+) -> None:
+    # The TLS 1.2 question is asked while the probe has spent less than 4 timeouts (2 s
+    # here). Waiting 2.5 s for a slot left it out ("could not be tested this time").
+    probe = probe_after_waiting(tmp_path, 2.5)
     assert probe.tls_version == "TLSv1.3"
     assert probe.tls12_accepted is True
     assert probe.elapsed_ms < 2500  # the probe's own time, not the queue's

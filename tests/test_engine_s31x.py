@@ -16,18 +16,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from checks import https, mtasts, mx, starttls
+from checks import https, mtasts, mx
 from checks.context import CheckContext
 from checks.findings import Status
-from tests.test_certs import Pki
-from tests.test_engine_s31d import _held
+from tests.test_engine_s31d import _held, probe_after_waiting
 from tests.test_engine_s31s import _fo_warning
 from tests.test_https import StubDns
 from tests.test_https_s30n_default_vhost import HOST, SniServer, problems
 from tests.test_mx import make_ctx, run_eval
 from tests.test_spf import published
-from tests.test_starttls import ADDR, _config, _port, _server_context, aiosmtpd_server
-from tests.test_starttls import HOST as SMTP_HOST
 
 # --- a long wait for a slot is forgiven up to 3 timeouts ---------------------------------------
 
@@ -38,23 +35,7 @@ def test_a_starttls_probe_that_waited_long_for_a_slot_leaves_its_optional_questi
     # Timeout 0.5 s: 1.5 s of waiting is forgiven and the optional questions have 2 s from
     # the clock's start. A wait of 4 s leaves 2.5 s counted: the TLS 1.2 question is not
     # asked ("could not be tested this time"), and the probe ends after its main session.
-    pki = Pki()
-    tls = _server_context(tmp_path, [pki.leaf([SMTP_HOST]), pki.inter])
-    bundle = pki.bundle(str(tmp_path / "ca.pem"))
-
-    async def main() -> starttls.SmtpProbe:
-        server = await aiosmtpd_server(tls)()
-        try:
-            config = _config(_port(server), bundle, timeout=0.5, max_connections=1)
-            ctx = CheckContext("example.test", config)
-            holder = await _held(ctx, 4.0)
-            probe = await starttls.probe_mx(ctx, SMTP_HOST, ADDR)
-            await holder
-            return probe
-        finally:
-            server.close()
-
-    probe = asyncio.run(main())
+    probe = probe_after_waiting(tmp_path, 4.0)
     assert probe.tls_version == "TLSv1.3"
     assert probe.tls12_accepted is None
     assert probe.elapsed_ms < 2500  # the probe's own time from the slot, not the queue's
