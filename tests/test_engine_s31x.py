@@ -13,16 +13,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from checks import https, mtasts, mx
-from checks.context import CheckContext
+from checks import mx
 from checks.findings import Status
-from tests.test_engine_s31d import _held, probe_after_waiting
+from tests.test_engine_s31d import fetch_after_waiting, probe_after_waiting
 from tests.test_engine_s31s import _fo_warning
-from tests.test_https import StubDns
-from tests.test_https_s30n_default_vhost import HOST, SniServer, problems
+from tests.test_https_s30n_default_vhost import problems
 from tests.test_mx import make_ctx, run_eval
 from tests.test_spf import published
 
@@ -47,28 +44,7 @@ def test_an_https_fetch_that_waited_long_for_a_slot_has_no_time_left_for_the_que
     # Timeout 0.5 s: 1.5 s of waiting is forgiven, and the address's budget is 0.5 s from the
     # clock's start. A wait of 3 s has spent it: the question without SNI is not asked
     # (MTASTS-12, as before b79acc4), while the fetch's own time is still its own.
-    server = SniServer(tmp_path, {}, default=["example.org", "www.example.org"])
-    stub = StubDns({HOST: ["127.0.0.1"]})
-
-    async def main() -> https.HttpsResult:
-        config = stub.config(
-            allow_private_targets=True,
-            https_port=server.port,
-            ca_bundle=server.ca_bundle,
-            timeout=0.5,
-            max_connections=1,
-        )
-        ctx = CheckContext("example.org", config)
-        holder = await _held(ctx, 3.0)
-        result = await https.fetch(ctx, mtasts.policy_url("example.org"), ask_without_sni=True)
-        await holder
-        return result
-
-    try:
-        result = asyncio.run(main())
-    finally:
-        stub.close()
-        server.close()
+    result = fetch_after_waiting(tmp_path, 3.0)
     assert result.cert is not None and result.cert.same_without_sni is None
     assert "MTASTS-12" in problems(result) and "MTASTS-13" not in problems(result)
     assert result.address_ms < 1500
