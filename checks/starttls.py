@@ -2540,7 +2540,7 @@ def _versions(
     # `dane_applies`: the host publishes secure usable TLSA records (_Context.dane_hosts).
     rank = _version_rank(p.max_tls_version)
     legacy = [v for v in p.tls_versions_accepted if v in LEGACY_TLS]
-    names = {"TLSv1": "TLS 1.0", "TLSv1.1": "TLS 1.1", "TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}
+    names = _VERSION_NAMES
     evidence = {
         "max_tls_version": p.max_tls_version,
         "accepted": p.tls_versions_accepted,
