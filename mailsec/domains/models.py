@@ -22,6 +22,7 @@ from django.utils import timezone
 from checks import scoring
 from checks.findings import MECHANISM_TITLES, Mechanism
 from checks.findings import Status as FindingStatus
+from checks.mtasts import kept_policy_digest
 from mailsec.accounts.models import Team
 from mailsec.domains import pagecache
 from mailsec.mail import send_templated
@@ -690,27 +691,30 @@ def stored_coverage(last_worst: dict[str, Any] | None) -> scoring.Coverage:
     return scoring.Coverage(int(kept["checked"]), int(kept["of"]), tuple(missing))
 
 
-def _mtasts_version(findings: list[dict[str, Any]]) -> tuple[str, str]:
-    """(record id, policy sha256) from the MTA-STS policy findings' evidence, or blanks."""
+def _mtasts_evidence(findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """The evidence of the MTA-STS policy finding that names the record id and the policy's
+    digest, or an empty dict."""
     for f in findings:
         ev = f.get("evidence") or {}
         if f.get("mechanism") == "mta-sts" and ev.get("record_id") and ev.get("policy_sha256"):
-            return str(ev["record_id"])[:32], str(ev["policy_sha256"])[:64]
-    return "", ""
+            return ev
+    return {}
+
+
+def _mtasts_version(findings: list[dict[str, Any]]) -> tuple[str, str]:
+    """(record id, policy sha256) from the MTA-STS policy findings' evidence, or blanks."""
+    ev = _mtasts_evidence(findings)
+    if not ev:
+        return "", ""
+    return str(ev["record_id"])[:32], str(ev["policy_sha256"])[:64]
 
 
 def _kept_policy_digest(findings: list[dict[str, Any]], stored: str) -> str | None:
     """checks.mtasts.kept_policy_digest of the policy text in the findings _mtasts_version
     read, or None when there is none (or it may be cut, or `stored`, the run's digest, is
     not one of its bytes)."""
-    from checks.mtasts import kept_policy_digest
-
-    for f in findings:
-        ev = f.get("evidence") or {}
-        if f.get("mechanism") == "mta-sts" and ev.get("record_id") and ev.get("policy_sha256"):
-            kept = ev.get("policy")
-            return kept_policy_digest(kept, stored) if isinstance(kept, str) else None
-    return None
+    kept = _mtasts_evidence(findings).get("policy")
+    return kept_policy_digest(kept, stored) if isinstance(kept, str) else None
 
 
 def _finding_key(f: dict[str, Any]) -> tuple[str, str]:
