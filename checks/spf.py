@@ -3400,10 +3400,17 @@ def _tree_findings(
                 )
             # Behind an include passing every server, reached first, no server meets the
             # error (RFC 7208 §4.6.2): "SPF fails" would be untrue until that include goes.
-            chain = open_include(tree) if _first_stop(tree) == "open" else None
+            stops = _family_stops(tree)
+            chain = open_include(tree) if "open" in stops.values() else None
+            split = _split_stop(stops)
             outcome = (
                 "a server that reaches it gets a permanent error, but none does for now: every "
-                f"server passes first at the include of {chain[0]} (SPF-09)"
+                f"{split[0]} server passes first at the include of {chain[0]} (SPF-09), and "
+                f"every {split[1]} server not listed stops before it at a permanent error "
+                f"({split[2]})"
+                if chain and split
+                else "a server that reaches it gets a permanent error, but none does for now: "
+                f"every server passes first at the include of {chain[0]} (SPF-09)"
                 if chain
                 else "receivers treat this as a permanent error and SPF fails"
             )
@@ -3732,21 +3739,29 @@ class _Evaluation:
         self.voids = 0
 
 
-def _first_stop(tree: SpfNode) -> str | None:
-    """For an IPv4 server the record lists nowhere, what stops its evaluation first: "open"
-    when it reaches an include of a record passing every server ('+all', open_include), or
-    the check finding the permanent error it meets before (tree_permerror's ids); None when
-    neither, or when it cannot be told (a macro, a failed lookup).
+def _first_stop(tree: SpfNode, family: str = "IPv4") -> str | None:
+    """For a server of `family` the record lists nowhere, what stops its evaluation first:
+    "open" when it reaches an include of a record passing every server ('+all',
+    open_include), or the check finding the permanent error it meets before (tree_permerror's
+    ids); None when neither, or when it cannot be told (a macro, a failed lookup).
 
     Receivers evaluate the terms left to right and stop at the first that matches or errs
     (RFC 7208 §4.6.2); the limits on lookups and void lookups count those made on the way
-    (§4.6.4), not every term of the record.
+    (§4.6.4), not every term of the record. An `a` name with addresses of one family only is
+    a void lookup for servers of the other (§5.3), so the two families can stop at different
+    places: an IPv6 server at a third IPv4-only name, before an include an IPv4 server
+    reaches (_family_stops).
     """
-    stop = _stop_in(tree, _Evaluation())
+    stop = _stop_in(tree, _Evaluation(), family)
     return None if stop in ("", "unknown") else stop
 
 
-def _stop_in(node: SpfNode, run: _Evaluation) -> str:
+def _family_stops(tree: SpfNode) -> dict[str, str | None]:
+    """_first_stop for a server of each family (FAMILIES order)."""
+    return {family: _first_stop(tree, family) for family in FAMILIES}
+
+
+def _stop_in(node: SpfNode, run: _Evaluation, family: str = "IPv4") -> str:
     """_first_stop for `node`'s record: "open", "matched" (a term decided, not with a pass
     for every server), "unknown", a check id, or "" (nothing matched)."""
     if node.status in ("none", "multiple"):
@@ -3765,9 +3780,9 @@ def _stop_in(node: SpfNode, run: _Evaluation) -> str:
     terms = list(parsed.evaluated)
     if parsed.all_term is None and parsed.redirect is not None and parsed.redirect.valid:
         terms.append(parsed.redirect)  # evaluated after every mechanism (§6.1)
-    # The void lookups (for an IPv4 server) of each term: an 'a' or 'exists' name, an 'mx'
-    # name's MX answer, and the MX hosts without an address, given to the first 'mx'.
-    voids = family_void_lookups(node)["IPv4"] if node.voids or node.family_voids else []
+    # The void lookups (for a server of `family`) of each term: an 'a' or 'exists' name, an
+    # 'mx' name's MX answer, and the MX hosts without an address, given to the first 'mx'.
+    voids = family_void_lookups(node)[family] if node.voids or node.family_voids else []
     first_mx = next((t for t in terms if t.name == "mx" and not t.has_macro), None)
     own = {
         normalize(t.lookup_name or node.domain) + (" MX" if t.name == "mx" else "")
@@ -3789,7 +3804,7 @@ def _stop_in(node: SpfNode, run: _Evaluation) -> str:
             )
             if term.has_macro or child is None:
                 return "unknown"
-            stop = _stop_in(child, run)
+            stop = _stop_in(child, run, family)
             if term.name == "redirect":
                 return stop  # the redirect's result is the record's (§6.1)
             if stop == "open":
@@ -3808,6 +3823,16 @@ def _stop_in(node: SpfNode, run: _Evaluation) -> str:
         if run.voids > VOID_LIMIT:
             return "SPF-06"
     return ""
+
+
+def _split_stop(stops: dict[str, str | None]) -> tuple[str, str, str] | None:
+    """(the family that reaches an open include, the other, the check id of the permanent
+    error that stops the other first) when the families part there (_family_stops), or None."""
+    for passing, stopped in (FAMILIES, FAMILIES[::-1]):
+        error = stops[stopped]
+        if stops[passing] == "open" and error is not None and error.startswith("SPF-"):
+            return passing, stopped, error
+    return None
 
 
 def over_lookup_limit(tree: SpfNode) -> bool:
@@ -3938,8 +3963,12 @@ def _terminal(
         holder = next((n for n in [tree, *hops] if _includes_open(n, chain[0])), tree)
         # With a permanent error in the tree too, which a server not listed meets first
         # depends on the order of the terms (RFC 7208 §4.6.2, §4.6.4): _first_stop.
-        first = _first_stop(tree) if blocked else None
+        stops = _family_stops(tree)
+        first = stops["IPv4"] if blocked else None
         met = first if first not in (None, "open") else None
+        # Void lookups one family meets and the other does not (RFC 7208 §5.3) can stop servers
+        # of that family before the include, while the others reach it and pass.
+        split = _split_stop(stops)
         open_fix = ""
         if holder is tree:
             ending = f"The SPF record includes {' → '.join(chain)}, whose record ends in '+all'"
@@ -3971,17 +4000,26 @@ def _terminal(
                 f"'{parsed.redirect.text if parsed.redirect else 'redirect'}' in your own "
                 "record with the senders you use."
             )
-        if met:
+        if split:
+            passing, stopped, error = split
+            text = (
+                f"{ending}: {result.replace('every server', f'every {passing} server', 1)}. "
+                f"An {stopped} server that is not listed never reaches it: checking it stops "
+                f"first with a permanent error ({error}, for {stopped} senders), and what "
+                f"receivers do with an error is up to each of them; once that error is fixed, "
+                f"{stopped} servers pass too. {advice}"
+            )
+        elif met:
             text = _ending_words(ending, ": ", result, advice, met)
         else:
             text = f"{ending}: {result}. {advice}"
-            if first == "open":
-                # The error comes after the include: it stops no one until the include goes.
-                text += (
-                    " Checking reaches that include before the permanent error later in the "
-                    f"record ({blocked}), so the error changes nothing for now: fix it too "
-                    "when you remove the include."
-                )
+        if first == "open" and blocked != (split and split[2]):
+            # The error comes after the include: it stops no one until the include goes.
+            text += (
+                " Checking reaches that include before the permanent error later in the "
+                f"record ({blocked}), so the error changes nothing for now: fix it too "
+                "when you remove the include."
+            )
         out.add(
             "SPF-09",
             Status.FAIL,
@@ -3991,6 +4029,7 @@ def _terminal(
                 **evidence,
                 "open_include": chain,
                 **({"permerror": met or blocked} if blocked else {}),
+                **({"first_stop": stops} if split else {}),
             },
             fix=open_fix,
         )
