@@ -1406,7 +1406,16 @@ def _failure_detail(ck: _Checker, raw: Any, where: str) -> FailureDetail | None:
         info = ck.optional_text(raw, "additional-information", where, MAX_URI_CHARS)
     code = get("failure-reason-code")
     if code is not None:
-        code = ck.cut_text(raw, "failure-reason-code", where, MAX_NAME_CHARS)
+        if code.__class__ is int:
+            # RFC 8460 §4.4: "a text field to include a TLS-related error code"; 421 written
+            # as a JSON number is the code '421', nothing else (since s32r; it was dropped).
+            code = str(code)[:MAX_NAME_CHARS]
+            ck.warn(
+                f"{where}: failure-reason-code is the number {code[:40]}, not a text; "
+                f"kept as {code[:40]!r}"
+            )
+        else:
+            code = ck.cut_text(raw, "failure-reason-code", where, MAX_NAME_CHARS)
     if ck.share:
         shared = ck.shared
         result_type, sending, hostname = shared(result_type), shared(sending), shared(hostname)
@@ -1566,6 +1575,17 @@ def _policy(
         raw_details = raw.get("failure-details", [])
         if raw_details is None:
             ck.warn(f"{where}: failure-details is null; read as no details")
+        elif isinstance(raw_details, dict):
+            # RFC 8460 §4.4 asks for an array, but one object is one failure detail, as a
+            # bare policy-string is one line (RPT-05): read so, with a warning, its type is
+            # counted as the summary's sessions are (since s32r; it was ignored). Both
+            # readers come here: neither reads an object as a list of details.
+            ck.warn(
+                f"{where}: failure-details is an object, not an array; read as one failure detail"
+            )
+            detail = _failure_detail(ck, raw_details, f"{where}: failure-details")
+            if detail is not None:
+                details.append(detail)
         elif not isinstance(raw_details, list):
             ck.warn(f"{where}: failure-details is {_kind(raw_details)}, not an array; ignored")
 

@@ -117,7 +117,9 @@ WRONG_TYPES = [
     (DETAIL, "result-type", _ABSENT, "result-type is missing; dropped"),
     (DETAIL, "failed-session-count", {}, "failed-session-count is an object, not an integer"),
     (DETAIL, "receiving-mx-hostname", ["mx1"], "receiving-mx-hostname is an array, not a string"),
-    (DETAIL, "failure-reason-code", 42, "failure-reason-code is a number, not a string; ignored"),
+    (DETAIL, "failure-reason-code", 4.2, "failure-reason-code is a number, not a string; ignored"),
+    # An integer is the code it names, kept as its text (since s32r; it was ignored).
+    (DETAIL, "failure-reason-code", 42, "failure-reason-code is the number 42, not a text; kept"),
     (DETAIL, "sending-mta-ip", "", "sending-mta-ip is empty (RPT-12)"),
     (DETAIL, "sending-mta-ip", ["192.0.2.10"], "sending-mta-ip is an array, not a string"),
     ("", "contact-info", None, "contact-info is null, not a string"),
