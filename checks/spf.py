@@ -1023,6 +1023,9 @@ class SpfNode:
     bogus: set[tuple[str, str]] = field(default_factory=set)
     unresolvable: list[str] = field(default_factory=list)  # macro terms we cannot follow
     answer: DnsAnswer | None = None
+    # The include or redirect term of the parent's record this node was reached by, as written
+    # (its domain may be a macro's expansion: "include:%{d}.spf.example.net").
+    term: str = ""
 
     @property
     def total_lookups(self) -> int:
@@ -1133,7 +1136,9 @@ async def _expand(
             return
         target = normalize(name)
         if term.name in ("include", "redirect"):
-            node.children.append(await _walk(ctx, target, term.name, here, state))
+            child = await _walk(ctx, target, term.name, here, state)
+            child.term = term.text
+            node.children.append(child)
         elif term.name == "a":
             addrs, answers = await ctx.dns.addresses(target)
             _note(node, target, answers, void=not addrs)
@@ -3145,7 +3150,26 @@ def _tree_findings(
     domain = ctx.domain
     nodes = tree.walk()
     evidence = {"tree": tree.to_evidence()}
-    total = tree.total_lookups
+    # Past a term every server matches (an include of a '+all' record) no receiver looks
+    # anything up (_lookups_until_decided): those lookups are not counted against the limit,
+    # only told, since removing that term (SPF-09's advice) makes them count.
+    worst = tree.total_lookups
+    total, decided, decider = _lookups_until_decided(tree)
+    unreached = worst - total
+    if unreached:
+        dedup = None  # its counts are of every term
+        chain = open_include(tree) if decided == "pass" else None
+        at = (
+            f"every server passes at the include of {' → '.join(chain)} (SPF-09)"
+            if chain
+            else f"every server gets its result at '{decider.text if decider else 'all'}'"
+        )
+        beyond = (
+            f" {at[0].upper()}{at[1:]}, so receivers look up nothing after it; the terms after "
+            f"it would take {unreached} more."
+        )
+    else:
+        at = beyond = ""
     extra = ctx.config.extra_public_suffixes
     # SPF-11/19 are advice about how a record is written; only the owner's own records (their
     # organisational domain) are theirs to rewrite, a provider's include is not.
@@ -3191,12 +3215,27 @@ def _tree_findings(
             evidence={**evidence, "lookups": total, "per_branch": branches, **_dup_evidence(dedup)},
             fix=dedup.fix if dedup and cured else "",
         )
+    elif worst > LOOKUP_LIMIT:
+        # Within the limit only because every server is decided first: removing that term
+        # (the include SPF-09 asks to remove) brings the rest in, over the limit.
+        out.add(
+            "SPF-05",
+            Status.WARN,
+            f"Checking the SPF record takes at most {total} of the allowed {LOOKUP_LIMIT} DNS "
+            f"lookups for now: {at}, so receivers look up nothing after it. The terms after it "
+            f"take {unreached} more: once that term is removed, checking can take {worst}, and "
+            f"above {LOOKUP_LIMIT} receivers return a permanent error and SPF fails. When you "
+            "remove it, replace includes with ip4/ip6 ranges or drop senders you no longer use.",
+            subject=domain,
+            evidence={**evidence, "lookups": total, "lookups_if_removed": worst},
+        )
     elif total >= LOOKUP_LIMIT - 1:
         out.add(
             "SPF-05",
             Status.WARN,
             f"Checking the SPF record takes {total} of the allowed {LOOKUP_LIMIT} DNS lookups in "
             "the worst case; one more include by a provider will break SPF."
+            + beyond
             + (_duplicates_text(dedup, tree, own_org, extra) if dedup else ""),
             subject=domain,
             evidence={**evidence, "lookups": total, "per_branch": branches, **_dup_evidence(dedup)},
@@ -3228,10 +3267,13 @@ def _tree_findings(
         out.add(
             "SPF-05",
             Status.PASS,
-            f"Checking the SPF record takes at most {total} of the allowed {LOOKUP_LIMIT} DNS "
-            "lookups."
-            if total
-            else "Checking the SPF record needs no further DNS lookups.",
+            (
+                f"Checking the SPF record takes at most {total} of the allowed {LOOKUP_LIMIT} "
+                "DNS lookups."
+                if total
+                else "Checking the SPF record needs no further DNS lookups."
+            )
+            + beyond,
             subject=domain,
             evidence={**evidence, "lookups": total, "per_branch": branches},
         )
@@ -3833,6 +3875,45 @@ def _split_stop(stops: dict[str, str | None]) -> tuple[str, str, str] | None:
         if stops[passing] == "open" and error is not None and error.startswith("SPF-"):
             return passing, stopped, error
     return None
+
+
+def _lookups_until_decided(node: SpfNode) -> tuple[int, str | None, SpfTerm | None]:
+    """(lookups, outcome, term): the DNS lookups a receiver can make evaluating `node`'s record
+    for some server, and whether a term every server matches ends it before its last term:
+    outcome "pass" when every server passes there (an include of a '+all' record), "decided"
+    when every server gets another result there, None when servers can go on; `term` is that
+    term of `node`'s record.
+
+    Receivers stop at the first term that matches (RFC 7208 §4.6.2) and count the lookups they
+    make (§4.6.4): past a term every server matches, no receiver looks anything up for any
+    server, so those lookups are not counted (they are node.total_lookups' worst case). An
+    included record's early end stops only it: its include matches on a pass alone (§5.2).
+    """
+    if node.status != "ok" or node.parsed is None:
+        return node.total_lookups, None, None
+    parsed = node.parsed
+    terms = list(parsed.evaluated)
+    if parsed.all_term is None and parsed.redirect is not None and parsed.redirect.valid:
+        terms.append(parsed.redirect)  # evaluated after every mechanism (§6.1)
+    count = 0
+    for term in terms:
+        if term.name == "all":
+            return count, "pass" if term.qualifier == "+" else "decided", term
+        if term.name not in LOOKUP_TERMS:
+            continue
+        count += 1
+        if term.name not in ("include", "redirect"):
+            continue
+        child = next((c for c in node.children if c.term == term.text), None)
+        if child is None:
+            continue  # a name built from the message: not followed, as for total_lookups
+        lookups, outcome, _ = _lookups_until_decided(child)
+        count += lookups
+        if term.name == "redirect":
+            return count, outcome, term  # the redirect's result is the record's (§6.1)
+        if outcome == "pass":
+            return count, "pass" if term.qualifier == "+" else "decided", term
+    return count, None, None
 
 
 def over_lookup_limit(tree: SpfNode) -> bool:

@@ -72,3 +72,60 @@ def test_spf09_without_family_voids_speaks_of_every_server() -> None:
     found = _one(_spf(record), "SPF-09")
     assert "every server on the Internet passes SPF as your domain" in found.summary
     assert "first_stop" not in found.evidence
+
+
+# ------------------------------- 2. SPF-05 counts the lookups a receiver can make, for some server
+
+# Eleven includes that each cost one lookup.
+EACH = {(f"i{i}.example.net", "TXT"): [f"v=spf1 ip4:192.0.2.{i} -all"] for i in range(11)}
+
+
+def _includes(first: int, last: int) -> str:
+    return " ".join(f"include:i{i}.example.net" for i in range(first, last))
+
+
+# The checklist (SPF-05, RFC 7208 §4.6.4) limits the lookups made *during evaluation*, and
+# receivers stop at the first term that matches (§4.6.2). Every server passes at an include of
+# a '+all' record, so no receiver evaluates a term after it for any server: its lookups are
+# never made and cannot make the permanent error. SPF-05 counts the lookups up to that include.
+# It still warns when the terms after it would be over the limit: SPF-09 asks for that include
+# to go, and then they count (a fail the owner should hear of before, not after, removing it).
+def test_spf05_does_not_fail_on_lookups_after_an_include_every_server_passes_at() -> None:
+    found = _one(_spf(f"v=spf1 include:open.example.net {_includes(0, 11)} -all", EACH), "SPF-05")
+    assert str(found.status) == "warn"
+    assert found.evidence["lookups"] == 1
+    assert found.evidence["lookups_if_removed"] == 12
+    assert "takes at most 1 of the allowed 10 DNS lookups for now" in found.summary
+    assert "once that term is removed, checking can take 12" in found.summary
+
+
+def test_spf05_counts_the_lookups_up_to_a_nested_open_include() -> None:
+    # The include of a record that includes a '+all' record first: every server passes there.
+    nested = {
+        ("deep.example.net", "TXT"): [f"v=spf1 include:open.example.net {_includes(0, 11)} -all"]
+    }
+    found = _one(_spf("v=spf1 include:deep.example.net -all", {**EACH, **nested}), "SPF-05")
+    assert str(found.status) == "warn"
+    assert found.evidence["lookups"] == 2
+    assert "deep.example.net → open.example.net" in found.summary
+
+
+def test_spf05_passes_when_only_unreached_lookups_made_it_nine() -> None:
+    found = _one(_spf(f"v=spf1 include:open.example.net {_includes(0, 8)} -all", EACH), "SPF-05")
+    assert str(found.status) == "pass"
+    assert found.evidence["lookups"] == 1
+    assert "the terms after it would take 8 more" in found.summary
+
+
+def test_spf05_still_fails_when_the_open_include_is_the_eleventh_lookup() -> None:
+    # Control (fails before and after): the limit is passed on the way to the include.
+    found = _one(_spf(f"v=spf1 {_includes(0, 11)} include:open.example.net -all", EACH), "SPF-05")
+    assert str(found.status) == "fail"
+    assert found.evidence["lookups"] == 12
+
+
+def test_spf05_counts_lookups_after_an_include_that_passes_only_some() -> None:
+    # Control: an include of a '-all' record matches only its listed servers; the others go on.
+    found = _one(_spf(f"v=spf1 {_includes(0, 11)} -all", EACH), "SPF-05")
+    assert str(found.status) == "fail"
+    assert found.evidence["lookups"] == 11
