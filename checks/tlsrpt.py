@@ -53,6 +53,9 @@ class TlsRptRecord:
     raw: str
     strict_prefix: bool = False  # begins with "v=TLSRPTv1;" (RFC 8460 §3 discovery rule)
     uris: list[ReportUri] = field(default_factory=list)
+    # Report addresses written as fields of their own ("rua=mailto:a@x; mailto:b@y"): senders
+    # find the record invalid, but they are the owner's, and record_fix keeps them.
+    stray_uris: list[ReportUri] = field(default_factory=list)
     rua_fields: int = 0
     extensions: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
@@ -393,14 +396,28 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
             spaced_rua.append(item)
             continue
         if not eq or not _EXT_NAME.fullmatch(name) or not _EXT_VALUE.fullmatch(value):
+            stray = _parse_uri(item, [])
+            if record.rua_fields and stray.usable:
+                # A second address after ';' (the habit of lists in other records): the owner's
+                # mailbox or endpoint, which belongs in the rua list after a ','.
+                record.stray_uris.append(stray)
+                what = f"The field {item!r} is a report address written as a field of its own"
+                correct = (
+                    "The addresses of one rua= field are separated by ',': list it there "
+                    "after the others."
+                )
+            else:
+                what = (
+                    f"The field {item!r} is not a valid name=value field "
+                    f"({_field_fault(name, eq, value)})"
+                )
+                correct = "Remove the field or correct it."
             problems.append(
                 Problem(
                     "TLSRPT-09",
                     Status.FAIL,
-                    f"The field {item!r} is not a valid name=value field "
-                    f"({_field_fault(name, eq, value)}); the grammar of RFC 8460 §3 has no such "
-                    "field, so senders that follow it treat the record as invalid and send no "
-                    "reports. Remove the field or correct it.",
+                    f"{what}; the grammar of RFC 8460 §3 has no such field, so senders that "
+                    f"follow it treat the record as invalid and send no reports. {correct}",
                     True,
                 )
             )
@@ -596,10 +613,10 @@ def usable_rua(text: str) -> list[str]:
     build their own record from the owner's (the domain page adds its report addresses)."""
     record = parse_tlsrpt_record(text)
     addresses: list[str] = []
-    for uri in record.uris or _salvaged_uris(record):
-        fixed = _repaired_uri(uri)
-        if fixed and fixed not in addresses:
-            addresses.append(fixed)
+    for uri in [*(record.uris or _salvaged_uris(record)), *record.stray_uris]:
+        for fixed in _repaired_uris(uri):
+            if fixed not in addresses:
+                addresses.append(fixed)
     return addresses
 
 
@@ -617,12 +634,12 @@ def record_fix(
     left, '' (there is no record to propose)."""
     addresses: list[str] = []
     for record in records or []:
-        for uri in record.uris or _salvaged_uris(record):
-            if takes_no_mail and _mailbox_at(uri, domain):
-                continue
-            fixed = _repaired_uri(uri)
-            if fixed and fixed not in addresses:
-                addresses.append(fixed)
+        for uri in [*(record.uris or _salvaged_uris(record)), *record.stray_uris]:
+            for fixed in _repaired_uris(uri):
+                if takes_no_mail and _mailbox_at(_parse_uri(fixed, []), domain):
+                    continue
+                if fixed not in addresses:
+                    addresses.append(fixed)
     if not addresses and takes_no_mail:
         return ""
     rua = ",".join(addresses) or f"mailto:{example_address(domain)}"
@@ -801,6 +818,19 @@ _REPEATED_RUA = re.compile(r"rua[ \t]*=[ \t]*", re.IGNORECASE)
 # An RFC 5322 dot-atom local part limited to characters a mailto: URI carries unencoded
 # (RFC 6068 §2); "!" is left out: in a rua list it reads as a DMARC size limit (TLSRPT-07).
 _MAILTO_LOCAL = re.compile(r"[A-Za-z0-9$'*+_~-]+(?:\.[A-Za-z0-9$'*+_~-]+)*")
+
+
+def _repaired_uris(uri: ReportUri) -> list[str]:
+    """_repaired_uri's repair as a list, where a blank stands for the ',' between two
+    addresses ("rua=mailto:a@x mailto:b@y"): each of them, when every part is a usable
+    address with its scheme; else the one repair, or none."""
+    parts = uri.uri.split() if not uri.usable else []
+    if len(parts) > 1:
+        each = [_parse_uri(part, []) for part in parts]
+        if all(u.usable and u.scheme for u in each):
+            return [fixed for u in each if (fixed := _repaired_uri(u))]
+    fixed = _repaired_uri(uri)
+    return [fixed] if fixed else []
 
 
 def _repaired_uri(uri: ReportUri) -> str:
