@@ -1014,6 +1014,9 @@ class SpfNode:
     # What an exists: name without an A record does hold ("TXT", "AAAA"): §5.7 asks for A only.
     exists_holds: dict[str, list[str]] = field(default_factory=dict)
     mx_fanout: dict[str, int] = field(default_factory=dict)
+    # The hosts each `mx` term's name has, in MX order: a host without any address is a void
+    # lookup of that term, met where that term is evaluated (_stop_in).
+    mx_hosts: dict[str, list[str]] = field(default_factory=dict)
     # The families an `a` or `mx` term's lookups found addresses of, keyed (term name, name
     # queried): an 'a/0' matches every address of a family only when its host has one of it.
     address_families: dict[tuple[str, str], set[str]] = field(default_factory=dict)
@@ -1164,6 +1167,7 @@ async def _expand(
             hosts = [normalize(r.exchange.to_text()) for r in mx.records if hasattr(r, "exchange")]
             hosts = [h for h in hosts if h]  # a null MX "." has no address to look up
             node.mx_fanout[target] = len(hosts)
+            node.mx_hosts[target] = hosts
             if mx.empty:
                 node.voids.append(f"{target} MX")
                 node.void_kinds[f"{target} MX"] = "nxdomain" if mx.nxdomain else "mx"
@@ -2975,12 +2979,15 @@ def _void_details(nodes: list[SpfNode]) -> str:
     """How each void name came back empty (RFC 7208 §4.6.4), NXDOMAIN apart from NODATA:
     'a.example does not exist (NXDOMAIN); b.example exists but has no A record (NODATA; it
     has a TXT record)'. Names alike are named together."""
-    groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    groups: dict[tuple[str, tuple[str, ...], str], list[str]] = {}
     single: list[str] = []
     for node in nodes:
+        # An MX host is named with the `mx` name whose host it is: that is the record's term.
+        mx_of = {h: name for name, hosts in node.mx_hosts.items() for h in hosts}
         for name in node.voids:
             kind = node.void_kinds.get(name, "nodata")
             host = name.removesuffix(" MX") if kind in ("mx", "nxdomain") else name
+            of = mx_of.get(name, "")
             chain = node.void_cnames.get(name)
             if chain:
                 single.append(
@@ -2992,11 +2999,13 @@ def _void_details(nodes: list[SpfNode]) -> str:
                     )
                 )
                 continue
-            groups.setdefault((kind, tuple(node.exists_holds.get(name, ()))), []).append(host)
+            groups.setdefault((kind, tuple(node.exists_holds.get(name, ())), of), []).append(host)
     parts: list[str] = []
-    for (kind, holds), names in groups.items():
+    for (kind, holds, of), names in groups.items():
         one = len(names) == 1
-        listed = _listed(names)
+        listed = _listed(names) + (
+            f" ({'an MX host' if one else 'MX hosts'} of {of}, looked up for its mx)" if of else ""
+        )
         if kind == "nxdomain":
             parts.append(f"{listed} {'does' if one else 'do'} not exist (NXDOMAIN)")
             continue
@@ -3822,15 +3831,11 @@ def _stop_in(node: SpfNode, run: _Evaluation, family: str = "IPv4") -> str:
     terms = list(parsed.evaluated)
     if parsed.all_term is None and parsed.redirect is not None and parsed.redirect.valid:
         terms.append(parsed.redirect)  # evaluated after every mechanism (§6.1)
-    # The void lookups (for a server of `family`) of each term: an 'a' or 'exists' name, an
-    # 'mx' name's MX answer, and the MX hosts without an address, given to the first 'mx'.
-    voids = family_void_lookups(node)[family] if node.voids or node.family_voids else []
-    first_mx = next((t for t in terms if t.name == "mx" and not t.has_macro), None)
-    own = {
-        normalize(t.lookup_name or node.domain) + (" MX" if t.name == "mx" else "")
-        for t in terms
-        if t.name in ("a", "mx", "exists") and not t.has_macro
-    }
+    # The void lookups (for a server of `family`) of this record's own terms: an 'a' or
+    # 'exists' name, an 'mx' name's MX answer, and each of an 'mx' name's hosts without an
+    # address, met at that 'mx' (not at the first one: a receiver that stops before a later
+    # 'mx' never looks its hosts up). An included record's are counted where it is reached.
+    voids = {*node.voids, *node.family_voids.get(family, [])}
     for term in terms:
         if term.name == "all":
             return "open" if term.qualifier == "+" else "matched"
@@ -3860,8 +3865,8 @@ def _stop_in(node: SpfNode, run: _Evaluation, family: str = "IPv4") -> str:
             return "SPF-07"
         asked = f"{name} MX" if term.name == "mx" else name
         run.voids += asked in voids
-        if term is first_mx:
-            run.voids += sum(v not in own for v in voids)
+        if term.name == "mx":
+            run.voids += sum(host in node.voids for host in node.mx_hosts.get(name, []))
         if run.voids > VOID_LIMIT:
             return "SPF-06"
     return ""

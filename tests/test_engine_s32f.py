@@ -129,3 +129,58 @@ def test_spf05_counts_lookups_after_an_include_that_passes_only_some() -> None:
     found = _one(_spf(f"v=spf1 {_includes(0, 11)} -all", EACH), "SPF-05")
     assert str(found.status) == "fail"
     assert found.evidence["lookups"] == 11
+
+
+# ------------------------------------- 3. each `mx` term's void hosts are met at that term
+
+# Three MX hosts that do not exist: three void lookups (RFC 7208 §4.6.4), made where the `mx`
+# naming them is evaluated, so a receiver that stops before that `mx` never makes them.
+DEAD_MX = {
+    ("ok.example.net", "MX"): ["10 h.ok.example.net."],
+    ("h.ok.example.net", "A"): ["192.0.2.2"],
+    ("dead.example.net", "MX"): [f"{i}0 h{i}.dead.example.net." for i in range(1, 4)],
+    ("dead.example.net", "TXT"): ["not spf"],
+    ("dead2.example.net", "MX"): ["10 g1.dead2.example.net."],
+    ("dead2.example.net", "TXT"): ["not spf"],
+}
+
+
+def test_spf09_counts_a_later_mx_s_void_hosts_at_that_mx() -> None:
+    # Every server passes at the include before the `mx` of dead.example.net is reached.
+    record = "v=spf1 mx:ok.example.net include:open.example.net mx:dead.example.net -all"
+    found = _one(_spf(record, DEAD_MX), "SPF-09")
+    assert "never reaches" not in found.summary
+    assert "before the permanent error later in the record (SPF-06)" in found.summary
+
+
+def test_spf09_counts_void_hosts_before_the_open_include() -> None:
+    # Control (passes before and after): the dead hosts' `mx` comes first.
+    record = "v=spf1 mx:dead.example.net include:open.example.net -all"
+    found = _one(_spf(record, DEAD_MX), "SPF-09")
+    assert "never reaches it: checking it stops first with a permanent error (SPF-06)" in (
+        found.summary
+    )
+
+
+def test_spf09_does_not_count_an_included_record_s_void_hosts_at_the_owner_s_mx() -> None:
+    # The included record's dead hosts are met inside it, after the open include; the owner's
+    # record has one void name of its own (gone.example.net), within the limit of two.
+    zone = {**DEAD_MX, ("inc.example.net", "TXT"): ["v=spf1 mx:dead.example.net -all"]}
+    record = (
+        "v=spf1 mx:ok.example.net a:gone.example.net include:open.example.net "
+        "include:inc.example.net -all"
+    )
+    found = _one(_spf(record, zone), "SPF-09")
+    assert "never reaches" not in found.summary
+
+
+def test_spf06_names_the_mx_each_void_host_belongs_to() -> None:
+    found = _one(_spf("v=spf1 mx:dead2.example.net mx:dead.example.net -all", DEAD_MX), "SPF-06")
+    assert str(found.status) == "fail"
+    assert "g1.dead2.example.net (an MX host of dead2.example.net, looked up for its mx)" in (
+        found.summary
+    )
+    assert (
+        "h1.dead.example.net, h2.dead.example.net and h3.dead.example.net (MX hosts of "
+        "dead.example.net, looked up for its mx) do not exist (NXDOMAIN)"
+    ) in found.summary
