@@ -35,13 +35,14 @@ RESPONSE = (
 
 @contextmanager
 def serving_leaf_starting_in(
-    pki: Pki, tmp: Path, delta: timedelta, monkeypatch: pytest.MonkeyPatch
+    pki: Pki, tmp: Path, delta: timedelta, monkeypatch: pytest.MonkeyPatch, days: int = 90
 ) -> Iterator[datetime]:
-    """mta-sts.example.org served with a leaf (and its intermediate) starting `delta` from
-    now; the engine configuration read_certificate uses points at it. Yields the start."""
+    """mta-sts.example.org served with a leaf (and its intermediate) of `days` starting
+    `delta` from now; the engine configuration read_certificate uses points at it. Yields the
+    start."""
     assert pki.inter is not None
     start = datetime.now(UTC).replace(microsecond=0) + delta
-    leaf = mint(pki.inter, not_before=start, host=HOST)
+    leaf = mint(pki.inter, not_before=start, days=days, host=HOST)
     (tmp / "served.pem").write_bytes(leaf.pem + pki.inter.pem)
     (tmp / "served.key").write_bytes(leaf.key_pem)
     served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

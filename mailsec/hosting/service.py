@@ -1055,6 +1055,18 @@ class CertReading:
     # The reading failed on our side (our resolver's SERVFAIL or timeout, a timeout or network
     # error of our connection): it says nothing about what senders get.
     could_not_check: bool = False
+    # The certificate's start, when one was read: its life decides which notices apply.
+    not_before: datetime | None = None
+
+    def thresholds(self) -> list[int]:
+        """The days-left notices that apply to this certificate: those in the second half of
+        its life, as the domain check's expiry alerts (alerts.rules.cert_threshold). A
+        short-lived certificate (6 days, 30 days) is renewed on schedule at about a third to
+        half of its life left, so a notice earlier than that would come with every renewal."""
+        if self.not_after is None or self.not_before is None:
+            return list(CERT_THRESHOLDS)
+        lifetime = (self.not_after - self.not_before).total_seconds() / 86400
+        return [t for t in CERT_THRESHOLDS if 2 * t < lifetime]
 
 
 def read_certificate(name: str) -> CertReading:
@@ -1071,20 +1083,26 @@ def read_certificate(name: str) -> CertReading:
         ours = https.COULD_NOT_CHECK - {"refused-target"}
         unknown = result.dns_failed or result.error_kind in ours
         return CertReading(None, result.error or "no certificate", could_not_check=unknown)
-    not_after = datetime.fromisoformat(result.cert.not_after)
-    if not_after.tzinfo is None:
-        not_after = not_after.replace(tzinfo=UTC)
+    not_after = _utc(result.cert.not_after)
     fresh = result.cert.starts_in is not None and not result.cert.stale_ca
     if result.error_kind == "tls-cert" and fresh:
         # A stale CA certificate on the leaf's path is no clock difference (as MTASTS-12).
         return _not_yet_valid(not_after, result.cert.not_before, result.cert.starts_in)
+    not_before = _utc(result.cert.not_before) if result.cert.not_before else None
     if result.error_kind != "tls-cert":
-        return CertReading(not_after, "")
+        return CertReading(not_after, "", not_before=not_before)
     if result.cert.stale_ca:
         # OpenSSL's words name only the leaf's dates; say which CA certificate broke the path.
         stale = https.refusal_text(result)
-        return CertReading(not_after, f"certificate not accepted: it comes {stale}")
-    return CertReading(not_after, result.error)
+        return CertReading(
+            not_after, f"certificate not accepted: it comes {stale}", not_before=not_before
+        )
+    return CertReading(not_after, result.error, not_before=not_before)
+
+
+def _utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _not_yet_valid(not_after: datetime, not_before: str, starts_in: float) -> CertReading:
@@ -1129,7 +1147,7 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
         return None
     policy.cert_not_after = reading.not_after
     days = (reading.not_after - now).days
-    due = [t for t in CERT_THRESHOLDS if days <= t]
+    due = [t for t in reading.thresholds() if days <= t]
     if not due:
         policy.cert_warned_days = None  # renewed: arm the alerts again
     elif policy.cert_warned_days is None or min(due) < policy.cert_warned_days:
