@@ -187,6 +187,50 @@ async def _build(ctx: CheckContext) -> MxSet:
     return mx
 
 
+def _null_beside_real(domain: str, mx: MxSet, nulls: list[str]) -> tuple[str, str]:
+    """MX-02's (advice, fix) for null MX records (`nulls`, as published) beside real ones:
+    which to delete, read from the real hosts. With an address senders deliver to them (a set
+    with other records is no null MX, RFC 7505 §3), so the domain takes mail and the null MX
+    goes. With none, and every lookup answered, no mail arrives: the null MX says what is true
+    (§3: the one record 'MX 0 .'), and the others go. A failed or bogus lookup leaves it open."""
+    one = len(nulls) == 1
+    delete_nulls = (
+        f"Delete {'this null MX record' if one else 'these null MX records'}"
+        " (or, if the domain takes no mail, the other MX records):\n"
+        + "\n".join(f"{domain}. {n}" for n in nulls)  # one record a line, as in the zone
+    )
+    live = [h.name for h in mx.hosts if h.addresses]
+    if live:
+        many = len(live) > 1
+        return (
+            f"{', '.join(live)} {'have' if many else 'has'} "
+            f"{'addresses' if many else 'an address'}, so senders deliver mail there and the "
+            f"domain receives mail: delete the null MX{'' if one else ' records'}.",
+            delete_nulls,
+        )
+    if any(h.lookup_failed or h.bogus for h in mx.hosts):
+        return "Remove one or the other.", delete_nulls
+    real = [
+        f"MX {int(r.preference)} {r.exchange.to_text()}"  # type: ignore[attr-defined]
+        for r in mx.answer.records
+        if not _is_null_exchange(r)
+    ]
+    keep = "MX 0 ." in nulls
+    gone = real + [n for n in nulls if n != "MX 0 ."]
+    these = "this MX record" if len(gone) == 1 else "these MX records"
+    head = (
+        f"Delete {these} (keep {domain}. MX 0 ., the null MX)"
+        if keep
+        else f"Delete {these} and publish the one record {domain}. MX 0 . in their place"
+    )
+    return (
+        f"None of the other MX hosts ({', '.join(mx.names)}) has an address, so no mail reaches "
+        "the domain: if it takes no mail, delete them and keep the null MX alone; if it "
+        "should, give them addresses and delete the null MX instead.",
+        f"{head}:\n" + "\n".join(f"{domain}. {r}" for r in gone),
+    )
+
+
 async def get_mx(ctx: CheckContext) -> MxSet:
     """The domain's MX set with every host's addresses, resolved concurrently; once per run."""
     return await ctx.once("mx", lambda: _build(ctx))
@@ -516,7 +560,13 @@ def ip_with_zone_appended(name: str, domain: str, suffixes: tuple[str, ...] = ()
     (its last label is not all digits, RFC 1123 §2.1)."""
     for zone in _possible_zones(domain, suffixes):
         head = name.removesuffix("." + zone)
-        if head != name and _IPV4_TEXT.fullmatch(head):
+        if head == name:
+            continue
+        if head.startswith("[") and head.endswith("]"):
+            # An address literal as SMTP writes one ('[192.0.2.25]', RFC 5321 §4.1.3), which a
+            # DNS panel stores as a name like any other (s32l-mxbracket).
+            head = head[1:-1]
+        if _IPV4_TEXT.fullmatch(head):
             try:
                 return str(ipaddress.IPv4Address(head))
             except ValueError:
@@ -784,19 +834,15 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             for r in mx.answer.records
             if _is_null_exchange(r)
         ]
+        which, fix = _null_beside_real(ctx.domain, mx, nulls)
         out.add(
             "MX-02",
             Status.FAIL,
             f'{ctx.domain} publishes a null MX ("{nulls[0]}", meaning no mail accepted) '
-            "together with real MX records; RFC 7505 §3 forbids this. Remove one or the other.",
+            f"together with real MX records; RFC 7505 §3 forbids this. {which}",
             subject=subject,
             evidence=record,
-            # One record a line, as the owner finds them in the zone.
-            fix=(
-                f"Delete {'this null MX record' if len(nulls) == 1 else 'these null MX records'}"
-                " (or, if the domain takes no mail, the other MX records):\n"
-                + "\n".join(f"{ctx.domain}. {n}" for n in nulls)
-            ),
+            fix=fix,
         )
     elif mx.null_mx and len(mx.answer.records) > 1:
         # Several records naming '.' ('MX 0 .' and 'MX 10 .'): RFC 7505 §3 allows the null MX
@@ -1049,10 +1095,15 @@ def _host_rules(
             )
         elif host.name in appended:
             ip = appended[host.name]
+            typed = (
+                f"the address literal [{ip}] (as SMTP writes an address)"
+                if host.name.startswith("[")
+                else f"the IP address {ip}"
+            )
             out.add(
                 "MX-05",
                 Status.FAIL,
-                f"The MX target {host.name} is the IP address {ip} written without its final "
+                f"The MX target {host.name} is {typed} written without its final "
                 "dot in the zone file, so the zone's name was added to it; an MX must name a "
                 f"host (RFC 5321 §5.1), and {host.name} has no address.",
                 subject=host.name,

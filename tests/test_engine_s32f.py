@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks import spf
+from checks import mx, spf
 from checks.findings import Finding
 from tests.test_engine_s29g import MX
+from tests.test_mx import make_ctx, run_eval
 from tests.test_spf import run
 
 D = "example.com"
@@ -184,3 +185,53 @@ def test_spf06_names_the_mx_each_void_host_belongs_to() -> None:
         "h1.dead.example.net, h2.dead.example.net and h3.dead.example.net (MX hosts of "
         "dead.example.net, looked up for its mx) do not exist (NXDOMAIN)"
     ) in found.summary
+
+
+# --------------------------------- 4. MX-02: which to remove, read from the rest of the MX set
+
+# RFC 7505 §3: a null MX is the one MX record, 'MX 0 .'; a set with other records is no null
+# MX, and senders deliver to its hosts that have addresses.
+
+
+def _mx02(zone: dict[Any, Any]) -> Finding:
+    return _one(run_eval(mx, make_ctx("ex.com", zone)), "MX-02")
+
+
+def test_mx02_says_delete_the_null_mx_when_the_other_hosts_take_mail() -> None:
+    found = _mx02(
+        {("ex.com", "MX"): ["0 .", "10 mail.ex.com."], ("mail.ex.com", "A"): ["192.0.2.1"]}
+    )
+    assert str(found.status) == "fail"
+    assert "one or the other" not in found.summary
+    assert "mail.ex.com has an address, so senders deliver mail there" in found.summary
+    assert found.summary.endswith("delete the null MX.")
+    assert found.fix.splitlines()[1:] == ["ex.com. MX 0 ."]
+
+
+def test_mx02_says_keep_the_null_mx_when_no_other_host_has_an_address() -> None:
+    # mail.ex.com and old.ex.com do not exist: no mail reaches the domain as it is.
+    found = _mx02({("ex.com", "MX"): ["0 .", "10 mail.ex.com.", "20 old.ex.com."]})
+    assert "one or the other" not in found.summary
+    assert "None of the other MX hosts (mail.ex.com, old.ex.com) has an address" in found.summary
+    head, *records = found.fix.splitlines()
+    assert "keep ex.com. MX 0 ." in head
+    assert records == ["ex.com. MX 10 mail.ex.com.", "ex.com. MX 20 old.ex.com."]
+
+
+def test_mx02_replaces_a_null_mx_of_another_preference_with_mx_0() -> None:
+    found = _mx02({("ex.com", "MX"): ["10 .", "20 old.ex.com."]})
+    head, *records = found.fix.splitlines()
+    assert "publish the one record ex.com. MX 0 ." in head
+    assert records == ["ex.com. MX 20 old.ex.com.", "ex.com. MX 10 ."]
+
+
+def test_mx02_leaves_the_choice_when_a_host_could_not_be_looked_up() -> None:
+    # Control (passes before and after): a failed lookup tells nothing about the host.
+    found = _mx02(
+        {
+            ("ex.com", "MX"): ["0 .", "10 mail.ex.com."],
+            ("mail.ex.com", "A"): "SERVFAIL",
+            ("mail.ex.com", "AAAA"): "SERVFAIL",
+        }
+    )
+    assert "Remove one or the other." in found.summary
