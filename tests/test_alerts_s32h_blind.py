@@ -40,6 +40,7 @@ WORLDS: dict[str, Any] = {
     "s90": {"score": 90},
     "s80": {"score": 80},
     "s70": {"score": 70},
+    "s65": {"score": 65},
     "s55": {"score": 55},
     "old-s100": {"release": OLD, "score": 100},
 }
@@ -109,7 +110,7 @@ SEQUENCES: list[dict[str, Any]] = [
             ["repeat", 8, [["run", "bad", "s"]]],
             ["run", "bad", "c"],
         ],
-        "emails": [*BOTH_ALERT, ["alice", "alert", []]],
+        "emails": BOTH_ALERT,
     },
     {
         "id": "X05",
@@ -339,6 +340,96 @@ SEQUENCES: list[dict[str, Any]] = [
     },
 ]
 
+# Second batch, committed before it ran.
+SEQUENCES += [
+    {
+        "id": "Y01",
+        "title": "alice has a.test on 'No emails'; mx1 expires (confirmed); she turns a.test "
+        "back to 'at once'; mx1 renewed (confirmed)",
+        "why": "a fix is told only to whoever was told of the problem: bob hears both, alice "
+        "neither",
+        "steps": [
+            ["mode", "alice", "a.test", "off"],
+            ["run", "good", "s"],
+            ["run", "bad", "s"],
+            ["run", "bad", "c"],
+            ["mode", "alice", "a.test", "immediate"],
+            ["run", "good", "s"],
+            ["run", "good", "c"],
+        ],
+        "emails": [["bob", "alert", []], ["bob", "fixed", ["fixed"]]],
+    },
+    {
+        "id": "Y02",
+        "title": "the score falls from 100 to 80 (confirmed), then is back at 100 (confirmed)",
+        "why": "a told score drop is a problem like another: its recovery told once a re-check "
+        "agrees",
+        "steps": [
+            ["run", "s100", "s"],
+            ["run", "s100", "s"],
+            ["run", "s80", "s"],
+            ["run", "s80", "c"],
+            ["run", "s100", "s"],
+            ["run", "s100", "c"],
+        ],
+        "emails": [*BOTH_ALERT, *BOTH_FIXED],
+    },
+    {
+        "id": "Y03",
+        "title": "the score falls from 100 to 80 (confirmed), then further to 65 (confirmed)",
+        "why": "the drop is told once while it lasts: falling further is the same open problem, "
+        "not a new alert",
+        "steps": [
+            ["run", "s100", "s"],
+            ["run", "s80", "s"],
+            ["run", "s80", "c"],
+            ["run", "s65", "s"],
+            ["run", "s65", "c"],
+        ],
+        "emails": BOTH_ALERT,
+    },
+    {
+        "id": "Y04",
+        "title": "charlie's team monitors c.test and has ops@charlie.example for alerts at "
+        "once; a.test's mx1 expires, then c.test's",
+        "why": "a team's extra address hears its own team's domains only",
+        "steps": [
+            ["team_domain", "charlie", "c.test"],
+            ["address_in", "charlie", "ops@charlie.example", "immediate"],
+            ["run", "good", "s"],
+            ["run", "good", "s", "c.test"],
+            ["run", "bad", "s"],
+            ["run", "bad", "c"],
+            ["run", "bad", "s", "c.test"],
+            ["run", "bad", "c", "c.test"],
+        ],
+        "emails": [
+            ["alice", "alert", [], ["mx1.a.test"]],
+            ["bob", "alert", [], ["mx1.a.test"]],
+            ["charlie", "alert", [], ["mx1.c.test"]],
+            ["ops", "alert", [], ["mx1.c.test"]],
+        ],
+    },
+    {
+        "id": "Y05",
+        "title": "mx1's expiry told under the old release; the new release's first check and "
+        "its re-check still see it; renewed later (confirmed)",
+        "why": "a deploy neither tells an open problem again nor closes it: its fix is told as "
+        "ever",
+        "steps": [
+            ["run", "old-good", "s"],
+            ["run", "old-bad", "s"],
+            ["run", "old-bad", "c"],
+            ["run", "bad", "s"],
+            ["run", "bad", "c"],
+            ["run", "bad", "s"],
+            ["run", "good", "s"],
+            ["run", "good", "c"],
+        ],
+        "emails": [*BOTH_ALERT, *BOTH_FIXED],
+    },
+]
+
 DATA = {"worlds": WORLDS, "sequences": SEQUENCES}
 
 
@@ -372,7 +463,7 @@ class S32hBlindSequencesTestCase(s26a.S26aBlindSequencesTestCase):
 
 
 def test_the_round_has_what_the_brief_asks() -> None:
-    assert 16 <= len(SEQUENCES) <= 22
+    assert 16 <= len(SEQUENCES) <= 24
     assert len({s["id"] for s in SEQUENCES}) == len(SEQUENCES)
     assert all(
         w in WORLDS for s in SEQUENCES for st in s["steps"] if st[0] == "run" for w in st[1:2]
