@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.core.cache import cache
@@ -45,9 +45,10 @@ ROW_FIELDS = (
     "last_worst",
     "week_ago_score",
     "last_failed_at",
+    "next_check_at",
 )
 # Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
-ROW_VERSION = 14
+ROW_VERSION = 15
 ROW_CACHE_SECONDS = 86400
 # Pages beyond this are made every time, not cached: the page number is in the cache key.
 CACHED_PAGES = 1000
@@ -77,6 +78,10 @@ class DomainRow(NamedTuple):
     # How much of the score could be checked (models.row_coverage, as the domain page says
     # it): complete for a whole score.
     coverage: Coverage = Coverage(0, 0, ())
+    # Why "since last week" is empty, as (a word or two, the whole reason): no_trend_words.
+    no_trend: tuple[str, str] = ("", "")
+    # A verified domain never checked: where its first check is (first_check_words).
+    first_check: str = ""
 
     @property
     def trend(self) -> int | None:
@@ -91,14 +96,63 @@ class DomainRow(NamedTuple):
         return f"domain-row:{ROW_VERSION}:{digest}"
 
 
+def first_check_words(values: dict[str, Any], now: datetime) -> str:
+    """Where a verified domain's first check is, from the domain's row alone (no query of
+    the runs: a page reads one table): due, it starts within a minute (the beat claims due
+    domains every minute); claimed, which moved next_check_at on, it is under way (queued or
+    running) until it finishes; one that could not complete (last_failed_at) is tried again
+    at next_check_at."""
+    due: datetime | None = values["next_check_at"]
+    if values["last_failed_at"] is not None and due is not None and due > now:
+        return f"its first check could not be completed; the next starts at {due:%H:%M} UTC"
+    if due is None or due <= now + timedelta(minutes=1):
+        return "its first check starts within a minute"
+    return "its first check is under way"
+
+
+def no_trend_words(worst: dict[str, Any], coverage: Coverage) -> tuple[str, str]:
+    """Why a row with a score has no "since last week" (Domain.last_worst's "no_trend",
+    models.no_trend): a word or two for the cell, and the whole reason for its title."""
+    kept = worst.get("no_trend") or {}
+    why = kept.get("why")
+    if why == "first_week":
+        return "first week", "No trend: there is no check a week before yet."
+    if why == "rubric":
+        return (
+            "new rubric",
+            "No trend: the score's rubric changed since the check a week before, "
+            "so the two scores do not compare.",
+        )
+    if why == "not_checked":
+        now, then = (_coverage_words(kept.get(k) or []) for k in ("now", "then"))
+        return (
+            "not comparable",
+            "No trend: "
+            + (f"{now} in this check" if now else "everything was checked in this check")
+            + (f", {then} a week before" if then else ", everything was checked a week before")
+            + ": scores over different categories do not compare.",
+        )
+    if not coverage.complete:
+        # A row written before the reason was kept.
+        return "partial", f"No trend: {coverage.missing_words} in this check."
+    return "", ""
+
+
+def _coverage_words(mechanisms: list[str]) -> str:
+    known = tuple(m for m in Mechanism if str(m) in mechanisms)
+    return Coverage(0, 1, known).missing_words
+
+
 def _row(values: dict[str, Any], now: datetime) -> DomainRow:
     # A deleted last run (admin, SET_NULL) leaves the row "not checked", as on its page.
     checked_at: datetime | None = values["last_checked_at"] if values["last_run_id"] else None
     worst = (values["last_worst"] or {}) if checked_at else {}
+    coverage = stored_coverage(worst)
+    verified = values["verified_at"] is not None
     return DomainRow(
         code=str(values["code"]),
         name=display_name(values["name"]),
-        verified=values["verified_at"] is not None,
+        verified=verified,
         checked=checked_at is not None,
         score=values["last_score"] if checked_at else None,
         week_ago_score=values["week_ago_score"] if checked_at else None,
@@ -112,7 +166,9 @@ def _row(values: dict[str, Any], now: datetime) -> DomainRow:
         no_mail=bool(worst.get("no_mail")),
         none_checked=bool(worst.get("none_checked")),
         does_not_exist=bool(worst.get("does_not_exist")),
-        coverage=stored_coverage(worst),
+        coverage=coverage,
+        no_trend=no_trend_words(worst, coverage) if checked_at else ("", ""),
+        first_check=first_check_words(values, now) if verified and not checked_at else "",
     )
 
 

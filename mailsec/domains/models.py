@@ -195,13 +195,15 @@ class Domain(models.Model):
             and (week_ago[2] or {}).get("not_checked")
             == (run.score_detail or {}).get("not_checked")
         )
+        last_worst = row_worst(run.worst_finding(), run.score_detail, no_mail=run.receives_no_mail)
+        if not comparable:
+            # Why the list's "since last week" is empty, in its words (listing.no_trend_words).
+            last_worst["no_trend"] = no_trend(week_ago, run)
         return {
             "last_run": run,
             "last_score": run.score,
             "last_checked_at": run.finished,
-            "last_worst": row_worst(
-                run.worst_finding(), run.score_detail, no_mail=run.receives_no_mail
-            ),
+            "last_worst": last_worst,
             "week_ago_score": week_ago[0] if comparable and week_ago else None,
             "last_failed_at": None,
         }
@@ -661,6 +663,22 @@ def row_worst(
     if cover:
         row["coverage"] = cover
     return row
+
+
+def no_trend(week_ago: tuple[Any, ...] | None, run: CheckRun) -> dict[str, Any]:
+    """Domain.last_worst's "no_trend": why `run` has no score to compare a week before
+    (Domain.last_run_fields): no run that old yet ("first_week"), another version of the
+    rubric ("rubric"), or other categories left out as could-not-check ("not_checked", with
+    those of each run, so the list names them)."""
+    if week_ago is None:
+        return {"why": "first_week"}
+    if week_ago[1] != run.score_version:
+        return {"why": "rubric"}
+    return {
+        "why": "not_checked",
+        "then": list((week_ago[2] or {}).get("not_checked") or []),
+        "now": list((run.score_detail or {}).get("not_checked") or []),
+    }
 
 
 def row_coverage(score_detail: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -1,0 +1,173 @@
+"""s32w: webapp follow-ups left by s31w, and what a walk in chromium as a new user and as an
+MSP found.
+
+1. A domain verified by the background lookup (its owner added it, left, and published the
+   record later) told nobody: the team now hears once, in one email per person per lookup
+   run, with a link, unless the person turned its emails off.
+2. "Since last week" showed a bare "–" beside a partial score (a category could not be
+   checked, so last week's score does not compare): the cell now says why, briefly, with the
+   whole reason in its title.
+3. A verified domain never checked had an empty "worst finding" cell: it now says "Not
+   checked yet" and where its first check is: due (within a minute), under way (claimed by
+   the beat: queued or running), or tried again at a time after it could not complete. From
+   the domain's row alone: the list reads no runs.
+4. People in several teams (an MSP with a team per client) switched teams only on the
+   Account page: the header's team name is now a switcher listing their own teams.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from checks import scoring
+from checks.findings import DomainReport
+from mailsec.domains.models import CheckRun, Domain
+from tests.conftest import BaseTestCase
+from tests.test_page_queries import F01
+
+Findings = list[dict[str, Any]]
+
+
+def starttls_not_checked(name: str, findings: Findings) -> None:
+    """Every STARTTLS probe timed out: the category could not be checked (a partial score)."""
+    for f in findings:
+        if f["mechanism"] == "smtp":
+            f["status"] = "error"
+
+
+def run_of(
+    domain: Domain, days_ago: float = 0, *changes: Callable[[str, Findings], None]
+) -> CheckRun:
+    """A run of f01's report moved to `domain`'s name, changed by `changes`, scored as the
+    engine scores it and stored as a worker stores it, `days_ago`."""
+    data = json.loads(json.dumps(F01).replace("f01.lab.test", domain.name))
+    for change in changes:
+        change(domain.name, data["findings"])
+    report = DomainReport.from_dict(data)
+    scoring.apply(report)
+    Domain.objects.filter(pk=domain.pk).update(verified_at=timezone.now() - timedelta(days=30))
+    when = timezone.now() - timedelta(days=days_ago)
+    run = CheckRun.objects.create(domain=domain, created=when)
+    assert run.claim()
+    assert run.finish(report.to_dict())
+    CheckRun.objects.filter(pk=run.pk).update(created=when, finished=when)
+    run.refresh_from_db()
+    domain.refresh_from_db()
+    domain.set_last_run(run)
+    return run
+
+
+def trend_cell(page: str, name: str) -> str:
+    row = page.split(f">{name}</a>", 1)[1].split("</tr>", 1)[0]
+    return row.split('data-label="Since last week">', 1)[1].split("</td>", 1)[0]
+
+
+def worst_cell(page: str, name: str) -> str:
+    row = page.split(f">{name}</a>", 1)[1].split("</tr>", 1)[0]
+    return row.split('data-label="Worst finding">', 1)[1].split("</td>", 1)[0]
+
+
+class NoTrendSaysWhyTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        self.client.force_login(self.alice)
+        self.domain = Domain.objects.create(team=self.team, name="shop.example.com")
+
+    def test_it_says_why_a_partial_score_has_no_trend(self) -> None:
+        run_of(self.domain, 8)
+        run_of(self.domain, 0, starttls_not_checked)
+        cell = trend_cell(self.client.get("/domains/").content.decode(), "shop.example.com")
+        self.assertIn("not comparable", cell)
+        self.assertIn("STARTTLS on the MX hosts could not be checked in this check", cell)
+        self.assertIn("everything was checked a week before", cell)
+
+    def test_it_says_why_when_last_weeks_score_was_the_partial_one(self) -> None:
+        run_of(self.domain, 8, starttls_not_checked)
+        run_of(self.domain, 0)
+        cell = trend_cell(self.client.get("/domains/").content.decode(), "shop.example.com")
+        self.assertIn("not comparable", cell)
+        self.assertIn("STARTTLS on the MX hosts could not be checked a week before", cell)
+
+    def test_it_says_there_is_no_check_a_week_before_yet(self) -> None:
+        run_of(self.domain, 0, starttls_not_checked)
+        cell = trend_cell(self.client.get("/domains/").content.decode(), "shop.example.com")
+        self.assertIn("no check a week before yet", cell)
+
+    def test_it_says_the_rubric_changed(self) -> None:
+        old = run_of(self.domain, 8)
+        CheckRun.objects.filter(pk=old.pk).update(score_version=old.score_version - 1)
+        run_of(self.domain, 0)
+        cell = trend_cell(self.client.get("/domains/").content.decode(), "shop.example.com")
+        self.assertIn("new rubric", cell)
+
+    def test_a_comparable_partial_score_shows_its_trend(self) -> None:
+        run_of(self.domain, 8, starttls_not_checked)
+        run_of(self.domain, 0, starttls_not_checked)
+        cell = trend_cell(self.client.get("/domains/").content.decode(), "shop.example.com")
+        self.assertIn("no change", cell)
+
+
+class NotCheckedYetTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        self.client.force_login(self.alice)
+
+    def verified(self, name: str, next_check_in: timedelta | None = None) -> Domain:
+        now = timezone.now()
+        return Domain.objects.create(
+            team=self.team,
+            name=name,
+            verified_at=now,
+            next_check_at=now + next_check_in if next_check_in is not None else now,
+        )
+
+    def test_it_says_the_first_check_is_under_way(self) -> None:
+        # Claimed by the beat (next_check_at moved on), its run queued or running.
+        domain = self.verified("queued.example.com", timedelta(hours=6))
+        CheckRun.objects.create(domain=domain)
+        cell = worst_cell(self.client.get("/domains/").content.decode(), "queued.example.com")
+        self.assertIn("Not checked yet", cell)
+        self.assertIn("first check is under way", cell)
+
+    def test_it_says_when_the_first_check_starts(self) -> None:
+        self.verified("due.example.com")
+        cell = worst_cell(self.client.get("/domains/").content.decode(), "due.example.com")
+        self.assertIn("Not checked yet", cell)
+        self.assertIn("first check starts within a minute", cell)
+
+    def test_it_says_when_a_failed_first_check_is_tried_again(self) -> None:
+        domain = self.verified("failed.example.com", timedelta(hours=3))
+        run = CheckRun.objects.create(domain=domain, status=CheckRun.Status.RUNNING)
+        run.finish(None, "The check could not be completed (TimeoutError).")
+        page = self.client.get("/domains/").content.decode()
+        cell = worst_cell(page, "failed.example.com")
+        self.assertIn("Not checked yet", cell)
+        self.assertIn("first check could not be completed; the next starts at", cell)
+
+    def test_the_filtered_list_says_it_too(self) -> None:
+        domain = self.verified("queued.example.com", timedelta(hours=6))
+        CheckRun.objects.create(domain=domain)
+        page = self.client.get("/domains/?sort=score").content.decode()
+        self.assertIn("first check is under way", worst_cell(page, "queued.example.com"))
+
+    def test_the_list_reads_as_many_queries_for_many_such_domains(self) -> None:
+        def queries(url: str) -> int:
+            cache.clear()  # cold: every row is made
+            with CaptureQueriesContext(connection) as found:
+                self.assertEqual(self.client.get(url).status_code, 200)
+            return len(found.captured_queries)
+
+        domain = self.verified("d0.example.com", timedelta(hours=6))
+        CheckRun.objects.create(domain=domain)
+        one = [queries("/domains/?sort=score"), queries("/domains/?sort=checked")]
+        for i in range(1, 30):
+            domain = self.verified(f"d{i}.example.com", timedelta(hours=6))
+            CheckRun.objects.create(domain=domain, status=("pending", "running")[i % 2])
+        many = [queries("/domains/?sort=score"), queries("/domains/?sort=checked")]
+        self.assertEqual(one, many)
