@@ -943,6 +943,34 @@ def _not_a_key(result: SelectorResult, keyed: list[str] | None = None) -> str:
     )
 
 
+async def _at_doubled_name(
+    ctx: CheckContext, keys: DkimKeys, selector: str
+) -> tuple[str, str] | None:
+    """(words, fix) for a given selector whose key sits at <selector>._domainkey.<d>.<d>: the
+    full name typed into a DNS panel that appends the zone's name, as MX targets and DMARC
+    records are (mx.doubled_suffix_target, DMARC-04). Receivers look only at
+    <selector>._domainkey.<d> (RFC 6376 §3.6.2.1), so the key is moved there. None when
+    nothing key-like stands there, when a wildcard answers under the domain (its record is
+    not the owner's key), or when the lookup failed (which claims nothing)."""
+    if keys.wildcard is not None:
+        return None
+    meant = f"{selector}._domainkey.{ctx.domain}"
+    doubled = f"{meant}.{ctx.domain}"
+    answer = await ctx.dns.query(doubled, "TXT")
+    records = [] if answer.failed else [t for t in answer.texts() if looks_like_key_record(t)]
+    if len(records) != 1:
+        return None  # several: which to move is the owner's choice, DKIM-02's question there
+    return (
+        f" The key for '{selector}' is published at {doubled}, where receivers never look: "
+        "the DNS panel added the domain to a name that already ended in it. Publish the key "
+        f"at {meant} (in a panel that adds the domain, enter '{selector}._domainkey') and "
+        "delete the other record.",
+        f"{txt_fix(meant, records[0])}\n"
+        f"Delete the record at {doubled}, where receivers never look: "
+        f"{txt_fix(doubled, records[0])}",
+    )
+
+
 def few(names: list[str], shown: int = 6) -> str:
     """A few names of a long list: a check tries up to 30 selectors, too many for a sentence."""
     rest = len(names) - shown
@@ -1041,12 +1069,16 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                     for r in keys.results
                     if r.selector in named and (words := _not_a_key(r))
                 )
+                doubled = [moved for s in named if (moved := await _at_doubled_name(ctx, keys, s))]
                 out.add(
                     "DKIM-01",
                     Status.INFO,
                     f"No DKIM key is published for the selector(s) you gave ({', '.join(named)})"
                     ", so receivers cannot verify mail signed with them. Publish the key your "
-                    "mail provider gives you, or correct the selector." + standing,
+                    "mail provider gives you, or correct the selector."
+                    + standing
+                    + "".join(words for words, _ in doubled),
+                    fix="\n".join(fix for _, fix in doubled),
                     subject=ctx.domain,
                     evidence={
                         "selectors_tried": keys.selectors,
@@ -1098,6 +1130,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             continue
         if not result.found:
             if result.selector in given and not result.answer.failed:
+                moved = await _at_doubled_name(ctx, keys, result.selector)
                 out.add(
                     "DKIM-01",
                     Status.INFO,
@@ -1105,7 +1138,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                     + _not_a_key(
                         result,
                         [r.selector for r in found if r.parsed is not None and r.parsed.usable],
-                    ),
+                    )
+                    + (moved[0] if moved else ""),
+                    fix=moved[1] if moved else "",
                     subject=result.name,
                     evidence={"dns": result.answer.evidence()},
                 )

@@ -7,12 +7,14 @@ import asyncio
 from typing import Any
 from unittest import mock
 
-from checks import https, tlsrpt
+from checks import dkim, https, tlsrpt
 from checks.findings import Finding
 from checks.https import HttpsResult
 from tests.test_engine_s26c_blind import CnameDns
+from tests.test_engine_s27k_blind import rsa_key
 from tests.test_spf import make_ctx, published
 
+K2048 = rsa_key(2048)
 VENDOR = {
     ("tls.reportwatch.io", "MX"): ["10 mx1.reportwatch.io."],
     ("mx1.reportwatch.io", "A"): ["203.0.113.25"],
@@ -84,3 +86,37 @@ def test_a_field_that_is_no_address_is_still_dropped() -> None:
         "dunmore-studios.com", "v=TLSRPTv1; rua=mailto:tlsrpt@dunmore-studios.com; weekly"
     )
     assert _offered(findings) == {"v=TLSRPTv1; rua=mailto:tlsrpt@dunmore-studios.com"}
+
+
+def _dkim(domain: str, selector: str, more: dict[Any, Any]) -> list[Finding]:
+    zone: dict[Any, Any] = {
+        (domain, "MX"): [f"10 mx1.{domain}."],
+        (f"mx1.{domain}", "A"): ["198.51.100.1"],
+        **more,
+    }
+    ctx = make_ctx(domain, zone, dkim_selectors=(selector,))
+    ctx.dns = CnameDns(zone)  # type: ignore[assignment]
+    return asyncio.run(dkim.evaluate(ctx))
+
+
+def test_a_key_at_the_panel_doubled_name_is_named_and_moved() -> None:
+    # dkim01-key-at-doubled-name: the owner typed the full name into a panel that appends the
+    # zone, so the key sits at google._domainkey.<d>.<d>. DKIM-01 said only that no key is
+    # published for 'google', sending the owner after a key they did publish.
+    domain = "eastgate-pharmacy.com"
+    key = f"v=DKIM1; k=rsa; p={K2048}"
+    findings = _dkim(domain, "google", {(f"google._domainkey.{domain}.{domain}", "TXT"): [key]})
+    (finding,) = [f for f in findings if f.id == "DKIM-01"]
+    assert str(finding.status) == "info"
+    assert f"google._domainkey.{domain}.{domain}" in finding.summary
+    assert f"google._domainkey.{domain}" in finding.summary
+    fix = finding.fix.splitlines()
+    assert published(fix[0]) == (f"google._domainkey.{domain}", key)
+    assert any(f"google._domainkey.{domain}.{domain}" in line for line in fix[1:])
+
+
+def test_a_given_selector_with_no_key_anywhere_reads_as_before() -> None:
+    # The control: nothing at the doubled name either, so the words are as before, no fix.
+    domain = "eastgate-pharmacy.com"
+    (finding,) = [f for f in _dkim(domain, "google", {}) if f.id == "DKIM-01"]
+    assert "google._domainkey" not in finding.summary and not finding.fix
