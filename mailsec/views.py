@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+import re
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -33,7 +34,8 @@ ACCOUNT_URL_NAMES = frozenset(
 )
 
 
-# How long the header trusts its count of a person's teams: joining or leaving a team shows
+_DIGITS = re.compile(r"(\d+)")
+# How long the header trusts its list of a person's teams: joining or leaving a team shows
 # in the header within this, and a page costs no query for it in between.
 TEAM_COUNT_SECONDS = 60
 
@@ -49,7 +51,9 @@ def site_context(request: HttpRequest) -> dict[str, Any]:
         # Callables: the template calls them only where the header needs them, so a person
         # in one team, or a page that loaded the team itself, costs no query for them.
         # functools.cache: made on the first call only (a template may read it twice).
-        context["in_many_teams"] = functools.cache(lambda: _team_count(request, user) > 1)
+        teams = functools.cache(lambda: _teams(request, user))
+        context["in_many_teams"] = functools.cache(lambda: len(teams()) > 1)
+        context["header_teams"] = teams  # the switcher's list (base.html)
         context["header_team"] = functools.cache(lambda: _current_team_or_none(user))
     if match is not None and (
         match.namespace == "domains" or (match.url_name or "").startswith("freecheck")
@@ -72,19 +76,37 @@ def _team_key(request: HttpRequest) -> str:
     return f"nav:teams:{request.session.session_key}"
 
 
-def _team_count(request: HttpRequest, user: User) -> int:
+class HeaderTeam(NamedTuple):
+    code: str
+    name: str
+
+
+def _teams(request: HttpRequest, user: User) -> list[HeaderTeam]:
+    """The person's teams, for the header's switcher (only shown to people in two or more),
+    in the order people read names (Client 2 before Client 10). Read once a
+    TEAM_COUNT_SECONDS per session, whatever the page: the header costs the query it cost
+    when it only counted them."""
     key = _team_key(request)
-    count = cache.get(key)
-    if count is None:
-        count = user.memberships.count()
-        cache.set(key, count, TEAM_COUNT_SECONDS)
-    return count
+    teams = cache.get(key)
+    if not isinstance(teams, list):  # None, or a count cached before the list was
+        found = Team.objects.filter(memberships__user=user).values_list("code", "name")
+        teams = sorted(
+            (HeaderTeam(str(code), name) for code, name in found),
+            key=lambda t: (_natural(t.name), t.code),
+        )
+        cache.set(key, teams, TEAM_COUNT_SECONDS)
+    return teams
+
+
+def _natural(name: str) -> list[str | int]:
+    # Text and digit runs alternate (re.split with a group), so positions compare alike.
+    return [int(part) if at % 2 else part for at, part in enumerate(_DIGITS.split(name.casefold()))]
 
 
 def forget_team_count(request: HttpRequest) -> None:
-    """Count the person's teams afresh on their next page: they have just made, joined or
-    left one, and the header names the current team (the switcher) only while they are in
-    two or more. Per session: someone removed by the owner sees it within TEAM_COUNT_SECONDS."""
+    """List the person's teams afresh on their next page: they have just made, joined or
+    left one, and the header names the current team and lists the others (the switcher)
+    only while they are in two or more. Per session: someone removed by the owner sees it within TEAM_COUNT_SECONDS."""
     cache.delete(_team_key(request))
 
 

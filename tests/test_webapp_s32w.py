@@ -17,7 +17,9 @@ MSP found.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -170,4 +172,80 @@ class NotCheckedYetTestCase(BaseTestCase):
             domain = self.verified(f"d{i}.example.com", timedelta(hours=6))
             CheckRun.objects.create(domain=domain, status=("pending", "running")[i % 2])
         many = [queries("/domains/?sort=score"), queries("/domains/?sort=checked")]
+        self.assertEqual(one, many)
+
+
+def nav_of(response: Any) -> str:
+    page = response.content.decode()
+    return page.split('<nav aria-label="Main">', 1)[1].split("</nav>", 1)[0]
+
+
+class TeamSwitcherInTheHeaderTestCase(BaseTestCase):
+    """An MSP with a team per client switches where they work, in the header, not only on
+    the Account page."""
+
+    def setUp(self) -> None:
+        from mailsec.accounts.models import Membership, Team
+
+        # bob is in alice's team and, from now on, in charlie's and in two clients' teams.
+        Membership.objects.create(team=self.charlies_team, user=self.bob)
+        self.clients = [Team.objects.create(name=f"Client {i}") for i in (2, 10)]
+        for team in self.clients:
+            Membership.objects.create(team=team, user=self.bob, role=Membership.Role.VIEWER)
+        self.client.force_login(self.bob)
+
+    def test_it_lists_the_persons_teams_with_a_switch_for_each_other_one(self) -> None:
+        nav = nav_of(self.client.get("/alerts/"))
+        switches = re.findall(r'action="/team/([0-9a-f-]+)/switch/"', nav)
+        others = {str(self.charlies_team.code), *(str(t.code) for t in self.clients)}
+        self.assertEqual(set(switches), others)
+        self.assertIn(f"{html.escape(self.team.name)}</strong> (current)", nav)
+        # In the order people read names: Client 2 before Client 10.
+        self.assertLess(nav.index("Client 2<"), nav.index("Client 10<"))
+        self.assertIn('href="/account/#teams-title"', nav)
+
+    def test_someone_in_one_team_has_no_switcher(self) -> None:
+        self.client.force_login(self.alice)
+        self.assertNotIn("/switch/", nav_of(self.client.get("/domains/")))
+
+    def test_it_lists_no_team_the_person_is_not_in(self) -> None:
+        from mailsec.accounts.models import Team
+
+        other = Team.objects.create(name="Not bobs")
+        nav = nav_of(self.client.get("/domains/"))
+        self.assertNotIn(str(other.code), nav)
+        self.assertNotIn("Not bobs", nav)
+        # Nor may a switch to it be forged.
+        r = self.client.post(f"/team/{other.code}/switch/", {"next": "alerts"})
+        self.assertEqual(r.status_code, 404)
+
+    def test_a_switch_stays_on_the_same_kind_of_page(self) -> None:
+        for page, url in (("alerts", "/alerts/"), ("team", "/team/"), ("domains", "/domains/")):
+            with self.subTest(page=page):
+                r = self.client.post(f"/team/{self.clients[0].code}/switch/", {"next": page})
+                self.assertRedirects(r, url, fetch_redirect_response=False)
+        # Anything else (an outside URL) goes to the domain list, as before.
+        r = self.client.post(
+            f"/team/{self.clients[1].code}/switch/", {"next": "https://evil.example/"}
+        )
+        self.assertRedirects(r, "/domains/", fetch_redirect_response=False)
+        self.assertIn("Client 10</strong> (current)", nav_of(self.client.get("/domains/")))
+
+    def test_the_header_costs_as_many_queries_for_many_teams(self) -> None:
+        from mailsec.accounts.models import Membership, Team
+
+        def queries(url: str) -> int:
+            cache.clear()  # the session's list of teams made afresh
+            with CaptureQueriesContext(connection) as found:
+                self.assertEqual(self.client.get(url).status_code, 200)
+            return len(found.captured_queries)
+
+        urls = ("/domains/", "/alerts/", "/team/", "/account/")
+        self.client.force_login(self.alice)
+        one = [queries(url) for url in urls]
+        for i in range(15):
+            team = Team.objects.create(name=f"Many {i}")
+            Membership.objects.create(team=team, user=self.alice, role=Membership.Role.VIEWER)
+        self.client.force_login(self.alice)
+        many = [queries(url) for url in urls]
         self.assertEqual(one, many)

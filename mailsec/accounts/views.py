@@ -488,8 +488,20 @@ def tell_team_deleted(name: str, by: str, addresses: list[str]) -> None:
 @login_required
 @require_POST
 def switch_team(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The header's switcher says which page it was on (`next`: a page of the whole team):
+    the same page of the new team follows. A domain's own page is of the team left; the
+    domain list follows it, and any other `next`."""
     switch_to(request, get_team_or_404(request, code))
-    return redirect("domains:index")
+    return redirect(SWITCH_BACK_TO.get(request.POST.get("next", ""), "domains:index"))
+
+
+# The pages of a whole team the header's switcher returns to (base.html's `page`).
+SWITCH_BACK_TO = {
+    "domains": "domains:index",
+    "alerts": "alerts:settings",
+    "team": "accounts:team",
+    "account": "accounts:account",
+}
 
 
 def switch_to(request: HttpRequest, team: Team) -> None:
