@@ -23,7 +23,10 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
+from django.conf import settings
+from django.core import mail
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -249,3 +252,78 @@ class TeamSwitcherInTheHeaderTestCase(BaseTestCase):
         self.client.force_login(self.alice)
         many = [queries(url) for url in urls]
         self.assertEqual(one, many)
+
+
+class VerifiedInTheBackgroundTestCase(BaseTestCase):
+    """The owner added a domain and left; the background lookup later found its record."""
+
+    def setUp(self) -> None:
+        self.shop = Domain.objects.create(team=self.team, name="shop.example.com")
+
+    def verify_in_the_background(self, *domains: Domain) -> int:
+        from mailsec.domains.tasks import verify_pending
+        from tests.test_domains import stub_dns
+
+        # stub_dns points MAILSEC_RESOLVER at itself: a real DNS answer, from loopback.
+        with stub_dns({d.challenge_name: [d.challenge_value] for d in domains}):
+            return verify_pending()
+
+    def test_the_team_hears_once_with_a_link(self) -> None:
+        self.assertEqual(self.verify_in_the_background(self.shop), 1)
+        self.assertEqual(sorted(m.to[0] for m in mail.outbox), [self.alice.email, self.bob.email])
+        sent = mail.outbox[0]
+        self.assertEqual(
+            sent.subject, "[mailsec] shop.example.com is verified: its checks start now"
+        )
+        self.assertIn(f"{settings.SITE_ROOT}/domains/{self.shop.code}/", sent.body)
+        self.assertIn("_mailsec-challenge.shop.example.com", sent.body)
+        self.assertIn("List-Unsubscribe", sent.extra_headers)
+        self.assertEqual(sent.extra_headers["Auto-Submitted"], "auto-generated")
+        # Run again, and told again: nothing more.
+        self.verify_in_the_background(self.shop)
+        from mailsec.domains.notices import tell_verified
+
+        self.assertEqual(tell_verified([self.shop]), 0)
+        self.assertEqual(len(mail.outbox), 2)
+
+    def test_one_email_a_person_for_the_domains_of_one_run(self) -> None:
+        others = [Domain.objects.create(team=self.team, name=f"c{i}.example.com") for i in (2, 10)]
+        self.assertEqual(self.verify_in_the_background(self.shop, *others), 3)
+        self.assertEqual(len(mail.outbox), 2)
+        sent = next(m for m in mail.outbox if m.to == [self.alice.email])
+        self.assertEqual(sent.subject, "[mailsec] 3 domains are verified: their checks start now")
+        for d in (self.shop, *others):
+            self.assertIn(f"/domains/{d.code}/", sent.body)
+        # In the order of the domain list.
+        self.assertLess(sent.body.index("c2.example.com"), sent.body.index("c10.example.com"))
+
+    def test_it_follows_each_persons_email_settings(self) -> None:
+        from mailsec.alerts.models import AlertRecipient, AlertSetting
+
+        AlertSetting.set_mode(self.bob, self.shop, AlertSetting.Mode.OFF)
+        self.verify_in_the_background(self.shop)
+        self.assertEqual([m.to for m in mail.outbox], [[self.alice.email]])
+        mail.outbox.clear()
+        AlertRecipient.objects.update_or_create(
+            user=self.alice, defaults={"unsubscribed_all": True}
+        )
+        later = Domain.objects.create(team=self.team, name="later.example.com")
+        self.verify_in_the_background(later)
+        self.assertEqual([m.to for m in mail.outbox], [[self.bob.email]])
+
+    def test_a_domain_verified_on_its_page_sends_none(self) -> None:
+        from tests.test_domains import stub_dns
+
+        with stub_dns({self.shop.challenge_name: [self.shop.challenge_value]}):
+            self.assertTrue(self.shop.verify())
+        self.verify_in_the_background(self.shop)
+        self.assertEqual(mail.outbox, [])
+
+    def test_verified_again_after_losing_it_tells_again(self) -> None:
+        self.verify_in_the_background(self.shop)
+        self.assertEqual(len(mail.outbox), 2)
+        Domain.objects.filter(pk=self.shop.pk).update(verified_at=None)
+        later = timezone.now() + timedelta(seconds=1)
+        with mock.patch("django.utils.timezone.now", return_value=later):
+            self.verify_in_the_background(self.shop)
+        self.assertEqual(len(mail.outbox), 4)

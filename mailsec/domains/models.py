@@ -120,6 +120,10 @@ class Domain(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     verify_checked_at = models.DateTimeField(null=True, blank=True)
     verify_error = models.CharField(max_length=VERIFY_ERROR_LENGTH, blank=True)
+    # When the team was emailed that the background lookup verified the domain (notices.
+    # tell_verified): once per verification, claimed with a conditional UPDATE, so a task run
+    # twice, or two at once, tell nobody twice. Earlier than verified_at: verified again since.
+    verified_told_at = models.DateTimeField(null=True, blank=True)
     # Space-separated DKIM selectors to look up besides the engine's common guesses.
     dkim_selectors = models.CharField(max_length=500, blank=True)
     next_check_at = models.DateTimeField(null=True, blank=True)

@@ -206,12 +206,13 @@ def verify_pending() -> int:
     pending = Domain.objects.filter(verified_at=None, created__gte=since).order_by(
         F("verify_checked_at").asc(nulls_first=True), "pk"
     )
-    verified = 0
+    verified: list[Domain] = []
     for domain in pending[:VERIFY_BATCH]:
         if time.monotonic() >= deadline:
             break
         try:
-            verified += domain.verify(hints=False)
+            if domain.verify(hints=False):
+                verified.append(domain)
         except Exception as exc:
             # verify() stamps the domain only when its lookup returns: stamp it here too, or a
             # domain whose lookup crashes would come first in every run.
@@ -220,8 +221,17 @@ def verify_pending() -> int:
             if isinstance(exc, SoftTimeLimitExceeded):
                 raise  # past the budget after all: end now, not at the hard kill
             log.exception("verifying %s failed", domain.name)
+    try:
+        # Nobody was looking when these were verified: their teams hear once, by email.
+        from mailsec.domains.notices import tell_verified
+
+        tell_verified(verified)
+    except Exception as exc:
+        if isinstance(exc, SoftTimeLimitExceeded):
+            raise
+        log.exception("could not tell the teams of %d domains verified", len(verified))
     recheck_contested(deadline)
-    return verified
+    return len(verified)
 
 
 def recheck_contested(deadline: float) -> int:
