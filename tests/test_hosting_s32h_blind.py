@@ -21,7 +21,19 @@ Beyond round 26 this round also plays:
 
 Times are offsets from T0 = 2026-12-01 12:00 UTC; default max_age 604800, mode testing.
 
-Results: (filled in after the run)"""
+Results. The first 21 histories were committed in ccc9e21 before any ran, with 3 planted wrong
+expectations (2 here, 1 in tests/test_alerts_s32h_blind.py), which failed as they should and
+were corrected in ff54b63; the second batch of 3 was committed there before it ran. Of the 24,
+20 held as written (the two with a planted row apart from it). One was the product:
+six_day_certificates_renewed_every_three_days (the certificate watch told a fresh 6-day
+certificate 'expires in 5 days ... not renewed yet'; it now counts a days-left notice only in
+the second half of the certificate's life, as the domain check's expiry alerts do: f606bd7,
+tests/test_hosting_s32h.py fails without it). Two expectations were mine to correct, each with
+its `corrected` note: testing_enforce_none_then_stop (Stop serves mode none for max_age from
+the stop, as docs/hosting.md says) and leaving_host_kept_by_typing_it_under_extra (nothing
+leaves the policy at the due time: nothing to tell). One was the harness:
+our_resolver_down_for_a_day_tells_nobody (the test settings' all-numeric policy host is never
+asked; with a real name the product tells nobody, as written)."""
 
 from __future__ import annotations
 
@@ -597,8 +609,14 @@ CASES: list[dict[str, Any]] = [
         "id": "leaving_host_kept_by_typing_it_under_extra",
         "zone": True,
         "why": "mx2 leaves the MX; the owner, who keeps it as a cold standby, types it under "
-               "extra patterns: at its removal time it stays listed (no new id), and the "
-               "email says so rather than that it was removed.",
+               "extra patterns: at its removal time it stays listed (no new id), and nothing "
+               "is told: nothing leaves the policy.",
+        "corrected": "expected an email at the removal time saying mx2 stays listed; "
+                     "docs/hosting.md's 'you are told so' is the leaving email's, when the host "
+                     "is typed under extra already (HostedPolicy.apply_mx); typed after it "
+                     "left, the owner's own Settings change (its event names the pattern) is "
+                     "the telling, and at the due time nothing leaves the policy and senders "
+                     "see no change: silence is right, no email about nothing.",
         "steps": [
             {"at": "0", "dns": d(MX1, MX2), "sts": "cname", "do": "enable", "reason": "start",
              "expect": {"id": "new", "zone": "new"}},
@@ -607,10 +625,9 @@ CASES: list[dict[str, Any]] = [
             {"at": "2d", "do": "settings", "form": {"extra": MX2}, "reason": "typed",
              "expect": {"served": served("testing", [MX1, MX2]), "events": ["settings"],
                         "emails": 0}},
-            {"at": "8d+5m", "do": "sync", "reason": "stays, told so",
+            {"at": "8d+5m", "do": "sync", "reason": "stays, nothing to tell",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "zone": "none",
-                        "emails": 1, "says": [MX2], "not_says": ["removed from the policy"],
-                        "pending": []}},
+                        "events": [], "emails": 0, "pending": []}},
         ],
     },
     {
