@@ -159,6 +159,19 @@ async def servfail_is_bogus(client: _Querier, servfail: DnsAnswer, cd_retry: Dns
     return again.rcode == "SERVFAIL"
 
 
+async def lookup_is_bogus(client: _Querier, answer: DnsAnswer) -> bool:
+    """Whether a failed lookup is a DNSSEC validation failure (bogus data), as the MX checks
+    tell it (mx.MxHost.bogus_answers): an RFC 8914 code saying so ("DNSSEC Bogus", "Signature
+    Expired"...) decides at once; without one, the lookup asked again with CD does
+    (servfail_is_bogus). Only a SERVFAIL can be bogus; a timeout says nothing."""
+    if answer.rcode != "SERVFAIL":
+        return False
+    if answer.ede:
+        return validation_failed(answer, answer)  # the codes decide, the retry is not read
+    retry = await client.query(answer.name, answer.rdtype, cd=True)
+    return await servfail_is_bogus(client, answer, retry)
+
+
 async def _delegation_signed(client: _Querier, name: str) -> bool | None:
     """Whether the zone holding `name` has a DS at its cut; None when it cannot be told."""
     soa = await client.query(name, "SOA", cd=True)

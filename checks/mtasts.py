@@ -3975,11 +3975,15 @@ def _tlsrpt_finding(
     subject = f"_smtp._tls.{ctx.domain}"
     answer = state.answer
     if state.status == "error":
+        # TLSRPT-01 says what failed and why; this says only what it leaves open for MTA-STS.
         out.add(
             "MTASTS-34",
             Status.ERROR,
-            f"Could not look up the TLS-RPT record ({answer.describe_failure()}).",
+            "Whether TLS reporting goes with MTA-STS, so that you hear about senders that fail "
+            "to deliver under the policy (RFC 8461 §6), could not be checked: the TLS-RPT "
+            "record could not be looked up (TLSRPT-01).",
             subject=subject,
+            evidence=answer.evidence(),
         )
     elif state.usable:
         # What senders use (exactly one valid record with a usable address, RFC 8460 §3), not

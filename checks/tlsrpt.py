@@ -22,7 +22,7 @@ from dns.rdtypes.ANY.TXT import TXT
 
 from checks import https, mx
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, a_label_mailbox, published_ttl, txt_fix
+from checks.dns import DnsAnswer, a_label_mailbox, lookup_is_bogus, published_ttl, txt_fix
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
 from checks.lookalike import INVISIBLE, QUOTES, SPACES, lookalikes, retyped, unquoted
 
@@ -928,12 +928,22 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         return no_mail_fix(ctx.domain, no_mail, record_fix(ctx.domain, records, takes_no_mail=True))
 
     if state.status == "error":
+        # A validation failure (an expired signature) is no passing fault of ours: every
+        # validating sender gets the same SERVFAIL until the zone is signed again (DNSSEC-01).
+        bogus = await lookup_is_bogus(ctx.dns, state.answer)
         out.add(
             "TLSRPT-01",
             Status.ERROR,
-            f"Could not look up the TLS-RPT record ({state.answer.describe_failure()}).",
+            f"Could not look up the TLS-RPT record ({state.answer.describe_failure()})."
+            + (
+                " It fails DNSSEC validation (bogus): senders that validate get the same "
+                "failure every time, so they find no address to send TLS reports to until "
+                "the zone's signatures are fixed (DNSSEC-01)."
+                if bogus
+                else ""
+            ),
             subject=subject,
-            evidence=ev,
+            evidence={**ev, **({"bogus": True} if bogus else {})},
         )
         return out.findings
     if state.status == "absent":

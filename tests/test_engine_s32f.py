@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks import mx, spf
+from checks import mtasts, mx, spf, tlsrpt
 from checks.findings import Finding
 from tests.test_engine_s29g import MX
-from tests.test_mx import make_ctx, run_eval
+from tests.test_mx import GOOD, make_ctx, run_eval
 from tests.test_spf import run
 
 D = "example.com"
@@ -235,3 +235,39 @@ def test_mx02_leaves_the_choice_when_a_host_could_not_be_looked_up() -> None:
         }
     )
     assert "Remove one or the other." in found.summary
+
+
+# ---------------- 5. TLSRPT-01 and MTASTS-34 under a failed TLS-RPT lookup: each its own words
+
+TLSRPT_NAME = "_smtp._tls.example.org"
+STS_ZONE: dict[Any, Any] = {
+    **GOOD,
+    ("_mta-sts.example.org", "TXT"): ['"v=STSv1; id=1"'],
+    (TLSRPT_NAME, "TXT"): "SERVFAIL",
+}
+# What the zone holds, which a validating resolver refuses (an expired signature): the CD
+# retry answers with signatures, and the plain lookup fails again.
+SIGNED_DATA = {(TLSRPT_NAME, "TXT"): ['"v=TLSRPTv1; rua=mailto:r@example.org"']}
+
+
+def _tlsrpt_and_mtasts(**kw: Any) -> tuple[Finding, Finding]:
+    record = _one(run_eval(tlsrpt, make_ctx("example.org", STS_ZONE, **kw)), "TLSRPT-01")
+    sts = _one(run_eval(mtasts, make_ctx("example.org", STS_ZONE, timeout=0.3, **kw)), "MTASTS-34")
+    return record, sts
+
+
+def test_tlsrpt01_and_mtasts34_say_a_failed_lookup_once_each_their_own_way() -> None:
+    record, sts = _tlsrpt_and_mtasts(cdzone=SIGNED_DATA)
+    assert (str(record.status), str(sts.status)) == ("error", "error")
+    assert record.summary != sts.summary
+    # The failure and its cause are said once, by TLSRPT-01; MTASTS-34 says what it leaves open.
+    failure = f"SERVFAIL for {TLSRPT_NAME} TXT"
+    assert failure in record.summary and failure not in sts.summary
+    assert "fails DNSSEC validation (bogus)" in record.summary
+    assert "could not be checked" in sts.summary and "(TLSRPT-01)" in sts.summary
+
+
+def test_tlsrpt01_calls_no_timeout_bogus() -> None:
+    # Control: a SERVFAIL the CD retry cannot answer either is trouble on the way, not bogus.
+    record, _ = _tlsrpt_and_mtasts()
+    assert "bogus" not in record.summary
