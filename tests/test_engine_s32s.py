@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 from unittest import mock
 
-from checks import dkim, https, tlsrpt
+from checks import dkim, https, spf, tlsrpt
 from checks.findings import Finding
 from checks.https import HttpsResult
 from tests.test_engine_s26c_blind import CnameDns
@@ -120,3 +120,39 @@ def test_a_given_selector_with_no_key_anywhere_reads_as_before() -> None:
     domain = "eastgate-pharmacy.com"
     (finding,) = [f for f in _dkim(domain, "google", {}) if f.id == "DKIM-01"]
     assert "google._domainkey" not in finding.summary and not finding.fix
+
+
+def _spf(domain: str, record: str) -> list[Finding]:
+    zone: dict[Any, Any] = {
+        (domain, "MX"): [f"10 mx1.{domain}."],
+        (f"mx1.{domain}", "A"): ["198.51.100.1"],
+        (f"mx1.{domain}", "TXT"): ["v=spf1 a -all"],
+        (domain, "TXT"): [record],
+    }
+    ctx = make_ctx(domain, zone)
+    ctx.dns = CnameDns(zone)  # type: ignore[assignment]
+    return asyncio.run(spf.evaluate(ctx))
+
+
+def test_a_version_with_its_letters_swapped_is_the_owners_record() -> None:
+    # spf02-sfp1-typo: 'v=sfp1 mx -all'. Receivers ignore it (RFC 7208 §4.5), but SPF-01 said
+    # the domain publishes no SPF record and offered 'v=spf1 mx ~all', a weaker policy than
+    # the owner's, never naming the record they published.
+    domain = "brackenhurst-vets.co.uk"
+    findings = _spf(domain, "v=sfp1 mx -all")
+    (finding,) = [f for f in findings if f.id == "SPF-02"]
+    assert str(finding.status) == "fail"
+    assert "v=sfp1 mx -all" in finding.summary
+    assert published(finding.fix) == (domain, "v=spf1 mx -all")
+    assert not [f for f in findings if f.id == "SPF-01" and str(f.status) == "warn"]
+
+
+def test_one_slip_in_the_version_reads_as_spf_two_slips_do_not() -> None:
+    domain = "brackenhurst-vets.co.uk"
+    for slipped in ("v=spg1 mx -all", "V-SPF1 mx -all", "v=sp1 mx -all"):
+        (finding,) = [f for f in _spf(domain, slipped) if f.id == "SPF-02"]
+        assert published(finding.fix) == (domain, "v=spf1 mx -all"), slipped
+    # Other records at the apex are no SPF near miss: a DMARC record, a Sender ID record, a
+    # token; 'v=sfx2' is two slips away.
+    for other in ("v=DMARC1; p=none", "spf2.0/pra mx -all", "v=sfx2 mx -all", "v=msv1 t=abc"):
+        assert not [f for f in _spf(domain, other) if f.id == "SPF-02"], other
