@@ -776,9 +776,35 @@ def select_records(answer: DnsAnswer) -> SpfSelection:
             records.append(text)
             raws.append(raw)
             strings.append(parts)
-        elif _PASTED_RE.sub("", text)[:5].lower() == "v=spf":
+        elif _PASTED_RE.sub("", text)[:5].lower() == "v=spf" or _slipped_version(text):
             near.append(text)
     return SpfSelection(records, raws, strings, near)
+
+
+def _slipped_version(text: str) -> str:
+    """The first token of `text` when it is 'v=spf1' with one slip of the keyboard ('v=sfp1',
+    'v=spg1', 'v-spf1', 'v=sp1'): receivers ignore the record (RFC 7208 §4.5), but it is the
+    owner's SPF record, not another kind of TXT ('v=DMARC1', 'spf2.0/pra', a token)."""
+    token = re.match(r"[^\s;,]*", _PASTED_RE.sub("", text))
+    word = token[0] if token else ""
+    return word if _one_slip(word.lower(), "v=spf1") else ""
+
+
+def _one_slip(typed: str, meant: str) -> bool:
+    """Whether `typed` is `meant` with exactly one character changed, left out, added, or two
+    neighbours swapped."""
+    if typed == meant or abs(len(typed) - len(meant)) > 1:
+        return False
+    if len(typed) == len(meant):
+        diffs = [i for i, (a, b) in enumerate(zip(typed, meant, strict=True)) if a != b]
+        return len(diffs) == 1 or (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and typed[diffs[0]] == meant[diffs[1]]
+            and typed[diffs[1]] == meant[diffs[0]]
+        )
+    short, long = sorted((typed, meant), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 # What a record pasted into a DNS panel often starts with: its own quotes (the panel adds
@@ -2466,7 +2492,11 @@ def repaired_version(text: str) -> str:
     # A pasted record loses the quotes it was pasted with at both ends, and the space before.
     text = _PASTED_END_RE.sub("", _PASTED_RE.sub("", text))
     match = _VERSION_RE.match(text)
-    rest = text[match.end() :] if match else text
+    if match:
+        rest = text[match.end() :]
+    else:
+        slipped = _slipped_version(text)  # 'v=sfp1 mx -all': the mistyped version goes
+        rest = text[len(slipped) :]
     # A ';' or ',' ending a term is a separator written as DMARC's ("v=spf1; mx; -all"): no
     # term of RFC 7208 §12 can end in one (a domain-end is a label or a macro), so it goes.
     terms = [t.rstrip(";,") for t in _GLUE_RE.sub("", rest).split()]
