@@ -2564,11 +2564,23 @@ async def _tags(
         if tag in parsed.tags:
             value = parsed.tags[tag].strip().lower()
             if value not in ("r", "s"):
+                # What the fix does with it, said (suggested_record): a mode named in words is
+                # written as its letter; any other value ('1', 'yes') names no mode plainly, so
+                # the tag is left out, which is what receivers read now (the default, relaxed).
+                meant = _ALIGNMENT_WORDS.get(value)
+                done = (
+                    f" The record suggested writes {tag}={meant}, the {value} mode you named."
+                    if meant
+                    else f" Receivers ignore the value and align relaxed, the default, so the "
+                    f"record suggested leaves the tag out, which changes nothing for them; "
+                    f"write {tag}=s instead if you meant strict alignment."
+                )
                 repairs.offer(
                     out.add(
                         "DMARC-16",
                         Status.FAIL,
-                        f"{tag}={parsed.tags[tag]} is not valid (use r for relaxed or s for strict).",
+                        f"{tag}={parsed.tags[tag]} is not valid: the alignment mode is r "
+                        f"(relaxed) or s (strict) (RFC 7489 §6.3).{done}",
                         subject=subject,
                         evidence=evidence,
                         fix=txt_fix(name, suggested_record(at, parsed)),

@@ -7,8 +7,10 @@ from typing import Any
 from checks import mtasts, mx, spf, tlsrpt
 from checks.findings import Finding
 from tests.test_engine_s29g import MX
+from tests.test_engine_s30f import BASE as DMARC_BASE
+from tests.test_engine_s30f import _dmarc
 from tests.test_mx import GOOD, make_ctx, run_eval
-from tests.test_spf import run
+from tests.test_spf import published, run
 
 D = "example.com"
 OPEN = {("open.example.net", "TXT"): ["v=spf1 +all"]}
@@ -271,3 +273,33 @@ def test_tlsrpt01_calls_no_timeout_bogus() -> None:
     # Control: a SERVFAIL the CD retry cannot answer either is trouble on the way, not bogus.
     record, _ = _tlsrpt_and_mtasts()
     assert "bogus" not in record.summary
+
+
+# ------------------------------------------- 6. DMARC-16: what the fix does with an invalid mode
+
+
+def _dmarc16(record: str) -> list[Finding]:
+    findings = _dmarc({**DMARC_BASE, ("_dmarc.example.com", "TXT"): [record]})
+    return [f for f in findings if f.id == "DMARC-16"]
+
+
+def test_dmarc16_says_why_a_mode_it_cannot_read_is_left_out() -> None:
+    # 'adkim=1' names no mode plainly (RFC 7489 §6.3: r or s): guessing strict could make mail
+    # fail that passes now. Receivers read the default, relaxed; the fix leaves the tag out,
+    # which keeps that, and the text says so and how to ask for strict.
+    (found,) = _dmarc16("v=DMARC1; p=reject; rua=mailto:d@example.com; adkim=1")
+    assert str(found.status) == "fail"
+    assert published(found.fix) == (
+        "_dmarc.example.com",
+        "v=DMARC1; p=reject; rua=mailto:d@example.com",
+    )
+    assert "Receivers ignore the value and align relaxed, the default" in found.summary
+    assert "leaves the tag out" in found.summary
+    assert "write adkim=s instead if you meant strict alignment" in found.summary
+
+
+def test_dmarc16_says_a_mode_named_in_words_is_written_as_its_letter() -> None:
+    # Control for the fix (as before): 'aspf=strict' becomes 'aspf=s'; the text now says so.
+    (found,) = _dmarc16("v=DMARC1; p=reject; aspf=strict")
+    assert published(found.fix)[1] == "v=DMARC1; p=reject; aspf=s"
+    assert "The record suggested writes aspf=s, the strict mode you named." in found.summary
