@@ -1386,7 +1386,36 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
     # not the problem when the organisational domain is at p=none, and rewriting it would
     # leave the logo hidden.
     faults: list[tuple[str, ParsedDmarc | None]] = []
-    if parsed is None:
+    # Records beside the one kept, to delete: several at one name are all ignored (RFC 7489
+    # §6.6.3 step 5, RFC 9989 §4.10 step 2), so a record proposed beside them changes nothing.
+    beside: list[tuple[str, str]] = []
+    several = next(
+        (
+            look
+            for name in dict.fromkeys((domain, policy.org_7489))
+            if (look := policy.lookups.get(name)) is not None and len(look.records) > 1
+        ),
+        None,
+    )
+    if parsed is None and several is not None:
+        reasons.append(
+            f"there is no DMARC policy: _dmarc.{several.name} publishes "
+            f"{len(several.records)} DMARC records, and receivers apply none of several "
+            "(DMARC-02)"
+        )
+        # The one to keep: the first that is enforcing already (the owner's plain intent for
+        # BIMI), else the first, made enforcing.
+        keep = next(
+            (
+                r
+                for r in several.records
+                if not _not_enforcing(dmarc.parse_dmarc(r), "", inherited=False)
+            ),
+            several.records[0],
+        )
+        faults.append((several.name, dmarc.parse_dmarc(keep)))
+        beside = [(several.name, r) for r in several.records if r != keep]
+    elif parsed is None:
         reasons.append("there is no DMARC policy")
         faults.append((domain, None))
     else:
@@ -1450,6 +1479,11 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
             },
             fix="\n".join(
                 [txt_fix(f"_dmarc.{name}", text) for name, text, _ in rewrites]
+                + [
+                    f"Delete the other DMARC record at _dmarc.{name}: "
+                    f"{txt_fix(f'_dmarc.{name}', text)}"
+                    for name, text in beside
+                ]
                 + [
                     f"No report address is made up at {name}: {why}. For reports, add "
                     f"{dmarc.OTHER_MAILBOX}."

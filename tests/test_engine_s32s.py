@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 from unittest import mock
 
-from checks import dkim, https, spf, tlsrpt
+from checks import bimi, dkim, https, spf, tlsrpt
 from checks.findings import Finding
 from checks.https import HttpsResult
 from tests.test_engine_s26c_blind import CnameDns
@@ -156,3 +156,48 @@ def test_one_slip_in_the_version_reads_as_spf_two_slips_do_not() -> None:
     # token; 'v=sfx2' is two slips away.
     for other in ("v=DMARC1; p=none", "spf2.0/pra mx -all", "v=sfx2 mx -all", "v=msv1 t=abc"):
         assert not [f for f in _spf(domain, other) if f.id == "SPF-02"], other
+
+
+def _bimi(domain: str, dmarc_records: list[str]) -> list[Finding]:
+    zone: dict[Any, Any] = {
+        (domain, "MX"): [f"10 mx1.{domain}."],
+        (f"mx1.{domain}", "A"): ["198.51.100.1"],
+        (f"_dmarc.{domain}", "TXT"): dmarc_records,
+        (f"default._bimi.{domain}", "TXT"): [
+            f"v=BIMI1; l=https://bimi.{domain}/logo.svg; a=https://bimi.{domain}/vmc.pem"
+        ],
+    }
+    ctx = make_ctx(domain, zone)
+    ctx.dns = CnameDns(zone)  # type: ignore[assignment]
+
+    async def fetch(ctx: Any, url: str, **kw: Any) -> HttpsResult:
+        return HttpsResult(url=url, status=404, body=b"Not Found")
+
+    async def go() -> list[Finding]:
+        with mock.patch.object(https, "fetch", fetch):
+            return await bimi.evaluate(ctx)
+
+    return asyncio.run(go())
+
+
+def test_bimi_under_two_dmarc_records_keeps_the_enforcing_one() -> None:
+    # bimi08-two-dmarc-records: a p=reject record and a leftover p=none at _dmarc. BIMI-08 said
+    # 'there is no DMARC policy' and offered a new p=quarantine record, a third one beside the
+    # two, which leaves the domain with no DMARC policy still (RFC 7489 §6.6.3 step 5).
+    domain = "trevose-surf.com"
+    reject = f"v=DMARC1; p=reject; rua=mailto:dmarc-reports@{domain}"
+    (finding,) = [f for f in _bimi(domain, [reject, "v=DMARC1; p=none"]) if f.id == "BIMI-08"]
+    assert str(finding.status) == "fail"
+    assert f"_dmarc.{domain}" in finding.summary and "2 DMARC records" in finding.summary
+    lines = finding.fix.splitlines()
+    assert published(lines[0]) == (f"_dmarc.{domain}", reject)
+    assert [line for line in lines[1:] if "p=none" in line and line.startswith("Delete")]
+    assert "p=quarantine" not in finding.fix
+
+
+def test_bimi_with_no_dmarc_record_still_gets_one_offered() -> None:
+    # The control: no record at all, the usual quarantine record offered.
+    domain = "trevose-surf.com"
+    (finding,) = [f for f in _bimi(domain, []) if f.id == "BIMI-08"]
+    assert "there is no DMARC policy" in finding.summary
+    assert "p=quarantine" in finding.fix
