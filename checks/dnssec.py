@@ -659,11 +659,31 @@ def _dnssec02(
     has_sha256 = any(int(r.digest_type) == 2 for r in ds.records)
     useful = [(d, k) for d, k in signing if not (has_sha256 and int(d.digest_type) == 1)]
     if useful:
+        # DS records beside it that match no published key (s32l-dsoldhost): validators skip
+        # them (RFC 4035 §5.2), but the owner sees them at the registrar and should hear of them.
+        stale = [
+            r
+            for r in ds.records
+            if all(r is not d for d, _ in matched) and all(r is not u for u in unchecked)
+        ]
+        beside = ""
+        if stale:
+            names = ", ".join(
+                f"DS {r.key_tag} (algorithm {_alg_name(int(r.algorithm))})" for r in stale
+            )
+            one = len(stale) == 1
+            beside = (
+                f" The parent also lists {names}, which match{'es' if one else ''} no "
+                f"published DNSKEY; validators skip {'it' if one else 'them'} (RFC 4035 "
+                "§5.2). A DS published ahead of a key "
+                "rollover (RFC 6781 §4.1.2) can stay; one left from an old key or DNS host "
+                "can be removed at the registrar."
+            )
         out.add(
             "DNSSEC-02",
             Status.PASS,
             f"The DS record of {apex} matches DNSKEY {useful[0][0].key_tag}, which signs the "
-            "key set.",
+            f"key set.{beside}",
             subject=apex,
             evidence=ev,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ import dns.name
 from checks import net
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, servfail_is_bogus
-from checks.domainname import _to_a_labels, organizational_domain
+from checks.domainname import _to_a_labels, _to_u_label, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 from checks.scoring import DOES_NOT_EXIST
 
@@ -618,32 +618,63 @@ def _a_label_words(mx: MxSet, host: MxHost) -> tuple[str, str | None] | None:
             "issue no certificate for it."
         )
         # '_' to '-', with no '-' left at a label's ends ('_mx' is 'mx', not '-mx', a label
-        # MX-07 flags again). Offered only below the owner's organisational domain: a '_' in
-        # a provider's name ('mx.my_provider.net') made 'my-provider.net', another domain.
+        # MX-07 flags again).
         renamed = ".".join(part.replace("_", "-").strip("-") for part in host.name.split("."))
-        org = organizational_domain(domain)
-        if host.name.endswith("." + org) and "_" not in org:
-            if _a_label_problem(renamed):  # another fault too ('m\195\188n_chen')
-                return (
-                    summary,
-                    "Give the server a name of letters, digits and hyphens, with its address "
-                    f"records, and point the MX at it in place of the record {record}",
-                )
-            return (
-                summary,
-                "Give the server a name of letters, digits and hyphens, with its address "
-                f"records, and point the MX at it:\n{domain}. MX {host.preference} "
-                f"{renamed}.\nin place of the record {record}",
-            )
-        return (
-            summary,
-            f"{host.name} is a name in {organizational_domain(host.name)}: ask whoever runs "
-            "that domain for the server's name of letters, digits and hyphens, and point the "
-            f"MX at it in place of the record {record}",
+        return summary, _rename_fix(mx, host, renamed, lambda label: "_" in label)
+    fake = next((label for label in host.name.split(".") if _is_fake_a_label(label)), None)
+    if fake:
+        summary = (
+            f"The MX name {host.name} has the label '{fake}', which starts with 'xn--' but is "
+            "no A-label (a fake A-label, RFC 5890 §2.3.2.1): 'xn--' marks the encoded form of "
+            "an internationalised name. Senders can deliver to it, but IDNA software refuses to "
+            "decode it, and public CAs refuse such a name in a certificate."
         )
+        renamed = ".".join(
+            part[4:] if _is_fake_a_label(part) else part for part in host.name.split(".")
+        )
+        return summary, _rename_fix(mx, host, renamed, _is_fake_a_label)
     if problem.startswith("label "):
         return f"The MX name {host.name}: its {problem}.", None
     return f"The MX name {host.name} {problem}.", None
+
+
+def _rename_fix(mx: MxSet, host: MxHost, renamed: str, faulty: Callable[[str], bool]) -> str:
+    """MX-07's fix for a name with labels no host name may have (`faulty`: '_', a fake
+    A-label): the MX pointed at `renamed`, the name without them. Offered only below the
+    owner's organisational domain: a '_' in a provider's name ('mx.my_provider.net') made
+    'my-provider.net', another domain."""
+    domain = mx.answer.name
+    record = f"{domain}. MX {host.preference} {host.name}."
+    org = organizational_domain(domain)
+    if host.name.endswith("." + org) and not any(faulty(label) for label in org.split(".")):
+        if not renamed.endswith("." + org) or _a_label_problem(renamed):
+            # another fault too ('m\195\188n_chen'), or nothing left of the label
+            return (
+                "Give the server a name of letters, digits and hyphens, with its address "
+                f"records, and point the MX at it in place of the record {record}"
+            )
+        return (
+            "Give the server a name of letters, digits and hyphens, with its address "
+            f"records, and point the MX at it:\n{domain}. MX {host.preference} "
+            f"{renamed}.\nin place of the record {record}"
+        )
+    return (
+        f"{host.name} is a name in {organizational_domain(host.name)}: ask whoever runs "
+        "that domain for the server's name of letters, digits and hyphens, and point the "
+        f"MX at it in place of the record {record}"
+    )
+
+
+def _is_fake_a_label(label: str) -> bool:
+    """A label with the ACE prefix 'xn--' that does not decode to a U-label (RFC 5890
+    §2.3.2.1: a fake A-label)."""
+    if label[:4].lower() != "xn--":
+        return False
+    try:
+        _to_u_label(label.lower())
+    except UnicodeError:
+        return True
+    return False
 
 
 def _a_label_problem(name: str) -> str:
@@ -653,6 +684,8 @@ def _a_label_problem(name: str) -> str:
     for label in name.split("."):
         if not _LDH_LABEL.match(label):
             return f"label {label!r} is not letters, digits and hyphens"
+        if _is_fake_a_label(label):
+            return f"label {label!r} starts with 'xn--' but is no A-label"
     return ""
 
 
