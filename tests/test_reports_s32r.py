@@ -181,3 +181,60 @@ def test_an_integer_failure_reason_code_is_stored_and_exported(client: Client, d
     parse_pending()
     (detail,) = TlsReport.objects.get().failure_details.all()
     assert detail.failure_reason_code == "550"
+
+
+# --- Found by blind round s32r (tests/test_reports_s32r_blind.py) ------------------------------
+
+
+def _with_policy_domain(domain: str) -> bytes:
+    r = json.loads(_report([]))
+    r["policies"][0]["policy"]["policy-domain"] = domain
+    return json.dumps(r, indent=2).encode()
+
+
+@pytest.mark.parametrize(
+    "domain", ["example.com ", " example.com", "example.com\n", "\texample.com"]
+)
+def test_blanks_around_the_policy_domain_are_no_part_of_it(
+    domain: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """E03: 'example.com ' (a template's stray blank) was read as a host name of its own,
+    warned 'not a valid host name' and so made the report another domain's: left out of
+    example.com's totals and alerts. Blanks around a name are no part of it (RFC 1035 §2.3.1
+    names have none), as the report-id is read without them."""
+    status, report = both_readers(_with_policy_domain(domain), monkeypatch)
+    assert status == "parsed", report
+    assert report.policies[0].policy_domain == "example.com"
+    assert any(
+        f"policy-domain {domain!r} has blanks around it; read as 'example.com'" in w
+        for w in report.warnings
+    ), report.warnings
+    assert not any("not a valid host name" in w for w in report.warnings), report.warnings
+
+
+def test_a_report_whose_policy_domain_has_a_trailing_blank_counts_for_the_domain(
+    client: Client, db: None
+) -> None:
+    address = ReportAddress.objects.create(domain_name="example.com")
+    body = gzip.compress(_with_policy_domain("example.com "), mtime=0)
+    assert _post(client, address.token, body).status_code == 201
+    parse_pending()
+    report = TlsReport.objects.get()
+    assert report.policy_domain == "example.com"
+    assert report.counted is True
+    assert report.total_failed == 5
+
+
+def test_an_invalid_address_is_kept_as_sent_and_said_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """H03: an address that is no IP address is kept as the sender wrote it (it names the
+    host on the dashboard), and the warning now says so, as the others that keep a value do."""
+    body = _report([_detail(**{"receiving-ip": "198.051.100.025"})])
+    status, report = both_readers(body, monkeypatch)
+    assert status == "parsed", report
+    assert report.policies[0].failure_details[0].receiving_ip == "198.051.100.025"
+    assert any(
+        "receiving-ip '198.051.100.025' is not an IP address (RPT-12); kept as sent" in w
+        for w in report.warnings
+    ), report.warnings
