@@ -155,6 +155,8 @@ class ReportsRound:
             assert any(case["warning"] in w for w in warnings), warnings
         for text in case.get("absent", []):
             assert not any(text in w for w in warnings), warnings
+        if "note" in case:  # info, not a warning (round s32r)
+            assert any(case["note"] in n for n in report.notes), report.notes
         policies, details = _policies(report), _details(report)
         if "policies" in case:
             assert len(policies) == case["policies"]
