@@ -2459,14 +2459,15 @@ def _per_probe(
     else:
         # Info, not pass: only the suites the server chose are seen. Whether it would also
         # agree to RC4, 3DES or EXPORT cannot be asked with this TLS library (OpenSSL 3 no
-        # longer offers them), and a check that did not run is never reported as passed.
+        # longer offers them), NULL suites are asked for alone only when our usual offer
+        # failed (_null_question), and a check that did not run is never reported as passed.
         out.add(
             "SMTP-08",
             Status.INFO,
             f"{subj} chose {p.cipher}"
             + (f" (and {p.legacy_cipher} over old TLS)" if p.legacy_cipher else "")
-            + ", not a weak suite. Whether it would also accept RC4, 3DES or EXPORT suites "
-            "was not tested.",
+            + ", not a weak suite. Whether it would also accept NULL, RC4, 3DES or EXPORT "
+            "suites was not tested.",
             subject=subj,
             evidence={"cipher": p.cipher, "legacy_cipher": p.legacy_cipher},
         )

@@ -93,3 +93,33 @@ def test_dnssec02_pass_with_one_ds_reads_as_before() -> None:
     assert [f.summary for f in found] == [
         f"The DS record of example.test matches DNSKEY {tag}, which signs the key set."
     ]
+
+
+# ----------------------------------------------------- SMTP-08: what the info did not ask
+def test_smtp08_info_says_null_suites_were_not_asked_for_either() -> None:
+    # s32l-nulllast: a backup lists ECDHE-ECDSA-NULL-SHA after its AES-GCM suite. A client
+    # offering our usual suites ('ALL', which leaves NULL out) gets AES-GCM, and NULL suites are
+    # asked for alone only when that handshake fails (s29f). The info said RC4, 3DES and EXPORT
+    # were not tested, as if NULL had been (the round's gap, tests/test_lab_s32l_blind.py).
+    from types import SimpleNamespace
+
+    from checks import starttls
+    from checks.context import CheckContext
+    from checks.findings import Collector, Mechanism
+    from tests.test_starttls import HOST, _config
+
+    probe = starttls.SmtpProbe(
+        host=HOST,
+        address="192.0.2.25",
+        connected=True,
+        ehlo_ok=True,
+        starttls_offered=True,
+        tls_ok=True,
+        cipher="ECDHE-ECDSA-AES128-GCM-SHA256",
+    )
+    out = Collector(Mechanism.SMTP)
+    ctx = CheckContext("example.test", _config(25, None))
+    starttls._per_probe(out, SimpleNamespace(name=HOST), probe, starttls._Context(), None, ctx)
+    (smtp08,) = [f for f in out.findings if f.id == "SMTP-08"]
+    assert smtp08.status == Status.INFO
+    assert "NULL, RC4, 3DES or EXPORT suites was not tested" in smtp08.summary
