@@ -3,7 +3,7 @@
 RFC 9325, RFC 7672).
 
 DNSSEC-02, -06, -07, MTASTS-06, -13, -24, -27, MX-05, -07, SMTP-05, -08, -12, -15, DANE-14.
-Twenty-eight scenarios (tests/lab/scenarios/s32l_*.toml, MX hosts on 127.0.198.10-.59, policy
+Twenty-eight scenarios (tests/lab/scenarios/s32l_*.toml, MX hosts on 127.0.198.10-.63, policy
 hosts on 127.0.199.1-.3) show them as real domains have them: OpenDNSSEC's NSEC3 defaults,
 NSEC3 one iteration above Unbound's limit beside a backup without TLSA, an ECDSA P-384 zone at
 RFC 9276's profile, an Ed25519 zone whose registrar form could only say algorithm 13 in the DS,
@@ -20,9 +20,30 @@ last, ARIA and Camellia only; a CNAME'd MX whose target is the only name in the 
 anonymous suites listed after the ECDSA one under DANE-EE, and preferred under DANE-TA.
 
 The expectations below were written from the checklist and the RFCs before the engine ran on
-any of them; each file's note gives the reasoning. Three rows are planted wrong to prove the
-harness can fail (DNSSEC-06 fail on nsec3ods, MTASTS-06 warn on splater, DANE-07 fail on
-anonlast).
+any of them; each file's note gives the reasoning. Three rows planted wrong (DNSSEC-06 fail on
+nsec3ods, MTASTS-06 warn on splater, DANE-07 fail on anonlast) failed the first run and were
+removed.
+
+Of the twenty-eight, nineteen read as written on the first run (statuses and rows). Six
+expectations were wrong: ed25519ds13's "could not check" set was copied from s19n-dsalg8's
+[expect], a subset (a bogus zone also leaves MX-01, SMTP-01, DANE-01, DKIM-01, BIMI-01 and SPF-20
+unchecked); nsec3ods has no DNSSEC-07 finding, since every mail name exists and there is no
+denial to prove; dupext's repeated x-generator line is no MTASTS-27 warning (unknown fields SHALL
+be ignored, RFC 8461 §3.2, so which one wins changes nothing); mxcaps' 'MX:' lines are checklist
+MTASTS-20's fail (field names are case-sensitive), not MTASTS-28's unknown field; MX-07 has no
+pass finding (mxalabel); mxbracket's backup is also a void lookup of SPF's mx mechanism (SPF-06
+warn, RFC 7208 §4.6.4). Two were the engine's and are mended (tests/test_engine_s32l.py): MX-05
+said nothing of an address literal typed '[192.0.2.25]' without its final dot (mxbracket), and
+MX-07 nothing of the fake A-label 'xn--backup' (mxfakealabel). One is a gap, a strict xfail
+below: SMTP-08 asks for NULL suites alone only when the usual handshake fails, so a server that
+lists a NULL suite last reads "not a weak suite" (nulllast). dsoldhost's DNSSEC-02 passes, as
+tests/test_dnssec.py's stale-DS test settled, not the info expected; reading its text mended it
+(it named one of the two DS records). The MTA-STS oracle run found postfix-mta-sts-resolver
+reading two policies mailsec calls invalid as valid: mxempty's empty 'mx:' lines and
+stscnonly's certificate that names the host in its CN only (Python's common-name fallback, RFC
+6125 §6.4.4's "last resort", gone in RFC 9525): mtasts_oracle = "valid" there. Offline,
+tests/test_spf.py served wildmx's '*.mx' wildcard as no address (SPF-06); it now leaves zones
+with any wildcard to the lab.
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -49,8 +70,8 @@ BLIND: list[Blind] = [
         warn=frozenset({"DNSSEC-06"}),
         rows=(
             ("DNSSEC-06", W, ("5 iterations", "salt", "nsec3param 1 0 0 -")),
-            ("DNSSEC-06", F, ("5 iterations",)),  # planted wrong: 5 iterations is a warning
-            ("DNSSEC-07", P, ()),
+            # A DNSSEC-07 pass was expected, wrongly: every mail name exists here, so there is
+            # no denial to prove and no DNSSEC-07 finding.
             ("DANE-07", P, (_h("mx1", "nsec3ods"),)),
         ),
     ),
@@ -70,12 +91,23 @@ BLIND: list[Blind] = [
     Blind(
         "ed25519ds13",
         fail=frozenset({"DNSSEC-01", "DNSSEC-02"}),
-        error=frozenset({"DMARC-01", "MTASTS-01", "SPF-01", "TLSRPT-01"}),
+        # Wrong in form: copied from s19n-dsalg8's [expect], whose error list is a subset.
+        # Every lookup of a bogus zone is "could not check" (MX, DKIM, BIMI, SPF-20 too).
+        error=frozenset(
+            {"BIMI-01", "DANE-01", "DKIM-01", "DMARC-01", "MTASTS-01", "MX-01", "SMTP-01"}
+            | {"SPF-01", "SPF-20", "TLSRPT-01"}
+        ),
         rows=(("DNSSEC-02", F, ("algorithm 13", "algorithm 15")),),
     ),
     Blind(
         "dsoldhost",
-        rows=(("DNSSEC-01", P, ()), ("DNSSEC-02", INFO, ("41234",))),
+        # DNSSEC-02 passes, as tests/test_dnssec.py's stale-DS test settled (one matching DS is
+        # a whole chain); the info expected was wrong. Its sentence named only the matching DS
+        # (mended: it names DS 41234 too, tests/test_engine_s32l.py).
+        rows=(
+            ("DNSSEC-01", P, ()),
+            ("DNSSEC-02", P, ("41234", "matches no published dnskey", "rollover")),
+        ),
     ),
     # ------------------------------------------------------------------------ DNSSEC-07
     Blind(
@@ -106,26 +138,23 @@ BLIND: list[Blind] = [
         warn=frozenset({"MTASTS-27"}),
         rows=(("MTASTS-27", W, ("enforce", "testing")),),
     ),
-    Blind(
-        "dupext",
-        warn=frozenset({"MTASTS-27"}),
-        rows=(("MTASTS-27", W, ("x-generator",)), ("MTASTS-28", INFO, ("x-generator",))),
-    ),
+    # Corrected after the run: unknown fields SHALL be ignored (RFC 8461 §3.2), so which of
+    # two x-generator lines wins changes nothing; no MTASTS-27 warning.
+    Blind("dupext", rows=(("MTASTS-28", INFO, ("x-generator",)),)),
     Blind("dupsame", warn=frozenset({"MTASTS-27"}), rows=(("MTASTS-27", W, ("max_age",)),)),
     # ------------------------------------------------------------------------ MTASTS-06
     Blind("spcname", warn=frozenset({"MTASTS-06"}), rows=(("MTASTS-06", W, ("v=STSv1;",)),)),
     Blind(
         "splater",
-        rows=(
-            ("MTASTS-07", INFO, ("x-note",)),
-            ("MTASTS-06", W, ("20261203",)),  # planted wrong: only the first ';' matters
-        ),
+        rows=(("MTASTS-07", INFO, ("x-note",)),),
     ),
     # ------------------------------------------------------------------------ MTASTS-24
     Blind(
         "mxcaps",
-        fail=frozenset({"MTASTS-24"}),
-        rows=(("MTASTS-24", F, ("enforce",)), ("MTASTS-28", INFO, ())),
+        # Corrected after the run: checklist MTASTS-20 (field names are case-sensitive) is the
+        # rule for 'MX:', a fail, not MTASTS-28's unknown field.
+        fail=frozenset({"MTASTS-20", "MTASTS-24"}),
+        rows=(("MTASTS-24", F, ("enforce",)), ("MTASTS-20", F, ("'MX'", "case-sensitive"))),
     ),
     Blind(
         "mxempty",
@@ -135,15 +164,24 @@ BLIND: list[Blind] = [
     # ------------------------------------------------------------------------ MX-07
     Blind(
         "mxalabel",
-        rows=(("MX-07", P, ()), ("SMTP-12", P, (_h("xn--mnchen-3ya", "mxalabel"),))),
+        # MX-07 has no pass finding; the expectation named one.
+        rows=(("MX-06", P, ()), ("SMTP-12", P, (_h("xn--mnchen-3ya", "mxalabel"),))),
     ),
-    Blind("mxfakealabel", rows=(("MX-07", INFO, ("xn--backup",)),)),
+    Blind(
+        "mxfakealabel",
+        # MX-07 said nothing (mended, tests/test_engine_s32l.py).
+        rows=(
+            ("MX-07", INFO, ("'xn--backup'", "fake a-label", "mx 20 backup." + _d("mxfakealabel"))),
+        ),
+    ),
     # ------------------------------------------------------------------------ MX-05
     Blind(
         "mxbracket",
         fail=frozenset({"MX-05"}),
-        warn=frozenset({"MX-06"}),
-        rows=(("MX-05", F, ("127.0.198.48",)),),
+        # SPF-06 was left out, wrongly: the mx mechanism's lookup of the backup's address is a
+        # void lookup (RFC 7208 §4.6.4). MX-05 said nothing (mended, tests/test_engine_s32l.py).
+        warn=frozenset({"MX-06", "SPF-06"}),
+        rows=(("MX-05", F, ("127.0.198.48", "address literal", "a 127.0.198.48")),),
     ),
     Blind("mxdigitsok", rows=(("MX-06", P, ()),)),
     # ------------------------------------------------------------------------ SMTP-05
@@ -192,10 +230,7 @@ BLIND: list[Blind] = [
     # ------------------------------------------------------------------------ DANE-14
     Blind(
         "anonlast",
-        rows=(
-            ("DANE-07", P, (_h("mx1", "anonlast"),)),
-            ("DANE-07", F, (_h("mx1", "anonlast"),)),  # planted wrong: the TLSA record matches
-        ),
+        rows=(("DANE-07", P, (_h("mx1", "anonlast"),)),),
     ),
     Blind(
         "anonta",
@@ -211,7 +246,14 @@ BLIND: list[Blind] = [
 
 # Where the blind run found the engine wrong and the fix is not made yet: the reason, and the
 # check IDs at fail and at warn the engine gives today (see tests/blind_lab.py).
-ENGINE_GAPS: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {}
+ENGINE_GAPS: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {
+    "nulllast": (
+        "SMTP-08 asks for NULL suites alone only when a handshake offering the usual suites "
+        "fails (s29f): a server that also takes a NULL suite reads info, 'not a weak suite'",
+        frozenset(),
+        frozenset(),
+    ),
+}
 
 ROUND = LabRound("s32l", BLIND, ENGINE_GAPS)
 

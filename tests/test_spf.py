@@ -237,7 +237,7 @@ def _needs_real_resolver(scenario: Any, domains: set[str]) -> bool:
     return any(
         " CNAME " in line
         or " NS " in line
-        or line.startswith("* ")  # the zone's own wildcard (s22m-mxwild)
+        or line.startswith(("* ", "*."))  # the zone's wildcards (s22m-mxwild, s32l-wildmx)
         or any(z in line for z in BOGUS_FIXTURES)
         for line in lines
     )
