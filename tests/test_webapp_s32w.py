@@ -13,6 +13,9 @@ MSP found.
    the domain's row alone: the list reads no runs.
 4. People in several teams (an MSP with a team per client) switched teams only on the
    Account page: the header's team name is now a switcher listing their own teams.
+5. The walk (a new user adding a domain, an MSP with a team per client): the pages that give
+   the TXT record said we look for it for a week "so you can come back later"; they now say
+   the team is emailed when we find it (item 1), so nobody has to come back to see.
 """
 
 from __future__ import annotations
@@ -327,3 +330,16 @@ class VerifiedInTheBackgroundTestCase(BaseTestCase):
         with mock.patch("django.utils.timezone.now", return_value=later):
             self.verify_in_the_background(self.shop)
         self.assertEqual(len(mail.outbox), 4)
+
+    def test_the_pages_that_give_the_record_say_the_team_will_be_told(self) -> None:
+        """The walk: someone adding a domain reads that we look for the record for a week,
+        and would come back to see whether we found it; they may leave and wait for the email."""
+        self.client.force_login(self.alice)
+        page = " ".join(self.client.get(f"/domains/{self.shop.code}/").content.decode().split())
+        self.assertIn("every few minutes, and email your team when we find it", page)
+        added = self.client.post("/domains/add-many/", {"names": "new1.example.com"})
+        text = " ".join(added.content.decode().split())
+        self.assertIn(
+            "we look for the records in the background for a week and email your team as we find them",
+            text,
+        )
