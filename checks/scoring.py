@@ -21,11 +21,12 @@ from checks.findings import MECHANISM_TITLES, DomainReport, Finding, Mechanism, 
 SCORE_VERSION = 7
 
 # The release of the checks: the day of the last change that makes a check judge something
-# otherwise (a status, an id) under the same score version. Bump it with any such change and
-# say what changed in docs/scoring.md. Every run stores it (score_detail["checks_release"]), and
-# the alerts read a run made by another release as they read a new score version: what it sees
-# differently may be the checks, not the domain, so it is no "new failure" and no "fixed".
-CHECKS_RELEASE = "2026-12-03"
+# otherwise (a status, an id) under the same score version, with a serial when one day has two
+# releases. Bump it with any such change and say what changed in docs/scoring.md. Every run
+# stores it (score_detail["checks_release"]), and the alerts read a run made by another release
+# as they read a new score version: what it sees differently may be the checks, not the domain,
+# so it is no "new failure" and no "fixed".
+CHECKS_RELEASE = "2026-12-03.2"
 
 WEIGHTS: dict[Mechanism, int] = {
     Mechanism.MTASTS: 20,
