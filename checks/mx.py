@@ -1185,8 +1185,9 @@ def _host_rules(
                 subject=host.name,
                 evidence=ev,
             )
-        # MX-07: names are compared as A-labels, case-insensitively.
-        words = _a_label_words(mx, host)
+        # MX-07: names are compared as A-labels, case-insensitively. An address (MX-05) is
+        # not a name gone wrong: MX-05's finding and fix are the ones for it.
+        words = None if host.is_ip_literal or host.name in appended else _a_label_words(mx, host)
         if words:
             summary, fix = words
             out.add("MX-07", Status.INFO, summary, subject=host.name, evidence=ev, fix=fix)

@@ -36,6 +36,16 @@ def test_mx05_fails_an_address_literal_typed_without_its_final_dot() -> None:
     assert _one(findings, "MX-06", Status.WARN).fix.startswith("The fix is MX-05's")
 
 
+def test_mx07_leaves_an_address_literal_to_mx05() -> None:
+    # MX-07 added "its label '[192' is not letters, digits and hyphens", no fix, beside MX-05's
+    # finding for the same record, whose fix replaces it: one fault, one finding. Also for the
+    # literal written with its final dot ('[192.0.2.25].').
+    for zone in (BRACKET, {**BRACKET, ("ex.com", "MX"): ["10 mx1.ex.com.", "20 [192.0.2.25]."]}):
+        findings = run_eval(mx, make_ctx("ex.com", zone))
+        _one(findings, "MX-05", Status.FAIL)
+        assert not [f for f in findings if f.id == "MX-07"]
+
+
 def test_a_bracketed_name_that_has_an_address_is_left_alone() -> None:
     # Control: the owner gave the odd name an address, so it is a name that works.
     zone = {**BRACKET, ("[192.0.2.25].ex.com", "A"): ["192.0.2.25"]}
