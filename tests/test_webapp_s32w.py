@@ -106,7 +106,9 @@ class NoTrendSaysWhyTestCase(BaseTestCase):
     def test_it_says_there_is_no_check_a_week_before_yet(self) -> None:
         run_of(self.domain, 0, starttls_not_checked)
         cell = trend_cell(self.client.get("/domains/").content.decode(), "shop.example.com")
-        self.assertIn("no check a week before yet", cell)
+        self.assertIn('title="No trend: there is no check a week before yet."', cell)
+        # In its title only: every row of a team's first week would say it.
+        self.assertNotIn("</span></span>", cell)
 
     def test_it_says_the_rubric_changed(self) -> None:
         old = run_of(self.domain, 8)

@@ -48,7 +48,7 @@ ROW_FIELDS = (
     "next_check_at",
 )
 # Part of every row's cache key: bump it when templates/domains/_row.html or _list.html change.
-ROW_VERSION = 15
+ROW_VERSION = 16
 ROW_CACHE_SECONDS = 86400
 # Pages beyond this are made every time, not cached: the page number is in the cache key.
 CACHED_PAGES = 1000
@@ -112,11 +112,13 @@ def first_check_words(values: dict[str, Any], now: datetime) -> str:
 
 def no_trend_words(worst: dict[str, Any], coverage: Coverage) -> tuple[str, str]:
     """Why a row with a score has no "since last week" (Domain.last_worst's "no_trend",
-    models.no_trend): a word or two for the cell, and the whole reason for its title."""
+    models.no_trend): a word or two for the cell (none for the first week), and the whole
+    reason for its title."""
     kept = worst.get("no_trend") or {}
     why = kept.get("why")
     if why == "first_week":
-        return "first week", "No trend: there is no check a week before yet."
+        # In its title only: every row of a team's first week would say it.
+        return "", "No trend: there is no check a week before yet."
     if why == "rubric":
         return (
             "new rubric",
