@@ -239,6 +239,18 @@ class TeamSwitcherInTheHeaderTestCase(BaseTestCase):
         self.assertRedirects(r, "/domains/", fetch_redirect_response=False)
         self.assertIn("Client 10</strong> (current)", nav_of(self.client.get("/domains/")))
 
+    def test_a_renamed_team_is_listed_by_its_new_name_at_once(self) -> None:
+        from mailsec.accounts.models import Membership
+
+        # bob owns Client 2 and works in it; the header's list of his teams is cached.
+        Membership.objects.filter(team=self.clients[0], user=self.bob).update(role="owner")
+        self.client.post(f"/team/{self.clients[0].code}/switch/")
+        self.client.get("/domains/")
+        self.client.post("/team/rename/", {"name": "Bäckerei Müller"})
+        nav = nav_of(self.client.get("/team/"))
+        self.assertIn("Bäckerei Müller</strong> (current)", nav)
+        self.assertNotIn("Client 2", nav)
+
     def test_the_header_costs_as_many_queries_for_many_teams(self) -> None:
         from mailsec.accounts.models import Membership, Team
 

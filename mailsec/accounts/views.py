@@ -245,6 +245,9 @@ def rename_team(request: HttpRequest) -> HttpResponse:
         return team_page(request, InviteForm(), status=400, name_form=form)
     team.name = form.cleaned_data["name"]
     team.save(update_fields=["name"])
+    # The header's switcher lists it by its new name on the next page (teammates' within
+    # TEAM_COUNT_SECONDS).
+    forget_team_count(request)
     messages.success(request, f"The team is now called {team.name}.")
     return redirect("accounts:team")
 
