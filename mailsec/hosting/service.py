@@ -39,6 +39,9 @@ from mailsec.hosting.zone import PolicyZone, ZoneError
 log = logging.getLogger(__name__)
 
 CERT_THRESHOLDS = (21, 7)  # days left at which the owner is told, once each
+# The last chance, told for every lifetime (CertReading.last_chance): 2 days left, or a quarter
+# of the life when that comes later in it.
+CERT_LAST_CHANCE = 2
 # A certificate problem is told only once two readings at least this far apart both saw it
 # (watch_certificates runs every 12 hours): a CNAME changed for a moment, or one odd answer,
 # emails nobody.
@@ -1068,6 +1071,30 @@ class CertReading:
         lifetime = (self.not_after - self.not_before).total_seconds() / 86400
         return [t for t in CERT_THRESHOLDS if 2 * t < lifetime]
 
+    def last_chance(self) -> timedelta:
+        """How much time left the last notice is told at, whatever the certificate's life: a
+        short-lived one gets neither 21 nor 7, and its expiry would otherwise be told only
+        once senders without a cached policy can fetch none. 2 days, or a quarter of the life
+        when shorter: our TLS front end renews at a third of the life left (a 6-day
+        certificate at 2 days), so a reading at 2 days might come while that renewal is
+        under way; at a quarter (36 hours of 6 days) it is 12 hours late, and the twice-daily
+        watch still tells it with a day or more to go."""
+        at = timedelta(days=CERT_LAST_CHANCE)
+        if self.not_after is None or self.not_before is None:
+            return at
+        return min(at, (self.not_after - self.not_before) / 4)
+
+    def due(self, now: datetime) -> list[int]:
+        """The notices (days left) due at `now`: the thresholds crossed, and the last chance
+        (CERT_LAST_CHANCE) once its time has come, until the expiry: an expired certificate
+        is no valid certificate, told as that (tell_cert_state), not as time left."""
+        assert self.not_after is not None
+        left = self.not_after - now
+        due = [t for t in self.thresholds() if left.days <= t]
+        if timedelta(0) < left <= self.last_chance():
+            due.append(CERT_LAST_CHANCE)
+        return due
+
 
 def read_certificate(name: str) -> CertReading:
     """The certificate a sender gets from mta-sts.<name> (verification failures included: the
@@ -1127,8 +1154,9 @@ def _not_yet_valid(not_after: datetime, not_before: str, starts_in: float) -> Ce
 
 
 def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int | None:
-    """Record the certificate's expiry; tell the owner at 21 and at 7 days left (once each).
-    Returns the days left, or None when no certificate could be read."""
+    """Record the certificate's expiry; tell the owner at 21 and at 7 days left (in the
+    second half of its life) and at the last chance (once each). Returns the days left, or
+    None when no certificate could be read."""
     now = now or timezone.now()
     reading = read_certificate(policy.name)
     policy.cert_checked_at = now
@@ -1147,17 +1175,30 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
         return None
     policy.cert_not_after = reading.not_after
     days = (reading.not_after - now).days
-    due = [t for t in reading.thresholds() if days <= t]
+    due = reading.due(now)
     if not due:
         policy.cert_warned_days = None  # renewed: arm the alerts again
     elif policy.cert_warned_days is None or min(due) < policy.cert_warned_days:
         policy.cert_warned_days = min(due)
+        last = min(due) == CERT_LAST_CHANCE
         tell(
             policy,
             "cert",
-            f"The certificate of mta-sts.{policy.name} expires in {days} days "
-            f"({reading.not_after:%Y-%m-%d}) and has not been renewed yet. Check that "
-            f"mta-sts.{policy.name} still points at us and that our TLS front end can reach the ACME CA.",
+            f"The certificate of mta-sts.{policy.name} expires in "
+            f"{_time_left(reading.not_after - now)} ("
+            + (
+                f"{reading.not_after:%Y-%m-%d %H:%M} UTC"
+                if last
+                else f"{reading.not_after:%Y-%m-%d}"
+            )
+            + ") and has not been renewed yet. "
+            + (
+                "Once it expires, senders that hold no cached copy of your policy cannot fetch it. "
+                if last
+                else ""
+            )
+            + f"Check that mta-sts.{policy.name} still points at us and that our TLS front end "
+            "can reach the ACME CA.",
             now=now,
         )
     policy.save(
@@ -1171,6 +1212,14 @@ def watch_certificate(policy: HostedPolicy, now: datetime | None = None) -> int 
         ]
     )
     return days
+
+
+def _time_left(left: timedelta) -> str:
+    """'6 days', or in hours under 2 days (a last chance of 36 hours is not '1 days')."""
+    if left >= timedelta(days=2):
+        return f"{left.days} days"
+    hours = int(left.total_seconds() // 3600)
+    return f"{hours} hour{'' if hours == 1 else 's'}"
 
 
 def tell_cert_state(policy: HostedPolicy, reading: CertReading, now: datetime) -> None:
