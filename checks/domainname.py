@@ -322,6 +322,39 @@ def _atext_address_domain(text: str) -> str | None:
     return address.group("domain") if address is not None else None
 
 
+def _ipv4_part(part: str) -> int | None:
+    """One part of a WHATWG URL IPv4 host: 0x hex, 0-led octal, or decimal; None if none."""
+    base = 10
+    if part[:2] in ("0x", "0X"):
+        part, base = part[2:], 16
+    elif len(part) > 1 and part.startswith("0"):
+        part, base = part[1:], 8
+    if part == "":
+        return 0
+    digits = {10: "0123456789", 8: "01234567", 16: "0123456789abcdefABCDEF"}[base]
+    if not all(c in digits for c in part):
+        return None
+    return int(part, base)
+
+
+def browser_ipv4(host: str) -> str | None:
+    """The IPv4 address a browser reads `host` as (WHATWG URL, "IPv4 parser"): a host whose
+    last part is a number is an address in shorthand, each part decimal, 0x hex or 0-led
+    octal, the last filling the bytes left (2130706433, 127.1, 0x7f.0.0.1 are 127.0.0.1).
+    None when it is no such address (browsers refuse a host like 08.1.2.3 altogether)."""
+    parts = host.split(".")
+    if len(parts) > 4 or not all(parts):
+        return None
+    numbers = [_ipv4_part(part) for part in parts]
+    if any(n is None for n in numbers):
+        return None
+    *leading, last = [n for n in numbers if n is not None]
+    if any(n > 255 for n in leading) or last >= 256 ** (5 - len(parts)):
+        return None
+    value = last + sum(n * 256 ** (3 - i) for i, n in enumerate(leading))
+    return str(ipaddress.IPv4Address(value))
+
+
 def _to_ascii_domain(
     text: str, extra_public_suffixes: tuple[str, ...], allow_special_use: bool
 ) -> str:
@@ -394,6 +427,11 @@ def _to_ascii_domain(
         pass
     else:
         raise DomainNameError(f"{typed} is an IP address; enter a domain name.")
+    shorthand = browser_ipv4(name)
+    if shorthand is not None:
+        raise DomainNameError(
+            f"{typed} is an IP address ({shorthand}, as a browser reads it); enter a domain name."
+        )
     invalid = f"{typed} is not a valid domain name"
     if re.search(r"\s", name):
         raise DomainNameError(f"{invalid}: it contains a space or a line break.")

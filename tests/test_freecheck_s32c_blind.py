@@ -46,6 +46,7 @@ from django.utils import timezone
 
 from checks import engine
 from checks.config import CheckConfig
+from checks.domainname import DomainNameError, to_ascii_domain
 from mailsec.freecheck import ratelimit
 from mailsec.freecheck.models import FreeCheck
 from mailsec.freecheck.tasks import run_free_check
@@ -579,3 +580,38 @@ def test_the_records_to_publish_are_exact_and_copyable(settings: Any, db: None) 
         assert f"_smtp._tls.{domain}" in joined and "v=TLSRPTv1; rua=mailto:" in joined, joined
         assert f"_dmarc.{domain}" in joined and "v=DMARC1; p=" in joined, joined
         assert "is an example: name a mailbox that exists" in page
+
+
+# --- Found by this round (I17): an IPv4 address in a browser's shorthand ---------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "address"),
+    [
+        ("http://2130706433/", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("http://0x7f.0.0.1/", "127.0.0.1"),
+        ("0177.0.0.1", "127.0.0.1"),
+        ("0x7f000001", "127.0.0.1"),
+        ("http://0300.0250.0.1:8080/x", "192.168.0.1"),
+        ("10.1", "10.0.0.1"),
+    ],
+)
+def test_a_browsers_shorthand_ip_is_called_an_ip_address(typed: str, address: str) -> None:
+    """WHATWG URL's host parser reads a host ending in a number as IPv4 (decimal, 0x hex or
+    0-led octal parts, the last part filling the rest): a browser opens 127.0.0.1 for
+    http://2130706433/. The form called it "a top-level domain or a computer's name" or "not
+    a valid domain name"; it says what it is."""
+    with pytest.raises(DomainNameError) as refused:
+        to_ascii_domain(typed, allow_special_use=False)
+    assert str(refused.value) == (
+        f"{typed} is an IP address ({address}, as a browser reads it); enter a domain name."
+    )
+
+
+@pytest.mark.parametrize("typed", ["1.2.3.4.5", "08.1.2.3", "256.256.256.256", "foo.0x1"])
+def test_what_no_browser_reads_as_an_address_keeps_its_reason(typed: str) -> None:
+    with pytest.raises(DomainNameError) as refused:
+        to_ascii_domain(typed, allow_special_use=False)
+    assert "IP address" not in str(refused.value)
