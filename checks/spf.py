@@ -3185,7 +3185,10 @@ def _tree_findings(
     # anything up (_lookups_until_decided): those lookups are not counted against the limit,
     # only told, since removing that term (SPF-09's advice) makes them count.
     worst = tree.total_lookups
-    total, decided, decider = _lookups_until_decided(tree)
+    # Records that could not be fetched on the way to that term: how many lookups a receiver
+    # makes there is unknown, so no "at most" is claimed (the `unknown` branch says so).
+    unfetched: list[str] = []
+    total, decided, decider = _lookups_until_decided(tree, unfetched)
     unreached = worst - total
     if unreached:
         dedup = None  # its counts are of every term
@@ -3246,7 +3249,7 @@ def _tree_findings(
             evidence={**evidence, "lookups": total, "per_branch": branches, **_dup_evidence(dedup)},
             fix=dedup.fix if dedup and cured else "",
         )
-    elif worst > LOOKUP_LIMIT:
+    elif worst > LOOKUP_LIMIT and not unfetched:
         # Within the limit only because every server is decided first: removing that term
         # (the include SPF-09 asks to remove) brings the rest in, over the limit.
         out.add(
@@ -3904,7 +3907,9 @@ def _split_stop(stops: dict[str, str | None]) -> tuple[str, str, str] | None:
     return None
 
 
-def _lookups_until_decided(node: SpfNode) -> tuple[int, str | None, SpfTerm | None]:
+def _lookups_until_decided(
+    node: SpfNode, unfetched: list[str] | None = None
+) -> tuple[int, str | None, SpfTerm | None]:
     """(lookups, outcome, term): the DNS lookups a receiver can make evaluating `node`'s record
     for some server, and whether a term every server matches ends it before its last term:
     outcome "pass" when every server passes there (an include of a '+all' record), "decided"
@@ -3915,7 +3920,11 @@ def _lookups_until_decided(node: SpfNode) -> tuple[int, str | None, SpfTerm | No
     make (§4.6.4): past a term every server matches, no receiver looks anything up for any
     server, so those lookups are not counted (they are node.total_lookups' worst case). An
     included record's early end stops only it: its include matches on a pass alone (§5.2).
+    The names of records met on the way that could not be fetched go to `unfetched`: their
+    lookups are unknown, so the count is a floor.
     """
+    if node.status == "temperror" and unfetched is not None:
+        unfetched.append(node.domain)
     if node.status != "ok" or node.parsed is None:
         return node.total_lookups, None, None
     parsed = node.parsed
@@ -3934,7 +3943,7 @@ def _lookups_until_decided(node: SpfNode) -> tuple[int, str | None, SpfTerm | No
         child = next((c for c in node.children if c.term == term.text), None)
         if child is None:
             continue  # a name built from the message: not followed, as for total_lookups
-        lookups, outcome, _ = _lookups_until_decided(child)
+        lookups, outcome, _ = _lookups_until_decided(child, unfetched)
         count += lookups
         if term.name == "redirect":
             return count, outcome, term  # the redirect's result is the record's (§6.1)
