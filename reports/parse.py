@@ -1396,9 +1396,16 @@ def _failure_detail(ck: _Checker, raw: Any, where: str) -> FailureDetail | None:
             helo = ck.optional_text(raw, "receiving-mx-helo", where, MAX_HOST_CHARS)
         hostname = None if mx is None else hosts[mx]
     else:
+        # A name with blanks around it is never in valid_hosts: it comes here each time.
         mx = ck.optional_text(raw, "receiving-mx-hostname", where, MAX_HOST_CHARS)
         helo = ck.optional_text(raw, "receiving-mx-helo", where, MAX_HOST_CHARS)
+        if mx and mx != mx.strip():
+            mx = _unblanked(ck, mx, f"{where}: receiving-mx-hostname")
         hostname = ck.hostname(mx, f"{where}: receiving-mx-hostname") if mx else None
+    if helo and helo != helo.strip():
+        # The one check added per detail (s32q): str.strip gives the same string back when
+        # there is nothing to strip, so a helo as servers write it costs a call, no copy.
+        helo = _unblanked(ck, helo, f"{where}: receiving-mx-helo")
     sending = _address(ck, raw, "sending-mta-ip", where)
     receiving = _address(ck, raw, "receiving-ip", where)
     info = get("additional-information")
@@ -1421,6 +1428,18 @@ def _failure_detail(ck: _Checker, raw: Any, where: str) -> FailureDetail | None:
         result_type, sending, hostname = shared(result_type), shared(sending), shared(hostname)
         helo, receiving, info, code = shared(helo), shared(receiving), shared(info), shared(code)
     return FailureDetail(result_type, sending, hostname, helo, receiving, count, info, code)
+
+
+def _unblanked(ck: _Checker, value: str, where: str) -> str | None:
+    """A host name read without the blanks around it, said: blanks are no part of a name
+    (RFC 1035 §2.3.1), and ' mx2.example.com' kept as sent matched none of the MX hosts our
+    checks saw (s32q). Blanks only are no name: None. `where` ends with the member's name."""
+    name = value.strip()
+    if not name:
+        ck.warn(f"{where} is only blanks; ignored")
+        return None
+    ck.warn(f"{where} {value[:80]!r} has blanks around it; read as {name[:80]!r}")
+    return name
 
 
 def _address(ck: _Checker, raw: dict[str, Any], key: str, where: str) -> str | None:
@@ -1551,6 +1570,11 @@ def _policy(
     mx_hosts = []
     for host in _strings(ck, mx_value, f"{where}: mx-host", MAX_HOST_CHARS, MAX_POLICY_LINES):
         # Patterns as in the policy (RFC 8461 §3.2): a host name, or "*." and one.
+        if host != host.strip():
+            if not host.strip():
+                ck.warn(f"{where}: mx-host holds a string of only blanks; that element is ignored")
+                continue
+            host = _unblanked(ck, host, f"{where}: mx-host") or host
         a_labels = None if host.isascii() else _a_label_form(host)
         if a_labels is not None:
             ck.warn(
