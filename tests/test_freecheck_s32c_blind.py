@@ -2,8 +2,16 @@
 
 Every expectation below was written from RFC 5321 §5.1, RFC 7505 §3, RFC 6761 §6.3, RFC 5890,
 the WHATWG URL standard and checklist §1 (MX-01, MX-03) BEFORE the product ran on it. Three
-rows are planted wrong to prove the harness can fail: I05 (a trailing dot refused), I10
-(co.uk accepted) and N08 (a null-MX domain's MTA-STS card "fail").
+rows were planted wrong to prove the harness can fail (I05: a trailing dot refused; I10:
+co.uk accepted; N08: a null-MX domain's MTA-STS card "fail"); all three failed, and are set
+right here.
+
+Outcome: 33 table rows and 8 other tests (one in chromium); of the 38 written honestly, 36
+held as written. I17 (http://2130706433/) was a product defect: refused, but called "a
+top-level domain or a computer's name", where WHATWG URL (and so every browser) reads a host
+ending in a number as IPv4, 127.0.0.1; fixed in checks.domainname.browser_ipv4 (the tests at
+the end failed without it). One expectation was wrong, not the product: the domain limit's
+message says "checked 2 times", not "twice" (wording only).
 
 Harness: the real view and form, the real task run synchronously (run_free_check.delay
 replaced by a direct call), the real engine pointed at a zone-serving stub DNS (ZoneDNS, on
@@ -209,8 +217,8 @@ INPUTS: dict[str, tuple[str, Accepted | Refused, bool]] = {
     "I02-email": ("bob@example.com", Accepted("example.com"), False),
     "I03-mailto": ("mailto:bob@example.com", Accepted("example.com"), False),
     "I04-upper-www": ("WWW.EXAMPLE.ORG", Accepted("www.example.org", host_of="example.org"), False),
-    # PLANTED WRONG: a trailing dot is the root, the same name (RFC 1034 §3.1).
-    "I05-trailing-dot": ("example.org.", Refused(("trailing dot",)), False),
+    # A trailing dot is the root, the same name (RFC 1034 §3.1).
+    "I05-trailing-dot": ("example.org.", Accepted("example.org"), False),
     "I06-quotes-blanks": ('  "example.net"  ', Accepted("example.net"), False),
     "I07-single-quotes": ("'example.net'", Accepted("example.net"), False),
     "I08-idn-unicode": ("münchen.de", Accepted("xn--mnchen-3ya.de", shown="münchen.de"), False),
@@ -219,8 +227,8 @@ INPUTS: dict[str, tuple[str, Accepted | Refused, bool]] = {
         Accepted("xn--mnchen-3ya.de", shown="münchen.de"),
         False,
     ),
-    # PLANTED WRONG: co.uk is a public suffix, nobody's mail domain.
-    "I10-public-suffix": ("co.uk", Accepted("co.uk"), False),
+    # co.uk is a public suffix, nobody's mail domain.
+    "I10-public-suffix": ("co.uk", Refused(("public suffix",)), False),
     "I11-ipv4": ("192.168.1.1", Refused(("IP address",)), False),
     "I12-localhost": ("localhost", Refused(("localhost",)), False),
     "I13-localhost-dot": ("localhost.", Refused(("localhost",)), False),
@@ -362,8 +370,8 @@ NETS: dict[str, tuple[str, Net]] = {
             score="n/a",
         ),
     ),
-    # PLANTED WRONG: the same null-MX domain, its MTA-STS card expected to read "fail".
-    "N08-null-mx-planted": (
+    # The same, under another organizational domain: MTA-STS "not applicable", never "fail".
+    "N08-null-mx-again": (
         "nomail.example.org",
         Net(
             {
@@ -371,7 +379,7 @@ NETS: dict[str, tuple[str, Net]] = {
                 ("nomail.example.org", "TXT"): ['"v=spf1 -all"'],
                 ("_dmarc.nomail.example.org", "TXT"): ['"v=DMARC1; p=reject"'],
             },
-            badges={"mta-sts": "fail"},
+            badges={"mta-sts": "n/a"},
         ),
     ),
     # No MX and no address: mail cannot be delivered (RFC 5321 §5.1; MX-01 fail), which is
@@ -511,7 +519,7 @@ def test_check_again_now_past_the_domains_limit(harness: Harness, settings: Any)
     assert harness.client.post(url).status_code == 302  # the 2nd run of example.com
     refused = harness.client.post(url)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
-    assert "example.com has been checked twice" in page_text(refused)
+    assert "example.com has been checked 2 times in the last 10 minutes" in page_text(refused)
     swapped = harness.client.post(url, HTTP_HX_REQUEST="true")
     assert swapped.status_code == 200
     assert 'id="fc-again-error"' in swapped.content.decode()
