@@ -18,6 +18,8 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
+from checks.findings import Mechanism
+from checks.scoring import Coverage
 from mailsec.alerts.models import AlertRecipient, AlertSetting, Change, Notification
 from mailsec.domains.models import Domain
 from reports.alerts import failed_rows
@@ -54,6 +56,24 @@ class DomainWeek:
         if d.last_score is None or d.week_ago_score is None:
             return None
         return d.last_score - d.week_ago_score
+
+    @property
+    def no_trend(self) -> str:
+        """Why there is no "since last week" beside the score, briefly, from the reason the
+        row keeps (Domain.last_worst["no_trend"], models.no_trend; the list says it too,
+        listing.no_trend_words). Nothing for the first week (no check a week before), as the
+        list's cell says nothing: every domain of a new team would say it."""
+        if self.trend is not None:
+            return ""
+        kept = (self.domain.last_worst or {}).get("no_trend") or {}
+        if kept.get("why") == "rubric":
+            return "no trend: the score's rubric changed since a week before"
+        if kept.get("why") == "not_checked":
+            then = [m for m in Mechanism if str(m) in (kept.get("then") or [])]
+            if not then:
+                return "no trend: everything was checked a week before"
+            return f"no trend: {Coverage(0, 1, tuple(then)).missing_words} a week before"
+        return ""
 
     @property
     def sessions(self) -> int:

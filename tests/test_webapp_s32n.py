@@ -1,0 +1,84 @@
+"""s32n: small webapp follow-ups of s32w.
+
+1. The weekly summary left out the trend beside a score without saying why, where the list
+   says it (s32w keeps the reason on the row: Domain.last_worst["no_trend"]). It now says
+   why, briefly: the categories that could not be checked differ from a week before, or the
+   rubric changed. The first week says nothing, as the list's cell says nothing (6243dda):
+   every domain of a new team would say it, and an email has no title to hold it.
+2. A check started by Check now (or the first check a Verify press starts) did not move the
+   next check on, so a domain never checked read "its first check starts within a minute"
+   while that check was queued or running; it now reads "under way" from the press.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core import mail
+from django.test import override_settings
+from django.utils import timezone
+
+from mailsec.alerts import weekly
+from mailsec.alerts.models import Notification
+from mailsec.alerts.tasks import send_notification
+from mailsec.domains.models import CheckRun, Domain
+from tests.conftest import BaseTestCase
+from tests.test_web_s18_partial_list import words
+from tests.test_webapp_s32w import run_of, starttls_not_checked
+
+
+@override_settings(ALERT_DIGEST_HOUR=7)
+class WeeklySaysWhyThereIsNoTrendTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        self.domain = Domain.objects.create(team=self.team, name="shop.example.com")
+
+    def score_line(self) -> tuple[str, str]:
+        """The "Score:" line of alice's weekly summary, as text and as the HTML's words."""
+        mail.outbox.clear()
+        Notification.objects.filter(kind="weekly").delete()
+        n = weekly.make(self.alice, timezone.now())
+        assert n is not None
+        send_notification.apply(args=[str(n.code)])
+        [message] = mail.outbox
+        text = re.search(r"^  Score: .*$", message.body, re.M)
+        html = re.search(r"<li>Score: .*?</li>", message.alternatives[0][0], re.S)
+        assert text and html
+        return text.group(0).strip(), words(html.group(0))
+
+    def assert_ends(self, ending: str) -> None:
+        for line in self.score_line():
+            self.assertTrue(line.endswith(ending), line)
+
+    def test_a_partial_score_after_a_whole_one_says_why(self) -> None:
+        run_of(self.domain, 8)
+        run_of(self.domain, 0, starttls_not_checked)
+        self.assert_ends(
+            "(partial: STARTTLS on the MX hosts could not be checked; "
+            "no trend: everything was checked a week before)"
+        )
+
+    def test_a_whole_score_after_a_partial_one_says_why(self) -> None:
+        run_of(self.domain, 8, starttls_not_checked)
+        run_of(self.domain, 0)
+        self.domain.refresh_from_db()
+        self.assert_ends(
+            f"{self.domain.last_score}/100 (no trend: STARTTLS on the MX hosts could not be "
+            "checked a week before)"
+        )
+
+    def test_a_new_rubric_says_so(self) -> None:
+        old = run_of(self.domain, 8)
+        CheckRun.objects.filter(pk=old.pk).update(score_version=old.score_version - 1)
+        run_of(self.domain, 0)
+        self.assert_ends("/100 (no trend: the score's rubric changed since a week before)")
+
+    def test_the_first_week_says_nothing_as_the_list(self) -> None:
+        run_of(self.domain, 0)
+        self.domain.refresh_from_db()
+        for line in self.score_line():
+            self.assertEqual(line, f"Score: {self.domain.last_score}/100")
+
+    def test_a_comparable_score_shows_its_trend(self) -> None:
+        run_of(self.domain, 8, starttls_not_checked)
+        run_of(self.domain, 0, starttls_not_checked)
+        self.assert_ends(") (unchanged since last week)")
