@@ -2515,6 +2515,21 @@ def _quotes_note(text: str) -> str:
     )
 
 
+def _pasted_note(text: str) -> str:
+    """For a near miss holding a character pasted from a web page or a document ('v=spf1\u00a0mx
+    -all', a no-break space after the version): which one and where. The record as shown reads
+    exactly as the one the fix offers; named, the difference is plain (checks.lookalike). Not
+    for quotes around the whole record, which _quotes_note names."""
+    pasted = lookalikes(text)
+    if pasted is None or unquoted(text) is not None:
+        return ""
+    return (
+        f". It holds {pasted.describe()}, which {pasted.fault}: SPF records are US-ASCII and "
+        "'v=spf1' is followed by an ASCII space (RFC 7208 §3.1, §4.5); retype it: "
+        f"'{repaired_version(text)}'"
+    )
+
+
 def _separator_note(text: str) -> str:
     """For a near miss whose terms end in ';' ("v=spf1; mx; include:...; -all", written as a
     DMARC record is): that SPF separates terms with spaces only, which repaired_version does."""
@@ -2632,6 +2647,7 @@ def _no_record(
             "'v=spf1 ', so receivers ignore it: "
             + selection.near_misses[0]
             + _quotes_note(selection.near_misses[0])
+            + _pasted_note(selection.near_misses[0])
             + (separators := _separator_note(selection.near_misses[0]))
             + (f".{repair[1]}" if repair[1] else "." if separators else ""),
             subject=domain,
