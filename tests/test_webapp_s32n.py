@@ -82,3 +82,51 @@ class WeeklySaysWhyThereIsNoTrendTestCase(BaseTestCase):
         run_of(self.domain, 8, starttls_not_checked)
         run_of(self.domain, 0, starttls_not_checked)
         self.assert_ends(") (unchanged since last week)")
+
+
+def worst_cell(page: str, name: str) -> str:
+    row = page.split(f">{name}</a>", 1)[1].split("</tr>", 1)[0]
+    return row.split('data-label="Worst finding">', 1)[1].split("</td>", 1)[0]
+
+
+class CheckNowMovesTheNextCheckOnTestCase(BaseTestCase):
+    """A domain verified and never checked, its first check due (next_check_at now): the list
+    said "starts within a minute" until the beat claimed it, even with a check already started
+    by Check now; the list is read from the row alone (no query of the runs)."""
+
+    def setUp(self) -> None:
+        self.client.force_login(self.alice)
+        now = timezone.now()
+        self.domain = Domain.objects.create(
+            team=self.team, name="new.example.com", verified_at=now, next_check_at=now
+        )
+
+    def cell(self) -> str:
+        return worst_cell(self.client.get("/domains/").content.decode(), "new.example.com")
+
+    def test_check_now_reads_as_under_way_at_once(self) -> None:
+        self.assertIn("first check starts within a minute", self.cell())  # the list is cached
+        response = self.client.post(f"/domains/{self.domain.code}/check/")
+        self.assertEqual(response.status_code, 302)
+        [run] = CheckRun.objects.filter(domain=self.domain)
+        self.assertEqual(run.status, CheckRun.Status.PENDING)
+        self.assertIn("first check is under way", self.cell())
+
+    def test_the_beat_joining_the_started_check_keeps_it_under_way(self) -> None:
+        from mailsec.domains.tasks import tick
+
+        self.client.post(f"/domains/{self.domain.code}/check/")
+        self.assertEqual(tick.apply().get(), 0)  # nothing due: no second run
+        self.assertEqual(CheckRun.objects.filter(domain=self.domain).count(), 1)
+        self.assertIn("first check is under way", self.cell())
+
+    def test_a_finished_check_still_moves_it_from_its_end(self) -> None:
+        self.client.post(f"/domains/{self.domain.code}/check/")
+        [run] = CheckRun.objects.filter(domain=self.domain)
+        assert run.claim()
+        run.finish(None, "The check could not be completed (TimeoutError).")
+        self.domain.refresh_from_db()
+        run.refresh_from_db()
+        assert run.finished is not None and self.domain.next_check_at is not None
+        self.assertGreater(self.domain.next_check_at, run.finished)
+        self.assertIn("first check could not be completed; the next starts at", self.cell())

@@ -518,6 +518,16 @@ class Domain(models.Model):
             if run is not None:
                 return run, False
             run = CheckRun.objects.create(domain=self, kind=kind)
+            # A check started moves the next one on, as the beat's claim does (claim_due), so
+            # the beat does not claim the domain while it runs, and the list (which reads the
+            # row alone, listing.first_check_words) reads a domain never checked as under way
+            # from a press of Check now or Verify, not as due. finish() moves it again.
+            later = timezone.now() + check_interval()
+            if Domain.objects.filter(pk=self.pk, verified_at__isnull=False).update(
+                next_check_at=later
+            ):
+                self.next_check_at = later
+            pagecache.changed(team_id=self.team_id, domain_id=self.pk)
             # robust: the run is committed by then, and a broker that is down must not raise
             # out of the caller's commit (failing a page, or the beat's loop over due
             # domains). The pending run is not lost: sweep_stuck fails it after
