@@ -8,6 +8,9 @@
 2. A check started by Check now (or the first check a Verify press starts) did not move the
    next check on, so a domain never checked read "its first check starts within a minute"
    while that check was queued or running; it now reads "under way" from the press.
+3. The email that the background lookup verified a domain is still not tried again when the
+   mail server is down: the claim that keeps it to once is the domain's, the email a
+   person's (docs/webapp.md). A test pins what holds.
 """
 
 from __future__ import annotations
@@ -130,3 +133,46 @@ class CheckNowMovesTheNextCheckOnTestCase(BaseTestCase):
         assert run.finished is not None and self.domain.next_check_at is not None
         self.assertGreater(self.domain.next_check_at, run.finished)
         self.assertIn("first check could not be completed; the next starts at", self.cell())
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting to it is refused at once."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class VerifiedEmailWithTheMailServerDownTestCase(BaseTestCase):
+    """Item 3, decided against: the email that the background lookup verified a domain is not
+    tried again when the mail server is down (docs/webapp.md says why). What holds: the
+    domain is verified and checked, the failure is logged, and nobody is told later, so
+    nobody can be told twice."""
+
+    def test_it_is_logged_and_never_sent_later(self) -> None:
+        from mailsec.domains.notices import tell_verified
+        from mailsec.domains.tasks import verify_pending
+        from tests.test_domains import stub_dns
+
+        shop = Domain.objects.create(team=self.team, name="shop.example.com")
+        down = {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": closed_port(),
+            "EMAIL_TIMEOUT": 2,
+        }
+        with (
+            stub_dns({shop.challenge_name: [shop.challenge_value]}),
+            override_settings(**down),
+            self.assertLogs("mailsec.domains.notices", "ERROR") as logged,
+        ):
+            self.assertEqual(verify_pending(), 1)
+        self.assertEqual(len(logged.records), 2)  # alice and bob, each once
+        shop.refresh_from_db()
+        self.assertIsNotNone(shop.verified_at)
+        self.assertIsNotNone(shop.verified_told_at)
+        self.assertIsNotNone(shop.next_check_at)
+        # The mail server is back: a later run, or the same domains told again, send nothing.
+        self.assertEqual(tell_verified([shop]), 0)
+        self.assertEqual(mail.outbox, [])
