@@ -187,19 +187,29 @@ async def _build(ctx: CheckContext) -> MxSet:
     return mx
 
 
-def _null_beside_real(domain: str, mx: MxSet, nulls: list[str]) -> tuple[str, str]:
+def _null_beside_real(
+    domain: str, mx: MxSet, nulls: list[str], allow_private: bool = False
+) -> tuple[str, str]:
     """MX-02's (advice, fix) for null MX records (`nulls`, as published) beside real ones:
     which to delete, read from the real hosts. With an address senders deliver to them (a set
     with other records is no null MX, RFC 7505 §3), so the domain takes mail and the null MX
     goes. With none, and every lookup answered, no mail arrives: the null MX says what is true
-    (§3: the one record 'MX 0 .'), and the others go. A failed or bogus lookup leaves it open."""
+    (§3: the one record 'MX 0 .'), and the others go. A failed or bogus lookup leaves it open.
+    An address counts only when senders can reach it (public, as SMTP-01 has it): 'MX 10
+    localhost.' is the old way of saying a domain takes no mail, not a host that takes it."""
     one = len(nulls) == 1
     delete_nulls = (
         f"Delete {'this null MX record' if one else 'these null MX records'}"
         " (or, if the domain takes no mail, the other MX records):\n"
         + "\n".join(f"{domain}. {n}" for n in nulls)  # one record a line, as in the zone
     )
-    live = [h.name for h in mx.hosts if h.addresses]
+    live = [
+        h.name
+        for h in mx.hosts
+        if any(allow_private or net.is_public_address(a) for a in h.addresses)
+    ]
+    # Hosts senders cannot reach: only private, loopback or reserved addresses.
+    unreachable = [h for h in mx.hosts if h.addresses and h.name not in live]
     if live:
         many = len(live) > 1
         return (
@@ -223,10 +233,18 @@ def _null_beside_real(domain: str, mx: MxSet, nulls: list[str]) -> tuple[str, st
         if keep
         else f"Delete {these} and publish the one record {domain}. MX 0 . in their place"
     )
+    cannot = "".join(
+        f" {h.name} has only addresses senders cannot reach ({', '.join(h.addresses)})."
+        for h in unreachable
+    )
     return (
-        f"None of the other MX hosts ({', '.join(mx.names)}) has an address, so no mail reaches "
-        "the domain: if it takes no mail, delete them and keep the null MX alone; if it "
-        "should, give them addresses and delete the null MX instead.",
+        f"None of the other MX hosts ({', '.join(mx.names)}) has an address"
+        + (" senders can reach" if unreachable else "")
+        + ", so no mail reaches the domain: if it takes no mail, delete them and keep the null "
+        "MX alone; if it should, give them addresses"
+        + (" senders can reach" if unreachable else "")
+        + " and delete the null MX instead."
+        + cannot,
         f"{head}:\n" + "\n".join(f"{domain}. {r}" for r in gone),
     )
 
@@ -867,7 +885,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             for r in mx.answer.records
             if _is_null_exchange(r)
         ]
-        which, fix = _null_beside_real(ctx.domain, mx, nulls)
+        which, fix = _null_beside_real(ctx.domain, mx, nulls, ctx.config.allow_private_targets)
         out.add(
             "MX-02",
             Status.FAIL,

@@ -35,3 +35,41 @@ def test_s32v_spf05_still_fails_when_the_lookups_before_an_unfetched_include_pas
     record = f"v=spf1 {_includes(0, 11)} include:flaky.example.net include:open.example.net -all"
     found = _one(_spf(record, {**EACH, **FLAKY}), "SPF-05")
     assert str(found.status) == "fail"
+
+
+# 1a64d88 (MX-02 beside real hosts says which to delete): a host whose only addresses are not
+# public ('MX 10 localhost.', the old "no mail here" idiom) takes no mail from the Internet;
+# senders refuse or cannot reach such addresses, so with the null MX the domain receives no
+# mail (RFC 7505 §3: the null MX alone says so). "localhost has an address, so senders deliver
+# mail there ... delete the null MX" told the owner to drop the record that is true.
+def test_s32v_mx02_a_host_with_only_a_loopback_address_takes_no_mail() -> None:
+    from checks import mx
+    from tests.test_mx import make_ctx, run_eval
+
+    zone = {
+        ("ex.com", "MX"): ["0 .", "10 localhost.ex.com."],
+        ("localhost.ex.com", "A"): ["127.0.0.1"],
+    }
+    ctx = make_ctx("ex.com", zone, allow_private_targets=False)
+    found = _one(run_eval(mx, ctx), "MX-02")
+    assert "senders deliver mail there" not in found.summary
+    assert "localhost.ex.com has only addresses senders cannot reach (127.0.0.1)" in found.summary
+    head, *records = found.fix.splitlines()
+    assert "keep ex.com. MX 0 ." in head
+    assert records == ["ex.com. MX 10 localhost.ex.com."]
+
+
+def test_s32v_mx02_a_host_with_a_public_address_beside_a_private_one_takes_mail() -> None:
+    # Fails before too: lan.ex.com (10.0.0.25 only) was named among the hosts taking mail.
+    from checks import mx
+    from tests.test_mx import make_ctx, run_eval
+
+    zone = {
+        ("ex.com", "MX"): ["0 .", "10 mail.ex.com.", "20 lan.ex.com."],
+        ("mail.ex.com", "A"): ["8.8.4.4"],
+        ("lan.ex.com", "A"): ["10.0.0.25"],
+    }
+    found = _one(run_eval(mx, make_ctx("ex.com", zone, allow_private_targets=False)), "MX-02")
+    assert "lan.ex.com" not in found.summary
+    assert "mail.ex.com has an address, so senders deliver mail there" in found.summary
+    assert found.fix.splitlines()[1:] == ["ex.com. MX 0 ."]
