@@ -62,8 +62,9 @@ CASES: list[dict[str, Any]] = [
         "zone": True,
         "why": "Enforce since 1h, the domain deleted at 2d (mail moving elsewhere): mode none "
                "with a new id at once (our zone too), served until the enforce copy's max_age "
-               "from the deletion (2026-12-10 12:00, given on the page), nobody emailed, no "
-               "page of it left for anyone; the new MX is not followed; released after.",
+               "from the deletion (2026-12-10 12:00, given on the page and, since s32e, "
+               "emailed to the team with the records to keep), no page of it left for "
+               "anyone; the new MX is not followed; released after.",
         "corrected": "expected a 'released' event at the release; a detached policy is "
                      "deleted at its release, its events with it (service.release): no page "
                      "shows them and nobody is told, so an event would be read by nobody. "
@@ -75,7 +76,8 @@ CASES: list[dict[str, Any]] = [
              "expect": {"served": served("enforce", [MX1]), "id": "new", "zone": "new"}},
             {"at": "2d", "do": "delete", "reason": "deleted: none until 2026-12-10 12:00",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "events": ["detached"], "emails": 0,
+                        # s32e: the team is emailed the date and the records to keep.
+                        "events": ["detached"], "emails": 1,
                         "message_says": ["2026-12-10 12:00"],
                         "pages": {"alice": 404, "bob": 404, "charlie": 404}}},
             {"at": "3d", "dns": d(NEW), "do": "sync", "reason": "MX no longer followed",
@@ -108,7 +110,7 @@ CASES: list[dict[str, Any]] = [
                         "events": ["disabling"], "emails": 1, "says": ["2026-12-09 12:00"]}},
             {"at": "2d", "do": "delete", "reason": "deleted: the same date",
              "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
-                        "events": ["detached"], "emails": 0,
+                        "events": ["detached"], "emails": 1,  # s32e: the team is told
                         "message_says": ["2026-12-09 12:00"]}},
             {"at": "8d-5m", "do": "sync", "reason": "not yet",
              "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
@@ -152,7 +154,7 @@ CASES: list[dict[str, Any]] = [
                         "zone": "new"}},
             {"at": "1d", "do": "delete", "reason": "deleted: none until 2027-01-01 12:00",
              "expect": {"served": served("none", [MX1], THIRTY_DAYS), "id": "new",
-                        "zone": "new", "events": ["detached"], "emails": 0,
+                        "zone": "new", "events": ["detached"], "emails": 1,  # s32e
                         "message_says": ["2027-01-01 12:00"]}},
             {"at": "1d+1h", "do": "add", "who": "charlie", "reason": "charlie adds the name",
              "expect": {"served": served("none", [MX1], THIRTY_DAYS), "id": "same",
@@ -197,7 +199,8 @@ CASES: list[dict[str, Any]] = [
              "expect": {"id": "new", "zone": "new"}},
             {"at": "1d", "do": "delete", "reason": "deleted",
              "expect": {"served": served("none", [MX1]), "id": "new", "zone": "new",
-                        "emails": 0, "message_says": ["2026-12-09 12:00"]}},
+                        "emails": 1,  # s32e: the team is told
+                        "message_says": ["2026-12-09 12:00"]}},
             {"at": "1d+1h", "do": "add", "who": "alice", "reason": "added again",
              "expect": {"served": served("none", [MX1]), "id": "same", "zone": "none",
                         "pages": {"alice": 200, "bob": 200, "charlie": 404}}},

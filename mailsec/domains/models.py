@@ -28,6 +28,8 @@ from mailsec.domains import pagecache
 from mailsec.mail import send_templated
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from checks.dns import DnsAnswer
 
 log = logging.getLogger(__name__)
@@ -462,6 +464,31 @@ class Domain(models.Model):
                 ]
             )
         return True, hosting_until
+
+    def delete_by(self, user: User) -> bool:
+        """Delete this domain as `user` (its page's Remove). A hosted policy senders may hold
+        a testing/enforce copy of outlives it, served as mode none until those copies expire
+        (mailsec.hosting.signals); then the team is emailed once the deletion commits which
+        records to keep until when (mailsec.hosting.deleted). The row is locked first: a
+        second press, or two at once, finds it gone and tells nobody again. Returns whether
+        this call deleted it."""
+        from mailsec.hosting import deleted
+        from mailsec.hosting.models import HostedPolicy
+
+        with transaction.atomic():
+            if not Domain.objects.select_for_update().filter(pk=self.pk).exists():
+                return False
+            held = HostedPolicy.objects.filter(domain_id=self.pk).only("pk", "mode").first()
+            # Read before the deletion takes the team's settings for this domain with it.
+            readers = deleted.readers(self) if held is not None else []
+            self.delete()
+            kept = HostedPolicy.objects.filter(
+                pk=held.pk if held else None, domain=None, state=HostedPolicy.State.DISABLING
+            ).first()
+            if held is not None and kept is not None and readers:
+                notice = deleted.notice(kept, self, user, held.mode, readers)
+                transaction.on_commit(lambda: deleted.tell(notice), robust=True)
+        return True
 
     def _tell_control_lost(self, proved: datetime, hosting_until: datetime | None) -> None:
         """One email to each of the team's members, in their own time zone (Profile.time_zone),

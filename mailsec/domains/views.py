@@ -1211,7 +1211,7 @@ def remove(request: HttpRequest, code: UUID) -> HttpResponse:
     # Read before the deletion: a hosted policy that outlives its domain says until when.
     policy = getattr(domain, "hosted_policy", None)
     notice = policy.deletion_notice if policy else ""
-    domain.delete()
+    domain.delete_by(request.user)  # type: ignore[arg-type]
     messages.success(
         request,
         f"Removed {domain.display_name} and its check history (its TLS reports are kept, and come "
