@@ -1331,12 +1331,26 @@ async def _look_up(
                 + ": "
                 + "; ".join(a.describe_failure() for a in answers if a.failed)
             )
+        elif alias := dangling_alias(result):
+            # The name exists as an alias; the end of its CNAME chain does not (RFC 1034
+            # §3.6.2: the NXDOMAIN is the target's), as when a provider's name was cancelled.
+            result.error = f"{host} is a CNAME to {alias}, which does not exist in DNS (NXDOMAIN)"
         elif any(a.nxdomain for a in answers):
             result.error = f"{host} does not exist in DNS (NXDOMAIN)"
         else:
             result.error = f"{host} has no IPv4 or IPv6 address"
         return None
     return host, addresses
+
+
+def dangling_alias(result: HttpsResult) -> str:
+    """The last name of the host's CNAME chain when that name does not exist (NXDOMAIN): the
+    alias is left pointing at nothing. '' when the host has no CNAME or the chain ends in a
+    name that exists."""
+    for answer in result.dns:
+        if answer.nxdomain and answer.cnames:
+            return answer.cnames[-1]
+    return ""
 
 
 def aliased_to(result: HttpsResult, name: str) -> bool:

@@ -21,7 +21,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, quote_txt, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
-from checks.lookalike import lookalikes, retyped, unquoted
+from checks.lookalike import lookalikes, unquoted
 
 MECHANISM = Mechanism.MTASTS
 
@@ -160,11 +160,14 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
                 'it must begin with "v=STSv1;" (RFC 8461 §3.1), so senders discard it.'
             )
         elif around is not None:
-            # '"v=STSv1; id=1"', or typographic quotes from a document: named as such.
+            # '"v=STSv1; id=1"', or typographic quotes from a document: named as such. The
+            # record to publish is the fix's, with a new id as every fix of the record has
+            # (a sender holding a policy from before the record broke fetches it again,
+            # §5.1): writing out the owner's id here would tell another record than the fix.
             msg = (
                 f"The record is {around.describe()}: {around.whose}, so it does not begin "
                 'with "v=STSv1;" (RFC 8461 §3.1) and senders discard it. Retype it without '
-                f"{around.them}: {retyped(around.text).strip(_WSP)!r}."
+                f"{around.them}, with a new id, so that senders fetch the policy again."
             )
         elif first.strip(_WSP).lower() == "v=stsv1":
             msg = (
@@ -1076,7 +1079,11 @@ def _unresolved_host(result: https.HttpsResult, *, advise: bool = True) -> str:
     the step, where the fix says that something else comes first (a domain that takes no
     mail, _fetch_findings), so the summary does not contradict it."""
     text = f"The policy host {result.host} does not resolve ({result.error})"
-    return f"{text}; publish A/AAAA records for it." if advise else f"{text}."
+    if not advise:
+        return f"{text}."
+    if https.dangling_alias(result):
+        return f"{text}; point the CNAME at a name that exists, or replace it with A/AAAA records."
+    return f"{text}; publish A/AAAA records for it."
 
 
 def _unchecked_host(result: https.HttpsResult) -> str:
@@ -2441,6 +2448,13 @@ def _fetch_fix(
         return (
             f"Make the web server at {host}{at} accept HTTPS on port 443, or point the A/AAAA "
             f"records of {host} to a server that does, serving the policy file at {url}."
+        )
+    if problem.check_id == "MTASTS-11" and (alias := https.dangling_alias(result)):
+        return (
+            f"Point the CNAME {host} at the name your policy host's provider gives now "
+            f"({alias} does not exist), or replace the CNAME with A/AAAA records for {host} "
+            f"pointing to a web server with a certificate valid for {host} from a public CA, "
+            f"serving the policy file at {url}."
         )
     if problem.check_id == "MTASTS-11":
         return host_fix(domain)
