@@ -1,18 +1,21 @@
 """manage.py reparse: run parsing again on stored raw reports (after a parser fix), store
-the reports of a stored body that have no raw report of their own (--split-zips), and read
-again the reports stored whole although they cover another domain too (--mixed-domains)."""
+the reports of a stored body that have no raw report of their own (--split-zips), read
+again the reports stored whole although they cover another domain too (--mixed-domains),
+and read again, in bulk, reports parsed already (--parsed with --since and/or
+--with-warning), so a parser fix reaches what was stored before it."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import BinaryField, Count, F, Q, Value
 from django.db.models.functions import Substr
-from django.utils import timezone
+from django.utils import dateparse, timezone
 
 from reports.ingest import Split, split_stored
 from reports.models import PolicyResult, RawReport, TlsReport, counted_copy, policy_owners
@@ -30,13 +33,18 @@ _NOT_PARSED = ("failed", RawReport.ERROR)
 # Stored reports --mixed-domains looks at a page (by id); their policy rows are counted by
 # the database, and read only for a report whose rows name more than one policy domain.
 MIXED_PAGE = 1000
+# Parsed rows --parsed lists at once (ids, and with --with-warning their report's warnings),
+# by id; each is then read and parsed on its own, its body with it.
+PARSED_PAGE = 500
 
 
 class Command(BaseCommand):
     help = (
         "Parse stored raw TLS reports again: --all-failed (rejected + error), --pending, or --id;"
-        " --split-zips stores the further reports of a zip stored as one; --mixed-domains reads"
-        " again the reports stored with another domain's policies."
+        " --parsed with --since DATE and/or --with-warning TEXT reads again reports parsed"
+        " already (after a parser fix); --split-zips stores the further reports of a zip stored"
+        " as one; --mixed-domains reads again the reports stored with another domain's"
+        " policies."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,6 +52,35 @@ class Command(BaseCommand):
         parser.add_argument("--pending", action="store_true", help="every row still pending")
         parser.add_argument(
             "--id", action="append", default=[], metavar="UUID", help="a raw report (repeatable)"
+        )
+        parser.add_argument(
+            "--parsed",
+            action="store_true",
+            help="read again the reports parsed already (the copy counted of each), after a "
+            "parser fix; needs --since and/or --with-warning to say which. The report, its "
+            "policies and failure details are replaced in place (never added twice), its other "
+            "copies judged again, and alerts are sent only for what the new reading tells that "
+            "the old one did not; running it again changes nothing",
+        )
+        parser.add_argument(
+            "--since",
+            metavar="DATE",
+            help="with --parsed: only raw reports received since DATE (YYYY-MM-DD, UTC "
+            "midnight, or an ISO 8601 time)",
+        )
+        parser.add_argument(
+            "--with-warning",
+            metavar="TEXT",
+            help="with --parsed: only reports with a warning containing TEXT (any case), e.g. "
+            "'not a valid host name'",
+        )
+        parser.add_argument(
+            "--limit",
+            type=int,
+            metavar="N",
+            help="with --parsed: read at most N reports, the oldest first (a try on a few "
+            "before the whole run); with --with-warning, the reports read lose the warning "
+            "when the fix applies, so the next run goes on with the others",
         )
         parser.add_argument(
             "--queue", action="store_true", help="send tasks to the workers instead of parsing here"
@@ -74,13 +111,26 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         selected = options["all_failed"] or options["pending"] or options["id"]
-        if not (selected or options["split_zips"] or options["mixed_domains"]):
+        parsed = options["parsed"]
+        if not (selected or parsed or options["split_zips"] or options["mixed_domains"]):
             raise CommandError(
-                "say which reports: --all-failed, --pending or --id UUID (or --split-zips, "
-                "--mixed-domains)"
+                "say which reports: --all-failed, --pending or --id UUID (or --parsed, "
+                "--split-zips, --mixed-domains)"
             )
+        bounds = options["since"] or options["with_warning"]
+        if parsed and not bounds:
+            raise CommandError(
+                "--parsed reads again reports parsed already: say which with --since DATE "
+                "and/or --with-warning TEXT"
+            )
+        if not parsed and (bounds or options["limit"] is not None):
+            raise CommandError("--since, --with-warning and --limit go with --parsed")
+        if options["limit"] is not None and options["limit"] < 1:
+            raise CommandError("--limit must be 1 or more")
         if selected:
             self._reparse(options)
+        if parsed:
+            self._parsed(options)
         if options["split_zips"]:
             self._split(options)
         if options["mixed_domains"]:
@@ -107,6 +157,31 @@ class Command(BaseCommand):
                 self.stdout.write(f"{raw.public_id}: {status} {raw.error}")
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to do"
         self.stdout.write(summary)
+
+    def _parsed(self, options: dict[str, Any]) -> None:
+        """Parse again the copy counted of each stored report (parse_status parsed) received
+        since --since and/or with a warning containing --with-warning, a page of ids at a
+        time (_parsed_rows), each row read and parsed on its own. RawReport.process(force)
+        replaces the report in place with what the parser reads now, judges its other
+        copies again when the figures changed, and queues its alerts only when the new
+        reading tells something the old one did not (AlertFacts.tells_more)."""
+        since = _since(options["since"]) if options["since"] else None
+        counts: Counter[str] = Counter()
+        for pk in _parsed_rows(since, options["with_warning"] or "", options["limit"]):
+            raw = RawReport.objects.defer("body").filter(pk=pk).first()
+            if raw is None:
+                continue  # deleted meanwhile (its address went)
+            status = self._parse(raw, options["queue"], force=True)
+            counts[status] += 1
+            if options["verbosity"] >= 2:
+                self.stdout.write(f"{raw.public_id}: {status} {raw.error}".rstrip())
+        if counts:
+            said = f"{_count(sum(counts.values()), 'report')} read again ({_statuses(counts)})"
+            if sum(counts.values()) == options["limit"]:
+                said += f"; stopped at --limit {options['limit']}"
+        else:
+            said = "no parsed report matches"
+        self.stdout.write("parsed: " + said)
 
     def _mixed(self, options: dict[str, Any]) -> None:
         """Parse again the counted copy of each stored report that is about the address's
@@ -306,6 +381,45 @@ def _candidates() -> Iterator[list[int]]:
     while page := list(rows.filter(pk__gt=last).values_list("pk", "size")[:SPLIT_PAGE]):
         last = page[-1][0]
         yield from _chunks(page)
+
+
+def _since(text: str) -> datetime:
+    """--since: a date (midnight UTC) or an ISO 8601 time (UTC unless it says its zone)."""
+    try:
+        at = dateparse.parse_datetime(text)
+        if at is None and (day := dateparse.parse_date(text)) is not None:
+            at = datetime.combine(day, time(0), tzinfo=UTC)
+    except ValueError:
+        at = None
+    if at is None:
+        raise CommandError(f"bad --since {text!r}: give a date (2026-12-01) or an ISO 8601 time")
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _parsed_rows(since: datetime | None, warning: str, limit: int | None) -> Iterator[int]:
+    """The ids of the raw reports --parsed reads again: parsed (the copy counted of a stored
+    report), received since `since`, whose report has a warning containing `warning` (any
+    case), in id order, at most `limit`. Listed PARSED_PAGE ids at a time, so a table of
+    millions of rows is never listed at once; the warnings are matched here, a page's at a
+    time (a JSON list, matched alike on SQLite and PostgreSQL)."""
+    rows = RawReport.objects.filter(parse_status=RawReport.PARSED, report__isnull=False)
+    if since is not None:
+        rows = rows.filter(received_at__gte=since)
+    rows = rows.order_by("pk")
+    wanted = warning.casefold()
+    last, left = 0, limit
+    while page := list(
+        rows.filter(pk__gt=last).values_list("pk", "report__warnings")[:PARSED_PAGE]
+    ):
+        last = page[-1][0]
+        for pk, warnings in page:
+            if wanted and not any(wanted in str(w).casefold() for w in warnings or []):
+                continue
+            yield pk
+            if left is not None:
+                left -= 1
+                if left == 0:
+                    return
 
 
 def _mixed_reports() -> Iterator[TlsReport]:
