@@ -158,19 +158,23 @@ def test_a_ready_card_reads_ready_and_copies_the_change(browser: Browser, live_s
     expect(card).to_contain_text("Ready: 8 days of reports from 2 organisations")
     expect(card).not_to_contain_text("Not yet")
 
+    # What the card shows, one copy box each (task s32k): the whole policy file in mode
+    # enforce, then the record's value, its name in the box's head.
     change = card.locator("#enforce-change")
-    button = card.get_by_role("button", name="Copy the change to enforce")
+    button = card.get_by_role("button", name="Copy the policy file of the change to enforce")
     button.click()
     expect(button).to_have_text("Copied")
     copied = clipboard(page)
-    # What the card shows, as copied: the whole policy file in mode enforce, then the record.
     assert copied == change.inner_text().strip()
-    lines = copied.splitlines()
     policy_lines = ["version: STSv1", "mode: enforce", "mx: mx1.example.com"]
     policy_lines += ["mx: mx2.example.com", "max_age: 604800"]
-    assert all(line in [x.strip() for x in lines] for line in policy_lines), copied
-    assert re.search(r'_mta-sts\.example\.com\. TXT "v=STSv1; id=\d{8}T\d{6}"', copied), copied
+    assert copied.splitlines() == policy_lines, copied
     expect(button).to_have_text("Copy", timeout=5000)  # the label comes back
+    expect(card).to_contain_text("TXT record at _mta-sts.example.com")
+    record = card.get_by_role("button", name=re.compile("Copy the TXT record at _mta-sts"))
+    record.click()
+    expect(record).to_have_text("Copied")
+    assert re.fullmatch(r"v=STSv1; id=\d{8}T\d{6}", clipboard(page)), clipboard(page)
     shot(page, "s11-readiness-ready.png")
     assert csp_violations(page) == []
     # The watch itself works: an inline script, which the policy forbids, is reported.
@@ -211,7 +215,7 @@ def test_the_dashboard_with_its_card_fits_a_phone(
     )
     assert lines_per_mx == [["mx1.example.com", 1], ["mx2.example.com", 1]], lines_per_mx
     if not failing:
-        button = card.get_by_role("button", name="Copy the change to enforce")
+        button = card.get_by_role("button", name="Copy the policy file of the change to enforce")
         box = button.bounding_box()
         assert box is not None and box["x"] + box["width"] <= PHONE["width"]
         button.click()

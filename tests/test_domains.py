@@ -597,7 +597,9 @@ class DetailsTestCase(DomainTestCase):
         self.assertContains(r, 'class="changed"')  # spf went pass → fail
         self.assertContains(r, "The SPF record ends in +all.")
         self.assertContains(r, "v=spf1 +all")
-        self.assertContains(r, "example.org. TXT &quot;v=spf1 mx -all&quot;")
+        # The record's type and name in the box's head, its value copied (task s32k).
+        self.assertContains(r, "TXT record at <code>example.org</code>")
+        self.assertContains(r, '<pre class="record" id="fix-spf-1">v=spf1 mx -all</pre>')
         self.assertContains(r, "data-copy-target")
         self.assertContains(r, "Changed since the check before")
         self.assertContains(r, "<strong>SPF</strong>: ", html=False)

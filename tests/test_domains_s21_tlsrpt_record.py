@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import re
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from django.test import Client
 from django.utils import timezone
 
 from checks import https, mtasts, starttls, tlsrpt
+from checks.dns import txt_fix
 from checks.tlsrpt import parse_tlsrpt_record, record_fix
 from mailsec.accounts.models import Team
 from mailsec.domains.models import CheckRun, Domain
@@ -102,10 +104,26 @@ def page_fixes(findings: list[dict[str, Any]]) -> tuple[dict[str, str], str]:
 
 
 def _fix_of(page: str, check_id: str) -> str:
-    head = page.index(f"Copy the fix for {check_id}")
-    start = page.index("<pre", head)
-    start = page.index(">", start) + 1
-    return page[start : page.index("</pre>", start)]
+    """The fix shown for `check_id`, read back as the engine writes it: since task s32k the
+    words are paragraphs and each record a box (type and name in its head, the value copied),
+    here a zone-file line again."""
+    end = page.index(f'the fix for {check_id}"')
+    start = page.rindex('<div class="fix">', 0, end)
+    lines = []
+    block = page[start : page.index("</article>", start)]
+    for step, rtype, name, value in re.findall(
+        r'<p class="fix-step">(.*?)</p>|<span>(\w+) record at <code>([^<]+)</code></span>'
+        r'.*?<pre class="record" id="[^"]+">(.*?)</pre>',
+        block,
+        re.S,
+    ):
+        if step:
+            lines.append(step)
+        elif rtype == "TXT":
+            lines.append(txt_fix(name, value))
+        else:
+            lines.append(f"{name}. {rtype} {value}")
+    return "\n".join(lines)
 
 
 def ours(token: str) -> str:

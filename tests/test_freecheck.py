@@ -212,7 +212,9 @@ class PermalinkTestCase(FreeCheckTestCase):
         self.assertContains(r, "<code>MTASTS-01</code>", html=True)
         self.assertContains(r, "publishes no MTA-STS record")
         self.assertContains(r, "&quot;rcode&quot;: &quot;NXDOMAIN&quot;")
-        self.assertContains(r, "_mta-sts.example.com. TXT &quot;v=STSv1; id=20260101&quot;")
+        # The record's type and name shown, its value in the copy box (task s32k).
+        self.assertContains(r, "TXT record at <code>_mta-sts.example.com</code>")
+        self.assertContains(r, '<pre class="record" id="fix-mta-sts-1">v=STSv1; id=20260101</pre>')
         self.assertContains(r, 'data-copy-target="fix-mta-sts-1"')
         # Finished: the partial is not polled any more.
         self.assertNotContains(r, "hx-trigger")

@@ -170,13 +170,14 @@ class VerdictTestCase(SelfHostedCase):
             "none; every MX host our last check saw reached with valid TLS: yes." in text
         ), text
         assert "Ready: 8 days of reports from 2 organisations" in text
-        # The change for the owner to make: the whole file in mode enforce, then a new id.
+        # The change for the owner to make: the whole file in mode enforce, then a new id,
+        # each in a copy box of its own (task s32k).
         assert (
             "1. Replace the policy file at https://mta-sts.example.com/.well-known/mta-sts.txt "
-            "with: version: STSv1 mode: enforce mx: mx1.example.com mx: mx2.example.com "
-            "max_age: 604800" in text
+            "with: Policy file Copy version: STSv1 mode: enforce mx: mx1.example.com "
+            "mx: mx2.example.com max_age: 604800" in text
         )
-        assert re.search(r'_mta-sts\.example\.com\. TXT "v=STSv1; id=\d{8}T\d{6}"', text), text
+        assert re.search(r"TXT record at _mta-sts\.example\.com Copy v=STSv1; id=\d{8}T\d{6}", text)
         assert "Not yet" not in text and "Too few reports" not in text
 
     def test_sts_webpki_invalid_at_one_mx_reads_not_ready_naming_the_mx_and_cause(self) -> None:

@@ -11,6 +11,7 @@ from django.utils.timesince import timesince
 
 from checks.findings import MECHANISM_TITLES, both_ways
 from checks.scoring import WEIGHTS
+from mailsec.domains.fixparts import boxes
 from mailsec.scoring.explain import verdict_label
 
 register = template.Library()
@@ -139,3 +140,10 @@ def points_of(titles: list[str]) -> int:
     says how much of the score it leaves out."""
     weights = {MECHANISM_TITLES[m]: w for m, w in WEIGHTS.items()}
     return sum(weights.get(title, 0) for title in titles or ())
+
+
+@register.simple_tag
+def fix_boxes(fix: str, copy_id: str, what: str) -> list[Any]:
+    """{% fix_boxes f.fix "fix-…" "the fix for MTASTS-01" as parts %}: the fix as words and
+    copy boxes (mailsec.domains.fixparts), for templates/domains/_fix_parts.html."""
+    return boxes(fix, copy_id, what)

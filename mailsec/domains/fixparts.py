@@ -1,0 +1,122 @@
+"""A finding's fix, cut into what a page shows: the words, and each thing a user pastes in one
+place (one DNS record's value, one file's content) in a box of its own with its own Copy button.
+
+The engine's fix is one text (checks/, read as it is by the CLI, the API and the emails):
+"Publish these three, in this order: 1. … 2. The policy file …: <file> 3. Last, the record:
+<record>". A Copy button on the whole text put the prose and the file into a DNS panel's value
+field. This is presentation only: the text itself is not changed.
+
+One convention for every record a page offers (the TLS-RPT record card and the hosting and
+verification records do the same): its type and name are shown, its value is copied, as a DNS
+panel's value field takes it. A TXT value of one string is copied without its quotes; a value
+longer than one string (255 octets, RFC 1035 §3.3.14) is copied as the quoted strings, which
+panels that refuse a longer string take (checks.dns.quote_txt)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A domain name ending in a dot, as the engine writes a record's owner (checks.dns.txt_fix).
+_NAME = r"[^\s\"]+\."
+_STRINGS = r'"(?:[^"\\]|\\.)*"(?:[ \t]+"(?:[^"\\]|\\.)*")*'
+_TTL_CLASS = r"(?:\d+[ \t]+)?(?:IN[ \t]+)?"
+# A TXT record anywhere in a line ("Delete this record (keep the valid one): name. TXT "…""):
+# quoted strings make it certain.
+_TXT = re.compile(rf"(?<!\S)(?P<name>{_NAME})[ \t]+{_TTL_CLASS}TXT[ \t]+(?P<rdata>{_STRINGS})")
+# Other types only as a whole line ("_25._tcp.mx.example.com. TLSA 3 1 1 …"): in prose, "the
+# domain. A record …" would read as one.
+_OTHER = re.compile(
+    rf"^(?P<name>{_NAME})[ \t]+{_TTL_CLASS}"
+    r"(?P<type>CNAME|MX|A|AAAA|TLSA|CAA|NS|DS)[ \t]+(?P<rdata>\S.*?)[ \t]*$",
+    re.IGNORECASE,
+)
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_ESCAPE = re.compile(r"\\(\d{3}|.)")
+# An MTA-STS policy file (RFC 8461 §3.2) as the engine writes it: version first.
+_FILE_START = "version: STSv1"
+_FILE_LINE = re.compile(r"^(?:version|mode|mx|max_age)[ \t]*:")
+
+
+@dataclass
+class FixPart:
+    """`kind` "text": `text` is words to read. "record": `text` is the value to copy, of the
+    `rtype` record at `name` (no final dot, as DNS panels take it). "file": `text` is the
+    policy file's content."""
+
+    kind: str
+    text: str
+    name: str = ""
+    rtype: str = ""
+    # Set by boxes(): the id of the element the Copy button copies, and the button's name.
+    copy_id: str = ""
+    label: str = ""
+
+
+def _unescape(string: str) -> str:
+    return _ESCAPE.sub(lambda m: chr(int(m[1])) if m[1].isdigit() else m[1], string)
+
+
+def txt_value(rdata: str) -> str:
+    """What a DNS panel's value field takes for the TXT presentation form `rdata`."""
+    strings = _STRING.findall(rdata)
+    return _unescape(strings[0]) if len(strings) == 1 else rdata
+
+
+def _words(parts: list[FixPart], text: str) -> None:
+    if text.strip():
+        parts.append(FixPart("text", text.strip()))
+
+
+def fix_parts(fix: str) -> list[FixPart]:
+    """`fix` as words, records and files, in its order."""
+    parts: list[FixPart] = []
+    lines = (fix or "").splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.strip() == _FILE_START:
+            end = i + 1
+            while end < len(lines) and _FILE_LINE.match(lines[end].strip()):
+                end += 1
+            content = "\n".join(x.strip() for x in lines[i:end])
+            parts.append(FixPart("file", content))
+            i = end
+            continue
+        other = _OTHER.match(line.strip())
+        if other and other["type"].upper() != "TXT":
+            name = other["name"].rstrip(".")
+            parts.append(FixPart("record", other["rdata"], name, other["type"].upper()))
+            i += 1
+            continue
+        rest = line
+        while found := _TXT.search(rest):
+            _words(parts, rest[: found.start()])
+            name = found["name"].rstrip(".")
+            parts.append(FixPart("record", txt_value(found["rdata"]), name, "TXT"))
+            rest = rest[found.end() :]
+        _words(parts, rest)
+        i += 1
+    return parts
+
+
+def boxes(fix: str, copy_id: str, what: str) -> list[FixPart]:
+    """fix_parts() with each box's copy target id and button name: the first box `copy_id`,
+    the next ones `copy_id`-2, -3…; a box that is the fix's only one is "Copy `what`", one of
+    several says which record or file it is."""
+    parts = fix_parts(fix)
+    copyable = [p for p in parts if p.kind != "text"]
+    for number, part in enumerate(copyable, start=1):
+        part.copy_id = copy_id if number == 1 else f"{copy_id}-{number}"
+        if len(copyable) == 1:
+            part.label = f"Copy {what}"
+        elif part.kind == "file":
+            part.label = f"Copy the policy file of {what}"
+        else:
+            part.label = f"Copy the {part.rtype} record at {part.name} of {what}"
+    labels = [p.label for p in copyable]
+    for number, part in enumerate(copyable, start=1):
+        # Two TLSA records at one name: the buttons' names still differ.
+        if labels.count(part.label) > 1:
+            part.label += f" ({number} of {len(copyable)})"
+    return parts
