@@ -878,6 +878,29 @@ def _lookup(name: str, answer: DnsAnswer) -> BimiLookup:
     return BimiLookup(name, answer, records, near)
 
 
+def _stray_certificate(look: BimiLookup) -> str:
+    """The one other TXT record at the BIMI record's name that holds an a= tag ('a=https://…'
+    alone: a record a DNS panel split into two TXT records), or ''. Receivers discard a
+    record there that does not start with 'v=BIMI1' (draft, Assertion Record Discovery), so
+    its a= is no part of the record they use."""
+    others = [
+        t
+        for t in look.answer.texts()
+        if t not in look.records and t not in look.near and parse_bimi(t).tags.get("a")
+    ]
+    return others[0] if len(others) == 1 else ""
+
+
+def _joined_fix(name: str, record: str, stray: str) -> str:
+    """The BIMI record and the record split from it (_stray_certificate) as one record, in
+    place of both."""
+    joined = f"{record.rstrip(' ;')}; {stray.strip(' ;')}"
+    return (
+        f"{txt_fix(name, joined)}\nin place of these two TXT records:\n"
+        f"{txt_fix(name, record)}\n{txt_fix(name, stray)}"
+    )
+
+
 async def _without_selector(ctx: CheckContext, domain: str) -> str:
     """A BIMI record at _bimi.<domain>, the selector label left out (a panel's field filled
     with '_bimi' alone): receivers never ask that name (Assertion Record Discovery), so an
@@ -1120,13 +1143,22 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     rewritten = _rewritten_urls(logo, cert)
     cert_url = ""
     if cert is None or cert == "":
+        stray = _stray_certificate(chosen) if cert is None else ""
         out.add(
             "BIMI-05",
             Status.WARN,
             "The BIMI record has no mark certificate (a=); the large mailbox providers only "
-            "show logos backed by a VMC or CMC.",
+            "show logos backed by a VMC or CMC."
+            + (
+                f" The a= tag sits in a second TXT record at {subject}, '{stray}', which does "
+                "not start with 'v=BIMI1', so receivers discard it (BIMI-02): a DNS panel "
+                "split the record in two. Publish them as one record."
+                if stray
+                else ""
+            ),
             subject=subject,
             evidence=evidence,
+            fix=_joined_fix(subject, chosen.records[0], stray) if stray else "",
         )
     else:
         problem = check_https_uri(cert, svg=False)

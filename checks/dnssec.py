@@ -30,7 +30,7 @@ import dns.rrset
 from checks import net
 from checks.context import CheckContext
 from checks.dns import EDE_NAMES, DnsAnswer, normalize, servfail_is_bogus
-from checks.findings import Collector, Finding, Mechanism, Status
+from checks.findings import Collector, Finding, Mechanism, Status, series
 
 MECHANISM = Mechanism.DNSSEC
 
@@ -668,8 +668,8 @@ def _dnssec02(
         ]
         beside = ""
         if stale:
-            names = ", ".join(
-                f"DS {r.key_tag} (algorithm {_alg_name(int(r.algorithm))})" for r in stale
+            names = series(
+                [f"DS {r.key_tag} (algorithm {_alg_name(int(r.algorithm))})" for r in stale]
             )
             one = len(stale) == 1
             beside = (

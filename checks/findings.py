@@ -248,6 +248,13 @@ class Collector:
                 )
 
 
+def series(items: list[str], conjunction: str = "and") -> str:
+    """Items as a sentence lists them: 'a', 'a and b', 'a, b and c' (or 'or')."""
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
 # --------------------------------------------------------------------------------------------
 # An internationalised domain, named for people
 

@@ -198,11 +198,8 @@ def _null_beside_real(
     An address counts only when senders can reach it (public, as SMTP-01 has it): 'MX 10
     localhost.' is the old way of saying a domain takes no mail, not a host that takes it."""
     one = len(nulls) == 1
-    delete_nulls = (
-        f"Delete {'this null MX record' if one else 'these null MX records'}"
-        " (or, if the domain takes no mail, the other MX records):\n"
-        + "\n".join(f"{domain}. {n}" for n in nulls)  # one record a line, as in the zone
-    )
+    these_nulls = "this null MX record" if one else "these null MX records"
+    null_lines = "\n".join(f"{domain}. {n}" for n in nulls)  # one record a line, as in the zone
     live = [
         h.name
         for h in mx.hosts
@@ -216,10 +213,16 @@ def _null_beside_real(
             f"{', '.join(live)} {'have' if many else 'has'} "
             f"{'addresses' if many else 'an address'}, so senders deliver mail there and the "
             f"domain receives mail: delete the null MX{'' if one else ' records'}.",
-            delete_nulls,
+            f"Delete {these_nulls}:\n{null_lines}",
         )
     if any(h.lookup_failed or h.bogus for h in mx.hosts):
-        return "Remove one or the other.", delete_nulls
+        # Nothing tells which is true: both choices, each with what it deletes.
+        return (
+            "Remove one or the other.",
+            f"If {domain} takes mail, delete {these_nulls}:\n{null_lines}\n"
+            "If it takes none, delete the other MX records instead, so that the one MX record is "
+            f"{domain}. MX 0 .",
+        )
     real = [
         f"MX {int(r.preference)} {r.exchange.to_text()}"  # type: ignore[attr-defined]
         for r in mx.answer.records

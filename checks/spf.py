@@ -22,7 +22,7 @@ from typing import Any
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, lookup_is_bogus, normalize, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
-from checks.findings import Collector, Finding, Mechanism, Status
+from checks.findings import Collector, Finding, Mechanism, Status, series
 from checks.lookalike import QUOTES, lookalikes, unquoted
 from checks.mx import is_null_mx
 
@@ -3004,11 +3004,6 @@ def _loop_words(node: SpfNode) -> str:
     return f"'{term}{node.domain}' leads back to {node.domain}, whose record is already being read"
 
 
-def _listed(names: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def _kinds(node: SpfNode) -> list[str]:
     return [node.void_kinds.get(v, "nodata") for v in node.voids]
 
@@ -3041,7 +3036,7 @@ def _void_details(nodes: list[SpfNode]) -> str:
     parts: list[str] = []
     for (kind, holds, of), names in groups.items():
         one = len(names) == 1
-        listed = _listed(names) + (
+        listed = series(names) + (
             f" ({'an MX host' if one else 'MX hosts'} of {of}, looked up for its mx)" if of else ""
         )
         if kind == "nxdomain":
@@ -3091,7 +3086,7 @@ def _exists_advice(nodes: list[SpfNode], own_org: str, extra: tuple[str, ...]) -
         " An exists: mechanism matches only when its name has an A record, whatever the "
         "sender's address family (RFC 7208 §5.7); other records there do not count."
         + (
-            f" Publish an A record at {_listed(mine)} (any address will do, such as 127.0.0.2) if "
+            f" Publish an A record at {series(mine)} (any address will do, such as 127.0.0.2) if "
             f"{'it is' if one else 'they are'} meant to match, or remove the exists: "
             f"{'mechanism' if one else 'mechanisms'} if stale."
             if mine
@@ -3150,7 +3145,7 @@ def _duplicates_text(dedup: Dedup, tree: SpfNode, own_org: str, extra: tuple[str
             continue
         others = [d for d in dup.via if d != tree.domain]
         where = ["your record"] * (len(others) < len(dup.via)) + [
-            f"the record{'s' if len(others) > 1 else ''} of {_listed(others)}"
+            f"the record{'s' if len(others) > 1 else ''} of {series(others)}"
         ]
         text += (
             f" {dup.term.split(':', 1)[-1].split('=', 1)[-1]} is reached {_times(dup.times)}, "
@@ -3345,7 +3340,7 @@ def _tree_findings(
     exists_advice = _exists_advice([n for n in nodes if n.voids], own_org, extra)
     # Beside the exists: advice, "the stale entries" would read as covering those names too.
     remove = (
-        f" Remove the stale {'entry' if len(stale) == 1 else 'entries'} for {_listed(stale)}"
+        f" Remove the stale {'entry' if len(stale) == 1 else 'entries'} for {series(stale)}"
         if exists_advice and stale
         else " Remove the stale entries"
     ) + (" from your own records." if foreign else ".")
@@ -4102,6 +4097,11 @@ def _terminal(
         # Void lookups one family meets and the other does not (RFC 7208 §5.3) can stop servers
         # of that family before the include, while the others reach it and pass.
         split = _split_stop(stops)
+        # Or stop both, each at its own error (an IPv6 server at a third IPv4-only name, an
+        # IPv4 server at a dead include): each family's is named.
+        v6 = stops["IPv6"]
+        both = bool(met and met.startswith("SPF-") and v6 and v6.startswith("SPF-") and v6 != met)
+        errors = f"{met} for IPv4 senders, {v6} for IPv6 senders" if both else met
         open_fix = ""
         if holder is tree:
             ending = f"The SPF record includes {' → '.join(chain)}, whose record ends in '+all'"
@@ -4143,7 +4143,7 @@ def _terminal(
                 f"{stopped} servers pass too. {advice}"
             )
         elif met:
-            text = _ending_words(ending, ": ", result, advice, met)
+            text = _ending_words(ending, ": ", result, advice, errors, several=both)
         else:
             text = f"{ending}: {result}. {advice}"
         if first == "open" and blocked != (split and split[2]):
@@ -4162,7 +4162,7 @@ def _terminal(
                 **evidence,
                 "open_include": chain,
                 **({"permerror": met or blocked} if blocked else {}),
-                **({"first_stop": stops} if split else {}),
+                **({"first_stop": stops} if split or both else {}),
             },
             fix=open_fix,
         )
@@ -4316,18 +4316,27 @@ def _terminal(
 
 
 def _ending_words(
-    ending: str, joiner: str, result: str, advice: str, blocked: str | None, *, end: str = "it"
+    ending: str,
+    joiner: str,
+    result: str,
+    advice: str,
+    blocked: str | None,
+    *,
+    end: str = "it",
+    several: bool = False,
 ) -> str:
     """SPF-09's words for an ending that is not '-all': `ending` ("The SPF record ends in
     '~all' (soft fail)"), the `result` it gives a server not listed, then `advice`. With a
     permanent error (`blocked`, tree_permerror) such a server never reaches `end`: the error
-    is what it gets, and the result holds only once the error is fixed."""
+    is what it gets, and the result holds only once the error is fixed. `several`: `blocked`
+    names one error for each address family."""
     if not blocked:
         return f"{ending}{joiner}{result}. {advice}"
+    fixed = "those errors are" if several else "that error is"
     return (
         f"{ending}, but a server that is not listed never reaches {end}: checking it stops "
         f"first with a permanent error ({blocked}), and what receivers do with an error is up "
-        f"to each of them. Once that error is fixed, {result}. {advice}"
+        f"to each of them. Once {fixed} fixed, {result}. {advice}"
     )
 
 

@@ -34,7 +34,7 @@ from checks import certs, net
 from checks.config import CheckConfig
 from checks.context import CheckContext, clock_start
 from checks.dns import normalize
-from checks.findings import Collector, Finding, Mechanism, Status
+from checks.findings import Collector, Finding, Mechanism, Status, series
 
 if TYPE_CHECKING:
     from checks.mx import MxSet
@@ -1898,13 +1898,13 @@ def _requiretls(out: Collector, ctx: CheckContext, greeted: list[SmtpProbe]) -> 
             (advertised if p.requiretls else not_advertised).append(f"{host} at {p.address}")
     if advertised and not_advertised:
         summary = (
-            f"REQUIRETLS (RFC 8689) is advertised by {_listed(advertised, 'and')}; not by "
-            f"{_listed(not_advertised, 'or')}."
+            f"REQUIRETLS (RFC 8689) is advertised by {series(advertised)}; not by "
+            f"{series(not_advertised, 'or')}."
         )
     elif advertised:
-        summary = f"REQUIRETLS (RFC 8689) is advertised by {_listed(advertised, 'and')}."
+        summary = f"REQUIRETLS (RFC 8689) is advertised by {series(advertised)}."
     else:
-        summary = f"REQUIRETLS (RFC 8689) is not advertised by {_listed(not_advertised, 'or')}."
+        summary = f"REQUIRETLS (RFC 8689) is not advertised by {series(not_advertised, 'or')}."
     out.add(
         "SMTP-18",
         Status.INFO,
@@ -1912,13 +1912,6 @@ def _requiretls(out: Collector, ctx: CheckContext, greeted: list[SmtpProbe]) -> 
         subject=ctx.domain,
         evidence={"advertised": advertised, "not_advertised": not_advertised},
     )
-
-
-def _listed(names: list[str], conjunction: str) -> str:
-    """'a', 'a and b', 'a, b and c' (or 'or')."""
-    if len(names) == 1:
-        return names[0]
-    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
 def _no_address(

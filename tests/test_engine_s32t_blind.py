@@ -38,7 +38,8 @@ summary showed the record as 'v=spf1 mx -all', the very record the fix offers; i
 no-break space and where it sits (ba59c5c, tests/test_engine_s32t.py), and the row asks for it.
 No status changed. Left as they are: MTASTS-04 for a record between quotes says 'Retype it
 without them' with the owner's id while its fix record has a fresh id (both publishable, but
-the two texts differ); TLSRPT-06's fix for an http:// rua offers the tls-reports@ placeholder
+the two texts differ; settled in s32x: the summary now asks for a new id, as the fix gives);
+TLSRPT-06's fix for an http:// rua offers the tls-reports@ placeholder
 rather than the same URL over https (it may not be a POST endpoint, so not guessed).
 
 Each case runs one module's evaluate against an in-memory resolver (tests.test_spf.FakeDns,
@@ -302,9 +303,11 @@ def cases() -> list[Case]:
             "fairlie-marine.co.uk",
             sts_site("fairlie-marine.co.uk", '"v=STSv1; id=20260601T0900"'),
             files=policy_file("fairlie-marine.co.uk", policy_text("fairlie-marine.co.uk")),
-            expect=[E("MTASTS-04", "fail", "quot", "v=STSv1; id=20260601T0900")],
+            expect=[E("MTASTS-04", "fail", "quot", "with a new id")],
             why="The record's text begins with '\"', not 'v=STSv1' (§3.1); the fix is the record "
-            "without the quotes the panel kept.",
+            "without the quotes the panel kept. (Asked first for the owner's id written out; "
+            "since s32x the summary points to the fix's record with a new id, as every "
+            "MTASTS-04 fix has it, tests/test_engine_s32x.py.)",
         ),
         Case(
             "mtasts04-blank-before-version",
