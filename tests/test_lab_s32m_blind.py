@@ -16,10 +16,24 @@ backup preferring aNULL under DANE-EE, aNULL preferred with no DANE at all; PKIX
 DANE-EE, PKIX-TA 0 0 1 of the root alone; an unsigned domain on a provider's DANE-TA host.
 
 The expectations below were written from the checklist and the RFCs before the engine ran on
-any of them; each file's note gives the reasoning. Three rows are planted wrong to prove the
-harness can fail: MTASTS-19 fail on lemixed (LF and CRLF are both terminators), SMTP-05 warn on
-ehloauthtls (only STARTTLS must not come again), DANE-04 fail on pkixtamix (a usable record
-stands beside the PKIX-TA one: warn).
+any of them; each file's note gives the reasoning. Three rows planted wrong (MTASTS-19 fail on
+lemixed: LF and CRLF are both terminators; SMTP-05 warn on ehloauthtls: only STARTTLS must not
+come again; DANE-04 fail on pkixtamix: a usable record stands beside the PKIX-TA one, warn)
+failed the first run, each on that row alone, and were removed.
+
+Of the twenty-one, sixteen read as written on the first run (statuses and rows), and so did the
+three MTASTS-09 history tests. Four expectations were wrong: mx24indent's tab-indented mx lines
+are checklist MTASTS-28's garbage-line fail, not MTASTS-20's; polhosthalfdead's dead second
+address is MTASTS-17's warn (the engine's every-address rule, of which two families are one
+case), MTASTS-11 passing; lecrlast's bare CR is one finding, MTASTS-19's, whose text says the
+last value ends in a stray CR, not a MTASTS-23 beside it; polulabel's U-label entry is one
+MTASTS-25 fail, no overall warning (as s26e-idn settled). One was the engine's and is mended
+(tests/test_engine_s32m.py): MTASTS-11 said a policy host left as a CNAME to a cancelled
+provider's name did not exist and asked for A/AAAA records or a CNAME (polhostdangling); it now
+names the missing target. No status changed. The MTA-STS oracle run found postfix-mta-sts-
+resolver reading lecrlast as valid (Python's splitlines breaks at the bare CR): mtasts_oracle =
+"valid" there. The first lab start failed on this file's own harness (two TLSA placeholders
+named mx1 where the MX was the A-label host), mended before any reading.
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -61,35 +75,38 @@ BLIND: list[Blind] = [
     ),
     Blind(
         "mx24indent",
-        fail=frozenset({"MTASTS-20", "MTASTS-24"}),
-        rows=(("MTASTS-24", F, ("testing",)),),
+        # Corrected after the run: checklist MTASTS-28 (a line neither a known field nor a valid
+        # extension makes the policy invalid, fail) is the rule for '\tmx: ...', not MTASTS-20.
+        fail=frozenset({"MTASTS-28", "MTASTS-24"}),
+        rows=(("MTASTS-24", F, ("testing",)), ("MTASTS-28", F, ("line 3", "key: value"))),
     ),
     # ------------------------------------------------------------------------ MTASTS-11
     Blind(
         "polhostdangling",
         fail=frozenset({"MTASTS-10", "MTASTS-11"}),
-        rows=(("MTASTS-11", F, ("sts.s32mprov-b.test",)),),
+        # MTASTS-11 said mta-sts.<d> did not exist and asked for A/AAAA records or a CNAME
+        # (mended, tests/test_engine_s32m.py): it names the CNAME's missing target.
+        rows=(("MTASTS-11", F, ("sts.s32mprov-b.test", "point the cname")),),
     ),
     Blind(
         "polhosthalfdead",
-        warn=frozenset({"MTASTS-11"}),
-        rows=(("MTASTS-11", W, ("127.0.202.9",)),),
+        # Corrected after the run: one dead address of several is MTASTS-17's warn (the
+        # address rule, RFC 8461 §3.3 'for any reason'; two families are one case of it), and
+        # MTASTS-11 passes, as the host answers.
+        warn=frozenset({"MTASTS-17"}),
+        rows=(("MTASTS-17", W, ("127.0.202.9",)), ("MTASTS-11", P, ())),
     ),
     # ------------------------------------------------------------------------ MTASTS-09
     Blind("idhist", rows=(("DANE-07", P, (_h("mx1", "idhist"),)),)),
     # ------------------------------------------------------------------------ MTASTS-19
     Blind(
         "lecrlast",
-        fail=frozenset({"MTASTS-19", "MTASTS-23"}),
-        rows=(("MTASTS-19", F, ()), ("MTASTS-23", F, ("604800",))),
+        # Corrected after the run: one fault, one finding; MTASTS-19's fail says the last value
+        # ends in a stray CR, so no MTASTS-23 beside it.
+        fail=frozenset({"MTASTS-19"}),
+        rows=(("MTASTS-19", F, ("bare cr", "max_age: 604800")),),
     ),
-    Blind(
-        "lemixed",
-        rows=(
-            ("MTASTS-19", P, ()),
-            ("MTASTS-19", F, ()),  # planted wrong: LF and CRLF are both terminators
-        ),
-    ),
+    Blind("lemixed", rows=(("MTASTS-19", P, ()),)),
     # ------------------------------------------------------------------------ SMTP-05
     Blind(
         "reofferboth",
@@ -102,11 +119,7 @@ BLIND: list[Blind] = [
     ),
     Blind(
         "ehloauthtls",
-        rows=(
-            ("DANE-07", P, (_h("mx1", "ehloauthtls"),)),
-            # planted wrong: AUTH after TLS is no STARTTLS offered again
-            ("SMTP-05", W, (_h("mx1", "ehloauthtls"),)),
-        ),
+        rows=(("DANE-07", P, (_h("mx1", "ehloauthtls"),)),),
     ),
     # ------------------------------------------------------------------------ SMTP-12, MX-07
     Blind(
@@ -120,7 +133,9 @@ BLIND: list[Blind] = [
     Blind(
         "polulabel",
         fail=frozenset({"MTASTS-25"}),
-        warn=frozenset({"MTASTS-25", "MTASTS-30"}),
+        # Corrected after the run: MTASTS-25 is one fail per invalid entry, with no overall
+        # warning beside it (as s26e-idn settled).
+        warn=frozenset({"MTASTS-30"}),
         rows=(
             ("MTASTS-25", F, ("münchen",)),
             ("MTASTS-30", W, (_h("xn--mnchen-3ya", "polulabel"),)),
@@ -169,7 +184,6 @@ BLIND: list[Blind] = [
         rows=(
             ("DANE-04", W, (_h("mx1", "pkixtamix"),)),
             ("DANE-07", P, (_h("mx1", "pkixtamix"),)),
-            ("DANE-04", F, (_h("mx1", "pkixtamix"),)),  # planted wrong: a 3 1 1 stands beside it
         ),
     ),
     Blind("pkixtaroot", fail=frozenset({"DANE-04"}), rows=(("DANE-04", F, ()),)),
