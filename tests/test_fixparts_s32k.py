@@ -29,7 +29,7 @@ from reports.models import ReportAddress
 from tests.conftest import BaseTestCase
 from tests.test_accounts import LOCMEM
 from tests.test_domains import scored_run
-from tests.test_fix_texts import BASE, D, findings_for
+from tests.test_fix_texts import BASE, D, _cases, findings_for, proposed_records
 from tests.test_freecheck_s32c_blind import TARGET_ADDR, ZoneDNS, harness_for, mx_to
 from tests.test_onboarding import _Page
 
@@ -195,3 +195,39 @@ def test_s32k_a_fix_renders_with_one_copy_box_per_thing(fix: str) -> None:
     copied = copy_texts(page)
     assert list(copied.values()) == [p.text for p in parts if p.kind != "text"]
     assert_no_prose(copied)
+
+
+# --- Every engine fix of the fix-text corpus (the lab scenarios and the extra cases) -----------
+
+
+@pytest.mark.parametrize(("domain", "zone", "served", "selectors"), list(_cases()))
+def test_s32k_every_record_of_every_fix_is_a_box_of_its_own(
+    domain: str, zone: Any, served: Any, selectors: tuple[str, ...]
+) -> None:
+    """Each record line the engine proposes (as tests/test_fix_texts.py loads it) is one box,
+    its value as the record's data; no record is left inside the words."""
+    for finding in findings_for(domain, zone, served, selectors):
+        if not finding.fix:
+            continue
+        parts = fix_parts(finding.fix)
+        shown = [(p.name, p.rtype, p.text) for p in parts if p.kind == "record"]
+        # A placeholder ("MX 10 <your mail server's host name>.") loads as no record data.
+        lines = "\n".join(x for x in finding.fix.split("\n") if "<" not in x)
+        for owner, rtype, rdata in proposed_records(lines):
+            if rtype == "TXT":
+                strings = [s.decode() for s in rdata.strings]
+                value = strings[0] if len(strings) == 1 else rdata.to_text()
+            else:
+                value = rdata.to_text()
+            wanted = (owner.rstrip("."), rtype, value)
+            # to_text() writes some data in its own form ("3 1 1 ABCD" upper case): compare
+            # those case-blind.
+            assert any(
+                (n, t) == wanted[:2] and (v == value or v.lower() == value.lower())
+                for n, t, v in shown
+            ), (finding.id, wanted, shown)
+        for part in parts:
+            if part.kind == "text":
+                assert not re.search(r'\. TXT "', part.text), (finding.id, part.text)
+            if part.kind == "file":
+                assert part.text.startswith("version: STSv1\n"), (finding.id, part.text)
