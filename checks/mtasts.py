@@ -93,7 +93,10 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
         pass  # Only the quotes around it, which MTASTS-04 names below.
     elif pasted is not None:
         # One fault, named as what it is: read as written, the field holding the character
-        # is "not name=value" and the record "has no id", which the owner cannot see.
+        # is "not name=value" and the record "has no id", which the owner cannot see. The
+        # record to retype is the fix's, with a new id as every fix of the record has (a
+        # sender holding a policy from before the record broke fetches it again, §5.1), as
+        # MTASTS-04 says for quotes: writing out the owner's id would tell another record.
         problems.append(
             Problem(
                 "MTASTS-08",
@@ -101,7 +104,7 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
                 f"The record contains {pasted.describe()}: it {pasted.fault}, "
                 "and RFC 8461 §3.1 requires US-ASCII, so senders that follow "
                 "the grammar discard the record and apply no policy. Retype the record by "
-                f"hand: {pasted.cleaned.strip(_WSP)!r}.",
+                "hand, with a new id, so that senders fetch the policy again.",
                 True,
             )
         )
