@@ -65,6 +65,16 @@ class TeamDeletion:
     others: list[Membership] = field(default_factory=list)
 
 
+@dataclass
+class TeamDeleted:
+    """What Team.delete_by did, for the emails after it: its other people, who lose access,
+    and the hosted policies still served as mode none after it (mailsec.hosting.deleted's
+    notices, the records to keep until when)."""
+
+    told: list[User]
+    kept: list[Any] = field(default_factory=list)  # DeletedNotice (no hosting import here)
+
+
 class Team(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=TEAM_NAME_MAX)
@@ -182,16 +192,19 @@ class Team(models.Model):
             ),
         )
 
-    def delete_by(self, owner: User) -> list[str] | None:
+    def delete_by(self, owner: User) -> TeamDeleted | None:
         """Delete the team, as `owner`: its domains as if each were removed (a hosted policy
         senders may have cached is served as mode none until it may end, through
         mailsec.hosting.signals; the rest goes with them), its memberships, invitations, API
-        keys and alert settings. The addresses of its other people to tell, or None when
-        nothing was done: `owner` does not own it (any more: a hand-over in another tab), or
+        keys and alert settings. Its other people to tell, with the hosted policies still
+        served after it and the records they need kept (TeamDeleted), or None when nothing
+        was done: `owner` does not own it (any more: a hand-over in another tab), or
         it is the only team they are in (KeepsOneTeam).
 
         The team's memberships are locked first, in the order Team.hand_over locks them: a
         hand-over at the same moment runs before or after, never half of each."""
+        from mailsec.hosting import deleted
+
         with transaction.atomic():
             rows = list(self.memberships.select_for_update().select_related("user").order_by("pk"))
             mine = next((m for m in rows if m.user_id == owner.pk), None)
@@ -199,9 +212,13 @@ class Team(models.Model):
                 return None
             if not Membership.objects.filter(user=owner).exclude(team=self).exists():
                 raise KeepsOneTeam(self.pk)
-            told = [m.user.email for m in rows if m.user_id != owner.pk and m.user.email]
+            told = [m.user for m in rows if m.user_id != owner.pk and m.user.email]
+            # Read before the deletion: the mode, state and id each policy had (see below).
+            held = deleted.held_in(self.domains.all())
             self.delete()
-        return told
+            # Served as mode none after it, detached (hosting.signals): records to keep.
+            kept = deleted.still_served(held, owner, told)
+        return TeamDeleted(told, kept)
 
     def invite(self, email: str, invited_by: User, role: str = "member") -> Invite:
         """The invite to send to `email`. Sent again while the first one is still open (a

@@ -46,8 +46,10 @@ from mailsec.accounts.models import (
     Membership,
     Profile,
     Team,
+    TeamDeleted,
     TooManyTeams,
     zone,
+    zone_of,
 )
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
 from mailsec.accounts.signals import tell_new_owner
@@ -441,12 +443,12 @@ def delete_team(request: HttpRequest, code: UUID) -> HttpResponse:
     only_team = not request.user.memberships.exclude(team=team).exists()
     if request.method == "POST" and not only_team and form.is_valid():
         try:
-            told = team.delete_by(request.user)  # type: ignore[arg-type]
+            gone = team.delete_by(request.user)  # type: ignore[arg-type]
         except KeepsOneTeam:  # left their other teams meanwhile
-            told, only_team = None, True
-        if told is not None:
-            name, by = team.name, request.user.email
-            transaction.on_commit(partial(tell_team_deleted, name, by, told))
+            gone, only_team = None, True
+        if gone is not None:
+            name, by, told = team.name, request.user.email, gone.told
+            transaction.on_commit(partial(tell_team_deleted, name, by, gone))
             # Their current team stays so unless it was this one: then the next page takes
             # their earliest other one (Profile.team, as for anyone whose team went).
             forget_team_count(request)
@@ -472,20 +474,25 @@ def delete_team(request: HttpRequest, code: UUID) -> HttpResponse:
     return render(request, "accounts/delete_team.html", ctx, status=status)
 
 
-def tell_team_deleted(name: str, by: str, addresses: list[str]) -> None:
+def tell_team_deleted(name: str, by: str, gone: TeamDeleted) -> None:
     """Email each member and viewer of the team `name` that its owner `by` deleted it: they
     lose access without having done anything, and would otherwise find out from a page that
-    shows another team. One email each (no one sees who else was in it)."""
+    shows another team. One email each (no one sees who else was in it), in their time zone.
+    It lists, per hosted policy still served as mode none after the deletion, the records to
+    keep until when (mailsec.hosting.deleted): whoever looks after that DNS may be among
+    them, and removed early the records leave senders with a cached enforce policy."""
     ctx = {
         "team_name": name,
         "by": by,
         "account_url": settings.SITE_ROOT + reverse("accounts:account"),
+        "kept": gone.kept,
     }
-    for address in addresses:
+    for person in gone.told:
         try:
-            send_templated("emails/team-deleted", ctx, [address])
+            with timezone.override(zone_of(person)):
+                send_templated("emails/team-deleted", ctx, [person.email])
         except Exception:  # after the commit: a mail outage must not make the deletion a 500
-            log.exception("could not tell %s that %s was deleted", address, name)
+            log.exception("could not tell %s that %s was deleted", person.email, name)
 
 
 @login_required

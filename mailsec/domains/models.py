@@ -478,7 +478,7 @@ class Domain(models.Model):
         with transaction.atomic():
             if not Domain.objects.select_for_update().filter(pk=self.pk).exists():
                 return False
-            held = HostedPolicy.objects.filter(domain_id=self.pk).only("pk", "mode").first()
+            held = HostedPolicy.objects.filter(domain_id=self.pk).first()
             # Read before the deletion takes the team's settings for this domain with it.
             readers = deleted.readers(self) if held is not None else []
             self.delete()
@@ -486,7 +486,7 @@ class Domain(models.Model):
                 pk=held.pk if held else None, domain=None, state=HostedPolicy.State.DISABLING
             ).first()
             if held is not None and kept is not None and readers:
-                notice = deleted.notice(kept, self, user, held.mode, readers)
+                notice = deleted.notice(kept, self, user, held, readers)
                 transaction.on_commit(lambda: deleted.tell(notice), robust=True)
         return True
 

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,7 +44,11 @@ class DeletedNotice:
     by: str
     deleted_at: datetime
     until: datetime
+    # The mode the team chose; and whether Stop hosting had started before the deletion, so
+    # that mode none was served already, under the id it got then (no new id at deletion).
     was_mode: str
+    winding_down: bool = False
+    new_id: bool = True
     # The records to keep published until `until`, as zone-file lines.
     records: list[str] = field(default_factory=list)
     # _mta-sts is a plain TXT (or we have no zone): it must name the new id to reach senders.
@@ -71,10 +76,34 @@ def readers(domain: Domain) -> list[User]:
     ]
 
 
+def held_in(domains: QuerySet[Domain]) -> list[HostedPolicy]:
+    """The hosted policies of `domains` as they are before a deletion (mode, state, id, and
+    the domain with its team, which the deletion takes away): what notice() compares with."""
+    return list(
+        HostedPolicy.objects.filter(domain__in=domains)
+        .select_related("domain__team")
+        .order_by("name")
+    )
+
+
+def still_served(held: list[HostedPolicy], by: User, told: list[User]) -> list[DeletedNotice]:
+    """After the deletion: a notice for each of `held` that outlives its domain (detached,
+    serving mode none until release_at), in `held`'s order."""
+    kept = HostedPolicy.objects.filter(
+        pk__in=[h.pk for h in held], domain=None, state=HostedPolicy.State.DISABLING
+    ).in_bulk()
+    return [
+        notice(kept[h.pk], h.domain, by, h, told)
+        for h in held
+        if h.pk in kept and h.domain is not None
+    ]
+
+
 def notice(
-    policy: HostedPolicy, domain: Domain, by: User, was_mode: str, told: list[User]
+    policy: HostedPolicy, domain: Domain, by: User, before: HostedPolicy, told: list[User]
 ) -> DeletedNotice:
-    """The notice for a policy just detached from `domain` (release_at set)."""
+    """The notice for a policy just detached from `domain` (release_at set); `before` is the
+    same policy as read before the deletion."""
     assert policy.release_at is not None
     name = policy.name
     zone = PolicyZone.from_settings()
@@ -91,7 +120,9 @@ def notice(
         by=by.email or by.get_username(),
         deleted_at=timezone.now(),
         until=policy.release_at,
-        was_mode=was_mode,
+        was_mode=before.mode,
+        winding_down=before.state == HostedPolicy.State.DISABLING,
+        new_id=policy.policy_id != before.policy_id,
         records=[f"mta-sts.{name}. CNAME {settings.MAILSEC_POLICY_HOST}.", sts],
         plain_txt=plain,
         readers=told,
