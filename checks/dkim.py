@@ -27,6 +27,7 @@ from checks.dns import DnsAnswer, normalize, txt_fix
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 from checks.lookalike import Unquoted, lookalikes, unquoted
+from checks.spf import find_undotted
 
 MECHANISM = Mechanism.DKIM
 
@@ -946,25 +947,45 @@ def _not_a_key(result: SelectorResult, keyed: list[str] | None = None) -> str:
 async def _at_doubled_name(
     ctx: CheckContext, keys: DkimKeys, selector: str
 ) -> tuple[str, str] | None:
-    """(words, fix) for a given selector whose key sits at <selector>._domainkey.<d>.<d>: the
-    full name typed into a DNS panel that appends the zone's name, as MX targets and DMARC
-    records are (mx.doubled_suffix_target, DMARC-04). Receivers look only at
-    <selector>._domainkey.<d> (RFC 6376 §3.6.2.1), so the key is moved there. None when
-    nothing key-like stands there, when a wildcard answers under the domain (its record is
-    not the owner's key), or when the lookup failed (which claims nothing)."""
+    """(words, fix) for a given selector whose key sits at <selector>._domainkey.<d>.<zone>:
+    the full name typed into a DNS panel that appends the zone's name, as MX targets and DMARC
+    records are (mx.doubled_suffix_target, DMARC-04). The zone is <d> or a parent up to the
+    organisational domain (a subdomain kept in its parent's zone), nearest first, as
+    spf.find_undotted walks them for DMARC-04: one TXT lookup per zone, and one wildcard probe
+    per name that holds a key. Receivers look only at <selector>._domainkey.<d> (RFC 6376
+    §3.6.2.1), so the key is moved there. None when nothing key-like stands there, when a
+    wildcard answers (under the domain, or at the doubled name: its record is not the owner's
+    key), or when the lookup failed (which claims nothing)."""
     if keys.wildcard is not None:
         return None
     meant = f"{selector}._domainkey.{ctx.domain}"
-    doubled = f"{meant}.{ctx.domain}"
-    answer = await ctx.dns.query(doubled, "TXT")
-    records = [] if answer.failed else [t for t in answer.texts() if looks_like_key_record(t)]
+    owner = f"{selector}._domainkey.{normalize(ctx.domain)}"
+    undotted = await find_undotted(
+        ctx, owner, lambda answer: [t for t in answer.texts() if looks_like_key_record(t)]
+    )
+    if undotted is None:
+        return None
+    doubled, records, _ = undotted
     if len(records) != 1:
         return None  # several: which to move is the owner's choice, DKIM-02's question there
+    zone = doubled[len(owner) + 1 :]
+    if zone == normalize(ctx.domain):
+        panel, adds, typed = (
+            "the DNS panel added the domain",
+            "the domain",
+            f"{selector}._domainkey",
+        )
+    else:
+        # A subdomain kept in its parent's zone: that panel adds the parent's name.
+        panel, adds, typed = (
+            f"the DNS panel of {zone} added '{zone}'",
+            f"'{zone}'",
+            owner[: -len(zone) - 1],
+        )
     return (
         f" The key for '{selector}' is published at {doubled}, where receivers never look: "
-        "the DNS panel added the domain to a name that already ended in it. Publish the key "
-        f"at {meant} (in a panel that adds the domain, enter '{selector}._domainkey') and "
-        "delete the other record.",
+        f"{panel} to a name that already ended in it. Publish the key at {meant} (in a panel "
+        f"that adds {adds}, enter '{typed}') and delete the other record.",
         f"{txt_fix(meant, records[0])}\n"
         f"Delete the record at {doubled}, where receivers never look: "
         f"{txt_fix(doubled, records[0])}",

@@ -3,10 +3,17 @@ written failing, before its fix; controls pass both before and after."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from typing import Any
 
+from checks import dkim
+from checks.dns import DnsAnswer
 from checks.findings import Finding, Status
+from tests.test_engine_s26c_blind import CnameDns
+from tests.test_engine_s32s import K2048
 from tests.test_engine_s32t_blind import Case, policy_file, policy_text, run_case, sts_site
+from tests.test_spf import make_ctx, published
 
 NBSP = "\u00a0"
 
@@ -39,3 +46,72 @@ def test_mtasts08_pasted_character_summary_and_fix_tell_the_same_record() -> Non
     assert "with a new id" in found.summary, found.summary
     new_id = re.search(r'"v=STSv1; id=(\w+)"', found.fix)
     assert new_id is not None and new_id.group(1) != "20260601T0900", found.fix
+
+
+# ------------------------- 2. DKIM-01: a key doubled at a parent zone (spf.find_undotted)
+
+
+class _WildDns(CnameDns):
+    """A wildcard '*.eastgate-pharmacy.com' holding a key: it answers every name under
+    com.eastgate-pharmacy.com (a node nobody made), the probe beside a doubled name too."""
+
+    def __init__(self, zone: dict[Any, Any], key: str) -> None:
+        super().__init__(zone)
+        self.key = key
+
+    async def query(self, name: str, rdtype: str, **kw: Any) -> DnsAnswer:
+        if rdtype.upper() == "TXT" and name.rstrip(".").endswith(".com.eastgate-pharmacy.com"):
+            return await super().query("wild.eastgate-pharmacy.com", rdtype, **kw)
+        return await super().query(name, rdtype, **kw)
+
+
+def _dkim_at(domain: str, more: dict[Any, Any], key: str = "") -> Finding:
+    zone: dict[Any, Any] = {
+        (domain, "MX"): [f"10 mx1.{domain}."],
+        (f"mx1.{domain}", "A"): ["198.51.100.1"],
+        ("wild.eastgate-pharmacy.com", "TXT"): [key] if key else [],
+        **more,
+    }
+    ctx = make_ctx(domain, zone, dkim_selectors=("google",))
+    ctx.dns = _WildDns(zone, key) if key else CnameDns(zone)  # type: ignore[assignment]
+    return _one(asyncio.run(dkim.evaluate(ctx)), "DKIM-01")
+
+
+def test_dkim01_finds_a_subdomains_key_doubled_in_its_parents_zone() -> None:
+    # news.eastgate-pharmacy.com lives in the zone eastgate-pharmacy.com: the full name typed
+    # into that zone's panel lands at google._domainkey.news.eastgate-pharmacy.com.
+    # eastgate-pharmacy.com. DKIM-01 looked only at <sel>._domainkey.<d>.<d> and said "no key".
+    domain = "news.eastgate-pharmacy.com"
+    key = f"v=DKIM1; k=rsa; p={K2048}"
+    doubled = f"google._domainkey.{domain}.eastgate-pharmacy.com"
+    found = _dkim_at(domain, {(doubled, "TXT"): [key]})
+    assert found.status == Status.INFO
+    assert f"published at {doubled}, where receivers never look" in found.summary, found.summary
+    assert "(in a panel that adds 'eastgate-pharmacy.com', enter 'google._domainkey.news')" in (
+        found.summary
+    ), found.summary
+    fix = found.fix.splitlines()
+    assert published(fix[0]) == (f"google._domainkey.{domain}", key)
+    assert any(doubled in line for line in fix[1:]), found.fix
+
+
+def test_dkim01_takes_no_wildcards_key_for_a_doubled_one() -> None:
+    # Control (passes before and after): a wildcard's record answers the doubled name and the
+    # probe beside it alike; it is no key the owner typed there.
+    domain = "news.eastgate-pharmacy.com"
+    found = _dkim_at(domain, {}, key=f"v=DKIM1; k=rsa; p={K2048}")
+    assert found.summary.startswith("No DKIM key is published for the selector(s) you gave")
+    assert "where receivers never look" not in found.summary and not found.fix
+
+
+def test_dkim01_key_doubled_in_the_domains_own_zone_reads_as_before() -> None:
+    # Control (passes before and after): s32s's case, the words as they were.
+    domain = "eastgate-pharmacy.com"
+    key = f"v=DKIM1; k=rsa; p={K2048}"
+    found = _dkim_at(domain, {(f"google._domainkey.{domain}.{domain}", "TXT"): [key]})
+    assert (
+        f" The key for 'google' is published at google._domainkey.{domain}.{domain}, where "
+        "receivers never look: the DNS panel added the domain to a name that already ended in "
+        f"it. Publish the key at google._domainkey.{domain} (in a panel that adds the domain, "
+        "enter 'google._domainkey') and delete the other record."
+    ) in found.summary, found.summary
