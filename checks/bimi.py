@@ -878,21 +878,30 @@ def _lookup(name: str, answer: DnsAnswer) -> BimiLookup:
     return BimiLookup(name, answer, records, near)
 
 
-def _stray_certificate(look: BimiLookup) -> str:
-    """The one other TXT record at the BIMI record's name that holds an a= tag ('a=https://…'
-    alone: a record a DNS panel split into two TXT records), or ''. Receivers discard a
-    record there that does not start with 'v=BIMI1' (draft, Assertion Record Discovery), so
-    its a= is no part of the record they use."""
+def _stray_tag(look: BimiLookup, tag: str) -> str:
+    """The one other TXT record at the BIMI record's name that holds `tag` ('a=https://…' or
+    'l=https://…' alone: a record a DNS panel split into two TXT records), or ''. Receivers
+    discard a record there that does not start with 'v=BIMI1' (draft, Assertion Record
+    Discovery), so its tag is no part of the record they use."""
     others = [
         t
         for t in look.answer.texts()
-        if t not in look.records and t not in look.near and parse_bimi(t).tags.get("a")
+        if t not in look.records and t not in look.near and parse_bimi(t).tags.get(tag)
     ]
     return others[0] if len(others) == 1 else ""
 
 
+def _split_words(name: str, tag: str, stray: str) -> str:
+    """What BIMI-03 and BIMI-05 add for a tag that sits in a record split off (_stray_tag)."""
+    return (
+        f" The {tag}= tag sits in a second TXT record at {name}, '{stray}', which does not "
+        "start with 'v=BIMI1', so receivers discard it (BIMI-02): "
+        "a DNS panel split the record in two. Publish them as one record."
+    )
+
+
 def _joined_fix(name: str, record: str, stray: str) -> str:
-    """The BIMI record and the record split from it (_stray_certificate) as one record, in
+    """The BIMI record and the record split from it (_stray_tag) as one record, in
     place of both."""
     joined = f"{record.rstrip(' ;')}; {stray.strip(' ;')}"
     return (
@@ -1105,14 +1114,20 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     logo = tags.get("l")
     cert = tags.get("a")
     if logo is None:
+        stray = "" if "L" in tags else _stray_tag(chosen, "l")
         out.add(
             "BIMI-03",
             Status.FAIL,
             "The BIMI record has no l= tag with the logo URL, which is required"
-            + (" (tag names are case-sensitive: 'L=' is not 'l=')." if "L" in tags else "."),
+            + (" (tag names are case-sensitive: 'L=' is not 'l=')." if "L" in tags else ".")
+            + (_split_words(subject, "l", stray) if stray else ""),
             subject=subject,
             evidence=evidence,
-            fix=_lower_l_fix(subject, chosen.records[0]) if "L" in tags else "",
+            fix=_lower_l_fix(subject, chosen.records[0])
+            if "L" in tags
+            else _joined_fix(subject, chosen.records[0], stray)
+            if stray
+            else "",
         )
     elif logo == "" and cert:
         # An empty l= is only a declination together with an empty a= (Declination to
@@ -1143,19 +1158,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     rewritten = _rewritten_urls(logo, cert)
     cert_url = ""
     if cert is None or cert == "":
-        stray = _stray_certificate(chosen) if cert is None else ""
+        stray = _stray_tag(chosen, "a") if cert is None else ""
         out.add(
             "BIMI-05",
             Status.WARN,
             "The BIMI record has no mark certificate (a=); the large mailbox providers only "
             "show logos backed by a VMC or CMC."
-            + (
-                f" The a= tag sits in a second TXT record at {subject}, '{stray}', which does "
-                "not start with 'v=BIMI1', so receivers discard it (BIMI-02): a DNS panel "
-                "split the record in two. Publish them as one record."
-                if stray
-                else ""
-            ),
+            + (_split_words(subject, "a", stray) if stray else ""),
             subject=subject,
             evidence=evidence,
             fix=_joined_fix(subject, chosen.records[0], stray) if stray else "",

@@ -11,6 +11,7 @@ from checks import dkim
 from checks.dns import DnsAnswer
 from checks.findings import Finding, Status
 from tests.test_engine_s26c_blind import CnameDns
+from tests.test_engine_s29s_blind import logo, mark, site
 from tests.test_engine_s32s import K2048
 from tests.test_engine_s32t_blind import Case, policy_file, policy_text, run_case, sts_site
 from tests.test_spf import make_ctx, published
@@ -115,3 +116,43 @@ def test_dkim01_key_doubled_in_the_domains_own_zone_reads_as_before() -> None:
         f"it. Publish the key at google._domainkey.{domain} (in a panel that adds the domain, "
         "enter 'google._domainkey') and delete the other record."
     ) in found.summary, found.summary
+
+
+# --------------------------- 3. BIMI-03: l= in a second TXT record, which receivers discard
+
+
+def _bimi(domain: str, texts: list[str], check_id: str) -> Finding:
+    zone = site(
+        domain,
+        dmarc_record=f"v=DMARC1; p=reject; rua=mailto:dmarc@{domain}",
+        more={(f"default._bimi.{domain}", "TXT"): texts},
+    )
+    return _one(run_case(Case(f"s32y-{check_id}", "bimi", domain, zone)), check_id)
+
+
+def test_bimi03_says_the_logo_sits_in_a_second_record() -> None:
+    # A DNS panel split the record in two: 'v=BIMI1; a=...;' and 'l=...'. The second does not
+    # start with 'v=BIMI1', so receivers discard it (draft, Assertion Record Discovery), and
+    # the record they use has no l=. "No l= tag" sent the owner after a tag they can see.
+    domain = "coniston-boats.com"
+    first = f"v=BIMI1; a={mark(domain)};"
+    second = f"l={logo(domain)}"
+    found = _bimi(domain, [first, second], "BIMI-03")
+    assert found.status == Status.FAIL
+    assert f"'{second}'" in found.summary and "second TXT record" in found.summary
+    assert "discard" in found.summary, found.summary
+    name = f"default._bimi.{domain}."
+    assert found.fix.splitlines() == [
+        f'{name} TXT "v=BIMI1; a={mark(domain)}; l={logo(domain)}"',
+        "in place of these two TXT records:",
+        f'{name} TXT "{first}"',
+        f'{name} TXT "{second}"',
+    ], found.fix
+
+
+def test_bimi03_without_l_anywhere_reads_as_before() -> None:
+    # Control (passes before and after).
+    domain = "keswick-kayaks.com"
+    found = _bimi(domain, [f"v=BIMI1; a={mark(domain)};"], "BIMI-03")
+    assert found.summary == "The BIMI record has no l= tag with the logo URL, which is required."
+    assert found.fix == ""
