@@ -892,10 +892,11 @@ def _stray_tag(look: BimiLookup, tag: str) -> str:
 
 
 def _split_words(name: str, tag: str, stray: str) -> str:
-    """What BIMI-03 and BIMI-05 add for a tag that sits in a record split off (_stray_tag)."""
+    """What BIMI-03 and BIMI-05 add for a tag that sits in a record split off (_stray_tag).
+    The rule is cited, not BIMI-02: that finding passes, as the one record left is valid."""
     return (
         f" The {tag}= tag sits in a second TXT record at {name}, '{stray}', which does not "
-        "start with 'v=BIMI1', so receivers discard it (BIMI-02): "
+        "start with 'v=BIMI1', so receivers discard it (draft, Assertion Record Discovery): "
         "a DNS panel split the record in two. Publish them as one record."
     )
 

@@ -156,3 +156,15 @@ def test_bimi03_without_l_anywhere_reads_as_before() -> None:
     found = _bimi(domain, [f"v=BIMI1; a={mark(domain)};"], "BIMI-03")
     assert found.summary == "The BIMI record has no l= tag with the logo URL, which is required."
     assert found.fix == ""
+
+
+# ------------- 4. BIMI-05: the discard rule cited without pointing at a passing BIMI-02
+
+
+def test_bimi05_split_record_cites_the_rule_not_a_passing_finding() -> None:
+    # BIMI-02 passes on that record, rightly (checklist BIMI-02: records not starting with
+    # 'v=BIMI1' are discarded and exactly one remains): "(BIMI-02)" pointed at a pass.
+    domain = "coniston-boats.com"
+    found = _bimi(domain, [f"v=BIMI1; l={logo(domain)};", f"a={mark(domain)}"], "BIMI-05")
+    assert "BIMI-02" not in found.summary, found.summary
+    assert "receivers discard it (draft, Assertion Record Discovery)" in found.summary
