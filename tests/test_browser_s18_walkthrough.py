@@ -55,13 +55,15 @@ def report_for(domain: str) -> dict[str, Any]:
     return dict(json.loads(F01.replace("f01.lab.test", domain)))
 
 
-# The header's links and brand as boxes, for the overlap and edge checks.
+# The header's links and brand as boxes, for the overlap and edge checks: the ones shown (the
+# team switcher's list is laid out but not shown while its <details> is closed).
 HEADER_BOXES = """() => {
   const box = el => { const r = el.getBoundingClientRect();
     return {text: el.innerText.trim(), x: r.x, y: r.y, right: r.right, bottom: r.bottom}; };
   const header = document.querySelector('.site-header');
   return {header: box(header), width: document.documentElement.clientWidth,
-          items: [...header.querySelectorAll('a.brand, nav a')].map(box)};
+          items: [...header.querySelectorAll('a.brand, nav a, nav summary')].filter(el => el.checkVisibility())
+                   .map(box)};
 }"""
 
 
