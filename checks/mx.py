@@ -642,7 +642,23 @@ def _a_label_words(mx: MxSet, host: MxHost) -> tuple[str, str | None] | None:
         # MX-07 flags again).
         renamed = ".".join(part.replace("_", "-").strip("-") for part in host.name.split("."))
         return summary, _rename_fix(mx, host, renamed, lambda label: "_" in label)
-    fake = next((label for label in host.name.split(".") if _is_fake_a_label(label)), None)
+    fakes = [label for label in host.name.split(".") if _is_fake_a_label(label)]
+    fake = next((label for label in fakes if _decoded_before_idna2008(label) is None), None)
+    if fake is None and fakes:
+        # An encoded label written on purpose ('xn--ls8h', an emoji: IDNA2003 and UTS #46
+        # decode it) but not valid under IDNA2008 (RFC 5892 disallows the character), so
+        # still a fake A-label by RFC 5890 §2.3.2.1. Stripping 'xn--' would name nothing
+        # the owner meant: no rename, only the note.
+        decoded = _decoded_before_idna2008(fakes[0])
+        return (
+            f"The MX name {host.name} has the label '{fakes[0]}', the encoded form of "
+            f"'{decoded}', which IDNA2008 does not allow (RFC 5892), so it is no A-label (a "
+            "fake A-label, RFC 5890 §2.3.2.1). Senders can deliver to it, but public CAs "
+            "that follow IDNA2008 refuse such a name in a certificate, which MTA-STS needs.",
+            "If the server needs a certificate, give it a name of letters, digits and "
+            "hyphens or of IDNA2008 A-labels, with its address records, and point the MX at "
+            f"it in place of the record {record}",
+        )
     if fake:
         summary = (
             f"The MX name {host.name} has the label '{fake}', which starts with 'xn--' but is "
@@ -696,6 +712,15 @@ def _is_fake_a_label(label: str) -> bool:
     except UnicodeError:
         return True
     return False
+
+
+def _decoded_before_idna2008(label: str) -> str | None:
+    """The Unicode form of an XN-label that IDNA2003 decodes ('xn--ls8h'), else None
+    ('xn--backup', whose Punycode is control characters that nameprep refuses)."""
+    try:
+        return label.lower().encode("ascii").decode("idna")
+    except UnicodeError:
+        return None
 
 
 def _a_label_problem(name: str) -> str:
