@@ -63,7 +63,9 @@ def serving_leaf_starting_in(
         server.close()
 
 
-class NotYetValidCertificateTestCase(HostingCase):
+class ServedCertificateCase(HostingCase):
+    """A hosting case with a lab PKI and the pytest fixtures serving_leaf_starting_in needs."""
+
     pki: Pki
 
     @classmethod
@@ -76,6 +78,8 @@ class NotYetValidCertificateTestCase(HostingCase):
         self.tmp = tmp_path
         self.monkeypatch = monkeypatch
 
+
+class NotYetValidCertificateTestCase(ServedCertificateCase):
     def serving(self, delta: timedelta) -> AbstractContextManager[datetime]:
         return serving_leaf_starting_in(self.pki, self.tmp, delta, self.monkeypatch)
 

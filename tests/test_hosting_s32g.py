@@ -15,32 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import pytest
 from django.core import mail
 from django.utils import timezone
 
 from mailsec.hosting import service
 from mailsec.hosting.models import HostedPolicy
-from tests.test_certs import Pki
-from tests.test_hosting import HostingCase, to_alice
-from tests.test_hosting_s11_cert_not_yet_valid import serving_leaf_starting_in
+from tests.test_hosting import to_alice
+from tests.test_hosting_s11_cert_not_yet_valid import (
+    ServedCertificateCase,
+    serving_leaf_starting_in,
+)
 
 
-class LastChanceTestCase(HostingCase):
-    pki: Pki
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        super().setUpClass()
-        cls.pki = Pki()
-
-    @pytest.fixture(autouse=True)
-    def _fixtures(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.tmp = tmp_path
-        self.monkeypatch = monkeypatch
-
+class LastChanceTestCase(ServedCertificateCase):
     def readings(
         self, days: int, lefts: list[timedelta], policy: HostedPolicy | None = None
     ) -> Iterator[list[str]]:

@@ -15,31 +15,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import pytest
 from django.core import mail
 from django.utils import timezone
 
 from mailsec.hosting import service
-from tests.test_certs import Pki
-from tests.test_hosting import HostingCase, to_alice
-from tests.test_hosting_s11_cert_not_yet_valid import serving_leaf_starting_in
+from tests.test_hosting import to_alice
+from tests.test_hosting_s11_cert_not_yet_valid import (
+    ServedCertificateCase,
+    serving_leaf_starting_in,
+)
 
 
-class ShortLivedCertificateTestCase(HostingCase):
-    pki: Pki
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        super().setUpClass()
-        cls.pki = Pki()
-
-    @pytest.fixture(autouse=True)
-    def _fixtures(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.tmp = tmp_path
-        self.monkeypatch = monkeypatch
-
+class ShortLivedCertificateTestCase(ServedCertificateCase):
     def serving(self, delta: timedelta, days: int) -> AbstractContextManager[datetime]:
         return serving_leaf_starting_in(self.pki, self.tmp, delta, self.monkeypatch, days)
 
