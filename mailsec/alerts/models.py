@@ -115,6 +115,40 @@ class AlertSetting(models.Model):
         return {d.pk: chosen.get(d.pk) or fallback.get(d.team_id, default) for d in domains}
 
     @classmethod
+    def modes_of_people(
+        cls, users: Iterable[User], domains: list[Domain]
+    ) -> dict[int, dict[int, str]]:
+        """What modes_for says for each of `users` (by user id, then domain id), in three
+        queries however many people: the emails to a whole team (a deleted domain's, in the
+        Remove request; the verified domains') read three a member with modes_for."""
+        user_ids = [u.pk for u in users]
+        if not user_ids:
+            return {}
+        chosen: dict[int, dict[int, str]] = {pk: {} for pk in user_ids}
+        rows = cls.objects.filter(user_id__in=user_ids, domain__in=domains)
+        for user_id, domain_id, mode in rows.values_list("user_id", "domain_id", "mode"):
+            chosen[user_id][domain_id] = mode
+        off = set(
+            AlertRecipient.objects.filter(user_id__in=user_ids, unsubscribed_all=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        fallback: dict[int, dict[int, str]] = {pk: {} for pk in user_ids}
+        if off != set(user_ids):
+            defaults = AlertDefault.objects.filter(
+                user_id__in=set(user_ids) - off, team_id__in={d.team_id for d in domains}
+            )
+            for user_id, team_id, mode in defaults.values_list("user_id", "team_id", "mode"):
+                fallback[user_id][team_id] = mode
+        out: dict[int, dict[int, str]] = {}
+        for pk in user_ids:
+            default = cls.Mode.OFF if pk in off else cls.Mode.IMMEDIATE
+            out[pk] = {
+                d.pk: chosen[pk].get(d.pk) or fallback[pk].get(d.team_id, default) for d in domains
+            }
+        return out
+
+    @classmethod
     def team_domains(cls, user: User, team: Team, default: str) -> models.QuerySet[Domain]:
         """The domains of `team`, each with `alert_mode` as the alerts page shows it to
         `user`: their own row's mode, else `default` (default_mode's answer, which the page

@@ -57,9 +57,10 @@ class DeletedNotice:
 
 
 def readers(domain: Domain) -> list[User]:
-    """The team's members who hear about `domain` (AlertSetting.modes_for: the domain's own
-    setting, unsubscribe-from-all, the team default), read before the deletion takes their
-    settings for it away."""
+    """The team's members who hear about `domain` (AlertSetting.modes_of_people: the
+    domain's own setting, unsubscribe-from-all, the team default; all members in three
+    queries, inside the Remove request), read before the deletion takes their settings for it
+    away."""
     from mailsec.alerts.models import AlertSetting
 
     members = (
@@ -69,11 +70,8 @@ def readers(domain: Domain) -> list[User]:
         .order_by("user_id")
     )
     people = [m.user for m in members]
-    return [
-        person
-        for person in people
-        if AlertSetting.modes_for(person, [domain])[domain.pk] != AlertSetting.Mode.OFF
-    ]
+    modes = AlertSetting.modes_of_people(people, [domain])
+    return [person for person in people if modes[person.pk][domain.pk] != AlertSetting.Mode.OFF]
 
 
 def held_in(domains: QuerySet[Domain]) -> list[HostedPolicy]:
