@@ -3199,7 +3199,10 @@ def _tree_findings(
     # Records that could not be fetched on the way to that term: how many lookups a receiver
     # makes there is unknown, so no "at most" is claimed (the `unknown` branch says so).
     unfetched: list[str] = []
-    total, decided, decider = _lookups_until_decided(tree, unfetched)
+    # The records a receiver can reach: a loop or a too-deep chain past that term is never
+    # followed either, so it too fails only once that term is removed.
+    reached: list[SpfNode] = []
+    total, decided, decider = _lookups_until_decided(tree, unfetched, reached)
     unreached = worst - total
     if unreached:
         dedup = None  # its counts are of every term
@@ -3219,8 +3222,10 @@ def _tree_findings(
     # SPF-11/19 are advice about how a record is written; only the owner's own records (their
     # organisational domain) are theirs to rewrite, a provider's include is not.
     own_org = organizational_domain(domain, extra)
-    loop = [n for n in nodes if n.status == "loop"]
-    truncated = [n for n in nodes if n.status == "truncated"]
+    loop = [n for n in reached if n.status == "loop"]
+    truncated = [n for n in reached if n.status == "truncated"]
+    loop_after = [n for n in nodes if n.status == "loop" and n not in loop]
+    truncated_after = [n for n in nodes if n.status == "truncated" and n not in truncated]
     branches = {child.domain: child.total_lookups + 1 for child in tree.children}
     # A node in temperror hides its whole subtree: its lookups, void names and whether it
     # publishes SPF are unknown, so "at most N lookups" or "every include publishes SPF" would
@@ -3259,6 +3264,31 @@ def _tree_findings(
             subject=domain,
             evidence={**evidence, "lookups": total, "per_branch": branches, **_dup_evidence(dedup)},
             fix=dedup.fix if dedup and cured else "",
+        )
+    elif (loop_after or truncated_after) and not unfetched:
+        # As below: no receiver follows the loop or the deep chain for now, every one will once
+        # that term is removed.
+        after = (
+            f"The terms after it loop: {_loop_words(loop_after[0])}, so once that term is "
+            f"removed, evaluation exceeds the limit of {LOOKUP_LIMIT} DNS lookups and SPF fails "
+            "with a permanent error. When you remove it, remove the include that leads back too."
+            if loop_after
+            else f"The terms after it nest includes too deep to follow: once that term is "
+            f"removed, checking can take more than {worst} DNS lookups, and above "
+            f"{LOOKUP_LIMIT} receivers return a permanent error and SPF fails. When you remove "
+            "it, replace includes with ip4/ip6 ranges or drop senders you no longer use."
+        )
+        out.add(
+            "SPF-05",
+            Status.WARN,
+            f"Checking the SPF record takes at most {total} of the allowed {LOOKUP_LIMIT} DNS "
+            f"lookups for now: {at}, so receivers look up nothing after it. {after}",
+            subject=domain,
+            evidence={
+                **evidence,
+                "lookups": total,
+                "if_removed": "loop" if loop_after else "truncated",
+            },
         )
     elif worst > LOOKUP_LIMIT and not unfetched:
         # Within the limit only because every server is decided first: removing that term
@@ -3919,7 +3949,7 @@ def _split_stop(stops: dict[str, str | None]) -> tuple[str, str, str] | None:
 
 
 def _lookups_until_decided(
-    node: SpfNode, unfetched: list[str] | None = None
+    node: SpfNode, unfetched: list[str] | None = None, reached: list[SpfNode] | None = None
 ) -> tuple[int, str | None, SpfTerm | None]:
     """(lookups, outcome, term): the DNS lookups a receiver can make evaluating `node`'s record
     for some server, and whether a term every server matches ends it before its last term:
@@ -3932,8 +3962,11 @@ def _lookups_until_decided(
     server, so those lookups are not counted (they are node.total_lookups' worst case). An
     included record's early end stops only it: its include matches on a pass alone (§5.2).
     The names of records met on the way that could not be fetched go to `unfetched`: their
-    lookups are unknown, so the count is a floor.
+    lookups are unknown, so the count is a floor. Every record met on the way (loops and
+    chains too deep to follow included) goes to `reached`.
     """
+    if reached is not None:
+        reached.append(node)
     if node.status == "temperror" and unfetched is not None:
         unfetched.append(node.domain)
     if node.status != "ok" or node.parsed is None:
@@ -3954,7 +3987,7 @@ def _lookups_until_decided(
         child = next((c for c in node.children if c.term == term.text), None)
         if child is None:
             continue  # a name built from the message: not followed, as for total_lookups
-        lookups, outcome, _ = _lookups_until_decided(child, unfetched)
+        lookups, outcome, _ = _lookups_until_decided(child, unfetched, reached)
         count += lookups
         if term.name == "redirect":
             return count, outcome, term  # the redirect's result is the record's (§6.1)
