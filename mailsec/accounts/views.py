@@ -23,6 +23,7 @@ from allauth.account.views import confirm_login_code as allauth_confirm_login_co
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -53,6 +54,7 @@ from mailsec.accounts.models import (
 )
 from mailsec.accounts.scope import current_team, get_membership_or_404, get_team_or_404
 from mailsec.accounts.signals import tell_new_owner
+from mailsec.accounts.templatetags.zones import zone_label
 from mailsec.api.forms import ApiKeyForm
 from mailsec.api.models import MAX_KEYS, RATE, WINDOW, ApiKey
 from mailsec.freecheck import ratelimit
@@ -448,7 +450,8 @@ def delete_team(request: HttpRequest, code: UUID) -> HttpResponse:
             gone, only_team = None, True
         if gone is not None:
             name, by, told = team.name, request.user.email, gone.told
-            transaction.on_commit(partial(tell_team_deleted, name, by, gone))
+            owner = request.user
+            transaction.on_commit(partial(tell_team_deleted, name, by, gone, owner))
             # Their current team stays so unless it was this one: then the next page takes
             # their earliest other one (Profile.team, as for anyone whose team went).
             forget_team_count(request)
@@ -456,7 +459,7 @@ def delete_team(request: HttpRequest, code: UUID) -> HttpResponse:
             if told:
                 who = "person was" if len(told) == 1 else "people were"
                 said += f" {len(told)} other {who} emailed that they no longer have access."
-            messages.success(request, said)
+            messages.success(request, f"{said} {records_to_keep(gone)}".strip())
             return redirect("domains:index")
         if not only_team:
             # A hand-over in another tab (or a double click): not theirs to delete any more.
@@ -474,23 +477,49 @@ def delete_team(request: HttpRequest, code: UUID) -> HttpResponse:
     return render(request, "accounts/delete_team.html", ctx, status=status)
 
 
-def tell_team_deleted(name: str, by: str, gone: TeamDeleted) -> None:
+def records_to_keep(gone: TeamDeleted) -> str:
+    """For the page after the deletion: until when each hosted policy is still served and its
+    records must stay ("" when none is), in the owner's time zone (the request's). The
+    confirmation page said so before; this is the date as it came out, and the records
+    themselves are in the owner's email (tell_team_deleted)."""
+    if not gone.kept:
+        return ""
+    served = " and ".join(
+        f"at mta-sts.{n.name} until {timezone.localtime(n.until):%Y-%m-%d %H:%M} {zone_label()}"
+        for n in gone.kept
+    )
+    names = ", ".join(n.name for n in gone.kept)
+    return (
+        f"We keep serving mode: none {served}, so senders that cached the policy deliver to "
+        f"your new servers: keep the mta-sts and _mta-sts records of {names} published until "
+        "then (the records are in the email we sent you)."
+    )
+
+
+def tell_team_deleted(name: str, by: str, gone: TeamDeleted, owner: User | None = None) -> None:
     """Email each member and viewer of the team `name` that its owner `by` deleted it: they
     lose access without having done anything, and would otherwise find out from a page that
     shows another team. One email each (no one sees who else was in it), in their time zone.
     It lists, per hosted policy still served as mode none after the deletion, the records to
     keep until when (mailsec.hosting.deleted): whoever looks after that DNS may be among
-    them, and removed early the records leave senders with a cached enforce policy."""
+    them, and removed early the records leave senders with a cached enforce policy.
+
+    The `owner` who deleted it gets the records too, when any are to be kept, in an email of
+    their own ("You deleted"): the date is weeks away, and the page after the deletion is
+    gone by then (as the domain-deleted email, which goes to the person deleting too)."""
     ctx = {
         "team_name": name,
         "by": by,
         "account_url": settings.SITE_ROOT + reverse("accounts:account"),
         "kept": gone.kept,
     }
-    for person in gone.told:
+    people = [(person, ctx) for person in gone.told]
+    if owner is not None and owner.email and gone.kept:
+        people.append((owner, {**ctx, "you": True}))
+    for person, person_ctx in people:
         try:
             with timezone.override(zone_of(person)):
-                send_templated("emails/team-deleted", ctx, [person.email])
+                send_templated("emails/team-deleted", person_ctx, [person.email])
         except Exception:  # after the commit: a mail outage must not make the deletion a 500
             log.exception("could not tell %s that %s was deleted", person.email, name)
 
