@@ -33,6 +33,7 @@ import dns.exception
 import dns.name
 import h11
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from checks.certs import (
     NOT_BEFORE_SKEW,
@@ -917,6 +918,29 @@ def _names_text(cert: CertInfo) -> str:
     if cert.sans:
         return f"its names: {', '.join(cert.sans)}"
     return "it has no DNS name in its subjectAltName, and the CN in its subject is not used"
+
+
+def names_host_only_in_cn(result: HttpsResult) -> bool:
+    """The refused leaf (a name mismatch, and nothing else wrong with it) has no DNS name in
+    its subjectAltName and names the host in its subject's CN: RFC 9525 verifiers refuse it,
+    while OpenSSL's X509_check_host, as Python's ssl calls it (hostname_checks_common_name,
+    true by default), falls back to the CN and accepts it (certs.cn_matches)."""
+    cert = result.cert
+    if cert is None or cert.verify_code != HOSTNAME_MISMATCH or cert.sans:
+        return False
+    if cert.stale_ca or cert.stale_ca_too or cert.starts_in is not None or _leaf_expired(cert):
+        return False
+    if ip_literal(result.host) is not None:
+        return False
+    try:
+        subject = x509.Name.from_rfc4514_string(cert.subject)
+    except (ValueError, TypeError):
+        return False
+    host = result.host.lower().rstrip(".")
+    return any(
+        str(cn.value).lower().rstrip(".") == host
+        for cn in subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    )
 
 
 def _addresses_text(cert: CertInfo) -> str:

@@ -1177,7 +1177,7 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
                 Status.FAIL,
                 f"The policy host {host} presents a certificate {https.refusal_text(result)}. "
                 f"It must be valid for {host}, unexpired and chain to a public root "
-                "(RFC 8461 §3.3).",
+                "(RFC 8461 §3.3)." + (_CN_ONLY_NOTE if https.names_host_only_in_cn(result) else ""),
                 True,
             )
         )
@@ -2433,6 +2433,17 @@ def _tls_failure_text(result: https.HttpsResult) -> str:
     )
 
 
+# MTASTS-12 for a policy host certificate naming the host only in its CN (RFC 9525 dropped
+# the CN fallback; RFC 8461 §3.3 wants a DNS-ID): the fail stands, but senders on Python's
+# ssl still accept it, so the owner's reports can look clean while other senders refuse it.
+_CN_ONLY_NOTE = (
+    " Some senders still accept the name in the CN: those that fetch the policy with Python's "
+    "ssl, whose hostname_checks_common_name defaults to true (postfix-mta-sts-resolver among "
+    "them), so TLS-RPT reports may show no failures while senders that follow RFC 9525 refuse "
+    "the policy."
+)
+
+
 def _fetch_fix(
     domain: str, result: https.HttpsResult, problem: Problem, org: str = "", ours: str = ""
 ) -> str:
@@ -2461,6 +2472,13 @@ def _fetch_fix(
         )
     if problem.check_id == "MTASTS-11":
         return host_fix(domain)
+    if problem.check_id == "MTASTS-12" and https.names_host_only_in_cn(result):
+        return (
+            f"Reissue the certificate of {host} with {host} in its subjectAltName (the one it "
+            "sends has no DNS name in its subjectAltName, and the CN in its subject is not used "
+            "by senders that follow RFC 9525), from a public CA (free and renewed automatically "
+            "with an ACME client such as certbot, which puts every name there)."
+        )
     if problem.check_id == "MTASTS-12":
         return https.refusal_fix(result, org or domain)
     if problem.check_id == "MTASTS-13" and result.cert is not None and result.cert.same_without_sni:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from tests.test_bimi_s11_logo_tls import Served
+from tests.test_certs import Pki, make_leaf
 from tests.test_engine_s32f import _one, _spf
+from tests.test_fix_s14_cert_fixes import POLICY_HOST, one, policy_findings
 
 # A record that includes itself: a loop (RFC 7208 §4.6.4 counts it past the limit).
 LOOP = {("loop.example.net", "TXT"): ["v=spf1 include:loop.example.net -all"]}
@@ -52,3 +57,23 @@ def test_s32p_spf05_still_fails_for_a_too_deep_chain_before_the_open_include() -
     record = "v=spf1 include:d0.example.net include:open.example.net -all"
     found = _one(_spf(record, DEEP), "SPF-05")
     assert str(found.status) == "fail"
+
+
+# ------------------------- 2. MTASTS-12: a policy-host certificate naming the host only in its CN
+
+
+# RFC 8461 §3.3 wants a valid DNS-ID and RFC 9525 dropped the CN fallback, so MTASTS-12 fails
+# it. But senders fetching the policy with Python's ssl (hostname_checks_common_name is true by
+# default; postfix-mta-sts-resolver among them) still accept it, as OpenSSL falls back to the
+# CN: TLS-RPT reports may show no failures while other senders refuse the policy.
+def test_s32p_mtasts12_cn_only_says_some_senders_still_accept_it(tmp_path: Path) -> None:
+    pki = Pki()
+    assert pki.inter is not None
+    served = Served(make_leaf(pki.inter, None, cn=POLICY_HOST), [pki.inter])
+    finding = one(policy_findings(pki, tmp_path, served), "MTASTS-12")
+    assert str(finding.status) == "fail"
+    assert "the CN in its subject is not used" in finding.summary
+    assert "hostname_checks_common_name" in finding.summary
+    assert "postfix-mta-sts-resolver" in finding.summary
+    assert "reports may show no failures" in finding.summary
+    assert "subjectAltName" in finding.fix and POLICY_HOST in finding.fix
