@@ -24,7 +24,7 @@ from checks import https, mx
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, a_label_mailbox, lookup_is_bogus, published_ttl, txt_fix
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
-from checks.lookalike import INVISIBLE, QUOTES, SPACES, lookalikes, retyped, unquoted
+from checks.lookalike import INVISIBLE, QUOTES, SPACES, lookalikes, unquoted
 
 MECHANISM = Mechanism.TLSRPT
 
@@ -215,14 +215,14 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
     if any(p.check_id == "TLSRPT-04" and p.invalidates for p in record.problems):
         # Before the version (a byte order mark): senders discard the record, as TLSRPT-04
         # says; it names the character, which the owner cannot see.
-        note = (
-            f" It contains {pasted.describe()}; retype it by hand: {pasted.cleaned.strip(_WSP)!r}."
-        )
+        # The record to retype is the fix's (record_fix: fields merged and tidied), not this
+        # text with the character removed: two records for one fault (as MTASTS-08).
+        note = f" It contains {pasted.describe()}; retype it by hand."
         quoted = around is not None and around.leading and around.text.startswith("v=TLSRPTv1")
         inside = lookalikes(around.text) if around is not None and quoted else None
         if inside is not None:
-            # Quoted: TLSRPT-04 names the quotes and gives the record retyped without them
-            # and without these; name only what else was pasted with it.
+            # Quoted: TLSRPT-04 names the quotes and asks to retype the record without them
+            # (the fix's, without these too); name only what else was pasted with it.
             note = f" It also contains {inside.describe()}, which {inside.fault}."
         record.problems = [
             replace(p, message=p.message + note) if p.check_id == "TLSRPT-04" else p
@@ -241,7 +241,7 @@ def parse_tlsrpt_record(raw: bytes | str) -> TlsRptRecord:
             f"The record contains {pasted.describe()}: it {pasted.fault}, "
             "which the grammar of RFC 8460 §3 does not allow there, so senders "
             "that follow it find the record invalid and send no reports. Retype the record "
-            f"by hand: {pasted.cleaned.strip(_WSP)!r}.",
+            "by hand.",
             True,
         ),
     )
@@ -282,13 +282,14 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
             and around.text.startswith("v=TLSRPTv1")
         ):
             # '"v=TLSRPTv1; rua=..."', or typographic quotes from a document: named as such.
+            # The record to publish is the fix's (record_fix), as MTASTS-04 has it.
             problems.append(
                 Problem(
                     "TLSRPT-04",
                     Status.FAIL,
                     f"The record is {around.describe()}: {around.whose}, so it does not "
                     'begin with "v=TLSRPTv1;" (RFC 8460 §3) and senders discard it. Retype it '
-                    f"without {around.them}: {retyped(around.text).strip(_WSP)!r}.",
+                    f"without {around.them}.",
                     True,
                 )
             )

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from checks.findings import Finding
 from tests.test_bimi_s11_logo_tls import Served
 from tests.test_certs import Pki, make_leaf
-from tests.test_engine_s32f import _one, _spf
+from tests.test_engine_s29g import MX
+from tests.test_engine_s32f import D, _one, _spf
 from tests.test_fix_s14_cert_fixes import POLICY_HOST, one, policy_findings
 
 # A record that includes itself: a loop (RFC 7208 §4.6.4 counts it past the limit).
@@ -77,3 +81,41 @@ def test_s32p_mtasts12_cn_only_says_some_senders_still_accept_it(tmp_path: Path)
     assert "postfix-mta-sts-resolver" in finding.summary
     assert "reports may show no failures" in finding.summary
     assert "subjectAltName" in finding.fix and POLICY_HOST in finding.fix
+
+
+# ------------------------- 3. TLSRPT-04/09 for pasted characters: the record to retype is the fix's
+
+
+# The summary quoted the record with the pasted characters removed, the fix gave record_fix's
+# record (duplicate rua fields merged, a trailing ';' dropped, '; ' between fields, a scheme
+# added): two records for one fault. As s32x/s32y made MTASTS-04/08 agree, the summary asks to
+# retype the record and the fix gives it.
+def _tlsrpt(records: list[str]) -> list[Finding]:
+    from checks import tlsrpt
+    from tests.test_spf import run
+
+    return run(tlsrpt, D, {("_smtp._tls." + D, "TXT"): records, **MX})
+
+
+@pytest.mark.parametrize(
+    ("record", "check_id", "words"),
+    [
+        # A no-break space after the version, and two rua fields the fix merges.
+        (
+            "v=TLSRPTv1;\u00a0rua=mailto:tls@example.com; rua=mailto:x@example.com",
+            "TLSRPT-09",
+            "Retype the record by hand.",
+        ),
+        # A byte order mark, and a trailing ';' the fix drops.
+        ("\ufeffv=TLSRPTv1; rua=mailto:tls@example.com;", "TLSRPT-04", "retype it by hand."),
+        # Typographic quotes around a record whose address lacks its scheme.
+        ("\u201cv=TLSRPTv1; rua=tls@example.com\u201d", "TLSRPT-04", "Retype it without them."),
+    ],
+)
+def test_s32p_tlsrpt_pasted_record_summary_quotes_no_record_but_the_fix_s(
+    record: str, check_id: str, words: str
+) -> None:
+    found = _one([f for f in _tlsrpt([record]) if str(f.status) == "fail"], check_id)
+    assert words in found.summary
+    assert "rua=" not in found.summary  # no record of its own beside the fix's
+    assert found.fix.startswith(f'_smtp._tls.{D}. TXT "v=TLSRPTv1; rua=mailto:tls@example.com')
