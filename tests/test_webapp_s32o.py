@@ -2,7 +2,11 @@
 
 1. Deleting a team with hosted policies still served after it (66208d37): the owner who
    deletes it is told the date and the records to keep too, on the page after it and by email
-   (the members' email is for those who lose access)."""
+   (the members' email is for those who lose access).
+2. A week-before run that compares (same rubric, same categories left out) but has no score
+   left "since last week" empty without a stored reason: the list's title and the weekly
+   email now say there was no score a week before, and why (the domain did not exist in DNS
+   then, or nothing could be scored then)."""
 
 from __future__ import annotations
 
@@ -14,9 +18,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mailsec.accounts.models import Profile, Team
+from mailsec.domains.models import Domain
 from mailsec.hosting.models import HostedPolicy
+from tests.conftest import BaseTestCase
 from tests.test_hosting import HostingCase
 from tests.test_hosting_s32e import ZONE, our_zone
+from tests.test_webapp_s32n import WeeklySaysWhyThereIsNoTrendTestCase
+from tests.test_webapp_s32w import Findings, run_of, trend_cell
 
 
 @override_settings(**ZONE)
@@ -92,3 +100,74 @@ class s32oOwnerToldTheRecordsToKeep(HostingCase):
         assert said == (
             "You deleted Acme clients. 1 other person was emailed that they no longer have access."
         )
+
+
+def did_not_exist(name: str, findings: Findings) -> None:
+    """NXDOMAIN at the name (checks.scoring.does_not_exist): nothing is rated, no score."""
+    findings[0].setdefault("evidence", {})["does_not_exist"] = True
+
+
+def nothing_applies(name: str, findings: Findings) -> None:
+    """Every finding 'does not apply': nothing is scored (no weight counts), nothing is left
+    out as could-not-check either."""
+    for f in findings:
+        f["status"] = "na"
+
+
+class s32oNoScoreAWeekBefore(BaseTestCase):
+    def setUp(self) -> None:
+        self.client.force_login(self.alice)
+        self.domain = Domain.objects.create(team=self.team, name="shop.example.com")
+
+    def cell(self) -> str:
+        return trend_cell(self.client.get("/domains/").content.decode(), "shop.example.com")
+
+    def test_the_list_says_the_domain_did_not_exist_a_week_before(self) -> None:
+        week_ago = run_of(self.domain, 8, did_not_exist)
+        assert week_ago.score is None
+        run_of(self.domain, 0)
+        assert self.domain.last_score is not None and self.domain.week_ago_score is None
+        cell = self.cell()
+        assert (
+            'title="No trend: no score a week before: the domain did not exist in DNS then."'
+            in cell
+        ), cell
+        assert "no score then" in cell
+
+    def test_the_list_says_nothing_could_be_scored_a_week_before(self) -> None:
+        assert run_of(self.domain, 8, nothing_applies).score is None
+        run_of(self.domain, 0)
+        cell = self.cell()
+        assert 'title="No trend: no score a week before: nothing could be scored then."' in cell
+
+    def test_a_score_then_and_none_now_says_nothing_new(self) -> None:
+        # No score now: the cell says why the row has none (not this reason).
+        run_of(self.domain, 8)
+        run_of(self.domain, 0, nothing_applies)
+        self.domain.refresh_from_db()
+        assert "no_trend" not in (self.domain.last_worst or {})
+
+
+@override_settings(ALERT_DIGEST_HOUR=7)
+class s32oWeeklyNoScoreAWeekBefore(BaseTestCase):
+    """The weekly summary says it too (its score line, text and HTML, read as s32n does)."""
+
+    score_line = WeeklySaysWhyThereIsNoTrendTestCase.score_line
+    assert_ends = WeeklySaysWhyThereIsNoTrendTestCase.assert_ends
+
+    def setUp(self) -> None:
+        self.domain = Domain.objects.create(team=self.team, name="shop.example.com")
+
+    def test_s32o_the_domain_did_not_exist_a_week_before(self) -> None:
+        run_of(self.domain, 8, did_not_exist)
+        run_of(self.domain, 0)
+        self.domain.refresh_from_db()
+        self.assert_ends(
+            f"{self.domain.last_score}/100 (no trend: no score a week before, the domain did "
+            "not exist in DNS then)"
+        )
+
+    def test_s32o_nothing_could_be_scored_a_week_before(self) -> None:
+        run_of(self.domain, 8, nothing_applies)
+        run_of(self.domain, 0)
+        self.assert_ends("/100 (no trend: no score a week before, nothing could be scored then)")

@@ -73,6 +73,10 @@ class DomainWeek:
             if not then:
                 return "no trend: everything was checked a week before"
             return f"no trend: {Coverage(0, 1, tuple(then)).missing_words} a week before"
+        if kept.get("why") == "no_score":
+            if kept.get("did_not_exist"):
+                return "no trend: no score a week before, the domain did not exist in DNS then"
+            return "no trend: no score a week before, nothing could be scored then"
         return ""
 
     @property

@@ -134,6 +134,13 @@ def no_trend_words(worst: dict[str, Any], coverage: Coverage) -> tuple[str, str]
             + (f", {then} a week before" if then else ", everything was checked a week before")
             + ": scores over different categories do not compare.",
         )
+    if why == "no_score":
+        then = (
+            "the domain did not exist in DNS then"
+            if kept.get("did_not_exist")
+            else "nothing could be scored then"
+        )
+        return "no score then", f"No trend: no score a week before: {then}."
     if not coverage.complete:
         # A row written before the reason was kept.
         return "partial", f"No trend: {coverage.missing_words} in this check."

@@ -205,6 +205,10 @@ class Domain(models.Model):
         if not comparable:
             # Why the list's "since last week" is empty, in its words (listing.no_trend_words).
             last_worst["no_trend"] = no_trend(week_ago, run)
+        elif week_ago is not None and week_ago[0] is None and run.score is not None:
+            # Comparable, but nothing was scored a week before: no trend either, and why.
+            gone = bool((week_ago[2] or {}).get(scoring.DOES_NOT_EXIST))
+            last_worst["no_trend"] = {"why": "no_score", "did_not_exist": gone}
         return {
             "last_run": run,
             "last_score": run.score,
@@ -710,7 +714,8 @@ def no_trend(week_ago: tuple[Any, ...] | None, run: CheckRun) -> dict[str, Any]:
     """Domain.last_worst's "no_trend": why `run` has no score to compare a week before
     (Domain.last_run_fields): no run that old yet ("first_week"), another version of the
     rubric ("rubric"), or other categories left out as could-not-check ("not_checked", with
-    those of each run, so the list names them)."""
+    those of each run, so the list names them). A run a week before that compares but has
+    no score is kept by last_run_fields as "no_score" (with "did_not_exist": NXDOMAIN then)."""
     if week_ago is None:
         return {"why": "first_week"}
     if week_ago[1] != run.score_version:
