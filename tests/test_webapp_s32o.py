@@ -6,19 +6,28 @@
 2. A week-before run that compares (same rubric, same categories left out) but has no score
    left "since last week" empty without a stored reason: the list's title and the weekly
    email now say there was no score a week before, and why (the domain did not exist in DNS
-   then, or nothing could be scored then)."""
+   then, or nothing could be scored then).
+3. notices.tell_verified read each person's public id for the unsubscribe link in a query of
+   its own (AlertRecipient.public_id_for): now all at once (public_ids_for), the same number
+   of queries however many members, the links as before."""
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
 from django.core import mail
+from django.db import connection
 from django.http import HttpResponse
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from mailsec.accounts.models import Profile, Team
+from mailsec.accounts.models import Membership, Profile, Team
+from mailsec.alerts.emails import read_unsubscribe_token
+from mailsec.alerts.models import AlertRecipient
 from mailsec.domains.models import Domain
+from mailsec.domains.notices import tell_verified
 from mailsec.hosting.models import HostedPolicy
 from tests.conftest import BaseTestCase
 from tests.test_hosting import HostingCase
@@ -171,3 +180,49 @@ class s32oWeeklyNoScoreAWeekBefore(BaseTestCase):
         run_of(self.domain, 8, nothing_applies)
         run_of(self.domain, 0)
         self.assert_ends("/100 (no trend: no score a week before, nothing could be scored then)")
+
+
+class s32oVerifiedEmailsReadThePublicIdsAtOnce(BaseTestCase):
+    def add_members(self, n: int) -> list[User]:
+        people = []
+        for i in range(n):
+            person = User.objects.create_user(f"v{n}x{i}", f"v{n}x{i}@example.org")
+            Membership.objects.create(team=self.team, user=person, role=Membership.Role.MEMBER)
+            people.append(person)
+        return people
+
+    def tell(self, name: str) -> int:
+        domain = Domain.objects.create(team=self.team, name=name, verified_at=timezone.now())
+        mail.outbox.clear()
+        with CaptureQueriesContext(connection) as seen:
+            tell_verified([domain])
+        return len(seen.captured_queries)
+
+    def test_the_same_queries_for_more_members_and_the_links_as_before(self) -> None:
+        AlertRecipient.objects.create(user=self.alice)  # one has a row, one gets it made
+        few = self.tell("a.ex.com")
+        assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "bob@example.org"]
+        people = self.add_members(5)
+        AlertRecipient.objects.create(user=people[0])
+        assert self.tell("b.ex.com") == few
+        assert len(mail.outbox) == 7
+        for message in mail.outbox:
+            [link] = [line for line in message.body.split() if "/alerts/unsubscribe/" in line] or [
+                message.extra_headers["List-Unsubscribe"].strip("<>")
+            ]
+            token = link.rstrip("/").rsplit("/", 1)[1]
+            read = read_unsubscribe_token(token)
+            assert read is not None
+            person, scope = read
+            assert [person.email] == message.to
+            assert scope == str(Domain.objects.get(name="b.ex.com").code)
+        public = dict(AlertRecipient.objects.values_list("user__email", "public_id"))
+        assert len(public) == 7 and len(set(public.values())) == 7
+
+    def test_all_rows_there_takes_no_more(self) -> None:
+        few = self.tell("a.ex.com")  # makes alice's and bob's rows
+        self.add_members(3)
+        AlertRecipient.objects.bulk_create(
+            [AlertRecipient(user=u) for u in User.objects.filter(alert_recipient=None)]
+        )
+        assert self.tell("b.ex.com") <= few

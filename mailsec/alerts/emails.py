@@ -39,15 +39,17 @@ WEEKLY = "weekly"  # the scope of the weekly summary's link: that email only
 MAILBOX = "digests"
 
 
-def unsubscribe_token(user: User, domain: Domain | None, scope: str = "") -> str:
+def unsubscribe_token(
+    user: User, domain: Domain | None, scope: str = "", public_id: str = ""
+) -> str:
     """A signed token naming a person (by their random AlertRecipient.public_id, never the
     sequential user id: the payload is signed, not encrypted) and a scope: a domain, "*"
     (every domain of theirs) or "weekly" (the weekly summary). It never expires: an
-    unsubscribe link in an old email must still work."""
+    unsubscribe link in an old email must still work. `public_id` when the caller read it
+    already (AlertRecipient.public_ids_for, for many people at once)."""
     scope = scope or (str(domain.code) if domain else ALL_DOMAINS)
-    return signing.dumps(
-        {"r": AlertRecipient.public_id_for(user), "d": scope}, salt=UNSUBSCRIBE_SALT
-    )
+    public_id = public_id or AlertRecipient.public_id_for(user)
+    return signing.dumps({"r": public_id, "d": scope}, salt=UNSUBSCRIBE_SALT)
 
 
 def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
@@ -70,8 +72,8 @@ def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
     return user, str(data.get("d", ""))
 
 
-def unsubscribe_url(user: User, domain: Domain | None, scope: str = "") -> str:
-    token = unsubscribe_token(user, domain, scope)
+def unsubscribe_url(user: User, domain: Domain | None, scope: str = "", public_id: str = "") -> str:
+    token = unsubscribe_token(user, domain, scope, public_id)
     return settings.SITE_ROOT + reverse("alerts:unsubscribe", args=[token])
 
 

@@ -325,6 +325,21 @@ class AlertRecipient(models.Model):
         row, _ = cls.objects.get_or_create(user=user)  # a concurrent create is retried as a get
         return row.public_id
 
+    @classmethod
+    def public_ids_for(cls, users: Iterable[User]) -> dict[int, str]:
+        """public_id_for of many people at once, by user id: the rows there in one query, and
+        the missing ones made in one insert and read back in one more (an email to each
+        member of a team, notices.tell_verified). A row made meanwhile by someone else is the
+        one read back (ignore_conflicts), as public_id_for's get_or_create retries as a get."""
+        ids = {user.pk for user in users}
+        found = dict(cls.objects.filter(user_id__in=ids).values_list("user_id", "public_id"))
+        missing = ids - found.keys()
+        if missing:
+            cls.objects.bulk_create([cls(user_id=pk) for pk in missing], ignore_conflicts=True)
+            made = cls.objects.filter(user_id__in=missing).values_list("user_id", "public_id")
+            found.update(made)
+        return found
+
 
 # Extra addresses a team's alerts go to (an MSP's ticketing system, a shared mailbox): at most
 # this many per team, pending and unsubscribed ones included (the owner removes one to add

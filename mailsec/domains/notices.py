@@ -32,7 +32,7 @@ def tell_verified(domains: list[Domain]) -> int:
     nobody twice; a mail that cannot be sent is logged and not tried again. Returns how many
     emails were sent."""
     from mailsec.alerts.emails import unsubscribe_url
-    from mailsec.alerts.models import AlertSetting
+    from mailsec.alerts.models import AlertRecipient, AlertSetting
 
     now = timezone.now()
     claimed = []
@@ -58,6 +58,8 @@ def tell_verified(domains: list[Domain]) -> int:
     for person, teams in teams_of.items():
         theirs = [d for d in claimed if d.team_id in teams]
         told[person] = [d for d in theirs if modes[person.pk][d.pk] != AlertSetting.Mode.OFF]
+    # Everyone's public id for the unsubscribe links at once, not a query per email.
+    public_ids = AlertRecipient.public_ids_for(person for person, theirs in told.items() if theirs)
     sent = 0
     for person, theirs in told.items():
         if not theirs:
@@ -75,7 +77,9 @@ def tell_verified(domains: list[Domain]) -> int:
             "alerts_url": settings.SITE_ROOT + reverse("alerts:settings"),
             # One domain: its own link turns emails about it off; several: all of them, as a
             # digest's link does.
-            "unsubscribe_url": unsubscribe_url(person, theirs[0] if len(theirs) == 1 else None),
+            "unsubscribe_url": unsubscribe_url(
+                person, theirs[0] if len(theirs) == 1 else None, public_id=public_ids[person.pk]
+            ),
         }
         try:
             send_templated(
