@@ -105,22 +105,15 @@ class AlertSetting(models.Model):
         reading for every email that lists domains (the daily digest, the weekly summary), so
         they follow what the page shows: a domain with no row of its own (added while its
         person was unsubscribed from all, or away from the team) has the default."""
-        chosen = dict(cls.objects.filter(user=user).values_list("domain_id", "mode"))
-        if AlertRecipient.objects.filter(user=user, unsubscribed_all=True).exists():
-            fallback: dict[int, str] = {}
-            default = cls.Mode.OFF
-        else:
-            fallback = dict(AlertDefault.objects.filter(user=user).values_list("team_id", "mode"))
-            default = cls.Mode.IMMEDIATE
-        return {d.pk: chosen.get(d.pk) or fallback.get(d.team_id, default) for d in domains}
+        return cls.modes_of_people([user], domains)[user.pk]
 
     @classmethod
     def modes_of_people(
         cls, users: Iterable[User], domains: list[Domain]
     ) -> dict[int, dict[int, str]]:
         """What modes_for says for each of `users` (by user id, then domain id), in three
-        queries however many people: the emails to a whole team (a deleted domain's, in the
-        Remove request; the verified domains') read three a member with modes_for."""
+        queries however many people (the emails to a whole team: a deleted domain's, in the
+        Remove request; the verified domains'). modes_for is this for one person."""
         user_ids = [u.pk for u in users]
         if not user_ids:
             return {}
