@@ -133,12 +133,15 @@ def tell(notice: DeletedNotice) -> int:
     page of the person who deleted). Returns how many were sent."""
     from mailsec.accounts.models import zone_of
     from mailsec.alerts.emails import unsubscribe_url
+    from mailsec.alerts.models import AlertRecipient
 
+    # Everyone's public id for the unsubscribe links at once (this runs in the Remove request).
+    public_ids = AlertRecipient.public_ids_for(notice.readers)
     sent = 0
     for person in notice.readers:
         # The domain is gone, so its own link would stop nothing: the link stops every
         # alert email, as a digest's does, and the settings page is offered first.
-        unsubscribe = unsubscribe_url(person, None)
+        unsubscribe = unsubscribe_url(person, None, public_id=public_ids[person.pk])
         ctx = {
             "n": notice,
             "alerts_url": settings.SITE_ROOT + reverse("alerts:settings"),
