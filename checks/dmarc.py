@@ -20,7 +20,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, a_label_mailbox, normalize, quote_txt, txt_fix
 from checks.domainname import is_public_suffix, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
-from checks.lookalike import QUOTES, lookalikes, unquoted
+from checks.lookalike import QUOTES, lookalikes, one_slip, unquoted
 from checks.mx import is_null_mx
 
 if TYPE_CHECKING:
@@ -295,17 +295,6 @@ def _misspelling_of(name: str) -> str | None:
     """The known tag (of three letters or more) `name` is one slip away from: a letter
     changed, added or left out, or two neighbours swapped ('rau' for rua, 'adkmi' for adkim).
     None when no tag or more than one is ('ruz': rua or ruf)."""
-
-    def one_slip(a: str, b: str) -> bool:
-        if len(a) == len(b):
-            differ = [i for i in range(len(a)) if a[i] != b[i]]
-            if len(differ) == 1:
-                return True
-            i = differ[0] if len(differ) == 2 else -1
-            return i >= 0 and differ[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
-        if len(a) < len(b):
-            a, b = b, a
-        return len(a) == len(b) + 1 and any(a[:i] + a[i + 1 :] == b for i in range(len(a)))
 
     meant = [tag for tag in _SPELLED_TAGS if one_slip(name, tag)]
     return meant[0] if len(meant) == 1 else None

@@ -211,3 +211,20 @@ def unquoted(text: str) -> Unquoted | None:
     typographic = any(q in QUOTES for q in head + tail)
     both = bool(head and tail)
     return Unquoted(inner, " and ".join(shown), typographic, both, bool(head), len(head + tail))
+
+
+def one_slip(typed: str, meant: str) -> bool:
+    """Whether `typed` is `meant` with exactly one character changed, left out, added, or two
+    neighbours swapped: one slip of the keyboard (SPF's 'v=sfp1', DMARC's 'rau' for rua)."""
+    if typed == meant or abs(len(typed) - len(meant)) > 1:
+        return False
+    if len(typed) == len(meant):
+        diffs = [i for i, (a, b) in enumerate(zip(typed, meant, strict=True)) if a != b]
+        return len(diffs) == 1 or (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and typed[diffs[0]] == meant[diffs[1]]
+            and typed[diffs[1]] == meant[diffs[0]]
+        )
+    short, long = sorted((typed, meant), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))

@@ -23,7 +23,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, lookup_is_bogus, normalize, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status, series
-from checks.lookalike import QUOTES, lookalikes, unquoted
+from checks.lookalike import QUOTES, lookalikes, one_slip, unquoted
 from checks.mx import is_null_mx
 
 MECHANISM = Mechanism.SPF
@@ -787,24 +787,7 @@ def _slipped_version(text: str) -> str:
     owner's SPF record, not another kind of TXT ('v=DMARC1', 'spf2.0/pra', a token)."""
     token = re.match(r"[^\s;,]*", _PASTED_RE.sub("", text))
     word = token[0] if token else ""
-    return word if _one_slip(word.lower(), "v=spf1") else ""
-
-
-def _one_slip(typed: str, meant: str) -> bool:
-    """Whether `typed` is `meant` with exactly one character changed, left out, added, or two
-    neighbours swapped."""
-    if typed == meant or abs(len(typed) - len(meant)) > 1:
-        return False
-    if len(typed) == len(meant):
-        diffs = [i for i, (a, b) in enumerate(zip(typed, meant, strict=True)) if a != b]
-        return len(diffs) == 1 or (
-            len(diffs) == 2
-            and diffs[1] == diffs[0] + 1
-            and typed[diffs[0]] == meant[diffs[1]]
-            and typed[diffs[1]] == meant[diffs[0]]
-        )
-    short, long = sorted((typed, meant), key=len)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+    return word if one_slip(word.lower(), "v=spf1") else ""
 
 
 # What a record pasted into a DNS panel often starts with: its own quotes (the panel adds
