@@ -149,7 +149,7 @@ class NotCheckedYetTestCase(BaseTestCase):
         self.verified("due.example.com")
         cell = worst_cell(self.client.get("/domains/").content.decode(), "due.example.com")
         self.assertIn("Not checked yet", cell)
-        self.assertIn("first check starts within a minute", cell)
+        self.assertIn("first check is queued: it starts when a checker is free", cell)
 
     def test_it_says_when_a_failed_first_check_is_tried_again(self) -> None:
         domain = self.verified("failed.example.com", timedelta(hours=3))
@@ -158,7 +158,7 @@ class NotCheckedYetTestCase(BaseTestCase):
         page = self.client.get("/domains/").content.decode()
         cell = worst_cell(page, "failed.example.com")
         self.assertIn("Not checked yet", cell)
-        self.assertIn("first check could not be completed; the next starts at", cell)
+        self.assertIn("first check could not be completed; the next is due at", cell)
 
     def test_the_filtered_list_says_it_too(self) -> None:
         domain = self.verified("queued.example.com", timedelta(hours=6))

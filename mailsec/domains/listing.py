@@ -98,15 +98,19 @@ class DomainRow(NamedTuple):
 
 def first_check_words(values: dict[str, Any], now: datetime) -> str:
     """Where a verified domain's first check is, from the domain's row alone (no query of
-    the runs: a page reads one table): due, it starts within a minute (the beat claims due
-    domains every minute); claimed, which moved next_check_at on, it is under way (queued or
-    running) until it finishes; one that could not complete (last_failed_at) is tried again
-    at next_check_at."""
+    the runs: a page reads one table): due, it is queued; claimed, which moved next_check_at
+    on, it is under way (queued or running) until it finishes; one that could not complete
+    (last_failed_at) is due again at next_check_at.
+
+    No time is promised for a due check: the beat claims due domains every minute, but only
+    as many as the probes queue has room for (tasks.queue_room); with the queue full (many
+    domains due at once, or workers down) the rest stay due for later ticks. Where one is in
+    that line would cost a count of the due domains for each such row."""
     due: datetime | None = values["next_check_at"]
     if values["last_failed_at"] is not None and due is not None and due > now:
-        return f"its first check could not be completed; the next starts at {due:%H:%M} UTC"
+        return f"its first check could not be completed; the next is due at {due:%H:%M} UTC"
     if due is None or due <= now + timedelta(minutes=1):
-        return "its first check starts within a minute"
+        return "its first check is queued: it starts when a checker is free"
     return "its first check is under way"
 
 

@@ -787,15 +787,19 @@ class HostedPolicy(models.Model):
 
     def deletion_notice_for(self, shown_for: timedelta) -> str:
         """The notice for a page shown for up to `shown_for` (the domain page is cached): the
-        date is the latest it can be in that time, so it is never too early to act on."""
+        date is the latest it can be in that time, so it is never too early to act on. In the
+        reader's time zone (the request's, as every page says times; the domain page is
+        cached per zone), named after it."""
+        from mailsec.accounts.templatetags.zones import zone_label
+
         now = timezone.now()
         if not self.outlives_domain(now):
             return ""
-        until = self.retirement_end(now + shown_for)
+        until = timezone.localtime(self.retirement_end(now + shown_for))
         return (
             f"mailsec keeps serving mode: none at mta-sts.{self.name} until "
-            f"{until:%Y-%m-%d %H:%M} UTC so senders that cached your policy deliver to your "
-            "new servers; remove your mta-sts and _mta-sts records only after that."
+            f"{until:%Y-%m-%d %H:%M} {zone_label()} so senders that cached your policy deliver "
+            "to your new servers; remove your mta-sts and _mta-sts records only after that."
         )
 
     def detach(self, now: datetime) -> None:
