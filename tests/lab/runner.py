@@ -162,6 +162,7 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
                 "starttls_keyword": h.starttls_keyword,
                 "tls_ehlo_keywords": list(h.tls_ehlo_keywords),
                 "starttls_masked": h.starttls_masked,
+                "starttls_pipelined": h.starttls_pipelined,
                 "weak_cert": h.cert.weak,
             }
             issued = pki.leaf(h.cert_ref, h.host, h.cert)

@@ -65,7 +65,7 @@ SMTP_KEYS = {
     "max_connections", "window", "reoffer_starttls", "starttls_reply", "greeting", "ehlo_reply",
     "require_sni", "ciphers", "close_after_starttls", "tls_alert", "own_cert",
     "key", "signature", "validity", "ehlo_delay", "starttls_keyword", "nosni_sans",
-    "tls_ehlo_keywords", "starttls_masked",
+    "tls_ehlo_keywords", "starttls_masked", "starttls_pipelined",
 }  # fmt: skip
 TLS_ALERTS = {a.name for a in ssl.AlertDescription}
 MTASTS_VALUES = {"valid", "invalid", "none"}
@@ -205,6 +205,11 @@ class SmtpHost:
     # s29h: behind a Cisco ASA whose ESMTP inspection hides STARTTLS: the EHLO reply lists
     # 'XXXXXXXA' in its place, and a STARTTLS sent anyway reaches the server as 'XXXXXXXX'.
     starttls_masked: bool = False
+    # s33l: what the server does with commands the client pipelined behind STARTTLS in the
+    # same packet (RFC 3207 §4.2: discard them). "discard" (aiosmtpd, and every current MTA),
+    # "execute" (the CVE-2011-0411 class: they run inside TLS, answered there) or "refuse"
+    # (Postfix >= 3.9: "554 5.5.0 Error: SMTP protocol synchronization", then a hang-up).
+    starttls_pipelined: str = "discard"
 
     @property
     def cert_ref(self) -> str:
@@ -602,6 +607,30 @@ def _starttls_masked(path: Path, row: dict[str, object]) -> bool:
     return raw
 
 
+STARTTLS_PIPELINED = {"discard", "execute", "refuse"}
+
+
+def _starttls_pipelined(path: Path, row: dict[str, object]) -> str:
+    raw = row.get("starttls_pipelined", "discard")
+    if raw not in STARTTLS_PIPELINED:
+        raise _fail(
+            path, f"starttls_pipelined = {raw!r}, expected one of {sorted(STARTTLS_PIPELINED)}"
+        )
+    if raw != "discard" and (
+        not row.get("starttls", True)
+        or row.get("starttls_reply") is not None
+        or row.get("close_after_starttls")
+        or row.get("starttls_masked")
+    ):
+        # Only a server that takes STARTTLS can run or refuse what came behind it.
+        raise _fail(
+            path,
+            "starttls_pipelined needs starttls = true, and no starttls_reply, "
+            "close_after_starttls or starttls_masked",
+        )
+    return str(raw)
+
+
 def _smtp_behaviour(path: Path, row: dict[str, object]) -> dict[str, object]:
     """The keys for MX behaviours beyond a plain STARTTLS server (see SmtpHost)."""
     ehlo = row.get("ehlo_reply")
@@ -692,6 +721,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                 nosni_sans=_nosni_sans(path, row),
                 tls_ehlo_keywords=_tls_ehlo_keywords(path, row),
                 starttls_masked=_starttls_masked(path, row),
+                starttls_pipelined=_starttls_pipelined(path, row),
                 **_smtp_behaviour(path, row),  # type: ignore[arg-type]
             )
         )

@@ -208,7 +208,28 @@ class LabSMTP(SMTP):
             await self.push("220 2.0.0 Ready to start TLS")
             self._close()
             return
+        pipelined = bytes(self._reader._buffer)  # type: ignore[attr-defined]
+        if pipelined and not arg and self.row.get("starttls_pipelined") == "refuse":
+            # Postfix >= 3.9 (smtpd_forbid_unauth_pipelining): STARTTLS must end a pipelined
+            # group (RFC 2920 §3.1), so a command behind it is a violation, and it hangs up.
+            self.events.write(event="starttls-pipelining-refused", host=self.row["host"])
+            await self.push("554 5.5.0 Error: SMTP protocol synchronization")
+            self._close()
+            return
         await super().smtp_STARTTLS(arg)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # aiosmtpd clears what arrived in plaintext behind STARTTLS once TLS is up (RFC 3207
+        # §4.2); a CVE-2011-0411 server keeps it and runs it inside TLS (s33l).
+        keep = b""
+        if self._original_transport is not None and self.row.get("starttls_pipelined") == (
+            "execute"
+        ):
+            keep = bytes(self._reader._buffer)  # type: ignore[attr-defined]
+        super().connection_made(transport)
+        if keep:
+            self.events.write(event="starttls-pipelined-kept", host=self.row["host"])
+            self._reader.feed_data(keep)
 
     @syntax("EHLO hostname")
     async def smtp_EHLO(self, hostname: str) -> None:
