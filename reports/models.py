@@ -16,7 +16,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.header import decode_header, make_header
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -998,6 +998,15 @@ def copy_outcome(
             (parsed.total_successful, parsed.total_failed),
         )
     error = f"resend of report {parsed.report_id!r} already stored"
+    if (parsed.start, parsed.end) != (same.start, same.end):
+        # A retry keeps its report's date-range (RFC 8460 §5.5); another one is another
+        # report under the same id, whose sessions the figures leave out: say so, not "resend".
+        error += (
+            f", but it covers {_range_text(parsed.start, parsed.end)} and the stored copy "
+            f"{_range_text(same.start, same.end)}: the reporter used one report-id for two "
+            "reports (RFC 8460 §4.4: a report-id identifies one report), so this copy's "
+            "sessions are not counted"
+        )
     counts = (parsed.total_successful, parsed.total_failed)
     if counts != (same.total_successful, same.total_failed):
         # Not the same figures: say which stand, rather than that it was a mere copy.
@@ -1007,6 +1016,11 @@ def copy_outcome(
             "which is the one counted"
         )
     return RawReport.DUPLICATE, error
+
+
+def _range_text(start: datetime, end: datetime) -> str:
+    """'2026-06-01T00:00:00Z to 2026-06-01T23:59:59Z': a date-range in UTC, to the second."""
+    return " to ".join(t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for t in (start, end))
 
 
 def superseded_reason(
