@@ -26,6 +26,29 @@ two bodies POSTed one after the other. Door "shown": the report of yesterday gzi
 parsed, then read on the dashboard, the report page and the CSV as the owner reads them. A
 case whose expectation was later found wrong says so there (`corrected`); one the product
 still gets wrong is a strict xfail naming why (`open`).
+
+First run: 45 of 51 cases as written. The three planted wrong expectations (N05's day
+2026-03-28, N17's rate 3.13 %, N54's re-serialised resend as a second report) all failed
+and were set right. Wrong expectations of mine, corrected with their reasons: N23 and N24
+(a policy-domain of another domain is warned about by the stored report, when it meets the
+address; the parser, which knows no address, rightly says nothing, so the warning is
+asserted on the stored report). One failure was this module's: door "post" sent the body
+through Django's test client, which re-encodes bytes into a charset the Content-Type
+names ('charset=binary', N39); it now POSTs the bytes as they are. No product fault made a
+case fail. One held as written and was a product fault all the same, fixed with
+tests/test_reports_s33r.py: N56 (a report-id used for two days: the later day is kept as a
+duplicate, as docs §4 say, but its reason read "resend … with other counts" as if the same
+day were sent again; it now says the copy covers another date-range and its sessions are
+not counted). Held as written, among others: a local day across UTC midnight, at -05:00 to
+the next midnight and over both daylight-saving changes (each on its date, with a note);
+end before start rejected; an empty organization-name rejected naming it; contact-info as
+an array warned; sts, tlsa and no-policy-found in one report all counted; policy-type
+'dane' warned and kept; a bare TLSA string wrapped with a warning; a summary missing a
+count drops that entry only; counts of 3,000,000,000 and 2,500,000,000 stored and shown
+whole; every MTA-STS and DANE result-type kept in order; x-gzip and GZIP codings undone;
+a form refused with 415; nested multiparts, padded base64 lines, a name or label lying
+about the part (application/pdf warned), lower-case TLS-Report headers, quoted-printable
+gzip all read.
 """
 
 from __future__ import annotations
@@ -68,7 +91,10 @@ def test_a_body_posted_as_sent_ends_as_expected(
 ) -> None:
     case = CASES[case_id]
     body = ROUND.input(case_id, ".bin")
-    response = _post(client, address.token, body, case["content_type"], **case.get("headers", {}))
+    # generic(): client.post would re-encode the bytes into a charset the type names.
+    url = f"/tlsrpt/{address.token}"
+    extra = case.get("headers", {})
+    response = client.generic("POST", url, body, case["content_type"], **extra)
     assert response.status_code == case["http"], response.content
     if case["outcome"] == "refused":
         assert not RawReport.objects.exists()
