@@ -133,7 +133,9 @@ class DeletedWhileStopHostingWasUnderWay(HostingCase):
         until = f"{policy.release_at:%Y-%m-%d %H:%M} UTC"
         assert "in mode enforce. Senders" not in body
         assert "Stop hosting had started before the deletion" in body
-        assert "mode: none has been served at mta-sts.example.org since then" in body
+        # Since Stop hosting started, dated (s33h: it said "since then", a then never given).
+        since = f"{policy.disabling_since:%Y-%m-%d %H:%M} UTC"
+        assert f"mode: none has been served at mta-sts.example.org since {since}" in body
         assert "with a new policy id" not in body
         assert f"until {until}" in body
         assert "the enforce policy" in body

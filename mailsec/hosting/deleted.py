@@ -48,6 +48,9 @@ class DeletedNotice:
     # that mode none was served already, under the id it got then (no new id at deletion).
     was_mode: str
     winding_down: bool = False
+    # When Stop hosting started, for "mode none has been served since ..." (None: not known,
+    # a policy wound down before the field was kept).
+    disabling_since: datetime | None = None
     new_id: bool = True
     # The records to keep published until `until`, as zone-file lines.
     records: list[str] = field(default_factory=list)
@@ -120,6 +123,9 @@ def notice(
         until=policy.release_at,
         was_mode=before.mode,
         winding_down=before.state == HostedPolicy.State.DISABLING,
+        disabling_since=before.disabling_since
+        if before.state == HostedPolicy.State.DISABLING
+        else None,
         new_id=policy.policy_id != before.policy_id,
         records=[f"mta-sts.{name}. CNAME {settings.MAILSEC_POLICY_HOST}.", sts],
         plain_txt=plain,

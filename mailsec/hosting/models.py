@@ -165,6 +165,10 @@ class HostedPolicy(models.Model):
     published_id = models.CharField(max_length=rules.ID_MAX_LENGTH, blank=True)
     testing_since = models.DateTimeField(null=True, blank=True)
     release_at = models.DateTimeField(null=True, blank=True)
+    # When the winding down began (Stop hosting, or the domain deleted while senders may hold
+    # a testing/enforce copy): mode none has been served since. Shown on the page and in the
+    # deletion emails; cleared when it ends (Keep hosting, the release).
+    disabling_since = models.DateTimeField(null=True, blank=True)
     # The latest time a sender may still apply a testing/enforce text we served earlier: set
     # when such a text is replaced (a sender may have fetched it up to that moment and keeps
     # it for its max_age, RFC 8461 §5.1). The text served now adds its own bound on top
@@ -695,6 +699,16 @@ class HostedPolicy(models.Model):
     def removal_times(self) -> list[tuple[str, datetime]]:
         return [(h, datetime.fromisoformat(w)) for h, w in sorted(self.pending_removals.items())]
 
+    def leaving_times(self) -> list[tuple[str, datetime]]:
+        """The departed hosts that will leave the text, with when: not one the owner typed
+        under extra patterns (kept pending should the pattern go, but listed meanwhile: its
+        leaving email said it stays), nor one no policy can list (never in the text)."""
+        return [
+            (host, when)
+            for host, when in self.removal_times()
+            if host not in self.mx_extra and rules.pattern_problem(host) is None
+        ]
+
     # --- Mode and lifecycle ------------------------------------------------------------
 
     def set_mode(self, mode: str, now: datetime) -> None:
@@ -718,6 +732,8 @@ class HostedPolicy(models.Model):
         is applied until it expires, whatever we serve meanwhile."""
         strict = self.strict_copies_until(now)
         self.release_at = max(now + timedelta(seconds=self.max_age), strict or now)
+        if self.state != self.State.DISABLING:
+            self.disabling_since = now
         self.state = self.State.DISABLING
 
     def resume(self, live: list[str], now: datetime) -> list[str]:
@@ -750,6 +766,7 @@ class HostedPolicy(models.Model):
             said = self.apply_mx(live, now)
         self.state = self.State.ACTIVE
         self.release_at = None
+        self.disabling_since = None
         return said
 
     @property
@@ -807,6 +824,8 @@ class HostedPolicy(models.Model):
         (a disable already under way keeps its release time). The caller refreshes the text
         (a new id when it was testing/enforce) and saves."""
         self.release_at = self.retirement_end(now)
+        if self.state != self.State.DISABLING:
+            self.disabling_since = now
         self.state = self.State.DISABLING
         self.domain = None
 

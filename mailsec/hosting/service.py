@@ -1021,6 +1021,7 @@ def release(policy: HostedPolicy, now: datetime) -> None:
                 return  # retried at the next sync; until then mode none keeps being served
         policy.state = HostedPolicy.State.OFF
         policy.release_at = None
+        policy.disabling_since = None
         policy.published_id = ""
         # No sync looks at the _mta-sts record any more (the owner is told to remove it): what
         # the last one saw must not pass for the record of a later hosting, nor where

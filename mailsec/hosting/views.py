@@ -295,7 +295,7 @@ def _page(
         now = timezone.now()
         ctx["suggestions"] = rules.suggestions(policy.mx_live, policy.patterns())
         ctx["readiness"] = enforce_readiness(policy, now)
-        ctx["removals"] = policy.removal_times()
+        ctx["removals"] = policy.leaving_times()
         ctx["strict_until"] = policy.earlier_strict_until(now)
         ctx["zone_pending"] = policy.zone_outdated and PolicyZone.from_settings() is not None
         ctx["form"] = form or PolicySettingsForm(
