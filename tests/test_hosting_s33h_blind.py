@@ -26,7 +26,22 @@ the one-click unsubscribe, the checks-release guard (the first run of a new CHEC
 the reference).
 
 Times of CASES are offsets from T0 = 2026-12-01 12:00 UTC; default max_age 604800, mode
-testing."""
+testing.
+
+Results. The 24 histories and 11 sequences were committed in a33e092 before any ran, with 3
+rows planted wrong, which failed as they should and are corrected (named in the round's
+report, not here). Of the other 32, 31 held as written: every mx: line kept through SERVFAIL,
+timeouts, NXDOMAIN and an empty answer (due removals waiting for an answer, mx-failing told
+once after a day and never while winding down), removal a max_age after the departure under
+the max_age then served, strict copies outliving a lowered max_age and a switch to none, Keep
+hosting, three name servers in turn and timeouts holding back mx-stable, the one-click
+unsubscribe, the id changing exactly when the served body did at every step of every case;
+in the alerts, flapping probes with no false alarm, one alert and one recovery, a migration
+raising nothing, per-domain settings and unsubscribe, the checks-release guard. One was the
+product: the_id_changes_exactly_when_the_body_does (the hosting page listed a departed host
+typed under extra patterns as leaving the policy on a date, while its event said it stays;
+its `corrected` note says why the row now reads the page; tests/test_hosting_s33h.py fails
+without the fix)."""
 
 from __future__ import annotations
 
@@ -224,7 +239,7 @@ CASES: list[dict[str, Any]] = [
              "expect": {"id": "same", "zone": "none", "events": [], "emails": 0}},
             {"at": "1d+2h", "dns": d(MX1, MX2), "do": "sync", "reason": "answer: added",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "new", "zone": "new",
-                        "events": ["mx-added", "mx-answering"], "emails": 1}},
+                        "events": ["mx-added"], "emails": 1}},
         ],
     },
     {
@@ -267,12 +282,12 @@ CASES: list[dict[str, Any]] = [
             {"at": "1d", "dns": d(MX1), "do": "sync", "reason": "mx2 leaving",
              "expect": {"id": "same", "zone": "none", "events": ["mx-leaving"], "emails": 1,
                         "says": ["2027-01-01 12:00"], "pending": [MX2]}},
-            {"at": "8d+5m", "do": "sync", "reason": "a week on: removed",
+            {"at": "8d+5m", "do": "sync", "reason": "a week on: still listed",
+             "expect": {"served": served("testing", [MX1, MX2], 2592000), "id": "same",
+                        "zone": "none", "events": [], "emails": 0, "pending": [MX2]}},
+            {"at": "31d+5m", "do": "sync", "reason": "30 days on: removed",
              "expect": {"served": served("testing", [MX1], 2592000), "id": "new",
                         "zone": "new", "events": ["mx-removed"], "emails": 1, "pending": []}},
-            {"at": "31d+5m", "do": "sync", "reason": "nothing left to remove",
-             "expect": {"served": served("testing", [MX1], 2592000), "id": "same",
-                        "zone": "none", "events": [], "emails": 0, "pending": []}},
         ],
     },
     {
@@ -366,6 +381,13 @@ CASES: list[dict[str, Any]] = [
                "max_age change and its undoing each give a new id (never an old one back). "
                "mx1, typed under extra, leaving the MX stays listed and is told so; nothing "
                "is removed later.",
+        "corrected": "expected no pending removal for mx1 after it left; the product keeps one "
+                     "on purpose (should the owner take the pattern out, it still waits for "
+                     "max_age), which is internal: what the owner reads is. The leaving event "
+                     "says it stays in the policy (held), but the hosting page listed it "
+                     "under 'Leaving the policy ... after 12 Dec 2026': the product, fixed "
+                     "(HostedPolicy.leaving_times, tests/test_hosting_s33h.py fails without "
+                     "it); the row now reads the page, not the internal field.",
         "steps": [
             {"at": "0", "dns": d(MX1, MX2), "sts": "cname", "do": "enable", "reason": "start",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "new", "zone": "new"}},
@@ -385,7 +407,8 @@ CASES: list[dict[str, Any]] = [
                         "events": ["settings"], "emails": 0}},
             {"at": "4d", "dns": d(MX2), "do": "sync", "reason": "mx1 left, typed: stays",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "zone": "none",
-                        "emails": 1, "pending": []}},
+                        "emails": 1, "says": ["stays in the policy"],
+                        "page_not_says": ["Leaving the policy"]}},
             {"at": "30d", "do": "sync", "reason": "nothing removed",
              "expect": {"served": served("testing", [MX1, MX2]), "id": "same", "zone": "none",
                         "events": [], "emails": 0}},
@@ -808,7 +831,7 @@ SEQUENCES: list[dict[str, Any]] = [
             ["run", "good", "c"],
             ["run", "good", "s"],
         ],
-        "emails": [*BOTH_ALERT, *BOTH_FIXED, ["alice", "fixed", ["fixed"]]],
+        "emails": [*BOTH_ALERT, *BOTH_FIXED],
     },
     {
         "id": "Z06",
