@@ -1501,35 +1501,74 @@ async def _consistency(out: Collector, ctx: CheckContext, apex: str, dnskey: Dns
     if len(targets) < 2:
         return
     results = await asyncio.gather(*(_ask_authoritative(ctx, apex, a) for _, a in targets))
-    seen = {f"{n} [{a}]": r for (n, a), r in zip(targets, results, strict=True) if r is not None}
+    seen: dict[str, tuple[int, frozenset[str]]] = {}
+    # A server that did not answer (timeout, refusal, no SOA) is one resolvers meet too; an
+    # address family our checker cannot reach at all (NO_ROUTE) says nothing about it.
+    silent: list[str] = []
+    for (n, a), r in zip(targets, results, strict=True):
+        if isinstance(r, tuple):
+            seen[f"{n} [{a}]"] = r
+        elif r is None:
+            silent.append(f"{n} [{a}]")
+    unanswered = f"{', '.join(silent)} did not answer" if silent else ""
     if len(seen) < 2:
+        if silent:
+            # One server left is nothing to compare with (checklist §0: a timeout is "could
+            # not check", never a clean absence), and the silent one is worth naming (s33l).
+            out.add(
+                "DNSSEC-10",
+                Status.ERROR,
+                f"Whether the authoritative servers of {apex} agree could not be checked: "
+                f"{unanswered} our direct SOA and DNSKEY queries"
+                + (f", so only {next(iter(seen))} could be asked." if seen else "."),
+                subject=apex,
+                evidence={"did_not_answer": silent, "answered": sorted(seen)},
+                fix=f"If {', '.join(silent)} no longer serves {apex}, remove it from the "
+                "zone's NS records and from the delegation at the registrar; otherwise make "
+                "it answer on port 53 (UDP and TCP). Resolvers that pick it wait for a "
+                "timeout before trying another server.",
+            )
         return
     serials = {k: v[0] for k, v in seen.items()}
     keysets = {k: v[1] for k, v in seen.items()}
+    besides = f" ({unanswered} our queries)" if silent else ""
     if len(set(serials.values())) > 1 or len(set(keysets.values())) > 1:
         out.add(
             "DNSSEC-10",
             Status.WARN,
             f"The authoritative servers of {apex} disagree (SOA serials "
             f"{', '.join(f'{k}: {v}' for k, v in serials.items())}"
-            f"{'; different DNSKEY sets' if len(set(keysets.values())) > 1 else ''}).",
+            f"{'; different DNSKEY sets' if len(set(keysets.values())) > 1 else ''})"
+            f"{besides}.",
             subject=apex,
-            evidence={"serials": serials},
+            evidence={"serials": serials, "did_not_answer": silent},
         )
     else:
+        answered = (
+            f"The {len(seen)} authoritative servers of {apex} that answered"
+            if silent
+            else f"All {len(seen)} authoritative servers of {apex}"
+        )
         out.add(
             "DNSSEC-10",
             Status.PASS,
-            f"All {len(seen)} authoritative servers of {apex} serve SOA serial "
-            f"{next(iter(serials.values()))} and the same DNSKEY set.",
+            f"{answered} serve SOA serial {next(iter(serials.values()))} and the same DNSKEY "
+            f"set{besides}.",
             subject=apex,
+            evidence={"did_not_answer": silent} if silent else {},
         )
+
+
+# What _ask_authoritative gives for an address family this checker cannot reach at all (a host
+# without IPv6): nothing about the server (net.connect_failure's "no-route").
+NO_ROUTE = "no-route"
 
 
 async def _ask_authoritative(
     ctx: CheckContext, apex: str, address: str
-) -> tuple[int, frozenset[str]] | None:
-    """SOA serial and DNSKEY set straight from one authoritative server (no recursion)."""
+) -> tuple[int, frozenset[str]] | str | None:
+    """SOA serial and DNSKEY set straight from one authoritative server (no recursion); None
+    when it does not answer, NO_ROUTE when we cannot reach its address family."""
     out: list[Any] = []
     limit = min(ctx.config.timeout, 3.0)
     for rdtype in ("SOA", "DNSKEY"):
@@ -1540,7 +1579,9 @@ async def _ask_authoritative(
             # truncated answer a timeout of its own.
             async with asyncio.timeout(limit):
                 response, _ = await dns.asyncquery.udp_with_fallback(query, address, timeout=limit)
-        except (dns.exception.DNSException, OSError, EOFError, TimeoutError):
+        except OSError as exc:
+            return NO_ROUTE if net.connect_failure(exc) == "no-route" else None
+        except (dns.exception.DNSException, EOFError, TimeoutError):
             # EOFError: a server that closes its TCP connection without a reply.
             return None
         rrset = response.get_rrset(
