@@ -334,7 +334,11 @@ def test_posttls_finger_agrees_on_every_tlsa_host(lab: Any, tmp_path: Path) -> N
         reached = re.search(r"Connected to ([^\s\[]+)\[", postfix.output)
         assert reached, f"{domain}: {postfix.output[-1000:]}"
         view = next(v for v in domain_views if v.host == reached.group(1))
-        assert "MX RRset insecure" in postfix.output, f"{domain}: {postfix.output[-1000:]}"
+        if view.verdict(postfix.address) != "none":
+            # A host without secure TLSA records gets no DANE at all, so Postfix says nothing
+            # of the MX RRset there (s33l-insecowntlsa: the domain's own primary, its TLSA
+            # in the same unsigned zone, before a provider's DANE backup).
+            assert "MX RRset insecure" in postfix.output, f"{domain}: {postfix.output[-1000:]}"
         assert postfix.kind == view.verdict(postfix.address), (
             f"{domain}: mailsec={view.verdict(postfix.address)} postfix={postfix.kind}\n"
             + postfix.output[-1500:]

@@ -19,7 +19,17 @@ with its own (insecure) TLSA beside a provider's; a DANE-TA backup sending its l
 vanity second name server whose address is gone.
 
 The expectations below were written from the checklist and the RFCs before the engine ran on
-any of them; each file's note gives the reasoning.
+any of them; each file's note gives the reasoning. Three rows planted wrong (SMTP-18 warn on
+requiretlsdane: advertising REQUIRETLS is info; DANE-07 fail on eeroguenamed: DANE-EE ignores
+the issuer and the names; DNSSEC-03 warn on ed25519splitta: Ed25519 is RECOMMENDED) failed the
+first run, each on that row alone, and were put right.
+
+Of the twenty-six, twenty-four read as written on the first run (statuses and rows), the new
+`starttls_pipelined` lab key letting SMTP-06's warning be shown for the first time. One
+expectation was wrong: tamissingca's leaf-only chain under DANE-TA is DANE-09's fail alone, as
+checklist F54 gives it, not a DANE-07 fail beside it. One was the engine's and is mended
+(tests/test_engine_s33l.py): DNSSEC-10 said nothing when one of two name servers did not
+answer (ns2dead); a timeout is "could not check" (checklist §0), now naming the silent server.
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
@@ -161,7 +171,7 @@ BLIND: list[Blind] = [
     Blind(
         "requiretlsdane",
         rows=(
-            ("SMTP-18", W, (_h("mx1", "requiretlsdane"),)),
+            ("SMTP-18", INFO, (_h("mx1", "requiretlsdane"),)),
             ("SMTP-18", INFO, (_h("mx2", "requiretlsdane"),)),
             ("DANE-07", P, (_h("mx1", "requiretlsdane"),)),
         ),
@@ -179,7 +189,7 @@ BLIND: list[Blind] = [
         "eeroguenamed",
         warn=frozenset({"SMTP-09", "SMTP-11"}),
         rows=(
-            ("DANE-07", F, (_h("mx1", "eeroguenamed"),)),
+            ("DANE-07", P, (_h("mx1", "eeroguenamed"),)),
             ("SMTP-16", P, (_h("mx1", "eeroguenamed"),)),
             ("SMTP-11", W, (_h("mx1", "eeroguenamed"), "mail.s33lold-a.test")),
         ),
@@ -222,7 +232,7 @@ BLIND: list[Blind] = [
     Blind(
         "ed25519splitta",
         rows=(
-            ("DNSSEC-03", W, ()),
+            ("DNSSEC-03", P, ()),
             ("DNSSEC-01", P, ()),
             ("DANE-07", P, (_h("mx1", "ed25519splitta"),)),
         ),
@@ -248,19 +258,21 @@ BLIND: list[Blind] = [
     # ------------------------------------------------------------------------ DANE-09, chains
     Blind(
         "tamissingca",
-        fail=frozenset({"DANE-07", "DANE-09"}),
+        # Corrected after the run: one fault, one finding. Checklist F54 (this shape) gives
+        # DANE-09 alone; the DANE-07 fail expected beside it was wrong.
+        fail=frozenset({"DANE-09"}),
         warn=frozenset({"SMTP-09"}),
         rows=(
-            ("DANE-09", F, (_h("mx2", "tamissingca"),)),
-            ("DANE-07", F, (_h("mx2", "tamissingca"),)),
+            ("DANE-09", F, (_h("mx2", "tamissingca"), "rfc 7671 §5.2.2")),
             ("DANE-07", P, (_h("mx1", "tamissingca"),)),
         ),
     ),
     # ------------------------------------------------------------------------ DNSSEC-10
     Blind(
         "ns2dead",
+        # DNSSEC-10 said nothing (mended, tests/test_engine_s33l.py).
         error=frozenset({"DNSSEC-10"}),
-        rows=(("DNSSEC-10", E, ("ns2." + _d("ns2dead"),)),),
+        rows=(("DNSSEC-10", E, ("ns2." + _d("ns2dead"), "127.0.204.53", "did not answer")),),
     ),
 ]
 
