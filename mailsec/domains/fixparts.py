@@ -36,6 +36,8 @@ _ESCAPE = re.compile(r"\\(\d{3}|.)")
 # An MTA-STS policy file (RFC 8461 §3.2) as the engine writes it: version first.
 _FILE_START = "version: STSv1"
 _FILE_LINE = re.compile(r"^(?:version|mode|mx|max_age)[ \t]*:")
+# A value the owner must fill in, as the engine writes one: "p=<the public key>", "<MX host>".
+PLACEHOLDER = re.compile(r"<[^<>\n]+>")
 
 
 @dataclass
@@ -48,9 +50,32 @@ class FixPart:
     text: str
     name: str = ""
     rtype: str = ""
+    # A record's data as the engine wrote it (a TXT record's quoted strings): the zone-file form.
+    rdata: str = ""
     # Set by boxes(): the id of the element the Copy button copies, and the button's name.
     copy_id: str = ""
     label: str = ""
+
+    @property
+    def pieces(self) -> list[tuple[bool, str]]:
+        """The box's text cut at its placeholders (PLACEHOLDER: a value the owner fills in,
+        "<the public key>"), as (is a placeholder, text): the page puts a field in place of
+        each, and Copy copies nothing until each is filled (static/js/copy.js), so a record
+        cannot be pasted into DNS with the placeholder in it unnoticed."""
+        pieces: list[tuple[bool, str]] = []
+        at = 0
+        for found in PLACEHOLDER.finditer(self.text):
+            if found.start() > at:
+                pieces.append((False, self.text[at : found.start()]))
+            pieces.append((True, found.group()))
+            at = found.end()
+        if at < len(self.text):
+            pieces.append((False, self.text[at:]))
+        return pieces
+
+    @property
+    def placeholders(self) -> list[str]:
+        return [text for fill, text in self.pieces if fill]
 
 
 def _unescape(string: str) -> str:
@@ -86,14 +111,16 @@ def fix_parts(fix: str) -> list[FixPart]:
         other = _OTHER.match(line.strip())
         if other and other["type"].upper() != "TXT":
             name = other["name"].rstrip(".")
-            parts.append(FixPart("record", other["rdata"], name, other["type"].upper()))
+            rtype = other["type"].upper()
+            parts.append(FixPart("record", other["rdata"], name, rtype, other["rdata"]))
             i += 1
             continue
         rest = line
         while found := _TXT.search(rest):
             _words(parts, rest[: found.start()])
             name = found["name"].rstrip(".")
-            parts.append(FixPart("record", txt_value(found["rdata"]), name, "TXT"))
+            value = txt_value(found["rdata"])
+            parts.append(FixPart("record", value, name, "TXT", found["rdata"]))
             rest = rest[found.end() :]
         _words(parts, rest)
         i += 1
@@ -120,3 +147,74 @@ def boxes(fix: str, copy_id: str, what: str) -> list[FixPart]:
         if labels.count(part.label) > 1:
             part.label += f" ({number} of {len(copyable)})"
     return parts
+
+
+# Record types of which a name holds one: a second beside it is an error, not an addition.
+_ONE_PER_NAME = {"CNAME"}
+
+
+@dataclass
+class ZoneRecords:
+    """The records a domain's fixes still ask for, as zone-file lines ("name. TYPE data",
+    no TTL: the zone's default), and those not among them, each as (name, why)."""
+
+    lines: list[str]
+    left_out: list[tuple[str, str]]
+
+
+def _kind(part: FixPart) -> tuple[str, str, str]:
+    """What one record at a name is: a TXT record's kind is its version tag ("v=spf1",
+    "v=dmarc1"), of which receivers take one per name (RFC 7208 §4.5, RFC 7489 §6.6.3, RFC
+    8460 §3, RFC 8461 §3.1); a CNAME is alone at its name; other types (TLSA, MX, A) hold
+    several values, each its own."""
+    name = part.name.lower()
+    if part.rtype == "TXT":
+        value = "".join(_unescape(s) for s in _STRING.findall(part.rdata))  # its strings joined
+        first = re.split(r"[;\s]", value.strip(), maxsplit=1)[0].lower()
+        return name, "TXT", first if first.startswith("v=") else value
+    if part.rtype in _ONE_PER_NAME:
+        return name, part.rtype, ""
+    return name, part.rtype, part.rdata
+
+
+def records_to_publish(fixes: list[str], domain: str) -> ZoneRecords:
+    """The records of `fixes` (the findings a domain still has to fix) that can be published
+    as they are, together: a fix that is its records alone. Left out, each with why: a
+    record whose fix says more (a policy file to serve first, a record to delete or keep, a
+    choice), one with a value to fill in (PLACEHOLDER), one in another domain's zone, and a
+    name and kind for which two fixes suggest different records (each fix mends its own
+    finding: publishing both would make two SPF or DMARC records, which count as none)."""
+    domain = domain.lower().rstrip(".")
+    candidates: list[FixPart] = []
+    left_out: dict[str, str] = {}
+    suggested: dict[tuple[str, str, str], set[str]] = {}
+
+    def leave_out(part: FixPart, why: str) -> None:
+        left_out.setdefault(f"{part.name} ({part.rtype})", why)
+
+    for fix in fixes:
+        parts = fix_parts(fix)
+        records = [p for p in parts if p.kind == "record"]
+        for part in records:
+            suggested.setdefault(_kind(part), set()).add(part.rdata)
+        alone = all(p.kind == "record" for p in parts)
+        for part in records:
+            if any(p.kind == "file" for p in parts):
+                leave_out(part, "publish it once its policy file is served")
+            elif not alone:
+                leave_out(part, "its fix has steps besides the record")
+            elif PLACEHOLDER.search(part.rdata):
+                leave_out(part, "it has a value to fill in")
+            elif part.name.lower() != domain and not part.name.lower().endswith("." + domain):
+                leave_out(part, "it is in another domain's zone")
+            else:
+                candidates.append(part)
+    lines: list[str] = []
+    for part in candidates:
+        if len(suggested[_kind(part)]) > 1:
+            leave_out(part, "the fixes suggest different records for it")
+            continue
+        line = f"{part.name}. {part.rtype} {part.rdata}"
+        if line not in lines:
+            lines.append(line)
+    return ZoneRecords(lines, list(left_out.items()))

@@ -49,6 +49,7 @@ from mailsec.accounts.scope import (
     require_editor,
 )
 from mailsec.domains import bulk, export, listing, pagecache
+from mailsec.domains.fixparts import ZoneRecords, records_to_publish
 from mailsec.domains.forms import (
     AddDomainForm,
     DomainListForm,
@@ -79,7 +80,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 27
+PANELS_VERSION = 28
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -779,8 +780,12 @@ def page_fragments(domain: Domain, run: CheckRun | None) -> dict[str, SafeString
         "tlsrpt": (f"domain-page:tlsrpt:{zone}:{chart_key(domain)}", "domains/_tlsrpt.html", page),
     }
     if run is not None and run.status == CheckRun.Status.DONE:
-        details = {"details": RunDetails(run), "titles": TITLES}
-        parts["run"] = (f"domain-page:run:{zone}:{panels_key(run)}", "domains/_run.html", details)
+        # The latest run's part also lists the records still to publish; a past run's does
+        # not (they were what that run asked for).
+        latest = run.pk == domain.last_run_id
+        details = {"details": RunDetails(run, latest), "titles": TITLES}
+        key = f"domain-page:run:{zone}:{panels_key(run)}:{'latest' if latest else 'past'}"
+        parts["run"] = (key, "domains/_run.html", details)
     found = cache.get_many([key for key, _, _ in parts.values()])
     missing = {}
     fragments = {}
@@ -900,13 +905,34 @@ class RunDetails:
     """What the page shows of one run, computed only if the template needs it: a finished
     run's panels and changes come from the cache (views.warm_page_cache) on most visits."""
 
-    def __init__(self, run: CheckRun | None) -> None:
+    def __init__(self, run: CheckRun | None, latest: bool = False) -> None:
         self.run = run
+        self.latest = latest
 
     @cached_property
     def panels(self) -> list[Panel]:
         run = self.run
         return _panels(run) if run and run.status == CheckRun.Status.DONE else []
+
+    @cached_property
+    def records(self) -> ZoneRecords | None:
+        """The records the latest run's fixes still ask for, for "Copy all records" (an MSP
+        setting up many domains pastes them into a zone at once): the fixes of its failures
+        and warnings, and of the notes of a mechanism not deployed (no TLS-RPT record), as
+        each panel shows them (our TLS-RPT address in place of the engine's)."""
+        if not self.latest or self.run is None or self.run.domain_id is None:
+            return None
+        fixes = [
+            f["fix"]
+            for panel in self.panels
+            for f in panel.findings
+            if f.get("fix")
+            and (
+                f.get("status") in ("fail", "warn")
+                or (f.get("status") == "info" and panel.not_deployed)
+            )
+        ]
+        return records_to_publish(fixes, self.run.domain.name)
 
     @cached_property
     def changes(self) -> list[ChangeLine]:

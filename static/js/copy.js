@@ -55,6 +55,41 @@ function copyCommand(source) {
   return copied;
 }
 
+// A box with values the owner fills in (domains/_fix_parts.html: a field for "<the public key>")
+// copies its text with what was typed in each field, and nothing while one is empty: pasted
+// into DNS with the placeholder in it, the record would not work and nothing would say so.
+function fillIns(source) {
+  return [...source.querySelectorAll("input[data-fill]")];
+}
+
+function textOf(source) {
+  if (!fillIns(source).length) return source.textContent.trim();
+  const filled = (node) => node.nodeType === Node.ELEMENT_NODE && node.matches("input[data-fill]");
+  return [...source.childNodes]
+    .map((node) => (filled(node) ? node.value.trim() : node.textContent))
+    .join("")
+    .trim();
+}
+
+function copyFilledIn(text) {
+  // The copy command copies a selection, and a selection leaves out what fields hold: the
+  // text is put in a field of its own, off screen, for the moment of the copy.
+  const area = document.createElement("textarea");
+  area.className = "visually-hidden";
+  area.value = text;
+  area.setAttribute("readonly", "");
+  document.body.append(area);
+  area.select();
+  let copied = false;
+  try {
+    copied = document.execCommand("copy");
+  } catch (err) {
+    copied = false;
+  }
+  area.remove();
+  return copied;
+}
+
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-copy-target]");
   if (!button) return;
@@ -65,14 +100,23 @@ document.addEventListener("click", async (event) => {
   if (button.dataset.copyLabel === undefined) button.dataset.copyLabel = button.textContent;
   let said = "Copied";
   toCopyByHand = null;
-  try {
-    await navigator.clipboard.writeText(source.textContent.trim());
-  } catch (err) {
-    if (!copyCommand(source)) {
-      // Refused as well: the text stays selected so Ctrl+C works.
-      selectContents(source);
-      toCopyByHand = source.id;
-      said = "Press Ctrl+C";
+  const empty = fillIns(source).find((field) => !field.value.trim());
+  if (empty) {
+    empty.focus();
+    said = "Fill in first";
+  } else {
+    const filled = fillIns(source).length > 0;
+    try {
+      await navigator.clipboard.writeText(textOf(source));
+    } catch (err) {
+      if (filled) {
+        if (!copyFilledIn(textOf(source))) said = "Could not copy";
+      } else if (!copyCommand(source)) {
+        // Refused as well: the text stays selected so Ctrl+C works.
+        selectContents(source);
+        toCopyByHand = source.id;
+        said = "Press Ctrl+C";
+      }
     }
   }
   button.textContent = said;
