@@ -181,13 +181,18 @@ def records_to_publish(fixes: list[str], domain: str) -> ZoneRecords:
     """The records of `fixes` (the findings a domain still has to fix) that can be published
     as they are, together: a fix that is its records alone. Left out, each with why: a
     record whose fix says more (a policy file to serve first, a record to delete or keep, a
-    choice), one with a value to fill in (PLACEHOLDER), one in another domain's zone, and a
-    name and kind for which two fixes suggest different records (each fix mends its own
-    finding: publishing both would make two SPF or DMARC records, which count as none)."""
+    choice), one with a value to fill in (PLACEHOLDER), one in another domain's zone, a name
+    and kind for which two fixes suggest different records (each fix mends its own finding:
+    publishing both would make two SPF or DMARC records, which count as none), and a record
+    another fix offers only after its file or steps (held back there, held back here)."""
     domain = domain.lower().rstrip(".")
     candidates: list[FixPart] = []
     left_out: dict[str, str] = {}
     suggested: dict[tuple[str, str, str], set[str]] = {}
+    # Kinds of record a fix offers only after its policy file or other steps: no other fix
+    # puts one on the clipboard alone (an MTA-STS record repaired by MTASTS-05 while
+    # MTASTS-10 says to serve the file first would announce a policy nobody serves).
+    held_back: set[tuple[str, str, str]] = set()
 
     def leave_out(part: FixPart, why: str) -> None:
         left_out.setdefault(f"{part.name} ({part.rtype})", why)
@@ -201,8 +206,10 @@ def records_to_publish(fixes: list[str], domain: str) -> ZoneRecords:
         for part in records:
             if any(p.kind == "file" for p in parts):
                 leave_out(part, "publish it once its policy file is served")
+                held_back.add(_kind(part))
             elif not alone:
                 leave_out(part, "its fix has steps besides the record")
+                held_back.add(_kind(part))
             elif PLACEHOLDER.search(part.rdata):
                 leave_out(part, "it has a value to fill in")
             elif part.name.lower() != domain and not part.name.lower().endswith("." + domain):
@@ -211,6 +218,9 @@ def records_to_publish(fixes: list[str], domain: str) -> ZoneRecords:
                 candidates.append(part)
     lines: list[str] = []
     for part in candidates:
+        if _kind(part) in held_back:
+            leave_out(part, "its fix has steps besides the record")  # the first reason stays
+            continue
         if len(suggested[_kind(part)]) > 1:
             leave_out(part, "the fixes suggest different records for it")
             continue
