@@ -310,8 +310,8 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
                 Problem(
                     "MTASTS-07",
                     Status.FAIL,
-                    f"The field {item!r} is not a valid name=value extension "
-                    "(RFC 8461 §3.1: no spaces, ';' or '=' in the value).",
+                    f"The field {item!r} is not a valid name=value extension: "
+                    f"{tlsrpt.field_fault(name, eq, value)} (RFC 8461 §3.1).",
                     True,
                 )
             )
@@ -1415,6 +1415,28 @@ def _http_date(text: str, now: datetime | None = None) -> datetime | None:
         return None  # 31 Feb, 25:00 and the like
 
 
+def _id_apart(answer: DnsAnswer, findings: list[Finding]) -> None:
+    """'"v=STSv1;"' and '"id=20260601"' published as two TXT records: the strings of one
+    record are joined, separate records are not (RFC 8461 §3.1), and the one holding the id
+    does not begin with "v=STSv1;", so senders discard it. MTASTS-05's "no id field" then
+    names it: otherwise it contradicts the id the owner sees at the name."""
+    apart = [text for text in answer.texts() if _ID_ALONE.match(text)]
+    if not apart:
+        return
+    for finding in findings:
+        if finding.id == "MTASTS-05" and finding.summary.startswith("The record has no id field"):
+            finding.summary += (
+                f" The id is in a TXT record of its own ({apart[0]!r}): the strings of one "
+                "TXT record are joined, separate records are not, and senders discard a "
+                'record that does not begin with "v=STSv1;". Publish the fields as one TXT '
+                "record."
+            )
+
+
+# A TXT record that begins with the id field: one published apart from "v=STSv1;".
+_ID_ALONE = re.compile(r"[ \t]*id[ \t]*=")
+
+
 async def _build_state(ctx: CheckContext) -> MtaStsState:
     state = MtaStsState()
     answer = await ctx.dns.query(f"_mta-sts.{ctx.domain}", "TXT")
@@ -2220,6 +2242,7 @@ def _record_findings(
         out.add_record_problems(spaced, subject=subject, evidence=txt_ev, fix=delete_spaced)
     used = [r for r in state.candidates if r not in strays and not (delete_spaced and r in spaced)]
     out.add_record_problems(used, subject=subject, evidence=txt_ev, fix=new_record)
+    _id_apart(state.answer, out.findings)
     for stray in strays:
         out.add(
             "MTASTS-04",

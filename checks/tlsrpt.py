@@ -176,8 +176,9 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
     return ReportUri(text, scheme, False)
 
 
-def _field_fault(name: str, eq: str, value: str) -> str:
-    """Why `name=value` is no tlsrpt-extension (RFC 8460 §3), in words."""
+def field_fault(name: str, eq: str, value: str) -> str:
+    """Why `name=value` is no tlsrpt-extension (RFC 8460 §3), in words; MTA-STS's
+    sts-extension (RFC 8461 §3.1) has the same grammar and is read with it."""
     if not eq:
         return "it has no '='"
     if not _EXT_NAME.fullmatch(name):
@@ -189,6 +190,8 @@ def _field_fault(name: str, eq: str, value: str) -> str:
         return "its value is empty"
     if any(c in value for c in _WSP):
         return "its value holds a blank"
+    if "=" in value:
+        return "its value holds '=', which an extension value cannot"
     return "its value holds a character other than printable ASCII without '=' and ';'"
 
 
@@ -410,7 +413,7 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
             else:
                 what = (
                     f"The field {item!r} is not a valid name=value field "
-                    f"({_field_fault(name, eq, value)})"
+                    f"({field_fault(name, eq, value)})"
                 )
                 correct = "Remove the field or correct it."
             problems.append(
@@ -500,6 +503,13 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
             )
         elif any(c in uri.uri for c in _WSP):
             why = "contains whitespace, which a URI cannot hold (separate addresses with ',')"
+        elif len(parts := run_together(uri.uri)) > 1:
+            why = (
+                f"runs {len(parts)} addresses together: "
+                + " and ".join(repr(part) for part in parts)
+                + " need a ',' between them (a record split into strings is joined with "
+                "nothing added)"
+            )
         elif uri.scheme in {"mailto", "https"}:
             why = "has no usable address" if uri.scheme == "mailto" else "has no host"
         elif uri.scheme:
@@ -821,6 +831,22 @@ _REPEATED_RUA = re.compile(r"rua[ \t]*=[ \t]*", re.IGNORECASE)
 _MAILTO_LOCAL = re.compile(r"[A-Za-z0-9$'*+_~-]+(?:\.[A-Za-z0-9$'*+_~-]+)*")
 
 
+# Where a report URI's scheme begins again inside one URI of the list.
+_SCHEME_AGAIN = re.compile(r"(?=mailto:|https://)", re.IGNORECASE)
+
+
+def run_together(text: str) -> list[str]:
+    """The report URIs `text` holds with no ',' between them ("mailto:tls@example.com" and
+    "https://r.example/" as "mailto:tls@example.comhttps://r.example/", two strings of the
+    record joined with nothing added, RFC 8460 §3): each, when every part is a usable URI
+    of its own; else [] (a 'mailto:' inside one broken address is no second URI)."""
+    starts = [m.start() for m in _SCHEME_AGAIN.finditer(text)]
+    if len(starts) < 2 or starts[0] != 0:
+        return []
+    parts = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    return parts if all(_parse_uri(part, []).usable for part in parts) else []
+
+
 def _repaired_uris(uri: ReportUri) -> list[str]:
     """_repaired_uri's repair as a list, where a blank stands for the ',' between two
     addresses ("rua=mailto:a@x mailto:b@y"): each of them, when every part is a usable
@@ -830,6 +856,8 @@ def _repaired_uris(uri: ReportUri) -> list[str]:
         each = [_parse_uri(part, []) for part in parts]
         if all(u.usable and u.scheme for u in each):
             return [fixed for u in each if (fixed := _repaired_uri(u))]
+    if not uri.usable and len(parts := run_together(uri.uri)) > 1:
+        return [fixed for part in parts if (fixed := _repaired_uri(_parse_uri(part, [])))]
     fixed = _repaired_uri(uri)
     return [fixed] if fixed else []
 
