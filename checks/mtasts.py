@@ -21,7 +21,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, quote_txt, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
-from checks.lookalike import lookalikes, unquoted
+from checks.lookalike import full_width, lookalikes, unquoted
 
 MECHANISM = Mechanism.MTASTS
 
@@ -77,6 +77,10 @@ def looks_like_sts(text: str) -> bool:
     return "v=stsv1" in text.lower()
 
 
+# The id field's value, as written, wherever the field is.
+_ID_IN_TEXT = re.compile(r"(?:^|;)[ \t]*id[ \t]*=[ \t]*([^; \t]*)")
+
+
 def parse_sts_record(raw: bytes | str) -> StsRecord:
     """Parse one `_mta-sts` TXT record (character-strings already joined). Never raises."""
     problems: list[Problem] = []
@@ -105,6 +109,26 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
                 "and RFC 8461 §3.1 requires US-ASCII, so senders that follow "
                 "the grammar discard the record and apply no policy. Retype the record by "
                 "hand, with a new id, so that senders fetch the policy again.",
+                True,
+            )
+        )
+    elif (wide := full_width(text)) is not None:
+        # An input method's full-width digits or letters ('id=２０２６０６'): "non-ASCII bytes"
+        # leaves the owner looking at an id that reads as digits. Named, with the ASCII,
+        # and the id in ASCII where it is more than one run of them ('ＡＢ12').
+        wide_id = _ID_IN_TEXT.search(text)
+        ascii_id = _ID_IN_TEXT.search(wide.ascii)
+        id_note = ""
+        if wide_id and ascii_id and wide_id[1] != ascii_id[1] and wide_id[1] not in wide.runs:
+            id_note = f" (the id {wide_id[1]!r} in ASCII is {ascii_id[1]!r})"
+        problems.append(
+            Problem(
+                "MTASTS-08",
+                Status.FAIL,
+                f"The record contains {wide.describe()}{id_note}, and RFC 8461 §3.1 requires "
+                "US-ASCII, so senders that follow the grammar discard the record and apply no "
+                "policy. Retype the record in ASCII, with a new id, so that senders fetch the "
+                "policy again.",
                 True,
             )
         )
@@ -602,22 +626,34 @@ def _valid_policy_value(key: str, value: str) -> bool:
     return bool(re.fullmatch(r"[0-9]{1,10}", value)) and int(value) <= MAX_AGE_LIMIT
 
 
+def _bom_text(rest: bytes) -> str:
+    """MTASTS-21's summary for a policy starting with a UTF-8 byte-order mark: what strict
+    senders then read on line 1, which is "\\ufeffversion" only when the version line comes
+    first (s33m-verbomblank: an editor left the mark alone on an otherwise empty line 1)."""
+    first = rest.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", "replace")
+    key = first.split(":", 1)[0].strip(_WSP)
+    if not first.strip(_WSP):
+        reads = (
+            "line 1 holds nothing but the mark, which strict senders read as a line that is "
+            "no field,"
+        )
+    elif ":" in first:
+        reads = f'the first key reads "\\ufeff{key}"'
+    else:
+        reads = f'line 1 reads "\\ufeff{first}"'
+    return (
+        f"The policy starts with a UTF-8 byte-order mark, so {reads} and strict senders reject "
+        "the policy. Save it without BOM."
+    )
+
+
 def parse_policy(body: bytes | str) -> Policy:
     """Parse an MTA-STS policy body. Never raises; problems are returned as data."""
     policy = Policy()
     add = policy.problems.append
     raw = body if isinstance(body, bytes | bytearray) else str(body).encode("utf-8", "replace")
     if raw.startswith(b"\xef\xbb\xbf"):
-        add(
-            Problem(
-                "MTASTS-21",
-                Status.FAIL,
-                "The policy starts with a UTF-8 byte-order mark, so the first key reads "
-                '"\\ufeffversion" and strict senders reject the policy. Save it without '
-                "BOM.",
-                True,
-            )
-        )
+        add(Problem("MTASTS-21", Status.FAIL, _bom_text(bytes(raw[3:])), True))
         raw = raw[3:]
     utf16 = _utf16(bytes(raw))
     if utf16:
@@ -1842,6 +1878,19 @@ def _withdraw_words(domain: str) -> str:
     )
 
 
+async def _parent_record(ctx: CheckContext) -> str:
+    """The `_mta-sts` name of the nearest parent of ctx.domain, up to its organizational
+    domain, that publishes an MTA-STS record; '' for none (or an apex)."""
+    org = organizational_domain(ctx.domain, ctx.config.extra_public_suffixes)
+    labels = ctx.domain.split(".")
+    for start in range(1, len(labels) - org.count(".")):
+        name = "_mta-sts." + ".".join(labels[start:])
+        answer = await ctx.dns.query(name, "TXT")
+        if not answer.failed and any(parse_sts_record(r).is_sts for r in answer.raw_texts()):
+            return name
+    return ""
+
+
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     mxset = await mx.get_mx(ctx)
@@ -1929,6 +1978,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             f"{ctx.domain} has no MTA-STS record, so senders do not protect mail to it "
             "against TLS downgrade."
         )
+        if not served and (parents := await _parent_record(ctx)):
+            # A subdomain under a parent with a policy: told to publish its own record, the
+            # owner would still think the parent's covers it until then.
+            summary += (
+                f" The record at {parents} does not cover it: senders look up a policy at "
+                "each mail domain's own name, never at a parent's (RFC 8461 §3.4)."
+            )
         if served:
             summary = (
                 f"A policy file is served at {policy_url(ctx.domain)} but not announced: "
@@ -3848,19 +3904,32 @@ async def _validation_findings(
             too_old = _tls_too_old(probe)
             if too_old:
                 # As MTASTS-32: under testing senders report the failure and still deliver
-                # (RFC 8461 §5); only enforce keeps mail away.
+                # (RFC 8461 §5); only enforce keeps mail away. A host outside the policy
+                # gets no mail from senders applying it whatever its TLS (MTASTS-30 says
+                # so): what this adds is that listing it would not be enough
+                # (s33m-tls10unlisted).
                 status = hard if is_matched else Status.WARN
-                consequence = (
-                    "so they will not deliver there"
-                    if status == Status.FAIL
-                    else "so under mode enforce they would not deliver there (in testing they "
-                    "report the failure and still deliver)"
-                )
+                if not is_matched:
+                    text = (
+                        f"{where} (not in the policy) also cannot negotiate TLS 1.2 or newer, "
+                        "which MTA-STS senders require (RFC 8461 §7.2): adding it to the "
+                        "policy would not be enough."
+                    )
+                elif status == Status.FAIL:
+                    text = (
+                        f"{where} cannot negotiate TLS 1.2 or newer; MTA-STS senders require "
+                        "it (RFC 8461 §7.2), so they will not deliver there."
+                    )
+                else:
+                    text = (
+                        f"{where} cannot negotiate TLS 1.2 or newer; MTA-STS senders require "
+                        "it (RFC 8461 §7.2), so under mode enforce they would not deliver "
+                        "there (in testing they report the failure and still deliver)."
+                    )
                 out.add(
                     "MTASTS-36",
                     status,
-                    f"{where} cannot negotiate TLS 1.2 or newer; MTA-STS senders require "
-                    f"it (RFC 8461 §7.2), {consequence}.{others}{elsewhere}",
+                    f"{text}{others}{elsewhere}",
                     subject=subject,
                     evidence=elsewhere_evidence,
                     fix=f"Enable TLS 1.2 and 1.3 on {host.name}"
