@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailsec.domains.fixparts import records_to_publish
+from mailsec.domains.fixparts import fix_parts, records_to_publish
 
 # --------------------------------------- 24a66fe: "Copy all records" and a policy not served
 
@@ -48,3 +48,22 @@ def test_records_no_other_fix_holds_back_are_still_copied() -> None:
     spf = f'{DOMAIN}. TXT "v=spf1 mx -all"'
     found = records_to_publish([spf, MTASTS_10], DOMAIN)
     assert found.lines == [spf]
+
+
+# ---------------------------- 24a66fe: a record with a zone-file comment is not a record alone
+
+# MX-01's fix for a domain with no MX and no address that shows signs of sending mail
+# (tests/test_engine_s20_advice2.py): a null MX, but only if the domain takes no mail.
+NULL_MX_IF = f"{DOMAIN}. MX 0 .   ; only if the domain should receive no mail"
+
+
+def test_a_record_with_a_condition_after_it_is_not_copied_with_the_others() -> None:
+    # The condition is a zone-file comment (RFC 1035 §5.1: ';' to the end of the line): a
+    # zone import published the null MX whatever the answer (RFC 7505 §3: senders then give
+    # up at once), and the record's own box copied "0 .   ; only if …" as the MX value.
+    found = records_to_publish([NULL_MX_IF], DOMAIN)
+    assert found.lines == []
+    assert found.left_out == [(f"{DOMAIN} (MX)", "its fix has steps besides the record")]
+    [record, words] = fix_parts(NULL_MX_IF)
+    assert (record.kind, record.rtype, record.text, record.rdata) == ("record", "MX", "0 .", "0 .")
+    assert (words.kind, words.text) == ("text", "only if the domain should receive no mail")

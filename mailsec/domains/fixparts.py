@@ -32,6 +32,8 @@ _OTHER = re.compile(
     re.IGNORECASE,
 )
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+# A record's data, then a zone-file comment: ';' outside quoted strings (a CAA value holds one).
+_COMMENT = re.compile(r'(?P<data>(?:[^;"]|"(?:[^"\\]|\\.)*")*)(?:;(?P<comment>.*))?$')
 _ESCAPE = re.compile(r"\\(\d{3}|.)")
 # An MTA-STS policy file (RFC 8461 §3.2) as the engine writes it: version first.
 _FILE_START = "version: STSv1"
@@ -112,7 +114,14 @@ def fix_parts(fix: str) -> list[FixPart]:
         if other and other["type"].upper() != "TXT":
             name = other["name"].rstrip(".")
             rtype = other["type"].upper()
-            parts.append(FixPart("record", other["rdata"], name, rtype, other["rdata"]))
+            # A zone-file comment after the data (RFC 1035 §5.1: ';' outside quotes) is
+            # words: MX-01's "MX 0 .   ; only if the domain should receive no mail" is a
+            # record with a condition, not "0 .   ; only if …" as its value.
+            found = _COMMENT.match(other["rdata"])
+            assert found is not None  # every text matches: both groups may be empty
+            rdata, comment = found["data"].rstrip(), found["comment"] or ""
+            parts.append(FixPart("record", rdata, name, rtype, rdata))
+            _words(parts, comment)
             i += 1
             continue
         rest = line
