@@ -53,6 +53,7 @@ print(json.dumps(asyncio.run(main(sys.argv[1:]))))
 TOGETHER = 8  # mailsec verdicts at once (see mailsec_verdicts)
 
 VERDICTS = {"VALID": "valid", "NONE": "none", "FETCH_ERROR": "invalid"}
+ALL = load_scenarios()
 
 
 def run_oracle(lab: Any, domains: list[str], tmp_path: Path) -> dict[str, str]:
@@ -82,7 +83,12 @@ def run_oracle(lab: Any, domains: list[str], tmp_path: Path) -> dict[str, str]:
 
 
 async def _verdict(lab: Any, domain: str) -> str:
-    ctx = CheckContext(domain, replace(lab_config(lab), probe_cache_seconds=0))
+    # A scenario's own timeout (s33k's slow policy hosts), as tests/test_engine_lab.py uses it.
+    timeout = next((s.check_timeout for s in ALL if s.domain == domain), None)
+    config = replace(lab_config(lab), probe_cache_seconds=0)
+    if timeout is not None:
+        config = replace(config, timeout=timeout)
+    ctx = CheckContext(domain, config)
     state = await mtasts.get_policy(ctx)
     if state.usable:
         return "valid"

@@ -190,6 +190,10 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
                         "headers": list(f.headers),
                         "body_b64": base64.b64encode(body).decode(),
                         "framing": f.framing,
+                        "delay": f.delay,
+                        "trickle_bytes": f.trickle_bytes,
+                        "trickle_every": f.trickle_every,
+                        "stall_after": f.stall_after,
                     }
                 )
             vhosts.append(

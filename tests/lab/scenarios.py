@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
+import math
 import os
 import re
 import ssl
@@ -15,6 +16,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "scenarios"
 ENV_DIRS = "MAILSEC_LAB_SCENARIOS"
@@ -258,6 +260,26 @@ class HttpFile:
     generated: str | None = None  # "vmc": body is the lab-minted mark certificate PEM
     mark: str = "valid"  # with generated = "vmc": one of MARK_KINDS
     framing: str = "length"  # one of FRAMINGS
+    # s33k: a slow server. Seconds before the status line and headers ("slow to answer");
+    # the body sent `trickle_bytes` at a time with `trickle_every` seconds between pieces
+    # ("slow to send"); and with `stall_after`, only that many bytes of the body, then nothing
+    # more on a connection held open (a body that never ends: the declared length is the whole).
+    delay: float = 0.0
+    trickle_bytes: int = 0
+    trickle_every: float = 0.0
+    stall_after: int | None = None
+
+    @property
+    def slow(self) -> bool:
+        return bool(self.delay or self.trickle_bytes or self.stall_after is not None)
+
+    @property
+    def sending_seconds(self) -> float:
+        """How long the server takes over the body it sends, pauses between pieces only."""
+        sent = len(self.body) if self.stall_after is None else self.stall_after
+        if not self.trickle_bytes or not sent:
+            return 0.0
+        return (-(-sent // self.trickle_bytes) - 1) * self.trickle_every
 
 
 @dataclass(frozen=True)
@@ -294,6 +316,10 @@ class Scenario:
     note: str
     path: Path
     tcp: tuple[TcpListener, ...] = ()
+    # s33k: the engine's timeout (CheckConfig.timeout) for this scenario where the lab's
+    # 5 s cannot show what it tests (a policy fetch over MTASTS-16's 10 s needs a fetch limit,
+    # 2 x the timeout, above it); None: the lab's (tests.test_engine_lab.lab_config).
+    check_timeout: float | None = None
 
     @property
     def name(self) -> str:
@@ -663,6 +689,38 @@ def _smtp_behaviour(path: Path, row: dict[str, object]) -> dict[str, object]:
     return out
 
 
+def _slow_file(path: Path, f: dict[str, object], size: int) -> dict[str, Any]:
+    """An [[https.files]] row's s33k keys (HttpFile.delay, trickle_*, stall_after), checked."""
+    try:
+        delay = float(f.get("delay", 0.0))  # type: ignore[arg-type]
+        every = float(f.get("trickle_every", 0.0))  # type: ignore[arg-type]
+        piece = f.get("trickle_bytes", 0)
+        stall = f.get("stall_after")
+    except (TypeError, ValueError):
+        raise _fail(path, "delay and trickle_every must be numbers of seconds") from None
+    if not (math.isfinite(delay) and delay >= 0 and math.isfinite(every) and every >= 0):
+        raise _fail(path, f"delay = {delay!r}, trickle_every = {every!r}: seconds, 0 or more")
+    if not isinstance(piece, int) or isinstance(piece, bool) or piece < 0:
+        raise _fail(path, f"trickle_bytes = {piece!r}, expected a number of bytes")
+    if bool(piece) != bool(every):
+        # One without the other is a body sent at once: a scenario meaning slow would not be.
+        raise _fail(path, "trickle_bytes and trickle_every go together")
+    if stall is not None and (
+        not isinstance(stall, int) or isinstance(stall, bool) or not 0 <= stall < size
+    ):
+        raise _fail(path, f"stall_after = {stall!r}, expected fewer bytes than the body's {size}")
+    return {"delay": delay, "trickle_bytes": piece, "trickle_every": every, "stall_after": stall}
+
+
+def _check_timeout(path: Path, data: dict[str, object]) -> float | None:
+    raw = data.get("check_timeout")
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 < raw <= 30:
+        raise _fail(path, f"check_timeout = {raw!r}, expected seconds above 0, at most 30")
+    return float(raw)
+
+
 def _parse(data: dict[str, object], path: Path) -> Scenario:
     known = {
         "domain",
@@ -678,6 +736,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
         "checklist",
         "note",
         "tcp",
+        "check_timeout",
     }
     unknown = set(data) - known
     if unknown:
@@ -758,6 +817,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
                     generated=f.get("generated"),
                     mark=mark,
                     framing=framing,
+                    **_slow_file(path, f, len(raw)),
                 )
             )
         https.append(
@@ -821,6 +881,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
         note=str(data.get("note", "")),
         path=path,
         tcp=tuple(tcp),
+        check_timeout=_check_timeout(path, data),
     )
 
 

@@ -399,6 +399,43 @@ class _UntypedResponse(_UntypedStreamResponse, web.Response):
     pass
 
 
+# How long a stalled body (stall_after) holds its connection open, as a silent [[tcp]] row does.
+STALL_SECONDS = 120.0
+
+
+async def _send_slowly(
+    request: web.Request,
+    response: web.StreamResponse,
+    body: bytes,
+    f: dict[str, Any],
+    host: str,
+    events: JsonLog,
+) -> web.StreamResponse:
+    """The body of a prepared response, `trickle_bytes` at a time with `trickle_every` seconds
+    between pieces; with `stall_after`, only that much of it, then the connection is held with
+    nothing more sent until the client leaves or STALL_SECONDS pass, and closed unfinished."""
+    stall = f.get("stall_after")
+    sent = body if stall is None else body[:stall]
+    size = f.get("trickle_bytes") or len(sent) or 1
+    for i in range(0, len(sent), size):
+        if i:
+            await asyncio.sleep(f["trickle_every"])
+        await response.write(sent[i : i + size])
+    if stall is None:
+        await response.write_eof()
+        return response
+    events.write(event="http-stalled", host=host, path=request.path, sent=len(sent))
+    transport = request.transport
+    waited = 0.0
+    # Polled, not one long sleep: a handler still sleeping would hold up the lab's shutdown.
+    while transport is not None and not transport.is_closing() and waited < STALL_SECONDS:
+        await asyncio.sleep(0.2)
+        waited += 0.2
+    if transport is not None:
+        transport.close()  # the declared length never reached: an unfinished body
+    return response
+
+
 async def start_https(run: Path, conf: dict[str, Any], events: JsonLog) -> web.AppRunner:
     vhosts: dict[str, dict[str, Any]] = {v["host"]: v for v in conf["vhosts"]}
     reports = run / "reports"
@@ -438,6 +475,17 @@ async def start_https(run: Path, conf: dict[str, Any], events: JsonLog) -> web.A
                 untyped = "Content-Type" not in headers
                 body = base64.b64decode(f["body_b64"])
                 framing = f.get("framing", "length")
+                slow = f.get("delay") or f.get("trickle_bytes") or f.get("stall_after") is not None
+                if f.get("delay"):
+                    # Slow to answer (s33k): nothing, not even the status line, until then.
+                    await asyncio.sleep(f["delay"])
+                if framing == "length" and slow:
+                    # Slow to send: the whole body's Content-Length, then the body in pieces.
+                    kind = _UntypedStreamResponse if untyped else web.StreamResponse
+                    response = kind(status=f["status"], headers=headers)
+                    response.content_length = len(body)
+                    await response.prepare(request)
+                    return await _send_slowly(request, response, body, f, host, events)
                 if framing == "length":
                     kind = _UntypedResponse if untyped else web.Response
                     return kind(status=f["status"], body=body, headers=headers)
@@ -456,6 +504,8 @@ async def start_https(run: Path, conf: dict[str, Any], events: JsonLog) -> web.A
                     # client's connection open after it (its own keep_alive = False is local).
                     response.force_close()
                 await response.prepare(request)
+                if slow:
+                    return await _send_slowly(request, response, body, f, host, events)
                 await response.write(body)
                 await response.write_eof()
                 return response
