@@ -873,10 +873,7 @@ def _mail_report(
             "forwarded message's headers and DKIM signature were read"
         )
         msg = owner
-    if declared not in REPORT_TYPES:
-        warnings.append(
-            f"report part is declared {declared}, not application/tlsrpt+gzip or +json (RFC 8460 §5.3)"
-        )
+    warnings += _label_warnings(declared, payload)
     # report-type names a kind of report as type and subtype names do, and compares
     # case-insensitively like them (RFC 2045 §5.1): report-type="TLSRPT" is the same thing,
     # and no reason for a warning. get_content_type() is lower case already; an RFC 2231
@@ -895,6 +892,30 @@ def _mail_report(
     return MailReport(
         payload, declared, filename, report_domain, submitter, warnings, owner is not None
     )
+
+
+_BYTES_NAMED = {"gzip": "gzip", "zip": "zip", "json": "JSON"}
+
+
+def _label_warnings(declared: str, payload: bytes) -> list[str]:
+    """A warning naming the report part's label and what its bytes are when the label is no
+    report type (application/pdf on gzip), or the other report type (+json on gzip or zip,
+    +gzip on plain JSON): the part is read by its bytes either way (RFC 8460 §5.3), as the
+    HTTPS door does (reports.intake_http.label_warnings)."""
+    found = sniff(payload)
+    named = f"its bytes are {_BYTES_NAMED[found]}" if found else ""
+    if declared not in REPORT_TYPES:
+        return [
+            f"report part is declared {declared}, not application/tlsrpt+gzip or +json "
+            f"(RFC 8460 §5.3)" + (f"; {named}" if named else "")
+        ]
+    if declared == "application/tlsrpt+json" and found in ("gzip", "zip"):
+        wanted = "a compressed report is application/tlsrpt+gzip"
+    elif declared == "application/tlsrpt+gzip" and found == "json":
+        wanted = "an uncompressed report is application/tlsrpt+json"
+    else:
+        return []
+    return [f"report part is declared {declared}, but {named}: {wanted} (RFC 8460 §5.3)"]
 
 
 def report_count(message: bytes) -> int:

@@ -646,6 +646,7 @@ class RawReport(models.Model):
                         ours,
                         (parsed.total_successful, parsed.total_failed),
                         (same.total_successful, same.total_failed),
+                        ranges=((parsed.start, parsed.end), (same.start, same.end)),
                     )
                 )
             # Its alerts are evaluated again when it says something the report was not
@@ -996,6 +997,7 @@ def copy_outcome(
             theirs,
             (same.total_successful, same.total_failed),
             (parsed.total_successful, parsed.total_failed),
+            ranges=((same.start, same.end), (parsed.start, parsed.end)),
         )
     error = f"resend of report {parsed.report_id!r} already stored"
     if (parsed.start, parsed.end) != (same.start, same.end):
@@ -1024,16 +1026,31 @@ def _range_text(start: datetime, end: datetime) -> str:
 
 
 def superseded_reason(
-    report_id: str, signed_by: str, signed: tuple[int, int], unsigned: tuple[int, int]
+    report_id: str,
+    signed_by: str,
+    signed: tuple[int, int],
+    unsigned: tuple[int, int],
+    ranges: tuple[tuple[datetime, datetime], tuple[datetime, datetime]] | None = None,
 ) -> str:
     """Why a copy not signed by its reporter is not counted: (successful, failed) counts of
-    the signed copy and of the one set aside."""
-    return (
+    the signed copy and of the one set aside, and their (start, end) date-ranges in that
+    order when known."""
+    reason = (
         f"set aside: a copy of report {report_id!r} DKIM-signed by {signed_by} differs from "
         f"this one and is the one counted ({signed[0]} successful and {signed[1]} failed "
         f"sessions there, {unsigned[0]} and {unsigned[1]} here). This copy carries no signature "
         "of the reporter; anyone can post to the HTTPS address, so it may be forged"
     )
+    if ranges is not None and ranges[0] != ranges[1]:
+        # The signed copy wins also over another date-range (docs §4: a forger writes the
+        # range too), so the day this copy covers loses its sessions: say so, not only
+        # "forged", since a reporter reusing one report-id for every day ends the same.
+        reason += (
+            f". It covers {_range_text(*ranges[1])} and the signed copy "
+            f"{_range_text(*ranges[0])}: the reporter used one report-id for two reports "
+            "(RFC 8460 §4.4), or this copy is a forgery; its sessions are not counted"
+        )
+    return reason
 
 
 def _content_digest(

@@ -22,7 +22,13 @@ from reports.alerts import is_future
 from reports.dashboard import readiness_card, summarise
 from reports.explain import RESULT_TYPES, explain
 from reports.intake import IntakeError, QuotaExceeded, accept_https, check_quota, find_address
-from reports.intake_http import check_content_type, check_length, is_token, read_body
+from reports.intake_http import (
+    check_content_type,
+    check_length,
+    is_token,
+    label_warnings,
+    read_body,
+)
 from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport
 from reports.parse import ReportRejected
 from reports.templatetags.reports_tags import record_context
@@ -59,6 +65,7 @@ def receive(request: HttpRequest, token: str) -> HttpResponse:
         # The token is public in DNS: refuse before reading when the address is over quota.
         check_quota(address, declared)
         body = read_body(request, cap, declared)
+        warnings += label_warnings(request, content_type, body)
         stored = accept_https(address, body, content_type, warnings)
     except QuotaExceeded as e:
         return _problem(429, e.reason, Retry_After=str(e.retry_after))
