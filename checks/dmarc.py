@@ -104,6 +104,9 @@ class ReportUri:
     # The problem is quotes around or inside the address ('mailto:“d@example.com”'): the
     # problem names them, and the address is usable without them.
     quoted: bool = False
+    # The URIs it runs together with no ',' between them ("mailto:d@x.commailto:e@y.net"):
+    # the problem names them, and a suggested record keeps each (kept_uris).
+    fused: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -448,7 +451,15 @@ def parse_uris(value: str) -> list[ReportUri]:
         if item.scheme == "mailto":
             address = rest.split("?", 1)[0]
             match = _MAILBOX_RE.match(address)
-            if not match:
+            item.fused = [] if match else _run_together(text)
+            if item.fused:
+                item.problem = (
+                    f"'{item.text}' runs {len(item.fused)} addresses together: "
+                    + " and ".join(f"'{part}'" for part in item.fused)
+                    + " need a ',' between them (a record split into strings is joined with "
+                    "nothing added)"
+                )
+            elif not match:
                 item.problem = f"'{item.text}' is not a valid mailto: address"
             else:
                 item.host = normalize(match.group(1))
@@ -466,6 +477,26 @@ def parse_uris(value: str) -> list[ReportUri]:
         if not item.valid and (named := _quotes_named(item.text)):
             item.problem, item.quoted = named, True
     return out
+
+
+# Where a report URI's scheme begins again inside one URI of the list.
+_SCHEME_AGAIN_RE = re.compile(r"(?=mailto:|https://)", re.I)
+
+
+def _run_together(text: str) -> list[str]:
+    """The report URIs `text` holds with no ',' between them ("mailto:d@example.com" and
+    "mailto:e@example.net" as "mailto:d@example.commailto:e@example.net", two strings of the
+    record joined with nothing added; RFC 7489 §6.2 and RFC 9989 §4.8 separate them by ','):
+    each, when every part is a URI of its own receivers could take; else [] (a 'mailto:'
+    inside one broken address is no second URI)."""
+    starts = [m.start() for m in _SCHEME_AGAIN_RE.finditer(text)]
+    if len(starts) < 2 or starts[0] != 0:
+        return []
+    parts = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    each = [parse_uris(part) for part in parts]
+    if all(len(uris) == 1 and (uris[0].valid or uris[0].syntactic) for uris in each):
+        return parts
+    return []
 
 
 def _quotes_named(text: str) -> str:
@@ -752,6 +783,10 @@ def kept_uris(parsed: ParsedDmarc, tag: str) -> list[str]:
     for uri in parsed.uris(tag) + strays:
         if uri.valid:
             kept.setdefault(uri.uri, uri.text)
+        elif uri.fused:
+            for part in parse_uris(",".join(uri.fused)):
+                if part.valid:
+                    kept.setdefault(part.uri, part.text)
         elif (repaired := _repaired_uri(uri)) is not None:
             kept.setdefault(repaired.uri, repaired.text)
     return list(kept.values())
@@ -2739,7 +2774,7 @@ async def _reporting(
                     f"{tag}={parsed.tags[tag]} contains no usable report address, so no reports are "
                     + (
                         "sent: " + "; ".join(u.problem for u in uris) + "."
-                        if all(u.quoted for u in uris)
+                        if all(u.quoted or u.fused for u in uris)
                         else "sent. Use 'mailto:' followed by an address."
                     ),
                     subject=subject,

@@ -143,6 +143,51 @@ def lookalikes(text: str, before: str = "") -> Lookalikes | None:
     return Lookalikes("".join(cleaned), tuple(places), looks_like, quotes)
 
 
+# The full-width forms of ASCII '!' to '~' (U+FF01 to U+FF5E), which an East Asian input method
+# types for digits and letters; each is its ASCII character plus this offset.
+_FULL_WIDTH_OFFSET = 0xFEE0
+
+
+def _is_full_width(char: str) -> bool:
+    return 0xFF01 <= ord(char) <= 0xFF5E
+
+
+@dataclass(frozen=True)
+class FullWidth:
+    """The full-width forms of ASCII characters in one text, and the text in ASCII."""
+
+    runs: tuple[str, ...]  # each run of full-width characters, as written, in order
+    ascii: str  # the whole text with each written as its ASCII character
+
+    def describe(self) -> str:
+        """ "full-width digits ('２０２６０６', in ASCII '202606')", one part per run."""
+        parts = []
+        for run in dict.fromkeys(self.runs):
+            plain = run.translate({c: c - _FULL_WIDTH_OFFSET for c in map(ord, run)})
+            kind = "digits" if plain.isdigit() else "letters" if plain.isalpha() else "characters"
+            parts.append(f"full-width {kind} ({run!r}, in ASCII {plain!r})")
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def full_width(text: str) -> FullWidth | None:
+    """For a text whose only non-ASCII characters are full-width forms of ASCII ones
+    ('id=２０２６０６'): where they are and the text in ASCII. None otherwise. Kept apart from
+    lookalikes(): a full-width digit is plainly not a space or a '-' pasted from a document,
+    and callers name it without reading the record as if it were ASCII."""
+    if text.isascii() or any(ord(c) > 0x7F and not _is_full_width(c) for c in text):
+        return None
+    runs: list[str] = []
+    run = ""
+    for char in text + " ":
+        if _is_full_width(char):
+            run += char
+        elif run:
+            runs.append(run)
+            run = ""
+    plain = "".join(chr(ord(c) - _FULL_WIDTH_OFFSET) if _is_full_width(c) else c for c in text)
+    return FullWidth(tuple(runs), plain)
+
+
 def retyped(text: str) -> str:
     """`text` with its pasted look-alike characters retyped, when it has any (else as is)."""
     pasted = lookalikes(text)

@@ -21,7 +21,7 @@ from checks.context import CheckContext
 from checks.dns import DnsAnswer, quote_txt, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
-from checks.lookalike import lookalikes, unquoted
+from checks.lookalike import full_width, lookalikes, unquoted
 
 MECHANISM = Mechanism.MTASTS
 
@@ -77,6 +77,10 @@ def looks_like_sts(text: str) -> bool:
     return "v=stsv1" in text.lower()
 
 
+# The id field's value, as written, wherever the field is.
+_ID_IN_TEXT = re.compile(r"(?:^|;)[ \t]*id[ \t]*=[ \t]*([^; \t]*)")
+
+
 def parse_sts_record(raw: bytes | str) -> StsRecord:
     """Parse one `_mta-sts` TXT record (character-strings already joined). Never raises."""
     problems: list[Problem] = []
@@ -105,6 +109,26 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
                 "and RFC 8461 §3.1 requires US-ASCII, so senders that follow "
                 "the grammar discard the record and apply no policy. Retype the record by "
                 "hand, with a new id, so that senders fetch the policy again.",
+                True,
+            )
+        )
+    elif (wide := full_width(text)) is not None:
+        # An input method's full-width digits or letters ('id=２０２６０６'): "non-ASCII bytes"
+        # leaves the owner looking at an id that reads as digits. Named, with the ASCII,
+        # and the id in ASCII where it is more than one run of them ('ＡＢ12').
+        wide_id = _ID_IN_TEXT.search(text)
+        ascii_id = _ID_IN_TEXT.search(wide.ascii)
+        id_note = ""
+        if wide_id and ascii_id and wide_id[1] != ascii_id[1] and wide_id[1] not in wide.runs:
+            id_note = f" (the id {wide_id[1]!r} in ASCII is {ascii_id[1]!r})"
+        problems.append(
+            Problem(
+                "MTASTS-08",
+                Status.FAIL,
+                f"The record contains {wide.describe()}{id_note}, and RFC 8461 §3.1 requires "
+                "US-ASCII, so senders that follow the grammar discard the record and apply no "
+                "policy. Retype the record in ASCII, with a new id, so that senders fetch the "
+                "policy again.",
                 True,
             )
         )
@@ -1854,6 +1878,19 @@ def _withdraw_words(domain: str) -> str:
     )
 
 
+async def _parent_record(ctx: CheckContext) -> str:
+    """The `_mta-sts` name of the nearest parent of ctx.domain, up to its organizational
+    domain, that publishes an MTA-STS record; '' for none (or an apex)."""
+    org = organizational_domain(ctx.domain, ctx.config.extra_public_suffixes)
+    labels = ctx.domain.split(".")
+    for start in range(1, len(labels) - org.count(".")):
+        name = "_mta-sts." + ".".join(labels[start:])
+        answer = await ctx.dns.query(name, "TXT")
+        if not answer.failed and any(parse_sts_record(r).is_sts for r in answer.raw_texts()):
+            return name
+    return ""
+
+
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     mxset = await mx.get_mx(ctx)
@@ -1941,6 +1978,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             f"{ctx.domain} has no MTA-STS record, so senders do not protect mail to it "
             "against TLS downgrade."
         )
+        if not served and (parents := await _parent_record(ctx)):
+            # A subdomain under a parent with a policy: told to publish its own record, the
+            # owner would still think the parent's covers it until then.
+            summary += (
+                f" The record at {parents} does not cover it: senders look up a policy at "
+                "each mail domain's own name, never at a parent's (RFC 8461 §3.4)."
+            )
         if served:
             summary = (
                 f"A policy file is served at {policy_url(ctx.domain)} but not announced: "

@@ -118,8 +118,9 @@ class SpfProblem:
     ascii: str = ""
     # The record without the terms that pass every address of a family (family_cover).
     opened: str = ""
-    # The record with only the first of several exp= modifiers (SPF-12).
-    one_exp: str = ""
+    # The record with only the first of several exp= modifiers, or of several redirect=
+    # modifiers that all name one domain (SPF-12).
+    one_modifier: str = ""
     # The record with each macro written without braces ('%d') given them ('%{d}', SPF-16).
     braced: str = ""
 
@@ -584,10 +585,15 @@ def _parsed(text: str) -> ParsedSpf:
             seen[term.name] = seen.get(term.name, 0) + 1
             if term.name in ("redirect", "exp") and seen[term.name] == 2:
                 # exp= only names the text a rejected sender is shown (RFC 7208 §6.2), so
-                # keeping the first is safe; which redirect lists the senders is no guess.
+                # keeping the first is safe; which redirect lists the senders is no guess,
+                # unless every one names the same domain ('REDIRECT=x redirect=x').
+                targets = _redirect_targets(meant)
+                one = term.name == "exp" or (len(targets) == 1 and bool(targets[0]))
                 keep = (
                     "Keep only the first: exp= just names the text a rejected sender is shown."
                     if term.name == "exp"
+                    else f"Each names {targets[0]}, so keep one of them."
+                    if one
                     else "Keep only the redirect to the domain whose record lists your senders."
                 )
                 parsed.problems.append(
@@ -597,7 +603,7 @@ def _parsed(text: str) -> ParsedSpf:
                         f"The '{term.name}' modifier appears more than once, and RFC 7208 "
                         f"§6 allows it once. {keep}",
                         raw,
-                        one_exp=_one_exp(meant) if term.name == "exp" else "",
+                        one_modifier=_one_modifier(meant, term.name) if one else "",
                     )
                 )
             if term.valid and term.name == "redirect" and parsed.redirect is None:
@@ -1716,8 +1722,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             if problem.ascii
             else await _opened_fix(ctx, problem.opened, parsed)
             if problem.opened
-            else await _vetted_fix(ctx, problem.one_exp, "With one exp=", error_said=said)
-            if problem.one_exp
+            else await _vetted_fix(
+                ctx, problem.one_modifier, _one_modifier_lead(problem), error_said=said
+            )
+            if problem.one_modifier
             else await _vetted_fix(
                 ctx, problem.braced, "With the macros in braces", error_said=said
             )
@@ -2458,11 +2466,23 @@ def _braced(text: str) -> str:
     return braced if braced != text else ""
 
 
-def _one_exp(text: str) -> str:
-    """The record `text` with only its first exp= modifier (SPF-12 fix)."""
+def _one_modifier(text: str, name: str) -> str:
+    """The record `text` with only its first `name`= modifier (SPF-12 fix)."""
     terms = text.split()
-    exps = [i for i, t in enumerate(terms) if t.lower().startswith("exp=")]
-    return " ".join(t for i, t in enumerate(terms) if i not in exps[1:])
+    found = [i for i, t in enumerate(terms) if t.lower().startswith(f"{name}=")]
+    return " ".join(t for i, t in enumerate(terms) if i not in found[1:])
+
+
+def _one_modifier_lead(problem: SpfProblem) -> str:
+    """_vetted_fix's lead for the record SPF-12 offers: "With one exp=" or "With one redirect="."""
+    return f"With one {'redirect' if problem.term.lower().startswith('redirect') else 'exp'}="
+
+
+def _redirect_targets(text: str) -> list[str]:
+    """The domains the redirect= modifiers of `text` name, each once (names ignore case and a
+    final dot), in order."""
+    names = [t.partition("=")[2] for t in text.split() if t.lower().startswith("redirect=")]
+    return list(dict.fromkeys(n.rstrip(".").lower() for n in names))
 
 
 def repaired_version(text: str) -> str:

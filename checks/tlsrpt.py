@@ -142,7 +142,10 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
         # Read past a DMARC size suffix ("tls@example.com!10m", TLSRPT-07 says what is wrong);
         # any other '!' after the '@' leaves no mail domain.
         domain = re.sub(r"!\d*[kmgtKMGT]?$", "", domain)
-        ok = bool(at and local and _HOST.fullmatch(domain))
+        # A local part is a dot-atom or a quoted string (RFC 6068 §2, RFC 5322 §3.4.1): an
+        # '@' outside quotes makes no address. "mailto:a@x.orgmailto:b@y.net" is two
+        # addresses whose ',' is missing (run_together), not a mailbox 'a@x.orgmailto:b'.
+        ok = bool(at and local and _HOST.fullmatch(domain)) and not stray_at(local)
         return ReportUri(text, scheme, ok, domain.lower().rstrip(".") if ok else "")
     if scheme == "https":
         try:
@@ -174,6 +177,17 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
             )
         return ReportUri(text, scheme, bool(host), host.rstrip(".").lower())
     return ReportUri(text, scheme, False)
+
+
+def stray_at(local: str) -> bool:
+    """Whether the local part of a mailto: address holds an '@' outside quotes, which no
+    address can (RFC 5322 §3.4.1; in a URI the quotes are written '%22', RFC 6068 §2)."""
+    if "@" not in local:
+        return False
+    for mark in ('"', "%22"):
+        if len(local) > 2 * len(mark) and local.startswith(mark) and local.endswith(mark):
+            return False
+    return True
 
 
 def field_fault(name: str, eq: str, value: str) -> str:
@@ -510,6 +524,11 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
                 + " need a ',' between them (a record split into strings is joined with "
                 "nothing added)"
             )
+        elif uri.scheme == "mailto" and stray_at(local := _local_part(uri.uri)):
+            why = (
+                f"has the local part {local!r}, which holds an '@' no address can hold "
+                "outside quotes (RFC 5322 §3.4.1), so senders have no address to report to"
+            )
         elif uri.scheme in {"mailto", "https"}:
             why = "has no usable address" if uri.scheme == "mailto" else "has no host"
         elif uri.scheme:
@@ -845,6 +864,11 @@ def run_together(text: str) -> list[str]:
         return []
     parts = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
     return parts if all(_parse_uri(part, []).usable for part in parts) else []
+
+
+def _local_part(uri: str) -> str:
+    """The local part of a mailto: URI's address (before its last '@')."""
+    return uri.partition(":")[2].split("?", 1)[0].rpartition("@")[0]
 
 
 def _repaired_uris(uri: ReportUri) -> list[str]:
