@@ -669,6 +669,9 @@ class Change(models.Model):
             lines.append(f"Policy mx patterns: {', '.join(ev.get('patterns') or [])}")
         elif self.kind == rules.Kind.SCORE:
             lines.append(f"Score before: {self.before}, now: {self.after}")
+            if lost := ev.get("points_lost"):
+                # Which categories cost how many points now, as the domain page lists them.
+                lines.append(f"Points lost now: {', '.join(lost)}")
         elif isinstance(ev.get("leaf"), dict):
             lines += _certificate_lines(ev)
         else:

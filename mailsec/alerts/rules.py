@@ -22,6 +22,7 @@ import dns.rdata
 
 from checks.findings import MECHANISM_TITLES, Mechanism
 from checks.scoring import DOES_NOT_EXIST, NOT_SCORED_WHEN_ABSENT, is_absence
+from mailsec.scoring.explain import cost_text
 
 # Certificate expiry warnings, in days; one alert per threshold crossed (tightest first wins).
 CERT_THRESHOLDS = (2, 7, 21)
@@ -110,6 +111,30 @@ def not_checked_of(detail: dict[str, Any] | None) -> tuple[str, ...] | None:
     return tuple(sorted(value)) if isinstance(value, list | tuple) else None
 
 
+def points_lost(
+    detail: dict[str, Any] | None, findings: list[dict[str, Any]] | None = None
+) -> list[str]:
+    """Where a run's score lost its points, costliest first, as the domain page lists them
+    next to the score: with `findings`, in the words of the findings that cost them ("MTA-STS
+    −22.2 points: example.com has no MTA-STS record", scoring.explain.cost_text); without,
+    the category's reason alone ("MTA-STS −22.2 (not deployed)"), for an alert whose changes
+    above say what the findings are."""
+    categories = (detail or {}).get("categories") or {}
+    lines = []
+    for mechanism, category in sorted(
+        categories.items(),
+        key=lambda item: -float(item[1].get("score_lost") or item[1].get("lost") or 0),
+    ):
+        text = cost_text(category, findings or [])
+        if not text:
+            continue
+        if findings is None:
+            points = text.split(" point", 1)[0]
+            text = f"{points} ({category.get('reason')})"
+        lines.append(f"{title(mechanism)} {text}")
+    return lines
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The parts of a check run the rules read. Stored as JSON as the confirmed baseline, so
@@ -126,6 +151,9 @@ class Snapshot:
     # The release of the checks that made the run (checks.scoring.CHECKS_RELEASE; None for
     # runs stored before releases were named).
     checks_release: str | None = None
+    # Where the score lost its points (points_lost). Told in a score drop's alert; not kept in
+    # the stored baseline (to_dict), as only the run that drops is told of.
+    points_lost: tuple[str, ...] = ()
 
     @classmethod
     def from_run(cls, run: Any) -> Snapshot:
@@ -137,6 +165,7 @@ class Snapshot:
             score_version=run.score_version,
             not_checked=not_checked_of(run.score_detail),
             checks_release=(run.score_detail or {}).get("checks_release"),
+            points_lost=tuple(points_lost(run.score_detail)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -716,6 +745,7 @@ def _score(before: int | None, current: Snapshot, drop: int) -> Observation | No
         summary=f"The score dropped from {before} to {current.score}.",
         evidence={
             "score_version": current.score_version,
+            "points_lost": list(current.points_lost),
             "not_checked": current.not_checked,
             # MX hosts whose second certificate costs points: a later run that could not ask
             # for it scores higher without anything being fixed.

@@ -21,7 +21,8 @@ from django.db.models import Count, Q
 from checks.findings import Mechanism
 from checks.scoring import Coverage
 from mailsec.alerts.models import AlertRecipient, AlertSetting, Change, Notification
-from mailsec.domains.models import Domain
+from mailsec.alerts.rules import points_lost
+from mailsec.domains.models import CheckRun, Domain
 from reports.alerts import failed_rows
 from reports.explain import explain
 from reports.models import FailureDetail, TlsReport
@@ -49,6 +50,9 @@ class DomainWeek:
     top_failures: list[tuple[str, int, str]] = field(default_factory=list)
     url: str = ""  # the domain page
     reports_url: str = ""  # its TLS reports dashboard, "" without a report address
+    # Where its score lost its points, as the domain page lists them next to the score
+    # (rules.points_lost): a score alone does not say what to fix.
+    points_lost: list[str] = field(default_factory=list)
 
     @property
     def trend(self) -> int | None:
@@ -136,6 +140,12 @@ def summarise(user: User, now: datetime) -> list[DomainWeek]:
     weeks = []
     for domain in domains_for(user):
         week = DomainWeek(domain)
+        if domain.last_score is not None and domain.last_run_id is not None:
+            last_run = CheckRun.objects.filter(pk=domain.last_run_id).values_list(
+                "score_detail", "findings"
+            )
+            for detail, findings in last_run:
+                week.points_lost = points_lost(detail, findings or [])
         week.open_changes = list(
             domain.changes.filter(state=Change.State.CONFIRMED).order_by("created")[:10]
         )
