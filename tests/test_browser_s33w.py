@@ -34,7 +34,7 @@ def test_copy_all_records_copies_exactly_the_zone_file_lines(
     page = signed_in(browser, live_server, alice, {"width": width, "height": 900}).new_page()
     page.goto(f"{live_server.url}/domains/{domain.code}/")
     card = page.locator("section.records-to-publish")
-    expect(card.get_by_role("heading")).to_have_text("Records to publish")
+    expect(card.get_by_role("heading", level=2)).to_have_text("Records to publish")
     button = card.get_by_role("button", name="Copy all records")
     button.click()
     expect(button).to_have_text("Copied")

@@ -15,7 +15,10 @@ panels that refuse a longer string take (checks.dns.quote_txt)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.dns import quote_txt
 
 # A domain name ending in a dot, as the engine writes a record's owner (checks.dns.txt_fix).
 _NAME = r"[^\s\"]+\."
@@ -163,12 +166,93 @@ _ONE_PER_NAME = {"CNAME"}
 
 
 @dataclass
+class Replacement:
+    """A record a fix asks for in place of one published now (same name, same kind): its own
+    copy box (`part`), and the published records of that kind it replaces, as zone-file lines."""
+
+    part: FixPart
+    replaces: list[str]
+
+    @property
+    def parts(self) -> list[FixPart]:
+        """Its copy box, as templates/domains/_fix_parts.html takes a fix's parts."""
+        return [self.part]
+
+
+@dataclass
 class ZoneRecords:
     """The records a domain's fixes still ask for, as zone-file lines ("name. TYPE data",
-    no TTL: the zone's default), and those not among them, each as (name, why)."""
+    no TTL: the zone's default), safe to add to a zone as they are; the records that replace
+    a published one, each on its own (never among `lines`: imported beside the old one, two
+    SPF or two DMARC records count as none); and those not among them, each as (name, why)."""
 
     lines: list[str]
     left_out: list[tuple[str, str]]
+    replacements: list[Replacement] = field(default_factory=list)
+
+
+def _dns_answers(evidence: Any, found: dict[tuple[str, str], list[str]]) -> None:
+    """The DNS answers in one finding's evidence, by (name, type), as presentation-form data:
+    a lookup's {"query": "name TYPE", "answers": [...]} (checks.dns.Answer.evidence) and
+    DMARC's walk {"name": ..., "records": [...]} (the TXT records' text)."""
+    if isinstance(evidence, list):
+        for item in evidence:
+            _dns_answers(item, found)
+        return
+    if not isinstance(evidence, dict):
+        return
+    query, answers = evidence.get("query"), evidence.get("answers")
+    if isinstance(query, str) and isinstance(answers, list) and len(query.split()) == 2:
+        name, rtype = query.split()
+        into = found.setdefault((name.lower().rstrip("."), rtype.upper()), [])
+        into += [a for a in answers if isinstance(a, str) and a not in into]
+    name, records = evidence.get("name"), evidence.get("records")
+    if isinstance(name, str) and isinstance(records, list):
+        into = found.setdefault((name.lower().rstrip("."), "TXT"), [])
+        for record in records:
+            if isinstance(record, str) and (quoted := quote_txt(record)) not in into:
+                into.append(quoted)
+    for value in evidence.values():
+        _dns_answers(value, found)
+
+
+def published_records(findings: list[dict[str, Any]]) -> dict[tuple[str, str], list[str]]:
+    """What a check found published, by (name, type), from its findings' own evidence (not a
+    fresh lookup: the page tells what that check saw)."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for finding in findings:
+        _dns_answers(finding.get("evidence"), found)
+    return found
+
+
+# Names of which a domain holds one record of a kind whatever its text: a DKIM selector's key
+# (RFC 6376 §3.6.2.2: v= is optional) and a BIMI assertion (RFC-draft BIMI §4.2).
+_ONE_RECORD_NAMES = re.compile(r"(?:^|\.)(?:_domainkey|_bimi)\.")
+# Record types a fix offers as a set: the domain's MX records are replaced, not added to.
+_SET_TYPES = {"MX"}
+
+
+def _replaced(part: FixPart, published: dict[tuple[str, str], list[str]]) -> list[str]:
+    """The published records `part` would stand beside as a second of its kind, as zone-file
+    lines: an SPF, DMARC, MTA-STS or TLS-RPT record of the same version tag at its name (RFC
+    7208 §4.5, RFC 7489 §6.6.3, RFC 8461 §3.1, RFC 8460 §3), any key at a DKIM selector or
+    BIMI name, any MX record of the domain."""
+    name = part.name.lower()
+    answers = published.get((name, part.rtype), [])
+    if part.rtype in _SET_TYPES:
+        same = answers
+    elif part.rtype == "TXT":
+        tag = _kind(part)[2]
+        one_record = bool(_ONE_RECORD_NAMES.search(name))
+        same = [
+            a
+            for a in answers
+            if one_record
+            or (tag.startswith("v=") and _kind(FixPart("record", "", name, "TXT", a))[2] == tag)
+        ]
+    else:
+        same = []
+    return [f"{part.name}. {part.rtype} {a}" for a in same]
 
 
 def _kind(part: FixPart) -> tuple[str, str, str]:
@@ -186,14 +270,19 @@ def _kind(part: FixPart) -> tuple[str, str, str]:
     return name, part.rtype, part.rdata
 
 
-def records_to_publish(fixes: list[str], domain: str) -> ZoneRecords:
+def records_to_publish(
+    fixes: list[str], domain: str, published: dict[tuple[str, str], list[str]] | None = None
+) -> ZoneRecords:
     """The records of `fixes` (the findings a domain still has to fix) that can be published
     as they are, together: a fix that is its records alone. Left out, each with why: a
     record whose fix says more (a policy file to serve first, a record to delete or keep, a
     choice), one with a value to fill in (PLACEHOLDER), one in another domain's zone, a name
     and kind for which two fixes suggest different records (each fix mends its own finding:
     publishing both would make two SPF or DMARC records, which count as none), and a record
-    another fix offers only after its file or steps (held back there, held back here)."""
+    another fix offers only after its file or steps (held back there, held back here). A
+    record of a kind `published` (published_records) already holds at its name replaces that
+    record: it is among `replacements`, never among the lines copied all at once."""
+    published = published or {}
     domain = domain.lower().rstrip(".")
     candidates: list[FixPart] = []
     left_out: dict[str, str] = {}
@@ -226,6 +315,7 @@ def records_to_publish(fixes: list[str], domain: str) -> ZoneRecords:
             else:
                 candidates.append(part)
     lines: list[str] = []
+    replacements: list[Replacement] = []
     for part in candidates:
         if _kind(part) in held_back:
             leave_out(part, "its fix has steps besides the record")  # the first reason stays
@@ -234,6 +324,13 @@ def records_to_publish(fixes: list[str], domain: str) -> ZoneRecords:
             leave_out(part, "the fixes suggest different records for it")
             continue
         line = f"{part.name}. {part.rtype} {part.rdata}"
-        if line not in lines:
+        if replaces := _replaced(part, published):
+            if all(r.part.rdata != part.rdata or r.part.name != part.name for r in replacements):
+                replacements.append(Replacement(part, replaces))
+        elif line not in lines:
             lines.append(line)
-    return ZoneRecords(lines, list(left_out.items()))
+    for number, replacement in enumerate(replacements, start=1):
+        part = replacement.part
+        part.copy_id = f"replace-record-{number}"
+        part.label = f"Copy the {part.rtype} record at {part.name} to replace the published one"
+    return ZoneRecords(lines, list(left_out.items()), replacements)

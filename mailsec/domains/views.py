@@ -49,7 +49,7 @@ from mailsec.accounts.scope import (
     require_editor,
 )
 from mailsec.domains import bulk, export, listing, pagecache
-from mailsec.domains.fixparts import ZoneRecords, records_to_publish
+from mailsec.domains.fixparts import ZoneRecords, published_records, records_to_publish
 from mailsec.domains.forms import (
     AddDomainForm,
     DomainListForm,
@@ -80,7 +80,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 28
+PANELS_VERSION = 29
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -932,7 +932,10 @@ class RunDetails:
                 or (f.get("status") == "info" and panel.not_deployed)
             )
         ]
-        return records_to_publish(fixes, self.run.domain.name)
+        # What is published now, as this run found it: a record of a kind published at its
+        # name replaces that one and is offered on its own, never in "Copy all records".
+        published = published_records(self.run.findings or [])
+        return records_to_publish(fixes, self.run.domain.name, published)
 
     @cached_property
     def changes(self) -> list[ChangeLine]:
