@@ -25,6 +25,7 @@ from checks.findings import (
     Status,
     for_people,
 )
+from checks.onerecord import one_record_per_name
 
 # One module per mechanism; each has `MECHANISM` and `async def evaluate(ctx) -> list[Finding]`.
 MECHANISM_MODULES = (
@@ -234,7 +235,9 @@ async def check_domain(
     for task in tasks:
         report.findings.extend(task.result())
     if not missing:
-        report.findings = for_people(_with_policy(ctx, report.findings), ctx.domain)
+        # Fixes offering different records for one name say they are one record (onerecord).
+        settled = one_record_per_name(_with_policy(ctx, report.findings))
+        report.findings = for_people(settled, ctx.domain)
     if lookup is not None and not lookup.done():
         # Still waiting on a resolver that did not answer (the MX mechanism has reported it).
         lookup.cancel()
