@@ -56,6 +56,7 @@ from reports.models import (
     keep_own_policies,
     policy_fields,
     report_fields,
+    resend_reason,
 )
 from reports.parse import ParsedReport, ReportRejected, parse_report, report_members, sniff
 
@@ -200,8 +201,13 @@ def _parse(chunk: list[_Item], max_bytes: int) -> tuple[list[_File], int]:
     return files, repeated
 
 
-def _resend_error(parsed: ParsedReport) -> str:
-    return f"resend of report {parsed.report_id!r} already stored"
+def _resend_error(parsed: ParsedReport, first: ParsedReport) -> str:
+    """Why a copy of a report an earlier file of the same batch carries (`first`) is not
+    counted: what the parse task says of a copy of a stored report (copy_outcome). Worked
+    out only for such a copy, on the main thread."""
+    return resend_reason(
+        parsed, (first.start, first.end), (first.total_successful, first.total_failed)
+    )
 
 
 def _stored_copies(pks: Iterable[int]) -> dict[int, tuple[TlsReport, RawReport | None]]:
@@ -275,7 +281,9 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
         if key in stored:
             f.status, f.error = _copy_of_stored(f.parsed, copies[stored[key].pk])
         elif key in new:
-            f.status, f.error = RawReport.DUPLICATE, _resend_error(f.parsed)
+            first = new[key][0].parsed
+            assert first is not None
+            f.status, f.error = RawReport.DUPLICATE, _resend_error(f.parsed, first)
         else:
             # Evaluated, as in "not to alert": imported reports are history (and the sweep
             # would otherwise evaluate every one of them).
@@ -365,7 +373,6 @@ class _Rows:
 
     raw: str  # public_id … report_index, then a tab and the body's escaped "\\x"
     body_hex: bytes  # the body in hex: one object shared by the rows of a body (_stage)
-    resend: str  # the error text should it prove a resend
     report: str  # public_id … counted
     policies: list[tuple[str, str]]  # (policy columns after report_id, its details)
 
@@ -398,7 +405,7 @@ def _render(f: _File, content_type: str, body_hex: bytes) -> _Rows:
     raw += "\t\\\\x"  # bytea in hex (body_hex follows), its backslash escaped for COPY
     p = f.parsed
     if p is None:
-        return _Rows(raw, body_hex, "", "", [])
+        return _Rows(raw, body_hex, "", [])
     fields = report_fields(f.address, p)
     report = _line(
         (str(uuid.uuid4()), str(f.address.pk), fields["organization_name"], fields["submitter"])
@@ -426,7 +433,7 @@ def _render(f: _File, content_type: str, body_hex: bytes) -> _Rows:
             for d in policy.failure_details
         )
         policies.append((columns, details))
-    return _Rows(raw, body_hex, _escape(_resend_error(p)), report, policies)
+    return _Rows(raw, body_hex, report, policies)
 
 
 @dataclass(slots=True)
@@ -528,7 +535,8 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
         # Each raw row as its pieces: the body's hex between them is shared, not copied.
         raws: list[tuple[str, bytes, str]] = []
         statuses = []
-        carried: set[tuple[int, str, str]] = set()
+        # Each report's first file in this batch, which carries it.
+        carried: dict[tuple[int, str, str], ParsedReport] = {}
         for f, rows in staged:
             if _row(f) in known:
                 statuses.append("already stored")
@@ -541,9 +549,12 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
                 status, error = _copy_of_stored(f.parsed, copies[report_of[key]])
                 error, report = _escape(error), str(report_of[key])
             elif key in carried:
-                status, error, report = RawReport.DUPLICATE, rows.resend, str(report_of[key])
+                assert f.parsed is not None
+                error = _escape(_resend_error(f.parsed, carried[key]))
+                status, report = RawReport.DUPLICATE, str(report_of[key])
             else:
-                carried.add(key)
+                assert f.parsed is not None
+                carried[key] = f.parsed
                 status, error, report = RawReport.PARSED, "", str(report_of[key])
             statuses.append(status)
             raws.append((rows.raw, rows.body_hex, f"\t{now}\t{now}\t{status}\t{error}\t{report}\n"))

@@ -999,25 +999,35 @@ def copy_outcome(
             (parsed.total_successful, parsed.total_failed),
             ranges=((same.start, same.end), (parsed.start, parsed.end)),
         )
+    return RawReport.DUPLICATE, resend_reason(
+        parsed, (same.start, same.end), (same.total_successful, same.total_failed)
+    )
+
+
+def resend_reason(
+    parsed: ParsedReport, stored_range: tuple[datetime, datetime], stored: tuple[int, int]
+) -> str:
+    """Why a copy of a report already stored is not counted (a DUPLICATE's error): the
+    stored copy's (start, end) date-range and (successful, failed) counts. The parse task's
+    (copy_outcome) and a bulk import's for a copy earlier in its own batch (reports.ingest)."""
     error = f"resend of report {parsed.report_id!r} already stored"
-    if (parsed.start, parsed.end) != (same.start, same.end):
+    if (parsed.start, parsed.end) != stored_range:
         # A retry keeps its report's date-range (RFC 8460 §5.5); another one is another
         # report under the same id, whose sessions the figures leave out: say so, not "resend".
         error += (
             f", but it covers {_range_text(parsed.start, parsed.end)} and the stored copy "
-            f"{_range_text(same.start, same.end)}: the reporter used one report-id for two "
+            f"{_range_text(*stored_range)}: the reporter used one report-id for two "
             "reports (RFC 8460 §4.4: a report-id identifies one report), so this copy's "
             "sessions are not counted"
         )
     counts = (parsed.total_successful, parsed.total_failed)
-    if counts != (same.total_successful, same.total_failed):
+    if counts != stored:
         # Not the same figures: say which stand, rather than that it was a mere copy.
         error += (
             f", with other counts: {counts[0]} successful and {counts[1]} failed sessions "
-            f"here, {same.total_successful} and {same.total_failed} in the stored copy, "
-            "which is the one counted"
+            f"here, {stored[0]} and {stored[1]} in the stored copy, which is the one counted"
         )
-    return RawReport.DUPLICATE, error
+    return error
 
 
 def _range_text(start: datetime, end: datetime) -> str:
