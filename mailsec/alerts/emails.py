@@ -462,7 +462,7 @@ def _reports_subject_line(headline: Change | None, ctx: dict[str, Any]) -> str:
 
 
 def _weekly_message(n: Notification) -> EmailMultiAlternatives:
-    from mailsec.alerts.weekly import last_week, summarise
+    from mailsec.alerts.weekly import attention, last_week, summarise
 
     # In the reader's zone (build_message): their week, as `due` and `make` read it.
     now = timezone.localtime(n.covers_until or n.created)
@@ -474,6 +474,7 @@ def _weekly_message(n: Notification) -> EmailMultiAlternatives:
     ctx: dict[str, Any] = {
         "weeks": weeks,
         "needs_attention": [w for w in weeks if not w.quiet],
+        "attention": attention(weeks),
         "first_day": first,
         "last_day": last,
         "settings_url": settings.SITE_ROOT + reverse("alerts:settings"),

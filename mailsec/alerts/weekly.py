@@ -30,6 +30,7 @@ from reports.sums import SessionSum
 
 WEEK = timedelta(days=7)
 TOP_FAILURES = 3
+NAMED = 5  # domains named in the opening for each reason; more are counted
 
 
 def week_start(now: datetime) -> datetime:
@@ -92,9 +93,48 @@ class DomainWeek:
         return 100 * self.failed / self.sessions if self.sessions else None
 
     @property
+    def loses_points(self) -> bool:
+        """Its score lost points: lines to show, or a score under 100 kept without the run's
+        detail that would say where."""
+        score = self.domain.last_score
+        return bool(self.points_lost) or (score is not None and score < 100)
+
+    @property
     def quiet(self) -> bool:
-        """Nothing to act on: no open change and no failed session reported."""
-        return not self.open_changes and not self.failed
+        """Nothing to act on: no points lost, no open change and no failed session reported."""
+        return not self.loses_points and not self.open_changes and not self.failed
+
+
+def _names(weeks: list[DomainWeek]) -> str:
+    """ "a.example", "a.example and b.example", "a, b, c, d, e and 2 more"."""
+    names = [w.domain.display_name for w in weeks]
+    if len(names) > NAMED:
+        return f"{', '.join(names[:NAMED])} and {len(names) - NAMED} more"
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def attention(weeks: list[DomainWeek]) -> str:
+    """What needs attention, for the summary's opening: which domains lose points, have open
+    problems, had failed sessions ("2 domains lose points: a.example and b.example."); ""
+    when none does, and the summary says nothing needs fixing. Each reason is what the
+    domain's own lines below show (Points lost, Open problems, TLS reports)."""
+    sentences = []
+    for which, one, many in (
+        ([w for w in weeks if w.loses_points], "loses points", "lose points"),
+        ([w for w in weeks if w.open_changes], "has open problems", "have open problems"),
+        (
+            [w for w in weeks if w.failed],
+            "had failed TLS sessions last week",
+            "had failed TLS sessions last week",
+        ),
+    ):
+        if len(which) == 1:
+            sentences.append(f"{_names(which)} {one}.")
+        elif which:
+            sentences.append(f"{len(which)} domains {many}: {_names(which)}.")
+    return " ".join(sentences)
 
 
 def domains_for(user: User) -> list[Domain]:
