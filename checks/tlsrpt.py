@@ -1008,6 +1008,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         )
         moved = [record for _, record in misplaced] or None
         fix = _behind_alias(_moved_fix(fix_for(moved), misplaced), ctx.domain, state.answer)
+        # The misplaced records the fix moves, for pages that build their own record from the
+        # owner's addresses (the domain page adds ours): without them they lose those.
+        if misplaced:
+            ev = {**ev, "misplaced": [{"name": n, "record": r.raw} for n, r in misplaced]}
         if deployed:
             out.add(
                 "TLSRPT-01",

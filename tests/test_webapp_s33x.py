@@ -153,3 +153,78 @@ class ReplaceTheseRecordsTestCase(BaseTestCase):
                 f'<pre class="record" id="replace-record-{number}">{value}</pre>', replace
             )
             self.assertIn(f"In place of <code>{old}</code>", replace)
+
+
+# 2. With no record at _smtp._tls but a TLS-RPT record at a name senders never look (the apex),
+# TLSRPT-01's fix moves it: the owner's addresses kept, then "Delete the record at <name>". The
+# page put our record with our addresses alone in its place (it read only _smtp._tls) and lost
+# the delete step, in the TLS-RPT panel and on the TLS reports card.
+MISPLACED = "v=TLSRPTv1; rua=mailto:tls@owner.example"
+TLSRPT_01_FIX = (
+    f'_smtp._tls.{DOMAIN}. TXT "{MISPLACED}"\n'
+    f"Delete the record at {DOMAIN}, where senders never look: {DOMAIN}. TXT "
+    f'"{MISPLACED}"'
+)
+
+
+def test_tlsrpt01_keeps_the_misplaced_record_in_its_evidence() -> None:
+    import asyncio
+
+    from checks import tlsrpt
+    from tests.test_mx import make_ctx
+
+    zone: dict[tuple[str, str], list[str] | str] = {
+        ("example.org", "MX"): ["10 mx1.example.org."],
+        ("mx1.example.org", "A"): ["192.0.2.11"],
+        ("example.org", "TXT"): ['"v=spf1 mx -all"', f'"{MISPLACED}"'],
+    }
+    ctx = make_ctx("example.org", zone)
+    (found,) = [f for f in asyncio.run(tlsrpt.evaluate(ctx)) if f.id == "TLSRPT-01"]
+    assert "Delete the record at example.org" in found.fix
+    assert found.evidence["misplaced"] == [{"name": "example.org", "record": MISPLACED}]
+
+
+def misplaced_tlsrpt(name: str, findings: list[dict[str, Any]]) -> None:
+    findings[:] = [f for f in findings if f["mechanism"] != "tls-rpt"]
+    findings.append(
+        {
+            "id": "TLSRPT-01",
+            "status": "info",
+            "mechanism": "tls-rpt",
+            "summary": f"No TLS-RPT record: a TLS-RPT record is published at {name}",
+            "subject": f"_smtp._tls.{name}",
+            "evidence": {
+                "query": f"_smtp._tls.{name} TXT",
+                "rcode": "NXDOMAIN",
+                "answers": [],
+                "misplaced": [{"name": name, "record": MISPLACED}],
+            },
+            "fix": TLSRPT_01_FIX,
+        }
+    )
+
+
+class MisplacedTlsRptRecordTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        from reports.models import ReportAddress
+
+        self.client.force_login(self.alice)
+        self.domain = Domain.objects.create(team=self.team, name=DOMAIN)
+        self.address = ReportAddress.for_domain(self.domain)
+        run_of(self.domain, 0, misplaced_tlsrpt)
+        self.page = html.unescape(self.client.get(f"/domains/{self.domain.code}/").content.decode())
+
+    def test_the_panels_record_keeps_the_owners_address_and_the_delete_step(self) -> None:
+        record = self.address.rua_record(MISPLACED)
+        self.assertIn("mailto:tls@owner.example,mailto:", record)  # theirs, then ours
+        panel = self.page.split('id="records-title"', 1)[-1]
+        self.assertIn(f">{record}</pre>", panel)
+        self.assertIn(f"Delete the record at {DOMAIN}, where senders never look:", panel)
+        # The record it deletes is a box of its own, and no record is copied without its step.
+        self.assertIn(f"<code>_smtp._tls.{DOMAIN} (TXT)</code>: its fix has steps", self.page)
+
+    def test_the_tls_reports_card_keeps_the_owners_address_and_the_delete_step(self) -> None:
+        card = self.page.split('id="tlsrpt-title"', 1)[1].split("</section>", 1)[0]
+        self.assertIn(f'id="tlsrpt-record">{self.address.rua_record(MISPLACED)}</pre>', card)
+        self.assertIn(f"delete the record at <code>{DOMAIN}</code>", card)
+        self.assertIn(f'<code>{DOMAIN}. TXT "{MISPLACED}"</code>', card)

@@ -80,7 +80,7 @@ HISTORY_DAYS = 90
 # content: bump it when their markup (_details.html, _progress.html, _history.html, _run.html,
 # _tlsrpt.html and what they include), the explanations or the verdict labels change, so no
 # stale part outlives a deploy.
-PANELS_VERSION = 29
+PANELS_VERSION = 30
 PAGE_CACHE_SECONDS = 86400
 # A domain page's whole content is cached for this long at most (pagecache): it shows only
 # absolute times, and what changes it starts a new version of it at once.
@@ -579,7 +579,7 @@ def _our_tlsrpt_fix(run: CheckRun) -> tuple[str, str] | None:
     if run.domain_id is None:
         return None
     from reports.models import ReportAddress
-    from reports.templatetags.reports_tags import published_record
+    from reports.templatetags.reports_tags import record_to_keep
 
     address = (
         ReportAddress.objects.filter(domain_id=run.domain_id).order_by("created", "pk").first()
@@ -587,17 +587,20 @@ def _our_tlsrpt_fix(run: CheckRun) -> tuple[str, str] | None:
     if address is None:
         return None
     name = f"_smtp._tls.{address.domain_name}"
-    return name, address.rua_record(published_record(run))
+    return name, address.rua_record(record_to_keep(run))
 
 
 def _with_our_tlsrpt(fix: str, name: str, record: str, target: str) -> str:
     """`fix` with the engine's `_smtp._tls` record replaced by ours (`record`). Without an
-    alias, a fix that is the record at `name`. With `name` an alias of `target`, a fix whose
-    record the engine put at the target (the record at the target, or the alias note offering
-    the target or, with the alias deleted, `name`): each record line becomes ours at the same
-    name, the engine's words around them kept. Any other fix is left as it is."""
+    alias, a fix that starts with the record at `name`, its other lines kept. With `name` an
+    alias of `target`, a fix whose record the engine put at the target (the record at the
+    target, or the alias note offering the target or, with the alias deleted, `name`): each
+    record line becomes ours at the same name, the engine's words around them kept. Any other
+    fix is left as it is."""
     if fix.startswith(name + "."):
-        return txt_fix(name, record)
+        # The engine's record (its first line) becomes ours; its other steps stay (TLSRPT-01's
+        # "Delete the record at <domain>, where senders never look" for a record it moves).
+        return "\n".join([txt_fix(name, record), *fix.splitlines()[1:]])
     at_target = f"{target}. TXT "
     if not target or not fix.startswith((at_target, f"{name} is an alias")):
         return fix

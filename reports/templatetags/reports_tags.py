@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from checks import tlsrpt
+from checks.dns import txt_fix
 from checks.tlsrpt import TlsRptState
 from reports.explain import ResultType
 from reports.models import ReportAddress
@@ -47,6 +48,30 @@ def published_record(run: Any) -> str | None:
     for record in records:
         uris += [uri for uri in tlsrpt.usable_rua(record) if uri not in uris]
     return f"v=TLSRPTv1; rua={','.join(uris)}"
+
+
+def misplaced_records(run: Any) -> list[tuple[str, str]]:
+    """(name, record) of the TLS-RPT records the latest check found where senders never look
+    (the apex, _smtp_tlsrpt, _tls._smtp: TLSRPT-01's evidence 'misplaced', looked up only when
+    _smtp._tls holds none); TLSRPT-01's fix moves them: their addresses kept, then deleted."""
+    for finding in (run.findings or []) if run is not None else []:
+        if finding.get("id") == "TLSRPT-01":
+            found = (finding.get("evidence") or {}).get("misplaced") or []
+            return [(str(m.get("name", "")), str(m.get("record", ""))) for m in found]
+    return []
+
+
+def record_to_keep(run: Any) -> str | None:
+    """The owner's record whose addresses the record to publish keeps: published_record, or
+    with none at _smtp._tls, one naming every address of the misplaced records, as TLSRPT-01's
+    fix moves them (tlsrpt.usable_rua)."""
+    existing = published_record(run)
+    if existing is not None:
+        return existing
+    uris: list[str] = []
+    for _, record in misplaced_records(run):
+        uris += [uri for uri in tlsrpt.usable_rua(record) if uri not in uris]
+    return f"v=TLSRPTv1; rua={','.join(uris)}" if uris else None
 
 
 def tlsrpt_alias_target(run: Any) -> str:
@@ -90,7 +115,10 @@ def record_context(address: ReportAddress, run: Any) -> dict[str, Any]:
         # not begin with "v=TLSRPTv1;" beside a valid one is discarded, the valid one used.
         "several": state is not None and state.status == "multiple",
         "existing": existing,
-        "record": address.rua_record(existing),
+        "record": address.rua_record(record_to_keep(run)),
+        # Records at a name senders never look: the record above keeps their addresses, and
+        # each is deleted once it is published (TLSRPT-01's fix says the same).
+        "misplaced": [(n, txt_fix(n, r)) for n, r in misplaced_records(run)],
         "published": used is not None and all(uri in used.raw for uri in ours),
     }
 
