@@ -49,3 +49,33 @@ def test_copy_all_records_holds_no_replacement(
     expect(replace).to_contain_text('In place of _dmarc.shop.example.com. TXT "v=DMARC1; p=none')
     card.screenshot(path=str(ARTIFACTS / f"s33x-replace-{width}.png"))
     assert csp_violations(page) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_filled_in_txt_record_over_255_octets_is_copied_as_quoted_strings(
+    browser: Browser, live_server: Any
+) -> None:
+    # Task s33x item 3: a DKIM key typed into "<the public key>" made a value of one string
+    # over 255 octets, which zone files and most DNS panels refuse (RFC 1035 §3.3.14); every
+    # other box copies such a value as quoted strings (checks.dns.quote_txt).
+    from checks.dns import quote_txt
+    from tests.test_webapp_s33w import still_to_fix
+
+    alice = owner()
+    team = Profile.objects.get(user=alice).current_team
+    domain = Domain.objects.create(team=team, name="shop.example.com")
+    run_of(domain, 0, still_to_fix)
+    page = signed_in(browser, live_server, alice).new_page()
+    page.goto(f"{live_server.url}/domains/{domain.code}/")
+    box = page.locator(".fix-box").filter(has_text="TXT record at sel._domainkey.shop.example.com")
+    button = box.get_by_role("button")
+    key = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA" + "x" * 350
+    box.get_by_role("textbox", name="the public key").fill(key)
+    button.click()
+    expect(button).to_have_text("Copied")
+    assert clipboard(page) == quote_txt(f"v=DKIM1; p={key}")
+    # A short key stays one unquoted value, as the box shows it.
+    box.get_by_role("textbox", name="the public key").fill("MIIBIjANBgkq")
+    button.click()
+    assert clipboard(page) == "v=DKIM1; p=MIIBIjANBgkq"
+    assert csp_violations(page) == []

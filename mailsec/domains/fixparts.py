@@ -79,6 +79,12 @@ class FixPart:
         return pieces
 
     @property
+    def one_txt_string(self) -> bool:
+        """A TXT record whose box shows its value unquoted, as one string: filled in past 255
+        octets, the copy is split into quoted strings (static/js/copy.js, as quote_txt)."""
+        return self.rtype == "TXT" and len(_STRING.findall(self.rdata)) == 1
+
+    @property
     def placeholders(self) -> list[str]:
         return [text for fill, text in self.pieces if fill]
 

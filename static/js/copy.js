@@ -62,13 +62,42 @@ function fillIns(source) {
   return [...source.querySelectorAll("input[data-fill]")];
 }
 
+// A TXT value of one string over 255 octets (RFC 1035 §3.3.14), as a filled-in key makes it,
+// copied as the quoted strings every other box gives for one (checks.dns.quote_txt): zone
+// files and most DNS panels refuse a longer string, and receivers join the strings with
+// nothing between them. Splits fall between characters, never inside one.
+const TXT_STRING_LIMIT = 255;
+
+function txtStrings(value) {
+  const encoder = new TextEncoder();
+  if (encoder.encode(value).length <= TXT_STRING_LIMIT) return value;
+  const chunks = [];
+  let current = "";
+  let size = 0;
+  for (const char of value) {
+    const octets = encoder.encode(char).length;
+    if (current && size + octets > TXT_STRING_LIMIT) {
+      chunks.push(current);
+      current = "";
+      size = 0;
+    }
+    current += char;
+    size += octets;
+  }
+  chunks.push(current);
+  const quoted = (c) => '"' + c.replace(/\\/g, "\\\\").replace(/"/g, '\\"') + '"';
+  return chunks.map(quoted).join(" ");
+}
+
 function textOf(source) {
   if (!fillIns(source).length) return source.textContent.trim();
   const filled = (node) => node.nodeType === Node.ELEMENT_NODE && node.matches("input[data-fill]");
-  return [...source.childNodes]
+  const text = [...source.childNodes]
     .map((node) => (filled(node) ? node.value.trim() : node.textContent))
     .join("")
     .trim();
+  // data-txt-string: the box holds a TXT value of one string, unquoted (fixparts.FixPart).
+  return source.dataset.txtString !== undefined ? txtStrings(text) : text;
 }
 
 function copyFilledIn(text) {
