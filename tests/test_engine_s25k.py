@@ -244,9 +244,9 @@ def test_mtasts11_names_each_failure_and_keeps_the_texts_of_one(
         for f in evaluate(monkeypatch, fetched=_fetched([_timed_out("192.0.2.13")]))
         if f.id == "MTASTS-11"
     ]
-    assert same.summary == (
+    assert same.summary.startswith(
         "Could not check the policy host mta-sts.example.org: no complete answer within 10 s."
-    )
+    )  # then that senders may wait longer (s33q)
     (private,) = [
         f
         for f in evaluate(monkeypatch, fetched=_fetched([_refused("10.1.2.3")]))
