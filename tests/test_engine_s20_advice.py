@@ -43,6 +43,13 @@ def every(report: DomainReport, check_id: str) -> list[Finding]:
     return [f for f in report.findings if f.id == check_id]
 
 
+def record_line(finding: Finding) -> str:
+    # The record a fix offers is its first line; since a634496d (checks/onerecord.py) a fix
+    # whose record rivals another fix's for the same name carries a "One DMARC record" line
+    # after it, which these tests do not pin.
+    return finding.fix.splitlines()[0]
+
+
 # MTASTS-10
 
 
@@ -143,7 +150,7 @@ def null_mx_with_bimi(dmarc: str | None) -> dict[tuple[str, str], list[str] | st
 def test_bimi08_makes_up_no_report_mailbox_at_a_null_mx_domain() -> None:
     report = check(D, null_mx_with_bimi(None), free_port("127.0.166.7"))
     assert one(report, "MX-03").status == Status.WARN  # BIMI says it sends
-    assert one(report, "DMARC-01").fix == f'_dmarc.{D}. TXT "v=DMARC1; p=reject"'
+    assert record_line(one(report, "DMARC-01")) == f'_dmarc.{D}. TXT "v=DMARC1; p=reject"'
     bimi08 = one(report, "BIMI-08")
     assert bimi08.status == Status.FAIL  # unchanged
     assert f"@{D}" not in bimi08.fix
@@ -158,7 +165,7 @@ def test_bimi08_and_dmarc_agree_on_a_p_none_record_at_a_null_mx_domain() -> None
     assert f"@{D}" not in bimi08.fix
     dmarc12 = one(report, "DMARC-12")
     assert dmarc12.status == Status.FAIL  # unchanged: no usable address
-    assert dmarc12.fix == f'_dmarc.{D}. TXT "v=DMARC1; p=none"'
+    assert record_line(dmarc12) == f'_dmarc.{D}. TXT "v=DMARC1; p=none"'
     dmarc06 = every(report, "DMARC-06")
     assert [f.status for f in dmarc06] == [Status.WARN, Status.WARN]  # unchanged
     assert not any(f"@{D}" in f.fix for f in dmarc06)
@@ -193,7 +200,9 @@ def test_bimi08_keeps_the_report_mailbox_of_a_domain_that_receives_mail() -> Non
         (f"default._bimi.{D}", "TXT"): BIMI,
     }
     bimi08 = one(check(D, zone, free_port(address)), "BIMI-08")
-    assert bimi08.fix == (f'_dmarc.{D}. TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@{D}"')
+    assert record_line(bimi08) == (
+        f'_dmarc.{D}. TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@{D}"'
+    )
 
 
 def test_dmarc06_and_dmarc12_make_up_no_report_mailbox_at_a_null_mx_domain() -> None:
@@ -204,7 +213,7 @@ def test_dmarc06_and_dmarc12_make_up_no_report_mailbox_at_a_null_mx_domain() -> 
     }
     report = check(D, zone, free_port("127.0.166.11"))
     assert one(report, "MX-03").status == Status.INFO
-    assert one(report, "DMARC-12").fix == f'_dmarc.{D}. TXT "v=DMARC1; p=none"'
+    assert record_line(one(report, "DMARC-12")) == f'_dmarc.{D}. TXT "v=DMARC1; p=none"'
     dmarc06 = every(report, "DMARC-06")
     assert [f.status for f in dmarc06] == [Status.WARN, Status.WARN]
     assert not any(f"@{D}" in f.fix for f in dmarc06)
