@@ -7,7 +7,7 @@ import re
 from django.http import HttpRequest
 
 from reports.intake import IntakeError
-from reports.parse import sniff
+from reports.parse import label_mismatch, sniff
 
 # What a report address token can be: lower-case hex made by reports.models.new_token, taken
 # in any case (the mail channel's reports.mail._RECIPIENT_RE reads the same shape). Anything
@@ -85,7 +85,6 @@ def check_content_type(request: HttpRequest) -> tuple[str, list[str]]:
 
 
 # What a registered label says the bytes are, and the label the bytes call for instead.
-_LABELLED = {"application/tlsrpt+json": "json", "application/tlsrpt+gzip": "gzip"}
 _BYTES_NAMED = {"gzip": "a gzip body", "zip": "a zip body", "json": "a JSON body"}
 
 
@@ -95,16 +94,12 @@ def label_warnings(request: HttpRequest, content_type: str, body: bytes) -> list
     way; an unregistered label warns already (check_content_type), as application/pdf does
     on a mailed part (reports.mail). Not when a Content-Encoding is declared: +json with
     Content-Encoding gzip is a gzip body by design (M48)."""
-    labelled = _LABELLED.get(content_type)
     encoding = request.headers.get("Content-Encoding", "").strip().lower()
-    found = sniff(body)
-    if labelled is None or encoding not in ("", "identity") or found is None:
+    if encoding not in ("", "identity"):
         return []
-    if labelled == "json" and found in ("gzip", "zip"):
-        wanted = "a compressed report is application/tlsrpt+gzip"
-    elif labelled == "gzip" and found == "json":
-        wanted = "an uncompressed report is application/tlsrpt+json"
-    else:
+    found = sniff(body)
+    wanted = label_mismatch(content_type, found)
+    if found is None or wanted is None:
         return []
     return [
         f"Content-Type {content_type} on {_BYTES_NAMED[found]}: {wanted} (RFC 8460 §5.4); it "

@@ -31,6 +31,7 @@ from reports.parse import (
     MAX_ZIP_FILES,
     ReportRejected,
     a_labels,
+    label_mismatch,
     other_compression,
     report_members,
     sniff,
@@ -909,11 +910,8 @@ def _label_warnings(declared: str, payload: bytes) -> list[str]:
             f"report part is declared {declared}, not application/tlsrpt+gzip or +json "
             f"(RFC 8460 §5.3)" + (f"; {named}" if named else "")
         ]
-    if declared == "application/tlsrpt+json" and found in ("gzip", "zip"):
-        wanted = "a compressed report is application/tlsrpt+gzip"
-    elif declared == "application/tlsrpt+gzip" and found == "json":
-        wanted = "an uncompressed report is application/tlsrpt+json"
-    else:
+    wanted = label_mismatch(declared, found)
+    if wanted is None:
         return []
     return [f"report part is declared {declared}, but {named}: {wanted} (RFC 8460 §5.3)"]
 

@@ -369,6 +369,17 @@ def contact_domain(contact_info: str | None) -> str | None:
 _LEADING_BLANKS = re.compile(rb"[ \t\r\n]*")
 
 
+def label_mismatch(label: str, found: str | None) -> str | None:
+    """What a report labelled with one registered type should be labelled, when its bytes are
+    the other (+json on gzip or zip bytes, +gzip on plain JSON; RFC 8460 §5.3, §5.4); None
+    when the label fits or is no report type. One wording for the HTTPS door and mailed parts."""
+    if label == "application/tlsrpt+json" and found in ("gzip", "zip"):
+        return "a compressed report is application/tlsrpt+gzip"
+    if label == "application/tlsrpt+gzip" and found == "json":
+        return "an uncompressed report is application/tlsrpt+json"
+    return None
+
+
 def sniff(data: bytes) -> str | None:
     """'gzip', 'zip' or 'json' by the first bytes (RFC 8460 §5.3 names are not trusted)."""
     if data.startswith(GZIP_MAGIC):
