@@ -871,6 +871,16 @@ def _local_part(uri: str) -> str:
     return uri.partition(":")[2].split("?", 1)[0].rpartition("@")[0]
 
 
+def mailbox(uri: str) -> tuple[str, str] | None:
+    """The local part and the mail domain (lower case, no final dot) of a mailto: report URI
+    senders can use, as this check reads it; None for any other URI. For callers that ask
+    whose an address is: "mailto:a@x.orgmailto:b@y.net" is no mailbox at y.net."""
+    parsed = _parse_uri(uri, [])
+    if parsed.scheme != "mailto" or not parsed.usable:
+        return None
+    return _local_part(parsed.uri), parsed.target
+
+
 def _repaired_uris(uri: ReportUri) -> list[str]:
     """_repaired_uri's repair as a list, where a blank stands for the ',' between two
     addresses ("rua=mailto:a@x mailto:b@y"): each of them, when every part is a usable

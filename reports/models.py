@@ -173,10 +173,18 @@ class ReportAddress(models.Model):
     def _is_ours(uri: str) -> bool:
         """True for a report address of this site: tlsrpt+<token>@<inbound domain> or
         <site>/tlsrpt/<token>, whoever's it is."""
+        from checks.tlsrpt import mailbox
+
         lowered = uri.lower()
         if lowered.startswith("mailto:"):
-            local, _, host = lowered[len("mailto:") :].partition("?")[0].rpartition("@")
-            return local.startswith("tlsrpt+") and host.rstrip(".") == conf.inbound_domain()
+            # Read as the engine reads it: a URI whose local part holds an '@' outside quotes
+            # ("mailto:tlsrpt+x@a.examplemailto:tlsrpt+<token>@<inbound>", two addresses fused)
+            # is no address, so none of ours, whatever its last '@' is followed by.
+            found = mailbox(uri)
+            if found is None:
+                return False
+            local, host = found
+            return local.lower().startswith("tlsrpt+") and host == conf.inbound_domain()
         site = urlsplit(settings.SITE_ROOT)
         url = urlsplit(lowered)
         return url.hostname == (site.hostname or "").lower() and url.path.startswith("/tlsrpt/")
