@@ -1835,10 +1835,11 @@ def _serve_fix(domain: str, mxset: mx.MxSet, extensions: dict[str, str]) -> str:
     return fix + "\n" + left_out(gone) if gone else fix
 
 
-def setup_fix(domain: str, hosts: list[str]) -> str:
+def setup_fix(domain: str, hosts: list[str], extensions: dict[str, str] | None = None) -> str:
     """MTA-STS from nothing. The record goes last: it tells senders to fetch a policy, which
     must then already be there (RFC 8461 §3.2, §8.1). Testing first, so a mistake costs
-    reports, not mail."""
+    reports, not mail. `extensions`: the owner's fields of a record they published where
+    senders never look (misplaced_records), kept as record_fix keeps them."""
     return (
         "Publish these three, in this order:\n"
         f"1. The policy host: {_host_text(domain)}.\n"
@@ -1846,7 +1847,7 @@ def setup_fix(domain: str, hosts: list[str]) -> str:
         "reports are clean):\n"
         f"{_file_text('testing', None, hosts)}"
         "3. Last, the record:\n"
-        f"{record_fix(domain)}"
+        f"{record_fix(domain, extensions)}"
     )
 
 
@@ -1904,6 +1905,50 @@ async def _parent_record(ctx: CheckContext) -> str:
     return ""
 
 
+# Where an MTA-STS record is published by mistake (checklist MTASTS-01): an underscore where the
+# hyphen goes. Senders look up _mta-sts.<domain> alone (RFC 8461 §3.1).
+MISPLACED_LABEL = "_mta_sts"
+
+
+async def misplaced_records(ctx: CheckContext) -> list[tuple[str, StsRecord]]:
+    """The MTA-STS records published at MISPLACED_LABEL under the domain, with that name: asked
+    only when _mta-sts holds none, once per check. A failed lookup says nothing (no record)."""
+    name = f"{MISPLACED_LABEL}.{ctx.domain}"
+
+    async def lookup() -> list[tuple[str, StsRecord]]:
+        answer = await ctx.dns.query(name, "TXT")
+        if answer.failed:
+            return []
+        records = [parse_sts_record(raw) for raw in answer.raw_texts()]
+        return [(name, record) for record in records if looks_like_sts(record.raw)]
+
+    return await ctx.once(f"mtasts-misplaced:{ctx.domain}", lookup)
+
+
+def _misplaced_note(domain: str, misplaced: list[tuple[str, StsRecord]]) -> str:
+    """What MTASTS-01 adds for a missing record when one stands at a misplaced name."""
+    if not misplaced:
+        return ""
+    names = " and ".join(dict.fromkeys(name for name, _ in misplaced))
+    listed = "; ".join(f"{name} holds {record.raw!r}" for name, record in misplaced)
+    return (
+        f" An MTA-STS record is published at {names}, where senders never look ({listed}): "
+        f"RFC 8461 §3.1 puts it at _mta-sts.{domain}, so move it there."
+    )
+
+
+def _moved_fix(fix: str, misplaced: list[tuple[str, StsRecord]]) -> str:
+    """The fix for a missing record beside misplaced ones: the fix as it is (its record keeps
+    their extension fields), then each misplaced record to delete."""
+    if not misplaced:
+        return fix
+    deletes = "\n".join(
+        f"Delete the record at {name}, where senders never look: {txt_fix(name, record.raw)}"
+        for name, record in misplaced
+    )
+    return f"{fix}\n{deletes}"
+
+
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     mxset = await mx.get_mx(ctx)
@@ -1950,6 +1995,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             and state.policy.valid
             and not any(p.invalidates for p in state.fetch_problems)
         )
+        # Asked only here, with no record at _mta-sts: one more TXT query, no more.
+        misplaced = await misplaced_records(ctx)
+        moved = record_extensions([record for _, record in misplaced])
         gone = addressless(mxset)
         if gone and len(gone) == len(mxset.hosts):
             # No MX host can receive mail (MX-06): a policy listing them protects nothing,
@@ -1960,11 +2008,11 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "mail."
             )
         else:
-            fix = setup_fix(ctx.domain, listable_hosts([h for h in hosts if h not in gone]))
+            fix = setup_fix(ctx.domain, listable_hosts([h for h in hosts if h not in gone]), moved)
             if gone:
                 fix += "\n" + left_out(gone)
             if served:
-                fix = await _announce_fix(ctx, state, mxset)
+                fix = await _announce_fix(ctx, state, mxset, moved or None)
             # mta-sts.<domain> already leads to our hosted MTA-STS: hosting is turned on (or
             # the record published) in mailsec, the policy is not the owner's to write.
             hosted = await _hosted_setup_fix(ctx, state, mxset, served)
@@ -2003,14 +2051,18 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 f"A policy file is served at {policy_url(ctx.domain)} but not announced: "
                 f"without the {txt_subject} TXT record senders will not use it."
             )
+        evidence = {"txt": txt_ev, **({"policy": fetch_ev} if served else {})}
+        if misplaced:
+            # As TLSRPT-01's: the records the fix moves, for pages that build their own.
+            evidence["misplaced"] = [{"name": n, "record": r.raw} for n, r in misplaced]
         out.add(
             "MTASTS-01",
             Status.INFO,
-            summary,
+            summary + _misplaced_note(ctx.domain, misplaced),
             subject=txt_subject,
-            evidence={"txt": txt_ev, **({"policy": fetch_ev} if served else {})},
+            evidence=evidence,
             # The record alone announces a policy nobody serves (MTASTS-10, -11).
-            fix=fix,
+            fix=_moved_fix(fix, misplaced),
         )
         return out.findings
 
@@ -2156,14 +2208,21 @@ def _point_to_no_mail(domain: str, out: Collector, no_mail: str) -> None:
             finding.fix = finding.fix.replace(no_mail, no_mail_pointer(domain, first.id))
 
 
-async def _announce_fix(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> str:
+async def _announce_fix(
+    ctx: CheckContext,
+    state: MtaStsState,
+    mxset: mx.MxSet,
+    extensions: dict[str, str] | None = None,
+) -> str:
     """The record for a policy that is served but not announced. Publishing it makes senders
     apply the file as it is: only when that cannot lose mail (every MX covered and validated,
     MTASTS-30/32/36) is the record alone the fix; otherwise the file goes to testing with the
-    MX hosts added first, then the record (RFC 8461 §5, §8.1)."""
+    MX hosts added first, then the record (RFC 8461 §5, §8.1). `extensions`: the record's
+    fields, by default those of the published candidates (record_extensions)."""
     policy = state.policy
     assert policy is not None
-    extensions = record_extensions(state.candidates)
+    if extensions is None:
+        extensions = record_extensions(state.candidates)
     if await _announce_is_safe(ctx, state, mxset):
         return record_fix(ctx.domain, extensions)
     gone = addressless(mxset)
