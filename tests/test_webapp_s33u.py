@@ -12,10 +12,14 @@
 from __future__ import annotations
 
 from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
 
 from mailsec.domains.models import Domain
+from mailsec.hosting.views import RecordRow
 from reports.models import ReportAddress
 from tests.conftest import BaseTestCase
+from tests.test_hosting import HostingCase, fake_dns
 
 INBOUND = "in.mailsec.example"
 
@@ -55,3 +59,61 @@ class RecordToPublishTestCase(BaseTestCase):
             ),
         ):
             assert address.rua_record(published).startswith(f"v=TLSRPTv1; rua={kept}{ours}")
+
+
+# 2. The hosting page's _smtp._tls row: with no record there (live) but one at the apex, which
+#    TLSRPT-01's evidence keeps ('misplaced', 8cbb96cf), the value to publish keeps that
+#    record's addresses, as the domain page's does, and says to delete it.
+MISPLACED = "v=TLSRPTv1; rua=mailto:tls@owner.example"
+
+
+class HostingMisplacedTlsRptTestCase(HostingCase):
+    def setUp(self) -> None:
+        from mailsec.domains.models import CheckRun
+
+        finding = {
+            "id": "TLSRPT-01",
+            "status": "info",
+            "mechanism": "tls-rpt",
+            "summary": "No TLS-RPT record: a TLS-RPT record is published at example.org",
+            "subject": "_smtp._tls.example.org",
+            "evidence": {
+                "query": "_smtp._tls.example.org TXT",
+                "rcode": "NXDOMAIN",
+                "answers": [],
+                "misplaced": [{"name": "example.org", "record": MISPLACED}],
+            },
+        }
+        run = CheckRun.objects.create(
+            domain=self.domain, status="done", finished=timezone.now(), findings=[finding]
+        )
+        Domain.objects.filter(pk=self.domain.pk).update(last_run=run)
+        self.host()
+        self.client.force_login(self.alice)
+
+    def row(self, found: list[str] | None) -> RecordRow:
+        with fake_dns(tlsrpt=found, tlsrpt_failed=found is None):
+            r = self.client.get(reverse("hosting:records", args=[self.domain.code]))
+        [row] = [row for row in r.context["records"] if row.name.startswith("_smtp._tls.")]
+        return row
+
+    def test_no_record_at_smtp_tls_keeps_the_misplaced_records_addresses(self) -> None:
+        address = ReportAddress.for_domain(self.domain)
+        row = self.row([])
+        assert row.state == "missing"
+        assert row.value == address.rua_record(MISPLACED)
+        assert row.value.startswith("v=TLSRPTv1; rua=mailto:tls@owner.example,mailto:tlsrpt+")
+        assert "delete the TLS-RPT record at example.org" in row.detail
+
+    def test_a_failed_lookup_keeps_them_too(self) -> None:
+        row = self.row(None)
+        assert row.state == "error"
+        assert row.value.startswith("v=TLSRPTv1; rua=mailto:tls@owner.example,mailto:tlsrpt+")
+
+    def test_a_record_at_smtp_tls_is_the_one_kept(self) -> None:
+        # Live, the owner has published at _smtp._tls since: that record's addresses, and
+        # no step about the apex (the latest check is older than the lookup).
+        row = self.row(["v=TLSRPTv1; rua=mailto:new@owner.example"])
+        assert row.value.startswith("v=TLSRPTv1; rua=mailto:new@owner.example,mailto:tlsrpt+")
+        assert "tls@owner.example" not in row.value
+        assert "delete" not in row.detail

@@ -28,7 +28,7 @@ from mailsec.hosting.models import FLAP_UNDONE, MX_STABLE_HOURS, HostedPolicy, H
 from mailsec.hosting.readiness import enforce_readiness, seen_policy
 from mailsec.hosting.zone import PolicyZone
 from reports.models import ReportAddress
-from reports.templatetags.reports_tags import published_record
+from reports.templatetags.reports_tags import misplaced_records, moved_record, record_to_keep
 
 
 def not_found() -> HttpResponse:
@@ -174,8 +174,22 @@ def _tlsrpt_row(
     found = None if failure else looked_up
     # The live record, or when the lookup failed (or is still to come) the one the latest
     # check saw: the owner's own rua addresses must not be dropped from the value to publish.
-    existing = next(iter(found), None) if found is not None else published_record(domain.last_run)
+    # With none at _smtp._tls, those of a record the check found where senders never look
+    # (the apex, _smtp_tlsrpt: TLSRPT-01's 'misplaced'), as its fix and the domain page keep.
+    run = domain.last_run
+    if found:
+        existing: str | None = found[0]
+    elif found is None:  # not looked up yet, or the lookup failed
+        existing = record_to_keep(run)
+    else:
+        existing = moved_record(run)
     value = address.rua_record(existing)
+    # Deleted once the record above is published (TLSRPT-01's fix says the same).
+    misplaced = "".join(
+        f" Then delete the TLS-RPT record at {where}, where senders never look (the value "
+        "above keeps its addresses)."
+        for where, _ in (misplaced_records(run) if not found else [])
+    )
     if pending:
         return RecordRow(name, "TXT", value, PENDING, "")
     if found is None:
@@ -188,7 +202,7 @@ def _tlsrpt_row(
             "TXT",
             value,
             "missing",
-            "TLS reports are the evidence that tells when enforce is safe.",
+            "TLS reports are the evidence that tells when enforce is safe." + misplaced,
         )
     if len(found) > 1:
         return RecordRow(

@@ -66,8 +66,12 @@ def record_to_keep(run: Any) -> str | None:
     with none at _smtp._tls, one naming every address of the misplaced records, as TLSRPT-01's
     fix moves them (tlsrpt.usable_rua)."""
     existing = published_record(run)
-    if existing is not None:
-        return existing
+    return existing if existing is not None else moved_record(run)
+
+
+def moved_record(run: Any) -> str | None:
+    """One record naming every usable address of the misplaced records (misplaced_records),
+    as TLSRPT-01's fix moves them to _smtp._tls; None when they name none."""
     uris: list[str] = []
     for _, record in misplaced_records(run):
         uris += [uri for uri in tlsrpt.usable_rua(record) if uri not in uris]
