@@ -117,3 +117,31 @@ class HostingMisplacedTlsRptTestCase(HostingCase):
         assert row.value.startswith("v=TLSRPTv1; rua=mailto:new@owner.example,mailto:tlsrpt+")
         assert "tls@owner.example" not in row.value
         assert "delete" not in row.detail
+
+
+# 3. Records to publish: two fixes offering different DMARC records for one name, each with
+#    the one-record note a634496d adds after the record, were listed as 'its fix has steps
+#    besides the record' (the note is words after it), not as rivals.
+def test_rival_records_are_named_as_rivals_though_their_fixes_carry_notes() -> None:
+    from mailsec.domains.fixparts import records_to_publish
+
+    note = (
+        "One DMARC record at _dmarc.example.org: the fix of {} offers another, for another "
+        "finding. Publish one record there, never both."
+    )
+    quarantine = '_dmarc.example.org. TXT "v=DMARC1; p=quarantine; rua=mailto:d@example.org"'
+    none = '_dmarc.example.org. TXT "v=DMARC1; p=none; rua=mailto:d@example.org"'
+    fixes = [f"{quarantine}\n{note.format('DMARC-08')}", f"{none}\n{note.format('DMARC-06')}"]
+    found = records_to_publish(fixes, "example.org")
+    assert found.lines == []
+    assert found.left_out == [
+        ("_dmarc.example.org (TXT)", "the fixes suggest different records for it")
+    ]
+
+
+def test_a_fix_with_steps_is_still_said_so_without_a_rival() -> None:
+    from mailsec.domains.fixparts import records_to_publish
+
+    fix = '_dmarc.example.org. TXT "v=DMARC1; p=none"\nThen wait for the first reports.'
+    found = records_to_publish([fix, fix], "example.org")
+    assert found.left_out == [("_dmarc.example.org (TXT)", "its fix has steps besides the record")]

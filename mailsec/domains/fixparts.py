@@ -301,19 +301,30 @@ def records_to_publish(
     def leave_out(part: FixPart, why: str) -> None:
         left_out.setdefault(f"{part.name} ({part.rtype})", why)
 
-    for fix in fixes:
-        parts = fix_parts(fix)
+    every_parts = [fix_parts(fix) for fix in fixes]
+    # Which fix offers which value of each kind: a rival is another fix's other value.
+    offers: dict[tuple[str, str, str], set[tuple[int, str]]] = {}
+    for number, parts in enumerate(every_parts):
+        for part in parts:
+            if part.kind == "record":
+                suggested.setdefault(_kind(part), set()).add(part.rdata)
+                offers.setdefault(_kind(part), set()).add((number, part.rdata))
+
+    for number, parts in enumerate(every_parts):
         records = [p for p in parts if p.kind == "record"]
-        for part in records:
-            suggested.setdefault(_kind(part), set()).add(part.rdata)
         alone = all(p.kind == "record" for p in parts)
         for part in records:
-            if any(p.kind == "file" for p in parts):
-                leave_out(part, "publish it once its policy file is served")
+            has_file = any(p.kind == "file" for p in parts)
+            if has_file or not alone:
                 held_back.add(_kind(part))
+            # Rivals first: since a634496d a fix whose record another fix offers differently
+            # carries the one-record note after it, which would make it one with steps.
+            if any(n != number and v != part.rdata for n, v in offers[_kind(part)]):
+                leave_out(part, "the fixes suggest different records for it")
+            elif has_file:
+                leave_out(part, "publish it once its policy file is served")
             elif not alone:
                 leave_out(part, "its fix has steps besides the record")
-                held_back.add(_kind(part))
             elif PLACEHOLDER.search(part.rdata):
                 leave_out(part, "it has a value to fill in")
             elif part.name.lower() != domain and not part.name.lower().endswith("." + domain):
