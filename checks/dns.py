@@ -305,6 +305,31 @@ def txt_fix(name: str, value: str) -> str:
     return f"{normalize(name)}. TXT {quote_txt(value)}"
 
 
+def misplaced_note(what: str, home: str, rfc: str, misplaced: list[tuple[str, str]]) -> str:
+    """What a "no record" finding adds when a `what` record (MTA-STS, TLS-RPT) stands at a
+    name senders never look at: (name, record) pairs, and where `rfc` puts it (`home`)."""
+    if not misplaced:
+        return ""
+    names = " and ".join(dict.fromkeys(name for name, _ in misplaced))
+    listed = "; ".join(f"{name} holds {record!r}" for name, record in misplaced)
+    return (
+        f" {what} record is published at {names}, where senders never look ({listed}): "
+        f"{rfc} puts it at {home}, so move it there."
+    )
+
+
+def moved_fix(fix: str, misplaced: list[tuple[str, str]]) -> str:
+    """The fix for a missing record beside misplaced ones: `fix` as it is, then each
+    misplaced (name, record) to delete."""
+    if not misplaced:
+        return fix
+    deletes = "\n".join(
+        f"Delete the record at {name}, where senders never look: {txt_fix(name, record)}"
+        for name, record in misplaced
+    )
+    return f"{fix}\n{deletes}"
+
+
 # RFC 7489 §6.2 size limit ("!10m") ending a report address.
 _SIZE_SUFFIX = re.compile(r"![0-9]+[kmgtKMGT]?$")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from checks import certs, https, mx, net, tlsrpt
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, quote_txt, txt_fix
+from checks.dns import DnsAnswer, misplaced_note, moved_fix, quote_txt, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
 from checks.lookalike import full_width, lookalikes, unquoted
@@ -1925,30 +1925,6 @@ async def misplaced_records(ctx: CheckContext) -> list[tuple[str, StsRecord]]:
     return await ctx.once(f"mtasts-misplaced:{ctx.domain}", lookup)
 
 
-def _misplaced_note(domain: str, misplaced: list[tuple[str, StsRecord]]) -> str:
-    """What MTASTS-01 adds for a missing record when one stands at a misplaced name."""
-    if not misplaced:
-        return ""
-    names = " and ".join(dict.fromkeys(name for name, _ in misplaced))
-    listed = "; ".join(f"{name} holds {record.raw!r}" for name, record in misplaced)
-    return (
-        f" An MTA-STS record is published at {names}, where senders never look ({listed}): "
-        f"RFC 8461 §3.1 puts it at _mta-sts.{domain}, so move it there."
-    )
-
-
-def _moved_fix(fix: str, misplaced: list[tuple[str, StsRecord]]) -> str:
-    """The fix for a missing record beside misplaced ones: the fix as it is (its record keeps
-    their extension fields), then each misplaced record to delete."""
-    if not misplaced:
-        return fix
-    deletes = "\n".join(
-        f"Delete the record at {name}, where senders never look: {txt_fix(name, record.raw)}"
-        for name, record in misplaced
-    )
-    return f"{fix}\n{deletes}"
-
-
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     mxset = await mx.get_mx(ctx)
@@ -2052,17 +2028,18 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 f"without the {txt_subject} TXT record senders will not use it."
             )
         evidence = {"txt": txt_ev, **({"policy": fetch_ev} if served else {})}
-        if misplaced:
+        moved = [(name, record.raw) for name, record in misplaced]
+        if moved:
             # As TLSRPT-01's: the records the fix moves, for pages that build their own.
-            evidence["misplaced"] = [{"name": n, "record": r.raw} for n, r in misplaced]
+            evidence["misplaced"] = [{"name": n, "record": r} for n, r in moved]
         out.add(
             "MTASTS-01",
             Status.INFO,
-            summary + _misplaced_note(ctx.domain, misplaced),
+            summary + misplaced_note("An MTA-STS", txt_subject, "RFC 8461 §3.1", moved),
             subject=txt_subject,
             evidence=evidence,
             # The record alone announces a policy nobody serves (MTASTS-10, -11).
-            fix=_moved_fix(fix, misplaced),
+            fix=moved_fix(fix, moved),
         )
         return out.findings
 

@@ -22,7 +22,15 @@ from dns.rdtypes.ANY.TXT import TXT
 
 from checks import https, mx
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, a_label_mailbox, lookup_is_bogus, published_ttl, txt_fix
+from checks.dns import (
+    DnsAnswer,
+    a_label_mailbox,
+    lookup_is_bogus,
+    misplaced_note,
+    moved_fix,
+    published_ttl,
+    txt_fix,
+)
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
 from checks.lookalike import INVISIBLE, QUOTES, SPACES, lookalikes, unquoted
 
@@ -701,7 +709,8 @@ async def new_record_fix(ctx: CheckContext) -> str:
         fix = record_fix(ctx.domain, moved)
     else:
         fix = no_mail_fix(ctx.domain, no_mail, record_fix(ctx.domain, moved, takes_no_mail=True))
-    return _behind_alias(_moved_fix(fix, misplaced), ctx.domain, (await get_record(ctx)).answer)
+    pairs = [(name, record.raw) for name, record in misplaced]
+    return _behind_alias(moved_fix(fix, pairs), ctx.domain, (await get_record(ctx)).answer)
 
 
 # Where TLS-RPT records are published by mistake (checklist TLSRPT-01): the early draft's name
@@ -729,30 +738,6 @@ async def misplaced_records(ctx: CheckContext) -> list[tuple[str, TlsRptRecord]]
         return found
 
     return await ctx.once(f"tlsrpt-misplaced:{ctx.domain}", lookup)
-
-
-def _misplaced_note(domain: str, misplaced: list[tuple[str, TlsRptRecord]]) -> str:
-    """What TLSRPT-01 adds for a missing record when one stands at a misplaced name."""
-    if not misplaced:
-        return ""
-    names = " and ".join(dict.fromkeys(name for name, _ in misplaced))
-    listed = "; ".join(f"{name} holds {record.raw!r}" for name, record in misplaced)
-    return (
-        f" A TLS-RPT record is published at {names}, where senders never look ({listed}): "
-        f"RFC 8460 §3 puts it at _smtp._tls.{domain}, so move it there."
-    )
-
-
-def _moved_fix(fix: str, misplaced: list[tuple[str, TlsRptRecord]]) -> str:
-    """The fix for a missing record beside misplaced ones: the record to publish (their
-    addresses kept, record_fix), then each misplaced record to delete."""
-    if not misplaced:
-        return fix
-    deletes = "\n".join(
-        f"Delete the record at {name}, where senders never look: {txt_fix(name, record.raw)}"
-        for name, record in misplaced
-    )
-    return f"{fix}\n{deletes}"
 
 
 def _mailbox_at(uri: ReportUri, domain: str) -> bool:
@@ -1011,13 +996,14 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         return out.findings
     if state.status == "absent":
         misplaced = await misplaced_records(ctx)
+        pairs = [(name, record.raw) for name, record in misplaced]
         alias = (
             _not_tlsrpt_note(ctx.domain, state.answer)
             + _alias_note(ctx.domain, state.answer)
-            + _misplaced_note(ctx.domain, misplaced)
+            + misplaced_note("A TLS-RPT", f"_smtp._tls.{ctx.domain}", "RFC 8460 §3", pairs)
         )
         moved = [record for _, record in misplaced] or None
-        fix = _behind_alias(_moved_fix(fix_for(moved), misplaced), ctx.domain, state.answer)
+        fix = _behind_alias(moved_fix(fix_for(moved), pairs), ctx.domain, state.answer)
         # The misplaced records the fix moves, for pages that build their own record from the
         # owner's addresses (the domain page adds ours): without them they lose those.
         if misplaced:
