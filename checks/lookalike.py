@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from checks.findings import series
+
 # Characters shown as a space: retyped as ' '.
 SPACES = {
     "\u00a0": "a no-break space",
@@ -166,7 +168,7 @@ class FullWidth:
             plain = run.translate({c: c - _FULL_WIDTH_OFFSET for c in map(ord, run)})
             kind = "digits" if plain.isdigit() else "letters" if plain.isalpha() else "characters"
             parts.append(f"full-width {kind} ({run!r}, in ASCII {plain!r})")
-        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        return series(parts)
 
 
 def full_width(text: str) -> FullWidth | None:

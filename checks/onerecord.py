@@ -20,7 +20,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from checks.findings import Finding
+from checks.findings import Finding, series
 
 # The version tag a record starts with, lower case: (what it is called, what two at one name
 # do, where that is said).
@@ -120,14 +120,8 @@ def _published(findings: list[Finding], name: str, kind: str) -> str | None:
     return next(iter(seen)) if len(seen) == 1 else None
 
 
-def _ids(ids: list[str]) -> str:
-    if len(ids) == 1:
-        return ids[0]
-    return ", ".join(ids[:-1]) + " and " + ids[-1]
-
-
 def _fixes(ids: list[str]) -> str:
-    return f"{ids[0]}'s fix" if len(ids) == 1 else f"the fixes of {_ids(ids)}"
+    return f"{ids[0]}'s fix" if len(ids) == 1 else f"the fixes of {series(ids)}"
 
 
 def _note(own: str, others: dict[str, str], name: str, kind: str, now: str | None) -> str:
@@ -144,7 +138,7 @@ def _note(own: str, others: dict[str, str], name: str, kind: str, now: str | Non
     if now is not None and all(carries(own, r, now, kind) for r in others.values()):
         return (
             f"One {what} record at {name}: this record also makes the "
-            f"{'change' if len(ids) == 1 else 'changes'} {_ids(ids)} "
+            f"{'change' if len(ids) == 1 else 'changes'} {series(ids)} "
             f"{'asks' if len(ids) == 1 else 'ask'} for; {one} "
             f"{'offers' if len(ids) == 1 else 'offer'} one without this finding's own change. "
             f"{close}"
