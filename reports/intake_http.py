@@ -84,7 +84,7 @@ def check_content_type(request: HttpRequest) -> tuple[str, list[str]]:
     return content_type, warnings
 
 
-# What a registered label says the bytes are, and the label the bytes call for instead.
+# How a label warning names the body's bytes (reports.parse.sniff's kinds).
 _BYTES_NAMED = {"gzip": "a gzip body", "zip": "a zip body", "json": "a JSON body"}
 
 
@@ -99,7 +99,7 @@ def label_warnings(request: HttpRequest, content_type: str, body: bytes) -> list
         return []
     found = sniff(body)
     wanted = label_mismatch(content_type, found)
-    if found is None or wanted is None:
+    if found is None or wanted is None:  # found: for the type checker (no kind, no mismatch)
         return []
     return [
         f"Content-Type {content_type} on {_BYTES_NAMED[found]}: {wanted} (RFC 8460 §5.4); it "

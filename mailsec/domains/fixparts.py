@@ -292,7 +292,6 @@ def records_to_publish(
     domain = domain.lower().rstrip(".")
     candidates: list[FixPart] = []
     left_out: dict[str, str] = {}
-    suggested: dict[tuple[str, str, str], set[str]] = {}
     # Kinds of record a fix offers only after its policy file or other steps: no other fix
     # puts one on the clipboard alone (an MTA-STS record repaired by MTASTS-05 while
     # MTASTS-10 says to serve the file first would announce a policy nobody serves).
@@ -307,14 +306,13 @@ def records_to_publish(
     for number, parts in enumerate(every_parts):
         for part in parts:
             if part.kind == "record":
-                suggested.setdefault(_kind(part), set()).add(part.rdata)
                 offers.setdefault(_kind(part), set()).add((number, part.rdata))
 
     for number, parts in enumerate(every_parts):
         records = [p for p in parts if p.kind == "record"]
         alone = all(p.kind == "record" for p in parts)
+        has_file = any(p.kind == "file" for p in parts)
         for part in records:
-            has_file = any(p.kind == "file" for p in parts)
             if has_file or not alone:
                 held_back.add(_kind(part))
             # Rivals first: since a634496d a fix whose record another fix offers differently
@@ -337,7 +335,7 @@ def records_to_publish(
         if _kind(part) in held_back:
             leave_out(part, "its fix has steps besides the record")  # the first reason stays
             continue
-        if len(suggested[_kind(part)]) > 1:
+        if len({value for _, value in offers[_kind(part)]}) > 1:
             leave_out(part, "the fixes suggest different records for it")
             continue
         line = f"{part.name}. {part.rtype} {part.rdata}"

@@ -467,11 +467,7 @@ class HostedPolicy(models.Model):
             "meanwhile is not followed until a lookup answers.",
         ]
         # Hosts due to leave: only a lookup that answers may take them out (drop_due_removals).
-        leaving = [
-            h
-            for h, _ in self.removal_times()
-            if h not in self.mx_extra and rules.pattern_problem(h) is None
-        ]
+        leaving = [h for h, _ in self.leaving_times()]
         if leaving:
             one = len(leaving) == 1
             said.append(

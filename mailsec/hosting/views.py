@@ -184,12 +184,6 @@ def _tlsrpt_row(
     else:
         existing = moved_record(run)
     value = address.rua_record(existing)
-    # Deleted once the record above is published (TLSRPT-01's fix says the same).
-    misplaced = "".join(
-        f" Then delete the TLS-RPT record at {where}, where senders never look (the value "
-        "above keeps its addresses)."
-        for where, _ in (misplaced_records(run) if not found else [])
-    )
     if pending:
         return RecordRow(name, "TXT", value, PENDING, "")
     if found is None:
@@ -197,6 +191,12 @@ def _tlsrpt_row(
         detail = failure.detail if failure else f"{lookups.LOOKUP_FAILED} {name}"
         return RecordRow(name, "TXT", value, "error", detail)
     if not found:
+        # Deleted once the record above is published (TLSRPT-01's fix says the same).
+        misplaced = "".join(
+            f" Then delete the TLS-RPT record at {where}, where senders never look (the value "
+            "above keeps its addresses)."
+            for where, _ in misplaced_records(run)
+        )
         return RecordRow(
             name,
             "TXT",

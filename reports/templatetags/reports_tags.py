@@ -44,10 +44,16 @@ def published_record(run: Any) -> str | None:
     records = published_records(run)
     if len(records) <= 1:
         return records[0] if records else None
+    return _merged(records) or "v=TLSRPTv1; rua="
+
+
+def _merged(records: list[str]) -> str | None:
+    """One record naming every usable address of `records`, in their order (as the engine's
+    fix merges them: tlsrpt.usable_rua); None when they name none."""
     uris: list[str] = []
     for record in records:
         uris += [uri for uri in tlsrpt.usable_rua(record) if uri not in uris]
-    return f"v=TLSRPTv1; rua={','.join(uris)}"
+    return f"v=TLSRPTv1; rua={','.join(uris)}" if uris else None
 
 
 def misplaced_records(run: Any) -> list[tuple[str, str]]:
@@ -72,10 +78,7 @@ def record_to_keep(run: Any) -> str | None:
 def moved_record(run: Any) -> str | None:
     """One record naming every usable address of the misplaced records (misplaced_records),
     as TLSRPT-01's fix moves them to _smtp._tls; None when they name none."""
-    uris: list[str] = []
-    for _, record in misplaced_records(run):
-        uris += [uri for uri in tlsrpt.usable_rua(record) if uri not in uris]
-    return f"v=TLSRPTv1; rua={','.join(uris)}" if uris else None
+    return _merged([record for _, record in misplaced_records(run)])
 
 
 def tlsrpt_alias_target(run: Any) -> str:
@@ -119,7 +122,7 @@ def record_context(address: ReportAddress, run: Any) -> dict[str, Any]:
         # not begin with "v=TLSRPTv1;" beside a valid one is discarded, the valid one used.
         "several": state is not None and state.status == "multiple",
         "existing": existing,
-        "record": address.rua_record(record_to_keep(run)),
+        "record": address.rua_record(existing if existing is not None else moved_record(run)),
         # Records at a name senders never look: the record above keeps their addresses, and
         # each is deleted once it is published (TLSRPT-01's fix says the same).
         "misplaced": [(n, txt_fix(n, r)) for n, r in misplaced_records(run)],
