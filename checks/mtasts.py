@@ -1973,7 +1973,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         )
         # Asked only here, with no record at _mta-sts: one more TXT query, no more.
         misplaced = await misplaced_records(ctx)
-        moved = record_extensions([record for _, record in misplaced])
+        moved_extensions = record_extensions([record for _, record in misplaced])
         gone = addressless(mxset)
         if gone and len(gone) == len(mxset.hosts):
             # No MX host can receive mail (MX-06): a policy listing them protects nothing,
@@ -1984,11 +1984,13 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 "mail."
             )
         else:
-            fix = setup_fix(ctx.domain, listable_hosts([h for h in hosts if h not in gone]), moved)
+            fix = setup_fix(
+                ctx.domain, listable_hosts([h for h in hosts if h not in gone]), moved_extensions
+            )
             if gone:
                 fix += "\n" + left_out(gone)
             if served:
-                fix = await _announce_fix(ctx, state, mxset, moved or None)
+                fix = await _announce_fix(ctx, state, mxset, moved_extensions or None)
             # mta-sts.<domain> already leads to our hosted MTA-STS: hosting is turned on (or
             # the record published) in mailsec, the policy is not the owner's to write.
             hosted = await _hosted_setup_fix(ctx, state, mxset, served)
@@ -2028,18 +2030,18 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 f"without the {txt_subject} TXT record senders will not use it."
             )
         evidence = {"txt": txt_ev, **({"policy": fetch_ev} if served else {})}
-        moved = [(name, record.raw) for name, record in misplaced]
-        if moved:
+        pairs = [(name, record.raw) for name, record in misplaced]
+        if pairs:
             # As TLSRPT-01's: the records the fix moves, for pages that build their own.
-            evidence["misplaced"] = [{"name": n, "record": r} for n, r in moved]
+            evidence["misplaced"] = [{"name": n, "record": r} for n, r in pairs]
         out.add(
             "MTASTS-01",
             Status.INFO,
-            summary + misplaced_note("An MTA-STS", txt_subject, "RFC 8461 §3.1", moved),
+            summary + misplaced_note("An MTA-STS", txt_subject, "RFC 8461 §3.1", pairs),
             subject=txt_subject,
             evidence=evidence,
             # The record alone announces a policy nobody serves (MTASTS-10, -11).
-            fix=moved_fix(fix, moved),
+            fix=moved_fix(fix, pairs),
         )
         return out.findings
 

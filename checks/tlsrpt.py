@@ -1007,7 +1007,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         # The misplaced records the fix moves, for pages that build their own record from the
         # owner's addresses (the domain page adds ours): without them they lose those.
         if misplaced:
-            ev = {**ev, "misplaced": [{"name": n, "record": r.raw} for n, r in misplaced]}
+            ev = {**ev, "misplaced": [{"name": n, "record": r} for n, r in pairs]}
         if deployed:
             out.add(
                 "TLSRPT-01",
