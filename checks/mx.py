@@ -286,10 +286,12 @@ class NoMailAnswer:
 
 
 # How long MX-01 waits for the port-25 probes of a domain's own address before it gives the
-# advice of a domain that receives mail. A refusal or a 521 greeting arrives in milliseconds;
-# a silent or slowly greeting server must not hold MX-01 for a whole probe (the probe may take
-# longer than the run's deadline, which would lose the MX category, MX-01 included).
-NO_MAIL_WAIT_SECONDS = 1.0
+# advice of a domain that receives mail. A refusal or a 521 greeting arrives within a round
+# trip, but a busy worker's event loop (many checks at once) can see it a second later: 1 s
+# made the reading of one domain change from run to run under load. A silent or slowly
+# greeting server must still not hold MX-01 for a whole probe (the probe may take longer than
+# the run's deadline, which would lose the MX category, MX-01 included).
+NO_MAIL_WAIT_SECONDS = 2.0
 
 
 async def implicit_takes_no_mail(

@@ -189,16 +189,17 @@ def test_a_silent_port_25_keeps_the_usual_advice_and_holds_no_finding() -> None:
         await asyncio.sleep(10)
         writer.close()
 
-    report, reported = _run(_zone(address, sends=False), port, say_nothing, timeout=3)
+    report, reported = _run(_zone(address, sends=False), port, say_nothing, timeout=4)
     assert one(report, "MX-01").fix == f"{D}. MX 10 {D}."
     assert [(f.id, _no_mail_advice(f)) for f in _advice(report) if _no_mail_advice(f)] == []
     assert f"rua=mailto:tls-reports@{D}" in one(report, "TLSRPT-01").fix
-    # Only STARTTLS and DANE, which report on the probe itself, wait for it (the 3 s
+    # Only STARTTLS and DANE, which report on the probe itself, wait for it (the 4 s
     # timeout); nothing else waits past MX-01's limit for it.
     assert {"mx", "tls-rpt", "mta-sts", "dmarc"} <= set(reported)
-    late = {m: t for m, t in reported.items() if t > 2.5 and m not in ("smtp", "dane")}
+    limit = mx.NO_MAIL_WAIT_SECONDS + 1.0
+    late = {m: t for m, t in reported.items() if t > limit and m not in ("smtp", "dane")}
     assert late == {}
-    assert mx.NO_MAIL_WAIT_SECONDS < 2.5
+    assert limit < 4
 
 
 def test_a_521_after_the_wait_gets_the_usual_advice_everywhere() -> None:
@@ -214,7 +215,7 @@ def test_a_521_after_the_wait_gets_the_usual_advice_everywhere() -> None:
 
     zone = _zone(address, sends=False)
     zone[(f"_smtp._tls.{D}", "TXT")] = [f'"v=TLSRPTv1; rua=mailto:tls@{D}"']
-    report, _ = _run(zone, port, slow_521, timeout=3)
+    report, _ = _run(zone, port, slow_521, timeout=4)
     assert one(report, "MX-01").fix == f"{D}. MX 10 {D}."
     consulted = [f for f in report.findings if f.id in ADVISING or f.id.startswith("TLSRPT-")]
     assert [(f.id, _no_mail_advice(f)) for f in consulted if _no_mail_advice(f)] == []
