@@ -318,16 +318,24 @@ def misplaced_note(what: str, home: str, rfc: str, misplaced: list[tuple[str, st
     )
 
 
-def moved_fix(fix: str, misplaced: list[tuple[str, str]]) -> str:
-    """The fix for a missing record beside misplaced ones: `fix` as it is, then each
-    misplaced (name, record) to delete."""
+def moved_fix(
+    fix: str, misplaced: list[tuple[str, str]], kept: dict[str, str] | None = None
+) -> str:
+    """The fix for a missing record beside misplaced ones: `fix` as it is (none: the deletes
+    alone), then each misplaced (name, record) to delete. `kept`: for a name whose other
+    records serve something (MTA-STS's policy host), what stays there: its TXT record alone
+    is deleted."""
     if not misplaced:
         return fix
+    kept = kept or {}
     deletes = "\n".join(
-        f"Delete the record at {name}, where senders never look: {txt_fix(name, record)}"
+        f"Delete the TXT record at {name}, where senders never look (that record alone: "
+        f"{kept[name]}): {txt_fix(name, record)}"
+        if name in kept
+        else f"Delete the record at {name}, where senders never look: {txt_fix(name, record)}"
         for name, record in misplaced
     )
-    return f"{fix}\n{deletes}"
+    return f"{fix}\n{deletes}" if fix else deletes
 
 
 # RFC 7489 §6.2 size limit ("!10m") ending a report address.

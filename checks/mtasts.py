@@ -1906,43 +1906,80 @@ async def _parent_record(ctx: CheckContext) -> str:
 
 
 # Where an MTA-STS record is published by mistake (checklist MTASTS-01): an underscore where the
-# hyphen goes. Senders look up _mta-sts.<domain> alone (RFC 8461 §3.1).
-MISPLACED_LABEL = "_mta_sts"
+# hyphen goes, or no underscore at all (the policy host's name). Senders look up
+# _mta-sts.<domain> alone (RFC 8461 §3.1).
+MISPLACED_LABELS = ("_mta_sts", "mta-sts")
 
 
 async def misplaced_records(ctx: CheckContext) -> list[tuple[str, StsRecord]]:
-    """The MTA-STS records published at MISPLACED_LABEL under the domain, with that name: asked
-    only when _mta-sts holds none, once per check. A failed lookup says nothing (no record)."""
-    name = f"{MISPLACED_LABEL}.{ctx.domain}"
+    """The MTA-STS records published at MISPLACED_LABELS under the domain, with their name:
+    asked once per check, by MTASTS-01 when _mta-sts holds none or the domain has a null MX.
+    A failed lookup says nothing (no record). At the policy host mta-sts.<domain>, a record
+    reached through a CNAME is the alias target's (no other data stands beside a CNAME, RFC
+    2181 §10.1): not the owner's to delete there, and the alias must stay."""
+    names = [f"{label}.{ctx.domain}" for label in MISPLACED_LABELS]
 
     async def lookup() -> list[tuple[str, StsRecord]]:
-        answer = await ctx.dns.query(name, "TXT")
-        if answer.failed:
-            return []
-        records = [parse_sts_record(raw) for raw in answer.raw_texts()]
-        return [(name, record) for record in records if looks_like_sts(record.raw)]
+        answers = await asyncio.gather(*(ctx.dns.query(name, "TXT") for name in names))
+        found = []
+        for name, answer in zip(names, answers, strict=True):
+            if answer.failed or (name == policy_host(ctx.domain) and answer.cnames):
+                continue
+            for raw in answer.raw_texts():
+                record = parse_sts_record(raw)
+                if looks_like_sts(record.raw):
+                    found.append((name, record))
+        return found
 
     return await ctx.once(f"mtasts-misplaced:{ctx.domain}", lookup)
+
+
+def policy_host(domain: str) -> str:
+    return f"mta-sts.{domain}"
+
+
+def _moved_fix(domain: str, fix: str, pairs: list[tuple[str, str]]) -> str:
+    """moved_fix for MTASTS-01: at the policy host, the TXT record alone goes."""
+    host = policy_host(domain)
+    kept = (
+        f"the A or AAAA records of the policy host {host} stay, and a CNAME to a hosting "
+        "service can be published there only once no other record is"
+    )
+    return moved_fix(fix, pairs, {host: kept})
+
+
+def _no_mail_misplaced_note(pairs: list[tuple[str, str]]) -> str:
+    """What MTASTS-01 adds for a null-MX domain with MTA-STS records where senders never look:
+    it needs no MTA-STS (RFC 7505 §3: no sender delivers to it), so they go, not move."""
+    if not pairs:
+        return ""
+    names = " and ".join(dict.fromkeys(name for name, _ in pairs))
+    listed = "; ".join(f"{name} holds {record!r}" for name, record in pairs)
+    return (
+        f" An MTA-STS record is published at {names}, where senders never look ({listed}): "
+        "with the null MX the domain needs none, so it can be deleted."
+    )
 
 
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     mxset = await mx.get_mx(ctx)
     if mxset.null_mx:
+        # Still "does not apply": the null MX domain is not scored on MTA-STS. A record left
+        # over at _mta-sts, or published where senders never look, is named to be deleted.
         summary = f"{ctx.domain} accepts no mail (null MX), so MTA-STS does not apply."
-        left = await _left_over(ctx)
-        if left is None:
-            out.add("MTASTS-01", Status.NA, summary, subject=ctx.domain)
-        else:  # still "does not apply": the null MX domain is not scored on MTA-STS
-            words, fix, evidence = left
-            out.add(
-                "MTASTS-01",
-                Status.NA,
-                f"{summary} {words}",
-                subject=ctx.domain,
-                evidence=evidence,
-                fix=fix,
-            )
+        words, fix, evidence = await _left_over(ctx) or ("", "", {})
+        pairs = [(name, record.raw) for name, record in await misplaced_records(ctx)]
+        if pairs:
+            evidence = {**evidence, "misplaced": [{"name": n, "record": r} for n, r in pairs]}
+        out.add(
+            "MTASTS-01",
+            Status.NA,
+            (f"{summary} {words}" if words else summary) + _no_mail_misplaced_note(pairs),
+            subject=ctx.domain,
+            evidence=evidence,
+            fix=_moved_fix(ctx.domain, fix, pairs),
+        )
         return out.findings
     state = await get_policy(ctx)
     answer = state.answer
@@ -2041,7 +2078,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             subject=txt_subject,
             evidence=evidence,
             # The record alone announces a policy nobody serves (MTASTS-10, -11).
-            fix=moved_fix(fix, pairs),
+            fix=_moved_fix(ctx.domain, fix, pairs),
         )
         return out.findings
 

@@ -1,0 +1,137 @@
+"""Engine follow-ups of task s34f (the last session's "noticed and left"), each written failing
+before its change.
+
+1. MTASTS-01 names an MTA-STS record published at mta-sts.<domain> (no underscore: the
+   checklist's other "Bad" example) as it names one at _mta_sts.<domain>, and its fix deletes
+   only that TXT record: the name is the policy host, whose A/AAAA records stay. A null-MX
+   domain needs no MTA-STS (RFC 7505 §3): a record at either name is named to be deleted,
+   never moved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.findings import Status
+from tests.test_engine_s32t_blind import policy_file, policy_text
+from tests.test_engine_s33e import DOMAIN, UNDERSCORE, _mtasts01, _run, _zone
+from tests.test_spf import published
+
+HOST = f"mta-sts.{DOMAIN}"
+
+
+def _at_host(record: str, *, underscore: str | None = None) -> dict[Any, Any]:
+    """No record at _mta-sts; `record` at the policy host mta-sts.<domain> (beside its A)."""
+    zone = _zone(underscore)
+    zone[(HOST, "TXT")] = [record]
+    return zone
+
+
+def _asked(dns: Any, name: str) -> int:
+    return sum(1 for asked, rdtype in dns.asked if asked == name and rdtype == "TXT")
+
+
+def test_a_record_at_the_policy_host_beside_a_served_policy_is_named_and_moved() -> None:
+    findings, dns = _run(
+        _at_host("v=STSv1; id=20261203; note=owner"), policy_file(DOMAIN, policy_text(DOMAIN))
+    )
+    finding = _mtasts01(findings)
+    assert finding.status == Status.INFO  # no status change
+    assert f"published at {HOST}, where senders never look" in finding.summary
+    assert "'v=STSv1; id=20261203; note=owner'" in finding.summary
+    assert f"puts it at _mta-sts.{DOMAIN}, so move it there" in finding.summary
+    first, *rest = finding.fix.split("\n")
+    name, record = published(first)
+    assert name == f"_mta-sts.{DOMAIN}"
+    assert record.startswith("v=STSv1; id=") and record.endswith("; note=owner"), record
+    assert len(rest) == 1, finding.fix
+    # Only the TXT record goes: the name is the policy host, whose address records stay.
+    assert rest[0].startswith(f"Delete the TXT record at {HOST}, where senders never look"), rest
+    assert "A or AAAA records" in rest[0] and "stay" in rest[0], rest
+    assert rest[0].endswith(f'{HOST}. TXT "v=STSv1; id=20261203; note=owner"'), rest
+    assert finding.evidence["misplaced"] == [
+        {"name": HOST, "record": "v=STSv1; id=20261203; note=owner"}
+    ]
+    assert _asked(dns, HOST) == 1
+
+
+def test_records_at_both_wrong_names_are_named_together() -> None:
+    findings, _ = _run(_at_host("v=STSv1; id=2", underscore="v=STSv1; id=1"), {})
+    finding = _mtasts01(findings)
+    assert f"published at {UNDERSCORE} and {HOST}, where senders never look" in finding.summary
+    assert finding.fix.startswith("Publish these three, in this order:"), finding.fix
+    deletes = finding.fix.split("\n")[-2:]
+    assert deletes[0] == (
+        f'Delete the record at {UNDERSCORE}, where senders never look: {UNDERSCORE}. TXT "v=STSv1; id=1"'
+    )
+    assert deletes[1].startswith(f"Delete the TXT record at {HOST}"), deletes
+    assert [m["name"] for m in finding.evidence["misplaced"]] == [UNDERSCORE, HOST]
+
+
+def test_other_text_at_the_policy_host_is_not_named() -> None:
+    findings, _ = _run(_at_host("google-site-verification=abc"), {})
+    finding = _mtasts01(findings)
+    assert HOST not in finding.summary
+    assert "misplaced" not in finding.evidence
+
+
+def test_a_record_reached_through_the_policy_host_alias_is_not_named() -> None:
+    # mta-sts.<domain> CNAME to a hosting service: a TXT record there is the service's, not
+    # at mta-sts.<domain> (no other data beside a CNAME), and the alias must stay.
+    zone = _zone(None)
+    del zone[(HOST, "A")]
+    zone[(HOST, "CNAME")] = ["sts.host.example."]
+    zone[("sts.host.example", "A")] = ["192.0.2.13"]
+    zone[("sts.host.example", "TXT")] = ["v=STSv1; id=20261203"]
+    findings, _ = _run(zone, {})
+    finding = _mtasts01(findings)
+    assert HOST not in finding.summary and "sts.host.example" not in finding.summary
+    assert "misplaced" not in finding.evidence
+
+
+def test_the_policy_host_is_not_asked_when_the_record_is_at_mta_sts() -> None:
+    findings, dns = _run(
+        _zone("v=STSv1; id=20261203", at_hyphen=True), policy_file(DOMAIN, policy_text(DOMAIN))
+    )
+    assert _mtasts01(findings).status == Status.PASS
+    assert _asked(dns, HOST) == 0
+
+
+def _null_mx(zone: dict[Any, Any]) -> dict[Any, Any]:
+    for key in [k for k in zone if k[1] == "MX"]:
+        del zone[key]
+    zone[(DOMAIN, "MX")] = ["0 ."]
+    return zone
+
+
+def test_a_null_mx_domain_is_told_to_delete_a_misplaced_record_not_to_move_it() -> None:
+    findings, _ = _run(_null_mx(_zone("v=STSv1; id=20261203")), {})
+    finding = _mtasts01(findings)
+    assert finding.status == Status.NA  # MTA-STS does not apply: unchanged
+    assert finding.summary.startswith(f"{DOMAIN} accepts no mail (null MX), so MTA-STS does not")
+    assert f"published at {UNDERSCORE}, where senders never look" in finding.summary
+    assert "needs none" in finding.summary and "deleted" in finding.summary, finding.summary
+    assert "move it" not in finding.summary
+    assert finding.fix == (
+        f"Delete the record at {UNDERSCORE}, where senders never look: "
+        f'{UNDERSCORE}. TXT "v=STSv1; id=20261203"'
+    ), finding.fix
+    assert finding.evidence["misplaced"] == [{"name": UNDERSCORE, "record": "v=STSv1; id=20261203"}]
+
+
+def test_a_null_mx_domain_with_a_left_over_record_deletes_the_misplaced_one_too() -> None:
+    zone = _null_mx(_zone("v=STSv1; id=1", at_hyphen=True))
+    zone[(HOST, "TXT")] = ["v=STSv1; id=2"]
+    findings, _ = _run(zone, {})
+    finding = _mtasts01(findings)
+    assert finding.status == Status.NA
+    assert f"Its MTA-STS record (_mta-sts.{DOMAIN}) is left over" in finding.summary
+    assert f"published at {HOST}, where senders never look" in finding.summary
+    assert finding.fix.startswith(f"Delete the TXT record _mta-sts.{DOMAIN}"), finding.fix
+    assert finding.fix.split("\n")[-1].startswith(f"Delete the TXT record at {HOST}"), finding.fix
+
+
+def test_a_null_mx_domain_with_nothing_misplaced_reads_as_before() -> None:
+    findings, _ = _run(_null_mx(_zone(None)), {})
+    finding = _mtasts01(findings)
+    assert finding.summary == f"{DOMAIN} accepts no mail (null MX), so MTA-STS does not apply."
+    assert finding.fix == ""
