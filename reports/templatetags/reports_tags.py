@@ -9,7 +9,7 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from checks import tlsrpt
+from checks import scoring, tlsrpt
 from checks.dns import txt_fix
 from checks.tlsrpt import TlsRptState
 from reports.explain import ResultType
@@ -89,11 +89,20 @@ def tlsrpt_alias_target(run: Any) -> str:
     return state.answer.cnames[-1] if state and state.answer.cnames else ""
 
 
-def receives_no_mail(run: Any) -> bool:
-    """True when the latest check found TLS reporting does not apply: TLSRPT-01 is "na" only
-    for a domain whose MX is a null MX (RFC 7505, `MX 0 .`), which receives no mail, so no
-    sender opens a TLS session to it and none has anything to report."""
+def does_not_exist(run: Any) -> bool:
+    """True when the latest check found the domain not in the DNS at all (NXDOMAIN at the
+    name: checks.scoring.DOES_NOT_EXIST in the evidence of its findings)."""
     if run is None:
+        return False
+    return any((f.get("evidence") or {}).get(scoring.DOES_NOT_EXIST) for f in run.findings or [])
+
+
+def receives_no_mail(run: Any) -> bool:
+    """True when the latest check found TLS reporting does not apply because the domain's MX
+    is a null MX (RFC 7505, `MX 0 .`): it receives no mail, so no sender opens a TLS session
+    to it and none has anything to report. TLSRPT-01 is "na" for a name that does not exist
+    too (does_not_exist), which is no null MX."""
+    if run is None or does_not_exist(run):
         return False
     return any(f.get("id") == "TLSRPT-01" and f.get("status") == "na" for f in run.findings or [])
 
@@ -102,7 +111,8 @@ def record_context(address: ReportAddress, run: Any) -> dict[str, Any]:
     """What the domain card and the dashboard say about the `_smtp._tls` record: the one to
     publish (ours added to the owner's addresses), and whether senders use ours already —
     only with exactly one record: with several, senders ignore them all (RFC 8460 §3). For a
-    domain that receives no mail (null MX), `no_mail`: there is nothing to publish."""
+    domain that receives no mail (null MX), `no_mail`: there is nothing to publish; for one
+    that does not exist in the DNS, `does_not_exist`."""
     state = tlsrpt_reading(run)
     records = published_records(run)
     existing = published_record(run)
@@ -113,6 +123,9 @@ def record_context(address: ReportAddress, run: Any) -> dict[str, Any]:
     return {
         "address": address,
         "no_mail": receives_no_mail(run),
+        # NXDOMAIN: no sender delivers mail to it, so none reports; the record is still shown,
+        # for a domain registered just now whose zone is yet to be published.
+        "does_not_exist": does_not_exist(run),
         "name": name,
         # With the name an alias, the record goes at its target (or the alias is deleted).
         "alias_target": alias_target,

@@ -1,0 +1,97 @@
+"""Task s34u: a new admin's first hour and an MSP's morning, walked in chromium against `make
+run` with no Internet (the machine's resolver answered NXDOMAIN for every name, then none
+answered at all). What the walk found on pages that need no browser:
+
+- a domain that does not exist in the DNS (NXDOMAIN: a typo, a lapsed registration) was told on
+  its page's TLS reports card and on its TLS reports dashboard that its MX record is a null MX
+  (`MX 0 .`) and that there is no TLS-RPT record to publish: TLSRPT-01 is "does not apply" for
+  both, and the card read it as a null MX;
+- its history said "No check so far could make a score (lookups or connections timed out or
+  failed)", where every lookup had answered: the name does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from mailsec.domains.models import Domain
+from reports.models import ReportAddress
+from tests.conftest import BaseTestCase
+from tests.test_engine_s19z_nomail import check, free_port
+from tests.test_web_s18_partial_list import words
+from tests.test_webapp_extra2 import engine_run
+
+NXDOMAIN = "lapsed.example.org"
+NULL_MX = "parked.example.org"
+
+
+def tls_card(html: str) -> str:
+    found = re.search(
+        r'<section class="card" aria-labelledby="tlsrpt-title">(.*?)</section>', html, re.S
+    )
+    assert found, "no TLS reports card"
+    return words(found[1])
+
+
+class DoesNotExistTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        cache.clear()
+        self.client.force_login(self.alice)
+        self.domain = Domain.objects.create(
+            team=self.team, name=NXDOMAIN, verified_at=timezone.now()
+        )
+        report = check(NXDOMAIN, {}, free_port("127.0.143.22"))
+        self.domain.set_last_run(engine_run(self.domain, report.findings, hours_ago=0))
+
+    def test_the_tls_reports_card_does_not_call_it_a_null_mx(self) -> None:
+        card = tls_card(self.client.get(f"/domains/{self.domain.code}/").content.decode())
+        self.assertNotIn("null MX", card)
+        self.assertNotIn("There is no", card)
+        self.assertIn(f"{NXDOMAIN} does not exist in DNS (NXDOMAIN)", card)
+        # The record to publish once it exists: a domain registered just now gets it ready.
+        address = ReportAddress.for_domain(self.domain)
+        self.assertIn(f"publish this TXT record at _smtp._tls.{NXDOMAIN}", card)
+        self.assertIn(address.mailto, card)
+
+    def test_the_dashboard_does_not_call_it_a_null_mx(self) -> None:
+        address = ReportAddress.for_domain(self.domain)
+        html = self.client.get(f"/tlsrpt/{address.token}/dashboard/").content.decode()
+        text = words(html)
+        self.assertNotIn("null MX", text)
+        self.assertNotIn("receives no mail", text)
+        self.assertIn(f"{NXDOMAIN} does not exist in DNS (NXDOMAIN)", text)
+        self.assertIn(f"publish this TXT record at _smtp._tls.{NXDOMAIN}", text)
+        self.assertIn(f"none will while {NXDOMAIN} does not exist in DNS", text)
+
+    def test_the_history_does_not_blame_timeouts(self) -> None:
+        text = words(self.client.get(f"/domains/{self.domain.code}/").content.decode())
+        self.assertNotIn("timed out or failed", text)
+        self.assertIn(
+            f"No check so far could make a score: {NXDOMAIN} does not exist in DNS (NXDOMAIN), "
+            "as the latest check found. The chart starts with the first check that makes one.",
+            text,
+        )
+
+    def test_it_checks_ownership(self) -> None:
+        self.client.force_login(self.charlie)
+        self.assertEqual(self.client.get(f"/domains/{self.domain.code}/").status_code, 404)
+        address = ReportAddress.for_domain(self.domain)
+        self.assertEqual(self.client.get(f"/tlsrpt/{address.token}/dashboard/").status_code, 404)
+
+
+class NullMxTestCase(BaseTestCase):
+    """The control: a domain whose MX is a null MX is still told TLS reporting does not apply."""
+
+    def test_a_null_mx_still_reads_as_one(self) -> None:
+        cache.clear()
+        self.client.force_login(self.alice)
+        domain = Domain.objects.create(team=self.team, name=NULL_MX, verified_at=timezone.now())
+        report = check(NULL_MX, {(NULL_MX, "MX"): ["0 ."]}, free_port("127.0.143.22"))
+        domain.set_last_run(engine_run(domain, report.findings, hours_ago=0))
+        card = tls_card(self.client.get(f"/domains/{domain.code}/").content.decode())
+        self.assertIn(f"TLS reporting does not apply to {NULL_MX}: it receives no mail.", card)
+        self.assertIn("null MX", card)
+        self.assertNotIn("does not exist", card)
