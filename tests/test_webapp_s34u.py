@@ -7,12 +7,16 @@ answered at all). What the walk found on pages that need no browser:
   (`MX 0 .`) and that there is no TLS-RPT record to publish: TLSRPT-01 is "does not apply" for
   both, and the card read it as a null MX;
 - its history said "No check so far could make a score (lookups or connections timed out or
-  failed)", where every lookup had answered: the name does not exist.
+  failed)", where every lookup had answered: the name does not exist;
+- README's command that marks example.com verified left its page unverified and it unchecked.
 """
 
 from __future__ import annotations
 
+import io
 import re
+from contextlib import redirect_stdout
+from pathlib import Path
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -95,3 +99,39 @@ class NullMxTestCase(BaseTestCase):
         self.assertIn(f"TLS reporting does not apply to {NULL_MX}: it receives no mail.", card)
         self.assertIn("null MX", card)
         self.assertNotIn("does not exist", card)
+
+
+class ReadmeVerifyTestCase(BaseTestCase):
+    """README's "Send it a TLS-RPT report" marks example.com verified from the shell, for a
+    try on one's own machine. Its UPDATE bypassed save(): the domain page, cached under the
+    domain's version (pagecache), said "Prove you control example.com" for up to an hour,
+    and with next_check_at left empty the domain was never due, so never checked."""
+
+    def readme_commands(self) -> list[str]:
+        readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+        section = readme.split("## Send it a TLS-RPT report", 1)[1].split("\n## ", 1)[0]
+        # The Python of each `manage.py shell -c "…"`, as the shell passes it: a backslash
+        # before a newline inside double quotes joins the lines.
+        return [
+            code.replace("\\\n", "")
+            for code in re.findall(r'shell -v 0 -c \\?\s*"(.*?)"', section, re.S)
+        ]
+
+    def test_the_readme_s_command_shows_the_domain_verified_and_due(self) -> None:
+        cache.clear()
+        domain = Domain.objects.create(team=self.team, name="example.com")
+        self.client.force_login(self.alice)
+        self.assertContains(
+            self.client.get(f"/domains/{domain.code}/"), "Prove you control example.com"
+        )
+        mark_verified, read_token = self.readme_commands()
+        exec(mark_verified, {})  # the README's own command
+        html = words(self.client.get(f"/domains/{domain.code}/").content.decode())
+        self.assertNotIn("Prove you control", html)
+        self.assertIn("Check now", html)
+        self.assertIn(domain, Domain.due(timezone.now()))
+        # The next command reads the token the report is posted to.
+        printed = io.StringIO()
+        with redirect_stdout(printed):
+            exec(read_token, {})
+        self.assertEqual(printed.getvalue().strip(), ReportAddress.for_domain(domain).token)
