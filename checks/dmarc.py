@@ -52,6 +52,12 @@ _SPELLED_TAGS = sorted(tag for tag in KNOWN_TAGS if len(tag) >= 3)
 # RFC 9989 §4.10: at most 8 queries; longer names jump to their 7-label ancestor.
 MAX_WALK = 8
 _TAG_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# Blanks before another DMARC tag inside a value, where a ';' was left out ("adkim=r aspf=s",
+# "p=reject rua=mailto:..."): a report URI holds no blank, and no policy or mode word does.
+_GLUED_RE = re.compile(
+    r"\s+(?=(?:" + "|".join(sorted(KNOWN_TAGS - {"v"}, key=len, reverse=True)) + r")\s*=)",
+    re.I,
+)
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 # RFC 3986 §2: the characters a URI may hold, a '%' only as a pct-encoded octet.
 _URI_REST_RE = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+$")
@@ -140,6 +146,14 @@ class ParsedDmarc:
     # it was meant to be: its value is kept in `mistyped` as that tag's ('rua:mailto:…'), so
     # the suggested records write it right, and leave the misspelt one out.
     misspelt: dict[str, str] = field(default_factory=dict)
+    # Tags run into the value before them with no ';' between ("adkim=r aspf=s"): receivers
+    # read 'r aspf=s' as adkim's value (invalid, so ignored) and never read aspf at all
+    # (RFC 7489 §6.4, RFC 9989 §4.7). What receivers read stays in `tags`; what the owner
+    # meant is kept here for the fixes (written): by tag, its own value ('r' for adkim), the
+    # tags run into it as written (['aspf=s']), and each such tag's value ('s' for aspf).
+    unglued: dict[str, str] = field(default_factory=dict)
+    glued_after: dict[str, list[str]] = field(default_factory=dict)
+    glued: dict[str, str] = field(default_factory=dict)
 
     def policy(self, tag: str) -> str | None:
         """A policy tag's value when valid, else None (absent or invalid)."""
@@ -151,11 +165,17 @@ class ParsedDmarc:
 
     def written(self, tag: str) -> str | None:
         """The tag's value, or the one written with ':' when the tag is absent: what the
-        owner meant, which a suggested record keeps."""
+        owner meant, which a suggested record keeps: a tag's own value without the tags run
+        into it ('r' of 'adkim=r aspf=s'), and such a tag's value when it is not written
+        apart ('s' for aspf)."""
+        if tag in self.unglued:
+            return self.unglued[tag]
         if tag in self.tags:
             return self.tags[tag]
         if tag in self.mistyped:
             return self.mistyped[tag].partition(":")[2].strip(" \t\r\n")
+        if tag in self.glued:
+            return self.glued[tag]
         return None
 
     def invalid_policy(self, tag: str) -> bool:
@@ -266,6 +286,18 @@ def parse_dmarc(text: str) -> ParsedDmarc:
         parsed.names[lname] = name
         parsed.order.append(lname)
         last_tag = lname
+        if index and lname in KNOWN_TAGS:
+            # 'adkim=r aspf=s', a ';' left out (the version's own is _repair_v's): receivers
+            # read the value whole; the fixes write both tags (ParsedDmarc.unglued).
+            own, *run_in = _GLUED_RE.split(value)
+            if run_in:
+                parsed.unglued[lname] = own
+                parsed.glued_after[lname] = run_in
+                for piece in run_in:
+                    glued_name, _, glued_value = piece.partition("=")
+                    parsed.glued.setdefault(
+                        glued_name.strip(" \t\r\n").lower(), glued_value.strip(" \t\r\n")
+                    )
         if lname not in KNOWN_TAGS:
             unknown[lname] = DmarcProblem(
                 "DMARC-17",
@@ -780,7 +812,12 @@ def kept_uris(parsed: ParsedDmarc, tag: str) -> list[str]:
     mistyped = parsed.mistyped.get(tag, "").partition(":")[2]
     if mistyped.strip():
         strays += parse_uris(mistyped.strip(" \t\r\n"))
-    for uri in parsed.uris(tag) + strays:
+    # And the addresses of a tag run into the value before it ("p=reject rua=mailto:…"), or of
+    # this tag without the one run into it (ParsedDmarc.unglued).
+    if tag not in parsed.tags and parsed.glued.get(tag, "").strip():
+        strays += parse_uris(parsed.glued[tag])
+    own = parse_uris(parsed.unglued[tag]) if tag in parsed.unglued else parsed.uris(tag)
+    for uri in own + strays:
         if uri.valid:
             kept.setdefault(uri.uri, uri.text)
         elif uri.fused:
@@ -867,6 +904,35 @@ def _fo_read(value: str) -> tuple[list[str], list[str]]:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _glued_note(parsed: ParsedDmarc, tag: str, suggestion: str) -> str:
+    """For a value with another tag run into it ('adkim=r aspf=s', ParsedDmarc.unglued): the
+    ';' left out, what receivers read, and what the record `suggestion` does: it writes the
+    tags apart, leaving out one that would lower the protection receivers give now."""
+    pieces = parsed.glued_after.get(tag)
+    if not pieces:
+        return ""
+    named = _and([f"'{piece}'" for piece in pieces])
+    own = "tags of their own" if len(pieces) > 1 else "a tag of its own"
+    fixed = parse_dmarc(suggestion)
+    left = [p for p in pieces if p.partition("=")[0].strip(" \t\r\n").lower() not in fixed.tags]
+    note = (
+        f" A ';' is missing before {named}: receivers read '{parsed.tags[tag]}' whole as the "
+        f"value of {tag}, ignore that value, and never see {named} as {own}. The record "
+        "suggested puts the ';' back"
+    )
+    if left:
+        lowering = any(
+            _lowers_protection(parsed, p.partition("=")[0].strip().lower()) for p in left
+        )
+        note += f" and leaves out {_and([f'{piece!r}' for piece in left])}" + (
+            ", which would lower the protection receivers give now: add it only if that is "
+            "what you want"
+            if lowering
+            else ""
+        )
+    return note + "."
 
 
 def _fo_kept(value: str) -> list[str]:
@@ -969,7 +1035,12 @@ def _lowers_protection(parsed: ParsedDmarc, tag: str) -> bool:
     change where reports go, not what happens to mail: carried. Lowering: a weaker sp or np,
     pct below 100 (RFC 7489 receivers sample), t=y (RFC 9989 receivers step down), and psd=y
     or psd=n, which move the Organizational Domain the tree walk finds (DMARC-10)."""
-    if tag in parsed.tags or tag not in parsed.mistyped:
+    # A value with a tag run into it ('pct=50 t=y') is ignored now as 'pct:50' is, and so is
+    # the tag run in (ParsedDmarc.unglued).
+    ignored_now = tag in parsed.unglued or (
+        tag not in parsed.tags and (tag in parsed.mistyped or tag in parsed.glued)
+    )
+    if not ignored_now:
         return False
     value = (parsed.written(tag) or "").strip(_STRAY_QUOTES + "=:").lower()
     if tag in ("p", "sp", "np"):
@@ -1132,7 +1203,11 @@ def suggested_record(
         # A misspelt tag's value is written under the tag meant (ParsedDmarc.misspelt).
         if tag not in _SUGGESTED and tag not in drop and tag not in parsed.misspelt:
             spelling = tag if tag in KNOWN_TAGS else parsed.names.get(tag, tag)
-            tags.append(f"{spelling}={value}")
+            tags.append(f"{spelling}={parsed.unglued.get(tag, value)}")
+    for tag, value in parsed.glued.items():
+        # ri or rf run into another tag's value ('fo=1 ri=3600'): written apart.
+        if tag not in _SUGGESTED and tag not in drop and tag not in parsed.tags:
+            tags.append(f"{tag}={value}")
     return "; ".join(tags)
 
 
@@ -1657,12 +1732,22 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
     # DMARC-02 / DMARC-03 at every name that was looked at.
     for name, look in policy.lookups.items():
         if len(look.records) > 1:
+            # At the checked domain with a record further up: RFC 7489 receivers stop there
+            # (§6.6.3 step 5, no DMARC), RFC 9989 receivers discard both and walk on (§4.10).
+            walked_on = name == domain and policy.record_domain not in (None, name)
+            consequence = (
+                "RFC 7489 receivers then apply no DMARC at all to it, while RFC 9989 receivers "
+                f"discard them and go on to the record at _dmarc.{policy.record_domain}"
+                + (f", which gives {name} {policy.effective_9989}" if policy.effective_9989 else "")
+                + " (see DMARC-19)"
+                if walked_on
+                else "receivers then ignore all of them, as if there were no DMARC policy"
+            )
             out.add(
                 "DMARC-02",
                 Status.FAIL,
-                f"_dmarc.{name} publishes {len(look.records)} DMARC records; receivers then "
-                "ignore all of them, as if there were no DMARC policy. Keep exactly one."
-                + merge_note(look.records),
+                f"_dmarc.{name} publishes {len(look.records)} DMARC records; {consequence}. "
+                "Keep exactly one." + merge_note(look.records),
                 subject=f"_dmarc.{name}",
                 evidence={"dns": look.answer.evidence()},
                 fix=txt_fix(f"_dmarc.{name}", merged_record(name, look.records)),
@@ -2173,19 +2258,19 @@ async def _tags(
             else "ignore the whole record because it has no syntactically valid report URI (rua)"
         )
         consequence = f"{_readers(parsed, 'p')} {consequence}"
+        # The owner's own policy when only stray quotes spoil it, else quarantine.
+        suggestion = suggested_record(at, parsed, intended_policy(parsed, "p") or "quarantine")
         repairs.offer(
             out.add(
                 "DMARC-05",
                 Status.FAIL,
                 f"p={parsed.tags['p']} is not a valid policy (none, quarantine or reject); "
-                f"{consequence}." + _pasted_value_note(parsed, "p"),
+                f"{consequence}."
+                + _pasted_value_note(parsed, "p")
+                + _glued_note(parsed, "p", suggestion),
                 subject=subject,
                 evidence=evidence,
-                # The owner's own policy when only stray quotes spoil it, else quarantine.
-                fix=txt_fix(
-                    name,
-                    suggested_record(at, parsed, intended_policy(parsed, "p") or "quarantine"),
-                ),
+                fix=txt_fix(name, suggestion),
             ),
             at,
             parsed,
@@ -2254,7 +2339,8 @@ async def _tags(
                 f"{tag}={parsed.tags[tag]} is not a valid policy, so {readers} "
                 f"{consequence}"
                 + (" (RFC 7489 receivers ignore np)." if tag == "np" else ".")
-                + _left_out_note(suggestion, tag, at),
+                + _left_out_note(suggestion, tag, at)
+                + _glued_note(parsed, tag, suggestion),
                 subject=subject,
                 evidence=evidence,
                 fix=txt_fix(name, suggestion),
@@ -2312,7 +2398,8 @@ async def _tags(
                     "DMARC-07",
                     Status.FAIL,
                     f"{tag}={parsed.tags[tag]} is not a valid policy (none, quarantine or reject)."
-                    + _left_out_note(suggestion, tag, at),
+                    + _left_out_note(suggestion, tag, at)
+                    + _glued_note(parsed, tag, suggestion),
                     subject=subject,
                     evidence=evidence,
                     fix=txt_fix(name, suggestion),
@@ -2366,7 +2453,8 @@ async def _tags(
                 out.add(
                     "DMARC-08",
                     Status.FAIL,
-                    _bad_pct_text(parsed.tags["pct"]),
+                    _bad_pct_text(parsed.tags["pct"])
+                    + _glued_note(parsed, "pct", suggested_record(at, parsed, drop=("pct",))),
                     subject=subject,
                     evidence=evidence,
                     fix=txt_fix(name, suggested_record(at, parsed, drop=("pct",))),
@@ -2592,8 +2680,11 @@ async def _tags(
                 # written as its letter; any other value ('1', 'yes') names no mode plainly, so
                 # the tag is left out, which is what receivers read now (the default, relaxed).
                 meant = _ALIGNMENT_WORDS.get(value)
+                suggestion = suggested_record(at, parsed)
                 done = (
-                    f" The record suggested writes {tag}={meant}, the {value} mode you named."
+                    _glued_note(parsed, tag, suggestion)
+                    if tag in parsed.glued_after
+                    else f" The record suggested writes {tag}={meant}, the {value} mode you named."
                     if meant
                     else f" Receivers ignore the value and align relaxed, the default, so the "
                     f"record suggested leaves the tag out, which changes nothing for them; "
@@ -2773,7 +2864,10 @@ async def _reporting(
                     Status.FAIL,
                     f"{tag}={parsed.tags[tag]} contains no usable report address, so no reports are "
                     + (
-                        "sent: " + "; ".join(u.problem for u in uris) + "."
+                        "sent."
+                        + _glued_note(parsed, tag, suggested_record(at, parsed, add_rua=invent_rua))
+                        if tag in parsed.glued_after
+                        else "sent: " + "; ".join(u.problem for u in uris) + "."
                         if all(u.quoted or u.fused for u in uris)
                         else "sent. Use 'mailto:' followed by an address."
                     ),

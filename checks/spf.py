@@ -1787,6 +1787,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         # Ignored terms are never looked up: without them the record keeps every lookup and
         # so every permanent error of its tree (SPF-05/06/07/08).
         fixable = not (tree_permerror(tree) or fused_terms or parsed.misspelt)
+        moved = await _moved_before_all(ctx, parsed) if fixable else ("", "")
         out.add(
             "SPF-10",
             Status.WARN,
@@ -1795,7 +1796,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             + ", ".join(t.text for t in parsed.ignored)
             + "; no sender is authorised by them."
             + error_first(tree_permerror(tree))
-            + _ignored_advice(parsed, fixable),
+            + _ignored_advice(parsed, fixable, moved),
             subject=domain,
             evidence={"ignored": [t.text for t in parsed.ignored], "record": parsed.text},
             fix=txt_fix(domain, _without_ignored(parsed)) if fixable else "",
@@ -1806,19 +1807,45 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     return out.findings
 
 
-def _ignored_advice(parsed: ParsedSpf, fixable: bool) -> str:
+async def _moved_before_all(ctx: CheckContext, parsed: ParsedSpf) -> tuple[str, str]:
+    """(record, note): the record with the mechanisms receivers ignore after 'all' moved
+    before it (a second 'all' is not moved: SPF-10 says to keep one), the rest in place, when
+    it passes what the SPF checks demand (_vetted_fix: the moved includes add lookups); else
+    no record and the note saying why."""
+    after = [t for t in parsed.ignored if t.kind == "mechanism" and t.name != "all"]
+    if not after or parsed.all_term is None:
+        return "", ""
+    at = next(i for i, t in enumerate(parsed.terms) if t is parsed.all_term)
+    ignored = {id(t) for t in parsed.ignored}
+    before = [t for t in parsed.terms[:at] if id(t) not in ignored]
+    modifiers = [t for t in parsed.terms[at + 1 :] if t.kind == "modifier" and id(t) not in ignored]
+    terms = [*before, *after, parsed.all_term, *modifiers]
+    text = " ".join(["v=spf1", *(t.text for t in terms)])
+    fix, note = await _vetted_fix(ctx, text, "Moved so")
+    return (text if fix else ""), note
+
+
+def _ignored_advice(parsed: ParsedSpf, fixable: bool, moved: tuple[str, str] = ("", "")) -> str:
     """What SPF-10 tells the owner to do with the terms receivers ignore: the record below
     drops them (what receivers do now), or, if those senders are meant, the other way: the
-    mechanisms moved before 'all', or 'all' removed so the redirect applies (RFC 7208 §5.1,
-    §6.1)."""
+    mechanisms moved before 'all' (the record so, `moved`, when it passes the checks), or
+    'all' removed so the redirect applies (RFC 7208 §5.1, §6.1). A second 'all' is not
+    moved anywhere: one 'all' is kept, at the end."""
     assert parsed.all_term is not None
     ending = parsed.all_term.text
     words = " The record below leaves them out, as receivers read it now." if fixable else ""
-    after = [t.text for t in parsed.ignored if t.kind == "mechanism"]
+    after = [t.text for t in parsed.ignored if t.kind == "mechanism" and t.name != "all"]
+    later_alls = [t.text for t in parsed.ignored if t.kind == "mechanism" and t.name == "all"]
+    record, note = moved
     if after:
         words += (
             f" If those senders do send your mail, move {', '.join(after)} before "
-            f"'{ending}' instead."
+            f"'{ending}' instead" + (f": '{record}'." if record else ".") + note
+        )
+    if later_alls:
+        words += (
+            f" The record has a second 'all' after '{ending}' ({', '.join(later_alls)}), which "
+            "receivers never reach: keep one 'all', at the end."
         )
     if parsed.redirect is not None and parsed.redirect in parsed.ignored:
         words += (
