@@ -22,7 +22,7 @@ import dns.rdata
 
 from checks.findings import MECHANISM_TITLES, Mechanism
 from checks.scoring import DOES_NOT_EXIST, NOT_SCORED_WHEN_ABSENT, is_absence
-from mailsec.scoring.explain import cost_text
+from mailsec.scoring.explain import cost_text, lost_points
 
 # Certificate expiry warnings, in days; one alert per threshold crossed (tightest first wins).
 CERT_THRESHOLDS = (2, 7, 21)
@@ -125,13 +125,13 @@ def points_lost(
         categories.items(),
         key=lambda item: -float(item[1].get("score_lost") or item[1].get("lost") or 0),
     ):
-        text = cost_text(category, findings or [])
-        if not text:
-            continue
         if findings is None:
-            points = text.split(" point", 1)[0]
-            text = f"{points} ({category.get('reason')})"
-        lines.append(f"{title(mechanism)} {text}")
+            points = lost_points(category)
+            text = f"−{points} ({category.get('reason')})" if points else ""
+        else:
+            text = cost_text(category, findings)
+        if text:
+            lines.append(f"{title(mechanism)} {text}")
     return lines
 
 

@@ -73,13 +73,21 @@ def _sentence_case(summary: str) -> str:
     return summary
 
 
-def cost_text(category: dict[str, Any], findings: list[dict[str, Any]]) -> str:
-    """What a counted category lost, in words: "−23.5 points: no MTA-STS record" (the
-    summaries of the findings that cost the points, not their check ids); "" when nothing."""
+def lost_points(category: dict[str, Any]) -> str:
+    """The points a counted category lost, as cost_text says them ("23.5", "1"); "" when it
+    lost none or is not counted."""
     if not category.get("counted") or not category.get("lost"):
         return ""
     lost = category.get("score_lost", category.get("lost"))
-    points = f"{float(lost):.1f}".removesuffix(".0")
+    return f"{float(lost):.1f}".removesuffix(".0")
+
+
+def cost_text(category: dict[str, Any], findings: list[dict[str, Any]]) -> str:
+    """What a counted category lost, in words: "−23.5 points: no MTA-STS record" (the
+    summaries of the findings that cost the points, not their check ids); "" when nothing."""
+    points = lost_points(category)
+    if not points:
+        return ""
     head = f"−{points} point{'' if points == '1' else 's'}"
     reasons: list[str] = []
     for check_id in category.get("costs") or ():
