@@ -12,7 +12,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import dns.exception
 import dns.rdata
@@ -51,6 +51,8 @@ class ReportUri:
     scheme: str  # lower case; '' when there is none
     usable: bool  # mailto with an address, or https with a host
     target: str = ""  # mail domain (mailto) or host (https)
+    # A usable mailto: address's local part, percent-decoded as RFC 6068 §2 reads it.
+    local: str = ""
     why: str = ""  # why it is not usable, when the scheme and whitespace do not say it
     # The usable URI meant, when only a stray quote at its ends spoils it (record_fix's).
     meant: str = ""
@@ -147,14 +149,19 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
     if scheme == "mailto":
         address = rest.split("?", 1)[0]
         local, at, domain = address.rpartition("@")
+        # The address as senders read it: percent-decoded (RFC 6068 §2: '+' may be written
+        # %2B, the quotes of a quoted local part %22; RFC 3986 §2.3: '%2E' is '.').
+        local, domain = unquote(local), unquote(domain)
         # Read past a DMARC size suffix ("tls@example.com!10m", TLSRPT-07 says what is wrong);
         # any other '!' after the '@' leaves no mail domain.
         domain = re.sub(r"!\d*[kmgtKMGT]?$", "", domain)
         # A local part is a dot-atom or a quoted string (RFC 6068 §2, RFC 5322 §3.4.1): an
-        # '@' outside quotes makes no address. "mailto:a@x.orgmailto:b@y.net" is two
-        # addresses whose ',' is missing (run_together), not a mailbox 'a@x.orgmailto:b'.
+        # '@' outside quotes makes no address, written '%40' too. "mailto:a@x.orgmailto:b@y.net"
+        # is two addresses whose ',' is missing (run_together), not a mailbox 'a@x.orgmailto:b'.
         ok = bool(at and local and _HOST.fullmatch(domain)) and not stray_at(local)
-        return ReportUri(text, scheme, ok, domain.lower().rstrip(".") if ok else "")
+        if not ok:
+            return ReportUri(text, scheme, False)
+        return ReportUri(text, scheme, True, domain.lower().rstrip("."), local=local)
     if scheme == "https":
         try:
             parts = urlsplit(text)
@@ -188,14 +195,12 @@ def _parse_uri(text: str, problems: list[Problem]) -> ReportUri:
 
 
 def stray_at(local: str) -> bool:
-    """Whether the local part of a mailto: address holds an '@' outside quotes, which no
-    address can (RFC 5322 §3.4.1; in a URI the quotes are written '%22', RFC 6068 §2)."""
+    """Whether the percent-decoded local part of a mailto: address holds an '@' outside
+    quotes, which no address can (RFC 5322 §3.4.1; in a URI the quotes are written '%22' and
+    an '@' in them '%40', RFC 6068 §2)."""
     if "@" not in local:
         return False
-    for mark in ('"', "%22"):
-        if len(local) > 2 * len(mark) and local.startswith(mark) and local.endswith(mark):
-            return False
-    return True
+    return not (len(local) > 2 and local.startswith('"') and local.endswith('"'))
 
 
 def field_fault(name: str, eq: str, value: str) -> str:
@@ -532,9 +537,10 @@ def _parse_tlsrpt(text: str, fields_text: str) -> TlsRptRecord:
                 + " need a ',' between them (a record split into strings is joined with "
                 "nothing added)"
             )
-        elif uri.scheme == "mailto" and stray_at(local := _local_part(uri.uri)):
+        elif uri.scheme == "mailto" and stray_at(unquote(local := _local_part(uri.uri))):
+            read = f" (read {unquote(local)!r})" if unquote(local) != local else ""
             why = (
-                f"has the local part {local!r}, which holds an '@' no address can hold "
+                f"has the local part {local!r}{read}, which holds an '@' no address can hold "
                 "outside quotes (RFC 5322 §3.4.1), so senders have no address to report to"
             )
         elif uri.scheme in {"mailto", "https"}:
@@ -857,13 +863,14 @@ def _local_part(uri: str) -> str:
 
 
 def mailbox(uri: str) -> tuple[str, str] | None:
-    """The local part and the mail domain (lower case, no final dot) of a mailto: report URI
-    senders can use, as this check reads it; None for any other URI. For callers that ask
-    whose an address is: "mailto:a@x.orgmailto:b@y.net" is no mailbox at y.net."""
+    """The local part (percent-decoded) and the mail domain (lower case, no final dot) of a
+    mailto: report URI senders can use, as this check reads it; None for any other URI. For
+    callers that ask whose an address is: "mailto:a@x.orgmailto:b@y.net" is no mailbox at
+    y.net, "mailto:tlsrpt%2Bt@y.net" is tlsrpt+t's."""
     parsed = _parse_uri(uri, [])
     if parsed.scheme != "mailto" or not parsed.usable:
         return None
-    return _local_part(parsed.uri), parsed.target
+    return parsed.local, parsed.target
 
 
 def _repaired_uris(uri: ReportUri) -> list[str]:

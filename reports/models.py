@@ -150,6 +150,18 @@ class ReportAddress(models.Model):
     def mailto(self) -> str:
         return f"tlsrpt+{self.token}@{conf.inbound_domain()}"
 
+    def in_rua(self, uris: list[str]) -> bool:
+        """Whether a record's rua list (`uris`) names this address's mailbox, read as the
+        engine reads addresses: percent-decoded ('tlsrpt%2B<token>', RFC 6068 §2), the mail
+        domain in any case, the token in any case too (MTAs may fold it, new_token)."""
+        from checks.tlsrpt import mailbox
+
+        ours = (f"tlsrpt+{self.token}".lower(), conf.inbound_domain().lower())
+        return any(
+            (found := mailbox(uri)) is not None and (found[0].lower(), found[1]) == ours
+            for uri in uris
+        )
+
     def rua_record(self, existing: str | None = None) -> str:
         """The `_smtp._tls` TXT record to publish (RFC 8460 §3), keeping the owner's own rua."""
         from checks.tlsrpt import usable_rua
@@ -179,7 +191,8 @@ class ReportAddress(models.Model):
         if lowered.startswith("mailto:"):
             # Read as the engine reads it: a URI whose local part holds an '@' outside quotes
             # ("mailto:tlsrpt+x@a.examplemailto:tlsrpt+<token>@<inbound>", two addresses fused)
-            # is no address, so none of ours, whatever its last '@' is followed by.
+            # is no address, so none of ours, whatever its last '@' is followed by; one
+            # written percent-encoded ("mailto:tlsrpt%2B<token>@<inbound>", RFC 6068 §2) is.
             found = mailbox(uri)
             if found is None:
                 return False

@@ -5,13 +5,20 @@ before its change.
    checklist's other "Bad" example) as it names one at _mta_sts.<domain>, and its fix deletes
    only that TXT record: the name is the policy host, whose A/AAAA records stay. A null-MX
    domain needs no MTA-STS (RFC 7505 §3): a record at either name is named to be deleted,
-   never moved."""
+   never moved.
+2. A TLS-RPT mailto: address is read percent-decoded (RFC 6068 §2), by the engine's parser,
+   so ReportAddress._is_ours, rua_record and the reports card read 'tlsrpt%2B<token>' as ours."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.test import override_settings
+
 from checks.findings import Status
+from mailsec.domains.models import Domain
+from reports.models import ReportAddress
+from tests.conftest import BaseTestCase
 from tests.test_engine_s32t_blind import policy_file, policy_text
 from tests.test_engine_s33e import DOMAIN, UNDERSCORE, _mtasts01, _run, _zone
 from tests.test_spf import published
@@ -135,3 +142,77 @@ def test_a_null_mx_domain_with_nothing_misplaced_reads_as_before() -> None:
     finding = _mtasts01(findings)
     assert finding.summary == f"{DOMAIN} accepts no mail (null MX), so MTA-STS does not apply."
     assert finding.fix == ""
+
+
+# 2. A mailto: address is read percent-decoded (RFC 6068 §2: '+' may be written %2B, a quote
+#    %22, any octet of the address may be), by the engine's parser, so whoever asks whose an
+#    address is (ReportAddress._is_ours) reads what senders read.
+
+INBOUND = "in.mailsec.example"
+
+
+def test_the_engine_reads_a_mailbox_percent_decoded() -> None:
+    from checks.tlsrpt import mailbox
+
+    assert mailbox(f"mailto:tlsrpt%2B0123abcd@{INBOUND}") == ("tlsrpt+0123abcd", INBOUND)
+    assert mailbox("mailto:tls%2dreports@Example%2EOrg") == ("tls-reports", "example.org")
+    assert mailbox("mailto:%22a%20b%22@example.org") == ('"a b"', "example.org")
+
+
+def test_an_at_sign_percent_encoded_outside_quotes_is_no_address() -> None:
+    from checks.tlsrpt import mailbox, parse_tlsrpt_record
+
+    # Decoded, 'tlsrpt+a@b@<inbound>': an '@' outside quotes, as written unencoded.
+    assert mailbox(f"mailto:tlsrpt+a%40b@{INBOUND}") is None
+    assert mailbox("mailto:%22a%40b%22@example.org") == ('"a@b"', "example.org")
+    record = parse_tlsrpt_record("v=TLSRPTv1; rua=mailto:a%40b@example.org")
+    [problem] = [p for p in record.problems if p.check_id == "TLSRPT-06"]
+    assert problem.status == Status.FAIL and "'a%40b' (read 'a@b')" in problem.message
+
+
+def test_our_address_written_with_a_percent_encoded_plus_is_ours(settings: Any) -> None:
+    settings.TLSRPT_INBOUND_DOMAIN = INBOUND
+    assert ReportAddress._is_ours(f"mailto:tlsrpt%2B0123abcd@{INBOUND}")
+    assert ReportAddress._is_ours(f"mailto:tlsrpt%2b0123abcd@{INBOUND}")
+    assert ReportAddress._is_ours(f"mailto:%74lsrpt+0123abcd@{INBOUND}")
+    assert not ReportAddress._is_ours("mailto:tlsrpt%2B0123abcd@example.com")
+    assert not ReportAddress._is_ours(f"mailto:tlsrpt+a%40b@{INBOUND}")
+
+
+@override_settings(TLSRPT_INBOUND_DOMAIN=INBOUND)
+class RuaRecordTestCase(BaseTestCase):
+    def test_our_own_address_written_with_2b_is_suggested_once(self) -> None:
+        domain = Domain.objects.create(team=self.team, name="example.org")
+        address = ReportAddress.for_domain(domain)
+        published = (
+            f"v=TLSRPTv1; rua=mailto:tls@example.org,mailto:tlsrpt%2B{address.token}@{INBOUND}"
+        )
+        record = address.rua_record(published)
+        assert record.startswith(
+            f"v=TLSRPTv1; rua=mailto:tls@example.org,mailto:tlsrpt+{address.token}@{INBOUND}"
+        ), record
+        assert "%2B" not in record, record
+
+    def test_the_card_counts_our_address_written_with_2b_as_published(self) -> None:
+        from types import SimpleNamespace
+
+        from reports.templatetags.reports_tags import record_context
+
+        domain = Domain.objects.create(team=self.team, name="example.org")
+        address = ReportAddress.for_domain(domain)
+
+        def published(rua: str) -> bool:
+            evidence = {
+                "query": "_smtp._tls.example.org TXT",
+                "rcode": "NOERROR",
+                "answers": [f'"v=TLSRPTv1; rua={rua}"'],
+            }
+            run = SimpleNamespace(findings=[{"id": "TLSRPT-01", "evidence": evidence}])
+            return bool(record_context(address, run)["published"])
+
+        https = address.https_url
+        assert published(f"mailto:tlsrpt+{address.token}@{INBOUND},{https}")
+        assert published(f"mailto:tlsrpt%2B{address.token}@{INBOUND},{https}")
+        assert published(f"MAILTO:tlsrpt+{address.token}@{INBOUND.upper()},{https}")
+        assert not published(f"mailto:tlsrpt+{address.token}@{INBOUND}.evil.example,{https}")
+        assert not published(f"mailto:tlsrpt+{address.token}@{INBOUND}")

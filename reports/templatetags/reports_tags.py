@@ -116,7 +116,6 @@ def record_context(address: ReportAddress, run: Any) -> dict[str, Any]:
     state = tlsrpt_reading(run)
     records = published_records(run)
     existing = published_record(run)
-    ours = [f"mailto:{address.mailto}", address.https_url]
     used = state.record if state is not None and state.usable else None
     name = f"_smtp._tls.{address.domain_name}"
     alias_target = tlsrpt_alias_target(run)
@@ -139,7 +138,10 @@ def record_context(address: ReportAddress, run: Any) -> dict[str, Any]:
         # Records at a name senders never look: the record above keeps their addresses, and
         # each is deleted once it is published (TLSRPT-01's fix says the same).
         "misplaced": [(n, txt_fix(n, r)) for n, r in misplaced_records(run)],
-        "published": used is not None and all(uri in used.raw for uri in ours),
+        # Our mailbox as senders read it (written 'tlsrpt%2B…' too), and our URL.
+        "published": used is not None
+        and address.in_rua([uri.uri for uri in used.uris])
+        and address.https_url in used.raw,
     }
 
 
