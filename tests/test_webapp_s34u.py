@@ -135,3 +135,40 @@ class ReadmeVerifyTestCase(BaseTestCase):
         with redirect_stdout(printed):
             exec(read_token, {})
         self.assertEqual(printed.getvalue().strip(), ReportAddress.for_domain(domain).token)
+
+
+class OverTheLimitTestCase(BaseTestCase):
+    """An MSP pasting 60 names into "Add several domains at once" had 50 added (a team may have
+    50 waiting to be verified) and the rest listed "Not added: over the limit" among 77 rows,
+    with the form emptied: to add them later they had to be picked out of the table again.
+    The names not added are left in the form, to send once there is room."""
+
+    def test_the_names_not_added_stay_in_the_form(self) -> None:
+        for i in range(48):
+            Domain.objects.create(team=self.team, name=f"d{i}.example.org")
+        self.client.force_login(self.alice)
+        paste = (
+            "d0.example.org\nn0.example.org\nn1.example.org\nhttps://Bücher.de/x\nn2.example.org"
+        )
+        r = self.client.post("/domains/add-many/", {"names": paste})
+        self.assertEqual(r.status_code, 200)
+        self.assertEqual(
+            [o.name for o in r.context["summary"].added], ["n0.example.org", "n1.example.org"]
+        )
+        html = r.content.decode()
+        box = re.search(r'<textarea name="names"[^>]*>(.*?)</textarea>', html, re.S)
+        assert box
+        self.assertEqual(box[1], "bücher.de\nn2.example.org")
+        text = words(html)
+        self.assertIn(
+            "Not added, over your team's limits: 2. They are in the box below: send it again "
+            "once there is room.",
+            text,
+        )
+
+    def test_the_form_is_empty_when_everything_was_added(self) -> None:
+        self.client.force_login(self.alice)
+        r = self.client.post("/domains/add-many/", {"names": "n0.example.org, junk!!"})
+        box = re.search(r'<textarea name="names"[^>]*>(.*?)</textarea>', r.content.decode(), re.S)
+        assert box
+        self.assertEqual(box[1], "")

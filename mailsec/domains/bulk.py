@@ -355,6 +355,12 @@ class Summary:
         return f"{', '.join(said[:-1])} and {said[-1]}"
 
     @property
+    def over_names(self) -> str:
+        """The names not added for the team's limits, one a line, as the form takes them
+        again."""
+        return "\n".join(o.display_name for o in self.over)
+
+    @property
     def zone_lines(self) -> str:
         """Every challenge record to publish, in zone-file form, one a line: one copy for a
         DNS panel or a script that takes many records at once."""

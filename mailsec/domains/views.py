@@ -1386,7 +1386,11 @@ def add_many(request: HttpRequest) -> HttpResponse:
         return render(request, "domains/bulk.html", ctx, status=400)
     limits = bulk.Limits(max_unverified=MAX_UNVERIFIED, adds_per_day=ADDS_PER_DAY)
     outcomes = bulk.add_names(team, form.cleaned_data["names"], limits)
-    ctx.update(outcomes=outcomes, summary=bulk.Summary.of(outcomes), bulk_form=bulk.BulkAddForm())
+    summary = bulk.Summary.of(outcomes)
+    # The names not added for the limits stay in the form, to send again once there is room:
+    # an MSP's sixty names found 50 room, and the other ten were rows among seventy.
+    again = bulk.BulkAddForm(initial={"names": summary.over_names})
+    ctx.update(outcomes=outcomes, summary=summary, bulk_form=again)
     return render(request, "domains/bulk.html", {**ctx, **_room(team)})
 
 
