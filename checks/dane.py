@@ -493,8 +493,10 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     with_tlsa = []
     for host, state in zip(hosts, states, strict=True):
         host_probes = by_host.get(host.name, [])
+        first = len(out.findings)
         if _host_findings(out, ctx, host, state, host_probes, mxset, known, validates):
             with_tlsa.append(host.name)
+        _for_the_operator(ctx, state, out.findings, first)
     # DANE-11: coverage across MX hosts. A host whose TLSA lookup failed is unknown, not
     # "without TLSA" (checklist §0); a bogus one is not reachable without authentication
     # either: DANE senders defer to it (RFC 7672 §2.2) and DANE-02 already fails it.
@@ -962,11 +964,22 @@ def _host_findings(
     pair = {(3, 1, 1), (2, 1, 1)} <= {r.combo for r in usable}
     other = [r for r in usable if r.combo != (3, 1, 1) and not (pair and r.combo == (2, 1, 1))]
     if full:
+        # A Full(0) record holds the whole certificate or key where a digest would do: a large
+        # RRset. Only a leaf certificate in full ('3 0 0') changes at every renewal; a key in
+        # full ('3 1 0') changes when the key does, as its '3 1 1' would (s34l-mixedforms).
+        whole = sorted({SELECTOR_WORDS[r.selector] for r in full})
+        renewal = (
+            " A leaf certificate also changes at every renewal, so a '3 0 0' record breaks "
+            "at each one."
+            if any(r.combo[:2] == (3, 0) for r in full)
+            else ""
+        )
         out.add(
             "DANE-06",
             Status.WARN,
             f"{host.name} publishes Full(0) TLSA records ({', '.join(r.text[:20] + '…' for r in full)}): "
-            "large RRsets that break on every certificate renewal.",
+            f"each holds {' or '.join(whole)} in full where a SHA-256 digest would match the "
+            f"same, which makes the RRset large.{renewal}",
             subject=subj,
             evidence=ev,
             fix=_fix_for(state, probes),
@@ -977,12 +990,22 @@ def _host_findings(
         # breaks at every renewal, a key hash only when the key changes.
         ee_only = all(r.combo[0] == 3 for r in other)
         record = _fix_for(state, probes) if ee_only else ""
-        why = (
-            ": a '3 1 1' record names the key, so a certificate renewed with the same key "
-            "still matches, while a certificate hash changes at every renewal"
-            if any(r.combo[1] == 0 for r in other)
-            else ""
-        )
+        # A DANE-TA record of the CA's certificate ('2 0 1') names no leaf: a leaf renewed by
+        # that CA stays authenticated (DANE-12 says so); it breaks when the CA's certificate
+        # is replaced, not at every renewal (s34l-mixedforms).
+        if any(r.combo[:2] == (3, 0) for r in other):
+            why = (
+                ": a '3 1 1' record names the key, so a certificate renewed with the same key "
+                "still matches, while a certificate hash changes at every renewal"
+            )
+        elif any(r.combo[:2] == (2, 0) for r in other):
+            why = (
+                ": a DANE-TA record of the CA's whole certificate keeps a certificate renewed "
+                "by that CA authenticated, but breaks when the CA's certificate is replaced "
+                "(a new intermediate), even one with the same key"
+            )
+        else:
+            why = ""
         out.add(
             "DANE-06",
             Status.INFO,
@@ -1180,6 +1203,28 @@ def _absent_fix(
     if record:
         steps.append(f"Then publish: {record}")
     return "\n".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
+
+
+def _for_the_operator(
+    ctx: CheckContext, state: TlsaState, findings: list[Finding], first: int
+) -> None:
+    """The fixes of one MX host's findings (from `first` on), said as its operator's to make
+    when the host is in another organisation's zone (a mail provider's or backup service's
+    MX): its TLSA records, zone and server are not the domain owner's to change. DANE-07's
+    fix for such a host was the bare record to publish at the provider's name (s34l-
+    rollbackupprov). DANE-01's fix (_absent_fix) says so in its own words already."""
+    suffixes = ctx.config.extra_public_suffixes
+    operator = organizational_domain(state.base, suffixes)
+    if operator == organizational_domain(ctx.domain, suffixes):
+        return
+    for index in range(first, len(findings)):
+        finding = findings[index]
+        if finding.fix and finding.id != "DANE-01":
+            findings[index] = replace(
+                finding,
+                fix=f"{state.base} is run by the operator of {operator}: only they can make "
+                f"this change; pass it on to them:\n{finding.fix}",
+            )
 
 
 def _tls_first(state: TlsaState, probes: list[Any]) -> str:
@@ -1788,11 +1833,19 @@ def _rollover(
             "or drop the stronger digest records before the switch.",
         )
     elif has_next:
+        # A record of a key not presented now: the next key's, pre-published, or a retired
+        # key's left behind after a rollover (s34l-rollleftover). Nothing here tells which.
+        one = len(upcoming) == 1
         out.add(
             "DANE-12",
             Status.PASS,
-            f"{state.qname} pre-publishes a record for the next key (RFC 7671 §8.1).",
+            f"{state.qname} also publishes {'a record' if one else 'records'} for a key the "
+            f"server does not present now ({', '.join(repr(r.text[:40] + '…') for r in upcoming)}"
+            "): a next key's, published ahead as RFC 7671 §8.1 asks, keeps mail flowing "
+            f"when the key changes; if {'it is' if one else 'they are'} a retired key's "
+            f"instead, delete {'it' if one else 'them'}.",
             subject=state.qname,
+            evidence={"tlsa": [r.text for r in state.records]},
         )
     elif anchored:
         out.add(
