@@ -170,12 +170,21 @@ def name_matches(host: str, sans: tuple[str, ...]) -> bool:
     )
 
 
-def should_verify(kind: str, chain: str, host: str, sans: tuple[str, ...]) -> bool:
+def should_verify(
+    kind: str,
+    chain: str,
+    host: str,
+    sans: tuple[str, ...],
+    validity: tuple[float, float] | None = None,
+) -> bool:
     # "expiring" is valid, only close to its end (SMTP-10's warning window).
     # A stale intermediate beside its current twin leaves a valid path (OpenSSL takes the
     # current one); alone, an expired or not-yet-valid intermediate breaks it.
+    # A declared validity window that ended or has not begun (s34l-eeexpirednosts: a
+    # "valid" certificate that expired three weeks ago) does not verify either.
     return (
         kind in ("valid", "expiring")
+        and (validity is None or validity[0] < 0 < validity[1])
         and chain
         in (
             "full",
@@ -593,7 +602,7 @@ def test_mx_host_behaves_as_declared(
         p2.close()
     # PKIX verdict against the lab root only: chain, dates, names
     try:
-        if should_verify(h.cert.kind, h.cert.chain, h.host, h.cert.sans):
+        if should_verify(h.cert.kind, h.cert.chain, h.host, h.cert.sans, h.cert.validity):
             p3.starttls()
         else:
             with pytest.raises(ssl.SSLCertVerificationError):
@@ -826,7 +835,7 @@ class LabHTTPS(http.client.HTTPSConnection):
 def test_https_host_serves_exact_bytes(lab: Lab, s: Scenario, w: HttpsHost) -> None:
     # The vhost's own port: s30l-stsport8443's policy host listens on 8443 only.
     conn = LabHTTPS(w.host, w.ip, strict_context(lab), port=w.port)
-    if should_verify(w.cert.kind, w.cert.chain, w.host, w.cert.sans):
+    if should_verify(w.cert.kind, w.cert.chain, w.host, w.cert.sans, w.cert.validity):
         conn.connect()
     else:
         with pytest.raises(ssl.SSLCertVerificationError):

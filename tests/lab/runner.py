@@ -157,6 +157,7 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
                 "require_sni": h.require_sni,
                 "ciphers": h.ciphers,
                 "close_after_starttls": h.close_after_starttls,
+                "starttls_stall": h.starttls_stall,
                 "tls_alert": h.tls_alert,
                 "ehlo_delay": h.ehlo_delay,
                 "starttls_keyword": h.starttls_keyword,

@@ -67,7 +67,7 @@ SMTP_KEYS = {
     "max_connections", "window", "reoffer_starttls", "starttls_reply", "greeting", "ehlo_reply",
     "require_sni", "ciphers", "close_after_starttls", "tls_alert", "own_cert",
     "key", "signature", "validity", "ehlo_delay", "starttls_keyword", "nosni_sans",
-    "tls_ehlo_keywords", "starttls_masked", "starttls_pipelined",
+    "tls_ehlo_keywords", "starttls_masked", "starttls_pipelined", "starttls_stall",
 }  # fmt: skip
 TLS_ALERTS = {a.name for a in ssl.AlertDescription}
 MTASTS_VALUES = {"valid", "invalid", "none"}
@@ -189,6 +189,10 @@ class SmtpHost:
     require_sni: bool = False  # a handshake without SNI gets the alert handshake_failure
     ciphers: str | None = None  # OpenSSL cipher list for TLS <= 1.2 (TLS 1.3 suites unchanged)
     close_after_starttls: bool = False  # "220 Ready to start TLS", then a hang-up
+    # s34l: "220 Ready to start TLS", then no ServerHello: the ClientHello is read and
+    # nothing is sent for 120 s (or until the client leaves), then the connection closes
+    # (a TLS offload or MTA whose TLS process hangs): the client's handshake times out.
+    starttls_stall: bool = False
     tls_alert: str | None = None  # every handshake is refused with this TLS alert
     # A key and certificate of this address's own, not the host's shared one: one name on two
     # boxes that were set up apart (s13t-addrexp, s13t-addrdane). TLSA placeholders name it
@@ -230,6 +234,7 @@ class SmtpHost:
             or self.require_sni
             or self.ciphers
             or self.close_after_starttls
+            or self.starttls_stall
             or self.tls_alert
             or self.nosni_sans
             or self.starttls_masked
@@ -646,13 +651,14 @@ def _starttls_pipelined(path: Path, row: dict[str, object]) -> str:
         not row.get("starttls", True)
         or row.get("starttls_reply") is not None
         or row.get("close_after_starttls")
+        or row.get("starttls_stall")
         or row.get("starttls_masked")
     ):
         # Only a server that takes STARTTLS can run or refuse what came behind it.
         raise _fail(
             path,
             "starttls_pipelined needs starttls = true, and no starttls_reply, "
-            "close_after_starttls or starttls_masked",
+            "close_after_starttls, starttls_stall or starttls_masked",
         )
     return str(raw)
 
@@ -677,15 +683,24 @@ def _smtp_behaviour(path: Path, row: dict[str, object]) -> dict[str, object]:
         "require_sni": bool(row.get("require_sni", False)),
         "ciphers": str(ciphers) if ciphers is not None else None,
         "close_after_starttls": bool(row.get("close_after_starttls", False)),
+        "starttls_stall": bool(row.get("starttls_stall", False)),
         "tls_alert": str(alert).lower() if alert is not None else None,
     }
     tls_keys = [
-        k for k in ("require_sni", "ciphers", "close_after_starttls", "tls_alert") if out[k]
+        k
+        for k in ("require_sni", "ciphers", "close_after_starttls", "starttls_stall", "tls_alert")
+        if out[k]
     ]
     if tls_keys and not row.get("starttls", True):
         raise _fail(path, f"{', '.join(tls_keys)} need starttls = true")
     if out["close_after_starttls"] and row.get("starttls_reply") is not None:
         raise _fail(path, "close_after_starttls and starttls_reply exclude each other")
+    if out["starttls_stall"] and (
+        out["close_after_starttls"] or row.get("starttls_reply") is not None or out["tls_alert"]
+    ):
+        raise _fail(
+            path, "starttls_stall excludes close_after_starttls, starttls_reply and tls_alert"
+        )
     return out
 
 

@@ -208,6 +208,15 @@ class LabSMTP(SMTP):
             await self.push("220 2.0.0 Ready to start TLS")
             self._close()
             return
+        if self.row.get("starttls_stall") and not arg:
+            # Agreed, then silence: the ClientHello stays unread and no ServerHello comes (a
+            # TLS offload or an MTA whose TLS process hangs; s34l). A client that gives up
+            # ends the wait (aiosmtpd cancels this handler when the connection is lost).
+            self.events.write(event="starttls-stall", host=self.row["host"])
+            await self.push("220 2.0.0 Ready to start TLS")
+            await asyncio.sleep(120)
+            self._close()
+            return
         pipelined = bytes(self._reader._buffer)  # type: ignore[attr-defined]
         if pipelined and not arg and self.row.get("starttls_pipelined") == "refuse":
             # Postfix >= 3.9 (smtpd_forbid_unauth_pipelining): STARTTLS must end a pipelined
