@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, a_label_mailbox, normalize, quote_txt, txt_fix
+from checks.dns import (
+    DnsAnswer,
+    a_label_mailbox,
+    normalize,
+    quote_txt,
+    split_at_schemes,
+    txt_fix,
+)
 from checks.domainname import is_public_suffix, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 from checks.lookalike import QUOTES, lookalikes, one_slip, unquoted
@@ -511,20 +518,13 @@ def parse_uris(value: str) -> list[ReportUri]:
     return out
 
 
-# Where a report URI's scheme begins again inside one URI of the list.
-_SCHEME_AGAIN_RE = re.compile(r"(?=mailto:|https://)", re.I)
-
-
 def _run_together(text: str) -> list[str]:
     """The report URIs `text` holds with no ',' between them ("mailto:d@example.com" and
     "mailto:e@example.net" as "mailto:d@example.commailto:e@example.net", two strings of the
     record joined with nothing added; RFC 7489 §6.2 and RFC 9989 §4.8 separate them by ','):
     each, when every part is a URI of its own receivers could take; else [] (a 'mailto:'
     inside one broken address is no second URI)."""
-    starts = [m.start() for m in _SCHEME_AGAIN_RE.finditer(text)]
-    if len(starts) < 2 or starts[0] != 0:
-        return []
-    parts = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    parts = split_at_schemes(text)
     each = [parse_uris(part) for part in parts]
     if all(len(uris) == 1 and (uris[0].valid or uris[0].syntactic) for uris in each):
         return parts

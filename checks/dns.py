@@ -364,6 +364,21 @@ def a_label_mailbox(address: str) -> str | None:
     return f"{local}@{name.to_text(omit_final_dot=True)}{suffix}"
 
 
+# Where a report URI's scheme begins (RFC 7489 §6.2 and RFC 8460 §3 take mailto: and https:).
+_REPORT_SCHEME_START = re.compile(r"(?=mailto:|https://)", re.IGNORECASE)
+
+
+def split_at_schemes(text: str) -> list[str]:
+    """`text` cut before each report URI scheme in it, when it starts with one and holds more
+    than one: "mailto:d@example.commailto:e@example.net" is two URIs whose ',' is missing (two
+    strings of a record joined with nothing added); else []. Whether each piece is a URI of
+    its own is for the caller to judge (DMARC-12 and TLSRPT-06 judge differently)."""
+    starts = [m.start() for m in _REPORT_SCHEME_START.finditer(text)]
+    if len(starts) < 2 or starts[0] != 0:
+        return []
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
 def numeric_tld(name: str) -> bool:
     """True for a name whose last label is all digits (an IPv4 address written as a name)."""
     last = normalize(name).rsplit(".", 1)[-1]

@@ -29,6 +29,7 @@ from checks.dns import (
     misplaced_note,
     moved_fix,
     published_ttl,
+    split_at_schemes,
     txt_fix,
 )
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
@@ -841,19 +842,12 @@ _REPEATED_RUA = re.compile(r"rua[ \t]*=[ \t]*", re.IGNORECASE)
 _MAILTO_LOCAL = re.compile(r"[A-Za-z0-9$'*+_~-]+(?:\.[A-Za-z0-9$'*+_~-]+)*")
 
 
-# Where a report URI's scheme begins again inside one URI of the list.
-_SCHEME_AGAIN = re.compile(r"(?=mailto:|https://)", re.IGNORECASE)
-
-
 def run_together(text: str) -> list[str]:
     """The report URIs `text` holds with no ',' between them ("mailto:tls@example.com" and
     "https://r.example/" as "mailto:tls@example.comhttps://r.example/", two strings of the
     record joined with nothing added, RFC 8460 §3): each, when every part is a usable URI
     of its own; else [] (a 'mailto:' inside one broken address is no second URI)."""
-    starts = [m.start() for m in _SCHEME_AGAIN.finditer(text)]
-    if len(starts) < 2 or starts[0] != 0:
-        return []
-    parts = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    parts = split_at_schemes(text)
     return parts if all(_parse_uri(part, []).usable for part in parts) else []
 
 
