@@ -1,5 +1,7 @@
-"""The non-lab blind rounds' comparison (tests/test_engine_s26c_blind.py, s27e, s27k): what a
-round expected of the engine's findings on one case against what it said.
+"""The non-lab blind rounds' harness (tests/test_engine_s26c_blind.py to s33s): run_engine, which
+runs one module against a case's in-memory DNS (and, where a round gives them, its fake HTTPS
+answers and port-25 probes), and the comparison of what a round expected of the engine's
+findings on one case against what it said.
 
 Each case lists `expect` rows (check id or "*", a status or several, words that one finding
 with that id and status must all say in its summary or fix, case-insensitively), `never`
@@ -10,11 +12,128 @@ and the RFCs before the engine ran on any of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, NamedTuple
+from unittest import mock
 
+from checks import https, starttls
+from checks.dns import DnsAnswer, normalize
 from checks.findings import Finding
+from checks.https import HttpsResult
+from tests.test_spf import FakeDns, make_ctx
 
 Statuses = str | tuple[str, ...]
+Fetch = Callable[..., Awaitable[HttpsResult]]
+# Where a fake fetch looks for a URL's answer: a table of URL to answer, or a function of the
+# URL and the fetch's other keyword arguments (post=...) giving the answer or None.
+Source = Mapping[str, HttpsResult] | Callable[[str, dict[str, Any]], HttpsResult | None]
+
+
+class CnameDns(FakeDns):
+    """FakeDns that follows a CNAME at the query name, as a recursive resolver does."""
+
+    async def query(self, name: str, rdtype: str, **kw: Any) -> DnsAnswer:
+        key = (normalize(name), rdtype.upper())
+        if key not in self.zone and key[1] != "CNAME":
+            alias = self.zone.get((key[0], "CNAME"))
+            if isinstance(alias, list) and alias:
+                target = normalize(alias[0])
+                answer = await self.query(target, rdtype, **kw)
+                answer.name = key[0]
+                answer.cnames = [target, *answer.cnames]
+                return answer
+        return await super().query(name, rdtype, **kw)
+
+
+class EngineRun(NamedTuple):
+    findings: list[Finding]
+    asked: list[tuple[str, str]]  # the (name, type) queries the module made, in order
+
+
+def run_engine(
+    module: Any,
+    domain: str,
+    zone: dict[Any, Any],
+    *,
+    fetch: Fetch | None = None,
+    probe: Callable[[], Any] | None = None,
+    **config: Any,
+) -> EngineRun:
+    """`module.evaluate` for `domain` against `zone` (CNAMEs followed), with the production
+    configuration (tests.test_spf.make_ctx, given `config` such as dkim_selectors). `fetch`
+    stands in for checks.https.fetch, and `probe` makes what each port-25 probe
+    (checks.starttls.probe_mx) finds; either left None is not replaced, as in the rounds
+    that gave none."""
+    ctx = make_ctx(domain, zone, **config)
+    resolver = CnameDns(zone)
+    ctx.dns = resolver  # type: ignore[assignment]
+
+    async def probe_mx(ctx: Any, host: str, address: str) -> Any:
+        assert probe is not None
+        return probe()
+
+    async def go() -> list[Finding]:
+        with contextlib.ExitStack() as fakes:
+            if fetch is not None:
+                fakes.enter_context(mock.patch.object(https, "fetch", fetch))
+            if probe is not None:
+                fakes.enter_context(mock.patch.object(starttls, "probe_mx", probe_mx))
+            return await module.evaluate(ctx)
+
+    return EngineRun(asyncio.run(go()), resolver.asked)
+
+
+def fake_fetch(*sources: Source, rest: bytes, cut: bool = False) -> Fetch:
+    """A checks.https.fetch that asks `sources` in turn for a URL's answer (the first that has
+    one gives it) and answers any other URL 200 with `rest`, cut at max_bytes. `cut`: the
+    sources' bodies are cut at max_bytes too, as the real fetch cuts them (s27e's round);
+    else they are given whole."""
+
+    async def fetch(ctx: Any, url: str, *, max_bytes: int = 65536, **kw: Any) -> HttpsResult:
+        for source in sources:
+            found = source.get(url) if isinstance(source, Mapping) else source(url, kw)
+            if found is not None:
+                return replace(found, body=found.body[:max_bytes]) if cut else found
+        return HttpsResult(url=url, status=200, body=rest[:max_bytes])
+
+    return fetch
+
+
+def no_mta_sts_policy(url: str, kw: dict[str, Any]) -> HttpsResult | None:
+    """404 at every MTA-STS policy host: no policy served (TLS-RPT asks whether MTA-STS is
+    deployed). Before a round's own files it hides any policy they give; after, it stands
+    where they give none."""
+    if url.startswith("https://mta-sts."):
+        return HttpsResult(url=url, status=404, body=b"Not Found")
+    return None
+
+
+def unverified(answers: Mapping[str, HttpsResult]) -> Source:
+    """`answers` to a POST sent without verifying the certificate (the TLS-RPT endpoint
+    probe's second try); nothing for any other request."""
+
+    def answer(url: str, kw: dict[str, Any]) -> HttpsResult | None:
+        post = kw.get("post")
+        if post is not None and not post.verify and url in answers:
+            return answers[url]
+        return None
+
+    return answer
+
+
+def marks(vmc_for: Callable[[str], bytes]) -> Source:
+    """A mark certificate at every .pem URL: vmc_for(its host less a leading 'bimi.')."""
+
+    def answer(url: str, kw: dict[str, Any]) -> HttpsResult | None:
+        if not url.endswith(".pem"):
+            return None
+        host = url.split("/")[2].lower().rstrip(".")
+        return HttpsResult(url=url, status=200, body=vmc_for(host.removeprefix("bimi.")))
+
+    return answer
 
 
 def E(check: str, status: Statuses, *words: str) -> tuple[str, Statuses, tuple[str, ...]]:

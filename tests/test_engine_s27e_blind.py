@@ -34,21 +34,17 @@ domain embedding that logo, minted by tests.lab.pki). A case lists:
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 from dataclasses import dataclass, field
 from typing import Any
-from unittest import mock
 
 import pytest
 
-from checks import bimi, https
+from checks import bimi
 from checks.findings import Finding
 from checks.https import HttpsResult
-from tests.blind_engine import E, N, reading_problems
+from tests.blind_engine import E, N, fake_fetch, marks, reading_problems, run_engine
 from tests.lab.pki import LabPKI, pem_chain
-from tests.test_engine_s26c_blind import CnameDns
-from tests.test_spf import make_ctx
 
 TINY_PS = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
@@ -542,25 +538,11 @@ CASES: list[Case] = [
 
 
 def run_case(case: Case) -> list[Finding]:
-    ctx = make_ctx(case.domain, case.zone)
-    ctx.dns = CnameDns(case.zone)  # type: ignore[assignment]
-
-    async def fetch(
-        ctx: Any, url: str, *, max_bytes: int = 65536, timeout: Any = None
-    ) -> HttpsResult:
-        if url in case.files:
-            return HttpsResult(url=url, status=200, body=case.files[url][:max_bytes])
-        if url.endswith(".pem"):
-            host = (url.split("/")[2]).lower().rstrip(".")
-            domain = host.removeprefix("bimi.")
-            return HttpsResult(url=url, status=200, body=vmc_for(domain)[:max_bytes])
-        return HttpsResult(url=url, status=200, body=TINY_PS[:max_bytes])
-
-    async def go() -> list[Finding]:
-        with mock.patch.object(https, "fetch", fetch):
-            return await bimi.evaluate(ctx)
-
-    return asyncio.run(go())
+    # This round gives its files as bodies, and cuts them (and the marks) at max_bytes as the
+    # real fetch does.
+    files = {url: HttpsResult(url=url, status=200, body=body) for url, body in case.files.items()}
+    fetch = fake_fetch(files, marks(vmc_for), rest=TINY_PS, cut=True)
+    return run_engine(bimi, case.domain, case.zone, fetch=fetch).findings
 
 
 def test_round_size_and_names() -> None:

@@ -37,7 +37,6 @@ with CNAMEs followed as in tests/test_engine_s26c_blind.py). A case lists:
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import functools
 import secrets
@@ -50,9 +49,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from checks import dkim
 from checks.findings import Finding
-from tests.blind_engine import E, N, reading_problems
-from tests.test_engine_s26c_blind import CnameDns
-from tests.test_spf import make_ctx, published
+from tests.blind_engine import E, N, reading_problems, run_engine
+from tests.test_spf import published
 
 
 def _der(key: rsa.RSAPublicKey, *, pkcs1: bool = False) -> str:
@@ -579,9 +577,7 @@ SELECTORS = {"ed25519-beside-rsa": ("ed1", "rsa1")}
 
 def run_case(case: Case) -> list[Finding]:
     selectors = SELECTORS.get(case.name, (case.selector,))
-    ctx = make_ctx(case.domain, case.zone, dkim_selectors=selectors)
-    ctx.dns = CnameDns(case.zone)  # type: ignore[assignment]
-    return asyncio.run(dkim.evaluate(ctx))
+    return run_engine(dkim, case.domain, case.zone, dkim_selectors=selectors).findings
 
 
 def test_round_size_and_names() -> None:

@@ -49,7 +49,6 @@ the lab (tests/lab scenario f26), not given here.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,9 +56,8 @@ import pytest
 
 from checks import tlsrpt
 from checks.findings import Finding
-from tests.blind_engine import E, N, reading_problems
-from tests.test_engine_s26c_blind import CnameDns
-from tests.test_spf import make_ctx, published
+from tests.blind_engine import E, N, reading_problems, run_engine
+from tests.test_spf import published
 
 ANY = ("pass", "info", "warn", "fail", "error", "na")
 
@@ -670,9 +668,7 @@ CASES = cases()
 
 
 def run_case(case: Case) -> list[Finding]:
-    ctx = make_ctx(case.domain, case.zone)
-    ctx.dns = CnameDns(case.zone)  # type: ignore[assignment]
-    return asyncio.run(tlsrpt.evaluate(ctx))
+    return run_engine(tlsrpt, case.domain, case.zone).findings
 
 
 def test_round_size_and_names() -> None:

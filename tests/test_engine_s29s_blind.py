@@ -48,23 +48,19 @@ tests.lab.pki, or the case's own answer). A case lists:
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
-from unittest import mock
 
 import pytest
 
-from checks import bimi, dkim, dmarc, https, spf
+from checks import bimi, dkim, dmarc, spf
 from checks.dns import normalize
-from checks.findings import Finding
 from checks.https import HttpsResult
-from tests.blind_engine import E, N, reading_problems
+from tests.blind_engine import E, EngineRun, N, fake_fetch, marks, reading_problems, run_engine
 from tests.lab.pki import pem_chain
-from tests.test_engine_s26c_blind import GOOGLE, OUTLOOK, ZENDESK, CnameDns
+from tests.test_engine_s26c_blind import GOOGLE, OUTLOOK, ZENDESK
 from tests.test_engine_s27e_blind import PKI, TINY_PS, vmc_for
 from tests.test_engine_s27k_blind import rsa_key
-from tests.test_spf import make_ctx
 
 ANY = ("pass", "info", "warn", "fail", "error", "na")
 MODULES: dict[str, Any] = {"spf": spf, "dmarc": dmarc, "dkim": dkim, "bimi": bimi}
@@ -897,27 +893,11 @@ def cases() -> list[Case]:
 CASES = cases()
 
 
-def run_case(case: Case) -> tuple[list[Finding], list[tuple[str, str]]]:
+def run_case(case: Case) -> EngineRun:
     """The module's findings and the (name, type) queries it made."""
-    ctx = make_ctx(case.domain, case.zone, dkim_selectors=case.selectors)
-    resolver = CnameDns(case.zone)
-    ctx.dns = resolver  # type: ignore[assignment]
-
-    async def fetch(
-        ctx: Any, url: str, *, max_bytes: int = 65536, timeout: Any = None
-    ) -> HttpsResult:
-        if url in case.files:
-            return case.files[url]
-        if url.endswith(".pem"):
-            host = url.split("/")[2].lower().rstrip(".")
-            return HttpsResult(url=url, status=200, body=vmc_for(host.removeprefix("bimi.")))
-        return HttpsResult(url=url, status=200, body=TINY_PS[:max_bytes])
-
-    async def go() -> list[Finding]:
-        with mock.patch.object(https, "fetch", fetch):
-            return await MODULES[case.module].evaluate(ctx)
-
-    return asyncio.run(go()), resolver.asked
+    fetch = fake_fetch(case.files, marks(vmc_for), rest=TINY_PS)
+    module = MODULES[case.module]
+    return run_engine(module, case.domain, case.zone, fetch=fetch, dkim_selectors=case.selectors)
 
 
 def walk_names(domain: str, asked: list[tuple[str, str]]) -> set[str]:

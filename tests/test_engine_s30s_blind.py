@@ -54,20 +54,25 @@ whose helpers this file uses. A case lists:
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from typing import Any
-from unittest import mock
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from checks import bimi, dkim, dmarc, https, spf, tlsrpt
-from checks.findings import Finding
-from checks.https import HttpsResult
-from tests.blind_engine import E, N, reading_problems
-from tests.test_engine_s26c_blind import GOOGLE, OUTLOOK, SENDGRID, CnameDns
+from checks import bimi, dkim, dmarc, spf, tlsrpt
+from tests.blind_engine import (
+    E,
+    EngineRun,
+    N,
+    fake_fetch,
+    marks,
+    no_mta_sts_policy,
+    reading_problems,
+    run_engine,
+)
+from tests.test_engine_s26c_blind import GOOGLE, OUTLOOK, SENDGRID
 from tests.test_engine_s27e_blind import TINY_PS, vmc_for
 from tests.test_engine_s27k_blind import ed_key, rsa_key
 from tests.test_engine_s29s_blind import (
@@ -80,7 +85,6 @@ from tests.test_engine_s29s_blind import (
     site,
     walk_names,
 )
-from tests.test_spf import make_ctx
 
 ANY = ("pass", "info", "warn", "fail", "error", "na")
 MODULES: dict[str, Any] = {
@@ -923,27 +927,11 @@ def cases() -> list[Case]:
 CASES = cases()
 
 
-def run_case(case: Case) -> tuple[list[Finding], list[tuple[str, str]]]:
+def run_case(case: Case) -> EngineRun:
     """The module's findings and the (name, type) queries it made."""
-    ctx = make_ctx(case.domain, case.zone, dkim_selectors=case.selectors)
-    resolver = CnameDns(case.zone)
-    ctx.dns = resolver  # type: ignore[assignment]
-
-    async def fetch(ctx: Any, url: str, *, max_bytes: int = 65536, **kw: Any) -> HttpsResult:
-        if url.startswith("https://mta-sts."):  # TLS-RPT asks whether MTA-STS is deployed
-            return HttpsResult(url=url, status=404, body=b"Not Found")
-        if url in case.files:
-            return case.files[url]
-        if url.endswith(".pem"):
-            host = url.split("/")[2].lower().rstrip(".")
-            return HttpsResult(url=url, status=200, body=vmc_for(host.removeprefix("bimi.")))
-        return HttpsResult(url=url, status=200, body=TINY_PS[:max_bytes])
-
-    async def go() -> list[Finding]:
-        with mock.patch.object(https, "fetch", fetch):
-            return await MODULES[case.module].evaluate(ctx)
-
-    return asyncio.run(go()), resolver.asked
+    fetch = fake_fetch(no_mta_sts_policy, case.files, marks(vmc_for), rest=TINY_PS)
+    module = MODULES[case.module]
+    return run_engine(module, case.domain, case.zone, fetch=fetch, dkim_selectors=case.selectors)
 
 
 def test_round_size_and_names() -> None:

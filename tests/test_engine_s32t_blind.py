@@ -54,23 +54,28 @@ fetches (RFC 8461 §3.3), and every MX host answers STARTTLS well. A case lists:
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
-from unittest import mock
 
 import pytest
 
-from checks import bimi, dkim, https, mtasts, spf, starttls, tlsrpt
+from checks import bimi, dkim, mtasts, spf, tlsrpt
 from checks.findings import Finding
 from checks.https import AddressOutcome, HttpsResult
-from tests.blind_engine import E, N, reading_problems
+from tests.blind_engine import (
+    E,
+    N,
+    fake_fetch,
+    marks,
+    no_mta_sts_policy,
+    reading_problems,
+    run_engine,
+)
 from tests.lab.pki import pem_chain
-from tests.test_engine_s26c_blind import GOOGLE, OUTLOOK, CnameDns
+from tests.test_engine_s26c_blind import GOOGLE, OUTLOOK
 from tests.test_engine_s27e_blind import PKI, TINY_PS, vmc_for
 from tests.test_engine_s29s_blind import bimi_site, key_site, logo, mark, site
 from tests.test_engine_s31s_blind import K2048, TLS_VENDOR, Case, tls_site
 from tests.test_mtasts import FakeProbe
-from tests.test_spf import make_ctx
 
 MODULES: dict[str, Any] = {
     "spf": spf,
@@ -780,30 +785,12 @@ CASES = cases()
 
 def run_case(case: Case) -> list[Finding]:
     """The module's findings."""
-    ctx = make_ctx(case.domain, case.zone, dkim_selectors=case.selectors)
-    ctx.dns = CnameDns(case.zone)  # type: ignore[assignment]
-
-    async def fetch(ctx: Any, url: str, *, max_bytes: int = 65536, **kw: Any) -> HttpsResult:
-        if url in case.files:
-            return case.files[url]
-        if url.startswith("https://mta-sts."):  # TLS-RPT asks whether MTA-STS is deployed
-            return HttpsResult(url=url, status=404, body=b"Not Found")
-        if url.endswith(".pem"):
-            host = url.split("/")[2].lower().rstrip(".")
-            return HttpsResult(url=url, status=200, body=vmc_for(host.removeprefix("bimi.")))
-        return HttpsResult(url=url, status=200, body=TINY_PS[:max_bytes])
-
-    async def probe_mx(ctx: Any, host: str, address: str) -> FakeProbe:
-        return FakeProbe()
-
-    async def go() -> list[Finding]:
-        with (
-            mock.patch.object(https, "fetch", fetch),
-            mock.patch.object(starttls, "probe_mx", probe_mx),
-        ):
-            return await MODULES[case.module].evaluate(ctx)
-
-    return asyncio.run(go())
+    # The case's files first: a policy it gives is served, any other MTA-STS host answers 404.
+    fetch = fake_fetch(case.files, no_mta_sts_policy, marks(vmc_for), rest=TINY_PS)
+    module = MODULES[case.module]
+    return run_engine(
+        module, case.domain, case.zone, fetch=fetch, probe=FakeProbe, dkim_selectors=case.selectors
+    ).findings
 
 
 def test_round_size_and_names() -> None:

@@ -64,23 +64,20 @@ case lists:
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
-from unittest import mock
 
 import pytest
 
-from checks import dkim, dmarc, https, mtasts, spf, starttls, tlsrpt
+from checks import dkim, dmarc, mtasts, spf, tlsrpt
 from checks.findings import Finding
 from checks.https import HttpsResult
-from tests.blind_engine import E, N, reading_problems
-from tests.test_engine_s26c_blind import GOOGLE, OUTLOOK, CnameDns
+from tests.blind_engine import E, N, fake_fetch, no_mta_sts_policy, reading_problems, run_engine
+from tests.test_engine_s26c_blind import GOOGLE, OUTLOOK
 from tests.test_engine_s27e_blind import TINY_PS
 from tests.test_engine_s29s_blind import key_site, rua, site
 from tests.test_engine_s31s_blind import DMARC_VENDOR, K2048, TLS_VENDOR, Case, tls_site
 from tests.test_engine_s32t_blind import policy_file, policy_text, sts_site
 from tests.test_mtasts import FakeProbe
-from tests.test_spf import make_ctx
 
 MODULES: dict[str, Any] = {
     "spf": spf,
@@ -834,27 +831,12 @@ CASES = cases()
 
 def run_case(case: Case) -> list[Finding]:
     """The module's findings."""
-    ctx = make_ctx(case.domain, case.zone, dkim_selectors=case.selectors)
-    ctx.dns = CnameDns(case.zone)  # type: ignore[assignment]
-
-    async def fetch(ctx: Any, url: str, *, max_bytes: int = 65536, **kw: Any) -> HttpsResult:
-        if url in case.files:
-            return case.files[url]
-        if url.startswith("https://mta-sts."):  # no policy served unless the case gives one
-            return HttpsResult(url=url, status=404, body=b"Not Found")
-        return HttpsResult(url=url, status=200, body=TINY_PS[:max_bytes])
-
-    async def probe_mx(ctx: Any, host: str, address: str) -> FakeProbe:
-        return FakeProbe()
-
-    async def go() -> list[Finding]:
-        with (
-            mock.patch.object(https, "fetch", fetch),
-            mock.patch.object(starttls, "probe_mx", probe_mx),
-        ):
-            return await MODULES[case.module].evaluate(ctx)
-
-    return asyncio.run(go())
+    # No policy served unless the case gives one; no mark certificates in this round.
+    fetch = fake_fetch(case.files, no_mta_sts_policy, rest=TINY_PS)
+    module = MODULES[case.module]
+    return run_engine(
+        module, case.domain, case.zone, fetch=fetch, probe=FakeProbe, dkim_selectors=case.selectors
+    ).findings
 
 
 def test_round_size_and_names() -> None:
