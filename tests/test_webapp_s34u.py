@@ -8,7 +8,10 @@ answered at all). What the walk found on pages that need no browser:
   both, and the card read it as a null MX;
 - its history said "No check so far could make a score (lookups or connections timed out or
   failed)", where every lookup had answered: the name does not exist;
-- README's command that marks example.com verified left its page unverified and it unchecked.
+- README's command that marks example.com verified left its page unverified and it unchecked;
+- the bulk add emptied its form of the names the team's limits left out;
+- Verify all with our resolver down called every domain "Not verified" and asked to correct
+  records that nobody had looked at.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ import io
 import re
 from contextlib import redirect_stdout
 from pathlib import Path
+from unittest import mock
 
 from django.core.cache import cache
+from django.test import override_settings
 from django.utils import timezone
 
 from mailsec.domains.models import Domain
 from reports.models import ReportAddress
 from tests.conftest import BaseTestCase
+from tests.test_domains import LOCMEM, stub_dns
 from tests.test_engine_s19z_nomail import check, free_port
 from tests.test_web_s18_partial_list import words
 from tests.test_webapp_extra2 import engine_run
@@ -172,3 +178,50 @@ class OverTheLimitTestCase(BaseTestCase):
         box = re.search(r'<textarea name="names"[^>]*>(.*?)</textarea>', r.content.decode(), re.S)
         assert box
         self.assertEqual(box[1], "")
+
+
+@override_settings(CACHES=LOCMEM)
+class VerifyAllOutageTestCase(BaseTestCase):
+    """Verify all with our resolver down (19 domains, every lookup timed out): each row read
+    "Not verified" in the warning colour, and the page's one piece of advice was "Publish each
+    record as its page shows it, or correct it there", as if 19 records were wrong. A lookup
+    that failed says nothing about the record: the row says it could not be looked up, and the
+    page says to press again in a minute."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()  # the rate limits' counters
+        self.client.force_login(self.alice)
+        self.first, self.second = (
+            Domain.objects.create(team=self.team, name=name)
+            for name in ("a.example.org", "b.example.org")
+        )
+
+    def press(self, servfail: bool) -> str:
+        with (
+            stub_dns({}, servfail=servfail),
+            mock.patch("mailsec.domains.tasks.enqueue_run"),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            r = self.client.post("/domains/verify-all/", {"team": str(self.team.code)})
+        self.assertEqual(r.status_code, 200)
+        return words(r.content.decode())
+
+    def test_failed_lookups_are_not_records_to_correct(self) -> None:
+        text = self.press(servfail=True)
+        self.assertIn("Verified 0 of 2 domains not verified before.", text)
+        self.assertIn(
+            "2 could not be looked up: our lookups failed, which says nothing about their "
+            "records. Press Verify all again in a minute.",
+            text,
+        )
+        self.assertNotIn("Publish each record", text)
+        self.assertNotIn("Not verified", text.split("Why not verified", 1)[1])
+        self.assertEqual(text.count("Could not look up _mailsec-challenge"), 2)
+        self.assertEqual(text.count("a.example.org Lookup failed"), 1)
+
+    def test_missing_records_are_still_records_to_publish(self) -> None:
+        text = self.press(servfail=False)
+        self.assertIn("Publish each record as its page shows it", text)
+        self.assertNotIn("could not be looked up", text)
+        self.assertEqual(text.count("Not verified No TXT record found"), 2)

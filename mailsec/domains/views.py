@@ -1112,6 +1112,8 @@ class VerifyOutcome:
     verified: bool = False
     why: str = ""
     looked_up: bool = True
+    # The lookup was made and failed (a timeout, SERVFAIL): nothing is known of the record.
+    lookup_failed: bool = False
 
 
 def _challenge_answers(
@@ -1174,6 +1176,7 @@ def verify_domains(domains: list[Domain], deadline: float) -> list[VerifyOutcome
             outcome.why = "Removed from your team meanwhile."
         else:
             outcome.why = domain.verify_error
+            outcome.lookup_failed = answer.failed
     return outcomes
 
 
@@ -1223,11 +1226,16 @@ def verify_all(request: HttpRequest) -> HttpResponse:
             return redirect("domains:index")
         outcomes = verify_domains(domains, time.monotonic() + VERIFY_ALL_BUDGET)
     verified = [o for o in outcomes if o.verified]
+    not_verified = [o for o in outcomes if not o.verified]
     ctx = {
         "page": "domains",
         "team": team,
         "verified": verified,
-        "not_verified": [o for o in outcomes if not o.verified],
+        "not_verified": not_verified,
+        # Our lookups failed (our resolver down, say): said apart from the records to
+        # correct, as a check we could not make is never a failure.
+        "lookups_failed": sum(o.lookup_failed for o in not_verified),
+        "records_to_correct": any(o.looked_up and not o.lookup_failed for o in not_verified),
         "tried": len(outcomes),
         # Beyond VERIFY_ALL_MAX (domains that lost verification are not capped): the next
         # press takes them first, being the least recently looked at.
