@@ -150,6 +150,24 @@ class ParsedKey:
         self.problems.append(DkimProblem(check_id, status, message))
 
 
+# The rest of a key cut off by a ';' inside p=: base64 characters and blanks only.
+_KEY_PIECE_RE = re.compile(r"^[A-Za-z0-9+/=][A-Za-z0-9+/= \t\r\n]*$")
+
+
+def _key_piece(key: str, part: str) -> bool:
+    """Whether `part`, an element after p= that is no tag=value pair, is the rest of the key a
+    ';' cut off: base64 of some length (not a word left in the record), which joined to the
+    key decodes."""
+    piece = re.sub(r"[ \t\r\n]", "", part)
+    if len(piece) < 16 or not _KEY_PIECE_RE.match(part.strip(" \t\r\n")):
+        return False
+    try:
+        base64.b64decode(re.sub(r"[ \t\r\n]", "", key) + piece, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
 def parse_tag_list(text: str) -> tuple[dict[str, str], list[str], list[str]]:
     """RFC 6376 §3.2 tag-list → (tags, order, errors). Never raises."""
     tags: dict[str, str] = {}
@@ -172,6 +190,15 @@ def parse_tag_list(text: str) -> tuple[dict[str, str], list[str], list[str]]:
                     f"'{pasted.cleaned.strip()}' holds {pasted.describe()}, which "
                     f"{pasted.fault}, so verifiers read no 'tag=value' "
                     "pair there (RFC 6376 §3.2): retype it by hand"
+                )
+                continue
+            if order and order[-1] == "p" and _key_piece(tags["p"], part):
+                # 'p=MIIB…;…IDAQAB': a ';' typed or pasted into the key cuts it in two, and the
+                # rest reads as an element of its own (repaired_record joins them again).
+                piece = part.strip(" \t\r\n")
+                errors.append(
+                    f"a ';' inside the value of p= cuts the key in two, and the rest of it "
+                    f"('{piece[:12]}…') is not a 'tag=value' pair: remove that ';'"
                 )
                 continue
             errors.append(f"'{part.strip()}' is not a 'tag=value' pair")
@@ -439,7 +466,9 @@ def _judged(text: str) -> ParsedKey:
         # Case-sensitive like every value (§3.2): "s=EMAIL" lists no service verifiers know.
         services = {s.strip() for s in tags["s"].split(":") if s.strip()}
         if not services & {"*", "email"}:
-            if "email" in {s.lower() for s in services}:
+            if not services:
+                which = "no service at all (s= is empty)"
+            elif "email" in {s.lower() for s in services}:
                 which = (
                     f"s={tags['s']}, which lists no known service: tag values are "
                     "case-sensitive (RFC 6376 §3.2)"
@@ -652,11 +681,17 @@ def repaired_record(
         text = around.text  # the quotes it was published between are no part of it (DKIM-03)
     if (stray := _stray_quote(text)) is not None:
         text = stray.text  # nor are quotes at the ends of a value (a kept closing quote)
+    last = ""
     for part in text.split(";"):
         if not part.strip(_FWS):
             continue  # an empty element ("; ;") carries nothing
         name, sep, value = part.partition("=")
         name, value = name.strip(_FWS), value.strip(_FWS)
+        if not sep and last == "p" and _key_piece(tags["p"], part):
+            # The rest of a key a ';' cut off (parse_tag_list): joined again; the key is
+            # decoded below like any other, so a wrong join offers no record.
+            tags["p"] += re.sub(r"[ \t\r\n]", "", part)
+            continue
         if not sep or not _TAG_NAME_RE.match(name) or not _TAG_VALUE_RE.match(value):
             return None
         if name not in _KEY_TAGS and name.lower() in _KEY_TAGS:
@@ -665,6 +700,7 @@ def repaired_record(
             value = re.sub(r"[ \t\r\n]", "", _STRING_BREAK.sub("", _PEM_ARMOUR.sub("", value)))
         if tags.setdefault(name, value) != value:
             return None  # which value the owner meant is theirs to say (DKIM-03)
+        last = name
     if "v" in tags:
         # A record at a selector whose v= begins with "DKIM" is meant as a key
         # (looks_like_key_record), and DKIM1 is the only version there is.

@@ -3106,6 +3106,7 @@ def _monitoring(
     # Moving off monitoring is the owner's step to take, not a repair the record's other
     # fixes make (RecordRepairs): a choice of this finding's fix alone.
     choice: dict[str, Any] = {}
+    keeps_sp_none = ""
     if reports and tag in ("sp", "np"):
         # The policy this domain gets is the one to raise, nothing else: under an enforcing p
         # the tag goes (subdomains get p), else it becomes quarantine. p and the other of sp
@@ -3117,7 +3118,15 @@ def _monitoring(
         meant = intended_policy(record, "p")
         step = meant if meant in ("quarantine", "reject") else "quarantine"
         choice = {"p": step}
-        fix = txt_fix(name, suggested_record(at, record, step))
+        offered = suggested_record(at, record, step)
+        fix = txt_fix(name, offered)
+        # The owner's sp=none is kept (each fix changes its own tag): under the enforcing p
+        # offered, subdomains stay at none, which DMARC-07 then warns about. Said here first.
+        if parse_dmarc(offered).policy("sp") == "none":
+            keeps_sp_none = (
+                f" The record below keeps your sp=none, so subdomains of {at} stay at none "
+                "(DMARC-07 warns about that once p enforces): leave sp out for them to get p."
+            )
     evidence = {"record": record.text, "record_at": name, "tag": tag, "views": views_evidence}
     # Where the finding below offers no report mailbox (a domain that takes no mail), this
     # one does not send the owner to add one there either.
@@ -3161,7 +3170,7 @@ def _monitoring(
             "DMARC-06",
             Status.WARN,
             f"{head} (monitoring only){scope}{because}: mail that fails authentication is "
-            f"delivered as usual. {advice}",
+            f"delivered as usual. {advice}{keeps_sp_none}",
             subject=name,
             evidence=evidence,
             fix=fix,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from checks.findings import Finding
 from tests.test_engine_s29s_blind import Case, site
+from tests.test_engine_s31s_blind import K2048
 from tests.test_engine_s34s_blind import CASES, run_case
 from tests.test_spf import published
 
@@ -115,3 +116,32 @@ def test_moving_an_ignored_include_names_the_record() -> None:
     # once checked (its lookups fit).
     finding = _one(_case("spf10-mailchimp-after-softfail"), "SPF-10", "warn")
     assert "v=spf1 include:_spf.google.com include:servers.mcsv.net ~all" in finding.summary
+
+
+# ---- Read after the first commit (ab58502f): three more texts an owner would misread.
+
+
+def test_semicolon_inside_a_key_is_named_and_the_key_joined() -> None:
+    # 'p=<first 180 characters>;<the rest>': the ';' cuts p= in two and the rest is no tag
+    # (RFC 6376 §3.2). It said only "'<rest>' is not a 'tag=value' pair" and offered no record;
+    # the two halves joined are the key, checked like any other.
+    finding = _one(_case("dkim03-semicolon-inside-key"), "DKIM-03", "fail")
+    assert "';' inside the value of p=" in finding.summary, finding.summary
+    _, record = published(finding.fix)
+    assert record == f"v=DKIM1; k=rsa; p={K2048}", record
+
+
+def test_empty_service_type_says_it_is_empty() -> None:
+    # 's=' with nothing after it: it said "The key is restricted to s=".
+    finding = _one(_case("dkim10-s-empty"), "DKIM-10", "fail")
+    assert "restricted to s=," not in finding.summary, finding.summary
+    assert "empty" in finding.summary, finding.summary
+
+
+def test_monitoring_fix_that_keeps_sp_none_says_subdomains_stay_at_none() -> None:
+    # 'p=none; sp=none': DMARC-06 offers p=quarantine and keeps the owner's sp=none (each fix
+    # changes its own tag, docs/scoring.md), which DMARC-07 then warns about; the text says so.
+    finding = _one(_case("dmarc07-sp-none-under-none"), "DMARC-06", "warn")
+    _, record = published(finding.fix)
+    assert "sp=none" in record, record
+    assert "subdomains" in finding.summary and "sp=none" in finding.summary, finding.summary

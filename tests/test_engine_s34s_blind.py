@@ -40,14 +40,17 @@ more, fixed the same way: spf10-second-all-after-neutral was told to move '-all'
 '?all' (SPF-10 now says to keep one 'all', at the end), and dmarc02-subdomain-two-records-
 org-good said receivers then act "as if there were no DMARC policy" while RFC 9989 receivers
 go on to the parent's p=reject (DMARC-02 now says what each kind does).
+Three more, fixed after (tests/test_engine_s34s.py, texts and fixes only):
+dkim03-semicolon-inside-key named the cut-off half of the key "not a 'tag=value' pair" without
+saying a ';' split p=, and offered no record (it now says so and offers the key joined);
+dkim10-s-empty said the key "is restricted to s="; dmarc07-sp-none-under-none's DMARC-06 fix
+keeps sp=none under the p=quarantine it offers (docs/scoring.md: each fix changes its own tag
+only), which DMARC-07 then warns about, unsaid (the text now says subdomains stay at none).
 Left as they are: dmarc19-psd-record-at-gov-uk fails DMARC-13 for the report address of the
 public suffix operator's record (_dmarc.gov.uk), which the owner of ambridge-parish.gov.uk
-cannot change; dmarc07-sp-none-under-none's DMARC-06 fix keeps sp=none under the p=quarantine
-it offers, which DMARC-07 then warns about (docs/scoring.md: each fix changes its own tag
-only), and its text does not say subdomains stay at none; dkim03-semicolon-inside-key names
-the cut-off half of the key as "not a 'tag=value' pair" without saying a ';' split p=, and
-offers no record; dkim10-s-empty says the key "is restricted to s=" for an empty s=;
-dkim02-m365-cname-target-servfail names the alias, not the CNAME target that failed.
+cannot change (a status question: left for the lead); dkim02-m365-cname-target-servfail names
+the alias, not the CNAME target that failed, as a resolver answering SERVFAIL for the alias
+does.
 
 Each case runs one module's evaluate against an in-memory resolver (tests.test_spf.FakeDns,
 CNAMEs followed as in tests/test_engine_s26c_blind.py), with the production configuration; the
