@@ -147,10 +147,13 @@ _IPV4_RE = re.compile(
 )
 
 # The first 12 bytes of the IPv6 prefixes whose last 32 bits are an IPv4 address written
-# dotted (RFC 5952 §5), and how the text form begins.
+# dotted (RFC 5952 §5: mapped, translated, and the translatable addresses of the NAT64
+# well-known prefix 64:ff9b::/96, RFC 6052 §2.1, which a sender behind NAT64 reaches an IPv4
+# MX by), and how the text form begins.
 _IPV4_IN_IPV6 = {
     bytes(10) + b"\xff\xff": "::ffff:",
     bytes(8) + b"\xff\xff" + bytes(2): "::ffff:0:",
+    b"\x00\x64\xff\x9b" + bytes(8): "64:ff9b::",
 }
 
 
@@ -167,8 +170,9 @@ def _ip_text(value: str) -> str | None:
     # A zone index ("%eth0") is local to the sender's host: no address of the Internet.
     if address.scope_id is not None:
         return None
-    # RFC 5952 §5: IPv4-mapped (::ffff:0:0/96) and IPv4-translated (::ffff:0:0:0/96, RFC
-    # 2765) addresses are written with the IPv4 part dotted; str() writes it in hex.
+    # RFC 5952 §5: IPv4-mapped (::ffff:0:0/96), IPv4-translated (::ffff:0:0:0/96, RFC
+    # 2765) and NAT64 (64:ff9b::/96) addresses are written with the IPv4 part dotted; str()
+    # writes it in hex.
     head = address.packed[:12]
     if head in _IPV4_IN_IPV6:
         return _IPV4_IN_IPV6[head] + str(ipaddress.IPv4Address(address.packed[12:]))
@@ -1503,7 +1507,10 @@ def _policy(
         # the member out (a Go reporter writes its nil slice as null), nothing was ignored.
         policy_string = _MISSING
     elif "policy-string" not in pol:
-        ck.note(f"{where}: no policy-string (as Microsoft and mail.ru send)")
+        # RFC 8460 §4.4: the policy-string encodes the policy applied; with none found there
+        # is none to quote, so only an sts or tlsa entry lacks one.
+        if policy_type != "no-policy-found":
+            ck.note(f"{where}: no policy-string (as Microsoft and mail.ru send)")
     elif isinstance(policy_string, str) and "\n" in policy_string.rstrip("\r\n"):
         # The whole policy file in one string: its lines are the policy-string (RFC 8460
         # §4.4, RFC 8461 §3.2), else 'mode: testing' would be no line of it.

@@ -229,7 +229,23 @@ def test_every_real_senders_shape_is_read_as_sent(
                 ("receiving-ip", "receiving_ip"),
             ):
                 if key in d_sent:
-                    assert d_read[field] == str(ipaddress.ip_address(d_sent[key]))
+                    assert d_read[field] == rfc5952(d_sent[key])
+
+
+# RFC 5952 §5: the IPv6 prefixes whose last 32 bits are written as a dotted IPv4 address
+# (IPv4-translated, RFC 2765; NAT64's well-known prefix, RFC 6052 §2.1); str() writes hex.
+DOTTED_PREFIXES = {
+    bytes(8) + b"\xff\xff" + bytes(2): "::ffff:0:",
+    b"\x00\x64\xff\x9b" + bytes(8): "64:ff9b::",
+}
+
+
+def rfc5952(text: str) -> str:
+    address = ipaddress.ip_address(text)
+    prefix = DOTTED_PREFIXES.get(address.packed[:12]) if address.version == 6 else None
+    if prefix is None:
+        return str(address)
+    return prefix + str(ipaddress.IPv4Address(address.packed[12:]))
 
 
 @SETTINGS
