@@ -2,7 +2,8 @@
 MTA-STS record, right above its own "Points lost" lines, and its subject said "nothing to fix":
 both looked only at open changes and failed TLS-RPT sessions (audit s33p). A domain that loses
 points needs a look too; the opening says which domains lose points, have open problems or had
-failed sessions, and only a summary where none does says there is nothing to fix."""
+failed sessions, and only a summary where none does says there is nothing to fix. (Since
+s34w the subject names only what changed this week: tests/test_alerts_s34w.py.)"""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ class WeeklyOpeningTestCase(BaseTestCase):
         run = run_of(self.domain("shop.example.com"), 0, mta_sts_gone_and_dmarc_none)
         assert run.score is not None and run.score < 100
         subject, body, html = self.send()
-        self.assertEqual(subject, "[mailsec] Your week: 1 of 1 domain needs a look")
+        # Points lost week after week are no news for the subject (s34w); the body says them.
+        self.assertEqual(subject, "[mailsec] Your week: 1 domain, nothing new")
         self.assertNotIn("Nothing needs fixing", body)
         self.assertNotIn("Nothing needs fixing", html)
         self.assertIn(f"{DATES} shop.example.com loses points. shop.example.com", body)
@@ -87,7 +89,10 @@ class WeeklyOpeningTestCase(BaseTestCase):
         self.failed_sessions(clean, 5)
         run_of(self.domain("d.example"), 0)  # 100/100, nothing open, no reports: nothing
         subject, body, _ = self.send()
-        self.assertEqual(subject, "[mailsec] Your week: 3 of 4 domains need a look")
+        self.assertEqual(
+            subject,
+            "[mailsec] Your week: new problems on c.example; failed TLS sessions on c.example",
+        )
         self.assertIn(
             f"{DATES} 2 domains lose points: a.example and b.example. c.example has open "
             "problems. c.example had failed TLS sessions last week. a.example",
@@ -104,14 +109,14 @@ class WeeklyOpeningTestCase(BaseTestCase):
             last_score=80,
         )
         subject, body, _ = self.send()
-        self.assertEqual(subject, "[mailsec] Your week: 1 of 1 domain needs a look")
+        self.assertEqual(subject, "[mailsec] Your week: 1 domain, nothing new")
         self.assertIn(f"{DATES} old.example loses points.", body)
 
     def test_many_domains_are_counted_not_all_named(self) -> None:
         for i in range(7):
             run_of(self.domain(f"d{i}.example"), 0, mta_sts_gone_and_dmarc_none)
         subject, body, _ = self.send()
-        self.assertEqual(subject, "[mailsec] Your week: 7 of 7 domains need a look")
+        self.assertEqual(subject, "[mailsec] Your week: 7 domains, nothing new")
         self.assertIn(
             "7 domains lose points: d0.example, d1.example, d2.example, d3.example, "
             "d4.example and 2 more.",

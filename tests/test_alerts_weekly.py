@@ -104,7 +104,12 @@ class WeeklySummaryTestCase(BaseTestCase):
         self.send_all()
         [message] = mail.outbox
         assert message.to == ["alice@example.org"]
-        assert message.subject == "[mailsec] Your week: 1 of 1 domain needs a look"
+        # What changed this week (s34w): the problem confirmed on Saturday, the score 10
+        # points down, the failed sessions.
+        assert message.subject == (
+            "[mailsec] Your week: new problems on example.org; score dropped on example.org; "
+            "failed TLS sessions on example.org"
+        )
         body = " ".join(message.body.split())
         assert "TLS reports said last week (Mon 23 Nov to Sun 29 Nov 2026, UTC)." in body
         assert "Score: 80/100 (-10 since last week)" in body

@@ -5,6 +5,7 @@ zone said after each time."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from checks.findings import series
 from mailsec.accounts.models import Membership, zone, zone_of
 from mailsec.accounts.templatetags.zones import zone_label
 from mailsec.alerts.models import (
@@ -140,6 +142,15 @@ def team_address_context(address: TeamAlertAddress) -> dict[str, Any]:
     return {"team_address": address, "address_team": address.team, "address_removers": removers}
 
 
+def domain_names(domains: Sequence[Domain], named: int | None = None) -> str:
+    """Domains as a sentence names them: "a.test", "a.test and b.test", "a.test, b.test and
+    c.test"; beyond `named` of them, the rest are counted ("a, b, c, d, e and 2 more")."""
+    shown = [d.display_name for d in domains]
+    if named is not None and len(shown) > named:
+        return f"{', '.join(shown[:named])} and {len(shown) - named} more"
+    return series(shown)
+
+
 def domain_url(domain: Domain) -> str:
     return settings.SITE_ROOT + reverse("domains:details", args=[domain.code])
 
@@ -163,12 +174,20 @@ def failures_go_on(change: Change) -> bool:
 
 def reports_url(domain: Domain) -> str:
     """The domain's TLS reports dashboard; "" when it has no report address."""
+    return reports_urls([domain]).get(domain.pk, "")
+
+
+def reports_urls(domains: Sequence[Domain]) -> dict[int, str]:
+    """reports_url of each of `domains` that has a report address (by domain id), in one
+    query however many (the weekly summary's)."""
     from reports.models import ReportAddress
 
-    address = ReportAddress.objects.filter(domain=domain).order_by("created", "pk").first()
-    if address is None:
-        return ""
-    return settings.SITE_ROOT + reverse("reports:dashboard", args=[address.token])
+    urls: dict[int, str] = {}
+    addresses = ReportAddress.objects.filter(domain__in=domains).order_by("created", "pk")
+    for domain_id, token in addresses.values_list("domain_id", "token"):
+        # The oldest address of each domain, as reports_url has always named it.
+        urls.setdefault(domain_id, settings.SITE_ROOT + reverse("reports:dashboard", args=[token]))
+    return urls
 
 
 def _group_by_domain(changes: list[Any]) -> list[dict[str, Any]]:
@@ -462,18 +481,19 @@ def _reports_subject_line(headline: Change | None, ctx: dict[str, Any]) -> str:
 
 
 def _weekly_message(n: Notification) -> EmailMultiAlternatives:
-    from mailsec.alerts.weekly import attention, last_week, summarise
+    from mailsec.alerts.weekly import attention, last_week, subject, summarise
 
     # In the reader's zone (build_message): their week, as `due` and `make` read it.
     now = timezone.localtime(n.covers_until or n.created)
     weeks = summarise(n.user, now)
     first, last = last_week(now)
+    report_urls = reports_urls([week.domain for week in weeks])
     for week in weeks:
         week.url = domain_url(week.domain)
-        week.reports_url = reports_url(week.domain)
+        week.reports_url = report_urls.get(week.domain.pk, "")
     ctx: dict[str, Any] = {
         "weeks": weeks,
-        "needs_attention": [w for w in weeks if not w.quiet],
+        "news": subject(weeks),
         "attention": attention(weeks),
         "first_day": first,
         "last_day": last,

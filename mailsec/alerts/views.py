@@ -32,6 +32,7 @@ from mailsec.alerts.emails import (
     ALL_DOMAINS,
     MAILBOX,
     WEEKLY,
+    domain_names,
     read_address_unsubscribe_token,
     read_unsubscribe_token,
 )
@@ -388,12 +389,6 @@ def send_address_resume(
     send_templated("emails/alert-address-resume", ctx, [address.email], headers=headers)
 
 
-def _names(domains: list[Domain]) -> str:
-    """ "a.test", "a.test and b.test", "a.test, b.test and c.test"."""
-    shown = [d.display_name for d in domains]
-    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
-
-
 @login_required
 @require_POST
 def add_address(request: HttpRequest, code: UUID) -> HttpResponse:
@@ -462,7 +457,7 @@ def add_address(request: HttpRequest, code: UUID) -> HttpResponse:
         send_address_resume(request, address, stopped)
         messages.success(
             request,
-            f"We sent {email} a link to get the alerts about {_names(stopped)} again. Until "
+            f"We sent {email} a link to get the alerts about {domain_names(stopped)} again. Until "
             "someone there follows it, those stay stopped; the other domains' alerts go on.",
         )
         return redirect(_addresses_anchor())
@@ -549,7 +544,7 @@ def _resume_address(
     """The link add_address mailed a confirmed address with stopped domains: a button that
     resumes them (a GET changes nothing, mail scanners fetch links), once, while it is fresh."""
     stopped = list(address.muted_domains.order_by("name").only("name"))
-    ctx = {**ctx, "stopped": stopped, "stopped_names": _names(stopped) if stopped else ""}
+    ctx = {**ctx, "stopped": stopped, "stopped_names": domain_names(stopped) if stopped else ""}
     if not stopped:  # resumed since by a link of its own, or the domains are gone
         return render(request, "alerts/confirm_address.html", {**ctx, "done": True})
     if not address.resume_link_usable():

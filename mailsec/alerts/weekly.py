@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 
 from checks.findings import Mechanism
 from checks.scoring import Coverage
+from mailsec.alerts.emails import domain_names
 from mailsec.alerts.models import AlertRecipient, AlertSetting, Change, Notification
 from mailsec.alerts.rules import points_lost
 from mailsec.domains.models import CheckRun, Domain
@@ -31,6 +32,9 @@ from reports.sums import SessionSum
 WEEK = timedelta(days=7)
 TOP_FAILURES = 3
 NAMED = 5  # domains named in the opening for each reason; more are counted
+OPEN_SHOWN = 10  # open problems listed per domain
+# A trouble of a hosted policy whose telling is not kept (HostingEvent rows deleted).
+HOSTING_TROUBLE = "The hosted policy needs attention: its hosting page says what to fix."
 
 
 def week_start(now: datetime) -> datetime:
@@ -54,6 +58,13 @@ class DomainWeek:
     # Where its score lost its points, as the domain page lists them next to the score
     # (rules.points_lost): a score alone does not say what to fix.
     points_lost: list[str] = field(default_factory=list)
+    # Of its open problems, those confirmed in the week before the summary: news for the
+    # subject (an open problem told weeks ago is not).
+    new_problems: int = 0
+    # Trouble with its hosted MTA-STS policy still going on (HostedPolicy.troubles), in the
+    # words of the latest event that told of each; hosting_news when one was told this week.
+    hosting_trouble: list[str] = field(default_factory=list)
+    hosting_news: bool = False
 
     @property
     def trend(self) -> int | None:
@@ -100,41 +111,162 @@ class DomainWeek:
         return bool(self.points_lost) or (score is not None and score < 100)
 
     @property
+    def score_dropped(self) -> bool:
+        return self.trend is not None and self.trend < 0
+
+    @property
+    def no_score(self) -> str:
+        """Why there is no score to judge the domain by, as its Score line says it: the name
+        does not exist ("does_not_exist"), it has not been checked yet ("not_checked"; its
+        first check could not complete: "first_failed") or its last check could make none of
+        the scored checks ("none_checked"); "" with a score, or for a null MX with nothing
+        else to score (it receives no mail: nothing to fix). Such a domain is not "fine"."""
+        d = self.domain
+        kept = d.last_worst or {}
+        if d.receives_no_mail or d.last_score is not None:
+            return ""
+        if kept.get("does_not_exist"):
+            return "does_not_exist"
+        if kept.get("none_checked"):
+            return "none_checked"
+        if d.last_run_id is None:
+            return "first_failed" if d.last_failed_at is not None else "not_checked"
+        return ""
+
+    @property
     def quiet(self) -> bool:
-        """Nothing to act on: no points lost, no open change and no failed session reported."""
-        return not self.loses_points and not self.open_changes and not self.failed
+        """Nothing to act on: no points lost, no open change, no failed session reported and
+        no trouble with its hosted policy."""
+        return (
+            not self.loses_points
+            and not self.open_changes
+            and not self.failed
+            and not self.hosting_trouble
+        )
 
 
 def _names(weeks: list[DomainWeek]) -> str:
     """ "a.example", "a.example and b.example", "a, b, c, d, e and 2 more"."""
-    names = [w.domain.display_name for w in weeks]
-    if len(names) > NAMED:
-        return f"{', '.join(names[:NAMED])} and {len(names) - NAMED} more"
-    if len(names) == 1:
-        return names[0]
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+    return domain_names([w.domain for w in weeks], NAMED)
+
+
+def _said(reasons: list[tuple[list[DomainWeek], str, str]]) -> list[str]:
+    """One phrase per reason some domain has, from its (domains, one, many) templates, which
+    name the domains as {names} and count them as {count}."""
+    said = []
+    for which, one, many in reasons:
+        if which:
+            words = one if len(which) == 1 else many
+            said.append(words.format(names=_names(which), count=len(which)))
+    return said
 
 
 def attention(weeks: list[DomainWeek]) -> str:
-    """What needs attention, for the summary's opening: which domains lose points, have open
-    problems, had failed sessions ("2 domains lose points: a.example and b.example."); ""
-    when none does, and the summary says nothing needs fixing. Each reason is what the
-    domain's own lines below show (Points lost, Open problems, TLS reports)."""
-    sentences = []
-    for which, one, many in (
-        ([w for w in weeks if w.loses_points], "loses points", "lose points"),
-        ([w for w in weeks if w.open_changes], "has open problems", "have open problems"),
-        (
-            [w for w in weeks if w.failed],
-            "had failed TLS sessions last week",
-            "had failed TLS sessions last week",
-        ),
-    ):
-        if len(which) == 1:
-            sentences.append(f"{_names(which)} {one}.")
-        elif which:
-            sentences.append(f"{len(which)} domains {many}: {_names(which)}.")
-    return " ".join(sentences)
+    """The summary's opening after its dates: which domains lose points, have open problems,
+    had failed sessions, have trouble with their hosted policy ("2 domains lose points:
+    a.example and b.example."), each reason what the domain's own lines below show (Points
+    lost, Open problems, TLS reports, Hosted MTA-STS); then which have no score and why, as
+    their Score line says. "Nothing needs fixing." only when no domain has any of these; with
+    no problem but some domains without a score, that is said of the others alone."""
+    problems = _said(
+        [
+            (
+                [w for w in weeks if w.loses_points],
+                "{names} loses points.",
+                "{count} domains lose points: {names}.",
+            ),
+            (
+                [w for w in weeks if w.open_changes],
+                "{names} has open problems.",
+                "{count} domains have open problems: {names}.",
+            ),
+            (
+                [w for w in weeks if w.failed],
+                "{names} had failed TLS sessions last week.",
+                "{count} domains had failed TLS sessions last week: {names}.",
+            ),
+            (
+                [w for w in weeks if w.hosting_trouble],
+                "{names} has trouble with its hosted MTA-STS policy.",
+                "{count} domains have trouble with their hosted MTA-STS policy: {names}.",
+            ),
+        ]
+    )
+    unknown = _said(
+        [
+            (
+                [w for w in weeks if w.no_score == "does_not_exist"],
+                "{names} does not exist in DNS (NXDOMAIN).",
+                "{count} domains do not exist in DNS (NXDOMAIN): {names}.",
+            ),
+            (
+                [w for w in weeks if w.no_score == "none_checked"],
+                "{names} could not be checked at its last check (lookups timed out or failed).",
+                "{count} domains could not be checked at their last checks (lookups timed out "
+                "or failed): {names}.",
+            ),
+            (
+                [w for w in weeks if w.no_score == "not_checked"],
+                "{names} has not been checked yet.",
+                "{count} domains have not been checked yet: {names}.",
+            ),
+            (
+                [w for w in weeks if w.no_score == "first_failed"],
+                "{names} has not been checked yet: its first check could not complete.",
+                "{count} domains have not been checked yet, their first checks could not "
+                "complete: {names}.",
+            ),
+        ]
+    )
+    if problems or not unknown:
+        return " ".join(problems + unknown) or "Nothing needs fixing."
+    others = len([w for w in weeks if not w.no_score])
+    if others:
+        unknown.append(
+            "Nothing needs fixing on the other domain."
+            if others == 1
+            else f"Nothing needs fixing on the other {others} domains."
+        )
+    return " ".join(unknown)
+
+
+def subject(weeks: list[DomainWeek]) -> str:
+    """The subject after "Your week: ": what changed or broke this week (problems confirmed
+    in it, scores that dropped since last week, failed TLS sessions in last week's reports,
+    trouble with a hosted policy told in it), so that a subject that says something is worth
+    opening; otherwise calm, however many points the domains lose week after week (most lose
+    some: DNSSEC not signed), which the body says. A subject that always asks for a look is
+    one people learn to ignore (product lessons, alerts without fatigue)."""
+    news = _said(
+        [
+            (
+                [w for w in weeks if w.new_problems],
+                "new problems on {names}",
+                "new problems on {count} domains",
+            ),
+            (
+                [w for w in weeks if w.score_dropped],
+                "score dropped on {names}",
+                "scores dropped on {count} domains",
+            ),
+            (
+                [w for w in weeks if w.failed],
+                "failed TLS sessions on {names}",
+                "failed TLS sessions on {count} domains",
+            ),
+            (
+                [w for w in weeks if w.hosting_news],
+                "hosted MTA-STS trouble on {names}",
+                "hosted MTA-STS trouble on {count} domains",
+            ),
+        ]
+    )
+    if news:
+        return "; ".join(news)
+    count = f"{len(weeks)} domain{'' if len(weeks) == 1 else 's'}"
+    if all(w.quiet and not w.no_score for w in weeks):
+        return f"{count}, nothing to fix"
+    return f"{count}, nothing new"
 
 
 def domains_for(user: User) -> list[Domain]:
@@ -174,51 +306,128 @@ def last_week(now: datetime) -> tuple[date, date]:
 
 def summarise(user: User, now: datetime) -> list[DomainWeek]:
     """Per domain the person gets emails for: the score and open problems as they are now,
-    and the TLS reports of last week (last_week: whole UTC days, Monday to Sunday of the
-    reader's week)."""
+    the trouble with its hosted policy, and the TLS reports of last week (last_week: whole
+    UTC days, Monday to Sunday of the reader's week). A few queries for all of them, however
+    many (an MSP has hundreds): each reads every domain at once."""
     first, last = last_week(now.astimezone(reader_zone(user)))
-    weeks = []
-    for domain in domains_for(user):
-        week = DomainWeek(domain)
-        if domain.last_score is not None and domain.last_run_id is not None:
-            last_run = CheckRun.objects.filter(pk=domain.last_run_id).values_list(
-                "score_detail", "findings"
-            )
-            for detail, findings in last_run:
-                week.points_lost = points_lost(detail, findings or [])
-        week.open_changes = list(
-            domain.changes.filter(state=Change.State.CONFIRMED).order_by("created")[:10]
-        )
-        # Reports about another domain sharing the address are shown on the dashboard but
-        # counted nowhere (TlsReport.counted); the week is the reports' own UTC days.
-        reports = TlsReport.objects.filter(
-            address__domain=domain, counted=True, day__gte=first, day__lte=last
-        )
-        totals = reports.aggregate(
+    weeks = {domain.pk: DomainWeek(domain) for domain in domains_for(user)}
+    if not weeks:
+        return []
+    scored = {
+        w.domain.last_run_id: w
+        for w in weeks.values()
+        if w.domain.last_score is not None and w.domain.last_run_id is not None
+    }
+    last_runs = CheckRun.objects.filter(pk__in=scored).values_list("pk", "score_detail", "findings")
+    for run_id, detail, findings in last_runs:
+        scored[run_id].points_lost = points_lost(detail, findings or [])
+    _add_changes(weeks, now)
+    _add_reports(weeks, first, last)
+    _add_hosting(weeks, now)
+    return list(weeks.values())
+
+
+def _add_changes(weeks: dict[int, DomainWeek], now: datetime) -> None:
+    """The open problems of each domain, the first OPEN_SHOWN, and how many were confirmed in
+    the week before `now`."""
+    changes = (
+        Change.objects.filter(domain_id__in=weeks, state=Change.State.CONFIRMED)
+        .only("domain_id", "summary", "created", "confirmed_at")
+        .order_by("created", "pk")
+    )
+    for change in changes:
+        week = weeks[change.domain_id]
+        if len(week.open_changes) < OPEN_SHOWN:
+            week.open_changes.append(change)
+        if change.confirmed_at is not None and change.confirmed_at > now - WEEK:
+            week.new_problems += 1
+
+
+def _add_reports(weeks: dict[int, DomainWeek], first: date, last: date) -> None:
+    """The sessions of each domain's reports of the days first to last, and the types its
+    failed ones failed with, the TOP_FAILURES most first."""
+    # Reports about another domain sharing the address are shown on the dashboard but
+    # counted nowhere (TlsReport.counted); the week is the reports' own UTC days.
+    reports = TlsReport.objects.filter(
+        address__domain_id__in=weeks, counted=True, day__gte=first, day__lte=last
+    )
+    totals = (
+        reports.values("address__domain_id")
+        .annotate(
             ok=SessionSum("total_successful"),
             bad=SessionSum("total_failed"),
             reporters=Count(
                 "submitter", distinct=True, filter=Q(total_successful__gt=0) | Q(total_failed__gt=0)
             ),
         )
-        week.successful, week.failed = totals["ok"] or 0, totals["bad"] or 0
-        week.reporters = totals["reporters"] or 0
-        if week.failed:
-            # Only details that tell of failed sessions (failed_rows, as the alerts and the
-            # dashboard): a policy whose summary counts none failed none, whatever its
-            # details list (RPT-11), and a type listed with 0 sessions is no failure.
-            top = (
-                failed_rows(FailureDetail.objects.filter(report__in=reports))
-                .values("result_type")
-                .annotate(sessions=SessionSum("failed_session_count"))
-                .order_by("-sessions", "result_type")[:TOP_FAILURES]
-            )
-            week.top_failures = [
+        .order_by()
+    )
+    for row in totals:
+        week = weeks[row["address__domain_id"]]
+        week.successful, week.failed = row["ok"] or 0, row["bad"] or 0
+        week.reporters = row["reporters"] or 0
+    failing = [pk for pk, week in weeks.items() if week.failed]
+    if not failing:
+        return
+    # Only details that tell of failed sessions (failed_rows, as the alerts and the
+    # dashboard): a policy whose summary counts none failed none, whatever its details list
+    # (RPT-11), and a type listed with 0 sessions is no failure.
+    top = (
+        failed_rows(
+            FailureDetail.objects.filter(report__in=reports, report__address__domain_id__in=failing)
+        )
+        .values("report__address__domain_id", "result_type")
+        .annotate(sessions=SessionSum("failed_session_count"))
+        .order_by("report__address__domain_id", "-sessions", "result_type")
+    )
+    for row in top:
+        week = weeks[row["report__address__domain_id"]]
+        if len(week.top_failures) < TOP_FAILURES:
+            week.top_failures.append(
                 (row["result_type"], row["sessions"], explain(row["result_type"]).meaning)
-                for row in top
-            ]
-        weeks.append(week)
-    return weeks
+            )
+
+
+def _add_hosting(weeks: dict[int, DomainWeek], now: datetime) -> None:
+    """The trouble still going on with each domain's hosted policy (HostedPolicy.troubles),
+    each in the words of the latest event that told of it (an alias and a null MX beside the
+    MX records: the page's words for them now, as several hosts or none may be told apart),
+    and whether one was told in the week before `now`."""
+    from mailsec.hosting.models import HostedPolicy, HostingEvent, for_people
+
+    policies = HostedPolicy.objects.filter(domain_id__in=weeks, state=HostedPolicy.State.ACTIVE)
+    troubled: dict[int, tuple[HostedPolicy, list[str]]] = {}
+    for policy in policies:
+        if kinds := policy.troubles():
+            troubled[policy.pk] = (policy, kinds)
+    if not troubled:
+        return
+    latest: dict[tuple[int, str], HostingEvent] = {}
+    events = (
+        HostingEvent.objects.filter(
+            policy_id__in=troubled,
+            kind__in={kind for _, kinds in troubled.values() for kind in kinds},
+        )
+        .only("policy_id", "kind", "message", "created")
+        .order_by("-created", "-pk")
+    )
+    for event in events:
+        latest.setdefault((event.policy_id, event.kind), event)
+    for pk, (policy, kinds) in troubled.items():
+        assert policy.domain_id is not None  # filtered by domain
+        week = weeks[policy.domain_id]
+        for kind in kinds:
+            event = latest.get((pk, kind))
+            if kind == "mx-alias":
+                week.hosting_trouble += [for_people(m) for m in policy.alias_warnings()]
+            elif kind == "mx-null-mixed":
+                week.hosting_trouble.append(for_people(policy.null_beside_message()))
+            elif event is not None:
+                week.hosting_trouble.append(event.shown)
+            else:
+                week.hosting_trouble.append(HOSTING_TROUBLE)
+            if event is not None and event.created > now - WEEK:
+                week.hosting_news = True
 
 
 def reader_zone(user: User) -> tzinfo:

@@ -618,6 +618,26 @@ class HostedPolicy(models.Model):
             if h in self.mx_live
         ]
 
+    def troubles(self) -> list[str]:
+        """The kinds of the events (notify.EMAILED) that told of trouble still going on, as
+        this row's state says: what the weekly summary names, each in the words of its latest
+        event. A policy winding down serves mode none and is leaving: it has none."""
+        if self.state != self.State.ACTIVE:
+            return []
+        going_on = {
+            "cert": self.cert_alerted or self.cert_warned_days is not None,
+            "mx-failing": self.mx_failing_told,
+            "mx-unusable": bool(self.mx_unusable),
+            "mx-flapping": self.mx_unstable_since is not None,
+            "mx-alias": bool(self.alias_warnings()),
+            "mx-null-mixed": self.mx_null_beside,
+            "zone": self.zone_failing_told,
+            "policy-host": self.policy_host_state == "elsewhere"
+            or self.policy_host_unstable_since is not None,
+            "record": self.record_state in ("stale", "other", "missing"),
+        }
+        return [kind for kind, on in going_on.items() if on]
+
     def note_null_beside(self, beside: bool) -> list[str]:
         """Record whether the MX answer just applied (a usable one: real hosts) has a null MX
         beside them; what changed, in words for the owner. The policy is not changed: senders
