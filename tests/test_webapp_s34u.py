@@ -225,3 +225,41 @@ class VerifyAllOutageTestCase(BaseTestCase):
         self.assertIn("Publish each record as its page shows it", text)
         self.assertNotIn("could not be looked up", text)
         self.assertEqual(text.count("Not verified No TXT record found"), 2)
+
+
+@override_settings(CACHES=LOCMEM)
+class TlsRptLookupFailedTestCase(BaseTestCase):
+    """With our resolver down, every domain's TLS reports card and dashboard said "To receive
+    the reports …, publish this TXT record at _smtp._tls.<domain>", as if there were none:
+    TLSRPT-01 could not look the name up (error), which says nothing of a record there."""
+
+    def setUp(self) -> None:
+        from tests.test_web_s13_domains_polish import store, unreachable_report
+
+        super().setUp()
+        cache.clear()
+        self.client.force_login(self.alice)
+        self.domain = Domain.objects.create(
+            team=self.team, name="example.org", verified_at=timezone.now()
+        )
+        store(self.domain, unreachable_report("example.org"))
+        self.address = ReportAddress.for_domain(self.domain)
+
+    SAID = (
+        "We could not look up _smtp._tls.example.org at the latest check (the lookup failed on "
+        "our side), so we cannot tell whether a TLS-RPT record is published there."
+    )
+
+    def test_the_card_does_not_read_as_no_record(self) -> None:
+        card = tls_card(self.client.get(f"/domains/{self.domain.code}/").content.decode())
+        self.assertNotIn("To receive the reports", card)
+        self.assertIn(self.SAID, card)
+        self.assertIn(self.address.mailto, card)  # the record that names us, all the same
+
+    def test_the_dashboard_does_not_read_as_no_record(self) -> None:
+        html = self.client.get(f"/tlsrpt/{self.address.token}/dashboard/").content.decode()
+        text = words(html)
+        self.assertNotIn("Publish this TXT record at", text)
+        self.assertNotIn("only once the TXT record above is published", text)
+        self.assertIn(self.SAID, text)
+        self.assertIn(self.address.mailto, text)

@@ -125,6 +125,9 @@ def record_context(address: ReportAddress, run: Any) -> dict[str, Any]:
         # NXDOMAIN: no sender delivers mail to it, so none reports; the record is still shown,
         # for a domain registered just now whose zone is yet to be published.
         "does_not_exist": does_not_exist(run),
+        # TLSRPT-01 could not look the name up: nothing is known of a record there, so the
+        # record is offered without saying there is none ("could not check" is not "absent").
+        "lookup_failed": state is not None and state.status == "error",
         "name": name,
         # With the name an alias, the record goes at its target (or the alias is deleted).
         "alias_target": alias_target,
