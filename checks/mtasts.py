@@ -20,7 +20,7 @@ from checks import certs, https, mx, net, tlsrpt
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, misplaced_note, moved_fix, quote_txt, txt_fix
 from checks.domainname import _to_a_labels, organizational_domain
-from checks.findings import Collector, Finding, Mechanism, Problem, Status
+from checks.findings import Collector, Finding, Mechanism, Problem, Status, series
 from checks.lookalike import full_width, lookalikes, unquoted
 
 MECHANISM = Mechanism.MTASTS
@@ -79,6 +79,37 @@ def looks_like_sts(text: str) -> bool:
 
 # The id field's value, as written, wherever the field is.
 _ID_IN_TEXT = re.compile(r"(?:^|;)[ \t]*id[ \t]*=[ \t]*([^; \t]*)")
+
+
+def _as_published(value: str, raw: bytes | str) -> tuple[str, list[int]]:
+    """`value`, a part of the record read from `raw`, quoted as the owner finds it in the zone,
+    and the bytes in it that are not UTF-8: the reading turns each into '\ufffd', shown
+    here as its escape ('2024\\xe9' for a Latin-1 'é'). repr() and none for any other."""
+    if "\ufffd" not in value or not isinstance(raw, bytes | bytearray):
+        return repr(value), []
+    escaped = bytes(raw).decode("utf-8", errors="surrogateescape")
+    # Each '\ufffd' read stands for one or more such bytes, or was published as itself.
+    pattern = "".join(
+        "(?:[\udc80-\udcff]+|\ufffd)" if char == "\ufffd" else re.escape(char) for char in value
+    )
+    found = re.search(pattern, escaped)
+    if found is None:
+        return repr(value), []
+    codes = [ord(c) - 0xDC00 for c in found[0] if _NOT_UTF8.fullmatch(c)]
+    shown = _NOT_UTF8.sub(lambda m: f"\\x{ord(m[0]) - 0xDC00:02x}", found[0])
+    return f"'{shown}'", codes
+
+
+def _not_utf8_words(codes: list[int]) -> str:
+    """'\\xe9 is a byte that is not UTF-8 ('é' in Latin-1)': what the bytes of _as_published
+    are, with the Latin-1 characters they likely were (a zone or panel saved in Latin-1)."""
+    escapes = list(dict.fromkeys(f"\\x{code:02x}" for code in codes))
+    words = f"{series(escapes)} {'is a byte' if len(escapes) == 1 else 'are bytes'} that "
+    words += f"{'is' if len(escapes) == 1 else 'are'} not UTF-8"
+    if all(code >= 0xA0 for code in codes):  # 0x80-0x9F are control codes in Latin-1
+        latin1 = list(dict.fromkeys(repr(bytes([code]).decode("latin-1")) for code in codes))
+        words += f" ({series(latin1)} in Latin-1)"
+    return words
 
 
 def parse_sts_record(raw: bytes | str) -> StsRecord:
@@ -314,16 +345,22 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
                     )
                 )
             else:
+                shown, codes = _as_published(value, raw)
                 why = (
-                    "longer than 32 characters"
+                    "is longer than 32 characters"
                     if len(value) > 32
-                    else ("empty" if not value else "not only letters and digits")
+                    else ("is empty" if not value else "is not only letters and digits")
                 )
+                if codes:
+                    why = f"is not only letters and digits: {_not_utf8_words(codes)}"
+                elif (wide := full_width(value)) is not None and len(value) <= 32:
+                    # As MTASTS-08 names them: they read as digits to the owner.
+                    why = f"holds {wide.describe()}, not ASCII ones"
                 problems.append(
                     Problem(
                         "MTASTS-05",
                         Status.FAIL,
-                        f"The id {value!r} is {why}; RFC 8461 §3.1 allows 1 to "
+                        f"The id {shown} {why}; RFC 8461 §3.1 allows 1 to "
                         "32 letters and digits only.",
                         True,
                     )
@@ -334,7 +371,8 @@ def parse_sts_record(raw: bytes | str) -> StsRecord:
                 Problem(
                     "MTASTS-07",
                     Status.FAIL,
-                    f"The field {item!r} is not a valid name=value extension: "
+                    f"The field {_as_published(item, raw)[0]} is not a valid name=value "
+                    "extension: "
                     f"{tlsrpt.field_fault(name, eq, value)} (RFC 8461 §3.1).",
                     True,
                 )

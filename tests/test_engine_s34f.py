@@ -7,7 +7,9 @@ before its change.
    domain needs no MTA-STS (RFC 7505 §3): a record at either name is named to be deleted,
    never moved.
 2. A TLS-RPT mailto: address is read percent-decoded (RFC 6068 §2), by the engine's parser,
-   so ReportAddress._is_ours, rua_record and the reports card read 'tlsrpt%2B<token>' as ours."""
+   so ReportAddress._is_ours, rua_record and the reports card read 'tlsrpt%2B<token>' as ours.
+3. MTASTS-05 (and MTASTS-07) quote a byte that is not UTF-8 as its escape ('\\xe9'), not as
+   '\ufffd', and MTASTS-05 names full-width digits or letters as MTASTS-08 does."""
 
 from __future__ import annotations
 
@@ -216,3 +218,40 @@ class RuaRecordTestCase(BaseTestCase):
         assert published(f"MAILTO:tlsrpt+{address.token}@{INBOUND.upper()},{https}")
         assert not published(f"mailto:tlsrpt+{address.token}@{INBOUND}.evil.example,{https}")
         assert not published(f"mailto:tlsrpt+{address.token}@{INBOUND}")
+
+
+# 3. MTASTS-05 quotes an id as the owner can find it in the zone: a byte that is not UTF-8
+#    (Latin-1 'é', 0xE9) as its escape, not as '�', and full-width digits or letters named as
+#    MTASTS-08 names them (checks.lookalike.full_width).
+
+
+def _problems(raw: bytes | str, check_id: str) -> list[str]:
+    from checks.mtasts import parse_sts_record
+
+    return [p.message for p in parse_sts_record(raw).problems if p.check_id == check_id]
+
+
+def test_mtasts05_shows_a_latin1_byte_of_the_id_as_its_escape() -> None:
+    [message] = _problems(b"v=STSv1; id=2024\xe9", "MTASTS-05")
+    assert "\ufffd" not in message
+    assert message.startswith("The id '2024\\xe9' "), message
+    assert "not UTF-8" in message and "'é' in Latin-1" in message, message
+
+
+def test_mtasts07_shows_a_latin1_byte_of_a_field_as_its_escape() -> None:
+    [message] = _problems(b"v=STSv1; id=20260601; note=caf\xe9", "MTASTS-07")
+    assert "\ufffd" not in message
+    assert "'note=caf\\xe9'" in message, message
+
+
+def test_a_replacement_character_published_as_utf8_is_shown_as_it_is() -> None:
+    [message] = _problems("v=STSv1; id=2024\ufffd".encode(), "MTASTS-05")
+    assert message.startswith("The id '2024\ufffd' "), message
+
+
+def test_mtasts05_names_full_width_digits_of_the_id() -> None:
+    [message] = _problems("v=STSv1; id=２０２６０６", "MTASTS-05")
+    assert "full-width digits ('２０２６０６', in ASCII '202606')" in message, message
+    assert "not only letters and digits" not in message
+    [mixed] = _problems("v=STSv1; id=ＡＢ12", "MTASTS-05")
+    assert "full-width letters ('ＡＢ', in ASCII 'AB')" in mixed, mixed
