@@ -26,8 +26,11 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
+from checks.findings import DomainReport
 from mailsec.domains.models import Domain
+from mailsec.freecheck.models import FreeCheck
 from reports.models import ReportAddress
+from tests import test_freecheck_s9_results as s9
 from tests.conftest import BaseTestCase
 from tests.test_domains import LOCMEM, stub_dns
 from tests.test_engine_s19z_nomail import check, free_port
@@ -263,3 +266,37 @@ class TlsRptLookupFailedTestCase(BaseTestCase):
         self.assertNotIn("only once the TXT record above is published", text)
         self.assertIn(self.SAID, text)
         self.assertIn(self.address.mailto, text)
+
+
+class FreeCheckNothingCheckedTestCase(BaseTestCase):
+    """The free check of a domain with our resolver down said "Partial: MX records, MTA-STS, …
+    and DANE could not be checked, and checks that could not run do not count." above "No
+    score: none of the scored checks could be made this time": a partial note about a score
+    that is not there. The domain page gives the reason alone."""
+
+    def show(self, report: DomainReport) -> str:
+        check = FreeCheck.objects.create(
+            domain=report.domain,
+            status=FreeCheck.State.DONE,
+            report=report.to_dict(),
+            started=timezone.now(),
+            finished=timezone.now(),
+        )
+        r = self.client.get(check.get_absolute_url())
+        self.assertEqual(r.status_code, 200)
+        return s9.page_text(r.content)
+
+    def test_no_score_is_not_called_partial(self) -> None:
+        report = s9.engine_report("broken.example.org", s9.ServfailDns({}))
+        assert report.score is None
+        text = self.show(report)
+        self.assertIn("No score: none of the scored checks could be made this time", text)
+        self.assertNotIn("Partial:", text)
+
+    def test_a_null_mx_keeps_its_partial_note(self) -> None:
+        # The control: a null MX whose DMARC lookup failed still says what was not checked.
+        zone = {k: v for k, v in s9.NULL_MX.items() if k[0] != "_dmarc.nomail.example.org"}
+        zone[("_dmarc.nomail.example.org", "TXT")] = "SERVFAIL"
+        text = self.show(s9.engine_report("nomail.example.org", s9.FakeDns(zone)))
+        self.assertIn("receives no mail", text)
+        self.assertIn("Partial:", text)
