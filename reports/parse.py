@@ -1576,15 +1576,18 @@ def _policy(
         policy_domain = fallback
 
     # RPT-07: §4.4 says array, Appendix B shows a string; parsedmarc reads "mx-host-pattern".
-    mx_value = pol.get("mx-host")
-    if mx_value is None:
-        mx_value = pol.get("mx-host-pattern")
+    mx_value = pol.get("mx-host", _MISSING)
+    if mx_value is None or mx_value is _MISSING:
+        mx_value = pol.get("mx-host-pattern", mx_value)
     if isinstance(mx_value, str):
         mx_value = [mx_value]
     elif isinstance(mx_value, list) and any(isinstance(h, dict) for h in mx_value):
         mx_value = _mx_objects(ck, mx_value, where)
-    if mx_value is None:
-        mx_value = _MISSING  # absent or null: RPT-07 takes no mx-host as Microsoft sends it
+    if mx_value is None and policy_type == "no-policy-found":
+        # Read as policy-string's null is: no policy, no patterns, nothing ignored. For a
+        # policy, null is no array of strings (§4.4) and _strings says so. An absent member
+        # (_MISSING) is no mx-host, as RPT-07 takes Microsoft's.
+        mx_value = _MISSING
     mx_hosts = []
     for host in _strings(ck, mx_value, f"{where}: mx-host", MAX_HOST_CHARS, MAX_POLICY_LINES):
         # Patterns as in the policy (RFC 8461 §3.2): a host name, or "*." and one.

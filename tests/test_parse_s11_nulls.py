@@ -44,8 +44,9 @@ def test_a_go_reporter_s_nil_slices_are_read_as_empty_lists_with_warnings(monkey
     warnings = result["warnings"]
     assert any("policy-string is null, not an array of strings" in w for w in warnings)
     assert any("failure-details is null" in w for w in warnings)
-    # mx-host null is as absent (RPT-07: Microsoft sends none; info at most).
-    assert not any("mx-host" in w for w in warnings)
+    # mx-host null is no array of strings either, told as policy-string's is (s34f: it was
+    # read as absent; an absent one is still no warning, RPT-07).
+    assert any("mx-host is null, not an array of strings" in w for w in warnings)
     # +02:00 offsets that cover 2026-06-01 UTC exactly.
     report = parse_report(GO_NIL_SLICES.read_bytes())
     assert report.day.isoformat() == "2026-06-01"
@@ -55,6 +56,7 @@ def test_a_go_reporter_s_nil_slices_are_read_as_empty_lists_with_warnings(monkey
 def test_an_absent_policy_string_is_still_only_a_note(monkeypatch) -> None:
     body = json.loads(GO_NIL_SLICES.read_text())
     del body["policies"][0]["policy"]["policy-string"]
+    del body["policies"][0]["policy"]["mx-host"]  # its null is warned about (s34f)
     body["policies"][0]["failure-details"] = []
     kind, result = both_readers(json.dumps(body).encode(), monkeypatch)
     assert kind == "parsed"

@@ -35,7 +35,8 @@ the name are now read past with a warning). Wrong expectations, corrected with t
 reasons: A01 (the mail door signs as sender.example, so a Google contact-info draws the
 right RFC 8460 §5.3 TLS-Report-Submitter warning there), A02 (a mailto: contact-info is
 read with a note, info, not a warning), F03 (mx-host null is read as absent, silently, as
-RPT-07 takes an absent one), H03/H04/H05 (an address that is no IP address is kept as
+RPT-07 takes an absent one; s34f set it back to the warning written blind, as policy-string's
+null gets), H03/H04/H05 (an address that is no IP address is kept as
 sent with a warning, not dropped: the checklist asks for the warning only; the warning now
 says 'kept as sent'), H07 (a null receiving-ip is None in the parser and '' in the stored
 row, so it is asserted by the absence of a warning). The shapes that held as written include
