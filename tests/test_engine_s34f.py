@@ -9,12 +9,15 @@ before its change.
 2. A TLS-RPT mailto: address is read percent-decoded (RFC 6068 §2), by the engine's parser,
    so ReportAddress._is_ours, rua_record and the reports card read 'tlsrpt%2B<token>' as ours.
 3. MTASTS-05 (and MTASTS-07) quote a byte that is not UTF-8 as its escape ('\\xe9'), not as
-   '\ufffd', and MTASTS-05 names full-width digits or letters as MTASTS-08 does."""
+   '\ufffd', and MTASTS-05 names full-width digits or letters as MTASTS-08 does.
+5. MTASTS-16 (slow fetch) and MTASTS-11 (past our limit) say the same of how long senders
+   wait. (Item 4, the reports parser, is tests/test_reports_s34f.py.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.test import override_settings
 
 from checks.findings import Status
@@ -255,3 +258,30 @@ def test_mtasts05_names_full_width_digits_of_the_id() -> None:
     assert "not only letters and digits" not in message
     [mixed] = _problems("v=STSv1; id=ＡＢ12", "MTASTS-05")
     assert "full-width letters ('ＡＢ', in ASCII 'AB')" in mixed, mixed
+
+
+# 5. MTASTS-16 (a fetch over 10 s: "senders may give up") and MTASTS-11 (no answer within our
+#    limit: "senders may wait up to a minute, so their fetch can still succeed") told two
+#    stories. Both now say the same true one: RFC 8461 §3.3 suggests a one-minute timeout,
+#    which senders MAY impose, and some wait that long (mox), but postfix-mta-sts-resolver
+#    gives up after 4 s by default (its `timeout`, for the DNS and the HTTPS requests).
+
+
+def test_a_slow_fetch_says_what_senders_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_engine_s33q import _mtasts16
+
+    ((status, summary),) = _mtasts16(monkeypatch, 11_602.0)
+    assert status == Status.WARN  # unchanged
+    assert "took 11.6 s" in summary
+    assert "up to a minute (RFC 8461 §3.3)" in summary, summary
+    assert "postfix-mta-sts-resolver after 4 s by default" in summary, summary
+    assert "senders may give up." not in summary
+
+
+def test_a_host_past_our_limit_says_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_engine_s33q import _timed_out_summary
+
+    summary = _timed_out_summary(monkeypatch)
+    assert "up to a minute (RFC 8461 §3.3)" in summary, summary
+    assert "postfix-mta-sts-resolver after 4 s by default" in summary, summary
+    assert "so their fetch can still succeed" not in summary
