@@ -685,6 +685,29 @@ def _bom_text(rest: bytes) -> str:
     )
 
 
+def _not_a_field_text(number: int, line: str) -> str:
+    """MTASTS-28's text for a line that is no "key: value" field. An item of a YAML list
+    ('  - mx1.example.org' under a bare 'mx:', s34m-mxyaml) is said as such, with the line
+    the grammar wants: each MX has its own "mx:" key (RFC 8461 §3.2)."""
+    item = re.fullmatch(r"[ \t]*-[ \t]+([^ \t]+)[ \t]*", line)
+    if item is None:
+        return (
+            f'Line {number} ({_short(line)}) is not a "key: value" line, so the policy is invalid.'
+        )
+    host = item.group(1)
+    mx_line = f', "mx: {host}"' if re.fullmatch(r"(?:\*\.)?[A-Za-z0-9.-]+", host) else ""
+    return (
+        f'Line {number} is a list item ({_short("- " + host)}), not a "key: value" line, so the '
+        f"policy is invalid: each MX needs a line of its own{mx_line} (RFC 8461 §3.2)."
+    )
+
+
+def _unknown_field_note(key: str, lines: int) -> str:
+    """MTASTS-28's note on an extension field senders ignore, on `lines` lines."""
+    repeated = f" It is on {lines} lines." if lines > 1 else ""
+    return f"Unknown field {key!r} is ignored by senders (RFC 8461 §3.2).{repeated}"
+
+
 def parse_policy(body: bytes | str) -> Policy:
     """Parse an MTA-STS policy body. Never raises; problems are returned as data."""
     policy = Policy()
@@ -720,6 +743,7 @@ def parse_policy(body: bytes | str) -> Policy:
         add(_bare_cr_problem(text, lines))
     phantom = _stray_cr_blanks(text, lines) if bare_cr else set()
     seen: dict[str, str] = {}
+    unknown_lines: dict[str, tuple[int, int]] = {}  # field -> (its note in problems, lines)
     recognised = False
     for number, line in enumerate(lines, start=1):
         if number in phantom:
@@ -771,8 +795,7 @@ def parse_policy(body: bytes | str) -> Policy:
                         "mode, mx and max_age may have a name of at most 32 (RFC 8461 §3.2), "
                         "so the policy is invalid. Shorten the name or delete the line."
                         if long_name
-                        else f'Line {number} ({_short(line)}) is not a "key: value" line, so '
-                        "the policy is invalid.",
+                        else _not_a_field_text(number, line),
                         True,
                     )
                 )
@@ -862,13 +885,15 @@ def parse_policy(body: bytes | str) -> Policy:
             continue
         if value and all(0x21 <= ord(c) <= 0x7E or ord(c) > 0x7F or c == " " for c in value):
             policy.extensions.setdefault(key, value)
-            add(
-                Problem(
-                    "MTASTS-28",
-                    Status.INFO,
-                    f"Unknown field {key!r} is ignored by senders (RFC 8461 §3.2).",
-                )
-            )
+            # One note per field name, however many lines repeat it (s34m-size64k: a tool's
+            # 2043 'x-history:' lines were 2043 notes saying the same).
+            index, count = unknown_lines.get(key, (len(policy.problems), 0))
+            note = Problem("MTASTS-28", Status.INFO, _unknown_field_note(key, count + 1))
+            if count:
+                policy.problems[index] = note
+            else:
+                add(note)
+            unknown_lines[key] = (index, count + 1)
         else:
             add(
                 Problem(
@@ -2326,9 +2351,12 @@ async def _fix_mode(ctx: CheckContext, state: MtaStsState, mxset: mx.MxSet) -> s
     yet (a bad id, max_age, no mx line...) only once every MX address was probed and passed."""
     # A mode only in the wrong case ('Enforce') says what the owner meant: it goes through
     # the same gate as a valid one. Anything else ('report', a draft value) becomes testing.
-    # So does a mode with a comment after it ('enforce   # since 2026-11').
+    # So does a mode with a comment after it ('enforce   # since 2026-11'), or in quotes as
+    # YAML writes it ('"enforce"', s34m-modequoted).
     written = state.mode or (state.policy.mode_written if state.policy else None)
     meant = (written or "").partition("#")[0].strip(_WSP).lower()
+    if len(meant) > 2 and meant[0] == meant[-1] and meant[0] in "\"'":
+        meant = meant[1:-1].strip(_WSP)
     mode = meant if meant in MODES else "testing"
     if mode != "enforce":
         return mode
@@ -4300,12 +4328,26 @@ async def _dane_finding(ctx: CheckContext, mxset: mx.MxSet, out: Collector) -> N
     # Only a DNSSEC-secure TLSA RRset with a usable record makes DANE senders validate with
     # DANE (RFC 7672 §2.2); an insecure one is ignored. The DANE module's lookup also follows
     # a CNAME'd MX name to its TLSA base (RFC 7672 §2.2.3).
-    with_tlsa = [t.qname for t in states if t.secure and any(r.usable for r in t.records)]
-    if with_tlsa:
-        out.add(
-            "MTASTS-35",
-            Status.INFO,
-            "The MX hosts also publish DANE TLSA records; senders that support DANE "
-            "validate with DANE instead of MTA-STS, so both must stay correct.",
-            subject=", ".join(with_tlsa),
+    dane_on = [t.secure and any(r.usable for r in t.records) for t in states]
+    with_tlsa = [t.qname for t, on in zip(states, dane_on, strict=True) if on]
+    # A host whose lookup failed is neither (DANE-02 says so): only known absence is named.
+    without = [
+        h.name for h, t, on in zip(hosts, states, dane_on, strict=True) if not on and not t.failed
+    ]
+    if with_tlsa and without:
+        covered = series([h.name for h, on in zip(hosts, dane_on, strict=True) if on])
+        one = len(with_tlsa) == 1
+        summary = (
+            f"{covered} also publish{'es' if one else ''} DANE TLSA records; senders that "
+            f"support DANE validate {'it' if one else 'them'} with DANE instead of MTA-STS, so "
+            f"both must stay correct. {series(without)} "
+            f"{'has' if len(without) == 1 else 'have'} none: MTA-STS alone protects mail to "
+            f"{'it' if len(without) == 1 else 'them'}."
         )
+    else:
+        summary = (
+            "The MX hosts also publish DANE TLSA records; senders that support DANE "
+            "validate with DANE instead of MTA-STS, so both must stay correct."
+        )
+    if with_tlsa:
+        out.add("MTASTS-35", Status.INFO, summary, subject=", ".join(with_tlsa))
