@@ -637,6 +637,28 @@ class DmarcPolicy:
     def applied_domain(self) -> str | None:
         return self.record_domain if self.record is not None else self.legacy_domain
 
+    def operators(self, name: str) -> bool:
+        """`name` is above the domain's Organizational Domain by the Public Suffix List: a
+        public suffix (gov.uk) or a name above one. Its `_dmarc` record is the public suffix
+        operator's, set for every domain registered under it: the owner of the checked
+        domain cannot change it (a psd=y record at a name the list calls registrable is the
+        owner's mistake, DMARC-10's)."""
+        return self.org_7489.endswith("." + name)
+
+    @property
+    def from_operator(self) -> bool:
+        """The only policy found is a public suffix operator's record that RFC 9989 receivers
+        apply to the domain (§4.10.1: the Public Suffix Domain's, when neither the domain nor
+        its Organizational Domain has one); RFC 7489 receivers find none. Not the owner's:
+        they have no DMARC record of their own, and its reports go to the operator (§4.10.1's
+        note: PSD policy is no way to get reports for a domain that asked for none)."""
+        return (
+            self.record is not None
+            and self.record_domain is not None
+            and self.legacy_record is None
+            and self.operators(self.record_domain)
+        )
+
     def views(self) -> dict[str, Any]:
         return {
             "rfc7489": {
@@ -1729,8 +1751,11 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
         for n, look in policy.lookups.items()
     ]
 
-    # DMARC-02 / DMARC-03 at every name that was looked at.
+    # DMARC-02 / DMARC-03 at every name that was looked at, but a public suffix operator's
+    # (the owner cannot mend a record set for every domain under gov.uk).
     for name, look in policy.lookups.items():
+        if policy.operators(name):
+            continue
         if len(look.records) > 1:
             # At the checked domain with a record further up: RFC 7489 receivers stop there
             # (§6.6.3 step 5, no DMARC), RFC 9989 receivers discard both and walk on (§4.10).
@@ -1820,6 +1845,17 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
                 ),
             )
 
+    if policy.from_operator:
+        # No record of the owner's: DMARC-01 as for a domain without one, saying whose policy
+        # RFC 9989 receivers apply and where its reports go; no finding judges the
+        # operator's record (its tags, its report addresses' authorisation, DMARC-13).
+        await _not_found(out, ctx, domain, policy, walk_evidence)
+        operator = policy.record
+        assert operator is not None
+        evidence = {"record": operator.text, "views": views, "walk": walk_evidence}
+        _views(out, domain, policy, evidence, RecordRepairs())
+        await _alignment(out, ctx)
+        return out.findings
     if not policy.found:
         if policy.failed:
             # After a failed lookup (reported above as DMARC-01 error) the policy is unknown,
@@ -2004,7 +2040,11 @@ async def _not_found(
             fix=_moved_fix(domain, misplaced[0]),
         )
         return
-    if any(look.records or look.near for look in policy.lookups.values()):
+    if any(
+        look.records or look.near
+        for name, look in policy.lookups.items()
+        if not policy.operators(name)
+    ):
         return  # DMARC-02/03 already explain why no record is usable
     from checks.spf import find_undotted  # at run time, as _alignment imports spf
 
@@ -2039,6 +2079,8 @@ async def _not_found(
     if await _without_underscore(out, ctx, domain, walk_evidence):
         return
     no_mail = None if null_mx else await _advises_no_mail(ctx)
+    # A public suffix operator's record that RFC 9989 receivers apply instead (from_operator).
+    operator = _operators_policy(policy)
     if no_mail is not None:
         # No MX and its own address takes no mail (a website, a parked name): MX-01 offers the
         # records of a domain that sends and receives no mail, DMARC p=reject among them. A
@@ -2047,8 +2089,12 @@ async def _not_found(
         out.add(
             "DMARC-01",
             Status.INFO,
-            f"{domain} has no DMARC policy, so receivers do not know what to do with mail "
-            f"that fails SPF and DKIM. {domain} looks like a domain that receives no mail "
+            (
+                operator
+                or f"{domain} has no DMARC policy, so receivers do not know what to do with "
+                "mail that fails SPF and DKIM."
+            )
+            + f" {domain} looks like a domain that receives no mail "
             f"(see MX-01: {no_mail.words}): if it sends none either, publish p=reject, with "
             "the null MX that MX-01 gives, so that receivers reject mail forged in its name. "
             f"If it should receive mail, publish an MX record first (see MX-01), then start "
@@ -2076,15 +2122,58 @@ async def _not_found(
         fix += (
             f"\nNo report address is made up at {domain}: {why}. For reports, add {OTHER_MAILBOX}."
         )
+    # p=none asks RFC 9989 receivers for less than an operator's enforcing policy they apply
+    # now: said, so that the owner moves on rather than stopping there.
+    enforced = policy.effective_9989 if operator else None
+    start = (
+        f" Start with p=none and reports (p=none asks less than the operator's {enforced}, "
+        f"which RFC 9989 receivers apply now), then move to {enforced}."
+        if enforced in ("quarantine", "reject") and "p=none" in suggestion
+        else " Start with p=none and reports, then move to quarantine/reject."
+    )
     out.add(
         "DMARC-01",
         Status.INFO,
-        f"{domain} has no DMARC policy, so receivers do not know what to do with mail that "
-        "fails SPF and DKIM, and you get no reports."
-        + ("" if null_mx else " Start with p=none and reports, then move to quarantine/reject."),
+        (
+            operator
+            or f"{domain} has no DMARC policy, so receivers do not know what to do with mail "
+            "that fails SPF and DKIM, and you get no reports."
+        )
+        + ("" if null_mx else start),
         subject=f"_dmarc.{domain}",
         evidence={"walk": walk_evidence, "views": policy.views()},
         fix=fix,
+    )
+
+
+def _operators_policy(policy: DmarcPolicy) -> str:
+    """DMARC-01's first words for a domain whose only policy is a public suffix operator's
+    record (from_operator): which record RFC 9989 receivers apply and what it gives the
+    domain, that RFC 7489 receivers apply none, that the owner cannot change it, and where
+    its reports go (to the operator, RFC 9989 §4.10.1's note). '' otherwise."""
+    record, at = policy.record, policy.record_domain
+    if not policy.from_operator or record is None or at is None:
+        return ""
+    domain = policy.domain
+    addresses = list(
+        dict.fromkeys(u.uri.removeprefix("mailto:") for u in record.uris("rua") if u.valid)
+    )
+    applied = policy.effective_9989
+    applied = f"the policy {applied}" if applied else "no DMARC"
+    reports = (
+        f"the aggregate reports it asks for go to the operator ({_and(addresses)}), not to "
+        "you: you see neither who sends mail in your name nor which of your own messages "
+        "fail DMARC"
+        if addresses
+        else "it asks for no reports, so you get none"
+    )
+    return (
+        f"{domain} has no DMARC record of its own. RFC 9989 receivers apply instead the "
+        f"record of the operator of the public suffix {at} (_dmarc.{at}: '{record.text}'), "
+        f"which gives {domain} {applied}; RFC 7489 receivers "
+        f"apply no DMARC (see DMARC-19). That record is not yours: its operator sets it for "
+        f"every domain under {at} and may change it at any time, and {reports}. Publish "
+        f"your own record at _dmarc.{domain}: receivers of both kinds read it first."
     )
 
 
