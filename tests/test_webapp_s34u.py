@@ -31,6 +31,8 @@ from mailsec.domains.models import Domain
 from mailsec.freecheck.models import FreeCheck
 from reports.models import ReportAddress
 from tests import test_freecheck_s9_results as s9
+from tests import test_hosting as s19o_hosting
+from tests import test_hosting_s19o_start as s19o
 from tests.conftest import BaseTestCase
 from tests.test_domains import LOCMEM, stub_dns
 from tests.test_engine_s19z_nomail import check, free_port
@@ -300,3 +302,22 @@ class FreeCheckNothingCheckedTestCase(BaseTestCase):
         text = self.show(s9.engine_report("nomail.example.org", s9.FakeDns(zone)))
         self.assertIn("receives no mail", text)
         self.assertIn("Partial:", text)
+
+
+class HostingUnreadPolicyTestCase(s19o_hosting.HostingCase):
+    """The hosting page of a domain whose check timed out said "… could not read the policy
+    mta-sts.X serves (Could not look up the MTA-STS record (…); MTA-STS could not be
+    checked.). If it is …": the check's sentence kept its full stop inside the parentheses."""
+
+    def test_the_reason_ends_once(self) -> None:
+        findings = s19o.engine_findings(s19o.ZONE, s19o.SERVED, error_kind="timeout")
+        s19o.store_run(self.domain, findings, [])
+        self.client.force_login(self.alice)
+        with s19o_hosting.fake_dns(s19o.LIVE):
+            page = self.client.get(f"/hosting/{self.domain.code}/").content.decode()
+        said = words(
+            re.search(r'<p class="status-warn" id="starting-unread">(.*?)</p>', page, re.S)[1]
+        )
+        self.assertIn("could not read the policy mta-sts.example.org serves (", said)
+        self.assertNotIn(".).", said)
+        self.assertRegex(said, r"[^.]\)\. If it is in mode enforce")

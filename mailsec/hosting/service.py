@@ -209,7 +209,9 @@ def starting_point(domain: Domain, live: list[str]) -> StartingPoint:
         start = rules.start_from(seen.mode, seen.max_age, seen.patterns, live, suffixes)
         return replace(point, start=start)
     if seen.mode is None and seen.unread:
-        return replace(point, unread=seen.unread)
+        # Said in parentheses before a full stop of its own ("… serves (<why>)."): the
+        # check's sentence without its own.
+        return replace(point, unread=seen.unread.rstrip(". "))
     return point
 
 
