@@ -16,7 +16,8 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from datetime import timezone as fixed_offset
 from email.header import decode_header, make_header
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -1426,6 +1427,72 @@ class TlsReportQuerySet(models.QuerySet["TlsReport"]):
         )
         store_details(report, policies, parsed)
         return report
+
+
+def _utc_offset(offset: timedelta) -> str:
+    """ "UTC−05:00", "UTC+05:45": an offset as people read it (a minus sign, not a hyphen)."""
+    minutes = int(abs(offset) // timedelta(minutes=1))
+    sign = "−" if offset < timedelta(0) else "+"
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _utc_time(moment: datetime) -> str:
+    """ "05:00 UTC on 1 June 2026", with the seconds when there are any."""
+    moment = moment.astimezone(UTC)
+    clock = f"{moment:%H:%M:%S}" if moment.second else f"{moment:%H:%M}"
+    return f"{clock} UTC on {moment.day} {moment:%B %Y}"
+
+
+def _whole_offset(offset: timedelta) -> bool:
+    return (
+        timedelta(0) != offset
+        and abs(offset) < timedelta(hours=24)
+        and not (offset % timedelta(minutes=1))
+    )
+
+
+@dataclass(frozen=True)
+class SenderDay:
+    """A report whose date-range is the sender's own day at an offset other than UTC's (RPT-03:
+    counted on its date, reports.parse.ParsedReport.day). Only the instants are stored, so the
+    offsets are the ones that make the range that day: what the sender wrote, unless it wrote
+    the same instants at another offset (05:00Z to 05:00Z, counted by its middle on the same
+    date, is that day at −05:00 all the same)."""
+
+    start: datetime  # at the sender's offset at the start of the day
+    end: datetime  # at its offset at the end (another across a DST change)
+
+    @property
+    def offsets(self) -> str:
+        first, last = _utc_offset(self.start.utcoffset()), _utc_offset(self.end.utcoffset())
+        return first if first == last else f"{first}, then {last}"
+
+    @property
+    def in_utc(self) -> str:
+        return f"{_utc_time(self.start)} to {_utc_time(self.end)}"
+
+
+def sender_day(day: date, start: datetime, end: datetime) -> SenderDay | None:
+    """The sender's day `day` that a report's range from `start` to `end` is, at an offset
+    other than UTC's: from 00:00:00 of `day` to 23:59:59 (and any fraction) or to the next
+    00:00:00 (reports.parse._local_day). None for a UTC day or any other range."""
+    # Only a day long, as the parser reads one (23 or 25 hours across a DST change).
+    if not timedelta(hours=22) < end - start <= timedelta(hours=25):
+        return None
+    midnight = datetime.combine(day, time(), UTC)
+    offset = midnight - start
+    if not _whole_offset(offset):
+        return None
+    until_next = midnight + timedelta(days=1) - end
+    # Ending at the next 00:00:00, or up to a second before it (23:59:59, 23:59:59.999).
+    end_offset = until_next - until_next % timedelta(minutes=1)
+    if until_next % timedelta(minutes=1) > timedelta(seconds=1):
+        return None
+    if not _whole_offset(end_offset):
+        return None
+    return SenderDay(
+        start.astimezone(fixed_offset(offset)), end.astimezone(fixed_offset(end_offset))
+    )
 
 
 class TlsReport(models.Model):

@@ -29,7 +29,7 @@ from reports.intake_http import (
     label_warnings,
     read_body,
 )
-from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport
+from reports.models import FailureDetail, RawReport, ReportAddress, TlsReport, sender_day
 from reports.parse import ReportRejected
 from reports.templatetags.reports_tags import record_context
 
@@ -149,6 +149,8 @@ def report_detail(request: HttpRequest, token: str, report_id: uuid.UUID) -> Htt
         "raws": raws,
         "superseded": any(r.parse_status == RawReport.SUPERSEDED for r in raws),
         "future": is_future(report.day),
+        # A sender's own day at its offset: said as that day, not as if it were a UTC day.
+        "sender_day": sender_day(report.day, report.start, report.end),
     }
     return render(request, "reports/report.html", ctx)
 
