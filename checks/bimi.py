@@ -1460,6 +1460,15 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
     elif parsed is None:
         reasons.append("there is no DMARC policy")
         faults.append((domain, None))
+    elif policy.from_operator:
+        # The public suffix operator's record (RFC 9989 §4.10.1, DMARC-01's reading): RFC
+        # 7489 receivers apply no policy here, and the owner cannot keep it enforcing.
+        reasons.append(
+            f"the domain has no DMARC record of its own: the record at _dmarc.{at} is the "
+            "public suffix operator's, which only RFC 9989 receivers apply and which you "
+            "cannot keep at enforcement"
+        )
+        faults.append((domain, None))
     else:
         # The record at `at` is inherited when it is another name's: the organisational (or
         # public suffix) domain's, since RFC 9989 §4.10.1 applies no record between the two.
