@@ -321,3 +321,28 @@ class HostingUnreadPolicyTestCase(s19o_hosting.HostingCase):
         self.assertIn("could not read the policy mta-sts.example.org serves (", said)
         self.assertNotIn(".).", said)
         self.assertRegex(said, r"[^.]\)\. If it is in mode enforce")
+
+
+class InviteSignInLinksTestCase(BaseTestCase):
+    """An invitation's page says "Sign in (or sign up) as … first; you'll come back here to
+    accept", and its own buttons do come back; the header's Sign in and Sign up, the first
+    links on the page, did not: a teammate who signed up there landed on an empty team of
+    their own, the invitation's link lost."""
+
+    def test_every_sign_in_link_comes_back_to_the_invitation(self) -> None:
+        from mailsec.accounts.models import Invite
+
+        invite = Invite.objects.create(
+            team=self.team, email="tina@example.net", invited_by=self.alice
+        )
+        html = self.client.get(f"/invite/{invite.token}/").content.decode()
+        back = f"?next=/invite/{invite.token}/"
+        for path in ("/accounts/login/", "/accounts/signup/"):
+            links = re.findall(rf'href="{path}([^"]*)"', html)
+            self.assertGreaterEqual(len(links), 2, path)  # the header's and the card's
+            self.assertEqual(set(links), {back}, path)
+
+    def test_other_pages_keep_plain_links(self) -> None:
+        html = self.client.get("/").content.decode()
+        self.assertIn('href="/accounts/login/"', html)
+        self.assertIn('href="/accounts/signup/"', html)

@@ -582,7 +582,9 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
         forget_team_count(request)
         messages.success(request, f"You joined {invite.team.name}.")
         return redirect("domains:index")
-    return render(request, "accounts/invite.html", {"invite": invite, "matches": matches})
+    # The header's Sign in and Sign up come back here too, as the card's buttons do.
+    ctx = {"invite": invite, "matches": matches, "sign_in_next": request.path}
+    return render(request, "accounts/invite.html", ctx)
 
 
 class _ConfirmLoginCodeHere(ConfirmLoginCodeView):
