@@ -46,9 +46,11 @@ saying a ';' split p=, and offered no record (it now says so and offers the key 
 dkim10-s-empty said the key "is restricted to s="; dmarc07-sp-none-under-none's DMARC-06 fix
 keeps sp=none under the p=quarantine it offers (docs/scoring.md: each fix changes its own tag
 only), which DMARC-07 then warns about, unsaid (the text now says subdomains stay at none).
-Left as they are: dmarc19-psd-record-at-gov-uk fails DMARC-13 for the report address of the
-public suffix operator's record (_dmarc.gov.uk), which the owner of ambridge-parish.gov.uk
-cannot change (a status question: left for the lead); dkim02-m365-cname-target-servfail names
+dmarc19-psd-record-at-gov-uk failed DMARC-13 for the report address of the public suffix
+operator's record (_dmarc.gov.uk), which the owner of ambridge-parish.gov.uk cannot change:
+since s34p the operator's record is not the owner's (DMARC-01 info, no finding judges it; the
+case now expects that), and since s34b BIMI-08 does not take its p=reject either.
+Left as it is: dkim02-m365-cname-target-servfail names
 the alias, not the CNAME target that failed, as a resolver answering SERVFAIL for the alias
 does.
 
