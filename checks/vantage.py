@@ -222,6 +222,16 @@ async def check_resolver(config: CheckConfig, targets: VantageTargets) -> Resolv
     if signed.failed:
         return verdict(Verdict.UNKNOWN, f"could not tell: {signed.describe_failure()}")
     if not signed.ad:
+        if signed.rcode == "NXDOMAIN":
+            # The zone is there for everyone on the Internet: this resolver does not see the
+            # public DNS (a sandbox, a private network's resolver), or the name is wrong.
+            return verdict(
+                Verdict.UNKNOWN,
+                f"could not tell: this resolver says {targets.signed_name} does not exist "
+                "(NXDOMAIN), as a resolver that does not see the public DNS does; every domain "
+                "checked through it would read as not existing. Point MAILSEC_RESOLVER at one "
+                f"that does, or set {SIGNED_NAME_VARIABLE} to a signed zone it knows",
+            )
         if not signed.exists:
             return verdict(
                 Verdict.UNKNOWN,
