@@ -20,9 +20,10 @@ quotes, ASCII ones a DNS panel kept as text or typographic ones, and what it rea
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
-from checks.findings import series
+from checks.findings import series, u_labels
 
 # Characters shown as a space: retyped as ' '.
 SPACES = {
@@ -275,3 +276,37 @@ def one_slip(typed: str, meant: str) -> bool:
         )
     short, long = sorted((typed, meant), key=len)
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+# Letters of other scripts drawn as Latin ones in most fonts (Unicode's confusables, the ones
+# homograph domains use): a name written with them reads as the Latin name it imitates.
+_LATIN_LOOKALIKES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a", "с": "c", "ԁ": "d", "е": "e", "һ": "h", "і": "i", "ј": "j", "ӏ": "l",
+        "о": "o", "р": "p", "ԛ": "q", "ѕ": "s", "у": "y", "ѵ": "v", "ԝ": "w", "х": "x",
+        "ү": "y", "ɡ": "g",
+        # Greek
+        "α": "a", "ι": "i", "ν": "v", "ο": "o", "ρ": "p", "υ": "u", "χ": "x",
+        # Latin letters without their dot or with a stroke
+        "ı": "i", "ȷ": "j", "ł": "l", "ø": "o", "đ": "d", "ħ": "h",
+    }
+)  # fmt: skip
+
+
+def _skeleton(name: str) -> str:
+    """What a domain name looks like: U-labels, case and accents dropped (ä as a), full-width
+    forms as ASCII (NFKD) and letters of other scripts as the Latin ones they are drawn as."""
+    shown = unicodedata.normalize("NFKD", u_labels(name.rstrip(".").lower()).casefold())
+    return "".join(c for c in shown if not unicodedata.combining(c)).translate(_LATIN_LOOKALIKES)
+
+
+def looks_like_domain(other: str, domain: str) -> bool:
+    """Whether `other` is another domain than `domain` that looks like it, or like a name
+    below it, to a reader (a homograph: exämple.com, xn--exmple-cua.com, or 'еxample.com' with
+    a Cyrillic е, beside example.com). Names in A-labels or U-labels."""
+    other, domain = other.rstrip(".").lower(), domain.rstrip(".").lower()
+    if other == domain or other.endswith("." + domain):
+        return False  # the domain itself, or a name of its own below it
+    looks, meant = _skeleton(other), _skeleton(domain)
+    return looks == meant or looks.endswith("." + meant)

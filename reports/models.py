@@ -28,6 +28,8 @@ from django.db import DatabaseError, DataError, IntegrityError, connection, mode
 from django.db.models.functions import Least
 from django.utils import timezone
 
+from checks.findings import both_ways, u_labels
+from checks.lookalike import looks_like_domain
 from reports import conf
 from reports.mail import (
     DkimOutcome,
@@ -1221,6 +1223,18 @@ def is_same_or_subdomain(name: str, domain: str) -> bool:
 
 
 def foreign_domain_warning(about: str, domain: str) -> str:
+    if looks_like_domain(about, domain):
+        # A homograph of the owner's name (exämple.com): telling them to give it a report
+        # address of its own assumes they run it, when it may be a domain made to pass for theirs.
+        shown = both_ways(about)
+        return (
+            f"This report is about {shown}, not {domain}: a different domain that looks like "
+            f"{domain}. Senders send a domain's reports to the addresses in its own _smtp._tls "
+            f"record, so the record of {u_labels(about)} names this address. The report is kept "
+            f"here, but left out of {domain}'s totals, charts and alerts. If you do not run "
+            f"{u_labels(about)}, a sender may be reporting on a domain made to impersonate "
+            "yours; nothing in your records causes it."
+        )
     return (
         f"This report is about {about}, not {domain}: senders send a domain's reports to the "
         f"addresses in its own _smtp._tls record, so the record of {about} names this "
