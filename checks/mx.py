@@ -542,7 +542,8 @@ def _ip_literal_fix(
     else:
         if not allow_private and not net.is_public_address(literal):
             return (
-                f"{literal} is a private address, which senders on the internet cannot reach "
+                f"{literal} is a {net.non_public_kind(literal) or 'non-public'} address, which "
+                "senders on the internet cannot reach "
                 "even under a host name. Point the MX at the host name of a mail server "
                 "reachable from the internet:\n"
                 f"{domain}. MX {host.preference} <your mail server's host name>.\n"
@@ -1311,8 +1312,8 @@ def _host_rules(
             ),
             subject=host.name,
             evidence=host.evidence(),
-            fix=f"Publish a public address for {host.name} (A/AAAA) in place of the private "
-            f"one, or remove the record {mx.answer.name}. MX {host.preference} {host.name}.",
+            fix=f"Publish a public address for {host.name} (A/AAAA) in place of the "
+            f"non-public one, or remove the record {mx.answer.name}. MX {host.preference} {host.name}.",
         )
     if not unresolved and not private:
         out.add(

@@ -161,8 +161,13 @@ def guard(address: str, config: CheckConfig) -> None:
         ipaddress.ip_address(address)  # still refuse garbage
         return
     if not is_public_address(address):
+        # Named by its own kind, which a report quotes: the list of every kind an address
+        # might be ("private, loopback, link-local or reserved") told the owner nothing.
+        kind = non_public_kind(address)
         raise TargetRefused(
-            f"{address} is a private, loopback, link-local or reserved address; refused"
+            f"{address} is not a public address ({kind}); refused"
+            if kind
+            else f"{address} is not an IP address; refused"
         )
 
 

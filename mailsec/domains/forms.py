@@ -52,6 +52,14 @@ class AddDomainForm(forms.Form):
     def clean_name(self) -> str:
         return self.domain_name(self.cleaned_data["name"])
 
+    @property
+    def typed_name(self) -> str:
+        """What was typed, for the box to give back, with a NUL byte as the HTML parser would
+        show it (U+FFFD, WHATWG HTML §13.2.5.36): the page's bytes hold none, and the box still
+        shows where the stray character was (the field refuses it: 'Null characters are not
+        allowed.')."""
+        return str(self["name"].value() or "").replace("\x00", "\ufffd")
+
     @staticmethod
     def domain_name(text: str) -> str:
         """The A-label name to add for `text`, or ValidationError saying why not."""

@@ -55,13 +55,21 @@ def engine_deadline(time_cap: float) -> float:
 # Permalinks live this long, then the sweep deletes the rows.
 KEEP_FOR = timedelta(days=30)
 
-# checks/net.py words every SSRF-guard refusal as "<address> is a private, loopback, link-local
-# or reserved address; refused", and the probes carry that text into their findings' evidence.
-_REFUSED_WORDS = " is a private, loopback, link-local or reserved address"
+# checks/net.py words every SSRF-guard refusal as "<address> is not a public address (<kind>);
+# refused", and the probes carry that text into their findings' evidence. Reports stored before
+# s34g have the words it used then, which named every kind at once.
+_REFUSED_WORDS = (
+    " is not a public address (",
+    " is a private, loopback, link-local or reserved address",
+)
 # Anchored at the start of a run of address characters and bounded (an IPv6 address is at most
 # 45): unanchored, a finding holding a long run of hex letters (a 64 KiB policy line of "aaa…")
 # cost a try at every position, each running to the end of the run — 50 s for one page.
-_REFUSED = re.compile(r"(?<![0-9A-Fa-f:.])([0-9A-Fa-f:.]{1,45})" + re.escape(_REFUSED_WORDS))
+_REFUSED = re.compile(
+    r"(?<![0-9A-Fa-f:.])([0-9A-Fa-f:.]{1,45})(?:"
+    + "|".join(re.escape(words) for words in _REFUSED_WORDS)
+    + ")"
+)
 
 _SEVERITY_RANK = {status: rank for rank, status in enumerate(SEVERITY_ORDER)}
 
@@ -540,7 +548,7 @@ class FreeCheck(models.Model):
         for findings in self._findings_by_mechanism().values():
             for finding in findings:
                 text = json.dumps(finding)
-                if _REFUSED_WORDS not in text:
+                if not any(words in text for words in _REFUSED_WORDS):
                     continue
                 for address in _REFUSED.findall(text):
                     found[address] = None

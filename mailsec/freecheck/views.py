@@ -88,7 +88,9 @@ def check(request: HttpRequest) -> HttpResponse:
     typed = (request.GET if request.method == "GET" else request.POST).get("domain", "")
     # The form gives back what was typed, to correct it; never an over-long input, which
     # would double the answer's size for nothing anyone could edit.
-    ctx = {"domain": typed if len(typed) <= MAX_INPUT_CHARS else ""}
+    # A NUL byte goes back as the HTML parser would show it (U+FFFD, WHATWG HTML §13.2.5.36):
+    # the page's bytes hold none, and the box still shows where the stray character was.
+    ctx = {"domain": typed.replace("\x00", "\ufffd") if len(typed) <= MAX_INPUT_CHARS else ""}
     if request.method == "GET":
         return render(request, "freecheck/check.html", {**ctx, **allowance_context(request)})
 
