@@ -318,6 +318,21 @@ def misplaced_note(what: str, home: str, rfc: str, misplaced: list[tuple[str, st
     )
 
 
+def no_mail_misplaced_note(what: str, misplaced: list[tuple[str, str]]) -> str:
+    """What a "does not apply" finding of a null-MX domain adds when `what` records (MTA-STS,
+    TLS-RPT) stand at names senders never look at: (name, record) pairs. The domain needs
+    none (RFC 7505 §3: no sender delivers to it), so they go, not move (moved_fix with no
+    record to publish)."""
+    if not misplaced:
+        return ""
+    names = " and ".join(dict.fromkeys(name for name, _ in misplaced))
+    listed = "; ".join(f"{name} holds {record!r}" for name, record in misplaced)
+    return (
+        f" {what} record is published at {names}, where senders never look ({listed}): "
+        "with the null MX the domain needs none, so it can be deleted."
+    )
+
+
 def moved_fix(
     fix: str, misplaced: list[tuple[str, str]], kept: dict[str, str] | None = None
 ) -> str:

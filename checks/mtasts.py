@@ -18,7 +18,14 @@ from typing import Any
 
 from checks import certs, https, mx, net, tlsrpt
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, misplaced_note, moved_fix, quote_txt, txt_fix
+from checks.dns import (
+    DnsAnswer,
+    misplaced_note,
+    moved_fix,
+    no_mail_misplaced_note,
+    quote_txt,
+    txt_fix,
+)
 from checks.domainname import _to_a_labels, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Problem, Status, series
 from checks.lookalike import full_width, lookalikes, unquoted
@@ -2017,19 +2024,6 @@ def _moved_fix(domain: str, fix: str, pairs: list[tuple[str, str]]) -> str:
     return moved_fix(fix, pairs, {host: kept})
 
 
-def _no_mail_misplaced_note(pairs: list[tuple[str, str]]) -> str:
-    """What MTASTS-01 adds for a null-MX domain with MTA-STS records where senders never look:
-    it needs no MTA-STS (RFC 7505 §3: no sender delivers to it), so they go, not move."""
-    if not pairs:
-        return ""
-    names = " and ".join(dict.fromkeys(name for name, _ in pairs))
-    listed = "; ".join(f"{name} holds {record!r}" for name, record in pairs)
-    return (
-        f" An MTA-STS record is published at {names}, where senders never look ({listed}): "
-        "with the null MX the domain needs none, so it can be deleted."
-    )
-
-
 async def evaluate(ctx: CheckContext) -> list[Finding]:
     out = Collector(MECHANISM)
     mxset = await mx.get_mx(ctx)
@@ -2044,7 +2038,8 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         out.add(
             "MTASTS-01",
             Status.NA,
-            (f"{summary} {words}" if words else summary) + _no_mail_misplaced_note(pairs),
+            (f"{summary} {words}" if words else summary)
+            + no_mail_misplaced_note("An MTA-STS", pairs),
             subject=ctx.domain,
             evidence=evidence,
             fix=_moved_fix(ctx.domain, fix, pairs),

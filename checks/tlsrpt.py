@@ -28,6 +28,7 @@ from checks.dns import (
     lookup_is_bogus,
     misplaced_note,
     moved_fix,
+    no_mail_misplaced_note,
     published_ttl,
     split_at_schemes,
     txt_fix,
@@ -728,8 +729,8 @@ MISPLACED_LABELS = ("_smtp_tlsrpt", "_tls._smtp")
 
 async def misplaced_records(ctx: CheckContext) -> list[tuple[str, TlsRptRecord]]:
     """The TLS-RPT records published at MISPLACED_LABELS under the domain or at the domain
-    itself, by name: asked only when _smtp._tls holds none, once per check. A failed lookup
-    says nothing (no record)."""
+    itself, by name: asked when _smtp._tls holds none or the domain has a null MX, once per
+    check. A failed lookup says nothing (no record)."""
 
     async def lookup() -> list[tuple[str, TlsRptRecord]]:
         names = [f"{label}.{ctx.domain}" for label in MISPLACED_LABELS] + [ctx.domain]
@@ -943,20 +944,23 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
     mxset = await mx.get_mx(ctx)
     subject = f"_smtp._tls.{ctx.domain}"
     if mxset.null_mx:
+        # Still "does not apply", as MTASTS-01: not scored. A record left over at _smtp._tls,
+        # or published where senders never look, is named to be deleted, never moved: TLS
+        # reports are about mail delivered to the domain (RFC 8460 §3), and none is.
         summary = f"{ctx.domain} accepts no mail (null MX), so TLS reporting does not apply."
-        left = await _left_over(ctx)
-        if left is None:
-            out.add("TLSRPT-01", Status.NA, summary, subject=subject)
-        else:  # still "does not apply", as MTASTS-01 for its leftovers: not scored
-            words, fix, evidence = left
-            out.add(
-                "TLSRPT-01",
-                Status.NA,
-                f"{summary} {words}",
-                subject=subject,
-                evidence=evidence,
-                fix=fix,
-            )
+        words, fix, evidence = await _left_over(ctx) or ("", "", {})
+        pairs = [(name, record.raw) for name, record in await misplaced_records(ctx)]
+        if pairs:
+            evidence = {**evidence, "misplaced": [{"name": n, "record": r} for n, r in pairs]}
+        out.add(
+            "TLSRPT-01",
+            Status.NA,
+            (f"{summary} {words}" if words else summary)
+            + no_mail_misplaced_note("A TLS-RPT", pairs),
+            subject=subject,
+            evidence=evidence,
+            fix=moved_fix(fix, pairs),
+        )
         return out.findings
     # No MX, its own address takes no mail (a website, a parked name), and nothing says it
     # sends: MX-01 offers the records of a domain that receives no mail (mx.advises_no_mail,

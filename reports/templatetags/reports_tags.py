@@ -58,8 +58,9 @@ def _merged(records: list[str]) -> str | None:
 
 def misplaced_records(run: Any) -> list[tuple[str, str]]:
     """(name, record) of the TLS-RPT records the latest check found where senders never look
-    (the apex, _smtp_tlsrpt, _tls._smtp: TLSRPT-01's evidence 'misplaced', looked up only when
-    _smtp._tls holds none); TLSRPT-01's fix moves them: their addresses kept, then deleted."""
+    (the apex, _smtp_tlsrpt, _tls._smtp: TLSRPT-01's evidence 'misplaced', looked up when
+    _smtp._tls holds none); TLSRPT-01's fix moves them: their addresses kept, then deleted. At
+    a null MX it names them too, to be deleted (receives_no_mail: the pages offer no record)."""
     for finding in (run.findings or []) if run is not None else []:
         if finding.get("id") == "TLSRPT-01":
             found = (finding.get("evidence") or {}).get("misplaced") or []

@@ -1,0 +1,88 @@
+"""Engine follow-ups of task s34y, each written failing before its change.
+
+1. TLSRPT-01 at a null-MX domain names a TLS-RPT record published where senders never look
+   (the apex, _smtp_tlsrpt, _tls._smtp) to be deleted, never moved: TLS reports are about mail
+   delivered to the domain (RFC 8460 §3), and with a null MX none is (RFC 7505 §3), so TLS
+   reporting does not apply (still "na"), as MTASTS-01 says of a misplaced MTA-STS record.
+2. MTASTS-01's _mta_sts.<domain> lookup reads a CNAME as its mta-sts.<domain> lookup does: a
+   record reached through an alias is the alias target's. There is no TXT record to delete at
+   _mta_sts; the alias is named, and it is the alias that goes.
+3. DMARC report addresses (rua/ruf mailto: URIs) are read percent-decoded, as RFC 6068 §2 and
+   TLS-RPT's parser read them: the mail domain DMARC-13 authorizes is the decoded one, and an
+   '@' written %40 outside quotes in the local part makes no address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks import tlsrpt
+from checks.findings import Finding, Status
+from tests.blind_engine import run_engine
+from tests.test_engine_s29s_blind import site
+
+
+def _one(findings: list[Finding], check: str) -> Finding:
+    found = [f for f in findings if f.id == check]
+    assert len(found) == 1, [(f.id, f.status, f.summary) for f in findings]
+    return found[0]
+
+
+# 1. TLSRPT-01 at a null-MX domain.
+
+PARKED = "stanage-edge.com"
+TLSRPT = "v=TLSRPTv1; rua=mailto:tls@reports.example.net"
+
+
+def _null_mx_site(more: dict[Any, Any]) -> dict[Any, Any]:
+    zone = site(PARKED, spf_record="v=spf1 -all", mx={(PARKED, "MX"): ["0 ."]})
+    zone.update(more)
+    return zone
+
+
+def _tlsrpt01(zone: dict[Any, Any]) -> Finding:
+    return _one(run_engine(tlsrpt, PARKED, zone).findings, "TLSRPT-01")
+
+
+def test_a_null_mx_domain_is_told_to_delete_a_misplaced_tlsrpt_record_not_to_move_it() -> None:
+    name = f"_smtp_tlsrpt.{PARKED}"
+    finding = _tlsrpt01(_null_mx_site({(name, "TXT"): [TLSRPT]}))
+    assert finding.status == Status.NA  # TLS reporting does not apply: unchanged
+    assert finding.summary.startswith(f"{PARKED} accepts no mail (null MX), so TLS reporting")
+    assert f"published at {name}, where senders never look" in finding.summary, finding.summary
+    assert repr(TLSRPT) in finding.summary
+    assert "needs none" in finding.summary and "deleted" in finding.summary, finding.summary
+    assert "move it" not in finding.summary and "_smtp._tls" not in finding.fix, finding.fix
+    assert finding.fix == (
+        f'Delete the record at {name}, where senders never look: {name}. TXT "{TLSRPT}"'
+    ), finding.fix
+    assert finding.evidence["misplaced"] == [{"name": name, "record": TLSRPT}]
+
+
+def test_a_null_mx_domain_with_a_tlsrpt_record_at_the_apex_deletes_it_beside_spf() -> None:
+    zone = _null_mx_site({})
+    zone[(PARKED, "TXT")] = ["v=spf1 -all", TLSRPT]
+    finding = _tlsrpt01(zone)
+    assert finding.status == Status.NA
+    assert f"published at {PARKED}, where senders never look" in finding.summary
+    assert "v=spf1" not in finding.fix  # the SPF record stays
+    assert finding.fix.endswith(f'{PARKED}. TXT "{TLSRPT}"'), finding.fix
+
+
+def test_a_null_mx_domain_with_a_left_over_record_deletes_the_misplaced_one_too() -> None:
+    zone = _null_mx_site(
+        {(f"_smtp._tls.{PARKED}", "TXT"): [TLSRPT], (f"_tls._smtp.{PARKED}", "TXT"): [TLSRPT]}
+    )
+    finding = _tlsrpt01(zone)
+    assert finding.status == Status.NA
+    assert f"TLS-RPT record (_smtp._tls.{PARKED}) is left over" in finding.summary
+    assert f"published at _tls._smtp.{PARKED}, where senders never look" in finding.summary
+    assert finding.fix.startswith(f"Delete the TLS-RPT record at _smtp._tls.{PARKED}")
+    assert finding.fix.split("\n")[-1].startswith(f"Delete the record at _tls._smtp.{PARKED}")
+
+
+def test_a_null_mx_domain_with_nothing_misplaced_reads_as_before() -> None:
+    finding = _tlsrpt01(_null_mx_site({}))
+    assert finding.summary == (
+        f"{PARKED} accepts no mail (null MX), so TLS reporting does not apply."
+    )
+    assert finding.fix == "" and "misplaced" not in finding.evidence
