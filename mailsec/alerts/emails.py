@@ -190,7 +190,9 @@ def reports_urls(domains: Sequence[Domain]) -> dict[int, str]:
     return urls
 
 
-def _group_by_domain(changes: list[Any]) -> list[dict[str, Any]]:
+def _group_by_domain(changes: list[Any], report_urls: dict[int, str]) -> list[dict[str, Any]]:
+    """`changes` by domain; a domain with a change from TLS reports links its reports
+    dashboard, from `report_urls` (reports_urls of every domain of the digest, read at once)."""
     groups: dict[int, dict[str, Any]] = {}
     for c in changes:
         g = groups.setdefault(
@@ -199,7 +201,7 @@ def _group_by_domain(changes: list[Any]) -> list[dict[str, Any]]:
         )
         g["changes"].append(c)
         if from_reports(c) and not g["reports_url"]:
-            g["reports_url"] = reports_url(c.domain)
+            g["reports_url"] = report_urls.get(c.domain_id, "")
     # By name, and each group's changes by when they were raised: the same email (and
     # subject) on every database, whatever order the rows come in.
     for g in groups.values():
@@ -351,7 +353,10 @@ def _build_message(n: Notification) -> EmailMultiAlternatives:
             [c for c in recovered if c not in going],
             going + _digest_still_open(n, changes),
         )
-        whole = _digest_section(*parts)
+        # Every reports address the digest links, in one query however many domains.
+        reported = {c.domain_id: c.domain for part in parts for c in part if from_reports(c)}
+        report_urls = reports_urls(list(reported.values()))
+        whole = _digest_section(*parts, report_urls)
         # A change told under the one it follows from (changes_context), new or fixed, is
         # no change more: the count is the entries the digest lists.
         told_under = sum(
@@ -360,7 +365,7 @@ def _build_message(n: Notification) -> EmailMultiAlternatives:
             for c in g["items"]
         )
         ctx |= whole | {"count": len(changes) - told_under}
-        ctx |= _digest_sections(n, *parts)
+        ctx |= _digest_sections(n, *parts, report_urls)
         names = ("emails/alert_digest_subject.txt", "emails/alert_digest_body.txt")
         html_name = "emails/alert_digest_body.html"
     else:
@@ -399,13 +404,16 @@ def _build_message(n: Notification) -> EmailMultiAlternatives:
 
 
 def _digest_section(
-    confirmed: list[Change], fixed: list[Change], not_fixed: list[Change]
+    confirmed: list[Change],
+    fixed: list[Change],
+    not_fixed: list[Change],
+    report_urls: dict[int, str],
 ) -> dict[str, Any]:
     """A digest's three lists (or one team's part of them), grouped by domain. A domain's
     new problems and its fixes are told as an alert and its "fixed" email tell them: its
     `items`, each change that follows from another under that one (changes_context)."""
-    new_groups = _group_by_domain(confirmed)
-    fixed_groups = _group_by_domain(fixed)
+    new_groups = _group_by_domain(confirmed, report_urls)
+    fixed_groups = _group_by_domain(fixed, report_urls)
     # Fixed ones so too, as the "fixed" email tells them ("Fixed with it:"): a renewed
     # certificate is one fix, not its consequences each a fix of its own (s26a).
     for g in (*new_groups, *fixed_groups):
@@ -415,12 +423,16 @@ def _digest_section(
         "new_from_checks": any(not from_reports(c) for c in confirmed),
         "new_from_reports": any(from_reports(c) for c in confirmed),
         "fixed_groups": fixed_groups,
-        "not_fixed_groups": _group_by_domain(not_fixed),
+        "not_fixed_groups": _group_by_domain(not_fixed, report_urls),
     }
 
 
 def _digest_sections(
-    n: Notification, confirmed: list[Change], fixed: list[Change], not_fixed: list[Change]
+    n: Notification,
+    confirmed: list[Change],
+    fixed: list[Change],
+    not_fixed: list[Change],
+    report_urls: dict[int, str],
 ) -> dict[str, Any]:
     """The digest's sections: one, untitled, for a person (their teams' domains, as
     always) or an address one team added; for an address several teams added for their
@@ -428,7 +440,7 @@ def _digest_sections(
     team's name, each saying who added the address, who removes it, and with a link that
     stops that team's emails to it; the one-click unsubscribe then stops the mailbox's
     digests of every team."""
-    whole = _digest_section(confirmed, fixed, not_fixed)
+    whole = _digest_section(confirmed, fixed, not_fixed, report_urls)
     if n.team_address is None:
         return {"sections": [whole], "by_team": False, "block_tag": "h2"}
     rows = {row.team_id: row for row in n.team_address.digest_rows()}
@@ -451,7 +463,7 @@ def _digest_sections(
             [c for c in part if c.domain.team_id == row.team_id]
             for part in (confirmed, fixed, not_fixed)
         ]
-        sections.append({"team": row.team, **_digest_section(*parts)})
+        sections.append({"team": row.team, **_digest_section(*parts, report_urls)})
     return {
         "sections": sections,
         "by_team": True,
