@@ -47,6 +47,9 @@ _WSP = " \t"
 _POLICY_LINE = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]{0,31}):[ \t]*(.*?)[ \t]*")
 # A byte that is not UTF-8, as decoding with errors="surrogateescape" leaves it.
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
+# Ends the bytes one '\ufffd' of the reading stands for (_as_published): a lone high
+# surrogate, which no decoded text holds and no surrogate escape is.
+_REPLACED_END = "\udbff"
 _LDH_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 KNOWN_POLICY_KEYS = ("version", "mode", "max_age", "mx")
 MODES = ("enforce", "testing", "none")
@@ -90,20 +93,34 @@ _ID_IN_TEXT = re.compile(r"(?:^|;)[ \t]*id[ \t]*=[ \t]*([^; \t]*)")
 
 def _as_published(value: str, raw: bytes | str) -> tuple[str, list[int]]:
     """`value`, a part of the record read from `raw`, quoted as the owner finds it in the zone,
-    and the bytes in it that are not UTF-8: the reading turns each into '\ufffd', shown
-    here as its escape ('2024\\xe9' for a Latin-1 'é'). repr() and none for any other."""
+    and the bytes in it that are not UTF-8: the reading turns each run the decoder rejects
+    into one '\ufffd', shown here as the run's escapes ('2024\\xe9' for a Latin-1 'é').
+    repr() and none for any other."""
     if "\ufffd" not in value or not isinstance(raw, bytes | bytearray):
         return repr(value), []
-    escaped = bytes(raw).decode("utf-8", errors="surrogateescape")
-    # Each '\ufffd' read stands for one or more such bytes, or was published as itself.
+    # The record as read, each '\ufffd' the decoder wrote followed by the bytes it stands for
+    # (surrogate escapes) and a mark no text holds, so that a value's '\ufffd' matches those
+    # bytes alone: a '+' over a run of bytes, once per '\ufffd', would backtrack exponentially.
+    data, at, pieces = bytes(raw), 0, []
+    while at < len(data):
+        try:
+            pieces.append(data[at:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as error:
+            bad = data[at + error.start : at + error.end]
+            pieces.append(data[at : at + error.start].decode("utf-8"))
+            pieces.append(bad.decode("utf-8", "surrogateescape") + _REPLACED_END)
+            at += error.end
     pattern = "".join(
-        "(?:[\udc80-\udcff]+|\ufffd)" if char == "\ufffd" else re.escape(char) for char in value
+        f"(?:[\udc80-\udcff]+{_REPLACED_END}|\ufffd)" if char == "\ufffd" else re.escape(char)
+        for char in value
     )
-    found = re.search(pattern, escaped)
+    found = re.search(pattern, "".join(pieces))
     if found is None:
         return repr(value), []
-    codes = [ord(c) - 0xDC00 for c in found[0] if _NOT_UTF8.fullmatch(c)]
-    shown = _NOT_UTF8.sub(lambda m: f"\\x{ord(m[0]) - 0xDC00:02x}", found[0])
+    quoted = found[0].replace(_REPLACED_END, "")
+    codes = [ord(c) - 0xDC00 for c in quoted if _NOT_UTF8.fullmatch(c)]
+    shown = _NOT_UTF8.sub(lambda m: f"\\x{ord(m[0]) - 0xDC00:02x}", quoted)
     return f"'{shown}'", codes
 
 
