@@ -4342,18 +4342,30 @@ async def _dane_finding(ctx: CheckContext, mxset: mx.MxSet, out: Collector) -> N
     # a CNAME'd MX name to its TLSA base (RFC 7672 §2.2.3).
     dane_on = [t.secure and any(r.usable for r in t.records) for t in states]
     with_tlsa = [t.qname for t, on in zip(states, dane_on, strict=True) if on]
-    # A host whose lookup failed is neither (DANE-02 says so): only known absence is named.
+    # A host whose lookup failed is neither (DANE-02 says so): only what is known is named,
+    # records DANE senders do not use apart from none at all (the owner may have published them).
     without = [
-        h.name for h, t, on in zip(hosts, states, dane_on, strict=True) if not on and not t.failed
+        (h.name, bool(t.records))
+        for h, t, on in zip(hosts, states, dane_on, strict=True)
+        if not on and not t.failed
     ]
     if with_tlsa and without:
         covered = series([h.name for h, on in zip(hosts, dane_on, strict=True) if on])
         one = len(with_tlsa) == 1
+        absent = [name for name, published in without if not published]
+        unused = [name for name, published in without if published]
+        said = []
+        if absent:
+            said.append(f"{series(absent)} {'has' if len(absent) == 1 else 'have'} none")
+        if unused:
+            said.append(
+                f"{series(unused)} publish{'es' if len(unused) == 1 else ''} TLSA records that "
+                "DANE senders do not use (none usable, or not DNSSEC-validated)"
+            )
         summary = (
             f"{covered} also publish{'es' if one else ''} DANE TLSA records; senders that "
             f"support DANE validate {'it' if one else 'them'} with DANE instead of MTA-STS, so "
-            f"both must stay correct. {series(without)} "
-            f"{'has' if len(without) == 1 else 'have'} none: MTA-STS alone protects mail to "
+            f"both must stay correct. {'; '.join(said)}: MTA-STS alone protects mail to "
             f"{'it' if len(without) == 1 else 'them'}."
         )
     else:

@@ -69,3 +69,23 @@ def test_a_tag_run_in_after_blanks_is_still_read_as_meant() -> None:
     assert parsed.unglued == {"adkim": "r"}
     assert parsed.glued_after == {"adkim": ["aspf=s"]}
     assert parsed.glued == {"aspf": "s"}
+
+
+# 3. MTASTS-35 with DANE on some MX hosts (b00b82f6) said of every other host whose lookup
+#    did not fail "has none", also of one that publishes TLSA records DANE senders do not use
+#    (no usable record, or not DNSSEC-validated): untrue to an owner who published them.
+
+
+def test_mtasts35_does_not_say_a_host_with_unused_tlsa_records_has_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.test_engine_s34m import TLSA_ZONE, _dane_note
+
+    # An unknown matching type (9): a record DANE senders cannot use (RFC 7672 §2.2).
+    zone = {**TLSA_ZONE, ("_25._tcp.mx2.example.org", "TLSA"): ["3 1 9 " + "cd" * 32]}
+    summary = _dane_note(monkeypatch, zone).summary
+    assert "has none" not in summary, summary
+    assert (
+        "mx2.example.org publishes TLSA records that DANE senders do not use (none usable, or "
+        "not DNSSEC-validated): MTA-STS alone protects mail to it." in summary
+    ), summary
