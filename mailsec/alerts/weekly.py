@@ -134,6 +134,17 @@ class DomainWeek:
         return ""
 
     @property
+    def score_held_over(self) -> bool:
+        """Its latest check could not complete (Domain.last_failed_at, cleared when a newer
+        run finishes): the score shown is from the last check that did, maybe days before."""
+        d = self.domain
+        return (
+            d.last_score is not None
+            and d.last_failed_at is not None
+            and (d.last_checked_at is not None and d.last_failed_at > d.last_checked_at)
+        )
+
+    @property
     def quiet(self) -> bool:
         """Nothing to act on: no points lost, no open change, no failed session reported and
         no trouble with its hosted policy."""
