@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -305,28 +306,52 @@ def txt_fix(name: str, value: str) -> str:
     return f"{normalize(name)}. TXT {quote_txt(value)}"
 
 
-def misplaced_note(what: str, home: str, rfc: str, misplaced: list[tuple[str, str]]) -> str:
+def _misplaced_listed(
+    misplaced: list[tuple[str, str]], aliases: Mapping[str, str] | None = None
+) -> tuple[str, str]:
+    """The names of misplaced (name, record) pairs and what each holds, in words; a name in
+    `aliases` is a CNAME to its target, whose record it reaches (no TXT record stands beside
+    a CNAME, RFC 2181 §10.1), and is said to be one."""
+    aliases = aliases or {}
+    names = " and ".join(dict.fromkeys(name for name, _ in misplaced))
+    listed = "; ".join(
+        f"{name}, an alias (CNAME) to {aliases[name]}, reaches {record!r}"
+        if name in aliases
+        else f"{name} holds {record!r}"
+        for name, record in misplaced
+    )
+    return names, listed
+
+
+def misplaced_note(
+    what: str,
+    home: str,
+    rfc: str,
+    misplaced: list[tuple[str, str]],
+    aliases: Mapping[str, str] | None = None,
+) -> str:
     """What a "no record" finding adds when a `what` record (MTA-STS, TLS-RPT) stands at a
-    name senders never look at: (name, record) pairs, and where `rfc` puts it (`home`)."""
+    name senders never look at: (name, record) pairs, and where `rfc` puts it (`home`).
+    `aliases`: the names that are a CNAME (name to target)."""
     if not misplaced:
         return ""
-    names = " and ".join(dict.fromkeys(name for name, _ in misplaced))
-    listed = "; ".join(f"{name} holds {record!r}" for name, record in misplaced)
+    names, listed = _misplaced_listed(misplaced, aliases)
     return (
         f" {what} record is published at {names}, where senders never look ({listed}): "
         f"{rfc} puts it at {home}, so move it there."
     )
 
 
-def no_mail_misplaced_note(what: str, misplaced: list[tuple[str, str]]) -> str:
+def no_mail_misplaced_note(
+    what: str, misplaced: list[tuple[str, str]], aliases: Mapping[str, str] | None = None
+) -> str:
     """What a "does not apply" finding of a null-MX domain adds when `what` records (MTA-STS,
     TLS-RPT) stand at names senders never look at: (name, record) pairs. The domain needs
     none (RFC 7505 §3: no sender delivers to it), so they go, not move (moved_fix with no
-    record to publish)."""
+    record to publish). `aliases`: the names that are a CNAME (name to target)."""
     if not misplaced:
         return ""
-    names = " and ".join(dict.fromkeys(name for name, _ in misplaced))
-    listed = "; ".join(f"{name} holds {record!r}" for name, record in misplaced)
+    names, listed = _misplaced_listed(misplaced, aliases)
     return (
         f" {what} record is published at {names}, where senders never look ({listed}): "
         "with the null MX the domain needs none, so it can be deleted."
@@ -334,22 +359,37 @@ def no_mail_misplaced_note(what: str, misplaced: list[tuple[str, str]]) -> str:
 
 
 def moved_fix(
-    fix: str, misplaced: list[tuple[str, str]], kept: dict[str, str] | None = None
+    fix: str,
+    misplaced: list[tuple[str, str]],
+    kept: dict[str, str] | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> str:
     """The fix for a missing record beside misplaced ones: `fix` as it is (none: the deletes
     alone), then each misplaced (name, record) to delete. `kept`: for a name whose other
     records serve something (MTA-STS's policy host), what stays there: its TXT record alone
-    is deleted."""
+    is deleted. `aliases`: a name that is a CNAME (name to target) holds no TXT record to
+    delete; the record is the target's, and the alias is what goes."""
     if not misplaced:
         return fix
     kept = kept or {}
-    deletes = "\n".join(
-        f"Delete the TXT record at {name}, where senders never look (that record alone: "
-        f"{kept[name]}): {txt_fix(name, record)}"
-        if name in kept
-        else f"Delete the record at {name}, where senders never look: {txt_fix(name, record)}"
-        for name, record in misplaced
-    )
+    aliases = aliases or {}
+
+    def delete(name: str, record: str) -> str:
+        if name in aliases:
+            target = normalize(aliases[name])
+            return (
+                f"Delete the alias at {name} (a CNAME to {target}, whose record it is), where "
+                f"senders never look: {normalize(name)}. CNAME {target}."
+            )
+        if name in kept:
+            return (
+                f"Delete the TXT record at {name}, where senders never look (that record alone: "
+                f"{kept[name]}): {txt_fix(name, record)}"
+            )
+        return f"Delete the record at {name}, where senders never look: {txt_fix(name, record)}"
+
+    # An alias reaching several records is deleted once.
+    deletes = "\n".join(dict.fromkeys(delete(name, record) for name, record in misplaced))
     return f"{fix}\n{deletes}" if fix else deletes
 
 

@@ -2004,17 +2004,16 @@ async def _parent_record(ctx: CheckContext) -> str:
 MISPLACED_LABELS = ("_mta_sts", "mta-sts")
 
 
-async def misplaced_records(ctx: CheckContext) -> list[tuple[str, StsRecord]]:
-    """The MTA-STS records published at MISPLACED_LABELS under the domain, with their name:
-    asked once per check, by MTASTS-01 when _mta-sts holds none or the domain has a null MX.
-    A failed lookup says nothing (no record). At the policy host mta-sts.<domain>, a record
-    reached through a CNAME is the alias target's (no other data stands beside a CNAME, RFC
-    2181 §10.1): not the owner's to delete there, and the alias must stay."""
+async def _misplaced(
+    ctx: CheckContext,
+) -> tuple[list[tuple[str, StsRecord]], dict[str, str]]:
+    """misplaced_records, and the names among them that are an alias (name to its target):
+    one lookup per check."""
     names = [f"{label}.{ctx.domain}" for label in MISPLACED_LABELS]
 
-    async def lookup() -> list[tuple[str, StsRecord]]:
+    async def lookup() -> tuple[list[tuple[str, StsRecord]], dict[str, str]]:
         answers = await asyncio.gather(*(ctx.dns.query(name, "TXT") for name in names))
-        found = []
+        found, aliases = [], {}
         for name, answer in zip(names, answers, strict=True):
             if answer.failed or (name == policy_host(ctx.domain) and answer.cnames):
                 continue
@@ -2022,23 +2021,51 @@ async def misplaced_records(ctx: CheckContext) -> list[tuple[str, StsRecord]]:
                 record = parse_sts_record(raw)
                 if looks_like_sts(record.raw):
                     found.append((name, record))
-        return found
+                    if answer.cnames:
+                        aliases[name] = answer.cnames[-1]
+        return found, aliases
 
     return await ctx.once(f"mtasts-misplaced:{ctx.domain}", lookup)
+
+
+async def misplaced_records(ctx: CheckContext) -> list[tuple[str, StsRecord]]:
+    """The MTA-STS records published at MISPLACED_LABELS under the domain, with their name:
+    asked once per check, by MTASTS-01 when _mta-sts holds none or the domain has a null MX.
+    A failed lookup says nothing (no record). A record reached through a CNAME is the alias
+    target's (no other data stands beside a CNAME, RFC 2181 §10.1), so there is no TXT
+    record of the owner's to delete at the name (misplaced_aliases). At the policy host
+    mta-sts.<domain> it is not named at all: the alias serves the policy and must stay. At
+    _mta_sts it is named as the alias it is, which serves nothing and goes."""
+    return (await _misplaced(ctx))[0]
+
+
+async def misplaced_aliases(ctx: CheckContext) -> dict[str, str]:
+    """The names of misplaced_records that are an alias (CNAME), each with its target."""
+    return (await _misplaced(ctx))[1]
+
+
+def _misplaced_evidence(pairs: list[tuple[str, str]], aliases: dict[str, str]) -> list[Any]:
+    """MTASTS-01's evidence 'misplaced': each (name, record), and the alias target of a name
+    that is a CNAME."""
+    return [
+        {"name": n, "record": r, **({"alias": aliases[n]} if n in aliases else {})}
+        for n, r in pairs
+    ]
 
 
 def policy_host(domain: str) -> str:
     return f"mta-sts.{domain}"
 
 
-def _moved_fix(domain: str, fix: str, pairs: list[tuple[str, str]]) -> str:
-    """moved_fix for MTASTS-01: at the policy host, the TXT record alone goes."""
+def _moved_fix(domain: str, fix: str, pairs: list[tuple[str, str]], aliases: dict[str, str]) -> str:
+    """moved_fix for MTASTS-01: at the policy host, the TXT record alone goes; an alias at
+    _mta_sts goes itself."""
     host = policy_host(domain)
     kept = (
         f"the A or AAAA records of the policy host {host} stay, and a CNAME to a hosting "
         "service can be published there only once no other record is"
     )
-    return moved_fix(fix, pairs, {host: kept})
+    return moved_fix(fix, pairs, {host: kept}, aliases)
 
 
 async def evaluate(ctx: CheckContext) -> list[Finding]:
@@ -2050,16 +2077,17 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         summary = f"{ctx.domain} accepts no mail (null MX), so MTA-STS does not apply."
         words, fix, evidence = await _left_over(ctx) or ("", "", {})
         pairs = [(name, record.raw) for name, record in await misplaced_records(ctx)]
+        aliases = await misplaced_aliases(ctx)
         if pairs:
-            evidence = {**evidence, "misplaced": [{"name": n, "record": r} for n, r in pairs]}
+            evidence = {**evidence, "misplaced": _misplaced_evidence(pairs, aliases)}
         out.add(
             "MTASTS-01",
             Status.NA,
             (f"{summary} {words}" if words else summary)
-            + no_mail_misplaced_note("An MTA-STS", pairs),
+            + no_mail_misplaced_note("An MTA-STS", pairs, aliases),
             subject=ctx.domain,
             evidence=evidence,
-            fix=_moved_fix(ctx.domain, fix, pairs),
+            fix=_moved_fix(ctx.domain, fix, pairs, aliases),
         )
         return out.findings
     state = await get_policy(ctx)
@@ -2149,17 +2177,18 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
             )
         evidence = {"txt": txt_ev, **({"policy": fetch_ev} if served else {})}
         pairs = [(name, record.raw) for name, record in misplaced]
+        aliases = await misplaced_aliases(ctx)
         if pairs:
             # As TLSRPT-01's: the records the fix moves, for pages that build their own.
-            evidence["misplaced"] = [{"name": n, "record": r} for n, r in pairs]
+            evidence["misplaced"] = _misplaced_evidence(pairs, aliases)
         out.add(
             "MTASTS-01",
             Status.INFO,
-            summary + misplaced_note("An MTA-STS", txt_subject, "RFC 8461 §3.1", pairs),
+            summary + misplaced_note("An MTA-STS", txt_subject, "RFC 8461 §3.1", pairs, aliases),
             subject=txt_subject,
             evidence=evidence,
             # The record alone announces a policy nobody serves (MTASTS-10, -11).
-            fix=_moved_fix(ctx.domain, fix, pairs),
+            fix=_moved_fix(ctx.domain, fix, pairs, aliases),
         )
         return out.findings
 

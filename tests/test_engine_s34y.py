@@ -19,6 +19,7 @@ from checks import tlsrpt
 from checks.findings import Finding, Status
 from tests.blind_engine import run_engine
 from tests.test_engine_s29s_blind import site
+from tests.test_engine_s33e import DOMAIN, UNDERSCORE, _mtasts01, _run, _zone
 
 
 def _one(findings: list[Finding], check: str) -> Finding:
@@ -86,3 +87,55 @@ def test_a_null_mx_domain_with_nothing_misplaced_reads_as_before() -> None:
         f"{PARKED} accepts no mail (null MX), so TLS reporting does not apply."
     )
     assert finding.fix == "" and "misplaced" not in finding.evidence
+
+
+# 2. MTASTS-01: a record reached through an alias at _mta_sts is the alias target's.
+
+TARGET = "_mta-sts.sts-host.example"
+
+
+def _aliased(null_mx: bool = False) -> dict[Any, Any]:
+    zone = _zone(None)
+    zone[(UNDERSCORE, "CNAME")] = [f"{TARGET}."]
+    zone[(TARGET, "TXT")] = ["v=STSv1; id=20261203"]
+    if null_mx:
+        for key in [k for k in zone if k[1] == "MX"]:
+            del zone[key]
+        zone[(DOMAIN, "MX")] = ["0 ."]
+    return zone
+
+
+def test_an_alias_at_mta_sts_underscore_is_named_as_an_alias() -> None:
+    findings, _ = _run(_aliased(), {})
+    finding = _mtasts01(findings)
+    assert finding.status == Status.INFO  # no record at _mta-sts, none served: unchanged
+    assert f"{UNDERSCORE}, an alias (CNAME) to {TARGET}" in finding.summary, finding.summary
+    assert f"{UNDERSCORE} holds" not in finding.summary
+    # No TXT record at _mta_sts to delete: the alias goes.
+    assert f"{UNDERSCORE}. TXT" not in finding.fix, finding.fix
+    delete = finding.fix.split("\n")[-1]
+    assert delete.startswith(f"Delete the alias at {UNDERSCORE}"), finding.fix
+    assert f"{UNDERSCORE}. CNAME {TARGET}." in delete, delete
+    assert finding.evidence["misplaced"] == [
+        {"name": UNDERSCORE, "record": "v=STSv1; id=20261203", "alias": TARGET}
+    ]
+
+
+def test_an_alias_at_mta_sts_underscore_of_a_null_mx_domain_is_deleted() -> None:
+    findings, _ = _run(_aliased(null_mx=True), {})
+    finding = _mtasts01(findings)
+    assert finding.status == Status.NA
+    assert f"{UNDERSCORE}, an alias (CNAME) to {TARGET}" in finding.summary, finding.summary
+    assert finding.fix.startswith(f"Delete the alias at {UNDERSCORE}"), finding.fix
+    assert f"{UNDERSCORE}. TXT" not in finding.fix
+
+
+def test_a_record_at_mta_sts_underscore_itself_is_still_deleted_as_a_txt_record() -> None:
+    findings, _ = _run(_zone("v=STSv1; id=20261203"), {})
+    finding = _mtasts01(findings)
+    assert f"{UNDERSCORE} holds 'v=STSv1; id=20261203'" in finding.summary
+    assert finding.fix.split("\n")[-1] == (
+        f'Delete the record at {UNDERSCORE}, where senders never look: {UNDERSCORE}. TXT "v=STSv1; '
+        'id=20261203"'
+    )
+    assert "alias" not in finding.evidence["misplaced"][0]
