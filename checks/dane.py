@@ -1151,9 +1151,8 @@ def _absent_fix(
     first = _tls_first(state, probes)
     mx_secure = bool(mxset.implicit or mxset.answer.ad)
     zone_secure = bool(state.answer is not None and state.answer.ad)
-    suffixes = ctx.config.extra_public_suffixes
-    operator = organizational_domain(state.base, suffixes)
-    if operator != organizational_domain(ctx.domain, suffixes):
+    operator = run_by_another_organisation(ctx, state.base)
+    if operator:
         text = (
             f"{state.base} is run by the operator of {operator}: only they can publish its "
             "TLSA records"
@@ -1213,18 +1212,34 @@ def _for_the_operator(
     MX): its TLSA records, zone and server are not the domain owner's to change. DANE-07's
     fix for such a host was the bare record to publish at the provider's name (s34l-
     rollbackupprov). DANE-01's fix (_absent_fix) says so in its own words already."""
-    suffixes = ctx.config.extra_public_suffixes
-    operator = organizational_domain(state.base, suffixes)
-    if operator == organizational_domain(ctx.domain, suffixes):
+    operator = run_by_another_organisation(ctx, state.base)
+    if not operator:
         return
     for index in range(first, len(findings)):
         finding = findings[index]
         if finding.fix and finding.id != "DANE-01":
             findings[index] = replace(
-                finding,
-                fix=f"{state.base} is run by the operator of {operator}: only they can make "
-                f"this change; pass it on to them:\n{finding.fix}",
+                finding, fix=operators_change(state.base, operator, finding.fix)
             )
+
+
+def run_by_another_organisation(ctx: CheckContext, host: str) -> str:
+    """The organisational domain of the MX host `host` when it is not the checked domain's
+    (a mail provider's MX, a hoster's, a backup-MX service's), else '': its server, zone and
+    records are then that operator's to change, not the domain owner's. DANE's and the
+    STARTTLS check's fixes for such a host say so (operators_change)."""
+    suffixes = ctx.config.extra_public_suffixes
+    operator = organizational_domain(host, suffixes)
+    return "" if operator == organizational_domain(ctx.domain, suffixes) else operator
+
+
+def operators_change(host: str, operator: str, fix: str, or_else: str = "") -> str:
+    """`fix`, said as the change the operator of `host` (run_by_another_organisation) alone
+    can make, for the owner to pass on; `or_else`: what the owner can do instead."""
+    return (
+        f"{host} is run by the operator of {operator}: only they can make this change; "
+        f"pass it on to them{f', {or_else}' if or_else else ''}:\n{fix}"
+    )
 
 
 def _tls_first(state: TlsaState, probes: list[Any]) -> str:

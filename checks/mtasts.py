@@ -4042,6 +4042,8 @@ async def _validation_findings(
     target: PolicyTarget,
 ) -> None:
     """MTASTS-32 and MTASTS-36: would a sender applying the policy accept each MX?"""
+    from checks import starttls
+
     validation = await get_validation(ctx, mxset)
     probes = validation.probes
     matched_names = {h.name for h in matched}
@@ -4134,8 +4136,13 @@ async def _validation_findings(
                     f"{text}{others}{elsewhere}",
                     subject=subject,
                     evidence=elsewhere_evidence,
-                    fix=f"Enable TLS 1.2 and 1.3 on {host.name}"
-                    + (f" at {address}." if others else "."),
+                    # A provider's server: only its operator can (starttls.for_the_operator).
+                    fix=starttls.for_the_operator(
+                        ctx,
+                        host,
+                        f"Enable TLS 1.2 and 1.3 on {host.name}"
+                        + (f" at {address}." if others else "."),
+                    ),
                 )
                 continue
             if getattr(probe, "anon_cert", "") == "untested":
@@ -4181,6 +4188,10 @@ async def _validation_findings(
                 f"Install on {host.name} a certificate valid for {host.name} from a public CA "
                 "(renew it if it expired), offered after STARTTLS on each of its addresses."
             )
+            # A provider's server: its operator's change, said as the STARTTLS finding says
+            # it (s34z), so alerts still tell both as one problem. Pointing the MX at an
+            # alias's target below is the owner's own.
+            fix = starttls.for_the_operator(ctx, host, fix)
             if not session:
                 fix = alias_certificate_fix(mxset, host, probe, state.patterns) or fix
             if status == Status.FAIL and target.mode == "testing":

@@ -2190,6 +2190,63 @@ def _per_probe(
     ctx: CheckContext,
     mxset: MxSet | None = None,
 ) -> None:
+    """The findings of one MX address. For a host whose server another organisation runs (a
+    mail provider's MX), its fixes are said as that operator's to make (for_the_operator),
+    as DANE's are (s34z): the owner of the domain cannot change a provider's server. The MX
+    pointed at an alias's target (_alias_fix) and a host that takes no mail taken out of the
+    MX (SMTP-02) are the owner's changes, and stay as they are."""
+    first = len(out.findings)
+    _, operator = _server_operator(ctx, host)
+    _probe_findings(out, host, p, policy, dane_state, ctx, mxset, run_elsewhere=bool(operator))
+    if not operator:
+        return
+    owners = {_alias_fix(mxset, host, q, policy) for q in (p, p.rsa_variant)} - {""}
+    for index in range(first, len(out.findings)):
+        finding = out.findings[index]
+        if finding.fix in owners or (finding.id == "SMTP-02" and p.accepts_no_mail):
+            continue
+        out.findings[index] = replace(finding, fix=for_the_operator(ctx, host, finding.fix))
+
+
+# What the owner of a domain can do instead of waiting for a provider to change its server.
+_OR_ELSE = "or move your mail to an MX host you run"
+
+
+def for_the_operator(ctx: CheckContext | None, host: Any, fix: str) -> str:
+    """`fix` for the MX host `host` (an mx.MxHost), said as the change only its operator can
+    make when another organisation runs its server (dane.run_by_another_organisation: a
+    provider's MX, or the owner's name aliased to one), for the owner to pass on to them or
+    move away from; `fix` itself otherwise. The STARTTLS findings and MTASTS-32/-36, which
+    give their fixes, share it, so both say one thing in one wording."""
+    from checks import dane
+
+    server, operator = _server_operator(ctx, host)
+    return dane.operators_change(server, operator, fix, _OR_ELSE) if operator and fix else fix
+
+
+def _server_operator(ctx: CheckContext | None, host: Any) -> tuple[str, str]:
+    """The name of the server behind the MX host `host` (the alias's target for an alias,
+    MX-04) and the organisational domain of its operator when that is not the owner
+    (dane.run_by_another_organisation), else ''. No context (a bare probe): ''."""
+    from checks import dane
+
+    server = getattr(host, "cname_target", None) or host.name
+    if ctx is None:
+        return server, ""
+    return server, dane.run_by_another_organisation(ctx, server)
+
+
+def _probe_findings(
+    out: Collector,
+    host: Any,
+    p: SmtpProbe,
+    policy: _Context,
+    dane_state: Any,
+    ctx: CheckContext,
+    mxset: MxSet | None = None,
+    *,
+    run_elsewhere: bool = False,
+) -> None:
     subj = p.subject
     ev = p.facts()
     dane_applies = host.name in policy.dane_hosts
@@ -2363,10 +2420,11 @@ def _per_probe(
                 evidence=ev,
                 # No setting turns this off in the common MTAs: it is the server software (or
                 # a proxy in front of it rewriting the EHLO answer) that needs changing.
+                # Run by another organisation: _per_probe says to pass it on to them.
                 fix=f"Have the mail server at {p.host} leave STARTTLS out of its EHLO answer once "
                 "TLS is established (RFC 3207 §4.2): update its software, or the proxy or "
-                "filter in front of it that rewrites the EHLO answer; if a provider runs it, "
-                "ask them.",
+                "filter in front of it that rewrites the EHLO answer"
+                + ("." if run_elsewhere else "; if a provider runs it, ask them."),
             )
         else:
             out.add(
