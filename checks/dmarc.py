@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from checks.context import CheckContext
 from checks.dns import (
@@ -29,6 +30,7 @@ from checks.domainname import is_public_suffix, organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 from checks.lookalike import QUOTES, lookalikes, one_slip, unquoted
 from checks.mx import is_null_mx
+from checks.tlsrpt import stray_at
 
 if TYPE_CHECKING:
     from checks.mx import NoMailAnswer
@@ -122,6 +124,9 @@ class ReportUri:
     # The URIs it runs together with no ',' between them ("mailto:d@x.commailto:e@y.net"):
     # the problem names them, and a suggested record keeps each (kept_uris).
     fused: list[str] = field(default_factory=list)
+    # The local part holds an '@' outside quotes once percent-decoded ('a%40b'): the problem
+    # says how it reads.
+    stray_at: bool = False
 
 
 @dataclass
@@ -491,9 +496,21 @@ def parse_uris(value: str) -> list[ReportUri]:
         rest = text.split(":", 1)[1]
         if item.scheme == "mailto":
             address = rest.split("?", 1)[0]
-            match = _MAILBOX_RE.match(address)
+            local, at, domain = address.rpartition("@")
+            # The address as receivers read it, percent-decoded (RFC 6068 §2, as TLS-RPT's
+            # tlsrpt._parse_uri reads it): '%2B' in the local part is '+', a domain written
+            # with '%2E' is that domain (RFC 3986 §2.3). The local part stays as written for
+            # _MAILBOX_RE, which takes '%XX' there; decoded, it may hold no '@' outside quotes.
+            match = _MAILBOX_RE.match(f"{local}@{unquote(domain)}" if at else address)
             item.fused = [] if match else _run_together(text)
-            if item.fused:
+            if match and stray_at(read := unquote(local)):
+                item.syntactic = item.stray_at = True  # a URI (RFC 3986 takes '%40'), no address
+                item.problem = (
+                    f"'{item.text}' is not a valid mailto: address: its local part {local!r} "
+                    f"reads as {read!r}, which holds an '@' no address can hold outside quotes "
+                    "(RFC 5322 §3.4.1, RFC 6068 §2)"
+                )
+            elif item.fused:
                 item.problem = (
                     f"'{item.text}' runs {len(item.fused)} addresses together: "
                     + " and ".join(f"'{part}'" for part in item.fused)
@@ -2959,7 +2976,7 @@ async def _reporting(
                         + _glued_note(parsed, tag, suggested_record(at, parsed, add_rua=invent_rua))
                         if tag in parsed.glued_after
                         else "sent: " + "; ".join(u.problem for u in uris) + "."
-                        if all(u.quoted or u.fused for u in uris)
+                        if all(u.quoted or u.fused or u.stray_at for u in uris)
                         else "sent. Use 'mailto:' followed by an address."
                     ),
                     subject=subject,

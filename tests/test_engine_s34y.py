@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks import tlsrpt
+from checks import dmarc, tlsrpt
 from checks.findings import Finding, Status
 from tests.blind_engine import run_engine
-from tests.test_engine_s29s_blind import site
+from tests.test_engine_s29s_blind import Case, site
 from tests.test_engine_s33e import DOMAIN, UNDERSCORE, _mtasts01, _run, _zone
+from tests.test_engine_s34s_blind import run_case
 
 
 def _one(findings: list[Finding], check: str) -> Finding:
@@ -139,3 +140,47 @@ def test_a_record_at_mta_sts_underscore_itself_is_still_deleted_as_a_txt_record(
         'id=20261203"'
     )
     assert "alias" not in finding.evidence["misplaced"][0]
+
+
+# 3. DMARC report addresses read percent-decoded.
+
+
+def test_a_percent_encoded_plus_and_dot_read_as_the_address() -> None:
+    (plus,) = dmarc.parse_uris("mailto:dmarc%2Breports@example.com")
+    assert plus.valid and plus.host == "example.com"
+    (dot,) = dmarc.parse_uris("mailto:dmarc@reports%2Eexample%2Enet")
+    assert dot.valid and dot.host == "reports.example.net", dot.problem
+
+
+def test_an_at_sign_percent_encoded_outside_quotes_is_no_address() -> None:
+    (stray,) = dmarc.parse_uris("mailto:dmarc%40reports@example.com")
+    assert not stray.valid
+    assert "'dmarc@reports'" in stray.problem and "'@'" in stray.problem, stray.problem
+    (quoted,) = dmarc.parse_uris("mailto:%22dmarc%40reports%22@example.com")
+    assert quoted.valid and quoted.host == "example.com"
+
+
+SENDER = "malham-cove.com"
+
+
+def _dmarc_findings(record: str, more: dict[Any, Any] | None = None) -> list[Finding]:
+    zone = site(SENDER, dmarc_record=record, more=more)
+    return run_case(Case("probe", "dmarc", SENDER, zone))[0]
+
+
+def test_dmarc13_authorizes_the_decoded_mail_domain() -> None:
+    record = "v=DMARC1; p=reject; rua=mailto:dmarc%2Breports@reports%2Eexample%2Enet"
+    unauthorized = _one(_dmarc_findings(record), "DMARC-13")
+    assert unauthorized.status == Status.FAIL, unauthorized.summary
+    assert "reports.example.net" in unauthorized.summary, unauthorized.summary
+    authorization = (f"{SENDER}._report._dmarc.reports.example.net", "TXT")
+    authorized = _one(_dmarc_findings(record, {authorization: ["v=DMARC1"]}), "DMARC-13")
+    assert authorized.status == Status.PASS, authorized.summary
+
+
+def test_dmarc12_names_an_at_sign_written_40_in_the_local_part() -> None:
+    record = "v=DMARC1; p=reject; rua=mailto:dmarc%40reports@malham-cove.com"
+    findings = _dmarc_findings(record)
+    twelve = [f for f in findings if f.id == "DMARC-12" and f.status != Status.PASS]
+    assert twelve, [(f.id, f.status, f.summary) for f in findings]
+    assert "'dmarc@reports'" in twelve[0].summary, twelve[0].summary
