@@ -47,9 +47,6 @@ _WSP = " \t"
 _POLICY_LINE = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]{0,31}):[ \t]*(.*?)[ \t]*")
 # A byte that is not UTF-8, as decoding with errors="surrogateescape" leaves it.
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
-# Ends the bytes one '\ufffd' of the reading stands for (_as_published): a lone high
-# surrogate, which no decoded text holds and no surrogate escape is.
-_REPLACED_END = "\udbff"
 _LDH_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 KNOWN_POLICY_KEYS = ("version", "mode", "max_age", "mx")
 MODES = ("enforce", "testing", "none")
@@ -98,30 +95,35 @@ def _as_published(value: str, raw: bytes | str) -> tuple[str, list[int]]:
     repr() and none for any other."""
     if "\ufffd" not in value or not isinstance(raw, bytes | bytearray):
         return repr(value), []
-    # The record as read, each '\ufffd' the decoder wrote followed by the bytes it stands for
-    # (surrogate escapes) and a mark no text holds, so that a value's '\ufffd' matches those
-    # bytes alone: a '+' over a run of bytes, once per '\ufffd', would backtrack exponentially.
-    data, at, pieces = bytes(raw), 0, []
+    # The record read as parse_sts_record reads it, with the bytes each '\ufffd' the decoder
+    # wrote stands for (a '\ufffd' published as itself stands for none), found in one pass:
+    # a pattern built from the value, one group per character, costs far more to compile.
+    data, at, length = memoryview(bytes(raw)), 0, 0
+    read: list[str] = []
+    replaced: dict[int, bytes] = {}  # by its place in the text read
     while at < len(data):
         try:
-            pieces.append(data[at:].decode("utf-8"))
+            read.append(str(data[at:], "utf-8"))
             break
         except UnicodeDecodeError as error:
-            bad = data[at + error.start : at + error.end]
-            pieces.append(data[at : at + error.start].decode("utf-8"))
-            pieces.append(bad.decode("utf-8", "surrogateescape") + _REPLACED_END)
+            read.append(str(data[at : at + error.start], "utf-8"))
+            length += len(read[-1])
+            replaced[length] = bytes(data[at + error.start : at + error.end])
+            read.append("\ufffd")
+            length += 1
             at += error.end
-    pattern = "".join(
-        f"(?:[\udc80-\udcff]+{_REPLACED_END}|\ufffd)" if char == "\ufffd" else re.escape(char)
-        for char in value
-    )
-    found = re.search(pattern, "".join(pieces))
-    if found is None:
+    first = "".join(read).find(value)
+    if first < 0:
         return repr(value), []
-    quoted = found[0].replace(_REPLACED_END, "")
-    codes = [ord(c) - 0xDC00 for c in quoted if _NOT_UTF8.fullmatch(c)]
-    shown = _NOT_UTF8.sub(lambda m: f"\\x{ord(m[0]) - 0xDC00:02x}", quoted)
-    return f"'{shown}'", codes
+    shown: list[str] = []
+    codes: list[int] = []
+    for index, char in enumerate(value, start=first):
+        if index in replaced:
+            codes += replaced[index]
+            shown += [f"\\x{code:02x}" for code in replaced[index]]
+        else:
+            shown.append(char)
+    return f"'{''.join(shown)}'", codes
 
 
 def _not_utf8_words(codes: list[int]) -> str:
