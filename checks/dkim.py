@@ -183,7 +183,11 @@ def parse_tag_list(text: str) -> tuple[dict[str, str], list[str], list[str]]:
         name = name.strip(" \t\r\n")
         value = value.strip(" \t\r\n")
         if not sep or not _TAG_NAME_RE.match(name):
-            pasted = lookalikes(part, before=";".join(parts[:index]) + ";" if index else "")
+            # The record ahead is joined only for a non-ASCII element (lookalikes reads it
+            # to place the character): joined for every bad element, a long record of them
+            # took time growing with the square of their count, on the event loop.
+            ahead = ";".join(parts[:index]) + ";" if index and not part.isascii() else ""
+            pasted = lookalikes(part, before=ahead)
             if pasted is not None and "=" in pasted.cleaned:
                 # The owner sees a pair: say which character they cannot see.
                 errors.append(
