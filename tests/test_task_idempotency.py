@@ -63,8 +63,10 @@ class KilledWorkerTestCase(BaseTestCase):
         self.assertEqual(self.tick(), [])
         self.assertEqual(self.domain.runs.filter(status__in=CheckRun.ACTIVE).count(), 1)
 
-        # Ten minutes on, the sweep: the run could not complete, and the domain is due.
-        started = timezone.now() - STUCK_RUNNING_AFTER - timedelta(minutes=1)
+        # A quarter of an hour on, the sweep: the run could not complete, and the domain is
+        # due (the first run in a row that could not be made is followed up 15 minutes after
+        # it began: task s34q).
+        started = timezone.now() - STUCK_RUNNING_AFTER - timedelta(minutes=6)
         CheckRun.objects.filter(code=code).update(started=started)
         self.assertEqual(tasks.sweep_stuck_runs(), 1)
         self.assertEqual(CheckRun.objects.get(code=code).status, "error")

@@ -96,10 +96,13 @@ class NoScoreTestCase(BaseTestCase):
         assert self.report["score"] is None and self.report["score_detail"]["not_checked"]
         run = store(self.domain, self.report)
         text = text_of(self.client.get(page(self.domain)).content.decode())
-        expected = no_score_reason(run.score_detail, receives_no_mail=False)
+        # The domain page says when it is checked again by itself (task s34q), not to check
+        # again in a few minutes as the free check does.
+        expected = no_score_reason(run.score_detail, receives_no_mail=False, check_again=False)
         assert "none of the scored checks could be made" in expected
         assert expected in text
         assert "says nothing bad about the domain" in text
+        assert "It is checked again automatically at" in text
         assert "Nothing cost points" not in text
         assert "/ 100" not in text
 

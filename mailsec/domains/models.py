@@ -53,6 +53,30 @@ def check_interval() -> timedelta:
     return settings.MAILSEC_CHECK_INTERVAL
 
 
+# After a run that could not be made (CheckRun.could_not_be_made), the next check comes this
+# soon, doubled for each such run in a row: a resolver that was down for a moment is checked
+# again within minutes, not a whole interval later, while one that stays broken (or a check
+# that crashes every time) is tried less and less often, never in a loop.
+FIRST_RECHECK_AFTER = timedelta(minutes=15)
+
+
+def recheck_delay(failures_in_row: int) -> timedelta:
+    """How long after a run the next check comes: the usual interval after a run that
+    completed (none failed in a row), else 15 minutes, 30, 60, 120 … never past the interval."""
+    if failures_in_row < 1:
+        return check_interval()
+    # Past the interval well before 2**30: the exponent is capped so it never overflows.
+    return min(FIRST_RECHECK_AFTER * 2 ** min(failures_in_row - 1, 30), check_interval())
+
+
+def failures_worth_counting() -> int:
+    """How many failures in a row reach the interval: counting further changes nothing."""
+    count = 1
+    while recheck_delay(count) < check_interval():
+        count += 1
+    return count
+
+
 VERIFY_ERROR_LENGTH = 300  # what verify() and recheck_control() may write to verify_error
 
 # A person pressing Verify waits for its lookups inside the web request, which gunicorn kills at
@@ -594,6 +618,26 @@ class Domain(models.Model):
                 claimed.append(cls.objects.get(pk=pk))
         return claimed
 
+    def failed_runs_in_row(self) -> int:
+        """How many of the domain's latest finished runs in a row could not be made
+        (CheckRun.could_not_be_made), counted up to failures_worth_counting() in one query
+        that reads no more runs than that, and none of their findings."""
+        latest = (
+            self.runs.filter(status__in=[CheckRun.Status.DONE, CheckRun.Status.ERROR])
+            .order_by("-created", "-pk")
+            .values_list("status", "score", "score_detail")[: failures_worth_counting()]
+        )
+        count = 0
+        for status, score, detail in latest:
+            if not could_not_be_made(status, score, detail):
+                break
+            count += 1
+        return count
+
+    def next_check_after_run(self, began: datetime) -> datetime:
+        """When the next check comes, after a run that began (or ended) at `began`."""
+        return began + recheck_delay(self.failed_runs_in_row())
+
     # --- Reading history ----------------------------------------------------------------
 
     def failure_since_last_run(self) -> CheckRun | None:
@@ -785,6 +829,23 @@ def _finding_key(f: dict[str, Any]) -> tuple[str, str]:
     return (f.get("id", ""), f.get("subject", ""))
 
 
+def could_not_be_made(status: str, score: int | None, score_detail: dict[str, Any] | None) -> bool:
+    """Whether a finished run could not be made: it did not complete (a crash, a timeout, a
+    worker lost), or it finished without a score to show because its lookups failed (every
+    scored check, or more than half the points that apply, could not be checked: our resolver
+    or network down, as the page says). A domain that does not exist was checked."""
+    if status == CheckRun.Status.ERROR:
+        return True
+    if status != CheckRun.Status.DONE:
+        return False
+    detail = score_detail or {}
+    if detail.get(scoring.DOES_NOT_EXIST):
+        return False
+    if score is None:
+        return bool(detail.get("not_checked"))
+    return not scoring.coverage(detail).enough
+
+
 class CheckRun(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for a worker"
@@ -850,6 +911,11 @@ class CheckRun(models.Model):
         return self.status in self.ACTIVE
 
     @property
+    def could_not_be_made(self) -> bool:
+        """See could_not_be_made(): the page then says when it is checked again."""
+        return could_not_be_made(self.status, self.score, self.score_detail)
+
+    @property
     def receives_no_mail(self) -> bool:
         """The run found a null MX (RFC 7505), so the transport categories did not apply: its
         score rates only what a domain that receives no mail still needs, and is shown as
@@ -880,7 +946,9 @@ class CheckRun(models.Model):
             return ""
         from mailsec.freecheck.models import no_score_reason
 
-        return no_score_reason(self.score_detail or {}, self.receives_no_mail)
+        # The page says when the domain is checked again (domains/_recheck.html), not to
+        # check again in a few minutes.
+        return no_score_reason(self.score_detail or {}, self.receives_no_mail, check_again=False)
 
     def worst_finding(self) -> dict[str, Any] | None:
         """The finding people should look at first: fail, then could-not-check, then warn."""
@@ -962,10 +1030,12 @@ class CheckRun(models.Model):
             self.save()
             # In the same transaction: whoever sees the run finished also sees it as the
             # domain's last run (a page polling the run would otherwise render the old one).
-            # Whatever happened, the next check is one interval away (the beat has usually
-            # moved it already; a manual run moves it too, so a crash never causes a hot loop).
+            # The next check is one interval away after a run that completed (the beat has
+            # usually moved it already; a manual run moves it too); after one that could not
+            # be made, sooner, backing off with each such run in a row (recheck_delay), so a
+            # crash or a broken resolver never causes a hot loop.
             domain = Domain.objects.filter(pk=self.domain_id)
-            domain.update(next_check_at=now + check_interval())
+            domain.update(next_check_at=self.domain.next_check_after_run(now))
             # Never an older run over a newer one (a worker held up past the sweep may finish
             # an old run late); last_run and the list's summary move together.
             newer = models.Q(last_run__isnull=True) | models.Q(last_run__created__lt=self.created)
@@ -994,7 +1064,12 @@ class CheckRun(models.Model):
             if updated:
                 count += 1
                 domain = Domain.objects.filter(pk=run.domain_id)
-                domain.filter(verified_at__isnull=False).update(next_check_at=now)
+                # Due again as finish() would have made it, counted from when the run began
+                # (it was lost long since): the first lost run in a row is due at once, and a
+                # worker that dies on every check of the domain is tried less and less often.
+                began = run.started or run.created
+                due_at = max(now, run.domain.next_check_after_run(began))
+                domain.filter(verified_at__isnull=False).update(next_check_at=due_at)
                 newer = models.Q(last_run__isnull=True) | models.Q(
                     last_run__created__lt=run.created
                 )

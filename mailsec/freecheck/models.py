@@ -189,9 +189,13 @@ class MechanismView:
     label: str = ""
 
 
-def no_score_reason(score_detail: dict[str, Any], receives_no_mail: bool) -> str:
+def no_score_reason(
+    score_detail: dict[str, Any], receives_no_mail: bool, check_again: bool = True
+) -> str:
     """Why a finished check without a score has none, in words, for the free check and the
-    domain page alike: "no score" (or "nothing cost points") alone reads as a verdict."""
+    domain page alike: "no score" (or "nothing cost points") alone reads as a verdict.
+    `check_again`: whether to tell the reader to check again in a few minutes (the free
+    check); a monitored domain's page says instead when it is checked again by itself."""
     if score_detail.get(scoring.DOES_NOT_EXIST):
         # NXDOMAIN at the name (checks.scoring.does_not_exist): nothing to rate, and nothing
         # to enable either, so not "nothing the score rates was checked".
@@ -199,8 +203,8 @@ def no_score_reason(score_detail: dict[str, Any], receives_no_mail: bool) -> str
     if score_detail.get("not_checked"):
         return (
             "No score: none of the scored checks could be made this time (DNS lookups or "
-            "connections timed out or failed). That says nothing bad about the domain; "
-            "check again in a few minutes."
+            "connections timed out or failed). That says nothing bad about the domain"
+            + ("; check again in a few minutes." if check_again else ".")
         )
     if receives_no_mail:
         return "No score: the domain receives no mail, and nothing else could be scored."
