@@ -1154,8 +1154,8 @@ def _absent_fix(
     operator = run_by_another_organisation(ctx, state.base)
     if operator:
         text = (
-            f"{state.base} is run by the operator of {operator}: only they can publish its "
-            "TLSA records"
+            f"{state.base} is in {operator}, not in your domain: unless {operator} is yours "
+            "too, only its operator can publish the host's TLSA records"
             + (f" (for the certificate it presents now: {record})" if record else "")
             + "."
             + (f" {first}" if first else "")
@@ -1237,8 +1237,11 @@ def operators_change(host: str, operator: str, fix: str, or_else: str = "") -> s
     """`fix`, said as the change the operator of `host` (run_by_another_organisation) alone
     can make, for the owner to pass on; `or_else`: what the owner can do instead."""
     return (
-        f"{host} is run by the operator of {operator}: only they can make this change; "
-        f"pass it on to them{f', {or_else}' if or_else else ''}:\n{fix}"
+        # "Unless ... yours too": a company may run its MX under another domain of its own
+        # (mx.example-mail.com for example.com), which the names alone cannot tell.
+        f"{host} is in {operator}, not in your domain: unless {operator} is yours too, only "
+        f"its operator can make this change; pass it on to them"
+        f"{f', {or_else}' if or_else else ''}:\n{fix}"
     )
 
 

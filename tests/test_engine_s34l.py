@@ -97,8 +97,8 @@ def test_dane07_fix_for_a_provider_host_says_only_its_operator_can_publish() -> 
     )
     (finding,) = [f for f in findings if f.id == "DANE-07"]
     assert str(finding.status) == "fail"
-    assert "operator of prov.net" in finding.fix
-    assert "only they" in finding.fix
+    assert "in prov.net, not in your domain" in finding.fix
+    assert "only its operator can make this change" in finding.fix
     assert certs.tlsa_record_text(leaf.der, 3, 1, 1) in finding.fix
 
 

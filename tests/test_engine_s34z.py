@@ -27,7 +27,10 @@ from tests.test_certs import Pki
 DOMAIN = "ex.com"
 OWN_MX = "mx1.ex.com"
 PROVIDER_MX = "mx.prov.net"
-FRAMING = f"{PROVIDER_MX} is run by the operator of prov.net: only they can make this change"
+FRAMING = (
+    f"{PROVIDER_MX} is in prov.net, not in your domain: unless prov.net is yours too, only its "
+    "operator can make this change"
+)
 
 
 def _probe(host: str, **kw: Any) -> starttls.SmtpProbe:

@@ -95,7 +95,7 @@ def test_an_unsigned_domain_is_told_to_sign_before_publishing(pki: Pki) -> None:
 def test_a_providers_mx_is_left_to_the_provider(pki: Pki) -> None:
     # The customer cannot publish in mail.provider.example's zone.
     fix = _absent(pki, "in1.mail.provider.example", signed=True)
-    assert "operator of provider.example" in fix
+    assert "in provider.example, not in your domain" in fix
     assert "must also be DNSSEC-signed" not in fix
     unsigned = _absent(pki, "in1.mail.provider.example", signed=False)
     assert "ex.com must also be DNSSEC-signed" in unsigned
