@@ -355,6 +355,17 @@ def browser_ipv4(host: str) -> str | None:
     return str(ipaddress.IPv4Address(value))
 
 
+def numbers_read_as(host: str) -> str | None:
+    """How a host written as numbers reads, in words ('127.1 is 127.0.0.1 written short'): a
+    host browser_ipv4 reads as an IPv4 address but that is not the address as written
+    (2130706433, 0x7f.1, 127.1, 0177.0.0.1); None for any other host, a dotted quad too."""
+    address = browser_ipv4(host)
+    if address is None or address == host:
+        return None
+    how = "written short" if host.count(".") < 3 else "written in hex or octal"
+    return f"{host} is {address} {how}"
+
+
 def _to_ascii_domain(
     text: str, extra_public_suffixes: tuple[str, ...], allow_special_use: bool
 ) -> str:

@@ -19,7 +19,13 @@ import dns.name
 from checks import net
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, servfail_is_bogus
-from checks.domainname import _to_a_labels, _to_u_label, organizational_domain
+from checks.domainname import (
+    _to_a_labels,
+    _to_u_label,
+    browser_ipv4,
+    numbers_read_as,
+    organizational_domain,
+)
 from checks.findings import Collector, Finding, Mechanism, Status
 from checks.scoring import DOES_NOT_EXIST
 
@@ -46,7 +52,15 @@ class MxHost:
     # Every alias senders follow from the name to cname_target (the last of them), in order.
     cname_chain: list[str] = field(default_factory=list)
     cname_dangling: bool = False  # the alias points to a name that does not exist
-    is_ip_literal: bool = False  # the MX data is an IP address written as a name (MX-05)
+    # The MX data is no host name but an IP address written as a name, or numbers ending in an
+    # all-digit label (2130706433, 127.1: RFC 1123 §2.1, a top-level label is alphabetic).
+    # MX-05's either way; names_as_numbers tells the second.
+    is_ip_literal: bool = False
+
+    @property
+    def names_as_numbers(self) -> bool:
+        """The MX data is numbers that are no IP address as written (2130706433, 127.1)."""
+        return self.is_ip_literal and not _is_ip_address(self.name)
 
     @property
     def bogus(self) -> bool:
@@ -114,7 +128,7 @@ class MxSet:
         return [h.name for h in self.hosts]
 
 
-def _is_ip_literal(name: str) -> bool:
+def _is_ip_address(name: str) -> bool:
     text = name.strip("[]")
     try:
         ipaddress.ip_address(text)
@@ -122,6 +136,13 @@ def _is_ip_literal(name: str) -> bool:
         # An IPv4 address written as an MX target comes back as a four-label all-digit name.
         return bool(re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", text))
     return True
+
+
+def _is_ip_literal(name: str) -> bool:
+    """An IP address, or a name whose last label is all digits, which no host name's is (RFC
+    1123 §2.1: 2130706433 and 127.1 are numbers some software reads as 127.0.0.1)."""
+    last = name.rstrip(".").rpartition(".")[2]
+    return _is_ip_address(name) or (last.isascii() and last.isdigit())
 
 
 async def _resolve_host(ctx: CheckContext, name: str, preference: int) -> MxHost:
@@ -557,6 +578,20 @@ def _ip_literal_fix(
         "Give the server a host name and point the MX at that name (any unused name will do):\n"
         f"{name}. {'AAAA' if version == 6 else 'A'} {literal}\n"
         f"{domain}. MX {host.preference} {name}.\n"
+        f"Then remove the record {domain}. MX {host.preference} {host.name}."
+    )
+
+
+def _numeric_target_fix(mx: MxSet, host: MxHost, allow_private: bool) -> str:
+    """MX-05 for a target written as numbers: as for the IP address they read as (127.1 is
+    127.0.0.1; browser_ipv4), else the MX pointed at the mail server's host name."""
+    address = browser_ipv4(host.name.rstrip("."))
+    if address is not None:
+        return _ip_literal_fix(mx, host, address, allow_private)
+    domain = mx.answer.name
+    return (
+        "Point the MX at the host name of your mail server:\n"
+        f"{domain}. MX {host.preference} <your mail server's host name>.\n"
         f"Then remove the record {domain}. MX {host.preference} {host.name}."
     )
 
@@ -1105,6 +1140,12 @@ def _missing_address_words(
             f"The fix is MX-05's: give the server at {appended[host.name]} a host name and "
             "point the MX at that name.",
         )
+    if host.names_as_numbers:
+        return (
+            f"The MX target {host.name} is no host name (its last label is all digits, see "
+            "MX-05): senders looking it up as a name find no address for it",
+            "The fix is MX-05's: point the MX at the host name of your mail server.",
+        )
     if host.is_ip_literal:
         # MX-05 already gives the records to publish: repeating them here said the same twice.
         return (
@@ -1165,7 +1206,21 @@ def _host_rules(
     for host in mx.hosts:
         ev = host.evidence()
         # MX-05: an IP address is not a host name (RFC 5321 §5.1).
-        if host.is_ip_literal:
+        if host.names_as_numbers:
+            read = numbers_read_as(host.name.rstrip("."))
+            out.add(
+                "MX-05",
+                Status.FAIL,
+                f"The MX target {host.name} is no host name: its last label is all digits, "
+                "which a host name's never is (RFC 1123 §2.1)"
+                f"{f', and {read} to software that reads it as an address' if read else ''}. "
+                "An MX must name a host (RFC 5321 §5.1), so senders look it up as a name and "
+                "fail.",
+                subject=host.name,
+                evidence=ev,
+                fix=_numeric_target_fix(mx, host, allow_private),
+            )
+        elif host.is_ip_literal:
             out.add(
                 "MX-05",
                 Status.FAIL,

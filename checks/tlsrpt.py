@@ -33,6 +33,7 @@ from checks.dns import (
     split_at_schemes,
     txt_fix,
 )
+from checks.domainname import browser_ipv4, numbers_read_as
 from checks.findings import Collector, Finding, Mechanism, Problem, Status
 from checks.lookalike import INVISIBLE, QUOTES, SPACES, lookalikes, unquoted
 
@@ -1296,10 +1297,12 @@ async def _endpoint_findings(
             continue  # already reported under TLSRPT-06/07
         if uri.scheme == "mailto":
             checks.append((uri, ctx.dns.query(uri.target, "MX")))
-        elif _is_ip_literal(uri.target):
+        elif _is_ip_literal(uri.target) or browser_ipv4(uri.target) is not None:
             # https://198.51.100.7/… or https://[2001:db8::7]/…: nothing to look up, the
             # sender posts to that address; probed below as a name's addresses are (the SSRF
-            # guard refusing a non-public one: could not check).
+            # guard refusing a non-public one: could not check). A host written as numbers
+            # (https://127.1/…) is the IPv4 address senders' URL parsers read it as (WHATWG
+            # URL), never a name they look up: judged as that address is.
             literals.append(uri)
         else:
             checks.append((uri, ctx.dns.addresses(uri.target)))
@@ -1475,6 +1478,7 @@ async def _endpoint_findings(
                 remedies[uri.uri] = fix
             out.add("TLSRPT-10", status, text, subject=uri.uri, evidence=evidence, fix=fix)
     _endpoint_fixes(ctx.domain, record, out.findings[first:], remedies, no_mail is not None)
+    _numeric_host_words(out.findings[first:], literals)
     # The record without the addresses at null-MX domains (RFC 7505: certain to refuse mail;
     # a host that does not resolve may be fixed sooner than the record), when others remain.
     kept = [u for u in record.uris if u.uri not in refused]
@@ -1507,6 +1511,11 @@ async def _endpoint_findings(
                 f"{'names an IP address' if len(literals) == 1 else 'name IP addresses'}, "
                 "which needs no DNS lookup."
             )
+            parts.extend(
+                f"{words}; senders' URL parsers read it so."
+                for u in literals
+                if (words := numbers_read_as(u.target))
+            )
         out.add(
             "TLSRPT-10",
             Status.PASS,
@@ -1537,7 +1546,8 @@ async def _post_probe(
     probe's own refusals warn (a refused connection, a failed handshake, 404/405/501); a
     timeout, an unreachable network or an address the SSRF guard refuses is "could not
     check"; a 5xx or a garbled answer says nothing either way (info)."""
-    result = await https.fetch(ctx, uri.uri, max_bytes=4096, post=_PROBE)
+    url = _probe_url(uri)
+    result = await https.fetch(ctx, url, max_bytes=4096, post=_PROBE)
     verified = result
     host = result.host or uri.target
     said: list[tuple[Status, str, dict[str, Any], str]] = []
@@ -1565,7 +1575,7 @@ async def _post_probe(
             )
         )
         # What a reporter ignoring the certificate meets: does the URL take POSTs at all?
-        result = await https.fetch(ctx, uri.uri, max_bytes=4096, post=replace(_PROBE, verify=False))
+        result = await https.fetch(ctx, url, max_bytes=4096, post=replace(_PROBE, verify=False))
     # An answer to the retry is one to a reporter ignoring the certificate: said so, with why
     # the certificate was refused, so a warn read alone does not pass for the whole story.
     sent = f", sent again without verifying its certificate ({refusal})," if refusal else ""
@@ -1878,6 +1888,42 @@ def _one_record(
             )
             # A domain that takes no mail: the record is only for the case it should.
             finding.fix = leaves_out if no_mail is None else no_mail_fix(domain, no_mail, without)
+
+
+def _probe_url(uri: ReportUri) -> str:
+    """The URL a sender posts to: one whose host is written as numbers (https://127.1/r) with
+    the IPv4 address its URL parser reads there (https://127.0.0.1/r, as WHATWG URL writes it
+    back); any other as published."""
+    address = browser_ipv4(uri.target) if not _is_ip_literal(uri.target) else None
+    if address is None:
+        return uri.uri
+    parts = urlsplit(uri.uri)
+    userinfo, at, host_port = parts.netloc.rpartition("@")
+    port = f":{host_port.rpartition(':')[2]}" if ":" in host_port else ""
+    return parts._replace(netloc=f"{userinfo}{at}{address}{port}").geturl()
+
+
+def _numeric_host_words(findings: list[Finding], literals: list[ReportUri]) -> None:
+    """Each TLSRPT-10 finding on an https report URL whose host is written as numbers says how
+    its host reads ('127.1 is 127.0.0.1 written short'), and, unless it passed, asks for a host
+    name: few report servers have a certificate for an address, and one written so reads as a
+    name to a reader that is no URL parser."""
+    for uri in literals:
+        words = numbers_read_as(uri.target)
+        if words is None:
+            continue
+        path = urlsplit(uri.uri).path or "/"
+        for finding in findings:
+            if finding.id != "TLSRPT-10" or finding.subject != uri.uri:
+                continue
+            finding.summary += f" {words}; senders' URL parsers read it so."
+            if finding.status == Status.PASS:
+                continue
+            ask = (
+                f"Write the report URL with the host name of the server that receives the "
+                f"reports in place of {uri.target}: https://<its host name>{path}"
+            )
+            finding.fix = f"{ask}\n{finding.fix}" if finding.fix else ask
 
 
 def _is_ip_literal(host: str) -> bool:

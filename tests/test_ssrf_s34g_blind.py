@@ -49,6 +49,11 @@ address (A or AAAA record) for 127.1', where https://127.0.0.1/r gets 'could not
 one target, two statuses, and advice no one can follow. An MX target '2130706433.' is MX-06's
 'Publish an address for 2130706433' where RFC 1123 §2.1 says a top-level label is alphabetic,
 so it is no host name (MX-05's reading would fit). The bulk add box was not tried with NUL.
+
+Task s34n settled both: a numeric https report host is judged as the IPv4 address it reads as
+(the rua-https-* rows: TLSRPT-10 error from the guard, as for https://127.0.0.1/r, with the
+reading in words), and an MX target whose last label is all digits is MX-05's fail
+(mx-target-decimal-ipv4). The rows below record the new reading; see tests/test_engine_s34n.py.
 """
 
 from __future__ import annotations
@@ -216,12 +221,13 @@ ENGINE_CASES = [
     # An IP literal as MX target is MX-05's fail (checklist; planted as warn in d8943d0).
     EngineCase("mx-target-ip-literal", SMTP, {(D, "MX"): ["10 127.0.0.1."]},
                [E("MX-05", "fail", "127.0.0.1", "loopback")]),
-    # Numbers that inet_aton reads as 127.0.0.1 are names to the DNS: they resolve to nothing
-    # here, so no MX host resolves (MX-06), and nothing connects.
+    # Numbers that inet_aton reads as 127.0.0.1: nothing connects. An all-digit last label is
+    # no host name (RFC 1123 §2.1), MX-05's fail as 127.0.0.1. is (s34n; MX-06 alone before);
+    # 0x7f000001 has letters, a name to the DNS that resolves to nothing here (MX-06).
     EngineCase("mx-target-decimal-ipv4", SMTP, {(D, "MX"): ["10 2130706433."]},
-               [E("MX-06", "fail")]),
+               [E("MX-05", "fail", "2130706433", "RFC 1123"), E("MX-06", "fail")]),
     EngineCase("mx-target-hex-ipv4", SMTP, {(D, "MX"): ["10 0x7f000001."]},
-               [E("MX-06", "fail")]),
+               [E("MX-06", "fail")], never=[N("MX-05", "fail")]),
     # The policy host an alias of loopback: could not check, never MTASTS-10/11's fail.
     EngineCase("sts-host-cname-to-loopback", (mtasts,),
                sts_zone({(f"mta-sts.{D}", "CNAME"): ["cdn.s34g-elsewhere.net."],
@@ -256,15 +262,20 @@ ENGINE_CASES = [
                answers=redirect(307, "https://[::1]/.well-known/mta-sts.txt"),
                fetch_only=frozenset({POLICY_URL})),
     # TLS-RPT https report URIs whose host is an address, or a number a getaddrinfo-style
-    # reader takes for 127.0.0.1: never connected to; the report names the host.
+    # reader takes for 127.0.0.1: never connected to; the report names the host. Since s34n
+    # the numbers are judged as the address they read as (the guard's could not check, as for
+    # the literal), where they were TLSRPT-10's warn 'does not resolve'.
     EngineCase("rua-https-loopback-literal", (tlsrpt,), tlsrpt_zone("https://127.0.0.1/r"),
-               [E("*", NOT_PASS, "127.0.0.1")]),
+               [E("TLSRPT-10", "error", "127.0.0.1", "loopback")]),
     EngineCase("rua-https-decimal", (tlsrpt,), tlsrpt_zone("https://2130706433/r"),
-               [E("*", NOT_PASS, "2130706433")]),
+               [E("TLSRPT-10", "error", "2130706433 is 127.0.0.1 written short", "loopback")],
+               never=[N("TLSRPT-10", "warn")]),
     EngineCase("rua-https-hex-short", (tlsrpt,), tlsrpt_zone("https://0x7f.1/r"),
-               [E("*", NOT_PASS, "0x7f.1")]),
+               [E("TLSRPT-10", "error", "0x7f.1 is 127.0.0.1 written short", "loopback")],
+               never=[N("TLSRPT-10", "warn")]),
     EngineCase("rua-https-short-dotted", (tlsrpt,), tlsrpt_zone("https://127.1/r"),
-               [E("*", NOT_PASS, "127.1")]),
+               [E("TLSRPT-10", "error", "127.1 is 127.0.0.1 written short", "loopback")],
+               never=[N("TLSRPT-10", "warn")]),
     EngineCase("rua-https-zone-id", (tlsrpt,), tlsrpt_zone("https://[fe80::1%25eth0]/r"),
                [E("*", NOT_PASS, "fe80::1")]),
 ]
