@@ -12,7 +12,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
 import dns.exception
 import dns.rdata
@@ -867,6 +867,17 @@ def mailbox(uri: str) -> tuple[str, str] | None:
     if parsed.scheme != "mailto" or not parsed.usable:
         return None
     return parsed.local, parsed.target
+
+
+def web_address(uri: str) -> tuple[str, SplitResult] | None:
+    """The host (lower case, no final dot) and the parts of an https: report URI senders can
+    use, as this check reads it (a host, a valid port, no whitespace or control character);
+    None for any other URI. For callers that ask whose an address is:
+    "https://r.example/?u=https://ours.example/" is r.example's."""
+    parsed = _parse_uri(uri, [])
+    if parsed.scheme != "https" or not parsed.usable:
+        return None
+    return parsed.target, urlsplit(uri)
 
 
 def _repaired_uris(uri: ReportUri) -> list[str]:

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from datetime import timezone as fixed_offset
 from email.header import decode_header, make_header
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -164,6 +164,44 @@ class ReportAddress(models.Model):
             (found := mailbox(uri)) is not None and (found[0].lower(), found[1]) == ours
             for uri in uris
         )
+
+    def url_in_rua(self, uris: list[str]) -> bool:
+        """Whether a record's rua list (`uris`) names this address's URL, whole: read as the
+        engine reads https: URIs, and as our intake takes the posts. The host in any case and
+        with a final dot, the default port written or not, the path percent-decoded (RFC 3986
+        §2.3), a final '/' (reports.urls takes both) and the token in any case (find_address).
+        A URI that only holds ours ('<url>x', 'https://r.example/?u=<url>') is not ours, nor
+        one with a query, a fragment or user info: not the URI we gave, even where its posts
+        might reach us."""
+        from checks.tlsrpt import web_address
+
+        ours = urlsplit(self.https_url)
+        if ours.scheme != "https":
+            return False
+        prefix = ours.path.removesuffix(self.token)  # "/tlsrpt/", the site's paths' case
+
+        def is_ours(uri: str) -> bool:
+            found = web_address(uri)
+            if found is None:
+                return False
+            host, parts = found
+            path = unquote(parts.path).removesuffix("/")
+            return (
+                host == ours.hostname
+                and (parts.port or 443) == (ours.port or 443)
+                and not (parts.query or parts.fragment or parts.username is not None)
+                and path.startswith(prefix)
+                and path[len(prefix) :].lower() == self.token.lower()
+            )
+
+        return any(is_ours(uri) for uri in uris)
+
+    def named_in_rua(self, uris: list[str]) -> bool:
+        """Whether a record's rua list names every address of ours rua_record offers: the
+        mailbox (in_rua), and the URL when the site has https (a plain-http development site
+        offers the mailbox alone, RFC 8460 §3 allowing https: only)."""
+        offers_url = self.https_url.startswith("https://")
+        return self.in_rua(uris) and (not offers_url or self.url_in_rua(uris))
 
     def rua_record(self, existing: str | None = None) -> str:
         """The `_smtp._tls` TXT record to publish (RFC 8460 §3), keeping the owner's own rua."""

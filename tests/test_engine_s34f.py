@@ -198,6 +198,9 @@ class RuaRecordTestCase(BaseTestCase):
         ), record
         assert "%2B" not in record, record
 
+    # A site with https, whose URL the record must name too (a plain-http development site
+    # offers the mailbox alone: tests/test_review_s34o.py).
+    @override_settings(SITE_ROOT="https://mailsec.example")
     def test_the_card_counts_our_address_written_with_2b_as_published(self) -> None:
         from types import SimpleNamespace
 

@@ -142,10 +142,9 @@ def record_context(address: ReportAddress, run: Any) -> dict[str, Any]:
         # Records at a name senders never look: the record above keeps their addresses, and
         # each is deleted once it is published (TLSRPT-01's fix says the same).
         "misplaced": [(n, txt_fix(n, r)) for n, r in misplaced_records(run)],
-        # Our mailbox as senders read it (written 'tlsrpt%2B…' too), and our URL.
-        "published": used is not None
-        and address.in_rua([uri.uri for uri in used.uris])
-        and address.https_url in used.raw,
+        # Our mailbox and our URL as senders read them (written 'tlsrpt%2B…' too), each a
+        # whole URI of the rua list: '<our URL>x' is another address.
+        "published": used is not None and address.named_in_rua([uri.uri for uri in used.uris]),
     }
 
 
