@@ -23,6 +23,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from checks.domainname import _to_a_labels
 from checks.findings import series, u_labels
 
 # Characters shown as a space: retyped as ' '.
@@ -285,11 +286,11 @@ _LATIN_LOOKALIKES = str.maketrans(
         # Cyrillic
         "а": "a", "с": "c", "ԁ": "d", "е": "e", "һ": "h", "і": "i", "ј": "j", "ӏ": "l",
         "о": "o", "р": "p", "ԛ": "q", "ѕ": "s", "у": "y", "ѵ": "v", "ԝ": "w", "х": "x",
-        "ү": "y", "ɡ": "g",
+        "ү": "y",
         # Greek
         "α": "a", "ι": "i", "ν": "v", "ο": "o", "ρ": "p", "υ": "u", "χ": "x",
-        # Latin letters without their dot or with a stroke
-        "ı": "i", "ȷ": "j", "ł": "l", "ø": "o", "đ": "d", "ħ": "h",
+        # Latin letters without their dot or with a stroke, and the script g (U+0261)
+        "ı": "i", "ȷ": "j", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ɡ": "g",
     }
 )  # fmt: skip
 
@@ -301,11 +302,27 @@ def _skeleton(name: str) -> str:
     return "".join(c for c in shown if not unicodedata.combining(c)).translate(_LATIN_LOOKALIKES)
 
 
+def _a_label_form(name: str) -> str:
+    """`name` in lower-case A-labels without its final dot, the form "same or below" is
+    compared in; a label that is no valid IDN stays as it is, lower case."""
+
+    def a_label(label: str) -> str:
+        if label.isascii():
+            return label.lower()
+        try:
+            return _to_a_labels(label).lower()
+        except UnicodeError:
+            return label.lower()
+
+    return ".".join(a_label(label) for label in name.rstrip(".").split("."))
+
+
 def looks_like_domain(other: str, domain: str) -> bool:
     """Whether `other` is another domain than `domain` that looks like it, or like a name
     below it, to a reader (a homograph: exämple.com, xn--exmple-cua.com, or 'еxample.com' with
-    a Cyrillic е, beside example.com). Names in A-labels or U-labels."""
-    other, domain = other.rstrip(".").lower(), domain.rstrip(".").lower()
+    a Cyrillic е, beside example.com). Names in A-labels or U-labels: exämple.com and
+    xn--exmple-cua.com are one name."""
+    other, domain = _a_label_form(other), _a_label_form(domain)
     if other == domain or other.endswith("." + domain):
         return False  # the domain itself, or a name of its own below it
     looks, meant = _skeleton(other), _skeleton(domain)

@@ -3,14 +3,18 @@
 1. The TLS reports card's "published" read our https URL as a substring of the record, so
    '<site>/tlsrpt/<token>x', '<elsewhere>/?u=<site>/tlsrpt/<token>' or the URL in an extension
    field counted as ours. It now reads the rua list's https: URIs with the engine's parser and
-   compares them whole (ReportAddress.url_in_rua), as in_rua does for the mailbox."""
+   compares them whole (ReportAddress.url_in_rua), as in_rua does for the mailbox.
+2. checks.lookalike.looks_like_domain takes A- or U-labels: 'exämple.com' and its own A-label
+   form 'xn--exmple-cua.com' are one name, no lookalike of each other."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from django.test import override_settings
 
+from checks.lookalike import looks_like_domain
 from mailsec.domains.models import Domain
 from reports.models import ReportAddress
 from tests.conftest import BaseTestCase
@@ -89,3 +93,24 @@ class PublishedCardTestCase(BaseTestCase):
         record = self.address.rua_record()
         assert "http" not in record, record
         assert _published(self.address, record)
+
+
+@pytest.mark.parametrize(
+    ("other", "domain"),
+    [
+        ("exämple.com", "xn--exmple-cua.com"),
+        ("xn--exmple-cua.com", "exämple.com"),
+        ("mail.exämple.com", "xn--exmple-cua.com"),
+        ("mail.xn--exmple-cua.com", "EXÄMPLE.COM."),
+    ],
+)
+def test_a_name_in_u_labels_is_its_own_a_label_form(other: str, domain: str) -> None:
+    assert not looks_like_domain(other, domain)
+
+
+def test_lookalikes_are_still_found_across_forms() -> None:
+    assert looks_like_domain("exämple.com", "example.com")
+    assert looks_like_domain("xn--exmple-cua.com", "example.com")
+    assert looks_like_domain("exаmple.com", "example.com")  # Cyrillic а
+    # The owner's name in U-labels, a lookalike in A-labels: an ä-less Cyrillic а.
+    assert looks_like_domain("xn--exmple-4nf.com", "exämple.com")
