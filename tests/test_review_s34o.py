@@ -5,11 +5,14 @@
    field counted as ours. It now reads the rua list's https: URIs with the engine's parser and
    compares them whole (ReportAddress.url_in_rua), as in_rua does for the mailbox.
 2. checks.lookalike.looks_like_domain takes A- or U-labels: 'exämple.com' and its own A-label
-   form 'xn--exmple-cua.com' are one name, no lookalike of each other."""
+   form 'xn--exmple-cua.com' are one name, no lookalike of each other.
+3. The "add several domains" box gives a typed NUL byte back as U+FFFD, as the single add box
+   does since s34g, never raw."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.test import override_settings
@@ -114,3 +117,20 @@ def test_lookalikes_are_still_found_across_forms() -> None:
     assert looks_like_domain("exаmple.com", "example.com")  # Cyrillic а
     # The owner's name in U-labels, a lookalike in A-labels: an ä-less Cyrillic а.
     assert looks_like_domain("xn--exmple-4nf.com", "exämple.com")
+
+
+@pytest.mark.django_db
+def test_the_bulk_add_box_gives_no_nul_byte_back(client: Any) -> None:
+    from django.contrib.auth.models import User
+
+    from mailsec.accounts.models import Profile, Team
+
+    user = User.objects.create_user("s34o", "s34o@example.org")
+    Profile.objects.create(user=user, current_team=Team.create_for(user))
+    client.force_login(user)
+    r = client.post("/domains/add-many/", {"names": "example.com\nexa\x00mple.org"})
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert "Null characters are not allowed" in page
+    assert "\x00" not in page
+    assert ">example.com\nexa\ufffdmple.org</textarea>" in page

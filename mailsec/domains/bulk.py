@@ -168,6 +168,14 @@ class BulkAddForm(forms.Form):
         "addresses give their domain.",
     )
 
+    @property
+    def typed_names(self) -> str:
+        """What was pasted, for the box to give back, with a NUL byte as the HTML parser would
+        show it (U+FFFD, WHATWG HTML §13.2.5.36), as AddDomainForm.typed_name gives the single
+        add box's: the page's bytes hold none (the field refuses it: 'Null characters are not
+        allowed.')."""
+        return str(self["names"].value() or "").replace("\x00", "\ufffd")
+
     def clean_names(self) -> list[Entry]:
         entries = split_entries(self.cleaned_data["names"])
         if not entries:
