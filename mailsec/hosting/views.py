@@ -4,6 +4,7 @@ middleware), and the team's hosting page with its POST actions (not a viewer's).
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -61,12 +62,20 @@ def serve_policy(request: HttpRequest, domain: str) -> HttpResponse:
     return response
 
 
+# A TLS client's server name as Caddy passes it: ASCII letters, digits and hyphens in dotted
+# labels (RFC 6066 §3, A-labels). Anything else is refused before the database is asked: a NUL
+# byte, which PostgreSQL text cannot hold, made the query itself fail (500).
+_SNI_NAME = re.compile(
+    r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+"
+)
+
+
 def ask(request: HttpRequest) -> HttpResponse:
     """Caddy's on-demand TLS gate: 200 only for mta-sts.<d> of a hosted, verified domain whose
     mta-sts name leads to our policy host. Anything else gets no certificate, which also keeps
     strangers from making us spend ACME rate limits on their names."""
     name = request.GET.get("domain", "").strip().lower().rstrip(".")
-    if not name.startswith("mta-sts."):
+    if not name.startswith("mta-sts.") or not _SNI_NAME.fullmatch(name):
         return HttpResponse(b"not a policy host\n", status=403, content_type="text/plain")
     domain = name.removeprefix("mta-sts.")
     policy = HostedPolicy.objects.servable().filter(name=domain).only("policy_host_seen_at").first()
