@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, DataError, IntegrityError, connection, models, transaction
 from django.db.models.functions import Least
+from django.http import Http404
 from django.utils import timezone
 
 from checks.findings import both_ways, u_labels
@@ -128,16 +129,24 @@ class ReportAddress(models.Model):
         what arrived meanwhile (stored all along) is its history again."""
         found = cls.objects.filter(domain=domain).order_by("created", "pk").first()
         if found is None:
-            earlier = cls.objects.filter(
-                domain=None, team_id=domain.team_id, domain_name__iexact=domain.name
-            )
-            # Conditional on domain=None: an address attached meanwhile stays where it is.
-            if earlier.update(domain=domain):
-                found = cls.objects.filter(domain=domain).order_by("created", "pk").first()
-        if found is None:
-            found = cls.objects.create(
-                domain=domain, team_id=domain.team_id, domain_name=domain.name
-            )
+            with transaction.atomic():
+                # The domain row locked and read first: one removed since the caller read it
+                # (a page's poll in flight as its owner removes it) must not get an address
+                # attached to its id (a foreign key violation, a 500), and is not found.
+                from mailsec.domains.models import Domain
+
+                if not Domain.objects.select_for_update().filter(pk=domain.pk).exists():
+                    raise Http404("The domain was removed.")
+                earlier = cls.objects.filter(
+                    domain=None, team_id=domain.team_id, domain_name__iexact=domain.name
+                )
+                # Conditional on domain=None: an address attached meanwhile stays where it is.
+                if earlier.update(domain=domain):
+                    found = cls.objects.filter(domain=domain).order_by("created", "pk").first()
+                if found is None:
+                    found = cls.objects.create(
+                        domain=domain, team_id=domain.team_id, domain_name=domain.name
+                    )
         elif found.team_id != domain.team_id:
             # Linked by hand (manage.py shell) or before `team` existed: the domain's team
             # is the owner.
