@@ -68,17 +68,22 @@ tests.lab.pki). A case lists:
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
-from unittest import mock
 
 import pytest
 
-from checks import bimi, dkim, dmarc, https, spf
-from checks.findings import Finding
-from checks.https import HttpsResult
-from tests.blind_engine import E, N, reading_problems
-from tests.test_engine_s26c_blind import GOOGLE, MAILCHIMP, OUTLOOK, CnameDns
+from checks import bimi, dkim, dmarc, spf
+from tests.blind_engine import (
+    E,
+    EngineRun,
+    N,
+    fake_fetch,
+    marks,
+    no_mta_sts_policy,
+    reading_problems,
+    run_engine,
+)
+from tests.test_engine_s26c_blind import GOOGLE, MAILCHIMP, OUTLOOK
 from tests.test_engine_s27e_blind import TINY_PS, vmc_for
 from tests.test_engine_s27k_blind import ed_key, rsa_key
 from tests.test_engine_s29s_blind import (
@@ -93,7 +98,6 @@ from tests.test_engine_s29s_blind import (
     walk_names,
 )
 from tests.test_engine_s31s_blind import DMARC_VENDOR, K2048
-from tests.test_spf import make_ctx
 
 MODULES: dict[str, Any] = {"spf": spf, "dmarc": dmarc, "dkim": dkim, "bimi": bimi}
 
@@ -972,27 +976,12 @@ def cases() -> list[Case]:
 CASES = cases()
 
 
-def run_case(case: Case) -> tuple[list[Finding], list[tuple[str, str]]]:
-    """The module's findings and the (name, type) queries it made."""
-    ctx = make_ctx(case.domain, case.zone, dkim_selectors=case.selectors)
-    resolver = CnameDns(case.zone)
-    ctx.dns = resolver  # type: ignore[assignment]
-
-    async def fetch(ctx: Any, url: str, *, max_bytes: int = 65536, **kw: Any) -> HttpsResult:
-        if url.startswith("https://mta-sts."):
-            return HttpsResult(url=url, status=404, body=b"Not Found")
-        if url in case.files:
-            return case.files[url]
-        if url.endswith(".pem"):
-            host = url.split("/")[2].lower().rstrip(".")
-            return HttpsResult(url=url, status=200, body=vmc_for(host.removeprefix("bimi.")))
-        return HttpsResult(url=url, status=200, body=TINY_PS[:max_bytes])
-
-    async def go() -> list[Finding]:
-        with mock.patch.object(https, "fetch", fetch):
-            return await MODULES[case.module].evaluate(ctx)
-
-    return asyncio.run(go()), resolver.asked
+def run_case(case: Case) -> EngineRun:
+    """The module's findings and the (name, type) queries it made: no MTA-STS policy, then the
+    case's files, a mark certificate at any .pem URL, TINY_PS anywhere else."""
+    fetch = fake_fetch(no_mta_sts_policy, case.files, marks(vmc_for), rest=TINY_PS)
+    module = MODULES[case.module]
+    return run_engine(module, case.domain, case.zone, fetch=fetch, dkim_selectors=case.selectors)
 
 
 def test_round_size_and_names() -> None:
