@@ -27,7 +27,7 @@ from checks.dns import (
     txt_fix,
 )
 from checks.domainname import is_public_suffix, organizational_domain
-from checks.findings import Collector, Finding, Mechanism, Status
+from checks.findings import Collector, Finding, Mechanism, Status, series
 from checks.lookalike import QUOTES, lookalikes, one_slip, unquoted
 from checks.mx import is_null_mx
 from checks.tlsrpt import stray_at
@@ -943,10 +943,6 @@ def _fo_read(value: str) -> tuple[list[str], list[str]]:
     return read, unread
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
 def _glued_note(parsed: ParsedDmarc, tag: str, suggestion: str) -> str:
     """For a value with another tag run into it ('adkim=r aspf=s', ParsedDmarc.unglued): the
     ';' left out, what receivers read, and what the record `suggestion` does: it writes the
@@ -954,7 +950,7 @@ def _glued_note(parsed: ParsedDmarc, tag: str, suggestion: str) -> str:
     pieces = parsed.glued_after.get(tag)
     if not pieces:
         return ""
-    named = _and([f"'{piece}'" for piece in pieces])
+    named = series([f"'{piece}'" for piece in pieces])
     own = "tags of their own" if len(pieces) > 1 else "a tag of its own"
     fixed = parse_dmarc(suggestion)
     left = [p for p in pieces if p.partition("=")[0].strip(" \t\r\n").lower() not in fixed.tags]
@@ -967,7 +963,7 @@ def _glued_note(parsed: ParsedDmarc, tag: str, suggestion: str) -> str:
         lowering = any(
             _lowers_protection(parsed, p.partition("=")[0].strip().lower()) for p in left
         )
-        note += f" and leaves out {_and([f'{piece!r}' for piece in left])}" + (
+        note += f" and leaves out {series([f'{piece!r}' for piece in left])}" + (
             ", which would lower the protection receivers give now: add it only if that is "
             "what you want"
             if lowering
@@ -2180,7 +2176,7 @@ def _operators_policy(policy: DmarcPolicy) -> str:
     applied = policy.effective_9989
     applied = f"the policy {applied}" if applied else "no DMARC"
     reports = (
-        f"the aggregate reports it asks for go to the operator ({_and(addresses)}), not to "
+        f"the aggregate reports it asks for go to the operator ({series(addresses)}), not to "
         "you: you see neither who sends mail in your name nor which of your own messages "
         "fail DMARC"
         if addresses
@@ -2718,7 +2714,7 @@ async def _tags(
             if read:
                 # 'fo=1:d,s': the option before ':' is read (as in fo=1:x), the piece is not.
                 text = (
-                    f"fo={parsed.tags['fo']} separates {_and(unread)} with {by}, where DMARC "
+                    f"fo={parsed.tags['fo']} separates {series(unread)} with {by}, where DMARC "
                     f"uses ':', so receivers read fo={':'.join(read)} only: write fo={kept}."
                 )
             else:
