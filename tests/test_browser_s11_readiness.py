@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import caches
 from django.db import connections
 from django.test import Client
 from django.utils import timezone
@@ -60,6 +61,12 @@ def browser(chromium: Browser, settings: Any) -> Iterator[Browser]:
     this test; what the test left open is closed after it, so no page of it polls the next
     test's server."""
     settings.CACHES = LOCMEM
+    # Emptied as conftest's _fresh_cache empties the default cache (which ran before the
+    # switch): local-memory caches of one name share their store for the whole process, so
+    # allauth's rate-limit counters (by IP, 127.0.0.1 for every browser test) and cached pages
+    # of earlier browser tests would carry over, and whether a code mail is sent would depend
+    # on which files the parallel run put in this worker before this test.
+    caches["default"].clear()
     yield chromium
     for context in chromium.contexts:
         context.close()
