@@ -579,7 +579,8 @@ def test_mx_host_behaves_as_declared(
     if h.cert.kind == "expired" or (h.cert.validity and h.cert.validity[1] < 0):
         # a declared validity window in the past (s29d-eeselfexp) is served expired too
         assert cert.not_valid_after_utc < NOW
-    elif h.cert.kind == "not-yet-valid":
+    elif h.cert.kind == "not-yet-valid" or (h.cert.validity and h.cert.validity[0] > 0):
+        # a declared validity window that starts later (s35l-tanotyet) is not valid yet
         assert cert.not_valid_before_utc > NOW
     else:
         assert cert.not_valid_before_utc < NOW < cert.not_valid_after_utc

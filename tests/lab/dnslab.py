@@ -25,7 +25,7 @@ import dns.zone
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.lab.pki import LabPKI
-from tests.lab.scenarios import Scenario, SigningSpec
+from tests.lab.scenarios import Scenario, SecondaryNs, SigningSpec
 
 KNOT_ADDR = "127.0.53.1"
 UNBOUND_ADDR = "127.0.53.2"
@@ -47,6 +47,9 @@ class Zone:
     records: list[str] = field(default_factory=list)
     presigned_ds: list[str] = field(default_factory=list)  # DS rdata text for offline-signed zones
     signing: SigningSpec = field(default_factory=SigningSpec)
+    serial: int = 1  # the SOA serial as written (s35l)
+    secondary: SecondaryNs | None = None  # a second authoritative server (s35l)
+    secondary_text: str = ""  # its apex SOA and DNSKEY RRsets with their RRSIGs, zone-file text
 
     @property
     def origin(self) -> str:
@@ -72,7 +75,12 @@ def plan_zones(scenarios: Iterable[Scenario], pki: LabPKI) -> dict[str, Zone]:
     }
     for s in scenarios:
         zones[s.domain] = Zone(
-            s.domain, s.dnssec, [fill_placeholders(r, pki) for r in s.records], signing=s.signing
+            s.domain,
+            s.dnssec,
+            [fill_placeholders(r, pki) for r in s.records],
+            signing=s.signing,
+            serial=s.soa_serial,
+            secondary=s.secondary,
         )
     for s in scenarios:
         for zname, recs in s.other_zones.items():
@@ -100,7 +108,7 @@ def zone_text(z: Zone) -> str:
     head = [
         f"$ORIGIN {z.origin}",
         "$TTL 300",
-        f"@ 300 SOA ns1.test. hostmaster.{z.origin} 1 3600 600 86400 60",
+        f"@ 300 SOA ns1.test. hostmaster.{z.origin} {z.serial} 3600 600 86400 60",
         "@ 300 NS ns1.test.",
     ]
     return "\n".join(head + z.records) + "\n"
@@ -166,17 +174,58 @@ def _presign(z: Zone, now: dt.datetime) -> str:
         rds.clear()
         for r in new:
             rds.add(r)
+    if z.secondary is not None:
+        z.secondary_text = _secondary_copy(z, zone, key, dnskey, (inception, expiration))
     z.presigned_ds = ds_records(z.origin, [dnskey], z.signing.ds_digests)
     if z.signing.prepublished_ksk:
         z.presigned_ds += ds_records(z.origin, [next_dnskey], z.signing.prepublished_ds_digests)
     return zone.to_text(relativize=False)
 
 
+def _secondary_copy(
+    z: Zone,
+    zone: dns.zone.Zone,
+    key: ec.EllipticCurvePrivateKey,
+    dnskey: Any,
+    window: tuple[dt.datetime, dt.datetime],
+) -> str:
+    """What a secondary that missed a transfer holds at the apex (s35l): the SOA with its own
+    serial and the DNSKEY set it last got, each signed with the zone's key, so that a
+    validating resolver accepts its answers as it accepts the primary's."""
+    assert z.secondary is not None
+    apex = zone.find_node(z.origin)
+    soa = apex.find_rdataset(dns.rdataclass.IN, dns.rdatatype.SOA)
+    keys = apex.find_rdataset(dns.rdataclass.IN, dns.rdatatype.DNSKEY)
+    serial = z.serial if z.secondary.serial is None else z.secondary.serial
+    stale_soa = dns.rrset.from_rdata_list(zone.origin, soa.ttl, [soa[0].replace(serial=serial)])
+    kept = [k for k in keys if z.secondary.dnskeys == "all" or k == dnskey]
+    stale_keys = dns.rrset.from_rdata_list(zone.origin, keys.ttl, kept)
+    lines = []
+    for rrset in (stale_soa, stale_keys):
+        rrsig = dns.dnssec.sign(
+            rrset,
+            key,
+            zone.origin,
+            dnskey,
+            inception=window[0],
+            expiration=window[1],
+            origin=zone.origin,
+        )
+        lines.append(rrset.to_text())
+        lines.append(dns.rrset.from_rdata(zone.origin, rrset.ttl, rrsig).to_text())
+    return "\n".join(lines) + "\n"
+
+
 def write_zones(zones: dict[str, Zone], zdir: Path, now: dt.datetime) -> None:
+    """Zone files in `zdir`; a secondary's apex copy (s35l) in `zdir`/../secondary."""
     zdir.mkdir(parents=True, exist_ok=True)
     for z in zones.values():
         text = _presign(z, now) if z.mode in PRESIGNED else zone_text(z)
         (zdir / f"{z.name}.zone").write_text(text)
+        if z.secondary_text:
+            sdir = zdir.parent / "secondary"
+            sdir.mkdir(exist_ok=True)
+            (sdir / f"{z.name}.zone").write_text(z.secondary_text)
 
 
 def policy_conf(policy_id: str, spec: SigningSpec) -> str:

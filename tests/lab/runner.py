@@ -247,9 +247,16 @@ def _server_files(scenarios: list[Scenario], pki: LabPKI, run: Path) -> dict[str
     tcp_rows = [
         {"ip": t.ip, "port": t.port, "behaviour": t.behaviour} for s in scenarios for t in s.tcp
     ]
+    # s35l: second authoritative servers; their apex copies are written with the zones
+    secondaries = [
+        {"ip": s.secondary.ip, "zone": s.domain, "upstream": dnslab.KNOT_ADDR}
+        for s in scenarios
+        if s.secondary is not None
+    ]
     return {
         "smtp": smtp_rows,
         "tcp": tcp_rows,
+        "secondaries": secondaries,
         "https": {"vhosts": vhosts, "default_cert": str(cert), "default_key": str(key)},
     }
 

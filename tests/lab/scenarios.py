@@ -241,6 +241,22 @@ class SmtpHost:
         )
 
 
+# s35l: a second authoritative server for a presigned zone (checklist DNSSEC-10), on its own
+# address. It answers the zone apex's SOA and DNSKEY queries from a copy of its own, signed
+# with the zone's key (so resolvers validate whichever server they ask), and relays every other
+# query to knot: a secondary that missed a zone transfer. `serial`: the SOA serial that copy
+# holds (None: the primary's); `dnskeys`: "all" (the primary's DNSKEY set) or "signing" (only
+# the key that signs: it never got the key pre-published with `prepublished_ksk`).
+SECONDARY_DNSKEYS = {"all", "signing"}
+
+
+@dataclass(frozen=True)
+class SecondaryNs:
+    ip: str
+    serial: int | None = None
+    dnskeys: str = "all"
+
+
 # `[[tcp]]` rows: a bare TCP listener that never speaks the protocol its port suggests, for
 # outages (s16o_*): "silent" accepts and never sends a byte (a hung server or a firewall that
 # completes the handshake), "reset" accepts and answers with a TCP RST (SO_LINGER 0), "close"
@@ -325,6 +341,10 @@ class Scenario:
     # 5 s cannot show what it tests (a policy fetch over MTASTS-16's 10 s needs a fetch limit,
     # 2 x the timeout, above it); None: the lab's (tests.test_engine_lab.lab_config).
     check_timeout: float | None = None
+    # s35l: the SOA serial of the zone as written (knot re-serials the zones it signs; an
+    # unsigned or presigned zone is served with this one), and a second authoritative server
+    secondary: SecondaryNs | None = None
+    soa_serial: int = 1
 
     @property
     def name(self) -> str:
@@ -466,7 +486,9 @@ def _tls_range(path: Path, text: str) -> tuple[str, str]:
     return lo, hi
 
 
-def _signing(path: Path, dnssec: str, raw: object) -> SigningSpec:
+def _signing(path: Path, dnssec: str, raw: object, secondary: bool = False) -> SigningSpec:
+    if raw is None and dnssec == "presigned" and secondary:
+        return SigningSpec()
     if raw is None and dnssec in {"ds-wrong", "presigned"}:
         raise _fail(path, f"dnssec = {dnssec!r} needs a [signing] table saying what is wrong")
     if raw is None:
@@ -517,8 +539,10 @@ def _signing(path: Path, dnssec: str, raw: object) -> SigningSpec:
         raise _fail(path, "prepublished_ds_digests and ds_digests = [] need prepublished_ksk")
     if (spec.expired_names or spec.prepublished_ksk) and dnssec != "presigned":
         raise _fail(path, "expired_names and prepublished_ksk go with dnssec = 'presigned'")
-    if dnssec == "presigned" and not (spec.expired_names or spec.prepublished_ksk):
-        raise _fail(path, "dnssec = 'presigned' needs expired_names or prepublished_ksk")
+    if dnssec == "presigned" and not (spec.expired_names or spec.prepublished_ksk or secondary):
+        raise _fail(
+            path, "dnssec = 'presigned' needs expired_names, prepublished_ksk or a [secondary]"
+        )
     if spec.algorithm not in SIGNING_ALGORITHMS:
         raise _fail(
             path, f"algorithm = {spec.algorithm!r}, expected one of {sorted(SIGNING_ALGORITHMS)}"
@@ -736,6 +760,31 @@ def _check_timeout(path: Path, data: dict[str, object]) -> float | None:
     return float(raw)
 
 
+def _secondary(path: Path, dnssec: str, raw: object, prepublished: bool) -> SecondaryNs | None:
+    """The `[secondary]` table (s35l): ip, and optionally serial and dnskeys."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise _fail(path, "`secondary` must be a table")
+    unknown = set(raw) - {"ip", "serial", "dnskeys"}
+    if unknown:
+        raise _fail(path, f"unknown keys in [secondary]: {sorted(unknown)}")
+    if dnssec != "presigned":
+        raise _fail(path, "[secondary] goes with dnssec = 'presigned' (its copy is signed offline)")
+    serial = raw.get("serial")
+    if serial is not None and (not isinstance(serial, int) or not 0 <= serial < 2**32):
+        raise _fail(path, f"[secondary] serial = {serial!r}, expected 0..4294967295")
+    dnskeys = str(raw.get("dnskeys", "all"))
+    if dnskeys not in SECONDARY_DNSKEYS:
+        raise _fail(path, f"[secondary] dnskeys = {dnskeys!r}, expected 'all' or 'signing'")
+    if dnskeys == "signing" and not prepublished:
+        raise _fail(path, "[secondary] dnskeys = 'signing' needs [signing] prepublished_ksk")
+    ip = _check_ip(path, str(raw["ip"]))
+    if ip.startswith("127.0.53."):
+        raise _fail(path, f"[secondary] ip {ip} is in the lab's own DNS range 127.0.53.x")
+    return SecondaryNs(ip=ip, serial=serial, dnskeys=dnskeys)
+
+
 def _parse(data: dict[str, object], path: Path) -> Scenario:
     known = {
         "domain",
@@ -752,6 +801,8 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
         "note",
         "tcp",
         "check_timeout",
+        "secondary",
+        "soa_serial",
     }
     unknown = set(data) - known
     if unknown:
@@ -880,7 +931,7 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
         domain=domain,
         title=str(data.get("title", "")),
         dnssec=dnssec,
-        signing=_signing(path, dnssec, data.get("signing")),
+        signing=_signing(path, dnssec, data.get("signing"), "secondary" in data),
         selectors=_strs(path, data, "selectors"),
         records=_strs(path, data, "records"),
         other_zones=other,
@@ -897,7 +948,21 @@ def _parse(data: dict[str, object], path: Path) -> Scenario:
         path=path,
         tcp=tuple(tcp),
         check_timeout=_check_timeout(path, data),
+        secondary=_secondary(path, dnssec, data.get("secondary"), _prepublishes(data)),
+        soa_serial=_soa_serial(path, data),
     )
+
+
+def _prepublishes(data: dict[str, object]) -> bool:
+    raw = data.get("signing")
+    return isinstance(raw, dict) and raw.get("prepublished_ksk") is True
+
+
+def _soa_serial(path: Path, data: dict[str, object]) -> int:
+    serial = data.get("soa_serial", 1)
+    if not isinstance(serial, int) or not 0 <= serial < 2**32:
+        raise _fail(path, f"soa_serial = {serial!r}, expected 0..4294967295")
+    return serial
 
 
 def check_consistency(scenarios: Sequence[Scenario]) -> None:
@@ -941,6 +1006,13 @@ def check_consistency(scenarios: Sequence[Scenario]) -> None:
                     f"{s.path}: TCP socket {t.ip}:{t.port} already used in {smtp_sockets[key]}"
                 )
             smtp_sockets[key] = s.path
+    secondaries: dict[str, Path] = {}
+    for s in scenarios:
+        if s.secondary is not None:
+            ip = s.secondary.ip
+            if ip in secondaries or ip in https_ips or ip in {a for a, _ in smtp_sockets}:
+                raise ScenarioError(f"{s.path}: [secondary] ip {ip} is already in use")
+            secondaries[ip] = s.path
     for s in scenarios:
         for h in s.smtp:
             if h.ip in https_ips:

@@ -21,6 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import aiosmtpd.smtp
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rdatatype
+import dns.rrset
+import dns.zone
 from aiohttp import HttpVersion10, web
 from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 from multidict import CIMultiDict
@@ -620,6 +627,131 @@ async def start_delay(listen: str, upstream: str, delay_ms: int) -> list[Any]:
     return [udp, srv]
 
 
+# ---------------------------------------------------------------- second authoritative server
+class SecondaryNs:
+    """A second authoritative server for one zone (s35l, checklist DNSSEC-10): the apex SOA
+    and DNSKEY queries are answered from its own copy (RUN_DIR/knot/secondary/<zone>.zone,
+    written by `up` after this process started, so read at the first such query), every
+    other query is relayed to knot as it came."""
+
+    def __init__(self, run: Path, row: dict[str, Any], events: JsonLog) -> None:
+        self.path = run / "knot" / "secondary" / f"{row['zone']}.zone"
+        self.apex = dns.name.from_text(row["zone"])
+        self.upstream = (row["upstream"], 53)
+        self.ip = row["ip"]
+        self.events = events
+        self.rrsets: list[dns.rrset.RRset] | None = None
+
+    def _copy(self) -> list[dns.rrset.RRset]:
+        if self.rrsets is None:
+            zone = dns.zone.from_text(
+                self.path.read_text(), origin=self.apex, relativize=False, check_origin=False
+            )
+            self.rrsets = [
+                dns.rrset.from_rdata_list(name, rds.ttl, list(rds))
+                for name, rds in zone.iterate_rdatasets()
+            ]
+        return self.rrsets
+
+    def own_answer(self, wire: bytes) -> bytes | None:
+        """The reply from the copy, or None when the query goes to knot."""
+        try:
+            query = dns.message.from_wire(wire)
+        except dns.exception.DNSException:
+            return None
+        if len(query.question) != 1:
+            return None
+        q = query.question[0]
+        if q.name != self.apex or q.rdtype not in (dns.rdatatype.SOA, dns.rdatatype.DNSKEY):
+            return None
+        reply = dns.message.make_response(query)
+        reply.flags |= dns.flags.AA
+        reply.flags &= ~dns.flags.RA
+        dnssec_ok = bool(query.ednsflags & dns.flags.DO)
+        for rrset in self._copy():
+            if rrset.rdtype == q.rdtype or (
+                dnssec_ok
+                and rrset.rdtype == dns.rdatatype.RRSIG
+                and rrset[0].type_covered == q.rdtype
+            ):
+                reply.answer.append(rrset)
+        self.events.write(
+            kind="dns", server=self.ip, qname=str(q.name), qtype=dns.rdatatype.to_text(q.rdtype)
+        )
+        return reply.to_wire()
+
+    async def relay_udp(self, wire: bytes) -> bytes | None:
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[bytes] = loop.create_future()
+
+        class Client(asyncio.DatagramProtocol):
+            def datagram_received(self, d: bytes, a: tuple[str, int]) -> None:
+                if not answer.done():
+                    answer.set_result(d)
+
+        t, _ = await loop.create_datagram_endpoint(Client, remote_addr=self.upstream)
+        try:
+            t.sendto(wire)
+            return await asyncio.wait_for(answer, 5)
+        except TimeoutError:
+            return None
+        finally:
+            t.close()
+
+    async def relay_tcp(self, wire: bytes) -> bytes:
+        reader, writer = await asyncio.open_connection(*self.upstream)
+        try:
+            writer.write(struct.pack("!H", len(wire)) + wire)
+            await writer.drain()
+            (m,) = struct.unpack("!H", await reader.readexactly(2))
+            return await reader.readexactly(m)
+        finally:
+            writer.close()
+
+
+async def start_secondaries(run: Path, rows: list[dict[str, Any]], events: JsonLog) -> list[Any]:
+    loop = asyncio.get_running_loop()
+    started: list[Any] = []
+    for row in rows:
+        ns = SecondaryNs(run, row, events)
+
+        class Udp(asyncio.DatagramProtocol):
+            def __init__(self, ns: SecondaryNs = ns) -> None:
+                self.ns = ns
+                self.transport: asyncio.DatagramTransport | None = None
+
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                self.transport = transport  # type: ignore[assignment]
+
+            def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+                asyncio.ensure_future(self.answer(data, addr))
+
+            async def answer(self, data: bytes, addr: tuple[str, int]) -> None:
+                reply = self.ns.own_answer(data) or await self.ns.relay_udp(data)
+                if reply and self.transport:
+                    self.transport.sendto(reply, addr)
+
+        udp, _ = await loop.create_datagram_endpoint(Udp, local_addr=(row["ip"], 53))
+
+        async def tcp(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ns: SecondaryNs = ns
+        ) -> None:
+            try:
+                while True:
+                    (n,) = struct.unpack("!H", await reader.readexactly(2))
+                    msg = await reader.readexactly(n)
+                    reply = ns.own_answer(msg) or await ns.relay_tcp(msg)
+                    writer.write(struct.pack("!H", len(reply)) + reply)
+                    await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        started += [udp, await asyncio.start_server(tcp, row["ip"], 53)]
+    return started
+
+
 # ---------------------------------------------------------------- main
 async def serve(run: Path) -> None:
     conf = json.loads((run / "servers.json").read_text())
@@ -633,9 +765,9 @@ async def serve(run: Path) -> None:
     smtp = await start_smtp(run, conf["smtp"], events)
     smtp += await start_tcp(conf.get("tcp", []), events)
     runner = await start_https(run, conf["https"], events)
-    extra = []
+    extra = await start_secondaries(run, conf.get("secondaries", []), events)
     if conf.get("delay_ms") is not None:
-        extra = await start_delay(conf["delay_listen"], conf["delay_upstream"], conf["delay_ms"])
+        extra += await start_delay(conf["delay_listen"], conf["delay_upstream"], conf["delay_ms"])
     (run / "servers.ready").write_text(str(len(smtp)))
     await stop.wait()
     for s in smtp:
