@@ -150,7 +150,8 @@ class NoScoreIsNotFineTestCase(WeeklyTestCase):
             html,
         )
         self.assertIn("Score: not checked yet: the first check could not complete", body)
-        self.assertEqual(subject, "[mailsec] Your week: 1 domain, nothing new")
+        # s35w: a check that could not be made in the summary's window is its news.
+        self.assertEqual(subject, "[mailsec] Your week: new.example could not be checked")
 
     def test_a_name_that_does_not_exist(self) -> None:
         self.domain("gone.example", last_checked_at=MONDAY_9, last_worst={"does_not_exist": True})

@@ -16,7 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, Q, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from checks.findings import Mechanism
 from checks.scoring import Coverage
@@ -30,6 +31,9 @@ from reports.models import FailureDetail, TlsReport
 from reports.sums import SessionSum
 
 WEEK = timedelta(days=7)
+# How far back a summary's news goes at most when the previous one was long before (the
+# summary was off for months): a beat outage over a whole week's Monday stays covered.
+NEWS_AT_MOST = 2 * WEEK
 TOP_FAILURES = 3
 NAMED = 5  # domains named in the opening for each reason; more are counted
 OPEN_SHOWN = 10  # open problems listed per domain
@@ -65,6 +69,9 @@ class DomainWeek:
     # words of the latest event that told of each; hosting_news when one was told this week.
     hosting_trouble: list[str] = field(default_factory=list)
     hosting_news: bool = False
+    # It could not be checked (could_not_be_checked) and that happened in the summary's
+    # window: news for the subject.
+    unchecked_news: bool = False
 
     @property
     def trend(self) -> int | None:
@@ -145,6 +152,19 @@ class DomainWeek:
         )
 
     @property
+    def could_not_be_checked(self) -> datetime | None:
+        """When its latest check could not be made, if it could not: a check that could not
+        complete, after an older one that did (score_held_over) or as its first
+        ("first_failed"), or one that completed and could make none of the scored checks
+        ("none_checked"). We could not look; nothing says the domain is at fault."""
+        d = self.domain
+        if self.score_held_over or self.no_score == "first_failed":
+            return d.last_failed_at
+        if self.no_score == "none_checked":
+            return d.last_checked_at
+        return None
+
+    @property
     def quiet(self) -> bool:
         """Nothing to act on: no points lost, no open change, no failed session reported and
         no trouble with its hosted policy."""
@@ -177,8 +197,10 @@ def attention(weeks: list[DomainWeek]) -> str:
     had failed sessions, have trouble with their hosted policy ("2 domains lose points:
     a.example and b.example."), each reason what the domain's own lines below show (Points
     lost, Open problems, TLS reports, Hosted MTA-STS); then which have no score and why, as
-    their Score line says. "Nothing needs fixing." only when no domain has any of these; with
-    no problem but some domains without a score, that is said of the others alone."""
+    their Score line says, and which could not be checked at their latest check (the score
+    shown is older, as the line under it says). "Nothing needs fixing." only when no domain
+    has any of these; with no problem but some domains without a (current) score, that is
+    said of the others alone."""
     problems = _said(
         [
             (
@@ -227,11 +249,18 @@ def attention(weeks: list[DomainWeek]) -> str:
                 "{count} domains have not been checked yet, their first checks could not "
                 "complete: {names}.",
             ),
+            (
+                [w for w in weeks if w.score_held_over],
+                "{names} could not be checked at its latest check; the score shown is from "
+                "an earlier one.",
+                "{count} domains could not be checked at their latest checks; the scores "
+                "shown are from earlier ones: {names}.",
+            ),
         ]
     )
     if problems or not unknown:
         return " ".join(problems + unknown) or "Nothing needs fixing."
-    others = len([w for w in weeks if not w.no_score])
+    others = len([w for w in weeks if not w.no_score and not w.score_held_over])
     if others:
         unknown.append(
             "Nothing needs fixing on the other domain."
@@ -244,7 +273,8 @@ def attention(weeks: list[DomainWeek]) -> str:
 def subject(weeks: list[DomainWeek]) -> str:
     """The subject after "Your week: ": what changed or broke this week (problems confirmed
     in it, scores that dropped since last week, failed TLS sessions in last week's reports,
-    trouble with a hosted policy told in it), so that a subject that says something is worth
+    trouble with a hosted policy told in it, a latest check made in it that could not be made:
+    "could not be checked", no alarm word, since we could not look), so that a subject that says something is worth
     opening; otherwise calm, however many points the domains lose week after week (most lose
     some: DNSSEC not signed), which the body says. A subject that always asks for a look is
     one people learn to ignore (product lessons, alerts without fatigue)."""
@@ -270,12 +300,17 @@ def subject(weeks: list[DomainWeek]) -> str:
                 "hosted MTA-STS trouble on {names}",
                 "hosted MTA-STS trouble on {count} domains",
             ),
+            (
+                [w for w in weeks if w.unchecked_news],
+                "{names} could not be checked",
+                "{count} domains could not be checked",
+            ),
         ]
     )
     if news:
         return "; ".join(news)
     count = f"{len(weeks)} domain{'' if len(weeks) == 1 else 's'}"
-    if all(w.quiet and not w.no_score for w in weeks):
+    if all(w.quiet and not w.no_score and not w.score_held_over for w in weeks):
         return f"{count}, nothing to fix"
     return f"{count}, nothing new"
 
@@ -315,15 +350,44 @@ def last_week(now: datetime) -> tuple[date, date]:
     return last - timedelta(days=6), last
 
 
+def news_since(user: User, now: datetime) -> datetime:
+    """Where the news of the person's summary made at `now` begins: where their previous
+    summary's ended (its covers_until, when it was made), so that news is told once and none
+    falls between two summaries when one went late after a beat outage (s35w: a window of
+    the week before each overlapped the late one's, and the one after a late one left a gap);
+    a week back with none before. Only a summary that was told (sent) or was not to be
+    (skipped) counts, as for the daily digest (AlertState._digest_since): one given up after
+    failed sends told nothing. Never more than NEWS_AT_MOST back (the summary was off for
+    months)."""
+    previous = (
+        Notification.objects.filter(
+            user=user,
+            kind=Notification.Kind.WEEKLY,
+            covers_until__lt=now,
+            status__in=[Notification.Status.SENT, Notification.Status.SKIPPED],
+        )
+        .order_by("-covers_until")
+        .values_list("covers_until", flat=True)
+        .first()
+    )
+    return max(previous or now - WEEK, now - NEWS_AT_MOST)
+
+
 def summarise(user: User, now: datetime) -> list[DomainWeek]:
     """Per domain the person gets emails for: the score and open problems as they are now,
     the trouble with its hosted policy, and the TLS reports of last week (last_week: whole
-    UTC days, Monday to Sunday of the reader's week). A few queries for all of them, however
-    many (an MSP has hundreds): each reads every domain at once."""
+    UTC days, Monday to Sunday of the reader's week); the news (for the subject) is what
+    happened after news_since and up to `now`, when the summary was made (a send retried
+    later tells what came meanwhile next week). A few queries for all of them, however many
+    (an MSP has hundreds): each reads every domain at once, and only the rows it shows."""
     first, last = last_week(now.astimezone(reader_zone(user)))
     weeks = {domain.pk: DomainWeek(domain) for domain in domains_for(user)}
     if not weeks:
         return []
+    since = news_since(user, now)
+    for week in weeks.values():
+        when = week.could_not_be_checked
+        week.unchecked_news = when is not None and since < when <= now
     scored = {
         w.domain.last_run_id: w
         for w in weeks.values()
@@ -332,26 +396,36 @@ def summarise(user: User, now: datetime) -> list[DomainWeek]:
     last_runs = CheckRun.objects.filter(pk__in=scored).values_list("pk", "score_detail", "findings")
     for run_id, detail, findings in last_runs:
         scored[run_id].points_lost = points_lost(detail, findings or [])
-    _add_changes(weeks, now)
+    _add_changes(weeks, since, now)
     _add_reports(weeks, first, last)
-    _add_hosting(weeks, now)
+    _add_hosting(weeks, since, now)
     return list(weeks.values())
 
 
-def _add_changes(weeks: dict[int, DomainWeek], now: datetime) -> None:
-    """The open problems of each domain, the first OPEN_SHOWN, and how many were confirmed in
-    the week before `now`."""
+def _add_changes(weeks: dict[int, DomainWeek], since: datetime, now: datetime) -> None:
+    """The open problems of each domain, the first OPEN_SHOWN, and how many were confirmed
+    after `since` up to `now`. One query, which reads the rows shown alone (s35w: every open
+    problem was read to show ten a domain); the count is the database's, over all of them."""
+    in_window = Q(confirmed_at__gt=since, confirmed_at__lte=now)
     changes = (
         Change.objects.filter(domain_id__in=weeks, state=Change.State.CONFIRMED)
+        .annotate(
+            place=Window(
+                RowNumber(), partition_by=[F("domain_id")], order_by=[F("created"), F("pk")]
+            ),
+            new_in_window=Window(
+                Sum(Case(When(in_window, then=Value(1)), default=Value(0))),
+                partition_by=[F("domain_id")],
+            ),
+        )
+        .filter(place__lte=OPEN_SHOWN)
         .only("domain_id", "summary", "created", "confirmed_at")
         .order_by("created", "pk")
     )
     for change in changes:
         week = weeks[change.domain_id]
-        if len(week.open_changes) < OPEN_SHOWN:
-            week.open_changes.append(change)
-        if change.confirmed_at is not None and change.confirmed_at > now - WEEK:
-            week.new_problems += 1
+        week.open_changes.append(change)
+        week.new_problems = change.new_in_window
 
 
 def _add_reports(weeks: dict[int, DomainWeek], first: date, last: date) -> None:
@@ -399,11 +473,12 @@ def _add_reports(weeks: dict[int, DomainWeek], first: date, last: date) -> None:
             )
 
 
-def _add_hosting(weeks: dict[int, DomainWeek], now: datetime) -> None:
+def _add_hosting(weeks: dict[int, DomainWeek], since: datetime, now: datetime) -> None:
     """The trouble still going on with each domain's hosted policy (HostedPolicy.troubles),
-    each in the words of the latest event that told of it (an alias and a null MX beside the
-    MX records: the page's words for them now, as several hosts or none may be told apart),
-    and whether one was told in the week before `now`."""
+    each in the words of the latest event that told of it up to `now` (an alias and a null
+    MX beside the MX records: the page's words for them now, as several hosts or none may be
+    told apart), and whether that was told after `since`. The events read are those latest
+    ones alone (s35w: every event of those kinds ever was read, to keep one each)."""
     from mailsec.hosting.models import HostedPolicy, HostingEvent, for_people
 
     policies = HostedPolicy.objects.filter(domain_id__in=weeks, state=HostedPolicy.State.ACTIVE)
@@ -413,17 +488,23 @@ def _add_hosting(weeks: dict[int, DomainWeek], now: datetime) -> None:
             troubled[policy.pk] = (policy, kinds)
     if not troubled:
         return
-    latest: dict[tuple[int, str], HostingEvent] = {}
     events = (
         HostingEvent.objects.filter(
             policy_id__in=troubled,
             kind__in={kind for _, kinds in troubled.values() for kind in kinds},
+            created__lte=now,
         )
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("policy_id"), F("kind")],
+                order_by=[F("created").desc(), F("pk").desc()],
+            )
+        )
+        .filter(place=1)
         .only("policy_id", "kind", "message", "created")
-        .order_by("-created", "-pk")
     )
-    for event in events:
-        latest.setdefault((event.policy_id, event.kind), event)
+    latest = {(event.policy_id, event.kind): event for event in events}
     for pk, (policy, kinds) in troubled.items():
         assert policy.domain_id is not None  # filtered by domain
         week = weeks[policy.domain_id]
@@ -437,7 +518,7 @@ def _add_hosting(weeks: dict[int, DomainWeek], now: datetime) -> None:
                 week.hosting_trouble.append(event.shown)
             else:
                 week.hosting_trouble.append(HOSTING_TROUBLE)
-            if event is not None and event.created > now - WEEK:
+            if event is not None and event.created > since:
                 week.hosting_news = True
 
 
