@@ -716,9 +716,18 @@ def _not_a_field_text(number: int, line: str) -> str:
     ('  - mx1.example.org' under a bare 'mx:', s34m-mxyaml) is said as such, with the line
     the grammar wants: each MX has its own "mx:" key (RFC 8461 §3.2)."""
     item = re.fullmatch(r"[ \t]*-[ \t]+([^ \t]+)[ \t]*", line)
+    if item is None and line[:1] in (" ", "\t") and _POLICY_LINE.fullmatch(line.lstrip(_WSP)):
+        # A field but for its indent (s32m-mx24indent's tab-indented mx lines): the grammar
+        # starts a field with its name (sts-policy-field, RFC 8461 §3.2).
+        return (
+            f'Line {number} ({_quoted_line(line)}) is not a "key: value" line, so the policy '
+            "is invalid: a field name starts its line, with no blanks before it (RFC 8461 "
+            "§3.2). Remove the indent."
+        )
     if item is None:
         return (
-            f'Line {number} ({_short(line)}) is not a "key: value" line, so the policy is invalid.'
+            f'Line {number} ({_quoted_line(line)}) is not a "key: value" line, so the policy '
+            "is invalid."
         )
     host = item.group(1)
     mx_line = f', "mx: {host}"' if re.fullmatch(r"(?:\*\.)?[A-Za-z0-9.-]+", host) else ""
@@ -804,7 +813,7 @@ def parse_policy(body: bytes | str) -> Policy:
                     Problem(
                         "MTASTS-20",
                         Status.FAIL,
-                        f"Line {number} ({_short(line)}) has a space before the colon; the "
+                        f"Line {number} ({_quoted_line(line)}) has a space before the colon; the "
                         "colon must follow the key directly (RFC 8461 §3.2).",
                         True,
                     )
@@ -816,7 +825,7 @@ def parse_policy(body: bytes | str) -> Policy:
                         "MTASTS-28",
                         Status.FAIL,
                         # A well-formed field but for its name's length (sts-policy-ext-name).
-                        f"Line {number} ({_short(line)}): the field name has "
+                        f"Line {number} ({_quoted_line(line)}): the field name has "
                         f"{len(long_name.group(1))} characters; a field other than version, "
                         "mode, mx and max_age may have a name of at most 32 (RFC 8461 §3.2), "
                         "so the policy is invalid. Shorten the name or delete the line."
@@ -889,7 +898,7 @@ def parse_policy(body: bytes | str) -> Policy:
                 Problem(
                     "MTASTS-28",
                     Status.FAIL,
-                    f"Line {number} ({_short(line)}): the value of {key!r} contains a tab; a "
+                    f"Line {number} ({_quoted_line(line)}): the value of {key!r} contains a tab; a "
                     "field value may hold spaces but no tabs (RFC 8461 §3.2), so the policy "
                     "is invalid. Replace the tab with a space.",
                     True,
@@ -901,10 +910,10 @@ def parse_policy(body: bytes | str) -> Policy:
                 Problem(
                     "MTASTS-28",
                     Status.FAIL,
-                    f"Line {number} ({_short(line)}): the value of {key!r} holds bytes that are "
-                    "not UTF-8 (shown as \ufffd; a file saved as Latin-1 or Windows-1252?); a "
-                    "field value is ASCII or UTF-8 text (RFC 8461 §3.2), so the policy is "
-                    "invalid. Save the file as UTF-8, or write the value in ASCII.",
+                    f"Line {number} ({_quoted_line(line)}): the value of {key!r} holds bytes "
+                    "that are not UTF-8 (shown as \ufffd; a file saved as Latin-1 or "
+                    "Windows-1252?); a field value is ASCII or UTF-8 text (RFC 8461 §3.2), so "
+                    "the policy is invalid. Save the file as UTF-8, or write the value in ASCII.",
                     True,
                 )
             )
@@ -925,7 +934,7 @@ def parse_policy(body: bytes | str) -> Policy:
                 Problem(
                     "MTASTS-28",
                     Status.FAIL,
-                    f"Line {number} ({_short(line)}) is not a valid field, so the policy is "
+                    f"Line {number} ({_quoted_line(line)}) is not a valid field, so the policy is "
                     "invalid.",
                     True,
                 )
@@ -1106,6 +1115,27 @@ def _short(line: str, limit: int = 60) -> str:
     return repr(text)
 
 
+def _indent_words(indent: str) -> str:
+    """The blanks a line starts with, in words: '2 spaces', 'a tab'."""
+    count = len(indent)
+    if set(indent) == {" "}:
+        return "a space" if count == 1 else f"{count} spaces"
+    if set(indent) == {"\t"}:
+        return "a tab" if count == 1 else f"{count} tabs"
+    return f"{count} blanks (spaces and tabs)"
+
+
+def _quoted_line(line: str) -> str:
+    """A policy line as a summary quotes it (s35m): an indent said in words after the quote
+    rather than quoted, and a run of spaces inside written with one space and then \\x20 for
+    each other, as the quote writes a tab \\t, so no summary holds a doubled space that reads
+    as a typo (tests/test_fix_texts.py)."""
+    stripped = line.lstrip(_WSP)
+    quoted = re.sub(r" {2,}", lambda m: " " + "\\x20" * (len(m.group()) - 1), _short(stripped))
+    indent = line[: len(line) - len(stripped)]
+    return f"{quoted}, indented by {_indent_words(indent)}" if indent else quoted
+
+
 def policy_matches(pattern: str, host: str) -> bool:
     """RFC 8461 §4.1 / Appendix B: exact match, or '*.' matching exactly one left-most label."""
     pattern = pattern.strip().rstrip(".").lower()
@@ -1265,6 +1295,66 @@ def _unchecked_host(result: https.HttpsResult) -> str:
     )
 
 
+def _kib(size: int) -> str:
+    return f"{size / 1024:.0f} KiB" if size % 1024 == 0 else f"{size / 1024:.1f} KiB"
+
+
+def _oversize_words(result: https.HttpsResult) -> str:
+    """MTASTS-16's first words for a policy over MAX_POLICY_BYTES (s35m: it gave no size). The
+    fetch stops reading past the limit, as senders do, so the size is the one the server
+    declared (Content-Length), of the bytes as sent: compressed ones (a Content-Encoding) are
+    said as such, decoded past the limit. Without a Content-Length (chunked), only that it is
+    more than the limit is known, and said so."""
+    limit = f"{MAX_POLICY_BYTES} bytes ({_kib(MAX_POLICY_BYTES)})"
+    declared = (result.first_header("content-length") or "").strip()
+    coding = (result.header("content-encoding") or "").strip().lower()
+    size = int(declared) if declared.isdigit() and len(declared) < 16 else None
+    if size is not None and coding not in ("", "identity"):
+        return (
+            f"The policy is sent as {size} bytes {coding}-compressed and is more than {limit} "
+            "once decoded"
+        )
+    if size is not None and size > MAX_POLICY_BYTES:
+        return f"The policy is {size} bytes ({_kib(size)}), over the limit of {limit}"
+    if size is not None:
+        # A Content-Length under the limit the body overran: no size to trust.
+        return f"The policy is more than {limit}"
+    return (
+        f"The policy is more than {limit}; the server did not declare its size (no "
+        "Content-Length), and mailsec stopped reading at the limit, as senders do"
+    )
+
+
+def _refused_text(result: https.HttpsResult) -> str:
+    """MTASTS-11's summary for a policy host that refused the connection. A host of several
+    addresses has each named with what it did (s35m: a host dead on IPv4 and IPv6 named the
+    first refusal only, and an address that took the connection and failed otherwise read as
+    refusing too); a lone address is said as before."""
+    host = result.host
+    outcomes = result.per_address
+    if len(outcomes) < 2:
+        return f"The policy host {host} does not accept HTTPS connections ({result.error})."
+    families = sorted({"IPv6" if ":" in o.address else "IPv4" for o in outcomes})
+    each = "; ".join(f"{o.address}: {_address_did(o)}" for o in outcomes)
+    if all(o.error_kind == "connect" for o in outcomes):
+        over = " and ".join(families)
+        return (
+            f"The policy host {host} does not accept HTTPS connections on any of its "
+            f"addresses, over {over} ({each})."
+        )
+    return f"The policy host {host} serves no policy on any of its addresses ({each})."
+
+
+def _address_did(outcome: https.AddressOutcome) -> str:
+    """What one address of the policy host did, for a summary naming each."""
+    kind = net.non_public_kind(outcome.address) if outcome.error_kind == "refused-target" else None
+    if kind is not None:
+        return f"not a public address ({kind}), not connected to"
+    if outcome.ok:
+        return f"HTTP {outcome.status} instead of 200"
+    return outcome.error
+
+
 def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
     """MTASTS-10..18 from one fetch; `invalidates` = a sender would have no policy."""
     out: list[Problem] = []
@@ -1287,14 +1377,7 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
         # a checker without IPv6): nothing is known about the host (checklist §0).
         out.append(Problem("MTASTS-11", Status.ERROR, _unchecked_host(result), True))
     elif kind == "connect":
-        out.append(
-            Problem(
-                "MTASTS-11",
-                Status.FAIL,
-                f"The policy host {host} does not accept HTTPS connections ({result.error}).",
-                True,
-            )
-        )
+        out.append(Problem("MTASTS-11", Status.FAIL, _refused_text(result), True))
     elif kind == "tls-cert" and result.cert is not None and result.cert.same_without_sni:
         # The name asked for (SNI) got the certificate a handshake without SNI gets: the
         # server has none of its own for the host (checklist MTASTS-13, the default vhost of
@@ -1358,8 +1441,8 @@ def _fetch_problems(result: https.HttpsResult) -> list[Problem]:
             Problem(
                 "MTASTS-16",
                 Status.FAIL,
-                f"The policy is larger than {MAX_POLICY_BYTES} bytes; senders stop "
-                "reading at 64 KiB and drop it (RFC 8461 §3.3). "
+                f"{_oversize_words(result)}; senders stop reading at 64 KiB and drop it "
+                "(RFC 8461 §3.3). "
                 + (
                     "It is a 'mode: none' file, meant to withdraw MTA-STS, but senders that "
                     "cached the earlier policy keep applying it until its max_age runs out, "
