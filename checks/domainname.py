@@ -84,6 +84,16 @@ def organizational_domain(name: str, extra_public_suffixes: tuple[str, ...] = ()
     return _psl().privatesuffix(name) or name
 
 
+def known_organizational_domain(name: str, extra_public_suffixes: tuple[str, ...] = ()) -> str:
+    """organizational_domain of `name` (a leading '*.' of a wildcard set aside) when it sits
+    under a suffix the Public Suffix List (or the extra suffixes) knows; '' for a name under
+    none ('localhost', 'mail', 'host.localdomain'): such a name says nobody runs it."""
+    name = name.lower().rstrip(".").removeprefix("*.")
+    if any(name.endswith("." + suffix) for suffix in extra_public_suffixes):
+        return organizational_domain(name, extra_public_suffixes)
+    return _psl().privatesuffix(name, accept_unknown=False) or ""
+
+
 def _to_a_labels(name: str) -> str:
     """U-labels to A-labels by IDNA2008 (RFC 5891) with UTS #46 non-transitional mapping.
 

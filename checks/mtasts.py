@@ -4227,6 +4227,7 @@ async def _validation_findings(
                         host,
                         f"Enable TLS 1.2 and 1.3 on {host.name}"
                         + (f" at {address}." if others else "."),
+                        probe,
                     ),
                 )
                 continue
@@ -4276,7 +4277,7 @@ async def _validation_findings(
             # A provider's server: its operator's change, said as the STARTTLS finding says
             # it (s34z), so alerts still tell both as one problem. Pointing the MX at an
             # alias's target below is the owner's own.
-            fix = starttls.for_the_operator(ctx, host, fix)
+            fix = starttls.for_the_operator(ctx, host, fix, probe)
             if not session:
                 fix = alias_certificate_fix(mxset, host, probe, state.patterns) or fix
             if status == Status.FAIL and target.mode == "testing":

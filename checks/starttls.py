@@ -34,6 +34,11 @@ from checks import certs, net
 from checks.config import CheckConfig
 from checks.context import CheckContext, clock_start
 from checks.dns import normalize
+from checks.domainname import (
+    known_organizational_domain,
+    numbers_read_as,
+    organizational_domain,
+)
 from checks.findings import Collector, Finding, Mechanism, Status, series
 
 if TYPE_CHECKING:
@@ -1929,7 +1934,15 @@ def _no_address(
     typed_ip = False
     for host in mxset.hosts:
         meant = mx.ip_with_zone_appended(host.name, ctx.domain, ctx.config.extra_public_suffixes)
-        if host.is_ip_literal:
+        if host.names_as_numbers:
+            # 1.2.3.4.5, 2130706433: numbers, but no IP address as written (MX-05 says so).
+            typed_ip = True
+            read = numbers_read_as(host.name.rstrip("."))
+            why.append(
+                f"{host.name} is no host name: its last label is all digits"
+                f"{f', and {read}' if read else ''} (MX-05)"
+            )
+        elif host.is_ip_literal:
             typed_ip = True
             why.append(f"{host.name} is an IP address, not a host name (MX-05)")
         elif meant:
@@ -1993,10 +2006,10 @@ def _reachability(
         or any(h.lookup_failed for h in hosts)
         or any(net.is_public_address(p.address) for _, p in probes if p.address)
     )
-    for _, p in probes:
+    for host, p in probes:
         ev = p.facts()
         if p.error_kind == "guard" and net.non_public_kind(p.address):
-            _unreachable_address(out, p, probes, any_public)
+            _unreachable_address(out, p, probes, any_public, ctx, host)
         elif p.error_kind == "no-route" and reached:
             # Other addresses were tested; this family simply is not reachable from here.
             out.add(
@@ -2032,7 +2045,10 @@ def _reachability(
                 + ("" if reached else " No MX address could be reached at all."),
                 subject=p.subject,
                 evidence=ev,
-                fix=_refused_fix(p, mxset, reached=bool(reached), reading=reading),
+                # Another organisation's host: only its operator can open the port.
+                fix=for_the_operator(
+                    ctx, host, _refused_fix(p, mxset, reached=bool(reached), reading=reading)
+                ),
             )
         elif p.error_kind == "timeout" and not p.connected:
             # A silent port 25 might be their filter or our network: only a warning when other
@@ -2129,10 +2145,17 @@ def _unfinished_in_tls(p: SmtpProbe) -> bool:
 
 
 def _unreachable_address(
-    out: Collector, p: SmtpProbe, probes: list[tuple[Any, SmtpProbe]], any_public: bool
+    out: Collector,
+    p: SmtpProbe,
+    probes: list[tuple[Any, SmtpProbe]],
+    any_public: bool,
+    ctx: CheckContext,
+    host: Any,
 ) -> None:
     """SMTP-01 for an MX address that is private, loopback, link-local or reserved: fail when
-    no MX address of the domain is public (nobody can deliver), warn when some are."""
+    no MX address of the domain is public (nobody can deliver), warn when some are. The MX
+    host `host` in another organisation's domain: its fix is its operator's to make
+    (for_the_operator)."""
     mine = [q.address for _, q in probes if q.host == p.host and q.address]
     if not any(net.is_public_address(a) for a in mine):
         if mine[0] != p.address:
@@ -2158,9 +2181,13 @@ def _unreachable_address(
         summary,
         subject=subject,
         evidence=p.facts(),
-        fix=f"Publish a public address for {p.host} (A/AAAA) and remove the non-public one "
-        "from DNS; a mail server on a private network needs a public address or a relay "
-        "that has one.",
+        fix=for_the_operator(
+            ctx,
+            host,
+            f"Publish a public address for {p.host} (A/AAAA) and remove the non-public one "
+            "from DNS; a mail server on a private network needs a public address or a relay "
+            "that has one.",
+        ),
     )
 
 
@@ -2197,31 +2224,92 @@ def _per_probe(
     MX (SMTP-02) are the owner's changes, and stay as they are."""
     first = len(out.findings)
     _, operator = _server_operator(ctx, host)
-    _probe_findings(out, host, p, policy, dane_state, ctx, mxset, run_elsewhere=bool(operator))
-    if not operator:
+    elsewhere = bool(operator) or bool(_named_elsewhere(ctx, host, p))
+    _probe_findings(out, host, p, policy, dane_state, ctx, mxset, run_elsewhere=elsewhere)
+    if not elsewhere:
         return
     owners = {_alias_fix(mxset, host, q, policy) for q in (p, p.rsa_variant)} - {""}
     for index in range(first, len(out.findings)):
         finding = out.findings[index]
         if finding.fix in owners or (finding.id == "SMTP-02" and p.accepts_no_mail):
             continue
-        out.findings[index] = replace(finding, fix=for_the_operator(ctx, host, finding.fix))
+        out.findings[index] = replace(finding, fix=for_the_operator(ctx, host, finding.fix, p))
 
 
 # What the owner of a domain can do instead of waiting for a provider to change its server.
 _OR_ELSE = "or move your mail to an MX host you run"
 
 
-def for_the_operator(ctx: CheckContext | None, host: Any, fix: str) -> str:
+def for_the_operator(
+    ctx: CheckContext | None, host: Any, fix: str, probe: SmtpProbe | None = None
+) -> str:
     """`fix` for the MX host `host` (an mx.MxHost), said as the change only its operator can
     make when another organisation runs its server (dane.run_by_another_organisation: a
     provider's MX, or the owner's name aliased to one), for the owner to pass on to them or
     move away from; `fix` itself otherwise. The STARTTLS findings and MTASTS-32/-36, which
-    give their fixes, share it, so both say one thing in one wording."""
+    give their fixes, share it, so both say one thing in one wording.
+
+    The owner's own name pointing straight at a server (an A record) that `probe` shows
+    naming itself a host of another organisation (_named_elsewhere: a hoster's shared server)
+    is the owner's name, not necessarily the owner's server: the fix says so (_hosters_change),
+    with the owner's own way out, pointing the name at a server they run."""
     from checks import dane
 
+    if not fix or host is None:
+        return fix
     server, operator = _server_operator(ctx, host)
-    return dane.operators_change(server, operator, fix, _OR_ELSE) if operator and fix else fix
+    if operator:
+        return dane.operators_change(server, operator, fix, _OR_ELSE)
+    named = _named_elsewhere(ctx, host, probe)
+    return _hosters_change(host.name, probe, named, fix) if probe and named else fix
+
+
+def _named_elsewhere(
+    ctx: CheckContext | None, host: Any, probe: SmtpProbe | None
+) -> tuple[str, str, str] | None:
+    """How the server behind the owner's own MX name names itself when every name it gives
+    is in one other organisation's domain: (that name, 'in its certificate' or 'in its
+    greeting', the organisation's domain); None otherwise. The certificate's DNS names when
+    it presented one that does not name the MX host (one naming it is the owner's, whoever
+    runs the server), else the first word of its 220 greeting (RFC 5321 §4.2: the server's
+    own name). Names under no known suffix ('localhost', 'mail') name nobody; a name in the
+    owner's own organisational domain is the owner's. An alias (MX-04) or a host in another
+    organisation's domain is _server_operator's, not this."""
+    if ctx is None or probe is None or getattr(host, "cname_target", None):
+        return None
+    suffixes = ctx.config.extra_public_suffixes
+    own = organizational_domain(ctx.domain, suffixes)
+    if organizational_domain(host.name, suffixes) != own:
+        return None
+    # Probes of MTASTS-32/-36 and tests may be bare stand-ins: what they lack says nothing.
+    leaf = getattr(probe, "leaf", None)
+    if leaf is not None and (
+        getattr(probe, "name_ok", False)
+        or any(certs.dns_id_matches(s, host.name) for s in leaf.sans)
+    ):
+        return None
+    if leaf is not None and getattr(leaf, "sans", None):
+        names, how = list(leaf.sans), "in its certificate"
+    else:
+        words = str(getattr(probe, "banner", "") or "").split()
+        first = words[0] if words else ""
+        names, how = [first.lower().rstrip(".")], "in its greeting"
+    orgs = {known_organizational_domain(name, suffixes) for name in names}
+    if len(orgs) != 1 or "" in orgs or own in orgs:
+        return None
+    return names[0], how, orgs.pop()
+
+
+def _hosters_change(host: str, probe: SmtpProbe, named: tuple[str, str, str], fix: str) -> str:
+    """`fix` for the owner's MX name `host` whose server names itself a host of another
+    organisation (_named_elsewhere): the name is the owner's, the server may not be."""
+    server, how, operator = named
+    return (
+        f"{host} is your name, but the server it points to ({probe.address}) names itself "
+        f"{server} {how}, a name in {operator}: you control the name, not necessarily the "
+        f"server. Unless you run that server, only the operator of {operator} can make this "
+        f"change; pass it on to them, or point {host} at a mail server you run:\n{fix}"
+    )
 
 
 def _server_operator(ctx: CheckContext | None, host: Any) -> tuple[str, str]:
