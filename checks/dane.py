@@ -75,12 +75,18 @@ class TlsaRecord:
 def check_fields(usage: int, selector: int, mtype: int, data: bytes) -> list[str]:
     """RFC 6698 §2.1.1-§2.1.3 / RFC 7671 §9: values that make a record unusable."""
     problems: list[str] = []
-    if usage not in USAGE_NAMES:
-        problems.append(f"unknown certificate usage {usage}")
-    if selector not in SELECTOR_NAMES:
-        problems.append(f"unknown selector {selector}")
-    if mtype not in MTYPE_NAMES:
-        problems.append(f"unknown matching type {mtype}")
+    for value, known, field_name, private in (
+        (usage, USAGE_NAMES, "certificate usage", "PrivCert"),
+        (selector, SELECTOR_NAMES, "selector", "PrivSel"),
+        (mtype, MTYPE_NAMES, "matching type", "PrivMatch"),
+    ):
+        if value == 255:
+            # Assigned to private use (RFC 6698 §7.2-§7.4, RFC 7218), not unknown (s35l)
+            problems.append(
+                f"{field_name} 255 ({private}), kept for private use, which senders do not support"
+            )
+        elif value not in known:
+            problems.append(f"unknown {field_name} {value}")
     expected = certs.TLSA_DIGEST_LENGTHS.get(mtype)
     if expected is not None and len(data) != expected:
         problems.append(
@@ -1211,13 +1217,15 @@ def _for_the_operator(
     when the host is in another organisation's zone (a mail provider's or backup service's
     MX): its TLSA records, zone and server are not the domain owner's to change. DANE-07's
     fix for such a host was the bare record to publish at the provider's name (s34l-
-    rollbackupprov). DANE-01's fix (_absent_fix) says so in its own words already."""
+    rollbackupprov). DANE-01's fix (_absent_fix) says so in its own words already. A finding
+    on the checked domain's own records (DANE-03: its MX RRset, said beside the first host
+    with TLSA) stays the owner's to make (s35l-unsignedprovsts)."""
     operator = run_by_another_organisation(ctx, state.base)
     if not operator:
         return
     for index in range(first, len(findings)):
         finding = findings[index]
-        if finding.fix and finding.id != "DANE-01":
+        if finding.fix and finding.id != "DANE-01" and finding.subject != ctx.domain:
             findings[index] = replace(
                 finding, fix=operators_change(state.base, operator, finding.fix)
             )

@@ -23,6 +23,7 @@ import dns.exception
 import dns.flags
 import dns.message
 import dns.name
+import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
@@ -1533,15 +1534,18 @@ async def _consistency(out: Collector, ctx: CheckContext, apex: str, dnskey: Dns
     keysets = {k: v[1] for k, v in seen.items()}
     besides = f" ({unanswered} our queries)" if silent else ""
     if len(set(serials.values())) > 1 or len(set(keysets.values())) > 1:
+        summary, fix = _disagreement(apex, serials, keysets)
         out.add(
             "DNSSEC-10",
             Status.WARN,
-            f"The authoritative servers of {apex} disagree (SOA serials "
-            f"{', '.join(f'{k}: {v}' for k, v in serials.items())}"
-            f"{'; different DNSKEY sets' if len(set(keysets.values())) > 1 else ''})"
-            f"{besides}.",
+            summary + besides + ".",
             subject=apex,
-            evidence={"serials": serials, "did_not_answer": silent},
+            evidence={
+                "serials": serials,
+                "dnskey_tags": {k: sorted(_key_tags(v)) for k, v in keysets.items()},
+                "did_not_answer": silent,
+            },
+            fix=fix,
         )
     else:
         answered = (
@@ -1557,6 +1561,87 @@ async def _consistency(out: Collector, ctx: CheckContext, apex: str, dnskey: Dns
             subject=apex,
             evidence={"did_not_answer": silent} if silent else {},
         )
+
+
+def _serial_newer(a: int, b: int) -> bool:
+    """Whether SOA serial `a` is newer than `b` in serial number arithmetic (RFC 1982 §3.2):
+    4294967295 is older than 5."""
+    return a != b and (a - b) % 2**32 < 2**31
+
+
+def _key_tags(keys: frozenset[str]) -> set[int]:
+    """The key tags (RFC 4034 Appendix B) of a DNSKEY set given as rdata texts."""
+    tags = set()
+    for text in keys:
+        try:
+            rdata = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DNSKEY, text)
+        except (dns.exception.DNSException, ValueError):
+            continue
+        tags.add(dns.dnssec.key_id(rdata))  # type: ignore[arg-type]
+    return tags
+
+
+def _disagreement(
+    apex: str, serials: dict[str, int], keysets: dict[str, frozenset[str]]
+) -> tuple[str, str]:
+    """DNSSEC-10's warning (without its final stop) and fix when the authoritative servers of
+    `apex` (by "name [address]") serve different SOA serials or DNSKEY sets (s35l): which
+    server holds the older copy, or which keys one serves and another does not."""
+    parts: list[str] = []
+    lagging: list[str] = []
+    distinct = set(serials.values())
+    if len(distinct) > 1:
+        newest = next(s for s in distinct if not any(_serial_newer(o, s) for o in distinct))
+        lagging = [k for k, v in serials.items() if v != newest]
+        parts.append(
+            f"{series([f'{k} serves SOA serial {serials[k]}' for k in lagging])}, older than "
+            f"the {newest} of {series([k for k, v in serials.items() if v == newest])}: "
+            f"{'it holds' if len(lagging) == 1 else 'they hold'} an old copy of the zone, "
+            "and resolvers that ask it get old answers"
+        )
+    if len(set(keysets.values())) > 1:
+        tags = {k: _key_tags(v) for k, v in keysets.items()}
+        every = set().union(*tags.values())
+        missing = {k: sorted(every - t) for k, t in tags.items() if every - t}
+        said = "; ".join(
+            f"{k} lacks the DNSKEY with key tag{'s' if len(m) > 1 else ''} "
+            f"{series([str(t) for t in m])}"
+            for k, m in missing.items()
+        )
+        if not said:  # the same tags, other key data (a tag collision, or a changed flag)
+            said = "their DNSKEY records share key tags but differ in content"
+        same = (
+            f"all serve the same SOA serial ({next(iter(distinct))}), but {said}: a change "
+            "made without raising the serial never reaches secondaries that transfer the zone"
+            if len(distinct) == 1
+            else f"the DNSKEY sets differ too ({said})"
+        )
+        parts.append(
+            f"{same}. Once the zone is signed with a key a server does not list, answers from "
+            "that server fail validation"
+        )
+    summary = f"The authoritative servers of {apex} do not serve the same zone: " + "; ".join(parts)
+    transfer = (
+        "the primary's NOTIFY and can transfer the zone from it (AXFR/IXFR, allowed on both sides)"
+    )
+    if lagging:
+        names = sorted({k.split(" [")[0] for k in lagging})
+        one = len(lagging) == 1
+        fix = (
+            f"Make {series(sorted(lagging))} serve the current zone: check that "
+            f"{'it gets' if one else 'they get'} {transfer}. If {series(names)} no longer "
+            f"{'serves' if len(names) == 1 else 'serve'} {apex}, remove "
+            f"{'it' if len(names) == 1 else 'them'} from the zone's NS records and from the "
+            "delegation at the registrar."
+        )
+    else:
+        fix = (
+            f"Publish one DNSKEY set on every server of {apex}, then raise the SOA serial so "
+            f"that the secondaries transfer the change (check that they get {transfer}); "
+            "raise it with every change. Where two providers sign the zone apart (RFC 8901), "
+            "each must publish the other's keys as well."
+        )
+    return summary, fix
 
 
 # What _ask_authoritative gives for an address family this checker cannot reach at all (a host
