@@ -1266,7 +1266,12 @@ def is_same_or_subdomain(name: str, domain: str) -> bool:
     is the same name as its A-label: some senders write bücher.example, which RFC 8460 §4.4
     asks them to write as xn--bcher-kva.example, the form domains are stored in."""
     name, domain = a_labels(name), a_labels(domain)
-    return name == domain or name.endswith("." + domain)
+    if name == domain:
+        return True
+    # Only the root label is empty (RFC 1034 §3.1): '.example.com' and 'mx..example.com' end
+    # in '.example.com' but are no names below it (until s35r a report naming one counted).
+    below = name.removesuffix("." + domain)
+    return below != name and "" not in below.split(".")
 
 
 def foreign_domain_warning(about: str, domain: str) -> str:
