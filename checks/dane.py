@@ -1788,6 +1788,12 @@ def _outranked_match(state: TlsaState, probe: Any) -> tuple[TlsaRecord, int, str
     return None
 
 
+def _current_ca(der: bytes, now: datetime) -> bool:
+    """Whether `der` is a certificate valid now: a CA that can still issue a renewed leaf."""
+    cert = certs.load_der(der)
+    return cert is not None and cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
+
+
 def _rollover(
     out: Collector,
     host: Any,
@@ -1837,12 +1843,26 @@ def _rollover(
     # A usable DANE-TA record anchored at a CA above the leaf keeps authenticating a renewed
     # leaf from that CA whatever its key: the rollover-safe pairing of RFC 7671 §8.1/§8.4
     # ("3 1 1 <leaf>" + "2 1 1 <issuing CA>"), so an expiring leaf needs no next-key record.
+    # What the record must match is a CA certificate the server sends above its leaf; the
+    # leaf itself need not pass validation now: an expired one is what the renewal replaces
+    # (s35l-mixedeeta: DANE-06 called the pair a rollover pair while this said "no record for
+    # a next key").
     now = datetime.now(UTC)
     anchored = [
         r
         for r in state.usable_records
         if r.usage == 2
-        and any(p.chain_der and state._match_ta(r, list(p.chain_der), now).ok for p in probes)
+        and any(
+            p.chain_der
+            and (
+                state._match_ta(r, list(p.chain_der), now).ok
+                or any(
+                    certs.tlsa_matches(d, r.selector, r.mtype, r.data) and _current_ca(d, now)
+                    for d in p.chain_der[1:]
+                )
+            )
+            for p in probes
+        )
     ]
     days = min((p.days_left for p in probes if p.days_left is not None), default=None)
     if ignored:

@@ -160,3 +160,54 @@ def test_dane05_calls_255_private_use_not_unknown() -> None:
         "selector 255 (PrivSel), kept for private use, which senders do not support"
     ]
     assert dane.check_fields(3, 1, 4, bytes(32)) == ["unknown matching type 4"]
+
+
+# ------------------------------------------------------------------ DANE-12
+def _dane12(records: list[str], chain: list[bytes]) -> Finding:
+    from tests.test_engine_s34l import _one_host
+
+    (finding,) = [f for f in _one_host(records, chain) if f.id == "DANE-12"]
+    return finding
+
+
+def test_dane12_a_ca_record_covers_the_renewal_of_an_expired_leaf() -> None:
+    # s35l-mixedeeta: '3 1 1' of the leaf and '2 1 1' of the issuing CA; the leaf expired three
+    # days ago. DANE-06 called the pair "the usual rollover pair, which keeps a certificate
+    # renewed with a new key from the same CA authenticated", while DANE-12 said in the same
+    # report that there is "no record for a next key: ... publish the new key's record at
+    # least two TTLs before installing it": its DANE-TA test asked the expired leaf to pass
+    # validation, where the renewal is what the CA record has to cover.
+    pki = Pki()
+    assert pki.inter is not None
+    leaf = pki.leaf(["mx1.ex.com"], expired=True)
+    finding = _dane12(
+        [certs.tlsa_record_text(leaf.der, 3, 1, 1), certs.tlsa_record_text(pki.inter.der, 2, 1, 1)],
+        [leaf.der, pki.inter.der],
+    )
+    assert finding.status == Status.PASS, finding
+    assert "no record for a next key" not in finding.summary
+    assert "renewed certificate from that CA stays authenticated" in finding.summary
+
+
+def test_dane12_an_expired_leaf_without_a_ca_record_still_asks_for_a_next_key() -> None:
+    pki = Pki()
+    leaf = pki.leaf(["mx1.ex.com"], expired=True)
+    finding = _dane12([certs.tlsa_record_text(leaf.der, 3, 1, 1)], [leaf.der, pki.inter.der])  # type: ignore[union-attr]
+    assert finding.status == Status.INFO
+    assert "no record for a next key" in finding.summary
+
+
+def test_dane12_an_expired_ca_covers_no_renewal() -> None:
+    # Control: the '2 1 1' names a CA certificate that has itself expired: a renewal from it
+    # would not be authenticated either, so the next-key advice stays.
+    from tests.test_certs import make_ca, make_leaf
+
+    pki = Pki()
+    old_ca = make_ca("Test Issuing CA 2", pki.root, expired=True)
+    leaf = make_leaf(old_ca, ["mx1.ex.com"], expired=True)
+    finding = _dane12(
+        [certs.tlsa_record_text(leaf.der, 3, 1, 1), certs.tlsa_record_text(old_ca.der, 2, 1, 1)],
+        [leaf.der, old_ca.der],
+    )
+    assert finding.status == Status.INFO
+    assert "no record for a next key" in finding.summary
