@@ -417,6 +417,12 @@ except ConfigError as exc:
 MAILSEC_CHECK_INTERVAL = timedelta(
     seconds=env_float("MAILSEC_CHECK_INTERVAL", default=6 * 3600, minimum=60)
 )
+# Domains a team may have added and not verified yet (each is looked up in the background for
+# a week, in other people's DNS), and new domains a team may add a day (so that removing
+# names and adding others does not get round the first; twice it unless set). Raise them for
+# MSPs whose first import is hundreds of names (docs/configuration.md).
+MAILSEC_MAX_UNVERIFIED = env_int("MAILSEC_MAX_UNVERIFIED", 50, minimum=1)
+MAILSEC_ADDS_PER_DAY = env_int("MAILSEC_ADDS_PER_DAY", 2 * MAILSEC_MAX_UNVERIFIED, minimum=1)
 
 # --- The free check (mailsec/freecheck) -----------------------------------------------------
 

@@ -227,9 +227,9 @@ class AddDomainTestCase(BaseTestCase):
         still opens its page."""
         from django.utils import timezone
 
-        from mailsec.domains.views import MAX_UNVERIFIED
+        from mailsec.domains.views import max_unverified
 
-        for i in range(MAX_UNVERIFIED):
+        for i in range(max_unverified()):
             Domain.objects.create(team=self.team, name=f"d{i}.example.org")
         Domain.objects.create(team=self.team, name="ours.example.org", verified_at=timezone.now())
         r = self.client.post("/domains/add/", {"name": "one-more.example.org"})
@@ -250,7 +250,6 @@ class AddDomainTestCase(BaseTestCase):
     def test_removing_and_adding_again_is_limited_per_day(self) -> None:
         """Removing names and adding others gets round the cap on waiting domains; a day's
         adds per team are limited too."""
-        from unittest import mock
 
         from mailsec.accounts.models import Profile, Team
 
@@ -259,7 +258,7 @@ class AddDomainTestCase(BaseTestCase):
         dana = User.objects.create_user("dana", "dana@example.org")
         Profile.objects.create(user=dana, current_team=Team.create_for(dana))
         self.client.force_login(dana)
-        with mock.patch("mailsec.domains.views.ADDS_PER_DAY", 3):
+        with self.settings(MAILSEC_ADDS_PER_DAY=3):
             for i in range(3):
                 r = self.client.post("/domains/add/", {"name": f"churn{i}.example.org"})
                 self.assertEqual(r.status_code, 302)

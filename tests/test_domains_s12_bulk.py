@@ -273,7 +273,7 @@ class BulkAddTestCase(BaseTestCase):
         # Redis in CI).
         dana, team = new_team_member("dana")
         self.client.force_login(dana)
-        with mock.patch("mailsec.domains.views.ADDS_PER_DAY", 4):
+        with self.settings(MAILSEC_ADDS_PER_DAY=4):
             self.client.post("/domains/add/", {"name": "single.example.org"})
             r = self.client.post(ADD_MANY, {"names": names("m", 5)})
             summary = r.context["summary"]

@@ -27,7 +27,7 @@ def invite_token() -> str:
 TEAM_NAME_MAX = 100
 
 # The teams one person may own. Each team has its own caps on domains waiting to be verified
-# and on domains added a day (mailsec.domains.views MAX_UNVERIFIED, ADDS_PER_DAY: each new
+# and on domains added a day (mailsec.domains.views max_unverified, adds_per_day: each new
 # domain is looked up at once): teams without number would multiply those caps by as many
 # teams as a script cares to make. An MSP with more clients than this asks us.
 MAX_OWNED_TEAMS = 20

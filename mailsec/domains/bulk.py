@@ -1,9 +1,10 @@
 """Adding many domains at once: an MSP pastes its customers' names.
 
 Each name is read exactly as the single add reads it (AddDomainForm.domain_name), and the same
-limits hold, counted name by name: at most MAX_UNVERIFIED domains of a team wait to be
-verified, and at most ADDS_PER_DAY are added a day (views.py). A name added here is added
-unverified, as one typed alone: nothing is monitored before its owner proves control, and a
+limits hold, counted name by name: at most views.max_unverified() domains of a team wait to
+be verified, and at most views.adds_per_day() are added a day (the operator's settings
+MAILSEC_MAX_UNVERIFIED and MAILSEC_ADDS_PER_DAY, 50 and 100 unless set). A name added here is
+added unverified, as one typed alone: nothing is monitored before its owner proves control, and a
 name another team has verified is contested only when this team verifies it
 (Domain.verify).
 """

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -120,14 +121,26 @@ VERIFY_REFUSED = {
     "user": "You have pressed Verify many times in the last 10 minutes; try again later "
     "(until the domain is verified we also look for the record ourselves every few minutes).",
 }
-# Domains a team may have added and not verified. Each is looked up in the background for
-# VERIFY_IN_BACKGROUND_FOR_DAYS (verify_pending, a batch at a time, for every team); without a
-# cap one account could add names by the thousand, making us query other people's DNS and
-# leaving everyone else's new domains waiting for their turn. Verified domains are not capped.
-MAX_UNVERIFIED = 50
-# New domains a team may add a day: removing names and adding others would otherwise get round
-# MAX_UNVERIFIED (each new one is looked up at once by the background task).
-ADDS_PER_DAY = 100
+
+
+def max_unverified() -> int:
+    """Domains a team may have added and not verified (MAILSEC_MAX_UNVERIFIED, 50 unless
+    set). Each is looked up in the background for VERIFY_IN_BACKGROUND_FOR_DAYS
+    (verify_pending, a batch at a time, for every team); without a cap one account could add
+    names by the thousand, making us query other people's DNS and leaving everyone else's new
+    domains waiting for their turn. Verified domains are not capped. An operator whose MSPs
+    import hundreds of clients' names at once raises it (s35w: it stopped such a first
+    import at 50)."""
+    return int(settings.MAILSEC_MAX_UNVERIFIED)
+
+
+def adds_per_day() -> int:
+    """New domains a team may add a day (MAILSEC_ADDS_PER_DAY, twice max_unverified unless
+    set): removing names and adding others would otherwise get round max_unverified (each new
+    one is looked up at once by the background task)."""
+    return int(settings.MAILSEC_ADDS_PER_DAY)
+
+
 PROGRESS_GONE = "This check is no longer available: its domain may have been removed."
 # Mechanisms by their id in stored runs ("tls-rpt"), as people read them ("TLS reporting").
 TITLES = {str(m): t for m, t in MECHANISM_TITLES.items()}
@@ -483,11 +496,10 @@ def add(request: HttpRequest) -> HttpResponse:
         # count 49 waiting and both add, leaving 51.
         with bulk.adding(team):
             domain = team.domains.filter(name=name).first()
-            full = (
-                domain is None and team.domains.filter(verified_at=None).count() >= MAX_UNVERIFIED
-            )
+            cap, per_day = max_unverified(), adds_per_day()
+            full = domain is None and team.domains.filter(verified_at=None).count() >= cap
             if domain is None and not full:
-                wait = ratelimit.hit(bulk.adds_bucket(team), ADDS_PER_DAY, 86400)
+                wait = ratelimit.hit(bulk.adds_bucket(team), per_day, 86400)
             if domain is None and not full and not wait:
                 try:
                     with transaction.atomic():
@@ -501,14 +513,14 @@ def add(request: HttpRequest) -> HttpResponse:
         if full:
             form.add_error(
                 "name",
-                f"Your team has {MAX_UNVERIFIED} domains waiting to be verified: verify or "
+                f"Your team has {cap} domains waiting to be verified: verify or "
                 "remove some of them before adding more.",
             )
             return _list_page(request, form, status=400)
         if wait:
             form.add_error(
                 "name",
-                f"Your team has added {ADDS_PER_DAY} domains today: try again tomorrow.",
+                f"Your team has added {per_day} domains today: try again tomorrow.",
             )
             response = _list_page(request, form, status=429)
             response["Retry-After"] = str(wait)
@@ -1076,14 +1088,15 @@ def verify(request: HttpRequest, code: UUID) -> HttpResponse:
 
 # "Verify all" (verify_all): an MSP that added 40 domains and published their records looks
 # them all up with one press instead of 40. The lookups run inside the request, as Verify's
-# do, but together: VERIFY_ALL_PARALLEL at a time (an MSP's whole list is 50 names at most,
-# MAX_UNVERIFIED), none started after VERIFY_ALL_BUDGET seconds, so the press holds a web
+# do, but together: VERIFY_ALL_PARALLEL at a time (VERIFY_ALL_MAX names a press, the whole
+# list with the default max_unverified; with more, the next press takes the rest, least
+# recently looked at first), none started after VERIFY_ALL_BUDGET seconds, so the press holds a web
 # thread about as long as one Verify does. It takes the same slots as Verify (one lookup of a
 # person's at a time, one of Verify's turns across everyone), and each name counts against its
 # own Verify allowance (VERIFY_DOMAIN_LIMIT): pressing both never looks a name up more often.
 # A team presses it once a minute, and a person a few times in 10 minutes: a refused press
 # loses nothing, as the background task looks for the records every few minutes.
-VERIFY_ALL_MAX = MAX_UNVERIFIED
+VERIFY_ALL_MAX = 50
 VERIFY_ALL_PARALLEL = 10
 VERIFY_ALL_BUDGET = 15.0
 VERIFY_ALL_TEAM_LIMIT = (1, 60)
@@ -1392,7 +1405,7 @@ def add_many(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         ctx.update(bulk_form=form, **_room(team))
         return render(request, "domains/bulk.html", ctx, status=400)
-    limits = bulk.Limits(max_unverified=MAX_UNVERIFIED, adds_per_day=ADDS_PER_DAY)
+    limits = bulk.Limits(max_unverified=max_unverified(), adds_per_day=adds_per_day())
     outcomes = bulk.add_names(team, form.cleaned_data["names"], limits)
     summary = bulk.Summary.of(outcomes)
     # The names not added for the limits stay in the form, to send again once there is room:
@@ -1411,8 +1424,8 @@ def _room(team: Team) -> dict[str, int | bool]:
     waiting = counts["waiting"]
     return {
         "waiting": waiting,
-        "room": max(0, MAX_UNVERIFIED - waiting),
-        "per_day": ADDS_PER_DAY,
+        "room": max(0, max_unverified() - waiting),
+        "per_day": adds_per_day(),
         "no_domains_yet": not counts["total"],
     }
 
