@@ -356,7 +356,7 @@ def news_since(user: User, now: datetime) -> datetime:
     falls between two summaries when one went late after a beat outage (s35w: a window of
     the week before each overlapped the late one's, and the one after a late one left a gap);
     a week back with none before. Only a summary that was told (sent) or was not to be
-    (skipped) counts, as for the daily digest (AlertState._digest_since): one given up after
+    (skipped) counts, as for the daily digest (Notification._digest_since): one given up after
     failed sends told nothing. Never more than NEWS_AT_MOST back (the summary was off for
     months)."""
     previous = (
