@@ -635,6 +635,10 @@ class DmarcPolicy:
     queries: int = 0
     # RFC 9989 §4.10.1: a subdomain that does not exist (NXDOMAIN, RFC 8020; §3.2.13) gets np.
     author_exists: bool = True
+    # The Organizational Domain psd=y named (§4.10.2 rule 2) when the walk had passed over it
+    # (the >8-label jump) and it was asked after the walk, for the record §4.10.1 applies
+    # before the PSD's; '' when the walk asked it, or none was needed.
+    org_asked_after: str = ""
 
     @property
     def could_not_check(self) -> bool:
@@ -791,6 +795,22 @@ async def get_policy(ctx: CheckContext) -> DmarcPolicy:
         else:
             if found:
                 policy.org_9989 = list(found)[-1]  # §4.10.2 rule 3: the fewest labels
+        passed = policy.org_9989
+        if psd_at is not None and passed not in found and domain not in found and not policy.failed:
+            # psd=y at the 7-label name a longer name jumps to makes the 8-label name the
+            # Organizational Domain, which the walk passed over (s35m). §4.10.1 applies its
+            # record before the PSD's ("PSD policy is not used for Organizational Domains that
+            # have published a DMARC Policy Record"), so it is asked: one query past the walk's.
+            look = policy.lookups.get(passed)
+            if look is None:
+                look = _select(passed, await ctx.dns.query(f"_dmarc.{passed}", "TXT"))
+                policy.lookups[passed] = look
+            if passed not in names:
+                policy.org_asked_after = passed
+            if look.answer.failed:
+                policy.failed.append(look.answer)
+            elif look.record is not None:
+                found[passed] = parse_dmarc(look.record)
         # §4.10.1: the record applied is the author domain's, else the Organizational Domain's,
         # else the Public Suffix Domain's. A record between the author domain and its
         # Organizational Domain is none of these: it applies to its own name only (which is why
@@ -1869,6 +1889,7 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
         assert operator is not None
         evidence = {"record": operator.text, "views": views, "walk": walk_evidence}
         _views(out, domain, policy, evidence, RecordRepairs())
+        _suffix_as_org(out, policy)
         await _alignment(out, ctx)
         return out.findings
     if not policy.found:
@@ -1900,6 +1921,7 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
     repairs = RecordRepairs()
     await _tags(out, ctx, at, parsed, policy, evidence, repairs)
     _views(out, domain, policy, evidence, repairs)
+    _suffix_as_org(out, policy)
     repairs.apply()
     # The author domain's own record is the policy from the first answer (RFC 9989 §4.10.1);
     # the walk goes on up only to find the Organizational Domain (§4.10.2), so "finding the
@@ -1915,12 +1937,100 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
         "the rest find the Organizational Domain, which relaxed alignment is judged against."
         if own_first
         else f"Finding the policy with the RFC 9989 DNS tree walk takes {policy.queries} of at "
-        f"most {MAX_WALK} queries.",
+        f"most {MAX_WALK} queries." + _passed_over_words(policy),
         subject=domain,
         evidence={"walk": walk_names(domain), "queries": policy.queries},
     )
     await _alignment(out, ctx)
     return out.findings
+
+
+def _suffix_as_org(out: Collector, policy: DmarcPolicy) -> None:
+    """DMARC-10 for a public suffix's record without psd=y that RFC 9989 receivers take as the
+    domain's Organizational Domain (s35m). The tree walk reads no list: without psd=y (which
+    RFC 9989 asks of every record a public suffix operator publishes), the record with the
+    fewest labels is the Organizational Domain's (§4.10.2 rule 3), so gov.uk is when
+    _dmarc.gov.uk has no psd=y. Relaxed alignment then holds between the domain and every
+    other domain under the suffix, another registrant's too, and a subdomain gets the
+    operator's record rather than its owner's Organizational Domain's (§4.10.1). RFC 7489
+    receivers take the list's Organizational Domain. psd=n in the owner's record there stops
+    the walk at it (rule 1). A warning, but a note when the record applied asks strict
+    alignment of both SPF and DKIM (no other domain aligns then)."""
+    suffix, org, domain = policy.org_9989, policy.org_7489, policy.domain
+    if not suffix or not policy.operators(suffix) or policy.failed:
+        return
+    look = policy.lookups.get(suffix)
+    if look is None or look.record is None:
+        return
+    applied = policy.record
+    strict = (
+        applied is not None
+        and (applied.tags.get("adkim") or "").strip().lower() == "s"
+        and (applied.tags.get("aspf") or "").strip().lower() == "s"
+    )
+    psd = (parse_dmarc(look.record).tags.get("psd") or "").strip().lower()
+    has = "psd=n" if psd == "n" else "no psd=y"
+    own_look = policy.lookups.get(org)
+    own = parse_dmarc(own_look.record) if own_look is not None and own_look.record else None
+    operators = policy.record_domain == suffix and own is not None and domain != org
+    text = (
+        f"_dmarc.{suffix} is a public suffix operator's record ({suffix} is on the Public "
+        f"Suffix List) with {has}, where RFC 9989 asks psd=y of a public suffix operator. RFC "
+        "9989 receivers, which find the Organizational Domain by the DNS tree walk and read "
+        f"no list, therefore take {suffix} for the Organizational Domain of {domain} (§4.10.2: "
+        "the record with the fewest labels), while RFC 7489 receivers take the list's, "
+        f"{org}. "
+        + (
+            f"The record applied asks strict alignment (adkim=s, aspf=s), so no other domain "
+            f"under {suffix} aligns with {domain}; relaxed alignment would let one."
+            if strict
+            else f"With relaxed alignment, mail whose SPF or DKIM passes for any domain under "
+            f"{suffix}, another registrant's too, then passes DMARC as {domain} at RFC 9989 "
+            "receivers."
+        )
+        + (
+            f" They also apply the operator's record to {domain}, not yours at _dmarc.{org} "
+            "(§4.10.1: the Organizational Domain's record)."
+            if operators
+            else ""
+        )
+    )
+    if own is not None:
+        record = suggested_record(org, own, drop=("psd",)).rstrip("; ") + "; psd=n"
+        fix = (
+            f"Add psd=n to your record at _dmarc.{org}: RFC 9989 receivers then end the walk "
+            f"there and take {org} for the Organizational Domain, as RFC 7489 receivers do.\n"
+            + txt_fix(f"_dmarc.{org}", record)
+        )
+    else:
+        fix = (
+            f"Publish your own record at _dmarc.{org}"
+            + (" (see DMARC-01)" if policy.from_operator else "")
+            + f" with psd=n in it: RFC 9989 receivers then end the walk there and take {org} "
+            "for the Organizational Domain, as RFC 7489 receivers do."
+        )
+    out.add(
+        "DMARC-10",
+        Status.INFO if strict else Status.WARN,
+        text,
+        # Where the fix goes: the owner's name, not the operator's record it is about.
+        subject=f"_dmarc.{org}",
+        evidence={"record": look.record, "views": policy.views()},
+        fix="" if strict else fix,
+    )
+
+
+def _passed_over_words(policy: DmarcPolicy) -> str:
+    """DMARC-20's words for the query asked after the walk (DmarcPolicy.org_asked_after)."""
+    org = policy.org_asked_after
+    if not org:
+        return ""
+    return (
+        f" One more asks _dmarc.{org}: psd=y at _dmarc.{policy.org_9989.split('.', 1)[1]} makes "
+        f"{org} the Organizational Domain (RFC 9989 §4.10.2), a name the walk passes over (from "
+        f"{policy.domain.count('.') + 1} labels it goes to 7), and its record applies before "
+        "the public suffix domain's (§4.10.1)."
+    )
 
 
 def _walk_words(policy: DmarcPolicy) -> str:
@@ -2165,7 +2275,11 @@ def _operators_policy(policy: DmarcPolicy) -> str:
     """DMARC-01's first words for a domain whose only policy is a public suffix operator's
     record (from_operator): which record RFC 9989 receivers apply and what it gives the
     domain, that RFC 7489 receivers apply none, that the owner cannot change it, and where
-    its reports go (to the operator, RFC 9989 §4.10.1's note). '' otherwise."""
+    its reports go (to the operator, RFC 9989 §4.10.1's note). '' otherwise. RFC 7489 alone
+    applies none, but RFC 9091 (PSD DMARC, experimental, which RFC 9989 obsoletes) extends it:
+    its receivers ask the Public Suffix Domain when neither the domain nor its Organizational
+    Domain has a record, for a suffix they accept for the experiment (§4.1 there), so the text
+    says both (s35m: it said RFC 7489 receivers apply none, flatly)."""
     record, at = policy.record, policy.record_domain
     if not policy.from_operator or record is None or at is None:
         return ""
@@ -2185,7 +2299,8 @@ def _operators_policy(policy: DmarcPolicy) -> str:
     return (
         f"{domain} has no DMARC record of its own. RFC 9989 receivers apply instead the "
         f"record of the operator of the public suffix {at} (_dmarc.{at}: '{record.text}'), "
-        f"which gives {domain} {applied}; RFC 7489 receivers "
+        f"which gives {domain} {applied}, and so do RFC 7489 receivers that take part in the "
+        f"PSD DMARC experiment (RFC 9091) if they accept {at} for it; other RFC 7489 receivers "
         f"apply no DMARC (see DMARC-19). That record is not yours: its operator sets it for "
         f"every domain under {at} and may change it at any time, and {reports}. Publish "
         f"your own record at _dmarc.{domain}: receivers of both kinds read it first."
@@ -3398,10 +3513,19 @@ def _views(
                 f"{bis or 'no DMARC'}"
             )
         fix = _views_fix(policy)
+        # A public suffix operator's record: RFC 7489 receivers in the RFC 9091 experiment
+        # apply it too (_operators_policy).
+        experiment = (
+            f" (RFC 7489 receivers taking part in the PSD DMARC experiment, RFC 9091, apply the "
+            f"record at _dmarc.{policy.record_domain} too, if they accept "
+            f"{policy.record_domain} for it)"
+            if policy.from_operator
+            else ""
+        )
         finding = out.add(
             "DMARC-19",
             Status.WARN,
-            f"Receivers following RFC 7489 and those following RFC 9989 {apply}. "
+            f"Receivers following RFC 7489 and those following RFC 9989 {apply}{experiment}. "
             + _views_advice(policy, bool(fix)),
             subject=domain,
             evidence={**evidence, "views": policy.views()},
