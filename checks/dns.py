@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import dns.asyncquery
 import dns.edns
@@ -306,6 +306,39 @@ def txt_fix(name: str, value: str) -> str:
     return f"{normalize(name)}. TXT {quote_txt(value)}"
 
 
+_Record = TypeVar("_Record")
+
+
+async def misplaced_lookup(
+    resolver: Any,
+    names: list[str],
+    read: Callable[[str], _Record | None],
+    unnamed_aliases: Collection[str] = (),
+) -> tuple[list[tuple[str, _Record]], dict[str, str]]:
+    """The records found at `names`, where senders never look (MTASTS-01's and TLSRPT-01's
+    misplaced records): each TXT string `read` takes for one (it gives the parsed record, or
+    None), by name, and the names among them that are an alias (name to its last target).
+    The resolver follows a CNAME, so a record reached through one is the target's (no other
+    data stands beside a CNAME, RFC 2181 §10.1): the alias is what goes (moved_fix). A name in
+    `unnamed_aliases` that is an alias is left out: that alias serves something else (MTA-STS's
+    policy host, the checked domain itself) and stays. A failed lookup says nothing."""
+    answers = await asyncio.gather(*(resolver.query(name, "TXT") for name in names))
+    found: list[tuple[str, _Record]] = []
+    aliases: dict[str, str] = {}
+    unnamed = {normalize(n) for n in unnamed_aliases}
+    for name, answer in zip(names, answers, strict=True):
+        if answer.failed or (answer.cnames and normalize(name) in unnamed):
+            continue
+        for raw in answer.raw_texts():
+            record = read(raw)
+            if record is None:
+                continue
+            found.append((name, record))
+            if answer.cnames:
+                aliases[name] = answer.cnames[-1]
+    return found, aliases
+
+
 def _misplaced_listed(
     misplaced: list[tuple[str, str]], aliases: Mapping[str, str] | None = None
 ) -> tuple[str, str]:
@@ -329,13 +362,22 @@ def misplaced_note(
     rfc: str,
     misplaced: list[tuple[str, str]],
     aliases: Mapping[str, str] | None = None,
+    null_mx_proposed: str = "",
 ) -> str:
     """What a "no record" finding adds when a `what` record (MTA-STS, TLS-RPT) stands at a
     name senders never look at: (name, record) pairs, and where `rfc` puts it (`home`).
-    `aliases`: the names that are a CNAME (name to target)."""
+    `aliases`: the names that are a CNAME (name to target). `null_mx_proposed`: the domain,
+    when MX-01 proposes it a null MX (mx.advises_no_mail): it is moved only if the domain is
+    to receive mail; with the null MX the domain needs none (RFC 7505), so it goes."""
     if not misplaced:
         return ""
     names, listed = _misplaced_listed(misplaced, aliases)
+    if null_mx_proposed:
+        return (
+            f" {what} record is published at {names}, where senders never look ({listed}): "
+            f"{rfc} puts it at {home}: move it there if {null_mx_proposed} is to receive "
+            "mail; with the null MX that MX-01 proposes, it needs none, so delete it then."
+        )
     return (
         f" {what} record is published at {names}, where senders never look ({listed}): "
         f"{rfc} puts it at {home}, so move it there."
@@ -363,12 +405,14 @@ def moved_fix(
     misplaced: list[tuple[str, str]],
     kept: dict[str, str] | None = None,
     aliases: Mapping[str, str] | None = None,
+    either_way: bool = False,
 ) -> str:
     """The fix for a missing record beside misplaced ones: `fix` as it is (none: the deletes
     alone), then each misplaced (name, record) to delete. `kept`: for a name whose other
     records serve something (MTA-STS's policy host), what stays there: its TXT record alone
     is deleted. `aliases`: a name that is a CNAME (name to target) holds no TXT record to
-    delete; the record is the target's, and the alias is what goes."""
+    delete; the record is the target's, and the alias is what goes. `either_way`: `fix` gives
+    two ways (MX-01's null MX, or mail and the record), and the deletes belong to both."""
     if not misplaced:
         return fix
     kept = kept or {}
@@ -389,7 +433,8 @@ def moved_fix(
         return f"Delete the record at {name}, where senders never look: {txt_fix(name, record)}"
 
     # An alias reaching several records is deleted once.
-    deletes = "\n".join(dict.fromkeys(delete(name, record) for name, record in misplaced))
+    lines = dict.fromkeys(delete(name, record) for name, record in misplaced)
+    deletes = "\n".join(f"Either way, d{line[1:]}" if either_way else line for line in lines)
     return f"{fix}\n{deletes}" if fix else deletes
 
 

@@ -20,6 +20,7 @@ from checks import certs, https, mx, net, tlsrpt
 from checks.context import CheckContext
 from checks.dns import (
     DnsAnswer,
+    misplaced_lookup,
     misplaced_note,
     moved_fix,
     no_mail_misplaced_note,
@@ -2096,19 +2097,12 @@ async def _misplaced(
     one lookup per check."""
     names = [f"{label}.{ctx.domain}" for label in MISPLACED_LABELS]
 
+    def read(raw: str) -> StsRecord | None:
+        record = parse_sts_record(raw)
+        return record if looks_like_sts(record.raw) else None
+
     async def lookup() -> tuple[list[tuple[str, StsRecord]], dict[str, str]]:
-        answers = await asyncio.gather(*(ctx.dns.query(name, "TXT") for name in names))
-        found, aliases = [], {}
-        for name, answer in zip(names, answers, strict=True):
-            if answer.failed or (name == policy_host(ctx.domain) and answer.cnames):
-                continue
-            for raw in answer.raw_texts():
-                record = parse_sts_record(raw)
-                if looks_like_sts(record.raw):
-                    found.append((name, record))
-                    if answer.cnames:
-                        aliases[name] = answer.cnames[-1]
-        return found, aliases
+        return await misplaced_lookup(ctx.dns, names, read, [policy_host(ctx.domain)])
 
     return await ctx.once(f"mtasts-misplaced:{ctx.domain}", lookup)
 
@@ -2142,15 +2136,22 @@ def policy_host(domain: str) -> str:
     return f"mta-sts.{domain}"
 
 
-def _moved_fix(domain: str, fix: str, pairs: list[tuple[str, str]], aliases: dict[str, str]) -> str:
+def _moved_fix(
+    domain: str,
+    fix: str,
+    pairs: list[tuple[str, str]],
+    aliases: dict[str, str],
+    either_way: bool = False,
+) -> str:
     """moved_fix for MTASTS-01: at the policy host, the TXT record alone goes; an alias at
-    _mta_sts goes itself."""
+    _mta_sts goes itself. `either_way`: `fix` gives MX-01's null MX or mail, and the deletes
+    belong to both."""
     host = policy_host(domain)
     kept = (
         f"the A or AAAA records of the policy host {host} stay, and a CNAME to a hosting "
         "service can be published there only once no other record is"
     )
-    return moved_fix(fix, pairs, {host: kept}, aliases)
+    return moved_fix(fix, pairs, {host: kept}, aliases, either_way)
 
 
 async def evaluate(ctx: CheckContext) -> list[Finding]:
@@ -2206,6 +2207,9 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         misplaced = await misplaced_records(ctx)
         moved_extensions = record_extensions([record for _, record in misplaced])
         gone = addressless(mxset)
+        # MX-01 proposes a null MX (mx.advises_no_mail): a misplaced record is moved only if
+        # the domain is to receive mail, and goes either way.
+        null_mx = ""
         if gone and len(gone) == len(mxset.hosts):
             # No MX host can receive mail (MX-06): a policy listing them protects nothing,
             # and one listing none is no policy. The MX records come first.
@@ -2244,6 +2248,7 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
                 then = "set up MTA-STS for that server"
                 if_none = "publish the null MX MX-01 gives instead"
             fix = hosted or no_mail_fix(ctx.domain, reading, then=then, if_none=if_none) or fix
+            null_mx = ctx.domain if reading is not None and reading.advice is not None else ""
         summary = (
             f"{ctx.domain} has no MTA-STS record, so senders do not protect mail to it "
             "against TLS downgrade."
@@ -2269,11 +2274,12 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         out.add(
             "MTASTS-01",
             Status.INFO,
-            summary + misplaced_note("An MTA-STS", txt_subject, "RFC 8461 §3.1", pairs, aliases),
+            summary
+            + misplaced_note("An MTA-STS", txt_subject, "RFC 8461 §3.1", pairs, aliases, null_mx),
             subject=txt_subject,
             evidence=evidence,
             # The record alone announces a policy nobody serves (MTASTS-10, -11).
-            fix=_moved_fix(ctx.domain, fix, pairs, aliases),
+            fix=_moved_fix(ctx.domain, fix, pairs, aliases, either_way=bool(null_mx)),
         )
         return out.findings
 

@@ -26,6 +26,7 @@ from checks.dns import (
     DnsAnswer,
     a_label_mailbox,
     lookup_is_bogus,
+    misplaced_lookup,
     misplaced_note,
     moved_fix,
     no_mail_misplaced_note,
@@ -719,7 +720,10 @@ async def new_record_fix(ctx: CheckContext) -> str:
     else:
         fix = no_mail_fix(ctx.domain, no_mail, record_fix(ctx.domain, moved, takes_no_mail=True))
     pairs = [(name, record.raw) for name, record in misplaced]
-    return _behind_alias(moved_fix(fix, pairs), ctx.domain, (await get_record(ctx)).answer)
+    fix = moved_fix(
+        fix, pairs, aliases=await misplaced_aliases(ctx), either_way=no_mail is not None
+    )
+    return _behind_alias(fix, ctx.domain, (await get_record(ctx)).answer)
 
 
 # Where TLS-RPT records are published by mistake (checklist TLSRPT-01): the early draft's name
@@ -728,25 +732,43 @@ async def new_record_fix(ctx: CheckContext) -> str:
 MISPLACED_LABELS = ("_smtp_tlsrpt", "_tls._smtp")
 
 
+async def _misplaced(ctx: CheckContext) -> tuple[list[tuple[str, TlsRptRecord]], dict[str, str]]:
+    """misplaced_records and misplaced_aliases: one lookup per check, as MTA-STS's
+    (dns.misplaced_lookup)."""
+    names = [f"{label}.{ctx.domain}" for label in MISPLACED_LABELS] + [ctx.domain]
+
+    def read(raw: str) -> TlsRptRecord | None:
+        record = parse_tlsrpt_record(raw)
+        return record if looks_like_tlsrpt(record.raw) else None
+
+    async def lookup() -> tuple[list[tuple[str, TlsRptRecord]], dict[str, str]]:
+        return await misplaced_lookup(ctx.dns, names, read, [ctx.domain])
+
+    return await ctx.once(f"tlsrpt-misplaced:{ctx.domain}", lookup)
+
+
 async def misplaced_records(ctx: CheckContext) -> list[tuple[str, TlsRptRecord]]:
     """The TLS-RPT records published at MISPLACED_LABELS under the domain or at the domain
     itself, by name: asked when _smtp._tls holds none or the domain has a null MX, once per
-    check. A failed lookup says nothing (no record)."""
+    check. A failed lookup says nothing (no record). A record reached through a CNAME is the
+    alias target's: at a misplaced label the alias is what goes (misplaced_aliases); a domain
+    that is itself an alias reaches its target's records, none of them the owner's to move or
+    delete, so none is named."""
+    return (await _misplaced(ctx))[0]
 
-    async def lookup() -> list[tuple[str, TlsRptRecord]]:
-        names = [f"{label}.{ctx.domain}" for label in MISPLACED_LABELS] + [ctx.domain]
-        answers = await asyncio.gather(*(ctx.dns.query(name, "TXT") for name in names))
-        found = []
-        for name, answer in zip(names, answers, strict=True):
-            if answer.failed:
-                continue
-            for raw in answer.raw_texts():
-                record = parse_tlsrpt_record(raw)
-                if looks_like_tlsrpt(record.raw):
-                    found.append((name, record))
-        return found
 
-    return await ctx.once(f"tlsrpt-misplaced:{ctx.domain}", lookup)
+async def misplaced_aliases(ctx: CheckContext) -> dict[str, str]:
+    """The names of misplaced_records that are an alias (CNAME), each with its target."""
+    return (await _misplaced(ctx))[1]
+
+
+def _misplaced_evidence(pairs: list[tuple[str, str]], aliases: dict[str, str]) -> list[Any]:
+    """TLSRPT-01's evidence 'misplaced': each (name, record), and the alias target of a name
+    that is a CNAME, as MTASTS-01's."""
+    return [
+        {"name": n, "record": r, **({"alias": aliases[n]} if n in aliases else {})}
+        for n, r in pairs
+    ]
 
 
 def _mailbox_at(uri: ReportUri, domain: str) -> bool:
@@ -962,16 +984,17 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         summary = f"{ctx.domain} accepts no mail (null MX), so TLS reporting does not apply."
         words, fix, evidence = await _left_over(ctx) or ("", "", {})
         pairs = [(name, record.raw) for name, record in await misplaced_records(ctx)]
+        aliases = await misplaced_aliases(ctx)
         if pairs:
-            evidence = {**evidence, "misplaced": [{"name": n, "record": r} for n, r in pairs]}
+            evidence = {**evidence, "misplaced": _misplaced_evidence(pairs, aliases)}
         out.add(
             "TLSRPT-01",
             Status.NA,
             (f"{summary} {words}" if words else summary)
-            + no_mail_misplaced_note("A TLS-RPT", pairs),
+            + no_mail_misplaced_note("A TLS-RPT", pairs, aliases),
             subject=subject,
             evidence=evidence,
-            fix=moved_fix(fix, pairs),
+            fix=moved_fix(fix, pairs, aliases=aliases),
         )
         return out.findings
     # No MX, its own address takes no mail (a website, a parked name), and nothing says it
@@ -1013,18 +1036,27 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         return out.findings
     if state.status == "absent":
         misplaced = await misplaced_records(ctx)
+        aliases = await misplaced_aliases(ctx)
         pairs = [(name, record.raw) for name, record in misplaced]
+        # Beside MX-01's null MX the record is moved only for mail, and goes either way.
+        null_mx = ctx.domain if no_mail is not None else ""
         alias = (
             _not_tlsrpt_note(ctx.domain, state.answer)
             + _alias_note(ctx.domain, state.answer)
-            + misplaced_note("A TLS-RPT", f"_smtp._tls.{ctx.domain}", "RFC 8460 §3", pairs)
+            + misplaced_note(
+                "A TLS-RPT", f"_smtp._tls.{ctx.domain}", "RFC 8460 §3", pairs, aliases, null_mx
+            )
         )
         moved = [record for _, record in misplaced] or None
-        fix = _behind_alias(moved_fix(fix_for(moved), pairs), ctx.domain, state.answer)
+        fix = _behind_alias(
+            moved_fix(fix_for(moved), pairs, aliases=aliases, either_way=bool(null_mx)),
+            ctx.domain,
+            state.answer,
+        )
         # The misplaced records the fix moves, for pages that build their own record from the
         # owner's addresses (the domain page adds ours): without them they lose those.
         if misplaced:
-            ev = {**ev, "misplaced": [{"name": n, "record": r} for n, r in pairs]}
+            ev = {**ev, "misplaced": _misplaced_evidence(pairs, aliases)}
         if deployed:
             out.add(
                 "TLSRPT-01",
