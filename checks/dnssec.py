@@ -1096,13 +1096,35 @@ def _dnssec05(out: Collector, apex: str, answers: list[DnsAnswer]) -> None:
             fix=fix,
         )
     elif soon:
+        # A signer whose signatures live little longer than the warning's 3 days (s35l-sig36h:
+        # 36 hours) keeps this warning for as long as it signs so: re-signing may work, and it
+        # is the short lifetime that leaves no time when one run fails.
+        life = max(s.expiration - s.inception for _, s in soon)
+        short = life <= SIG_WARN_SECONDS + 86400
+        hours = round(life / 3600)
+        lifetime = (
+            f" They are valid for only {hours} hours from their inception"
+            if hours < 72
+            else f" They are valid for only {life / 86400:.1f} days from their inception"
+        ) + (
+            ": the signer issues short-lived signatures, so when a re-signing run fails or "
+            "the signer stops there is little time to notice before the zone goes bogus "
+            "(validating resolvers reject it)."
+        )
         out.add(
             "DNSSEC-05",
             Status.WARN,
-            f"Signatures in {apex} expire within 3 days: {describe(soon)}.",
+            f"Signatures in {apex} expire within 3 days: {describe(soon)}."
+            + (lifetime if short else ""),
             subject=apex,
             evidence=ev,
-            fix="Check that the signer re-signs the zone.",
+            fix=(
+                "Give the signatures a validity of a week or more (in Knot the policy's "
+                "rrsig-lifetime, in a BIND dnssec-policy signatures-validity), re-signed "
+                "well before they end, and watch that re-signing runs."
+                if short
+                else "Check that the signer re-signs the zone."
+            ),
         )
     else:
         days = int((min(last for last, _ in lasts) - now) // 86400)

@@ -14,6 +14,7 @@ import dns.dnssec
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
+import dns.rrset
 
 from checks import certs, dane
 from checks.config import CheckConfig
@@ -211,3 +212,34 @@ def test_dane12_an_expired_ca_covers_no_renewal() -> None:
     )
     assert finding.status == Status.INFO
     assert "no record for a next key" in finding.summary
+
+
+# ------------------------------------------------------------------ DNSSEC-05
+def _dnssec05_warning(start_days: float, end_days: float) -> Finding:
+    from tests.test_dnssec_sigs import SOA, Key, _dnssec05
+
+    key = Key()
+    dnskeys = dns.rrset.from_rdata(SOA.name, 3600, key.dnskey)
+    finding = _dnssec05(
+        [key.sign(SOA, start_days, end_days)], [key], [key.sign(dnskeys, start_days, end_days)]
+    )
+    assert finding.status == Status.WARN, finding
+    return finding
+
+
+def test_dnssec05_short_lived_signatures_say_so_and_ask_for_a_longer_lifetime() -> None:
+    # s35l-sig36h: the signer makes 36-hour signatures (inception 90 min back) and re-signs
+    # every 12 h. The warning ("expire within 3 days") stays for as long as it signs so, and
+    # its fix, "Check that the signer re-signs the zone", was all it said: re-signing works;
+    # the lifetime is what leaves no time when one run fails.
+    finding = _dnssec05_warning(-1.5 / 24, 34.5 / 24)
+    assert "36 hours" in finding.summary
+    assert finding.fix and "rrsig-lifetime" in finding.fix
+    assert "a week" in finding.fix
+
+
+def test_dnssec05_a_long_lived_signature_near_its_end_still_asks_for_re_signing() -> None:
+    # Control: a 14-day signature with two days left: the signer has not re-signed in time.
+    finding = _dnssec05_warning(-12, 2)
+    assert "hours from" not in finding.summary
+    assert finding.fix == "Check that the signer re-signs the zone."
