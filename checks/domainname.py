@@ -87,8 +87,11 @@ def organizational_domain(name: str, extra_public_suffixes: tuple[str, ...] = ()
 def known_organizational_domain(name: str, extra_public_suffixes: tuple[str, ...] = ()) -> str:
     """organizational_domain of `name` (a leading '*.' of a wildcard set aside) when it sits
     under a suffix the Public Suffix List (or the extra suffixes) knows; '' for a name under
-    none ('localhost', 'mail', 'host.localdomain'): such a name says nobody runs it."""
+    none ('localhost', 'mail', 'host.localdomain') or that is a public suffix itself ('*.com',
+    '*.co.uk'): such a name says nobody runs it."""
     name = name.lower().rstrip(".").removeprefix("*.")
+    if name in extra_public_suffixes or _psl().is_public(name):
+        return ""
     if any(name.endswith("." + suffix) for suffix in extra_public_suffixes):
         return organizational_domain(name, extra_public_suffixes)
     return _psl().privatesuffix(name, accept_unknown=False) or ""

@@ -23,6 +23,7 @@ from unittest import mock
 import pytest
 
 from checks import certs, starttls
+from checks.domainname import known_organizational_domain
 from checks.findings import Finding
 from tests.blind_engine import run_engine
 from tests.test_certs import Pki
@@ -187,8 +188,8 @@ def test_an_own_name_at_a_server_greeting_as_a_hosters_host_says_so_without_tls(
 
 @pytest.mark.parametrize(
     "names",
-    [[OWN_MX], [f"mail.{D}"], ["localhost"], ["mail"]],
-    ids=["own-host", "own-domain", "localhost", "bare-label"],
+    [[OWN_MX], [f"mail.{D}"], ["localhost"], ["mail"], ["*.org"], ["*.co.uk"]],
+    ids=["own-host", "own-domain", "localhost", "bare-label", "suffix-wildcard", "psl-wildcard"],
 )
 def test_an_own_name_at_a_server_naming_no_other_organisation_stays_the_owners(
     names: list[str],
@@ -244,3 +245,12 @@ def test_smtp01_says_how_numbers_read_as_an_address() -> None:
 def test_smtp01_still_calls_an_ip_address_one() -> None:
     found = _no_address_smtp01("192.0.2.1.")
     assert "192.0.2.1 is an IP address, not a host name (MX-05)" in found.summary
+
+
+def test_a_wildcard_at_a_public_suffix_names_no_organisation() -> None:
+    # A certificate for '*.lab.test' (the lab's suffix) or '*.co.uk' names nobody's host.
+    extra = ("test", "lab.test")
+    assert known_organizational_domain("*.lab.test", extra) == ""
+    assert known_organizational_domain("*.co.uk") == ""
+    assert known_organizational_domain("*.prov.lab.test", extra) == "prov.lab.test"
+    assert known_organizational_domain("mx.prov-s35e.net") == "prov-s35e.net"
