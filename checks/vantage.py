@@ -8,9 +8,15 @@ Two deployment faults make every domain's verdict wrong, and no domain's finding
 - outbound TCP port 25 blocked (AWS, GCP and Azure block it by default): every MX reads "did
   not answer on port 25" (an error, rightly never a fail) and STARTTLS is never scored.
 
-`check_vantage` answers both, with a verdict per question: ok, broken, unknown (could not tell:
-the probe's own lookups failed, or the names configured do not fit) or not tested (port 25 with
-no host configured). Only "broken" is a fault to show people; "unknown" is never a fault.
+A third makes every check wrong in another way: a resolver that cannot resolve names that exist
+(it does not answer, answers SERVFAIL, or says NXDOMAIN for everything, as one that does not see
+the public DNS does). Every check then says "could not check", or, worse, that the domain does
+not exist; a re-probe through the same resolver would confirm that, so alerts wait for it.
+
+`check_vantage` answers them, with a verdict per question: ok, broken, down (the resolver only),
+unknown (could not tell: the probe's own lookups failed in a way that says nothing, or the names
+configured do not fit) or not tested (port 25 with no host configured). "broken" and "down" are
+faults to show people; "unknown" is never a fault.
 """
 
 from __future__ import annotations
@@ -51,20 +57,39 @@ ADDRESSES_PER_HOST = 2
 # What the pages and the CLI say when a question's answer is "broken".
 RESOLVER_PROBLEM = (
     "Our DNS resolver does not validate DNSSEC, so DNSSEC and DANE results are unreliable "
-    "until the operator fixes it."
+    "until the operator fixes it, and no alert is sent meanwhile."
 )
 PORT25_PROBLEM = "This server cannot reach port 25; STARTTLS could not be checked."
+# A resolver that does not answer (or answers SERVFAIL) for the signed zone, asked twice, and
+# one that says it does not exist: "{since}" is when that was first seen.
+RESOLVER_DOWN_PROBLEM = (
+    "Our DNS resolver has not been answering since {since}: checks made meanwhile say "
+    "\u201ccould not check\u201d and no alert is sent. Nothing is wrong with your domain "
+    "because of it."
+)
+RESOLVER_NXDOMAIN_PROBLEM = (
+    "Our DNS resolver has been answering that names which exist do not exist since {since}: "
+    "checks made meanwhile may say a domain \u201cdoes not exist\u201d, and no alert is sent. "
+    "Nothing is wrong with your domain because of it."
+)
+# Rcodes of the signed zone's lookup that mean this resolver cannot resolve a name that exists
+# (no answer at all, a network error, SERVFAIL), asked twice. REFUSED is a policy (a resolver
+# for some zones only, as the lab's): "unknown", as a name that does not fit.
+DOWN_RCODES = frozenset({"TIMEOUT", "NETWORK", "SERVFAIL"})
 
 
 class Verdict(StrEnum):
     OK = "ok"
     BROKEN = "broken"
+    # The resolver cannot resolve names that exist (resolvers only).
+    DOWN = "down"
     UNKNOWN = "unknown"
     NOT_TESTED = "not tested"
 
 
-# Worst first: several resolvers, or several hosts, add up to the worst of them.
-_SEVERITY = [Verdict.BROKEN, Verdict.UNKNOWN, Verdict.NOT_TESTED, Verdict.OK]
+# Worst first: several resolvers, or several hosts, add up to the worst of them. A resolver
+# down is worse than one that does not validate: it makes every check wrong, not DNSSEC's.
+_SEVERITY = [Verdict.DOWN, Verdict.BROKEN, Verdict.UNKNOWN, Verdict.NOT_TESTED, Verdict.OK]
 
 
 def worst(verdicts: Iterable[Verdict]) -> Verdict:
@@ -147,6 +172,12 @@ class Answer:
 @dataclass
 class ResolverAnswer(Answer):
     resolver: str = ""  # "127.0.53.2:53"
+    # Down because it said the signed zone does not exist (NXDOMAIN), not for no answer.
+    nxdomain: bool = False
+
+
+def _utc_time(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%H:%M} UTC"
 
 
 @dataclass
@@ -154,6 +185,9 @@ class VantageResult:
     checked_at: str
     resolvers: list[ResolverAnswer]
     port25: Answer
+    # While the resolver verdict is "down": the checked_at of the first result in a row that
+    # said so (check_vantage carries it over from the result it replaces); "" otherwise.
+    resolver_down_since: str = ""
 
     @property
     def resolver_verdict(self) -> Verdict:
@@ -161,16 +195,51 @@ class VantageResult:
 
     @property
     def broken(self) -> bool:
-        return Verdict.BROKEN in (self.resolver_verdict, self.port25.verdict)
+        faults = (Verdict.BROKEN, Verdict.DOWN)
+        return self.resolver_verdict in faults or self.port25.verdict in faults
 
-    def problems(self) -> list[str]:
-        """The sentences to show on result pages: one per broken question."""
+    @property
+    def holds_alerts(self) -> bool:
+        """Whether regression alerts wait (mailsec.alerts): what our resolver says is wrong
+        for every domain alike (names that exist read as not existing or could not be looked
+        up; signed zones read as unsigned), and a re-probe through it would confirm it."""
+        return self.resolver_verdict in (Verdict.DOWN, Verdict.BROKEN)
+
+    def carry_over(self, previous: VantageResult | None) -> VantageResult:
+        """Set resolver_down_since: kept from `previous` while the resolver stays down, this
+        result's own time when it has just gone down, "" when it is not down."""
+        if self.resolver_verdict != Verdict.DOWN:
+            self.resolver_down_since = ""
+        elif (
+            previous is not None
+            and previous.resolver_verdict == Verdict.DOWN
+            and previous.resolver_down_since
+        ):
+            self.resolver_down_since = previous.resolver_down_since
+        else:
+            self.resolver_down_since = self.checked_at
+        return self
+
+    def problems(self, at: Callable[[datetime], str] = _utc_time) -> list[str]:
+        """The sentences to show on result pages: one per broken question. `at` writes the
+        time the resolver went down ("14:20 UTC"; the pages say it in the reader's zone)."""
         found = []
-        if self.resolver_verdict == Verdict.BROKEN:
+        if self.resolver_verdict == Verdict.DOWN:
+            nxdomain = any(r.nxdomain for r in self.resolvers if r.verdict == Verdict.DOWN)
+            text = RESOLVER_NXDOMAIN_PROBLEM if nxdomain else RESOLVER_DOWN_PROBLEM
+            found.append(text.format(since=at(self._down_since())))
+        elif self.resolver_verdict == Verdict.BROKEN:
             found.append(RESOLVER_PROBLEM)
         if self.port25.verdict == Verdict.BROKEN:
             found.append(PORT25_PROBLEM)
         return found
+
+    def _down_since(self) -> datetime:
+        for value in (self.resolver_down_since, self.checked_at):
+            with contextlib.suppress(ValueError):
+                moment = datetime.fromisoformat(value)
+                return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        return datetime.now(UTC)
 
     def lines(self) -> list[str]:
         """One line per resolver and one for port 25, for an operator's terminal."""
@@ -190,6 +259,7 @@ class VantageResult:
             checked_at=str(data["checked_at"]),
             resolvers=[ResolverAnswer(**answer(r)) for r in data["resolvers"]],
             port25=Answer(**answer(data["port25"])),
+            resolver_down_since=str(data.get("resolver_down_since") or ""),
         )
 
 
@@ -204,7 +274,13 @@ async def check_resolver(config: CheckConfig, targets: VantageTargets) -> Resolv
     zone, so an answer with keys and without AD is a resolver that did not validate (RFC 4035
     §3.2.3). The bogus zone must then come back SERVFAIL: a resolver that sets AD yet answers
     bogus data (unbound's val-permissive-mode, a negative trust anchor) makes a bogus zone read
-    as insecure. Lookups that fail say nothing about validation: "unknown".
+    as insecure.
+
+    The signed zone exists, so a resolver that cannot resolve it is "down": it did not answer
+    (every try of the lookup, UDP and TCP, within the timeout) or answered SERVFAIL, and again
+    when asked a second time; or it says the zone does not exist (NXDOMAIN without AD, which a
+    resolver that does not see the public DNS says of every name). Other failed lookups (a
+    REFUSED: a resolver for some zones only) say nothing about validation: "unknown".
     """
     client = DnsClient(config)
     host, port = client.resolvers[0]
@@ -214,23 +290,40 @@ async def check_resolver(config: CheckConfig, targets: VantageTargets) -> Resolv
         client.query(targets.bogus_name, "DNSKEY"),
     )
     evidence = [signed.evidence(), bogus.evidence()]
+    if signed.rcode in DOWN_RCODES:
+        # One lost burst of datagrams, one SERVFAIL while the zone's servers were briefly out
+        # of reach, is no outage: ask again, past the cache, before saying the resolver is down.
+        signed = await client.query(targets.signed_name, "DNSKEY", want_dnssec=True, fresh=True)
+        evidence.append(signed.evidence())
 
-    def verdict(value: Verdict, detail: str) -> ResolverAnswer:
-        return ResolverAnswer(value, detail, evidence, resolver=label)
+    def verdict(value: Verdict, detail: str, nxdomain: bool = False) -> ResolverAnswer:
+        return ResolverAnswer(value, detail, evidence, resolver=label, nxdomain=nxdomain)
 
     asked = f"{targets.signed_name} DNSKEY"
+    if signed.rcode in DOWN_RCODES:
+        doing = (
+            "does not answer"
+            if signed.rcode in ("TIMEOUT", "NETWORK")
+            else "cannot resolve names that exist"
+        )
+        return verdict(
+            Verdict.DOWN,
+            f"{doing}: {signed.describe_failure()}, twice; every check through it says "
+            "'could not check'",
+        )
     if signed.failed:
         return verdict(Verdict.UNKNOWN, f"could not tell: {signed.describe_failure()}")
     if not signed.ad:
         if signed.rcode == "NXDOMAIN":
             # The zone is there for everyone on the Internet: this resolver does not see the
-            # public DNS (a sandbox, a private network's resolver), or the name is wrong.
+            # public DNS (a sandbox, a private network's resolver), lies, or the name is wrong.
             return verdict(
-                Verdict.UNKNOWN,
-                f"could not tell: this resolver says {targets.signed_name} does not exist "
-                "(NXDOMAIN), as a resolver that does not see the public DNS does; every domain "
-                "checked through it would read as not existing. Point MAILSEC_RESOLVER at one "
-                f"that does, or set {SIGNED_NAME_VARIABLE} to a signed zone it knows",
+                Verdict.DOWN,
+                f"says {targets.signed_name} does not exist (NXDOMAIN), as a resolver that "
+                "does not see the public DNS does; every domain checked through it reads as not "
+                "existing. Point MAILSEC_RESOLVER at one that does, or set "
+                f"{SIGNED_NAME_VARIABLE} to a signed zone it knows",
+                nxdomain=True,
             )
         if not signed.exists:
             return verdict(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import functools
 import re
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -58,17 +60,27 @@ def site_context(request: HttpRequest) -> dict[str, Any]:
     if match is not None and (
         match.namespace == "domains" or (match.url_name or "").startswith("freecheck")
     ):
-        # The vantage self-check's banner (mailsec.tasks.check_vantage: our resolver does not
-        # validate, or port 25 is blocked), only on the pages with findings: an account page
-        # has nothing to be unreliable about. A callable, so the htmx partials these pages
-        # poll cost no cache read.
+        # The vantage self-check's banner (mailsec.tasks.check_vantage: our resolver is down
+        # or does not validate, or port 25 is blocked), only on the pages with findings: an
+        # account page has nothing to be unreliable about. A callable, so the htmx partials
+        # these pages poll cost no cache read.
         context["vantage_problems"] = functools.cache(_vantage_problems)
     return context
 
 
 def _vantage_problems() -> list[str]:
     result = latest_vantage()
-    return result.problems() if result is not None else []
+    return result.problems(at=_local_time) if result is not None else []
+
+
+def _local_time(moment: datetime) -> str:
+    """A time in the reader's zone, said ("14:20 UTC", "15:20 (Europe/Berlin)"), with its day
+    when it is not today there."""
+    from mailsec.accounts.templatetags.zones import zone_label
+
+    local = timezone.localtime(moment)
+    day = "" if local.date() == timezone.localdate() else f"{local.day} {local:%b} "
+    return f"{day}{local:%H:%M} {zone_label()}"
 
 
 def _team_key(request: HttpRequest) -> str:

@@ -354,7 +354,8 @@ def test_a_resolver_that_says_the_signed_zone_does_not_exist_is_named() -> None:
     could not tell: isc.org has no DNSKEY records here, so it is no signed zone to test with
     (set MAILSEC_VANTAGE_SIGNED_NAME)": the way out it named was the wrong one. isc.org does
     not exist for that resolver, which is about the resolver, and every check through it
-    reads "does not exist in DNS". Still "unknown" (no banner): only the words change."""
+    reads "does not exist in DNS". s35o: such a resolver is "down" (a banner, alerts held,
+    `selftest --strict-vantage` fails), no longer "unknown": every domain would read as gone."""
     import asyncio
 
     from checks.config import CheckConfig
@@ -364,11 +365,11 @@ def test_a_resolver_that_says_the_signed_zone_does_not_exist_is_named() -> None:
         host, port = resolver.rsplit(":", 1)
         config = CheckConfig(resolvers=((host, int(port)),), timeout=2)
         answer = asyncio.run(check_resolver(config, VantageTargets()))
-    assert answer.verdict == Verdict.UNKNOWN
+    assert answer.verdict == Verdict.DOWN
     assert "has no DNSKEY records here" not in answer.detail
     assert answer.detail == (
-        "could not tell: this resolver says isc.org does not exist (NXDOMAIN), as a resolver "
-        "that does not see the public DNS does; every domain checked through it would read as "
-        "not existing. Point MAILSEC_RESOLVER at one that does, or set "
-        "MAILSEC_VANTAGE_SIGNED_NAME to a signed zone it knows"
+        "says isc.org does not exist (NXDOMAIN), as a resolver that does not see the public "
+        "DNS does; every domain checked through it reads as not existing. Point "
+        "MAILSEC_RESOLVER at one that does, or set MAILSEC_VANTAGE_SIGNED_NAME to a signed "
+        "zone it knows"
     )

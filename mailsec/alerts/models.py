@@ -885,6 +885,8 @@ class Outcome:
     dismissed: list[Change] = field(default_factory=list)
     suspected: list[Change] = field(default_factory=list)
     baseline_moved: bool = False
+    # Not compared at all: our own resolver was down (or did not validate) meanwhile.
+    held: bool = False
 
 
 class AlertState(models.Model):
@@ -910,6 +912,19 @@ class AlertState(models.Model):
         outcome = Outcome()
         if run.status != CheckRun.Status.DONE:
             return outcome  # a run that could not complete is no evidence at all
+        from mailsec.tasks import alerts_held
+
+        if alerts_held():
+            # Our resolver is down or does not validate (mailsec.tasks.check_vantage): this
+            # run saw what it says, for every domain alike, and a re-probe through it would
+            # confirm it. No evidence either way: nothing raised, confirmed, dismissed or seen
+            # fixed, and the baseline stays. Suspicions wait; the first run once it is well
+            # again (the sweep's re-probe, or the next scheduled check) decides them.
+            log.info(
+                "alerts: run %s of %s not compared: our resolver is down", run.code, run.domain_id
+            )
+            outcome.held = True
+            return outcome
         with transaction.atomic():
             cls.objects.get_or_create(domain_id=run.domain_id)
             # One run of a domain at a time through here (PostgreSQL row lock; SQLite's

@@ -21,8 +21,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--strict-vantage",
             action="store_true",
-            help="exit 1 when the vantage is broken (a resolver that does not validate "
-            "DNSSEC, port 25 blocked); 'unknown' and 'not tested' never change the exit status",
+            help="exit 1 when the vantage is broken (a resolver that is down or does not "
+            "validate DNSSEC, port 25 blocked); 'unknown' and 'not tested' never change the "
+            "exit status",
         )
 
     def handle(self, *args: Any, timeout: float, strict_vantage: bool, **options: Any) -> None:
