@@ -150,11 +150,19 @@ def signup_url(domain: str) -> str:
     until the person presses Add."""
     try:
         base = reverse("account_signup")
+    except NoReverseMatch:  # accounts not wired yet: the conventional path
+        base = "/accounts/signup/"
+    return f"{base}?{urlencode({'domain': domain, 'next': add_url(domain)})}"
+
+
+def add_url(domain: str) -> str:
+    """The domain list with `domain` in its add field: where the offer leads someone signed
+    in (and signup_url after the sign-up). Nothing is added until the person presses Add."""
+    try:
         domains = reverse("domains:index")
-    except NoReverseMatch:  # accounts not wired yet: the conventional paths
-        base, domains = "/accounts/signup/", "/domains/"
-    after = f"{domains}?{urlencode({'add': domain})}"
-    return f"{base}?{urlencode({'domain': domain, 'next': after})}"
+    except NoReverseMatch:
+        domains = "/domains/"
+    return f"{domains}?{urlencode({'add': domain})}"
 
 
 @dataclass
@@ -579,6 +587,11 @@ class FreeCheck(models.Model):
         """ "Monitor … — sign up free" for the mail domain the page suggests (monitor_domain),
         not a host name such as www.example.com, which is seldom where the mail goes."""
         return signup_url(self.monitor_domain)
+
+    @property
+    def add_url(self) -> str:
+        """The same offer to someone signed in: straight to their domain list's add field."""
+        return add_url(self.monitor_domain)
 
     @property
     def monitor_domain(self) -> str:
