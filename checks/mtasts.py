@@ -4505,5 +4505,14 @@ async def _dane_finding(ctx: CheckContext, mxset: mx.MxSet, out: Collector) -> N
             "The MX hosts also publish DANE TLSA records; senders that support DANE "
             "validate with DANE instead of MTA-STS, so both must stay correct."
         )
+    if with_tlsa and not mxset.implicit and not mxset.answer.ad:
+        # RFC 7672 §2.2.1 leaves DANE behind MX records that are not DNSSEC-secure to the
+        # sender: Exim then does not use it (DANE-03 says so), so MTA-STS is what it applies
+        # to these hosts (s35l-unsignedprovsts).
+        summary += (
+            f" The MX records of {ctx.domain} are not DNSSEC-secure, though: Exim uses DANE "
+            "only behind DNSSEC-secure MX records and applies MTA-STS to these hosts, while "
+            "Postfix still uses DANE (RFC 7672 §2.2.1; see DANE-03)."
+        )
     if with_tlsa:
         out.add("MTASTS-35", Status.INFO, summary, subject=", ".join(with_tlsa))

@@ -243,3 +243,46 @@ def test_dnssec05_a_long_lived_signature_near_its_end_still_asks_for_re_signing(
     finding = _dnssec05_warning(-12, 2)
     assert "hours from" not in finding.summary
     assert finding.fix == "Check that the signer re-signs the zone."
+
+
+# ------------------------------------------------------------------ MTASTS-35
+def _mtasts35(secure_mx: bool) -> Finding:
+    from checks import mtasts, mx
+    from checks.findings import Collector, Mechanism
+
+    pki = Pki()
+    leaf = pki.leaf(["mx.prov.net"])
+    zone: dict = {  # type: ignore[type-arg]
+        ("ex.com", "MX"): ["10 mx.prov.net."],
+        ("mx.prov.net", "A"): ["192.0.2.1"],
+        ("_25._tcp.mx.prov.net", "TLSA"): [certs.tlsa_record_text(leaf.der, 3, 1, 1)],
+    }
+    fake = FakeDns(zone, ad=True) if secure_mx else _InsecureMx(zone, ad=True)
+    ctx = CheckContext("ex.com", CheckConfig(allow_private_targets=True), dns=fake)  # type: ignore[arg-type]
+    out = Collector(Mechanism.MTASTS)
+
+    async def run() -> None:
+        mxset = await mx.get_mx(ctx)
+        await mtasts._dane_finding(ctx, mxset, out)
+
+    asyncio.run(run())
+    (finding,) = [f for f in out.findings if f.id == "MTASTS-35"]
+    assert finding.status == Status.INFO
+    return finding
+
+
+def test_mtasts35_says_exim_uses_mta_sts_behind_insecure_mx_records() -> None:
+    # s35l-unsignedprovsts: an unsigned domain whose MX hosts are a DANE provider's, with an
+    # MTA-STS policy. MTASTS-35 said "senders that support DANE validate with DANE instead of
+    # MTA-STS", while DANE-03 in the same report said rightly that Exim uses DANE only behind
+    # DNSSEC-secure MX records (RFC 7672 §2.2.1 leaves it to the sender): for Exim, MTA-STS is
+    # what applies here.
+    finding = _mtasts35(secure_mx=False)
+    assert "not DNSSEC-secure" in finding.summary
+    assert "Exim" in finding.summary and "MTA-STS" in finding.summary
+
+
+def test_mtasts35_behind_secure_mx_records_is_unchanged() -> None:
+    finding = _mtasts35(secure_mx=True)
+    assert "not DNSSEC-secure" not in finding.summary
+    assert "validate with DANE instead of MTA-STS" in finding.summary
