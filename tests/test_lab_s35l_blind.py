@@ -32,13 +32,16 @@ DNSSEC-10's warning was shown for the first time (the lab had one authoritative 
 new `[secondary]` table gives a second one), and postfix-mta-sts-resolver and posttls-finger
 (tests/test_mtasts_oracle.py, tests/test_dane_oracle.py) agree with every s35l host, DANE-TA
 over wildcard certificates and over expired and not-yet-valid leaves included. Reading the
-texts found five engine faults, mended with tests/test_engine_s35l.py: DNSSEC-10 gave two
-equal serials as the disagreement, named neither the lagging server nor the missing key and
-had no fix; DANE-03's fix for a domain whose MX hosts are a provider's ("Sign <domain> with
-DNSSEC") was said as the provider's change to make; DANE-05 called matching type 255
-(PrivMatch) unknown; and DANE-12 said "no record for a next key" (info) beside a 2 1 1 of the
-issuing CA that DANE-06 rightly called the rollover pair covering the renewal, now a pass
-(docs/scoring.md v7 line s35l).
+texts found six engine faults, mended with tests/test_engine_s35l.py: DNSSEC-10 gave two equal
+serials as the disagreement, named neither the lagging server nor the missing key and had no
+fix; DANE-03's fix for a domain whose MX hosts are a provider's ("Sign <domain> with DNSSEC")
+was said as the provider's change to make; DANE-05 called matching type 255 (PrivMatch)
+unknown; DANE-12 said "no record for a next key" (info) beside a 2 1 1 of the issuing CA that
+DANE-06 rightly called the rollover pair covering the renewal, now a pass (docs/scoring.md v7
+line s35l, the round's one status change); DNSSEC-05's fix for 38-hour signatures only asked
+to check that the signer re-signs, and now asks for a longer lifetime; MTASTS-35 said DANE
+senders validate the provider's hosts with DANE behind MX records that are not DNSSEC-secure,
+where DANE-03 beside it said Exim does not.
 
 For each scenario: the check IDs at fail, at warn and at "could not check" (error) are exactly
 `fail`, `warn` and `error`, and every row of `rows` names a finding with that check id and status
