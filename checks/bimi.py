@@ -32,7 +32,12 @@ from cryptography.x509.oid import ExtensionOID
 from checks.certs import NOT_BEFORE_SKEW, issued_by, load_der, name_text, utc_text
 from checks.context import CheckContext
 from checks.dns import DnsAnswer, normalize, txt_fix
-from checks.domainname import _to_a_labels, organizational_domain
+from checks.domainname import (
+    _to_a_labels,
+    browser_ipv4,
+    numbers_read_as,
+    organizational_domain,
+)
 from checks.findings import Collector, Finding, Mechanism, Status
 from checks.lookalike import lookalikes, retyped, unquoted
 from checks.mx import is_null_mx
@@ -193,12 +198,24 @@ def check_https_uri(uri: str, *, svg: bool) -> str:
             "as an error (RFC 9110 §4.2.4)"
         )
     host = (parts.hostname or "").rstrip(".")
+    if host and browser_ipv4(host) is not None:
+        # RFC 3986 §3.2.2: a host matching IPv4address is an address, not a reg-name; the
+        # draft wants an FQDN in a=. Numbers a URL parser reads as IPv4 (WHATWG URL:
+        # 2130706433, 127.1, 0x7f.1 and 1.0x7f are addresses) are one too, as TLSRPT-10
+        # reads them (s34n): receivers fetch that address, never a name.
+        read = numbers_read_as(host)
+        return (
+            f"{host} is an IP address{f' ({read}; URL parsers read it so)' if read else ''}; "
+            "it must be a fully qualified domain name"
+        )
+    if host.rsplit(".", 1)[-1].isdigit():
+        # 1.2.3.4.5: no address, and no top-level domain is all digits (RFC 3696 §2).
+        return (
+            f"{host} is no host name: its last label is all digits (RFC 3696 §2); it must be a "
+            "fully qualified domain name"
+        )
     if not host or "." not in host or not port_ok:
         return "it must name a fully qualified host"
-    if host.rsplit(".", 1)[-1].isdigit():
-        # RFC 3986 §3.2.2: a host matching IPv4address is an address, not a reg-name; the
-        # draft wants an FQDN in a=, and no top-level domain is all digits (RFC 3696 §2).
-        return f"{host} is an IP address; it must be a fully qualified domain name"
     if not all(_HOST_LABEL_RE.fullmatch(label) for label in host.split(".")):
         # "logo..example.com", "-logo.example.com", a 64-character label, "%41": no DNS name.
         return f"{host} is not a valid host name (letters, digits and '-' in dot-separated labels)"

@@ -1335,10 +1335,13 @@ async def _endpoint_findings(
     no_mail = reading.advice if reading is not None else None
     checks: list[tuple[ReportUri, Any]] = []
     literals: list[ReportUri] = []
+    numeric: list[ReportUri] = []  # mailboxes at numbers, not at a mail domain
     for uri in record.uris:
         if not uri.usable or "!" in uri.uri:
             continue  # already reported under TLSRPT-06/07
-        if uri.scheme == "mailto":
+        if uri.scheme == "mailto" and _numeric_mail_domain(uri.target):
+            numeric.append(uri)
+        elif uri.scheme == "mailto":
             checks.append((uri, ctx.dns.query(uri.target, "MX")))
         elif _is_ip_literal(uri.target) or browser_ipv4(uri.target) is not None:
             # https://198.51.100.7/… or https://[2001:db8::7]/…: nothing to look up, the
@@ -1356,6 +1359,13 @@ async def _endpoint_findings(
     remedies: dict[str, str] = {}
     refused: list[str] = []  # addresses at a null-MX domain
     first = len(out.findings)
+    for uri in numeric:
+        all_ok = False
+        remedies[uri.uri] = (
+            "Change the address to a mailbox at a domain that receives mail: a mailbox needs "
+            f"a mail domain, not {uri.target}."
+        )
+        out.add("TLSRPT-10", Status.WARN, _numeric_mailbox_text(uri), subject=uri.uri, evidence={})
     for (uri, _), result in zip(checks, results, strict=True):
         if uri.scheme == "mailto":
             answer: DnsAnswer = result
@@ -1967,6 +1977,34 @@ def _numeric_host_words(findings: list[Finding], literals: list[ReportUri]) -> N
                 f"reports in place of {uri.target}: https://<its host name>{path}"
             )
             finding.fix = f"{ask}\n{finding.fix}" if finding.fix else ask
+
+
+def _numeric_mail_domain(domain: str) -> bool:
+    """The domain of a mailbox is numbers, not a mail domain: its last label is all digits,
+    which no domain's is (RFC 1123 §2.1): 127.1, 2130706433, 1.2.3.4.5, 192.0.2.1."""
+    last = domain.rstrip(".").rpartition(".")[2]
+    return last.isascii() and last.isdigit()
+
+
+def _numeric_mailbox_text(uri: ReportUri) -> str:
+    """TLSRPT-10 for a mailbox at numbers (_numeric_mail_domain): no mail domain to look up.
+    Numbers an address parser reads as IPv4 (127.1 is 127.0.0.1) are said to be that address:
+    in a mailbox an IP address is an address literal in brackets (RFC 5321 §4.1.3), and mail
+    software refuses one written bare or looks it up as a name, which finds nothing. The fix
+    (the caller's) is a mailbox at a mail domain."""
+    domain = uri.target.rstrip(".")
+    address = domain if _is_ip_literal(domain) else browser_ipv4(domain)
+    if address is None:
+        what = f"{domain} is no mail domain: its last label is all digits, which no domain's is"
+    else:
+        read = numbers_read_as(domain)
+        what = (
+            f"{domain} is no mail domain but an IP address{f' ({read})' if read else ''}: its "
+            "last label is all digits, which no domain's is; mail software takes an IP address "
+            "only in brackets (an address literal, RFC 5321 §4.1.3), and a report mailbox needs "
+            "a mail domain"
+        )
+    return f"Reports to {uri.uri} cannot be delivered: {what}."
 
 
 def _is_ip_literal(host: str) -> bool:
