@@ -50,10 +50,15 @@ whose subject, summary, evidence or fix contains each of the given words.
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from checks.findings import Status
 from tests.blind_lab import INFO, Blind, F, LabRound, P, W
 from tests.test_engine_lab import scenario_report
 
@@ -320,3 +325,63 @@ def test_s35l_dane03_fix_is_the_owners_own_change(lab: Any) -> None:
     report = scenario_report(lab, ROUND.scenarios["unsignedprovsts"])
     (dane03,) = [f for f in report.findings if f.id == "DANE-03"]
     assert dane03.fix == f"Sign {_d('unsignedprovsts')} with DNSSEC."
+
+
+# ------------------------------------------------------------------ DNSSEC-10 against dig
+# `dig +nssearch` (BIND's dig, Debian dnsutils) asks every name server of a zone for its SOA:
+# an independent reading of what DNSSEC-10 compares. It finds the name servers' addresses
+# through the system resolver, so it runs in a private mount namespace whose /etc/resolv.conf
+# names the lab resolver, as tests/test_dane_oracle.py runs posttls-finger.
+SECONDARIES = {"staleserial": True, "stalekeys": False, "secondaryok": False}
+
+
+def _nssearch_serials(lab: Any, zone: str, tmp_path: Path) -> dict[str, int]:
+    host, port = lab.resolver.rsplit(":", 1)
+    assert port == "53", "resolv.conf cannot carry a port: the lab resolver must be on 53"
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text(f"nameserver {host}\n")
+    for tool in ("unshare", "dig"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is needed for the dig +nssearch comparison")
+    done = subprocess.run(
+        [
+            "unshare",
+            "--mount",
+            "sh",
+            "-c",
+            f"mount --bind {resolv} /etc/resolv.conf && exec dig +nssearch {zone}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    serials = {}
+    for line in done.stdout.splitlines():
+        match = re.match(r"SOA \S+ \S+ (\d+) .* from server (\S+) in", line)
+        if match:
+            serials[match[2]] = int(match[1])
+    return serials
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize("label", list(SECONDARIES))
+def test_s35l_dnssec10_agrees_with_dig_nssearch_on_the_serials(
+    lab: Any, label: str, tmp_path: Path
+) -> None:
+    serials = _nssearch_serials(lab, _d(label), tmp_path)
+    assert len(serials) == 2, serials
+    assert (len(set(serials.values())) > 1) is SECONDARIES[label]
+    report = scenario_report(lab, ROUND.scenarios[label])
+    (finding,) = [f for f in report.findings if f.id == "DNSSEC-10"]
+    if SECONDARIES[label]:
+        # Serials that differ: each server and its serial, as dig reads them, are named.
+        assert finding.status == Status.WARN
+        for address, serial in serials.items():
+            assert f"[{address}] serves SOA serial {serial}" in finding.summary or (
+                f"the {serial} of" in finding.summary and f"[{address}]" in finding.summary
+            )
+    else:
+        # One serial (stalekeys warns for its DNSKEY sets, secondaryok passes): dig's serial.
+        (serial,) = set(serials.values())
+        assert str(serial) in finding.summary
