@@ -114,6 +114,37 @@ def _to_a_labels(name: str) -> str:
         raise UnicodeError(str(exc)) from None
 
 
+def _idn_refusal(invalid: str, name: str) -> str:
+    """Why IDNA2008 refuses `name` (a U-label form): the first character no label may hold
+    even alone (a symbol or an emoji: RFC 5892 DISALLOWED, which IDNA2003 allowed for some),
+    or, when each is allowed alone, that their combination is not (a joiner, mixed
+    directions, "--" in the 3rd and 4th places)."""
+    for char in dict.fromkeys(name):
+        if char.isascii():
+            continue
+        # Alone and after a letter: a combining mark fails only alone, a right-to-left
+        # letter only after a left-to-right one (RFC 5893); a symbol fails both ways.
+        if _idna_accepts(char) or _idna_accepts(f"a{char}"):
+            continue
+        return (
+            f"{invalid}: {quoted(char, 8)} (U+{ord(char):04X}) cannot be part of a domain "
+            "name; internationalized names hold letters and digits of any script, not "
+            "symbols or emoji."
+        )
+    return (
+        f"{invalid}: its letters are not combined as an internationalized name may combine "
+        "them (IDNA2008)."
+    )
+
+
+def _idna_accepts(name: str) -> bool:
+    try:
+        _to_a_labels(name)
+    except UnicodeError:
+        return False
+    return True
+
+
 def _to_u_label(label: str) -> str:
     """Decode one A-label; UnicodeError when it is not valid Punycode/IDNA2008."""
     try:
@@ -462,7 +493,7 @@ def _to_ascii_domain(
     try:
         ascii_name = name if name.isascii() else _to_a_labels(name)
     except UnicodeError:
-        raise DomainNameError(f"{invalid}.") from None
+        raise DomainNameError(_idn_refusal(invalid, name)) from None
     labels = ascii_name.split(".")
     if len(ascii_name) > 253:
         raise DomainNameError(
@@ -499,7 +530,12 @@ def _to_ascii_domain(
             try:
                 _to_u_label(label)
             except UnicodeError:
-                raise DomainNameError(f"{typed} is not a valid domain name.") from None
+                # RFC 5891 §5.4: an xn-- label must decode to a valid U-label.
+                raise DomainNameError(
+                    f"{invalid}: {quoted(label, 40)} starts with xn--, the mark of an "
+                    "internationalized name, but is not one (it does not decode to letters "
+                    "of any script). Enter the name as it is written."
+                ) from None
     # After the labels' own checks: a 300-character word is first of all too long, as the
     # domains form says of it.
     if len(labels) < 2:

@@ -43,6 +43,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from checks.domainname import DomainNameError, to_ascii_domain
 from mailsec.freecheck.models import FreeCheck
 from tests.test_freecheck_s32c_blind import (
     TARGET_ADDR,
@@ -531,3 +532,35 @@ def test_the_page_tells_each_record_with_its_exact_name(settings: Any, db: None)
             assert name in names, (name, names)
         assert card_label(page, "dmarc") in ("fail", "warning")
         assert card_label(page, "spf") in ("fail", "warning")
+
+
+# --- Found after the round (not blind): an IDN refused without its reason --------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        # RFC 5891 §5.4: an xn-- label must decode to a valid U-label.
+        ("xn--zz.com", "xn--zz starts with xn--, the mark of an internationalized name, but"),
+        ("mail.XN--ZZ.example", "XN--ZZ starts with xn--"),
+        # RFC 5892: symbols and emoji are DISALLOWED in IDNA2008 (IDNA2003 allowed some).
+        ("\U0001f4a9.example.com", "\U0001f4a9 (U+1F4A9) cannot be part of a domain name"),
+        ("caf\u00e9\u2665.fr", "\u2665 (U+2665) cannot be part of a domain name"),
+        # A right-to-left name: its letters are allowed, the symbol is the one named.
+        ("\u05e9\u05dc\u05d5\u05dd\U0001f4a9.co.il", "\U0001f4a9 (U+1F4A9) cannot be part"),
+        # Each letter allowed, their combination not ("--" in the 3rd and 4th places).
+        ("ab--\u00fc.com", "not combined as an internationalized name may combine them"),
+    ],
+)
+def test_an_idn_refusal_says_why(typed: str, says: str) -> None:
+    """Both said only "… is not a valid domain name.": a visitor who typed an emoji domain
+    or a broken xn-- name learnt nothing of what to change."""
+    with pytest.raises(DomainNameError) as refused:
+        to_ascii_domain(typed, allow_special_use=True)
+    assert says.lower() in str(refused.value).lower(), str(refused.value)
+
+
+def test_an_idn_that_is_valid_is_still_accepted() -> None:
+    assert to_ascii_domain("café.fr") == "xn--caf-dma.fr"
+    assert to_ascii_domain("XN--CAF-DMA.FR") == "xn--caf-dma.fr"
+    assert to_ascii_domain("\u05e9\u05dc\u05d5\u05dd.co.il") == "xn--9dbne9b.co.il"
