@@ -191,7 +191,14 @@ class VantageResult:
 
     @property
     def resolver_verdict(self) -> Verdict:
-        return worst(r.verdict for r in self.resolvers)
+        """The worst verdict of the resolvers the checks' lookups get answers from. DnsClient
+        asks the next resolver after a timeout, a network error or a SERVFAIL, so a resolver
+        down that way among others that answer fails no check (s35v: one dead backup said on
+        every page that checks could not check, and held every alert while it stayed dead);
+        down only when none answers. One saying NXDOMAIN for a zone that exists is kept
+        wherever it is: the client takes its NXDOMAIN as the answer."""
+        answering = [r for r in self.resolvers if r.verdict != Verdict.DOWN or r.nxdomain]
+        return worst(r.verdict for r in answering or self.resolvers)
 
     @property
     def broken(self) -> bool:
