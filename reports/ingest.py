@@ -2,7 +2,8 @@
 
 The same steps and outcomes as the HTTPS intake followed by the parse task — raw bytes kept
 (sha256-unique per address), parsed and validated by reports.parse, a resent report stored once
-by (address, submitter, report-id) (RFC 8460 §4.4, checklist M38), a rejected one kept with its
+by (address, submitter, report-id, day) (RFC 8460 §4.4, checklist M38; a report-id reused for
+another day is another report, reports.models.same_report), a rejected one kept with its
 reason — but a batch of files per transaction instead of two transactions and a dozen
 statements per file. Each body is taken as an HTTPS POST body would be (gzip, zip or JSON; no
 e-mail envelope, so no DKIM); a zip holding several report files is one raw report per file
@@ -34,6 +35,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -57,6 +59,8 @@ from reports.models import (
     policy_fields,
     report_fields,
     resend_reason,
+    reused_warning,
+    same_report,
 )
 from reports.parse import ParsedReport, ReportRejected, parse_report, report_members, sniff
 
@@ -210,6 +214,52 @@ def _resend_error(parsed: ParsedReport, first: ParsedReport) -> str:
     )
 
 
+@dataclass(slots=True)
+class _Report:
+    """A report of a batch's files: one stored before the batch (`pk`), or one a file of the
+    batch carries (`first`, its parsed report), stored with it."""
+
+    start: datetime
+    end: datetime
+    day: date
+    pk: int | None = None  # stored before; a new one's once it has its id
+    first: ParsedReport | None = None
+    reused: str = ""  # a new one's reused_warning, when its sender's key has other days
+    report: TlsReport | None = None  # a new one's row (the ORM path)
+
+
+# Reports by (address, submitter, report-id): those stored, then those of the batch.
+_Groups = dict[tuple[int, str, str], list[_Report]]
+
+
+def _match(groups: _Groups, key: tuple[int, str, str], f: _File) -> tuple[_Report, bool]:
+    """The report a file is a copy of (same_report: of its day, or an overlapping range,
+    stored or earlier in the batch), or the new one it carries (True): a report-id its
+    sender used for another day is another report, with a warning naming those days."""
+    p = f.parsed
+    assert p is not None
+    group = groups.setdefault(key, [])
+    found = same_report(group, p.start, p.end, p.day)
+    if found is not None:
+        return found, False
+    days = sorted({r.day for r in group})
+    reused = reused_warning(p.report_id, days, p.start, p.end) if days else ""
+    mine = _Report(p.start, p.end, p.day, first=p, reused=reused)
+    group.append(mine)
+    return mine, True
+
+
+def _copy_outcome(
+    parsed: ParsedReport, found: _Report, copies: dict[int, tuple[TlsReport, RawReport | None]]
+) -> tuple[str, str]:
+    """(status, why) of a file that is a copy of `found`: of a report stored before the
+    batch as the parse task decides it, of one a file earlier in the batch carries a resend."""
+    if found.first is None:
+        assert found.pk is not None
+        return _copy_of_stored(parsed, copies[found.pk])
+    return RawReport.DUPLICATE, _resend_error(parsed, found.first)
+
+
 def _stored_copies(pks: Iterable[int]) -> dict[int, tuple[TlsReport, RawReport | None]]:
     """The reports stored before this batch that files of it resend, each with the raw copy
     it is counted from (counted_copy): two queries a batch, not two a resend."""
@@ -261,45 +311,45 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
     if again := sum(1 for f in files if _row(f) in known):
         outcome["already stored"] += again
     keys = {
-        i: (f.address.pk, f.parsed.organization_name.casefold(), f.parsed.report_id)
-        for i, f in enumerate(files)
-        if f.parsed is not None and _row(f) not in known
+        i: _key(f) for i, f in enumerate(files) if f.parsed is not None and _row(f) not in known
     }
-    stored = {
-        (r.address_id, r.submitter, r.report_id): r
-        for r in TlsReport.objects.filter(
+    wanted = set(keys.values())
+    groups: _Groups = {}
+    for r in (
+        TlsReport.objects.filter(
             address_id__in={k[0] for k in keys.values()},
             report_id__in={k[2] for k in keys.values()},
-        ).only("pk", "address_id", "submitter", "report_id")
-    }
-    copies = _stored_copies(stored[key].pk for key in keys.values() if key in stored)
+        )
+        .order_by("start", "pk")
+        .only("pk", "address_id", "submitter", "report_id", "start", "end", "day")
+    ):
+        key = (r.address_id, r.submitter, r.report_id)
+        if key in wanted:
+            groups.setdefault(key, []).append(_Report(r.start, r.end, r.day, pk=r.pk))
+    copies = _stored_copies(r.pk for group in groups.values() for r in group if r.pk)
     now = timezone.now()
-    new: dict[tuple[int, str, str], tuple[_File, TlsReport]] = {}
+    new: list[tuple[_File, TlsReport]] = []
+    report_of: dict[int, _Report] = {}
     for i, key in keys.items():
         f = files[i]
         assert f.parsed is not None
-        if key in stored:
-            f.status, f.error = _copy_of_stored(f.parsed, copies[stored[key].pk])
-        elif key in new:
-            first = new[key][0].parsed
-            assert first is not None
-            f.status, f.error = RawReport.DUPLICATE, _resend_error(f.parsed, first)
-        else:
-            # Evaluated, as in "not to alert": imported reports are history (and the sweep
-            # would otherwise evaluate every one of them).
-            report = TlsReport(
-                address=f.address,
-                **report_fields(f.address, f.parsed),
-                created=now,
-                alerts_evaluated_at=now,
-            )
-            new[key] = (f, report)
-    created = TlsReport.objects.bulk_create(
-        [report for _, report in new.values()], batch_size=BULK_BATCH
-    )
-    for key, report in zip(new, created, strict=True):
-        stored[key] = report
-    pairs = [(report, p) for f, report in new.values() if f.parsed for p in f.parsed.policies]
+        found, carries = _match(groups, key, f)
+        report_of[i] = found
+        if not carries:
+            f.status, f.error = _copy_outcome(f.parsed, found, copies)
+            continue
+        # Evaluated, as in "not to alert": imported reports are history (and the sweep
+        # would otherwise evaluate every one of them).
+        fields = report_fields(f.address, f.parsed)
+        if found.reused:
+            fields["warnings"] = [*fields["warnings"], found.reused]
+        found.report = TlsReport(address=f.address, **fields, created=now, alerts_evaluated_at=now)
+        new.append((f, found.report))
+    TlsReport.objects.bulk_create([report for _, report in new], batch_size=BULK_BATCH)
+    for found in report_of.values():
+        if found.report is not None:
+            found.pk = found.report.pk
+    pairs = [(report, p) for f, report in new if f.parsed for p in f.parsed.policies]
     rows = PolicyResult.objects.bulk_create(
         (PolicyResult(report=report, **policy_fields(p)) for report, p in pairs),
         batch_size=BULK_BATCH,
@@ -327,7 +377,7 @@ def _store_by_orm(files: list[_File], content_type: str, outcome: Counter[str]) 
                 attempts=1,
                 parse_status=f.status,
                 error=f.error,
-                report=stored.get(keys[i]) if i in keys else None,
+                report_id=report_of[i].pk if i in report_of else None,
             )
         )
     RawReport.objects.bulk_create(raws, batch_size=BULK_BATCH)
@@ -397,6 +447,21 @@ DETAIL_COLUMNS = (
 )
 
 
+def _report_line(address: ReportAddress, p: ParsedReport, warning: str = "") -> str:
+    """The report's COPY columns from public_id to counted (REPORT_COLUMNS), with `warning`
+    after its own warnings when given."""
+    fields = report_fields(address, p)
+    warnings = [*fields["warnings"], warning] if warning else fields["warnings"]
+    return _line(
+        (str(uuid.uuid4()), str(address.pk), fields["organization_name"], fields["submitter"])
+        + (fields["contact_info"], p.report_id, p.start.isoformat(), p.end.isoformat())
+        + (fields["day"].isoformat(), fields["policy_domain"])
+        + (str(fields["total_successful"]), str(fields["total_failed"]))
+        + (_json(warnings), _json(fields["notes"]))
+        + ("t" if fields["counted"] else "f",)
+    )
+
+
 def _render(f: _File, content_type: str, body_hex: bytes) -> _Rows:
     raw = _line(
         (str(uuid.uuid4()), str(f.address.pk), RawReport.HTTPS, content_type, "{}", "[]", "1")
@@ -406,15 +471,7 @@ def _render(f: _File, content_type: str, body_hex: bytes) -> _Rows:
     p = f.parsed
     if p is None:
         return _Rows(raw, body_hex, "", [])
-    fields = report_fields(f.address, p)
-    report = _line(
-        (str(uuid.uuid4()), str(f.address.pk), fields["organization_name"], fields["submitter"])
-        + (fields["contact_info"], p.report_id, p.start.isoformat(), p.end.isoformat())
-        + (fields["day"].isoformat(), fields["policy_domain"])
-        + (str(fields["total_successful"]), str(fields["total_failed"]))
-        + (_json(fields["warnings"]), _json(fields["notes"]))
-        + ("t" if fields["counted"] else "f",)
-    )
+    report = _report_line(f.address, p)
     policies = []
     for policy in p.policies:
         columns = _line(
@@ -466,9 +523,11 @@ JOIN jsonb_to_recordset(%s::jsonb) AS b(a bigint, s text)
     ON r.address_id = b.a AND r.sha256 = b.s
 """
 STORED_REPORTS = """
-SELECT t.address_id, t.submitter, t.report_id, t.id FROM reports_tlsreport t
+SELECT t.address_id, t.submitter, t.report_id, t.id, t.start, t."end", t.day
+FROM reports_tlsreport t
 JOIN jsonb_to_recordset(%s::jsonb) AS k(a bigint, s text, r text)
     ON t.address_id = k.a AND t.submitter = k.s AND t.report_id = k.r
+ORDER BY t.start, t.id
 """
 # Ids for the new rows from the tables' own sequences, so rows go in by COPY.
 NEW_IDS = """
@@ -507,26 +566,35 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
         keys = {id(f): _key(f) for f, _ in staged if f.parsed is not None and _row(f) not in known}
         wanted = [{"a": a, "s": s, "r": r} for a, s, r in set(keys.values())]
         cursor.execute(STORED_REPORTS, [json.dumps(wanted)])
-        report_of: dict[tuple[int, str, str], int] = {
-            (a, s, r): pk for a, s, r, pk in cursor.fetchall()
-        }
-        stored = set(report_of)
-        copies = _stored_copies(report_of.values())
-        # The first body of each report not stored yet carries it (in-batch resends follow).
-        new: list[tuple[_File, _Rows]] = []
+        groups: _Groups = {}
+        for a, sub, r, pk, start, end, day in cursor.fetchall():
+            groups.setdefault((a, sub, r), []).append(_Report(start, end, day, pk=pk))
+        copies = _stored_copies(r.pk for group in groups.values() for r in group if r.pk)
+        # Which report each file is: a copy of one stored or carried earlier in the batch,
+        # or the first file of a report not stored yet, which carries it.
+        report_of: dict[int, tuple[_Report, bool]] = {}
+        new: list[tuple[_File, _Rows, _Report]] = []
         for f, rows in staged:
             key = keys.get(id(f))
-            if key is not None and key not in report_of:
-                report_of[key] = 0
-                new.append((f, rows))
-        cursor.execute(NEW_IDS, [len(new), sum(len(rows.policies) for _, rows in new)])
+            if key is None:
+                continue
+            found, carries = _match(groups, key, f)
+            report_of[id(f)] = (found, carries)
+            if carries:
+                new.append((f, rows, found))
+        cursor.execute(NEW_IDS, [len(new), sum(len(rows.policies) for _, rows, _ in new)])
         report_ids, policy_ids = cursor.fetchone()
         reports, policies, details = [], [], []
         next_policy = iter(policy_ids)
-        for (f, rows), report_id in zip(new, report_ids, strict=True):
-            report_of[keys[id(f)]] = report_id
+        for (f, rows, found), report_id in zip(new, report_ids, strict=True):
+            found.pk = report_id
+            line = rows.report
+            if found.reused:
+                # Rare (a report-id reused for another day): rendered again with its warning.
+                assert f.parsed is not None
+                line = _report_line(f.address, f.parsed, found.reused)
             # created, and alerts evaluated ("not to alert": an import is history)
-            reports.append(f"{report_id}\t{rows.report}\t{now}\t{now}\n")
+            reports.append(f"{report_id}\t{line}\t{now}\t{now}\n")
             for columns, block in rows.policies:
                 policy_id = next(next_policy)
                 policies.append(f"{policy_id}\t{report_id}\t{columns}\n")
@@ -535,27 +603,21 @@ def _store_once(staged: list[tuple[_File, _Rows]]) -> list[str]:
         # Each raw row as its pieces: the body's hex between them is shared, not copied.
         raws: list[tuple[str, bytes, str]] = []
         statuses = []
-        # Each report's first file in this batch, which carries it.
-        carried: dict[tuple[int, str, str], ParsedReport] = {}
         for f, rows in staged:
             if _row(f) in known:
                 statuses.append("already stored")
                 continue
-            key = keys.get(id(f))
-            if key is None:
+            if id(f) not in report_of:
                 status, error, report = f.status, _escape(f.error), "\\N"
-            elif key in stored:
-                assert f.parsed is not None
-                status, error = _copy_of_stored(f.parsed, copies[report_of[key]])
-                error, report = _escape(error), str(report_of[key])
-            elif key in carried:
-                assert f.parsed is not None
-                error = _escape(_resend_error(f.parsed, carried[key]))
-                status, report = RawReport.DUPLICATE, str(report_of[key])
             else:
                 assert f.parsed is not None
-                carried[key] = f.parsed
-                status, error, report = RawReport.PARSED, "", str(report_of[key])
+                found, carries = report_of[id(f)]
+                if carries:
+                    status, error = RawReport.PARSED, ""
+                else:
+                    status, error = _copy_outcome(f.parsed, found, copies)
+                    error = _escape(error)
+                report = str(found.pk)
             statuses.append(status)
             raws.append((rows.raw, rows.body_hex, f"\t{now}\t{now}\t{status}\t{error}\t{report}\n"))
         pg = cursor.cursor  # psycopg's own cursor, for COPY

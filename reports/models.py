@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from datetime import timezone as fixed_offset
 from email.header import decode_header, make_header
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -678,19 +678,22 @@ class RawReport(models.Model):
             return key
         found = TlsReport.objects.filter(
             address=self.address, submitter=key, report_id=parsed.report_id
-        )
-        return key if found.exists() else None
+        ).only("pk", "start", "end", "day")
+        return key if same_report(found, parsed.start, parsed.end, parsed.day) else None
 
     def _save_parsed(self, parsed: ParsedReport, *, first_try: bool = True) -> None:
         self.took_over = self.counts_changed = False
         submitter = parsed.organization_name.casefold()
+        span = (parsed.start, parsed.end, parsed.day)
         # Locked: two copies parsed at once must not both decide to replace the stored one.
-        same = lock_report(self.address, submitter, parsed.report_id)
+        # The stored report of the same report-id this is a copy of: the same day's, or one
+        # whose range overlaps (same_report); another day's is another report.
+        same = lock_report(self.address, submitter, parsed.report_id, span)
         if same is not None and (split := self._another_reporters_key(parsed, same)):
             # Another reporter's report under the same organisation name and report-id: its
             # own report, never a copy of the one stored (locked after it, in that order).
             submitter = split
-            same = lock_report(self.address, submitter, parsed.report_id)
+            same = lock_report(self.address, submitter, parsed.report_id, span)
         # The copy counted now, if another raw report carries it (a resend over the other
         # channel, say): this one is a duplicate, also when it is reparsed while pointing at
         # that report already.
@@ -738,6 +741,8 @@ class RawReport(models.Model):
             # Kept with the report, which store() rewrites: a report evaluated before the
             # facts were kept has them from its rows, about to be replaced.
             same.alerts_told = told.record()
+        # Its sender's reports of other days under the same report-id, said on this one.
+        with_reused_warning(parsed, self.address, submitter, same)
         try:
             with transaction.atomic():
                 if replaced is not None:
@@ -755,9 +760,7 @@ class RawReport(models.Model):
                 self._save_parsed(parsed, first_try=False)
                 return
             self.parse_status = self.DUPLICATE
-            self.report = TlsReport.objects.get(
-                address=self.address, submitter=submitter, report_id=parsed.report_id
-            )
+            self.report = lock_report(self.address, submitter, parsed.report_id, span)
             return
         except DataError as e:
             # A value the parser let through does not fit its column: our bug, not a reason
@@ -1018,20 +1021,108 @@ def reporter_key(organization_name: str, domain: str) -> str:
     return organization_name.casefold()[: 1024 - len(suffix)] + suffix
 
 
-def lock_report(address: ReportAddress, submitter: str, report_id: str) -> TlsReport | None:
-    """The stored report (address, submitter, report-id), locked after its copies
-    (lock_copies); None when there is none yet (the unique index then decides between two
-    workers storing it at once)."""
+class _Span(Protocol):
+    """What same_report reads of a report: its date-range and the day it counts on."""
+
+    start: datetime
+    end: datetime
+    day: date
+
+
+_S = TypeVar("_S", bound=_Span)
+
+
+def same_report(candidates: Iterable[_S], start: datetime, end: datetime, day: date) -> _S | None:
+    """The report among `candidates` (reports of one address, submitter and report-id) that a
+    report of `start` to `end`, counted on `day`, is a copy of; None when it is a report of
+    its own (docs/reports.md §4).
+
+    RFC 8460 §4.4 makes the report-id "a unique identifier for the report", and §4.1 a report
+    covers a day: a sender that uses one report-id again for another day (a day-less id, a
+    bug) sends another report, which is counted on its own. A copy is the report of the same
+    day (the unique index's key), else the first whose range overlaps this one: under one
+    report-id, overlapping ranges are one report (counting both would count the sessions of
+    the overlap twice), and a forger's copy with its range moved a little stays a copy that
+    a signed one replaces. Ranges that only touch (one ends at 00:00:00, the next starts
+    then) do not overlap."""
+    overlapping: _S | None = None
+    for candidate in candidates:
+        if candidate.day == day:
+            return candidate
+        if overlapping is None and start < candidate.end and candidate.start < end:
+            overlapping = candidate
+    return overlapping
+
+
+def ranges_overlap(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def lock_report(
+    address: ReportAddress,
+    submitter: str,
+    report_id: str,
+    span: tuple[datetime, datetime, date],
+) -> TlsReport | None:
+    """The stored report (address, submitter, report-id) that a report of `span` (start,
+    end, day) is a copy of (same_report), locked after its copies (lock_copies); None when
+    there is none yet (the unique index then decides between two workers storing the same
+    day at once)."""
+    start, end, day = span
     key = {"address": address, "submitter": submitter, "report_id": report_id}
     while True:
-        found = TlsReport.objects.filter(**key).values_list("pk", flat=True).first()
+        rows = (
+            TlsReport.objects.filter(**key)
+            .filter(models.Q(day=day) | models.Q(start__lt=end, end__gt=start))
+            .order_by("start", "pk")
+            .only("pk", "start", "end", "day")
+        )
+        found = same_report(rows, start, end, day)
         if found is None:
             return None
-        lock_copies(found)
-        report = TlsReport.objects.select_for_update().filter(pk=found, **key).first()
+        lock_copies(found.pk)
+        report = TlsReport.objects.select_for_update().filter(pk=found.pk, **key).first()
         if report is not None:
             return report
         # Removed (settle_report) while we waited for its copies: look again.
+
+
+# The start of the warning a report stored under a report-id another of its reports has.
+REUSED = "This sender reused report-id "
+
+
+def reused_warning(report_id: str, days: list[date], start: datetime, end: datetime) -> str:
+    """The warning of a report stored under the report-id of its sender's reports of `days`
+    (other days, whose ranges this one's does not overlap: same_report)."""
+    shown = [d.isoformat() for d in days[:3]]
+    named = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + f" and {shown[-1]}"
+    if len(days) > len(shown):
+        named = ", ".join(shown) + f" and {len(days) - len(shown)} more days"
+    those = "that report" if len(days) == 1 else "those reports"
+    return (
+        f"{REUSED}{report_id!r} of {named} for this report of "
+        f"{_range_text(start, end)} (RFC 8460 §4.4: a report-id is a unique identifier for "
+        f"the report). The date-ranges do not overlap, so it is counted as a report of its "
+        f"own, not taken for a copy of {those}."
+    )
+
+
+def with_reused_warning(
+    parsed: ParsedReport, address: ReportAddress, submitter: str, same: TlsReport | None
+) -> None:
+    """Put reused_warning in `parsed`'s warnings when the address holds other reports of its
+    submitter and report-id stored before `same` (the one it is stored as; all of them for a
+    new one); only then, and once. Stored before: the report of the first day says nothing,
+    also when parsed again (nothing was reused when it came)."""
+    others = TlsReport.objects.filter(
+        address=address, submitter=submitter, report_id=parsed.report_id
+    )
+    if same is not None:
+        others = others.filter(pk__lt=same.pk)
+    days = sorted(set(others.values_list("day", flat=True)))
+    parsed.warnings = [w for w in parsed.warnings if not w.startswith(REUSED)]
+    if days:
+        parsed.warnings.append(reused_warning(parsed.report_id, days, parsed.start, parsed.end))
 
 
 def counted_copy(report: TlsReport, other_than: int | None = None) -> RawReport | None:
@@ -1083,13 +1174,14 @@ def resend_reason(
     (copy_outcome) and a bulk import's for a copy earlier in its own batch (reports.ingest)."""
     error = f"resend of report {parsed.report_id!r} already stored"
     if (parsed.start, parsed.end) != stored_range:
-        # A retry keeps its report's date-range (RFC 8460 §5.5); another one is another
-        # report under the same id, whose sessions the figures leave out: say so, not "resend".
+        # A retry keeps its report's date-range (RFC 8460 §5.5). Another range of the same
+        # day, or one overlapping the stored copy's, is still that report (same_report; a
+        # range of another day that does not overlap is a report of its own): say so, and
+        # that its sessions are left out, not "resend".
         error += (
             f", but it covers {_range_text(parsed.start, parsed.end)} and the stored copy "
-            f"{_range_text(*stored_range)}: the reporter used one report-id for two "
-            "reports (RFC 8460 §4.4: a report-id identifies one report), so this copy's "
-            "sessions are not counted"
+            f"{_range_text(*stored_range)}{_same_report_because((parsed.start, parsed.end), stored_range)}"
+            ", so this copy's sessions are not counted"
         )
     counts = (parsed.total_successful, parsed.total_failed)
     if counts != stored:
@@ -1099,6 +1191,21 @@ def resend_reason(
             f"here, {stored[0]} and {stored[1]} in the stored copy, which is the one counted"
         )
     return error
+
+
+def _same_report_because(mine: tuple[datetime, datetime], theirs: tuple[datetime, datetime]) -> str:
+    """Why a copy of another date-range than the stored report's is that report all the same
+    (same_report): the ranges overlap, or both are counted on one day."""
+    if ranges_overlap(mine, theirs):
+        return (
+            ", which overlap: under one report-id, overlapping date-ranges are one report "
+            "(RFC 8460 §4.4: a report-id identifies one report; counting both would count "
+            "the sessions of the overlap twice)"
+        )
+    return (
+        ", both counted on one day: under one report-id, one day is one report (RFC 8460 "
+        "§4.4: a report-id identifies one report; §4.1: a report covers a day)"
+    )
 
 
 def _range_text(start: datetime, end: datetime) -> str:
@@ -1123,13 +1230,14 @@ def superseded_reason(
         "of the reporter; anyone can post to the HTTPS address, so it may be forged"
     )
     if ranges is not None and ranges[0] != ranges[1]:
-        # The signed copy wins also over another date-range (docs §4: a forger writes the
-        # range too), so the day this copy covers loses its sessions: say so, not only
-        # "forged", since a reporter reusing one report-id for every day ends the same.
+        # The signed copy wins also over another date-range of the same report (same_report:
+        # the same day, or an overlapping range; docs §4: a forger writes the range too), so
+        # the range this copy covers loses its sessions: say so, not only "forged".
         reason += (
             f". It covers {_range_text(*ranges[1])} and the signed copy "
-            f"{_range_text(*ranges[0])}: the reporter used one report-id for two reports "
-            "(RFC 8460 §4.4), or this copy is a forgery; its sessions are not counted"
+            f"{_range_text(*ranges[0])}{_same_report_because(ranges[1], ranges[0])}; this "
+            "copy is a forgery or another version of the reporter's, and its sessions are "
+            "not counted"
         )
     return reason
 
@@ -1566,14 +1674,15 @@ class TlsReport(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # No index of its own (db_index=False): address_id leads the unique (address, submitter,
-    # report_id) index, which answers every look-up by address (dashboard, alerts, export)
-    # and the cascade when an address is deleted; one index less to keep per row.
+    # report_id, day) index, which answers every look-up by address (dashboard, alerts,
+    # export) and the cascade when an address is deleted; one index less to keep per row.
     address = models.ForeignKey(
         ReportAddress, models.CASCADE, related_name="reports", db_index=False
     )
     organization_name = models.CharField(max_length=1024)
-    # The de-duplication key with report_id (RFC 8460 §4.4: report-id is unique per submitter);
-    # taken from the body, so a report sent over both channels is still the same report.
+    # The de-duplication key with report_id (RFC 8460 §4.4: report-id is unique per submitter)
+    # and the day (same_report: a report-id reused for another day is another report); taken
+    # from the body, so a report sent over both channels is still the same report.
     submitter = models.CharField(max_length=1024)
     contact_info = models.CharField(max_length=1024, blank=True)
     report_id = models.CharField(max_length=1024)
@@ -1606,8 +1715,12 @@ class TlsReport(models.Model):
     class Meta:
         ordering = ["-day", "organization_name"]
         constraints = [
+            # A report-id a sender uses again for another day is another report (RFC 8460
+            # §4.4, §4.1: a report covers a day); same_report decides which stored report a
+            # copy is, this index only that two of one day are never stored (docs §4).
             models.UniqueConstraint(
-                fields=["address", "submitter", "report_id"], name="tlsreport_unique_report"
+                fields=["address", "submitter", "report_id", "day"],
+                name="tlsreport_unique_report_day",
             )
         ]
         indexes = [

@@ -377,16 +377,22 @@ def check_raw(case: dict[str, Any], raw: RawReport) -> None:
 
 def nothing_lost_nor_doubled() -> None:
     """Every raw row ended (none pending), every parsed or duplicate row points at a stored
-    report, and no report is stored twice for one (address, submitter, report-id)."""
+    report, and no report is stored twice for one (address, submitter, report-id): two
+    under one are of other days whose ranges do not overlap (s35i, a report-id reused)."""
     assert not RawReport.objects.filter(parse_status=RawReport.PENDING).exists()
     for raw in RawReport.objects.filter(parse_status__in=[RawReport.PARSED, RawReport.DUPLICATE]):
         assert raw.report_id is not None, raw
     twice = (
-        TlsReport.objects.values("address", "submitter", "report_id")
+        TlsReport.objects.values("address", "submitter", "report_id", "day")
         .annotate(n=Count("id"))
         .filter(n__gt=1)
     )
     assert not twice.exists()
+    for a in TlsReport.objects.all():
+        overlapping = TlsReport.objects.filter(
+            address=a.address_id, submitter=a.submitter, report_id=a.report_id
+        ).filter(start__lt=a.end, end__gt=a.start)
+        assert not overlapping.exclude(pk=a.pk).exists(), a
     for report in TlsReport.objects.all():
         assert report.raw_reports.exists(), report
 

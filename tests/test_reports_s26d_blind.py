@@ -1359,9 +1359,15 @@ def test_h16_two_teams_monitoring_one_domain_each_count_their_own_copy(world: Wo
 
 def test_h17_a_signed_correction_with_another_day_and_overlapping_types(world: World) -> None:
     """Sender Ops posts a report of today-3 unsigned, then mails the signed correction of the
-    same report-id, its range moved to today-2 and other counts: the signed copy counts, on
-    its own day. Overlap Co counts one failed session under two types (RFC 8460 §4): the
-    by-type column adds up to more than the failed total, and the page says so."""
+    same report-id, its range moved to today-2 and other counts. Overlap Co counts one failed
+    session under two types (RFC 8460 §4): the by-type column adds up to more than the failed
+    total, and the page says so.
+
+    Corrected in s35i, a rule changed: a report-id reused for another day whose range does not
+    overlap the stored report's is a report of its own (RFC 8460 §4.4, §4.1; docs/reports.md
+    §4), so both of Sender Ops's days count, the later with a warning. Expected before: the
+    signed copy replaced the unsigned one (today-2 only, 62 and 5, "signed copy counted; a
+    differing unsigned copy set aside")."""
     world.https(daily("Sender Ops", -3, sts(50, 5, det("sts-policy-invalid", 5)), rid="ops-7"))
     world.mail(daily("Sender Ops", -2, sts(52, 3, det("sts-policy-invalid", 3)), rid="ops-7"))
     world.https(
@@ -1379,39 +1385,36 @@ def test_h17_a_signed_correction_with_another_day_and_overlapping_types(world: W
     finish(
         world,
         {
-            # 5 / 67 = 7.463 %
-            "summary": (62, 5, "7.46 %"),
-            "days": {-2: (52, 3), -4: (10, 2)},
+            # 10 / 122 = 8.197 %
+            "summary": (112, 10, "8.20 %"),
+            "days": {-2: (52, 3), -3: (50, 5), -4: (10, 2)},
             "by_org": [
-                ("Sender Ops", 1, 52, 3, "5.45 %"),
+                ("Sender Ops", 2, 102, 8, "7.27 %"),
                 ("Overlap Co", 1, 10, 2, "16.67 %"),
             ],
             "by_type": [
-                ("sts-policy-invalid (MTA-STS)", 3),
+                ("sts-policy-invalid (MTA-STS)", 8),
                 ("certificate-expired (TLS negotiation)", 2),
                 ("certificate-host-mismatch (TLS negotiation)", 2),
             ],
             "by_receiver": [
-                ("(not reported)", "(not reported)", "sts-policy-invalid", 3),
+                ("(not reported)", "(not reported)", "sts-policy-invalid", 8),
                 ("mx1.example.com", "192.0.2.1", "certificate-expired", 2),
                 ("mx1.example.com", "192.0.2.1", "certificate-host-mismatch", 2),
             ],
             "reports": [
-                (
-                    -2,
-                    "Sender Ops (signed copy counted; a differing unsigned copy set aside)",
-                    52,
-                    3,
-                ),
+                (-2, "Sender Ops", 52, 3),
+                (-3, "Sender Ops", 50, 5),
                 (-4, "Overlap Co", 10, 2),
             ],
             "page_contains": [
-                "These add up to more than the 5 failed sessions above: a sender may count one "
+                "These add up to more than the 10 failed sessions above: a sender may count one "
                 "failed session under several result types (RFC 8460 §4)."
             ],
             "csv": [
                 "-4|Overlap Co|sts|example.com|10|2|certificate-expired|mx1.example.com|192.0.2.1|2",
                 "-4|Overlap Co|sts|example.com|10|2|certificate-host-mismatch|mx1.example.com|192.0.2.1|2",
+                "-3|Sender Ops|sts|example.com|50|5|sts-policy-invalid|||5",
                 "-2|Sender Ops|sts|example.com|52|3|sts-policy-invalid|||3",
             ],
         },

@@ -1,7 +1,7 @@
 """Task s33i, follow-ups of blind round s33r.
 
-1. One report-id for two date-ranges, one copy unsigned (HTTPS) and one DKIM-signed by its
-   reporter. The signed copy is the one counted, in either order, as docs/reports.md §4 has
+1. One report-id for two overlapping date-ranges (since s35i; two days that do not overlap
+   are two reports), one copy unsigned (HTTPS) and one DKIM-signed by its reporter. The signed copy is the one counted, in either order, as docs/reports.md §4 has
    it for any two copies that differ: the range is part of what a forger writes, so a rule
    "replace only within the same range" would let an unsigned copy whose range is moved by
    a second hide the signed report. Proven here, and the set-aside copy's reason now says
@@ -47,7 +47,10 @@ def report_of(start: str, end: str, failed: int = 17) -> bytes:
 
 
 DAY1 = ("2026-06-01T00:00:00Z", "2026-06-01T23:59:59Z")
-DAY2 = ("2026-06-02T00:00:00Z", "2026-06-02T23:59:59Z")
+# Noon to noon: counted on 2 June, overlapping DAY1. Since s35i a range of another day that
+# does not overlap is a report of its own (tests/test_reports_s35i.py), so the copies of
+# another range here overlap.
+DAY2 = ("2026-06-01T12:00:00Z", "2026-06-02T12:00:00Z")
 
 
 def mailed(address: ReportAddress, signer: Any, body: bytes) -> None:
@@ -59,33 +62,36 @@ def counted() -> tuple[str, int, int]:
     return (report.start.date().isoformat(), report.total_successful, report.total_failed)
 
 
-def test_a_signed_copy_of_another_day_is_the_one_counted_and_the_unsigned_says_why(
+def test_a_signed_copy_of_an_overlapping_range_is_the_one_counted_and_the_unsigned_says_why(
     address: ReportAddress, signer: Any, client: Client
 ) -> None:
     post(client, address, report_of(*DAY1, failed=0))
     mailed(address, signer, report_of(*DAY2))
-    # The signed copy is counted (its day), the first day's unsigned copy set aside.
-    assert counted() == ("2026-06-02", 48210 + 31877, 17)
+    # The signed copy is counted (its range), the first day's unsigned copy set aside.
+    assert counted() == ("2026-06-01", 48210 + 31877, 17)
+    assert TlsReport.objects.get().day.isoformat() == "2026-06-02"
     unsigned = RawReport.objects.get(source=RawReport.HTTPS)
     assert unsigned.parse_status == RawReport.SUPERSEDED
     assert unsigned.error.startswith(f"set aside: a copy of report {REPORT_ID!r} DKIM-signed")
     assert (
         "It covers 2026-06-01T00:00:00Z to 2026-06-01T23:59:59Z and the signed copy "
-        "2026-06-02T00:00:00Z to 2026-06-02T23:59:59Z: the reporter used one report-id for "
-        "two reports (RFC 8460 §4.4), or this copy is a forgery; its sessions are not counted"
+        "2026-06-01T12:00:00Z to 2026-06-02T12:00:00Z, which overlap: under one report-id, "
+        "overlapping date-ranges are one report (RFC 8460 §4.4: a report-id identifies one "
+        "report; counting both would count the sessions of the overlap twice); this copy is "
+        "a forgery or another version of the reporter's, and its sessions are not counted"
     ) in unsigned.error
     settled = sorted(RawReport.objects.values_list("parse_status", "error"))
     # Parsing either copy again changes nothing.
     for raw in RawReport.objects.order_by("pk"):
         raw.process(force=True)
         assert sorted(RawReport.objects.values_list("parse_status", "error")) == settled
-    assert counted() == ("2026-06-02", 48210 + 31877, 17)
+    assert counted() == ("2026-06-01", 48210 + 31877, 17)
 
 
 def test_either_order_ends_the_same(address: ReportAddress, signer: Any, client: Client) -> None:
     mailed(address, signer, report_of(*DAY2))
     post(client, address, report_of(*DAY1, failed=0))
-    assert counted() == ("2026-06-02", 48210 + 31877, 17)
+    assert counted() == ("2026-06-01", 48210 + 31877, 17)
     unsigned = RawReport.objects.get(source=RawReport.HTTPS)
     assert unsigned.parse_status == RawReport.SUPERSEDED
     assert "It covers 2026-06-01T00:00:00Z to 2026-06-01T23:59:59Z" in unsigned.error

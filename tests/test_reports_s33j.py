@@ -2,11 +2,14 @@
 same batch the reason the parse task gives a copy of a report stored before (copy_outcome):
 a report-id used for another date-range says so (RFC 8460 §4.4), a resend with other
 figures says which stand. Before, a copy found within the batch got the bare "resend of
-report … already stored" on both database paths (SQLite's ORM, PostgreSQL's COPY)."""
+report … already stored" on both database paths (SQLite's ORM, PostgreSQL's COPY). Since
+s35i a range of another day that does not overlap is a report of its own; the copies here
+overlap the first file's range."""
 
 from __future__ import annotations
 
 import gzip
+import json
 
 import pytest
 
@@ -16,10 +19,25 @@ from tests.test_reports_s33r import body
 
 pytestmark = pytest.mark.django_db
 
-# (first file, second file): one report-id each time.
+
+def ranged(start: str, end: str, ok: int) -> bytes:
+    """body() of 2026-06-01 with `ok` successful sessions, over another date-range."""
+    report = json.loads(gzip.decompress(body("2026-06-01", ok)))
+    report["date-range"] = {"start-datetime": start, "end-datetime": end}
+    return gzip.compress(json.dumps(report).encode(), mtime=0)
+
+
+# (first file, second file): one report-id each time. A range of another day that does not
+# overlap the first is a report of its own since s35i (tests/test_reports_s35i.py).
 PAIRS = {
-    "another day": (body("2026-06-01", 120), body("2026-06-02", 80)),
-    "another day, same figures": (body("2026-06-01", 120), body("2026-06-02", 120)),
+    "an overlapping range of another day": (
+        body("2026-06-01", 120),
+        ranged("2026-06-01T12:00:00Z", "2026-06-02T12:00:00Z", 80),
+    ),
+    "another range of the same day, same figures": (
+        body("2026-06-01", 120),
+        ranged("2026-06-01T06:00:00Z", "2026-06-01T23:59:59Z", 120),
+    ),
     "same day, other figures": (body("2026-06-01", 120), body("2026-06-01", 130)),
 }
 
@@ -43,16 +61,30 @@ def test_a_copy_within_the_batch_reads_as_a_copy_of_a_stored_report(pair: str) -
     assert within == across
 
 
-def test_a_report_id_used_for_another_day_within_the_batch_says_so() -> None:
-    first, second = PAIRS["another day"]
+def test_a_report_id_used_for_an_overlapping_range_within_the_batch_says_so() -> None:
+    first, second = PAIRS["an overlapping range of another day"]
     error = second_copy_error(first, second, batch=500)
     assert error == (
-        "resend of report 'example.com' already stored, but it covers 2026-06-02T00:00:00Z "
-        "to 2026-06-02T23:59:59Z and the stored copy 2026-06-01T00:00:00Z to "
-        "2026-06-01T23:59:59Z: the reporter used one report-id for two reports (RFC 8460 "
-        "§4.4: a report-id identifies one report), so this copy's sessions are not counted, "
-        "with other counts: 80 successful and 0 failed sessions here, 120 and 0 in the "
-        "stored copy, which is the one counted"
+        "resend of report 'example.com' already stored, but it covers 2026-06-01T12:00:00Z "
+        "to 2026-06-02T12:00:00Z and the stored copy 2026-06-01T00:00:00Z to "
+        "2026-06-01T23:59:59Z, which overlap: under one report-id, overlapping date-ranges "
+        "are one report (RFC 8460 §4.4: a report-id identifies one report; counting both "
+        "would count the sessions of the overlap twice), so this copy's sessions are not "
+        "counted, with other counts: 80 successful and 0 failed sessions here, 120 and 0 in "
+        "the stored copy, which is the one counted"
+    )
+
+
+def test_another_range_of_the_same_day_within_the_batch_says_so() -> None:
+    first, second = PAIRS["another range of the same day, same figures"]
+    error = second_copy_error(first, second, batch=500)
+    assert error == (
+        "resend of report 'example.com' already stored, but it covers 2026-06-01T06:00:00Z "
+        "to 2026-06-01T23:59:59Z and the stored copy 2026-06-01T00:00:00Z to "
+        "2026-06-01T23:59:59Z, which overlap: under one report-id, overlapping date-ranges "
+        "are one report (RFC 8460 §4.4: a report-id identifies one report; counting both "
+        "would count the sessions of the overlap twice), so this copy's sessions are not "
+        "counted"
     )
 
 

@@ -1,9 +1,10 @@
 # ruff: noqa: F811 (pytest fixtures imported from other test modules)
 """Round s33r's fix (tests/test_reports_s33r_blind.py, case N56): a report-id a reporter used
-for two reports of other days. The later one is kept as a copy of the stored report (docs
-§4: one address, submitter and report-id is one report), but its reason said only "resend
-… with other counts", which reads as a report regenerated for the same day; it now says the
-copy covers another time, so its day's sessions are not in the figures, and why."""
+for two reports of other days. The later one was kept as a copy of the stored report, but
+its reason said only "resend … with other counts", which reads as a report regenerated for
+the same day; it then said the copy covers another time, so its day's sessions are not in
+the figures, and why. Since s35i such a report is a report of its own, with a warning
+(tests/test_reports_s35i.py)."""
 
 from __future__ import annotations
 
@@ -50,14 +51,15 @@ def post_both(client: Client, address: ReportAddress, first: bytes, second: byte
 def test_a_report_id_used_again_for_another_day_says_so(
     client: Client, address: ReportAddress
 ) -> None:
+    # Since s35i a report of its own, counted (tests/test_reports_s35i.py); before, a copy
+    # of the first day's whose reason said so and whose sessions were left out.
     later = post_both(client, address, body("2026-06-01", 120), body("2026-06-02", 80))
-    assert later.parse_status == RawReport.DUPLICATE
-    assert "covers 2026-06-02T00:00:00Z to 2026-06-02T23:59:59Z" in later.error
-    assert "2026-06-01T00:00:00Z to 2026-06-01T23:59:59Z" in later.error
-    assert "not counted" in later.error
-    assert "one report-id for two reports" in later.error
-    # Still counted once, from the copy stored first (docs §4); the raw bytes kept.
-    assert TlsReport.objects.get().total_successful == 120
+    assert later.parse_status == RawReport.PARSED
+    assert later.report.warnings[-1].startswith(
+        "This sender reused report-id 'example.com' of 2026-06-01 for this report of "
+        "2026-06-02T00:00:00Z to 2026-06-02T23:59:59Z"
+    )
+    assert sorted(TlsReport.objects.values_list("total_successful", flat=True)) == [80, 120]
     assert RawReport.objects.count() == 2
 
 

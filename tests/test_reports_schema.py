@@ -30,7 +30,7 @@ def test_it_leads_an_index_with_every_foreign_key(model: type) -> None:
     ("model", "columns"),
     [
         (RawReport, ["address_id", "sha256", "report_index"]),
-        (TlsReport, ["address_id", "submitter", "report_id"]),
+        (TlsReport, ["address_id", "submitter", "report_id", "day"]),
     ],
 )
 def test_it_keeps_the_deduplication_unique(model: type, columns: list[str]) -> None:

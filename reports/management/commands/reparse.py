@@ -1,8 +1,9 @@
 """manage.py reparse: run parsing again on stored raw reports (after a parser fix), store
 the reports of a stored body that have no raw report of their own (--split-zips), read
 again the reports stored whole although they cover another domain too (--mixed-domains),
-and read again, in bulk, reports parsed already (--parsed with --since and/or
---with-warning), so a parser fix reaches what was stored before it."""
+read again, in bulk, reports parsed already (--parsed with --since and/or --with-warning),
+so a parser fix reaches what was stored before it, and count the copies stored as
+duplicates that are a report-id reused for another day (--reused-ids)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         " --parsed with --since DATE and/or --with-warning TEXT reads again reports parsed"
         " already (after a parser fix); --split-zips stores the further reports of a zip stored"
         " as one; --mixed-domains reads again the reports stored with another domain's"
-        " policies."
+        " policies; --reused-ids counts the copies that are a report-id reused for another day."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -109,13 +110,24 @@ class Command(BaseCommand):
             "again changes nothing",
         )
 
+        parser.add_argument(
+            "--reused-ids",
+            action="store_true",
+            help="read again every copy stored as a duplicate or set aside (after s35i): one "
+            "whose report-id its sender used for a report of another day, and whose date-range "
+            "does not overlap that report's, becomes a report of its own and is counted (it was "
+            "taken for a copy before); the others stay as they are; running it again changes "
+            "nothing",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         selected = options["all_failed"] or options["pending"] or options["id"]
         parsed = options["parsed"]
-        if not (selected or parsed or options["split_zips"] or options["mixed_domains"]):
+        others = options["split_zips"] or options["mixed_domains"] or options["reused_ids"]
+        if not (selected or parsed or others):
             raise CommandError(
                 "say which reports: --all-failed, --pending or --id UUID (or --parsed, "
-                "--split-zips, --mixed-domains)"
+                "--split-zips, --mixed-domains, --reused-ids)"
             )
         bounds = options["since"] or options["with_warning"]
         if parsed and not bounds:
@@ -135,6 +147,31 @@ class Command(BaseCommand):
             self._split(options)
         if options["mixed_domains"]:
             self._mixed(options)
+        if options["reused_ids"]:
+            self._reused(options)
+
+    def _reused(self, options: dict[str, Any]) -> None:
+        """Parse again every copy stored as `duplicate` or `superseded`, a page of ids at a
+        time: a copy of another day whose range does not overlap its report's (a report-id
+        its sender reused) is a report of its own since s35i (reports.models.same_report),
+        stored and counted now; a copy of its report's day or range stays one. Every such
+        copy is read, not only those whose reason names another range: a copy stored before
+        s33r does not say it."""
+        counts: Counter[str] = Counter()
+        for pk in _copy_rows():
+            raw = RawReport.objects.defer("body").filter(pk=pk).first()
+            if raw is None or raw.parse_status not in _COPIES:
+                continue  # gone, or parsed meanwhile (a copy taking over its report)
+            status = self._parse(raw, options["queue"], force=True)
+            counts[status] += 1
+            if options["verbosity"] >= 2:
+                self.stdout.write(f"{raw.public_id}: {status} {raw.error}".rstrip())
+        if counts:
+            total = sum(counts.values())
+            said = f"{_count(total, 'copy', 'copies')} read again ({_statuses(counts)})"
+        else:
+            said = "no copy stored as a duplicate or set aside"
+        self.stdout.write("reused-ids: " + said)
 
     def _reparse(self, options: dict[str, Any]) -> None:
         rows = RawReport.objects.none()
@@ -381,6 +418,19 @@ def _candidates() -> Iterator[list[int]]:
     while page := list(rows.filter(pk__gt=last).values_list("pk", "size")[:SPLIT_PAGE]):
         last = page[-1][0]
         yield from _chunks(page)
+
+
+_COPIES = (RawReport.DUPLICATE, RawReport.SUPERSEDED)
+
+
+def _copy_rows() -> Iterator[int]:
+    """The ids of the copies --reused-ids reads (duplicate or superseded), in id order,
+    PARSED_PAGE at a time."""
+    rows = RawReport.objects.filter(parse_status__in=_COPIES).order_by("pk")
+    last = 0
+    while page := list(rows.filter(pk__gt=last).values_list("pk", flat=True)[:PARSED_PAGE]):
+        last = page[-1]
+        yield from page
 
 
 def _since(text: str) -> datetime:
