@@ -57,7 +57,7 @@ ADDRESSES_PER_HOST = 2
 # What the pages and the CLI say when a question's answer is "broken".
 RESOLVER_PROBLEM = (
     "Our DNS resolver does not validate DNSSEC, so DNSSEC and DANE results are unreliable "
-    "until the operator fixes it, and no alert is sent meanwhile."
+    "until the operator fixes it; no alert is sent for a DNSSEC or DANE change meanwhile."
 )
 PORT25_PROBLEM = "This server cannot reach port 25; STARTTLS could not be checked."
 # A resolver that does not answer (or answers SERVFAIL) for the signed zone, asked twice, and
@@ -69,7 +69,8 @@ RESOLVER_DOWN_PROBLEM = (
 )
 RESOLVER_NXDOMAIN_PROBLEM = (
     "Our DNS resolver has been answering that names which exist do not exist since {since}: "
-    "checks made meanwhile may say a domain \u201cdoes not exist\u201d, and no alert is sent. "
+    "checks made meanwhile may say a domain \u201cdoes not exist\u201d, and no alert is sent "
+    "for that. "
     "Nothing is wrong with your domain because of it."
 )
 # Rcodes of the signed zone's lookup that mean this resolver cannot resolve a name that exists

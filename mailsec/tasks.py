@@ -90,14 +90,18 @@ def latest_vantage() -> VantageResult | None:
         return None
 
 
-def alerts_held() -> bool:
-    """Whether regression alerts wait now: the latest vantage result says our resolver is down
-    or does not validate (VantageResult.holds_alerts). mailsec.alerts leaves the runs made
-    meanwhile uncompared; the first run after it is well again compares with the same
-    baseline, so a real problem is found then."""
+def resolver_fault() -> str:
+    """The latest vantage result's resolver verdict when it is a fault that makes runs wrong
+    for every domain alike ("down": names that exist read as gone or could not be looked up;
+    "broken": signed zones read as not validated), else "". mailsec.alerts leaves a run
+    uncompared when what it shows is what that fault makes every domain show
+    (rules.explained_by_our_resolver); the first run after it is well again compares with
+    the same baseline, so a real problem is found then."""
     try:
         result = latest_vantage()
     except Exception:  # a cache that is down costs the hold, never the alerts
         logger.warning("could not read the vantage self-check's result", exc_info=True)
-        return False
-    return result is not None and result.holds_alerts
+        return ""
+    if result is None or not result.holds_alerts:
+        return ""
+    return str(result.resolver_verdict)

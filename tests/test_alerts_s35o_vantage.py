@@ -1,4 +1,4 @@
-"""s35o: while our own resolver is down (or does not validate), regression alerts wait.
+"""s35o: while our own resolver is down (or does not validate), the alerts it would cause wait.
 
 A resolver that says NXDOMAIN for every name makes every domain "no longer exist", and the
 re-probe that confirms a change goes through the same resolver: without a hold every customer
@@ -48,6 +48,10 @@ def _failing_dmarc(report: dict[str, Any]) -> dict[str, Any]:
         if f["id"] == "DMARC-01":
             f["status"] = "fail"
     return broken
+
+
+def _with_mechanism(report: dict[str, Any], mechanism: str, verdict: str) -> dict[str, Any]:
+    return {**report, "mechanisms": {**report["mechanisms"], mechanism: verdict}}
 
 
 @override_settings(MAILSEC_VANTAGE=VantageTargets())
@@ -165,7 +169,7 @@ class HeldWhileOurResolverIsDownTestCase(BaseTestCase):
         self.mails()
         self.keep(_vantage(Verdict.DOWN))
         for kind in ("scheduled", "confirm"):
-            self.assertTrue(self.observe(here, kind=kind).held)
+            self.assertTrue(self.observe(gone(), kind=kind).held)
         told.refresh_from_db()
         self.assertEqual((told.state, told.recovery_seen_at), (Change.State.CONFIRMED, None))
         self.assertEqual(self.mails(), [])
@@ -175,12 +179,32 @@ class HeldWhileOurResolverIsDownTestCase(BaseTestCase):
         self.assertEqual([c.pk for c in self.observe(here, kind="confirm").recovered], [told.pk])
         self.assertEqual(len(self.mails()), 2)
 
-    def test_a_resolver_that_does_not_validate_holds_alerts_too(self) -> None:
-        # Every signed zone would read as unsigned: "DNSSEC removed" for every customer.
-        self.observe(exists())
+    def test_a_run_with_real_answers_is_compared_while_our_resolver_is_down(self) -> None:
+        # s35 (lead): only what the fault makes every domain show waits. A resolver that
+        # cannot reach the self-check's zone (a private network's resolver that serves the
+        # customers' zones, not isc.org) still answered this domain: its runs are evidence,
+        # and holding them would silence every customer's alerts for the whole outage.
+        here = exists()
+        self.observe(here)
+        self.keep(_vantage(Verdict.DOWN))
+        outcome = self.observe(_failing_dmarc(here))
+        self.assertFalse(outcome.held)
+        self.assertEqual([c.check_id for c in outcome.suspected], ["DMARC-01"])
+        [confirmed] = self.observe(_failing_dmarc(here), kind="confirm").confirmed
+        self.assertEqual(confirmed.check_id, "DMARC-01")
+        self.assertEqual(len(self.mails()), 2)
+
+    def test_a_resolver_that_does_not_validate_holds_dnssec_changes(self) -> None:
+        # Every signed zone would read as not validated: "DNSSEC removed" for every customer.
+        signed = _with_mechanism(exists(), "dnssec", "pass")
+        self.observe(signed)
         self.keep(_vantage(Verdict.BROKEN))
-        self.assertTrue(self.observe(_failing_dmarc(exists())).held)
+        self.assertTrue(self.observe(_with_mechanism(exists(), "dnssec", "fail")).held)
         self.assertFalse(Change.objects.exists())
+        # What such a resolver cannot cause is compared as ever.
+        outcome = self.observe(_failing_dmarc(signed))
+        self.assertFalse(outcome.held)
+        self.assertEqual([c.check_id for c in outcome.suspected], ["DMARC-01"])
 
     def test_unknown_or_port_25_blocked_holds_nothing(self) -> None:
         # "Could not tell" is no fault; port 25 blocked makes every MX "could not check",

@@ -36,7 +36,7 @@ from checks.vantage import (
 )
 from mailsec.accounts.models import Profile
 from mailsec.domains.models import Domain
-from mailsec.tasks import VANTAGE_CACHE_KEY, alerts_held, check_vantage, latest_vantage
+from mailsec.tasks import VANTAGE_CACHE_KEY, check_vantage, latest_vantage, resolver_fault
 from tests.conftest import BaseTestCase
 from tests.test_domains import stub_dns
 from tests.test_vantage_s19p import counting_resolver as counting_resolver  # a fixture
@@ -159,9 +159,9 @@ def test_the_task_keeps_since_from_the_result_it_replaces(monkeypatch: pytest.Mo
     assert data["resolver_down_since"] == an_hour_ago
     kept = latest_vantage()
     assert kept is not None and kept.resolver_down_since == an_hour_ago
-    assert alerts_held()
+    assert resolver_fault() == "down"
     cache.delete(VANTAGE_CACHE_KEY)
-    assert not alerts_held()
+    assert resolver_fault() == ""
 
 
 # --- the banner -----------------------------------------------------------------------------

@@ -912,19 +912,9 @@ class AlertState(models.Model):
         outcome = Outcome()
         if run.status != CheckRun.Status.DONE:
             return outcome  # a run that could not complete is no evidence at all
-        from mailsec.tasks import alerts_held
+        from mailsec.tasks import resolver_fault
 
-        if alerts_held():
-            # Our resolver is down or does not validate (mailsec.tasks.check_vantage): this
-            # run saw what it says, for every domain alike, and a re-probe through it would
-            # confirm it. No evidence either way: nothing raised, confirmed, dismissed or seen
-            # fixed, and the baseline stays. Suspicions wait; the first run once it is well
-            # again (the sweep's re-probe, or the next scheduled check) decides them.
-            log.info(
-                "alerts: run %s of %s not compared: our resolver is down", run.code, run.domain_id
-            )
-            outcome.held = True
-            return outcome
+        fault = resolver_fault()
         with transaction.atomic():
             cls.objects.get_or_create(domain_id=run.domain_id)
             # One run of a domain at a time through here (PostgreSQL row lock; SQLite's
@@ -936,8 +926,27 @@ class AlertState(models.Model):
             )
             if state.last_run_created and run.created <= state.last_run_created:
                 return outcome  # already seen, or older than what we have seen
+            if fault and rules.explained_by_our_resolver(
+                fault, state.baseline_snapshot(), rules.Snapshot.from_run(run)
+            ):
+                # Our resolver is down or does not validate (mailsec.tasks.check_vantage), and
+                # this run shows what that makes every domain show; a re-probe through it would
+                # confirm it. No evidence either way: nothing raised, confirmed, dismissed or
+                # seen fixed, and the baseline stays. Suspicions wait; the first run once it
+                # is well again (the sweep's re-probe, or the next scheduled check) decides.
+                log.info(
+                    "alerts: run %s of %s not compared: our resolver is %s",
+                    run.code,
+                    run.domain_id,
+                    fault,
+                )
+                outcome.held = True
+                return outcome
             state._observe(run, outcome)
         return outcome
+
+    def baseline_snapshot(self) -> rules.Snapshot | None:
+        return rules.Snapshot.from_dict(self.baseline) if self.baseline else None
 
     def _observe(self, run: CheckRun, outcome: Outcome) -> None:
         domain = self.domain

@@ -437,6 +437,27 @@ def detect(
     return found
 
 
+def explained_by_our_resolver(fault: str, baseline: Snapshot | None, current: Snapshot) -> bool:
+    """Whether what `current` shows against `baseline` is what our own resolver's fault
+    (checks.vantage verdict `fault`) makes every domain show, so that a re-probe through it
+    would confirm it: the name read as gone while the resolver is "down" (one answering
+    NXDOMAIN for every name), DNSSEC or DANE no longer passing while it is "broken" (one that
+    does not validate). A resolver that does not answer makes "could not check", which raises
+    nothing anyway. Anything else the run saw came from real answers about the domain and is
+    compared as ever: holding every run would silence every customer's alerts for as long as
+    the vantage's canary zone is out of reach, whatever the domains' own answers."""
+    if baseline is None:
+        return False  # the first run is the reference: nothing is compared
+    if fault == "down":
+        return current.does_not_exist and not baseline.does_not_exist
+    if fault == "broken":
+        return any(
+            baseline.verdict(m) == "pass" and current.verdict(m) != "pass"
+            for m in (Mechanism.DNSSEC, Mechanism.DANE)
+        )
+    return False
+
+
 def _worst_findings(snap: Snapshot, mechanism: str) -> list[dict[str, Any]]:
     for status in ("fail", "warn"):
         worst = [
