@@ -95,6 +95,8 @@ SIGNED_IN = {
     "domains:add_many": ("get", "post"),
     # The current team's domains only (the sweep below: an outsider's export is their own).
     "domains:export_csv": ("get",),
+    # The current team's challenge records still to publish (s35q); a viewer reads them too.
+    "domains:records_csv": ("get",),
     # Verify all (s25m): the current team's unverified domains; a viewer is refused (403).
     "domains:verify_all": ("post",),
     "alerts:settings": ("get",),

@@ -364,6 +364,12 @@ class Summary:
         return f"{', '.join(said[:-1])} and {said[-1]}"
 
     @property
+    def present_unverified(self) -> int:
+        """How many names pasted are in the team already and not verified: their records
+        are not in this page's block (zone_lines), which gives the added ones'."""
+        return sum(1 for o in self.present if o.domain is not None and not o.domain.is_verified)
+
+    @property
     def over_names(self) -> str:
         """The names not added for the team's limits, one a line, as the form takes them
         again."""

@@ -139,3 +139,30 @@ def lines(team: Team) -> Iterable[str]:
     yield BOM + writer.writerow(COLUMNS)
     for row in rows(team):
         yield writer.writerow(row)
+
+
+# The challenge records still to publish (/domains/records.csv), one row per domain not
+# verified: its name, the zone a DNS panel most likely holds it in and the host to type
+# there (as its page gives them, Domain.panel_zone), the record's full name, type and value.
+RECORD_COLUMNS = ["domain", "domain_ascii", "zone", "host", "name", "type", "value"]
+
+
+def record_lines(team: Team) -> Iterable[str]:
+    """The CSV text of every challenge record `team` has still to publish, in the list's
+    order, a line at a time: the BOM and the header, then one row per domain not verified.
+    One query: those domains are at most MAILSEC_MAX_UNVERIFIED (views.max_unverified)."""
+    writer = csv.writer(_Line())
+    yield BOM + writer.writerow(RECORD_COLUMNS)
+    pending = team.domains.filter(verified_at=None).only("pk", "team", "name", "challenge")
+    for domain in sorted(pending, key=lambda d: name_sort_key(d.name)):
+        yield writer.writerow(
+            [
+                cell(display_name(domain.name)),
+                cell(domain.name),
+                cell(domain.panel_zone),
+                cell(domain.relative_name(domain.challenge_name)),
+                cell(domain.challenge_name),
+                "TXT",
+                cell(domain.challenge_value),
+            ]
+        )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("add/", views.add, name="add"),
     path("add-many/", views.add_many, name="add_many"),
     path("export.csv", views.export_csv, name="export_csv"),
+    path("records.csv", views.records_csv, name="records_csv"),
     path("verify-all/", views.verify_all, name="verify_all"),
     path("<uuid:code>/", views.details, name="details"),
     path("<uuid:code>/verify/", views.verify, name="verify"),
