@@ -1612,14 +1612,26 @@ def _disagreement(
     parts: list[str] = []
     lagging: list[str] = []
     distinct = set(serials.values())
-    if len(distinct) > 1:
-        newest = next(s for s in distinct if not any(_serial_newer(o, s) for o in distinct))
+    # The serial newer than every other (RFC 1982 §3.2). Serial arithmetic is no total order:
+    # serials about 2^31 apart compare neither way, and three can each be newer than the one
+    # before, round in a circle; then none is, and none is called older (s35v: next() with no
+    # default raised StopIteration, the mechanism's internal error).
+    newest = next((s for s in distinct if all(_serial_newer(s, o) for o in distinct - {s})), None)
+    unordered = len(distinct) > 1 and newest is None
+    if len(distinct) > 1 and newest is not None:
         lagging = [k for k, v in serials.items() if v != newest]
         parts.append(
             f"{series([f'{k} serves SOA serial {serials[k]}' for k in lagging])}, older than "
             f"the {newest} of {series([k for k, v in serials.items() if v == newest])}: "
             f"{'it holds' if len(lagging) == 1 else 'they hold'} an old copy of the zone, "
             "and resolvers that ask it get old answers"
+        )
+    elif unordered:
+        parts.append(
+            f"{series([f'{k} serves SOA serial {v}' for k, v in serials.items()])}, serials so "
+            "far apart that none is newer than all the others (RFC 1982 serial arithmetic), so "
+            "which holds the current zone cannot be told; at most one holds it, and "
+            "resolvers that ask them get old answers"
         )
     if len(set(keysets.values())) > 1:
         tags = {k: _key_tags(v) for k, v in keysets.items()}
@@ -1646,7 +1658,16 @@ def _disagreement(
     transfer = (
         "the primary's NOTIFY and can transfer the zone from it (AXFR/IXFR, allowed on both sides)"
     )
-    if lagging:
+    if unordered:
+        fix = (
+            f"Make every server of {apex} serve the primary's copy of the zone: a secondary "
+            "whose serial reads as newer than the primary's (RFC 1982) takes no transfer from "
+            "it by itself, so have it transfer the zone anew (BIND: rndc retransfer; Knot: "
+            f"knotc zone-retransfer), and check that each gets {transfer}. If a server no "
+            f"longer serves {apex}, remove it from the zone's NS records and from the "
+            "delegation at the registrar."
+        )
+    elif lagging:
         names = sorted({k.split(" [")[0] for k in lagging})
         one = len(lagging) == 1
         fix = (

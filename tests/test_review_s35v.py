@@ -79,3 +79,52 @@ def test_a_dead_resolver_beside_one_that_does_not_validate_is_that_one_broken() 
     )
     assert result.resolver_verdict == Verdict.BROKEN
     assert result.holds_alerts  # as for one resolver that does not validate (s35o)
+
+
+# --- 2. DNSSEC-10's "which server is older" (s35l) when RFC 1982 orders none ------------------
+#
+# RFC 1982 §3.2: serial comparison is no total order; three serials about 1.4 billion apart
+# each read newer than the one before, round in a circle, and two exactly 2^31 apart compare
+# neither way. _disagreement looked for the one serial no other is newer than with next() and
+# no default: with none, StopIteration went up through the coroutine (a RuntimeError, the
+# mechanism's internal error) instead of the warning the disagreement is.
+
+SAME_KEYS = frozenset({"257 3 13 AAAA"})
+
+
+def _servers(*serials: int) -> dict[str, int]:
+    return {f"ns{i}.example.net [192.0.2.{i}]": s for i, s in enumerate(serials, 1)}
+
+
+def test_serials_in_a_circle_are_still_a_disagreement_without_calling_one_older() -> None:
+    from checks.dnssec import _disagreement, _serial_newer
+
+    serials = _servers(0, 1_400_000_000, 2_800_000_000)
+    values = list(serials.values())
+    # The circle: each is newer than the one before it, the first newer than the last.
+    assert _serial_newer(values[1], values[0]) and _serial_newer(values[2], values[1])
+    assert _serial_newer(values[0], values[2])
+    summary, fix = _disagreement("example.com", serials, dict.fromkeys(serials, SAME_KEYS))
+    assert "do not serve the same zone" in summary
+    for name, serial in serials.items():
+        assert name in summary and str(serial) in summary
+    assert "older than" not in summary  # none is, by RFC 1982
+    assert "RFC 1982" in summary
+    assert "transfer the zone" in fix and "DNSKEY set" not in fix
+
+
+def test_two_serials_2_to_the_31_apart_compare_neither_way() -> None:
+    from checks.dnssec import _disagreement
+
+    serials = _servers(5, 5 + 2**31)
+    summary, fix = _disagreement("example.com", serials, dict.fromkeys(serials, SAME_KEYS))
+    assert "older than" not in summary and "RFC 1982" in summary
+    assert "transfer the zone" in fix
+
+
+def test_serials_in_order_still_name_the_older_copy() -> None:
+    from checks.dnssec import _disagreement
+
+    serials = _servers(2026120301, 2026120300, 2026120301)
+    summary, _ = _disagreement("example.com", serials, dict.fromkeys(serials, SAME_KEYS))
+    assert "ns2.example.net [192.0.2.2] serves SOA serial 2026120300, older than" in summary
