@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import pytest
@@ -96,3 +97,36 @@ def test_120_names_pasted_then_their_records_another_day(
     theirs.goto(f"{live_server.url}/domains/{domain.code}/")
     assert "client007" not in theirs.content()
     assert "client007" not in theirs.title()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_finds_the_domains_needing_action_among_300(
+    browser: Browser, live_server: Any
+) -> None:
+    """Judged fine: filter, sort, search and pages of a list of 300 in chromium (htmx swaps
+    the list; the URL keeps what was chosen, so a page and a reload keep it)."""
+    from tests.test_webapp_s35q import msp_domains
+
+    alice = owner()
+    team = Profile.objects.get(user=alice).current_team
+    msp_domains(team)
+    failing = team.domains.filter(last_worst__status="fail").count()
+    page = signed_in(browser, live_server, alice).new_page()
+    page.goto(f"{live_server.url}/domains/")
+    expect(page.locator(".list-count")).to_have_text("300 domains")
+    page.get_by_label("Show").select_option("failing")
+    expect(page.locator(".list-count")).to_contain_text(f"{failing} of 300 domains")
+    page.get_by_label("Sort by").select_option("score")
+    expect(page).to_have_url(re.compile(r"/domains/\?(q=&)?status=failing&sort=score$"))
+    scores = page.locator("table.domains .score-pill").all_inner_texts()
+    assert scores == sorted(scores, key=int), scores
+    page.get_by_label("Show").select_option("")
+    expect(page.locator(".list-count")).to_have_text("300 domains")
+    page.get_by_role("link", name="Next →").click()
+    expect(page).to_have_url(re.compile(r"/domains/\?sort=score&page=2$"))
+    expect(page.locator(".pager")).to_contain_text("Page 2 of 6")
+    page.get_by_role("searchbox", name="Find").fill("client12")
+    expect(page.locator(".list-count")).to_contain_text("10 of 300 domains")
+    page.reload()
+    expect(page.locator(".list-count")).to_contain_text("10 of 300 domains")
+    assert csp_violations(page) == []
