@@ -128,3 +128,50 @@ def test_serials_in_order_still_name_the_older_copy() -> None:
     serials = _servers(2026120301, 2026120300, 2026120301)
     summary, _ = _disagreement("example.com", serials, dict.fromkeys(serials, SAME_KEYS))
     assert "ns2.example.net [192.0.2.2] serves SOA serial 2026120300, older than" in summary
+
+
+# --- 3. Migration reports/0014 (s35i) on a big reports_tlsreport -----------------------------
+#
+# It added the new unique constraint with ALTER TABLE ... ADD CONSTRAINT inside the migration's
+# transaction: on PostgreSQL the index is built under an ACCESS EXCLUSIVE lock, so every parse
+# and every page that reads reports waits for the whole build (minutes on a big table). Now the
+# index is built CONCURRENTLY (no lock that stops reads or writes; outside a transaction, so the
+# migration is not atomic) and attached as the constraint (USING INDEX: a short lock).
+
+
+class _Recorder:
+    def __init__(self, vendor: str) -> None:
+        self.sql: list[str] = []
+        self.connection = type("C", (), {"vendor": vendor})()
+
+    def execute(self, sql: object, params: object = None) -> None:
+        self.sql.append(" ".join(str(sql).split()))
+
+
+def _migration() -> object:
+    import importlib
+
+    return importlib.import_module("reports.migrations.0014_tlsreport_unique_report_day")
+
+
+def test_the_new_unique_index_is_built_concurrently_on_postgresql() -> None:
+    from django.apps import apps
+
+    module = _migration()
+    assert module.Migration.atomic is False  # CREATE INDEX CONCURRENTLY cannot run in one
+    editor = _Recorder("postgresql")
+    module.build_index(apps, editor)
+    module.Migration.operations[1].database_forwards("reports", editor, None, None)
+    created = [s for s in editor.sql if s.startswith("CREATE")]
+    assert created == [
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS tlsreport_unique_report_day "
+        'ON reports_tlsreport ("address_id", "submitter", "report_id", "day")'
+    ]
+    assert editor.sql[-1] == (
+        'ALTER TABLE "reports_tlsreport" ADD CONSTRAINT "tlsreport_unique_report_day" '
+        'UNIQUE USING INDEX "tlsreport_unique_report_day"'
+    )
+    # Elsewhere (SQLite) nothing is built beforehand.
+    other = _Recorder("sqlite")
+    module.build_index(apps, other)
+    assert other.sql == []
