@@ -1789,9 +1789,17 @@ def _outranked_match(state: TlsaState, probe: Any) -> tuple[TlsaRecord, int, str
 
 
 def _current_ca(der: bytes, now: datetime) -> bool:
-    """Whether `der` is a certificate valid now: a CA that can still issue a renewed leaf."""
+    """Whether `der` is a CA certificate valid now, one that can still issue a renewed leaf
+    (basicConstraints cA, RFC 5280 §4.2.1.9: a certificate without it issues nothing; s35v:
+    a second leaf sent above the first was taken for one)."""
     cert = certs.load_der(der)
-    return cert is not None and cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
+    if cert is None or not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        return False
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except (x509.ExtensionNotFound, ValueError):
+        return False
+    return constraints.ca
 
 
 def _rollover(

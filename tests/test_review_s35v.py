@@ -175,3 +175,29 @@ def test_the_new_unique_index_is_built_concurrently_on_postgresql() -> None:
     other = _Recorder("sqlite")
     module.build_index(apps, other)
     assert other.sql == []
+
+
+# --- 4. DANE-12's renewal cover (s35l) by a certificate that is no CA --------------------------
+#
+# A DANE-TA record (usage 2) names a trust anchor: a CA that issues the leaf (RFC 7671 §5.2).
+# s35l let DANE-12 pass, as the cover for an expired leaf's renewal, a '2 x x' record matching
+# any certificate the server sends above its leaf that is valid now: also one that can issue
+# nothing (basicConstraints cA false or absent, a second leaf sent by mistake). A renewal is
+# then not authenticated: the next-key advice (info) stays.
+
+
+def test_dane12_a_record_of_a_certificate_that_is_no_ca_covers_no_renewal() -> None:
+    from checks import certs
+    from checks.findings import Status
+    from tests.test_certs import Pki
+    from tests.test_engine_s35l import _dane12
+
+    pki = Pki()
+    leaf = pki.leaf(["mx1.ex.com"], expired=True)
+    stray = pki.leaf(["other.ex.com"])  # current, but no CA
+    finding = _dane12(
+        [certs.tlsa_record_text(leaf.der, 3, 1, 1), certs.tlsa_record_text(stray.der, 2, 1, 1)],
+        [leaf.der, stray.der],
+    )
+    assert finding.status == Status.INFO, finding
+    assert "no record for a next key" in finding.summary
