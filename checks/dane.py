@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from checks import certs
 from checks.context import CheckContext
-from checks.dns import DnsAnswer, normalize, servfail_is_bogus
+from checks.dns import DnsAnswer, misplaced_lookup, normalize, servfail_is_bogus
 from checks.domainname import organizational_domain
 from checks.findings import Collector, Finding, Mechanism, Status
 
@@ -496,13 +496,25 @@ async def evaluate(ctx: CheckContext) -> list[Finding]:
         from checks import dnssec
 
         validates = (await dnssec.resolver_validation(ctx)).validates
+    misplaced = await _misplaced_tlsa(ctx, hosts, states)
     with_tlsa = []
     for host, state in zip(hosts, states, strict=True):
         host_probes = by_host.get(host.name, [])
         first = len(out.findings)
-        if _host_findings(out, ctx, host, state, host_probes, mxset, known, validates):
+        if _host_findings(
+            out,
+            ctx,
+            host,
+            state,
+            host_probes,
+            mxset,
+            known,
+            validates,
+            misplaced=misplaced.get(host.name),
+        ):
             with_tlsa.append(host.name)
         _for_the_operator(ctx, state, out.findings, first)
+        _for_a_hosted_name(ctx, host, state, host_probes, out.findings, first)
     # DANE-11: coverage across MX hosts. A host whose TLSA lookup failed is unknown, not
     # "without TLSA" (checklist §0); a bogus one is not reachable without authentication
     # either: DANE senders defer to it (RFC 7672 §2.2) and DANE-02 already fails it.
@@ -698,8 +710,11 @@ def _host_findings(
     mxset: Any,
     known: Sequence[bytes] = (),
     resolver_validates: bool | None = True,
+    *,
+    misplaced: Misplaced | None = None,
 ) -> bool:
-    """Findings for one MX host; returns True when the host has secure usable TLSA."""
+    """Findings for one MX host; returns True when the host has secure usable TLSA.
+    `misplaced`: for a host without TLSA, what _misplaced_tlsa found at wrong names."""
     subj = state.qname
     ev: dict[str, Any] = state.answer.evidence() if state.answer else {}
     if len(state.tried) > 1:
@@ -797,6 +812,18 @@ def _host_findings(
             fix = f"Remove the CNAME at {state.qname} (it leads to {target}, which {gone})" + (
                 f", then: {absent}" if absent else "."
             )
+        if not summary:
+            fix = _absent_fix(ctx, state, probes, mxset, resolver_validates)
+            if misplaced is not None:
+                ev = {**ev, "also_looked_at": misplaced.looked_at}
+                if misplaced.found:
+                    summary, fix = _misplaced_words(ctx.domain, state, probes, misplaced, fix)
+                    ev["misplaced"] = [
+                        {"name": name, "record": _record_text(record)}
+                        for name, record in misplaced.found
+                    ]
+                    if misplaced.aliases:
+                        ev["aliases"] = misplaced.aliases
         out.add(
             "DANE-01",
             Status.INFO,
@@ -804,7 +831,7 @@ def _host_findings(
             f"{summary}",
             subject=subj,
             evidence=ev,
-            fix=fix if summary else _absent_fix(ctx, state, probes, mxset, resolver_validates),
+            fix=fix,
         )
         return False
     out.add(
@@ -1229,6 +1256,203 @@ def _for_the_operator(
             findings[index] = replace(
                 finding, fix=operators_change(state.base, operator, finding.fix)
             )
+
+
+# --------------------------------------------------------------------------------------------
+# TLSA records at a name SMTP senders never look at (DANE-01). RFC 6698 §3 names a TLSA record
+# _<port>._<protocol>.<host>; a sender relaying mail asks _25._tcp.<MX host> alone (RFC 7672
+# §2.2.3). These are the names such records are found at by mistake, with why each is wrong.
+_WRONG_NAMES: tuple[tuple[str, str], ...] = (
+    ("_25._udp.", "SMTP runs over TCP, not UDP"),
+    ("_465._tcp.", "port 465 is mail submission, which relaying senders never use"),
+    ("_587._tcp.", "port 587 is mail submission, which relaying senders never use"),
+    ("_tcp.", "the port label is missing"),
+)
+
+
+@dataclass
+class Misplaced:
+    """For one MX host without TLSA records: the names also looked at, the records found
+    there (name, record) and those names that are an alias (name to its last target)."""
+
+    looked_at: list[str]
+    found: list[tuple[str, TlsaRecord]]
+    aliases: dict[str, str]
+
+
+def _why_wrong(name: str, domain: str) -> str:
+    if name == f"_25._tcp.{domain}":
+        return "the mail domain, not the MX host"
+    return next((why for prefix, why in _WRONG_NAMES if name.startswith(prefix)), "")
+
+
+async def _misplaced_tlsa(
+    ctx: CheckContext, hosts: list[Any], states: list[TlsaState]
+) -> dict[str, Misplaced]:
+    """Where TLSA records stand by mistake for the MX hosts that have none: 4 names under each
+    host's own name (only the owner's: a provider's names are its operator's zone) and
+    _25._tcp.<domain> (unless the domain is itself an MX host), each asked once per run, and
+    only for a host whose lookup answered, found nothing, leads through no alias and whose
+    host has an address (an alias or an addressless host has its own words)."""
+    domain = normalize(ctx.domain)
+    own = domain in {normalize(h.name) for h in hosts}
+    wanted: dict[str, list[str]] = {}
+    for host, state in zip(hosts, states, strict=True):
+        if (
+            state.present
+            or state.failed
+            or not host.addresses
+            or (state.answer is not None and state.answer.cnames)
+        ):
+            continue
+        names = []
+        if not run_by_another_organisation(ctx, state.host):
+            names = [f"{prefix}{state.host}" for prefix, _ in _WRONG_NAMES]
+        if not own:
+            names.append(f"_25._tcp.{domain}")
+        if names:
+            wanted[host.name] = names
+    every = list(dict.fromkeys(n for names in wanted.values() for n in names))
+    if not every:
+        return {}
+    found, aliases = await misplaced_lookup(
+        ctx.dns, every, lambda text: parse_tlsa_text(text).record, rdtype="TLSA"
+    )
+    return {
+        host: Misplaced(
+            names,
+            [(n, r) for n, r in found if n in names],
+            {n: t for n, t in aliases.items() if n in names},
+        )
+        for host, names in wanted.items()
+    }
+
+
+def _record_text(record: TlsaRecord) -> str:
+    return f"{record.usage} {record.selector} {record.mtype} {record.data.hex().upper()}"
+
+
+def _misplaced_words(
+    domain: str, state: TlsaState, probes: list[Any], misplaced: Misplaced, absent_fix: str
+) -> tuple[str, str]:
+    """DANE-01's added sentence and fix for a host whose TLSA records stand at a wrong name:
+    the same data at _25._tcp.<host> when it matches the certificate the host presents on
+    every address tested (or none was seen to compare), else the record for that certificate;
+    the records at the wrong names deleted, those of a submission port (465, 587) kept if that
+    port presents the same key (submission clients may use them; relays never do). The
+    steps `absent_fix` gives before the record (signing a zone, mending TLS) come first."""
+    domain = normalize(domain)
+    names = list(dict.fromkeys(name for name, _ in misplaced.found))
+    listed = "; ".join(
+        f"{name} ({_why_wrong(name, domain)})"
+        + (
+            f", an alias (CNAME) to {misplaced.aliases[name]}, reaches "
+            if name in misplaced.aliases
+            else " holds "
+        )
+        + ", ".join(_record_text(r) for n, r in misplaced.found if n == name)
+        for name in names
+    )
+    summary = (
+        f" TLSA records are published at {' and '.join(names)}, where senders relaying mail "
+        f"never look ({listed}): they ask {state.qname} alone (RFC 7672 §2.2.3; RFC 6698 §3 "
+        "names a TLSA record _<port>._<protocol>.<host>)."
+    )
+    records = list({_record_text(r): r for _, r in misplaced.found}.values())
+    shown = [p for p in probes if getattr(p, "chain_der", None)]
+    trial = TlsaState(
+        host=state.host, base=state.base, qname=state.qname, records=records, secure=True
+    )
+    if not shown or all(trial.authenticates(p) for p in shown):
+        compared = (
+            "they match the certificate it presents"
+            if shown
+            else "not compared with its certificate: none was seen"
+        )
+        lines = "\n".join(f"{state.qname}. IN TLSA {_record_text(r)}" for r in records)
+        steps = [f"Publish the same records at {state.qname} ({compared}):\n{lines}"]
+    else:
+        steps = [
+            f"The records at {' and '.join(names)} do not match the certificate "
+            f"{state.host} presents now, so the same data at {state.qname} would make DANE "
+            "senders defer mail to it (DANE-07): publish instead, for the certificate it "
+            f"presents:\n{_fix_for(state, probes)}"
+        ]
+    for name in names:
+        port = name.split(".", 1)[0].removeprefix("_")
+        if name in misplaced.aliases:
+            steps.append(
+                f"Delete the alias at {name} (a CNAME to {misplaced.aliases[name]}), where "
+                "senders relaying mail never look."
+            )
+        elif port in ("465", "587"):
+            steps.append(
+                f"The records at {name} serve mail submission clients on port {port} only: "
+                "keep them if that port presents the same key, else delete them."
+            )
+        else:
+            steps.append(f"Delete the TLSA records at {name}, where senders never look.")
+    record = _fix_for(state, probes)
+    if absent_fix and absent_fix != record:
+        # Signing steps (or TLS to mend first), less _absent_fix's own "Then publish" line:
+        # the records take effect only once they are done.
+        first = [line for line in absent_fix.splitlines() if "Then publish:" not in line]
+        return summary, "\n".join([*first, "Then:", *steps])
+    return summary, "\n".join(steps)
+
+
+def _for_a_hosted_name(
+    ctx: CheckContext,
+    host: Any,
+    state: TlsaState,
+    probes: list[Any],
+    findings: list[Finding],
+    first: int,
+) -> None:
+    """The fixes of one MX host's findings (from `first` on) that publish a DANE-EE record at
+    the owner's own MX name, when the server that name points to names itself a host of
+    another organisation (starttls._named_elsewhere: a hoster's shared server). The records
+    are the owner's to publish, in the owner's zone, but the key is that server's, and its
+    operator replaces it: a "3 x x" record then needs the next key's record two TTLs before
+    the change (RFC 7671 §8.1), which only that operator's rollover process can tell; a
+    "2 x x" record for its CA survives a new key, but with DANE-TA senders check that the
+    certificate names the MX host (RFC 7672 §3.2.3), which this one does not."""
+    from checks import starttls
+
+    if run_by_another_organisation(ctx, state.base):
+        return  # the provider's own host name: _for_the_operator's
+    marker = f"{state.qname}. IN TLSA 3 "
+    if not any(f.fix and marker in f.fix for f in findings[first:]):
+        return
+    named = next(
+        (
+            (p, found)
+            for p in probes
+            if (found := starttls._named_elsewhere(ctx, host, p)) is not None
+        ),
+        None,
+    )
+    if named is None:
+        return
+    probe, (server, how, operator) = named
+    note = (
+        f"{host.name} is your name, but the server it points to ({probe.address}) names "
+        f"itself {server} {how}, a name in {operator}. The TLSA records are yours to publish "
+        f"(at {state.qname}, in your zone), but the key they must match is that server's, "
+        f"and {operator} may change it whenever it renews its certificate: a '3 1 1' record pins "
+        "today's key, and DANE senders defer your mail from the moment a new key is in use "
+        "until its record has been published for two TTLs (RFC 7671 §8.1). Publish it only if "
+        f"{operator}'s key rollover process tells you of each new key ahead of time, so that "
+        "you add its record before the change. A '2 1 1' record for the CA that issues the "
+        "server's certificates would survive a new key, but DANE senders then also require "
+        f"that the certificate names {host.name} (RFC 7672 §3.2.3), and this one does not: "
+        f"{operator} would have to serve a certificate for {host.name}. Or point {host.name} "
+        f"at a mail server you run, or ask {operator} whether it supports DANE for your name."
+    )
+    for index in range(first, len(findings)):
+        finding = findings[index]
+        if finding.fix and marker in finding.fix:
+            findings[index] = replace(finding, fix=f"{note}\n{finding.fix}")
 
 
 def run_by_another_organisation(ctx: CheckContext, host: str) -> str:

@@ -314,6 +314,7 @@ async def misplaced_lookup(
     names: list[str],
     read: Callable[[str], _Record | None],
     unnamed_aliases: Collection[str] = (),
+    rdtype: str = "TXT",
 ) -> tuple[list[tuple[str, _Record]], dict[str, str]]:
     """The records found at `names`, where senders never look (MTASTS-01's and TLSRPT-01's
     misplaced records): each TXT string `read` takes for one (it gives the parsed record, or
@@ -321,15 +322,17 @@ async def misplaced_lookup(
     The resolver follows a CNAME, so a record reached through one is the target's (no other
     data stands beside a CNAME, RFC 2181 §10.1): the alias is what goes (moved_fix). A name in
     `unnamed_aliases` that is an alias is left out: that alias serves something else (MTA-STS's
-    policy host, the checked domain itself) and stays. A failed lookup says nothing."""
-    answers = await asyncio.gather(*(resolver.query(name, "TXT") for name in names))
+    policy host, the checked domain itself) and stays. A failed lookup says nothing. Another
+    `rdtype` (DANE-01's TLSA) gives `read` each record's presentation text instead."""
+    answers = await asyncio.gather(*(resolver.query(name, rdtype) for name in names))
     found: list[tuple[str, _Record]] = []
     aliases: dict[str, str] = {}
     unnamed = {normalize(n) for n in unnamed_aliases}
     for name, answer in zip(names, answers, strict=True):
         if answer.failed or (answer.cnames and normalize(name) in unnamed):
             continue
-        for raw in answer.raw_texts():
+        raws = answer.raw_texts() if rdtype.upper() == "TXT" else answer.to_text()
+        for raw in raws:
             record = read(raw)
             if record is None:
                 continue
