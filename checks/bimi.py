@@ -1440,6 +1440,15 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
         return
     parsed = policy.applied
     at = policy.applied_domain or domain
+    # RFC 9989 receivers apply a public suffix operator's record, RFC 7489 receivers the
+    # owner's (DmarcPolicy.operator_over_own): the owner's is judged, and the operator's only
+    # as what RFC 9989 receivers apply; the owner's step is psd=n in their own (s35n).
+    operator_at = ""
+    if policy.operator_over_own and policy.legacy_record is not None and policy.legacy_domain:
+        operator_at = policy.record_domain or ""
+        parsed, at = policy.legacy_record, policy.legacy_domain
+    # The owner's records whose fix adds psd=n (operator_at).
+    psd_n: set[str] = set()
     reasons: list[str] = []
     # The records to rewrite: only those a reason comes from. A subdomain's own p=reject is
     # not the problem when the organisational domain is at p=none, and rewriting it would
@@ -1482,15 +1491,16 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
         # 7489 receivers apply no policy here, and the owner cannot keep it enforcing.
         reasons.append(
             f"the domain has no DMARC record of its own: the record at _dmarc.{at} is the "
-            "public suffix operator's, which only RFC 9989 receivers apply and which you "
-            "cannot keep at enforcement"
+            "public suffix operator's, which RFC 9989 receivers apply, and RFC 7489 receivers "
+            f"only if they take part in the PSD DMARC experiment (RFC 9091) and accept {at} "
+            "for it, and which you cannot keep at enforcement"
         )
         faults.append((domain, None))
     else:
         # The record at `at` is inherited when it is another name's: the organisational (or
         # public suffix) domain's, since RFC 9989 §4.10.1 applies no record between the two.
         inherited = at != domain
-        own = _not_enforcing(parsed, "", inherited=inherited)
+        own = _not_enforcing(parsed, f" of _dmarc.{at}" if operator_at else "", inherited=inherited)
         if own:
             reasons += own
             faults.append((at, parsed))
@@ -1498,12 +1508,23 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
         # must be enforcing too, not only the record that applies to a subdomain.
         org = policy.org_7489
         org_look = policy.lookups.get(org)
-        if org != policy.applied_domain and org_look is not None and org_look.record:
+        if org != at and org_look is not None and org_look.record:
             org_parsed = dmarc.parse_dmarc(org_look.record)
             theirs = _not_enforcing(org_parsed, f" of {org}", inherited=False)
             if theirs:
                 reasons += theirs
                 faults.append((org, org_parsed))
+        operator = policy.record if operator_at else None
+        if operator is not None and (theirs := _not_enforcing(operator, "", inherited=True)):
+            reasons.append(
+                f"RFC 9989 receivers apply to {domain} the public suffix operator's record at "
+                f"_dmarc.{operator_at}, which is not yours (psd=n in your record at "
+                f"_dmarc.{at} makes them apply yours, see DMARC-19), and where "
+                + " and ".join(theirs)
+            )
+            psd_n.add(at)
+            if at not in (name for name, _ in faults):
+                faults.append((at, parsed))
     if reasons:
         # A report mailbox is made up only where it can receive, as DMARC-01/-06/-12 do. A
         # record that keeps its own report address makes none up: asking would only wait on
@@ -1512,7 +1533,10 @@ async def _dmarc_prerequisites(out: Collector, ctx: CheckContext, domain: str) -
         for name, record in faults:
             kept = record is not None and bool(dmarc.kept_uris(record, "rua"))
             why = "" if kept else await dmarc.no_mailbox_reason(ctx, name)
-            rewrites.append((name, _enforcing_record(name, record, add_rua=not why), why))
+            text = _enforcing_record(name, record, add_rua=not why)
+            if name in psd_n:
+                text = dmarc.psd_n_record(name, dmarc.parse_dmarc(text))
+            rewrites.append((name, text, why))
         monitoring = any(
             record is None or record.policy("p") not in ("quarantine", "reject")
             for _, record in faults

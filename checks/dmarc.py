@@ -682,6 +682,21 @@ class DmarcPolicy:
             and self.operators(self.record_domain)
         )
 
+    @property
+    def operator_over_own(self) -> bool:
+        """RFC 9989 receivers apply a public suffix operator's record (operators) while RFC
+        7489 receivers apply the owner's own, at the domain's Organizational Domain by the
+        list: a suffix whose record has no psd=y is the Organizational Domain to the tree walk
+        (§4.10.2 rule 3, DMARC-10), or psd=y above the suffix makes the suffix one (rule 2),
+        so a subdomain gets the operator's record (§4.10.1). Only the owner's record is
+        judged; the operator's is theirs to set (s35n)."""
+        return (
+            self.record is not None
+            and self.record_domain is not None
+            and self.legacy_record is not None
+            and self.operators(self.record_domain)
+        )
+
     def views(self) -> dict[str, Any]:
         return {
             "rfc7489": {
@@ -1889,6 +1904,7 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
         assert operator is not None
         evidence = {"record": operator.text, "views": views, "walk": walk_evidence}
         _views(out, domain, policy, evidence, RecordRepairs())
+        _own_record_for_views(out)
         _suffix_as_org(out, policy)
         await _alignment(out, ctx)
         return out.findings
@@ -1905,6 +1921,10 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
 
     parsed = policy.applied
     at = policy.applied_domain or domain
+    if policy.operator_over_own and policy.legacy_record and policy.legacy_domain:
+        # RFC 9989 receivers apply a public suffix operator's record, RFC 7489 receivers the
+        # owner's: only the owner's is judged, and every fix is at the owner's name (s35n).
+        parsed, at = policy.legacy_record, policy.legacy_domain
     assert parsed is not None
     subject = f"_dmarc.{at}"
     evidence: dict[str, Any] = {"record": parsed.text, "views": views, "walk": walk_evidence}
@@ -1912,7 +1932,8 @@ async def _evaluate(ctx: CheckContext, policy: DmarcPolicy) -> list[Finding]:
         "DMARC-01",
         Status.PASS,
         f"{domain} has a DMARC policy"
-        + ("." if at == domain else f", inherited from _dmarc.{at}."),
+        + ("." if at == domain else f", inherited from _dmarc.{at}.")
+        + _operator_over_own_words(policy),
         subject=subject,
         evidence=evidence,
     )
@@ -1996,7 +2017,7 @@ def _suffix_as_org(out: Collector, policy: DmarcPolicy) -> None:
         )
     )
     if own is not None:
-        record = suggested_record(org, own, drop=("psd",)).rstrip("; ") + "; psd=n"
+        record = psd_n_record(org, own)
         fix = (
             f"Add psd=n to your record at _dmarc.{org}: RFC 9989 receivers then end the walk "
             f"there and take {org} for the Organizational Domain, as RFC 7489 receivers do.\n"
@@ -2017,6 +2038,45 @@ def _suffix_as_org(out: Collector, policy: DmarcPolicy) -> None:
         subject=f"_dmarc.{org}",
         evidence={"record": look.record, "views": policy.views()},
         fix="" if strict else fix,
+    )
+
+
+def _operator_over_own_words(policy: DmarcPolicy) -> str:
+    """DMARC-01's words when RFC 9989 receivers apply a public suffix operator's record and
+    RFC 7489 receivers the owner's (DmarcPolicy.operator_over_own): whose each is, and that no
+    finding judges the operator's. '' otherwise."""
+    if not policy.operator_over_own or policy.record is None:
+        return ""
+    at = policy.record_domain
+    return (
+        f" That record is yours, and RFC 7489 receivers apply it. RFC 9989 receivers apply "
+        f"instead the public suffix operator's record at _dmarc.{at}, which gives "
+        f"{policy.domain} "
+        + (f"the policy {policy.effective_9989}" if policy.effective_9989 else "no DMARC")
+        + ": that record is not yours (its operator sets "
+        f"it for every domain under {at}), so it is not judged here; see DMARC-19 for the "
+        "step that makes them apply yours."
+    )
+
+
+def psd_n_record(org: str, own: ParsedDmarc) -> str:
+    """The owner's record at its Organizational Domain with psd=n: RFC 9989 receivers end the
+    tree walk there and take it for the Organizational Domain (§4.10.2 rule 1)."""
+    return suggested_record(org, own, drop=("psd",)).rstrip("; ") + "; psd=n"
+
+
+def _own_record_for_views(out: Collector) -> None:
+    """DMARC-19 beside a domain whose only policy is a public suffix operator's record: its
+    fix is the owner's own record, written exactly as DMARC-01's fix writes it (s35n: it said
+    to publish 'the policy you want' without a record)."""
+    first = next((f for f in out.findings if f.id == "DMARC-01" and f.fix), None)
+    views = next((f for f in out.findings if f.id == "DMARC-19" and f.fix), None)
+    if first is None or views is None:
+        return
+    views.fix = (
+        f"Publish your own record at {first.subject} (as DMARC-01's fix writes it): receivers "
+        "of both kinds read a domain's own record before any other, so they then apply the "
+        "same policy.\n" + first.fix
     )
 
 
@@ -3282,7 +3342,8 @@ def _monitoring(
             ("RFC 9989", policy.record_domain, policy.record, bis),
             ("RFC 7489", policy.legacy_domain, policy.legacy_record, legacy),
         )
-        if at is not None and record is not None
+        # A public suffix operator's record is not the owner's to raise (s35n).
+        if at is not None and record is not None and not policy.operators(at)
     ]
 
     def chosen(label: str, at: str, record: ParsedDmarc) -> tuple[str, str | None]:
@@ -3569,6 +3630,13 @@ def _views_advice(policy: DmarcPolicy, fixed: bool) -> str:
     the record has one; a record only one view reads (the tree walk's, or the PSL's) is cured
     by the domain's own record, which both read first."""
     record, at = policy.record, policy.record_domain
+    if policy.operator_over_own:
+        return (
+            f"RFC 9989 receivers apply the public suffix operator's record at _dmarc.{at}, "
+            f"which is not yours to change; psd=n in your record at "
+            f"_dmarc.{policy.legacy_domain} ends their walk there, so they apply yours, as "
+            "RFC 7489 receivers do."
+        )
     if record is None or at is None or at != policy.legacy_domain:
         return f"Publish a DMARC record at _dmarc.{policy.domain} itself so both read the same one."
     if "pct" in record.tags:
@@ -3587,6 +3655,14 @@ def _views_fix(policy: DmarcPolicy) -> str:
     owner's to say."""
     domain = policy.domain
     at = policy.record_domain
+    own, org = policy.legacy_record, policy.legacy_domain
+    if policy.operator_over_own and own is not None and org is not None:
+        # The operator's record is not the owner's: the owner's step is psd=n in their own.
+        return (
+            f"Add psd=n to your record at _dmarc.{org}: RFC 9989 receivers then end the walk "
+            f"there and apply it to {domain}, as RFC 7489 receivers do.\n"
+            + txt_fix(f"_dmarc.{org}", psd_n_record(org, own))
+        )
     if policy.record is not None and at is not None and at == policy.legacy_domain:
         # Without pct a t=y trial may end at RFC 7489 receivers too: what they apply now
         # is held (_keeping_trial), as in the record every fix offers (RecordRepairs).
